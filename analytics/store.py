@@ -1,0 +1,404 @@
+"""The DuckDB store: one file, shared by several processes, never held longer than one operation.
+
+DuckDB lets only one process open a file at a time (a second one fails at once with "Could not set
+lock on file"). Lokifi runs a dashboard, a collector and one-off CLI calls against the same file, so:
+
+* every operation opens the file, does its work, copies what it read into Polars, and closes it;
+* a process that finds the file locked retries with jittered exponential backoff;
+* a batch write that still cannot get the file is *spooled*: written durably (Parquet + a manifest,
+  fsynced, renamed into place) next to the database and applied, exactly once, by the next process
+  that opens the file for writing. A person never sees a lock error and no row is lost.
+
+Migrations (``analytics/migrations/NNN_name.sql``) are applied on the first write-open in a process;
+every applied number is recorded in ``schema_migrations``; a file that knows a number this code does
+not is refused (:class:`StoreTooNew`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import importlib
+import json
+import os
+import random
+import re
+import threading
+import time
+import uuid
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import polars as pl
+
+from analytics.paths import spool_dir
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+_MIGRATION_RE = re.compile(r"^(\d{3})_([A-Za-z0-9_]+)\.sql$")
+
+#: Default seconds to keep retrying a locked file before giving up (reads/transactions) or spooling.
+READ_TIMEOUT = float(os.environ.get("LOKIFI_LOCK_TIMEOUT", "15"))
+WRITE_TIMEOUT = float(os.environ.get("LOKIFI_WRITE_TIMEOUT", "3"))
+
+
+class StoreError(Exception):
+    """A problem with the database file; the message says what, where and what to do."""
+
+
+class StoreBusy(StoreError):
+    pass
+
+
+class StoreTooNew(StoreError):
+    pass
+
+
+class StoreCorrupt(StoreError):
+    pass
+
+
+def is_lock_error(exc: BaseException) -> bool:
+    return isinstance(exc, duckdb.Error) and "Could not set lock" in str(exc)
+
+
+def migrations() -> list[tuple[int, str, Path]]:
+    """All migrations shipped with this code, in order."""
+    found = []
+    for p in MIGRATIONS_DIR.iterdir():
+        m = _MIGRATION_RE.match(p.name)
+        if m:
+            found.append((int(m.group(1)), m.group(2), p))
+    return sorted(found)
+
+
+def known_version() -> int:
+    ms = migrations()
+    return ms[-1][0] if ms else 0
+
+
+# Paths whose schema this process has already checked (migrations run once per process per file).
+_migrated: set[str] = set()
+_migrate_lock = threading.Lock()
+# One drainer per process at a time (between processes the DuckDB file lock already serialises it).
+_drain_lock = threading.Lock()
+
+
+def _resolve_writer(name: str):
+    module, _, attr = name.partition(":")
+    return getattr(importlib.import_module(module), attr)
+
+
+def append_table(con: duckdb.DuckDBPyConnection, df: pl.DataFrame, *, table: str) -> int:
+    """The plain batch writer: insert the frame's columns into ``table``."""
+    if df.height == 0:
+        return 0
+    cols = ", ".join(f'"{c}"' for c in df.columns)
+    con.register("_lokifi_batch", df)
+    try:
+        con.execute(f'INSERT INTO "{table}" ({cols}) SELECT {cols} FROM _lokifi_batch').fetchall()
+    finally:
+        con.unregister("_lokifi_batch")
+    return df.height
+
+
+def run_sql(con: duckdb.DuckDBPyConnection, df: pl.DataFrame | None, *, sql: str, params: list | None = None) -> int:
+    """The writer for spooled single statements."""
+    con.execute(sql, params or [])
+    return 0
+
+
+def _encode_param(v: Any) -> Any:
+    if isinstance(v, dt.datetime):
+        return {"$dt": v.isoformat()}
+    if isinstance(v, dt.date):
+        return {"$date": v.isoformat()}
+    return v
+
+
+def _decode_param(v: Any) -> Any:
+    if isinstance(v, dict) and "$dt" in v:
+        return dt.datetime.fromisoformat(v["$dt"])
+    if isinstance(v, dict) and "$date" in v:
+        return dt.date.fromisoformat(v["$date"])
+    return v
+
+
+def _fsync_write(path: Path, data: bytes) -> None:
+    tmp = path.with_name(".tmp-" + path.name)
+    with open(tmp, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+class Store:
+    """A handle on one DuckDB file. Cheap to create; holds no connection between operations."""
+
+    def __init__(self, path: str | os.PathLike[str], *, read_timeout: float | None = None,
+                 write_timeout: float | None = None) -> None:
+        self.path = Path(path).expanduser()
+        self.read_timeout = READ_TIMEOUT if read_timeout is None else read_timeout
+        self.write_timeout = WRITE_TIMEOUT if write_timeout is None else write_timeout
+        self.lock_waits = 0  # how many times this handle found the file locked (for tests/bench)
+
+    def __repr__(self) -> str:
+        return f"Store({str(self.path)!r})"
+
+    # -- connections ------------------------------------------------------------------------------
+
+    def _open(self, timeout: float) -> duckdb.DuckDBPyConnection:
+        """Open the file, retrying while another process holds it; raise StoreBusy after ``timeout``."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        deadline = time.monotonic() + timeout
+        delay = 0.005
+        while True:
+            try:
+                con = duckdb.connect(str(self.path))
+                break
+            except duckdb.Error as exc:
+                if is_lock_error(exc):
+                    self.lock_waits += 1
+                    if time.monotonic() >= deadline:
+                        raise StoreBusy(
+                            f"The database {self.path} has been busy for {timeout:.0f}s (another Lokifi process "
+                            "is holding it). Try again in a moment; if it persists, look for a stuck "
+                            "`lokifi` process."
+                        ) from None
+                    time.sleep(delay * (0.5 + random.random()))
+                    delay = min(delay * 1.6, 0.1)
+                    continue
+                msg = str(exc)
+                if "not a valid DuckDB database" in msg or "Corrupt" in msg or "corrupt" in msg:
+                    raise StoreCorrupt(
+                        f"{self.path} is not a readable Lokifi database ({msg.split(': ', 1)[-1]}). "
+                        "Move it aside and Lokifi will create a new one, or point --db / LOKIFI_DB elsewhere."
+                    ) from None
+                if "newer" in msg and "version" in msg:
+                    raise StoreTooNew(
+                        f"{self.path} was written by a newer DuckDB ({msg}). Upgrade Lokifi to open it."
+                    ) from None
+                raise StoreError(f"Could not open the database {self.path}: {msg}") from None
+            except OSError as exc:
+                raise StoreError(f"Could not open the database {self.path}: {exc.strerror or exc}") from None
+        try:
+            con.execute("SET TimeZone = 'UTC'")
+            self._ensure_schema(con)
+        except BaseException:
+            con.close()
+            raise
+        return con
+
+    def _ensure_schema(self, con: duckdb.DuckDBPyConnection) -> None:
+        key = str(self.path.resolve())
+        if key in _migrated:
+            return
+        with _migrate_lock:
+            if key in _migrated:
+                return
+            con.execute(
+                "CREATE TABLE IF NOT EXISTS schema_migrations (number INTEGER PRIMARY KEY, name VARCHAR, "
+                "applied_at TIMESTAMP DEFAULT (now()::TIMESTAMP))"
+            )
+            applied = {r[0] for r in con.execute("SELECT number FROM schema_migrations").fetchall()}
+            ms = migrations()
+            known = {n for n, _, _ in ms}
+            unknown = sorted(applied - known)
+            if unknown:
+                raise StoreTooNew(
+                    f"{self.path} has schema version {max(unknown)}, newer than this Lokifi knows "
+                    f"(up to {known_version()}). Upgrade Lokifi, or use another database with --db."
+                )
+            for number, name, p in ms:
+                if number in applied:
+                    continue
+                sql = p.read_text(encoding="utf-8")
+                con.execute("BEGIN TRANSACTION")
+                try:
+                    con.execute(sql)
+                    con.execute("INSERT INTO schema_migrations (number, name) VALUES (?, ?)", [number, name])
+                    con.execute("COMMIT")
+                except BaseException as exc:
+                    con.execute("ROLLBACK")
+                    raise StoreError(f"Migration {number:03d}_{name} failed on {self.path}: {exc}") from exc
+            _migrated.add(key)
+
+    @contextlib.contextmanager
+    def read(self, timeout: float | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A connection for a few reads. Copy results out (``.pl()``) before the block ends."""
+        con = self._open(self.read_timeout if timeout is None else timeout)
+        try:
+            yield con
+        finally:
+            con.close()
+
+    @contextlib.contextmanager
+    def write(self, timeout: float | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A connection inside a transaction, committed when the block ends (rolled back on error)."""
+        con = self._open(self.read_timeout if timeout is None else timeout)
+        try:
+            self._drain_spool(con)
+            con.execute("BEGIN TRANSACTION")
+            try:
+                yield con
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+            con.execute("COMMIT")
+        finally:
+            con.close()
+
+    # -- reads ------------------------------------------------------------------------------------
+
+    def query(self, sql: str, params: Sequence[Any] | dict | None = None) -> pl.DataFrame:
+        with self.read() as con:
+            return con.sql(sql, params=params or None).pl()
+
+    def scalar(self, sql: str, params: Sequence[Any] | dict | None = None) -> Any:
+        with self.read() as con:
+            row = con.execute(sql, params or []).fetchall()
+            return row[0][0] if row else None
+
+    # -- writes -----------------------------------------------------------------------------------
+
+    def execute(self, sql: str, params: Sequence[Any] | None = None) -> None:
+        """One write statement; spooled if the file stays locked."""
+        self.submit("analytics.store:run_sql", None, sql=sql, params=list(params or []))
+
+    def append(self, table: str, df: pl.DataFrame) -> None:
+        """Insert a frame into ``table``; spooled if the file stays locked."""
+        if df.height:
+            self.submit("analytics.store:append_table", df, table=table)
+
+    def submit(self, writer: str, df: pl.DataFrame | None, **args: Any) -> bool:
+        """Run ``writer(con, df, **args)`` in a transaction; spool it if the file stays locked.
+
+        ``writer`` is ``"module:function"`` so a spooled batch can be applied by any process.
+        Returns True when written now, False when spooled.
+        """
+        try:
+            con = self._open(self.write_timeout)
+        except StoreBusy:
+            self._spool(writer, df, args)
+            return False
+        try:
+            self._drain_spool(con)
+            fn = _resolve_writer(writer)
+            con.execute("BEGIN TRANSACTION")
+            try:
+                fn(con, df, **args)
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+            con.execute("COMMIT")
+            return True
+        finally:
+            con.close()
+
+    # -- the spool --------------------------------------------------------------------------------
+
+    def _spool(self, writer: str, df: pl.DataFrame | None, args: dict[str, Any]) -> None:
+        d = spool_dir(self.path)
+        d.mkdir(parents=True, exist_ok=True)
+        sid = f"{time.time_ns():020d}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        manifest: dict[str, Any] = {
+            "id": sid,
+            "writer": writer,
+            "args": {k: ([_encode_param(x) for x in v] if k == "params" and isinstance(v, list) else v)
+                     for k, v in args.items()},
+        }
+        if df is not None:
+            data_path = d / f"{sid}.parquet"
+            tmp = d / f".tmp-{sid}.parquet"
+            df.write_parquet(tmp)
+            with open(tmp, "rb+") as f:
+                os.fsync(f.fileno())
+            os.replace(tmp, data_path)
+            manifest["data"] = data_path.name
+        _fsync_write(d / f"{sid}.json", json.dumps(manifest).encode())
+
+    def spooled(self) -> int:
+        """How many batches are waiting in the spool."""
+        d = spool_dir(self.path)
+        try:
+            return sum(1 for e in os.scandir(d) if e.name.endswith(".json") and not e.name.startswith("."))
+        except FileNotFoundError:
+            return 0
+
+    def _drain_spool(self, con: duckdb.DuckDBPyConnection) -> int:
+        if not _drain_lock.acquire(blocking=False):
+            return 0
+        try:
+            return self._drain_spool_locked(con)
+        finally:
+            _drain_lock.release()
+
+    def _drain_spool_locked(self, con: duckdb.DuckDBPyConnection) -> int:
+        d = spool_dir(self.path)
+        try:
+            entries = sorted(e.name for e in os.scandir(d) if e.name.endswith(".json") and not e.name.startswith("."))
+        except FileNotFoundError:
+            return 0
+        done = 0
+        for name in entries:
+            mpath = d / name
+            try:
+                manifest = json.loads(mpath.read_text())
+            except FileNotFoundError:
+                continue  # another thread of ours took it
+            except (OSError, ValueError):
+                bad = mpath.with_suffix(".bad")
+                os.replace(mpath, bad)
+                continue
+            sid = manifest["id"]
+            data_path = d / manifest["data"] if manifest.get("data") else None
+            already = con.execute("SELECT 1 FROM spool_applied WHERE spool_id = ?", [sid]).fetchall()
+            if not already:
+                df = pl.read_parquet(data_path) if data_path else None
+                args = manifest.get("args", {})
+                if "params" in args and isinstance(args["params"], list):
+                    args["params"] = [_decode_param(x) for x in args["params"]]
+                con.execute("BEGIN TRANSACTION")
+                try:
+                    _resolve_writer(manifest["writer"])(con, df, **args)
+                    con.execute("INSERT INTO spool_applied (spool_id) VALUES (?)", [sid])
+                    con.execute("COMMIT")
+                except BaseException:
+                    con.execute("ROLLBACK")
+                    raise
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(mpath)
+            if data_path:
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(data_path)
+            done += 1
+        return done
+
+    def flush_spool(self) -> int:
+        """Apply every spooled batch now (waits for the lock)."""
+        con = self._open(self.read_timeout)
+        try:
+            return self._drain_spool(con)
+        finally:
+            con.close()
+
+    # -- facts ------------------------------------------------------------------------------------
+
+    def schema_version(self) -> int:
+        return int(self.scalar("SELECT coalesce(max(number), 0) FROM schema_migrations") or 0)
+
+    def tables(self) -> list[str]:
+        df = self.query("SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' ORDER BY 1")
+        return df["table_name"].to_list()
+
+    def get_kv(self, key: str) -> str | None:
+        return self.scalar("SELECT value FROM kv WHERE key = ?", [key])
+
+    def set_kv(self, key: str, value: str) -> None:
+        self.execute(
+            "INSERT INTO kv (key, value, updated_at) VALUES (?, ?, now()::TIMESTAMP) "
+            "ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+            [key, value],
+        )
