@@ -1,0 +1,21 @@
+"""Open the dashboard from the CLI (bare ``lokifi`` and ``lokifi demo``)."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import click
+
+from lokifi_tui.cli.context import db_path, get_config
+from lokifi_tui.cli.output import UNAVAILABLE, err_console
+
+
+def open_dashboard(ctx: click.Context, *, refresh: float | None = None, theme: str | None = None,
+                   db: Path | None = None, demo: bool = False) -> None:
+    if importlib.util.find_spec("lokifi_tui.app") is None:
+        err_console.print("The dashboard is not built yet (issue #7). Every analysis is available as a command: "
+                          "`lokifi --help`.")
+        raise SystemExit(UNAVAILABLE)
+    from lokifi_tui.app import run_dashboard
+    run_dashboard(db or db_path(ctx), config=get_config(ctx), refresh=refresh, theme=theme, demo=demo)

@@ -1,0 +1,93 @@
+"""``lokifi db``: facts about the database, retention and vacuum."""
+
+from __future__ import annotations
+
+import click
+from rich.table import Table
+
+from lokifi_tui.cli.context import get_config, get_store
+from lokifi_tui.cli.output import console, inert, json_option, print_json
+
+
+@click.group()
+def db() -> None:
+    """The database: info, prune (retention), vacuum."""
+
+
+@db.command()
+@json_option
+@click.pass_context
+def info(ctx: click.Context, as_json: bool) -> None:
+    """Path, size, schema version and row counts."""
+    from analytics.retention import db_info, human_bytes
+
+    store = get_store(ctx)
+    i = db_info(store)
+    if as_json:
+        print_json(i)
+        return
+    console.print(f"[bold]database[/]       {inert(i.path)}")
+    console.print(f"[bold]size[/]           {human_bytes(i.size_bytes)} (+ {human_bytes(i.wal_bytes)} WAL)")
+    console.print(f"[bold]schema version[/] {i.schema_version} (this Lokifi knows up to {i.known_version})")
+    if i.spooled_batches:
+        console.print(f"[bold]spooled[/]        {i.spooled_batches} batch(es) waiting to be written")
+    if i.oldest_metric:
+        console.print(f"[bold]metrics span[/]   {i.oldest_metric:%Y-%m-%d %H:%M} → {i.newest_metric:%Y-%m-%d %H:%M} UTC")
+    t = Table(show_edge=False, box=None, pad_edge=False)
+    t.add_column("table")
+    t.add_column("rows", justify="right")
+    for name, n in i.row_counts.items():
+        t.add_row(name, f"{n:,}")
+    console.print(t)
+
+
+@db.command()
+@click.option("--dry-run", is_flag=True, help="Only count what would be deleted.")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@json_option
+@click.pass_context
+def prune(ctx: click.Context, dry_run: bool, yes: bool, as_json: bool) -> None:
+    """Delete raw rows older than the retention settings ([retention] in the config)."""
+    from analytics.retention import prune as do_prune
+
+    cfg = get_config(ctx)
+    r = cfg.retention
+    store = get_store(ctx)
+    counted = do_prune(store, metrics_days=r.metrics_days, events_days=r.events_days,
+                       predictions_days=r.predictions_days, dry_run=True)
+    total = counted.metrics + counted.error_events + counted.predictions
+    if not dry_run and total and not yes:
+        click.confirm(
+            f"Delete {counted.metrics:,} metric rows older than {r.metrics_days} d, {counted.error_events:,} error "
+            f"events older than {r.events_days} d and {counted.predictions:,} predictions older than "
+            f"{r.predictions_days} d?", abort=True)
+    result = counted if dry_run or not total else do_prune(
+        store, metrics_days=r.metrics_days, events_days=r.events_days, predictions_days=r.predictions_days)
+    if as_json:
+        print_json(result)
+        return
+    verb = "would delete" if dry_run else "deleted"
+    console.print(f"{verb} {result.metrics:,} metric rows, {result.error_events:,} error events, "
+                  f"{result.predictions:,} predictions")
+
+
+@db.command()
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.pass_context
+def vacuum(ctx: click.Context, yes: bool) -> None:
+    """Reclaim disk space (checkpoint + vacuum)."""
+    from analytics.retention import human_bytes, vacuum as do_vacuum
+
+    store = get_store(ctx)
+    if not yes:
+        click.confirm(f"Vacuum {store.path}? Other Lokifi processes wait while it runs.", abort=True)
+    before, after = do_vacuum(store)
+    console.print(f"{human_bytes(before)} → {human_bytes(after)}")
+
+
+@db.command("flush-spool")
+@click.pass_context
+def flush_spool(ctx: click.Context) -> None:
+    """Write batches that were spooled while the database was busy."""
+    n = get_store(ctx).flush_spool()
+    console.print(f"applied {n} spooled batch(es)")

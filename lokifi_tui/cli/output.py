@@ -1,0 +1,80 @@
+"""Shared output for CLI commands: rich consoles, JSON, inert text and failures with exit codes.
+
+Exit codes: 0 ok, 1 unexpected error, 2 usage, 3 bad input, 4 store problem (busy, corrupt, too new),
+5 not available (an engine not built yet, a dependency or endpoint missing).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+import os
+import re
+import sys
+from typing import Any, NoReturn
+
+import click
+from rich.console import Console
+from rich.markup import escape
+
+OK, UNEXPECTED, USAGE, BAD_INPUT, STORE, UNAVAILABLE = 0, 1, 2, 3, 4, 5
+
+_no_color = bool(os.environ.get("NO_COLOR"))
+console = Console(highlight=False, no_color=_no_color, soft_wrap=False)
+err_console = Console(stderr=True, highlight=False, no_color=_no_color)
+
+# C0/C1 control characters (ESC included) and DEL; tab is kept as a space.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def inert(text: Any, limit: int | None = None) -> str:
+    """Data text made safe to print through Rich: control and escape characters are shown as
+    visible placeholders (so ``\\x1b[31m`` prints as ``␛[31m`` and does nothing), markup is escaped."""
+    s = "" if text is None else str(text)
+    if limit is not None and len(s) > limit:
+        s = s[: max(0, limit - 1)] + "…"
+    s = s.replace("\t", " ").replace("\r\n", "⏎").replace("\n", "⏎").replace("\r", "⏎")
+    s = _CONTROL.sub(lambda m: "␛" if m.group() == "\x1b" else f"\\x{ord(m.group()):02x}", s)
+    return escape(s)
+
+
+def plain(text: Any, limit: int | None = None) -> str:
+    """Like :func:`inert` for output that does not go through Rich markup (JSON is left as data)."""
+    s = "" if text is None else str(text)
+    if limit is not None and len(s) > limit:
+        s = s[: max(0, limit - 1)] + "…"
+    return _CONTROL.sub(lambda m: "␛" if m.group() == "\x1b" else f"\\x{ord(m.group()):02x}", s)
+
+
+def _default(o: Any) -> Any:
+    if isinstance(o, (dt.datetime, dt.date)):
+        return o.isoformat()
+    if isinstance(o, float) and not math.isfinite(o):
+        return None
+    if hasattr(o, "to_dict"):
+        return o.to_dict()
+    if hasattr(o, "__dataclass_fields__"):
+        import dataclasses
+        return dataclasses.asdict(o)
+    if isinstance(o, (set, frozenset, tuple)):
+        return list(o)
+    return str(o)
+
+
+def print_json(obj: Any) -> None:
+    sys.stdout.write(json.dumps(obj, default=_default, ensure_ascii=False, indent=2) + "\n")
+
+
+def fail(message: str, code: int = BAD_INPUT) -> NoReturn:
+    err_console.print(f"[bold red]error:[/] {inert(message)}")
+    raise SystemExit(code)
+
+
+def not_built(what: str, issue: int) -> NoReturn:
+    err_console.print(f"[yellow]{inert(what)} is not built yet[/] (tracked in issue #{issue}).")
+    raise SystemExit(UNAVAILABLE)
+
+
+def json_option(f):
+    return click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")(f)

@@ -1,0 +1,24 @@
+"""Hermetic tests: every test gets its own LOKIFI_HOME (config, data, cache) and no stray LOKIFI_* env."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def _isolated_home(tmp_path_factory, monkeypatch):
+    home = tmp_path_factory.mktemp("lokifi-home")
+    for key in list(os.environ):
+        if key.startswith("LOKIFI_") or key in ("OPENAI_API_KEY", "OPENAI_BASE_URL"):
+            monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("LOKIFI_HOME", str(home))
+    monkeypatch.setenv("NO_COLOR", "1")
+    yield home
+
+
+@pytest.fixture
+def store(tmp_path):
+    from analytics.store import Store
+    return Store(tmp_path / "test.duckdb")
