@@ -1,0 +1,765 @@
+"""The dashboard's read model: one function that reads everything one refresh of the dashboard shows.
+
+:func:`load_dashboard` opens the store once, runs the few queries the dashboard needs (host vitals history,
+learning statistics, live predictions, forecast sparkline data, the recommendation queue, error patterns),
+copies the results into frozen dataclasses and lets the file go. The TUI calls it from a thread worker; the
+benchmarks call it directly. Nothing here imports textual, rich or lokifi_tui.
+
+Each pane's data says whether its engine exists (checked with importlib, never by crashing): a pane whose
+engine is not built yet shows that plainly instead of rows. The detail loaders at the end read one item
+(a pattern, a recommendation, a prediction, a component) for the detail screens, the same way.
+
+Every figure is read or counted from the store; the only arithmetic here is presentation (a Wilson
+interval around a stored success/failure count, a percentage of scored predictions).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import importlib.util
+import json
+import math
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+#: Which engine module backs which pane, and which issue builds it (for the "not built yet" note).
+ENGINES: dict[str, tuple[str, str]] = {
+    "patterns": ("analytics.patterns", "issue 3"),
+    "learning": ("analytics.learning_stats", "issue 3"),
+    "predictions": ("analytics.predictions", "issue 4"),
+    "forecast": ("analytics.sparklines", "issue 5"),
+    "recommendations": ("analytics.recommend.engine", "issue 6"),
+    "rca": ("analytics.rca.analyze", "issue 8"),
+    "collector": ("analytics.collector", "issue 9"),
+}
+
+PANE_TITLES = {
+    "predictions": "Predictions",
+    "forecast": "Forecast",
+    "recommendations": "Recommendations",
+    "patterns": "Error patterns",
+}
+
+
+def engine_available(name: str) -> bool:
+    """True when the engine module for ``name`` can be imported (looked up, not imported)."""
+    module = ENGINES[name][0]
+    try:
+        return importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):
+        return False
+
+
+def engine_note(name: str) -> str:
+    module, issue = ENGINES[name]
+    return f"Not built yet: this pane needs {module} ({issue})."
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+# -- rows ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LearningSummary:
+    patterns: int = 0
+    high_confidence: int = 0
+    fixes_worked: int = 0
+    fixes_failed: int = 0
+    predictions_made: int = 0
+    predictions_scored: int = 0
+    predictions_accurate: int = 0
+    recommendations_applied: int = 0
+
+    @property
+    def effectiveness(self) -> float | None:
+        """Seed 000: high-confidence patterns / all patterns, as a percentage (None with no patterns)."""
+        return 100.0 * self.high_confidence / self.patterns if self.patterns else None
+
+    @property
+    def prediction_accuracy(self) -> float | None:
+        """Share of scored predictions that came true (None until one has been scored)."""
+        if not self.predictions_scored:
+            return None
+        return 100.0 * self.predictions_accurate / self.predictions_scored
+
+
+@dataclass(frozen=True)
+class PredictionRow:
+    key: str
+    id: int
+    severity: str
+    type: str
+    component: str
+    host: str
+    message: str
+    confidence: float | None
+    confidence_kind: str
+    recommendation: str
+    made_at: dt.datetime | None
+    due_at: dt.datetime | None
+    evidence: str
+
+
+@dataclass(frozen=True)
+class ForecastRow:
+    key: str
+    component: str
+    metric: str
+    history: tuple[float, ...]
+    forecast: tuple[float, ...]
+    lo: tuple[float, ...]
+    hi: tuple[float, ...]
+    current: float | None
+    predicted: float | None
+    pct_change: float | None
+    trend: str  # increasing | decreasing | stable | unknown
+    significant: bool
+    colour: str  # red | yellow | green (seed: > 20 % degradation red, 10-20 % yellow)
+    model: str
+    backtest_error: float | None
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class RecommendationRow:
+    key: str
+    id: int
+    priority: int
+    impact: float | None
+    title: str
+    category: str
+    description: str
+    action: str
+    status: str
+    created_at: dt.datetime | None
+
+
+@dataclass(frozen=True)
+class PatternRow:
+    key: str  # the error hash
+    error_type: str
+    component: str
+    message: str
+    template: str
+    solution: str
+    count: int
+    last_seen: dt.datetime | None
+    success: int
+    failure: int
+    confidence: float | None
+    lo: float | None  # uncertainty of the confidence (95 % Wilson interval on the stored outcomes)
+    hi: float | None
+    auto_approved: bool
+    version: int
+
+
+@dataclass(frozen=True)
+class Pane:
+    """One pane's rows, or why there are none."""
+
+    name: str
+    available: bool
+    rows: tuple[Any, ...] = ()
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class DashboardView:
+    now: dt.datetime
+    db_path: str
+    learning: LearningSummary | None
+    learning_note: str
+    panes: dict[str, Pane]
+    vitals: dict[str, tuple[float, ...]] = field(default_factory=dict)
+    ai_status: str = "offline"
+    hosts: tuple[str, ...] = ()
+    load_ms: float = 0.0
+
+    def pane(self, name: str) -> Pane:
+        return self.panes[name]
+
+
+# -- helpers ---------------------------------------------------------------------------------------
+
+
+def wilson(successes: int, failures: int, z: float = 1.96) -> tuple[float, float] | None:
+    """95 % Wilson score interval for a success rate; None when there are no outcomes."""
+    n = successes + failures
+    if n <= 0:
+        return None
+    p = successes / n
+    denom = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denom
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def _columns(con: Any, table: str) -> set[str]:
+    rows = con.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = ?", [table]
+    ).fetchall()
+    return {r[0] for r in rows}
+
+
+def _col(cols: set[str], name: str, default_sql: str = "NULL") -> str:
+    return name if name in cols else f"{default_sql} AS {name}"
+
+
+def _dicts(con: Any, sql: str, params: list | None = None) -> list[dict[str, Any]]:
+    cur = con.execute(sql, params or [])
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+
+
+def _str(v: Any) -> str:
+    return "" if v is None else str(v)
+
+
+def _float(v: Any) -> float | None:
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return None
+    return f if math.isfinite(f) else None
+
+
+def _call_engine(module: str, names: tuple[str, ...], *args: Any, **kwargs: Any) -> Any:
+    """Call the first of ``names`` that ``module`` defines; raise LookupError when none exists."""
+    mod = importlib.import_module(module)
+    for name in names:
+        fn = getattr(mod, name, None)
+        if callable(fn):
+            return fn(*args, **kwargs)
+    raise LookupError(f"{module} has none of {', '.join(names)}")
+
+
+# -- sections --------------------------------------------------------------------------------------
+
+
+def _learning(con: Any) -> LearningSummary:
+    p = con.execute(
+        "SELECT count(*), count(*) FILTER (WHERE confidence_score >= 0.7) FROM error_patterns"
+    ).fetchone()
+    f = con.execute(
+        "SELECT count(*) FILTER (WHERE success), count(*) FILTER (WHERE NOT success) FROM fix_history"
+    ).fetchone()
+    pr = con.execute(
+        "SELECT count(*), count(accurate), count(*) FILTER (WHERE accurate) FROM predictions"
+    ).fetchone()
+    rcols = _columns(con, "smart_recommendations")
+    applied_sql = "status = 'applied'" if "status" in rcols else "applied"
+    r = con.execute(f"SELECT count(*) FILTER (WHERE {applied_sql}) FROM smart_recommendations").fetchone()
+    return LearningSummary(
+        patterns=int(p[0]),
+        high_confidence=int(p[1]),
+        fixes_worked=int(f[0]),
+        fixes_failed=int(f[1]),
+        predictions_made=int(pr[0]),
+        predictions_scored=int(pr[1]),
+        predictions_accurate=int(pr[2]),
+        recommendations_applied=int(r[0]),
+    )
+
+
+_SEVERITY_ORDER = "CASE upper(coalesce(severity,'')) WHEN 'CRITICAL' THEN 0 WHEN 'HIGH' THEN 1 WHEN 'MEDIUM' THEN 2 WHEN 'LOW' THEN 3 ELSE 4 END"
+
+
+def _predictions(con: Any, now: dt.datetime, limit: int) -> tuple[PredictionRow, ...]:
+    """Live predictions: not yet scored, not past due, the newest per (type, component, host)."""
+    cols = _columns(con, "predictions")
+    due = "due_at" if "due_at" in cols else "NULL"
+    rows = _dicts(
+        con,
+        f"""
+        SELECT id, prediction_type, component, {_col(cols, 'host', "''")}, {_col(cols, 'severity')},
+               {_col(cols, 'message')}, confidence_score, {_col(cols, 'confidence_kind')},
+               {_col(cols, 'recommendation')}, prediction_date, {due} AS due_at, {_col(cols, 'evidence')}
+        FROM predictions
+        WHERE outcome_date IS NULL AND accurate IS NULL
+          AND prediction_type <> 'forecast'
+          AND ({due} IS NULL OR {due} >= ?)
+          AND prediction_date <= ?
+        QUALIFY row_number() OVER (PARTITION BY prediction_type, component, host
+                                   ORDER BY prediction_date DESC, id DESC) = 1
+        ORDER BY {_SEVERITY_ORDER}, confidence_score DESC NULLS LAST, id
+        LIMIT ?
+        """,
+        [now, now, limit],
+    )
+    return tuple(
+        PredictionRow(
+            key=str(r["id"]),
+            id=int(r["id"]),
+            severity=_str(r["severity"]).upper() or "INFO",
+            type=_str(r["prediction_type"]),
+            component=_str(r["component"]),
+            host=_str(r["host"]),
+            message=_str(r["message"]),
+            confidence=_float(r["confidence_score"]),
+            confidence_kind=_str(r["confidence_kind"]) or "prior",
+            recommendation=_str(r["recommendation"]),
+            made_at=r["prediction_date"],
+            due_at=r["due_at"],
+            evidence=_str(r["evidence"]),
+        )
+        for r in rows
+    )
+
+
+def _recommendations(con: Any, now: dt.datetime, limit: int) -> tuple[RecommendationRow, ...]:
+    cols = _columns(con, "smart_recommendations")
+    if "status" in cols:
+        where = "(status = 'open' OR (status = 'snoozed' AND snoozed_until IS NOT NULL AND snoozed_until <= ?))"
+        params: list[Any] = [now]
+        status = "status"
+    else:
+        where, params, status = "NOT dismissed AND NOT applied", [], "'open' AS status"
+    rows = _dicts(
+        con,
+        f"""
+        SELECT id, priority, impact_score, title, {_col(cols, 'category', "''")}, description,
+               {_col(cols, 'action', "''")}, {status}, created_at
+        FROM smart_recommendations
+        WHERE {where}
+        ORDER BY priority ASC NULLS LAST, impact_score DESC NULLS LAST, id
+        LIMIT ?
+        """,
+        [*params, limit],
+    )
+    return tuple(
+        RecommendationRow(
+            key=str(r["id"]),
+            id=int(r["id"]),
+            priority=int(r["priority"] or 3),
+            impact=_float(r["impact_score"]),
+            title=_str(r["title"]),
+            category=_str(r["category"]),
+            description=_str(r["description"]),
+            action=_str(r["action"]),
+            status="open" if r["status"] == "snoozed" else _str(r["status"]),
+            created_at=r["created_at"],
+        )
+        for r in rows
+    )
+
+
+def _pattern_row(r: dict[str, Any]) -> PatternRow:
+    s, f = int(r.get("success_count") or 0), int(r.get("failure_count") or 0)
+    interval = wilson(s, f)
+    return PatternRow(
+        key=_str(r["error_hash"]),
+        error_type=_str(r["error_type"]),
+        component=_str(r["component"]),
+        message=_str(r["error_message"]),
+        template=_str(r.get("template")),
+        solution=_str(r.get("solution")),
+        count=int(r.get("occurrence_count") or 0),
+        last_seen=r.get("last_seen"),
+        success=s,
+        failure=f,
+        confidence=_float(r.get("confidence_score")),
+        lo=interval[0] if interval else None,
+        hi=interval[1] if interval else None,
+        auto_approved=bool(r.get("auto_approved")),
+        version=int(r.get("version") or 1),
+    )
+
+
+def _patterns(con: Any, limit: int) -> tuple[PatternRow, ...]:
+    rows = _dicts(
+        con,
+        """
+        SELECT * FROM error_patterns
+        ORDER BY last_seen DESC NULLS LAST, occurrence_count DESC, error_hash
+        LIMIT ?
+        """,
+        [limit],
+    )
+    return tuple(_pattern_row(r) for r in rows)
+
+
+_VITAL_NAMES = {
+    "cpu": ("cpu_percent", "cpu", "cpu_pct"),
+    "mem": ("memory_percent", "mem_percent", "memory", "mem"),
+    "disk": ("disk_percent", "disk_used_percent", "disk"),
+    "load": ("load1", "load_1", "load"),
+}
+
+
+def _vitals(con: Any, now: dt.datetime, points: int = 60) -> dict[str, tuple[float, ...]]:
+    """The last few minutes of host vitals the collector stored, to seed the top bar's sparklines."""
+    names = sorted({n for v in _VITAL_NAMES.values() for n in v})
+    rows = con.execute(
+        """
+        SELECT metric, list(value ORDER BY ts) FROM (
+            SELECT metric, value, ts, row_number() OVER (PARTITION BY metric ORDER BY ts DESC) AS rn
+            FROM metrics
+            WHERE ts >= ? AND ts <= ? AND component = 'host' AND metric IN (SELECT unnest(?))
+        ) WHERE rn <= ? GROUP BY metric
+        """,
+        [now - dt.timedelta(minutes=10), now, names, points],
+    ).fetchall()
+    found = {m: tuple(float(x) for x in vals) for m, vals in rows}
+    out: dict[str, tuple[float, ...]] = {}
+    for key, candidates in _VITAL_NAMES.items():
+        for c in candidates:
+            if c in found:
+                out[key] = found[c]
+                break
+    return out
+
+
+def _hosts(con: Any) -> tuple[str, ...]:
+    rows = con.execute(
+        "SELECT DISTINCT host FROM metrics_hourly WHERE hour >= (SELECT max(hour) FROM metrics_hourly) - INTERVAL 1 DAY "
+        "ORDER BY host LIMIT 50"
+    ).fetchall()
+    return tuple(r[0] for r in rows if r[0])
+
+
+def _forecasts(store: Any, con: Any, now: dt.datetime, limit: int) -> tuple[ForecastRow, ...]:
+    """Sparkline data from the forecasting engine (issue 5), normalised to ForecastRow."""
+    data = _call_engine(
+        "analytics.sparklines",
+        ("dashboard_sparklines", "sparkline_data", "sparklines"),
+        store,
+        now=now,
+    )
+    rows = data.to_dicts() if hasattr(data, "to_dicts") else list(data)
+    out = []
+    for item in rows[:limit]:
+        r = item if isinstance(item, dict) else getattr(item, "__dict__", {})
+        history = tuple(float(x) for x in (r.get("history") or ()) if x is not None)
+        forecast = tuple(float(x) for x in (r.get("forecast") or ()) if x is not None)
+        pct = _float(r.get("pct_change", r.get("percent_change")))
+        trend = _str(r.get("trend")) or "unknown"
+        colour = _str(r.get("colour", r.get("color")))
+        if not colour:
+            colour = "green" if pct is None or pct <= 10 else "yellow" if pct <= 20 else "red"
+        out.append(
+            ForecastRow(
+                key=f"{r.get('host', '')}/{r.get('component')}/{r.get('metric')}",
+                component=_str(r.get("component")),
+                metric=_str(r.get("metric")),
+                history=history,
+                forecast=forecast,
+                lo=tuple(float(x) for x in (r.get("lo") or ()) if x is not None),
+                hi=tuple(float(x) for x in (r.get("hi") or ()) if x is not None),
+                current=_float(r.get("current")),
+                predicted=_float(r.get("predicted", r.get("forecast_value"))),
+                pct_change=pct,
+                trend=trend,
+                significant=bool(r.get("significant")),
+                colour=colour,
+                model=_str(r.get("model")),
+                backtest_error=_float(r.get("backtest_error", r.get("mase"))),
+                note=_str(r.get("note")),
+            )
+        )
+    return tuple(out)
+
+
+def ai_status(config: Any = None) -> str:
+    """One line: the configured model and endpoint, or "offline". Never contacts the endpoint."""
+    ai = None
+    if config is not None:
+        ai = config.get("ai") if isinstance(config, dict) else getattr(config, "ai", None)
+    get = (ai.get if isinstance(ai, dict) else (lambda k, d=None: getattr(ai, k, d))) if ai is not None else None
+    model = get("model") if get else None
+    base_url = get("base_url") if get else None
+    key_present = bool(os.environ.get("OPENAI_API_KEY") or os.environ.get("LOKIFI_OPENAI_API_KEY"))
+    if get and (get("api_key_file") or get("key_file")):
+        key_present = True
+    if not model or not (base_url or key_present):
+        return "offline (built-in playbooks)"
+    where = base_url or "api.openai.com"
+    return f"{model} @ {where}"
+
+
+# -- the one read ----------------------------------------------------------------------------------
+
+
+def load_dashboard(
+    store_or_path: Any,
+    *,
+    now: dt.datetime | None = None,
+    limit: int = 200,
+    config: Any = None,
+    engines: Callable[[str], bool] = engine_available,
+) -> DashboardView:
+    """Read everything one dashboard refresh shows, in one short visit to the store.
+
+    ``store_or_path`` is an :class:`analytics.store.Store` or a database path. Raises the store's
+    ``StoreError`` subclasses (busy, corrupt, too new) for the caller to show as a message.
+    """
+    from analytics.store import Store
+
+    started = time.perf_counter()
+    store = store_or_path if isinstance(store_or_path, Store) else Store(Path(store_or_path))
+    at = now or utcnow()
+    have = {name: engines(name) for name in ENGINES}
+    panes: dict[str, Pane] = {}
+    with store.read() as con:
+        learning = _learning(con)
+        vitals = _vitals(con, at)
+        hosts = _hosts(con)
+        for name, loader in (
+            ("predictions", lambda: _predictions(con, at, limit)),
+            ("recommendations", lambda: _recommendations(con, at, limit)),
+            ("patterns", lambda: _patterns(con, limit)),
+        ):
+            if have[name]:
+                panes[name] = Pane(name, True, loader())
+            else:
+                panes[name] = Pane(name, False, (), engine_note(name))
+    # The forecasting engine reads through the store itself (its own short visit), after ours ended.
+    if have["forecast"]:
+        try:
+            panes["forecast"] = Pane("forecast", True, _forecasts(store, None, at, limit))
+        except LookupError as exc:
+            panes["forecast"] = Pane("forecast", False, (), f"Forecast engine has no sparkline query yet ({exc}).")
+    else:
+        panes["forecast"] = Pane("forecast", False, (), engine_note("forecast"))
+    return DashboardView(
+        now=at,
+        db_path=str(store.path),
+        learning=learning,
+        learning_note="" if have["learning"] else engine_note("learning"),
+        panes=panes,
+        vitals=vitals,
+        ai_status=ai_status(config),
+        hosts=hosts,
+        load_ms=(time.perf_counter() - started) * 1000.0,
+    )
+
+
+def db_signature(path: str | os.PathLike[str]) -> tuple[int, int, int, int] | None:
+    """A cheap fingerprint of the database files (size and mtime of the file and its WAL).
+
+    The dashboard re-reads the store only when this changes, so an idle dashboard costs one ``stat``
+    per refresh instead of a query.
+    """
+    p = Path(path)
+    try:
+        st = p.stat()
+    except OSError:
+        return None
+    try:
+        wal = Path(str(p) + ".wal").stat()
+        w = (wal.st_size, wal.st_mtime_ns)
+    except OSError:
+        w = (0, 0)
+    return (st.st_size, st.st_mtime_ns, *w)
+
+
+# -- details ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PatternDetail:
+    pattern: PatternRow
+    examples: tuple[tuple[dt.datetime, str, str], ...]  # ts, component, message
+    occurrences: tuple[float, ...]  # per day, oldest first
+    fixes: tuple[tuple[dt.datetime | None, bool, str, int | None], ...]  # applied_at, success, fix, version
+    versions: tuple[tuple[int, str, str, dt.datetime | None], ...]  # version, solution, source, created
+    confidence_over_time: tuple[float, ...]  # running success rate after each outcome
+    analysis: dict[str, Any] | None
+
+
+@dataclass(frozen=True)
+class RecommendationDetail:
+    rec: RecommendationRow
+    evidence: str
+    history: tuple[tuple[dt.datetime | None, str, str], ...]  # when, action, note
+    snoozed_until: dt.datetime | None
+
+
+@dataclass(frozen=True)
+class PredictionDetail:
+    prediction: PredictionRow
+    evidence: dict[str, Any]
+    rule_scored: int
+    rule_accurate: int
+    baseline: dict[str, Any] | None
+
+    @property
+    def rule_precision(self) -> float | None:
+        return self.rule_accurate / self.rule_scored if self.rule_scored else None
+
+
+@dataclass(frozen=True)
+class ComponentDetail:
+    component: str
+    metrics: tuple[tuple[str, float | None, tuple[float, ...]], ...]  # metric, latest, hourly means (72 h)
+    baselines: tuple[dict[str, Any], ...]
+    forecasts: tuple[ForecastRow, ...]
+
+
+def load_pattern_detail(store: Any, error_hash: str, *, now: dt.datetime | None = None) -> PatternDetail | None:
+    at = now or utcnow()
+    with store.read() as con:
+        rows = _dicts(con, "SELECT * FROM error_patterns WHERE error_hash = ?", [error_hash])
+        if not rows:
+            return None
+        pattern = _pattern_row(rows[0])
+        examples = con.execute(
+            "SELECT ts, component, message FROM error_events WHERE fingerprint = ? ORDER BY ts DESC LIMIT 5",
+            [error_hash],
+        ).fetchall()
+        per_day = dict(
+            con.execute(
+                "SELECT date_trunc('day', ts) AS d, count(*) FROM error_events WHERE fingerprint = ? "
+                "AND ts >= ? GROUP BY d",
+                [error_hash, at - dt.timedelta(days=30)],
+            ).fetchall()
+        )
+        fixes = con.execute(
+            "SELECT applied_at, success, fix_applied, solution_version FROM fix_history WHERE error_hash = ? "
+            "ORDER BY applied_at, id",
+            [error_hash],
+        ).fetchall()
+        versions = con.execute(
+            "SELECT version, solution, coalesce(source, ''), created_at FROM pattern_versions WHERE error_hash = ? "
+            "ORDER BY version DESC",
+            [error_hash],
+        ).fetchall()
+        analysis_row = _dicts(
+            con,
+            "SELECT analysis, root_cause, confidence, reasoning, recommendations, model, tokens_used, cost, "
+            "hit_count, created_at FROM ai_analysis_cache WHERE error_signature = ? OR diagnosis_type = ? "
+            "ORDER BY last_used_at DESC LIMIT 1",
+            [error_hash, error_hash],
+        )
+    start = (at - dt.timedelta(days=29)).replace(hour=0, minute=0, second=0, microsecond=0)
+    occurrences = tuple(float(per_day.get(start + dt.timedelta(days=i), 0)) for i in range(30))
+    running, ok, n = [], 0, 0
+    for _, success, _, _ in fixes:
+        n += 1
+        ok += bool(success)
+        running.append((ok + 1) / (n + 2))  # Laplace-smoothed running rate, for the trend only
+    return PatternDetail(
+        pattern=pattern,
+        examples=tuple((r[0], _str(r[1]), _str(r[2])) for r in examples),
+        occurrences=occurrences,
+        fixes=tuple((r[0], bool(r[1]), _str(r[2]), r[3]) for r in fixes),
+        versions=tuple((int(r[0]), _str(r[1]), _str(r[2]), r[3]) for r in versions),
+        confidence_over_time=tuple(running),
+        analysis=analysis_row[0] if analysis_row else None,
+    )
+
+
+def load_recommendation_detail(store: Any, rec_id: int) -> RecommendationDetail | None:
+    with store.read() as con:
+        cols = _columns(con, "smart_recommendations")
+        rows = _dicts(con, "SELECT * FROM smart_recommendations WHERE id = ?", [rec_id])
+        if not rows:
+            return None
+        r = rows[0]
+        history = con.execute(
+            "SELECT event_at, action, coalesce(note, '') FROM recommendation_events WHERE rec_id = ? "
+            "ORDER BY event_at, id",
+            [rec_id],
+        ).fetchall()
+    rec = RecommendationRow(
+        key=str(r["id"]),
+        id=int(r["id"]),
+        priority=int(r.get("priority") or 3),
+        impact=_float(r.get("impact_score")),
+        title=_str(r.get("title")),
+        category=_str(r.get("category")),
+        description=_str(r.get("description")),
+        action=_str(r.get("action")),
+        status=_str(r.get("status")) if "status" in cols else ("applied" if r.get("applied") else "open"),
+        created_at=r.get("created_at"),
+    )
+    return RecommendationDetail(
+        rec=rec,
+        evidence=_str(r.get("evidence")),
+        history=tuple((h[0], _str(h[1]), _str(h[2])) for h in history),
+        snoozed_until=r.get("snoozed_until"),
+    )
+
+
+def load_prediction_detail(store: Any, prediction_id: int) -> PredictionDetail | None:
+    with store.read() as con:
+        rows = _dicts(con, "SELECT * FROM predictions WHERE id = ?", [prediction_id])
+        if not rows:
+            return None
+        r = rows[0]
+        rule = r.get("rule") or r.get("prediction_type")
+        scored = con.execute(
+            "SELECT count(accurate), count(*) FILTER (WHERE accurate) FROM predictions "
+            "WHERE coalesce(rule, prediction_type) = ? AND accurate IS NOT NULL",
+            [rule],
+        ).fetchone()
+        base = _dicts(
+            con,
+            "SELECT * FROM performance_baselines WHERE component = ? AND metric_name = ? LIMIT 1",
+            [r.get("component"), r.get("metric") or ""],
+        )
+    try:
+        evidence = json.loads(r.get("evidence") or "{}")
+        if not isinstance(evidence, dict):
+            evidence = {"evidence": evidence}
+    except ValueError:
+        evidence = {"evidence": r.get("evidence")}
+    row = PredictionRow(
+        key=str(r["id"]),
+        id=int(r["id"]),
+        severity=_str(r.get("severity")).upper() or "INFO",
+        type=_str(r.get("prediction_type")),
+        component=_str(r.get("component")),
+        host=_str(r.get("host")),
+        message=_str(r.get("message")),
+        confidence=_float(r.get("confidence_score")),
+        confidence_kind=_str(r.get("confidence_kind")) or "prior",
+        recommendation=_str(r.get("recommendation")),
+        made_at=r.get("prediction_date"),
+        due_at=r.get("due_at"),
+        evidence=_str(r.get("evidence")),
+    )
+    return PredictionDetail(
+        prediction=row,
+        evidence=evidence,
+        rule_scored=int(scored[0]),
+        rule_accurate=int(scored[1]),
+        baseline=base[0] if base else None,
+    )
+
+
+def load_component_detail(store: Any, component: str, *, now: dt.datetime | None = None) -> ComponentDetail:
+    at = now or utcnow()
+    with store.read() as con:
+        rows = con.execute(
+            """
+            SELECT metric, list(sum / n ORDER BY hour), arg_max(sum / n, hour)
+            FROM metrics_hourly WHERE component = ? AND hour >= ? AND hour <= ?
+            GROUP BY metric ORDER BY metric
+            """,
+            [component, at - dt.timedelta(hours=72), at],
+        ).fetchall()
+        baselines = _dicts(
+            con,
+            "SELECT * FROM performance_baselines WHERE component = ? ORDER BY metric_name",
+            [component],
+        )
+    forecasts: tuple[ForecastRow, ...] = ()
+    if engine_available("forecast"):
+        try:
+            forecasts = tuple(f for f in _forecasts(store, None, at, 500) if f.component == component)
+        except LookupError:
+            forecasts = ()
+    return ComponentDetail(
+        component=component,
+        metrics=tuple((m, _float(last), tuple(float(v) for v in vals)) for m, vals, last in rows),
+        baselines=tuple(baselines),
+        forecasts=forecasts,
+    )

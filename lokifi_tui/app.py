@@ -1,0 +1,539 @@
+"""The Lokifi dashboard App: refresh loops, workers, triage flow, command palette, entry point.
+
+Design (see ../shared/STYLE.md):
+
+* Two self-rescheduling one-shot timers — host vitals (psutil) and the store — each start one thread
+  worker that ends in one message; the next timer is set only when that message has been handled, so
+  refreshes never overlap. Both skip their work while a modal or a detail screen is on top.
+* The store is re-read only when its files changed (size/mtime of the DuckDB file and WAL) or a triage
+  action asked for it, or once a minute for ages and expiries — an idle dashboard costs a ``stat``.
+* Triage writes go through the engines (:mod:`lokifi_tui.triage`) in thread workers; each ends in a
+  :class:`TriageDone` that notifies, records the undo and forces a reload.
+* Worker failures are handled in one place (:meth:`LokifiApp.on_worker_state_changed`).
+
+``run_dashboard`` is what the CLI calls for ``lokifi`` and ``lokifi demo``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import time
+from collections.abc import Callable, Iterable
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.screen import ModalScreen, Screen
+from textual.theme import Theme
+from textual.worker import Worker, WorkerState
+
+from lokifi_tui.bindings import ACTIONS, BY_NAME, PANE_ACTIONS, bindings_for, config_keymap, keymap_from_config
+from lokifi_tui.messages import (
+    AnalysisDone,
+    DataFailed,
+    DataLoaded,
+    DetailLoaded,
+    TriageDone,
+    VitalsSample,
+    VitalsSampled,
+)
+from lokifi_tui.resources import stylesheets
+from lokifi_tui.screens.dashboard import DashboardScreen
+from lokifi_tui.screens.details import DetailScreen
+from lokifi_tui.screens.modals import ConfirmApply, EditSolution, HelpScreen, SnoozeChoice
+from lokifi_tui.widgets.safe import clean
+from lokifi_tui.widgets.topbar import sample_vitals
+
+DEFAULT_REFRESH = 5.0  # seconds between store checks (config: [general] refresh_seconds)
+VITALS_MAX_INTERVAL = 2.0  # the vitals line moves at least this often
+MAX_DATA_AGE = 60.0  # re-read the store at least this often (ages, snooze expiry, due predictions)
+STORE_READ_TIMEOUT = 3.0  # how long one refresh waits for a busy database before showing a banner
+
+LOKIFI_THEME = Theme(
+    name="lokifi",
+    primary="#5fafd7",
+    secondary="#87afaf",
+    accent="#d7af5f",
+    foreground="#d0d0d0",
+    background="#1c1c1c",
+    surface="#262626",
+    panel="#303030",
+    success="#87af5f",
+    warning="#d7af00",
+    error="#d75f5f",
+    dark=True,
+)
+
+
+def _utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+class LokifiApp(App[None]):
+    """Keyboard triage for one Lokifi store, live host vitals on top."""
+
+    TITLE = "Lokifi"
+    CSS_PATH = stylesheets()
+    BINDINGS = [*bindings_for("app"), Binding("ctrl+c", "quit", "Quit", show=False, id="lokifi.ctrl_c")]
+    COMMAND_PALETTE_BINDING = "ctrl+p"
+    ENABLE_COMMAND_PALETTE = True
+
+    def __init__(
+        self,
+        db_path: str | os.PathLike[str],
+        *,
+        config: Any = None,
+        refresh: float | None = None,
+        theme: str | None = None,
+        demo: bool = False,
+        now: dt.datetime | None = None,
+        vitals: Callable[[], VitalsSample] | None = None,
+        collect: bool = True,
+    ) -> None:
+        super().__init__()
+        self.animation_level = "none"  # no animations by default (SSH, tmux)
+        self.db_path = Path(db_path)
+        self.config = config
+        general = getattr(config, "general", None)
+        self.refresh_interval = float(refresh or getattr(general, "refresh_seconds", 0) or DEFAULT_REFRESH)
+        self.vitals_interval = min(self.refresh_interval, VITALS_MAX_INTERVAL)
+        self.demo = demo
+        self.fixed_now = now
+        self.sampler = vitals or sample_vitals
+        self.collect = collect
+        self.requested_theme = theme or getattr(general, "theme", "") or ""
+        self.undo_stack: list[tuple[str, Callable[[Any], Any]]] = []
+        self.dashboard = DashboardScreen()
+        self._store: Any = None
+        self._last_signature: Any = None
+        self._last_load = 0.0
+        self._force_reload = True
+        self._data_busy = False
+        self._data_timer: Any = None
+        self._analysis: tuple[str, Worker] | None = None
+        self.config_problems: list[str] = list(getattr(config, "problems", ()) or ())
+        keymap, problems = keymap_from_config(config_keymap(config))
+        self.keymap_config = keymap
+        self.config_problems.extend(problems)
+        self.first_paint_at: float | None = None
+        self.data_loads = 0
+
+    # -- lifecycle -----------------------------------------------------------------------------------
+
+    def now(self) -> dt.datetime:
+        return self.fixed_now or _utcnow()
+
+    @property
+    def store(self) -> Any:
+        """The Store handle (created lazily, in a worker, so importing duckdb never delays first paint)."""
+        if self._store is None:
+            from analytics.store import Store
+
+            self._store = Store(self.db_path, read_timeout=STORE_READ_TIMEOUT)
+        return self._store
+
+    def on_mount(self) -> None:
+        self.register_theme(LOKIFI_THEME)
+        self.theme = "lokifi"
+        if self.requested_theme:
+            if self.requested_theme in self.available_themes:
+                self.theme = self.requested_theme
+            else:
+                self.config_problems.append(
+                    f"theme {self.requested_theme!r} is unknown; using lokifi "
+                    f"(available: {', '.join(sorted(self.available_themes))})"
+                )
+        if self.keymap_config:
+            self.set_keymap(self.keymap_config)
+        self.sub_title = ("demo · " if self.demo else "") + str(self.db_path)
+        self.push_screen(self.dashboard)
+        for problem in self.config_problems:
+            self.notify(clean(problem), title="Config", severity="warning", timeout=10, markup=False)
+        self.call_after_refresh(self._first_paint)
+        self._vitals_tick()
+        self._data_tick()
+        if self.collect:
+            self._start_collector()
+
+    def _first_paint(self) -> None:
+        self.first_paint_at = time.monotonic()
+
+    def paused(self) -> bool:
+        """True while a modal, the palette or a detail screen covers the dashboard."""
+        return self.screen is not self.dashboard or isinstance(self.screen, ModalScreen)
+
+    # -- vitals loop ---------------------------------------------------------------------------------
+
+    def _vitals_tick(self) -> None:
+        if self.paused():
+            self.set_timer(self.vitals_interval, self._vitals_tick)
+            return
+        self.run_worker(self._vitals_work, thread=True, group="vitals", exclusive=True, exit_on_error=False)
+
+    def _vitals_work(self) -> None:
+        self.post_message(VitalsSampled(self.sampler()))
+
+    def on_vitals_sampled(self, message: VitalsSampled) -> None:
+        self.dashboard.push_vitals(message.sample)
+        self.set_timer(self.vitals_interval, self._vitals_tick)
+
+    # -- data loop -----------------------------------------------------------------------------------
+
+    def _data_tick(self) -> None:
+        self._data_timer = None
+        if self.paused():
+            self._data_timer = self.set_timer(self.refresh_interval, self._data_tick)
+            return
+        force = self._force_reload or (time.monotonic() - self._last_load) >= MAX_DATA_AGE
+        self._force_reload = False
+        self._data_busy = True
+        self.run_worker(
+            partial(self._data_work, force, self._last_signature, self.now()),
+            thread=True,
+            group="data",
+            exclusive=True,
+            exit_on_error=False,
+        )
+
+    def _data_work(self, force: bool, last_signature: Any, now: dt.datetime) -> None:
+        from analytics.dashboard_view import db_signature, load_dashboard
+        from analytics.store import StoreError
+
+        signature = db_signature(self.db_path)
+        if not force and signature is not None and signature == last_signature:
+            self.post_message(DataLoaded(None, signature))
+            return
+        try:
+            view = load_dashboard(self.store, now=now, config=self.config)
+        except StoreError as exc:
+            self.post_message(DataFailed(str(exc), self.refresh_interval))
+            return
+        except Exception as exc:  # a bug or an unexpected schema: say so in the banner, keep running
+            self.post_message(
+                DataFailed(f"Could not read {self.db_path}: {type(exc).__name__}: {exc}", self.refresh_interval)
+            )
+            return
+        self.post_message(DataLoaded(view, db_signature(self.db_path)))
+
+    def on_data_loaded(self, message: DataLoaded) -> None:
+        self._data_busy = False
+        if message.view is not None:
+            self._last_signature = message.signature
+            self._last_load = time.monotonic()
+            self.data_loads += 1
+            self.dashboard.show_banner(None)
+            self.dashboard.show_view(message.view)
+        self._schedule_data()
+
+    def on_data_failed(self, message: DataFailed) -> None:
+        self._data_busy = False
+        self._last_signature = None
+        self.dashboard.show_banner(f"{message.text}  (retrying every {message.retry_in:.0f}s; host vitals stay live)")
+        self._schedule_data()
+
+    def _schedule_data(self) -> None:
+        if self._data_timer is not None:
+            self._data_timer.stop()
+        self._data_timer = self.set_timer(0.01 if self._force_reload else self.refresh_interval, self._data_tick)
+
+    def reload_now(self) -> None:
+        """Re-read the store as soon as the current read (if any) is done."""
+        self._force_reload = True
+        if not self._data_busy and self._data_timer is not None:
+            self._data_timer.stop()
+            self._data_timer = None
+            self._data_tick()
+
+    # -- live collection (issue 9) ---------------------------------------------------------------------
+
+    def _start_collector(self) -> None:
+        from analytics.dashboard_view import engine_available
+
+        if not engine_available("collector"):
+            return
+        self.run_worker(self._collector_work, thread=True, group="collector", exit_on_error=False)
+
+    def _collector_work(self) -> None:
+        import importlib
+
+        from textual.worker import get_current_worker
+
+        mod = importlib.import_module("analytics.collector")
+        runner = getattr(mod, "run_in_dashboard", None) or getattr(mod, "run_collector", None)
+        if runner is None:
+            return
+        worker = get_current_worker()
+        runner(self.store, config=self.config, should_stop=lambda: worker.is_cancelled)
+
+    # -- worker failures, in one place ------------------------------------------------------------------
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        worker = event.worker
+        if event.state is WorkerState.ERROR:
+            error = worker.error
+            text = f"{type(error).__name__}: {error}" if error else "unknown error"
+            if worker.group == "vitals":
+                self.set_timer(self.vitals_interval, self._vitals_tick)
+            elif worker.group == "data":
+                self._data_busy = False
+                self.dashboard.show_banner(f"Refresh failed: {text}")
+                self._schedule_data()
+            elif worker.group == "collector":
+                self.notify(clean(f"Live collection stopped: {text}"), severity="warning", markup=False)
+            else:
+                self.notify(clean(f"{worker.name or worker.group} failed: {text}"), severity="error", markup=False)
+        elif event.state is WorkerState.CANCELLED and worker.group == "data":
+            self._data_busy = False
+
+    # -- triage --------------------------------------------------------------------------------------
+
+    def _triage(self, label: str, fn: Callable[..., Any], *args: Any) -> None:
+        self.run_worker(partial(self._triage_work, label, fn, args), thread=True, group="triage",
+                        name=label, exit_on_error=False)
+
+    def _triage_work(self, label: str, fn: Callable[..., Any], args: tuple[Any, ...]) -> None:
+        from analytics.store import StoreError
+
+        from lokifi_tui.triage import NotBuilt
+
+        try:
+            result = fn(self.store, *args)
+        except NotBuilt as exc:
+            self.post_message(TriageDone(label, False, str(exc)))
+        except StoreError as exc:
+            self.post_message(TriageDone(label, False, f"{label}: {exc}"))
+        except Exception as exc:
+            self.post_message(TriageDone(label, False, f"{label} failed: {type(exc).__name__}: {exc}"))
+        else:
+            undo = getattr(result, "undo", None)
+            self.post_message(TriageDone(label, True, getattr(result, "text", str(result)), undo))
+
+    def on_triage_done(self, message: TriageDone) -> None:
+        self.notify(clean(message.text, single_line=False), severity="information" if message.ok else "warning",
+                    markup=False, timeout=5)
+        if message.ok:
+            if message.undo is not None:
+                self.undo_stack.append((message.action, message.undo))
+                del self.undo_stack[:-50]
+            self.reload_now()
+            if isinstance(self.screen, DetailScreen):
+                self.load_detail(self.screen.kind, self.screen.key)
+        if self.screen is self.dashboard:
+            self.dashboard.after_triage()
+
+    def _row(self, pane: str) -> Any | None:
+        row = self.dashboard.current(pane)
+        if row is None:
+            label = {"recommendations": "a recommendation", "patterns": "an error pattern"}.get(pane, "a row")
+            self.notify(f"Select {label} first (tab to its pane).", severity="warning", timeout=3)
+        return row
+
+    def action_apply(self) -> None:
+        from lokifi_tui import triage
+
+        row = self._row("recommendations")
+        if row is None:
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._triage("apply", triage.apply_recommendation, row.id, row.title)
+
+        self.push_screen(ConfirmApply(row.title, row.action, row.description), answered)
+
+    def action_dismiss_rec(self) -> None:
+        from lokifi_tui import triage
+
+        row = self._row("recommendations")
+        if row is not None:
+            self._triage("dismiss", triage.dismiss_recommendation, row.id, row.title)
+
+    def action_snooze(self) -> None:
+        from lokifi_tui import triage
+
+        row = self._row("recommendations")
+        if row is None:
+            return
+
+        def chosen(delta: dt.timedelta | None) -> None:
+            if delta is not None:
+                self._triage("snooze", triage.snooze_recommendation, row.id, row.title, delta, self.fixed_now)
+
+        self.push_screen(SnoozeChoice(row.title), chosen)
+
+    def action_undo(self) -> None:
+        if not self.undo_stack:
+            self.notify("Nothing to undo.", timeout=3)
+            return
+        label, undo = self.undo_stack.pop()
+        self._triage(f"undo {label}", undo)
+
+    def action_fix_outcome(self, worked: bool) -> None:
+        row = self._row("patterns")
+        if row is not None:
+            self.record_outcome(row.key, worked)
+
+    def record_outcome(self, error_hash: str, worked: bool) -> None:
+        from lokifi_tui import triage
+
+        self._triage("fix outcome", triage.record_outcome, error_hash, worked, self.fixed_now)
+
+    def action_edit_solution(self) -> None:
+        row = self._row("patterns")
+        if row is not None:
+            self.edit_solution(row)
+
+    def edit_solution(self, pattern: Any) -> None:
+        from lokifi_tui import triage
+
+        def saved(text: str | None) -> None:
+            if text:
+                self._triage("edit solution", triage.edit_solution, pattern.key, text)
+
+        title = f"{pattern.error_type} · {pattern.template or pattern.message}"
+        self.push_screen(EditSolution(title, pattern.solution, pattern.version), saved)
+
+    # -- root-cause analysis (cancellable) -------------------------------------------------------------
+
+    def action_root_cause(self) -> None:
+        row = self._row("patterns")
+        if row is not None:
+            self.start_analysis(row.key)
+
+    def start_analysis(self, error_hash: str) -> None:
+        from analytics.dashboard_view import engine_available, engine_note
+
+        if not engine_available("rca"):
+            self.notify(engine_note("rca"), severity="warning", timeout=5)
+            return
+        worker = self.run_worker(partial(self._analysis_work, error_hash), thread=True, group="rca",
+                                 exclusive=True, exit_on_error=False, name="root-cause analysis")
+        self._analysis = (error_hash, worker)
+        self.notify("Root-cause analysis running… (esc cancels)", timeout=4)
+
+    def _analysis_work(self, error_hash: str) -> None:
+        from textual.worker import get_current_worker
+
+        from lokifi_tui import triage
+
+        worker = get_current_worker()
+        try:
+            result = triage.analyze_pattern(self.store, error_hash, self.config)
+        except Exception as exc:
+            if not worker.is_cancelled:
+                self.post_message(AnalysisDone(error_hash, error=f"{type(exc).__name__}: {exc}"))
+            return
+        if not worker.is_cancelled:
+            self.post_message(AnalysisDone(error_hash, result=result))
+
+    def cancel_analysis(self) -> None:
+        if self._analysis is not None and self._analysis[1].is_running:
+            self._analysis[1].cancel()
+            self._analysis = None
+            self.notify("Root-cause analysis cancelled.", timeout=3)
+
+    def on_analysis_done(self, message: AnalysisDone) -> None:
+        self._analysis = None
+        screen = self.screen
+        if isinstance(screen, DetailScreen) and screen.kind == "pattern" and screen.key == message.error_hash:
+            screen.show_analysis(message.result, message.error)
+            return
+        detail = DetailScreen("pattern", message.error_hash, "root-cause analysis")
+        self.push_screen(detail)
+        detail.show_analysis(message.result, message.error)
+
+    # -- details ---------------------------------------------------------------------------------------
+
+    def action_details(self) -> None:
+        pane = self.dashboard.active_pane
+        row = self.dashboard.current(pane)
+        if row is None:
+            return
+        if pane == "recommendations":
+            self.push_screen(DetailScreen("recommendation", row.key, row.title))
+        elif pane == "patterns":
+            self.push_screen(DetailScreen("pattern", row.key, row.template or row.message))
+        elif pane == "predictions":
+            self.push_screen(DetailScreen("prediction", row.key, f"{row.type} · {row.component}"))
+        else:
+            self.push_screen(DetailScreen("component", row.component, row.component))
+
+    def load_detail(self, kind: str, key: str) -> None:
+        self.run_worker(partial(self._detail_work, kind, key), thread=True, group="detail", exclusive=True,
+                        exit_on_error=False)
+
+    def _detail_work(self, kind: str, key: str) -> None:
+        from analytics import dashboard_view as dv
+
+        now = self.now()
+        if kind == "pattern":
+            detail = dv.load_pattern_detail(self.store, key, now=now)
+        elif kind == "recommendation":
+            detail = dv.load_recommendation_detail(self.store, int(key))
+        elif kind == "prediction":
+            detail = dv.load_prediction_detail(self.store, int(key))
+        else:
+            detail = dv.load_component_detail(self.store, key, now=now)
+        self.post_message(DetailLoaded(kind, detail))
+
+    def on_detail_loaded(self, message: DetailLoaded) -> None:
+        if isinstance(self.screen, DetailScreen) and self.screen.kind == message.kind:
+            self.screen.post_message(DetailLoaded(message.kind, message.detail))
+
+    # -- help and palette --------------------------------------------------------------------------------
+
+    def action_help(self) -> None:
+        screen = self.screen
+        rows: list[tuple[str, str, str]] = []
+        seen: set[str] = set()
+        for key, active in screen.active_bindings.items():
+            binding = active.binding
+            if binding.action in seen and binding.action not in ("next_pane", "prev_pane"):
+                # several keys for one action: show them together
+                for i, (k, title, desc) in enumerate(rows):
+                    if desc == (binding.tooltip or binding.description):
+                        rows[i] = (f"{k}, {self.get_key_display(binding)}", title, desc)
+                        break
+                continue
+            seen.add(binding.action)
+            rows.append((self.get_key_display(binding), binding.description, binding.tooltip or binding.description))
+        rows.append(("ctrl+p", "Palette", "Command palette: every action by name"))
+        intro = ("Triage: tab to a pane, move with j/k, then act on the selected row. "
+                 "Actions that do not apply to the current pane are hidden from the footer.")
+        self.push_screen(HelpScreen(rows, intro))
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        for spec in ACTIONS:
+            if spec.name in ("quit", "help"):
+                continue
+            yield SystemCommand(spec.title, spec.help, partial(self._palette_run, spec.name))
+        yield SystemCommand("Help", "Show every key", self.action_help)
+        yield from super().get_system_commands(screen)
+
+    def _palette_run(self, name: str) -> None:
+        spec = BY_NAME[name]
+        for pane, actions in PANE_ACTIONS.items():
+            if spec.action_name in actions and self.dashboard.active_pane != pane:
+                self.dashboard.focus_pane(pane)
+        if spec.scope == "list":
+            table = self.dashboard.box(self.dashboard.active_pane).table
+            getattr(table, f"action_{spec.action_name}")()
+        else:
+            getattr(self.dashboard, f"action_{spec.action_name}")()
+
+
+def run_dashboard(
+    db_path: str | os.PathLike[str],
+    *,
+    config: Any = None,
+    refresh: float | None = None,
+    theme: str | None = None,
+    demo: bool = False,
+) -> int:
+    """Open the dashboard on ``db_path`` (what ``lokifi`` and ``lokifi demo`` call); returns an exit code."""
+    app = LokifiApp(db_path, config=config, refresh=refresh, theme=theme, demo=demo)
+    app.run()
+    return app.return_code or 0

@@ -1,0 +1,237 @@
+"""The dashboard screen: top bar, four panes (tabs when the terminal is small), filter, triage keys.
+
+It only renders what messages carry and turns keys into intents; the reads and writes run in the
+App's thread workers (:mod:`lokifi_tui.app`), and the engines do the work (:mod:`lokifi_tui.triage`).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Container
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Input, Static, Tab, Tabs
+
+from lokifi_tui.bindings import PANE_ACTIONS, bindings_for
+from lokifi_tui.widgets.panes import PANES, TITLES, PaneBox
+from lokifi_tui.widgets.safe import safe
+from lokifi_tui.widgets.table import PaneTable
+from lokifi_tui.widgets.topbar import StatsBar, VitalsBar
+
+if TYPE_CHECKING:
+    from lokifi_tui.app import LokifiApp
+
+#: Below this size the four panes become tabs (one pane at a time).
+NARROW_WIDTH = 110
+NARROW_HEIGHT = 32
+
+EMPTY = {
+    "predictions": "No live predictions. They appear when a rule fires on the stored metrics and errors.",
+    "forecast": "No forecasts yet: a component needs 7 days of response-time history.",
+    "recommendations": "No open recommendations. Nothing to triage.",
+    "patterns": "No error patterns learned yet. They appear as errors are recorded.",
+}
+
+
+class DashboardScreen(Screen):
+    BINDINGS = bindings_for("dashboard")
+
+    app: LokifiApp
+
+    def __init__(self) -> None:
+        super().__init__(id="dashboard")
+        self.active_pane = "predictions"
+        self.filter_text = ""
+        self.view: Any = None
+        self.narrow = False
+
+    def compose(self) -> ComposeResult:
+        with Container(id="topbar"):
+            yield VitalsBar(id="vitals")
+            yield StatsBar(Text("reading the store…", style="dim"), id="stats")
+        yield Static("", id="banner")
+        yield Tabs(*[Tab(TITLES[p], id=f"tab-{p}") for p in PANES], id="pane-tabs")
+        with Container(id="panes"):
+            for name in PANES:
+                yield PaneBox(name)
+        yield Input(placeholder="filter rows (esc clears)", id="filter")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#banner").display = False
+        self.query_one("#filter", Input).display = False
+        self._apply_size(self.size.width, self.size.height)
+        self.query_one("#table-predictions", PaneTable).focus()
+        if self.view is not None:
+            self.show_view(self.view)
+
+    # -- layout ------------------------------------------------------------------------------------
+
+    def on_resize(self, event) -> None:
+        self._apply_size(event.size.width, event.size.height)
+
+    def _apply_size(self, width: int, height: int) -> None:
+        narrow = width < NARROW_WIDTH or height < NARROW_HEIGHT
+        self.narrow = narrow
+        self.set_class(narrow, "narrow")
+        self.query_one("#pane-tabs").display = narrow
+        self._show_active()
+
+    def _show_active(self) -> None:
+        for box in self.query(PaneBox):
+            box.set_class(box.pane == self.active_pane, "active")
+            box.display = (not self.narrow) or box.pane == self.active_pane
+        tabs = self.query_one("#pane-tabs", Tabs)
+        if tabs.active != f"tab-{self.active_pane}":
+            tabs.active = f"tab-{self.active_pane}"
+
+    def box(self, name: str) -> PaneBox:
+        return self.query_one(f"#pane-{name}", PaneBox)
+
+    def focus_pane(self, name: str) -> None:
+        self.active_pane = name
+        self._show_active()
+        self.box(name).table.focus()
+        self.refresh_bindings()
+
+    @on(Tabs.TabActivated)
+    def _tab_activated(self, event: Tabs.TabActivated) -> None:
+        name = (event.tab.id or "").removeprefix("tab-")
+        if name in PANES and name != self.active_pane:
+            self.focus_pane(name)
+
+    def on_descendant_focus(self, event) -> None:
+        widget = event.widget
+        if isinstance(widget, PaneTable) and widget.pane != self.active_pane:
+            self.active_pane = widget.pane
+            self._show_active()
+            self.refresh_bindings()
+
+    # -- data --------------------------------------------------------------------------------------
+
+    def show_view(self, view: Any) -> None:
+        self.view = view
+        if not self.is_mounted:
+            return
+        self.query_one(StatsBar).show(view)
+        self.query_one(VitalsBar).seed(view.vitals)
+        for name in PANES:
+            pane = view.panes.get(name)
+            box = self.box(name)
+            if pane is None:
+                continue
+            if not pane.available:
+                box.rows = ()
+                box.table.sync([])
+                box.show_note(pane.note)
+                box.border_subtitle = "not built"
+                continue
+            box.show_rows(pane.rows, view.now, self.filter_text, EMPTY[name])
+        self.refresh_bindings()
+
+    def show_banner(self, text: str | None) -> None:
+        banner = self.query_one("#banner", Static)
+        if text:
+            banner.update(safe(text, single_line=False))
+            banner.display = True
+        else:
+            banner.display = False
+
+    def push_vitals(self, sample: Any) -> None:
+        if self.is_mounted:
+            self.query_one(VitalsBar).push(sample)
+
+    def current(self, pane: str | None = None) -> Any | None:
+        """The row under the cursor in ``pane`` (the active pane by default)."""
+        return self.box(pane or self.active_pane).current_row()
+
+    def after_triage(self) -> None:
+        """Keep focus on the pane the action was on (the reload keeps the cursor on the next row)."""
+        self.box(self.active_pane).table.focus()
+
+    # -- bindings ----------------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        for pane, actions in PANE_ACTIONS.items():
+            if action in actions:
+                return self.active_pane == pane
+        return True
+
+    def action_next_pane(self) -> None:
+        self._cycle(1)
+
+    def action_prev_pane(self) -> None:
+        self._cycle(-1)
+
+    def _cycle(self, step: int) -> None:
+        index = PANES.index(self.active_pane)
+        self.focus_pane(PANES[(index + step) % len(PANES)])
+
+    def action_filter(self) -> None:
+        field = self.query_one("#filter", Input)
+        field.display = True
+        field.focus()
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        self.filter_text = event.value.strip()
+        if self.view is not None:
+            self.show_view(self.view)
+
+    @on(Input.Submitted, "#filter")
+    def _filter_submitted(self, event: Input.Submitted) -> None:
+        if not self.filter_text:
+            event.input.display = False
+        self.box(self.active_pane).table.focus()
+
+    def key_escape(self) -> None:
+        field = self.query_one("#filter", Input)
+        if field.display:
+            field.value = ""
+            field.display = False
+            self.box(self.active_pane).table.focus()
+        else:
+            self.app.cancel_analysis()
+
+    @on(DataTable.RowSelected)
+    def _row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self.app.action_details()
+
+    # Triage actions live on the App (so the command palette reaches them from any screen); the
+    # screen's bindings forward to them.
+    def action_apply(self) -> None:
+        self.app.action_apply()
+
+    def action_dismiss_rec(self) -> None:
+        self.app.action_dismiss_rec()
+
+    def action_snooze(self) -> None:
+        self.app.action_snooze()
+
+    def action_undo(self) -> None:
+        self.app.action_undo()
+
+    def action_fix_worked(self) -> None:
+        self.app.action_fix_outcome(True)
+
+    def action_fix_failed(self) -> None:
+        self.app.action_fix_outcome(False)
+
+    def action_edit_solution(self) -> None:
+        self.app.action_edit_solution()
+
+    def action_root_cause(self) -> None:
+        self.app.action_root_cause()
+
+    def action_details(self) -> None:
+        self.app.action_details()
+
+    def action_refresh(self) -> None:
+        self.app.reload_now()
+
+    def action_help(self) -> None:
+        self.app.action_help()

@@ -1,0 +1,340 @@
+"""Detail screens for a recommendation, a pattern, a prediction and a component.
+
+Opened with ``enter``; the data is read by a thread worker (``analytics.dashboard_view.load_*_detail``)
+that ends in one :class:`~lokifi_tui.messages.DetailLoaded`. ``esc``/``q`` goes back.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from lokifi_tui.messages import DetailLoaded
+from lokifi_tui.widgets.render import (
+    COLOUR_STYLE,
+    SEVERITY_STYLE,
+    TREND_ARROW,
+    age,
+    confidence_bar,
+    history_and_forecast,
+    number,
+    spark,
+)
+from lokifi_tui.widgets.safe import clean, safe
+
+
+def _kv(rows: list[tuple[str, Text | str]]) -> Table:
+    table = Table.grid(padding=(0, 2))
+    table.add_column(style="bold", no_wrap=True)
+    table.add_column()
+    for k, v in rows:
+        table.add_row(Text(k), v if isinstance(v, Text) else safe(v, single_line=False))
+    return table
+
+
+def _section(title: str) -> Text:
+    return Text(f"\n{title}", style="bold underline")
+
+
+def _when(value: dt.datetime | None) -> str:
+    return "—" if value is None else value.strftime("%Y-%m-%d %H:%M")
+
+
+def render_pattern(d: Any, now: dt.datetime, analysis: Any = None, analysis_error: str | None = None) -> Group:
+    p = d.pattern
+    parts: list[Any] = [
+        _kv(
+            [
+                ("Type", p.error_type),
+                ("Component", p.component),
+                ("Template", p.template or p.message),
+                ("Seen", f"{p.count} times, last {age(p.last_seen, now)} ago"),
+                ("Confidence", confidence_bar(p.confidence, p.lo, p.hi, width=20)),
+                ("Outcomes", f"{p.success} worked, {p.failure} failed (interval: 95 % Wilson)"),
+                ("Auto-approved", "yes" if p.auto_approved else "no"),
+                ("Solution", f"v{p.version}: {p.solution}" if p.solution else "(none yet)"),
+            ]
+        ),
+        _section("Occurrences per day (30 days)"),
+        Text(spark(d.occurrences, 60) or "none recorded", style=""),
+        _section("Confidence over time (after each outcome)"),
+        Text(spark(d.confidence_over_time, 60, 0, 1) or "no outcomes yet"),
+    ]
+    parts.append(_section("Examples"))
+    if d.examples:
+        for ts, comp, msg in d.examples:
+            parts.append(Text.assemble((f"{_when(ts)} ", "dim"), (clean(comp) + " ", "bold"), clean(msg)))
+    else:
+        parts.append(Text("(no raw events stored)", style="dim"))
+    parts.append(_section("Fix history"))
+    if d.fixes:
+        t = Table(box=None, show_header=True, header_style="bold", pad_edge=False)
+        for c in ("When", "Result", "Version", "Fix"):
+            t.add_column(c)
+        for when, ok, fix, version in d.fixes[-15:]:
+            t.add_row(_when(when), Text("worked", "green") if ok else Text("failed", "red"),
+                      f"v{version}" if version else "—", safe(fix))
+        parts.append(t)
+    else:
+        parts.append(Text("(no outcomes recorded — press y or n after trying the fix)", style="dim"))
+    parts.append(_section("Solution versions"))
+    if d.versions:
+        for version, sol, source, created in d.versions:
+            parts.append(Text.assemble((f"v{version} ", "bold"), (f"{_when(created)} {clean(source)} ", "dim"),
+                                       clean(sol)))
+    else:
+        parts.append(Text("(no versions yet — press e to write one)", style="dim"))
+    parts.append(_section("Root-cause analysis"))
+    if analysis_error:
+        parts.append(safe(analysis_error, "red", single_line=False))
+    shown = analysis if analysis is not None else d.analysis
+    if shown is not None:
+        parts.append(render_analysis(shown))
+    elif not analysis_error:
+        parts.append(Text("(none yet — press r)", style="dim"))
+    return Group(*parts)
+
+
+def _get(obj: Any, *names: str) -> Any:
+    for name in names:
+        if isinstance(obj, dict) and name in obj:
+            return obj[name]
+        if hasattr(obj, name):
+            return getattr(obj, name)
+    return None
+
+
+def render_analysis(a: Any) -> Table:
+    rows: list[tuple[str, Text | str]] = []
+    for label, names in (
+        ("Root cause", ("root_cause", "probable_root_cause")),
+        ("Analysis", ("analysis",)),
+        ("Confidence", ("confidence",)),
+        ("Reasoning", ("reasoning",)),
+        ("Commands", ("recommended_commands", "commands", "recommendations")),
+        ("Model", ("model",)),
+        ("Cache", ("cache_status", "cached", "cache_hit", "hit_count")),
+        ("Tokens", ("tokens_used", "tokens")),
+        ("Cost", ("cost",)),
+        ("Source", ("source", "fallback")),
+    ):
+        value = _get(a, *names)
+        if value is None or value == "":
+            continue
+        if isinstance(value, (list, tuple)):
+            value = "\n".join(str(v) for v in value)
+        elif isinstance(value, str) and value.startswith("[") and label == "Commands":
+            try:
+                value = "\n".join(str(v) for v in json.loads(value))
+            except ValueError:
+                pass
+        elif isinstance(value, float) and label == "Confidence":
+            value = f"{value * 100:.0f}%"
+        rows.append((label, str(value)))
+    return _kv(rows or [("Analysis", str(a))])
+
+
+def render_recommendation(d: Any, now: dt.datetime) -> Group:
+    r = d.rec
+    evidence = d.evidence
+    try:
+        parsed = json.loads(evidence) if evidence else None
+        if isinstance(parsed, dict):
+            evidence = "\n".join(f"{k}: {v}" for k, v in parsed.items())
+    except ValueError:
+        pass
+    parts: list[Any] = [
+        _kv(
+            [
+                ("Title", r.title),
+                ("Priority", Text(f"{r.priority}", style={1: "bold red", 2: "yellow"}.get(r.priority, ""))),
+                ("Impact", "—" if r.impact is None else f"{r.impact:.1f} / 10"),
+                ("Category", r.category),
+                ("Status", r.status + (f" until {_when(d.snoozed_until)}" if d.snoozed_until else "")),
+                ("Created", f"{_when(r.created_at)} ({age(r.created_at, now)} ago)"),
+            ]
+        ),
+        _section("Description"),
+        safe(r.description, single_line=False),
+        _section("Evidence"),
+        safe(evidence or "(none stored)", single_line=False),
+        _section("Action"),
+        safe(r.action or "(no command)", "bold", single_line=False),
+        _section("History"),
+    ]
+    if d.history:
+        for when, action, note in d.history:
+            parts.append(Text.assemble((f"{_when(when)} ", "dim"), (clean(action) + " ", "bold"), clean(note)))
+    else:
+        parts.append(Text("(no events)", style="dim"))
+    return Group(*parts)
+
+
+def render_prediction(d: Any, now: dt.datetime) -> Group:
+    p = d.prediction
+    precision = d.rule_precision
+    parts: list[Any] = [
+        _kv(
+            [
+                ("Severity", Text(p.severity, style=SEVERITY_STYLE.get(p.severity, ""))),
+                ("Type", p.type),
+                ("Component", p.component + (f" @ {p.host}" if p.host else "")),
+                ("Message", p.message),
+                ("Confidence", ("—" if p.confidence is None else f"{p.confidence * 100:.0f}%")
+                 + f" ({p.confidence_kind})"),
+                ("Rule precision", "not measured yet (no scored outcomes)" if precision is None
+                 else f"{precision * 100:.0f}% of {d.rule_scored} scored predictions came true"),
+                ("Made", f"{_when(p.made_at)} ({age(p.made_at, now)} ago)"),
+                ("Due", _when(p.due_at)),
+                ("Recommendation", p.recommendation or "—"),
+            ]
+        ),
+        _section("Evidence"),
+    ]
+    ev = d.evidence or {}
+    if ev:
+        parts.append(_kv([(clean(k), json.dumps(v) if isinstance(v, (dict, list)) else str(v)) for k, v in ev.items()]))
+    else:
+        parts.append(Text("(no evidence stored)", style="dim"))
+    if d.baseline:
+        b = d.baseline
+        parts.append(_section("Baseline"))
+        parts.append(_kv([(k, str(b.get(k))) for k in ("metric_name", "baseline_value", "std_deviation",
+                                                         "median_value", "mad_value", "sample_count") if k in b]))
+    return Group(*parts)
+
+
+def render_component(d: Any, now: dt.datetime) -> Group:
+    parts: list[Any] = [Text(clean(d.component), style="bold"), _section("Metrics (hourly means, 72 h)")]
+    if d.metrics:
+        t = Table(box=None, show_header=True, header_style="bold", pad_edge=False)
+        for c in ("Metric", "Latest", "72 h"):
+            t.add_column(c)
+        for metric, latest, values in d.metrics:
+            t.add_row(safe(metric), number(latest), spark(values, 48))
+        parts.append(t)
+    else:
+        parts.append(Text("(no metrics stored)", style="dim"))
+    parts.append(_section("Baselines"))
+    if d.baselines:
+        t = Table(box=None, show_header=True, header_style="bold", pad_edge=False)
+        for c in ("Metric", "Mean", "Std", "Band (±2σ)", "n"):
+            t.add_column(c)
+        for b in d.baselines:
+            mean, std = b.get("baseline_value"), b.get("std_deviation") or 0.0
+            band = "—" if mean is None else f"{number(mean - 2 * std)} … {number(mean + 2 * std)}"
+            t.add_row(safe(b.get("metric_name")), number(mean), number(std), band, str(b.get("sample_count")))
+        parts.append(t)
+    else:
+        parts.append(Text("(no baselines yet)", style="dim"))
+    parts.append(_section("Forecast"))
+    if d.forecasts:
+        for f in d.forecasts:
+            style = COLOUR_STYLE.get(f.colour, "")
+            line = Text.assemble((clean(f.metric) + " ", "bold"))
+            line.append_text(history_and_forecast(f.history, f.forecast, 48, style=style))
+            pct = "—" if f.pct_change is None else f"{f.pct_change:+.1f}%"
+            line.append(f"  {number(f.current)} → {number(f.predicted)} {pct} {TREND_ARROW.get(f.trend, '?')}",
+                        style=style)
+            if f.model:
+                line.append(f"  model {clean(f.model)}", style="dim")
+            if f.backtest_error is not None:
+                line.append(f" backtest error {f.backtest_error:.2f}", style="dim")
+            parts.append(line)
+    else:
+        parts.append(Text("(no forecast)", style="dim"))
+    return Group(*parts)
+
+
+RENDERERS = {
+    "pattern": render_pattern,
+    "recommendation": render_recommendation,
+    "prediction": render_prediction,
+    "component": render_component,
+}
+
+
+class DetailScreen(Screen):
+    """One item in full. The dashboard's refresh pauses while this is open."""
+
+    BINDINGS = [
+        Binding("escape,q", "back", "Back", id="lokifi.detail.back"),
+        Binding("j,down", "scroll_down", "Down", show=False, id="lokifi.detail.down"),
+        Binding("k,up", "scroll_up", "Up", show=False, id="lokifi.detail.up"),
+        Binding("r", "root_cause", "Root cause", id="lokifi.detail.root_cause"),
+        Binding("y", "outcome(True)", "Worked", id="lokifi.detail.worked"),
+        Binding("n", "outcome(False)", "Failed", id="lokifi.detail.failed"),
+        Binding("e", "edit", "Edit fix", id="lokifi.detail.edit"),
+    ]
+
+    def __init__(self, kind: str, key: str, title: str) -> None:
+        super().__init__()
+        self.kind = kind
+        self.key = key
+        self.title_text = title
+        self.detail: Any = None
+        self.analysis: Any = None
+        self.analysis_error: str | None = None
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="detail-body") as body:
+            body.border_title = f"{self.kind.capitalize()}: {clean(self.title_text)[:60]}"
+            yield Static(Text("loading…", style="dim"), id="detail-content")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.app.load_detail(self.kind, self.key)  # type: ignore[attr-defined]
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("root_cause", "outcome", "edit"):
+            return self.kind == "pattern"
+        return True
+
+    def on_detail_loaded(self, message: DetailLoaded) -> None:
+        self.detail = message.detail
+        self.render_detail()
+
+    def render_detail(self) -> None:
+        content = self.query_one("#detail-content", Static)
+        if self.detail is None:
+            content.update(Text("This item is no longer in the store.", style="yellow"))
+            return
+        now = self.app.now()  # type: ignore[attr-defined]
+        if self.kind == "pattern":
+            content.update(render_pattern(self.detail, now, self.analysis, self.analysis_error))
+        else:
+            content.update(RENDERERS[self.kind](self.detail, now))
+
+    def show_analysis(self, result: Any, error: str | None) -> None:
+        self.analysis, self.analysis_error = result, error
+        if self.is_mounted and self.detail is not None:
+            self.render_detail()
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    def action_scroll_down(self) -> None:
+        self.query_one("#detail-body").scroll_down()
+
+    def action_scroll_up(self) -> None:
+        self.query_one("#detail-body").scroll_up()
+
+    def action_root_cause(self) -> None:
+        self.app.start_analysis(self.key)  # type: ignore[attr-defined]
+
+    def action_outcome(self, worked: bool) -> None:
+        self.app.record_outcome(self.key, worked)  # type: ignore[attr-defined]
+
+    def action_edit(self) -> None:
+        if self.detail is not None:
+            self.app.edit_solution(self.detail.pattern)  # type: ignore[attr-defined]

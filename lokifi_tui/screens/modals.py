@@ -1,0 +1,161 @@
+"""Modal screens: apply confirmation (with OSC 52 copy), snooze choice, solution editor, help.
+
+Each returns its answer through ``dismiss`` (``ModalScreen[T]``); the dashboard decides what to do with
+it. While any of these is open the dashboard's refresh is paused.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static, TextArea
+
+from lokifi_tui.widgets.safe import safe
+
+
+class ConfirmApply(ModalScreen[bool]):
+    """Apply a recommendation? Shows its action command; ``c`` copies it (OSC 52), ``y`` applies."""
+
+    BINDINGS = [
+        Binding("y,enter", "answer(True)", "Apply", id="lokifi.confirm.yes"),
+        Binding("n,escape", "answer(False)", "Cancel", id="lokifi.confirm.no"),
+        Binding("c", "copy", "Copy command", id="lokifi.confirm.copy"),
+    ]
+
+    def __init__(self, title: str, command: str, note: str = "") -> None:
+        super().__init__()
+        self.title_text = title
+        self.command = command
+        self.note = note
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="modal-body") as body:
+            body.border_title = "Apply recommendation?"
+            yield Static(safe(self.title_text, "bold", single_line=False))
+            yield Static(Text("Action command:", style="dim"))
+            yield Static(safe(self.command or "(this recommendation has no command)", single_line=False),
+                         id="apply-command", classes="command")
+            if self.note:
+                yield Static(safe(self.note, "dim", single_line=False))
+            yield Static(Text("y apply · c copy command · n / esc cancel", style="dim"), classes="modal-keys")
+
+    def action_answer(self, value: bool) -> None:
+        self.dismiss(value)
+
+    def action_copy(self) -> None:
+        if self.command:
+            self.app.copy_to_clipboard(self.command)
+            self.notify("Command copied to the clipboard (OSC 52).", timeout=3)
+
+
+SNOOZE_CHOICES: tuple[tuple[str, str, dt.timedelta], ...] = (
+    ("1", "1 hour", dt.timedelta(hours=1)),
+    ("2", "1 day", dt.timedelta(days=1)),
+    ("3", "7 days", dt.timedelta(days=7)),
+)
+
+
+class SnoozeChoice(ModalScreen[dt.timedelta | None]):
+    """Snooze for 1h / 1d / 7d (keys 1/2/3 or h/d/w)."""
+
+    BINDINGS = [
+        Binding("1,h", "pick(0)", "1 hour", id="lokifi.snooze.1h"),
+        Binding("2,d", "pick(1)", "1 day", id="lokifi.snooze.1d"),
+        Binding("3,w", "pick(2)", "7 days", id="lokifi.snooze.7d"),
+        Binding("escape,n,q", "cancel", "Cancel", id="lokifi.snooze.cancel"),
+    ]
+
+    def __init__(self, title: str) -> None:
+        super().__init__()
+        self.title_text = title
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="modal-body") as body:
+            body.border_title = "Snooze"
+            yield Static(safe(self.title_text, "bold", single_line=False))
+            lines = Text()
+            for key, label, _ in SNOOZE_CHOICES:
+                lines.append(f" {key} ", style="reverse")
+                lines.append(f" {label}\n")
+            lines.append("esc cancel", style="dim")
+            yield Static(lines)
+
+    def action_pick(self, index: int) -> None:
+        self.dismiss(SNOOZE_CHOICES[index][2])
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class EditSolution(ModalScreen[str | None]):
+    """Edit a pattern's solution; saving makes a new version (ctrl+s), esc discards."""
+
+    BINDINGS = [
+        Binding("ctrl+s", "save", "Save as new version", id="lokifi.edit.save", priority=True),
+        Binding("escape", "cancel", "Discard", id="lokifi.edit.cancel", priority=True),
+    ]
+
+    def __init__(self, title: str, solution: str, version: int) -> None:
+        super().__init__()
+        self.title_text = title
+        self.solution = solution
+        self.version = version
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="modal-body wide") as body:
+            body.border_title = f"Solution (v{self.version} → v{self.version + 1})"
+            yield Static(safe(self.title_text, "bold"))
+            yield TextArea(self.solution, id="solution-editor", soft_wrap=True, show_line_numbers=False)
+            yield Static(Text("ctrl+s save as a new version · esc discard", style="dim"), classes="modal-keys")
+
+    def on_mount(self) -> None:
+        self.query_one(TextArea).focus()
+
+    def action_save(self) -> None:
+        text = self.query_one(TextArea).text.strip()
+        if not text:
+            self.notify("A solution cannot be empty.", severity="warning")
+            return
+        self.dismiss(None if text == self.solution.strip() else text)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class HelpScreen(ModalScreen[None]):
+    """Every key, built from the active bindings of the screen it was opened from (so remaps show)."""
+
+    BINDINGS = [Binding("escape,q,question_mark,f1", "close", "Close", id="lokifi.help.close")]
+
+    def __init__(self, rows: list[tuple[str, str, str]], intro: str = "") -> None:
+        super().__init__()
+        self.rows = rows
+        self.intro = intro
+
+    def compose(self) -> ComposeResult:
+        table = Table(box=None, show_header=True, header_style="bold", expand=True, pad_edge=False)
+        table.add_column("Key", no_wrap=True, style="bold")
+        table.add_column("Does")
+        for key, title, description in self.rows:
+            table.add_row(Text(key), Text(description or title))
+        with VerticalScroll(classes="modal-body wide") as body:
+            body.border_title = "Keys"
+            if self.intro:
+                yield Static(Text(self.intro, style="dim"))
+            yield Static(table)
+            yield Static(Text("Keys are remappable: [keymap] in lokifi.toml (`lokifi locate`). esc closes.",
+                              style="dim"))
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+
+def describe(value: Any) -> str:
+    return "" if value is None else str(value)

@@ -1,0 +1,186 @@
+"""The four panes: how each kind of row from the read model becomes table cells, and the pane box.
+
+A pane shows its table, or — when its engine is not built yet, the store could not be read, or the
+filter hides everything — one plain sentence saying so.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import Static
+
+from lokifi_tui.widgets.render import (
+    COLOUR_STYLE,
+    TREND_ARROW,
+    age,
+    confidence_bar,
+    history_and_forecast,
+    number,
+    severity,
+)
+from lokifi_tui.widgets.safe import clean, safe
+from lokifi_tui.widgets.table import Cells, PaneTable
+
+PANES = ("predictions", "forecast", "recommendations", "patterns")
+TITLES = {
+    "predictions": "Predictions",
+    "forecast": "Forecast",
+    "recommendations": "Recommendations",
+    "patterns": "Error patterns",
+}
+
+COLUMNS: dict[str, list[tuple[str, str, int | None]]] = {
+    "predictions": [
+        ("sev", "Sev", 4),
+        ("type", "Type", 14),
+        ("component", "Component", 10),
+        ("conf", "Conf", 9),
+        ("message", "Message", None),
+    ],
+    "forecast": [
+        ("component", "Component", 10),
+        ("metric", "Metric", 12),
+        ("spark", "History┊forecast", 24),
+        ("now", "Now→7d", 11),
+        ("change", "Δ%", 7),
+        ("trend", "", 2),
+    ],
+    "recommendations": [
+        ("prio", "P", 2),
+        ("impact", "Imp", 4),
+        ("title", "Title", None),
+        ("age", "Age", 4),
+    ],
+    "patterns": [
+        ("type", "Type", 12),
+        ("count", "Count", 6),
+        ("seen", "Seen", 4),
+        ("conf", "Confidence", 18),
+        ("auto", "A", 1),
+        ("message", "Message", None),
+    ],
+}
+
+
+def prediction_cells(row: Any, now: dt.datetime) -> Cells:
+    conf = "—" if row.confidence is None else f"{row.confidence * 100:.0f}%"
+    kind = "m" if row.confidence_kind == "measured" else "p"
+    return (
+        severity(row.severity),
+        safe(row.type),
+        safe(row.component),
+        Text(f"{conf} {kind}", style="" if kind == "m" else "dim"),
+        safe(row.message or row.recommendation),
+    )
+
+
+def forecast_cells(row: Any, now: dt.datetime) -> Cells:
+    style = COLOUR_STYLE.get(row.colour, "")
+    change = "—" if row.pct_change is None else f"{row.pct_change:+.1f}%"
+    arrow = TREND_ARROW.get(row.trend, "?")
+    if row.significant:
+        arrow += "!"
+    return (
+        safe(row.component),
+        safe(row.metric),
+        history_and_forecast(row.history, row.forecast, 24, style=style),
+        Text(f"{number(row.current)}→{number(row.predicted)}"),
+        Text(change, style=style),
+        Text(arrow, style=style),
+    )
+
+
+def recommendation_cells(row: Any, now: dt.datetime) -> Cells:
+    prio_style = {1: "bold red", 2: "yellow"}.get(row.priority, "dim")
+    return (
+        Text(f"{row.priority}", style=prio_style),
+        Text("—" if row.impact is None else f"{row.impact:.1f}"),
+        safe(row.title),
+        Text(age(row.created_at, now), style="dim"),
+    )
+
+
+def pattern_cells(row: Any, now: dt.datetime) -> Cells:
+    return (
+        safe(row.error_type),
+        Text(number(row.count) if row.count >= 10000 else str(row.count)),
+        Text(age(row.last_seen, now), style="dim"),
+        confidence_bar(row.confidence, row.lo, row.hi, width=8),
+        Text("✓", style="green") if row.auto_approved else Text(" "),
+        safe(row.template or row.message),
+    )
+
+
+CELLS: dict[str, Callable[[Any, dt.datetime], Cells]] = {
+    "predictions": prediction_cells,
+    "forecast": forecast_cells,
+    "recommendations": recommendation_cells,
+    "patterns": pattern_cells,
+}
+
+
+def row_text(row: Any) -> str:
+    """What the filter matches against: every string field of the row, lower-cased."""
+    parts = [str(v) for v in vars(row).values() if isinstance(v, str)] if hasattr(row, "__dict__") else []
+    if not parts and hasattr(row, "__dataclass_fields__"):
+        parts = [str(getattr(row, f)) for f in row.__dataclass_fields__ if isinstance(getattr(row, f), str)]
+    return " ".join(parts).lower()
+
+
+class PaneBox(Vertical):
+    """A bordered pane: its table and a note line used when there are no rows to show."""
+
+    def __init__(self, name: str, **kwargs: Any) -> None:
+        super().__init__(id=f"pane-{name}", classes="pane", **kwargs)
+        self.pane = name
+        self.border_title = TITLES[name]
+        self.rows: tuple[Any, ...] = ()
+
+    def compose(self) -> ComposeResult:
+        yield Static("loading…", classes="pane-note")
+        yield PaneTable(COLUMNS[self.pane], pane=self.pane, id=f"table-{self.pane}")
+
+    @property
+    def table(self) -> PaneTable:
+        return self.query_one(PaneTable)
+
+    def show_note(self, text: str) -> None:
+        note = self.query_one(".pane-note", Static)
+        note.update(safe(text, single_line=False))
+        note.display = True
+        self.table.display = bool(self.table.row_count)
+
+    def show_rows(self, rows: Sequence[Any], now: dt.datetime, filter_text: str = "", empty: str = "") -> None:
+        self.rows = tuple(rows)
+        if filter_text:
+            needle = filter_text.lower()
+            shown = [r for r in rows if needle in row_text(r)]
+        else:
+            shown = list(rows)
+        cells = CELLS[self.pane]
+        self.table.sync([(r.key, cells(r, now)) for r in shown])
+        note = self.query_one(".pane-note", Static)
+        count = f"{len(shown)}/{len(rows)}" if filter_text else f"{len(rows)}"
+        self.border_subtitle = count
+        if shown:
+            note.display = False
+            self.table.display = True
+        else:
+            note.update(Text(f"no rows match “{clean(filter_text)}”" if filter_text and rows else empty, style="dim"))
+            note.display = True
+            self.table.display = False
+
+    def current_row(self) -> Any | None:
+        key = self.table.current_key
+        if key is None or not self.table.display:
+            return None
+        for row in self.rows:
+            if row.key == key:
+                return row
+        return None

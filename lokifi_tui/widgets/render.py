@@ -1,0 +1,139 @@
+"""Small text renderers shared by the panes: sparklines, confidence bars, ages, severities.
+
+They return ``rich.text.Text`` (never markup strings), so data can't smuggle markup in. Colours are
+semantic names resolved by the theme (``$error``/``$warning``/``$success`` equivalents); under
+``NO_COLOR`` Textual drops them and the glyphs alone still carry the meaning (arrows, ``!``, ``✓``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Sequence
+
+from rich.text import Text
+
+from lokifi_tui.widgets.safe import clean
+
+BLOCKS = "▁▂▃▄▅▆▇█"
+
+SEVERITY_STYLE = {
+    "CRITICAL": "bold red",
+    "HIGH": "red",
+    "MEDIUM": "yellow",
+    "LOW": "green",
+    "INFO": "dim",
+}
+TREND_ARROW = {"increasing": "↑", "decreasing": "↓", "stable": "→"}
+COLOUR_STYLE = {"red": "bold red", "yellow": "yellow", "green": "green"}
+
+
+def _finite(values: Sequence[float]) -> list[float]:
+    return [v for v in values if v is not None and math.isfinite(v)]
+
+
+def resample(values: Sequence[float], width: int) -> list[float]:
+    """Average ``values`` down (or keep them) to at most ``width`` points."""
+    vals = _finite(values)
+    if width <= 0 or not vals:
+        return []
+    if len(vals) <= width:
+        return vals
+    step = len(vals) / width
+    out = []
+    for i in range(width):
+        chunk = vals[int(i * step) : max(int((i + 1) * step), int(i * step) + 1)]
+        out.append(sum(chunk) / len(chunk))
+    return out
+
+
+def spark(values: Sequence[float], width: int, lo: float | None = None, hi: float | None = None) -> str:
+    """A one-line block sparkline of ``values`` scaled to ``[lo, hi]`` (their own range by default)."""
+    vals = resample(values, width)
+    if not vals:
+        return ""
+    low = min(vals) if lo is None else lo
+    high = max(vals) if hi is None else hi
+    span = high - low
+    chars = []
+    for v in vals:
+        idx = 0 if span <= 0 else int((min(max(v, low), high) - low) / span * (len(BLOCKS) - 1) + 0.5)
+        chars.append(BLOCKS[idx])
+    return "".join(chars)
+
+
+def history_and_forecast(
+    history: Sequence[float], forecast: Sequence[float], width: int, style: str = ""
+) -> Text:
+    """History then forecast on one shared scale; the forecast part is dimmed/italic after a ``┊``."""
+    h, f = _finite(history), _finite(forecast)
+    if not h and not f:
+        return Text("no data", style="dim")
+    f_width = min(len(f), max(width // 4, 3)) if f else 0
+    h_width = max(width - f_width - (1 if f else 0), 1)
+    hs, fs = resample(h, h_width), resample(f, f_width)
+    allv = hs + fs
+    lo, hi = min(allv), max(allv)
+    text = Text(spark(hs, h_width, lo, hi), style="")
+    if fs:
+        text.append("┊", style="dim")
+        text.append(spark(fs, f_width, lo, hi), style=style or "italic")
+    return text
+
+
+def confidence_bar(conf: float | None, lo: float | None, hi: float | None, width: int = 10) -> Text:
+    """``███▒▒··· 62% ±18``: solid up to the lower bound, shaded across the uncertainty, dots above."""
+    if conf is None:
+        return Text("—" + " " * (width - 1) + "  n/a", style="dim")
+    low = conf if lo is None else lo
+    high = conf if hi is None else hi
+    cells = []
+    for i in range(width):
+        centre = (i + 0.5) / width
+        cells.append("█" if centre <= low else "▒" if centre <= high else "·")
+    style = "green" if conf >= 0.7 else "yellow" if conf >= 0.4 else "red"
+    text = Text("".join(cells), style=style)
+    text.append(f" {conf * 100:3.0f}%")
+    if lo is not None and hi is not None:
+        text.append(f" ±{(hi - lo) * 50:2.0f}", style="dim")
+    else:
+        text.append("    ")
+    return text
+
+
+def age(when: dt.datetime | None, now: dt.datetime) -> str:
+    """Compact age: ``45s``, ``12m``, ``5h``, ``3d``, ``10w``."""
+    if when is None:
+        return "—"
+    secs = (now - when).total_seconds()
+    if secs < 0:
+        return "in " + age(now, when)
+    for unit, size in (("w", 604800), ("d", 86400), ("h", 3600), ("m", 60)):
+        if secs >= size * (2 if unit == "w" else 1):
+            return f"{int(secs // size)}{unit}"
+    return f"{int(secs)}s"
+
+
+def severity(level: str) -> Text:
+    level = (level or "INFO").upper()
+    return Text(clean(level[:4]), style=SEVERITY_STYLE.get(level, ""))
+
+
+def percent(value: float | None, digits: int = 0) -> str:
+    return "—" if value is None else f"{value:.{digits}f}%"
+
+
+def number(value: float | None) -> str:
+    """Human-sized numbers for table cells: 0.42, 12.3, 345, 12.3k, 4.5M."""
+    if value is None or not math.isfinite(value):
+        return "—"
+    a = abs(value)
+    if a >= 1e6:
+        return f"{value / 1e6:.1f}M"
+    if a >= 1e4:
+        return f"{value / 1e3:.1f}k"
+    if a >= 100:
+        return f"{value:.0f}"
+    if a >= 10:
+        return f"{value:.1f}"
+    return f"{value:.2f}"

@@ -1,0 +1,49 @@
+"""Make text that came from data (error messages, component names, commands) inert on screen.
+
+Everything the dashboard shows from the store goes through :func:`safe` (a ``rich.text.Text``, which
+Textual never parses as markup) after :func:`clean`, which replaces terminal control characters —
+ESC sequences, C0/C1 controls, DEL, bidi overrides — with visible stand-ins. So ``[bold]x[/]`` is shown as
+typed and ``\\x1b[2J`` is shown as ``␛[2J`` instead of clearing the screen.
+"""
+
+from __future__ import annotations
+
+import re
+
+from rich.style import Style
+from rich.text import Text
+
+# C0 controls except tab/newline, DEL, C1 controls, and the Unicode bidi/format characters that
+# can reorder what a terminal shows (Trojan Source).
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+_NAMES = {"\x1b": "␛", "\x07": "␇", "\x08": "␈", "\r": "␍", "\x00": "␀", "\x7f": "␡"}
+
+
+def _visible(match: re.Match[str]) -> str:
+    ch = match.group(0)
+    if ch in _NAMES:
+        return _NAMES[ch]
+    return f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}"
+
+
+def clean(value: object, *, single_line: bool = True, limit: int | None = 2000) -> str:
+    """Return ``value`` as a string with control characters made visible.
+
+    ``single_line`` turns newlines and tabs into spaces (table cells); ``limit`` cuts very long values
+    (a megabyte log line must not be laid out on every refresh).
+    """
+    if value is None:
+        return ""
+    text = value if isinstance(value, str) else str(value)
+    if limit is not None and len(text) > limit:
+        text = text[:limit] + "…"
+    text = _CONTROL.sub(_visible, text)
+    if single_line:
+        text = text.replace("\n", " ⏎ ").replace("\t", " ")
+    return text
+
+
+def safe(value: object, style: str | Style = "", *, single_line: bool = True, limit: int | None = 2000) -> Text:
+    """A ``Text`` that shows ``value`` literally: no markup is parsed, no escape is interpreted."""
+    return Text(clean(value, single_line=single_line, limit=limit), style=style, no_wrap=single_line, end="")

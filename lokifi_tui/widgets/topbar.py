@@ -1,0 +1,131 @@
+"""The top bar: live host vitals (psutil sparklines), learning statistics and the AI status.
+
+The vitals line is fed by :class:`~lokifi_tui.messages.VitalsSampled` from the first second, whether or
+not the store has anything in it; the stats line by each :class:`~analytics.dashboard_view.DashboardView`.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from typing import Any
+
+from rich.text import Text
+from textual.widgets import Static
+
+from lokifi_tui.messages import VitalsSample
+from lokifi_tui.widgets.render import percent, spark
+from lokifi_tui.widgets.safe import clean
+
+HISTORY = 120
+
+
+def sample_vitals() -> VitalsSample:
+    """One cheap psutil reading of this host (non-blocking CPU percent since the previous call)."""
+    import os
+
+    import psutil
+
+    try:
+        load = os.getloadavg()[0]
+    except (OSError, AttributeError):
+        load = 0.0
+    try:
+        disk = psutil.disk_usage(os.path.abspath(os.sep)).percent
+    except OSError:
+        disk = 0.0
+    return VitalsSample(
+        cpu=psutil.cpu_percent(interval=None),
+        mem=psutil.virtual_memory().percent,
+        disk=disk,
+        load=load,
+        cores=psutil.cpu_count() or 1,
+    )
+
+
+def _level(value: float, warn: float, crit: float) -> str:
+    return "bold red" if value >= crit else "yellow" if value >= warn else "green"
+
+
+class VitalsBar(Static):
+    """``CPU ▂▃▅▇ 42%  MEM ▅▅▅ 61%  DISK 71%  LOAD ▁▂ 0.42`` — sparklines sized to the width."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__("", **kwargs)
+        self.series: dict[str, deque[float]] = {k: deque(maxlen=HISTORY) for k in ("cpu", "mem", "disk", "load")}
+        self.cores = 1
+        self.host = ""
+
+    def seed(self, history: dict[str, tuple[float, ...]]) -> None:
+        """Prefill from the vitals the collector stored (only while we have fewer of our own)."""
+        for key, values in history.items():
+            if key in self.series and len(self.series[key]) < len(values):
+                self.series[key].clear()
+                self.series[key].extend(values)
+        self.refresh_text()
+
+    def push(self, sample: VitalsSample) -> None:
+        self.cores = sample.cores
+        self.series["cpu"].append(sample.cpu)
+        self.series["mem"].append(sample.mem)
+        self.series["disk"].append(sample.disk)
+        self.series["load"].append(sample.load)
+        self.refresh_text()
+
+    def refresh_text(self) -> None:
+        width = self.size.width or 80
+        spark_w = max(4, min(24, (width - 46) // 3))
+        text = Text(no_wrap=True, overflow="ellipsis")
+        if not self.series["cpu"]:
+            text.append("host vitals: sampling…", style="dim")
+            self.update(text)
+            return
+        cpu, mem = self.series["cpu"][-1], self.series["mem"][-1]
+        disk, load = self.series["disk"][-1], self.series["load"][-1]
+        text.append("CPU ", style="bold")
+        text.append(spark(self.series["cpu"], spark_w, 0, 100), style=_level(cpu, 70, 90))
+        text.append(f" {cpu:3.0f}%  ")
+        text.append("MEM ", style="bold")
+        text.append(spark(self.series["mem"], spark_w, 0, 100), style=_level(mem, 80, 95))
+        text.append(f" {mem:3.0f}%  ")
+        text.append("DISK ", style="bold")
+        text.append(f"{disk:3.0f}%", style=_level(disk, 85, 95))
+        text.append("  LOAD ", style="bold")
+        text.append(spark(self.series["load"], spark_w, 0, max(max(self.series["load"]), self.cores)),
+                    style=_level(load / max(self.cores, 1) * 100, 80, 100))
+        text.append(f" {load:.2f}")
+        self.update(text)
+
+    def on_resize(self) -> None:
+        self.refresh_text()
+
+
+class StatsBar(Static):
+    """Learning statistics (every figure counted from the store) and the AI status."""
+
+    def show(self, view: Any) -> None:
+        text = Text(no_wrap=True, overflow="ellipsis")
+        learning = view.learning
+        if learning is None:
+            text.append("learning: no data", style="dim")
+        else:
+            text.append("Patterns ", style="bold")
+            text.append(f"{learning.patterns}")
+            text.append("  high-conf ", style="bold")
+            text.append(f"{learning.high_confidence}")
+            eff = learning.effectiveness
+            text.append("  effectiveness ", style="bold")
+            text.append(percent(eff), style="" if eff is None else _level(100 - eff, 30, 60))
+            text.append("  fixes ", style="bold")
+            text.append(f"{learning.fixes_worked}✓ {learning.fixes_failed}✗")
+            text.append("  prediction accuracy ", style="bold")
+            acc = learning.prediction_accuracy
+            if acc is None:
+                text.append("not scored yet", style="dim")
+            else:
+                text.append(f"{acc:.0f}%", style=_level(100 - acc, 30, 60))
+                text.append(f" (n={learning.predictions_scored})", style="dim")
+        text.append("  AI ", style="bold")
+        text.append(clean(view.ai_status), style="dim" if view.ai_status.startswith("offline") else "")
+        if len(view.hosts) > 1:
+            text.append(f"  hosts {len(view.hosts)}", style="bold")
+        self.update(text)
