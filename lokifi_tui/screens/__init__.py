@@ -1,0 +1,1 @@
+"""Screens of the dashboard: the main dashboard, detail screens and modal dialogs."""
