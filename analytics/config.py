@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import socket
 import tomllib
 from dataclasses import dataclass, field
@@ -25,19 +26,24 @@ class Probe:
     kind: str = "http"          # http | tcp
     url: str = ""               # http(s)://...
     method: str = "GET"
-    expect_status: int = 200
+    expect_status: int | tuple[int, ...] = 200   # one status or a list; 0: any 2xx/3xx
     host: str = ""              # tcp
     port: int = 0               # tcp
     timeout: float = 5.0
+    name: str = ""              # shown in probe_results; default: the URL or host:port
+    verify_tls: bool = True     # false: accept self-signed certificates
+    body_contains: str = ""     # http: the body must contain this text
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
 class Component:
     name: str
     probes: tuple[Probe, ...] = ()
-    process: str = ""           # process name or cmdline substring
+    process: str = ""           # process name (exact); a value with a space or "/" matches the command line
+    cmdline: str = ""           # substring of the command line
     pid_file: str = ""
-    logs: tuple[str, ...] = ()
+    logs: tuple[str, ...] = ()  # files or globs; error lines are attributed to this component
 
 
 @dataclass(frozen=True)
@@ -46,6 +52,20 @@ class General:
     refresh_seconds: float = 5.0
     collect_seconds: float = 5.0
     theme: str = ""
+
+
+@dataclass(frozen=True)
+class Collect:
+    """Live collection (analytics/collector.py). Intervals in seconds; 0 means general.collect_seconds."""
+
+    vitals_seconds: float = 0.0
+    probe_seconds: float = 0.0
+    tail_seconds: float = 2.0
+    flush_seconds: float = 5.0          # how often collected rows are written (one transaction)
+    refresh_seconds: float = 60.0       # how often the engines' refresh hooks run
+    hooks: tuple[str, ...] = ()         # "module:function"; empty: the built-in list
+    process_rescan_seconds: float = 60.0
+    max_line_bytes: int = 65536         # longer log lines are cut (and marked) at this size
 
 
 @dataclass(frozen=True)
@@ -99,6 +119,7 @@ class AI:
     cache_ttl_days: int = 30
     redact_ips: bool = True
     redact_hostnames: bool = False
+    response_format: str = "auto"   # auto | json_schema | json_object | none (structured output support)
     # USD per 1M tokens: {"model": {"input": x, "output": y}}
     prices: dict[str, dict[str, float]] = field(default_factory=dict)
 
@@ -115,6 +136,7 @@ class Source:
 class Config:
     path: Path | None = None
     general: General = General()
+    collect: Collect = Collect()
     retention: Retention = Retention()
     watch: Watch = Watch()
     patterns: Patterns = Patterns()
@@ -125,6 +147,7 @@ class Config:
     sources: tuple[Source, ...] = ()
     keymap: dict[str, str] = field(default_factory=dict)
     problems: tuple[str, ...] = ()
+    issues: tuple[Issue, ...] = ()
 
     @property
     def host(self) -> str:
@@ -182,24 +205,91 @@ def _components(raw: Any, problems: list[str]) -> tuple[Component, ...]:
         problems.append("components: expected [[components]] entries; ignored")
         return ()
     out = []
+    seen: set[str] = set()
     for i, c in enumerate(raw):
         where = f"components[{i}]"
-        if not isinstance(c, dict) or not isinstance(c.get("name"), str) or not c["name"]:
+        if not isinstance(c, dict) or not isinstance(c.get("name"), str) or not c["name"].strip():
             problems.append(f"{where}: needs a name; ignored")
             continue
+        if c["name"] in seen:
+            problems.append(f"{where}.name: {c['name']!r} is already used by another component; ignored")
+            continue
+        seen.add(c["name"])
+        known = {f.name for f in dataclasses.fields(Component)}
+        for key in c:
+            if key not in known:
+                problems.append(f"{where}.{key}: unknown setting (ignored)")
         probes = []
-        for j, p in enumerate(c.get("probes", []) or []):
-            probe = _section(Probe, p, f"{where}.probes[{j}]", problems)
-            probes.append(probe)
+        raw_probes = c.get("probes", []) or []
+        if not isinstance(raw_probes, list):
+            problems.append(f"{where}.probes: expected [[components.probes]] entries; ignored")
+            raw_probes = []
+        for j, p in enumerate(raw_probes):
+            pw = f"{where}.probes[{j}]"
+            expect: Any = None
+            if isinstance(p, dict) and isinstance(p.get("expect_status"), list):
+                p = dict(p)
+                lst = p.pop("expect_status")
+                if lst and all(isinstance(x, int) and not isinstance(x, bool) for x in lst):
+                    expect = tuple(lst)
+                else:
+                    problems.append(f"{pw}.expect_status: expected a status or a list of statuses; using 200")
+            probe = _section(Probe, p, pw, problems)
+            if expect is not None:
+                probe = dataclasses.replace(probe, expect_status=expect)
+            if isinstance(p, dict) and _probe_ok(probe, pw, problems):
+                probes.append(probe)
         logs = c.get("logs", [])
+        if isinstance(logs, str):
+            logs = [logs]
         if not isinstance(logs, list) or not all(isinstance(x, str) for x in logs):
             problems.append(f"{where}.logs: expected a list of paths; ignored")
             logs = []
-        out.append(Component(
-            name=c["name"], probes=tuple(probes), process=str(c.get("process", "")),
-            pid_file=str(c.get("pid_file", "")), logs=tuple(logs),
-        ))
+        strs = {}
+        for key in ("process", "cmdline", "pid_file"):
+            v = c.get(key, "")
+            if not isinstance(v, str):
+                problems.append(f"{where}.{key}: expected a string, got {type(v).__name__}; ignored")
+                v = ""
+            strs[key] = v
+        out.append(Component(name=c["name"], probes=tuple(probes), logs=tuple(logs), **strs))
     return tuple(out)
+
+
+def _probe_ok(p: Probe, where: str, problems: list[str]) -> bool:
+    """Check a probe's values; report and drop one that cannot run."""
+    from urllib.parse import urlsplit
+
+    if p.kind not in ("http", "tcp"):
+        problems.append(f"{where}.kind: {p.kind!r} is not http or tcp; probe ignored")
+        return False
+    if p.kind == "http":
+        try:
+            u = urlsplit(p.url)
+            port_ok = u.port is None or 0 < u.port < 65536
+        except ValueError:
+            u, port_ok = None, False
+        if u is None or u.scheme not in ("http", "https") or not u.hostname or not port_ok:
+            problems.append(f"{where}.url: {p.url!r} is not an http:// or https:// URL with a host; probe ignored")
+            return False
+    else:
+        if not p.host:
+            problems.append(f"{where}.host: a tcp probe needs host and port; probe ignored")
+            return False
+        if not 0 < p.port < 65536:
+            problems.append(f"{where}.port: {p.port} is not a port (1-65535); probe ignored")
+            return False
+    if not 0 < p.timeout <= 300:
+        problems.append(f"{where}.timeout: {p.timeout} is not between 0 and 300 seconds; probe ignored")
+        return False
+    statuses = p.expect_status if isinstance(p.expect_status, tuple) else (p.expect_status,)
+    if any(not (s == 0 or 100 <= s <= 599) for s in statuses):
+        problems.append(f"{where}.expect_status: {p.expect_status} is not an HTTP status; probe ignored")
+        return False
+    if not all(isinstance(k, str) and isinstance(v, str) for k, v in p.headers.items()):
+        problems.append(f"{where}.headers: expected name = \"value\" strings; probe ignored")
+        return False
+    return True
 
 
 def _sources(raw: Any, problems: list[str]) -> tuple[Source, ...]:
@@ -222,9 +312,36 @@ def _sources(raw: Any, problems: list[str]) -> tuple[Source, ...]:
     return tuple(out)
 
 
-def parse_config(data: dict[str, Any], path: Path | None = None, problems: list[str] | None = None) -> Config:
+def _check_ranges(cfg: Config, problems: list[str]) -> Config:
+    """Values of the right type but out of range: report and fall back to the default."""
+    def positive(section: str, obj: Any, names: tuple[str, ...], allow_zero: bool = False) -> Any:
+        changes = {}
+        for n in names:
+            v = getattr(obj, n)
+            if v < 0 or (v == 0 and not allow_zero):
+                d = getattr(type(obj)(), n)
+                problems.append(f"{section}.{n}: {v} must be {'>= 0' if allow_zero else '> 0'}; using the default {d!r}")
+                changes[n] = d
+        return dataclasses.replace(obj, **changes) if changes else obj
+
+    general = positive("general", cfg.general, ("refresh_seconds", "collect_seconds"))
+    collect = positive("collect", cfg.collect, ("vitals_seconds", "probe_seconds"), allow_zero=True)
+    collect = positive("collect", collect, ("tail_seconds", "flush_seconds", "refresh_seconds",
+                                            "process_rescan_seconds", "max_line_bytes"))
+    for h in collect.hooks:
+        if ":" not in h:
+            problems.append(f"collect.hooks: {h!r} is not \"module:function\"; ignored")
+    collect = dataclasses.replace(collect, hooks=tuple(h for h in collect.hooks if ":" in h))
+    retention = positive("retention", cfg.retention, ("metrics_days", "events_days", "predictions_days"))
+    return dataclasses.replace(cfg, general=general, collect=collect, retention=retention)
+
+
+def parse_config(data: dict[str, Any], path: Path | None = None, problems: list[str] | None = None,
+                 text: str | None = None) -> Config:
+    """A typed Config from parsed TOML. Problems become ``Config.issues`` (with the line of their key
+    when ``text``, the file's source, is given) and ``Config.problems`` (the same, as sentences)."""
     problems = [] if problems is None else problems
-    known = {"general", "retention", "watch", "patterns", "predictions", "recommendations", "ai",
+    known = {"general", "collect", "retention", "watch", "patterns", "predictions", "recommendations", "ai",
              "components", "sources", "keymap"}
     for key in data:
         if key not in known:
@@ -233,9 +350,10 @@ def parse_config(data: dict[str, Any], path: Path | None = None, problems: list[
     if not isinstance(keymap, dict) or not all(isinstance(v, str) for v in keymap.values()):
         problems.append("keymap: expected action = \"keys\" pairs; ignored")
         keymap = {}
-    return Config(
+    cfg = Config(
         path=path,
         general=_section(General, data.get("general"), "general", problems),
+        collect=_section(Collect, data.get("collect"), "collect", problems),
         retention=_section(Retention, data.get("retention"), "retention", problems),
         watch=_section(Watch, data.get("watch"), "watch", problems),
         patterns=_section(Patterns, data.get("patterns"), "patterns", problems),
@@ -245,8 +363,139 @@ def parse_config(data: dict[str, Any], path: Path | None = None, problems: list[
         components=_components(data.get("components"), problems),
         sources=_sources(data.get("sources"), problems),
         keymap=dict(keymap),
-        problems=tuple(problems),
     )
+    cfg = _check_ranges(cfg, problems)
+    lines = locate_keys(text) if text is not None else {}
+    issues = tuple(_issue(p, path, lines) for p in problems)
+    return dataclasses.replace(cfg, problems=tuple(i.text for i in issues), issues=issues)
+
+
+# --------------------------------------------------------------------------------------------------
+# Issues with their line: what `lokifi config check` prints
+# --------------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Issue:
+    """One thing wrong with the config: the key (``components[0].probes[1].timeout``), the line of that
+    key in the file (None when unknown), and what is wrong and what Lokifi does instead."""
+
+    key: str | None
+    message: str
+    line: int | None = None
+    path: str | None = None
+    severity: str = "error"  # error | warning
+
+    @property
+    def text(self) -> str:
+        where = self.path or "config"
+        if self.line:
+            where += f":{self.line}"
+        return f"{where}: {self.key}: {self.message}" if self.key else f"{where}: {self.message}"
+
+
+_KEY_RE = re.compile(r"^[A-Za-z0-9_\-\[\].]+$")
+
+
+def _issue(problem: str, path: Path | None, lines: dict[str, int]) -> Issue:
+    key, sep, msg = problem.partition(": ")
+    if not sep or not _KEY_RE.match(key):
+        key, msg = None, problem
+    severity = "warning" if msg.startswith(("unknown setting", "unknown section")) else "error"
+    return Issue(key, msg, _line_of(key, lines) if key else None, str(path) if path else None, severity)
+
+
+def _line_of(key: str, lines: dict[str, int]) -> int | None:
+    k = key
+    while k:
+        if k in lines:
+            return lines[k]
+        cut = max(k.rfind("."), k.rfind("["))
+        if cut <= 0:
+            break
+        k = k[:cut]
+    return None
+
+
+_HEADER_RE = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*(\]\]?)\s*(#.*)?$")
+_ASSIGN_RE = re.compile(r"""^\s*((?:[A-Za-z0-9_\-]+|"[^"]*"|'[^']*')(?:\s*\.\s*(?:[A-Za-z0-9_\-]+|"[^"]*"|'[^']*'))*)\s*=""")
+
+
+def _dotted(name: str) -> list[str]:
+    parts = re.findall(r""""([^"]*)"|'([^']*)'|([A-Za-z0-9_\-]+)""", name)
+    return [a or b or c for a, b, c in parts]
+
+
+def locate_keys(text: str) -> dict[str, int]:
+    """Map each key path of a TOML document to its (1-based) line: ``general.host``,
+    ``components[0]`` (its ``[[components]]`` header), ``components[0].probes[1].timeout``. Keys inside
+    multi-line values and inline tables resolve to the line of the key that holds them."""
+    out: dict[str, int] = {}
+    counts: dict[str, int] = {}  # array-of-tables path -> entries seen
+    current: list[str] = []
+    in_multiline: str | None = None
+    depth = 0
+    for n, line in enumerate(text.splitlines(), start=1):
+        if in_multiline:
+            if line.count(in_multiline) % 2 == 1:
+                in_multiline = None
+            continue
+        if depth > 0:
+            depth += line.count("[") + line.count("{") - line.count("]") - line.count("}")
+            continue
+        m = _HEADER_RE.match(line)
+        if m and m.group(1) == m.group(3)[::-1].replace("]", "["):
+            parts = _dotted(m.group(2))
+            resolved: list[str] = []
+            for i, part in enumerate(parts):
+                base = ".".join(resolved + [part])
+                if i < len(parts) - 1 and base in counts:
+                    resolved.append(f"{part}[{counts[base] - 1}]")
+                else:
+                    resolved.append(part)
+            if m.group(1) == "[[":
+                base = ".".join(resolved)
+                idx = counts.get(base, 0)
+                counts[base] = idx + 1
+                resolved[-1] = f"{resolved[-1]}[{idx}]"
+            current = resolved
+            out.setdefault(".".join(current), n)
+            continue
+        a = _ASSIGN_RE.match(line)
+        if a:
+            key = ".".join(current + _dotted(a.group(1)))
+            out.setdefault(key, n)
+            rest = line[a.end():]
+            for q in ('"""', "'''"):
+                if rest.count(q) % 2 == 1:
+                    in_multiline = q
+            if not in_multiline:
+                body = re.sub(r'"(?:[^"\\]|\\.)*"|\'[^\']*\'', "", rest).split("#", 1)[0]
+                depth = body.count("[") + body.count("{") - body.count("]") - body.count("}")
+                depth = max(depth, 0)
+    return out
+
+
+_SYNTAX_LINE_RE = re.compile(r"at line (\d+)")
+
+
+def _parse_salvaging(text: str, path: Path | None, problems: list[str]) -> tuple[dict[str, Any], str]:
+    """Parse TOML; on a syntax error, report it with its line, comment that line out and try again, so
+    the rest of the file still applies. Returns (data, the text that parsed)."""
+    lines = text.splitlines()
+    for _ in range(50):
+        try:
+            return tomllib.loads("\n".join(lines)), "\n".join(lines)
+        except tomllib.TOMLDecodeError as exc:
+            m = _SYNTAX_LINE_RE.search(str(exc))
+            lineno = getattr(exc, "lineno", None) or (int(m.group(1)) if m else None)
+            reason = str(exc).split(" (at ")[0]
+            if not lineno or lineno > len(lines) or lines[lineno - 1].startswith("#!lokifi-skipped"):
+                problems.append(f"syntax error: {exc}; using defaults for everything")
+                return {}, text
+            problems.append(f"line {lineno}: TOML syntax error ({reason}); this line is ignored")
+            lines[lineno - 1] = "#!lokifi-skipped " + lines[lineno - 1]
+    problems.append("too many syntax errors; using defaults for everything")
+    return {}, text
 
 
 def load_config(path: str | os.PathLike[str] | None = None) -> Config:
@@ -258,13 +507,24 @@ def load_config(path: str | os.PathLike[str] | None = None) -> Config:
     except FileNotFoundError:
         if path is not None or os.environ.get("LOKIFI_CONFIG"):
             problems.append(f"{p}: config file not found; using defaults")
-        return Config(path=None, problems=tuple(problems))
+        return Config(path=None, problems=tuple(problems),
+                      issues=tuple(Issue(None, m, None, str(p)) for m in problems))
     except OSError as exc:
-        return Config(path=p, problems=(f"{p}: cannot read ({exc.strerror}); using defaults",))
+        msg = f"{p}: cannot read ({exc.strerror}); using defaults"
+        return Config(path=p, problems=(msg,), issues=(Issue(None, msg, None, str(p)),))
     try:
-        data = tomllib.loads(raw.decode("utf-8"))
+        text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        return Config(path=p, problems=(f"{p}: not UTF-8 text (byte {exc.start}); using defaults",))
-    except tomllib.TOMLDecodeError as exc:
-        return Config(path=p, problems=(f"{p}: {exc}; using defaults",))
-    return parse_config(data, p, problems)
+        line = raw[: exc.start].count(b"\n") + 1
+        msg = f"not UTF-8 text (byte {exc.start}, line {line}); using defaults"
+        return Config(path=p, problems=(f"{p}:{line}: {msg}",), issues=(Issue(None, msg, line, str(p)),))
+    data, parsed_text = _parse_salvaging(text, p, problems)
+    syntax = [x for x in problems if x.startswith("line ")]
+    problems = [x for x in problems if not x.startswith("line ")]
+    cfg = parse_config(data, p, problems, text=parsed_text)
+    pre = []
+    for x in syntax:
+        num, _, msg = x.partition(": ")
+        pre.append(Issue(None, msg, int(num.split()[1]), str(p)))
+    issues = tuple(sorted(tuple(pre) + cfg.issues, key=lambda i: (i.line is None, i.line or 0)))
+    return dataclasses.replace(cfg, issues=issues, problems=tuple(i.text for i in issues))

@@ -1,0 +1,696 @@
+"""The collector: runs the sources on their intervals, writes their rows in batches, refreshes the engines.
+
+Owns the loop that both ``lokifi collect`` (headless, for systemd) and the dashboard (in a worker thread)
+run:
+
+* each source (:mod:`analytics.sources.base`) is polled when due; its batches wait in memory until the
+  next flush (every ``flush_seconds``) and are written by **one** ``Store.submit`` call — rows for
+  ``metrics``, ``error_events`` and ``probe_results`` together with the sources' checkpoints and
+  statuses, in one transaction. If the database stays locked the whole batch is spooled durably by the
+  Store and applied later, still as one unit. So a tail position is stored exactly when the lines read
+  up to it are: a collector killed at any moment restarts from the last stored position and neither
+  loses nor repeats a line.
+* the database file is opened only for that one write (and the startup read of checkpoints);
+* every ``refresh_seconds`` it calls the engines' refresh hooks (``learn_from_events`` and friends);
+* only one collector writes to a database at a time (an advisory lock file beside it): a second one
+  (the dashboard while ``lokifi collect`` runs) falls back to *view* mode — it samples vitals for the
+  screen and writes nothing.
+
+Use it as ``Collector(store, config).start()`` / ``.stop()`` from a thread, or ``collect_once(store,
+config)``. ``Collector.latest_vitals`` is a frozen snapshot, readable from any thread without the DB.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import fcntl
+import importlib
+import json
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import polars as pl
+
+from analytics.sources.base import Batch, SourceStatus
+from analytics.store import Store, StoreBusy, StoreError
+
+log = logging.getLogger("lokifi.collector")
+
+#: Engine refresh hooks tried in order (``module:function``, called as ``fn(store, now=now)``); the ones
+#: whose module is not built yet are skipped quietly. ``[collect] hooks`` in the config replaces the list.
+DEFAULT_HOOKS = (
+    "analytics.patterns:learn_from_events",
+)
+
+#: Above this many rows waiting (the store failing with something other than busy), sources whose data
+#: can be read again later (files, Prometheus, Loki) are paused instead of buffering more.
+MAX_PENDING_ROWS = 200_000
+
+_ROW_SCHEMA: dict[str, Any] = {
+    "_table": pl.String,
+    "ts": pl.Datetime("us"),
+    "host": pl.String,
+    "component": pl.String,
+    "metric": pl.String,
+    "value": pl.Float64,
+    "message": pl.String,
+    "fingerprint": pl.String,
+    "type": pl.String,
+    "source": pl.String,
+    "level": pl.String,
+    "probe": pl.String,
+    "kind": pl.String,
+    "target": pl.String,
+    "ok": pl.Boolean,
+    "status_code": pl.Int32,
+    "elapsed_ms": pl.Float64,
+    "error_kind": pl.String,
+}
+_METRIC_COLS = ["ts", "host", "component", "metric", "value", "source"]
+_EVENT_COLS = ["ts", "host", "component", "message", "fingerprint", "type", "source", "level"]
+_PROBE_COLS = ["ts", "host", "component", "probe", "kind", "target", "ok", "status_code", "elapsed_ms",
+               "error_kind", "message"]
+
+
+class CollectorBusy(StoreError):
+    """Another collector is already writing to this database."""
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+# --------------------------------------------------------------------------------------------------
+# The batch writer (runs inside a Store transaction, directly or from the spool)
+# --------------------------------------------------------------------------------------------------
+
+def write_collected(con: duckdb.DuckDBPyConnection, df: pl.DataFrame | None, *,
+                    checkpoints: list[list[str]] | None = None,
+                    statuses: list[dict[str, Any]] | None = None) -> int:
+    """Write one collector flush: metrics (deduplicated, rolled up), error events, probe results, and
+    the sources' checkpoints and statuses — all in the caller's transaction."""
+    from analytics.metrics_store import write_metrics
+
+    n = 0
+    if df is not None and df.height:
+        m = df.filter(pl.col("_table") == "m")
+        if m.height:
+            n += write_metrics(con, m.select(_METRIC_COLS))
+        for tag, table, cols in (("e", "error_events", _EVENT_COLS), ("p", "probe_results", _PROBE_COLS)):
+            part = df.filter(pl.col("_table") == tag)
+            if part.height:
+                part = part.select(cols)
+                con.register("_lokifi_collected", part)
+                try:
+                    names = ", ".join(f'"{c}"' for c in cols)
+                    con.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM _lokifi_collected")
+                finally:
+                    con.unregister("_lokifi_collected")
+                n += part.height
+    if checkpoints:
+        con.executemany(
+            "INSERT INTO source_checkpoints (source, key, position, updated_at) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (source, key) DO UPDATE SET position = excluded.position, updated_at = excluded.updated_at",
+            [[s, k, p, dt.datetime.fromisoformat(t)] for s, k, p, t in checkpoints],
+        )
+    if statuses:
+        con.executemany(
+            "INSERT INTO source_status (host, source, kind, state, last_poll, last_success, last_error, "
+            "rows_total, detail, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (host, source) DO UPDATE SET kind = excluded.kind, state = excluded.state, "
+            "last_poll = excluded.last_poll, last_success = excluded.last_success, "
+            "last_error = excluded.last_error, rows_total = excluded.rows_total, detail = excluded.detail, "
+            "updated_at = excluded.updated_at",
+            [[s["host"], s["source"], s["kind"], s["state"], _ts(s["last_poll"]), _ts(s["last_success"]),
+              s["last_error"], s["rows_total"], s["detail"], _ts(s["updated_at"])] for s in statuses],
+        )
+    return n
+
+
+def _ts(v: str | None) -> dt.datetime | None:
+    return dt.datetime.fromisoformat(v) if v else None
+
+
+def _iso(v: dt.datetime | None) -> str | None:
+    return v.isoformat() if v else None
+
+
+def _frame(batches: Iterable[Batch]) -> pl.DataFrame:
+    rows: list[dict[str, Any]] = []
+    for b in batches:
+        for r in b.metrics:
+            rows.append({"_table": "m", **r})
+        for r in b.events:
+            rows.append({"_table": "e", **r})
+        for r in b.probes:
+            rows.append({"_table": "p", **r})
+    if not rows:
+        return pl.DataFrame(schema=_ROW_SCHEMA)
+    cols = {k: [r.get(k) for r in rows] for k in _ROW_SCHEMA}
+    return pl.DataFrame(cols, schema=_ROW_SCHEMA)
+
+
+# --------------------------------------------------------------------------------------------------
+# The single-writer lock
+# --------------------------------------------------------------------------------------------------
+
+def lock_path(db_path: str | os.PathLike[str]) -> Path:
+    p = Path(db_path)
+    return p.with_name(p.name + ".collector.lock")
+
+
+class WriterLock:
+    """An advisory ``flock`` beside the database: held by the one collector that writes to it."""
+
+    def __init__(self, db_path: str | os.PathLike[str]) -> None:
+        self.path = lock_path(db_path)
+        self._fd: int | None = None
+
+    def acquire(self) -> bool:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            return False
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{os.getpid()}\n".encode())
+        self._fd = fd
+        return True
+
+    def holder(self) -> int | None:
+        """The pid written by the current holder (None if unknown)."""
+        try:
+            return int(self.path.read_text().split()[0])
+        except (OSError, ValueError, IndexError):
+            return None
+
+    def release(self) -> None:
+        if self._fd is not None:
+            with contextlib.suppress(OSError):
+                fcntl.flock(self._fd, fcntl.LOCK_UN)
+                os.close(self._fd)
+            self._fd = None
+
+    @property
+    def held(self) -> bool:
+        return self._fd is not None
+
+
+def collector_running(db_path: str | os.PathLike[str]) -> int | None:
+    """The pid of the collector writing to this database, or None when none is."""
+    lk = WriterLock(db_path)
+    if lk.acquire():
+        lk.release()
+        return None
+    return lk.holder() or -1
+
+
+# --------------------------------------------------------------------------------------------------
+# Building sources from the config
+# --------------------------------------------------------------------------------------------------
+
+def build_sources(config: Any, *, from_start: bool = False, host: str | None = None) -> list[Any]:
+    """The sources the config asks for: vitals always; probes, log tails and fleet sources if configured."""
+    from analytics.sources.probes import ProbeSource, ProbeSpec
+    from analytics.sources.tail import LogSpec, TailSource
+    from analytics.sources.vitals import ProcessSpec, VitalsSource
+
+    host = host or config.host
+    c = getattr(config, "collect", None)
+    vitals_s = float(getattr(c, "vitals_seconds", 0) or config.general.collect_seconds or 5.0)
+    probe_s = float(getattr(c, "probe_seconds", 0) or config.general.collect_seconds or 5.0)
+    tail_s = float(getattr(c, "tail_seconds", 0) or 2.0)
+    rescan = float(getattr(c, "process_rescan_seconds", 60.0) or 60.0)
+    max_line = int(getattr(c, "max_line_bytes", 65536) or 65536)
+
+    procs, probes, logs = [], [], []
+    for comp in config.components:
+        name = getattr(comp, "process", "") or ""
+        cmdline = getattr(comp, "cmdline", "") or ""
+        if name and (" " in name or "/" in name) and not cmdline:
+            name, cmdline = "", name  # a path or a command line: match it inside the command line
+        pidfile = getattr(comp, "pid_file", "") or ""
+        if name or cmdline or pidfile:
+            procs.append(ProcessSpec(comp.name, name or None, cmdline or None, pidfile or None))
+        for i, p in enumerate(comp.probes):
+            spec = probe_spec(comp.name, p, i)
+            if spec is not None:
+                probes.append(spec)
+        for path in comp.logs:
+            logs.append(LogSpec(comp.name, path))
+    names = [comp.name for comp in config.components]
+    for d in getattr(config.watch, "log_dirs", ()):
+        logs.append(LogSpec("", str(Path(os.path.expanduser(d)) / "*.log")))
+
+    sources: list[Any] = [VitalsSource(host, procs, interval=vitals_s, rescan_every=rescan)]
+    if probes:
+        sources.append(ProbeSource(probes, host, interval=probe_s))
+    if logs:
+        sources.append(TailSource(logs, host, interval=tail_s, from_start=from_start, max_line=max_line,
+                                  component_names=names))
+    for src in getattr(config, "sources", ()):
+        try:
+            mod = importlib.import_module(f"analytics.sources.{src.type}")
+            factory = getattr(mod, "from_config")
+        except (ImportError, AttributeError):
+            log.warning("source %s: the %s source is not available in this build", src.name, src.type)
+            continue
+        try:
+            sources.append(factory(src, config))
+        except Exception as exc:  # noqa: BLE001 — a bad fleet source must not stop local collection
+            log.warning("source %s: %s", src.name, exc)
+    return sources
+
+
+def probe_spec(component: str, p: Any, index: int = 0) -> Any:
+    """A :class:`ProbeSpec` from a config probe (None when it names no target)."""
+    from analytics.sources.probes import ProbeSpec
+
+    kind = (getattr(p, "kind", "http") or "http").lower()
+    if kind == "tcp":
+        host, port = getattr(p, "host", ""), int(getattr(p, "port", 0) or 0)
+        target = getattr(p, "address", "") or (f"[{host}]:{port}" if ":" in host else f"{host}:{port}")
+        if not host and not getattr(p, "address", ""):
+            return None
+    else:
+        target = getattr(p, "url", "")
+        if not target:
+            return None
+    expect = getattr(p, "expect_status", 0)
+    if isinstance(expect, int):
+        expect_t = (expect,) if expect else ()
+    else:
+        expect_t = tuple(int(x) for x in expect)
+    headers = tuple(sorted((getattr(p, "headers", {}) or {}).items()))
+    return ProbeSpec(
+        component=component, kind=kind, target=target, name=getattr(p, "name", "") or "",
+        method=(getattr(p, "method", "GET") or "GET").upper(), expect_status=expect_t,
+        timeout=float(getattr(p, "timeout", 5.0) or 5.0), verify_tls=bool(getattr(p, "verify_tls", True)),
+        headers=headers, body_contains=getattr(p, "body_contains", "") or None,
+    )
+
+
+# --------------------------------------------------------------------------------------------------
+# The collector
+# --------------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class FlushResult:
+    rows: int
+    written: bool  # False: spooled (the database was busy)
+    seconds: float
+
+
+@dataclass
+class CollectorStats:
+    polls: int = 0
+    flushes: int = 0
+    rows_written: int = 0
+    spooled: int = 0
+    dropped: int = 0
+    hook_runs: int = 0
+    last_flush: dt.datetime | None = None
+    last_error: str | None = None
+    hook_errors: dict[str, str] = field(default_factory=dict)
+
+
+class Collector:
+    """Runs sources on their intervals and writes what they read; see the module docstring.
+
+    ``persist``: True — write, and raise :class:`CollectorBusy` if another collector holds the database;
+    "auto" — write if no other collector does, else run in view mode (vitals only, nothing written);
+    False — view mode.
+    """
+
+    def __init__(self, store: Store, config: Any, *, sources: list[Any] | None = None,
+                 from_start: bool = False, persist: bool | str = True,
+                 hooks: Iterable[str | Callable[..., Any]] | None = None,
+                 flush_seconds: float | None = None, refresh_seconds: float | None = None,
+                 clock: Callable[[], dt.datetime] = utcnow) -> None:
+        self.store = store
+        self.config = config
+        self.host = config.host
+        c = getattr(config, "collect", None)
+        self.flush_seconds = float(flush_seconds if flush_seconds is not None
+                                   else getattr(c, "flush_seconds", 5.0) or 5.0)
+        self.refresh_seconds = float(refresh_seconds if refresh_seconds is not None
+                                     else getattr(c, "refresh_seconds", 60.0) or 60.0)
+        if hooks is None:
+            hooks = tuple(getattr(c, "hooks", ()) or ()) or DEFAULT_HOOKS
+        self.hooks = list(hooks)
+        self.clock = clock
+        self.from_start = from_start
+        self._persist_req = persist
+        self._given_sources = sources
+        self.sources: list[Any] = []
+        self.mode = "stopped"  # write | view | stopped
+        self.busy_reason: str | None = None
+        self.stats = CollectorStats()
+        self._lock = WriterLock(store.path)
+        self._pending: list[Batch] = []
+        self._pending_rows = 0
+        self._due: dict[str, float] = {}
+        self._last_flush = time.monotonic()
+        self._last_hooks = time.monotonic()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._opened = False
+        self._paused: set[str] = set()
+
+    # -- lifecycle ----------------------------------------------------------------------------------
+
+    def open(self) -> None:
+        """Take the writer lock, apply anything spooled, load the checkpoints, start the sources."""
+        if self._opened:
+            return
+        persist = self._persist_req
+        if persist:
+            if self._lock.acquire():
+                self.mode = "write"
+            elif persist == "auto":
+                self.mode = "view"
+                self.busy_reason = f"another collector (pid {self._lock.holder()}) is writing to {self.store.path}"
+            else:
+                raise CollectorBusy(
+                    f"Another Lokifi collector (pid {self._lock.holder()}) is already writing to "
+                    f"{self.store.path}. Stop it first, or point --db elsewhere."
+                )
+        else:
+            self.mode = "view"
+        if self._given_sources is not None:
+            self.sources = list(self._given_sources)
+        else:
+            self.sources = build_sources(self.config, from_start=self.from_start, host=self.host)
+        if self.mode == "view":
+            self.sources = [s for s in self.sources if getattr(s, "kind", "") == "vitals"]
+        checkpoints: dict[str, dict[str, str]] = {}
+        if self.mode == "write":
+            self._drain_spool_blocking()
+            try:
+                df = self.store.query("SELECT source, key, position FROM source_checkpoints")
+            except StoreError:
+                self.release()
+                raise
+            for s, k, p in df.iter_rows():
+                checkpoints.setdefault(s, {})[k] = p
+        now_m = time.monotonic()
+        for src in self.sources:
+            src.start(checkpoints.get(src.name, {}))
+            self._due[src.name] = now_m
+        self._last_flush = self._last_hooks = now_m
+        self._opened = True
+
+    def _drain_spool_blocking(self) -> None:
+        """Checkpoints may be waiting in the spool: apply it before reading them (retry while busy)."""
+        while True:
+            try:
+                if self.store.spooled():
+                    self.store.flush_spool()
+                return
+            except StoreBusy:
+                if self._stop.wait(1.0):
+                    return
+
+    def close(self) -> None:
+        """Write what is pending, stop the sources, release the lock."""
+        if not self._opened:
+            return
+        try:
+            if self.mode == "write":
+                self.flush(final=True)
+        finally:
+            for src in self.sources:
+                with contextlib.suppress(Exception):
+                    src.close()
+            self.release()
+            self._opened = False
+            self.mode = "stopped"
+
+    def release(self) -> None:
+        self._lock.release()
+
+    def start(self) -> None:
+        """Run in a daemon thread (for the dashboard). ``stop()`` ends it."""
+        self.open()
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run_thread, name="lokifi-collector", daemon=True)
+        self._thread.start()
+
+    def _run_thread(self) -> None:
+        try:
+            self.run(self._stop)
+        except Exception as exc:  # noqa: BLE001 — report, never kill the host app
+            self.stats.last_error = f"collector stopped: {exc}"
+            log.exception("collector stopped")
+
+    def stop(self, timeout: float = 15.0) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+        self.close()
+
+    def run(self, stop: threading.Event | None = None, *, duration: float | None = None) -> None:
+        """Poll and flush until ``stop`` is set (or ``duration`` seconds pass). Flushes on the way out."""
+        stop = stop or self._stop
+        self.open()
+        end = time.monotonic() + duration if duration is not None else None
+        try:
+            while not stop.is_set():
+                self.step()
+                now_m = time.monotonic()
+                if end is not None and now_m >= end:
+                    break
+                wait = self._next_wake(now_m) - now_m
+                if end is not None:
+                    wait = min(wait, end - now_m)
+                if wait > 0:
+                    stop.wait(wait)
+        finally:
+            if self.mode == "write":
+                # Lines written since the last tail poll are read now, so a clean stop leaves nothing behind.
+                for src in self.sources:
+                    if getattr(src, "final_poll", False):
+                        self.poll_source(src, self.clock())
+                self.flush(final=True)
+
+    # -- one step -----------------------------------------------------------------------------------
+
+    def _next_wake(self, now_m: float) -> float:
+        nxt = min(self._due.values(), default=now_m + 1.0)
+        if self._pending and self.mode == "write":
+            nxt = min(nxt, self._last_flush + self.flush_seconds)
+        if self.mode == "write" and self.hooks:
+            nxt = min(nxt, self._last_hooks + self.refresh_seconds)
+        return nxt
+
+    def step(self, now: dt.datetime | None = None, *, force: bool = False) -> int:
+        """Poll every due source (all of them with ``force``); flush and refresh when it is time.
+        Returns the rows read."""
+        if not self._opened:
+            self.open()
+        now_m = time.monotonic()
+        read = 0
+        for src in self.sources:
+            if not force and self._due.get(src.name, 0) > now_m:
+                continue
+            if src.name in self._paused:
+                continue
+            read += self.poll_source(src, now or self.clock())
+            again = getattr(src, "has_more", False)
+            self._due[src.name] = now_m if again else max(self._due.get(src.name, now_m) + src.interval,
+                                                          now_m + min(src.interval, 0.05))
+        if self.mode != "write":
+            self._pending.clear()
+            self._pending_rows = 0
+            return read
+        now_m = time.monotonic()
+        if self._pending and (force or now_m - self._last_flush >= self.flush_seconds):
+            self.flush()
+        if self.hooks and now_m - self._last_hooks >= self.refresh_seconds:
+            self.run_hooks(now or self.clock())
+        return read
+
+    def poll_source(self, src: Any, now: dt.datetime) -> int:
+        self.stats.polls += 1
+        try:
+            batches = src.poll(now)
+        except Exception as exc:  # noqa: BLE001 — one failing source never stops the others
+            msg = f"{type(exc).__name__}: {exc}"
+            if hasattr(src, "fail"):
+                src.fail(now, msg)
+            log.warning("source %s failed: %s", src.name, msg)
+            return 0
+        n = 0
+        for b in batches:
+            if not b.empty:
+                self._pending.append(b)
+                n += len(b)
+        self._pending_rows += n
+        return n
+
+    def flush(self, *, final: bool = False) -> FlushResult | None:
+        """Write everything pending as one transaction (spooled if the database stays busy)."""
+        if self.mode != "write":
+            return None
+        now = self.clock()
+        batches = self._pending
+        statuses = [self._status_row(s, now) for s in self.statuses()]
+        statuses.append(self._collector_status(now, final))
+        if not batches and not final:
+            return None
+        checkpoints: dict[tuple[str, str], str] = {}
+        for b in batches:
+            for k, v in b.checkpoints.items():
+                checkpoints[(b.source, k)] = v  # later batches win
+        df = _frame(batches)
+        cps = [[s, k, v, now.isoformat()] for (s, k), v in checkpoints.items()]
+        t0 = time.perf_counter()
+        try:
+            written = self.store.submit("analytics.collector:write_collected", df, checkpoints=cps,
+                                        statuses=statuses)
+        except Exception as exc:  # noqa: BLE001 — keep the rows and try again at the next flush
+            self.stats.last_error = f"write failed: {exc}"
+            log.warning("collector flush failed (%s); %d rows kept for the next try", exc, self._pending_rows)
+            self._limit_pending()
+            return None
+        self._pending = []
+        rows = self._pending_rows
+        self._pending_rows = 0
+        self._paused.clear()
+        self._last_flush = time.monotonic()
+        self.stats.flushes += 1
+        self.stats.rows_written += rows
+        self.stats.last_flush = now
+        if not written:
+            self.stats.spooled += 1
+        return FlushResult(rows, written, time.perf_counter() - t0)
+
+    def _limit_pending(self) -> None:
+        if self._pending_rows <= MAX_PENDING_ROWS:
+            return
+        # Pause sources that can re-read later; drop the oldest samples of those that cannot.
+        for src in self.sources:
+            if getattr(src, "durable_upstream", False):
+                self._paused.add(src.name)
+        keep: list[Batch] = []
+        total = 0
+        for b in reversed(self._pending):
+            durable = any(getattr(s, "durable_upstream", False) for s in self.sources if s.name == b.source)
+            if durable or total + len(b) <= MAX_PENDING_ROWS:
+                keep.append(b)
+                total += len(b)
+            else:
+                self.stats.dropped += len(b)
+        self._pending = list(reversed(keep))
+        self._pending_rows = total
+
+    def run_hooks(self, now: dt.datetime) -> None:
+        self._last_hooks = time.monotonic()
+        for hook in self.hooks:
+            name = hook if isinstance(hook, str) else getattr(hook, "__name__", repr(hook))
+            try:
+                fn = _resolve(hook)
+            except (ImportError, AttributeError):
+                continue  # that engine is not built in this checkout
+            try:
+                fn(self.store, now=now)
+                self.stats.hook_errors.pop(name, None)
+            except StoreBusy:
+                self.stats.hook_errors[name] = "database busy; will retry"
+            except Exception as exc:  # noqa: BLE001
+                self.stats.hook_errors[name] = f"{type(exc).__name__}: {exc}"
+                log.warning("refresh hook %s failed: %s", name, exc)
+        self.stats.hook_runs += 1
+
+    # -- views --------------------------------------------------------------------------------------
+
+    @property
+    def latest_vitals(self) -> Any:
+        """The latest :class:`VitalsSnapshot` (None before the first sample). No database access."""
+        for s in self.sources:
+            if getattr(s, "kind", "") == "vitals":
+                return s.latest
+        return None
+
+    @property
+    def latest_probes(self) -> tuple[Any, ...]:
+        out: tuple[Any, ...] = ()
+        for s in self.sources:
+            if getattr(s, "kind", "") == "probes":
+                out += s.latest
+        return out
+
+    def statuses(self) -> tuple[SourceStatus, ...]:
+        out = []
+        for s in self.sources:
+            st = s.status()
+            if s.name in self._paused:
+                st = SourceStatus(st.name, st.kind, "paused", st.last_poll, st.last_success,
+                                  "waiting for the database", st.rows_total, st.detail)
+            out.append(st)
+        return tuple(out)
+
+    def _status_row(self, s: SourceStatus, now: dt.datetime) -> dict[str, Any]:
+        return {"host": self.host, "source": s.name, "kind": s.kind, "state": s.state,
+                "last_poll": _iso(s.last_poll), "last_success": _iso(s.last_success),
+                "last_error": s.last_error, "rows_total": int(s.rows_total), "detail": s.detail,
+                "updated_at": now.isoformat()}
+
+    def _collector_status(self, now: dt.datetime, final: bool) -> dict[str, Any]:
+        detail = json.dumps({"pid": os.getpid(), "mode": self.mode, "flush_seconds": self.flush_seconds,
+                             "sources": [s.name for s in self.sources]})
+        return {"host": self.host, "source": "collector", "kind": "collector",
+                "state": "stopped" if final else "ok", "last_poll": now.isoformat(),
+                "last_success": now.isoformat(), "last_error": self.stats.last_error,
+                "rows_total": self.stats.rows_written + self._pending_rows, "detail": detail,
+                "updated_at": now.isoformat()}
+
+
+def _resolve(hook: str | Callable[..., Any]) -> Callable[..., Any]:
+    if callable(hook):
+        return hook
+    module, _, attr = hook.partition(":")
+    return getattr(importlib.import_module(module), attr)
+
+
+@dataclass(frozen=True)
+class CollectReport:
+    rows: int
+    written: bool
+    statuses: tuple[SourceStatus, ...]
+    vitals: Any
+    probes: tuple[Any, ...]
+
+
+def collect_once(store: Store, config: Any, now: dt.datetime | None = None, *, from_start: bool = False,
+                 hooks: bool = False, persist: bool | str = True,
+                 sources: list[Any] | None = None) -> CollectReport:
+    """Poll every source once (tails until caught up), write it all in one batch, and return a report."""
+    col = Collector(store, config, from_start=from_start, persist=persist, sources=sources,
+                    hooks=None if hooks else ())
+    col.open()
+    try:
+        rows = col.step(now, force=True)
+        for _ in range(1000):  # a big file read --from-start: keep going until every tail caught up
+            more = [s for s in col.sources if getattr(s, "has_more", False)]
+            if not more:
+                break
+            for s in more:
+                rows += col.poll_source(s, now or col.clock())
+        res = col.flush() if col.mode == "write" else None
+        if hooks and col.mode == "write":
+            col.run_hooks(now or col.clock())
+        return CollectReport(rows, bool(res and res.written), col.statuses(), col.latest_vitals, col.latest_probes)
+    finally:
+        col.close()

@@ -1,0 +1,700 @@
+"""Log tailing: follow files, survive rotation and truncation, and pick out the error lines.
+
+Owns two things:
+
+* :class:`FileTailer` — follows one path byte-exactly. It reads only complete lines (a partial last line
+  waits for its newline), cuts very long lines at ``max_line`` bytes, decodes invalid UTF-8 with
+  replacement characters, and keeps a :class:`Position` (device, inode, offset, a hash of the file's
+  head) that the collector stores *in the same transaction* as the rows read up to it — so a restart
+  neither reads a line twice nor skips one. Rotation by rename is followed (the old file is drained,
+  including after a restart, by finding the rotated file by inode); copytruncate and in-place truncation
+  are detected (size below the offset, or a head that changed) and the lines written between the last
+  read and the truncation are recovered from the rotated copy when it can be found (same head).
+* :class:`TailSource` — the collector source: one tailer per configured log file (globs allowed),
+  keeps lines whose level is an error level, or that carry no level but that the pattern engine
+  classifies as an error, attributes them to their component, and stamps them with the time written in
+  the line when there is one (otherwise the time they were read).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import glob
+import hashlib
+import json
+import os
+import re
+import time
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from analytics.sources.base import Batch, BaseSource
+
+HEAD_BYTES = 1024
+CHUNK = 256 * 1024
+MAX_LINE = 64 * 1024
+MAX_BYTES_PER_POLL = 8 * 1024 * 1024
+#: After a rename rotation the old file is still drained for this long (writers reopen lazily).
+ROTATE_GRACE = 5.0
+_COMPRESSED = (".gz", ".bz2", ".xz", ".zst", ".lz4", ".zip")
+
+
+@dataclass
+class Position:
+    """Where reading stopped in one file: always at a line start, or inside an over-long line (discard)."""
+
+    dev: int
+    ino: int
+    offset: int
+    head: str = ""  # sha1 of the first head_len bytes
+    head_len: int = 0
+    discard: bool = False  # inside a line longer than max_line whose start was already emitted
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any] | None) -> Position | None:
+        if not d:
+            return None
+        try:
+            return cls(int(d["dev"]), int(d["ino"]), int(d["offset"]), str(d.get("head", "")),
+                       int(d.get("head_len", 0)), bool(d.get("discard", False)))
+        except (KeyError, TypeError, ValueError):
+            return None
+
+
+@dataclass(frozen=True)
+class Line:
+    path: str
+    offset: int
+    text: str
+    truncated: bool = False
+
+
+def _hash(b: bytes) -> str:
+    return hashlib.sha1(b, usedforsecurity=False).hexdigest()
+
+
+def _decode(raw: bytes) -> str:
+    if raw.endswith(b"\r"):
+        raw = raw[:-1]
+    return raw.decode("utf-8", "replace").replace("\x00", "\ufffd")
+
+
+def _head_of(fd: int, n: int) -> tuple[str, int]:
+    data = os.pread(fd, n, 0)
+    return _hash(data), len(data)
+
+
+def _rotated_candidates(path: Path) -> list[Path]:
+    """Files beside ``path`` that look like its rotated copies (app.log.1, app.log-2026..., app.1.log)."""
+    d = path.parent
+    stem = path.stem if path.suffix else path.name
+    found: list[Path] = []
+    try:
+        entries = list(os.scandir(d))
+    except OSError:
+        return []
+    for e in entries:
+        name = e.name
+        if name == path.name or name.endswith(_COMPRESSED):
+            continue
+        if name.startswith(path.name) or name.startswith(stem + ".") or name.startswith(stem + "-"):
+            try:
+                if e.is_file(follow_symlinks=False):
+                    found.append(Path(e.path))
+            except OSError:
+                continue
+    found.sort(key=lambda p: _mtime(p), reverse=True)
+    return found[:64]
+
+
+def _mtime(p: Path) -> float:
+    try:
+        return p.stat().st_mtime
+    except OSError:
+        return 0.0
+
+
+class _Reader:
+    """Reads complete lines from an open file descriptor from ``pos``; updates ``pos`` as it goes."""
+
+    def __init__(self, path: str, max_line: int) -> None:
+        self.path = path
+        self.max_line = max_line
+
+    def read(self, fd: int, pos: Position, out: list[Line], budget: int, *, final: bool = False) -> int:
+        """Read up to ``budget`` bytes; returns bytes read. ``final``: emit a trailing partial line too."""
+        buf = b""
+        buf_start = pos.offset  # file offset of buf[0]
+        used = 0
+        while used < budget:
+            chunk = os.pread(fd, min(CHUNK, budget - used), buf_start + len(buf))
+            if not chunk:
+                break
+            used += len(chunk)
+            buf += chunk
+            start = 0
+            while True:
+                nl = buf.find(b"\n", start)
+                if nl < 0:
+                    break
+                if pos.discard:
+                    pos.discard = False
+                else:
+                    raw = buf[start:nl]
+                    cut = len(raw) > self.max_line
+                    out.append(Line(self.path, buf_start + start, _decode(raw[: self.max_line]), cut))
+                start = nl + 1
+                pos.offset = buf_start + start
+            buf = buf[start:]
+            buf_start += start
+            if pos.discard:
+                pos.offset = buf_start + len(buf)
+                buf_start = pos.offset
+                buf = b""
+            elif len(buf) > self.max_line:
+                out.append(Line(self.path, buf_start, _decode(buf[: self.max_line]), True))
+                pos.offset = buf_start + len(buf)
+                buf_start = pos.offset
+                buf = b""
+                pos.discard = True
+        if final and buf and not pos.discard:
+            out.append(Line(self.path, buf_start, _decode(buf), False))
+            pos.offset = buf_start + len(buf)
+        return used
+
+
+class FileTailer:
+    """Follows one path. Not thread-safe: one poller at a time."""
+
+    def __init__(self, path: str | os.PathLike[str], position: Position | None = None, *,
+                 from_start: bool = False, max_line: int = MAX_LINE,
+                 max_bytes: int = MAX_BYTES_PER_POLL, rotate_grace: float = ROTATE_GRACE) -> None:
+        self.path = Path(path)
+        self.key = str(self.path)
+        self.from_start = from_start
+        self.max_bytes = max_bytes
+        self.rotate_grace = rotate_grace
+        self._reader = _Reader(self.key, max_line)
+        self._saved = position  # the stored checkpoint (used only on first open)
+        self._fd: int | None = None
+        self._pos: Position | None = position
+        # An old file still being drained after a rename rotation: (fd, position, last time it grew).
+        self._old: tuple[int, Position, float] | None = None
+        self.has_more = False
+        self.notes: list[str] = []  # things worth telling the operator (lost bytes, unreadable file)
+        self.error: str | None = None
+
+    # -- public -------------------------------------------------------------------------------------
+
+    @property
+    def position(self) -> dict[str, Any] | None:
+        """What to store as the checkpoint (current file, plus an old file still being drained)."""
+        if self._pos is None:
+            return None
+        d: dict[str, Any] = {"cur": self._pos.to_dict()}
+        if self._old is not None:
+            d["prev"] = self._old[1].to_dict()
+        return d
+
+    def poll(self, now_mono: float | None = None) -> list[Line]:
+        now_mono = time.monotonic() if now_mono is None else now_mono
+        out: list[Line] = []
+        budget = self.max_bytes
+        self.error = None
+        try:
+            budget -= self._drain_old(out, budget, now_mono)
+            if self._fd is None:
+                budget -= self._open_first(out, budget)
+                if self._fd is None:
+                    self.has_more = False
+                    return out
+            budget -= self._poll_current(out, budget, now_mono)
+        except PermissionError as exc:
+            self.error = f"cannot read {self.key}: permission denied ({exc.strerror})"
+        except OSError as exc:
+            self.error = f"cannot read {self.key}: {exc.strerror or exc}"
+        self.has_more = budget <= 0
+        return out
+
+    def close(self) -> None:
+        for fd in (self._fd, self._old[0] if self._old else None):
+            if fd is not None:
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+        self._fd = None
+        self._old = None
+
+    # -- internals ----------------------------------------------------------------------------------
+
+    def _open(self) -> tuple[int, os.stat_result] | None:
+        try:
+            fd = os.open(self.key, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+        except FileNotFoundError:
+            return None
+        st = os.fstat(fd)
+        if not _is_regular(st):
+            os.close(fd)
+            self.error = f"{self.key} is not a regular file"
+            return None
+        return fd, st
+
+    def _update_head(self, fd: int, pos: Position) -> None:
+        if pos.head_len < HEAD_BYTES and pos.offset > pos.head_len:
+            pos.head, pos.head_len = _head_of(fd, min(HEAD_BYTES, pos.offset))
+
+    def _head_matches(self, fd: int, pos: Position) -> bool:
+        if pos.head_len == 0:
+            return True
+        return _head_of(fd, pos.head_len) == (pos.head, pos.head_len)
+
+    def _open_first(self, out: list[Line], budget: int) -> int:
+        saved = self._saved
+        self._saved = None
+        used = 0
+        cur = prev = None
+        if isinstance(saved, dict):
+            cur = Position.from_dict(saved.get("cur"))
+            prev = Position.from_dict(saved.get("prev"))
+        elif isinstance(saved, Position):
+            cur = saved
+        # An old file that was still being drained when we stopped: finish it from its rotated name.
+        if prev is not None:
+            used += self._drain_rotated(prev, out, budget)
+        opened = self._open()
+        if opened is None:
+            if cur is not None and self._pos is None:
+                self._pos = cur
+            if cur is not None:
+                # The file moved away and nothing replaced it yet: drain it under its rotated name.
+                found = self._find_by_inode(cur)
+                if found is not None:
+                    used += self._drain_rotated(cur, out, budget - used)
+                    self._pos = replace(cur, offset=_size(found))
+            return used
+        fd, st = opened
+        if cur is None:
+            pos = Position(st.st_dev, st.st_ino, 0)
+            if not self.from_start:
+                pos.offset = _line_start_before(fd, st.st_size)
+        elif (cur.dev, cur.ino) == (st.st_dev, st.st_ino):
+            if st.st_size >= cur.offset and self._head_matches(fd, cur):
+                pos = cur
+            else:
+                used += self._recover_truncated(cur, out, budget - used)
+                pos = Position(st.st_dev, st.st_ino, 0)
+        else:
+            # A new file at the path: finish the one we were reading (now rotated), then read this from 0.
+            if self._find_by_inode(cur) is not None:
+                used += self._drain_rotated(cur, out, budget - used)
+            elif cur.offset > 0:
+                self.notes.append(
+                    f"{self.key} was replaced while Lokifi was stopped and the old file (inode {cur.ino}) "
+                    "was not found beside it; lines written to it after the last read may be missing"
+                )
+            pos = Position(st.st_dev, st.st_ino, 0)
+        self._fd = fd
+        self._pos = pos
+        self._update_head(fd, pos)
+        return used
+
+    def _find_by_inode(self, pos: Position) -> Path | None:
+        for p in [self.path, *_rotated_candidates(self.path)]:
+            try:
+                st = p.stat()
+            except OSError:
+                continue
+            if (st.st_dev, st.st_ino) == (pos.dev, pos.ino):
+                return p
+        return None
+
+    def _drain_rotated(self, pos: Position, out: list[Line], budget: int) -> int:
+        """Read the rest of a rotated file (found by inode) from ``pos`` to its end, partial line included."""
+        found = self._find_by_inode(pos)
+        if found is None:
+            return 0
+        try:
+            fd = os.open(str(found), os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+        except OSError:
+            return 0
+        try:
+            p = replace(pos)
+            if os.fstat(fd).st_size < p.offset:
+                return 0
+            return self._reader.read(fd, p, out, max(budget, CHUNK), final=True)
+        finally:
+            os.close(fd)
+
+    def _recover_truncated(self, pos: Position, out: list[Line], budget: int) -> int:
+        """After copytruncate: read what was written past our offset from the copy (same head)."""
+        if pos.offset <= 0 or pos.head_len == 0:
+            return 0
+        for cand in _rotated_candidates(self.path):
+            try:
+                fd = os.open(str(cand), os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+            except OSError:
+                continue
+            try:
+                st = os.fstat(fd)
+                if (st.st_dev, st.st_ino) == (pos.dev, pos.ino) or st.st_size < pos.offset:
+                    continue
+                if not self._head_matches(fd, pos):
+                    continue
+                p = replace(pos)
+                return self._reader.read(fd, p, out, max(budget, CHUNK), final=True)
+            finally:
+                os.close(fd)
+        if pos.offset > 0:
+            self.notes.append(f"{self.key} was truncated; no rotated copy was found to recover unread lines from")
+        return 0
+
+    def _poll_current(self, out: list[Line], budget: int, now_mono: float) -> int:
+        fd, pos = self._fd, self._pos
+        assert fd is not None and pos is not None
+        used = 0
+        st = os.fstat(fd)
+        if st.st_size < pos.offset or (st.st_size > pos.offset and not self._head_matches(fd, pos)):
+            used += self._recover_truncated(pos, out, budget)
+            pos = self._pos = Position(pos.dev, pos.ino, 0)
+        used += self._reader.read(fd, pos, out, budget - used)
+        self._update_head(fd, pos)
+        if budget - used <= 0:
+            return used
+        try:
+            pst = os.stat(self.key)
+        except FileNotFoundError:
+            pst = None
+        if pst is not None and (pst.st_dev, pst.st_ino) == (pos.dev, pos.ino):
+            return used
+        # Renamed away (rotation): keep draining the old file for a grace period, switch to the new one.
+        if self._old is not None:
+            self._finish_old(out)
+        self._old = (fd, pos, now_mono)
+        self._fd = None
+        if pst is None:
+            return used
+        opened = self._open()
+        if opened is None:
+            return used
+        nfd, nst = opened
+        self._fd = nfd
+        self._pos = Position(nst.st_dev, nst.st_ino, 0)
+        used += self._reader.read(nfd, self._pos, out, max(0, budget - used))
+        self._update_head(nfd, self._pos)
+        return used
+
+    def _drain_old(self, out: list[Line], budget: int, now_mono: float) -> int:
+        if self._old is None:
+            return 0
+        fd, pos, since = self._old
+        used = self._reader.read(fd, pos, out, budget)
+        if used:
+            self._old = (fd, pos, now_mono)
+        elif now_mono - since >= self.rotate_grace:
+            self._finish_old(out)
+        return used
+
+    def _finish_old(self, out: list[Line]) -> None:
+        assert self._old is not None
+        fd, pos, _ = self._old
+        self._reader.read(fd, pos, out, MAX_BYTES_PER_POLL, final=True)
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+        self._old = None
+        if self._pos is None:
+            self._pos = pos
+
+
+def _is_regular(st: os.stat_result) -> bool:
+    import stat as _stat
+
+    return _stat.S_ISREG(st.st_mode)
+
+
+def _size(p: Path) -> int:
+    try:
+        return p.stat().st_size
+    except OSError:
+        return 0
+
+
+def _line_start_before(fd: int, size: int) -> int:
+    """Offset just after the last newline before ``size`` (so a half-written last line is read whole)."""
+    if size == 0:
+        return 0
+    back = min(size, MAX_LINE)
+    data = os.pread(fd, back, size - back)
+    nl = data.rfind(b"\n")
+    if nl < 0:
+        return size - back if back == size else size
+    return size - back + nl + 1
+
+
+# --------------------------------------------------------------------------------------------------
+# Error-line selection and timestamps
+# --------------------------------------------------------------------------------------------------
+
+ERROR_LEVELS = {"ERROR", "ERR", "FATAL", "CRITICAL", "CRIT", "ALERT", "EMERG", "EMERGENCY", "PANIC", "SEVERE"}
+OTHER_LEVELS = {"WARN", "WARNING", "INFO", "NOTICE", "DEBUG", "TRACE", "VERBOSE", "FINE", "FINER", "FINEST"}
+_LEVEL_WORDS = "|".join(sorted(ERROR_LEVELS | OTHER_LEVELS, key=len, reverse=True))
+# A level written the ways logs write it: [error], ERROR:, level=error, "level":"error", <E>, " E " (glog).
+_LEVEL_RE = re.compile(
+    rf"""(?:(?:level|lvl|severity|loglevel)["']?\s*[:=]\s*["']?({_LEVEL_WORDS})\b"""
+    rf"""|[\[<(]({_LEVEL_WORDS})[\]>):]"""
+    rf"""|(?<![\w./-])({_LEVEL_WORDS})(?=[\s:\]|,-]|$))""",
+    re.IGNORECASE,
+)
+_TRACEBACK_RE = re.compile(r"^(Traceback \(most recent call last\)|panic: |Exception in thread |"
+                           r"[A-Za-z_][\w.]*(Error|Exception): )")
+#: Words that, without a level, make a line an error even if the pattern engine calls it "general".
+_ERROR_HINT_RE = re.compile(
+    r"\b(ECONNREFUSED|ETIMEDOUT|EADDRINUSE|ENOENT|EACCES|ENOMEM|OOM|out of memory|segmentation fault|"
+    r"core dumped|connection refused|timed out|permission denied|address already in use|"
+    r"no such file or directory|cannot find module|module not found|syntax ?error|unhandled|uncaught|"
+    r"failed|failure|exception)\b",
+    re.IGNORECASE,
+)
+
+
+def line_level(text: str) -> str | None:
+    """The log level written in the line (upper case), or None. Only the first 200 chars are searched."""
+    m = _LEVEL_RE.search(text[:200])
+    if not m:
+        return None
+    word = (m.group(1) or m.group(2) or m.group(3)).upper()
+    # A bare lowercase "error"/"info" inside prose is not a level; the bracketed/keyed forms are.
+    if m.group(3) and not m.group(3).isupper():
+        return None
+    return {"ERR": "ERROR", "CRIT": "CRITICAL", "WARNING": "WARN", "EMERGENCY": "EMERG"}.get(word, word)
+
+
+def _classifier():
+    """The pattern engine's classifier if it is built, else None (imported lazily, once)."""
+    global _CLASSIFY
+    if _CLASSIFY is None:
+        fn = None
+        try:
+            from analytics import patterns  # noqa: PLC0415
+
+            fn = getattr(patterns, "classify_error", None) or getattr(patterns, "classify", None)
+        except Exception:  # noqa: BLE001 — the engine may not exist yet; level rules still work
+            fn = None
+        _CLASSIFY = fn or False
+    return _CLASSIFY or None
+
+
+_CLASSIFY: Any = None
+
+
+def is_error_line(text: str) -> tuple[bool, str | None]:
+    """(is it an error line, its level). Level decides when present; otherwise traceback heads, and
+    lines the pattern engine classifies as a known error type (not ``general_error``) with an error word."""
+    level = line_level(text)
+    if level is not None:
+        return level in ERROR_LEVELS, level
+    if _TRACEBACK_RE.match(text):
+        return True, "ERROR"
+    if not _ERROR_HINT_RE.search(text):
+        return False, None
+    fn = _classifier()
+    if fn is not None:
+        try:
+            kind = fn(text)
+        except Exception:  # noqa: BLE001
+            kind = None
+        if isinstance(kind, tuple):
+            kind = kind[0]
+        kind = getattr(kind, "value", kind)
+        if kind and str(kind) != "general_error":
+            return True, "ERROR"
+        return False, None
+    return True, "ERROR"
+
+
+_MONTHS = {m: i for i, m in enumerate(
+    ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], start=1)}
+_ISO_RE = re.compile(
+    r"(\d{4})[-/](\d{2})[-/](\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:[.,](\d{1,9}))?\s*(Z|[+-]\d{2}:?\d{2})?")
+_CLF_RE = re.compile(r"(\d{2})/([A-Za-z]{3})/(\d{4}):(\d{2}):(\d{2}):(\d{2})(?:\s*([+-]\d{4}))?")
+_SYSLOG_RE = re.compile(r"^([A-Z][a-z]{2})\s+(\d{1,2})\s(\d{2}):(\d{2}):(\d{2})\b")
+
+
+def _tz(s: str | None) -> dt.tzinfo | None:
+    if not s:
+        return None
+    if s == "Z":
+        return dt.timezone.utc
+    s = s.replace(":", "")
+    sign = -1 if s[0] == "-" else 1
+    return dt.timezone(sign * dt.timedelta(hours=int(s[1:3]), minutes=int(s[3:5])))
+
+
+def line_time(text: str, now: dt.datetime) -> dt.datetime | None:
+    """The timestamp written near the start of a line, as naive UTC; None when absent or implausible.
+
+    Times without a zone are taken as the host's local time (that is what services write)."""
+    head = text[:120]
+    out: dt.datetime | None = None
+    try:
+        m = _ISO_RE.search(head)
+        if m:
+            y, mo, d, h, mi, s, frac, z = m.groups()
+            us = int((frac or "0").ljust(6, "0")[:6])
+            out = dt.datetime(int(y), int(mo), int(d), int(h), int(mi), int(s), us, tzinfo=_tz(z))
+        else:
+            m = _CLF_RE.search(head)
+            if m and m.group(2).lower() in _MONTHS:
+                d, mon, y, h, mi, s, z = m.groups()
+                out = dt.datetime(int(y), _MONTHS[mon.lower()], int(d), int(h), int(mi), int(s), tzinfo=_tz(z))
+            else:
+                m = _SYSLOG_RE.match(head)
+                if m and m.group(1).lower() in _MONTHS:
+                    mon, d, h, mi, s = m.groups()
+                    year = now.year
+                    out = dt.datetime(year, _MONTHS[mon.lower()], int(d), int(h), int(mi), int(s))
+    except ValueError:
+        return None
+    if out is None:
+        return None
+    if out.tzinfo is None:
+        out = out.astimezone()  # local time -> aware
+    out = out.astimezone(dt.timezone.utc).replace(tzinfo=None)
+    # A syslog line from December read in January belongs to last year.
+    if out > now + dt.timedelta(days=1) and _SYSLOG_RE.match(head):
+        out = out.replace(year=out.year - 1)
+    if out > now + dt.timedelta(minutes=10) or out < now - dt.timedelta(days=3650):
+        return None
+    return out
+
+
+# --------------------------------------------------------------------------------------------------
+# The collector source
+# --------------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class LogSpec:
+    """One configured log path (a file or a glob) and the component its errors belong to."""
+
+    component: str
+    path: str
+
+
+@dataclass
+class _Tracked:
+    spec: LogSpec
+    tailer: FileTailer
+    component: str
+    lines_read: int = 0
+    errors_found: int = 0
+
+
+class TailSource(BaseSource):
+    """Tails every configured log file and turns error lines into ``error_events`` rows."""
+
+    kind = "tail"
+    durable_upstream = True  # the files are the buffer: a failed write is re-read, not lost
+    final_poll = True  # read once more when the collector stops (cheap, and nothing is left behind)
+
+    def __init__(self, specs: list[LogSpec], host: str, *, interval: float = 2.0, from_start: bool = False,
+                 max_line: int = MAX_LINE, name: str = "tail", glob_every: float = 30.0,
+                 component_names: list[str] | tuple[str, ...] = ()) -> None:
+        super().__init__(name, interval)
+        self.component_names = sorted(component_names, key=len, reverse=True)
+        self.specs = list(specs)
+        self.host = host
+        self.from_start = from_start
+        self.max_line = max_line
+        self.glob_every = glob_every
+        self._tracked: dict[str, _Tracked] = {}
+        self._saved: dict[str, Any] = {}
+        self._last_glob: float | None = None
+
+    def start(self, checkpoints: dict[str, str]) -> None:
+        """Load the stored positions (``path -> JSON``) before the first poll."""
+        for key, raw in checkpoints.items():
+            try:
+                self._saved[key] = json.loads(raw) if raw else None
+            except ValueError:
+                continue
+
+    def _component_for(self, spec: LogSpec, path: str) -> str:
+        """The spec's component; for a file found in a watched log directory, the configured component
+        whose name starts the file name (``nginx-error.log`` -> ``nginx``), else the file's stem."""
+        if spec.component:
+            return spec.component
+        fname = Path(path).name.lower()
+        for name in self.component_names:
+            if fname.startswith(name.lower()):
+                return name
+        return fname.split(".")[0] or "logs"
+
+    def _expand(self) -> None:
+        first = self._last_glob is None
+        for spec in self.specs:
+            pattern = os.path.expanduser(spec.path)
+            magic = glob.has_magic(pattern)
+            paths = sorted(glob.glob(pattern)) if magic else [pattern]
+            for p in paths:
+                key = str(Path(p).absolute())
+                if key in self._tracked:
+                    continue
+                saved = self._saved.pop(key, None)
+                # A file that appears later under a glob is new: read it whole. Others start at their end.
+                from_start = self.from_start or (magic and not first)
+                t = FileTailer(key, saved, from_start=from_start, max_line=self.max_line)
+                self._tracked[key] = _Tracked(spec, t, self._component_for(spec, key))
+
+    def poll(self, now: dt.datetime) -> list[Batch]:
+        """One batch: the error lines read since the last poll, and every file's new position."""
+        mono = time.monotonic()
+        if self._last_glob is None or mono - self._last_glob > self.glob_every:
+            self._expand()
+            self._last_glob = mono
+        batch = Batch(self.name)
+        problems = []
+        for key, tr in self._tracked.items():
+            before = tr.tailer.position
+            lines = tr.tailer.poll(mono)
+            tr.lines_read += len(lines)
+            for ln in lines:
+                ok, level = is_error_line(ln.text)
+                if not ok:
+                    continue
+                tr.errors_found += 1
+                ts = line_time(ln.text, now) or now
+                batch.events.append({
+                    "ts": ts, "host": self.host, "component": tr.component,
+                    "message": ln.text, "source": self.name, "level": level or "ERROR",
+                })
+            after = tr.tailer.position
+            if after is not None and (after != before or lines):
+                batch.checkpoints[key] = json.dumps(after, sort_keys=True)
+            if tr.tailer.error:
+                problems.append(tr.tailer.error)
+            problems.extend(tr.tailer.notes)
+            tr.tailer.notes.clear()
+        detail = f"{len(self._tracked)} files"
+        if problems:
+            self.fail(now, "; ".join(problems[:3]))
+        else:
+            self.ok(now, len(batch.events), detail)
+        return [batch] if not batch.empty else []
+
+    @property
+    def has_more(self) -> bool:
+        return any(t.tailer.has_more for t in self._tracked.values())
+
+    def files(self) -> list[dict[str, Any]]:
+        return [{"path": k, "component": t.component, "lines": t.lines_read, "errors": t.errors_found,
+                 "error": t.tailer.error} for k, t in self._tracked.items()]
+
+    def close(self) -> None:
+        for tr in self._tracked.values():
+            tr.tailer.close()

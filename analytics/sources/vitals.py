@@ -1,0 +1,413 @@
+"""Host vitals through psutil: CPU (total, per core), memory, swap, disks (usage per mount, I/O), network
+I/O, load, and per-component process CPU / RSS / threads / open descriptors / restarts.
+
+Cheap enough to run every few seconds: the process table is scanned only to find the processes the
+config names (by name, by a command-line substring, or through a pid file), only at start, when a
+tracked process disappears, when a component has none, and every ``rescan_every`` seconds to pick up
+new workers. Between scans only the tracked :class:`psutil.Process` objects are read.
+
+:class:`VitalsSnapshot` is a frozen snapshot of the latest sample, so the dashboard can show it without
+a database round trip. Metric names written to ``metrics`` (component ``host`` unless noted):
+
+=========================  =====================================================================
+cpu_percent                total CPU, % of all cores
+cpu_percent@coreN          one core
+load1, load5, load15       load average
+memory_percent, memory_used_bytes, memory_available_bytes
+swap_percent, swap_used_bytes
+disk_percent@MOUNT, disk_used_bytes@MOUNT, disk_free_bytes@MOUNT
+disk_read_bps@DEV, disk_write_bps@DEV
+net_sent_bps, net_recv_bps, net_errors, net_drops (errors/drops during the interval)
+(component) proc_count, proc_cpu_percent, proc_rss_bytes, proc_threads, proc_open_fds,
+(component) proc_restarts   restarts seen in the interval
+=========================  =====================================================================
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import psutil
+
+from analytics.sources.base import Batch, BaseSource
+
+HOST_COMPONENT = "host"
+_SKIP_FSTYPES = {"squashfs", "tmpfs", "devtmpfs", "overlay", "proc", "sysfs", "cgroup", "cgroup2", "autofs",
+                 "nsfs", "tracefs", "debugfs", "securityfs", "fusectl", "configfs", "ramfs", "iso9660"}
+_SKIP_DISK = re.compile(r"^(loop|ram|zram|sr|fd)\d")
+
+
+@dataclass(frozen=True)
+class ProcessSpec:
+    """How to find a component's processes: any of a name, a command-line substring, a pid file."""
+
+    component: str
+    name: str | None = None
+    cmdline: str | None = None
+    pidfile: str | None = None
+
+    def matches(self, name: str, cmdline: list[str] | None) -> bool:
+        if self.name and name == self.name:
+            return True
+        if self.cmdline and cmdline and self.cmdline in " ".join(cmdline):
+            return True
+        return False
+
+
+@dataclass(frozen=True)
+class DiskVitals:
+    mount: str
+    device: str
+    fstype: str
+    total: int
+    used: int
+    free: int
+    percent: float
+
+
+@dataclass(frozen=True)
+class DiskIO:
+    device: str
+    read_bps: float
+    write_bps: float
+
+
+@dataclass(frozen=True)
+class ComponentVitals:
+    component: str
+    count: int  # processes found
+    cpu_percent: float  # % of one core, summed over the component's processes
+    rss_bytes: int
+    threads: int
+    open_fds: int
+    restarts: int  # since the collector started
+    pids: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class VitalsSnapshot:
+    """The latest host sample. Immutable: safe to hand from a worker thread to the UI."""
+
+    ts: dt.datetime
+    host: str
+    cpu_percent: float
+    cpu_per_core: tuple[float, ...]
+    load: tuple[float, float, float]
+    memory_percent: float
+    memory_used: int
+    memory_total: int
+    memory_available: int
+    swap_percent: float
+    swap_used: int
+    swap_total: int
+    disks: tuple[DiskVitals, ...]
+    disk_io: tuple[DiskIO, ...]
+    net_sent_bps: float
+    net_recv_bps: float
+    components: tuple[ComponentVitals, ...] = ()
+
+    def component(self, name: str) -> ComponentVitals | None:
+        for c in self.components:
+            if c.component == name:
+                return c
+        return None
+
+
+@dataclass
+class _Tracked:
+    spec: ProcessSpec
+    procs: dict[tuple[int, float], psutil.Process] = field(default_factory=dict)  # (pid, create_time)
+    restarts: int = 0
+    restarts_new: int = 0
+    lost: int = 0  # processes that vanished since the last scan (a new one appearing then is a restart)
+    seen_any: bool = False
+    was_up: bool = False
+
+
+class VitalsSource(BaseSource):
+    """Samples host vitals and the configured components' processes."""
+
+    kind = "vitals"
+
+    def __init__(self, host: str, processes: list[ProcessSpec] | None = None, *, interval: float = 5.0,
+                 name: str = "vitals", rescan_every: float = 60.0, missing_rescan_every: float = 15.0) -> None:
+        super().__init__(name, interval)
+        self.host = host
+        self.rescan_every = rescan_every
+        self.missing_rescan_every = missing_rescan_every
+        self._tracked = [_Tracked(s) for s in (processes or [])]
+        self._last_scan = -1e18
+        self._last_missing_scan = -1e18
+        self._mounts: list[Any] = []
+        self._mounts_at = -1e18
+        self._prev_disk: tuple[float, dict[str, Any]] | None = None
+        self._prev_net: tuple[float, Any] | None = None
+        self._primed = False
+        self._latest: VitalsSnapshot | None = None
+        self.scans = 0  # full process-table scans done (for tests and the bench)
+
+    @property
+    def latest(self) -> VitalsSnapshot | None:
+        return self._latest
+
+    # -- sampling -----------------------------------------------------------------------------------
+
+    def prime(self) -> None:
+        """Take the first CPU and counter readings (psutil measures CPU between two calls)."""
+        psutil.cpu_percent(None)
+        psutil.cpu_percent(None, percpu=True)
+        self._sample_io(time.monotonic())
+        self._update_processes(time.monotonic())
+        for tr in self._tracked:
+            for p in tr.procs.values():
+                try:
+                    p.cpu_percent(None)
+                except psutil.Error:
+                    pass
+        self._primed = True
+
+    def poll(self, now: dt.datetime) -> list[Batch]:
+        if not self._primed:
+            self.prime()
+            time.sleep(0.2)  # a short first window, so the first sample already has a CPU figure
+        mono = time.monotonic()
+        snap = self.sample(now, mono)
+        batch = Batch(self.name, metrics=self.rows(snap))
+        batch.events.extend(self._down_events(now))
+        self._latest = snap
+        self.ok(now, len(batch), f"{len(self._tracked)} components")
+        return [batch]
+
+    def sample(self, now: dt.datetime, mono: float) -> VitalsSnapshot:
+        cpu = psutil.cpu_percent(None)
+        cores = tuple(psutil.cpu_percent(None, percpu=True))
+        try:
+            load = tuple(round(x, 3) for x in os.getloadavg())
+        except OSError:
+            load = (0.0, 0.0, 0.0)
+        vm = psutil.virtual_memory()
+        sw = psutil.swap_memory()
+        disks = self._disks(mono)
+        disk_io, sent, recv = self._sample_io(mono)
+        comps = self._update_processes(mono)
+        return VitalsSnapshot(
+            ts=now, host=self.host, cpu_percent=float(cpu), cpu_per_core=cores, load=load,  # type: ignore[arg-type]
+            memory_percent=float(vm.percent), memory_used=int(vm.used), memory_total=int(vm.total),
+            memory_available=int(vm.available), swap_percent=float(sw.percent), swap_used=int(sw.used),
+            swap_total=int(sw.total), disks=disks, disk_io=disk_io, net_sent_bps=sent, net_recv_bps=recv,
+            components=comps,
+        )
+
+    def _disks(self, mono: float) -> tuple[DiskVitals, ...]:
+        if mono - self._mounts_at > 60:
+            parts = [p for p in psutil.disk_partitions(all=False) if p.fstype not in _SKIP_FSTYPES]
+            if not parts:  # containers: only overlay mounts; report the root filesystem
+                parts = [p for p in psutil.disk_partitions(all=True) if p.mountpoint == "/"][:1]
+            seen: set[str] = set()
+            uniq = []
+            for p in parts:
+                if p.device in seen and p.device:
+                    continue
+                seen.add(p.device)
+                uniq.append(p)
+            self._mounts = uniq[:32]
+            self._mounts_at = mono
+        out = []
+        for p in self._mounts:
+            try:
+                u = psutil.disk_usage(p.mountpoint)
+            except OSError:
+                continue
+            out.append(DiskVitals(p.mountpoint, p.device, p.fstype, int(u.total), int(u.used), int(u.free),
+                                  float(u.percent)))
+        return tuple(out)
+
+    def _sample_io(self, mono: float) -> tuple[tuple[DiskIO, ...], float, float]:
+        disk_io: list[DiskIO] = []
+        try:
+            counters = psutil.disk_io_counters(perdisk=True) or {}
+        except (OSError, RuntimeError):
+            counters = {}
+        counters = {k: v for k, v in counters.items() if not _SKIP_DISK.match(k)}
+        if self._prev_disk is not None:
+            t0, prev = self._prev_disk
+            dt_s = max(1e-3, mono - t0)
+            for dev, c in sorted(counters.items()):
+                p = prev.get(dev)
+                if p is None:
+                    continue
+                disk_io.append(DiskIO(dev, max(0, c.read_bytes - p.read_bytes) / dt_s,
+                                      max(0, c.write_bytes - p.write_bytes) / dt_s))
+        self._prev_disk = (mono, counters)
+        sent = recv = 0.0
+        self._net_errors = self._net_drops = 0
+        try:
+            n = psutil.net_io_counters()
+        except (OSError, RuntimeError):
+            n = None
+        if n is not None and self._prev_net is not None:
+            t0, p = self._prev_net
+            dt_s = max(1e-3, mono - t0)
+            sent = max(0, n.bytes_sent - p.bytes_sent) / dt_s
+            recv = max(0, n.bytes_recv - p.bytes_recv) / dt_s
+            self._net_errors = max(0, (n.errin + n.errout) - (p.errin + p.errout))
+            self._net_drops = max(0, (n.dropin + n.dropout) - (p.dropin + p.dropout))
+        if n is not None:
+            self._prev_net = (mono, n)
+        return tuple(disk_io), sent, recv
+
+    # -- processes ----------------------------------------------------------------------------------
+
+    def _update_processes(self, mono: float) -> tuple[ComponentVitals, ...]:
+        if not self._tracked:
+            return ()
+        # Drop tracked processes that are gone.
+        for tr in self._tracked:
+            for key, p in list(tr.procs.items()):
+                if not _alive(p):
+                    del tr.procs[key]
+                    tr.lost += 1
+        need_scan = mono - self._last_scan >= self.rescan_every or any(tr.lost for tr in self._tracked)
+        if not need_scan and any(not tr.procs for tr in self._tracked):
+            need_scan = mono - self._last_missing_scan >= self.missing_rescan_every
+        # Pid files are cheap: read them every time.
+        for tr in self._tracked:
+            if tr.spec.pidfile:
+                self._add_from_pidfile(tr)
+        if need_scan and any(tr.spec.name or tr.spec.cmdline for tr in self._tracked):
+            self._scan()
+            self._last_scan = self._last_missing_scan = mono
+        out = []
+        for tr in self._tracked:
+            cpu = 0.0
+            rss = threads = fds = 0
+            for key, p in list(tr.procs.items()):
+                try:
+                    with p.oneshot():
+                        cpu += p.cpu_percent(None)
+                        rss += p.memory_info().rss
+                        threads += p.num_threads()
+                        try:
+                            fds += p.num_fds()
+                        except (psutil.AccessDenied, AttributeError):
+                            pass
+                except psutil.NoSuchProcess:
+                    del tr.procs[key]
+                    tr.lost += 1
+                except psutil.AccessDenied:
+                    continue
+            out.append(ComponentVitals(tr.spec.component, len(tr.procs), round(cpu, 3), rss, threads, fds,
+                                       tr.restarts, tuple(sorted(k[0] for k in tr.procs))))
+        return tuple(out)
+
+    def _add(self, tr: _Tracked, p: psutil.Process) -> None:
+        try:
+            key = (p.pid, p.create_time())
+        except psutil.Error:
+            return
+        if key in tr.procs:
+            return
+        try:
+            p.cpu_percent(None)  # prime: the next call measures from here
+        except psutil.Error:
+            return
+        tr.procs[key] = p
+        if tr.seen_any and tr.lost:
+            tr.restarts += 1
+            tr.restarts_new += 1
+            tr.lost -= 1
+        tr.seen_any = True
+
+    def _add_from_pidfile(self, tr: _Tracked) -> None:
+        try:
+            pid = int(Path(os.path.expanduser(tr.spec.pidfile or "")).read_text().split()[0])
+            p = psutil.Process(pid)
+        except (OSError, ValueError, IndexError, psutil.Error):
+            return
+        self._add(tr, p)
+
+    def _scan(self) -> None:
+        self.scans += 1
+        want_cmd = any(tr.spec.cmdline for tr in self._tracked)
+        attrs = ["name", "cmdline"] if want_cmd else ["name"]
+        me = os.getpid()
+        for p in psutil.process_iter(attrs):
+            if p.pid == me:
+                continue
+            info = p.info
+            for tr in self._tracked:
+                if (tr.spec.name or tr.spec.cmdline) and tr.spec.matches(info.get("name") or "", info.get("cmdline")):
+                    self._add(tr, p)
+        # A process that vanished and was not replaced is not waiting to be counted as a restart forever.
+        for tr in self._tracked:
+            if tr.procs:
+                tr.lost = 0
+
+    def _down_events(self, now: dt.datetime) -> list[dict[str, Any]]:
+        """An error event when a component's processes go from running to none (and not at startup)."""
+        out = []
+        for tr in self._tracked:
+            up = bool(tr.procs)
+            if tr.was_up and not up:
+                what = tr.spec.name or tr.spec.cmdline or tr.spec.pidfile
+                out.append({"ts": now, "host": self.host, "component": tr.spec.component,
+                            "message": f"Process {what} of {tr.spec.component} is not running (it exited)",
+                            "source": self.name, "level": "ERROR"})
+            tr.was_up = up
+        return out
+
+    # -- rows ---------------------------------------------------------------------------------------
+
+    def rows(self, s: VitalsSnapshot) -> list[dict[str, Any]]:
+        ts, host = s.ts, s.host
+        out: list[dict[str, Any]] = []
+
+        def m(metric: str, value: float, component: str = HOST_COMPONENT) -> None:
+            out.append({"ts": ts, "host": host, "component": component, "metric": metric,
+                        "value": float(value), "source": self.name})
+
+        m("cpu_percent", s.cpu_percent)
+        for i, c in enumerate(s.cpu_per_core):
+            m(f"cpu_percent@core{i}", c)
+        m("load1", s.load[0])
+        m("load5", s.load[1])
+        m("load15", s.load[2])
+        m("memory_percent", s.memory_percent)
+        m("memory_used_bytes", s.memory_used)
+        m("memory_available_bytes", s.memory_available)
+        m("swap_percent", s.swap_percent)
+        m("swap_used_bytes", s.swap_used)
+        for d in s.disks:
+            m(f"disk_percent@{d.mount}", d.percent)
+            m(f"disk_used_bytes@{d.mount}", d.used)
+            m(f"disk_free_bytes@{d.mount}", d.free)
+        for io in s.disk_io:
+            m(f"disk_read_bps@{io.device}", io.read_bps)
+            m(f"disk_write_bps@{io.device}", io.write_bps)
+        m("net_sent_bps", s.net_sent_bps)
+        m("net_recv_bps", s.net_recv_bps)
+        m("net_errors", getattr(self, "_net_errors", 0))
+        m("net_drops", getattr(self, "_net_drops", 0))
+        for tr, c in zip(self._tracked, s.components, strict=False):
+            m("proc_count", c.count, c.component)
+            m("proc_restarts", tr.restarts_new, c.component)
+            tr.restarts_new = 0
+            if c.count:
+                m("proc_cpu_percent", c.cpu_percent, c.component)
+                m("proc_rss_bytes", c.rss_bytes, c.component)
+                m("proc_threads", c.threads, c.component)
+                m("proc_open_fds", c.open_fds, c.component)
+        return out
+
+
+def _alive(p: psutil.Process) -> bool:
+    try:
+        return p.is_running() and p.status() != psutil.STATUS_ZOMBIE
+    except psutil.Error:
+        return False
