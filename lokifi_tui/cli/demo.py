@@ -1,0 +1,31 @@
+"""``lokifi demo``: build the bundled demo dataset into its own database and open the dashboard."""
+
+from __future__ import annotations
+
+import click
+
+from lokifi_tui.cli.output import console, inert
+
+
+@click.command()
+@click.option("--reset", is_flag=True, help="Rebuild the demo database from scratch.")
+@click.option("--no-open", is_flag=True, help="Only build the demo database; do not open the dashboard.")
+@click.pass_context
+def demo(ctx: click.Context, reset: bool, no_open: bool) -> None:
+    """Open the dashboard on 45 days of demo data (six services, planted incidents).
+
+    The demo lives in its own database (see `lokifi locate`), never in yours.
+    """
+    from analytics.paths import demo_db_path
+
+    path = demo_db_path()
+    if reset or not path.exists():
+        from analytics.demo import build_demo
+        with console.status("Building the demo database (45 days, six services)…"):
+            info = build_demo(path)
+        console.print(f"[green]✓[/] demo database: {inert(info.path)} ({info.metrics:,} metric rows, "
+                      f"{info.events:,} error events)")
+    if no_open:
+        return
+    from lokifi_tui.cli.dashboard import open_dashboard
+    open_dashboard(ctx, db=path, demo=True)
