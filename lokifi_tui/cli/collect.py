@@ -1,43 +1,277 @@
-"""Live collection commands — a stub until issue #9 lands; each says so plainly."""
+"""``lokifi collect`` (the headless collector, e.g. under systemd) and ``lokifi config init|check|show``."""
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
+import signal
+import sys
+import threading
+import time
+from typing import Any
+
 import click
 
-from lokifi_tui.cli.output import not_built
+from lokifi_tui.cli.context import _globals, get_config, get_store
+from lokifi_tui.cli.output import (
+    BAD_INPUT,
+    STORE,
+    console,
+    err_console,
+    fail,
+    inert,
+    json_option,
+    plain,
+    print_json,
+)
 
-WHAT = "Live collection"
-ISSUE = 9
+
+def _describe(col: Any) -> str:
+    parts = []
+    for s in col.sources:
+        kind = getattr(s, "kind", s.name)
+        if kind == "vitals":
+            parts.append(f"vitals every {s.interval:g}s ({len(getattr(s, '_tracked', []))} components with processes)")
+        elif kind == "probes":
+            parts.append(f"{len(s.specs)} probe(s) every {s.interval:g}s")
+        elif kind == "tail":
+            parts.append(f"{len(s.specs)} log path(s) every {s.interval:g}s")
+        else:
+            parts.append(f"{s.name} every {s.interval:g}s")
+    return "; ".join(parts)
 
 
-@click.command("collect", context_settings={"ignore_unknown_options": True})
-@click.argument("args", nargs=-1, type=click.UNPROCESSED)
-def collect(args: tuple[str, ...]) -> None:
-    """Live collection (not built yet)."""
-    not_built(WHAT, ISSUE)
+@click.command("collect")
+@click.option("--once", is_flag=True, help="Collect one round, write it, print a summary and exit.")
+@click.option("--from-start", is_flag=True,
+              help="Read configured log files from their beginning (only files with no stored position).")
+@click.option("--duration", type=float, default=None, metavar="SECONDS",
+              help="Stop after this many seconds (default: run until SIGTERM / Ctrl-C).")
+@click.option("--no-hooks", is_flag=True, help="Do not run the engines' refresh hooks (pattern learning, ...).")
+@click.option("-q", "--quiet", is_flag=True, help="Only print problems.")
+@json_option
+@click.pass_context
+def collect(ctx: click.Context, once: bool, from_start: bool, duration: float | None, no_hooks: bool,
+            quiet: bool, as_json: bool) -> None:
+    """Collect host vitals, probe results and log errors into the database, headless.
 
+    Runs until SIGTERM or SIGINT (it writes what it has read before exiting), so it suits a systemd
+    service. It can run while the dashboard and other commands use the same database. Only one
+    collector writes to a database at a time.
+    """
+    from analytics.collector import Collector, CollectorBusy, collect_once
+
+    store = get_store(ctx)
+    cfg = get_config(ctx)
+    if once:
+        try:
+            rep = collect_once(store, cfg, from_start=from_start, hooks=not no_hooks)
+        except CollectorBusy as exc:
+            fail(str(exc), STORE)
+        if as_json:
+            print_json({"rows": rep.rows, "written": rep.written,
+                        "sources": [s.__dict__ for s in rep.statuses],
+                        "probes": [p.__dict__ for p in rep.probes]})
+            return
+        console.print(f"collected {rep.rows} rows into {inert(store.path)}"
+                      + ("" if rep.written else " (database busy: spooled, written by the next process)"))
+        for s in rep.statuses:
+            line = f"  {inert(s.name):10} {s.state:8} {inert(s.detail)}"
+            if s.last_error:
+                line += f"  [red]{inert(s.last_error, 200)}[/]"
+            console.print(line)
+        for p in rep.probes:
+            ms = f"{p.elapsed_ms:.1f} ms" if p.elapsed_ms is not None else "-"
+            state = "[green]up[/]" if p.ok else f"[red]{inert(p.error_kind)}[/]"
+            console.print(f"  probe {inert(p.component)} {inert(p.target)}: {state} {ms}"
+                          + (f"  {inert(p.message)}" if p.message and not p.ok else ""))
+        return
+
+    logging.basicConfig(level=logging.WARNING if quiet else logging.INFO, stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    col = Collector(store, cfg, from_start=from_start, hooks=() if no_hooks else None)
+    stop = threading.Event()
+
+    def _on_signal(signum: int, _frame: Any) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, _on_signal)
+    signal.signal(signal.SIGINT, _on_signal)
+    try:
+        col.open()
+    except CollectorBusy as exc:
+        fail(str(exc), STORE)
+    if not quiet:
+        err_console.print(f"lokifi collect: writing to {inert(store.path)} every {col.flush_seconds:g}s "
+                          f"as host {inert(col.host)}")
+        err_console.print(f"  {inert(_describe(col))}")
+    report = _Reporter(col, quiet)
+    watcher = threading.Thread(target=report.loop, args=(stop,), daemon=True)
+    watcher.start()
+    try:
+        col.run(stop, duration=duration)
+    finally:
+        stop.set()
+        col.close()
+        if not quiet:
+            s = col.stats
+            err_console.print(f"lokifi collect: stopped; {s.rows_written} rows written in {s.flushes} batches"
+                              + (f" ({s.spooled} spooled while the database was busy)" if s.spooled else ""))
+
+
+class _Reporter:
+    """Prints state changes of the sources (for the journal), and a summary every ten minutes."""
+
+    def __init__(self, col: Any, quiet: bool) -> None:
+        self.col = col
+        self.quiet = quiet
+        self.states: dict[str, tuple[str, str | None]] = {}
+        self.last_summary = time.monotonic()
+
+    def loop(self, stop: threading.Event) -> None:
+        while not stop.wait(5.0):
+            try:
+                self.check()
+            except Exception:  # noqa: BLE001 — reporting never stops collection
+                pass
+
+    def check(self) -> None:
+        log = logging.getLogger("lokifi.collect")
+        for s in self.col.statuses():
+            key = (s.state, s.last_error)
+            if self.states.get(s.name) != key:
+                if s.state == "error":
+                    log.warning("%s: %s", s.name, s.last_error)
+                elif self.states.get(s.name, ("", None))[0] == "error":
+                    log.info("%s: ok again (%s)", s.name, s.detail)
+                self.states[s.name] = key
+        for hook, err in list(self.col.stats.hook_errors.items()):
+            log.warning("refresh %s: %s", hook, err)
+        if not self.quiet and time.monotonic() - self.last_summary >= 600:
+            st = self.col.stats
+            log.info("%d rows written in %d batches; %d spooled; last write %s", st.rows_written, st.flushes,
+                     st.spooled, st.last_flush.isoformat(timespec="seconds") if st.last_flush else "never")
+            self.last_summary = time.monotonic()
+
+
+# --------------------------------------------------------------------------------------------------
+# lokifi config
+# --------------------------------------------------------------------------------------------------
 
 @click.group("config")
 def config() -> None:
-    """Live collection (not built yet)."""
+    """The configuration file: init (write a starting file), check (validate), show (effective values)."""
 
 
-@config.command("init", context_settings={"ignore_unknown_options": True})
-@click.argument("args", nargs=-1, type=click.UNPROCESSED)
-def _config_init(args: tuple[str, ...]) -> None:
-    """(not built yet)"""
-    not_built(WHAT, ISSUE)
+def _config_path(ctx: click.Context):
+    from analytics.paths import resolve_config
+    return resolve_config(_globals(ctx).config)
 
 
-@config.command("check", context_settings={"ignore_unknown_options": True})
-@click.argument("args", nargs=-1, type=click.UNPROCESSED)
-def _config_check(args: tuple[str, ...]) -> None:
-    """(not built yet)"""
-    not_built(WHAT, ISSUE)
+@config.command("init")
+@click.option("--force", is_flag=True, help="Replace an existing file (the old one is kept as .bak).")
+@click.option("--no-detect", is_flag=True, help="Do not look for listening services; write the template only.")
+@click.option("--stdout", "to_stdout", is_flag=True, help="Print the file instead of writing it.")
+@click.pass_context
+def config_init(ctx: click.Context, force: bool, no_detect: bool, to_stdout: bool) -> None:
+    """Write a commented starting lokifi.toml, with the services found listening on this machine."""
+    from analytics.config_init import detect, render, write_starter
+
+    if to_stdout:
+        sys.stdout.write(render([] if no_detect else detect()))
+        return
+    path = _config_path(ctx)
+    try:
+        path, found = write_starter(path, detect_services=not no_detect, force=force)
+    except FileExistsError as exc:
+        fail(str(exc), BAD_INPUT)
+    except OSError as exc:
+        fail(f"cannot write {path}: {exc.strerror or exc}", BAD_INPUT)
+    console.print(f"wrote {inert(path)}")
+    if found:
+        for f in found:
+            what = ", ".join([*f.http, *(f"{a}:{p}" for a, p in f.tcp)])
+            console.print(f"  {inert(f.name)}: {inert(what)}" + (f"  logs: {inert(', '.join(f.logs))}" if f.logs else ""))
+    elif not no_detect:
+        console.print("  no listening services found; the file has a commented example")
+    console.print("Edit it, then run `lokifi config check`.")
 
 
-@config.command("show", context_settings={"ignore_unknown_options": True})
-@click.argument("args", nargs=-1, type=click.UNPROCESSED)
-def _config_show(args: tuple[str, ...]) -> None:
-    """(not built yet)"""
-    not_built(WHAT, ISSUE)
+@config.command("check")
+@json_option
+@click.pass_context
+def config_check(ctx: click.Context, as_json: bool) -> None:
+    """Validate the config file: every problem with its line and key. Exit 3 if there are errors."""
+    from analytics.config import load_config
+
+    path = _config_path(ctx)
+    cfg = load_config(path) if path.exists() else None
+    issues = list(cfg.issues) if cfg else []
+    errors = [i for i in issues if i.severity == "error"]
+    if as_json:
+        print_json({"path": str(path), "exists": path.exists(), "ok": not errors,
+                    "issues": [{"line": i.line, "key": i.key, "severity": i.severity, "message": i.message}
+                               for i in issues]})
+    else:
+        if not path.exists():
+            console.print(f"{inert(path)}: no config file (defaults apply; `lokifi config init` writes one)")
+        for i in issues:
+            where = f"{inert(path)}:{i.line}" if i.line else inert(path)
+            color = "red" if i.severity == "error" else "yellow"
+            key = f" [bold]{inert(i.key)}[/]:" if i.key else ""
+            console.print(f"{where}: [{color}]{i.severity}[/]{key} {inert(i.message)}")
+        if cfg is not None and not issues:
+            n = len(cfg.components)
+            probes = sum(len(c.probes) for c in cfg.components)
+            logs = sum(len(c.logs) for c in cfg.components)
+            console.print(f"{inert(path)}: ok ({n} components, {probes} probes, {logs} log paths)")
+    if errors:
+        raise SystemExit(BAD_INPUT)
+
+
+_SECRET_WORDS = ("token", "password", "secret", "api_key", "apikey", "authorization")
+
+
+def _redact(obj: Any) -> Any:
+    if isinstance(obj, dict):
+        return {k: ("***" if any(w in str(k).lower() for w in _SECRET_WORDS) and not str(k).endswith(("_file", "_env"))
+                    and v else _redact(v)) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_redact(v) for v in obj]
+    return obj
+
+
+@config.command("show")
+@json_option
+@click.pass_context
+def config_show(ctx: click.Context, as_json: bool) -> None:
+    """Print the effective configuration (defaults filled in, secrets hidden)."""
+    import dataclasses
+
+    cfg = get_config(ctx)
+    data = dataclasses.asdict(cfg)
+    data.pop("issues", None)
+    data["path"] = str(cfg.path) if cfg.path else None
+    data["host"] = cfg.host
+    data = _redact(data)
+    if as_json:
+        print_json(data)
+        return
+    import tomli_w
+
+    problems = data.pop("problems", [])
+    path = data.pop("path")
+    sys.stdout.write(plain(f"# effective configuration ({path or 'defaults: no config file'})") + "\n")
+    sys.stdout.write(plain(tomli_w.dumps(_tomlable(data))))
+    for p in problems:
+        err_console.print(f"[yellow]config:[/] {inert(p)}")
+
+
+def _tomlable(obj: Any) -> Any:
+    if isinstance(obj, dict):
+        return {k: _tomlable(v) for k, v in obj.items() if v is not None}
+    if isinstance(obj, (list, tuple)):
+        return [_tomlable(v) for v in obj]
+    if isinstance(obj, dt.datetime):
+        return obj
+    return obj
