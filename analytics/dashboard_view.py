@@ -484,6 +484,20 @@ def ai_status(config: Any = None) -> str:
     return f"{model} @ {where}"
 
 
+def _pane(name: str, available: bool, loader: Callable[[], tuple[Any, ...]]) -> Pane:
+    """Run one pane's loader; a failure of that pane (not of the store) is shown in the pane only."""
+    from analytics.store import StoreError
+
+    if not available:
+        return Pane(name, False, (), engine_note(name))
+    try:
+        return Pane(name, True, loader())
+    except StoreError:
+        raise
+    except Exception as exc:  # an engine's bug or an unexpected schema must not blank the whole dashboard
+        return Pane(name, False, (), f"Could not load this pane: {type(exc).__name__}: {exc}")
+
+
 # -- the one read ----------------------------------------------------------------------------------
 
 
@@ -493,7 +507,7 @@ def load_dashboard(
     now: dt.datetime | None = None,
     limit: int = 200,
     config: Any = None,
-    engines: Callable[[str], bool] = engine_available,
+    engines: Callable[[str], bool] | None = None,
 ) -> DashboardView:
     """Read everything one dashboard refresh shows, in one short visit to the store.
 
@@ -505,7 +519,8 @@ def load_dashboard(
     started = time.perf_counter()
     store = store_or_path if isinstance(store_or_path, Store) else Store(Path(store_or_path))
     at = now or utcnow()
-    have = {name: engines(name) for name in ENGINES}
+    check = engines or engine_available
+    have = {name: check(name) for name in ENGINES}
     panes: dict[str, Pane] = {}
     with store.read() as con:
         learning = _learning(con)
@@ -516,18 +531,9 @@ def load_dashboard(
             ("recommendations", lambda: _recommendations(con, at, limit)),
             ("patterns", lambda: _patterns(con, limit)),
         ):
-            if have[name]:
-                panes[name] = Pane(name, True, loader())
-            else:
-                panes[name] = Pane(name, False, (), engine_note(name))
+            panes[name] = _pane(name, have[name], loader)
     # The forecasting engine reads through the store itself (its own short visit), after ours ended.
-    if have["forecast"]:
-        try:
-            panes["forecast"] = Pane("forecast", True, _forecasts(store, None, at, limit))
-        except LookupError as exc:
-            panes["forecast"] = Pane("forecast", False, (), f"Forecast engine has no sparkline query yet ({exc}).")
-    else:
-        panes["forecast"] = Pane("forecast", False, (), engine_note("forecast"))
+    panes["forecast"] = _pane("forecast", have["forecast"], lambda: _forecasts(store, None, at, limit))
     return DashboardView(
         now=at,
         db_path=str(store.path),

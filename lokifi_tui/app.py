@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import threading
 import time
 from collections.abc import Callable, Iterable
 from functools import partial
@@ -42,8 +43,6 @@ from lokifi_tui.messages import (
 )
 from lokifi_tui.resources import stylesheets
 from lokifi_tui.screens.dashboard import DashboardScreen
-from lokifi_tui.screens.details import DetailScreen
-from lokifi_tui.screens.modals import ConfirmApply, EditSolution, HelpScreen, SnoozeChoice
 from lokifi_tui.widgets.safe import clean
 from lokifi_tui.widgets.topbar import sample_vitals
 
@@ -114,6 +113,7 @@ class LokifiApp(App[None]):
         self._data_busy = False
         self._data_timer: Any = None
         self._analysis: tuple[str, Worker] | None = None
+        self._collector_stop: threading.Event | None = None
         self.config_problems: list[str] = list(getattr(config, "problems", ()) or ())
         keymap, problems = keymap_from_config(config_keymap(config))
         self.keymap_config = keymap
@@ -250,23 +250,27 @@ class LokifiApp(App[None]):
     # -- live collection (issue 9) ---------------------------------------------------------------------
 
     def _start_collector(self) -> None:
+        """Collect live (vitals, probes, logs) into the store while the dashboard is open.
+
+        ``persist="auto"``: if a ``lokifi collect`` daemon already writes to this database, the
+        collector runs in view mode and writes nothing. The demo never collects into its database.
+        """
         from analytics.dashboard_view import engine_available
 
-        if not engine_available("collector"):
+        if self.config is None or self.demo or not engine_available("collector"):
             return
-        self.run_worker(self._collector_work, thread=True, group="collector", exit_on_error=False)
+        self._collector_stop = threading.Event()
+        self.run_worker(self._collector_work, thread=True, group="collector", exit_on_error=False,
+                        name="live collection")
 
     def _collector_work(self) -> None:
-        import importlib
+        from analytics.collector import Collector
 
-        from textual.worker import get_current_worker
+        Collector(self.store, self.config, persist="auto").run(self._collector_stop)
 
-        mod = importlib.import_module("analytics.collector")
-        runner = getattr(mod, "run_in_dashboard", None) or getattr(mod, "run_collector", None)
-        if runner is None:
-            return
-        worker = get_current_worker()
-        runner(self.store, config=self.config, should_stop=lambda: worker.is_cancelled)
+    def on_unmount(self) -> None:
+        if self._collector_stop is not None:
+            self._collector_stop.set()
 
     # -- worker failures, in one place ------------------------------------------------------------------
 
@@ -319,6 +323,8 @@ class LokifiApp(App[None]):
                 self.undo_stack.append((message.action, message.undo))
                 del self.undo_stack[:-50]
             self.reload_now()
+            from lokifi_tui.screens.details import DetailScreen
+
             if isinstance(self.screen, DetailScreen):
                 self.load_detail(self.screen.kind, self.screen.key)
         if self.screen is self.dashboard:
@@ -333,6 +339,7 @@ class LokifiApp(App[None]):
 
     def action_apply(self) -> None:
         from lokifi_tui import triage
+        from lokifi_tui.screens.modals import ConfirmApply
 
         row = self._row("recommendations")
         if row is None:
@@ -353,6 +360,7 @@ class LokifiApp(App[None]):
 
     def action_snooze(self) -> None:
         from lokifi_tui import triage
+        from lokifi_tui.screens.modals import SnoozeChoice
 
         row = self._row("recommendations")
         if row is None:
@@ -388,6 +396,7 @@ class LokifiApp(App[None]):
 
     def edit_solution(self, pattern: Any) -> None:
         from lokifi_tui import triage
+        from lokifi_tui.screens.modals import EditSolution
 
         def saved(text: str | None) -> None:
             if text:
@@ -436,6 +445,8 @@ class LokifiApp(App[None]):
             self.notify("Root-cause analysis cancelled.", timeout=3)
 
     def on_analysis_done(self, message: AnalysisDone) -> None:
+        from lokifi_tui.screens.details import DetailScreen
+
         self._analysis = None
         screen = self.screen
         if isinstance(screen, DetailScreen) and screen.kind == "pattern" and screen.key == message.error_hash:
@@ -448,6 +459,8 @@ class LokifiApp(App[None]):
     # -- details ---------------------------------------------------------------------------------------
 
     def action_details(self) -> None:
+        from lokifi_tui.screens.details import DetailScreen
+
         pane = self.dashboard.active_pane
         row = self.dashboard.current(pane)
         if row is None:
@@ -480,12 +493,16 @@ class LokifiApp(App[None]):
         self.post_message(DetailLoaded(kind, detail))
 
     def on_detail_loaded(self, message: DetailLoaded) -> None:
+        from lokifi_tui.screens.details import DetailScreen
+
         if isinstance(self.screen, DetailScreen) and self.screen.kind == message.kind:
             self.screen.post_message(DetailLoaded(message.kind, message.detail))
 
     # -- help and palette --------------------------------------------------------------------------------
 
     def action_help(self) -> None:
+        from lokifi_tui.screens.modals import HelpScreen
+
         screen = self.screen
         rows: list[tuple[str, str, str]] = []
         seen: set[str] = set()

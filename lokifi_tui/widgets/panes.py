@@ -23,6 +23,7 @@ from lokifi_tui.widgets.render import (
     history_and_forecast,
     number,
     severity,
+    short_name,
 )
 from lokifi_tui.widgets.safe import clean, safe
 from lokifi_tui.widgets.table import Cells, PaneTable
@@ -38,9 +39,9 @@ TITLES = {
 COLUMNS: dict[str, list[tuple[str, str, int | None]]] = {
     "predictions": [
         ("sev", "Sev", 4),
-        ("type", "Type", 14),
+        ("type", "Type", 13),
         ("component", "Component", 10),
-        ("conf", "Conf", 9),
+        ("conf", "Conf", 4),
         ("message", "Message", None),
     ],
     "forecast": [
@@ -58,10 +59,9 @@ COLUMNS: dict[str, list[tuple[str, str, int | None]]] = {
         ("age", "Age", 4),
     ],
     "patterns": [
-        ("type", "Type", 12),
-        ("count", "Count", 6),
-        ("seen", "Seen", 4),
-        ("conf", "Confidence", 18),
+        ("type", "Type", 10),
+        ("count", "Count", 5),
+        ("conf", "Confidence", 15),
         ("auto", "A", 1),
         ("message", "Message", None),
     ],
@@ -69,13 +69,13 @@ COLUMNS: dict[str, list[tuple[str, str, int | None]]] = {
 
 
 def prediction_cells(row: Any, now: dt.datetime) -> Cells:
-    conf = "—" if row.confidence is None else f"{row.confidence * 100:.0f}%"
-    kind = "m" if row.confidence_kind == "measured" else "p"
+    measured = row.confidence_kind == "measured"
+    conf = "—" if row.confidence is None else f"{'' if measured else '~'}{row.confidence * 100:.0f}%"
     return (
         severity(row.severity),
-        safe(row.type),
+        safe(short_name(row.type)),
         safe(row.component),
-        Text(f"{conf} {kind}", style="" if kind == "m" else "dim"),
+        Text(conf, style="" if measured else "dim"),
         safe(row.message or row.recommendation),
     )
 
@@ -108,10 +108,9 @@ def recommendation_cells(row: Any, now: dt.datetime) -> Cells:
 
 def pattern_cells(row: Any, now: dt.datetime) -> Cells:
     return (
-        safe(row.error_type),
+        safe(short_name(row.error_type)),
         Text(number(row.count) if row.count >= 10000 else str(row.count)),
-        Text(age(row.last_seen, now), style="dim"),
-        confidence_bar(row.confidence, row.lo, row.hi, width=8),
+        confidence_bar(row.confidence, row.lo, row.hi, width=6),
         Text("✓", style="green") if row.auto_approved else Text(" "),
         safe(row.template or row.message),
     )
@@ -145,6 +144,9 @@ class PaneBox(Vertical):
     def compose(self) -> ComposeResult:
         yield Static("loading…", classes="pane-note")
         yield PaneTable(COLUMNS[self.pane], pane=self.pane, id=f"table-{self.pane}")
+
+    def on_mount(self) -> None:
+        self.table.display = False
 
     @property
     def table(self) -> PaneTable:

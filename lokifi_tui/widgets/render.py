@@ -84,7 +84,9 @@ def history_and_forecast(
 def confidence_bar(conf: float | None, lo: float | None, hi: float | None, width: int = 10) -> Text:
     """``███▒▒··· 62% ±18``: solid up to the lower bound, shaded across the uncertainty, dots above."""
     if conf is None:
-        return Text("—" + " " * (width - 1) + "  n/a", style="dim")
+        return Text("·" * width + "  n/a", style="dim")
+    if lo is None or hi is None:  # no outcomes yet: the stored value is a prior, not a measurement
+        return Text("·" * width + f" {conf * 100:3.0f}% n=0", style="dim")
     low = conf if lo is None else lo
     high = conf if hi is None else hi
     cells = []
@@ -94,10 +96,7 @@ def confidence_bar(conf: float | None, lo: float | None, hi: float | None, width
     style = "green" if conf >= 0.7 else "yellow" if conf >= 0.4 else "red"
     text = Text("".join(cells), style=style)
     text.append(f" {conf * 100:3.0f}%")
-    if lo is not None and hi is not None:
-        text.append(f" ±{(hi - lo) * 50:2.0f}", style="dim")
-    else:
-        text.append("    ")
+    text.append(f" ±{(hi - lo) * 50:2.0f}", style="dim")
     return text
 
 
@@ -114,9 +113,27 @@ def age(when: dt.datetime | None, now: dt.datetime) -> str:
     return f"{int(secs)}s"
 
 
+SEVERITY_SHORT = {"CRITICAL": "CRIT", "MEDIUM": "MED"}
+
+SHORT_NAMES = {
+    "performance_degradation": "degradation",
+    "slow_response": "slow response",
+    "recurring_error": "recurring",
+    "port_conflict": "port conflict",
+    "not_found_error": "not found",
+}
+
+
+def short_name(name: str) -> str:
+    """``connection_error`` → ``connection``; the seed's prediction types to a few words."""
+    if name in SHORT_NAMES:
+        return SHORT_NAMES[name]
+    return name.removesuffix("_error").replace("_", " ")
+
+
 def severity(level: str) -> Text:
     level = (level or "INFO").upper()
-    return Text(clean(level[:4]), style=SEVERITY_STYLE.get(level, ""))
+    return Text(clean(SEVERITY_SHORT.get(level, level[:4])), style=SEVERITY_STYLE.get(level, ""))
 
 
 def percent(value: float | None, digits: int = 0) -> str:

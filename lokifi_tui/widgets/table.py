@@ -30,10 +30,37 @@ class PaneTable(DataTable):
         self._keys: list[str] = []
         self._cells: dict[str, Cells] = {}
         self.cursor_vertical_escape = False
+        self._flex_width = 0
 
     def on_mount(self) -> None:
+        self._flex_width = self._compute_flex_width()
+        self._add_columns()
+
+    def _compute_flex_width(self) -> int:
+        """The column declared with width None takes what the others leave (cells are padded by 1 each side)."""
+        fixed = sum((w or 0) + 2 for _, _, w in self._column_spec)
+        width = self.size.width or (self.parent.size.width if self.parent else 0) or 80
+        available = width - 1  # room for the vertical scrollbar
+        return max(available - fixed, 8)
+
+    def _add_columns(self) -> None:
         for key, label, width in self._column_spec:
-            self.add_column(Text(label, style="bold"), key=key, width=width)
+            self.add_column(Text(label, style="bold"), key=key, width=width if width is not None else self._flex_width)
+
+    def on_resize(self) -> None:
+        width = self._compute_flex_width()
+        if width == self._flex_width:
+            return
+        self._flex_width = width
+        rows = [(key, self._cells[key]) for key in self._keys]
+        previous = self.cursor_row
+        with self.app.batch_update():
+            self.clear(columns=True)
+            self._add_columns()
+            for key, cells in rows:
+                self.add_row(*cells, key=key)
+            if rows:
+                self.move_cursor(row=min(max(previous, 0), len(rows) - 1), animate=False)
 
     # -- vim aliases (the ids come from bindings.py so the keymap can move them) --
     def action_down(self) -> None:
