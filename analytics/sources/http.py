@@ -167,6 +167,8 @@ class Response:
     server_time: float | None  # epoch seconds from the Date header (1 s resolution)
     elapsed: float
     attempts: int
+    sent_at: float = 0.0  # wall clock (epoch s) when the request went out / the answer came back:
+    received_at: float = 0.0  # the pair to compare with server_time for clock skew
 
 
 class HttpClient:
@@ -227,6 +229,7 @@ class HttpClient:
             except (ssl.SSLError, OSError) as exc:
                 raise FetchError(TLS, f"{where}: cannot set up TLS: {exc}", retryable=False) from None
         t0 = time.monotonic()
+        sent_at = time.time()
         try:
             r = self._client.get(path, params=params, timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT)
             body = r.content
@@ -243,6 +246,7 @@ class HttpClient:
         except httpx.TransportError as exc:
             raise FetchError(DOWN, f"{where}: {_short(str(exc))}") from None
         elapsed = time.monotonic() - t0
+        received_at = time.time()
         server_time = _parse_date(r.headers.get("Date"))
         status = r.status_code
         if status >= 400:
@@ -264,7 +268,7 @@ class HttpClient:
             got = len(body)
             cut = f" ({got} of {declared} bytes)" if declared and declared.isdigit() and int(declared) != got else ""
             raise FetchError(PARTIAL, f"{where}: the answer is not complete JSON{cut}", status=status) from None
-        return Response(data, status, server_time, elapsed, attempt)
+        return Response(data, status, server_time, elapsed, attempt, sent_at, received_at)
 
 
 def _short(text: str, n: int = 160) -> str:

@@ -300,12 +300,13 @@ class LokiSource(BaseSource):
         """The server's clock from the ``Date`` of a cheap call (1 s resolution is plenty next to ``lag``)."""
         t0 = time.time()
         r = self.client.get_json("/loki/api/v1/labels", {"start": str(int((t0 - 300) * NS)), "end": str(int(t0 * NS))})
-        t1 = time.time()
+        t1 = r.received_at
         if not isinstance(r.data, dict) or r.data.get("status") != "success":
             raise ValueError("the answer to /loki/api/v1/labels is not Loki's — is this a Loki URL?")
-        skew = measure_skew(r.server_time, t0, t1)
-        # Date has 1 s resolution: ignore what that alone explains.
-        if skew is not None and abs(skew) < 1.5:
+        # Date has 1 s resolution and is truncated: the server's clock is somewhere in [D, D+1).
+        server = None if r.server_time is None else r.server_time + 0.5
+        skew = measure_skew(server, r.sent_at, r.received_at)
+        if skew is not None and abs(skew) < 1.0:  # within what the resolution alone explains
             skew = 0.0
         self.health.skew_s = None if skew is None else round(skew, 1)
         self.health.latency_ms = round(r.elapsed * 1000, 1)

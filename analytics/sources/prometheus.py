@@ -294,9 +294,7 @@ class PrometheusSource(BaseSource):
 
     def _server_now(self) -> float:
         """The server's clock: ``time()`` evaluated by Prometheus (also a cheap health check)."""
-        t0 = time.time()
         r = self.client.get_json("/api/v1/query", {"query": "time()"})
-        t1 = time.time()
         data = r.data
         try:
             server_now = float(data["data"]["result"][0])
@@ -304,7 +302,7 @@ class PrometheusSource(BaseSource):
             if isinstance(data, dict) and data.get("status") == "error":
                 raise FetchError("4xx", f"{self.settings.http.base_url}: {data.get('error')}", retryable=False) from None
             raise ValueError("the answer to time() is not a Prometheus scalar — is this a Prometheus URL?") from None
-        self.health.skew_s = round(measure_skew(server_now, t0, t1) or 0.0, 3)
+        self.health.skew_s = round(measure_skew(server_now, r.sent_at, r.received_at) or 0.0, 3)
         self.health.latency_ms = round(r.elapsed * 1000, 1)
         return server_now
 
