@@ -84,7 +84,7 @@ def ai_status(ctx: click.Context, no_check: bool, as_json: bool) -> None:
             report.status, "[red]✗[/]")
         if not report.configured:
             console.print(f"{mark} AI root-cause analysis: [bold]offline[/] — {inert(report.message)}")
-            console.print("  Analyses fall back to the built-in playbooks. To use a model, set [ai] base_url "
+            console.print("  Analyses fall back to the built-in playbooks. To use a model, set \\[ai] base_url "
                           "and model in the config (or export OPENAI_API_KEY for OpenAI).")
         else:
             console.print(f"{mark} {inert(report.model)} @ {inert(report.base_url)}: {inert(report.message)}"
@@ -95,7 +95,7 @@ def ai_status(ctx: click.Context, no_check: bool, as_json: bool) -> None:
             console.print(f"  price: ${price.input_per_m:g} in / ${price.output_per_m:g} out per 1M tokens "
                           f"({price.source})")
         elif report.configured:
-            console.print(f"  price: unknown for {inert(endpoint.model)} (add it under [ai.prices])")
+            console.print(f"  price: unknown for {inert(endpoint.model)} (add it under \\[ai.prices])")
         red = ", ".join(["secrets", "e-mails"] + (["IPs"] if ai.redact_ips else [])
                         + (["host names"] if ai.redact_hostnames else []))
         console.print(f"  redacted before sending: {red}")

@@ -1,0 +1,240 @@
+"""What the model is asked: the facts about one error pattern, gathered from the store and redacted.
+
+Owns :func:`build_input`, which reads (never writes) the pattern (``error_patterns``: template,
+type, component, counts, current solution), a few distinct sample lines (``error_events``),
+the component's metrics around the time the pattern was last seen against its own 7-day
+baseline (``metrics_hourly``), and the fix history (``fix_history``); formats them into a
+system and a user message; and passes the user message through :class:`Redactor`. The result
+is exactly what :func:`analytics.rca.client.chat` sends and what ``lokifi ai preview`` prints.
+The pattern's current solution is left out on purpose: outcomes are in the fix history, and the
+model's own earlier suggestion (which may have become the solution) would change the input and
+defeat the cache.
+
+Volatile details are made stable on purpose so that the cache can work: windows are aligned to
+the hour the pattern was last seen, counts are bucketed, numbers rounded to three significant
+digits. Asking twice about an unchanged pattern produces byte-identical input.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Any
+
+from analytics.rca.redact import Redactor
+
+PROMPT_VERSION = 1
+MAX_SAMPLES = 5
+MAX_LINE_CHARS = 400
+MAX_METRICS = 8
+MAX_FIXES = 10
+BASELINE_DAYS = 7
+
+SYSTEM_PROMPT = """You are a site-reliability engineer doing root-cause analysis for one recurring \
+error pattern on a Linux server. You get the pattern's template, type and component, a few sample \
+log lines, the component's metrics (baseline vs. when the error was last seen) and the fixes already \
+tried with their outcomes. Values shown as [REDACTED:...], [EMAIL], [IP] or [HOST] were removed for \
+privacy; never ask for them and use placeholders such as <host> in commands.
+
+Answer with ONE JSON object and nothing else -- no prose, no markdown fences:
+{"analysis": "<2-4 sentences: what is happening>",
+ "probable_root_cause": "<the single most likely cause>",
+ "confidence": <number from 0 to 1: how sure you are of the root cause>,
+ "reasoning": "<the evidence from the input that supports it>",
+ "recommended_commands": ["<shell command>", "..."]}
+
+Rules: recommended_commands holds at most 5 concrete shell commands, diagnostics first, then the fix; \
+prefer read-only checks; never include destructive commands (rm -rf, mkfs, dropping data) unless \
+nothing else can fix it. Do not repeat a fix the history shows failed. Use a low confidence when the \
+evidence is thin."""
+
+
+class PatternNotFound(LookupError):
+    pass
+
+
+class AmbiguousPattern(LookupError):
+    pass
+
+
+@dataclass(frozen=True)
+class PatternFacts:
+    error_hash: str
+    error_type: str
+    component: str
+    template: str
+    message: str
+    occurrences: int
+    first_seen: dt.datetime | None
+    last_seen: dt.datetime | None
+    solution: str | None
+    success_count: int
+    failure_count: int
+
+
+@dataclass(frozen=True)
+class RcaInput:
+    facts: PatternFacts
+    messages: list[dict[str, str]]          # exactly what is sent (user message redacted)
+    redactions: dict[str, int] = field(default_factory=dict)
+    error_signature: str = ""               # redacted template (cache column)
+    log_sample: str = ""                    # redacted sample lines (cache column)
+
+
+def _clean(text: Any, limit: int = MAX_LINE_CHARS) -> str:
+    """One line of data text: control characters and terminal escapes dropped, length bounded."""
+    s = "" if text is None else str(text)
+    s = s.replace("\r\n", " ").replace("\n", " ").replace("\t", " ")
+    s = "".join(ch for ch in s if unicodedata.category(ch)[0] != "C")
+    s = " ".join(s.split())
+    return s if len(s) <= limit else s[: limit - 3] + "..."
+
+
+def _sig(x: float | None) -> str:
+    if x is None or not math.isfinite(x):
+        return "n/a"
+    if x == 0:
+        return "0"
+    digits = 3 - int(math.floor(math.log10(abs(x)))) - 1
+    v = round(x, digits)
+    return f"{v:.{max(0, digits)}f}" if digits > 0 else f"{int(v)}"
+
+
+def _bucket(n: int) -> str:
+    if n <= 5:
+        return str(n)
+    for hi in (10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10_000, 100_000, 1_000_000):
+        if n <= hi:
+            return f"up to {hi:,}"
+    return "over 1,000,000"
+
+
+def resolve_pattern(store: Any, ref: str) -> str:
+    """Turn what a person typed (a full hash, a unique prefix of at least 4 characters, or the
+    numeric pattern id) into an ``error_hash``."""
+    ref = (ref or "").strip()
+    if not ref:
+        raise PatternNotFound("no pattern given")
+    if ref.isdigit():
+        df = store.query("SELECT error_hash FROM error_patterns WHERE id = ?", [int(ref)])
+        if not df.is_empty():
+            return df["error_hash"][0]
+    if len(ref) < 4:
+        raise PatternNotFound(f"pattern {ref!r}: give at least 4 characters of its hash (or its id)")
+    df = store.query("SELECT error_hash FROM error_patterns WHERE starts_with(error_hash, ?) "
+                     "ORDER BY error_hash LIMIT 6", [ref.lower()])
+    if df.is_empty():
+        raise PatternNotFound(f"no error pattern with hash or id {ref!r} (list them with `lokifi ai autofix` "
+                              "or the dashboard's patterns pane)")
+    if df.height > 1 and ref.lower() not in df["error_hash"].to_list():
+        shown = ", ".join(h[:12] for h in df["error_hash"].to_list()[:5])
+        raise AmbiguousPattern(f"pattern {ref!r} matches several ({shown}...); give more characters")
+    return ref.lower() if ref.lower() in df["error_hash"].to_list() else df["error_hash"][0]
+
+
+def load_facts(store: Any, error_hash: str) -> PatternFacts:
+    df = store.query(
+        "SELECT error_hash, error_type, component, coalesce(template, error_message) AS template, error_message, "
+        "coalesce(occurrence_count, 0) AS occ, first_seen, last_seen, solution, coalesce(success_count, 0) AS s, "
+        "coalesce(failure_count, 0) AS f FROM error_patterns WHERE error_hash = ?", [error_hash])
+    if df.is_empty():
+        raise PatternNotFound(f"no error pattern {error_hash!r}")
+    r = df.row(0, named=True)
+    return PatternFacts(r["error_hash"], r["error_type"] or "unknown", r["component"] or "unknown",
+                        r["template"] or "", r["error_message"] or "", int(r["occ"]), r["first_seen"],
+                        r["last_seen"], r["solution"], int(r["s"]), int(r["f"]))
+
+
+def _samples(store: Any, facts: PatternFacts) -> list[str]:
+    df = store.query(
+        "SELECT message, max(ts) AS last FROM error_events WHERE fingerprint = ? GROUP BY message "
+        "ORDER BY last DESC, message LIMIT ?", [facts.error_hash, MAX_SAMPLES])
+    lines = [_clean(m) for m in df["message"].to_list()] if not df.is_empty() else []
+    if not lines and facts.message:
+        lines = [_clean(facts.message)]
+    return lines
+
+
+def _metrics(store: Any, facts: PatternFacts, now: dt.datetime) -> list[str]:
+    anchor = facts.last_seen or now
+    hour = anchor.replace(minute=0, second=0, microsecond=0)
+    start_now, end_now = hour - dt.timedelta(hours=1), hour + dt.timedelta(hours=1)
+    start_base = start_now - dt.timedelta(days=BASELINE_DAYS)
+    df = store.query(
+        "WITH b AS (SELECT metric, sum(n)::DOUBLE AS n, sum(sum) AS s, sum(sumsq) AS ss FROM metrics_hourly "
+        "  WHERE component = ? AND hour >= ? AND hour < ? GROUP BY metric), "
+        "c AS (SELECT metric, sum(n)::DOUBLE AS n, sum(sum) AS s, max(max) AS mx FROM metrics_hourly "
+        "  WHERE component = ? AND hour >= ? AND hour < ? GROUP BY metric) "
+        "SELECT c.metric, b.n AS bn, b.s AS bs, b.ss AS bss, c.n AS cn, c.s AS cs, c.mx AS cmx "
+        "FROM c LEFT JOIN b USING (metric) ORDER BY c.metric",
+        [facts.component, start_base, start_now, facts.component, start_now, end_now])
+    out: list[tuple[float, str]] = []
+    for r in df.iter_rows(named=True):
+        if not r["cn"]:
+            continue
+        cur = r["cs"] / r["cn"]
+        if r["bn"]:
+            mean = r["bs"] / r["bn"]
+            var = max(0.0, r["bss"] / r["bn"] - mean * mean)
+            sd = math.sqrt(var)
+            z = (cur - mean) / sd if sd > 0 else 0.0
+            line = (f"- {_clean(r['metric'], 80)}: baseline {_sig(mean)} (sd {_sig(sd)}), "
+                    f"then {_sig(cur)} (max {_sig(r['cmx'])}), {_sig(z)} sd from baseline")
+            score = abs(z)
+        else:
+            line = f"- {_clean(r['metric'], 80)}: {_sig(cur)} (max {_sig(r['cmx'])}), no baseline yet"
+            score = 0.0
+        out.append((score, line))
+    out.sort(key=lambda t: (-t[0], t[1]))
+    return [line for _, line in out[:MAX_METRICS]]
+
+
+def _fixes(store: Any, facts: PatternFacts) -> list[str]:
+    df = store.query(
+        "SELECT applied_at, fix_applied, success, note FROM fix_history WHERE error_hash = ? "
+        "ORDER BY applied_at DESC, id DESC LIMIT ?", [facts.error_hash, MAX_FIXES])
+    lines = []
+    for r in df.iter_rows(named=True):
+        when = r["applied_at"].strftime("%Y-%m-%d") if r["applied_at"] else "?"
+        outcome = "worked" if r["success"] else "failed"
+        note = f" ({_clean(r['note'], 120)})" if r["note"] else ""
+        lines.append(f"- {when}: {_clean(r['fix_applied'], 300)} -> {outcome}{note}")
+    return lines
+
+
+def build_input(store: Any, config: Any, error_hash: str, *, now: dt.datetime | None = None) -> RcaInput:
+    """Gather, format and redact the analysis input for one pattern."""
+    now = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    facts = load_facts(store, error_hash)
+    samples = _samples(store, facts)
+    metrics = _metrics(store, facts, now)
+    fixes = _fixes(store, facts)
+    when = (lambda t: t.strftime("%Y-%m-%d %H:00 UTC") if t else "unknown")
+    parts = [
+        "Error pattern",
+        f"- type: {_clean(facts.error_type, 60)}",
+        f"- component: {_clean(facts.component, 80)}",
+        f"- template: {_clean(facts.template, 600)}",
+        f"- occurrences: {_bucket(facts.occurrences)}; first seen {when(facts.first_seen)}; "
+        f"last seen {when(facts.last_seen)}",
+        "",
+        "Sample log lines (most recent first)",
+        *(f"- {s}" for s in samples),
+        "",
+        f"Metrics of {_clean(facts.component, 80)} around the last occurrence "
+        f"(2 hours) vs. the {BASELINE_DAYS} days before",
+        *(metrics or ["- no metrics recorded for this component"]),
+        "",
+        "Fix history (most recent first)",
+        *(fixes or ["- no fixes recorded yet"]),
+    ]
+    ai = getattr(config, "ai", config)
+    redactor = Redactor(redact_ips=bool(getattr(ai, "redact_ips", True)),
+                        redact_hostnames=bool(getattr(ai, "redact_hostnames", False)))
+    red = redactor.redact("\n".join(parts))
+    messages = [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": red.text}]
+    sig = redactor.redact(_clean(facts.template, 600)).text
+    sample_text = redactor.redact("\n".join(samples)).text
+    return RcaInput(facts, messages, red.counts, sig, sample_text)

@@ -1,0 +1,345 @@
+"""Redaction of secrets and personal data before any text leaves the host.
+
+Owns the one function every byte sent to a model passes through: :meth:`Redactor.redact`.
+It removes, in this order:
+
+1. private-key blocks (PEM/OpenSSH, complete or cut off);
+2. well-known credential formats (cloud keys, VCS/CI/SaaS tokens, JWTs, Bearer/Basic auth);
+3. passwords in URLs (``scheme://user:password@host``) and secret query parameters;
+4. values of secret-sounding keys (``password=``, ``"api_key": "..."``, ``--token x``,
+   ``Password=...;`` in connection strings);
+5. anything detect-secrets' regex and keyword plugins still find (its maintained detectors);
+6. long high-entropy tokens that look random (mixed case + digits);
+7. e-mail addresses; optionally IP addresses (loopback kept) and host names.
+
+Each finding becomes a stable placeholder such as ``[REDACTED:aws_key]`` so that the same
+log line always redacts to the same text (the cache key depends on it) and the model can
+still see *that* a credential was there. The result carries per-kind counts for display.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Callable
+
+PLACEHOLDER = "[REDACTED:{kind}]"
+_ALREADY = re.compile(r"\[(?:REDACTED:[a-z_]+|EMAIL|IP|HOST)\]")
+_PARTIAL = re.compile(r"REDACTED|\[(?:EMAIL|IP|HOST)\]")
+
+
+@dataclass(frozen=True)
+class Redaction:
+    """Redacted text plus how many of each kind were removed."""
+
+    text: str
+    counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+def _ph(kind: str) -> str:
+    return PLACEHOLDER.format(kind=kind)
+
+
+# --- 1. private keys ----------------------------------------------------------------------
+_PRIVATE_KEY = re.compile(
+    r"-----BEGIN[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----"
+    r"(?:.*?-----END[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----|[^\n]*)",
+    re.DOTALL,
+)
+_PUTTY_KEY = re.compile(r"PuTTY-User-Key-File-\d:.*?Private-MAC: ?[0-9a-f]+", re.DOTALL)
+
+# --- 2. known credential formats (kind, pattern, group to replace or 0) --------------------
+_TOKEN_RULES: list[tuple[str, re.Pattern[str], int]] = [
+    ("jwt", re.compile(r"\beyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*"), 0),
+    ("aws_key", re.compile(r"\b(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|APKA)[A-Z0-9]{16}\b"), 0),
+    ("aws_secret", re.compile(
+        r"(?i)(aws.{0,20}?(?:secret|session).{0,20}?['\"]?\s*[:=]\s*['\"]?)([A-Za-z0-9/+=]{40,})"), 2),
+    ("openai_key", re.compile(r"\bsk-(?:proj-|svcacct-|admin-|ant-)?[A-Za-z0-9_-]{20,}"), 0),
+    ("github_token", re.compile(r"\b(?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{30,}\b"), 0),
+    ("github_token", re.compile(r"\bgithub_pat_[A-Za-z0-9_]{22,}"), 0),
+    ("gitlab_token", re.compile(r"\bgl(?:pat|dt|rt|ptt|cbt|oas)-[A-Za-z0-9_-]{20,}"), 0),
+    ("slack_token", re.compile(r"\bxox[abposre]-[A-Za-z0-9-]{10,}"), 0),
+    ("slack_webhook", re.compile(r"https://hooks\.slack\.com/services/[A-Za-z0-9/_-]+"), 0),
+    ("stripe_key", re.compile(r"\b(?:sk|rk|pk|whsec)_(?:live|test)_[A-Za-z0-9]{16,}"), 0),
+    ("google_api_key", re.compile(r"\bAIza[0-9A-Za-z_-]{35}"), 0),
+    ("google_oauth", re.compile(r"\bya29\.[0-9A-Za-z_-]{20,}"), 0),
+    ("google_oauth", re.compile(r"\bGOCSPX-[0-9A-Za-z_-]{20,}"), 0),
+    ("sendgrid_key", re.compile(r"\bSG\.[A-Za-z0-9_-]{16,}\.[A-Za-z0-9_-]{16,}"), 0),
+    ("twilio_key", re.compile(r"\b(?:SK|AC)[0-9a-fA-F]{32}\b"), 0),
+    ("npm_token", re.compile(r"\bnpm_[A-Za-z0-9]{36}\b"), 0),
+    ("pypi_token", re.compile(r"\bpypi-AgE[A-Za-z0-9_-]{40,}"), 0),
+    ("vault_token", re.compile(r"\bhv[sbr]\.[A-Za-z0-9_-]{20,}"), 0),
+    ("digitalocean_token", re.compile(r"\bdo[pro]_v1_[a-f0-9]{64}\b"), 0),
+    ("shopify_token", re.compile(r"\bshp(?:at|ca|pa|ss)_[a-fA-F0-9]{32}\b"), 0),
+    ("databricks_token", re.compile(r"\bdapi[a-f0-9]{32}(?:-\d)?\b"), 0),
+    ("mailgun_key", re.compile(r"\bkey-[0-9a-zA-Z]{32}\b"), 0),
+    ("mailchimp_key", re.compile(r"\b[0-9a-f]{32}-us[0-9]{1,2}\b"), 0),
+    ("telegram_token", re.compile(r"\b\d{8,10}:AA[A-Za-z0-9_-]{33}\b"), 0),
+    ("square_token", re.compile(r"\bsq0(?:atp|csp|idp)-[0-9A-Za-z_-]{22,}"), 0),
+    ("newrelic_key", re.compile(r"\bNR(?:AK|JS|II)-[A-Za-z0-9]{19,}"), 0),
+    ("azure_sas", re.compile(r"(?i)([?&]sig=)([A-Za-z0-9%/+=]{20,})"), 2),
+    ("heroku_key", re.compile(r"(?i)(heroku.{0,20}?[:=]\s*['\"]?)([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})"), 2),
+    ("auth_header", re.compile(
+        r"(?i)\b((?:proxy-)?authorization['\"]?\s*[:=]\s*['\"]?"
+        r"(?:bearer|basic|token|digest|apikey|sso-key|negotiate|ntlm)?\s*)([^\s,;'\"]{6,})"), 2),
+    ("bearer_token", re.compile(r"(?i)\b(bearer\s+)([A-Za-z0-9\-._~+/]{8,}=*)"), 2),
+    ("basic_auth", re.compile(r"(?i)\b(basic\s+)([A-Za-z0-9+/]{12,}={0,2})"), 2),
+]
+
+# --- 3. URLs --------------------------------------------------------------------------------
+_URL_PASSWORD = re.compile(r"(?i)\b([a-z][a-z0-9+.\-]*://[^:/@\s'\"\[\]]*:)([^@\s'\"/]+)(@)")
+_URL_TOKEN_USER = re.compile(r"(?i)\b([a-z][a-z0-9+.\-]*://)([A-Za-z0-9_\-]{20,})(@)")
+_QUERY_SECRET = re.compile(
+    r"(?i)([?&;](?:[a-z0-9_\-]*(?:token|secret|password|passwd|pwd|api[_-]?key|apikey|signature|"
+    r"credential|auth)[a-z0-9_\-]*|key|sig|code|x-amz-[a-z\-]+)=)([^&\s#'\"]+)"
+)
+
+# --- 4. secret-sounding keys ----------------------------------------------------------------
+_SECRET_WORDS = (
+    r"pass(?:word|wd|phrase)?|pwd|secret|token|api[_\-]?key|apikey|access[_\-]?key|private[_\-]?key|"
+    r"client[_\-]?secret|credentials?|auth[_\-]?key|session[_\-]?(?:id|key|token)|cookie|signature|"
+    r"dsn|conn(?:ection)?[_\-]?str(?:ing)?|account[_\-]?key|shared[_\-]?key|encryption[_\-]?key|"
+    r"master[_\-]?key|signing[_\-]?key|webhook[_\-]?secret|license[_\-]?key"
+)
+_KEY_VALUE = re.compile(
+    r"(?i)(?P<key>\b[A-Za-z0-9_.\-]*(?:" + _SECRET_WORDS + r")[A-Za-z0-9_.\-]*)"
+    r"(?P<sep>['\"]?\s*(?:=>|:=|=|:)\s*)"
+    r"(?P<val>\[(?:REDACTED:[a-z_]+|EMAIL|IP|HOST)\]|\"(?:[^\"\\]|\\.)*\"|'(?:[^'\\]|\\.)*'|[^\s,;&'\"}\])]+)"
+)
+_CLI_FLAG = re.compile(
+    r"(?i)(--?(?:" + _SECRET_WORDS + r")(?:[=\s]+))(\"[^\"]*\"|'[^']*'|[^\s\"']+)"
+)
+_MYSQL_P = re.compile(r"(\bmysql(?:dump|admin)?\b[^\n]*?\s-p)(\S+)")
+_TRIVIAL_VALUE = re.compile(
+    r"(?i)^(?:|null|none|nil|true|false|yes|no|\*+|x+|<[^>]*>|\$\{[^}]*\}|\$[A-Z_][A-Z0-9_]*|%s|"
+    r"\d{1,5}|required|missing|invalid|expired|empty|redacted|hidden|not set|unset)$"
+)
+
+# --- 6. entropy -----------------------------------------------------------------------------
+_CANDIDATE = re.compile(r"(?<![A-Za-z0-9+/_=\-])[A-Za-z0-9+/_\-]{24,}={0,2}(?![A-Za-z0-9+/_=\-])")
+
+# --- 7. personal data -----------------------------------------------------------------------
+_EMAIL = re.compile(r"\b[A-Za-z0-9._%+\-]+@[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}\b")
+_IPV4 = re.compile(r"(?<![\d.])(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)(?![\d.])")
+_IPV6 = re.compile(r"(?<![0-9A-Fa-f:])(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}(?![0-9A-Fa-f:])")
+_HOST = re.compile(
+    r"(?i)(?<![\w.\-/@])((?:[a-z0-9](?:[a-z0-9\-]{0,61}[a-z0-9])?\.)+([a-z][a-z0-9\-]{1,62}))(?![\w\-]|\.[a-z0-9])"
+)
+_TLDS = frozenset(
+    "com net org edu gov mil int io dev app cloud co ai info biz me tv xyz site online tech "
+    "internal local lan corp intranet home arpa svc cluster localdomain example test invalid "
+    "us uk de fr nl eu ca au jp cn in br ru es it se no fi dk pl ch at be cz ie nz sg hk kr tw za".split()
+)
+_FILE_EXTS = frozenset(
+    "py js ts sh go rs md db rb pl cs cc hh so io".split()
+)  # two-letter labels that are usually file extensions, not country codes
+
+
+def _entropy(s: str) -> float:
+    counts = Counter(s)
+    n = len(s)
+    return -sum(c / n * math.log2(c / n) for c in counts.values())
+
+
+def _looks_random(token: str) -> bool:
+    if _ALREADY.search(token):
+        return False
+    core = token.rstrip("=")
+    if len(core) < 24:
+        return False
+    has_upper = any(c.isupper() for c in core)
+    has_lower = any(c.islower() for c in core)
+    has_digit = any(c.isdigit() for c in core)
+    if not (has_upper and has_lower and has_digit):
+        return False
+    # identifiers like SomeVeryLongClassNameHandler2 have long alphabetic runs; random tokens do not
+    if re.search(r"[A-Za-z]{16,}", core) and _entropy(core) < 4.5:
+        return False
+    return _entropy(core) >= 4.0
+
+
+@lru_cache(maxsize=1)
+def _detect_secrets_plugins() -> tuple[list, object | None]:
+    """Instantiate detect-secrets' regex plugins (and its keyword detector) once.
+
+    Called directly through ``analyze_string`` so no global detect-secrets settings,
+    baseline files or network verification are involved.
+    """
+    try:
+        from detect_secrets.plugins import (
+            artifactory, aws, azure_storage_key, basic_auth, cloudant, discord, github_token,
+            gitlab_token, ibm_cloud_iam, ibm_cos_hmac, jwt, mailchimp, npm, openai, private_key,
+            pypi_token, sendgrid, slack, softlayer, square_oauth, stripe, telegram_token, twilio,
+        )
+        from detect_secrets.plugins.keyword import CONFIG_DENYLIST_REGEX_TO_GROUP, KeywordDetector
+    except Exception:  # pragma: no cover - detect-secrets missing or changed; our rules still apply
+        return [], None
+    classes = [
+        artifactory.ArtifactoryDetector, aws.AWSKeyDetector, azure_storage_key.AzureStorageKeyDetector,
+        basic_auth.BasicAuthDetector, cloudant.CloudantDetector, discord.DiscordBotTokenDetector,
+        github_token.GitHubTokenDetector, gitlab_token.GitLabTokenDetector,
+        ibm_cloud_iam.IbmCloudIamDetector, ibm_cos_hmac.IbmCosHmacDetector, jwt.JwtTokenDetector,
+        mailchimp.MailchimpDetector, npm.NpmDetector, openai.OpenAIDetector,
+        private_key.PrivateKeyDetector, pypi_token.PypiTokenDetector, sendgrid.SendGridDetector,
+        slack.SlackDetector, softlayer.SoftlayerDetector, square_oauth.SquareOAuthDetector,
+        stripe.StripeDetector, telegram_token.TelegramBotTokenDetector, twilio.TwilioKeyDetector,
+    ]
+    plugins = []
+    for cls in classes:
+        try:
+            plugins.append(cls())
+        except Exception:  # pragma: no cover
+            continue
+    keyword = (KeywordDetector(), CONFIG_DENYLIST_REGEX_TO_GROUP)
+    return plugins, keyword
+
+
+class Redactor:
+    """Redacts text; configure once (from the ``[ai]`` config), call :meth:`redact` many times."""
+
+    def __init__(self, *, redact_ips: bool = False, redact_hostnames: bool = False,
+                 use_detect_secrets: bool = True) -> None:
+        self.redact_ips = redact_ips
+        self.redact_hostnames = redact_hostnames
+        self.use_detect_secrets = use_detect_secrets
+
+    def redact(self, text: str) -> Redaction:
+        counts: Counter[str] = Counter()
+
+        def sub(pattern: re.Pattern[str], kind: str, group: int, s: str) -> str:
+            def repl(m: re.Match[str]) -> str:
+                if group == 0:
+                    if _ALREADY.fullmatch(m.group(0)):
+                        return m.group(0)
+                    counts[kind] += 1
+                    return _ph(kind)
+                value = m.group(group)
+                if _PARTIAL.search(value):
+                    return m.group(0)
+                counts[kind] += 1
+                start, end = m.span(group)
+                whole_start = m.start(0)
+                s0 = m.group(0)
+                return s0[: start - whole_start] + _ph(kind) + s0[end - whole_start:]
+
+            return pattern.sub(repl, s)
+
+        s = text
+        s = sub(_PRIVATE_KEY, "private_key", 0, s)
+        s = sub(_PUTTY_KEY, "private_key", 0, s)
+        for kind, pattern, group in _TOKEN_RULES:
+            s = sub(pattern, kind, group, s)
+        s = sub(_URL_PASSWORD, "url_password", 2, s)
+        s = sub(_URL_TOKEN_USER, "url_token", 2, s)
+        s = sub(_QUERY_SECRET, "query_secret", 2, s)
+        s = self._key_values(s, counts)
+        s = sub(_CLI_FLAG, "password", 2, s)
+        s = sub(_MYSQL_P, "password", 2, s)
+        if self.use_detect_secrets:
+            s = self._detect_secrets(s, counts)
+        s = _CANDIDATE.sub(lambda m: self._entropy_repl(m, counts), s)
+        s = sub(_EMAIL, "email", 0, s).replace(_ph("email"), "[EMAIL]")
+        if self.redact_ips:
+            s = _replace_ips(s, counts)
+        if self.redact_hostnames:
+            s = _replace_hosts(s, counts)
+        return Redaction(s, dict(counts))
+
+    # -- helpers -------------------------------------------------------------------------------
+    @staticmethod
+    def _key_values(s: str, counts: Counter[str]) -> str:
+        def repl(m: re.Match[str]) -> str:
+            val = m.group("val")
+            inner = val[1:-1] if len(val) >= 2 and val[0] == val[-1] and val[0] in "\"'" else val
+            if _PARTIAL.search(inner) or _TRIVIAL_VALUE.match(inner.strip()):
+                return m.group(0)
+            key = m.group("key").lower()
+            # "tokens_used: 42" or "max_tokens=100" are counters, not secrets
+            if inner.isdigit() and ("tokens" in key or "count" in key):
+                return m.group(0)
+            kind = "password" if re.search(r"pass|pwd", key) else "secret"
+            counts[kind] += 1
+            quote = val[0] if inner is not val else ""
+            return m.group("key") + m.group("sep") + quote + _ph(kind) + quote
+
+        return _KEY_VALUE.sub(repl, s)
+
+    @staticmethod
+    def _detect_secrets(s: str, counts: Counter[str]) -> str:
+        plugins, keyword = _detect_secrets_plugins()
+        found: set[str] = set()
+        for line in s.splitlines():
+            if len(line) > 10_000:
+                line = line[:10_000]
+            for plugin in plugins:
+                try:
+                    found.update(v for v in plugin.analyze_string(line) if isinstance(v, str))
+                except Exception:  # pragma: no cover - a plugin bug must not stop redaction
+                    continue
+            if keyword is not None:
+                detector, table = keyword
+                try:
+                    found.update(v for v in detector.analyze_string(line, denylist_regex_to_group=table)
+                                 if isinstance(v, str))
+                except Exception:  # pragma: no cover
+                    pass
+        for value in sorted(found, key=len, reverse=True):
+            value = value.strip("'\"")
+            if len(value) < 6 or _PARTIAL.search(value) or _TRIVIAL_VALUE.match(value):
+                continue
+            n = s.count(value)
+            if n:
+                counts["secret"] += n
+                s = s.replace(value, _ph("secret"))
+        return s
+
+    @staticmethod
+    def _entropy_repl(m: re.Match[str], counts: Counter[str]) -> str:
+        token = m.group(0)
+        if not _looks_random(token):
+            return token
+        counts["token"] += 1
+        return _ph("token")
+
+
+def _replace_ips(s: str, counts: Counter[str]) -> str:
+    def repl(m: re.Match[str]) -> str:
+        raw = m.group(0)
+        try:
+            addr = ipaddress.ip_address(raw)
+        except ValueError:
+            return raw
+        if addr.is_loopback or addr.is_unspecified:
+            return raw
+        counts["ip"] += 1
+        return "[IP]"
+
+    s = _IPV4.sub(repl, s)
+    return _IPV6.sub(lambda m: repl(m) if m.group(0).count(":") >= 2 else m.group(0), s)
+
+
+def _replace_hosts(s: str, counts: Counter[str]) -> str:
+    def repl(m: re.Match[str]) -> str:
+        host, tld = m.group(1), m.group(2).lower()
+        if tld not in _TLDS or (len(tld) == 2 and tld in _FILE_EXTS):
+            return host
+        counts["host"] += 1
+        return "[HOST]"
+
+    return _HOST.sub(repl, s)
+
+
+def redact(text: str, *, redact_ips: bool = False, redact_hostnames: bool = False) -> Redaction:
+    """Convenience wrapper: redact ``text`` with a one-off :class:`Redactor`."""
+    return Redactor(redact_ips=redact_ips, redact_hostnames=redact_hostnames).redact(text)
+
+
+Redact = Callable[[str], Redaction]
