@@ -10,6 +10,9 @@ Owns two things:
   including after a restart, by finding the rotated file by inode); copytruncate and in-place truncation
   are detected (size below the offset, or a head that changed) and the lines written between the last
   read and the truncation are recovered from the rotated copy when it can be found (same head).
+  Limits: a file rotated twice between two polls (seconds apart) loses the middle file; with
+  copytruncate, lines written between the copy and the truncate are lost (that is copytruncate's own
+  race); compressed rotated files are not read.
 * :class:`TailSource` — the collector source: one tailer per configured log file (globs allowed),
   keeps lines whose level is an error level, or that carry no level but that the pattern engine
   classifies as an error, attributes them to their component, and stamps them with the time written in
@@ -268,6 +271,8 @@ class FileTailer:
             used += self._drain_rotated(prev, out, budget)
         opened = self._open()
         if opened is None:
+            if cur is None:
+                self.from_start = True  # it does not exist yet: when it appears, all of it is new
             if cur is not None and self._pos is None:
                 self._pos = cur
             if cur is not None:
@@ -375,6 +380,7 @@ class FileTailer:
         if self._old is not None:
             self._finish_old(out)
         self._old = (fd, pos, now_mono)
+        self._old_size = st.st_size
         self._fd = None
         if pst is None:
             return used
@@ -392,8 +398,11 @@ class FileTailer:
         if self._old is None:
             return 0
         fd, pos, since = self._old
+        before = os.fstat(fd).st_size
         used = self._reader.read(fd, pos, out, budget)
-        if used:
+        grew = os.fstat(fd).st_size != getattr(self, "_old_size", None)
+        self._old_size = before
+        if grew:
             self._old = (fd, pos, now_mono)
         elif now_mono - since >= self.rotate_grace:
             self._finish_old(out)
