@@ -107,6 +107,17 @@ class Recommendations:
     disk_free_min_pct: float = 10.0
     cpu_max_pct: float = 80.0
     memory_max_pct: float = 90.0
+    # issue 6 additions (analytics/recommend/)
+    cpu_window_minutes: int = 15            # "sustained": the mean over this window
+    perf_window_hours: int = 24             # response time / cache hit rate are judged over this window
+    memory_growth_pct_per_day: float = 5.0  # memory "trending up": fitted growth per day, relative
+    temp_min_files: int = 20                # temp files "accumulated": this many, or temp_min_mb of them
+    temp_min_mb: float = 100.0
+    temp_min_age_hours: float = 24.0        # younger temp files may be in use: never counted or cleaned
+    db_max_mb: float = 1024.0
+    db_stale_rows_min: int = 10000          # raw rows past retention before "database needs cleanup"
+    worse_factor: float = 1.25              # a dismissed finding returns when its measure grows this much
+    secret_max_file_kb: int = 1024          # larger files are not read by the secret scanner
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,150 @@
+"""The recommendation engine: run every rule family over fresh facts and store the findings.
+
+:func:`refresh` is what ``lokifi ai recommendations``, ``lokifi scan``, the collector and the dashboard
+call. It walks the watched directories once (:mod:`.facts`), runs the rule families (security,
+dependencies, performance, maintenance, system), scores each finding (:mod:`.scoring`, with what this
+host's dismissals taught) and upserts them in one transaction (:mod:`.lifecycle`). The database is held
+only for that final write and for the few short reads the rules make.
+
+A rule family that fails (an unreadable directory, a busy database for one read) is reported in
+``RefreshReport.problems`` and its rules are not counted as evaluated, so its stored findings are left
+as they were instead of being marked resolved.
+
+The secret scan (detect-secrets over the project files) and the audit reports run when
+``security_scan=True`` — that is ``lokifi scan``, which also records when it ran; a plain refresh keeps
+their last findings and reports the scan's age instead.
+
+The dashboard's triage calls :func:`list_recs` / :data:`list`, :func:`apply`, :func:`dismiss`,
+:func:`snooze` and :func:`undo`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from analytics.recommend import lifecycle
+from analytics.recommend.finding import Finding, RuleRun
+from analytics.recommend.lifecycle import (
+    BadTransition, Rec, RecNotFound, UpsertSummary, get, history, list_recs, reset_learning, utcnow,
+)
+from analytics.recommend.system import Probe, PsutilProbe
+
+__all__ = [
+    "refresh", "RefreshReport", "list_recs", "get", "history", "apply", "dismiss", "snooze", "undo",
+    "reset_learning", "learning", "last_security_scan", "Rec", "RecNotFound", "BadTransition", "Probe",
+    "PsutilProbe",
+]
+
+SCAN_KEY = "recommend.last_security_scan:{host}"
+
+
+@dataclass
+class RefreshReport:
+    host: str
+    now: dt.datetime
+    findings: list[Finding]
+    summary: UpsertSummary
+    problems: list[str] = field(default_factory=list)
+    stats: dict[str, Any] = field(default_factory=dict)
+    security_scan: bool = False
+    seconds: float = 0.0
+
+
+def last_security_scan(store, host: str) -> dt.datetime | None:
+    raw = store.get_kv(SCAN_KEY.format(host=host))
+    if not raw:
+        return None
+    try:
+        return dt.datetime.fromisoformat(json.loads(raw)["at"])
+    except (ValueError, KeyError, TypeError):
+        try:
+            return dt.datetime.fromisoformat(raw)
+        except ValueError:
+            return None
+
+
+def _family(run: RuleRun, name: str, fn, *args, **kwargs) -> None:
+    try:
+        run.extend(fn(*args, **kwargs))
+    except Exception as exc:  # one family failing must not hide the others' findings
+        run.problems.append(f"{name} rules failed: {type(exc).__name__}: {exc}")
+
+
+def refresh(store, config, now: dt.datetime | None = None, *, security_scan: bool = False,
+            probe: Probe | None = None, cwd: str | None = None, host: str | None = None) -> RefreshReport:
+    """Run all rules and upsert their findings. Returns what was found and what changed."""
+    from analytics.recommend.dependencies import dependency_rules
+    from analytics.recommend.facts import gather
+    from analytics.recommend.maintenance import maintenance_rules
+    from analytics.recommend.performance import performance_rules
+    from analytics.recommend.security import audit_rules, scan_age_rule, secret_rules
+    from analytics.recommend.system import system_rules
+
+    t0 = time.perf_counter()
+    now = now or utcnow()
+    host = host or config.host
+    rc = config.recommendations
+    facts = gather(config, cwd, collect_text=security_scan)
+    run = RuleRun()
+    run.stats.update(files_seen=facts.files_seen, dirs_seen=facts.dirs_seen, logs=len(facts.logs),
+                     manifests=len(facts.manifests), unreadable=len(facts.unreadable))
+    if security_scan:
+        _family(run, "secret", secret_rules, facts, max_file_kb=rc.secret_max_file_kb)
+        _family(run, "audit report", audit_rules, facts, now, rc.security_scan_max_age_days)
+        last = now
+    else:
+        last = last_security_scan(store, host)
+    _family(run, "security scan age", scan_age_rule, last, now, rc.security_scan_max_age_days)
+    _family(run, "dependency", dependency_rules, facts, now, rc.dependency_max_age_days)
+    _family(run, "performance", performance_rules, store, config, host, now)
+    _family(run, "maintenance", maintenance_rules, facts, store, config, now)
+    _family(run, "system", system_rules, store, config, host, now, probe or PsutilProbe())
+    with store.write() as con:
+        summary = lifecycle.upsert(con, host, now, run.findings, run.evaluated, rc.worse_factor)
+        if security_scan:
+            con.execute(
+                "INSERT INTO kv (key, value, updated_at) VALUES (?, ?, ?) "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+                [SCAN_KEY.format(host=host), json.dumps({
+                    "at": now.isoformat(), "files": run.stats.get("secret_files_read", 0),
+                    "secrets": sum(1 for f in run.findings if f.rule == "security.secret"),
+                    "problems": len(run.problems)}), now],
+            )
+    return RefreshReport(host=host, now=now, findings=run.findings, summary=summary, problems=run.problems,
+                         stats=run.stats, security_scan=security_scan, seconds=time.perf_counter() - t0)
+
+
+# -- triage ---------------------------------------------------------------------------------------
+
+
+def apply(store, rec_id: int, *, now: dt.datetime | None = None, source: str = "cli") -> Rec:
+    """Mark applied (the caller shows ``rec.action``; nothing is run here)."""
+    return lifecycle.transition(store, rec_id, "applied", now=now, source=source)
+
+
+def dismiss(store, rec_id: int, *, now: dt.datetime | None = None, source: str = "cli") -> Rec:
+    return lifecycle.transition(store, rec_id, "dismissed", now=now, source=source)
+
+
+def snooze(store, rec_id: int, delta: dt.timedelta, *, now: dt.datetime | None = None, source: str = "cli") -> Rec:
+    now = now or utcnow()
+    if delta.total_seconds() <= 0:
+        raise BadTransition("a snooze needs a positive duration")
+    return lifecycle.transition(store, rec_id, "snoozed", now=now, until=now + delta, source=source)
+
+
+def undo(store, rec_id: int, *, now: dt.datetime | None = None, source: str = "cli") -> Rec:
+    return lifecycle.undo(store, rec_id, now=now, source=source)
+
+
+def learning(store, host: str) -> dict[str, dict[str, Any]]:
+    """Per rule: dismissals, applications since the last reset, and the factor applied to its impact."""
+    with store.read() as con:
+        return lifecycle.learning_counts(con, host)
+
+
+list = list_recs  # noqa: A001 - the dashboard's name for it; this module never uses the builtin

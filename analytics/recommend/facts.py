@@ -1,0 +1,290 @@
+"""The filesystem facts the recommendation rules read: one walk over the watched directories.
+
+Owns *where* Lokifi looks and *what* it notices on the way, so every rule family reads the same
+snapshot and the tree is walked once per scan:
+
+* project directories: ``[watch] project_dirs`` from the config, or — with none configured — the current
+  directory, searched recursively;
+* log directories: ``[watch] log_dirs`` and the components' ``logs`` from the config, or — with none
+  configured — the project directories (logs included) plus the usual system log locations that this
+  user can read (``/var/log`` ...).
+
+The walk skips ``.git`` (and other VCS dirs), virtualenvs (a ``pyvenv.cfg`` or the usual names),
+``node_modules`` and tool caches, never follows directory symlinks, and stats only the files whose names
+matter (manifests, logs, temp files, audit reports); the secret scanner reads the rest itself.
+Unreadable directories are counted, not fatal.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import re
+import stat
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+
+SKIP_DIRS = frozenset({
+    ".git", ".hg", ".svn", ".bzr", "node_modules", ".venv", "venv", ".virtualenv", ".tox", ".nox",
+    "__pypackages__", "site-packages", "__pycache__", ".mypy_cache", ".pytest_cache", ".ruff_cache",
+    ".hypothesis", ".cache", ".idea", ".vscode", ".next", ".nuxt", ".gradle",
+})
+#: System log locations looked at when no log directory is configured (only those readable).
+SYSTEM_LOG_DIRS = ("/var/log", "/var/log/nginx", "/var/log/apache2", "/var/log/httpd", "/var/log/redis",
+                   "/var/log/postgresql", "/var/log/mysql", "/var/log/supervisor")
+
+PY_MANIFESTS = frozenset({"requirements.txt", "pyproject.toml", "setup.cfg", "Pipfile"})
+PY_LOCKS = frozenset({"poetry.lock", "Pipfile.lock", "uv.lock", "pdm.lock", "requirements.lock"})
+NODE_MANIFESTS = frozenset({"package.json"})
+NODE_LOCKS = frozenset({"package-lock.json", "yarn.lock", "pnpm-lock.yaml", "npm-shrinkwrap.json", "bun.lockb"})
+_REQ_RE = re.compile(r"^requirements[-_.\w]*\.(txt|in)$")
+_LOG_RE = re.compile(r"(\.log|\.log\.\d+|\.out|\.err)$")
+TEMP_PATTERNS = ("*.tmp", "*.temp", "*.swp", "*.swo", "*~", ".#*", "*.part", "*.crdownload", "core.[0-9]*")
+_TEMP_RE = re.compile("|".join(fnmatch.translate(p) for p in TEMP_PATTERNS))
+_AUDIT_RE = re.compile(r"^(pip-audit|pip_audit|npm-audit|npm_audit|yarn-audit|audit)[-_.\w]*\.json$", re.I)
+
+
+@dataclass(frozen=True)
+class FileFact:
+    path: str
+    size: int
+    mtime: float          # seconds since the epoch (UTC)
+    root: str             # the watched directory it was found under
+
+
+@dataclass
+class Facts:
+    """What one walk saw. Paths are absolute strings."""
+
+    project_roots: tuple[str, ...] = ()
+    log_roots: tuple[str, ...] = ()
+    text_files: list[str] = field(default_factory=list)        # candidates for the secret scanner
+    manifests: list[FileFact] = field(default_factory=list)    # dependency manifests and lock files
+    logs: list[FileFact] = field(default_factory=list)
+    temp_files: list[FileFact] = field(default_factory=list)
+    audit_reports: list[FileFact] = field(default_factory=list)
+    git_roots: list[str] = field(default_factory=list)
+    files_seen: int = 0
+    dirs_seen: int = 0
+    unreadable: list[str] = field(default_factory=list)
+    configured: bool = False
+
+    def root_of(self, path: str) -> str:
+        best = ""
+        for r in self.project_roots:
+            if (path == r or path.startswith(r.rstrip(os.sep) + os.sep)) and len(r) > len(best):
+                best = r
+        return best
+
+
+# Extensions never worth handing to the secret scanner (binary or generated).
+BINARY_EXT = frozenset("""
+png jpg jpeg gif bmp ico webp svgz tif tiff psd mp3 mp4 m4a wav ogg flac avi mov mkv webm pdf zip gz tgz bz2 xz
+7z rar tar jar war ear whl egg so dylib dll exe bin o a lib pyc pyo class woff woff2 ttf otf eot db sqlite
+sqlite3 duckdb parquet feather arrow npy npz pkl pickle h5 hdf5 onnx pt pth ckpt iso img dmg deb rpm lockb
+""".split())
+
+
+def is_virtualenv(path: str) -> bool:
+    return os.path.exists(os.path.join(path, "pyvenv.cfg"))
+
+
+def classify(name: str) -> str | None:
+    """What a file name means to the rules: manifest, lock, log, temp, audit, or None."""
+    if name in PY_MANIFESTS or _REQ_RE.match(name) or name in NODE_MANIFESTS:
+        return "manifest"
+    if name in PY_LOCKS or name in NODE_LOCKS:
+        return "lock"
+    if _AUDIT_RE.match(name):
+        return "audit"
+    if _LOG_RE.search(name):
+        return "log"
+    if _TEMP_RE.match(name):
+        return "temp"
+    return None
+
+
+def _fact(entry: os.DirEntry, root: str) -> FileFact | None:
+    try:
+        st = entry.stat(follow_symlinks=False)
+    except OSError:
+        return None
+    if not stat.S_ISREG(st.st_mode):
+        return None
+    return FileFact(entry.path, st.st_size, st.st_mtime, root)
+
+
+def walk(facts: Facts, root: str, *, collect_text: bool, logs_only: bool = False, max_depth: int = 64) -> None:
+    """Walk ``root`` into ``facts`` (iterative, no symlinked dirs, skipping SKIP_DIRS and virtualenvs)."""
+    stack: list[tuple[str, int]] = [(root, 0)]
+    seen_logs = {f.path for f in facts.logs}
+    while stack:
+        d, depth = stack.pop()
+        try:
+            it = os.scandir(d)
+        except OSError:
+            facts.unreadable.append(d)
+            continue
+        facts.dirs_seen += 1
+        with it:
+            for e in it:
+                name = e.name
+                try:
+                    is_dir = e.is_dir(follow_symlinks=False)
+                except OSError:
+                    continue
+                if is_dir:
+                    if name == ".git" and not logs_only:
+                        facts.git_roots.append(d)
+                    if name in SKIP_DIRS or depth >= max_depth or is_virtualenv(e.path):
+                        continue
+                    stack.append((e.path, depth + 1))
+                    continue
+                try:
+                    if not e.is_file(follow_symlinks=False):
+                        continue
+                except OSError:
+                    continue
+                facts.files_seen += 1
+                kind = classify(name)
+                if logs_only:
+                    if kind in ("log",) and e.path not in seen_logs:
+                        f = _fact(e, root)
+                        if f:
+                            facts.logs.append(f)
+                            seen_logs.add(e.path)
+                    continue
+                if kind is not None:
+                    f = _fact(e, root)
+                    if f is not None:
+                        if kind in ("manifest", "lock"):
+                            facts.manifests.append(f)
+                        elif kind == "log":
+                            if e.path not in seen_logs:
+                                facts.logs.append(f)
+                                seen_logs.add(e.path)
+                            continue  # logs are not source: the secret scanner skips them
+                        elif kind == "temp":
+                            facts.temp_files.append(f)
+                            continue
+                        elif kind == "audit":
+                            facts.audit_reports.append(f)
+                if collect_text:
+                    dot = name.rfind(".")
+                    if dot < 0 or name[dot + 1:].lower() not in BINARY_EXT:
+                        facts.text_files.append(e.path)
+
+
+def readable_system_log_dirs() -> list[str]:
+    out = []
+    for d in SYSTEM_LOG_DIRS:
+        if os.path.isdir(d) and os.access(d, os.R_OK | os.X_OK):
+            out.append(d)
+    return out
+
+
+def gather(config, cwd: str | None = None, *, collect_text: bool = True, system_logs: bool | None = None) -> Facts:
+    """Walk the watched directories once. ``config`` is an :class:`analytics.config.Config`."""
+    watch = config.watch
+    cwd = os.path.abspath(cwd or os.getcwd())
+    configured = bool(watch.project_dirs or watch.log_dirs)
+    projects = [os.path.abspath(os.path.expanduser(p)) for p in watch.project_dirs] or [cwd]
+    projects = [p for p in dict.fromkeys(projects)]
+    log_dirs = [os.path.abspath(os.path.expanduser(p)) for p in watch.log_dirs]
+    component_logs = [os.path.abspath(os.path.expanduser(p)) for c in config.components for p in c.logs]
+    if system_logs is None:
+        system_logs = not configured
+    if system_logs:
+        log_dirs += [d for d in readable_system_log_dirs() if d not in log_dirs]
+    facts = Facts(project_roots=tuple(projects), configured=configured)
+    for p in projects:
+        if not os.path.isdir(p):
+            facts.unreadable.append(p)
+            continue
+        walk(facts, p, collect_text=collect_text)
+    extra_roots = []
+    for d in dict.fromkeys(log_dirs):
+        if any(d == p or d.startswith(p.rstrip(os.sep) + os.sep) for p in projects):
+            continue  # already walked as part of a project
+        if os.path.isdir(d):
+            walk(facts, d, collect_text=False, logs_only=True, max_depth=3 if d.startswith("/var/log") else 64)
+            extra_roots.append(d)
+        else:
+            facts.unreadable.append(d)
+    for f in component_logs:
+        try:
+            st = os.stat(f)
+        except OSError:
+            continue
+        if stat.S_ISREG(st.st_mode) and all(x.path != f for x in facts.logs):
+            facts.logs.append(FileFact(f, st.st_size, st.st_mtime, os.path.dirname(f)))
+    facts.log_roots = tuple(dict.fromkeys([*projects, *extra_roots, *(os.path.dirname(f) for f in component_logs)]))
+    return facts
+
+
+# -- git ------------------------------------------------------------------------------------------
+
+
+def _git(args: list[str], cwd: str, timeout: float = 10.0) -> bytes | None:
+    try:
+        r = subprocess.run(["git", *args], cwd=cwd, capture_output=True, timeout=timeout,
+                           env={**os.environ, "GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C"})
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return r.stdout if r.returncode == 0 else None
+
+
+def git_tracked(repo: str) -> set[str] | None:
+    """Absolute paths of the files git tracks in ``repo`` (None when git is unavailable)."""
+    out = _git(["ls-files", "-z"], repo)
+    if out is None:
+        return None
+    return {os.path.join(repo, p) for p in out.decode("utf-8", "surrogateescape").split("\0") if p}
+
+
+def git_modified(repo: str) -> set[str]:
+    """Absolute paths with uncommitted changes (modified, added or untracked)."""
+    out = _git(["status", "--porcelain", "-z", "--untracked-files=all"], repo)
+    if out is None:
+        return set()
+    paths = set()
+    for item in out.decode("utf-8", "surrogateescape").split("\0"):
+        if len(item) > 3:
+            paths.add(os.path.join(repo, item[3:]))
+    return paths
+
+
+def git_commit_time(repo: str, path: str) -> float | None:
+    """Seconds since the epoch of the last commit that touched ``path`` (None when never committed)."""
+    out = _git(["log", "-1", "--format=%ct", "--", os.path.relpath(path, repo)], repo)
+    if not out or not out.strip():
+        return None
+    try:
+        return float(out.strip())
+    except ValueError:
+        return None
+
+
+def repo_of(facts: Facts, path: str) -> str | None:
+    best = None
+    for r in facts.git_roots:
+        if path.startswith(r.rstrip(os.sep) + os.sep) and (best is None or len(r) > len(best)):
+            best = r
+    return best
+
+
+def inside(path: str | os.PathLike[str], roots) -> bool:
+    """True when ``path`` (symlinks resolved) lies inside one of ``roots`` (resolved too)."""
+    try:
+        real = Path(path).resolve(strict=False)
+    except OSError:
+        return False
+    for r in roots:
+        try:
+            rr = Path(r).resolve(strict=False)
+        except OSError:
+            continue
+        if real == rr or rr in real.parents:
+            return True
+    return False

@@ -1,0 +1,392 @@
+"""The recommendation lifecycle: stored findings, their states, their history, and what it teaches.
+
+States: ``open`` -> ``applied`` | ``dismissed`` | ``snoozed`` (until a time); ``resolved`` when the
+condition went away by itself. Every change is a row in ``recommendation_events`` that records the state
+it left, so :func:`undo` restores it exactly and nothing is ever lost.
+
+* A recommendation is keyed by host + rule + subject (``rec_key``): the same finding is updated, never
+  created twice.
+* A dismissed one stays dismissed while the condition persists, and comes back only when it got
+  *materially worse*: its measure (how far past the threshold, relative) grew by ``worse_factor`` (and by
+  at least 0.05) over the measure at dismissal.
+* A snoozed one comes back when its time is up (at the next refresh, and in :func:`list_recs` at once).
+* An applied one stays applied; if its condition goes away and later returns it opens again.
+* Learning: the dismissals and applications of each rule on this host since its last reset give the
+  rule's ``learned_factor`` (see :mod:`analytics.recommend.scoring`); :func:`reset_learning` forgets
+  them (recorded in ``kv``, the history itself is kept).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from analytics.recommend.finding import Finding
+from analytics.recommend.scoring import Score, learned_factor, score
+
+STATUSES = ("open", "applied", "dismissed", "snoozed", "resolved")
+RESET_KEY = "recommend.learning_reset:{host}:{rule}"
+MIN_WORSE_DELTA = 0.05
+
+
+class RecNotFound(LookupError):
+    pass
+
+
+class BadTransition(ValueError):
+    pass
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+def rec_key(host: str, rule: str, subject: str) -> str:
+    return f"{host}|{rule}|{subject}"
+
+
+@dataclass(frozen=True)
+class Rec:
+    id: int
+    key: str
+    host: str
+    rule: str
+    subject: str
+    category: str
+    title: str
+    description: str
+    action: str
+    priority: int
+    impact: float
+    base_impact: float
+    learned_factor: float
+    status: str
+    snoozed_until: dt.datetime | None
+    created_at: dt.datetime | None
+    updated_at: dt.datetime | None
+    last_seen_at: dt.datetime | None
+    resolved_at: dt.datetime | None
+    measure: float | None
+    components: tuple[str, ...] = ()
+    evidence: dict[str, Any] = field(default_factory=dict)
+
+    def effective_status(self, now: dt.datetime) -> str:
+        if self.status == "snoozed" and self.snoozed_until is not None and self.snoozed_until <= now:
+            return "open"
+        return self.status
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id, "rule": self.rule, "subject": self.subject, "category": self.category,
+            "title": self.title, "description": self.description, "action": self.action,
+            "priority": self.priority, "impact": self.impact, "base_impact": self.base_impact,
+            "learned_factor": self.learned_factor, "status": self.status,
+            "snoozed_until": self.snoozed_until, "created_at": self.created_at, "updated_at": self.updated_at,
+            "last_seen_at": self.last_seen_at, "resolved_at": self.resolved_at, "host": self.host,
+            "components": list(self.components), "evidence": self.evidence,
+        }
+
+
+_COLS = ("id, rec_key, host, rule, subject, category, title, description, action, priority, impact_score, "
+         "base_impact, learned_factor, status, snoozed_until, created_at, updated_at, last_seen_at, resolved_at, "
+         "measure, components, evidence, dismissed_measure")
+
+
+def _rec(row: tuple) -> Rec:
+    (rid, key, host, rule, subject, category, title, desc, action, prio, impact, base, factor, status, until,
+     created, updated, seen, resolved, measure, comps, evidence, _dm) = row
+    try:
+        ev = json.loads(evidence) if evidence else {}
+    except ValueError:
+        ev = {}
+    try:
+        cs = tuple(json.loads(comps)) if comps else ()
+    except ValueError:
+        cs = ()
+    return Rec(int(rid), key or "", host or "", rule or "", subject or "", category or "", title or "", desc or "",
+               action or "", int(prio or 3), float(impact or 0.0), float(base if base is not None else impact or 0.0),
+               float(factor if factor is not None else 1.0), status or "open", until, created, updated, seen,
+               resolved, None if measure is None else float(measure), cs, ev)
+
+
+# -- learning -------------------------------------------------------------------------------------
+
+
+def learning_counts(con, host: str) -> dict[str, dict[str, Any]]:
+    """Per rule on ``host``: dismissals and applications since the rule's last reset (undone ones ignored)."""
+    resets: dict[str, dt.datetime] = {}
+    prefix = RESET_KEY.format(host=host, rule="")
+    for key, value in con.execute("SELECT key, value FROM kv WHERE starts_with(key, ?)", [prefix]).fetchall():
+        try:
+            resets[key[len(prefix):]] = dt.datetime.fromisoformat(value)
+        except (TypeError, ValueError):
+            continue
+    rows = con.execute(
+        """
+        SELECT e.rule, e.action, e.event_at FROM recommendation_events e
+        WHERE e.host = ? AND e.action IN ('dismissed', 'applied')
+          AND e.id NOT IN (SELECT undoes FROM recommendation_events WHERE undoes IS NOT NULL)
+        """,
+        [host],
+    ).fetchall()
+    out: dict[str, dict[str, Any]] = {}
+    for rule, action, at in rows:
+        cut = max([t for t in (resets.get(rule), resets.get("*")) if t is not None], default=None)
+        if cut is not None and at is not None and at <= cut:
+            continue
+        d = out.setdefault(rule, {"dismissed": 0, "applied": 0})
+        d[action] += 1
+    for rule, d in out.items():
+        d["factor"] = learned_factor(d["dismissed"], d["applied"])
+    for rule, t in resets.items():
+        out.setdefault(rule, {"dismissed": 0, "applied": 0, "factor": 1.0})["reset_at"] = t
+    return out
+
+
+def factor_for(learning: dict[str, dict[str, Any]], rule: str) -> float:
+    d = learning.get(rule)
+    return float(d["factor"]) if d and "factor" in d else 1.0
+
+
+def reset_learning(store, host: str, rule: str | None = None, now: dt.datetime | None = None) -> dict[str, Any]:
+    """Forget what dismissals taught (for one rule, or all with ``None``) on ``host``; returns what was
+    reset. Priorities are recomputed at once for open recommendations."""
+    now = now or utcnow()
+    with store.write() as con:
+        before = learning_counts(con, host)
+        con.execute(
+            "INSERT INTO kv (key, value, updated_at) VALUES (?, ?, ?) "
+            "ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+            [RESET_KEY.format(host=host, rule=rule or "*"), now.isoformat(), now],
+        )
+        rows = con.execute(f"SELECT {_COLS} FROM smart_recommendations WHERE host = ?"
+                           + (" AND rule = ?" if rule else ""), [host, rule] if rule else [host]).fetchall()
+        for row in rows:
+            r = _rec(row)
+            impact = r.base_impact
+            from analytics.recommend.scoring import priority_for
+            con.execute("UPDATE smart_recommendations SET impact_score = ?, priority = ?, learned_factor = 1.0 "
+                        "WHERE id = ?", [impact, priority_for(impact), r.id])
+    return {k: v for k, v in before.items() if rule is None or k == rule}
+
+
+# -- refresh: upsert findings ---------------------------------------------------------------------
+
+
+@dataclass
+class UpsertSummary:
+    created: int = 0
+    updated: int = 0
+    reopened: int = 0
+    resolved: int = 0
+    still_dismissed: int = 0
+
+
+def _evidence(f: Finding, s: Score, learn: dict[str, Any] | None) -> str:
+    return json.dumps({
+        "measured": f.evidence, "value": f.value, "threshold": f.threshold,
+        "direction": "above" if f.higher_is_worse else "below", "excess": round(f.excess, 4),
+        "severity": f.severity, "overshoot": round(s.overshoot, 4), "breadth": round(s.breadth, 4),
+        "components": list(dict.fromkeys(f.components)),
+        "learned": {"factor": s.learned_factor, "dismissed": (learn or {}).get("dismissed", 0),
+                    "applied": (learn or {}).get("applied", 0)},
+    }, default=str)
+
+
+def _event(con, rec_id: int, host: str, rule: str, action: str, now: dt.datetime, *, from_status: str | None,
+           to_status: str | None, note: str = "", source: str = "engine", from_until=None, from_dm=None,
+           undoes: int | None = None) -> int:
+    return int(con.execute(
+        "INSERT INTO recommendation_events (rec_id, action, event_at, note, host, rule, from_status, "
+        "from_snoozed_until, from_dismissed_measure, to_status, source, undoes) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        [rec_id, action, now, note or None, host, rule, from_status, from_until, from_dm, to_status, source, undoes],
+    ).fetchone()[0])
+
+
+def _flags(status: str) -> tuple[bool, bool]:
+    return status == "dismissed", status == "applied"
+
+
+def materially_worse(measure: float, dismissed_measure: float | None, worse_factor: float) -> bool:
+    if dismissed_measure is None:
+        return False
+    return measure > max(dismissed_measure * worse_factor, dismissed_measure + MIN_WORSE_DELTA)
+
+
+def upsert(con, host: str, now: dt.datetime, findings: list[Finding], evaluated: set[str],
+           worse_factor: float) -> UpsertSummary:
+    """Store one refresh's findings inside the caller's transaction."""
+    summary = UpsertSummary()
+    learning = learning_counts(con, host)
+    existing = {r[1]: r for r in con.execute(f"SELECT {_COLS} FROM smart_recommendations WHERE host = ?",
+                                             [host]).fetchall()}
+    seen: set[str] = set()
+    for f in findings:
+        key = rec_key(host, f.rule, f.subject)
+        if key in seen:
+            continue
+        seen.add(key)
+        learn = learning.get(f.rule)
+        s = score(f, factor_for(learning, f.rule))
+        evidence = _evidence(f, s, learn)
+        comps = json.dumps(list(dict.fromkeys(f.components)))
+        measure = round(f.excess, 6)
+        row = existing.get(key)
+        common = [f.rule, f.title, f.description,
+                  s.priority, f.category, s.impact, f.action, evidence, measure, s.base_impact, s.learned_factor,
+                  comps, now, now]
+        if row is None:
+            rid = con.execute(
+                "INSERT INTO smart_recommendations (recommendation_type, title, description, priority, category, "
+                "impact_score, action, evidence, measure, base_impact, learned_factor, components, updated_at, "
+                "last_seen_at, rule, subject, rec_key, host, status, dismissed, applied, created_at, severity_value) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', false, false, ?, ?) RETURNING id",
+                [*common, f.rule, f.subject, key, host, now, f.severity],
+            ).fetchone()[0]
+            _event(con, int(rid), host, f.rule, "created", now, from_status=None, to_status="open",
+                   note=f.description[:500])
+            summary.created += 1
+            continue
+        r = _rec(row)
+        dismissed_measure = row[-1]
+        status, note, new_until = r.status, "", r.snoozed_until
+        if r.status == "snoozed" and r.snoozed_until is not None and r.snoozed_until <= now:
+            status, note, new_until = "open", "snooze ended", None
+        elif r.status == "resolved":
+            status, note = "open", "the condition returned"
+        elif r.status == "applied" and r.resolved_at is not None:
+            status, note = "open", "the condition returned after it was applied"
+        elif r.status in ("dismissed", "applied") and materially_worse(measure, dismissed_measure, worse_factor):
+            status = "open"
+            note = f"materially worse since it was {r.status}: measure {dismissed_measure:.2f} -> {measure:.2f}"
+        elif r.status == "dismissed":
+            summary.still_dismissed += 1
+        dismissed_flag, applied_flag = _flags(status)
+        con.execute(
+            "UPDATE smart_recommendations SET recommendation_type = ?, title = ?, description = ?, priority = ?, "
+            "category = ?, impact_score = ?, action = ?, evidence = ?, measure = ?, base_impact = ?, "
+            "learned_factor = ?, components = ?, updated_at = ?, last_seen_at = ?, status = ?, snoozed_until = ?, "
+            "dismissed = ?, applied = ?, resolved_at = ?, severity_value = ? WHERE id = ?",
+            [*common, status, new_until if status == "snoozed" else None, dismissed_flag, applied_flag,
+             None, f.severity, r.id],
+        )
+        if status != r.status:
+            _event(con, r.id, host, f.rule, "reopened", now, from_status=r.status, to_status=status, note=note,
+                   from_until=r.snoozed_until, from_dm=dismissed_measure)
+            summary.reopened += 1
+        else:
+            summary.updated += 1
+    for key, row in existing.items():
+        r = _rec(row)
+        if key in seen or r.rule not in evaluated or r.resolved_at is not None:
+            continue
+        if r.status == "resolved":
+            continue
+        new_status = "resolved" if r.status in ("open", "snoozed") else r.status
+        con.execute("UPDATE smart_recommendations SET status = ?, resolved_at = ?, updated_at = ?, "
+                    "snoozed_until = CASE WHEN ? = 'resolved' THEN NULL ELSE snoozed_until END WHERE id = ?",
+                    [new_status, now, now, new_status, r.id])
+        _event(con, r.id, host, r.rule, "resolved", now, from_status=r.status, to_status=new_status,
+               note="the condition is no longer present", from_until=r.snoozed_until, from_dm=row[-1])
+        summary.resolved += 1
+    return summary
+
+
+# -- reads ----------------------------------------------------------------------------------------
+
+
+def list_recs(store, host: str | None = None, *, include_all: bool = False, now: dt.datetime | None = None,
+              limit: int | None = None) -> list[Rec]:
+    """Open recommendations (expired snoozes count as open), most urgent first; ``include_all`` adds
+    applied, dismissed, snoozed and resolved ones."""
+    now = now or utcnow()
+    where, params = [], []
+    if host:
+        where.append("host = ?")
+        params.append(host)
+    if not include_all:
+        where.append("(status = 'open' OR (status = 'snoozed' AND snoozed_until <= ?))")
+        params.append(now)
+    sql = (f"SELECT {_COLS} FROM smart_recommendations" + (" WHERE " + " AND ".join(where) if where else "")
+           + " ORDER BY CASE status WHEN 'open' THEN 0 WHEN 'snoozed' THEN 1 ELSE 2 END, priority, "
+             "impact_score DESC, id" + (f" LIMIT {int(limit)}" if limit else ""))
+    with store.read() as con:
+        rows = con.execute(sql, params).fetchall()
+    return [_rec(r) for r in rows]
+
+
+def get(store, rec_id: int) -> Rec:
+    with store.read() as con:
+        row = con.execute(f"SELECT {_COLS} FROM smart_recommendations WHERE id = ?", [int(rec_id)]).fetchone()
+    if row is None:
+        raise RecNotFound(f"No recommendation with id {rec_id} (see `lokifi recs list --all`).")
+    return _rec(row)
+
+
+def history(store, rec_id: int) -> list[dict[str, Any]]:
+    with store.read() as con:
+        rows = con.execute(
+            "SELECT id, action, event_at, note, from_status, to_status, source, undoes FROM recommendation_events "
+            "WHERE rec_id = ? ORDER BY event_at, id", [int(rec_id)]).fetchall()
+    keys = ("id", "action", "event_at", "note", "from_status", "to_status", "source", "undoes")
+    return [dict(zip(keys, r)) for r in rows]
+
+
+# -- transitions ----------------------------------------------------------------------------------
+
+
+def transition(store, rec_id: int, to_status: str, *, now: dt.datetime | None = None,
+               until: dt.datetime | None = None, source: str = "cli") -> Rec:
+    """Move a recommendation to applied / dismissed / snoozed (from any state but the same one)."""
+    if to_status not in ("applied", "dismissed", "snoozed"):
+        raise BadTransition(f"unknown target state {to_status!r}")
+    now = now or utcnow()
+    if to_status == "snoozed" and (until is None or until <= now):
+        raise BadTransition("a snooze needs a time in the future")
+    with store.write() as con:
+        row = con.execute(f"SELECT {_COLS} FROM smart_recommendations WHERE id = ?", [int(rec_id)]).fetchone()
+        if row is None:
+            raise RecNotFound(f"No recommendation with id {rec_id} (see `lokifi recs list --all`).")
+        r = _rec(row)
+        if r.status == to_status and to_status != "snoozed":
+            raise BadTransition(f"recommendation {rec_id} is already {to_status}")
+        dm = r.measure if to_status in ("dismissed", "applied") else row[-1]
+        dismissed_flag, applied_flag = _flags(to_status)
+        con.execute("UPDATE smart_recommendations SET status = ?, snoozed_until = ?, dismissed = ?, applied = ?, "
+                    "dismissed_measure = ?, updated_at = ? WHERE id = ?",
+                    [to_status, until if to_status == "snoozed" else None, dismissed_flag, applied_flag, dm, now, r.id])
+        note = f"until {until:%Y-%m-%d %H:%M} UTC" if to_status == "snoozed" else ""
+        _event(con, r.id, r.host, r.rule, to_status, now, from_status=r.status, to_status=to_status, note=note,
+               source=source, from_until=r.snoozed_until, from_dm=row[-1])
+        row = con.execute(f"SELECT {_COLS} FROM smart_recommendations WHERE id = ?", [r.id]).fetchone()
+    return _rec(row)
+
+
+def undo(store, rec_id: int, *, now: dt.datetime | None = None, source: str = "cli") -> Rec:
+    """Reverse the latest person-made change (apply, dismiss, snooze) of a recommendation."""
+    now = now or utcnow()
+    with store.write() as con:
+        row = con.execute(f"SELECT {_COLS} FROM smart_recommendations WHERE id = ?", [int(rec_id)]).fetchone()
+        if row is None:
+            raise RecNotFound(f"No recommendation with id {rec_id} (see `lokifi recs list --all`).")
+        r = _rec(row)
+        ev = con.execute(
+            "SELECT id, action, from_status, from_snoozed_until, from_dismissed_measure FROM recommendation_events "
+            "WHERE rec_id = ? AND action IN ('applied', 'dismissed', 'snoozed') "
+            "AND id NOT IN (SELECT undoes FROM recommendation_events WHERE undoes IS NOT NULL) "
+            "ORDER BY event_at DESC, id DESC LIMIT 1", [r.id]).fetchone()
+        if ev is None:
+            raise BadTransition(f"recommendation {rec_id} has nothing to undo")
+        eid, action, from_status, from_until, from_dm = ev
+        back = from_status or "open"
+        dismissed_flag, applied_flag = _flags(back)
+        con.execute("UPDATE smart_recommendations SET status = ?, snoozed_until = ?, dismissed = ?, applied = ?, "
+                    "dismissed_measure = ?, updated_at = ? WHERE id = ?",
+                    [back, from_until if back == "snoozed" else None, dismissed_flag, applied_flag, from_dm, now, r.id])
+        _event(con, r.id, r.host, r.rule, "undone", now, from_status=r.status, to_status=back,
+               note=f"undid {action}", source=source, undoes=int(eid))
+        row = con.execute(f"SELECT {_COLS} FROM smart_recommendations WHERE id = ?", [r.id]).fetchone()
+    return _rec(row)

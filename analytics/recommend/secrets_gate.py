@@ -1,0 +1,249 @@
+"""A fast pre-filter in front of detect-secrets, derived from detect-secrets' own plugins.
+
+detect-secrets decides what is a secret; it is also slow (about a millisecond per line with its default
+plugins), far too slow to read every line of a 10,000-file tree. So a file is first searched with one
+combined pattern that is a *superset* of every plugin's pattern, built mechanically from the plugins:
+
+* regex plugins: their own ``denylist`` patterns with look-arounds removed (dropping a zero-width
+  assertion only widens a pattern), verbose patterns flattened, over-long repetition bounds opened;
+* the keyword plugin: its own ``DENYLIST`` words, case-insensitive;
+* the entropy plugins: a quoted run of their charset long enough to exceed their entropy limit (a string
+  of n characters has at most log2(n) bits of entropy per character);
+* any other plugin: never gated out (its lines always go to detect-secrets).
+
+The combined pattern runs on RE2 (``google-re2``, linear time) when installed, else on Python's ``re``.
+Only the lines it matches (plus the line before, for ``pragma: allowlist nextline``) are handed to
+detect-secrets, and for each such line only the plugins whose own gate matches it.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+import re
+from dataclasses import dataclass
+
+try:  # pragma: no cover - depends on the environment
+    import re2 as _re2
+except ImportError:  # pragma: no cover
+    _re2 = None
+
+
+def strip_lookarounds(pattern: str) -> str:
+    """Remove every ``(?=..)``, ``(?!..)``, ``(?<=..)``, ``(?<!..)`` group (balanced, escapes and
+    character classes respected)."""
+    out: list[str] = []
+    i, n = 0, len(pattern)
+    while i < n:
+        c = pattern[i]
+        if c == "\\":
+            out.append(pattern[i:i + 2])
+            i += 2
+            continue
+        if c == "[":
+            j = _class_end(pattern, i)
+            out.append(pattern[i:j])
+            i = j
+            continue
+        if pattern.startswith(("(?=", "(?!", "(?<=", "(?<!"), i):
+            i = _group_end(pattern, i)
+            continue
+        out.append(c)
+        i += 1
+    return "".join(out)
+
+
+def _class_end(p: str, i: int) -> int:
+    j = i + 1
+    if j < len(p) and p[j] == "^":
+        j += 1
+    if j < len(p) and p[j] == "]":
+        j += 1
+    while j < len(p):
+        if p[j] == "\\":
+            j += 2
+            continue
+        if p[j] == "]":
+            return j + 1
+        j += 1
+    return len(p)
+
+
+def _group_end(p: str, i: int) -> int:
+    depth, j = 0, i
+    while j < len(p):
+        c = p[j]
+        if c == "\\":
+            j += 2
+            continue
+        if c == "[":
+            j = _class_end(p, j)
+            continue
+        if c == "(":
+            depth += 1
+        elif c == ")":
+            depth -= 1
+            if depth == 0:
+                return j + 1
+        j += 1
+    return len(p)
+
+
+def flatten_verbose(pattern: str) -> str:
+    """A re.VERBOSE pattern without its whitespace and comments."""
+    out: list[str] = []
+    i, n = 0, len(pattern)
+    while i < n:
+        c = pattern[i]
+        if c == "\\":
+            out.append(pattern[i:i + 2])
+            i += 2
+        elif c == "[":
+            j = _class_end(pattern, i)
+            out.append(pattern[i:j])
+            i = j
+        elif c == "#":
+            while i < n and pattern[i] != "\n":
+                i += 1
+        elif c.isspace():
+            i += 1
+        else:
+            out.append(c)
+            i += 1
+    return "".join(out)
+
+
+_BIG_REPEAT = re.compile(r"\{(\d+),(\d{4,})\}")
+
+
+def widen_repeats(pattern: str) -> str:
+    return _BIG_REPEAT.sub(lambda m: "{%s,}" % m.group(1), pattern)
+
+
+def _min_len_for_entropy(limit: float) -> int:
+    # Shannon entropy of n characters is at most log2(n): below 2**limit characters it cannot exceed it.
+    return max(1, math.floor(2 ** limit))
+
+
+@dataclass
+class PluginGate:
+    plugin: object
+    regexes: tuple[re.Pattern, ...]   # Python regexes; empty tuple = always run this plugin
+    lower: bool = False               # match against the lower-cased line
+    set_patterns: tuple[str, ...] = ()  # the same gates, RE2 syntax (look-arounds removed)
+
+
+class Gate:
+    """The combined file-level pattern and the per-line plugin gates for the active plugins."""
+
+    def __init__(self, plugins) -> None:
+        from detect_secrets.plugins.base import RegexBasedDetector
+        from detect_secrets.plugins.high_entropy_strings import HighEntropyStringsPlugin
+        import detect_secrets.plugins.keyword as kw
+
+        parts: list[str] = []
+        self.plugin_gates: list[PluginGate] = []
+        self.always_scan = False
+        for p in plugins:
+            if isinstance(p, RegexBasedDetector):
+                pyr, setp = [], []
+                for r in p.denylist:
+                    pat = r.pattern
+                    if r.flags & re.X:
+                        pat = flatten_verbose(pat)
+                    pat = widen_repeats(strip_lookarounds(pat))
+                    flags = "i" if r.flags & re.I else ""
+                    parts.append(f"(?{flags}:{pat})" if flags else f"(?:{pat})")
+                    setp.append(parts[-1])
+                    pyr.append(r)
+                self.plugin_gates.append(PluginGate(p, tuple(pyr), set_patterns=tuple(setp)))
+            elif isinstance(p, HighEntropyStringsPlugin):
+                charset = p.regex.pattern
+                m = re.search(r"\[([^\]]+)\]\+", charset)
+                cls = m.group(1) if m else r"\w+/=\-"
+                n = _min_len_for_entropy(float(p.entropy_limit))
+                pat = f"""["'][{cls}]{{{n},}}["']"""
+                parts.append(f"(?:{pat})")
+                self.plugin_gates.append(PluginGate(p, (re.compile(pat),), set_patterns=(parts[-1],)))
+            elif type(p).__name__ == "KeywordDetector":
+                words = "|".join(kw.DENYLIST)
+                parts.append(f"(?i:{words})")
+                self.plugin_gates.append(PluginGate(p, (re.compile(words),), lower=True, set_patterns=(parts[-1],)))
+            else:
+                self.always_scan = True
+                self.plugin_gates.append(PluginGate(p, ()))
+        combined = "|".join(parts) if parts else "(?!)"
+        self.engine = "python-re"
+        self.pattern = None
+        self.plugin_set = None
+        if _re2 is not None:
+            try:
+                opts = _re2.Options()
+                opts.max_mem = 256 << 20
+                opts.log_errors = False
+                opts.never_capture = True
+                self.pattern = _re2.compile(combined, opts)
+                self.bytes_pattern = _re2.compile(combined.encode(), opts)
+                # One RE2 set of every plugin's gate patterns: which plugins can match a line, in one pass.
+                pset = _re2.Set.SearchSet(opts)
+                self._set_owner: list[int] = []
+                for i, g in enumerate(self.plugin_gates):
+                    for pat in g.set_patterns:
+                        pset.Add(pat)
+                        self._set_owner.append(i)
+                pset.Compile()
+                self.plugin_set = pset
+                self.engine = "re2"
+            except Exception:  # a pattern RE2 cannot take: fall back to Python's re, still correct
+                self.pattern = None
+                self.plugin_set = None
+        if self.pattern is None:
+            self.pattern = re.compile(combined)
+            self.bytes_pattern = re.compile(combined.encode())
+
+    def may_hold_secret(self, data: bytes) -> bool:
+        """False when no plugin can match anywhere in ``data`` (raw file bytes; the patterns are ASCII)."""
+        if self.always_scan:
+            return True
+        return self.bytes_pattern.search(data) is not None
+
+    def candidate_lines(self, text: str) -> list[int]:
+        """1-based numbers of the lines that may hold a secret (all lines if a plugin cannot be gated)."""
+        if self.always_scan:
+            return list(range(1, text.count("\n") + 2))
+        nl = _newlines(text)
+        lines: set[int] = set()
+        for m in self.pattern.finditer(text):
+            a = bisect.bisect_left(nl, m.start()) + 1
+            b = bisect.bisect_left(nl, max(m.start(), m.end() - 1)) + 1
+            lines.update(range(a, b + 1))
+        return sorted(lines)
+
+    def plugins_for(self, line: str) -> list:
+        """The plugins that can match ``line`` (each plugin's own gate), in plugin order."""
+        if self.plugin_set is not None:
+            hit = self.plugin_set.Match(line) or ()
+            chosen = {self._set_owner[i] for i in hit}
+            return [g.plugin for i, g in enumerate(self.plugin_gates) if i in chosen or not g.set_patterns]
+        low = None
+        out = []
+        for g in self.plugin_gates:
+            if not g.regexes:
+                out.append(g.plugin)
+                continue
+            s = line
+            if g.lower:
+                if low is None:
+                    low = line.lower()
+                s = low
+            if any(r.search(s) for r in g.regexes):
+                out.append(g.plugin)
+        return out
+
+
+def _newlines(text: str) -> list[int]:
+    out, i = [], text.find("\n")
+    while i >= 0:
+        out.append(i)
+        i = text.find("\n", i + 1)
+    return out

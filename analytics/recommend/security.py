@@ -1,0 +1,293 @@
+"""Security rules: committed secrets (detect-secrets), the age of the last security scan, and vulnerable
+dependencies reported by pip-audit / npm audit JSON reports found in the project directories.
+
+* ``security.secret`` — one finding per file where detect-secrets finds a potential secret. In a git
+  repository only tracked (committed or staged) files are read — an ignored ``.env`` is not a leak;
+  outside git every text file is. The secret itself is never stored or shown: only its type and line.
+* ``security.scan_age`` — ``lokifi scan`` records when it ran (``kv`` key per host); older than
+  ``security_scan_max_age_days`` (or never) is a finding.
+* ``security.vulnerable_deps`` — one finding per audit report (``pip-audit*.json``, ``npm-audit*.json``,
+  ``audit*.json``) listing vulnerable packages. A file that is not a report is reported as a problem.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from dataclasses import dataclass
+
+from analytics.recommend.facts import Facts, git_tracked
+from analytics.recommend.finding import Finding, RuleRun
+
+SCAN_KEY = "recommend.last_security_scan:{host}"
+
+#: How bad a secret of each detect-secrets type is (anything else: 0.85).
+SECRET_SEVERITY = {
+    "Private Key": 1.0, "AWS Access Key": 1.0, "Azure Storage Account access key": 1.0,
+    "GitHub Token": 1.0, "GitLab Token": 1.0, "Stripe Access Key": 1.0, "OpenAI Token": 1.0,
+    "PyPI Token": 1.0, "Slack Token": 0.95, "Secret Keyword": 0.85, "Basic Auth Credentials": 0.9,
+    "Base64 High Entropy String": 0.75, "Hex High Entropy String": 0.7, "Public IP (ipv4)": 0.4,
+}
+NPM_SEVERITY = {"critical": 1.0, "high": 0.9, "moderate": 0.7, "medium": 0.7, "low": 0.5, "info": 0.3}
+
+
+@dataclass(frozen=True)
+class SecretHit:
+    type: str
+    line: int
+
+
+@dataclass
+class SecretScan:
+    hits: dict[str, list[SecretHit]]
+    files_read: int = 0
+    files_gated: int = 0        # files the pre-filter sent to detect-secrets
+    lines_checked: int = 0
+    skipped_large: int = 0
+    skipped_binary: int = 0
+    engine: str = ""
+
+
+def scan_secrets(paths, *, max_bytes: int = 1 << 20) -> SecretScan:
+    """Run detect-secrets (default plugins and filters) over ``paths`` through the pre-filter."""
+    from detect_secrets.core import scan as ds
+    from detect_secrets.settings import default_settings, get_plugins
+    from detect_secrets.util.code_snippet import get_code_snippet
+
+    from analytics.recommend.secrets_gate import Gate
+
+    result = SecretScan(hits={})
+    with default_settings():
+        gate = Gate(get_plugins())
+        result.engine = gate.engine
+        for path in paths:
+            try:
+                fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+            except OSError:
+                continue
+            try:
+                data = os.read(fd, max_bytes + 1)
+            except OSError:
+                continue
+            finally:
+                os.close(fd)
+            if len(data) > max_bytes:
+                result.skipped_large += 1
+                continue
+            if b"\0" in data[:8192]:
+                result.skipped_binary += 1
+                continue
+            result.files_read += 1
+            if not gate.may_hold_secret(data):
+                continue
+            text = data.decode("utf-8", "ignore")
+            cand = gate.candidate_lines(text)
+            if not cand:
+                continue
+            if ds._is_filtered_out(required_filter_parameters=["filename"], filename=path):
+                continue
+            result.files_gated += 1
+            lines = text.splitlines()
+            wanted = set()
+            for n in cand:
+                wanted.add(n)
+                if n > 1:
+                    wanted.add(n - 1)  # so "pragma: allowlist nextline secret" is honoured
+            found: list[SecretHit] = []
+            for n in sorted(wanted):
+                if n > len(lines):
+                    continue
+                line = lines[n - 1].rstrip()
+                plugins = gate.plugins_for(line)
+                if not plugins:
+                    continue
+                result.lines_checked += 1
+                ctx = get_code_snippet(lines=lines, line_number=n)
+                if ds._is_filtered_out(required_filter_parameters=["line"], filename=path, line=line, context=ctx):
+                    continue
+                for plugin in plugins:
+                    for secret in ds._scan_line(plugin=plugin, filename=path, line=line, line_number=n, context=ctx):
+                        if ds._is_filtered_out(required_filter_parameters=["context"], filename=secret.filename,
+                                               secret=secret.secret_value, plugin=plugin, line=line, context=ctx):
+                            continue
+                        found.append(SecretHit(secret.type, n))
+            if found:
+                uniq = sorted({(h.line, h.type) for h in found})
+                result.hits[path] = [SecretHit(t, ln) for ln, t in uniq]
+    return result
+
+
+def files_to_scan(facts: Facts) -> tuple[list[str], dict[str, bool]]:
+    """The text files the secret scanner reads, and for each whether it is committed to git."""
+    tracked_by_repo: dict[str, set[str] | None] = {}
+    for r in facts.git_roots:
+        tracked_by_repo[r] = git_tracked(r)
+    repos = sorted(tracked_by_repo, key=len, reverse=True)
+    out: list[str] = []
+    committed: dict[str, bool] = {}
+    for p in facts.text_files:
+        repo = next((r for r in repos if p.startswith(r.rstrip(os.sep) + os.sep)), None)
+        if repo is None:
+            out.append(p)
+            committed[p] = False
+            continue
+        tracked = tracked_by_repo[repo]
+        if tracked is None:           # git not usable here: read it anyway
+            out.append(p)
+            committed[p] = False
+        elif p in tracked:
+            out.append(p)
+            committed[p] = True
+    for f in facts.audit_reports:     # reports are data, not source
+        if f.path in committed:
+            out.remove(f.path)
+            committed.pop(f.path)
+    return out, committed
+
+
+def _rel(facts: Facts, path: str) -> str:
+    root = facts.root_of(path)
+    return os.path.relpath(path, root) if root else path
+
+
+def _component(facts: Facts, path: str) -> str:
+    root = facts.root_of(path)
+    return os.path.basename(root.rstrip(os.sep)) or root or "project"
+
+
+def secret_rules(facts: Facts, *, max_file_kb: int = 1024) -> RuleRun:
+    run = RuleRun(evaluated={"security.secret"})
+    paths, committed = files_to_scan(facts)
+    scan = scan_secrets(paths, max_bytes=max_file_kb * 1024)
+    run.stats.update(secret_files_read=scan.files_read, secret_files_gated=scan.files_gated,
+                     secret_lines_checked=scan.lines_checked, secret_engine=scan.engine,
+                     secret_skipped_large=scan.skipped_large)
+    for path, hits in sorted(scan.hits.items()):
+        rel = _rel(facts, path)
+        kinds = sorted({h.type for h in hits})
+        where = ", ".join(f"{h.type} (line {h.line})" for h in hits[:5])
+        more = f" and {len(hits) - 5} more" if len(hits) > 5 else ""
+        in_git = committed.get(path, False)
+        sev = max(SECRET_SEVERITY.get(k, 0.85) for k in kinds)
+        run.findings.append(Finding(
+            rule="security.secret", subject=path, category="security",
+            title=f"{'Secret committed' if in_git else 'Possible secret'} in {rel}",
+            description=(f"detect-secrets found {len(hits)} potential secret{'s' if len(hits) != 1 else ''} in "
+                         f"{rel}{' (tracked by git)' if in_git else ''}: {where}{more}."),
+            action=("Move the value to an environment variable or a secret store, rotate the credential"
+                    + (", and purge it from git history (git filter-repo)" if in_git else "")
+                    + "; mark a false positive with `# pragma: allowlist secret`, then run `lokifi scan`"),
+            severity=sev, value=len(hits), threshold=0,
+            components=(_component(facts, path),),
+            evidence={"file": path, "lines": [h.line for h in hits], "types": kinds, "committed": in_git},
+        ))
+    return run
+
+
+def scan_age_rule(last_scan: dt.datetime | None, now: dt.datetime, max_age_days: int) -> RuleRun:
+    run = RuleRun(evaluated={"security.scan_age"})
+    limit = float(max(1, max_age_days))
+    if last_scan is None:
+        run.findings.append(Finding(
+            rule="security.scan_age", subject="host", category="security",
+            title="No security scan recorded",
+            description=f"`lokifi scan` has never run against this database (scans are due every {max_age_days} days).",
+            action="lokifi scan", severity=1.0, value=2 * limit, threshold=limit,
+            evidence={"last_scan": None, "max_age_days": max_age_days},
+        ))
+        return run
+    age_days = (now - last_scan).total_seconds() / 86400
+    if age_days > limit:
+        run.findings.append(Finding(
+            rule="security.scan_age", subject="host", category="security",
+            title="Security scan overdue",
+            description=f"Last security scan was {age_days:.0f} days ago ({last_scan:%Y-%m-%d %H:%M} UTC; due every {max_age_days} days).",
+            action="lokifi scan", severity=1.0, value=age_days, threshold=limit,
+            evidence={"last_scan": last_scan.isoformat(), "age_days": round(age_days, 2)},
+        ))
+    return run
+
+
+# -- audit reports ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AuditResult:
+    tool: str
+    vulnerable: list[tuple[str, str, str]]   # (package, severity, advisory ids)
+
+
+def parse_audit_report(data: object) -> AuditResult:
+    """Parse a pip-audit (JSON, list or {"dependencies": [...]}) or npm audit (v1 or v2) report.
+    Raises ValueError when the document is neither."""
+    if isinstance(data, dict) and isinstance(data.get("vulnerabilities"), dict):        # npm audit v2
+        out = []
+        for name, v in sorted(data["vulnerabilities"].items()):
+            if not isinstance(v, dict):
+                continue
+            sev = str(v.get("severity", "")).lower() or "unknown"
+            via = v.get("via") or []
+            ids = sorted({str(x.get("source") or x.get("url") or "") for x in via if isinstance(x, dict)} - {""})
+            out.append((str(name), sev, ",".join(ids)))
+        return AuditResult("npm audit", out)
+    if isinstance(data, dict) and isinstance(data.get("advisories"), dict):             # npm audit v1
+        out = []
+        for adv in data["advisories"].values():
+            if isinstance(adv, dict):
+                out.append((str(adv.get("module_name", "?")), str(adv.get("severity", "unknown")).lower(),
+                            str(adv.get("id", ""))))
+        return AuditResult("npm audit", out)
+    deps = data.get("dependencies") if isinstance(data, dict) else data
+    if isinstance(deps, list) and all(isinstance(d, dict) and "name" in d for d in deps):  # pip-audit
+        out = []
+        for d in deps:
+            vulns = d.get("vulns") or []
+            if not isinstance(vulns, list) or not vulns:
+                continue
+            ids = ",".join(str(v.get("id", "")) for v in vulns if isinstance(v, dict))
+            out.append((f"{d['name']} {d.get('version', '')}".strip(), "unknown", ids))
+        return AuditResult("pip-audit", out)
+    raise ValueError("not a pip-audit or npm audit JSON report")
+
+
+def audit_rules(facts: Facts, now: dt.datetime, max_age_days: int) -> RuleRun:
+    run = RuleRun(evaluated={"security.vulnerable_deps"})
+    for f in facts.audit_reports:
+        rel = _rel(facts, f.path)
+        try:
+            with open(f.path, "rb") as fh:
+                raw = fh.read(50 << 20)
+            report = parse_audit_report(json.loads(raw.decode("utf-8")))
+        except (OSError, UnicodeDecodeError) as exc:
+            run.problems.append(f"{f.path}: cannot read the audit report ({exc})")
+            continue
+        except json.JSONDecodeError as exc:
+            run.problems.append(f"{f.path}:{exc.lineno}: not valid JSON ({exc.msg}); skipped")
+            continue
+        except ValueError as exc:
+            run.problems.append(f"{f.path}: {exc}; skipped")
+            continue
+        if not report.vulnerable:
+            continue
+        sevs = [NPM_SEVERITY.get(s, 0.8) for _, s, _ in report.vulnerable]
+        counts: dict[str, int] = {}
+        for _, s, _ in report.vulnerable:
+            counts[s] = counts.get(s, 0) + 1
+        age_days = (now - dt.datetime.fromtimestamp(f.mtime, dt.UTC).replace(tzinfo=None)).total_seconds() / 86400
+        names = ", ".join(p for p, _, _ in report.vulnerable[:5]) + ("…" if len(report.vulnerable) > 5 else "")
+        split = ", ".join(f"{n} {s}" for s, n in sorted(counts.items()) if s != "unknown")
+        stale = f" The report is {age_days:.0f} days old." if age_days > max_age_days else ""
+        fix = "pip-audit --fix (or pip install -U the packages)" if report.tool == "pip-audit" else "npm audit fix"
+        run.findings.append(Finding(
+            rule="security.vulnerable_deps", subject=f.path, category="security",
+            title=f"{len(report.vulnerable)} vulnerable dependenc{'y' if len(report.vulnerable) == 1 else 'ies'} ({report.tool})",
+            description=(f"{rel} lists {len(report.vulnerable)} vulnerable package"
+                         f"{'s' if len(report.vulnerable) != 1 else ''}{f' ({split})' if split else ''}: {names}.{stale}"),
+            action=f"{fix}; then regenerate the report",
+            severity=max(sevs), value=len(report.vulnerable), threshold=0,
+            components=(_component(facts, f.path),),
+            evidence={"report": f.path, "tool": report.tool, "packages": [p for p, _, _ in report.vulnerable],
+                      "severities": counts, "report_age_days": round(age_days, 1)},
+        ))
+    return run
