@@ -15,22 +15,26 @@ _ISO_FORMATS_ZONED = ("%Y-%m-%dT%H:%M:%S%.f%z", "%Y-%m-%dT%H:%M%z")
 
 
 def _epoch(num: pl.Series) -> pl.Series:
-    """Numbers as epoch time; the unit is chosen per value by magnitude (s < 1e11 <= ms < 1e14 <= µs < 1e17 <= ns)."""
+    """Numbers as epoch time; the unit is chosen per value by magnitude (s < 1e11 <= ms < 1e14 <= µs < 1e17 <= ns).
+
+    Whole numbers are scaled in integer arithmetic (a float64 cannot hold epoch microseconds exactly)."""
+    as_int = num.cast(pl.Int64, strict=False) if num.dtype != pl.Float64 else pl.Series(num.name, [None] * len(num), dtype=pl.Int64)
     x = num.cast(pl.Float64, strict=False)
-    a = x.abs()
-    us = (
-        pl.when(a < 1e11).then(x * 1e6)
-        .when(a < 1e14).then(x * 1e3)
-        .when(a < 1e17).then(x)
-        .otherwise(x / 1e3)
+    frame = pl.DataFrame({"i": as_int, "x": x}).select(
+        pl.when(pl.col("i").is_not_null()).then(
+            pl.when(pl.col("i").abs() < 100_000_000_000).then(pl.col("i") * 1_000_000)
+            .when(pl.col("i").abs() < 100_000_000_000_000).then(pl.col("i") * 1_000)
+            .when(pl.col("i").abs() < 100_000_000_000_000_000).then(pl.col("i"))
+            .otherwise(pl.col("i") // 1_000)
+        ).when(pl.col("x").is_finite() & (pl.col("x").abs() < 9e18)).then(
+            pl.when(pl.col("x").abs() < 1e11).then(pl.col("x") * 1e6)
+            .when(pl.col("x").abs() < 1e14).then(pl.col("x") * 1e3)
+            .when(pl.col("x").abs() < 1e17).then(pl.col("x"))
+            .otherwise(pl.col("x") / 1e3)
+            .round(0).cast(pl.Int64, strict=False)
+        ).otherwise(None).alias("us")
     )
-    frame = pl.DataFrame({"x": x}).select(
-        pl.when(pl.col("x").is_finite() & (pl.col("x").abs() < 9e18))
-        .then(us.round(0))
-        .otherwise(None)
-        .alias("us")
-    )
-    return frame["us"].cast(pl.Int64, strict=False).cast(TS)
+    return frame["us"].cast(TS)
 
 
 def parse_timestamps(s: pl.Series) -> pl.Series:
@@ -61,7 +65,7 @@ def parse_timestamps(s: pl.Series) -> pl.Series:
         candidates.append(norm.str.to_datetime(fmt, strict=False, time_unit="us"))
     candidates.append(norm.str.to_date("%Y-%m-%d", strict=False).cast(TS))
     is_num = norm.str.contains(r"^[+-]?\d+(\.\d+)?$")
-    epoch = _epoch(norm.cast(pl.Float64, strict=False))
+    epoch = _epoch(norm)
     parsed = pl.DataFrame({f"c{i}": c for i, c in enumerate(candidates)}).select(
         pl.coalesce([pl.col(f"c{i}") for i in range(len(candidates))])
     ).to_series()
