@@ -148,7 +148,6 @@ class LokifiApp(App[None]):
                 )
         if self.keymap_config:
             self.set_keymap(self.keymap_config)
-        self.sub_title = ("demo · " if self.demo else "") + str(self.db_path)
         self.push_screen(self.dashboard)
         for problem in self.config_problems:
             self.notify(clean(problem), title="Config", severity="warning", timeout=10, markup=False)

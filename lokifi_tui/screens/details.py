@@ -16,6 +16,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
+from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
@@ -288,7 +289,8 @@ class DetailScreen(Screen):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="detail-body") as body:
-            body.border_title = f"{self.kind.capitalize()}: {clean(self.title_text)[:60]}"
+            # border titles are parsed as markup: give Content (literal text), never a str from data
+            body.border_title = Content(f"{self.kind.capitalize()}: {clean(self.title_text)[:60]}")
             yield Static(Text("loading…", style="dim"), id="detail-content")
         yield Footer()
 

@@ -1,0 +1,125 @@
+"""The dashboard's read model (analytics/dashboard_view.py) on a seeded store: what each pane gets."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from analytics import dashboard_view as dv
+from tui_support import HOSTILE_ESCAPE, HOSTILE_MARKUP, NOW, seed_store
+
+ALL_BUT_FORECAST = lambda name: name != "forecast"  # noqa: E731 — the sparkline engine is tested by its owner
+
+
+@pytest.fixture
+def seeded(tmp_path):
+    return seed_store(tmp_path / "seed.duckdb")
+
+
+def test_learning_stats_are_counted_from_the_store(seeded):
+    view = dv.load_dashboard(seeded, now=NOW, engines=ALL_BUT_FORECAST)
+    learning = view.learning
+    assert learning.patterns == 3
+    assert learning.high_confidence == 1  # only h-redis is >= 0.7
+    assert learning.effectiveness == pytest.approx(100 / 3)
+    assert (learning.fixes_worked, learning.fixes_failed) == (9, 1)
+    # 3 predictions scored, 2 accurate: the accuracy shown is the measured one
+    assert learning.predictions_scored == 3
+    assert learning.prediction_accuracy == pytest.approx(200 / 3)
+
+
+def test_no_scored_predictions_means_no_accuracy(tmp_path):
+    view = dv.load_dashboard(tmp_path / "empty.duckdb", now=NOW, engines=ALL_BUT_FORECAST)
+    assert view.learning.prediction_accuracy is None
+    assert view.learning.effectiveness is None
+    assert all(len(p.rows) == 0 for p in view.panes.values())
+
+
+def test_live_predictions_exclude_scored_and_overdue(seeded):
+    rows = dv.load_dashboard(seeded, now=NOW, engines=ALL_BUT_FORECAST).pane("predictions").rows
+    assert [r.message for r in rows if r.message == "old, scored"] == []
+    assert {r.component for r in rows} == {"backend", "redis", "frontend"}
+    assert rows[0].severity == "HIGH" and rows[-1].severity == "MEDIUM"
+    # a day later every prediction is past due: none is live any more
+    later = dv.load_dashboard(seeded, now=NOW + dt.timedelta(days=2), engines=ALL_BUT_FORECAST)
+    assert later.pane("predictions").rows == ()
+
+
+def test_recommendation_queue_order_and_snooze(seeded):
+    rows = dv.load_dashboard(seeded, now=NOW, engines=ALL_BUT_FORECAST).pane("recommendations").rows
+    assert [r.priority for r in rows] == [1, 2, 3]
+    assert rows[2].title == HOSTILE_MARKUP  # stored and returned as is; the view makes it inert
+    seeded.execute(
+        "UPDATE smart_recommendations SET status='snoozed', snoozed_until=? WHERE id=?",
+        [NOW + dt.timedelta(hours=1), rows[0].id],
+    )
+    now_rows = dv.load_dashboard(seeded, now=NOW, engines=ALL_BUT_FORECAST).pane("recommendations").rows
+    assert rows[0].id not in [r.id for r in now_rows]
+    back = dv.load_dashboard(seeded, now=NOW + dt.timedelta(hours=2), engines=ALL_BUT_FORECAST)
+    assert rows[0].id in [r.id for r in back.pane("recommendations").rows]
+
+
+def test_pattern_confidence_carries_its_uncertainty(seeded):
+    rows = {r.key: r for r in dv.load_dashboard(seeded, now=NOW, engines=ALL_BUT_FORECAST).pane("patterns").rows}
+    redis = rows["h-redis"]
+    assert redis.auto_approved and redis.confidence == pytest.approx(0.83)
+    assert redis.lo < 0.9 < redis.hi  # 9/10 observed
+    wide = rows["h-timeout"]
+    assert (wide.hi - wide.lo) > (redis.hi - redis.lo)  # 2/4 is less certain than 9/10
+    assert rows["h-hostile"].lo is None  # no outcomes: no interval, shown as a prior
+    assert rows["h-hostile"].template == HOSTILE_ESCAPE
+
+
+def test_wilson_interval():
+    assert dv.wilson(0, 0) is None
+    lo, hi = dv.wilson(1, 0)
+    assert hi == pytest.approx(1.0) and lo < 0.25  # one success is not "100 %"
+    lo2, hi2 = dv.wilson(100, 0)
+    assert lo2 > 0.95
+
+
+def test_missing_engine_is_said_plainly(seeded):
+    view = dv.load_dashboard(seeded, now=NOW, engines=lambda name: False)
+    for name in ("predictions", "forecast", "recommendations", "patterns"):
+        pane = view.pane(name)
+        assert not pane.available and pane.rows == ()
+        assert pane.note.startswith("Not built yet") and "issue" in pane.note
+
+
+def test_details(seeded):
+    pattern = dv.load_pattern_detail(seeded, "h-redis", now=NOW)
+    assert len(pattern.fixes) == 10 and len(pattern.examples) == 5
+    assert sum(pattern.occurrences) == 5
+    assert len(pattern.confidence_over_time) == 10
+    assert dv.load_pattern_detail(seeded, "nope", now=NOW) is None
+    rec = dv.load_recommendation_detail(seeded, 1)
+    assert rec.rec.action == "lokifi scan"
+    pred_rows = dv.load_dashboard(seeded, now=NOW, engines=ALL_BUT_FORECAST).pane("predictions").rows
+    slow = next(r for r in pred_rows if r.type == "slow_response")
+    pred = dv.load_prediction_detail(seeded, slow.id)
+    assert pred.evidence["baseline"] == 310.2
+    # slow_response has 2 scored outcomes, both accurate: the rule's measured precision is 100 %
+    assert (pred.rule_scored, pred.rule_accurate) == (2, 2)
+    comp = dv.load_component_detail(seeded, "backend", now=NOW)
+    assert comp.metrics[0][0] == "response_time_ms" and len(comp.metrics[0][2]) == 72
+
+
+def test_db_signature_changes_on_write_not_on_read(seeded):
+    before = dv.db_signature(seeded.path)
+    dv.load_dashboard(seeded, now=NOW, engines=ALL_BUT_FORECAST)
+    assert dv.db_signature(seeded.path) == before
+    seeded.execute("UPDATE smart_recommendations SET impact_score = 1 WHERE id = 1")
+    assert dv.db_signature(seeded.path) != before
+    assert dv.db_signature(seeded.path.with_name("missing.duckdb")) is None
+
+
+def test_ai_status_never_claims_a_model_without_an_endpoint_or_key(monkeypatch):
+    from analytics.config import AI, Config
+
+    assert dv.ai_status(Config()).startswith("offline")
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+    assert dv.ai_status(Config()) == "gpt-4o-mini @ api.openai.com"
+    assert dv.ai_status(Config(ai=AI(base_url="http://127.0.0.1:8080/v1", model="llama3"))) == (
+        "llama3 @ http://127.0.0.1:8080/v1"
+    )
