@@ -26,6 +26,7 @@ import contextlib
 import datetime as dt
 import fcntl
 import importlib
+import inspect
 import json
 import logging
 import os
@@ -44,10 +45,16 @@ from analytics.store import Store, StoreBusy, StoreError
 
 log = logging.getLogger("lokifi.collector")
 
-#: Engine refresh hooks tried in order (``module:function``, called as ``fn(store, now=now)``); the ones
-#: whose module is not built yet are skipped quietly. ``[collect] hooks`` in the config replaces the list.
+#: Engine refresh hooks, run in order after a flush when due: ``module:function`` (every
+#: ``[collect] refresh_seconds``) or ``module:function@SECONDS``. Each is called as ``fn(store)`` plus
+#: ``now=`` and ``config=`` when its signature takes them. Hooks whose module is not built are skipped
+#: quietly. ``[collect] hooks`` in the config replaces the list.
 DEFAULT_HOOKS = (
     "analytics.patterns:learn_from_events",
+    "analytics.predictions:score_due@300",
+    "analytics.predictions:refresh@900",
+    "analytics.forecast:refresh@900",
+    "analytics.recommend.engine:refresh@900",
 )
 
 #: Above this many rows waiting (the store failing with something other than busy), sources whose data
@@ -362,6 +369,8 @@ class Collector:
         self._due: dict[str, float] = {}
         self._last_flush = time.monotonic()
         self._last_hooks = time.monotonic()
+        self._hook_last: dict[str, float] = {}
+        self._hook_thread: threading.Thread | None = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._opened = False
@@ -425,6 +434,8 @@ class Collector:
         """Write what is pending, stop the sources, release the lock."""
         if not self._opened:
             return
+        if self._hook_thread is not None:
+            self._hook_thread.join(30)
         try:
             if self.mode == "write":
                 self.flush(final=True)
@@ -518,7 +529,12 @@ class Collector:
         if self._pending and (force or now_m - self._last_flush >= self.flush_seconds):
             self.flush()
         if self.hooks and now_m - self._last_hooks >= self.refresh_seconds:
-            self.run_hooks(now or self.clock())
+            self._last_hooks = now_m
+            # Engines can take a while: run them beside the loop so probes and tails stay on time.
+            if self._hook_thread is None or not self._hook_thread.is_alive():
+                self._hook_thread = threading.Thread(target=self.run_hooks, args=(now or self.clock(),),
+                                                     name="lokifi-refresh", daemon=True)
+                self._hook_thread.start()
         return read
 
     def poll_source(self, src: Any, now: dt.datetime) -> int:
@@ -595,16 +611,21 @@ class Collector:
         self._pending = list(reversed(keep))
         self._pending_rows = total
 
-    def run_hooks(self, now: dt.datetime) -> None:
-        self._last_hooks = time.monotonic()
+    def run_hooks(self, now: dt.datetime, *, all_due: bool = False) -> None:
+        """Run the refresh hooks that are due (every one with ``all_due``)."""
+        mono = time.monotonic()
+        self._last_hooks = mono
         for hook in self.hooks:
-            name = hook if isinstance(hook, str) else getattr(hook, "__name__", repr(hook))
+            name, every = _hook_name(hook, self.refresh_seconds)
+            if not all_due and mono - self._hook_last.get(name, -1e18) < every - 0.5:
+                continue
+            self._hook_last[name] = mono
             try:
-                fn = _resolve(hook)
+                fn = _resolve(name if isinstance(hook, str) else hook)
             except (ImportError, AttributeError):
                 continue  # that engine is not built in this checkout
             try:
-                fn(self.store, now=now)
+                _call_hook(fn, self.store, self.config, now)
                 self.stats.hook_errors.pop(name, None)
             except StoreBusy:
                 self.stats.hook_errors[name] = "database busy; will retry"
@@ -657,6 +678,30 @@ class Collector:
                 "updated_at": now.isoformat()}
 
 
+def _hook_name(hook: str | Callable[..., Any], default_every: float) -> tuple[str, float]:
+    if not isinstance(hook, str):
+        return getattr(hook, "__qualname__", repr(hook)), default_every
+    name, _, every = hook.partition("@")
+    try:
+        return name, float(every) if every else default_every
+    except ValueError:
+        return name, default_every
+
+
+def _call_hook(fn: Callable[..., Any], store: Store, config: Any, now: dt.datetime) -> Any:
+    try:
+        params = inspect.signature(fn).parameters
+    except (TypeError, ValueError):
+        params = {}
+    kwargs: dict[str, Any] = {}
+    if "now" in params:
+        kwargs["now"] = now
+    for key in ("config", "cfg"):
+        if key in params:
+            kwargs[key] = config
+    return fn(store, **kwargs)
+
+
 def _resolve(hook: str | Callable[..., Any]) -> Callable[..., Any]:
     if callable(hook):
         return hook
@@ -692,7 +737,7 @@ def collect_once(store: Store, config: Any, now: dt.datetime | None = None, *, f
                 rows += col.poll_source(s, now or col.clock())
         res = col.flush() if col.mode == "write" else None
         if hooks and col.mode == "write":
-            col.run_hooks(now or col.clock())
+            col.run_hooks(now or col.clock(), all_due=True)
         return CollectReport(rows, bool(res and res.written), col.statuses(), col.latest_vitals, col.latest_probes)
     finally:
         col.close()

@@ -1,0 +1,188 @@
+"""Probes against real servers on loopback: a real HTTP server, a closed port, a server that never
+answers, plain HTTP spoken to an HTTPS probe, a self-signed certificate, a name that does not resolve."""
+
+from __future__ import annotations
+
+import datetime as dt
+import http.server as httpserver
+import shutil
+import socket
+import ssl
+import subprocess
+import threading
+import time
+
+import pytest
+
+from analytics.sources.probes import ProbeSource, ProbeSpec, parse_hostport, run_probe
+
+NOW = dt.datetime(2026, 11, 21, 12, 0, 0)
+
+
+class _Handler(httpserver.BaseHTTPRequestHandler):
+    hits: dict[str, int] = {}
+
+    def do_GET(self):  # noqa: N802
+        _Handler.hits[self.path] = _Handler.hits.get(self.path, 0) + 1
+        if self.path == "/slow":
+            time.sleep(1.0)
+        code = 500 if self.path == "/fail" else 200
+        body = b"hello lokifi"
+        self.send_response(code)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def server():
+    srv = httpserver.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    t = threading.Thread(target=srv.serve_forever, daemon=True)
+    t.start()
+    yield f"http://127.0.0.1:{srv.server_address[1]}"
+    srv.shutdown()
+    srv.server_close()
+
+
+def closed_port() -> int:
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+@pytest.fixture
+def silent_port():
+    """A port that accepts connections (the kernel's backlog) but never answers."""
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    s.listen(16)
+    yield s.getsockname()[1]
+    s.close()
+
+
+def http(url, **kw):
+    return ProbeSpec("web", "http", url, **kw)
+
+
+def test_http_ok_measures_time_and_status(server):
+    r = run_probe(http(server + "/health"), NOW)
+    assert r.ok and r.status_code == 200 and r.error_kind is None
+    assert 0 < r.elapsed_ms < 1000
+
+
+def test_wrong_status_is_an_error(server):
+    r = run_probe(http(server + "/fail"), NOW)
+    assert not r.ok and r.status_code == 500 and r.error_kind == "status"
+    assert r.message == f"HTTP 500 from GET {server}/fail (expected 2xx/3xx)"
+    assert run_probe(http(server + "/fail", expect_status=(500,)), NOW).ok
+
+
+def test_body_check(server):
+    assert run_probe(http(server + "/", body_contains="lokifi"), NOW).ok
+    r = run_probe(http(server + "/", body_contains="absent"), NOW)
+    assert not r.ok and r.error_kind == "content"
+
+
+def test_connection_refused_message_is_what_the_pattern_engine_learns():
+    port = closed_port()
+    r = run_probe(ProbeSpec("api", "tcp", f"127.0.0.1:{port}"), NOW)
+    assert not r.ok and r.error_kind == "refused" and r.elapsed_ms is None
+    assert r.message == f"Connection refused on port {port} (127.0.0.1)"
+    r = run_probe(http(f"http://127.0.0.1:{port}/"), NOW)
+    assert r.error_kind == "refused"
+
+
+def test_tcp_ok(server):
+    port = int(server.rsplit(":", 1)[1])
+    r = run_probe(ProbeSpec("web", "tcp", f"127.0.0.1:{port}"), NOW)
+    assert r.ok and r.elapsed_ms is not None
+
+
+def test_timeout_is_bounded(silent_port):
+    t0 = time.monotonic()
+    r = run_probe(http(f"http://127.0.0.1:{silent_port}/", timeout=0.5), NOW)
+    assert time.monotonic() - t0 < 2.0
+    assert not r.ok and r.error_kind == "timeout"
+    assert r.message.startswith("Timeout after 0.5s waiting for a response from 127.0.0.1:")
+
+
+def test_dns_failure():
+    r = run_probe(http("http://no-such-host.invalid/", timeout=3), NOW)
+    assert not r.ok and r.error_kind == "dns"
+    assert r.message.startswith("DNS lookup failed for no-such-host.invalid")
+
+
+def test_https_probe_against_plain_http_is_a_tls_error(server):
+    port = int(server.rsplit(":", 1)[1])
+    r = run_probe(http(f"https://127.0.0.1:{port}/", timeout=2), NOW)
+    assert not r.ok and r.error_kind == "tls"
+
+
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="needs the openssl command to make a certificate")
+def test_self_signed_certificate_fails_verification_unless_allowed(tmp_path):
+    key, crt = tmp_path / "k.pem", tmp_path / "c.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(crt),
+                    "-days", "1", "-subj", "/CN=localhost"], check=True, capture_output=True)
+    srv = httpserver.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(crt, key)
+    srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    try:
+        url = f"https://localhost:{srv.server_address[1]}/"
+        r = run_probe(http(url, timeout=3), NOW)
+        assert not r.ok and r.error_kind == "tls" and "certificate" in r.message.lower()
+        assert run_probe(http(url, timeout=3, verify_tls=False), NOW).ok
+    finally:
+        srv.shutdown()
+        srv.server_close()
+
+
+def test_probes_run_concurrently(server):
+    specs = [ProbeSpec(f"c{i}", "http", server + "/slow", timeout=5) for i in range(6)]
+    src = ProbeSource(specs, "h1", interval=5)
+    t0 = time.monotonic()
+    (batch,) = src.poll(NOW)
+    elapsed = time.monotonic() - t0
+    src.close()
+    assert len(batch.probes) == 6 and all(p["ok"] for p in batch.probes)
+    assert elapsed < 3.0  # six one-second requests, not six seconds
+
+
+def test_a_probe_stuck_longer_than_its_round_is_not_started_twice(silent_port):
+    src = ProbeSource([ProbeSpec("c", "http", f"http://127.0.0.1:{silent_port}/", timeout=1.0)], "h1")
+    src.run_all(NOW)  # bounded: returns with the timeout result
+    assert not src._inflight
+    src.close()
+
+
+def test_probe_source_rows_metrics_and_error_events(server):
+    port = closed_port()
+    src = ProbeSource([http(server + "/"), ProbeSpec("web", "tcp", f"127.0.0.1:{port}", name="db")], "h1")
+    (batch,) = src.poll(NOW)
+    src.close()
+    assert sorted((p["probe"], p["ok"]) for p in batch.probes) == [("db", False), (server + "/", True)]
+    metrics = {m["metric"]: m["value"] for m in batch.metrics}
+    assert metrics["probe_up"] == 0.0 and metrics["probe_up@db"] == 0.0
+    assert metrics[f"probe_up@{server}/"] == 1.0 and metrics["http_status"] == 200
+    assert "response_time_ms" in metrics and "response_time_ms@db" not in metrics
+    assert [e["message"] for e in batch.events] == [f"Connection refused on port {port} (127.0.0.1)"]
+    assert batch.events[0]["component"] == "web" and batch.events[0]["level"] == "ERROR"
+
+
+def test_parse_hostport():
+    assert parse_hostport("db:5432") == ("db", 5432)
+    assert parse_hostport("[::1]:80") == ("::1", 80)
+    for bad in ("db", "db:x", ":80", "db:70000"):
+        with pytest.raises(ValueError):
+            parse_hostport(bad)
+
+
+def test_bad_target_becomes_a_result_not_an_exception():
+    r = run_probe(ProbeSpec("c", "tcp", "nonsense"), NOW)
+    assert not r.ok and r.error_kind == "error" and "host:port" in r.message
