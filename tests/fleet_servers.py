@@ -653,3 +653,58 @@ if __name__ == "__main__":
     else:
         print(__doc__)
         sys.exit(2)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Helpers for the tests: ground truth straight from the servers, and pulls through the real collector
+
+
+def require_prometheus() -> None:
+    """Skip when Prometheus is not installed — except in CI, where it must be (``.ci/run`` installs it)."""
+    import pytest
+    if prometheus_binary():
+        return
+    if os.environ.get("CI"):
+        pytest.fail("prometheus is not installed: .ci/run must `apt-get install -y prometheus`")
+    pytest.skip("prometheus is not installed (apt-get install prometheus)")
+
+
+def prom_truth(url: str, query: str, start: float, end: float, step: float) -> dict[tuple[str, float], float]:
+    """{(host, epoch_ts): value} straight from Prometheus, chunked below its 11,000-point limit."""
+    out: dict[tuple[str, float], float] = {}
+    t = start
+    while t <= end:
+        c_end = min(end, t + 5000 * step)
+        q = urllib.parse.urlencode({"query": query, "start": f"{t:.3f}", "end": f"{c_end:.3f}", "step": f"{step:g}"})
+        code, body = http_get(f"{url}/api/v1/query_range?{q}", 10)
+        assert code == 200, body[:300]
+        for series in json.loads(body)["data"]["result"]:
+            host = series["metric"].get("host") or series["metric"].get("instance")
+            for ts, v in series["values"]:
+                out[(host, round(float(ts), 3))] = float(v)
+        t = c_end + step
+    return out
+
+
+def loki_truth(url: str, query: str, start_ns: int, end_ns: int) -> list[tuple[int, str, str]]:
+    """Every (ts_ns, host, line) the query matches in [start, end), paged forward."""
+    out = []
+    seen = set()
+    t = start_ns
+    while True:
+        q = urllib.parse.urlencode({"query": query, "start": str(t), "end": str(end_ns), "limit": "1000",
+                                    "direction": "forward"})
+        code, body = http_get(f"{url}/loki/api/v1/query_range?{q}", 10)
+        assert code == 200, body[:300]
+        page = []
+        for st in json.loads(body)["data"]["result"]:
+            for ts, line in st["values"]:
+                page.append((int(ts), st["stream"].get("host", ""), line, json.dumps(st["stream"], sort_keys=True)))
+        page.sort()
+        for e in page:
+            if e not in seen:
+                seen.add(e)
+                out.append(e[:3])
+        if len(page) < 1000:
+            return sorted(out)
+        t = page[-1][0]

@@ -241,8 +241,12 @@ class HttpClient:
                 raise FetchError(TLS, f"{where}: TLS failed: {text}", retryable=False) from None
             raise FetchError(DOWN, f"{where}: cannot connect ({_short(text)})") from None
         except (httpx.RemoteProtocolError, httpx.ReadError) as exc:
+            text = str(exc)
+            if "without sending a response" in text or "reset by peer" in text.lower():
+                # Accepted the connection and closed it unanswered: nothing is serving behind that port.
+                raise FetchError(DOWN, f"{where}: the connection was closed without an answer") from None
             # The server closed the connection mid-answer: a partial response.
-            raise FetchError(PARTIAL, f"{where}: the answer was cut off ({_short(str(exc))})") from None
+            raise FetchError(PARTIAL, f"{where}: the answer was cut off ({_short(text)})") from None
         except httpx.TransportError as exc:
             raise FetchError(DOWN, f"{where}: {_short(str(exc))}") from None
         elapsed = time.monotonic() - t0
