@@ -81,14 +81,15 @@ def scan_secrets(paths, *, max_bytes: int = 1 << 20) -> SecretScan:
             result.files_read += 1
             if not gate.may_hold_secret(data):
                 continue
-            text = data.decode("utf-8", "ignore")
+            # as detect-secrets reads a file: universal newlines, lines split on "\n" only
+            text = data.decode("utf-8", "ignore").replace("\r\n", "\n").replace("\r", "\n")
             cand = gate.candidate_lines(text)
             if not cand:
                 continue
             if ds._is_filtered_out(required_filter_parameters=["filename"], filename=path):
                 continue
             result.files_gated += 1
-            lines = text.splitlines()
+            lines = text.split("\n")
             wanted = set()
             for n in cand:
                 wanted.add(n)

@@ -1,76 +1,368 @@
-"""Smart recommendations commands — a stub until issue #6 lands; each says so plainly."""
+"""Smart recommendations commands: ``lokifi ai recommendations``, ``lokifi recs ...``, ``lokifi scan`` and
+``lokifi clean logs|temp``. The engine is :mod:`analytics.recommend.engine`; cleanup is
+:mod:`analytics.cleanup`. Nothing runs on the user's behalf without a confirmation."""
 
 from __future__ import annotations
 
+import datetime as dt
+import re
+
 import click
 
-from lokifi_tui.cli.output import not_built
+from lokifi_tui.cli.context import get_config, get_store
+from lokifi_tui.cli.output import (
+    BAD_INPUT, USAGE, console, err_console, fail, inert, json_option, print_json,
+)
 
-WHAT = "Smart recommendations"
-ISSUE = 6
+ICONS = {"security": "🔒", "dependencies": "📦", "performance": "⚡", "maintenance": "🧹", "system": "💻"}
+PRIORITY = {1: ("HIGH", "bold red"), 2: ("MEDIUM", "yellow"), 3: ("LOW", "cyan")}
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$", re.I)
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
 
-@click.command("recommendations", context_settings={"ignore_unknown_options": True})
-@click.argument("args", nargs=-1, type=click.UNPROCESSED)
-def ai_recommendations(args: tuple[str, ...]) -> None:
-    """Smart recommendations (not built yet)."""
-    not_built(WHAT, ISSUE)
+def parse_duration(text: str) -> dt.timedelta:
+    m = _DURATION.match(text or "")
+    if not m:
+        raise click.BadParameter(f"{text!r} is not a duration; use e.g. 30m, 4h, 1d, 2w")
+    seconds = float(m.group(1)) * _UNITS[m.group(2).lower()]
+    if seconds <= 0:
+        raise click.BadParameter("the duration must be positive")
+    return dt.timedelta(seconds=seconds)
+
+
+def _rec_json(r, now: dt.datetime) -> dict:
+    d = r.to_dict()
+    d["status"] = r.effective_status(now)
+    d["priority_name"] = PRIORITY.get(r.priority, ("?", ""))[0]
+    d["recommendation_type"] = r.rule
+    d["impact_score"] = r.impact
+    return d
+
+
+def _learned_note(r) -> str:
+    if r.learned_factor >= 0.999:
+        return ""
+    learned = r.evidence.get("learned", {}) if isinstance(r.evidence, dict) else {}
+    return (f" (lowered from {r.base_impact:.1f}: dismissed {learned.get('dismissed', 0)}× on this host; "
+            f"`lokifi recs reset-learning {r.rule}` to undo)")
+
+
+def _print_rec(r, now: dt.datetime, *, show_id: bool = True, show_status: bool = False) -> None:
+    name, style = PRIORITY.get(r.priority, ("?", ""))
+    icon = ICONS.get(r.category, "💡")
+    rid = f"[dim]#{r.id}[/] " if show_id else ""
+    status = r.effective_status(now)
+    st = ""
+    if show_status and status != "open":
+        until = f" until {r.snoozed_until:%Y-%m-%d %H:%M} UTC" if status == "snoozed" and r.snoozed_until else ""
+        st = f" [dim]({status}{until})[/]"
+    console.print(f"{icon} {rid}[{style}]\\[{name}][/] [bold]{inert(r.title)}[/]{st}")
+    console.print(f"   {inert(r.description)}")
+    console.print(f"   Impact: {r.impact:.1f}/10{inert(_learned_note(r))}")
+    console.print(f"   Action: {inert(r.action)}")
+    console.print()
+
+
+def _problems(problems: list[str]) -> None:
+    for p in problems:
+        err_console.print(f"[yellow]warning:[/] {inert(p)}")
+
+
+def _engine():
+    from analytics.recommend import engine
+    return engine
+
+
+def _lookup_errors():
+    e = _engine()
+    return (e.RecNotFound, e.BadTransition)
+
+
+# -- lokifi ai recommendations ----------------------------------------------------------------------
+
+
+@click.command("recommendations")
+@json_option
+@click.option("--no-refresh", is_flag=True, help="Show the stored recommendations without running the rules.")
+@click.pass_context
+def ai_recommendations(ctx: click.Context, as_json: bool, no_refresh: bool) -> None:
+    """Smart recommendations from the host, the project directories, the metrics and the logs."""
+    engine = _engine()
+    store, config = get_store(ctx), get_config(ctx)
+    if not as_json:
+        console.print("[bold]💡 Smart Recommendations[/]\n")
+    report = None
+    if not no_refresh:
+        if not as_json:
+            console.print("🧠 Analyzing codebase and generating recommendations...\n")
+        report = engine.refresh(store, config)
+        _problems(report.problems)
+    now = engine.utcnow()
+    recs = engine.list_recs(store, config.host, now=now)
+    if as_json:
+        print_json({"host": config.host, "generated_at": now, "recommendations": [_rec_json(r, now) for r in recs],
+                    "problems": report.problems if report else []})
+        return
+    if not recs:
+        console.print("✅ No open recommendations: nothing past its threshold.\n")
+    for r in recs:
+        _print_rec(r, now, show_id=True)
+    console.print("💡 TIP: Run recommendations regularly with: [bold]lokifi ai recommendations[/]"
+                  " — triage with `lokifi recs apply|dismiss|snooze ID`")
+
+
+# -- lokifi recs ------------------------------------------------------------------------------------
 
 
 @click.group("recs")
 def recs() -> None:
-    """Smart recommendations (not built yet)."""
+    """Triage recommendations: list, apply, dismiss, snooze, undo, learning."""
 
 
-@recs.command("list", context_settings={"ignore_unknown_options": True})
-@click.argument("args", nargs=-1, type=click.UNPROCESSED)
-def _recs_list(args: tuple[str, ...]) -> None:
-    """(not built yet)"""
-    not_built(WHAT, ISSUE)
+@recs.command("list")
+@click.option("--all", "show_all", is_flag=True, help="Include applied, dismissed, snoozed and resolved ones.")
+@json_option
+@click.pass_context
+def recs_list(ctx: click.Context, show_all: bool, as_json: bool) -> None:
+    """Open recommendations, most urgent first (no rules are run; see `lokifi scan`)."""
+    engine = _engine()
+    store, config = get_store(ctx), get_config(ctx)
+    now = engine.utcnow()
+    items = engine.list_recs(store, config.host, include_all=show_all, now=now)
+    if as_json:
+        print_json([_rec_json(r, now) for r in items])
+        return
+    if not items:
+        console.print("No recommendations" + ("" if show_all else " open") + ". Run `lokifi ai recommendations` or `lokifi scan`.")
+        return
+    for r in items:
+        _print_rec(r, now, show_status=True)
 
 
-@recs.command("apply", context_settings={"ignore_unknown_options": True})
-@click.argument("args", nargs=-1, type=click.UNPROCESSED)
-def _recs_apply(args: tuple[str, ...]) -> None:
-    """(not built yet)"""
-    not_built(WHAT, ISSUE)
+def _transition(ctx: click.Context, fn, rec_id: int, as_json: bool, **kwargs):
+    engine = _engine()
+    try:
+        r = fn(get_store(ctx), rec_id, **kwargs)
+    except _lookup_errors() as exc:
+        fail(str(exc), BAD_INPUT)
+    if as_json:
+        print_json(_rec_json(r, engine.utcnow()))
+    return r
 
 
-@recs.command("dismiss", context_settings={"ignore_unknown_options": True})
-@click.argument("args", nargs=-1, type=click.UNPROCESSED)
-def _recs_dismiss(args: tuple[str, ...]) -> None:
-    """(not built yet)"""
-    not_built(WHAT, ISSUE)
+@recs.command("apply")
+@click.argument("rec_id", type=int, metavar="ID")
+@json_option
+@click.pass_context
+def recs_apply(ctx: click.Context, rec_id: int, as_json: bool) -> None:
+    """Mark a recommendation applied and show its command (Lokifi does not run it)."""
+    r = _transition(ctx, _engine().apply, rec_id, as_json)
+    if not as_json:
+        console.print(f"✅ Applied #{r.id}: {inert(r.title)}")
+        console.print(f"   Run: [bold]{inert(r.action)}[/]")
+        console.print("   [dim]Lokifi did not run anything. Commands Lokifi owns (lokifi clean ..., lokifi db ...) "
+                      "ask before they act.[/]")
 
 
-@recs.command("snooze", context_settings={"ignore_unknown_options": True})
-@click.argument("args", nargs=-1, type=click.UNPROCESSED)
-def _recs_snooze(args: tuple[str, ...]) -> None:
-    """(not built yet)"""
-    not_built(WHAT, ISSUE)
+@recs.command("dismiss")
+@click.argument("rec_id", type=int, metavar="ID")
+@json_option
+@click.pass_context
+def recs_dismiss(ctx: click.Context, rec_id: int, as_json: bool) -> None:
+    """Dismiss a recommendation; it returns only if the condition gets materially worse."""
+    r = _transition(ctx, _engine().dismiss, rec_id, as_json)
+    if not as_json:
+        console.print(f"🙈 Dismissed #{r.id}: {inert(r.title)}")
+        console.print("   [dim]It comes back only if it gets materially worse. `lokifi recs undo "
+                      f"{r.id}` reverses this.[/]")
 
 
-@click.command("scan", context_settings={"ignore_unknown_options": True})
-@click.argument("args", nargs=-1, type=click.UNPROCESSED)
-def scan(args: tuple[str, ...]) -> None:
-    """Smart recommendations (not built yet)."""
-    not_built(WHAT, ISSUE)
+@recs.command("snooze")
+@click.argument("rec_id", type=int, metavar="ID")
+@click.option("--for", "for_", default="1d", show_default=True, help="How long: 30m, 4h, 1d, 2w.")
+@json_option
+@click.pass_context
+def recs_snooze(ctx: click.Context, rec_id: int, for_: str, as_json: bool) -> None:
+    """Hide a recommendation for a while; it returns when the time is up."""
+    try:
+        delta = parse_duration(for_)
+    except click.BadParameter as exc:
+        fail(f"--for: {exc.message}", USAGE)
+    r = _transition(ctx, _engine().snooze, rec_id, as_json, delta=delta)
+    if not as_json:
+        console.print(f"💤 Snoozed #{r.id} until {r.snoozed_until:%Y-%m-%d %H:%M} UTC: {inert(r.title)}")
+
+
+@recs.command("undo")
+@click.argument("rec_id", type=int, metavar="ID")
+@json_option
+@click.pass_context
+def recs_undo(ctx: click.Context, rec_id: int, as_json: bool) -> None:
+    """Reverse the latest apply / dismiss / snooze of a recommendation."""
+    r = _transition(ctx, _engine().undo, rec_id, as_json)
+    if not as_json:
+        console.print(f"↩️  #{r.id} is {r.status} again: {inert(r.title)}")
+
+
+@recs.command("history")
+@click.argument("rec_id", type=int, metavar="ID")
+@json_option
+@click.pass_context
+def recs_history(ctx: click.Context, rec_id: int, as_json: bool) -> None:
+    """Every state change of one recommendation."""
+    engine = _engine()
+    store = get_store(ctx)
+    try:
+        r = engine.get(store, rec_id)
+    except engine.RecNotFound as exc:
+        fail(str(exc), BAD_INPUT)
+    events = engine.history(store, rec_id)
+    if as_json:
+        print_json({"recommendation": _rec_json(r, engine.utcnow()), "events": events})
+        return
+    console.print(f"[bold]#{r.id} {inert(r.title)}[/] — {r.status}")
+    for e in events:
+        note = f" — {inert(e['note'])}" if e.get("note") else ""
+        console.print(f"  {e['event_at']:%Y-%m-%d %H:%M:%S}  {e['action']:<9} {e.get('from_status') or '':>9} → "
+                      f"{e.get('to_status') or ''}{note}")
+
+
+@recs.command("learning")
+@json_option
+@click.pass_context
+def recs_learning(ctx: click.Context, as_json: bool) -> None:
+    """What dismissals taught on this host: per rule, dismissed / applied counts and the impact factor."""
+    engine = _engine()
+    config = get_config(ctx)
+    data = engine.learning(get_store(ctx), config.host)
+    if as_json:
+        print_json({"host": config.host, "rules": data})
+        return
+    if not any(v.get("dismissed") or v.get("applied") for v in data.values()):
+        console.print("Nothing learned yet: no recommendation has been dismissed or applied on this host"
+                      " since the last reset.")
+        return
+    for rule, v in sorted(data.items()):
+        reset = f"  (reset {v['reset_at']:%Y-%m-%d %H:%M})" if v.get("reset_at") else ""
+        console.print(f"  {inert(rule):<28} dismissed {v.get('dismissed', 0):>3}  applied {v.get('applied', 0):>3}"
+                      f"  impact × {v.get('factor', 1.0):.2f}{reset}")
+
+
+@recs.command("reset-learning")
+@click.argument("rule", required=False)
+@json_option
+@click.pass_context
+def recs_reset_learning(ctx: click.Context, rule: str | None, as_json: bool) -> None:
+    """Forget what dismissals taught (one RULE, e.g. maintenance.large_logs, or all). History is kept."""
+    engine = _engine()
+    config = get_config(ctx)
+    before = engine.reset_learning(get_store(ctx), config.host, rule)
+    if as_json:
+        print_json({"host": config.host, "rule": rule or "*", "reset": before})
+        return
+    what = rule or "every rule"
+    n = sum(v.get("dismissed", 0) for v in before.values())
+    console.print(f"Learning reset for {inert(what)} on {inert(config.host)} ({n} dismissal(s) forgotten; history kept).")
+
+
+# -- lokifi scan ------------------------------------------------------------------------------------
+
+
+@click.command("scan")
+@json_option
+@click.pass_context
+def scan(ctx: click.Context, as_json: bool) -> None:
+    """Run every rule, the security scan included (detect-secrets, audit reports), and record its time."""
+    engine = _engine()
+    store, config = get_store(ctx), get_config(ctx)
+    report = engine.refresh(store, config, security_scan=True)
+    _problems(report.problems)
+    now = report.now
+    recs_now = engine.list_recs(store, config.host, now=now)
+    if as_json:
+        print_json({"host": report.host, "scanned_at": now, "seconds": round(report.seconds, 3),
+                    "stats": report.stats, "summary": report.summary.__dict__, "problems": report.problems,
+                    "findings": len(report.findings), "open": [_rec_json(r, now) for r in recs_now]})
+        return
+    s = report.summary
+    st = report.stats
+    console.print(f"🔎 Scanned {st.get('files_seen', 0):,} files in {len(config.watch.project_dirs) or 1} project dir(s) "
+                  f"in {report.seconds:.2f}s; secret scanner read {st.get('secret_files_read', 0):,} "
+                  f"({st.get('secret_engine', '')} pre-filter, {st.get('secret_lines_checked', 0):,} lines checked by detect-secrets).")
+    console.print(f"   {len(report.findings)} finding(s): {s.created} new, {s.reopened} reopened, {s.updated} updated, "
+                  f"{s.resolved} resolved, {s.still_dismissed} still dismissed. Security scan time recorded.\n")
+    for r in recs_now:
+        _print_rec(r, now)
+
+
+# -- lokifi clean -----------------------------------------------------------------------------------
 
 
 @click.group("clean")
 def clean() -> None:
-    """Smart recommendations (not built yet)."""
+    """Cleanups Lokifi owns, only inside the configured directories; each asks first."""
 
 
-@clean.command("logs", context_settings={"ignore_unknown_options": True})
-@click.argument("args", nargs=-1, type=click.UNPROCESSED)
-def _clean_logs(args: tuple[str, ...]) -> None:
-    """(not built yet)"""
-    not_built(WHAT, ISSUE)
+def _run_clean(ctx: click.Context, kind: str, dry_run: bool, yes: bool, as_json: bool) -> None:
+    from analytics import cleanup
+
+    config = get_config(ctx)
+    plan = cleanup.plan_logs(config) if kind == "logs" else cleanup.plan_temp(config)
+    verb = "Compress and truncate" if kind == "logs" else "Remove"
+    if as_json and (dry_run or not plan.steps):
+        print_json({"kind": kind, "dry_run": dry_run, "roots": plan.roots,
+                    "steps": [s.__dict__ for s in plan.steps], "skipped": plan.skipped,
+                    "total_bytes": plan.total_bytes})
+        return
+    if not as_json:
+        console.print(f"Only inside: {', '.join(inert(r) for r in plan.roots)}")
+        for p, why in plan.skipped:
+            console.print(f"  [dim]skip {inert(p)}: {inert(why)}[/]")
+    if not plan.steps:
+        if not as_json:
+            console.print(f"Nothing to clean ({kind}).")
+        return
+    if not as_json:
+        for s in plan.steps:
+            console.print(f"  {verb.lower()} {inert(s.path)} ({cleanup.human(s.bytes)})")
+        console.print(f"{len(plan.steps)} file(s), {cleanup.human(plan.total_bytes)}.")
+    if dry_run:
+        console.print("[dim]--dry-run: nothing was changed.[/]")
+        return
+    if not yes:
+        if not click.get_text_stream("stdin").isatty():
+            fail(f"{verb} {len(plan.steps)} file(s)? Refusing without a terminal to ask on; pass --yes to confirm.", USAGE)
+        if not click.confirm(f"{verb} {len(plan.steps)} file(s) ({cleanup.human(plan.total_bytes)})?", default=False):
+            console.print("Nothing was changed.")
+            return
+    out = cleanup.run_plan(plan, config)
+    if as_json:
+        print_json({"kind": kind, "done": [s.__dict__ for s in out.done], "failed": out.failed,
+                    "freed_bytes": out.freed_bytes, "archives": out.archives})
+        return
+    for a in out.archives:
+        console.print(f"  archived → {inert(a)}")
+    for p, why in out.failed:
+        err_console.print(f"[yellow]not done:[/] {inert(p)}: {inert(why)}")
+    console.print(f"✅ {len(out.done)} file(s) done, {cleanup.human(out.freed_bytes)} freed. "
+                  "Run `lokifi ai recommendations` to update the queue.")
 
 
-@clean.command("temp", context_settings={"ignore_unknown_options": True})
-@click.argument("args", nargs=-1, type=click.UNPROCESSED)
-def _clean_temp(args: tuple[str, ...]) -> None:
-    """(not built yet)"""
-    not_built(WHAT, ISSUE)
+@clean.command("logs")
+@click.option("--dry-run", is_flag=True, help="Show what would be done and stop.")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@json_option
+@click.pass_context
+def clean_logs(ctx: click.Context, dry_run: bool, yes: bool, as_json: bool) -> None:
+    """Compress (gzip beside it) and truncate log files larger than [recommendations] large_log_mb."""
+    _run_clean(ctx, "logs", dry_run, yes, as_json)
+
+
+@clean.command("temp")
+@click.option("--dry-run", is_flag=True, help="Show what would be done and stop.")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@json_option
+@click.pass_context
+def clean_temp(ctx: click.Context, dry_run: bool, yes: bool, as_json: bool) -> None:
+    """Remove temp files (*.tmp, *.swp, *~ ...) older than [recommendations] temp_min_age_hours."""
+    _run_clean(ctx, "temp", dry_run, yes, as_json)
