@@ -68,22 +68,25 @@ CURRENT_RULES = (
     # terminal escape sequences and other control characters never reach a template
     (r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-_]", ""),
     (r"[\x00-\x08\x0b-\x1f\x7f]", " "),
+    # every run of digits is one digit: the rules below never depend on a number's value or length,
+    # and messages that differ only in numbers are templated once (see analytics.templates)
+    (r"[0-9]+", "0"),
     # URLs and paths first (they contain digits, dates and hosts)
     (r"[A-Za-z][A-Za-z0-9+.\-]*://[^\s\"'<>\]\)]+", "<URL>"),
     (_B + r"(?:[A-Za-z]:\\[^\s\"']*|\\\\[^\s\"']+|(?:\.{1,2}|~)?/+(?:" + _PCH + r"*" + _PEND + r")?)", "${1}<PATH>"),
     (r"[\w.+\-]+@[\w\-]+(?:\.[\w\-]+)+", "<EMAIL>"),
-    (r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}", "<UUID>"),
+    (r"\b[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+\b", "<UUID>"),
     # addresses
-    (r"\b\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}(?:/\d{1,2})?(?::\d{1,5})?\b", "<IP>"),
-    (r"\[[0-9a-fA-F:]*:[0-9a-fA-F:]+\](?::\d{1,5})?", "<IP>"),
+    (r"\b\d+\.\d+\.\d+\.\d+(?:/\d+)?(?::\d+)?\b", "<IP>"),
+    (r"\[[0-9a-fA-F:]*:[0-9a-fA-F:]+\](?::\d+)?", "<IP>"),
     (r"\b(?:[0-9a-fA-F]{1,4}:){3,7}[0-9a-fA-F]{1,4}\b", "<IP>"),
     # dates and times
-    (r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?(?:Z|[+-]\d{2}:?\d{2})?", "<TS>"),
-    (r"\b" + _DAY + r",?\s+" + _MON + r"\s+\d{1,2}(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?(?:\s+\d{4})?", "<DATE>"),
-    (r"\b\d{4}[-/.]\d{1,2}[-/.]\d{1,2}\b|\b\d{1,2}/\d{1,2}/\d{2,4}\b|\b\d{1,2}\.\d{1,2}\.\d{4}\b", "<DATE>"),
-    (r"\b\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d+)?\b", "<TIME>"),
+    (r"\d+-\d+-\d+[T ]\d+:\d+:\d+(?:[.,]\d+)?(?:Z|[+-]\d+(?::\d+)?)?", "<TS>"),
+    (r"\b" + _DAY + r",?\s+" + _MON + r"\s+\d+(?:\s+\d+:\d+(?::\d+)?)?(?:\s+\d+)?", "<DATE>"),
+    (r"\b\d+[-/]\d+[-/]\d+\b", "<DATE>"),
+    (r"\b\d+:\d+(?::\d+)?(?:[.,]\d+)?\b", "<TIME>"),
     # host names with a real top-level domain (and an optional port)
-    (r"\b(?:[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?\.)+" + _TLD + r"\b(?::\d{1,5})?", "<HOST>"),
+    (r"\b(?:[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?\.)+" + _TLD + r"\b(?::\d+)?", "<HOST>"),
     # Java class names (org.x.y.ClassName$Inner)
     (r"\b(?:[a-z][a-z0-9_]*\.){2,}[A-Z][a-z]\w*(?:\$\w+)*", "<CLASS>"),
     (r"\b0[xX][0-9a-fA-F]+\b", "<HEX>"),

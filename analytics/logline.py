@@ -44,7 +44,7 @@ ELEMENTS: list[tuple[str, str]] = [
     # day-first: 01 Jan 2024 12:00:00 / 04-Dec-2005 20:32:37
     ("time", r"\[?\d{1,2}[\s/\-]" + _MON + r"[\s/\-]\d{4}[\s:]" + _TIME + _TZ + r"\]?,?"),
     # compact: 20171223-22:31:59:618 / 20240101T120000Z
-    ("time", r"\d{8}[-T]?\d{1,2}:?\d{1,2}:?\d{1,2}(?:[:.,]\d+)?Z?"),
+    ("time", r"\d{8}-\d{1,2}:\d{1,2}:\d{1,2}(?:[:.,]\d+)?|\d{8}T\d{6}(?:[.,]\d+)?Z?"),
     # klog: E0101 12:00:00.123456    1234 reflector.go:123]
     ("time", r"[IWEF]\d{4}\s+" + _TIME + r"(?:\s+\d+\s+[\w.\-]+:\d+\])?"),
     # short date then time (Spark: 17/06/09 20:10:58); a date alone only with a 4-digit year
@@ -101,6 +101,16 @@ FIRST_ELEMENTS: list[tuple[str, str]] = [
 ]
 MAX_FIRST = 3
 
+
+def _any_length_digits(pattern: str) -> str:
+    """``\\d{n}`` -> ``\\d+``: headers are matched on digit-normalised text too (every run of digits
+    is one digit there, see analytics.templates), so no pattern may count digits."""
+    return re.sub(r"\\d\{\d+(?:,\d*)?\}(?:\(\?:\\d\{\d+\}\)\?)?", r"\\d+", pattern)
+
+
+ELEMENTS = [(name, _any_length_digits(pat)) for name, pat in ELEMENTS]
+FIRST_ELEMENTS = [(name, _any_length_digits(pat)) for name, pat in FIRST_ELEMENTS]
+_HOSTPROG = _any_length_digits(_HOSTPROG)
 _ELEMENT_RES = [(name, re.compile(pat)) for name, pat in ELEMENTS]
 _FIRST_RES = [(name, re.compile(pat)) for name, pat in FIRST_ELEMENTS]
 MAX_ELEMENTS = 12

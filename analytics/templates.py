@@ -23,7 +23,10 @@ from __future__ import annotations
 import collections
 from dataclasses import dataclass
 
+import numpy as np
 import polars as pl
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from analytics.fingerprint import CURRENT, VAR, RuleSet, fingerprint
 from analytics.logline import strip_headers
@@ -32,24 +35,63 @@ _VT = r"[(\[{'\"]*<\*>[)\]}'\",:;.]*"
 
 
 def _mask_expr(e: pl.Expr, rules: RuleSet) -> pl.Expr:
-    e = e.str.slice(0, rules.max_chars)
     for pat, rep in rules.rules:
         e = e.str.replace_all(pat, rep)
     if rules.collapse:
         e = e.str.replace_all(r"(?:<\*>[\s,:.]*)+<\*>", VAR)
         e = e.str.replace_all(_VT + r"(?:\s+" + _VT + ")+", VAR)
-    return e.str.replace_all(r"\s+", " ").str.strip_chars()
+    e = e.str.replace_all(r"\s+", " ").str.strip_chars()
+    return pl.when(e == "").then(pl.lit(VAR)).otherwise(e)
 
 
-def mask(messages: pl.Series | list[str], rules: RuleSet = CURRENT) -> pl.Series:
-    """Template of every message (context-free: depends on the message and the rules only)."""
-    s = messages if isinstance(messages, pl.Series) else pl.Series("m", messages, dtype=pl.String)
+_DIGIT_TO_ZERO = np.arange(256, dtype=np.uint8)
+_DIGIT_TO_ZERO[ord("1"):ord("9") + 1] = ord("0")
+
+
+def _encode(s: pl.Series, rules: RuleSet) -> tuple[np.ndarray, pl.Series]:
+    """Dictionary-encode the messages by their *key*: cut to ``max_chars``, every digit made '0'.
+
+    Messages that differ only in their digits share a key, and the rules run once per distinct key
+    (every rule set treats a run of digits as a whole -- the current one starts by turning each run
+    into one digit -- so the template of the key is the template of the message). The key is made
+    with one table lookup over the Arrow byte buffer, not a regex per line: this is where the speed
+    of bulk grouping comes from. Returns (row -> distinct index, distinct keys).
+    """
     s = s.cast(pl.String).fill_null("")
+    if s.len() and s.str.len_bytes().max() > rules.max_chars:
+        s = s.str.slice(0, rules.max_chars)
+    arr = s.to_arrow()
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    arr = pc.cast(arr, pa.large_string())
+    n = len(arr)
+    _, off_buf, data_buf = arr.buffers()
+    offsets = np.frombuffer(off_buf, dtype=np.int64)[arr.offset: arr.offset + n + 1]
+    start, end = int(offsets[0]), int(offsets[-1])
+    data = np.frombuffer(data_buf, dtype=np.uint8)[start:end] if data_buf is not None else np.empty(0, np.uint8)
+    keyed = pa.Array.from_buffers(pa.large_string(), n,
+                                  [None, pa.py_buffer(offsets - start), pa.py_buffer(_DIGIT_TO_ZERO[data])])
+    enc = pc.dictionary_encode(keyed)
+    idx = enc.indices.to_numpy(zero_copy_only=False)
+    uniq = pl.Series("k", enc.dictionary, dtype=pl.String)
+    return idx, uniq
+
+
+def _templates_of_distinct(uniq: pl.Series, rules: RuleSet, raw: bool) -> pl.Series:
+    msgs = strip_headers(uniq) if raw else uniq
+    return pl.DataFrame({"m": msgs}).select(_mask_expr(pl.col("m"), rules).alias("t"))["t"]
+
+
+def mask(messages: pl.Series | list[str], rules: RuleSet = CURRENT, raw: bool = False) -> pl.Series:
+    """Template of every message (context-free: depends on the message and the rules only).
+
+    ``raw=True``: the items are raw log lines; their header is stripped first.
+    """
+    s = messages if isinstance(messages, pl.Series) else pl.Series("m", messages, dtype=pl.String)
     if s.len() == 0:
-        return s
-    # a message that masks to nothing (all variables, or empty) keeps a visible template
-    out = pl.DataFrame({"m": s}).select(_mask_expr(pl.col("m"), rules).alias("t"))["t"]
-    return pl.select(pl.when(out == "").then(pl.lit(VAR)).otherwise(out)).to_series().alias("template")
+        return pl.Series("template", [], dtype=pl.String)
+    idx, uniq = _encode(s, rules)
+    return _templates_of_distinct(uniq, rules, raw).gather(idx).alias("template")
 
 
 def template_of(message: str, rules: RuleSet = CURRENT) -> str:
@@ -119,34 +161,46 @@ def merge_templates(templates: list[str] | set[str], min_values: int = CURRENT.m
 
 @dataclass(frozen=True)
 class Grouping:
-    """Result of :func:`group`: per line, its (context-free) template and its group template."""
+    """Result of :func:`group`, kept per distinct key: ``index[row]`` points into the distinct arrays."""
 
-    messages: pl.Series
-    templates: pl.Series
-    groups: pl.Series
+    index: np.ndarray
+    distinct_templates: pl.Series
+    distinct_groups: pl.Series
+
+    @property
+    def templates(self) -> pl.Series:
+        """Per line, its context-free template (what the fingerprint hashes)."""
+        return self.distinct_templates.gather(self.index)
+
+    @property
+    def groups(self) -> pl.Series:
+        """Per line, the template of its group (after merging templates that differ in one value)."""
+        return self.distinct_groups.gather(self.index)
 
     def group_ids(self, length: int = 16) -> list[str]:
-        cache: dict[str, str] = {}
-        out = []
-        for g in self.groups.to_list():
-            h = cache.get(g)
-            if h is None:
-                h = cache[g] = fingerprint(g)[:length]
-            out.append(h)
-        return out
+        """Per line, the first ``length`` hex digits of the SHA-256 of its group template."""
+        return self.group_ids_bytes(length).decode("ascii").split("\n")[:-1]
+
+    def group_ids_bytes(self, length: int = 16) -> bytes:
+        """The group ids as ``id\\n`` lines, built without a Python object per line."""
+        ids = np.frombuffer(b"".join(fingerprint(g)[:length].encode("ascii") + b"\n"
+                                     for g in self.distinct_groups.to_list()), dtype=np.uint8)
+        table = ids.reshape(-1, length + 1)
+        return table[self.index].tobytes()
 
 
 def group(lines: pl.Series | list[str], raw: bool = False, rules: RuleSet = CURRENT, merge: bool = True) -> Grouping:
     """Template and group every line of a batch. ``raw=True`` strips log headers first."""
     s = lines if isinstance(lines, pl.Series) else pl.Series("m", lines, dtype=pl.String)
-    s = s.cast(pl.String).fill_null("")
-    msgs = strip_headers(s) if raw else s
-    t = mask(msgs, rules)
-    if merge and rules.merge_min_values >= 2 and t.len():
-        distinct = t.unique()
-        mapping = merge_templates(distinct.to_list(), rules.merge_min_values)
+    if s.len() == 0:
+        empty = pl.Series([], dtype=pl.String)
+        return Grouping(np.empty(0, dtype=np.int64), empty, empty)
+    idx, uniq = _encode(s, rules)
+    t = _templates_of_distinct(uniq, rules, raw)
+    g = t
+    if merge and rules.merge_min_values >= 2:
+        mapping = merge_templates(t.unique().to_list(), rules.merge_min_values)
         changed = {k: v for k, v in mapping.items() if k != v}
-        g = t.replace(changed) if changed else t
-    else:
-        g = t
-    return Grouping(messages=msgs, templates=t, groups=g)
+        if changed:
+            g = t.replace(changed)
+    return Grouping(index=idx, distinct_templates=t, distinct_groups=g)
