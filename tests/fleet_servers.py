@@ -708,3 +708,28 @@ def loki_truth(url: str, query: str, start_ns: int, end_ns: int) -> list[tuple[i
         if len(page) < 1000:
             return sorted(out)
         t = page[-1][0]
+
+
+class Puller:
+    """One collector "process" pulling one fleet source (a ``[[sources]]`` dict) through the real collector."""
+
+    def __init__(self, store: Any, cfg: dict) -> None:
+        import importlib
+
+        from analytics.collector import Collector
+        from analytics.config import parse_config
+        self.src = importlib.import_module(f"analytics.sources.{cfg['type']}").from_config(cfg)
+        self.col = Collector(store, parse_config({}), sources=[self.src], persist=True, hooks=())
+        self.col.open()
+
+    def pull(self):
+        self.col.step(force=True)
+        for _ in range(100):
+            if not self.src.has_more:
+                break
+            self.col.poll_source(self.src, self.col.clock())
+        self.col.flush()
+        return self.src.health
+
+    def close(self) -> None:
+        self.col.close()

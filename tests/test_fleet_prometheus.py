@@ -9,9 +9,8 @@ from __future__ import annotations
 import time
 
 import pytest
-from fleet_servers import Exporter, FaultProxy, PrometheusServer, prom_truth, require_prometheus
+from fleet_servers import Exporter, FaultProxy, PrometheusServer, Puller, prom_truth, require_prometheus
 
-from analytics.config import parse_config
 from analytics.store import Store
 
 pytestmark = pytest.mark.servers
@@ -27,29 +26,6 @@ def source_cfg(url: str, name: str = "prom", **kw) -> dict:
                      {"query": LAT, "component": "api", "metric": "latency_ms"}]}
     d.update(kw)
     return d
-
-
-class Puller:
-    """One collector "process" pulling one fleet source into a store."""
-
-    def __init__(self, store: Store, cfg: dict) -> None:
-        from analytics.collector import Collector
-        from analytics.sources.prometheus import from_config
-        self.src = from_config(cfg)
-        self.col = Collector(store, parse_config({}), sources=[self.src], persist=True, hooks=())
-        self.col.open()
-
-    def pull(self):
-        self.col.step(force=True)
-        for _ in range(100):
-            if not self.src.has_more:
-                break
-            self.col.poll_source(self.src, self.col.clock())
-        self.col.flush()
-        return self.src.health
-
-    def close(self) -> None:
-        self.col.close()
 
 
 def stored(store: Store, name: str, metric: str) -> tuple[dict, int]:

@@ -240,7 +240,7 @@ class LokiSource(BaseSource):
         self.settings = settings
         self.client = client or HttpClient(settings.http)
         self.health = FleetHealth(kind=self.kind)
-        self._state: dict[str, QueryState] = {}
+        self._qstate: dict[str, QueryState] = {}
         self._more = False
         self.source_tag = f"loki:{settings.name}"
 
@@ -252,7 +252,7 @@ class LokiSource(BaseSource):
                 self.health = FleetHealth.from_json(raw, self.kind)
                 continue
             try:
-                self._state[key] = QueryState.from_json(raw)
+                self._qstate[key] = QueryState.from_json(raw)
             except (ValueError, TypeError, KeyError, IndexError):
                 continue  # unreadable: that query backfills again
 
@@ -322,10 +322,10 @@ class LokiSource(BaseSource):
         slowest = 0.0
         for q in s.queries:
             overlap = int(s.overlap * NS)
-            st = self._state.get(q.key)
+            st = self._qstate.get(q.key)
             if st is None:
                 first = end_all - int(s.backfill * NS)
-                st = self._state[q.key] = QueryState(t=first, seen_from=first)
+                st = self._qstate[q.key] = QueryState(t=first, seen_from=first)
             start = st.start(overlap)
             while start < end_all and budget > 0:
                 w_end = min(end_all, start + int(s.max_window * NS))
