@@ -1,29 +1,146 @@
-"""Performance forecasting commands — a stub until issue #5 lands; each says so plainly."""
+"""Performance forecasting commands: ``lokifi forecast series`` and ``lokifi ai forecast``.
+
+``forecast series`` is the harness interface (CSV ``timestamp,value`` on stdin, one ``value,lo,hi``
+line per step on stdout) and imports only NumPy and the forecasting modules, so it starts fast.
+``ai forecast`` is the seed's command over the store.
+"""
 
 from __future__ import annotations
 
+import sys
+
 import click
 
-from lokifi_tui.cli.output import not_built
-
-WHAT = "Performance forecasting"
-ISSUE = 5
+MODELS = ("linear", "seasonal", "auto")
+MAX_INPUT = 512 * 1024 * 1024
 
 
 @click.group("forecast")
 def forecast() -> None:
-    """Performance forecasting (not built yet)."""
+    """Forecast a series: `lokifi forecast series --horizon N < data.csv`."""
 
 
-@forecast.command("series", context_settings={"ignore_unknown_options": True})
-@click.argument("args", nargs=-1, type=click.UNPROCESSED)
-def _forecast_series(args: tuple[str, ...]) -> None:
-    """(not built yet)"""
-    not_built(WHAT, ISSUE)
+@forecast.command("series")
+@click.option("--horizon", type=click.IntRange(1, 1_000_000), envvar=["LOKIFI_HORIZON", "EVAL_HORIZON"],
+              required=True, help="Steps to forecast (env LOKIFI_HORIZON or EVAL_HORIZON).")
+@click.option("--step", type=click.FloatRange(min=0, min_open=True), envvar="EVAL_STEP_SECONDS", default=None,
+              help="Seconds between rows (default: the median spacing of the timestamps).")
+@click.option("--model", type=click.Choice(MODELS), default="auto", show_default=True,
+              help="linear: the seed's 30-day line; seasonal: robust daily/weekly combination; "
+                   "auto: whichever has the lower backtest error on this series.")
+@click.option("--level", type=click.FloatRange(0.5, 0.99), default=0.8, show_default=True,
+              help="Coverage of the prediction interval.")
+@click.option("--input", "input_path", type=click.Path(dir_okay=False, allow_dash=True), default="-",
+              help="CSV file (default: stdin).")
+@click.option("--explain", is_flag=True, help="Also print the chosen model and its backtest error to stderr.")
+def series(horizon: int, step: float | None, model: str, level: float, input_path: str, explain: bool) -> None:
+    """Read a CSV of timestamp,value and print HORIZON lines `value,lo,hi` (lo-hi: the prediction
+    interval). Rows are taken as equally spaced steps; missing values are carried forward."""
+    from analytics.forecast import SeriesInputError, forecast_csv
+
+    source = "<stdin>" if input_path == "-" else input_path
+    try:
+        if input_path == "-":
+            data = sys.stdin.buffer.read(MAX_INPUT + 1)
+        else:
+            with open(input_path, "rb") as fh:
+                data = fh.read(MAX_INPUT + 1)
+    except OSError as exc:
+        _fail(f"cannot read {source}: {exc.strerror or exc}")
+    if len(data) > MAX_INPUT:
+        _fail(f"{source}: more than {MAX_INPUT // (1024 * 1024)} MB of input; pass the recent history only")
+    try:
+        fc = forecast_csv(data, horizon, step=step, model=model, level=level, source=source)
+    except SeriesInputError as exc:
+        _fail(str(exc))
+    out = "".join(f"{float(v)!r},{float(lo)!r},{float(hi)!r}\n" for v, lo, hi in zip(fc.mean, fc.lo, fc.hi))
+    sys.stdout.write(out)
+    if explain:
+        cands = ", ".join(f"{k} {v:.4g}" for k, v in fc.candidates.items())
+        sys.stderr.write(f"model: {fc.model}   backtest MAE: {fc.backtest_mae:.4g}   MASE: {fc.backtest_mase:.3f}   "
+                         f"({fc.backtest_origins} origins; {cands})\n")
 
 
-@click.command("forecast", context_settings={"ignore_unknown_options": True})
-@click.argument("args", nargs=-1, type=click.UNPROCESSED)
-def ai_forecast(args: tuple[str, ...]) -> None:
-    """Performance forecasting (not built yet)."""
-    not_built(WHAT, ISSUE)
+def _fail(message: str) -> None:
+    from lokifi_tui.cli.output import BAD_INPUT, fail
+    fail(message, BAD_INPUT)
+
+
+_TREND = {"increasing": ("📈", "Increasing"), "decreasing": ("📉", "Decreasing"), "stable": ("➡️ ", "Stable")}
+
+
+def _unit(metric: str) -> str:
+    return "ms" if metric.endswith("_ms") else ("%" if metric.endswith("percent") else "")
+
+
+def _num(x: float | None, unit: str) -> str:
+    if x is None:
+        return "–"
+    return f"{x:,.1f}{unit}" if abs(x) >= 1 or x == 0 else f"{x:.3g}{unit}"
+
+
+@click.command("forecast")
+@click.option("--component", "-c", default=None, help="Only this component (default: every component).")
+@click.option("--days", type=click.FloatRange(min=1 / 24, max=90), default=7.0, show_default=True,
+              help="Forecast horizon in days.")
+@click.option("--model", type=click.Choice(MODELS), default="auto", show_default=True,
+              help="linear (the seed's regression), seasonal, or auto (chosen per component by backtest).")
+@click.option("--metric", default="response_time_ms", show_default=True, help="Metric to forecast.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+@click.option("--no-record", is_flag=True, help="Do not store these forecasts as predictions.")
+@click.pass_context
+def ai_forecast(ctx: click.Context, component: str | None, days: float, model: str, metric: str, as_json: bool,
+                no_record: bool) -> None:
+    """Forecast performance per component: current, forecast, percent change, trend and significance
+    (the seed's rules), with the chosen model, its 80% interval and its measured backtest error."""
+    from analytics.forecast import forecast_accuracy, forecast_all, record
+    from lokifi_tui.cli.context import get_store
+    from lokifi_tui.cli.output import console, inert, print_json
+
+    store = get_store(ctx)
+    forecasts = forecast_all(store, component=component, metric=metric, horizon_days=days, model=model)
+    if forecasts and not no_record:
+        record(store, forecasts)
+    acc = forecast_accuracy(store, metric=metric)
+    if as_json:
+        print_json({"metric": metric, "horizon_days": days, "model": model,
+                    "forecasts": [f.to_dict() for f in forecasts], "accuracy": acc})
+        return
+    unit = _unit(metric)
+    console.print("[bold]📈 Performance Forecasting[/]\n")
+    if not forecasts:
+        console.print(f"No {inert(metric)} data in the database yet. Collect some with `lokifi collect`, "
+                      "or see it work on demo data with `lokifi demo`.")
+        return
+    console.print(f"Forecasting performance trends for next {days:g} days...\n")
+    label = metric.replace("_ms", "").replace("_", " ").capitalize()
+    for f in forecasts:
+        console.print(f"📊 Component: [bold]{inert(f.component)}[/]")
+        if not f.ok:
+            console.print(f"   [yellow]{inert(f.message)}[/]\n")
+            continue
+        console.print(f"   {inert(label)}:")
+        console.print(f"     Current: {_num(f.current, unit)}")
+        pct = f"{f.percent_change:+.1f}%" if f.percent_change is not None else "n/a"
+        console.print(f"     Forecast ({f.horizon_days:g} days): {_num(f.forecast, unit)} "
+                      f"([{f.colour}]{pct}[/])   80% interval {_num(f.lo, unit)} – {_num(f.hi, unit)}")
+        icon, word = _TREND[f.trend]
+        console.print(f"     Trend: {icon} {word} ({f.slope_per_day:+.2f}{unit}/day)")
+        if f.significant:
+            console.print("     [bold yellow]⚠️  Significant trend detected![/]")
+        maes = f.backtest.get("mae", {})
+        others = ", ".join(f"{k} {_num(v, unit)}" for k, v in maes.items() if v is not None)
+        mase = f"MASE {f.backtest_mase:.2f}" if f.backtest_mase is not None else "MASE n/a"
+        console.print(f"     Model: {f.model} — backtest error {_num(f.backtest_mae, unit)} ({mase}; "
+                      f"{'chosen by backtest: ' if f.requested_model == 'auto' else ''}{others})")
+        if f.model != "linear" and f.linear:
+            ln = f.linear
+            console.print(f"     Seed's line: {ln['slope']:+.2f}{unit}/day → {_num(ln['forecast'], unit)} "
+                          f"({ln['trend']}{', significant' if ln['significant'] else ''})")
+        console.print()
+    if acc["scored"]:
+        console.print(f"Forecast accuracy on this host: {acc['hits']} of {acc['scored']} scored forecasts fell "
+                      f"inside their 80% interval ({acc['hit_rate']:.0%}).")
+    else:
+        console.print("Forecast accuracy on this host: no forecast has fallen due yet.")
+    console.print("\n💡 TIP: Keep monitoring with: lokifi  (the dashboard)")
