@@ -240,7 +240,7 @@ def normalise(df: pl.DataFrame, first_line: int, path: str, kind: str, roles: di
     if "_line" in df.columns:
         line = df["_line"]
     else:
-        line = pl.Series("_line", range(first_line, first_line + n), dtype=pl.Int64)
+        line = pl.int_range(first_line, first_line + n, dtype=pl.Int64, eager=True).alias("_line")
 
     def col(role: str) -> pl.Series | None:
         name = roles.get(role)
@@ -249,7 +249,7 @@ def normalise(df: pl.DataFrame, first_line: int, path: str, kind: str, roles: di
     def text(role: str, default: str | None) -> pl.Series:
         c = col(role)
         if c is None:
-            return pl.Series(role, [default] * n, dtype=pl.String)
+            return pl.repeat(default, n, dtype=pl.String, eager=True).alias(role)
         c = c.cast(pl.String, strict=False).str.strip_chars()
         if default is not None:
             c = c.fill_null(default).replace("", default)
@@ -268,7 +268,7 @@ def normalise(df: pl.DataFrame, first_line: int, path: str, kind: str, roles: di
         v = raw_v.cast(pl.Float64, strict=False) if raw_v.dtype != pl.String else raw_v.str.strip_chars().cast(pl.Float64, strict=False)
         v = v.alias("value")
         out["value"] = v
-        out["source"] = pl.Series("source", [source] * n, dtype=pl.String)
+        out["source"] = pl.repeat(source, n, dtype=pl.String, eager=True).alias("source")
         checks.append(("metric", out["metric"].is_null() | (out["metric"] == ""), "empty"))
         checks.append(("value", v.is_null() | ~v.is_finite().fill_null(False), "not a finite number"))
     else:
@@ -281,12 +281,12 @@ def normalise(df: pl.DataFrame, first_line: int, path: str, kind: str, roles: di
         for role in ("type", "source", "level"):
             out[role] = text(role, None)
         out["source"] = out["source"].fill_null(source)
-        out["fingerprint"] = pl.Series("fingerprint", [None] * n, dtype=pl.String)
+        out["fingerprint"] = pl.repeat(None, n, dtype=pl.String, eager=True).alias("fingerprint")
         checks.append(("message", msg.is_null() | (msg.str.strip_chars() == ""), "empty"))
     frame = pl.DataFrame(out)
-    bad = pl.Series([False] * n)
+    bad = pl.repeat(False, n, dtype=pl.Boolean, eager=True)
     errors: list[RowError] = []
-    first_problem = pl.Series("p", [None] * n, dtype=pl.String)
+    first_problem = pl.repeat(None, n, dtype=pl.String, eager=True).alias("p")
     for fld, mask, why in checks:
         mask = mask.fill_null(True)
         new = mask & ~bad
