@@ -60,7 +60,7 @@ _SIGNALS: list[tuple[str, str]] = [
                 r"SoftTimeLimitExceeded|TimeLimitExceeded|\b504\b|Gateway Timeout|took too long|"
                 r"not responding"),
     # ---- unambiguous connection failures that also mention a missing thing or a parse problem
-    ("connection", r"refused|getaddrinfo|ENOTFOUND|could not be resolved|Host not found|"
+    ("connection", r"refused|getaddrinfo|\bENOTFOUND\b|could not be resolved|Host not found|"
                    r"while connecting to upstream|connection to server .{0,80} failed|handshake"),
     # ---- syntax: could not parse input, code or configuration
     ("syntax", r"SyntaxError|syntax error|invalid syntax|parse error|ParseException|JsonParseException|"
@@ -78,7 +78,7 @@ _SIGNALS: list[tuple[str, str]] = [
                   r"NotFound|\b404\b|TemplateDoesNotExist|not accessible|cannot access|"
                   r"executable file not found|manifest unknown|No static resource|UndefinedTable"),
     # ---- connection: the peer could not be reached or dropped us
-    ("connection", r"ECONNREFUSED|ECONNRESET|EHOSTUNREACH|ENETUNREACH|EPIPE|ENOTFOUND|EAI_AGAIN|"
+    ("connection", r"ECONNREFUSED|ECONNRESET|EHOSTUNREACH|ENETUNREACH|\bEPIPE\b|\bENOTFOUND\b|EAI_AGAIN|"
                    r"connection refused|connection reset|reset by peer|Connection closed|connection lost|"
                    r"Connection is closed|closed the connection|closed connection|prematurely closed|"
                    r"no route to host|network is unreachable|host unreachable|broken pipe|socket hang up|"
