@@ -18,6 +18,7 @@ import socket
 import threading
 import time
 from dataclasses import dataclass, field
+import atexit
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -86,7 +87,7 @@ class OpenAIServer:
                     body = None
                 with server._lock:
                     server.requests.append(
-                        LoggedRequest(self.command, self.path, dict(self.headers.items()), raw, body)
+                        LoggedRequest(self.command, self.path, {k.lower(): v for k, v in self.headers.items()}, raw, body)
                     )
                 return body
 
@@ -122,7 +123,9 @@ class OpenAIServer:
                     return
                 behaviour = server._next()
                 if not self._authorised():
-                    self._json(401, _error("Incorrect API key provided", "invalid_api_key"))
+                    # like a careless server, echo the key back: the client must scrub it
+                    got = self.headers.get("Authorization", "").removeprefix("Bearer ")
+                    self._json(401, _error(f"Incorrect API key provided: {got}", "invalid_api_key"))
                     return
                 if behaviour.kind == "hang":
                     time.sleep(behaviour.delay)
@@ -251,3 +254,15 @@ def closed_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+_SHARED: OpenAIServer | None = None
+
+
+def shared_server() -> OpenAIServer:
+    """One server for the whole test session (started on first use, stopped at exit)."""
+    global _SHARED
+    if _SHARED is None:
+        _SHARED = OpenAIServer().start()
+        atexit.register(_SHARED.stop)
+    return _SHARED

@@ -180,43 +180,46 @@ def candidate_text(answer: RcaAnswer) -> str:
     return "\n".join(f"{i}) {cmd}" for i, cmd in enumerate(answer.recommended_commands, 1))
 
 
-def _offer_candidate(store: Any, facts: PatternFacts, answer: RcaAnswer, model: str) -> str | None:
-    """Make the model's commands the pattern's candidate solution (not approved).
+def decide_candidate(facts: PatternFacts, answer: RcaAnswer) -> str | None:
+    """The solution text to offer, or None.
 
-    Only when the model is more than 80 % sure and suggested commands, and only where no solution
-    has earned its place yet: a solution with recorded successes is never displaced by a model.
+    Only when the model is more than 80 % sure and suggests commands, and only where no solution
+    has earned its place yet: a solution with recorded successes, or one a person wrote, is never
+    displaced by a model.
     """
     if answer.confidence <= CANDIDATE_THRESHOLD or not answer.recommended_commands:
         return None
-    text = candidate_text(answer)
-    if facts.solution and facts.solution.strip() == text:
-        return text
     if facts.solution and facts.success_count > 0:
         return None
-    if facts.solution:
-        src = store.query("SELECT source FROM pattern_versions WHERE error_hash = ? "
-                          "ORDER BY version DESC, created_at DESC LIMIT 1", [facts.error_hash])
-        if not src.is_empty() and (src["source"][0] or "") == "user":
-            return None  # a person wrote it: the model's idea does not replace theirs
-    try:
-        from analytics import patterns as patterns_mod
-    except ImportError:
-        patterns_mod = None  # type: ignore[assignment]
-    propose = getattr(patterns_mod, "propose_solution", None) if patterns_mod else None
-    if callable(propose):
-        propose(store, facts.error_hash, text, source="ai", author=model, confidence=answer.confidence)
-        return text
-    with store.write() as con:
-        row = con.execute("SELECT coalesce(version, 1), solution FROM error_patterns WHERE error_hash = ?",
-                          [facts.error_hash]).fetchone()
-        if row is None:
-            return None
-        version = int(row[0]) + (1 if row[1] else 0)
-        con.execute("UPDATE error_patterns SET solution = ?, version = ?, ai_enhanced = true, ai_confidence = ?, "
-                    "auto_approved = false WHERE error_hash = ?", [text, version, answer.confidence, facts.error_hash])
-        con.execute("INSERT INTO pattern_versions (error_hash, version, solution, source, author) "
-                    "VALUES (?, ?, ?, 'ai', ?)", [facts.error_hash, version, text, model])
-    return text
+    if facts.solution and (facts.solution_source or "") == "user":
+        return None
+    return candidate_text(answer)
+
+
+def write_outcome(con: Any, df: Any, *, cache_row: dict[str, Any] | None = None,
+                  candidate: dict[str, Any] | None = None) -> int:
+    """Store writer (``Store.submit``): ledger rows, the cache entry and the candidate, in one transaction.
+
+    Arguments are plain JSON values so a busy database spools the whole outcome durably.
+    The candidate is applied only if the pattern's solution is still the one the decision saw.
+    """
+    from analytics.store import append_table
+
+    if df is not None and df.height:
+        append_table(con, df, table="ai_calls")
+    if cache_row:
+        cache_mod.insert_in(con, cache_row)
+    if candidate:
+        h, text, old = candidate["error_hash"], candidate["solution"], candidate.get("previous")
+        row = con.execute("SELECT coalesce(version, 1), solution FROM error_patterns WHERE error_hash = ? "
+                          "AND solution IS NOT DISTINCT FROM ?", [h, old]).fetchone()
+        if row is not None and row[1] != text:
+            version = int(row[0]) + (1 if row[1] else 0)
+            con.execute("UPDATE error_patterns SET solution = ?, version = ?, ai_enhanced = true, ai_confidence = ?, "
+                        "auto_approved = false WHERE error_hash = ?", [text, version, candidate["confidence"], h])
+            con.execute("INSERT INTO pattern_versions (error_hash, version, solution, source, author) "
+                        "VALUES (?, ?, ?, 'ai', ?)", [h, version, text, candidate.get("model")])
+    return 0
 
 
 # --- the analysis ---------------------------------------------------------------------------------
@@ -247,6 +250,10 @@ def analyze_pattern(store: Any, config: Any, error_hash: str, *, force: bool = F
         if progress is not None:
             progress(Progress(stage, message))
 
+    def call(status: str, **kw: Any) -> ledger.CallRecord:
+        return ledger.CallRecord(diagnosis_id, error_hash, base.get("input_hash"), endpoint.model,
+                                 endpoint.base_url, status == "cached", status, called_at=now, **kw)
+
     report("redacting", "gathering and redacting the pattern's facts")
     try:
         rin = build_input(store, config, error_hash, now=now)
@@ -261,27 +268,26 @@ def analyze_pattern(store: Any, config: Any, error_hash: str, *, force: bool = F
         return AnalysisResult("cancelled", "analysis cancelled", fallback=fallback_for(store, facts), **base)
 
     report("cache", "looking in the cache")
-    try:
-        cache_mod.clean(store, now=now)
-    except Exception:  # noqa: BLE001 - cleaning is housekeeping; a busy file must not stop an analysis
-        pass
-    if not force:
-        hit = cache_mod.lookup(store, key, now=now)
+    with store.write() as con:  # housekeeping, lookup and the hit's ledger row: one visit
+        cache_mod.clean_in(con, now)
+        hit = None if force else cache_mod.lookup_in(con, key, now)
         if hit is not None:
-            ledger.record_calls(store, [ledger.CallRecord(
-                diagnosis_id, error_hash, key, endpoint.model, endpoint.base_url, True, "cached",
-                prompt_tokens=0, completion_tokens=0, usage_reported=True, cost=0.0, response_time=0,
-                called_at=now, tokens_saved=hit.tokens_used, cost_saved=hit.cost)])
-            # the offer was made when the answer was new; a hit never overrides a later human edit
-            text = candidate_text(hit.answer)
-            candidate = text if facts.solution and facts.solution.strip() == text else None
-            report("done", "answer served from the cache")
-            return AnalysisResult(
-                "cached", f"served from the cache (made {hit.created_at:%Y-%m-%d %H:%M} UTC, used {hit.hit_count} times)",
-                answer=hit.answer, from_cache=True, prompt_tokens=0, completion_tokens=0, usage_reported=True,
-                cost=0.0, price_source="cache", response_ms=0, cached_at=hit.created_at, expires_at=hit.expires_at,
-                hit_count=hit.hit_count, tokens_saved=hit.tokens_used, candidate_solution=candidate,
-                fallback=None, **base)
+            from analytics.store import append_table
+            append_table(con, ledger.frame([call("cached", prompt_tokens=0, completion_tokens=0,
+                                                 usage_reported=True, cost=0.0, response_time=0,
+                                                 tokens_saved=hit.tokens_used, cost_saved=hit.cost)]),
+                         table="ai_calls")
+    if hit is not None:
+        # the offer was made when the answer was new; a hit never overrides a later human edit
+        text = candidate_text(hit.answer)
+        candidate = text if facts.solution and facts.solution.strip() == text else None
+        report("done", "answer served from the cache")
+        return AnalysisResult(
+            "cached", f"served from the cache (made {hit.created_at:%Y-%m-%d %H:%M} UTC, used {hit.hit_count} times)",
+            answer=hit.answer, from_cache=True, prompt_tokens=0, completion_tokens=0, usage_reported=True,
+            cost=0.0, price_source="cache", response_ms=0, cached_at=hit.created_at, expires_at=hit.expires_at,
+            hit_count=hit.hit_count, tokens_saved=hit.tokens_used, candidate_solution=candidate,
+            fallback=None, **base)
 
     if not endpoint.configured:
         report("done", "no model configured")
@@ -292,19 +298,15 @@ def analyze_pattern(store: Any, config: Any, error_hash: str, *, force: bool = F
     try:
         res = chat(endpoint, rin.messages, ANSWER_SCHEMA, cancel=is_cancelled, progress=progress)
     except CallFailed as failure:
-        ledger.record_calls(store, [ledger.CallRecord(
-            diagnosis_id, error_hash, key, endpoint.model, endpoint.base_url, False, a.status, attempt=a.attempt,
-            error=a.error, called_at=now) for a in failure.attempts])
+        ledger.record_calls(store, [call(a.status, attempt=a.attempt, error=a.error) for a in failure.attempts])
         report("done", failure.message)
         return AnalysisResult(failure.status, failure.message, attempts=len(failure.attempts),
                               fallback=fallback_for(store, facts), **base)
 
     cost = price.cost(res.prompt_tokens, res.completion_tokens) if (price and res.usage_reported) else None
-    records = [ledger.CallRecord(
-        diagnosis_id, error_hash, key, endpoint.model, endpoint.base_url, False, a.status, attempt=a.attempt,
-        prompt_tokens=a.prompt_tokens, completion_tokens=a.completion_tokens, usage_reported=a.usage_reported,
-        cost=cost if a.status == "ok" else None, response_time=a.response_ms or None, error=a.error or None,
-        called_at=now) for a in res.attempts]
+    records = [call(a.status, attempt=a.attempt, prompt_tokens=a.prompt_tokens, completion_tokens=a.completion_tokens,
+                    usage_reported=a.usage_reported, cost=cost if a.status == "ok" else None,
+                    response_time=a.response_ms or None, error=a.error or None) for a in res.attempts]
     common = dict(prompt_tokens=res.prompt_tokens, completion_tokens=res.completion_tokens,
                   usage_reported=res.usage_reported, cost=cost, price_source=price.source if price else "",
                   response_ms=res.response_ms, attempts=len(res.attempts))
@@ -317,15 +319,19 @@ def analyze_pattern(store: Any, config: Any, error_hash: str, *, force: bool = F
         report("done", f"malformed answer: {bad.reason}")
         return AnalysisResult("malformed", f"the model's answer was not a usable analysis: {bad.reason}",
                               excerpt=bad.excerpt, fallback=fallback_for(store, facts), **common, **base)
-    ledger.record_calls(store, records)
-    cache_mod.put(store, key=key, error_hash=error_hash, diagnosis_type=facts.error_type,
-                  error_signature=rin.error_signature, log_sample=rin.log_sample, answer=answer,
-                  model=endpoint.model, prompt_tokens=res.prompt_tokens, completion_tokens=res.completion_tokens,
-                  response_time=res.response_ms, cost=cost, ttl_days=float(getattr(ai, "cache_ttl_days", 30)),
-                  prompt_version=PROMPT_VERSION, response_format=res.response_format, now=now)
-    candidate = _offer_candidate(store, facts, answer, endpoint.model)
+
+    ttl = float(getattr(ai, "cache_ttl_days", 30))
+    row = cache_mod.cache_row(
+        key=key, error_hash=error_hash, diagnosis_type=facts.error_type, error_signature=rin.error_signature,
+        log_sample=rin.log_sample, answer=answer, model=endpoint.model, prompt_tokens=res.prompt_tokens,
+        completion_tokens=res.completion_tokens, response_time=res.response_ms, cost=cost, ttl_days=ttl,
+        prompt_version=PROMPT_VERSION, response_format=res.response_format, now=now)
+    candidate = decide_candidate(facts, answer)
+    offer = None if candidate is None else {"error_hash": error_hash, "solution": candidate,
+                                           "previous": facts.solution, "confidence": answer.confidence,
+                                           "model": endpoint.model}
+    store.submit("analytics.rca.analyze:write_outcome", ledger.frame(records), cache_row=row, candidate=offer)
     report("done", "analysis complete")
     return AnalysisResult("ok", f"analysed by {endpoint.model} in {res.response_ms / 1000:.1f}s", answer=answer,
-                          candidate_solution=candidate, fallback=None,
-                          cached_at=now, expires_at=now + dt.timedelta(days=float(getattr(ai, "cache_ttl_days", 30))),
-                          hit_count=1, **common, **base)
+                          candidate_solution=candidate, fallback=None, cached_at=now,
+                          expires_at=now + dt.timedelta(days=ttl), hit_count=1, **common, **base)

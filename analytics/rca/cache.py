@@ -70,41 +70,67 @@ _COLUMNS = ("input_hash, error_hash, analysis, root_cause, confidence, recommend
             "last_used_at, expires_at")
 
 
-def lookup(store: Any, key: str, *, now: dt.datetime | None = None, touch: bool = True) -> CachedAnalysis | None:
-    """The live entry for ``key`` (counting the hit), or None when absent or expired."""
-    now = now or utcnow()
-    df = store.query(f"SELECT {_COLUMNS} FROM ai_analysis_cache WHERE input_hash = ? AND expires_at > ?",
-                     [key, now])
-    if df.is_empty():
+def lookup_in(con: Any, key: str, now: dt.datetime, *, touch: bool = True) -> CachedAnalysis | None:
+    """:func:`lookup` on an open connection (inside the caller's transaction)."""
+    cur = con.execute(f"SELECT {_COLUMNS} FROM ai_analysis_cache WHERE input_hash = ? AND expires_at > ?",
+                      [key, now])
+    names = [d[0] for d in cur.description]
+    row = cur.fetchone()
+    if row is None:
         return None
-    cached = _row_to_cached(df.row(0, named=True))
+    cached = _row_to_cached(dict(zip(names, row)))
     if touch:
-        store.execute("UPDATE ai_analysis_cache SET hit_count = hit_count + 1, last_used_at = ? "
-                      "WHERE input_hash = ?", [now, key])
+        con.execute("UPDATE ai_analysis_cache SET hit_count = hit_count + 1, last_used_at = ? "
+                    "WHERE input_hash = ?", [now, key])
         cached = CachedAnalysis(**{**cached.__dict__, "hit_count": cached.hit_count + 1, "last_used_at": now})
     return cached
 
 
-def put(store: Any, *, key: str, error_hash: str | None, diagnosis_type: str | None, error_signature: str,
-        log_sample: str, answer: RcaAnswer, model: str, prompt_tokens: int | None,
-        completion_tokens: int | None, response_time: int, cost: float | None, ttl_days: float,
-        prompt_version: int, response_format: str, now: dt.datetime | None = None) -> None:
-    """Insert or replace the entry for ``key`` (a forced re-analysis replaces the old answer)."""
-    now = now or utcnow()
+def lookup(store: Any, key: str, *, now: dt.datetime | None = None, touch: bool = True) -> CachedAnalysis | None:
+    """The live entry for ``key`` (counting the hit), or None when absent or expired."""
+    with store.write() as con:
+        return lookup_in(con, key, now or utcnow(), touch=touch)
+
+
+def cache_row(*, key: str, error_hash: str | None, diagnosis_type: str | None, error_signature: str,
+              log_sample: str, answer: RcaAnswer, model: str, prompt_tokens: int | None,
+              completion_tokens: int | None, response_time: int, cost: float | None, ttl_days: float,
+              prompt_version: int, response_format: str, now: dt.datetime) -> dict[str, Any]:
+    """A cache row as plain JSON-able values (so a busy database can spool it)."""
     tokens = None if prompt_tokens is None and completion_tokens is None else \
         (prompt_tokens or 0) + (completion_tokens or 0)
+    return {
+        "input_hash": key, "error_hash": error_hash, "diagnosis_type": diagnosis_type,
+        "error_signature": error_signature, "log_sample": log_sample, "analysis": answer.analysis,
+        "root_cause": answer.probable_root_cause, "confidence": answer.confidence,
+        "recommendations": json.dumps(list(answer.recommended_commands)), "reasoning": answer.reasoning,
+        "model": model, "tokens_used": tokens, "prompt_tokens": prompt_tokens,
+        "completion_tokens": completion_tokens, "response_time": response_time, "cost": cost, "hit_count": 1,
+        "last_used_at": now.isoformat(), "created_at": now.isoformat(),
+        "expires_at": (now + dt.timedelta(days=ttl_days)).isoformat(), "prompt_version": prompt_version,
+        "response_format": response_format,
+    }
+
+
+_TIMESTAMPS = ("last_used_at", "created_at", "expires_at")
+
+
+def insert_in(con: Any, row: dict[str, Any]) -> None:
+    """Insert or replace (a forced re-analysis replaces the old answer) one :func:`cache_row`."""
+    values = {k: (dt.datetime.fromisoformat(v) if k in _TIMESTAMPS and isinstance(v, str) else v)
+              for k, v in row.items()}
+    cols = list(values)
+    con.execute("DELETE FROM ai_analysis_cache WHERE input_hash = ?", [values["input_hash"]])
+    con.execute(f"INSERT INTO ai_analysis_cache ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
+                [values[c] for c in cols])
+
+
+def put(store: Any, **kwargs: Any) -> None:
+    """Insert or replace one entry (see :func:`cache_row` for the arguments)."""
+    kwargs.setdefault("now", utcnow())
+    row = cache_row(**kwargs)
     with store.write() as con:
-        con.execute("DELETE FROM ai_analysis_cache WHERE input_hash = ?", [key])
-        con.execute(
-            "INSERT INTO ai_analysis_cache (input_hash, error_hash, diagnosis_type, error_signature, log_sample, "
-            "analysis, root_cause, confidence, recommendations, reasoning, model, tokens_used, prompt_tokens, "
-            "completion_tokens, response_time, cost, hit_count, last_used_at, created_at, expires_at, "
-            "prompt_version, response_format) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,1,?,?,?,?,?)",
-            [key, error_hash, diagnosis_type, error_signature, log_sample, answer.analysis,
-             answer.probable_root_cause, answer.confidence, json.dumps(list(answer.recommended_commands)),
-             answer.reasoning, model, tokens, prompt_tokens, completion_tokens, response_time, cost,
-             now, now, now + dt.timedelta(days=ttl_days), prompt_version, response_format],
-        )
+        insert_in(con, row)
 
 
 def latest_for_pattern(store: Any, error_hash: str, *, now: dt.datetime | None = None) -> CachedAnalysis | None:
@@ -115,14 +141,17 @@ def latest_for_pattern(store: Any, error_hash: str, *, now: dt.datetime | None =
     return None if df.is_empty() else _row_to_cached(df.row(0, named=True))
 
 
+def clean_in(con: Any, now: dt.datetime) -> int:
+    n = con.execute("SELECT count(*) FROM ai_analysis_cache WHERE expires_at <= ?", [now]).fetchone()[0]
+    if n:
+        con.execute("DELETE FROM ai_analysis_cache WHERE expires_at <= ?", [now])
+    return int(n)
+
+
 def clean(store: Any, *, now: dt.datetime | None = None) -> int:
     """Delete expired entries; returns how many went."""
-    now = now or utcnow()
     with store.write() as con:
-        n = con.execute("SELECT count(*) FROM ai_analysis_cache WHERE expires_at <= ?", [now]).fetchone()[0]
-        if n:
-            con.execute("DELETE FROM ai_analysis_cache WHERE expires_at <= ?", [now])
-    return int(n)
+        return clean_in(con, now or utcnow())
 
 
 @dataclass(frozen=True)

@@ -281,6 +281,12 @@ _FORMAT_MEMORY: dict[tuple[str, str], str] = {}   # (base_url, model) -> mode th
 _USAGE_MEMORY: dict[str, bool] = {}              # base_url -> server accepts stream_options
 
 
+def forget_capabilities() -> None:
+    """Forget what endpoints were found to support (tests; or after a server upgrade)."""
+    _FORMAT_MEMORY.clear()
+    _USAGE_MEMORY.clear()
+
+
 def _make_client(endpoint: Endpoint, timeout: float | None = None) -> Any:
     import openai
 

@@ -114,8 +114,12 @@ _SCHEMA = {
 
 def record_calls(store: Any, records: list[CallRecord]) -> None:
     """Append ledger rows in one batch (spooled by the store if the file is busy)."""
-    if not records:
-        return
+    if records:
+        store.append("ai_calls", frame(records))
+
+
+def frame(records: list[CallRecord]) -> pl.DataFrame:
+    """Ledger rows as a frame for ``ai_calls``."""
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     rows = [{
         "called_at": r.called_at or now, "diagnosis_id": r.diagnosis_id, "error_hash": r.error_hash,
@@ -125,7 +129,7 @@ def record_calls(store: Any, records: list[CallRecord]) -> None:
         "response_time": r.response_time, "error": (r.error or None) and r.error[:500],
         "tokens_saved": r.tokens_saved, "cost_saved": r.cost_saved,
     } for r in records]
-    store.append("ai_calls", pl.DataFrame(rows, schema=_SCHEMA))
+    return pl.DataFrame(rows, schema=_SCHEMA)
 
 
 @dataclass(frozen=True)

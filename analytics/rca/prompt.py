@@ -72,6 +72,7 @@ class PatternFacts:
     solution: str | None
     success_count: int
     failure_count: int
+    solution_source: str | None = None    # pattern_versions.source of the current solution
 
 
 @dataclass(frozen=True)
@@ -134,35 +135,48 @@ def resolve_pattern(store: Any, ref: str) -> str:
     return ref.lower() if ref.lower() in df["error_hash"].to_list() else df["error_hash"][0]
 
 
+def _rows(con: Any, sql: str, params: list[Any]) -> list[dict[str, Any]]:
+    cur = con.execute(sql, params)
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, r)) for r in cur.fetchall()]
+
+
 def load_facts(store: Any, error_hash: str) -> PatternFacts:
-    df = store.query(
+    with store.read() as con:
+        return _facts(con, error_hash)
+
+
+def _facts(con: Any, error_hash: str) -> PatternFacts:
+    rows = _rows(con,
         "SELECT error_hash, error_type, component, coalesce(template, error_message) AS template, error_message, "
         "coalesce(occurrence_count, 0) AS occ, first_seen, last_seen, solution, coalesce(success_count, 0) AS s, "
-        "coalesce(failure_count, 0) AS f FROM error_patterns WHERE error_hash = ?", [error_hash])
-    if df.is_empty():
+        "coalesce(failure_count, 0) AS f, (SELECT source FROM pattern_versions v WHERE v.error_hash = p.error_hash "
+        "ORDER BY version DESC, created_at DESC LIMIT 1) AS src FROM error_patterns p WHERE error_hash = ?",
+        [error_hash])
+    if not rows:
         raise PatternNotFound(f"no error pattern {error_hash!r}")
-    r = df.row(0, named=True)
+    r = rows[0]
     return PatternFacts(r["error_hash"], r["error_type"] or "unknown", r["component"] or "unknown",
                         r["template"] or "", r["error_message"] or "", int(r["occ"]), r["first_seen"],
-                        r["last_seen"], r["solution"], int(r["s"]), int(r["f"]))
+                        r["last_seen"], r["solution"], int(r["s"]), int(r["f"]), r["src"])
 
 
-def _samples(store: Any, facts: PatternFacts) -> list[str]:
-    df = store.query(
+def _samples(con: Any, facts: PatternFacts) -> list[str]:
+    rows = con.execute(
         "SELECT message, max(ts) AS last FROM error_events WHERE fingerprint = ? GROUP BY message "
-        "ORDER BY last DESC, message LIMIT ?", [facts.error_hash, MAX_SAMPLES])
-    lines = [_clean(m) for m in df["message"].to_list()] if not df.is_empty() else []
+        "ORDER BY last DESC, message LIMIT ?", [facts.error_hash, MAX_SAMPLES]).fetchall()
+    lines = [_clean(r[0]) for r in rows]
     if not lines and facts.message:
         lines = [_clean(facts.message)]
     return lines
 
 
-def _metrics(store: Any, facts: PatternFacts, now: dt.datetime) -> list[str]:
+def _metrics(con: Any, facts: PatternFacts, now: dt.datetime) -> list[str]:
     anchor = facts.last_seen or now
     hour = anchor.replace(minute=0, second=0, microsecond=0)
     start_now, end_now = hour - dt.timedelta(hours=1), hour + dt.timedelta(hours=1)
     start_base = start_now - dt.timedelta(days=BASELINE_DAYS)
-    df = store.query(
+    rows = _rows(con,
         "WITH b AS (SELECT metric, sum(n)::DOUBLE AS n, sum(sum) AS s, sum(sumsq) AS ss FROM metrics_hourly "
         "  WHERE component = ? AND hour >= ? AND hour < ? GROUP BY metric), "
         "c AS (SELECT metric, sum(n)::DOUBLE AS n, sum(sum) AS s, max(max) AS mx FROM metrics_hourly "
@@ -171,7 +185,7 @@ def _metrics(store: Any, facts: PatternFacts, now: dt.datetime) -> list[str]:
         "FROM c LEFT JOIN b USING (metric) ORDER BY c.metric",
         [facts.component, start_base, start_now, facts.component, start_now, end_now])
     out: list[tuple[float, str]] = []
-    for r in df.iter_rows(named=True):
+    for r in rows:
         if not r["cn"]:
             continue
         cur = r["cs"] / r["cn"]
@@ -191,12 +205,12 @@ def _metrics(store: Any, facts: PatternFacts, now: dt.datetime) -> list[str]:
     return [line for _, line in out[:MAX_METRICS]]
 
 
-def _fixes(store: Any, facts: PatternFacts) -> list[str]:
-    df = store.query(
+def _fixes(con: Any, facts: PatternFacts) -> list[str]:
+    rows = _rows(con,
         "SELECT applied_at, fix_applied, success, note FROM fix_history WHERE error_hash = ? "
         "ORDER BY applied_at DESC, id DESC LIMIT ?", [facts.error_hash, MAX_FIXES])
     lines = []
-    for r in df.iter_rows(named=True):
+    for r in rows:
         when = r["applied_at"].strftime("%Y-%m-%d") if r["applied_at"] else "?"
         outcome = "worked" if r["success"] else "failed"
         note = f" ({_clean(r['note'], 120)})" if r["note"] else ""
@@ -207,10 +221,11 @@ def _fixes(store: Any, facts: PatternFacts) -> list[str]:
 def build_input(store: Any, config: Any, error_hash: str, *, now: dt.datetime | None = None) -> RcaInput:
     """Gather, format and redact the analysis input for one pattern."""
     now = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    facts = load_facts(store, error_hash)
-    samples = _samples(store, facts)
-    metrics = _metrics(store, facts, now)
-    fixes = _fixes(store, facts)
+    with store.read() as con:  # one short visit to the file
+        facts = _facts(con, error_hash)
+        samples = _samples(con, facts)
+        metrics = _metrics(con, facts, now)
+        fixes = _fixes(con, facts)
     when = (lambda t: t.strftime("%Y-%m-%d %H:00 UTC") if t else "unknown")
     parts = [
         "Error pattern",

@@ -139,7 +139,7 @@ _TLDS = frozenset(
     "us uk de fr nl eu ca au jp cn in br ru es it se no fi dk pl ch at be cz ie nz sg hk kr tw za".split()
 )
 _FILE_EXTS = frozenset(
-    "py js ts sh go rs md db rb pl cs cc hh so io".split()
+    "py js ts sh go rs md db rb pl cs cc hh so".split()
 )  # two-letter labels that are usually file extensions, not country codes
 
 
