@@ -552,8 +552,10 @@ class FaultProxy:
     ``fail_times`` > 0 applies the mode to that many requests only, then behaves as ``ok``.
     """
 
-    def __init__(self, upstream: str) -> None:
+    def __init__(self, upstream: str, *, tls: tuple[str, str] | None = None, require_auth: str | None = None) -> None:
         self.upstream = upstream
+        self.tls = tls
+        self.require_auth = require_auth  # the exact Authorization header to demand (else 401)
         self.mode = "ok"
         self.delay = 0.0
         self.status_code = 500
@@ -572,6 +574,15 @@ class FaultProxy:
                         mode = "ok"
                 if mode != "ok":
                     proxy.faults_served += 1
+                if proxy.require_auth is not None and self.headers.get("Authorization") != proxy.require_auth:
+                    body = b"401 Unauthorized\n"
+                    self.send_response(401)
+                    self.send_header("Content-Type", "text/plain")
+                    self.send_header("WWW-Authenticate", 'Basic realm="lokifi-test"')
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
+                    return
                 if mode == "down":
                     self.close_connection = True
                     with contextlib.suppress(OSError):
@@ -616,12 +627,17 @@ class FaultProxy:
                 self.wfile.write(body[: len(body) // 2] if mode == "cut" else body)
 
         self.server = _Server(("127.0.0.1", 0), Handler)
+        if tls:
+            import ssl
+            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            ctx.load_cert_chain(tls[0], tls[1])
+            self.server.socket = ctx.wrap_socket(self.server.socket, server_side=True)
         self.port = self.server.server_address[1]
         self.thread = threading.Thread(target=self.server.serve_forever, name="fault-proxy", daemon=True)
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}"
 
     def set(self, mode: str, **kw: Any) -> None:
         for k, v in kw.items():
@@ -636,6 +652,18 @@ class FaultProxy:
     def stop(self) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+def self_signed_cert(directory: Path) -> tuple[str, str] | None:
+    """(cert, key) for 127.0.0.1 made with the openssl CLI, or None when it is not installed."""
+    exe = shutil.which("openssl")
+    if not exe:
+        return None
+    cert, key = Path(directory) / "cert.pem", Path(directory) / "key.pem"
+    subprocess.run([exe, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(cert),
+                    "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
+                   check=True, capture_output=True, timeout=60)
+    return str(cert), str(key)
 
 
 @contextlib.contextmanager

@@ -183,7 +183,9 @@ class HttpClient:
     def _make(self) -> httpx.Client:
         s = self.settings
         verify: Any = True
-        if s.insecure_skip_verify:
+        if not s.base_url.startswith("https:"):
+            verify = False  # plain HTTP: no TLS to verify (redirects are not followed), skip loading the CA store
+        elif s.insecure_skip_verify:
             verify = False
         elif s.ca_file or s.cert_file:
             ctx = ssl.create_default_context(cafile=s.ca_file)
@@ -198,7 +200,7 @@ class HttpClient:
             auth = httpx.BasicAuth(s.basic_user, s.basic_password or "")
         return httpx.Client(base_url=s.base_url, headers=headers, auth=auth, verify=verify,
                             timeout=httpx.Timeout(s.timeout, connect=min(s.timeout, 5.0)),
-                            follow_redirects=True, trust_env=True)
+                            follow_redirects=False, trust_env=True)
 
     def close(self) -> None:
         if self._client is not None:
@@ -253,6 +255,10 @@ class HttpClient:
         received_at = time.time()
         server_time = _parse_date(r.headers.get("Date"))
         status = r.status_code
+        if 300 <= status < 400:
+            target = redact_url(r.headers.get("Location", "?"))
+            raise FetchError(CLIENT, f"{where}: HTTP {status} redirects to {target} — put that URL in the source's url",
+                             status=status, retryable=False)
         if status >= 400:
             detail = _error_detail(body)
             if status == 429 or status >= 500:
