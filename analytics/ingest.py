@@ -113,7 +113,7 @@ def _csv_batches(path: Path, batch_rows: int) -> Iterator[tuple[pl.DataFrame, in
     """(frame of strings, first line number) for each batch; line numbers count the header as 1."""
     sep = "\t" if path.suffix.lower() == ".tsv" else ","
     lf = pl.scan_csv(
-        path, separator=sep, infer_schema=False, encoding="utf8-lossy", truncate_ragged_lines=True,
+        path, separator=sep, infer_schema=False, encoding="utf8-lossy", truncate_ragged_lines=True, glob=False,
     ).with_row_index("_row")
     for batch in lf.collect_batches(chunk_size=batch_rows):
         if batch.height:

@@ -74,7 +74,8 @@ def write_metrics(con: duckdb.DuckDBPyConnection, df: pl.DataFrame) -> int:
             src = "_m_batch"
         n = con.execute(f"SELECT count(*) FROM {src}").fetchall()[0][0]
         if n:
-            con.execute(f"INSERT INTO metrics SELECT ts, host, component, metric, value, source FROM {src}").fetchall()
+            con.execute(f"INSERT INTO metrics (ts, host, component, metric, value, source) "
+                        f"SELECT ts, host, component, metric, value, source FROM {src}").fetchall()
             con.execute(
                 f"""
                 INSERT INTO metrics_hourly
@@ -105,8 +106,8 @@ def write_events(con: duckdb.DuckDBPyConnection, df: pl.DataFrame) -> int:
         before = con.execute("SELECT count(*) FROM error_events").fetchall()[0][0]
         con.execute(
             """
-            INSERT INTO error_events
-            SELECT b.* FROM _e_batch b
+            INSERT INTO error_events (ts, host, component, message, fingerprint, type, source, level)
+            SELECT b.ts, b.host, b.component, b.message, b.fingerprint, b.type, b.source, b.level FROM _e_batch b
             WHERE NOT EXISTS (
                 SELECT 1 FROM error_events e
                 WHERE e.ts = b.ts AND e.host = b.host AND e.component = b.component AND e.message = b.message

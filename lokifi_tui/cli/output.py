@@ -21,8 +21,8 @@ from rich.markup import escape
 OK, UNEXPECTED, USAGE, BAD_INPUT, STORE, UNAVAILABLE = 0, 1, 2, 3, 4, 5
 
 _no_color = bool(os.environ.get("NO_COLOR"))
-console = Console(highlight=False, no_color=_no_color, soft_wrap=False)
-err_console = Console(stderr=True, highlight=False, no_color=_no_color)
+console = Console(highlight=False, no_color=_no_color, soft_wrap=True)
+err_console = Console(stderr=True, highlight=False, no_color=_no_color, soft_wrap=True)
 
 # C0/C1 control characters (ESC included) and DEL; tab is kept as a space.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")

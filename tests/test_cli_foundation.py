@@ -1,0 +1,97 @@
+"""The foundation's commands as a user runs them (a real subprocess where the exit code matters)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from lokifi_tui.cli.main import cli
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def lokifi(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "lokifi_tui.cli.main", *args], capture_output=True, text=True, env=env)
+
+
+def test_locate_honours_db_and_home(tmp_path):
+    r = CliRunner().invoke(cli, ["--db", str(tmp_path / "x.duckdb"), "locate", "--json"])
+    assert r.exit_code == 0, r.output
+    info = json.loads(r.output)
+    assert info["database"] == str(tmp_path / "x.duckdb")
+    assert info["spool"].endswith("x.duckdb.spool")
+
+
+def test_db_info_json_counts_rows(tmp_path):
+    db = tmp_path / "x.duckdb"
+    csv = tmp_path / "m.csv"
+    csv.write_text("ts,component,metric,value\n2026-01-01T00:00:00,a,m,1\n2026-01-01T00:01:00,a,m,2\n")
+    assert lokifi("--db", str(db), "ingest", str(csv)).returncode == 0
+    r = lokifi("--db", str(db), "db", "info", "--json")
+    assert r.returncode == 0, r.stderr
+    info = json.loads(r.stdout)
+    assert info["row_counts"]["metrics"] == 2 and info["schema_version"] == info["known_version"]
+
+
+def test_exit_codes_mean_something(tmp_path):
+    db = tmp_path / "x.duckdb"
+    bad = tmp_path / "bad.csv"
+    bad.write_text("ts,component,metric,value\nnope,a,m,1\n")
+    r = lokifi("--db", str(db), "ingest", "--strict", str(bad))
+    assert r.returncode == 3 and "bad.csv:2" in r.stdout
+    r = lokifi("--db", str(db), "ingest", str(tmp_path / "missing.csv"))
+    assert r.returncode == 3 and "no such file" in r.stderr
+    junk = tmp_path / "junk.duckdb"
+    junk.write_bytes(b"garbage" * 1000)
+    r = lokifi("--db", str(junk), "db", "info")
+    assert r.returncode == 4 and "not a readable Lokifi database" in r.stderr
+    assert "Traceback" not in r.stderr
+    r = lokifi("no-such-command")
+    assert r.returncode == 2
+
+
+def test_hostile_file_names_print_inert(tmp_path):
+    name = tmp_path / "[bold]x\x1b[31m.csv"
+    name.write_text("ts,component,metric,value\n2026-01-01T00:00:00,a,m,1\n")
+    r = lokifi("--db", str(tmp_path / "x.duckdb"), "ingest", str(name))
+    assert r.returncode == 0
+    assert "\x1b[31m" not in r.stdout and "[bold]x" in r.stdout
+
+
+def test_demo_build_is_deterministic(tmp_path):
+    from analytics.demo import build_demo
+    from analytics.store import Store
+
+    now = dt.datetime(2026, 6, 1, 12)
+    a = build_demo(tmp_path / "a" / "demo.duckdb", now, files=False, engines=False)
+    b = build_demo(tmp_path / "b" / "demo.duckdb", now, files=False, engines=False)
+    q = "SELECT component, metric, count(*), round(sum(value), 3) FROM metrics GROUP BY ALL ORDER BY ALL"
+    assert Store(a.path).query(q).equals(Store(b.path).query(q))
+    s = Store(a.path)
+    comps = set(s.query("SELECT DISTINCT component FROM metrics")["component"].to_list())
+    assert {"backend", "frontend", "redis", "postgres", "worker", "nginx"} <= comps
+    days = s.scalar("SELECT date_diff('day', min(ts), max(ts)) FROM metrics")
+    assert days >= 44
+    # the planted stories are in the data
+    reg = s.query("""SELECT avg(value) FILTER (WHERE ts > TIMESTAMP '2026-06-01 12:00' - INTERVAL 2 DAY) AS late,
+                            avg(value) FILTER (WHERE ts < TIMESTAMP '2026-06-01 12:00' - INTERVAL 25 DAY) AS early
+                     FROM metrics WHERE component = 'backend' AND metric = 'response_time_ms'""")
+    assert reg["late"][0] - reg["early"][0] > 120
+    assert s.scalar("SELECT count(*) FROM error_events WHERE component = 'redis' AND message ILIKE '%refused%'") > 20
+
+
+def test_ci_runs_the_readme_test_command():
+    readme = (ROOT / "README.md").read_text()
+    block = re.search(r"```bash\n(.*?)```", readme, re.S).group(1)
+    commands = [line.split("  #")[0].strip() for line in block.splitlines() if line.strip()]
+    assert len(commands) == 2
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert commands[1] in ci
+    assert "check_readme.py" in ci
