@@ -321,15 +321,16 @@ def _recommendations(con: Any, now: dt.datetime, limit: int) -> tuple[Recommenda
         params: list[Any] = [now]
         status = "status"
     else:
-        where, params, status = "NOT dismissed AND NOT applied", [], "'open' AS status"
+        where, params, status = "NOT dismissed AND NOT applied", [], "'open'"
     rows = _dicts(
         con,
         f"""
         SELECT id, priority, impact_score, title, {_col(cols, 'category', "''")}, description,
-               {_col(cols, 'action', "''")}, {status}, created_at
+               {_col(cols, 'action', "''")}, {status} AS status, created_at
         FROM smart_recommendations
         WHERE {where}
-        ORDER BY priority ASC NULLS LAST, impact_score DESC NULLS LAST, id
+        ORDER BY CASE status WHEN 'open' THEN 0 ELSE 1 END, priority ASC NULLS LAST,
+                 impact_score DESC NULLS LAST, id
         LIMIT ?
         """,
         [*params, limit],

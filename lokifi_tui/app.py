@@ -25,7 +25,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from textual.app import App, SystemCommand
+from textual.app import App, ScreenStackError, SystemCommand
 from textual.binding import Binding
 from textual.screen import ModalScreen, Screen
 from textual.theme import Theme
@@ -119,9 +119,15 @@ class LokifiApp(App[None]):
         self.keymap_config = keymap
         self.config_problems.extend(problems)
         self.first_paint_at: float | None = None
+        self.last_message = ""
         self.data_loads = 0
 
     # -- lifecycle -----------------------------------------------------------------------------------
+
+    def say(self, text: str, *, severity: str = "information", timeout: float = 5, title: str = "") -> None:
+        """Notify (as literal text, never markup) and remember the message (tests and e2e read it)."""
+        self.last_message = text
+        self.notify(clean(text, single_line=False), title=title, severity=severity, timeout=timeout, markup=False)
 
     def now(self) -> dt.datetime:
         return self.fixed_now or _utcnow()
@@ -150,7 +156,7 @@ class LokifiApp(App[None]):
             self.set_keymap(self.keymap_config)
         self.push_screen(self.dashboard)
         for problem in self.config_problems:
-            self.notify(clean(problem), title="Config", severity="warning", timeout=10, markup=False)
+            self.say(problem, title="Config", severity="warning", timeout=10)
         self.call_after_refresh(self._first_paint)
         self._vitals_tick()
         self._data_tick()
@@ -162,7 +168,11 @@ class LokifiApp(App[None]):
 
     def paused(self) -> bool:
         """True while a modal, the palette or a detail screen covers the dashboard."""
-        return self.screen is not self.dashboard or isinstance(self.screen, ModalScreen)
+        try:
+            screen = self.screen
+        except ScreenStackError:  # starting up or shutting down
+            return True
+        return screen is not self.dashboard or isinstance(screen, ModalScreen)
 
     # -- vitals loop ---------------------------------------------------------------------------------
 
@@ -285,9 +295,9 @@ class LokifiApp(App[None]):
                 self.dashboard.show_banner(f"Refresh failed: {text}")
                 self._schedule_data()
             elif worker.group == "collector":
-                self.notify(clean(f"Live collection stopped: {text}"), severity="warning", markup=False)
+                self.say(f"Live collection stopped: {text}", severity="warning")
             else:
-                self.notify(clean(f"{worker.name or worker.group} failed: {text}"), severity="error", markup=False)
+                self.say(f"{worker.name or worker.group} failed: {text}", severity="error")
         elif event.state is WorkerState.CANCELLED and worker.group == "data":
             self._data_busy = False
 
@@ -315,8 +325,7 @@ class LokifiApp(App[None]):
             self.post_message(TriageDone(label, True, getattr(result, "text", str(result)), undo))
 
     def on_triage_done(self, message: TriageDone) -> None:
-        self.notify(clean(message.text, single_line=False), severity="information" if message.ok else "warning",
-                    markup=False, timeout=5)
+        self.say(message.text, severity="information" if message.ok else "warning")
         if message.ok:
             if message.undo is not None:
                 self.undo_stack.append((message.action, message.undo))
@@ -333,7 +342,7 @@ class LokifiApp(App[None]):
         row = self.dashboard.current(pane)
         if row is None:
             label = {"recommendations": "a recommendation", "patterns": "an error pattern"}.get(pane, "a row")
-            self.notify(f"Select {label} first (tab to its pane).", severity="warning", timeout=3)
+            self.say(f"Select {label} first (tab to its pane).", severity="warning", timeout=3)
         return row
 
     def action_apply(self) -> None:
@@ -346,7 +355,7 @@ class LokifiApp(App[None]):
 
         def answered(yes: bool | None) -> None:
             if yes:
-                self._triage("apply", triage.apply_recommendation, row.id, row.title)
+                self._triage("apply", triage.apply_recommendation, row.id, row.title, self.fixed_now)
 
         self.push_screen(ConfirmApply(row.title, row.action, row.description), answered)
 
@@ -355,7 +364,7 @@ class LokifiApp(App[None]):
 
         row = self._row("recommendations")
         if row is not None:
-            self._triage("dismiss", triage.dismiss_recommendation, row.id, row.title)
+            self._triage("dismiss", triage.dismiss_recommendation, row.id, row.title, self.fixed_now)
 
     def action_snooze(self) -> None:
         from lokifi_tui import triage
@@ -373,7 +382,7 @@ class LokifiApp(App[None]):
 
     def action_undo(self) -> None:
         if not self.undo_stack:
-            self.notify("Nothing to undo.", timeout=3)
+            self.say("Nothing to undo.", timeout=3)
             return
         label, undo = self.undo_stack.pop()
         self._triage(f"undo {label}", undo)
@@ -415,12 +424,12 @@ class LokifiApp(App[None]):
         from analytics.dashboard_view import engine_available, engine_note
 
         if not engine_available("rca"):
-            self.notify(engine_note("rca"), severity="warning", timeout=5)
+            self.say(engine_note("rca"), severity="warning")
             return
         worker = self.run_worker(partial(self._analysis_work, error_hash), thread=True, group="rca",
                                  exclusive=True, exit_on_error=False, name="root-cause analysis")
         self._analysis = (error_hash, worker)
-        self.notify("Root-cause analysis running… (esc cancels)", timeout=4)
+        self.say("Root-cause analysis running… (esc cancels)", timeout=4)
 
     def _analysis_work(self, error_hash: str) -> None:
         from textual.worker import get_current_worker
@@ -441,7 +450,7 @@ class LokifiApp(App[None]):
         if self._analysis is not None and self._analysis[1].is_running:
             self._analysis[1].cancel()
             self._analysis = None
-            self.notify("Root-cause analysis cancelled.", timeout=3)
+            self.say("Root-cause analysis cancelled.", timeout=3)
 
     def on_analysis_done(self, message: AnalysisDone) -> None:
         from lokifi_tui.screens.details import DetailScreen

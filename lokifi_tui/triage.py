@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib
+import importlib.util
 import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from analytics.dashboard_view import ENGINES, engine_available
+from analytics.dashboard_view import ENGINES
 
 
 class NotBuilt(RuntimeError):
@@ -31,7 +32,11 @@ class Result:
 
 def _engine(name: str) -> Any:
     module, issue = ENGINES[name]
-    if not engine_available(name):
+    try:
+        found = importlib.util.find_spec(module) is not None
+    except ImportError:
+        found = False
+    if not found:
         raise NotBuilt(f"Not built yet: {module} ({issue}) provides this action.")
     return importlib.import_module(module)
 
@@ -58,25 +63,25 @@ def _call(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
 # -- recommendations (issue 6) ---------------------------------------------------------------------
 
 
-def _rec_undo(rec_id: int, label: str) -> Callable[[Any], Result]:
+def _rec_undo(rec_id: int, label: str, now: dt.datetime | None) -> Callable[[Any], Result]:
     def undo(store: Any) -> Result:
         mod = _engine("recommendations")
-        _call(_fn(mod, "undo"), store, rec_id)
+        _call(_fn(mod, "undo"), store, rec_id, now=now, source="tui")
         return Result(f"Undone: {label}.")
 
     return undo
 
 
-def apply_recommendation(store: Any, rec_id: int, title: str) -> Result:
+def apply_recommendation(store: Any, rec_id: int, title: str, now: dt.datetime | None = None) -> Result:
     mod = _engine("recommendations")
-    _call(_fn(mod, "apply"), store, rec_id, source="tui")
-    return Result(f"Applied: {title}", _rec_undo(rec_id, f"apply of {title}"), "apply")
+    _call(_fn(mod, "apply"), store, rec_id, now=now, source="tui")
+    return Result(f"Applied: {title}", _rec_undo(rec_id, f"apply of {title}", now), "apply")
 
 
-def dismiss_recommendation(store: Any, rec_id: int, title: str) -> Result:
+def dismiss_recommendation(store: Any, rec_id: int, title: str, now: dt.datetime | None = None) -> Result:
     mod = _engine("recommendations")
-    _call(_fn(mod, "dismiss"), store, rec_id, source="tui")
-    return Result(f"Dismissed: {title}", _rec_undo(rec_id, f"dismissal of {title}"), "dismiss")
+    _call(_fn(mod, "dismiss"), store, rec_id, now=now, source="tui")
+    return Result(f"Dismissed: {title}", _rec_undo(rec_id, f"dismissal of {title}", now), "dismiss")
 
 
 def snooze_recommendation(store: Any, rec_id: int, title: str, delta: dt.timedelta, now: dt.datetime | None) -> Result:
@@ -85,7 +90,7 @@ def snooze_recommendation(store: Any, rec_id: int, title: str, delta: dt.timedel
     _call(fn, store, rec_id, delta, now=now, source="tui")
     hours = delta.total_seconds() / 3600
     span = f"{hours:.0f}h" if hours < 24 else f"{hours / 24:.0f}d"
-    return Result(f"Snoozed for {span}: {title}", _rec_undo(rec_id, f"snooze of {title}"), "snooze")
+    return Result(f"Snoozed for {span}: {title}", _rec_undo(rec_id, f"snooze of {title}", now), "snooze")
 
 
 # -- patterns (issue 3) ----------------------------------------------------------------------------

@@ -1,0 +1,160 @@
+"""Every triage key, pressed in the real app, changes the store as it should (through the real engines).
+
+Tests of an engine's keys are skipped, with the reason, only while that engine is not built.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib.util
+
+import pytest
+
+from analytics import dashboard_view as dv
+from lokifi_tui.app import LokifiApp
+from tui_support import NOW, fixed_vitals, screen_text, seed_store
+
+pytestmark = pytest.mark.anyio
+
+REAL_ENGINE = dv.engine_available
+
+
+def needs(name: str):
+    module, issue = dv.ENGINES[name]
+    return pytest.mark.skipif(
+        importlib.util.find_spec(module) is None, reason=f"{module} ({issue}) is not built yet"
+    )
+
+
+@pytest.fixture
+def anyio_backend():
+    return "asyncio"
+
+
+@pytest.fixture
+def seeded(tmp_path, monkeypatch):
+    # the predictions/patterns panes read the seeded tables even before their engines exist
+    monkeypatch.setattr(dv, "engine_available",
+                        lambda name: name in ("predictions", "patterns") or REAL_ENGINE(name))
+    return seed_store(tmp_path / "seed.duckdb")
+
+
+def make_app(store) -> LokifiApp:
+    return LokifiApp(store.path, vitals=fixed_vitals, collect=False, now=NOW, refresh=0.3)
+
+
+async def settle(pilot, rounds: int = 2) -> None:
+    for _ in range(rounds):
+        await pilot.pause(0.05)
+        await pilot.app.workers.wait_for_complete()
+    await pilot.pause(0.3)
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+def rec_status(store, rec_id: int) -> tuple[str, dt.datetime | None]:
+    row = store.query("SELECT status, snoozed_until FROM smart_recommendations WHERE id = ?", [rec_id]).row(0)
+    return row[0], row[1]
+
+
+async def goto_recs(pilot) -> None:
+    await pilot.press("tab", "tab")
+    assert pilot.app.dashboard.active_pane == "recommendations"
+
+
+@needs("recommendations")
+async def test_a_applies_after_confirmation_and_u_undoes(seeded):
+    app = make_app(seeded)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await goto_recs(pilot)
+        await pilot.press("a")
+        await pilot.pause()
+        assert rec_status(seeded, 1)[0] == "open"  # nothing written before the answer
+        await pilot.press("y")
+        await settle(pilot)
+        assert rec_status(seeded, 1)[0] == "applied"
+        table = app.dashboard.box("recommendations").table
+        assert table.row_keys == ["2", "3"] and table.current_key == "2"  # cursor on the next row
+        await pilot.press("u")
+        await settle(pilot)
+        assert rec_status(seeded, 1)[0] == "open"
+        events = seeded.query("SELECT action, source FROM recommendation_events WHERE rec_id = 1 ORDER BY id")
+        assert events["action"].to_list() == ["applied", "undone"]
+        assert set(events["source"].to_list()) == {"tui"}
+
+
+@needs("recommendations")
+async def test_d_dismisses_and_the_cursor_stays_on_the_next_row(seeded):
+    app = make_app(seeded)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await goto_recs(pilot)
+        await pilot.press("j", "d")
+        await settle(pilot)
+        assert rec_status(seeded, 2)[0] == "dismissed"
+        assert rec_status(seeded, 1)[0] == "open" and rec_status(seeded, 3)[0] == "open"
+        table = app.dashboard.box("recommendations").table
+        assert table.row_keys == ["1", "3"] and table.current_key == "3"
+        assert app.focused is table
+
+
+@needs("recommendations")
+@pytest.mark.parametrize(("key", "hours"), [("1", 1), ("2", 24), ("3", 168)])
+async def test_s_snoozes_for_the_chosen_time(seeded, key, hours):
+    app = make_app(seeded)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await goto_recs(pilot)
+        await pilot.press("s")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "SnoozeChoice"
+        await pilot.press(key)
+        await settle(pilot)
+        status, until = rec_status(seeded, 1)
+        assert status == "snoozed" and until == NOW + dt.timedelta(hours=hours)
+        assert "1" not in app.dashboard.box("recommendations").table.row_keys
+
+
+@needs("recommendations")
+async def test_escape_cancels_snooze_and_undo_with_nothing_says_so(seeded):
+    app = make_app(seeded)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await goto_recs(pilot)
+        await pilot.press("s", "escape")
+        await settle(pilot)
+        assert rec_status(seeded, 1)[0] == "open"
+        await pilot.press("u")
+        await pilot.pause(0.3)
+        assert app.last_message == "Nothing to undo."
+
+
+@needs("recommendations")
+async def test_triage_survives_a_restart(seeded):
+    """Written at once: a new app on the same file sees the dismissal."""
+    app = make_app(seeded)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await goto_recs(pilot)
+        await pilot.press("d")
+        await settle(pilot)
+    app2 = make_app(seeded)
+    async with app2.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert app2.dashboard.box("recommendations").table.row_keys == ["2", "3"]
+
+
+async def test_pattern_keys_say_plainly_when_their_engine_is_missing(seeded, monkeypatch):
+    if importlib.util.find_spec("analytics.patterns") is not None and REAL_ENGINE("rca"):
+        pytest.skip("both engines are built; their keys are tested below")
+    app = make_app(seeded)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("tab", "tab", "tab")
+        assert app.dashboard.active_pane == "patterns"
+        if importlib.util.find_spec("analytics.patterns") is None:
+            await pilot.press("y")
+            await settle(pilot)
+            assert app.last_message.startswith("Not built yet")
+        assert app.is_running
