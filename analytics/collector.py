@@ -349,7 +349,10 @@ class Collector:
         self.host = config.host
         c = getattr(config, "collect", None)
         self.flush_seconds = float(flush_seconds if flush_seconds is not None
-                                   else getattr(c, "flush_seconds", 5.0) or 5.0)
+                                   else getattr(c, "flush_seconds", 15.0) or 15.0)
+        # Error events (log errors, failed probes) are written sooner than plain samples.
+        self.event_flush_seconds = min(self.flush_seconds,
+                                       float(getattr(c, "event_flush_seconds", 2.0) or 2.0))
         self.refresh_seconds = float(refresh_seconds if refresh_seconds is not None
                                      else getattr(c, "refresh_seconds", 60.0) or 60.0)
         if hooks is None:
@@ -366,6 +369,7 @@ class Collector:
         self._lock = WriterLock(store.path)
         self._pending: list[Batch] = []
         self._pending_rows = 0
+        self._pending_events = 0
         self._due: dict[str, float] = {}
         self._last_flush = time.monotonic()
         self._last_hooks = time.monotonic()
@@ -500,7 +504,7 @@ class Collector:
     def _next_wake(self, now_m: float) -> float:
         nxt = min(self._due.values(), default=now_m + 1.0)
         if self._pending and self.mode == "write":
-            nxt = min(nxt, self._last_flush + self.flush_seconds)
+            nxt = min(nxt, self._last_flush + self._flush_gap())
         if self.mode == "write" and self.hooks:
             nxt = min(nxt, self._last_hooks + self.refresh_seconds)
         return nxt
@@ -523,10 +527,10 @@ class Collector:
                                                           now_m + min(src.interval, 0.05))
         if self.mode != "write":
             self._pending.clear()
-            self._pending_rows = 0
+            self._pending_rows = self._pending_events = 0
             return read
         now_m = time.monotonic()
-        if self._pending and (force or now_m - self._last_flush >= self.flush_seconds):
+        if self._pending and (force or now_m - self._last_flush >= self._flush_gap()):
             self.flush()
         if self.hooks and now_m - self._last_hooks >= self.refresh_seconds:
             self._last_hooks = now_m
@@ -536,6 +540,9 @@ class Collector:
                                                      name="lokifi-refresh", daemon=True)
                 self._hook_thread.start()
         return read
+
+    def _flush_gap(self) -> float:
+        return self.event_flush_seconds if self._pending_events else self.flush_seconds
 
     def poll_source(self, src: Any, now: dt.datetime) -> int:
         self.stats.polls += 1
@@ -552,6 +559,7 @@ class Collector:
             if not b.empty:
                 self._pending.append(b)
                 n += len(b)
+                self._pending_events += len(b.events)
         self._pending_rows += n
         return n
 
@@ -583,6 +591,7 @@ class Collector:
         self._pending = []
         rows = self._pending_rows
         self._pending_rows = 0
+        self._pending_events = 0
         self._paused.clear()
         self._last_flush = time.monotonic()
         self.stats.flushes += 1
@@ -610,6 +619,7 @@ class Collector:
                 self.stats.dropped += len(b)
         self._pending = list(reversed(keep))
         self._pending_rows = total
+        self._pending_events = sum(len(b.events) for b in self._pending)
 
     def run_hooks(self, now: dt.datetime, *, all_due: bool = False) -> None:
         """Run the refresh hooks that are due (every one with ``all_due``)."""

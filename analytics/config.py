@@ -61,7 +61,8 @@ class Collect:
     vitals_seconds: float = 0.0
     probe_seconds: float = 0.0
     tail_seconds: float = 2.0
-    flush_seconds: float = 5.0          # how often collected rows are written (one transaction)
+    flush_seconds: float = 15.0         # how often collected samples are written (one transaction)
+    event_flush_seconds: float = 2.0    # sooner when error events (log errors, failed probes) wait
     refresh_seconds: float = 60.0       # how often the engines' refresh hooks run
     hooks: tuple[str, ...] = ()         # "module:function"; empty: the built-in list
     process_rescan_seconds: float = 60.0
@@ -337,7 +338,7 @@ def _check_ranges(cfg: Config, problems: list[str]) -> Config:
 
     general = positive("general", cfg.general, ("refresh_seconds", "collect_seconds"))
     collect = positive("collect", cfg.collect, ("vitals_seconds", "probe_seconds"), allow_zero=True)
-    collect = positive("collect", collect, ("tail_seconds", "flush_seconds", "refresh_seconds",
+    collect = positive("collect", collect, ("tail_seconds", "flush_seconds", "event_flush_seconds", "refresh_seconds",
                                             "process_rescan_seconds", "max_line_bytes"))
     for h in collect.hooks:
         if ":" not in h:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import time
 import shutil
 
 from hypothesis import HealthCheck, given, settings
@@ -169,6 +170,28 @@ def test_restart_after_rotation_while_stopped_drains_the_rotated_file(tmp_path):
     assert texts(b.poll()) == ["2", "3"]
 
 
+def test_two_rotations_between_polls_and_while_stopped(tmp_path):
+    p = tmp_path / "app.log"
+    p.write_text("")
+    t = started(FileTailer(p, rotate_grace=0.0))
+    append(p, "1\n")
+    for n, line in ((1, "2\n"), (2, "3\n")):
+        os.rename(p, tmp_path / f"app.log.{n}")
+        time.sleep(0.01)
+        p.write_text(line)
+    got = texts(t.poll()) + texts(t.poll())
+    assert got == ["1", "2", "3"]
+    saved = t.position
+    t.close()
+    append(p, "4\n")
+    for n, line in ((3, "5\n"), (4, "6\n")):
+        time.sleep(0.01)
+        os.rename(p, tmp_path / f"app.log.{n}")
+        p.write_text(line)
+    (tmp_path / "app.error.log").write_text("not a rotated copy\n")
+    assert texts(FileTailer(p, saved).poll()) == ["4", "5", "6"]
+
+
 def test_restart_with_a_checkpoint_ignores_from_start(tmp_path):
     p = tmp_path / "app.log"
     p.write_text("1\n")
@@ -224,10 +247,8 @@ def test_every_line_exactly_once_property(tmp_path_factory, ops):
             t = FileTailer(p, pos, rotate_grace=0.0, max_line=1 << 20)
             take(t.poll())
         elif op == "rotate":
-            # Rotations are minutes apart and polls seconds apart: a file is seen before it is rotated.
-            # (Two rotations between two polls would lose the middle file; see the tail docstring.)
-            take(t.poll())
             n_rot += 1
+            time.sleep(0.002)  # rotated files are told apart by their modification times
             rotated.append(p.read_bytes())
             os.rename(p, d / f"app.log.{n_rot}")
             p.write_bytes(b"")

@@ -92,9 +92,14 @@ def _head_of(fd: int, n: int) -> tuple[str, int]:
 
 
 def _rotated_candidates(path: Path) -> list[Path]:
-    """Files beside ``path`` that look like its rotated copies (app.log.1, app.log-2026..., app.1.log)."""
+    """Files beside ``path`` that look like its rotated copies — ``app.log.1``, ``app.log-20260101``,
+    ``app.1.log``, ``app-2026-01-01.log`` — newest first. Another log that merely shares the stem
+    (``app.error.log``) is not one: the inserted part must be a number or a date."""
     d = path.parent
-    stem = path.stem if path.suffix else path.name
+    suffix = path.suffix
+    stem = path.stem if suffix else path.name
+    pat = re.compile(
+        rf"^(?:{re.escape(path.name)}[.\-_][\w.\-]+|{re.escape(stem)}[.\-_][0-9][0-9_.\-T]*{re.escape(suffix)})$")
     found: list[Path] = []
     try:
         entries = list(os.scandir(d))
@@ -102,14 +107,13 @@ def _rotated_candidates(path: Path) -> list[Path]:
         return []
     for e in entries:
         name = e.name
-        if name == path.name or name.endswith(_COMPRESSED):
+        if name == path.name or name.endswith(_COMPRESSED) or not pat.match(name):
             continue
-        if name.startswith(path.name) or name.startswith(stem + ".") or name.startswith(stem + "-"):
-            try:
-                if e.is_file(follow_symlinks=False):
-                    found.append(Path(e.path))
-            except OSError:
-                continue
+        try:
+            if e.is_file(follow_symlinks=False):
+                found.append(Path(e.path))
+        except OSError:
+            continue
     found.sort(key=lambda p: _mtime(p), reverse=True)
     return found[:64]
 
@@ -173,7 +177,7 @@ class _Reader:
 class FileTailer:
     """Follows one path. Not thread-safe: one poller at a time."""
 
-    def __init__(self, path: str | os.PathLike[str], position: Position | None = None, *,
+    def __init__(self, path: str | os.PathLike[str], position: Position | dict[str, Any] | None = None, *,
                  from_start: bool = False, max_line: int = MAX_LINE,
                  max_bytes: int = MAX_BYTES_PER_POLL, rotate_grace: float = ROTATE_GRACE) -> None:
         self.path = Path(path)
@@ -184,7 +188,7 @@ class FileTailer:
         self._reader = _Reader(self.key, max_line)
         self._saved = position  # the stored checkpoint (used only on first open)
         self._fd: int | None = None
-        self._pos: Position | None = position
+        self._pos: Position | None = None
         # An old file still being drained after a rename rotation: (fd, position, last time it grew).
         self._old: tuple[int, Position, float] | None = None
         self.has_more = False
@@ -197,7 +201,8 @@ class FileTailer:
     def position(self) -> dict[str, Any] | None:
         """What to store as the checkpoint (current file, plus an old file still being drained)."""
         if self._pos is None:
-            return None
+            saved = self._saved  # not opened yet: keep what was stored
+            return {"cur": saved.to_dict()} if isinstance(saved, Position) else saved
         d: dict[str, Any] = {"cur": self._pos.to_dict()}
         if self._old is not None:
             d["prev"] = self._old[1].to_dict()
@@ -294,9 +299,12 @@ class FileTailer:
                 used += self._recover_truncated(cur, out, budget - used)
                 pos = Position(st.st_dev, st.st_ino, 0)
         else:
-            # A new file at the path: finish the one we were reading (now rotated), then read this from 0.
-            if self._find_by_inode(cur) is not None:
+            # A new file at the path: finish the one we were reading (now rotated), then any rotated after
+            # it, then read this one from 0.
+            found = self._find_by_inode(cur)
+            if found is not None:
                 used += self._drain_rotated(cur, out, budget - used)
+                self._drain_between(cur, _mtime(found), st.st_ino, out)
             elif cur.offset > 0:
                 self.notes.append(
                     f"{self.key} was replaced while Lokifi was stopped and the old file (inode {cur.ino}) "
@@ -317,6 +325,29 @@ class FileTailer:
             if (st.st_dev, st.st_ino) == (pos.dev, pos.ino):
                 return p
         return None
+
+    def _drain_between(self, old: Position, old_mtime: float, new_ino: int | None, out: list[Line]) -> None:
+        """Files rotated *after* ``old`` and before the current one (two rotations between two polls, or
+        while Lokifi was stopped): read each whole, oldest first. They are the rotated siblings written
+        later than ``old`` was last written."""
+        between = []
+        for cand in _rotated_candidates(self.path):
+            try:
+                st = cand.stat()
+            except OSError:
+                continue
+            if st.st_ino in (old.ino, new_ino) or st.st_mtime <= old_mtime:
+                continue
+            between.append((st.st_mtime, cand, st))
+        for _, cand, st in sorted(between, key=lambda t: t[0]):
+            try:
+                fd = os.open(str(cand), os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+            except OSError:
+                continue
+            try:
+                self._reader.read(fd, Position(st.st_dev, st.st_ino, 0), out, 1 << 62, final=True)
+            finally:
+                os.close(fd)
 
     def _drain_rotated(self, pos: Position, out: list[Line], budget: int) -> int:
         """Read the rest of a rotated file (found by inode) from ``pos`` to its end, partial line included."""
@@ -388,6 +419,7 @@ class FileTailer:
         if opened is None:
             return used
         nfd, nst = opened
+        self._drain_between(pos, os.fstat(fd).st_mtime, nst.st_ino, out)
         self._fd = nfd
         self._pos = Position(nst.st_dev, nst.st_ino, 0)
         used += self._reader.read(nfd, self._pos, out, max(0, budget - used))

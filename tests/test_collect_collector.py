@@ -1,0 +1,315 @@
+"""The collector end to end: real DuckDB file, real HTTP server, closed port, log files written and
+rotated, the collector killed with SIGKILL mid-batch and restarted — every row stored exactly once."""
+
+from __future__ import annotations
+
+import collections
+import datetime as dt
+import http.server as httpserver
+import os
+import random
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+
+from analytics.collector import Collector, CollectorBusy, collect_once, collector_running
+from analytics.config import load_config
+from analytics.sources.probes import ProbeSource, ProbeSpec
+from analytics.sources.tail import LogSpec, TailSource
+from analytics.store import Store
+
+pytestmark = pytest.mark.timeout(240)
+
+
+class _Counting(httpserver.BaseHTTPRequestHandler):
+    hits = 0
+
+    def do_GET(self):  # noqa: N802
+        type(self).hits += 1
+        self.send_response(200)
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        self.wfile.write(b"ok")
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def web():
+    _Counting.hits = 0
+    srv = httpserver.ThreadingHTTPServer(("127.0.0.1", 0), _Counting)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    yield srv.server_address[1]
+    srv.shutdown()
+    srv.server_close()
+
+
+def closed_port() -> int:
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def write_config(tmp_path, body: str):
+    p = tmp_path / "lokifi.toml"
+    p.write_text(body)
+    cfg = load_config(p)
+    assert not cfg.problems, cfg.problems
+    return p, cfg
+
+
+def cli(db, cfg, *args):
+    return [sys.executable, "-m", "lokifi_tui.cli.main", "--db", str(db), "--config", str(cfg), "collect", *args]
+
+
+class LineWriter(threading.Thread):
+    """Appends numbered error lines (and info noise) to a log, rotating it by rename every ``rotate_every``."""
+
+    def __init__(self, path, rate: float, rotate_every: int | None = None, total: int | None = None):
+        super().__init__(daemon=True)
+        self.path, self.rate, self.rotate_every, self.total = path, rate, rotate_every, total
+        self.written = 0
+        self.stop = threading.Event()
+        self.rotations = 0
+
+    def run(self):
+        f = open(self.path, "a")
+        while not self.stop.is_set() and (self.total is None or self.written < self.total):
+            i = self.written
+            f.write(f"ERROR job {i} failed: Connection refused\nINFO job {i} retry scheduled\n")
+            f.flush()
+            self.written += 1
+            if self.rotate_every and self.written % self.rotate_every == 0:
+                self.rotations += 1
+                f.close()
+                os.rename(self.path, f"{self.path}.{self.rotations}")
+                f = open(self.path, "a")
+            time.sleep(1.0 / self.rate)
+        f.close()
+
+
+def job_numbers(store: Store) -> collections.Counter:
+    df = store.query("SELECT message FROM error_events WHERE source = 'tail'")
+    out = collections.Counter()
+    for msg in df["message"]:
+        m = re.match(r"ERROR job (\d+) failed", msg)
+        assert m, msg
+        out[int(m.group(1))] += 1
+    return out
+
+
+# -- in-process ---------------------------------------------------------------------------------------
+
+def test_rows_and_positions_are_written_together_and_restart_resumes(tmp_path, web):
+    log = tmp_path / "app.log"
+    log.write_text("ERROR before start (not read: tails start at the end)\n")
+    _, cfg = write_config(tmp_path, f"""
+[general]
+collect_seconds = 1
+[[components]]
+name = "api"
+logs = ["{log}"]
+probes = [{{ url = "http://127.0.0.1:{web}/" }}]
+""")
+    store = Store(tmp_path / "db.duckdb")
+    rep = collect_once(store, cfg)
+    assert rep.written and rep.vitals is not None and rep.probes[0].ok
+    with open(log, "a") as f:
+        f.write("ERROR job 0 failed\nINFO fine\nERROR job 1 failed\n")
+    collect_once(store, cfg)
+    with open(log, "a") as f:
+        f.write("ERROR job 2 failed\n")
+    collect_once(store, cfg)
+    assert job_numbers(store) == {0: 1, 1: 1, 2: 1}
+    assert store.scalar("SELECT count(*) FROM probe_results") == 3 == _Counting.hits
+    cp = store.scalar("SELECT position FROM source_checkpoints WHERE source = 'tail'")
+    assert f'"offset": {log.stat().st_size}' in cp
+    st = store.query("SELECT source, state FROM source_status ORDER BY source")
+    assert dict(st.iter_rows()) == {"collector": "stopped", "probes": "ok", "tail": "ok", "vitals": "ok"}
+
+
+def test_busy_database_spools_and_nothing_is_lost_or_repeated(tmp_path):
+    log = tmp_path / "app.log"
+    log.write_text("")
+    db = tmp_path / "db.duckdb"
+    store = Store(db, write_timeout=0.3)
+    store.query("SELECT 1")  # create and migrate
+    src = TailSource([LogSpec("api", str(log))], "h1")
+    col = Collector(store, load_config(None), sources=[src], hooks=())
+    col.open()
+    col.poll_source(src, dt.datetime(2026, 11, 21, 12))
+    col.flush()
+    holder = subprocess.Popen([sys.executable, "-c", f"import duckdb,sys,time; c=duckdb.connect({str(db)!r}); "
+                               "print('held', flush=True); time.sleep(3)"], stdout=subprocess.PIPE, text=True)
+    assert holder.stdout.readline().strip() == "held"
+    with open(log, "a") as f:
+        f.write("ERROR job 0 failed\nERROR job 1 failed\n")
+    col.poll_source(src, dt.datetime(2026, 11, 21, 12))
+    res = col.flush()
+    assert res is not None and not res.written  # spooled
+    assert store.spooled() == 1
+    holder.wait()
+    with open(log, "a") as f:
+        f.write("ERROR job 2 failed\n")
+    col.poll_source(src, dt.datetime(2026, 11, 21, 12))
+    assert col.flush().written  # applies the spool first, then this batch
+    col.close()
+    assert store.spooled() == 0
+    assert job_numbers(store) == {0: 1, 1: 1, 2: 1}
+
+
+def test_one_writer_per_database(tmp_path):
+    store = Store(tmp_path / "db.duckdb")
+    cfg = load_config(None)
+    a = Collector(store, cfg, hooks=())
+    a.open()
+    try:
+        assert collector_running(store.path) == os.getpid()
+        with pytest.raises(CollectorBusy):
+            Collector(store, cfg, hooks=()).open()
+        view = Collector(store, cfg, persist="auto", hooks=())
+        view.open()
+        assert view.mode == "view" and "another collector" in view.busy_reason
+        view.step(force=True)
+        assert view.latest_vitals is not None  # the dashboard still gets live vitals
+        view.close()
+    finally:
+        a.close()
+    assert collector_running(store.path) is None
+
+
+def test_thread_start_stop_and_refresh_hooks(tmp_path):
+    calls = []
+
+    def hook(store, now):
+        calls.append(now)
+
+    store = Store(tmp_path / "db.duckdb")
+    col = Collector(store, load_config(None), hooks=[hook], flush_seconds=0.2, refresh_seconds=0.3)
+    col.start()
+    time.sleep(1.5)
+    col.stop()
+    assert col.mode == "stopped"
+    assert col.stats.flushes >= 1 and calls
+    assert store.scalar("SELECT count(*) FROM metrics WHERE component = 'host' AND metric = 'cpu_percent'") >= 1
+
+
+def test_failing_source_does_not_stop_the_others(tmp_path):
+    class Broken(ProbeSource):
+        def poll(self, now):
+            raise RuntimeError("exploded")
+
+    store = Store(tmp_path / "db.duckdb")
+    col = Collector(store, load_config(None), sources=[Broken([], "h", name="broken"),
+                                                      ProbeSource([ProbeSpec("c", "tcp", f"127.0.0.1:{closed_port()}")], "h")],
+                    hooks=())
+    col.open()
+    col.step(force=True)
+    col.close()
+    states = {s.name: (s.state, s.last_error) for s in col.statuses()}
+    assert states["broken"] == ("error", "RuntimeError: exploded")
+    assert store.scalar("SELECT count(*) FROM probe_results") == 1
+
+
+# -- the real command, killed and restarted ---------------------------------------------------------------
+
+@pytest.mark.slow
+def test_sigkill_mid_batch_loses_and_repeats_nothing(tmp_path):
+    log = tmp_path / "app.log"
+    log.write_text("")
+    db = tmp_path / "db.duckdb"
+    cfgp, _ = write_config(tmp_path, f"""
+[general]
+collect_seconds = 1
+[collect]
+tail_seconds = 0.1
+flush_seconds = 0.3
+event_flush_seconds = 0.2
+[[components]]
+name = "api"
+logs = ["{log}"]
+probes = [{{ kind = "tcp", host = "127.0.0.1", port = {closed_port()} }}]
+""")
+    # Establish the start position before writing, so every line written is expected.
+    subprocess.run(cli(db, cfgp, "--once"), check=True, capture_output=True)
+    writer = LineWriter(log, rate=400, rotate_every=700, total=3000)
+    writer.start()
+    rng = random.Random(9)
+    kills = 0
+    while writer.is_alive():
+        proc = subprocess.Popen(cli(db, cfgp, "-q", "--no-hooks"), stderr=subprocess.PIPE)
+        time.sleep(rng.uniform(1.0, 3.0))
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        kills += 1
+    assert kills >= 3
+    stored_by_killed = sum(job_numbers(Store(db)).values())
+    assert stored_by_killed > 0  # the killed collectors did write (so the kills landed among batches)
+    final = subprocess.Popen(cli(db, cfgp, "-q", "--no-hooks"), stderr=subprocess.PIPE, text=True)
+    time.sleep(3)
+    final.send_signal(signal.SIGTERM)
+    _, err = final.communicate(timeout=60)
+    assert final.returncode == 0, err
+    store = Store(db)
+    got = job_numbers(store)
+    assert writer.rotations >= 3
+    missing = [i for i in range(writer.written) if got[i] == 0]
+    repeated = {i: n for i, n in got.items() if n > 1}
+    assert not missing and not repeated, (len(missing), missing[:3], missing[-3:], list(repeated.items())[:20])
+    assert len(got) == writer.written == 3000
+    # probe results: one row per run, never two rows for one run
+    dup = store.scalar("SELECT count(*) FROM (SELECT ts, probe FROM probe_results GROUP BY ALL HAVING count(*) > 1)")
+    assert dup == 0
+
+
+@pytest.mark.slow
+def test_collect_stores_every_probe_result_and_error_line_exactly_once(tmp_path, web):
+    """The issue's done-when, shortened to 15 s (the README reports the 60 s run)."""
+    log = tmp_path / "app.log"
+    log.write_text("")
+    db = tmp_path / "db.duckdb"
+    port = closed_port()
+    cfgp, _ = write_config(tmp_path, f"""
+[general]
+collect_seconds = 1
+[collect]
+flush_seconds = 2
+[[components]]
+name = "web"
+logs = ["{log}"]
+probes = [{{ url = "http://127.0.0.1:{web}/health" }}, {{ kind = "tcp", host = "127.0.0.1", port = {port} }}]
+""")
+    subprocess.run(cli(db, cfgp, "--once"), check=True, capture_output=True)
+    hits0 = _Counting.hits
+    writer = LineWriter(log, rate=20, rotate_every=60)
+    proc = subprocess.Popen(cli(db, cfgp, "--no-hooks"), stderr=subprocess.PIPE, text=True)
+    writer.start()
+    time.sleep(15)
+    writer.stop.set()
+    writer.join()
+    time.sleep(0.5)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    store = Store(db)
+    got = job_numbers(store)
+    assert writer.rotations >= 3
+    assert sorted(got) == list(range(writer.written)) and set(got.values()) == {1}
+    http_ok = store.scalar("SELECT count(*) FROM probe_results WHERE kind = 'http' AND ok")
+    assert http_ok == _Counting.hits  # every request the server answered is one stored result (--once included)
+    assert http_ok >= hits0 + 12
+    refused = store.scalar("SELECT count(*) FROM probe_results WHERE error_kind = 'refused'")
+    events = store.scalar("SELECT count(*) FROM error_events WHERE source = 'probes' AND message = ?",
+                          [f"Connection refused on port {port} (127.0.0.1)"])
+    assert refused == events >= 12
+    runs = store.scalar("SELECT count(DISTINCT ts) FROM probe_results")
+    assert store.scalar("SELECT count(*) FROM probe_results") == 2 * runs
