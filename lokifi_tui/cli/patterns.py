@@ -1,74 +1,376 @@
-"""Error-pattern learning commands — a stub until issue #3 lands; each says so plainly."""
+"""Error-pattern commands: patterns scan/group/list, fix suggest/record, error record, ai autofix/learn.
+
+The engine is analytics.templates / classify / patterns / learning_stats; this module only parses
+options and prints. Every piece of data text (messages, templates, solutions) is printed through
+``output.inert`` so Rich markup and terminal escapes in log lines stay inert. ``patterns group`` imports
+nothing but the templating engine, so it starts fast and never touches the store unless ``--learn``.
+"""
 
 from __future__ import annotations
 
+import sys
+
 import click
 
-from lokifi_tui.cli.output import not_built
+THRESHOLDS = ("0.5", "0.7", "0.9")
 
-WHAT = "Error-pattern learning"
-ISSUE = 3
 
+def _read_stdin_lines() -> list[str]:
+    data = sys.stdin.buffer.read().decode("utf-8", errors="replace")
+    lines = data.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    return [ln[:-1] if ln.endswith("\r") else ln for ln in lines]
+
+
+def _threshold(ctx: click.Context, value: str | None) -> float:
+    if value is not None:
+        return float(value)
+    from lokifi_tui.cli.context import get_config
+    t = float(get_config(ctx).patterns.suggest_threshold)
+    return t
+
+
+# -- lokifi patterns ------------------------------------------------------------------------------------
 
 @click.group("patterns")
 def patterns() -> None:
-    """Error-pattern learning (not built yet)."""
+    """Error patterns: group lines into templates, scan log files, list learned patterns."""
 
 
-@patterns.command("scan", context_settings={"ignore_unknown_options": True})
-@click.argument("args", nargs=-1, type=click.UNPROCESSED)
-def _patterns_scan(args: tuple[str, ...]) -> None:
-    """(not built yet)"""
-    not_built(WHAT, ISSUE)
+@patterns.command("group")
+@click.option("--raw/--content", "raw", default=False,
+              help="Lines are raw log lines whose header (time, level, [component], pid) is stripped first.")
+@click.option("--learn", is_flag=True, help="Also record the lines as error events and learn them (writes the store).")
+@click.option("--component", default="stdin", show_default=True, help="Component for --learn.")
+@click.option("--templates", "show_templates", is_flag=True, help="Print the group template instead of its id.")
+@click.pass_context
+def patterns_group(ctx: click.Context, raw: bool, learn: bool, component: str, show_templates: bool) -> None:
+    """Read lines on stdin; print one pattern id per line (the same order).
+
+    The id is the first 16 hex digits of the SHA-256 of the line's group template. Nothing is written
+    unless --learn is given.
+    """
+    from analytics.templates import group
+    lines = _read_stdin_lines()
+    g = group(lines, raw=raw)
+    out = sys.stdout.buffer
+    if show_templates:
+        from lokifi_tui.cli.output import plain
+        out.write("".join(plain(t) + "\n" for t in g.groups.to_list()).encode("utf-8"))
+    else:
+        out.write(g.group_ids_bytes())
+    out.flush()
+    if learn and lines:
+        _learn_lines(ctx, lines, raw, component)
 
 
-@patterns.command("group", context_settings={"ignore_unknown_options": True})
-@click.argument("args", nargs=-1, type=click.UNPROCESSED)
-def _patterns_group(args: tuple[str, ...]) -> None:
-    """(not built yet)"""
-    not_built(WHAT, ISSUE)
+def _learn_lines(ctx: click.Context, lines: list[str], raw: bool, component: str) -> None:
+    import datetime as dt
+    import socket
 
+    import polars as pl
+
+    from analytics.logline import strip_headers
+    from analytics.patterns import learn_from_events
+    from lokifi_tui.cli.context import get_store
+    from lokifi_tui.cli.output import err_console
+    store = get_store(ctx)
+    msgs = strip_headers(pl.Series(lines, dtype=pl.String)) if raw else pl.Series(lines, dtype=pl.String)
+    now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    df = pl.DataFrame({"ts": [now] * len(lines), "host": socket.gethostname(), "component": component,
+                       "message": msgs.str.slice(0, 65536), "source": "patterns group"})
+    store.append("error_events", df)
+    r = learn_from_events(store)
+    err_console.print(f"learned {r.events} lines: {r.new_patterns} new patterns, {r.updated_patterns} updated")
+
+
+@patterns.command("scan")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, allow_dash=True))
+@click.option("--errors", "errors_only", is_flag=True, help="Only lines that look like errors (level or wording).")
+@click.option("--limit", type=click.IntRange(min=1), default=30, show_default=True, help="Patterns to show.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+def patterns_scan(files: tuple[str, ...], errors_only: bool, limit: int, as_json: bool) -> None:
+    """The patterns in log FILEs: count, type, first/last seen and an example, most frequent first."""
+    from analytics.templates import ScanError, scan_files
+    from lokifi_tui.cli.output import BAD_INPUT, fail, print_json
+    try:
+        result = scan_files(list(files), errors_only=errors_only)
+    except ScanError as exc:
+        fail(str(exc), BAD_INPUT)
+    rows = result["patterns"]
+    if as_json:
+        print_json({"files": result["files"], "lines": result["lines"], "patterns": rows[:limit] if limit else rows,
+                    "total_patterns": len(rows)})
+        return
+    _print_scan(result, rows[:limit])
+
+
+def _print_scan(result: dict, rows: list[dict]) -> None:
+    from rich.table import Table
+
+    from lokifi_tui.cli.output import console, inert
+    t = Table(title=f"{len(result['patterns'])} patterns in {result['lines']:,} lines "
+                    f"({len(result['files'])} file{'s' if len(result['files']) != 1 else ''})",
+              expand=False, show_lines=False)
+    for col, kw in (("id", {"no_wrap": True}), ("count", {"justify": "right"}), ("type", {"no_wrap": True}),
+                    ("first seen", {"no_wrap": True}), ("last seen", {"no_wrap": True}), ("example", {"overflow": "fold", "min_width": 24})):
+        t.add_column(col, **kw)
+    for r in rows:
+        t.add_row(r["id"], f"{r['count']:,}", r["type"], inert(r["first_seen"] or "-", 32),
+                  inert(r["last_seen"] or "-", 32), inert(r["example"], 160))
+    console.print(t)
+    for w in result.get("warnings", []):
+        console.print(f"[yellow]note:[/] {inert(w)}")
+
+
+@patterns.command("list")
+@click.option("--limit", type=click.IntRange(min=1), default=30, show_default=True)
+@click.option("--type", "error_type", default=None, help="Only this error type.")
+@click.option("--sort", "order", type=click.Choice(["last_seen", "count", "confidence", "first_seen"]), default="last_seen")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+@click.pass_context
+def patterns_list(ctx: click.Context, limit: int, error_type: str | None, order: str, as_json: bool) -> None:
+    """Learned patterns with count, type, confidence (and its 95% interval) and auto-approval."""
+    from rich.table import Table
+
+    from analytics.patterns import list_patterns
+    from lokifi_tui.cli.context import get_store
+    from lokifi_tui.cli.output import console, inert, print_json
+    df = list_patterns(get_store(ctx), limit=limit, order=order, error_type=error_type)
+    if as_json:
+        print_json(df.to_dicts())
+        return
+    if df.height == 0:
+        console.print("No patterns learned yet. Record one with `lokifi error record \"message\" --component C`, "
+                      "or let `lokifi collect` tail your logs.")
+        return
+    t = Table(title="Learned error patterns")
+    for col in ("id", "type", "count", "confidence", "95% interval", "fixes", "auto", "template"):
+        t.add_column(col, overflow="fold" if col == "template" else "ellipsis")
+    for r in df.iter_rows(named=True):
+        n = (r["success_count"] or 0) + (r["failure_count"] or 0)
+        t.add_row(r["error_hash"][:12], r["error_type"], f"{r['occurrence_count'] or 0:,}", f"{r['confidence_score']:.0%}",
+                  f"{r['confidence_lo']:.0%}-{r['confidence_hi']:.0%}" if n else "no outcomes",
+                  f"{r['success_count'] or 0}/{n}", "yes" if r["auto_approved"] else "",
+                  inert(r["template"] or r["error_message"], 120))
+    console.print(t)
+
+
+@patterns.command("show")
+@click.argument("pattern")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+@click.pass_context
+def patterns_show(ctx: click.Context, pattern: str, as_json: bool) -> None:
+    """One pattern: template, components, samples, solution versions, recent fixes and confidence."""
+    from analytics.patterns import PatternNotFound, get_pattern
+    from lokifi_tui.cli.context import get_store
+    from lokifi_tui.cli.output import BAD_INPUT, console, fail, inert, print_json
+    try:
+        p = get_pattern(get_store(ctx), pattern)
+    except PatternNotFound as exc:
+        fail(str(exc), BAD_INPUT)
+    if as_json:
+        print_json(p)
+        return
+    _print_pattern(p, console, inert)
+
+
+def _print_pattern(p: dict, console, inert) -> None:
+    from analytics.confidence import assess
+    c = assess(p["success_count"] or 0, p["failure_count"] or 0)
+    console.print(f"[bold]Pattern {p['error_hash'][:12]}[/]  type: {p['error_type']}  seen {p['occurrence_count'] or 0:,}x "
+                  f"({inert(p['first_seen'])} .. {inert(p['last_seen'])})")
+    console.print(f"  template: {inert(p['template'], 300)}")
+    comps = ", ".join(f"{x['component']} ({x['count']})" for x in p["components"])
+    console.print(f"  components: {inert(comps)}")
+    console.print(f"  confidence: {inert(c.describe())}{'  [green]auto-approved[/]' if p['auto_approved'] else ''}")
+    if p["solution"]:
+        console.print(f"  solution v{p['version']}: {inert(p['solution'], 500)}")
+    for s in p["samples"][:3]:
+        console.print(f"  sample: {inert(s['message'], 200)}")
+    for f in p["fixes"][:5]:
+        console.print(f"  {inert(f['applied_at'])}  {'worked' if f['success'] else 'failed'}  v{f['solution_version']}")
+
+
+# -- lokifi fix -----------------------------------------------------------------------------------------
 
 @click.group("fix")
 def fix() -> None:
-    """Error-pattern learning (not built yet)."""
+    """Fix suggestions and outcomes: suggest, record."""
 
 
-@fix.command("suggest", context_settings={"ignore_unknown_options": True})
-@click.argument("args", nargs=-1, type=click.UNPROCESSED)
-def _fix_suggest(args: tuple[str, ...]) -> None:
-    """(not built yet)"""
-    not_built(WHAT, ISSUE)
+@fix.command("suggest")
+@click.argument("message")
+@click.option("--threshold", type=click.Choice(THRESHOLDS), default=None,
+              help="Confidence a learned solution needs to replace the playbook (seed: 0.5/0.7/0.9; default from config).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+@click.pass_context
+def fix_suggest(ctx: click.Context, message: str, threshold: str | None, as_json: bool) -> None:
+    """Suggest a fix for an error MESSAGE: the learned solution if confident enough, else the playbook."""
+    from analytics.patterns import suggest
+    from lokifi_tui.cli.context import get_store
+    from lokifi_tui.cli.output import console, inert, print_json
+    if not message.strip():
+        from lokifi_tui.cli.output import BAD_INPUT, fail
+        fail("the error message is empty; pass the text of the error in quotes", BAD_INPUT)
+    th = _threshold(ctx, threshold)
+    s = suggest(get_store(ctx), message, threshold=th)
+    if as_json:
+        print_json({"pattern": s.error_hash[:12], "error_hash": s.error_hash, "type": s.error_type, "known": s.known,
+                    "source": s.source, "steps": list(s.steps), "confidence": s.confidence.confidence,
+                    "confidence_lo": s.confidence.lo, "confidence_hi": s.confidence.hi,
+                    "successes": s.confidence.successes, "failures": s.confidence.failures,
+                    "auto_approved": s.auto_approved, "threshold": s.threshold, "template": s.template,
+                    "occurrences": s.occurrences})
+        return
+    _print_suggestion(s, console, inert)
 
 
-@fix.command("record", context_settings={"ignore_unknown_options": True})
-@click.argument("args", nargs=-1, type=click.UNPROCESSED)
-def _fix_record(args: tuple[str, ...]) -> None:
-    """(not built yet)"""
-    not_built(WHAT, ISSUE)
+def _print_suggestion(s, console, inert) -> None:
+    console.print(f"   Error: {inert(s.message, 200)}")
+    console.print(f"   Pattern: {s.error_hash[:12]}  Type: {s.error_type}"
+                  + (f"  (seen {s.occurrences:,}x)" if s.known else "  (new pattern)"))
+    console.print(f"   Confidence: {inert(s.confidence.describe())}"
+                  + ("  [green]auto-approved[/]" if s.auto_approved else ""))
+    label = "Learned solution" if s.source == "learned" else "Playbook"
+    console.print(f"   {label}:")
+    for i, step in enumerate(s.steps, 1):
+        console.print(f"   {i}) {inert(step.lstrip('0123456789) ').strip() or step, 300)}")
+    if s.source == "playbook" and s.known and s.confidence.outcomes:
+        console.print(f"   [dim]learned solution below the {s.threshold:.0%} threshold; showing the playbook[/]")
 
+
+@fix.command("record")
+@click.argument("pattern")
+@click.option("--worked/--failed", "worked", default=None, help="Whether the fix worked.")
+@click.option("--solution", default=None, help="The fix that was applied (a new solution version if it changed).")
+@click.option("--time-ms", "time_ms", type=click.IntRange(min=0), default=None, help="How long the fix took.")
+@click.option("--note", default=None)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+@click.pass_context
+def fix_record(ctx: click.Context, pattern: str, worked: bool | None, solution: str | None, time_ms: int | None,
+               note: str | None, as_json: bool) -> None:
+    """Record that the fix for PATTERN (an id from `patterns list`, or the error message) worked or failed."""
+    from analytics.patterns import PatternNotFound, record_outcome
+    from lokifi_tui.cli.context import get_config, get_store
+    from lokifi_tui.cli.output import BAD_INPUT, USAGE, console, fail, inert, print_json
+    if worked is None:
+        fail("say whether the fix worked: --worked or --failed", USAGE)
+    cfg = get_config(ctx).patterns
+    try:
+        p = record_outcome(get_store(ctx), pattern, worked, solution=solution, execution_time_ms=time_ms, note=note,
+                           min_confidence=cfg.auto_approve_confidence, min_samples=cfg.auto_approve_min_samples)
+    except PatternNotFound as exc:
+        fail(str(exc), BAD_INPUT)
+    except ValueError as exc:
+        fail(str(exc), BAD_INPUT)
+    if as_json:
+        print_json({k: v for k, v in p.items() if k not in ("samples",)})
+        return
+    from analytics.confidence import assess
+    c = assess(p["success_count"] or 0, p["failure_count"] or 0)
+    console.print(f"Recorded: fix for {p['error_hash'][:12]} {'worked' if worked else 'failed'} "
+                  f"(solution v{p['version']}).")
+    console.print(f"Confidence now {inert(c.describe())}"
+                  + ("; [green]auto-approved[/]" if p["auto_approved"] else "; not auto-approved")
+                  + f" (needs >= {cfg.auto_approve_min_samples} outcomes and >= {cfg.auto_approve_confidence:.0%}).")
+
+
+# -- lokifi error ---------------------------------------------------------------------------------------
 
 @click.group("error")
 def error() -> None:
-    """Error-pattern learning (not built yet)."""
+    """Record errors by hand: record."""
 
 
-@error.command("record", context_settings={"ignore_unknown_options": True})
-@click.argument("args", nargs=-1, type=click.UNPROCESSED)
-def _error_record(args: tuple[str, ...]) -> None:
-    """(not built yet)"""
-    not_built(WHAT, ISSUE)
+@error.command("record")
+@click.argument("message")
+@click.option("--component", "-c", default="unknown", show_default=True, help="The component that raised it.")
+@click.option("--host", default=None, help="Host name (default: this machine).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+@click.pass_context
+def error_record(ctx: click.Context, message: str, component: str, host: str | None, as_json: bool) -> None:
+    """Record an error MESSAGE seen in COMPONENT and learn its pattern."""
+    from analytics.patterns import record_error
+    from lokifi_tui.cli.context import get_store
+    from lokifi_tui.cli.output import BAD_INPUT, console, fail, inert, print_json
+    if not message.strip():
+        fail("the error message is empty; pass the text of the error in quotes", BAD_INPUT)
+    p = record_error(get_store(ctx), message, component=component, host=host)
+    if as_json:
+        print_json({k: v for k, v in p.items() if k not in ("fixes",)})
+        return
+    console.print(f"Recorded in {inert(component)}: pattern {p['error_hash'][:12]} ({p['error_type']}), "
+                  f"seen {p['occurrence_count']:,}x")
+    console.print(f"  template: {inert(p['template'], 300)}")
+    console.print(f"  suggest a fix: lokifi fix suggest {inert(repr(message[:60]))}")
 
 
-@click.command("autofix", context_settings={"ignore_unknown_options": True})
-@click.argument("args", nargs=-1, type=click.UNPROCESSED)
-def ai_autofix(args: tuple[str, ...]) -> None:
-    """Error-pattern learning (not built yet)."""
-    not_built(WHAT, ISSUE)
+# -- lokifi ai autofix / learn --------------------------------------------------------------------------
+
+@click.command("autofix")
+@click.option("--threshold", type=click.Choice(THRESHOLDS), default=None,
+              help="Confidence a learned solution needs (seed: 0.5/0.7/0.9; default from config).")
+@click.option("--limit", type=click.IntRange(min=1), default=5, show_default=True, help="Patterns to show.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+@click.pass_context
+def ai_autofix(ctx: click.Context, threshold: str | None, limit: int, as_json: bool) -> None:
+    """Intelligent Auto-Fix (seed §1): fix suggestions for the most recent learned patterns.
+
+    Nothing is executed: each suggestion says where it comes from (a learned solution with its measured
+    confidence, or the built-in playbook) and whether it is auto-approved.
+    """
+    from analytics.patterns import list_patterns, suggest
+    from lokifi_tui.cli.context import get_store
+    from lokifi_tui.cli.output import console, inert, print_json
+    store = get_store(ctx)
+    th = _threshold(ctx, threshold)
+    df = list_patterns(store, limit=limit, order="last_seen")
+    sugg = [suggest(store, m, threshold=th) for m in df["error_message"].to_list()] if df.height else []
+    if as_json:
+        print_json([{"pattern": s.error_hash[:12], "type": s.error_type, "source": s.source, "steps": list(s.steps),
+                     "confidence": s.confidence.confidence, "confidence_lo": s.confidence.lo,
+                     "confidence_hi": s.confidence.hi, "successes": s.confidence.successes,
+                     "failures": s.confidence.failures, "auto_approved": s.auto_approved,
+                     "occurrences": s.occurrences, "message": s.message} for s in sugg])
+        return
+    console.print("[bold]Intelligent Auto-Fix System[/]\n")
+    if not sugg:
+        console.print("No error patterns learned yet. Record one with `lokifi error record \"message\" -c COMPONENT`,\n"
+                      "or run `lokifi collect` to learn from your logs and probes.")
+        return
+    for s in sugg:
+        _print_suggestion(s, console, inert)
+        if s.confidence.successes:
+            console.print(f"   [dim]this pattern's fix has worked {s.confidence.successes} of "
+                          f"{s.confidence.outcomes} times[/]")
+        console.print()
+    console.print("Record the outcome of a fix: lokifi fix record PATTERN --worked|--failed [--solution TEXT]")
 
 
-@click.command("learn", context_settings={"ignore_unknown_options": True})
-@click.argument("args", nargs=-1, type=click.UNPROCESSED)
-def ai_learn(args: tuple[str, ...]) -> None:
-    """Error-pattern learning (not built yet)."""
-    not_built(WHAT, ISSUE)
+@click.command("learn")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+@click.pass_context
+def ai_learn(ctx: click.Context, as_json: bool) -> None:
+    """Machine Learning System (seed §5): learning statistics, every figure counted from the store."""
+    from analytics.learning_stats import learning_stats
+    from lokifi_tui.cli.context import get_store
+    from lokifi_tui.cli.output import console, print_json
+    st = learning_stats(get_store(ctx))
+    if as_json:
+        print_json(st.as_dict())
+        return
+    console.print("[bold]Machine Learning System[/]\n")
+    console.print("Learning Statistics:")
+    console.print(f"   Error Patterns Learned: {st.patterns:,}")
+    console.print(f"   High Confidence Patterns: {st.high_confidence:,}  (confidence >= 70% from recorded outcomes)")
+    console.print(f"   Auto-Approved Fixes: {st.auto_approved:,}")
+    console.print(f"   Successful Auto-Fixes: {st.successful_fixes:,}  (of {st.fixes_recorded:,} recorded outcomes)")
+    acc = f", {st.prediction_accuracy:.0%} accurate of {st.predictions_scored:,} scored" if st.predictions_scored else ""
+    console.print(f"   Predictions Made: {st.predictions:,}{acc}")
+    console.print(f"   Recommendations Applied: {st.recommendations_applied:,}")
+    e = st.effectiveness
+    colour = {"excellent": "green", "good": "yellow"}.get(st.effectiveness_band, "red")
+    shown = f"{e:.1%}" if e is not None else "n/a (no patterns yet)"
+    console.print(f"\n[{colour}]Learning Effectiveness: {shown}[/]  (high-confidence / all patterns; {st.effectiveness_band})")
