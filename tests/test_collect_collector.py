@@ -246,15 +246,17 @@ probes = [{{ kind = "tcp", host = "127.0.0.1", port = {closed_port()} }}]
     rng = random.Random(9)
     kills = 0
     while writer.is_alive():
-        proc = subprocess.Popen(cli(db, cfgp, "-q", "--no-hooks"), stderr=subprocess.PIPE)
-        time.sleep(rng.uniform(1.0, 3.0))
+        proc = subprocess.Popen(cli(db, cfgp, "--no-hooks"), stderr=subprocess.PIPE, text=True)
+        assert "writing to" in proc.stderr.readline()  # started: from here it writes every 0.3 s
+        time.sleep(rng.uniform(0.2, 2.0))
         proc.send_signal(signal.SIGKILL)
         proc.wait()
         kills += 1
     assert kills >= 3
     stored_by_killed = sum(job_numbers(Store(db)).values())
     assert stored_by_killed > 0  # the killed collectors did write (so the kills landed among batches)
-    final = subprocess.Popen(cli(db, cfgp, "-q", "--no-hooks"), stderr=subprocess.PIPE, text=True)
+    final = subprocess.Popen(cli(db, cfgp, "--no-hooks"), stderr=subprocess.PIPE, text=True)
+    assert "writing to" in final.stderr.readline()
     time.sleep(3)
     final.send_signal(signal.SIGTERM)
     _, err = final.communicate(timeout=60)

@@ -59,6 +59,15 @@ def collect(ctx: click.Context, once: bool, from_start: bool, duration: float | 
     service. It can run while the dashboard and other commands use the same database. Only one
     collector writes to a database at a time.
     """
+    stop = threading.Event()
+    if not once:
+        # First thing: a SIGTERM that arrives while Lokifi is still starting also ends it cleanly.
+        def _on_signal(signum: int, _frame: Any) -> None:
+            stop.set()
+
+        signal.signal(signal.SIGTERM, _on_signal)
+        signal.signal(signal.SIGINT, _on_signal)
+
     from analytics.collector import Collector, CollectorBusy, collect_once
 
     store = get_store(ctx)
@@ -90,13 +99,6 @@ def collect(ctx: click.Context, once: bool, from_start: bool, duration: float | 
     logging.basicConfig(level=logging.WARNING if quiet else logging.INFO, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     col = Collector(store, cfg, from_start=from_start, hooks=() if no_hooks else None)
-    stop = threading.Event()
-
-    def _on_signal(signum: int, _frame: Any) -> None:
-        stop.set()
-
-    signal.signal(signal.SIGTERM, _on_signal)
-    signal.signal(signal.SIGINT, _on_signal)
     try:
         col.open()
     except CollectorBusy as exc:
