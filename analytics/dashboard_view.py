@@ -16,13 +16,14 @@ interval around a stored success/failure count, a percentage of scored predictio
 from __future__ import annotations
 
 import datetime as dt
+import contextlib
 import importlib
 import importlib.util
 import json
 import math
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -241,12 +242,52 @@ def _call_engine(module: str, names: tuple[str, ...], *args: Any, **kwargs: Any)
     raise LookupError(f"{module} has none of {', '.join(names)}")
 
 
+class _Borrowed:
+    """A read-only Store look-alike over the connection already open, so the engines' own read functions
+    (learning_stats, list_patterns, sparkline_data) run inside this one visit instead of opening again."""
+
+    def __init__(self, con: Any, path: Path) -> None:
+        self._con = con
+        self.path = path
+
+    @contextlib.contextmanager
+    def read(self, timeout: float | None = None) -> Iterator[Any]:
+        yield self._con
+
+    def query(self, sql: str, params: Any = None) -> Any:
+        return self._con.sql(sql, params=params or None).pl()
+
+    def scalar(self, sql: str, params: Any = None) -> Any:
+        row = self._con.execute(sql, params or []).fetchone()
+        return None if row is None else row[0]
+
+    def write(self, *args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("the dashboard's read model never writes")
+
+
 # -- sections --------------------------------------------------------------------------------------
 
 
+def _learning_engine(borrowed: Any) -> LearningSummary:
+    """The same figures as ``lokifi ai learn`` (analytics.learning_stats, issue 3)."""
+    ls = _call_engine("analytics.learning_stats", ("learning_stats",), borrowed)
+    return LearningSummary(
+        patterns=int(ls.patterns),
+        high_confidence=int(ls.high_confidence),
+        fixes_worked=int(ls.successful_fixes),
+        fixes_failed=int(ls.failed_fixes),
+        predictions_made=int(ls.predictions),
+        predictions_scored=int(ls.predictions_scored),
+        predictions_accurate=int(ls.predictions_accurate),
+        recommendations_applied=int(ls.recommendations_applied),
+    )
+
+
 def _learning(con: Any) -> LearningSummary:
+    """Fallback counts while the learning engine is not built (a pattern without outcomes is never "high")."""
     p = con.execute(
-        "SELECT count(*), count(*) FILTER (WHERE confidence_score >= 0.7) FROM error_patterns"
+        "SELECT count(*), count(*) FILTER (WHERE coalesce(success_count, 0) + coalesce(failure_count, 0) > 0 "
+        "AND confidence_score >= 0.7) FROM error_patterns"
     ).fetchone()
     f = con.execute(
         "SELECT count(*) FILTER (WHERE success), count(*) FILTER (WHERE NOT success) FROM fix_history"
@@ -374,6 +415,19 @@ def _pattern_row(r: dict[str, Any]) -> PatternRow:
     )
 
 
+def _patterns_engine(borrowed: Any, limit: int) -> tuple[PatternRow, ...]:
+    """Patterns with the engine's confidence and interval (analytics.patterns.list_patterns, issue 3)."""
+    df = _call_engine("analytics.patterns", ("list_patterns",), borrowed, limit=limit)
+    out = []
+    for r in df.to_dicts():
+        row = _pattern_row(r)
+        lo, hi = _float(r.get("confidence_lo")), _float(r.get("confidence_hi"))
+        if int(r.get("success_count") or 0) + int(r.get("failure_count") or 0) == 0:
+            lo = hi = None  # no outcomes: the confidence is the prior, not a measurement
+        out.append(PatternRow(**{**row.__dict__, "lo": lo, "hi": hi}))
+    return tuple(out)
+
+
 def _patterns(con: Any, limit: int) -> tuple[PatternRow, ...]:
     rows = _dicts(
         con,
@@ -480,7 +534,7 @@ def ai_status(config: Any = None) -> str:
     if get and (get("api_key_file") or get("key_file")):
         key_present = True
     if not model or not (base_url or key_present):
-        return "offline (built-in playbooks)"
+        return "offline"
     where = base_url or "api.openai.com"
     return f"{model} @ {where}"
 
@@ -524,17 +578,18 @@ def load_dashboard(
     have = {name: check(name) for name in ENGINES}
     panes: dict[str, Pane] = {}
     with store.read() as con:
-        learning = _learning(con)
+        borrowed = _Borrowed(con, store.path)
+        learning = _learning_engine(borrowed) if have["learning"] else _learning(con)
         vitals = _vitals(con, at)
         hosts = _hosts(con)
+        patterns = (lambda: _patterns_engine(borrowed, limit)) if have["patterns"] else (lambda: _patterns(con, limit))
         for name, loader in (
             ("predictions", lambda: _predictions(con, at, limit)),
             ("recommendations", lambda: _recommendations(con, at, limit)),
-            ("patterns", lambda: _patterns(con, limit)),
+            ("patterns", patterns),
+            ("forecast", lambda: _forecasts(borrowed, None, at, limit)),
         ):
             panes[name] = _pane(name, have[name], loader)
-    # The forecasting engine reads through the store itself (its own short visit), after ours ended.
-    panes["forecast"] = _pane("forecast", have["forecast"], lambda: _forecasts(store, None, at, limit))
     return DashboardView(
         now=at,
         db_path=str(store.path),

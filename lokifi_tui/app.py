@@ -200,14 +200,14 @@ class LokifiApp(App[None]):
         self._force_reload = False
         self._data_busy = True
         self.run_worker(
-            partial(self._data_work, force, self._last_signature, self.now()),
+            partial(self._data_work, force, self._last_signature, self.fixed_now),
             thread=True,
             group="data",
             exclusive=True,
             exit_on_error=False,
         )
 
-    def _data_work(self, force: bool, last_signature: Any, now: dt.datetime) -> None:
+    def _data_work(self, force: bool, last_signature: Any, now: dt.datetime | None) -> None:
         from analytics.dashboard_view import db_signature, load_dashboard
         from analytics.store import StoreError
 
@@ -216,7 +216,11 @@ class LokifiApp(App[None]):
             self.post_message(DataLoaded(None, signature))
             return
         try:
-            view = load_dashboard(self.store, now=now, config=self.config)
+            if now is None and self.demo:
+                # the demo is a frozen moment: its clock is the one it was built at
+                stamp = self.store.get_kv("demo.now")
+                now = dt.datetime.fromisoformat(stamp) if stamp else None
+            view = load_dashboard(self.store, now=now or _utcnow(), config=self.config)
         except StoreError as exc:
             self.post_message(DataFailed(str(exc), self.refresh_interval))
             return
@@ -230,6 +234,8 @@ class LokifiApp(App[None]):
     def on_data_loaded(self, message: DataLoaded) -> None:
         self._data_busy = False
         if message.view is not None:
+            if self.demo and self.fixed_now is None:
+                self.fixed_now = message.view.now
             self._last_signature = message.signature
             self._last_load = time.monotonic()
             self.data_loads += 1

@@ -124,11 +124,14 @@ def record_outcome(store: Any, error_hash: str, worked: bool, now: dt.datetime |
         fix_id = result.get("id")
     if fix_id is None and isinstance(result, int):
         fix_id = result
-    undo = None
     if callable(undo_fn):
         def undo(store: Any) -> Result:
             _call(undo_fn, store, error_hash, fix_id=fix_id)
             return Result("Undone: fix outcome.")
+    else:
+        def undo(store: Any) -> Result:  # keeps `u` from silently undoing an older action instead
+            raise NotBuilt("A recorded fix outcome cannot be undone yet (analytics.patterns has no undo_outcome); "
+                           "record the opposite outcome if it was a mistake.")
 
     return Result(text, undo, "fix outcome")
 

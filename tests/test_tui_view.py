@@ -63,7 +63,7 @@ def test_recommendation_queue_order_and_snooze(seeded):
 def test_pattern_confidence_carries_its_uncertainty(seeded):
     rows = {r.key: r for r in dv.load_dashboard(seeded, now=NOW, engines=ALL_BUT_FORECAST).pane("patterns").rows}
     redis = rows["h-redis"]
-    assert redis.auto_approved and redis.confidence == pytest.approx(0.83)
+    assert redis.auto_approved and 0.75 < redis.confidence < 0.9  # 9 of 10 worked
     assert redis.lo < 0.9 < redis.hi  # 9/10 observed
     wide = rows["h-timeout"]
     assert (wide.hi - wide.lo) > (redis.hi - redis.lo)  # 2/4 is less certain than 9/10

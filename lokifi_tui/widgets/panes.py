@@ -45,10 +45,9 @@ COLUMNS: dict[str, list[tuple[str, str, int | None]]] = {
         ("message", "Message", None),
     ],
     "forecast": [
-        ("component", "Component", 10),
-        ("metric", "Metric", 12),
-        ("spark", "History┊forecast", 24),
-        ("now", "Now→7d", 11),
+        ("component", "Component", 9),
+        ("spark", "History ┊ forecast", None),
+        ("now", "Now → forecast", 14),
         ("change", "Δ%", 7),
         ("trend", "", 2),
     ],
@@ -68,7 +67,7 @@ COLUMNS: dict[str, list[tuple[str, str, int | None]]] = {
 }
 
 
-def prediction_cells(row: Any, now: dt.datetime) -> Cells:
+def prediction_cells(row: Any, now: dt.datetime, width: int = 20) -> Cells:
     measured = row.confidence_kind == "measured"
     conf = "—" if row.confidence is None else f"{'' if measured else '~'}{row.confidence * 100:.0f}%"
     return (
@@ -80,7 +79,7 @@ def prediction_cells(row: Any, now: dt.datetime) -> Cells:
     )
 
 
-def forecast_cells(row: Any, now: dt.datetime) -> Cells:
+def forecast_cells(row: Any, now: dt.datetime, width: int = 20) -> Cells:
     style = COLOUR_STYLE.get(row.colour, "")
     change = "—" if row.pct_change is None else f"{row.pct_change:+.1f}%"
     arrow = TREND_ARROW.get(row.trend, "?")
@@ -88,15 +87,14 @@ def forecast_cells(row: Any, now: dt.datetime) -> Cells:
         arrow += "!"
     return (
         safe(row.component),
-        safe(row.metric),
-        history_and_forecast(row.history, row.forecast, 24, style=style),
-        Text(f"{number(row.current)}→{number(row.predicted)}"),
+        history_and_forecast(row.history, row.forecast, width, style=style),
+        Text(f"{number(row.current)} → {number(row.predicted)}"),
         Text(change, style=style),
         Text(arrow, style=style),
     )
 
 
-def recommendation_cells(row: Any, now: dt.datetime) -> Cells:
+def recommendation_cells(row: Any, now: dt.datetime, width: int = 20) -> Cells:
     prio_style = {1: "bold red", 2: "yellow"}.get(row.priority, "dim")
     return (
         Text(f"{row.priority}", style=prio_style),
@@ -106,7 +104,7 @@ def recommendation_cells(row: Any, now: dt.datetime) -> Cells:
     )
 
 
-def pattern_cells(row: Any, now: dt.datetime) -> Cells:
+def pattern_cells(row: Any, now: dt.datetime, width: int = 20) -> Cells:
     return (
         safe(short_name(row.error_type)),
         Text(number(row.count) if row.count >= 10000 else str(row.count)),
@@ -116,7 +114,7 @@ def pattern_cells(row: Any, now: dt.datetime) -> Cells:
     )
 
 
-CELLS: dict[str, Callable[[Any, dt.datetime], Cells]] = {
+CELLS: dict[str, Callable[[Any, dt.datetime, int], Cells]] = {
     "predictions": prediction_cells,
     "forecast": forecast_cells,
     "recommendations": recommendation_cells,
@@ -140,6 +138,7 @@ class PaneBox(Vertical):
         self.pane = name
         self.border_title = TITLES[name]
         self.rows: tuple[Any, ...] = ()
+        self._shown_with: tuple[dt.datetime, str, str] | None = None
 
     def compose(self) -> ComposeResult:
         yield Static("loading…", classes="pane-note")
@@ -158,15 +157,22 @@ class PaneBox(Vertical):
         note.display = True
         self.table.display = bool(self.table.row_count)
 
+    def on_pane_table_width_changed(self, event: PaneTable.WidthChanged) -> None:
+        event.stop()
+        if self._shown_with is not None and self.rows:
+            self.show_rows(self.rows, *self._shown_with)
+
     def show_rows(self, rows: Sequence[Any], now: dt.datetime, filter_text: str = "", empty: str = "") -> None:
         self.rows = tuple(rows)
+        self._shown_with = (now, filter_text, empty)
         if filter_text:
             needle = filter_text.lower()
             shown = [r for r in rows if needle in row_text(r)]
         else:
             shown = list(rows)
         cells = CELLS[self.pane]
-        self.table.sync([(r.key, cells(r, now)) for r in shown])
+        width = self.table.flex_width or 20
+        self.table.sync([(r.key, cells(r, now, width)) for r in shown])
         note = self.query_one(".pane-note", Static)
         count = f"{len(shown)}/{len(rows)}" if filter_text else f"{len(rows)}"
         self.border_subtitle = count

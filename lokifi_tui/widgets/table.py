@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from rich.text import Text
+from textual.message import Message
 from textual.widgets import DataTable
 
 from lokifi_tui.bindings import bindings_for
@@ -22,6 +23,9 @@ class PaneTable(DataTable):
     """A row-cursor DataTable with j/k/g/G and keyed diff updates."""
 
     BINDINGS = bindings_for("list")
+
+    class WidthChanged(Message):
+        """The flexible column got a new width: cells drawn to a width (sparklines) should be redrawn."""
 
     def __init__(self, columns: Sequence[tuple[str, str, int | None]], *, pane: str, **kwargs) -> None:
         super().__init__(cursor_type="row", zebra_stripes=False, **kwargs)
@@ -61,6 +65,11 @@ class PaneTable(DataTable):
                 self.add_row(*cells, key=key)
             if rows:
                 self.move_cursor(row=min(max(previous, 0), len(rows) - 1), animate=False)
+        self.post_message(self.WidthChanged())
+
+    @property
+    def flex_width(self) -> int:
+        return self._flex_width
 
     # -- vim aliases (the ids come from bindings.py so the keymap can move them) --
     def action_down(self) -> None:
