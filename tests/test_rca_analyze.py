@@ -120,10 +120,15 @@ def test_connection_refused_and_not_configured(store, monkeypatch):
     assert store.scalar("SELECT count(*) FROM ai_calls WHERE diagnosis_id = ?", [off.diagnosis_id]) == 0
 
 
-def test_fallback_uses_the_learned_solution_when_there_is_no_playbook(store):
+def test_fallback_is_the_builtin_playbook_plus_the_learned_solution(store):
+    from analytics.playbooks import playbook_for
+
     seed_pattern(store, solution="1) systemctl restart postgresql\n2) check pg_hba.conf")
     r = analyze_pattern(store, config_for(None), HASH, now=NOW)
-    assert r.fallback.steps and any("systemctl restart postgresql" in s for s in r.fallback.steps)
+    assert r.fallback.source == "playbook"
+    assert r.fallback.steps == playbook_for("connection_error").steps
+    assert r.fallback.learned == ("systemctl restart postgresql", "check pg_hba.conf")
+    assert r.fallback.learned_record == "worked 0, failed 0"
 
 
 def test_cache_expires_after_the_ttl_and_clean_removes_it(server, store):

@@ -55,11 +55,14 @@ STATUS_TEXT = {
 
 @dataclass(frozen=True)
 class Fallback:
-    """What to show when no model answer is available."""
+    """What to show when no model answer is available: the built-in playbook for the pattern's
+    type, and the pattern's own current solution when it has one."""
 
     source: str                  # "playbook" | "learned solution" | "none"
     title: str
     steps: tuple[str, ...]
+    learned: tuple[str, ...] = ()   # the pattern's current solution, when it has one
+    learned_record: str = ""        # e.g. "worked 3, failed 1"
 
 
 @dataclass(frozen=True)
@@ -117,7 +120,8 @@ class AnalysisResult:
             "completion_tokens": self.completion_tokens, "cost": self.cost, "price_source": self.price_source,
             "response_ms": self.response_ms, "attempts": self.attempts, "redactions": self.redactions,
             "fallback": None if self.fallback is None else {
-                "source": self.fallback.source, "title": self.fallback.title, "steps": list(self.fallback.steps)},
+                "source": self.fallback.source, "title": self.fallback.title, "steps": list(self.fallback.steps),
+                "learned_solution": list(self.fallback.learned), "learned_record": self.fallback.learned_record},
             "candidate_solution": self.candidate_solution,
             "cached_at": self.cached_at, "expires_at": self.expires_at, "hit_count": self.hit_count,
             "tokens_saved": self.tokens_saved, "excerpt": self.excerpt,
@@ -126,7 +130,7 @@ class AnalysisResult:
 
 # --- fallback -------------------------------------------------------------------------------------
 def fallback_for(store: Any, facts: PatternFacts | None, error_type: str = "") -> Fallback:
-    """The built-in playbook for the pattern's type (and its learned solution, if it has one)."""
+    """The built-in playbook for the pattern's type, plus its learned solution if it has one."""
     etype = facts.error_type if facts else error_type
     steps: tuple[str, ...] = ()
     title = ""
@@ -139,12 +143,16 @@ def fallback_for(store: Any, facts: PatternFacts | None, error_type: str = "") -
             title, steps = _playbook_steps(playbooks, etype, facts, store)
         except Exception:  # noqa: BLE001 - a broken playbook file must not hide the analysis status
             title, steps = "", ()
-    if steps:
-        return Fallback("playbook", title or f"Built-in playbook for {etype}", steps)
+    learned: tuple[str, ...] = ()
+    record = ""
     if facts is not None and facts.solution:
-        lines = tuple(re.sub(r"^\s*(?:\d+[.)]|[-*])\s+", "", s).strip()
-                      for s in facts.solution.splitlines() if s.strip())
-        return Fallback("learned solution", "The pattern's current solution", lines)
+        learned = tuple(re.sub(r"^\s*(?:\d+[.)]|[-*])\s+", "", s).strip()
+                        for s in facts.solution.splitlines() if s.strip())
+        record = f"worked {facts.success_count}, failed {facts.failure_count}"
+    if steps:
+        return Fallback("playbook", title or f"Built-in playbook for {etype}", steps, learned, record)
+    if learned:
+        return Fallback("learned solution", "The pattern's current solution", learned, (), record)
     return Fallback("none", f"No built-in playbook for {etype or 'this pattern'}", ())
 
 
@@ -189,19 +197,17 @@ def decide_candidate(facts: PatternFacts, answer: RcaAnswer) -> str | None:
     """
     if answer.confidence <= CANDIDATE_THRESHOLD or not answer.recommended_commands:
         return None
-    if facts.solution and facts.success_count > 0:
+    if facts.success_count > 0:  # the current solution (or the playbook it stands for) has worked
         return None
     if facts.solution and (facts.solution_source or "") == "user":
         return None
     return candidate_text(answer)
 
 
-def write_outcome(con: Any, df: Any, *, cache_row: dict[str, Any] | None = None,
-                  candidate: dict[str, Any] | None = None) -> int:
-    """Store writer (``Store.submit``): ledger rows, the cache entry and the candidate, in one transaction.
+def write_outcome(con: Any, df: Any, *, cache_row: dict[str, Any] | None = None) -> int:
+    """Store writer (``Store.submit``): the ledger rows and the cache entry in one transaction.
 
     Arguments are plain JSON values so a busy database spools the whole outcome durably.
-    The candidate is applied only if the pattern's solution is still the one the decision saw.
     """
     from analytics.store import append_table
 
@@ -209,17 +215,21 @@ def write_outcome(con: Any, df: Any, *, cache_row: dict[str, Any] | None = None,
         append_table(con, df, table="ai_calls")
     if cache_row:
         cache_mod.insert_in(con, cache_row)
-    if candidate:
-        h, text, old = candidate["error_hash"], candidate["solution"], candidate.get("previous")
-        row = con.execute("SELECT coalesce(version, 1), solution FROM error_patterns WHERE error_hash = ? "
-                          "AND solution IS NOT DISTINCT FROM ?", [h, old]).fetchone()
-        if row is not None and row[1] != text:
-            version = int(row[0]) + (1 if row[1] else 0)
-            con.execute("UPDATE error_patterns SET solution = ?, version = ?, ai_enhanced = true, ai_confidence = ?, "
-                        "auto_approved = false WHERE error_hash = ?", [text, version, candidate["confidence"], h])
-            con.execute("INSERT INTO pattern_versions (error_hash, version, solution, source, author) "
-                        "VALUES (?, ?, ?, 'ai', ?)", [h, version, text, candidate.get("model")])
     return 0
+
+
+def apply_candidate(store: Any, error_hash: str, text: str, confidence: float, model: str,
+                    now: dt.datetime | None = None) -> None:
+    """Make ``text`` the pattern's solution as a new, unapproved version with source ``ai``.
+
+    Goes through the patterns engine (:func:`analytics.patterns.edit_solution`), which starts the
+    new version's outcome counts and confidence from zero and clears approval.
+    """
+    from analytics.patterns import edit_solution
+
+    edit_solution(store, error_hash, text, author=model, source="ai", now=now)
+    store.execute("UPDATE error_patterns SET ai_enhanced = true, ai_confidence = ? WHERE error_hash = ? "
+                  "AND solution = ?", [confidence, error_hash, text])
 
 
 # --- the analysis ---------------------------------------------------------------------------------
@@ -326,11 +336,10 @@ def analyze_pattern(store: Any, config: Any, error_hash: str, *, force: bool = F
         log_sample=rin.log_sample, answer=answer, model=endpoint.model, prompt_tokens=res.prompt_tokens,
         completion_tokens=res.completion_tokens, response_time=res.response_ms, cost=cost, ttl_days=ttl,
         prompt_version=PROMPT_VERSION, response_format=res.response_format, now=now)
+    store.submit("analytics.rca.analyze:write_outcome", ledger.frame(records), cache_row=row)
     candidate = decide_candidate(facts, answer)
-    offer = None if candidate is None else {"error_hash": error_hash, "solution": candidate,
-                                           "previous": facts.solution, "confidence": answer.confidence,
-                                           "model": endpoint.model}
-    store.submit("analytics.rca.analyze:write_outcome", ledger.frame(records), cache_row=row, candidate=offer)
+    if candidate is not None and (facts.solution or "").strip() != candidate:
+        apply_candidate(store, error_hash, candidate, answer.confidence, endpoint.model, now=now)
     report("done", "analysis complete")
     return AnalysisResult("ok", f"analysed by {endpoint.model} in {res.response_ms / 1000:.1f}s", answer=answer,
                           candidate_solution=candidate, fallback=None, cached_at=now,

@@ -162,9 +162,17 @@ def _facts(con: Any, error_hash: str) -> PatternFacts:
 
 
 def _samples(con: Any, facts: PatternFacts) -> list[str]:
-    rows = con.execute(
-        "SELECT message, max(ts) AS last FROM error_events WHERE fingerprint = ? GROUP BY message "
-        "ORDER BY last DESC, message LIMIT ?", [facts.error_hash, MAX_SAMPLES]).fetchall()
+    rows: list[Any] = []
+    try:  # the patterns engine keeps the latest distinct messages per pattern (survives event pruning)
+        rows = con.execute(
+            "SELECT message, max(seen_at) AS last FROM pattern_samples WHERE error_hash = ? GROUP BY message "
+            "ORDER BY last DESC NULLS LAST, message LIMIT ?", [facts.error_hash, MAX_SAMPLES]).fetchall()
+    except Exception:  # noqa: BLE001 - an older schema without pattern_samples: use the raw events
+        rows = []
+    if not rows:
+        rows = con.execute(
+            "SELECT message, max(ts) AS last FROM error_events WHERE fingerprint = ? GROUP BY message "
+            "ORDER BY last DESC, message LIMIT ?", [facts.error_hash, MAX_SAMPLES]).fetchall()
     lines = [_clean(r[0]) for r in rows]
     if not lines and facts.message:
         lines = [_clean(facts.message)]

@@ -31,11 +31,18 @@ def _money(x: float | None, source: str = "") -> str:
 
 
 def _resolve(store: Any, ref: str) -> str:
-    from analytics.rca.prompt import AmbiguousPattern, PatternNotFound, resolve_pattern
-
+    """A pattern reference (hash, hash prefix, or a recorded message) to its hash."""
     try:
-        return resolve_pattern(store, ref)
-    except (PatternNotFound, AmbiguousPattern) as exc:
+        from analytics.patterns import PatternNotFound as Missing
+        from analytics.patterns import resolve
+    except ImportError:  # pragma: no cover - the patterns engine is part of the product
+        from analytics.rca.prompt import PatternNotFound as Missing
+        from analytics.rca.prompt import resolve_pattern as resolve
+    try:
+        return resolve(store, ref)
+    except Missing as exc:
+        fail(str(exc), BAD_INPUT)
+    except LookupError as exc:
         fail(str(exc), BAD_INPUT)
 
 
@@ -184,6 +191,10 @@ def _print_result(r: Any) -> None:
                     console.print(f"  {i}) {inert(step)}")
             else:
                 console.print(f"\n{inert(fb.title)}")
+            if fb.learned:
+                console.print(f"\n[bold]The pattern's current solution[/] [dim]({inert(fb.learned_record)})[/]")
+                for i, step in enumerate(fb.learned, 1):
+                    console.print(f"  {i}) {inert(step)}")
     if r.redactions:
         removed = ", ".join(f"{n} {k}" for k, n in sorted(r.redactions.items()))
         console.print(f"[dim]redacted before sending: {inert(removed)}[/]")
@@ -195,7 +206,7 @@ def _print_result(r: Any) -> None:
 @json_option
 @click.pass_context
 def ai_analyze(ctx: click.Context, pattern: str, force: bool, as_json: bool) -> None:
-    """Explain an error PATTERN (hash, unique hash prefix or id) with the configured model.
+    """Explain an error PATTERN (its id/hash, a unique prefix, or a recorded message) with the model.
 
     Falls back to the built-in playbook when no model is configured or the model fails.
     """
