@@ -87,7 +87,7 @@ def mask(messages: pl.Series | list[str], rules: RuleSet = CURRENT, raw: bool = 
 
     ``raw=True``: the items are raw log lines; their header is stripped first.
     """
-    s = messages if isinstance(messages, pl.Series) else pl.Series("m", messages, dtype=pl.String)
+    s = _series(messages)
     if s.len() == 0:
         return pl.Series("template", [], dtype=pl.String)
     idx, uniq = _encode(s, rules)
@@ -101,6 +101,16 @@ def template_of(message: str, rules: RuleSet = CURRENT) -> str:
 
 def fingerprint_of(message: str, rules: RuleSet = CURRENT) -> str:
     return fingerprint(template_of(message, rules))
+
+
+def _series(items: pl.Series | list) -> pl.Series:
+    """A String Series of the items; text Polars cannot hold (lone surrogates, bytes) is made safe."""
+    if isinstance(items, pl.Series):
+        return items
+    try:
+        return pl.Series("m", items, dtype=pl.String)
+    except (UnicodeEncodeError, TypeError, pl.exceptions.PolarsError):
+        return pl.Series("m", [_safe_text(x) for x in items], dtype=pl.String)
 
 
 def _safe_text(message: object) -> str:
@@ -191,7 +201,7 @@ class Grouping:
 
 def group(lines: pl.Series | list[str], raw: bool = False, rules: RuleSet = CURRENT, merge: bool = True) -> Grouping:
     """Template and group every line of a batch. ``raw=True`` strips log headers first."""
-    s = lines if isinstance(lines, pl.Series) else pl.Series("m", lines, dtype=pl.String)
+    s = _series(lines)
     if s.len() == 0:
         empty = pl.Series([], dtype=pl.String)
         return Grouping(np.empty(0, dtype=np.int64), empty, empty)
