@@ -8,16 +8,20 @@ combination of simple robust forecasts, each strong on one kind of series:
   recent       median of the last quarter day         (a new level, spikes ignored)
   day          median of the last day                 (noisy, flat series)
   phase        median of the same time of day over the last 7 days
-  daily        level (median of the last day) + median daily profile of the last 7 days
-  daily_recent daily profile with the level of the last quarter day (de-seasonalised)
-  weekly       level + median weekly profile of the last 4 weeks (needs 2 weeks)
+  daily        level of the last day + median daily profile of the last 7 days
+  daily_recent daily profile with the level of the last quarter day
+  weekly       level of the last day + median weekly profile of the last 4 weeks (needs 2 weeks)
   daily_weekly daily profile + weekly correction of the last 4 weeks (needs 2 weeks)
   daily_trend  daily profile + the Theil-Sen slope of the last 7 daily medians (a slow regression)
 
 Medians make every piece robust to spikes; profiles are deviations from each period's median, so a
-level shift moves the level and not the shape. The pieces are weighted by the inverse square of their
-mean absolute error in a rolling-origin backtest on the series' own recent history (up to 16 origins,
-half a horizon apart) — forecast combination, chosen per series, one configuration for every series.
+level shift moves the level and not the shape. Levels are de-seasonalised (the median of the recent
+rows minus the profile at their phases), so a quiet Sunday does not lower Monday's forecast.
+
+The pieces are weighted by the inverse fourth power of their mean absolute error in a rolling-origin
+backtest on the series' own recent history (up to 16 origins, half a horizon apart): forecast
+combination, chosen per series, one configuration for every series. (A steep power lets the piece
+that handles a weekday/weekend switch win, although the switch touches only a few origins.)
 
 The median backtest error per quarter of the horizon is added back to the point forecast: a
 combination of level forecasts lags behind a slow regression, and the backtest measures that lag.
@@ -28,6 +32,7 @@ last day) and re-scaled by today's spread, so a series that became noisier gets 
 
 The reported backtest error is honest: each origin's error uses weights and bias correction fitted on
 the *other* origins.
+
 NumPy only; rows are taken as equally spaced steps (``season`` = steps per day).
 """
 
@@ -45,7 +50,7 @@ Candidate = Callable[[np.ndarray, int, int], "np.ndarray | None"]
 BACKTEST_ORIGINS = 16      # origins of the internal backtest (most recent first)
 ORIGIN_SPACING = 0.5       # in horizons
 MIN_ORIGINS = 4            # fewest backtest origins worth weighting on
-WEIGHT_POWER = 2.0         # weights = 1 / MAE ** power
+WEIGHT_POWER = 4.0         # weights = 1 / MAE ** power
 PHASE_DAYS = 7
 PROFILE_DAYS = 7
 PROFILE_WEEKS = 4
@@ -85,40 +90,44 @@ def _profile(y: np.ndarray, period: int, count: int) -> np.ndarray | None:
     return np.median(blk - np.median(blk, axis=1, keepdims=True), axis=0)
 
 
+def _level(y: np.ndarray, prof: np.ndarray, k: int) -> float:
+    """The de-seasonalised level: median of the last ``k`` rows minus the profile at their phases (the
+    profile's phase 0 is the row after the last one, so the last rows are its last ``k`` phases)."""
+    k = max(1, min(k, len(prof)))
+    return float(np.median(y[-k:] - prof[len(prof) - k:]))
+
+
 def _daily(y, h, m):
     prof = _profile(y, m, PROFILE_DAYS)
     if prof is None:
         return None
-    return _median_tail(y, m) + prof[np.arange(h) % m]
+    return _level(y, prof, m) + prof[np.arange(h) % m]
 
 
 def _daily_recent(y, h, m):
     prof = _profile(y, m, PROFILE_DAYS)
     if prof is None:
         return None
-    k = max(1, m // 4)
-    level = float(np.median(y[-k:] - prof[np.arange(m - k, m)]))
-    return level + prof[np.arange(h) % m]
+    return _level(y, prof, m // 4) + prof[np.arange(h) % m]
 
 
 def _weekly(y, h, m):
     prof = _profile(y, 7 * m, PROFILE_WEEKS)
     if prof is None:
         return None
-    return _median_tail(y, m) + prof[np.arange(h) % (7 * m)]
+    return _level(y, prof, m) + prof[np.arange(h) % (7 * m)]
 
 
 def _daily_weekly(y, h, m):
     p = 7 * m
     k = min(PROFILE_WEEKS, len(y) // p)
-    daily = _daily(y, h, m)
-    if k < 2 or daily is None:
+    if k < 2 or m < 2:
         return None
     blk = y[len(y) - k * p:].reshape(k, p)
     dev = blk - np.median(blk, axis=1, keepdims=True)
-    dprof = np.median(dev.reshape(k * 7, m), axis=0)
-    wcorr = np.median(dev - np.tile(dprof, 7)[None, :], axis=0)
-    return daily + wcorr[np.arange(h) % p]
+    dprof = np.median(dev.reshape(k * 7, m), axis=0)               # the typical day
+    prof = np.tile(dprof, 7) + np.median(dev - np.tile(dprof, 7)[None, :], axis=0)   # + weekday corrections
+    return _level(y, prof, m) + prof[np.arange(h) % p]
 
 
 def _daily_trend(y, h, m):

@@ -1,0 +1,69 @@
+"""Rolling-origin backtests and the per-series model choice."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from analytics.backtest import (backtest, choose, compare, forecast_series, interval_bands, mase_scale,
+                                rolling_origins)
+
+
+def test_origins_most_recent_first_each_followed_by_a_full_horizon():
+    assert rolling_origins(100, 10, 3) == [90, 80, 70]
+    assert rolling_origins(100, 10, 5, spacing=5, min_train=75) == [90, 85, 80, 75]
+    assert rolling_origins(10, 20, 3) == []
+    assert rolling_origins(100, 0, 3) == []
+
+
+def test_mase_scale_seasonal_then_lag1_then_zero():
+    y = np.tile([0.0, 10.0], 10)
+    assert mase_scale(y, 2) == pytest.approx(10.0)      # seasonal MAE 0 -> lag-1 naive
+    assert mase_scale(np.arange(10.0), 2) == pytest.approx(2.0)
+    assert mase_scale(np.arange(3.0), 2) == pytest.approx(1.0)   # shorter than two seasons
+    assert mase_scale([5.0], 2) == 0.0
+
+
+def test_backtest_errors_are_actual_minus_forecast():
+    y = np.arange(50.0)
+    r = backtest(lambda hist, h: np.full(h, hist[-1]), y, 5, origins=[45, 40])
+    assert r.origins == (45, 40)
+    np.testing.assert_allclose(r.errors, np.tile(np.arange(1.0, 6.0), (2, 1)))
+    assert r.mae == pytest.approx(3.0) and r.ok
+
+
+def test_compare_and_choose_prefer_the_simpler_model_on_a_tie():
+    y = np.arange(60.0)
+    res = compare({"naive": lambda h, k: np.full(k, h[-1]),
+                   "drift": lambda h, k: h[-1] + np.arange(1, k + 1),
+                   "none": lambda h, k: None}, y, 4, origins=rolling_origins(60, 4, 3))
+    assert not res["none"].ok
+    assert choose(res) == "drift"
+    assert choose({"a": res["drift"], "b": res["drift"]}, prefer="b") == "b"
+    assert choose({"x": res["none"]}) is None
+
+
+def test_interval_bands_quantiles_per_quarter():
+    resid = np.tile(np.linspace(-1, 1, 101)[:, None], (1, 8))
+    lo, hi = interval_bands(resid, 12, 0.8)
+    np.testing.assert_allclose(lo, -0.8)
+    np.testing.assert_allclose(hi, 0.8)
+    assert len(lo) == 12
+
+
+def test_auto_picks_the_line_for_a_pure_trend_and_seasonal_for_a_cycle():
+    rng = np.random.default_rng(0)
+    t = np.arange(24 * 30)
+    trend = 100 + 0.5 * t + rng.normal(0, 0.5, len(t))
+    cycle = 100 + 30 * np.sin(2 * np.pi * t / 24) + rng.normal(0, 2, len(t))
+    ft = forecast_series(trend, 48, 24, "auto")
+    fc = forecast_series(cycle, 48, 24, "auto")
+    assert ft.model == "linear" and ft.candidates["linear"] < ft.candidates["seasonal"]
+    assert fc.model == "seasonal" and fc.candidates["seasonal"] < fc.candidates["linear"]
+    assert ft.backtest_mae == pytest.approx(ft.candidates["linear"])
+    for f in (ft, fc):
+        assert np.all(f.lo <= f.mean) and np.all(f.mean <= f.hi)
+    assert forecast_series(cycle, 48, 24, "linear").model == "linear"
+    assert forecast_series(trend, 48, 24, "seasonal").model == "seasonal"
+    with pytest.raises(ValueError, match="unknown model"):
+        forecast_series(cycle, 4, 24, "prophet")
