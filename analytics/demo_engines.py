@@ -34,12 +34,26 @@ DEMO_OUTCOMES = [
 ]
 
 
+def record_outcomes(store: Store, patterns, now: dt.datetime) -> None:
+    """Record the demo team's fix outcomes through the same function the CLI and dashboard use."""
+    for needle, outcomes, solution in DEMO_OUTCOMES:
+        found = store.query(
+            "SELECT error_hash FROM error_patterns WHERE error_message ILIKE ? ORDER BY occurrence_count DESC LIMIT 1",
+            [f"%{needle}%"])
+        if not found.height:
+            continue
+        ref = found["error_hash"][0]
+        for k, worked in enumerate(outcomes):
+            when = now - dt.timedelta(days=len(outcomes) - k, hours=3)
+            patterns.record_outcome(store, ref, worked, solution=solution if k == 0 else None,
+                                    execution_time_ms=30_000 + 7_000 * k, now=when)
+
+
 def run_engines(store: Store, now: dt.datetime, *, project_dir: Path, log_dir: Path) -> None:
     patterns = _engine("analytics.patterns")
     if patterns is not None:
         patterns.learn_from_events(store)
-        if hasattr(patterns, "record_demo_outcomes"):
-            patterns.record_demo_outcomes(store, DEMO_OUTCOMES, now=now)
+        record_outcomes(store, patterns, now)
     predictions = _engine("analytics.predictions")
     forecast = _engine("analytics.forecast")
     for days_ago in (7, 6, 5, 4, 3, 2, 1):
