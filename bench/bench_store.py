@@ -41,7 +41,35 @@ def read_path_10m() -> dict:
     return {f"read path, 10M rows ({what})": (secs * 1000, "ms")}
 
 
+def ingest_csv_memory() -> dict:
+    """Peak RSS of a process ingesting a 10M-row CSV (~700 MB): streaming must keep it far below the file size."""
+    import subprocess
+    import sys
+
+    import polars as pl
+
+    from bench.common import DATA
+    csv = DATA / "metrics_10m.csv"
+    if not csv.exists():
+        pl.scan_parquet(parquet("10m")).sink_csv(csv)
+    with tempfile.TemporaryDirectory() as d:
+        code = (
+            "import resource, sys, time\n"
+            "from analytics.store import Store\nfrom analytics.ingest import ingest_file\n"
+            "t = time.perf_counter()\n"
+            "r = ingest_file(Store(sys.argv[2]), sys.argv[1], host='bench-host')\n"
+            "print(r.rows_valid, time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n"
+        )
+        out = subprocess.run([sys.executable, "-c", code, str(csv), str(Path(d) / "c.duckdb")],
+                             capture_output=True, text=True, check=True).stdout.split()
+    rows, secs, rss_kb = int(out[0]), float(out[1]), int(out[2])
+    return {"ingest 10M-row CSV": (rows / secs, "rows/s"),
+            "ingest 10M-row CSV: file size": (csv.stat().st_size / 2**20, "MiB"),
+            "ingest 10M-row CSV: peak RSS": (rss_kb / 1024, "MiB")}
+
+
 BENCHMARKS = [
     ("ingest", ingest_10m, 3),
     ("read path", read_path_10m, 5),
+    ("csv memory", ingest_csv_memory, 1),
 ]
