@@ -260,3 +260,14 @@ def test_input_is_stable_for_an_unchanged_pattern(store):
     b, _, _ = preview_pattern(store, config_for(None), HASH, now=NOW + dt.timedelta(hours=5))
     assert a.messages == b.messages
     assert "cpu_percent: baseline" in a.messages[1]["content"]
+
+
+def test_a_secret_on_the_truncation_boundary_does_not_leak_in_part(store):
+    key = "AKIA" + "Q7XK2M4PZ9WB3N6R"
+    jwt_like = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJib2IifQ.c2lnbmF0dXJlc2lnbmF0dXJl"
+    seed_pattern(store, lines=["x" * 392 + " " + key + " tail", "y" * 395 + " " + jwt_like],
+                 fixes=[("z" * 290 + " --password Hunter2Hunter2", False)])
+    rin, _, _ = preview_pattern(store, config_for(None), HASH, now=NOW)
+    text = rin.messages[1]["content"]
+    assert "AKIA" not in text and "eyJhbGci" not in text and "Hunter2" not in text
+    assert "Q7XK" not in text

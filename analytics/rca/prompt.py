@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,6 +29,7 @@ from analytics.rca.redact import Redactor
 PROMPT_VERSION = 1
 MAX_SAMPLES = 5
 MAX_LINE_CHARS = 400
+RAW_LIMIT = 20_000          # characters of one value looked at (redacted) before shortening
 MAX_METRICS = 8
 MAX_FIXES = 10
 BASELINE_DAYS = 7
@@ -173,9 +175,9 @@ def _samples(con: Any, facts: PatternFacts) -> list[str]:
         rows = con.execute(
             "SELECT message, max(ts) AS last FROM error_events WHERE fingerprint = ? GROUP BY message "
             "ORDER BY last DESC, message LIMIT ?", [facts.error_hash, MAX_SAMPLES]).fetchall()
-    lines = [_clean(r[0]) for r in rows]
+    lines = [str(r[0])[:RAW_LIMIT] for r in rows]
     if not lines and facts.message:
-        lines = [_clean(facts.message)]
+        lines = [facts.message[:RAW_LIMIT]]
     return lines
 
 
@@ -213,17 +215,16 @@ def _metrics(con: Any, facts: PatternFacts, now: dt.datetime) -> list[str]:
     return [line for _, line in out[:MAX_METRICS]]
 
 
-def _fixes(con: Any, facts: PatternFacts) -> list[str]:
+def _fixes(con: Any, facts: PatternFacts) -> list[tuple[str, str, str, str]]:
     rows = _rows(con,
         "SELECT applied_at, fix_applied, success, note FROM fix_history WHERE error_hash = ? "
         "ORDER BY applied_at DESC, id DESC LIMIT ?", [facts.error_hash, MAX_FIXES])
-    lines = []
+    out = []
     for r in rows:
         when = r["applied_at"].strftime("%Y-%m-%d") if r["applied_at"] else "?"
         outcome = "worked" if r["success"] else "failed"
-        note = f" ({_clean(r['note'], 120)})" if r["note"] else ""
-        lines.append(f"- {when}: {_clean(r['fix_applied'], 300)} -> {outcome}{note}")
-    return lines
+        out.append((when, str(r["fix_applied"] or "")[:RAW_LIMIT], outcome, str(r["note"] or "")[:RAW_LIMIT]))
+    return out
 
 
 def build_input(store: Any, config: Any, error_hash: str, *, now: dt.datetime | None = None) -> RcaInput:
@@ -234,30 +235,42 @@ def build_input(store: Any, config: Any, error_hash: str, *, now: dt.datetime | 
         samples = _samples(con, facts)
         metrics = _metrics(con, facts, now)
         fixes = _fixes(con, facts)
+    ai = getattr(config, "ai", config)
+    redactor = Redactor(redact_ips=bool(getattr(ai, "redact_ips", True)),
+                        redact_hostnames=bool(getattr(ai, "redact_hostnames", False)))
+    counts: Counter[str] = Counter()
+
+    def safe(text: Any, limit: int = MAX_LINE_CHARS) -> str:
+        # redact the whole value first, then shorten: cutting first could leave half a secret
+        red = redactor.redact(str(text or "")[:RAW_LIMIT])
+        counts.update(red.counts)
+        return _clean(red.text, limit)
+
     when = (lambda t: t.strftime("%Y-%m-%d %H:00 UTC") if t else "unknown")
+    sample_lines = [safe(s) for s in samples]
+    fix_lines = [f"- {w}: {safe(fix, 300)} -> {outcome}" + (f" ({safe(note, 120)})" if note else "")
+                 for w, fix, outcome, note in fixes]
+    template = safe(facts.template, 600)
     parts = [
         "Error pattern",
-        f"- type: {_clean(facts.error_type, 60)}",
-        f"- component: {_clean(facts.component, 80)}",
-        f"- template: {_clean(facts.template, 600)}",
+        f"- type: {safe(facts.error_type, 60)}",
+        f"- component: {safe(facts.component, 80)}",
+        f"- template: {template}",
         f"- occurrences: {_bucket(facts.occurrences)}; first seen {when(facts.first_seen)}; "
         f"last seen {when(facts.last_seen)}",
         "",
         "Sample log lines (most recent first)",
-        *(f"- {s}" for s in samples),
+        *(f"- {s}" for s in sample_lines),
         "",
-        f"Metrics of {_clean(facts.component, 80)} around the last occurrence "
+        f"Metrics of {safe(facts.component, 80)} around the last occurrence "
         f"(2 hours) vs. the {BASELINE_DAYS} days before",
         *(metrics or ["- no metrics recorded for this component"]),
         "",
         "Fix history (most recent first)",
-        *(fixes or ["- no fixes recorded yet"]),
+        *(fix_lines or ["- no fixes recorded yet"]),
     ]
-    ai = getattr(config, "ai", config)
-    redactor = Redactor(redact_ips=bool(getattr(ai, "redact_ips", True)),
-                        redact_hostnames=bool(getattr(ai, "redact_hostnames", False)))
+    # a second pass over the assembled text: a safety net that costs little (it is idempotent)
     red = redactor.redact("\n".join(parts))
+    counts.update(red.counts)
     messages = [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": red.text}]
-    sig = redactor.redact(_clean(facts.template, 600)).text
-    sample_text = redactor.redact("\n".join(samples)).text
-    return RcaInput(facts, messages, red.counts, sig, sample_text)
+    return RcaInput(facts, messages, dict(counts), template, "\n".join(sample_lines))
