@@ -282,8 +282,8 @@ def scan_files(paths: list[str], errors_only: bool = False) -> dict:
             f_where, l_where = where[rows[k0]], where[rows[k1]]
             out.append({
                 "id": fingerprint(tmpl)[:12], "count": int(n), "type": classify(first.message),
-                "first_seen": first.time or f"{f_where[0]}:{f_where[1]}",
-                "last_seen": last.time or f"{l_where[0]}:{l_where[1]}",
+                "first_seen": first.time or f"line {f_where[1]}" + (f" of {f_where[0]}" if len(paths) > 1 else ""),
+                "last_seen": last.time or f"line {l_where[1]}" + (f" of {l_where[0]}" if len(paths) > 1 else ""),
                 "example": first.message[:2000], "template": tmpl[:2000],
                 "component": first.source, "level": first.level,
             })

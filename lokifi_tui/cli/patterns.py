@@ -100,7 +100,7 @@ def patterns_scan(files: tuple[str, ...], errors_only: bool, limit: int, as_json
         fail(str(exc), BAD_INPUT)
     rows = result["patterns"]
     if as_json:
-        print_json({"files": result["files"], "lines": result["lines"], "patterns": rows[:limit] if limit else rows,
+        print_json({"files": result["files"], "lines": result["lines"], "scanned": result["scanned"], "patterns": rows[:limit] if limit else rows,
                     "total_patterns": len(rows)})
         return
     _print_scan(result, rows[:limit])
@@ -113,8 +113,9 @@ def _print_scan(result: dict, rows: list[dict]) -> None:
     t = Table(title=f"{len(result['patterns'])} patterns in {result['lines']:,} lines "
                     f"({len(result['files'])} file{'s' if len(result['files']) != 1 else ''})",
               expand=False, show_lines=False)
-    for col, kw in (("id", {"no_wrap": True}), ("count", {"justify": "right"}), ("type", {"no_wrap": True}),
-                    ("first seen", {"no_wrap": True}), ("last seen", {"no_wrap": True}), ("example", {"overflow": "fold", "min_width": 24})):
+    for col, kw in (("id", {"no_wrap": True, "max_width": 12}), ("count", {"justify": "right", "no_wrap": True}),
+                    ("type", {"no_wrap": True}), ("first seen", {"max_width": 19}), ("last seen", {"max_width": 19}),
+                    ("example", {"overflow": "fold", "min_width": 20, "ratio": 1})):
         t.add_column(col, **kw)
     for r in rows:
         t.add_row(r["id"], f"{r['count']:,}", r["type"], inert(r["first_seen"] or "-", 32),

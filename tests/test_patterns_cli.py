@@ -1,0 +1,115 @@
+"""The pattern commands end to end through click, on a real DuckDB file."""
+
+from __future__ import annotations
+
+import json
+
+from click.testing import CliRunner
+
+from lokifi_tui.cli.main import cli
+
+
+def run(db, *args, input=None):
+    return CliRunner().invoke(cli, ["--db", str(db), *args], input=input, catch_exceptions=False)
+
+
+def test_group_prints_one_id_per_line_and_leaves_the_store_alone(tmp_path):
+    db = tmp_path / "x.duckdb"
+    lines = "Connection refused to 10.0.0.1\nConnection refused to 10.0.0.2\ndisk full\n\n[bold]x[/] \x1b[31m 1\n"
+    r = run(db, "patterns", "group", input=lines)
+    ids = r.output.splitlines()
+    assert r.exit_code == 0 and len(ids) == 5
+    assert ids[0] == ids[1] != ids[2] and all(len(i) == 16 for i in ids)
+    assert not db.exists()
+
+
+def test_group_raw_and_learn(tmp_path):
+    db = tmp_path / "x.duckdb"
+    raw = ("2024-03-11 09:15:02,001 ERROR [w-1] app.db: Connection refused to 10.0.0.1:5432\n"
+           "Mar 11 09:17:00 host app[42]: Connection refused to 10.0.0.3:5432\n")
+    r = run(db, "patterns", "group", "--raw", "--learn", "--component", "api", input=raw)
+    assert r.exit_code == 0 and len(set(r.output.splitlines()[:2])) == 1
+    r = run(db, "patterns", "list", "--json")
+    rows = json.loads(r.output)
+    assert len(rows) == 1 and rows[0]["occurrence_count"] == 2 and rows[0]["components"] == "api"
+
+
+def test_scan_table_json_and_bad_file(tmp_path):
+    log = tmp_path / "app.log"
+    log.write_bytes(b"2024-03-11 09:15:02 ERROR [db] Connection refused to 10.0.0.1:5432\n"
+                    b"2024-03-11 09:16:02 ERROR [db] Connection refused to 10.0.0.2:5432\n"
+                    b"2024-03-11 09:17:02 INFO [web] started in 3 ms\n"
+                    b"\xff\xfe binary \x00 junk [bold]x[/bold] \x1b[2J\n")
+    r = run(tmp_path / "x.duckdb", "patterns", "scan", str(log), "--json")
+    assert r.exit_code == 0
+    out = json.loads(r.output)
+    top = out["patterns"][0]
+    assert out["lines"] == 4 and top["count"] == 2 and top["type"] == "connection"
+    assert top["first_seen"] == "2024-03-11 09:15:02" and top["last_seen"] == "2024-03-11 09:16:02"
+    r = run(tmp_path / "x.duckdb", "patterns", "scan", str(log), "--errors", "--json")
+    assert json.loads(r.output)["scanned"] == 2
+    r = run(tmp_path / "x.duckdb", "patterns", "scan", str(log))
+    assert r.exit_code == 0 and "Connection refused" in r.output, repr(r.output)
+    assert "\x1b" not in r.output, repr(r.output)
+    r = run(tmp_path / "x.duckdb", "patterns", "scan", str(tmp_path / "missing.log"))
+    assert r.exit_code == 3 and "missing.log" in r.output
+
+
+def test_error_record_fix_suggest_and_record_change_confidence_and_approval(tmp_path):
+    db = tmp_path / "x.duckdb"
+    msg = "Error: connect ECONNREFUSED 127.0.0.1:5432"
+    r = run(db, "error", "record", msg, "--component", "backend", "--json")
+    fp = json.loads(r.output)["error_hash"]
+    r = run(db, "fix", "suggest", "Error: connect ECONNREFUSED 10.0.0.9:5432", "--json")
+    s = json.loads(r.output)
+    assert s["source"] == "playbook" and s["type"] == "connection" and s["known"] and s["confidence"] == 0.5
+    r = run(db, "fix", "record", fp[:12], "--worked", "--solution", "systemctl start postgresql", "--json")
+    p = json.loads(r.output)
+    assert p["success_count"] == 1 and abs(p["confidence_score"] - 2 / 3) < 1e-9 and not p["auto_approved"]
+    for _ in range(4):
+        r = run(db, "fix", "record", fp[:12], "--worked", "--json")
+    p = json.loads(r.output)
+    assert p["auto_approved"] and p["success_count"] == 5
+    r = run(db, "fix", "suggest", msg, "--json")
+    assert json.loads(r.output)["source"] == "learned"
+    for _ in range(2):
+        r = run(db, "fix", "record", fp[:12], "--failed", "--json")
+    p = json.loads(r.output)
+    assert not p["auto_approved"] and p["failure_count"] == 2
+    r = run(db, "ai", "learn", "--json")
+    st = json.loads(r.output)
+    assert st["patterns"] == 1 and st["successful_fixes"] == 5 and st["fixes_recorded"] == 7
+    r = run(db, "ai", "autofix")  # 5/7 -> 67% < 70%: the playbook again
+    assert r.exit_code == 0 and "Playbook" in r.output and "5 of 7" in r.output
+    r = run(db, "ai", "autofix", "--threshold", "0.5")
+    assert r.exit_code == 0 and "systemctl start postgresql" in r.output
+    r = run(db, "ai", "learn")
+    assert "Learning Effectiveness" in r.output
+
+
+def test_fix_record_usage_and_unknown_pattern(tmp_path):
+    db = tmp_path / "x.duckdb"
+    run(db, "error", "record", "boom 1", "-c", "x")
+    r = run(db, "fix", "record", "boom 2")
+    assert r.exit_code == 2
+    r = run(db, "fix", "record", "nothing like it", "--worked")
+    assert r.exit_code == 3 and "no learned pattern" in r.output
+
+
+def test_hostile_text_is_displayed_inert(tmp_path):
+    db = tmp_path / "x.duckdb"
+    nasty = "[bold red]PWNED[/] \x1b[2J\x1b]0;title\x07 \x00 failed"
+    r = run(db, "error", "record", nasty, "-c", "[blink]c[/]")
+    assert r.exit_code == 0
+    for args in (("patterns", "list"), ("ai", "autofix"), ("fix", "suggest", nasty)):
+        out = run(db, *args).output
+        assert "\x1b" not in out and "\x07" not in out and "\x00" not in out
+    out = run(db, "ai", "autofix").output
+    assert "[bold red]PWNED[/]" in out  # shown literally, not interpreted as markup
+
+
+def test_empty_store_messages(tmp_path):
+    db = tmp_path / "x.duckdb"
+    assert "No error patterns learned yet" in run(db, "ai", "autofix").output
+    assert "n/a" in run(db, "ai", "learn").output
+    assert run(db, "fix", "suggest", "  ").exit_code == 3
