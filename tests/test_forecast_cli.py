@@ -1,0 +1,135 @@
+"""`lokifi forecast series`: the CSV reader (bad input named by line; hypothesis round trip) and the
+command's output contract (N lines value,lo,hi)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from analytics.forecast import SeriesInputError, forecast_csv, read_series_csv, series_rows
+from lokifi_tui.cli.main import cli
+
+
+def csv_text(n: int, step_min: int = 60, start=dt.datetime(2026, 3, 1), header: bool = True, f=None) -> str:
+    f = f or (lambda i: 100 + 20 * math.sin(2 * math.pi * i * step_min / 1440))
+    rows = [f"{start + dt.timedelta(minutes=step_min * i):%Y-%m-%d %H:%M:%S},{f(i)!r}" for i in range(n)]
+    return ("timestamp,value\n" if header else "") + "\n".join(rows) + "\n"
+
+
+def run(args, text, env=None):
+    return CliRunner().invoke(cli, ["forecast", "series", *args], input=text, env=env or {})
+
+
+def test_prints_horizon_lines_of_value_lo_hi():
+    res = run(["--horizon", "12"], csv_text(24 * 20))
+    assert res.exit_code == 0, res.output
+    lines = res.output.strip().split("\n")
+    assert len(lines) == 12
+    for line in lines:
+        v, lo, hi = map(float, line.split(","))
+        assert lo <= v <= hi
+    # a clean daily sine is forecast closely
+    first = float(lines[0].split(",")[0])
+    assert abs(first - (100 + 20 * math.sin(2 * math.pi * 24 * 20 * 60 / 1440))) < 3
+
+
+def test_horizon_from_the_harness_environment():
+    res = run([], csv_text(24 * 10), env={"EVAL_HORIZON": "7", "EVAL_STEP_SECONDS": "3600"})
+    assert res.exit_code == 0, res.output
+    assert len(res.output.strip().split("\n")) == 7
+
+
+def test_every_model_can_be_asked_for():
+    for model in ("linear", "seasonal", "auto"):
+        res = run(["--horizon", "5", "--model", model], csv_text(24 * 10))
+        assert res.exit_code == 0 and len(res.output.strip().split("\n")) == 5
+
+
+def test_bad_value_is_named_by_line_and_exit_code_3():
+    text = csv_text(10) + "2026-03-02 00:00:00,fast\n"
+    res = run(["--horizon", "3"], text)
+    assert res.exit_code == 3
+    assert "<stdin>:12" in res.output and "not a number" in res.output
+
+
+def test_hostile_text_in_an_error_is_made_inert():
+    text = "timestamp,value\n2026-03-01 00:00:00,1\n\x1b[31m[bold]x,2\n"
+    res = run(["--horizon", "3"], text)
+    assert res.exit_code == 3
+    assert "\x1b" not in res.output
+    assert "timestamp" in res.output and ":3" in res.output
+
+
+def test_missing_horizon_is_a_usage_error():
+    res = run([], csv_text(10))
+    assert res.exit_code == 2
+
+
+def test_reader_header_missing_values_epoch_and_zones():
+    t, v = read_series_csv("timestamp,value\n2026-01-01T00:00:00Z,1\n2026-01-01T01:00:00+01:00,\n"
+                           "1767232800,3.5\n1767236400000,nan\n")
+    assert np.isnan(v[1]) and np.isnan(v[3]) and v[2] == 3.5
+    assert t[0] == dt.datetime(2026, 1, 1, tzinfo=dt.UTC).timestamp()
+    assert t[1] == t[0]                      # 01:00+01:00 is midnight UTC
+    assert t[3] - t[2] == 3600               # milliseconds recognised
+    y, step = series_rows(t, v)
+    assert not np.isnan(y).any()
+
+
+@pytest.mark.parametrize("data,where,what", [
+    (b"timestamp,value\n", "<stdin>", "no data rows"),
+    (b"t,v\n2026-01-01,1\n\xff\xfe,2\n", "<stdin>:3", "not UTF-8"),
+    (b"t,v\n2026-01-01,1\n\x00\x01,2\n", "<stdin>:3", "binary"),
+    (b"t,v\n2026-01-01,1\n2026-01-02\n", "<stdin>:3", "two columns"),
+    (b"t,v\nyesterday,1\n", "<stdin>:2", "timestamp"),
+    (b"t,v\n2026-01-01,inf\n", "<stdin>:2", "not finite"),
+    (b"t,v\n2026-01-01," + b"9" * 20000 + b"\n", "<stdin>:2", "characters long"),
+])
+def test_reader_refuses_bad_input_saying_where(data, where, what):
+    with pytest.raises(SeriesInputError) as exc:
+        read_series_csv(data)
+    assert where in str(exc.value) and what in str(exc.value)
+
+
+def test_all_missing_values_is_refused():
+    with pytest.raises(SeriesInputError, match="every value is missing"):
+        forecast_csv("t,v\n2026-01-01,\n2026-01-02,nan\n", 2)
+
+
+def test_unsorted_rows_are_put_in_time_order():
+    t, v = read_series_csv("t,v\n2026-01-01 02:00,3\n2026-01-01 00:00,1\n2026-01-01 01:00,2\n")
+    y, step = series_rows(t, v)
+    assert list(y) == [1, 2, 3] and step == 3600
+
+
+values = st.floats(min_value=-1e12, max_value=1e12, allow_nan=False, allow_infinity=False)
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(values, min_size=1, max_size=60), st.integers(1, 7200), st.booleans())
+def test_reader_round_trips_any_series(vals, step, header):
+    start = dt.datetime(2025, 6, 1)
+    text = ("timestamp,value\n" if header else "") + "".join(
+        f"{(start + dt.timedelta(seconds=step * i)).isoformat()},{x!r}\n" for i, x in enumerate(vals))
+    t, v = read_series_csv(text)
+    assert list(v) == vals
+    assert np.all(np.diff(t) == step)
+    f = forecast_csv(text, 3, model="auto")
+    assert np.all(np.isfinite(f.mean)) and np.all(f.lo <= f.mean) and np.all(f.mean <= f.hi)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.binary(max_size=300))
+def test_reader_never_crashes_on_arbitrary_bytes(data):
+    try:
+        t, v = read_series_csv(data)
+    except SeriesInputError as exc:
+        assert str(exc).startswith("<stdin>")
+    else:
+        assert len(t) == len(v) >= 1

@@ -1,0 +1,167 @@
+"""Forecasts from the store: the demo's planted latency regression is detected with the seed's rules,
+forecasts are recorded as predictions and sparkline rows, and intervals hold up on data whose truth
+is known."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import numpy as np
+import polars as pl
+import pytest
+from click.testing import CliRunner
+
+from analytics import forecast as F
+from analytics.demo import build_demo
+from analytics.metrics_store import append_metrics
+from analytics.sparklines import sparkline_data
+from analytics.store import Store
+from lokifi_tui.cli.main import cli
+
+NOW = dt.datetime(2026, 11, 20, 12, 0)
+
+
+@pytest.fixture(scope="module")
+def demo_path(tmp_path_factory):
+    path = tmp_path_factory.mktemp("forecast-demo") / "demo.duckdb"
+    build_demo(path, now=NOW, files=False, engines=False)
+    return path
+
+
+@pytest.fixture
+def demo(demo_path, tmp_path):
+    """A private copy of the demo database per test (tests write to it)."""
+    dst = tmp_path / "demo.duckdb"
+    dst.write_bytes(demo_path.read_bytes())
+    return Store(dst)
+
+
+def by_component(forecasts):
+    return {f.component: f for f in forecasts}
+
+
+def test_the_planted_regression_is_found_by_every_model(demo):
+    for model in ("linear", "seasonal", "auto"):
+        fc = by_component(F.forecast_all(demo, now=NOW, model=model))
+        b = fc["backend"]
+        assert b.ok and b.trend == "increasing" and b.significant, (model, b)
+        assert b.percent_change > 10 and b.colour in ("yellow", "red")
+        assert b.lo <= b.forecast <= b.hi
+        assert b.linear["slope"] > 5 and b.linear["significant"]
+        # the flat services are not flagged
+        for comp in ("frontend", "nginx", "postgres", "redis"):
+            assert not fc[comp].significant, (model, comp, fc[comp].slope_per_day)
+
+
+def test_auto_reports_the_chosen_model_and_its_measured_backtest_error(demo):
+    b = by_component(F.forecast_all(demo, now=NOW, model="auto", component="backend"))["backend"]
+    maes = b.backtest["mae"]
+    assert set(maes) == {"linear", "seasonal"}
+    assert b.model == min(maes, key=maes.get)
+    assert b.backtest_mae == pytest.approx(maes[b.model])
+    assert b.backtest_mase is not None and b.backtest_mase > 0
+    # the seasonal model follows the planted +8 ms/day much better than a flat or line misreading
+    assert b.model == "seasonal" and 5 < b.slope_per_day < 11
+
+
+def test_insufficient_data_says_how_many_days_are_missing(store):
+    ts = [NOW - dt.timedelta(hours=h) for h in range(1, 3 * 24)]
+    append_metrics(store, pl.DataFrame({"ts": ts, "host": "h1", "component": "api", "metric": "response_time_ms",
+                                        "value": [100.0] * len(ts), "source": "test"}))
+    [f] = F.forecast_all(store, now=NOW)
+    assert not f.ok and f.missing_days in (3, 4)
+    assert "more day" in f.message and "7 required" in f.message
+    [g] = F.forecast_all(store, now=NOW, component="nothing-here")
+    assert not g.ok and "no response_time_ms data for nothing-here" in g.message
+
+
+def test_ai_forecast_command_shows_the_seeds_output(demo):
+    runner = CliRunner()
+    res = runner.invoke(cli, ["--db", str(demo.path), "ai", "forecast", "--no-record"], env={"NO_COLOR": "1"})
+    assert res.exit_code == 0, res.output
+    out = res.output
+    assert "Performance Forecasting" in out and "Component: backend" in out
+    assert out.count("Significant trend detected") == 1
+    block = out.split("Component: backend")[1].split("Component:")[0]
+    assert "Increasing" in block and "Significant trend detected" in block
+    assert "Forecast (7 days)" in block and "80% interval" in block and "backtest error" in block
+    res = runner.invoke(cli, ["--db", str(demo.path), "ai", "forecast", "-c", "backend", "--days", "3",
+                              "--model", "linear", "--json", "--no-record"])
+    assert res.exit_code == 0, res.output
+    data = json.loads(res.output)
+    [b] = data["forecasts"]
+    assert b["model"] == "linear" and b["horizon_days"] == 3 and b["trend"] == "increasing" and b["significant"]
+    assert b["slope_per_day"] == pytest.approx(b["linear"]["slope"])
+
+
+def test_ai_forecast_on_an_empty_database_says_so(tmp_path):
+    res = CliRunner().invoke(cli, ["--db", str(tmp_path / "empty.duckdb"), "ai", "forecast"])
+    assert res.exit_code == 0 and "No response_time_ms data" in res.output
+
+
+def test_forecasts_are_recorded_as_predictions_and_refresh_is_hourly(demo):
+    made = F.refresh(demo, now=NOW)
+    assert len(made) == 6
+    assert F.refresh(demo, now=NOW + dt.timedelta(minutes=20)) == []      # same hour of data: nothing new
+    preds = demo.query("SELECT * FROM predictions WHERE prediction_type = 'forecast' ORDER BY component, horizon_hours")
+    assert preds.height == 12                                             # 24 h and 7 days ahead, 6 components
+    assert set(preds["horizon_hours"]) == {24.0, 168.0}
+    assert (preds["lo"] <= preds["predicted_value"]).all() and (preds["predicted_value"] <= preds["hi"]).all()
+    assert (preds["due_at"] > preds["prediction_date"]).all()
+    assert set(preds["confidence_kind"]) == {"prior"}
+    assert preds["accurate"].null_count() == preds.height                 # not scored before they are due
+    runs = demo.query("SELECT * FROM forecast_runs")
+    assert runs.height == 6 and runs.filter(pl.col("component") == "backend")["significant"][0]
+
+
+def test_24h_forecasts_made_over_the_last_week_were_right_about_80_percent_of_the_time(demo):
+    for days_ago in range(7, 0, -1):
+        F.refresh(demo, now=NOW - dt.timedelta(days=days_ago))
+    rows = demo.query(
+        """
+        SELECT p.component, p.lo, p.hi, p.predicted_value, h.sum / h.n AS actual
+        FROM predictions p JOIN metrics_hourly h
+          ON h.component = p.component AND h.metric = p.metric AND h.hour = p.due_at - INTERVAL 1 HOUR
+        WHERE p.prediction_type = 'forecast' AND p.horizon_hours = 24 AND p.due_at <= $now
+        """, {"now": NOW})
+    assert rows.height == 42
+    inside = ((rows["actual"] >= rows["lo"]) & (rows["actual"] <= rows["hi"])).mean()
+    assert 0.6 <= inside <= 0.97
+
+
+def test_forecast_accuracy_is_measured_from_scored_outcomes(demo):
+    for days_ago in (3, 2, 1):
+        F.refresh(demo, now=NOW - dt.timedelta(days=days_ago))
+    assert F.forecast_accuracy(demo)["scored"] == 0
+    with demo.write() as con:      # what the scorer does: actual from the store, accurate = inside [lo, hi]
+        con.execute(
+            """
+            UPDATE predictions p SET actual_value = h.sum / h.n, outcome_date = p.due_at,
+                   accurate = (h.sum / h.n BETWEEN p.lo AND p.hi)
+            FROM metrics_hourly h
+            WHERE h.component = p.component AND h.metric = p.metric AND h.hour = p.due_at - INTERVAL 1 HOUR
+              AND p.prediction_type = 'forecast' AND p.due_at <= ?
+            """, [NOW])
+    acc = F.forecast_accuracy(demo)
+    assert acc["scored"] == 18 and 0 <= acc["hits"] <= 18
+    assert acc["hit_rate"] == pytest.approx(acc["hits"] / 18)
+    F.refresh(demo, now=NOW)
+    kinds = demo.query("SELECT DISTINCT confidence_kind, confidence_score FROM predictions "
+                       "WHERE prediction_type = 'forecast' AND prediction_date = $now", {"now": NOW})
+    assert kinds.rows() == [("measured", pytest.approx(acc["hit_rate"]))]
+
+
+def test_sparklines_have_60_to_120_points_and_the_forecast_band(demo):
+    rows = sparkline_data(demo)
+    assert [r["component"] for r in rows] == sorted(r["component"] for r in rows) and len(rows) == 6
+    assert all(r["note"] == "no forecast yet" and not r["forecast"] for r in rows)
+    F.refresh(demo, now=NOW)
+    rows = {r["component"]: r for r in sparkline_data(demo, now=NOW)}
+    b = rows["backend"]
+    assert 60 <= len(b["history"]) <= 120 and 60 <= len(b["forecast"]) <= 120
+    assert all(lo <= m <= hi for lo, m, hi in zip(b["lo"], b["forecast"], b["hi"]))
+    assert b["trend"] == "increasing" and b["significant"] and b["model"] in ("linear", "seasonal")
+    assert b["backtest_error"] > 0 and b["note"] == ""
+    # the regression shows: the forecast sits above the start of the history
+    assert np.mean(b["forecast"]) > np.mean(b["history"][:12]) + 20
