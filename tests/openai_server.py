@@ -39,7 +39,7 @@ class Behaviour:
     kind: ``good`` (answer ``content``), ``status`` (HTTP ``status`` with ``headers``),
     ``hang`` (sleep ``delay`` seconds before answering), ``cut`` (stream a few chunks, then
     drop the connection), ``reject_format`` (400 when the request carries ``response_format``,
-    otherwise answer like ``good``).
+    otherwise answer like ``good``), ``reject_stream_options`` (the same for ``stream_options``).
     """
 
     kind: str = "good"
@@ -132,6 +132,10 @@ class OpenAIServer:
                 if behaviour.kind == "status":
                     self._json(behaviour.status, _error(f"scripted {behaviour.status}", "scripted"),
                                behaviour.headers)
+                    return
+                if behaviour.kind == "reject_stream_options" and "stream_options" in body:
+                    self._json(400, _error("Unrecognized request argument supplied: stream_options",
+                                           "invalid_request_error", param="stream_options"))
                     return
                 if behaviour.kind == "reject_format" and "response_format" in body:
                     self._json(400, _error("response_format is not supported by this server",

@@ -49,6 +49,13 @@ def test_server_without_structured_output_falls_back_and_is_remembered(server):
     assert len(server.chat_requests()) == 1  # remembered: no second negotiation
 
 
+def test_server_rejecting_stream_options_keeps_structured_output(server):
+    server.default = Behaviour(kind="reject_stream_options")
+    res = chat(ep(server), MSGS, ANSWER_SCHEMA)
+    assert res.response_format == "json_schema" and res.usage_reported is False
+    assert len(server.chat_requests()) == 2
+
+
 def test_usage_not_reported_is_said_not_invented(server):
     server.script(Behaviour(usage=None))
     res = chat(ep(server), MSGS, ANSWER_SCHEMA)

@@ -313,7 +313,10 @@ def analyze_pattern(store: Any, config: Any, error_hash: str, *, force: bool = F
         return AnalysisResult(failure.status, failure.message, attempts=len(failure.attempts),
                               fallback=fallback_for(store, facts), **base)
 
-    cost = price.cost(res.prompt_tokens, res.completion_tokens) if (price and res.usage_reported) else None
+    if price is not None and price.input_per_m == 0 and price.output_per_m == 0:
+        cost: float | None = 0.0          # free (a local server): known even without a token count
+    else:
+        cost = price.cost(res.prompt_tokens, res.completion_tokens) if (price and res.usage_reported) else None
     records = [call(a.status, attempt=a.attempt, prompt_tokens=a.prompt_tokens, completion_tokens=a.completion_tokens,
                     usage_reported=a.usage_reported, cost=cost if a.status == "ok" else None,
                     response_time=a.response_ms or None, error=a.error or None) for a in res.attempts]

@@ -460,6 +460,9 @@ def chat(endpoint: Endpoint, messages: list[dict[str, str]], schema: dict[str, A
         except _Negotiate as neg:
             attempts.append(Attempt(n, "bad_request", error=_scrub(str(neg), endpoint.api_key)))
             negotiations += 1
+            if use_usage and "stream_options" in str(neg).lower():
+                use_usage = False  # the server named the culprit: keep structured output
+                continue
             if not fixed_mode and mode != "none" and negotiations <= 3:
                 mode = FORMAT_MODES[FORMAT_MODES.index(mode) + 1]
                 continue
