@@ -104,3 +104,12 @@ def file_size(path: str | os.PathLike[str]) -> int:
         return os.stat(path).st_size
     except OSError:
         return 0
+
+
+def apply_retention(store: Store, config=None, now: dt.datetime | None = None) -> PruneResult:
+    """The collector's hourly housekeeping: prune raw rows past the configured retention."""
+    from analytics.config import Retention
+
+    r = getattr(config, "retention", None) or Retention()
+    return prune(store, metrics_days=r.metrics_days, events_days=r.events_days,
+                 predictions_days=r.predictions_days, now=now)

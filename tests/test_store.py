@@ -163,3 +163,18 @@ def test_a_damaged_spool_manifest_is_set_aside(tmp_path):
     s.flush_spool()
     assert (spool / "0001-bad.bad").exists()
     assert json.loads("1") == 1
+
+
+def test_retention_prunes_only_old_raw_rows(store):
+    from analytics.config import Config, Retention
+    from analytics.retention import apply_retention, prune
+
+    now = T0 + dt.timedelta(days=100)
+    append_metrics(store, metrics_frame(10, T0))                               # 100 days old
+    append_metrics(store, metrics_frame(10, now - dt.timedelta(days=1)))       # fresh
+    dry = prune(store, metrics_days=90, events_days=180, predictions_days=365, now=now, dry_run=True)
+    assert dry.metrics == 10 and store.scalar("SELECT count(*) FROM metrics") == 20
+    r = apply_retention(store, Config(retention=Retention(metrics_days=90)), now=now)
+    assert r.metrics == 10
+    assert store.scalar("SELECT count(*) FROM metrics") == 10
+    assert store.scalar("SELECT count(*) FROM metrics_hourly") == 2      # the rollup keeps the summary
