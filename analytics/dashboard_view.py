@@ -693,12 +693,14 @@ def load_pattern_detail(store: Any, error_hash: str, *, now: dt.datetime | None 
             "ORDER BY version DESC",
             [error_hash],
         ).fetchall()
+        cache_cols = _columns(con, "ai_analysis_cache")
+        key_col = "error_hash" if "error_hash" in cache_cols else "error_signature"
         analysis_row = _dicts(
             con,
             "SELECT analysis, root_cause, confidence, reasoning, recommendations, model, tokens_used, cost, "
-            "hit_count, created_at FROM ai_analysis_cache WHERE error_signature = ? OR diagnosis_type = ? "
-            "ORDER BY last_used_at DESC LIMIT 1",
-            [error_hash, error_hash],
+            f"hit_count, created_at FROM ai_analysis_cache WHERE {key_col} = ? "
+            "AND (expires_at IS NULL OR expires_at > ?) ORDER BY last_used_at DESC LIMIT 1",
+            [error_hash, at],
         )
     start = (at - dt.timedelta(days=29)).replace(hour=0, minute=0, second=0, microsecond=0)
     occurrences = tuple(float(per_day.get(start + dt.timedelta(days=i), 0)) for i in range(30))

@@ -444,13 +444,22 @@ class LokifiApp(App[None]):
 
         worker = get_current_worker()
         try:
-            result = triage.analyze_pattern(self.store, error_hash, self.config)
+            result = triage.analyze_pattern(
+                self.store, error_hash, self.config,
+                cancel=lambda: worker.is_cancelled,
+                progress=lambda p: self.call_from_thread(self._analysis_progress, p),
+                now=self.fixed_now,
+            )
         except Exception as exc:
             if not worker.is_cancelled:
                 self.post_message(AnalysisDone(error_hash, error=f"{type(exc).__name__}: {exc}"))
             return
         if not worker.is_cancelled:
             self.post_message(AnalysisDone(error_hash, result=result))
+
+    def _analysis_progress(self, progress: Any) -> None:
+        message = getattr(progress, "message", "") or str(progress)
+        self.say(f"Root-cause analysis: {message}", timeout=3)
 
     def cancel_analysis(self) -> None:
         if self._analysis is not None and self._analysis[1].is_running:

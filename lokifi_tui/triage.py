@@ -147,7 +147,13 @@ def edit_solution(store: Any, error_hash: str, solution: str) -> Result:
 # -- root-cause analysis (issue 8) -----------------------------------------------------------------
 
 
-def analyze_pattern(store: Any, error_hash: str, config: Any) -> Any:
+def analyze_pattern(store: Any, error_hash: str, config: Any, *, cancel: Callable[[], bool] | None = None,
+                    progress: Callable[[Any], None] | None = None, now: dt.datetime | None = None) -> Any:
+    """Run the RCA engine (issue 8); returns its AnalysisResult (a fallback playbook when offline)."""
     mod = _engine("rca")
     fn = _fn(mod, "analyze_pattern")
-    return _call(fn, store, error_hash, config=config)
+    if config is None:
+        from analytics.config import load_config
+
+        config = load_config()
+    return _call(fn, store, config, error_hash, cancel=cancel, progress=progress, now=now)

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from analytics import dashboard_view as dv
-from tui_support import HOSTILE_ESCAPE, HOSTILE_MARKUP, NOW, seed_store
+from tui_support import H_HOSTILE, H_REDIS, H_TIMEOUT, HOSTILE_ESCAPE, HOSTILE_MARKUP, NOW, seed_store
 
 ALL_BUT_FORECAST = lambda name: name != "forecast"  # noqa: E731 — the sparkline engine is tested by its owner
 
@@ -62,13 +62,13 @@ def test_recommendation_queue_order_and_snooze(seeded):
 
 def test_pattern_confidence_carries_its_uncertainty(seeded):
     rows = {r.key: r for r in dv.load_dashboard(seeded, now=NOW, engines=ALL_BUT_FORECAST).pane("patterns").rows}
-    redis = rows["h-redis"]
+    redis = rows[H_REDIS]
     assert redis.auto_approved and 0.75 < redis.confidence < 0.9  # 9 of 10 worked
     assert redis.lo < 0.9 < redis.hi  # 9/10 observed
-    wide = rows["h-timeout"]
+    wide = rows[H_TIMEOUT]
     assert (wide.hi - wide.lo) > (redis.hi - redis.lo)  # 2/4 is less certain than 9/10
-    assert rows["h-hostile"].lo is None  # no outcomes: no interval, shown as a prior
-    assert rows["h-hostile"].template == HOSTILE_ESCAPE
+    assert rows[H_HOSTILE].lo is None  # no outcomes: no interval, shown as a prior
+    assert rows[H_HOSTILE].template == HOSTILE_ESCAPE
 
 
 def test_wilson_interval():
@@ -88,7 +88,7 @@ def test_missing_engine_is_said_plainly(seeded):
 
 
 def test_details(seeded):
-    pattern = dv.load_pattern_detail(seeded, "h-redis", now=NOW)
+    pattern = dv.load_pattern_detail(seeded, H_REDIS, now=NOW)
     assert len(pattern.fixes) == 10 and len(pattern.examples) == 5
     assert sum(pattern.occurrences) == 5
     assert len(pattern.confidence_over_time) == 10

@@ -4,9 +4,14 @@ fixed vitals, and a way to read what is on screen as plain text."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from pathlib import Path
 
 NOW = dt.datetime(2026, 3, 2, 12, 0, 0)
+
+H_REDIS = hashlib.sha256(b"redis").hexdigest()
+H_TIMEOUT = hashlib.sha256(b"timeout").hexdigest()
+H_HOSTILE = hashlib.sha256(b"hostile").hexdigest()
 
 HOSTILE_MARKUP = "[bold red]PWNED[/] [link=http://evil]click[/link]"
 HOSTILE_ESCAPE = "boom \x1b[2J\x1b]0;owned\x07 tail"
@@ -28,11 +33,11 @@ def seed_store(path: Path, now: dt.datetime = NOW):
     with store.write() as con:
         patterns = [
             # hash, type, message, template, component, solution, s, f, count, last_seen, conf, auto
-            ("h-redis", "connection_error", "Connection refused on port 6379", "Connection refused on port <NUM>",
+            (H_REDIS, "connection_error", "Connection refused on port 6379", "Connection refused on port <NUM>",
              "redis", "systemctl restart redis", 9, 1, 120, now - h, 0.83, True),
-            ("h-timeout", "timeout_error", "upstream timed out after 30s", "upstream timed out after <DUR>",
+            (H_TIMEOUT, "timeout_error", "upstream timed out after 30s", "upstream timed out after <DUR>",
              "nginx", "raise proxy_read_timeout", 2, 2, 40, now - 2 * h, 0.5, False),
-            ("h-hostile", "general_error", HOSTILE_MARKUP, HOSTILE_ESCAPE, "worker[1]", None, 0, 0, 3,
+            (H_HOSTILE, "general_error", HOSTILE_MARKUP, HOSTILE_ESCAPE, "worker[1]", None, 0, 0, 3,
              now - 3 * h, 0.5, False),
         ]
         for (hh, t, m, tpl, comp, sol, s, f, n, seen, conf, auto) in patterns:
@@ -45,9 +50,9 @@ def seed_store(path: Path, now: dt.datetime = NOW):
         for i in range(10):
             con.execute(
                 "INSERT INTO fix_history (error_hash, fix_applied, success, applied_at) VALUES (?,?,?,?)",
-                ["h-redis", "systemctl restart redis", i != 3, now - (10 - i) * d],
+                [H_REDIS, "systemctl restart redis", i != 3, now - (10 - i) * d],
             )
-        for i, e in enumerate(["h-redis"] * 5 + ["h-timeout"] * 2):
+        for i, e in enumerate([H_REDIS] * 5 + [H_TIMEOUT] * 2):
             con.execute(
                 "INSERT INTO error_events (ts, host, component, message, fingerprint, type, source) "
                 "VALUES (?,?,?,?,?,?,?)",

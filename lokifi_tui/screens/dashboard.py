@@ -12,6 +12,7 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Container
+from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static, Tab, Tabs
 
@@ -114,7 +115,7 @@ class DashboardScreen(Screen):
 
     def show_view(self, view: Any) -> None:
         self.view = view
-        if not self.is_mounted:
+        if not self.is_mounted or not self.query(StatsBar):
             return
         self.query_one(StatsBar).show(view)
         self.query_one(VitalsBar).seed(view.vitals)
@@ -141,8 +142,11 @@ class DashboardScreen(Screen):
             banner.display = False
 
     def push_vitals(self, sample: Any) -> None:
-        if self.is_mounted:
-            self.query_one(VitalsBar).push(sample)
+        try:
+            bar = self.query_one(VitalsBar)
+        except NoMatches:  # not composed yet, or shutting down
+            return
+        bar.push(sample)
 
     def current(self, pane: str | None = None) -> Any | None:
         """The row under the cursor in ``pane`` (the active pane by default)."""

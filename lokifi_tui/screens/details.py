@@ -95,14 +95,18 @@ def render_pattern(d: Any, now: dt.datetime, analysis: Any = None, analysis_erro
                                        clean(sol)))
     else:
         parts.append(Text("(no versions yet — press e to write one)", style="dim"))
-    parts.append(_section("Root-cause analysis"))
+    rca: list[Any] = [_section("Root-cause analysis")]
     if analysis_error:
-        parts.append(safe(analysis_error, "red", single_line=False))
+        rca.append(safe(analysis_error, "red", single_line=False))
     shown = analysis if analysis is not None else d.analysis
     if shown is not None:
-        parts.append(render_analysis(shown))
+        rca.append(render_analysis(shown))
     elif not analysis_error:
-        parts.append(Text("(none yet — press r)", style="dim"))
+        rca.append(Text("(none yet — press r)", style="dim"))
+    # a fresh analysis (just asked for with r) goes first; a cached one stays at the end
+    parts = ([*rca[1:], Text(""), *parts] if (analysis is not None or analysis_error) else [*parts, *rca])
+    if analysis is not None or analysis_error:
+        parts.insert(0, Text("Root-cause analysis", style="bold underline"))
     return Group(*parts)
 
 
@@ -115,34 +119,55 @@ def _get(obj: Any, *names: str) -> Any:
     return None
 
 
-def render_analysis(a: Any) -> Table:
+def render_analysis(a: Any) -> Any:
+    """An RCA result (analytics.rca AnalysisResult, or a cached row as a dict) as literal text."""
+    data = a.to_dict() if hasattr(a, "to_dict") else (a if isinstance(a, dict) else {"analysis": str(a)})
+    answer = data.get("answer") or {}
+    if not answer and any(k in data for k in ("root_cause", "analysis", "reasoning")):
+        answer = {"probable_root_cause": data.get("root_cause"), "analysis": data.get("analysis"),
+                  "reasoning": data.get("reasoning"), "confidence": data.get("confidence"),
+                  "recommended_commands": data.get("recommendations")}
     rows: list[tuple[str, Text | str]] = []
-    for label, names in (
-        ("Root cause", ("root_cause", "probable_root_cause")),
-        ("Analysis", ("analysis",)),
-        ("Confidence", ("confidence",)),
-        ("Reasoning", ("reasoning",)),
-        ("Commands", ("recommended_commands", "commands", "recommendations")),
-        ("Model", ("model",)),
-        ("Cache", ("cache_status", "cached", "cache_hit", "hit_count")),
-        ("Tokens", ("tokens_used", "tokens")),
-        ("Cost", ("cost",)),
-        ("Source", ("source", "fallback")),
-    ):
-        value = _get(a, *names)
-        if value is None or value == "":
-            continue
-        if isinstance(value, (list, tuple)):
-            value = "\n".join(str(v) for v in value)
-        elif isinstance(value, str) and value.startswith("[") and label == "Commands":
-            try:
-                value = "\n".join(str(v) for v in json.loads(value))
-            except ValueError:
-                pass
-        elif isinstance(value, float) and label == "Confidence":
-            value = f"{value * 100:.0f}%"
-        rows.append((label, str(value)))
-    return _kv(rows or [("Analysis", str(a))])
+    if data.get("status_text") or data.get("status"):
+        rows.append(("Status", str(data.get("status_text") or data.get("status"))))
+    for label, key in (("Root cause", "probable_root_cause"), ("Analysis", "analysis"), ("Reasoning", "reasoning")):
+        if answer.get(key):
+            rows.append((label, str(answer[key])))
+    confidence = answer.get("confidence")
+    if isinstance(confidence, (int, float)):
+        rows.append(("Confidence", f"{confidence * 100:.0f}%"))
+    commands = answer.get("recommended_commands")
+    if isinstance(commands, str):
+        try:
+            commands = json.loads(commands)
+        except ValueError:
+            commands = [commands]
+    if commands:
+        rows.append(("Commands", "\n".join(str(c) for c in commands)))
+    if data.get("candidate_solution"):
+        rows.append(("Candidate fix", "saved as the pattern's candidate solution (outcomes decide approval)"))
+    fallback = data.get("fallback")
+    if fallback:
+        rows.append(("Fallback", f"{fallback.get('title', '')} ({fallback.get('source', '')})"))
+        steps = fallback.get("steps") or []
+        if steps:
+            rows.append(("Steps", "\n".join(f"{i}) {step}" for i, step in enumerate(steps, 1))))
+    meta = []
+    if data.get("model"):
+        meta.append(f"model {data['model']}")
+    if data.get("from_cache"):
+        meta.append("cache hit (0 tokens)")
+    elif data.get("tokens") is not None or data.get("tokens_used") is not None:
+        meta.append(f"{data.get('tokens', data.get('tokens_used'))} tokens")
+    if data.get("cost") is not None:
+        meta.append(f"cost ${data['cost']:.4f}")
+    if data.get("hit_count") is not None:
+        meta.append(f"cache hits {data['hit_count']}")
+    if meta:
+        rows.append(("Run", ", ".join(meta)))
+    if data.get("excerpt"):
+        rows.append(("Answer began", str(data["excerpt"])))
+    return _kv(rows or [("Analysis", "(empty)")])
 
 
 def render_recommendation(d: Any, now: dt.datetime) -> Group:
@@ -272,6 +297,8 @@ class DetailScreen(Screen):
         Binding("escape,q", "back", "Back", id="lokifi.detail.back"),
         Binding("j,down", "scroll_down", "Down", show=False, id="lokifi.detail.down"),
         Binding("k,up", "scroll_up", "Up", show=False, id="lokifi.detail.up"),
+        Binding("g,home", "scroll_home", "Top", show=False, id="lokifi.detail.top"),
+        Binding("G,end", "scroll_end", "End", show=False, id="lokifi.detail.end"),
         Binding("r", "root_cause", "Root cause", id="lokifi.detail.root_cause"),
         Binding("y", "outcome(True)", "Worked", id="lokifi.detail.worked"),
         Binding("n", "outcome(False)", "Failed", id="lokifi.detail.failed"),
@@ -330,6 +357,12 @@ class DetailScreen(Screen):
 
     def action_scroll_up(self) -> None:
         self.query_one("#detail-body").scroll_up()
+
+    def action_scroll_home(self) -> None:
+        self.query_one("#detail-body").scroll_home(animate=False)
+
+    def action_scroll_end(self) -> None:
+        self.query_one("#detail-body").scroll_end(animate=False)
 
     def action_root_cause(self) -> None:
         self.app.start_analysis(self.key)  # type: ignore[attr-defined]
