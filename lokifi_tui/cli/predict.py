@@ -1,36 +1,166 @@
-"""Predictive maintenance commands — a stub until issue #4 lands; each says so plainly."""
+"""Predictive maintenance commands: ``lokifi anomalies detect``, ``lokifi baselines``, ``lokifi ai predict``.
+
+``anomalies detect`` is the harness interface of ``shared/eval/nab_score.py``: CSV ``timestamp,value``
+on stdin (or a FILE), one alarm timestamp per line on stdout. It needs no database.
+"""
 
 from __future__ import annotations
 
+import sys
+
 import click
 
-from lokifi_tui.cli.output import not_built
+from lokifi_tui.cli.output import BAD_INPUT, STORE, USAGE, console, fail, inert, json_option, print_json
 
-WHAT = "Predictive maintenance"
-ISSUE = 4
+MAX_INPUT = 512 * 1024 * 1024
+SEVERITY_STYLE = {"HIGH": "bold red", "MEDIUM": "yellow", "LOW": "cyan"}
 
 
 @click.group("anomalies")
 def anomalies() -> None:
-    """Predictive maintenance (not built yet)."""
+    """Streaming anomaly detection (the detector the predictions use)."""
 
 
-@anomalies.command("detect", context_settings={"ignore_unknown_options": True})
-@click.argument("args", nargs=-1, type=click.UNPROCESSED)
-def _anomalies_detect(args: tuple[str, ...]) -> None:
-    """(not built yet)"""
-    not_built(WHAT, ISSUE)
+@anomalies.command("detect")
+@click.argument("input_path", required=False, default="-", metavar="[FILE]")
+def _anomalies_detect(input_path: str) -> None:
+    """Read CSV timestamp,value (FILE or stdin); print one alarm timestamp per line.
+
+    Each decision uses only the rows before it (a streaming detector): robust level and daily-profile
+    surprise, Numenta-style anomaly likelihood, a decaying novelty record and suppression after an alarm.
+    """
+    import io
+
+    from analytics.detect import SeriesError, detect_csv
+
+    source = "<stdin>" if input_path == "-" else input_path
+    try:
+        if input_path == "-":
+            data = sys.stdin.buffer.read(MAX_INPUT + 1)
+        else:
+            with open(input_path, "rb") as f:
+                data = f.read(MAX_INPUT + 1)
+    except OSError as exc:
+        fail(f"cannot read {source}: {exc.strerror or exc}", BAD_INPUT)
+    if len(data) > MAX_INPUT:
+        fail(f"{source}: more than {MAX_INPUT // (1024 * 1024)} MB of input", BAD_INPUT)
+    if b"\x00" in data[:65536]:
+        fail(f"{source}: binary data, expected CSV text 'timestamp,value'", BAD_INPUT)
+    text = data.decode("utf-8", errors="replace")
+    try:
+        alarms = detect_csv(io.StringIO(text, newline=""), source)
+    except SeriesError as exc:
+        fail(str(exc), BAD_INPUT)
+    sys.stdout.write("".join(a + "\n" for a in alarms))
 
 
-@click.command("baselines", context_settings={"ignore_unknown_options": True})
-@click.argument("args", nargs=-1, type=click.UNPROCESSED)
-def baselines(args: tuple[str, ...]) -> None:
-    """Predictive maintenance (not built yet)."""
-    not_built(WHAT, ISSUE)
+def _store_errors():
+    from analytics.store import StoreError
+    return StoreError
 
 
-@click.command("predict", context_settings={"ignore_unknown_options": True})
-@click.argument("args", nargs=-1, type=click.UNPROCESSED)
-def ai_predict(args: tuple[str, ...]) -> None:
-    """Predictive maintenance (not built yet)."""
-    not_built(WHAT, ISSUE)
+@click.command("baselines")
+@click.option("--component", "-c", default=None, help="Only this component.")
+@click.option("--host", default=None, help="Only this host.")
+@json_option
+@click.pass_context
+def baselines(ctx: click.Context, component: str | None, host: str | None, as_json: bool) -> None:
+    """Performance baselines per host, component and metric (mean, std, median, MAD, period)."""
+    from analytics import baselines as B
+    from lokifi_tui.cli.context import get_store
+
+    store = get_store(ctx)
+    StoreError = _store_errors()
+    try:
+        B.update(store)
+        rows = B.list_baselines(store, component=component, host=host)
+    except StoreError as exc:
+        fail(str(exc), STORE)
+    if as_json:
+        print_json(rows)
+        return
+    if not rows:
+        console.print("No baselines yet: no metrics in the store"
+                      + (f" for component {inert(component)}" if component else "") + ".")
+        return
+    from rich.table import Table
+
+    t = Table(title="Performance baselines", title_justify="left")
+    for col in ("host", "component", "metric", "mean", "std", "median", "MAD", "samples", "period"):
+        t.add_column(col, justify="right" if col in ("mean", "std", "median", "MAD", "samples") else "left")
+    for r in rows:
+        period = f"{r['period_start']:%Y-%m-%d %H:%M} – {r['period_end']:%Y-%m-%d %H:%M}" if r.get("period_start") else "-"
+        t.add_row(inert(r["host"]), inert(r["component"]), inert(r["metric"]), _num(r["mean"]), _num(r["std"]),
+                  _num(r.get("median")), _num(r.get("mad")), str(r["samples"]), period)
+    console.print(t)
+
+
+def _num(x) -> str:
+    if x is None:
+        return "-"
+    ax = abs(x)
+    return f"{x:,.0f}" if ax >= 1000 else f"{x:.2f}" if ax >= 1 else f"{x:.4g}"
+
+
+@click.command("predict")
+@click.option("--hours", type=click.IntRange(1, 24 * 30), default=None, help="Prediction horizon (default 24).")
+@click.option("--sensitivity", type=click.Choice(["conservative", "moderate", "aggressive"]), default=None,
+              help="Degradation rule: max > 3x / 2x / 1.5x the average.")
+@click.option("--component", "-c", default=None, help="Only this component.")
+@json_option
+@click.pass_context
+def ai_predict(ctx: click.Context, hours: int | None, sensitivity: str | None, component: str | None,
+               as_json: bool) -> None:
+    """Predictive maintenance: the seed's rules and the anomaly detector over the last 7 days, each
+    prediction stored and later scored; confidence is each rule's measured hit rate on this host."""
+    from analytics import predictions as PR
+    from lokifi_tui.cli.context import get_config, get_store
+
+    cfg = get_config(ctx)
+    pc = cfg.predictions
+    hours = hours if hours is not None else int(pc.horizon_hours)
+    sensitivity = sensitivity or pc.sensitivity
+    if sensitivity not in PR.SENSITIVITY:
+        fail(f"unknown sensitivity {sensitivity!r} (config [predictions]); use conservative, moderate or aggressive",
+             USAGE)
+    store = get_store(ctx)
+    StoreError = _store_errors()
+    try:
+        PR.score_due(store)
+        result = PR.refresh(store, hours=hours, sensitivity=sensitivity, component=component,
+                            window_days=pc.window_days, slow_ms=pc.slow_response_ms,
+                            recurring=pc.recurring_error_count)
+        stats = PR.rule_stats(store)
+    except StoreError as exc:
+        fail(str(exc), STORE)
+    if as_json:
+        print_json({"hours": hours, "sensitivity": sensitivity, "now": result.now,
+                    "predictions": [p.to_dict() for p in result.predictions], "rules": stats})
+        return
+    console.print("[bold]Predictive maintenance analysis[/]  "
+                  f"(last {pc.window_days} days to {result.now:%Y-%m-%d %H:%M} UTC, horizon {hours} h, {sensitivity})")
+    preds = result.predictions
+    if not preds:
+        console.print("\n[green]No issues predicted.[/]" + (f" (component {inert(component)})" if component else ""))
+    else:
+        console.print(f"\nPredicted issues ({len(preds)}):")
+        for p in preds:
+            style = SEVERITY_STYLE.get(p.severity, "")
+            conf = f"{p.confidence * 100:.0f}%" + (" (prior)" if p.confidence_kind == "prior" else
+                                                    f" (measured, {p.confidence_n} outcomes)")
+            console.print(f"\n[{style}][{p.severity}][/] {inert(p.type)} - {inert(p.component)}"
+                          + (f" [dim]({inert(p.metric)})[/]" if p.metric else ""))
+            console.print(f"   Message: {inert(p.message)}")
+            console.print(f"   Confidence: {conf}")
+            console.print(f"   Recommendation: {inert(p.recommendation)}")
+    from rich.table import Table
+
+    t = Table(title="\nHow right each rule has been on this host (scored predictions)", title_justify="left")
+    for col in ("rule", "scored", "hits", "precision", "false alarms", "mean lead time", "pending"):
+        t.add_column(col, justify="left" if col == "rule" else "right")
+    for r in stats:
+        prec = "-" if r["precision"] is None else f"{r['precision'] * 100:.0f}%"
+        lead = "-" if r["mean_lead_hours"] is None else f"{r['mean_lead_hours']:.1f} h"
+        t.add_row(inert(r["rule"]), str(r["scored"]), str(r["hits"]), prec, str(r["false_alarms"]), lead,
+                  str(r["pending"]))
+    console.print(t)

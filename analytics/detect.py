@@ -1,0 +1,353 @@
+"""The streaming anomaly detector: one configuration for every series; each decision uses only the past.
+
+Owns ``Detector`` (online: ``update(ts, value) -> bool``), ``detect(ts, values)`` (the same detector
+over a whole series, vectorised with NumPy; it raises exactly the alarms ``Detector`` raises, fed the
+same rows one by one — a test checks it) and ``read_series_csv`` / ``detect_csv`` (the
+``lokifi anomalies detect`` path: CSV ``timestamp,value`` in, one alarm timestamp per line out).
+
+How a decision is made at row t (all statistics from rows before t):
+
+1. **Surprise of the value** under two models of "normal":
+   * *local level*: robust z-score against the median of the previous ``window`` values, scaled by
+     1.4826 x MAD (floored by a high quantile of the absolute deviations, so sparse counts whose MAD is
+     0 still get a sensible scale, and by a tiny fraction of the level);
+   * *daily profile*: the value minus the median of the same time of day over the previous
+     ``seasonal_cycles`` days, robust-z-scored against the previous ``window`` such residuals.
+   The score is the smaller of the two (a value must be unusual for the time of day *and* for the
+   recent level), clipped at ``zclip``.
+2. **Sustained surprise**: the mean score over the last ``short`` rows, compared with the mean and
+   spread of that average over the previous ``history`` rows — Numenta's anomaly likelihood. An alarm
+   needs a Gaussian tail probability below ``tail``.
+3. **Novelty**: the short-term score must also beat a slowly decaying record of past short-term scores
+   (``record_decay`` per row), so recurring, already-seen bursts stop alarming while a larger one still
+   does.
+4. **Suppression**: after an alarm, none for ``refractory`` rows.
+
+Measured on the public NAB corpus with ``shared/eval/nab_score.py`` (figures in the README).
+Only NumPy and the standard library are imported, so the CLI path starts fast.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import math
+from collections import deque
+from dataclasses import dataclass
+from typing import IO, Iterable, Sequence
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+DAY_SECONDS = 86400.0
+
+
+@dataclass(frozen=True)
+class DetectorConfig:
+    window: int = 288            # rows of trailing history for level/scale (a day of 5-minute samples)
+    short: int = 10              # rows averaged for the sustained surprise
+    history: int = 4000          # rows of short-term scores that define "usual surprise"
+    seasonal_cycles: int = 5     # previous days whose same-time values make the daily profile
+    min_points: int = 24         # rows before any score is computed (also fixes the sampling step)
+    warmup: int = 60             # rows before any alarm
+    zclip: float = 10.0          # cap on one row's score
+    tail: float = 1e-4           # Gaussian tail probability of the short-term score needed to alarm
+    spread_quantile: float = 0.9  # quantile of |x - median| used as a floor for the scale
+    spread_floor: float = 0.3    # weight of that floor (0 = plain MAD)
+    rel_floor: float = 1e-3      # scale never below this fraction of |median|
+    record_decay: float = 0.9998  # per-row decay of the record short-term score
+    refractory: int = 288        # rows without alarms after an alarm
+
+    def tail_z(self) -> float:
+        """The standard-normal z whose upper tail probability is ``tail`` (bisection on erfc)."""
+        lo, hi = 0.0, 40.0
+        for _ in range(200):
+            mid = 0.5 * (lo + hi)
+            if 0.5 * math.erfc(mid / math.sqrt(2.0)) > self.tail:
+                lo = mid
+            else:
+                hi = mid
+        return hi
+
+
+DEFAULT = DetectorConfig()
+_Q_NORMAL = {}  # quantile -> z with P(|N(0,1)| < z) = quantile
+
+
+def _abs_normal_quantile(q: float) -> float:
+    if q not in _Q_NORMAL:
+        lo, hi = 0.0, 40.0
+        for _ in range(200):
+            mid = 0.5 * (lo + hi)
+            if math.erf(mid / math.sqrt(2.0)) < q:
+                lo = mid
+            else:
+                hi = mid
+        _Q_NORMAL[q] = hi
+    return _Q_NORMAL[q]
+
+
+def _window_stats(win: np.ndarray, cfg: DetectorConfig) -> tuple[np.ndarray, np.ndarray]:
+    """Median and robust scale of each row of ``win`` (2-D). Only order statistics and element-wise
+    arithmetic, so one row gives bit-identical results whether it is alone or inside a larger array."""
+    med = np.median(win, axis=1)
+    dev = np.abs(win - med[:, None])
+    mad = 1.4826 * np.median(dev, axis=1)
+    if cfg.spread_floor > 0:
+        qd = np.quantile(dev, cfg.spread_quantile, axis=1) / _abs_normal_quantile(cfg.spread_quantile)
+        mad = np.maximum(mad, cfg.spread_floor * qd)
+    scale = np.maximum(mad, cfg.rel_floor * np.abs(med) + 1e-9)
+    return med, scale
+
+
+def _robust_z(x: np.ndarray, cfg: DetectorConfig) -> np.ndarray:
+    """|x_t - median| / scale over the previous ``window`` values (expanding from ``min_points``);
+    NaN before ``min_points`` values exist."""
+    n, W, m0 = len(x), cfg.window, cfg.min_points
+    z = np.full(n, np.nan)
+    for t in range(m0, min(W, n)):
+        med, scale = _window_stats(x[None, :t], cfg)
+        z[t] = abs(x[t] - med[0]) / scale[0]
+    if n > W:
+        # chunks keep memory bounded on long series
+        for a in range(W, n, 4096):
+            b = min(n, a + 4096)
+            win = sliding_window_view(x[a - W:b - 1], W)
+            med, scale = _window_stats(np.ascontiguousarray(win), cfg)
+            z[a:b] = np.abs(x[a:b] - med) / scale
+    return z
+
+
+def _step_seconds(ts: Sequence[float], m0: int) -> float:
+    """The sampling step: the median gap of the first ``m0`` timestamps (known by the time it is used)."""
+    head = np.asarray(ts[:m0], dtype=float)
+    gaps = np.diff(head)
+    gaps = gaps[gaps > 0]
+    return float(np.median(gaps)) if gaps.size else 0.0
+
+
+def _period_rows(step: float) -> int:
+    return int(round(DAY_SECONDS / step)) if step > 0 else 0
+
+
+def _finish(sm_inputs: np.ndarray, cfg: DetectorConfig) -> list[int]:
+    """Steps 2-4 over the per-row scores ``z`` (NaN = no score yet)."""
+    z = np.where(np.isnan(sm_inputs), 0.0, sm_inputs)
+    n = len(z)
+    if n == 0:
+        return []
+    t = np.arange(n)
+    c = np.concatenate(([0.0], np.cumsum(z)))
+    a = np.maximum(0, t - cfg.short + 1)
+    sm = (c[t + 1] - c[a]) / (t + 1 - a)
+    c1 = np.concatenate(([0.0], np.cumsum(sm)))
+    c2 = np.concatenate(([0.0], np.cumsum(sm * sm)))
+    a = np.maximum(0, t - cfg.history)
+    cnt = np.maximum(t - a, 1)
+    mu = (c1[t] - c1[a]) / cnt
+    sd = np.sqrt(np.maximum((c2[t] - c2[a]) / cnt - mu * mu, 0.0))
+    ok = ((sm - mu) / (sd + 1e-6) > cfg.tail_z()) & (t >= cfg.warmup)
+    out: list[int] = []
+    cur = -math.inf
+    last = -(10 ** 12)
+    decay = cfg.record_decay
+    for i in range(n):
+        s = float(sm[i])
+        if ok[i] and s > cur and i - last > cfg.refractory:
+            out.append(i)
+            last = i
+        cur = max(cur * decay if cur > 0 else cur, s)
+    return out
+
+
+def scores(ts: Sequence[float], values: Sequence[float], cfg: DetectorConfig = DEFAULT) -> np.ndarray:
+    """Step 1 for a whole series: the per-row score (NaN where none is computed yet)."""
+    v = np.asarray(values, dtype=float)
+    n = len(v)
+    zl = _robust_z(v, cfg)
+    P = _period_rows(_step_seconds(ts, cfg.min_points)) if n > cfg.min_points else 0
+    z = np.minimum(zl, cfg.zclip)
+    if P >= 4 and n > P:
+        K = cfg.seasonal_cycles
+        refs = np.full((n, K), np.nan)
+        for k in range(1, K + 1):
+            if k * P < n:
+                refs[k * P:, k - 1] = v[:n - k * P]
+        ref = np.full(n, np.nan)
+        for k in range(1, K + 1):  # nanmedian of the available previous cycles, row by row group
+            lo, hi = k * P, min(n, (k + 1) * P) if k < K else n
+            if lo < n:
+                ref[lo:hi] = np.median(refs[lo:hi, :k], axis=1)
+        res = v[P:] - ref[P:]
+        zs = _robust_z(res, cfg)
+        zs[np.isnan(zs)] = np.inf
+        zs = np.minimum(zs, cfg.zclip)
+        z[P:] = np.minimum(z[P:], zs)
+    return z
+
+
+def detect(ts: Sequence[float], values: Sequence[float], cfg: DetectorConfig = DEFAULT) -> list[int]:
+    """Row indices at which the detector alarms. ``ts``: seconds since the epoch (any monotonic origin).
+    Rows with a non-finite value are skipped, as ``Detector.update`` skips them."""
+    ts = np.asarray(ts, dtype=float)
+    v = np.asarray(values, dtype=float)
+    keep = np.nonzero(np.isfinite(v) & np.isfinite(ts))[0]
+    idx = _finish(scores(ts[keep], v[keep], cfg), cfg)
+    return [int(keep[i]) for i in idx]
+
+
+class Detector:
+    """The same detector, one row at a time: ``update(ts, value)`` returns True when it alarms.
+
+    Memory is bounded: ``window`` values, ``seasonal_cycles`` days of values and ``history`` scores."""
+
+    def __init__(self, cfg: DetectorConfig = DEFAULT) -> None:
+        self.cfg = cfg
+        self._zthr = cfg.tail_z()
+        self.n = 0
+        self._ts: list[float] = []          # the first min_points timestamps (sampling step)
+        self._period = 0
+        self._vals: deque[float] = deque()  # the last max(window, K*period) values
+        self._res: deque[float] = deque(maxlen=cfg.window)
+        self._nres = 0
+        self._c = 0.0
+        self._cs: deque[float] = deque([0.0], maxlen=cfg.short + 1)
+        self._c1 = 0.0
+        self._c2 = 0.0
+        self._c12: deque[tuple[float, float]] = deque([(0.0, 0.0)], maxlen=cfg.history + 1)
+        self._record = -math.inf
+        self._last = -(10 ** 12)
+
+    def _z(self, buf: Sequence[float], count: int, x: float) -> float:
+        cfg = self.cfg
+        if count < cfg.min_points:
+            return math.nan
+        win = np.asarray(list(buf)[-cfg.window:], dtype=float)[None, :]
+        med, scale = _window_stats(win, cfg)
+        return float(abs(x - med[0]) / scale[0])
+
+    def update(self, ts: float | dt.datetime, value: float) -> bool:
+        cfg = self.cfg
+        if isinstance(ts, dt.datetime):
+            ts = _epoch(ts)
+        x = float(value)
+        if not (math.isfinite(x) and math.isfinite(float(ts))):
+            return False
+        t = self.n
+        if t < cfg.min_points:
+            self._ts.append(float(ts))
+        if t == cfg.min_points:
+            self._period = _period_rows(_step_seconds(self._ts, cfg.min_points))
+        zl = self._z(self._vals, t, x)
+        z = min(zl, cfg.zclip) if not math.isnan(zl) else math.nan
+        P = self._period
+        if P >= 4 and t >= P:
+            K = cfg.seasonal_cycles
+            k_avail = min(K, t // P)
+            vals = self._vals
+            ref = float(np.median(np.asarray([vals[len(vals) - k * P] for k in range(1, k_avail + 1)])[None, :],
+                                  axis=1)[0])
+            r = x - ref
+            zs = self._z(self._res, self._nres, r)
+            zs = math.inf if math.isnan(zs) else zs
+            zs = min(zs, cfg.zclip)
+            z = min(z, zs)  # NaN local score (t < min_points) cannot occur here: P > min_points
+            self._res.append(r)
+            self._nres += 1
+        self._vals.append(x)
+        keep = max(cfg.window, cfg.seasonal_cycles * P)
+        while len(self._vals) > keep:
+            self._vals.popleft()
+        # steps 2-4, mirroring _finish operation by operation
+        z = 0.0 if math.isnan(z) else z
+        self._c = float(np.float64(self._c) + np.float64(z))
+        self._cs.append(self._c)
+        a = max(0, t - cfg.short + 1)
+        sm = (self._cs[-1] - self._cs[len(self._cs) - 1 - (t + 1 - a)]) / (t + 1 - a)
+        cnt_raw = t - max(0, t - cfg.history)
+        cnt = max(cnt_raw, 1)
+        c1_t, c2_t = self._c12[-1]
+        c1_a, c2_a = self._c12[len(self._c12) - 1 - cnt_raw]
+        mu = (c1_t - c1_a) / cnt
+        sd = math.sqrt(max((c2_t - c2_a) / cnt - mu * mu, 0.0))
+        self._c1 = self._c1 + sm
+        self._c2 = self._c2 + sm * sm
+        self._c12.append((self._c1, self._c2))
+        alarm = bool((sm - mu) / (sd + 1e-6) > self._zthr and t >= cfg.warmup and sm > self._record
+                     and t - self._last > cfg.refractory)
+        if alarm:
+            self._last = t
+        self._record = max(self._record * cfg.record_decay if self._record > 0 else self._record, sm)
+        self.n += 1
+        return alarm
+
+
+def _epoch(d: dt.datetime) -> float:
+    if d.tzinfo is not None:
+        d = d.astimezone(dt.timezone.utc).replace(tzinfo=None)
+    return (d - dt.datetime(1970, 1, 1)).total_seconds()
+
+
+class SeriesError(ValueError):
+    """A CSV series that cannot be read; the message says which line and why."""
+
+
+def parse_time(text: str) -> dt.datetime:
+    t = text.strip()
+    if t.endswith(("Z", "z")):
+        t = t[:-1] + "+00:00"
+    d = dt.datetime.fromisoformat(t)
+    if d.tzinfo is not None:
+        d = d.astimezone(dt.timezone.utc).replace(tzinfo=None)
+    return d
+
+
+def read_series_csv(stream: IO[str] | Iterable[str], name: str = "<stdin>") -> tuple[list[str], np.ndarray, np.ndarray]:
+    """Read ``timestamp,value`` rows (a header line is optional). Returns the timestamps as written,
+    epoch seconds and values. Raises SeriesError naming the line on anything malformed."""
+    raw: list[str] = []
+    secs: list[float] = []
+    vals: list[float] = []
+    reader = csv.reader(stream)
+    for lineno, row in enumerate(reader, 1):
+        if not row or all(not c.strip() for c in row):
+            continue
+        if len(row) < 2:
+            raise SeriesError(f"{name}:{lineno}: expected 'timestamp,value', got {len(row)} field(s)")
+        a, b = row[0].strip(), row[1].strip()
+        if lineno == 1 and a.lower() in ("timestamp", "ts", "time") and not _is_number(b):
+            continue
+        try:
+            when = parse_time(a)
+        except ValueError:
+            raise SeriesError(f"{name}:{lineno}: not an ISO-8601 timestamp: {a[:60]!r}") from None
+        try:
+            x = float(b)
+        except ValueError:
+            raise SeriesError(f"{name}:{lineno}: not a number: {b[:60]!r}") from None
+        if secs and _epoch(when) < secs[-1]:
+            raise SeriesError(f"{name}:{lineno}: timestamp {a[:40]} is earlier than the previous row "
+                              "(rows must be in time order)")
+        raw.append(when.isoformat())
+        secs.append(_epoch(when))
+        vals.append(x)
+    return raw, np.asarray(secs, dtype=float), np.asarray(vals, dtype=float)
+
+
+def _is_number(s: str) -> bool:
+    try:
+        float(s)
+        return True
+    except ValueError:
+        return False
+
+
+def detect_csv(stream: IO[str] | Iterable[str], name: str = "<stdin>", cfg: DetectorConfig = DEFAULT) -> list[str]:
+    """Alarm timestamps (ISO 8601, UTC) for a CSV series — the ``lokifi anomalies detect`` output."""
+    raw, secs, vals = read_series_csv(stream, name)
+    return [raw[i] for i in detect(secs, vals, cfg)]
+
+
+def detect_text(text: str, cfg: DetectorConfig = DEFAULT) -> list[str]:
+    return detect_csv(io.StringIO(text), cfg=cfg)
