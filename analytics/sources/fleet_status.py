@@ -136,15 +136,25 @@ class FleetHealth:
         return f"server clock {abs(self.skew_s):.0f}s {side} ours (windows use the server's clock)"
 
 
-def read_statuses(store, names: list[tuple[str, str]] | None = None) -> dict[str, FleetHealth]:
-    """The stored status of every fleet source (``names``: (name, kind) of the configured ones)."""
+def _rows(db, sql: str, params: list) -> list[tuple]:
+    """Rows from a :class:`~analytics.store.Store` or from an open DuckDB connection (``store.read()``)."""
+    if hasattr(db, "submit"):
+        return list(db.query(sql, params).iter_rows())
+    return db.execute(sql, params).fetchall()
+
+
+def read_statuses(db, names: list[tuple[str, str]] | None = None) -> dict[str, FleetHealth]:
+    """The stored status of every fleet source (``names``: (name, kind) of the configured ones).
+
+    ``db`` is a Store or a connection already open (the dashboard's read model passes its ``con``).
+    """
     out: dict[str, FleetHealth] = {}
     try:
-        df = store.query("SELECT source, position FROM source_checkpoints WHERE key = ?", [STATUS_KEY])
+        rows = _rows(db, "SELECT source, position FROM source_checkpoints WHERE key = ?", [STATUS_KEY])
     except Exception:  # noqa: BLE001 - a store problem shows as "never polled", it must not break a view
-        df = None
-    if df is not None:
-        for source, position in df.iter_rows():
+        rows = []
+    if rows:
+        for source, position in rows:
             kind = ""
             try:
                 kind = json.loads(position or "{}").get("kind", "")
@@ -156,7 +166,7 @@ def read_statuses(store, names: list[tuple[str, str]] | None = None) -> dict[str
     return out
 
 
-def hosts_reporting(store, since: dt.datetime) -> dict[str, list[str]]:
+def hosts_reporting(db, since: dt.datetime) -> dict[str, list[str]]:
     """Hosts with fleet data newer than ``since``, per source (``prometheus:NAME`` / ``loki:NAME``)."""
     sql = """
         SELECT source, list(DISTINCT host ORDER BY host) AS hosts FROM (
@@ -166,20 +176,20 @@ def hosts_reporting(store, since: dt.datetime) -> dict[str, list[str]]:
         ) GROUP BY source
     """
     try:
-        df = store.query(sql, [since, since])
+        rows = _rows(db, sql, [since, since])
     except Exception:  # noqa: BLE001 - the header must never break on a store problem
         return {}
-    return {s: list(h) for s, h in df.iter_rows()}
+    return {s: list(h) for s, h in rows}
 
 
-def fleet_summary(store, now: dt.datetime, names: list[tuple[str, str]] | None = None) -> dict[str, Any]:
+def fleet_summary(db, now: dt.datetime, names: list[tuple[str, str]] | None = None) -> dict[str, Any]:
     """What the dashboard header shows: hosts reporting, and each source's state and freshness.
 
     ``{"hosts": N, "sources": [{"name", "kind", "state", "freshness_s", "message", "skew"}]}``.
     Hosts come from the statuses (hosts in each source's latest data) — no table scan.
     """
     t = to_epoch(now)
-    statuses = read_statuses(store, names)
+    statuses = read_statuses(db, names)
     hosts: set[str] = set()
     rows = []
     for name, h in sorted(statuses.items()):
