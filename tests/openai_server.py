@@ -161,7 +161,8 @@ class OpenAIServer:
                 self.send_header("Cache-Control", "no-cache")
                 self.send_header("Connection", "close")
                 self.end_headers()
-                pieces = [content[i:i + 24] for i in range(0, len(content), 24)] or [""]
+                size = max(24, len(content) // 40)
+                pieces = [content[i:i + size] for i in range(0, len(content), size)] or [""]
                 if behaviour.kind == "cut":
                     pieces = pieces[: max(1, len(pieces) // 2)]
 

@@ -190,3 +190,10 @@ def test_key_file_is_read_and_loose_permissions_are_flagged(tmp_path):
 def test_the_key_is_not_in_repr():
     e = endpoint_from_config(AI(), env={"OPENAI_API_KEY": "sk-very-secret-value"})
     assert "sk-very-secret-value" not in repr(e) and "sk-very-secret-value" not in str(e)
+
+
+def test_a_runaway_answer_is_cut_off_and_reported(server):
+    server.default = Behaviour(content="{" + " " * 120_000 + "}")
+    with pytest.raises(CallFailed) as err:
+        chat(ep(server, max_retries=0, timeout=10), MSGS, ANSWER_SCHEMA)
+    assert err.value.status == "truncated" and "100,000 characters" in err.value.message

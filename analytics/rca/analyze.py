@@ -341,9 +341,15 @@ def analyze_pattern(store: Any, config: Any, error_hash: str, *, force: bool = F
         prompt_version=PROMPT_VERSION, response_format=res.response_format, now=now)
     store.submit("analytics.rca.analyze:write_outcome", ledger.frame(records), cache_row=row)
     candidate = decide_candidate(facts, answer)
+    note = ""
     if candidate is not None and (facts.solution or "").strip() != candidate:
-        apply_candidate(store, error_hash, candidate, answer.confidence, endpoint.model, now=now)
+        from analytics.store import StoreError
+
+        try:
+            apply_candidate(store, error_hash, candidate, answer.confidence, endpoint.model, now=now)
+        except StoreError as exc:  # the answer is kept (cached/spooled); only the offer is skipped
+            candidate, note = None, f"; not offered as the candidate solution ({exc})"
     report("done", "analysis complete")
-    return AnalysisResult("ok", f"analysed by {endpoint.model} in {res.response_ms / 1000:.1f}s", answer=answer,
+    return AnalysisResult("ok", f"analysed by {endpoint.model} in {res.response_ms / 1000:.1f}s{note}", answer=answer,
                           candidate_solution=candidate, fallback=None, cached_at=now,
                           expires_at=now + dt.timedelta(days=ttl), hit_count=1, **common, **base)

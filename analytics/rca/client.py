@@ -32,6 +32,7 @@ from typing import Any, Callable
 OPENAI_BASE_URL = "https://api.openai.com/v1"
 KEY_ENV_VARS = ("LOKIFI_OPENAI_API_KEY", "OPENAI_API_KEY")
 FORMAT_MODES = ("json_schema", "json_object", "none")
+MAX_ANSWER_CHARS = 100_000    # an analysis is a few hundred words; more is a runaway generation
 MAX_RETRY_WAIT = 30.0          # never sleep longer than this for a Retry-After
 NO_KEY_PLACEHOLDER = "no-key"  # local servers ignore the key, the openai client insists on one
 
@@ -354,6 +355,10 @@ def _run_attempt(client: Any, params: dict[str, Any], state: _State, progress: P
                 if piece:
                     parts.append(piece)
                     chars += len(piece)
+                    if chars > MAX_ANSWER_CHARS:  # a runaway model: stop reading, report it as cut off
+                        state.result = ("".join(parts), "length", usage)
+                        _close_quietly(stream)
+                        return
                 if choice.finish_reason:
                     finish = choice.finish_reason
             now = time.monotonic()
@@ -412,8 +417,8 @@ def _one_attempt(endpoint: Endpoint, params: dict[str, Any], is_cancelled: Cance
             raise CallFailed("truncated", f"{endpoint.base_url} (model {endpoint.model}) ended the answer "
                              "before it was complete (the stream stopped halfway)")
         if finish == "length":
-            raise CallFailed("truncated", f"model {endpoint.model} hit its output-token limit before "
-                             "finishing the answer")
+            raise CallFailed("truncated", f"model {endpoint.model} hit an output limit (its token limit, or "
+                         f"{MAX_ANSWER_CHARS:,} characters) before finishing the answer")
         return content, finish, usage, ms
     finally:
         if state.done.is_set():
