@@ -91,6 +91,7 @@ class LokifiApp(App[None]):
         now: dt.datetime | None = None,
         vitals: Callable[[], VitalsSample] | None = None,
         collect: bool = True,
+        vitals_interval: float | None = None,
     ) -> None:
         super().__init__()
         self.animation_level = "none"  # no animations by default (SSH, tmux)
@@ -98,7 +99,7 @@ class LokifiApp(App[None]):
         self.config = config
         general = getattr(config, "general", None)
         self.refresh_interval = float(refresh or getattr(general, "refresh_seconds", 0) or DEFAULT_REFRESH)
-        self.vitals_interval = min(self.refresh_interval, VITALS_MAX_INTERVAL)
+        self.vitals_interval = vitals_interval or min(self.refresh_interval, VITALS_MAX_INTERVAL)
         self.demo = demo
         self.fixed_now = now
         self.sampler = vitals or sample_vitals

@@ -1,0 +1,83 @@
+"""Snapshots of the dashboard on the demo data (fixed clock, fixed vitals) at 80x24 and 120x40.
+
+The demo is built once per session with a fixed ``now``. Recommendations about *this* machine's CPU,
+memory and disks (the system rules read psutil while the demo is built) are removed from the copy the
+snapshots use, so the pictures do not depend on the machine running the tests.
+
+When an engine changes what it shows, review the new pictures and accept them with
+``pytest tests/test_tui_snapshots.py --snapshot-update``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib.util
+
+import pytest
+
+from tui_support import fixed_vitals
+
+NOW = dt.datetime(2026, 3, 2, 12, 0, 0)
+
+pytestmark = pytest.mark.skipif(importlib.util.find_spec("analytics.demo") is None,
+                                reason="analytics.demo (issue 2) is not built yet")
+
+
+@pytest.fixture(scope="session")
+def demo_db(tmp_path_factory):
+    from analytics.demo import build_demo
+    from analytics.store import Store
+
+    path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
+    build_demo(path, now=NOW)
+    store = Store(path)
+    with store.write() as con:
+        con.execute("DELETE FROM smart_recommendations WHERE category = 'system' OR rule LIKE 'system%'")
+    return path
+
+
+def make_app(path):
+    from lokifi_tui.app import LokifiApp
+
+    return LokifiApp(path, vitals=fixed_vitals, collect=False, now=NOW, demo=True, refresh=3600,
+                     vitals_interval=3600)
+
+
+async def loaded(pilot) -> None:
+    for _ in range(3):
+        await pilot.pause(0.05)
+        await pilot.app.workers.wait_for_complete()
+    await pilot.pause(0.2)
+
+
+def test_dashboard_120x40(snap_compare, demo_db):
+    assert snap_compare(make_app(demo_db), terminal_size=(120, 40), run_before=loaded)
+
+
+def test_dashboard_80x24_tabs(snap_compare, demo_db):
+    assert snap_compare(make_app(demo_db), terminal_size=(80, 24), run_before=loaded)
+
+
+def test_recommendations_tab_80x24(snap_compare, demo_db):
+    async def before(pilot):
+        await loaded(pilot)
+        await pilot.press("tab", "tab")
+
+    assert snap_compare(make_app(demo_db), terminal_size=(80, 24), run_before=before)
+
+
+def test_help_120x40(snap_compare, demo_db):
+    async def before(pilot):
+        await loaded(pilot)
+        await pilot.press("tab", "tab", "question_mark")
+
+    assert snap_compare(make_app(demo_db), terminal_size=(120, 40), run_before=before)
+
+
+def test_pattern_detail_120x40(snap_compare, demo_db):
+    async def before(pilot):
+        await loaded(pilot)
+        await pilot.press("shift+tab", "enter")
+        await loaded(pilot)
+
+    assert snap_compare(make_app(demo_db), terminal_size=(120, 40), run_before=before)
