@@ -271,3 +271,17 @@ def test_a_secret_on_the_truncation_boundary_does_not_leak_in_part(store):
     text = rin.messages[1]["content"]
     assert "AKIA" not in text and "eyJhbGci" not in text and "Hunter2" not in text
     assert "Q7XK" not in text
+
+
+def test_credentials_in_base_url_are_never_stored(store):
+    from openai_server import closed_port
+
+    seed_pattern(store)
+    port = closed_port()
+    cfg = config_for(None, base_url=f"http://proxyuser:Pr0xyPa55word@127.0.0.1:{port}/v1?api-key=QueryKey123456",
+                     max_retries=0)
+    r = analyze_pattern(store, cfg, HASH, now=NOW)
+    assert r.status == "unreachable"
+    dump = str(store.query("SELECT * FROM ai_calls").rows()) + r.message + r.base_url
+    assert "Pr0xyPa55word" not in dump and "QueryKey123456" not in dump
+    assert f"127.0.0.1:{port}/v1" in dump

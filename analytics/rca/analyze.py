@@ -23,7 +23,7 @@ from typing import Any
 from analytics.rca import cache as cache_mod
 from analytics.rca import ledger
 from analytics.rca.client import (
-    CallFailed, Endpoint, Progress, ProgressFn, _normalise_cancel, chat, endpoint_from_config,
+    CallFailed, Endpoint, Progress, ProgressFn, _normalise_cancel, chat, endpoint_from_config, safe_url,
 )
 from analytics.rca.parse import ANSWER_SCHEMA, MalformedAnswer, RcaAnswer, parse_answer
 from analytics.rca.prompt import PROMPT_VERSION, PatternFacts, PatternNotFound, RcaInput, build_input
@@ -254,7 +254,8 @@ def analyze_pattern(store: Any, config: Any, error_hash: str, *, force: bool = F
     diagnosis_id = uuid.uuid4().hex
     ai = config.ai
     endpoint = endpoint_from_config(ai)
-    base = dict(error_hash=error_hash, diagnosis_id=diagnosis_id, model=endpoint.model, base_url=endpoint.base_url)
+    base = dict(error_hash=error_hash, diagnosis_id=diagnosis_id, model=endpoint.model,
+                base_url=safe_url(endpoint.base_url))
 
     def report(stage: str, message: str) -> None:
         if progress is not None:

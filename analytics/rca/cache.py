@@ -159,7 +159,7 @@ class CacheStats:
     entries: int               # live entries
     expired: int               # expired, waiting for clean
     hits: int                  # answers served from the cache (ledger)
-    misses: int                # diagnoses that went to a model (ledger)
+    misses: int                # diagnoses that went to a model, whatever it answered (ledger)
     hit_rate: float | None     # hits / (hits + misses); None before any diagnosis
     tokens_saved: int          # tokens the hits would have cost
     cost_saved: float          # money the hits would have cost (priced entries only)
@@ -177,7 +177,7 @@ def stats(store: Any, *, now: dt.datetime | None = None) -> CacheStats:
             "min(created_at), max(created_at) FROM ai_analysis_cache", [now, now]).fetchone()
         hits, misses, spent_tokens, spent_cost = con.execute(
             "SELECT count(*) FILTER (WHERE cache_hit), "
-            "count(DISTINCT diagnosis_id) FILTER (WHERE NOT cache_hit AND status = 'ok'), "
+            "count(DISTINCT diagnosis_id) FILTER (WHERE NOT cache_hit), "
             "coalesce(sum(prompt_tokens) FILTER (WHERE NOT cache_hit), 0) "
             " + coalesce(sum(completion_tokens) FILTER (WHERE NOT cache_hit), 0), "
             "coalesce(sum(cost) FILTER (WHERE NOT cache_hit), 0) FROM ai_calls").fetchone()

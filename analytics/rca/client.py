@@ -76,6 +76,20 @@ class Endpoint:
         return self.base_url or "(none)"
 
 
+def safe_url(url: str) -> str:
+    """An endpoint URL fit for messages and storage: no user:password, no query string."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    try:
+        parts = urlsplit(url or "")
+        host = parts.hostname or ""
+        if parts.port:
+            host = f"{host}:{parts.port}"
+    except ValueError:
+        return "(invalid URL)"
+    return urlunsplit((parts.scheme, host, parts.path, "", ""))
+
+
 def _normalise_cancel(cancel: Any) -> Cancel:
     if cancel is None:
         return lambda: False
@@ -238,7 +252,7 @@ def _server_message(exc: Any) -> str:
 def _classify(exc: BaseException, endpoint: Endpoint, started_stream: bool) -> CallFailed:
     import openai
 
-    where = f"{endpoint.base_url} (model {endpoint.model})"
+    where = f"{safe_url(endpoint.base_url)} (model {endpoint.model})"
     status = getattr(exc, "status_code", None)
     msg = _scrub(_server_message(exc), endpoint.api_key)
     if isinstance(exc, openai.APITimeoutError):
@@ -247,7 +261,7 @@ def _classify(exc: BaseException, endpoint: Endpoint, started_stream: bool) -> C
     if isinstance(exc, openai.APIConnectionError):
         if started_stream:
             return CallFailed("truncated", f"{where} dropped the connection in the middle of the answer")
-        return CallFailed("unreachable", f"cannot connect to {endpoint.base_url}: is the server running "
+        return CallFailed("unreachable", f"cannot connect to {safe_url(endpoint.base_url)}: is the server running "
                           "and is [ai] base_url right? (" + _scrub(str(exc.__cause__ or exc), endpoint.api_key) + ")")
     if isinstance(exc, (openai.AuthenticationError, openai.PermissionDeniedError)):
         return CallFailed("unauthorized", f"{where} refused the API key from {endpoint.key_source} "
@@ -403,7 +417,7 @@ def _one_attempt(endpoint: Endpoint, params: dict[str, Any], is_cancelled: Cance
                 _close_quietly(state.stream)
                 if is_cancelled():
                     raise CallFailed("cancelled", "analysis cancelled")
-                raise CallFailed("timeout", f"{endpoint.base_url} (model {endpoint.model}) was still "
+                raise CallFailed("timeout", f"{safe_url(endpoint.base_url)} (model {endpoint.model}) was still "
                                  f"answering after {endpoint.timeout * 4 + 5:g}s; gave up")
         ms = int((time.monotonic() - started) * 1000)
         if state.error is not None:
@@ -414,7 +428,7 @@ def _one_attempt(endpoint: Endpoint, params: dict[str, Any], is_cancelled: Cance
         assert state.result is not None
         content, finish, usage = state.result
         if finish is None:
-            raise CallFailed("truncated", f"{endpoint.base_url} (model {endpoint.model}) ended the answer "
+            raise CallFailed("truncated", f"{safe_url(endpoint.base_url)} (model {endpoint.model}) ended the answer "
                              "before it was complete (the stream stopped halfway)")
         if finish == "length":
             raise CallFailed("truncated", f"model {endpoint.model} hit an output limit (its token limit, or "
@@ -459,7 +473,7 @@ def chat(endpoint: Endpoint, messages: list[dict[str, str]], schema: dict[str, A
             params.pop("stream_options", None)
         if progress is not None:
             progress(Progress("connecting" if n == 1 else "waiting",
-                              f"asking {endpoint.model} at {endpoint.base_url}", n))
+                              f"asking {endpoint.model} at {safe_url(endpoint.base_url)}", n))
         try:
             content, finish, usage, ms = _one_attempt(endpoint, params, is_cancelled, progress, n)
         except _Negotiate as neg:
@@ -474,7 +488,7 @@ def chat(endpoint: Endpoint, messages: list[dict[str, str]], schema: dict[str, A
             if use_usage and negotiations <= 4:
                 use_usage = False
                 continue
-            raise CallFailed("bad_request", f"{endpoint.base_url} rejected the request: "
+            raise CallFailed("bad_request", f"{safe_url(endpoint.base_url)} rejected the request: "
                              f"{_scrub(str(neg), endpoint.api_key)}", http_status=400,
                              attempts=tuple(attempts)) from None
         except CallFailed as failure:

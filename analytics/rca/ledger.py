@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlparse
 
+from analytics.rca.client import safe_url
+
 import polars as pl
 
 #: USD per 1M tokens, OpenAI list prices (checked 2025); used only for api.openai.com.
@@ -123,7 +125,7 @@ def frame(records: list[CallRecord]) -> pl.DataFrame:
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     rows = [{
         "called_at": r.called_at or now, "diagnosis_id": r.diagnosis_id, "error_hash": r.error_hash,
-        "input_hash": r.input_hash, "model": r.model, "base_url": r.base_url, "cache_hit": r.cache_hit,
+        "input_hash": r.input_hash, "model": r.model, "base_url": safe_url(r.base_url), "cache_hit": r.cache_hit,
         "status": r.status, "attempt": r.attempt, "prompt_tokens": r.prompt_tokens,
         "completion_tokens": r.completion_tokens, "usage_reported": r.usage_reported, "cost": r.cost,
         "response_time": r.response_time, "error": (r.error or None) and r.error[:500],

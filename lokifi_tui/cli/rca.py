@@ -55,7 +55,7 @@ def ai_status(ctx: click.Context, no_check: bool, as_json: bool) -> None:
     """What AI endpoint and model are configured, and whether they answer (spends no tokens)."""
     from analytics.rca import cache as cache_mod
     from analytics.rca import ledger
-    from analytics.rca.client import check_status, endpoint_from_config
+    from analytics.rca.client import check_status, endpoint_from_config, safe_url
 
     cfg = get_config(ctx)
     ai = cfg.ai
@@ -73,7 +73,7 @@ def ai_status(ctx: click.Context, no_check: bool, as_json: bool) -> None:
     spent = ledger.summary(store)
     data = {
         "configured": report.configured, "status": report.status, "message": report.message,
-        "base_url": report.base_url, "model": report.model, "key_source": report.key_source,
+        "base_url": safe_url(report.base_url), "model": report.model, "key_source": report.key_source,
         "reachable": report.reachable, "latency_ms": report.latency_ms, "model_listed": report.model_listed,
         "timeout": endpoint.timeout, "max_retries": endpoint.max_retries,
         "response_format": endpoint.response_format, "cache_ttl_days": ai.cache_ttl_days,
@@ -94,7 +94,7 @@ def ai_status(ctx: click.Context, no_check: bool, as_json: bool) -> None:
             console.print("  Analyses fall back to the built-in playbooks. To use a model, set \\[ai] base_url "
                           "and model in the config (or export OPENAI_API_KEY for OpenAI).")
         else:
-            console.print(f"{mark} {inert(report.model)} @ {inert(report.base_url)}: {inert(report.message)}"
+            console.print(f"{mark} {inert(report.model)} @ {inert(safe_url(report.base_url))}: {inert(report.message)}"
                           + (f" ({report.latency_ms} ms)" if report.latency_ms is not None else ""))
             console.print(f"  API key: {inert(report.key_source)}   timeout {endpoint.timeout:g}s, "
                           f"{endpoint.max_retries} retries, structured output: {inert(endpoint.response_format)}")
@@ -240,6 +240,7 @@ def ai_preview(ctx: click.Context, pattern: str, as_json: bool) -> None:
     """Print exactly what `ai analyze PATTERN` would send (after redaction). Sends nothing."""
     from analytics.rca.analyze import preview_pattern
     from analytics.rca.cache import input_hash
+    from analytics.rca.client import safe_url
     from analytics.rca.prompt import PROMPT_VERSION
 
     cfg = get_config(ctx)
@@ -247,12 +248,13 @@ def ai_preview(ctx: click.Context, pattern: str, as_json: bool) -> None:
     error_hash = _resolve(store, pattern)
     rin, endpoint, params = preview_pattern(store, cfg, error_hash)
     key = input_hash(endpoint.model, rin.messages, PROMPT_VERSION)
+    url = safe_url(endpoint.base_url)
     if as_json:
-        print_json({"endpoint": endpoint.base_url or None, "configured": endpoint.configured,
-                    "url": (endpoint.base_url + "/chat/completions") if endpoint.base_url else None,
+        print_json({"endpoint": url or None, "configured": endpoint.configured,
+                    "url": (url + "/chat/completions") if url else None,
                     "body": params, "redactions": rin.redactions, "input_hash": key})
         return
-    where = f"POST {endpoint.base_url}/chat/completions" if endpoint.configured else \
+    where = f"POST {url}/chat/completions" if endpoint.configured else \
         "nothing would be sent: no model configured (the playbook would be shown)"
     console.print(f"[bold]{inert(where)}[/]")
     removed = ", ".join(f"{n} {k}" for k, n in sorted(rin.redactions.items())) or "nothing"
