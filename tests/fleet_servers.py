@@ -548,7 +548,9 @@ class FaultProxy:
     * ``slow``: waits ``delay`` seconds before forwarding;
     * ``status``: answers ``status_code`` with a Prometheus/Loki-style error body;
     * ``cut``: forwards, but sends only the first half of the body (Content-Length stays whole);
-    * ``skew``: forwards, but the ``Date`` header is shifted by ``skew`` seconds.
+    * ``skew``: forwards, but the ``Date`` header is shifted by ``skew`` seconds;
+    * ``warn``: forwards, adding ``"warnings"`` to range-query answers (how Prometheus flags a partial
+      result) and dropping their last series.
     ``fail_times`` > 0 applies the mode to that many requests only, then behaves as ``ok``.
     """
 
@@ -602,7 +604,8 @@ class FaultProxy:
                 u = urllib.parse.urlsplit(proxy.upstream)
                 conn = http.client.HTTPConnection(u.hostname, u.port, timeout=30)
                 try:
-                    fwd = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "connection")}
+                    fwd = {k: v for k, v in self.headers.items()
+                           if k.lower() not in ("host", "connection", "accept-encoding")}  # identity bodies
                     conn.request("GET", self.path, headers=fwd)
                     r = conn.getresponse()
                     body = r.read()
@@ -614,6 +617,11 @@ class FaultProxy:
                     headers, status = [("Content-Type", "text/plain")], 502
                 finally:
                     conn.close()
+                if mode == "warn" and "query_range" in self.path and status == 200:
+                    obj = json.loads(body)
+                    obj["warnings"] = ["injected: a remote store did not answer"]
+                    obj["data"]["result"] = obj["data"]["result"][:-1]
+                    body = json.dumps(obj).encode()
                 self.send_response_only(status)
                 date = time.time() + (proxy.skew if mode == "skew" else 0.0)
                 self.send_header("Date", formatdate(date, usegmt=True))

@@ -197,3 +197,35 @@ def test_restart_of_prometheus_and_of_the_collector(prom, tmp_path):
     finally:
         b.close()
     assert assert_exact(store, p.url, "prom", time.time() - 600) > 10
+
+
+def test_partial_answers_are_retried_then_accepted(prom, tmp_path):
+    """Prometheus ``warnings`` (a partial result): keep what came, ask again; accept after partial_retries."""
+    import json
+    proxy = FaultProxy(prom.url).start()
+    store = Store(tmp_path / "db.duckdb")
+    cfg = source_cfg(proxy.url, partial_retries=2)
+    cfg["queries"] = cfg["queries"][:1]
+    pl = Puller(store, cfg)
+    try:
+        proxy.set("warn")
+        h = pl.pull()
+        assert h.state == "partial" and "remote store" in h.message
+        assert store.scalar("SELECT count(*) FROM source_checkpoints WHERE key LIKE 'q:%'") == 0  # not moved
+        assert store.scalar("SELECT count(DISTINCT host) FROM metrics") == 1  # what came is kept
+        proxy.set("ok")
+        time.sleep(0.3)
+        assert pl.pull().state == "up"  # the same window again, now whole: the missing host arrives
+        assert store.scalar("SELECT count(DISTINCT host) FROM metrics") == 2
+        proxy.set("warn")
+        for _ in range(3):
+            time.sleep(0.3)
+            h = pl.pull()
+        assert h.state == "partial"  # accepted after two retries: the checkpoint moves on, and it is said
+        t = json.loads(store.scalar("SELECT position FROM source_checkpoints WHERE key LIKE 'q:%'"))["t"]
+        assert t >= time.time() - 5
+    finally:
+        pl.close()
+        proxy.stop()
+    rows, n = stored(store, "prom", "cpu_percent")
+    assert n == len(rows)  # nothing twice, though windows were read more than once

@@ -25,8 +25,8 @@ from typing import Any
 
 STATUS_KEY = "_status"
 UP, SLOW, DOWN, CLIENT, SERVER, PARTIAL, NEVER = "up", "slow", "down", "4xx", "5xx", "partial", "never"
-#: States that mean the source is not delivering.
-FAILING = {DOWN, CLIENT, SERVER, "tls"}
+#: States worth a warning: not delivering (down, 4xx, 5xx, tls) or delivering badly (slow, partial).
+FAILING = {DOWN, CLIENT, SERVER, PARTIAL, SLOW, "tls"}
 #: Skew beyond this many seconds is reported (the windows are corrected whatever its size).
 SKEW_WARN = 5.0
 #: How long without a successful poll before an ``up`` source is shown as stale.

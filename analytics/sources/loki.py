@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from analytics.sources.base import Batch, BaseSource, SourceStatus
-from analytics.sources.fleet_status import CLIENT, PARTIAL, SLOW, STATUS_KEY, UP, FleetHealth, measure_skew
+from analytics.sources.fleet_status import CLIENT, FAILING, PARTIAL, SLOW, STATUS_KEY, UP, FleetHealth, measure_skew
 from analytics.sources.http import ConfigProblem, FetchError, HttpClient, HttpSettings, parse_duration
 from analytics.sources.prometheus import _as_dict, _url_host, fill, pick_host
 
@@ -269,7 +269,7 @@ class LokiSource(BaseSource):
         detail = "; ".join(x for x in (h.message, h.skew_note()) if x)
         state = {UP: "ok"}.get(h.state, h.state)
         return SourceStatus(self.name, self.kind, state, base.last_poll, base.last_success,
-                            base.last_error, base.rows_total, detail)
+                            h.message if h.state in FAILING else None, base.rows_total, detail)
 
     def poll(self, now: dt.datetime) -> list[Batch]:
         wall = time.time()

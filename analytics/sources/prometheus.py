@@ -39,6 +39,7 @@ from typing import Any
 from analytics.sources.base import Batch, BaseSource, SourceStatus
 from analytics.sources.fleet_status import (
     CLIENT,
+    FAILING,
     PARTIAL,
     SLOW,
     STATUS_KEY,
@@ -258,7 +259,7 @@ class PrometheusSource(BaseSource):
             detail = f"{detail}; {h.skew_note()}" if detail else h.skew_note()
         state = {UP: "ok"}.get(h.state, h.state)
         return SourceStatus(self.name, self.kind, state, base.last_poll, base.last_success,
-                            base.last_error, base.rows_total, detail)
+                            h.message if h.state in FAILING else None, base.rows_total, detail)
 
     def poll(self, now: dt.datetime) -> list[Batch]:
         wall = time.time()
