@@ -285,3 +285,28 @@ def test_credentials_in_base_url_are_never_stored(store):
     dump = str(store.query("SELECT * FROM ai_calls").rows()) + r.message + r.base_url
     assert "Pr0xyPa55word" not in dump and "QueryKey123456" not in dump
     assert f"127.0.0.1:{port}/v1" in dump
+
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_hostile = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=600).map(
+    lambda s: s.replace("\x00", "") or "x")
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(lines=st.lists(_hostile, min_size=1, max_size=3), fix=_hostile, component=_hostile)
+def test_any_stored_text_gives_a_clean_bounded_prompt(store, lines, fix, component):
+    import hashlib
+    import unicodedata
+
+    h = hashlib.sha256(repr((lines, fix, component)).encode()).hexdigest()
+    if store.scalar("SELECT count(*) FROM error_patterns WHERE error_hash = ?", [h]):
+        return
+    seed_pattern(store, error_hash=h, lines=lines, fixes=[(fix, False)], component=component, metrics=False)
+    rin, _, _ = preview_pattern(store, config_for(None), h, now=NOW)
+    text = rin.messages[1]["content"]
+    assert all(ch == "\n" or unicodedata.category(ch)[0] != "C" for ch in text)
+    assert len(text) < 8000
+    again, _, _ = preview_pattern(store, config_for(None), h, now=NOW)
+    assert again.messages == rin.messages

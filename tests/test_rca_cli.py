@@ -34,7 +34,8 @@ def seeded(tmp_path, **kw) -> Store:
 
 
 def test_analyze_then_cache_hit_and_stats(server, tmp_path):
-    seeded(tmp_path, lines=[corpus()[4]["line"]])
+    planted = corpus()[:15]
+    seeded(tmp_path, lines=[r["line"] for r in planted[:5]], fixes=[(r["line"], False) for r in planted[5:]])
     cfg = write_config(tmp_path / "lokifi.toml", server, prices={"test-model": {"input": 1.0, "output": 2.0}})
     first = run(tmp_path, "ai", "analyze", HASH[:10], cfg=cfg)
     assert first.exit_code == 0, first.output
@@ -46,6 +47,11 @@ def test_analyze_then_cache_hit_and_stats(server, tmp_path):
     assert data["status"] == "cached" and data["tokens"] == 0 and data["cost"] == 0
     assert data["answer"]["confidence"] == 0.9
     assert len(server.chat_requests()) == 1
+    sent = server.chat_requests()[0]
+    for row in planted:
+        for secret in row["secrets"]:
+            assert secret not in sent.raw.decode() and json.dumps(secret)[1:-1] not in sent.raw.decode()
+    assert sent.body["messages"][1]["content"].count("[REDACTED:") >= len(planted)
     stats = json.loads(run(tmp_path, "ai", "cache", "stats", "--json").raw)
     assert stats["hit_rate"] == 0.5 and stats["tokens_saved"] == 600 and stats["entries"] == 1
     human = run(tmp_path, "ai", "cache", "stats")
