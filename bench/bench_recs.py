@@ -48,7 +48,6 @@ JS_LINES = [
     "  const {w} = await fetch(`/api/{w}/${{{w2}}}`);",
     "  return {w}.json();",
     "}}",
-    "const {W}_KEY_NAME = '{w}-{w2}';",
     "import {{ {w} }} from './{w2}';",
     "// {w} {w2} {n}",
 ]
@@ -57,10 +56,14 @@ JS_LINES = [
 NOISE_LINES = [
     "password = os.environ[\"{W}_PASSWORD\"]",
     "api_key = settings.{W}_API_KEY",
-    "secret_name = \"{w}-{w2}\"  # name of the secret, not the secret",
-    "CHECKSUM = \"{hex}\"",
+    "secret_ref = get_secret(name)",
+    "if not auth_key: raise PermissionError(\"{w}\")",
+    "ETAG = \"{hex}\"",
 ]
-NOISE_RATE = 0.01
+#: How often a line wakes the pre-filter: about what a sample of real Python packages shows (0.3 %
+#: of lines reach detect-secrets there); one noise line in five is a real detect-secrets hit (a quoted
+#: 40-hex value is reported as "Hex High Entropy String").
+NOISE_RATE = 0.003
 MD_LINES = ["# {W} {n}", "", "The {w} service talks to {w2} over HTTP.", "- see `{w}.py`", "```sh\nmake {w}\n```"]
 
 
@@ -130,9 +133,11 @@ def run_once(tree: Path, workdir: Path, i: int) -> tuple[float, dict]:
     store = Store(workdir / f"bench{i}.duckdb")
     store.scalar("SELECT 1")  # create the file and apply migrations outside the timing
     cfg = Config(watch=Watch(project_dirs=(str(tree),), log_dirs=(str(tree / "logs"),)))
-    t = time.perf_counter()
-    report = engine.refresh(store, cfg, security_scan=True, probe=engine.NullProbe())
-    return time.perf_counter() - t, report.stats
+    t, c = time.perf_counter(), time.process_time()
+    report = engine.refresh(store, cfg, security_scan=True)
+    wall, cpu = time.perf_counter() - t, time.process_time() - c
+    stats = {**report.stats, "findings": len(report.findings), "cpu_s": round(cpu, 3)}
+    return wall, stats
 
 
 def main() -> None:
@@ -147,12 +152,15 @@ def main() -> None:
         print(f"generated {args.files} files (+4000 skipped in node_modules/.venv) in {time.perf_counter() - t:.1f}s")
         # warm-up: imports (detect-secrets, duckdb) and the OS page cache, as a second `lokifi scan` would see
         run_once(tree, Path(tmp), -1)
-        times, stats = [], {}
+        times, cpus, stats = [], [], {}
         for i in range(args.runs):
             dt_s, stats = run_once(tree, Path(tmp), i)
             times.append(dt_s)
+            cpus.append(stats["cpu_s"])
         print(f"full scan of {args.files} files: median {statistics.median(times):.3f}s  "
               f"min {min(times):.3f}s  max {max(times):.3f}s  ({args.runs} runs; budget 2.0s)")
+        print(f"  this process's CPU time: median {statistics.median(cpus):.3f}s (git runs in a child process); "
+              f"load average now {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
         print("  " + ", ".join(f"{k}={v}" for k, v in sorted(stats.items())))
 
 

@@ -20,6 +20,7 @@ The dashboard's triage calls :func:`list_recs` / :data:`list`, :func:`apply`, :f
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import time
@@ -67,6 +68,18 @@ def last_security_scan(store, host: str) -> dt.datetime | None:
             return None
 
 
+class _SharedRead:
+    """A store whose ``read()`` hands out one already-open connection (for a burst of small reads)."""
+
+    def __init__(self, store, con) -> None:
+        self.path = store.path
+        self._con = con
+
+    @contextlib.contextmanager
+    def read(self, timeout: float | None = None):
+        yield self._con
+
+
 def _family(run: RuleRun, name: str, fn, *args, **kwargs) -> None:
     try:
         run.extend(fn(*args, **kwargs))
@@ -100,9 +113,12 @@ def refresh(store, config, now: dt.datetime | None = None, *, security_scan: boo
         last = last_security_scan(store, host)
     _family(run, "security scan age", scan_age_rule, last, now, rc.security_scan_max_age_days)
     _family(run, "dependency", dependency_rules, facts, now, rc.dependency_max_age_days)
-    _family(run, "performance", performance_rules, store, config, host, now)
-    _family(run, "maintenance", maintenance_rules, facts, store, config, now)
-    _family(run, "system", system_rules, store, config, host, now, probe or PsutilProbe())
+    probe = probe or PsutilProbe()
+    with store.read() as con:   # the rules' few reads share one short-lived connection
+        shared = _SharedRead(store, con)
+        _family(run, "performance", performance_rules, shared, config, host, now)
+        _family(run, "maintenance", maintenance_rules, facts, shared, config, now)
+        _family(run, "system", system_rules, shared, config, host, now, probe)
     with store.write() as con:
         summary = lifecycle.upsert(con, host, now, run.findings, run.evaluated, rc.worse_factor)
         if security_scan:

@@ -23,6 +23,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+import polars as pl
+
 from analytics.recommend.finding import Finding
 from analytics.recommend.scoring import Score, learned_factor, score
 
@@ -216,14 +218,52 @@ def materially_worse(measure: float, dismissed_measure: float | None, worse_fact
     return measure > max(dismissed_measure * worse_factor, dismissed_measure + MIN_WORSE_DELTA)
 
 
+_REC_SCHEMA = {
+    "recommendation_type": pl.String, "title": pl.String, "description": pl.String, "priority": pl.Int32,
+    "category": pl.String, "impact_score": pl.Float64, "action": pl.String, "evidence": pl.String,
+    "measure": pl.Float64, "base_impact": pl.Float64, "learned_factor": pl.Float64, "components": pl.String,
+    "updated_at": pl.Datetime("us"), "last_seen_at": pl.Datetime("us"), "severity_value": pl.Float64,
+}
+_NEW_SCHEMA = {**_REC_SCHEMA, "rule": pl.String, "subject": pl.String, "rec_key": pl.String, "host": pl.String,
+               "created_at": pl.Datetime("us")}
+_UPD_SCHEMA = {**_REC_SCHEMA, "id": pl.Int64, "status": pl.String, "snoozed_until": pl.Datetime("us"),
+               "dismissed": pl.Boolean, "applied": pl.Boolean}
+_EVENT_SCHEMA = {
+    "rec_id": pl.Int64, "action": pl.String, "event_at": pl.Datetime("us"), "note": pl.String, "host": pl.String,
+    "rule": pl.String, "from_status": pl.String, "from_snoozed_until": pl.Datetime("us"),
+    "from_dismissed_measure": pl.Float64, "to_status": pl.String, "source": pl.String,
+}
+
+
+def _insert_frame(con, table: str, df: pl.DataFrame, returning: str = "") -> list[tuple]:
+    cols = ", ".join(f'"{c}"' for c in df.columns)
+    con.register("_rec_batch", df)
+    try:
+        cur = con.execute(f'INSERT INTO {table} ({cols}) SELECT {cols} FROM _rec_batch'
+                          + (f" RETURNING {returning}" if returning else ""))
+        return cur.fetchall() if returning else []
+    finally:
+        con.unregister("_rec_batch")
+
+
 def upsert(con, host: str, now: dt.datetime, findings: list[Finding], evaluated: set[str],
            worse_factor: float) -> UpsertSummary:
-    """Store one refresh's findings inside the caller's transaction."""
+    """Store one refresh's findings inside the caller's transaction, in a few batched statements."""
     summary = UpsertSummary()
     learning = learning_counts(con, host)
     existing = {r[1]: r for r in con.execute(f"SELECT {_COLS} FROM smart_recommendations WHERE host = ?",
                                              [host]).fetchall()}
     seen: set[str] = set()
+    new_rows: list[dict] = []
+    new_notes: dict[str, tuple[str, str]] = {}
+    upd_rows: list[dict] = []
+    events: list[dict] = []
+
+    def event(rec_id, rule, action, *, from_status, to_status, note="", from_until=None, from_dm=None):
+        events.append({"rec_id": rec_id, "action": action, "event_at": now, "note": note or None, "host": host,
+                       "rule": rule, "from_status": from_status, "from_snoozed_until": from_until,
+                       "from_dismissed_measure": from_dm, "to_status": to_status, "source": "engine"})
+
     for f in findings:
         key = rec_key(host, f.rule, f.subject)
         if key in seen:
@@ -231,23 +271,19 @@ def upsert(con, host: str, now: dt.datetime, findings: list[Finding], evaluated:
         seen.add(key)
         learn = learning.get(f.rule)
         s = score(f, factor_for(learning, f.rule))
-        evidence = _evidence(f, s, learn)
-        comps = json.dumps(list(dict.fromkeys(f.components)))
         measure = round(f.excess, 6)
+        common = {
+            "recommendation_type": f.rule, "title": f.title, "description": f.description, "priority": s.priority,
+            "category": f.category, "impact_score": s.impact, "action": f.action,
+            "evidence": _evidence(f, s, learn), "measure": measure, "base_impact": s.base_impact,
+            "learned_factor": s.learned_factor, "components": json.dumps(list(dict.fromkeys(f.components))),
+            "updated_at": now, "last_seen_at": now, "severity_value": f.severity,
+        }
         row = existing.get(key)
-        common = [f.rule, f.title, f.description,
-                  s.priority, f.category, s.impact, f.action, evidence, measure, s.base_impact, s.learned_factor,
-                  comps, now, now]
         if row is None:
-            rid = con.execute(
-                "INSERT INTO smart_recommendations (recommendation_type, title, description, priority, category, "
-                "impact_score, action, evidence, measure, base_impact, learned_factor, components, updated_at, "
-                "last_seen_at, rule, subject, rec_key, host, status, dismissed, applied, created_at, severity_value) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', false, false, ?, ?) RETURNING id",
-                [*common, f.rule, f.subject, key, host, now, f.severity],
-            ).fetchone()[0]
-            _event(con, int(rid), host, f.rule, "created", now, from_status=None, to_status="open",
-                   note=f.description[:500])
+            new_rows.append({**common, "rule": f.rule, "subject": f.subject, "rec_key": key, "host": host,
+                             "created_at": now})
+            new_notes[key] = (f.rule, f.description[:500])
             summary.created += 1
             continue
         r = _rec(row)
@@ -265,33 +301,54 @@ def upsert(con, host: str, now: dt.datetime, findings: list[Finding], evaluated:
         elif r.status == "dismissed":
             summary.still_dismissed += 1
         dismissed_flag, applied_flag = _flags(status)
-        con.execute(
-            "UPDATE smart_recommendations SET recommendation_type = ?, title = ?, description = ?, priority = ?, "
-            "category = ?, impact_score = ?, action = ?, evidence = ?, measure = ?, base_impact = ?, "
-            "learned_factor = ?, components = ?, updated_at = ?, last_seen_at = ?, status = ?, snoozed_until = ?, "
-            "dismissed = ?, applied = ?, resolved_at = ?, severity_value = ? WHERE id = ?",
-            [*common, status, new_until if status == "snoozed" else None, dismissed_flag, applied_flag,
-             None, f.severity, r.id],
-        )
+        upd_rows.append({**common, "id": r.id, "status": status,
+                         "snoozed_until": new_until if status == "snoozed" else None,
+                         "dismissed": dismissed_flag, "applied": applied_flag})
         if status != r.status:
-            _event(con, r.id, host, f.rule, "reopened", now, from_status=r.status, to_status=status, note=note,
-                   from_until=r.snoozed_until, from_dm=dismissed_measure)
+            event(r.id, f.rule, "reopened", from_status=r.status, to_status=status, note=note,
+                  from_until=r.snoozed_until, from_dm=dismissed_measure)
             summary.reopened += 1
         else:
             summary.updated += 1
+
+    if new_rows:
+        df = pl.DataFrame(new_rows, schema=_NEW_SCHEMA)
+        df = df.with_columns(pl.lit("open").alias("status"), pl.lit(False).alias("dismissed"),
+                             pl.lit(False).alias("applied"))
+        for rid, key in _insert_frame(con, "smart_recommendations", df, returning="id, rec_key"):
+            rule, note = new_notes[key]
+            event(int(rid), rule, "created", from_status=None, to_status="open", note=note)
+    if upd_rows:
+        df = pl.DataFrame(upd_rows, schema=_UPD_SCHEMA)
+        sets = ", ".join(f'"{c}" = u."{c}"' for c in df.columns if c != "id")
+        con.register("_rec_upd", df)
+        try:
+            con.execute(f"UPDATE smart_recommendations AS s SET {sets}, resolved_at = NULL "
+                        "FROM _rec_upd AS u WHERE s.id = u.id")
+        finally:
+            con.unregister("_rec_upd")
+
+    gone = []
     for key, row in existing.items():
         r = _rec(row)
-        if key in seen or r.rule not in evaluated or r.resolved_at is not None:
-            continue
-        if r.status == "resolved":
+        if key in seen or r.rule not in evaluated or r.resolved_at is not None or r.status == "resolved":
             continue
         new_status = "resolved" if r.status in ("open", "snoozed") else r.status
-        con.execute("UPDATE smart_recommendations SET status = ?, resolved_at = ?, updated_at = ?, "
-                    "snoozed_until = CASE WHEN ? = 'resolved' THEN NULL ELSE snoozed_until END WHERE id = ?",
-                    [new_status, now, now, new_status, r.id])
-        _event(con, r.id, host, r.rule, "resolved", now, from_status=r.status, to_status=new_status,
-               note="the condition is no longer present", from_until=r.snoozed_until, from_dm=row[-1])
+        gone.append({"id": r.id, "status": new_status})
+        event(r.id, r.rule, "resolved", from_status=r.status, to_status=new_status,
+              note="the condition is no longer present", from_until=r.snoozed_until, from_dm=row[-1])
         summary.resolved += 1
+    if gone:
+        df = pl.DataFrame(gone, schema={"id": pl.Int64, "status": pl.String})
+        con.register("_rec_gone", df)
+        try:
+            con.execute("UPDATE smart_recommendations AS s SET status = g.status, resolved_at = ?, updated_at = ?, "
+                        "snoozed_until = CASE WHEN g.status = 'resolved' THEN NULL ELSE s.snoozed_until END "
+                        "FROM _rec_gone AS g WHERE s.id = g.id", [now, now])
+        finally:
+            con.unregister("_rec_gone")
+    if events:
+        _insert_frame(con, "recommendation_events", pl.DataFrame(events, schema=_EVENT_SCHEMA))
     return summary
 
 

@@ -207,22 +207,49 @@ class Gate:
             return True
         return self.bytes_pattern.search(data) is not None
 
-    def candidate_lines(self, text: str) -> list[int]:
-        """1-based numbers of the lines that may hold a secret (all lines if a plugin cannot be gated)."""
+    def candidate_lines(self, data: bytes) -> list[int]:
+        """1-based numbers of the lines of ``data`` (newlines normalised to ``\\n``) that may hold a
+        secret (all lines if a plugin cannot be gated)."""
         if self.always_scan:
-            return list(range(1, text.count("\n") + 2))
-        nl = _newlines(text)
+            return list(range(1, data.count(b"\n") + 2))
         lines: set[int] = set()
-        for m in self.pattern.finditer(text):
-            a = bisect.bisect_left(nl, m.start()) + 1
-            b = bisect.bisect_left(nl, max(m.start(), m.end() - 1)) + 1
-            lines.update(range(a, b + 1))
+        pos, line = 0, 1          # newlines are counted incrementally: matches come in order
+        for m in self.bytes_pattern.finditer(data):
+            start, end = m.start(), max(m.start(), m.end() - 1)
+            line += data.count(b"\n", pos, start)
+            last = line + data.count(b"\n", start, end)
+            lines.update(range(line, last + 1))
+            pos, line = end, last
         return sorted(lines)
+
+    def confirmed(self, line: str) -> list:
+        """The plugins that will report something on ``line`` before detect-secrets' filters run: the
+        gated plugins, narrowed by each plugin's own ``analyze_string`` (and, for the entropy plugins,
+        their own entropy limit) — the exact test ``analyze_line`` applies first. The keyword plugin
+        (whose regexes depend on the file type) is passed through."""
+        from detect_secrets.plugins.high_entropy_strings import HighEntropyStringsPlugin
+        from detect_secrets.plugins.base import RegexBasedDetector
+
+        out = []
+        for p in self.plugins_for(line):
+            if isinstance(p, HighEntropyStringsPlugin):
+                # k distinct characters carry at most log2(k) bits each: fewer than 2**limit cannot pass,
+                # and counting them is far cheaper than detect-secrets' entropy sum
+                need = 2 ** float(p.entropy_limit)
+                if any(len(set(v)) > need and p.calculate_shannon_entropy(v) > p.entropy_limit
+                       for v in p.analyze_string(line)):
+                    out.append(p)
+            elif isinstance(p, RegexBasedDetector):
+                if next(iter(p.analyze_string(line)), None) is not None:
+                    out.append(p)
+            else:
+                out.append(p)
+        return out
 
     def plugins_for(self, line: str) -> list:
         """The plugins that can match ``line`` (each plugin's own gate), in plugin order."""
         if self.plugin_set is not None:
-            hit = self.plugin_set.Match(line) or ()
+            hit = self.plugin_set.Match(line.encode("utf-8", "surrogateescape")) or ()
             chosen = {self._set_owner[i] for i in hit}
             return [g.plugin for i, g in enumerate(self.plugin_gates) if i in chosen or not g.set_patterns]
         low = None
@@ -239,11 +266,3 @@ class Gate:
             if any(r.search(s) for r in g.regexes):
                 out.append(g.plugin)
         return out
-
-
-def _newlines(text: str) -> list[int]:
-    out, i = [], text.find("\n")
-    while i >= 0:
-        out.append(i)
-        i = text.find("\n", i + 1)
-    return out

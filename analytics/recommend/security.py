@@ -21,6 +21,8 @@ from analytics.recommend.facts import Facts, git_tracked
 from analytics.recommend.finding import Finding, RuleRun
 
 SCAN_KEY = "recommend.last_security_scan:{host}"
+#: detect-secrets can "verify" a secret by calling its provider's API with it; Lokifi never lets it.
+VERIFY_FILTER = "detect_secrets.filters.common.is_ignored_due_to_verification_policies"
 
 #: How bad a secret of each detect-secrets type is (anything else: 0.85).
 SECRET_SEVERITY = {
@@ -29,6 +31,7 @@ SECRET_SEVERITY = {
     "PyPI Token": 1.0, "Slack Token": 0.95, "Secret Keyword": 0.85, "Basic Auth Credentials": 0.9,
     "Base64 High Entropy String": 0.75, "Hex High Entropy String": 0.7, "Public IP (ipv4)": 0.4,
 }
+OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0)
 NPM_SEVERITY = {"critical": 1.0, "high": 0.9, "moderate": 0.7, "medium": 0.7, "low": 0.5, "info": 0.3}
 
 
@@ -52,18 +55,21 @@ class SecretScan:
 def scan_secrets(paths, *, max_bytes: int = 1 << 20) -> SecretScan:
     """Run detect-secrets (default plugins and filters) over ``paths`` through the pre-filter."""
     from detect_secrets.core import scan as ds
-    from detect_secrets.settings import default_settings, get_plugins
+    from detect_secrets.settings import default_settings, get_plugins, get_settings
     from detect_secrets.util.code_snippet import get_code_snippet
 
     from analytics.recommend.secrets_gate import Gate
 
     result = SecretScan(hits={})
     with default_settings():
+        settings = get_settings()
+        if VERIFY_FILTER in settings.filters:   # verifying calls the provider with the secret: never
+            settings.disable_filters(VERIFY_FILTER)
         gate = Gate(get_plugins())
         result.engine = gate.engine
         for path in paths:
             try:
-                fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+                fd = os.open(path, OPEN_FLAGS)
             except OSError:
                 continue
             try:
@@ -75,32 +81,29 @@ def scan_secrets(paths, *, max_bytes: int = 1 << 20) -> SecretScan:
             if len(data) > max_bytes:
                 result.skipped_large += 1
                 continue
-            if b"\0" in data[:8192]:
+            if data.find(b"\0", 0, 8192) >= 0:
                 result.skipped_binary += 1
                 continue
             result.files_read += 1
             if not gate.may_hold_secret(data):
                 continue
             # as detect-secrets reads a file: universal newlines, lines split on "\n" only
-            text = data.decode("utf-8", "ignore").replace("\r\n", "\n").replace("\r", "\n")
-            cand = gate.candidate_lines(text)
+            if b"\r" in data:
+                data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+            cand = gate.candidate_lines(data)
             if not cand:
                 continue
             if ds._is_filtered_out(required_filter_parameters=["filename"], filename=path):
                 continue
             result.files_gated += 1
-            lines = text.split("\n")
-            wanted = set()
-            for n in cand:
-                wanted.add(n)
-                if n > 1:
-                    wanted.add(n - 1)  # so "pragma: allowlist nextline secret" is honoured
+            lines = data.decode("utf-8", "ignore").split("\n")
+            # (the whole file is the context detect-secrets sees, so "pragma: allowlist nextline" works)
             found: list[SecretHit] = []
-            for n in sorted(wanted):
+            for n in cand:
                 if n > len(lines):
                     continue
                 line = lines[n - 1].rstrip()
-                plugins = gate.plugins_for(line)
+                plugins = gate.confirmed(line)
                 if not plugins:
                     continue
                 result.lines_checked += 1
