@@ -60,6 +60,8 @@ DEFAULT_HOOKS = (
 #: Above this many rows waiting (the store failing with something other than busy), sources whose data
 #: can be read again later (files, Prometheus, Loki) are paused instead of buffering more.
 MAX_PENDING_ROWS = 200_000
+#: ``source_status`` rows are rewritten at least this often (and whenever a source's state changes).
+STATUS_EVERY = 60.0
 
 _ROW_SCHEMA: dict[str, Any] = {
     "_table": pl.String,
@@ -102,8 +104,10 @@ def utcnow() -> dt.datetime:
 def write_collected(con: duckdb.DuckDBPyConnection, df: pl.DataFrame | None, *,
                     checkpoints: list[list[str]] | None = None,
                     statuses: list[dict[str, Any]] | None = None) -> int:
-    """Write one collector flush: metrics (deduplicated, rolled up), error events, probe results, and
-    the sources' checkpoints and statuses — all in the caller's transaction."""
+    """Write one collector flush: metrics (rolled up; deduplicated unless the source's rows are unique by
+    construction), error events, probe results, and the sources' checkpoints and statuses — all in the
+    caller's transaction. Each table gets one set-based statement (row-by-row ``executemany`` costs
+    milliseconds per row in DuckDB)."""
     from analytics.metrics_store import write_metrics
 
     n = 0
@@ -111,35 +115,75 @@ def write_collected(con: duckdb.DuckDBPyConnection, df: pl.DataFrame | None, *,
         m = df.filter(pl.col("_table") == "m")
         if m.height:
             n += write_metrics(con, m.select(_METRIC_COLS))
+        fresh = df.filter(pl.col("_table") == "mu")
+        if fresh.height:
+            n += _write_unique_metrics(con, fresh.select(_METRIC_COLS))
         for tag, table, cols in (("e", "error_events", _EVENT_COLS), ("p", "probe_results", _PROBE_COLS)):
             part = df.filter(pl.col("_table") == tag)
             if part.height:
-                part = part.select(cols)
-                con.register("_lokifi_collected", part)
-                try:
-                    names = ", ".join(f'"{c}"' for c in cols)
-                    con.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM _lokifi_collected")
-                finally:
-                    con.unregister("_lokifi_collected")
-                n += part.height
+                n += _insert(con, table, part.select(cols))
     if checkpoints:
-        con.executemany(
-            "INSERT INTO source_checkpoints (source, key, position, updated_at) VALUES (?, ?, ?, ?) "
-            "ON CONFLICT (source, key) DO UPDATE SET position = excluded.position, updated_at = excluded.updated_at",
-            [[s, k, p, dt.datetime.fromisoformat(t)] for s, k, p, t in checkpoints],
-        )
+        cp = pl.DataFrame(checkpoints, schema={"source": pl.String, "key": pl.String, "position": pl.String,
+                                               "updated_at": pl.String}, orient="row")
+        cp = cp.with_columns(pl.col("updated_at").str.to_datetime(time_unit="us"))
+        _upsert(con, "source_checkpoints", cp, ("source", "key"))
     if statuses:
-        con.executemany(
-            "INSERT INTO source_status (host, source, kind, state, last_poll, last_success, last_error, "
-            "rows_total, detail, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-            "ON CONFLICT (host, source) DO UPDATE SET kind = excluded.kind, state = excluded.state, "
-            "last_poll = excluded.last_poll, last_success = excluded.last_success, "
-            "last_error = excluded.last_error, rows_total = excluded.rows_total, detail = excluded.detail, "
-            "updated_at = excluded.updated_at",
-            [[s["host"], s["source"], s["kind"], s["state"], _ts(s["last_poll"]), _ts(s["last_success"]),
-              s["last_error"], s["rows_total"], s["detail"], _ts(s["updated_at"])] for s in statuses],
-        )
+        st = pl.DataFrame(statuses, schema=_STATUS_SCHEMA).with_columns(
+            pl.col(c).str.to_datetime(time_unit="us") for c in ("last_poll", "last_success", "updated_at"))
+        _upsert(con, "source_status", st, ("host", "source"))
     return n
+
+
+_STATUS_SCHEMA = {"host": pl.String, "source": pl.String, "kind": pl.String, "state": pl.String,
+                  "last_poll": pl.String, "last_success": pl.String, "last_error": pl.String,
+                  "rows_total": pl.Int64, "detail": pl.String, "updated_at": pl.String}
+
+
+def _insert(con: duckdb.DuckDBPyConnection, table: str, df: pl.DataFrame) -> int:
+    names = ", ".join(f'"{c}"' for c in df.columns)
+    con.register("_lokifi_part", df)
+    try:
+        con.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM _lokifi_part")
+    finally:
+        con.unregister("_lokifi_part")
+    return df.height
+
+
+def _upsert(con: duckdb.DuckDBPyConnection, table: str, df: pl.DataFrame, key: tuple[str, ...]) -> None:
+    names = ", ".join(f'"{c}"' for c in df.columns)
+    sets = ", ".join(f'"{c}" = excluded."{c}"' for c in df.columns if c not in key)
+    con.register("_lokifi_up", df)
+    try:
+        con.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM _lokifi_up "
+                    f"ON CONFLICT ({', '.join(key)}) DO UPDATE SET {sets}")
+    finally:
+        con.unregister("_lokifi_up")
+
+
+def _write_unique_metrics(con: duckdb.DuckDBPyConnection, df: pl.DataFrame) -> int:
+    """Metrics that cannot already be stored (a local sample carries the moment it was taken, and a
+    replayed spool batch is skipped by ``spool_applied``): insert and fold into the hourly rollup,
+    without the natural-key check :func:`analytics.metrics_store.write_metrics` makes."""
+    con.register("_lokifi_mu", df)
+    try:
+        con.execute("INSERT INTO metrics SELECT ts, host, component, metric, value, source FROM _lokifi_mu")
+        con.execute(
+            """
+            INSERT INTO metrics_hourly
+            SELECT host, component, metric, date_trunc('hour', ts) AS hour, count(*), sum(value),
+                   sum(value * value), min(value), max(value)
+            FROM _lokifi_mu GROUP BY ALL
+            ON CONFLICT (host, component, metric, hour) DO UPDATE SET
+                n = metrics_hourly.n + excluded.n,
+                sum = metrics_hourly.sum + excluded.sum,
+                sumsq = metrics_hourly.sumsq + excluded.sumsq,
+                min = least(metrics_hourly.min, excluded.min),
+                max = greatest(metrics_hourly.max, excluded.max)
+            """
+        )
+    finally:
+        con.unregister("_lokifi_mu")
+    return df.height
 
 
 def _ts(v: str | None) -> dt.datetime | None:
@@ -150,11 +194,12 @@ def _iso(v: dt.datetime | None) -> str | None:
     return v.isoformat() if v else None
 
 
-def _frame(batches: Iterable[Batch]) -> pl.DataFrame:
+def _frame(batches: Iterable[Batch], unique: set[str] = frozenset()) -> pl.DataFrame:  # type: ignore[assignment]
     rows: list[dict[str, Any]] = []
     for b in batches:
+        tag = "mu" if b.source in unique else "m"
         for r in b.metrics:
-            rows.append({"_table": "m", **r})
+            rows.append({"_table": tag, **r})
         for r in b.events:
             rows.append({"_table": "e", **r})
         for r in b.probes:
@@ -349,10 +394,10 @@ class Collector:
         self.host = config.host
         c = getattr(config, "collect", None)
         self.flush_seconds = float(flush_seconds if flush_seconds is not None
-                                   else getattr(c, "flush_seconds", 15.0) or 15.0)
+                                   else getattr(c, "flush_seconds", 30.0) or 30.0)
         # Error events (log errors, failed probes) are written sooner than plain samples.
         self.event_flush_seconds = min(self.flush_seconds,
-                                       float(getattr(c, "event_flush_seconds", 2.0) or 2.0))
+                                       float(getattr(c, "event_flush_seconds", 5.0) or 5.0))
         self.refresh_seconds = float(refresh_seconds if refresh_seconds is not None
                                      else getattr(c, "refresh_seconds", 60.0) or 60.0)
         if hooks is None:
@@ -379,6 +424,8 @@ class Collector:
         self._thread: threading.Thread | None = None
         self._opened = False
         self._paused: set[str] = set()
+        self._written_states: dict[str, tuple[str, str | None]] = {}
+        self._status_at = -1e18
 
     # -- lifecycle ----------------------------------------------------------------------------------
 
@@ -569,15 +616,21 @@ class Collector:
             return None
         now = self.clock()
         batches = self._pending
-        statuses = [self._status_row(s, now) for s in self.statuses()]
-        statuses.append(self._collector_status(now, final))
         if not batches and not final:
             return None
+        # Source states are written when one changes, and at least every STATUS_EVERY seconds (freshness).
+        current = self.statuses()
+        states = {s.name: (s.state, s.last_error) for s in current}
+        mono = time.monotonic()
+        statuses = None
+        if final or states != self._written_states or mono - self._status_at >= STATUS_EVERY:
+            statuses = [self._status_row(s, now) for s in current]
+            statuses.append(self._collector_status(now, final))
         checkpoints: dict[tuple[str, str], str] = {}
         for b in batches:
             for k, v in b.checkpoints.items():
                 checkpoints[(b.source, k)] = v  # later batches win
-        df = _frame(batches)
+        df = _frame(batches, {src.name for src in self.sources if getattr(src, "unique_rows", False)})
         cps = [[s, k, v, now.isoformat()] for (s, k), v in checkpoints.items()]
         t0 = time.perf_counter()
         try:
@@ -588,6 +641,9 @@ class Collector:
             log.warning("collector flush failed (%s); %d rows kept for the next try", exc, self._pending_rows)
             self._limit_pending()
             return None
+        if statuses is not None:
+            self._written_states = states
+            self._status_at = mono
         self._pending = []
         rows = self._pending_rows
         self._pending_rows = 0

@@ -134,6 +134,7 @@ class VitalsSource(BaseSource):
     """Samples host vitals and the configured components' processes."""
 
     kind = "vitals"
+    unique_rows = True  # every row carries the moment of its own sample: never a duplicate
 
     def __init__(self, host: str, processes: list[ProcessSpec] | None = None, *, interval: float = 5.0,
                  name: str = "vitals", rescan_every: float = 60.0, missing_rescan_every: float = 15.0) -> None:
@@ -267,29 +268,16 @@ class VitalsSource(BaseSource):
     def _update_processes(self, mono: float) -> tuple[ComponentVitals, ...]:
         if not self._tracked:
             return ()
-        # Drop tracked processes that are gone.
-        for tr in self._tracked:
-            for key, p in list(tr.procs.items()):
-                if not _alive(p):
-                    del tr.procs[key]
-                    tr.lost += 1
-        need_scan = mono - self._last_scan >= self.rescan_every or any(tr.lost for tr in self._tracked)
-        if not need_scan and any(not tr.procs for tr in self._tracked):
-            need_scan = mono - self._last_missing_scan >= self.missing_rescan_every
-        # Pid files are cheap: read them every time.
-        for tr in self._tracked:
-            if tr.spec.pidfile:
-                self._add_from_pidfile(tr)
-        if need_scan and any(tr.spec.name or tr.spec.cmdline for tr in self._tracked):
-            self._scan()
-            self._last_scan = self._last_missing_scan = mono
-        out = []
+        # Read the tracked processes (one /proc pass each, inside oneshot); drop the ones that are gone.
+        stats: dict[int, tuple[float, int, int, int]] = {}
         for tr in self._tracked:
             cpu = 0.0
             rss = threads = fds = 0
             for key, p in list(tr.procs.items()):
                 try:
                     with p.oneshot():
+                        if p.create_time() != key[1] or p.status() == psutil.STATUS_ZOMBIE:
+                            raise psutil.NoSuchProcess(p.pid)
                         cpu += p.cpu_percent(None)
                         rss += p.memory_info().rss
                         threads += p.num_threads()
@@ -302,7 +290,22 @@ class VitalsSource(BaseSource):
                     tr.lost += 1
                 except psutil.AccessDenied:
                     continue
-            out.append(ComponentVitals(tr.spec.component, len(tr.procs), round(cpu, 3), rss, threads, fds,
+            stats[id(tr)] = (len(tr.procs), cpu, rss, threads, fds)
+        need_scan = mono - self._last_scan >= self.rescan_every or any(tr.lost for tr in self._tracked)
+        if not need_scan and any(not tr.procs for tr in self._tracked):
+            need_scan = mono - self._last_missing_scan >= self.missing_rescan_every
+        # Pid files are cheap: read them every time.
+        for tr in self._tracked:
+            if tr.spec.pidfile:
+                self._add_from_pidfile(tr)
+        if need_scan and any(tr.spec.name or tr.spec.cmdline for tr in self._tracked):
+            self._scan()
+            self._last_scan = self._last_missing_scan = mono
+        out = []
+        for tr in self._tracked:
+            # Processes found by this round's scan are measured from the next round (CPU needs two reads).
+            count, cpu, rss, threads, fds = stats.get(id(tr), (0, 0.0, 0, 0, 0))
+            out.append(ComponentVitals(tr.spec.component, count, round(cpu, 3), rss, threads, fds,
                                        tr.restarts, tuple(sorted(k[0] for k in tr.procs))))
         return tuple(out)
 
