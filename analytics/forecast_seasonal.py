@@ -43,9 +43,9 @@ from typing import Callable
 
 import numpy as np
 
-from analytics.backtest import interval_bands, mase_scale, rolling_origins
+from analytics.backtest import HORIZON_BUCKETS, fast_median, interval_bands, mase_scale, rolling_origins
 
-Candidate = Callable[[np.ndarray, int, int], "np.ndarray | None"]
+Candidate = Callable[[np.ndarray, int, int, dict], "np.ndarray | None"]
 
 BACKTEST_ORIGINS = 16      # origins of the internal backtest (most recent first)
 ORIGIN_SPACING = 0.5       # in horizons
@@ -57,88 +57,125 @@ PROFILE_WEEKS = 4
 
 
 def _median_tail(y: np.ndarray, k: int) -> float:
-    return float(np.median(y[-max(1, k):]))
+    return float(fast_median(y[-max(1, k):]))
 
 
-def _naive(y, h, m):
+_PHASES: dict[tuple[int, int], np.ndarray] = {}
+
+
+def _phases(h: int, period: int) -> np.ndarray:
+    """``np.arange(h) % period``, cached (the same few shapes recur at every origin)."""
+    key = (h, period)
+    idx = _PHASES.get(key)
+    if idx is None:
+        if len(_PHASES) > 256:
+            _PHASES.clear()
+        idx = _PHASES[key] = np.arange(h) % period
+    return idx
+
+
+# Each piece is f(y, h, m, memo) -> forecast or None; ``memo`` shares the profiles between the pieces
+# that forecast from the same history.
+
+def _naive(y, h, m, memo):
     return np.full(h, y[-1])
 
 
-def _recent(y, h, m):
+def _recent(y, h, m, memo):
     return np.full(h, _median_tail(y, m // 4))
 
 
-def _day(y, h, m):
+def _day(y, h, m, memo):
     return np.full(h, _median_tail(y, m))
 
 
-def _phase(y, h, m):
-    k = min(PHASE_DAYS, len(y) // m)
-    if k < 1 or m < 2:
+def _blocks(y: np.ndarray, period: int, count: int, memo: dict):
+    """The last ``min(count, len(y) // period)`` whole periods as rows, their medians and the
+    deviations from them (memoised)."""
+    key = ("blocks", period, count)
+    if key not in memo:
+        k = min(count, len(y) // period)
+        if k < 1:
+            memo[key] = None
+        else:
+            blk = y[len(y) - k * period:].reshape(k, period)
+            med = fast_median(blk, axis=1)
+            memo[key] = (blk, med, blk - med[:, None])
+    return memo[key]
+
+
+def _phase(y, h, m, memo):
+    b = _blocks(y, m, PHASE_DAYS, memo)
+    if b is None or m < 2:
         return None
-    prof = np.median(y[len(y) - k * m:].reshape(k, m), axis=0)
-    return prof[np.arange(h) % m]
+    return fast_median(b[0], axis=0)[_phases(h, m)]
 
 
-def _profile(y: np.ndarray, period: int, count: int) -> np.ndarray | None:
+def _profile(y: np.ndarray, period: int, count: int, memo: dict) -> np.ndarray | None:
     """Median over the last ``count`` periods of each period's deviation from its own median; index
     ``j`` is the phase of row ``len(y) - k * period + j``, i.e. phase 0 = the row after the last one."""
-    k = min(count, len(y) // period)
-    if k < 2 or period < 2:
-        return None
-    blk = y[len(y) - k * period:].reshape(k, period)
-    return np.median(blk - np.median(blk, axis=1, keepdims=True), axis=0)
+    key = ("profile", period, count)
+    if key not in memo:
+        b = _blocks(y, period, count, memo)
+        memo[key] = None if b is None or len(b[1]) < 2 or period < 2 else fast_median(b[2], axis=0)
+    return memo[key]
 
 
 def _level(y: np.ndarray, prof: np.ndarray, k: int) -> float:
     """The de-seasonalised level: median of the last ``k`` rows minus the profile at their phases (the
     profile's phase 0 is the row after the last one, so the last rows are its last ``k`` phases)."""
     k = max(1, min(k, len(prof)))
-    return float(np.median(y[-k:] - prof[len(prof) - k:]))
+    return float(fast_median(y[-k:] - prof[len(prof) - k:]))
 
 
-def _daily(y, h, m):
-    prof = _profile(y, m, PROFILE_DAYS)
+def _daily(y, h, m, memo):
+    prof = _profile(y, m, PROFILE_DAYS, memo)
     if prof is None:
         return None
-    return _level(y, prof, m) + prof[np.arange(h) % m]
+    return _level(y, prof, m) + prof[_phases(h, m)]
 
 
-def _daily_recent(y, h, m):
-    prof = _profile(y, m, PROFILE_DAYS)
+def _daily_recent(y, h, m, memo):
+    prof = _profile(y, m, PROFILE_DAYS, memo)
     if prof is None:
         return None
-    return _level(y, prof, m // 4) + prof[np.arange(h) % m]
+    return _level(y, prof, m // 4) + prof[_phases(h, m)]
 
 
-def _weekly(y, h, m):
-    prof = _profile(y, 7 * m, PROFILE_WEEKS)
+def _weekly(y, h, m, memo):
+    prof = _profile(y, 7 * m, PROFILE_WEEKS, memo)
     if prof is None:
         return None
-    return _level(y, prof, m) + prof[np.arange(h) % (7 * m)]
+    return _level(y, prof, m) + prof[_phases(h, 7 * m)]
 
 
-def _daily_weekly(y, h, m):
+def _daily_weekly(y, h, m, memo):
     p = 7 * m
-    k = min(PROFILE_WEEKS, len(y) // p)
-    if k < 2 or m < 2:
+    b = _blocks(y, p, PROFILE_WEEKS, memo)
+    if b is None or len(b[1]) < 2 or m < 2:
         return None
-    blk = y[len(y) - k * p:].reshape(k, p)
-    dev = blk - np.median(blk, axis=1, keepdims=True)
-    dprof = np.median(dev.reshape(k * 7, m), axis=0)               # the typical day
-    prof = np.tile(dprof, 7) + np.median(dev - np.tile(dprof, 7)[None, :], axis=0)   # + weekday corrections
-    return _level(y, prof, m) + prof[np.arange(h) % p]
+    dev = b[2]
+    k = len(b[1])
+    dprof = np.tile(fast_median(dev.reshape(k * 7, m), axis=0), 7)      # the typical day
+    prof = dprof + fast_median(dev - dprof[None, :], axis=0)              # + weekday corrections
+    return _level(y, prof, m) + prof[_phases(h, p)]
 
 
-def _daily_trend(y, h, m):
-    k = min(PROFILE_DAYS, len(y) // m)
-    daily = _daily(y, h, m)
-    if k < 3 or daily is None:
+_PAIRS: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+
+
+def _daily_trend(y, h, m, memo):
+    daily = _daily(y, h, m, memo)
+    b = _blocks(y, m, PROFILE_DAYS, memo)
+    if daily is None or b is None or len(b[1]) < 3:
         return None
-    med = np.median(y[len(y) - k * m:].reshape(k, m), axis=1)
-    i, j = np.triu_indices(k, 1)
-    slope = float(np.median((med[j] - med[i]) / (j - i))) / m      # per step
-    # the level is the median of the last day, i.e. centred half a day back
+    k = len(b[1])
+    if k not in _PAIRS:
+        i, j = np.triu_indices(k, 1)
+        _PAIRS[k] = (i, j, (j - i).astype(float))
+    i, j, d = _PAIRS[k]
+    slope = float(fast_median((b[1][j] - b[1][i]) / d)) / m      # Theil-Sen over daily medians, per step
+    # the level is that of the last day, i.e. centred half a day back
     return daily + slope * (np.arange(1, h + 1) + m / 2)
 
 
@@ -186,7 +223,20 @@ class SeasonalForecast:
 
 def _spread(y: np.ndarray, m: int) -> float:
     w = y[-max(2, m):]
-    return float(np.median(np.abs(w - np.median(w))))
+    return float(fast_median(np.abs(w - fast_median(w))))
+
+
+def _bucket_medians(resid: np.ndarray) -> np.ndarray:
+    """Median of the errors (origins x steps) per quarter of the steps, spread back over the steps —
+    ``interval_bands(resid, hb, 0.0)[0]`` in a quarter of the time."""
+    hb = resid.shape[1]
+    nb = max(1, min(HORIZON_BUCKETS, hb))
+    edges = np.linspace(0, hb, nb + 1).astype(int)
+    out = np.empty(hb)
+    for a, b in zip(edges[:-1], edges[1:]):
+        if b > a:
+            out[a:b] = fast_median(resid[:, a:b])
+    return out
 
 
 def forecast_seasonal(values, horizon: int, season: int, level: float = 0.8) -> SeasonalForecast:
@@ -207,7 +257,8 @@ def forecast_seasonal(values, horizon: int, season: int, level: float = 0.8) -> 
         raise ValueError("history holds non-finite values; drop or fill them first")
     m = max(1, int(season))
 
-    now = {name: c(y, h, m) for name, c in CANDIDATES.items()}
+    memo: dict = {}
+    now = {name: c(y, h, m, memo) for name, c in CANDIDATES.items()}
     names = [k for k, v in now.items() if v is not None]
 
     # The backtest: full horizon when the history allows, otherwise a shorter one. Origins are placed
@@ -236,8 +287,9 @@ def forecast_seasonal(values, horizon: int, season: int, level: float = 0.8) -> 
     actual = np.zeros((n_o, hb))
     for j, o in enumerate(origins):
         actual[j] = y[o:o + hb]
+        memo = {}
         for i, name in enumerate(names):
-            p = CANDIDATES[name](y[:o], hb, m)
+            p = CANDIDATES[name](y[:o], hb, m, memo)
             preds[j, i] = p if p is not None else y[o - 1]   # (NEEDS keeps this from happening)
     mae = np.mean(np.abs(preds - actual[:, None, :]), axis=2)        # origins x candidates
 
@@ -257,7 +309,7 @@ def forecast_seasonal(values, horizon: int, season: int, level: float = 0.8) -> 
         for j in range(n_o):
             others = np.arange(n_o) != j
             wj = weights_from(mae[others].mean(axis=0))
-            bias_j, _ = interval_bands(actual[others] - np.einsum("i,jih->jh", wj, preds[others]), hb, 0.0)
+            bias_j = _bucket_medians(actual[others] - np.einsum("i,jih->jh", wj, preds[others]))
             cv.append(np.mean(np.abs(actual[j] - wj @ preds[j] - bias_j)))
         bt_mae = float(np.mean(cv))
     else:
@@ -274,7 +326,7 @@ def forecast_seasonal(values, horizon: int, season: int, level: float = 0.8) -> 
         qlo, qhi = interval_bands(resid, h, level)
     # Bias correction: the median backtest error per quarter of the horizon is added to the point
     # forecast (a level-based combination lags behind a slow regression; this is that lag).
-    bias, _ = interval_bands(resid, h, 0.0)
+    bias = _bucket_medians(resid)[np.minimum(np.arange(h), hb - 1)]
     f = f + bias
     lo = np.minimum(f + qlo - bias, f)
     hi = np.maximum(f + qhi - bias, f)

@@ -1,0 +1,111 @@
+"""Forecasting benchmarks. Budget: forecasts for 20 components over 10M metric rows in <= 150 ms warm.
+
+The store is the shared 10M-row bench database (bench/common.py: 20 components, a year of 1-minute
+response times). Figures (warm: the first call is discarded):
+
+* ``forecast 20 components (auto)`` — what ``lokifi ai forecast`` computes: open the file, read 42
+  days of the hourly rollup, and per component the seed's line, the seasonal model and the backtest
+  that chooses between them (7-day horizon). Nothing is written, so the shared database is untouched.
+* the same split into the read (``load_hourly``) and the NumPy work;
+* ``sparkline read`` — the dashboard's per-refresh query (analytics/sparklines.py);
+* ``forecast series, one process`` — ``lokifi forecast series`` on 2 weeks of 5-minute data with a
+  24 h horizon (the harness's call), wall time including interpreter start and imports.
+
+    python bench/bench_forecast.py           # 5 runs, prints the figures
+    python -m bench.run forecast             # through the bench runner
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.common import END, database  # noqa: E402
+
+NOW = END
+
+
+def _store():
+    from analytics.store import Store
+    store = Store(database("10m"))
+    store.schema_version()          # migrations applied once, outside the timing
+    return store
+
+
+def forecast_20() -> dict:
+    from analytics.forecast import HISTORY_DAYS, forecast_all, forecast_component, load_hourly
+    store = _store()
+    forecast_all(store, now=NOW, model="auto")                       # warm-up
+    t = time.perf_counter()
+    out = forecast_all(store, now=NOW, model="auto")
+    total = time.perf_counter() - t
+    assert len(out) == 20 and all(f.ok for f in out), [f.message for f in out if not f.ok]
+    t = time.perf_counter()
+    series = load_hourly(store, now=NOW, days=HISTORY_DAYS)
+    read = time.perf_counter() - t
+    t = time.perf_counter()
+    for c in sorted(series):
+        forecast_component(c, *series[c], now=NOW, model="auto")
+    compute = time.perf_counter() - t
+    return {"forecast 20 components (auto), 10M rows": (total * 1000, "ms"),
+            "  of which: read 42 days of hourly rollup": (read * 1000, "ms"),
+            "  of which: models + backtests (NumPy)": (compute * 1000, "ms")}
+
+
+def sparklines() -> dict:
+    from analytics.sparklines import sparkline_data
+    store = _store()
+    sparkline_data(store)
+    t = time.perf_counter()
+    rows = sparkline_data(store)
+    secs = time.perf_counter() - t
+    assert len(rows) == 20
+    return {"sparkline read, 20 components, 10M rows": (secs * 1000, "ms")}
+
+
+def series_process() -> dict:
+    import numpy as np
+    rng = np.random.default_rng(0)
+    n = 14 * 288
+    t0 = dt.datetime(2026, 1, 1)
+    k = np.arange(n)
+    y = 100 + 30 * np.sin(2 * np.pi * k / 288) + rng.normal(0, 5, n)
+    text = "timestamp,value\n" + "".join(f"{t0 + dt.timedelta(minutes=5 * i):%Y-%m-%d %H:%M:%S},{v:.3f}\n"
+                                         for i, v in enumerate(y))
+    with tempfile.NamedTemporaryFile("w", suffix=".csv", delete=False) as f:
+        f.write(text)
+    cmd = [sys.executable, "-m", "lokifi_tui.cli.main", "forecast", "series", "--horizon", "288", "--input", f.name]
+    subprocess.run(cmd, capture_output=True, check=True)               # warm the OS file cache
+    t = time.perf_counter()
+    res = subprocess.run(cmd, capture_output=True, check=True)
+    secs = time.perf_counter() - t
+    assert res.stdout.count(b"\n") == 288
+    Path(f.name).unlink()
+    return {"forecast series, one process (4032 rows, H=288)": (secs * 1000, "ms")}
+
+
+BENCHMARKS = [("forecast", forecast_20, 5), ("sparklines", sparklines, 5), ("series", series_process, 3)]
+
+
+def main() -> None:
+    for name, fn, repeat in BENCHMARKS:
+        samples: dict[str, list[float]] = {}
+        units = {}
+        for _ in range(repeat):
+            for fig, (v, unit) in fn().items():
+                samples.setdefault(fig, []).append(v)
+                units[fig] = unit
+        for fig, vals in samples.items():
+            print(f"{fig:<52} median {statistics.median(vals):8.1f} {units[fig]}   "
+                  f"min {min(vals):8.1f}   max {max(vals):8.1f}")
+
+
+if __name__ == "__main__":
+    main()
