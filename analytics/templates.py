@@ -44,34 +44,31 @@ def _mask_expr(e: pl.Expr, rules: RuleSet) -> pl.Expr:
     return pl.when(e == "").then(pl.lit(VAR)).otherwise(e)
 
 
-_DIGIT_TO_ZERO = np.arange(256, dtype=np.uint8)
-_DIGIT_TO_ZERO[ord("1"):ord("9") + 1] = ord("0")
+#: a run of ASCII word characters holding a digit (an id, a counter, an address part, a hex id)
+_DIGIT_WORD = r"(?-u:\w)*[0-9](?-u:\w)*"
+_ESCAPES = CURRENT.rules[0][0]
 
 
 def _encode(s: pl.Series, rules: RuleSet) -> tuple[np.ndarray, pl.Series]:
-    """Dictionary-encode the messages by their *key*: cut to ``max_chars``, every digit made '0'.
+    """Dictionary-encode the messages by their *key*: cut to ``max_chars``, and every run of word
+    characters that holds a digit made a single ``0``.
 
-    Messages that differ only in their digits share a key, and the rules run once per distinct key
-    (every rule set treats a run of digits as a whole -- the current one starts by turning each run
-    into one digit -- so the template of the key is the template of the message). The key is made
-    with one table lookup over the Arrow byte buffer, not a regex per line: this is where the speed
-    of bulk grouping comes from. Returns (row -> distinct index, distinct keys).
+    Such a run always lies inside a token the rules mask entirely (a token holding a digit is a
+    variable), so the template of the key is the template of the message, while lines that differ
+    only in their ids, counters, addresses or hex ids share one key. The rules then run once per
+    distinct key: one cheap regex pass over all lines plus a hash, instead of every rule on every line.
+    Returns (row -> distinct index, distinct keys).
     """
     s = s.cast(pl.String).fill_null("")
     if s.len() and s.str.len_bytes().max() > rules.max_chars:
         s = s.str.slice(0, rules.max_chars)
-    arr = s.to_arrow()
+    if s.str.contains("\x1b", literal=True).any():
+        # terminal escape sequences go first: their parameters are digits glued to the next word
+        s = s.str.replace_all(_ESCAPES, "")
+    arr = s.str.replace_all(_DIGIT_WORD, "0").to_arrow()
     if isinstance(arr, pa.ChunkedArray):
         arr = arr.combine_chunks()
-    arr = pc.cast(arr, pa.large_string())
-    n = len(arr)
-    _, off_buf, data_buf = arr.buffers()
-    offsets = np.frombuffer(off_buf, dtype=np.int64)[arr.offset: arr.offset + n + 1]
-    start, end = int(offsets[0]), int(offsets[-1])
-    data = np.frombuffer(data_buf, dtype=np.uint8)[start:end] if data_buf is not None else np.empty(0, np.uint8)
-    keyed = pa.Array.from_buffers(pa.large_string(), n,
-                                  [None, pa.py_buffer(offsets - start), pa.py_buffer(_DIGIT_TO_ZERO[data])])
-    enc = pc.dictionary_encode(keyed)
+    enc = pc.dictionary_encode(arr)
     idx = enc.indices.to_numpy(zero_copy_only=False)
     uniq = pl.Series("k", enc.dictionary, dtype=pl.String)
     return idx, uniq
