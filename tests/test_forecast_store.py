@@ -134,15 +134,17 @@ def test_forecast_accuracy_is_measured_from_scored_outcomes(demo):
     for days_ago in (3, 2, 1):
         F.refresh(demo, now=NOW - dt.timedelta(days=days_ago))
     assert F.forecast_accuracy(demo)["scored"] == 0
-    with demo.write() as con:      # what the scorer does: actual from the store, accurate = inside [lo, hi]
-        con.execute(
-            """
-            UPDATE predictions p SET actual_value = h.sum / h.n, outcome_date = p.due_at,
-                   accurate = (h.sum / h.n BETWEEN p.lo AND p.hi)
-            FROM metrics_hourly h
-            WHERE h.component = p.component AND h.metric = p.metric AND h.hour = p.due_at - INTERVAL 1 HOUR
-              AND p.prediction_type = 'forecast' AND p.due_at <= ?
-            """, [NOW])
+    from analytics.predictions import score_due
+    score_due(demo, NOW)           # the product's scorer: actual hourly mean inside [lo, hi]
+    scored = demo.query("SELECT * FROM predictions WHERE prediction_type = 'forecast' AND accurate IS NOT NULL")
+    assert scored.height == 18
+    for r in scored.iter_rows(named=True):
+        hour = dt.datetime.fromisoformat(json.loads(r["evidence"])["hour_start"])
+        assert hour == r["due_at"] - dt.timedelta(hours=1)
+        actual = demo.scalar("SELECT sum(sum) / sum(n) FROM metrics_hourly WHERE component = ? AND metric = ? "
+                             "AND hour = ?", [r["component"], r["metric"], hour])
+        assert r["actual_value"] == pytest.approx(actual)
+        assert r["accurate"] == (r["lo"] <= actual <= r["hi"])
     acc = F.forecast_accuracy(demo)
     assert acc["scored"] == 18 and 0 <= acc["hits"] <= 18
     assert acc["hit_rate"] == pytest.approx(acc["hits"] / 18)
