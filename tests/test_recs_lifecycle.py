@@ -171,3 +171,20 @@ def test_rules_people_keep_dismissing_lose_priority_visibly_and_resettably(store
     engine.refresh(store, c, now=NOW + dt.timedelta(minutes=7), probe=Calm(), host="h")
     assert engine.get(store, recs[3].id).impact == base
     assert engine.learning(store, "h")["maintenance.large_logs"]["dismissed"] == 0
+
+
+def test_secret_scan_rereads_only_changed_files(store, project):
+    (project / "a.py").write_text("x = 1\n")
+    (project / "b.py").write_text("y = 2\n")
+    first = refresh(store, project, NOW, security_scan=True)
+    assert first.stats["secret_files_cached"] == 0 and first.stats["secret_files_read"] == 2
+    second = refresh(store, project, NOW + dt.timedelta(minutes=1), security_scan=True)
+    assert second.stats["secret_files_cached"] == 2 and second.stats["secret_files_read"] == 0
+    (project / "b.py").write_text('KEY = "AKIAIOSFODNN7EXAMPLE"\n')
+    third = refresh(store, project, NOW + dt.timedelta(minutes=2), security_scan=True)
+    assert third.stats["secret_files_read"] == 1 and third.stats["secret_files_cached"] == 1
+    assert "security.secret" in open_rules(store, NOW + dt.timedelta(minutes=2))
+    fourth = refresh(store, project, NOW + dt.timedelta(minutes=3), security_scan=True)   # hits come from the cache
+    assert fourth.stats["secret_files_read"] == 0
+    assert "security.secret" in open_rules(store, NOW + dt.timedelta(minutes=3))
+    assert "AKIAIOSFODNN7EXAMPLE" not in str(store.query("SELECT * FROM rec_secret_cache").rows())

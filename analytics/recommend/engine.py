@@ -68,6 +68,39 @@ def last_security_scan(store, host: str) -> dt.datetime | None:
             return None
 
 
+def _load_secret_cache(store) -> dict:
+    """The secret scanner's stored verdicts for files it read before (same scanner version only)."""
+    from analytics.recommend.security import SecretHit, scanner_version
+
+    with store.read() as con:
+        rows = con.execute("SELECT path, size, mtime_ns, hits FROM rec_secret_cache WHERE scanner = ?",
+                           [scanner_version()]).fetchall()
+    out = {}
+    for path, size, mtime_ns, hits in rows:
+        try:
+            out[path] = (int(size), int(mtime_ns), [SecretHit(str(t), int(n)) for n, t in json.loads(hits)])
+        except (ValueError, TypeError):
+            continue
+    return out
+
+
+def _store_secret_cache(con, rows: list[dict], now: dt.datetime) -> None:
+    import polars as pl
+
+    from analytics.recommend.security import scanner_version
+
+    df = pl.DataFrame(rows, schema={"path": pl.String, "size": pl.Int64, "mtime_ns": pl.Int64, "hits": pl.String})
+    df = df.with_columns(pl.lit(scanner_version()).alias("scanner"), pl.lit(now).cast(pl.Datetime("us")).alias("scanned_at"))
+    con.register("_secret_cache_batch", df)
+    try:
+        con.execute(
+            "INSERT INTO rec_secret_cache SELECT path, size, mtime_ns, hits, scanner, scanned_at FROM _secret_cache_batch "
+            "ON CONFLICT (path) DO UPDATE SET size = excluded.size, mtime_ns = excluded.mtime_ns, hits = excluded.hits, "
+            "scanner = excluded.scanner, scanned_at = excluded.scanned_at")
+    finally:
+        con.unregister("_secret_cache_batch")
+
+
 class _SharedRead:
     """A store whose ``read()`` hands out one already-open connection (for a burst of small reads)."""
 
@@ -106,7 +139,8 @@ def refresh(store, config, now: dt.datetime | None = None, *, security_scan: boo
     run.stats.update(files_seen=facts.files_seen, dirs_seen=facts.dirs_seen, logs=len(facts.logs),
                      manifests=len(facts.manifests), unreadable=len(facts.unreadable))
     if security_scan:
-        _family(run, "secret", secret_rules, facts, max_file_kb=rc.secret_max_file_kb)
+        cache = _load_secret_cache(store)
+        _family(run, "secret", secret_rules, facts, max_file_kb=rc.secret_max_file_kb, cache=cache)
         _family(run, "audit report", audit_rules, facts, now, rc.security_scan_max_age_days)
         last = now
     else:
@@ -121,6 +155,8 @@ def refresh(store, config, now: dt.datetime | None = None, *, security_scan: boo
         _family(run, "system", system_rules, shared, config, host, now, probe)
     with store.write() as con:
         summary = lifecycle.upsert(con, host, now, run.findings, run.evaluated, rc.worse_factor)
+        if security_scan and run.cache_rows:
+            _store_secret_cache(con, run.cache_rows, now)
         if security_scan:
             con.execute(
                 "INSERT INTO kv (key, value, updated_at) VALUES (?, ?, ?) "

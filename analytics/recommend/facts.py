@@ -60,6 +60,7 @@ class Facts:
     project_roots: tuple[str, ...] = ()
     log_roots: tuple[str, ...] = ()
     text_files: list[str] = field(default_factory=list)        # candidates for the secret scanner
+    text_stat: dict[str, tuple[int, int]] = field(default_factory=dict)  # path -> (size, mtime_ns)
     manifests: list[FileFact] = field(default_factory=list)    # dependency manifests and lock files
     logs: list[FileFact] = field(default_factory=list)
     temp_files: list[FileFact] = field(default_factory=list)
@@ -173,7 +174,12 @@ def walk(facts: Facts, root: str, *, collect_text: bool, logs_only: bool = False
                 if collect_text:
                     dot = name.rfind(".")
                     if dot < 0 or name[dot + 1:].lower() not in BINARY_EXT:
+                        try:
+                            st = e.stat(follow_symlinks=False)
+                        except OSError:
+                            continue
                         facts.text_files.append(e.path)
+                        facts.text_stat[e.path] = (st.st_size, st.st_mtime_ns)
 
 
 def readable_system_log_dirs() -> list[str]:

@@ -55,9 +55,11 @@ class RuleRun:
     evaluated: set[str] = field(default_factory=set)
     problems: list[str] = field(default_factory=list)
     stats: dict[str, Any] = field(default_factory=dict)
+    cache_rows: list[dict[str, Any]] = field(default_factory=list)   # secret-scan cache entries to store
 
     def extend(self, other: "RuleRun") -> None:
         self.findings.extend(other.findings)
         self.evaluated |= other.evaluated
         self.problems.extend(other.problems)
         self.stats.update(other.stats)
+        self.cache_rows.extend(other.cache_rows)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from analytics.recommend.facts import Facts, git_tracked
 from analytics.recommend.finding import Finding, RuleRun
@@ -50,10 +50,27 @@ class SecretScan:
     skipped_large: int = 0
     skipped_binary: int = 0
     engine: str = ""
+    cached: int = 0
+    scanned: list[str] = field(default_factory=list)
 
 
-def scan_secrets(paths, *, max_bytes: int = 1 << 20) -> SecretScan:
-    """Run detect-secrets (default plugins and filters) over ``paths`` through the pre-filter."""
+def scanner_version() -> str:
+    """Identifies what produced a cached verdict: detect-secrets' version and this module's gate."""
+    from importlib.metadata import version
+    try:
+        ds = version("detect-secrets")
+    except Exception:
+        ds = "?"
+    return f"detect-secrets {ds}; gate 1"
+
+
+def scan_secrets(paths, *, max_bytes: int = 1 << 20, stats: dict[str, tuple[int, int]] | None = None,
+                 cache: dict[str, tuple[int, int, list[SecretHit]]] | None = None) -> SecretScan:
+    """Run detect-secrets (default plugins and filters) over ``paths`` through the pre-filter.
+
+    With ``stats`` (path -> (size, mtime_ns) from the walk) and ``cache`` (the same plus the hits found
+    last time), a file whose size and modification time are unchanged is not read again; every file
+    read is listed in ``SecretScan.scanned`` so the caller can store the new verdicts."""
     from detect_secrets.core import scan as ds
     from detect_secrets.settings import default_settings, get_plugins, get_settings
     from detect_secrets.util.code_snippet import get_code_snippet
@@ -61,6 +78,8 @@ def scan_secrets(paths, *, max_bytes: int = 1 << 20) -> SecretScan:
     from analytics.recommend.secrets_gate import Gate
 
     result = SecretScan(hits={})
+    stats = stats or {}
+    cache = cache or {}
     with default_settings():
         settings = get_settings()
         if VERIFY_FILTER in settings.filters:   # verifying calls the provider with the secret: never
@@ -68,6 +87,18 @@ def scan_secrets(paths, *, max_bytes: int = 1 << 20) -> SecretScan:
         gate = Gate(get_plugins())
         result.engine = gate.engine
         for path in paths:
+            st = stats.get(path)
+            if st is not None:
+                cached = cache.get(path)
+                if cached is not None and cached[0] == st[0] and cached[1] == st[1]:
+                    result.cached += 1
+                    if cached[2]:
+                        result.hits[path] = list(cached[2])
+                    continue
+                if st[0] > max_bytes:
+                    result.skipped_large += 1
+                    continue
+                result.scanned.append(path)
             try:
                 fd = os.open(path, OPEN_FLAGS)
             except OSError:
@@ -160,13 +191,18 @@ def _component(facts: Facts, path: str) -> str:
     return os.path.basename(root.rstrip(os.sep)) or root or "project"
 
 
-def secret_rules(facts: Facts, *, max_file_kb: int = 1024) -> RuleRun:
+def secret_rules(facts: Facts, *, max_file_kb: int = 1024,
+                 cache: dict[str, tuple[int, int, list[SecretHit]]] | None = None) -> RuleRun:
     run = RuleRun(evaluated={"security.secret"})
     paths, committed = files_to_scan(facts)
-    scan = scan_secrets(paths, max_bytes=max_file_kb * 1024)
+    scan = scan_secrets(paths, max_bytes=max_file_kb * 1024, stats=facts.text_stat, cache=cache)
     run.stats.update(secret_files_read=scan.files_read, secret_files_gated=scan.files_gated,
                      secret_lines_checked=scan.lines_checked, secret_engine=scan.engine,
-                     secret_skipped_large=scan.skipped_large)
+                     secret_skipped_large=scan.skipped_large, secret_files_cached=scan.cached)
+    for path in scan.scanned:
+        size, mtime_ns = facts.text_stat[path]
+        run.cache_rows.append({"path": path, "size": size, "mtime_ns": mtime_ns,
+                               "hits": json.dumps([[h.line, h.type] for h in scan.hits.get(path, [])])})
     for path, hits in sorted(scan.hits.items()):
         rel = _rel(facts, path)
         kinds = sorted({h.type for h in hits})
