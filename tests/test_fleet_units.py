@@ -217,3 +217,17 @@ def test_epoch_round_trip():
 def test_status_json_ignores_garbage():
     assert FleetHealth.from_json("{not json", "loki").state == "never"
     assert FleetHealth.from_json(json.dumps([1, 2]), "loki").state == "never"
+
+
+def test_collector_status_says_state_error_and_detail_once():
+    from analytics.sources.base import SourceStatus
+    from analytics.sources.fleet_status import as_source_status
+    base = SourceStatus("prom", "prometheus", "ok", None, None, "stale error from long ago", 10, "")
+    down = FleetHealth(kind="prometheus", state="down", message="cannot connect", hosts=["a", "b"], data_until=100.0)
+    st = as_source_status("prom", "prometheus", base, down, now=160.0)
+    assert (st.state, st.last_error) == ("down", "cannot connect")
+    assert st.detail == "2 host(s); data 60s old" and "cannot connect" not in st.detail
+    up = FleetHealth(kind="prometheus", state="up", message="query 'x': 3 series collide", skew_s=30.0)
+    st = as_source_status("prom", "prometheus", base, up, now=160.0)
+    assert st.state == "ok" and st.last_error is None  # a recovered source carries no old error
+    assert "collide" in st.detail and "30s ahead" in st.detail

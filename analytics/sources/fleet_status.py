@@ -212,3 +212,25 @@ def format_age(seconds: float | None) -> str:
     if s < 172800:
         return f"{s // 3600}h"
     return f"{s // 86400}d"
+
+
+def as_source_status(name: str, kind: str, base: Any, h: FleetHealth, now: float) -> Any:
+    """The collector's :class:`~analytics.sources.base.SourceStatus` for a fleet source.
+
+    ``state`` is ``ok`` or the fleet state (down, slow, 4xx, 5xx, partial, tls); ``last_error`` carries
+    the message while something is wrong; ``detail`` says hosts, data age and clock skew.
+    """
+    from analytics.sources.base import SourceStatus
+
+    parts = [f"{len(h.hosts)} host(s)"]
+    age = h.freshness(now)
+    if age is not None:
+        parts.append(f"data {format_age(age)} old")
+    if h.skew_note():
+        parts.append(h.skew_note())
+    failing = h.state in FAILING
+    if h.message and not failing:
+        parts.append(h.message)
+    state = "ok" if h.state == UP else h.state
+    return SourceStatus(name, kind, state, base.last_poll, base.last_success, h.message if failing else None,
+                        base.rows_total, "; ".join(parts))

@@ -31,7 +31,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from analytics.sources.base import Batch, BaseSource, SourceStatus
-from analytics.sources.fleet_status import CLIENT, FAILING, PARTIAL, SLOW, STATUS_KEY, UP, FleetHealth, measure_skew
+from analytics.sources.fleet_status import (
+    CLIENT,
+    PARTIAL,
+    SLOW,
+    STATUS_KEY,
+    UP,
+    FleetHealth,
+    as_source_status,
+    measure_skew,
+)
 from analytics.sources.http import ConfigProblem, FetchError, HttpClient, HttpSettings, parse_duration
 from analytics.sources.prometheus import _as_dict, _url_host, fill, pick_host
 
@@ -264,12 +273,7 @@ class LokiSource(BaseSource):
         self.client.close()
 
     def status(self) -> SourceStatus:
-        base = super().status()
-        h = self.health
-        detail = "; ".join(x for x in (h.message, h.skew_note()) if x)
-        state = {UP: "ok"}.get(h.state, h.state)
-        return SourceStatus(self.name, self.kind, state, base.last_poll, base.last_success,
-                            h.message if h.state in FAILING else None, base.rows_total, detail)
+        return as_source_status(self.name, self.kind, super().status(), self.health, time.time())
 
     def poll(self, now: dt.datetime) -> list[Batch]:
         wall = time.time()

@@ -39,12 +39,12 @@ from typing import Any
 from analytics.sources.base import Batch, BaseSource, SourceStatus
 from analytics.sources.fleet_status import (
     CLIENT,
-    FAILING,
     PARTIAL,
     SLOW,
     STATUS_KEY,
     UP,
     FleetHealth,
+    as_source_status,
     from_epoch,
     measure_skew,
 )
@@ -252,14 +252,7 @@ class PrometheusSource(BaseSource):
         self.client.close()
 
     def status(self) -> SourceStatus:
-        base = super().status()
-        h = self.health
-        detail = h.message
-        if h.skew_note():
-            detail = f"{detail}; {h.skew_note()}" if detail else h.skew_note()
-        state = {UP: "ok"}.get(h.state, h.state)
-        return SourceStatus(self.name, self.kind, state, base.last_poll, base.last_success,
-                            h.message if h.state in FAILING else None, base.rows_total, detail)
+        return as_source_status(self.name, self.kind, super().status(), self.health, time.time())
 
     def poll(self, now: dt.datetime) -> list[Batch]:
         wall = time.time()
