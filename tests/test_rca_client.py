@@ -172,6 +172,8 @@ def test_endpoint_resolution_and_key_precedence(tmp_path):
     local = endpoint_from_config(AI(base_url="http://localhost:11434/v1/", model="llama3.1"), env={})
     assert local.configured and local.api_key is None and local.base_url == "http://localhost:11434/v1"
     assert endpoint_from_config(AI(base_url="localhost:11434"), env={}).configured is False
+    keyless = endpoint_from_config(AI(base_url="https://api.openai.com/v1"), env={})
+    assert not keyless.configured and "needs an API key" in keyless.reason
 
 
 def test_key_file_is_read_and_loose_permissions_are_flagged(tmp_path):

@@ -153,7 +153,11 @@ def endpoint_from_config(ai: Any, env: dict[str, str] | None = None) -> Endpoint
         base_url = OPENAI_BASE_URL
     elif not base_url.startswith(("http://", "https://")):
         return Endpoint(base_url, model, key, source, False,
-                        f"[ai] base_url {base_url!r} is not an http(s) URL", **common)
+                        f"[ai] base_url {safe_url(base_url) or base_url[:40]!r} is not an http(s) URL", **common)
+    elif key is None and "api.openai.com" in base_url:
+        reason = "; ".join(notes + ["api.openai.com needs an API key ($OPENAI_API_KEY, $LOKIFI_OPENAI_API_KEY "
+                                    "or [ai] api_key_file)"])
+        return Endpoint(base_url, model, None, source, False, reason, **common)
     return Endpoint(base_url, model, key, source, True, "; ".join(notes), **common)
 
 
