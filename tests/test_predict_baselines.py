@@ -1,0 +1,86 @@
+"""Baselines: kept incrementally from the hourly rollup and equal to a rebuild from scratch; values
+match a direct computation on the raw samples of the window; the seasonal cells hold the
+hour-of-day x weekday profile."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import polars as pl
+import pytest
+
+from analytics import baselines as B
+from analytics.metrics_store import append_metrics
+
+T0 = dt.datetime(2026, 3, 2)  # a Monday
+
+
+def frame(start, hours, comps=("api", "db"), seed=0):
+    rng = np.random.default_rng(seed)
+    ts = np.array([start + dt.timedelta(minutes=10 * k) for k in range(hours * 6)], dtype="datetime64[us]")
+    rows = []
+    for c in comps:
+        hod = (ts.astype("datetime64[h]").astype(np.int64) % 24).astype(float)
+        rows.append(pl.DataFrame({"ts": ts, "host": "h1", "component": c, "metric": "response_time_ms",
+                                  "value": 100 + 10 * hod + rng.normal(0, 5, len(ts))}))
+        rows.append(pl.DataFrame({"ts": ts, "host": "h1", "component": c, "metric": "cpu_percent",
+                                  "value": rng.uniform(0, 100, len(ts))}))
+    return pl.concat(rows)
+
+
+def snapshot(store):
+    return {(r["host"], r["component"], r["metric"]): r for r in B.list_baselines(store)}
+
+
+def test_incremental_equals_rebuild_and_raw(store):
+    append_metrics(store, frame(T0, 24 * 12))
+    info = B.update(store, T0 + dt.timedelta(days=9), days=7)
+    assert info["mode"] == "rebuild"
+    for day in (10, 11, 12):   # data keeps arriving; the window slides a day at a time
+        append_metrics(store, frame(T0 + dt.timedelta(days=12), 24, seed=day)) if day == 12 else None
+        info = B.update(store, T0 + dt.timedelta(days=day, hours=5), days=7)
+        assert info["mode"] == "incremental"
+        assert info["added_hours"] == info["removed_hours"] == (24 if day > 10 else 29)
+    assert B.update(store, T0 + dt.timedelta(days=12, hours=5), days=7)["mode"] == "none"
+    inc = snapshot(store)
+    B.update(store, T0 + dt.timedelta(days=12, hours=5), days=7, rebuild=True)
+    full = snapshot(store)
+    assert inc.keys() == full.keys() and len(inc) == 4
+    for k in inc:
+        for f in ("mean", "std", "median", "mad"):
+            assert inc[k][f] == pytest.approx(full[k][f], rel=1e-9, abs=1e-9), (k, f)
+        assert inc[k]["samples"] == full[k]["samples"]
+    # against the raw samples of the window
+    lo, hi = T0 + dt.timedelta(days=5, hours=5), T0 + dt.timedelta(days=12, hours=5)
+    raw = store.query("SELECT value FROM metrics WHERE component = 'api' AND metric = 'response_time_ms' "
+                      "AND ts >= ? AND ts < ?", [lo, hi])["value"].to_numpy()
+    b = inc[("h1", "api", "response_time_ms")]
+    assert b["samples"] == len(raw)
+    assert b["mean"] == pytest.approx(raw.mean(), rel=1e-9)
+    assert b["std"] == pytest.approx(raw.std(), rel=1e-6)
+    assert b["period_start"] == lo and b["period_end"] == hi
+
+
+def test_clock_going_back_rebuilds(store):
+    append_metrics(store, frame(T0, 24 * 10))
+    B.update(store, T0 + dt.timedelta(days=9), days=3)
+    assert B.update(store, T0 + dt.timedelta(days=6), days=3)["mode"] == "rebuild"
+    b = snapshot(store)[("h1", "api", "response_time_ms")]
+    assert b["period_end"] == T0 + dt.timedelta(days=6)
+
+
+def test_seasonal_profile(store):
+    append_metrics(store, frame(T0, 24 * 14))
+    B.update(store, T0 + dt.timedelta(days=14), days=14)
+    cells = B.seasonal(store, "h1", "api", "response_time_ms")
+    assert len(cells) == 7 * 24
+    for c in cells:
+        assert c["mean"] == pytest.approx(100 + 10 * c["hod"], abs=7.5)  # 12 samples, sd 5
+    e = B.expected(store, "h1", "api", "response_time_ms", dt.datetime(2026, 3, 18, 15, 30))
+    assert e["mean"] == pytest.approx(250, abs=7.5) and e["n"] == 12
+
+
+def test_empty_store(store):
+    assert B.update(store, T0)["mode"] == "rebuild"
+    assert B.list_baselines(store) == []
