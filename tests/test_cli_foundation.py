@@ -95,3 +95,9 @@ def test_ci_runs_the_readme_test_command():
     ci = (ROOT / ".ci" / "run").read_text()
     assert commands[1] in ci
     assert "check_readme.py" in ci
+
+
+def test_dashboard_without_a_terminal_says_so_instead_of_hanging(tmp_path):
+    r = subprocess.run([sys.executable, "-m", "lokifi_tui.cli.main", "--db", str(tmp_path / "x.duckdb")],
+                       capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=120)
+    assert r.returncode == 5 and "needs a terminal" in r.stderr
