@@ -153,14 +153,11 @@ def ai_predict(ctx: click.Context, hours: int | None, sensitivity: str | None, c
             console.print(f"   Message: {inert(p.message)}")
             console.print(f"   Confidence: {conf}")
             console.print(f"   Recommendation: {inert(p.recommendation)}")
-    from rich.table import Table
-
-    t = Table(title="\nHow right each rule has been on this host (scored predictions)", title_justify="left")
-    for col in ("rule", "scored", "hits", "precision", "false alarms", "mean lead time", "pending"):
-        t.add_column(col, justify="left" if col == "rule" else "right")
+    console.print("\n[bold]How right each rule has been on this host[/] (its scored predictions):")
+    if not stats:
+        console.print("  nothing scored yet: predictions are scored when their horizon has passed")
     for r in stats:
         prec = "-" if r["precision"] is None else f"{r['precision'] * 100:.0f}%"
         lead = "-" if r["mean_lead_hours"] is None else f"{r['mean_lead_hours']:.1f} h"
-        t.add_row(inert(r["rule"]), str(r["scored"]), str(r["hits"]), prec, str(r["false_alarms"]), lead,
-                  str(r["pending"]))
-    console.print(t)
+        console.print(f"  {inert(r['rule'])}: precision {prec} ({r['hits']} of {r['scored']}), "
+                      f"false alarms {r['false_alarms']}, mean lead time {lead}, pending {r['pending']}")
