@@ -51,7 +51,7 @@ EPOCH = dt.datetime(1970, 1, 1)
 
 _KNOWN_KEYS = {"url", "auth", "tls", "headers", "timeout", "retries", "tenant", "limit", "lag", "overlap", "backfill",
                "max_window", "interval", "host_labels", "queries", "max_rows_per_poll", "max_line", "max_backoff",
-               "default_host", "enabled"}
+               "default_host"}
 
 
 @dataclass(frozen=True)
@@ -420,4 +420,8 @@ def from_config(source: Any, config: Any = None, where: str | None = None) -> Lo
     """The collector's factory (``analytics.collector.build_sources``): a source from a ``[[sources]]`` entry."""
     from analytics.sources.prometheus import _where
 
-    return LokiSource(LokiSettings.from_config(source, where or _where(source, config)))
+    from analytics.sources.prometheus import log
+    settings = LokiSettings.from_config(source, where or _where(source, config))
+    for problem in settings.problems:
+        log.warning(problem)
+    return LokiSource(settings)

@@ -30,6 +30,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import logging
 import math
 import re
 import time
@@ -50,16 +51,20 @@ from analytics.sources.fleet_status import (
 )
 from analytics.sources.http import ConfigProblem, FetchError, HttpClient, HttpSettings, parse_duration
 
+log = logging.getLogger("lokifi.sources")
+
 #: Prometheus' hard limit on points per series in one query_range.
 PROMETHEUS_MAX_POINTS = 11_000
 #: Halving a chunk that times out stops here; below it the failure is reported as it is.
 MIN_CHUNK = 16
+#: Steps asked for in the first request of a query (before the number of series is known).
+FIRST_CHUNK = 720
 DEFAULT_HOST_LABELS = ("host", "hostname", "nodename", "instance")
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 _KNOWN_KEYS = {"url", "auth", "tls", "headers", "timeout", "retries", "step", "lag", "backfill", "max_points",
                "query_timeout", "interval", "host_labels", "queries", "max_rows_per_poll", "partial_retries",
-               "max_backoff", "default_host", "enabled"}
+               "max_backoff", "default_host", "chunk_rows"}
 
 
 @dataclass(frozen=True)
@@ -88,6 +93,7 @@ class PrometheusSettings:
     query_timeout: float = 20.0
     interval: float = 30.0
     max_rows_per_poll: int = 200_000
+    chunk_rows: int = 50_000
     partial_retries: int = 3
     max_backoff: float = 300.0
     default_host: str = ""
@@ -113,7 +119,7 @@ class PrometheusSettings:
             if isinstance(mp, bool) or not isinstance(mp, int) or not 2 <= mp <= PROMETHEUS_MAX_POINTS:
                 raise ConfigProblem(f"{where}.max_points: expected a whole number from 2 to {PROMETHEUS_MAX_POINTS}")
             s.max_points = mp
-        for key in ("max_rows_per_poll", "partial_retries"):
+        for key in ("max_rows_per_poll", "partial_retries", "chunk_rows"):
             if key in d:
                 v = d[key]
                 if isinstance(v, bool) or not isinstance(v, int) or v < 0:
@@ -317,7 +323,11 @@ class PrometheusSource(BaseSource):
                 start = math.ceil((end - s.backfill) / step) * step
             else:
                 start = math.floor(last / step) * step + step
-            chunk = s.max_points
+            # The first request of a query asks for a modest span; later ones are sized from the number of
+            # series seen so each answer holds about ``chunk_rows`` points (Prometheus caps points per
+            # series, not per answer: a query over 1,000 hosts must not ask for 11 million points at once).
+            chunk = min(s.max_points, FIRST_CHUNK)
+            cap = s.max_points  # lowered when a chunk times out, so it does not grow back into the timeout
             while start <= end and budget > 0:
                 c_end = min(end, start + (chunk - 1) * step)
                 params = {"query": q.query, "start": _fmt(start), "end": _fmt(c_end), "step": _fmt(step),
@@ -327,7 +337,7 @@ class PrometheusSource(BaseSource):
                                              retries=1)
                 except FetchError as exc:
                     if _too_big(exc) and chunk > MIN_CHUNK:
-                        chunk = max(MIN_CHUNK, chunk // 2)  # timed out or refused as too large: halve it
+                        chunk = cap = max(MIN_CHUNK, chunk // 2)  # timed out or refused as too large: halve it
                         continue
                     if exc.kind == "4xx" and exc.status in (400, 422):
                         # A bad query must not stop the other queries; say which one.
@@ -344,6 +354,8 @@ class PrometheusSource(BaseSource):
                     notes.append(f"query {q.query!r}: {collisions} series share a (host, component, metric) "
                                  "— add a {label} to the metric name or aggregate with sum by (...)")
                 hosts |= seen
+                n_series = len({(x["host"], x["component"], x["metric"]) for x in rows}) or 1
+                chunk = max(min(MIN_CHUNK, cap), min(cap, s.chunk_rows // n_series))
                 warnings = r.data.get("warnings") if isinstance(r.data, dict) else None
                 batch = Batch(source=self.name, metrics=rows)
                 if warnings:
@@ -399,7 +411,10 @@ def from_config(source: Any, config: Any = None, where: str | None = None) -> Pr
     """The collector's factory (``analytics.collector.build_sources``): a source from a ``[[sources]]`` entry."""
     if where is None:
         where = _where(source, config)
-    return PrometheusSource(PrometheusSettings.from_config(source, where))
+    settings = PrometheusSettings.from_config(source, where)
+    for problem in settings.problems:
+        log.warning(problem)
+    return PrometheusSource(settings)
 
 
 def _where(source: Any, config: Any) -> str:
