@@ -27,13 +27,15 @@ _SIGNALS: list[tuple[str, str]] = [
                       r"port \S+ (?:was|is) already in use|already in use.{0,40}port|"
                       r"only one usage of each socket address|connection in use: \(|"
                       r"\bbind\b.{0,60}(?:failed|error).{0,40}\b98\b|another postmaster already running|"
-                      r"failed listening on port|ports are not available|cannot listen to port"),
+                      r"failed listening on port|ports are not available|cannot listen to port|"
+                      r"free ports for the requested|port conflict"),
     # ---- memory exhausted
     ("memory", r"out of memory|\bOOM\b|oom[-_ ]?kill|OOMKilled|ENOMEM|cannot allocate memory|"
                r"OutOfMemoryError|\bMemoryError\b|_ArrayMemoryError|unable to allocate|heap out of memory|"
                r"heap limit|insufficient memory|allocation failed|page allocation failure|bad_alloc|"
                r"used memory > 'maxmemory'|GC overhead limit|Metaspace|low on resource: memory|"
-               r"low memory|memory limit|Insufficient memory|\bexit(?:ed)? (?:with )?code 137\b"),
+               r"low memory|memory limit|Insufficient memory|\bexit(?:ed)? (?:with )?code 137\b|"
+               r"Allowed memory size of .{0,40} exhausted|memory exhausted"),
     # ---- dependency before not_found / syntax: a module, package, library or required unit is missing
     ("dependency", r"ModuleNotFoundError|No module named|ImportError|cannot import name|Cannot find module|"
                    r"Cannot find package|ERR_MODULE_NOT_FOUND|ERR_REQUIRE_ESM|ClassNotFoundException|"
@@ -44,7 +46,10 @@ _SIGNALS: list[tuple[str, str]] = [
                    r"unable to resolve dependency|could not resolve dependencies|missing dependencies|"
                    r"Dependency failed|result 'dependency'|compiled against a different|NODE_MODULE_VERSION|"
                    r"is not supported by this version|requires Python|extension control file|"
-                   r"npm ERR! (?:code E404|404)|unmet dependenc|dependency"),
+                   r"npm ERR! (?:code E404|404)|unmet dependenc|dependency|NoSuchMethodError|NoSuchFieldError|"
+                   r"AbstractMethodError|IncompatibleClassChangeError|no required module provides|"
+                   r"missing go\.sum entry|go: module .{0,80} not found|Class \"[^\"]+\" not found|"
+                   r"undefined symbol|version `[^']+' not found"),
     # ---- permission (before not_found: "FileNotFoundException ... (Permission denied)")
     ("permission", r"EACCES|EPERM|permission denied|PermissionError|AccessDenied|access denied|"
                    r"access is denied|not permitted|\bforbidden\b|\bForbidden\b|\b403\b|\b401\b|unauthori[sz]ed|"
@@ -54,13 +59,16 @@ _SIGNALS: list[tuple[str, str]] = [
                    r"maximum authentication attempts|not in the sudoers|insufficient_scope|"
                    r"cannot list resource|has invalid permissions|are too open|ExpiredSignature|"
                    r"requested access to the resource is denied|pull access denied|must be logged in|"
-                   r"PERMISSION_DENIED|does not have permission|was not found in \"\S*htpasswd"),
+                   r"PERMISSION_DENIED|does not have permission|was not found in \"\S*htpasswd|"
+                   r"ACCESS_REFUSED|login (?:was )?refused|requires authentication|not allowed because|"
+                   r"credentials (?:were )?not found|invalid credentials|bad credentials|invalid token"),
     # ---- timeouts (before connection: "connect ETIMEDOUT", "Connection timed out")
     ("timeout", r"ETIMEDOUT|timed out|time[d ]?out\b|Timeout|deadline exceeded|DEADLINE_EXCEEDED|"
+                r"Maximum execution time|execution time .{0,30} exceeded|"
                 r"SoftTimeLimitExceeded|TimeLimitExceeded|\b504\b|Gateway Timeout|took too long|"
                 r"not responding"),
     # ---- unambiguous connection failures that also mention a missing thing or a parse problem
-    ("connection", r"refused|getaddrinfo|\bENOTFOUND\b|could not be resolved|Host not found|"
+    ("connection", r"refused|getaddrinfo|\bENOTFOUND\b|could not be resolved|Host not found|no such host|"
                    r"while connecting to upstream|connection to server .{0,80} failed|handshake"),
     # ---- syntax: could not parse input, code or configuration
     ("syntax", r"SyntaxError|syntax error|invalid syntax|parse error|ParseException|JsonParseException|"
@@ -71,12 +79,14 @@ _SIGNALS: list[tuple[str, str]] = [
                r"did not find expected|mapping values are not allowed|invalid input syntax|"
                r"configuration file .* test failed|CONFIG FILE ERROR|Protocol error|unknown command|"
                r"unknown field|invalid reference format|MissingSectionHeaderError|must be a list|"
-               r"Cannot use import statement|malformed|invalid JSON|expecting value"),
+               r"Cannot use import statement|malformed|invalid JSON|expecting value|cannot unmarshal|"
+               r"invalid character .{0,20} looking for|error in your SQL syntax|Parse error|unterminated"),
     # ---- not found: a named thing does not exist
     ("not_found", r"ENOENT|No such file|no such (?:table|container|image|key)|NoSuchKey|NoSuchFile|"
                   r"FileNotFound|does not exist|doesn't exist|not found|could not be found|Cannot GET|"
                   r"NotFound|\b404\b|TemplateDoesNotExist|not accessible|cannot access|"
-                  r"executable file not found|manifest unknown|No static resource|UndefinedTable"),
+                  r"executable file not found|manifest unknown|No static resource|UndefinedTable|"
+                  r"not[_ ]found|NoSuch\w+|no such \w+|No qualifying bean"),
     # ---- connection: the peer could not be reached or dropped us
     ("connection", r"ECONNREFUSED|ECONNRESET|EHOSTUNREACH|ENETUNREACH|\bEPIPE\b|\bENOTFOUND\b|EAI_AGAIN|"
                    r"connection refused|connection reset|reset by peer|Connection closed|connection lost|"
@@ -89,7 +99,9 @@ _SIGNALS: list[tuple[str, str]] = [
                    r"Name or service not known|UnknownHostException|Host not found|server misbehaving|"
                    r"too many clients|connection slots|terminating connection|UNAVAILABLE|"
                    r"SSL_do_handshake|handshake|SSLEOFError|EOF occurred|\b502\b|Bad Gateway|"
-                   r"kex_exchange_identification|send disconnect|Connection to .* failed"),
+                   r"kex_exchange_identification|send disconnect|Connection to .* failed|"
+                   r"lost connection|connection unexpectedly closed|Too many connections|no such host|"
+                   r"connection problem"),
 ]
 
 _COMPILED = [(t, re.compile(p, re.IGNORECASE if t not in ("memory",) else 0)) for t, p in _SIGNALS]
