@@ -51,7 +51,7 @@ _SIGNALS: list[tuple[str, str]] = [
                    r"missing go\.sum entry|go: module .{0,80} not found|Class \"[^\"]+\" not found|"
                    r"undefined symbol|version `[^']+' not found"),
     # ---- permission (before not_found: "FileNotFoundException ... (Permission denied)")
-    ("permission", r"EACCES|EPERM|permission denied|PermissionError|AccessDenied|access denied|"
+    ("permission", r"\bEACCES\b|\bEPERM\b|permission denied|PermissionError|AccessDenied|access denied|"
                    r"access is denied|not permitted|\bforbidden\b|\bForbidden\b|\b403\b|\b401\b|unauthori[sz]ed|"
                    r"authentication (?:failed|failure|required)|auth(?:entication)? failed|bad auth|"
                    r"password authentication failed|Failed password|Invalid user|NOAUTH|WRONGPASS|NOPERM|"

@@ -15,7 +15,8 @@ def test_labelled_set_is_big_and_covers_every_type():
     rows = load_labelled(DATA / "labelled_errors.tsv")
     assert len(rows) >= 300
     assert {t for t, _, _ in rows} == set(TYPES)
-    assert all(t in TYPES for t, _, _ in load_labelled(DATA / "labelled_errors_holdout.tsv"))
+    for name in ("labelled_errors_holdout.tsv", "labelled_errors_holdout2.tsv"):
+        assert all(t in TYPES for t, _, _ in load_labelled(DATA / name))
     sources = {s for _, s, _ in rows}
     assert {"nginx", "postgres", "redis", "node", "python", "java", "systemd", "docker", "kubernetes", "ssh",
             "disk"} <= sources
@@ -27,10 +28,16 @@ def test_accuracy_on_development_set():
     assert r["accuracy"] >= 0.95, r["wrong"][:10]
 
 
-def test_accuracy_on_holdout_set_is_reported_and_above_chance():
+def test_accuracy_on_second_set():
     r = accuracy(load_labelled(DATA / "labelled_errors_holdout.tsv"))
-    # written after the classifier was frozen; the honest figure (0.71 when written) - a floor, not a target
-    assert r["accuracy"] >= 0.65, r["wrong"][:10]
+    # 0.714 when the classifier first met it; it was then used for development (see the file's header)
+    assert r["accuracy"] >= 0.9, r["wrong"][:10]
+
+
+def test_accuracy_on_holdout_set_is_a_floor_not_a_target():
+    r = accuracy(load_labelled(DATA / "labelled_errors_holdout2.tsv"))
+    # written after the classifier was frozen: 0.833 then, 0.870 after one bug fix; a floor against regressions
+    assert r["accuracy"] >= 0.8, r["wrong"][:10]
 
 
 @pytest.mark.parametrize("msg, t", [
@@ -40,6 +47,7 @@ def test_accuracy_on_holdout_set_is_reported_and_above_chance():
     ("ImportError: libGL.so.1: cannot open shared object file: No such file or directory", "dependency"),
     ("java.io.FileNotFoundException: /x (Permission denied)", "permission"),
     ("something odd happened", "general"),
+    ("org.springframework.web.client.ResourceAccessException: I/O error: Connection refused", "connection"),
     ("", "general"),
 ])
 def test_priority_between_types(msg, t):
