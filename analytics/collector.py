@@ -30,6 +30,7 @@ import inspect
 import json
 import logging
 import os
+import re
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -60,6 +61,10 @@ DEFAULT_HOOKS = (
 #: Above this many rows waiting (the store failing with something other than busy), sources whose data
 #: can be read again later (files, Prometheus, Loki) are paused instead of buffering more.
 MAX_PENDING_ROWS = 200_000
+#: An error event already seen (same component and text up to numbers) within this many seconds does not
+#: ask for the sooner write.
+RECENT_EVENT_SECONDS = 300.0
+_DIGITS = re.compile(r"\d+")
 #: ``source_status`` rows are rewritten at least this often (and whenever a source's state changes).
 STATUS_EVERY = 60.0
 
@@ -425,6 +430,8 @@ class Collector:
         self._opened = False
         self._paused: set[str] = set()
         self._written_states: dict[str, tuple[str, str | None]] = {}
+        self._final_done = False
+        self._recent_events: dict[tuple[Any, str], float] = {}
         self._status_at = -1e18
 
     # -- lifecycle ----------------------------------------------------------------------------------
@@ -488,8 +495,7 @@ class Collector:
         if self._hook_thread is not None:
             self._hook_thread.join(30)
         try:
-            if self.mode == "write":
-                self.flush(final=True)
+            self._final_flush()
         finally:
             for src in self.sources:
                 with contextlib.suppress(Exception):
@@ -523,8 +529,10 @@ class Collector:
         self.close()
 
     def run(self, stop: threading.Event | None = None, *, duration: float | None = None) -> None:
-        """Poll and flush until ``stop`` is set (or ``duration`` seconds pass). Flushes on the way out."""
+        """Poll and flush until ``stop`` is set (or ``duration`` seconds pass), then write what is left.
+        If ``run`` opened the collector it also closes it (lock released, sources closed)."""
         stop = stop or self._stop
+        opened_here = not self._opened
         self.open()
         end = time.monotonic() + duration if duration is not None else None
         try:
@@ -539,12 +547,21 @@ class Collector:
                 if wait > 0:
                     stop.wait(wait)
         finally:
-            if self.mode == "write":
-                # Lines written since the last tail poll are read now, so a clean stop leaves nothing behind.
-                for src in self.sources:
-                    if getattr(src, "final_poll", False):
-                        self.poll_source(src, self.clock())
-                self.flush(final=True)
+            if opened_here:
+                self.close()
+            else:
+                self._final_flush()
+
+    def _final_flush(self) -> None:
+        if self.mode != "write":
+            return
+        # Lines written since the last tail poll are read now, so a clean stop leaves nothing behind.
+        for src in self.sources:
+            if getattr(src, "final_poll", False):
+                self.poll_source(src, self.clock())
+        if self._pending or not self._final_done:
+            self.flush(final=True)
+            self._final_done = True
 
     # -- one step -----------------------------------------------------------------------------------
 
@@ -588,6 +605,25 @@ class Collector:
                 self._hook_thread.start()
         return read
 
+    def _new_events(self, events: list[dict[str, Any]]) -> int:
+        """How many of these error events are new — not seen (same component, same text up to numbers)
+        in the last RECENT_EVENT_SECONDS. Only new ones ask for the sooner write: an endpoint that stays
+        down, or a log repeating one error, is written with the regular flush."""
+        if not events:
+            return 0
+        mono = time.monotonic()
+        new = 0
+        for e in events:
+            key = (e.get("component"), _DIGITS.sub("0", str(e.get("message", ""))[:200]))
+            last = self._recent_events.get(key)
+            if last is None or mono - last > RECENT_EVENT_SECONDS:
+                new += 1
+            self._recent_events[key] = mono
+        if len(self._recent_events) > 5000:
+            cut = mono - RECENT_EVENT_SECONDS
+            self._recent_events = {k: v for k, v in self._recent_events.items() if v >= cut}
+        return new
+
     def _flush_gap(self) -> float:
         return self.event_flush_seconds if self._pending_events else self.flush_seconds
 
@@ -606,7 +642,8 @@ class Collector:
             if not b.empty:
                 self._pending.append(b)
                 n += len(b)
-                self._pending_events += len(b.events)
+                self._pending_events += self._new_events(b.events)
+                self._final_done = False
         self._pending_rows += n
         return n
 

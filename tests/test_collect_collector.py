@@ -275,7 +275,8 @@ probes = [{{ kind = "tcp", host = "127.0.0.1", port = {closed_port()} }}]
 
 @pytest.mark.slow
 def test_collect_stores_every_probe_result_and_error_line_exactly_once(tmp_path, web):
-    """The issue's done-when, shortened to 15 s (the README reports the 60 s run)."""
+    """The issue's done-when: 15 s here; ``LOKIFI_E2E_SECONDS=60`` runs the full minute."""
+    seconds = float(os.environ.get("LOKIFI_E2E_SECONDS", "15"))
     log = tmp_path / "app.log"
     log.write_text("")
     db = tmp_path / "db.duckdb"
@@ -295,7 +296,7 @@ probes = [{{ url = "http://127.0.0.1:{web}/health" }}, {{ kind = "tcp", host = "
     writer = LineWriter(log, rate=20, rotate_every=60)
     proc = subprocess.Popen(cli(db, cfgp, "--no-hooks"), stderr=subprocess.PIPE, text=True)
     writer.start()
-    time.sleep(15)
+    time.sleep(seconds)
     writer.stop.set()
     writer.join()
     time.sleep(0.5)
@@ -308,10 +309,10 @@ probes = [{{ url = "http://127.0.0.1:{web}/health" }}, {{ kind = "tcp", host = "
     assert sorted(got) == list(range(writer.written)) and set(got.values()) == {1}
     http_ok = store.scalar("SELECT count(*) FROM probe_results WHERE kind = 'http' AND ok")
     assert http_ok == _Counting.hits  # every request the server answered is one stored result (--once included)
-    assert http_ok >= hits0 + 12
+    assert http_ok >= hits0 + seconds * 0.8
     refused = store.scalar("SELECT count(*) FROM probe_results WHERE error_kind = 'refused'")
     events = store.scalar("SELECT count(*) FROM error_events WHERE source = 'probes' AND message = ?",
                           [f"Connection refused on port {port} (127.0.0.1)"])
-    assert refused == events >= 12
+    assert refused == events >= seconds * 0.8
     runs = store.scalar("SELECT count(DISTINCT ts) FROM probe_results")
     assert store.scalar("SELECT count(*) FROM probe_results") == 2 * runs
