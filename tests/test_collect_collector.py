@@ -275,8 +275,8 @@ probes = [{{ kind = "tcp", host = "127.0.0.1", port = {closed_port()} }}]
 
 @pytest.mark.slow
 def test_collect_stores_every_probe_result_and_error_line_exactly_once(tmp_path, web):
-    """The issue's done-when: 15 s here; ``LOKIFI_E2E_SECONDS=60`` runs the full minute."""
-    seconds = float(os.environ.get("LOKIFI_E2E_SECONDS", "15"))
+    """The issue's done-when: 15 s here; ``COLLECT_E2E_SECONDS=60`` runs the full minute."""
+    seconds = float(os.environ.get("COLLECT_E2E_SECONDS", "15"))
     log = tmp_path / "app.log"
     log.write_text("")
     db = tmp_path / "db.duckdb"
