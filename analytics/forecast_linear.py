@@ -147,6 +147,11 @@ def linear_rows(y: np.ndarray, horizon: int, season: int, window_days: float = W
     y = np.asarray(y, dtype=float)
     k = max(2, int(round(window_days * season)))
     seg = y[-k:]
-    x = np.arange(len(seg), dtype=float)
-    slope, intercept = _fit(x, seg)
-    return intercept + slope * (len(seg) - 1 + np.arange(1, horizon + 1))
+    L = len(seg)
+    if L < 2:
+        return np.full(horizon, float(seg[-1]))
+    # x = 0..L-1: the least-squares line in closed form (it runs at every backtest origin)
+    xc = np.arange(L) - (L - 1) / 2.0
+    slope = float(xc @ seg) / (L * (L * L - 1) / 12.0)
+    mean = float(seg.mean())
+    return mean + slope * ((L - 1) / 2.0 + np.arange(1, horizon + 1))

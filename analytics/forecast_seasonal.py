@@ -45,7 +45,7 @@ import numpy as np
 
 from analytics.backtest import HORIZON_BUCKETS, fast_median, interval_bands, mase_scale, rolling_origins
 
-Candidate = Callable[[np.ndarray, int, int, dict], "np.ndarray | None"]
+Candidate = Callable[[np.ndarray, int, int, dict], "np.ndarray | None"]   # (g x L) -> (g x h)
 
 BACKTEST_ORIGINS = 16      # origins of the internal backtest (most recent first)
 ORIGIN_SPACING = 0.5       # in horizons
@@ -56,15 +56,15 @@ PROFILE_DAYS = 7
 PROFILE_WEEKS = 4
 
 
-def _median_tail(y: np.ndarray, k: int) -> float:
-    return float(fast_median(y[-max(1, k):]))
-
+# Each piece is f(Y, h, m, memo) -> forecasts (g x h) or None, where the rows of Y (g x L) are g
+# histories of the same length (the backtest's origins are forecast in one go); ``memo`` shares the
+# blocks and profiles between the pieces.
 
 _PHASES: dict[tuple[int, int], np.ndarray] = {}
 
 
 def _phases(h: int, period: int) -> np.ndarray:
-    """``np.arange(h) % period``, cached (the same few shapes recur at every origin)."""
+    """``np.arange(h) % period``, cached (the same few shapes recur)."""
     key = (h, period)
     idx = _PHASES.get(key)
     if idx is None:
@@ -74,109 +74,113 @@ def _phases(h: int, period: int) -> np.ndarray:
     return idx
 
 
-# Each piece is f(y, h, m, memo) -> forecast or None; ``memo`` shares the profiles between the pieces
-# that forecast from the same history.
-
-def _naive(y, h, m, memo):
-    return np.full(h, y[-1])
+def _flat(v: np.ndarray, h: int) -> np.ndarray:
+    return np.repeat(v[:, None], h, axis=1)
 
 
-def _recent(y, h, m, memo):
-    return np.full(h, _median_tail(y, m // 4))
+def _naive(Y, h, m, memo):
+    return _flat(Y[:, -1], h)
 
 
-def _day(y, h, m, memo):
-    return np.full(h, _median_tail(y, m))
+def _recent(Y, h, m, memo):
+    return _flat(fast_median(Y[:, -max(1, m // 4):], axis=1), h)
 
 
-def _blocks(y: np.ndarray, period: int, count: int, memo: dict):
-    """The last ``min(count, len(y) // period)`` whole periods as rows, their medians and the
-    deviations from them (memoised)."""
+def _day(Y, h, m, memo):
+    return _flat(fast_median(Y[:, -max(1, m):], axis=1), h)
+
+
+def _blocks(Y: np.ndarray, period: int, count: int, memo: dict):
+    """The last ``min(count, L // period)`` whole periods of each history (g x k x period), their
+    medians (g x k) and the deviations from them (memoised)."""
     key = ("blocks", period, count)
     if key not in memo:
-        k = min(count, len(y) // period)
+        g, L = Y.shape
+        k = min(count, L // period)
         if k < 1:
             memo[key] = None
         else:
-            blk = y[len(y) - k * period:].reshape(k, period)
-            med = fast_median(blk, axis=1)
-            memo[key] = (blk, med, blk - med[:, None])
+            blk = Y[:, L - k * period:].reshape(g, k, period)
+            med = fast_median(blk, axis=2)
+            memo[key] = (blk, med, blk - med[:, :, None])
     return memo[key]
 
 
-def _phase(y, h, m, memo):
-    b = _blocks(y, m, PHASE_DAYS, memo)
+def _phase(Y, h, m, memo):
+    b = _blocks(Y, m, PHASE_DAYS, memo)
     if b is None or m < 2:
         return None
-    return fast_median(b[0], axis=0)[_phases(h, m)]
+    return fast_median(b[0], axis=1)[:, _phases(h, m)]
 
 
-def _profile(y: np.ndarray, period: int, count: int, memo: dict) -> np.ndarray | None:
-    """Median over the last ``count`` periods of each period's deviation from its own median; index
-    ``j`` is the phase of row ``len(y) - k * period + j``, i.e. phase 0 = the row after the last one."""
+def _profile(Y: np.ndarray, period: int, count: int, memo: dict) -> np.ndarray | None:
+    """Median over the last ``count`` periods of each period's deviation from its own median (g x
+    period); index ``j`` is the phase of row ``L - k * period + j``, i.e. phase 0 = the row after the
+    last one."""
     key = ("profile", period, count)
     if key not in memo:
-        b = _blocks(y, period, count, memo)
-        memo[key] = None if b is None or len(b[1]) < 2 or period < 2 else fast_median(b[2], axis=0)
+        b = _blocks(Y, period, count, memo)
+        memo[key] = None if b is None or b[1].shape[1] < 2 or period < 2 else fast_median(b[2], axis=1)
     return memo[key]
 
 
-def _level(y: np.ndarray, prof: np.ndarray, k: int) -> float:
+def _level(Y: np.ndarray, prof: np.ndarray, k: int) -> np.ndarray:
     """The de-seasonalised level: median of the last ``k`` rows minus the profile at their phases (the
     profile's phase 0 is the row after the last one, so the last rows are its last ``k`` phases)."""
-    k = max(1, min(k, len(prof)))
-    return float(fast_median(y[-k:] - prof[len(prof) - k:]))
+    p = prof.shape[1]
+    k = max(1, min(k, p))
+    return fast_median(Y[:, -k:] - prof[:, p - k:], axis=1)
 
 
-def _daily(y, h, m, memo):
-    prof = _profile(y, m, PROFILE_DAYS, memo)
+def _daily(Y, h, m, memo):
+    prof = _profile(Y, m, PROFILE_DAYS, memo)
     if prof is None:
         return None
-    return _level(y, prof, m) + prof[_phases(h, m)]
+    return _level(Y, prof, m)[:, None] + prof[:, _phases(h, m)]
 
 
-def _daily_recent(y, h, m, memo):
-    prof = _profile(y, m, PROFILE_DAYS, memo)
+def _daily_recent(Y, h, m, memo):
+    prof = _profile(Y, m, PROFILE_DAYS, memo)
     if prof is None:
         return None
-    return _level(y, prof, m // 4) + prof[_phases(h, m)]
+    return _level(Y, prof, m // 4)[:, None] + prof[:, _phases(h, m)]
 
 
-def _weekly(y, h, m, memo):
-    prof = _profile(y, 7 * m, PROFILE_WEEKS, memo)
+def _weekly(Y, h, m, memo):
+    prof = _profile(Y, 7 * m, PROFILE_WEEKS, memo)
     if prof is None:
         return None
-    return _level(y, prof, m) + prof[_phases(h, 7 * m)]
+    return _level(Y, prof, m)[:, None] + prof[:, _phases(h, 7 * m)]
 
 
-def _daily_weekly(y, h, m, memo):
+def _daily_weekly(Y, h, m, memo):
     p = 7 * m
-    b = _blocks(y, p, PROFILE_WEEKS, memo)
-    if b is None or len(b[1]) < 2 or m < 2:
+    b = _blocks(Y, p, PROFILE_WEEKS, memo)
+    if b is None or b[1].shape[1] < 2 or m < 2:
         return None
     dev = b[2]
-    k = len(b[1])
-    dprof = np.tile(fast_median(dev.reshape(k * 7, m), axis=0), 7)      # the typical day
-    prof = dprof + fast_median(dev - dprof[None, :], axis=0)              # + weekday corrections
-    return _level(y, prof, m) + prof[_phases(h, p)]
+    g, k, _ = dev.shape
+    dprof = np.tile(fast_median(dev.reshape(g, k * 7, m), axis=1), 7)        # the typical day (g x p)
+    prof = dprof + fast_median(dev - dprof[:, None, :], axis=1)                # + weekday corrections
+    return _level(Y, prof, m)[:, None] + prof[:, _phases(h, p)]
 
 
 _PAIRS: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
 
 
-def _daily_trend(y, h, m, memo):
-    daily = _daily(y, h, m, memo)
-    b = _blocks(y, m, PROFILE_DAYS, memo)
-    if daily is None or b is None or len(b[1]) < 3:
+def _daily_trend(Y, h, m, memo):
+    daily = _daily(Y, h, m, memo)
+    b = _blocks(Y, m, PROFILE_DAYS, memo)
+    if daily is None or b is None or b[1].shape[1] < 3:
         return None
-    k = len(b[1])
+    k = b[1].shape[1]
     if k not in _PAIRS:
         i, j = np.triu_indices(k, 1)
         _PAIRS[k] = (i, j, (j - i).astype(float))
     i, j, d = _PAIRS[k]
-    slope = float(fast_median((b[1][j] - b[1][i]) / d)) / m      # Theil-Sen over daily medians, per step
+    slope = fast_median((b[1][:, j] - b[1][:, i]) / d, axis=1) / m     # Theil-Sen over daily medians, per step
     # the level is that of the last day, i.e. centred half a day back
-    return daily + slope * (np.arange(1, h + 1) + m / 2)
+    return daily + slope[:, None] * (np.arange(1, h + 1) + m / 2)[None, :]
 
 
 CANDIDATES: dict[str, Candidate] = {
@@ -190,6 +194,28 @@ CANDIDATES: dict[str, Candidate] = {
     "daily_weekly": _daily_weekly,
     "daily_trend": _daily_trend,
 }
+
+
+def piece(name: str, y, horizon: int, season: int) -> np.ndarray | None:
+    """One piece's forecast from one history (for inspection and tests)."""
+    y = np.asarray(y, dtype=float)
+    out = CANDIDATES[name](y[None, :], horizon, max(1, season), {})
+    return None if out is None else out[0]
+
+
+def _window(m: int) -> int:
+    """Rows of history the pieces look at, at most (four weeks)."""
+    return PROFILE_WEEKS * 7 * m
+
+
+def _usable(o: np.ndarray, m: int) -> np.ndarray:
+    """For histories of ``o`` rows, how many of the last rows the pieces actually read (whole weeks and
+    days of the profiles, the last day): histories with the same value give the same forecasts from
+    their last rows alone, so they can be forecast together."""
+    weeks = np.minimum(PROFILE_WEEKS, o // (7 * m)) * 7 * m
+    days = np.minimum(max(PHASE_DAYS, PROFILE_DAYS), o // m) * m
+    return np.maximum(np.maximum(weeks, days), np.minimum(o, m))
+
 
 # Rows of history each piece needs (season m = rows per day).
 NEEDS: dict[str, Callable[[int], int]] = {
@@ -228,14 +254,15 @@ def _spread(y: np.ndarray, m: int) -> float:
 
 def _bucket_medians(resid: np.ndarray) -> np.ndarray:
     """Median of the errors (origins x steps) per quarter of the steps, spread back over the steps —
-    ``interval_bands(resid, hb, 0.0)[0]`` in a quarter of the time."""
-    hb = resid.shape[1]
+    ``interval_bands(resid, hb, 0.0)[0]``; for a stack (g x origins x steps), one row per g."""
+    hb = resid.shape[-1]
     nb = max(1, min(HORIZON_BUCKETS, hb))
     edges = np.linspace(0, hb, nb + 1).astype(int)
-    out = np.empty(hb)
+    out = np.empty(resid.shape[:-2] + (hb,))
     for a, b in zip(edges[:-1], edges[1:]):
         if b > a:
-            out[a:b] = fast_median(resid[:, a:b])
+            blk = resid[..., a:b]
+            out[..., a:b] = fast_median(blk.reshape(blk.shape[:-2] + (-1,)), axis=-1)[..., None]
     return out
 
 
@@ -258,8 +285,10 @@ def forecast_seasonal(values, horizon: int, season: int, level: float = 0.8) -> 
     m = max(1, int(season))
 
     memo: dict = {}
-    now = {name: c(y, h, m, memo) for name, c in CANDIDATES.items()}
-    names = [k for k, v in now.items() if v is not None]
+    Ynow = y[None, n - int(_usable(np.array([n]), m)[0]):]
+    now = {name: c(Ynow, h, m, memo) for name, c in CANDIDATES.items()}
+    now = {name: v[0] for name, v in now.items() if v is not None}
+    names = list(now)
 
     # The backtest: full horizon when the history allows, otherwise a shorter one. Origins are placed
     # where every piece kept can forecast (a weekly profile needs two weeks before the origin); pieces
@@ -284,13 +313,17 @@ def forecast_seasonal(values, horizon: int, season: int, level: float = 0.8) -> 
 
     n_o = len(origins)
     preds = np.zeros((n_o, len(names), hb))
-    actual = np.zeros((n_o, hb))
-    for j, o in enumerate(origins):
-        actual[j] = y[o:o + hb]
+    origin_arr = np.asarray(origins)
+    actual = y[origin_arr[:, None] + np.arange(hb)[None, :]]
+    # Origins with the same usable history length are forecast together (one call per piece).
+    lengths = _usable(origin_arr, m)
+    for L in np.unique(lengths):
+        rows = np.flatnonzero(lengths == L)
+        Y = y[(origin_arr[rows] - L)[:, None] + np.arange(L)[None, :]]
         memo = {}
         for i, name in enumerate(names):
-            p = CANDIDATES[name](y[:o], hb, m, memo)
-            preds[j, i] = p if p is not None else y[o - 1]   # (NEEDS keeps this from happening)
+            p = CANDIDATES[name](Y, hb, m, memo)
+            preds[rows, i] = p if p is not None else Y[:, -1:]   # (NEEDS keeps this from happening)
     mae = np.mean(np.abs(preds - actual[:, None, :]), axis=2)        # origins x candidates
 
     def weights_from(err: np.ndarray) -> np.ndarray:
@@ -305,20 +338,29 @@ def forecast_seasonal(values, horizon: int, season: int, level: float = 0.8) -> 
 
     # Honest error: each origin scored with weights and bias correction fitted on the others.
     if n_o > 1:
-        cv = []
-        for j in range(n_o):
-            others = np.arange(n_o) != j
-            wj = weights_from(mae[others].mean(axis=0))
-            bias_j = _bucket_medians(actual[others] - np.einsum("i,jih->jh", wj, preds[others]))
-            cv.append(np.mean(np.abs(actual[j] - wj @ preds[j] - bias_j)))
-        bt_mae = float(np.mean(cv))
+        others = ~np.eye(n_o, dtype=bool)
+        loo_err = np.array([mae[others[j]].mean(axis=0) for j in range(n_o)])          # n_o x candidates
+        e = np.maximum(loo_err, 1e-12 * (1.0 + loo_err.max(axis=1, keepdims=True)))
+        wl = e ** -WEIGHT_POWER
+        wl /= wl.sum(axis=1, keepdims=True)
+        comb = np.einsum("ji,kih->jkh", wl, preds)              # comb[j, k] = origin k under weights j
+        res = actual[None, :, :] - comb
+        oth = res[others].reshape(n_o, n_o - 1, hb)
+        bias_j = _bucket_medians(oth)                            # n_o x hb
+        own = res[np.arange(n_o), np.arange(n_o)]
+        bt_mae = float(np.mean(np.abs(own - bias_j)))
     else:
         bt_mae = float(np.mean(np.abs(resid)))
     scale = mase_scale(y[:origins[0]], m)
 
     # Interval: residuals in units of the spread at each origin, re-scaled by today's spread.
     spread_now = _spread(y, m)
-    spreads = np.array([_spread(y[:o], m) for o in origins])
+    k = max(2, m)
+    if origin_arr.min() >= k:
+        W = y[(origin_arr - k)[:, None] + np.arange(k)[None, :]]
+        spreads = fast_median(np.abs(W - fast_median(W, axis=1)[:, None]), axis=1)
+    else:
+        spreads = np.array([_spread(y[:o], m) for o in origins])
     if spread_now > 0 and np.all(spreads > 0):
         qlo, qhi = interval_bands(resid / spreads[:, None], h, level)
         qlo, qhi = qlo * spread_now, qhi * spread_now
