@@ -316,3 +316,26 @@ probes = [{{ url = "http://127.0.0.1:{web}/health" }}, {{ kind = "tcp", host = "
     assert refused == events >= seconds * 0.8
     runs = store.scalar("SELECT count(DISTINCT ts) FROM probe_results")
     assert store.scalar("SELECT count(*) FROM probe_results") == 2 * runs
+
+
+def test_refused_port_becomes_a_learned_pattern_with_the_playbook_fix(tmp_path):
+    """The issue: "Connection refused on port 3000" appears as a pattern with the seed's suggested fix."""
+    from analytics.patterns import list_patterns, suggest
+    from analytics.playbooks import playbook_for
+
+    port = closed_port()
+    _, cfg = write_config(tmp_path, f"""
+[[components]]
+name = "frontend"
+probes = [{{ kind = "tcp", host = "127.0.0.1", port = {port} }}]
+""")
+    store = Store(tmp_path / "db.duckdb")
+    collect_once(store, cfg, hooks=True)  # collects, writes, then runs the refresh hooks (learning)
+    collect_once(store, cfg, hooks=True)
+    pats = list_patterns(store)
+    assert pats.height == 1
+    row = pats.to_dicts()[0]
+    assert row["error_type"] in ("connection", "connection_error") and row["occurrence_count"] == 2
+    s = suggest(store, "Connection refused on port 3000 (127.0.0.1)")
+    assert s.known and s.error_hash == row["error_hash"]
+    assert s.steps == playbook_for("connection").steps and s.steps

@@ -517,15 +517,12 @@ def line_level(text: str) -> str | None:
 
 
 def _classifier():
-    """The pattern engine's classifier if it is built, else None (imported lazily, once)."""
+    """The pattern engine's classifier (:func:`analytics.classify.classify`) if it is built, else None."""
     global _CLASSIFY
     if _CLASSIFY is None:
-        fn = None
         try:
-            from analytics import patterns  # noqa: PLC0415
-
-            fn = getattr(patterns, "classify_error", None) or getattr(patterns, "classify", None)
-        except Exception:  # noqa: BLE001 — the engine may not exist yet; level rules still work
+            from analytics.classify import classify as fn  # noqa: PLC0415
+        except ImportError:  # the engine is not built in this checkout: level rules still work
             fn = None
         _CLASSIFY = fn or False
     return _CLASSIFY or None
@@ -553,7 +550,7 @@ def is_error_line(text: str) -> tuple[bool, str | None]:
         if isinstance(kind, tuple):
             kind = kind[0]
         kind = getattr(kind, "value", kind)
-        if kind and str(kind) != "general_error":
+        if kind and str(kind) not in ("general", "general_error"):
             return True, "ERROR"
         return False, None
     return True, "ERROR"
