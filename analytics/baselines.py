@@ -67,35 +67,39 @@ def update(store: Store, now: dt.datetime | None = None, *, days: int = BASELINE
            rebuild: bool = False) -> dict[str, Any]:
     """Bring the baselines to the last complete hour before ``now``. Returns what was done:
     ``{"mode": "none"|"incremental"|"rebuild", "added_hours", "removed_hours", "hour_to"}``."""
-    now = now or _utcnow()
+    with store.write() as con:
+        return update_con(con, now or _utcnow(), days=days, rebuild=rebuild)
+
+
+def update_con(con, now: dt.datetime, *, days: int = BASELINE_DAYS, rebuild: bool = False) -> dict[str, Any]:
+    """``update`` on an open write connection (inside the caller's transaction)."""
     new_to = hour_floor(now)
     new_from = new_to - dt.timedelta(days=days)
-    with store.write() as con:
-        row = con.execute("SELECT window_days, hour_from, hour_to FROM baseline_state WHERE key = ?",
-                          [STATE_KEY]).fetchall()
-        if row and not rebuild and row[0][0] == days and row[0][2] == new_to:
-            return {"mode": "none", "added_hours": 0, "removed_hours": 0, "hour_to": new_to}
-        incremental = (bool(row) and not rebuild and row[0][0] == days and row[0][2] < new_to
-                       and new_to - row[0][2] < dt.timedelta(days=days))
-        if incremental:
-            old_from, old_to = row[0][1], row[0][2]
-            _apply(con, old_from, min(old_to, new_from), "-")  # hours that left the window
-            _apply(con, max(old_to, new_from), new_to, "")     # hours that entered it
-            changed_from = max(old_to, new_from)
-            con.execute("DELETE FROM baseline_sums WHERE n <= 0.5")
-            con.execute("DELETE FROM baseline_seasonal WHERE n <= 0.5")
-            added = int((new_to - max(old_to, new_from)).total_seconds() // 3600)
-            removed = int((min(old_to, new_from) - old_from).total_seconds() // 3600)
-            mode = "incremental"
-        else:
-            con.execute("DELETE FROM baseline_sums")
-            con.execute("DELETE FROM baseline_seasonal")
-            _apply(con, new_from, new_to, "")
-            changed_from = new_from
-            added, removed, mode = days * 24, 0, "rebuild"
-        con.execute("INSERT OR REPLACE INTO baseline_state (key, window_days, hour_from, hour_to, updated_at) "
-                    "VALUES (?, ?, ?, ?, ?)", [STATE_KEY, days, new_from, new_to, now])
-        _materialise(con, new_from, new_to, changed_from, now, full=(mode == "rebuild"))
+    row = con.execute("SELECT window_days, hour_from, hour_to FROM baseline_state WHERE key = ?",
+                      [STATE_KEY]).fetchall()
+    if row and not rebuild and row[0][0] == days and row[0][2] == new_to:
+        return {"mode": "none", "added_hours": 0, "removed_hours": 0, "hour_to": new_to}
+    incremental = (bool(row) and not rebuild and row[0][0] == days and row[0][2] < new_to
+                   and new_to - row[0][2] < dt.timedelta(days=days))
+    if incremental:
+        old_from, old_to = row[0][1], row[0][2]
+        _apply(con, old_from, min(old_to, new_from), "-")  # hours that left the window
+        _apply(con, max(old_to, new_from), new_to, "")     # hours that entered it
+        changed_from = max(old_to, new_from)
+        con.execute("DELETE FROM baseline_sums WHERE n <= 0.5")
+        con.execute("DELETE FROM baseline_seasonal WHERE n <= 0.5")
+        added = int((new_to - max(old_to, new_from)).total_seconds() // 3600)
+        removed = int((min(old_to, new_from) - old_from).total_seconds() // 3600)
+        mode = "incremental"
+    else:
+        con.execute("DELETE FROM baseline_sums")
+        con.execute("DELETE FROM baseline_seasonal")
+        _apply(con, new_from, new_to, "")
+        changed_from = new_from
+        added, removed, mode = days * 24, 0, "rebuild"
+    con.execute("INSERT OR REPLACE INTO baseline_state (key, window_days, hour_from, hour_to, updated_at) "
+                "VALUES (?, ?, ?, ?, ?)", [STATE_KEY, days, new_from, new_to, now])
+    _materialise(con, new_from, new_to, changed_from, now, full=(mode == "rebuild"))
     return {"mode": mode, "added_hours": added, "removed_hours": removed, "hour_to": new_to}
 
 

@@ -118,36 +118,49 @@ def refresh(store: Store, now: dt.datetime | None = None, hours: int = 24, sensi
     if sensitivity not in SENSITIVITY:
         raise ValueError(f"unknown sensitivity {sensitivity!r}: use conservative, moderate or aggressive")
     cfg = R.RuleConfig(window_days=window_days, sensitivity=sensitivity, slow_ms=slow_ms, recurring=recurring)
-    bl = B.update(store, now)
     lo, hi = R.window_bounds(now, window_days)
     last_hour = hi - dt.timedelta(hours=1)
     comp_sql = " AND component = ?" if component else ""
     cp = [component] if component else []
-    with store.read() as con:
-        resp = _df(con,
+    # one visit to the file: baselines, rule inputs, detector, new predictions (one transaction)
+    with store.write() as con:
+        bl = B.update_con(con, now)
+        resp = _rows(con,
             f"SELECT host, component, sum(n) AS n, sum(sum) / sum(n) AS avg, max(max) AS max FROM metrics_hourly "
             f"WHERE metric = ? AND hour >= ? AND hour < ?{comp_sql} GROUP BY host, component ORDER BY 1, 2",
-            [R.RESPONSE_METRIC, lo, hi] + cp).to_dicts()
-        errs = _df(con,
+            [R.RESPONSE_METRIC, lo, hi] + cp)
+        errs = _rows(con,
             f"SELECT host, component, coalesce(fingerprint, md5(message)) AS fingerprint, any_value(type) AS type, "
             f"count(*) AS count, max(ts) AS last_seen, any_value(message) AS message FROM error_events "
             f"WHERE ts >= ? AND ts < ?{comp_sql} GROUP BY ALL ORDER BY count DESC",
-            [now - dt.timedelta(days=window_days), now] + cp).to_dicts()
-        sig = _df(con,
+            [now - dt.timedelta(days=window_days), now] + cp)
+        sig = _rows(con,
             f"SELECT h.host, h.component, h.metric, h.sum / h.n AS current, h.hour, b.baseline_value AS mean, "
             f"b.std_deviation AS std, b.sample_count AS n FROM metrics_hourly h JOIN performance_baselines b "
             f"ON b.host = h.host AND b.component = h.component AND b.metric_name = h.metric "
             f"WHERE h.hour = ? AND h.n > 0{' AND h.component = ?' if component else ''} ORDER BY 1, 2, 3",
-            [last_hour] + cp).to_dicts()
+            [last_hour] + cp)
         open_rows = con.execute(
             "SELECT id, coalesce(rule, prediction_type) AS rule, coalesce(host, '') AS host, component, "
             "coalesce(subject, metric, '') AS subject, prediction_date, due_at FROM predictions "
             "WHERE outcome_date IS NULL AND prediction_type <> 'forecast' AND prediction_date <= ? AND due_at > ?",
             [now, now]).fetchall()
         outcomes = _outcomes(con)
-    findings = R.response_rules(resp, cfg) + R.recurring_rules(errs, cfg) + R.sigma_rules(sig, cfg)
-    if detector:
-        findings += _detector_findings(store, now, component)
+        findings = R.response_rules(resp, cfg) + R.recurring_rules(errs, cfg) + R.sigma_rules(sig, cfg)
+        if detector:
+            findings += _detector_findings(con, now, component)
+        preds = _predictions(findings, open_rows, outcomes, now, hours, lo, hi)
+        stored = _store_new(con, [p for p in preds if p.new], now) if record else 0
+    return RefreshResult(now=now, predictions=preds, baselines=bl, stored=stored)
+
+
+def _rows(con, sql: str, params: list) -> list[dict[str, Any]]:
+    cur = con.execute(sql, params)
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, r)) for r in cur.fetchall()]
+
+
+def _predictions(findings, open_rows, outcomes, now, hours, lo, hi) -> list[Prediction]:
     open_by_key = {(r[1], r[2], r[3], r[4]): r for r in open_rows}
     preds: list[Prediction] = []
     for f in findings:
@@ -164,18 +177,17 @@ def refresh(store: Store, now: dt.datetime | None = None, hours: int = 24, sensi
             deviation=f.deviation, evidence=_jsonable(ev), new=existing is None))
     sev = {"HIGH": 0, "MEDIUM": 1, "LOW": 2}
     preds.sort(key=lambda p: (sev.get(p.severity, 3), p.type, p.component, p.metric or ""))
-    stored = _store_new(store, [p for p in preds if p.new], [f for f in findings], now) if record else 0
-    return RefreshResult(now=now, predictions=preds, baselines=bl, stored=stored)
+    return preds
 
 
 def _jsonable(o: Any) -> Any:
     return json.loads(json.dumps(o, default=lambda x: x.isoformat() if hasattr(x, "isoformat") else str(x)))
 
 
-def _store_new(store: Store, preds: list[Prediction], findings: list[R.Finding], now: dt.datetime) -> int:
+def _store_new(con, preds: list[Prediction], now: dt.datetime) -> int:
     if not preds:
         return 0
-    with store.write() as con:
+    if True:
         for p in preds:
             pid = con.execute(
                 "INSERT INTO predictions (prediction_type, component, host, metric, predicted_value, lo, hi, "
@@ -208,7 +220,7 @@ def _num(x: Any) -> float | None:
 # the detector over hourly series
 
 
-def _detector_findings(store: Store, now: dt.datetime, component: str | None) -> list[R.Finding]:
+def _detector_findings(con, now: dt.datetime, component: str | None) -> list[R.Finding]:
     """Run the detector over the hourly means of the core metrics, but only for series with a complete
     hour not scanned yet; an alarm in the hours since the previous scan (at most the last day) is a finding."""
     from analytics.detect import detect
@@ -216,7 +228,7 @@ def _detector_findings(store: Store, now: dt.datetime, component: str | None) ->
     last = B.hour_floor(now) - dt.timedelta(hours=1)
     start = last - dt.timedelta(days=DETECTOR_DAYS)
     ms = ", ".join("?" for _ in DETECTOR_METRICS)
-    with store.read() as con:
+    if True:
         scans = {(r[0], r[1], r[2]): (r[3], r[4]) for r in con.execute(
             "SELECT host, component, metric, last_hour, alarm_hour FROM detector_scans").fetchall()}
         series = con.execute(
@@ -256,7 +268,7 @@ def _detector_findings(store: Store, now: dt.datetime, component: str | None) ->
                 out.append(_anomaly_finding((host, comp, metric), alarm_hour, float(vals[recent[-1]]),
                                             bl.get((host, comp, metric))))
     if updates:
-        with store.write() as con:
+        if True:
             con.executemany("INSERT OR REPLACE INTO detector_scans (host, component, metric, last_hour, alarm_hour) "
                             "VALUES (?, ?, ?, ?, ?)", updates)
     return out
