@@ -12,6 +12,8 @@ import click
 class Globals:
     db: str | None = None
     config: str | None = None
+    refresh: float | None = None
+    theme: str | None = None
 
 
 def _globals(ctx: click.Context) -> Globals:

@@ -10,8 +10,10 @@ from lokifi_tui.cli.output import console, inert
 @click.command()
 @click.option("--reset", is_flag=True, help="Rebuild the demo database from scratch.")
 @click.option("--no-open", is_flag=True, help="Only build the demo database; do not open the dashboard.")
+@click.option("--refresh", type=float, default=None, help="Dashboard refresh interval in seconds.")
+@click.option("--theme", default=None, help="Dashboard theme name.")
 @click.pass_context
-def demo(ctx: click.Context, reset: bool, no_open: bool) -> None:
+def demo(ctx: click.Context, reset: bool, no_open: bool, refresh: float | None, theme: str | None) -> None:
     """Open the dashboard on 45 days of demo data (six services, planted incidents).
 
     The demo lives in its own database (see `lokifi locate`), never in yours.
@@ -27,5 +29,7 @@ def demo(ctx: click.Context, reset: bool, no_open: bool) -> None:
                       f"{info.events:,} error events)")
     if no_open:
         return
+    from lokifi_tui.cli.context import _globals
     from lokifi_tui.cli.dashboard import open_dashboard
-    open_dashboard(ctx, db=path, demo=True)
+    g = _globals(ctx)
+    open_dashboard(ctx, db=path, demo=True, refresh=refresh or g.refresh, theme=theme or g.theme)

@@ -85,7 +85,7 @@ def cli(ctx: click.Context, db: str | None, config: str | None, refresh: float |
 
     Run with no command to open the dashboard on your database; `lokifi demo` opens it on demo data.
     """
-    ctx.obj = Globals(db=db, config=config)
+    ctx.obj = Globals(db=db, config=config, refresh=refresh, theme=theme)
     if ctx.invoked_subcommand is None:
         from lokifi_tui.cli.dashboard import open_dashboard
         open_dashboard(ctx, refresh=refresh, theme=theme)
