@@ -316,7 +316,7 @@ def forecast_component(component: str, hours: np.ndarray, means: np.ndarray, cou
         lo, hi = float(np.mean(sf.lo[-day:])), float(np.mean(sf.hi[-day:]))
         slope = (fc - current) / horizon_days if horizon_days > 0 else 0.0
     pct = (fc - current) / abs(current) * 100.0 if current else None
-    path_hours = tuple(last_hour + dt.timedelta(hours=k) for k in range(1, steps + 1))
+    path_hours = tuple((hours[-1] + np.arange(1, steps + 1) * np.timedelta64(1, "h")).astype(dt.datetime))
     return ComponentForecast(
         **base, ok=True, days_of_data=line.days_of_data, model=sf.model, current=current, forecast=fc,
         lo=min(lo, fc), hi=max(hi, fc), percent_change=pct, slope_per_day=slope, trend=trend_of(slope),
@@ -325,8 +325,7 @@ def forecast_component(component: str, hours: np.ndarray, means: np.ndarray, cou
         backtest={"mae": {k: _f(v) for k, v in sf.candidates.items()}, "origins": sf.backtest_origins,
                   "weights": {k: round(v, 4) for k, v in sf.weights.items()}},
         linear=linear, last_hour=last_hour, path_hours=path_hours,
-        path_mean=tuple(float(x) for x in sf.mean), path_lo=tuple(float(x) for x in sf.lo),
-        path_hi=tuple(float(x) for x in sf.hi),
+        path_mean=tuple(sf.mean.tolist()), path_lo=tuple(sf.lo.tolist()), path_hi=tuple(sf.hi.tolist()),
     )
 
 
