@@ -321,9 +321,10 @@ def pull(ctx: click.Context, names: tuple[str, ...], once: bool, as_json: bool) 
                 col.run()
             except KeyboardInterrupt:
                 pass
-            rows = col.stats.rows_written
     finally:
         col.close()
+    if not once:
+        rows = col.stats.rows_written
     report = []
     for src in built:
         h = src.health
