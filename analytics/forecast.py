@@ -30,10 +30,12 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import hashlib
 import io
 import json
 import math
-from dataclasses import asdict, dataclass, field
+from collections import OrderedDict
+from dataclasses import asdict, dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -329,6 +331,30 @@ def forecast_component(component: str, hours: np.ndarray, means: np.ndarray, cou
     )
 
 
+# Forecasts use complete hours only, so within an hour the same series gives the same forecast: a
+# dashboard refreshing every few seconds should not redo the work. Keyed by the series' content.
+_MEMO: OrderedDict[tuple, ComponentForecast] = OrderedDict()
+MEMO_SIZE = 256
+
+
+def _memo_forecast(component: str, hours: np.ndarray, means: np.ndarray, counts: np.ndarray, *, metric: str,
+                   now: dt.datetime, horizon_days: float, model: str, level: float) -> ComponentForecast:
+    digest = hashlib.blake2b(digest_size=16)
+    for a in (hours, means, counts):
+        digest.update(np.ascontiguousarray(a).tobytes())
+    key = (component, metric, float(horizon_days), model, float(level), len(hours), digest.digest())
+    hit = _MEMO.get(key)
+    if hit is not None:
+        _MEMO.move_to_end(key)
+        return replace(hit, made_at=now)
+    f = forecast_component(component, hours, means, counts, metric=metric, now=now, horizon_days=horizon_days,
+                           model=model, level=level)
+    _MEMO[key] = f
+    while len(_MEMO) > MEMO_SIZE:
+        _MEMO.popitem(last=False)
+    return f
+
+
 def forecast_all(store: Store, *, component: str | None = None, metric: str = DEFAULT_METRIC,
                  horizon_days: float = HORIZON_DAYS, model: str = "auto", now: dt.datetime | None = None,
                  host: str | None = None, level: float = LEVEL) -> list[ComponentForecast]:
@@ -336,8 +362,8 @@ def forecast_all(store: Store, *, component: str | None = None, metric: str = DE
     now = now or _utcnow()
     series = load_hourly(store, metric=metric, now=now, component=component, host=host,
                          days=max(HISTORY_DAYS, WINDOW_DAYS))
-    out = [forecast_component(c, *series[c], metric=metric, now=now, horizon_days=horizon_days, model=model,
-                              level=level) for c in sorted(series)]
+    out = [_memo_forecast(c, *series[c], metric=metric, now=now, horizon_days=horizon_days, model=model,
+                          level=level) for c in sorted(series)]
     if component is not None and not out:
         out.append(ComponentForecast(component=component, metric=metric, made_at=now, horizon_days=horizon_days,
                                      requested_model=model, ok=False, missing_days=MIN_DAYS,
