@@ -310,7 +310,16 @@ def read_series_csv(stream: IO[str] | Iterable[str], name: str = "<stdin>") -> t
     secs: list[float] = []
     vals: list[float] = []
     reader = csv.reader(stream)
-    for lineno, row in enumerate(reader, 1):
+    rows = iter(reader)
+    lineno = 0
+    while True:
+        try:
+            row = next(rows)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            raise SeriesError(f"{name}:{reader.line_num}: not CSV: {exc}") from None
+        lineno += 1
         if not row or all(not c.strip() for c in row):
             continue
         if len(row) < 2:
@@ -350,4 +359,4 @@ def detect_csv(stream: IO[str] | Iterable[str], name: str = "<stdin>", cfg: Dete
 
 
 def detect_text(text: str, cfg: DetectorConfig = DEFAULT) -> list[str]:
-    return detect_csv(io.StringIO(text), cfg=cfg)
+    return detect_csv(io.StringIO(text, newline=""), cfg=cfg)

@@ -187,25 +187,24 @@ def _jsonable(o: Any) -> Any:
 def _store_new(con, preds: list[Prediction], now: dt.datetime) -> int:
     if not preds:
         return 0
-    if True:
-        for p in preds:
-            pid = con.execute(
-                "INSERT INTO predictions (prediction_type, component, host, metric, predicted_value, lo, hi, "
-                "confidence_score, confidence_kind, severity, message, recommendation, rule, model, horizon_hours, "
-                "evidence, prediction_date, due_at, subject) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-                "?, ?, ?) RETURNING id",
-                [p.type, p.component, p.host, p.metric, _num(p.predicted_value), _num(p.lo), _num(p.hi), p.confidence,
-                 p.confidence_kind, p.severity, p.message, p.recommendation, p.type,
-                 "detector" if p.type == "anomaly" else "seed-rule", p.horizon_hours, json.dumps(p.evidence),
-                 p.made_at, p.due_at, p.evidence.get("subject") or p.metric]).fetchall()[0][0]
-            p.id = int(pid)
-            con.execute(
-                "INSERT INTO predictive_alerts (host, component, alert_type, severity, prediction, confidence, "
-                "current_metrics, baseline_metrics, deviation, prediction_id, created_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [p.host, p.component, p.type.upper(), p.severity, p.message, p.confidence,
-                 json.dumps(p.evidence.get("current")), json.dumps(p.evidence.get("baseline")), _num(p.deviation),
-                 p.id, now])
+    for p in preds:
+        pid = con.execute(
+            "INSERT INTO predictions (prediction_type, component, host, metric, predicted_value, lo, hi, "
+            "confidence_score, confidence_kind, severity, message, recommendation, rule, model, horizon_hours, "
+            "evidence, prediction_date, due_at, subject) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+            "?, ?, ?) RETURNING id",
+            [p.type, p.component, p.host, p.metric, _num(p.predicted_value), _num(p.lo), _num(p.hi), p.confidence,
+             p.confidence_kind, p.severity, p.message, p.recommendation, p.type,
+             "detector" if p.type == "anomaly" else "seed-rule", p.horizon_hours, json.dumps(p.evidence),
+             p.made_at, p.due_at, p.evidence.get("subject") or p.metric]).fetchall()[0][0]
+        p.id = int(pid)
+        con.execute(
+            "INSERT INTO predictive_alerts (host, component, alert_type, severity, prediction, confidence, "
+            "current_metrics, baseline_metrics, deviation, prediction_id, created_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [p.host, p.component, p.type.upper(), p.severity, p.message, p.confidence,
+             json.dumps(p.evidence.get("current")), json.dumps(p.evidence.get("baseline")), _num(p.deviation),
+             p.id, now])
     return len(preds)
 
 
@@ -228,24 +227,23 @@ def _detector_findings(con, now: dt.datetime, component: str | None) -> list[R.F
     last = B.hour_floor(now) - dt.timedelta(hours=1)
     start = last - dt.timedelta(days=DETECTOR_DAYS)
     ms = ", ".join("?" for _ in DETECTOR_METRICS)
-    if True:
-        scans = {(r[0], r[1], r[2]): (r[3], r[4]) for r in con.execute(
-            "SELECT host, component, metric, last_hour, alarm_hour FROM detector_scans").fetchall()}
-        series = con.execute(
-            f"SELECT host, component, metric FROM metrics_hourly WHERE hour = ? AND metric IN ({ms})"
-            + (" AND component = ?" if component else "") + " GROUP BY ALL",
-            [last, *DETECTOR_METRICS] + ([component] if component else [])).fetchall()
-        todo = [s for s in series if s not in scans or scans[s][0] != last]
-        data = None
-        if todo:
-            con.execute("CREATE OR REPLACE TEMP TABLE _det_keys (host VARCHAR, component VARCHAR, metric VARCHAR)")
-            con.executemany("INSERT INTO _det_keys VALUES (?, ?, ?)", [list(s) for s in todo])
-            data = _df(con,
-                "SELECT h.host, h.component, h.metric, h.hour, h.sum / h.n AS v FROM metrics_hourly h "
-                "JOIN _det_keys k USING (host, component, metric) WHERE h.hour >= ? AND h.hour <= ? AND h.n > 0 "
-                "ORDER BY 1, 2, 3, 4", [start, last])
-        bl = {(r[0], r[1], r[2]): (r[3], r[4]) for r in con.execute(
-            "SELECT host, component, metric_name, median_value, mad_value FROM performance_baselines").fetchall()}
+    scans = {(r[0], r[1], r[2]): (r[3], r[4]) for r in con.execute(
+        "SELECT host, component, metric, last_hour, alarm_hour FROM detector_scans").fetchall()}
+    series = con.execute(
+        f"SELECT host, component, metric FROM metrics_hourly WHERE hour = ? AND metric IN ({ms})"
+        + (" AND component = ?" if component else "") + " GROUP BY ALL",
+        [last, *DETECTOR_METRICS] + ([component] if component else [])).fetchall()
+    todo = [s for s in series if s not in scans or scans[s][0] != last]
+    data = None
+    if todo:
+        con.execute("CREATE OR REPLACE TEMP TABLE _det_keys (host VARCHAR, component VARCHAR, metric VARCHAR)")
+        con.executemany("INSERT INTO _det_keys VALUES (?, ?, ?)", [list(s) for s in todo])
+        data = _df(con,
+            "SELECT h.host, h.component, h.metric, h.hour, h.sum / h.n AS v FROM metrics_hourly h "
+            "JOIN _det_keys k USING (host, component, metric) WHERE h.hour >= ? AND h.hour <= ? AND h.n > 0 "
+            "ORDER BY 1, 2, 3, 4", [start, last])
+    bl = {(r[0], r[1], r[2]): (r[3], r[4]) for r in con.execute(
+        "SELECT host, component, metric_name, median_value, mad_value FROM performance_baselines").fetchall()}
     out: list[R.Finding] = []
     updates = []
     # series whose latest scan alarmed and whose alarm is still recent keep their finding
@@ -268,9 +266,8 @@ def _detector_findings(con, now: dt.datetime, component: str | None) -> list[R.F
                 out.append(_anomaly_finding((host, comp, metric), alarm_hour, float(vals[recent[-1]]),
                                             bl.get((host, comp, metric))))
     if updates:
-        if True:
-            con.executemany("INSERT OR REPLACE INTO detector_scans (host, component, metric, last_hour, alarm_hour) "
-                            "VALUES (?, ?, ?, ?, ?)", updates)
+        con.executemany("INSERT OR REPLACE INTO detector_scans (host, component, metric, last_hour, alarm_hour) "
+                        "VALUES (?, ?, ?, ?, ?)", updates)
     return out
 
 
