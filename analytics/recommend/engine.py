@@ -189,7 +189,7 @@ def snooze(store, rec_id: int, delta: dt.timedelta, *, now: dt.datetime | None =
     return lifecycle.transition(store, rec_id, "snoozed", now=now, until=now + delta, source=source)
 
 
-def undo(store, rec_id: int, *, now: dt.datetime | None = None, source: str = "cli") -> Rec:
+def undo(store, rec_id: int, *, now: dt.datetime | None = None, source: str | None = None) -> Rec:
     return lifecycle.undo(store, rec_id, now=now, source=source)
 
 

@@ -422,8 +422,9 @@ def transition(store, rec_id: int, to_status: str, *, now: dt.datetime | None = 
     return _rec(row)
 
 
-def undo(store, rec_id: int, *, now: dt.datetime | None = None, source: str = "cli") -> Rec:
-    """Reverse the latest person-made change (apply, dismiss, snooze) of a recommendation."""
+def undo(store, rec_id: int, *, now: dt.datetime | None = None, source: str | None = None) -> Rec:
+    """Reverse the latest person-made change (apply, dismiss, snooze) of a recommendation. The undo is
+    recorded as coming from where the change came from unless ``source`` says otherwise."""
     now = now or utcnow()
     with store.write() as con:
         row = con.execute(f"SELECT {_COLS} FROM smart_recommendations WHERE id = ?", [int(rec_id)]).fetchone()
@@ -431,13 +432,15 @@ def undo(store, rec_id: int, *, now: dt.datetime | None = None, source: str = "c
             raise RecNotFound(f"No recommendation with id {rec_id} (see `lokifi recs list --all`).")
         r = _rec(row)
         ev = con.execute(
-            "SELECT id, action, from_status, from_snoozed_until, from_dismissed_measure FROM recommendation_events "
+            "SELECT id, action, from_status, from_snoozed_until, from_dismissed_measure, source "
+            "FROM recommendation_events "
             "WHERE rec_id = ? AND action IN ('applied', 'dismissed', 'snoozed') "
             "AND id NOT IN (SELECT undoes FROM recommendation_events WHERE undoes IS NOT NULL) "
             "ORDER BY event_at DESC, id DESC LIMIT 1", [r.id]).fetchone()
         if ev is None:
             raise BadTransition(f"recommendation {rec_id} has nothing to undo")
-        eid, action, from_status, from_until, from_dm = ev
+        eid, action, from_status, from_until, from_dm, ev_source = ev
+        source = source or ev_source or "cli"
         back = from_status or "open"
         dismissed_flag, applied_flag = _flags(back)
         con.execute("UPDATE smart_recommendations SET status = ?, snoozed_until = ?, dismissed = ?, applied = ?, "
