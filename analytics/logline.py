@@ -32,11 +32,13 @@ _TIME = r"\d{1,2}:\d{2}(?::\d{2})?(?:[.,:]\d{1,9})?"
 _TZ = r"(?:\s?(?:Z|UTC|GMT|[+-]\d{2}:?\d{2}))?"
 # syslog: after the timestamp, "host program[pid]:" or "host program:"
 _HOSTPROG = r"(?:\s+[A-Za-z0-9][\w.\-]*\s+[A-Za-z][\w.\-/]*(?:\([\w.\-]*\))?(?:\[\d+\])?:(?:\s|$))?"
+# a level word right after a timestamp, in any case ("2024-01-01T00:00:00Z error ...", Go, Node, JSON-ish)
+_LEVEL_AFTER_TIME = r"(?:\s+\[?(?i:" + _LEVELS + r")\]?:?(?:\s|$))?"
 
 # (field, pattern). Order matters: the first alternative that matches at the start wins.
 ELEMENTS: list[tuple[str, str]] = [
     # ISO / RFC 3339 / log4j / BGL style date+time in one token or two
-    ("time", r"\[?\d{4}[-/.]\d{2}[-/.]\d{2}(?:[T _\-]|\s+)" + _TIME + _TZ + r"\]?,?" + _HOSTPROG),
+    ("time", r"\[?\d{4}[-/.]\d{2}[-/.]\d{2}(?:[T _\-]|\s+)" + _TIME + _TZ + r"\]?,?" + _LEVEL_AFTER_TIME + _HOSTPROG),
     # Apache / ctime, optionally bracketed: [Sun Dec 04 20:32:37 2005]
     ("time", r"\[?(?:" + _DAY + r",?\s+)?" + _MON + r"\s+\d{1,2}\s+" + _TIME + r"(?:\s+\d{4})?" + _TZ + r"\]?,?" + _HOSTPROG),
     # redis: 1234:M 01 Jan 2024 12:00:00.123 #
@@ -116,6 +118,7 @@ _FIRST_RES = [(name, re.compile(pat)) for name, pat in FIRST_ELEMENTS]
 MAX_ELEMENTS = 12
 _LEVEL_WORD = re.compile(_LEVELS, re.IGNORECASE)
 _HOSTPROG_RE = re.compile(_HOSTPROG[3:-2] + "$")
+_LEVEL_AFTER_TIME_RE = re.compile(_LEVEL_AFTER_TIME[3:-2] + "$")
 
 
 @dataclass
@@ -198,6 +201,11 @@ def _store(out: LogLine, name: str, tok: str) -> None:
                 out.extra.append(host)
                 _store(out, "program", prog + ":")
             tok = ts
+        lv = _LEVEL_AFTER_TIME_RE.search(tok)
+        if lv and lv.group(0).strip():
+            if out.level is None:
+                out.level = _LEVEL_WORD.search(lv.group(0)).group(0).upper()
+            tok = tok[:lv.start()]
         out.time = tok.strip("[],") if out.time is None else f"{out.time} {tok.strip('[],')}"
     elif name == "level":
         m = None

@@ -12,9 +12,11 @@ Owns the two steps that turn messages into patterns:
 
 2. **Grouping** (:func:`group`): templates that differ at exactly one token position are merged when
    that position holds at least ``merge_min_values`` distinct lower-case words in the batch
-   (``session closed for user root|news|cyrus``), and that position becomes ``<*>``. Capitalised and
-   upper-case words (states, verbs, enums: ``VM Paused``/``VM Started``) and ``key=value`` words stay
-   constant; they distinguish events. Speed comes from doing this on the distinct templates only.
+   (``session closed for user root|news|cyrus``, ``user=root|git|ubuntu``) and the rest of the template
+   has at least three constant words, and that position becomes
+   ``<*>`` (``user=<*>``). Capitalised and upper-case words (states, verbs, enums: ``VM Paused``/``VM
+   Started``, ``state=RUNNING``) stay constant: they distinguish events. Speed comes from doing this on
+   the distinct templates only.
 
 Raw log lines are handled by stripping their header first (:mod:`analytics.logline`).
 """
@@ -45,13 +47,14 @@ def _mask_expr(e: pl.Expr, rules: RuleSet) -> pl.Expr:
 
 
 #: a run of ASCII word characters holding a digit (an id, a counter, an address part, a hex id)
-_DIGIT_WORD = r"(?-u:\w)*[0-9](?-u:\w)*"
+_DIGIT_WORD = r"[0-9a-fA-F]*[0-9][0-9a-fA-F]*"
 _ESCAPES = CURRENT.rules[0][0]
 
 
 def _encode(s: pl.Series, rules: RuleSet) -> tuple[np.ndarray, pl.Series]:
-    """Dictionary-encode the messages by their *key*: cut to ``max_chars``, and every run of word
-    characters that holds a digit made a single ``0``.
+    """Dictionary-encode the messages by their *key*: cut to ``max_chars``, and every run of hex
+    characters that holds a digit made a single ``0`` (ids, counters, addresses, hex ids; ``14T22`` in a
+    timestamp stays two runs, so headers are still recognised).
 
     Such a run always lies inside a token the rules mask entirely (a token holding a digit is a
     variable), so the template of the key is the template of the message, while lines that differ
@@ -135,14 +138,20 @@ def merge_templates(templates: list[str] | set[str], min_values: int = CURRENT.m
             tk = t.split(" ")
             if len(tk) < 2:
                 continue
-            nconst = sum(1 for x in tk if x != VAR and any(c.isalpha() for c in x))
+            const = [x != VAR and any(c.isalpha() for c in x) for x in tk]
+            nconst = sum(const)
             if nconst < 3:
                 continue
-            for i in range(1, len(tk)):
+            for i in range(len(tk)):
                 w = tk[i]
-                if w == VAR or "=" in w or not w.islower():
+                if nconst - const[i] < 3:
+                    continue  # too little context around the position ("X startup succeeded")
+                key, eq, value = w.partition("=")
+                if not eq:
+                    key, value = "", w
+                if w == VAR or not value or not value.islower() or "=" in value:
                     continue
-                buckets[(len(tk), i, tuple(tk[:i]), tuple(tk[i + 1:]))].append(t)
+                buckets[(len(tk), i, key, tuple(tk[:i]), tuple(tk[i + 1:]))].append(t)
         for key, ts in buckets.items():
             if len(ts) >= min_values:
                 r = find(ts[0])
@@ -159,11 +168,19 @@ def merge_templates(templates: list[str] | set[str], min_values: int = CURRENT.m
             out[members[0]] = members[0]
             continue
         toks = [m.split(" ") for m in members]
-        gen = [col[0] if all(c == col[0] for c in col) else VAR for col in zip(*toks)]
+        gen = [col[0] if all(c == col[0] for c in col) else _generalise(col) for col in zip(*toks)]
         g = " ".join(gen)
         for m in members:
             out[m] = g
     return out
+
+
+def _generalise(values: tuple[str, ...]) -> str:
+    """The variable that stands for differing tokens: ``key=<*>`` when they share a ``key=``."""
+    key, eq, _ = values[0].partition("=")
+    if eq and all(v.startswith(key + "=") for v in values):
+        return f"{key}={VAR}"
+    return VAR
 
 
 @dataclass(frozen=True)

@@ -186,3 +186,23 @@ def test_property_batch_equals_single(lines):
 def test_property_parse_line_never_crashes(s):
     p = parse_line(s)
     assert isinstance(p.message, str)
+
+
+def test_key_value_values_merge_when_they_vary_but_enums_stay():
+    lines = [f"auth failure for client app user={u} result=denied" for u in ("root", "git", "ubuntu", "oracle")]
+    g = group(lines + ["auth failure for client app user=root result=GRANTED"])
+    assert len(set(g.group_ids()[:4])) == 1
+    assert g.groups[0] == "auth failure for client app user=<*> result=denied"
+    assert g.group_ids()[4] != g.group_ids()[0]
+
+
+def test_no_merge_without_enough_context():
+    m = merge_templates([f"{d} startup succeeded" for d in ("cupsd", "klogd", "sshd", "crond")])
+    assert len(set(m.values())) == 4
+
+
+def test_lowercase_level_after_iso_time_is_a_header_not_a_host():
+    p = parse_line("2023-11-14T22:13:20.137Z error ModuleNotFoundError: No module named 'x'")
+    assert p.level == "ERROR" and p.message == "ModuleNotFoundError: No module named 'x'"
+    p = parse_line("2024-01-01T12:00:00+00:00 web1 nginx[99]: upstream timed out")
+    assert p.program == "nginx" and p.pid == "99" and p.message == "upstream timed out"
