@@ -146,7 +146,15 @@ def refresh(store: Store, now: dt.datetime | None = None, hours: int = 24, sensi
             "WHERE outcome_date IS NULL AND prediction_type <> 'forecast' AND prediction_date <= ? AND due_at > ?",
             [now, now]).fetchall()
         outcomes = _outcomes(con)
-        findings = R.response_rules(resp, cfg) + R.recurring_rules(errs, cfg) + R.sigma_rules(sig, cfg)
+        base = {(r[0], r[1]): {"baseline_mean_ms": r[2], "baseline_std_ms": r[3], "baseline_median_ms": r[4],
+                               "baseline_samples": r[5], "baseline_days": B.BASELINE_DAYS}
+                for r in con.execute(
+                    "SELECT host, component, baseline_value, std_deviation, median_value, sample_count "
+                    "FROM performance_baselines WHERE metric_name = ?", [R.RESPONSE_METRIC]).fetchall()}
+        response = R.response_rules(resp, cfg)
+        for f in response:   # evidence: the component's long-run baseline beside the rule's threshold
+            f.baseline.update(base.get((f.host, f.component), {}))
+        findings = response + R.recurring_rules(errs, cfg) + R.sigma_rules(sig, cfg)
         if detector:
             findings += _detector_findings(con, now, component)
         preds = _predictions(findings, open_rows, outcomes, now, hours, lo, hi)
