@@ -23,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
+import os
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -138,6 +139,14 @@ def refresh(store, config, now: dt.datetime | None = None, *, security_scan: boo
     run = RuleRun()
     run.stats.update(files_seen=facts.files_seen, dirs_seen=facts.dirs_seen, logs=len(facts.logs),
                      manifests=len(facts.manifests), unreadable=len(facts.unreadable))
+    configured_roots = {os.path.abspath(os.path.expanduser(d)) for d in (*config.watch.project_dirs, *config.watch.log_dirs)}
+    for d in facts.unreadable:
+        if d in configured_roots:
+            run.problems.append(f"{d}: in [watch] of the config but missing or not readable; skipped")
+    if facts.truncated:
+        from analytics.recommend.facts import MAX_FILES
+        run.problems.append(f"{', '.join(facts.project_roots)}: stopped after {MAX_FILES:,} files; set "
+                            "[watch] project_dirs in lokifi.toml to the projects to watch")
     if security_scan:
         cache = _load_secret_cache(store)
         _family(run, "secret", secret_rules, facts, max_file_kb=rc.secret_max_file_kb, cache=cache)

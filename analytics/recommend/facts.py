@@ -70,6 +70,7 @@ class Facts:
     dirs_seen: int = 0
     unreadable: list[str] = field(default_factory=list)
     configured: bool = False
+    truncated: bool = False     # the walk stopped at MAX_FILES (see gather)
 
     def root_of(self, path: str) -> str:
         best = ""
@@ -116,11 +117,18 @@ def _fact(entry: os.DirEntry, root: str) -> FileFact | None:
     return FileFact(entry.path, st.st_size, st.st_mtime, root)
 
 
+#: A walk stops after this many files (running in a home directory with no config must not read a disk).
+MAX_FILES = 200_000
+
+
 def walk(facts: Facts, root: str, *, collect_text: bool, logs_only: bool = False, max_depth: int = 64) -> None:
     """Walk ``root`` into ``facts`` (iterative, no symlinked dirs, skipping SKIP_DIRS and virtualenvs)."""
     stack: list[tuple[str, int]] = [(root, 0)]
     seen_logs = {f.path for f in facts.logs}
     while stack:
+        if facts.files_seen >= MAX_FILES:
+            facts.truncated = True
+            return
         d, depth = stack.pop()
         try:
             it = os.scandir(d)
