@@ -399,3 +399,31 @@ def test_score_bounds_and_learning_only_lowers(sev, v, t, n, d, a, higher):
     assert s.impact <= s.base_impact + 0.05
     assert 0.5 <= scoring.learned_factor(d, a) <= 1.0
     assert scoring.learned_factor(d + 1, a) <= scoring.learned_factor(d, a)
+
+
+JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
+                    lambda c: st.lists(c, max_size=4) | st.dictionaries(st.text(max_size=12), c, max_size=4),
+                    max_leaves=20)
+
+
+@given(JSON)
+def test_audit_parser_takes_any_json_and_only_says_not_a_report(doc):
+    try:
+        r = security.parse_audit_report(doc)
+    except ValueError as exc:
+        assert "not a pip-audit or npm audit" in str(exc)
+    else:
+        assert r.tool in ("pip-audit", "npm audit")
+        assert all(isinstance(p, str) and isinstance(s, str) for p, s, _ in r.vulnerable)
+
+
+@given(st.text(max_size=12))
+def test_snooze_durations_parse_or_say_why(text):
+    import click
+    from lokifi_tui.cli.recs import parse_duration
+    try:
+        d = parse_duration(text)
+    except click.BadParameter as exc:
+        assert "duration" in exc.message
+    else:
+        assert d.total_seconds() > 0
