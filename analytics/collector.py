@@ -56,7 +56,10 @@ DEFAULT_HOOKS = (
     "analytics.predictions:refresh@900",
     "analytics.forecast:refresh@900",
     "analytics.recommend.engine:refresh@900",
+    "analytics.collector:apply_retention@21600",
 )
+#: Rows waiting in memory that trigger a write now (a big file read --from-start, a fleet backfill).
+FLUSH_ROWS = 50_000
 
 #: Above this many rows waiting (the store failing with something other than busy), sources whose data
 #: can be read again later (files, Prometheus, Loki) are paused instead of buffering more.
@@ -594,7 +597,8 @@ class Collector:
             self._pending_rows = self._pending_events = 0
             return read
         now_m = time.monotonic()
-        if self._pending and (force or now_m - self._last_flush >= self._flush_gap()):
+        if self._pending and (force or now_m - self._last_flush >= self._flush_gap()
+                              or self._pending_rows >= FLUSH_ROWS):
             self.flush()
         if self.hooks and now_m - self._last_hooks >= self.refresh_seconds:
             self._last_hooks = now_m
@@ -812,6 +816,19 @@ def _resolve(hook: str | Callable[..., Any]) -> Callable[..., Any]:
     return getattr(importlib.import_module(module), attr)
 
 
+def apply_retention(store: Store, config: Any, now: dt.datetime | None = None) -> None:
+    """The ``[retention]`` settings, applied by the collector every few hours: raw metrics, error events
+    and predictions past their age (:func:`analytics.retention.prune`; the hourly rollup keeps the
+    metrics' summary), and probe results with the metrics."""
+    from analytics.retention import prune
+
+    r = config.retention
+    now = now or utcnow()
+    prune(store, metrics_days=r.metrics_days, events_days=r.events_days, predictions_days=r.predictions_days,
+          now=now)
+    store.execute("DELETE FROM probe_results WHERE ts < ?", [now - dt.timedelta(days=r.metrics_days)])
+
+
 @dataclass(frozen=True)
 class CollectReport:
     rows: int
@@ -838,6 +855,8 @@ def collect_once(store: Store, config: Any, now: dt.datetime | None = None, *, f
                 break
             for s in more:
                 rows += col.poll_source(s, now or col.clock())
+            if col.mode == "write" and col._pending_rows >= FLUSH_ROWS:
+                col.flush()
         res = col.flush() if col.mode == "write" else None
         if hooks and col.mode == "write":
             col.run_hooks(now or col.clock(), all_due=True)

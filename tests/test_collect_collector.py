@@ -339,3 +339,18 @@ probes = [{{ kind = "tcp", host = "127.0.0.1", port = {port} }}]
     s = suggest(store, "Connection refused on port 3000 (127.0.0.1)")
     assert s.known and s.error_hash == row["error_hash"]
     assert s.steps == playbook_for("connection").steps and s.steps
+
+
+def test_retention_hook_prunes_old_raw_rows(tmp_path):
+    from analytics.collector import apply_retention
+
+    store = Store(tmp_path / "db.duckdb")
+    now = dt.datetime(2026, 11, 21, 12)
+    for ts in (now - dt.timedelta(days=200), now - dt.timedelta(days=1)):
+        store.execute("INSERT INTO probe_results (ts, host, component, probe, kind, target, ok) "
+                      "VALUES (?, 'h', 'c', 'p', 'tcp', 't', true)", [ts])
+        store.execute("INSERT INTO metrics (ts, host, component, metric, value) VALUES (?, 'h', 'c', 'm', 1)", [ts])
+    _, cfg = write_config(tmp_path, "[retention]\nmetrics_days = 90\n")
+    apply_retention(store, cfg, now=now)
+    assert store.scalar("SELECT count(*) FROM probe_results") == 1
+    assert store.scalar("SELECT min(ts) FROM metrics") == now - dt.timedelta(days=1)
