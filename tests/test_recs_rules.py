@@ -427,3 +427,13 @@ def test_snooze_durations_parse_or_say_why(text):
         assert "duration" in exc.message
     else:
         assert d.total_seconds() > 0
+
+
+def test_prefilter_without_re2_finds_the_same(tmp_path, monkeypatch):
+    from analytics.recommend import secrets_gate
+    p = tmp_path / "mixed.py"
+    p.write_text("\n".join(SECRET_LINES) + "\n")
+    monkeypatch.setattr(secrets_gate, "_re2", None)
+    got = security.scan_secrets([str(p)])
+    assert got.engine == "python-re"
+    assert {(h.line, h.type) for h in got.hits.get(str(p), [])} == _reference(p)
