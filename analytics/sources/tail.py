@@ -10,7 +10,8 @@ Owns two things:
   including after a restart, by finding the rotated file by inode); copytruncate and in-place truncation
   are detected (size below the offset, or a head that changed) and the lines written between the last
   read and the truncation are recovered from the rotated copy when it can be found (same head).
-  Limits: a file rotated twice between two polls (seconds apart) loses the middle file; with
+  Files rotated after the one being read (two rotations between two polls, or while Lokifi was
+  stopped) are found among the rotated siblings by modification time and read whole. Limits: with
   copytruncate, lines written between the copy and the truncate are lost (that is copytruncate's own
   race); compressed rotated files are not read.
 * :class:`TailSource` — the collector source: one tailer per configured log file (globs allowed),
