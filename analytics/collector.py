@@ -235,8 +235,14 @@ class WriterLock:
         self._fd: int | None = None
 
     def acquire(self) -> bool:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o644)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o644)
+        except OSError as exc:
+            raise StoreError(
+                f"Cannot create the collector lock {self.path} ({exc.strerror or exc}); the collector needs to "
+                "write beside the database. Check the directory's permissions or point --db elsewhere."
+            ) from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
@@ -445,7 +451,13 @@ class Collector:
             return
         persist = self._persist_req
         if persist:
-            if self._lock.acquire():
+            try:
+                got = self._lock.acquire()
+            except StoreError:
+                if persist != "auto":
+                    raise
+                got = False
+            if got:
                 self.mode = "write"
             elif persist == "auto":
                 self.mode = "view"
