@@ -380,36 +380,44 @@ class LokiSource(BaseSource):
         rows: list[dict[str, Any]] = []
         slowest = 0.0
         page_start = start
-        while True:
-            params = {"query": q.query, "start": str(page_start), "end": str(end), "limit": str(s.limit),
-                      "direction": "forward"}
-            r = self.client.get_json("/loki/api/v1/query_range", params)
-            slowest = max(slowest, r.elapsed)
-            entries = stream_entries(r.data)
-            warnings = r.data.get("warnings") if isinstance(r.data, dict) else None
-            if warnings:
-                notes.append(f"Loki warned: {'; '.join(map(str, warnings))[:200]}")
-            fresh = 0
+
+        def take(entries: list, lo: int, hi: int) -> None:
             for ts, labels, line in entries:
-                if not page_start <= ts < end:
+                if not lo <= ts < hi:
                     continue  # some Loki versions return entries just outside the range asked for
                 k = entry_key(labels, ts, line)
                 if k in recent:
                     continue
                 recent[k] = ts
-                fresh += 1
                 host = pick_host(labels, q.host_labels, s.default_host or _url_host(s.http.base_url))
                 hosts.add(host)
                 msg = line if len(line) <= s.max_line else line[: s.max_line] + f" …[{len(line) - s.max_line} chars cut]"
                 rows.append({"ts": _ts(ts), "host": host, "component": fill(q.component, labels) or q.component,
                              "message": msg, "level": line_level(labels, line), "source": self.source_tag})
+
+        def fetch(lo: int, hi: int, limit: int) -> list:
+            nonlocal slowest
+            params = {"query": q.query, "start": str(lo), "end": str(hi), "limit": str(limit), "direction": "forward"}
+            r = self.client.get_json("/loki/api/v1/query_range", params)
+            slowest = max(slowest, r.elapsed)
+            warnings = r.data.get("warnings") if isinstance(r.data, dict) else None
+            if warnings:
+                notes.append(f"Loki warned: {'; '.join(map(str, warnings))[:200]}")
+            return stream_entries(r.data)
+
+        while True:
+            entries = fetch(page_start, end, s.limit)
+            take(entries, page_start, end)
             if len(entries) < s.limit:
                 return rows, end, slowest
             last_ts = entries[-1][0]
-            if fresh == 0 and entries[0][0] == last_ts:
-                # A full page of entries we already have, all at one timestamp: more than `limit` lines
-                # share it. Step past it (and say so) rather than loop forever.
-                notes.append(f"more than {s.limit} lines at one timestamp in {q.query!r}; raise limit")
+            if entries[0][0] == last_ts:
+                # A whole page at one instant: at least `limit` lines share that nanosecond, and paging by time
+                # cannot get past them. Read that nanosecond alone, with Loki's largest page, and move on.
+                burst = fetch(last_ts, last_ts + 1, LOKI_MAX_ENTRIES)
+                take(burst, last_ts, last_ts + 1)
+                if len(burst) >= LOKI_MAX_ENTRIES:
+                    notes.append(f"more than {LOKI_MAX_ENTRIES} lines at one instant in {q.query!r}: some skipped")
                 last_ts += 1
             page_start = last_ts
             if len(rows) >= budget:
