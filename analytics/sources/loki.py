@@ -8,8 +8,9 @@ Owns reading error lines from a Loki server for a fleet:
   ``host_labels`` the stream carries.
 * windows: each query reads ``[checkpoint - overlap, server_now - lag)`` forward, in windows of at most
   ``max_window`` and pages of ``limit`` entries (Loki caps a query at 5000). A page that comes back
-  full continues from its last timestamp; entries already seen are recognised by their key
-  (stream labels, timestamp, line). The re-read ``overlap`` catches lines that reach Loki late (a
+  full continues from its last timestamp (a page entirely at one nanosecond — a burst bigger than
+  ``limit`` — is followed by a read of that nanosecond alone at Loki's maximum page); entries already
+  seen are recognised by their key (stream labels, timestamp, line). The re-read ``overlap`` catches lines that reach Loki late (a
   shipper retrying after an outage); they are stored once because the store skips rows it has.
 * time: windows use the server's clock (its ``Date`` header), so clock skew never makes us checkpoint
   past lines Loki has not got yet.
