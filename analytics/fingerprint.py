@@ -94,14 +94,19 @@ CURRENT_RULES = (
     (r"\b\d+(?:\.\d+)?\s?(?:[KMGTP]i?B|B|bytes?|[kKMG]|ns|us|µs|ms|s|sec|secs|seconds?|min|mins|minutes?|h|hrs?|hours?|days?)\b",
      "<NUM>"),
     # quoted values that carry data (digits or path-like), e.g. 'attempt_1445_0020' or "/tmp/x y"
-    (r"'[^'\s]*[\d/\\][^']*'|\"[^\"\s]*[\d/\\][^\"]*\"", "<QUOTED>"),
+    (r"'[^'\s]*[\d/\\][^']*'", "'<QUOTED>'"),
+    (r"\"[^\"\s]*[\d/\\][^\"]*\"", "\"<QUOTED>\""),
     # any remaining token holding a digit (ids, counters, signed numbers, hex runs, key=value values)
     ("(?:" + _TOKCH + r"|\." + _TOKCH + r")*\d(?:" + _TOKCH + r"|\." + _TOKCH + r")*", VAR),
     # every typed placeholder is a variable; a token that contains a placeholder is one variable
     (r"<(?:URL|PATH|EMAIL|UUID|IP|TS|DATE|TIME|HOST|CLASS|HEX|NUM|QUOTED)>", VAR),
     ("(?:" + _TOKCH + r"|\." + _TOKCH + r"|\.?<\*>)*<\*>(?:" + _TOKCH + r"|\." + _TOKCH + r"|\.?<\*>)*", VAR),
     # an empty value after a space ("from 1.2.3.4 () at") is a variable with nothing in it
-    (r"(^|\s)(?:\(\)|\[\]|\{\}|''|\"\")", "${1}" + VAR),
+    (r"(^|\s)\(\)", "${1}(" + VAR + ")"),
+    (r"(^|\s)\[\]", "${1}[" + VAR + "]"),
+    (r"(^|\s)\{\}", "${1}{" + VAR + "}"),
+    (r"(^|\s)''", "${1}'" + VAR + "'"),
+    (r"(^|\s)\"\"", "${1}\"" + VAR + "\""),
 )
 
 CURRENT = RuleSet(version=2, rules=CURRENT_RULES, collapse=True, merge_min_values=3, max_chars=4096)

@@ -41,7 +41,6 @@ def _mask_expr(e: pl.Expr, rules: RuleSet) -> pl.Expr:
         e = e.str.replace_all(pat, rep)
     if rules.collapse:
         e = e.str.replace_all(r"(?:<\*>[\s,:.]*)+<\*>", VAR)
-        e = e.str.replace_all(_VT + r"(?:\s+" + _VT + ")+", VAR)
     e = e.str.replace_all(r"\s+", " ").str.strip_chars()
     return pl.when(e == "").then(pl.lit(VAR)).otherwise(e)
 
@@ -146,12 +145,12 @@ def merge_templates(templates: list[str] | set[str], min_values: int = CURRENT.m
                 w = tk[i]
                 if nconst - const[i] < 3:
                     continue  # too little context around the position ("X startup succeeded")
-                key, eq, value = w.partition("=")
-                if not eq:
-                    key, value = "", w
-                if w == VAR or not value or not value.islower() or "=" in value:
+                if w == VAR:
                     continue
-                buckets[(len(tk), i, key, tuple(tk[:i]), tuple(tk[i + 1:]))].append(t)
+                key, lead, core, trail = _split_token(w)
+                if not core or "=" in core or not (core == VAR or core.islower()):
+                    continue
+                buckets[(len(tk), i, key, lead, trail, tuple(tk[:i]), tuple(tk[i + 1:]))].append(t)
         for key, ts in buckets.items():
             if len(ts) >= min_values:
                 r = find(ts[0])
@@ -175,11 +174,30 @@ def merge_templates(templates: list[str] | set[str], min_values: int = CURRENT.m
     return out
 
 
+_OPEN = "([{'\""
+_CLOSE = ")]}'\",:;."
+
+
+def _split_token(w: str) -> tuple[str, str, str, str]:
+    """``key=`` prefix, opening brackets/quotes, core, closing brackets/quotes/punctuation of a token."""
+    key, eq, value = w.partition("=")
+    if not eq:
+        key, value = "", w
+    else:
+        key += "="
+    inner = value.lstrip(_OPEN)
+    lead = value[: len(value) - len(inner)]
+    core = inner.rstrip(_CLOSE)
+    return key, lead, core, inner[len(core):]
+
+
 def _generalise(values: tuple[str, ...]) -> str:
-    """The variable that stands for differing tokens: ``key=<*>`` when they share a ``key=``."""
-    key, eq, _ = values[0].partition("=")
-    if eq and all(v.startswith(key + "=") for v in values):
-        return f"{key}={VAR}"
+    """The variable that stands for differing tokens, keeping a shared ``key=`` and brackets:
+    ``user=<*>``, ``(<*>)``."""
+    parts = [_split_token(v) for v in values]
+    key, lead, _, trail = parts[0]
+    if all(p[0] == key and p[1] == lead and p[3] == trail for p in parts):
+        return f"{key}{lead}{VAR}{trail}"
     return VAR
 
 

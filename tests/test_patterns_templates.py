@@ -206,3 +206,13 @@ def test_lowercase_level_after_iso_time_is_a_header_not_a_host():
     assert p.level == "ERROR" and p.message == "ModuleNotFoundError: No module named 'x'"
     p = parse_line("2024-01-01T12:00:00+00:00 web1 nginx[99]: upstream timed out")
     assert p.program == "nginx" and p.pid == "99" and p.message == "upstream timed out"
+
+
+def test_bracketed_and_quoted_values_merge_with_their_masked_forms():
+    lines = [f'Exception in thread "{t}" java.lang.OutOfMemoryError: Java heap space'
+             for t in ("main", "scheduler", "pool-2-thread-7")]
+    assert len(set(group(lines).group_ids())) == 1
+    lines = [f"Out of memory: Killed process {p} ({n}) total-vm:1234kB" for p, n in
+             ((1, "java"), (2, "node"), (3, "python3"))]
+    g = group(lines)
+    assert len(set(g.group_ids())) == 1 and "(<*>)" in g.groups[0]
