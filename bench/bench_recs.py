@@ -14,7 +14,6 @@ recommendations.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import os
 import random
 import statistics

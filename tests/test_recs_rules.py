@@ -10,7 +10,6 @@ import datetime as dt
 import json
 import os
 import subprocess
-import time
 from pathlib import Path
 
 import polars as pl

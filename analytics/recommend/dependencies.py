@@ -14,7 +14,7 @@ import datetime as dt
 import os
 
 from analytics.recommend.facts import (
-    NODE_LOCKS, NODE_MANIFESTS, PY_LOCKS, Facts, FileFact, _git, git_modified, repo_of,
+    NODE_LOCKS, NODE_MANIFESTS, Facts, FileFact, _git, git_modified, repo_of,
 )
 from analytics.recommend.finding import Finding, RuleRun
 

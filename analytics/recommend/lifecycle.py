@@ -26,7 +26,7 @@ from typing import Any
 import polars as pl
 
 from analytics.recommend.finding import Finding
-from analytics.recommend.scoring import Score, learned_factor, score
+from analytics.recommend.scoring import Score, learned_factor, priority_for, score
 
 STATUSES = ("open", "applied", "dismissed", "snoozed", "resolved")
 RESET_KEY = "recommend.learning_reset:{host}:{rule}"
@@ -168,7 +168,6 @@ def reset_learning(store, host: str, rule: str | None = None, now: dt.datetime |
         for row in rows:
             r = _rec(row)
             impact = r.base_impact
-            from analytics.recommend.scoring import priority_for
             con.execute("UPDATE smart_recommendations SET impact_score = ?, priority = ?, learned_factor = 1.0 "
                         "WHERE id = ?", [impact, priority_for(impact), r.id])
     return {k: v for k, v in before.items() if rule is None or k == rule}

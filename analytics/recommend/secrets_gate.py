@@ -18,7 +18,6 @@ detect-secrets, and for each such line only the plugins whose own gate matches i
 
 from __future__ import annotations
 
-import bisect
 import math
 import re
 from dataclasses import dataclass
