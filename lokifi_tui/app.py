@@ -528,19 +528,28 @@ class LokifiApp(App[None]):
         from lokifi_tui.screens.modals import HelpScreen
 
         screen = self.screen
-        rows: list[tuple[str, str, str]] = []
-        seen: set[str] = set()
-        for key, active in screen.active_bindings.items():
+        order = {spec.id: i for i, spec in enumerate(ACTIONS)}
+        grouped: dict[str, tuple[int, list[str], str, str]] = {}
+        for _key, active in screen.active_bindings.items():
             binding = active.binding
-            if binding.action in seen and binding.action not in ("next_pane", "prev_pane"):
-                # several keys for one action: show them together
-                for i, (k, title, desc) in enumerate(rows):
-                    if desc == (binding.tooltip or binding.description):
-                        rows[i] = (f"{k}, {self.get_key_display(binding)}", title, desc)
-                        break
+            ident = binding.id or binding.action
+            rank = order.get(binding.id or "", len(order))
+            keys = grouped.setdefault(ident, (rank, [], binding.description, binding.tooltip or binding.description))[1]
+            display = self.get_key_display(binding)
+            if display not in keys:
+                keys.append(display)
+        rows: list[tuple[str, str, str]] = [
+            (", ".join(keys), title, desc) for _, keys, title, desc in sorted(grouped.values(), key=lambda g: g[0])
+        ]
+        # keys of the other panes (hidden from the footer here) are still listed, saying where they work
+        pane_of = {action: pane for pane, actions in PANE_ACTIONS.items() for action in actions}
+        for spec in ACTIONS:
+            if spec.id in grouped or spec.scope != "dashboard":
                 continue
-            seen.add(binding.action)
-            rows.append((self.get_key_display(binding), binding.description, binding.tooltip or binding.description))
+            keys = self.keymap_config.get(spec.id, spec.keys)
+            shown = ", ".join(spec.key_display or k for k in keys.split(","))
+            where = pane_of.get(spec.action_name)
+            rows.append((shown, spec.title, f"{spec.help}" + (f"  (in the {where} pane)" if where else "")))
         rows.append(("ctrl+p", "Palette", "Command palette: every action by name"))
         intro = ("Triage: tab to a pane, move with j/k, then act on the selected row. "
                  "Actions that do not apply to the current pane are hidden from the footer.")

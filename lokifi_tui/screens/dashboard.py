@@ -83,8 +83,12 @@ class DashboardScreen(Screen):
 
     def _show_active(self) -> None:
         for box in self.query(PaneBox):
-            box.set_class(box.pane == self.active_pane, "active")
-            box.display = (not self.narrow) or box.pane == self.active_pane
+            active = box.pane == self.active_pane
+            if box.has_class("active") != active:
+                box.set_class(active, "active")
+            shown = (not self.narrow) or active
+            if box.display != shown:
+                box.display = shown
         tabs = self.query_one("#pane-tabs", Tabs)
         if tabs.active != f"tab-{self.active_pane}":
             tabs.active = f"tab-{self.active_pane}"
@@ -93,10 +97,12 @@ class DashboardScreen(Screen):
         return self.query_one(f"#pane-{name}", PaneBox)
 
     def focus_pane(self, name: str) -> None:
+        changed = name != self.active_pane
         self.active_pane = name
         self._show_active()
         self.box(name).table.focus()
-        self.refresh_bindings()
+        if changed:
+            self.refresh_bindings()
 
     @on(Tabs.TabActivated)
     def _tab_activated(self, event: Tabs.TabActivated) -> None:
@@ -109,7 +115,7 @@ class DashboardScreen(Screen):
         if isinstance(widget, PaneTable) and widget.pane != self.active_pane:
             self.active_pane = widget.pane
             self._show_active()
-            self.refresh_bindings()
+            self.refresh_bindings()  # the pane's triage keys appear in the footer
 
     # -- data --------------------------------------------------------------------------------------
 
@@ -131,7 +137,6 @@ class DashboardScreen(Screen):
                 box.border_subtitle = "not built"
                 continue
             box.show_rows(pane.rows, view.now, self.filter_text, EMPTY[name])
-        self.refresh_bindings()
 
     def show_banner(self, text: str | None) -> None:
         banner = self.query_one("#banner", Static)
