@@ -312,11 +312,7 @@ def record_outcome(store, ref: str, worked: bool, solution: str | None = None,
     version first. Thresholds default to the config's ``[patterns]`` section.
     """
     fp = resolve(store, ref)
-    if min_confidence is None or min_samples is None:
-        from analytics.config import Patterns
-        d = Patterns()
-        min_confidence = d.auto_approve_confidence if min_confidence is None else min_confidence
-        min_samples = d.auto_approve_min_samples if min_samples is None else min_samples
+    min_confidence, min_samples = _thresholds(min_confidence, min_samples)
     if solution is not None and solution.strip():
         edit_solution(store, fp, solution, now=now)
     t = _now(now)
@@ -326,11 +322,50 @@ def record_outcome(store, ref: str, worked: bool, solution: str | None = None,
         sol, version, was_approved = row
         if not sol:
             sol = _playbook_text(con, fp)
-        con.execute("INSERT INTO fix_history (error_hash, fix_applied, success, execution_time_ms, applied_at, "
-                    "solution_version, note) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    [fp, sol, bool(worked), execution_time_ms, t, int(version), safe_text(note, 2000) if note else None])
+        fix_id = con.execute(
+            "INSERT INTO fix_history (error_hash, fix_applied, success, execution_time_ms, applied_at, "
+            "solution_version, note) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            [fp, sol, bool(worked), execution_time_ms, t, int(version), safe_text(note, 2000) if note else None]
+        ).fetchone()[0]
         _recompute(con, fp, int(version), min_confidence, min_samples, approver, t, bool(was_approved))
+    out = get_pattern(store, fp)
+    out["fix_id"] = out["id"] = int(fix_id)  # "id": the recorded outcome, what an undo needs
+    return out
+
+
+def undo_outcome(store, ref: str, fix_id: int | None = None, min_confidence: float | None = None,
+                 min_samples: int | None = None) -> dict:
+    """Remove a recorded outcome (by id; default the pattern's latest) and recompute confidence/approval."""
+    fp = resolve(store, ref)
+    min_confidence, min_samples = _thresholds(min_confidence, min_samples)
+    with store.write() as con:
+        if fix_id is None:
+            row = con.execute("SELECT id FROM fix_history WHERE error_hash = ? ORDER BY applied_at DESC, id DESC "
+                              "LIMIT 1", [fp]).fetchone()
+            if row is None:
+                raise PatternNotFound(f"pattern {fp[:12]} has no recorded outcome to undo")
+            fix_id = row[0]
+        n = con.execute("DELETE FROM fix_history WHERE id = ? AND error_hash = ? RETURNING id", [fix_id, fp]).fetchall()
+        if not n:
+            raise PatternNotFound(f"no recorded outcome {fix_id} for pattern {fp[:12]}")
+        version, was = con.execute("SELECT coalesce(version, 1), auto_approved FROM error_patterns WHERE error_hash = ?",
+                                   [fp]).fetchone()
+        _recompute(con, fp, int(version), min_confidence, min_samples, "auto", _now(), bool(was))
     return get_pattern(store, fp)
+
+
+def _thresholds(min_confidence: float | None, min_samples: int | None) -> tuple[float, int]:
+    """Auto-approval thresholds: the arguments, else the user's config ``[patterns]``, else defaults."""
+    if min_confidence is not None and min_samples is not None:
+        return float(min_confidence), int(min_samples)
+    try:
+        from analytics.config import load_config
+        cfg = load_config().patterns
+    except Exception:  # noqa: BLE001 - a broken config file must not stop recording an outcome
+        from analytics.config import Patterns
+        cfg = Patterns()
+    return (float(cfg.auto_approve_confidence if min_confidence is None else min_confidence),
+            int(cfg.auto_approve_min_samples if min_samples is None else min_samples))
 
 
 def _playbook_text(con, fp: str) -> str:

@@ -168,3 +168,27 @@ def test_hostile_messages_are_stored_safely(store):
     assert "\x00" not in stored and len(stored) <= P.MAX_STORED_MESSAGE
     # nothing else in the store was lost or changed
     assert store.query("SELECT count(*) AS n FROM error_patterns")["n"][0] == 1
+
+
+def test_undo_outcome_restores_the_previous_state(store):
+    fp = P.record_error(store, "Error: connect ECONNREFUSED 127.0.0.1:6379", component="cache")["error_hash"]
+    for _ in range(5):
+        r = P.record_outcome(store, fp, True, min_confidence=0.8, min_samples=5)
+    assert r["auto_approved"]
+    r = P.record_outcome(store, fp, False, min_confidence=0.8, min_samples=5)
+    r = P.record_outcome(store, fp, False, min_confidence=0.8, min_samples=5)
+    assert not r["auto_approved"]
+    r = P.undo_outcome(store, fp, fix_id=r["fix_id"], min_confidence=0.8, min_samples=5)
+    r = P.undo_outcome(store, fp, min_confidence=0.8, min_samples=5)
+    assert (r["success_count"], r["failure_count"]) == (5, 0) and r["auto_approved"]
+    with pytest.raises(P.PatternNotFound):
+        P.undo_outcome(store, fp, fix_id=999999)
+
+
+def test_thresholds_come_from_the_config_file(store, tmp_path, monkeypatch):
+    cfg = tmp_path / "lokifi.toml"
+    cfg.write_text("[patterns]\nauto_approve_confidence = 0.6\nauto_approve_min_samples = 2\n")
+    monkeypatch.setenv("LOKIFI_CONFIG", str(cfg))
+    fp = P.record_error(store, "worker timed out after 30 s", component="w")["error_hash"]
+    P.record_outcome(store, fp, True)
+    assert P.record_outcome(store, fp, True)["auto_approved"]  # 2/2 -> 75% >= 60%, 2 samples
