@@ -253,6 +253,11 @@ class WriterLock:
         self._fd = fd
         return True
 
+    @property
+    def want_path(self) -> Path:
+        """Where a waiting ``lokifi collect`` asks the holder to hand over (its pid)."""
+        return self.path.with_name(self.path.name + ".want")
+
     def holder(self) -> int | None:
         """The pid written by the current holder (None if unknown)."""
         try:
@@ -394,15 +399,16 @@ class Collector:
     """Runs sources on their intervals and writes what they read; see the module docstring.
 
     ``persist``: True — write, and raise :class:`CollectorBusy` if another collector holds the database;
-    "auto" — write if no other collector does, else run in view mode (vitals only, nothing written);
-    False — view mode.
+    "wait" — write; if another collector holds the database, ask it to hand over and wait (``lokifi
+    collect``); "auto" — write if no other collector does, else run in view mode (vitals only, nothing
+    written), and hand over to a waiting ``lokifi collect`` (the dashboard); False — view mode.
     """
 
     def __init__(self, store: Store, config: Any, *, sources: list[Any] | None = None,
                  from_start: bool = False, persist: bool | str = True,
                  hooks: Iterable[str | Callable[..., Any]] | None = None,
                  flush_seconds: float | None = None, refresh_seconds: float | None = None,
-                 clock: Callable[[], dt.datetime] = utcnow) -> None:
+                 clock: Callable[[], dt.datetime] = utcnow, stop: threading.Event | None = None) -> None:
         self.store = store
         self.config = config
         self.host = config.host
@@ -434,7 +440,7 @@ class Collector:
         self._last_hooks = time.monotonic()
         self._hook_last: dict[str, float] = {}
         self._hook_thread: threading.Thread | None = None
-        self._stop = threading.Event()
+        self._stop = stop or threading.Event()
         self._thread: threading.Thread | None = None
         self._opened = False
         self._paused: set[str] = set()
@@ -457,11 +463,15 @@ class Collector:
                 if persist != "auto":
                     raise
                 got = False
+            if not got and persist == "wait":
+                got = self._wait_for_handover()
             if got:
                 self.mode = "write"
             elif persist == "auto":
                 self.mode = "view"
                 self.busy_reason = f"another collector (pid {self._lock.holder()}) is writing to {self.store.path}"
+            elif persist == "wait":  # stopped while waiting
+                self.mode = "view"
             else:
                 raise CollectorBusy(
                     f"Another Lokifi collector (pid {self._lock.holder()}) is already writing to "
@@ -491,6 +501,58 @@ class Collector:
             self._due[src.name] = now_m
         self._last_flush = self._last_hooks = now_m
         self._opened = True
+
+    def _wait_for_handover(self) -> bool:
+        """``persist="wait"`` (``lokifi collect``): ask the collector holding the database — a dashboard
+        collecting while it is open — to hand over, and wait for the lock. Returns False if stopped."""
+        want = self._lock.want_path
+        log.info("another collector (pid %s) is writing to %s; asking it to hand over",
+                 self._lock.holder(), self.store.path)
+        while not self._stop.is_set():
+            with contextlib.suppress(OSError):
+                want.write_text(f"{os.getpid()}\n")
+            if self._lock.acquire():
+                with contextlib.suppress(OSError):
+                    if want.read_text().split()[0] == str(os.getpid()):
+                        want.unlink()
+                return True
+            self._stop.wait(1.0)
+        with contextlib.suppress(OSError, IndexError):
+            if want.read_text().split()[0] == str(os.getpid()):
+                want.unlink()
+        return False
+
+    def _handover_wanted(self) -> bool:
+        """A ``lokifi collect`` is waiting for this (``persist="auto"``) collector to hand over."""
+        try:
+            pid = int(self._lock.want_path.read_text().split()[0])
+        except (OSError, ValueError, IndexError):
+            return False
+        if pid == os.getpid():
+            return False
+        try:
+            import psutil
+
+            alive = psutil.pid_exists(pid)
+        except Exception:  # noqa: BLE001
+            alive = True
+        if not alive:
+            with contextlib.suppress(OSError):
+                self._lock.want_path.unlink()
+        return alive
+
+    def _hand_over(self) -> None:
+        """Write what is pending, release the database to the waiting collector, keep sampling vitals."""
+        self._final_flush()
+        for src in self.sources:
+            if getattr(src, "kind", "") != "vitals":
+                with contextlib.suppress(Exception):
+                    src.close()
+        self.sources = [s for s in self.sources if getattr(s, "kind", "") == "vitals"]
+        self.release()
+        self.mode = "view"
+        self.busy_reason = f"handed over to `lokifi collect` (pid {self._lock.holder() or '?'})"
+        log.info("collector: %s", self.busy_reason)
 
     def _drain_spool_blocking(self) -> None:
         """Checkpoints may be waiting in the spool: apply it before reading them (retry while busy)."""
@@ -593,6 +655,8 @@ class Collector:
         Returns the rows read."""
         if not self._opened:
             self.open()
+        if self.mode == "write" and self._persist_req == "auto" and self._handover_wanted():
+            self._hand_over()
         now_m = time.monotonic()
         read = 0
         for src in self.sources:

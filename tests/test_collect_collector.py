@@ -354,3 +354,45 @@ def test_retention_hook_prunes_old_raw_rows(tmp_path):
     apply_retention(store, cfg, now=now)
     assert store.scalar("SELECT count(*) FROM probe_results") == 1
     assert store.scalar("SELECT min(ts) FROM metrics") == now - dt.timedelta(days=1)
+
+
+@pytest.mark.slow
+def test_dashboard_collector_hands_over_to_lokifi_collect(tmp_path):
+    """A dashboard collecting while it is open, then `lokifi collect` started: the dashboard hands the
+    database over (and keeps live vitals on screen); no line is lost or stored twice across the switch."""
+    log = tmp_path / "app.log"
+    log.write_text("")
+    db = tmp_path / "db.duckdb"
+    cfgp, cfg = write_config(tmp_path, f"""
+[general]
+collect_seconds = 1
+[collect]
+tail_seconds = 0.2
+flush_seconds = 0.5
+[[components]]
+name = "api"
+logs = ["{log}"]
+""")
+    store = Store(db)
+    dash = Collector(store, cfg, persist="auto", hooks=())
+    dash.start()
+    assert dash.mode == "write"
+    while not any(s.name == "tail" and s.last_poll for s in dash.statuses()):
+        time.sleep(0.05)  # the tail has opened the file (at its end): every line from here is expected
+    writer = LineWriter(log, rate=50, rotate_every=150, total=600)
+    writer.start()
+    time.sleep(2)
+    proc = subprocess.Popen(cli(db, cfgp, "--no-hooks"), stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while dash.mode == "write" and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert dash.mode == "view" and "handed over" in dash.busy_reason
+    writer.join()
+    time.sleep(2)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    assert dash.latest_vitals is not None
+    dash.stop()
+    got = job_numbers(Store(db))
+    assert sorted(got) == list(range(600)) and set(got.values()) == {1}

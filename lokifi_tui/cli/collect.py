@@ -98,11 +98,16 @@ def collect(ctx: click.Context, once: bool, from_start: bool, duration: float | 
 
     logging.basicConfig(level=logging.WARNING if quiet else logging.INFO, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    col = Collector(store, cfg, from_start=from_start, hooks=() if no_hooks else None)
+    # "wait": if a dashboard is collecting into this database, it hands over and this takes over.
+    col = Collector(store, cfg, from_start=from_start, hooks=() if no_hooks else None, persist="wait", stop=stop)
     try:
         col.open()
     except CollectorBusy as exc:
         fail(str(exc), STORE)
+    if col.mode != "write":
+        err_console.print("lokifi collect: stopped before it could start writing")
+        col.close()
+        return
     if not quiet:
         err_console.print(f"lokifi collect: writing to {inert(store.path)} every {col.flush_seconds:g}s "
                           f"as host {inert(col.host)}")
