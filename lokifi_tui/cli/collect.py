@@ -57,7 +57,7 @@ def collect(ctx: click.Context, once: bool, from_start: bool, duration: float | 
 
     Runs until SIGTERM or SIGINT (it writes what it has read before exiting), so it suits a systemd
     service. It can run while the dashboard and other commands use the same database. Only one
-    collector writes to a database at a time.
+    collector writes to a database at a time: a dashboard that is collecting hands over to it.
     """
     stop = threading.Event()
     if not once:
