@@ -77,8 +77,17 @@ def _encode(s: pl.Series, rules: RuleSet) -> tuple[np.ndarray, pl.Series]:
 
 
 def _templates_of_distinct(uniq: pl.Series, rules: RuleSet, raw: bool) -> pl.Series:
-    msgs = strip_headers(uniq) if raw else uniq
-    return pl.DataFrame({"m": msgs}).select(_mask_expr(pl.col("m"), rules).alias("t"))["t"]
+    if not raw:
+        return pl.DataFrame({"m": uniq}).select(_mask_expr(pl.col("m"), rules).alias("t"))["t"]
+    # raw lines: distinct keys differ in their headers (threads, loggers, levels); once the headers are
+    # stripped many messages are the same again, so encode a second time before the rules run
+    msgs = strip_headers(uniq).to_arrow()
+    if isinstance(msgs, pa.ChunkedArray):
+        msgs = msgs.combine_chunks()
+    enc = pc.dictionary_encode(msgs)
+    distinct = pl.Series("m", enc.dictionary, dtype=pl.String)
+    t = pl.DataFrame({"m": distinct}).select(_mask_expr(pl.col("m"), rules).alias("t"))["t"]
+    return t.gather(enc.indices.to_numpy(zero_copy_only=False))
 
 
 def mask(messages: pl.Series | list[str], rules: RuleSet = CURRENT, raw: bool = False) -> pl.Series:
