@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 from fleet_servers import Exporter, LokiServer, PrometheusServer, loki_truth, prom_truth, require_prometheus
 
+from analytics.sources.fleet_status import read_statuses
 from analytics.store import Store
 
 pytestmark = [pytest.mark.servers, pytest.mark.slow]
@@ -84,6 +85,28 @@ def wait_rows(store: Store, sql: str, n: int, timeout: float = 30.0) -> None:
             pass
         time.sleep(0.3)
     raise AssertionError(f"not {n} rows within {timeout}s: {sql}")
+
+
+def checkpoints(store: Store) -> dict[str, float]:
+    """The smallest query checkpoint of each source (Prometheus: epoch s; Loki: epoch ns)."""
+    out: dict[str, float] = {}
+    try:
+        rows = store.query("SELECT source, position FROM source_checkpoints WHERE key LIKE 'q:%'").iter_rows()
+        for source, pos in rows:
+            t = json.loads(pos)["t"]
+            out[source] = min(out.get(source, t), t)
+    except Exception:  # noqa: BLE001 - the collector may hold the file for a moment
+        pass
+    return out
+
+
+def wait_for(pred, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if pred():
+            return
+        time.sleep(0.3)
+    raise AssertionError(f"{what}: not within {timeout:g}s")
 
 
 def test_collect_two_hosts_through_server_and_collector_restarts(tmp_path):
@@ -154,14 +177,20 @@ component = "api"
         time.sleep(1.5)
         collector.send_signal(signal.SIGKILL)  # no chance to flush what it holds
         collector.wait(10)
+        killed_at = time.time()
         collector = start_collect(env, log)
-        time.sleep(3.0)
+        # the new collector is pulling both sources again (startup can be slow on a loaded machine)
+        wait_for(lambda: all((h.last_success or 0) > killed_at and h.state == "up"
+                             for h in read_statuses(store).values()), 90, "both sources up after the restart")
         shipper.stop_event.set()
         shipper.join(5)
         shipper.flush()
-        time.sleep(2.5)  # past both lags
+        last_line = max(ts for _, ts, _ in shipper.sent)
+        # ...and has read past the last line shipped and past the last scrape
+        wait_for(lambda: checkpoints(store).get("logs", 0) > last_line
+                 and checkpoints(store).get("prom", 0) * NS > last_line, 60, "checkpoints past the last data")
         collector.send_signal(signal.SIGTERM)
-        assert collector.wait(20) == 0, log.read_text()[-2000:]
+        assert collector.wait(30) == 0, log.read_text()[-2000:]
         collector = None
 
         # `lokifi sources` says both are up, with both hosts
