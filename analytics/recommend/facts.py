@@ -92,17 +92,24 @@ def is_virtualenv(path: str) -> bool:
     return os.path.exists(os.path.join(path, "pyvenv.cfg"))
 
 
+_EXACT_KIND = {**{n: "manifest" for n in (*PY_MANIFESTS, *NODE_MANIFESTS)},
+               **{n: "lock" for n in (*PY_LOCKS, *NODE_LOCKS)}}
+_TEMP_SUFFIXES = (".tmp", ".temp", ".swp", ".swo", "~", ".part", ".crdownload")
+
+
 def classify(name: str) -> str | None:
-    """What a file name means to the rules: manifest, lock, log, temp, audit, or None."""
-    if name in PY_MANIFESTS or _REQ_RE.match(name) or name in NODE_MANIFESTS:
+    """What a file name means to the rules: manifest, lock, log, temp, audit, or None.
+    (Plain string tests first: this runs for every file of the tree.)"""
+    kind = _EXACT_KIND.get(name)
+    if kind is not None:
+        return kind
+    if name.startswith("requirements") and _REQ_RE.match(name):
         return "manifest"
-    if name in PY_LOCKS or name in NODE_LOCKS:
-        return "lock"
-    if _AUDIT_RE.match(name):
+    if name.endswith(".json") and _AUDIT_RE.match(name):
         return "audit"
-    if _LOG_RE.search(name):
+    if name.endswith((".log", ".out", ".err")) or (".log." in name and _LOG_RE.search(name)):
         return "log"
-    if _TEMP_RE.match(name):
+    if name.endswith(_TEMP_SUFFIXES) or name.startswith(".#") or (name.startswith("core.") and _TEMP_RE.match(name)):
         return "temp"
     return None
 
@@ -254,7 +261,8 @@ def git_tracked(repo: str) -> set[str] | None:
     out = _git(["ls-files", "-z"], repo)
     if out is None:
         return None
-    return {os.path.join(repo, p) for p in out.decode("utf-8", "surrogateescape").split("\0") if p}
+    prefix = repo.rstrip(os.sep) + os.sep
+    return {prefix + p for p in out.decode("utf-8", "surrogateescape").split("\0") if p}
 
 
 def git_modified(repo: str) -> set[str]:

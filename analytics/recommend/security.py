@@ -124,9 +124,8 @@ def scan_secrets(paths, *, max_bytes: int = 1 << 20, stats: dict[str, tuple[int,
             cand = gate.candidate_lines(data)
             if not cand:
                 continue
-            if ds._is_filtered_out(required_filter_parameters=["filename"], filename=path):
-                continue
             result.files_gated += 1
+            file_ok: bool | None = None   # detect-secrets' file filters, asked once a line needs them
             lines = data.decode("utf-8", "ignore").split("\n")
             # (the whole file is the context detect-secrets sees, so "pragma: allowlist nextline" works)
             found: list[SecretHit] = []
@@ -137,6 +136,10 @@ def scan_secrets(paths, *, max_bytes: int = 1 << 20, stats: dict[str, tuple[int,
                 plugins = gate.confirmed(line)
                 if not plugins:
                     continue
+                if file_ok is None:
+                    file_ok = not ds._is_filtered_out(required_filter_parameters=["filename"], filename=path)
+                if not file_ok:
+                    break
                 result.lines_checked += 1
                 ctx = get_code_snippet(lines=lines, line_number=n)
                 if ds._is_filtered_out(required_filter_parameters=["line"], filename=path, line=line, context=ctx):
@@ -158,11 +161,11 @@ def files_to_scan(facts: Facts) -> tuple[list[str], dict[str, bool]]:
     tracked_by_repo: dict[str, set[str] | None] = {}
     for r in facts.git_roots:
         tracked_by_repo[r] = git_tracked(r)
-    repos = sorted(tracked_by_repo, key=len, reverse=True)
+    repos = [(r, r.rstrip(os.sep) + os.sep) for r in sorted(tracked_by_repo, key=len, reverse=True)]
     out: list[str] = []
     committed: dict[str, bool] = {}
     for p in facts.text_files:
-        repo = next((r for r in repos if p.startswith(r.rstrip(os.sep) + os.sep)), None)
+        repo = next((r for r, prefix in repos if p.startswith(prefix)), None)
         if repo is None:
             out.append(p)
             committed[p] = False
@@ -174,10 +177,11 @@ def files_to_scan(facts: Facts) -> tuple[list[str], dict[str, bool]]:
         elif p in tracked:
             out.append(p)
             committed[p] = True
-    for f in facts.audit_reports:     # reports are data, not source
-        if f.path in committed:
-            out.remove(f.path)
-            committed.pop(f.path)
+    reports = {f.path for f in facts.audit_reports}   # reports are data, not source
+    if reports:
+        out = [p for p in out if p not in reports]
+        for p in reports:
+            committed.pop(p, None)
     return out, committed
 
 
