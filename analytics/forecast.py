@@ -455,9 +455,19 @@ def write_forecasts(con, df: pl.DataFrame | None, *, runs: list[dict[str, Any]],
             pl.col("prediction_date", "due_at").cast(pl.String).str.to_datetime(time_unit="us", strict=False))
         con.register("_fc_preds", frame)
         cols = ", ".join(frame.columns)
-        con.execute(f"INSERT INTO predictions ({cols}) SELECT {cols} FROM _fc_preds")
+        before = con.execute("SELECT count(*) FROM predictions").fetchall()[0][0]
+        # One forecast per component, metric, target hour and horizon: running `lokifi ai forecast` again
+        # within the hour must not count (and later score) the same forecast twice.
+        con.execute(
+            f"INSERT INTO predictions ({cols}) SELECT {', '.join('p.' + c for c in frame.columns)} FROM _fc_preds p "
+            "WHERE NOT EXISTS (SELECT 1 FROM predictions q WHERE q.prediction_type = 'forecast' "
+            "AND q.component = p.component AND q.metric IS NOT DISTINCT FROM p.metric "
+            "AND coalesce(q.host, '') = coalesce(p.host, '') AND q.due_at = p.due_at "
+            "AND q.horizon_hours IS NOT DISTINCT FROM p.horizon_hours)").fetchall()
+        inserted = con.execute("SELECT count(*) FROM predictions").fetchall()[0][0] - before
         con.unregister("_fc_preds")
-    return len(predictions)
+        return int(inserted)
+    return 0
 
 
 def record(store: Store, forecasts: list[ComponentForecast], now: dt.datetime | None = None, *,

@@ -167,3 +167,15 @@ def test_sparklines_have_60_to_120_points_and_the_forecast_band(demo):
     assert b["backtest_error"] > 0 and b["note"] == ""
     # the regression shows: the forecast sits above the start of the history
     assert np.mean(b["forecast"]) > np.mean(b["history"][:12]) + 20
+
+
+def test_forecasting_again_within_the_hour_stores_no_duplicate_predictions(demo):
+    """Looking at the forecast twice must not double the forecast predictions that are later scored."""
+    first = F.record(demo, F.forecast_all(demo, now=NOW), now=NOW)
+    n = demo.scalar("SELECT count(*) FROM predictions WHERE prediction_type = 'forecast'")
+    assert first > 0 and n == first
+    F.record(demo, F.forecast_all(demo, now=NOW), now=NOW + dt.timedelta(minutes=20))
+    assert demo.scalar("SELECT count(*) FROM predictions WHERE prediction_type = 'forecast'") == n
+    dup = demo.scalar("SELECT count(*) FROM (SELECT component, due_at, horizon_hours FROM predictions "
+                      "WHERE prediction_type = 'forecast' GROUP BY ALL HAVING count(*) > 1)")
+    assert dup == 0
