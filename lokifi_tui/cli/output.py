@@ -21,11 +21,19 @@ from rich.markup import escape
 OK, UNEXPECTED, USAGE, BAD_INPUT, STORE, UNAVAILABLE = 0, 1, 2, 3, 4, 5
 
 _no_color = bool(os.environ.get("NO_COLOR"))
-console = Console(highlight=False, no_color=_no_color, soft_wrap=True)
-err_console = Console(stderr=True, highlight=False, no_color=_no_color, soft_wrap=True)
+console = Console(highlight=False, no_color=_no_color, soft_wrap=True, emoji=False)
+err_console = Console(stderr=True, highlight=False, no_color=_no_color, soft_wrap=True, emoji=False)
 
-# C0/C1 control characters (ESC included) and DEL; tab is kept as a space.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# C0/C1 control characters (ESC included), DEL, and the invisible format characters that reorder or
+# hide text (bidi overrides and isolates, zero-width joiners, BOM): shown as \xNN / \uNNNN, never obeyed.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+
+
+def _show(m: re.Match) -> str:
+    ch = m.group()
+    if ch == "\x1b":
+        return "␛"
+    return f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}"
 
 
 def inert(text: Any, limit: int | None = None) -> str:
@@ -35,8 +43,7 @@ def inert(text: Any, limit: int | None = None) -> str:
     if limit is not None and len(s) > limit:
         s = s[: max(0, limit - 1)] + "…"
     s = s.replace("\t", " ").replace("\r\n", "⏎").replace("\n", "⏎").replace("\r", "⏎")
-    s = _CONTROL.sub(lambda m: "␛" if m.group() == "\x1b" else f"\\x{ord(m.group()):02x}", s)
-    return escape(s)
+    return escape(_CONTROL.sub(_show, s))
 
 
 def plain(text: Any, limit: int | None = None) -> str:
@@ -44,7 +51,7 @@ def plain(text: Any, limit: int | None = None) -> str:
     s = "" if text is None else str(text)
     if limit is not None and len(s) > limit:
         s = s[: max(0, limit - 1)] + "…"
-    return _CONTROL.sub(lambda m: "␛" if m.group() == "\x1b" else f"\\x{ord(m.group()):02x}", s)
+    return _CONTROL.sub(_show, s)
 
 
 def _default(o: Any) -> Any:
