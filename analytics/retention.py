@@ -17,6 +17,7 @@ ROW_TABLES = (
     "metrics", "metrics_hourly", "error_events", "error_patterns", "fix_history", "pattern_versions",
     "performance_baselines", "predictions", "predictive_alerts", "smart_recommendations",
     "recommendation_events", "ai_analysis_cache", "ai_calls", "ingested_files", "source_checkpoints",
+    "probe_results", "source_status",
 )
 
 
