@@ -231,3 +231,34 @@ def test_collector_status_says_state_error_and_detail_once():
     st = as_source_status("prom", "prometheus", base, up, now=160.0)
     assert st.state == "ok" and st.last_error is None  # a recovered source carries no old error
     assert "collide" in st.detail and "30s ahead" in st.detail
+
+
+def test_a_web_page_instead_of_an_api_is_a_clear_4xx(tmp_path):
+    import http.server
+    import threading
+
+    from analytics.sources.http import FetchError, HttpClient
+
+    class H(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802
+            body = b"<html><body>Grafana</body></html>"
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *a):
+            pass
+
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    try:
+        c = HttpClient(HttpSettings(base_url=f"http://127.0.0.1:{srv.server_address[1]}"))
+        with pytest.raises(FetchError) as e:
+            c.get_json("/api/v1/query", {"query": "time()"})
+        assert e.value.kind == "4xx" and "text/html" in str(e.value) and "API base" in str(e.value)
+        c.close()
+    finally:
+        srv.shutdown()
+        srv.server_close()

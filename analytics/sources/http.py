@@ -274,6 +274,12 @@ class HttpClient:
         try:
             data = json.loads(body)
         except ValueError:
+            head = body.lstrip()[:1]
+            if head and head not in (b"{", b"["):
+                ctype = r.headers.get("Content-Type", "?").split(";")[0]
+                raise FetchError(CLIENT, f"{where}: answered {ctype}, not the JSON of an API — is the url the "
+                                 "server's API base (e.g. http://host:9090 or http://host:3100)?", status=status,
+                                 retryable=False) from None
             declared = r.headers.get("Content-Length")
             got = len(body)
             cut = f" ({got} of {declared} bytes)" if declared and declared.isdigit() and int(declared) != got else ""
