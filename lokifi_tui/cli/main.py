@@ -4,6 +4,7 @@ loads only what it needs and ``lokifi patterns group`` starts fast."""
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 
 import click
@@ -95,7 +96,8 @@ cli.add_command(ai, "ai")
 
 
 def main() -> None:
-    from analytics.store import StoreError, StoreBusy
+    # analytics.store (duckdb + polars, ~0.3 s) is not imported here: the dashboard's first frame must
+    # not wait for it. A StoreError can only exist once the module has been imported by the command.
     from lokifi_tui.cli.output import STORE, err_console, inert
     try:
         cli.main(prog_name="lokifi", standalone_mode=False)
@@ -105,17 +107,21 @@ def main() -> None:
     except click.ClickException as exc:
         exc.show()
         sys.exit(exc.exit_code)
-    except StoreError as exc:
-        kind = "database busy" if isinstance(exc, StoreBusy) else "database problem"
+    except BrokenPipeError:
+        # `lokifi ... | head`: the reader left; say nothing more
+        try:
+            sys.stdout = open(os.devnull, "w")
+        finally:
+            sys.exit(0)
+    except Exception as exc:
+        store = sys.modules.get("analytics.store")
+        if store is None or not isinstance(exc, store.StoreError):
+            raise
+        kind = "database busy" if isinstance(exc, store.StoreBusy) else "database problem"
         err_console.print(f"[bold red]{kind}:[/] {inert(exc)}")
         sys.exit(STORE)
     except KeyboardInterrupt:
         sys.exit(130)
-    except BrokenPipeError:
-        sys.stderr.close()
-        sys.exit(0)
-    except SystemExit:
-        raise
 
 
 if __name__ == "__main__":
