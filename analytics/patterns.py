@@ -65,7 +65,13 @@ class LearnResult:
 
 
 def learn_from_events(store, since: dt.datetime | None = None, batch: int = 200_000) -> LearnResult:
-    """Learn every error_events row not learned yet (optionally only rows with ``ts >= since``)."""
+    """Learn every error_events row not learned yet (optionally only rows with ``ts >= since``).
+
+    Patterns learned under older masking rules are first moved to the current rules' fingerprints
+    (:func:`remap_fingerprints`), so new events count onto the patterns that hold the learned fixes.
+    """
+    if store.scalar(f"SELECT count(*) FROM error_patterns WHERE coalesce(rules_version, 1) < {CURRENT_VERSION}"):
+        remap_fingerprints(store)
     total = LearnResult(0, 0, 0)
     fps: list[str] = []
     while True:

@@ -192,3 +192,14 @@ def test_thresholds_come_from_the_config_file(store, tmp_path, monkeypatch):
     fp = P.record_error(store, "worker timed out after 30 s", component="w")["error_hash"]
     P.record_outcome(store, fp, True)
     assert P.record_outcome(store, fp, True)["auto_approved"]  # 2/2 -> 75% >= 60%, 2 samples
+
+
+def test_learning_remaps_old_rules_patterns_first(store):
+    msg = "Timeout after 30 s on db-1"
+    old_fp = fingerprint(template_of(msg, SEED_V1))
+    store.execute("INSERT INTO error_patterns (error_hash, error_type, error_message, component, solution, "
+                  "occurrence_count, rules_version) VALUES (?, 'timeout', ?, 'db', 'raise it', 4, 1)", [old_fp, msg])
+    _events(store, ["Timeout after 45 s on db-2"])
+    P.learn_from_events(store)
+    pats = P.list_patterns(store)
+    assert pats.height == 1 and pats["occurrence_count"][0] == 5 and pats["solution"][0] == "raise it"
