@@ -61,6 +61,7 @@ def ai() -> None:
         "demo": "lokifi_tui.cli.demo:demo",
         "db": "lokifi_tui.cli.db:db",
         "locate": "lokifi_tui.cli.locate:locate",
+        "status": "lokifi_tui.cli.status:status",
         "patterns": "lokifi_tui.cli.patterns:patterns",
         "fix": "lokifi_tui.cli.patterns:fix",
         "error": "lokifi_tui.cli.patterns:error",
