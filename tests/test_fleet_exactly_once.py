@@ -113,3 +113,28 @@ def test_every_line_stored_exactly_once(history, limit):
     expected = {(_ts(ts), host, line) for ts, host, line in server.entries if ts < t}
     assert set(stored) == expected
     assert t >= server.clock - 2 * NS
+
+
+def test_editing_a_query_does_not_store_its_lines_again():
+    server = FakeLoki()
+    for i in range(30):
+        server.entries.add((server.clock - (60 - i) * NS, "web-1", f"ERROR old {i}"))
+    stored: list = []
+    checkpoints: dict[str, str] = {}
+    src = make_source(server, 10, checkpoints)
+    for b in src.poll(None):
+        stored.extend(e["message"] for e in b.events)
+        checkpoints.update(b.checkpoints)
+    assert len(stored) == 30
+    server.clock += 3 * NS
+    server.entries.add((server.clock - 2 * NS, "web-2", "ERROR new"))
+    server.clock += 2 * NS
+    # the user edits the query (a new checkpoint key); the old checkpoint is still stored
+    s = LokiSettings.from_config({"name": "logs", "url": "http://loki.test:3100", "lag": "1s", "overlap": "30s",
+                                  "backfill": "1h", "limit": 10,
+                                  "queries": [{"query": '{job="api"} |~ "ERROR|FATAL"', "component": "api"}]})
+    src = LokiSource(s, client=server)
+    src.start(dict(checkpoints))
+    for b in src.poll(None):
+        stored.extend(e["message"] for e in b.events)
+    assert sorted(stored) == sorted([f"ERROR old {i}" for i in range(30)] + ["ERROR new"])

@@ -251,6 +251,7 @@ class LokiSource(BaseSource):
         self.client = client or HttpClient(settings.http)
         self.health = FleetHealth(kind=self.kind)
         self._qstate: dict[str, QueryState] = {}
+        self._resume_at: int | None = None
         self._more = False
         self.source_tag = f"loki:{settings.name}"
 
@@ -265,6 +266,12 @@ class LokiSource(BaseSource):
                 self._qstate[key] = QueryState.from_json(raw)
             except (ValueError, TypeError, KeyError, IndexError):
                 continue  # unreadable: that query backfills again
+        # Checkpoints of queries no longer configured mean a query was edited (or removed). The store does not
+        # deduplicate error lines, so a new query must not backfill over lines an old one already took: it
+        # starts where the old ones stopped. (A source with no history backfills as usual.)
+        current = {q.key for q in self.settings.queries}
+        orphans = [st.t for k, st in self._qstate.items() if k not in current]
+        self._resume_at = max(orphans) if orphans else None
 
     @property
     def has_more(self) -> bool:
@@ -330,6 +337,8 @@ class LokiSource(BaseSource):
             st = self._qstate.get(q.key)
             if st is None:
                 first = end_all - int(s.backfill * NS)
+                if self._resume_at is not None:
+                    first = max(first, min(self._resume_at, end_all))
                 st = self._qstate[q.key] = QueryState(t=first, seen_from=first)
             start = st.start(overlap)
             while start < end_all and budget > 0:
