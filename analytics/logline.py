@@ -248,18 +248,6 @@ _STRIP_RE = r"^[ \t]*(?:" + "|".join(f"(?:{pat})" for _, pat in ELEMENTS) + r")"
 _STRIP_FIRST_RE = r"^[ \t]*(?:" + "|".join(f"(?:{pat})" for _, pat in FIRST_ELEMENTS) + r")"
 
 
-def strip_headers_expr(expr: pl.Expr) -> pl.Expr:
-    """Polars expression: the message part of raw lines (vectorised; fields are not kept).
-
-    A logger followed by ``[`` loses the logger but keeps the bracket, as :func:`parse_line` does; the
-    bracket is then removed as a component element on the next round.
-    """
-    e = expr
-    for _ in range(MAX_ELEMENTS):
-        e = e.str.replace(_STRIP_RE, "").str.replace(r"^\[", "[")
-    return e
-
-
 _LOGGER_BRACKET = r"^[ \t]*[A-Za-z_][\w$]*(?:\.[\w$\-]+)+\s+\["
 
 

@@ -33,7 +33,6 @@ import pyarrow.compute as pc
 from analytics.fingerprint import CURRENT, VAR, RuleSet, fingerprint
 from analytics.logline import strip_headers
 
-_VT = r"[(\[{'\"]*<\*>[)\]}'\",:;.]*"
 
 
 def _mask_expr(e: pl.Expr, rules: RuleSet) -> pl.Expr:
