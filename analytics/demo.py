@@ -57,6 +57,25 @@ class DemoInfo:
     events: int
     project_dir: Path
     log_dir: Path
+    config_path: Path
+
+
+def demo_config_path(db_path: str | os.PathLike[str]) -> Path:
+    """The demo's own config file, beside its database: its host name and watched directories."""
+    return Path(db_path).with_name("lokifi.toml")
+
+
+def write_demo_config(db_path: str | os.PathLike[str], project: Path, logs: Path) -> Path:
+    """The demo is a host of its own: engines and commands run on the demo database with this config
+    look at the demo's host and the demo's project and log directories, not at this machine's."""
+    import tomli_w
+
+    path = demo_config_path(db_path)
+    path.write_text(
+        "# Lokifi demo configuration (written by `lokifi demo`; rebuilt by `lokifi demo --reset`).\n"
+        + tomli_w.dumps({"general": {"host": HOST},
+                         "watch": {"project_dirs": [str(project)], "log_dirs": [str(logs)]}}))
+    return path
 
 
 def default_now() -> dt.datetime:
@@ -260,7 +279,10 @@ def build_demo(path: str | os.PathLike[str], now: dt.datetime | None = None, *, 
     if files:
         project, logs = _write_demo_files(p.parent, now)
     store.set_kv("demo.now", now.isoformat())
+    config_path = write_demo_config(p, project, logs)
     if engines:
+        from analytics.config import load_config
         from analytics.demo_engines import run_engines
-        run_engines(store, now, project_dir=project, log_dir=logs)
-    return DemoInfo(path=p, now=now, metrics=metrics.height, events=events.height, project_dir=project, log_dir=logs)
+        run_engines(store, now, config=load_config(config_path))
+    return DemoInfo(path=p, now=now, metrics=metrics.height, events=events.height, project_dir=project, log_dir=logs,
+                    config_path=config_path)

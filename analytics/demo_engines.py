@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib
-from pathlib import Path
 
 from analytics.store import Store
 
@@ -49,7 +48,8 @@ def record_outcomes(store: Store, patterns, now: dt.datetime) -> None:
                                     execution_time_ms=30_000 + 7_000 * k, now=when)
 
 
-def run_engines(store: Store, now: dt.datetime, *, project_dir: Path, log_dir: Path) -> None:
+def run_engines(store: Store, now: dt.datetime, *, config) -> None:
+    """Run every built engine over the demo data, with the demo's own config (its host and directories)."""
     patterns = _engine("analytics.patterns")
     if patterns is not None:
         patterns.learn_from_events(store)
@@ -69,6 +69,4 @@ def run_engines(store: Store, now: dt.datetime, *, project_dir: Path, log_dir: P
         forecast.refresh(store, now=now)
     recommend = _engine("analytics.recommend.engine")
     if recommend is not None:
-        from analytics.config import Config, Watch
-        cfg = Config(watch=Watch(project_dirs=(str(project_dir),), log_dirs=(str(log_dir),)))
-        recommend.refresh(store, cfg, now=now)
+        recommend.refresh(store, config, now=now, host=config.host)

@@ -13,7 +13,7 @@ from lokifi_tui.cli.output import UNAVAILABLE, err_console
 
 
 def open_dashboard(ctx: click.Context, *, refresh: float | None = None, theme: str | None = None,
-                   db: Path | None = None, demo: bool = False) -> None:
+                   db: Path | None = None, demo: bool = False, config=None) -> None:
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         err_console.print("The dashboard needs a terminal (stdin and stdout are not one). Every analysis is also "
                           "a command: `lokifi --help`; `lokifi demo --no-open` only builds the demo database.")
@@ -23,4 +23,4 @@ def open_dashboard(ctx: click.Context, *, refresh: float | None = None, theme: s
                           "`lokifi --help`.")
         raise SystemExit(UNAVAILABLE)
     from lokifi_tui.app import run_dashboard
-    run_dashboard(db or db_path(ctx), config=get_config(ctx), refresh=refresh, theme=theme, demo=demo)
+    run_dashboard(db or db_path(ctx), config=config or get_config(ctx), refresh=refresh, theme=theme, demo=demo)

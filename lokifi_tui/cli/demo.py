@@ -18,18 +18,22 @@ def demo(ctx: click.Context, reset: bool, no_open: bool, refresh: float | None, 
 
     The demo lives in its own database (see `lokifi locate`), never in yours.
     """
+    from analytics.demo import demo_config_path
     from analytics.paths import demo_db_path
 
     path = demo_db_path()
-    if reset or not path.exists():
+    if reset or not path.exists() or not demo_config_path(path).exists():
         from analytics.demo import build_demo
         with console.status("Building the demo database (45 days, six services)…"):
             info = build_demo(path)
         console.print(f"[green]✓[/] demo database: {inert(info.path)} ({info.metrics:,} metric rows, "
                       f"{info.events:,} error events)")
+    console.print(f"  commands on the demo: lokifi --db {inert(path)} --config {inert(demo_config_path(path))} …")
     if no_open:
         return
     from lokifi_tui.cli.context import _globals
     from lokifi_tui.cli.dashboard import open_dashboard
+    from analytics.config import load_config
     g = _globals(ctx)
-    open_dashboard(ctx, db=path, demo=True, refresh=refresh or g.refresh, theme=theme or g.theme)
+    open_dashboard(ctx, db=path, demo=True, refresh=refresh or g.refresh, theme=theme or g.theme,
+                   config=load_config(demo_config_path(path)))
