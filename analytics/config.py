@@ -345,7 +345,33 @@ def _check_ranges(cfg: Config, problems: list[str]) -> Config:
             problems.append(f"collect.hooks: {h!r} is not \"module:function\"; ignored")
     collect = dataclasses.replace(collect, hooks=tuple(h for h in collect.hooks if ":" in h))
     retention = positive("retention", cfg.retention, ("metrics_days", "events_days", "predictions_days"))
-    return dataclasses.replace(cfg, general=general, collect=collect, retention=retention)
+
+    def bounded(section: str, obj: Any, names: tuple[str, ...], lo: float, hi: float, what: str) -> Any:
+        changes = {}
+        for n in names:
+            v = getattr(obj, n)
+            if not lo <= v <= hi:
+                d = getattr(type(obj)(), n)
+                problems.append(f"{section}.{n}: {v} is not {what} ({lo:g} to {hi:g}); using the default {d!r}")
+                changes[n] = d
+        return dataclasses.replace(obj, **changes) if changes else obj
+
+    patterns = bounded("patterns", cfg.patterns, ("auto_approve_confidence", "suggest_threshold"), 0, 1,
+                       "a probability")
+    patterns = positive("patterns", patterns, ("auto_approve_min_samples",))
+    recs = bounded("recommendations", cfg.recommendations, ("cache_hit_rate_min",), 0, 1, "a ratio")
+    recs = bounded("recommendations", recs, ("disk_free_min_pct", "cpu_max_pct", "memory_max_pct"), 0, 100,
+                   "a percentage")
+    recs = positive("recommendations", recs, ("security_scan_max_age_days", "dependency_max_age_days",
+                                              "response_time_max_ms", "large_log_mb", "worse_factor"))
+    preds = cfg.predictions
+    if preds.sensitivity not in ("conservative", "moderate", "aggressive"):
+        problems.append(f"predictions.sensitivity: {preds.sensitivity!r} is not conservative, moderate or "
+                        "aggressive; using the default 'conservative'")
+        preds = dataclasses.replace(preds, sensitivity="conservative")
+    preds = positive("predictions", preds, ("window_days", "horizon_hours", "slow_response_ms"))
+    return dataclasses.replace(cfg, general=general, collect=collect, retention=retention, patterns=patterns,
+                               recommendations=recs, predictions=preds)
 
 
 def parse_config(data: dict[str, Any], path: Path | None = None, problems: list[str] | None = None,
@@ -518,7 +544,7 @@ def load_config(path: str | os.PathLike[str] | None = None) -> Config:
         raw = p.read_bytes()
     except FileNotFoundError:
         if path is not None or os.environ.get("LOKIFI_CONFIG"):
-            problems.append(f"{p}: config file not found; using defaults")
+            problems.append(f"{p}: the config file named by --config / LOKIFI_CONFIG does not exist; using defaults")
         return Config(path=None, problems=tuple(problems),
                       issues=tuple(Issue(None, m, None, str(p)) for m in problems))
     except OSError as exc:

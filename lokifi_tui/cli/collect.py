@@ -211,9 +211,20 @@ def config_check(ctx: click.Context, as_json: bool) -> None:
     """Validate the config file: every problem with its line and key. Exit 3 if there are errors."""
     from analytics.config import load_config
 
+    from analytics.config import Issue
+    from lokifi_tui.bindings import keymap_from_config
+
     path = _config_path(ctx)
     cfg = load_config(path) if path.exists() else None
     issues = list(cfg.issues) if cfg else []
+    if cfg is not None and cfg.keymap:
+        from analytics.config import locate_keys
+        lines = locate_keys(path.read_text(encoding="utf-8", errors="replace"))
+        _, keymap_problems = keymap_from_config(cfg.keymap)
+        for problem in keymap_problems:
+            issues.append(Issue("keymap", problem.removeprefix("[keymap] "), lines.get("keymap"), str(path)))
+    if not path.exists() and _explicit_config(ctx):
+        issues.append(Issue(None, "the config file named by --config / LOKIFI_CONFIG does not exist", None, str(path)))
     errors = [i for i in issues if i.severity == "error"]
     if as_json:
         print_json({"path": str(path), "exists": path.exists(), "ok": not errors,
@@ -239,10 +250,21 @@ def config_check(ctx: click.Context, as_json: bool) -> None:
 _SECRET_WORDS = ("token", "password", "secret", "api_key", "apikey", "authorization")
 
 
+def _explicit_config(ctx: click.Context) -> bool:
+    from lokifi_tui.cli.context import _globals
+    return bool(_globals(ctx).config)
+
+
+def _is_secret(key: Any, value: Any) -> bool:
+    """Credentials are strings under a secret-sounding key; numbers and flags (secret_max_file_kb) are not."""
+    k = str(key).lower()
+    return (isinstance(value, str) and bool(value) and any(w in k for w in _SECRET_WORDS)
+            and not k.endswith(("_file", "_env")))
+
+
 def _redact(obj: Any) -> Any:
     if isinstance(obj, dict):
-        return {k: ("***" if any(w in str(k).lower() for w in _SECRET_WORDS) and not str(k).endswith(("_file", "_env"))
-                    and v else _redact(v)) for k, v in obj.items()}
+        return {k: ("***" if _is_secret(k, v) else _redact(v)) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):
         return [_redact(v) for v in obj]
     return obj

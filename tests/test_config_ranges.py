@@ -1,0 +1,56 @@
+"""Config values of the right type but impossible meaning are reported with their line, never used."""
+
+from __future__ import annotations
+
+import json
+
+from click.testing import CliRunner
+
+from analytics.config import load_config
+from lokifi_tui.cli.main import cli
+
+BAD = """[patterns]
+auto_approve_confidence = 1.7
+suggest_threshold = -2
+[recommendations]
+cache_hit_rate_min = 50
+secret_max_file_kb = 2048
+[predictions]
+sensitivity = "paranoid"
+[keymap]
+frobnicate = "x"
+"""
+
+
+def test_out_of_range_values_fall_back_to_defaults_with_their_line(tmp_path):
+    p = tmp_path / "lokifi.toml"
+    p.write_text(BAD)
+    cfg = load_config(p)
+    assert cfg.patterns.auto_approve_confidence == 0.8 and cfg.patterns.suggest_threshold == 0.7
+    assert cfg.recommendations.cache_hit_rate_min == 0.5 and cfg.recommendations.secret_max_file_kb == 2048
+    assert cfg.predictions.sensitivity == "conservative"
+    lines = {i.key: i.line for i in cfg.issues}
+    assert lines["patterns.auto_approve_confidence"] == 2
+    assert lines["recommendations.cache_hit_rate_min"] == 5
+    assert lines["predictions.sensitivity"] == 8
+
+
+def test_config_check_reports_unknown_keymap_actions_and_a_missing_explicit_file(tmp_path):
+    p = tmp_path / "lokifi.toml"
+    p.write_text(BAD)
+    r = CliRunner().invoke(cli, ["--config", str(p), "config", "check", "--json"])
+    assert r.exit_code == 3
+    issues = json.loads(r.output)["issues"]
+    assert any(i["key"] == "keymap" and "frobnicate" in i["message"] for i in issues)
+    r = CliRunner().invoke(cli, ["--config", str(tmp_path / "typo.toml"), "config", "check"])
+    assert r.exit_code == 3 and "does not exist" in r.output
+
+
+def test_config_show_hides_credentials_but_not_numbers(tmp_path):
+    p = tmp_path / "lokifi.toml"
+    p.write_text('[recommendations]\nsecret_max_file_kb = 2048\n[[sources]]\nname = "p"\ntype = "prometheus"\n'
+                 'url = "http://127.0.0.1:9"\nbearer_token = "abc123secret"\n')
+    r = CliRunner().invoke(cli, ["--config", str(p), "config", "show"])
+    assert r.exit_code == 0, r.output
+    assert "secret_max_file_kb = 2048" in r.output
+    assert "abc123secret" not in r.output
