@@ -208,11 +208,14 @@ class PrometheusServer:
         wait_until(ready, STARTUP_TIMEOUT, "prometheus ready")
         return self
 
-    def wait_for_samples(self, n_series: int, timeout: float = 20.0) -> None:
-        q = urllib.parse.quote("lokifi_demo_cpu_percent")
+    def wait_for_samples(self, n_series: int, timeout: float = 30.0, settled: float = 0.0) -> None:
+        """Until ``n_series`` series have samples at or before ``now - settled`` (what a pull with that lag sees)."""
 
         def have() -> bool:
-            code, body = http_get(f"{self.url}/api/v1/query?query={q}")
+            t = time.time() - settled
+            q = urllib.parse.urlencode({"query": "lokifi_demo_cpu_percent", "start": f"{t - 60:.3f}",
+                                        "end": f"{t:.3f}", "step": "1"})
+            code, body = http_get(f"{self.url}/api/v1/query_range?{q}")
             return code == 200 and len(json.loads(body)["data"]["result"]) >= n_series
 
         wait_until(have, timeout, f"{n_series} scraped series in prometheus")

@@ -67,8 +67,7 @@ def prom(tmp_path_factory):
     p = PrometheusServer(d, exporters)
     try:
         p.start()
-        p.wait_for_samples(2)
-        time.sleep(2.5)  # a few scrapes past the lag
+        p.wait_for_samples(2, settled=3.0)  # both hosts visible to a pull with a 2 s lag
         yield p
     finally:
         p.stop()
