@@ -136,7 +136,9 @@ def system_rules(store, config, host: str, now: dt.datetime, probe: Probe) -> Ru
         run.findings.append(Finding(
             rule="system.cpu", subject="host", category="system",
             title="High CPU utilization",
-            description=f"CPU at {cpu:.0f}% sustained ({how}); above {rc.cpu_max_pct:g}%.",
+            description=(f"CPU at {cpu:.0f}% sustained ({how}); above {rc.cpu_max_pct:g}%." if measured is not None
+                         else f"CPU demand at {cpu:.0f}% of capacity ({how}; no stored CPU samples yet); "
+                              f"above {rc.cpu_max_pct:g}%."),
             action="Find the busy processes (`top -o %CPU`, the dashboard's components) and scale or optimise them",
             severity=0.7, value=cpu, threshold=rc.cpu_max_pct, components=everyone,
             evidence={"cpu_percent": round(cpu, 1), "measured_by": how},
