@@ -58,7 +58,7 @@ def env(tmp_path):
     config.write_text(
         f'[watch]\nproject_dirs = ["{root}"]\n\n'
         "[recommendations]\n"
-        "cpu_max_pct = 1000000.0     # this shared test machine's load is not a planted condition\n"
+        "cpu_max_pct = 100.0     # this shared test machine's load is not a planted condition\n"
         "disk_free_min_pct = 0.0\n"
         "memory_max_pct = 100.0\n"
     )
@@ -184,7 +184,7 @@ def test_hostile_names_and_bad_reports_are_shown_inert(tmp_path):
     (root / "npm-audit.json").write_text("{ not json")
     config = tmp_path / "l.toml"
     config.write_text(f'[watch]\nproject_dirs = ["{root}"]\n[recommendations]\nlarge_log_mb = 1.0\n'
-                      "cpu_max_pct = 1000000.0\ndisk_free_min_pct = 0.0\nmemory_max_pct = 100.0\n")
+                      "cpu_max_pct = 100.0\ndisk_free_min_pct = 0.0\nmemory_max_pct = 100.0\n")
     e = {**os.environ, "LOKIFI_DB": str(tmp_path / "d.duckdb"), "LOKIFI_CONFIG": str(config), "NO_COLOR": "1",
          "COLUMNS": "300"}
     r = lokifi(e, "scan")

@@ -83,7 +83,9 @@ class PsutilProbe(Probe):
         except (OSError, AttributeError):
             return None
         cores = os.cpu_count() or 1
-        return 100.0 * load5 / cores, f"5-minute load average {load5:.2f} on {cores} core{'s' if cores != 1 else ''}"
+        # utilisation cannot pass 100 %: a longer run queue is saturation, reported as such
+        return (min(100.0, 100.0 * load5 / cores),
+                f"5-minute load average {load5:.2f} on {cores} core{'s' if cores != 1 else ''}")
 
     def memory(self) -> Memory | None:
         import psutil
