@@ -136,9 +136,11 @@ def _jsonl_batches(path: Path, batch_rows: int, report: IngestReport) -> Iterato
                 obj = json.loads(text)
             except (ValueError, UnicodeDecodeError) as exc:
                 errs.append(RowError(str(path), line_no, "(line)", f"not valid JSON ({str(exc)[:80]})"))
+                report.rows_read += 1
                 continue
             if not isinstance(obj, dict):
                 errs.append(RowError(str(path), line_no, "(line)", f"expected a JSON object, got {type(obj).__name__}"))
+                report.rows_read += 1
                 continue
             obj["_line"] = line_no
             rows.append(obj)
@@ -170,6 +172,8 @@ def _frame_from_dicts(rows: list[dict]) -> pl.DataFrame:
         else:
             cols[k] = pl.Series(k, [None if v is None else (v if isinstance(v, str) else json.dumps(v))
                                     for v in vals], dtype=pl.String)
+            if any(isinstance(v, (list, dict)) for v in vals):
+                cols[f"_nested:{k}"] = pl.Series(f"_nested:{k}", [isinstance(v, (list, dict)) for v in vals])
     return pl.DataFrame(cols)
 
 
@@ -198,8 +202,14 @@ def _pick(columns: list[str], role: str) -> str | None:
     return None
 
 
+def _all_of(columns: list[str], role: str) -> list[str]:
+    """Every column that can hold ``role`` (JSON lines may name the timestamp differently line by line)."""
+    lower = {c.lower().strip(): c for c in columns}
+    return [lower[a] for a in ALIASES[role] if a in lower]
+
+
 def resolve_layout(columns: list[str], kind: str | None, component: str | None, metric: str | None) -> tuple[str, dict[str, str | None]]:
-    cols = [c for c in columns if c != "_line"]
+    cols = [c for c in columns if c != "_line" and not c.startswith("_nested:")]
     roles = {role: _pick(cols, role) for role in ALIASES}
     if kind is None:
         if roles["message"] and not roles["value"]:
@@ -244,7 +254,12 @@ def normalise(df: pl.DataFrame, first_line: int, path: str, kind: str, roles: di
 
     def col(role: str) -> pl.Series | None:
         name = roles.get(role)
-        return df[name] if name and name in df.columns else None
+        if not name or name not in df.columns:
+            return None
+        names = [c for c in _all_of(df.columns, role) if c != "_line"] if role != "value" else [name]
+        if len(names) <= 1:
+            return df[name]
+        return df.select(pl.coalesce([pl.col(c).cast(pl.String) for c in names]).alias(name)).to_series()
 
     def text(role: str, default: str | None) -> pl.Series:
         c = col(role)
@@ -283,26 +298,29 @@ def normalise(df: pl.DataFrame, first_line: int, path: str, kind: str, roles: di
         out["source"] = out["source"].fill_null(source)
         out["fingerprint"] = pl.repeat(None, n, dtype=pl.String, eager=True).alias("fingerprint")
         checks.append(("message", msg.is_null() | (msg.str.strip_chars() == ""), "empty"))
+    for role in ("component", "host", "metric", "ts", "value"):
+        name = roles.get(role)
+        if name and f"_nested:{name}" in df.columns:
+            checks.insert(0, (role, df[f"_nested:{name}"], "expected text or a number, got a JSON list/object"))
     frame = pl.DataFrame(out)
     bad = pl.repeat(False, n, dtype=pl.Boolean, eager=True)
     errors: list[RowError] = []
-    first_problem = pl.repeat(None, n, dtype=pl.String, eager=True).alias("p")
-    for fld, mask, why in checks:
+    first_problem = pl.repeat(None, n, dtype=pl.Int32, eager=True).alias("p")   # index into checks
+    for k, (fld, mask, why) in enumerate(checks):
         mask = mask.fill_null(True)
         new = mask & ~bad
         if new.any():
             first_problem = pl.DataFrame({"p": first_problem, "m": new}).select(
-                pl.when(pl.col("m")).then(pl.lit(fld)).otherwise(pl.col("p"))).to_series()
+                pl.when(pl.col("m")).then(pl.lit(k, dtype=pl.Int32)).otherwise(pl.col("p"))).to_series()
         bad = bad | mask
     if bad.any():
-        reasons = {fld: why for fld, _, why in checks}
         raw_cols = {fld: col(fld) for fld, _, _ in checks}
         idx = bad.arg_true()
         for i in idx.head(MAX_REPORTED_ERRORS).to_list():
-            fld = first_problem[i]
+            fld, _, why = checks[first_problem[i]]
             raw = raw_cols.get(fld)
             shown = "" if raw is None else repr(raw[i])[:60]
-            errors.append(RowError(path, int(line[i]), fld, f"{reasons[fld]}{' (got ' + shown + ')' if shown else ''}"))
+            errors.append(RowError(path, int(line[i]), fld, f"{why}{' (got ' + shown + ')' if shown else ''}"))
     return frame.filter(~bad), errors, int(bad.sum())
 
 
@@ -357,6 +375,10 @@ def ingest_file(store: Store, path: str | os.PathLike[str], *, fmt: str | None =
         report.sha256 = file_sha256(p)
     except OSError as exc:
         raise IngestError(f"{p}: cannot read ({exc.strerror or exc})") from None
+    # The same bytes read with other --kind/--component/--metric/--host give other rows: another key.
+    options = {"kind": kind, "component": component, "metric": metric, "host": host, "format": fmt}
+    if any(v for k, v in options.items() if k != "format"):
+        report.sha256 = hashlib.sha256((report.sha256 + json.dumps(options, sort_keys=True)).encode()).hexdigest()
     seen = store.query("SELECT ingested_at FROM ingested_files WHERE sha256 = ?", [report.sha256])
     if seen.height and not force:
         report.already_ingested = True
@@ -379,12 +401,23 @@ def ingest_file(store: Store, path: str | os.PathLike[str], *, fmt: str | None =
                 report.rows_spooled += good.height
     if report.rows_read == 0 and not report.kind:
         raise IngestError(f"{p}: no rows found")
+    if report.kind == "events" and report.rows_valid:
+        learn_patterns(store)
     store.execute(
         "INSERT INTO ingested_files (sha256, path, size, kind, rows, ingested_at) VALUES (?, ?, ?, ?, ?, now()::TIMESTAMP) "
         "ON CONFLICT (sha256) DO UPDATE SET path = excluded.path, rows = excluded.rows, ingested_at = excluded.ingested_at",
         [report.sha256, str(p.resolve()), p.stat().st_size, report.kind, report.rows_valid],
     )
     return report
+
+
+def learn_patterns(store: Store) -> None:
+    """Imported error history is learned at once, as the collector does for live errors."""
+    try:
+        from analytics.patterns import learn_from_events
+    except ImportError:
+        return
+    learn_from_events(store)
 
 
 def read_series_csv(text: str | bytes) -> pl.DataFrame:

@@ -199,3 +199,36 @@ def test_malformed_rows_are_counted_exactly(store, tmp_path_factory, rows):
 def test_read_series_csv_for_eval_commands():
     df = read_series_csv("timestamp,value\n2026-01-01 00:00:00,1\n2026-01-01 00:05:00,x\n2026-01-01 00:10:00,3\n")
     assert df["value"].to_list() == [1.0, 3.0]
+
+
+def test_ingested_error_events_are_learned_as_patterns(store, tmp_path):
+    f = tmp_path / "errors.jsonl"
+    f.write_text("\n".join(json.dumps({"timestamp": f"2026-01-01T00:0{i}:00Z", "service": "db",
+                                       "msg": f"connect ECONNREFUSED 10.0.0.{i}:5432"}) for i in range(5)) + "\n")
+    ingest_file(store, f)
+    pats = store.query("SELECT error_type, occurrence_count FROM error_patterns")
+    assert pats.height == 1 and pats["error_type"][0] == "connection" and pats["occurrence_count"][0] == 5
+
+
+def test_jsonl_lines_may_name_the_timestamp_differently_and_nested_values_are_bad(store, tmp_path):
+    f = tmp_path / "e.jsonl"
+    f.write_text("\n".join([
+        json.dumps({"timestamp": "2026-01-01T00:00:00Z", "service": "api", "msg": "boom one"}),
+        json.dumps({"@timestamp": "2026-01-01T00:01:00Z", "service": "api", "msg": "boom two"}),
+        json.dumps({"timestamp": "2026-01-01T00:02:00Z", "service": ["x"], "msg": {"a": 1}}),
+        "not json",
+    ]) + "\n")
+    r = ingest_file(store, f)
+    assert r.rows_valid == 2
+    assert r.rows_read == r.rows_valid + r.rows_bad == 4
+    assert [(e.line, e.field) for e in r.errors] == [(4, "(line)"), (3, "component")]
+    assert "JSON list/object" in r.errors[1].message
+
+
+def test_the_same_file_read_with_other_options_is_not_skipped(store, tmp_path):
+    f = tmp_path / "series.csv"
+    f.write_text("timestamp,value\n2026-01-01T00:00:00,1\n2026-01-01T00:01:00,2\n")
+    ingest_file(store, f, component="wrong", metric="latency_ms")
+    r = ingest_file(store, f, component="backend", metric="latency_ms")
+    assert not r.already_ingested and r.rows_valid == 2
+    assert ingest_file(store, f, component="backend", metric="latency_ms").already_ingested
