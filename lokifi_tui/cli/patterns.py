@@ -239,7 +239,12 @@ def _print_suggestion(s, console, inert) -> None:
     for i, step in enumerate(s.steps, 1):
         console.print(f"   {i}) {inert(step.lstrip('0123456789) ').strip() or step, 300)}")
     if s.source == "playbook" and s.known and s.confidence.outcomes:
-        console.print(f"   [dim]learned solution below the {s.threshold:.0%} threshold; showing the playbook[/]")
+        if s.confidence.confidence > s.threshold:
+            # above the threshold yet no learned solution: the outcomes were recorded for the playbook itself
+            console.print("   [dim]the recorded outcomes are for this playbook (the pattern has no solution of "
+                          "its own yet; `lokifi fix record PATTERN --solution ...` adds one)[/]")
+        else:
+            console.print(f"   [dim]learned solution below the {s.threshold:.0%} threshold; showing the playbook[/]")
 
 
 @fix.command("record")

@@ -94,7 +94,7 @@ def list_(ctx: click.Context, as_json: bool) -> None:
         print_json(rows)
         return
     if not rows:
-        console.print("No fleet sources configured. Add a [[sources]] entry (type = \"prometheus\" or \"loki\") "
+        console.print("No fleet sources configured. Add a \\[\\[sources]] entry (type = \"prometheus\" or \"loki\") "
                       "to your lokifi.toml — see `lokifi locate` for where it is.")
         return
     for r in rows:
@@ -151,7 +151,7 @@ def status(ctx: click.Context, as_json: bool) -> None:
         print_json({"collector_pid": pid, "sources": rows})
         return
     if not rows:
-        console.print("No fleet sources configured. Add [[sources]] entries (type = \"prometheus\" or \"loki\") "
+        console.print("No fleet sources configured. Add \\[\\[sources]] entries (type = \"prometheus\" or \"loki\") "
                       "to your lokifi.toml; `lokifi sources test NAME` checks one.")
         return
     from rich.table import Table
