@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import shlex
 
 from analytics.recommend.facts import (
     NODE_LOCKS, NODE_MANIFESTS, Facts, FileFact, _git, git_modified, repo_of,
@@ -105,10 +106,11 @@ def dependency_rules(facts: Facts, now: dt.datetime, max_age_days: int) -> RuleR
         run.findings.append(Finding(
             rule="dependencies.stale", subject=f"{d}::{eco}", category="dependencies",
             title=f"{label} dependencies may be outdated{where}",
-            description=(f"{os.path.basename(newest.path)} hasn't been updated in {age:.0f} days "
+            description=(f"{newest.path} hasn't been updated in {age:.0f} days "
                          f"(last {how} {dt.datetime.fromtimestamp(t, dt.UTC):%Y-%m-%d}); "
                          f"files: {', '.join(names)}."),
-            action=f"cd {d} && {action}" if rel != "." or len(facts.project_roots) > 1 else action,
+            # always say where: the command is copied and run from wherever the person happens to be
+            action=f"cd {shlex.quote(d)} && {action}",
             severity=SEVERITY, value=age, threshold=limit, components=(component,),
             evidence={"dir": d, "ecosystem": eco, "files": names, "newest": newest.path,
                       "age_days": round(age, 1), "measured_by": how},
