@@ -49,6 +49,10 @@ from lokifi_tui.widgets.topbar import sample_vitals
 DEFAULT_REFRESH = 5.0  # seconds between store checks (config: [general] refresh_seconds)
 VITALS_MAX_INTERVAL = 2.0  # the vitals line moves at least this often
 MAX_DATA_AGE = 60.0  # re-read the store at least this often (ages, snooze expiry, due predictions)
+CHANGED_MIN_INTERVAL = 20.0  # a store that keeps changing (the live collector flushes every few seconds)
+#                              is re-read at most this often; a triage action re-reads at once
+DASHBOARD_FLUSH_SECONDS = 30.0  # the in-dashboard collector writes its batches this often
+DASHBOARD_HOOK_SECONDS = 300.0  # and runs the engines' refresh (learn, predict, forecast, recommend) this often
 STORE_READ_TIMEOUT = 3.0  # how long one refresh waits for a busy database before showing a banner
 
 LOKIFI_THEME = Theme(
@@ -158,14 +162,16 @@ class LokifiApp(App[None]):
         self.push_screen(self.dashboard)
         for problem in self.config_problems:
             self.say(problem, title="Config", severity="warning", timeout=10)
-        self.call_after_refresh(self._first_paint)
+        # The first frame is drawn before anything heavy starts (importing duckdb/polars in a worker
+        # still takes the GIL for a while): the loops and the collector begin right after it.
+        self.call_after_refresh(self._after_first_paint)
+
+    def _after_first_paint(self) -> None:
+        self.first_paint_at = time.monotonic()
         self._vitals_tick()
         self._data_tick()
         if self.collect:
             self._start_collector()
-
-    def _first_paint(self) -> None:
-        self.first_paint_at = time.monotonic()
 
     def paused(self) -> bool:
         """True while a modal, the palette or a detail screen covers the dashboard."""
@@ -197,7 +203,11 @@ class LokifiApp(App[None]):
         if self.paused():
             self._data_timer = self.set_timer(self.refresh_interval, self._data_tick)
             return
-        force = self._force_reload or (time.monotonic() - self._last_load) >= MAX_DATA_AGE
+        since = time.monotonic() - self._last_load
+        force = self._force_reload or since >= MAX_DATA_AGE
+        if not force and self._last_signature is not None and since < CHANGED_MIN_INTERVAL:
+            self._data_timer = self.set_timer(self.refresh_interval, self._data_tick)
+            return
         self._force_reload = False
         self._data_busy = True
         self.run_worker(
@@ -282,7 +292,10 @@ class LokifiApp(App[None]):
     def _collector_work(self) -> None:
         from analytics.collector import Collector
 
-        Collector(self.store, self.config, persist="auto").run(self._collector_stop)
+        # Inside the dashboard the batches are flushed less often than by `lokifi collect` (every open of
+        # a large store costs CPU; the screen re-reads the store at most every CHANGED_MIN_INTERVAL).
+        Collector(self.store, self.config, persist="auto", flush_seconds=DASHBOARD_FLUSH_SECONDS,
+                  refresh_seconds=DASHBOARD_HOOK_SECONDS).run(self._collector_stop)
 
     def on_unmount(self) -> None:
         if self._collector_stop is not None:

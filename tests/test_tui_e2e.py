@@ -11,6 +11,7 @@ import shutil
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 
 import pytest
@@ -37,8 +38,8 @@ class Tmux:
 
     def start(self, command: str) -> None:
         # the pane gets tmux's own TERM; sizes come from the pane, not from COLUMNS/LINES of this process
-        unset = [arg for k in os.environ if k.startswith("LOKIFI_") or k in ("COLUMNS", "LINES", "NO_COLOR")
-                 for arg in ("-u", k)]
+        names = {k for k in os.environ if k.startswith("LOKIFI_")} | {"COLUMNS", "LINES", "NO_COLOR"}
+        unset = [arg for k in sorted(names) for arg in ("-u", k)]
         self.run("-f", "/dev/null", "new-session", "-d", "-s", "e2e", "-x", str(self.width), "-y", str(self.height),
                  "env", *unset, f"LOKIFI_HOME={self.home}", "sh", "-c",
                  f"{command}; echo LOKIFI-EXITED $?; sleep 30")
@@ -84,7 +85,7 @@ def tmux(tmp_path):
     sessions = []
 
     def make(width: int, height: int) -> Tmux:
-        t = Tmux(f"lokifi-e2e-{os.getpid()}-{len(sessions)}", tmp_path / "home", width, height)
+        t = Tmux(f"lokifi-e2e-{os.getpid()}-{uuid.uuid4().hex[:8]}", tmp_path / "home", width, height)
         sessions.append(t)
         return t
 

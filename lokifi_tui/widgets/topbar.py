@@ -10,7 +10,7 @@ from collections import deque
 from typing import Any
 
 from rich.text import Text
-from textual.widgets import Static
+from textual.widget import Widget
 
 from lokifi_tui.messages import VitalsSample
 from lokifi_tui.widgets.render import percent, spark
@@ -46,7 +46,27 @@ def _level(value: float, warn: float, crit: float) -> str:
     return "bold red" if value >= crit else "yellow" if value >= warn else "green"
 
 
-class VitalsBar(Static):
+class _Line(Widget):
+    """One line of text that repaints without a layout pass (a Static's update re-lays out the screen,
+    which is most of an idle dashboard's CPU when it happens every two seconds)."""
+
+    DEFAULT_CSS = "_Line { height: 1; }"
+
+    def __init__(self, text: Text | str = "", **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._text = text if isinstance(text, Text) else Text(text)
+
+    def render(self) -> Text:
+        return self._text
+
+    def update(self, text: Text) -> None:
+        if text == self._text:
+            return
+        self._text = text
+        self.refresh()
+
+
+class VitalsBar(_Line):
     """``CPU ▂▃▅▇ 42%  MEM ▅▅▅ 61%  DISK 71%  LOAD ▁▂ 0.42`` — sparklines sized to the width."""
 
     def __init__(self, **kwargs: Any) -> None:
@@ -99,7 +119,7 @@ class VitalsBar(Static):
         self.refresh_text()
 
 
-class StatsBar(Static):
+class StatsBar(_Line):
     """Learning statistics (every figure counted from the store) and the AI status."""
 
     def show(self, view: Any) -> None:

@@ -1,0 +1,153 @@
+"""Dashboard benchmarks, measured on the real thing in tmux: first paint, idle CPU, RSS.
+
+On a copy of the 10M-row bench store (bench/common.py), ``lokifi --db COPY`` is started in a detached
+tmux pane (120x40, its own tmux server) with the default configuration — live host vitals and the live
+collector writing into the store, as a user gets it. Measured:
+
+* ``bare Textual app first paint``: the floor on this machine — a one-line Textual app, same tmux.
+* ``tui first paint``: from spawning the pane's process to the first frame on screen (the top bar's
+  "CPU" appears in ``capture-pane``), and ``tui data paint`` to the store's figures ("Patterns").
+* ``tui idle CPU``: the process's CPU time (user+system, children included) over 60 s after it has
+  settled, as a percentage of one core; ``btop idle CPU`` the same for btop (default 2 s update) in
+  a second pane during the same 60 s, when btop is installed.
+* ``tui idle CPU, no collector``: the same dashboard started with ``collect=False`` in a third pane on
+  its own copy (what the screen itself costs: vitals every 2 s, store checks, re-reads).
+* ``tui RSS``: the largest resident set seen during the run.
+
+    python -m bench.run tui          # through the runner (one table)
+    python -m bench.bench_tui        # alone, with the raw numbers
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+IDLE_SECONDS = float(os.environ.get("LOKIFI_BENCH_IDLE_SECONDS", "60"))
+SETTLE_SECONDS = 10.0
+SIZE = (120, 40)
+
+
+def _tmux(socket: str, *args: str) -> str:
+    return subprocess.run(["tmux", "-L", socket, *args], capture_output=True, text=True).stdout
+
+
+def _start(socket: str, name: str, argv: list[str], env: dict[str, str], first: bool) -> None:
+    cmd = ["-f", "/dev/null"] if first else []
+    env_args = [f"{k}={v}" for k, v in env.items()]
+    names = {k for k in os.environ if k.startswith("LOKIFI_")} | {"COLUMNS", "LINES", "NO_COLOR"}
+    unset = [a for k in sorted(names) for a in ("-u", k)]
+    _tmux(socket, *cmd, "new-session", "-d", "-s", name, "-x", str(SIZE[0]), "-y", str(SIZE[1]),
+          "env", *unset, *env_args, *argv)
+
+
+def _pane_pid(socket: str, name: str) -> int:
+    return int(_tmux(socket, "display", "-p", "-t", name, "#{pane_pid}").strip())
+
+
+def _wait_for(socket: str, name: str, text: str, timeout: float) -> float:
+    start = time.perf_counter()
+    while time.perf_counter() - start < timeout:
+        if text in _tmux(socket, "capture-pane", "-p", "-t", name):
+            return time.perf_counter()
+        time.sleep(0.01)
+    raise RuntimeError(f"{text!r} not on screen after {timeout}s:\n{_tmux(socket, 'capture-pane', '-p', '-t', name)}")
+
+
+def _cpu_seconds(proc) -> float:
+    total = 0.0
+    for p in [proc, *proc.children(recursive=True)]:
+        try:
+            t = p.cpu_times()
+            total += t.user + t.system
+        except Exception:  # noqa: BLE001 — a child that just ended
+            pass
+    return total
+
+
+def _lokifi() -> list[str]:
+    exe = shutil.which("lokifi")
+    return [exe] if exe else [sys.executable, "-m", "lokifi_tui.cli.main"]
+
+
+def run(idle_seconds: float = IDLE_SECONDS) -> dict[str, tuple[float, str]]:
+    import psutil
+
+    from bench.common import database
+
+    if shutil.which("tmux") is None:
+        raise RuntimeError("tmux is not installed (apt-get install tmux)")
+    source = database("10m")
+    work = Path(tempfile.mkdtemp(prefix="lokifi-bench-tui-"))
+    socket = f"lokifi-bench-{os.getpid()}"
+    try:
+        db = work / "store.duckdb"
+        shutil.copyfile(source, db)
+        home = work / "home"
+        env = {"LOKIFI_HOME": str(home)}
+        # baseline in the same conditions: a bare Textual app showing one line (python + textual + tmux)
+        hello = ("from textual.app import App\nfrom textual.widgets import Static\n"
+                 "class Hello(App):\n    def compose(self):\n        yield Static('CPU hello')\nHello().run()\n")
+        spawned_hello = time.perf_counter()
+        _start(socket, "hello", [sys.executable, "-c", hello], env, first=True)
+        hello_painted = _wait_for(socket, "hello", "CPU", 30)
+        _tmux(socket, "kill-session", "-t", "hello")
+        spawned = time.perf_counter()
+        _start(socket, "tui", [*_lokifi(), "--db", str(db)], env, first=False)
+        painted = _wait_for(socket, "tui", "CPU", 30)
+        data = _wait_for(socket, "tui", "Patterns", 120)
+        proc = psutil.Process(_pane_pid(socket, "tui"))
+        # the same dashboard without the in-process collector (rendering and store reads only)
+        view_db = work / "view.duckdb"
+        shutil.copyfile(source, view_db)
+        code = (f"from lokifi_tui.app import LokifiApp; LokifiApp({str(view_db)!r}, collect=False).run()")
+        _start(socket, "view", [sys.executable, "-c", code], env, first=False)
+        _wait_for(socket, "view", "Patterns", 120)
+        view = psutil.Process(_pane_pid(socket, "view"))
+        btop = None
+        if shutil.which("btop"):
+            _start(socket, "btop", ["btop"], {}, first=False)
+            btop = psutil.Process(_pane_pid(socket, "btop"))
+        rss = proc.memory_info().rss
+        time.sleep(SETTLE_SECONDS)
+        t0, w0 = _cpu_seconds(proc), time.perf_counter()
+        v0 = _cpu_seconds(view)
+        b0 = _cpu_seconds(btop) if btop else 0.0
+        end = w0 + idle_seconds
+        while time.perf_counter() < end:
+            time.sleep(1.0)
+            rss = max(rss, proc.memory_info().rss)
+        t1, w1 = _cpu_seconds(proc), time.perf_counter()
+        v1 = _cpu_seconds(view)
+        b1 = _cpu_seconds(btop) if btop else 0.0
+        screen = _tmux(socket, "capture-pane", "-p", "-t", "tui")
+        if "Traceback" in screen:
+            raise RuntimeError(f"the dashboard crashed:\n{screen}")
+        out = {
+            "tui first paint (10M rows)": (painted - spawned, "s"),
+            "bare Textual app first paint": (hello_painted - spawned_hello, "s"),
+            "tui data paint (10M rows)": (data - spawned, "s"),
+            f"tui idle CPU over {idle_seconds:.0f}s": (100.0 * (t1 - t0) / (w1 - w0), "% core"),
+            f"tui idle CPU, no collector, {idle_seconds:.0f}s": (100.0 * (v1 - v0) / (w1 - w0), "% core"),
+            "tui RSS max (10M rows)": (rss / 1e6, "MB"),
+        }
+        if btop:
+            out[f"btop idle CPU over {idle_seconds:.0f}s"] = (100.0 * (b1 - b0) / (w1 - w0), "% core")
+        return out
+    finally:
+        _tmux(socket, "kill-server")
+        shutil.rmtree(work, ignore_errors=True)
+
+
+BENCHMARKS = [("tui", run, 1)]
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    for figure, (value, unit) in run().items():
+        print(f"{figure:<32} {value:10.3f} {unit}")
