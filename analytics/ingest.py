@@ -109,15 +109,60 @@ def file_sha256(path: Path) -> str:
 
 # -- reading ---------------------------------------------------------------------------------------
 
+CSV_CHUNK_BYTES = 16 << 20
+
+
 def _csv_batches(path: Path, batch_rows: int) -> Iterator[tuple[pl.DataFrame, int]]:
-    """(frame of strings, first line number) for each batch; line numbers count the header as 1."""
-    sep = "\t" if path.suffix.lower() == ".tsv" else ","
-    lf = pl.scan_csv(
-        path, separator=sep, infer_schema=False, encoding="utf8-lossy", truncate_ragged_lines=True, glob=False,
-    ).with_row_index("_row")
-    for batch in lf.collect_batches(chunk_size=batch_rows):
-        if batch.height:
-            yield batch.drop("_row"), int(batch["_row"][0]) + 2
+    """(frame of strings, first line number) for each chunk; line numbers count the header as 1.
+
+    The file is read in byte chunks cut at a line end outside quotes, each parsed by Polars on its own,
+    so memory stays near a few chunks whatever the file's size (Polars' own streaming reader reads far
+    ahead of a slow consumer such as a database write)."""
+    sep = b"\t" if path.suffix.lower() == ".tsv" else b","
+    with open(path, "rb") as f:
+        header_line = f.readline()
+        header = pl.read_csv(io.BytesIO(header_line), separator=sep.decode(), infer_schema=False,
+                             encoding="utf8-lossy", n_rows=0).columns
+        line = 2
+        carry = b""
+        while True:
+            block = f.read(CSV_CHUNK_BYTES)
+            data = carry + block
+            if not data:
+                break
+            if block:
+                cut = _cut_outside_quotes(data)
+                if cut < 0:            # no complete line yet: read more
+                    carry = data
+                    continue
+                chunk, carry = data[: cut + 1], data[cut + 1:]
+            else:
+                chunk, carry = data, b""
+            rows = chunk.count(b"\n") + (0 if chunk.endswith(b"\n") else 1)
+            df = pl.read_csv(io.BytesIO(chunk), has_header=False, separator=sep.decode(),
+                             infer_schema=False, encoding="utf8-lossy", truncate_ragged_lines=True)
+            # a junk first line may have more fields than the header, a short one fewer: fit to the header
+            df = df.select(df.columns[: len(header)])
+            df.columns = header[: df.width]
+            if df.width < len(header):
+                df = df.with_columns([pl.lit(None, dtype=pl.String).alias(h) for h in header[df.width:]])
+            if df.height:
+                yield df, line
+            line += rows
+            if not block:
+                break
+
+
+def _cut_outside_quotes(data: bytes) -> int:
+    """The last line end in ``data`` that is not inside a quoted field (-1 if none)."""
+    end = len(data)
+    while True:
+        nl = data.rfind(b"\n", 0, end)
+        if nl < 0:
+            return -1
+        if data.count(b'"', 0, nl) % 2 == 0:
+            return nl
+        end = nl
 
 
 def _jsonl_batches(path: Path, batch_rows: int, report: IngestReport) -> Iterator[tuple[pl.DataFrame, int]]:

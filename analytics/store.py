@@ -41,6 +41,9 @@ _MIGRATION_RE = re.compile(r"^(\d{3})_([A-Za-z0-9_]+)\.sql$")
 #: Default seconds to keep retrying a locked file before giving up (reads/transactions) or spooling.
 READ_TIMEOUT = float(os.environ.get("LOKIFI_LOCK_TIMEOUT", "15"))
 WRITE_TIMEOUT = float(os.environ.get("LOKIFI_WRITE_TIMEOUT", "3"))
+#: DuckDB's buffer pool for a Lokifi process (it spills to disk beyond it). DuckDB's own default is 80 %
+#: of the machine's memory, too much for a tool that sits in a tmux pane all day.
+MEMORY_LIMIT = os.environ.get("LOKIFI_DUCKDB_MEMORY", "512MB")
 
 
 class StoreError(Exception):
@@ -156,7 +159,7 @@ class Store:
         delay = 0.005
         while True:
             try:
-                con = duckdb.connect(str(self.path))
+                con = duckdb.connect(str(self.path), config={"memory_limit": MEMORY_LIMIT})
                 break
             except duckdb.Error as exc:
                 if is_lock_error(exc):
