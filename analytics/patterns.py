@@ -187,9 +187,18 @@ def record_error(store, message: object, component: str = "unknown", host: str |
         "ts": [_now(ts)], "host": [host or socket.gethostname()], "component": [safe_text(component, 200) or "unknown"],
         "message": [text], "source": [source], "level": [level],
     })
-    store.append("error_events", row)
-    learn_from_events(store)
-    return get_pattern(store, fingerprint(template_of(text)))
+    tmpl = template_of(text)
+    local = {"error_hash": fingerprint(tmpl), "template": tmpl, "error_type": classify(text),
+             "error_message": text, "occurrence_count": None}
+    if not store.submit("analytics.store:append_table", row, table="error_events"):
+        # The database is busy: the event is queued durably (the spool) and learned when it is written.
+        return {**local, "spooled": True}
+    from analytics.store import StoreBusy
+    try:
+        learn_from_events(store)
+        return get_pattern(store, local["error_hash"])
+    except StoreBusy:
+        return {**local, "spooled": False, "learned": False}
 
 
 # -- lookups ------------------------------------------------------------------------------------------

@@ -101,3 +101,26 @@ def test_dashboard_without_a_terminal_says_so_instead_of_hanging(tmp_path):
     r = subprocess.run([sys.executable, "-m", "lokifi_tui.cli.main", "--db", str(tmp_path / "x.duckdb")],
                        capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=120)
     assert r.returncode == 5 and "needs a terminal" in r.stderr
+
+
+def test_error_record_on_a_busy_database_is_queued_not_failed(tmp_path):
+    """A write the spool accepted is reported as saved (exit 0), never as 'try again' (which would duplicate it)."""
+    import os
+    import textwrap
+
+    db = tmp_path / "x.duckdb"
+    assert lokifi("--db", str(db), "error", "record", "seed row", "-c", "x").returncode == 0
+    holder = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
+        import duckdb, sys, time
+        c = duckdb.connect({str(db)!r}); print('holding', flush=True); time.sleep(6)""")],
+        stdout=subprocess.PIPE, text=True)
+    assert holder.stdout.readline().strip() == "holding"
+    env = {**os.environ, "LOKIFI_WRITE_TIMEOUT": "0.5"}
+    r = lokifi("--db", str(db), "error", "record", "connection refused while locked", "-c", "api", env=env)
+    holder.wait()
+    assert r.returncode == 0, r.stderr
+    assert "queued" in r.stdout and "do not record it again" in r.stdout
+    r = lokifi("--db", str(db), "db", "flush-spool")
+    from analytics.store import Store
+    s = Store(db)
+    assert s.scalar("SELECT count(*) FROM error_events WHERE message = 'connection refused while locked'") == 1

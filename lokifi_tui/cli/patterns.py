@@ -307,6 +307,13 @@ def error_record(ctx: click.Context, message: str, component: str, host: str | N
     if as_json:
         print_json({k: v for k, v in p.items() if k not in ("fixes",)})
         return
+    if p.get("spooled") or p.get("learned") is False:
+        how = ("queued: the database is busy, so the error waits in the spool and is written (and learned) by "
+               "the next Lokifi process that opens it — do not record it again") if p.get("spooled") else (
+               "stored; the database is busy, so its pattern is learned on the next refresh")
+        console.print(f"Recorded in {inert(component)}: {how}.")
+        console.print(f"  pattern {p['error_hash'][:12]} ({p['error_type']}), template: {inert(p['template'], 300)}")
+        return
     console.print(f"Recorded in {inert(component)}: pattern {p['error_hash'][:12]} ({p['error_type']}), "
                   f"seen {p['occurrence_count']:,}x")
     console.print(f"  template: {inert(p['template'], 300)}")
