@@ -314,8 +314,11 @@ _SEVERITY_ORDER = "CASE upper(coalesce(severity,'')) WHEN 'CRITICAL' THEN 0 WHEN
 
 
 def _predictions(con: Any, now: dt.datetime, limit: int) -> tuple[PredictionRow, ...]:
-    """Live predictions: not yet scored, not past due, the newest per (type, component, host)."""
+    """Live predictions: not yet scored, not past due, the newest per (type, component, host, subject) —
+    two recurring patterns or two metrics' anomalies on one component are two rows, as in `ai predict`."""
     cols = _columns(con, "predictions")
+    subject = ("coalesce(subject, metric, '')" if "subject" in cols else
+               ("coalesce(metric, '')" if "metric" in cols else "''"))
     due = "due_at" if "due_at" in cols else "NULL"
     rows = _dicts(
         con,
@@ -328,7 +331,7 @@ def _predictions(con: Any, now: dt.datetime, limit: int) -> tuple[PredictionRow,
           AND prediction_type <> 'forecast'
           AND ({due} IS NULL OR {due} >= ?)
           AND prediction_date <= ?
-        QUALIFY row_number() OVER (PARTITION BY prediction_type, component, host
+        QUALIFY row_number() OVER (PARTITION BY prediction_type, component, host, {subject}
                                    ORDER BY prediction_date DESC, id DESC) = 1
         ORDER BY {_SEVERITY_ORDER}, confidence_score DESC NULLS LAST, id
         LIMIT ?
