@@ -71,6 +71,10 @@ def _cpu_seconds(proc) -> float:
 
 
 def _lokifi() -> list[str]:
+    # the entry point installed beside this interpreter (not a pyenv/asdf shim, which adds its own startup)
+    beside = Path(sys.executable).parent / "lokifi"
+    if beside.exists():
+        return [str(beside)]
     exe = shutil.which("lokifi")
     return [exe] if exe else [sys.executable, "-m", "lokifi_tui.cli.main"]
 
