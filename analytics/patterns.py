@@ -92,12 +92,18 @@ def _learn_batch(store, since, batch) -> LearnResult:
             where += " AND ts >= ?"
             params.append(_now(since))
         ev = con.sql(
-            f"SELECT rowid AS rid, ts, host, component, message, fingerprint, type FROM error_events "
+            f"SELECT rowid AS rid, ts, host, component, message, fingerprint, type, source FROM error_events "
             f"WHERE {where} ORDER BY ts LIMIT {int(batch)}", params=params or None).pl()
         if ev.height == 0:
             return LearnResult(0, 0, 0)
         ev = ev.with_columns(pl.col("message").fill_null(""), pl.col("component").fill_null("unknown"))
         templates = mask(ev["message"])
+        # Lines read from log files and Loki are raw lines: their header (time, level, [component], pid) is
+        # stripped first, exactly as `lokifi patterns scan` does, so both give a line the same pattern.
+        src = ev["source"].fill_null("")
+        raw = src.str.starts_with("tail") | src.str.starts_with("loki")
+        if raw.any():
+            templates = templates.scatter(raw.arg_true(), mask(ev.filter(raw)["message"], raw=True))
         distinct = templates.unique()
         fp_of = {t: fingerprint(t) for t in distinct.to_list()}
         ev = ev.with_columns(templates.alias("template"))
