@@ -294,7 +294,13 @@ class SeriesError(ValueError):
 
 
 def parse_time(text: str) -> dt.datetime:
+    """ISO 8601 (with or without a zone) or epoch seconds/ms/µs/ns (by magnitude, as `lokifi ingest`)."""
     t = text.strip()
+    if _is_number(t):
+        x = float(t)
+        a = abs(x)
+        secs = x if a < 1e11 else x / 1e3 if a < 1e14 else x / 1e6 if a < 1e17 else x / 1e9
+        return dt.datetime(1970, 1, 1) + dt.timedelta(seconds=secs)
     if t.endswith(("Z", "z")):
         t = t[:-1] + "+00:00"
     d = dt.datetime.fromisoformat(t)
@@ -329,8 +335,8 @@ def read_series_csv(stream: IO[str] | Iterable[str], name: str = "<stdin>") -> t
             continue
         try:
             when = parse_time(a)
-        except ValueError:
-            raise SeriesError(f"{name}:{lineno}: not an ISO-8601 timestamp: {a[:60]!r}") from None
+        except (ValueError, OverflowError):
+            raise SeriesError(f"{name}:{lineno}: not a timestamp (ISO 8601 or epoch s/ms): {a[:60]!r}") from None
         try:
             x = float(b)
         except ValueError:

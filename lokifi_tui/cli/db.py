@@ -5,8 +5,17 @@ from __future__ import annotations
 import click
 from rich.table import Table
 
+import sys
+
 from lokifi_tui.cli.context import get_config, get_store
-from lokifi_tui.cli.output import console, inert, json_option, print_json
+from lokifi_tui.cli.output import USAGE, console, fail, inert, json_option, print_json
+
+
+def _confirm(question: str) -> None:
+    """Ask, or refuse plainly when there is no terminal to ask on (scripts pass --yes)."""
+    if not sys.stdin.isatty():
+        fail("refusing without a terminal to ask on; pass --yes to confirm", USAGE)
+    click.confirm(question, abort=True)
 
 
 @click.group()
@@ -57,10 +66,10 @@ def prune(ctx: click.Context, dry_run: bool, yes: bool, as_json: bool) -> None:
                        predictions_days=r.predictions_days, dry_run=True)
     total = counted.metrics + counted.error_events + counted.predictions
     if not dry_run and total and not yes:
-        click.confirm(
+        _confirm(
             f"Delete {counted.metrics:,} metric rows older than {r.metrics_days} d, {counted.error_events:,} error "
             f"events older than {r.events_days} d and {counted.predictions:,} predictions older than "
-            f"{r.predictions_days} d?", abort=True)
+            f"{r.predictions_days} d?")
     result = counted if dry_run or not total else do_prune(
         store, metrics_days=r.metrics_days, events_days=r.events_days, predictions_days=r.predictions_days)
     if as_json:
@@ -80,7 +89,7 @@ def vacuum(ctx: click.Context, yes: bool) -> None:
 
     store = get_store(ctx)
     if not yes:
-        click.confirm(f"Vacuum {store.path}? Other Lokifi processes wait while it runs.", abort=True)
+        _confirm(f"Vacuum {store.path}? Other Lokifi processes wait while it runs.")
     before, after = do_vacuum(store)
     console.print(f"{human_bytes(before)} → {human_bytes(after)}")
 
