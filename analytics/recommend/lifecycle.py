@@ -7,8 +7,8 @@ it left, so :func:`undo` restores it exactly and nothing is ever lost.
 * A recommendation is keyed by host + rule + subject (``rec_key``): the same finding is updated, never
   created twice.
 * A dismissed one stays dismissed while the condition persists, and comes back only when it got
-  *materially worse*: its measure (how far past the threshold, relative) grew by ``worse_factor`` (and by
-  at least 0.05) over the measure at dismissal.
+  *materially worse*: its measure (how far past the threshold, relative) grew by ``worse_factor`` and by
+  at least ``MIN_WORSE_DELTA`` (a quarter of the threshold) over the measure at dismissal.
 * A snoozed one comes back when its time is up (at the next refresh, and in :func:`list_recs` at once).
 * An applied one stays applied; if its condition goes away and later returns it opens again.
 * Learning: the dismissals and applications of each rule on this host since its last reset give the
@@ -30,7 +30,9 @@ from analytics.recommend.scoring import Score, learned_factor, priority_for, sco
 
 STATUSES = ("open", "applied", "dismissed", "snoozed", "resolved")
 RESET_KEY = "recommend.learning_reset:{host}:{rule}"
-MIN_WORSE_DELTA = 0.05
+# A quarter of the threshold further past it, at least: a log dismissed at 57 MB (threshold 50) does not
+# return at 61 MB, but does at 70 MB.
+MIN_WORSE_DELTA = 0.25
 
 
 class RecNotFound(LookupError):
