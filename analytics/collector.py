@@ -64,6 +64,9 @@ FLUSH_ROWS = 50_000
 #: Above this many rows waiting (the store failing with something other than busy), sources whose data
 #: can be read again later (files, Prometheus, Loki) are paused instead of buffering more.
 MAX_PENDING_ROWS = 200_000
+
+#: How often a dashboard that found another collector writing checks whether it is still there.
+TAKEOVER_SECONDS = float(os.environ.get("LOKIFI_TAKEOVER_SECONDS", "15"))
 #: An error event already seen (same component and text up to numbers) within this many seconds does not
 #: ask for the sooner write.
 RECENT_EVENT_SECONDS = 300.0
@@ -448,6 +451,7 @@ class Collector:
         self._final_done = False
         self._recent_events: dict[tuple[Any, str], float] = {}
         self._status_at = -1e18
+        self._takeover_at = time.monotonic()
 
     # -- lifecycle ----------------------------------------------------------------------------------
 
@@ -554,6 +558,32 @@ class Collector:
         self.busy_reason = f"handed over to `lokifi collect` (pid {self._lock.holder() or '?'})"
         log.info("collector: %s", self.busy_reason)
 
+    def _try_take_over(self) -> None:
+        """A dashboard in view mode (``persist="auto"``) becomes the writer again when the collector that
+        held the database is gone (stopped, crashed): checked every ``TAKEOVER_SECONDS``."""
+        now_m = time.monotonic()
+        if now_m - self._takeover_at < TAKEOVER_SECONDS:
+            return
+        self._takeover_at = now_m
+        if self._lock.want_path.exists():
+            return  # a `lokifi collect` is waiting for the database: it goes first
+        try:
+            got = self._lock.acquire()
+        except StoreError:
+            return
+        if not got:
+            return
+        self._lock.release()
+        for src in self.sources:
+            with contextlib.suppress(Exception):
+                src.close()
+        self._opened = False
+        self.mode = "stopped"
+        self.busy_reason = None
+        self.open()
+        if self.mode == "write":
+            log.info("collector: the previous writer is gone; collecting again")
+
     def _drain_spool_blocking(self) -> None:
         """Checkpoints may be waiting in the spool: apply it before reading them (retry while busy)."""
         while True:
@@ -657,6 +687,8 @@ class Collector:
             self.open()
         if self.mode == "write" and self._persist_req == "auto" and self._handover_wanted():
             self._hand_over()
+        elif self.mode == "view" and self._persist_req == "auto":
+            self._try_take_over()
         now_m = time.monotonic()
         read = 0
         for src in self.sources:
