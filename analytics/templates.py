@@ -22,6 +22,8 @@ Raw log lines are handled by stripping their header first (:mod:`analytics.logli
 """
 from __future__ import annotations
 
+import re
+
 import collections
 from dataclasses import dataclass
 
@@ -290,6 +292,54 @@ def read_lines(path: str) -> list[str]:
     return lines
 
 
+_TRACEBACK_START = re.compile(r"^\s*(Traceback \(most recent call last\):|During handling of the above exception"
+                              r"|The above exception was the direct cause|Caused by: )")
+_EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Exit|Interrupt|Warning|Fault)\b(:.*)?$")
+
+
+def fold_multiline(lines: list[str]) -> tuple[list[str], list[int]]:
+    """Multi-line events as one: an indented line, a Python traceback (down to its unindented
+    ``SomeError: ...`` line) or a Java ``Caused by:`` belongs to the line that started the event.
+
+    The event's text is its first line, plus `` | `` and the exception line when a traceback named one
+    (the exception is what says what went wrong); a traceback with no line of its own before it is the
+    exception line alone. Returns the events and the 0-based line where each starts."""
+    events: list[str] = []
+    starts: list[int] = []
+    in_tb = False
+    exc: str | None = None
+
+    def close() -> None:
+        if exc and events:
+            head = events[-1]
+            events[-1] = exc if _TRACEBACK_START.match(head) else f"{head} | {exc}"
+
+    for i, line in enumerate(lines):
+        if events and ((line[:1] in (" ", "\t") and line.strip()) or line.startswith("Caused by: ")):
+            continue                                   # a stack frame, a continuation: part of the event
+        if _TRACEBACK_START.match(line):
+            if events and not in_tb and exc is None:
+                in_tb = True                           # the event's traceback begins
+                continue
+            if in_tb:
+                continue                               # chained exceptions: still this event
+        if in_tb and _EXCEPTION_LINE.match(line.strip()):
+            exc = line.strip()                         # the last one wins (the exception finally raised)
+            in_tb = False
+            continue
+        if (events and exc is None and _EXCEPTION_LINE.match(line.strip()) and i + 1 < len(lines)
+                and lines[i + 1].lstrip().startswith("at ") and lines[i + 1][:1] in (" ", "\t")):
+            exc = line.strip()                         # a Java exception under the line that logged it
+            continue
+        close()
+        in_tb = bool(_TRACEBACK_START.match(line))
+        exc = None
+        events.append(line)
+        starts.append(i)
+    close()
+    return events, starts
+
+
 def scan_files(paths: list[str], errors_only: bool = False) -> dict:
     """The patterns of raw log files: per group count, type, first/last seen, an example, components."""
     from analytics.classify import classify
@@ -298,12 +348,15 @@ def scan_files(paths: list[str], errors_only: bool = False) -> dict:
     lines: list[str] = []
     where: list[tuple[str, int]] = []
     warnings: list[str] = []
+    physical = 0
     for p in paths:
         ls = read_lines(p)
         if not ls:
             warnings.append(f"{p}: empty")
-        lines.extend(ls)
-        where.extend((p, i + 1) for i in range(len(ls)))
+        physical += len(ls)
+        events, starts = fold_multiline(ls)
+        lines.extend(events)
+        where.extend((p, i + 1) for i in starts)
     s = pl.Series("l", lines, dtype=pl.String)
     keep = pl.Series(range(len(lines)), dtype=pl.Int64)
     if errors_only and len(lines):
@@ -327,4 +380,5 @@ def scan_files(paths: list[str], errors_only: bool = False) -> dict:
                 "example": first.message[:2000], "template": tmpl[:2000],
                 "component": first.source, "level": first.level,
             })
-    return {"files": list(paths), "lines": len(lines), "scanned": int(s.len()), "patterns": out, "warnings": warnings}
+    return {"files": list(paths), "lines": physical, "events": len(lines), "scanned": int(s.len()), "patterns": out,
+            "warnings": warnings}
