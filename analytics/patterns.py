@@ -338,7 +338,7 @@ def record_outcome(store, ref: str, worked: bool, solution: str | None = None,
         edit_solution(store, fp, solution, now=now)
     t = _now(now)
     with store.write() as con:
-        row = con.execute("SELECT coalesce(solution, ''), coalesce(version, 1), auto_approved FROM error_patterns "
+        row = con.execute("SELECT coalesce(solution, ''), " + _EFFECTIVE_VERSION + ", auto_approved FROM error_patterns "
                           "WHERE error_hash = ?", [fp]).fetchone()
         sol, version, was_approved = row
         if not sol:
@@ -369,7 +369,7 @@ def undo_outcome(store, ref: str, fix_id: int | None = None, min_confidence: flo
         n = con.execute("DELETE FROM fix_history WHERE id = ? AND error_hash = ? RETURNING id", [fix_id, fp]).fetchall()
         if not n:
             raise PatternNotFound(f"no recorded outcome {fix_id} for pattern {fp[:12]}")
-        version, was = con.execute("SELECT coalesce(version, 1), auto_approved FROM error_patterns WHERE error_hash = ?",
+        version, was = con.execute("SELECT " + _EFFECTIVE_VERSION + ", auto_approved FROM error_patterns WHERE error_hash = ?",
                                    [fp]).fetchone()
         _recompute(con, fp, int(version), min_confidence, min_samples, "auto", _now(), bool(was))
     return get_pattern(store, fp)
@@ -393,6 +393,11 @@ def _playbook_text(con, fp: str) -> str:
     from analytics.playbooks import playbook_for
     t = con.execute("SELECT error_type FROM error_patterns WHERE error_hash = ?", [fp]).fetchone()[0]
     return playbook_for(t).as_text()
+
+
+#: The version outcomes are recorded against: the pattern's own solution version, or 0 while the built-in
+#: playbook is what people apply (so a first learned solution, v1, starts from its own outcomes only).
+_EFFECTIVE_VERSION = "CASE WHEN coalesce(solution, '') = '' THEN 0 ELSE coalesce(version, 1) END"
 
 
 def _recompute(con, fp: str, version: int, min_confidence: float, min_samples: int, approver: str,
