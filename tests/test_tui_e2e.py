@@ -43,8 +43,6 @@ class Tmux:
         self.run("-f", "/dev/null", "new-session", "-d", "-s", "e2e", "-x", str(self.width), "-y", str(self.height),
                  "env", *unset, f"LOKIFI_HOME={self.home}", "sh", "-c",
                  f"{command}; echo LOKIFI-EXITED $?; sleep 30")
-        # a lone Escape must not wait to be glued to the next key (tmux's default is 500 ms)
-        self.run("set-option", "-s", "escape-time", "0")
 
     def size(self) -> str:
         return self.run("display", "-p", "-t", "e2e", "#{window_width}x#{window_height}", check=False).strip()
