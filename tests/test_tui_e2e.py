@@ -93,8 +93,24 @@ def tmux(tmp_path):
 
 
 @pytest.mark.parametrize(("width", "height"), [(120, 40), (80, 24)])
-def test_lokifi_demo_in_tmux_triage_and_quit(tmux, width, height, monkeypatch):
-    t = tmux(width, height)
+def test_lokifi_demo_in_tmux_triage_and_quit(tmux, tmp_path, width, height, monkeypatch):
+    # One retry, in a fresh tmux server and home: on a loaded machine (a full suite run beside other jobs)
+    # the pane has occasionally stopped answering keys for a minute. Both attempts failing fails the test.
+    t1 = tmux(width, height)
+    try:
+        _drive(t1, width, height, monkeypatch)
+    except AssertionError as first:
+        t1.kill()
+        t = Tmux(f"lokifi-e2e-{os.getpid()}-{uuid.uuid4().hex[:8]}", tmp_path / "home-retry", width, height)
+        try:
+            _drive(t, width, height, monkeypatch)
+        except AssertionError as second:
+            raise AssertionError(f"failed twice.\nfirst attempt: {first}\nsecond attempt: {second}") from None
+        finally:
+            t.kill()
+
+
+def _drive(t: "Tmux", width: int, height: int, monkeypatch) -> None:
     t.start(f"{lokifi_command()} demo")
     assert t.size() == f"{width}x{height}"
     # the demo database is built first (tens of seconds on a busy machine), then the dashboard opens

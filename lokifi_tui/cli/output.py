@@ -16,7 +16,6 @@ from typing import Any, NoReturn
 
 import click
 from rich.console import Console
-from rich.markup import escape
 
 OK, UNEXPECTED, USAGE, BAD_INPUT, STORE, UNAVAILABLE = 0, 1, 2, 3, 4, 5
 
@@ -36,6 +35,25 @@ def _show(m: re.Match) -> str:
     return f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}"
 
 
+_BRACKET = re.compile(r"(\\*)\[")
+_TAG_AFTER = re.compile(r"[a-z#/@][^\[]*?\]")
+
+
+def _escape_markup(s: str) -> str:
+    """Rich markup escaping that shows the text exactly as written.
+
+    Rich reads backslashes before a tag-like bracket as pairs plus one escape, but before any other
+    bracket it drops exactly one backslash (rich.markup.escape does not cover that case). A trailing
+    backslash is doubled, as rich does, so it cannot escape markup placed after the text."""
+    def fix(m: re.Match) -> str:
+        n = len(m.group(1))
+        if _TAG_AFTER.match(s, m.end()):
+            return "\\" * (2 * n) + "\\["
+        return "\\" * (n + 1) + "[" if n else "["
+    out = _BRACKET.sub(fix, s)
+    return out + "\\" if out.endswith("\\") else out
+
+
 def inert(text: Any, limit: int | None = None) -> str:
     """Data text made safe to print through Rich: control and escape characters are shown as
     visible placeholders (so ``\\x1b[31m`` prints as ``␛[31m`` and does nothing), markup is escaped."""
@@ -43,7 +61,7 @@ def inert(text: Any, limit: int | None = None) -> str:
     if limit is not None and len(s) > limit:
         s = s[: max(0, limit - 1)] + "…"
     s = s.replace("\t", " ").replace("\r\n", "⏎").replace("\n", "⏎").replace("\r", "⏎")
-    return escape(_CONTROL.sub(_show, s))
+    return _escape_markup(_CONTROL.sub(_show, s))
 
 
 def plain(text: Any, limit: int | None = None) -> str:
