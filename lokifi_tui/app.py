@@ -106,6 +106,9 @@ class LokifiApp(App[None]):
         self.vitals_interval = vitals_interval or min(self.refresh_interval, VITALS_MAX_INTERVAL)
         self.demo = demo
         self.fixed_now = now
+        # Triage is stamped with the real clock (None) unless a clock was given (tests); the demo's frozen
+        # clock is for reading its data only (QA: a demo snooze otherwise ended in the past).
+        self.action_now = now
         self.sampler = vitals or sample_vitals
         self.collect = collect
         self.requested_theme = theme or getattr(general, "theme", "") or ""
@@ -135,6 +138,8 @@ class LokifiApp(App[None]):
         self.notify(clean(text, single_line=False), title=title, severity=severity, timeout=timeout, markup=False)
 
     def now(self) -> dt.datetime:
+        """The moment the panes are read at (the demo's own clock). Triage actions are stamped with the
+        real clock instead, so a snooze ends an hour from now and the CLI agrees with the dashboard."""
         return self.fixed_now or _utcnow()
 
     @property
@@ -375,7 +380,7 @@ class LokifiApp(App[None]):
 
         def answered(yes: bool | None) -> None:
             if yes:
-                self._triage("apply", triage.apply_recommendation, row.id, row.title, self.fixed_now)
+                self._triage("apply", triage.apply_recommendation, row.id, row.title, self.action_now)
 
         self.push_screen(ConfirmApply(row.title, row.action, row.description), answered)
 
@@ -384,7 +389,7 @@ class LokifiApp(App[None]):
 
         row = self._row("recommendations")
         if row is not None:
-            self._triage("dismiss", triage.dismiss_recommendation, row.id, row.title, self.fixed_now)
+            self._triage("dismiss", triage.dismiss_recommendation, row.id, row.title, self.action_now)
 
     def action_snooze(self) -> None:
         from lokifi_tui import triage
@@ -396,7 +401,7 @@ class LokifiApp(App[None]):
 
         def chosen(delta: dt.timedelta | None) -> None:
             if delta is not None:
-                self._triage("snooze", triage.snooze_recommendation, row.id, row.title, delta, self.fixed_now)
+                self._triage("snooze", triage.snooze_recommendation, row.id, row.title, delta, self.action_now)
 
         self.push_screen(SnoozeChoice(row.title), chosen)
 
@@ -415,7 +420,7 @@ class LokifiApp(App[None]):
     def record_outcome(self, error_hash: str, worked: bool) -> None:
         from lokifi_tui import triage
 
-        self._triage("fix outcome", triage.record_outcome, error_hash, worked, self.fixed_now)
+        self._triage("fix outcome", triage.record_outcome, error_hash, worked, self.action_now)
 
     def action_edit_solution(self) -> None:
         row = self._row("patterns")
