@@ -106,12 +106,18 @@ class DashboardScreen(Screen):
 
     @on(Tabs.TabActivated)
     def _tab_activated(self, event: Tabs.TabActivated) -> None:
+        # Setting Tabs.active from focus_pane posts this message later: by then a quick second `tab` may
+        # have moved on, and obeying the stale message bounced the panes back and forth (QA bug 17).
+        if event.tab.id != self.query_one("#pane-tabs", Tabs).active:
+            return
         name = (event.tab.id or "").removeprefix("tab-")
         if name in PANES and name != self.active_pane:
             self.focus_pane(name)
 
     def on_descendant_focus(self, event) -> None:
         widget = event.widget
+        if widget is not self.app.focused:
+            return  # a stale focus message: a quicker key has already moved focus on
         if isinstance(widget, PaneTable) and widget.pane != self.active_pane:
             self.active_pane = widget.pane
             self._show_active()

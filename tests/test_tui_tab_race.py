@@ -1,0 +1,40 @@
+"""Quick tab presses move through the panes in order; the tab strip and the shown pane agree (80x24)."""
+
+from __future__ import annotations
+
+import pytest
+
+from lokifi_tui.app import LokifiApp
+from lokifi_tui.widgets.panes import PANES
+from tui_support import NOW, fixed_vitals, seed_store
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+def anyio_backend():
+    return "asyncio"
+
+
+async def _settle(pilot) -> None:
+    for _ in range(3):
+        await pilot.pause(0.05)
+        await pilot.app.workers.wait_for_complete()
+    await pilot.pause(0.2)
+
+
+async def test_fast_tabs_do_not_bounce(tmp_path):
+    store = seed_store(tmp_path / "seed.duckdb")
+    app = LokifiApp(store.path, vitals=fixed_vitals, collect=False, now=NOW, refresh=0.3)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _settle(pilot)
+        order = []
+        for _ in range(6):
+            dash = app.dashboard
+            dash.action_next_pane()                  # two presses handled back to back, before the
+            dash.action_next_pane()                  # tab strip's own messages about the first arrive
+            await _settle(pilot)
+            assert dash.query_one("#pane-tabs").active == f"tab-{dash.active_pane}"
+            order.append(dash.active_pane)
+        start = PANES.index(order[0])
+        assert order == [PANES[(start + 2 * k) % len(PANES)] for k in range(6)]
