@@ -132,7 +132,9 @@ def _drive(t: "Tmux", width: int, height: int, monkeypatch) -> None:
     t.keys("?")
     screen = t.wait_for("Keys", timeout=60)
     assert "Dismiss the selected recommendation" in screen
-    t.keys("Escape")
+    # `?` closes it again (a lone ESC byte through tmux is ambiguous with an escape sequence and has
+    # been seen not to arrive as a key in CI; `escape` itself is covered by the Pilot tests)
+    t.keys("?")
     t.wait_gone("─ Keys ─", timeout=60)
     t.keys("q")
     screen = t.wait_for("LOKIFI-EXITED 0", timeout=60)
