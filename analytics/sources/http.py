@@ -36,6 +36,15 @@ except ImportError:  # pragma: no cover - depends on what is installed
 DOWN, SLOW, CLIENT, SERVER, PARTIAL, TLS = "down", "slow", "4xx", "5xx", "partial", "tls"
 
 
+def label_list(value, where: str) -> list[str]:
+    """A ``host_labels`` setting: one label name or a list of them (the sources' shared config rule)."""
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(x, str) and x for x in value):
+        raise ConfigProblem(f"{where}.host_labels: expected a list of label names")
+    return value
+
+
 class ConfigProblem(ValueError):
     """A source's settings are wrong; the message names the key."""
 

@@ -42,7 +42,7 @@ from analytics.sources.fleet_status import (
     as_source_status,
     measure_skew,
 )
-from analytics.sources.http import ConfigProblem, FetchError, HttpClient, HttpSettings, parse_duration
+from analytics.sources.http import ConfigProblem, FetchError, label_list, HttpClient, HttpSettings, parse_duration
 from analytics.sources.prometheus import _as_dict, _url_host, fill, pick_host
 
 LOKI_MAX_ENTRIES = 5000
@@ -109,11 +109,7 @@ class LokiSettings:
                     raise ConfigProblem(f"{where}.{key}: expected a whole number >= 1")
                 setattr(s, key, v)
         s.default_host = str(d.get("default_host") or "")
-        hl = d.get("host_labels", list(DEFAULT_HOST_LABELS))
-        if isinstance(hl, str):
-            hl = [hl]
-        if not isinstance(hl, list) or not all(isinstance(x, str) and x for x in hl):
-            raise ConfigProblem(f"{where}.host_labels: expected a list of label names")
+        hl = label_list(d.get("host_labels", list(DEFAULT_HOST_LABELS)), where)
         queries = d.get("queries")
         if not isinstance(queries, list) or not queries:
             raise ConfigProblem(f"{where}.queries: at least one [[sources.queries]] with query and component")
@@ -127,11 +123,7 @@ class LokiSettings:
             if not q["query"].strip().startswith("{"):
                 raise ConfigProblem(f"{qw}.query: a LogQL log query starts with a stream selector, "
                                     'e.g. {job="api"} |= "error"')
-            qhl = q.get("host_labels", q.get("host_label", hl))
-            if isinstance(qhl, str):
-                qhl = [qhl]
-            if not isinstance(qhl, list) or not all(isinstance(x, str) and x for x in qhl):
-                raise ConfigProblem(f"{qw}.host_labels: expected a list of label names")
+            qhl = label_list(q.get("host_labels", q.get("host_label", hl)), qw)
             s.queries.append(LokiQuery(q["query"].strip(), q["component"].strip(), tuple(qhl)))
         keys = [q.key for q in s.queries]
         if len(set(keys)) != len(keys):

@@ -49,7 +49,7 @@ from analytics.sources.fleet_status import (
     from_epoch,
     measure_skew,
 )
-from analytics.sources.http import ConfigProblem, FetchError, HttpClient, HttpSettings, parse_duration
+from analytics.sources.http import ConfigProblem, FetchError, label_list, HttpClient, HttpSettings, parse_duration
 
 log = logging.getLogger("lokifi.sources")
 
@@ -126,11 +126,7 @@ class PrometheusSettings:
                     raise ConfigProblem(f"{where}.{key}: expected a whole number >= 0")
                 setattr(s, key, v)
         s.default_host = str(d.get("default_host") or "")
-        hl = d.get("host_labels", list(DEFAULT_HOST_LABELS))
-        if isinstance(hl, str):
-            hl = [hl]
-        if not isinstance(hl, list) or not all(isinstance(x, str) and x for x in hl):
-            raise ConfigProblem(f"{where}.host_labels: expected a list of label names")
+        hl = label_list(d.get("host_labels", list(DEFAULT_HOST_LABELS)), where)
         queries = d.get("queries")
         if not isinstance(queries, list) or not queries:
             raise ConfigProblem(f"{where}.queries: at least one [[sources.queries]] with query, component and metric")
@@ -141,11 +137,7 @@ class PrometheusSettings:
             for k in ("query", "component", "metric"):
                 if not isinstance(q.get(k), str) or not q[k].strip():
                     raise ConfigProblem(f"{qw}.{k}: required (a non-empty string)")
-            qhl = q.get("host_labels", q.get("host_label", hl))
-            if isinstance(qhl, str):
-                qhl = [qhl]
-            if not isinstance(qhl, list) or not all(isinstance(x, str) and x for x in qhl):
-                raise ConfigProblem(f"{qw}.host_labels: expected a list of label names")
+            qhl = label_list(q.get("host_labels", q.get("host_label", hl)), qw)
             s.queries.append(PromQuery(q["query"].strip(), q["component"].strip(), q["metric"].strip(), tuple(qhl)))
         keys = [q.key for q in s.queries]
         if len(set(keys)) != len(keys):
