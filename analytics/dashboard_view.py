@@ -22,6 +22,7 @@ import importlib.util
 import json
 import math
 import os
+import socket
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -452,18 +453,21 @@ _VITAL_NAMES = {
 }
 
 
-def _vitals(con: Any, now: dt.datetime, points: int = 60) -> dict[str, tuple[float, ...]]:
-    """The last few minutes of host vitals the collector stored, to seed the top bar's sparklines."""
+def _vitals(con: Any, now: dt.datetime, host: str | None, points: int = 60) -> dict[str, tuple[float, ...]]:
+    """The last few minutes of this host's vitals the collector stored, to seed the top bar's sparklines
+    (the top bar shows the local machine: another host's readings in the same store must not seed it)."""
+    if not host:
+        return {}
     names = sorted({n for v in _VITAL_NAMES.values() for n in v})
     rows = con.execute(
         """
         SELECT metric, list(value ORDER BY ts) FROM (
             SELECT metric, value, ts, row_number() OVER (PARTITION BY metric ORDER BY ts DESC) AS rn
             FROM metrics
-            WHERE ts >= ? AND ts <= ? AND component = 'host' AND metric IN (SELECT unnest(?))
+            WHERE ts >= ? AND ts <= ? AND component = 'host' AND host = ? AND metric IN (SELECT unnest(?))
         ) WHERE rn <= ? GROUP BY metric
         """,
-        [now - dt.timedelta(minutes=10), now, names, points],
+        [now - dt.timedelta(minutes=10), now, host, names, points],
     ).fetchall()
     found = {m: tuple(float(x) for x in vals) for m, vals in rows}
     out: dict[str, tuple[float, ...]] = {}
@@ -473,6 +477,16 @@ def _vitals(con: Any, now: dt.datetime, points: int = 60) -> dict[str, tuple[flo
                 out[key] = found[c]
                 break
     return out
+
+
+def _local_host(config: Any) -> str | None:
+    """The name this machine's collector stores its readings under (``[general] host`` or the hostname)."""
+    if config is None:
+        return socket.gethostname()
+    try:
+        return str(config.host)
+    except AttributeError:
+        return socket.gethostname()
 
 
 def _hosts(con: Any) -> tuple[str, ...]:
@@ -583,7 +597,7 @@ def load_dashboard(
     with store.read() as con:
         borrowed = _Borrowed(con, store.path)
         learning = _learning_engine(borrowed) if have["learning"] else _learning(con)
-        vitals = _vitals(con, at)
+        vitals = _vitals(con, at, _local_host(config))
         hosts = _hosts(con)
         patterns = (lambda: _patterns_engine(borrowed, limit)) if have["patterns"] else (lambda: _patterns(con, limit))
         for name, loader in (

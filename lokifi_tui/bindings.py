@@ -115,7 +115,49 @@ def keymap_from_config(raw: Mapping[str, object] | None) -> tuple[dict[str, str]
             problems.append(f"[keymap] {key!r}: expected keys such as \"x\" or \"ctrl+x,f5\", got {value!r}")
             continue
         keymap[BY_NAME[name].id] = ",".join(part.strip() for part in value.split(",") if part.strip())
+    problems.extend(keymap_clashes(keymap))
     return keymap, problems
+
+
+def _pane_of(name: str) -> str | None:
+    action = BY_NAME[name].action_name
+    return next((pane for pane, actions in PANE_ACTIONS.items() if action in actions), None)
+
+
+def _clash(names: list[str]) -> bool:
+    """Two actions on one key clash unless each works in a different pane (only one is live at a time)."""
+    panes = [_pane_of(n) for n in names]
+    return len(names) > 1 and (None in panes or len(set(panes)) < len(panes))
+
+
+#: Keys the dashboard uses outside the action table (palette, quit, closing the filter/modals).
+RESERVED_KEYS = {"ctrl+p": "the command palette", "ctrl+c": "quit", "escape": "closing the filter and dialogs"}
+
+
+def keymap_clashes(keymap: Mapping[str, str]) -> list[str]:
+    """Keys that would reach two live actions once ``keymap`` is applied (a pane's table takes its keys
+    first, the first binding of a screen wins: one of the two would never run). Two pane actions of
+    different panes may share a key: only the focused pane's one is live."""
+    from textual.keys import _normalize_key_list
+
+    owners: dict[str, list[str]] = {}
+    for spec in ACTIONS:
+        keys = keymap.get(spec.id, spec.keys)
+        for key in _normalize_key_list(keys).split(","):
+            if key and spec.name not in owners.setdefault(key, []):
+                owners[key].append(spec.name)
+    problems = []
+    for key, names in owners.items():
+        moved = [n for n in names if BY_NAME[n].id in keymap]
+        if not moved:
+            continue
+        if _clash(names):
+            others = ", ".join(n for n in names if n != moved[0])
+            problems.append(f"[keymap] {moved[0]!r}: key {key!r} is also bound to {others}; "
+                            "only one of them will run (give one of them another key)")
+        if key in RESERVED_KEYS:
+            problems.append(f"[keymap] {moved[0]!r}: key {key!r} is reserved for {RESERVED_KEYS[key]}")
+    return problems
 
 
 def config_keymap(config: object | None) -> Mapping[str, object] | None:

@@ -130,7 +130,8 @@ class DashboardScreen(Screen):
         if not self.is_mounted or not self.query(StatsBar):
             return
         self.query_one(StatsBar).show(view)
-        self.query_one(VitalsBar).seed(view.vitals)
+        if not self.app.demo:  # the demo's stored vitals are another (made-up) host's; the bar is this one
+            self.query_one(VitalsBar).seed(view.vitals)
         for name in PANES:
             pane = view.panes.get(name)
             box = self.box(name)

@@ -17,14 +17,25 @@ from lokifi_tui.widgets.render import percent, spark
 from lokifi_tui.widgets.safe import clean
 
 HISTORY = 120
+PRIME_SECONDS = 0.25  # the first CPU reading is measured over this long (psutil's first one is a bare 0.0)
+_primed = False
 
 
 def sample_vitals() -> VitalsSample:
-    """One cheap psutil reading of this host (non-blocking CPU percent since the previous call)."""
+    """One cheap psutil reading of this host (non-blocking CPU percent since the previous call).
+
+    Runs in a thread worker: the very first call measures CPU over PRIME_SECONDS, because
+    ``cpu_percent(interval=None)`` has nothing to compare with yet and would show 0 % on a busy host."""
     import os
 
     import psutil
 
+    global _primed
+    if _primed:
+        cpu = psutil.cpu_percent(interval=None)
+    else:
+        cpu = psutil.cpu_percent(interval=PRIME_SECONDS)
+        _primed = True
     try:
         load = os.getloadavg()[0]
     except (OSError, AttributeError):
@@ -34,7 +45,7 @@ def sample_vitals() -> VitalsSample:
     except OSError:
         disk = 0.0
     return VitalsSample(
-        cpu=psutil.cpu_percent(interval=None),
+        cpu=cpu,
         mem=psutil.virtual_memory().percent,
         disk=disk,
         load=load,
@@ -120,32 +131,59 @@ class VitalsBar(_Line):
 
 
 class StatsBar(_Line):
-    """Learning statistics (every figure counted from the store) and the AI status."""
+    """Learning statistics (every figure counted from the store) and the AI status.
+
+    Laid out for the width it has: full labels when they fit, short ones otherwise (80 columns must
+    still show the prediction accuracy and the AI status), and the AI endpoint left out last."""
+
+    _shown: Any = None
 
     def show(self, view: Any) -> None:
+        self._shown = view
+        self._render_view()
+
+    def on_resize(self) -> None:
+        if self._shown is not None:
+            self._render_view()
+
+    def _render_view(self) -> None:
+        width = self.size.width or 80
+        for short, ai_short in ((False, False), (True, False), (True, True)):
+            text = self._stats_text(self._shown, short=short, ai_short=ai_short)
+            if text.cell_len <= width:
+                break
+        self.update(text)
+
+    @staticmethod
+    def _stats_text(view: Any, *, short: bool, ai_short: bool) -> Text:
         text = Text(no_wrap=True, overflow="ellipsis")
+        gap = "  "
         learning = view.learning
         if learning is None:
             text.append("learning: no data", style="dim")
         else:
             text.append("Patterns ", style="bold")
             text.append(f"{learning.patterns}")
-            text.append("  high-conf ", style="bold")
+            text.append(gap + ("hi-conf " if short else "high-conf "), style="bold")
             text.append(f"{learning.high_confidence}")
             eff = learning.effectiveness
-            text.append("  effectiveness ", style="bold")
+            text.append(gap + ("eff " if short else "effectiveness "), style="bold")
             text.append(percent(eff), style="" if eff is None else _level(100 - eff, 30, 60))
-            text.append("  fixes ", style="bold")
-            text.append(f"{learning.fixes_worked}✓ {learning.fixes_failed}✗")
-            text.append("  prediction accuracy ", style="bold")
+            text.append(gap + "fixes ", style="bold")
+            text.append(f"{learning.fixes_worked}✓{'' if short else ' '}{learning.fixes_failed}✗")
+            text.append(gap + ("pred acc " if short else "prediction accuracy "), style="bold")
             acc = learning.prediction_accuracy
             if acc is None:
-                text.append("not scored yet", style="dim")
+                text.append("n/a" if short else "not scored yet", style="dim")
             else:
                 text.append(f"{acc:.0f}%", style=_level(100 - acc, 30, 60))
-                text.append(f" (n={learning.predictions_scored})", style="dim")
-        text.append("  AI ", style="bold")
-        text.append(clean(view.ai_status), style="dim" if view.ai_status.startswith("offline") else "")
+                text.append(f" n={learning.predictions_scored}" if short else f" (n={learning.predictions_scored})",
+                            style="dim")
+        status = clean(view.ai_status)
+        if ai_short:
+            status = status.split(" @ ", 1)[0]
+        text.append(gap + "AI ", style="bold")
+        text.append(status, style="dim" if view.ai_status.startswith("offline") else "")
         if len(view.hosts) > 1:
-            text.append(f"  hosts {len(view.hosts)}", style="bold")
-        self.update(text)
+            text.append(gap + f"hosts {len(view.hosts)}", style="bold")
+        return text
