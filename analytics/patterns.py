@@ -313,6 +313,12 @@ def edit_solution(store, ref: str, solution: str, author: str | None = None, sou
         old_solution, version, nversions = cur
         if old_solution is not None and old_solution == text:
             return int(version)
+        if old_solution and not nversions:
+            # a solution stored without its history (an older store, or written directly): it is the
+            # current version, keep it as such before the new one
+            con.execute("INSERT INTO pattern_versions (error_hash, version, solution, source, author, created_at) "
+                        "VALUES (?, ?, ?, 'existing', NULL, ?)", [fp, int(version), old_solution, t])
+            nversions = 1
         new_version = int(version) + 1 if nversions else 1
         con.execute("INSERT INTO pattern_versions (error_hash, version, solution, source, author, created_at) "
                     "VALUES (?, ?, ?, ?, ?, ?)", [fp, new_version, text, source, author, t])

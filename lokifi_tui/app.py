@@ -106,6 +106,7 @@ class LokifiApp(App[None]):
         self.vitals_interval = vitals_interval or min(self.refresh_interval, VITALS_MAX_INTERVAL)
         self.demo = demo
         self.fixed_now = now
+        self.given_now = now  # a clock given by the caller (tests); the demo's own is re-read each load
         # Triage is stamped with the real clock (None) unless a clock was given (tests); the demo's frozen
         # clock is for reading its data only (QA: a demo snooze otherwise ended in the past).
         self.action_now = now
@@ -216,7 +217,7 @@ class LokifiApp(App[None]):
         self._force_reload = False
         self._data_busy = True
         self.run_worker(
-            partial(self._data_work, force, self._last_signature, self.fixed_now),
+            partial(self._data_work, force, self._last_signature, self.given_now),
             thread=True,
             group="data",
             exclusive=True,
@@ -250,7 +251,8 @@ class LokifiApp(App[None]):
     def on_data_loaded(self, message: DataLoaded) -> None:
         self._data_busy = False
         if message.view is not None:
-            if self.demo and self.fixed_now is None:
+            if self.demo and self.given_now is None:
+                # `lokifi demo --reset` in another shell moves the demo's clock: follow it
                 self.fixed_now = message.view.now
             self._last_signature = message.signature
             self._last_load = time.monotonic()
@@ -415,12 +417,12 @@ class LokifiApp(App[None]):
     def action_fix_outcome(self, worked: bool) -> None:
         row = self._row("patterns")
         if row is not None:
-            self.record_outcome(row.key, worked)
+            self.record_outcome(row.key, worked, label=f"{row.error_type}: {row.template or row.message}")
 
-    def record_outcome(self, error_hash: str, worked: bool) -> None:
+    def record_outcome(self, error_hash: str, worked: bool, label: str = "") -> None:
         from lokifi_tui import triage
 
-        self._triage("fix outcome", triage.record_outcome, error_hash, worked, self.action_now)
+        self._triage("fix outcome", triage.record_outcome, error_hash, worked, self.action_now, label[:80])
 
     def action_edit_solution(self) -> None:
         row = self._row("patterns")
@@ -436,7 +438,14 @@ class LokifiApp(App[None]):
                 self._triage("edit solution", triage.edit_solution, pattern.key, text)
 
         title = f"{pattern.error_type} · {pattern.template or pattern.message}"
-        self.push_screen(EditSolution(title, pattern.solution, pattern.version), saved)
+        if pattern.solution:
+            current, start, label = pattern.solution, pattern.solution, f"v{pattern.version} → v{pattern.version + 1}"
+        else:
+            # no learned solution yet: start from the built-in playbook people apply today; saving makes v1
+            from analytics.playbooks import playbook_for
+
+            current, start, label = "", playbook_for(pattern.error_type).as_text(), "built-in playbook → v1"
+        self.push_screen(EditSolution(title, current, label, start=start), saved)
 
     # -- root-cause analysis (cancellable) -------------------------------------------------------------
 

@@ -107,7 +107,8 @@ def _confidence(store: Any, error_hash: str) -> tuple[float | None, int, int]:
     return (None if row[0] is None else float(row[0])), int(row[1] or 0), int(row[2] or 0)
 
 
-def record_outcome(store: Any, error_hash: str, worked: bool, now: dt.datetime | None = None) -> Result:
+def record_outcome(store: Any, error_hash: str, worked: bool, now: dt.datetime | None = None,
+                   label: str = "") -> Result:
     mod = _engine("patterns")
     fn = _fn(mod, "record_outcome", "record_fix", "record_fix_outcome")
     before, _, _ = _confidence(store, error_hash)
@@ -118,6 +119,8 @@ def record_outcome(store: Any, error_hash: str, worked: bool, now: dt.datetime |
         return "—" if v is None else f"{v * 100:.0f}%"
 
     text = f"Fix {'worked' if worked else 'failed'} recorded: confidence {pct(before)} → {pct(after)} ({s}✓ {f}✗)"
+    if label:
+        text += f" — {label}"
     undo_fn = getattr(mod, "undo_outcome", None)
     fix_id = getattr(result, "id", None) if result is not None else None
     if fix_id is None and isinstance(result, dict):
@@ -127,7 +130,7 @@ def record_outcome(store: Any, error_hash: str, worked: bool, now: dt.datetime |
     if callable(undo_fn):
         def undo(store: Any) -> Result:
             _call(undo_fn, store, error_hash, fix_id=fix_id)
-            return Result("Undone: fix outcome.")
+            return Result(f"Undone: fix outcome{f' — {label}' if label else ''}.")
     else:
         def undo(store: Any) -> Result:  # keeps `u` from silently undoing an older action instead
             raise NotBuilt("A recorded fix outcome cannot be undone yet (analytics.patterns has no undo_outcome); "

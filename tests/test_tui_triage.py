@@ -215,14 +215,18 @@ async def test_e_saves_a_new_solution_version(seeded):
         await pilot.pause()
         assert type(app.screen).__name__ == "EditSolution"
         area = app.screen.query_one("TextArea")
+        assert area.text == "raise proxy_read_timeout"  # starts from the current solution
+        assert "v1 → v2" in str(app.screen.query_one(".modal-body").border_title)
         area.text = "raise proxy_read_timeout to 60s and restart nginx"
         await pilot.press("ctrl+s")
         await settle(pilot)
         after = pattern_row(seeded, H_TIMEOUT)
         assert after["solution"] == "raise proxy_read_timeout to 60s and restart nginx"
-        assert after["version"] == (before["version"] or 1) + 1 or after["version"] >= 1
-        versions = seeded.query("SELECT solution FROM pattern_versions WHERE error_hash = ?", [H_TIMEOUT])
-        assert "raise proxy_read_timeout to 60s and restart nginx" in versions["solution"].to_list()
+        assert before["version"] == 1 and after["version"] == 2
+        assert "v2" in app.last_message
+        versions = seeded.query("SELECT version, solution FROM pattern_versions WHERE error_hash = ? ORDER BY version",
+                                [H_TIMEOUT]).rows()
+        assert versions == [(1, "raise proxy_read_timeout"), (2, "raise proxy_read_timeout to 60s and restart nginx")]
         # esc discards
         await pilot.press("e")
         await pilot.pause()
@@ -249,3 +253,42 @@ async def test_r_runs_root_cause_analysis_in_a_worker_and_shows_the_result(seede
         assert text.splitlines()[1].strip("│ ").startswith("Root-cause analysis")  # the fresh result first
         # no model configured in the test home: the built-in playbook is the answer, said plainly
         assert "no model configured" in text or "Fallback" in text
+
+
+@needs("patterns")
+async def test_e_without_a_solution_starts_from_the_playbook_and_saves_v1(seeded):
+    from analytics.playbooks import playbook_for
+
+    app = make_app(seeded)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await goto_pattern(pilot, H_HOSTILE)
+        await pilot.press("e")
+        await pilot.pause()
+        area = app.screen.query_one("TextArea")
+        assert area.text == playbook_for("general_error").as_text()
+        assert "built-in playbook → v1" in str(app.screen.query_one(".modal-body").border_title)
+        await pilot.press("ctrl+s")  # unchanged: nothing is saved
+        await settle(pilot)
+        assert pattern_row(seeded, H_HOSTILE)["solution"] is None
+        await pilot.press("e")
+        await pilot.pause()
+        app.screen.query_one("TextArea").text = "restart the worker pool"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        row = pattern_row(seeded, H_HOSTILE)
+        assert row["solution"] == "restart the worker pool" and row["version"] == 1
+
+
+@needs("patterns")
+async def test_palette_outcome_moves_to_the_patterns_pane_and_names_the_pattern(seeded):
+    app = make_app(seeded)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert app.dashboard.active_pane == "predictions"
+        app._palette_run("fix_worked")
+        await settle(pilot)
+        assert app.dashboard.active_pane == "patterns"
+        row = app.dashboard.box("patterns").current_row()
+        assert "Fix worked recorded" in app.last_message
+        assert f"— {row.error_type}: " in app.last_message

@@ -102,17 +102,20 @@ class EditSolution(ModalScreen[str | None]):
         Binding("escape", "cancel", "Discard", id="lokifi.edit.cancel", priority=True),
     ]
 
-    def __init__(self, title: str, solution: str, version: int) -> None:
+    def __init__(self, title: str, solution: str, versions: str, *, start: str | None = None) -> None:
+        """``solution``: the current one ("" for none); ``start``: the editor's first text (the current
+        solution, or the built-in playbook when there is none); ``versions``: e.g. "v2 → v3"."""
         super().__init__()
         self.title_text = title
         self.solution = solution
-        self.version = version
+        self.start = solution if start is None else start
+        self.versions = versions
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="modal-body wide") as body:
-            body.border_title = f"Solution (v{self.version} → v{self.version + 1})"
+            body.border_title = f"Solution ({self.versions})"
             yield Static(safe(self.title_text, "bold"))
-            yield TextArea(self.solution, id="solution-editor", soft_wrap=True, show_line_numbers=False)
+            yield TextArea(self.start, id="solution-editor", soft_wrap=True, show_line_numbers=False)
             yield Static(Text("ctrl+s save as a new version · esc discard", style="dim"), classes="modal-keys")
 
     def on_mount(self) -> None:
@@ -123,7 +126,12 @@ class EditSolution(ModalScreen[str | None]):
         if not text:
             self.notify("A solution cannot be empty.", severity="warning")
             return
-        self.dismiss(None if text == self.solution.strip() else text)
+        # unchanged (the current solution, or the playbook it started from): no new version
+        if text in (self.solution.strip(), self.start.strip()):
+            self.app.notify("Unchanged: no new version saved.", timeout=3)
+            self.dismiss(None)
+            return
+        self.dismiss(text)
 
     def action_cancel(self) -> None:
         self.dismiss(None)
