@@ -130,6 +130,18 @@ class LokifiApp(App[None]):
         self.first_paint_at: float | None = None
         self.last_message = ""
         self.data_loads = 0
+        # The theme is chosen before the first frame: setting it later re-parses every stylesheet.
+        self.register_theme(LOKIFI_THEME)
+        theme_name = "lokifi"
+        if self.requested_theme:
+            if self.requested_theme in self.available_themes:
+                theme_name = self.requested_theme
+            else:
+                self.config_problems.append(
+                    f"theme {self.requested_theme!r} is unknown; using lokifi "
+                    f"(available: {', '.join(sorted(self.available_themes))})"
+                )
+        self.theme = theme_name
 
     # -- lifecycle -----------------------------------------------------------------------------------
 
@@ -152,20 +164,13 @@ class LokifiApp(App[None]):
             self._store = Store(self.db_path, read_timeout=STORE_READ_TIMEOUT)
         return self._store
 
+    def get_default_screen(self) -> Screen:
+        # the dashboard is the base screen (pushing it over an empty default one laid out two screens)
+        return self.dashboard
+
     def on_mount(self) -> None:
-        self.register_theme(LOKIFI_THEME)
-        self.theme = "lokifi"
-        if self.requested_theme:
-            if self.requested_theme in self.available_themes:
-                self.theme = self.requested_theme
-            else:
-                self.config_problems.append(
-                    f"theme {self.requested_theme!r} is unknown; using lokifi "
-                    f"(available: {', '.join(sorted(self.available_themes))})"
-                )
         if self.keymap_config:
             self.set_keymap(self.keymap_config)
-        self.push_screen(self.dashboard)
         for problem in self.config_problems:
             self.say(problem, title="Config", severity="warning", timeout=10)
         # The first frame is drawn before anything heavy starts (importing duckdb/polars in a worker

@@ -31,7 +31,7 @@ class DataFailed(Message):
 
 @dataclass(frozen=True)
 class VitalsSample:
-    cpu: float
+    cpu: float | None  # None: not measured yet (a CPU percentage needs an interval)
     mem: float
     disk: float
     load: float

@@ -14,13 +14,13 @@ from textual.app import ComposeResult
 from textual.containers import Container
 from textual.css.query import NoMatches
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Input, Static, Tab, Tabs
+from textual.widgets import DataTable, Footer, Static, Tab, Tabs
 
 from lokifi_tui.bindings import PANE_ACTIONS, bindings_for
 from lokifi_tui.widgets.panes import PANES, TITLES, PaneBox
 from lokifi_tui.widgets.safe import safe
 from lokifi_tui.widgets.table import PaneTable
-from lokifi_tui.widgets.topbar import StatsBar, VitalsBar
+from lokifi_tui.widgets.topbar import StatsBar, VitalsBar, sample_vitals
 
 if TYPE_CHECKING:
     from lokifi_tui.app import LokifiApp
@@ -58,12 +58,14 @@ class DashboardScreen(Screen):
         with Container(id="panes"):
             for name in PANES:
                 yield PaneBox(name)
-        yield Input(placeholder="filter rows (esc clears)", id="filter")
+        # the filter field is mounted on the first `/` (the first frame does not wait for it)
         yield Footer()
 
     def on_mount(self) -> None:
         self.query_one("#banner").display = False
-        self.query_one("#filter", Input).display = False
+        if self.app.sampler is sample_vitals:
+            # memory, disk and load are instant readings: the first frame shows them (CPU follows)
+            self.push_vitals(sample_vitals(instant=True))
         self._apply_size(self.size.width, self.size.height)
         self.query_one("#table-predictions", PaneTable).focus()
         if self.view is not None:
@@ -186,26 +188,39 @@ class DashboardScreen(Screen):
         index = PANES.index(self.active_pane)
         self.focus_pane(PANES[(index + step) % len(PANES)])
 
-    def action_filter(self) -> None:
-        field = self.query_one("#filter", Input)
+    def _filter_field(self) -> Any | None:
+        try:
+            return self.query_one("#filter")
+        except NoMatches:
+            return None
+
+    async def action_filter(self) -> None:
+        field = self._filter_field()
+        if field is None:
+            from textual.widgets import Input
+
+            field = Input(placeholder="filter rows (esc clears)", id="filter")
+            await self.mount(field, before=self.query_one(Footer))
         field.display = True
         field.focus()
 
-    @on(Input.Changed, "#filter")
-    def _filter_changed(self, event: Input.Changed) -> None:
+    def on_input_changed(self, event: Any) -> None:
+        if event.input.id != "filter":
+            return
         self.filter_text = event.value.strip()
         if self.view is not None:
             self.show_view(self.view)
 
-    @on(Input.Submitted, "#filter")
-    def _filter_submitted(self, event: Input.Submitted) -> None:
+    def on_input_submitted(self, event: Any) -> None:
+        if event.input.id != "filter":
+            return
         if not self.filter_text:
             event.input.display = False
         self.box(self.active_pane).table.focus()
 
     def key_escape(self) -> None:
-        field = self.query_one("#filter", Input)
-        if field.display:
+        field = self._filter_field()
+        if field is not None and field.display:
             field.value = ""
             field.display = False
             self.box(self.active_pane).table.focus()

@@ -21,17 +21,20 @@ PRIME_SECONDS = 0.25  # the first CPU reading is measured over this long (psutil
 _primed = False
 
 
-def sample_vitals() -> VitalsSample:
+def sample_vitals(*, instant: bool = False) -> VitalsSample:
     """One cheap psutil reading of this host (non-blocking CPU percent since the previous call).
 
     Runs in a thread worker: the very first call measures CPU over PRIME_SECONDS, because
-    ``cpu_percent(interval=None)`` has nothing to compare with yet and would show 0 % on a busy host."""
+    ``cpu_percent(interval=None)`` has nothing to compare with yet and would show 0 % on a busy host.
+    ``instant``: no CPU figure (None), nothing waited for — what the first frame shows."""
     import os
 
     import psutil
 
     global _primed
-    if _primed:
+    if instant:
+        cpu = None
+    elif _primed:
         cpu = psutil.cpu_percent(interval=None)
     else:
         cpu = psutil.cpu_percent(interval=PRIME_SECONDS)
@@ -96,7 +99,8 @@ class VitalsBar(_Line):
 
     def push(self, sample: VitalsSample) -> None:
         self.cores = sample.cores
-        self.series["cpu"].append(sample.cpu)
+        if sample.cpu is not None:
+            self.series["cpu"].append(sample.cpu)
         self.series["mem"].append(sample.mem)
         self.series["disk"].append(sample.disk)
         self.series["load"].append(sample.load)
@@ -106,15 +110,19 @@ class VitalsBar(_Line):
         width = self.size.width or 80
         spark_w = max(4, min(24, (width - 46) // 3))
         text = Text(no_wrap=True, overflow="ellipsis")
-        if not self.series["cpu"]:
+        if not self.series["mem"]:
             text.append("host vitals: sampling…", style="dim")
             self.update(text)
             return
-        cpu, mem = self.series["cpu"][-1], self.series["mem"][-1]
+        mem = self.series["mem"][-1]
         disk, load = self.series["disk"][-1], self.series["load"][-1]
         text.append("CPU ", style="bold")
-        text.append(spark(self.series["cpu"], spark_w, 0, 100), style=_level(cpu, 70, 90))
-        text.append(f" {cpu:3.0f}%  ")
+        if self.series["cpu"]:
+            cpu = self.series["cpu"][-1]
+            text.append(spark(self.series["cpu"], spark_w, 0, 100), style=_level(cpu, 70, 90))
+            text.append(f" {cpu:3.0f}%  ")
+        else:  # the first frame: CPU needs an interval to be measured
+            text.append(" " * spark_w + "   …  ", style="dim")
         text.append("MEM ", style="bold")
         text.append(spark(self.series["mem"], spark_w, 0, 100), style=_level(mem, 80, 95))
         text.append(f" {mem:3.0f}%  ")
