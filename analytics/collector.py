@@ -33,6 +33,7 @@ import os
 import re
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,6 +43,7 @@ import duckdb
 import polars as pl
 
 from analytics.sources.base import Batch, SourceStatus
+from analytics.file_signature import file_signature
 from analytics.store import Store, StoreBusy, StoreError
 
 log = logging.getLogger("lokifi.collector")
@@ -398,6 +400,25 @@ class CollectorStats:
     hook_errors: dict[str, str] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class WriteMark:
+    """One flush: the database file's signature before and after it, and whether it wrote error events."""
+
+    before: tuple[int, int, int, int] | None
+    after: tuple[int, int, int, int] | None
+    events: bool
+
+
+def explained_by(writes: Iterable[WriteMark], last: Any, current: Any) -> bool:
+    """True if the change of the database file from signature ``last`` to ``current`` is exactly a chain
+    of the given flushes that wrote samples only (no error events): nobody else wrote in between."""
+    sig = last
+    for w in writes:
+        if w.before == sig and sig is not None and not w.events:
+            sig = w.after
+    return sig == current and last != current
+
+
 class Collector:
     """Runs sources on their intervals and writes what they read; see the module docstring.
 
@@ -452,6 +473,9 @@ class Collector:
         self._recent_events: dict[tuple[Any, str], float] = {}
         self._status_at = -1e18
         self._takeover_at = time.monotonic()
+        # What this collector's own flushes did to the database file, for a dashboard in the same process
+        # (it need not re-read the store for samples it knows cannot change a pane).
+        self.writes: deque[WriteMark] = deque(maxlen=32)
 
     # -- lifecycle ----------------------------------------------------------------------------------
 
@@ -782,6 +806,7 @@ class Collector:
         df = _frame(batches, {src.name for src in self.sources if getattr(src, "unique_rows", False)})
         cps = [[s, k, v, now.isoformat()] for (s, k), v in checkpoints.items()]
         t0 = time.perf_counter()
+        before = file_signature(self.store.path)
         try:
             written = self.store.submit("analytics.collector:write_collected", df, checkpoints=cps,
                                         statuses=statuses)
@@ -800,6 +825,7 @@ class Collector:
         self._paused.clear()
         self._last_flush = time.monotonic()
         self.stats.flushes += 1
+        self.writes.append(WriteMark(before, file_signature(self.store.path), any(b.events for b in batches)))
         self.stats.rows_written += rows
         self.stats.last_flush = now
         if not written:

@@ -184,6 +184,8 @@ class DashboardView:
     ai_status: str = "offline"
     hosts: tuple[str, ...] = ()
     load_ms: float = 0.0
+    # the next moment the panes change without a write: a shown prediction falls due, a snooze ends
+    next_change: dt.datetime | None = None
 
     def pane(self, name: str) -> Pane:
         return self.panes[name]
@@ -479,6 +481,18 @@ def _vitals(con: Any, now: dt.datetime, host: str | None, points: int = 60) -> d
     return out
 
 
+def _next_change(con: Any, now: dt.datetime, predictions: Pane | None) -> dt.datetime | None:
+    """When the panes next change by the clock alone (a shown prediction falls due, a snooze ends)."""
+    times = [r.due_at for r in (predictions.rows if predictions else ()) if getattr(r, "due_at", None)]
+    if "snoozed_until" in _columns(con, "smart_recommendations"):
+        ends = con.execute("SELECT min(snoozed_until) FROM smart_recommendations "
+                           "WHERE status = 'snoozed' AND snoozed_until > ?", [now]).fetchall()
+        if ends and ends[0][0] is not None:
+            times.append(ends[0][0])
+    later = [t for t in times if t > now]
+    return min(later) if later else None
+
+
 def _local_host(config: Any) -> str | None:
     """The name this machine's collector stores its readings under (``[general] host`` or the hostname)."""
     if config is None:
@@ -607,6 +621,7 @@ def load_dashboard(
             ("forecast", lambda: _forecasts(borrowed, None, at, limit)),
         ):
             panes[name] = _pane(name, have[name], loader)
+        next_change = _next_change(con, at, panes.get("predictions"))
     return DashboardView(
         now=at,
         db_path=str(store.path),
@@ -617,26 +632,19 @@ def load_dashboard(
         ai_status=ai_status(config),
         hosts=hosts,
         load_ms=(time.perf_counter() - started) * 1000.0,
+        next_change=next_change,
     )
 
 
 def db_signature(path: str | os.PathLike[str]) -> tuple[int, int, int, int] | None:
-    """A cheap fingerprint of the database files (size and mtime of the file and its WAL).
+    """A cheap fingerprint of the database files (:func:`analytics.store.file_signature`).
 
     The dashboard re-reads the store only when this changes, so an idle dashboard costs one ``stat``
     per refresh instead of a query.
     """
-    p = Path(path)
-    try:
-        st = p.stat()
-    except OSError:
-        return None
-    try:
-        wal = Path(str(p) + ".wal").stat()
-        w = (wal.st_size, wal.st_mtime_ns)
-    except OSError:
-        w = (0, 0)
-    return (st.st_size, st.st_mtime_ns, *w)
+    from analytics.file_signature import file_signature
+
+    return file_signature(path)
 
 
 # -- details ---------------------------------------------------------------------------------------

@@ -48,10 +48,13 @@ from lokifi_tui.widgets.topbar import sample_vitals
 
 DEFAULT_REFRESH = 5.0  # seconds between store checks (config: [general] refresh_seconds)
 VITALS_MAX_INTERVAL = 2.0  # the vitals line moves at least this often
-MAX_DATA_AGE = 60.0  # re-read the store at least this often (ages, snooze expiry, due predictions)
+MAX_DATA_AGE = 300.0  # re-read the store at least this often (due predictions and snooze ends are read
+#                       at their own moment, ages are re-rendered without a read)
+AGE_RENDER_SECONDS = 60.0  # the "age" columns are re-rendered this often between reads
 CHANGED_MIN_INTERVAL = 20.0  # a store that keeps changing (the live collector flushes every few seconds)
 #                              is re-read at most this often; a triage action re-reads at once
-DASHBOARD_FLUSH_SECONDS = 30.0  # the in-dashboard collector writes its batches this often
+DASHBOARD_FLUSH_SECONDS = 60.0  # the in-dashboard collector writes its samples this often (error events
+#                                 sooner: the collector's event_flush_seconds)
 DASHBOARD_HOOK_SECONDS = 300.0  # and runs the engines' refresh (learn, predict, forecast, recommend) this often
 STORE_READ_TIMEOUT = 3.0  # how long one refresh waits for a busy database before showing a banner
 
@@ -118,6 +121,12 @@ class LokifiApp(App[None]):
         self._store: Any = None
         self._last_signature: Any = None
         self._last_load = 0.0
+        self._last_render = 0.0
+        self._next_change: dt.datetime | None = None
+        self._collector: Any = None
+        self._vitals_paused = False
+        self._vitals_stop = threading.Event()
+        self._vitals_handled = threading.Event()
         self._force_reload = True
         self._data_busy = False
         self._data_timer: Any = None
@@ -179,7 +188,7 @@ class LokifiApp(App[None]):
 
     def _after_first_paint(self) -> None:
         self.first_paint_at = time.monotonic()
-        self._vitals_tick()
+        self._start_vitals()
         self._data_tick()
         if self.collect:
             self._start_collector()
@@ -194,49 +203,84 @@ class LokifiApp(App[None]):
 
     # -- vitals loop ---------------------------------------------------------------------------------
 
-    def _vitals_tick(self) -> None:
-        if self.paused():
-            self.set_timer(self.vitals_interval, self._vitals_tick)
-            return
-        self.run_worker(self._vitals_work, thread=True, group="vitals", exclusive=True, exit_on_error=False)
+    def _start_vitals(self) -> None:
+        """One long-lived sampler thread (a worker per two-second sample cost more than the sample):
+        it samples, posts one message, and waits until that message is handled before the next interval,
+        so samples never pile up; while a modal or detail screen is on top it samples nothing."""
+        self._vitals_handled = threading.Event()
+        self._vitals_stop = threading.Event()
+        thread = threading.Thread(target=self._vitals_loop, name="lokifi-vitals", daemon=True)
+        thread.start()
 
-    def _vitals_work(self) -> None:
-        self.post_message(VitalsSampled(self.sampler()))
+    def _vitals_loop(self) -> None:
+        stop, handled = self._vitals_stop, self._vitals_handled
+        while not stop.is_set():
+            if not self._vitals_paused:
+                try:
+                    sample = self.sampler()
+                except Exception:  # noqa: BLE001 — a failed reading is skipped; the next one may work
+                    sample = None
+                if sample is not None:
+                    handled.clear()
+                    self.post_message(VitalsSampled(sample))
+                    handled.wait(max(self.vitals_interval, 1.0) * 5)
+            stop.wait(self.vitals_interval)
 
     def on_vitals_sampled(self, message: VitalsSampled) -> None:
         self.dashboard.push_vitals(message.sample)
-        self.set_timer(self.vitals_interval, self._vitals_tick)
+        self._vitals_handled.set()
+
+    def set_vitals_paused(self, paused: bool) -> None:
+        """The dashboard screen says when it is covered (a modal, the palette, a detail screen) or back."""
+        self._vitals_paused = paused
 
     # -- data loop -----------------------------------------------------------------------------------
 
     def _data_tick(self) -> None:
+        """Decide on the UI thread (two ``stat`` calls) whether the store must be re-read; read it in a worker.
+
+        Re-read when asked (a triage action), when the file changed — unless the change is exactly this
+        process's own collector writing samples, which no pane shows — when a shown prediction falls due
+        or a snooze ends, and at least every MAX_DATA_AGE. In between, ages are re-rendered locally."""
+        from analytics.file_signature import file_signature
+
         self._data_timer = None
         if self.paused():
             self._data_timer = self.set_timer(self.refresh_interval, self._data_tick)
             return
-        since = time.monotonic() - self._last_load
-        force = self._force_reload or since >= MAX_DATA_AGE
-        if not force and self._last_signature is not None and since < CHANGED_MIN_INTERVAL:
-            self._data_timer = self.set_timer(self.refresh_interval, self._data_tick)
-            return
+        now_m = time.monotonic()
+        since = now_m - self._last_load
+        due = self._next_change is not None and self.now() >= self._next_change
+        force = self._force_reload or since >= MAX_DATA_AGE or due
+        signature = file_signature(self.db_path)
+        if not force and self._last_signature is not None:
+            changed = signature != self._last_signature
+            if changed and self._collector is not None:
+                from analytics.collector import explained_by
+
+                if explained_by(list(self._collector.writes), self._last_signature, signature):
+                    self._last_signature = signature  # only our own samples were written
+                    changed = False
+            if not changed or since < CHANGED_MIN_INTERVAL:
+                if now_m - self._last_render >= AGE_RENDER_SECONDS and self.given_now is None and not self.demo:
+                    self._last_render = now_m
+                    self.dashboard.rerender(_utcnow())  # "age" columns move on without a read
+                self._data_timer = self.set_timer(self.refresh_interval, self._data_tick)
+                return
         self._force_reload = False
         self._data_busy = True
         self.run_worker(
-            partial(self._data_work, force, self._last_signature, self.given_now),
+            partial(self._data_work, signature, self.given_now),
             thread=True,
             group="data",
             exclusive=True,
             exit_on_error=False,
         )
 
-    def _data_work(self, force: bool, last_signature: Any, now: dt.datetime | None) -> None:
-        from analytics.dashboard_view import db_signature, load_dashboard
+    def _data_work(self, signature: Any, now: dt.datetime | None) -> None:
+        from analytics.dashboard_view import load_dashboard
         from analytics.store import StoreError
 
-        signature = db_signature(self.db_path)
-        if not force and signature is not None and signature == last_signature:
-            self.post_message(DataLoaded(None, signature))
-            return
         try:
             if now is None and self.demo:
                 # the demo is a frozen moment: its clock is the one it was built at
@@ -251,7 +295,8 @@ class LokifiApp(App[None]):
                 DataFailed(f"Could not read {self.db_path}: {type(exc).__name__}: {exc}", self.refresh_interval)
             )
             return
-        self.post_message(DataLoaded(view, db_signature(self.db_path)))
+        # the signature taken before the read: a write during it is seen at the next tick
+        self.post_message(DataLoaded(view, signature))
 
     def on_data_loaded(self, message: DataLoaded) -> None:
         self._data_busy = False
@@ -260,7 +305,8 @@ class LokifiApp(App[None]):
                 # `lokifi demo --reset` in another shell moves the demo's clock: follow it
                 self.fixed_now = message.view.now
             self._last_signature = message.signature
-            self._last_load = time.monotonic()
+            self._last_load = self._last_render = time.monotonic()
+            self._next_change = message.view.next_change
             self.data_loads += 1
             self.dashboard.show_banner(None)
             self.dashboard.show_view(message.view)
@@ -306,10 +352,13 @@ class LokifiApp(App[None]):
 
         # Inside the dashboard the batches are flushed less often than by `lokifi collect` (every open of
         # a large store costs CPU; the screen re-reads the store at most every CHANGED_MIN_INTERVAL).
-        Collector(self.store, self.config, persist="auto", flush_seconds=DASHBOARD_FLUSH_SECONDS,
-                  refresh_seconds=DASHBOARD_HOOK_SECONDS).run(self._collector_stop)
+        self._collector = Collector(self.store, self.config, persist="auto", flush_seconds=DASHBOARD_FLUSH_SECONDS,
+                                    refresh_seconds=DASHBOARD_HOOK_SECONDS)
+        self._collector.run(self._collector_stop)
 
     def on_unmount(self) -> None:
+        self._vitals_stop.set()
+        self._vitals_handled.set()
         if self._collector_stop is not None:
             self._collector_stop.set()
 
@@ -320,9 +369,7 @@ class LokifiApp(App[None]):
         if event.state is WorkerState.ERROR:
             error = worker.error
             text = f"{type(error).__name__}: {error}" if error else "unknown error"
-            if worker.group == "vitals":
-                self.set_timer(self.vitals_interval, self._vitals_tick)
-            elif worker.group == "data":
+            if worker.group == "data":
                 self._data_busy = False
                 self.dashboard.show_banner(f"Refresh failed: {text}")
                 self._schedule_data()
@@ -601,6 +648,8 @@ class LokifiApp(App[None]):
             if spec.action_name in actions and self.dashboard.active_pane != pane:
                 self.dashboard.focus_pane(pane)
         if spec.scope == "list":
+            if not self.dashboard.tables_ready:
+                return
             table = self.dashboard.box(self.dashboard.active_pane).table
             getattr(table, f"action_{spec.action_name}")()
         else:

@@ -109,3 +109,53 @@ async def test_stats_line_at_80_columns_keeps_accuracy_and_ai_status(tmp_path, m
         await pilot.app.workers.wait_for_complete()
         await pilot.pause()
         assert "prediction accuracy" in screen_text(pilot.app)
+
+
+async def test_vitals_sampling_pauses_while_the_dashboard_is_covered(tmp_path):
+    from lokifi_tui.app import LokifiApp
+
+    calls = []
+
+    def counting():
+        calls.append(time.monotonic())
+        return fixed_vitals()
+
+    app = LokifiApp(tmp_path / "v.duckdb", vitals=counting, collect=False, now=NOW, vitals_interval=0.05)
+    async with app.run_test(size=(120, 40)) as pilot:
+        for _ in range(40):
+            await pilot.pause(0.05)
+            if len(calls) >= 3:
+                break
+        assert len(calls) >= 3
+        await pilot.press("question_mark")
+        await pilot.pause(0.2)
+        covered = len(calls)
+        await pilot.pause(0.6)
+        assert len(calls) <= covered + 1  # at most one sample already under way
+        await pilot.press("question_mark")
+        await pilot.pause(0.6)
+        assert len(calls) >= covered + 3
+
+
+def test_own_sample_flushes_are_told_apart_from_other_writers(tmp_path):
+    from analytics.collector import Collector, explained_by
+    from analytics.config import load_config
+    from analytics.file_signature import file_signature
+
+    store = Store(tmp_path / "c.duckdb")
+    store.execute("SELECT 1")
+    collector = Collector(store, load_config(None), persist=True, flush_seconds=1000, refresh_seconds=10_000)
+    collector.open()
+    try:
+        start = file_signature(store.path)
+        collector.step(force=True)
+        collector.step(force=True)
+        assert len(collector.writes) == 2 and not any(w.events for w in collector.writes)
+        after = file_signature(store.path)
+        assert after != start
+        assert explained_by(collector.writes, start, after)
+        store.execute("INSERT INTO kv (key, value) VALUES ('someone', 'else')")
+        assert not explained_by(collector.writes, start, file_signature(store.path))
+        assert not explained_by(collector.writes, start, start)  # nothing changed: nothing to explain
+    finally:
+        collector.close()
