@@ -32,7 +32,7 @@ class DataFailed(Message):
 @dataclass(frozen=True)
 class VitalsSample:
     cpu: float | None  # None: not measured yet (a CPU percentage needs an interval)
-    mem: float
+    mem: float | None  # None: not read yet (the first frame reads only what the standard library can)
     disk: float
     load: float
     cores: int

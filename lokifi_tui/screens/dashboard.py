@@ -47,6 +47,8 @@ class DashboardScreen(Screen):
         self.active_pane = "predictions"
         self.filter_text = ""
         self.view: Any = None
+        self._now: Any = None
+        self.tables_ready = False
         self.narrow = False
 
     def compose(self) -> ComposeResult:
@@ -54,7 +56,7 @@ class DashboardScreen(Screen):
             yield VitalsBar(id="vitals")
             yield StatsBar(Text("reading the store…", style="dim"), id="stats")
         yield Static("", id="banner")
-        yield Tabs(*[Tab(TITLES[p], id=f"tab-{p}") for p in PANES], id="pane-tabs")
+        # the pane tabs exist only once the terminal is small (mounted by _apply_size)
         with Container(id="panes"):
             for name in PANES:
                 yield PaneBox(name)
@@ -67,9 +69,27 @@ class DashboardScreen(Screen):
             # memory, disk and load are instant readings: the first frame shows them (CPU follows)
             self.push_vitals(sample_vitals(instant=True))
         self._apply_size(self.size.width, self.size.height)
-        self.query_one("#table-predictions", PaneTable).focus()
+        self.call_after_refresh(self._add_tables)
+
+    async def _add_tables(self) -> None:
+        """After the first frame: the panes' tables, then the data that may have arrived meanwhile."""
+        from textual.widget import MountError
+
+        try:
+            for box in self.query(PaneBox):
+                await box.add_table()
+        except MountError:  # quit before the tables were up
+            return
+        self.tables_ready = True
+        self.focus_table()
         if self.view is not None:
-            self.show_view(self.view)
+            self.show_view(self.view, now=self._now)
+
+    def on_screen_suspend(self) -> None:
+        self.app.set_vitals_paused(True)  # covered: nothing to draw the samples on
+
+    def on_screen_resume(self) -> None:
+        self.app.set_vitals_paused(False)
 
     # -- layout ------------------------------------------------------------------------------------
 
@@ -80,7 +100,12 @@ class DashboardScreen(Screen):
         narrow = width < NARROW_WIDTH or height < NARROW_HEIGHT
         self.narrow = narrow
         self.set_class(narrow, "narrow")
-        self.query_one("#pane-tabs").display = narrow
+        tabs = self._tabs()
+        if narrow and tabs is None:
+            tabs = Tabs(*[Tab(TITLES[p], id=f"tab-{p}") for p in PANES], id="pane-tabs", active=f"tab-{self.active_pane}")
+            self.mount(tabs, before=self.query_one("#panes"))
+        if tabs is not None:
+            tabs.display = narrow
         self._show_active()
 
     def _show_active(self) -> None:
@@ -91,9 +116,18 @@ class DashboardScreen(Screen):
             shown = (not self.narrow) or active
             if box.display != shown:
                 box.display = shown
-        tabs = self.query_one("#pane-tabs", Tabs)
-        if tabs.active != f"tab-{self.active_pane}":
-            tabs.active = f"tab-{self.active_pane}"
+        tabs = self._tabs()
+        if tabs is not None and tabs.active != f"tab-{self.active_pane}":
+            try:
+                tabs.active = f"tab-{self.active_pane}"
+            except ValueError:  # just mounted, its tabs not yet: it was created with the active one
+                pass
+
+    def _tabs(self) -> Tabs | None:
+        try:
+            return self.query_one("#pane-tabs", Tabs)
+        except NoMatches:
+            return None
 
     def box(self, name: str) -> PaneBox:
         return self.query_one(f"#pane-{name}", PaneBox)
@@ -102,7 +136,7 @@ class DashboardScreen(Screen):
         changed = name != self.active_pane
         self.active_pane = name
         self._show_active()
-        self.box(name).table.focus()
+        self.focus_table()
         if changed:
             self.refresh_bindings()
 
@@ -110,7 +144,7 @@ class DashboardScreen(Screen):
     def _tab_activated(self, event: Tabs.TabActivated) -> None:
         # Setting Tabs.active from focus_pane posts this message later: by then a quick second `tab` may
         # have moved on, and obeying the stale message bounced the panes back and forth (QA bug 17).
-        if event.tab.id != self.query_one("#pane-tabs", Tabs).active:
+        if event.tab.id != event.tabs.active:
             return
         name = (event.tab.id or "").removeprefix("tab-")
         if name in PANES and name != self.active_pane:
@@ -127,13 +161,21 @@ class DashboardScreen(Screen):
 
     # -- data --------------------------------------------------------------------------------------
 
-    def show_view(self, view: Any) -> None:
+    def rerender(self, now: Any) -> None:
+        """Show the last view again as of ``now`` (ages move on; rows that did not change are untouched)."""
+        if self.view is not None:
+            self.show_view(self.view, now=now)
+
+    def show_view(self, view: Any, *, now: Any = None) -> None:
         self.view = view
+        self._now = now or view.now
         if not self.is_mounted or not self.query(StatsBar):
             return
         self.query_one(StatsBar).show(view)
         if not self.app.demo:  # the demo's stored vitals are another (made-up) host's; the bar is this one
             self.query_one(VitalsBar).seed(view.vitals)
+        if not self.tables_ready:
+            return  # _add_tables shows the rows
         for name in PANES:
             pane = view.panes.get(name)
             box = self.box(name)
@@ -145,7 +187,7 @@ class DashboardScreen(Screen):
                 box.show_note(pane.note)
                 box.border_subtitle = "not built"
                 continue
-            box.show_rows(pane.rows, view.now, self.filter_text, EMPTY[name])
+            box.show_rows(pane.rows, self._now, self.filter_text, EMPTY[name])
 
     def show_banner(self, text: str | None) -> None:
         banner = self.query_one("#banner", Static)
@@ -168,7 +210,11 @@ class DashboardScreen(Screen):
 
     def after_triage(self) -> None:
         """Keep focus on the pane the action was on (the reload keeps the cursor on the next row)."""
-        self.box(self.active_pane).table.focus()
+        self.focus_table()
+
+    def focus_table(self) -> None:
+        if self.tables_ready:
+            self.box(self.active_pane).table.focus()
 
     # -- bindings ----------------------------------------------------------------------------------
 
@@ -209,21 +255,21 @@ class DashboardScreen(Screen):
             return
         self.filter_text = event.value.strip()
         if self.view is not None:
-            self.show_view(self.view)
+            self.show_view(self.view, now=self._now)
 
     def on_input_submitted(self, event: Any) -> None:
         if event.input.id != "filter":
             return
         if not self.filter_text:
             event.input.display = False
-        self.box(self.active_pane).table.focus()
+        self.focus_table()
 
     def key_escape(self) -> None:
         field = self._filter_field()
         if field is not None and field.display:
             field.value = ""
             field.display = False
-            self.box(self.active_pane).table.focus()
+            self.focus_table()
         else:
             self.app.cancel_analysis()
 

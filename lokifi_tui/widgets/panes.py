@@ -141,11 +141,20 @@ class PaneBox(Vertical):
         self._shown_with: tuple[dt.datetime, str, str] | None = None
 
     def compose(self) -> ComposeResult:
+        # the table is mounted right after the first frame (add_table): it is hidden until its first rows
+        # anyway, and four DataTables are a good part of what a first frame costs
         yield Static("loading…", classes="pane-note")
-        yield PaneTable(COLUMNS[self.pane], pane=self.pane, id=f"table-{self.pane}")
 
-    def on_mount(self) -> None:
-        self.table.display = False
+    async def add_table(self) -> None:
+        if self.has_table:
+            return
+        table = PaneTable(COLUMNS[self.pane], pane=self.pane, id=f"table-{self.pane}")
+        table.display = False
+        await self.mount(table)
+
+    @property
+    def has_table(self) -> bool:
+        return bool(self.query(PaneTable))
 
     @property
     def table(self) -> PaneTable:
@@ -155,7 +164,8 @@ class PaneBox(Vertical):
         note = self.query_one(".pane-note", Static)
         note.update(safe(text, single_line=False))
         note.display = True
-        self.table.display = bool(self.table.row_count)
+        if self.has_table:
+            self.table.display = bool(self.table.row_count)
 
     def on_pane_table_width_changed(self, event: PaneTable.WidthChanged) -> None:
         event.stop()
@@ -185,6 +195,8 @@ class PaneBox(Vertical):
             self.table.display = False
 
     def current_row(self) -> Any | None:
+        if not self.has_table:
+            return None
         key = self.table.current_key
         if key is None or not self.table.display:
             return None

@@ -24,25 +24,30 @@ _primed = False
 def sample_vitals(*, instant: bool = False) -> VitalsSample:
     """One cheap psutil reading of this host (non-blocking CPU percent since the previous call).
 
-    Runs in a thread worker: the very first call measures CPU over PRIME_SECONDS, because
+    Runs in the sampler thread: the very first call measures CPU over PRIME_SECONDS, because
     ``cpu_percent(interval=None)`` has nothing to compare with yet and would show 0 % on a busy host.
-    ``instant``: no CPU figure (None), nothing waited for — what the first frame shows."""
+    ``instant``: what the first frame shows before psutil is even imported (about 50 ms): disk and load
+    from the standard library, CPU and memory left for the first real sample."""
     import os
+
+    if instant:
+        import shutil
+
+        try:
+            usage = shutil.disk_usage(os.path.abspath(os.sep))
+            disk = 100.0 * usage.used / usage.total if usage.total else 0.0
+        except OSError:
+            disk = 0.0
+        return VitalsSample(cpu=None, mem=None, disk=disk, load=_load(), cores=os.cpu_count() or 1)
 
     import psutil
 
     global _primed
-    if instant:
-        cpu = None
-    elif _primed:
+    if _primed:
         cpu = psutil.cpu_percent(interval=None)
     else:
         cpu = psutil.cpu_percent(interval=PRIME_SECONDS)
         _primed = True
-    try:
-        load = os.getloadavg()[0]
-    except (OSError, AttributeError):
-        load = 0.0
     try:
         disk = psutil.disk_usage(os.path.abspath(os.sep)).percent
     except OSError:
@@ -51,9 +56,18 @@ def sample_vitals(*, instant: bool = False) -> VitalsSample:
         cpu=cpu,
         mem=psutil.virtual_memory().percent,
         disk=disk,
-        load=load,
+        load=_load(),
         cores=psutil.cpu_count() or 1,
     )
+
+
+def _load() -> float:
+    import os
+
+    try:
+        return os.getloadavg()[0]
+    except (OSError, AttributeError):
+        return 0.0
 
 
 def _level(value: float, warn: float, crit: float) -> str:
@@ -101,7 +115,8 @@ class VitalsBar(_Line):
         self.cores = sample.cores
         if sample.cpu is not None:
             self.series["cpu"].append(sample.cpu)
-        self.series["mem"].append(sample.mem)
+        if sample.mem is not None:
+            self.series["mem"].append(sample.mem)
         self.series["disk"].append(sample.disk)
         self.series["load"].append(sample.load)
         self.refresh_text()
@@ -110,22 +125,19 @@ class VitalsBar(_Line):
         width = self.size.width or 80
         spark_w = max(4, min(24, (width - 46) // 3))
         text = Text(no_wrap=True, overflow="ellipsis")
-        if not self.series["mem"]:
+        if not self.series["disk"]:
             text.append("host vitals: sampling…", style="dim")
             self.update(text)
             return
-        mem = self.series["mem"][-1]
         disk, load = self.series["disk"][-1], self.series["load"][-1]
-        text.append("CPU ", style="bold")
-        if self.series["cpu"]:
-            cpu = self.series["cpu"][-1]
-            text.append(spark(self.series["cpu"], spark_w, 0, 100), style=_level(cpu, 70, 90))
-            text.append(f" {cpu:3.0f}%  ")
-        else:  # the first frame: CPU needs an interval to be measured
-            text.append(" " * spark_w + "   …  ", style="dim")
-        text.append("MEM ", style="bold")
-        text.append(spark(self.series["mem"], spark_w, 0, 100), style=_level(mem, 80, 95))
-        text.append(f" {mem:3.0f}%  ")
+        for key, label, warn, crit in (("cpu", "CPU ", 70, 90), ("mem", "MEM ", 80, 95)):
+            text.append(label, style="bold")
+            if self.series[key]:
+                value = self.series[key][-1]
+                text.append(spark(self.series[key], spark_w, 0, 100), style=_level(value, warn, crit))
+                text.append(f" {value:3.0f}%  ")
+            else:  # the first frame: not measured yet (CPU needs an interval)
+                text.append(" " * spark_w + "   …  ", style="dim")
         text.append("DISK ", style="bold")
         text.append(f"{disk:3.0f}%", style=_level(disk, 85, 95))
         text.append("  LOAD ", style="bold")
