@@ -190,8 +190,8 @@ class LokifiApp(App[None]):
         self.first_paint_at = time.monotonic()
         self._start_vitals()
         self._data_tick()
-        if self.collect:
-            self._start_collector()
+        # the live collector starts once the first data is on screen (or the first read failed): started
+        # together, the two compete for the interpreter and the panes fill later
 
     def paused(self) -> bool:
         """True while a modal, the palette or a detail screen covers the dashboard."""
@@ -310,12 +310,18 @@ class LokifiApp(App[None]):
             self.data_loads += 1
             self.dashboard.show_banner(None)
             self.dashboard.show_view(message.view)
+        self._collector_once()
         self._schedule_data()
+
+    def _collector_once(self) -> None:
+        if self.collect and self._collector_stop is None:
+            self._start_collector()
 
     def on_data_failed(self, message: DataFailed) -> None:
         self._data_busy = False
         self._last_signature = None
         self.dashboard.show_banner(f"{message.text}  (retrying every {message.retry_in:.0f}s; host vitals stay live)")
+        self._collector_once()
         self._schedule_data()
 
     def _schedule_data(self) -> None:
@@ -341,9 +347,9 @@ class LokifiApp(App[None]):
         """
         from analytics.dashboard_view import engine_available
 
+        self._collector_stop = threading.Event()
         if self.config is None or self.demo or not engine_available("collector"):
             return
-        self._collector_stop = threading.Event()
         self.run_worker(self._collector_work, thread=True, group="collector", exit_on_error=False,
                         name="live collection")
 
@@ -372,6 +378,7 @@ class LokifiApp(App[None]):
             if worker.group == "data":
                 self._data_busy = False
                 self.dashboard.show_banner(f"Refresh failed: {text}")
+                self._collector_once()
                 self._schedule_data()
             elif worker.group == "collector":
                 self.say(f"Live collection stopped: {text}", severity="warning")
