@@ -44,6 +44,8 @@ class ActionSpec:
 
 
 ACTIONS: tuple[ActionSpec, ...] = (
+    # help first: the footer is cut at 80 columns, and `?` is the one key a new user needs to see
+    ActionSpec("help", "question_mark,f1", "Help", "Show every key", key_display="?"),
     ActionSpec("apply", "a", "Apply", "Apply the selected recommendation (asks first, shows the command)"),
     ActionSpec("dismiss", "d", "Dismiss", "Dismiss the selected recommendation", action="dismiss_rec"),
     ActionSpec("snooze", "s", "Snooze", "Snooze the selected recommendation for 1h / 1d / 7d"),
@@ -57,7 +59,6 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("next_pane", "tab", "Next pane", "Move to the next pane", show=False),
     ActionSpec("prev_pane", "shift+tab", "Prev pane", "Move to the previous pane", show=False),
     ActionSpec("refresh", "ctrl+r", "Refresh", "Reload the data now", show=False),
-    ActionSpec("help", "question_mark,f1", "Help", "Show every key", key_display="?"),
     ActionSpec("quit", "q", "Quit", "Quit Lokifi", scope="app"),
     ActionSpec("down", "j,down", "Down", "Next row", scope="list", show=False),
     ActionSpec("up", "k,up", "Up", "Previous row", scope="list", show=False),
