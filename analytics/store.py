@@ -195,6 +195,12 @@ class Store:
                 fcntl.flock(fd, fcntl.LOCK_UN)
             os.close(fd)
 
+    def _busy(self, timeout: float) -> StoreBusy:
+        return StoreBusy(
+            f"The database {self.path} has been busy for {timeout:.0f}s (another Lokifi process is holding "
+            "it). Try again in a moment; if it persists, look for a stuck `lokifi` process."
+        )
+
     def _lock_session(self, deadline: float, timeout: float) -> int:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         lock = self.path.with_name(self.path.name + ".lock")
@@ -211,11 +217,7 @@ class Store:
                 self.lock_waits += 1
                 if time.monotonic() >= deadline:
                     os.close(fd)
-                    raise StoreBusy(
-                        f"The database {self.path} has been busy for {timeout:.0f}s (another Lokifi process "
-                        "is holding it). Try again in a moment; if it persists, look for a stuck "
-                        "`lokifi` process."
-                    ) from None
+                    raise self._busy(timeout) from None
                 time.sleep(delay * (0.5 + random.random()))
                 delay = min(delay * 1.6, 0.1)
 
@@ -232,11 +234,7 @@ class Store:
                 if is_lock_error(exc):
                     self.lock_waits += 1
                     if time.monotonic() >= deadline:
-                        raise StoreBusy(
-                            f"The database {self.path} has been busy for {timeout:.0f}s (another Lokifi process "
-                            "is holding it). Try again in a moment; if it persists, look for a stuck "
-                            "`lokifi` process."
-                        ) from None
+                        raise self._busy(timeout) from None
                     time.sleep(delay * (0.5 + random.random()))
                     delay = min(delay * 1.6, 0.1)
                     continue
