@@ -166,6 +166,17 @@ def pattern_row(store, error_hash: str) -> dict:
         "WHERE error_hash = ?", [error_hash]).to_dicts()[0]
 
 
+async def open_editor(pilot):
+    """Press `e` on the selected pattern; the solution editor's text area."""
+    await pilot.press("e")
+    await pilot.pause()
+    return pilot.app.screen.query_one("TextArea")
+
+
+def editor_title(app) -> str:
+    return str(app.screen.query_one(".modal-body").border_title)
+
+
 async def goto_pattern(pilot, error_hash: str) -> None:
     await pilot.press("tab", "tab", "tab")
     dash = pilot.app.dashboard
@@ -211,12 +222,10 @@ async def test_e_saves_a_new_solution_version(seeded):
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         await goto_pattern(pilot, H_TIMEOUT)
-        await pilot.press("e")
-        await pilot.pause()
+        area = await open_editor(pilot)
         assert type(app.screen).__name__ == "EditSolution"
-        area = app.screen.query_one("TextArea")
         assert area.text == "raise proxy_read_timeout"  # starts from the current solution
-        assert "v1 → v2" in str(app.screen.query_one(".modal-body").border_title)
+        assert "v1 → v2" in editor_title(app)
         area.text = "raise proxy_read_timeout to 60s and restart nginx"
         await pilot.press("ctrl+s")
         await settle(pilot)
@@ -263,17 +272,13 @@ async def test_e_without_a_solution_starts_from_the_playbook_and_saves_v1(seeded
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         await goto_pattern(pilot, H_HOSTILE)
-        await pilot.press("e")
-        await pilot.pause()
-        area = app.screen.query_one("TextArea")
+        area = await open_editor(pilot)
         assert area.text == playbook_for("general_error").as_text()
-        assert "built-in playbook → v1" in str(app.screen.query_one(".modal-body").border_title)
+        assert "built-in playbook → v1" in editor_title(app)
         await pilot.press("ctrl+s")  # unchanged: nothing is saved
         await settle(pilot)
         assert pattern_row(seeded, H_HOSTILE)["solution"] is None
-        await pilot.press("e")
-        await pilot.pause()
-        app.screen.query_one("TextArea").text = "restart the worker pool"
+        (await open_editor(pilot)).text = "restart the worker pool"
         await pilot.press("ctrl+s")
         await settle(pilot)
         row = pattern_row(seeded, H_HOSTILE)
