@@ -17,6 +17,7 @@ Design (see ../shared/STYLE.md):
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import os
 import threading
 import time
@@ -139,7 +140,6 @@ class LokifiApp(App[None]):
         self.first_paint_at: float | None = None
         self.last_message = ""
         self.data_loads = 0
-        # The theme is chosen before the first frame: setting it later re-parses every stylesheet.
         self.register_theme(LOKIFI_THEME)
         theme_name = "lokifi"
         if self.requested_theme:
@@ -150,7 +150,22 @@ class LokifiApp(App[None]):
                     f"theme {self.requested_theme!r} is unknown; using lokifi "
                     f"(available: {', '.join(sorted(self.available_themes))})"
                 )
-        self.theme = theme_name
+        self._start_with_theme(theme_name)
+
+    def _start_with_theme(self, name: str) -> None:
+        """Start with theme ``name`` without re-parsing the stylesheets.
+
+        Assigning ``App.theme`` runs Textual's watcher, which queues a full re-parse of every stylesheet
+        (~10 ms, plus re-styling each widget) even before the app runs. Before the first parse the
+        variables can simply be set: the stored value, the classes and the ANSI filter are what the watcher
+        sets (tests/test_tui_polish.py compares the two). Changing the theme later assigns ``theme``."""
+        self._reactive_theme = name
+        theme = self.current_theme
+        self.update_classes({**{c: False for c in self.classes if c.startswith("-theme-")},
+                             f"-theme-{name}": True, "-dark-mode": theme.dark, "-light-mode": not theme.dark},
+                            update=False)
+        self._refresh_truecolor_filter(self.ansi_theme)
+        self.stylesheet.set_variables(self.get_css_variables())
 
     # -- lifecycle -----------------------------------------------------------------------------------
 
@@ -188,6 +203,11 @@ class LokifiApp(App[None]):
 
     def _after_first_paint(self) -> None:
         self.first_paint_at = time.monotonic()
+        if not gc.isenabled():
+            # the ``lokifi`` entry point held the cyclic collector off for start-up: what start-up built
+            # lives as long as the app, so it is frozen out of every later collection
+            gc.freeze()
+            gc.enable()
         self._start_vitals()
         self._data_tick()
         # the live collector starts once the first data is on screen (or the first read failed): started

@@ -159,3 +159,48 @@ def test_own_sample_flushes_are_told_apart_from_other_writers(tmp_path):
         assert not explained_by(collector.writes, start, start)  # nothing changed: nothing to explain
     finally:
         collector.close()
+
+
+@pytest.mark.parametrize("theme", ["lokifi", "textual-light", "nord"])
+def test_the_starting_theme_is_what_textuals_watcher_would_set(tmp_path, theme):
+    from textual.app import App
+
+    from lokifi_tui.app import LOKIFI_THEME, LokifiApp
+
+    app = LokifiApp(tmp_path / "t.duckdb", theme=theme, collect=False)
+    ref = App()
+    ref.register_theme(LOKIFI_THEME)
+    ref.theme = theme  # Textual's own path: the watcher (its CSS refresh is queued, never run here)
+    assert app.theme == ref.theme == theme
+    assert {c for c in app.classes if c.startswith("-")} == {c for c in ref.classes if c.startswith("-")}
+    assert app.stylesheet._variables == ref.get_css_variables()
+    assert [getattr(f, "enabled", None) for f in app._filters] == [getattr(f, "enabled", None) for f in ref._filters]
+
+
+async def test_first_frame_parses_the_stylesheets_once_and_collection_resumes_frozen(tmp_path, monkeypatch):
+    import gc
+
+    from textual.css.stylesheet import Stylesheet
+
+    from lokifi_tui.app import LokifiApp
+
+    reparses = []
+    original = Stylesheet.reparse
+    monkeypatch.setattr(Stylesheet, "reparse", lambda self: (reparses.append(1), original(self))[1])
+    app = LokifiApp(tmp_path / "g.duckdb", theme="textual-light", vitals=fixed_vitals, collect=False, now=NOW)
+    gc.disable()  # as the ``lokifi`` entry point does
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            for _ in range(50):
+                if app.first_paint_at is not None:
+                    break
+                await pilot.pause(0.02)
+            assert app.first_paint_at is not None
+            assert reparses == []
+            assert gc.isenabled() and gc.get_freeze_count() > 0
+            from textual.color import Color
+            light = Color.parse(app.get_css_variables()["background"])
+            assert app.screen.styles.background.hex == light.hex and light.brightness > 0.5
+    finally:
+        gc.unfreeze()
+        gc.enable()

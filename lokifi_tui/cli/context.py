@@ -1,11 +1,16 @@
-"""What every command gets from the root group: the database and the configuration."""
+"""What every command gets from the root group: the database and the configuration.
+
+Click-free at import: the bare ``lokifi`` path (:mod:`lokifi_tui.cli.entry`) builds a :class:`Globals`
+without click and opens the dashboard from it."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-import click
+if TYPE_CHECKING:
+    import click
 
 
 @dataclass
@@ -14,6 +19,22 @@ class Globals:
     config: str | None = None
     refresh: float | None = None
     theme: str | None = None
+    _loaded: Any = field(default=None, repr=False, compare=False)
+
+    def db_path(self) -> Path:
+        from analytics.paths import resolve_db
+        return resolve_db(self.db)
+
+    def load_config(self):
+        """The loaded config; its problems are printed once to stderr (a bad config never stops a command)."""
+        from analytics.config import load_config
+        if self._loaded is None:
+            self._loaded = load_config(self.config)
+            if self._loaded.problems:
+                from lokifi_tui.cli.output import err_console, inert
+                for p in self._loaded.problems:
+                    err_console.print(f"[yellow]config:[/] {inert(p)}")
+        return self._loaded
 
 
 def _globals(ctx: click.Context) -> Globals:
@@ -24,8 +45,7 @@ def _globals(ctx: click.Context) -> Globals:
 
 
 def db_path(ctx: click.Context) -> Path:
-    from analytics.paths import resolve_db
-    return resolve_db(_globals(ctx).db)
+    return _globals(ctx).db_path()
 
 
 def get_store(ctx: click.Context):
@@ -35,14 +55,4 @@ def get_store(ctx: click.Context):
 
 def get_config(ctx: click.Context):
     """The loaded config; its problems are printed once to stderr (a bad config never stops a command)."""
-    from analytics.config import load_config
-    g = _globals(ctx)
-    cfg = getattr(g, "_config", None)
-    if cfg is None:
-        cfg = load_config(g.config)
-        g._config = cfg  # type: ignore[attr-defined]
-        if cfg.problems:
-            from lokifi_tui.cli.output import err_console, inert
-            for p in cfg.problems:
-                err_console.print(f"[yellow]config:[/] {inert(p)}")
-    return cfg
+    return _globals(ctx).load_config()

@@ -34,6 +34,5 @@ def demo(ctx: click.Context, reset: bool, no_open: bool, refresh: float | None, 
     from lokifi_tui.cli.context import _globals
     from lokifi_tui.cli.dashboard import open_dashboard
     from analytics.config import load_config
-    g = _globals(ctx)
-    open_dashboard(ctx, db=path, demo=True, refresh=refresh or g.refresh, theme=theme or g.theme,
+    open_dashboard(_globals(ctx), db=path, demo=True, refresh=refresh, theme=theme,
                    config=load_config(demo_config_path(path)))

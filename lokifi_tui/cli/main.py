@@ -90,16 +90,16 @@ def cli(ctx: click.Context, db: str | None, config: str | None, refresh: float |
     ctx.obj = Globals(db=db, config=config, refresh=refresh, theme=theme)
     if ctx.invoked_subcommand is None:
         from lokifi_tui.cli.dashboard import open_dashboard
-        open_dashboard(ctx, refresh=refresh, theme=theme)
+        open_dashboard(ctx.obj)
 
 
 cli.add_command(ai, "ai")
 
 
 def main() -> None:
-    # analytics.store (duckdb + polars, ~0.3 s) is not imported here: the dashboard's first frame must
-    # not wait for it. A StoreError can only exist once the module has been imported by the command.
-    from lokifi_tui.cli.output import STORE, err_console, inert
+    """The click command line (the ``lokifi`` executable is :func:`lokifi_tui.cli.entry.main`)."""
+    from lokifi_tui.cli.entry import report_store_failure
+    from lokifi_tui.cli.output import STORE, err_console
     try:
         cli.main(prog_name="lokifi", standalone_mode=False)
     except click.exceptions.Abort:
@@ -115,15 +115,13 @@ def main() -> None:
         finally:
             sys.exit(0)
     except Exception as exc:
-        store = sys.modules.get("analytics.store")
-        if store is None or not isinstance(exc, store.StoreError):
+        if not report_store_failure(exc):
             raise
-        kind = "database busy" if isinstance(exc, store.StoreBusy) else "database problem"
-        err_console.print(f"[bold red]{kind}:[/] {inert(exc)}")
         sys.exit(STORE)
     except KeyboardInterrupt:
         sys.exit(130)
 
 
 if __name__ == "__main__":
-    main()
+    from lokifi_tui.cli.entry import main as entry_main
+    entry_main()

@@ -1,0 +1,94 @@
+"""The ``lokifi`` executable.
+
+Bare ``lokifi`` — no command, only the root's dashboard options — opens the dashboard without
+importing click (about 40 ms of a first paint budgeted at 0.7 s); anything else, ``--help`` and every
+malformed option included, goes to the click command line (:mod:`lokifi_tui.cli.main`), which owns the
+messages. ``tests/test_cli_entry.py`` keeps :data:`DASHBOARD_OPTIONS` equal to the click root's options.
+
+Python's cyclic garbage collector is held off from here until the dashboard's first frame: start-up
+builds the interpreter's longest-lived objects (some 400 modules) and frees almost nothing, so the
+collections it triggers on the way (~30 ms measured) find nothing to free. The dashboard freezes what
+start-up built and turns collection back on (:meth:`lokifi_tui.app.LokifiApp._after_first_paint`);
+commands get it back before click is imported.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import sys
+
+#: ``--flag`` -> (the Globals field, the environment variable read when the flag is absent)
+DASHBOARD_OPTIONS: dict[str, tuple[str, str | None]] = {
+    "--db": ("db", "LOKIFI_DB"),
+    "--config": ("config", "LOKIFI_CONFIG"),
+    "--refresh": ("refresh", None),
+    "--theme": ("theme", None),
+}
+
+
+def dashboard_args(argv: list[str]) -> dict[str, object] | None:
+    """The Globals for ``argv`` when it only opens the dashboard; None when click must decide (a
+    command, ``--help``, anything unknown or malformed)."""
+    values: dict[str, object] = {}
+    i = 0
+    while i < len(argv):
+        flag, eq, value = argv[i].partition("=")
+        if flag not in DASHBOARD_OPTIONS:
+            return None
+        if not eq:
+            if i + 1 >= len(argv) or argv[i + 1].startswith("-"):
+                return None
+            i += 1
+            value = argv[i]
+        values[DASHBOARD_OPTIONS[flag][0]] = value  # repeated: the last one counts, as in click
+        i += 1
+    if "refresh" in values:
+        try:
+            values["refresh"] = float(values["refresh"])  # type: ignore[arg-type]
+        except ValueError:
+            return None
+    for field, env in DASHBOARD_OPTIONS.values():
+        if field not in values:
+            values[field] = (os.environ.get(env) if env else None) or None  # click ignores an empty variable
+    return values
+
+
+def report_store_failure(exc: BaseException) -> bool:
+    """Print a store failure (busy, corrupt, too new) as one clear line; False for any other exception.
+    ``analytics.store`` (duckdb + polars) is never imported for this: a StoreError can only exist once
+    the command has imported it."""
+    store = sys.modules.get("analytics.store")
+    if store is None or not isinstance(exc, store.StoreError):
+        return False
+    from lokifi_tui.cli.output import err_console, inert
+    kind = "database busy" if isinstance(exc, store.StoreBusy) else "database problem"
+    err_console.print(f"[bold red]{kind}:[/] {inert(exc)}")
+    return True
+
+
+def main() -> None:
+    gc.disable()
+    args = dashboard_args(sys.argv[1:])
+    if args is None:
+        gc.enable()
+        from lokifi_tui.cli.main import main as cli_main
+        cli_main()
+        return
+    from lokifi_tui.cli.context import Globals
+    from lokifi_tui.cli.dashboard import open_dashboard
+    try:
+        open_dashboard(Globals(**args))  # type: ignore[arg-type]
+    except KeyboardInterrupt:
+        sys.exit(130)
+    except Exception as exc:
+        if not report_store_failure(exc):
+            raise
+        from lokifi_tui.cli.output import STORE
+        sys.exit(STORE)
+    finally:
+        gc.enable()
+
+
+if __name__ == "__main__":
+    main()

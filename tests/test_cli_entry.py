@@ -1,0 +1,91 @@
+"""The ``lokifi`` executable's bare-dashboard path: it parses the root's options exactly as click does,
+hands everything else to click, and never imports click on its way to the dashboard."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import click
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from lokifi_tui.cli.entry import DASHBOARD_OPTIONS, dashboard_args
+from lokifi_tui.cli.main import cli
+
+
+def _click_root_options() -> dict[str, tuple[str, str | None]]:
+    out = {}
+    for param in cli.params:
+        if isinstance(param, click.Option) and not param.is_flag and param.name:
+            for flag in param.opts:
+                out[flag] = (param.name, param.envvar)
+    return out
+
+
+def test_the_fast_path_knows_exactly_the_roots_options():
+    assert DASHBOARD_OPTIONS == _click_root_options()
+
+
+def _click_values(argv: list[str]) -> dict[str, object]:
+    ctx = cli.make_context("lokifi", list(argv), resilient_parsing=False)
+    return {name: ctx.params[name] for name, _ in DASHBOARD_OPTIONS.values()}
+
+
+values = st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=12).filter(
+    lambda v: not v.startswith("-"))
+option = st.tuples(st.sampled_from(sorted(DASHBOARD_OPTIONS)), values, st.booleans())
+
+
+@given(st.lists(option, max_size=5))
+def test_dashboard_options_parse_as_click_parses_them(options):
+    argv: list[str] = []
+    for flag, value, joined in options:
+        if flag == "--refresh":
+            value = str(len(value) / 4)
+        argv += [f"{flag}={value}"] if joined else [flag, value]
+    env = {k: v for k, v in os.environ.items() if k not in ("LOKIFI_DB", "LOKIFI_CONFIG")}
+    saved = dict(os.environ)
+    try:
+        os.environ.clear()
+        os.environ.update(env)
+        assert dashboard_args(argv) == _click_values(argv)
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+def test_environment_variables_fill_absent_options(monkeypatch):
+    monkeypatch.setenv("LOKIFI_DB", "/x/from-env.duckdb")
+    monkeypatch.setenv("LOKIFI_CONFIG", "")
+    assert dashboard_args([]) == {"db": "/x/from-env.duckdb", "config": None, "refresh": None, "theme": None}
+    assert dashboard_args(["--db", "/y.duckdb"])["db"] == "/y.duckdb"
+    assert dashboard_args([]) == _click_values([])
+
+
+@pytest.mark.parametrize("argv", [
+    ["demo"], ["--help"], ["-h"], ["--version"], ["--db"], ["--db", "--theme", "x"], ["--refresh", "soon"],
+    ["--db", "x", "status"], ["--dbx", "1"], ["--", "x"], ["--theme=dark", "extra"],
+])
+def test_anything_else_goes_to_click(argv):
+    assert dashboard_args(argv) is None
+
+
+def test_the_dashboards_way_in_imports_no_click():
+    code = ("import sys; import lokifi_tui.cli.entry, lokifi_tui.cli.context, lokifi_tui.cli.dashboard, "
+            "lokifi_tui.app; bad = sorted(m for m in sys.modules if m.split('.')[0] in "
+            "('click', 'duckdb', 'polars', 'psutil', 'openai')); print(bad); sys.exit(1 if bad else 0)")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert r.returncode == 0, r.stdout + r.stderr
+
+
+def test_commands_still_run_through_the_executable(tmp_path):
+    env = {**os.environ, "LOKIFI_HOME": str(tmp_path)}
+    code = "import sys; sys.argv = ['lokifi', '--db', sys.argv[1], 'status', '--json']; " \
+           "from lokifi_tui.cli.entry import main; main()"
+    r = subprocess.run([sys.executable, "-c", code, str(tmp_path / "s.duckdb")], capture_output=True, text=True,
+                       env=env)
+    assert r.returncode == 0, r.stderr
+    assert '"database"' in r.stdout or '"db"' in r.stdout
