@@ -60,8 +60,8 @@ class DashboardScreen(Screen):
         with Container(id="panes"):
             for name in PANES:
                 yield PaneBox(name)
-        # the filter field is mounted on the first `/` (the first frame does not wait for it)
-        yield Footer()
+        # the filter field is mounted on the first `/`, the footer (a widget per key) with the tables:
+        # the first frame does not wait for either
 
     def on_mount(self) -> None:
         self.query_one("#banner").display = False
@@ -72,12 +72,14 @@ class DashboardScreen(Screen):
         self.call_after_refresh(self._add_tables)
 
     async def _add_tables(self) -> None:
-        """After the first frame: the panes' tables, then the data that may have arrived meanwhile."""
+        """After the first frame: the panes' tables and the footer, then the data that may have arrived
+        meanwhile."""
         from textual.widget import MountError
 
         try:
             for box in self.query(PaneBox):
                 await box.add_table()
+            await self.mount(Footer())
         except MountError:  # quit before the tables were up
             return
         self.tables_ready = True
@@ -246,7 +248,7 @@ class DashboardScreen(Screen):
             from textual.widgets import Input
 
             field = Input(placeholder="filter rows (esc clears)", id="filter")
-            await self.mount(field, before=self.query_one(Footer))
+            await self.mount(field, after=self.query_one("#panes"))  # before the footer, mounted or not
         field.display = True
         field.focus()
 
