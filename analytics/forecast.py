@@ -8,12 +8,15 @@ Owns the forecast the product shows and remembers:
   backtested on the same origins; the lower error wins). Every result carries the seed's fields
   (current, forecast, percent change, trend, significance, colour), the chosen model, its 80 %
   interval and its measured backtest error.
-* ``record(store, forecasts, now)`` stores them: the latest run and its hourly path (tables of
-  migration 030, read by the sparklines) and, for every forecast, predictions
+* ``record(store, forecasts, now, host='')`` stores them: the latest run and its hourly path (tables of
+  migration 030; the sparklines read host ``''``, all hosts together) and, for every forecast, predictions
   (``prediction_type = 'forecast'``) of the hourly mean 24 hours and ``horizon_days`` ahead with their
   80 % interval, due when that hour has passed. ``analytics.predictions.score_due`` scores them
   (accurate when the actual hourly mean is inside ``[lo, hi]``), so the product can say how right its
   forecasts have been on this host (``forecast_accuracy``).
+* Hosts: by default a component's series is all hosts together (host ``''``, the fleet-wide view the
+  dashboard shows). ``forecast_all(host=H)`` forecasts host H's own series; recorded with ``host=H`` it
+  is stored under H and scored against H's data only, and its accuracy is H's (``forecast_accuracy(host=H)``).
 * ``refresh(store, now=None)``: what the collector and the demo call; forecasts at most once an hour.
 * ``read_series_csv`` / ``forecast_csv``: the ``lokifi forecast series`` path (CSV on stdin, one
   ``value,lo,hi`` line per step) — the interface of the forecast harness.
@@ -375,7 +378,8 @@ def forecast_all(store: Store, *, component: str | None = None, metric: str = DE
 # Recording: latest run + path (sparklines) and predictions (scored later)
 
 
-def _prediction_rows(f: ComponentForecast, now: dt.datetime, measured: tuple[float, str]) -> list[dict[str, Any]]:
+def _prediction_rows(f: ComponentForecast, now: dt.datetime, measured: tuple[float, str],
+                     host: str = "") -> list[dict[str, Any]]:
     rows = []
     steps = len(f.path_mean)
     conf, kind = measured
@@ -388,7 +392,7 @@ def _prediction_rows(f: ComponentForecast, now: dt.datetime, measured: tuple[flo
                     "backtest_mae": f.backtest_mae, "backtest_mase": f.backtest_mase,
                     "backtest": f.backtest.get("mae"), "last_hour": f.last_hour.isoformat() if f.last_hour else None}
         rows.append({
-            "prediction_type": "forecast", "component": f.component, "host": "", "metric": f.metric,
+            "prediction_type": "forecast", "component": f.component, "host": host, "metric": f.metric,
             "predicted_value": f.path_mean[k - 1], "lo": f.path_lo[k - 1], "hi": f.path_hi[k - 1],
             "confidence_score": conf, "confidence_kind": kind, "severity": None,
             "message": (f"{f.component} {f.metric} for the hour from {hour:%Y-%m-%d %H:%M} UTC: "
@@ -399,11 +403,16 @@ def _prediction_rows(f: ComponentForecast, now: dt.datetime, measured: tuple[flo
     return rows
 
 
-def forecast_accuracy(store: Store, component: str | None = None, metric: str | None = None) -> dict[str, Any]:
+def forecast_accuracy(store: Store, component: str | None = None, metric: str | None = None,
+                      host: str | None = None) -> dict[str, Any]:
     """How right stored forecasts have been: scored forecasts, hits (actual inside the 80 % interval),
-    the hit rate, and the mean absolute error of the point forecast."""
+    the hit rate, and the mean absolute error of the point forecast. ``host``: only the forecasts made
+    for that host (``''``: the all-hosts forecasts; None: every forecast)."""
     where = ["prediction_type = 'forecast'", "accurate IS NOT NULL"]
     params: list[Any] = []
+    if host is not None:
+        where.append("coalesce(host, '') = ?")
+        params.append(host)
     if component is not None:
         where.append("component = ?")
         params.append(component)
@@ -421,8 +430,8 @@ def forecast_accuracy(store: Store, component: str | None = None, metric: str | 
 MIN_SCORED = 10   # scored forecasts before the measured hit rate replaces the nominal 80 %
 
 
-def _confidence(store: Store, metric: str) -> tuple[float, str]:
-    acc = forecast_accuracy(store, metric=metric)
+def _confidence(store: Store, metric: str, host: str = "") -> tuple[float, str]:
+    acc = forecast_accuracy(store, metric=metric, host=host)
     if acc["scored"] >= MIN_SCORED:
         return float(acc["hit_rate"]), "measured"
     return LEVEL, "prior"
@@ -471,9 +480,10 @@ def write_forecasts(con, df: pl.DataFrame | None, *, runs: list[dict[str, Any]],
 
 
 def record(store: Store, forecasts: list[ComponentForecast], now: dt.datetime | None = None, *,
-           predictions: bool = True) -> int:
+           predictions: bool = True, host: str = "") -> int:
     """Store the forecasts (latest run + hourly path per component) and, unless ``predictions`` is
-    False, their predictions. Returns how many predictions were stored."""
+    False, their predictions. Returns how many predictions were stored. ``host``: the host whose series
+    they were made from (``''``: all hosts together), so they are scored against that host's data."""
     import polars as pl
 
     now = now or _utcnow()
@@ -481,7 +491,7 @@ def record(store: Store, forecasts: list[ComponentForecast], now: dt.datetime | 
     runs, preds, points = [], [], []
     for f in forecasts:
         runs.append({
-            "host": "", "component": f.component, "metric": f.metric, "made_at": now.isoformat(),
+            "host": host, "component": f.component, "metric": f.metric, "made_at": now.isoformat(),
             "last_hour": f.last_hour.isoformat() if f.last_hour else None, "model": f.model,
             "requested_model": f.requested_model, "horizon_days": float(f.horizon_days),
             "days_of_data": int(f.days_of_data), "current_value": f.current, "forecast_value": f.forecast,
@@ -493,13 +503,13 @@ def record(store: Store, forecasts: list[ComponentForecast], now: dt.datetime | 
         if not f.ok:
             continue
         points.append(pl.DataFrame({
-            "host": "", "component": f.component, "metric": f.metric,
+            "host": host, "component": f.component, "metric": f.metric,
             "hour": pl.Series(list(f.path_hours), dtype=pl.Datetime("us")),
             "mean": list(f.path_mean), "lo": list(f.path_lo), "hi": list(f.path_hi)}))
         if predictions:
             if f.metric not in measured:
-                measured[f.metric] = _confidence(store, f.metric)
-            preds.extend(_prediction_rows(f, now, measured[f.metric]))
+                measured[f.metric] = _confidence(store, f.metric, host)
+            preds.extend(_prediction_rows(f, now, measured[f.metric], host))
     df = pl.concat(points) if points else None
     store.submit("analytics.forecast:write_forecasts", df, runs=runs, predictions=preds)
     return len(preds)

@@ -11,7 +11,11 @@ Owns the write side of ``error_patterns``, ``pattern_components``, ``pattern_sam
   ``y``/``n``); :func:`edit_solution` makes a new solution version (``e``). Confidence and
   auto-approval are recomputed from the stored outcomes of the current solution version after every
   change (:mod:`analytics.confidence`), never set by hand.
-* :func:`list_patterns`, :func:`get_pattern`, :func:`effectiveness` are what views read.
+* :func:`list_patterns`, :func:`get_pattern`, :func:`effectiveness` are what views read. Patterns are
+  fleet-wide (one fingerprint, whatever host threw it); with ``host=`` they are narrowed to those with
+  stored error events from that host, with that host's count, first/last seen, components and samples
+  (``host_*`` fields). Raw events past their retention are pruned, so a host's view covers the events
+  still stored.
 * :func:`remap_fingerprints` moves patterns learned under older masking rules to the current rules'
   fingerprints, recording old -> new in ``fingerprint_map``.
 
@@ -254,13 +258,30 @@ def _with_confidence(df: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def list_patterns(store, limit: int | None = None, order: str = "last_seen", error_type: str | None = None) -> pl.DataFrame:
-    """Patterns with their confidence interval (``confidence_lo``/``confidence_hi``) and components."""
+# One host's share of each pattern: its stored events, grouped by fingerprint.
+_HOST_EVENTS = """(SELECT fingerprint, host, count(*) AS host_count, min(ts) AS host_first_seen,
+    max(ts) AS host_last_seen, string_agg(DISTINCT component, ',' ORDER BY component) AS host_components
+    FROM error_events WHERE host = ? AND fingerprint IS NOT NULL GROUP BY fingerprint, host)"""
+
+
+def list_patterns(store, limit: int | None = None, order: str = "last_seen", error_type: str | None = None,
+                  host: str | None = None) -> pl.DataFrame:
+    """Patterns with their confidence interval (``confidence_lo``/``confidence_hi``) and components.
+
+    ``host``: only patterns with stored events from that host, with ``host``, ``host_count``,
+    ``host_first_seen``, ``host_last_seen`` and ``host_components`` (its share), sorted by them."""
     orders = {"last_seen": "p.last_seen DESC NULLS LAST", "count": "p.occurrence_count DESC",
               "confidence": "p.confidence_score DESC", "first_seen": "p.first_seen"}
     sql = (f"SELECT {_PATTERN_COLS}, (SELECT string_agg(component, ',' ORDER BY count DESC) FROM pattern_components c "
-           f"WHERE c.error_hash = p.error_hash) AS components FROM error_patterns p")
+           f"WHERE c.error_hash = p.error_hash) AS components")
     params: list = []
+    if host is not None:
+        orders.update(last_seen="h.host_last_seen DESC", count="h.host_count DESC", first_seen="h.host_first_seen")
+        sql += (", h.host, h.host_count, h.host_first_seen, h.host_last_seen, h.host_components FROM error_patterns p "
+                f"JOIN {_HOST_EVENTS} h ON h.fingerprint = p.error_hash")
+        params.append(host)
+    else:
+        sql += " FROM error_patterns p"
     if error_type:
         sql += " WHERE p.error_type = ?"
         params.append(normalise_type(error_type))
@@ -270,9 +291,16 @@ def list_patterns(store, limit: int | None = None, order: str = "last_seen", err
     return _with_confidence(store.query(sql, params))
 
 
-def get_pattern(store, ref: str) -> dict:
-    """One pattern as a dict, with confidence, components, samples, versions and recent fixes."""
+def get_pattern(store, ref: str, host: str | None = None) -> dict:
+    """One pattern as a dict, with confidence, components, samples, versions and recent fixes.
+
+    ``host``: that host's share too (``host``, ``host_count``, ``host_first_seen``, ``host_last_seen``,
+    ``host_components`` and ``host_samples``, its latest distinct messages); :class:`PatternNotFound`
+    when the pattern has no stored events from it (the message names the hosts that have)."""
     fp = resolve(store, ref)
+    share: dict = {}
+    if host is not None:
+        share = _host_share(store, fp, host)
     with store.read() as con:
         p = con.sql(f"SELECT {_PATTERN_COLS} FROM error_patterns p WHERE error_hash = ?", params=[fp]).pl()
         comps = con.sql("SELECT component, count, first_seen, last_seen FROM pattern_components "
@@ -289,7 +317,27 @@ def get_pattern(store, ref: str) -> dict:
     row["samples"] = samples.to_dicts()
     row["versions"] = versions.to_dicts()
     row["fixes"] = fixes.to_dicts()
+    row.update(share)
     return row
+
+
+def _host_share(store, fp: str, host: str) -> dict:
+    with store.read() as con:
+        share = con.sql(f"SELECT * EXCLUDE (fingerprint) FROM {_HOST_EVENTS} WHERE fingerprint = ?",
+                        params=[host, fp]).pl()
+        if share.height == 0:
+            seen = [r[0] for r in con.execute(
+                "SELECT DISTINCT host FROM error_events WHERE fingerprint = ? ORDER BY host", [fp]).fetchall()]
+            raise PatternNotFound(
+                f"pattern {fp[:12]} has no stored events from host {host!r}"
+                + (f" (stored events of it come from: {', '.join(seen[:20])})" if seen else
+                   " (no host's events of it are stored any more)"))
+        samples = con.sql(
+            "SELECT message, component, max(ts) AS seen_at FROM error_events WHERE host = ? AND fingerprint = ? "
+            f"GROUP BY message, component ORDER BY seen_at DESC LIMIT {SAMPLES_PER_PATTERN}", params=[host, fp]).pl()
+    out = share.to_dicts()[0]
+    out["host_samples"] = samples.to_dicts()
+    return out
 
 
 # -- solutions and outcomes ---------------------------------------------------------------------------

@@ -8,6 +8,7 @@ prediction (including the forecasting engine's ``prediction_type = 'forecast'``)
   analysis window and runs the anomaly detector (analytics.detect) over the hourly series, and stores
   each finding as a prediction for the next ``hours`` with its evidence (a predictive alert too). A
   finding that already has an open prediction (same rule, host, component, subject) is not stored twice.
+  ``component=`` / ``host=`` limit the evaluation (and what is stored) to that component / host.
 * ``score_due(store, now=None)`` scores every prediction whose horizon has passed, against what the
   store shows for the horizon ``[made, due)``:
     - ``slow_response``: the average response time over the horizon is still > the threshold;
@@ -110,18 +111,28 @@ def confidence(rule: str, host: str, outcomes: dict[tuple[str, str], tuple[int, 
 # refresh
 
 
+def _scope(component: str | None, host: str | None, alias: str = "") -> tuple[str, list[str]]:
+    """`` AND component = ? AND host = ?`` (each only when given) and its parameters."""
+    sql, params = "", []
+    for col, value in (("component", component), ("host", host)):
+        if value:
+            sql += f" AND {alias}{col} = ?"
+            params.append(value)
+    return sql, params
+
+
 def refresh(store: Store, now: dt.datetime | None = None, hours: int = 24, sensitivity: str = "conservative", *,
-            component: str | None = None, window_days: int = 7, slow_ms: float = 1000.0, recurring: int = 3,
-            detector: bool = True, record: bool = True) -> RefreshResult:
-    """Evaluate the rules and the detector at ``now`` and store new predictions for ``hours`` ahead."""
+            component: str | None = None, host: str | None = None, window_days: int = 7, slow_ms: float = 1000.0,
+            recurring: int = 3, detector: bool = True, record: bool = True) -> RefreshResult:
+    """Evaluate the rules and the detector at ``now`` and store new predictions for ``hours`` ahead
+    (only for ``component`` and/or ``host`` when given)."""
     now = now or _utcnow()
     if sensitivity not in SENSITIVITY:
         raise ValueError(f"unknown sensitivity {sensitivity!r}: use conservative, moderate or aggressive")
     cfg = R.RuleConfig(window_days=window_days, sensitivity=sensitivity, slow_ms=slow_ms, recurring=recurring)
     lo, hi = R.window_bounds(now, window_days)
     last_hour = hi - dt.timedelta(hours=1)
-    comp_sql = " AND component = ?" if component else ""
-    cp = [component] if component else []
+    comp_sql, cp = _scope(component, host)
     # one visit to the file: baselines, rule inputs, detector, new predictions (one transaction)
     with store.write() as con:
         bl = B.update_con(con, now)
@@ -138,7 +149,7 @@ def refresh(store: Store, now: dt.datetime | None = None, hours: int = 24, sensi
             f"SELECT h.host, h.component, h.metric, h.sum / h.n AS current, h.hour, b.baseline_value AS mean, "
             f"b.std_deviation AS std, b.sample_count AS n FROM metrics_hourly h JOIN performance_baselines b "
             f"ON b.host = h.host AND b.component = h.component AND b.metric_name = h.metric "
-            f"WHERE h.hour = ? AND h.n > 0{' AND h.component = ?' if component else ''} ORDER BY 1, 2, 3",
+            f"WHERE h.hour = ? AND h.n > 0{_scope(component, host, 'h.')[0]} ORDER BY 1, 2, 3",
             [last_hour] + cp)
         open_rows = con.execute(
             "SELECT id, coalesce(rule, prediction_type) AS rule, coalesce(host, '') AS host, component, "
@@ -156,7 +167,7 @@ def refresh(store: Store, now: dt.datetime | None = None, hours: int = 24, sensi
             f.baseline.update(base.get((f.host, f.component), {}))
         findings = response + R.recurring_rules(errs, cfg) + R.sigma_rules(sig, cfg)
         if detector:
-            findings += _detector_findings(con, now, component)
+            findings += _detector_findings(con, now, component, host)
         preds = _predictions(findings, open_rows, outcomes, now, hours, lo, hi)
         stored = _store_new(con, [p for p in preds if p.new], now) if record else 0
     return RefreshResult(now=now, predictions=preds, baselines=bl, stored=stored)
@@ -227,7 +238,7 @@ def _num(x: Any) -> float | None:
 # the detector over hourly series
 
 
-def _detector_findings(con, now: dt.datetime, component: str | None) -> list[R.Finding]:
+def _detector_findings(con, now: dt.datetime, component: str | None, host: str | None = None) -> list[R.Finding]:
     """Run the detector over the hourly means of the core metrics, but only for series with a complete
     hour not scanned yet; an alarm in the hours since the previous scan (at most the last day) is a finding."""
     from analytics.detect import detect
@@ -237,10 +248,10 @@ def _detector_findings(con, now: dt.datetime, component: str | None) -> list[R.F
     ms = ", ".join("?" for _ in DETECTOR_METRICS)
     scans = {(r[0], r[1], r[2]): (r[3], r[4]) for r in con.execute(
         "SELECT host, component, metric, last_hour, alarm_hour FROM detector_scans").fetchall()}
+    scope_sql, scope_params = _scope(component, host)
     series = con.execute(
-        f"SELECT host, component, metric FROM metrics_hourly WHERE hour = ? AND metric IN ({ms})"
-        + (" AND component = ?" if component else "") + " GROUP BY ALL",
-        [last, *DETECTOR_METRICS] + ([component] if component else [])).fetchall()
+        f"SELECT host, component, metric FROM metrics_hourly WHERE hour = ? AND metric IN ({ms}){scope_sql} GROUP BY ALL",
+        [last, *DETECTOR_METRICS, *scope_params]).fetchall()
     todo = [s for s in series if s not in scans or scans[s][0] != last]
     data = None
     if todo:

@@ -10,6 +10,11 @@ A rule family that fails (an unreadable directory, a busy database for one read)
 ``RefreshReport.problems`` and its rules are not counted as evaluated, so its stored findings are left
 as they were instead of being marked resolved.
 
+:func:`refresh_stored` is the refresh for another host (e.g. a fleet host from Prometheus): only the
+rules over that host's stored metrics run (the performance family). The project directories, the
+dependency and security checks and the live disk/memory/CPU probe are this machine's facts, so they are
+not recorded under another host's name (and that host's findings of those rules are left as they are).
+
 The secret scan (detect-secrets over the project files) and the audit reports run when
 ``security_scan=True`` — that is ``lokifi scan``, which also records when it ran; a plain refresh keeps
 their last findings and reports the scan's age instead.
@@ -36,7 +41,7 @@ from analytics.recommend.lifecycle import (
 from analytics.recommend.system import Probe, PsutilProbe
 
 __all__ = [
-    "refresh", "RefreshReport", "list_recs", "get", "history", "apply", "dismiss", "snooze", "undo",
+    "refresh", "refresh_stored", "RefreshReport", "list_recs", "get", "history", "apply", "dismiss", "snooze", "undo",
     "reset_learning", "learning", "last_security_scan", "Rec", "RecNotFound", "BadTransition", "Probe",
     "PsutilProbe",
 ]
@@ -177,6 +182,23 @@ def refresh(store, config, now: dt.datetime | None = None, *, security_scan: boo
             )
     return RefreshReport(host=host, now=now, findings=run.findings, summary=summary, problems=run.problems,
                          stats=run.stats, security_scan=security_scan, seconds=time.perf_counter() - t0)
+
+
+def refresh_stored(store, config, host: str, now: dt.datetime | None = None) -> RefreshReport:
+    """Run only the rules over ``host``'s stored metrics (performance) and upsert their findings under
+    ``host``: the refresh for a host other than this machine (see the module docstring)."""
+    from analytics.recommend.performance import performance_rules
+
+    t0 = time.perf_counter()
+    now = now or utcnow()
+    run = RuleRun()
+    with store.read() as con:
+        _family(run, "performance", performance_rules, _SharedRead(store, con), config, host, now)
+    with store.write() as con:
+        summary = lifecycle.upsert(con, host, now, run.findings, run.evaluated, config.recommendations.worse_factor)
+    run.stats["scope"] = "stored metrics"
+    return RefreshReport(host=host, now=now, findings=run.findings, summary=summary, problems=run.problems,
+                         stats=run.stats, seconds=time.perf_counter() - t0)
 
 
 # -- triage ---------------------------------------------------------------------------------------

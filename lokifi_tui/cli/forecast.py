@@ -11,6 +11,8 @@ import sys
 
 import click
 
+from lokifi_tui.cli.options import host_option, json_option
+
 MODELS = ("linear", "seasonal", "auto")
 MAX_INPUT = 512 * 1024 * 1024
 
@@ -86,33 +88,40 @@ def _num(x: float | None, unit: str) -> str:
 @click.option("--model", type=click.Choice(MODELS), default="auto", show_default=True,
               help="linear (the seed's regression), seasonal, or auto (chosen per component by backtest).")
 @click.option("--metric", default="response_time_ms", show_default=True, help="Metric to forecast.")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+@host_option("Forecast that host's own series, recorded and scored as that host's (default: each "
+             "component's series over all hosts together, the fleet-wide view the dashboard shows).")
+@json_option
 @click.option("--no-record", is_flag=True, help="Do not store these forecasts as predictions.")
 @click.pass_context
-def ai_forecast(ctx: click.Context, component: str | None, days: float, model: str, metric: str, as_json: bool,
-                no_record: bool) -> None:
+def ai_forecast(ctx: click.Context, component: str | None, days: float, model: str, metric: str, host: str | None,
+                as_json: bool, no_record: bool) -> None:
     """Forecast performance per component: current, forecast, percent change, trend and significance
-    (the seed's rules), with the chosen model, its 80% interval and its measured backtest error."""
+    (the seed's rules), with the chosen model, its 80% interval and its measured backtest error.
+
+    Without --host a component's series is all hosts together (fleet-wide); with --host NAME it is that
+    host's own series, and the accuracy shown is that of the forecasts made for that host."""
     from analytics.forecast import forecast_accuracy, forecast_all, record
     from lokifi_tui.cli.context import get_store
     from lokifi_tui.cli.output import console, inert, print_json
 
     store = get_store(ctx)
-    forecasts = forecast_all(store, component=component, metric=metric, horizon_days=days, model=model)
+    forecasts = forecast_all(store, component=component, metric=metric, horizon_days=days, model=model, host=host)
     if forecasts and not no_record:
-        record(store, forecasts)
-    acc = forecast_accuracy(store, metric=metric)
+        record(store, forecasts, host=host or "")
+    acc = forecast_accuracy(store, metric=metric, host=host or "")
     if as_json:
-        print_json({"metric": metric, "horizon_days": days, "model": model,
+        print_json({"metric": metric, "horizon_days": days, "model": model, "host": host,
                     "forecasts": [f.to_dict() for f in forecasts], "accuracy": acc})
         return
     unit = _unit(metric)
-    console.print("[bold]📈 Performance Forecasting[/]\n")
+    on = f" on host {inert(host)}" if host else ""
+    console.print(f"[bold]📈 Performance Forecasting[/]{on}\n")
     if not forecasts:
-        console.print(f"No {inert(metric)} data in the database yet. Collect some with `lokifi collect`, "
-                      "or see it work on demo data with `lokifi demo`.")
+        console.print(f"No {inert(metric)} data{' from host ' + inert(host) if host else ''} in the database yet. "
+                      "Collect some with `lokifi collect`, or see it work on demo data with `lokifi demo`.")
         return
-    console.print(f"Forecasting performance trends for next {days:g} days...\n")
+    console.print(f"Forecasting performance trends for next {days:g} days"
+                  f"{on if host else ' (all hosts together; --host NAME for one host)'}...\n")
     label = metric.replace("_ms", "").replace("_", " ").capitalize()
     for f in forecasts:
         console.print(f"📊 Component: [bold]{inert(f.component)}[/]")
@@ -139,8 +148,8 @@ def ai_forecast(ctx: click.Context, component: str | None, days: float, model: s
                           f"({ln['trend']}{', significant' if ln['significant'] else ''})")
         console.print()
     if acc["scored"]:
-        console.print(f"Forecast accuracy on this host: {acc['hits']} of {acc['scored']} scored forecasts fell "
-                      f"inside their 80% interval ({acc['hit_rate']:.0%}).")
+        console.print(f"Forecast accuracy{on or ' on this host'}: {acc['hits']} of {acc['scored']} scored forecasts "
+                      f"fell inside their 80% interval ({acc['hit_rate']:.0%}).")
     else:
-        console.print("Forecast accuracy on this host: no forecast has fallen due yet.")
+        console.print(f"Forecast accuracy{on or ' on this host'}: no forecast has fallen due yet.")
     console.print("\n💡 TIP: Keep monitoring with: lokifi  (the dashboard)")

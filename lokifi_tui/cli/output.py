@@ -14,8 +14,9 @@ import re
 import sys
 from typing import Any, NoReturn
 
-import click
 from rich.console import Console
+
+from lokifi_tui.cli.options import host_option, json_option  # noqa: F401  (the shared options; imported from here too)
 
 OK, UNEXPECTED, USAGE, BAD_INPUT, STORE, UNAVAILABLE = 0, 1, 2, 3, 4, 5
 
@@ -99,7 +100,3 @@ def fail(message: str, code: int = BAD_INPUT) -> NoReturn:
 def not_built(what: str, issue: int) -> NoReturn:
     err_console.print(f"[yellow]{inert(what)} is not built yet[/] (tracked in issue #{issue}).")
     raise SystemExit(UNAVAILABLE)
-
-
-def json_option(f):
-    return click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")(f)

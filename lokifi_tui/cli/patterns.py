@@ -12,6 +12,8 @@ import sys
 
 import click
 
+from lokifi_tui.cli.options import host_option, json_option
+
 THRESHOLDS = ("0.5", "0.7", "0.9")
 
 
@@ -89,7 +91,7 @@ def _learn_lines(ctx: click.Context, lines: list[str], raw: bool, component: str
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, allow_dash=True))
 @click.option("--errors", "errors_only", is_flag=True, help="Only lines that look like errors (level or wording).")
 @click.option("--limit", type=click.IntRange(min=1), default=30, show_default=True, help="Patterns to show.")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+@json_option
 def patterns_scan(files: tuple[str, ...], errors_only: bool, limit: int, as_json: bool) -> None:
     """The patterns in log FILEs: count, type, first/last seen and an example, most frequent first."""
     from analytics.templates import ScanError, scan_files
@@ -125,33 +127,47 @@ def _print_scan(result: dict, rows: list[dict]) -> None:
         console.print(f"[yellow]note:[/] {inert(w)}")
 
 
+_PATTERN_HOST = ("Only patterns with stored error events from this host, with its own count, first/last seen "
+                 "and components (fixes and confidence stay the pattern's, fleet-wide).")
+
+
 @patterns.command("list")
 @click.option("--limit", type=click.IntRange(min=1), default=30, show_default=True)
 @click.option("--type", "error_type", default=None, help="Only this error type.")
 @click.option("--sort", "order", type=click.Choice(["last_seen", "count", "confidence", "first_seen"]), default="last_seen")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+@host_option(_PATTERN_HOST)
+@json_option
 @click.pass_context
-def patterns_list(ctx: click.Context, limit: int, error_type: str | None, order: str, as_json: bool) -> None:
-    """Learned patterns with count, type, confidence (and its 95% interval) and auto-approval."""
+def patterns_list(ctx: click.Context, limit: int, error_type: str | None, order: str, host: str | None,
+                  as_json: bool) -> None:
+    """Learned patterns with count, type, confidence (and its 95% interval) and auto-approval.
+
+    With --host the --json rows carry host, host_count, host_first_seen, host_last_seen, host_components."""
     from rich.table import Table
 
     from analytics.patterns import list_patterns
     from lokifi_tui.cli.context import get_store
     from lokifi_tui.cli.output import console, inert, print_json
-    df = list_patterns(get_store(ctx), limit=limit, order=order, error_type=error_type)
+    df = list_patterns(get_store(ctx), limit=limit, order=order, error_type=error_type, host=host)
     if as_json:
         print_json(df.to_dicts())
         return
     if df.height == 0:
+        if host:
+            console.print(f"No learned pattern has stored error events from host {inert(host)}"
+                          + (f" of type {inert(error_type)}" if error_type else "") + ".")
+            return
         console.print("No patterns learned yet. Record one with `lokifi error record \"message\" --component C`, "
                       "or let `lokifi collect` tail your logs.")
         return
-    t = Table(title="Learned error patterns")
-    for col in ("id", "type", "count", "confidence", "95% interval", "fixes", "auto", "template"):
+    t = Table(title="Learned error patterns" + (f" seen on host {inert(host)}" if host else ""))
+    for col in ("id", "type", "count" + (" on host" if host else ""), "confidence", "95% interval", "fixes", "auto",
+                "template"):
         t.add_column(col, overflow="fold" if col == "template" else "ellipsis")
     for r in df.iter_rows(named=True):
         n = (r["success_count"] or 0) + (r["failure_count"] or 0)
-        t.add_row(r["error_hash"][:12], r["error_type"], f"{r['occurrence_count'] or 0:,}", f"{r['confidence_score']:.0%}",
+        count = r["host_count"] if host else r["occurrence_count"]
+        t.add_row(r["error_hash"][:12], r["error_type"], f"{count or 0:,}", f"{r['confidence_score']:.0%}",
                   f"{r['confidence_lo']:.0%}-{r['confidence_hi']:.0%}" if n else "no outcomes",
                   f"{r['success_count'] or 0}/{n}", "yes" if r["auto_approved"] else "",
                   inert(r["template"] or r["error_message"], 120))
@@ -160,15 +176,17 @@ def patterns_list(ctx: click.Context, limit: int, error_type: str | None, order:
 
 @patterns.command("show")
 @click.argument("pattern")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+@host_option("Also this host's share of the pattern: its count, first/last seen, components and samples "
+             "(refused when the pattern has no stored events from it).")
+@json_option
 @click.pass_context
-def patterns_show(ctx: click.Context, pattern: str, as_json: bool) -> None:
+def patterns_show(ctx: click.Context, pattern: str, host: str | None, as_json: bool) -> None:
     """One pattern: template, components, samples, solution versions, recent fixes and confidence."""
     from analytics.patterns import PatternNotFound, get_pattern
     from lokifi_tui.cli.context import get_store
     from lokifi_tui.cli.output import BAD_INPUT, console, fail, inert, print_json
     try:
-        p = get_pattern(get_store(ctx), pattern)
+        p = get_pattern(get_store(ctx), pattern, host=host)
     except PatternNotFound as exc:
         fail(str(exc), BAD_INPUT)
     if as_json:
@@ -192,6 +210,12 @@ def _print_pattern(p: dict, console, inert) -> None:
         console.print(f"  sample: {inert(s['message'], 200)}")
     for f in p["fixes"][:5]:
         console.print(f"  {inert(f['applied_at'])}  {'worked' if f['success'] else 'failed'}  v{f['solution_version']}")
+    if "host_count" in p:
+        console.print(f"  [bold]on host {inert(p['host'])}[/]: seen {p['host_count']:,}x "
+                      f"({inert(p['host_first_seen'])} .. {inert(p['host_last_seen'])}) "
+                      f"in {inert(p['host_components'])}")
+        for s in p["host_samples"][:3]:
+            console.print(f"    sample: {inert(s['message'], 200)}")
 
 
 # -- lokifi fix -----------------------------------------------------------------------------------------
@@ -205,7 +229,7 @@ def fix() -> None:
 @click.argument("message")
 @click.option("--threshold", type=click.Choice(THRESHOLDS), default=None,
               help="Confidence a learned solution needs to replace the playbook (seed: 0.5/0.7/0.9; default from config).")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+@json_option
 @click.pass_context
 def fix_suggest(ctx: click.Context, message: str, threshold: str | None, as_json: bool) -> None:
     """Suggest a fix for an error MESSAGE: the learned solution if confident enough, else the playbook."""
@@ -253,7 +277,7 @@ def _print_suggestion(s, console, inert) -> None:
 @click.option("--solution", default=None, help="The fix that was applied (a new solution version if it changed).")
 @click.option("--time-ms", "time_ms", type=click.IntRange(min=0), default=None, help="How long the fix took.")
 @click.option("--note", default=None)
-@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+@json_option
 @click.pass_context
 def fix_record(ctx: click.Context, pattern: str, worked: bool | None, solution: str | None, time_ms: int | None,
                note: str | None, as_json: bool) -> None:
@@ -294,7 +318,7 @@ def error() -> None:
 @click.argument("message")
 @click.option("--component", "-c", default="unknown", show_default=True, help="The component that raised it.")
 @click.option("--host", default=None, help="Host name (default: this machine).")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+@json_option
 @click.pass_context
 def error_record(ctx: click.Context, message: str, component: str, host: str | None, as_json: bool) -> None:
     """Record an error MESSAGE seen in COMPONENT and learn its pattern."""
@@ -326,9 +350,10 @@ def error_record(ctx: click.Context, message: str, component: str, host: str | N
 @click.option("--threshold", type=click.Choice(THRESHOLDS), default=None,
               help="Confidence a learned solution needs (seed: 0.5/0.7/0.9; default from config).")
 @click.option("--limit", type=click.IntRange(min=1), default=5, show_default=True, help="Patterns to show.")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+@host_option("Only the most recent patterns seen on this host (its stored error events).")
+@json_option
 @click.pass_context
-def ai_autofix(ctx: click.Context, threshold: str | None, limit: int, as_json: bool) -> None:
+def ai_autofix(ctx: click.Context, threshold: str | None, limit: int, host: str | None, as_json: bool) -> None:
     """Intelligent Auto-Fix (seed §1): fix suggestions for the most recent learned patterns.
 
     Nothing is executed: each suggestion says where it comes from (a learned solution with its measured
@@ -339,16 +364,20 @@ def ai_autofix(ctx: click.Context, threshold: str | None, limit: int, as_json: b
     from lokifi_tui.cli.output import console, inert, print_json
     store = get_store(ctx)
     th = _threshold(ctx, threshold)
-    df = list_patterns(store, limit=limit, order="last_seen")
+    df = list_patterns(store, limit=limit, order="last_seen", host=host)
     sugg = [suggest(store, m, threshold=th) for m in df["error_message"].to_list()] if df.height else []
     if as_json:
         print_json([{"pattern": s.error_hash[:12], "type": s.error_type, "source": s.source, "steps": list(s.steps),
+                     **({"host": host} if host else {}),
                      "confidence": s.confidence.confidence, "confidence_lo": s.confidence.lo,
                      "confidence_hi": s.confidence.hi, "successes": s.confidence.successes,
                      "failures": s.confidence.failures, "auto_approved": s.auto_approved,
                      "occurrences": s.occurrences, "message": s.message} for s in sugg])
         return
-    console.print("[bold]Intelligent Auto-Fix System[/]\n")
+    console.print("[bold]Intelligent Auto-Fix System[/]" + (f" — patterns seen on host {inert(host)}" if host else "") + "\n")
+    if not sugg and host:
+        console.print(f"No learned pattern has stored error events from host {inert(host)}.")
+        return
     if not sugg:
         console.print("No error patterns learned yet. Record one with `lokifi error record \"message\" -c COMPONENT`,\n"
                       "or run `lokifi collect` to learn from your logs and probes.")
@@ -363,7 +392,7 @@ def ai_autofix(ctx: click.Context, threshold: str | None, limit: int, as_json: b
 
 
 @click.command("learn")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+@json_option
 @click.pass_context
 def ai_learn(ctx: click.Context, as_json: bool) -> None:
     """Machine Learning System (seed §5): learning statistics, every figure counted from the store."""

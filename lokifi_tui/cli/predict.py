@@ -10,7 +10,9 @@ import sys
 
 import click
 
-from lokifi_tui.cli.output import BAD_INPUT, STORE, USAGE, console, fail, inert, json_option, print_json
+from lokifi_tui.cli.output import (
+    BAD_INPUT, STORE, USAGE, console, fail, host_option, inert, json_option, print_json,
+)
 
 MAX_INPUT = 512 * 1024 * 1024
 SEVERITY_STYLE = {"HIGH": "bold red", "MEDIUM": "yellow", "LOW": "cyan"}
@@ -61,11 +63,13 @@ def _store_errors():
 
 @click.command("baselines")
 @click.option("--component", "-c", default=None, help="Only this component.")
-@click.option("--host", default=None, help="Only this host.")
+@host_option("Only this host's baselines (each host has its own).")
 @json_option
 @click.pass_context
 def baselines(ctx: click.Context, component: str | None, host: str | None, as_json: bool) -> None:
-    """Performance baselines per host, component and metric (mean, std, median, MAD, period)."""
+    """Performance baselines per host, component and metric (mean, std, median, MAD, period).
+
+    The --json rows carry their host, so with --host every row shows the filter."""
     from analytics import baselines as B
     from lokifi_tui.cli.context import get_store
 
@@ -81,11 +85,12 @@ def baselines(ctx: click.Context, component: str | None, host: str | None, as_js
         return
     if not rows:
         console.print("No baselines yet: no metrics in the store"
-                      + (f" for component {inert(component)}" if component else "") + ".")
+                      + (f" for component {inert(component)}" if component else "")
+                      + (f" from host {inert(host)}" if host else "") + ".")
         return
     from rich.table import Table
 
-    t = Table(title="Performance baselines", title_justify="left")
+    t = Table(title="Performance baselines" + (f" of host {inert(host)}" if host else ""), title_justify="left")
     for col in ("host", "component", "metric", "mean", "std", "median", "MAD", "samples", "period"):
         t.add_column(col, justify="right" if col in ("mean", "std", "median", "MAD", "samples") else "left")
     for r in rows:
@@ -107,10 +112,12 @@ def _num(x) -> str:
 @click.option("--sensitivity", type=click.Choice(["conservative", "moderate", "aggressive"]), default=None,
               help="Degradation rule: max > 3x / 2x / 1.5x the average.")
 @click.option("--component", "-c", default=None, help="Only this component.")
+@host_option("Only this host: its rules and detector run over its own rows, and the rule precision shown "
+             "is that of its predictions.")
 @json_option
 @click.pass_context
 def ai_predict(ctx: click.Context, hours: int | None, sensitivity: str | None, component: str | None,
-               as_json: bool) -> None:
+               host: str | None, as_json: bool) -> None:
     """Predictive maintenance: the seed's rules and the anomaly detector over the last 7 days, each
     prediction stored and later scored; confidence is each rule's measured hit rate on this host."""
     from analytics import predictions as PR
@@ -127,21 +134,22 @@ def ai_predict(ctx: click.Context, hours: int | None, sensitivity: str | None, c
     StoreError = _store_errors()
     try:
         PR.score_due(store)
-        result = PR.refresh(store, hours=hours, sensitivity=sensitivity, component=component,
+        result = PR.refresh(store, hours=hours, sensitivity=sensitivity, component=component, host=host,
                             window_days=pc.window_days, slow_ms=pc.slow_response_ms,
                             recurring=pc.recurring_error_count)
-        stats = PR.rule_stats(store)
+        stats = PR.rule_stats(store, host=host)
     except StoreError as exc:
         fail(str(exc), STORE)
     if as_json:
-        print_json({"hours": hours, "sensitivity": sensitivity, "now": result.now,
+        print_json({"hours": hours, "sensitivity": sensitivity, "host": host, "now": result.now,
                     "predictions": [p.to_dict() for p in result.predictions], "rules": stats})
         return
-    console.print("[bold]Predictive maintenance analysis[/]  "
+    console.print("[bold]Predictive maintenance analysis[/]" + (f" of host {inert(host)}" if host else "") + "  "
                   f"(last {pc.window_days} days to {result.now:%Y-%m-%d %H:%M} UTC, horizon {hours} h, {sensitivity})")
     preds = result.predictions
     if not preds:
-        console.print("\n[green]No issues predicted.[/]" + (f" (component {inert(component)})" if component else ""))
+        scope = ", ".join(f"{k} {inert(v)}" for k, v in (("host", host), ("component", component)) if v)
+        console.print("\n[green]No issues predicted.[/]" + (f" ({scope})" if scope else ""))
     else:
         console.print(f"\nPredicted issues ({len(preds)}):")
         for p in preds:
@@ -153,7 +161,8 @@ def ai_predict(ctx: click.Context, hours: int | None, sensitivity: str | None, c
             console.print(f"   Message: {inert(p.message)}")
             console.print(f"   Confidence: {conf}")
             console.print(f"   Recommendation: {inert(p.recommendation)}")
-    console.print("\n[bold]How right each rule has been on this host[/] (its scored predictions):")
+    console.print(f"\n[bold]How right each rule has been on {'host ' + inert(host) if host else 'this host'}[/] "
+                  "(its scored predictions):")
     if not stats:
         console.print("  nothing scored yet: predictions are scored when their horizon has passed")
     for r in stats:

@@ -11,7 +11,7 @@ import click
 
 from lokifi_tui.cli.context import get_config, get_store
 from lokifi_tui.cli.output import (
-    BAD_INPUT, USAGE, console, err_console, fail, inert, json_option, print_json,
+    BAD_INPUT, USAGE, console, err_console, fail, host_option, inert, json_option, print_json,
 )
 
 ICONS = {"security": "🔒", "dependencies": "📦", "performance": "⚡", "maintenance": "🧹", "system": "💻"}
@@ -81,27 +81,37 @@ def _lookup_errors():
 # -- lokifi ai recommendations ----------------------------------------------------------------------
 
 
+_OTHER_HOST = ("for a host other than this machine only the rules over its stored metrics run (cache hit rate, "
+               "response time, memory trend); the project, dependency, security and live disk/CPU/memory checks "
+               "are this machine's")
+
+
 @click.command("recommendations")
 @json_option
 @click.option("--no-refresh", is_flag=True, help="Show the stored recommendations without running the rules.")
+@host_option(f"That host's recommendations (default: this machine's); {_OTHER_HOST}.")
 @click.pass_context
-def ai_recommendations(ctx: click.Context, as_json: bool, no_refresh: bool) -> None:
+def ai_recommendations(ctx: click.Context, as_json: bool, no_refresh: bool, host: str | None) -> None:
     """Smart recommendations from the host, the project directories, the metrics and the logs."""
     engine = _engine()
     store, config = get_store(ctx), get_config(ctx)
+    host = host or config.host
+    other = host != config.host
     if not as_json:
-        console.print("[bold]💡 Smart Recommendations[/]\n")
+        console.print("[bold]💡 Smart Recommendations[/]" + (f" for host {inert(host)}" if other else "") + "\n")
     report = None
     if not no_refresh:
         if not as_json:
-            console.print("🧠 Analyzing codebase and generating recommendations...\n")
-        report = engine.refresh(store, config)
+            console.print(f"[dim]{inert(_OTHER_HOST)}.[/]\n" if other else
+                          "🧠 Analyzing codebase and generating recommendations...\n")
+        report = engine.refresh_stored(store, config, host) if other else engine.refresh(store, config)
         _problems(report.problems)
     now = engine.utcnow()
-    recs = engine.list_recs(store, config.host, now=now)
+    recs = engine.list_recs(store, host, now=now)
     if as_json:
-        print_json({"host": config.host, "generated_at": now, "recommendations": [_rec_json(r, now) for r in recs],
-                    "problems": report.problems if report else []})
+        print_json({"host": host, "generated_at": now, "recommendations": [_rec_json(r, now) for r in recs],
+                    "problems": report.problems if report else [],
+                    "scope": "stored metrics" if other else "all rules"})
         return
     if not recs:
         console.print("✅ No open recommendations: nothing past its threshold.\n")
@@ -121,19 +131,24 @@ def recs() -> None:
 
 @recs.command("list")
 @click.option("--all", "show_all", is_flag=True, help="Include applied, dismissed, snoozed and resolved ones.")
+@host_option("That host's recommendations (default: this machine's).")
 @json_option
 @click.pass_context
-def recs_list(ctx: click.Context, show_all: bool, as_json: bool) -> None:
-    """Open recommendations, most urgent first (no rules are run; see `lokifi scan`)."""
+def recs_list(ctx: click.Context, show_all: bool, host: str | None, as_json: bool) -> None:
+    """Open recommendations, most urgent first (no rules are run; see `lokifi scan`).
+
+    The --json rows carry their host, so with --host every row shows the filter."""
     engine = _engine()
     store, config = get_store(ctx), get_config(ctx)
     now = engine.utcnow()
-    items = engine.list_recs(store, config.host, include_all=show_all, now=now)
+    items = engine.list_recs(store, host or config.host, include_all=show_all, now=now)
     if as_json:
         print_json([_rec_json(r, now) for r in items])
         return
     if not items:
-        console.print("No recommendations" + ("" if show_all else " open") + ". Run `lokifi ai recommendations` or `lokifi scan`.")
+        console.print("No recommendations" + ("" if show_all else " open") + (f" for host {inert(host)}" if host else "")
+                      + ". Run `lokifi ai recommendations" + (f" --host {inert(host)}" if host else "")
+                      + "` or `lokifi scan`.")
         return
     for r in items:
         _print_rec(r, now, show_status=True)
@@ -228,18 +243,20 @@ def recs_history(ctx: click.Context, rec_id: int, as_json: bool) -> None:
 
 
 @recs.command("learning")
+@host_option("What that host's dismissals taught (default: this machine's).")
 @json_option
 @click.pass_context
-def recs_learning(ctx: click.Context, as_json: bool) -> None:
+def recs_learning(ctx: click.Context, host: str | None, as_json: bool) -> None:
     """What dismissals taught on this host: per rule, dismissed / applied counts and the impact factor."""
     engine = _engine()
-    config = get_config(ctx)
-    data = engine.learning(get_store(ctx), config.host)
+    where = f"host {inert(host)}" if host else "this host"
+    host = host or get_config(ctx).host
+    data = engine.learning(get_store(ctx), host)
     if as_json:
-        print_json({"host": config.host, "rules": data})
+        print_json({"host": host, "rules": data})
         return
     if not any(v.get("dismissed") or v.get("applied") for v in data.values()):
-        console.print("Nothing learned yet: no recommendation has been dismissed or applied on this host"
+        console.print(f"Nothing learned yet: no recommendation has been dismissed or applied on {where}"
                       " since the last reset.")
         return
     for rule, v in sorted(data.items()):

@@ -2,7 +2,9 @@
 
 Host vitals are read live (psutil); each configured component shows its processes (live) and its
 latest probe results and errors (from the store, as the collector recorded them), and whether a
-collector is writing to this database.
+collector is writing to this database. Without ``--host`` the stored probes and errors are every
+host's; ``--host NAME`` keeps that host's only, and for a host other than this machine shows its
+latest stored vitals instead of live ones (its processes cannot be seen from here).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import click
 from rich.table import Table
 
 from lokifi_tui.cli.context import db_path, get_config, get_store
-from lokifi_tui.cli.output import console, inert, json_option, print_json
+from lokifi_tui.cli.output import console, host_option, inert, json_option, print_json
 
 
 def _ago(ts: dt.datetime | None, now: dt.datetime) -> str:
@@ -27,31 +29,28 @@ def _ago(ts: dt.datetime | None, now: dt.datetime) -> str:
 
 
 @click.command()
+@host_option("Only this host's stored probes and errors; for a host other than this machine, its latest "
+             "stored vitals instead of live ones (default: live vitals here, every host's probes and errors).")
 @json_option
 @click.pass_context
-def status(ctx: click.Context, as_json: bool) -> None:
+def status(ctx: click.Context, host: str | None, as_json: bool) -> None:
     """Host vitals now, each configured service (processes, last probe, last error) and the collector."""
-    from analytics.collector import build_sources, collector_running
-    from analytics.sources.vitals import VitalsSource
+    from analytics.collector import collector_running
+    from analytics.service_status import service_state
 
     cfg = get_config(ctx)
     store = get_store(ctx)
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    vitals = next(s for s in build_sources(cfg) if isinstance(s, VitalsSource))
-    vitals.poll(now)
-    snap = vitals.latest
-    comps = [c.name for c in cfg.components]
-    with store.read() as con:
-        probes = con.sql(
-            "SELECT component, probe, target, ok, status_code, elapsed_ms, error_kind, message, ts FROM ("
-            " SELECT *, row_number() OVER (PARTITION BY component, probe ORDER BY ts DESC) AS rn FROM probe_results"
-            ") WHERE rn = 1 ORDER BY component, probe").pl()
-        errors = con.sql(
-            "SELECT component, count(*) FILTER (WHERE ts > ?::TIMESTAMP - INTERVAL 1 HOUR) AS last_hour, "
-            "max(ts) AS last_ts, arg_max(message, ts) AS last_message FROM error_events GROUP BY component",
-            params=[now]).pl()
+    local = host is None or host == cfg.host
+    state = service_state(store, now, host)
+    probes, errors = state.probes, state.errors
     pid = collector_running(db_path(ctx))
-    comps = sorted(set(comps) | set(probes["component"].to_list()))
+    if local:
+        snap = _live_vitals(cfg, now)
+        comps = sorted({c.name for c in cfg.components} | set(probes["component"].to_list()))
+    else:   # another host: its components are those it has probes or errors of
+        snap = None
+        comps = sorted(set(probes["component"].to_list()) | set(errors["component"].to_list()))
     rows = []
     for c in comps:
         cv = snap.component(c) if snap else None
@@ -67,23 +66,20 @@ def status(ctx: click.Context, as_json: bool) -> None:
             "last_error": e["last_message"][0] if e.height else None,
             "last_error_at": e["last_ts"][0] if e.height else None,
         })
-    host = {
-        "host": cfg.host, "cpu_percent": snap.cpu_percent, "load": list(snap.load),
-        "memory_percent": snap.memory_percent, "swap_percent": snap.swap_percent,
-        "disks": [{"mount": d.mount, "percent": d.percent, "free_gb": round(d.free / 1e9, 1)} for d in snap.disks],
-    }
+    vitals = _host_json(cfg.host, snap) if local else _stored_json(host, state.vitals)
     if as_json:
-        print_json({"host": host, "components": rows, "collector_pid": pid, "database": str(store.path)})
+        print_json({"host": vitals, "host_filter": host, "components": rows, "collector_pid": pid,
+                    "database": str(store.path)})
         return
-    console.print(f"[bold]{inert(cfg.host)}[/]  CPU {snap.cpu_percent:.0f}%  load {snap.load[0]:.2f}  "
-                  f"memory {snap.memory_percent:.0f}%  swap {snap.swap_percent:.0f}%")
-    for d in snap.disks:
-        style = "red" if d.percent >= 90 else ("yellow" if d.percent >= 80 else "")
-        mark = f"[{style}]" if style else ""
-        console.print(f"  disk {inert(d.mount)}: {mark}{d.percent:.0f}% used{'[/]' if style else ''}, "
-                      f"{d.free / 1e9:.1f} GB free")
+    if local:
+        _print_live(cfg.host, snap)
+    else:
+        _print_stored(host, state.vitals, now)
     console.print(f"collector: {'running (pid ' + str(pid) + ')' if pid else 'not running — `lokifi collect` records probes, logs and vitals'}")
     if not rows:
+        if not local:
+            console.print(f"No probe results or errors stored from host {inert(host)}.")
+            return
         console.print("No components configured: `lokifi config init` writes a starting config with the services "
                       "found listening here.")
         return
@@ -102,3 +98,52 @@ def status(ctx: click.Context, as_json: bool) -> None:
         last = "–" if not r["last_error"] else f"{inert(r['last_error'], 50)} ({_ago(r['last_error_at'], now)})"
         t.add_row(inert(r["component"]), procs, "\n".join(probe_txt) or "–", str(r["errors_last_hour"]), last)
     console.print(t)
+
+
+def _live_vitals(cfg, now: dt.datetime):
+    from analytics.collector import build_sources
+    from analytics.sources.vitals import VitalsSource
+
+    vitals = next(s for s in build_sources(cfg) if isinstance(s, VitalsSource))
+    vitals.poll(now)
+    return vitals.latest
+
+
+def _host_json(name: str, snap) -> dict:
+    return {
+        "host": name, "live": True, "cpu_percent": snap.cpu_percent, "load": list(snap.load),
+        "memory_percent": snap.memory_percent, "swap_percent": snap.swap_percent,
+        "disks": [{"mount": d.mount, "percent": d.percent, "free_gb": round(d.free / 1e9, 1)} for d in snap.disks],
+    }
+
+
+def _stored_json(name: str, vitals: dict) -> dict:
+    def v(metric: str):
+        return vitals[metric][0] if metric in vitals else None
+    return {"host": name, "live": False, "cpu_percent": v("cpu_percent"),
+            "load": None if "load1" not in vitals else [v("load1")], "memory_percent": v("memory_percent"),
+            "swap_percent": v("swap_percent"), "disks": [],
+            "readings_at": max((ts for _, ts in vitals.values()), default=None)}
+
+
+def _print_live(name: str, snap) -> None:
+    console.print(f"[bold]{inert(name)}[/]  CPU {snap.cpu_percent:.0f}%  load {snap.load[0]:.2f}  "
+                  f"memory {snap.memory_percent:.0f}%  swap {snap.swap_percent:.0f}%")
+    for d in snap.disks:
+        style = "red" if d.percent >= 90 else ("yellow" if d.percent >= 80 else "")
+        mark = f"[{style}]" if style else ""
+        console.print(f"  disk {inert(d.mount)}: {mark}{d.percent:.0f}% used{'[/]' if style else ''}, "
+                      f"{d.free / 1e9:.1f} GB free")
+
+
+def _print_stored(name: str, vitals: dict, now: dt.datetime) -> None:
+    if not vitals:
+        console.print(f"[bold]{inert(name)}[/]  no vitals stored from it in the last day "
+                      "(live vitals are read on this machine only)")
+        return
+    labels = {"cpu_percent": "CPU {:.0f}%", "load1": "load {:.2f}", "memory_percent": "memory {:.0f}%",
+              "swap_percent": "swap {:.0f}%"}
+    shown = "  ".join(fmt.format(vitals[m][0]) for m, fmt in labels.items() if m in vitals)
+    at = max(ts for _, ts in vitals.values())
+    console.print(f"[bold]{inert(name)}[/]  {shown}  [dim](stored readings, {_ago(at, now)}; processes are "
+                  "seen on their own machine only)[/]")

@@ -1,0 +1,41 @@
+"""The options several commands share, declared once: ``--json`` and ``--host NAME``.
+
+Only click is imported here (no rich, no store), so commands that must start fast (``forecast
+series``, ``patterns group``) can use them at module level; :mod:`lokifi_tui.cli.output` re-exports them.
+"""
+
+from __future__ import annotations
+
+import click
+
+HOST_HELP = "Only this host's rows."
+
+
+def json_option(f):
+    return click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")(f)
+
+
+def host_option(text: str = HOST_HELP):
+    """``--host NAME``: the one host filter of every command that shows per-host rows.
+
+    ``text`` says what the filter means for that command (e.g. that a forecast is then computed over the
+    host's own series). The name is checked against the hosts the store knows before the command runs:
+    an unknown one fails with exit code 3 (bad input) and a message listing them, instead of the
+    command printing an empty table. The command receives ``host`` (None when not given) and puts it
+    in its ``--json`` output."""
+    def check(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+        if value is None:
+            return None
+        from lokifi_tui.cli.output import BAD_INPUT, USAGE, fail
+        value = value.strip()
+        if not value:
+            fail("--host needs a host name (`lokifi sources hosts` lists the fleet's)", USAGE)
+        from analytics.hosts import UnknownHost, require_host
+        from lokifi_tui.cli.context import get_store
+        try:
+            return require_host(get_store(ctx), value)
+        except UnknownHost as exc:
+            fail(str(exc), BAD_INPUT)
+
+    return click.option("--host", "host", metavar="NAME", default=None, callback=check,
+                        help=f"{text} NAME must be a host the store has rows from.")
