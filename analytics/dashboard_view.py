@@ -29,6 +29,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from analytics.prediction_brief import prediction_brief
+
 #: Which engine module backs which pane, and which issue builds it (for the "not built yet" note).
 ENGINES: dict[str, tuple[str, str]] = {
     "patterns": ("analytics.patterns", "issue 3"),
@@ -108,6 +110,7 @@ class PredictionRow:
     made_at: dt.datetime | None
     due_at: dt.datetime | None
     evidence: str
+    brief: str = ""  # what a table row says beside type and component (analytics.prediction_brief)
 
 
 @dataclass(frozen=True)
@@ -356,6 +359,8 @@ def _predictions(con: Any, now: dt.datetime, limit: int) -> tuple[PredictionRow,
             made_at=r["prediction_date"],
             due_at=r["due_at"],
             evidence=_str(r["evidence"]),
+            brief=prediction_brief(_str(r["prediction_type"]), _str(r["component"]), _str(r["message"]),
+                                   _str(r["evidence"])),
         )
         for r in rows
     )

@@ -25,7 +25,7 @@ from lokifi_tui.widgets.render import (
     COLOUR_STYLE,
     SEVERITY_STYLE,
     TREND_ARROW,
-    age,
+    ago,
     confidence_bar,
     history_and_forecast,
     number,
@@ -59,7 +59,7 @@ def render_pattern(d: Any, now: dt.datetime, analysis: Any = None, analysis_erro
                 ("Type", p.error_type),
                 ("Component", p.component),
                 ("Template", p.template or p.message),
-                ("Seen", f"{p.count} times, last {age(p.last_seen, now)} ago"),
+                ("Seen", f"{p.count} times, last {ago(p.last_seen, now)}"),
                 ("Confidence", confidence_bar(p.confidence, p.lo, p.hi, width=20)),
                 ("Outcomes", f"{p.success} worked, {p.failure} failed (interval: 95 % Wilson)"),
                 ("Auto-approved", "yes" if p.auto_approved else "no"),
@@ -187,7 +187,7 @@ def render_recommendation(d: Any, now: dt.datetime) -> Group:
                 ("Impact", "—" if r.impact is None else f"{r.impact:.1f} / 10"),
                 ("Category", r.category),
                 ("Status", r.status + (f" until {_when(d.snoozed_until)}" if d.snoozed_until else "")),
-                ("Created", f"{_when(r.created_at)} ({age(r.created_at, now)} ago)"),
+                ("Created", f"{_when(r.created_at)} ({ago(r.created_at, now)})"),
             ]
         ),
         _section("Description"),
@@ -220,7 +220,7 @@ def render_prediction(d: Any, now: dt.datetime) -> Group:
                  + f" ({p.confidence_kind})"),
                 ("Rule precision", "not measured yet (no scored outcomes)" if precision is None
                  else f"{precision * 100:.0f}% of {d.rule_scored} scored predictions came true"),
-                ("Made", f"{_when(p.made_at)} ({age(p.made_at, now)} ago)"),
+                ("Made", f"{_when(p.made_at)} ({ago(p.made_at, now)})"),
                 ("Due", _when(p.due_at)),
                 ("Recommendation", p.recommendation or "—"),
             ]

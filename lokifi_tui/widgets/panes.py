@@ -75,7 +75,7 @@ def prediction_cells(row: Any, now: dt.datetime, width: int = 20) -> Cells:
         safe(short_name(row.type)),
         safe(row.component),
         Text(conf, style="" if measured else "dim"),
-        safe(row.message or row.recommendation),
+        safe(row.brief or row.message or row.recommendation),
     )
 
 

@@ -101,16 +101,25 @@ def confidence_bar(conf: float | None, lo: float | None, hi: float | None, width
 
 
 def age(when: dt.datetime | None, now: dt.datetime) -> str:
-    """Compact age: ``45s``, ``12m``, ``5h``, ``3d``, ``10w``."""
+    """Compact age: ``now``, ``12m``, ``5h``, ``3d``, ``10w`` (``in 5m`` ahead). Under a minute is ``now``:
+    the dashboard re-draws ages once a minute, so seconds would be stale the moment they were shown."""
     if when is None:
         return "—"
     secs = (now - when).total_seconds()
+    if abs(secs) < 60:
+        return "now"
     if secs < 0:
         return "in " + age(now, when)
-    for unit, size in (("w", 604800), ("d", 86400), ("h", 3600), ("m", 60)):
+    for unit, size in (("w", 604800), ("d", 86400), ("h", 3600)):
         if secs >= size * (2 if unit == "w" else 1):
             return f"{int(secs // size)}{unit}"
-    return f"{int(secs)}s"
+    return f"{int(secs // 60)}m"
+
+
+def ago(when: dt.datetime | None, now: dt.datetime) -> str:
+    """``5h ago``, ``just now``, ``in 5m`` — an age in a sentence."""
+    text = age(when, now)
+    return "just now" if text == "now" else text if text.startswith(("in ", "—")) else f"{text} ago"
 
 
 SEVERITY_SHORT = {"CRITICAL": "CRIT", "MEDIUM": "MED"}
