@@ -47,6 +47,8 @@ class RuleSet:
     merge_min_values: int
     #: messages are cut to this many characters before templating (megabyte lines stay cheap)
     max_chars: int
+    #: an access-log line's HTTP status code is named, not masked (:mod:`analytics.http_status`)
+    http_status: bool = False
 
 
 # Version 1: the seed's normalisation, kept so fingerprints learned under it can be mapped forward.
@@ -109,9 +111,12 @@ CURRENT_RULES = (
     (r"(^|\s)\"\"", "${1}\"" + VAR + "\""),
 )
 
-CURRENT = RuleSet(version=2, rules=CURRENT_RULES, collapse=True, merge_min_values=3, max_chars=4096)
+V2 = RuleSet(version=2, rules=CURRENT_RULES, collapse=True, merge_min_values=3, max_chars=4096)
+# Version 3: as 2, and HTTP status codes of access-log lines are constants (404 and 502 are two patterns)
+CURRENT = RuleSet(version=3, rules=CURRENT_RULES, collapse=True, merge_min_values=3, max_chars=4096,
+                  http_status=True)
 
-RULESETS: dict[int, RuleSet] = {1: SEED_V1, 2: CURRENT}
+RULESETS: dict[int, RuleSet] = {1: SEED_V1, 2: V2, 3: CURRENT}
 CURRENT_VERSION = CURRENT.version
 
 

@@ -33,6 +33,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from analytics.fingerprint import CURRENT, VAR, RuleSet, fingerprint
+from analytics.http_status import name_status_codes
 from analytics.logline import strip_headers
 
 
@@ -68,6 +69,8 @@ def _encode(s: pl.Series, rules: RuleSet) -> tuple[np.ndarray, pl.Series]:
     if s.str.contains("\x1b", literal=True).any():
         # terminal escape sequences go first: their parameters are digits glued to the next word
         s = s.str.replace_all(_ESCAPES, "")
+    if rules.http_status:
+        s = name_status_codes(s)  # before numbers become "0": the code is a constant, not a variable
     arr = s.str.replace_all(_DIGIT_WORD, "0").to_arrow()
     if isinstance(arr, pa.ChunkedArray):
         arr = arr.combine_chunks()

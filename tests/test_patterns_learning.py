@@ -9,7 +9,7 @@ import pytest
 
 from analytics import patterns as P
 from analytics.confidence import assess, auto_approved, posterior_mean, wilson
-from analytics.fingerprint import SEED_V1, fingerprint
+from analytics.fingerprint import CURRENT_VERSION, SEED_V1, fingerprint
 from analytics.learning_stats import learning_stats
 from analytics.templates import template_of
 
@@ -156,7 +156,7 @@ def test_remap_moves_old_rules_patterns_with_their_fixes(store):
     new_fp = fingerprint(template_of(msg))
     assert mapping == {old_fp: new_fp}
     p = P.get_pattern(store, new_fp)
-    assert p["solution"] == "raise it" and p["rules_version"] == 2 and len(p["fixes"]) == 1
+    assert p["solution"] == "raise it" and p["rules_version"] == CURRENT_VERSION and len(p["fixes"]) == 1
     assert P.resolve(store, old_fp) == new_fp  # old ids still resolve
 
 

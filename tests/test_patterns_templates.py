@@ -216,3 +216,36 @@ def test_bracketed_and_quoted_values_merge_with_their_masked_forms():
              ((1, "java"), (2, "node"), (3, "python3"))]
     g = group(lines)
     assert len(set(g.group_ids())) == 1 and "(<*>)" in g.groups[0]
+
+
+ACCESS = [
+    '10.0.0.1 - - [21/Nov/2026:10:00:01 +0000] "GET /api/items/12 HTTP/1.1" 404 153 "-" "curl/8.0"',
+    '10.0.0.2 - - [21/Nov/2026:10:00:02 +0000] "GET /api/items/13 HTTP/1.1" 404 153 "-" "curl/8.0"',
+    '10.0.0.5 - - [21/Nov/2026:10:00:05 +0000] "GET /health HTTP/1.1" 200 2 "-" "kube-probe/1.29"',
+    '10.0.0.6 - - [21/Nov/2026:10:00:06 +0000] "GET /api/items/14 HTTP/1.1" 502 166 "-" "curl/8.0"',
+    '10.0.0.7 - - [21/Nov/2026:10:00:07 +0000] "GET /api/items/15 HTTP/1.1" 503 166 "-" "curl/8.0"',
+    '10.0.0.8 - - [21/Nov/2026:10:00:08 +0000] "GET /api/items/16 HTTP/2.0" 418 0 "-" "curl/8.0"',
+]
+
+
+def test_access_log_status_codes_are_constants_of_the_template():
+    ids = group(ACCESS).group_ids()
+    assert ids[0] == ids[1]  # two not-founds: one pattern
+    assert len(set(ids)) == 5  # 404, 200, 502, 503 and 418 are five
+    assert "Not-Found" in template_of(ACCESS[0]) and "Bad-Gateway" in template_of(ACCESS[3])
+    assert "Client-Error" in template_of(ACCESS[5])  # a code without a name: its class
+    assert group(ACCESS, raw=True).group_ids()[0] == group(ACCESS, raw=True).group_ids()[1]
+    # a number after something that is not a quoted HTTP request is still a variable
+    assert template_of("retry 404 of 502 failed") == template_of("retry 1 of 2 failed")
+
+
+@given(st.lists(st.text(max_size=60), max_size=6), st.sampled_from(["404", "200", "599", "302", "4040", ""]))
+def test_status_naming_never_changes_other_lines_or_raises(texts, code):
+    from analytics.http_status import name_status_codes
+
+    lines = [*texts, f'x "GET / HTTP/1.1" {code} 1']
+    out = name_status_codes(pl.Series("m", lines, dtype=pl.String)).to_list()
+    assert len(out) == len(lines)
+    for before, after in zip(texts, out):
+        assert after == before or "HTTP/" in before
+    assert (f'" {code} ' in out[-1]) == (code in ("", "4040"))
