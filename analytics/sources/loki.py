@@ -31,15 +31,14 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from analytics.sources.base import Batch, BaseSource, SourceStatus
+from analytics.sources.base import Batch
+from analytics.sources.fleet_source import FleetSource
 from analytics.sources.fleet_status import (
     CLIENT,
-    PARTIAL,
     SLOW,
     STATUS_KEY,
     UP,
     FleetHealth,
-    as_source_status,
     measure_skew,
 )
 from analytics.sources.http import ConfigProblem, FetchError, label_list, HttpClient, HttpSettings, parse_duration
@@ -231,21 +230,15 @@ def _ts(ns: int) -> dt.datetime:
     return EPOCH + dt.timedelta(microseconds=ns // 1000)
 
 
-class LokiSource(BaseSource):
+class LokiSource(FleetSource):
     """Pulls the configured LogQL queries forward from a checkpoint per query (the end of the last window)."""
 
     kind = "loki"
-    durable_upstream = True
 
     def __init__(self, settings: LokiSettings, *, client: HttpClient | None = None) -> None:
-        super().__init__(settings.name, settings.interval)
-        self.settings = settings
-        self.client = client or HttpClient(settings.http)
-        self.health = FleetHealth(kind=self.kind)
+        super().__init__(settings, client or HttpClient(settings.http))
         self._qstate: dict[str, QueryState] = {}
         self._resume_at: int | None = None
-        self._more = False
-        self.source_tag = f"loki:{settings.name}"
 
     # -- collector interface ----------------------------------------------------------------------
 
@@ -265,39 +258,6 @@ class LokiSource(BaseSource):
         orphans = [st.t for k, st in self._qstate.items() if k not in current]
         self._resume_at = max(orphans) if orphans else None
 
-    @property
-    def has_more(self) -> bool:
-        return self._more
-
-    def close(self) -> None:
-        self.client.close()
-
-    def status(self) -> SourceStatus:
-        return as_source_status(self.name, self.kind, super().status(), self.health, time.time())
-
-    def poll(self, now: dt.datetime) -> list[Batch]:
-        wall = time.time()
-        self._more = False
-        if not self.health.due(wall):
-            return []
-        batches: list[Batch] = []
-        try:
-            server_now_ns = self._server_now_ns()
-            self._pull(server_now_ns, batches, wall)
-        except FetchError as exc:
-            self.health.failed(wall, exc.kind, str(exc), self.settings.interval, self.settings.max_backoff)
-            self.fail(now, str(exc))
-        except ValueError as exc:
-            msg = f"{self.settings.http.base_url}: {exc}"
-            self.health.failed(wall, PARTIAL, msg, self.settings.interval, self.settings.max_backoff)
-            self.fail(now, msg)
-        text = self.health.to_json()
-        if batches:
-            batches[-1].checkpoints[STATUS_KEY] = text
-        else:
-            batches.append(Batch(source=self.name, checkpoints={STATUS_KEY: text}))
-        return batches
-
     # -- internals --------------------------------------------------------------------------------
 
     def _server_now_ns(self) -> int:
@@ -316,7 +276,8 @@ class LokiSource(BaseSource):
         self.health.latency_ms = round(r.elapsed * 1000, 1)
         return int((t1 + (skew or 0.0)) * NS)
 
-    def _pull(self, server_now_ns: int, batches: list[Batch], wall: float) -> None:
+    def _pull(self, batches: list[Batch], wall: float) -> None:
+        server_now_ns = self._server_now_ns()
         s = self.settings
         end_all = server_now_ns - int(s.lag * NS)
         budget = s.max_rows_per_poll

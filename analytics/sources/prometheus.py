@@ -37,7 +37,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from analytics.sources.base import Batch, BaseSource, SourceStatus
+from analytics.sources.base import Batch
+from analytics.sources.fleet_source import FleetSource
 from analytics.sources.fleet_status import (
     CLIENT,
     PARTIAL,
@@ -45,7 +46,6 @@ from analytics.sources.fleet_status import (
     STATUS_KEY,
     UP,
     FleetHealth,
-    as_source_status,
     from_epoch,
     measure_skew,
 )
@@ -213,21 +213,15 @@ def matrix_rows(data: Any, q: PromQuery, default_host: str, source: str) -> tupl
     return rows, collisions, hosts
 
 
-class PrometheusSource(BaseSource):
+class PrometheusSource(FleetSource):
     """Pulls the configured PromQL queries; one checkpoint per query (the last step stored)."""
 
     kind = "prometheus"
-    durable_upstream = True
 
     def __init__(self, settings: PrometheusSettings, *, client: HttpClient | None = None) -> None:
-        super().__init__(settings.name, settings.interval)
-        self.settings = settings
-        self.client = client or HttpClient(settings.http, slow_after=max(1.0, settings.query_timeout / 2))
-        self.health = FleetHealth(kind=self.kind)
+        super().__init__(settings, client or HttpClient(settings.http, slow_after=max(1.0, settings.query_timeout / 2)))
         self._ckpt: dict[str, float] = {}
         self._partials: dict[str, int] = {}
-        self._more = False
-        self.source_tag = f"prometheus:{settings.name}"
 
     # -- collector interface ----------------------------------------------------------------------
 
@@ -242,47 +236,7 @@ class PrometheusSource(BaseSource):
             except (ValueError, TypeError, KeyError):
                 continue  # an unreadable checkpoint: that query backfills again (no duplicates: natural key)
 
-    @property
-    def has_more(self) -> bool:
-        return self._more
-
-    def close(self) -> None:
-        self.client.close()
-
-    def status(self) -> SourceStatus:
-        return as_source_status(self.name, self.kind, super().status(), self.health, time.time())
-
-    def poll(self, now: dt.datetime) -> list[Batch]:
-        wall = time.time()
-        self._more = False
-        if not self.health.due(wall):
-            return []
-        batches: list[Batch] = []
-        try:
-            server_now = self._server_now()
-            self._pull(server_now, batches)  # fills ``batches`` as it goes: work done before a failure is kept
-        except FetchError as exc:
-            self._failed(now, wall, exc.kind, str(exc))
-            return self._with_status(batches)
-        except ValueError as exc:
-            self._failed(now, wall, PARTIAL, f"{self.settings.http.base_url}: {exc}")
-            return self._with_status(batches)
-        return self._with_status(batches)
-
     # -- internals --------------------------------------------------------------------------------
-
-    def _failed(self, now: dt.datetime, wall: float, kind: str, message: str) -> None:
-        self.health.failed(wall, kind, message, self.settings.interval, self.settings.max_backoff)
-        self.fail(now, message)
-
-    def _with_status(self, batches: list[Batch]) -> list[Batch]:
-        """Attach the status record to the last batch (or a batch of its own), so it is stored too."""
-        text = self.health.to_json()
-        if batches:
-            batches[-1].checkpoints[STATUS_KEY] = text
-        else:
-            batches.append(Batch(source=self.name, checkpoints={STATUS_KEY: text}))
-        return batches
 
     def _server_now(self) -> float:
         """The server's clock: ``time()`` evaluated by Prometheus (also a cheap health check)."""
@@ -298,7 +252,8 @@ class PrometheusSource(BaseSource):
         self.health.latency_ms = round(r.elapsed * 1000, 1)
         return server_now
 
-    def _pull(self, server_now: float, batches: list[Batch]) -> None:
+    def _pull(self, batches: list[Batch], wall: float) -> None:
+        server_now = self._server_now()
         s = self.settings
         step = s.step
         end = math.floor((server_now - s.lag) / step) * step
