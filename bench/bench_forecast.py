@@ -14,14 +14,13 @@ cost; the CPU time of the process (all its threads) is printed beside it.
 * ``forecast series, one process`` — ``lokifi forecast series`` on 2 weeks of 5-minute data with a
   24 h horizon (the harness's call), wall time including interpreter start and imports.
 
-    python bench/bench_forecast.py           # 5 runs, prints the figures
+    python bench/bench_forecast.py           # the same as the runner line below
     python -m bench.run forecast             # through the bench runner
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -105,18 +104,6 @@ def series_process() -> dict:
 BENCHMARKS = [("forecast", forecast_20, 5), ("sparklines", sparklines, 5), ("series", series_process, 3)]
 
 
-def main() -> None:
-    for name, fn, repeat in BENCHMARKS:
-        samples: dict[str, list[float]] = {}
-        units = {}
-        for _ in range(repeat):
-            for fig, (v, unit) in fn().items():
-                samples.setdefault(fig, []).append(v)
-                units[fig] = unit
-        for fig, vals in samples.items():
-            print(f"{fig:<52} median {statistics.median(vals):8.1f} {units[fig]}   "
-                  f"min {min(vals):8.1f}   max {max(vals):8.1f}")
-
-
 if __name__ == "__main__":
-    main()
+    from bench.run import main
+    raise SystemExit(main(["forecast"]))

@@ -21,8 +21,8 @@ Figures (the CPU time of the process is printed beside wall time: the machine is
 from __future__ import annotations
 
 import datetime as dt
+import atexit
 import shutil
-import statistics
 import sys
 import tempfile
 import time
@@ -39,6 +39,7 @@ def _store():
     from analytics.store import Store
     if "path" not in _COPY:
         d = Path(tempfile.mkdtemp(prefix="lokifi-bench-predict-"))
+        atexit.register(shutil.rmtree, d, ignore_errors=True)  # also when run through bench.run
         dst = d / "store.duckdb"
         shutil.copyfile(database("10m"), dst)
         _COPY["path"] = dst
@@ -97,20 +98,6 @@ BENCHMARKS = [("warm", refresh_warm, 5), ("next-hour", refresh_next_hour, 3), ("
               ("score", score, 1)]
 
 
-def main() -> None:
-    for name, fn, repeat in BENCHMARKS:
-        samples: dict[str, list[float]] = {}
-        units = {}
-        for _ in range(repeat):
-            for fig, (v, unit) in fn().items():
-                samples.setdefault(fig, []).append(v)
-                units[fig] = unit
-        for fig, vals in samples.items():
-            print(f"{fig:<50} median {statistics.median(vals):8.1f} {units[fig]:<3} "
-                  f"min {min(vals):8.1f}   max {max(vals):8.1f}")
-    if "path" in _COPY:
-        shutil.rmtree(_COPY["path"].parent, ignore_errors=True)
-
-
 if __name__ == "__main__":
-    main()
+    from bench.run import main
+    raise SystemExit(main(["predict"]))
