@@ -686,10 +686,7 @@ class Collector:
     def _final_flush(self) -> None:
         if self.mode != "write":
             return
-        # Lines written since the last tail poll are read now, so a clean stop leaves nothing behind.
-        for src in self.sources:
-            if getattr(src, "final_poll", False):
-                self.poll_source(src, self.clock())
+        self._final_polls(self.clock())
         if self._pending or not self._final_done:
             self.flush(final=True)
             self._final_done = True
@@ -763,10 +760,18 @@ class Collector:
     def _flush_gap(self) -> float:
         return self.event_flush_seconds if self._pending_events else self.flush_seconds
 
-    def poll_source(self, src: Any, now: dt.datetime) -> int:
+    def _final_polls(self, now: dt.datetime) -> int:
+        """Lines written since the last tail poll are read now, and the multi-line events a tail holds
+        back (a traceback that may still grow) are emitted, so a clean stop leaves nothing behind."""
+        return sum(self.poll_source(src, now, final=True) for src in self.sources
+                   if getattr(src, "final_poll", False))
+
+    def poll_source(self, src: Any, now: dt.datetime, *, final: bool = False) -> int:
+        """Poll one source and keep its batches for the next flush. ``final``: its last poll before the
+        collector stops (only for sources with ``final_poll``)."""
         self.stats.polls += 1
         try:
-            batches = src.poll(now)
+            batches = src.poll(now, final=True) if final else src.poll(now)
         except Exception as exc:  # noqa: BLE001 — one failing source never stops the others
             msg = f"{type(exc).__name__}: {exc}"
             if hasattr(src, "fail"):
@@ -991,6 +996,7 @@ def collect_once(store: Store, config: Any, now: dt.datetime | None = None, *, f
                 rows += col.poll_source(s, now or col.clock())
             if col.mode == "write" and col._pending_rows >= FLUSH_ROWS:
                 col.flush()
+        rows += col._final_polls(now or col.clock())
         res = col.flush() if col.mode == "write" else None
         if hooks and col.mode == "write":
             col.run_hooks(now or col.clock(), all_due=True)

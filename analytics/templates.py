@@ -22,8 +22,6 @@ Raw log lines are handled by stripping their header first (:mod:`analytics.logli
 """
 from __future__ import annotations
 
-import re
-
 import collections
 from dataclasses import dataclass
 
@@ -35,6 +33,7 @@ import pyarrow.compute as pc
 from analytics.fingerprint import CURRENT, VAR, RuleSet, fingerprint
 from analytics.http_status import name_status_codes
 from analytics.logline import strip_headers
+from analytics.multiline import fold_multiline
 
 
 
@@ -293,54 +292,6 @@ def read_lines(path: str) -> list[str]:
     if lines and lines[-1] == "":
         lines.pop()
     return lines
-
-
-_TRACEBACK_START = re.compile(r"^\s*(Traceback \(most recent call last\):|During handling of the above exception"
-                              r"|The above exception was the direct cause|Caused by: )")
-_EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Exit|Interrupt|Warning|Fault)\b(:.*)?$")
-
-
-def fold_multiline(lines: list[str]) -> tuple[list[str], list[int]]:
-    """Multi-line events as one: an indented line, a Python traceback (down to its unindented
-    ``SomeError: ...`` line) or a Java ``Caused by:`` belongs to the line that started the event.
-
-    The event's text is its first line, plus `` | `` and the exception line when a traceback named one
-    (the exception is what says what went wrong); a traceback with no line of its own before it is the
-    exception line alone. Returns the events and the 0-based line where each starts."""
-    events: list[str] = []
-    starts: list[int] = []
-    in_tb = False
-    exc: str | None = None
-
-    def close() -> None:
-        if exc and events:
-            head = events[-1]
-            events[-1] = exc if _TRACEBACK_START.match(head) else f"{head} | {exc}"
-
-    for i, line in enumerate(lines):
-        if events and ((line[:1] in (" ", "\t") and line.strip()) or line.startswith("Caused by: ")):
-            continue                                   # a stack frame, a continuation: part of the event
-        if _TRACEBACK_START.match(line):
-            if events and not in_tb and exc is None:
-                in_tb = True                           # the event's traceback begins
-                continue
-            if in_tb:
-                continue                               # chained exceptions: still this event
-        if in_tb and _EXCEPTION_LINE.match(line.strip()):
-            exc = line.strip()                         # the last one wins (the exception finally raised)
-            in_tb = False
-            continue
-        if (events and exc is None and _EXCEPTION_LINE.match(line.strip()) and i + 1 < len(lines)
-                and lines[i + 1].lstrip().startswith("at ") and lines[i + 1][:1] in (" ", "\t")):
-            exc = line.strip()                         # a Java exception under the line that logged it
-            continue
-        close()
-        in_tb = bool(_TRACEBACK_START.match(line))
-        exc = None
-        events.append(line)
-        starts.append(i)
-    close()
-    return events, starts
 
 
 def scan_files(paths: list[str], errors_only: bool = False) -> dict:

@@ -170,6 +170,23 @@ def test_restart_after_rotation_while_stopped_drains_the_rotated_file(tmp_path):
     assert texts(b.poll()) == ["2", "3"]
 
 
+def test_restart_while_the_renamed_file_has_no_successor_reads_it_once(tmp_path):
+    p = tmp_path / "app.log"
+    p.write_text("")
+    a = started(FileTailer(p))
+    append(p, "1\n")
+    assert texts(a.poll()) == ["1"]
+    os.rename(p, tmp_path / "app.log.1")  # rotated; the app has not created the new file yet
+    assert a.poll() == []
+    saved = json.loads(json.dumps(a.position))
+    a.close()
+    append(tmp_path / "app.log.1", "2\n")  # written to the old file while Lokifi was stopped
+    b = FileTailer(p, saved)
+    assert texts(b.poll()) == ["2"]
+    p.write_text("3\n")
+    assert texts(b.poll()) == ["3"]
+
+
 def test_two_rotations_between_polls_and_while_stopped(tmp_path):
     p = tmp_path / "app.log"
     p.write_text("")
@@ -317,7 +334,7 @@ def test_tail_source_attributes_errors_and_checkpoints(tmp_path):
     assert [b.events for b in src.poll(NOW)] in ([], [[]])  # positions only
     append(a, "2026-11-21T11:59:00Z ERROR Connection refused on port 5432\nINFO fine\n")
     append(w / "worker-1.log", "FATAL out of memory\n")
-    (batch,) = src.poll(NOW)
+    (batch,) = src.poll(NOW, final=True)  # final: a file's last event is not held back (it may still grow)
     rows = sorted((r["component"], r["message"], r["ts"]) for r in batch.events)
     assert rows == [
         ("api", "2026-11-21T11:59:00Z ERROR Connection refused on port 5432", dt.datetime(2026, 11, 21, 11, 59)),

@@ -14,10 +14,13 @@ Owns two things:
   stopped) are found among the rotated siblings by modification time and read whole. Limits: with
   copytruncate, lines written between the copy and the truncate are lost (that is copytruncate's own
   race); compressed rotated files are not read.
-* :class:`TailSource` — the collector source: one tailer per configured log file (globs allowed),
-  keeps lines whose level is an error level, or that carry no level but that the pattern engine
-  classifies as an error, attributes them to their component, and stamps them with the time written in
-  the line when there is one (otherwise the time they were read).
+* :class:`TailSource` — the collector source: one tailer per configured log file (globs allowed). Its
+  lines are folded into multi-line events as ``lokifi patterns scan`` folds them (a traceback or a stack
+  trace is one event: :mod:`analytics.sources.tail_events`, which also keeps the checkpoint at the first
+  line of an event that may still grow). It keeps events whose first line has an error level, that
+  carry a traceback and no level, or that carry no level but that the pattern engine classifies as an
+  error; attributes them to their component, and stamps them with the time written in their first line
+  when there is one (otherwise the time they were read).
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from analytics.sources.base import Batch, BaseSource
+from analytics.sources.tail_events import QUIET_SECONDS, TailEvents
 
 HEAD_BYTES = 1024
 CHUNK = 256 * 1024
@@ -71,10 +75,16 @@ class Position:
 
 @dataclass(frozen=True)
 class Line:
+    """One line read: its text and where it is (the file's device and inode, the offset of its first byte
+    and the offset reading went on from after it)."""
+
     path: str
     offset: int
     text: str
     truncated: bool = False
+    dev: int = 0
+    ino: int = 0
+    end: int = 0
 
 
 def _hash(b: bytes) -> str:
@@ -154,7 +164,8 @@ class _Reader:
                 else:
                     raw = buf[start:nl]
                     cut = len(raw) > self.max_line
-                    out.append(Line(self.path, buf_start + start, _decode(raw[: self.max_line]), cut))
+                    out.append(Line(self.path, buf_start + start, _decode(raw[: self.max_line]), cut,
+                                    pos.dev, pos.ino, buf_start + nl + 1))
                 start = nl + 1
                 pos.offset = buf_start + start
             buf = buf[start:]
@@ -164,13 +175,14 @@ class _Reader:
                 buf_start = pos.offset
                 buf = b""
             elif len(buf) > self.max_line:
-                out.append(Line(self.path, buf_start, _decode(buf[: self.max_line]), True))
+                out.append(Line(self.path, buf_start, _decode(buf[: self.max_line]), True,
+                                pos.dev, pos.ino, buf_start + len(buf)))
                 pos.offset = buf_start + len(buf)
                 buf_start = pos.offset
                 buf = b""
                 pos.discard = True
         if final and buf and not pos.discard:
-            out.append(Line(self.path, buf_start, _decode(buf), False))
+            out.append(Line(self.path, buf_start, _decode(buf), False, pos.dev, pos.ino, buf_start + len(buf)))
             pos.offset = buf_start + len(buf)
         return used
 
@@ -272,13 +284,13 @@ class FileTailer:
             prev = Position.from_dict(saved.get("prev"))
         elif isinstance(saved, Position):
             cur = saved
-        # An old file that was still being drained when we stopped: finish it from its rotated name.
-        if prev is not None:
+        # An old file that was still being drained when we stopped: finish it from its rotated name. (When
+        # nothing had replaced it yet, it is ``cur`` too, and drained below as the file that moved away.)
+        if prev is not None and (cur is None or (prev.dev, prev.ino) != (cur.dev, cur.ino)):
             used += self._drain_rotated(prev, out, budget)
         opened = self._open()
         if opened is None:
-            if cur is None:
-                self.from_start = True  # it does not exist yet: when it appears, all of it is new
+            self.from_start = True  # it does not exist (now): when it appears, all of it is new
             if cur is not None and self._pos is None:
                 self._pos = cur
             if cur is not None:
@@ -557,6 +569,18 @@ def is_error_line(text: str) -> tuple[bool, str | None]:
     return True, "ERROR"
 
 
+def is_error_event(text: str, first: str, exception: str | None) -> tuple[bool, str | None]:
+    """:func:`is_error_line` for a folded multi-line event (:mod:`analytics.multiline`): the level written in
+    its first line decides; without one, an event that carries a traceback or a stack trace (its
+    ``exception`` line) is an error; an event without one is judged by its text, as a line."""
+    if exception is None:
+        return is_error_line(text)
+    level = line_level(first)
+    if level is not None:
+        return level in ERROR_LEVELS, level
+    return True, "ERROR"
+
+
 _MONTHS = {m: i for i, m in enumerate(
     ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], start=1)}
 _ISO_RE = re.compile(
@@ -630,12 +654,19 @@ class _Tracked:
     spec: LogSpec
     tailer: FileTailer
     component: str
+    events: TailEvents
+    checkpoint: dict[str, Any] | None = None  # the last checkpoint given to the collector (or loaded)
     lines_read: int = 0
     errors_found: int = 0
 
 
 class TailSource(BaseSource):
-    """Tails every configured log file and turns error lines into ``error_events`` rows."""
+    """Tails every configured log file and turns error events into ``error_events`` rows.
+
+    Lines are folded into multi-line events (a traceback, a stack trace: one event) by
+    :class:`~analytics.sources.tail_events.TailEvents`, which holds an event that may still grow and keeps
+    the checkpoint at its first line meanwhile; ``poll(now, final=True)`` (the collector's last poll)
+    emits every held event."""
 
     kind = "tail"
     durable_upstream = True  # the files are the buffer: a failed write is re-read, not lost
@@ -643,8 +674,9 @@ class TailSource(BaseSource):
 
     def __init__(self, specs: list[LogSpec], host: str, *, interval: float = 2.0, from_start: bool = False,
                  max_line: int = MAX_LINE, name: str = "tail", glob_every: float = 30.0,
-                 component_names: list[str] | tuple[str, ...] = ()) -> None:
+                 component_names: list[str] | tuple[str, ...] = (), quiet: float = QUIET_SECONDS) -> None:
         super().__init__(name, interval)
+        self.quiet = quiet
         self.component_names = sorted(component_names, key=len, reverse=True)
         self.specs = list(specs)
         self.host = host
@@ -688,10 +720,12 @@ class TailSource(BaseSource):
                 # A file that appears later under a glob is new: read it whole. Others start at their end.
                 from_start = self.from_start or (magic and not first)
                 t = FileTailer(key, saved, from_start=from_start, max_line=self.max_line)
-                self._tracked[key] = _Tracked(spec, t, self._component_for(spec, key))
+                self._tracked[key] = _Tracked(spec, t, self._component_for(spec, key), TailEvents(self.quiet),
+                                              checkpoint=t.position)
 
-    def poll(self, now: dt.datetime) -> list[Batch]:
-        """One batch: the error lines read since the last poll, and every file's new position."""
+    def poll(self, now: dt.datetime, *, final: bool = False) -> list[Batch]:
+        """One batch: the error events finished since the last poll, and every file's checkpoint (at the
+        first line of an event still held). ``final``: the collector is stopping, hold nothing back."""
         mono = time.monotonic()
         if self._last_glob is None or mono - self._last_glob > self.glob_every:
             self._expand()
@@ -699,22 +733,23 @@ class TailSource(BaseSource):
         batch = Batch(self.name)
         problems = []
         for key, tr in self._tracked.items():
-            before = tr.tailer.position
             lines = tr.tailer.poll(mono)
             tr.lines_read += len(lines)
-            for ln in lines:
-                ok, level = is_error_line(ln.text)
+            events = tr.events.feed(lines, mono)
+            settled, after = tr.events.settle(tr.tailer.position, mono, final=final)
+            for text, first, exception, _ in events + settled:
+                ok, level = is_error_event(text, first, exception)
                 if not ok:
                     continue
                 tr.errors_found += 1
-                ts = line_time(ln.text, now) or now
+                ts = line_time(first, now) or now
                 batch.events.append({
                     "ts": ts, "host": self.host, "component": tr.component,
-                    "message": ln.text, "source": self.name, "level": level or "ERROR",
+                    "message": text, "source": self.name, "level": level or "ERROR",
                 })
-            after = tr.tailer.position
-            if after is not None and (after != before or lines):
+            if after is not None and (after != tr.checkpoint or lines):
                 batch.checkpoints[key] = json.dumps(after, sort_keys=True)
+                tr.checkpoint = after
             if tr.tailer.error:
                 problems.append(tr.tailer.error)
             problems.extend(tr.tailer.notes)

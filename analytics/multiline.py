@@ -1,0 +1,141 @@
+"""Multi-line log events: a traceback or a stack trace is one event, whether its lines come from a whole
+file (``lokifi patterns scan``, :func:`fold_multiline`) or a few at a time from a tailed file (the
+collector, :class:`MultilineFolder`). Both run the same code, so they give the same events.
+
+The rules: an indented line or a Java ``Caused by:`` belongs to the line that started the event; so does a
+Python traceback, down to its unindented ``SomeError: ...`` line (chained tracebacks included), and a Java
+exception line directly followed by an indented ``at ...`` frame. An event's text is its first line, plus
+`` | `` and the exception line when a traceback named one (the exception is what says what went wrong); a
+traceback with no line of its own before it is the exception line alone.
+
+Nothing here imports more than the standard library: the log tail uses it on every poll.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Generic, TypeVar
+
+TRACEBACK_START = re.compile(r"^\s*(Traceback \(most recent call last\):|During handling of the above exception"
+                             r"|The above exception was the direct cause|Caused by: )")
+EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Exit|Interrupt|Warning|Fault)\b(:.*)?$")
+
+T = TypeVar("T")
+
+
+#: One finished event: ``(text, first line, exception line or None, start)``, where ``start`` is what the
+#: caller fed with its first line (a line number, a tailed line with its place in the file). A plain tuple:
+#: a file scan builds one per line, and a NamedTuple costs several times as much to make.
+Event = tuple[str, str, str | None, T]
+
+
+_INDENT = (" ", "\t")
+_tb_start = TRACEBACK_START.match
+_exception_line = EXCEPTION_LINE.match
+
+
+def _event(first: str, exc: str | None, start: T) -> Event[T]:
+    if not exc:
+        return first, first, None, start
+    return exc if _tb_start(first) else f"{first} | {exc}", first, exc, start
+
+
+class MultilineFolder(Generic[T]):
+    """Folds lines into events as they arrive.
+
+    :meth:`feed_lines` returns the events that its lines finished. The last event stays open — more lines
+    may belong to it — until a line starts the next event or :meth:`flush` says there is no more. Feeding
+    every line of a file, split between calls in any way, and then flushing gives :func:`fold_multiline`'s
+    events. A new folder fed from the open event's first line (:attr:`pending_start`) on gives the same
+    events as this one: that is how a reader that stopped in the middle of an event starts again.
+    """
+
+    __slots__ = ("_first", "_start", "_in_tb", "_exc", "_maybe")
+
+    def __init__(self) -> None:
+        self._first: str | None = None  # the open event's first line
+        self._start: T | None = None
+        self._in_tb = False  # inside the open event's traceback
+        self._exc: str | None = None  # the exception line the open event's traceback named
+        # An exception line that belongs to the open event if the next line is an indented "at ..." frame.
+        self._maybe: tuple[str, T] | None = None
+
+    @property
+    def pending(self) -> bool:
+        """An event is open (not emitted yet)."""
+        return self._first is not None
+
+    @property
+    def pending_start(self) -> T | None:
+        """What was fed with the open event's first line (None when no event is open)."""
+        return self._start if self._first is not None else None
+
+    def feed(self, line: str, start: T) -> list[Event[T]]:
+        """Take the next line (``start`` is kept as the event's ``start`` if the line begins one)."""
+        return self.feed_lines((line,), (start,))
+
+    def feed_lines(self, lines: Iterable[str], starts: Iterable[T]) -> list[Event[T]]:
+        """Take the next lines, each with its ``start``; return the events they finished."""
+        out: list[Event[T]] = []
+        append, tb_start, exception_line, indent = out.append, _tb_start, _exception_line, _INDENT
+        first, first_start, in_tb, exc, maybe = self._first, self._start, self._in_tb, self._exc, self._maybe
+        for line, start in zip(lines, starts):
+            if maybe is not None:  # an exception line, waiting to see whether an "at" frame follows it
+                cand, cand_start = maybe
+                maybe = None
+                if line[:1] in indent and line.lstrip().startswith("at "):
+                    exc = cand.strip()  # a Java exception under the line that logged it
+                else:  # a line of its own: it starts the next event
+                    append(_event(first, exc, first_start))  # type: ignore[arg-type]
+                    first, first_start, in_tb, exc = cand, cand_start, bool(tb_start(cand)), None
+            if first is None:
+                first, first_start, in_tb, exc = line, start, bool(tb_start(line)), None
+                continue
+            if (line[:1] in indent and line.strip()) or line.startswith("Caused by: "):
+                continue  # a stack frame, a continuation: part of the event
+            tb = tb_start(line)
+            if tb:
+                if not in_tb and exc is None:
+                    in_tb = True  # the event's traceback begins
+                    continue
+                if in_tb:
+                    continue  # chained exceptions: still this event
+            if exc is None:  # (always so inside a traceback)
+                stripped = line.strip()
+                if exception_line(stripped):
+                    if in_tb:
+                        exc = stripped  # the last one wins (the exception finally raised)
+                        in_tb = False
+                    else:
+                        maybe = (line, start)  # decided by the next line
+                    continue
+            if exc:
+                append(_event(first, exc, first_start))
+            else:
+                append((first, first, None, first_start))
+            first, first_start, in_tb, exc = line, start, bool(tb), None
+        self._first, self._start, self._in_tb, self._exc, self._maybe = first, first_start, in_tb, exc, maybe
+        return out
+
+    def flush(self) -> list[Event[T]]:
+        """No more lines for now: emit the open event (and forget it, so the next line starts afresh)."""
+        out: list[Event[T]] = []
+        if self._maybe is not None:  # no "at" frame came: the exception line is an event of its own
+            cand, cand_start = self._maybe
+            out.append(_event(self._first, self._exc, self._start))  # type: ignore[arg-type]
+            self._first, self._start, self._exc = cand, cand_start, None
+        if self._first is not None:
+            out.append(_event(self._first, self._exc, self._start))  # type: ignore[arg-type]
+        self._first = self._start = self._exc = self._maybe = None
+        self._in_tb = False
+        return out
+
+
+def fold_multiline(lines: list[str]) -> tuple[list[str], list[int]]:
+    """Multi-line events as one (the rules are in this module's docstring). Returns the events' texts and
+    the 0-based line where each starts."""
+    folder: MultilineFolder[int] = MultilineFolder()
+    events = folder.feed_lines(lines, range(len(lines)))
+    events += folder.flush()
+    return [e[0] for e in events], [e[3] for e in events]

@@ -1,0 +1,160 @@
+"""The incremental multi-line folder (what the live tail uses) gives exactly the batch scan's events: for
+any split of the lines between calls, and when a reader stops in the middle of an event and starts again
+from that event's first line. The oracle is the batch fold as it was written before the folder existed."""
+
+from __future__ import annotations
+
+import re
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from analytics.multiline import MultilineFolder, fold_multiline
+
+# -- the oracle: fold_multiline as it was before the incremental folder (kept verbatim) ------------------
+
+_TRACEBACK_START = re.compile(r"^\s*(Traceback \(most recent call last\):|During handling of the above exception"
+                              r"|The above exception was the direct cause|Caused by: )")
+_EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Exit|Interrupt|Warning|Fault)\b(:.*)?$")
+
+
+def reference_fold(lines: list[str]) -> tuple[list[str], list[int]]:
+    events: list[str] = []
+    starts: list[int] = []
+    in_tb = False
+    exc: str | None = None
+
+    def close() -> None:
+        if exc and events:
+            head = events[-1]
+            events[-1] = exc if _TRACEBACK_START.match(head) else f"{head} | {exc}"
+
+    for i, line in enumerate(lines):
+        if events and ((line[:1] in (" ", "\t") and line.strip()) or line.startswith("Caused by: ")):
+            continue
+        if _TRACEBACK_START.match(line):
+            if events and not in_tb and exc is None:
+                in_tb = True
+                continue
+            if in_tb:
+                continue
+        if in_tb and _EXCEPTION_LINE.match(line.strip()):
+            exc = line.strip()
+            in_tb = False
+            continue
+        if (events and exc is None and _EXCEPTION_LINE.match(line.strip()) and i + 1 < len(lines)
+                and lines[i + 1].lstrip().startswith("at ") and lines[i + 1][:1] in (" ", "\t")):
+            exc = line.strip()
+            continue
+        close()
+        in_tb = bool(_TRACEBACK_START.match(line))
+        exc = None
+        events.append(line)
+        starts.append(i)
+    close()
+    return events, starts
+
+
+# -- lines that exercise every rule --------------------------------------------------------------------------
+
+POOL = [
+    "2026-11-21 10:00:00 ERROR request 7 failed",
+    "2026-11-21 10:00:01 INFO fine",
+    "plain text",
+    "",
+    "   ",
+    "Traceback (most recent call last):",
+    '  File "app.py", line 3, in handler',
+    "    raise ValueError(x)",
+    "ValueError: bad value",
+    "KeyboardInterrupt",
+    "During handling of the above exception, another exception occurred:",
+    "The above exception was the direct cause of the following exception:",
+    "java.lang.IllegalStateException: bad state",
+    "\tat com.x.Y.z(Y.java:10)",
+    "    at com.x.Y.w(Y.java:5)",
+    "Caused by: java.io.IOException: disk",
+    "  Caused by: nested",
+    "\t... 12 more",
+    "SomeWarning",
+]
+lines_st = st.lists(st.one_of(st.sampled_from(POOL), st.text(" \tatE:rCb.", max_size=10)), max_size=40)
+
+
+def chunks(lines: list[str], cuts: list[int]) -> list[tuple[int, int]]:
+    """[start, end) ranges splitting ``lines`` at ``cuts`` (positions modulo the length)."""
+    n = len(lines)
+    points = sorted({0, n, *(c % (n + 1) for c in cuts)})
+    return list(zip(points, points[1:]))
+
+
+@given(lines_st)
+def test_fold_multiline_is_unchanged(lines):
+    assert fold_multiline(lines) == reference_fold(lines)
+
+
+@settings(max_examples=300)
+@given(lines_st, st.lists(st.integers(0, 1000), max_size=12), st.booleans())
+def test_any_chunking_gives_the_batch_events(lines, cuts, one_by_one):
+    folder: MultilineFolder[int] = MultilineFolder()
+    got = []
+    for a, b in chunks(lines, cuts):
+        if one_by_one:
+            for i in range(a, b):
+                got += folder.feed(lines[i], i)
+        else:
+            got += folder.feed_lines(lines[a:b], range(a, b))
+    got += folder.flush()
+    assert ([e[0] for e in got], [e[3] for e in got]) == reference_fold(lines)
+
+
+@settings(max_examples=300)
+@given(lines_st, st.lists(st.integers(0, 1000), max_size=12), st.lists(st.booleans(), max_size=12))
+def test_starting_again_from_the_open_event_gives_the_same_events(lines, cuts, restarts):
+    """What a restarted tail does: a new folder, fed again from the held event's first line."""
+    folder: MultilineFolder[int] = MultilineFolder()
+    got = []
+    for n, (a, b) in enumerate(chunks(lines, cuts)):
+        got += folder.feed_lines(lines[a:b], range(a, b))
+        if n < len(restarts) and restarts[n] and folder.pending:
+            start = folder.pending_start
+            assert start is not None
+            folder = MultilineFolder()
+            got += folder.feed_lines(lines[start:b], range(start, b))
+    got += folder.flush()
+    assert ([e[0] for e in got], [e[3] for e in got]) == reference_fold(lines)
+
+
+def test_a_python_traceback_is_one_event_named_by_its_exception():
+    folder: MultilineFolder[int] = MultilineFolder()
+    assert folder.feed_lines(["2026-11-21 10:00:00 ERROR request failed", "Traceback (most recent call last):",
+                              '  File "app.py", line 3, in handler'], range(3)) == []
+    assert folder.pending and folder.pending_start == 0
+    assert folder.feed_lines(["    raise ValueError(x)", "ValueError: bad value"], range(3, 5)) == []
+    (ev,) = folder.feed("2026-11-21 10:00:01 INFO next", 5)
+    assert ev == ("2026-11-21 10:00:00 ERROR request failed | ValueError: bad value",
+                  "2026-11-21 10:00:00 ERROR request failed", "ValueError: bad value", 0)
+    assert folder.pending_start == 5
+    assert folder.flush() == [("2026-11-21 10:00:01 INFO next", "2026-11-21 10:00:01 INFO next", None, 5)]
+    assert not folder.pending and folder.flush() == []
+
+
+def test_a_java_exception_line_waits_for_the_next_line():
+    folder: MultilineFolder[str] = MultilineFolder()
+    assert folder.feed("2026-11-21 ERROR boom", "a") == []
+    assert folder.feed("java.lang.IllegalStateException: bad", "b") == []  # its own event, or the frame's?
+    assert folder.feed("\tat com.x.Y.z(Y.java:10)", "c") == []
+    assert folder.flush() == [("2026-11-21 ERROR boom | java.lang.IllegalStateException: bad",
+                               "2026-11-21 ERROR boom", "java.lang.IllegalStateException: bad", "a")]
+    # no frame follows: the exception line is an event of its own, also when the input ends there
+    assert folder.feed("2026-11-21 ERROR boom", "a") == []
+    assert folder.feed("java.lang.IllegalStateException: bad", "b") == []
+    assert [e[0] for e in folder.flush()] == ["2026-11-21 ERROR boom", "java.lang.IllegalStateException: bad"]
+
+
+def test_flush_forgets_the_event_so_the_next_line_starts_afresh():
+    folder: MultilineFolder[int] = MultilineFolder()
+    folder.feed("ERROR head", 0)
+    assert [e[0] for e in folder.flush()] == ["ERROR head"]
+    folder.feed('  File "late.py", line 1', 1)  # after a flush, as after a restart: a line of its own
+    assert [e[3] for e in folder.flush()] == [1]
