@@ -3,8 +3,10 @@ file (``lokifi patterns scan``, :func:`fold_multiline`) or a few at a time from 
 collector, :class:`MultilineFolder`). Both run the same code, so they give the same events.
 
 The rules: an indented line or a Java ``Caused by:`` belongs to the line that started the event; so does a
-Python traceback, down to its unindented ``SomeError: ...`` line (chained tracebacks included), and a Java
-exception line directly followed by an indented ``at ...`` frame. An event's text is its first line, plus
+Python traceback, down to its unindented ``SomeError: ...`` line — and a chained one ("During handling of
+the above exception…", "The above exception was the direct cause…") down to the last exception, which
+names the event — and a Java exception line directly followed by an indented ``at ...`` frame. Blank
+lines neither start nor end an event. An event's text is its first line, plus
 `` | `` and the exception line when a traceback named one (the exception is what says what went wrong); a
 traceback with no line of its own before it is the exception line alone.
 
@@ -20,6 +22,8 @@ from typing import Generic, TypeVar
 TRACEBACK_START = re.compile(r"^\s*(Traceback \(most recent call last\):|During handling of the above exception"
                              r"|The above exception was the direct cause|Caused by: )")
 EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Exit|Interrupt|Warning|Fault)\b(:.*)?$")
+#: Python's line between a traceback and the one it led to (blank lines around it)
+CHAINED = re.compile(r"^\s*(During handling of the above exception|The above exception was the direct cause)")
 
 T = TypeVar("T")
 
@@ -33,6 +37,7 @@ Event = tuple[str, str, str | None, T]
 _INDENT = (" ", "\t")
 _tb_start = TRACEBACK_START.match
 _exception_line = EXCEPTION_LINE.match
+_chained = CHAINED.match
 
 
 def _event(first: str, exc: str | None, start: T) -> Event[T]:
@@ -81,6 +86,8 @@ class MultilineFolder(Generic[T]):
         append, tb_start, exception_line, indent = out.append, _tb_start, _exception_line, _INDENT
         first, first_start, in_tb, exc, maybe = self._first, self._start, self._in_tb, self._exc, self._maybe
         for line, start in zip(lines, starts):
+            if not line.strip():
+                continue  # a blank line neither starts nor ends an event (Python prints them around chains)
             if maybe is not None:  # an exception line, waiting to see whether an "at" frame follows it
                 cand, cand_start = maybe
                 maybe = None
@@ -101,7 +108,10 @@ class MultilineFolder(Generic[T]):
                     continue
                 if in_tb:
                     continue  # chained exceptions: still this event
-            if exc is None:  # (always so inside a traceback)
+                if _chained(line):
+                    in_tb = True  # the exception that named this event led to another: still this event
+                    continue
+            if exc is None or in_tb:
                 stripped = line.strip()
                 if exception_line(stripped):
                     if in_tb:

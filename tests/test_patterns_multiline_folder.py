@@ -11,11 +11,12 @@ from hypothesis import strategies as st
 
 from analytics.multiline import MultilineFolder, fold_multiline
 
-# -- the oracle: fold_multiline as it was before the incremental folder (kept verbatim) ------------------
+# -- the oracle: fold_multiline as it was before the incremental folder, plus the two rules above ----------
 
 _TRACEBACK_START = re.compile(r"^\s*(Traceback \(most recent call last\):|During handling of the above exception"
                               r"|The above exception was the direct cause|Caused by: )")
 _EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Exit|Interrupt|Warning|Fault)\b(:.*)?$")
+_CHAINED = re.compile(r"^\s*(During handling of the above exception|The above exception was the direct cause)")
 
 
 def reference_fold(lines: list[str]) -> tuple[list[str], list[int]]:
@@ -30,6 +31,8 @@ def reference_fold(lines: list[str]) -> tuple[list[str], list[int]]:
             events[-1] = exc if _TRACEBACK_START.match(head) else f"{head} | {exc}"
 
     for i, line in enumerate(lines):
+        if not line.strip():
+            continue
         if events and ((line[:1] in (" ", "\t") and line.strip()) or line.startswith("Caused by: ")):
             continue
         if _TRACEBACK_START.match(line):
@@ -38,12 +41,16 @@ def reference_fold(lines: list[str]) -> tuple[list[str], list[int]]:
                 continue
             if in_tb:
                 continue
+            if events and exc is not None and _CHAINED.match(line):
+                in_tb = True
+                continue
         if in_tb and _EXCEPTION_LINE.match(line.strip()):
             exc = line.strip()
             in_tb = False
             continue
-        if (events and exc is None and _EXCEPTION_LINE.match(line.strip()) and i + 1 < len(lines)
-                and lines[i + 1].lstrip().startswith("at ") and lines[i + 1][:1] in (" ", "\t")):
+        after = next((x for x in lines[i + 1:] if x.strip()), "")  # the next line that is not blank
+        if (events and exc is None and _EXCEPTION_LINE.match(line.strip())
+                and after.lstrip().startswith("at ") and after[:1] in (" ", "\t")):
             exc = line.strip()
             continue
         close()
@@ -137,6 +144,17 @@ def test_a_python_traceback_is_one_event_named_by_its_exception():
     assert folder.pending_start == 5
     assert folder.flush() == [("2026-11-21 10:00:01 INFO next", "2026-11-21 10:00:01 INFO next", None, 5)]
     assert not folder.pending and folder.flush() == []
+
+
+def test_a_chained_python_traceback_is_one_event_named_by_the_last_exception():
+    lines = ["2026-11-21 10:00:00 ERROR request failed", "Traceback (most recent call last):",
+             '  File "app.py", line 3, in handler', "KeyError: 'a'", "",
+             "During handling of the above exception, another exception occurred:", "",
+             "Traceback (most recent call last):", '  File "app.py", line 5, in handler', "ValueError: b",
+             "2026-11-21 10:00:01 INFO next", "", "Traceback (most recent call last):", '  File "x", line 1',
+             "OSError: disk"]
+    assert fold_multiline(lines) == (["2026-11-21 10:00:00 ERROR request failed | ValueError: b",
+                                      "2026-11-21 10:00:01 INFO next | OSError: disk"], [0, 10])
 
 
 def test_a_java_exception_line_waits_for_the_next_line():
