@@ -19,7 +19,8 @@ from analytics.store import Store
 from lokifi_tui.cli.main import cli
 from lokifi_tui.cli.output import BAD_INPUT
 
-NOW = dt.datetime.now(dt.UTC).replace(tzinfo=None, minute=0, second=0, microsecond=0)
+CLOCK = dt.datetime.now(dt.UTC).replace(tzinfo=None)  # recent rows (status counts errors of the last hour)
+NOW = CLOCK.replace(minute=0, second=0, microsecond=0)  # the metrics end at the hour
 DAYS = 14
 # (host, component) -> mean response time; `api` runs on both hosts at very different levels, so a
 # forecast of one host's series is told apart from the all-hosts one.
@@ -34,20 +35,20 @@ def _seed(path) -> None:
     frames = [pl.DataFrame({"ts": ts, "host": h, "component": c, "metric": "response_time_ms",
                             "value": level + rng.normal(0, level * 0.02, n), "source": "test"})
               for (h, c), level in LEVELS.items()]
-    vitals = pl.DataFrame({"ts": [NOW - dt.timedelta(minutes=5)] * 2, "host": "db-1", "component": "host",
+    vitals = pl.DataFrame({"ts": [CLOCK - dt.timedelta(minutes=5)] * 2, "host": "db-1", "component": "host",
                            "metric": ["cpu_percent", "memory_percent"], "value": [42.0, 73.0], "source": "test"})
     append_metrics(store, pl.concat([*frames, vitals]))
-    events = [{"ts": NOW - dt.timedelta(minutes=30 + k), "host": "web-1", "component": "api",
+    events = [{"ts": CLOCK - dt.timedelta(minutes=10 + k), "host": "web-1", "component": "api",
                "message": f"connect ECONNREFUSED 10.0.0.{k}:6379"} for k in range(4)]
-    events += [{"ts": NOW - dt.timedelta(minutes=40 + k), "host": "db-1", "component": "postgres",
+    events += [{"ts": CLOCK - dt.timedelta(minutes=20 + k), "host": "db-1", "component": "postgres",
                 "message": f"ERROR: deadlock detected on relation {k}"} for k in range(3)]
     append_events(store, pl.DataFrame(events))
     learn_from_events(store)
     probe = {"kind": "http", "ok": True, "status_code": 200, "error_kind": None, "message": None}
     store.append("probe_results", pl.DataFrame([
-        {"ts": NOW - dt.timedelta(minutes=1), "host": "web-1", "component": "frontend", "probe": "home",
+        {"ts": CLOCK - dt.timedelta(minutes=1), "host": "web-1", "component": "frontend", "probe": "home",
          "target": "http://web-1/", "elapsed_ms": 12.0, **probe},
-        {"ts": NOW - dt.timedelta(minutes=1), "host": "db-1", "component": "postgres", "probe": "pg",
+        {"ts": CLOCK - dt.timedelta(minutes=1), "host": "db-1", "component": "postgres", "probe": "pg",
          "target": "db-1:5432", "elapsed_ms": 3.0, **probe},
     ]))
 
