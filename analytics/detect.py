@@ -12,7 +12,9 @@ How a decision is made at row t (all statistics from rows before t):
      1.4826 x MAD (floored by a high quantile of the absolute deviations, so sparse counts whose MAD is
      0 still get a sensible scale, and by a tiny fraction of the level);
    * *daily profile*: the value minus the median of the same time of day over the previous
-     ``seasonal_cycles`` days, robust-z-scored against the previous ``window`` such residuals.
+     ``seasonal_cycles`` days, robust-z-scored against the previous ``window`` such residuals (scale
+     floored in the same way, and also by that tiny fraction of the local level, so a series that
+     repeats exactly does not get a zero scale).
    The score is the smaller of the two (a value must be unusual for the time of day *and* for the
    recent level), clipped at ``zclip``.
 2. **Sustained surprise**: the mean score over the last ``short`` rows, compared with the mean and
@@ -21,7 +23,12 @@ How a decision is made at row t (all statistics from rows before t):
 3. **Novelty**: the short-term score must also beat a slowly decaying record of past short-term scores
    (``record_decay`` per row), so recurring, already-seen bursts stop alarming while a larger one still
    does.
-4. **Suppression**: after an alarm, none for ``refractory`` rows.
+4. **Extreme single rows** (the other way to alarm): a row whose daily-profile score alone reaches
+   ``zclip`` alarms by itself when the profile's residual scale rests on a full ``window`` of residuals
+   and no row reached ``zclip`` on that score in the previous ``history`` rows. Steps 1-3 cannot see
+   an isolated spike: one row moves the ``short``-row mean by at most ``zclip / short``, and on a
+   seasonal series the local level, whose spread is the day's own swing, vetoes it in step 1.
+5. **Suppression**: after an alarm (by steps 2-3 or by step 4), none for ``refractory`` rows.
 
 Measured on the public NAB corpus with ``shared/eval/nab_score.py`` (figures in the README).
 Only NumPy and the standard library are imported, so the CLI path starts fast.
@@ -47,11 +54,12 @@ DAY_SECONDS = 86400.0
 class DetectorConfig:
     window: int = 288            # rows of trailing history for level/scale (a day of 5-minute samples)
     short: int = 10              # rows averaged for the sustained surprise
-    history: int = 4000          # rows of short-term scores that define "usual surprise"
+    history: int = 4000          # rows of short-term scores that define "usual surprise" (and of
+                                 # memory of a previous extreme row, step 4)
     seasonal_cycles: int = 5     # previous days whose same-time values make the daily profile
     min_points: int = 24         # rows before any score is computed (also fixes the sampling step)
     warmup: int = 60             # rows before any alarm
-    zclip: float = 10.0          # cap on one row's score
+    zclip: float = 10.0          # cap on one row's score; a daily-profile score this high alarms alone
     tail: float = 1e-4           # Gaussian tail probability of the short-term score needed to alarm
     spread_quantile: float = 0.9  # quantile of |x - median| used as a floor for the scale
     spread_floor: float = 0.3    # weight of that floor (0 = plain MAD)
@@ -101,22 +109,30 @@ def _window_stats(win: np.ndarray, cfg: DetectorConfig) -> tuple[np.ndarray, np.
     return med, scale
 
 
-def _robust_z(x: np.ndarray, cfg: DetectorConfig) -> np.ndarray:
-    """|x_t - median| / scale over the previous ``window`` values (expanding from ``min_points``);
-    NaN before ``min_points`` values exist."""
+def _robust_z(x: np.ndarray, cfg: DetectorConfig, floor: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """|x_t - median| / scale over the previous ``window`` values (expanding from ``min_points``), and
+    that median; NaN before ``min_points`` values exist. ``floor``: a per-row lower bound on the scale
+    (NaN = none)."""
     n, W, m0 = len(x), cfg.window, cfg.min_points
     z = np.full(n, np.nan)
+    mid = np.full(n, np.nan)
     for t in range(m0, min(W, n)):
         med, scale = _window_stats(x[None, :t], cfg)
+        if floor is not None:
+            scale = np.fmax(scale, floor[t:t + 1])
         z[t] = abs(x[t] - med[0]) / scale[0]
+        mid[t] = med[0]
     if n > W:
         # chunks keep memory bounded on long series
         for a in range(W, n, 4096):
             b = min(n, a + 4096)
             win = sliding_window_view(x[a - W:b - 1], W)
             med, scale = _window_stats(np.ascontiguousarray(win), cfg)
+            if floor is not None:
+                scale = np.fmax(scale, floor[a:b])
             z[a:b] = np.abs(x[a:b] - med) / scale
-    return z
+            mid[a:b] = med
+    return z, mid
 
 
 def _step_seconds(ts: Sequence[float], m0: int) -> float:
@@ -131,8 +147,8 @@ def _period_rows(step: float) -> int:
     return int(round(DAY_SECONDS / step)) if step > 0 else 0
 
 
-def _finish(sm_inputs: np.ndarray, cfg: DetectorConfig) -> list[int]:
-    """Steps 2-4 over the per-row scores ``z`` (NaN = no score yet)."""
+def _finish(sm_inputs: np.ndarray, extreme: np.ndarray, lone_from: int, cfg: DetectorConfig) -> list[int]:
+    """Steps 2-5 over the per-row scores ``z`` (NaN = no score yet) and the extreme-row flags."""
     z = np.where(np.isnan(sm_inputs), 0.0, sm_inputs)
     n = len(z)
     if n == 0:
@@ -151,23 +167,31 @@ def _finish(sm_inputs: np.ndarray, cfg: DetectorConfig) -> list[int]:
     out: list[int] = []
     cur = -math.inf
     last = -(10 ** 12)
+    last_extreme = -(10 ** 12)
     decay = cfg.record_decay
     for i in range(n):
         s = float(sm[i])
-        if ok[i] and s > cur and i - last > cfg.refractory:
+        lone = bool(extreme[i]) and i >= lone_from and i - last_extreme > cfg.history and i >= cfg.warmup
+        if extreme[i]:
+            last_extreme = i
+        if ((ok[i] and s > cur) or lone) and i - last > cfg.refractory:
             out.append(i)
             last = i
         cur = max(cur * decay if cur > 0 else cur, s)
     return out
 
 
-def scores(ts: Sequence[float], values: Sequence[float], cfg: DetectorConfig = DEFAULT) -> np.ndarray:
-    """Step 1 for a whole series: the per-row score (NaN where none is computed yet)."""
+def scores(ts: Sequence[float], values: Sequence[float],
+           cfg: DetectorConfig = DEFAULT) -> tuple[np.ndarray, np.ndarray, int]:
+    """Step 1 for a whole series: the per-row score (NaN where none is computed yet), and whether the row
+    is an extreme departure from the daily profile (step 4's input)."""
     v = np.asarray(values, dtype=float)
     n = len(v)
-    zl = _robust_z(v, cfg)
+    zl, level = _robust_z(v, cfg)
     P = _period_rows(_step_seconds(ts, cfg.min_points)) if n > cfg.min_points else 0
     z = np.minimum(zl, cfg.zclip)
+    extreme = np.zeros(n, dtype=bool)
+    lone_from = n
     if P >= 4 and n > P:
         K = cfg.seasonal_cycles
         refs = np.full((n, K), np.nan)
@@ -180,11 +204,13 @@ def scores(ts: Sequence[float], values: Sequence[float], cfg: DetectorConfig = D
             if lo < n:
                 ref[lo:hi] = np.median(refs[lo:hi, :k], axis=1)
         res = v[P:] - ref[P:]
-        zs = _robust_z(res, cfg)
+        zs = _robust_z(res, cfg, cfg.rel_floor * np.abs(level[P:]))[0]
+        extreme[P:] = zs >= cfg.zclip  # False while NaN
         zs[np.isnan(zs)] = np.inf
         zs = np.minimum(zs, cfg.zclip)
         z[P:] = np.minimum(z[P:], zs)
-    return z
+        lone_from = P + max(cfg.window, cfg.min_points)  # residual scale from a full window
+    return z, extreme, lone_from
 
 
 def detect(ts: Sequence[float], values: Sequence[float], cfg: DetectorConfig = DEFAULT) -> list[int]:
@@ -193,7 +219,7 @@ def detect(ts: Sequence[float], values: Sequence[float], cfg: DetectorConfig = D
     ts = np.asarray(ts, dtype=float)
     v = np.asarray(values, dtype=float)
     keep = np.nonzero(np.isfinite(v) & np.isfinite(ts))[0]
-    idx = _finish(scores(ts[keep], v[keep], cfg), cfg)
+    idx = _finish(*scores(ts[keep], v[keep], cfg), cfg)
     return [int(keep[i]) for i in idx]
 
 
@@ -218,14 +244,19 @@ class Detector:
         self._c12: deque[tuple[float, float]] = deque([(0.0, 0.0)], maxlen=cfg.history + 1)
         self._record = -math.inf
         self._last = -(10 ** 12)
+        self._last_extreme = -(10 ** 12)
 
-    def _z(self, buf: Sequence[float], count: int, x: float) -> float:
+    def _z(self, buf: Sequence[float], count: int, x: float, floor: float = math.nan) -> tuple[float, float]:
+        """(robust z of x, window median), as ``_robust_z`` computes them for one row."""
         cfg = self.cfg
         if count < cfg.min_points:
-            return math.nan
+            return math.nan, math.nan
         win = np.asarray(list(buf)[-cfg.window:], dtype=float)[None, :]
         med, scale = _window_stats(win, cfg)
-        return float(abs(x - med[0]) / scale[0])
+        sc = float(scale[0])
+        if not math.isnan(floor):
+            sc = max(sc, floor)
+        return float(abs(x - med[0]) / sc), float(med[0])
 
     def update(self, ts: float | dt.datetime, value: float) -> bool:
         cfg = self.cfg
@@ -239,8 +270,9 @@ class Detector:
             self._ts.append(float(ts))
         if t == cfg.min_points:
             self._period = _period_rows(_step_seconds(self._ts, cfg.min_points))
-        zl = self._z(self._vals, t, x)
+        zl, level = self._z(self._vals, t, x)
         z = min(zl, cfg.zclip) if not math.isnan(zl) else math.nan
+        extreme = mature = False
         P = self._period
         if P >= 4 and t >= P:
             K = cfg.seasonal_cycles
@@ -249,17 +281,19 @@ class Detector:
             ref = float(np.median(np.asarray([vals[len(vals) - k * P] for k in range(1, k_avail + 1)])[None, :],
                                   axis=1)[0])
             r = x - ref
-            zs = self._z(self._res, self._nres, r)
-            zs = math.inf if math.isnan(zs) else zs
+            zs_raw = self._z(self._res, self._nres, r, cfg.rel_floor * abs(level))[0]
+            zs = math.inf if math.isnan(zs_raw) else zs_raw
             zs = min(zs, cfg.zclip)
-            z = min(z, zs)  # NaN local score (t < min_points) cannot occur here: P > min_points
+            z = min(z, zs)  # NaN while the local score is (P < min_points), as np.minimum gives
+            extreme = zs >= cfg.zclip and not math.isnan(zs_raw)
+            mature = self._nres >= max(cfg.window, cfg.min_points)
             self._res.append(r)
             self._nres += 1
         self._vals.append(x)
         keep = max(cfg.window, cfg.seasonal_cycles * P)
         while len(self._vals) > keep:
             self._vals.popleft()
-        # steps 2-4, mirroring _finish operation by operation
+        # steps 2-5, mirroring _finish operation by operation
         z = 0.0 if math.isnan(z) else z
         self._c = float(np.float64(self._c) + np.float64(z))
         self._cs.append(self._c)
@@ -274,7 +308,10 @@ class Detector:
         self._c1 = self._c1 + sm
         self._c2 = self._c2 + sm * sm
         self._c12.append((self._c1, self._c2))
-        alarm = bool((sm - mu) / (sd + 1e-6) > self._zthr and t >= cfg.warmup and sm > self._record
+        lone = extreme and mature and t - self._last_extreme > cfg.history and t >= cfg.warmup
+        if extreme:
+            self._last_extreme = t
+        alarm = bool((((sm - mu) / (sd + 1e-6) > self._zthr and t >= cfg.warmup and sm > self._record) or lone)
                      and t - self._last > cfg.refractory)
         if alarm:
             self._last = t

@@ -1,6 +1,6 @@
 """The streaming anomaly detector: the batch form raises exactly the online form's alarms, decisions
-use only the past, planted anomalies are found and clean series stay quiet; the CSV reader and
-`lokifi anomalies detect` reject bad input with a message naming the line."""
+use only the past, planted anomalies (level shifts, isolated spikes) are found and clean series stay
+quiet; the CSV reader and `lokifi anomalies detect` reject bad input with a message naming the line."""
 
 from __future__ import annotations
 
@@ -151,3 +151,62 @@ def test_epoch_timestamps_are_read_like_ingest_reads_them():
     assert D.read_series_csv(io.StringIO(ms))[0][1] == "2023-11-14T22:18:20"
     with pytest.raises(D.SeriesError, match="not a timestamp"):
         D.read_series_csv(io.StringIO("1e300,1\n"))
+
+
+# Isolated spikes. One row moves the short-term mean by at most zclip/short, and on a seasonal series the
+# local level (whose spread is the day's own swing) vetoes it; step 4 of the module docstring catches it.
+
+DAY = 288  # 5-minute rows
+
+
+def daily(days, noise, seed=0, flat=False):
+    """100 + 20 sin over a day of 5-minute rows (or a flat 100), plus Gaussian noise of sd ``noise``."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(days * DAY)
+    secs = (T0 - dt.datetime(1970, 1, 1)).total_seconds() + 300.0 * t
+    v = np.full(len(t), 100.0) if flat else 100 + 20 * np.sin(2 * np.pi * (t % DAY) / DAY)
+    return secs, v + (rng.normal(0, noise, len(t)) if noise else 0.0)
+
+
+@pytest.mark.parametrize("days", [4, 7, 14])
+@pytest.mark.parametrize("noise,seed", [(0.0, 0), (2.0, 11)])
+@pytest.mark.parametrize("phase", [DAY // 4, 3 * DAY // 4])  # the sine's peak and trough
+def test_isolated_spike_on_a_daily_profile_alarms_at_its_row(days, noise, seed, phase):
+    secs, v = daily(days, noise, seed)
+    assert D.detect(secs, v) == []  # the same series without the spike stays quiet
+    row = (days - 1) * DAY + phase
+    v[row] += 50  # 25 sd of the noise; at the trough it stays within the day's range
+    assert D.detect(secs, v) == [row]
+    assert online(secs, v) == [row]
+
+
+@pytest.mark.parametrize("days,seed", [(4, 21), (7, 22), (14, 23)])
+def test_isolated_spike_on_a_flat_noisy_series_alarms_at_its_row(days, seed):
+    secs, v = daily(days, 2.0, seed, flat=True)
+    assert D.detect(secs, v) == []
+    row = len(v) - 50
+    v[row] += 50
+    assert D.detect(secs, v) == [row] == online(secs, v)
+
+
+def test_level_step_on_a_flat_noisy_series_alarms_at_its_first_row():
+    secs, v = daily(7, 2.0, 24, flat=True)
+    assert D.detect(secs, v) == []
+    v[5 * DAY:] += 40
+    assert D.detect(secs, v) == [5 * DAY] == online(secs, v)
+
+
+def test_an_extreme_row_alarms_alone_only_once_per_history():
+    """A second spike as large, within ``history`` rows of the first, is usual for this series by then."""
+    secs, v = daily(7, 2.0, 25)
+    v[3 * DAY + 100] += 50
+    v[5 * DAY + 100] += 50
+    assert D.detect(secs, v) == [3 * DAY + 100] == online(secs, v)
+
+
+def test_a_series_that_repeats_exactly_keeps_a_scale():
+    """Daily-profile residuals of an exactly repeating series are all 0; the scale floor (a fraction of the
+    level) keeps a change far below the noise of any real metric from counting as extreme."""
+    secs, v = daily(4, 0.0)
+    v[3 * DAY + 100] += 1e-3
+    assert D.detect(secs, v) == [] == online(secs, v)
