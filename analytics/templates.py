@@ -31,7 +31,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from analytics.fingerprint import CURRENT, VAR, RuleSet, fingerprint
-from analytics.http_status import name_status_codes
+from analytics.http_status import carry_status, name_status_codes, status_codes
 from analytics.logline import strip_headers
 from analytics.multiline import fold_multiline
 
@@ -68,15 +68,18 @@ def _encode(s: pl.Series, rules: RuleSet) -> tuple[np.ndarray, pl.Series]:
     if s.str.contains("\x1b", literal=True).any():
         # terminal escape sequences go first: their parameters are digits glued to the next word
         s = s.str.replace_all(_ESCAPES, "")
-    if rules.http_status:
-        s = name_status_codes(s)  # before numbers become "0": the code is a constant, not a variable
-    arr = s.str.replace_all(_DIGIT_WORD, "0").to_arrow()
+    # an access log's HTTP status code is carried in the key, then named (analytics.http_status)
+    codes = status_codes(s) if rules.http_status else None
+    keys = s.str.replace_all(_DIGIT_WORD, "0")
+    if codes is not None:
+        keys = carry_status(keys, codes)
+    arr = keys.to_arrow()
     if isinstance(arr, pa.ChunkedArray):
         arr = arr.combine_chunks()
     enc = pc.dictionary_encode(arr)
     idx = enc.indices.to_numpy(zero_copy_only=False)
     uniq = pl.Series("k", enc.dictionary, dtype=pl.String)
-    return idx, uniq
+    return idx, (uniq if codes is None else name_status_codes(uniq))
 
 
 def _templates_of_distinct(uniq: pl.Series, rules: RuleSet, raw: bool) -> pl.Series:
