@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from analytics.sources.base import Batch
+from analytics.sources import fleet_config
 from analytics.sources.fleet_source import FleetSource
 from analytics.sources.fleet_status import (
     CLIENT,
@@ -41,8 +42,8 @@ from analytics.sources.fleet_status import (
     FleetHealth,
     measure_skew,
 )
-from analytics.sources.http import ConfigProblem, FetchError, label_list, HttpClient, HttpSettings, parse_duration
-from analytics.sources.prometheus import _as_dict, _url_host, fill, pick_host
+from analytics.sources.http import ConfigProblem, FetchError, HttpClient, HttpSettings
+from analytics.sources.prometheus import _url_host, fill, pick_host
 
 LOKI_MAX_ENTRIES = 5000
 DEFAULT_HOST_LABELS = ("host", "hostname", "nodename", "instance", "pod")
@@ -85,48 +86,21 @@ class LokiSettings:
 
     @classmethod
     def from_config(cls, source: Any, where: str = "sources[?]") -> LokiSettings:
-        d = _as_dict(source)
-        name = str(d.get("name") or "")
-        if not name:
-            raise ConfigProblem(f"{where}.name: a name is required")
-        problems = [f"{where}.{k}: unknown setting (ignored)" for k in d if k not in _KNOWN_KEYS | {"name", "type"}]
-        s = cls(name=name, http=HttpSettings.from_dict(d, where), queries=[], problems=problems)
-        for key in ("lag", "overlap", "backfill", "max_window", "interval", "max_backoff"):
-            if key in d:
-                setattr(s, key, parse_duration(d[key], f"{where}.{key}"))
+        d, name, http, problems = fleet_config.head(source, where, _KNOWN_KEYS)
+        s = cls(name=name, http=http, queries=[], problems=problems)
+        fleet_config.set_durations(s, d, ("lag", "overlap", "backfill", "max_window", "interval", "max_backoff"), where)
         if s.max_window < 1:
             raise ConfigProblem(f"{where}.max_window: must be at least 1s")
         if "limit" in d:
-            v = d["limit"]
-            if isinstance(v, bool) or not isinstance(v, int) or not 1 <= v <= LOKI_MAX_ENTRIES:
-                raise ConfigProblem(f"{where}.limit: expected a whole number from 1 to {LOKI_MAX_ENTRIES}")
-            s.limit = v
-        for key in ("max_rows_per_poll", "max_line"):
-            if key in d:
-                v = d[key]
-                if isinstance(v, bool) or not isinstance(v, int) or v < 1:
-                    raise ConfigProblem(f"{where}.{key}: expected a whole number >= 1")
-                setattr(s, key, v)
+            s.limit = fleet_config.whole_number(d["limit"], f"{where}.limit", 1, LOKI_MAX_ENTRIES)
+        fleet_config.set_whole_numbers(s, d, ("max_rows_per_poll", "max_line"), where, 1)
         s.default_host = str(d.get("default_host") or "")
-        hl = label_list(d.get("host_labels", list(DEFAULT_HOST_LABELS)), where)
-        queries = d.get("queries")
-        if not isinstance(queries, list) or not queries:
-            raise ConfigProblem(f"{where}.queries: at least one [[sources.queries]] with query and component")
-        for i, q in enumerate(queries):
-            qw = f"{where}.queries[{i}]"
-            if not isinstance(q, dict):
-                raise ConfigProblem(f"{qw}: expected a table with query and component")
-            for k in ("query", "component"):
-                if not isinstance(q.get(k), str) or not q[k].strip():
-                    raise ConfigProblem(f"{qw}.{k}: required (a non-empty string)")
+        for q, qw, labels in fleet_config.query_tables(d, where, ("query", "component"), DEFAULT_HOST_LABELS):
             if not q["query"].strip().startswith("{"):
                 raise ConfigProblem(f"{qw}.query: a LogQL log query starts with a stream selector, "
                                     'e.g. {job="api"} |= "error"')
-            qhl = label_list(q.get("host_labels", q.get("host_label", hl)), qw)
-            s.queries.append(LokiQuery(q["query"].strip(), q["component"].strip(), tuple(qhl)))
-        keys = [q.key for q in s.queries]
-        if len(set(keys)) != len(keys):
-            raise ConfigProblem(f"{where}.queries: the same query and component is listed twice")
+            s.queries.append(LokiQuery(q["query"].strip(), q["component"].strip(), labels))
+        fleet_config.unique_keys(s.queries, where, "query and component")
         return s
 
 

@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from analytics.sources.base import Batch
+from analytics.sources import fleet_config
 from analytics.sources.fleet_source import FleetSource
 from analytics.sources.fleet_status import (
     CLIENT,
@@ -49,7 +50,7 @@ from analytics.sources.fleet_status import (
     from_epoch,
     measure_skew,
 )
-from analytics.sources.http import ConfigProblem, FetchError, label_list, HttpClient, HttpSettings, parse_duration
+from analytics.sources.http import ConfigProblem, FetchError, HttpClient, HttpSettings
 
 log = logging.getLogger("lokifi.sources")
 
@@ -102,57 +103,19 @@ class PrometheusSettings:
     @classmethod
     def from_config(cls, source: Any, where: str = "sources[?]") -> PrometheusSettings:
         """From an :class:`analytics.config.Source` (or a plain dict with ``name``/``url``/options)."""
-        d = _as_dict(source)
-        name = str(d.get("name") or "")
-        if not name:
-            raise ConfigProblem(f"{where}.name: a name is required")
-        problems = [f"{where}.{k}: unknown setting (ignored)" for k in d if k not in _KNOWN_KEYS | {"name", "type"}]
-        http = HttpSettings.from_dict(d, where)
+        d, name, http, problems = fleet_config.head(source, where, _KNOWN_KEYS)
         s = cls(name=name, http=http, queries=[], problems=problems)
-        for key in ("step", "lag", "backfill", "query_timeout", "interval", "max_backoff"):
-            if key in d:
-                setattr(s, key, parse_duration(d[key], f"{where}.{key}"))
+        fleet_config.set_durations(s, d, ("step", "lag", "backfill", "query_timeout", "interval", "max_backoff"), where)
         if s.step < 0.001:
             raise ConfigProblem(f"{where}.step: must be at least 1ms")
         if "max_points" in d:
-            mp = d["max_points"]
-            if isinstance(mp, bool) or not isinstance(mp, int) or not 2 <= mp <= PROMETHEUS_MAX_POINTS:
-                raise ConfigProblem(f"{where}.max_points: expected a whole number from 2 to {PROMETHEUS_MAX_POINTS}")
-            s.max_points = mp
-        for key in ("max_rows_per_poll", "partial_retries", "chunk_rows"):
-            if key in d:
-                v = d[key]
-                if isinstance(v, bool) or not isinstance(v, int) or v < 0:
-                    raise ConfigProblem(f"{where}.{key}: expected a whole number >= 0")
-                setattr(s, key, v)
+            s.max_points = fleet_config.whole_number(d["max_points"], f"{where}.max_points", 2, PROMETHEUS_MAX_POINTS)
+        fleet_config.set_whole_numbers(s, d, ("max_rows_per_poll", "partial_retries", "chunk_rows"), where, 0)
         s.default_host = str(d.get("default_host") or "")
-        hl = label_list(d.get("host_labels", list(DEFAULT_HOST_LABELS)), where)
-        queries = d.get("queries")
-        if not isinstance(queries, list) or not queries:
-            raise ConfigProblem(f"{where}.queries: at least one [[sources.queries]] with query, component and metric")
-        for i, q in enumerate(queries):
-            qw = f"{where}.queries[{i}]"
-            if not isinstance(q, dict):
-                raise ConfigProblem(f"{qw}: expected a table with query, component, metric")
-            for k in ("query", "component", "metric"):
-                if not isinstance(q.get(k), str) or not q[k].strip():
-                    raise ConfigProblem(f"{qw}.{k}: required (a non-empty string)")
-            qhl = label_list(q.get("host_labels", q.get("host_label", hl)), qw)
-            s.queries.append(PromQuery(q["query"].strip(), q["component"].strip(), q["metric"].strip(), tuple(qhl)))
-        keys = [q.key for q in s.queries]
-        if len(set(keys)) != len(keys):
-            raise ConfigProblem(f"{where}.queries: the same query and mapping is listed twice")
+        for q, _, labels in fleet_config.query_tables(d, where, ("query", "component", "metric"), DEFAULT_HOST_LABELS):
+            s.queries.append(PromQuery(q["query"].strip(), q["component"].strip(), q["metric"].strip(), labels))
+        fleet_config.unique_keys(s.queries, where, "query and mapping")
         return s
-
-
-def _as_dict(source: Any) -> dict[str, Any]:
-    if isinstance(source, dict):
-        return dict(source)
-    d = dict(getattr(source, "options", {}) or {})
-    d["name"] = getattr(source, "name", "")
-    d["url"] = getattr(source, "url", "")
-    d["type"] = getattr(source, "type", "")
-    return d
 
 
 def _url_host(url: str) -> str:
