@@ -12,9 +12,9 @@ import sys
 import click
 
 from lokifi_tui.cli.options import host_option, json_option
+from lokifi_tui.cli.series_input import read_series
 
 MODELS = ("linear", "seasonal", "auto")
-MAX_INPUT = 512 * 1024 * 1024
 
 
 @click.group("forecast")
@@ -40,17 +40,7 @@ def series(horizon: int, step: float | None, model: str, level: float, input_pat
     interval). Rows are taken as equally spaced steps; missing values are carried forward."""
     from analytics.forecast import SeriesInputError, forecast_csv
 
-    source = "<stdin>" if input_path == "-" else input_path
-    try:
-        if input_path == "-":
-            data = sys.stdin.buffer.read(MAX_INPUT + 1)
-        else:
-            with open(input_path, "rb") as fh:
-                data = fh.read(MAX_INPUT + 1)
-    except OSError as exc:
-        _fail(f"cannot read {source}: {exc.strerror or exc}")
-    if len(data) > MAX_INPUT:
-        _fail(f"{source}: more than {MAX_INPUT // (1024 * 1024)} MB of input; pass the recent history only")
+    source, data = read_series(input_path)
     try:
         fc = forecast_csv(data, horizon, step=step, model=model, level=level, source=source)
     except SeriesInputError as exc:

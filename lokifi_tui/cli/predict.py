@@ -13,8 +13,8 @@ import click
 from lokifi_tui.cli.output import (
     BAD_INPUT, STORE, USAGE, console, fail, host_option, inert, json_option, print_json,
 )
+from lokifi_tui.cli.series_input import read_series
 
-MAX_INPUT = 512 * 1024 * 1024
 SEVERITY_STYLE = {"HIGH": "bold red", "MEDIUM": "yellow", "LOW": "cyan"}
 
 
@@ -35,17 +35,7 @@ def _anomalies_detect(input_path: str) -> None:
 
     from analytics.detect import SeriesError, detect_csv
 
-    source = "<stdin>" if input_path == "-" else input_path
-    try:
-        if input_path == "-":
-            data = sys.stdin.buffer.read(MAX_INPUT + 1)
-        else:
-            with open(input_path, "rb") as f:
-                data = f.read(MAX_INPUT + 1)
-    except OSError as exc:
-        fail(f"cannot read {source}: {exc.strerror or exc}", BAD_INPUT)
-    if len(data) > MAX_INPUT:
-        fail(f"{source}: more than {MAX_INPUT // (1024 * 1024)} MB of input", BAD_INPUT)
+    source, data = read_series(input_path)
     if b"\x00" in data[:65536]:
         fail(f"{source}: binary data, expected CSV text 'timestamp,value'", BAD_INPUT)
     text = data.decode("utf-8", errors="replace")
