@@ -142,7 +142,16 @@ def test_ai_predict_for_one_host(db):
     assert ok_json(db, "ai", "predict")["host"] is None
     human = run(db, "ai", "predict", "--host", "db-1")
     assert "of host db-1" in human.output and "on host db-1" in human.output
+    assert "slow_response - api\n" in human.output.replace(" (response_time_ms)", "")  # one host: not repeated
     refused(db, "ai", "predict")
+
+
+def test_ai_predict_over_the_fleet_says_whose_each_prediction_is(db):
+    data = ok_json(db, "ai", "predict")
+    assert {p["host"] for p in data["predictions"]} == {"db-1", "web-1"}
+    out = run(db, "ai", "predict").output
+    assert "slow_response - api on db-1" in out and " on web-1" in out
+    assert "How right each rule has been (its scored" in out  # every host's, not "this host"
 
 
 def test_baselines_for_one_host(db):

@@ -142,16 +142,18 @@ def ai_predict(ctx: click.Context, hours: int | None, sensitivity: str | None, c
         console.print("\n[green]No issues predicted.[/]" + (f" ({scope})" if scope else ""))
     else:
         console.print(f"\nPredicted issues ({len(preds)}):")
+        many_hosts = len({p.host for p in preds}) > 1  # a fleet store: say whose each one is
         for p in preds:
             style = SEVERITY_STYLE.get(p.severity, "")
             conf = f"{p.confidence * 100:.0f}%" + (" (prior)" if p.confidence_kind == "prior" else
                                                     f" (measured, {p.confidence_n} outcomes)")
             console.print(f"\n[{style}][{p.severity}][/] {inert(p.type)} - {inert(p.component)}"
+                          + (f" on {inert(p.host or '(all hosts)')}" if many_hosts else "")
                           + (f" [dim]({inert(p.metric)})[/]" if p.metric else ""))
             console.print(f"   Message: {inert(p.message)}")
             console.print(f"   Confidence: {conf}")
             console.print(f"   Recommendation: {inert(p.recommendation)}")
-    console.print(f"\n[bold]How right each rule has been on {'host ' + inert(host) if host else 'this host'}[/] "
+    console.print(f"\n[bold]How right each rule has been{' on host ' + inert(host) if host else ''}[/] "
                   "(its scored predictions):")
     if not stats:
         console.print("  nothing scored yet: predictions are scored when their horizon has passed")
