@@ -34,7 +34,8 @@ def _ago(ts: dt.datetime | None, now: dt.datetime) -> str:
 @json_option
 @click.pass_context
 def status(ctx: click.Context, host: str | None, as_json: bool) -> None:
-    """Host vitals now, each configured service (processes, last probe, last error) and the collector."""
+    """This machine's vitals now, each configured service (processes, last probe, last error) and the
+    collector; with --host, a fleet host's stored vitals, probes and errors."""
     from analytics.collector import collector_running
     from analytics.service_status import service_state
 
@@ -42,7 +43,8 @@ def status(ctx: click.Context, host: str | None, as_json: bool) -> None:
     store = get_store(ctx)
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     local = host is None or host == cfg.host
-    state = service_state(store, now, host)
+    # this machine's status is its own rows: a fleet store also holds other hosts' probes and errors
+    state = service_state(store, now, cfg.host if local else host)
     probes, errors = state.probes, state.errors
     pid = collector_running(db_path(ctx))
     if local:
