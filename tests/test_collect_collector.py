@@ -23,6 +23,7 @@ from analytics.config import load_config
 from analytics.sources.probes import ProbeSource, ProbeSpec
 from analytics.sources.tail import LogSpec, TailSource
 from analytics.store import Store
+from collect_support import cli, fast_tail_config, write_config
 
 pytestmark = pytest.mark.timeout(240)
 
@@ -57,18 +58,6 @@ def closed_port() -> int:
     port = s.getsockname()[1]
     s.close()
     return port
-
-
-def write_config(tmp_path, body: str):
-    p = tmp_path / "lokifi.toml"
-    p.write_text(body)
-    cfg = load_config(p)
-    assert not cfg.problems, cfg.problems
-    return p, cfg
-
-
-def cli(db, cfg, *args):
-    return [sys.executable, "-m", "lokifi_tui.cli.main", "--db", str(db), "--config", str(cfg), "collect", *args]
 
 
 class LineWriter(threading.Thread):
@@ -227,18 +216,9 @@ def test_sigkill_mid_batch_loses_and_repeats_nothing(tmp_path):
     log = tmp_path / "app.log"
     log.write_text("")
     db = tmp_path / "db.duckdb"
-    cfgp, _ = write_config(tmp_path, f"""
-[general]
-collect_seconds = 1
-[collect]
-tail_seconds = 0.1
-flush_seconds = 0.3
-event_flush_seconds = 0.2
-[[components]]
-name = "api"
-logs = ["{log}"]
-probes = [{{ kind = "tcp", host = "127.0.0.1", port = {closed_port()} }}]
-""")
+    cfgp, _ = write_config(tmp_path, fast_tail_config(
+        log, general="collect_seconds = 1",
+        extra=f'probes = [{{ kind = "tcp", host = "127.0.0.1", port = {closed_port()} }}]'))
     # Establish the start position before writing, so every line written is expected.
     subprocess.run(cli(db, cfgp, "--once"), check=True, capture_output=True)
     writer = LineWriter(log, rate=400, rotate_every=700, total=3000)

@@ -20,10 +20,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from analytics.config import load_config
 from analytics.multiline import MultilineFolder, fold_multiline
 from analytics.sources.tail import LogSpec, TailSource, is_error_event, line_time
 from analytics.store import Store
+from collect_support import cli, fast_tail_config, write_config
 
 NOW = dt.datetime(2026, 11, 21, 12, 0, 0)
 HEAD = "2026-11-21T11:59:00Z ERROR request 7 failed"
@@ -349,18 +349,8 @@ def test_collect_killed_between_the_parts_stores_the_traceback_once(tmp_path):
     log = tmp_path / "app.log"
     log.write_text("")
     db = tmp_path / "db.duckdb"
-    cfg = tmp_path / "lokifi.toml"
-    cfg.write_text(f"""
-[collect]
-tail_seconds = 0.1
-flush_seconds = 0.3
-event_flush_seconds = 0.2
-[[components]]
-name = "api"
-logs = ["{log}"]
-""")
-    assert not load_config(cfg).problems
-    cmd = [sys.executable, "-m", "lokifi_tui.cli.main", "--db", str(db), "--config", str(cfg), "collect", "--no-hooks"]
+    cfg, _ = write_config(tmp_path, fast_tail_config(log))
+    cmd = cli(db, cfg, "--no-hooks")
     subprocess.run([*cmd[:-1], "--once"], check=True, capture_output=True)  # the start position
 
     def messages() -> list[str]:
