@@ -1,5 +1,5 @@
 """What ``lokifi status`` reads from the store: each component's latest probe results and its error
-counts, and a host's latest stored vitals — over all hosts together, or one host's rows only.
+counts, and a host's latest stored vitals — one host's rows (this machine's, or a fleet host's).
 
 The live readings (psutil) are the collector's business (:mod:`analytics.sources.vitals`); this module
 only reads what was stored, which is all there is for a host other than this machine.
@@ -22,32 +22,24 @@ VITALS_WITHIN = dt.timedelta(days=1)   # older readings are not "the host now"
 class ServiceState:
     probes: pl.DataFrame        # the latest result of each (component, probe)
     errors: pl.DataFrame        # per component: errors in the last hour, the last one and when
-    # host given: metric -> (latest value, its time), from the last VITALS_WITHIN
+    # stored_vitals: metric -> (latest value, its time), from the last VITALS_WITHIN
     vitals: dict[str, tuple[float, dt.datetime]] = field(default_factory=dict)
 
 
-def _host_sql(host: str | None, where: bool = False) -> tuple[str, list[Any]]:
-    if host is None:
-        return "", []
-    return (" WHERE host = ?" if where else " AND host = ?"), [host]
-
-
-def service_state(store: Any, now: dt.datetime, host: str | None = None) -> ServiceState:
-    """Probes and errors per component (only ``host``'s rows when given) and, for a host, its latest
-    stored vitals."""
-    hw, hp = _host_sql(host, where=True)
-    ha, _ = _host_sql(host)
+def service_state(store: Any, now: dt.datetime, host: str, *, stored_vitals: bool = False) -> ServiceState:
+    """``host``'s probes and errors per component and, with ``stored_vitals`` (a host other than this
+    machine, whose live readings cannot be taken here), its latest stored vitals."""
     with store.read() as con:
         probes = con.sql(
             "SELECT component, probe, target, ok, status_code, elapsed_ms, error_kind, message, ts FROM ("
             " SELECT *, row_number() OVER (PARTITION BY component, probe ORDER BY ts DESC) AS rn FROM probe_results"
-            f"{hw}) WHERE rn = 1 ORDER BY component, probe", params=hp or None).pl()
+            " WHERE host = ?) WHERE rn = 1 ORDER BY component, probe", params=[host]).pl()
         errors = con.sql(
             "SELECT component, count(*) FILTER (WHERE ts > ?::TIMESTAMP - INTERVAL 1 HOUR) AS last_hour, "
-            f"max(ts) AS last_ts, arg_max(message, ts) AS last_message FROM error_events WHERE true{ha} "
-            "GROUP BY component", params=[now, *hp]).pl()
+            "max(ts) AS last_ts, arg_max(message, ts) AS last_message FROM error_events WHERE host = ? "
+            "GROUP BY component", params=[now, host]).pl()
         vitals = {}
-        if host is not None:
+        if stored_vitals:
             rows = con.execute(
                 "SELECT metric, arg_max(value, ts), max(ts) FROM metrics WHERE host = ? AND component = 'host' "
                 "AND metric IN (SELECT unnest(?)) AND ts > ? AND ts <= ? GROUP BY metric",

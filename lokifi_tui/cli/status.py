@@ -44,7 +44,7 @@ def status(ctx: click.Context, host: str | None, as_json: bool) -> None:
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     local = host is None or host == cfg.host
     # this machine's status is its own rows: a fleet store also holds other hosts' probes and errors
-    state = service_state(store, now, cfg.host if local else host)
+    state = service_state(store, now, cfg.host if local else host, stored_vitals=not local)
     probes, errors = state.probes, state.errors
     pid = collector_running(db_path(ctx))
     if local:
@@ -90,7 +90,7 @@ def status(ctx: click.Context, host: str | None, as_json: bool) -> None:
         t.add_column(col)
     for r in rows:
         procs = "–" if r["processes"] is None else (
-            f"[red]0 (down)[/]" if r["processes"] == 0 else f"{r['processes']} ({r['cpu_percent']}% CPU, {r['rss_mb']} MB)")
+            "[red]0 (down)[/]" if r["processes"] == 0 else f"{r['processes']} ({r['cpu_percent']}% CPU, {r['rss_mb']} MB)")
         probe_txt = []
         for p in r["probes"]:
             if p["ok"]:
