@@ -77,6 +77,8 @@ def collect(ctx: click.Context, once: bool, from_start: bool, duration: float | 
             rep = collect_once(store, cfg, from_start=from_start, hooks=not no_hooks)
         except CollectorBusy as exc:
             fail(str(exc), STORE)
+        if rep.store_failure:
+            fail(f"database problem: {rep.store_failure}", STORE)
         if as_json:
             print_json({"rows": rep.rows, "written": rep.written,
                         "sources": [s.__dict__ for s in rep.statuses],
