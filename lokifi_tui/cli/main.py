@@ -9,6 +9,8 @@ import sys
 
 import click
 
+from lokifi_tui.cli.options import Finite
+
 from lokifi_tui import __version__
 from lokifi_tui.cli.context import Globals
 
@@ -78,7 +80,7 @@ def ai() -> None:
 )
 @click.option("--db", "db", metavar="PATH", envvar="LOKIFI_DB", help="Database file (default: platform data dir; env LOKIFI_DB).")
 @click.option("--config", "config", metavar="PATH", envvar="LOKIFI_CONFIG", help="Config file (env LOKIFI_CONFIG).")
-@click.option("--refresh", type=float, default=None, help="Dashboard refresh interval in seconds.")
+@click.option("--refresh", type=Finite(), default=None, help="Dashboard refresh interval in seconds.")
 @click.option("--theme", default=None, help="Dashboard theme name.")
 @click.version_option(__version__, prog_name="lokifi")
 @click.pass_context
