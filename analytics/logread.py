@@ -68,7 +68,7 @@ def open_stream(path: str):
             os.close(fd)
             raise InputError(f"{path}: nothing was written to this pipe in {PIPE_WAIT:g}s; is anything writing to it?")
         os.set_blocking(fd, True)
-    return os.fdopen(fd, "rb", buffering=0)
+    return os.fdopen(fd, "rb")
 
 
 class _Unclosed:
