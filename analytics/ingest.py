@@ -354,8 +354,12 @@ def _frame_from_dicts(rows: list[dict]) -> pl.DataFrame:
         elif all(v is None or (isinstance(v, (int, float)) and not isinstance(v, bool)) for v in vals):
             cols[k] = pl.Series(k, vals, dtype=pl.Float64, strict=False)
         else:
-            cols[k] = pl.Series(k, [None if v is None else (v if isinstance(v, str) else json.dumps(v))
-                                    for v in vals], dtype=pl.String)
+            texts = [None if v is None else (v if isinstance(v, str) else json.dumps(v)) for v in vals]
+            try:
+                cols[k] = pl.Series(k, texts, dtype=pl.String)
+            except UnicodeEncodeError:  # "\udcff" in JSON decodes to a lone surrogate: shown replaced
+                cols[k] = pl.Series(k, [None if t is None else t.encode("utf-8", "replace").decode("utf-8")
+                                        for t in texts], dtype=pl.String)
             if any(isinstance(v, (list, dict)) for v in vals):
                 cols[f"_nested:{k}"] = pl.Series(f"_nested:{k}", [isinstance(v, (list, dict)) for v in vals])
     return pl.DataFrame(cols)
@@ -376,7 +380,9 @@ def _parquet_batches(path: Path, batch_rows: int) -> Iterator[tuple[pl.DataFrame
             if rb is None:
                 return
             df = pl.from_arrow(rb)
-        except Exception as exc:  # noqa: BLE001 — pyarrow raises several types for a damaged file
+        except (KeyboardInterrupt, SystemExit, GeneratorExit):
+            raise
+        except BaseException as exc:  # noqa: BLE001 — pyarrow raises several types, Polars panics, on damaged files
             raise IngestError(f"{path}: Parquet data damaged after {row - 1:,} rows ({str(exc)[:200]})") from None
         assert isinstance(df, pl.DataFrame)
         yield df, row
@@ -550,6 +556,11 @@ def _stream(path: Path, fmt: str, batch_rows: int, report: IngestReport, kind: s
     except (OSError, EOFError, gzip.BadGzipFile) as exc:
         what = "gzip data damaged or cut short" if is_gzip(path) else "cannot read"
         raise IngestError(f"{path}: {what} after {report.rows_read:,} rows ({exc})") from None
+    except BaseException as exc:
+        if type(exc).__name__ != "PanicException":  # Polars' Rust panics on some damaged data: bad input too
+            raise
+        raise IngestError(f"{path}: could not parse as {fmt.upper()} after {report.rows_read:,} rows "
+                          f"(damaged data: {str(exc)[:200]})") from None
 
 
 def ingest_file(store: Store, path: str | os.PathLike[str], *, fmt: str | None = None, kind: str | None = None,
@@ -558,13 +569,16 @@ def ingest_file(store: Store, path: str | os.PathLike[str], *, fmt: str | None =
     """Ingest one file; see the module docstring. Raises IngestError for a file-level problem. A pipe or
     FIFO is read once; devices and sockets are refused."""
     p = Path(path)
-    if not p.exists():
-        raise IngestError(f"{p}: no such file")
-    if p.is_dir():
-        raise IngestError(f"{p}: is a directory")
     if kind is not None and kind not in KINDS:
         raise IngestError(f"unknown kind {kind!r} (use metrics or events)")
-    mode = p.stat().st_mode
+    try:
+        mode = p.stat().st_mode
+    except FileNotFoundError:
+        raise IngestError(f"{p}: no such file") from None
+    except OSError as exc:
+        raise IngestError(f"{p}: cannot read ({exc.strerror or exc})") from None
+    if stat.S_ISDIR(mode):
+        raise IngestError(f"{p}: is a directory")
     if stat.S_ISFIFO(mode):  # a pipe (`ingest <(cmd)`) or a FIFO: read once, into a file of our own
         with tempfile.TemporaryDirectory(prefix="lokifi-pipe-") as tmp:
             copy = Path(tmp) / (p.name if Path(p.name).suffix else p.name + ".data")

@@ -11,48 +11,19 @@ import os
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
 import pytest
 
+from bench.bench_input import run_measured
+
 BUDGET_KB = 300 * 1024
 
 
-def run(*args: str, stdin=None, input: bytes | None = None, timeout: float = 120,
+def run(*args: str, input: bytes | None = None, timeout: float = 120,
         env: dict | None = None) -> tuple[int, str, str, int, float]:
-    """(exit code, stdout, stderr, peak RSS in KB, seconds) of one ``lokifi`` run."""
-    t0 = time.monotonic()
-    p = subprocess.Popen([sys.executable, "-m", "lokifi_tui.cli.main", *args], stdout=subprocess.PIPE,
-                         stderr=subprocess.PIPE, stdin=subprocess.PIPE if input is not None else stdin,
-                         env={**os.environ, **(env or {})})
-    out: dict[str, bytes] = {}
-
-    def feed() -> None:
-        if input is not None:
-            try:
-                p.stdin.write(input)
-                p.stdin.close()
-            except BrokenPipeError:
-                pass
-    readers = [threading.Thread(target=lambda k=k, f=f: out.__setitem__(k, f.read()))
-               for k, f in (("o", p.stdout), ("e", p.stderr))]
-    for t in readers + [threading.Thread(target=feed)]:
-        t.start()
-    deadline = time.monotonic() + timeout
-    while True:
-        pid, status, ru = os.wait4(p.pid, os.WNOHANG)
-        if pid:
-            break
-        if time.monotonic() > deadline:
-            p.kill()
-            pytest.fail(f"lokifi {' '.join(args)} still running after {timeout}s")
-        time.sleep(0.02)
-    for t in readers:
-        t.join()
-    p.returncode = os.waitstatus_to_exitcode(status)
-    return (p.returncode, out["o"].decode("utf-8", "replace"), out["e"].decode("utf-8", "replace"), ru.ru_maxrss,
-            time.monotonic() - t0)
+    """(exit code, stdout, stderr, peak RSS in kB, seconds) of one real ``lokifi`` process."""
+    return run_measured(*args, input=input, timeout=timeout, env=env)
 
 
 def clean(code: int, err: str, allowed=(0, 3)) -> None:

@@ -3,6 +3,7 @@ loads only what it needs and ``lokifi patterns group`` starts fast."""
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import os
 import sys
@@ -102,6 +103,10 @@ def main() -> None:
     """The click command line (the ``lokifi`` executable is :func:`lokifi_tui.cli.entry.main`)."""
     from lokifi_tui.cli.entry import report_store_failure
     from lokifi_tui.cli.output import STORE, err_console
+    for stream in (sys.stdout, sys.stderr):
+        # an argument or file name that is not UTF-8 (a lone surrogate here) is shown escaped, never a crash
+        with contextlib.suppress(AttributeError, ValueError):
+            stream.reconfigure(errors="backslashreplace")
     try:
         cli.main(prog_name="lokifi", standalone_mode=False)
     except click.exceptions.Abort:
