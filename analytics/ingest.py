@@ -42,6 +42,7 @@ MAX_MESSAGE = 16_384          # characters kept of an error message (the rest is
 MAX_REPORTED_ERRORS = 200
 MAX_ROW_BYTES = 1 << 20       # a longer line (CSV row, JSON line) is one bad row, skipped without being held
 MAX_COLUMNS = 1_000           # fields of a CSV header or keys of a JSON object
+JSONL_BATCH_ROWS = 50_000    # JSON objects held at once (Python dicts are large)
 MAX_PIPE_BYTES = int(os.environ.get("LOKIFI_MAX_PIPE_BYTES", str(8 << 30)))  # a pipe is copied once, up to this
 PIPE_FIRST_DATA_SECONDS = float(os.environ.get("LOKIFI_PIPE_WAIT", "30"))   # a FIFO nobody writes is refused
 TS_MIN = dt.datetime(1970, 1, 1)
@@ -145,7 +146,7 @@ def file_sha256(path: Path) -> str:
 
 # -- reading ---------------------------------------------------------------------------------------
 
-CSV_CHUNK_BYTES = 16 << 20
+CSV_CHUNK_BYTES = 4 << 20  # ~100k rows a chunk: peak RSS under 300 MB (bench/bench_input.py)
 
 
 def _csv_batches(path: Path, batch_rows: int, report: IngestReport) -> Iterator[tuple[pl.DataFrame, int]]:
@@ -314,7 +315,7 @@ def _jsonl_batches(path: Path, batch_rows: int, report: IngestReport) -> Iterato
                 continue
             obj["_line"] = line_no
             rows.append(obj)
-            if len(rows) >= batch_rows:
+            if len(rows) >= min(batch_rows, JSONL_BATCH_ROWS):
                 if errs:
                     report.add_errors(errs)
                     errs = []

@@ -3,7 +3,8 @@
 Each figure is one real ``lokifi`` process's peak resident set (``VmHWM``, read by the process itself at
 exit, so a parent's size inherited across fork never counts). The budget is 300 MB for any input:
 
-* ``ingest`` of a CSV whose third line is 1 MB / 10 MB of commas, and of 20 MB of NUL bytes (no line end);
+* ``ingest`` of a 3M-row CSV and a 1M-row JSONL file, of a CSV whose third line is 1 MB / 10 MB of
+  commas, and of 20 MB of NUL bytes (no line end);
 * ``config check`` of a 10 MB one-line TOML;
 * ``patterns scan`` and ``patterns group --raw`` on a 200 MB log (generated, four line shapes);
 * ``patterns group`` reading 200 MB of ``/dev/zero`` through a pipe; ``forecast series`` reading 64 MB of it.
@@ -124,6 +125,17 @@ def _inputs() -> dict[str, Path]:
     if not p.exists():
         write_log(p, 200 << 20)
     files["log"] = p
+    p, pj = d / "metrics_3m.csv", d / "metrics_1m.jsonl"
+    if not p.exists() or not pj.exists():
+        import numpy as np
+        import polars as pl
+        n = 3_000_000
+        ts = np.datetime64("2026-01-01T00:00:00") + np.arange(n).astype("timedelta64[s]")
+        df = pl.DataFrame({"timestamp": ts.astype(str), "component": np.array([f"svc-{i:02d}" for i in range(20)])[
+            np.arange(n) % 20], "metric": "rt", "value": np.random.default_rng(1).random(n)})
+        df.write_csv(p)
+        df.head(1_000_000).write_ndjson(pj)
+    files["csv"], files["jsonl"] = p, pj
     return files
 
 
@@ -132,6 +144,8 @@ def bench_peak_rss() -> dict[str, tuple[float, str]]:
     with tempfile.TemporaryDirectory() as tmp:
         db = str(Path(tmp) / "b.duckdb")
         runs = {
+            "ingest 3M-row CSV (148 MB)": (["--db", db, "ingest", "--force", str(f["csv"])], None),
+            "ingest 1M-row JSONL (98 MB)": (["--db", db, "ingest", "--force", str(f["jsonl"])], None),
             "ingest CSV row of 1 MB commas": (["--db", db, "ingest", "--force", str(f["commas_1mb"])], None),
             "ingest CSV row of 10 MB commas": (["--db", db, "ingest", "--force", str(f["commas_10mb"])], None),
             "ingest 20 MB of NUL bytes": (["--db", db, "ingest", str(f["nul"])], None),
