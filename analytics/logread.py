@@ -43,6 +43,7 @@ class LineStats:
 def open_stream(path: str):
     """A binary file object to read ``path`` once (``-``: stdin, not closed by the caller's ``with``)."""
     if path == "-":
+        _refuse_device_stdin()
         return _Unclosed(sys.stdin.buffer)
     try:
         st = os.stat(path)
@@ -69,6 +70,22 @@ def open_stream(path: str):
             raise InputError(f"{path}: nothing was written to this pipe in {PIPE_WAIT:g}s; is anything writing to it?")
         os.set_blocking(fd, True)
     return os.fdopen(fd, "rb")
+
+
+def _refuse_device_stdin() -> None:
+    """stdin redirected from a device other than a terminal or /dev/null (``< /dev/zero``) never ends."""
+    try:
+        st = os.fstat(sys.stdin.fileno())
+    except (OSError, ValueError, AttributeError):
+        return  # not a real descriptor (tests, embedding): read it as given
+    if not stat.S_ISCHR(st.st_mode) or sys.stdin.isatty():
+        return
+    try:
+        if os.path.samestat(st, os.stat(os.devnull)):
+            return
+    except OSError:
+        pass
+    raise InputError("<stdin>: a device (such as /dev/zero), not a file or a pipe; redirect a file or pipe into it")
 
 
 class _Unclosed:

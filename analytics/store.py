@@ -79,7 +79,7 @@ def is_lock_error(exc: BaseException) -> bool:
 
 _CORRUPT_WORDS = ("not a valid DuckDB database", "corrupt", "checksum", "Could not read enough bytes",
                   "database has been invalidated", "Failed to load metadata", "invalid block")
-_FULL_WORDS = ("No space left", "Disk quota exceeded", "File too large", "could not write", "Could not write all bytes")
+_FULL_WORDS = ("No space left", "Disk quota exceeded", "File too large")
 _READONLY_WORDS = ("Read-only file system", "read-only", "Permission denied", "read only")
 
 

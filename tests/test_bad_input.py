@@ -237,3 +237,16 @@ def test_a_fifo_nobody_writes_is_refused_not_waited_on_forever(tmp_path, db):
     writer.join()
     clean(code, err, (0,))
     assert "2 metrics rows" in out
+
+
+def test_stdin_redirected_from_a_device_is_refused_and_dev_null_is_empty(db):
+    for args in (["patterns", "group"], ["patterns", "scan", "-"], ["forecast", "series", "--horizon", "2"]):
+        with open("/dev/zero", "rb") as zero:
+            r = subprocess.run([sys.executable, "-m", "lokifi_tui.cli.main", *args], stdin=zero,
+                               capture_output=True, text=True, timeout=60)
+        clean(r.returncode, r.stderr, (3,))
+        assert "a device" in r.stderr, (args, r.stderr)
+    with open(os.devnull, "rb") as null:
+        r = subprocess.run([sys.executable, "-m", "lokifi_tui.cli.main", "patterns", "group"], stdin=null,
+                           capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0 and r.stdout == ""

@@ -144,3 +144,39 @@ def test_read_only_filesystem_reads_without_writing(stored_db, tmpfs):
     err = _no_traceback(r)
     assert r.returncode == 4 and "ok.duckdb" in err and "Read-only" in err, err
     assert not Path(str(db) + ".lock").exists()
+
+
+def test_every_duckdb_error_class_maps_to_a_store_error(tmp_path):
+    """Each class of DuckDB failure becomes the StoreError that says what happened (exit 4), and a later
+    "transaction is aborted" names the error that caused it."""
+    import duckdb
+
+    from analytics.store import (StoreCorrupt, StoreError, StoreFull, StoreReadOnly, StoreTooNew,
+                                 store_error)
+    p = tmp_path / "x.duckdb"
+    cases = [
+        (duckdb.IOException('IO Error: Could not write file "x.wal": No space left on device'), StoreFull),
+        (duckdb.IOException('IO Error: Could not write file "x.wal": Read-only file system'), StoreReadOnly),
+        (duckdb.InvalidInputException("Cannot execute statement on database attached in read-only mode"),
+         StoreReadOnly),
+        (duckdb.Error("Corrupt database file: computed checksum 1 does not match stored checksum 0"), StoreCorrupt),
+        (duckdb.IOException('Could not read enough bytes from file "x.duckdb"'), StoreCorrupt),
+        (duckdb.SerializationException("Failed to deserialize"), StoreCorrupt),
+        (duckdb.InternalException("INTERNAL Error: something"), StoreCorrupt),
+        (duckdb.IOException("Trying to read a database file with version number 99, newer version"), StoreTooNew),
+        (duckdb.CatalogException("Table with name nope does not exist"), StoreError),
+        (duckdb.ConversionException("Conversion Error: year out of range"), StoreError),
+        (OSError(28, "No space left on device"), StoreFull),
+    ]
+    for exc, cls in cases:
+        got = store_error(p, exc)
+        assert type(got) is cls, (exc, got)
+        assert str(p) in str(got)
+    try:
+        try:
+            raise duckdb.IOException('IO Error: Could not write file "x.duckdb": No space left on device')
+        except duckdb.Error:
+            raise duckdb.TransactionException("TransactionContext Error: Current transaction is aborted")
+    except duckdb.Error as exc:
+        got = store_error(p, exc)
+    assert isinstance(got, StoreFull) and "aborted" not in str(got)

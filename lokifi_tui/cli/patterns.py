@@ -19,7 +19,17 @@ THRESHOLDS = ("0.5", "0.7", "0.9")
 
 def _read_stdin_lines() -> list[str]:
     from analytics.logread import read_lines
-    return read_lines("-")
+    return _bad_input_on_error(read_lines, "-")
+
+
+def _bad_input_on_error(fn, *args, **kwargs):
+    """``fn(...)``; an input that cannot be read (a device on stdin ...) fails with exit 3 and its message."""
+    from analytics.logread import InputError
+    try:
+        return fn(*args, **kwargs)
+    except InputError as exc:
+        from lokifi_tui.cli.output import BAD_INPUT, fail
+        fail(str(exc), BAD_INPUT)
 
 
 def _threshold(ctx: click.Context, value: str | None) -> float:
@@ -66,7 +76,7 @@ def patterns_group(ctx: click.Context, raw: bool, learn: bool, component: str, s
         return
     # streamed: memory stays near one block of input plus the distinct templates, whatever the size
     from analytics.logread import group_ids_bytes, group_stream, line_chunks
-    sg = group_stream(line_chunks("-"), raw=raw)
+    sg = _bad_input_on_error(group_stream, line_chunks("-"), raw=raw)
     if show_templates:
         from lokifi_tui.cli.output import plain
         shown = [(plain(t) + "\n").encode("utf-8") for t in sg.groups]
