@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import re2 as _re2
+
 from analytics.paths import resolve_config
 
 
@@ -455,7 +457,9 @@ def _line_of(key: str, lines: dict[str, int]) -> int | None:
     return None
 
 
-_HEADER_RE = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*(\]\]?)\s*(#.*)?$")
+# RE2 (linear time): with Python's backtracking engine this pattern is quadratic in a line of spaces
+# ("[a" + 30,000 spaces + ".b]" took 5 s to locate)
+_HEADER_RE = _re2.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*(\]\]?)\s*(#.*)?$")
 _ASSIGN_RE = re.compile(r"""^\s*((?:[A-Za-z0-9_\-]+|"[^"]*"|'[^']*')(?:\s*\.\s*(?:[A-Za-z0-9_\-]+|"[^"]*"|'[^']*'))*)\s*=""")
 
 

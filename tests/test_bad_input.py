@@ -250,3 +250,11 @@ def test_stdin_redirected_from_a_device_is_refused_and_dev_null_is_empty(db):
         r = subprocess.run([sys.executable, "-m", "lokifi_tui.cli.main", "patterns", "group"], stdin=null,
                            capture_output=True, text=True, timeout=60)
     assert r.returncode == 0 and r.stdout == ""
+
+
+def test_config_lines_of_spaces_are_located_in_linear_time(tmp_path):
+    cfg = tmp_path / "spaces.toml"
+    cfg.write_text("[a" + " " * 60_000 + ".b]\nx" + " " * 60_000 + "= 1\n[general]\nrefresh_seconds = 5\n")
+    code, out, err, _, secs = run("--config", str(cfg), "config", "check", timeout=60)
+    clean(code, err, (0, 3))
+    assert secs < 8, secs
