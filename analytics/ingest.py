@@ -370,11 +370,11 @@ def _parquet_batches(path: Path, batch_rows: int) -> Iterator[tuple[pl.DataFrame
     import pyarrow.parquet as pq
 
     try:
-        pf = pq.ParquetFile(path)
+        pf = pq.ParquetFile(path, pre_buffer=False, buffer_size=1 << 20)  # read a column chunk at a time
     except Exception as exc:  # pyarrow raises several types for a bad file
         raise IngestError(f"{path}: not a readable Parquet file ({exc})") from None
     row = 1
-    batches = pf.iter_batches(batch_size=min(batch_rows, 65_536))
+    batches = pf.iter_batches(batch_size=min(batch_rows, 131_072))
     while True:
         try:
             rb = next(batches, None)

@@ -3,7 +3,7 @@
 Each figure is one real ``lokifi`` process's peak resident set (``VmHWM``, read by the process itself at
 exit, so a parent's size inherited across fork never counts). The budget is 300 MB for any input:
 
-* ``ingest`` of a 3M-row CSV and a 1M-row JSONL file, of a CSV whose third line is 1 MB / 10 MB of
+* ``ingest`` of a 3M-row CSV, the same as Parquet and a 1M-row JSONL file, of a CSV whose third line is 1 MB / 10 MB of
   commas, and of 20 MB of NUL bytes (no line end);
 * ``config check`` of a 10 MB one-line TOML;
 * ``patterns scan`` and ``patterns group --raw`` on a 200 MB log (generated, four line shapes);
@@ -125,8 +125,8 @@ def _inputs() -> dict[str, Path]:
     if not p.exists():
         write_log(p, 200 << 20)
     files["log"] = p
-    p, pj = d / "metrics_3m.csv", d / "metrics_1m.jsonl"
-    if not p.exists() or not pj.exists():
+    p, pj, pp = d / "metrics_3m.csv", d / "metrics_1m.jsonl", d / "metrics_3m.parquet"
+    if not p.exists() or not pj.exists() or not pp.exists():
         import numpy as np
         import polars as pl
         n = 3_000_000
@@ -135,7 +135,8 @@ def _inputs() -> dict[str, Path]:
             np.arange(n) % 20], "metric": "rt", "value": np.random.default_rng(1).random(n)})
         df.write_csv(p)
         df.head(1_000_000).write_ndjson(pj)
-    files["csv"], files["jsonl"] = p, pj
+        df.with_columns(pl.col("timestamp").str.to_datetime()).write_parquet(pp)
+    files["csv"], files["jsonl"], files["parquet"] = p, pj, pp
     return files
 
 
@@ -146,6 +147,7 @@ def bench_peak_rss() -> dict[str, tuple[float, str]]:
         runs = {
             "ingest 3M-row CSV (148 MB)": (["--db", db, "ingest", "--force", str(f["csv"])], None),
             "ingest 1M-row JSONL (98 MB)": (["--db", db, "ingest", "--force", str(f["jsonl"])], None),
+            "ingest 3M-row Parquet": (["--db", db, "ingest", "--force", str(f["parquet"])], None),
             "ingest CSV row of 1 MB commas": (["--db", db, "ingest", "--force", str(f["commas_1mb"])], None),
             "ingest CSV row of 10 MB commas": (["--db", db, "ingest", "--force", str(f["commas_10mb"])], None),
             "ingest 20 MB of NUL bytes": (["--db", db, "ingest", str(f["nul"])], None),
