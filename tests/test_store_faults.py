@@ -116,8 +116,14 @@ def test_full_disk_names_the_cause_and_keeps_rows(stored_db, tmp_path, tmpfs):
         for i in range(200_000):
             f.write(f"2025-01-01T00:{i // 60 % 60:02d}:{i % 60:02d}Z,c{i % 50},m{i % 7},{i * 0.37}\n")
     filler = mnt / "filler"
-    free = shutil.disk_usage(mnt).free
-    filler.write_bytes(b"\0" * max(free - 64 * 1024, 0))
+    with open(filler, "wb", buffering=0) as f:  # fill the disk to the last byte
+        for size in (1 << 20, 4096, 1):
+            try:
+                while True:
+                    f.write(b"\0" * size)
+            except OSError:
+                pass
+    assert shutil.disk_usage(mnt).free < 4096
     for cmd in (["ingest", str(big)], ["error", "record", "no space test", "--component", "api"]):
         r = lokifi("--db", str(db), *cmd)
         err = _no_traceback(r)
