@@ -285,7 +285,21 @@ class WriterLock:
 def collector_running(db_path: str | os.PathLike[str]) -> int | None:
     """The pid of the collector writing to this database, or None when none is."""
     lk = WriterLock(db_path)
-    if lk.acquire():
+    try:
+        got = lk.acquire()
+    except StoreError:  # the directory cannot be written (read-only): test an existing lock read-only
+        try:
+            fd = os.open(lk.path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+        except OSError:
+            return None  # no lock file, so no collector
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+            return None
+        except OSError:
+            return lk.holder() or -1
+        finally:
+            os.close(fd)
+    if got:
         lk.release()
         return None
     return lk.holder() or -1
@@ -398,6 +412,7 @@ class CollectorStats:
     last_flush: dt.datetime | None = None
     last_error: str | None = None
     hook_errors: dict[str, str] = field(default_factory=dict)
+    store_failure: str | None = None  # the last database failure other than busy (corrupt, full, read-only)
 
 
 @dataclass(frozen=True)
@@ -817,6 +832,8 @@ class Collector:
                                         statuses=statuses)
         except Exception as exc:  # noqa: BLE001 — keep the rows and try again at the next flush
             self.stats.last_error = f"write failed: {exc}"
+            if isinstance(exc, StoreError) and not isinstance(exc, StoreBusy):
+                self.stats.store_failure = str(exc)
             log.warning("collector flush failed (%s); %d rows kept for the next try", exc, self._pending_rows)
             self._limit_pending()
             return None
@@ -877,6 +894,8 @@ class Collector:
                 self.stats.hook_errors[name] = "database busy; will retry"
             except Exception as exc:  # noqa: BLE001
                 self.stats.hook_errors[name] = f"{type(exc).__name__}: {exc}"
+                if isinstance(exc, StoreError):
+                    self.stats.store_failure = str(exc)
                 log.warning("refresh hook %s failed: %s", name, exc)
         self.stats.hook_runs += 1
 
@@ -975,6 +994,7 @@ class CollectReport:
     statuses: tuple[SourceStatus, ...]
     vitals: Any
     probes: tuple[Any, ...]
+    store_failure: str | None = None  # the database could not be read or written (corrupt, full, read-only)
 
 
 def collect_once(store: Store, config: Any, now: dt.datetime | None = None, *, from_start: bool = False,
@@ -1000,6 +1020,7 @@ def collect_once(store: Store, config: Any, now: dt.datetime | None = None, *, f
         res = col.flush() if col.mode == "write" else None
         if hooks and col.mode == "write":
             col.run_hooks(now or col.clock(), all_due=True)
-        return CollectReport(rows, bool(res and res.written), col.statuses(), col.latest_vitals, col.latest_probes)
+        return CollectReport(rows, bool(res and res.written), col.statuses(), col.latest_vitals, col.latest_probes,
+                             col.stats.store_failure)
     finally:
         col.close()

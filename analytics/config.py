@@ -13,10 +13,13 @@ import dataclasses
 import os
 import re
 import socket
+import stat
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import re2 as _re2
 
 from analytics.paths import resolve_config
 
@@ -454,7 +457,9 @@ def _line_of(key: str, lines: dict[str, int]) -> int | None:
     return None
 
 
-_HEADER_RE = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*(\]\]?)\s*(#.*)?$")
+# RE2 (linear time): with Python's backtracking engine this pattern is quadratic in a line of spaces
+# ("[a" + 30,000 spaces + ".b]" took 5 s to locate)
+_HEADER_RE = _re2.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*(\]\]?)\s*(#.*)?$")
 _ASSIGN_RE = re.compile(r"""^\s*((?:[A-Za-z0-9_\-]+|"[^"]*"|'[^']*')(?:\s*\.\s*(?:[A-Za-z0-9_\-]+|"[^"]*"|'[^']*'))*)\s*=""")
 
 
@@ -516,13 +521,74 @@ def locate_keys(text: str) -> dict[str, int]:
 _SYNTAX_LINE_RE = re.compile(r"at line (\d+)")
 
 
+MAX_CONFIG_BYTES = 1 << 20   # a larger config file is refused (defaults apply), never read whole
+MAX_CONFIG_LINE = 64 << 10   # a longer line is ignored
+MAX_CONFIG_DEPTH = 32        # arrays / inline tables nested deeper on one line are ignored
+_OPEN_VALUE_RE = re.compile(r"=\s*(?:\[|\{|\"\"\"|''')")
+_STRINGS_RE = re.compile(r'"(?:[^"\\]|\\.)*"|\'[^\']*\'')
+
+
+def _prescreen(lines: list[str], problems: list[str]) -> None:
+    """Comment out, in one pass, every line that is bad on its own: too long, nested too deep, or a
+    single-line statement (key = value, [table]) that does not parse by itself. Each parse is of one
+    line, so a file with many bad lines is checked in linear time instead of one full parse per error.
+    Lines inside multi-line values are left to the full parse."""
+    in_multiline: str | None = None
+    depth = 0
+    for i, line in enumerate(lines):
+        if len(line) > MAX_CONFIG_LINE:
+            problems.append(f"line {i + 1}: longer than {MAX_CONFIG_LINE >> 10} KB; this line is ignored")
+            lines[i] = "#!lokifi-skipped (too long)"
+            continue
+        if line.count("[") + line.count("{") > MAX_CONFIG_DEPTH:
+            d = peak = 0
+            for ch in line:
+                d += (ch in "[{") - (ch in "]}")
+                peak = max(peak, d)
+            if peak > MAX_CONFIG_DEPTH:
+                problems.append(f"line {i + 1}: values nested more than {MAX_CONFIG_DEPTH} deep; this line is ignored")
+                lines[i] = "#!lokifi-skipped (nested too deep)"
+                continue
+        if in_multiline:
+            if line.count(in_multiline) % 2 == 1:
+                in_multiline = None
+            continue
+        if depth > 0:
+            depth = max(depth + line.count("[") + line.count("{") - line.count("]") - line.count("}"), 0)
+            continue
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        try:
+            tomllib.loads(line)
+            continue
+        except tomllib.TOMLDecodeError as exc:
+            m = _OPEN_VALUE_RE.search(line)
+            if m is not None:  # may open a multi-line value: left to the full parse
+                for q in ('"""', "'''"):
+                    if line.count(q) % 2 == 1:
+                        in_multiline = q
+                if not in_multiline:
+                    body = _STRINGS_RE.sub("", line[m.start():]).split("#", 1)[0]
+                    depth = max(body.count("[") + body.count("{") - body.count("]") - body.count("}"), 0)
+                if in_multiline or depth:
+                    continue
+            reason = str(exc).split(" (at ")[0]
+            problems.append(f"line {i + 1}: TOML syntax error ({reason}); this line is ignored")
+            lines[i] = "#!lokifi-skipped " + line
+
+
 def _parse_salvaging(text: str, path: Path | None, problems: list[str]) -> tuple[dict[str, Any], str]:
     """Parse TOML; on a syntax error, report it with its line, comment that line out and try again, so
     the rest of the file still applies. Returns (data, the text that parsed)."""
     lines = text.splitlines()
+    _prescreen(lines, problems)
     for _ in range(50):
         try:
             return tomllib.loads("\n".join(lines)), "\n".join(lines)
+        except RecursionError:
+            problems.append("values nested too deeply; using defaults for everything")
+            return {}, text
         except tomllib.TOMLDecodeError as exc:
             m = _SYNTAX_LINE_RE.search(str(exc))
             lineno = getattr(exc, "lineno", None) or (int(m.group(1)) if m else None)
@@ -541,7 +607,15 @@ def load_config(path: str | os.PathLike[str] | None = None) -> Config:
     p = resolve_config(path)
     problems: list[str] = []
     try:
-        raw = p.read_bytes()
+        st = p.stat()
+        if not stat.S_ISREG(st.st_mode):
+            msg = f"{p}: not a regular file; using defaults"
+            return Config(path=p, problems=(msg,), issues=(Issue(None, msg, None, str(p)),))
+        if st.st_size > MAX_CONFIG_BYTES:
+            msg = f"{p}: {st.st_size:,} bytes, larger than a config can be ({MAX_CONFIG_BYTES >> 20} MB); using defaults"
+            return Config(path=p, problems=(msg,), issues=(Issue(None, msg, None, str(p)),))
+        with open(p, "rb") as fh:
+            raw = fh.read(MAX_CONFIG_BYTES + 1)
     except FileNotFoundError:
         if path is not None or os.environ.get("LOKIFI_CONFIG"):
             problems.append(f"{p}: the config file named by --config / LOKIFI_CONFIG does not exist; using defaults")

@@ -13,15 +13,23 @@
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
+import gzip
 import hashlib
 import io
 import json
 import os
+import select
+import shutil
 import socket
+import stat
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 
 from analytics.metrics_store import append_events, append_metrics
@@ -32,6 +40,13 @@ FORMATS = ("csv", "jsonl", "parquet")
 KINDS = ("metrics", "events")
 MAX_MESSAGE = 16_384          # characters kept of an error message (the rest is marked as cut)
 MAX_REPORTED_ERRORS = 200
+MAX_ROW_BYTES = 1 << 20       # a longer line (CSV row, JSON line) is one bad row, skipped without being held
+MAX_COLUMNS = 1_000           # fields of a CSV header or keys of a JSON object
+JSONL_BATCH_ROWS = 50_000    # JSON objects held at once (Python dicts are large)
+MAX_PIPE_BYTES = int(os.environ.get("LOKIFI_MAX_PIPE_BYTES", str(8 << 30)))  # a pipe is copied once, up to this
+PIPE_FIRST_DATA_SECONDS = float(os.environ.get("LOKIFI_PIPE_WAIT", "30"))   # a FIFO nobody writes is refused
+TS_MIN = dt.datetime(1970, 1, 1)
+TS_MAX = dt.datetime(2200, 1, 1)  # timestamps outside [TS_MIN, TS_MAX) are bad rows (year 0, year 9999 typos)
 
 ALIASES = {
     "ts": ("ts", "timestamp", "time", "datetime", "date", "@timestamp", "t"),
@@ -82,8 +97,30 @@ class IngestReport:
             self.errors.extend(errs[:room])
 
 
+def is_gzip(path: Path) -> bool:
+    with open(path, "rb") as f:
+        return f.read(2) == b"\x1f\x8b"
+
+
+def open_input(path: Path):
+    """The file's bytes, gunzipped when it is gzip (``.gz`` or gzip magic): read as a stream."""
+    return gzip.open(path, "rb") if is_gzip(path) else open(path, "rb")
+
+
 def detect_format(path: Path) -> str:
     ext = path.suffix.lower()
+    if ext == ".gz" or is_gzip(path):
+        ext = Path(path.stem).suffix.lower() if ext == ".gz" else ext
+        if ext in (".parquet", ".pq"):
+            raise IngestError(f"{path}: a gzip-compressed Parquet file; Parquet compresses itself, so give the "
+                              "file uncompressed (gunzip it first)")
+        if ext in (".csv", ".tsv", ".txt"):
+            return "csv"
+        if ext in (".jsonl", ".ndjson", ".json"):
+            return "jsonl"
+        with gzip.open(path, "rb") as f:
+            head = f.read(4096)
+        return "jsonl" if head.lstrip()[:1] == b"{" else "csv"
     if ext in (".csv", ".tsv", ".txt"):
         return "csv"
     if ext in (".jsonl", ".ndjson", ".json"):
@@ -109,20 +146,29 @@ def file_sha256(path: Path) -> str:
 
 # -- reading ---------------------------------------------------------------------------------------
 
-CSV_CHUNK_BYTES = 16 << 20
+CSV_CHUNK_BYTES = 4 << 20  # ~100k rows a chunk: peak RSS under 300 MB (bench/bench_input.py)
 
 
-def _csv_batches(path: Path, batch_rows: int) -> Iterator[tuple[pl.DataFrame, int]]:
+def _csv_batches(path: Path, batch_rows: int, report: IngestReport) -> Iterator[tuple[pl.DataFrame, int]]:
     """(frame of strings, first line number) for each chunk; line numbers count the header as 1.
 
     The file is read in byte chunks cut at a line end outside quotes, each parsed by Polars on its own,
     so memory stays near a few chunks whatever the file's size (Polars' own streaming reader reads far
-    ahead of a slow consumer such as a database write)."""
-    sep = b"\t" if path.suffix.lower() == ".tsv" else b","
-    with open(path, "rb") as f:
-        header_line = f.readline()
+    ahead of a slow consumer such as a database write). Every chunk is parsed with the header's columns,
+    so a row with a million separators costs no more than its bytes; a row longer than
+    :data:`MAX_ROW_BYTES` is reported as one bad row and skipped without being held in memory."""
+    sep = b"\t" if _base_suffix(path) == ".tsv" else b","
+    with open_input(path) as f:
+        header_line = f.readline(MAX_ROW_BYTES + 1)
+        if len(header_line) > MAX_ROW_BYTES:
+            raise IngestError(f"{path}:1: the header line is longer than {MAX_ROW_BYTES >> 20} MB; not a CSV "
+                              "file Lokifi can read")
+        if header_line.count(sep) >= MAX_COLUMNS:
+            raise IngestError(f"{path}:1: the header has {header_line.count(sep) + 1:,} columns (at most "
+                              f"{MAX_COLUMNS:,}); not a metrics or events file")
         header = pl.read_csv(io.BytesIO(header_line), separator=sep.decode(), infer_schema=False,
                              encoding="utf8-lossy", n_rows=0).columns
+        schema = {h: pl.String for h in header}
         line = 2
         carry = b""
         while True:
@@ -132,25 +178,90 @@ def _csv_batches(path: Path, batch_rows: int) -> Iterator[tuple[pl.DataFrame, in
                 break
             if block:
                 cut = _cut_outside_quotes(data)
-                if cut < 0:            # no complete line yet: read more
+                if cut < 0:            # no complete line yet: read more, unless the row is already too long
+                    if len(data) > MAX_ROW_BYTES:
+                        line, carry = _skip_long_row(f, data, line, path, report)
+                        continue
                     carry = data
                     continue
                 chunk, carry = data[: cut + 1], data[cut + 1:]
             else:
                 chunk, carry = data, b""
             rows = chunk.count(b"\n") + (0 if chunk.endswith(b"\n") else 1)
-            df = pl.read_csv(io.BytesIO(chunk), has_header=False, separator=sep.decode(),
-                             infer_schema=False, encoding="utf8-lossy", truncate_ragged_lines=True)
-            # a junk first line may have more fields than the header, a short one fewer: fit to the header
-            df = df.select(df.columns[: len(header)])
-            df.columns = header[: df.width]
-            if df.width < len(header):
-                df = df.with_columns([pl.lit(None, dtype=pl.String).alias(h) for h in header[df.width:]])
+            chunk, blanked = _blank_bad_rows(chunk, sep, len(header))
+            df = pl.read_csv(io.BytesIO(chunk), has_header=False, separator=sep.decode(), schema=schema,
+                             encoding="utf8-lossy", truncate_ragged_lines=True, extra_columns="ignore",
+                             missing_columns="insert")
+            if blanked:
+                df = df.with_columns(pl.int_range(line, line + df.height, dtype=pl.Int64, eager=True).alias("_line"))
+                cut = df[header[0]].is_in([_WIDE, _LONG])
+                report.rows_read += int(cut.sum())
+                why = {_WIDE: f"more than {MAX_FIELDS:,} fields; skipped",
+                       _LONG: f"longer than {MAX_ROW_BYTES >> 20} MB; skipped"}
+                report.add_errors([RowError(str(path), int(n), "(row)", why[m])
+                                   for n, m in df.filter(cut).select("_line", header[0]).iter_rows()])
+                df = df.filter(~cut)
             if df.height:
                 yield df, line
             line += rows
             if not block:
                 break
+
+
+MAX_FIELDS = 10_000
+_WIDE = "\x00lokifi: too many fields"
+_LONG = "\x00lokifi: too long"
+
+
+def _blank_bad_rows(chunk: bytes, sep: bytes, ncols: int) -> tuple[bytes, bool]:
+    """``chunk`` with every line of more than :data:`MAX_FIELDS` separators or :data:`MAX_ROW_BYTES`
+    bytes replaced by a marker line (so the parser never builds a million fields or holds a huge field,
+    and line numbers stay), and whether any was."""
+    if chunk.count(sep) <= MAX_FIELDS and len(chunk) <= MAX_ROW_BYTES:
+        return chunk, False
+    a = np.frombuffer(chunk, dtype=np.uint8)
+    starts = np.concatenate(([0], np.flatnonzero(a == 10) + 1))
+    starts = starts[starts < len(a)]
+    lengths = np.diff(np.append(starts, len(a)))
+    parts, pos = [], 0
+    for i in np.flatnonzero(lengths > MAX_FIELDS):  # only a line this long can hold that many separators
+        lo = int(starts[i])
+        hi = lo + int(lengths[i]) - (1 if chunk[lo + int(lengths[i]) - 1: lo + int(lengths[i])] == b"\n" else 0)
+        if lengths[i] > MAX_ROW_BYTES:
+            marker = _LONG
+        elif chunk.count(sep, lo, hi) > MAX_FIELDS:
+            marker = _WIDE
+        else:
+            continue
+        parts += [chunk[pos:lo], marker.encode() + sep * (ncols - 1)]
+        pos = hi
+    if not parts:
+        return chunk, False
+    parts.append(chunk[pos:])
+    return b"".join(parts), True
+
+
+def _base_suffix(path: Path) -> str:
+    """The suffix that names the format (``a.csv.gz`` -> ``.csv``)."""
+    return Path(path.stem).suffix.lower() if path.suffix.lower() == ".gz" else path.suffix.lower()
+
+
+def _skip_long_row(f, data: bytes, line: int, path: Path, report: IngestReport) -> tuple[int, bytes]:
+    """Report the row that starts ``data`` as too long and read past it without keeping it: to the first
+    line end after :data:`MAX_ROW_BYTES` (quotes ignored: an unclosed quote is cut there too).
+    Returns (the number of the line after it, the bytes read after that line end)."""
+    report.rows_read += 1
+    report.add_errors([RowError(str(path), line, "(row)", f"longer than {MAX_ROW_BYTES >> 20} MB; skipped")])
+    skipped = 0
+    nl = data.find(b"\n", MAX_ROW_BYTES)
+    while nl < 0:
+        skipped += data.count(b"\n")
+        data = f.read(1 << 20)
+        if not data:
+            return line + skipped + 1, b""
+        nl = data.find(b"\n")
+    skipped += data.count(b"\n", 0, nl + 1)
+    return line + skipped, data[nl + 1:]
 
 
 def _cut_outside_quotes(data: bytes) -> int:
@@ -171,9 +282,15 @@ def _jsonl_batches(path: Path, batch_rows: int, report: IngestReport) -> Iterato
     rows: list[dict] = []
     first_line = 1
     errs: list[RowError] = []
-    with open(path, "rb") as f:
-        for raw in f:
+    with open_input(path) as f:
+        while raw := f.readline(MAX_ROW_BYTES + 1):
             line_no += 1
+            if len(raw) > MAX_ROW_BYTES and not raw.endswith(b"\n"):
+                while (more := f.readline(1 << 20)) and not more.endswith(b"\n"):
+                    pass  # the rest of a line too long to keep
+                errs.append(RowError(str(path), line_no, "(line)", f"longer than {MAX_ROW_BYTES >> 20} MB; skipped"))
+                report.rows_read += 1
+                continue
             text = raw.strip()
             if not text:
                 continue
@@ -183,13 +300,22 @@ def _jsonl_batches(path: Path, batch_rows: int, report: IngestReport) -> Iterato
                 errs.append(RowError(str(path), line_no, "(line)", f"not valid JSON ({str(exc)[:80]})"))
                 report.rows_read += 1
                 continue
+            except RecursionError:
+                errs.append(RowError(str(path), line_no, "(line)", "JSON nested too deeply; skipped"))
+                report.rows_read += 1
+                continue
             if not isinstance(obj, dict):
                 errs.append(RowError(str(path), line_no, "(line)", f"expected a JSON object, got {type(obj).__name__}"))
                 report.rows_read += 1
                 continue
+            if len(obj) > MAX_COLUMNS or any(isinstance(v, (list, dict)) and _deep(v) for v in obj.values()):
+                why = f"more than {MAX_COLUMNS:,} fields" if len(obj) > MAX_COLUMNS else "a value nested more than 32 deep"
+                errs.append(RowError(str(path), line_no, "(line)", f"{why}; skipped"))
+                report.rows_read += 1
+                continue
             obj["_line"] = line_no
             rows.append(obj)
-            if len(rows) >= batch_rows:
+            if len(rows) >= min(batch_rows, JSONL_BATCH_ROWS):
                 if errs:
                     report.add_errors(errs)
                     errs = []
@@ -200,6 +326,20 @@ def _jsonl_batches(path: Path, batch_rows: int, report: IngestReport) -> Iterato
         report.add_errors(errs)
     if rows:
         yield _frame_from_dicts(rows), first_line
+
+
+def _deep(v: object, limit: int = 32) -> bool:
+    """Whether a JSON value nests more than ``limit`` lists/objects (iterative: no recursion to blow)."""
+    stack = [(v, 1)]
+    while stack:
+        x, d = stack.pop()
+        if d > limit:
+            return True
+        if isinstance(x, dict):
+            stack.extend((y, d + 1) for y in x.values() if isinstance(y, (list, dict)))
+        elif isinstance(x, list):
+            stack.extend((y, d + 1) for y in x if isinstance(y, (list, dict)))
+    return False
 
 
 def _frame_from_dicts(rows: list[dict]) -> pl.DataFrame:
@@ -215,8 +355,12 @@ def _frame_from_dicts(rows: list[dict]) -> pl.DataFrame:
         elif all(v is None or (isinstance(v, (int, float)) and not isinstance(v, bool)) for v in vals):
             cols[k] = pl.Series(k, vals, dtype=pl.Float64, strict=False)
         else:
-            cols[k] = pl.Series(k, [None if v is None else (v if isinstance(v, str) else json.dumps(v))
-                                    for v in vals], dtype=pl.String)
+            texts = [None if v is None else (v if isinstance(v, str) else json.dumps(v)) for v in vals]
+            try:
+                cols[k] = pl.Series(k, texts, dtype=pl.String)
+            except UnicodeEncodeError:  # "\udcff" in JSON decodes to a lone surrogate: shown replaced
+                cols[k] = pl.Series(k, [None if t is None else t.encode("utf-8", "replace").decode("utf-8")
+                                        for t in texts], dtype=pl.String)
             if any(isinstance(v, (list, dict)) for v in vals):
                 cols[f"_nested:{k}"] = pl.Series(f"_nested:{k}", [isinstance(v, (list, dict)) for v in vals])
     return pl.DataFrame(cols)
@@ -226,12 +370,21 @@ def _parquet_batches(path: Path, batch_rows: int) -> Iterator[tuple[pl.DataFrame
     import pyarrow.parquet as pq
 
     try:
-        pf = pq.ParquetFile(path)
+        pf = pq.ParquetFile(path, pre_buffer=False, buffer_size=1 << 20)  # read a column chunk at a time
     except Exception as exc:  # pyarrow raises several types for a bad file
         raise IngestError(f"{path}: not a readable Parquet file ({exc})") from None
     row = 1
-    for rb in pf.iter_batches(batch_size=batch_rows):
-        df = pl.from_arrow(rb)
+    batches = pf.iter_batches(batch_size=min(batch_rows, 131_072))
+    while True:
+        try:
+            rb = next(batches, None)
+            if rb is None:
+                return
+            df = pl.from_arrow(rb)
+        except (KeyboardInterrupt, SystemExit, GeneratorExit):
+            raise
+        except BaseException as exc:  # noqa: BLE001 — pyarrow raises several types, Polars panics, on damaged files
+            raise IngestError(f"{path}: Parquet data damaged after {row - 1:,} rows ({str(exc)[:200]})") from None
         assert isinstance(df, pl.DataFrame)
         yield df, row
         row += df.height
@@ -320,6 +473,7 @@ def normalise(df: pl.DataFrame, first_line: int, path: str, kind: str, roles: di
     out = {"ts": ts, "host": text("host", host), "component": text("component", component)}
     checks: list[tuple[str, pl.Series, str]] = [
         ("ts", ts.is_null(), "not a timestamp (ISO 8601 or epoch s/ms)"),
+        ("ts", (ts < TS_MIN) | (ts >= TS_MAX), f"out of range (years {TS_MIN.year}-{TS_MAX.year - 1})"),
         ("component", out["component"].is_null() | (out["component"] == ""), "empty"),
     ]
     if kind == "metrics":
@@ -373,7 +527,7 @@ def normalise(df: pl.DataFrame, first_line: int, path: str, kind: str, roles: di
 
 def _batches(path: Path, fmt: str, batch_rows: int, report: IngestReport):
     if fmt == "csv":
-        return _csv_batches(path, batch_rows)
+        return _csv_batches(path, batch_rows, report)
     if fmt == "jsonl":
         return _jsonl_batches(path, batch_rows, report)
     if fmt == "parquet":
@@ -400,20 +554,81 @@ def _stream(path: Path, fmt: str, batch_rows: int, report: IngestReport, kind: s
     except pl.exceptions.PolarsError as exc:
         raise IngestError(f"{path}: could not parse as {fmt.upper()} after {report.rows_read:,} rows "
                           f"({str(exc).splitlines()[0][:200]})") from None
+    except (OSError, EOFError, gzip.BadGzipFile) as exc:
+        what = "gzip data damaged or cut short" if is_gzip(path) else "cannot read"
+        raise IngestError(f"{path}: {what} after {report.rows_read:,} rows ({exc})") from None
+    except BaseException as exc:
+        if type(exc).__name__ != "PanicException":  # Polars' Rust panics on some damaged data: bad input too
+            raise
+        raise IngestError(f"{path}: could not parse as {fmt.upper()} after {report.rows_read:,} rows "
+                          f"(damaged data: {str(exc)[:200]})") from None
 
 
 def ingest_file(store: Store, path: str | os.PathLike[str], *, fmt: str | None = None, kind: str | None = None,
                 strict: bool = False, force: bool = False, host: str | None = None, component: str | None = None,
                 metric: str | None = None, batch_rows: int = 500_000) -> IngestReport:
-    """Ingest one file; see the module docstring. Raises IngestError for a file-level problem."""
+    """Ingest one file; see the module docstring. Raises IngestError for a file-level problem. A pipe or
+    FIFO is read once; devices and sockets are refused."""
     p = Path(path)
-    report = IngestReport(path=str(p))
-    if not p.exists():
-        raise IngestError(f"{p}: no such file")
-    if p.is_dir():
-        raise IngestError(f"{p}: is a directory")
     if kind is not None and kind not in KINDS:
         raise IngestError(f"unknown kind {kind!r} (use metrics or events)")
+    try:
+        mode = p.stat().st_mode
+    except FileNotFoundError:
+        raise IngestError(f"{p}: no such file") from None
+    except OSError as exc:
+        raise IngestError(f"{p}: cannot read ({exc.strerror or exc})") from None
+    if stat.S_ISDIR(mode):
+        raise IngestError(f"{p}: is a directory")
+    if stat.S_ISFIFO(mode):  # a pipe (`ingest <(cmd)`) or a FIFO: read once, into a file of our own
+        with tempfile.TemporaryDirectory(prefix="lokifi-pipe-") as tmp:
+            copy = Path(tmp) / (p.name if Path(p.name).suffix else p.name + ".data")
+            copy_pipe(p, copy)
+            try:
+                report = _ingest_regular(store, copy, fmt=fmt, kind=kind, strict=strict, force=force, host=host,
+                                         component=component, metric=metric, batch_rows=batch_rows)
+            except IngestError as exc:
+                raise IngestError(str(exc).replace(str(copy), str(p))) from None
+            report.path = str(p)
+            report.errors = [dataclasses.replace(e, file=str(p)) for e in report.errors]
+            return report
+    if not stat.S_ISREG(mode):
+        raise IngestError(f"{p}: not a regular file (a device or socket); give a file or a pipe")
+    return _ingest_regular(store, p, fmt=fmt, kind=kind, strict=strict, force=force, host=host,
+                           component=component, metric=metric, batch_rows=batch_rows)
+
+
+def copy_pipe(src: Path, dst: Path, limit: int | None = None, wait: float | None = None) -> int:
+    """Copy a pipe or FIFO into ``dst`` once, reading at most ``limit`` bytes; a FIFO that gives no data
+    and no end within ``wait`` seconds (nobody is writing to it) is refused instead of hanging."""
+    limit = MAX_PIPE_BYTES if limit is None else limit
+    wait = PIPE_FIRST_DATA_SECONDS if wait is None else wait
+    try:
+        fd = os.open(src, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError as exc:
+        raise IngestError(f"{src}: cannot read ({exc.strerror or exc})") from None
+    total = 0
+    try:
+        poll = select.poll()
+        poll.register(fd, select.POLLIN | select.POLLHUP)
+        if not poll.poll(wait * 1000):
+            raise IngestError(f"{src}: nothing was written to this pipe in {wait:g}s; is anything writing to it?")
+        os.set_blocking(fd, True)
+        with open(dst, "wb") as out:
+            while chunk := os.read(fd, 1 << 20):
+                total += len(chunk)
+                if total > limit:
+                    raise IngestError(f"{src}: more than {limit >> 20:,} MB came through the pipe; write it to a "
+                                      "file first (or raise LOKIFI_MAX_PIPE_BYTES)")
+                out.write(chunk)
+    finally:
+        os.close(fd)
+    return total
+
+
+def _ingest_regular(store: Store, p: Path, *, fmt: str | None, kind: str | None, strict: bool, force: bool,
+                    host: str | None, component: str | None, metric: str | None, batch_rows: int) -> IngestReport:
+    report = IngestReport(path=str(p))
     try:
         fmt = fmt or detect_format(p)
         report.format = fmt

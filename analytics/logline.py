@@ -143,12 +143,18 @@ def _clean_component(raw: str) -> str:
     return raw.strip().strip("[]|:").strip()
 
 
+#: a header is looked for in the first this many characters only: the element patterns backtrack on
+#: long runs of digits, so bounding their input keeps parsing linear in the line's length
+MAX_HEADER_CHARS = 512
+
+
 def parse_line(line: str) -> LogLine:
     """Split one raw line into header fields and message (Python, keeps the fields)."""
     if "\n" in line:
         line = line.split("\n", 1)[0]
-    rest = line.rstrip("\r")
-    out = LogLine(message=rest)
+    full = line.rstrip("\r")
+    rest = full[:MAX_HEADER_CHARS]
+    out = LogLine(message=full)
     pos = 0
     n = len(rest)
     for _ in range(MAX_FIRST):
@@ -182,8 +188,8 @@ def parse_line(line: str) -> LogLine:
             break
         else:
             break
-    msg = rest[pos:].strip()
-    out.message = msg if msg else rest.strip()
+    msg = full[pos:].strip()
+    out.message = msg if msg else full.strip()
     return out
 
 

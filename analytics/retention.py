@@ -44,7 +44,9 @@ def db_info(store: Store) -> DbInfo:
             if t in existing:
                 counts[t] = int(con.execute(f'SELECT count(*) FROM "{t}"').fetchall()[0][0])
         version = int(con.execute("SELECT coalesce(max(number), 0) FROM schema_migrations").fetchall()[0][0])
-        lo, hi = con.execute("SELECT min(hour), max(hour) FROM metrics_hourly").fetchall()[0]
+        # rows stored before timestamps were range-checked at ingest (year 0, year 9999) are left out
+        lo, hi = con.execute("SELECT min(hour), max(hour) FROM metrics_hourly WHERE hour >= TIMESTAMP '1970-01-01' "
+                             "AND hour < TIMESTAMP '2200-01-01'").fetchall()[0]
     size = store.path.stat().st_size if store.path.exists() else 0
     wal = store.path.with_name(store.path.name + ".wal")
     return DbInfo(

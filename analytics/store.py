@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import errno
 import fcntl
 import importlib
 import json
@@ -27,6 +28,7 @@ import re
 import threading
 import time
 import uuid
+import weakref
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -63,8 +65,54 @@ class StoreCorrupt(StoreError):
     pass
 
 
+class StoreFull(StoreError):
+    """The disk (or quota) holding the database is full."""
+
+
+class StoreReadOnly(StoreError):
+    """The database or its directory cannot be written (read-only filesystem, permissions)."""
+
+
 def is_lock_error(exc: BaseException) -> bool:
     return isinstance(exc, duckdb.Error) and "Could not set lock" in str(exc)
+
+
+_CORRUPT_WORDS = ("not a valid DuckDB database", "corrupt", "checksum", "Could not read enough bytes",
+                  "database has been invalidated", "Failed to load metadata", "invalid block")
+_FULL_WORDS = ("No space left", "Disk quota exceeded", "File too large")
+_READONLY_WORDS = ("Read-only file system", "read-only", "Permission denied", "read only")
+
+
+def store_error(path: Path, exc: BaseException, cause: BaseException | None = None) -> StoreError:
+    """A DuckDB (or OS) error met while using the database at ``path`` as the StoreError that says what
+    happened, where, and what to do. ``cause`` is an earlier error of the same operation (the
+    no-space write behind a later "transaction is aborted")."""
+    if isinstance(exc, StoreError):
+        return exc
+    first = cause if cause is not None else exc
+    seen = 0
+    ctx = first.__context__
+    while ctx is not None and seen < 20:  # the earliest DuckDB/OS error this one was raised while handling
+        if isinstance(ctx, (duckdb.Error, OSError)):
+            first = ctx
+        ctx, seen = ctx.__context__, seen + 1
+    msg = str(first).strip().splitlines()[0] if str(first).strip() else type(first).__name__
+    every = f"{first} {exc}"
+    low = every.lower()
+    if isinstance(first, OSError) and first.errno in (28, 122, 27) or any(w.lower() in low for w in _FULL_WORDS):
+        return StoreFull(f"{path}: the disk holding the database is full ({msg}). Nothing already stored was "
+                         "lost; free some space (or `lokifi db prune`) and run the command again.")
+    if isinstance(first, OSError) and first.errno in (30, 13, 1) or any(w.lower() in low for w in _READONLY_WORDS):
+        return StoreReadOnly(f"{path}: the database cannot be written ({msg}). Read-only commands still work; "
+                             "run writing commands where the file and its directory are writable.")
+    if any(w.lower() in low for w in _CORRUPT_WORDS) or isinstance(first, (duckdb.SerializationException,
+                                                                             duckdb.InternalException)):
+        return StoreCorrupt(
+            f"{path} is not a readable Lokifi database ({msg.split(': ', 1)[-1]}). "
+            "Move it aside and Lokifi will create a new one, or point --db / LOKIFI_DB elsewhere.")
+    if "newer" in low and "version" in low:
+        return StoreTooNew(f"{path} was written by a newer DuckDB ({msg}). Upgrade Lokifi to open it.")
+    return StoreError(f"{path}: the database failed ({msg})")
 
 
 def migrations() -> list[tuple[int, str, Path]]:
@@ -133,6 +181,27 @@ def _decode_param(v: Any) -> Any:
     return v
 
 
+#: per open connection, the first error of its failed transaction (what a later "transaction is aborted" hides)
+_causes: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _rollback(con: duckdb.DuckDBPyConnection, exc: BaseException) -> None:
+    """Roll back after ``exc``; a rollback that fails too (the file is unwritable) never hides ``exc``,
+    which is remembered as the cause of what the connection says next ("transaction is aborted")."""
+    if con not in _causes and isinstance(exc, (duckdb.Error, OSError)):
+        _causes[con] = exc
+    with contextlib.suppress(Exception):
+        con.execute("ROLLBACK")
+
+
+def _commit(con: duckdb.DuckDBPyConnection) -> None:
+    try:
+        con.execute("COMMIT")
+    except duckdb.Error as exc:
+        _rollback(con, exc)
+        raise
+
+
 def _fsync_write(path: Path, data: bytes) -> None:
     tmp = path.with_name(".tmp-" + path.name)
     with open(tmp, "wb") as f:
@@ -158,7 +227,7 @@ class Store:
     # -- connections ------------------------------------------------------------------------------
 
     @contextlib.contextmanager
-    def _session(self, timeout: float) -> Iterator[duckdb.DuckDBPyConnection]:
+    def _session(self, timeout: float, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
         """A connection held under the store's own lock, from before DuckDB opens the file until after it
         has closed it (checkpoint and WAL removal included).
 
@@ -172,28 +241,45 @@ class Store:
         if held.get(key):
             held[key] += 1
             try:
-                con = self._open(timeout)
-                try:
+                with self._connection(timeout, read_only=held.get(key + "\0ro", False)) as con:
                     yield con
-                finally:
-                    con.close()
             finally:
                 held[key] -= 1
             return
         deadline = time.monotonic() + timeout
-        fd = self._lock_session(deadline, timeout)
+        fd = self._lock_session(deadline, timeout, read_only)
         held[key] = 1
+        held[key + "\0ro"] = fd is None
         try:
-            con = self._open(max(deadline - time.monotonic(), 0.0))
-            try:
+            with self._connection(max(deadline - time.monotonic(), 0.0), read_only=fd is None) as con:
                 yield con
-            finally:
-                con.close()
         finally:
             held[key] = 0
-            with contextlib.suppress(OSError):
-                fcntl.flock(fd, fcntl.LOCK_UN)
-            os.close(fd)
+            held[key + "\0ro"] = False
+            if fd is not None:
+                with contextlib.suppress(OSError):
+                    fcntl.flock(fd, fcntl.LOCK_UN)
+                os.close(fd)
+
+    @contextlib.contextmanager
+    def _connection(self, timeout: float, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+        """An open connection; every DuckDB error met while it is used or closed (the checkpoint at close
+        writes) becomes the StoreError that names the file and the cause (:func:`store_error`)."""
+        con = self._open(timeout, read_only=read_only)
+        try:
+            yield con
+        except duckdb.Error as exc:
+            with contextlib.suppress(Exception):
+                con.close()
+            raise store_error(self.path, exc, _causes.get(con)) from None
+        except BaseException:
+            with contextlib.suppress(Exception):
+                con.close()
+            raise
+        try:
+            con.close()
+        except duckdb.Error as exc:
+            raise store_error(self.path, exc) from None
 
     def _busy(self, timeout: float) -> StoreBusy:
         return StoreBusy(
@@ -201,13 +287,21 @@ class Store:
             "it). Try again in a moment; if it persists, look for a stuck `lokifi` process."
         )
 
-    def _lock_session(self, deadline: float, timeout: float) -> int:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+    def _lock_session(self, deadline: float, timeout: float, read_only: bool = False) -> int | None:
+        """The session lock's descriptor; None for a read-only session where the lock cannot be created
+        (a read-only filesystem or directory): such a session opens the file read-only and writes nothing."""
         lock = self.path.with_name(self.path.name + ".lock")
         try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
             fd = os.open(lock, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o644)
         except OSError as exc:
-            raise StoreError(f"Could not open the lock file {lock}: {exc.strerror or exc}") from None
+            if read_only and exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM) and self.path.is_file():
+                return None
+            if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+                raise StoreReadOnly(f"{self.path}: cannot write beside the database to lock it ({lock}: "
+                                    f"{exc.strerror or exc}). Read-only commands still work; run writing "
+                                    "commands where the directory is writable.") from None
+            raise store_error(self.path, exc) from None
         delay = 0.005
         while True:
             try:
@@ -221,14 +315,15 @@ class Store:
                 time.sleep(delay * (0.5 + random.random()))
                 delay = min(delay * 1.6, 0.1)
 
-    def _open(self, timeout: float) -> duckdb.DuckDBPyConnection:
+    def _open(self, timeout: float, read_only: bool = False) -> duckdb.DuckDBPyConnection:
         """Open the file, retrying while another process holds it; raise StoreBusy after ``timeout``."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        if not read_only:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
         deadline = time.monotonic() + timeout
         delay = 0.005
         while True:
             try:
-                con = duckdb.connect(str(self.path), config={"memory_limit": MEMORY_LIMIT})
+                con = duckdb.connect(str(self.path), read_only=read_only, config={"memory_limit": MEMORY_LIMIT})
                 break
             except duckdb.Error as exc:
                 if is_lock_error(exc):
@@ -238,30 +333,32 @@ class Store:
                     time.sleep(delay * (0.5 + random.random()))
                     delay = min(delay * 1.6, 0.1)
                     continue
-                msg = str(exc)
-                if "not a valid DuckDB database" in msg or "Corrupt" in msg or "corrupt" in msg:
-                    raise StoreCorrupt(
-                        f"{self.path} is not a readable Lokifi database ({msg.split(': ', 1)[-1]}). "
-                        "Move it aside and Lokifi will create a new one, or point --db / LOKIFI_DB elsewhere."
-                    ) from None
-                if "newer" in msg and "version" in msg:
-                    raise StoreTooNew(
-                        f"{self.path} was written by a newer DuckDB ({msg}). Upgrade Lokifi to open it."
-                    ) from None
-                raise StoreError(f"Could not open the database {self.path}: {msg}") from None
+                raise store_error(self.path, exc) from None
             except OSError as exc:
-                raise StoreError(f"Could not open the database {self.path}: {exc.strerror or exc}") from None
+                raise store_error(self.path, exc) from None
         try:
             con.execute("SET TimeZone = 'UTC'")
-            self._ensure_schema(con)
-        except BaseException:
-            con.close()
+            self._ensure_schema(con, read_only)
+        except BaseException as exc:
+            with contextlib.suppress(Exception):
+                con.close()
+            if isinstance(exc, duckdb.Error):
+                raise store_error(self.path, exc) from None
             raise
         return con
 
-    def _ensure_schema(self, con: duckdb.DuckDBPyConnection) -> None:
+    def _ensure_schema(self, con: duckdb.DuckDBPyConnection, read_only: bool = False) -> None:
         key = str(self.path.resolve())
         if key in _migrated:
+            return
+        if read_only:  # nothing can be migrated; a file newer than this code is still refused
+            has = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_migrations'"
+                              ).fetchall()[0][0]
+            applied = {r[0] for r in con.execute("SELECT number FROM schema_migrations").fetchall()} if has else set()
+            unknown = sorted(applied - {n for n, _, _ in migrations()})
+            if unknown:
+                raise StoreTooNew(f"{self.path} has schema version {max(unknown)}, newer than this Lokifi knows "
+                                  f"(up to {known_version()}). Upgrade Lokifi, or use another database with --db.")
             return
         with _migrate_lock:
             if key in _migrated:
@@ -289,14 +386,19 @@ class Store:
                     con.execute("INSERT INTO schema_migrations (number, name) VALUES (?, ?)", [number, name])
                     con.execute("COMMIT")
                 except BaseException as exc:
-                    con.execute("ROLLBACK")
+                    with contextlib.suppress(Exception):
+                        con.execute("ROLLBACK")
+                    if isinstance(exc, duckdb.Error) and not isinstance(exc, (duckdb.ParserException, duckdb.CatalogException,
+                                                                               duckdb.BinderException)):
+                        raise store_error(self.path, exc) from None
                     raise StoreError(f"Migration {number:03d}_{name} failed on {self.path}: {exc}") from exc
             _migrated.add(key)
 
     @contextlib.contextmanager
     def read(self, timeout: float | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A connection for a few reads. Copy results out (``.pl()``) before the block ends."""
-        with self._session(self.read_timeout if timeout is None else timeout) as con:
+        """A connection for a few reads. Copy results out (``.pl()``) before the block ends. Where the
+        database cannot be written (read-only filesystem or directory) it is opened read-only, unlocked."""
+        with self._session(self.read_timeout if timeout is None else timeout, read_only=True) as con:
             yield con
 
     @contextlib.contextmanager
@@ -307,10 +409,10 @@ class Store:
             con.execute("BEGIN TRANSACTION")
             try:
                 yield con
-            except BaseException:
-                con.execute("ROLLBACK")
+            except BaseException as exc:
+                _rollback(con, exc)
                 raise
-            con.execute("COMMIT")
+            _commit(con)
 
     # -- reads ------------------------------------------------------------------------------------
 
@@ -349,10 +451,10 @@ class Store:
                 con.execute("BEGIN TRANSACTION")
                 try:
                     fn(con, df, **args)
-                except BaseException:
-                    con.execute("ROLLBACK")
+                except BaseException as exc:
+                    _rollback(con, exc)
                     raise
-                con.execute("COMMIT")
+                _commit(con)
         except StoreBusy:
             if entered:
                 raise
@@ -427,9 +529,9 @@ class Store:
                 try:
                     _resolve_writer(manifest["writer"])(con, df, **args)
                     con.execute("INSERT INTO spool_applied (spool_id) VALUES (?)", [sid])
-                    con.execute("COMMIT")
-                except BaseException:
-                    con.execute("ROLLBACK")
+                    _commit(con)
+                except BaseException as exc:
+                    _rollback(con, exc)
                     raise
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(mpath)

@@ -265,77 +265,14 @@ def group(lines: pl.Series | list[str], raw: bool = False, rules: RuleSet = CURR
 
 # -- scanning log files ----------------------------------------------------------------------------------
 
-class ScanError(ValueError):
-    """A file could not be scanned; the message names the file and the reason."""
-
-
 _ERRORISH = (r"(?i)\b(?:error|err|fatal|crit|critical|alert|emerg|panic|severe|fail|failed|failure|exception|"
              r"traceback|refused|denied|timeout|timed out|unable|cannot|can't|killed|oom)\b")
 
 
-def read_lines(path: str) -> list[str]:
-    """Lines of a text file (``-``: stdin), decoded as UTF-8 with invalid bytes replaced."""
-    import sys
-    try:
-        if path == "-":
-            data = sys.stdin.buffer.read()
-        else:
-            with open(path, "rb") as f:
-                data = f.read()
-    except FileNotFoundError:
-        raise ScanError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise ScanError(f"{path}: is a directory; give log files (e.g. {path}/*.log)") from None
-    except PermissionError:
-        raise ScanError(f"{path}: permission denied (run as a user who can read it)") from None
-    except OSError as exc:
-        raise ScanError(f"{path}: cannot read ({exc.strerror or exc})") from None
-    text = data.decode("utf-8", errors="replace")
-    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    if lines and lines[-1] == "":
-        lines.pop()
-    return lines
+# Files are read as a bounded stream (line length, block size, pipes read once): analytics.logread.
+from analytics.logread import InputError as ScanError, read_lines, scan_paths  # noqa: E402,F401  (re-exported)
 
 
 def scan_files(paths: list[str], errors_only: bool = False) -> dict:
     """The patterns of raw log files: per group count, type, first/last seen, an example, components."""
-    from analytics.classify import classify
-    from analytics.logline import parse_line
-
-    lines: list[str] = []
-    where: list[tuple[str, int]] = []
-    warnings: list[str] = []
-    physical = 0
-    for p in paths:
-        ls = read_lines(p)
-        if not ls:
-            warnings.append(f"{p}: empty")
-        physical += len(ls)
-        events, starts = fold_multiline(ls)
-        lines.extend(events)
-        where.extend((p, i + 1) for i in starts)
-    s = pl.Series("l", lines, dtype=pl.String)
-    keep = pl.Series(range(len(lines)), dtype=pl.Int64)
-    if errors_only and len(lines):
-        mask_ = s.str.contains(_ERRORISH)
-        keep = keep.filter(mask_)
-        s = s.filter(mask_)
-    out: list[dict] = []
-    if s.len():
-        g = group(s, raw=True)
-        df = pl.DataFrame({"g": g.groups, "row": keep}).with_row_index("k")
-        agg = (df.group_by("g").agg(pl.len().alias("n"), pl.col("k").min().alias("k0"), pl.col("k").max().alias("k1"))
-               .sort(["n", "k0"], descending=[True, False]))
-        rows = keep.to_list()
-        for tmpl, n, k0, k1 in agg.iter_rows():
-            first, last = parse_line(lines[rows[k0]]), parse_line(lines[rows[k1]])
-            f_where, l_where = where[rows[k0]], where[rows[k1]]
-            out.append({
-                "id": fingerprint(tmpl)[:12], "count": int(n), "type": classify(first.message),
-                "first_seen": first.time or f"line {f_where[1]}" + (f" of {f_where[0]}" if len(paths) > 1 else ""),
-                "last_seen": last.time or f"line {l_where[1]}" + (f" of {l_where[0]}" if len(paths) > 1 else ""),
-                "example": first.message[:2000], "template": tmpl[:2000],
-                "component": first.source, "level": first.level,
-            })
-    return {"files": list(paths), "lines": physical, "events": len(lines), "scanned": int(s.len()), "patterns": out,
-            "warnings": warnings}
+    return scan_paths(paths, errors_only=errors_only)

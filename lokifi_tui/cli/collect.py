@@ -12,6 +12,8 @@ from typing import Any
 
 import click
 
+from lokifi_tui.cli.options import Finite
+
 from lokifi_tui.cli.context import _globals, get_config, get_store
 from lokifi_tui.cli.output import (
     BAD_INPUT,
@@ -45,7 +47,7 @@ def _describe(col: Any) -> str:
 @click.option("--once", is_flag=True, help="Collect one round, write it, print a summary and exit.")
 @click.option("--from-start", is_flag=True,
               help="Read configured log files from their beginning (only files with no stored position).")
-@click.option("--duration", type=float, default=None, metavar="SECONDS",
+@click.option("--duration", type=Finite(), default=None, metavar="SECONDS",
               help="Stop after this many seconds (default: run until SIGTERM / Ctrl-C).")
 @click.option("--no-hooks", is_flag=True, help="Do not run the engines' refresh hooks (pattern learning, ...).")
 @click.option("-q", "--quiet", is_flag=True, help="Only print problems.")
@@ -77,6 +79,8 @@ def collect(ctx: click.Context, once: bool, from_start: bool, duration: float | 
             rep = collect_once(store, cfg, from_start=from_start, hooks=not no_hooks)
         except CollectorBusy as exc:
             fail(str(exc), STORE)
+        if rep.store_failure:
+            fail(f"database problem: {rep.store_failure}", STORE)
         if as_json:
             print_json({"rows": rep.rows, "written": rep.written,
                         "sources": [s.__dict__ for s in rep.statuses],
@@ -204,6 +208,9 @@ def config_init(ctx: click.Context, force: bool, no_detect: bool, to_stdout: boo
     console.print("Edit it, then run `lokifi config check`.")
 
 
+SHOW_ISSUES = 200  # issues printed by `config check` (errors first); --json has them all
+
+
 @config.command("check")
 @json_option
 @click.pass_context
@@ -233,11 +240,14 @@ def config_check(ctx: click.Context, as_json: bool) -> None:
     else:
         if not path.exists():
             console.print(f"{inert(path)}: no config file (defaults apply; `lokifi config init` writes one)")
-        for i in issues:
+        shown = sorted(issues, key=lambda i: i.severity != "error")[:SHOW_ISSUES]
+        for i in sorted(shown, key=lambda i: (i.line is None, i.line or 0)):
             where = f"{inert(path)}:{i.line}" if i.line else inert(path)
             color = "red" if i.severity == "error" else "yellow"
             key = f" [bold]{inert(i.key)}[/]:" if i.key else ""
             console.print(f"{where}: [{color}]{i.severity}[/]{key} {inert(i.message)}")
+        if len(issues) > SHOW_ISSUES:
+            console.print(f"… and {len(issues) - SHOW_ISSUES:,} more ({len(errors):,} errors in all; --json lists every one)")
         if cfg is not None and not issues:
             n = len(cfg.components)
             probes = sum(len(c.probes) for c in cfg.components)

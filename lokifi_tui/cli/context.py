@@ -32,8 +32,11 @@ class Globals:
             self._loaded = load_config(self.config)
             if self._loaded.problems:
                 from lokifi_tui.cli.output import err_console, inert
-                for p in self._loaded.problems:
+                for p in self._loaded.problems[:20]:
                     err_console.print(f"[yellow]config:[/] {inert(p)}")
+                if len(self._loaded.problems) > 20:
+                    err_console.print(f"[yellow]config:[/] … and {len(self._loaded.problems) - 20:,} more "
+                                      "(`lokifi config check` lists them)")
         return self._loaded
 
 

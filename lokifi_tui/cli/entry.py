@@ -48,6 +48,8 @@ def dashboard_args(argv: list[str]) -> dict[str, object] | None:
             values["refresh"] = float(values["refresh"])  # type: ignore[arg-type]
         except ValueError:
             return None
+        if values["refresh"] in (float("inf"), float("-inf")) or values["refresh"] != values["refresh"]:  # nan: click says why
+            return None
     for field, env in DASHBOARD_OPTIONS.values():
         if field not in values:
             values[field] = (os.environ.get(env) if env else None) or None  # click ignores an empty variable

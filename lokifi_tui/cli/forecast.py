@@ -11,7 +11,7 @@ import sys
 
 import click
 
-from lokifi_tui.cli.options import host_option, json_option
+from lokifi_tui.cli.options import Finite, host_option, json_option
 from lokifi_tui.cli.series_input import read_series
 
 MODELS = ("linear", "seasonal", "auto")
@@ -25,12 +25,12 @@ def forecast() -> None:
 @forecast.command("series")
 @click.option("--horizon", type=click.IntRange(1, 1_000_000), envvar=["LOKIFI_HORIZON", "EVAL_HORIZON"],
               required=True, help="Steps to forecast (env LOKIFI_HORIZON or EVAL_HORIZON).")
-@click.option("--step", type=click.FloatRange(min=0, min_open=True), envvar="EVAL_STEP_SECONDS", default=None,
+@click.option("--step", type=Finite(min=0, min_open=True), envvar="EVAL_STEP_SECONDS", default=None,
               help="Seconds between rows (default: the median spacing of the timestamps).")
 @click.option("--model", type=click.Choice(MODELS), default="auto", show_default=True,
               help="linear: the seed's 30-day line; seasonal: robust daily/weekly combination; "
                    "auto: whichever has the lower backtest error on this series.")
-@click.option("--level", type=click.FloatRange(0.5, 0.99), default=0.8, show_default=True,
+@click.option("--level", type=Finite(0.5, 0.99), default=0.8, show_default=True,
               help="Coverage of the prediction interval.")
 @click.option("--input", "input_path", type=click.Path(dir_okay=False, allow_dash=True), default="-",
               help="CSV file (default: stdin).")
@@ -73,7 +73,7 @@ def _num(x: float | None, unit: str) -> str:
 
 @click.command("forecast")
 @click.option("--component", "-c", default=None, help="Only this component (default: every component).")
-@click.option("--days", type=click.FloatRange(min=1 / 24, max=90), default=7.0, show_default=True,
+@click.option("--days", type=Finite(min=1 / 24, max=90), default=7.0, show_default=True,
               help="Forecast horizon in days.")
 @click.option("--model", type=click.Choice(MODELS), default="auto", show_default=True,
               help="linear (the seed's regression), seasonal, or auto (chosen per component by backtest).")

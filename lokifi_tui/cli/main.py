@@ -3,11 +3,14 @@ loads only what it needs and ``lokifi patterns group`` starts fast."""
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import os
 import sys
 
 import click
+
+from lokifi_tui.cli.options import Finite
 
 from lokifi_tui import __version__
 from lokifi_tui.cli.context import Globals
@@ -78,7 +81,7 @@ def ai() -> None:
 )
 @click.option("--db", "db", metavar="PATH", envvar="LOKIFI_DB", help="Database file (default: platform data dir; env LOKIFI_DB).")
 @click.option("--config", "config", metavar="PATH", envvar="LOKIFI_CONFIG", help="Config file (env LOKIFI_CONFIG).")
-@click.option("--refresh", type=float, default=None, help="Dashboard refresh interval in seconds.")
+@click.option("--refresh", type=Finite(), default=None, help="Dashboard refresh interval in seconds.")
 @click.option("--theme", default=None, help="Dashboard theme name.")
 @click.version_option(__version__, prog_name="lokifi")
 @click.pass_context
@@ -100,6 +103,10 @@ def main() -> None:
     """The click command line (the ``lokifi`` executable is :func:`lokifi_tui.cli.entry.main`)."""
     from lokifi_tui.cli.entry import report_store_failure
     from lokifi_tui.cli.output import STORE, err_console
+    for stream in (sys.stdout, sys.stderr):
+        # an argument or file name that is not UTF-8 (a lone surrogate here) is shown escaped, never a crash
+        with contextlib.suppress(AttributeError, ValueError):
+            stream.reconfigure(errors="backslashreplace")
     try:
         cli.main(prog_name="lokifi", standalone_mode=False)
     except click.exceptions.Abort:

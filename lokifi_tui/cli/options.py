@@ -11,6 +11,20 @@ import click
 HOST_HELP = "Only this host's rows."
 
 
+class Finite(click.FloatRange):
+    """A float option (optionally in a range) that refuses nan and infinities: ``--step nan`` is a usage
+    error, not a traceback deep in a model."""
+
+    name = "number"
+
+    def convert(self, value, param, ctx):
+        import math
+        v = super().convert(value, param, ctx)
+        if not math.isfinite(v):
+            self.fail(f"{value!r} is not a finite number", param, ctx)
+        return v
+
+
 def json_option(f):
     return click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")(f)
 

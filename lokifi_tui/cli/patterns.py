@@ -18,11 +18,18 @@ THRESHOLDS = ("0.5", "0.7", "0.9")
 
 
 def _read_stdin_lines() -> list[str]:
-    data = sys.stdin.buffer.read().decode("utf-8", errors="replace")
-    lines = data.split("\n")
-    if lines and lines[-1] == "":
-        lines.pop()
-    return [ln[:-1] if ln.endswith("\r") else ln for ln in lines]
+    from analytics.logread import read_lines
+    return _bad_input_on_error(read_lines, "-")
+
+
+def _bad_input_on_error(fn, *args, **kwargs):
+    """``fn(...)``; an input that cannot be read (a device on stdin ...) fails with exit 3 and its message."""
+    from analytics.logread import InputError
+    try:
+        return fn(*args, **kwargs)
+    except InputError as exc:
+        from lokifi_tui.cli.output import BAD_INPUT, fail
+        fail(str(exc), BAD_INPUT)
 
 
 def _threshold(ctx: click.Context, value: str | None) -> float:
@@ -53,18 +60,31 @@ def patterns_group(ctx: click.Context, raw: bool, learn: bool, component: str, s
     The id is the first 16 hex digits of the SHA-256 of the line's group template. Nothing is written
     unless --learn is given.
     """
-    from analytics.templates import group
-    lines = _read_stdin_lines()
-    g = group(lines, raw=raw)
     out = sys.stdout.buffer
+    if learn:  # the lines are stored too: read them all (each line bounded)
+        from analytics.templates import group
+        lines = _read_stdin_lines()
+        g = group(lines, raw=raw)
+        if show_templates:
+            from lokifi_tui.cli.output import plain
+            out.write("".join(plain(t) + "\n" for t in g.groups.to_list()).encode("utf-8"))
+        else:
+            out.write(g.group_ids_bytes())
+        out.flush()
+        if lines:
+            _learn_lines(ctx, lines, raw, component)
+        return
+    # streamed: memory stays near one block of input plus the distinct templates, whatever the size
+    from analytics.logread import group_ids_bytes, group_stream, line_chunks
+    sg = _bad_input_on_error(group_stream, line_chunks("-"), raw=raw)
     if show_templates:
         from lokifi_tui.cli.output import plain
-        out.write("".join(plain(t) + "\n" for t in g.groups.to_list()).encode("utf-8"))
+        shown = [(plain(t) + "\n").encode("utf-8") for t in sg.groups]
+        for i in range(0, len(sg.ids), 1 << 16):
+            out.write(b"".join(shown[j] for j in sg.ids[i:i + (1 << 16)]))
     else:
-        out.write(g.group_ids_bytes())
+        out.write(group_ids_bytes(sg))
     out.flush()
-    if learn and lines:
-        _learn_lines(ctx, lines, raw, component)
 
 
 def _learn_lines(ctx: click.Context, lines: list[str], raw: bool, component: str) -> None:
@@ -94,11 +114,11 @@ def _learn_lines(ctx: click.Context, lines: list[str], raw: bool, component: str
 @json_option
 def patterns_scan(files: tuple[str, ...], errors_only: bool, limit: int, as_json: bool) -> None:
     """The patterns in log FILEs: count, type, first/last seen and an example, most frequent first."""
-    from analytics.templates import ScanError, scan_files
+    from analytics.logread import InputError, scan_paths
     from lokifi_tui.cli.output import BAD_INPUT, fail, print_json
     try:
-        result = scan_files(list(files), errors_only=errors_only)
-    except ScanError as exc:
+        result = scan_paths(list(files), errors_only=errors_only)
+    except InputError as exc:
         fail(str(exc), BAD_INPUT)
     rows = result["patterns"]
     if as_json:
