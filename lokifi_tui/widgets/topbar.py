@@ -204,6 +204,11 @@ class StatsBar(_Line):
             status = status.split(" @ ", 1)[0]
         text.append(gap + "AI ", style="bold")
         text.append(status, style="dim" if view.ai_status.startswith("offline") else "")
+        if learning is not None:  # how often the model's proposals worked, measured (or n=0)
+            acc = learning.model_accuracy
+            n = learning.model_fixes_worked + learning.model_fixes_failed
+            text.append(" ")
+            text.append("n=0" if acc is None else f"{acc:.0f}% worked n={n}", style="dim" if acc is None else "")
         if len(view.hosts) > 1:
             text.append(gap + f"hosts {len(view.hosts)}", style="bold")
         return text
