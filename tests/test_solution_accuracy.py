@@ -179,3 +179,23 @@ def test_fix_history_retention_keeps_the_current_solutions_outcomes(store):
     left = store.query("SELECT solution_version, success FROM fix_history ORDER BY applied_at")
     assert left["solution_version"].to_list() == [2, 2, 2]
     assert store.scalar("SELECT success_count FROM error_patterns WHERE error_hash = ?", [HASH]) == 3
+
+
+@pytest.fixture
+def anyio_backend():
+    return "asyncio"
+
+
+@pytest.mark.anyio
+async def test_the_dashboard_top_bar_shows_the_models_measured_share(history, store):
+    from lokifi_tui.app import LokifiApp
+    from tui_support import fixed_vitals, screen_text
+
+    for size, expected in (((160, 40), "AI fixes 38% worked n=13"), ((80, 24), "AI offline (38% n=13)")):
+        app = LokifiApp(store.path, vitals=fixed_vitals, collect=False, now=NOW + dt.timedelta(days=12))
+        async with app.run_test(size=size) as pilot:
+            await pilot.pause()
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            line = next(x for x in screen_text(app).splitlines() if "Patterns" in x)
+            assert expected in line, line
