@@ -59,6 +59,7 @@ DEFAULT_HOOKS = (
     "analytics.forecast:refresh@900",
     "analytics.recommend.engine:refresh@900",
     "analytics.collector:apply_retention@21600",
+    "analytics.rca.cache:daily_clean@3600",
 )
 #: Rows waiting in memory that trigger a write now (a big file read --from-start, a fleet backfill).
 FLUSH_ROWS = 50_000
@@ -983,7 +984,7 @@ def apply_retention(store: Store, config: Any, now: dt.datetime | None = None) -
     r = config.retention
     now = now or utcnow()
     prune(store, metrics_days=r.metrics_days, events_days=r.events_days, predictions_days=r.predictions_days,
-          now=now)
+          now=now, fix_history_days=r.fix_history_days)
     store.execute("DELETE FROM probe_results WHERE ts < ?", [now - dt.timedelta(days=r.metrics_days)])
 
 

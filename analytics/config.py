@@ -77,6 +77,7 @@ class Retention:
     metrics_days: int = 90
     events_days: int = 180
     predictions_days: int = 365
+    fix_history_days: int = 365   # outcomes of superseded solutions; the current solution's are kept
 
 
 @dataclass(frozen=True)
@@ -347,7 +348,7 @@ def _check_ranges(cfg: Config, problems: list[str]) -> Config:
         if ":" not in h:
             problems.append(f"collect.hooks: {h!r} is not \"module:function\"; ignored")
     collect = dataclasses.replace(collect, hooks=tuple(h for h in collect.hooks if ":" in h))
-    retention = positive("retention", cfg.retention, ("metrics_days", "events_days", "predictions_days"))
+    retention = positive("retention", cfg.retention, ("metrics_days", "events_days", "predictions_days", "fix_history_days"))
 
     def bounded(section: str, obj: Any, names: tuple[str, ...], lo: float, hi: float, what: str) -> Any:
         changes = {}

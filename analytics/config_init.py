@@ -190,6 +190,7 @@ max_line_bytes = 65536      # longer log lines are cut at this size
 metrics_days = 90
 events_days = 180
 predictions_days = 365
+fix_history_days = 365      # outcomes of replaced solutions (the current solution's are always kept)
 
 [watch]
 # project_dirs = ["~/src/myapp"]     # scanned for recommendations (dependencies, secrets, large logs)

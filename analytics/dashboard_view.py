@@ -81,6 +81,14 @@ class LearningSummary:
     predictions_scored: int = 0
     predictions_accurate: int = 0
     recommendations_applied: int = 0
+    model_fixes_worked: int = 0     # outcomes of the model's proposed solutions
+    model_fixes_failed: int = 0
+
+    @property
+    def model_accuracy(self) -> float | None:
+        """Share of the model's proposals' outcomes that worked, as a percentage (None before any)."""
+        n = self.model_fixes_worked + self.model_fixes_failed
+        return 100.0 * self.model_fixes_worked / n if n else None
 
     @property
     def effectiveness(self) -> float | None:
@@ -274,9 +282,12 @@ class _Borrowed:
 # -- sections --------------------------------------------------------------------------------------
 
 
-def _learning_engine(borrowed: Any) -> LearningSummary:
+def _learning_engine(borrowed: Any, config: Any = None) -> LearningSummary:
     """The same figures as ``lokifi ai learn`` (analytics.learning_stats, issue 3)."""
-    ls = _call_engine("analytics.learning_stats", ("learning_stats",), borrowed)
+    from analytics.config import Patterns
+
+    need = int((getattr(config, "patterns", None) or Patterns()).auto_approve_min_samples)
+    ls = _call_engine("analytics.learning_stats", ("learning_stats",), borrowed, min_samples=need)
     return LearningSummary(
         patterns=int(ls.patterns),
         high_confidence=int(ls.high_confidence),
@@ -286,6 +297,8 @@ def _learning_engine(borrowed: Any) -> LearningSummary:
         predictions_scored=int(ls.predictions_scored),
         predictions_accurate=int(ls.predictions_accurate),
         recommendations_applied=int(ls.recommendations_applied),
+        model_fixes_worked=int(getattr(ls, "model_fixes_worked", 0)),
+        model_fixes_failed=int(getattr(ls, "model_fixes_failed", 0)),
     )
 
 
@@ -615,7 +628,7 @@ def load_dashboard(
     panes: dict[str, Pane] = {}
     with store.read() as con:
         borrowed = _Borrowed(con, store.path)
-        learning = _learning_engine(borrowed) if have["learning"] else _learning(con)
+        learning = _learning_engine(borrowed, config) if have["learning"] else _learning(con)
         vitals = _vitals(con, at, _local_host(config))
         hosts = _hosts(con)
         patterns = (lambda: _patterns_engine(borrowed, limit)) if have["patterns"] else (lambda: _patterns(con, limit))

@@ -28,6 +28,23 @@ class LearningStats:
     predictions_accurate: int
     recommendations_applied: int
     error_events: int
+    # outcomes of the model's proposals (solution versions whose source is the model): its accuracy
+    model_fixes_worked: int = 0
+    model_fixes_failed: int = 0
+    # auto-approval rate: solutions approved at least once / solutions with enough outcomes to be judged
+    approval_judged: int = 0
+    approval_approved: int = 0
+    approval_withdrawals: int = 0
+
+    @property
+    def model_accuracy(self) -> float | None:
+        """Share of the model's proposals' outcomes that worked (None before any)."""
+        n = self.model_fixes_worked + self.model_fixes_failed
+        return self.model_fixes_worked / n if n else None
+
+    @property
+    def auto_approval_rate(self) -> float | None:
+        return self.approval_approved / self.approval_judged if self.approval_judged else None
 
     @property
     def effectiveness(self) -> float | None:
@@ -49,12 +66,17 @@ class LearningStats:
     def as_dict(self) -> dict:
         d = asdict(self)
         d.update(effectiveness=self.effectiveness, prediction_accuracy=self.prediction_accuracy,
-                 effectiveness_band=self.effectiveness_band)
+                 effectiveness_band=self.effectiveness_band, model_accuracy=self.model_accuracy,
+                 auto_approval_rate=self.auto_approval_rate)
         return d
 
 
-def learning_stats(store) -> LearningStats:
-    """Count everything in one short read."""
+def learning_stats(store, min_samples: int | None = None) -> LearningStats:
+    """Count everything in one short read (``min_samples``: outcomes a solution needs to be judged for
+    auto-approval; default the config's ``[patterns] auto_approve_min_samples``)."""
+    from analytics.solution_accuracy import _min_samples
+
+    need = _min_samples(min_samples)
     with store.read() as con:
         p = con.execute(f"""
             SELECT count(*),
@@ -72,10 +94,21 @@ def learning_stats(store) -> LearningStats:
         pr = con.execute("SELECT count(*), count(accurate), count(*) FILTER (WHERE accurate) FROM predictions").fetchone()
         ra = con.execute("SELECT count(*) FROM smart_recommendations WHERE applied OR status = 'applied'").fetchone()
         ev = con.execute("SELECT count(*) FROM error_events").fetchone()
+        m = con.execute(
+            "SELECT count(*) FILTER (WHERE f.success), count(*) FILTER (WHERE NOT f.success) FROM fix_history f "
+            "JOIN pattern_versions v ON v.error_hash = f.error_hash AND v.version = coalesce(f.solution_version, 1) "
+            "WHERE v.source = 'ai'").fetchone()
+        a = con.execute(
+            "SELECT count(*), count(*) FILTER (WHERE EXISTS (SELECT 1 FROM approval_events e WHERE e.error_hash = s.h "
+            "AND e.version = s.v AND e.event = 'approved')) FROM (SELECT error_hash AS h, "
+            "coalesce(solution_version, 1) AS v FROM fix_history GROUP BY ALL HAVING count(*) >= ?) s", [need]).fetchone()
+        w = con.execute("SELECT count(*) FROM approval_events WHERE event = 'withdrawn'").fetchone()
     return LearningStats(
         patterns=int(p[0]), high_confidence=int(p[1]), medium_confidence=int(p[2]), low_confidence=int(p[3]),
         with_outcomes=int(p[4]), auto_approved=int(p[5]),
         fixes_recorded=int(f[0]), successful_fixes=int(f[1]), failed_fixes=int(f[2]),
         predictions=int(pr[0]), predictions_scored=int(pr[1]), predictions_accurate=int(pr[2]),
         recommendations_applied=int(ra[0]), error_events=int(ev[0]),
+        model_fixes_worked=int(m[0]), model_fixes_failed=int(m[1]),
+        approval_judged=int(a[0]), approval_approved=int(a[1]), approval_withdrawals=int(w[0]),
     )

@@ -343,11 +343,13 @@ def _host_share(store, fp: str, host: str) -> dict:
 # -- solutions and outcomes ---------------------------------------------------------------------------
 
 def edit_solution(store, ref: str, solution: str, author: str | None = None, source: str = "user",
-                  now: dt.datetime | None = None) -> int:
+                  now: dt.datetime | None = None, diagnosis_id: str | None = None) -> int:
     """Set a new solution for a pattern: a new version (old versions and their outcomes are kept).
 
     Confidence and auto-approval restart for the new version: outcomes of the old solution say
-    nothing about the new one. Returns the new version number (unchanged text: the current version).
+    nothing about the new one; an approval the old version held is recorded as superseded.
+    ``diagnosis_id``: the model analysis that proposed the text (links it to the fix attempts it leads
+    to). Returns the new version number (unchanged text: the current version).
     """
     text = safe_text(solution, 20_000).strip()
     if not text:
@@ -356,9 +358,10 @@ def edit_solution(store, ref: str, solution: str, author: str | None = None, sou
     t = _now(now)
     with store.write() as con:
         cur = con.execute("SELECT solution, coalesce(version, 1), "
-                          "(SELECT count(*) FROM pattern_versions v WHERE v.error_hash = p.error_hash) "
+                          "(SELECT count(*) FROM pattern_versions v WHERE v.error_hash = p.error_hash), "
+                          "coalesce(auto_approved, false), " + _EFFECTIVE_VERSION + " "
                           "FROM error_patterns p WHERE error_hash = ?", [fp]).fetchone()
-        old_solution, version, nversions = cur
+        old_solution, version, nversions, was_approved, effective = cur
         if old_solution is not None and old_solution == text:
             return int(version)
         if old_solution and not nversions:
@@ -368,8 +371,10 @@ def edit_solution(store, ref: str, solution: str, author: str | None = None, sou
                         "VALUES (?, ?, ?, 'existing', NULL, ?)", [fp, int(version), old_solution, t])
             nversions = 1
         new_version = int(version) + 1 if nversions else 1
-        con.execute("INSERT INTO pattern_versions (error_hash, version, solution, source, author, created_at) "
-                    "VALUES (?, ?, ?, ?, ?, ?)", [fp, new_version, text, source, author, t])
+        con.execute("INSERT INTO pattern_versions (error_hash, version, solution, source, author, created_at, "
+                    "diagnosis_id) VALUES (?, ?, ?, ?, ?, ?, ?)", [fp, new_version, text, source, author, t, diagnosis_id])
+        if was_approved:
+            _approval_event(con, fp, int(effective), "superseded", author, t)
         con.execute("""UPDATE error_patterns SET solution = ?, version = ?, success_count = 0, failure_count = 0,
                        recent_successes = 0, recent_failures = 0, avg_success_rate = NULL,
                        confidence_score = ?, auto_approved = false, approved_by = NULL, approved_at = NULL
@@ -397,10 +402,13 @@ def record_outcome(store, ref: str, worked: bool, solution: str | None = None,
         sol, version, was_approved = row
         if not sol:
             sol = _playbook_text(con, fp)
+        diag = con.execute("SELECT max(diagnosis_id) FROM pattern_versions WHERE error_hash = ? AND version = ?",
+                           [fp, int(version)]).fetchone()[0] if int(version) else None
         fix_id = con.execute(
             "INSERT INTO fix_history (error_hash, fix_applied, success, execution_time_ms, applied_at, "
-            "solution_version, note) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
-            [fp, sol, bool(worked), execution_time_ms, t, int(version), safe_text(note, 2000) if note else None]
+            "solution_version, note, diagnosis_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            [fp, sol, bool(worked), execution_time_ms, t, int(version), safe_text(note, 2000) if note else None,
+             diag]
         ).fetchone()[0]
         _recompute(con, fp, int(version), min_confidence, min_samples, approver, t, bool(was_approved))
     out = get_pattern(store, fp)
@@ -465,6 +473,8 @@ def _recompute(con, fp: str, version: int, min_confidence: float, min_samples: i
     rs = sum(recent)
     rf = len(recent) - rs
     approved = conf.auto_approved(recent, min_confidence, min_samples)
+    if approved != was_approved:
+        _approval_event(con, fp, version, "approved" if approved else "withdrawn", approver, t, len(outcomes))
     con.execute(f"""UPDATE error_patterns SET success_count = ?, failure_count = ?, confidence_score = ?,
             recent_successes = ?, recent_failures = ?, avg_success_rate = ?, last_used_at = ?,
             auto_approved = ?,
@@ -473,6 +483,14 @@ def _recompute(con, fp: str, version: int, min_confidence: float, min_samples: i
             WHERE error_hash = ?""",
                 [s, f, conf.posterior_mean(s, f), rs, rf, (rs / len(recent)) if recent else None, t,
                  approved, approved, approver, approved, t, fp])
+
+
+def _approval_event(con, fp: str, version: int, event: str, approver: str | None, t: dt.datetime,
+                    outcomes: int | None = None) -> None:
+    """Record a change of approval (approved / withdrawn / superseded): the auto-approval rate and its
+    withdrawals are counted from these rows (analytics.solution_accuracy)."""
+    con.execute("INSERT INTO approval_events (error_hash, version, event, approver, outcomes, event_at) "
+                "VALUES (?, ?, ?, ?, ?, ?)", [fp, int(version), event, approver, outcomes, t])
 
 
 def effectiveness(store, ref: str, window: int = RECENT_WINDOW) -> dict:

@@ -62,26 +62,41 @@ class PruneResult:
     error_events: int
     predictions: int
     dry_run: bool
+    fix_history: int = 0
+
+
+#: fix outcomes that carry a pattern's current confidence: never pruned (the current solution version's)
+_OLD_VERSIONS_ONLY = ("NOT EXISTS (SELECT 1 FROM error_patterns p WHERE p.error_hash = fix_history.error_hash "
+                      "AND coalesce(fix_history.solution_version, 1) = CASE WHEN coalesce(p.solution, '') = '' "
+                      "THEN 0 ELSE coalesce(p.version, 1) END)")
 
 
 def prune(store: Store, *, metrics_days: int, events_days: int, predictions_days: int,
-          now: dt.datetime | None = None, dry_run: bool = False) -> PruneResult:
-    """Delete raw rows older than their retention. With ``dry_run`` only count them."""
+          now: dt.datetime | None = None, dry_run: bool = False, fix_history_days: int | None = None) -> PruneResult:
+    """Delete raw rows older than their retention. With ``dry_run`` only count them.
+
+    ``fix_history_days``: also fix outcomes older than that -- except those of each pattern's current
+    solution, whose confidence and approval they carry (None keeps fix history)."""
     now = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
     cuts = {
         "metrics": ("ts", now - dt.timedelta(days=metrics_days)),
         "error_events": ("ts", now - dt.timedelta(days=events_days)),
         "predictions": ("prediction_date", now - dt.timedelta(days=predictions_days)),
     }
+    extra = {}
+    if fix_history_days is not None:
+        cuts["fix_history"] = ("applied_at", now - dt.timedelta(days=fix_history_days))
+        extra["fix_history"] = " AND " + _OLD_VERSIONS_ONLY
     counts = {}
     ctx = store.read() if dry_run else store.write()
     with ctx as con:
         for table, (col, cut) in cuts.items():
-            counts[table] = int(con.execute(f"SELECT count(*) FROM {table} WHERE {col} < ?", [cut]).fetchall()[0][0])
+            where = f"{col} < ?" + extra.get(table, "")
+            counts[table] = int(con.execute(f"SELECT count(*) FROM {table} WHERE {where}", [cut]).fetchall()[0][0])
             if not dry_run and counts[table]:
-                con.execute(f"DELETE FROM {table} WHERE {col} < ?", [cut]).fetchall()
+                con.execute(f"DELETE FROM {table} WHERE {where}", [cut]).fetchall()
     return PruneResult(metrics=counts["metrics"], error_events=counts["error_events"],
-                       predictions=counts["predictions"], dry_run=dry_run)
+                       predictions=counts["predictions"], dry_run=dry_run, fix_history=counts.get("fix_history", 0))
 
 
 def vacuum(store: Store) -> tuple[int, int]:
@@ -115,4 +130,4 @@ def apply_retention(store: Store, config=None, now: dt.datetime | None = None) -
 
     r = getattr(config, "retention", None) or Retention()
     return prune(store, metrics_days=r.metrics_days, events_days=r.events_days,
-                 predictions_days=r.predictions_days, now=now)
+                 predictions_days=r.predictions_days, now=now, fix_history_days=r.fix_history_days)

@@ -103,7 +103,7 @@ async def test_stats_line_at_80_columns_keeps_accuracy_and_ai_status(tmp_path, m
         await pilot.pause()
         stats = screen_text(app).splitlines()
         line = next(x for x in stats if "Patterns" in x)
-        assert "pred acc" in line and "AI offline" in line
+        assert " acc " in line and "AI offline" in line and "n=" in line.split("AI offline")[1]
     async with LokifiApp(seeded.path, vitals=fixed_vitals, collect=False, now=NOW).run_test(size=(160, 40)) as pilot:
         await pilot.pause()
         await pilot.app.workers.wait_for_complete()

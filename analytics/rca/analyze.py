@@ -219,7 +219,7 @@ def write_outcome(con: Any, df: Any, *, cache_row: dict[str, Any] | None = None)
 
 
 def apply_candidate(store: Any, error_hash: str, text: str, confidence: float, model: str,
-                    now: dt.datetime | None = None) -> None:
+                    now: dt.datetime | None = None, diagnosis_id: str | None = None) -> None:
     """Make ``text`` the pattern's solution as a new, unapproved version with source ``ai``.
 
     Goes through the patterns engine (:func:`analytics.patterns.edit_solution`), which starts the
@@ -227,7 +227,7 @@ def apply_candidate(store: Any, error_hash: str, text: str, confidence: float, m
     """
     from analytics.patterns import edit_solution
 
-    edit_solution(store, error_hash, text, author=model, source="ai", now=now)
+    edit_solution(store, error_hash, text, author=model, source="ai", now=now, diagnosis_id=diagnosis_id)
     store.execute("UPDATE error_patterns SET ai_enhanced = true, ai_confidence = ? WHERE error_hash = ? "
                   "AND solution = ?", [confidence, error_hash, text])
 
@@ -347,7 +347,8 @@ def analyze_pattern(store: Any, config: Any, error_hash: str, *, force: bool = F
         from analytics.store import StoreError
 
         try:
-            apply_candidate(store, error_hash, candidate, answer.confidence, endpoint.model, now=now)
+            apply_candidate(store, error_hash, candidate, answer.confidence, endpoint.model, now=now,
+                            diagnosis_id=diagnosis_id)
         except StoreError as exc:  # the answer is kept (cached/spooled); only the offer is skipped
             candidate, note = None, f"; not offered as the candidate solution ({exc})"
     report("done", "analysis complete")

@@ -154,6 +154,28 @@ def clean(store: Any, *, now: dt.datetime | None = None) -> int:
         return clean_in(con, now or utcnow())
 
 
+#: the collector cleans expired entries at most this often (the time of the last clean is kept in the store)
+CLEAN_EVERY = dt.timedelta(days=1)
+_CLEANED_KEY = "ai_cache_cleaned_at"
+
+
+def daily_clean(store: Any, now: dt.datetime | None = None) -> int | None:
+    """The collector's upkeep hook: delete expired entries once a day, across restarts (an analysis
+    also cleans as it goes). Returns how many went, or None when the last clean is under a day old."""
+    now = now or utcnow()
+    with store.write() as con:
+        last = con.execute("SELECT value FROM kv WHERE key = ?", [_CLEANED_KEY]).fetchone()
+        try:
+            if last and now - dt.datetime.fromisoformat(last[0]) < CLEAN_EVERY:
+                return None
+        except ValueError:
+            pass  # an unreadable time: clean now and rewrite it
+        n = clean_in(con, now)
+        con.execute("INSERT INTO kv (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE "
+                    "SET value = excluded.value, updated_at = excluded.updated_at", [_CLEANED_KEY, now.isoformat(), now])
+    return n
+
+
 @dataclass(frozen=True)
 class CacheStats:
     entries: int               # live entries

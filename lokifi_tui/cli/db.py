@@ -62,22 +62,23 @@ def prune(ctx: click.Context, dry_run: bool, yes: bool, as_json: bool) -> None:
     cfg = get_config(ctx)
     r = cfg.retention
     store = get_store(ctx)
-    counted = do_prune(store, metrics_days=r.metrics_days, events_days=r.events_days,
-                       predictions_days=r.predictions_days, dry_run=True)
-    total = counted.metrics + counted.error_events + counted.predictions
+    days = dict(metrics_days=r.metrics_days, events_days=r.events_days, predictions_days=r.predictions_days,
+                fix_history_days=r.fix_history_days)
+    counted = do_prune(store, **days, dry_run=True)
+    total = counted.metrics + counted.error_events + counted.predictions + counted.fix_history
     if not dry_run and total and not yes:
         _confirm(
             f"Delete {counted.metrics:,} metric rows older than {r.metrics_days} d, {counted.error_events:,} error "
-            f"events older than {r.events_days} d and {counted.predictions:,} predictions older than "
-            f"{r.predictions_days} d?")
-    result = counted if dry_run or not total else do_prune(
-        store, metrics_days=r.metrics_days, events_days=r.events_days, predictions_days=r.predictions_days)
+            f"events older than {r.events_days} d, {counted.predictions:,} predictions older than "
+            f"{r.predictions_days} d and {counted.fix_history:,} fix outcomes of replaced solutions older than "
+            f"{r.fix_history_days} d?")
+    result = counted if dry_run or not total else do_prune(store, **days)
     if as_json:
         print_json(result)
         return
     verb = "would delete" if dry_run else "deleted"
     console.print(f"{verb} {result.metrics:,} metric rows, {result.error_events:,} error events, "
-                  f"{result.predictions:,} predictions")
+                  f"{result.predictions:,} predictions, {result.fix_history:,} fix outcomes")
 
 
 @db.command()

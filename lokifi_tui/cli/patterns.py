@@ -415,13 +415,18 @@ def ai_autofix(ctx: click.Context, threshold: str | None, limit: int, host: str 
 @json_option
 @click.pass_context
 def ai_learn(ctx: click.Context, as_json: bool) -> None:
-    """Machine Learning System (seed §5): learning statistics, every figure counted from the store."""
+    """Learning statistics and how often each kind of fix worked (model, playbook, hand-written), all counted from the store."""
     from analytics.learning_stats import learning_stats
-    from lokifi_tui.cli.context import get_store
-    from lokifi_tui.cli.output import console, print_json
-    st = learning_stats(get_store(ctx))
+    from analytics.solution_accuracy import solution_accuracy
+    from lokifi_tui.cli.context import get_config, get_store
+    from lokifi_tui.cli.output import console, inert, print_json
+    from lokifi_tui.cli.solution_report import print_accuracy
+    store = get_store(ctx)
+    need = get_config(ctx).patterns.auto_approve_min_samples
+    st = learning_stats(store, min_samples=need)
+    sa = solution_accuracy(store, min_samples=need)
     if as_json:
-        print_json(st.as_dict())
+        print_json({**st.as_dict(), "solution_accuracy": sa.as_dict()})
         return
     console.print("[bold]Machine Learning System[/]\n")
     console.print("Learning Statistics:")
@@ -435,4 +440,5 @@ def ai_learn(ctx: click.Context, as_json: bool) -> None:
     e = st.effectiveness
     colour = {"excellent": "green", "good": "yellow"}.get(st.effectiveness_band, "red")
     shown = f"{e:.1%}" if e is not None else "n/a (no patterns yet)"
-    console.print(f"\n[{colour}]Learning Effectiveness: {shown}[/]  (high-confidence / all patterns; {st.effectiveness_band})")
+    console.print(f"\n[{colour}]Learning Effectiveness: {shown}[/]  (high-confidence / all patterns; {st.effectiveness_band})\n")
+    print_accuracy(console, sa, inert)

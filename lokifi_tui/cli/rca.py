@@ -279,12 +279,17 @@ def _ai_cache_stats(ctx: click.Context, as_json: bool) -> None:
     from analytics.rca import cache as cache_mod
     from analytics.rca import ledger
 
+    from analytics.solution_accuracy import solution_accuracy
+    from lokifi_tui.cli.solution_report import print_accuracy, print_fix_cost
+
     store = get_store(ctx)
     s = cache_mod.stats(store)
     spent = ledger.summary(store)
+    sa = solution_accuracy(store, min_samples=get_config(ctx).patterns.auto_approve_min_samples)
     if as_json:
         print_json({**s.__dict__, "diagnoses": spent.diagnoses, "model_calls": spent.model_calls,
-                    "cost_per_diagnosis": spent.cost_per_diagnosis})
+                    "cost_per_diagnosis": spent.cost_per_diagnosis, "fix_cost": sa.cost.as_dict(),
+                    "solution_accuracy": sa.as_dict()})
         return
     rate = "n/a (no analyses yet)" if s.hit_rate is None else f"{s.hit_rate:.1%} ({s.hits} hits, {s.misses} misses)"
     console.print(f"entries: {s.entries} live" + (f", {s.expired} expired (run `lokifi ai cache clean`)"
@@ -294,8 +299,11 @@ def _ai_cache_stats(ctx: click.Context, as_json: bool) -> None:
     console.print(f"spent: {s.tokens_spent:,} tokens, ${s.cost_spent:.4f} over {spent.model_calls} model calls")
     per = "n/a" if spent.cost_per_diagnosis is None else _money(spent.cost_per_diagnosis)
     console.print(f"cost per diagnosis: {per}")
+    print_fix_cost(console, sa.cost)
     if s.oldest:
         console.print(f"oldest entry {s.oldest:%Y-%m-%d}, newest {s.newest:%Y-%m-%d}")
+    console.print()
+    print_accuracy(console, sa, inert)
 
 
 @ai_cache.command("clean")

@@ -168,14 +168,15 @@ class StatsBar(_Line):
 
     def _render_view(self) -> None:
         width = self.size.width or 80
-        for short, ai_short in ((False, False), (True, False), (True, True)):
-            text = self._stats_text(self._shown, short=short, ai_short=ai_short)
+        for short, ai_short, tiny in ((False, False, False), (True, False, False), (True, True, False),
+                                      (True, True, True)):
+            text = self._stats_text(self._shown, short=short, ai_short=ai_short, tiny=tiny)
             if text.cell_len <= width:
                 break
         self.update(text)
 
     @staticmethod
-    def _stats_text(view: Any, *, short: bool, ai_short: bool) -> Text:
+    def _stats_text(view: Any, *, short: bool, ai_short: bool, tiny: bool = False) -> Text:
         text = Text(no_wrap=True, overflow="ellipsis")
         gap = "  "
         learning = view.learning
@@ -184,14 +185,14 @@ class StatsBar(_Line):
         else:
             text.append("Patterns ", style="bold")
             text.append(f"{learning.patterns}")
-            text.append(gap + ("hi-conf " if short else "high-conf "), style="bold")
+            text.append(gap + ("hi " if tiny else "hi-conf " if short else "high-conf "), style="bold")
             text.append(f"{learning.high_confidence}")
             eff = learning.effectiveness
             text.append(gap + ("eff " if short else "effectiveness "), style="bold")
             text.append(percent(eff), style="" if eff is None else _level(100 - eff, 30, 60))
             text.append(gap + "fixes ", style="bold")
             text.append(f"{learning.fixes_worked}✓{'' if short else ' '}{learning.fixes_failed}✗")
-            text.append(gap + ("pred acc " if short else "prediction accuracy "), style="bold")
+            text.append(gap + ("acc " if tiny else "pred acc " if short else "prediction accuracy "), style="bold")
             acc = learning.prediction_accuracy
             if acc is None:
                 text.append("n/a" if short else "not scored yet", style="dim")
@@ -204,6 +205,17 @@ class StatsBar(_Line):
             status = status.split(" @ ", 1)[0]
         text.append(gap + "AI ", style="bold")
         text.append(status, style="dim" if view.ai_status.startswith("offline") else "")
+        if learning is not None:  # how often the model's proposals worked, measured (or n=0)
+            acc = learning.model_accuracy
+            n = learning.model_fixes_worked + learning.model_fixes_failed
+            measured = "n=0" if acc is None else f"{acc:.0f}% worked n={n}"
+            if tiny:
+                text.append(" (n=0)" if acc is None else f" ({acc:.0f}% n={n})", style="dim" if acc is None else "")
+            elif short:
+                text.append(f" (fixes {measured})", style="dim" if acc is None else "")
+            else:
+                text.append(gap + "AI fixes ", style="bold")
+                text.append(measured, style="dim" if acc is None else "")
         if len(view.hosts) > 1:
             text.append(gap + f"hosts {len(view.hosts)}", style="bold")
         return text
