@@ -976,15 +976,15 @@ def _resolve(hook: str | Callable[..., Any]) -> Callable[..., Any]:
 
 
 def apply_retention(store: Store, config: Any, now: dt.datetime | None = None) -> None:
-    """The ``[retention]`` settings, applied by the collector every few hours: raw metrics, error events
-    and predictions past their age (:func:`analytics.retention.prune`; the hourly rollup keeps the
-    metrics' summary), and probe results with the metrics."""
-    from analytics.retention import prune
+    """The ``[retention]`` settings, applied by the collector every few hours to what it gathered: raw
+    metrics, error events and predictions past their age (:func:`analytics.retention.prune`; the hourly
+    rollup keeps the metrics' summary), and probe results with the metrics. Rows imported with
+    ``lokifi ingest`` are never deleted here: ``lokifi db prune`` does that, and asks first."""
+    from analytics.retention import apply_retention as prune_gathered
 
     r = config.retention
     now = now or utcnow()
-    prune(store, metrics_days=r.metrics_days, events_days=r.events_days, predictions_days=r.predictions_days,
-          now=now, fix_history_days=r.fix_history_days)
+    prune_gathered(store, config, now=now)
     store.execute("DELETE FROM probe_results WHERE ts < ?", [now - dt.timedelta(days=r.metrics_days)])
 
 

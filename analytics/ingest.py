@@ -89,6 +89,7 @@ class IngestReport:
     rejected: bool = False
     errors: list[RowError] = field(default_factory=list)
     sha256: str = ""
+    oldest: dt.datetime | None = None   # the oldest timestamp written
 
     def add_errors(self, errs: list[RowError]) -> None:
         self.rows_bad += len(errs)
@@ -494,7 +495,10 @@ def normalise(df: pl.DataFrame, first_line: int, path: str, kind: str, roles: di
         out["message"] = msg
         for role in ("type", "source", "level"):
             out[role] = text(role, None)
-        out["source"] = out["source"].fill_null(source)
+        # imported rows always say so ("ingest:..."): the collector's retention never deletes them
+        out["source"] = pl.DataFrame({"s": out["source"]}).select(
+            pl.when(pl.col("s").is_null() | (pl.col("s") == "")).then(pl.lit(source))
+            .otherwise(pl.lit("ingest:") + pl.col("s")).alias("source")).to_series()
         out["fingerprint"] = pl.repeat(None, n, dtype=pl.String, eager=True).alias("fingerprint")
         checks.append(("message", msg.is_null() | (msg.str.strip_chars() == ""), "empty"))
     for role in ("component", "host", "metric", "ts", "value"):
@@ -656,6 +660,9 @@ def _ingest_regular(store: Store, p: Path, *, fmt: str | None, kind: str | None,
             return check
     for k, good in _stream(*args, report, kind, component, metric, host, source):
         if good.height:
+            first = good["ts"].min()
+            if first is not None and (report.oldest is None or first < report.oldest):
+                report.oldest = first
             written = append_metrics(store, good) if k == "metrics" else append_events(store, good)
             if not written:
                 report.rows_spooled += good.height

@@ -63,6 +63,7 @@ class PruneResult:
     predictions: int
     dry_run: bool
     fix_history: int = 0
+    imported: int = 0        # of the metrics and error events counted, rows imported with `lokifi ingest`
 
 
 #: fix outcomes that carry a pattern's current confidence: never pruned (the current solution version's)
@@ -72,11 +73,14 @@ _OLD_VERSIONS_ONLY = ("NOT EXISTS (SELECT 1 FROM error_patterns p WHERE p.error_
 
 
 def prune(store: Store, *, metrics_days: int, events_days: int, predictions_days: int,
-          now: dt.datetime | None = None, dry_run: bool = False, fix_history_days: int | None = None) -> PruneResult:
+          now: dt.datetime | None = None, dry_run: bool = False, fix_history_days: int | None = None,
+          keep_imported: bool = False) -> PruneResult:
     """Delete raw rows older than their retention. With ``dry_run`` only count them.
 
     ``fix_history_days``: also fix outcomes older than that -- except those of each pattern's current
-    solution, whose confidence and approval they carry (None keeps fix history)."""
+    solution, whose confidence and approval they carry (None keeps fix history). ``keep_imported``: leave
+    metrics and error events imported with ``lokifi ingest`` (source ``ingest:...``) alone -- the
+    collector's automatic retention; ``lokifi db prune`` (which asks first) deletes them too."""
     now = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
     cuts = {
         "metrics": ("ts", now - dt.timedelta(days=metrics_days)),
@@ -87,16 +91,27 @@ def prune(store: Store, *, metrics_days: int, events_days: int, predictions_days
     if fix_history_days is not None:
         cuts["fix_history"] = ("applied_at", now - dt.timedelta(days=fix_history_days))
         extra["fix_history"] = " AND " + _OLD_VERSIONS_ONLY
+    imported = " AND coalesce(source, '') LIKE 'ingest:%'"
+    if keep_imported:
+        for table in ("metrics", "error_events"):
+            extra[table] = " AND coalesce(source, '') NOT LIKE 'ingest:%'"
     counts = {}
+    n_imported = 0
     ctx = store.read() if dry_run else store.write()
     with ctx as con:
+        if not keep_imported:
+            for table in ("metrics", "error_events"):
+                col, cut = cuts[table]
+                n_imported += int(con.execute(f"SELECT count(*) FROM {table} WHERE {col} < ?{imported}",
+                                              [cut]).fetchall()[0][0])
         for table, (col, cut) in cuts.items():
             where = f"{col} < ?" + extra.get(table, "")
             counts[table] = int(con.execute(f"SELECT count(*) FROM {table} WHERE {where}", [cut]).fetchall()[0][0])
             if not dry_run and counts[table]:
                 con.execute(f"DELETE FROM {table} WHERE {where}", [cut]).fetchall()
     return PruneResult(metrics=counts["metrics"], error_events=counts["error_events"],
-                       predictions=counts["predictions"], dry_run=dry_run, fix_history=counts.get("fix_history", 0))
+                       predictions=counts["predictions"], dry_run=dry_run, fix_history=counts.get("fix_history", 0),
+                       imported=n_imported)
 
 
 def vacuum(store: Store) -> tuple[int, int]:
@@ -125,9 +140,11 @@ def file_size(path: str | os.PathLike[str]) -> int:
 
 
 def apply_retention(store: Store, config=None, now: dt.datetime | None = None) -> PruneResult:
-    """The collector's hourly housekeeping: prune raw rows past the configured retention."""
+    """The collector's housekeeping: prune the raw rows it gathered past the configured retention
+    (rows imported with ``lokifi ingest`` are left to ``lokifi db prune``, which asks first)."""
     from analytics.config import Retention
 
     r = getattr(config, "retention", None) or Retention()
     return prune(store, metrics_days=r.metrics_days, events_days=r.events_days,
-                 predictions_days=r.predictions_days, now=now, fix_history_days=r.fix_history_days)
+                 predictions_days=r.predictions_days, now=now, fix_history_days=r.fix_history_days,
+                 keep_imported=True)

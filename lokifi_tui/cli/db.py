@@ -71,7 +71,9 @@ def prune(ctx: click.Context, dry_run: bool, yes: bool, as_json: bool) -> None:
             f"Delete {counted.metrics:,} metric rows older than {r.metrics_days} d, {counted.error_events:,} error "
             f"events older than {r.events_days} d, {counted.predictions:,} predictions older than "
             f"{r.predictions_days} d and {counted.fix_history:,} fix outcomes of replaced solutions older than "
-            f"{r.fix_history_days} d?")
+            f"{r.fix_history_days} d?"
+            + (f" ({counted.imported:,} of the metric rows and error events were imported with `lokifi ingest`.)"
+               if counted.imported else ""))
     result = counted if dry_run or not total else do_prune(store, **days)
     if as_json:
         print_json(result)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from lokifi_tui.cli.context import get_store
+from lokifi_tui.cli.context import get_config, get_store
 from lokifi_tui.cli.output import BAD_INPUT, console, err_console, inert, json_option, print_json
 
 SHOW_ERRORS = 20
@@ -57,6 +57,7 @@ def ingest(ctx: click.Context, files: tuple[str, ...], fmt: str | None, kind: st
         mark = "[bold red]✗[/]" if r.rejected else ("[yellow]![/]" if r.rows_bad else "[green]✓[/]")
         verdict = "rejected (--strict): nothing written" if r.rejected else f"{r.rows_valid:,} {r.kind} rows"
         console.print(f"{mark} {inert(f)} ({r.format}): {verdict}; {r.rows_read:,} read, {r.rows_bad:,} bad")
+        _retention_note(ctx, r)
         if r.rows_spooled:
             console.print(f"  {r.rows_spooled:,} rows were queued because the database was busy; they are written "
                           "by the next Lokifi process that opens it (or `lokifi db flush-spool`).")
@@ -67,6 +68,7 @@ def ingest(ctx: click.Context, files: tuple[str, ...], fmt: str | None, kind: st
     if as_json:
         print_json([
             r if isinstance(r, dict) else {
+                "oldest": r.oldest.isoformat() if r.oldest else None,
                 "path": r.path, "format": r.format, "kind": r.kind, "rows_read": r.rows_read,
                 "rows_written": r.rows_valid, "rows_bad": r.rows_bad, "rows_spooled": r.rows_spooled,
                 "already_ingested": r.already_ingested, "rejected": r.rejected,
@@ -75,3 +77,17 @@ def ingest(ctx: click.Context, files: tuple[str, ...], fmt: str | None, kind: st
         ])
     if failed:
         raise SystemExit(BAD_INPUT)
+
+
+def _retention_note(ctx: click.Context, r) -> None:
+    """Say so when imported rows are older than the retention window: kept, and what would delete them."""
+    import datetime as dt
+
+    if r.oldest is None or r.rejected:
+        return
+    ret = get_config(ctx).retention
+    days = ret.metrics_days if r.kind == "metrics" else ret.events_days
+    if r.oldest < dt.datetime.now(dt.UTC).replace(tzinfo=None) - dt.timedelta(days=days):
+        console.print(f"  [dim]rows go back to {r.oldest:%Y-%m-%d}, older than the {days}-day retention of {r.kind}: "
+                      "they are kept (the collector never prunes imported rows); `lokifi db prune` would delete "
+                      "them, after asking.[/]")
