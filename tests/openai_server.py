@@ -39,7 +39,9 @@ class Behaviour:
     kind: ``good`` (answer ``content``), ``status`` (HTTP ``status`` with ``headers``),
     ``hang`` (sleep ``delay`` seconds before answering), ``cut`` (stream a few chunks, then
     drop the connection), ``reject_format`` (400 when the request carries ``response_format``,
-    otherwise answer like ``good``), ``reject_stream_options`` (the same for ``stream_options``).
+    otherwise answer like ``good``), ``reject_stream_options`` (the same for ``stream_options``),
+    ``no_stream`` (answer one plain JSON completion even when a stream is asked for, as several
+    OpenAI-compatible servers and proxies do).
     """
 
     kind: str = "good"
@@ -143,7 +145,7 @@ class OpenAIServer:
                     return
                 content = behaviour.content if behaviour.content is not None else json.dumps(GOOD_ANSWER)
                 model = body.get("model", "test-model")
-                if body.get("stream"):
+                if body.get("stream") and behaviour.kind != "no_stream":
                     self._stream(model, content, behaviour, body)
                 else:
                     usage = _usage(behaviour.usage)

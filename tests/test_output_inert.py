@@ -34,3 +34,37 @@ def test_console_output_keeps_codes_literal():
     out = buf.getvalue()
     assert "[bold red]boom[/] :smile: ␛[31mred␛[0m \\u202eabc" in out
     assert "\x1b" not in out and "😄" not in out
+
+
+_JSON_PIECES = _PIECES + ["\x9b31m", "\x9c", "\x9d0;evil\x07", "\u202d", "\u2066", "\u2069", "\u200b", "\u2028", "é", "日本"]
+
+
+@given(st.lists(st.sampled_from(_JSON_PIECES), max_size=30).map("".join) | st.text(max_size=40))
+def test_json_output_escapes_every_terminal_dangerous_character_and_stays_valid(text):
+    import json
+
+    from lokifi_tui.cli.output import _UNSAFE_IN_JSON, json_text
+
+    out = json_text({"message": text, text[:5]: [text]})
+    assert not _UNSAFE_IN_JSON.search(out) and not any(ord(c) < 0x20 and c != "\n" for c in out)
+    assert json.loads(out) == {"message": text, text[:5]: [text]}
+
+
+def test_patterns_list_and_scan_json_escape_c1_and_bidi(tmp_path):
+    import json
+    import subprocess
+    import sys
+
+    hostile = "ERROR upload failed for \u202egnp.exe \x9b31mred\x9b0m \x9d0;title\x9c user 42"
+    log = tmp_path / "app.log"
+    log.write_text(f"2026-11-21 10:00:00 {hostile}\n" * 3, encoding="utf-8")
+    base = [sys.executable, "-m", "lokifi_tui.cli.main", "--db", str(tmp_path / "l.duckdb")]
+    scan = subprocess.run(base + ["patterns", "scan", str(log), "--json"], capture_output=True, timeout=120)
+    subprocess.run(base + ["error", "record", hostile, "-c", "api"], capture_output=True, timeout=120, check=True)
+    listed = subprocess.run(base + ["patterns", "list", "--json"], capture_output=True, timeout=120)
+    for r in (scan, listed):
+        assert r.returncode == 0, r.stderr
+        raw = r.stdout.decode("utf-8")
+        assert not any(c in raw for c in "\x9b\x9c\x9d\u202e"), "a raw C1/bidi character reached the output"
+        assert "\\u202e" in raw and "\\u009b" in raw
+        json.loads(raw)

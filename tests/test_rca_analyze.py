@@ -310,3 +310,12 @@ def test_any_stored_text_gives_a_clean_bounded_prompt(store, lines, fix, compone
     assert len(text) < 8000
     again, _, _ = preview_pattern(store, config_for(None), h, now=NOW)
     assert again.messages == rin.messages
+
+
+def test_analysis_through_a_server_that_does_not_stream(server, store):
+    seed_pattern(store)
+    server.default = Behaviour(kind="no_stream")
+    r = analyze_pattern(store, config_for(server, prices=PRICES), HASH, now=NOW)
+    assert r.status == "ok" and r.answer.confidence == 0.9 and r.tokens == 600
+    assert len(server.chat_requests()) == 1          # accepted as it came: no retry, no "cut off"
+    assert store.query("SELECT status FROM ai_calls")["status"].to_list() == ["ok"]

@@ -49,6 +49,32 @@ def test_server_without_structured_output_falls_back_and_is_remembered(server):
     assert len(server.chat_requests()) == 1  # remembered: no second negotiation
 
 
+def test_a_server_that_answers_plain_json_to_a_stream_request_is_accepted_and_remembered(server):
+    server.default = Behaviour(kind="no_stream")
+    stages: list[Progress] = []
+    res = chat(ep(server), MSGS, ANSWER_SCHEMA, progress=stages.append)
+    assert parse_answer(res.content).confidence == 0.9 and res.finish_reason == "stop"
+    assert (res.prompt_tokens, res.completion_tokens, res.usage_reported) == (420, 180, True)
+    assert len(server.chat_requests()) == 1 and server.chat_requests()[0].body["stream"] is True  # no retry
+    assert any(p.stage == "receiving" for p in stages)
+    server.requests.clear()
+    again = chat(ep(server), MSGS, ANSWER_SCHEMA)        # remembered: asks for a plain answer now
+    body = server.chat_requests()[0].body
+    assert body["stream"] is False and "stream_options" not in body
+    assert parse_answer(again.content).confidence == 0.9
+
+
+def test_both_modes_on_one_server_streamed_then_plain(server):
+    first = chat(ep(server), MSGS, ANSWER_SCHEMA)
+    assert server.chat_requests()[-1].body["stream"] is True and first.usage_reported
+    server.default = Behaviour(kind="no_stream", usage=None)
+    second = chat(ep(server), MSGS, ANSWER_SCHEMA)
+    assert parse_answer(second.content).confidence == 0.9 and second.usage_reported is False
+    server.default = Behaviour(kind="no_stream", content='{"analysis": "x"')   # cut JSON: not an analysis
+    third = chat(ep(server), MSGS, ANSWER_SCHEMA)
+    assert third.content == '{"analysis": "x"'   # delivered as is; parse decides it is malformed
+
+
 def test_server_rejecting_stream_options_keeps_structured_output(server):
     server.default = Behaviour(kind="reject_stream_options")
     res = chat(ep(server), MSGS, ANSWER_SCHEMA)

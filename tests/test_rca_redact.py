@@ -15,9 +15,12 @@ ROWS = corpus()
 
 
 def test_corpus_is_big_and_varied():
-    assert len(ROWS) >= 50
-    assert sum(len(r["secrets"]) for r in ROWS) >= 50
-    assert len({r["kind"] for r in ROWS}) >= 40
+    assert len(ROWS) >= 120
+    assert sum(len(r["secrets"]) for r in ROWS) >= 120
+    assert len({r["kind"] for r in ROWS}) >= 50
+    for kind in ("card", "url_password", "cli_password", "prose_password", "hex_key", "smtp_auth", "ldap",
+                 "docker_auth"):
+        assert sum(r["kind"] == kind for r in ROWS) >= 3, kind
 
 
 @pytest.mark.parametrize("row", ROWS, ids=[f"{i:02d}-{r['kind']}" for i, r in enumerate(ROWS)])
@@ -39,6 +42,16 @@ BENIGN = [
     "GET /api/v1/users/1234 HTTP/1.1 504 Gateway Timeout upstream_response_time=30.001",
     "java.lang.NullPointerException at com.acme.orders.OrderService.placeOrder(OrderService.java:118)",
     "disk /var/lib/postgresql usage 97% (inode usage 41%)",
+    # prose and identifiers the secret rules must leave alone
+    '- Now always pass "localhost" in the `Host:` header when talking over a domain socket',
+    "and root's password is always acceptable. Any other user must be a member",
+    "ktls: basic implementation of SW mode; marathon_sd adds basic and bearer authentication",
+    "secrets.c:85:40: warning: argument 6 of type 'const uint8_t[64]' with mismatched bound",
+    "Adding debian:D-TRUST_Root_Class_3_CA_2_EV_2009.pem and DigiCert_TLS_RSA4096_Root_G5.pem",
+    "INFO Remoting started; listening on addresses :[akka.tcp://sparkExecutorActorSystem@mesos-slave-07:55904]",
+    "[req-f75f4c92-16e4-4a6c-9ab5-fc2155379490 113d3a99c3da401fbd62cc2caa5b96d2] GET /v2/servers 200",
+    "job 1732182000000 finished in 4111 ms; attempt_1445144423722_0020_m_000002_0 done",
+    "curl -fsS https://api.local/health -> exit 22; redis-cli -h cache ping -> PONG",
 ]
 
 
@@ -122,3 +135,32 @@ def test_placeholders_are_deterministic():
     row = ROWS[0]["line"]
     assert redact(row).text == redact(row).text
     assert re.search(r"\[REDACTED:[a-z_]+\]", redact(row).text)
+
+
+@given(st.text(alphabet=_B62 + "!#%^*_-.", min_size=6, max_size=24).filter(lambda p: p.strip("-.") == p),
+       st.sampled_from([
+           "curl -u admin:{p} https://h/x", "curl --user deploy:{p} -X POST https://h", "sshpass -p {p} ssh h",
+           "sshpass -p '{p}' ssh h", "redis-cli -h c -a {p} ping", "mysql -uroot -p{p} -e 'select 1'",
+           "ldapsearch -x -D cn=a -w {p} -b dc=x", "smbclient //fs/s -U alice%{p} -c ls",
+           "openssl enc -pass pass:{p} -in a", "docker login -u ci -p {p} reg", "sqlcmd -S db -U sa -P {p}",
+           "snmpwalk -v3 -A {p} h", "htpasswd -b /etc/pw alice {p}", "wget --http-password={p} https://h",
+           "keytool -list -storepass {p}", "mongosh --password {p} db", "ipmitool -H h -U u -P {p} power status",
+       ]))
+@settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow])
+def test_passwords_on_command_lines_are_removed_whatever_they_look_like(password, template):
+    line = "2026-11-20T10:00:00Z ERROR exec: " + template.format(p=password) + " failed"
+    assert password not in redact(line).text
+
+
+@given(st.sampled_from(["4", "51", "55", "2221", "34", "37", "6011", "65", "35", "62"]),
+       st.integers(min_value=13, max_value=19), st.randoms(use_true_random=False), st.sampled_from(["", " ", "-"]))
+def test_luhn_valid_card_numbers_are_removed_plain_spaced_or_dashed(prefix, length, rnd, sep):
+    from analytics.rca.redact_cli import luhn_ok
+
+    digits = prefix + "".join(str(rnd.randint(0, 9)) for _ in range(length - len(prefix) - 1))
+    digits += next(str(d) for d in range(10) if luhn_ok(digits + str(d)))
+    shown = sep.join(digits[i:i + 4] for i in range(0, len(digits), 4)) if sep else digits
+    out = redact(f"payment failed for card {shown} amount 12.00")
+    assert shown not in out.text and digits not in out.text and "[REDACTED:card_number]" in out.text
+    bad = digits[:-1] + str((int(digits[-1]) + 1) % 10)   # a wrong check digit: an ordinary number
+    assert redact(f"order {bad} shipped").text == f"order {bad} shipped"

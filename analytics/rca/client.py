@@ -6,7 +6,8 @@ Owns three things:
   (``$LOKIFI_OPENAI_API_KEY``, ``$OPENAI_API_KEY``, then ``[ai] api_key_file``). The key lives only
   in memory: it is excluded from ``repr``, never written to the database or a config file, and
   scrubbed from every error message this module produces.
-* :func:`chat` -- one streamed chat completion through the official ``openai`` package, with our
+* :func:`chat` -- one chat completion through the official ``openai`` package (streamed; a server that
+  answers with one plain JSON completion instead is accepted and remembered as not streaming), with our
   own bounded retry loop (so a cancel, a ``Retry-After`` and each retry are visible as
   :class:`Progress`), negotiation of structured output (``json_schema`` -> ``json_object`` ->
   plain prompt, remembered per endpoint), and a clear :class:`CallFailed` status for every fault:
@@ -298,12 +299,19 @@ def _classify(exc: BaseException, endpoint: Endpoint, started_stream: bool) -> C
 # --- the request -------------------------------------------------------------------------------
 _FORMAT_MEMORY: dict[tuple[str, str], str] = {}   # (base_url, model) -> mode that worked
 _USAGE_MEMORY: dict[str, bool] = {}              # base_url -> server accepts stream_options
+_STREAM_MEMORY: dict[str, bool] = {}             # base_url -> server streams (False: answers plain JSON)
 
 
 def forget_capabilities() -> None:
     """Forget what endpoints were found to support (tests; or after a server upgrade)."""
     _FORMAT_MEMORY.clear()
     _USAGE_MEMORY.clear()
+    _STREAM_MEMORY.clear()
+
+
+def streams(endpoint: Endpoint) -> bool:
+    """Whether requests to this endpoint ask for a stream: yes, until it answered one with plain JSON."""
+    return _STREAM_MEMORY.get(endpoint.base_url, True)
 
 
 def _make_client(endpoint: Endpoint, timeout: float | None = None) -> Any:
@@ -326,8 +334,9 @@ def request_params(endpoint: Endpoint, messages: list[dict[str, str]], schema: d
                    mode: str | None = None) -> dict[str, Any]:
     """The exact keyword arguments :func:`chat` sends first (shown by ``lokifi ai preview``)."""
     mode = mode or first_format_mode(endpoint)
-    params: dict[str, Any] = {"model": endpoint.model, "messages": messages, "stream": True}
-    if _USAGE_MEMORY.get(endpoint.base_url, True):
+    stream = streams(endpoint)
+    params: dict[str, Any] = {"model": endpoint.model, "messages": messages, "stream": stream}
+    if stream and _USAGE_MEMORY.get(endpoint.base_url, True):
         params["stream_options"] = {"include_usage": True}
     fmt = _response_format(mode, schema)
     if fmt is not None:
@@ -349,6 +358,7 @@ class _State:
         self.result: tuple[str, str | None, Any] | None = None
         self.error: BaseException | None = None
         self.started = False
+        self.plain = False      # the server answered with one JSON completion instead of a stream
 
 
 def _run_attempt(client: Any, params: dict[str, Any], state: _State, progress: ProgressFn | None,
@@ -357,9 +367,20 @@ def _run_attempt(client: Any, params: dict[str, Any], state: _State, progress: P
     finish: str | None = None
     usage: Any = None
     try:
-        stream = client.chat.completions.create(**params)
-        state.stream = stream
+        raw = client.chat.completions.with_raw_response.create(**params)
         state.started = True
+        kind = (raw.headers.get("content-type") or "").split(";")[0].strip().lower()
+        if not params.get("stream") or kind == "application/json":
+            # a plain chat completion: asked for (the endpoint does not stream), or sent instead of the
+            # stream asked for (several OpenAI-compatible servers and proxies do)
+            state.plain = bool(params.get("stream"))
+            state.result = _plain_completion(raw, params)
+            if progress is not None:
+                progress(Progress("receiving", f"received the answer ({len(state.result[0])} characters)", attempt,
+                                  len(state.result[0])))
+            return
+        stream = raw.parse()
+        state.stream = stream
         chars = 0
         last_report = 0.0
         for chunk in stream:
@@ -390,6 +411,23 @@ def _run_attempt(client: Any, params: dict[str, Any], state: _State, progress: P
         state.done.set()
 
 
+def _plain_completion(raw: Any, params: dict[str, Any]) -> tuple[str, str | None, Any]:
+    """(content, finish_reason, usage) of a non-streamed chat completion; runaway answers count as cut off."""
+    from openai.types.chat import ChatCompletion
+
+    if params.get("stream"):
+        data = raw.http_response.read()
+        completion = ChatCompletion.model_validate_json(data[: MAX_ANSWER_CHARS * 8])
+    else:
+        completion = raw.parse()
+    choice = completion.choices[0] if completion.choices else None
+    content = (choice.message.content or "") if choice is not None else ""
+    finish = choice.finish_reason if choice is not None else None
+    if len(content) > MAX_ANSWER_CHARS:
+        return content[:MAX_ANSWER_CHARS], "length", completion.usage
+    return content, finish, completion.usage
+
+
 def _wait(seconds: float, is_cancelled: Cancel) -> bool:
     """Sleep up to ``seconds``; True if cancelled meanwhile."""
     end = time.monotonic() + seconds
@@ -404,7 +442,8 @@ def _wait(seconds: float, is_cancelled: Cancel) -> bool:
 
 def _one_attempt(endpoint: Endpoint, params: dict[str, Any], is_cancelled: Cancel,
                  progress: ProgressFn | None, attempt: int) -> tuple[str, str | None, Any, int]:
-    """Run one streamed request; returns (content, finish_reason, usage, ms) or raises CallFailed."""
+    """Run one request; returns (content, finish_reason, usage, ms) or raises CallFailed. A plain JSON
+    answer to a stream request is accepted, and the endpoint remembered as one that does not stream."""
     import openai
 
     client = _make_client(endpoint)
@@ -430,7 +469,12 @@ def _one_attempt(endpoint: Endpoint, params: dict[str, Any], is_cancelled: Cance
                 raise _Negotiate(_server_message(exc))
             raise _classify(exc, endpoint, state.started)
         assert state.result is not None
+        if state.plain:
+            _STREAM_MEMORY[endpoint.base_url] = False
         content, finish, usage = state.result
+        if finish is None and not params.get("stream"):
+            raise CallFailed("truncated", f"{safe_url(endpoint.base_url)} (model {endpoint.model}) sent an answer "
+                             "without a finish reason")
         if finish is None:
             raise CallFailed("truncated", f"{safe_url(endpoint.base_url)} (model {endpoint.model}) ended the answer "
                              "before it was complete (the stream stopped halfway)")

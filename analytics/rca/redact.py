@@ -9,7 +9,8 @@ It removes, in this order:
 4. values of secret-sounding keys (``password=``, ``"api_key": "..."``, ``--token x``,
    ``Password=...;`` in connection strings);
 5. anything detect-secrets' regex and keyword plugins still find (its maintained detectors);
-6. long high-entropy tokens that look random (mixed case + digits);
+6. long high-entropy tokens that look random (mixed case + digits, changing character class as random
+   text does -- names and identifiers do not);
 7. e-mail addresses; optionally IP addresses (loopback kept) and host names.
 
 Each finding becomes a stable placeholder such as ``[REDACTED:aws_key]`` so that the same
@@ -26,6 +27,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Callable
+
+from analytics.rca import redact_cli
 
 PLACEHOLDER = "[REDACTED:{kind}]"
 _ALREADY = re.compile(r"\[(?:REDACTED:[a-z_]+|EMAIL|IP|HOST)\]")
@@ -90,12 +93,16 @@ _TOKEN_RULES: list[tuple[str, re.Pattern[str], int]] = [
     ("auth_header", re.compile(
         r"(?i)\b((?:proxy-)?authorization['\"]?\s*[:=]\s*['\"]?"
         r"(?:bearer|basic|token|digest|apikey|sso-key|negotiate|ntlm)?\s*)([^\s,;'\"]{6,})"), 2),
-    ("bearer_token", re.compile(r"(?i)\b(bearer\s+)([A-Za-z0-9\-._~+/]{8,}=*)"), 2),
-    ("basic_auth", re.compile(r"(?i)\b(basic\s+)([A-Za-z0-9+/]{12,}={0,2})"), 2),
+    # (not "bearer authentication", "basic interoperability": a credential is not one lowercase word)
+    ("bearer_token", re.compile(r"(?i)\b(bearer\s+)(?-i:(?![a-z]+\b))([A-Za-z0-9\-._~+/]{8,}=*)"), 2),
+    ("basic_auth", re.compile(r"(?i)\b(basic\s+)(?-i:(?![a-z]+\b))([A-Za-z0-9+/]{12,}={0,2})"), 2),
 ]
 
 # --- 3. URLs --------------------------------------------------------------------------------
-_URL_PASSWORD = re.compile(r"(?i)\b([a-z][a-z0-9+.\-]*://[^:/@\s'\"\[\]]*:)([^@\s'\"/]+)(@)")
+#: scheme://user:password@host -- the password may hold any character but whitespace and quotes ('/', '+',
+#: '=', even '@': it runs to the last '@' of the URL); "host:8080/path@x" (a port) is not a password
+_URL_PASSWORD = re.compile(r"(?i)\b([a-z][a-z0-9+.\-]*://[^:/@\s'\"\[\]]*:)(?!\d+(?:/|$))([^\s'\"]+)(@)"
+                           r"(?=[^@\s'\"]*(?:[\s'\")\]]|$))")
 _URL_TOKEN_USER = re.compile(r"(?i)\b([a-z][a-z0-9+.\-]*://)([A-Za-z0-9_\-]{20,})(@)")
 _QUERY_SECRET = re.compile(
     r"(?i)([?&;](?:[a-z0-9_\-]*(?:token|secret|password|passwd|pwd|api[_-]?key|apikey|signature|"
@@ -107,21 +114,27 @@ _SECRET_WORDS = (
     r"pass(?:word|wd|phrase)?|pwd|secret|token|api[_\-]?key|apikey|access[_\-]?key|private[_\-]?key|"
     r"client[_\-]?secret|credentials?|auth[_\-]?key|session[_\-]?(?:id|key|token)|cookie|signature|"
     r"dsn|conn(?:ection)?[_\-]?str(?:ing)?|account[_\-]?key|shared[_\-]?key|encryption[_\-]?key|"
-    r"master[_\-]?key|signing[_\-]?key|webhook[_\-]?secret|license[_\-]?key"
+    r"master[_\-]?key|signing[_\-]?key|webhook[_\-]?secret|license[_\-]?key|authtok|pw(?![a-z])"
 )
 _KEY_VALUE = re.compile(
     r"(?i)(?P<key>\b[A-Za-z0-9_.\-]*(?:" + _SECRET_WORDS + r")[A-Za-z0-9_.\-]*)"
     r"(?P<sep>['\"]?\s*(?:=>|:=|=|:)\s*)"
     r"(?P<val>\[(?:REDACTED:[a-z_]+|EMAIL|IP|HOST)\]|\"(?:[^\"\\]|\\.)*\"|'(?:[^'\\]|\\.)*'|[^\s,;&'\"}\])]+)"
 )
+#: any flag named like a secret: --password x, --http-password=x, -storepass x, --passphrase x
 _CLI_FLAG = re.compile(
-    r"(?i)(--?(?:" + _SECRET_WORDS + r")(?:[=\s]+))(\"[^\"]*\"|'[^']*'|[^\s\"']+)"
+    r"(?i)((?<![\w\-])--?[a-z0-9]*[\-_]?(?:" + _SECRET_WORDS + r")(?![\w\-]*-(?:stdin|file|env)\b)[\w\-]*(?:[=\s]+))"
+    r"(\"[^\"]*\"|'[^']*'|[^\s\"']+)"
 )
 _MYSQL_P = re.compile(r"(\bmysql(?:dump|admin)?\b[^\n]*?\s-p)(\S+)")
 _TRIVIAL_VALUE = re.compile(
     r"(?i)^(?:|null|none|nil|true|false|yes|no|\*+|x+|<[^>]*>|\$\{[^}]*\}|\$[A-Z_][A-Z0-9_]*|%s|"
-    r"\d{1,5}|required|missing|invalid|expired|empty|redacted|hidden|not set|unset)$"
+    r"\d{1,5}|required|missing|invalid|expired|empty|redacted|hidden|not set|unset|''|\"\")$"
 )
+
+#: what a value found where a password must be (a command line's password argument) can be without
+#: being one: a mask, a variable reference, a placeholder
+_PLACEHOLDER_VALUE = re.compile(r"(?i)^(?:|\*+|x+|<[^>]*>|\$\{[^}]*\}|\$[A-Z_][A-Z0-9_]*|%s|redacted|hidden)$")
 
 # --- 6. entropy -----------------------------------------------------------------------------
 _CANDIDATE = re.compile(r"(?<![A-Za-z0-9+/_=\-])[A-Za-z0-9+/_\-]{24,}={0,2}(?![A-Za-z0-9+/_=\-])")
@@ -133,14 +146,9 @@ _IPV6 = re.compile(r"(?<![0-9A-Fa-f:])(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}
 _HOST = re.compile(
     r"(?i)(?<![\w.\-/@])((?:[a-z0-9](?:[a-z0-9\-]{0,61}[a-z0-9])?\.)+([a-z][a-z0-9\-]{1,62}))(?![\w\-]|\.[a-z0-9])"
 )
-_TLDS = frozenset(
-    "com net org edu gov mil int io dev app cloud co ai info biz me tv xyz site online tech "
-    "internal local lan corp intranet home arpa svc cluster localdomain example test invalid "
-    "us uk de fr nl eu ca au jp cn in br ru es it se no fi dk pl ch at be cz ie nz sg hk kr tw za".split()
-)
-_FILE_EXTS = frozenset(
-    "py js ts sh go rs md db rb pl cs cc hh so".split()
-)  # two-letter labels that are usually file extensions, not country codes
+#: host names are recognised by the Public Suffix List (the ``publicsuffixlist`` package, kept current by
+#: its maintainers) or by this machine's own DNS search domains -- never by a list kept here
+_RESOLV_CONF = "/etc/resolv.conf"
 
 
 def _entropy(s: str) -> float:
@@ -163,7 +171,20 @@ def _looks_random(token: str) -> bool:
     # identifiers like SomeVeryLongClassNameHandler2 have long alphabetic runs; random tokens do not
     if re.search(r"[A-Za-z]{16,}", core) and _entropy(core) < 4.5:
         return False
-    return _entropy(core) >= 4.0
+    # words and names (DigiCert_TLS_RSA4096_Root_G5, attempt_1445144423722_0020_m_000002) keep a character
+    # class for several characters; a random token over letters and digits changes class at ~62% of its
+    # neighbours (99% of random 24-64 character tokens above 0.38): below 0.35 it is not random
+    return _entropy(core) >= 4.0 and _class_changes(core) >= 0.35
+
+
+def _class_changes(token: str) -> float:
+    """Share of neighbouring letter/digit pairs whose class (upper, lower, digit) differs."""
+    def cls(c: str) -> int:
+        return 1 if c.isupper() else 2 if c.islower() else 3 if c.isdigit() else 0
+
+    cs = [cls(c) for c in token]
+    pairs = [(a, b) for a, b in zip(cs, cs[1:]) if a and b]
+    return sum(a != b for a, b in pairs) / len(pairs) if pairs else 0.0
 
 
 @lru_cache(maxsize=1)
@@ -222,7 +243,7 @@ class Redactor:
                     counts[kind] += 1
                     return _ph(kind)
                 value = m.group(group)
-                if _PARTIAL.search(value):
+                if _PARTIAL.search(value) or _PLACEHOLDER_VALUE.match(value.strip().strip("'\"")) and value.strip():
                     return m.group(0)
                 counts[kind] += 1
                 start, end = m.span(group)
@@ -238,11 +259,22 @@ class Redactor:
         for kind, pattern, group in _TOKEN_RULES:
             s = sub(pattern, kind, group, s)
         s = sub(_URL_PASSWORD, "url_password", 2, s)
-        s = sub(_URL_TOKEN_USER, "url_token", 2, s)
+        s = _URL_TOKEN_USER.sub(lambda m: self._url_token(m, counts), s)
         s = sub(_QUERY_SECRET, "query_secret", 2, s)
         s = self._key_values(s, counts)
         s = sub(_CLI_FLAG, "password", 2, s)
         s = sub(_MYSQL_P, "password", 2, s)
+
+        def found(kind: str, value: str) -> str:
+            if _PARTIAL.search(value) or _PLACEHOLDER_VALUE.match(value.strip()):
+                return value
+            counts[kind] += 1
+            return _ph(kind)
+
+        s = redact_cli.command_lines(s, found)
+        s = redact_cli.cards(s, found)
+        for kind, pattern, group in redact_cli.PROSE_RULES:
+            s = sub(pattern, kind, group, s)
         if self.use_detect_secrets:
             s = self._detect_secrets(s, counts)
         s = _CANDIDATE.sub(lambda m: self._entropy_repl(m, counts), s)
@@ -256,6 +288,9 @@ class Redactor:
     # -- helpers -------------------------------------------------------------------------------
     @staticmethod
     def _key_values(s: str, counts: Counter[str]) -> str:
+        def quote_of(val: str) -> str:
+            return val[0] if len(val) >= 2 and val[0] == val[-1] and val[0] in "\"'" else ""
+
         def repl(m: re.Match[str]) -> str:
             val = m.group("val")
             inner = val[1:-1] if len(val) >= 2 and val[0] == val[-1] and val[0] in "\"'" else val
@@ -265,7 +300,14 @@ class Redactor:
             # "tokens_used: 42" or "max_tokens=100" are counters, not secrets
             if inner.isdigit() and ("tokens" in key or "count" in key):
                 return m.group(0)
-            kind = "password" if re.search(r"pass|pwd", key) else "secret"
+            if m.group("sep") == ":" and re.fullmatch(r"\d+(?::\d+)*:?", inner):
+                return m.group(0)  # secrets.c:85:40: -- a file name's line and column
+            kind = "password" if re.search(r"pass|pwd|pw$", key) else "secret"
+            # "signing-key.asc: Rename", "pre_shared_key: limit": a key named in prose, followed by a plain
+            # lowercase word, is not a secret value (a password is redacted whatever it looks like)
+            if kind == "secret" and not quote_of(val) and re.fullmatch(r"[a-z]{1,12}", inner) and \
+                    m.group("sep").strip() == ":":
+                return m.group(0)
             counts[kind] += 1
             quote = val[0] if inner is not val else ""
             return m.group("key") + m.group("sep") + quote + _ph(kind) + quote
@@ -302,6 +344,15 @@ class Redactor:
         return s
 
     @staticmethod
+    def _url_token(m: re.Match[str], counts: Counter[str]) -> str:
+        """scheme://TOKEN@host: a random-looking user part is a credential (akka.tcp://ActorSystem@ is not)."""
+        user = m.group(2)
+        if not (_looks_random(user) or re.search(r"\d", user) and re.search(r"[A-Za-z]", user) and _entropy(user) >= 3.5):
+            return m.group(0)
+        counts["url_token"] += 1
+        return m.group(1) + _ph("url_token") + m.group(3)
+
+    @staticmethod
     def _entropy_repl(m: re.Match[str], counts: Counter[str]) -> str:
         token = m.group(0)
         if not _looks_random(token):
@@ -326,10 +377,53 @@ def _replace_ips(s: str, counts: Counter[str]) -> str:
     return _IPV6.sub(lambda m: repl(m) if m.group(0).count(":") >= 2 else m.group(0), s)
 
 
+@lru_cache(maxsize=1)
+def _public_suffixes():
+    from publicsuffixlist import PublicSuffixList
+
+    return PublicSuffixList(accept_unknown=False)
+
+
+@lru_cache(maxsize=1)
+def _local_domains() -> frozenset[str]:
+    """This machine's DNS search domains and its own domain: private names under them are host names."""
+    import socket
+
+    out: set[str] = set()
+    try:
+        with open(_RESOLV_CONF, encoding="utf-8", errors="replace") as fh:
+            for line in fh:
+                parts = line.split()
+                if parts and parts[0] in ("search", "domain"):
+                    out.update(p.strip(".").lower() for p in parts[1:] if "." in p or p.isalpha())
+    except OSError:
+        pass
+    fqdn = socket.getfqdn()
+    if "." in fqdn:
+        out.add(fqdn.split(".", 1)[1].lower())
+    return frozenset(d for d in out if d)
+
+
+def is_host_name(name: str, before: str = "", after: str = "") -> bool:
+    """Whether a dotted name is a host: under a public suffix or one of this machine's search domains.
+    A two-label name under a two-letter suffix (``app.py``, ``run.sh``) is a file name unless written
+    where a host goes (after ``@`` or ``//``, before ``:port``)."""
+    low = name.lower().rstrip(".")
+    if any(low == d or low.endswith("." + d) for d in _local_domains()):
+        return True
+    suffix = _public_suffixes().publicsuffix(low)
+    if suffix is None or suffix == low:
+        return False
+    labels = low.split(".")
+    if len(labels) == 2 and len(suffix) == 2:
+        return before.endswith(("@", "//")) or bool(re.match(r":\d", after))
+    return True
+
+
 def _replace_hosts(s: str, counts: Counter[str]) -> str:
     def repl(m: re.Match[str]) -> str:
-        host, tld = m.group(1), m.group(2).lower()
-        if tld not in _TLDS or (len(tld) == 2 and tld in _FILE_EXTS):
+        host = m.group(1)
+        if not is_host_name(host, s[max(0, m.start() - 2):m.start()], s[m.end():m.end() + 2]):
             return host
         counts["host"] += 1
         return "[HOST]"

@@ -88,8 +88,23 @@ def _default(o: Any) -> Any:
     return str(o)
 
 
+#: characters a terminal or an editor acts on, escaped as \\uXXXX in JSON output (JSON already escapes
+#: C0 controls): DEL and the C1 controls (U+009B is a one-byte CSI), bidirectional overrides, isolates and
+#: marks (a filename can read backwards), zero-width and other format characters, line/paragraph
+#: separators, and lone surrogates (not encodable as UTF-8)
+_UNSAFE_IN_JSON = re.compile("[\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f"
+                             "\ufeff\ufff9-\ufffb\ud800-\udfff]")
+
+
+def json_text(obj: Any, indent: int | None = 2) -> str:
+    """``obj`` as JSON (non-ASCII text kept readable) with every character in ``_UNSAFE_IN_JSON`` escaped:
+    valid JSON that is also safe to print. Every ``--json`` output goes through here."""
+    text = json.dumps(obj, default=_default, ensure_ascii=False, indent=indent)
+    return _UNSAFE_IN_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
 def print_json(obj: Any) -> None:
-    sys.stdout.write(json.dumps(obj, default=_default, ensure_ascii=False, indent=2) + "\n")
+    sys.stdout.write(json_text(obj) + "\n")
 
 
 def fail(message: str, code: int = BAD_INPUT) -> NoReturn:

@@ -9,7 +9,6 @@ never run.
 
 from __future__ import annotations
 
-import json
 import threading
 from typing import Any
 
@@ -17,7 +16,7 @@ import click
 
 from lokifi_tui.cli.context import get_config, get_store
 from lokifi_tui.cli.output import (
-    BAD_INPUT, UNAVAILABLE, console, err_console, fail, inert, json_option, print_json,
+    BAD_INPUT, UNAVAILABLE, console, err_console, fail, inert, json_option, json_text, print_json,
 )
 
 CANCELLED = 130
@@ -261,7 +260,7 @@ def ai_preview(ctx: click.Context, pattern: str, as_json: bool) -> None:
     console.print(f"[dim]redacted: {inert(removed)}; cache key {key[:16]}…[/]")
     console.print("[dim]request body (JSON, exactly as sent; the API key goes in a header and is not shown):[/]")
     # the JSON text itself, printed without markup interpretation: what you see is what is sent
-    for line in json.dumps(params, ensure_ascii=False, indent=2).splitlines():
+    for line in json_text(params).splitlines():
         console.print(inert(line), soft_wrap=True)
 
 

@@ -1,0 +1,196 @@
+"""Passwords on command lines, in prose and in protocol traces: the redaction rules that need to read
+a line as a program reads its arguments, not as ``key=value`` text.
+
+Command lines are read the way the programs read them: for each program whose arguments carry a
+password (``curl -u user:pass``, ``sshpass -p``, ``redis-cli -a``, ``mysql -pPASS``, ``ldapsearch -w``,
+``smbclient -U user%pass``, ``openssl -passin pass:X``, ``htpasswd -b FILE USER PASS`` ...), the
+arguments after its name are split like a shell would (quotes kept together) and the password part of
+each such argument is replaced. The table lists documented flags of those programs -- their manuals,
+not any log file. Any flag *named* like a password (``--http-password``, ``-storepass``,
+``--passphrase``) is caught by the generic flag rule in :mod:`analytics.rca.redact`.
+
+Also here: Luhn-valid payment card numbers (plain, spaced or dashed; issuer digit 2-6), passwords
+quoted in prose (``invalid password '...'``, ``password is X``), hex keys named as keys, SMTP ``AUTH``
+payloads, and docker ``"auth"`` blobs.
+"""
+from __future__ import annotations
+
+import re
+from typing import Callable
+
+#: program -> flags whose value is (or holds) a password. How the value holds it:
+#: "all" the whole value, "after:" the part after the first ':' (user:pass), "after%" after '%'
+#: (smbclient user%pass), "pass:" after a 'pass:' prefix (openssl), "attached" only as -pVALUE.
+_FLAGS: dict[str, dict[str, str]] = {
+    "curl": {"-u": "after:", "--user": "after:", "-U": "after:", "--proxy-user": "after:"},
+    "sshpass": {"-p": "all"},
+    "redis-cli": {"-a": "all", "--pass": "all", "--user": "none"},
+    "valkey-cli": {"-a": "all", "--pass": "all"},
+    "mysql": {"-p": "attached"}, "mysqldump": {"-p": "attached"}, "mysqladmin": {"-p": "attached"},
+    "mariadb": {"-p": "attached"}, "mariadb-dump": {"-p": "attached"},
+    "mongo": {"-p": "all"}, "mongosh": {"-p": "all"}, "mongodump": {"-p": "all"},
+    "mongorestore": {"-p": "all"}, "mongoexport": {"-p": "all"}, "mongoimport": {"-p": "all"},
+    "ldapsearch": {"-w": "all"}, "ldapmodify": {"-w": "all"}, "ldapadd": {"-w": "all"},
+    "ldapdelete": {"-w": "all"}, "ldappasswd": {"-w": "all", "-s": "all", "-a": "all"},
+    "ldapwhoami": {"-w": "all"},
+    "smbclient": {"-U": "after%", "--user": "after%"}, "rpcclient": {"-U": "after%"},
+    "smbmap": {"-p": "all"}, "mount.cifs": {},
+    "openssl": {"-passin": "pass:", "-passout": "pass:", "-pass": "pass:", "-k": "all"},
+    "docker": {"-p": "all"}, "podman": {"-p": "all"}, "buildah": {"-p": "all"}, "skopeo": {"-p": "all"},
+    "nerdctl": {"-p": "all"}, "helm": {"-p": "all"},
+    "sqlcmd": {"-P": "all"}, "bcp": {"-P": "all"}, "osql": {"-P": "all"}, "isql": {},
+    "snmpwalk": {"-A": "all", "-X": "all"}, "snmpget": {"-A": "all", "-X": "all"},
+    "snmpbulkwalk": {"-A": "all", "-X": "all"}, "snmpset": {"-A": "all", "-X": "all"},
+    "snmptrap": {"-A": "all", "-X": "all"},
+    "az": {"-p": "all"}, "ipmitool": {"-P": "all"},
+    "mosquitto_pub": {"-P": "all"}, "mosquitto_sub": {"-P": "all"},
+    "zip": {"-P": "all"}, "unzip": {"-P": "all"}, "7z": {"-p": "attached"}, "rar": {"-p": "attached"},
+    "wget": {}, "lftp": {"-u": "after,"}, "ftp": {},
+    "keytool": {"-storepass": "all", "-keypass": "all", "-srcstorepass": "all", "-deststorepass": "all"},
+    "gpg": {"--passphrase": "all"},
+    "net": {},
+}
+#: programs whose password is a positional argument: (program, sub-command or None, position after it)
+_POSITIONAL: tuple[tuple[str, str | None, int], ...] = (
+    ("htpasswd", "-b", 3),            # htpasswd -b FILE USER PASSWORD  (also -bc, -bB ...)
+    ("rabbitmqctl", "add_user", 2), ("rabbitmqctl", "change_password", 2),
+    ("sqlplus", None, 1),             # sqlplus user/password@db
+)
+_PROGRAM = re.compile(
+    r"(?<![\w.\-])(?:[\w.\-]*/)?(" + "|".join(re.escape(p) for p in sorted(
+        set(_FLAGS) | {p for p, _, _ in _POSITIONAL}, key=len, reverse=True)) + r")(?![\w\-])")
+_ARG = re.compile(r"\"(?:[^\"\\]|\\.)*\"|'[^']*'|[^\s;&|]+")
+_END = re.compile(r"[;&|]|\s(?:->|=>|:)\s|\s+(?:exited|returned|failed)\b")
+
+
+def _value_span(token: str, how: str) -> tuple[int, int] | None:
+    """The password's span inside one argument (quotes excluded), or None."""
+    start, end = 0, len(token)
+    if len(token) >= 2 and token[0] == token[-1] and token[0] in "\"'":
+        start, end = 1, len(token) - 1
+    inner = token[start:end]
+    if how == "none" or not inner:
+        return None
+    if how in ("after:", "after%", "after,"):
+        sep = how[-1]
+        i = inner.find(sep)
+        return None if i < 0 or i == len(inner) - 1 else (start + i + 1, end)
+    if how == "pass:":
+        return (start + 5, end) if inner.startswith("pass:") and len(inner) > 5 else None
+    return start, end
+
+
+def command_lines(s: str, replace: Callable[[str, str], str]) -> str:
+    """Replace the passwords in command lines found in ``s``; ``replace(kind, value)`` gives the text."""
+    spans: list[tuple[int, int]] = []
+    for m in _PROGRAM.finditer(s):
+        prog = m.group(1)
+        stop = _END.search(s, m.end())
+        region_end = stop.start() if stop else len(s)
+        args = [(a.start(), a.group()) for a in _ARG.finditer(s, m.end(), region_end)]
+        flags = _FLAGS.get(prog, {})
+        for i, (pos, tok) in enumerate(args):
+            for flag, how in flags.items():
+                if tok == flag and how != "attached" and i + 1 < len(args):
+                    vpos, val = args[i + 1]
+                    span = _value_span(val, how)
+                    if span:
+                        spans.append((vpos + span[0], vpos + span[1]))
+                elif tok.startswith(flag) and len(tok) > len(flag) and (flag.startswith("--") and tok[len(flag)] == "="
+                                                                         or not flag.startswith("--")
+                                                                         and len(flag) == 2):
+                    value = tok[len(flag) + (1 if tok[len(flag)] == "=" else 0):]
+                    span = _value_span(value, "all" if how in ("attached", "all") else how)
+                    if span:
+                        off = pos + len(tok) - len(value)
+                        spans.append((off + span[0], off + span[1]))
+        for p, sub, n in _POSITIONAL:
+            if p != prog:
+                continue
+            if sub is None:
+                rest = args
+            else:
+                at = next((j for j, (_, t) in enumerate(args) if t == sub or (sub.startswith("-") and t.startswith(sub)
+                                                                               and t[1:].isalpha())), None)
+                if at is None:
+                    continue
+                rest = args[at + 1:]
+            positional = [(q, t) for q, t in rest if not t.startswith("-")]
+            if len(positional) >= n:
+                q, t = positional[n - 1]
+                if prog == "sqlplus":  # user/password@db
+                    mm = re.match(r"[^/@\s]+/([^@\s]+)", t)
+                    if mm:
+                        spans.append((q + mm.start(1), q + mm.end(1)))
+                    continue
+                span = _value_span(t, "all")
+                if span:
+                    spans.append((q + span[0], q + span[1]))
+    if not spans:
+        return s
+    out, last = [], 0
+    for a, b in sorted(set(spans)):
+        if a < last:
+            continue
+        out.append(s[last:a])
+        out.append(replace("password", s[a:b]))
+        last = b
+    out.append(s[last:])
+    return "".join(out)
+
+
+# --- payment cards ---------------------------------------------------------------------------------
+_CARD = re.compile(r"(?<![\w.\-/:])\d(?:[ \-]?\d){12,18}(?![\w])")
+
+
+def luhn_ok(digits: str) -> bool:
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        d = ord(ch) - 48
+        if i % 2:
+            d = d * 2 - 9 if d > 4 else d * 2
+        total += d
+    return total % 10 == 0
+
+
+def is_card(text: str) -> bool:
+    """A payment card number: 13-19 digits (single spaces or dashes between groups allowed), issuer
+    (major industry) digit 2-6 -- banking and financial -- and a valid Luhn check digit."""
+    digits = re.sub(r"[ \-]", "", text)
+    if not 13 <= len(digits) <= 19 or digits[0] not in "23456":
+        return False
+    seps = set(re.findall(r"[ \-]", text))
+    if len(seps) > 1:
+        return False
+    return luhn_ok(digits)
+
+
+def cards(s: str, replace: Callable[[str, str], str]) -> str:
+    return _CARD.sub(lambda m: replace("card_number", m.group()) if is_card(m.group()) else m.group(), s)
+
+
+# --- prose, keys, protocol traces ------------------------------------------------------------------
+#: (kind, pattern, group holding the secret)
+PROSE_RULES: list[tuple[str, re.Pattern[str], int]] = [
+    # invalid password 'x' / password "x" rejected / changed password to 'x' / password: 'x'
+    ("password", re.compile(r"(?i)\b(?:pass(?:word|phrase|wd|code)|pin)\b\s*(?:(?:is|was|set to|changed to|to|of|"
+                            r"=|:)\s*)?(['\"])((?:(?!\1)[^\n]){1,128})\1"), 2),
+    # the admin password is X / password was X (X with a digit, capital or symbol: "is always" is prose)
+    ("password", re.compile(r"(?i)\bpass(?:word|phrase)\s+(?:is|was)\s+(?-i:(?![a-z]+(?=[,.;)]?(?:\s|$))))"
+                            r"([^\s'\"]+?)(?=[,.;)]?(?:\s|$))"), 1),
+    # a hex key named as a key: encryption key 9f86..., HMAC key: ..., secret_key_base ..., X-Api-Key: ...
+    ("hex_key", re.compile(r"(?i)(?:key|secret|token|salt|hmac|signature|passphrase)[a-z_\-]*['\"]?\s*[:=]?\s*['\"]?"
+                           r"(?<![0-9a-f])([0-9a-f]{32,})(?![0-9a-z])"), 1),
+    # SMTP AUTH PLAIN <base64> (also LOGIN/XOAUTH2 with an initial response)
+    ("smtp_auth", re.compile(r"(?i)\bAUTH\s+(?:PLAIN|LOGIN|XOAUTH2|OAUTHBEARER|CRAM-MD5|DIGEST-MD5)\s+"
+                             r"([A-Za-z0-9+/]{6,}={0,2})(?![A-Za-z0-9+/=])"), 1),
+    # the answer to the server's "334 Password:" prompt (base64 of "Password:")
+    ("smtp_auth", re.compile(r"334 UGFzc3dvcmQ6\s*(?:[<>\-:]+|C:)?\s*([A-Za-z0-9+/]{4,}={0,2})(?![A-Za-z0-9+/=])"), 1),
+    # config keys that end in "pw" or name an auth token, written "key value" (nslcd.conf, sssd)
+    ("password", re.compile(r"(?i)\b(?:[a-z_]*pw|[a-z_]*authtok)\s*(?:[:=]\s*|\s+)([^\s'\",;]+)"), 1),
+    # docker config.json "auth": "<base64 user:pass>"
+    ("secret", re.compile(r"(?i)\"auth\"\s*:\s*\"([^\"]{8,})\""), 1),
+]
+
+
+__all__ = ["command_lines", "cards", "is_card", "luhn_ok", "PROSE_RULES"]
