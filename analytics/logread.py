@@ -196,7 +196,7 @@ def group_stream(chunks: Iterator[list[str]], raw: bool = False) -> StreamGroups
         out.ids.frombytes(local[np.asarray(g.index)].astype(np.int32).tobytes())
     names = list(out.templates)
     if CURRENT.merge_min_values >= 2 and names:
-        mapping = merge_templates(names, CURRENT.merge_min_values)
+        mapping = merge_templates(names, CURRENT.merge_min_values, CURRENT.merge_context, CURRENT.merge_growth)
         out.groups = [mapping.get(t, t) for t in names]
     else:
         out.groups = names
@@ -282,7 +282,8 @@ def scan_paths(paths: list[str], errors_only: bool = False, chunk_bytes: int = C
         if stats.cut:
             warnings.append(f"{p}: {stats.cut:,} line(s) longer than {MAX_LINE_CHARS >> 10} KB were cut there "
                             f"(the first at line {stats.first_cut:,})")
-    mapping = merge_templates(list(seen), CURRENT.merge_min_values) if CURRENT.merge_min_values >= 2 else {}
+    mapping = merge_templates(list(seen), CURRENT.merge_min_values, CURRENT.merge_context,
+                              CURRENT.merge_growth) if CURRENT.merge_min_values >= 2 else {}
     groups: dict[str, list] = {}
     for t, rec in seen.items():
         gname = mapping.get(t, t)

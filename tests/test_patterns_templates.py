@@ -248,3 +248,39 @@ def test_status_naming_never_changes_other_lines_or_raises(texts, code):
         assert a == b or "HTTP/" in before
     assert ("Found" in got[-1] or "Success" in got[-1] or "Server-Error" in got[-1]
             or "Redirect" in got[-1]) == (code in ("404", "200", "599", "302"))
+
+
+def test_package_manager_log_groups_into_its_kinds_of_event():
+    """Package names without digits vary across lines that otherwise agree: learned, not listed."""
+    import random
+
+    rnd = random.Random(7)
+    names = ["".join(rnd.choice("abcdefghijklmnopqrstuvwxyz-") for _ in range(rnd.randint(4, 12))).strip("-") + "x"
+             for _ in range(60)]
+    lines = []
+    for n in names:
+        arch = rnd.choice(["amd64", "all"])
+        ver = f"{rnd.randint(0, 9)}.{rnd.randint(0, 40)}-{rnd.randint(1, 5)}"
+        for state in ("unpacked", "half-configured", "installed", "half-installed"):
+            lines.append(f"2026-11-20 10:0{rnd.randint(0, 9)}:00 status {state} {n}:{arch} {ver}")
+        lines.append(f"2026-11-20 10:01:00 configure {n}:{arch} {ver} <none>")
+    for n in names[:3]:  # a rare event: three packages only, beside one whose name holds a digit
+        lines.append(f"2026-11-20 10:02:00 status triggers-pending {n}:all 1.0")
+    lines.append("2026-11-20 10:02:00 status triggers-pending lib2x:amd64 1.0")
+    g = group(lines, raw=True)
+    assert len(set(g.groups.to_list())) == 6, sorted(set(g.groups.to_list()))
+
+
+def test_host_names_and_host_port_are_variables_without_a_list_of_domains():
+    assert template_of("connect to host.cse.cuhk.edu.hk:5070 failed") == "connect to <*> failed"
+    assert template_of("proxy bx.optimix.asia:443 reset") == "proxy <*> reset"
+    assert template_of("lookup api.example.com failed") == "lookup <*> failed"
+    assert template_of("error in app.py at nova.compute.manager") == "error in app.py at nova.compute.manager"
+
+
+def test_a_capitalised_word_merges_only_where_the_data_shows_a_variable():
+    certs = ["Adding debian:AC_RAIZ_FNMT-RCM.pem", "Adding debian:ANF_Secure_Server_Root_CA.pem",
+             "Adding debian:Go_Daddy_Class_2_CA.pem"]
+    assert len(set(group(certs).group_ids())) == 1           # debian:Go_Daddy_Class_2 holds a variable
+    m = merge_templates([f"VM {s} (Lifecycle Event)" for s in ("Paused", "Started", "Stopped", "Resumed")])
+    assert len(set(m.values())) == 4
