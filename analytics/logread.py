@@ -226,7 +226,7 @@ def scan_paths(paths: list[str], errors_only: bool = False, chunk_bytes: int = C
     from analytics.fingerprint import CURRENT, fingerprint
     from analytics.logline import parse_line
     from analytics.multiline import MultilineFolder
-    from analytics.templates import _ERRORISH, group, merge_templates
+    from analytics.templates import error_lines, group, merge_templates
 
     # template -> [count, first k, first text, first (path, line), last k, last text, last (path, line)]
     seen: dict[str, list] = {}
@@ -241,7 +241,7 @@ def scan_paths(paths: list[str], errors_only: bool = False, chunk_bytes: int = C
         wheres = [e[3] for e in events]
         events_n += len(texts)
         if errors_only:
-            keep = pl.Series("l", texts, dtype=pl.String).str.contains(_ERRORISH).to_list()
+            keep = error_lines(pl.Series("l", texts, dtype=pl.String)).to_list()
             texts = [t for t, k in zip(texts, keep) if k]
             wheres = [w for w, k in zip(wheres, keep) if k]
         if not texts:

@@ -329,8 +329,29 @@ def group(lines: pl.Series | list[str], raw: bool = False, rules: RuleSet = CURR
 
 # -- scanning log files ----------------------------------------------------------------------------------
 
-_ERRORISH = (r"(?i)\b(?:error|err|fatal|crit|critical|alert|emerg|panic|severe|fail|failed|failure|exception|"
-             r"traceback|refused|denied|timeout|timed out|unable|cannot|can't|killed|oom)\b")
+#: error words, as words: bounded by spaces, brackets, quotes or sentence punctuation -- never by '-', '_',
+#: '=' or '/' (``libgpg-error-dev``, ``panic=1``, ``/usr/lib/error`` are names and options, not errors)
+_L = r"(?:^|[\s\[\](){}<>\"'`,;!?|*])"
+_R = r"(?:$|[\s\[\](){}<>\"'`,;:!?|*]|\.(?:$|[\s\"')\]]))"  # 'ABORT.7.gz' is a file name
+_ERRORISH = (r"(?i)" + _L + r"(?:error|errors|err|fatal|crit|critical|alert|emerg|emergency|panic|panicked|severe|fail|"
+             r"fails|failed|failure|exception|traceback|refused|denied|timeout|timed out|unable|cannot|can't|"
+             r"killed|oom|segfault|aborted|abort|corrupt|corrupted)" + _R)
+#: a header that says the line is routine: a low level among its first words, upper case or bracketed
+_LOW_LEVEL = (r"^(?:\S+\s+){0,9}?(?:\[(?i:debug|trace|info|notice|verbose)\]|<(?i:debug|trace|info|notice)>|"
+              r"(?:DEBUG|TRACE|INFO|NOTICE|VERBOSE|Debug|Trace|Info|Notice|Verbose)(?:[\s:,\]]|$))")
+#: a header that says the line is an error, whatever its words
+_HIGH_LEVEL = (r"^(?:\S+\s+){0,9}?(?:\[(?i:error|err|crit|critical|fatal|alert|emerg|severe)\]|"
+               r"<(?i:error|err|crit|fatal|alert|emerg)>|(?:ERROR|CRITICAL|CRIT|FATAL|ALERT|EMERG|SEVERE)(?:[\s:,\]]|$))")
+
+
+def error_lines(texts: pl.Series) -> pl.Series:
+    """Which lines are errors: by their level when the header names one (``ERROR``, ``[crit]``; ``INFO``
+    and kin are routine whatever their words), else by error words in the message."""
+    s = texts.cast(pl.String).fill_null("")
+    high = s.str.contains(_HIGH_LEVEL)
+    low = s.str.contains(_LOW_LEVEL)
+    words = s.str.contains(_ERRORISH)
+    return high | (~low & words)
 
 
 # Files are read as a bounded stream (line length, block size, pipes read once): analytics.logread.

@@ -284,3 +284,26 @@ def test_a_capitalised_word_merges_only_where_the_data_shows_a_variable():
     assert len(set(group(certs).group_ids())) == 1           # debian:Go_Daddy_Class_2 holds a variable
     m = merge_templates([f"VM {s} (Lifecycle Event)" for s in ("Paused", "Started", "Stopped", "Resumed")])
     assert len(set(m.values())) == 4
+
+
+def test_errors_are_errors_by_level_or_by_error_words_not_by_names_or_options():
+    from analytics.templates import error_lines
+
+    cases = {
+        "2026-11-20 10:00:00 status installed libgpg-error-dev:amd64 1.46-1": False,
+        "Command line: BOOT_IMAGE=/vmlinuz root=/dev/sda1 panic=1 quiet": False,
+        "--slave /usr/share/man/man7/ABORT.7.gz ABORT.7.gz": False,
+        "2026-11-20 10:00:01 INFO retry after error in worker": False,
+        "[Sun Dec 04 04:47:44 2005] [notice] jk2_init() Found child 6725": False,
+        "- 1133447728 2005.12.01 R06-M0 2005-12-01-06.35.28 R06-M0 RAS KERNEL INFO 0 critical input interrupts": False,
+        "2016-09-28 04:30:31, Info   CBS   Failed to get next element": False,
+        "2026-11-20 ERROR db connection refused": True,
+        "[Sun Dec 04 04:47:44 2005] [error] mod_jk child workerEnv in error state 6": True,
+        "E: Unable to locate package foo": True,
+        "npm ERR! code E404": True,
+        "sshd[1]: Failed password for root from 1.2.3.4": True,
+        "kernel: Out of memory: Killed process 1234 (java)": True,
+        "Traceback (most recent call last):": True,
+    }
+    got = error_lines(pl.Series(list(cases))).to_list()
+    assert dict(zip(cases, got)) == cases
