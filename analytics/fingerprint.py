@@ -28,6 +28,7 @@ _PCH = r"[^\s\"'<>()\[\]{}|,;]"
 _PEND = r"[^\s\"'<>()\[\]{}|,;.:!?]"
 #: a left boundary captured as group 1 (Rust regex has no look-behind)
 _B = r"(^|[\s\"'(\[{<=,;|])"
+#: retired with rules version 4 (kept so versions 2-3 stay what they were)
 _TLD = (r"(?:com|net|org|edu|gov|mil|int|io|co|us|uk|de|fr|jp|cn|ru|br|in|it|nl|pl|au|ca|es|se|ch|kr|tw|"
         r"info|biz|dev|app|cloud|local|lan|internal|localdomain|localhost)")
 _MON = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*"
@@ -49,6 +50,10 @@ class RuleSet:
     max_chars: int
     #: an access-log line's HTTP status code is named, not masked (:mod:`analytics.http_status`)
     http_status: bool = False
+    #: constant words around a position that make ``merge_min_values`` enough evidence; with fewer, each
+    #: missing word multiplies the values needed by ``merge_growth`` (:func:`analytics.templates.merge_templates`)
+    merge_context: int = 3
+    merge_growth: float = 2.0
 
 
 # Version 1: the seed's normalisation, kept so fingerprints learned under it can be mapped forward.
@@ -113,10 +118,18 @@ CURRENT_RULES = (
 
 V2 = RuleSet(version=2, rules=CURRENT_RULES, collapse=True, merge_min_values=3, max_chars=4096)
 # Version 3: as 2, and HTTP status codes of access-log lines are constants (404 and 502 are two patterns)
-CURRENT = RuleSet(version=3, rules=CURRENT_RULES, collapse=True, merge_min_values=3, max_chars=4096,
-                  http_status=True)
+V3 = RuleSet(version=3, rules=CURRENT_RULES, collapse=True, merge_min_values=3, max_chars=4096, http_status=True)
 
-RULESETS: dict[int, RuleSet] = {1: SEED_V1, 2: V2, 3: CURRENT}
+# Version 4: no list of top-level domains. Versions 2-3 masked host names only under a fixed list of
+# domains, so `host.cse.cuhk.edu.hk:5070` stayed constant; now any dotted name followed by a port is an
+# address, and a host name without a port is a variable when the data shows it varying (the merge in
+# analytics.templates), like any other word.
+_HOST_PORT = (r"\b(?:[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?\.)+[A-Za-z][A-Za-z0-9\-]*:\d+\b", "<HOST>")
+RULES_V4 = tuple(_HOST_PORT if rep == "<HOST>" else (pat, rep) for pat, rep in CURRENT_RULES)
+CURRENT = RuleSet(version=4, rules=RULES_V4, collapse=True, merge_min_values=4, max_chars=4096,
+                  http_status=True, merge_context=3, merge_growth=3.0)
+
+RULESETS: dict[int, RuleSet] = {1: SEED_V1, 2: V2, 3: V3, 4: CURRENT}
 CURRENT_VERSION = CURRENT.version
 
 

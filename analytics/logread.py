@@ -196,7 +196,7 @@ def group_stream(chunks: Iterator[list[str]], raw: bool = False) -> StreamGroups
         out.ids.frombytes(local[np.asarray(g.index)].astype(np.int32).tobytes())
     names = list(out.templates)
     if CURRENT.merge_min_values >= 2 and names:
-        mapping = merge_templates(names, CURRENT.merge_min_values)
+        mapping = merge_templates(names, CURRENT.merge_min_values, CURRENT.merge_context, CURRENT.merge_growth)
         out.groups = [mapping.get(t, t) for t in names]
     else:
         out.groups = names
@@ -226,7 +226,7 @@ def scan_paths(paths: list[str], errors_only: bool = False, chunk_bytes: int = C
     from analytics.fingerprint import CURRENT, fingerprint
     from analytics.logline import parse_line
     from analytics.multiline import MultilineFolder
-    from analytics.templates import _ERRORISH, group, merge_templates
+    from analytics.templates import error_lines, group, merge_templates
 
     # template -> [count, first k, first text, first (path, line), last k, last text, last (path, line)]
     seen: dict[str, list] = {}
@@ -241,7 +241,7 @@ def scan_paths(paths: list[str], errors_only: bool = False, chunk_bytes: int = C
         wheres = [e[3] for e in events]
         events_n += len(texts)
         if errors_only:
-            keep = pl.Series("l", texts, dtype=pl.String).str.contains(_ERRORISH).to_list()
+            keep = error_lines(pl.Series("l", texts, dtype=pl.String)).to_list()
             texts = [t for t, k in zip(texts, keep) if k]
             wheres = [w for w, k in zip(wheres, keep) if k]
         if not texts:
@@ -282,7 +282,8 @@ def scan_paths(paths: list[str], errors_only: bool = False, chunk_bytes: int = C
         if stats.cut:
             warnings.append(f"{p}: {stats.cut:,} line(s) longer than {MAX_LINE_CHARS >> 10} KB were cut there "
                             f"(the first at line {stats.first_cut:,})")
-    mapping = merge_templates(list(seen), CURRENT.merge_min_values) if CURRENT.merge_min_values >= 2 else {}
+    mapping = merge_templates(list(seen), CURRENT.merge_min_values, CURRENT.merge_context,
+                              CURRENT.merge_growth) if CURRENT.merge_min_values >= 2 else {}
     groups: dict[str, list] = {}
     for t, rec in seen.items():
         gname = mapping.get(t, t)

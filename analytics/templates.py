@@ -23,6 +23,7 @@ Raw log lines are handled by stripping their header first (:mod:`analytics.logli
 from __future__ import annotations
 
 import collections
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -82,7 +83,34 @@ def _encode(s: pl.Series, rules: RuleSet) -> tuple[np.ndarray, pl.Series]:
     return idx, (uniq if codes is None else name_status_codes(uniq))
 
 
+#: a dotted name left in a template after masking: a host name when analytics.hostnames says so
+_DOTTED = re.compile(r"(?<![\w.\-/@])((?:[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?\.)+[A-Za-z][A-Za-z0-9\-]*)(?![\w\-]|\.\w)")
+
+
+def _mask_hosts(t: pl.Series, rules: RuleSet) -> pl.Series:
+    """Host names become variables (rules version 4 on): decided per distinct template, by the Public
+    Suffix List and this machine's DNS domains (analytics.hostnames), not a list of domains."""
+    if rules.version < 4 or t.len() == 0:
+        return t
+    has = t.str.contains(r"[A-Za-z0-9]\.[A-Za-z]")
+    if not has.any():
+        return t
+    from analytics.hostnames import is_host_name
+
+    def repl(m: re.Match[str]) -> str:
+        text = m.string
+        return VAR if is_host_name(m.group(1), text[max(0, m.start() - 2):m.start()], text[m.end():m.end() + 2]) \
+            else m.group(0)
+
+    out = [(_COLLAPSE.sub(VAR, _DOTTED.sub(repl, x)) if h else x) for x, h in zip(t.to_list(), has.to_list())]
+    return pl.Series(t.name, out, dtype=pl.String)
+
+
 def _templates_of_distinct(uniq: pl.Series, rules: RuleSet, raw: bool) -> pl.Series:
+    return _mask_hosts(_templates_of_distinct_rules(uniq, rules, raw), rules)
+
+
+def _templates_of_distinct_rules(uniq: pl.Series, rules: RuleSet, raw: bool) -> pl.Series:
     if not raw:
         return pl.DataFrame({"m": uniq}).select(_mask_expr(pl.col("m"), rules).alias("t"))["t"]
     # raw lines: distinct keys differ in their headers (threads, loggers, levels); once the headers are
@@ -135,8 +163,16 @@ def _safe_text(message: object) -> str:
     return s.encode("utf-8", errors="replace").decode("utf-8")
 
 
-def merge_templates(templates: list[str] | set[str], min_values: int = CURRENT.merge_min_values) -> dict[str, str]:
-    """Map each distinct template to its group's template (itself when nothing merges)."""
+def merge_templates(templates: list[str] | set[str], min_values: int = CURRENT.merge_min_values,
+                    context: int = CURRENT.merge_context, growth: float = CURRENT.merge_growth) -> dict[str, str]:
+    """Map each distinct template to its group's template (itself when nothing merges).
+
+    A position of templates that agree everywhere else is a variable when the batch shows it holding at
+    least ``min_values`` distinct words and the rest of the template has ``context`` constant words; with
+    less context it takes more evidence: ``growth`` times as many values per missing word
+    (``status unpacked <pkg> <*>`` shows hundreds of packages with two constant words around them, while
+    ``<daemon> startup succeeded`` shows a handful). With no constant word left nothing merges.
+    """
     uniq = sorted(set(templates))
     parent = {t: t for t in uniq}
 
@@ -154,25 +190,49 @@ def merge_templates(templates: list[str] | set[str], min_values: int = CURRENT.m
                 continue
             const = [x != VAR and any(c.isalpha() for c in x) for x in tk]
             nconst = sum(const)
-            if nconst < 3:
+            if nconst < 2:
                 continue
             for i in range(len(tk)):
                 w = tk[i]
-                if nconst - const[i] < 3:
-                    continue  # too little context around the position ("X startup succeeded")
+                if nconst - const[i] < 1:
+                    continue  # no constant word left around the position
                 if w == VAR:
                     continue
                 key, lead, core, trail = _split_token(w)
-                if not core or "=" in core or not (core == VAR or core.islower()):
+                if not core or "=" in core:
                     continue
-                buckets[(len(tk), i, key, lead, trail, tuple(tk[:i]), tuple(tk[i + 1:]))].append(t)
+                buckets[(len(tk), i, key, lead, trail, tuple(tk[:i]), tuple(tk[i + 1:]), nconst - const[i])].append(t)
         for key, ts in buckets.items():
-            if len(ts) >= min_values:
+            # a member already holding a variable there is the data saying the position varies: then one
+            # constant word beside it is enough, whatever the context and whatever its case
+            seen_var = any(VAR in t.split(" ")[key[1]] for t in ts)
+            if not seen_var:  # capitalised words (states, enums: Paused/Started) stay events of their own
+                ts = [t for t in ts if _split_token(t.split(" ")[key[1]])[2].islower()]
+            if len(ts) >= (2 if seen_var else min_values * growth ** max(0, context - key[-1])):
                 r = find(ts[0])
                 for t in ts[1:]:
                     a = find(t)
                     if a != r:
                         parent[a] = r
+        # a word beside a variable, where the batch also holds the template with one variable in their
+        # place (``triggers-pending sgml-base:all <*>`` beside ``triggers-pending <*>``): the data
+        # shows that position varies
+        present = set(uniq)
+        for t in uniq:
+            tk = t.split(" ")
+            const = [x != VAR and any(c.isalpha() for c in x) for x in tk]
+            for i, w in enumerate(tk):
+                if w == VAR or sum(const) - const[i] < 1:
+                    continue
+                _, _, core, _ = _split_token(w)
+                if not core or "=" in core or not core.islower():
+                    continue
+                if (i + 1 < len(tk) and tk[i + 1] == VAR) or (i and tk[i - 1] == VAR):
+                    shorter = " ".join(tk[:i] + tk[i + 1:])
+                    if shorter in present:
+                        a, b = find(t), find(shorter)
+                        if a != b:
+                            parent[a] = b
     groups: dict[str, list[str]] = collections.defaultdict(list)
     for t in uniq:
         groups[find(t)].append(t)
@@ -182,13 +242,16 @@ def merge_templates(templates: list[str] | set[str], min_values: int = CURRENT.m
             out[members[0]] = members[0]
             continue
         toks = [m.split(" ") for m in members]
+        shortest = min(len(x) for x in toks)
+        toks = [x for x in toks if len(x) == shortest]  # mixed lengths: the forms with the variable
         gen = [col[0] if all(c == col[0] for c in col) else _generalise(col) for col in zip(*toks)]
-        g = " ".join(gen)
+        g = _COLLAPSE.sub(VAR, " ".join(gen))  # a merged position next to a variable: one variable
         for m in members:
             out[m] = g
     return out
 
 
+_COLLAPSE = re.compile(r"(?:<\*>[\s,:.]*)+<\*>")
 _OPEN = "([{'\""
 _CLOSE = ")]}'\",:;."
 
@@ -256,7 +319,8 @@ def group(lines: pl.Series | list[str], raw: bool = False, rules: RuleSet = CURR
     t = _templates_of_distinct(uniq, rules, raw)
     g = t
     if merge and rules.merge_min_values >= 2:
-        mapping = merge_templates(t.unique().to_list(), rules.merge_min_values)
+        mapping = merge_templates(t.unique().to_list(), rules.merge_min_values, rules.merge_context,
+                                  rules.merge_growth)
         changed = {k: v for k, v in mapping.items() if k != v}
         if changed:
             g = t.replace(changed)
@@ -265,8 +329,29 @@ def group(lines: pl.Series | list[str], raw: bool = False, rules: RuleSet = CURR
 
 # -- scanning log files ----------------------------------------------------------------------------------
 
-_ERRORISH = (r"(?i)\b(?:error|err|fatal|crit|critical|alert|emerg|panic|severe|fail|failed|failure|exception|"
-             r"traceback|refused|denied|timeout|timed out|unable|cannot|can't|killed|oom)\b")
+#: error words, as words: bounded by spaces, brackets, quotes or sentence punctuation -- never by '-', '_',
+#: '=' or '/' (``libgpg-error-dev``, ``panic=1``, ``/usr/lib/error`` are names and options, not errors)
+_L = r"(?:^|[\s\[\](){}<>\"'`,;!?|*])"
+_R = r"(?:$|[\s\[\](){}<>\"'`,;:!?|*]|\.(?:$|[\s\"')\]]))"  # 'ABORT.7.gz' is a file name
+_ERRORISH = (r"(?i)" + _L + r"(?:error|errors|err|fatal|crit|critical|alert|emerg|emergency|panic|panicked|severe|fail|"
+             r"fails|failed|failure|exception|traceback|refused|denied|timeout|timed out|unable|cannot|can't|"
+             r"killed|oom|segfault|aborted|abort|corrupt|corrupted)" + _R)
+#: a header that says the line is routine: a low level among its first words, upper case or bracketed
+_LOW_LEVEL = (r"^(?:\S+\s+){0,9}?(?:\[(?i:debug|trace|info|notice|verbose)\]|<(?i:debug|trace|info|notice)>|"
+              r"(?:DEBUG|TRACE|INFO|NOTICE|VERBOSE|Debug|Trace|Info|Notice|Verbose)(?:[\s:,\]]|$))")
+#: a header that says the line is an error, whatever its words
+_HIGH_LEVEL = (r"^(?:\S+\s+){0,9}?(?:\[(?i:error|err|crit|critical|fatal|alert|emerg|severe)\]|"
+               r"<(?i:error|err|crit|fatal|alert|emerg)>|(?:ERROR|CRITICAL|CRIT|FATAL|ALERT|EMERG|SEVERE)(?:[\s:,\]]|$))")
+
+
+def error_lines(texts: pl.Series) -> pl.Series:
+    """Which lines are errors: by their level when the header names one (``ERROR``, ``[crit]``; ``INFO``
+    and kin are routine whatever their words), else by error words in the message."""
+    s = texts.cast(pl.String).fill_null("")
+    high = s.str.contains(_HIGH_LEVEL)
+    low = s.str.contains(_LOW_LEVEL)
+    words = s.str.contains(_ERRORISH)
+    return high | (~low & words)
 
 
 # Files are read as a bounded stream (line length, block size, pipes read once): analytics.logread.

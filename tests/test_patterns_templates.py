@@ -248,3 +248,62 @@ def test_status_naming_never_changes_other_lines_or_raises(texts, code):
         assert a == b or "HTTP/" in before
     assert ("Found" in got[-1] or "Success" in got[-1] or "Server-Error" in got[-1]
             or "Redirect" in got[-1]) == (code in ("404", "200", "599", "302"))
+
+
+def test_package_manager_log_groups_into_its_kinds_of_event():
+    """Package names without digits vary across lines that otherwise agree: learned, not listed."""
+    import random
+
+    rnd = random.Random(7)
+    names = ["".join(rnd.choice("abcdefghijklmnopqrstuvwxyz-") for _ in range(rnd.randint(4, 12))).strip("-") + "x"
+             for _ in range(60)]
+    lines = []
+    for n in names:
+        arch = rnd.choice(["amd64", "all"])
+        ver = f"{rnd.randint(0, 9)}.{rnd.randint(0, 40)}-{rnd.randint(1, 5)}"
+        for state in ("unpacked", "half-configured", "installed", "half-installed"):
+            lines.append(f"2026-11-20 10:0{rnd.randint(0, 9)}:00 status {state} {n}:{arch} {ver}")
+        lines.append(f"2026-11-20 10:01:00 configure {n}:{arch} {ver} <none>")
+    for n in names[:3]:  # a rare event: three packages only, beside one whose name holds a digit
+        lines.append(f"2026-11-20 10:02:00 status triggers-pending {n}:all 1.0")
+    lines.append("2026-11-20 10:02:00 status triggers-pending lib2x:amd64 1.0")
+    g = group(lines, raw=True)
+    assert len(set(g.groups.to_list())) == 6, sorted(set(g.groups.to_list()))
+
+
+def test_host_names_and_host_port_are_variables_without_a_list_of_domains():
+    assert template_of("connect to host.cse.cuhk.edu.hk:5070 failed") == "connect to <*> failed"
+    assert template_of("proxy bx.optimix.asia:443 reset") == "proxy <*> reset"
+    assert template_of("lookup api.example.com failed") == "lookup <*> failed"
+    assert template_of("error in app.py at nova.compute.manager") == "error in app.py at nova.compute.manager"
+
+
+def test_a_capitalised_word_merges_only_where_the_data_shows_a_variable():
+    certs = ["Adding debian:AC_RAIZ_FNMT-RCM.pem", "Adding debian:ANF_Secure_Server_Root_CA.pem",
+             "Adding debian:Go_Daddy_Class_2_CA.pem"]
+    assert len(set(group(certs).group_ids())) == 1           # debian:Go_Daddy_Class_2 holds a variable
+    m = merge_templates([f"VM {s} (Lifecycle Event)" for s in ("Paused", "Started", "Stopped", "Resumed")])
+    assert len(set(m.values())) == 4
+
+
+def test_errors_are_errors_by_level_or_by_error_words_not_by_names_or_options():
+    from analytics.templates import error_lines
+
+    cases = {
+        "2026-11-20 10:00:00 status installed libgpg-error-dev:amd64 1.46-1": False,
+        "Command line: BOOT_IMAGE=/vmlinuz root=/dev/sda1 panic=1 quiet": False,
+        "--slave /usr/share/man/man7/ABORT.7.gz ABORT.7.gz": False,
+        "2026-11-20 10:00:01 INFO retry after error in worker": False,
+        "[Sun Dec 04 04:47:44 2005] [notice] jk2_init() Found child 6725": False,
+        "- 1133447728 2005.12.01 R06-M0 2005-12-01-06.35.28 R06-M0 RAS KERNEL INFO 0 critical input interrupts": False,
+        "2016-09-28 04:30:31, Info   CBS   Failed to get next element": False,
+        "2026-11-20 ERROR db connection refused": True,
+        "[Sun Dec 04 04:47:44 2005] [error] mod_jk child workerEnv in error state 6": True,
+        "E: Unable to locate package foo": True,
+        "npm ERR! code E404": True,
+        "sshd[1]: Failed password for root from 1.2.3.4": True,
+        "kernel: Out of memory: Killed process 1234 (java)": True,
+        "Traceback (most recent call last):": True,
+    }
+    got = error_lines(pl.Series(list(cases))).to_list()
+    assert dict(zip(cases, got)) == cases

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Callable
 
+from analytics.hostnames import is_host_name
 from analytics.rca import redact_cli
 
 PLACEHOLDER = "[REDACTED:{kind}]"
@@ -146,9 +147,8 @@ _IPV6 = re.compile(r"(?<![0-9A-Fa-f:])(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}
 _HOST = re.compile(
     r"(?i)(?<![\w.\-/@])((?:[a-z0-9](?:[a-z0-9\-]{0,61}[a-z0-9])?\.)+([a-z][a-z0-9\-]{1,62}))(?![\w\-]|\.[a-z0-9])"
 )
-#: host names are recognised by the Public Suffix List (the ``publicsuffixlist`` package, kept current by
-#: its maintainers) or by this machine's own DNS search domains -- never by a list kept here
-_RESOLV_CONF = "/etc/resolv.conf"
+# host names are recognised by analytics.hostnames (the Public Suffix List and this machine's DNS search
+# domains) -- never by a list kept here
 
 
 def _entropy(s: str) -> float:
@@ -375,49 +375,6 @@ def _replace_ips(s: str, counts: Counter[str]) -> str:
 
     s = _IPV4.sub(repl, s)
     return _IPV6.sub(lambda m: repl(m) if m.group(0).count(":") >= 2 else m.group(0), s)
-
-
-@lru_cache(maxsize=1)
-def _public_suffixes():
-    from publicsuffixlist import PublicSuffixList
-
-    return PublicSuffixList(accept_unknown=False)
-
-
-@lru_cache(maxsize=1)
-def _local_domains() -> frozenset[str]:
-    """This machine's DNS search domains and its own domain: private names under them are host names."""
-    import socket
-
-    out: set[str] = set()
-    try:
-        with open(_RESOLV_CONF, encoding="utf-8", errors="replace") as fh:
-            for line in fh:
-                parts = line.split()
-                if parts and parts[0] in ("search", "domain"):
-                    out.update(p.strip(".").lower() for p in parts[1:] if "." in p or p.isalpha())
-    except OSError:
-        pass
-    fqdn = socket.getfqdn()
-    if "." in fqdn:
-        out.add(fqdn.split(".", 1)[1].lower())
-    return frozenset(d for d in out if d)
-
-
-def is_host_name(name: str, before: str = "", after: str = "") -> bool:
-    """Whether a dotted name is a host: under a public suffix or one of this machine's search domains.
-    A two-label name under a two-letter suffix (``app.py``, ``run.sh``) is a file name unless written
-    where a host goes (after ``@`` or ``//``, before ``:port``)."""
-    low = name.lower().rstrip(".")
-    if any(low == d or low.endswith("." + d) for d in _local_domains()):
-        return True
-    suffix = _public_suffixes().publicsuffix(low)
-    if suffix is None or suffix == low:
-        return False
-    labels = low.split(".")
-    if len(labels) == 2 and len(suffix) == 2:
-        return before.endswith(("@", "//")) or bool(re.match(r":\d", after))
-    return True
 
 
 def _replace_hosts(s: str, counts: Counter[str]) -> str:
