@@ -212,7 +212,10 @@ def _store(out: LogLine, name: str, tok: str) -> None:
             if out.level is None:
                 out.level = _LEVEL_WORD.search(lv.group(0)).group(0).upper()
             tok = tok[:lv.start()]
-        out.time = tok.strip("[],") if out.time is None else f"{out.time} {tok.strip('[],')}"
+        t = tok.strip("[],")
+        if re.fullmatch(r"\d{1,8}(?:\.\d+)?", t):
+            return  # a counter in front (npm debug logs number their lines), not an epoch time
+        out.time = t if out.time is None else f"{out.time} {t}"
     elif name == "level":
         m = None
         for m in _LEVEL_WORD.finditer(tok):

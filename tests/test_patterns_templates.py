@@ -307,3 +307,11 @@ def test_errors_are_errors_by_level_or_by_error_words_not_by_names_or_options():
     }
     got = error_lines(pl.Series(list(cases))).to_list()
     assert dict(zip(cases, got)) == cases
+
+
+def test_a_leading_line_counter_is_not_a_time():
+    from analytics.logline import parse_line
+
+    p = parse_line("19 notice 172B bin/node-gyp-bin/node-gyp")
+    assert p.time is None
+    assert parse_line("1700000000 worker started").time == "1700000000"
