@@ -60,6 +60,8 @@ DEFAULT_HOOKS = (
     "analytics.recommend.engine:refresh@900",
     "analytics.collector:apply_retention@21600",
     "analytics.rca.cache:daily_clean@3600",
+    "analytics.alerts:deliver@15",
+    "analytics.alerts:notify@10",
 )
 #: Rows waiting in memory that trigger a write now (a big file read --from-start, a fleet backfill).
 FLUSH_ROWS = 50_000

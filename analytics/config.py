@@ -94,6 +94,21 @@ class Patterns:
 
 
 @dataclass(frozen=True)
+class Alerts:
+    """Where live predictions go besides the dashboard (analytics.alerts)."""
+    min_severity: str = "MEDIUM"          # LOW | MEDIUM | HIGH: predictions at or above it are sent
+    resend_seconds: float = 60.0          # a firing alert is re-posted this often (Alertmanager expects it)
+    alertmanager: dict = field(default_factory=dict)   # [alerts.alertmanager] url, auth, ca_file, timeout ...
+
+
+@dataclass(frozen=True)
+class Notify:
+    """A new HIGH prediction noticed by a person in another window (analytics.alerts.notify)."""
+    bell: bool = False                    # ring the terminal bell of the collector's terminal
+    tmux: bool = False                    # inside tmux: `tmux display-message` the prediction
+
+
+@dataclass(frozen=True)
 class Predictions:
     window_days: int = 7
     horizon_hours: int = 24
@@ -159,6 +174,8 @@ class Config:
     predictions: Predictions = Predictions()
     recommendations: Recommendations = Recommendations()
     ai: AI = AI()
+    alerts: Alerts = Alerts()
+    notify: Notify = Notify()
     components: tuple[Component, ...] = ()
     sources: tuple[Source, ...] = ()
     keymap: dict[str, str] = field(default_factory=dict)
@@ -196,6 +213,22 @@ def _section(cls, raw: Any, where: str, problems: list[str]):
             value = float(value)
         kwargs[key] = value
     return cls(**kwargs)
+
+
+def _alerts(raw: Any, problems: list[str]) -> Alerts:
+    a = _section(Alerts, raw, "alerts", problems)
+    if a.min_severity.upper() not in ("LOW", "MEDIUM", "HIGH"):
+        problems.append(f"alerts.min_severity: {a.min_severity!r} is not one of LOW, MEDIUM, HIGH; using MEDIUM")
+        a = dataclasses.replace(a, min_severity="MEDIUM")
+    if a.alertmanager:
+        from analytics.sources.http import ConfigProblem, HttpSettings
+
+        try:
+            HttpSettings.from_dict(a.alertmanager, "alerts.alertmanager")
+        except ConfigProblem as exc:
+            problems.append(f"{exc}; alerts are not sent")
+            a = dataclasses.replace(a, alertmanager={})
+    return a
 
 
 def _type_ok(default: Any, value: Any) -> bool:
@@ -384,7 +417,7 @@ def parse_config(data: dict[str, Any], path: Path | None = None, problems: list[
     when ``text``, the file's source, is given) and ``Config.problems`` (the same, as sentences)."""
     problems = [] if problems is None else problems
     known = {"general", "collect", "retention", "watch", "patterns", "predictions", "recommendations", "ai",
-             "components", "sources", "keymap"}
+             "alerts", "notify", "components", "sources", "keymap"}
     for key in data:
         if key not in known:
             problems.append(f"{key}: unknown section (ignored)")
@@ -402,6 +435,8 @@ def parse_config(data: dict[str, Any], path: Path | None = None, problems: list[
         predictions=_section(Predictions, data.get("predictions"), "predictions", problems),
         recommendations=_section(Recommendations, data.get("recommendations"), "recommendations", problems),
         ai=_section(AI, data.get("ai"), "ai", problems),
+        alerts=_alerts(data.get("alerts"), problems),
+        notify=_section(Notify, data.get("notify"), "notify", problems),
         components=_components(data.get("components"), problems),
         sources=_sources(data.get("sources"), problems),
         keymap=dict(keymap),

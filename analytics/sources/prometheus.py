@@ -206,11 +206,15 @@ class PrometheusSource(FleetSource):
         r = self.client.get_json("/api/v1/query", {"query": "time()"})
         data = r.data
         try:
-            server_now = float(data["data"]["result"][0])
+            result = data["data"]["result"]
+            if data["data"].get("resultType") == "vector":  # VictoriaMetrics answers time() as a vector
+                result = result[0]["value"]
+            server_now = float(result[0])
         except (TypeError, KeyError, IndexError, ValueError):
             if isinstance(data, dict) and data.get("status") == "error":
                 raise FetchError("4xx", f"{self.settings.http.base_url}: {data.get('error')}", retryable=False) from None
-            raise ValueError("the answer to time() is not a Prometheus scalar — is this a Prometheus URL?") from None
+            raise ValueError("the answer to time() is not a Prometheus scalar — is this a Prometheus (or "
+                             "VictoriaMetrics) URL?") from None
         self.health.skew_s = round(measure_skew(server_now, r.sent_at, r.received_at) or 0.0, 3)
         self.health.latency_ms = round(r.elapsed * 1000, 1)
         return server_now

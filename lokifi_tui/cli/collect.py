@@ -17,6 +17,7 @@ from lokifi_tui.cli.options import Finite
 from lokifi_tui.cli.context import _globals, get_config, get_store
 from lokifi_tui.cli.output import (
     BAD_INPUT,
+    USAGE,
     STORE,
     console,
     err_console,
@@ -51,10 +52,12 @@ def _describe(col: Any) -> str:
               help="Stop after this many seconds (default: run until SIGTERM / Ctrl-C).")
 @click.option("--no-hooks", is_flag=True, help="Do not run the engines' refresh hooks (pattern learning, ...).")
 @click.option("-q", "--quiet", is_flag=True, help="Only print problems.")
+@click.option("--metrics-listen", metavar="HOST:PORT", default=None,
+              help="Serve Lokifi's numbers at http://HOST:PORT/metrics for Prometheus (e.g. 127.0.0.1:9464).")
 @json_option
 @click.pass_context
 def collect(ctx: click.Context, once: bool, from_start: bool, duration: float | None, no_hooks: bool,
-            quiet: bool, as_json: bool) -> None:
+            quiet: bool, metrics_listen: str | None, as_json: bool) -> None:
     """Collect host vitals, probe results and log errors into the database, headless.
 
     Runs until SIGTERM or SIGINT (it writes what it has read before exiting), so it suits a systemd
@@ -116,6 +119,17 @@ def collect(ctx: click.Context, once: bool, from_start: bool, duration: float | 
         err_console.print(f"lokifi collect: writing to {inert(store.path)} every {col.flush_seconds:g}s "
                           f"as host {inert(col.host)}")
         err_console.print(f"  {inert(_describe(col))}")
+    exporter = None
+    if metrics_listen:
+        from analytics.exposition import parse_listen, serve
+
+        try:
+            exporter = serve(store, parse_listen(metrics_listen))
+        except (ValueError, OSError) as exc:
+            col.close()
+            fail(f"--metrics-listen {inert(metrics_listen)}: {exc}", USAGE)
+        if not quiet:
+            err_console.print(f"  serving /metrics on http://{inert(metrics_listen)}/metrics")
     report = _Reporter(col, quiet)
     watcher = threading.Thread(target=report.loop, args=(stop,), daemon=True)
     watcher.start()
@@ -123,6 +137,8 @@ def collect(ctx: click.Context, once: bool, from_start: bool, duration: float | 
         col.run(stop, duration=duration)
     finally:
         stop.set()
+        if exporter is not None:
+            exporter.shutdown()
         col.close()
         if not quiet:
             s = col.stats

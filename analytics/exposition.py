@@ -1,0 +1,105 @@
+"""Lokifi's own numbers in the Prometheus text format, for Prometheus to scrape and Grafana to chart.
+
+:func:`serve` starts a ``/metrics`` endpoint (``prometheus_client``) whose values are read from the store
+at each scrape, in one short read: live predictions by type, component, host and severity; the latest
+forecast of each component and metric with its 80 % interval; pattern occurrences and confidence (the
+most frequent 200); the recommendation queue by priority; prediction accuracy from scored outcomes; and
+the collector's health (rows written, last write). Nothing is computed for the scrape that is not stored.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Iterator
+
+from prometheus_client.core import CollectorRegistry, CounterMetricFamily, GaugeMetricFamily
+
+TOP_PATTERNS = 200
+
+
+class StoreCollector:
+    """A prometheus_client collector over a Lokifi store."""
+
+    def __init__(self, store: Any, host: str = "") -> None:
+        self.store = store
+        self.host = host
+
+    def collect(self) -> Iterator[Any]:
+        now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+        with self.store.read() as con:
+            live = con.execute(
+                "SELECT prediction_type, component, coalesce(host, ''), coalesce(severity, ''), count(*) FROM predictions "
+                "WHERE outcome_date IS NULL AND prediction_type <> 'forecast' AND due_at > ? GROUP BY ALL",
+                [now]).fetchall()
+            fc = con.execute(
+                "SELECT r.component, r.metric, r.host, r.horizon_days, r.forecast_value, r.lo, r.hi, r.current_value "
+                "FROM forecast_runs r JOIN (SELECT host, component, metric, max(made_at) AS m FROM forecast_runs "
+                "GROUP BY ALL) l ON r.host = l.host AND r.component = l.component AND r.metric = l.metric "
+                "AND r.made_at = l.m WHERE r.forecast_value IS NOT NULL").fetchall()
+            pats = con.execute(
+                f"SELECT substr(error_hash, 1, 12), error_type, component, occurrence_count, confidence_score, "
+                f"coalesce(success_count, 0) + coalesce(failure_count, 0) FROM error_patterns "
+                f"ORDER BY occurrence_count DESC LIMIT {TOP_PATTERNS}").fetchall()
+            recs = con.execute("SELECT priority, count(*) FROM smart_recommendations WHERE status = 'open' "
+                               "GROUP BY ALL").fetchall()
+            acc = con.execute("SELECT count(accurate), count(*) FILTER (WHERE accurate) FROM predictions").fetchone()
+            col = con.execute("SELECT coalesce(max(rows_total), 0), max(last_success) FROM source_status "
+                              "WHERE source = 'collector'").fetchone()
+        g = GaugeMetricFamily("lokifi_predictions_live", "Live predictions (not yet due or scored).",
+                              labels=["type", "component", "host", "severity"])
+        for t, c, h, s, n in live:
+            g.add_metric([t, c, h, s.lower()], n)
+        yield g
+        names = ("value", "lower", "upper", "current")
+        fams = {k: GaugeMetricFamily(f"lokifi_forecast_{k}", f"Latest forecast: {k} (80% interval bounds for lower/upper).",
+                                     labels=["component", "metric", "host", "horizon_days"]) for k in names}
+        for c, m, h, hz, v, lo, hi, cur in fc:
+            lab = [c, m, h, f"{hz:g}" if hz is not None else ""]
+            for k, x in zip(names, (v, lo, hi, cur)):
+                if x is not None:
+                    fams[k].add_metric(lab, float(x))
+        yield from fams.values()
+        occ = GaugeMetricFamily("lokifi_pattern_occurrences", "Occurrences of an error pattern.",
+                                labels=["pattern", "type", "component"])
+        conf = GaugeMetricFamily("lokifi_pattern_confidence", "Confidence in the pattern's fix (patterns with outcomes).",
+                                 labels=["pattern", "type", "component"])
+        for pid, t, c, n, cs, outcomes in pats:
+            occ.add_metric([pid, t, c], float(n or 0))
+            if outcomes and cs is not None:
+                conf.add_metric([pid, t, c], float(cs))
+        yield occ
+        yield conf
+        r = GaugeMetricFamily("lokifi_recommendations_open", "Open recommendations by priority.", labels=["priority"])
+        for p, n in recs:
+            r.add_metric([str(p)], n)
+        yield r
+        scored, right = acc
+        yield CounterMetricFamily("lokifi_predictions_scored", "Predictions scored against what happened.", value=scored)
+        yield CounterMetricFamily("lokifi_predictions_accurate", "Scored predictions that came true.", value=right)
+        rows, last = col
+        yield CounterMetricFamily("lokifi_collector_rows", "Rows the collector has written.", value=rows)
+        h = GaugeMetricFamily("lokifi_collector_last_write_seconds", "Unix time of the collector's last write.")
+        if last is not None:
+            h.add_metric([], last.replace(tzinfo=dt.UTC).timestamp())
+        yield h
+
+
+def serve(store: Any, listen: str) -> Any:
+    """Serve ``/metrics`` on ``HOST:PORT`` in a background thread; returns the server (``shutdown()``)."""
+    from prometheus_client import start_http_server
+
+    host, _, port = listen.rpartition(":")
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(StoreCollector(store))
+    server, _thread = start_http_server(int(port), addr=host.strip("[]") or "127.0.0.1", registry=registry)
+    return server
+
+
+def parse_listen(text: str) -> str:
+    """Check ``HOST:PORT``; raise ValueError with what is wrong."""
+    host, sep, port = text.rpartition(":")
+    if not sep or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ValueError(f"{text!r}: expected HOST:PORT, e.g. 127.0.0.1:9464")
+    return text
+
+
+__all__ = ["StoreCollector", "serve", "parse_listen"]

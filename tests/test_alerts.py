@@ -1,0 +1,174 @@
+"""Live predictions reach a real Prometheus Alertmanager (Debian's prometheus-alertmanager, on loopback):
+labels and annotations, re-posting, resolution when scored, an Alertmanager restart, a refused post
+retried from the store, and the terminal bell in another tmux window."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from analytics.alerts import deliver, notify
+from analytics.config import load_config
+from analytics.store import Store
+
+AM = shutil.which("prometheus-alertmanager") or shutil.which("alertmanager")
+pytestmark = pytest.mark.skipif(AM is None, reason="prometheus-alertmanager is not installed (apt-get install prometheus-alertmanager)")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Alertmanager:
+    def __init__(self, workdir: Path) -> None:
+        self.workdir, self.port, self.proc = workdir, free_port(), None
+        (workdir / "am.yml").write_text("route:\n  receiver: 'null'\n  group_wait: 1s\nreceivers:\n  - name: 'null'\n")
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> "Alertmanager":
+        data = self.workdir / "data"
+        data.mkdir(exist_ok=True)
+        self.proc = subprocess.Popen([AM, f"--config.file={self.workdir / 'am.yml'}", f"--storage.path={data}",
+                                      f"--web.listen-address=127.0.0.1:{self.port}", "--cluster.listen-address="],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        for _ in range(200):
+            try:
+                urllib.request.urlopen(self.url + "/-/ready", timeout=1)
+                return self
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError("alertmanager did not start")
+
+    def stop(self) -> None:
+        if self.proc:
+            self.proc.terminate()
+            self.proc.wait(10)
+            self.proc = None
+
+    def alerts(self) -> list[dict]:
+        with urllib.request.urlopen(self.url + "/api/v2/alerts", timeout=5) as r:
+            return json.load(r)
+
+
+@pytest.fixture
+def am(tmp_path):
+    a = Alertmanager(tmp_path).start()
+    yield a
+    a.stop()
+
+
+def config(tmp_path, url: str, extra: str = ""):
+    p = tmp_path / "lokifi.toml"
+    p.write_text(f'[alerts]\nmin_severity = "MEDIUM"\nresend_seconds = 30\n[alerts.alertmanager]\nurl = "{url}"\n'
+                 f'timeout = 3.0\n{extra}')
+    cfg = load_config(p)
+    assert not cfg.problems, cfg.problems
+    return cfg
+
+
+def plant(store, now, severity, ptype="slow_response", component="api", hours=6, evidence=None) -> int:
+    return store.scalar(
+        "INSERT INTO predictions (prediction_type, component, host, severity, message, recommendation, "
+        "confidence_score, confidence_kind, evidence, prediction_date, due_at) VALUES (?, ?, 'web-1', ?, ?, ?, 0.72, "
+        "'measured', ?, ?, ?) RETURNING id",
+        [ptype, component, severity, f"{component} response time will exceed 2000 ms", "scale out the api pool",
+         json.dumps(evidence or {"current": 1800}), now - dt.timedelta(minutes=5), now + dt.timedelta(hours=hours)])
+
+
+def test_live_predictions_arrive_with_labels_resolve_when_scored_and_survive_a_restart(am, tmp_path):
+    store = Store(tmp_path / "l.duckdb")
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    high = plant(store, now, "HIGH", evidence={"error_hash": "abc123def4567890"})
+    med = plant(store, now, "MEDIUM", ptype="recurring_error", component="db")
+    plant(store, now, "LOW", component="cache")                        # below min_severity: not sent
+    cfg = config(tmp_path, am.url)
+    r = deliver(store, cfg, now)
+    assert (r.posted, r.resolved, r.error) == (2, 0, "")
+    got = {a["labels"]["prediction_id"]: a for a in am.alerts()}
+    assert set(got) == {str(high), str(med)}
+    a = got[str(high)]
+    assert a["labels"].items() >= {"alertname": "lokifi_slow_response", "component": "api", "host": "web-1",
+                                   "severity": "high", "pattern": "abc123def456"}.items()
+    assert a["annotations"]["confidence"] == "0.72 (measured)" and "scale out" in a["annotations"]["action"]
+    assert deliver(store, cfg, now + dt.timedelta(seconds=5)).waiting == 2      # not due for a re-post
+    again = deliver(store, cfg, now + dt.timedelta(seconds=40))
+    assert again.posted == 2 and len(am.alerts()) == 2                          # re-posted, not duplicated
+    # scored: resolved
+    store.execute("UPDATE predictions SET outcome_date = ?, accurate = true WHERE id = ?", [now, med])
+    r = deliver(store, cfg, now + dt.timedelta(seconds=41))
+    assert r.resolved == 1
+    active = [x for x in am.alerts() if x["status"]["state"] == "active"]
+    assert [x["labels"]["prediction_id"] for x in active] == [str(high)]
+    # Alertmanager restarts (its alerts are in memory): the next re-post brings the live one back
+    am.stop()
+    down = deliver(store, cfg, now + dt.timedelta(seconds=80))
+    assert down.error and "cannot deliver" in down.error and down.posted == 0
+    am.start()
+    assert am.alerts() == []
+    back = deliver(store, cfg, now + dt.timedelta(seconds=81))
+    assert back.posted == 1 and [x["labels"]["prediction_id"] for x in am.alerts()] == [str(high)]
+
+
+def test_a_refused_post_is_retried_from_the_store(am, tmp_path):
+    store = Store(tmp_path / "l.duckdb")
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    pid = plant(store, now, "HIGH")
+    bad = config(tmp_path, am.url + "/nowhere")
+    r = deliver(store, bad, now)
+    assert r.error and "HTTP 404" in r.error
+    assert store.scalar("SELECT state FROM alert_deliveries WHERE prediction_id = ?", [pid]) == "pending"
+    r = deliver(store, config(tmp_path, am.url), now)
+    assert r.posted == 1 and len(am.alerts()) == 1
+
+
+def test_the_collector_delivers_them(am, tmp_path):
+    store = Store(tmp_path / "l.duckdb")
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    pid = plant(store, now, "HIGH")
+    config(tmp_path, am.url)
+    r = subprocess.run([sys.executable, "-m", "lokifi_tui.cli.main", "--db", str(store.path), "--config",
+                        str(tmp_path / "lokifi.toml"), "collect", "--once"], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert [a["labels"]["prediction_id"] for a in am.alerts()] == [str(pid)]
+
+
+@pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
+def test_a_high_prediction_rings_the_bell_in_another_tmux_window(tmp_path):
+    store = Store(tmp_path / "l.duckdb")
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    plant(store, now, "HIGH")
+    (tmp_path / "lokifi.toml").write_text("[notify]\nbell = true\ntmux = true\n")
+    sock = str(tmp_path / "tmux.sock")
+    tmux = ["tmux", "-S", sock]
+    subprocess.run(tmux + ["new-session", "-d", "-s", "t", "-x", "100", "-y", "20"], check=True)
+    try:
+        subprocess.run(tmux + ["new-window", "-d", "-t", "t:1"], check=True)
+        cmd = (f"{sys.executable} -m lokifi_tui.cli.main --db {store.path} --config {tmp_path / 'lokifi.toml'} "
+               f"collect --once; sleep 30")
+        subprocess.run(tmux + ["send-keys", "-t", "t:1", cmd, "Enter"], check=True)
+        flag = ""
+        for _ in range(300):
+            flag = subprocess.run(tmux + ["display", "-p", "-t", "t:1", "#{window_bell_flag}"], capture_output=True,
+                                  text=True).stdout.strip()
+            if flag == "1":
+                break
+            time.sleep(0.1)
+        assert flag == "1"
+        assert store.scalar("SELECT count(*) FROM prediction_notices") == 1
+        assert notify(store, load_config(tmp_path / "lokifi.toml"), now) == 0      # once per prediction
+    finally:
+        subprocess.run(tmux + ["kill-server"], capture_output=True)
