@@ -346,15 +346,23 @@ def parse_time(text: str) -> dt.datetime:
     return d
 
 
-def read_series_csv(stream: IO[str] | Iterable[str], name: str = "<stdin>") -> tuple[list[str], np.ndarray, np.ndarray]:
+def read_series_csv(stream: IO[str] | Iterable[str], name: str = "<stdin>",
+                    notes: list[str] | None = None) -> tuple[list[str], np.ndarray, np.ndarray]:
     """Read ``timestamp,value`` rows (a header line is optional). Returns the timestamps as written,
-    epoch seconds and values. Raises SeriesError naming the line on anything malformed."""
+    epoch seconds and values. Raises SeriesError naming the line on anything malformed.
+
+    Time going backwards is real telemetry, not bad input: a few steps back (an NTP or DST correction)
+    keep the rows in arrival order and the time axis goes on from where it was (the step is added back,
+    so intervals stay true); many (rows not in time order) are read sorted by time. Either way a note
+    naming the lines goes to ``notes``."""
     raw: list[str] = []
     secs: list[float] = []
     vals: list[float] = []
     reader = csv.reader(stream)
     rows = iter(reader)
     lineno = 0
+    steps: list[tuple[int, float]] = []
+    last_t, gap = 0.0, 0.0
     while True:
         try:
             row = next(rows)
@@ -378,13 +386,47 @@ def read_series_csv(stream: IO[str] | Iterable[str], name: str = "<stdin>") -> t
             x = float(b)
         except ValueError:
             raise SeriesError(f"{name}:{lineno}: not a number: {b[:60]!r}") from None
-        if secs and _epoch(when) < secs[-1]:
-            raise SeriesError(f"{name}:{lineno}: timestamp {a[:40]} is earlier than the previous row "
-                              "(rows must be in time order)")
+        t = _epoch(when)
+        if secs and t < last_t:
+            steps.append((lineno, last_t - t + gap))  # the clock's own step: the row came one interval on
+        if secs and t > last_t:
+            gap = t - last_t
+        last_t = t
         raw.append(when.isoformat())
-        secs.append(_epoch(when))
+        secs.append(t)
         vals.append(x)
-    return raw, np.asarray(secs, dtype=float), np.asarray(vals, dtype=float)
+    t_arr = np.asarray(secs, dtype=float)
+    v_arr = np.asarray(vals, dtype=float)
+    if steps:
+        where = ", ".join(f"line {ln} ({_span(back)})" for ln, back in steps[:3]) + (" ..." if len(steps) > 3 else "")
+        if len(steps) <= max(3, len(secs) // 1000):
+            # a clock step: keep the order, continue the time axis one interval after the last time seen
+            adj = t_arr.copy()
+            offset, seen_max = 0.0, adj[0]
+            for i in range(1, len(adj)):
+                x_t = t_arr[i] + offset
+                if x_t <= seen_max - 1e-9:
+                    step = gap if gap > 0 else 1.0
+                    offset += seen_max - x_t + step
+                    x_t = t_arr[i] + offset
+                adj[i] = x_t
+                seen_max = max(seen_max, x_t)
+            t_arr = adj
+            msg = (f"{name}: the clock steps back at {where}; rows are kept in arrival order and the time axis "
+                   "continues from the latest time seen")
+        else:
+            order = np.argsort(t_arr, kind="stable")
+            t_arr, v_arr = t_arr[order], v_arr[order]
+            raw = [raw[i] for i in order]
+            msg = f"{name}: {len(steps)} rows go back in time ({where}); the rows were read sorted by time"
+        if notes is not None:
+            notes.append(msg)
+    return raw, t_arr, v_arr
+
+
+def _span(seconds: float) -> str:
+    s = int(round(seconds))
+    return f"{s // 3600} h {s % 3600 // 60} min" if s >= 3600 else f"{s // 60} min {s % 60} s" if s >= 60 else f"{s} s"
 
 
 def _is_number(s: str) -> bool:
@@ -395,9 +437,10 @@ def _is_number(s: str) -> bool:
         return False
 
 
-def detect_csv(stream: IO[str] | Iterable[str], name: str = "<stdin>", cfg: DetectorConfig = DEFAULT) -> list[str]:
+def detect_csv(stream: IO[str] | Iterable[str], name: str = "<stdin>", cfg: DetectorConfig = DEFAULT,
+               notes: list[str] | None = None) -> list[str]:
     """Alarm timestamps (ISO 8601, UTC) for a CSV series — the ``lokifi anomalies detect`` output."""
-    raw, secs, vals = read_series_csv(stream, name)
+    raw, secs, vals = read_series_csv(stream, name, notes)
     return [raw[i] for i in detect(secs, vals, cfg)]
 
 
