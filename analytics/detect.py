@@ -28,7 +28,9 @@ How a decision is made at row t (all statistics from rows before t):
    and no row reached ``zclip`` on that score in the previous ``history`` rows. Steps 1-3 cannot see
    an isolated spike: one row moves the ``short``-row mean by at most ``zclip / short``, and on a
    seasonal series the local level, whose spread is the day's own swing, vetoes it in step 1.
-5. **Suppression**: after an alarm (by steps 2-3 or by step 4), none for ``refractory`` rows.
+5. **Suppression and re-arming**: after an alarm (by steps 2-3 or by step 4), none for ``refractory``
+   rows -- unless the sustained surprise has been back below its threshold for ``rearm`` rows in a row:
+   the incident is over and a second one is a new event (a level shift hours after a spike is reported).
 
 Measured on the public NAB corpus with ``shared/eval/nab_score.py`` (figures in the README).
 Only NumPy and the standard library are imported, so the CLI path starts fast.
@@ -65,7 +67,9 @@ class DetectorConfig:
     spread_floor: float = 0.3    # weight of that floor (0 = plain MAD)
     rel_floor: float = 1e-3      # scale never below this fraction of |median|
     record_decay: float = 0.9998  # per-row decay of the record short-term score
-    refractory: int = 288        # rows without alarms after an alarm
+    refractory: int = 288        # rows without alarms after an alarm, unless the detector re-armed:
+    rearm: int = 20              # ... this many rows in a row without sustained surprise after an alarm
+                                 # (2 x short: the incident's own rows have left the short average)
 
     def tail_z(self) -> float:
         """The standard-normal z whose upper tail probability is ``tail`` (bisection on erfc)."""
@@ -168,15 +172,19 @@ def _finish(sm_inputs: np.ndarray, extreme: np.ndarray, lone_from: int, cfg: Det
     cur = -math.inf
     last = -(10 ** 12)
     last_extreme = -(10 ** 12)
+    quiet = 0
     decay = cfg.record_decay
     for i in range(n):
         s = float(sm[i])
         lone = bool(extreme[i]) and i >= lone_from and i - last_extreme > cfg.history and i >= cfg.warmup
         if extreme[i]:
             last_extreme = i
-        if ((ok[i] and s > cur) or lone) and i - last > cfg.refractory:
+        if ((ok[i] and s > cur) or lone) and (i - last > cfg.refractory or quiet >= cfg.rearm):
             out.append(i)
             last = i
+            quiet = 0
+        else:
+            quiet = 0 if ok[i] else quiet + 1
         cur = max(cur * decay if cur > 0 else cur, s)
     return out
 
@@ -245,6 +253,7 @@ class Detector:
         self._record = -math.inf
         self._last = -(10 ** 12)
         self._last_extreme = -(10 ** 12)
+        self._quiet = 0
 
     def _z(self, buf: Sequence[float], count: int, x: float, floor: float = math.nan) -> tuple[float, float]:
         """(robust z of x, window median), as ``_robust_z`` computes them for one row."""
@@ -311,10 +320,14 @@ class Detector:
         lone = extreme and mature and t - self._last_extreme > cfg.history and t >= cfg.warmup
         if extreme:
             self._last_extreme = t
-        alarm = bool((((sm - mu) / (sd + 1e-6) > self._zthr and t >= cfg.warmup and sm > self._record) or lone)
-                     and t - self._last > cfg.refractory)
+        ok = (sm - mu) / (sd + 1e-6) > self._zthr and t >= cfg.warmup
+        alarm = bool(((ok and sm > self._record) or lone)
+                     and (t - self._last > cfg.refractory or self._quiet >= cfg.rearm))
         if alarm:
             self._last = t
+            self._quiet = 0
+        else:
+            self._quiet = 0 if ok else self._quiet + 1
         self._record = max(self._record * cfg.record_decay if self._record > 0 else self._record, sm)
         self.n += 1
         return alarm

@@ -244,3 +244,27 @@ def test_rows_out_of_order_everywhere_are_read_sorted():
     lines = [f"2024-01-01T00:{m:02d}:00,{m}" for m in (5, 1, 9, 3, 7, 2, 8, 0, 6, 4)]
     raw, secs, vals = D.read_series_csv(lines, notes=notes)
     assert list(vals) == list(range(10)) and "read sorted by time" in notes[0]
+
+
+def _incident_series(seed: int, gap_h: int, spike: bool = True, shift: bool = True):
+    rng = np.random.default_rng(seed)
+    n = 6 * 288                                           # six days every 5 minutes
+    t = np.arange(n) * 300.0 + 1.7e9
+    v = 100 + 20 * np.sin(2 * np.pi * np.arange(n) / 288) + rng.normal(0, 8.0, n)
+    s0 = 3 * 288
+    if spike:
+        v[s0] += 200                                      # a one-row spike ...
+    sh = s0 + gap_h * 12
+    if shift:
+        v[sh:sh + 30] += 150                              # ... and hours later a 2.5 h level shift (~19 sd)
+    return t, v, sh
+
+
+@pytest.mark.parametrize("gap_h", [6, 12, 48])
+def test_a_second_incident_hours_after_a_first_is_reported_within_30_minutes(gap_h):
+    for seed in range(6):
+        t, v, sh = _incident_series(seed, gap_h)
+        alarms = D.detect(t, v)
+        assert any(sh <= a <= sh + 6 for a in alarms), (seed, gap_h, alarms)
+        quiet_t, quiet_v, _ = _incident_series(seed, gap_h, spike=False, shift=False)
+        assert len([a for a in D.detect(quiet_t, quiet_v) if a >= 2 * 288]) <= 1   # the clean twin stays quiet
