@@ -28,7 +28,9 @@ How a decision is made at row t (all statistics from rows before t):
    and no row reached ``zclip`` on that score in the previous ``history`` rows. Steps 1-3 cannot see
    an isolated spike: one row moves the ``short``-row mean by at most ``zclip / short``, and on a
    seasonal series the local level, whose spread is the day's own swing, vetoes it in step 1.
-5. **Suppression**: after an alarm (by steps 2-3 or by step 4), none for ``refractory`` rows.
+5. **Suppression and re-arming**: after an alarm (by steps 2-3 or by step 4), none for ``refractory``
+   rows -- unless the sustained surprise has been back below its threshold for ``rearm`` rows in a row:
+   the incident is over and a second one is a new event (a level shift hours after a spike is reported).
 
 Measured on the public NAB corpus with ``shared/eval/nab_score.py`` (figures in the README).
 Only NumPy and the standard library are imported, so the CLI path starts fast.
@@ -65,7 +67,9 @@ class DetectorConfig:
     spread_floor: float = 0.3    # weight of that floor (0 = plain MAD)
     rel_floor: float = 1e-3      # scale never below this fraction of |median|
     record_decay: float = 0.9998  # per-row decay of the record short-term score
-    refractory: int = 288        # rows without alarms after an alarm
+    refractory: int = 288        # rows without alarms after an alarm, unless the detector re-armed:
+    rearm: int = 20              # ... this many rows in a row without sustained surprise after an alarm
+                                 # (2 x short: the incident's own rows have left the short average)
 
     def tail_z(self) -> float:
         """The standard-normal z whose upper tail probability is ``tail`` (bisection on erfc)."""
@@ -168,15 +172,19 @@ def _finish(sm_inputs: np.ndarray, extreme: np.ndarray, lone_from: int, cfg: Det
     cur = -math.inf
     last = -(10 ** 12)
     last_extreme = -(10 ** 12)
+    quiet = 0
     decay = cfg.record_decay
     for i in range(n):
         s = float(sm[i])
         lone = bool(extreme[i]) and i >= lone_from and i - last_extreme > cfg.history and i >= cfg.warmup
         if extreme[i]:
             last_extreme = i
-        if ((ok[i] and s > cur) or lone) and i - last > cfg.refractory:
+        if ((ok[i] and s > cur) or lone) and (i - last > cfg.refractory or quiet >= cfg.rearm):
             out.append(i)
             last = i
+            quiet = 0
+        else:
+            quiet = 0 if ok[i] else quiet + 1
         cur = max(cur * decay if cur > 0 else cur, s)
     return out
 
@@ -245,6 +253,7 @@ class Detector:
         self._record = -math.inf
         self._last = -(10 ** 12)
         self._last_extreme = -(10 ** 12)
+        self._quiet = 0
 
     def _z(self, buf: Sequence[float], count: int, x: float, floor: float = math.nan) -> tuple[float, float]:
         """(robust z of x, window median), as ``_robust_z`` computes them for one row."""
@@ -311,10 +320,14 @@ class Detector:
         lone = extreme and mature and t - self._last_extreme > cfg.history and t >= cfg.warmup
         if extreme:
             self._last_extreme = t
-        alarm = bool((((sm - mu) / (sd + 1e-6) > self._zthr and t >= cfg.warmup and sm > self._record) or lone)
-                     and t - self._last > cfg.refractory)
+        ok = (sm - mu) / (sd + 1e-6) > self._zthr and t >= cfg.warmup
+        alarm = bool(((ok and sm > self._record) or lone)
+                     and (t - self._last > cfg.refractory or self._quiet >= cfg.rearm))
         if alarm:
             self._last = t
+            self._quiet = 0
+        else:
+            self._quiet = 0 if ok else self._quiet + 1
         self._record = max(self._record * cfg.record_decay if self._record > 0 else self._record, sm)
         self.n += 1
         return alarm
@@ -346,15 +359,23 @@ def parse_time(text: str) -> dt.datetime:
     return d
 
 
-def read_series_csv(stream: IO[str] | Iterable[str], name: str = "<stdin>") -> tuple[list[str], np.ndarray, np.ndarray]:
+def read_series_csv(stream: IO[str] | Iterable[str], name: str = "<stdin>",
+                    notes: list[str] | None = None) -> tuple[list[str], np.ndarray, np.ndarray]:
     """Read ``timestamp,value`` rows (a header line is optional). Returns the timestamps as written,
-    epoch seconds and values. Raises SeriesError naming the line on anything malformed."""
+    epoch seconds and values. Raises SeriesError naming the line on anything malformed.
+
+    Time going backwards is real telemetry, not bad input: a few steps back (an NTP or DST correction)
+    keep the rows in arrival order and the time axis goes on from where it was (the step is added back,
+    so intervals stay true); many (rows not in time order) are read sorted by time. Either way a note
+    naming the lines goes to ``notes``."""
     raw: list[str] = []
     secs: list[float] = []
     vals: list[float] = []
     reader = csv.reader(stream)
     rows = iter(reader)
     lineno = 0
+    steps: list[tuple[int, float]] = []
+    last_t, gap = 0.0, 0.0
     while True:
         try:
             row = next(rows)
@@ -378,13 +399,47 @@ def read_series_csv(stream: IO[str] | Iterable[str], name: str = "<stdin>") -> t
             x = float(b)
         except ValueError:
             raise SeriesError(f"{name}:{lineno}: not a number: {b[:60]!r}") from None
-        if secs and _epoch(when) < secs[-1]:
-            raise SeriesError(f"{name}:{lineno}: timestamp {a[:40]} is earlier than the previous row "
-                              "(rows must be in time order)")
+        t = _epoch(when)
+        if secs and t < last_t:
+            steps.append((lineno, last_t - t + gap))  # the clock's own step: the row came one interval on
+        if secs and t > last_t:
+            gap = t - last_t
+        last_t = t
         raw.append(when.isoformat())
-        secs.append(_epoch(when))
+        secs.append(t)
         vals.append(x)
-    return raw, np.asarray(secs, dtype=float), np.asarray(vals, dtype=float)
+    t_arr = np.asarray(secs, dtype=float)
+    v_arr = np.asarray(vals, dtype=float)
+    if steps:
+        where = ", ".join(f"line {ln} ({_span(back)})" for ln, back in steps[:3]) + (" ..." if len(steps) > 3 else "")
+        if len(steps) <= max(3, len(secs) // 1000):
+            # a clock step: keep the order, continue the time axis one interval after the last time seen
+            adj = t_arr.copy()
+            offset, seen_max = 0.0, adj[0]
+            for i in range(1, len(adj)):
+                x_t = t_arr[i] + offset
+                if x_t <= seen_max - 1e-9:
+                    step = gap if gap > 0 else 1.0
+                    offset += seen_max - x_t + step
+                    x_t = t_arr[i] + offset
+                adj[i] = x_t
+                seen_max = max(seen_max, x_t)
+            t_arr = adj
+            msg = (f"{name}: the clock steps back at {where}; rows are kept in arrival order and the time axis "
+                   "continues from the latest time seen")
+        else:
+            order = np.argsort(t_arr, kind="stable")
+            t_arr, v_arr = t_arr[order], v_arr[order]
+            raw = [raw[i] for i in order]
+            msg = f"{name}: {len(steps)} rows go back in time ({where}); the rows were read sorted by time"
+        if notes is not None:
+            notes.append(msg)
+    return raw, t_arr, v_arr
+
+
+def _span(seconds: float) -> str:
+    s = int(round(seconds))
+    return f"{s // 3600} h {s % 3600 // 60} min" if s >= 3600 else f"{s // 60} min {s % 60} s" if s >= 60 else f"{s} s"
 
 
 def _is_number(s: str) -> bool:
@@ -395,9 +450,10 @@ def _is_number(s: str) -> bool:
         return False
 
 
-def detect_csv(stream: IO[str] | Iterable[str], name: str = "<stdin>", cfg: DetectorConfig = DEFAULT) -> list[str]:
+def detect_csv(stream: IO[str] | Iterable[str], name: str = "<stdin>", cfg: DetectorConfig = DEFAULT,
+               notes: list[str] | None = None) -> list[str]:
     """Alarm timestamps (ISO 8601, UTC) for a CSV series — the ``lokifi anomalies detect`` output."""
-    raw, secs, vals = read_series_csv(stream, name)
+    raw, secs, vals = read_series_csv(stream, name, notes)
     return [raw[i] for i in detect(secs, vals, cfg)]
 
 

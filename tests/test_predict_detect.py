@@ -91,8 +91,9 @@ def test_read_series_csv_and_errors():
         D.read_series_csv(["timestamp,value", "2024-01-01,1", "2024-01-02,abc"])
     with pytest.raises(D.SeriesError, match=r":2: not a timestamp"):
         D.read_series_csv(["timestamp,value", "yesterday,1"])
-    with pytest.raises(D.SeriesError, match="earlier than the previous row"):
-        D.read_series_csv(["2024-01-02,1", "2024-01-01,1"])
+    notes: list[str] = []
+    raw, secs, vals = D.read_series_csv(["2024-01-02,1", "2024-01-01,2"], notes=notes)
+    assert list(vals) == [1.0, 2.0] and secs[1] > secs[0] and "clock steps back at line 2" in notes[0]
     with pytest.raises(D.SeriesError, match="expected 'timestamp,value'"):
         D.read_series_csv(["2024-01-02"])
 
@@ -210,3 +211,60 @@ def test_a_series_that_repeats_exactly_keeps_a_scale():
     secs, v = daily(4, 0.0)
     v[3 * DAY + 100] += 1e-3
     assert D.detect(secs, v) == [] == online(secs, v)
+
+
+def test_a_clock_step_back_keeps_detecting_and_says_where(tmp_path):
+    """An NTP/DST step of 55 minutes back once: the series is read (no exit 3), the note names the line,
+    and a level shift after the step is still found."""
+    import subprocess
+    import sys
+
+    rng = np.random.default_rng(5)
+    t0 = dt.datetime(2026, 3, 1)
+    rows, t = [], t0
+    for i in range(3 * 24 * 12):                     # 3 days every 5 minutes
+        if i == 2 * 24 * 12:
+            t -= dt.timedelta(minutes=55)            # the clock steps back once
+        v = 50 + rng.normal(0, 2) + (150 if i >= 2 * 24 * 12 + 60 else 0)
+        rows.append(f"{t.isoformat()},{v:.3f}")
+        t += dt.timedelta(minutes=5)
+    f = tmp_path / "stepped.csv"
+    f.write_text("timestamp,value\n" + "\n".join(rows) + "\n")
+    r = subprocess.run([sys.executable, "-m", "lokifi_tui.cli.main", "anomalies", "detect", str(f)],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert "clock steps back at line" in r.stderr and "(55 min 0 s)" in r.stderr
+    shift = t0 + dt.timedelta(minutes=5 * (2 * 24 * 12 + 60) - 55)
+    alarms = [dt.datetime.fromisoformat(a) for a in r.stdout.split()]
+    assert any(shift <= a <= shift + dt.timedelta(minutes=30) for a in alarms), alarms
+
+
+def test_rows_out_of_order_everywhere_are_read_sorted():
+    notes: list[str] = []
+    lines = [f"2024-01-01T00:{m:02d}:00,{m}" for m in (5, 1, 9, 3, 7, 2, 8, 0, 6, 4)]
+    raw, secs, vals = D.read_series_csv(lines, notes=notes)
+    assert list(vals) == list(range(10)) and "read sorted by time" in notes[0]
+
+
+def _incident_series(seed: int, gap_h: int, spike: bool = True, shift: bool = True):
+    rng = np.random.default_rng(seed)
+    n = 6 * 288                                           # six days every 5 minutes
+    t = np.arange(n) * 300.0 + 1.7e9
+    v = 100 + 20 * np.sin(2 * np.pi * np.arange(n) / 288) + rng.normal(0, 8.0, n)
+    s0 = 3 * 288
+    if spike:
+        v[s0] += 200                                      # a one-row spike ...
+    sh = s0 + gap_h * 12
+    if shift:
+        v[sh:sh + 30] += 150                              # ... and hours later a 2.5 h level shift (~19 sd)
+    return t, v, sh
+
+
+@pytest.mark.parametrize("gap_h", [6, 12, 48])
+def test_a_second_incident_hours_after_a_first_is_reported_within_30_minutes(gap_h):
+    for seed in range(6):
+        t, v, sh = _incident_series(seed, gap_h)
+        alarms = D.detect(t, v)
+        assert any(sh <= a <= sh + 6 for a in alarms), (seed, gap_h, alarms)
+        quiet_t, quiet_v, _ = _incident_series(seed, gap_h, spike=False, shift=False)
+        assert len([a for a in D.detect(quiet_t, quiet_v) if a >= 2 * 288]) <= 1   # the clean twin stays quiet

@@ -11,7 +11,7 @@ import sys
 import click
 
 from lokifi_tui.cli.output import (
-    BAD_INPUT, STORE, USAGE, console, fail, host_option, inert, json_option, print_json,
+    BAD_INPUT, STORE, USAGE, console, err_console, fail, host_option, inert, json_option, print_json,
 )
 from lokifi_tui.cli.series_input import read_series
 
@@ -39,10 +39,13 @@ def _anomalies_detect(input_path: str) -> None:
     if b"\x00" in data[:65536]:
         fail(f"{source}: binary data, expected CSV text 'timestamp,value'", BAD_INPUT)
     text = data.decode("utf-8", errors="replace")
+    notes: list[str] = []
     try:
-        alarms = detect_csv(io.StringIO(text, newline=""), source)
+        alarms = detect_csv(io.StringIO(text, newline=""), source, notes=notes)
     except SeriesError as exc:
         fail(str(exc), BAD_INPUT)
+    for note in notes:
+        err_console.print(f"[yellow]note:[/] {inert(note)}")
     sys.stdout.write("".join(a + "\n" for a in alarms))
 
 
