@@ -28,7 +28,7 @@ def forecast() -> None:
 @click.option("--step", type=Finite(min=0, min_open=True), envvar="EVAL_STEP_SECONDS", default=None,
               help="Seconds between rows (default: the median spacing of the timestamps).")
 @click.option("--model", type=click.Choice(MODELS), default="auto", show_default=True,
-              help="linear: the seed's 30-day line; seasonal: robust daily/weekly combination; "
+              help="linear: a straight line through 30 days; seasonal: robust daily/weekly combination; "
                    "auto: whichever has the lower backtest error on this series.")
 @click.option("--level", type=Finite(0.5, 0.99), default=0.8, show_default=True,
               help="Coverage of the prediction interval.")
@@ -76,7 +76,7 @@ def _num(x: float | None, unit: str) -> str:
 @click.option("--days", type=Finite(min=1 / 24, max=90), default=7.0, show_default=True,
               help="Forecast horizon in days.")
 @click.option("--model", type=click.Choice(MODELS), default="auto", show_default=True,
-              help="linear (the seed's regression), seasonal, or auto (chosen per component by backtest).")
+              help="linear (a 30-day regression line), seasonal, or auto (chosen per component by backtest).")
 @click.option("--metric", default="response_time_ms", show_default=True, help="Metric to forecast.")
 @host_option("Forecast that host's own series, recorded and scored as that host's (default: each "
              "component's series over all hosts together, the fleet-wide view the dashboard shows).")
@@ -86,7 +86,7 @@ def _num(x: float | None, unit: str) -> str:
 def ai_forecast(ctx: click.Context, component: str | None, days: float, model: str, metric: str, host: str | None,
                 as_json: bool, no_record: bool) -> None:
     """Forecast performance per component: current, forecast, percent change, trend and significance
-    (the seed's rules), with the chosen model, its 80% interval and its measured backtest error.
+    (the built-in rules), with the chosen model, its 80% interval and its measured backtest error.
 
     Without --host a component's series is all hosts together (fleet-wide); with --host NAME it is that
     host's own series, and the accuracy shown is that of the forecasts made for that host."""
@@ -134,7 +134,7 @@ def ai_forecast(ctx: click.Context, component: str | None, days: float, model: s
                       f"{'chosen by backtest: ' if f.requested_model == 'auto' else ''}{others})")
         if f.model != "linear" and f.linear:
             ln = f.linear
-            console.print(f"     Seed's line: {ln['slope']:+.2f}{unit}/day → {_num(ln['forecast'], unit)} "
+            console.print(f"     30-day line: {ln['slope']:+.2f}{unit}/day → {_num(ln['forecast'], unit)} "
                           f"({ln['trend']}{', significant' if ln['significant'] else ''})")
         console.print()
     if acc["scored"]:

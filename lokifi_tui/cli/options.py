@@ -24,6 +24,10 @@ class Finite(click.FloatRange):
             self.fail(f"{value!r} is not a finite number", param, ctx)
         return v
 
+    def _describe_range(self) -> str:
+        # click prints "x<=None" for a range with no bounds; an unbounded number has no range to show
+        return "" if self.min is None and self.max is None else super()._describe_range()
+
 
 def json_option(f):
     return click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")(f)

@@ -221,6 +221,8 @@ def _print_pattern(p: dict, console, inert) -> None:
     console.print(f"[bold]Pattern {p['error_hash'][:12]}[/]  type: {p['error_type']}  seen {p['occurrence_count'] or 0:,}x "
                   f"({inert(p['first_seen'])} .. {inert(p['last_seen'])})")
     console.print(f"  template: {inert(p['template'], 300)}")
+    if "<*>" in (p["template"] or "") and p.get("error_message"):
+        console.print(f"  example:  {inert(p['error_message'], 300)}")
     comps = ", ".join(f"{x['component']} ({x['count']})" for x in p["components"])
     console.print(f"  components: {inert(comps)}")
     console.print(f"  confidence: {inert(c.describe())}{'  [green]auto-approved[/]' if p['auto_approved'] else ''}")
@@ -248,7 +250,7 @@ def fix() -> None:
 @fix.command("suggest")
 @click.argument("message")
 @click.option("--threshold", type=click.Choice(THRESHOLDS), default=None,
-              help="Confidence a learned solution needs to replace the playbook (seed: 0.5/0.7/0.9; default from config).")
+              help="Confidence a learned solution needs to replace the playbook (0.5, 0.7 or 0.9; default from config).")
 @json_option
 @click.pass_context
 def fix_suggest(ctx: click.Context, message: str, threshold: str | None, as_json: bool) -> None:
@@ -368,13 +370,13 @@ def error_record(ctx: click.Context, message: str, component: str, host: str | N
 
 @click.command("autofix")
 @click.option("--threshold", type=click.Choice(THRESHOLDS), default=None,
-              help="Confidence a learned solution needs (seed: 0.5/0.7/0.9; default from config).")
+              help="Confidence a learned solution needs (0.5, 0.7 or 0.9; default from config).")
 @click.option("--limit", type=click.IntRange(min=1), default=5, show_default=True, help="Patterns to show.")
 @host_option("Only the most recent patterns seen on this host (its stored error events).")
 @json_option
 @click.pass_context
 def ai_autofix(ctx: click.Context, threshold: str | None, limit: int, host: str | None, as_json: bool) -> None:
-    """Intelligent Auto-Fix (seed §1): fix suggestions for the most recent learned patterns.
+    """Intelligent auto-fix: fix suggestions for the most recent learned patterns.
 
     Nothing is executed: each suggestion says where it comes from (a learned solution with its measured
     confidence, or the built-in playbook) and whether it is auto-approved.

@@ -111,7 +111,7 @@ def _num(x) -> str:
 @click.pass_context
 def ai_predict(ctx: click.Context, hours: int | None, sensitivity: str | None, component: str | None,
                host: str | None, as_json: bool) -> None:
-    """Predictive maintenance: the seed's rules and the anomaly detector over the last 7 days, each
+    """Predictive maintenance: the built-in rules and the anomaly detector over the last 7 days, each
     prediction stored and later scored; confidence is each rule's measured hit rate on this host."""
     from analytics import predictions as PR
     from lokifi_tui.cli.context import get_config, get_store

@@ -110,8 +110,17 @@ def pattern_cells(row: Any, now: dt.datetime, width: int = 20) -> Cells:
         Text(number(row.count) if row.count >= 10000 else str(row.count)),
         confidence_bar(row.confidence, row.lo, row.hi, width=6),
         Text("✓", style="green") if row.auto_approved else Text(" "),
-        safe(row.template or row.message),
+        _template_with_example(row),
     )
+
+
+def _template_with_example(row: Any) -> Text:
+    """The template, then a real message of the pattern (dim) when the template has variables."""
+    text = safe(row.template or row.message)
+    if row.template and "<*>" in row.template and row.message and row.message != row.template:
+        text.append("  e.g. ", style="dim")
+        text.append_text(safe(row.message, "dim"))
+    return text
 
 
 CELLS: dict[str, Callable[[Any, dt.datetime, int], Cells]] = {
