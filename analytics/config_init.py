@@ -12,6 +12,7 @@ from __future__ import annotations
 import concurrent.futures as cf
 import http.client
 import os
+import re
 import socket
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,6 +42,11 @@ LOGS = {
     "mysql": ["/var/log/mysql/error.log"],
     "mongodb": ["/var/log/mongodb/mongod.log"],
 }
+#: a log directory's name -> the service it belongs to (the name itself when not listed)
+DIR_SERVICE = {"apache2": "apache", "httpd": "apache", "postgresql": "postgres", "mariadb": "mysql"}
+#: the host's own logs at the top of a log directory: one "system" component
+SYSTEM_LOGS = ("syslog", "messages", "auth.log", "secure", "kern.log", "daemon.log")
+_ROTATED = re.compile(r"(?:[.\-_][0-9][0-9_.\-T]*)(?:\.(?:gz|bz2|xz|zst|lz4|zip))?$|\.(?:gz|bz2|xz|zst|lz4|zip)$")
 _SKIP_NAMES = {"systemd-resolved", "systemd-resolve", "cupsd", "avahi-daemon", "rpcbind", "dnsmasq",
                "chronyd", "sshd", "systemd", "containerd", "dockerd", "exim4", "master", "rpc.statd"}
 _SKIP_PORTS = {22, 25, 53, 111, 631}
@@ -120,11 +126,81 @@ def detect(max_ports: int = 24) -> list[Found]:
     return list(found.values())
 
 
+def _readable_file(p: Path) -> bool:
+    try:
+        return p.is_file() and not p.is_symlink() and os.access(p, os.R_OK)
+    except OSError:
+        return False
+
+
+def _current_logs(d: Path) -> list[str]:
+    """The current (not rotated, not compressed) log files in ``d``: ``*.log`` and ``*_log``."""
+    try:
+        names = sorted(os.listdir(d))
+    except OSError:
+        return []
+    out = []
+    for n in names:
+        if _ROTATED.search(n) or not (n.endswith(".log") or n.endswith("_log") or n in SYSTEM_LOGS):
+            continue
+        if _readable_file(d / n):
+            out.append(str(d / n))
+    return out
+
+
+def logs_in(dirs: list[str]) -> dict[str, list[str]]:
+    """Service -> its current log files, found in each of ``dirs`` (a host's /var/log or a copy of one):
+    every subdirectory holding readable current logs is a service (``nginx/``, ``postgresql/``, an
+    application's own directory); the host's syslog/messages/auth/kern logs at the top are ``system``."""
+    found: dict[str, list[str]] = {}
+    for raw in dirs:
+        d = Path(os.path.expanduser(raw))
+        system = [str(d / n) for n in SYSTEM_LOGS if _readable_file(d / n)]
+        if system:
+            found.setdefault("system", []).extend(system)
+        try:
+            subdirs = sorted((e for e in os.scandir(d) if e.is_dir(follow_symlinks=False)), key=lambda e: e.name)
+        except OSError:
+            continue
+        for e in subdirs:
+            files = _current_logs(Path(e.path))
+            if files:
+                found.setdefault(DIR_SERVICE.get(e.name, e.name), []).extend(files)
+    return found
+
+
+def prometheus_on_loopback(port: int = 9090, timeout: float = 0.5) -> str | None:
+    """The URL of a Prometheus answering on loopback (its build-info API), else None."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        conn.request("GET", "/api/v1/status/buildinfo", headers={"User-Agent": "lokifi-config-init"})
+        r = conn.getresponse()
+        return f"http://127.0.0.1:{port}" if r.status == 200 and b'"success"' in r.read(4096) else None
+    except (OSError, http.client.HTTPException, ValueError):
+        return None
+    finally:
+        conn.close()
+
+
+def discover(log_dirs: list[str] | None = None, *, services: bool = True) -> tuple[list[Found], str | None]:
+    """Listening services (when ``services``) joined with the logs found in ``log_dirs`` (default
+    ``/var/log``): a service with a log directory gets its logs; a log directory without a listening
+    service is a component of its own. Also a Prometheus on loopback, if one answers."""
+    found = {f.name: f for f in (detect() if services else [])}
+    for name, files in logs_in(list(log_dirs) if log_dirs else ["/var/log"]).items():
+        f = found.setdefault(name, Found(name))
+        for x in files:
+            if x not in f.logs:
+                f.logs.append(x)
+    prom = prometheus_on_loopback() if services else None
+    return list(found.values()), prom
+
+
 def _q(s: str) -> str:
     return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def render(found: list[Found], host: str | None = None) -> str:
+def render(found: list[Found], host: str | None = None, prometheus: str | None = None) -> str:
     """The commented starting file."""
     host = host or socket.gethostname()
     parts = [HEADER.format(host=host)]
@@ -147,16 +223,21 @@ def render(found: list[Found], host: str | None = None) -> str:
             lines += ["", "  [[components.probes]]", "  kind = \"tcp\"", f"  host = {_q(addr)}", f"  port = {port}",
                       "  timeout = 3.0"]
         parts.append("\n".join(lines) + "\n")
-    parts.append(FOOTER)
+    footer = FOOTER
+    if prometheus:
+        footer = footer.replace(PROM_EXAMPLE, f'[[sources]]\nname = "prom"\ntype = "prometheus"\nurl = {_q(prometheus)}'
+                                              "          # found answering on this machine\n")
+    parts.append(footer)
     return "\n".join(parts)
 
 
-def write_starter(path: Path, *, detect_services: bool = True, force: bool = False) -> tuple[Path, list[Found]]:
+def write_starter(path: Path, *, detect_services: bool = True, force: bool = False,
+                  log_dirs: list[str] | None = None) -> tuple[Path, list[Found]]:
     """Write the starting file (refuses to overwrite unless ``force``). Returns (path, what was found)."""
     if path.exists() and not force:
         raise FileExistsError(f"{path} already exists; use --force to replace it (a backup is kept as .bak)")
-    found = detect() if detect_services else []
-    text = render(found)
+    found, prom = discover(log_dirs, services=detect_services) if detect_services or log_dirs else ([], None)
+    text = render(found, prometheus=prom)
     path.parent.mkdir(parents=True, exist_ok=True)
     if path.exists():
         path.replace(path.with_name(path.name + ".bak"))
@@ -220,13 +301,16 @@ EXAMPLE_COMPONENT = """\
 #   port = 6379
 """
 
-FOOTER = """\
-# Fleet sources (Prometheus / Loki), see `lokifi sources`:
+PROM_EXAMPLE = """\
 # [[sources]]
 # name = "prom"
 # type = "prometheus"
 # url = "http://prometheus:9090"
+"""
 
+FOOTER = """\
+# Fleet sources (Prometheus / Loki), see `lokifi sources`:
+""" + PROM_EXAMPLE + """
 [ai]
 # base_url = ""             # empty: OpenAI when OPENAI_API_KEY is set; or a local OpenAI-compatible server
 # model = "gpt-4o-mini"

@@ -197,19 +197,26 @@ def _config_path(ctx: click.Context):
 
 @config.command("init")
 @click.option("--force", is_flag=True, help="Replace an existing file (the old one is kept as .bak).")
-@click.option("--no-detect", is_flag=True, help="Do not look for listening services; write the template only.")
-@click.option("--stdout", "to_stdout", is_flag=True, help="Print the file instead of writing it.")
+@click.option("--no-detect", is_flag=True, help="Do not look for services and logs; write the template only.")
+@click.option("--logs", "log_dirs", multiple=True, metavar="DIR",
+              help="Look for services' logs in DIR (repeatable; default /var/log).")
+@click.option("--dry-run", "--stdout", "to_stdout", is_flag=True, help="Print the proposed file instead of writing it.")
 @click.pass_context
-def config_init(ctx: click.Context, force: bool, no_detect: bool, to_stdout: bool) -> None:
-    """Write a commented starting lokifi.toml, with the services found listening on this machine."""
-    from analytics.config_init import detect, render, write_starter
+def config_init(ctx: click.Context, force: bool, no_detect: bool, log_dirs: tuple[str, ...], to_stdout: bool) -> None:
+    """Propose a commented lokifi.toml for this machine: the services listening here (with HTTP or TCP
+    probes), their log files and the host's own logs (in /var/log, or each --logs DIR: a subdirectory
+    with logs is a service), and a Prometheus answering on loopback. Nothing is read from unit files or
+    environments. Review the proposal with --dry-run; edit the file freely afterwards."""
+    from analytics.config_init import discover, render, write_starter
 
+    dirs = list(log_dirs) or None
     if to_stdout:
-        sys.stdout.write(render([] if no_detect else detect()))
+        found, prom = discover(dirs, services=not no_detect) if not no_detect or dirs else ([], None)
+        sys.stdout.write(render(found, prometheus=prom))
         return
     path = _config_path(ctx)
     try:
-        path, found = write_starter(path, detect_services=not no_detect, force=force)
+        path, found = write_starter(path, detect_services=not no_detect, force=force, log_dirs=dirs)
     except FileExistsError as exc:
         fail(str(exc), BAD_INPUT)
     except OSError as exc:
@@ -218,10 +225,11 @@ def config_init(ctx: click.Context, force: bool, no_detect: bool, to_stdout: boo
     if found:
         for f in found:
             what = ", ".join([*f.http, *(f"{a}:{p}" for a, p in f.tcp)])
-            console.print(f"  {inert(f.name)}: {inert(what)}" + (f"  logs: {inert(', '.join(f.logs))}" if f.logs else ""))
+            logs = f"  logs: {inert(', '.join(f.logs))}" if f.logs else ""
+            console.print(f"  {inert(f.name)}: {inert(what) if what else '[dim]no socket[/]'}{logs}")
     elif not no_detect:
-        console.print("  no listening services found; the file has a commented example")
-    console.print("Edit it, then run `lokifi config check`.")
+        console.print("  no listening services or logs found; the file has a commented example")
+    console.print("Edit it, then run `lokifi config check`; `lokifi backfill` reads the history these logs hold.")
 
 
 SHOW_ISSUES = 200  # issues printed by `config check` (errors first); --json has them all

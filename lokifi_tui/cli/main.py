@@ -52,7 +52,7 @@ class LazyGroup(click.Group):
     },
 )
 def ai() -> None:
-    """The seed's AI commands: init, autofix, predict, forecast, recommendations, learn (and analyze)."""
+    """AI commands: init, autofix, predict, forecast, recommendations, learn (and analyze)."""
 
 
 @click.group(
@@ -61,6 +61,7 @@ def ai() -> None:
     context_settings={"help_option_names": ["-h", "--help"]},
     lazy_subcommands={
         "ingest": "lokifi_tui.cli.ingest:ingest",
+        "backfill": "lokifi_tui.cli.backfill:backfill",
         "demo": "lokifi_tui.cli.demo:demo",
         "db": "lokifi_tui.cli.db:db",
         "locate": "lokifi_tui.cli.locate:locate",

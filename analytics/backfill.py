@@ -1,0 +1,537 @@
+"""Backfill: the history a host already holds in its log files, read once into the store.
+
+Every configured log (a component's ``logs``, the ``*.log`` of each watched directory) is read with its
+rotated copies — ``app.log.1``, ``app.log.2.gz``, ``app.log-20260101.bz2``, ``.xz``, ``.zst`` — oldest
+first, and every line keeps its own timestamp:
+
+* an **access log** (common/combined format, with the request time as the last field when the server
+  writes one: nginx ``$request_time``, seconds with a dot) becomes per-minute metrics of its component:
+  ``response_time_ms`` (mean), ``requests_per_min`` and ``error_rate`` (share of 5xx answers);
+* any other log gives its **error events** (folded like live tailing: a traceback is one event), which
+  pattern learning then groups.
+
+Exactly once. A file is known by a hash of its first bytes (decompressed), so ``app.log.1`` compressed
+into ``app.log.2.gz`` by logrotate is the same file and is not read again. The current file (the one live
+tailing follows) is read up to where the collector's tail starts: its stored checkpoint when there is one
+for that inode, else the end of the file — and that end is stored as the tail's checkpoint, so the
+collector goes on from there. Once a file was handed to the tail, whatever it grows by is the tail's,
+also after it is rotated away. Each file's rows, its record and the checkpoint are written in one
+transaction, so a backfill stopped at any point resumes at the first file it had not finished.
+"""
+
+from __future__ import annotations
+
+import bz2
+import datetime as dt
+import glob
+import gzip
+import hashlib
+import json
+import lzma
+import os
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import polars as pl
+
+from analytics.metrics_store import write_events, write_metrics
+from analytics.multiline import MultilineFolder
+from analytics.sources.tail import HEAD_BYTES, LogSpec, Position, is_error_event, line_time
+
+#: the first bytes that name a file's content (decompressed); 4 KiB holds tens of lines of any log
+ID_BYTES = 4096
+#: read this much at a time (decompressed)
+BLOCK = 4 * 1024 * 1024
+#: the share of sampled lines that must parse as access-log lines for a file to be read as one
+ACCESS_SHARE = 0.6
+SOURCE = "backfill"
+TAIL_SOURCE = "tail"
+MAX_MESSAGE = 16384
+
+_COMPRESSED = {".gz": "gzip", ".bz2": "bz2", ".xz": "xz", ".zst": "zstd"}
+_MAGIC = ((b"\x1f\x8b", "gzip"), (b"BZh", "bz2"), (b"\xfd7zXZ\x00", "xz"), (b"\x28\xb5\x2f\xfd", "zstd"))
+
+# Common/combined log format, optionally followed by more fields; the request time is the last field
+# when it is a number with a dot (nginx $request_time, $upstream_response_time: seconds).
+ACCESS_RE = (r'^\S+ \S+ \S+ \[(?P<t>\d{2}/[A-Za-z]{3}/\d{4}:\d{2}:\d{2}:\d{2} [+-]\d{4})\] '
+             r'"[^"]*" (?P<s>\d{3}) \S+(?:.*\s(?P<rt>\d+\.\d+)\s*$)?')
+_ACCESS = re.compile(ACCESS_RE)
+_ACCESS_TIME = r'^\S+ \S+ \S+ \[(\d{2}/[A-Za-z]{3}/\d{4}:\d{2}:\d{2}:\d{2} [+-]\d{4})\] "'
+_ACCESS_STATUS = r'" (\d{3}) \S'
+_ACCESS_RT = r'\s(\d+\.\d+)\s*$'
+
+
+class BackfillError(Exception):
+    """A file could not be read (named in the message)."""
+
+
+@dataclass
+class FileResult:
+    path: str
+    kind: str  # access | log | skipped
+    lines: int = 0
+    events: int = 0
+    metric_rows: int = 0
+    first: dt.datetime | None = None
+    last: dt.datetime | None = None
+    note: str = ""
+
+
+@dataclass
+class Report:
+    files: list[FileResult] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def lines(self) -> int:
+        return sum(f.lines for f in self.files)
+
+    @property
+    def events(self) -> int:
+        return sum(f.events for f in self.files)
+
+    @property
+    def metric_rows(self) -> int:
+        return sum(f.metric_rows for f in self.files)
+
+
+@dataclass(frozen=True)
+class Planned:
+    """One file to read: its component, whether it is the live one, and its compression."""
+
+    component: str
+    path: Path
+    current: bool
+    codec: str | None
+    size: int
+
+
+# --------------------------------------------------------------------------------------------------
+# Which files
+# --------------------------------------------------------------------------------------------------
+
+def specs_from_config(config: Any) -> list[LogSpec]:
+    """The logs the collector tails (the same list), so backfill and tailing meet."""
+    out = [LogSpec(c.name, p) for c in config.components for p in c.logs]
+    for d in getattr(config.watch, "log_dirs", ()):
+        out.append(LogSpec("", str(Path(os.path.expanduser(d)) / "*.log")))
+    return out
+
+
+def _codec_of(path: Path) -> str | None:
+    try:
+        with open(path, "rb") as f:
+            head = f.read(6)
+    except OSError:
+        return None
+    for magic, name in _MAGIC:
+        if head.startswith(magic):
+            return name
+    return None
+
+
+def rotations(path: Path) -> list[Path]:
+    """``path``'s rotated copies beside it, oldest first: ``name.N[.gz]`` by N descending, dated names
+    (``name-20260101``, ``name.2026-01-01.gz``) by date, then anything else by modification time."""
+    pat = re.compile(rf"^{re.escape(path.name)}[.\-_](?P<tag>[0-9][0-9_.\-T]*?)(?:\.(?:gz|bz2|xz|zst))?$")
+    found: list[tuple[tuple, Path]] = []
+    try:
+        entries = list(os.scandir(path.parent))
+    except OSError:
+        return []
+    for e in entries:
+        m = pat.match(e.name)
+        if not m or e.name == path.name:
+            continue
+        try:
+            if not e.is_file(follow_symlinks=False):
+                continue
+            mtime = e.stat(follow_symlinks=False).st_mtime
+        except OSError:
+            continue
+        tag = m.group("tag")
+        # a small number is a logrotate index (higher = older); a long one is a date (higher = newer)
+        key = (0, -int(tag), 0.0) if tag.isdigit() and len(tag) < 6 else (1, 0, mtime)
+        found.append((key, Path(e.path)))
+    found.sort(key=lambda t: t[0])
+    return [p for _, p in found][:400]
+
+
+def plan(specs: list[LogSpec], component_names: list[str] | tuple[str, ...] = ()) -> list[Planned]:
+    """Every file to read, per configured path oldest first (rotations, then the current file)."""
+    names = sorted(component_names, key=len, reverse=True)
+    out: list[Planned] = []
+    seen: set[str] = set()
+    for spec in specs:
+        pattern = os.path.expanduser(spec.path)
+        paths = sorted(glob.glob(pattern)) if glob.has_magic(pattern) else [pattern]
+        for raw in paths:
+            cur = Path(raw).absolute()
+            if str(cur) in seen or cur.suffix in _COMPRESSED:
+                continue
+            seen.add(str(cur))
+            comp = spec.component or _component_for(cur.name, names)
+            for p in [*rotations(cur), cur]:
+                try:
+                    st = p.stat()
+                except OSError:
+                    continue
+                if not p.is_file():
+                    continue
+                out.append(Planned(comp, p, p == cur, _codec_of(p), st.st_size))
+    return out
+
+
+def _component_for(fname: str, names: list[str]) -> str:
+    low = fname.lower()
+    for n in names:
+        if low.startswith(n.lower()):
+            return n
+    return low.split(".")[0] or "logs"
+
+
+# --------------------------------------------------------------------------------------------------
+# Reading
+# --------------------------------------------------------------------------------------------------
+
+def open_log(path: Path, codec: str | None) -> BinaryIO:
+    """The file's content, decompressed; the file is opened without following a final symlink."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0))
+    raw = os.fdopen(fd, "rb")
+    if codec is None:
+        return raw
+    if codec == "gzip":
+        return gzip.GzipFile(fileobj=raw)  # type: ignore[return-value]
+    if codec == "bz2":
+        return bz2.BZ2File(raw)  # type: ignore[return-value]
+    if codec == "xz":
+        return lzma.LZMAFile(raw)  # type: ignore[return-value]
+    try:
+        import zstandard  # noqa: PLC0415
+    except ImportError as exc:
+        raw.close()
+        raise BackfillError(f"{path}: zstd-compressed, and the zstandard module is not installed") from exc
+    return zstandard.ZstdDecompressor().stream_reader(raw, closefd=True)  # type: ignore[return-value]
+
+
+def _content_id(path: Path, codec: str | None) -> tuple[str, int]:
+    with open_log(path, codec) as f:
+        head = f.read(ID_BYTES)
+    return hashlib.sha1(head, usedforsecurity=False).hexdigest(), len(head)
+
+
+def _blocks(f: BinaryIO, start: int, end: int | None) -> Iterator[tuple[bytes, int]]:
+    """Complete lines from decompressed offset ``start`` up to ``end`` (None: the end of the content)."""
+    if start:
+        if hasattr(f, "seek") and f.seekable():
+            f.seek(start)
+        else:
+            left = start
+            while left > 0:
+                got = f.read(min(left, BLOCK))
+                if not got:
+                    return
+                left -= len(got)
+    pos, rest = start, b""
+    while end is None or pos < end:
+        want = BLOCK if end is None else min(BLOCK, end - pos)
+        data = f.read(want)
+        if not data:
+            break
+        pos += len(data)
+        data = rest + data
+        cut = data.rfind(b"\n")
+        if cut < 0:
+            rest = data
+            continue
+        rest = data[cut + 1:]
+        yield data[:cut], cut + 1
+    if rest and end is None:
+        yield rest, len(rest)  # a rotated file's last line without a newline (the live file's waits for the tail)
+
+
+def _decode(block: bytes) -> str:
+    """A block of complete lines as text (one decode for the block: most of the cost per line)."""
+    text = block.decode("utf-8", "replace")
+    if "\x00" in text:
+        text = text.replace("\x00", "\ufffd")
+    if "\r" in text:
+        text = text.replace("\r\n", "\n")
+    return text
+
+
+def looks_like_access_log(sample: list[str]) -> bool:
+    lines = [x for x in sample if x.strip()]
+    if not lines:
+        return False
+    return sum(1 for x in lines if _ACCESS.match(x)) >= ACCESS_SHARE * len(lines)
+
+
+_ACCESS_SCHEMA = {"t": pl.String, "s": pl.String, "rt": pl.String}
+
+
+def access_minutes(lines: list[str] | str, cutoff: dt.datetime | None) -> pl.DataFrame:
+    """Per-minute partial sums of access-log lines (a list, or one text of lines): minute, n, n5xx,
+    rt_sum, rt_n."""
+    col = (pl.Series("l", [lines], pl.String).str.split("\n").explode() if isinstance(lines, str)
+           else pl.Series("l", lines, pl.String))
+    # three anchored extractions run several times faster than one pattern with a greedy middle
+    df = col.to_frame().select(pl.col("l").str.extract(_ACCESS_TIME, 1).alias("t"),
+                               pl.col("l").str.extract(_ACCESS_STATUS, 1).alias("s"),
+                               pl.col("l").str.extract(_ACCESS_RT, 1).alias("rt"))
+    df = df.filter(pl.col("t").is_not_null()).select(
+        pl.col("t").str.to_datetime("%d/%b/%Y:%H:%M:%S %z", strict=False)
+        .dt.convert_time_zone("UTC").dt.replace_time_zone(None).dt.cast_time_unit("us").alias("ts"),
+        pl.col("s").cast(pl.Int32, strict=False).alias("s"),
+        pl.col("rt").cast(pl.Float64, strict=False).alias("rt"),
+    ).drop_nulls("ts")
+    if cutoff is not None:
+        df = df.filter(pl.col("ts") >= cutoff)
+    return df.group_by(pl.col("ts").dt.truncate("1m").alias("minute")).agg(
+        pl.len().alias("n"), (pl.col("s") >= 500).sum().alias("n5xx"),
+        pl.col("rt").sum().alias("rt_sum"), pl.col("rt").count().alias("rt_n"),
+        pl.col("ts").min().alias("first"), pl.col("ts").max().alias("last"))
+
+
+def minutes_to_metrics(parts: list[pl.DataFrame], host: str, component: str) -> pl.DataFrame:
+    """The metric rows of a file's minutes (partial sums of its blocks added up)."""
+    if not parts:
+        return pl.DataFrame()
+    m = pl.concat(parts).group_by("minute").agg(pl.col("n", "n5xx", "rt_sum", "rt_n").sum())
+    base = m.select(pl.col("minute").alias("ts"), pl.lit(host).alias("host"), pl.lit(component).alias("component"),
+                    pl.col("n"), pl.col("n5xx"), pl.col("rt_sum"), pl.col("rt_n"))
+    frames = [
+        base.select("ts", "host", "component", pl.lit("requests_per_min").alias("metric"),
+                    pl.col("n").cast(pl.Float64).alias("value")),
+        base.select("ts", "host", "component", pl.lit("error_rate").alias("metric"),
+                    (pl.col("n5xx") / pl.col("n")).cast(pl.Float64).alias("value")),
+        base.filter(pl.col("rt_n") > 0).select(
+            "ts", "host", "component", pl.lit("response_time_ms").alias("metric"),
+            (pl.col("rt_sum") / pl.col("rt_n") * 1000.0).alias("value")),
+    ]
+    return pl.concat(frames).with_columns(pl.lit(SOURCE).alias("source")).sort("ts")
+
+
+# --------------------------------------------------------------------------------------------------
+# Bookkeeping
+# --------------------------------------------------------------------------------------------------
+
+def _known(con) -> dict[str, tuple[int, int, bool]]:
+    """content id -> (id length, offset read to, handed to the tail)."""
+    rows = con.execute("SELECT content_id, id_len, read_to, handed FROM backfill_files").fetchall()
+    return {r[0]: (int(r[1]), int(r[2]), bool(r[3])) for r in rows}
+
+
+def _tail_checkpoint(con, path: Path) -> dict[str, Any] | None:
+    row = con.execute("SELECT position FROM source_checkpoints WHERE source = ? AND key = ?",
+                      [TAIL_SOURCE, str(path)]).fetchone()
+    if not row or not row[0]:
+        return None
+    try:
+        d = json.loads(row[0])
+    except ValueError:
+        return None
+    return d if isinstance(d, dict) else None
+
+
+def _line_end_before(path: Path, size: int) -> int:
+    """The offset just after the last newline at or before ``size`` (a partial last line is the tail's)."""
+    with open(path, "rb") as f:
+        pos = size
+        while pos > 0:
+            step = min(65536, pos)
+            f.seek(pos - step)
+            chunk = f.read(step)
+            i = chunk.rfind(b"\n")
+            if i >= 0:
+                return pos - step + i + 1
+            pos -= step
+    return 0
+
+
+# --------------------------------------------------------------------------------------------------
+# The run
+# --------------------------------------------------------------------------------------------------
+
+def backfill(store, config: Any, *, days: float | None = 7.0, host: str | None = None,
+             now: dt.datetime | None = None, progress: Callable[[int, int, str], None] | None = None,
+             specs: list[LogSpec] | None = None) -> Report:
+    """Read every configured log's history once (see the module's doc). ``progress(done_bytes,
+    total_bytes, path)`` is called as files are read."""
+    now = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    host = host or config.host
+    cutoff = now - dt.timedelta(days=days) if days else None
+    names = [c.name for c in config.components]
+    files = plan(specs if specs is not None else specs_from_config(config), names)
+    total = sum(p.size for p in files) or 1
+    done = 0
+    report = Report()
+    with store.read() as con:
+        known = _known(con)
+    for p in files:
+        try:
+            res = _one_file(store, p, known, host, now, cutoff, progress, done, total)
+        except (OSError, EOFError, lzma.LZMAError, BackfillError, ValueError) as exc:
+            msg = str(exc) if isinstance(exc, BackfillError) else f"{p.path}: {exc.__class__.__name__}: {exc}"
+            report.problems.append(msg)
+            res = FileResult(str(p.path), "skipped", note=msg)
+        report.files.append(res)
+        if res.kind != "skipped":
+            with store.read() as con:
+                known = _known(con)
+        done += p.size
+        if progress:
+            progress(done, total, str(p.path))
+    return report
+
+
+def _one_file(store, p: Planned, known: dict, host: str, now: dt.datetime, cutoff: dt.datetime | None,
+              progress, done: int, total: int) -> FileResult:
+    res = FileResult(str(p.path), "log")
+    if not p.current and cutoff is not None:
+        try:
+            if dt.datetime.fromtimestamp(p.path.stat().st_mtime, dt.UTC).replace(tzinfo=None) < cutoff:
+                res.kind, res.note = "skipped", "older than the window"
+                return res
+        except OSError:
+            pass
+    cid, id_len = _content_id(p.path, p.codec)
+    if id_len == 0:
+        res.kind, res.note = "skipped", "empty"
+        return res
+    # a file that grew past ID_BYTES since it was recorded is found by its old (shorter) head
+    start, handed = 0, False
+    for old_id, (old_len, read_to, was_handed) in known.items():
+        if old_len <= id_len and (old_id == cid if old_len == id_len else
+                                  _head_hash(p, old_len) == old_id):
+            start, handed = read_to, was_handed
+            cid, id_len = old_id, old_len
+            break
+    if start and not p.current:
+        res.kind = "skipped"
+        res.note = ("already read (the rest was live tailing's)" if handed else "already read (same content)")
+        return res
+    end: int | None = None
+    checkpoint: dict[str, Any] | None = None
+    if p.current:
+        st = os.stat(p.path)
+        with store.read() as con:
+            cp = _tail_checkpoint(con, p.path)
+        cur = (cp or {}).get("cur") if cp else None
+        if isinstance(cur, dict) and int(cur.get("ino", -1)) == st.st_ino and int(cur.get("dev", -1)) == st.st_dev:
+            end = int(cur.get("offset", 0))
+        else:
+            end = _line_end_before(p.path, st.st_size)
+            fd = os.open(p.path, os.O_RDONLY)
+            try:
+                head = os.pread(fd, min(HEAD_BYTES, end), 0)
+            finally:
+                os.close(fd)
+            pos = Position(st.st_dev, st.st_ino, end, hashlib.sha1(head, usedforsecurity=False).hexdigest(),
+                           len(head))
+            checkpoint = {"cur": pos.to_dict()}
+        if end <= start and checkpoint is None:
+            res.note = "nothing new"
+            _record(store, cid, id_len, p, start, True, res, None)
+            return res
+    metric_parts: list[pl.DataFrame] = []
+    events: list[dict[str, Any]] = []
+    folder: MultilineFolder[dt.datetime | None] = MultilineFolder()
+    last_ts: dt.datetime | None = None
+    kind: str | None = None
+    read_to = start
+
+    def add_events(evs) -> None:
+        for text, first, exception, ts in evs:
+            ok, level = is_error_event(text, first, exception)
+            if not ok:
+                continue
+            t = ts or last_ts
+            if t is None or (cutoff is not None and t < cutoff):
+                continue
+            events.append({"ts": t, "host": host, "component": p.component, "message": text[:MAX_MESSAGE],
+                           "source": SOURCE, "level": level or "ERROR"})
+            res.first = t if res.first is None or t < res.first else res.first
+            res.last = t if res.last is None or t > res.last else res.last
+
+    with open_log(p.path, p.codec) as f:
+        for raw, nbytes in _blocks(f, start, end):
+            read_to += nbytes
+            text = _decode(raw)
+            res.lines += text.count("\n") + 1
+            if kind is None:
+                kind = "access" if looks_like_access_log(text[:65536].split("\n")[:200]) else "log"
+                res.kind = kind
+            if kind == "access":
+                part = access_minutes(text, cutoff)
+                if part.height:
+                    metric_parts.append(part)
+            else:
+                for line in text.split("\n"):
+                    t = line_time(line, now) if line[:1].strip() else None
+                    if t is not None:
+                        last_ts = t
+                    add_events(folder.feed(line, t))
+            if progress:
+                progress(done + min(read_to, p.size), total, str(p.path))
+        add_events(folder.flush())
+    if end is not None:
+        read_to = end
+    metrics = minutes_to_metrics(metric_parts, host, p.component)
+    if metric_parts:
+        allm = pl.concat(metric_parts)
+        res.first, res.last = allm["first"].min(), allm["last"].max()
+    _record(store, cid, id_len, p, read_to, p.current, res, (metrics, events, checkpoint))
+    return res
+
+
+def _head_hash(p: Planned, n: int) -> str:
+    with open_log(p.path, p.codec) as f:
+        return hashlib.sha1(f.read(n), usedforsecurity=False).hexdigest()
+
+
+_EVENT_SCHEMA = {"ts": pl.Datetime("us"), "host": pl.String, "component": pl.String, "message": pl.String,
+                 "source": pl.String, "level": pl.String}
+
+
+def _record(store, cid: str, id_len: int, p: Planned, read_to: int, handed: bool, res: FileResult,
+            rows: tuple[pl.DataFrame, list[dict[str, Any]], dict[str, Any] | None] | None) -> None:
+    """One transaction: the file's rows, its record, and the tail's checkpoint."""
+    with store.write() as con:
+        if rows is not None:
+            metrics, events, checkpoint = rows
+            if metrics.height:
+                res.metric_rows = write_metrics(con, metrics)
+            if events:
+                res.events = write_events(con, pl.DataFrame(events, schema=_EVENT_SCHEMA))
+            if checkpoint is not None:
+                con.execute("DELETE FROM source_checkpoints WHERE source = ? AND key = ?", [TAIL_SOURCE, str(p.path)])
+                con.execute("INSERT INTO source_checkpoints (source, key, position, updated_at) VALUES (?, ?, ?, ?)",
+                            [TAIL_SOURCE, str(p.path), json.dumps(checkpoint, sort_keys=True),
+                             dt.datetime.now(dt.UTC).replace(tzinfo=None)])
+        con.execute("DELETE FROM backfill_files WHERE content_id = ?", [cid])
+        con.execute("INSERT INTO backfill_files (content_id, id_len, path, read_to, handed, kind, lines, events, "
+                    "metric_rows, first_ts, last_ts, done_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [cid, id_len, str(p.path), read_to, handed, res.kind, res.lines, res.events, res.metric_rows,
+                     res.first, res.last, dt.datetime.now(dt.UTC).replace(tzinfo=None)])
+
+
+#: what runs on the history once it is in: patterns, baselines and predictions, forecasts
+ENGINES = ("analytics.patterns:learn_from_events", "analytics.predictions:refresh", "analytics.forecast:refresh")
+
+
+def refresh_engines(store, config: Any, now: dt.datetime | None = None) -> list[str]:
+    """Run the engines over what was read (as the collector's hooks would); returns the problems."""
+    from analytics.collector import _call_hook, _resolve  # noqa: PLC0415 — only when backfill ran
+
+    now = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    problems = []
+    for name in ENGINES:
+        try:
+            _call_hook(_resolve(name), store, config, now)
+        except Exception as exc:  # noqa: BLE001 — one engine failing must not hide the others' results
+            problems.append(f"{name.split(':')[0].rsplit('.', 1)[-1]}: {exc}")
+    return problems

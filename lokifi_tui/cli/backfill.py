@@ -1,0 +1,83 @@
+"""``lokifi backfill``: read the history already in the configured log files (rotated and compressed
+copies too) into the store, once."""
+
+from __future__ import annotations
+
+import click
+
+from lokifi_tui.cli.context import get_config, get_store
+from lokifi_tui.cli.options import Finite
+from lokifi_tui.cli.output import console, err_console, inert, json_option, print_json
+
+
+@click.command()
+@click.option("--days", type=Finite(min=0), default=7.0, show_default=True,
+              help="How far back to read (0: everything the files hold).")
+@click.option("--no-engines", is_flag=True, help="Only import; do not refresh patterns, baselines and forecasts.")
+@json_option
+@click.pass_context
+def backfill(ctx: click.Context, days: float, no_engines: bool, as_json: bool) -> None:
+    """Import the history the configured log files already hold: each file with its rotated copies
+    (.1, .gz, .bz2, .xz, .zst), oldest first, every line at its own time. Access logs become per-minute
+    response time, request rate and 5xx rate of their component; other logs give their error events.
+    Then patterns, baselines, predictions and forecasts are refreshed on that history.
+
+    Run it again at any time: what was read is not read twice (a file rotated and compressed since is
+    recognised by its content), and the collector's tail goes on from where backfill stopped.
+
+    Exit status: 0 when every file was read, 3 when a file could not be read (the others are imported).
+    """
+    from analytics.backfill import backfill as run, refresh_engines
+
+    config = get_config(ctx)
+    store = get_store(ctx)
+    bar = None
+    if not as_json and err_console.is_terminal:
+        from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+        bar = Progress(TextColumn("backfill"), BarColumn(), DownloadColumn(), TimeRemainingColumn(),
+                       TextColumn("{task.description}"), console=err_console, transient=True)
+    task = None
+
+    def progress(done: int, total: int, path: str) -> None:
+        nonlocal task
+        if bar is None:
+            return
+        if task is None:
+            task = bar.add_task("", total=total)
+        bar.update(task, completed=done, description=inert(path[-40:]))
+
+    if bar is not None:
+        bar.start()
+    try:
+        report = run(store, config, days=days or None, progress=progress)
+    finally:
+        if bar is not None:
+            bar.stop()
+    problems = list(report.problems)
+    engines = [] if no_engines or not (report.events or report.metric_rows) else refresh_engines(store, config)
+    if as_json:
+        print_json({"files": [f.__dict__ for f in report.files], "lines": report.lines, "events": report.events,
+                    "metric_rows": report.metric_rows, "problems": problems, "engine_problems": engines})
+    else:
+        if not report.files:
+            console.print("No log files are configured. `lokifi config init --logs DIR` proposes them "
+                          "(or add `logs = [...]` to a component in the config).")
+        for f in report.files:
+            if f.kind == "skipped":
+                console.print(f"[dim]-[/] {inert(f.path)}: {inert(f.note)}")
+                continue
+            span = f" ({f.first:%Y-%m-%d %H:%M} .. {f.last:%Y-%m-%d %H:%M})" if f.first and f.last else ""
+            what = (f"{f.metric_rows:,} metric rows" if f.kind == "access" else f"{f.events:,} error events")
+            note = f" — {inert(f.note)}" if f.note else ""
+            console.print(f"[green]✓[/] {inert(f.path)}: {f.lines:,} lines, {what}{span}{note}")
+        if report.files:
+            console.print(f"{report.lines:,} lines read: {report.events:,} error events, "
+                          f"{report.metric_rows:,} metric rows.")
+        for p in problems:
+            err_console.print(f"[bold red]✗[/] {inert(p)}")
+        for p in engines:
+            err_console.print(f"[yellow]![/] refresh {inert(p)}")
+        if report.events or report.metric_rows:
+            console.print("Next: `lokifi patterns list`, `lokifi ai forecast`, `lokifi ai predict`, or `lokifi`.")
+    if problems:
+        ctx.exit(3)

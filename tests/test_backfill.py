@@ -1,0 +1,187 @@
+"""Backfill from the logs a host already holds: a planted /var/log with 8 days of nginx access logs
+(current, .1, .2.gz .. .7.gz) and an error log; `config init --logs DIR` finds them, `backfill` imports
+them once, live tailing goes on exactly where backfill stopped, and the engines see the history."""
+
+from __future__ import annotations
+
+import bz2
+import datetime as dt
+import gzip
+import json
+import lzma
+import os
+
+import pytest
+from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from analytics.backfill import access_minutes, backfill, looks_like_access_log, rotations
+from analytics.config import load_config
+from analytics.store import Store
+from lokifi_tui.cli.main import cli
+from planted_host import error_line, plant
+
+
+def run(*args, db, check=True):
+    r = CliRunner().invoke(cli, ["--db", str(db), *args], catch_exceptions=False)
+    if check:
+        assert r.exit_code == 0, r.output
+    return r
+
+
+def counts(db):
+    s = Store(db)
+    return (s.scalar("SELECT count(*) FROM metrics"), s.scalar("SELECT count(*) FROM error_events"),
+            s.scalar("SELECT coalesce(sum(value), 0) FROM metrics WHERE metric = 'requests_per_min'"))
+
+
+@pytest.fixture
+def host(tmp_path):
+    facts = plant(tmp_path / "log")
+    return tmp_path, facts
+
+
+def test_init_finds_the_logs_and_backfill_imports_them_once(host, _isolated_home):
+    tmp, facts = host
+    db = tmp / "l.duckdb"
+    r = run("config", "init", "--logs", str(tmp / "log"), "--no-detect", db=db)
+    assert "nginx" in r.output
+    cfg_text = (_isolated_home / "config" / "lokifi.toml").read_text()
+    assert str(facts["dir"] / "access.log") in cfg_text and str(facts["dir"] / "error.log") in cfg_text
+    assert ".gz" not in cfg_text  # the current files; rotations are backfill's to find
+
+    r = run("backfill", "--json", db=db)
+    out = json.loads(r.output)
+    read = [f for f in out["files"] if f["kind"] != "skipped"]
+    assert {os.path.basename(f["path"]) for f in read} >= {"access.log", "access.log.1", "access.log.2.gz",
+                                                          "error.log", "error.log.6.gz"}
+    first = counts(db)
+    # every request of the last 7 days counted once: requests_per_min sums to the lines in the window
+    cutoff = facts["now"] - dt.timedelta(days=7)
+    assert first[2] == pytest.approx(facts["access_lines"] * 7 / 8, rel=0.01)
+    assert first[1] == 140  # 5 errors every 6 h, inside the window
+    again = json.loads(run("backfill", "--json", db=db).output)
+    assert again["metric_rows"] == 0 and again["events"] == 0
+    assert counts(db) == first
+    assert all(f["kind"] == "skipped" or f["lines"] == 0 for f in again["files"])
+
+    pats = json.loads(run("patterns", "list", "--json", db=db).output)
+    pats = pats if isinstance(pats, list) else pats["patterns"]
+    assert len(pats) == 1 and pats[0]["occurrence_count"] == 140
+    last = dt.datetime.fromisoformat(pats[0]["last_seen"])
+    first_seen = dt.datetime.fromisoformat(pats[0]["first_seen"])
+    assert abs((last - facts["last_error"]).total_seconds()) < 1
+    assert first_seen >= cutoff and (first_seen - cutoff) < dt.timedelta(hours=7)
+
+    fc = json.loads(run("ai", "forecast", "--json", db=db).output)
+    assert "nginx" in json.dumps(fc)
+    pr = json.loads(run("ai", "predict", "--json", db=db).output)
+    kinds = {(p.get("component"), p.get("prediction_type") or p.get("type")) for p in
+             (pr if isinstance(pr, list) else pr.get("predictions", []))}
+    assert any(c == "nginx" for c, _ in kinds), kinds  # the planted 3-hour slowdown and the recurring errors
+
+
+def test_live_tailing_goes_on_where_backfill_stopped(host, _isolated_home):
+    from analytics.collector import collect_once
+
+    tmp, facts = host
+    db = tmp / "l.duckdb"
+    run("config", "init", "--logs", str(tmp / "log"), "--no-detect", db=db)
+    run("backfill", "--no-engines", db=db)
+    base = counts(db)[1]
+    err = facts["dir"] / "error.log"
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
+    import random
+    rng = random.Random(1)
+    with open(err, "a") as f:
+        for i in range(3):
+            f.write(error_line(now - dt.timedelta(seconds=30 - i), 1000 + i, rng) + "\n")
+    cfg = load_config(_isolated_home / "config" / "lokifi.toml")
+    collect_once(Store(db), cfg)
+    assert counts(db)[1] == base + 3
+    # rotation: the tailed file becomes .1 and grows no more; a new file starts
+    with open(err, "a") as f:
+        f.write(error_line(now - dt.timedelta(seconds=10), 2000, rng) + "\n")
+    os.replace(err, err.with_name("error.log.1.tmp"))
+    for k in range(7, 1, -1):  # shift the old rotations the way logrotate does
+        src = facts["dir"] / (f"error.log.{k - 1}.gz" if k > 2 else "error.log.1")
+        if src.exists():
+            if k == 2:
+                with open(src, "rb") as a, gzip.open(facts["dir"] / "error.log.2.gz", "wb") as b:
+                    b.write(a.read())
+                src.unlink()
+            else:
+                os.replace(src, facts["dir"] / f"error.log.{k}.gz")
+    os.replace(err.with_name("error.log.1.tmp"), facts["dir"] / "error.log.1")
+    err.write_text(error_line(now - dt.timedelta(seconds=5), 3000, rng) + "\n")
+    collect_once(Store(db), cfg)
+    assert counts(db)[1] == base + 5
+    out = json.loads(run("backfill", "--json", "--no-engines", db=db).output)
+    assert out["events"] == 0, out  # .1 was the tail's, .2.gz is the old .1 read before
+    assert counts(db)[1] == base + 5
+
+
+def test_compressed_kinds_and_a_corrupt_file(tmp_path, _isolated_home):
+    d = tmp_path / "log" / "app"
+    d.mkdir(parents=True)
+    import random
+    rng = random.Random(3)
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
+    lines = [error_line(now - dt.timedelta(hours=h), h, rng) for h in range(1, 7)]
+    (d / "app.log").write_text(lines[0] + "\n")
+    (d / "app.log.1").write_text(lines[1] + "\n")
+    with bz2.open(d / "app.log.2.bz2", "wt") as f:
+        f.write(lines[2] + "\n")
+    with lzma.open(d / "app.log.3.xz", "wt") as f:
+        f.write(lines[3] + "\n")
+    import zstandard
+    (d / "app.log.5.zst").write_bytes(zstandard.ZstdCompressor().compress((lines[5] + "\n").encode()))
+    (d / "app.log.4.gz").write_bytes(gzip.compress((lines[4] + "\n").encode())[:20])  # cut short
+    assert [p.name for p in rotations(d / "app.log")] == ["app.log.5.zst", "app.log.4.gz", "app.log.3.xz", "app.log.2.bz2",
+                                                          "app.log.1"]
+    db = tmp_path / "l.duckdb"
+    run("config", "init", "--logs", str(tmp_path / "log"), "--no-detect", db=db)
+    r = run("backfill", db=db, check=False)
+    assert r.exit_code == 3
+    assert "app.log.4.gz" in r.output  # says which file, and imports the others
+    assert counts(db)[1] == 5
+
+
+def test_interrupted_backfill_resumes_without_duplicates(host, _isolated_home):
+    tmp, _ = host
+    run("config", "init", "--logs", str(tmp / "log"), "--no-detect", db=tmp / "once.duckdb")
+    cfg = load_config(_isolated_home / "config" / "lokifi.toml")
+    once = Store(tmp / "once.duckdb")
+    backfill(once, cfg)
+    twice = Store(tmp / "twice.duckdb")
+    calls = {"n": 0}
+
+    class Stop(Exception):
+        pass
+
+    def stop_after_some(done, total, path):
+        calls["n"] += 1
+        if "access.log.3.gz" in path:
+            raise Stop
+
+    with pytest.raises(Stop):
+        backfill(twice, cfg, progress=stop_after_some)
+    backfill(twice, cfg)
+    assert counts(tmp / "twice.duckdb") == counts(tmp / "once.duckdb")
+
+
+def test_access_log_detection():
+    good = ['1.2.3.4 - - [01/Dec/2026:10:00:00 +0000] "GET / HTTP/1.1" 200 12 "-" "curl/8" 0.012'] * 5
+    assert looks_like_access_log(good)
+    assert not looks_like_access_log(["2026-12-01 10:00:00 ERROR boom"] * 5)
+    df = access_minutes(good + ['1.2.3.4 - - [01/Dec/2026:10:00:59 +0100] "GET / HTTP/1.1" 503 1 "-" "x"'], None)
+    assert sorted(df["n"].to_list()) == [1, 5]
+    assert df.filter(df["n"] == 1)["rt_n"].to_list() == [0]  # no request time written: none invented
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.text(max_size=200), max_size=30))
+def test_access_parser_takes_any_text(lines):
+    df = access_minutes(lines, None)
+    assert df.height <= len(lines)
