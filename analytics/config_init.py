@@ -237,14 +237,20 @@ def write_starter(path: Path, *, detect_services: bool = True, force: bool = Fal
     if path.exists() and not force:
         raise FileExistsError(f"{path} already exists; use --force to replace it (a backup is kept as .bak)")
     found, prom = discover(log_dirs, services=detect_services) if detect_services or log_dirs else ([], None)
-    text = render(found, prometheus=prom)
+    write_text(path, render(found, prometheus=prom), replace=True)
+    return path, found
+
+
+def write_text(path: Path, text: str, *, replace: bool = False) -> None:
+    """Write the file atomically; an existing one is kept as ``.bak`` (``replace``) or left alone."""
     path.parent.mkdir(parents=True, exist_ok=True)
     if path.exists():
+        if not replace:
+            raise FileExistsError(f"{path} already exists")
         path.replace(path.with_name(path.name + ".bak"))
     tmp = path.with_name("." + path.name + ".tmp")
     tmp.write_text(text, encoding="utf-8")
     os.replace(tmp, path)
-    return path, found
 
 
 HEADER = """\

@@ -197,6 +197,8 @@ class DashboardView:
     load_ms: float = 0.0
     # the next moment the panes change without a write: a shown prediction falls due, a snooze ends
     next_change: dt.datetime | None = None
+    # how far this host's setup is (what empty panes say, the collector's state in the top bar)
+    setup: Any = None
 
     def pane(self, name: str) -> Pane:
         return self.panes[name]
@@ -640,6 +642,7 @@ def load_dashboard(
         ):
             panes[name] = _pane(name, have[name], loader)
         next_change = _next_change(con, at, panes.get("predictions"))
+        setup = _setup(con, config, store.path)
     return DashboardView(
         now=at,
         db_path=str(store.path),
@@ -651,7 +654,17 @@ def load_dashboard(
         hosts=hosts,
         load_ms=(time.perf_counter() - started) * 1000.0,
         next_change=next_change,
+        setup=setup,
     )
+
+
+def _setup(con: Any, config: Any, path: Any) -> Any:
+    from analytics.setup_state import read_setup
+
+    try:
+        return read_setup(con, config, path, _local_host(config))
+    except Exception:  # noqa: BLE001 — the hints are extras: never let them stop a refresh
+        return None
 
 
 def db_signature(path: str | os.PathLike[str]) -> tuple[int, int, int, int] | None:

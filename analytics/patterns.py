@@ -102,10 +102,11 @@ def _learn_batch(store, since, batch) -> LearnResult:
             return LearnResult(0, 0, 0)
         ev = ev.with_columns(pl.col("message").fill_null(""), pl.col("component").fill_null("unknown"))
         templates = mask(ev["message"])
-        # Lines read from log files and Loki are raw lines: their header (time, level, [component], pid) is
-        # stripped first, exactly as `lokifi patterns scan` does, so both give a line the same pattern.
+        # Lines read from log files (tailed or backfilled) and Loki are raw lines: their header (time, level,
+        # [component], pid) is stripped first, exactly as `lokifi patterns scan` does, so all give a line
+        # the same pattern.
         src = ev["source"].fill_null("")
-        raw = src.str.starts_with("tail") | src.str.starts_with("loki")
+        raw = src.str.starts_with("tail") | src.str.starts_with("loki") | src.str.starts_with("backfill")
         if raw.any():
             templates = templates.scatter(raw.arg_true(), mask(ev.filter(raw)["message"], raw=True))
         distinct = templates.unique()

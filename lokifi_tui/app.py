@@ -100,8 +100,10 @@ class LokifiApp(App[None]):
         vitals: Callable[[], VitalsSample] | None = None,
         collect: bool = True,
         vitals_interval: float | None = None,
+        propose_setup: bool = False,
     ) -> None:
         super().__init__()
+        self.propose_setup = propose_setup  # a first start without a config proposes one (lokifi_tui.first_start)
         self.animation_level = "none"  # no animations by default (SSH, tmux)
         self.db_path = Path(db_path)
         self.config = config
@@ -330,6 +332,10 @@ class LokifiApp(App[None]):
             self.data_loads += 1
             self.dashboard.show_banner(None)
             self.dashboard.show_view(message.view)
+            if self.data_loads == 1:
+                from lokifi_tui import first_start
+                if first_start.wanted(self):
+                    first_start.propose(self)
         self._collector_once()
         self._schedule_data()
 
@@ -690,8 +696,9 @@ def run_dashboard(
     refresh: float | None = None,
     theme: str | None = None,
     demo: bool = False,
+    propose_setup: bool = False,
 ) -> int:
     """Open the dashboard on ``db_path`` (what ``lokifi`` and ``lokifi demo`` call); returns an exit code."""
-    app = LokifiApp(db_path, config=config, refresh=refresh, theme=theme, demo=demo)
+    app = LokifiApp(db_path, config=config, refresh=refresh, theme=theme, demo=demo, propose_setup=propose_setup)
     app.run()
     return app.return_code or 0

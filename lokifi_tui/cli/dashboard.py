@@ -18,4 +18,4 @@ def open_dashboard(g: Globals, *, refresh: float | None = None, theme: str | Non
         raise SystemExit(UNAVAILABLE)
     from lokifi_tui.app import run_dashboard
     run_dashboard(db or g.db_path(), config=config or g.load_config(), refresh=refresh or g.refresh,
-                  theme=theme or g.theme, demo=demo)
+                  theme=theme or g.theme, demo=demo, propose_setup=not demo and not g.config)

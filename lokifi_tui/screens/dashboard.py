@@ -17,6 +17,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static, Tab, Tabs
 
 from lokifi_tui.bindings import PANE_ACTIONS, bindings_for
+from lokifi_tui.widgets.empty_state import empty_text
 from lokifi_tui.widgets.panes import PANES, TITLES, PaneBox
 from lokifi_tui.widgets.safe import safe
 from lokifi_tui.widgets.table import PaneTable
@@ -28,14 +29,6 @@ if TYPE_CHECKING:
 #: Below this size the four panes become tabs (one pane at a time).
 NARROW_WIDTH = 110
 NARROW_HEIGHT = 32
-
-EMPTY = {
-    "predictions": "No live predictions. They appear when a rule fires on the stored metrics and errors.",
-    "forecast": "No forecasts yet: a component needs 7 days of response-time history.",
-    "recommendations": "No open recommendations. Nothing to triage.",
-    "patterns": "No error patterns learned yet. They appear as errors are recorded.",
-}
-
 
 class DashboardScreen(Screen):
     BINDINGS = bindings_for("dashboard")
@@ -175,7 +168,9 @@ class DashboardScreen(Screen):
             return
         self.query_one(StatsBar).show(view)
         if not self.app.demo:  # the demo's stored vitals are another (made-up) host's; the bar is this one
-            self.query_one(VitalsBar).seed(view.vitals)
+            bar = self.query_one(VitalsBar)
+            bar.collector = (view.setup, self._now)
+            bar.seed(view.vitals)
         if not self.tables_ready:
             return  # _add_tables shows the rows
         for name in PANES:
@@ -189,7 +184,7 @@ class DashboardScreen(Screen):
                 box.show_note(pane.note)
                 box.border_subtitle = "not built"
                 continue
-            box.show_rows(pane.rows, self._now, self.filter_text, EMPTY[name])
+            box.show_rows(pane.rows, self._now, self.filter_text, empty_text(name, view.setup))
 
     def show_banner(self, text: str | None) -> None:
         banner = self.query_one("#banner", Static)

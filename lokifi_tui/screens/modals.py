@@ -167,3 +167,32 @@ class HelpScreen(ModalScreen[None]):
 
 def describe(value: Any) -> str:
     return "" if value is None else str(value)
+
+
+class SetupProposal(ModalScreen[bool]):
+    """First start without a config: what Lokifi found on this host, and the file it would write."""
+
+    BINDINGS = [
+        Binding("y,enter", "answer(True)", "Write and read history", id="lokifi.setup.yes"),
+        Binding("n,escape", "answer(False)", "Not now", id="lokifi.setup.no"),
+    ]
+
+    def __init__(self, lines: list[str], path: str) -> None:
+        super().__init__()
+        self.lines = lines
+        self.path = path
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="modal-body") as body:
+            body.border_title = "Watch this host?"
+            yield Static(Text("No configuration yet. Found on this host:", style="bold"))
+            with VerticalScroll(classes="proposal"):
+                for line in self.lines or ["nothing listening and no logs found"]:
+                    yield Static(safe(line, single_line=False))
+            yield Static(safe(f"y writes {self.path} (edit it any time; `lokifi config check` validates it) "
+                              "and reads the last 7 days these logs hold. n: not now "
+                              "(`lokifi config init` proposes it again).", "dim", single_line=False))
+            yield Static(Text("y write and read history · n / esc not now", style="dim"), classes="modal-keys")
+
+    def action_answer(self, value: bool) -> None:
+        self.dismiss(value)

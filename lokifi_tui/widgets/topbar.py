@@ -6,6 +6,7 @@ not the store has anything in it; the stats line by each :class:`~analytics.dash
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import deque
 from typing import Any
 
@@ -13,6 +14,7 @@ from rich.text import Text
 from textual.widget import Widget
 
 from lokifi_tui.messages import VitalsSample
+from lokifi_tui.widgets.empty_state import collector_text
 from lokifi_tui.widgets.render import percent, spark
 from lokifi_tui.widgets.safe import clean
 
@@ -102,6 +104,7 @@ class VitalsBar(_Line):
         self.series: dict[str, deque[float]] = {k: deque(maxlen=HISTORY) for k in ("cpu", "mem", "disk", "load")}
         self.cores = 1
         self.host = ""
+        self.collector: tuple[Any, Any] = (None, None)  # (setup state, as of) from the last view
 
     def seed(self, history: dict[str, tuple[float, ...]]) -> None:
         """Prefill from the vitals the collector stored (only while we have fewer of our own)."""
@@ -123,7 +126,11 @@ class VitalsBar(_Line):
 
     def refresh_text(self) -> None:
         width = self.size.width or 80
-        spark_w = max(4, min(24, (width - 46) // 3))
+        setup, as_of = self.collector
+        if setup is not None and as_of is not None:  # "wrote 12s ago" moves on between store reads
+            as_of = max(as_of, dt.datetime.now(dt.UTC).replace(tzinfo=None))
+        state, state_style = collector_text(setup, as_of, short=width < 100) if setup is not None else ("", "")
+        spark_w = max(4, min(24, (width - 46 - (len(state) + 2 if state else 0)) // 3))
         text = Text(no_wrap=True, overflow="ellipsis")
         if not self.series["disk"]:
             text.append("host vitals: sampling…", style="dim")
@@ -144,6 +151,9 @@ class VitalsBar(_Line):
         text.append(spark(self.series["load"], spark_w, 0, max(max(self.series["load"]), self.cores)),
                     style=_level(load / max(self.cores, 1) * 100, 80, 100))
         text.append(f" {load:.2f}")
+        if state:
+            text.append("  ")
+            text.append(state, style=state_style)
         self.update(text)
 
     def on_resize(self) -> None:

@@ -1,0 +1,120 @@
+"""The dashboard's first start on a host without a config: propose what discovery found, and on `y`
+write the file, read the history the logs already hold (a progress line in the banner), refresh the
+engines on it and start watching with the new config. Discovery, writing and backfill run in a thread
+worker; the UI thread only shows the proposal and the progress."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from lokifi_tui.app import LokifiApp
+
+DECLINED_KEY = "setup.proposal_declined"
+
+
+def wanted(app: LokifiApp) -> bool:
+    """A first start: a real host (not the demo), collecting, no config file, none named on the command line."""
+    cfg = app.config
+    return (app.propose_setup and not app.demo and app.collect and cfg is not None and getattr(cfg, "path", 1) is None
+            and not getattr(cfg, "problems", ()))
+
+
+def propose(app: LokifiApp) -> None:
+    app.run_worker(lambda: _discover(app), thread=True, group="setup", exit_on_error=False, name="discovery")
+
+
+def summary(found: list[Any], prometheus: str | None) -> list[str]:
+    out = []
+    for f in found:
+        what = ", ".join([*f.http, *(f"{a}:{p}" for a, p in f.tcp)])
+        logs = f" — logs: {', '.join(f.logs)}" if f.logs else ""
+        out.append(f"• {f.name}{': ' + what if what else ''}{logs}")
+    if prometheus:
+        out.append(f"• Prometheus at {prometheus} (a fleet source)")
+    return out
+
+
+def _discover(app: LokifiApp) -> None:
+    from analytics.config_init import discover, render
+    from analytics.paths import resolve_config
+
+    if app.store.get_kv(DECLINED_KEY):
+        return
+    found, prom = discover()
+    path = resolve_config(None)
+    if path.exists():
+        return
+    text = render(found, prometheus=prom)
+    app.call_from_thread(_ask, app, summary(found, prom), path, text)
+
+
+def _ask(app: LokifiApp, lines: list[str], path: Path, text: str) -> None:
+    from lokifi_tui.screens.modals import SetupProposal
+
+    def answered(yes: bool | None) -> None:
+        if yes:
+            app.run_worker(lambda: _apply(app, path, text), thread=True, group="setup", exit_on_error=False,
+                           name="first start")
+        else:
+            app.run_worker(lambda: app.store.set_kv(DECLINED_KEY, dt.datetime.now(dt.UTC).isoformat()),
+                           thread=True, group="setup", exit_on_error=False, name="remember")
+            app.say("Not now. `lokifi config init` proposes it again; `lokifi backfill` reads the logs' history.")
+
+    app.push_screen(SetupProposal(lines, str(path)), answered)
+
+
+def _apply(app: LokifiApp, path: Path, text: str) -> None:
+    from analytics.backfill import backfill, refresh_engines
+    from analytics.config import load_config
+    from analytics.config_init import write_text
+
+    banner = app.dashboard.show_banner
+    try:
+        write_text(path, text)
+    except (OSError, FileExistsError) as exc:
+        app.call_from_thread(app.say, f"Could not write {path}: {exc}", severity="error")
+        return
+    config = load_config(path)
+    _stop_collector(app)
+    app.config = config
+    last = [0.0]
+
+    def progress(done: int, total: int, name: str) -> None:
+        if time.monotonic() - last[0] > 0.5:
+            last[0] = time.monotonic()
+            app.call_from_thread(banner, f"Reading the logs' history: {100 * done // max(total, 1)}%  {name[-60:]}")
+
+    try:
+        report = backfill(app.store, config, progress=progress)
+        app.call_from_thread(banner, "Learning patterns, baselines and forecasts from the history…")
+        problems = report.problems + refresh_engines(app.store, config)
+    finally:
+        app.call_from_thread(_restart_collector, app)
+    app.call_from_thread(banner, None)
+    note = (f"Wrote {path}. Read {report.lines:,} log lines: {report.events:,} error events, "
+            f"{report.metric_rows:,} metric rows.")
+    if problems:
+        note += f" {len(problems)} problem(s): {problems[0]}"
+    app.call_from_thread(app.say, note, severity="warning" if problems else "information", timeout=12)
+    app.call_from_thread(app.reload_now)
+
+
+def _stop_collector(app: LokifiApp, wait: float = 20.0) -> None:
+    """Stop the dashboard's collector (it writes what it holds) before backfill hands files to the tail."""
+    stop = app._collector_stop
+    if stop is not None:
+        stop.set()
+    deadline = time.monotonic() + wait
+    col = app._collector
+    while col is not None and getattr(col, "mode", "stopped") != "stopped" and time.monotonic() < deadline:
+        time.sleep(0.1)
+
+
+def _restart_collector(app: LokifiApp) -> None:
+    app._collector_stop = None
+    app._collector = None
+    app._collector_once()

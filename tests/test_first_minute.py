@@ -1,0 +1,116 @@
+"""Useful from the first minute: a first start without a config proposes one (found on a planted
+/var/log), `y` writes it, reads the logs' history and starts watching; empty panes say why and what fills
+them; the top bar shows the collector's state."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+
+import pytest
+
+from analytics import config_init
+from analytics.config import load_config
+from analytics.setup_state import Busy, SetupState, busiest
+from lokifi_tui.app import LokifiApp
+from lokifi_tui.widgets.empty_state import collector_text, empty_text
+from planted_host import plant
+from tui_support import fixed_vitals, screen_text
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+def anyio_backend():
+    return "asyncio"
+
+
+async def wait_for(pilot, cond, seconds=60.0):
+    import asyncio
+    for _ in range(int(seconds / 0.2)):
+        await pilot.pause()
+        if cond():
+            return True
+        await asyncio.sleep(0.2)
+    return cond()
+
+
+async def test_first_start_proposes_writes_and_backfills(tmp_path, monkeypatch, _isolated_home):
+    facts = plant(tmp_path / "log")
+    real = config_init.discover
+    monkeypatch.setattr(config_init, "discover", lambda *a, **k: real([str(tmp_path / "log")], services=False))
+    cfg = load_config(None)
+    assert cfg.path is None
+    db = tmp_path / "first.duckdb"
+    app = LokifiApp(db, config=cfg, vitals=fixed_vitals, collect=True, propose_setup=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        assert await wait_for(pilot, lambda: "Watch this host?" in screen_text(app))
+        text = screen_text(app)
+        assert "nginx" in text and "access.log" in text and "error.log" in text
+        await pilot.press("y")
+        written = _isolated_home / "config" / "lokifi.toml"
+        assert await wait_for(pilot, lambda: written.exists())
+        assert await wait_for(pilot, lambda: app.store.scalar("SELECT count(*) FROM backfill_files") >= 7, 120)
+        ok = await wait_for(pilot, lambda: "connect() failed" in screen_text(app), 60)
+        assert ok, screen_text(app)
+        assert await wait_for(pilot, lambda: "● collecting" in screen_text(app), 60)
+    assert app.store.scalar("SELECT count(*) FROM error_events") == 140
+    n = app.store.scalar("SELECT sum(value) FROM metrics WHERE metric = 'requests_per_min'")
+    assert n == pytest.approx(facts["access_lines"] * 7 / 8, rel=0.01)
+    assert "nginx" in written.read_text()
+
+
+async def test_not_now_is_remembered(tmp_path, monkeypatch):
+    monkeypatch.setattr(config_init, "discover", lambda *a, **k: ([], None))
+    db = tmp_path / "n.duckdb"
+    app = LokifiApp(db, config=load_config(None), vitals=fixed_vitals, collect=True, propose_setup=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        assert await wait_for(pilot, lambda: "Watch this host?" in screen_text(app))
+        await pilot.press("n")
+        assert await wait_for(pilot, lambda: app.store.get_kv("setup.proposal_declined") is not None)
+    app = LokifiApp(db, config=load_config(None), vitals=fixed_vitals, collect=True, propose_setup=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: app.data_loads >= 1)
+        await pilot.pause(1.0)
+        assert "Watch this host?" not in screen_text(app)
+
+
+def test_empty_panes_say_why_and_the_next_step():
+    nothing = SetupState(busiest=(Busy("postgres", 42, 37.0, 120.0),))
+    text = empty_text("predictions", nothing)
+    assert "lokifi config init" in text and "postgres 37% CPU" in text
+    assert "lokifi backfill" in empty_text("patterns", nothing)
+    logs = SetupState(config_file=True, components=1, log_paths=2)
+    assert "lokifi backfill" in empty_text("forecast", logs)
+    assert "Watching 2 log path(s)" in empty_text("patterns", logs)
+    done = SetupState(config_file=True, components=1, log_paths=2, backfilled_files=3, history_hours=30,
+                      project_dirs=1)
+    assert "30 h" in empty_text("forecast", done) and "backfill" not in empty_text("forecast", done)
+    assert "project_dirs" not in empty_text("recommendations", done)
+    for name in ("predictions", "forecast", "recommendations", "patterns"):
+        assert empty_text(name, None)
+
+
+def test_collector_state_text():
+    now = dt.datetime(2026, 12, 1, 12, 0, 0)
+    assert "not collecting" in collector_text(SetupState(), now)[0]
+    here = SetupState(collector_pid=os.getpid(), collector_here=True, last_write=now - dt.timedelta(seconds=12))
+    assert collector_text(here, now)[0] == "● collecting, wrote just now"
+    other = SetupState(collector_pid=4321, last_write=now - dt.timedelta(minutes=5))
+    assert collector_text(other, now)[0] == "● collector pid 4321, wrote 5m ago"
+    assert collector_text(other, now, short=True)[0] == "● pid 4321"
+
+
+def test_busiest_names_a_process_that_burns_cpu():
+    import subprocess
+    import sys
+    import time
+    p = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    try:
+        busiest()
+        time.sleep(1.0)
+        top = busiest(3)
+        assert any(b.pid == p.pid and b.cpu > 30 for b in top), top
+    finally:
+        p.kill()
+        p.wait()
