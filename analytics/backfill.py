@@ -37,6 +37,7 @@ from typing import Any, BinaryIO
 
 import polars as pl
 
+from analytics.access_log import access_minutes, looks_like_access_log, minutes_to_metrics
 from analytics.metrics_store import write_events, write_metrics
 from analytics.multiline import MultilineFolder
 from analytics.sources.tail import HEAD_BYTES, LogSpec, Position, is_error_event, line_time
@@ -45,8 +46,6 @@ from analytics.sources.tail import HEAD_BYTES, LogSpec, Position, is_error_event
 ID_BYTES = 4096
 #: read this much at a time (decompressed)
 BLOCK = 4 * 1024 * 1024
-#: the share of sampled lines that must parse as access-log lines for a file to be read as one
-ACCESS_SHARE = 0.6
 SOURCE = "backfill"
 TAIL_SOURCE = "tail"
 MAX_MESSAGE = 16384
@@ -54,14 +53,6 @@ MAX_MESSAGE = 16384
 _COMPRESSED = {".gz": "gzip", ".bz2": "bz2", ".xz": "xz", ".zst": "zstd"}
 _MAGIC = ((b"\x1f\x8b", "gzip"), (b"BZh", "bz2"), (b"\xfd7zXZ\x00", "xz"), (b"\x28\xb5\x2f\xfd", "zstd"))
 
-# Common/combined log format, optionally followed by more fields; the request time is the last field
-# when it is a number with a dot (nginx $request_time, $upstream_response_time: seconds).
-ACCESS_RE = (r'^\S+ \S+ \S+ \[(?P<t>\d{2}/[A-Za-z]{3}/\d{4}:\d{2}:\d{2}:\d{2} [+-]\d{4})\] '
-             r'"[^"]*" (?P<s>\d{3}) \S+(?:.*\s(?P<rt>\d+\.\d+)\s*$)?')
-_ACCESS = re.compile(ACCESS_RE)
-_ACCESS_TIME = r'^\S+ \S+ \S+ \[(\d{2}/[A-Za-z]{3}/\d{4}:\d{2}:\d{2}:\d{2} [+-]\d{4})\] "'
-_ACCESS_STATUS = r'" (\d{3}) \S'
-_ACCESS_RT = r'\s(\d+\.\d+)\s*$'
 
 
 class BackfillError(Exception):
@@ -263,58 +254,6 @@ def _decode(block: bytes) -> str:
     return text
 
 
-def looks_like_access_log(sample: list[str]) -> bool:
-    lines = [x for x in sample if x.strip()]
-    if not lines:
-        return False
-    return sum(1 for x in lines if _ACCESS.match(x)) >= ACCESS_SHARE * len(lines)
-
-
-_ACCESS_SCHEMA = {"t": pl.String, "s": pl.String, "rt": pl.String}
-
-
-def access_minutes(lines: list[str] | str, cutoff: dt.datetime | None) -> pl.DataFrame:
-    """Per-minute partial sums of access-log lines (a list, or one text of lines): minute, n, n5xx,
-    rt_sum, rt_n."""
-    col = (pl.Series("l", [lines], pl.String).str.split("\n").explode() if isinstance(lines, str)
-           else pl.Series("l", lines, pl.String))
-    # three anchored extractions run several times faster than one pattern with a greedy middle
-    df = col.to_frame().select(pl.col("l").str.extract(_ACCESS_TIME, 1).alias("t"),
-                               pl.col("l").str.extract(_ACCESS_STATUS, 1).alias("s"),
-                               pl.col("l").str.extract(_ACCESS_RT, 1).alias("rt"))
-    df = df.filter(pl.col("t").is_not_null()).select(
-        pl.col("t").str.to_datetime("%d/%b/%Y:%H:%M:%S %z", strict=False)
-        .dt.convert_time_zone("UTC").dt.replace_time_zone(None).dt.cast_time_unit("us").alias("ts"),
-        pl.col("s").cast(pl.Int32, strict=False).alias("s"),
-        pl.col("rt").cast(pl.Float64, strict=False).alias("rt"),
-    ).drop_nulls("ts")
-    if cutoff is not None:
-        df = df.filter(pl.col("ts") >= cutoff)
-    return df.group_by(pl.col("ts").dt.truncate("1m").alias("minute")).agg(
-        pl.len().alias("n"), (pl.col("s") >= 500).sum().alias("n5xx"),
-        pl.col("rt").sum().alias("rt_sum"), pl.col("rt").count().alias("rt_n"),
-        pl.col("ts").min().alias("first"), pl.col("ts").max().alias("last"))
-
-
-def minutes_to_metrics(parts: list[pl.DataFrame], host: str, component: str) -> pl.DataFrame:
-    """The metric rows of a file's minutes (partial sums of its blocks added up)."""
-    if not parts:
-        return pl.DataFrame()
-    m = pl.concat(parts).group_by("minute").agg(pl.col("n", "n5xx", "rt_sum", "rt_n").sum())
-    base = m.select(pl.col("minute").alias("ts"), pl.lit(host).alias("host"), pl.lit(component).alias("component"),
-                    pl.col("n"), pl.col("n5xx"), pl.col("rt_sum"), pl.col("rt_n"))
-    frames = [
-        base.select("ts", "host", "component", pl.lit("requests_per_min").alias("metric"),
-                    pl.col("n").cast(pl.Float64).alias("value")),
-        base.select("ts", "host", "component", pl.lit("error_rate").alias("metric"),
-                    (pl.col("n5xx") / pl.col("n")).cast(pl.Float64).alias("value")),
-        base.filter(pl.col("rt_n") > 0).select(
-            "ts", "host", "component", pl.lit("response_time_ms").alias("metric"),
-            (pl.col("rt_sum") / pl.col("rt_n") * 1000.0).alias("value")),
-    ]
-    return pl.concat(frames).with_columns(pl.lit(SOURCE).alias("source")).sort("ts")
-
-
 # --------------------------------------------------------------------------------------------------
 # Bookkeeping
 # --------------------------------------------------------------------------------------------------
@@ -422,7 +361,9 @@ def _one_file(store, p: Planned, known: dict, host: str, now: dt.datetime, cutof
             cp = _tail_checkpoint(con, p.path)
         cur = (cp or {}).get("cur") if cp else None
         if isinstance(cur, dict) and int(cur.get("ino", -1)) == st.st_ino and int(cur.get("dev", -1)) == st.st_dev:
-            end = int(cur.get("offset", 0))
+            # the tail reads this content from its start (0 after a rotation or truncation: all of it)
+            began = cur.get("start")
+            end = int(cur.get("offset", 0) if began is None else began)
         else:
             end = _line_end_before(p.path, st.st_size)
             fd = os.open(p.path, os.O_RDONLY)
@@ -431,7 +372,7 @@ def _one_file(store, p: Planned, known: dict, host: str, now: dt.datetime, cutof
             finally:
                 os.close(fd)
             pos = Position(st.st_dev, st.st_ino, end, hashlib.sha1(head, usedforsecurity=False).hexdigest(),
-                           len(head))
+                           len(head), start=end)
             checkpoint = {"cur": pos.to_dict()}
         if end <= start and checkpoint is None:
             res.note = "nothing new"

@@ -16,7 +16,8 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from analytics.backfill import access_minutes, backfill, looks_like_access_log, rotations
+from analytics.access_log import access_minutes, looks_like_access_log
+from analytics.backfill import backfill, rotations
 from analytics.config import load_config
 from analytics.store import Store
 from lokifi_tui.cli.main import cli
@@ -119,7 +120,50 @@ def test_live_tailing_goes_on_where_backfill_stopped(host, _isolated_home):
     assert counts(db)[1] == base + 5
     out = json.loads(run("backfill", "--json", "--no-engines", db=db).output)
     assert out["events"] == 0, out  # .1 was the tail's, .2.gz is the old .1 read before
+    read = {os.path.basename(f["path"]): f["lines"] for f in out["files"] if f["kind"] != "skipped"}
+    assert read.get("error.log", 0) == 0, out  # the new file is the tail's from its first byte
     assert counts(db)[1] == base + 5
+
+
+def test_copytruncate_window(host, _isolated_home):
+    """logrotate's copytruncate: the tail notices the truncation and reads the new content from 0; the
+    copy (error.log.1) is the content the tail followed, so backfill reads neither again."""
+    import random
+    import shutil
+
+    from analytics.collector import collect_once
+
+    tmp, facts = host
+    db = tmp / "l.duckdb"
+    run("config", "init", "--logs", str(tmp / "log"), "--no-detect", db=db)
+    run("backfill", "--no-engines", db=db)
+    cfg = load_config(_isolated_home / "config" / "lokifi.toml")
+    collect_once(Store(db), cfg)
+    base = counts(db)[1]
+    err = facts["dir"] / "error.log"
+    rng = random.Random(5)
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
+    with open(err, "a") as f:  # written, not yet read by the tail
+        f.write(error_line(now - dt.timedelta(seconds=20), 5000, rng) + "\n")
+    for k in range(7, 1, -1):
+        src = facts["dir"] / (f"error.log.{k - 1}.gz" if k > 2 else "error.log.1")
+        if src.exists():
+            if k == 2:
+                with open(src, "rb") as a, gzip.open(facts["dir"] / "error.log.2.gz", "wb") as b:
+                    b.write(a.read())
+                src.unlink()
+            else:
+                os.replace(src, facts["dir"] / f"error.log.{k}.gz")
+    shutil.copyfile(err, facts["dir"] / "error.log.1")
+    with open(err, "r+") as f:
+        f.truncate(0)
+    with open(err, "a") as f:
+        f.write(error_line(now - dt.timedelta(seconds=5), 5001, rng) + "\n")
+    collect_once(Store(db), cfg)
+    assert counts(db)[1] == base + 2  # the line before the truncation (from the copy) and the new one
+    out = json.loads(run("backfill", "--json", "--no-engines", db=db).output)
+    assert out["lines"] == 0 and out["events"] == 0, out
+    assert counts(db)[1] == base + 2
 
 
 def test_compressed_kinds_and_a_corrupt_file(tmp_path, _isolated_home):
@@ -185,3 +229,35 @@ def test_access_log_detection():
 def test_access_parser_takes_any_text(lines):
     df = access_minutes(lines, None)
     assert df.height <= len(lines)
+
+
+def test_live_tail_turns_an_access_log_into_minutes(tmp_path):
+    """Live tailing reads an access log as per-minute metrics: a minute is written once a later minute
+    begins, and the checkpoint stays at the first line of the minute still open."""
+    import random
+
+    from analytics.sources.tail import LogSpec, TailSource
+    from planted_host import access_line
+
+    rng = random.Random(2)
+    log = tmp_path / "access.log"
+    t0 = dt.datetime(2026, 12, 1, 10, 0, 5)
+    log.write_text("".join(access_line(t0 + dt.timedelta(seconds=i), 200, 0.1, rng) + "\n" for i in range(3)))
+    src = TailSource([LogSpec("web", str(log))], "h", from_start=True)
+    src.start({})
+    now = dt.datetime(2026, 12, 1, 10, 5)
+    (b,) = src.poll(now)
+    assert b.metrics == [] and b.events == []  # the minute 10:00 is still open
+    held = json.loads(b.checkpoints[str(log)])["cur"]
+    assert held["offset"] == 0
+    with open(log, "a") as f:
+        f.write(access_line(t0 + dt.timedelta(seconds=60), 502, 0.3, rng) + "\n")
+    (b,) = src.poll(now)
+    got = {r["metric"]: r["value"] for r in b.metrics}
+    assert got["requests_per_min"] == 3 and got["error_rate"] == 0 and got["response_time_ms"] == pytest.approx(100)
+    first_of_next = len(log.read_bytes()) - len(log.read_text().splitlines()[-1]) - 1
+    assert json.loads(b.checkpoints[str(log)])["cur"]["offset"] == first_of_next
+    (b,) = src.poll(now, final=True)
+    got = {r["metric"]: r["value"] for r in b.metrics}
+    assert got == {"requests_per_min": 1, "error_rate": 1.0, "response_time_ms": pytest.approx(300)}
+    assert json.loads(b.checkpoints[str(log)])["cur"]["offset"] == len(log.read_bytes())

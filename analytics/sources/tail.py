@@ -13,7 +13,8 @@ Owns two things:
   Files rotated after the one being read (two rotations between two polls, or while Lokifi was
   stopped) are found among the rotated siblings by modification time and read whole. Limits: with
   copytruncate, lines written between the copy and the truncate are lost (that is copytruncate's own
-  race); compressed rotated files are not read.
+  race); compressed rotated files are not read (``lokifi backfill`` reads them). The position also says
+  where reading of the current content began, so backfill reads exactly what the tail did not.
 * :class:`TailSource` — the collector source: one tailer per configured log file (globs allowed). Its
   lines are folded into multi-line events as ``lokifi patterns scan`` folds them (a traceback or a stack
   trace is one event: :mod:`analytics.sources.tail_events`, which also keeps the checkpoint at the first
@@ -58,6 +59,9 @@ class Position:
     head: str = ""  # sha1 of the first head_len bytes
     head_len: int = 0
     discard: bool = False  # inside a line longer than max_line whose start was already emitted
+    # where reading this content began: 0, or the end of the file at the first open without a checkpoint
+    # (what came before is not the tail's: `lokifi backfill` reads it). None: unknown (older checkpoints).
+    start: int | None = 0
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -67,8 +71,10 @@ class Position:
         if not d:
             return None
         try:
+            start = d.get("start")
             return cls(int(d["dev"]), int(d["ino"]), int(d["offset"]), str(d.get("head", "")),
-                       int(d.get("head_len", 0)), bool(d.get("discard", False)))
+                       int(d.get("head_len", 0)), bool(d.get("discard", False)),
+                       None if start is None else int(start))
         except (KeyError, TypeError, ValueError):
             return None
 
@@ -304,7 +310,7 @@ class FileTailer:
         if cur is None:
             pos = Position(st.st_dev, st.st_ino, 0)
             if not self.from_start:
-                pos.offset = _line_start_before(fd, st.st_size)
+                pos.offset = pos.start = _line_start_before(fd, st.st_size)
         elif (cur.dev, cur.ino) == (st.st_dev, st.st_ino):
             if st.st_size >= cur.offset and self._head_matches(fd, cur):
                 pos = cur
@@ -637,6 +643,28 @@ def line_time(text: str, now: dt.datetime) -> dt.datetime | None:
     return out
 
 
+def _access_aggregator(lines: list[Line], host: str, component: str, source: str) -> Any:
+    """A per-minute aggregator when the first lines read look like an access log, else False."""
+    from analytics.access_log import MinuteAggregator, looks_like_access_log  # noqa: PLC0415
+
+    if not looks_like_access_log([ln.text for ln in lines[:200]]):
+        return False
+    return MinuteAggregator(host, component, source)
+
+
+def _held_back(position: dict[str, Any] | None, first: Line) -> dict[str, Any] | None:
+    """The checkpoint moved back to the first line of the minute still held, so a restart reads it again
+    (its rows are written when the minute closes)."""
+    if not position:
+        return position
+    out = dict(position)
+    for name, p in position.items():
+        if isinstance(p, dict) and (p.get("dev"), p.get("ino")) == (first.dev, first.ino) \
+                and int(p.get("offset", -1)) > first.offset:
+            out[name] = {**p, "offset": first.offset, "discard": False}
+    return out
+
+
 # --------------------------------------------------------------------------------------------------
 # The collector source
 # --------------------------------------------------------------------------------------------------
@@ -658,6 +686,7 @@ class _Tracked:
     checkpoint: dict[str, Any] | None = None  # the last checkpoint given to the collector (or loaded)
     lines_read: int = 0
     errors_found: int = 0
+    access: Any = None  # an access log's per-minute aggregator; False: not an access log; None: not known yet
 
 
 class TailSource(BaseSource):
@@ -735,8 +764,18 @@ class TailSource(BaseSource):
         for key, tr in self._tracked.items():
             lines = tr.tailer.poll(mono)
             tr.lines_read += len(lines)
+            if tr.access is None and lines:
+                tr.access = _access_aggregator(lines, self.host, tr.component, self.name)
+            if tr.access:  # an access log: per-minute metrics, not error events
+                for ln in lines:
+                    batch.metrics.extend(tr.access.feed(ln.text, ln))
+                if final:
+                    batch.metrics.extend(tr.access.flush())
+                lines = []
             events = tr.events.feed(lines, mono)
             settled, after = tr.events.settle(tr.tailer.position, mono, final=final)
+            if tr.access and tr.access.held_from is not None:
+                after = _held_back(after, tr.access.held_from)
             for text, first, exception, _ in events + settled:
                 ok, level = is_error_event(text, first, exception)
                 if not ok:
