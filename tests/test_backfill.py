@@ -24,6 +24,20 @@ from lokifi_tui.cli.main import cli
 from planted_host import error_line, plant
 
 
+def shift_rotations(d, name, keep=7):
+    """Move name.1 .. name.(keep-1).gz one step older, compressing .1 into .2.gz, as logrotate does."""
+    for k in range(keep, 1, -1):
+        src = d / (f"{name}.{k - 1}.gz" if k > 2 else f"{name}.1")
+        if not src.exists():
+            continue
+        if k == 2:
+            with open(src, "rb") as a, gzip.open(d / f"{name}.2.gz", "wb") as b:
+                b.write(a.read())
+            src.unlink()
+        else:
+            os.replace(src, d / f"{name}.{k}.gz")
+
+
 def run(*args, db, check=True):
     r = CliRunner().invoke(cli, ["--db", str(db), *args], catch_exceptions=False)
     if check:
@@ -105,15 +119,7 @@ def test_live_tailing_goes_on_where_backfill_stopped(host, _isolated_home):
     with open(err, "a") as f:
         f.write(error_line(now - dt.timedelta(seconds=10), 2000, rng) + "\n")
     os.replace(err, err.with_name("error.log.1.tmp"))
-    for k in range(7, 1, -1):  # shift the old rotations the way logrotate does
-        src = facts["dir"] / (f"error.log.{k - 1}.gz" if k > 2 else "error.log.1")
-        if src.exists():
-            if k == 2:
-                with open(src, "rb") as a, gzip.open(facts["dir"] / "error.log.2.gz", "wb") as b:
-                    b.write(a.read())
-                src.unlink()
-            else:
-                os.replace(src, facts["dir"] / f"error.log.{k}.gz")
+    shift_rotations(facts["dir"], "error.log")
     os.replace(err.with_name("error.log.1.tmp"), facts["dir"] / "error.log.1")
     err.write_text(error_line(now - dt.timedelta(seconds=5), 3000, rng) + "\n")
     collect_once(Store(db), cfg)
@@ -145,15 +151,7 @@ def test_copytruncate_window(host, _isolated_home):
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
     with open(err, "a") as f:  # written, not yet read by the tail
         f.write(error_line(now - dt.timedelta(seconds=20), 5000, rng) + "\n")
-    for k in range(7, 1, -1):
-        src = facts["dir"] / (f"error.log.{k - 1}.gz" if k > 2 else "error.log.1")
-        if src.exists():
-            if k == 2:
-                with open(src, "rb") as a, gzip.open(facts["dir"] / "error.log.2.gz", "wb") as b:
-                    b.write(a.read())
-                src.unlink()
-            else:
-                os.replace(src, facts["dir"] / f"error.log.{k}.gz")
+    shift_rotations(facts["dir"], "error.log")
     shutil.copyfile(err, facts["dir"] / "error.log.1")
     with open(err, "r+") as f:
         f.truncate(0)
