@@ -310,6 +310,13 @@ def backfill(store, config: Any, *, days: float | None = 7.0, host: str | None =
     report = Report()
     with store.read() as con:
         known = _known(con)
+    if getattr(getattr(config, "watch", None), "journal", False) and specs is None:
+        from analytics.sources.journal import backfill_journal  # noqa: PLC0415
+
+        n, problem = backfill_journal(store, host, cutoff)
+        report.files.append(FileResult("journal", "journal", events=n, note="systemd journal, priority err and worse"))
+        if problem:
+            report.problems.append(f"journal: {problem}")
     for p in files:
         try:
             res = _one_file(store, p, known, host, now, cutoff, progress, done, total)

@@ -351,6 +351,9 @@ def build_sources(config: Any, *, from_start: bool = False, host: str | None = N
     if logs:
         sources.append(TailSource(logs, host, interval=tail_s, from_start=from_start, max_line=max_line,
                                   component_names=names))
+    if getattr(config.watch, "journal", False):
+        from analytics.sources.journal import JournalSource
+        sources.append(JournalSource(host, interval=max(tail_s, 15.0)))
     for src in getattr(config, "sources", ()):
         try:
             mod = importlib.import_module(f"analytics.sources.{src.type}")

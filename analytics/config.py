@@ -84,6 +84,7 @@ class Retention:
 class Watch:
     project_dirs: tuple[str, ...] = ()
     log_dirs: tuple[str, ...] = ()
+    journal: bool = False  # read the systemd journal's error entries (analytics.sources.journal)
 
 
 @dataclass(frozen=True)

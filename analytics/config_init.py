@@ -196,14 +196,25 @@ def discover(log_dirs: list[str] | None = None, *, services: bool = True) -> tup
     return list(found.values()), prom
 
 
+def journal_readable() -> bool:
+    """The systemd journal has entries this user can read (then `[watch] journal = true` is proposed)."""
+    from analytics.sources.journal import readable
+
+    return readable()
+
+
 def _q(s: str) -> str:
     return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def render(found: list[Found], host: str | None = None, prometheus: str | None = None) -> str:
+def render(found: list[Found], host: str | None = None, prometheus: str | None = None,
+           journal: bool = False) -> str:
     """The commented starting file."""
     host = host or socket.gethostname()
-    parts = [HEADER.format(host=host)]
+    journal_line = ("journal = true                       # the systemd journal's errors, per unit (found readable)"
+                    if journal else
+                    "# journal = true                     # the systemd journal's errors, per unit")
+    parts = [HEADER.format(host=host, journal=journal_line)]
     if not found:
         parts.append(EXAMPLE_COMPONENT)
     for f in found:
@@ -237,7 +248,7 @@ def write_starter(path: Path, *, detect_services: bool = True, force: bool = Fal
     if path.exists() and not force:
         raise FileExistsError(f"{path} already exists; use --force to replace it (a backup is kept as .bak)")
     found, prom = discover(log_dirs, services=detect_services) if detect_services or log_dirs else ([], None)
-    write_text(path, render(found, prometheus=prom), replace=True)
+    write_text(path, render(found, prometheus=prom, journal=detect_services and journal_readable()), replace=True)
     return path, found
 
 
@@ -283,6 +294,7 @@ fix_history_days = 365      # outcomes of replaced solutions (the current soluti
 # project_dirs = ["~/src/myapp"]     # scanned for recommendations (dependencies, secrets, large logs)
 # log_dirs = ["/var/log/myapp"]      # every *.log here is tailed; errors go to the component whose
                                      # name starts the file name, else to a component named after it
+{journal}
 
 # Components: the services Lokifi watches. Each has probes (http/tcp), processes and log files.
 # Detected on this machine (edit freely):

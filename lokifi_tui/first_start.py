@@ -39,7 +39,7 @@ def summary(found: list[Any], prometheus: str | None) -> list[str]:
 
 
 def _discover(app: LokifiApp) -> None:
-    from analytics.config_init import discover, render
+    from analytics.config_init import discover, journal_readable, render
     from analytics.paths import resolve_config
 
     if app.store.get_kv(DECLINED_KEY):
@@ -48,8 +48,10 @@ def _discover(app: LokifiApp) -> None:
     path = resolve_config(None)
     if path.exists():
         return
-    text = render(found, prometheus=prom)
-    app.call_from_thread(_ask, app, summary(found, prom), path, text)
+    journal = journal_readable()
+    text = render(found, prometheus=prom, journal=journal)
+    lines = summary(found, prom) + (["• the systemd journal (its errors, per unit)"] if journal else [])
+    app.call_from_thread(_ask, app, lines, path, text)
 
 
 def _ask(app: LokifiApp, lines: list[str], path: Path, text: str) -> None:

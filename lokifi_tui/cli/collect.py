@@ -207,12 +207,12 @@ def config_init(ctx: click.Context, force: bool, no_detect: bool, log_dirs: tupl
     probes), their log files and the host's own logs (in /var/log, or each --logs DIR: a subdirectory
     with logs is a service), and a Prometheus answering on loopback. Nothing is read from unit files or
     environments. Review the proposal with --dry-run; edit the file freely afterwards."""
-    from analytics.config_init import discover, render, write_starter
+    from analytics.config_init import discover, journal_readable, render, write_starter
 
     dirs = list(log_dirs) or None
     if to_stdout:
         found, prom = discover(dirs, services=not no_detect) if not no_detect or dirs else ([], None)
-        sys.stdout.write(render(found, prometheus=prom))
+        sys.stdout.write(render(found, prometheus=prom, journal=not no_detect and journal_readable()))
         return
     path = _config_path(ctx)
     try:

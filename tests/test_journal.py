@@ -1,0 +1,117 @@
+"""The systemd journal as a source of error events, read through `journalctl -o json`.
+
+This machine has no journal, so the tests put a stand-in `journalctl` first on PATH: a small program that
+answers the options Lokifi uses (`-o json`, `--priority`, `-n`, `--after-cursor`, `--since=@EPOCH`) from
+a file of entries, as journalctl prints them (binary fields as byte lists, cursors opaque)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import stat
+import sys
+
+import pytest
+
+from analytics.backfill import backfill
+from analytics.config import load_config
+from analytics.sources.journal import JournalSource, entries
+from analytics.store import Store
+
+FAKE = r'''#!{python}
+import json, os, sys
+args = sys.argv[1:]
+if os.environ.get("FAKE_JOURNAL_FAIL"):
+    print("Failed to open journal: Permission denied", file=sys.stderr); sys.exit(1)
+rows = [json.loads(l) for l in open(os.environ["FAKE_JOURNAL"]) if l.strip()]
+prio = 7; limit = None; after = None; since = None
+for i, a in enumerate(args):
+    if a.startswith("--priority="): prio = int(a.split("=")[1])
+    if a == "-n": limit = int(args[i + 1])
+    if a == "--after-cursor": after = args[i + 1]
+    if a.startswith("--since=@"): since = int(a.split("@")[1]) * 1000000
+out = [r for r in rows if int(r.get("PRIORITY", 6)) <= prio]
+if after is not None:
+    idx = [r["__CURSOR"] for r in out].index(after) if after in [r["__CURSOR"] for r in out] else -1
+    out = out[idx + 1:]
+elif since is not None:
+    out = [r for r in out if int(r["__REALTIME_TIMESTAMP"]) >= since]
+if limit is not None and after is None and since is None:
+    out = out[-limit:]
+elif limit is not None:
+    out = out[:limit]
+for r in out:
+    print(json.dumps(r))
+'''
+
+
+def entry(i: int, t: dt.datetime, unit: str, msg, prio: int = 3) -> dict:
+    return {"__CURSOR": f"s=abc;i={i:x}", "__REALTIME_TIMESTAMP": str(int(t.replace(tzinfo=dt.UTC).timestamp() * 1e6)),
+            "PRIORITY": str(prio), "_SYSTEMD_UNIT": unit, "MESSAGE": msg}
+
+
+@pytest.fixture
+def journal(tmp_path, monkeypatch):
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    exe = bindir / "journalctl"
+    exe.write_text(FAKE.replace("{python}", sys.executable))
+    exe.chmod(exe.stat().st_mode | stat.S_IXUSR)
+    data = tmp_path / "journal.jsonl"
+    monkeypatch.setenv("PATH", f"{bindir}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.setenv("FAKE_JOURNAL", str(data))
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
+    rows = [entry(1, now - dt.timedelta(days=9), "nginx.service", "too old"),
+            entry(2, now - dt.timedelta(days=2), "nginx.service", "upstream timed out (110: Connection timed out)"),
+            entry(3, now - dt.timedelta(days=1), "nginx.service", "started", prio=6),
+            entry(4, now - dt.timedelta(hours=5), "postgresql@15-main.service",
+                  list(b"FATAL:  password authentication failed for user \"app\"")),
+            entry(5, now - dt.timedelta(hours=1), "nginx.service", "upstream timed out (110: Connection timed out)")]
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return data, now
+
+
+def test_journal_backfill_then_live_reads_each_entry_once(journal, tmp_path, _isolated_home):
+    data, now = journal
+    cfgfile = _isolated_home / "config" / "lokifi.toml"
+    cfgfile.parent.mkdir(parents=True, exist_ok=True)
+    cfgfile.write_text("[watch]\njournal = true\n")
+    cfg = load_config(cfgfile)
+    store = Store(tmp_path / "j.duckdb")
+    rep = backfill(store, cfg, days=7)
+    assert not rep.problems and rep.events == 3
+    rows = store.query("SELECT component, message, level FROM error_events ORDER BY ts")
+    assert rows["component"].to_list() == ["nginx", "postgresql@15-main", "nginx"]
+    assert rows["message"][1].startswith("FATAL:  password authentication failed")
+    assert backfill(store, cfg, days=7).events == 0  # the cursor: never twice
+    with open(data, "a") as f:
+        f.write(json.dumps(entry(6, now, "redis-server.service", "Can't save in background: fork: Cannot allocate memory")) + "\n")
+    from analytics.collector import collect_once
+    collect_once(store, cfg)
+    assert store.scalar("SELECT count(*) FROM error_events") == 4
+    collect_once(store, cfg)
+    assert store.scalar("SELECT count(*) FROM error_events") == 4
+    assert store.scalar("SELECT component FROM error_events WHERE source = 'journal' ORDER BY ts DESC LIMIT 1") == "redis-server"
+
+
+def test_live_without_backfill_starts_now(journal):
+    data, now = journal
+    src = JournalSource("h")
+    src.start({})
+    assert not any(b.events for b in src.poll(now))
+    with open(data, "a") as f:
+        f.write(json.dumps(entry(7, now + dt.timedelta(seconds=30), "app.service", "boom")) + "\n")
+    (b,) = src.poll(now + dt.timedelta(minutes=1))
+    assert [e["message"] for e in b.events] == ["boom"] and b.checkpoints["cursor"] == "s=abc;i=7"
+
+
+def test_journalctl_failure_is_a_clear_problem(journal, monkeypatch, tmp_path, _isolated_home):
+    monkeypatch.setenv("FAKE_JOURNAL_FAIL", "1")
+    cfgfile = _isolated_home / "config" / "lokifi.toml"
+    cfgfile.parent.mkdir(parents=True, exist_ok=True)
+    cfgfile.write_text("[watch]\njournal = true\n")
+    rep = backfill(Store(tmp_path / "f.duckdb"), load_config(cfgfile), days=7)
+    assert rep.problems == ["journal: journalctl exited 1: Failed to open journal: Permission denied"]
+    with pytest.raises(Exception, match="exited 1"):
+        list(entries(None, None))
