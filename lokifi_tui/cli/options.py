@@ -26,7 +26,18 @@ class Finite(click.FloatRange):
 
     def _describe_range(self) -> str:
         # click prints "x<=None" for a range with no bounds; an unbounded number has no range to show
-        return "" if self.min is None and self.max is None else super()._describe_range()
+        if self.min is None and self.max is None:
+            return ""
+        # numbers as people write them (1/24 is not 0.041666666666666664)
+        lo = None if self.min is None else f"{self.min:.4g}"
+        hi = None if self.max is None else f"{self.max:.4g}"
+        lop = "<" if self.min_open else "<="
+        hop = "<" if self.max_open else "<="
+        if lo is None:
+            return f"x{hop}{hi}"
+        if hi is None:
+            return f"x{'>' if self.min_open else '>='}{lo}"
+        return f"{lo}{lop}x{hop}{hi}"
 
 
 def json_option(f):

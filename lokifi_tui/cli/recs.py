@@ -103,7 +103,7 @@ def ai_recommendations(ctx: click.Context, as_json: bool, no_refresh: bool, host
     if not no_refresh:
         if not as_json:
             console.print(f"[dim]{inert(_OTHER_HOST)}.[/]\n" if other else
-                          "🧠 Analyzing codebase and generating recommendations...\n")
+                          "🧠 Looking at the projects, stored metrics, logs and this host...\n")
         report = engine.refresh_stored(store, config, host) if other else engine.refresh(store, config)
         _problems(report.problems)
     now = engine.utcnow()

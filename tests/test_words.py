@@ -1,0 +1,85 @@
+"""The product's own words: every command's help speaks of the product (no "seed", no section numbers,
+no float noise), and every `lokifi ...` command that a message, a playbook or the README suggests exists."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from lokifi_tui.cli.main import cli
+
+ROOT = Path(__file__).resolve().parent.parent
+BAD = re.compile(r"\bseeds?\b|§|\d\.\d{7,}", re.IGNORECASE)
+
+
+def _commands(group: click.Group, ctx: click.Context, path: tuple[str, ...] = ()):
+    for name in group.list_commands(ctx):
+        cmd = group.get_command(ctx, name)
+        if cmd is None:
+            continue
+        yield (*path, name), cmd
+        if isinstance(cmd, click.Group):
+            yield from _commands(cmd, click.Context(cmd, parent=ctx), (*path, name))
+
+
+ALL = [p for p, _ in _commands(cli, click.Context(cli))]
+
+
+def test_the_command_tree_is_walked():
+    assert ("ai", "predict") in ALL and ("backfill",) in ALL and ("config", "init") in ALL
+
+
+@pytest.mark.parametrize("path", [(), *ALL], ids=lambda p: " ".join(p) or "lokifi")
+def test_help_speaks_of_the_product(path):
+    r = CliRunner().invoke(cli, [*path, "--help"], terminal_width=100)
+    assert r.exit_code == 0, r.output
+    found = BAD.findall(r.output)
+    assert not found, f"`lokifi {' '.join(path)} --help` says {found}:\n{r.output}"
+
+
+# `lokifi x y` inside backticks or after "run"/"with" in code and docs the user reads
+SUGGESTION = re.compile(r"`lokifi((?: [a-z][a-z\-]*)+)")
+
+
+def _suggestions() -> set[tuple[str, ...]]:
+    files = [*(ROOT / "lokifi_tui").rglob("*.py"), *(ROOT / "analytics").rglob("*.py"), ROOT / "README.md",
+             *(ROOT / "data").glob("*.toml")]
+    out = set()
+    for f in files:
+        for m in SUGGESTION.finditer(f.read_text(encoding="utf-8")):
+            out.add(tuple(m.group(1).split()))
+    for f in (ROOT / "data").glob("*.toml"):  # playbook steps name commands without backticks
+        for m in re.finditer(r"\blokifi((?: [a-z][a-z\-]*)+)", f.read_text(encoding="utf-8")):
+            out.add(tuple(m.group(1).split()))
+    return out
+
+
+def test_a_missing_command_is_caught():
+    assert not _resolves(("dashboard",)) and not _resolves(("ai", "nothing"))
+    assert _resolves(("patterns", "scan", "file")) and _resolves(("status",))
+
+
+def _resolves(words: tuple[str, ...]) -> bool:
+    """The longest prefix of ``words`` that names commands is not empty, and the word after a group is one
+    of its commands (an argument after a command is fine)."""
+    group: click.Command = cli
+    ctx = click.Context(cli)
+    for i, w in enumerate(words):
+        if not isinstance(group, click.Group):
+            return True  # the rest are arguments of a command
+        sub = group.get_command(ctx, w)
+        if sub is None:
+            return i > 0 and not isinstance(group, click.Group)
+        group, ctx = sub, click.Context(sub, parent=ctx)
+    return True
+
+
+def test_every_suggested_command_exists():
+    suggestions = _suggestions()
+    assert ("backfill",) in suggestions and ("config", "init") in suggestions
+    missing = sorted(" ".join(s) for s in suggestions if not _resolves(s))
+    assert not missing, f"messages suggest commands that do not exist: {missing}"
