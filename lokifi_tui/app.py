@@ -637,34 +637,28 @@ class LokifiApp(App[None]):
     # -- help and palette --------------------------------------------------------------------------------
 
     def action_help(self) -> None:
+        """Every key of the product (never Textual's own), grouped by where it works, as remapped."""
         from lokifi_tui.screens.modals import HelpScreen
 
-        screen = self.screen
-        order = {spec.id: i for i, spec in enumerate(ACTIONS)}
-        grouped: dict[str, tuple[int, list[str], str, str]] = {}
-        for _key, active in screen.active_bindings.items():
-            binding = active.binding
-            ident = binding.id or binding.action
-            rank = order.get(binding.id or "", len(order))
-            keys = grouped.setdefault(ident, (rank, [], binding.description, binding.tooltip or binding.description))[1]
-            display = self.get_key_display(binding)
-            if display not in keys:
-                keys.append(display)
-        rows: list[tuple[str, str, str]] = [
-            (", ".join(keys), title, desc) for _, keys, title, desc in sorted(grouped.values(), key=lambda g: g[0])
-        ]
-        # keys of the other panes (hidden from the footer here) are still listed, saying where they work
         pane_of = {action: pane for pane, actions in PANE_ACTIONS.items() for action in actions}
+        groups: dict[str, list[tuple[str, str, str]]] = {"Everywhere": [], "In a pane's rows": []}
         for spec in ACTIONS:
-            if spec.id in grouped or spec.scope != "dashboard":
-                continue
             keys = self.keymap_config.get(spec.id, spec.keys)
-            shown = ", ".join(spec.key_display or k for k in keys.split(","))
+            shown = ", ".join(dict.fromkeys(_key_label(k, spec.key_display) for k in keys.split(",")))
             where = pane_of.get(spec.action_name)
-            rows.append((shown, spec.title, f"{spec.help}" + (f"  (in the {where} pane)" if where else "")))
-        rows.append(("ctrl+p", "Palette", "Command palette: every action by name"))
-        intro = ("Triage: tab to a pane, move with j/k, then act on the selected row. "
-                 "Actions that do not apply to the current pane are hidden from the footer.")
+            group = (f"{where.capitalize()} pane" if where else
+                     "In a pane's rows" if spec.scope == "list" else "Everywhere")
+            groups.setdefault(group, []).append((shown, spec.title, spec.help))
+        groups["Everywhere"].append(("ctrl+p", "Palette", "Command palette: every action by name"))
+        here = f"{getattr(self.dashboard, 'active_pane', '').capitalize()} pane"
+        if here in groups:  # the keys of the pane in use first: what fits an 80x24 screen is what matters now
+            groups = {here: groups[here], **{k: v for k, v in groups.items() if k != here}}
+        rows: list[tuple[str, str, str]] = []
+        for name, items in groups.items():
+            if items:
+                rows.append(("", name, ""))
+                rows.extend(items)
+        intro = "Tab to a pane, move with j/k, then act on the selected row."
         self.push_screen(HelpScreen(rows, intro))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
@@ -687,6 +681,15 @@ class LokifiApp(App[None]):
             getattr(table, f"action_{spec.action_name}")()
         else:
             getattr(self.dashboard, f"action_{spec.action_name}")()
+
+
+def _key_label(key: str, display: str | None) -> str:
+    """``question_mark`` -> ``?`` (the action's own display), ``ctrl+r`` -> ``^r``, ``enter`` -> ``⏎``."""
+    key = key.strip()
+    if display and len(key) > 1 and key not in ("enter", "tab", "down", "up", "home", "end", "f1"):
+        return display
+    return {"enter": "⏎", "down": "↓", "up": "↑", "shift+tab": "shift+tab", "question_mark": "?",
+            "slash": "/"}.get(key, key.replace("ctrl+", "^"))
 
 
 def run_dashboard(

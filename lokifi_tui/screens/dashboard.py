@@ -29,6 +29,8 @@ if TYPE_CHECKING:
 #: Below this size the four panes become tabs (one pane at a time).
 NARROW_WIDTH = 110
 NARROW_HEIGHT = 32
+#: Below this width the footer is compact and leaves out the palette hint (ctrl+p still opens it)
+WIDE_FOOTER = 100
 
 class DashboardScreen(Screen):
     BINDINGS = bindings_for("dashboard")
@@ -72,7 +74,8 @@ class DashboardScreen(Screen):
         try:
             for box in self.query(PaneBox):
                 await box.add_table()
-            await self.mount(Footer())
+            await self.mount(Footer(compact=self.size.width < WIDE_FOOTER,
+                                    show_command_palette=self.size.width >= WIDE_FOOTER))
         except MountError:  # quit before the tables were up
             return
         self.tables_ready = True
@@ -101,6 +104,9 @@ class DashboardScreen(Screen):
             self.mount(tabs, before=self.query_one("#panes"))
         if tabs is not None:
             tabs.display = narrow
+        for footer in self.query(Footer):  # below this width every key stays visible, `q` included
+            footer.compact = width < WIDE_FOOTER
+            footer.show_command_palette = width >= WIDE_FOOTER
         self._show_active()
 
     def _show_active(self) -> None:

@@ -152,14 +152,17 @@ class HelpScreen(ModalScreen[None]):
         table.add_column("Key", no_wrap=True, style="bold")
         table.add_column("Does")
         for key, title, description in self.rows:
+            if not key and not description:  # a group heading
+                table.add_row(Text(title, style="bold underline"), Text(""))
+                continue
             table.add_row(Text(key), Text(description or title))
         with VerticalScroll(classes="modal-body wide") as body:
             body.border_title = "Keys"
+            body.border_subtitle = "esc closes · ↓ scrolls"  # on the border: visible at any size
             if self.intro:
                 yield Static(Text(self.intro, style="dim"))
             yield Static(table)
-            yield Static(Text("Keys are remappable: [keymap] in lokifi.toml (`lokifi locate`). esc closes.",
-                              style="dim"))
+            yield Static(Text("Keys are remappable: [keymap] in lokifi.toml (`lokifi locate`).", style="dim"))
 
     def action_close(self) -> None:
         self.dismiss(None)
