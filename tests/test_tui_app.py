@@ -73,10 +73,14 @@ async def test_tab_moves_between_panes_and_small_terminals_get_tabs(seeded, engi
         assert dash.active_pane == "recommendations"
         assert app.focused is dash.box("recommendations").table
     app = make_app(seeded.path)
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test(size=(180, 40)) as pilot:
         await settle(pilot)
         assert not app.dashboard.narrow
         assert all(box.display for box in app.dashboard.query("PaneBox"))
+    app = make_app(seeded.path)
+    async with app.run_test(size=(120, 40)) as pilot:  # a grid would leave each message 17 characters
+        await settle(pilot)
+        assert app.dashboard.narrow
 
 
 async def test_vim_keys_move_the_cursor(seeded, engines):
@@ -122,7 +126,7 @@ def test_palette_offers_every_action(tmp_path):
 
 async def test_filter_narrows_every_pane(seeded, engines):
     app = make_app(seeded.path)
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test(size=(180, 40)) as pilot:
         await settle(pilot)
         await pilot.press("slash")
         await pilot.press(*"backend")
@@ -138,7 +142,7 @@ async def test_filter_narrows_every_pane(seeded, engines):
 
 async def test_hostile_text_is_shown_never_interpreted(seeded, engines):
     app = make_app(seeded.path)
-    async with app.run_test(size=(160, 40)) as pilot:
+    async with app.run_test(size=(180, 40)) as pilot:
         await settle(pilot)
         text = screen_text(app)
         assert "[bold red]PWNED[/]" in text  # markup shown as typed
@@ -204,7 +208,7 @@ async def test_locked_database_shows_busy_banner_then_recovers(seeded, engines, 
 
 async def test_refresh_pauses_while_a_modal_is_open(seeded, engines):
     app = make_app(seeded.path, refresh=0.2)
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test(size=(180, 40)) as pilot:
         await settle(pilot)
         await pilot.press("question_mark")
         await pilot.pause()

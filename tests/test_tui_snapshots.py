@@ -1,4 +1,5 @@
-"""Snapshots of the dashboard on the demo data (fixed clock, fixed vitals) at 80x24 and 120x40.
+"""Snapshots of the dashboard on the demo data (fixed clock, fixed vitals) at 80x24, 100x30, 120x40,
+160x50 and 200x60 (tabs below 170 columns, the grid above), and of help and details.
 
 The demo is built once per session with a fixed ``now``. Recommendations about *this* machine's CPU,
 memory and disks (the system rules read psutil while the demo is built) are removed from the copy the
@@ -52,6 +53,11 @@ async def loaded(pilot) -> None:
 
 def test_dashboard_120x40(snap_compare, demo_db):
     assert snap_compare(make_app(demo_db), terminal_size=(120, 40), run_before=loaded)
+
+
+@pytest.mark.parametrize("size", [(100, 30), (160, 50), (200, 60)], ids=lambda s: f"{s[0]}x{s[1]}")
+def test_dashboard_sizes(snap_compare, demo_db, size):
+    assert snap_compare(make_app(demo_db), terminal_size=size, run_before=loaded)
 
 
 def test_dashboard_80x24_tabs(snap_compare, demo_db):

@@ -18,7 +18,7 @@ from textual.widgets import DataTable, Footer, Static, Tab, Tabs
 
 from lokifi_tui.bindings import PANE_ACTIONS, bindings_for
 from lokifi_tui.widgets.empty_state import empty_text
-from lokifi_tui.widgets.panes import PANES, TITLES, PaneBox
+from lokifi_tui.widgets.panes import COLUMNS, PANES, TITLES, PaneBox
 from lokifi_tui.widgets.safe import safe
 from lokifi_tui.widgets.table import PaneTable
 from lokifi_tui.widgets.topbar import StatsBar, VitalsBar, sample_vitals
@@ -27,7 +27,9 @@ if TYPE_CHECKING:
     from lokifi_tui.app import LokifiApp
 
 #: Below this size the four panes become tabs (one pane at a time).
-NARROW_WIDTH = 110
+#: Every pane of the grid must leave its message/title column this many characters; narrower, tabs
+MIN_MESSAGE = 40
+NARROW_WIDTH = 2 * max(sum(w + 2 for _, _, w in cols if w) + MIN_MESSAGE + 2 + 1 + 2 for cols in COLUMNS.values())
 NARROW_HEIGHT = 32
 #: Below this width the footer is compact and leaves out the palette hint (ctrl+p still opens it)
 WIDE_FOOTER = 100
