@@ -169,10 +169,20 @@ def series_rows(times: np.ndarray, values: np.ndarray, step: float | None = None
 def forecast_csv(data: str | bytes, horizon: int, *, step: float | None = None, model: str = "auto",
                  level: float = LEVEL, source: str = "<stdin>"):
     """Read a series CSV and forecast ``horizon`` steps: a :class:`analytics.backtest.SeriesForecast`."""
+    fc, _ = forecast_csv_timed(data, horizon, step=step, model=model, level=level, source=source)
+    return fc
+
+
+def forecast_csv_timed(data: str | bytes, horizon: int, *, step: float | None = None, model: str = "auto",
+                       level: float = LEVEL, source: str = "<stdin>"):
+    """:func:`forecast_csv` and the time of each forecast step (epoch seconds: the last row's time plus
+    whole steps)."""
     times, values = read_series_csv(data, source)
     y, step = series_rows(times, values, step)
     season = max(1, round(DAY_SECONDS / step))
-    return forecast_series(y, horizon, season, model=model, level=level)
+    fc = forecast_series(y, horizon, season, model=model, level=level)
+    last = float(np.max(times))
+    return fc, [last + step * (i + 1) for i in range(horizon)]
 
 
 # --------------------------------------------------------------------------------------------------

@@ -133,3 +133,19 @@ def test_reader_never_crashes_on_arbitrary_bytes(data):
         assert str(exc).startswith("<stdin>")
     else:
         assert len(t) == len(v) >= 1
+
+
+def test_series_with_timestamps_and_json():
+    import json
+    rows = "timestamp,value\n" + "".join(f"2026-01-01T{h:02d}:00:00Z,{10 + h}\n" for h in range(24))
+    plain = CliRunner().invoke(cli, ["forecast", "series", "--horizon", "3"], input=rows)
+    assert plain.exit_code == 0 and len(plain.output.splitlines()) == 3
+    assert all(len(line.split(",")) == 3 for line in plain.output.splitlines())  # what harnesses read
+    timed = CliRunner().invoke(cli, ["forecast", "series", "--horizon", "3", "--timestamps"], input=rows)
+    lines = timed.output.splitlines()
+    assert lines[0] == "timestamp,value,lo,hi" and lines[1].startswith("2026-01-02T00:00:00Z,")
+    assert lines[3].startswith("2026-01-02T02:00:00Z,")
+    assert all(len(x.split(",")[1]) <= 12 for x in lines[1:])  # 6 significant digits, no float noise
+    data = json.loads(CliRunner().invoke(cli, ["forecast", "series", "--horizon", "3", "--json"], input=rows).output)
+    assert [p["timestamp"] for p in data["points"]] == [f"2026-01-02T{h:02d}:00:00Z" for h in range(3)]
+    assert data["points"][0]["lo"] <= data["points"][0]["value"] <= data["points"][0]["hi"]

@@ -35,18 +35,44 @@ def forecast() -> None:
 @click.option("--input", "input_path", type=click.Path(dir_okay=False, allow_dash=True), default="-",
               help="CSV file (default: stdin).")
 @click.option("--explain", is_flag=True, help="Also print the chosen model and its backtest error to stderr.")
-def series(horizon: int, step: float | None, model: str, level: float, input_path: str, explain: bool) -> None:
+@click.option("--timestamps", is_flag=True,
+              help="Print a header and `timestamp,value,lo,hi` lines (ISO 8601 UTC, 6 significant digits).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts: model, backtest and the points.")
+def series(horizon: int, step: float | None, model: str, level: float, input_path: str, explain: bool,
+           timestamps: bool, as_json: bool) -> None:
     """Read a CSV of timestamp,value and print HORIZON lines `value,lo,hi` (lo-hi: the prediction
-    interval). Rows are taken as equally spaced steps; missing values are carried forward."""
-    from analytics.forecast import SeriesInputError, forecast_csv
+    interval; full precision, the format scoring harnesses read), or with --timestamps
+    `timestamp,value,lo,hi`. Rows are taken as equally spaced steps; missing values are carried forward."""
+    import datetime as dt
+
+    from analytics.forecast import SeriesInputError, forecast_csv_timed
 
     source, data = read_series(input_path)
     try:
-        fc = forecast_csv(data, horizon, step=step, model=model, level=level, source=source)
+        fc, times = forecast_csv_timed(data, horizon, step=step, model=model, level=level, source=source)
     except SeriesInputError as exc:
         _fail(str(exc))
-    out = "".join(f"{float(v)!r},{float(lo)!r},{float(hi)!r}\n" for v, lo, hi in zip(fc.mean, fc.lo, fc.hi))
-    sys.stdout.write(out)
+
+    def iso(t: float) -> str:
+        return dt.datetime.fromtimestamp(t, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    if as_json:
+        from lokifi_tui.cli.output import print_json
+        import math
+
+        def finite(x):
+            return float(x) if x is not None and math.isfinite(float(x)) else None
+
+        print_json({"model": fc.model, "level": level, "backtest_mae": finite(fc.backtest_mae),
+                    "backtest_mase": finite(fc.backtest_mase), "points": [
+                        {"timestamp": iso(t), "value": float(v), "lo": float(lo), "hi": float(hi)}
+                        for t, v, lo, hi in zip(times, fc.mean, fc.lo, fc.hi)]})
+    elif timestamps:
+        sys.stdout.write("timestamp,value,lo,hi\n" + "".join(
+            f"{iso(t)},{float(v):.6g},{float(lo):.6g},{float(hi):.6g}\n"
+            for t, v, lo, hi in zip(times, fc.mean, fc.lo, fc.hi)))
+    else:
+        sys.stdout.write("".join(f"{float(v)!r},{float(lo)!r},{float(hi)!r}\n" for v, lo, hi in zip(fc.mean, fc.lo, fc.hi)))
     if explain:
         cands = ", ".join(f"{k} {v:.4g}" for k, v in fc.candidates.items())
         sys.stderr.write(f"model: {fc.model}   backtest MAE: {fc.backtest_mae:.4g}   MASE: {fc.backtest_mase:.3f}   "
