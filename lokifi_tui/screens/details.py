@@ -31,6 +31,7 @@ from lokifi_tui.widgets.render import (
     number,
     spark,
 )
+from lokifi_tui.widgets import humanize
 from lokifi_tui.widgets.safe import clean, safe
 
 
@@ -176,7 +177,7 @@ def render_recommendation(d: Any, now: dt.datetime) -> Group:
     try:
         parsed = json.loads(evidence) if evidence else None
         if isinstance(parsed, dict):
-            evidence = "\n".join(f"{k}: {v}" for k, v in parsed.items())
+            evidence = "\n".join(f"{k}: {v}" for k, v in humanize.rows(parsed))
     except ValueError:
         pass
     parts: list[Any] = [
@@ -228,15 +229,19 @@ def render_prediction(d: Any, now: dt.datetime) -> Group:
         _section("Evidence"),
     ]
     ev = d.evidence or {}
-    if ev:
-        parts.append(_kv([(clean(k), json.dumps(v) if isinstance(v, (dict, list)) else str(v)) for k, v in ev.items()]))
+    shown = humanize.rows(ev) if isinstance(ev, dict) else []
+    if shown:
+        parts.append(_kv([(clean(k), v) for k, v in shown]))
     else:
         parts.append(Text("(no evidence stored)", style="dim"))
     if d.baseline:
         b = d.baseline
         parts.append(_section("Baseline"))
-        parts.append(_kv([(k, str(b.get(k))) for k in ("metric_name", "baseline_value", "std_deviation",
-                                                         "median_value", "mad_value", "sample_count") if k in b]))
+        unit = "ms" if str(b.get("metric_name", "")).endswith("_ms") else ""
+        parts.append(_kv([(humanize.label(k).removesuffix(" value"), humanize.number(float(b[k]), unit)
+                           if isinstance(b.get(k), (int, float)) and k != "sample_count" else str(b[k]))
+                          for k in ("metric_name", "baseline_value", "std_deviation", "median_value", "mad_value",
+                                    "sample_count") if b.get(k) is not None]))
     return Group(*parts)
 
 

@@ -1,0 +1,48 @@
+"""Details written for people: labels as words, numbers with units and sensible precision, absent values
+left out — for any evidence the engines store."""
+
+from __future__ import annotations
+
+import re
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from lokifi_tui.widgets.humanize import label, rows, value
+
+
+def test_examples():
+    assert rows({"baseline_mean_ms": 1118.157536954364}) == [("Baseline mean", "1,118 ms")]
+    assert rows({"subject": None, "measured": {"last_scan": None, "age_days": 14.0}}) == [
+        ("Measured", "Age 14 days")]
+    assert value(0.012345) == "0.0123" and value(3.14159) == "3.14" and value(True) == "yes"
+    assert value({"last_scan": None}) is None and label("error_rate") == "Error rate"
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-10**12, 10**12) | st.floats(allow_nan=True, allow_infinity=True)
+    | st.text(max_size=20),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(min_size=1, max_size=12), inner, max_size=4),
+    max_leaves=12)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.dictionaries(st.text(min_size=1, max_size=15), json_values, max_size=6))
+def test_any_evidence_reads_cleanly(ev):
+    for k, v in rows(ev):
+        assert k and v
+        # no float noise: no number with more than 4 digits after the point, unless it was text already
+        assert not re.search(r"\d\.\d{5,}", v) or any(isinstance(x, str) for x in _leaves(ev))
+        assert "None" not in v or any(isinstance(x, str) and "none" in x.lower() for x in _leaves(ev))
+
+
+def _leaves(v):
+    if isinstance(v, dict):
+        for k, x in v.items():
+            yield k
+            yield from _leaves(x)
+    elif isinstance(v, list):
+        for x in v:
+            yield from _leaves(x)
+    else:
+        yield v
