@@ -100,7 +100,8 @@ def recommendation_cells(row: Any, now: dt.datetime, width: int = 20) -> Cells:
         Text(f"{row.priority}", style=prio_style),
         Text("—" if row.impact is None else f"{row.impact:.1f}"),
         safe(row.title),
-        Text(age(row.created_at, now), style="dim"),
+        # a row stamped ahead of this clock (another host's, a frozen demo clock) is new, not "in 4m"
+        Text(age(min(row.created_at, now) if row.created_at else None, now), style="dim"),
     )
 
 
