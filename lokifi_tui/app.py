@@ -503,6 +503,7 @@ class LokifiApp(App[None]):
         row = self._row("patterns")
         if row is not None:
             self.record_outcome(row.key, worked, label=f"{row.error_type}: {row.template or row.message}")
+            self.dashboard.box("patterns").table.action_cursor_down()  # on to the next pattern to judge
 
     def record_outcome(self, error_hash: str, worked: bool, label: str = "") -> None:
         from lokifi_tui import triage

@@ -210,9 +210,12 @@ async def test_y_and_n_record_the_fix_outcome_and_confidence_moves(seeded, key, 
                             "ORDER BY applied_at DESC, id DESC LIMIT 1", [H_TIMEOUT]).item()
         assert last is worked
         assert "confidence" in app.last_message and "→" in app.last_message
-        # the pane shows the new figure
-        row = app.dashboard.box("patterns").current_row()
-        assert row.key == H_TIMEOUT and row.confidence == pytest.approx(after["confidence_score"])
+        # the cursor moved on to the next pattern to judge, and the pane shows the new figure
+        box = app.dashboard.box("patterns")
+        keys = box.table.row_keys
+        assert box.table.current_key == keys[min(keys.index(H_TIMEOUT) + 1, len(keys) - 1)]
+        row = next(r for r in box.rows if r.key == H_TIMEOUT)
+        assert row.confidence == pytest.approx(after["confidence_score"])
 
 
 @needs("patterns")
@@ -294,6 +297,7 @@ async def test_palette_outcome_moves_to_the_patterns_pane_and_names_the_pattern(
         app._palette_run("fix_worked")
         await settle(pilot)
         assert app.dashboard.active_pane == "patterns"
-        row = app.dashboard.box("patterns").current_row()
+        judged = seeded.query("SELECT error_hash FROM fix_history ORDER BY id DESC LIMIT 1").item()
+        row = next(r for r in app.dashboard.box("patterns").rows if r.key == judged)
         assert "Fix worked recorded" in app.last_message
         assert f"— {row.error_type}: " in app.last_message
