@@ -83,3 +83,21 @@ def test_every_suggested_command_exists():
     assert ("backfill",) in suggestions and ("config", "init") in suggestions
     missing = sorted(" ".join(s) for s in suggestions if not _resolves(s))
     assert not missing, f"messages suggest commands that do not exist: {missing}"
+
+
+def test_piped_output_is_not_cut_to_80_columns(tmp_path):
+    """A script or a file gets whole ids and messages: no 80-column truncation when stdout is a pipe."""
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "COLUMNS"}
+    db = str(tmp_path / "p.duckdb")
+    msg = "ConnectionError: upstream payments-gateway refused the connection while the checkout was being confirmed"
+    base = [sys.executable, "-m", "lokifi_tui.cli.main", "--db", db]
+    subprocess.run([*base, "error", "record", msg, "--component", "checkout"], env=env, check=True,
+                   capture_output=True, cwd=ROOT)
+    out = subprocess.run([*base, "patterns", "list"], env=env, check=True, capture_output=True, text=True,
+                         cwd=ROOT).stdout
+    assert "payments-gateway refused the connection while the checkout was being confirmed" in out
+    assert "…" not in out and "\x1b[" not in out

@@ -21,7 +21,10 @@ from lokifi_tui.cli.options import host_option, json_option  # noqa: F401  (the 
 OK, UNEXPECTED, USAGE, BAD_INPUT, STORE, UNAVAILABLE = 0, 1, 2, 3, 4, 5
 
 _no_color = bool(os.environ.get("NO_COLOR"))
-console = Console(highlight=False, no_color=_no_color, soft_wrap=True, emoji=False)
+# Piped or redirected (not a terminal, no COLUMNS): full values, never cut to 80 columns — a script or a
+# file gets whole ids and messages. Rich already leaves out colour when the output is not a terminal.
+_PIPED_WIDTH = None if sys.stdout.isatty() or os.environ.get("COLUMNS") else 4096
+console = Console(highlight=False, no_color=_no_color, soft_wrap=True, emoji=False, width=_PIPED_WIDTH)
 err_console = Console(stderr=True, highlight=False, no_color=_no_color, soft_wrap=True, emoji=False)
 
 # C0/C1 control characters (ESC included), DEL, and the invisible format characters that reorder or
