@@ -61,6 +61,7 @@ class Found:
     http: list[str] = field(default_factory=list)
     tcp: list[tuple[str, int]] = field(default_factory=list)
     logs: list[str] = field(default_factory=list)
+    note: str = ""  # where it was found, when not from a socket (a systemd service, a container)
 
 
 def _answers_http(host: str, port: int, timeout: float = 0.5) -> int | None:
@@ -187,6 +188,19 @@ def discover(log_dirs: list[str] | None = None, *, services: bool = True) -> tup
     ``/var/log``): a service with a log directory gets its logs; a log directory without a listening
     service is a component of its own. Also a Prometheus on loopback, if one answers."""
     found = {f.name: f for f in (detect() if services else [])}
+    if services:
+        from analytics.discover_runtime import containers, systemd_services
+
+        ports = {p for f in found.values() for _, p in f.tcp} | {
+            int(u.rsplit(":", 1)[1].rstrip("/")) for f in found.values() for u in f.http}
+        for c in containers():
+            f = found.setdefault(c.name, Found(c.name, note=f"container ({c.image})" if c.image else "container"))
+            for port in c.ports:
+                if port not in ports:
+                    f.tcp.append(("127.0.0.1", port))
+        for unit in systemd_services():
+            name = DIR_SERVICE.get(unit, unit)
+            found.setdefault(name, Found(name, note=f"systemd service {unit}.service"))
     for name, files in logs_in(list(log_dirs) if log_dirs else ["/var/log"]).items():
         f = found.setdefault(name, Found(name))
         for x in files:
@@ -218,7 +232,7 @@ def render(found: list[Found], host: str | None = None, prometheus: str | None =
     if not found:
         parts.append(EXAMPLE_COMPONENT)
     for f in found:
-        lines = ["[[components]]", f"name = {_q(f.name)}"]
+        lines = ["[[components]]", f"name = {_q(f.name)}" + (f"        # {f.note}" if f.note else "")]
         if f.process:
             lines.append(f"process = {_q(f.process)}        # process name; or cmdline = \"...\", pid_file = \"...\"")
         else:

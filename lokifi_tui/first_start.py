@@ -32,7 +32,8 @@ def summary(found: list[Any], prometheus: str | None) -> list[str]:
     for f in found:
         what = ", ".join([*f.http, *(f"{a}:{p}" for a, p in f.tcp)])
         logs = f" — logs: {', '.join(f.logs)}" if f.logs else ""
-        out.append(f"• {f.name}{': ' + what if what else ''}{logs}")
+        note = f" ({f.note})" if getattr(f, "note", "") else ""
+        out.append(f"• {f.name}{note}{': ' + what if what else ''}{logs}")
     if prometheus:
         out.append(f"• Prometheus at {prometheus} (a fleet source)")
     return out

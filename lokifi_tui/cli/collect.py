@@ -226,7 +226,8 @@ def config_init(ctx: click.Context, force: bool, no_detect: bool, log_dirs: tupl
         for f in found:
             what = ", ".join([*f.http, *(f"{a}:{p}" for a, p in f.tcp)])
             logs = f"  logs: {inert(', '.join(f.logs))}" if f.logs else ""
-            console.print(f"  {inert(f.name)}: {inert(what) if what else '[dim]no socket[/]'}{logs}")
+            where = inert(what) if what else f"[dim]{inert(f.note) if f.note else 'no socket'}[/]"
+            console.print(f"  {inert(f.name)}: {where}{logs}")
     elif not no_detect:
         console.print("  no listening services or logs found; the file has a commented example")
     console.print("Edit it, then run `lokifi config check`; `lokifi backfill` reads the history these logs hold.")
