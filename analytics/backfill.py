@@ -38,7 +38,7 @@ from typing import Any, BinaryIO
 import polars as pl
 
 from analytics.access_log import access_minutes, looks_like_access_log, minutes_to_metrics
-from analytics.metrics_store import write_events, write_metrics
+from analytics.metrics_store import read_checkpoint, write_checkpoint, write_events, write_metrics
 from analytics.multiline import MultilineFolder
 from analytics.sources.tail import HEAD_BYTES, LogSpec, Position, is_error_event, line_time
 
@@ -208,10 +208,14 @@ def open_log(path: Path, codec: str | None) -> BinaryIO:
     return zstandard.ZstdDecompressor().stream_reader(raw, closefd=True)  # type: ignore[return-value]
 
 
-def _content_id(path: Path, codec: str | None) -> tuple[str, int]:
+def _head(path: Path, codec: str | None) -> bytes:
+    """The first ID_BYTES of the content (decompressed): what names the file."""
     with open_log(path, codec) as f:
-        head = f.read(ID_BYTES)
-    return hashlib.sha1(head, usedforsecurity=False).hexdigest(), len(head)
+        return f.read(ID_BYTES)
+
+
+def _sha1(data: bytes) -> str:
+    return hashlib.sha1(data, usedforsecurity=False).hexdigest()
 
 
 def _blocks(f: BinaryIO, start: int, end: int | None) -> Iterator[tuple[bytes, int]]:
@@ -265,12 +269,11 @@ def _known(con) -> dict[str, tuple[int, int, bool]]:
 
 
 def _tail_checkpoint(con, path: Path) -> dict[str, Any] | None:
-    row = con.execute("SELECT position FROM source_checkpoints WHERE source = ? AND key = ?",
-                      [TAIL_SOURCE, str(path)]).fetchone()
-    if not row or not row[0]:
+    raw = read_checkpoint(con, TAIL_SOURCE, str(path))
+    if raw is None:
         return None
     try:
-        d = json.loads(row[0])
+        d = json.loads(raw)
     except ValueError:
         return None
     return d if isinstance(d, dict) else None
@@ -344,15 +347,15 @@ def _one_file(store, p: Planned, known: dict, host: str, now: dt.datetime, cutof
                 return res
         except OSError:
             pass
-    cid, id_len = _content_id(p.path, p.codec)
+    head = _head(p.path, p.codec)
+    cid, id_len = _sha1(head), len(head)
     if id_len == 0:
         res.kind, res.note = "skipped", "empty"
         return res
     # a file that grew past ID_BYTES since it was recorded is found by its old (shorter) head
     start, handed = 0, False
     for old_id, (old_len, read_to, was_handed) in known.items():
-        if old_len <= id_len and (old_id == cid if old_len == id_len else
-                                  _head_hash(p, old_len) == old_id):
+        if old_len <= id_len and (old_id == cid if old_len == id_len else _sha1(head[:old_len]) == old_id):
             start, handed = read_to, was_handed
             cid, id_len = old_id, old_len
             break
@@ -375,11 +378,10 @@ def _one_file(store, p: Planned, known: dict, host: str, now: dt.datetime, cutof
             end = _line_end_before(p.path, st.st_size)
             fd = os.open(p.path, os.O_RDONLY)
             try:
-                head = os.pread(fd, min(HEAD_BYTES, end), 0)
+                tail_head = os.pread(fd, min(HEAD_BYTES, end), 0)  # the raw bytes the tail hashes
             finally:
                 os.close(fd)
-            pos = Position(st.st_dev, st.st_ino, end, hashlib.sha1(head, usedforsecurity=False).hexdigest(),
-                           len(head), start=end)
+            pos = Position(st.st_dev, st.st_ino, end, _sha1(tail_head), len(tail_head), start=end)
             checkpoint = {"cur": pos.to_dict()}
         if end <= start and checkpoint is None:
             res.note = "nothing new"
@@ -436,11 +438,6 @@ def _one_file(store, p: Planned, known: dict, host: str, now: dt.datetime, cutof
     return res
 
 
-def _head_hash(p: Planned, n: int) -> str:
-    with open_log(p.path, p.codec) as f:
-        return hashlib.sha1(f.read(n), usedforsecurity=False).hexdigest()
-
-
 _EVENT_SCHEMA = {"ts": pl.Datetime("us"), "host": pl.String, "component": pl.String, "message": pl.String,
                  "source": pl.String, "level": pl.String}
 
@@ -456,10 +453,7 @@ def _record(store, cid: str, id_len: int, p: Planned, read_to: int, handed: bool
             if events:
                 res.events = write_events(con, pl.DataFrame(events, schema=_EVENT_SCHEMA))
             if checkpoint is not None:
-                con.execute("DELETE FROM source_checkpoints WHERE source = ? AND key = ?", [TAIL_SOURCE, str(p.path)])
-                con.execute("INSERT INTO source_checkpoints (source, key, position, updated_at) VALUES (?, ?, ?, ?)",
-                            [TAIL_SOURCE, str(p.path), json.dumps(checkpoint, sort_keys=True),
-                             dt.datetime.now(dt.UTC).replace(tzinfo=None)])
+                write_checkpoint(con, TAIL_SOURCE, str(p.path), json.dumps(checkpoint, sort_keys=True))
         con.execute("DELETE FROM backfill_files WHERE content_id = ?", [cid])
         con.execute("INSERT INTO backfill_files (content_id, id_len, path, read_to, handed, kind, lines, events, "
                     "metric_rows, first_ts, last_ts, done_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",

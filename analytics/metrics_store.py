@@ -7,6 +7,8 @@ re-ingesting a file, or replaying a collector batch after a crash, add nothing t
 
 from __future__ import annotations
 
+import datetime as dt
+
 import duckdb
 import polars as pl
 
@@ -133,3 +135,16 @@ def append_events(store: Store, df: pl.DataFrame) -> bool:
     if df.height == 0:
         return True
     return store.submit("analytics.metrics_store:write_events", df)
+
+
+def read_checkpoint(con: duckdb.DuckDBPyConnection, source: str, key: str) -> str | None:
+    """A source's stored position (``source_checkpoints``), or None."""
+    row = con.execute("SELECT position FROM source_checkpoints WHERE source = ? AND key = ?", [source, key]).fetchone()
+    return row[0] if row and row[0] else None
+
+
+def write_checkpoint(con: duckdb.DuckDBPyConnection, source: str, key: str, position: str) -> None:
+    """Store a source's position, in the caller's transaction (with the rows read up to it)."""
+    con.execute("DELETE FROM source_checkpoints WHERE source = ? AND key = ?", [source, key])
+    con.execute("INSERT INTO source_checkpoints (source, key, position, updated_at) VALUES (?, ?, ?, ?)",
+                [source, key, position, dt.datetime.now(dt.UTC).replace(tzinfo=None)])

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from lokifi_tui.app import LokifiApp
-from tui_support import NOW, fixed_vitals, screen_text, seed_store
+from tui_support import NOW, fixed_vitals, screen_text, seed_store, settle
 
 pytestmark = pytest.mark.anyio
 
@@ -22,9 +22,7 @@ async def test_help_and_footer_at_80x24(tmp_path):
     store = seed_store(tmp_path / "s.duckdb")
     app = LokifiApp(store.path, vitals=fixed_vitals, collect=False, now=NOW)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause()
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await settle(pilot)
         for _ in range(4):
             footer = screen_text(app).splitlines()[-1]
             assert "q Quit" in footer and "? Help" in footer, footer

@@ -115,3 +115,10 @@ def screen_text(app) -> str:
     lines = screen._compositor.render_update(full=True)  # noqa: SLF001 — test-only introspection
     console.print(lines)
     return console.export_text()
+
+
+async def settle(pilot) -> None:
+    """Let the first reads finish and the screen show them."""
+    await pilot.pause()
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()

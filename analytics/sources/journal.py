@@ -141,12 +141,10 @@ def backfill_journal(store, host: str, since: dt.datetime | None) -> tuple[int, 
     with the cursor in one transaction per batch. Returns (events written, problem or None)."""
     import polars as pl  # noqa: PLC0415
 
-    from analytics.metrics_store import write_events  # noqa: PLC0415
+    from analytics.metrics_store import read_checkpoint, write_checkpoint, write_events  # noqa: PLC0415
 
     with store.read() as con:
-        row = con.execute("SELECT position FROM source_checkpoints WHERE source = ? AND key = ?",
-                          [NAME, CURSOR_KEY]).fetchone()
-    cursor = row[0] if row and row[0] else None
+        cursor = read_checkpoint(con, NAME, CURSOR_KEY)
     written = 0
     while True:
         try:
@@ -160,8 +158,6 @@ def backfill_journal(store, host: str, since: dt.datetime | None) -> tuple[int, 
         cursor = rows[-1]["cursor"]
         with store.write() as con:
             written += write_events(con, df)
-            con.execute("DELETE FROM source_checkpoints WHERE source = ? AND key = ?", [NAME, CURSOR_KEY])
-            con.execute("INSERT INTO source_checkpoints (source, key, position, updated_at) VALUES (?, ?, ?, ?)",
-                        [NAME, CURSOR_KEY, cursor, dt.datetime.now(dt.UTC).replace(tzinfo=None)])
+            write_checkpoint(con, NAME, CURSOR_KEY, cursor)
         if len(rows) < MAX_ENTRIES:
             return written, None
