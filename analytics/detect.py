@@ -15,8 +15,10 @@ How a decision is made at row t (all statistics from rows before t):
      ``seasonal_cycles`` days, robust-z-scored against the previous ``window`` such residuals (scale
      floored in the same way, and also by that tiny fraction of the local level, so a series that
      repeats exactly does not get a zero scale).
-   The score is the smaller of the two (a value must be unusual for the time of day *and* for the
-   recent level), clipped at ``zclip``.
+   * *weekly*: once a week of rows exists, the value minus the value at the same time a week ago,
+     robust-z-scored the same way (a weekend that differs from weekdays is normal once one was seen).
+   The score is the smallest of these (a value must be unusual for the time of day, the day of the
+   week *and* the recent level), clipped at ``zclip``.
 2. **Sustained surprise**: the mean score over the last ``short`` rows, compared with the mean and
    spread of that average over the previous ``history`` rows — Numenta's anomaly likelihood. An alarm
    needs a Gaussian tail probability below ``tail``.
@@ -24,8 +26,9 @@ How a decision is made at row t (all statistics from rows before t):
    (``record_decay`` per row), so recurring, already-seen bursts stop alarming while a larger one still
    does.
 4. **Extreme single rows** (the other way to alarm): a row whose daily-profile score alone reaches
-   ``zclip`` alarms by itself when the profile's residual scale rests on a full ``window`` of residuals
-   and no row reached ``zclip`` on that score in the previous ``history`` rows. Steps 1-3 cannot see
+   ``zclip`` (and, after a week, whose weekly score does too) alarms by itself when the profile's
+   residual scale rests on a full ``window`` of residuals and fewer than ``lone_repeats`` such rows were
+   seen (while the detector was armed) in the previous ``history`` rows. Steps 1-3 cannot see
    an isolated spike: one row moves the ``short``-row mean by at most ``zclip / short``, and on a
    seasonal series the local level, whose spread is the day's own swing, vetoes it in step 1.
 5. **Suppression and re-arming**: after an alarm (by steps 2-3 or by step 4), none for ``refractory``
@@ -50,6 +53,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 DAY_SECONDS = 86400.0
+WEEK_DAYS = 7   # the weekly model compares with the same time a week ago (a calendar fact, not fitted)
 
 
 @dataclass(frozen=True)
@@ -67,6 +71,8 @@ class DetectorConfig:
     spread_floor: float = 0.3    # weight of that floor (0 = plain MAD)
     rel_floor: float = 1e-3      # scale never below this fraction of |median|
     record_decay: float = 0.9998  # per-row decay of the record short-term score
+    lone_repeats: int = 2        # extreme rows (step 4) in ``history`` rows after which such rows are usual:
+                                 # a second is a second incident, a third within the window is a pattern
     refractory: int = 288        # rows without alarms after an alarm, unless the detector re-armed:
     rearm: int = 20              # ... this many rows in a row without sustained surprise after an alarm
                                  # (2 x short: the incident's own rows have left the short average)
@@ -171,15 +177,18 @@ def _finish(sm_inputs: np.ndarray, extreme: np.ndarray, lone_from: int, cfg: Det
     out: list[int] = []
     cur = -math.inf
     last = -(10 ** 12)
-    last_extreme = -(10 ** 12)
+    extremes: deque[int] = deque()   # extreme rows seen while armed, in the last ``history`` rows
     quiet = 0
     decay = cfg.record_decay
     for i in range(n):
         s = float(sm[i])
-        lone = bool(extreme[i]) and i >= lone_from and i - last_extreme > cfg.history and i >= cfg.warmup
-        if extreme[i]:
-            last_extreme = i
-        if ((ok[i] and s > cur) or lone) and (i - last > cfg.refractory or quiet >= cfg.rearm):
+        while extremes and extremes[0] < i - cfg.history:
+            extremes.popleft()
+        lone = bool(extreme[i]) and i >= lone_from and len(extremes) < cfg.lone_repeats and i >= cfg.warmup
+        armed = i - last > cfg.refractory or quiet >= cfg.rearm
+        if extreme[i] and armed:
+            extremes.append(i)        # rows of an ongoing (alarmed) incident are not counted again
+        if ((ok[i] and s > cur) or lone) and armed:
             out.append(i)
             last = i
             quiet = 0
@@ -214,6 +223,13 @@ def scores(ts: Sequence[float], values: Sequence[float],
         res = v[P:] - ref[P:]
         zs = _robust_z(res, cfg, cfg.rel_floor * np.abs(level[P:]))[0]
         extreme[P:] = zs >= cfg.zclip  # False while NaN
+        W7 = WEEK_DAYS * P
+        if n > W7 + cfg.min_points:
+            rw = v[W7:] - v[:n - W7]
+            zw = _robust_z(rw, cfg, cfg.rel_floor * np.abs(level[W7:]))[0]
+            zw[np.isnan(zw)] = np.inf
+            extreme[W7:] &= zw >= cfg.zclip
+            zs[W7 - P:] = np.minimum(zs[W7 - P:], zw)
         zs[np.isnan(zs)] = np.inf
         zs = np.minimum(zs, cfg.zclip)
         z[P:] = np.minimum(z[P:], zs)
@@ -245,6 +261,8 @@ class Detector:
         self._vals: deque[float] = deque()  # the last max(window, K*period) values
         self._res: deque[float] = deque(maxlen=cfg.window)
         self._nres = 0
+        self._resw: deque[float] = deque(maxlen=cfg.window)   # residuals against the value a week ago
+        self._nresw = 0
         self._c = 0.0
         self._cs: deque[float] = deque([0.0], maxlen=cfg.short + 1)
         self._c1 = 0.0
@@ -252,7 +270,7 @@ class Detector:
         self._c12: deque[tuple[float, float]] = deque([(0.0, 0.0)], maxlen=cfg.history + 1)
         self._record = -math.inf
         self._last = -(10 ** 12)
-        self._last_extreme = -(10 ** 12)
+        self._extremes: deque[int] = deque()
         self._quiet = 0
 
     def _z(self, buf: Sequence[float], count: int, x: float, floor: float = math.nan) -> tuple[float, float]:
@@ -292,14 +310,22 @@ class Detector:
             r = x - ref
             zs_raw = self._z(self._res, self._nres, r, cfg.rel_floor * abs(level))[0]
             zs = math.inf if math.isnan(zs_raw) else zs_raw
+            extreme = zs >= cfg.zclip and not math.isnan(zs_raw)
+            if t >= WEEK_DAYS * P:   # the weekly model: the value a week ago
+                rw = x - vals[len(vals) - WEEK_DAYS * P]
+                zw = self._z(self._resw, self._nresw, rw, cfg.rel_floor * abs(level))[0]
+                zw = math.inf if math.isnan(zw) else zw
+                extreme = extreme and zw >= cfg.zclip
+                zs = min(zs, zw)
+                self._resw.append(rw)
+                self._nresw += 1
             zs = min(zs, cfg.zclip)
             z = min(z, zs)  # NaN while the local score is (P < min_points), as np.minimum gives
-            extreme = zs >= cfg.zclip and not math.isnan(zs_raw)
             mature = self._nres >= max(cfg.window, cfg.min_points)
             self._res.append(r)
             self._nres += 1
         self._vals.append(x)
-        keep = max(cfg.window, cfg.seasonal_cycles * P)
+        keep = max(cfg.window, cfg.seasonal_cycles * P, WEEK_DAYS * P)
         while len(self._vals) > keep:
             self._vals.popleft()
         # steps 2-5, mirroring _finish operation by operation
@@ -317,12 +343,15 @@ class Detector:
         self._c1 = self._c1 + sm
         self._c2 = self._c2 + sm * sm
         self._c12.append((self._c1, self._c2))
-        lone = extreme and mature and t - self._last_extreme > cfg.history and t >= cfg.warmup
-        if extreme:
-            self._last_extreme = t
+        ex = self._extremes
+        while ex and ex[0] < t - cfg.history:
+            ex.popleft()
+        lone = extreme and mature and len(ex) < cfg.lone_repeats and t >= cfg.warmup
         ok = (sm - mu) / (sd + 1e-6) > self._zthr and t >= cfg.warmup
-        alarm = bool(((ok and sm > self._record) or lone)
-                     and (t - self._last > cfg.refractory or self._quiet >= cfg.rearm))
+        armed = t - self._last > cfg.refractory or self._quiet >= cfg.rearm
+        if extreme and armed:
+            ex.append(t)
+        alarm = bool(((ok and sm > self._record) or lone) and armed)
         if alarm:
             self._last = t
             self._quiet = 0

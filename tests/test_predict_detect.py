@@ -197,12 +197,20 @@ def test_level_step_on_a_flat_noisy_series_alarms_at_its_first_row():
     assert D.detect(secs, v) == [5 * DAY] == online(secs, v)
 
 
-def test_an_extreme_row_alarms_alone_only_once_per_history():
-    """A second spike as large, within ``history`` rows of the first, is usual for this series by then."""
+def test_a_second_extreme_row_is_a_second_incident_a_third_is_a_pattern():
+    """After the first spike's incident is over, a second as large is its own incident; a third within
+    ``history`` rows is usual for this series by then (``lone_repeats``)."""
     secs, v = daily(7, 2.0, 25)
-    v[3 * DAY + 100] += 50
-    v[5 * DAY + 100] += 50
-    assert D.detect(secs, v) == [3 * DAY + 100] == online(secs, v)
+    for day in (3, 4, 5):
+        v[day * DAY + 100] += 50
+    assert D.detect(secs, v) == [3 * DAY + 100, 4 * DAY + 100] == online(secs, v)
+
+
+def test_a_spike_hours_after_a_spike_is_reported():
+    secs, v = daily(7, 2.0, 26)
+    v[4 * DAY] += 40
+    v[4 * DAY + 36] += 30        # three hours later, smaller
+    assert D.detect(secs, v) == [4 * DAY, 4 * DAY + 36] == online(secs, v)
 
 
 def test_a_series_that_repeats_exactly_keeps_a_scale():
@@ -268,3 +276,22 @@ def test_a_second_incident_hours_after_a_first_is_reported_within_30_minutes(gap
         assert any(sh <= a <= sh + 6 for a in alarms), (seed, gap_h, alarms)
         quiet_t, quiet_v, _ = _incident_series(seed, gap_h, spike=False, shift=False)
         assert len([a for a in D.detect(quiet_t, quiet_v) if a >= 2 * 288]) <= 1   # the clean twin stays quiet
+
+
+def _weekly(days: int, seed: int):
+    """A daily sine, a weekend 8 noise-sd lower, noise sd 1, every 5 minutes."""
+    rng = np.random.default_rng(seed)
+    i = np.arange(days * DAY)
+    v = 100 + 6 * np.sin(2 * np.pi * i / DAY) - 8.0 * ((i // DAY) % 7 >= 5) + rng.normal(0, 1, len(i))
+    return 1.7e9 + 300.0 * i, v
+
+
+def test_a_weekly_pattern_is_normal_once_a_week_has_been_seen():
+    """The first weekend is new; the next ones look like the week before (the weekly model), so no alarm
+    after the first week -- while a spike on the third Saturday still alarms."""
+    secs, v = _weekly(21, 31)
+    alarms = D.detect(secs, v)
+    assert alarms == online(secs, v)
+    assert [a for a in alarms if a >= 7 * DAY] == []
+    v[19 * DAY + 50] += 25
+    assert [a for a in D.detect(secs, v) if a >= 7 * DAY] == [19 * DAY + 50]
