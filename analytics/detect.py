@@ -391,7 +391,11 @@ def parse_time(text: str) -> dt.datetime:
 def read_series_csv(stream: IO[str] | Iterable[str], name: str = "<stdin>",
                     notes: list[str] | None = None) -> tuple[list[str], np.ndarray, np.ndarray]:
     """Read ``timestamp,value`` rows (a header line is optional). Returns the timestamps as written,
-    epoch seconds and values. Raises SeriesError naming the line on anything malformed.
+    epoch seconds and values.
+    A malformed row (not a timestamp, not a number, one field) is skipped with a note naming its line,
+    as long as such rows are at most 1 % of the rows; more, or no row that reads, raises SeriesError
+    naming the first (the file is then probably not a series). Repeated timestamps, values that are not
+    finite (nan, inf: the detector skips them) and gaps of more than three sampling steps are noted too.
 
     Time going backwards is real telemetry, not bad input: a few steps back (an NTP or DST correction)
     keep the rows in arrival order and the time axis goes on from where it was (the step is added back,
@@ -404,6 +408,8 @@ def read_series_csv(stream: IO[str] | Iterable[str], name: str = "<stdin>",
     rows = iter(reader)
     lineno = 0
     steps: list[tuple[int, float]] = []
+    lines: list[int] = []
+    bad: list[str] = []
     last_t, gap = 0.0, 0.0
     while True:
         try:
@@ -416,18 +422,21 @@ def read_series_csv(stream: IO[str] | Iterable[str], name: str = "<stdin>",
         if not row or all(not c.strip() for c in row):
             continue
         if len(row) < 2:
-            raise SeriesError(f"{name}:{lineno}: expected 'timestamp,value', got {len(row)} field(s)")
+            bad.append(f"{name}:{lineno}: expected 'timestamp,value', got {len(row)} field(s)")
+            continue
         a, b = row[0].strip(), row[1].strip()
         if lineno == 1 and a.lower() in ("timestamp", "ts", "time") and not _is_number(b):
             continue
         try:
             when = parse_time(a)
         except (ValueError, OverflowError):
-            raise SeriesError(f"{name}:{lineno}: not a timestamp (ISO 8601 or epoch s/ms): {a[:60]!r}") from None
+            bad.append(f"{name}:{lineno}: not a timestamp (ISO 8601 or epoch s/ms): {a[:60]!r}")
+            continue
         try:
             x = float(b)
         except ValueError:
-            raise SeriesError(f"{name}:{lineno}: not a number: {b[:60]!r}") from None
+            bad.append(f"{name}:{lineno}: not a number: {b[:60]!r}")
+            continue
         t = _epoch(when)
         if secs and t < last_t:
             steps.append((lineno, last_t - t + gap))  # the clock's own step: the row came one interval on
@@ -437,8 +446,17 @@ def read_series_csv(stream: IO[str] | Iterable[str], name: str = "<stdin>",
         raw.append(when.isoformat())
         secs.append(t)
         vals.append(x)
+        lines.append(lineno)
+    if bad:
+        more = f" (and {len(bad) - 1} more malformed rows)" if len(bad) > 1 else ""
+        if not secs or len(bad) * 100 > len(secs) + len(bad):
+            raise SeriesError(bad[0] + more)
+        if notes is not None:
+            notes.append(f"skipped {len(bad)} malformed row(s); the first: {bad[0]}")
     t_arr = np.asarray(secs, dtype=float)
     v_arr = np.asarray(vals, dtype=float)
+    if notes is not None and len(t_arr) > 1:
+        notes.extend(_quality_notes(name, t_arr, v_arr, lines))
     if steps:
         where = ", ".join(f"line {ln} ({_span(back)})" for ln, back in steps[:3]) + (" ..." if len(steps) > 3 else "")
         if len(steps) <= max(3, len(secs) // 1000):
@@ -464,6 +482,31 @@ def read_series_csv(stream: IO[str] | Iterable[str], name: str = "<stdin>",
         if notes is not None:
             notes.append(msg)
     return raw, t_arr, v_arr
+
+
+def _quality_notes(name: str, t: np.ndarray, v: np.ndarray, lines: list[int]) -> list[str]:
+    """What a user should know about a series as read (in arrival order): repeated timestamps, values
+    that are not finite, and gaps of more than three sampling steps."""
+    out = []
+    d = np.diff(t)
+    dup = np.flatnonzero(d == 0)
+    if dup.size:
+        out.append(f"{name}: {dup.size} row(s) repeat the timestamp before them (the first at line "
+                   f"{lines[dup[0] + 1]}); each is scored as a row of its own")
+    nf = np.flatnonzero(~np.isfinite(v))
+    if nf.size:
+        out.append(f"{name}: {nf.size} row(s) have no finite value (the first at line {lines[nf[0]]}); "
+                   "they are skipped")
+    pos = d[d > 0]
+    if pos.size:
+        step = float(np.median(pos))
+        big = np.flatnonzero(d > 3 * step)
+        if big.size:
+            k = int(big[np.argmax(d[big])])
+            out.append(f"{name}: {big.size} gap(s) longer than three sampling steps ({_span(step)}); the longest "
+                       f"{_span(float(d[k]))} before line {lines[k + 1]}; rows on either side are scored as "
+                       "consecutive")
+    return out
 
 
 def _span(seconds: float) -> str:

@@ -295,3 +295,24 @@ def test_a_weekly_pattern_is_normal_once_a_week_has_been_seen():
     assert [a for a in alarms if a >= 7 * DAY] == []
     v[19 * DAY + 50] += 25
     assert [a for a in D.detect(secs, v) if a >= 7 * DAY] == [19 * DAY + 50]
+
+
+def test_real_world_rows_are_read_with_notes_not_refused():
+    """A few malformed rows, a repeated timestamp, a nan and a gap: the series is read and each is named."""
+    lines = ["timestamp,value"] + [f"{1_700_000_000 + 300 * i},{100 + i % 7}" for i in range(400)]
+    lines[51] = "yesterday,3"                                   # malformed
+    lines[120] = lines[119]                                     # a repeated row
+    lines[200] = lines[200].split(",")[0] + ",nan"
+    del lines[300:340]                                          # a gap of 40 steps
+    notes: list[str] = []
+    raw, secs, vals = D.read_series_csv(lines, "s.csv", notes)
+    assert len(vals) == 400 - 1 - 40
+    text = "\n".join(notes)
+    assert "skipped 1 malformed row(s); the first: s.csv:52: not a timestamp" in text
+    assert "1 row(s) repeat the timestamp before them (the first at line 121)" in text
+    assert "1 row(s) have no finite value (the first at line 201)" in text
+    assert "1 gap(s) longer than three sampling steps (5 min 0 s); the longest 3 h 25 min before line 301" in text
+    # a file that is mostly not a series is still refused, naming the first bad line
+    with pytest.raises(D.SeriesError, match=r"s.csv:2: not a number: 'x' \(and 9 more malformed rows\)"):
+        D.read_series_csv(["timestamp,value"] + [f"{1_700_000_000 + i},x" for i in range(10)] + ["1700000100,1"],
+                          "s.csv")
