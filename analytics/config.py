@@ -139,6 +139,8 @@ class Recommendations:
     db_stale_rows_min: int = 10000          # raw rows past retention before "database needs cleanup"
     worse_factor: float = 1.25              # a dismissed finding returns when its measure grows this much
     secret_max_file_kb: int = 1024          # larger files are not read by the secret scanner
+    secret_excludes: tuple[str, ...] = ()   # globs (relative to the project) the secret scanner skips,
+                                            # e.g. "tests/fixtures/*"; .gitignore and .secrets.baseline apply too
 
 
 @dataclass(frozen=True)

@@ -92,12 +92,14 @@ def test_committed_secret_found_ignored_file_not(tmp_path):
     (tmp_path / "settings.py").write_text('DEBUG = True\nAWS_ACCESS_KEY_ID = "AKIAIOSFODNN7EXAMPLE"\n')
     (tmp_path / "clean.py").write_text("def f(x):\n    return x + 1\n")
     (tmp_path / ".env").write_text('AWS_ACCESS_KEY_ID="AKIAIOSFODNN7EXAMPLE"\n')  # ignored: not committed
-    (tmp_path / "draft.py").write_text('AWS_ACCESS_KEY_ID = "AKIAIOSFODNN7EXAMPLE"\n')  # untracked
+    (tmp_path / "draft.py").write_text('AWS_ACCESS_KEY_ID = "AKIAIOSFODNN7EXAMPLE"\n')  # untracked, not ignored
     git(tmp_path, "add", ".gitignore", "settings.py", "clean.py")
     git(tmp_path, "commit", "-q", "-m", "init")
     run = security.secret_rules(gather(cfg(tmp_path)))
-    assert [f.subject for f in run.findings] == [str(tmp_path / "settings.py")]
-    f = run.findings[0]
+    assert sorted(f.subject for f in run.findings) == [str(tmp_path / "draft.py"), str(tmp_path / "settings.py")]
+    by = {os.path.basename(f.subject): f for f in run.findings}
+    assert by["draft.py"].title == "Possible secret in draft.py"   # .gitignore decides, not `git add`
+    f = by["settings.py"]
     assert f.title == "Secret committed in settings.py"
     assert "AWS Access Key (line 2)" in f.description
     assert "AKIAIOSFODNN7EXAMPLE" not in json.dumps(f.evidence) + f.description  # the secret never leaves

@@ -74,13 +74,13 @@ def last_security_scan(store, host: str) -> dt.datetime | None:
             return None
 
 
-def _load_secret_cache(store) -> dict:
-    """The secret scanner's stored verdicts for files it read before (same scanner version only)."""
-    from analytics.recommend.security import SecretHit, scanner_version
+def _load_secret_cache(store, scanner: str) -> dict:
+    """The secret scanner's stored verdicts for files it read before (same scanner and baselines only)."""
+    from analytics.recommend.security import SecretHit
 
     with store.read() as con:
         rows = con.execute("SELECT path, size, mtime_ns, hits FROM rec_secret_cache WHERE scanner = ?",
-                           [scanner_version()]).fetchall()
+                           [scanner]).fetchall()
     out = {}
     for path, size, mtime_ns, hits in rows:
         try:
@@ -90,13 +90,11 @@ def _load_secret_cache(store) -> dict:
     return out
 
 
-def _store_secret_cache(con, rows: list[dict], now: dt.datetime) -> None:
+def _store_secret_cache(con, rows: list[dict], now: dt.datetime, scanner: str) -> None:
     import polars as pl
 
-    from analytics.recommend.security import scanner_version
-
     df = pl.DataFrame(rows, schema={"path": pl.String, "size": pl.Int64, "mtime_ns": pl.Int64, "hits": pl.String})
-    df = df.with_columns(pl.lit(scanner_version()).alias("scanner"), pl.lit(now).cast(pl.Datetime("us")).alias("scanned_at"))
+    df = df.with_columns(pl.lit(scanner).alias("scanner"), pl.lit(now).cast(pl.Datetime("us")).alias("scanned_at"))
     con.register("_secret_cache_batch", df)
     try:
         con.execute(
@@ -133,7 +131,7 @@ def refresh(store, config, now: dt.datetime | None = None, *, security_scan: boo
     from analytics.recommend.facts import gather
     from analytics.recommend.maintenance import maintenance_rules
     from analytics.recommend.performance import performance_rules
-    from analytics.recommend.security import audit_rules, scan_age_rule, secret_rules
+    from analytics.recommend.security import audit_rules, load_baselines, scan_age_rule, scanner_version, secret_rules
     from analytics.recommend.system import system_rules
 
     t0 = time.perf_counter()
@@ -153,8 +151,11 @@ def refresh(store, config, now: dt.datetime | None = None, *, security_scan: boo
         run.problems.append(f"{', '.join(facts.project_roots)}: stopped after {MAX_FILES:,} files; set "
                             "[watch] project_dirs in lokifi.toml to the projects to watch")
     if security_scan:
-        cache = _load_secret_cache(store)
-        _family(run, "secret", secret_rules, facts, max_file_kb=rc.secret_max_file_kb, cache=cache)
+        baselines = load_baselines([*facts.project_roots, *facts.git_roots])
+        scanner = scanner_version(baselines.digest)
+        cache = _load_secret_cache(store, scanner)
+        _family(run, "secret", secret_rules, facts, max_file_kb=rc.secret_max_file_kb, cache=cache,
+                excludes=rc.secret_excludes, baselines=baselines)
         _family(run, "audit report", audit_rules, facts, now, rc.security_scan_max_age_days)
         last = now
     else:
@@ -170,7 +171,7 @@ def refresh(store, config, now: dt.datetime | None = None, *, security_scan: boo
     with store.write() as con:
         summary = lifecycle.upsert(con, host, now, run.findings, run.evaluated, rc.worse_factor)
         if security_scan and run.cache_rows:
-            _store_secret_cache(con, run.cache_rows, now)
+            _store_secret_cache(con, run.cache_rows, now, scanner)
         if security_scan:
             con.execute(
                 "INSERT INTO kv (key, value, updated_at) VALUES (?, ?, ?) "

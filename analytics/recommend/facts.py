@@ -265,6 +265,16 @@ def git_tracked(repo: str) -> set[str] | None:
     return {prefix + p for p in out.decode("utf-8", "surrogateescape").split("\0") if p}
 
 
+def git_not_ignored(repo: str) -> set[str] | None:
+    """Absolute paths git tracks in ``repo`` plus the untracked files ``.gitignore`` does not exclude
+    (None when git is unavailable)."""
+    out = _git(["ls-files", "-z", "--cached", "--others", "--exclude-standard"], repo)
+    if out is None:
+        return None
+    prefix = repo.rstrip(os.sep) + os.sep
+    return {prefix + p for p in out.decode("utf-8", "surrogateescape").split("\0") if p}
+
+
 def git_modified(repo: str) -> set[str]:
     """Absolute paths with uncommitted changes (modified, added or untracked)."""
     out = _git(["status", "--porcelain", "-z", "--untracked-files=all"], repo)

@@ -1,9 +1,14 @@
 """Security rules: committed secrets (detect-secrets), the age of the last security scan, and vulnerable
 dependencies reported by pip-audit / npm audit JSON reports found in the project directories.
 
-* ``security.secret`` — one finding per file where detect-secrets finds a potential secret. In a git
-  repository only tracked (committed or staged) files are read — an ignored ``.env`` is not a leak;
-  outside git every text file is. The secret itself is never stored or shown: only its type and line.
+* ``security.secret`` — one finding per file where detect-secrets finds a potential secret (every hit
+  in that file in one finding). In a git repository the files git tracks and the untracked files
+  ``.gitignore`` does not exclude are read — an ignored ``.env`` is not a leak; outside git every text
+  file is. Files matching ``[recommendations] secret_excludes`` (globs relative to the project, e.g.
+  ``tests/fixtures/*``) are skipped, and secrets listed in a detect-secrets baseline
+  (``.secrets.baseline`` at the project or repository root, made by ``detect-secrets scan >
+  .secrets.baseline``) are known, not reported, unless audited as real (``is_secret: true``). The
+  secret itself is never stored or shown: only its type and line.
 * ``security.scan_age`` — ``lokifi scan`` records when it ran (``kv`` key per host); older than
   ``security_scan_max_age_days`` (or never) is a finding.
 * ``security.vulnerable_deps`` — one finding per audit report (``pip-audit*.json``, ``npm-audit*.json``,
@@ -17,7 +22,7 @@ import json
 import os
 from dataclasses import dataclass, field
 
-from analytics.recommend.facts import Facts, git_tracked
+from analytics.recommend.facts import Facts, git_not_ignored, git_tracked
 from analytics.recommend.finding import Finding, RuleRun
 
 SCAN_KEY = "recommend.last_security_scan:{host}"
@@ -54,23 +59,71 @@ class SecretScan:
     scanned: list[str] = field(default_factory=list)
 
 
-def scanner_version() -> str:
-    """Identifies what produced a cached verdict: detect-secrets' version and this module's gate."""
+def scanner_version(baselines: str = "") -> str:
+    """Identifies what produced a cached verdict: detect-secrets' version, this module's gate and the
+    digest of the baselines in force (another baseline makes every cached verdict stale)."""
     from importlib.metadata import version
     try:
         ds = version("detect-secrets")
     except Exception:
         ds = "?"
-    return f"detect-secrets {ds}; gate 1"
+    return f"detect-secrets {ds}; gate 1" + (f"; baselines {baselines}" if baselines else "")
+
+
+BASELINE_NAME = ".secrets.baseline"
+
+
+@dataclass
+class Baselines:
+    """The secrets detect-secrets baselines mark as known: (absolute path, SHA-1 of the secret)."""
+    known: set[tuple[str, str]] = field(default_factory=set)
+    digest: str = ""
+    problems: list[str] = field(default_factory=list)
+
+
+def load_baselines(roots) -> Baselines:
+    """Read ``.secrets.baseline`` in each root (a detect-secrets baseline: ``results`` maps a path
+    relative to the root to entries with ``hashed_secret``). Entries audited as real secrets
+    (``is_secret: true``) stay reportable. A file that is not a baseline is a problem, not a crash."""
+    import hashlib
+
+    out = Baselines()
+    h = hashlib.sha256()
+    for root in sorted(set(roots)):
+        path = os.path.join(root, BASELINE_NAME)
+        try:
+            fd = os.open(path, OPEN_FLAGS)
+        except OSError:
+            continue
+        try:
+            data = os.read(fd, 16 << 20)
+        except OSError as exc:
+            out.problems.append(f"{path}: not readable ({exc.strerror or exc}); ignored")
+            continue
+        finally:
+            os.close(fd)
+        h.update(path.encode() + b"\0" + data)
+        try:
+            results = json.loads(data)["results"]
+            for rel, entries in results.items():
+                for e in entries:
+                    if e.get("is_secret") is not True and isinstance(e.get("hashed_secret"), str):
+                        out.known.add((os.path.normpath(os.path.join(root, rel)), e["hashed_secret"]))
+        except (ValueError, KeyError, TypeError, AttributeError):
+            out.problems.append(f"{path}: not a detect-secrets baseline (expected JSON with 'results'); ignored")
+    out.digest = h.hexdigest()[:16] if out.known or out.problems else ""
+    return out
 
 
 def scan_secrets(paths, *, max_bytes: int = 1 << 20, stats: dict[str, tuple[int, int]] | None = None,
-                 cache: dict[str, tuple[int, int, list[SecretHit]]] | None = None) -> SecretScan:
+                 cache: dict[str, tuple[int, int, list[SecretHit]]] | None = None,
+                 known: set[tuple[str, str]] | frozenset = frozenset()) -> SecretScan:
     """Run detect-secrets (default plugins and filters) over ``paths`` through the pre-filter.
 
     With ``stats`` (path -> (size, mtime_ns) from the walk) and ``cache`` (the same plus the hits found
     last time), a file whose size and modification time are unchanged is not read again; every file
-    read is listed in ``SecretScan.scanned`` so the caller can store the new verdicts."""
+    read is listed in ``SecretScan.scanned`` so the caller can store the new verdicts. ``known``: (path,
+    SHA-1 of the secret) pairs a baseline accepts; they are not hits."""
     from detect_secrets.core import scan as ds
     from detect_secrets.settings import default_settings, get_plugins, get_settings
     from detect_secrets.util.code_snippet import get_code_snippet
@@ -149,6 +202,8 @@ def scan_secrets(paths, *, max_bytes: int = 1 << 20, stats: dict[str, tuple[int,
                         if ds._is_filtered_out(required_filter_parameters=["context"], filename=secret.filename,
                                                secret=secret.secret_value, plugin=plugin, line=line, context=ctx):
                             continue
+                        if known and (os.path.normpath(path), secret.secret_hash) in known:
+                            continue
                         found.append(SecretHit(secret.type, n))
             if found:
                 uniq = sorted({(h.line, h.type) for h in found})
@@ -156,15 +211,31 @@ def scan_secrets(paths, *, max_bytes: int = 1 << 20, stats: dict[str, tuple[int,
     return result
 
 
-def files_to_scan(facts: Facts) -> tuple[list[str], dict[str, bool]]:
+def excluded(facts: Facts, path: str, patterns) -> bool:
+    """Whether ``path`` matches one of the exclude globs, taken relative to its project root (a pattern
+    without a '/' also matches the file name alone, as in .gitignore)."""
+    import fnmatch
+
+    if not patterns:
+        return False
+    rel = _rel(facts, path).replace(os.sep, "/")
+    name = rel.rsplit("/", 1)[-1]
+    return any(fnmatch.fnmatchcase(rel, p) or ("/" not in p and fnmatch.fnmatchcase(name, p)) for p in patterns)
+
+
+def files_to_scan(facts: Facts, excludes=()) -> tuple[list[str], dict[str, bool]]:
     """The text files the secret scanner reads, and for each whether it is committed to git."""
     tracked_by_repo: dict[str, set[str] | None] = {}
+    readable_by_repo: dict[str, set[str] | None] = {}
     for r in facts.git_roots:
         tracked_by_repo[r] = git_tracked(r)
+        readable_by_repo[r] = git_not_ignored(r) if tracked_by_repo[r] is not None else None
     repos = [(r, r.rstrip(os.sep) + os.sep) for r in sorted(tracked_by_repo, key=len, reverse=True)]
     out: list[str] = []
     committed: dict[str, bool] = {}
     for p in facts.text_files:
+        if excluded(facts, p, excludes) or os.path.basename(p) == BASELINE_NAME:
+            continue
         repo = next((r for r, prefix in repos if p.startswith(prefix)), None)
         if repo is None:
             out.append(p)
@@ -177,6 +248,9 @@ def files_to_scan(facts: Facts) -> tuple[list[str], dict[str, bool]]:
         elif p in tracked:
             out.append(p)
             committed[p] = True
+        elif p in (readable_by_repo[repo] or ()):   # untracked, and .gitignore does not exclude it
+            out.append(p)
+            committed[p] = False
     reports = {f.path for f in facts.audit_reports}   # reports are data, not source
     if reports:
         out = [p for p in out if p not in reports]
@@ -196,10 +270,14 @@ def _component(facts: Facts, path: str) -> str:
 
 
 def secret_rules(facts: Facts, *, max_file_kb: int = 1024,
-                 cache: dict[str, tuple[int, int, list[SecretHit]]] | None = None) -> RuleRun:
+                 cache: dict[str, tuple[int, int, list[SecretHit]]] | None = None,
+                 excludes=(), baselines: Baselines | None = None) -> RuleRun:
     run = RuleRun(evaluated={"security.secret"})
-    paths, committed = files_to_scan(facts)
-    scan = scan_secrets(paths, max_bytes=max_file_kb * 1024, stats=facts.text_stat, cache=cache)
+    paths, committed = files_to_scan(facts, excludes)
+    baselines = baselines or Baselines()
+    run.problems.extend(baselines.problems)
+    scan = scan_secrets(paths, max_bytes=max_file_kb * 1024, stats=facts.text_stat, cache=cache,
+                        known=baselines.known)
     run.stats.update(secret_files_read=scan.files_read, secret_files_gated=scan.files_gated,
                      secret_lines_checked=scan.lines_checked, secret_engine=scan.engine,
                      secret_skipped_large=scan.skipped_large, secret_files_cached=scan.cached)
@@ -221,7 +299,9 @@ def secret_rules(facts: Facts, *, max_file_kb: int = 1024,
                          f"{rel}{' (tracked by git)' if in_git else ''}: {where}{more}."),
             action=("Move the value to an environment variable or a secret store, rotate the credential"
                     + (", and purge it from git history (git filter-repo)" if in_git else "")
-                    + "; mark a false positive with `# pragma: allowlist secret`, then run `lokifi scan`"),
+                    + "; for false positives, mark the line with `# pragma: allowlist secret`, accept them "
+                      "in a detect-secrets baseline (.secrets.baseline) or exclude the file "
+                      "([recommendations] secret_excludes), then run `lokifi scan`"),
             severity=sev, value=len(hits), threshold=0,
             components=(_component(facts, path),),
             evidence={"file": path, "lines": [h.line for h in hits], "types": kinds, "committed": in_git},
@@ -334,4 +414,41 @@ def audit_rules(facts: Facts, now: dt.datetime, max_age_days: int) -> RuleRun:
             evidence={"report": f.path, "tool": report.tool, "packages": [p for p, _, _ in report.vulnerable],
                       "severities": counts, "report_age_days": round(age_days, 1)},
         ))
+    return run
+
+
+def scan_paths(paths, config, now: dt.datetime) -> RuleRun:
+    """A one-off security scan of ``paths`` (directories or files): secrets and audit reports under the
+    same .gitignore, baseline and exclude rules as the watched projects. A path inside a git repository
+    is judged as part of it (the repository is the project: its .gitignore, its baseline, excludes
+    relative to its top); only files under ``paths`` are read. Nothing is stored."""
+    import dataclasses
+
+    from analytics.recommend.facts import _git, gather
+
+    asked = [os.path.abspath(os.path.expanduser(p)) for p in paths]
+    roots = []
+    for p in asked:
+        d = p if os.path.isdir(p) else os.path.dirname(p)
+        top = _git(["rev-parse", "--show-toplevel"], d) if os.path.isdir(d) else None
+        roots.append(os.path.abspath(top.decode("utf-8", "surrogateescape").strip()) if top else d)
+    watch = dataclasses.replace(config.watch, project_dirs=tuple(dict.fromkeys(roots)), log_dirs=())
+    facts = gather(dataclasses.replace(config, watch=watch, components=()), collect_text=True, system_logs=False)
+
+    def wanted(f: str) -> bool:
+        return any(f == p or f.startswith(p.rstrip(os.sep) + os.sep) for p in asked)
+
+    for p in asked:   # a file the walk leaves out (a log, an unusual extension) is read when named
+        if os.path.isfile(p) and p not in facts.text_stat:
+            st = os.stat(p)
+            facts.text_files.append(p)
+            facts.text_stat[p] = (st.st_size, st.st_mtime_ns)
+    facts.text_files = [f for f in facts.text_files if wanted(f)]
+    facts.audit_reports = [f for f in facts.audit_reports if wanted(f.path)]
+    run = RuleRun()
+    run.problems.extend(f"{p}: missing or not readable; skipped" for p in facts.unreadable)
+    rc = config.recommendations
+    run.extend(secret_rules(facts, max_file_kb=rc.secret_max_file_kb, excludes=rc.secret_excludes,
+                            baselines=load_baselines([*facts.project_roots, *facts.git_roots])))
+    run.extend(audit_rules(facts, now, rc.security_scan_max_age_days))
     return run

@@ -109,7 +109,9 @@ def main() -> None:
         with contextlib.suppress(AttributeError, ValueError):
             stream.reconfigure(errors="backslashreplace")
     try:
-        cli.main(prog_name="lokifi", standalone_mode=False)
+        rc = cli.main(prog_name="lokifi", standalone_mode=False)
+        if type(rc) is int and rc:    # ctx.exit(n): click hands the code back when not standalone
+            sys.exit(rc)
     except click.exceptions.Abort:
         err_console.print("aborted")
         sys.exit(130)

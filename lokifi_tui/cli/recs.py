@@ -286,10 +286,18 @@ def recs_reset_learning(ctx: click.Context, rule: str | None, as_json: bool) -> 
 
 
 @click.command("scan")
+@click.argument("paths", nargs=-1, type=click.Path())
 @json_option
 @click.pass_context
-def scan(ctx: click.Context, as_json: bool) -> None:
-    """Run every rule, the security scan included (detect-secrets, audit reports), and record its time."""
+def scan(ctx: click.Context, paths: tuple[str, ...], as_json: bool) -> None:
+    """Run every rule, the security scan included (detect-secrets, audit reports), and record its time.
+
+    With PATHS: scan just those directories or files for secrets and vulnerable-dependency reports, print
+    one finding per file and store nothing; exit 1 when something is found (for hooks and CI). The same
+    rules apply: .gitignore, a .secrets.baseline, [recommendations] secret_excludes."""
+    if paths:
+        _scan_paths(ctx, paths, as_json)
+        return
     engine = _engine()
     store, config = get_store(ctx), get_config(ctx)
     report = engine.refresh(store, config, security_scan=True)
@@ -310,6 +318,36 @@ def scan(ctx: click.Context, as_json: bool) -> None:
                   f"{s.resolved} resolved, {s.still_dismissed} still dismissed. Security scan time recorded.\n")
     for r in recs_now:
         _print_rec(r, now)
+
+
+def _scan_paths(ctx: click.Context, paths: tuple[str, ...], as_json: bool) -> None:
+    import os
+
+    from analytics.recommend.lifecycle import utcnow
+    from analytics.recommend.security import scan_paths
+
+    missing = [p for p in paths if not os.path.exists(p)]
+    if missing:
+        fail(f"{missing[0]}: no such file or directory")
+    run = scan_paths(paths, get_config(ctx), utcnow())
+    _problems(run.problems)
+    found = sorted(run.findings, key=lambda f: (-f.severity, f.subject))
+    if as_json:
+        print_json({"paths": list(paths), "stats": run.stats, "problems": run.problems,
+                    "findings": [{"rule": f.rule, "file": f.subject, "title": f.title, "description": f.description,
+                                  "action": f.action, "severity": f.severity, "evidence": f.evidence}
+                                 for f in found]})
+    else:
+        st = run.stats
+        console.print(f"🔎 Read {st.get('secret_files_read', 0):,} file(s) under {len(paths)} path(s); "
+                      f"{len(found)} finding(s).")
+        for f in found:
+            console.print(f"{ICONS.get(f.category, '💡')} [bold]{inert(f.title)}[/]")
+            console.print(f"   {inert(f.description)}")
+            console.print(f"   Action: {inert(f.action)}")
+            console.print()
+    if found:
+        ctx.exit(1)
 
 
 # -- lokifi clean -----------------------------------------------------------------------------------
