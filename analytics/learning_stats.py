@@ -35,6 +35,10 @@ class LearningStats:
     approval_judged: int = 0
     approval_approved: int = 0
     approval_withdrawals: int = 0
+    # outcomes recorded while their solution version stood auto-approved (the latest approval event
+    # before the outcome was 'approved'): the fixes the product vouched for, and how many worked
+    auto_fixes_recorded: int = 0
+    auto_fixes_worked: int = 0
 
     @property
     def model_accuracy(self) -> float | None:
@@ -103,6 +107,11 @@ def learning_stats(store, min_samples: int | None = None) -> LearningStats:
             "AND e.version = s.v AND e.event = 'approved')) FROM (SELECT error_hash AS h, "
             "coalesce(solution_version, 1) AS v FROM fix_history GROUP BY ALL HAVING count(*) >= ?) s", [need]).fetchone()
         w = con.execute("SELECT count(*) FROM approval_events WHERE event = 'withdrawn'").fetchone()
+        au = con.execute(
+            "SELECT count(*), count(*) FILTER (WHERE f.success) FROM fix_history f WHERE ("
+            "SELECT e.event FROM approval_events e WHERE e.error_hash = f.error_hash "
+            "AND e.version = coalesce(f.solution_version, 1) AND e.event_at < f.applied_at "
+            "ORDER BY e.event_at DESC, e.id DESC LIMIT 1) = 'approved'").fetchone()
     return LearningStats(
         patterns=int(p[0]), high_confidence=int(p[1]), medium_confidence=int(p[2]), low_confidence=int(p[3]),
         with_outcomes=int(p[4]), auto_approved=int(p[5]),
@@ -111,4 +120,5 @@ def learning_stats(store, min_samples: int | None = None) -> LearningStats:
         recommendations_applied=int(ra[0]), error_events=int(ev[0]),
         model_fixes_worked=int(m[0]), model_fixes_failed=int(m[1]),
         approval_judged=int(a[0]), approval_approved=int(a[1]), approval_withdrawals=int(w[0]),
+        auto_fixes_recorded=int(au[0]), auto_fixes_worked=int(au[1]),
     )

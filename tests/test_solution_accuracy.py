@@ -84,6 +84,9 @@ def test_auto_approval_rate_counts_judged_solutions_and_withdrawals(history, sto
     assert (st.approval_judged, st.approval_approved, st.approval_withdrawals) == (4, 3, 1)
     assert (st.model_fixes_worked, st.model_fixes_failed) == (5, 8)
     assert st.auto_approval_rate == 0.75 and st.model_accuracy == pytest.approx(5 / 13)
+    # one outcome came while a fix stood auto-approved (the model's 6th, which failed and withdrew it);
+    # the outcomes that earned an approval were recorded by hand before it
+    assert (st.auto_fixes_recorded, st.auto_fixes_worked) == (1, 0)
 
 
 def test_a_withdrawal_by_undo_is_counted_too(history, store):

@@ -435,7 +435,9 @@ def ai_learn(ctx: click.Context, as_json: bool) -> None:
     console.print(f"   Error Patterns Learned: {st.patterns:,}")
     console.print(f"   High Confidence Patterns: {st.high_confidence:,}  (confidence >= 70% from recorded outcomes)")
     console.print(f"   Auto-Approved Fixes: {st.auto_approved:,}")
-    console.print(f"   Successful Auto-Fixes: {st.successful_fixes:,}  (of {st.fixes_recorded:,} recorded outcomes)")
+    console.print(f"   Fixes That Worked: {st.successful_fixes:,}  (of {st.fixes_recorded:,} outcomes recorded)")
+    console.print(f"   Successful Auto-Fixes: {st.auto_fixes_worked:,}  (of {st.auto_fixes_recorded:,} outcomes recorded "
+                  "while the fix stood auto-approved)")
     acc = f", {st.prediction_accuracy:.0%} accurate of {st.predictions_scored:,} scored" if st.predictions_scored else ""
     console.print(f"   Predictions Made: {st.predictions:,}{acc}")
     console.print(f"   Recommendations Applied: {st.recommendations_applied:,}")
