@@ -458,12 +458,14 @@ class LokifiApp(App[None]):
         return row
 
     def action_apply(self) -> None:
+        row = self._row("recommendations")
+        if row is not None:
+            self.apply_recommendation(row)
+
+    def apply_recommendation(self, row: Any) -> None:
+        """Ask, then apply ``row`` (anything with id, title, action, description: a pane row or a Rec)."""
         from lokifi_tui import triage
         from lokifi_tui.screens.modals import ConfirmApply
-
-        row = self._row("recommendations")
-        if row is None:
-            return
 
         def answered(yes: bool | None) -> None:
             if yes:
@@ -472,19 +474,23 @@ class LokifiApp(App[None]):
         self.push_screen(ConfirmApply(row.title, row.action, row.description), answered)
 
     def action_dismiss_rec(self) -> None:
-        from lokifi_tui import triage
-
         row = self._row("recommendations")
         if row is not None:
-            self._triage("dismiss", triage.dismiss_recommendation, row.id, row.title, self.action_now)
+            self.dismiss_recommendation(row)
+
+    def dismiss_recommendation(self, row: Any) -> None:
+        from lokifi_tui import triage
+
+        self._triage("dismiss", triage.dismiss_recommendation, row.id, row.title, self.action_now)
 
     def action_snooze(self) -> None:
+        row = self._row("recommendations")
+        if row is not None:
+            self.snooze_recommendation(row)
+
+    def snooze_recommendation(self, row: Any) -> None:
         from lokifi_tui import triage
         from lokifi_tui.screens.modals import SnoozeChoice
-
-        row = self._row("recommendations")
-        if row is None:
-            return
 
         def chosen(delta: dt.timedelta | None) -> None:
             if delta is not None:

@@ -301,3 +301,34 @@ async def test_palette_outcome_moves_to_the_patterns_pane_and_names_the_pattern(
         row = next(r for r in app.dashboard.box("patterns").rows if r.key == judged)
         assert "Fix worked recorded" in app.last_message
         assert f"— {row.error_type}: " in app.last_message
+
+
+@needs("recommendations")
+async def test_a_d_s_u_work_inside_a_recommendations_details(seeded):
+    """Every action of a row is available from its details; the details reload to show the new status."""
+    app = make_app(seeded)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await goto_recs(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "DetailScreen" and app.screen.kind == "recommendation"
+        key = int(app.screen.key)
+        await pilot.press("s")
+        await pilot.pause()
+        await pilot.press("2")                               # the snooze choice's second option
+        await settle(pilot)
+        assert rec_status(seeded, key)[0] == "snoozed"
+        assert "until" in screen_text(app)                    # the details show the new status
+        await pilot.press("u")
+        await settle(pilot)
+        assert rec_status(seeded, key)[0] == "open"
+        await pilot.press("d")
+        await settle(pilot)
+        assert rec_status(seeded, key)[0] == "dismissed"
+        await pilot.press("u", "a")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "ConfirmApply"
+        await pilot.press("y")
+        await settle(pilot)
+        assert rec_status(seeded, key)[0] == "applied" and type(app.screen).__name__ == "DetailScreen"

@@ -308,6 +308,10 @@ class DetailScreen(Screen):
         Binding("y", "outcome(True)", "Worked", id="lokifi.detail.worked"),
         Binding("n", "outcome(False)", "Failed", id="lokifi.detail.failed"),
         Binding("e", "edit", "Edit fix", id="lokifi.detail.edit"),
+        Binding("a", "apply", "Apply", id="lokifi.detail.apply"),
+        Binding("d", "dismiss_rec", "Dismiss", id="lokifi.detail.dismiss"),
+        Binding("s", "snooze", "Snooze", id="lokifi.detail.snooze"),
+        Binding("u", "undo", "Undo", id="lokifi.detail.undo"),
     ]
 
     def __init__(self, kind: str, key: str, title: str) -> None:
@@ -332,6 +336,8 @@ class DetailScreen(Screen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("root_cause", "outcome", "edit"):
             return self.kind == "pattern"
+        if action in ("apply", "dismiss_rec", "snooze"):
+            return self.kind == "recommendation"
         return True
 
     def on_detail_loaded(self, message: DetailLoaded) -> None:
@@ -374,6 +380,21 @@ class DetailScreen(Screen):
 
     def action_outcome(self, worked: bool) -> None:
         self.app.record_outcome(self.key, worked)  # type: ignore[attr-defined]
+
+    def action_apply(self) -> None:
+        if self.detail is not None:
+            self.app.apply_recommendation(self.detail.rec)  # type: ignore[attr-defined]
+
+    def action_dismiss_rec(self) -> None:
+        if self.detail is not None:
+            self.app.dismiss_recommendation(self.detail.rec)  # type: ignore[attr-defined]
+
+    def action_snooze(self) -> None:
+        if self.detail is not None:
+            self.app.snooze_recommendation(self.detail.rec)  # type: ignore[attr-defined]
+
+    def action_undo(self) -> None:
+        self.app.action_undo()  # type: ignore[attr-defined]
 
     def action_edit(self) -> None:
         if self.detail is not None:
