@@ -555,7 +555,20 @@ class LokifiApp(App[None]):
         worker = self.run_worker(partial(self._analysis_work, error_hash), thread=True, group="rca",
                                  exclusive=True, exit_on_error=False, name="root-cause analysis")
         self._analysis = (error_hash, worker)
-        self.say("Root-cause analysis running… (esc cancels)", timeout=4)
+        screen = self._rca_screen(error_hash)
+        if screen is not None:
+            screen.show_progress("starting")          # shown in place, not as a toast
+        else:
+            self.say("Root-cause analysis running… (esc cancels)", timeout=4)
+
+    def _rca_screen(self, error_hash: str) -> Any | None:
+        """The details screen of this pattern when it is the one showing, else None."""
+        from lokifi_tui.screens.details import DetailScreen
+
+        screen = self.screen
+        if isinstance(screen, DetailScreen) and screen.kind == "pattern" and screen.key == error_hash:
+            return screen
+        return None
 
     def _analysis_work(self, error_hash: str) -> None:
         from textual.worker import get_current_worker
@@ -579,20 +592,27 @@ class LokifiApp(App[None]):
 
     def _analysis_progress(self, progress: Any) -> None:
         message = getattr(progress, "message", "") or str(progress)
-        self.say(f"Root-cause analysis: {message}", timeout=3)
+        screen = self._rca_screen(self._analysis[0]) if self._analysis is not None else None
+        if screen is not None:
+            screen.show_progress(message)
+        else:
+            self.say(f"Root-cause analysis: {message}", timeout=3)
 
     def cancel_analysis(self) -> None:
         if self._analysis is not None and self._analysis[1].is_running:
             self._analysis[1].cancel()
+            screen = self._rca_screen(self._analysis[0])
             self._analysis = None
+            if screen is not None:
+                screen.show_analysis(None, "cancelled")
             self.say("Root-cause analysis cancelled.", timeout=3)
 
     def on_analysis_done(self, message: AnalysisDone) -> None:
         from lokifi_tui.screens.details import DetailScreen
 
         self._analysis = None
-        screen = self.screen
-        if isinstance(screen, DetailScreen) and screen.kind == "pattern" and screen.key == message.error_hash:
+        screen = self._rca_screen(message.error_hash)
+        if screen is not None:
             screen.show_analysis(message.result, message.error)
             return
         detail = DetailScreen("pattern", message.error_hash, "root-cause analysis")

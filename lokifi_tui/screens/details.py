@@ -52,7 +52,15 @@ def _when(value: dt.datetime | None) -> str:
     return "—" if value is None else value.strftime("%Y-%m-%d %H:%M")
 
 
-def render_pattern(d: Any, now: dt.datetime, analysis: Any = None, analysis_error: str | None = None) -> Group:
+def _playbook_note(error_type: str | None) -> str:
+    """What stands in for a learned solution: the built-in playbook that y/n outcomes are recorded against."""
+    from analytics.playbooks import playbook_for
+
+    return (f"none learned yet; y/n record outcomes of the built-in playbook "
+            f"\"{playbook_for(error_type).title}\" (press e to write one)")
+
+
+def render_pattern(d: Any, now: dt.datetime) -> Group:
     p = d.pattern
     parts: list[Any] = [
         _kv(
@@ -64,7 +72,7 @@ def render_pattern(d: Any, now: dt.datetime, analysis: Any = None, analysis_erro
                 ("Confidence", confidence_bar(p.confidence, p.lo, p.hi, width=20)),
                 ("Outcomes", f"{p.success} worked, {p.failure} failed (interval: 95 % Wilson)"),
                 ("Auto-approved", "yes" if p.auto_approved else "no"),
-                ("Solution", f"v{p.version}: {p.solution}" if p.solution else "(none yet)"),
+                ("Solution", f"v{p.version}: {p.solution}" if p.solution else _playbook_note(p.error_type)),
             ]
         ),
         _section("Occurrences per day (30 days)"),
@@ -96,18 +104,22 @@ def render_pattern(d: Any, now: dt.datetime, analysis: Any = None, analysis_erro
                                        clean(sol)))
     else:
         parts.append(Text("(no versions yet — press e to write one)", style="dim"))
-    rca: list[Any] = [_section("Root-cause analysis")]
-    if analysis_error:
-        rca.append(safe(analysis_error, "red", single_line=False))
+    return Group(*parts)
+
+
+def render_rca(d: Any, analysis: Any = None, analysis_error: str | None = None, running: str | None = None) -> Group:
+    """The root-cause analysis section, below the pattern: while it runs it says so, then the result or
+    the failure takes that line's place (the screen scrolls to it); a cached analysis shows otherwise."""
+    parts: list[Any] = [_section("Root-cause analysis")]
     shown = analysis if analysis is not None else d.analysis
-    if shown is not None:
-        rca.append(render_analysis(shown))
-    elif not analysis_error:
-        rca.append(Text("(none yet — press r)", style="dim"))
-    # a fresh analysis (just asked for with r) goes first; a cached one stays at the end
-    parts = ([*rca[1:], Text(""), *parts] if (analysis is not None or analysis_error) else [*parts, *rca])
-    if analysis is not None or analysis_error:
-        parts.insert(0, Text("Root-cause analysis", style="bold underline"))
+    if running:
+        parts.append(Text(f"running: {clean(running)} (esc cancels)", style="yellow"))
+    elif analysis_error:
+        parts.append(safe(f"failed: {analysis_error}", "red", single_line=False))
+    if shown is not None and not running:
+        parts.append(render_analysis(shown))
+    elif not running and not analysis_error:
+        parts.append(Text("(none yet — press r)", style="dim"))
     return Group(*parts)
 
 
@@ -154,8 +166,8 @@ def render_analysis(a: Any) -> Any:
         if steps:
             rows.append(("Steps", "\n".join(f"{i}) {step}" for i, step in enumerate(steps, 1))))
     meta = []
-    if data.get("model"):
-        meta.append(f"model {data['model']}")
+    if data.get("model") and data.get("status") not in ("not_configured", "no_pattern", "cancelled"):
+        meta.append(f"model {data['model']}")   # no call was made otherwise: no model to name
     if data.get("from_cache"):
         meta.append("cache hit (0 tokens)")
     elif data.get("tokens") is not None or data.get("tokens_used") is not None:
@@ -322,12 +334,14 @@ class DetailScreen(Screen):
         self.detail: Any = None
         self.analysis: Any = None
         self.analysis_error: str | None = None
+        self.running: str | None = None     # the analysis' progress while it runs
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="detail-body") as body:
             # border titles are parsed as markup: give Content (literal text), never a str from data
             body.border_title = Content(f"{self.kind.capitalize()}: {clean(self.title_text)[:60]}")
             yield Static(Text("loading…", style="dim"), id="detail-content")
+            yield Static("", id="detail-rca")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -342,7 +356,10 @@ class DetailScreen(Screen):
 
     def on_detail_loaded(self, message: DetailLoaded) -> None:
         self.detail = message.detail
-        self.render_detail()
+        if self.analysis is not None or self.analysis_error or self.running:
+            self._show_rca()                # opened for an analysis: go to it
+        else:
+            self.render_detail()
 
     def render_detail(self) -> None:
         content = self.query_one("#detail-content", Static)
@@ -351,16 +368,31 @@ class DetailScreen(Screen):
             return
         now = self.app.now()  # type: ignore[attr-defined]
         if self.kind == "pattern":
-            content.update(render_pattern(self.detail, now, self.analysis, self.analysis_error))
+            content.update(render_pattern(self.detail, now))
+            self.query_one("#detail-rca", Static).update(
+                render_rca(self.detail, self.analysis, self.analysis_error, self.running))
         else:
             content.update(RENDERERS[self.kind](self.detail, now))
 
     def show_analysis(self, result: Any, error: str | None) -> None:
-        self.analysis, self.analysis_error = result, error
+        self.analysis, self.analysis_error, self.running = result, error, None
+        self._show_rca()
+
+    def show_progress(self, message: str) -> None:
+        self.running = message
+        self._show_rca()
+
+    def _show_rca(self) -> None:
+        """Re-render and bring the analysis section (the end of the page) into view."""
         if self.is_mounted and self.detail is not None:
             self.render_detail()
+            body, rca = self.query_one("#detail-body"), self.query_one("#detail-rca")
+            self.call_after_refresh(lambda: body.scroll_to_widget(rca, animate=False, top=True))
 
     def action_back(self) -> None:
+        if self.running is not None:      # esc first cancels the analysis running here
+            self.app.cancel_analysis()  # type: ignore[attr-defined]
+            return
         self.app.pop_screen()
 
     def action_scroll_down(self) -> None:
