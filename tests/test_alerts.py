@@ -172,3 +172,43 @@ def test_a_high_prediction_rings_the_bell_in_another_tmux_window(tmp_path):
         assert notify(store, load_config(tmp_path / "lokifi.toml"), now) == 0      # once per prediction
     finally:
         subprocess.run(tmux + ["kill-server"], capture_output=True)
+
+
+def test_collector_sigkills_lose_and_duplicate_no_alert(am, tmp_path):
+    """A collector delivering every second is SIGKILLed at random moments five times while predictions
+    are planted and some expire: after a last round every live one is active in Alertmanager exactly once,
+    every expired one is resolved there, and the store has one delivery row per prediction."""
+    import os
+    import random
+    import signal
+
+    store = Store(tmp_path / "l.duckdb")
+    config(tmp_path, am.url, '[collect]\nrefresh_seconds = 1\nflush_seconds = 1\n'
+                             'hooks = ["analytics.alerts:deliver@1"]\n')
+    ids, expiring = [], []
+    rng = random.Random(7)
+    cmd = [sys.executable, "-m", "lokifi_tui.cli.main", "--db", str(store.path), "--config",
+           str(tmp_path / "lokifi.toml"), "collect", "-q"]
+    for round_ in range(5):
+        live_now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+        ids.append(plant(store, live_now, "HIGH", component=f"svc{round_}"))
+        if round_ < 2:   # these expire while the collector comes and goes: they must end up resolved
+            expiring.append(plant(store, live_now, "MEDIUM", component=f"short{round_}", hours=0.003))
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        time.sleep(rng.uniform(1.5, 4.0))
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(10)
+    r = subprocess.run([*cmd[:-2], "collect", "--once"], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    alerts = am.alerts()
+    by_id: dict[str, list[dict]] = {}
+    for a in alerts:
+        by_id.setdefault(a["labels"]["prediction_id"], []).append(a)
+    assert all(len(v) == 1 for v in by_id.values())                             # none duplicated
+    active = {k for k, v in by_id.items() if v[0]["status"]["state"] == "active"}
+    assert active == {str(i) for i in ids}                                      # none lost
+    rows = store.query("SELECT prediction_id, state FROM alert_deliveries ORDER BY prediction_id").rows()
+    assert len(rows) == len({p for p, _ in rows}) == len(ids) + len(expiring)
+    states = dict(rows)
+    assert all(states[i] == "firing" for i in ids) and all(states[i] == "resolved" for i in expiring)
+    assert not active & {str(i) for i in expiring}                             # expired: not active there
