@@ -194,6 +194,9 @@ class DashboardView:
     vitals: dict[str, tuple[float, ...]] = field(default_factory=dict)
     ai_status: str = "offline"
     hosts: tuple[str, ...] = ()
+    # each configured fleet source: name, state (up, slow, down, 4xx, 5xx, partial, never) and seconds
+    # since its newest data (None: none yet)
+    sources: tuple[tuple[str, str, float | None], ...] = ()
     load_ms: float = 0.0
     # the next moment the panes change without a write: a shown prediction falls due, a snooze ends
     next_change: dt.datetime | None = None
@@ -523,6 +526,15 @@ def _local_host(config: Any) -> str | None:
         return socket.gethostname()
 
 
+def _fleet_sources(con: Any, now: dt.datetime, config: Any) -> tuple[tuple[str, str, float | None], ...]:
+    """State and freshness of each fleet source (what the collector stored with its checkpoints)."""
+    from analytics.sources.fleet_status import fleet_summary
+
+    names = [(s.name, s.type) for s in getattr(config, "sources", ()) or ()]
+    summary = fleet_summary(con, now, names)
+    return tuple((r["name"], r["state"], r["freshness_s"]) for r in summary["sources"])
+
+
 def _hosts(con: Any) -> tuple[str, ...]:
     rows = con.execute(
         "SELECT DISTINCT host FROM metrics_hourly WHERE hour >= (SELECT max(hour) FROM metrics_hourly) - INTERVAL 1 DAY "
@@ -633,6 +645,7 @@ def load_dashboard(
         learning = _learning_engine(borrowed, config) if have["learning"] else _learning(con)
         vitals = _vitals(con, at, _local_host(config))
         hosts = _hosts(con)
+        sources = _fleet_sources(con, at, config)
         patterns = (lambda: _patterns_engine(borrowed, limit)) if have["patterns"] else (lambda: _patterns(con, limit))
         for name, loader in (
             ("predictions", lambda: _predictions(con, at, limit)),
@@ -652,6 +665,7 @@ def load_dashboard(
         vitals=vitals,
         ai_status=ai_status(config),
         hosts=hosts,
+        sources=sources,
         load_ms=(time.perf_counter() - started) * 1000.0,
         next_change=next_change,
         setup=setup,

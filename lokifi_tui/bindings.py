@@ -56,6 +56,8 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("root_cause", "r", "Root cause", "Root-cause analysis of the selected pattern"),
     ActionSpec("details", "enter", "Details", "Open the details of the selected row", show=False),
     ActionSpec("filter", "slash", "Filter", "Filter the rows of every pane", key_display="/"),
+    ActionSpec("host_filter", "H", "Host", "Show one host's predictions (H again: the next host, then all)",
+               show=False),
     ActionSpec("next_pane", "tab", "Next pane", "Move to the next pane", show=False),
     ActionSpec("prev_pane", "shift+tab", "Prev pane", "Move to the previous pane", show=False),
     ActionSpec("refresh", "ctrl+r", "Refresh", "Reload the data now", show=False),

@@ -43,6 +43,7 @@ class DashboardScreen(Screen):
         super().__init__(id="dashboard")
         self.active_pane = "predictions"
         self.filter_text = ""
+        self.host_filter = ""     # H: one host's rows (rows that name a host), "" for all
         self.view: Any = None
         self._now: Any = None
         self.tables_ready = False
@@ -174,7 +175,7 @@ class DashboardScreen(Screen):
         self._now = now or view.now
         if not self.is_mounted or not self.query(StatsBar):
             return
-        self.query_one(StatsBar).show(view)
+        self.query_one(StatsBar).show(view, self.host_filter)
         if not self.app.demo:  # the demo's stored vitals are another (made-up) host's; the bar is this one
             bar = self.query_one(VitalsBar)
             bar.collector = (view.setup, self._now)
@@ -192,7 +193,7 @@ class DashboardScreen(Screen):
                 box.show_note(pane.note)
                 box.border_subtitle = "not built"
                 continue
-            box.show_rows(pane.rows, self._now, self.filter_text, empty_text(name, view.setup))
+            box.show_rows(pane.rows, self._now, self.filter_text, empty_text(name, view.setup), self.host_filter)
 
     def show_banner(self, text: str | None) -> None:
         banner = self.query_one("#banner", Static)
@@ -314,6 +315,27 @@ class DashboardScreen(Screen):
 
     def action_refresh(self) -> None:
         self.app.reload_now()
+
+    def hosts_known(self) -> list[str]:
+        """Hosts the store has recent data from, and those the shown rows name."""
+        view = self.view
+        if view is None:
+            return []
+        named = {getattr(r, "host", "") for p in view.panes.values() for r in p.rows}
+        return sorted({*view.hosts, *named} - {""})
+
+    def action_host_filter(self) -> None:
+        hosts = self.hosts_known()
+        if not hosts or (len(hosts) == 1 and not self.host_filter):
+            self.app.say("Only one host reports to this database: nothing to filter by.", timeout=4)
+            return
+        order = ["", *hosts]
+        at = order.index(self.host_filter) if self.host_filter in order else 0
+        self.host_filter = order[(at + 1) % len(order)]
+        self.app.say(f"Showing host {self.host_filter} (H: next host)" if self.host_filter
+                     else "Showing every host.", timeout=3)
+        if self.view is not None:
+            self.show_view(self.view, now=self._now)
 
     def action_help(self) -> None:
         self.app.action_help()

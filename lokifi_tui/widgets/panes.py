@@ -148,7 +148,7 @@ class PaneBox(Vertical):
         self.pane = name
         self.border_title = TITLES[name]
         self.rows: tuple[Any, ...] = ()
-        self._shown_with: tuple[dt.datetime, str, str] | None = None
+        self._shown_with: tuple[dt.datetime, str, str, str] | None = None
 
     def compose(self) -> ComposeResult:
         # the table is mounted right after the first frame (add_table): it is hidden until its first rows
@@ -182,25 +182,35 @@ class PaneBox(Vertical):
         if self._shown_with is not None and self.rows:
             self.show_rows(self.rows, *self._shown_with)
 
-    def show_rows(self, rows: Sequence[Any], now: dt.datetime, filter_text: str = "", empty: str = "") -> None:
+    def show_rows(self, rows: Sequence[Any], now: dt.datetime, filter_text: str = "", empty: str = "",
+                  host: str = "") -> None:
         self.rows = tuple(rows)
-        self._shown_with = (now, filter_text, empty)
+        self._shown_with = (now, filter_text, empty, host)
+        shown = list(rows)
         if filter_text:
             needle = filter_text.lower()
-            shown = [r for r in rows if needle in row_text(r)]
-        else:
-            shown = list(rows)
+            shown = [r for r in shown if needle in row_text(r)]
+        if host:   # rows that name a host show only for that host; the others (per component) stay
+            shown = [r for r in shown if getattr(r, "host", host) == host]
         cells = CELLS[self.pane]
         width = self.table.flex_width or 20
         self.table.sync([(r.key, cells(r, now, width)) for r in shown])
         note = self.query_one(".pane-note", Static)
-        count = f"{len(shown)}/{len(rows)}" if filter_text else f"{len(rows)}"
+        count = f"{len(shown)}/{len(rows)}" if filter_text or host else f"{len(rows)}"
+        if host and any(hasattr(r, "host") for r in rows):
+            count += f" on {clean(host)}"
         self.border_subtitle = count
         if shown:
             note.display = False
             self.table.display = True
         else:
-            note.update(Text(f"no rows match “{clean(filter_text)}”" if filter_text and rows else empty, style="dim"))
+            if filter_text and rows:
+                said = f"no rows match “{clean(filter_text)}”" + (f" on {clean(host)}" if host else "")
+            elif host and rows:
+                said = f"no rows for host {clean(host)} (H: next host)"
+            else:
+                said = empty
+            note.update(Text(said, style="dim"))
             note.display = True
             self.table.display = False
 

@@ -13,6 +13,7 @@ from typing import Any
 from rich.text import Text
 from textual.widget import Widget
 
+from analytics.sources.fleet_status import STALE_AFTER, format_age
 from lokifi_tui.messages import VitalsSample
 from lokifi_tui.widgets.empty_state import collector_text
 from lokifi_tui.widgets.render import percent, spark
@@ -167,9 +168,12 @@ class StatsBar(_Line):
     still show the prediction accuracy and the AI status), and the AI endpoint left out last."""
 
     _shown: Any = None
+    host_filter = ""      # the dashboard's host filter (H), shown in place of the host count
 
-    def show(self, view: Any) -> None:
+    def show(self, view: Any, host_filter: str | None = None) -> None:
         self._shown = view
+        if host_filter is not None:
+            self.host_filter = host_filter
         self._render_view()
 
     def on_resize(self) -> None:
@@ -180,13 +184,13 @@ class StatsBar(_Line):
         width = self.size.width or 80
         for short, ai_short, tiny in ((False, False, False), (True, False, False), (True, True, False),
                                       (True, True, True)):
-            text = self._stats_text(self._shown, short=short, ai_short=ai_short, tiny=tiny)
+            text = self._stats_text(self._shown, short=short, ai_short=ai_short, tiny=tiny, host=self.host_filter)
             if text.cell_len <= width:
                 break
         self.update(text)
 
     @staticmethod
-    def _stats_text(view: Any, *, short: bool, ai_short: bool, tiny: bool = False) -> Text:
+    def _stats_text(view: Any, *, short: bool, ai_short: bool, tiny: bool = False, host: str = "") -> Text:
         text = Text(no_wrap=True, overflow="ellipsis")
         gap = "  "
         learning = view.learning
@@ -226,6 +230,18 @@ class StatsBar(_Line):
             else:
                 text.append(gap + "AI fixes ", style="bold")
                 text.append(measured, style="dim" if acc is None else "")
-        if len(view.hosts) > 1:
+        if host:
+            text.append(gap + "host ", style="bold")
+            text.append(clean(host), style="reverse")
+            if len(view.hosts) > 1:
+                text.append(f" of {len(view.hosts)}", style="dim")
+        elif len(view.hosts) > 1:
             text.append(gap + f"hosts {len(view.hosts)}", style="bold")
+        for name, state, fresh in getattr(view, "sources", ()):   # each fleet source, its newest data's age
+            bad = state not in ("up",)
+            text.append(gap + clean(name) + " ", style="bold")
+            text.append(format_age(fresh) if fresh is not None else state,
+                        style="red" if bad else ("yellow" if fresh is not None and fresh > STALE_AFTER else ""))
+            if bad and fresh is not None:
+                text.append(f" {state}", style="red")
         return text
