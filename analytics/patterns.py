@@ -85,6 +85,12 @@ def learn_from_events(store, since: dt.datetime | None = None, batch: int = 200_
         fps.extend(r.fingerprints)
         if r.events < batch:
             break
+    if total.new_patterns:
+        # a new template may show that stored ones vary at a position: merge them (ids of triaged ones kept)
+        from analytics.pattern_merge import consolidate
+
+        moved = consolidate(store)
+        fps = [moved.get(f, f) for f in fps]
     return LearnResult(total.events, total.new_patterns, total.updated_patterns, tuple(dict.fromkeys(fps)))
 
 
@@ -114,6 +120,11 @@ def _learn_batch(store, since, batch) -> LearnResult:
         ev = ev.with_columns(templates.alias("template"))
         ev = ev.with_columns(
             pl.col("fingerprint").fill_null(pl.col("template").replace_strict(fp_of, return_dtype=pl.String)).alias("fp"))
+        from analytics.pattern_merge import follow
+
+        moved = follow(con, ev["fp"].unique().to_list())   # fingerprints merged into a more general pattern
+        if moved:
+            ev = ev.with_columns(pl.col("fp").replace(moved))
         # one type per pattern: an existing pattern keeps its type; a new one is classified from its first message
         known = con.sql(
             "SELECT error_hash, error_type FROM error_patterns WHERE error_hash IN (SELECT unnest(?))",
@@ -235,6 +246,9 @@ def resolve(store, ref: str) -> str:
     hit = store.query("SELECT error_hash FROM error_patterns WHERE error_hash = ?", [fp])
     if hit.height:
         return fp
+    merged = store.query("SELECT new_hash FROM fingerprint_map WHERE old_hash = ? ORDER BY mapped_at DESC LIMIT 1", [fp])
+    if merged.height:
+        return merged["new_hash"][0]
     raise PatternNotFound(f"no learned pattern matches {r[:80]!r} (give a pattern id from "
                           "`lokifi patterns list`/`lokifi ai autofix`, or an error message that was recorded)")
 
