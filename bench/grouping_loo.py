@@ -8,7 +8,9 @@ the held-out system is scored with them; the report gives that leave-one-out mea
 mean of the shipped configuration, for message content and raw lines, and how far each shipped
 constant moves the in-sample figure at +/-25 %. Grouping accuracy (GA): a line counts when the set of
 lines grouped with it is exactly the set its label groups (as ``grouping_accuracy.py`` defines it).
-The Loghub files are read where they are; nothing of them enters the product.
+Brain (``bench.brain_group``, our implementation of the INFOCOM 2023 method) is measured in the same
+run, its one setting (``threshold``) chosen the same way. The Loghub files are read where they are;
+nothing of them enters the product.
 """
 from __future__ import annotations
 
@@ -65,12 +67,36 @@ def main(argv: list[str]) -> None:
         for s in SYSTEMS:
             print(f"  {s:10s} in-sample {insample[s]:.3f}  leave-one-out {loo[s][0]:.3f}  (chosen on the others: {loo[s][1]})")
         print(f"  mean in-sample {sum(insample.values()) / 8:.3f}   mean leave-one-out {sum(v for v, _ in loo.values()) / 8:.3f}")
+        brain_line(data, raw)
         for k, v in shipped.items():
             moved = []
             for f in (0.75, 1.25):
                 c = dict(shipped, **{k: type(v)(round(v * f)) if isinstance(v, int) else v * f})
                 moved.append(sum(score(data, s, raw, dataclasses.replace(CURRENT, **c)) for s in SYSTEMS) / 8)
             print(f"  {k}={v} at -25%/+25%: {moved[0]:.3f} / {moved[1]:.3f}")
+
+
+BRAIN_THRESHOLDS = (2, 3, 4, 5, 6, 8)
+
+
+def brain_line(data: Path, raw: bool) -> None:
+    """Brain (bench.brain_group) in the same run: its one setting chosen on the other seven systems."""
+    from bench.brain_group import templates
+
+    kind = "log" if raw else "content"
+    got = {}
+    for s in SYSTEMS:
+        lines = (data / f"{s}.{kind}").read_text(encoding="utf-8", errors="replace").splitlines()
+        truth = (data / f"{s}.labels").read_text().split()
+        for th in BRAIN_THRESHOLDS:
+            got[(th, s)] = ga(templates(lines, th), truth)
+    best_all = max(BRAIN_THRESHOLDS, key=lambda th: sum(got[(th, s)] for s in SYSTEMS))
+    loo = []
+    for held in SYSTEMS:
+        th = max(BRAIN_THRESHOLDS, key=lambda t: sum(got[(t, s)] for s in SYSTEMS if s != held))
+        loo.append(got[(th, held)])
+    print(f"  Brain (threshold {best_all} best in-sample): mean in-sample "
+          f"{sum(got[(best_all, s)] for s in SYSTEMS) / 8:.3f}   mean leave-one-out {sum(loo) / 8:.3f}")
 
 
 if __name__ == "__main__":
