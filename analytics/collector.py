@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import fcntl
 import importlib
 import inspect
 import json
@@ -45,6 +44,7 @@ import polars as pl
 from analytics.sources.base import Batch, SourceStatus
 from analytics.file_signature import file_signature
 from analytics.store import Store, StoreBusy, StoreError
+from analytics.writer_lock import WriterLock, collector_running, lock_path  # noqa: F401  (re-exported)
 
 log = logging.getLogger("lokifi.collector")
 
@@ -227,88 +227,6 @@ def _frame(batches: Iterable[Batch], unique: set[str] = frozenset()) -> pl.DataF
 
 
 # --------------------------------------------------------------------------------------------------
-# The single-writer lock
-# --------------------------------------------------------------------------------------------------
-
-def lock_path(db_path: str | os.PathLike[str]) -> Path:
-    p = Path(db_path)
-    return p.with_name(p.name + ".collector.lock")
-
-
-class WriterLock:
-    """An advisory ``flock`` beside the database: held by the one collector that writes to it."""
-
-    def __init__(self, db_path: str | os.PathLike[str]) -> None:
-        self.path = lock_path(db_path)
-        self._fd: int | None = None
-
-    def acquire(self) -> bool:
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o644)
-        except OSError as exc:
-            raise StoreError(
-                f"Cannot create the collector lock {self.path} ({exc.strerror or exc}); the collector needs to "
-                "write beside the database. Check the directory's permissions or point --db elsewhere."
-            ) from None
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            os.close(fd)
-            return False
-        os.ftruncate(fd, 0)
-        os.write(fd, f"{os.getpid()}\n".encode())
-        self._fd = fd
-        return True
-
-    @property
-    def want_path(self) -> Path:
-        """Where a waiting ``lokifi collect`` asks the holder to hand over (its pid)."""
-        return self.path.with_name(self.path.name + ".want")
-
-    def holder(self) -> int | None:
-        """The pid written by the current holder (None if unknown)."""
-        try:
-            return int(self.path.read_text().split()[0])
-        except (OSError, ValueError, IndexError):
-            return None
-
-    def release(self) -> None:
-        if self._fd is not None:
-            with contextlib.suppress(OSError):
-                fcntl.flock(self._fd, fcntl.LOCK_UN)
-                os.close(self._fd)
-            self._fd = None
-
-    @property
-    def held(self) -> bool:
-        return self._fd is not None
-
-
-def collector_running(db_path: str | os.PathLike[str]) -> int | None:
-    """The pid of the collector writing to this database, or None when none is."""
-    lk = WriterLock(db_path)
-    try:
-        got = lk.acquire()
-    except StoreError:  # the directory cannot be written (read-only): test an existing lock read-only
-        try:
-            fd = os.open(lk.path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
-        except OSError:
-            return None  # no lock file, so no collector
-        try:
-            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-            return None
-        except OSError:
-            return lk.holder() or -1
-        finally:
-            os.close(fd)
-    if got:
-        lk.release()
-        return None
-    return lk.holder() or -1
-
-
-# --------------------------------------------------------------------------------------------------
 # Building sources from the config
 # --------------------------------------------------------------------------------------------------
 
@@ -316,25 +234,16 @@ def build_sources(config: Any, *, from_start: bool = False, host: str | None = N
     """The sources the config asks for: vitals always; probes, log tails and fleet sources if configured."""
     from analytics.sources.probes import ProbeSource, ProbeSpec
     from analytics.sources.tail import LogSpec, TailSource
-    from analytics.sources.vitals import ProcessSpec, VitalsSource
+    from analytics.sources.vitals import vitals_from_config
 
     host = host or config.host
     c = getattr(config, "collect", None)
-    vitals_s = float(getattr(c, "vitals_seconds", 0) or config.general.collect_seconds or 5.0)
     probe_s = float(getattr(c, "probe_seconds", 0) or config.general.collect_seconds or 5.0)
     tail_s = float(getattr(c, "tail_seconds", 0) or 2.0)
-    rescan = float(getattr(c, "process_rescan_seconds", 60.0) or 60.0)
     max_line = int(getattr(c, "max_line_bytes", 65536) or 65536)
 
-    procs, probes, logs = [], [], []
+    probes, logs = [], []
     for comp in config.components:
-        name = getattr(comp, "process", "") or ""
-        cmdline = getattr(comp, "cmdline", "") or ""
-        if name and (" " in name or "/" in name) and not cmdline:
-            name, cmdline = "", name  # a path or a command line: match it inside the command line
-        pidfile = getattr(comp, "pid_file", "") or ""
-        if name or cmdline or pidfile:
-            procs.append(ProcessSpec(comp.name, name or None, cmdline or None, pidfile or None))
         for i, p in enumerate(comp.probes):
             spec = probe_spec(comp.name, p, i)
             if spec is not None:
@@ -345,7 +254,7 @@ def build_sources(config: Any, *, from_start: bool = False, host: str | None = N
     for d in getattr(config.watch, "log_dirs", ()):
         logs.append(LogSpec("", str(Path(os.path.expanduser(d)) / "*.log")))
 
-    sources: list[Any] = [VitalsSource(host, procs, interval=vitals_s, rescan_every=rescan)]
+    sources: list[Any] = [vitals_from_config(config, host)]
     if probes:
         sources.append(ProbeSource(probes, host, interval=probe_s))
     if logs:

@@ -11,8 +11,6 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-import polars as pl
-
 #: the host-level vitals ``lokifi status`` shows (component ``host``, as the vitals source stores them)
 VITAL_METRICS = ("cpu_percent", "load1", "memory_percent", "swap_percent")
 VITALS_WITHIN = dt.timedelta(days=1)   # older readings are not "the host now"
@@ -20,8 +18,9 @@ VITALS_WITHIN = dt.timedelta(days=1)   # older readings are not "the host now"
 
 @dataclass(frozen=True)
 class ServiceState:
-    probes: pl.DataFrame        # the latest result of each (component, probe)
-    errors: pl.DataFrame        # per component: errors in the last hour, the last one and when
+    # plain rows, not frames: ``lokifi status`` answers without importing polars (~0.2 s of a cold start)
+    probes: list[dict[str, Any]]   # the latest result of each (component, probe), by component and probe
+    errors: dict[str, dict[str, Any]]   # component -> last_hour (count), last_ts, last_message
     # stored_vitals: metric -> (latest value, its time), from the last VITALS_WITHIN
     vitals: dict[str, tuple[float, dt.datetime]] = field(default_factory=dict)
 
@@ -30,14 +29,16 @@ def service_state(store: Any, now: dt.datetime, host: str, *, stored_vitals: boo
     """``host``'s probes and errors per component and, with ``stored_vitals`` (a host other than this
     machine, whose live readings cannot be taken here), its latest stored vitals."""
     with store.read() as con:
-        probes = con.sql(
+        cur = con.execute(
             "SELECT component, probe, target, ok, status_code, elapsed_ms, error_kind, message, ts FROM ("
             " SELECT *, row_number() OVER (PARTITION BY component, probe ORDER BY ts DESC) AS rn FROM probe_results"
-            " WHERE host = ?) WHERE rn = 1 ORDER BY component, probe", params=[host]).pl()
-        errors = con.sql(
+            " WHERE host = ?) WHERE rn = 1 ORDER BY component, probe", [host])
+        names = [d[0] for d in cur.description]
+        probes = [dict(zip(names, r)) for r in cur.fetchall()]
+        errors = {c: {"last_hour": int(n), "last_ts": ts, "last_message": msg} for c, n, ts, msg in con.execute(
             "SELECT component, count(*) FILTER (WHERE ts > ?::TIMESTAMP - INTERVAL 1 HOUR) AS last_hour, "
             "max(ts) AS last_ts, arg_max(message, ts) AS last_message FROM error_events WHERE host = ? "
-            "GROUP BY component", params=[now, host]).pl()
+            "GROUP BY component", [now, host]).fetchall()}
         vitals = {}
         if stored_vitals:
             rows = con.execute(

@@ -31,10 +31,12 @@ import uuid
 import weakref
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
-import polars as pl
+
+if TYPE_CHECKING:  # polars is imported where frames are made: read commands answer without it
+    import polars as pl
 
 from analytics.paths import spool_dir
 
@@ -521,6 +523,7 @@ class Store:
             data_path = d / manifest["data"] if manifest.get("data") else None
             already = con.execute("SELECT 1 FROM spool_applied WHERE spool_id = ?", [sid]).fetchall()
             if not already:
+                import polars as pl
                 df = pl.read_parquet(data_path) if data_path else None
                 args = manifest.get("args", {})
                 if "params" in args and isinstance(args["params"], list):

@@ -21,9 +21,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import polars as pl
+if TYPE_CHECKING:  # polars is imported by the write path only: `recs list` answers without it
+    import polars as pl
 
 from analytics.recommend.finding import Finding
 from analytics.recommend.scoring import Score, learned_factor, priority_for, score
@@ -219,21 +220,25 @@ def materially_worse(measure: float, dismissed_measure: float | None, worse_fact
     return measure > max(dismissed_measure * worse_factor, dismissed_measure + MIN_WORSE_DELTA)
 
 
-_REC_SCHEMA = {
-    "recommendation_type": pl.String, "title": pl.String, "description": pl.String, "priority": pl.Int32,
-    "category": pl.String, "impact_score": pl.Float64, "action": pl.String, "evidence": pl.String,
-    "measure": pl.Float64, "base_impact": pl.Float64, "learned_factor": pl.Float64, "components": pl.String,
-    "updated_at": pl.Datetime("us"), "last_seen_at": pl.Datetime("us"), "severity_value": pl.Float64,
-}
-_NEW_SCHEMA = {**_REC_SCHEMA, "rule": pl.String, "subject": pl.String, "rec_key": pl.String, "host": pl.String,
-               "created_at": pl.Datetime("us")}
-_UPD_SCHEMA = {**_REC_SCHEMA, "id": pl.Int64, "status": pl.String, "snoozed_until": pl.Datetime("us"),
-               "dismissed": pl.Boolean, "applied": pl.Boolean}
-_EVENT_SCHEMA = {
-    "rec_id": pl.Int64, "action": pl.String, "event_at": pl.Datetime("us"), "note": pl.String, "host": pl.String,
-    "rule": pl.String, "from_status": pl.String, "from_snoozed_until": pl.Datetime("us"),
-    "from_dismissed_measure": pl.Float64, "to_status": pl.String, "source": pl.String,
-}
+def _schemas() -> tuple[dict, dict, dict]:
+    """The frames' schemas for new rows, updates and events (built on first write, with polars)."""
+    import polars as pl
+    rec = {
+        "recommendation_type": pl.String, "title": pl.String, "description": pl.String, "priority": pl.Int32,
+        "category": pl.String, "impact_score": pl.Float64, "action": pl.String, "evidence": pl.String,
+        "measure": pl.Float64, "base_impact": pl.Float64, "learned_factor": pl.Float64, "components": pl.String,
+        "updated_at": pl.Datetime("us"), "last_seen_at": pl.Datetime("us"), "severity_value": pl.Float64,
+    }
+    new = {**rec, "rule": pl.String, "subject": pl.String, "rec_key": pl.String, "host": pl.String,
+           "created_at": pl.Datetime("us")}
+    upd = {**rec, "id": pl.Int64, "status": pl.String, "snoozed_until": pl.Datetime("us"),
+           "dismissed": pl.Boolean, "applied": pl.Boolean}
+    event = {
+        "rec_id": pl.Int64, "action": pl.String, "event_at": pl.Datetime("us"), "note": pl.String, "host": pl.String,
+        "rule": pl.String, "from_status": pl.String, "from_snoozed_until": pl.Datetime("us"),
+        "from_dismissed_measure": pl.Float64, "to_status": pl.String, "source": pl.String,
+    }
+    return new, upd, event
 
 
 def _insert_frame(con, table: str, df: pl.DataFrame, returning: str = "") -> list[tuple]:
@@ -312,15 +317,17 @@ def upsert(con, host: str, now: dt.datetime, findings: list[Finding], evaluated:
         else:
             summary.updated += 1
 
+    import polars as pl
+    new_schema, upd_schema, event_schema = _schemas()
     if new_rows:
-        df = pl.DataFrame(new_rows, schema=_NEW_SCHEMA)
+        df = pl.DataFrame(new_rows, schema=new_schema)
         df = df.with_columns(pl.lit("open").alias("status"), pl.lit(False).alias("dismissed"),
                              pl.lit(False).alias("applied"))
         for rid, key in _insert_frame(con, "smart_recommendations", df, returning="id, rec_key"):
             rule, note = new_notes[key]
             event(int(rid), rule, "created", from_status=None, to_status="open", note=note)
     if upd_rows:
-        df = pl.DataFrame(upd_rows, schema=_UPD_SCHEMA)
+        df = pl.DataFrame(upd_rows, schema=upd_schema)
         sets = ", ".join(f'"{c}" = u."{c}"' for c in df.columns if c != "id")
         con.register("_rec_upd", df)
         try:
@@ -349,7 +356,7 @@ def upsert(con, host: str, now: dt.datetime, findings: list[Finding], evaluated:
         finally:
             con.unregister("_rec_gone")
     if events:
-        _insert_frame(con, "recommendation_events", pl.DataFrame(events, schema=_EVENT_SCHEMA))
+        _insert_frame(con, "recommendation_events", pl.DataFrame(events, schema=event_schema))
     return summary
 
 

@@ -130,6 +130,31 @@ class _Tracked:
     was_up: bool = False
 
 
+FIRST_WINDOW = 0.2  # seconds: the shortest CPU window of a first sample (a 100 Hz tick gives 5 % steps per core)
+
+
+def process_specs(config: Any) -> list[ProcessSpec]:
+    """The processes each configured component names (by process name, command line or pid file)."""
+    procs = []
+    for comp in config.components:
+        name = getattr(comp, "process", "") or ""
+        cmdline = getattr(comp, "cmdline", "") or ""
+        if name and (" " in name or "/" in name) and not cmdline:
+            name, cmdline = "", name  # a path or a command line: match it inside the command line
+        pidfile = getattr(comp, "pid_file", "") or ""
+        if name or cmdline or pidfile:
+            procs.append(ProcessSpec(comp.name, name or None, cmdline or None, pidfile or None))
+    return procs
+
+
+def vitals_from_config(config: Any, host: str | None = None) -> VitalsSource:
+    """The vitals source the config asks for (the collector's; ``lokifi status`` reads one sample)."""
+    c = getattr(config, "collect", None)
+    interval = float(getattr(c, "vitals_seconds", 0) or config.general.collect_seconds or 5.0)
+    rescan = float(getattr(c, "process_rescan_seconds", 60.0) or 60.0)
+    return VitalsSource(host or config.host, process_specs(config), interval=interval, rescan_every=rescan)
+
+
 class VitalsSource(BaseSource):
     """Samples host vitals and the configured components' processes."""
 
@@ -150,6 +175,7 @@ class VitalsSource(BaseSource):
         self._prev_disk: tuple[float, dict[str, Any]] | None = None
         self._prev_net: tuple[float, Any] | None = None
         self._primed = False
+        self._primed_at = 0.0
         self._latest: VitalsSnapshot | None = None
         self.scans = 0  # full process-table scans done (for tests and the bench)
 
@@ -172,11 +198,16 @@ class VitalsSource(BaseSource):
                 except psutil.Error:
                     pass
         self._primed = True
+        self._primed_at = time.monotonic()
 
     def poll(self, now: dt.datetime) -> list[Batch]:
         if not self._primed:
             self.prime()
-            time.sleep(0.2)  # a short first window, so the first sample already has a CPU figure
+        # the first sample's CPU figures need a window of at least FIRST_WINDOW since the priming readings;
+        # a caller that primes early (``lokifi status``) has spent most of it doing other work
+        wait = FIRST_WINDOW - (time.monotonic() - self._primed_at)
+        if wait > 0 and self._latest is None:
+            time.sleep(wait)
         mono = time.monotonic()
         snap = self.sample(now, mono)
         batch = Batch(self.name, metrics=self.rows(snap))

@@ -35,7 +35,7 @@ def backfill(ctx: click.Context, days: float, no_engines: bool, as_json: bool) -
     if not as_json and err_console.is_terminal:
         from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
         bar = Progress(TextColumn("backfill"), BarColumn(), DownloadColumn(), TimeRemainingColumn(),
-                       TextColumn("{task.description}"), console=err_console, transient=True)
+                       TextColumn("{task.description}"), console=err_console.get(), transient=True)
     task = None
 
     def progress(done: int, total: int, path: str) -> None:

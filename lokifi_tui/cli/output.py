@@ -12,9 +12,7 @@ import math
 import os
 import re
 import sys
-from typing import Any, NoReturn
-
-from rich.console import Console
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from lokifi_tui.cli.options import host_option, json_option  # noqa: F401  (the shared options; imported from here too)
 
@@ -24,8 +22,32 @@ _no_color = bool(os.environ.get("NO_COLOR"))
 # Piped or redirected (not a terminal, no COLUMNS): full values, never cut to 80 columns — a script or a
 # file gets whole ids and messages. Rich already leaves out colour when the output is not a terminal.
 _PIPED_WIDTH = None if sys.stdout.isatty() or os.environ.get("COLUMNS") else 4096
-console = Console(highlight=False, no_color=_no_color, soft_wrap=True, emoji=False, width=_PIPED_WIDTH)
-err_console = Console(stderr=True, highlight=False, no_color=_no_color, soft_wrap=True, emoji=False)
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+
+class _LazyConsole:
+    """A rich Console made on first use: commands that print JSON only (``status --json``) never import
+    rich (about 50 ms of a cold start). Attribute access goes to the real console; :meth:`get` returns it
+    for APIs that need the Console itself (a Progress)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        self._kwargs = kwargs
+        self._console: Console | None = None
+
+    def get(self) -> Console:
+        if self._console is None:
+            from rich.console import Console
+            self._console = Console(**self._kwargs)
+        return self._console
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.get(), name)
+
+
+console = _LazyConsole(highlight=False, no_color=_no_color, soft_wrap=True, emoji=False, width=_PIPED_WIDTH)
+err_console = _LazyConsole(stderr=True, highlight=False, no_color=_no_color, soft_wrap=True, emoji=False)
 
 # C0/C1 control characters (ESC included), DEL, and the invisible format characters that reorder or
 # hide text (bidi overrides and isolates, zero-width joiners, BOM): shown as \xNN / \uNNNN, never obeyed.

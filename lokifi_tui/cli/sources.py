@@ -131,7 +131,7 @@ def status(ctx: click.Context, as_json: bool) -> None:
     else:
         from analytics.sources.fleet_status import FleetHealth
         statuses = {s.name: FleetHealth(kind=s.type) for s in fleet}
-    from analytics.collector import collector_running
+    from analytics.writer_lock import collector_running
     pid = collector_running(db_path(ctx)) if db_path(ctx).exists() else None
     configured = {s.name for s in fleet}
     rows = []

@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 
 import click
-from rich.table import Table
 
 from lokifi_tui.cli.context import db_path, get_config, get_store
 from lokifi_tui.cli.output import console, host_option, inert, json_option, print_json
@@ -36,37 +35,41 @@ def _ago(ts: dt.datetime | None, now: dt.datetime) -> str:
 def status(ctx: click.Context, host: str | None, as_json: bool) -> None:
     """This machine's vitals now, each configured service (processes, last probe, last error) and the
     collector; with --host, a fleet host's stored vitals, probes and errors."""
-    from analytics.collector import collector_running
-    from analytics.service_status import service_state
-
     cfg = get_config(ctx)
+    local = host is None or host == cfg.host
+    vitals_src = None
+    if local:  # take the first CPU readings now: the sample's window passes while the store is read
+        from analytics.sources.vitals import vitals_from_config
+        vitals_src = vitals_from_config(cfg)
+        vitals_src.prime()
+    from analytics.service_status import service_state
+    from analytics.writer_lock import collector_running
     store = get_store(ctx)
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    local = host is None or host == cfg.host
     # this machine's status is its own rows: a fleet store also holds other hosts' probes and errors
     state = service_state(store, now, cfg.host if local else host, stored_vitals=not local)
     probes, errors = state.probes, state.errors
     pid = collector_running(db_path(ctx))
     if local:
-        snap = _live_vitals(cfg, now)
-        comps = sorted({c.name for c in cfg.components} | set(probes["component"].to_list()))
+        vitals_src.poll(dt.datetime.now(dt.UTC).replace(tzinfo=None))
+        snap = vitals_src.latest
+        comps = sorted({c.name for c in cfg.components} | {p["component"] for p in probes})
     else:   # another host: its components are those it has probes or errors of
         snap = None
-        comps = sorted(set(probes["component"].to_list()) | set(errors["component"].to_list()))
+        comps = sorted({p["component"] for p in probes} | set(errors))
     rows = []
     for c in comps:
         cv = snap.component(c) if snap else None
-        p = probes.filter(probes["component"] == c)
-        e = errors.filter(errors["component"] == c)
+        e = errors.get(c)
         rows.append({
             "component": c,
             "processes": None if cv is None else cv.count,
             "cpu_percent": None if cv is None else round(cv.cpu_percent, 1),
             "rss_mb": None if cv is None else round(cv.rss_bytes / 2**20, 1),
-            "probes": p.to_dicts(),
-            "errors_last_hour": int(e["last_hour"][0]) if e.height else 0,
-            "last_error": e["last_message"][0] if e.height else None,
-            "last_error_at": e["last_ts"][0] if e.height else None,
+            "probes": [p for p in probes if p["component"] == c],
+            "errors_last_hour": e["last_hour"] if e else 0,
+            "last_error": e["last_message"] if e else None,
+            "last_error_at": e["last_ts"] if e else None,
         })
     vitals = _host_json(cfg.host, snap) if local else _stored_json(host, state.vitals)
     if as_json:
@@ -85,6 +88,7 @@ def status(ctx: click.Context, host: str | None, as_json: bool) -> None:
         console.print("No components configured: `lokifi config init` writes a starting config with the services "
                       "found listening here.")
         return
+    from rich.table import Table
     t = Table(box=None, pad_edge=False, show_edge=False)
     for col in ("component", "procs", "probe", "errors 1h", "last error"):
         t.add_column(col)
@@ -100,15 +104,6 @@ def status(ctx: click.Context, host: str | None, as_json: bool) -> None:
         last = "–" if not r["last_error"] else f"{inert(r['last_error'], 50)} ({_ago(r['last_error_at'], now)})"
         t.add_row(inert(r["component"]), procs, "\n".join(probe_txt) or "–", str(r["errors_last_hour"]), last)
     console.print(t)
-
-
-def _live_vitals(cfg, now: dt.datetime):
-    from analytics.collector import build_sources
-    from analytics.sources.vitals import VitalsSource
-
-    vitals = next(s for s in build_sources(cfg) if isinstance(s, VitalsSource))
-    vitals.poll(now)
-    return vitals.latest
 
 
 def _host_json(name: str, snap) -> dict:
