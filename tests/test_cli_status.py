@@ -54,3 +54,18 @@ def test_status_without_config_explains_what_to_do(tmp_path):
     r = CliRunner().invoke(cli, ["--db", str(tmp_path / "x.duckdb"), "status"])
     assert r.exit_code == 0, r.output
     assert "lokifi config init" in r.output
+
+
+def test_host_cpu_leaves_out_the_commands_own_start():
+    """The first CPU window overlaps opening the store: the command's own CPU seconds are not the host's."""
+    import datetime as dt
+
+    from analytics.sources.vitals import VitalsSnapshot
+    from lokifi_tui.cli.status import _without_own_cpu
+
+    fields = {f: None for f in VitalsSnapshot.__dataclass_fields__}
+    snap = VitalsSnapshot(**{**fields, "ts": dt.datetime(2026, 1, 1), "host": "h", "cpu_percent": 60.0})
+    # 2 busy seconds of 4 in the window, 1 of them this process's: the host's others used 25 %
+    assert _without_own_cpu(snap, (10.0, 100.0, 1.0), (12.0, 104.0, 2.0)).cpu_percent == 25.0
+    assert _without_own_cpu(snap, (10.0, 100.0, 1.0), (10.5, 104.0, 2.0)).cpu_percent == 0.0  # never negative
+    assert _without_own_cpu(snap, (10.0, 100.0, 1.0), (10.0, 100.0, 1.0)) is snap  # an empty window: as read

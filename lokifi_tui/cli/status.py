@@ -9,7 +9,9 @@ latest stored vitals instead of live ones (its processes cannot be seen from her
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import os
 
 import click
 
@@ -42,6 +44,7 @@ def status(ctx: click.Context, host: str | None, as_json: bool) -> None:
         from analytics.sources.vitals import vitals_from_config
         vitals_src = vitals_from_config(cfg)
         vitals_src.prime()
+        window_start = _cpu_clock()
     from analytics.service_status import service_state
     from analytics.writer_lock import collector_running
     store = get_store(ctx)
@@ -52,7 +55,7 @@ def status(ctx: click.Context, host: str | None, as_json: bool) -> None:
     pid = collector_running(db_path(ctx))
     if local:
         vitals_src.poll(dt.datetime.now(dt.UTC).replace(tzinfo=None))
-        snap = vitals_src.latest
+        snap = _without_own_cpu(vitals_src.latest, window_start, _cpu_clock())
         comps = sorted({c.name for c in cfg.components} | {p["component"] for p in probes})
     else:   # another host: its components are those it has probes or errors of
         snap = None
@@ -104,6 +107,26 @@ def status(ctx: click.Context, host: str | None, as_json: bool) -> None:
         last = "–" if not r["last_error"] else f"{inert(r['last_error'], 50)} ({_ago(r['last_error_at'], now)})"
         t.add_row(inert(r["component"]), procs, "\n".join(probe_txt) or "–", str(r["errors_last_hour"]), last)
     console.print(t)
+
+
+def _cpu_clock() -> tuple[float, float, float]:
+    """(host busy seconds, host total seconds, this process's CPU seconds), summed over every core."""
+    import psutil
+    t = psutil.cpu_times()
+    total = sum(t)
+    idle = t.idle + getattr(t, "iowait", 0.0)
+    own = os.times()
+    return total - idle, total, own.user + own.system
+
+
+def _without_own_cpu(snap, start: tuple[float, float, float], end: tuple[float, float, float]):
+    """The host CPU figure with this command's own start-up left out: the sample's window overlaps
+    opening the store, and a reading of the host should not count the reader."""
+    busy = (end[0] - start[0]) - (end[2] - start[2])
+    total = end[1] - start[1]
+    if total <= 0:
+        return snap
+    return dataclasses.replace(snap, cpu_percent=round(max(0.0, min(100.0, 100.0 * busy / total)), 1))
 
 
 def _host_json(name: str, snap) -> dict:
