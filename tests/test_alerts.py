@@ -194,10 +194,15 @@ def test_collector_sigkills_lose_and_duplicate_no_alert(am, tmp_path):
         ids.append(plant(store, live_now, "HIGH", component=f"svc{round_}"))
         if round_ < 2:   # these expire while the collector comes and goes: they must end up resolved
             expiring.append(plant(store, live_now, "MEDIUM", component=f"short{round_}", hours=0.003))
+            live_at_last_expiring = live_now
         proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         time.sleep(rng.uniform(1.5, 4.0))
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait(10)
+    # the last round comes after the short ones have expired, however fast the rounds above went
+    expired_by = live_at_last_expiring + dt.timedelta(hours=0.003, seconds=1)
+    while dt.datetime.now(dt.UTC).replace(tzinfo=None) < expired_by:
+        time.sleep(0.2)
     r = subprocess.run([*cmd[:-2], "collect", "--once"], capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stderr
     alerts = am.alerts()

@@ -194,8 +194,11 @@ def test_interrupted_backfill_resumes_without_duplicates(host, _isolated_home):
     tmp, _ = host
     run("config", "init", "--logs", str(tmp / "log"), "--no-detect", db=tmp / "once.duckdb")
     cfg = load_config(_isolated_home / "config" / "lokifi.toml")
+    # one clock for the three runs: the 7-day window is counted back from `now`, and a run a few seconds
+    # later than another would rightly leave out a request that has since fallen out of it
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     once = Store(tmp / "once.duckdb")
-    backfill(once, cfg)
+    backfill(once, cfg, now=now)
     twice = Store(tmp / "twice.duckdb")
     calls = {"n": 0}
 
@@ -208,8 +211,8 @@ def test_interrupted_backfill_resumes_without_duplicates(host, _isolated_home):
             raise Stop
 
     with pytest.raises(Stop):
-        backfill(twice, cfg, progress=stop_after_some)
-    backfill(twice, cfg)
+        backfill(twice, cfg, progress=stop_after_some, now=now)
+    backfill(twice, cfg, now=now)
     assert counts(tmp / "twice.duckdb") == counts(tmp / "once.duckdb")
 
 
