@@ -44,7 +44,7 @@ import polars as pl
 from analytics.sources.base import Batch, SourceStatus
 from analytics.file_signature import file_signature
 from analytics.store import Store, StoreBusy, StoreError
-from analytics.writer_lock import WriterLock, collector_running, lock_path  # noqa: F401  (re-exported)
+from analytics.writer_lock import WriterLock
 
 log = logging.getLogger("lokifi.collector")
 
@@ -232,7 +232,7 @@ def _frame(batches: Iterable[Batch], unique: set[str] = frozenset()) -> pl.DataF
 
 def build_sources(config: Any, *, from_start: bool = False, host: str | None = None) -> list[Any]:
     """The sources the config asks for: vitals always; probes, log tails and fleet sources if configured."""
-    from analytics.sources.probes import ProbeSource, ProbeSpec
+    from analytics.sources.probes import ProbeSource
     from analytics.sources.tail import LogSpec, TailSource
     from analytics.sources.vitals import vitals_from_config
 

@@ -18,7 +18,8 @@ import time
 
 import pytest
 
-from analytics.collector import Collector, CollectorBusy, collect_once, collector_running
+from analytics.collector import Collector, CollectorBusy, collect_once
+from analytics.writer_lock import collector_running
 from analytics.config import load_config
 from analytics.sources.probes import ProbeSource, ProbeSpec
 from analytics.sources.tail import LogSpec, TailSource

@@ -19,6 +19,7 @@ it left, so :func:`undo` restores it exactly and nothing is ever lost.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -220,8 +221,9 @@ def materially_worse(measure: float, dismissed_measure: float | None, worse_fact
     return measure > max(dismissed_measure * worse_factor, dismissed_measure + MIN_WORSE_DELTA)
 
 
+@functools.cache
 def _schemas() -> tuple[dict, dict, dict]:
-    """The frames' schemas for new rows, updates and events (built on first write, with polars)."""
+    """The frames' schemas for new rows, updates and events (built once, on the first write, with polars)."""
     import polars as pl
     rec = {
         "recommendation_type": pl.String, "title": pl.String, "description": pl.String, "priority": pl.Int32,

@@ -60,6 +60,9 @@ def status(ctx: click.Context, host: str | None, as_json: bool) -> None:
     else:   # another host: its components are those it has probes or errors of
         snap = None
         comps = sorted({p["component"] for p in probes} | set(errors))
+    probes_of: dict[str, list[dict]] = {}
+    for p in probes:
+        probes_of.setdefault(p["component"], []).append(p)
     rows = []
     for c in comps:
         cv = snap.component(c) if snap else None
@@ -69,7 +72,7 @@ def status(ctx: click.Context, host: str | None, as_json: bool) -> None:
             "processes": None if cv is None else cv.count,
             "cpu_percent": None if cv is None else round(cv.cpu_percent, 1),
             "rss_mb": None if cv is None else round(cv.rss_bytes / 2**20, 1),
-            "probes": [p for p in probes if p["component"] == c],
+            "probes": probes_of.get(c, []),
             "errors_last_hour": e["last_hour"] if e else 0,
             "last_error": e["last_message"] if e else None,
             "last_error_at": e["last_ts"] if e else None,
@@ -113,7 +116,8 @@ def _cpu_clock() -> tuple[float, float, float]:
     """(host busy seconds, host total seconds, this process's CPU seconds), summed over every core."""
     import psutil
     t = psutil.cpu_times()
-    total = sum(t)
+    # as psutil's own cpu_percent counts: guest time is already inside user/nice, iowait is idle
+    total = sum(t) - getattr(t, "guest", 0.0) - getattr(t, "guest_nice", 0.0)
     idle = t.idle + getattr(t, "iowait", 0.0)
     own = os.times()
     return total - idle, total, own.user + own.system
