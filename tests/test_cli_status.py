@@ -69,3 +69,24 @@ def test_host_cpu_leaves_out_the_commands_own_start():
     assert _without_own_cpu(snap, (10.0, 100.0, 1.0), (12.0, 104.0, 2.0)).cpu_percent == 25.0
     assert _without_own_cpu(snap, (10.0, 100.0, 1.0), (10.5, 104.0, 2.0)).cpu_percent == 0.0  # never negative
     assert _without_own_cpu(snap, (10.0, 100.0, 1.0), (10.0, 100.0, 1.0)) is snap  # an empty window: as read
+
+
+def test_cold_read_commands_leave_the_heavy_libraries_unloaded(tmp_path):
+    """`status --json`, `recs list --json` and `ai learn --json` answer without polars, pyarrow, numpy or rich
+    (about half a second of a cold start between them): the modules they load are checked in a new process."""
+    import subprocess
+    import sys
+
+    db = tmp_path / "l.duckdb"
+    code = (
+        "import sys\n"
+        "from lokifi_tui.cli.entry import main\n"
+        "try:\n    main()\nexcept SystemExit as e:\n    assert not e.code, e.code\n"
+        "heavy = sorted({k.split('.')[0] for k in sys.modules} & {'polars', 'pyarrow', 'numpy', 'rich'})\n"
+        "sys.stderr.write('HEAVY:' + ','.join(heavy) + '\\n')\n"
+    )
+    for args in (["status", "--json"], ["recs", "list", "--json"], ["ai", "learn", "--json"]):
+        r = subprocess.run([sys.executable, "-c", code, "--db", str(db), *args], capture_output=True, text=True,
+                           timeout=120)
+        assert r.returncode == 0, r.stderr
+        assert "HEAVY:\n" in r.stderr, (args, r.stderr)
