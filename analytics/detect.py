@@ -25,15 +25,21 @@ How a decision is made at row t (all statistics from rows before t):
 3. **Novelty**: the short-term score must also beat a slowly decaying record of past short-term scores
    (``record_decay`` per row), so recurring, already-seen bursts stop alarming while a larger one still
    does.
-4. **Extreme single rows** (the other way to alarm): a row whose daily-profile score alone reaches
-   ``zclip`` (and, after a week, whose weekly score does too) alarms by itself when the profile's
-   residual scale rests on a full ``window`` of residuals and fewer than ``lone_repeats`` such rows were
-   seen (while the detector was armed) in the previous ``history`` rows. Steps 1-3 cannot see
-   an isolated spike: one row moves the ``short``-row mean by at most ``zclip / short``, and on a
-   seasonal series the local level, whose spread is the day's own swing, vetoes it in step 1.
+4. **Extreme single rows** (the other way to alarm): a row far from the daily profile alarms by itself
+   when fewer than ``lone_repeats`` such rows were seen (while the detector was armed) in the previous
+   ``history`` rows. Steps 1-3 cannot see an isolated spike: one row moves the ``short``-row mean by at
+   most ``zclip / short``, and on a seasonal series the local level, whose spread is the day's own
+   swing, vetoes it in step 1. "Far" is calibrated on the series itself once its weekly model has a
+   full ``window`` of residuals: the smaller of the daily and weekly scores (not clipped) must reach
+   ``lone_margin`` times the ``lone_rank``-th largest such score among the *ordinary* rows of the last
+   ``history`` rows (rows that were neither extreme nor inside an alarmed incident, so an incident does
+   not raise the bar for the next one), and at least ``lone_floor``. Before that (the first week, when
+   a weekly pattern cannot yet be known), a row is extreme when its daily score reaches ``zclip`` (and,
+   after a week, its weekly score too), once the profile's residual scale rests on a full ``window``.
 5. **Suppression and re-arming**: after an alarm (by steps 2-3 or by step 4), none for ``refractory``
-   rows -- unless the sustained surprise has been back below its threshold for ``rearm`` rows in a row:
-   the incident is over and a second one is a new event (a level shift hours after a spike is reported).
+   rows -- unless neither a sustained surprise nor an extreme row has been seen for ``rearm`` rows in a
+   row: the incident is over and a second one is a new event (a level shift hours after a spike is
+   reported; a 3-hour shift is one incident, not one alarm per ``rearm`` rows).
 
 Measured on the public NAB corpus with ``shared/eval/nab_score.py`` (figures in the README).
 Only NumPy and the standard library are imported, so the CLI path starts fast.
@@ -41,6 +47,7 @@ Only NumPy and the standard library are imported, so the CLI path starts fast.
 
 from __future__ import annotations
 
+import bisect
 import csv
 import datetime as dt
 import io
@@ -73,6 +80,13 @@ class DetectorConfig:
     record_decay: float = 0.9998  # per-row decay of the record short-term score
     lone_repeats: int = 2        # extreme rows (step 4) in ``history`` rows after which such rows are usual:
                                  # a second is a second incident, a third within the window is a pattern
+    lone_floor: float = 4.5      # once calibrated (step 4), no row with a robust z under this is extreme: a
+                                 # Gaussian tail of 7e-6 per row, under one such row in 16 months of 5-min rows
+    lone_margin: float = 1.5     # ... and a row is extreme when its z is this multiple of the series' own
+                                 # ``lone_rank``-th largest z among the ordinary rows of the last ``history``
+                                 # (a ratio, so scale-free; 1.3-1.8 give the same incident-pair and NAB figures)
+    lone_rank: int = 4           # (the 4th largest: up to three unflagged rows of an earlier incident among the
+                                 # ordinary rows do not raise the bar; the largest alone did)
     refractory: int = 288        # rows without alarms after an alarm, unless the detector re-armed:
     rearm: int = 20              # ... this many rows in a row without sustained surprise after an alarm
                                  # (2 x short: the incident's own rows have left the short average)
@@ -119,19 +133,22 @@ def _window_stats(win: np.ndarray, cfg: DetectorConfig) -> tuple[np.ndarray, np.
     return med, scale
 
 
-def _robust_z(x: np.ndarray, cfg: DetectorConfig, floor: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """|x_t - median| / scale over the previous ``window`` values (expanding from ``min_points``), and
-    that median; NaN before ``min_points`` values exist. ``floor``: a per-row lower bound on the scale
-    (NaN = none)."""
+def _robust_z(x: np.ndarray, cfg: DetectorConfig,
+              floor: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """|x_t - median| / scale over the previous ``window`` values (expanding from ``min_points``), that
+    median and that scale; NaN before ``min_points`` values exist. ``floor``: a per-row lower bound on the
+    scale (NaN = none)."""
     n, W, m0 = len(x), cfg.window, cfg.min_points
     z = np.full(n, np.nan)
     mid = np.full(n, np.nan)
+    sc = np.full(n, np.nan)
     for t in range(m0, min(W, n)):
         med, scale = _window_stats(x[None, :t], cfg)
         if floor is not None:
             scale = np.fmax(scale, floor[t:t + 1])
         z[t] = abs(x[t] - med[0]) / scale[0]
         mid[t] = med[0]
+        sc[t] = scale[0]
     if n > W:
         # chunks keep memory bounded on long series
         for a in range(W, n, 4096):
@@ -142,7 +159,8 @@ def _robust_z(x: np.ndarray, cfg: DetectorConfig, floor: np.ndarray | None = Non
                 scale = np.fmax(scale, floor[a:b])
             z[a:b] = np.abs(x[a:b] - med) / scale
             mid[a:b] = med
-    return z, mid
+            sc[a:b] = scale
+    return z, mid, sc
 
 
 def _step_seconds(ts: Sequence[float], m0: int) -> float:
@@ -157,8 +175,34 @@ def _period_rows(step: float) -> int:
     return int(round(DAY_SECONDS / step)) if step > 0 else 0
 
 
-def _finish(sm_inputs: np.ndarray, extreme: np.ndarray, lone_from: int, cfg: DetectorConfig) -> list[int]:
-    """Steps 2-5 over the per-row scores ``z`` (NaN = no score yet) and the extreme-row flags."""
+class _Bar:
+    """Step 4's calibrated bar: the ``lone_rank``-th largest score among the ordinary rows of the last
+    ``history`` rows (a sorted list beside the rows in arrival order; memory bounded by ``history``)."""
+
+    def __init__(self, cfg: DetectorConfig) -> None:
+        self.cfg = cfg
+        self.rows: deque[tuple[int, float]] = deque()
+        self.sorted: list[float] = []
+
+    def expire(self, t: int) -> None:
+        while self.rows and self.rows[0][0] < t - self.cfg.history:
+            self.sorted.pop(bisect.bisect_left(self.sorted, self.rows.popleft()[1]))
+
+    def extreme(self, zc: float) -> bool:
+        cfg = self.cfg
+        ranked = self.sorted[-cfg.lone_rank] if len(self.sorted) >= cfg.lone_rank else \
+            (self.sorted[0] if self.sorted else 0.0)
+        return zc >= max(cfg.lone_margin * ranked, cfg.lone_floor)
+
+    def add(self, t: int, zc: float) -> None:
+        self.rows.append((t, zc))
+        bisect.insort(self.sorted, zc)
+
+
+def _finish(sm_inputs: np.ndarray, extreme: np.ndarray, lone_from: int, zcal: np.ndarray, cal_from: int,
+            cfg: DetectorConfig) -> list[int]:
+    """Steps 2-5 over the per-row scores ``z`` (NaN = no score yet), the first-week extreme-row flags and
+    the calibrated rows' scores ``zcal`` (NaN before ``cal_from``)."""
     z = np.where(np.isnan(sm_inputs), 0.0, sm_inputs)
     n = len(z)
     if n == 0:
@@ -180,35 +224,45 @@ def _finish(sm_inputs: np.ndarray, extreme: np.ndarray, lone_from: int, cfg: Det
     extremes: deque[int] = deque()   # extreme rows seen while armed, in the last ``history`` rows
     quiet = 0
     decay = cfg.record_decay
+    bar = _Bar(cfg)
     for i in range(n):
         s = float(sm[i])
         while extremes and extremes[0] < i - cfg.history:
             extremes.popleft()
-        lone = bool(extreme[i]) and i >= lone_from and len(extremes) < cfg.lone_repeats and i >= cfg.warmup
+        bar.expire(i)
+        zc = float(zcal[i])
+        cal = i >= cal_from and not math.isnan(zc)
+        ext = bar.extreme(zc) if cal else bool(extreme[i])
+        lone = ext and i >= lone_from and len(extremes) < cfg.lone_repeats and i >= cfg.warmup
         armed = i - last > cfg.refractory or quiet >= cfg.rearm
-        if extreme[i] and armed:
+        if ext and armed:
             extremes.append(i)        # rows of an ongoing (alarmed) incident are not counted again
-        if ((ok[i] and s > cur) or lone) and armed:
+        alarm = ((ok[i] and s > cur) or lone) and armed
+        if alarm:
             out.append(i)
             last = i
             quiet = 0
         else:
-            quiet = 0 if ok[i] else quiet + 1
+            quiet = 0 if (ok[i] or ext) else quiet + 1
+            if cal and armed and not ext:
+                bar.add(i, zc)        # an ordinary row: part of the series' own usual surprise
         cur = max(cur * decay if cur > 0 else cur, s)
     return out
 
 
 def scores(ts: Sequence[float], values: Sequence[float],
-           cfg: DetectorConfig = DEFAULT) -> tuple[np.ndarray, np.ndarray, int]:
-    """Step 1 for a whole series: the per-row score (NaN where none is computed yet), and whether the row
-    is an extreme departure from the daily profile (step 4's input)."""
+           cfg: DetectorConfig = DEFAULT) -> tuple[np.ndarray, np.ndarray, int, np.ndarray, int]:
+    """Step 1 for a whole series: the per-row score (NaN where none is computed yet), whether the row is
+    an extreme departure by the first-week rule, the row from which that rule may alarm, and step 4's
+    calibrated score (the smaller of the daily and weekly scores, unclipped; NaN before ``cal_from``)."""
     v = np.asarray(values, dtype=float)
     n = len(v)
-    zl, level = _robust_z(v, cfg)
+    zl, level, _ = _robust_z(v, cfg)
     P = _period_rows(_step_seconds(ts, cfg.min_points)) if n > cfg.min_points else 0
     z = np.minimum(zl, cfg.zclip)
     extreme = np.zeros(n, dtype=bool)
-    lone_from = n
+    lone_from = cal_from = n
+    zcal = np.full(n, np.nan)
     if P >= 4 and n > P:
         K = cfg.seasonal_cycles
         refs = np.full((n, K), np.nan)
@@ -221,20 +275,28 @@ def scores(ts: Sequence[float], values: Sequence[float],
             if lo < n:
                 ref[lo:hi] = np.median(refs[lo:hi, :k], axis=1)
         res = v[P:] - ref[P:]
-        zs = _robust_z(res, cfg, cfg.rel_floor * np.abs(level[P:]))[0]
+        zs, _, res_scale = _robust_z(res, cfg, cfg.rel_floor * np.abs(level[P:]))
         extreme[P:] = zs >= cfg.zclip  # False while NaN
         W7 = WEEK_DAYS * P
         if n > W7 + cfg.min_points:
             rw = v[W7:] - v[:n - W7]
             zw = _robust_z(rw, cfg, cfg.rel_floor * np.abs(level[W7:]))[0]
+            # until the week-ago residuals have a scale of their own, they are scored against the daily
+            # residuals' scale, centred on 0 (a value like last week's): the first Monday after the first
+            # weekend is then as usual as the Monday a week before, not a return from a level shift
+            head = min(cfg.min_points, n - W7)
+            zw[:head] = np.abs(rw[:head]) / res_scale[W7 - P:W7 - P + head]
             zw[np.isnan(zw)] = np.inf
             extreme[W7:] &= zw >= cfg.zclip
+            cal_from = W7 + max(cfg.window, cfg.min_points)   # the weekly residual scale has a full window
+            if n > cal_from:
+                zcal[cal_from:] = np.minimum(zs[cal_from - P:], zw[cal_from - W7:])
             zs[W7 - P:] = np.minimum(zs[W7 - P:], zw)
         zs[np.isnan(zs)] = np.inf
         zs = np.minimum(zs, cfg.zclip)
         z[P:] = np.minimum(z[P:], zs)
         lone_from = P + max(cfg.window, cfg.min_points)  # residual scale from a full window
-    return z, extreme, lone_from
+    return z, extreme, lone_from, zcal, cal_from
 
 
 def detect(ts: Sequence[float], values: Sequence[float], cfg: DetectorConfig = DEFAULT) -> list[int]:
@@ -250,7 +312,7 @@ def detect(ts: Sequence[float], values: Sequence[float], cfg: DetectorConfig = D
 class Detector:
     """The same detector, one row at a time: ``update(ts, value)`` returns True when it alarms.
 
-    Memory is bounded: ``window`` values, ``seasonal_cycles`` days of values and ``history`` scores."""
+    Memory is bounded: ``window`` values, a week of values and ``history`` scores."""
 
     def __init__(self, cfg: DetectorConfig = DEFAULT) -> None:
         self.cfg = cfg
@@ -272,18 +334,20 @@ class Detector:
         self._last = -(10 ** 12)
         self._extremes: deque[int] = deque()
         self._quiet = 0
+        self._bar = _Bar(cfg)
 
-    def _z(self, buf: Sequence[float], count: int, x: float, floor: float = math.nan) -> tuple[float, float]:
-        """(robust z of x, window median), as ``_robust_z`` computes them for one row."""
+    def _z(self, buf: Sequence[float], count: int, x: float,
+           floor: float = math.nan) -> tuple[float, float, float]:
+        """(robust z of x, window median, scale), as ``_robust_z`` computes them for one row."""
         cfg = self.cfg
         if count < cfg.min_points:
-            return math.nan, math.nan
+            return math.nan, math.nan, math.nan
         win = np.asarray(list(buf)[-cfg.window:], dtype=float)[None, :]
         med, scale = _window_stats(win, cfg)
         sc = float(scale[0])
         if not math.isnan(floor):
             sc = max(sc, floor)
-        return float(abs(x - med[0]) / sc), float(med[0])
+        return float(abs(x - med[0]) / sc), float(med[0]), sc
 
     def update(self, ts: float | dt.datetime, value: float) -> bool:
         cfg = self.cfg
@@ -297,9 +361,10 @@ class Detector:
             self._ts.append(float(ts))
         if t == cfg.min_points:
             self._period = _period_rows(_step_seconds(self._ts, cfg.min_points))
-        zl, level = self._z(self._vals, t, x)
+        zl, level, _ = self._z(self._vals, t, x)
         z = min(zl, cfg.zclip) if not math.isnan(zl) else math.nan
         extreme = mature = False
+        zcal = math.nan
         P = self._period
         if P >= 4 and t >= P:
             K = cfg.seasonal_cycles
@@ -308,14 +373,18 @@ class Detector:
             ref = float(np.median(np.asarray([vals[len(vals) - k * P] for k in range(1, k_avail + 1)])[None, :],
                                   axis=1)[0])
             r = x - ref
-            zs_raw = self._z(self._res, self._nres, r, cfg.rel_floor * abs(level))[0]
+            zs_raw, _, res_scale = self._z(self._res, self._nres, r, cfg.rel_floor * abs(level))
             zs = math.inf if math.isnan(zs_raw) else zs_raw
             extreme = zs >= cfg.zclip and not math.isnan(zs_raw)
             if t >= WEEK_DAYS * P:   # the weekly model: the value a week ago
                 rw = x - vals[len(vals) - WEEK_DAYS * P]
                 zw = self._z(self._resw, self._nresw, rw, cfg.rel_floor * abs(level))[0]
+                if self._nresw < cfg.min_points:      # the daily residuals' scale, centred on 0
+                    zw = abs(rw) / res_scale
                 zw = math.inf if math.isnan(zw) else zw
                 extreme = extreme and zw >= cfg.zclip
+                if self._nresw >= max(cfg.window, cfg.min_points):
+                    zcal = min(zs_raw, zw)
                 zs = min(zs, zw)
                 self._resw.append(rw)
                 self._nresw += 1
@@ -346,6 +415,10 @@ class Detector:
         ex = self._extremes
         while ex and ex[0] < t - cfg.history:
             ex.popleft()
+        self._bar.expire(t)
+        cal = not math.isnan(zcal)
+        if cal:
+            extreme = self._bar.extreme(zcal)
         lone = extreme and mature and len(ex) < cfg.lone_repeats and t >= cfg.warmup
         ok = (sm - mu) / (sd + 1e-6) > self._zthr and t >= cfg.warmup
         armed = t - self._last > cfg.refractory or self._quiet >= cfg.rearm
@@ -356,7 +429,9 @@ class Detector:
             self._last = t
             self._quiet = 0
         else:
-            self._quiet = 0 if ok else self._quiet + 1
+            self._quiet = 0 if (ok or extreme) else self._quiet + 1
+            if cal and armed and not extreme:
+                self._bar.add(t, zcal)
         self._record = max(self._record * cfg.record_decay if self._record > 0 else self._record, sm)
         self.n += 1
         return alarm

@@ -297,6 +297,20 @@ def test_a_weekly_pattern_is_normal_once_a_week_has_been_seen():
     assert [a for a in D.detect(secs, v) if a >= 7 * DAY] == [19 * DAY + 50]
 
 
+@pytest.mark.parametrize("seed", [41, 42])
+def test_a_smaller_second_incident_after_the_first_week_is_found_and_batch_equals_online(seed):
+    """After a week the bar for a lone row is calibrated on the series' own ordinary rows: a first shift of
+    2 h, then a spike of 8 noise sd (a robust z of about 6 against the week-ago comparison, under the
+    first-week bar of 10) a day later is still reported; the online detector agrees row for row."""
+    secs, v = _weekly(14, seed)
+    first, second = 9 * DAY + 30, 10 * DAY + 60
+    v[first:first + 24] += 15
+    v[second] += 8
+    alarms = D.detect(secs, v)
+    assert alarms == online(secs, v)
+    assert any(first <= a <= first + 6 for a in alarms) and second in alarms, alarms
+
+
 def test_real_world_rows_are_read_with_notes_not_refused():
     """A few malformed rows, a repeated timestamp, a nan and a gap: the series is read and each is named."""
     lines = ["timestamp,value"] + [f"{1_700_000_000 + 300 * i},{100 + i % 7}" for i in range(400)]
