@@ -444,11 +444,13 @@ def _pattern_row(r: dict[str, Any]) -> PatternRow:
     )
 
 
-def _patterns_engine(borrowed: Any, limit: int) -> tuple[PatternRow, ...]:
-    """Patterns with the engine's confidence and interval (analytics.patterns.list_patterns, issue 3)."""
-    df = _call_engine("analytics.patterns", ("list_patterns",), borrowed, limit=limit)
+def _patterns_engine(con: Any, limit: int) -> tuple[PatternRow, ...]:
+    """Patterns with the engine's confidence and interval (analytics.pattern_rows: plain rows, so the
+    pane's first read does not import the analysis libraries)."""
+    from analytics.pattern_rows import pattern_rows
+
     out = []
-    for r in df.to_dicts():
+    for r in pattern_rows(con, limit):
         row = _pattern_row(r)
         lo, hi = _float(r.get("confidence_lo")), _float(r.get("confidence_hi"))
         if int(r.get("success_count") or 0) + int(r.get("failure_count") or 0) == 0:
@@ -646,7 +648,7 @@ def load_dashboard(
         vitals = _vitals(con, at, _local_host(config))
         hosts = _hosts(con)
         sources = _fleet_sources(con, at, config)
-        patterns = (lambda: _patterns_engine(borrowed, limit)) if have["patterns"] else (lambda: _patterns(con, limit))
+        patterns = (lambda: _patterns_engine(con, limit)) if have["patterns"] else (lambda: _patterns(con, limit))
         for name, loader in (
             ("predictions", lambda: _predictions(con, at, limit)),
             ("recommendations", lambda: _recommendations(con, at, limit)),

@@ -28,6 +28,7 @@ import numpy as np
 import polars as pl
 
 from analytics.metrics_store import append_events, append_metrics
+from analytics.paths import demo_config_path
 from analytics.store import Store
 
 DAYS = 45
@@ -58,11 +59,6 @@ class DemoInfo:
     project_dir: Path
     log_dir: Path
     config_path: Path
-
-
-def demo_config_path(db_path: str | os.PathLike[str]) -> Path:
-    """The demo's own config file, beside its database: its host name and watched directories."""
-    return Path(db_path).with_name("lokifi.toml")
 
 
 def write_demo_config(db_path: str | os.PathLike[str], project: Path, logs: Path) -> Path:

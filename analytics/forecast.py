@@ -34,7 +34,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import hashlib
-import io
 import json
 import math
 from collections import OrderedDict
@@ -44,6 +43,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from analytics.backtest import MODELS, forecast_series
+from analytics.sparklines import DEFAULT_METRIC
 from analytics.forecast_linear import (HORIZON_DAYS, MIN_DAYS, WINDOW_DAYS, InsufficientData, colour_of,
                                        forecast_linear, is_significant, trend_of)
 
@@ -52,7 +52,6 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from analytics.store import Store
 
-DEFAULT_METRIC = "response_time_ms"
 LEVEL = 0.8
 HISTORY_DAYS = 42            # the seasonal model sees six weeks (weekly profile + backtest origins)
 PREDICTION_HOURS = 24        # besides the horizon, a forecast is also recorded 24 h ahead

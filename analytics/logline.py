@@ -20,8 +20,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-import polars as pl
+if TYPE_CHECKING:   # polars only where a whole column is stripped: parse_line is read by light views
+    import polars as pl
 
 _MON = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*"
 _DAY = r"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*"
@@ -267,6 +269,8 @@ def strip_headers(lines: pl.Series) -> pl.Series:
     that puts the bracket back; the bracket is removed as a component element on the next round.
     Stops as soon as a round changes nothing.
     """
+    import polars as pl
+
     s = lines.cast(pl.String).fill_null("")
     cur = s
     for _ in range(MAX_FIRST):

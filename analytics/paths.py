@@ -57,6 +57,11 @@ def demo_db_path() -> Path:
     return data_dir() / "demo" / "demo.duckdb"
 
 
+def demo_config_path(db_path: str | os.PathLike[str]) -> Path:
+    """The demo's own config file, beside its database: its host name and watched directories."""
+    return Path(db_path).with_name("lokifi.toml")
+
+
 def spool_dir(db_path: str | os.PathLike[str]) -> Path:
     """Batches that could not be written while another process held the database wait here."""
     p = Path(db_path)

@@ -32,6 +32,7 @@ from analytics import confidence as conf
 from analytics.classify import classify, normalise_type
 from analytics.fingerprint import CURRENT_VERSION, RULESETS, fingerprint, remap
 from analytics.templates import mask, template_of
+from analytics.pattern_rows import COMPONENTS, PATTERN_COLS as _PATTERN_COLS
 
 SAMPLES_PER_PATTERN = 5
 RECENT_WINDOW = 20
@@ -253,12 +254,6 @@ def resolve(store, ref: str) -> str:
                           "`lokifi patterns list`/`lokifi ai autofix`, or an error message that was recorded)")
 
 
-_PATTERN_COLS = """p.error_hash, p.error_type, p.error_message, p.template, p.component, p.solution,
-    p.success_count, p.failure_count, p.occurrence_count, p.first_seen, p.last_seen, p.confidence_score,
-    p.version, p.auto_approved, p.approved_by, p.approved_at, p.last_used_at, p.avg_success_rate,
-    p.recent_successes, p.recent_failures, p.rules_version"""
-
-
 def _with_confidence(df: pl.DataFrame) -> pl.DataFrame:
     if df.height == 0:
         return df.with_columns(pl.lit(None, pl.Float64).alias("confidence_lo"),
@@ -287,8 +282,7 @@ def list_patterns(store, limit: int | None = None, order: str = "last_seen", err
     ``host_first_seen``, ``host_last_seen`` and ``host_components`` (its share), sorted by them."""
     orders = {"last_seen": "p.last_seen DESC NULLS LAST", "count": "p.occurrence_count DESC",
               "confidence": "p.confidence_score DESC", "first_seen": "p.first_seen"}
-    sql = (f"SELECT {_PATTERN_COLS}, (SELECT string_agg(component, ',' ORDER BY count DESC) FROM pattern_components c "
-           f"WHERE c.error_hash = p.error_hash) AS components")
+    sql = f"SELECT {_PATTERN_COLS}, {COMPONENTS}"
     params: list = []
     if host is not None:
         orders.update(last_seen="h.host_last_seen DESC", count="h.host_count DESC", first_seen="h.host_first_seen")

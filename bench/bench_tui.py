@@ -14,6 +14,12 @@ collector writing into the store, as a user gets it. Measured:
 * ``tui idle CPU, no collector``: the same dashboard started with ``collect=False`` in a third pane on
   its own copy (what the screen itself costs: vitals every 2 s, store checks, re-reads).
 * ``tui RSS``: the largest resident set seen during the run.
+* ``demo first row``: ``lokifi demo`` (built once into the run's own LOKIFI_HOME), from spawning to the
+  first table row on screen (a severity cell of the Predictions pane), median of PAINT_RUNS starts:
+  without a last known state (its snapshot removed before the start), and on a restart (the state the
+  previous start saved, analytics/view_snapshot.py, is painted while the store is read). The bare
+  Textual app's paint is measured in the same loop for scale. Then ``demo idle RSS``: the demo's
+  dashboard (no collector runs on the demo) after it has settled, beside btop's in the same run.
 
     python -m bench.run tui          # through the runner (one table)
     python -m bench.bench_tui        # alone, with the raw numbers
@@ -60,6 +66,80 @@ def _wait_for(socket: str, name: str, text: str, timeout: float) -> float:
             return time.perf_counter()
         time.sleep(0.01)
     raise RuntimeError(f"{text!r} not on screen after {timeout}s:\n{_tmux(socket, 'capture-pane', '-p', '-t', name)}")
+
+
+ROW_MARKS = ("│ CRIT ", "│ HIGH ", "│ MED ", "│ LOW ", "│ INFO ")
+
+
+def _wait_for_row(socket: str, name: str, timeout: float) -> float:
+    """When a pane's first table row (its severity cell) is on screen."""
+    start = time.perf_counter()
+    while time.perf_counter() - start < timeout:
+        screen = _tmux(socket, "capture-pane", "-p", "-t", name)
+        if any(m in screen for m in ROW_MARKS):
+            return time.perf_counter()
+        time.sleep(0.01)
+    raise RuntimeError(f"no table row on screen after {timeout}s:\n{_tmux(socket, 'capture-pane', '-p', '-t', name)}")
+
+
+def demo_rows(socket: str, work: Path, hello: str) -> dict[str, tuple[float, str]]:
+    """First rows of ``lokifi demo`` with and without the last known state (see the module docstring)."""
+    from analytics.paths import demo_db_path
+    from analytics.view_snapshot import snapshot_path
+
+    env = {"LOKIFI_HOME": str(work / "demo-home")}
+    subprocess.run([*_lokifi(), "demo", "--no-open"], env={**os.environ, **env}, check=True,
+                   capture_output=True, timeout=600)
+    old = os.environ.get("LOKIFI_HOME")
+    os.environ["LOKIFI_HOME"] = env["LOKIFI_HOME"]
+    try:
+        snap = snapshot_path(demo_db_path())
+    finally:
+        if old is None:
+            del os.environ["LOKIFI_HOME"]
+        else:
+            os.environ["LOKIFI_HOME"] = old
+    bare, frames, cold, again = [], [], [], []
+    for _ in range(PAINT_RUNS):
+        spawned = time.perf_counter()
+        _start(socket, "hello", [sys.executable, "-c", hello], env, first=False)
+        bare.append(_wait_for(socket, "hello", "CPU", 30) - spawned)
+        _tmux(socket, "kill-session", "-t", "hello")
+        snap.unlink(missing_ok=True)
+        for times in (cold, again):
+            spawned = time.perf_counter()
+            _start(socket, "demo", [*_lokifi(), "demo"], env, first=False)
+            if times is cold:
+                frames.append(_wait_for(socket, "demo", "CPU", 30) - spawned)
+            times.append(_wait_for_row(socket, "demo", 60) - spawned)
+            deadline = time.time() + 30
+            while not snap.exists() and time.time() < deadline:   # the start's first read saves it
+                time.sleep(0.05)
+            _tmux(socket, "kill-session", "-t", "demo")
+    import psutil
+
+    _start(socket, "demo", [*_lokifi(), "demo"], env, first=False)
+    _wait_for_row(socket, "demo", 60)
+    time.sleep(SETTLE_SECONDS)
+    proc = psutil.Process(_pane_pid(socket, "demo"))
+    rss = 0
+    for _ in range(5):
+        rss = max(rss, proc.memory_info().rss)
+        time.sleep(1.0)
+    out = {}
+    if shutil.which("btop"):
+        _start(socket, "btop", ["btop"], {}, first=False)
+        time.sleep(SETTLE_SECONDS)
+        out["btop RSS (same run)"] = (psutil.Process(_pane_pid(socket, "btop")).memory_info().rss / 1e6, "MB")
+    _tmux(socket, "kill-session", "-t", "demo")
+    return {
+        **out,
+        "demo idle RSS (dashboard, no collector)": (rss / 1e6, "MB"),
+        f"demo first frame, median of {PAINT_RUNS}": (statistics.median(frames), "s"),
+        "demo first row, no last state, median": (statistics.median(cold), "s"),
+        "demo first row, restart (last state), median": (statistics.median(again), "s"),
+        "bare Textual app first paint (demo loop), median": (statistics.median(bare), "s"),
+    }
 
 
 def _cpu_seconds(proc) -> float:
@@ -155,7 +235,24 @@ def run(idle_seconds: float = IDLE_SECONDS) -> dict[str, tuple[float, str]]:
         }
         if btop:
             out[f"btop idle CPU over {idle_seconds:.0f}s"] = (100.0 * (b1 - b0) / (w1 - w0), "% core")
+        _tmux(socket, "kill-session", "-t", "tui")
+        _tmux(socket, "kill-session", "-t", "view")
+        out.update(demo_rows(socket, work, hello))
         return out
+    finally:
+        _tmux(socket, "kill-server")
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def run_demo() -> dict[str, tuple[float, str]]:
+    """Only the demo's first-row figures (``python -m bench.bench_tui demo``)."""
+    work = Path(tempfile.mkdtemp(prefix="lokifi-bench-demo-"))
+    socket = f"lokifi-bench-demo-{os.getpid()}"
+    hello = ("from textual.app import App\nfrom textual.widgets import Static\n"
+             "class Hello(App):\n    def compose(self):\n        yield Static('CPU hello')\nHello().run()\n")
+    try:
+        _tmux(socket, "-f", "/dev/null", "new-session", "-d", "-s", "keep", "sleep", "3600")
+        return demo_rows(socket, work, hello)
     finally:
         _tmux(socket, "kill-server")
         shutil.rmtree(work, ignore_errors=True)
@@ -166,5 +263,5 @@ BENCHMARKS = [("tui", run, 1)]
 
 if __name__ == "__main__":
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-    for figure, (value, unit) in run().items():
+    for figure, (value, unit) in (run_demo() if sys.argv[1:] == ["demo"] else run()).items():
         print(f"{figure:<32} {value:10.3f} {unit}")

@@ -199,9 +199,27 @@ class LokifiApp(App[None]):
             self.set_keymap(self.keymap_config)
         for problem in self.config_problems:
             self.say(problem, title="Config", severity="warning", timeout=10)
+        self._show_last_known()
         # The first frame is drawn before anything heavy starts (importing duckdb/polars in a worker
         # still takes the GIL for a while): the loops and the collector begin right after it.
         self.call_after_refresh(self._after_first_paint)
+
+    def _show_last_known(self) -> None:
+        """Rows at once: the view this database showed last time (analytics.view_snapshot), until the
+        first read replaces it. A few milliseconds of JSON; no store, no duckdb before the first frame."""
+        from analytics.file_signature import file_signature
+        from analytics.view_snapshot import load
+
+        snap = load(self.db_path)
+        if snap is None or not self.db_path.exists():
+            return
+        view, signature = snap
+        if self.demo and self.given_now is None:
+            self.fixed_now = view.now
+        self.dashboard.show_view(view)
+        if signature != file_signature(self.db_path):
+            when = view.now.replace(tzinfo=dt.UTC).astimezone().strftime("%Y-%m-%d %H:%M")
+            self.dashboard.show_banner(f"Showing what was read at {when}; reading the store…")
 
     def _after_first_paint(self) -> None:
         self.first_paint_at = time.monotonic()
@@ -211,7 +229,12 @@ class LokifiApp(App[None]):
             gc.freeze()
             gc.enable()
         self._start_vitals()
-        self._data_tick()
+        if self.dashboard.view is not None:
+            # the last known state is on screen: its rows are drawn before the first read starts (that
+            # read's imports hold the interpreter for a while)
+            self.dashboard.when_ready(self._data_tick)
+        else:
+            self._data_tick()
         # the live collector starts once the first data is on screen (or the first read failed): started
         # together, the two compete for the interpreter and the panes fill later
 
@@ -319,6 +342,9 @@ class LokifiApp(App[None]):
             return
         # the signature taken before the read: a write during it is seen at the next tick
         self.post_message(DataLoaded(view, signature))
+        from analytics.view_snapshot import save
+
+        save(view, self.db_path, signature)   # the next start paints this at once (never an error)
 
     def on_data_loaded(self, message: DataLoaded) -> None:
         self._data_busy = False

@@ -27,6 +27,9 @@ def test_locate_honours_db_and_home(tmp_path):
     info = json.loads(r.output)
     assert info["database"] == str(tmp_path / "x.duckdb")
     assert info["spool"].endswith("x.duckdb.spool")
+    from analytics.view_snapshot import snapshot_path
+    assert info["last_view"] == str(snapshot_path(tmp_path / "x.duckdb"))
+    assert info["last_view"].startswith(info["cache_dir"])
 
 
 def test_db_info_json_counts_rows(tmp_path):

@@ -20,8 +20,7 @@ def demo(ctx: click.Context, reset: bool, no_open: bool, refresh: float | None, 
 
     The demo lives in its own database (see `lokifi locate`), never in yours.
     """
-    from analytics.demo import demo_config_path
-    from analytics.paths import demo_db_path
+    from analytics.paths import demo_config_path, demo_db_path
 
     path = demo_db_path()
     if reset or not path.exists() or not demo_config_path(path).exists():

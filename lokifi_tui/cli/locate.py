@@ -11,8 +11,10 @@ from lokifi_tui.cli.output import console, inert, json_option, print_json
 @json_option
 @click.pass_context
 def locate(ctx: click.Context, as_json: bool) -> None:
-    """Print the paths Lokifi uses (config file, data and cache directories, database, spool)."""
+    """Print the paths Lokifi uses (config file, data and cache directories, database, spool, the
+    dashboard's last known state)."""
     from analytics import paths
+    from analytics.view_snapshot import snapshot_path
     from lokifi_tui.cli.context import _globals
 
     g = _globals(ctx)
@@ -24,6 +26,7 @@ def locate(ctx: click.Context, as_json: bool) -> None:
         "cache_dir": str(paths.cache_dir()),
         "database": str(db),
         "spool": str(paths.spool_dir(db)),
+        "last_view": str(snapshot_path(db)),
         "demo_database": str(paths.demo_db_path()),
     }
     if as_json:

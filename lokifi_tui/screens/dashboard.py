@@ -48,6 +48,8 @@ class DashboardScreen(Screen):
         self._now: Any = None
         self.tables_ready = False
         self.narrow = False
+        self._pending_banner: str | None = None   # a banner asked for before the screen was up
+        self._when_ready: list[Any] = []           # run once the tables (and any rows) are on screen
 
     def compose(self) -> ComposeResult:
         with Container(id="topbar"):
@@ -62,7 +64,9 @@ class DashboardScreen(Screen):
         # the first frame does not wait for either
 
     def on_mount(self) -> None:
-        self.query_one("#banner").display = False
+        self.show_banner(self._pending_banner)   # hidden unless one was asked for before the screen was up
+        if self.view is not None:
+            self.show_view(self.view, now=self._now)   # the last known state: the top bar's figures now
         if self.app.sampler is sample_vitals:
             # memory, disk and load are instant readings: the first frame shows them (CPU follows)
             self.push_vitals(sample_vitals(instant=True))
@@ -85,6 +89,16 @@ class DashboardScreen(Screen):
         self.focus_table()
         if self.view is not None:
             self.show_view(self.view, now=self._now)
+        for callback in self._when_ready:
+            self.call_after_refresh(callback)
+        self._when_ready.clear()
+
+    def when_ready(self, callback: Any) -> None:
+        """Run ``callback`` after the frame that shows the tables (at once if it has been drawn)."""
+        if self.tables_ready:
+            callback()
+        else:
+            self._when_ready.append(callback)
 
     def on_screen_suspend(self) -> None:
         self.app.set_vitals_paused(True)  # covered: nothing to draw the samples on
@@ -196,7 +210,11 @@ class DashboardScreen(Screen):
             box.show_rows(pane.rows, self._now, self.filter_text, empty_text(name, view.setup), self.host_filter)
 
     def show_banner(self, text: str | None) -> None:
-        banner = self.query_one("#banner", Static)
+        self._pending_banner = text
+        try:
+            banner = self.query_one("#banner", Static)
+        except NoMatches:
+            return          # not composed yet: on_mount shows it
         if text:
             banner.update(safe(text, single_line=False))
             banner.display = True

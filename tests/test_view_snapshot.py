@@ -1,0 +1,138 @@
+"""The dashboard's last known state on disk: a view survives the round trip exactly, the file is its
+owner's only, anything unreadable or hostile is ignored (never executed, never an error), and a second
+start shows the rows it saved while the store is still being read."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import threading
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from analytics import dashboard_view as dv
+from analytics import view_snapshot as vs
+from lokifi_tui.app import LokifiApp
+from tui_support import NOW, fixed_vitals, screen_text, seed_store
+
+TABLE_ENGINES = ("predictions", "recommendations", "patterns")
+
+
+@pytest.fixture
+def seeded(tmp_path, monkeypatch):
+    """The seeded store; the table panes read its rows (their engines are reported present)."""
+    monkeypatch.setattr(dv, "engine_available", lambda name: name in TABLE_ENGINES)
+    return seed_store(tmp_path / "seed.duckdb")
+
+
+def test_a_view_survives_the_round_trip_exactly(seeded):
+    view = dv.load_dashboard(seeded, now=NOW)
+    assert any(view.pane(n).rows for n in TABLE_ENGINES)
+    path = vs.save(view, seeded.path, (1, 2, 3, 4))
+    assert path is not None and path.parent.parent == vs.snapshot_path(seeded.path).parent.parent
+    assert str(path).startswith(os.environ["LOKIFI_HOME"])          # under the cache directory
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    back, signature = vs.load(seeded.path)
+    assert back == view and signature == (1, 2, 3, 4)
+    assert vs.load(seeded.path.with_name("other.duckdb")) is None     # one file per database
+
+
+def test_an_unwritable_cache_is_not_an_error(seeded, tmp_path, monkeypatch):
+    view = dv.load_dashboard(seeded, now=NOW)
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    monkeypatch.setenv("LOKIFI_HOME", str(blocker))
+    assert vs.save(view, seeded.path) is None and vs.load(seeded.path) is None
+
+
+@pytest.mark.parametrize("body", [
+    b"\x00\xff\xfe not json",
+    b"[]",
+    b'{"format": 999, "view": {}}',
+    b'{"format": 1, "view": {"$t": "Popen", "v": {"args": "touch /tmp/pwned"}}}',      # not a view type
+    b'{"format": 1, "view": {"$t": "Pane", "v": {"name": "x", "available": true}}}',   # not a whole view
+    b'{"format": 1, "view": {"$t": "DashboardView", "v": {"now": 5}}}',
+    b'{"format": 1, "view": ' + b"[" * 5000 + b"]" * 5000 + b"}",
+])
+def test_unreadable_or_hostile_files_are_ignored(tmp_path, body):
+    db = tmp_path / "x.duckdb"
+    path = vs.snapshot_path(db)
+    path.parent.mkdir(parents=True)
+    path.write_bytes(body)
+    assert vs.load(db) is None
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
+                    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(
+                        st.sampled_from(["$t", "$dt", "$d", "v", "format", "view", "now"]), inner, max_size=4),
+                    max_leaves=20))
+def test_any_json_loads_as_a_view_or_not_at_all(tmp_path_factory, doc):
+    db = tmp_path_factory.mktemp("s") / "x.duckdb"
+    path = vs.snapshot_path(db)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"format": 1, "view": doc}))
+    got = vs.load(db)
+    assert got is None or isinstance(got[0], dv.DashboardView)
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("anyio_backend", ["asyncio"])
+async def test_a_second_start_shows_the_last_rows_while_the_store_is_read(seeded, monkeypatch,
+                                                                          anyio_backend):
+    first = LokifiApp(seeded.path, vitals=fixed_vitals, collect=False, now=NOW)
+    async with first.run_test(size=(160, 50)) as pilot:
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        shown = first.dashboard.box("predictions").table.row_count
+    assert shown > 0 and vs.load(seeded.path) is not None
+
+    # the next start's read is held until the test lets it go
+    release, real = threading.Event(), dv.load_dashboard
+
+    def slow_load(*args, **kwargs):
+        release.wait(30)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(dv, "load_dashboard", slow_load)
+    with seeded.write() as con:     # the store changed since: the screen says what it shows
+        con.execute("UPDATE error_patterns SET occurrence_count = occurrence_count + 1")
+    second = LokifiApp(seeded.path, vitals=fixed_vitals, collect=False, now=NOW)
+    async with second.run_test(size=(160, 50)) as pilot:
+        for _ in range(50):
+            await pilot.pause(0.02)
+            if second.dashboard.tables_ready:
+                break
+        await pilot.pause()
+        assert second.data_loads == 0                                      # nothing read yet ...
+        assert second.dashboard.box("predictions").table.row_count == shown  # ... and the rows are there
+        assert "Showing what was read at" in screen_text(second)
+        release.set()
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        assert second.data_loads == 1 and "Showing what was read at" not in screen_text(second)
+
+
+def test_the_dashboards_read_leaves_the_analysis_libraries_unloaded(seeded):
+    """One refresh of every pane (patterns, predictions with their briefs, recommendations, forecast
+    sparklines, learning) reads plain rows: a new process that reads the seeded store has not loaded
+    polars, pyarrow or NumPy (their import was about half a second of the first rows, and 65 MB)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, datetime as dt\n"
+        "from analytics.store import Store\n"
+        "from analytics.dashboard_view import load_dashboard\n"
+        f"view = load_dashboard(Store(sys.argv[1]), now=dt.datetime.fromisoformat({NOW.isoformat()!r}))\n"
+        "assert all(view.pane(n).available for n in ('patterns', 'predictions', 'recommendations', 'forecast'))\n"
+        "assert view.pane('patterns').rows and view.pane('predictions').rows\n"
+        "heavy = sorted({k.split('.')[0] for k in sys.modules} & {'polars', 'pyarrow', 'numpy'})\n"
+        "sys.stderr.write('HEAVY:' + ','.join(heavy) + '\\n')\n"
+    )
+    r = subprocess.run([sys.executable, "-c", code, str(seeded.path)], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert "HEAVY:\n" in r.stderr, r.stderr
