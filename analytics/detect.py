@@ -24,7 +24,9 @@ How a decision is made at row t (all statistics from rows before t):
    needs a Gaussian tail probability below ``tail``.
 3. **Novelty**: the short-term score must also beat a slowly decaying record of past short-term scores
    (``record_decay`` per row), so recurring, already-seen bursts stop alarming while a larger one still
-   does.
+   does, and reach the ``lone_rank``-th largest short-term score of the last ``history`` *ordinary* rows
+   (armed, below the tail threshold, not extreme): a short average that pure noise has already produced
+   is not news, however thin the Gaussian tail says it is (that tail is right-skewed on noise).
 4. **Extreme single rows** (the other way to alarm): a row far from the daily profile alarms by itself
    when fewer than ``lone_repeats`` such rows were seen (while the detector was armed) in the previous
    ``history`` rows. Steps 1-3 cannot see an isolated spike: one row moves the ``short``-row mean by at
@@ -188,11 +190,22 @@ class _Bar:
         while self.rows and self.rows[0][0] < t - self.cfg.history:
             self.sorted.pop(bisect.bisect_left(self.sorted, self.rows.popleft()[1]))
 
+    def ranked(self) -> float | None:
+        """The ``lone_rank``-th largest value kept (None while fewer are kept)."""
+        k = self.cfg.lone_rank
+        return self.sorted[-k] if len(self.sorted) >= k else None
+
     def extreme(self, zc: float) -> bool:
         cfg = self.cfg
-        ranked = self.sorted[-cfg.lone_rank] if len(self.sorted) >= cfg.lone_rank else \
-            (self.sorted[0] if self.sorted else 0.0)
+        ranked = self.ranked()
+        if ranked is None:
+            ranked = self.sorted[0] if self.sorted else 0.0
         return zc >= max(cfg.lone_margin * ranked, cfg.lone_floor)
+
+    def usual(self, sm: float) -> bool:
+        """True when ``sm`` does not exceed what the ordinary rows have produced (step 3)."""
+        ranked = self.ranked()
+        return ranked is not None and sm < ranked
 
     def add(self, t: int, zc: float) -> None:
         self.rows.append((t, zc))
@@ -225,11 +238,13 @@ def _finish(sm_inputs: np.ndarray, extreme: np.ndarray, lone_from: int, zcal: np
     quiet = 0
     decay = cfg.record_decay
     bar = _Bar(cfg)
+    seen = _Bar(cfg)        # step 3: the short-term scores of the ordinary rows
     for i in range(n):
         s = float(sm[i])
         while extremes and extremes[0] < i - cfg.history:
             extremes.popleft()
         bar.expire(i)
+        seen.expire(i)
         zc = float(zcal[i])
         cal = i >= cal_from and not math.isnan(zc)
         ext = bar.extreme(zc) if cal else bool(extreme[i])
@@ -237,7 +252,9 @@ def _finish(sm_inputs: np.ndarray, extreme: np.ndarray, lone_from: int, zcal: np
         armed = i - last > cfg.refractory or quiet >= cfg.rearm
         if ext and armed:
             extremes.append(i)        # rows of an ongoing (alarmed) incident are not counted again
-        alarm = ((ok[i] and s > cur) or lone) and armed
+        alarm = ((ok[i] and s > cur and not seen.usual(s)) or lone) and armed
+        if armed and not ok[i] and not ext:
+            seen.add(i, s)
         if alarm:
             out.append(i)
             last = i
@@ -335,6 +352,7 @@ class Detector:
         self._extremes: deque[int] = deque()
         self._quiet = 0
         self._bar = _Bar(cfg)
+        self._seen = _Bar(cfg)
 
     def _z(self, buf: Sequence[float], count: int, x: float,
            floor: float = math.nan) -> tuple[float, float, float]:
@@ -416,6 +434,7 @@ class Detector:
         while ex and ex[0] < t - cfg.history:
             ex.popleft()
         self._bar.expire(t)
+        self._seen.expire(t)
         cal = not math.isnan(zcal)
         if cal:
             extreme = self._bar.extreme(zcal)
@@ -424,7 +443,9 @@ class Detector:
         armed = t - self._last > cfg.refractory or self._quiet >= cfg.rearm
         if extreme and armed:
             ex.append(t)
-        alarm = bool(((ok and sm > self._record) or lone) and armed)
+        alarm = bool(((ok and sm > self._record and not self._seen.usual(sm)) or lone) and armed)
+        if armed and not ok and not extreme:
+            self._seen.add(t, sm)
         if alarm:
             self._last = t
             self._quiet = 0
