@@ -178,8 +178,9 @@ def _period_rows(step: float) -> int:
 
 
 class _Bar:
-    """Step 4's calibrated bar: the ``lone_rank``-th largest score among the ordinary rows of the last
-    ``history`` rows (a sorted list beside the rows in arrival order; memory bounded by ``history``)."""
+    """The ``lone_rank``-th largest of the scores kept from the ordinary rows of the last ``history`` rows
+    (a sorted list beside the rows in arrival order; memory bounded by ``history``): step 4's calibrated
+    bar over the lone-row scores, and step 3's "already seen" over the short-term scores."""
 
     def __init__(self, cfg: DetectorConfig) -> None:
         self.cfg = cfg

@@ -210,8 +210,10 @@ class LokifiApp(App[None]):
         from analytics.file_signature import file_signature
         from analytics.view_snapshot import load
 
+        if not self.db_path.exists():
+            return
         snap = load(self.db_path)
-        if snap is None or not self.db_path.exists():
+        if snap is None:
             return
         view, signature = snap
         if self.demo and self.given_now is None:

@@ -48,7 +48,7 @@ class DashboardScreen(Screen):
         self._now: Any = None
         self.tables_ready = False
         self.narrow = False
-        self._pending_banner: str | None = None   # a banner asked for before the screen was up
+        self._banner_text: str | None = None   # what the banner says (kept when asked before the screen is up)
         self._when_ready: list[Any] = []           # run once the tables (and any rows) are on screen
 
     def compose(self) -> ComposeResult:
@@ -64,7 +64,7 @@ class DashboardScreen(Screen):
         # the first frame does not wait for either
 
     def on_mount(self) -> None:
-        self.show_banner(self._pending_banner)   # hidden unless one was asked for before the screen was up
+        self.show_banner(self._banner_text)   # hidden unless one was asked for before the screen was up
         if self.view is not None:
             self.show_view(self.view, now=self._now)   # the last known state: the top bar's figures now
         if self.app.sampler is sample_vitals:
@@ -210,7 +210,7 @@ class DashboardScreen(Screen):
             box.show_rows(pane.rows, self._now, self.filter_text, empty_text(name, view.setup), self.host_filter)
 
     def show_banner(self, text: str | None) -> None:
-        self._pending_banner = text
+        self._banner_text = text
         try:
             banner = self.query_one("#banner", Static)
         except NoMatches:
