@@ -165,6 +165,23 @@ def series_rows(times: np.ndarray, values: np.ndarray, step: float | None = None
     return y, float(step)
 
 
+def rows_per_day(times: np.ndarray, step: float, days: float = 7.0) -> int:
+    """The daily season in rows: how many rows the last ``days`` of timestamps hold per day (the week the
+    daily profiles read). For evenly spaced rows this is one day over ``step``; for a series sampled
+    irregularly (readings when a sensor reports, a quarter of the nominal slots filled) it is the number
+    of rows a day really brings, so the daily profile lines up with the day. ``day / step`` when the
+    timestamps span less than a day."""
+    t = np.sort(times[np.isfinite(times)])
+    nominal = max(1, round(DAY_SECONDS / step))
+    if len(t) < 2:
+        return nominal
+    recent = t[t >= t[-1] - days * DAY_SECONDS]
+    span = float(recent[-1] - recent[0])
+    if span < DAY_SECONDS:
+        return nominal
+    return max(1, round((len(recent) - 1) * DAY_SECONDS / span))
+
+
 def forecast_csv(data: str | bytes, horizon: int, *, step: float | None = None, model: str = "auto",
                  level: float = LEVEL, source: str = "<stdin>"):
     """Read a series CSV and forecast ``horizon`` steps: a :class:`analytics.backtest.SeriesForecast`."""
@@ -178,7 +195,7 @@ def forecast_csv_timed(data: str | bytes, horizon: int, *, step: float | None = 
     whole steps)."""
     times, values = read_series_csv(data, source)
     y, step = series_rows(times, values, step)
-    season = max(1, round(DAY_SECONDS / step))
+    season = rows_per_day(times, step)
     fc = forecast_series(y, horizon, season, model=model, level=level)
     last = float(np.max(times))
     return fc, [last + step * (i + 1) for i in range(horizon)]

@@ -27,8 +27,9 @@ The median backtest error per quarter of the horizon is added back to the point 
 combination of level forecasts lags behind a slow regression, and the backtest measures that lag.
 
 The 80 % interval is empirical: the 10th and 90th percentiles of the combination's backtest errors,
-per quarter of the horizon, measured in units of the recent spread (median absolute deviation of the
-last day) and re-scaled by today's spread, so a series that became noisier gets a wider band.
+per quarter of the horizon, re-scaled by how much the recent spread (median absolute deviation of the
+last day) changed since each backtest origin — by the square root of that ratio, as a noisier or
+quieter day only partly persists (``SPREAD_PERSISTENCE``).
 
 The reported backtest error is honest: each origin's error uses weights and bias correction fitted on
 the *other* origins.
@@ -54,6 +55,13 @@ WEIGHT_POWER = 4.0         # weights = 1 / MAE ** power
 PHASE_DAYS = 7
 PROFILE_DAYS = 7
 PROFILE_WEEKS = 4
+# How much of a change in the recent spread carries into the horizon: the backtest errors are re-scaled
+# by (spread now / spread at their origin) ** SPREAD_PERSISTENCE. 1 assumes a quieter or noisier last day
+# persists for the whole horizon, 0 that it reverts at once; real series do some of each. Scale-free (a
+# ratio of spreads); chosen by leave-one-category-out on NAB's real series among 0, 0.25, 0.5, 0.75, 1 by
+# 80 % coverage calibration on the other categories: four folds of five choose 0.5, the realTweets fold
+# 0.25. The interval score improves too (MSIS 5.01 -> 4.73 at 24 h; also at 6, 12 and 48 h).
+SPREAD_PERSISTENCE = 0.5
 
 
 # Each piece is f(Y, h, m, memo) -> forecasts (g x h) or None, where the rows of Y (g x L) are g
@@ -362,8 +370,8 @@ def forecast_seasonal(values, horizon: int, season: int, level: float = 0.8) -> 
     else:
         spreads = np.array([_spread(y[:o], m) for o in origins])
     if spread_now > 0 and np.all(spreads > 0):
-        qlo, qhi = interval_bands(resid / spreads[:, None], h, level)
-        qlo, qhi = qlo * spread_now, qhi * spread_now
+        ratio = (spread_now / spreads) ** SPREAD_PERSISTENCE
+        qlo, qhi = interval_bands(resid * ratio[:, None], h, level)
     else:
         qlo, qhi = interval_bands(resid, h, level)
     # Bias correction: the median backtest error per quarter of the horizon is added to the point

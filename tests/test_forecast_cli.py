@@ -149,3 +149,19 @@ def test_series_with_timestamps_and_json():
     data = json.loads(CliRunner().invoke(cli, ["forecast", "series", "--horizon", "3", "--json"], input=rows).output)
     assert [p["timestamp"] for p in data["points"]] == [f"2026-01-02T{h:02d}:00:00Z" for h in range(3)]
     assert data["points"][0]["lo"] <= data["points"][0]["value"] <= data["points"][0]["hi"]
+
+
+def test_daily_season_is_the_rows_a_day_brings():
+    from analytics.forecast import rows_per_day
+    hourly = np.arange(0, 30 * 86400, 3600.0)
+    assert rows_per_day(hourly, 3600.0) == 24
+    # Readings when a sensor reports: nominal step 10 min, a quarter of the slots filled.
+    rng = np.random.default_rng(3)
+    slots = np.arange(0, 20 * 86400, 600.0)
+    sparse = np.sort(rng.choice(slots, size=len(slots) // 4, replace=False))
+    assert abs(rows_per_day(sparse, 600.0) - 36) <= 2
+    # A long outage more than a week ago does not change the season of what the profiles read.
+    gap = np.concatenate([hourly[:100], hourly[400:] + 0.0])
+    assert rows_per_day(gap, 3600.0) == 24
+    # Less than a day of timestamps: the nominal step decides.
+    assert rows_per_day(np.array([0.0, 60.0, 120.0]), 60.0) == 1440

@@ -42,7 +42,8 @@ def series(horizon: int, step: float | None, model: str, level: float, input_pat
            timestamps: bool, as_json: bool) -> None:
     """Read a CSV of timestamp,value and print HORIZON lines `value,lo,hi` (lo-hi: the prediction
     interval; full precision, the format scoring harnesses read), or with --timestamps
-    `timestamp,value,lo,hi`. Rows are taken as equally spaced steps; missing values are carried forward."""
+    `timestamp,value,lo,hi`. Rows are taken as equally spaced steps (a day is as many rows as the last
+    week of timestamps holds per day); missing values are carried forward."""
     import datetime as dt
 
     from analytics.forecast import SeriesInputError, forecast_csv_timed
