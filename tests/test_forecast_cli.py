@@ -165,3 +165,14 @@ def test_daily_season_is_the_rows_a_day_brings():
     assert rows_per_day(gap, 3600.0) == 24
     # Less than a day of timestamps: the nominal step decides.
     assert rows_per_day(np.array([0.0, 60.0, 120.0]), 60.0) == 1440
+
+
+def test_no_zero_width_interval_when_the_backtest_saw_no_error():
+    # A counter at 0 for three weeks, then a burst in the last hour (a package upgrade in dpkg.log):
+    # every backtest origin saw 0 error, the pieces now disagree; the band must not claim certainty.
+    from analytics.forecast_seasonal import forecast_seasonal
+    y = np.zeros(24 * 21)
+    y[-1] = 17.0
+    f = forecast_seasonal(y, 6, 24)
+    assert np.all(f.hi - f.lo > 0)
+    assert np.all(f.lo <= 0.0) and np.all(f.hi >= 17.0 / len(f.weights))
