@@ -176,3 +176,16 @@ def test_no_zero_width_interval_when_the_backtest_saw_no_error():
     f = forecast_seasonal(y, 6, 24)
     assert np.all(f.hi - f.lo > 0)
     assert np.all(f.lo <= 0.0) and np.all(f.hi >= 17.0 / len(f.weights))
+
+
+def test_band_width_is_calibrated_on_held_out_backtest_origins():
+    from analytics.forecast_seasonal import self_calibrated_width
+    rng = np.random.default_rng(0)
+    # Every origin's errors from one distribution: the nominal band is about right (factor near 1).
+    assert 0.9 <= self_calibrated_width(rng.normal(size=(16, 24)), 0.8) <= 1.15
+    # Each origin's errors shifted as a whole (a day whose level the forecast missed) and few origins:
+    # the band from the others covers a held-out day less than 80 %, so it is widened.
+    z = rng.normal(size=(5, 24)) * 0.3 + rng.normal(size=(5, 1)) * 3
+    assert self_calibrated_width(z, 0.8) >= 1.3
+    # The calibration follows the level asked for: a 50 % band is narrower than an 80 % one, not wider.
+    assert self_calibrated_width(rng.normal(size=(16, 24)), 0.5) <= 1.2
