@@ -46,3 +46,10 @@ def _leaves(v):
             yield from _leaves(x)
     else:
         yield v
+
+
+def test_sizes_in_bytes_read_in_the_unit_they_fill():
+    from lokifi_tui.widgets.humanize import number
+    assert number(512, "B") == "512 B"
+    assert number(58_726_416, "B") == "56 MB"
+    assert rows({"files": [{"path": "/l/app.log", "bytes": 3 * 2**30}]}) == [("Files", "Path /l/app.log, Bytes 3 GB")]

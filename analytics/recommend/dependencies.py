@@ -111,7 +111,7 @@ def dependency_rules(facts: Facts, now: dt.datetime, max_age_days: int) -> RuleR
                          f"files: {', '.join(names)}."),
             # always say where: the command is copied and run from wherever the person happens to be
             action=f"cd {shlex.quote(d)} && {action}",
-            severity=SEVERITY, value=age, threshold=limit, components=(component,),
+            severity=SEVERITY, value=age, threshold=limit, unit="days", components=(component,),
             evidence={"dir": d, "ecosystem": eco, "files": names, "newest": newest.path,
                       "age_days": round(age, 1), "measured_by": how},
         ))

@@ -27,6 +27,8 @@ class Finding:
     higher_is_worse: bool = True
     components: tuple[str, ...] = ()
     evidence: dict[str, Any] = field(default_factory=dict)
+    unit: str = ""              # of value and threshold ("ms", "days", "%", "MB", "fraction" = shown as %)
+    measured: bool = True       # False: value is not a reading but stands in for "never" (scored as overdue)
 
     @property
     def excess(self) -> float:

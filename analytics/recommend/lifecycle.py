@@ -191,7 +191,8 @@ class UpsertSummary:
 
 def _evidence(f: Finding, s: Score, learn: dict[str, Any] | None) -> str:
     return json.dumps({
-        "measured": f.evidence, "value": f.value, "threshold": f.threshold,
+        "measured": f.evidence, "value": f.value if f.measured else None, "threshold": f.threshold,
+        "unit": f.unit,
         "direction": "above" if f.higher_is_worse else "below", "excess": round(f.excess, 4),
         "severity": f.severity, "overshoot": round(s.overshoot, 4), "breadth": round(s.breadth, 4),
         "components": list(dict.fromkeys(f.components)),

@@ -71,7 +71,7 @@ def cache_rule(store, host: str, now: dt.datetime, window_h: int, min_rate: floa
                 description=(f"Cache hit rate is below {min_rate:.0%} (current: {rate:.1%}{count} in the last "
                              f"{window_h} h, from {source})."),
                 action="Review the caching strategy: increase the cache size (maxmemory) or TTLs, check the eviction policy and key design",
-                severity=0.6, value=rate, threshold=min_rate, higher_is_worse=False, components=(comp,),
+                severity=0.6, value=rate, threshold=min_rate, higher_is_worse=False, unit="fraction", components=(comp,),
                 evidence={"hit_rate": round(rate, 4), "lookups": lookups, "source": source, "window_hours": window_h},
             ))
     return run
@@ -95,7 +95,7 @@ def response_rule(store, host: str, now: dt.datetime, window_h: int, max_ms: flo
             description=(f"Average response time {mean:,.0f} ms over the last {window_h} h exceeds {max_ms:,.0f} ms "
                          f"({int(n)} samples, worst {worst:,.0f} ms)."),
             action=f"Investigate slow queries or endpoints of {comp}, add caching, or scale it (see `lokifi ai predict`)",
-            severity=0.7, value=float(mean), threshold=max_ms, components=(comp,),
+            severity=0.7, value=float(mean), threshold=max_ms, unit="ms", components=(comp,),
             evidence={"mean_ms": round(float(mean), 1), "max_ms": round(float(worst), 1), "samples": int(n),
                       "window_hours": window_h},
         ))
@@ -149,7 +149,7 @@ def memory_rule(store, host: str, now: dt.datetime, window_days: int, min_growth
             action=(f"Profile {comp}'s memory (heap snapshot, tracemalloc), look for caches without bounds; "
                     "restart it as a stopgap" if comp != "host" else
                     "Find the process that grows (`lokifi` dashboard, `ps aux --sort=-rss`) and profile it"),
-            severity=0.6, value=growth, threshold=min_growth_pct, components=(comp,),
+            severity=0.6, value=growth, threshold=min_growth_pct, unit="% per day", components=(comp,),
             evidence={"metric": metric, "growth_pct_per_day": round(growth, 2), "r2": round(r2, 3),
                       "points": len(pts), "mean": mean, "latest": float(vals[-1])},
         ))

@@ -302,7 +302,7 @@ def secret_rules(facts: Facts, *, max_file_kb: int = 1024,
                     + "; for false positives, mark the line with `# pragma: allowlist secret`, accept them "
                       "in a detect-secrets baseline (.secrets.baseline) or exclude the file "
                       "([recommendations] secret_excludes), then run `lokifi scan`"),
-            severity=sev, value=len(hits), threshold=0,
+            severity=sev, value=len(hits), threshold=0, unit="secrets",
             components=(_component(facts, path),),
             evidence={"file": path, "lines": [h.line for h in hits], "types": kinds, "committed": in_git},
         ))
@@ -317,7 +317,7 @@ def scan_age_rule(last_scan: dt.datetime | None, now: dt.datetime, max_age_days:
             rule="security.scan_age", subject="host", category="security",
             title="No security scan recorded",
             description=f"`lokifi scan` has never run against this database (scans are due every {max_age_days} days).",
-            action="lokifi scan", severity=1.0, value=2 * limit, threshold=limit,
+            action="lokifi scan", severity=1.0, value=2 * limit, threshold=limit, unit="days", measured=False,
             evidence={"last_scan": None, "max_age_days": max_age_days},
         ))
         return run
@@ -327,7 +327,7 @@ def scan_age_rule(last_scan: dt.datetime | None, now: dt.datetime, max_age_days:
             rule="security.scan_age", subject="host", category="security",
             title="Security scan overdue",
             description=f"Last security scan was {age_days:.0f} days ago ({last_scan:%Y-%m-%d %H:%M} UTC; due every {max_age_days} days).",
-            action="lokifi scan", severity=1.0, value=age_days, threshold=limit,
+            action="lokifi scan", severity=1.0, value=age_days, threshold=limit, unit="days",
             evidence={"last_scan": last_scan.isoformat(), "age_days": round(age_days, 2)},
         ))
     return run
@@ -409,7 +409,7 @@ def audit_rules(facts: Facts, now: dt.datetime, max_age_days: int) -> RuleRun:
             description=(f"{rel} lists {len(report.vulnerable)} vulnerable package"
                          f"{'s' if len(report.vulnerable) != 1 else ''}{f' ({split})' if split else ''}: {names}.{stale}"),
             action=f"{fix}; then regenerate the report",
-            severity=max(sevs), value=len(report.vulnerable), threshold=0,
+            severity=max(sevs), value=len(report.vulnerable), threshold=0, unit="vulnerable packages",
             components=(_component(facts, f.path),),
             evidence={"report": f.path, "tool": report.tool, "packages": [p for p, _, _ in report.vulnerable],
                       "severities": counts, "report_age_days": round(age_days, 1)},

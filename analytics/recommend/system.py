@@ -124,7 +124,7 @@ def system_rules(store, config, host: str, now: dt.datetime, probe: Probe) -> Ru
             description=(f"{free_pct:.1f}% free on {d.mount} ({d.free / 2**30:,.1f} GB of {d.total / 2**30:,.1f} GB); "
                          f"below {rc.disk_free_min_pct:g}%."),
             action=f"du -xh {d.mount} --max-depth=2 | sort -h | tail; lokifi clean logs; lokifi clean temp",
-            severity=1.0, value=free_pct, threshold=rc.disk_free_min_pct, higher_is_worse=False,
+            severity=1.0, value=free_pct, threshold=rc.disk_free_min_pct, higher_is_worse=False, unit="% free",
             components=everyone,
             evidence={"mount": d.mount, "free_bytes": d.free, "total_bytes": d.total, "free_pct": round(free_pct, 2)},
         ))
@@ -142,7 +142,7 @@ def system_rules(store, config, host: str, now: dt.datetime, probe: Probe) -> Ru
                          else f"CPU demand at {cpu:.0f}% of capacity ({how}; no stored CPU samples yet); "
                               f"above {rc.cpu_max_pct:g}%."),
             action="Find the busy processes (`top -o %CPU`, the dashboard's components) and scale or optimise them",
-            severity=0.7, value=cpu, threshold=rc.cpu_max_pct, components=everyone,
+            severity=0.7, value=cpu, threshold=rc.cpu_max_pct, unit="%", components=everyone,
             evidence={"cpu_percent": round(cpu, 1), "measured_by": how},
         ))
     mem = probe.memory()
@@ -153,7 +153,7 @@ def system_rules(store, config, host: str, now: dt.datetime, probe: Probe) -> Ru
             description=(f"{mem.percent:.0f}% of memory in use ({mem.available / 2**30:,.1f} GB available of "
                          f"{mem.total / 2**30:,.1f} GB; swap {mem.swap_percent:.0f}% used); above {rc.memory_max_pct:g}%."),
             action="Find the largest processes (`ps aux --sort=-rss | head`), restart leaking ones, add memory or swap",
-            severity=0.8, value=mem.percent, threshold=rc.memory_max_pct, components=everyone,
+            severity=0.8, value=mem.percent, threshold=rc.memory_max_pct, unit="%", components=everyone,
             evidence={"memory_percent": mem.percent, "available_bytes": mem.available, "swap_percent": mem.swap_percent},
         ))
     return run

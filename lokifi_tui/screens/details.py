@@ -183,15 +183,65 @@ def render_analysis(a: Any) -> Any:
     return _kv(rows or [("Analysis", "(empty)")])
 
 
+def _amount(v: float, unit: str) -> str:
+    if unit == "fraction":
+        return humanize.number(round(v * 100, 1), "%")
+    if unit in ("%", "% free"):
+        return humanize.number(round(v, 1), "%") + (" free" if unit == "% free" else "")
+    return humanize.number(round(v, 2) if abs(v) < 100 else round(v), unit)
+
+
+def _rec_evidence(ev: dict[str, Any]) -> list[Any]:
+    """A recommendation's stored evidence for people: what was measured (a small table), the reading
+    against its threshold in a sentence, and why it ranks where it does (the terms of its impact)."""
+    out: list[Any] = []
+    measured = ev.get("measured")
+    if isinstance(measured, dict) and (rows := humanize.rows(measured)):
+        out.append(_kv([(clean(k), v) for k, v in rows]))
+    unit = str(ev.get("unit") or "")
+    v, t = ev.get("value"), ev.get("threshold")
+    if isinstance(t, (int, float)) and not isinstance(t, bool):
+        limit = _amount(float(t), unit)
+        if isinstance(v, (int, float)) and not isinstance(v, bool):
+            side = "below" if ev.get("direction") == "below" else "above"
+            excess = ev.get("excess")
+            past = (f", {excess * 100:.0f} % past it" if isinstance(excess, (int, float)) and excess > 0
+                    and float(t) > 0 else "")
+            out.append(Text(f"{_amount(float(v), unit)}: {side} the threshold of {limit}{past}."))
+        else:
+            out.append(Text(f"Never measured; the threshold is {limit} (ranked as overdue)."))
+    why = []
+    sev = ev.get("severity")
+    if isinstance(sev, (int, float)):
+        why.append(f"severity {sev:.2g} of 1 for this kind of finding")
+    comps = ev.get("components")
+    if isinstance(comps, list) and comps:
+        why.append(f"{len(comps)} component{'s' if len(comps) != 1 else ''} ({', '.join(clean(str(c)) for c in comps[:5])})")
+    learned = ev.get("learned")
+    if isinstance(learned, dict):
+        dis, app, fac = learned.get("dismissed") or 0, learned.get("applied") or 0, learned.get("factor")
+        if dis or app:
+            damp = f", impact × {fac:.2f}" if isinstance(fac, (int, float)) else ""
+            why.append(f"dismissed {dis} and applied {app} time{'s' if app != 1 else ''} on this host{damp}")
+        else:
+            why.append("never dismissed or applied here (impact not damped)")
+    if why:
+        out.append(Text("Ranked by: " + "; ".join(why) + ".", style="dim"))
+    return out
+
+
 def render_recommendation(d: Any, now: dt.datetime) -> Group:
     r = d.rec
-    evidence = d.evidence
+    evidence: list[Any] = []
     try:
-        parsed = json.loads(evidence) if evidence else None
-        if isinstance(parsed, dict):
-            evidence = "\n".join(f"{k}: {v}" for k, v in humanize.rows(parsed))
+        parsed = json.loads(d.evidence) if d.evidence else None
     except ValueError:
-        pass
+        parsed = None
+    if isinstance(parsed, dict):
+        evidence = _rec_evidence(parsed) if "threshold" in parsed else (
+            [_kv([(clean(k), v) for k, v in humanize.rows(parsed)])] if humanize.rows(parsed) else [])
+    elif d.evidence:
+        evidence = [safe(d.evidence, single_line=False)]
     parts: list[Any] = [
         _kv(
             [
@@ -206,7 +256,7 @@ def render_recommendation(d: Any, now: dt.datetime) -> Group:
         _section("Description"),
         safe(r.description, single_line=False),
         _section("Evidence"),
-        safe(evidence or "(none stored)", single_line=False),
+        *(evidence or [Text("(none stored)", style="dim")]),
         _section("Action"),
         safe(r.action or "(no command)", "bold", single_line=False),
         _section("History"),

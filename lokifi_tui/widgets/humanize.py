@@ -23,12 +23,19 @@ def label(key: str) -> str:
 
 def unit_of(key: str) -> str:
     k = str(key).lower()
+    if k == "bytes":
+        return "B"
     return next((u for suffix, u in _UNITS if k.endswith(suffix) and len(k) > len(suffix)), "")
 
 
 def number(v: float, unit: str = "") -> str:
     if not math.isfinite(v):
         return "—"
+    if unit == "B" and abs(v) >= 1024:   # a size in bytes reads in the largest unit it fills
+        for size_unit in ("KB", "MB", "GB", "TB"):
+            v /= 1024
+            if abs(v) < 1024 or size_unit == "TB":
+                return number(round(v, 1), size_unit)
     if v == int(v) and abs(v) < 1e15:
         text = f"{int(v):,}"
     elif abs(v) >= 100:
