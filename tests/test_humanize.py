@@ -53,3 +53,10 @@ def test_sizes_in_bytes_read_in_the_unit_they_fill():
     assert number(512, "B") == "512 B"
     assert number(58_726_416, "B") == "56 MB"
     assert rows({"files": [{"path": "/l/app.log", "bytes": 3 * 2**30}]}) == [("Files", "Path /l/app.log, Bytes 3 GB")]
+
+
+def test_stored_timestamps_read_to_the_minute_and_a_pair_as_a_window():
+    assert rows({"window": ["2026-11-27T07:00:00", "2026-12-04T07:00:00"]}) == [
+        ("Window", "2026-11-27 07:00 – 2026-12-04 07:00")]
+    assert rows({"last_scan": "2026-03-01T12:34:56.789"}) == [("Last scan", "2026-03-01 12:34")]
+    assert rows({"note": "2026-03-01 is a date, not a stamp"}) == [("Note", "2026-03-01 is a date, not a stamp")]

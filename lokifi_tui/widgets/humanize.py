@@ -4,6 +4,7 @@ values left out (``baseline_mean_ms: 1118.157536954364`` -> ``Baseline mean: 1,1
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 #: key endings that carry a unit (the suffix is dropped from the label, the unit goes on the value)
@@ -62,8 +63,15 @@ def value(v: Any, key: str = "") -> str | None:
         return ", ".join(parts) or None
     if isinstance(v, (list, tuple)):
         parts = [t for x in v if (t := value(x, key)) is not None]
+        if len(parts) == 2 and all(_ISO.fullmatch(str(x)) for x in v):
+            return " – ".join(parts)          # a time window
         return ", ".join(parts) or None
+    if isinstance(v, str) and _ISO.fullmatch(v):
+        return v[:16].replace("T", " ")       # a stored timestamp, to the minute
     return str(v)
+
+
+_ISO = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?")
 
 
 def rows(evidence: dict[str, Any]) -> list[tuple[str, str]]:
