@@ -17,6 +17,14 @@ for that inode, else the end of the file — and that end is stored as the tail'
 collector goes on from there. Once a file was handed to the tail, whatever it grows by is the tail's,
 also after it is rotated away. Each file's rows, its record and the checkpoint are written in one
 transaction, so a backfill stopped at any point resumes at the first file it had not finished.
+
+A minute cut by a rotation (its first requests at the end of ``app.log.1``, the rest at the start of
+``app.log``) is counted whole: a rotated access log's last :data:`CARRY_MINUTES` minutes are not written
+with it but kept as sums (requests, 5xx, request-time sum and count) in ``backfill_carry``, and added to
+the next file's minutes of the same log before its metrics are computed — in the same transactions as the
+files' records, so a backfill stopped between the two files still counts the minute once and whole. The
+last file of a log writes everything it holds (and whatever is still held is written when a log's last
+file could not be read).
 """
 
 from __future__ import annotations
@@ -47,6 +55,9 @@ ID_BYTES = 4096
 #: read this much at a time (decompressed)
 BLOCK = 4 * 1024 * 1024
 SOURCE = "backfill"
+#: a rotated access log's last minutes wait for the next file of its log: the minute the rotation cut, and
+#: the one before it (a server that stamps a request with its start writes a slow one after the rotation)
+CARRY_MINUTES = 2
 TAIL_SOURCE = "tail"
 MAX_MESSAGE = 16384
 
@@ -98,6 +109,7 @@ class Planned:
     current: bool
     codec: str | None
     size: int
+    log: str = ""  # the configured file whose rotations this is one of (itself for the current file)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -172,7 +184,7 @@ def plan(specs: list[LogSpec], component_names: list[str] | tuple[str, ...] = ()
                     continue
                 if not p.is_file():
                     continue
-                out.append(Planned(comp, p, p == cur, _codec_of(p), st.st_size))
+                out.append(Planned(comp, p, p == cur, _codec_of(p), st.st_size, str(cur)))
     return out
 
 
@@ -320,13 +332,18 @@ def backfill(store, config: Any, *, days: float | None = 7.0, host: str | None =
         report.files.append(FileResult("journal", "journal", events=n, note="systemd journal, priority err and worse"))
         if problem:
             report.problems.append(f"journal: {problem}")
-    for p in files:
+    for i, p in enumerate(files):
+        last_of_log = i + 1 == len(files) or (files[i + 1].log, files[i + 1].component) != (p.log, p.component)
         try:
-            res = _one_file(store, p, known, host, now, cutoff, progress, done, total)
+            res = _one_file(store, p, known, host, now, cutoff, progress, done, total, hold=not last_of_log)
         except (OSError, EOFError, lzma.LZMAError, BackfillError, ValueError) as exc:
             msg = str(exc) if isinstance(exc, BackfillError) else f"{p.path}: {exc.__class__.__name__}: {exc}"
             report.problems.append(msg)
             res = FileResult(str(p.path), "skipped", note=msg)
+        if last_of_log:
+            # minutes still held (the log's last file was skipped or could not be read) are written as they
+            # are, counted with this file's rows
+            res.metric_rows += _write_held(store, p, host)
         report.files.append(res)
         if res.kind != "skipped":
             with store.read() as con:
@@ -338,7 +355,9 @@ def backfill(store, config: Any, *, days: float | None = 7.0, host: str | None =
 
 
 def _one_file(store, p: Planned, known: dict, host: str, now: dt.datetime, cutoff: dt.datetime | None,
-              progress, done: int, total: int) -> FileResult:
+              progress, done: int, total: int, *, hold: bool = False) -> FileResult:
+    """Read one file and write what it holds; ``hold``: a later file of the same log follows, so this
+    file's last minutes wait for it (see the module's doc)."""
     res = FileResult(str(p.path), "log")
     if not p.current and cutoff is not None:
         try:
@@ -385,7 +404,7 @@ def _one_file(store, p: Planned, known: dict, host: str, now: dt.datetime, cutof
             checkpoint = {"cur": pos.to_dict()}
         if end <= start and checkpoint is None:
             res.note = "nothing new"
-            _record(store, cid, id_len, p, start, True, res, None)
+            _record(store, cid, id_len, p, start, True, res, None, host)
             return res
     metric_parts: list[pl.DataFrame] = []
     events: list[dict[str, Any]] = []
@@ -430,12 +449,46 @@ def _one_file(store, p: Planned, known: dict, host: str, now: dt.datetime, cutof
         add_events(folder.flush())
     if end is not None:
         read_to = end
-    metrics = minutes_to_metrics(metric_parts, host, p.component)
+    sums = _sums(metric_parts)
     if metric_parts:
         allm = pl.concat(metric_parts)
         res.first, res.last = allm["first"].min(), allm["last"].max()
-    _record(store, cid, id_len, p, read_to, p.current, res, (metrics, events, checkpoint))
+    _record(store, cid, id_len, p, read_to, p.current, res, (sums, events, checkpoint), host, hold=hold)
     return res
+
+
+#: a log's per-minute sums, as :func:`analytics.access_log.access_minutes` gives them and ``backfill_carry``
+#: keeps them
+_SUMS: dict[str, pl.DataType] = {"minute": pl.Datetime("us"), "n": pl.Int64(), "n5xx": pl.Int64(),
+                                  "rt_sum": pl.Float64(), "rt_n": pl.Int64()}
+
+
+def _sums(parts: list[pl.DataFrame]) -> pl.DataFrame:
+    """Per-minute sums of partial sums (blocks of a file, files of a log): one row a minute."""
+    frames = [f.select(pl.col(c).cast(t) for c, t in _SUMS.items()) for f in parts if f.height]
+    if not frames:
+        return pl.DataFrame(schema=_SUMS)
+    return pl.concat(frames).group_by("minute").agg(pl.col("n", "n5xx", "rt_sum", "rt_n").sum()).sort("minute")
+
+
+def _held(con, p: Planned, host: str) -> pl.DataFrame:
+    """The minutes an earlier file of ``p``'s log left to be counted with the next one."""
+    rows = con.execute("SELECT minute, n, n5xx, rt_sum, rt_n FROM backfill_carry WHERE log = ? AND host = ? "
+                       "AND component = ?", [p.log, host, p.component]).fetchall()
+    return pl.DataFrame(rows, schema=_SUMS, orient="row")
+
+
+def _write_held(store, p: Planned, host: str) -> int:
+    """Write the minutes still held for ``p``'s log (its last file brought none to add): metric rows written."""
+    with store.read() as con:
+        if not _held(con, p, host).height:
+            return 0
+    with store.write() as con:
+        held = _held(con, p, host)
+        n = write_metrics(con, minutes_to_metrics([held], host, p.component)) if held.height else 0
+        con.execute("DELETE FROM backfill_carry WHERE log = ? AND host = ? AND component = ?",
+                    [p.log, host, p.component])
+    return n
 
 
 _EVENT_SCHEMA = {"ts": pl.Datetime("us"), "host": pl.String, "component": pl.String, "message": pl.String,
@@ -443,13 +496,32 @@ _EVENT_SCHEMA = {"ts": pl.Datetime("us"), "host": pl.String, "component": pl.Str
 
 
 def _record(store, cid: str, id_len: int, p: Planned, read_to: int, handed: bool, res: FileResult,
-            rows: tuple[pl.DataFrame, list[dict[str, Any]], dict[str, Any] | None] | None) -> None:
-    """One transaction: the file's rows, its record, and the tail's checkpoint."""
+            rows: tuple[pl.DataFrame, list[dict[str, Any]], dict[str, Any] | None] | None, host: str, *,
+            hold: bool = False) -> None:
+    """One transaction: the file's rows (its per-minute sums with the minutes the log's previous file
+    held; its own last ones held in turn when ``hold``), its record, and the tail's checkpoint."""
     with store.write() as con:
         if rows is not None:
-            metrics, events, checkpoint = rows
-            if metrics.height:
-                res.metric_rows = write_metrics(con, metrics)
+            sums, events, checkpoint = rows
+            held = _held(con, p, host)
+            if held.height:
+                sums = _sums([held, sums])
+            keep = pl.DataFrame(schema=_SUMS)
+            if hold and sums.height:
+                edge = pl.col("minute").max() - pl.duration(minutes=CARRY_MINUTES - 1)
+                sums, keep = sums.filter(pl.col("minute") < edge), sums.filter(pl.col("minute") >= edge)
+            if sums.height:
+                res.metric_rows = write_metrics(con, minutes_to_metrics([sums], host, p.component))
+            if held.height or keep.height:
+                con.execute("DELETE FROM backfill_carry WHERE log = ? AND host = ? AND component = ?",
+                            [p.log, host, p.component])
+            if keep.height:
+                con.register("_bf_keep", keep)
+                try:
+                    con.execute("INSERT INTO backfill_carry SELECT ?, ?, ?, minute, n, n5xx, rt_sum, rt_n "
+                                "FROM _bf_keep", [p.log, host, p.component])
+                finally:
+                    con.unregister("_bf_keep")
             if events:
                 res.events = write_events(con, pl.DataFrame(events, schema=_EVENT_SCHEMA))
             if checkpoint is not None:
