@@ -93,6 +93,27 @@ _STATUS_RE = re.compile(_ACCESS_STATUS)
 _RT_RE = re.compile(_ACCESS_RT)
 
 
+_MINUTES: dict[str, dt.datetime | None] = {}
+
+
+def line_minute(text: str) -> dt.datetime | None:
+    """The minute (naive UTC) an access-log line is stamped in, or None when it is not an access-log line."""
+    m = _TIME_RE.match(text)
+    if not m:
+        return None
+    t = m.group(1)  # 01/Dec/2026:10:00:05 +0100: the minute is all but the seconds
+    key = t[:17] + t[20:]
+    if key not in _MINUTES:
+        if len(_MINUTES) > 4096:
+            _MINUTES.clear()
+        try:
+            _MINUTES[key] = (dt.datetime.strptime(t[:17] + ":00" + t[20:], "%d/%b/%Y:%H:%M:%S %z")
+                             .astimezone(dt.UTC).replace(tzinfo=None))
+        except ValueError:
+            _MINUTES[key] = None
+    return _MINUTES[key]
+
+
 class MinuteAggregator:
     """Per-minute sums of an access log read line by line; :meth:`feed` returns the minutes a later line
     closed, as metric rows (ts, host, component, metric, value, source)."""

@@ -35,3 +35,28 @@ name = "api"
 logs = ["{log}"]
 {extra}
 """
+
+
+def tail_once(db, cfg, log, component: str, now):
+    """What `lokifi collect --once` does with one log, and only with it (no vitals rows): its tail polled
+    from the stored checkpoint until caught up, a last poll, one write."""
+    from analytics.collector import collect_once
+    from analytics.sources.tail import LogSpec, TailSource
+    from analytics.store import Store
+
+    return collect_once(Store(db), cfg, now=now, sources=[TailSource([LogSpec(component, str(log))], cfg.host)])
+
+
+def minute_metrics(db, minute, component: str = "web") -> dict[str, float]:
+    """The stored metrics of one minute of a component: metric -> value."""
+    from analytics.store import Store
+
+    rows = Store(db).query("SELECT metric, value FROM metrics WHERE ts = ? AND component = ?", [minute, component])
+    return dict(zip(rows["metric"].to_list(), rows["value"].to_list(), strict=True))
+
+
+def expected_minute(lines, minute) -> dict[str, float]:
+    """What the access-log lines ``(ts, status, request time s, text)`` stamped in ``minute`` make of it."""
+    got = [(s, rt) for t, s, rt, _ in lines if t.replace(second=0) == minute]
+    return {"requests_per_min": len(got), "error_rate": sum(s >= 500 for s, _ in got) / len(got),
+            "response_time_ms": sum(rt for _, rt in got) / len(got) * 1000.0}

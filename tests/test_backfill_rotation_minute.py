@@ -12,7 +12,9 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from collect_support import write_config
+from collect_support import expected_minute as _expected
+from collect_support import minute_metrics as _minute
+from collect_support import tail_once, write_config
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from planted_host import access_line
@@ -50,17 +52,6 @@ def _config(tmp: Path, log: Path):
     return cfg
 
 
-def _minute(db: Path, minute: dt.datetime) -> dict[str, float]:
-    rows = Store(db).query("SELECT metric, value FROM metrics WHERE ts = ? AND component = 'web'", [minute])
-    return dict(zip(rows["metric"].to_list(), rows["value"].to_list(), strict=True))
-
-
-def _expected(lines, minute: dt.datetime) -> dict[str, float]:
-    got = [(s, rt) for t, s, rt, _ in lines if t.replace(second=0) == minute]
-    return {"requests_per_min": len(got), "error_rate": sum(s >= 500 for s, _ in got) / len(got),
-            "response_time_ms": sum(rt for _, rt in got) / len(got) * 1000.0}
-
-
 def _all(db: Path) -> list[tuple]:
     rows = Store(db).query("SELECT ts, metric, value FROM metrics ORDER BY ts, metric")
     return [(t, m, round(v, 9)) for t, m, v in rows.iter_rows()]
@@ -85,16 +76,22 @@ def test_a_minute_cut_by_a_rotation_counts_every_request_once(tmp_path, current)
     assert got["requests_per_min"] == want["requests_per_min"] == (12 if current else 7)
     assert got["error_rate"] == pytest.approx(want["error_rate"])
     assert got["response_time_ms"] == pytest.approx(want["response_time_ms"])
-    # every other minute whole as well, and requests_per_min adds up to the lines read
+    # every other minute whole as well; app.log's last minute is handed to the tail, which reads it whole
     for m in (CUT - dt.timedelta(minutes=2), CUT - dt.timedelta(minutes=1)):
         assert _minute(db, m)["requests_per_min"] == 12
-    total = Store(db).scalar("SELECT sum(value) FROM metrics WHERE metric = 'requests_per_min'")
-    assert total == (len(lines) if current else cut)
+    last = CUT + dt.timedelta(minutes=1)
+    assert _minute(db, last) == {}  # (without app.log, no line is in it)
     before, hourly = _all(db), _hourly(db)
     again = backfill(Store(db), cfg, now=NOW)
     assert again.metric_rows == 0
     assert _all(db) == before and _hourly(db) == hourly
     assert Store(db).scalar("SELECT count(*) FROM backfill_carry") == 0
+    if current:
+        tail_once(db, cfg, log, "web", NOW)
+        assert _minute(db, last)["requests_per_min"] == 12
+    # requests_per_min adds up to the lines read, each once
+    total = Store(db).scalar("SELECT sum(value) FROM metrics WHERE metric = 'requests_per_min'")
+    assert total == (len(lines) if current else cut)
 
 
 def test_stopped_between_the_two_files_the_minute_is_still_whole(tmp_path):
@@ -129,7 +126,7 @@ def test_stopped_between_the_two_files_the_minute_is_still_whole(tmp_path):
        split=st.floats(0, 1))
 def test_any_split_of_a_log_into_two_files_gives_the_same_minutes(steps, split):
     """The same lines, once in one file and once cut anywhere into app.log.1 and app.log: the same
-    per-minute metrics."""
+    per-minute metrics once backfill and then the tail (the minute backfill handed over) have read them."""
     rng = random.Random(1)
     t, lines = CUT - dt.timedelta(minutes=10), []
     for gap, status, ms in steps:
@@ -144,6 +141,8 @@ def test_any_split_of_a_log_into_two_files_gives_the_same_minutes(steps, split):
         split_log = _write(root / "split", lines[:k], lines[k:])
         for name, log in (("whole", whole / "app.log"), ("split", split_log)):
             (root / name / "cfg").mkdir()
-            backfill(Store(root / f"{name}.duckdb"), _config(root / name / "cfg", log), now=NOW)
+            cfg = _config(root / name / "cfg", log)
+            backfill(Store(root / f"{name}.duckdb"), cfg, now=NOW)
+            tail_once(root / f"{name}.duckdb", cfg, log, "web", NOW)  # the minute(s) handed to the tail
         assert _all(root / "split.duckdb") == _all(root / "whole.duckdb")
         assert _hourly(root / "split.duckdb") == _hourly(root / "whole.duckdb")

@@ -1,0 +1,98 @@
+"""The minute where backfill hands over to live tailing: some of its requests are in the current file
+when backfill runs, the rest are appended afterwards and read by the collector's tail. The store keeps the
+first row of a (ts, host, component, metric), so that minute must be written by one reader over all of its
+lines — requests_per_min counts every one of them and the mean response time is over all of them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import random
+from pathlib import Path
+
+import pytest
+from collect_support import expected_minute as _expected
+from collect_support import minute_metrics as _minute
+from collect_support import tail_once, write_config
+from planted_host import access_line
+
+from analytics.backfill import backfill
+from analytics.store import Store
+
+NOW = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
+#: the minute backfill hands over in: a whole minute an hour ago (inside the default 7-day window)
+HAND = NOW.replace(second=0) - dt.timedelta(hours=1)
+
+
+def _line(t: dt.datetime, status: int, rt: float, rng: random.Random) -> tuple[dt.datetime, int, float, str]:
+    return t, status, rt, access_line(t, status, rt, rng)
+
+
+def _append(log: Path, lines) -> None:
+    with open(log, "a") as f:
+        f.write("".join(x[3] + "\n" for x in lines))
+
+
+@pytest.fixture
+def setup(tmp_path):
+    rng = random.Random(5)
+    d = tmp_path / "log"
+    d.mkdir()
+    log = d / "app.log"
+    # two whole minutes before the hand-over minute, a request every 10 s
+    before = [_line(HAND - dt.timedelta(seconds=s), 200, 0.05, rng) for s in range(120, 0, -10)]
+    # the hand-over minute: 3 requests at backfill time (fast), 3 appended after it (slow, one 502)
+    present = [_line(HAND + dt.timedelta(seconds=s), 200, 0.1, rng) for s in (2, 11, 20)]
+    later = [_line(HAND + dt.timedelta(seconds=s), st, 0.7, rng) for s, st in ((31, 200), (40, 502), (55, 200))]
+    # and a request of the next minute, which closes the hand-over minute for the tail
+    closing = [_line(HAND + dt.timedelta(seconds=64), 200, 0.2, rng)]
+    _append(log, before + present)
+    _, cfg = write_config(tmp_path, f'[general]\nhost = "h"\n[[components]]\nname = "web"\nlogs = ["{log}"]\n')
+    return tmp_path / "l.duckdb", cfg, log, before, present, later, closing
+
+
+def test_the_hand_over_minute_counts_the_lines_backfill_and_the_tail_read(setup):
+    db, cfg, log, before, present, later, closing = setup
+    backfill(Store(db), cfg, now=NOW)
+    for k in (1, 2):
+        m = HAND - dt.timedelta(minutes=k)
+        assert _minute(db, m)["requests_per_min"] == _expected(before, m)["requests_per_min"] == 6
+    # the tail's checkpoint is where the hand-over minute begins: the line after the earlier minutes
+    cp = Store(db).scalar("SELECT position FROM source_checkpoints WHERE source = 'tail' AND key = ?", [str(log)])
+    start = sum(len(x[3]) + 1 for x in before)
+    assert json.loads(cp)["cur"]["offset"] == json.loads(cp)["cur"]["start"] == start
+
+    _append(log, later + closing)
+    tail_once(db, cfg, log, "web", NOW)
+    want, got = _expected(present + later, HAND), _minute(db, HAND)
+    assert got["requests_per_min"] == want["requests_per_min"] == 6
+    assert got["error_rate"] == pytest.approx(want["error_rate"]) == pytest.approx(1 / 6)
+    assert got["response_time_ms"] == pytest.approx(want["response_time_ms"]) == pytest.approx(400)
+    # every line once: the minute after (closed by the last poll: it ended long ago) and nothing twice
+    assert _minute(db, HAND + dt.timedelta(minutes=1))["requests_per_min"] == 1
+    total = Store(db).scalar("SELECT sum(value) FROM metrics WHERE metric = 'requests_per_min'")
+    assert total == len(before + present + later + closing)
+
+    # a second backfill reads nothing (the file up to the hand-over was read, the rest is the tail's)
+    again = backfill(Store(db), cfg, now=NOW)
+    assert again.metric_rows == 0 and again.lines == 0
+    assert Store(db).scalar("SELECT sum(value) FROM metrics WHERE metric = 'requests_per_min'") == total
+
+
+def test_a_backfill_run_again_before_the_tail_hands_over_at_the_same_line(setup):
+    """Backfill run twice before the collector ever ran (and the log grew meanwhile): the second run
+    writes nothing and keeps the checkpoint where the first one put it, so the tail still reads the
+    hand-over minute whole."""
+    db, cfg, log, _, present, later, closing = setup
+    backfill(Store(db), cfg, now=NOW)
+    cp = Store(db).scalar("SELECT position FROM source_checkpoints WHERE source = 'tail' AND key = ?", [str(log)])
+    _append(log, later)
+    again = backfill(Store(db), cfg, now=NOW)
+    assert again.metric_rows == 0
+    assert Store(db).scalar("SELECT position FROM source_checkpoints WHERE source = 'tail' AND key = ?",
+                            [str(log)]) == cp
+    _append(log, closing)
+    tail_once(db, cfg, log, "web", NOW)
+    assert _minute(db, HAND)["requests_per_min"] == 6
+    assert _minute(db, HAND)["response_time_ms"] == pytest.approx(_expected(present + later, HAND)["response_time_ms"])
+
