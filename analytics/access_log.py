@@ -4,7 +4,7 @@
 nginx ``$request_time``, seconds), ``requests_per_min`` and ``error_rate`` (the share of 5xx answers) of
 the component the log belongs to. Two readers share the format: :func:`access_minutes` (vectorised, for
 ``lokifi backfill``) and :class:`MinuteAggregator` (line by line, for live tailing: a minute is emitted
-once a line of a later minute arrives, or when the collector stops).
+once a line of a later minute arrives, or when the collector stops if it can no longer grow).
 """
 
 from __future__ import annotations
@@ -114,6 +114,11 @@ def line_minute(text: str) -> dt.datetime | None:
     return _MINUTES[key]
 
 
+#: a minute this long after its start gets no more lines (a server that stamps a request with its start
+#: writes a slow one up to a minute late)
+SETTLED = dt.timedelta(minutes=2)
+
+
 class MinuteAggregator:
     """Per-minute sums of an access log read line by line; :meth:`feed` returns the minutes a later line
     closed, as metric rows (ts, host, component, metric, value, source)."""
@@ -150,8 +155,12 @@ class MinuteAggregator:
             cur.rt_n += 1
         return out
 
-    def flush(self) -> list[dict[str, Any]]:
-        """The open minute's rows (the collector is stopping, or a later minute began)."""
+    def flush(self, now: dt.datetime | None = None) -> list[dict[str, Any]]:
+        """The open minute's rows (a later minute began); with ``now`` (the collector is stopping), only
+        when the minute is :data:`SETTLED` by then — one that may still grow stays open, and the caller's
+        checkpoint at its first line has the next run read it again, whole."""
+        if now is not None and self.open is not None and now < self.open.minute + SETTLED:
+            return []
         cur, self.open = self.open, None
         if cur is None or cur.n == 0:
             return []

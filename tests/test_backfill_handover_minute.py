@@ -17,6 +17,7 @@ from collect_support import tail_once, write_config
 from planted_host import access_line
 
 from analytics.backfill import backfill
+from analytics.sources.tail import LogSpec, TailSource
 from analytics.store import Store
 
 NOW = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
@@ -96,3 +97,38 @@ def test_a_backfill_run_again_before_the_tail_hands_over_at_the_same_line(setup)
     assert _minute(db, HAND)["requests_per_min"] == 6
     assert _minute(db, HAND)["response_time_ms"] == pytest.approx(_expected(present + later, HAND)["response_time_ms"])
 
+
+def _collector_run(db: Path, cfg, log: Path, at: dt.datetime, *, from_start: bool = False) -> None:
+    """A collector that tails only ``log``, with its clock at ``at``: opened, one poll, stopped (its last
+    poll and write)."""
+    from analytics.collector import Collector
+
+    col = Collector(Store(db), cfg, sources=[TailSource([LogSpec("web", str(log))], "h", from_start=from_start)],
+                    hooks=(), clock=lambda: at)
+    col.open()
+    try:
+        col.poll_source(col.sources[0], at)
+    finally:
+        col.close()
+
+
+def test_the_minute_the_collector_stopped_in_is_read_whole_after_the_restart(tmp_path):
+    """The collector stops (its last poll) while a minute is still going: that minute is not written as
+    it is; the stored position stays at its first line, and the restarted collector reads it whole."""
+    rng = random.Random(6)
+    log = tmp_path / "app.log"
+    present = [_line(HAND + dt.timedelta(seconds=s), 200, 0.1, rng) for s in (2, 11, 20)]
+    later = [_line(HAND + dt.timedelta(seconds=s), st, 0.7, rng) for s, st in ((31, 200), (40, 502), (55, 200))]
+    _append(log, present)
+    _, cfg = write_config(tmp_path, f'[general]\nhost = "h"\n[[components]]\nname = "web"\nlogs = ["{log}"]\n')
+    db = tmp_path / "l.duckdb"
+    _collector_run(db, cfg, log, HAND + dt.timedelta(seconds=25), from_start=True)
+    assert _minute(db, HAND) == {}  # stopped 25 s into the minute: it may still grow
+    cp = Store(db).scalar("SELECT position FROM source_checkpoints WHERE source = 'tail' AND key = ?", [str(log)])
+    assert json.loads(cp)["cur"]["offset"] == 0
+    _append(log, later)
+    _collector_run(db, cfg, log, HAND + dt.timedelta(minutes=3))  # the restart, after the minute ended
+    got, want = _minute(db, HAND), _expected(present + later, HAND)
+    assert got["requests_per_min"] == want["requests_per_min"] == 6
+    assert got["error_rate"] == pytest.approx(want["error_rate"])
+    assert got["response_time_ms"] == pytest.approx(want["response_time_ms"])

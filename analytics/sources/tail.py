@@ -754,7 +754,8 @@ class TailSource(BaseSource):
 
     def poll(self, now: dt.datetime, *, final: bool = False) -> list[Batch]:
         """One batch: the error events finished since the last poll, and every file's checkpoint (at the
-        first line of an event still held). ``final``: the collector is stopping, hold nothing back."""
+        first line of an event still held). ``final``: the collector is stopping, hold nothing back but an
+        access log's minute that may still grow (its checkpoint stays at the minute's first line)."""
         mono = time.monotonic()
         if self._last_glob is None or mono - self._last_glob > self.glob_every:
             self._expand()
@@ -769,8 +770,8 @@ class TailSource(BaseSource):
             if tr.access:  # an access log: per-minute metrics, not error events
                 for ln in lines:
                     batch.metrics.extend(tr.access.feed(ln.text, ln))
-                if final:
-                    batch.metrics.extend(tr.access.flush())
+                if final:  # a minute that may still grow is not written: the next run reads it whole
+                    batch.metrics.extend(tr.access.flush(now))
                 lines = []
             events = tr.events.feed(lines, mono)
             settled, after = tr.events.settle(tr.tailer.position, mono, final=final)
