@@ -61,8 +61,13 @@ class TriageDone(Message):
         self.select_next = select_next
 
 
-class DetailLoaded(Message):
-    """A detail screen's data (``kind``: pattern, recommendation, prediction, component)."""
+class DetailLoaded(Message, bubble=False):
+    """A detail screen's data (``kind``: pattern, recommendation, prediction, component).
+
+    Posted by the worker to the App, which hands it to the detail screen on top. It does not bubble: from
+    the screen it would reach the App again, be handed back, and so on for as long as the screen is open
+    (a details screen kept a core busy). Textual takes ``bubble`` as a class keyword; set in the class
+    body it is overwritten."""
 
     def __init__(self, kind: str, detail: Any) -> None:
         super().__init__()

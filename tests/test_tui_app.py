@@ -299,3 +299,20 @@ async def test_q_quits(tmp_path):
         await pilot.press("q")
         await pilot.pause()
     assert not app.is_running
+
+
+async def test_an_open_details_screen_renders_once_and_then_idles(seeded, engines, monkeypatch):
+    from lokifi_tui.screens import details
+
+    renders = []
+    original = details.DetailScreen.render_detail
+    monkeypatch.setattr(details.DetailScreen, "render_detail", lambda self: (renders.append(1), original(self)))
+    app = make_app(seeded.path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        for keys in (("enter",), ("escape", "tab", "tab", "enter"), ("escape", "tab", "enter")):
+            await pilot.press(*keys)
+            await settle(pilot)
+            renders.clear()
+            await pilot.pause(1.0)          # nothing changes while the screen is open: nothing is drawn again
+            assert len(renders) <= 1, f"{type(app.screen).__name__} rendered {len(renders)} times in 1 s"

@@ -385,6 +385,7 @@ class DetailScreen(Screen):
         self.analysis: Any = None
         self.analysis_error: str | None = None
         self.running: str | None = None     # the analysis' progress while it runs
+        self._follow_rca = False            # keep the analysis section in view as the page is laid out
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="detail-body") as body:
@@ -395,6 +396,7 @@ class DetailScreen(Screen):
         yield Footer()
 
     def on_mount(self) -> None:
+        self.watch(self.query_one("#detail-body"), "virtual_size", self._page_grew, init=False)
         self.app.load_detail(self.kind, self.key)  # type: ignore[attr-defined]
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -436,8 +438,18 @@ class DetailScreen(Screen):
         """Re-render and bring the analysis section (the end of the page) into view."""
         if self.is_mounted and self.detail is not None:
             self.render_detail()
-            body, rca = self.query_one("#detail-body"), self.query_one("#detail-rca")
-            self.call_after_refresh(lambda: body.scroll_to_widget(rca, animate=False, top=True))
+            self._follow_rca = True          # also once the new text is laid out (_page_grew)
+            self.call_after_refresh(self._scroll_to_rca)
+
+    def _scroll_to_rca(self) -> None:
+        body, rca = self.query_one("#detail-body"), self.query_one("#detail-rca")
+        body.scroll_to_widget(rca, animate=False, top=True)
+
+    def _page_grew(self, _size: Any) -> None:
+        # the page's height is known only after a layout pass or two: keep the analysis in view until the
+        # person scrolls themselves
+        if self._follow_rca:
+            self._scroll_to_rca()
 
     def action_back(self) -> None:
         if self.running is not None:      # esc first cancels the analysis running here
@@ -446,15 +458,19 @@ class DetailScreen(Screen):
         self.app.pop_screen()
 
     def action_scroll_down(self) -> None:
+        self._follow_rca = False
         self.query_one("#detail-body").scroll_down()
 
     def action_scroll_up(self) -> None:
+        self._follow_rca = False
         self.query_one("#detail-body").scroll_up()
 
     def action_scroll_home(self) -> None:
+        self._follow_rca = False
         self.query_one("#detail-body").scroll_home(animate=False)
 
     def action_scroll_end(self) -> None:
+        self._follow_rca = False
         self.query_one("#detail-body").scroll_end(animate=False)
 
     def action_root_cause(self) -> None:
