@@ -10,6 +10,7 @@ once a line of a later minute arrives, or when the collector stops if it can no 
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -117,6 +118,56 @@ def line_minute(text: str) -> dt.datetime | None:
 #: a minute this long after its start gets no more lines (a server that stamps a request with its start
 #: writes a slow one up to a minute late)
 SETTLED = dt.timedelta(minutes=2)
+#: how far back from its end an access log is read to find where its last minute begins (past that, the
+#: readers split the file at its end, as any other log)
+HAND_SCAN = 64 * 1024 * 1024
+_SCAN_BLOCK = 1024 * 1024
+
+
+def last_minute_start(fd: int, lo: int, hi: int) -> tuple[int, dt.datetime] | None:
+    """Where an access log's last minute begins within ``[lo, hi)`` of the open file ``fd`` (``hi`` at a
+    line end): the offset of the first line stamped in that minute or later, and the minute; None when the
+    lines there are not an access log's, or the minute's start was not found within :data:`HAND_SCAN` bytes.
+
+    Where backfill and live tailing split the current access log (the tail reads from there, backfill up
+    to there), so that minute is read whole by the tail, with the lines appended to it later — the store
+    keeps a minute's first row. Lines are read backwards a block at a time until one stamped
+    :data:`SETTLED` before the last (a server that stamps a request with its start writes a slow one up to
+    a minute late), so memory is a block."""
+    last: dt.datetime | None = None
+    at = hi
+    sample: list[str] = []
+    pos, rest = hi, b""  # rest: the start of a line whose beginning is in the block before
+    while pos > lo:
+        if hi - pos >= HAND_SCAN:
+            return None
+        step = min(_SCAN_BLOCK, pos - lo)
+        pos -= step
+        data = os.pread(fd, step, pos) + rest
+        first = 0 if pos == lo else data.find(b"\n") + 1
+        if pos > lo and first == 0:  # no line starts in this block
+            rest = data
+            continue
+        rest = data[:first]
+        body = data[first:]
+        off = pos + first + len(body)
+        for raw in reversed(body[:-1].split(b"\n")):  # body: whole lines, each with its newline
+            off -= len(raw) + 1
+            text = raw.decode("utf-8", "replace")
+            if len(sample) < 200:
+                sample.append(text)
+                if len(sample) == 200 and not looks_like_access_log(sample):
+                    return None
+            m = line_minute(text)
+            if m is None:
+                continue
+            if last is None or m > last:
+                last, at = m, off
+            elif m == last:
+                at = off
+            elif m <= last - SETTLED:
+                return (at, last) if looks_like_access_log(sample) else None
+    return (at, last) if last is not None and looks_like_access_log(sample) else None
 
 
 class MinuteAggregator:

@@ -47,7 +47,7 @@ from typing import Any, BinaryIO
 
 import polars as pl
 
-from analytics.access_log import access_minutes, line_minute, looks_like_access_log, minutes_to_metrics
+from analytics.access_log import access_minutes, last_minute_start, looks_like_access_log, minutes_to_metrics
 from analytics.metrics_store import read_checkpoint, write_checkpoint, write_events, write_metrics
 from analytics.multiline import MultilineFolder
 from analytics.sources.tail import HEAD_BYTES, LogSpec, Position, is_error_event, line_time
@@ -61,9 +61,6 @@ SOURCE = "backfill"
 #: the one before it (a server that stamps a request with its start writes a slow one after the rotation)
 CARRY_MINUTES = 2
 TAIL_SOURCE = "tail"
-#: how far back from its end the current access log is read to find where its last minute begins (past
-#: that, the hand-over is at the end of the file as for any other log)
-HAND_SCAN = 64 * 1024 * 1024
 MAX_MESSAGE = 16384
 
 _COMPRESSED = {".gz": "gzip", ".bz2": "bz2", ".xz": "xz", ".zst": "zstd"}
@@ -311,58 +308,17 @@ def _line_end_before(path: Path, size: int) -> int:
     return 0
 
 
-def _last_minute_start(path: Path, lo: int, hi: int) -> tuple[int, dt.datetime] | None:
-    """Where an access log's last minute begins within ``[lo, hi)`` (``hi`` at a line end): the offset of
-    the first line stamped in that minute or later, and the minute; None when the lines there are not an
-    access log's, or the minute's start was not found within :data:`HAND_SCAN` bytes.
-
-    Lines are read backwards a block at a time until one stamped two minutes before the last (a server
-    that stamps a request with its start writes a slow one up to a minute late), so memory is a block."""
-    last: dt.datetime | None = None
-    at = hi
-    sample: list[str] = []
-    pos, rest = hi, b""  # rest: the start of a line whose beginning is in the block before
-    with open(path, "rb") as f:
-        while pos > lo:
-            if hi - pos >= HAND_SCAN:
-                return None
-            step = min(BLOCK, pos - lo)
-            pos -= step
-            f.seek(pos)
-            data = f.read(step) + rest
-            first = 0 if pos == lo else data.find(b"\n") + 1
-            if pos > lo and first == 0:  # no line starts in this block
-                rest = data
-                continue
-            rest = data[:first]
-            body = data[first:]
-            off = pos + first + len(body)
-            for raw in reversed(body[:-1].split(b"\n")):  # body: whole lines, each with its newline
-                off -= len(raw) + 1
-                text = raw.decode("utf-8", "replace")
-                if len(sample) < 200:
-                    sample.append(text)
-                    if len(sample) == 200 and not looks_like_access_log(sample):
-                        return None
-                m = line_minute(text)
-                if m is None:
-                    continue
-                if last is None or m > last:
-                    last, at = m, off
-                elif m == last:
-                    at = off
-                elif m <= last - dt.timedelta(minutes=CARRY_MINUTES):
-                    return (at, last) if looks_like_access_log(sample) else None
-    return (at, last) if last is not None and looks_like_access_log(sample) else None
-
-
 def _hand_over_at(store, p: Planned, host: str, start: int, end: int) -> int:
     """Where the current file is handed to the tail when backfill is the first to read it: an access
     log at the first line of its last minute (the tail reads that minute whole, with the lines the file
     grows by in it, and writes it once), any other log at ``end``. Also at ``end`` when a minute the log's
     rotated file left held is that minute or later (a rotation in the file's last minute): the tail would
     not read the rotated file's part, so backfill writes the minute as it is."""
-    cut = _last_minute_start(p.path, start, end)
+    fd = os.open(p.path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+    try:
+        cut = last_minute_start(fd, start, end)
+    finally:
+        os.close(fd)
     if cut is None:
         return end
     at, minute = cut
