@@ -15,8 +15,10 @@ into ``app.log.2.gz`` by logrotate is the same file and is not read again. The c
 tailing follows) is read up to where the collector's tail starts: its stored checkpoint when there is one
 for that inode, else the end of the file — for an access log the first line of its last minute, so that
 the tail reads that minute whole with what is appended to it (the store keeps a minute's first rows) —
-and that offset is stored as the tail's checkpoint, so the collector goes on from there. Once a file was
-handed to the tail, whatever it grows by is the tail's, also after it is rotated away. Each file's rows,
+and that offset is stored as the tail's checkpoint, so the collector goes on from there. A tail that
+opened the file first, without a checkpoint, started at that same place, and backfill reads up to its
+stored start. Once a file was handed to the tail, whatever it grows by is the tail's, also after it is
+rotated away. Each file's rows,
 its record and the checkpoint are written in one transaction, so a backfill stopped at any point resumes
 at the first file it had not finished.
 

@@ -132,3 +132,49 @@ def test_the_minute_the_collector_stopped_in_is_read_whole_after_the_restart(tmp
     assert got["requests_per_min"] == want["requests_per_min"] == 6
     assert got["error_rate"] == pytest.approx(want["error_rate"])
     assert got["response_time_ms"] == pytest.approx(want["response_time_ms"])
+
+
+def test_a_collector_started_before_backfill_reads_the_current_minute_whole(setup):
+    """The collector starts first (the dashboard's collector while `lokifi backfill` is still to run):
+    its tail's first open, without a checkpoint, starts at the first line of the access log's last minute,
+    not at the end of the file in the middle of it; backfill then reads exactly up to there. So the minute
+    is the tail's alone, with the lines appended after both started, and every line is counted once."""
+    from analytics.collector import Collector
+
+    db, cfg, log, before, present, later, closing = setup
+    src = TailSource([LogSpec("web", str(log))], "h")
+    clock = [HAND + dt.timedelta(seconds=25)]
+    col = Collector(Store(db), cfg, sources=[src], hooks=(), clock=lambda: clock[0])
+    col.open()
+    try:
+        col.poll_source(src, clock[0])  # its first poll: the minute's 3 requests so far
+        col.flush()
+        start = sum(len(x[3]) + 1 for x in before)  # the hand-over minute's first line
+        cp = Store(db).scalar("SELECT position FROM source_checkpoints WHERE source = 'tail' AND key = ?",
+                              [str(log)])
+        assert json.loads(cp)["cur"]["start"] == json.loads(cp)["cur"]["offset"] == start
+        assert _minute(db, HAND) == {}  # still going
+
+        _append(log, later)  # more requests of the minute, then backfill runs
+        first = backfill(Store(db), cfg, now=NOW)
+        assert first.lines == len(before)  # up to the tail's start, not beyond
+        for k in (1, 2):
+            m = HAND - dt.timedelta(minutes=k)
+            assert _minute(db, m)["requests_per_min"] == _expected(before, m)["requests_per_min"] == 6
+        assert _minute(db, HAND) == {}
+
+        _append(log, closing)
+        clock[0] = HAND + dt.timedelta(minutes=3)
+        col.poll_source(src, clock[0])
+    finally:
+        col.close()
+    want, got = _expected(present + later, HAND), _minute(db, HAND)
+    assert got["requests_per_min"] == want["requests_per_min"] == 6
+    assert got["error_rate"] == pytest.approx(want["error_rate"]) == pytest.approx(1 / 6)
+    assert got["response_time_ms"] == pytest.approx(want["response_time_ms"]) == pytest.approx(400)
+    total = Store(db).scalar("SELECT sum(value) FROM metrics WHERE metric = 'requests_per_min'")
+    assert total == len(before + present + later + closing)  # every line once
+
+    again = backfill(Store(db), cfg, now=NOW)
+    assert again.metric_rows == 0 and again.lines == 0
+    assert Store(db).scalar("SELECT sum(value) FROM metrics WHERE metric = 'requests_per_min'") == total

@@ -59,8 +59,9 @@ class Position:
     head: str = ""  # sha1 of the first head_len bytes
     head_len: int = 0
     discard: bool = False  # inside a line longer than max_line whose start was already emitted
-    # where reading this content began: 0, or the end of the file at the first open without a checkpoint
-    # (what came before is not the tail's: `lokifi backfill` reads it). None: unknown (older checkpoints).
+    # where reading this content began: 0, or where the first open without a checkpoint began — the end of
+    # the file, or for an access log the first line of its last minute (what came before is not the
+    # tail's: `lokifi backfill` reads it). None: unknown (older checkpoints).
     start: int | None = 0
 
     def to_dict(self) -> dict[str, Any]:
@@ -310,7 +311,7 @@ class FileTailer:
         if cur is None:
             pos = Position(st.st_dev, st.st_ino, 0)
             if not self.from_start:
-                pos.offset = pos.start = _line_start_before(fd, st.st_size)
+                pos.offset = pos.start = _first_open_at(fd, st.st_size)
         elif (cur.dev, cur.ino) == (st.st_dev, st.st_ino):
             if st.st_size >= cur.offset and self._head_matches(fd, cur):
                 pos = cur
@@ -483,6 +484,20 @@ def _size(p: Path) -> int:
         return p.stat().st_size
     except OSError:
         return 0
+
+
+def _first_open_at(fd: int, size: int) -> int:
+    """Where the first open of a file without a checkpoint starts reading: at its end (the start of a
+    half-written last line), or for an access log at the first line of its last minute — that minute is
+    read whole, with the lines appended to it, and written once (the store keeps a minute's first row),
+    and backfill reads the file up to exactly there, also when it runs after the collector started."""
+    end = _line_start_before(fd, size)
+    if end == 0 or os.pread(fd, 1, end - 1) != b"\n":
+        return end
+    from analytics.access_log import last_minute_start  # noqa: PLC0415
+
+    cut = last_minute_start(fd, 0, end)
+    return end if cut is None else cut[0]
 
 
 def _line_start_before(fd: int, size: int) -> int:
@@ -746,7 +761,8 @@ class TailSource(BaseSource):
                 if key in self._tracked:
                     continue
                 saved = self._saved.pop(key, None)
-                # A file that appears later under a glob is new: read it whole. Others start at their end.
+                # A file that appears later under a glob is new: read it whole. Others start at their end (an
+                # access log at the first line of its last minute, which is read whole).
                 from_start = self.from_start or (magic and not first)
                 t = FileTailer(key, saved, from_start=from_start, max_line=self.max_line)
                 self._tracked[key] = _Tracked(spec, t, self._component_for(spec, key), TailEvents(self.quiet),
