@@ -175,7 +175,7 @@ class VitalsSource(BaseSource):
         self._prev_disk: tuple[float, dict[str, Any]] | None = None
         self._prev_net: tuple[float, Any] | None = None
         self._primed = False
-        self._primed_at = 0.0
+        self._window_from = 0.0  # the first sample's CPU window starts here (see prime)
         self._latest: VitalsSnapshot | None = None
         self.scans = 0  # full process-table scans done (for tests and the bench)
 
@@ -185,8 +185,13 @@ class VitalsSource(BaseSource):
 
     # -- sampling -----------------------------------------------------------------------------------
 
-    def prime(self) -> None:
-        """Take the first CPU and counter readings (psutil measures CPU between two calls)."""
+    def prime(self, *, host_window_from: float | None = None) -> None:
+        """Take the first CPU and counter readings (psutil measures CPU between two calls).
+
+        ``host_window_from``: the monotonic time a caller took its own earlier reading of the host's CPU
+        (``lokifi status`` does, before it loads the config, and reports the host's CPU figure from it).
+        The first sample then waits FIRST_WINDOW from that moment unless processes are tracked, whose
+        figures need FIRST_WINDOW from here; psutil's own host figures in that sample may span less."""
         psutil.cpu_percent(None)
         psutil.cpu_percent(None, percpu=True)
         self._sample_io(time.monotonic())
@@ -198,14 +203,15 @@ class VitalsSource(BaseSource):
                 except psutil.Error:
                     pass
         self._primed = True
-        self._primed_at = time.monotonic()
+        primed_at = time.monotonic()
+        self._window_from = primed_at if host_window_from is None or self._tracked else host_window_from
 
     def poll(self, now: dt.datetime) -> list[Batch]:
         if not self._primed:
             self.prime()
         # the first sample's CPU figures need a window of at least FIRST_WINDOW since the priming readings;
         # a caller that primes early (``lokifi status``) has spent most of it doing other work
-        wait = FIRST_WINDOW - (time.monotonic() - self._primed_at)
+        wait = FIRST_WINDOW - (time.monotonic() - self._window_from)
         if wait > 0 and self._latest is None:
             time.sleep(wait)
         mono = time.monotonic()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import os
+import time
 
 import click
 
@@ -37,14 +38,18 @@ def _ago(ts: dt.datetime | None, now: dt.datetime) -> str:
 def status(ctx: click.Context, host: str | None, as_json: bool) -> None:
     """This machine's vitals now, each configured service (processes, last probe, last error) and the
     collector; with --host, a fleet host's stored vitals, probes and errors."""
+    # Without --host this machine is shown: its CPU window starts before anything else is loaded, so the
+    # 0.2 s it needs passes while the config, the store and its library load (with --host the store was
+    # opened to check the name, and the config says whether the host is this machine).
+    early = (time.monotonic(), _cpu_clock()) if host is None else None
     cfg = get_config(ctx)
     local = host is None or host == cfg.host
     vitals_src = None
     if local:  # take the first CPU readings now: the sample's window passes while the store is read
         from analytics.sources.vitals import vitals_from_config
         vitals_src = vitals_from_config(cfg)
-        vitals_src.prime()
-        window_start = _cpu_clock()
+        vitals_src.prime(host_window_from=early[0] if early else None)
+        window_start = early[1] if early else _cpu_clock()
     from analytics.service_status import service_state
     from analytics.writer_lock import collector_running
     store = get_store(ctx)
