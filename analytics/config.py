@@ -10,6 +10,7 @@ Each engine owns its section; sections are plain dataclasses so a reader sees ev
 from __future__ import annotations
 
 import dataclasses
+import functools
 import os
 import re
 import socket
@@ -18,8 +19,6 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-
-import re2 as _re2
 
 from analytics.paths import resolve_config
 
@@ -445,7 +444,7 @@ def parse_config(data: dict[str, Any], path: Path | None = None, problems: list[
         keymap=dict(keymap),
     )
     cfg = _check_ranges(cfg, problems)
-    lines = locate_keys(text) if text is not None else {}
+    lines = locate_keys(text) if text is not None and problems else {}  # lines only place problems
     issues = tuple(_issue(p, path, lines) for p in problems)
     return dataclasses.replace(cfg, problems=tuple(i.text for i in issues), issues=issues)
 
@@ -496,9 +495,14 @@ def _line_of(key: str, lines: dict[str, int]) -> int | None:
     return None
 
 
-# RE2 (linear time): with Python's backtracking engine this pattern is quadratic in a line of spaces
-# ("[a" + 30,000 spaces + ".b]" took 5 s to locate)
-_HEADER_RE = _re2.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*(\]\]?)\s*(#.*)?$")
+@functools.cache
+def _header_re():
+    """RE2 (linear time): with Python's backtracking engine this pattern is quadratic in a line of spaces
+    ("[a" + 30,000 spaces + ".b]" took 5 s to locate). Compiled on first use: a config without problems
+    is never searched for lines, and a command that loads one does not import re2."""
+    import re2
+    return re2.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*(\]\]?)\s*(#.*)?$")
+
 _ASSIGN_RE = re.compile(r"""^\s*((?:[A-Za-z0-9_\-]+|"[^"]*"|'[^']*')(?:\s*\.\s*(?:[A-Za-z0-9_\-]+|"[^"]*"|'[^']*'))*)\s*=""")
 
 
@@ -516,6 +520,7 @@ def locate_keys(text: str) -> dict[str, int]:
     current: list[str] = []
     in_multiline: str | None = None
     depth = 0
+    header = _header_re()
     for n, line in enumerate(text.splitlines(), start=1):
         if in_multiline:
             if line.count(in_multiline) % 2 == 1:
@@ -524,7 +529,7 @@ def locate_keys(text: str) -> dict[str, int]:
         if depth > 0:
             depth += line.count("[") + line.count("{") - line.count("]") - line.count("}")
             continue
-        m = _HEADER_RE.match(line)
+        m = header.match(line)
         if m and m.group(1) == m.group(3)[::-1].replace("]", "["):
             parts = _dotted(m.group(2))
             resolved: list[str] = []

@@ -10,8 +10,6 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import platformdirs
-
 APP = "lokifi"
 
 
@@ -22,17 +20,26 @@ def _home() -> Path | None:
 
 def data_dir() -> Path:
     home = _home()
-    return home / "data" if home else Path(platformdirs.user_data_dir(APP, appauthor=False))
+    if home:
+        return home / "data"
+    import platformdirs  # not imported when --db / --config / LOKIFI_* say where
+    return Path(platformdirs.user_data_dir(APP, appauthor=False))
 
 
 def config_dir() -> Path:
     home = _home()
-    return home / "config" if home else Path(platformdirs.user_config_dir(APP, appauthor=False))
+    if home:
+        return home / "config"
+    import platformdirs
+    return Path(platformdirs.user_config_dir(APP, appauthor=False))
 
 
 def cache_dir() -> Path:
     home = _home()
-    return home / "cache" if home else Path(platformdirs.user_cache_dir(APP, appauthor=False))
+    if home:
+        return home / "cache"
+    import platformdirs
+    return Path(platformdirs.user_cache_dir(APP, appauthor=False))
 
 
 def resolve_db(db: str | os.PathLike[str] | None = None) -> Path:
