@@ -425,8 +425,9 @@ def ai_learn(ctx: click.Context, as_json: bool) -> None:
     from lokifi_tui.cli.solution_report import print_accuracy
     store = get_store(ctx)
     need = get_config(ctx).patterns.auto_approve_min_samples
-    st = learning_stats(store, min_samples=need)
-    sa = solution_accuracy(store, min_samples=need)
+    with store.read():  # one session for both: the second read reuses the open database, not a new one
+        st = learning_stats(store, min_samples=need)
+        sa = solution_accuracy(store, min_samples=need)
     if as_json:
         print_json({**st.as_dict(), "solution_accuracy": sa.as_dict()})
         return

@@ -138,10 +138,10 @@ def recs_list(ctx: click.Context, show_all: bool, host: str | None, as_json: boo
     """Open recommendations, most urgent first (no rules are run; see `lokifi scan`).
 
     The --json rows carry their host, so with --host every row shows the filter."""
-    engine = _engine()
+    from analytics.recommend.lifecycle import list_recs, utcnow  # the stored rows: no rule engine, no psutil
     store, config = get_store(ctx), get_config(ctx)
-    now = engine.utcnow()
-    items = engine.list_recs(store, host or config.host, include_all=show_all, now=now)
+    now = utcnow()
+    items = list_recs(store, host or config.host, include_all=show_all, now=now)
     if as_json:
         print_json([_rec_json(r, now) for r in items])
         return
