@@ -112,3 +112,25 @@ def test_name_match_is_exact(child):
     src = VitalsSource("h1", [ProcessSpec("py", name="pytho")])
     src.poll(NOW)
     assert src.latest.component("py").count == 0
+
+
+def test_first_sample_waits_its_cpu_window_from_the_callers_earlier_reading(monkeypatch):
+    """`lokifi status` reads the host's CPU before it loads the config and passes that moment to prime():
+    the first sample then waits FIRST_WINDOW from it, not from priming; tracked processes, primed later,
+    still get their full window."""
+    from analytics.sources import vitals
+
+    slept: list[float] = []
+    monkeypatch.setattr(vitals.time, "sleep", slept.append)
+    src = VitalsSource("h")
+    src.prime(host_window_from=time.monotonic() - vitals.FIRST_WINDOW)
+    src.poll(NOW)
+    assert slept == []  # the window already passed while the caller worked
+    src = VitalsSource("h")
+    src.prime()
+    src.poll(NOW)
+    assert len(slept) == 1 and 0 < slept[0] <= vitals.FIRST_WINDOW  # primed just now: the whole window
+    src = VitalsSource("h", [ProcessSpec("web", name="lokifi-no-such-process")])
+    src.prime(host_window_from=time.monotonic() - 10)
+    src.poll(NOW)
+    assert len(slept) == 2 and 0 < slept[1] <= vitals.FIRST_WINDOW  # a tracked process's window is its own
