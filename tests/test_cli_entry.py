@@ -89,3 +89,32 @@ def test_commands_still_run_through_the_executable(tmp_path):
                        env=env)
     assert r.returncode == 0, r.stderr
     assert '"database"' in r.stdout or '"db"' in r.stdout
+
+
+@pytest.mark.parametrize("argv, word", [
+    (["status", "--json"], "status"),
+    (["--db", "status", "recs", "list"], "recs"),      # an option's value is not the command
+    (["--db=x.duckdb", "--refresh", "2", "status"], "status"),
+    (["--version"], None),
+    ([], None),
+])
+def test_command_word_skips_root_options_and_their_values(argv, word):
+    from lokifi_tui.cli.entry import command_word
+    assert command_word(argv) == word
+
+
+def test_status_cpu_window_starts_in_the_executable(tmp_path, monkeypatch, capsys):
+    """`lokifi status` takes its first host CPU reading before click is imported, and status measures the
+    host's CPU from that reading (once: a later status in the same process reads its own)."""
+    from lokifi_tui.cli import entry, status
+
+    taken, starts = [], []
+    take = entry.take_status_cpu_reading
+    monkeypatch.setattr(entry, "take_status_cpu_reading", lambda: taken.append(take()) or taken[-1])
+    without = status._without_own_cpu
+    monkeypatch.setattr(status, "_without_own_cpu", lambda snap, a, b: starts.append(a) or without(snap, a, b))
+    monkeypatch.setattr(sys, "argv", ["lokifi", "--db", str(tmp_path / "s.duckdb"), "status", "--json"])
+    entry.main()
+    assert '"cpu_percent"' in capsys.readouterr().out
+    assert taken[0] is not None and starts == [taken[0][1]]
+    assert entry.take_status_cpu_reading() is None

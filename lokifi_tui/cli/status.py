@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import os
 import time
 
 import click
 
+from analytics.cpu_clock import cpu_clock
 from lokifi_tui.cli.context import db_path, get_config, get_store
 from lokifi_tui.cli.output import console, host_option, inert, json_option, print_json
 
@@ -38,10 +38,16 @@ def _ago(ts: dt.datetime | None, now: dt.datetime) -> str:
 def status(ctx: click.Context, host: str | None, as_json: bool) -> None:
     """This machine's vitals now, each configured service (processes, last probe, last error) and the
     collector; with --host, a fleet host's stored vitals, probes and errors."""
-    # Without --host this machine is shown: its CPU window starts before anything else is loaded, so the
-    # 0.2 s it needs passes while the config, the store and its library load (with --host the store was
-    # opened to check the name, and the config says whether the host is this machine).
-    early = (time.monotonic(), _cpu_clock()) if host is None else None
+    # Without --host this machine is shown: its CPU window starts before anything else is loaded (in the
+    # `lokifi` executable, before click), so the 0.2 s it needs passes while the config, the store and its
+    # library load (with --host the store was opened to check the name, and the config says whether the
+    # host is this machine).
+    from lokifi_tui.cli.entry import take_status_cpu_reading
+    early = take_status_cpu_reading()
+    if host is not None:
+        early = None
+    elif early is None:
+        early = (time.monotonic(), cpu_clock())
     cfg = get_config(ctx)
     local = host is None or host == cfg.host
     vitals_src = None
@@ -49,7 +55,7 @@ def status(ctx: click.Context, host: str | None, as_json: bool) -> None:
         from analytics.sources.vitals import vitals_from_config
         vitals_src = vitals_from_config(cfg)
         vitals_src.prime(host_window_from=early[0] if early else None)
-        window_start = early[1] if early else _cpu_clock()
+        window_start = early[1] if early else cpu_clock()
     from analytics.service_status import service_state
     from analytics.writer_lock import collector_running
     store = get_store(ctx)
@@ -60,7 +66,7 @@ def status(ctx: click.Context, host: str | None, as_json: bool) -> None:
     pid = collector_running(db_path(ctx))
     if local:
         vitals_src.poll(dt.datetime.now(dt.UTC).replace(tzinfo=None))
-        snap = _without_own_cpu(vitals_src.latest, window_start, _cpu_clock())
+        snap = _without_own_cpu(vitals_src.latest, window_start, cpu_clock())
         comps = sorted({c.name for c in cfg.components} | {p["component"] for p in probes})
     else:   # another host: its components are those it has probes or errors of
         snap = None
@@ -115,17 +121,6 @@ def status(ctx: click.Context, host: str | None, as_json: bool) -> None:
         last = "–" if not r["last_error"] else f"{inert(r['last_error'], 50)} ({_ago(r['last_error_at'], now)})"
         t.add_row(inert(r["component"]), procs, "\n".join(probe_txt) or "–", str(r["errors_last_hour"]), last)
     console.print(t)
-
-
-def _cpu_clock() -> tuple[float, float, float]:
-    """(host busy seconds, host total seconds, this process's CPU seconds), summed over every core."""
-    import psutil
-    t = psutil.cpu_times()
-    # as psutil's own cpu_percent counts: guest time is already inside user/nice, iowait is idle
-    total = sum(t) - getattr(t, "guest", 0.0) - getattr(t, "guest_nice", 0.0)
-    idle = t.idle + getattr(t, "iowait", 0.0)
-    own = os.times()
-    return total - idle, total, own.user + own.system
 
 
 def _without_own_cpu(snap, start: tuple[float, float, float], end: tuple[float, float, float]):
