@@ -3,6 +3,7 @@ hands everything else to click, and never imports click on its way to the dashbo
 
 from __future__ import annotations
 
+import gc
 import os
 import subprocess
 import sys
@@ -114,7 +115,27 @@ def test_status_cpu_window_starts_in_the_executable(tmp_path, monkeypatch, capsy
     without = status._without_own_cpu
     monkeypatch.setattr(status, "_without_own_cpu", lambda snap, a, b: starts.append(a) or without(snap, a, b))
     monkeypatch.setattr(sys, "argv", ["lokifi", "--db", str(tmp_path / "s.duckdb"), "status", "--json"])
-    entry.main()
+    monkeypatch.setattr(entry, "_resume_collection_later", lambda: None)  # no timer left in pytest's process
+    try:
+        entry.main()
+    finally:
+        gc.enable()  # the executable holds collection off for a while; this process is pytest's
     assert '"cpu_percent"' in capsys.readouterr().out
     assert taken[0] is not None and starts == [taken[0][1]]
     assert entry.take_status_cpu_reading() is None
+
+
+def test_a_command_holds_collection_off_only_for_a_while(tmp_path):
+    """A command run by the executable starts without cyclic collection (a cold read command answers
+    before it would free anything) and gets it back after COMMAND_GC_HOLD seconds (a long one needs it)."""
+    code = ("import gc, sys, time\n"
+            "from lokifi_tui.cli import entry\n"
+            "sys.argv = ['lokifi', '--db', sys.argv[1], 'locate', '--json']\n"
+            "entry.main()\n"
+            "print('after the command:', gc.isenabled())\n"
+            "time.sleep(entry.COMMAND_GC_HOLD + 0.5)\n"
+            "print('later:', gc.isenabled())\n")
+    r = subprocess.run([sys.executable, "-c", code, str(tmp_path / "s.duckdb")], capture_output=True, text=True,
+                       env={**os.environ, "LOKIFI_HOME": str(tmp_path)}, timeout=60)
+    assert r.returncode == 0, r.stderr
+    assert "after the command: False" in r.stdout and "later: True" in r.stdout, r.stdout
