@@ -56,6 +56,21 @@ def test_status_without_config_explains_what_to_do(tmp_path):
     assert "lokifi config init" in r.output
 
 
+def test_the_cheap_cpu_clock_counts_as_psutil_does():
+    """status's first CPU reading is taken from /proc/stat before psutil is imported; its last one too, so
+    both ends of the window count alike. The figures are psutil's (seconds, guest in user, iowait idle)."""
+    import pytest
+
+    from analytics import cpu_clock
+    direct = cpu_clock._proc_stat()
+    if direct is None:
+        pytest.skip("no /proc/stat here: the clock is psutil's own")
+    via_psutil = cpu_clock._psutil_times()
+    assert direct[1] == pytest.approx(via_psutil[1], abs=2.0)   # total seconds, read a moment apart
+    assert direct[0] == pytest.approx(via_psutil[0], abs=2.0)   # busy seconds
+    assert 0 < direct[0] < direct[1]
+
+
 def test_host_cpu_leaves_out_the_commands_own_start():
     """The first CPU window overlaps opening the store: the command's own CPU seconds are not the host's."""
     import datetime as dt
