@@ -861,6 +861,8 @@ def load_prediction_detail(store: Any, prediction_id: int) -> PredictionDetail |
         made_at=r.get("prediction_date"),
         due_at=r.get("due_at"),
         evidence=_str(r.get("evidence")),
+        brief=prediction_brief(_str(r.get("prediction_type")), _str(r.get("component")), _str(r.get("message")),
+                               _str(r.get("evidence"))),
     )
     return PredictionDetail(
         prediction=row,

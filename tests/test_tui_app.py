@@ -262,6 +262,7 @@ async def test_enter_opens_details_for_each_pane(seeded, engines):
         await settle(pilot)
         text = screen_text(app)
         assert "Rule precision" in text and "310" in text and "1,234" in text  # numbers as people read them
+        assert "Summary" in text    # the row's own words above the stored message
         await pilot.press("escape", "tab", "tab", "enter")
         await settle(pilot)
         text = screen_text(app)

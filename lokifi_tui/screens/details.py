@@ -278,6 +278,7 @@ def render_prediction(d: Any, now: dt.datetime) -> Group:
                 ("Severity", Text(p.severity, style=SEVERITY_STYLE.get(p.severity, ""))),
                 ("Type", p.type),
                 ("Component", p.component + (f" @ {p.host}" if p.host else "")),
+                *([("Summary", p.brief)] if p.brief and p.brief != p.message else []),
                 ("Message", p.message),
                 ("Confidence", ("—" if p.confidence is None else f"{p.confidence * 100:.0f}%")
                  + f" ({p.confidence_kind})"),
