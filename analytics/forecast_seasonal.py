@@ -361,7 +361,9 @@ def forecast_seasonal(values, horizon: int, season: int, level: float = 0.8) -> 
 
     def weights_from(err: np.ndarray) -> np.ndarray:
         e = np.maximum(err, 1e-12 * (1.0 + float(np.max(err))))
-        w = e ** -WEIGHT_POWER
+        if not np.isfinite(e.min()):
+            return np.full(len(e), 1.0 / len(e))
+        w = (e / e.min()) ** -WEIGHT_POWER      # relative to the best piece: no under- or overflow at any scale
         return w / w.sum()
 
     w = weights_from(mae.mean(axis=0))
@@ -374,7 +376,8 @@ def forecast_seasonal(values, horizon: int, season: int, level: float = 0.8) -> 
         others = ~np.eye(n_o, dtype=bool)
         loo_err = np.array([mae[others[j]].mean(axis=0) for j in range(n_o)])          # n_o x candidates
         e = np.maximum(loo_err, 1e-12 * (1.0 + loo_err.max(axis=1, keepdims=True)))
-        wl = e ** -WEIGHT_POWER
+        best = e.min(axis=1, keepdims=True)
+        wl = np.where(np.isfinite(best), e / np.where(np.isfinite(best), best, 1.0), 1.0) ** -WEIGHT_POWER
         wl /= wl.sum(axis=1, keepdims=True)
         comb = np.einsum("ji,kih->jkh", wl, preds)              # comb[j, k] = origin k under weights j
         res = actual[None, :, :] - comb

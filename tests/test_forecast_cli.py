@@ -189,3 +189,15 @@ def test_band_width_is_calibrated_on_held_out_backtest_origins():
     assert self_calibrated_width(z, 0.8) >= 1.3
     # The calibration follows the level asked for: a 50 % band is narrower than an 80 % one, not wider.
     assert self_calibrated_width(rng.normal(size=(16, 24)), 0.5) <= 1.2
+
+
+@pytest.mark.parametrize("big", [1e80, 1e150, 1e300])
+def test_huge_values_forecast_finite_numbers(big):
+    # The pieces' weights were 1 / MAE ** 4: errors above ~1e77 underflowed every weight to 0 (0 / 0 = NaN).
+    import warnings
+
+    from analytics.backtest import forecast_series
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        f = forecast_series(np.array([big, -big] * 30), 3, 24)
+    assert np.all(np.isfinite(f.mean)) and np.all(f.lo <= f.mean) and np.all(f.mean <= f.hi)
