@@ -360,11 +360,13 @@ def forecast_seasonal(values, horizon: int, season: int, level: float = 0.8) -> 
     mae = np.mean(np.abs(preds - actual[:, None, :]), axis=2)        # origins x candidates
 
     def weights_from(err: np.ndarray) -> np.ndarray:
-        e = np.maximum(err, 1e-12 * (1.0 + float(np.max(err))))
-        if not np.isfinite(e.min()):
-            return np.full(len(e), 1.0 / len(e))
-        w = (e / e.min()) ** -WEIGHT_POWER      # relative to the best piece: no under- or overflow at any scale
-        return w / w.sum()
+        """Weights over the last axis (one set per row of a 2-D ``err``), relative to the best piece's
+        error: no under- or overflow at any scale; equal weights where every error is infinite."""
+        e = np.maximum(err, 1e-12 * (1.0 + err.max(axis=-1, keepdims=True)))
+        best = e.min(axis=-1, keepdims=True)
+        ok = np.isfinite(best)
+        w = np.where(ok, e / np.where(ok, best, 1.0), 1.0) ** -WEIGHT_POWER
+        return w / w.sum(axis=-1, keepdims=True)
 
     w = weights_from(mae.mean(axis=0))
     stack = np.array([now[nm] for nm in names])
@@ -375,10 +377,7 @@ def forecast_seasonal(values, horizon: int, season: int, level: float = 0.8) -> 
     if n_o > 1:
         others = ~np.eye(n_o, dtype=bool)
         loo_err = np.array([mae[others[j]].mean(axis=0) for j in range(n_o)])          # n_o x candidates
-        e = np.maximum(loo_err, 1e-12 * (1.0 + loo_err.max(axis=1, keepdims=True)))
-        best = e.min(axis=1, keepdims=True)
-        wl = np.where(np.isfinite(best), e / np.where(np.isfinite(best), best, 1.0), 1.0) ** -WEIGHT_POWER
-        wl /= wl.sum(axis=1, keepdims=True)
+        wl = weights_from(loo_err)
         comb = np.einsum("ji,kih->jkh", wl, preds)              # comb[j, k] = origin k under weights j
         res = actual[None, :, :] - comb
         oth = res[others].reshape(n_o, n_o - 1, hb)

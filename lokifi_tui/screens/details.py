@@ -237,9 +237,11 @@ def render_recommendation(d: Any, now: dt.datetime) -> Group:
         parsed = json.loads(d.evidence) if d.evidence else None
     except ValueError:
         parsed = None
-    if isinstance(parsed, dict):
-        evidence = _rec_evidence(parsed) if "threshold" in parsed else (
-            [_kv([(clean(k), v) for k, v in humanize.rows(parsed)])] if humanize.rows(parsed) else [])
+    if isinstance(parsed, dict) and "threshold" in parsed:
+        evidence = _rec_evidence(parsed)
+    elif isinstance(parsed, dict):
+        rows = humanize.rows(parsed)
+        evidence = [_kv([(clean(k), v) for k, v in rows])] if rows else []
     elif d.evidence:
         evidence = [safe(d.evidence, single_line=False)]
     parts: list[Any] = [
