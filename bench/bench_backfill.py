@@ -2,7 +2,7 @@
 
 8 days of one busy nginx access log (combined format with $request_time, one request every 0.25 s:
 ~2.76M lines; current, .1, .2.gz .. .7.gz as logrotate leaves them) read into a fresh store with
-``analytics.backfill.backfill`` (no engine refresh). The figure is lines / wall-clock seconds of the
+``analytics.collect.backfill.backfill`` (no engine refresh). The figure is lines / wall-clock seconds of the
 whole import, decompression and the database writes included.
 """
 
@@ -14,9 +14,9 @@ import time
 from pathlib import Path
 from types import SimpleNamespace
 
-from analytics.backfill import backfill
+from analytics.collect.backfill import backfill
 from analytics.sources.tail import LogSpec
-from analytics.store import Store
+from analytics.store.database import Store
 
 
 def _plant(root: Path) -> None:

@@ -108,9 +108,9 @@ logs = ["{d / f'svc{i}.log'}"]
 
 def measure(seconds: float = 120.0, warmup: float = 20.0, down: bool = False) -> dict:
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-    from analytics.collector import Collector
-    from analytics.config import load_config
-    from analytics.store import Store
+    from analytics.collect.loop import Collector
+    from analytics.config.settings import load_config
+    from analytics.store.database import Store
 
     with tempfile.TemporaryDirectory() as tmp:
         d = Path(tmp)

@@ -29,7 +29,7 @@ def _cpu() -> float:
 
 
 def prometheus_parse() -> dict:
-    from analytics.sources.prometheus import PromQuery, matrix_rows
+    from analytics.sources.fleet.prometheus import PromQuery, matrix_rows
     t0 = 1_790_000_000
     body = json.dumps({"status": "success", "data": {"resultType": "matrix", "result": [
         {"metric": {"__name__": "x", "host": f"web-{i % 10}", "route": f"/r{i}"},
@@ -44,7 +44,7 @@ def prometheus_parse() -> dict:
 def loki_pull() -> dict:
     from fleet_servers import LokiServer, Puller
 
-    from analytics.store import Store
+    from analytics.store.database import Store
     with tempfile.TemporaryDirectory() as d:
         srv = LokiServer(Path(d)).start()
         try:

@@ -10,7 +10,7 @@ cost; the CPU time of the process (all its threads) is printed beside it.
 * the same split into the read (``load_hourly``) and the NumPy work;
 * the same call again within the same hour of data: the forecasts are memoised by the content of the
   hourly series (complete hours only), so only the read is paid — a dashboard refresh;
-* ``sparkline read`` — the dashboard's per-refresh query (analytics/sparklines.py);
+* ``sparkline read`` — the dashboard's per-refresh query (analytics/forecast/sparklines.py);
 * ``forecast series, one process`` — ``lokifi forecast series`` on 2 weeks of 5-minute data with a
   24 h horizon (the harness's call), wall time including interpreter start and imports.
 
@@ -35,14 +35,14 @@ NOW = END
 
 
 def _store():
-    from analytics.store import Store
+    from analytics.store.database import Store
     store = Store(database("10m"))
     store.schema_version()          # migrations applied once, outside the timing
     return store
 
 
 def forecast_20() -> dict:
-    import analytics.forecast as F
+    import analytics.forecast.stored as F
     store = _store()
     F.forecast_all(store, now=NOW, model="auto")                     # warm-up (imports, file cache)
     F._MEMO.clear()
@@ -70,7 +70,7 @@ def forecast_20() -> dict:
 
 
 def sparklines() -> dict:
-    from analytics.sparklines import sparkline_data
+    from analytics.forecast.sparklines import sparkline_data
     store = _store()
     sparkline_data(store)
     t = time.perf_counter()

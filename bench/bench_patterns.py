@@ -1,4 +1,4 @@
-"""Pattern grouping throughput: lines/s of analytics.templates.group on 1M generated realistic log lines,
+"""Pattern grouping throughput: lines/s of analytics.patterns.templates.group on 1M generated realistic log lines,
 with Drain3 (the reference online parser, its example masking config) timed in the same run.
 
 The generator writes lines the way common software prints them (nginx, postgres, redis, node, python,
@@ -125,7 +125,7 @@ def lines(n: int = N_LINES, raw: bool = False) -> pl.Series:
 
 
 def lokifi_messages() -> dict:
-    from analytics.templates import group
+    from analytics.patterns.templates import group
     s = lines()
     t = time.perf_counter()
     out = group(s).group_ids_bytes()
@@ -135,7 +135,7 @@ def lokifi_messages() -> dict:
 
 
 def lokifi_raw() -> dict:
-    from analytics.templates import group
+    from analytics.patterns.templates import group
     s = lines(raw=True)
     t = time.perf_counter()
     out = group(s, raw=True).group_ids_bytes()

@@ -5,7 +5,7 @@ The store is a private copy of the shared 10M-row bench database (bench/common.p
 year of 1-minute response times), because a refresh writes (baselines, predictions, detector scans).
 Figures (the CPU time of the process is printed beside wall time: the machine is shared):
 
-* ``refresh, warm`` — ``analytics.predictions.refresh`` again within the same hour: baselines are
+* ``refresh, warm`` — ``analytics.predict.predictions.refresh`` again within the same hour: baselines are
   current (nothing to add), every rule is evaluated over the 7-day window from the hourly rollup, the
   detector's scans are current, open predictions are matched (nothing stored twice). This is the
   budgeted figure: what the collector's 15-minute refresh and ``lokifi ai predict`` cost.
@@ -36,7 +36,7 @@ _COPY: dict[str, Path] = {}
 
 
 def _store():
-    from analytics.store import Store
+    from analytics.store.database import Store
     if "path" not in _COPY:
         d = Path(tempfile.mkdtemp(prefix="lokifi-bench-predict-"))
         atexit.register(shutil.rmtree, d, ignore_errors=True)  # also when run through bench.run
@@ -45,7 +45,7 @@ def _store():
         _COPY["path"] = dst
         store = Store(dst)
         store.schema_version()
-        from analytics import predictions as P
+        from analytics.predict import predictions as P
         P.refresh(store, now=END)                    # cold: builds baselines, scans, predictions
     return Store(_COPY["path"])
 
@@ -60,7 +60,7 @@ _STEP = {"k": 0}
 
 
 def refresh_warm() -> dict:
-    from analytics import predictions as P
+    from analytics.predict import predictions as P
     store = _store()
     now = END + dt.timedelta(minutes=5)
     P.refresh(store, now=now)                         # warm-up
@@ -71,7 +71,7 @@ def refresh_warm() -> dict:
 
 
 def refresh_next_hour() -> dict:
-    from analytics import predictions as P
+    from analytics.predict import predictions as P
     store = _store()
     _STEP["k"] += 1
     now = END + dt.timedelta(hours=_STEP["k"], minutes=1)
@@ -81,14 +81,14 @@ def refresh_next_hour() -> dict:
 
 
 def baselines_rebuild() -> dict:
-    from analytics import baselines as B
+    from analytics.predict import baselines as B
     store = _store()
     res, ms, cpu = _timed(lambda: B.update(store, END + dt.timedelta(hours=_STEP["k"]), rebuild=True))
     return {"baselines rebuild from 28 days of rollup": (ms, "ms")}
 
 
 def score() -> dict:
-    from analytics import predictions as P
+    from analytics.predict import predictions as P
     store = _store()
     n, ms, cpu = _timed(lambda: P.score_due(store, END + dt.timedelta(days=2)))
     return {"score_due (due predictions)": (ms, "ms"), "  scored": (n, "")}

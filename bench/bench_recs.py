@@ -127,9 +127,9 @@ def make_tree(root: Path, n_files: int = 10_000, seed: int = 7, git: bool = True
 def run_once(tree: Path, workdir: Path, i: int, *, warm: bool) -> tuple[float, dict]:
     """One full scan. Cold: a fresh database (nothing known about any file). Warm: the same database
     scanned once before, the tree unchanged (the secret scanner re-reads only changed files)."""
-    from analytics.config import Config, Watch
+    from analytics.config.settings import Config, Watch
     from analytics.recommend import engine
-    from analytics.store import Store
+    from analytics.store.database import Store
 
     store = Store(workdir / f"bench{i}.duckdb")
     store.scalar("SELECT 1")  # create the file and apply migrations outside the timing

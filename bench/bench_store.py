@@ -12,8 +12,8 @@ from bench.common import database, parquet
 def ingest_10m() -> dict:
     src = parquet("10m")
     with tempfile.TemporaryDirectory() as d:
-        from analytics.ingest import ingest_file
-        from analytics.store import Store
+        from analytics.store.ingest import ingest_file
+        from analytics.store.database import Store
         store = Store(Path(d) / "ingest.duckdb")
         store.schema_version()
         t = time.perf_counter()
@@ -24,12 +24,12 @@ def ingest_10m() -> dict:
 
 def read_path_10m() -> dict:
     """Open the 10M-row store, read what a dashboard refresh reads, let go."""
-    from analytics.store import Store
+    from analytics.store.database import Store
     store = Store(database("10m"))
     store.schema_version()
     t = time.perf_counter()
     try:
-        from analytics.dashboard_view import load_dashboard  # type: ignore[attr-defined]
+        from analytics.dashboard.view import load_dashboard  # type: ignore[attr-defined]
         load_dashboard(store)
         what = "dashboard read model"
     except ImportError:
@@ -55,7 +55,7 @@ def ingest_csv_memory() -> dict:
     with tempfile.TemporaryDirectory() as d:
         code = (
             "import resource, sys, time\n"
-            "from analytics.store import Store\nfrom analytics.ingest import ingest_file\n"
+            "from analytics.store.database import Store\nfrom analytics.store.ingest import ingest_file\n"
             "t = time.perf_counter()\n"
             "r = ingest_file(Store(sys.argv[2]), sys.argv[1], host='bench-host')\n"
             "print(r.rows_valid, time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n"

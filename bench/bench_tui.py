@@ -17,7 +17,7 @@ collector writing into the store, as a user gets it. Measured:
 * ``demo first row``: ``lokifi demo`` (built once into the run's own LOKIFI_HOME), from spawning to the
   first table row on screen (a severity cell of the Predictions pane), median of PAINT_RUNS starts:
   without a last known state (its snapshot removed before the start), and on a restart (the state the
-  previous start saved, analytics/view_snapshot.py, is painted while the store is read). The bare
+  previous start saved, analytics/dashboard/snapshot.py, is painted while the store is read). The bare
   Textual app's paint is measured in the same loop for scale. Then ``demo idle RSS``: the demo's
   dashboard (no collector runs on the demo) after it has settled, beside btop's in the same run.
 
@@ -84,8 +84,8 @@ def _wait_for_row(socket: str, name: str, timeout: float) -> float:
 
 def demo_rows(socket: str, work: Path, hello: str) -> dict[str, tuple[float, str]]:
     """First rows of ``lokifi demo`` with and without the last known state (see the module docstring)."""
-    from analytics.paths import demo_db_path
-    from analytics.view_snapshot import snapshot_path
+    from analytics.config.paths import demo_db_path
+    from analytics.dashboard.snapshot import snapshot_path
 
     env = {"LOKIFI_HOME": str(work / "demo-home")}
     subprocess.run([*_lokifi(), "demo", "--no-open"], env={**os.environ, **env}, check=True,

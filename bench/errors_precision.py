@@ -14,7 +14,7 @@ from pathlib import Path
 
 import polars as pl
 
-from analytics.templates import error_lines
+from analytics.patterns.templates import error_lines
 
 LABELS = Path(__file__).parent / "data" / "errors_labelled.tsv"
 

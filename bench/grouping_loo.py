@@ -20,8 +20,8 @@ import itertools
 import sys
 from pathlib import Path
 
-from analytics.fingerprint import CURRENT
-from analytics.templates import group
+from analytics.patterns.fingerprint import CURRENT
+from analytics.patterns.templates import group
 
 SYSTEMS = ("Hadoop", "Spark", "OpenStack", "BGL", "Windows", "Linux", "HealthApp", "Apache")
 GRID = {"merge_min_values": (2, 3, 4), "merge_context": (2, 3, 4), "merge_growth": (1.5, 2.0, 3.0)}

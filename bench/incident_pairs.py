@@ -28,7 +28,7 @@ import sys
 
 import numpy as np
 
-from analytics.detect import detect
+from analytics.predict.detect import detect
 
 STEP = 300.0
 DAY = 288

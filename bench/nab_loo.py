@@ -2,7 +2,7 @@
 
     python -m bench.nab_loo ../shared/eval/public/nab
 
-Every series is run through the detector in-process (``analytics.detect.detect``, the code behind
+Every series is run through the detector in-process (``analytics.predict.detect.detect``, the code behind
 ``lokifi anomalies detect``) and scored by the evaluation harness's own scoring (``nab_score.py``,
 imported from beside the data; NAB standard profile, 15 % probation). For each held-out NAB category
 the three most sensitive settings (``window``, ``short``, ``tail``) are chosen from a grid on the other
@@ -21,7 +21,7 @@ import os
 import sys
 from pathlib import Path
 
-from analytics.detect import DEFAULT, detect, read_series_csv
+from analytics.predict.detect import DEFAULT, detect, read_series_csv
 
 GRID = {"window": (216, 288, 360), "short": (8, 10, 13), "tail": (1e-5, 1e-4, 1e-3)}
 

@@ -185,7 +185,7 @@ class LokifiApp(App[None]):
     def store(self) -> Any:
         """The Store handle (created lazily, in a worker, so importing duckdb never delays first paint)."""
         if self._store is None:
-            from analytics.store import Store
+            from analytics.store.database import Store
 
             self._store = Store(self.db_path, read_timeout=STORE_READ_TIMEOUT)
         return self._store
@@ -205,10 +205,10 @@ class LokifiApp(App[None]):
         self.call_after_refresh(self._after_first_paint)
 
     def _show_last_known(self) -> None:
-        """Rows at once: the view this database showed last time (analytics.view_snapshot), until the
+        """Rows at once: the view this database showed last time (analytics.dashboard.snapshot), until the
         first read replaces it. A few milliseconds of JSON; no store, no duckdb before the first frame."""
-        from analytics.file_signature import file_signature
-        from analytics.view_snapshot import load
+        from analytics.store.file_signature import file_signature
+        from analytics.dashboard.snapshot import load
 
         if not self.db_path.exists():
             return
@@ -289,7 +289,7 @@ class LokifiApp(App[None]):
         Re-read when asked (a triage action), when the file changed — unless the change is exactly this
         process's own collector writing samples, which no pane shows — when a shown prediction falls due
         or a snooze ends, and at least every MAX_DATA_AGE. In between, ages are re-rendered locally."""
-        from analytics.file_signature import file_signature
+        from analytics.store.file_signature import file_signature
 
         self._data_timer = None
         if self.paused():
@@ -303,7 +303,7 @@ class LokifiApp(App[None]):
         if not force and self._last_signature is not None:
             changed = signature != self._last_signature
             if changed and self._collector is not None:
-                from analytics.collector import explained_by
+                from analytics.collect.loop import explained_by
 
                 if explained_by(list(self._collector.writes), self._last_signature, signature):
                     self._last_signature = signature  # only our own samples were written
@@ -325,8 +325,8 @@ class LokifiApp(App[None]):
         )
 
     def _data_work(self, signature: Any, now: dt.datetime | None) -> None:
-        from analytics.dashboard_view import load_dashboard
-        from analytics.store import StoreError
+        from analytics.dashboard.view import load_dashboard
+        from analytics.store.database import StoreError
 
         try:
             if now is None and self.demo:
@@ -344,7 +344,7 @@ class LokifiApp(App[None]):
             return
         # the signature taken before the read: a write during it is seen at the next tick
         self.post_message(DataLoaded(view, signature))
-        from analytics.view_snapshot import save
+        from analytics.dashboard.snapshot import save
 
         save(view, self.db_path, signature)   # the next start paints this at once (never an error)
 
@@ -399,7 +399,7 @@ class LokifiApp(App[None]):
         ``persist="auto"``: if a ``lokifi collect`` daemon already writes to this database, the
         collector runs in view mode and writes nothing. The demo never collects into its database.
         """
-        from analytics.dashboard_view import engine_available
+        from analytics.dashboard.view import engine_available
 
         self._collector_stop = threading.Event()
         if self.config is None or self.demo or not engine_available("collector"):
@@ -408,7 +408,7 @@ class LokifiApp(App[None]):
                         name="live collection")
 
     def _collector_work(self) -> None:
-        from analytics.collector import Collector
+        from analytics.collect.loop import Collector
 
         # Inside the dashboard the batches are flushed less often than by `lokifi collect` (every open of
         # a large store costs CPU; the screen re-reads the store at most every CHANGED_MIN_INTERVAL).
@@ -448,7 +448,7 @@ class LokifiApp(App[None]):
                         name=label, exit_on_error=False)
 
     def _triage_work(self, label: str, fn: Callable[..., Any], args: tuple[Any, ...]) -> None:
-        from analytics.store import StoreError
+        from analytics.store.database import StoreError
 
         from lokifi_tui.triage import NotBuilt
 
@@ -562,7 +562,7 @@ class LokifiApp(App[None]):
             current, start, label = pattern.solution, pattern.solution, f"v{pattern.version} → v{pattern.version + 1}"
         else:
             # no learned solution yet: start from the built-in playbook people apply today; saving makes v1
-            from analytics.playbooks import playbook_for
+            from analytics.patterns.playbooks import playbook_for
 
             current, start, label = "", playbook_for(pattern.error_type).as_text(), "built-in playbook → v1"
         self.push_screen(EditSolution(title, current, label, start=start), saved)
@@ -575,7 +575,7 @@ class LokifiApp(App[None]):
             self.start_analysis(row.key)
 
     def start_analysis(self, error_hash: str) -> None:
-        from analytics.dashboard_view import engine_available, engine_note
+        from analytics.dashboard.view import engine_available, engine_note
 
         if not engine_available("rca"):
             self.say(engine_note("rca"), severity="warning")
@@ -670,8 +670,7 @@ class LokifiApp(App[None]):
                         exit_on_error=False)
 
     def _detail_work(self, kind: str, key: str) -> None:
-        from analytics import dashboard_view as dv
-
+        from analytics.dashboard import view as dv
         now = self.now()
         if kind == "pattern":
             detail = dv.load_pattern_detail(self.store, key, now=now)

@@ -40,8 +40,8 @@ def summary(found: list[Any], prometheus: str | None) -> list[str]:
 
 
 def _discover(app: LokifiApp) -> None:
-    from analytics.config_init import discover, journal_readable, render
-    from analytics.paths import resolve_config
+    from analytics.config.starter import discover, journal_readable, render
+    from analytics.config.paths import resolve_config
 
     if app.store.get_kv(DECLINED_KEY):
         return
@@ -71,9 +71,9 @@ def _ask(app: LokifiApp, lines: list[str], path: Path, text: str) -> None:
 
 
 def _apply(app: LokifiApp, path: Path, text: str) -> None:
-    from analytics.backfill import backfill, refresh_engines
-    from analytics.config import load_config
-    from analytics.config_init import write_text
+    from analytics.collect.backfill import backfill, refresh_engines
+    from analytics.config.settings import load_config
+    from analytics.config.starter import write_text
 
     banner = app.dashboard.show_banner
     try:

@@ -12,7 +12,7 @@ from textual.message import Message
 
 
 class DataLoaded(Message):
-    """A refresh read the store (``view`` is an ``analytics.dashboard_view.DashboardView``)."""
+    """A refresh read the store (``view`` is an ``analytics.dashboard.view.DashboardView``)."""
 
     def __init__(self, view: Any, signature: Any) -> None:
         super().__init__()

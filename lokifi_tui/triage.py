@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from analytics.dashboard_view import ENGINES
+from analytics.dashboard.view import ENGINES
 
 
 class NotBuilt(RuntimeError):
@@ -133,7 +133,7 @@ def record_outcome(store: Any, error_hash: str, worked: bool, now: dt.datetime |
             return Result(f"Undone: fix outcome{f' — {label}' if label else ''}.")
     else:
         def undo(store: Any) -> Result:  # keeps `u` from silently undoing an older action instead
-            raise NotBuilt("A recorded fix outcome cannot be undone yet (analytics.patterns has no undo_outcome); "
+            raise NotBuilt("A recorded fix outcome cannot be undone yet (analytics.patterns.learning has no undo_outcome); "
                            "record the opposite outcome if it was a mistake.")
 
     return Result(text, undo, "fix outcome")
@@ -156,7 +156,7 @@ def analyze_pattern(store: Any, error_hash: str, config: Any, *, cancel: Callabl
     mod = _engine("rca")
     fn = _fn(mod, "analyze_pattern")
     if config is None:
-        from analytics.config import load_config
+        from analytics.config.settings import load_config
 
         config = load_config()
     return _call(fn, store, config, error_hash, cancel=cancel, progress=progress, now=now)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sys
 
-from analytics.config import load_config
+from analytics.config.settings import load_config
 
 
 def write_config(tmp_path, body: str):
@@ -40,16 +40,16 @@ logs = ["{log}"]
 def tail_once(db, cfg, log, component: str, now):
     """What `lokifi collect --once` does with one log, and only with it (no vitals rows): its tail polled
     from the stored checkpoint until caught up, a last poll, one write."""
-    from analytics.collector import collect_once
+    from analytics.collect.loop import collect_once
     from analytics.sources.tail import LogSpec, TailSource
-    from analytics.store import Store
+    from analytics.store.database import Store
 
     return collect_once(Store(db), cfg, now=now, sources=[TailSource([LogSpec(component, str(log))], cfg.host)])
 
 
 def minute_metrics(db, minute, component: str = "web") -> dict[str, float]:
     """The stored metrics of one minute of a component: metric -> value."""
-    from analytics.store import Store
+    from analytics.store.database import Store
 
     rows = Store(db).query("SELECT metric, value FROM metrics WHERE ts = ? AND component = ?", [minute, component])
     return dict(zip(rows["metric"].to_list(), rows["value"].to_list(), strict=True))

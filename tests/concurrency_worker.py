@@ -15,8 +15,8 @@ import time
 
 import polars as pl
 
-from analytics.metrics_store import append_metrics
-from analytics.store import Store
+from analytics.store.metrics import append_metrics
+from analytics.store.database import Store
 
 
 def main() -> None:

@@ -20,5 +20,5 @@ def _isolated_home(tmp_path_factory, monkeypatch):
 
 @pytest.fixture
 def store(tmp_path):
-    from analytics.store import Store
+    from analytics.store.database import Store
     return Store(tmp_path / "test.duckdb")

@@ -788,9 +788,9 @@ class Puller:
     def __init__(self, store: Any, cfg: dict) -> None:
         import importlib
 
-        from analytics.collector import Collector
-        from analytics.config import parse_config
-        self.src = importlib.import_module(f"analytics.sources.{cfg['type']}").from_config(cfg)
+        from analytics.collect.loop import Collector
+        from analytics.config.settings import parse_config
+        self.src = importlib.import_module(f"analytics.sources.fleet.{cfg['type']}").from_config(cfg)
         self.col = Collector(store, parse_config({}), sources=[self.src], persist=True, hooks=())
         self.col.open()
 

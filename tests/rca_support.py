@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from analytics.config import AI, Config
+from analytics.config.settings import AI, Config
 
 CORPUS = Path(__file__).parent / "data" / "secrets_corpus.jsonl"
 NOW = dt.datetime(2026, 11, 20, 12, 30)

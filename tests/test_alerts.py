@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from analytics.alerts import deliver, notify
-from analytics.config import load_config
-from analytics.store import Store
+from analytics.alerts.deliver import deliver, notify
+from analytics.config.settings import load_config
+from analytics.store.database import Store
 
 AM = shutil.which("prometheus-alertmanager") or shutil.which("alertmanager")
 pytestmark = pytest.mark.skipif(AM is None, reason="prometheus-alertmanager is not installed (apt-get install prometheus-alertmanager)")
@@ -184,7 +184,7 @@ def test_collector_sigkills_lose_and_duplicate_no_alert(am, tmp_path):
 
     store = Store(tmp_path / "l.duckdb")
     config(tmp_path, am.url, '[collect]\nrefresh_seconds = 1\nflush_seconds = 1\n'
-                             'hooks = ["analytics.alerts:deliver@1"]\n')
+                             'hooks = ["analytics.alerts.deliver:deliver@1"]\n')
     ids, expiring = [], []
     rng = random.Random(7)
     cmd = [sys.executable, "-m", "lokifi_tui.cli.main", "--db", str(store.path), "--config",

@@ -16,10 +16,10 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from analytics.access_log import access_minutes, looks_like_access_log
-from analytics.backfill import backfill, rotations
-from analytics.config import load_config
-from analytics.store import Store
+from analytics.sources.access_log import access_minutes, looks_like_access_log
+from analytics.collect.backfill import backfill, rotations
+from analytics.config.settings import load_config
+from analytics.store.database import Store
 from lokifi_tui.cli.main import cli
 from planted_host import error_line, plant
 
@@ -98,7 +98,7 @@ def test_init_finds_the_logs_and_backfill_imports_them_once(host, _isolated_home
 
 
 def test_live_tailing_goes_on_where_backfill_stopped(host, _isolated_home):
-    from analytics.collector import collect_once
+    from analytics.collect.loop import collect_once
 
     tmp, facts = host
     db = tmp / "l.duckdb"
@@ -137,7 +137,7 @@ def test_copytruncate_window(host, _isolated_home):
     import random
     import shutil
 
-    from analytics.collector import collect_once
+    from analytics.collect.loop import collect_once
 
     tmp, facts = host
     db = tmp / "l.duckdb"

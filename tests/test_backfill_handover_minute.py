@@ -16,9 +16,9 @@ from collect_support import minute_metrics as _minute
 from collect_support import tail_once, write_config
 from planted_host import access_line
 
-from analytics.backfill import backfill
+from analytics.collect.backfill import backfill
 from analytics.sources.tail import LogSpec, TailSource
-from analytics.store import Store
+from analytics.store.database import Store
 
 NOW = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
 #: the minute backfill hands over in: a whole minute an hour ago (inside the default 7-day window)
@@ -101,7 +101,7 @@ def test_a_backfill_run_again_before_the_tail_hands_over_at_the_same_line(setup)
 def _collector_run(db: Path, cfg, log: Path, at: dt.datetime, *, from_start: bool = False) -> None:
     """A collector that tails only ``log``, with its clock at ``at``: opened, one poll, stopped (its last
     poll and write)."""
-    from analytics.collector import Collector
+    from analytics.collect.loop import Collector
 
     col = Collector(Store(db), cfg, sources=[TailSource([LogSpec("web", str(log))], "h", from_start=from_start)],
                     hooks=(), clock=lambda: at)
@@ -139,7 +139,7 @@ def test_a_collector_started_before_backfill_reads_the_current_minute_whole(setu
     its tail's first open, without a checkpoint, starts at the first line of the access log's last minute,
     not at the end of the file in the middle of it; backfill then reads exactly up to there. So the minute
     is the tail's alone, with the lines appended after both started, and every line is counted once."""
-    from analytics.collector import Collector
+    from analytics.collect.loop import Collector
 
     db, cfg, log, before, present, later, closing = setup
     src = TailSource([LogSpec("web", str(log))], "h")

@@ -19,8 +19,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from planted_host import access_line
 
-from analytics.backfill import backfill
-from analytics.store import Store
+from analytics.collect.backfill import backfill
+from analytics.store.database import Store
 
 NOW = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
 #: a whole minute an hour ago: the one the rotation cuts (the default 7-day window holds it)

@@ -179,7 +179,7 @@ def test_out_of_range_timestamps_are_refused_and_db_info_survives_old_rows(tmp_p
     clean(code, err, (0,))
     assert "y0.csv:2 ts: out of range" in out and "y0.csv:3 ts: out of range" in out and "1 metrics rows" in out
     # a row stored by an older Lokifi, before the check
-    from analytics.store import Store
+    from analytics.store.database import Store
     Store(db).execute("INSERT INTO metrics_hourly (hour, host, component, metric, n, sum, sumsq, min, max) "
                       "VALUES ('0001-01-01 00:00:00'::TIMESTAMP, 'h', 'a', 'm', 1, 1, 1, 1, 1)")
     for args in (["db", "info"], ["db", "info", "--json"]):

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from analytics import cleanup
-from analytics.config import Config, Recommendations, Watch
+from analytics.recommend import actions as cleanup
+from analytics.config.settings import Config, Recommendations, Watch
 
 MB = 1024 * 1024
 LINE = b"2026-11-21T10:00:00Z INFO GET /api/items 200 12ms\n"

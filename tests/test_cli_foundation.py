@@ -27,7 +27,7 @@ def test_locate_honours_db_and_home(tmp_path):
     info = json.loads(r.output)
     assert info["database"] == str(tmp_path / "x.duckdb")
     assert info["spool"].endswith("x.duckdb.spool")
-    from analytics.view_snapshot import snapshot_path
+    from analytics.dashboard.snapshot import snapshot_path
     assert info["last_view"] == str(snapshot_path(tmp_path / "x.duckdb"))
     assert info["last_view"].startswith(info["cache_dir"])
 
@@ -69,8 +69,8 @@ def test_hostile_file_names_print_inert(tmp_path):
 
 
 def test_demo_build_is_deterministic(tmp_path):
-    from analytics.demo import build_demo
-    from analytics.store import Store
+    from analytics.demo.data import build_demo
+    from analytics.store.database import Store
 
     now = dt.datetime(2026, 6, 1, 12)
     a = build_demo(tmp_path / "a" / "demo.duckdb", now, files=False, engines=False)
@@ -124,6 +124,6 @@ def test_error_record_on_a_busy_database_is_queued_not_failed(tmp_path):
     assert r.returncode == 0, r.stderr
     assert "queued" in r.stdout and "do not record it again" in r.stdout
     r = lokifi("--db", str(db), "db", "flush-spool")
-    from analytics.store import Store
+    from analytics.store.database import Store
     s = Store(db)
     assert s.scalar("SELECT count(*) FROM error_events WHERE message = 'connection refused while locked'") == 1

@@ -18,12 +18,12 @@ import time
 
 import pytest
 
-from analytics.collector import Collector, CollectorBusy, collect_once
-from analytics.writer_lock import collector_running
-from analytics.config import load_config
+from analytics.collect.loop import Collector, CollectorBusy, collect_once
+from analytics.collect.writer_lock import collector_running
+from analytics.config.settings import load_config
 from analytics.sources.probes import ProbeSource, ProbeSpec
 from analytics.sources.tail import LogSpec, TailSource
-from analytics.store import Store
+from analytics.store.database import Store
 from collect_support import cli, fast_tail_config, write_config
 
 pytestmark = pytest.mark.timeout(240)
@@ -301,8 +301,8 @@ probes = [{{ url = "http://127.0.0.1:{web}/health" }}, {{ kind = "tcp", host = "
 
 def test_refused_port_becomes_a_learned_pattern_with_the_playbook_fix(tmp_path):
     """The issue: "Connection refused on port 3000" appears as a pattern with the seed's suggested fix."""
-    from analytics.patterns import list_patterns, suggest
-    from analytics.playbooks import playbook_for
+    from analytics.patterns.learning import list_patterns, suggest
+    from analytics.patterns.playbooks import playbook_for
 
     port = closed_port()
     _, cfg = write_config(tmp_path, f"""
@@ -323,7 +323,7 @@ probes = [{{ kind = "tcp", host = "127.0.0.1", port = {port} }}]
 
 
 def test_retention_hook_prunes_old_raw_rows(tmp_path):
-    from analytics.collector import apply_retention
+    from analytics.collect.loop import apply_retention
 
     store = Store(tmp_path / "db.duckdb")
     now = dt.datetime(2026, 11, 21, 12)

@@ -7,8 +7,8 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from analytics.config import load_config, locate_keys
-from analytics.config_init import Found, render
+from analytics.config.settings import load_config, locate_keys
+from analytics.config.starter import Found, render
 
 GOOD = """\
 [general]

@@ -20,9 +20,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from analytics.multiline import MultilineFolder, fold_multiline
+from analytics.patterns.multiline import MultilineFolder, fold_multiline
 from analytics.sources.tail import LogSpec, TailSource, is_error_event, line_time
-from analytics.store import Store
+from analytics.store.database import Store
 from collect_support import cli, fast_tail_config, write_config
 
 NOW = dt.datetime(2026, 11, 21, 12, 0, 0)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import time
 
-from analytics import collector as C
-from analytics.config import parse_config
-from analytics.store import Store
+from analytics.collect import loop as C
+from analytics.config.settings import parse_config
+from analytics.store.database import Store
 
 
 def test_view_mode_becomes_the_writer_when_the_other_collector_stops(tmp_path, monkeypatch):

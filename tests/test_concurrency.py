@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from analytics.store import Store
+from analytics.store.database import Store
 
 WORKER = Path(__file__).with_name("concurrency_worker.py")
 

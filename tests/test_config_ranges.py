@@ -6,7 +6,7 @@ import json
 
 from click.testing import CliRunner
 
-from analytics.config import load_config
+from analytics.config.settings import load_config
 from lokifi_tui.cli.main import cli
 
 BAD = """[patterns]

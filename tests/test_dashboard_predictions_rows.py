@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from analytics.dashboard_view import _predictions
+from analytics.dashboard.view import _predictions
 
 NOW = dt.datetime(2026, 11, 21, 12)
 

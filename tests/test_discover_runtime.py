@@ -12,8 +12,8 @@ import sys
 import threading
 from http.server import BaseHTTPRequestHandler
 
-from analytics import config_init
-from analytics.discover_runtime import containers, systemd_services
+from analytics.config import starter as config_init
+from analytics.config.discover import containers, systemd_services
 
 UNITS = """\
 nginx.service                 loaded active running A high performance web server
@@ -84,7 +84,7 @@ def test_containers_from_the_api_socket(tmp_path, monkeypatch):
 
 def test_no_socket_no_systemd_is_nothing(tmp_path, monkeypatch):
     monkeypatch.setenv("DOCKER_HOST", f"unix://{tmp_path}/absent.sock")
-    monkeypatch.setattr("analytics.discover_runtime.SOCKETS", ())
+    monkeypatch.setattr("analytics.config.discover.SOCKETS", ())
     monkeypatch.setenv("PATH", str(tmp_path))
     assert containers() == [] and systemd_services() == []
 
@@ -105,7 +105,7 @@ def test_the_proposal_joins_units_containers_and_logs(tmp_path, monkeypatch):
     assert by["postgres"].logs and "myapp" in by and "nginx" in by and "ssh" not in by
     text = config_init.render(found)
     assert 'name = "myapp"        # systemd service myapp.service' in text
-    from analytics.config import load_config
+    from analytics.config.settings import load_config
     p = tmp_path / "c.toml"
     p.write_text(text)
     assert not load_config(p).problems

@@ -14,7 +14,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from analytics.store import Store
+from analytics.store.database import Store
 from fleet_servers import PrometheusServer, free_port, prometheus_binary
 
 

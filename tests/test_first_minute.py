@@ -9,9 +9,9 @@ import os
 
 import pytest
 
-from analytics import config_init
-from analytics.config import load_config
-from analytics.setup_state import Busy, SetupState, busiest
+from analytics.config import starter as config_init
+from analytics.config.settings import load_config
+from analytics.dashboard.setup_state import Busy, SetupState, busiest
 from lokifi_tui.app import LokifiApp
 from lokifi_tui.widgets.empty_state import collector_text, empty_text
 from planted_host import plant

@@ -9,8 +9,8 @@ import time
 
 from click.testing import CliRunner
 
-from analytics.sources.fleet_status import STATUS_KEY, FleetHealth, fleet_summary
-from analytics.store import Store
+from analytics.sources.fleet.status import STATUS_KEY, FleetHealth, fleet_summary
+from analytics.store.database import Store
 from lokifi_tui.cli.main import cli
 
 

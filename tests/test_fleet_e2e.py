@@ -21,8 +21,8 @@ from pathlib import Path
 import pytest
 from fleet_servers import Exporter, LokiServer, PrometheusServer, loki_truth, prom_truth, require_prometheus
 
-from analytics.sources.fleet_status import read_statuses
-from analytics.store import Store
+from analytics.sources.fleet.status import read_statuses
+from analytics.store.database import Store
 
 pytestmark = [pytest.mark.servers, pytest.mark.slow]
 NS = 1_000_000_000

@@ -16,8 +16,8 @@ import time
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from analytics.sources.http import Response
-from analytics.sources.loki import LokiSettings, LokiSource
+from analytics.sources.fleet.client import Response
+from analytics.sources.fleet.loki import LokiSettings, LokiSource
 
 NS = 1_000_000_000
 BASE = 1_900_000_000 * NS  # far from the real clock: the source must go by the server's clock
@@ -109,7 +109,7 @@ def test_every_line_stored_exactly_once(history, limit):
             break
     assert len(stored) == len(set(stored)), "a line was stored twice"
     t = json.loads(next(v for k, v in checkpoints.items() if k.startswith("q:")))["t"]
-    from analytics.sources.loki import _ts
+    from analytics.sources.fleet.loki import _ts
     expected = {(_ts(ts), host, line) for ts, host, line in server.entries if ts < t}
     assert set(stored) == expected
     assert t >= server.clock - 2 * NS

@@ -11,7 +11,7 @@ import time
 import pytest
 from fleet_servers import FaultProxy, LokiServer, Puller, self_signed_cert
 
-from analytics.store import Store
+from analytics.store.database import Store
 
 pytestmark = pytest.mark.servers
 TOKEN = "tok-3f9a-not-for-logs"

@@ -16,7 +16,7 @@ import uuid
 import pytest
 from fleet_servers import FaultProxy, LokiServer, Puller, loki_truth
 
-from analytics.store import Store
+from analytics.store.database import Store
 
 pytestmark = pytest.mark.servers
 NS = 1_000_000_000
@@ -232,5 +232,5 @@ def test_clock_skew_is_reported_and_loses_nothing(loki, tmp_path):
         pl.close()
         proxy.stop()
     assert assert_exact(store, loki, j) == 2
-    from analytics.sources.fleet_status import read_statuses
+    from analytics.sources.fleet.status import read_statuses
     assert read_statuses(store)["logs"].skew_s == 0.0

@@ -11,7 +11,7 @@ import time
 import pytest
 from fleet_servers import Exporter, FaultProxy, PrometheusServer, Puller, prom_truth, require_prometheus
 
-from analytics.store import Store
+from analytics.store.database import Store
 
 pytestmark = pytest.mark.servers
 
@@ -90,10 +90,10 @@ def test_pulls_two_hosts_exactly(prom, tmp_path):
     assert hosts == ["web-1", "web-2"]
     assert assert_exact(store, prom.url, "prom", time.time() - 600) >= 4  # 2 hosts x 2 metrics, at least
     # the status went to the store with the rows
-    from analytics.sources.fleet_status import fleet_summary, read_statuses
+    from analytics.sources.fleet.status import fleet_summary, read_statuses
     st = read_statuses(store)["prom"]
     assert st.state == "up" and st.hosts == ["web-1", "web-2"] and st.data_until is not None
-    from analytics.collector import utcnow
+    from analytics.collect.loop import utcnow
     assert fleet_summary(store, utcnow())["hosts"] == 2
 
 
@@ -165,7 +165,7 @@ def test_faults_then_recovery_lose_and_repeat_nothing(prom, tmp_path):
         proxy.stop()
     assert assert_exact(store, prom.url, "prom", time.time() - 600) >= 4
     # the stored status says what happened last, in words
-    from analytics.sources.fleet_status import read_statuses
+    from analytics.sources.fleet.status import read_statuses
     assert read_statuses(store)["prom"].state == "up"
 
 
@@ -181,7 +181,7 @@ def test_restart_of_prometheus_and_of_the_collector(prom, tmp_path):
         p.stop()
         h = a.pull()
         assert h.state == "down", h.message
-        from analytics.sources.fleet_status import read_statuses
+        from analytics.sources.fleet.status import read_statuses
         assert read_statuses(store)["prom"].state == "down"
         time.sleep(1.0)
         p.start()

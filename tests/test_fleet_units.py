@@ -9,10 +9,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from analytics.sources.fleet_status import FleetHealth, from_epoch, measure_skew, to_epoch
-from analytics.sources.http import ConfigProblem, HttpSettings, parse_duration, redact_url
-from analytics.sources.loki import MAX_SEEN, LokiSettings, QueryState, entry_key, line_level, stream_entries
-from analytics.sources.prometheus import PromQuery, PrometheusSettings, fill, matrix_rows
+from analytics.sources.fleet.status import FleetHealth, from_epoch, measure_skew, to_epoch
+from analytics.sources.fleet.client import ConfigProblem, HttpSettings, parse_duration, redact_url
+from analytics.sources.fleet.loki import MAX_SEEN, LokiSettings, QueryState, entry_key, line_level, stream_entries
+from analytics.sources.fleet.prometheus import PromQuery, PrometheusSettings, fill, matrix_rows
 
 
 def prom_cfg(**kw):
@@ -221,7 +221,7 @@ def test_status_json_ignores_garbage():
 
 def test_collector_status_says_state_error_and_detail_once():
     from analytics.sources.base import SourceStatus
-    from analytics.sources.fleet_status import as_source_status
+    from analytics.sources.fleet.status import as_source_status
     base = SourceStatus("prom", "prometheus", "ok", None, None, "stale error from long ago", 10, "")
     down = FleetHealth(kind="prometheus", state="down", message="cannot connect", hosts=["a", "b"], data_until=100.0)
     st = as_source_status("prom", "prometheus", base, down, now=160.0)
@@ -237,7 +237,7 @@ def test_a_web_page_instead_of_an_api_is_a_clear_4xx(tmp_path):
     import http.server
     import threading
 
-    from analytics.sources.http import FetchError, HttpClient
+    from analytics.sources.fleet.client import FetchError, HttpClient
 
     class H(http.server.BaseHTTPRequestHandler):
         def do_GET(self):  # noqa: N802

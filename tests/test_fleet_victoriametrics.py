@@ -9,7 +9,7 @@ import pytest
 from fleet_servers import Exporter, Puller, VictoriaMetricsServer, victoria_metrics_binary
 from test_fleet_prometheus import assert_exact, source_cfg
 
-from analytics.store import Store
+from analytics.store.database import Store
 
 pytestmark = pytest.mark.servers
 

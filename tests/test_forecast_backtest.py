@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from analytics.backtest import (backtest, choose, compare, forecast_series, interval_bands, mase_scale,
+from analytics.forecast.backtest import (backtest, choose, compare, forecast_series, interval_bands, mase_scale,
                                 rolling_origins)
 
 

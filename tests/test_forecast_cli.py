@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from analytics.forecast import SeriesInputError, forecast_csv, read_series_csv, series_rows
+from analytics.forecast.stored import SeriesInputError, forecast_csv, read_series_csv, series_rows
 from lokifi_tui.cli.main import cli
 
 
@@ -152,7 +152,7 @@ def test_series_with_timestamps_and_json():
 
 
 def test_daily_season_is_the_rows_a_day_brings():
-    from analytics.forecast import rows_per_day
+    from analytics.forecast.stored import rows_per_day
     hourly = np.arange(0, 30 * 86400, 3600.0)
     assert rows_per_day(hourly, 3600.0) == 24
     # Readings when a sensor reports: nominal step 10 min, a quarter of the slots filled.
@@ -170,7 +170,7 @@ def test_daily_season_is_the_rows_a_day_brings():
 def test_no_zero_width_interval_when_the_backtest_saw_no_error():
     # A counter at 0 for three weeks, then a burst in the last hour (a package upgrade in dpkg.log):
     # every backtest origin saw 0 error, the pieces now disagree; the band must not claim certainty.
-    from analytics.forecast_seasonal import forecast_seasonal
+    from analytics.forecast.seasonal import forecast_seasonal
     y = np.zeros(24 * 21)
     y[-1] = 17.0
     f = forecast_seasonal(y, 6, 24)
@@ -179,7 +179,7 @@ def test_no_zero_width_interval_when_the_backtest_saw_no_error():
 
 
 def test_band_width_is_calibrated_on_held_out_backtest_origins():
-    from analytics.forecast_seasonal import self_calibrated_width
+    from analytics.forecast.seasonal import self_calibrated_width
     rng = np.random.default_rng(0)
     # Every origin's errors from one distribution: the nominal band is about right (factor near 1).
     assert 0.9 <= self_calibrated_width(rng.normal(size=(16, 24)), 0.8) <= 1.15
@@ -196,7 +196,7 @@ def test_huge_values_forecast_finite_numbers(big):
     # The pieces' weights were 1 / MAE ** 4: errors above ~1e77 underflowed every weight to 0 (0 / 0 = NaN).
     import warnings
 
-    from analytics.backtest import forecast_series
+    from analytics.forecast.backtest import forecast_series
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         f = forecast_series(np.array([big, -big] * 30), 3, 24)

@@ -7,7 +7,7 @@ import datetime as dt
 import numpy as np
 import pytest
 
-from analytics.forecast_linear import (InsufficientData, colour_of, forecast_linear, is_significant,
+from analytics.forecast.linear import (InsufficientData, colour_of, forecast_linear, is_significant,
                                        linear_rows, trend_of)
 
 T0 = np.datetime64("2026-01-01T00:00:00", "us")

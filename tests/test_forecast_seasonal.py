@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from analytics.backtest import mase_scale
-from analytics.forecast_linear import linear_rows
-from analytics.forecast_seasonal import CANDIDATES, NEEDS, forecast_seasonal
+from analytics.forecast.backtest import mase_scale
+from analytics.forecast.linear import linear_rows
+from analytics.forecast.seasonal import CANDIDATES, NEEDS, forecast_seasonal
 
 M = 24  # hourly data
 

@@ -12,11 +12,11 @@ import polars as pl
 import pytest
 from click.testing import CliRunner
 
-from analytics import forecast as F
-from analytics.demo import build_demo
-from analytics.metrics_store import append_metrics
-from analytics.sparklines import sparkline_data
-from analytics.store import Store
+from analytics.forecast import stored as F
+from analytics.demo.data import build_demo
+from analytics.store.metrics import append_metrics
+from analytics.forecast.sparklines import sparkline_data
+from analytics.store.database import Store
 from lokifi_tui.cli.main import cli
 
 NOW = dt.datetime(2026, 11, 20, 12, 0)
@@ -134,7 +134,7 @@ def test_forecast_accuracy_is_measured_from_scored_outcomes(demo):
     for days_ago in (3, 2, 1):
         F.refresh(demo, now=NOW - dt.timedelta(days=days_ago))
     assert F.forecast_accuracy(demo)["scored"] == 0
-    from analytics.predictions import score_due
+    from analytics.predict.predictions import score_due
     score_due(demo, NOW)           # the product's scorer: actual hourly mean inside [lo, hi]
     scored = demo.query("SELECT * FROM predictions WHERE prediction_type = 'forecast' AND accurate IS NOT NULL")
     assert scored.height == 18

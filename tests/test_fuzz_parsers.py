@@ -57,7 +57,7 @@ def _csv_bytes(header: str, rows: list[list[str]], junk: bytes) -> bytes:
 
 @pytest.fixture(scope="module")
 def store(tmp_path_factory):
-    from analytics.store import Store
+    from analytics.store.database import Store
     return Store(tmp_path_factory.mktemp("fuzzdb") / "f.duckdb")
 
 
@@ -67,7 +67,7 @@ def work(tmp_path_factory) -> Path:
 
 
 def _ingest(store, path: Path, **kw) -> None:
-    from analytics.ingest import IngestError, ingest_file
+    from analytics.store.ingest import IngestError, ingest_file
     try:
         r = ingest_file(store, path, force=True, **kw)
     except IngestError as exc:
@@ -142,7 +142,7 @@ _toml_bits = st.sampled_from(["[general]", "[[components]]", "[ai]", "name = 'ap
 @given(lines=st.lists(st.one_of(_toml_bits, st.text(max_size=40)), max_size=25))
 @bounded
 def test_fuzz_config(work, lines):
-    from analytics.config import load_config
+    from analytics.config.settings import load_config
     p = work / "fuzz.toml"
     p.write_text("\n".join(lines), encoding="utf-8", errors="surrogateescape")
     cfg = load_config(p)  # never raises: a bad config never stops Lokifi
@@ -165,8 +165,8 @@ _log_bits = st.sampled_from(["2024-01-01 00:00:00", "2024-01-01T00:00:00.123Z", 
 def test_fuzz_log_lines(work, lines, errors_only):
     import polars as pl
 
-    from analytics.logline import parse_line, strip_headers
-    from analytics.logread import scan_paths
+    from analytics.patterns.logline import parse_line, strip_headers
+    from analytics.patterns.logread import scan_paths
     for ln in lines:
         parse_line(ln)
     strip_headers(pl.Series([ln.encode("utf-8", "replace").decode("utf-8") for ln in lines], dtype=pl.String))
@@ -184,8 +184,8 @@ def test_fuzz_log_lines(work, lines, errors_only):
        header=st.sampled_from(["timestamp,value\n", "", "a,b,c\n"]), horizon=st.integers(1, 50))
 @bounded
 def test_fuzz_series_input(rows, header, horizon):
-    from analytics.detect import SeriesError, detect_csv
-    from analytics.forecast import SeriesInputError, forecast_csv
+    from analytics.predict.detect import SeriesError, detect_csv
+    from analytics.forecast.stored import SeriesInputError, forecast_csv
     text = header + "\n".join(f"{a},{b}" for a, b in rows)
     data = text.encode("utf-8", "surrogateescape")
     with contextlib.suppress(SeriesInputError):

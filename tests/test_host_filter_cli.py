@@ -12,10 +12,10 @@ import polars as pl
 import pytest
 from click.testing import CliRunner
 
-from analytics.hosts import UnknownHost, known_hosts, require_host
-from analytics.metrics_store import append_events, append_metrics
-from analytics.patterns import learn_from_events
-from analytics.store import Store
+from analytics.store.hosts import UnknownHost, known_hosts, require_host
+from analytics.store.metrics import append_events, append_metrics
+from analytics.patterns.learning import learn_from_events
+from analytics.store.database import Store
 from lokifi_tui.cli.main import cli
 from lokifi_tui.cli.output import BAD_INPUT
 

@@ -11,8 +11,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from analytics.ingest import IngestError, detect_format, ingest_file, read_series_csv
-from analytics.timeparse import parse_timestamps
+from analytics.store.ingest import IngestError, detect_format, ingest_file, read_series_csv
+from analytics.common.timeparse import parse_timestamps
 
 CSV = """timestamp,component,metric,value,host
 2026-01-01T00:00:00Z,backend,response_time_ms,120,h1

@@ -14,10 +14,10 @@ import sys
 
 import pytest
 
-from analytics.backfill import backfill
-from analytics.config import load_config
+from analytics.collect.backfill import backfill
+from analytics.config.settings import load_config
 from analytics.sources.journal import JournalSource, entries
-from analytics.store import Store
+from analytics.store.database import Store
 
 FAKE = r'''#!{python}
 import json, os, sys
@@ -87,7 +87,7 @@ def test_journal_backfill_then_live_reads_each_entry_once(journal, tmp_path, _is
     assert backfill(store, cfg, days=7).events == 0  # the cursor: never twice
     with open(data, "a") as f:
         f.write(json.dumps(entry(6, now, "redis-server.service", "Can't save in background: fork: Cannot allocate memory")) + "\n")
-    from analytics.collector import collect_once
+    from analytics.collect.loop import collect_once
     collect_once(store, cfg)
     assert store.scalar("SELECT count(*) FROM error_events") == 4
     collect_once(store, cfg)

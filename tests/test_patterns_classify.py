@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from analytics.classify import TYPES, accuracy, classify, load_labelled, normalise_type
+from analytics.patterns.classify import TYPES, accuracy, classify, load_labelled, normalise_type
 
 DATA = Path(__file__).parent / "data"
 

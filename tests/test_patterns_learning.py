@@ -7,11 +7,11 @@ import datetime as dt
 import polars as pl
 import pytest
 
-from analytics import patterns as P
-from analytics.confidence import assess, auto_approved, posterior_mean, wilson
-from analytics.fingerprint import CURRENT_VERSION, SEED_V1, fingerprint
-from analytics.learning_stats import learning_stats
-from analytics.templates import template_of
+from analytics.patterns import learning as P
+from analytics.patterns.confidence import assess, auto_approved, posterior_mean, wilson
+from analytics.patterns.fingerprint import CURRENT_VERSION, SEED_V1, fingerprint
+from analytics.patterns.learning_stats import learning_stats
+from analytics.patterns.templates import template_of
 
 T0 = dt.datetime(2024, 3, 11, 9, 0, 0)
 

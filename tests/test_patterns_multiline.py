@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from analytics.templates import fold_multiline, scan_files
+from analytics.patterns.templates import fold_multiline, scan_files
 
 
 def test_python_tracebacks_from_logging_are_one_event_each(tmp_path):

@@ -9,7 +9,7 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from analytics.multiline import MultilineFolder, fold_multiline
+from analytics.patterns.multiline import MultilineFolder, fold_multiline
 
 # -- the oracle: fold_multiline as it was before the incremental folder, plus the two rules above ----------
 

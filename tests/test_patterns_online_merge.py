@@ -8,8 +8,8 @@ import datetime as dt
 
 import polars as pl
 
-from analytics.patterns import get_pattern, learn_from_events, record_outcome, resolve
-from analytics.store import Store
+from analytics.patterns.learning import get_pattern, learn_from_events, record_outcome, resolve
+from analytics.store.database import Store
 
 T = dt.datetime(2026, 12, 1, 10, 0)
 

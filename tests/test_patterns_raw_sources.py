@@ -8,8 +8,8 @@ import json
 import polars as pl
 from click.testing import CliRunner
 
-from analytics.metrics_store import append_events
-from analytics.patterns import learn_from_events
+from analytics.store.metrics import append_events
+from analytics.patterns.learning import learn_from_events
 from lokifi_tui.cli.main import cli
 
 LINES = ["2026-11-21 22:00:00 ERROR [backend] database connection refused to 10.0.0.1:5432 (attempt 3)",

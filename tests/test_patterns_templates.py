@@ -7,9 +7,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from analytics.fingerprint import CURRENT, SEED_V1, V2, VAR, fingerprint, remap
-from analytics.logline import parse_line, strip_headers
-from analytics.templates import group, mask, merge_templates, template_of
+from analytics.patterns.fingerprint import CURRENT, SEED_V1, V2, VAR, fingerprint, remap
+from analytics.patterns.logline import parse_line, strip_headers
+from analytics.patterns.templates import group, mask, merge_templates, template_of
 
 
 @pytest.mark.parametrize("a, b", [
@@ -287,7 +287,7 @@ def test_a_capitalised_word_merges_only_where_the_data_shows_a_variable():
 
 
 def test_errors_are_errors_by_level_or_by_error_words_not_by_names_or_options():
-    from analytics.templates import error_lines
+    from analytics.patterns.templates import error_lines
 
     cases = {
         "2026-11-20 10:00:00 status installed libgpg-error-dev:amd64 1.46-1": False,
@@ -310,7 +310,7 @@ def test_errors_are_errors_by_level_or_by_error_words_not_by_names_or_options():
 
 
 def test_a_leading_line_counter_is_not_a_time():
-    from analytics.logline import parse_line
+    from analytics.patterns.logline import parse_line
 
     p = parse_line("19 notice 172B bin/node-gyp-bin/node-gyp")
     assert p.time is None

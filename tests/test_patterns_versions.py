@@ -1,6 +1,6 @@
 """Outcomes recorded while the playbook is applied do not carry over to a first learned solution."""
 
-from analytics.patterns import edit_solution, get_pattern, record_error, record_outcome
+from analytics.patterns.learning import edit_solution, get_pattern, record_error, record_outcome
 
 
 def test_a_new_solution_starts_from_its_own_outcomes_in_cli_and_dashboard_alike(store):

@@ -10,8 +10,8 @@ import numpy as np
 import polars as pl
 import pytest
 
-from analytics import baselines as B
-from analytics.metrics_store import append_metrics
+from analytics.predict import baselines as B
+from analytics.store.metrics import append_metrics
 
 T0 = dt.datetime(2026, 3, 2)  # a Monday
 

@@ -11,8 +11,8 @@ import polars as pl
 import pytest
 from click.testing import CliRunner
 
-from analytics.metrics_store import append_events, append_metrics
-from analytics.store import Store
+from analytics.store.metrics import append_events, append_metrics
+from analytics.store.database import Store
 from lokifi_tui.cli.main import cli
 
 HOSTILE = "api[bold]\x1b[31m"

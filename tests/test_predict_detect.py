@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from analytics import detect as D
+from analytics.predict import detect as D
 from lokifi_tui.cli.main import cli
 
 T0 = dt.datetime(2024, 1, 1)

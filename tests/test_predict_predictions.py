@@ -10,8 +10,8 @@ import numpy as np
 import polars as pl
 import pytest
 
-from analytics import predictions as P
-from analytics.metrics_store import append_events, append_metrics
+from analytics.predict import predictions as P
+from analytics.store.metrics import append_events, append_metrics
 
 T0 = dt.datetime(2026, 3, 2)
 DAYS = 21
@@ -24,7 +24,7 @@ def day(d, h=12):
 
 @pytest.fixture(scope="module")
 def base_db(tmp_path_factory):
-    from analytics.store import Store
+    from analytics.store.database import Store
     path = tmp_path_factory.mktemp("pred") / "base.duckdb"
     store = Store(path)
     rng = np.random.default_rng(11)
@@ -55,7 +55,7 @@ def base_db(tmp_path_factory):
 
 @pytest.fixture
 def store(base_db, tmp_path):
-    from analytics.store import Store
+    from analytics.store.database import Store
     dst = tmp_path / "p.duckdb"
     dst.write_bytes(base_db.read_bytes())
     return Store(dst)
@@ -159,7 +159,7 @@ def test_forecasts_are_scored_by_their_interval(store):
 
 
 def test_detector_findings_on_a_planted_anomaly(tmp_path):
-    from analytics.store import Store
+    from analytics.store.database import Store
     store = Store(tmp_path / "d.duckdb")
     rng = np.random.default_rng(3)
     n = 24 * 30 * 6

@@ -8,7 +8,7 @@ import json
 from hypothesis import given
 from hypothesis import strategies as st
 
-from analytics.prediction_brief import prediction_brief
+from analytics.predict.brief import prediction_brief
 from lokifi_tui.widgets.render import age, ago
 
 

@@ -121,7 +121,7 @@ def test_connection_refused_and_not_configured(store, monkeypatch):
 
 
 def test_fallback_is_the_builtin_playbook_plus_the_learned_solution(store):
-    from analytics.playbooks import playbook_for
+    from analytics.patterns.playbooks import playbook_for
 
     seed_pattern(store, solution="1) systemctl restart postgresql\n2) check pg_hba.conf")
     r = analyze_pattern(store, config_for(None), HASH, now=NOW)

@@ -6,7 +6,7 @@ import json
 
 from click.testing import CliRunner
 
-from analytics.store import Store
+from analytics.store.database import Store
 from lokifi_tui.cli.main import cli
 from openai_server import Behaviour
 from rca_support import HASH, corpus, seed_pattern, server, write_config  # noqa: F401

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from analytics.config import AI
+from analytics.config.settings import AI
 from analytics.rca.client import (
     CallFailed, Endpoint, Progress, chat, check_status, endpoint_from_config,
 )

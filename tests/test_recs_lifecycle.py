@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from analytics.config import Config, Recommendations, Watch
+from analytics.config.settings import Config, Recommendations, Watch
 from analytics.recommend import engine
 from analytics.recommend.system import Probe
 

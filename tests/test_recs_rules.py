@@ -17,7 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from analytics.config import Component, Config, Recommendations, Retention, Watch
+from analytics.config.settings import Component, Config, Recommendations, Retention, Watch
 from analytics.recommend import dependencies, maintenance, performance, scoring, security, system
 from analytics.recommend.facts import classify, gather
 from analytics.recommend.finding import Finding
@@ -290,7 +290,7 @@ def test_database_cleanup_uses_retention(store):
 
 
 def put_metrics(store, rows):
-    from analytics.metrics_store import write_metrics
+    from analytics.store.metrics import write_metrics
     df = pl.DataFrame(rows, schema={"ts": pl.Datetime("us"), "host": pl.String, "component": pl.String,
                                     "metric": pl.String, "value": pl.Float64}, orient="row")
     with store.write() as con:

@@ -8,7 +8,7 @@ import json
 import subprocess
 import sys
 
-from analytics.store import Store
+from analytics.store.database import Store
 
 
 def lokifi(db, conf, *args, input=None):

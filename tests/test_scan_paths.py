@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from analytics.config import Config, Recommendations, Watch
+from analytics.config.settings import Config, Recommendations, Watch
 from analytics.recommend import engine, security
 from analytics.recommend.facts import gather
-from analytics.store import Store
+from analytics.store.database import Store
 
 KEY = 'AWS_ACCESS_KEY_ID = "AKIAIOSFODNN7EXAMPLE"\n'
 TOKEN = 'token = "ghp_abcdefghijklmnopqrstuvwxyz0123456789"\n'

@@ -11,11 +11,11 @@ import sys
 
 import pytest
 
-from analytics.learning_stats import learning_stats
-from analytics.patterns import edit_solution, record_outcome
+from analytics.patterns.learning_stats import learning_stats
+from analytics.patterns.learning import edit_solution, record_outcome
 from analytics.rca import cache as cache_mod
 from analytics.rca.analyze import analyze_pattern
-from analytics.solution_accuracy import solution_accuracy
+from analytics.patterns.solution_accuracy import solution_accuracy
 from rca_support import HASH, NOW, OTHER_HASH, config_for, seed_pattern, server, write_config  # noqa: F401
 
 PRICES = {"test-model": {"input": 1.0, "output": 2.0}, "other-model": {"input": 1.0, "output": 2.0}}
@@ -90,7 +90,7 @@ def test_auto_approval_rate_counts_judged_solutions_and_withdrawals(history, sto
 
 
 def test_a_withdrawal_by_undo_is_counted_too(history, store):
-    from analytics.patterns import undo_outcome
+    from analytics.patterns.learning import undo_outcome
 
     undo_outcome(store, PLAYBOOK_HASH, min_confidence=0.8, min_samples=5)  # back to 4 outcomes
     a = solution_accuracy(store, min_samples=5).approval
@@ -166,7 +166,7 @@ def test_the_collector_cleans_expired_entries(server, store, tmp_path):
 
 
 def test_fix_history_retention_keeps_the_current_solutions_outcomes(store):
-    from analytics.retention import prune
+    from analytics.store.retention import prune
 
     seed_pattern(store, metrics=False)
     old = NOW - dt.timedelta(days=400)

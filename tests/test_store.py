@@ -13,9 +13,9 @@ import duckdb
 import polars as pl
 import pytest
 
-from analytics import store as store_mod
-from analytics.metrics_store import append_events, append_metrics
-from analytics.store import Store, StoreBusy, StoreCorrupt, StoreTooNew, known_version
+from analytics.store import database as store_mod
+from analytics.store.metrics import append_events, append_metrics
+from analytics.store.database import Store, StoreBusy, StoreCorrupt, StoreTooNew, known_version
 
 T0 = dt.datetime(2026, 1, 1)
 
@@ -166,8 +166,8 @@ def test_a_damaged_spool_manifest_is_set_aside(tmp_path):
 
 
 def test_retention_prunes_only_old_raw_rows(store):
-    from analytics.config import Config, Retention
-    from analytics.retention import apply_retention, prune
+    from analytics.config.settings import Config, Retention
+    from analytics.store.retention import apply_retention, prune
 
     now = T0 + dt.timedelta(days=100)
     append_metrics(store, metrics_frame(10, T0))                               # 100 days old

@@ -157,7 +157,7 @@ def test_every_duckdb_error_class_maps_to_a_store_error(tmp_path):
     "transaction is aborted" names the error that caused it."""
     import duckdb
 
-    from analytics.store import (StoreCorrupt, StoreError, StoreFull, StoreReadOnly, StoreTooNew,
+    from analytics.store.database import (StoreCorrupt, StoreError, StoreFull, StoreReadOnly, StoreTooNew,
                                  store_error)
     p = tmp_path / "x.duckdb"
     cases = [

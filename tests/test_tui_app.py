@@ -9,7 +9,7 @@ import textwrap
 
 import pytest
 
-from analytics import dashboard_view as dv
+from analytics.dashboard import view as dv
 from lokifi_tui import app as app_module
 from lokifi_tui.app import LokifiApp
 from lokifi_tui.bindings import ACTIONS

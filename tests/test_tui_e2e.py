@@ -140,8 +140,8 @@ def _drive(t: "Tmux", width: int, height: int, monkeypatch) -> None:
     screen = t.wait_for("LOKIFI-EXITED 0", timeout=60)
     assert "Traceback" not in screen
     # the dismissal and its undo were written to the demo's database
-    from analytics.paths import demo_db_path
-    from analytics.store import Store
+    from analytics.config.paths import demo_db_path
+    from analytics.store.database import Store
 
     monkeypatch.setenv("LOKIFI_HOME", str(t.home))
     events = Store(demo_db_path()).query(

@@ -8,8 +8,8 @@ import json
 
 import pytest
 
-from analytics.sources.fleet_status import to_epoch
-from analytics.store import Store
+from analytics.sources.fleet.status import to_epoch
+from analytics.store.database import Store
 from lokifi_tui.app import LokifiApp
 from tui_support import NOW, fixed_vitals, screen_text, settle
 

@@ -11,8 +11,8 @@ import time
 import pytest
 from click.testing import CliRunner
 
-from analytics.dashboard_view import load_dashboard
-from analytics.store import Store
+from analytics.dashboard.view import load_dashboard
+from analytics.store.database import Store
 from lokifi_tui.bindings import keymap_from_config
 from lokifi_tui.cli.main import cli
 from tui_support import NOW, fixed_vitals, screen_text, seed_store
@@ -91,7 +91,7 @@ def test_the_first_cpu_reading_is_measured_not_a_bare_zero(monkeypatch):
 
 
 async def test_stats_line_at_80_columns_keeps_accuracy_and_ai_status(tmp_path, monkeypatch):
-    from analytics import dashboard_view as dv
+    from analytics.dashboard import view as dv
     from lokifi_tui.app import LokifiApp
 
     monkeypatch.setattr(dv, "engine_available", lambda name: name in ("predictions", "recommendations", "patterns"))
@@ -138,9 +138,9 @@ async def test_vitals_sampling_pauses_while_the_dashboard_is_covered(tmp_path):
 
 
 def test_own_sample_flushes_are_told_apart_from_other_writers(tmp_path):
-    from analytics.collector import Collector, explained_by
-    from analytics.config import load_config
-    from analytics.file_signature import file_signature
+    from analytics.collect.loop import Collector, explained_by
+    from analytics.config.settings import load_config
+    from analytics.store.file_signature import file_signature
 
     store = Store(tmp_path / "c.duckdb")
     store.execute("SELECT 1")

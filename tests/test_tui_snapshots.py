@@ -20,14 +20,14 @@ from tui_support import fixed_vitals
 
 NOW = dt.datetime(2026, 3, 2, 12, 0, 0)
 
-pytestmark = pytest.mark.skipif(importlib.util.find_spec("analytics.demo") is None,
-                                reason="analytics.demo (issue 2) is not built yet")
+pytestmark = pytest.mark.skipif(importlib.util.find_spec("analytics.demo.data") is None,
+                                reason="analytics.demo.data (issue 2) is not built yet")
 
 
 @pytest.fixture(scope="session")
 def demo_db(tmp_path_factory):
-    from analytics.demo import build_demo
-    from analytics.store import Store
+    from analytics.demo.data import build_demo
+    from analytics.store.database import Store
 
     path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
     build_demo(path, now=NOW)

@@ -10,7 +10,7 @@ import importlib.util
 
 import pytest
 
-from analytics import dashboard_view as dv
+from analytics.dashboard import view as dv
 from lokifi_tui.app import LokifiApp
 from tui_support import H_HOSTILE, H_REDIS, H_TIMEOUT, NOW, fixed_vitals, screen_text, seed_store
 
@@ -146,14 +146,14 @@ async def test_triage_survives_a_restart(seeded):
 
 
 async def test_pattern_keys_say_plainly_when_their_engine_is_missing(seeded, monkeypatch):
-    if importlib.util.find_spec("analytics.patterns") is not None and REAL_ENGINE("rca"):
+    if importlib.util.find_spec("analytics.patterns.learning") is not None and REAL_ENGINE("rca"):
         pytest.skip("both engines are built; their keys are tested below")
     app = make_app(seeded)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         await pilot.press("tab", "tab", "tab")
         assert app.dashboard.active_pane == "patterns"
-        if importlib.util.find_spec("analytics.patterns") is None:
+        if importlib.util.find_spec("analytics.patterns.learning") is None:
             await pilot.press("y")
             await settle(pilot)
             assert app.last_message.startswith("Not built yet")
@@ -293,7 +293,7 @@ async def test_r_inside_details_shows_progress_and_the_result_in_place(seeded):
 
 @needs("patterns")
 async def test_e_without_a_solution_starts_from_the_playbook_and_saves_v1(seeded):
-    from analytics.playbooks import playbook_for
+    from analytics.patterns.playbooks import playbook_for
 
     app = make_app(seeded)
     async with app.run_test(size=(120, 40)) as pilot:

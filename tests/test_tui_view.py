@@ -1,4 +1,4 @@
-"""The dashboard's read model (analytics/dashboard_view.py) on a seeded store: what each pane gets."""
+"""The dashboard's read model (analytics/dashboard/view.py) on a seeded store: what each pane gets."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from analytics import dashboard_view as dv
+from analytics.dashboard import view as dv
 from tui_support import H_HOSTILE, H_REDIS, H_TIMEOUT, HOSTILE_ESCAPE, HOSTILE_MARKUP, NOW, seed_store
 
 ALL_BUT_FORECAST = lambda name: name != "forecast"  # noqa: E731 — the sparkline engine is tested by its owner
@@ -115,7 +115,7 @@ def test_db_signature_changes_on_write_not_on_read(seeded):
 
 
 def test_ai_status_never_claims_a_model_without_an_endpoint_or_key(monkeypatch):
-    from analytics.config import AI, Config
+    from analytics.config.settings import AI, Config
 
     assert dv.ai_status(Config()).startswith("offline")
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test")

@@ -13,8 +13,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from analytics import dashboard_view as dv
-from analytics import view_snapshot as vs
+from analytics.dashboard import view as dv
+from analytics.dashboard import snapshot as vs
 from lokifi_tui.app import LokifiApp
 from tui_support import NOW, fixed_vitals, screen_text, seed_store
 
@@ -125,8 +125,8 @@ def test_the_dashboards_read_leaves_the_analysis_libraries_unloaded(seeded):
 
     code = (
         "import sys, datetime as dt\n"
-        "from analytics.store import Store\n"
-        "from analytics.dashboard_view import load_dashboard\n"
+        "from analytics.store.database import Store\n"
+        "from analytics.dashboard.view import load_dashboard\n"
         f"view = load_dashboard(Store(sys.argv[1]), now=dt.datetime.fromisoformat({NOW.isoformat()!r}))\n"
         "assert all(view.pane(n).available for n in ('patterns', 'predictions', 'recommendations', 'forecast'))\n"
         "assert view.pane('patterns').rows and view.pane('predictions').rows\n"

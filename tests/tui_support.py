@@ -25,7 +25,7 @@ def fixed_vitals():
 
 def seed_store(path: Path, now: dt.datetime = NOW):
     """A store with known rows in the foundation tables (001_initial.sql) — written here as test data."""
-    from analytics.store import Store
+    from analytics.store.database import Store
 
     store = Store(path)
     h = dt.timedelta(hours=1)

@@ -135,7 +135,7 @@ def fallback_for(store: Any, facts: PatternFacts | None, error_type: str = "") -
     steps: tuple[str, ...] = ()
     title = ""
     try:
-        from analytics import playbooks  # the patterns engine's built-in knowledge
+        from analytics.patterns import playbooks  # the patterns engine's built-in knowledge
     except ImportError:
         playbooks = None  # type: ignore[assignment]
     if playbooks is not None:
@@ -209,7 +209,7 @@ def write_outcome(con: Any, df: Any, *, cache_row: dict[str, Any] | None = None)
 
     Arguments are plain JSON values so a busy database spools the whole outcome durably.
     """
-    from analytics.store import append_table
+    from analytics.store.database import append_table
 
     if df is not None and df.height:
         append_table(con, df, table="ai_calls")
@@ -222,10 +222,10 @@ def apply_candidate(store: Any, error_hash: str, text: str, confidence: float, m
                     now: dt.datetime | None = None, diagnosis_id: str | None = None) -> None:
     """Make ``text`` the pattern's solution as a new, unapproved version with source ``ai``.
 
-    Goes through the patterns engine (:func:`analytics.patterns.edit_solution`), which starts the
+    Goes through the patterns engine (:func:`analytics.patterns.learning.edit_solution`), which starts the
     new version's outcome counts and confidence from zero and clears approval.
     """
-    from analytics.patterns import edit_solution
+    from analytics.patterns.learning import edit_solution
 
     edit_solution(store, error_hash, text, author=model, source="ai", now=now, diagnosis_id=diagnosis_id)
     store.execute("UPDATE error_patterns SET ai_enhanced = true, ai_confidence = ? WHERE error_hash = ? "
@@ -283,7 +283,7 @@ def analyze_pattern(store: Any, config: Any, error_hash: str, *, force: bool = F
         cache_mod.clean_in(con, now)
         hit = None if force else cache_mod.lookup_in(con, key, now)
         if hit is not None:
-            from analytics.store import append_table
+            from analytics.store.database import append_table
             append_table(con, ledger.frame([call("cached", prompt_tokens=0, completion_tokens=0,
                                                  usage_reported=True, cost=0.0, response_time=0,
                                                  tokens_saved=hit.tokens_used, cost_saved=hit.cost)]),
@@ -344,7 +344,7 @@ def analyze_pattern(store: Any, config: Any, error_hash: str, *, force: bool = F
     candidate = decide_candidate(facts, answer)
     note = ""
     if candidate is not None and (facts.solution or "").strip() != candidate:
-        from analytics.store import StoreError
+        from analytics.store.database import StoreError
 
         try:
             apply_candidate(store, error_hash, candidate, answer.confidence, endpoint.model, now=now,

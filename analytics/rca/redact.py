@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Callable
 
-from analytics.hostnames import is_host_name
+from analytics.common.hostnames import is_host_name
 from analytics.rca import redact_cli
 
 PLACEHOLDER = "[REDACTED:{kind}]"
@@ -147,7 +147,7 @@ _IPV6 = re.compile(r"(?<![0-9A-Fa-f:])(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}
 _HOST = re.compile(
     r"(?i)(?<![\w.\-/@])((?:[a-z0-9](?:[a-z0-9\-]{0,61}[a-z0-9])?\.)+([a-z][a-z0-9\-]{1,62}))(?![\w\-]|\.[a-z0-9])"
 )
-# host names are recognised by analytics.hostnames (the Public Suffix List and this machine's DNS search
+# host names are recognised by analytics.common.hostnames (the Public Suffix List and this machine's DNS search
 # domains) -- never by a list kept here
 
 

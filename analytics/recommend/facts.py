@@ -206,7 +206,7 @@ def readable_system_log_dirs() -> list[str]:
 
 
 def gather(config, cwd: str | None = None, *, collect_text: bool = True, system_logs: bool | None = None) -> Facts:
-    """Walk the watched directories once. ``config`` is an :class:`analytics.config.Config`."""
+    """Walk the watched directories once. ``config`` is an :class:`analytics.config.settings.Config`."""
     watch = config.watch
     cwd = os.path.abspath(cwd or os.getcwd())
     configured = bool(watch.project_dirs or watch.log_dirs)

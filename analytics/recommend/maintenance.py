@@ -5,11 +5,11 @@
 * ``maintenance.temp_files`` — per watched project directory, temp files (``*.tmp``, ``*.swp``, ``*~``,
   ``.#*`` ...) older than ``temp_min_age_hours``: fires at ``temp_min_files`` of them or ``temp_min_mb``.
 * ``maintenance.database`` — this database: raw rows past their retention (counted by
-  :func:`analytics.retention.prune` with ``dry_run``) at ``db_stale_rows_min`` or more, or a file larger
+  :func:`analytics.store.retention.prune` with ``dry_run``) at ``db_stale_rows_min`` or more, or a file larger
   than ``db_max_mb``.
 
 Actions point at ``lokifi clean logs`` / ``lokifi clean temp`` / ``lokifi db prune`` + ``vacuum``, which
-ask before they touch anything (see :mod:`analytics.cleanup`).
+ask before they touch anything (see :mod:`analytics.recommend.actions`).
 """
 
 from __future__ import annotations
@@ -101,7 +101,7 @@ def temp_rule(facts: Facts, config, now: dt.datetime) -> RuleRun:
 
 
 def database_rule(store, config, now: dt.datetime) -> RuleRun:
-    from analytics.retention import file_size, prune
+    from analytics.store.retention import file_size, prune
 
     rc, ret = config.recommendations, config.retention
     run = RuleRun(evaluated={"maintenance.database"})

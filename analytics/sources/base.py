@@ -1,6 +1,6 @@
 """The small interface every collector source shares (host vitals, probes, log tails, Prometheus, Loki).
 
-A source is polled by :class:`analytics.collector.Collector` on its own interval and returns
+A source is polled by :class:`analytics.collect.loop.Collector` on its own interval and returns
 :class:`Batch` objects: rows for the raw tables plus the checkpoints that say how far it has read. The
 collector writes the rows *and* the checkpoints in one transaction (or spools them together), so a
 source that re-reads from its stored checkpoint after a crash never stores a row twice nor skips one.

@@ -141,7 +141,7 @@ def backfill_journal(store, host: str, since: dt.datetime | None) -> tuple[int, 
     with the cursor in one transaction per batch. Returns (events written, problem or None)."""
     import polars as pl  # noqa: PLC0415
 
-    from analytics.metrics_store import read_checkpoint, write_checkpoint, write_events  # noqa: PLC0415
+    from analytics.store.metrics import read_checkpoint, write_checkpoint, write_events  # noqa: PLC0415
 
     with store.read() as con:
         cursor = read_checkpoint(con, NAME, CURSOR_KEY)

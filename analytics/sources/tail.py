@@ -494,7 +494,7 @@ def _first_open_at(fd: int, size: int) -> int:
     end = _line_start_before(fd, size)
     if end == 0 or os.pread(fd, 1, end - 1) != b"\n":
         return end
-    from analytics.access_log import last_minute_start  # noqa: PLC0415
+    from analytics.sources.access_log import last_minute_start  # noqa: PLC0415
 
     cut = last_minute_start(fd, 0, end)
     return end if cut is None else cut[0]
@@ -551,11 +551,11 @@ def line_level(text: str) -> str | None:
 
 
 def _classifier():
-    """The pattern engine's classifier (:func:`analytics.classify.classify`) if it is built, else None."""
+    """The pattern engine's classifier (:func:`analytics.patterns.classify.classify`) if it is built, else None."""
     global _CLASSIFY
     if _CLASSIFY is None:
         try:
-            from analytics.classify import classify as fn  # noqa: PLC0415
+            from analytics.patterns.classify import classify as fn  # noqa: PLC0415
         except ImportError:  # the engine is not built in this checkout: level rules still work
             fn = None
         _CLASSIFY = fn or False
@@ -591,7 +591,7 @@ def is_error_line(text: str) -> tuple[bool, str | None]:
 
 
 def is_error_event(text: str, first: str, exception: str | None) -> tuple[bool, str | None]:
-    """:func:`is_error_line` for a folded multi-line event (:mod:`analytics.multiline`): the level written in
+    """:func:`is_error_line` for a folded multi-line event (:mod:`analytics.patterns.multiline`): the level written in
     its first line decides; without one, an event that carries a traceback or a stack trace (its
     ``exception`` line) is an error; an event without one is judged by its text, as a line."""
     if exception is None:
@@ -660,7 +660,7 @@ def line_time(text: str, now: dt.datetime) -> dt.datetime | None:
 
 def _access_aggregator(lines: list[Line], host: str, component: str, source: str) -> Any:
     """A per-minute aggregator when the first lines read look like an access log, else False."""
-    from analytics.access_log import MinuteAggregator, looks_like_access_log  # noqa: PLC0415
+    from analytics.sources.access_log import MinuteAggregator, looks_like_access_log  # noqa: PLC0415
 
     if not looks_like_access_log([ln.text for ln in lines[:200]]):
         return False

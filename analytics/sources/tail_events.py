@@ -1,7 +1,7 @@
 """Tailed lines into multi-line events, with a checkpoint that never passes an event still being written.
 
 The lines a :class:`~analytics.sources.tail.FileTailer` returns are folded by
-:class:`analytics.multiline.MultilineFolder` — the rules ``lokifi patterns scan`` uses — one folder per
+:class:`analytics.patterns.multiline.MultilineFolder` — the rules ``lokifi patterns scan`` uses — one folder per
 file (device and inode), so a rotated file still being drained and the file that replaced it never mix.
 
 An event whose last line has been read may still grow (the rest of its traceback is being written), so
@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from analytics.multiline import Event, MultilineFolder
+from analytics.patterns.multiline import Event, MultilineFolder
 
 if TYPE_CHECKING:
     from analytics.sources.tail import Line

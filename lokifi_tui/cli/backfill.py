@@ -27,7 +27,7 @@ def backfill(ctx: click.Context, days: float, no_engines: bool, as_json: bool) -
 
     Exit status: 0 when every file was read, 3 when a file could not be read (the others are imported).
     """
-    from analytics.backfill import backfill as run, refresh_engines
+    from analytics.collect.backfill import backfill as run, refresh_engines
 
     config = get_config(ctx)
     store = get_store(ctx)

@@ -73,7 +73,7 @@ def collect(ctx: click.Context, once: bool, from_start: bool, duration: float | 
         signal.signal(signal.SIGTERM, _on_signal)
         signal.signal(signal.SIGINT, _on_signal)
 
-    from analytics.collector import Collector, CollectorBusy, collect_once
+    from analytics.collect.loop import Collector, CollectorBusy, collect_once
 
     store = get_store(ctx)
     cfg = get_config(ctx)
@@ -121,7 +121,7 @@ def collect(ctx: click.Context, once: bool, from_start: bool, duration: float | 
         err_console.print(f"  {inert(_describe(col))}")
     exporter = None
     if metrics_listen:
-        from analytics.exposition import parse_listen, serve
+        from analytics.alerts.exposition import parse_listen, serve
 
         try:
             exporter = serve(store, parse_listen(metrics_listen))
@@ -191,7 +191,7 @@ def config() -> None:
 
 
 def _config_path(ctx: click.Context):
-    from analytics.paths import resolve_config
+    from analytics.config.paths import resolve_config
     return resolve_config(_globals(ctx).config)
 
 
@@ -207,7 +207,7 @@ def config_init(ctx: click.Context, force: bool, no_detect: bool, log_dirs: tupl
     probes), their log files and the host's own logs (in /var/log, or each --logs DIR: a subdirectory
     with logs is a service), and a Prometheus answering on loopback. Nothing is read from unit files or
     environments. Review the proposal with --dry-run; edit the file freely afterwards."""
-    from analytics.config_init import discover, journal_readable, render, write_starter
+    from analytics.config.starter import discover, journal_readable, render, write_starter
 
     dirs = list(log_dirs) or None
     if to_stdout:
@@ -241,16 +241,16 @@ SHOW_ISSUES = 200  # issues printed by `config check` (errors first); --json has
 @click.pass_context
 def config_check(ctx: click.Context, as_json: bool) -> None:
     """Validate the config file: every problem with its line and key. Exit 3 if there are errors."""
-    from analytics.config import load_config
+    from analytics.config.settings import load_config
 
-    from analytics.config import Issue
+    from analytics.config.settings import Issue
     from lokifi_tui.bindings import keymap_from_config
 
     path = _config_path(ctx)
     cfg = load_config(path) if path.exists() else None
     issues = list(cfg.issues) if cfg else []
     if cfg is not None and cfg.keymap:
-        from analytics.config import locate_keys
+        from analytics.config.settings import locate_keys
         lines = locate_keys(path.read_text(encoding="utf-8", errors="replace"))
         _, keymap_problems = keymap_from_config(cfg.keymap)
         for problem in keymap_problems:

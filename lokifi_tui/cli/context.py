@@ -22,12 +22,12 @@ class Globals:
     _loaded: Any = field(default=None, repr=False, compare=False)
 
     def db_path(self) -> Path:
-        from analytics.paths import resolve_db
+        from analytics.config.paths import resolve_db
         return resolve_db(self.db)
 
     def load_config(self):
         """The loaded config; its problems are printed once to stderr (a bad config never stops a command)."""
-        from analytics.config import load_config
+        from analytics.config.settings import load_config
         if self._loaded is None:
             self._loaded = load_config(self.config)
             if self._loaded.problems:
@@ -52,7 +52,7 @@ def db_path(ctx: click.Context) -> Path:
 
 
 def get_store(ctx: click.Context):
-    from analytics.store import Store
+    from analytics.store.database import Store
     return Store(db_path(ctx))
 
 

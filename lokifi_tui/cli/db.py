@@ -28,7 +28,7 @@ def db() -> None:
 @click.pass_context
 def info(ctx: click.Context, as_json: bool) -> None:
     """Path, size, schema version and row counts."""
-    from analytics.retention import db_info, human_bytes
+    from analytics.store.retention import db_info, human_bytes
 
     store = get_store(ctx)
     i = db_info(store)
@@ -57,7 +57,7 @@ def info(ctx: click.Context, as_json: bool) -> None:
 @click.pass_context
 def prune(ctx: click.Context, dry_run: bool, yes: bool, as_json: bool) -> None:
     """Delete raw rows older than the retention settings ([retention] in the config)."""
-    from analytics.retention import prune as do_prune
+    from analytics.store.retention import prune as do_prune
 
     cfg = get_config(ctx)
     r = cfg.retention
@@ -88,7 +88,7 @@ def prune(ctx: click.Context, dry_run: bool, yes: bool, as_json: bool) -> None:
 @click.pass_context
 def vacuum(ctx: click.Context, yes: bool) -> None:
     """Reclaim disk space (checkpoint + vacuum)."""
-    from analytics.retention import human_bytes, vacuum as do_vacuum
+    from analytics.store.retention import human_bytes, vacuum as do_vacuum
 
     store = get_store(ctx)
     if not yes:

@@ -20,11 +20,11 @@ def demo(ctx: click.Context, reset: bool, no_open: bool, refresh: float | None, 
 
     The demo lives in its own database (see `lokifi locate`), never in yours.
     """
-    from analytics.paths import demo_config_path, demo_db_path
+    from analytics.config.paths import demo_config_path, demo_db_path
 
     path = demo_db_path()
     if reset or not path.exists() or not demo_config_path(path).exists():
-        from analytics.demo import build_demo
+        from analytics.demo.data import build_demo
         with console.status("Building the demo database (45 days, six services)…"):
             info = build_demo(path)
         console.print(f"[green]✓[/] demo database: {inert(info.path)} ({info.metrics:,} metric rows, "
@@ -34,6 +34,6 @@ def demo(ctx: click.Context, reset: bool, no_open: bool, refresh: float | None, 
         return
     from lokifi_tui.cli.context import _globals
     from lokifi_tui.cli.dashboard import open_dashboard
-    from analytics.config import load_config
+    from analytics.config.settings import load_config
     open_dashboard(_globals(ctx), db=path, demo=True, refresh=refresh, theme=theme,
                    config=load_config(demo_config_path(path)))

@@ -96,7 +96,7 @@ def _resume_collection_later() -> None:
 
 
 def take_status_cpu_reading() -> tuple[float, tuple[float, float, float]] | None:
-    """(monotonic time, :func:`analytics.cpu_clock.cpu_clock`) read when this process started for
+    """(monotonic time, :func:`analytics.sources.cpu_clock.cpu_clock`) read when this process started for
     ``lokifi status``, once; None when it was not (another command, a test invoking click directly)."""
     global _status_cpu_reading
     reading, _status_cpu_reading = _status_cpu_reading, None
@@ -105,9 +105,9 @@ def take_status_cpu_reading() -> tuple[float, tuple[float, float, float]] | None
 
 def report_store_failure(exc: BaseException) -> bool:
     """Print a store failure (busy, corrupt, too new) as one clear line; False for any other exception.
-    ``analytics.store`` (duckdb + polars) is never imported for this: a StoreError can only exist once
+    ``analytics.store.database`` (duckdb + polars) is never imported for this: a StoreError can only exist once
     the command has imported it."""
-    store = sys.modules.get("analytics.store")
+    store = sys.modules.get("analytics.store.database")
     if store is None or not isinstance(exc, store.StoreError):
         return False
     from lokifi_tui.cli.output import err_console, inert
@@ -123,7 +123,7 @@ def main() -> None:
         _resume_collection_later()
         if command_word(sys.argv[1:]) == "status":
             global _status_cpu_reading
-            from analytics.cpu_clock import cpu_clock
+            from analytics.sources.cpu_clock import cpu_clock
             _status_cpu_reading = (time.monotonic(), cpu_clock())
         from lokifi_tui.cli.main import main as cli_main
         cli_main()

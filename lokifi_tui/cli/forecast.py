@@ -46,7 +46,7 @@ def series(horizon: int, step: float | None, model: str, level: float, input_pat
     week of timestamps holds per day); missing values are carried forward."""
     import datetime as dt
 
-    from analytics.forecast import SeriesInputError, forecast_csv_timed
+    from analytics.forecast.stored import SeriesInputError, forecast_csv_timed
 
     source, data = read_series(input_path)
     try:
@@ -117,7 +117,7 @@ def ai_forecast(ctx: click.Context, component: str | None, days: float, model: s
 
     Without --host a component's series is all hosts together (fleet-wide); with --host NAME it is that
     host's own series, and the accuracy shown is that of the forecasts made for that host."""
-    from analytics.forecast import forecast_accuracy, forecast_all, record
+    from analytics.forecast.stored import forecast_accuracy, forecast_all, record
     from lokifi_tui.cli.context import get_store
     from lokifi_tui.cli.output import console, inert, print_json
 

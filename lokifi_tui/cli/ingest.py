@@ -32,7 +32,7 @@ def ingest(ctx: click.Context, files: tuple[str, ...], fmt: str | None, kind: st
     Exit status: 0 when every file was read (bad rows skipped are reported), 3 when a file could not be
     ingested or was rejected by --strict.
     """
-    from analytics.ingest import IngestError, ingest_file
+    from analytics.store.ingest import IngestError, ingest_file
 
     store = get_store(ctx)
     reports = []

@@ -13,8 +13,8 @@ from lokifi_tui.cli.output import console, inert, json_option, print_json
 def locate(ctx: click.Context, as_json: bool) -> None:
     """Print the paths Lokifi uses (config file, data and cache directories, database, spool, the
     dashboard's last known state)."""
-    from analytics import paths
-    from analytics.view_snapshot import snapshot_path
+    from analytics.config import paths
+    from analytics.dashboard.snapshot import snapshot_path
     from lokifi_tui.cli.context import _globals
 
     g = _globals(ctx)

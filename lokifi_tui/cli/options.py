@@ -59,7 +59,7 @@ def host_option(text: str = HOST_HELP):
         value = value.strip()
         if not value:
             fail("--host needs a host name (`lokifi sources hosts` lists the fleet's)", USAGE)
-        from analytics.hosts import UnknownHost, require_host
+        from analytics.store.hosts import UnknownHost, require_host
         from lokifi_tui.cli.context import get_store
         try:
             return require_host(get_store(ctx), value)

@@ -1,6 +1,6 @@
 """Error-pattern commands: patterns scan/group/list, fix suggest/record, error record, ai autofix/learn.
 
-The engine is analytics.templates / classify / patterns / learning_stats; this module only parses
+The engine is analytics.patterns.templates / classify / patterns / learning_stats; this module only parses
 options and prints. Every piece of data text (messages, templates, solutions) is printed through
 ``output.inert`` so Rich markup and terminal escapes in log lines stay inert. ``patterns group`` imports
 nothing but the templating engine, so it starts fast and never touches the store unless ``--learn``.
@@ -18,13 +18,13 @@ THRESHOLDS = ("0.5", "0.7", "0.9")
 
 
 def _read_stdin_lines() -> list[str]:
-    from analytics.logread import read_lines
+    from analytics.patterns.logread import read_lines
     return _bad_input_on_error(read_lines, "-")
 
 
 def _bad_input_on_error(fn, *args, **kwargs):
     """``fn(...)``; an input that cannot be read (a device on stdin ...) fails with exit 3 and its message."""
-    from analytics.logread import InputError
+    from analytics.patterns.logread import InputError
     try:
         return fn(*args, **kwargs)
     except InputError as exc:
@@ -62,7 +62,7 @@ def patterns_group(ctx: click.Context, raw: bool, learn: bool, component: str, s
     """
     out = sys.stdout.buffer
     if learn:  # the lines are stored too: read them all (each line bounded)
-        from analytics.templates import group
+        from analytics.patterns.templates import group
         lines = _read_stdin_lines()
         g = group(lines, raw=raw)
         if show_templates:
@@ -75,7 +75,7 @@ def patterns_group(ctx: click.Context, raw: bool, learn: bool, component: str, s
             _learn_lines(ctx, lines, raw, component)
         return
     # streamed: memory stays near one block of input plus the distinct templates, whatever the size
-    from analytics.logread import group_ids_bytes, group_stream, line_chunks
+    from analytics.patterns.logread import group_ids_bytes, group_stream, line_chunks
     sg = _bad_input_on_error(group_stream, line_chunks("-"), raw=raw)
     if show_templates:
         from lokifi_tui.cli.output import plain
@@ -93,8 +93,8 @@ def _learn_lines(ctx: click.Context, lines: list[str], raw: bool, component: str
 
     import polars as pl
 
-    from analytics.logline import strip_headers
-    from analytics.patterns import learn_from_events
+    from analytics.patterns.logline import strip_headers
+    from analytics.patterns.learning import learn_from_events
     from lokifi_tui.cli.context import get_store
     from lokifi_tui.cli.output import err_console
     store = get_store(ctx)
@@ -114,7 +114,7 @@ def _learn_lines(ctx: click.Context, lines: list[str], raw: bool, component: str
 @json_option
 def patterns_scan(files: tuple[str, ...], errors_only: bool, limit: int, as_json: bool) -> None:
     """The patterns in log FILEs: count, type, first/last seen and an example, most frequent first."""
-    from analytics.logread import InputError, scan_paths
+    from analytics.patterns.logread import InputError, scan_paths
     from lokifi_tui.cli.output import BAD_INPUT, fail, print_json
     try:
         result = scan_paths(list(files), errors_only=errors_only)
@@ -165,7 +165,7 @@ def patterns_list(ctx: click.Context, limit: int, error_type: str | None, order:
     With --host the --json rows carry host, host_count, host_first_seen, host_last_seen, host_components."""
     from rich.table import Table
 
-    from analytics.patterns import list_patterns
+    from analytics.patterns.learning import list_patterns
     from lokifi_tui.cli.context import get_store
     from lokifi_tui.cli.output import console, inert, print_json
     df = list_patterns(get_store(ctx), limit=limit, order=order, error_type=error_type, host=host)
@@ -202,7 +202,7 @@ def patterns_list(ctx: click.Context, limit: int, error_type: str | None, order:
 @click.pass_context
 def patterns_show(ctx: click.Context, pattern: str, host: str | None, as_json: bool) -> None:
     """One pattern: template, components, samples, solution versions, recent fixes and confidence."""
-    from analytics.patterns import PatternNotFound, get_pattern
+    from analytics.patterns.learning import PatternNotFound, get_pattern
     from lokifi_tui.cli.context import get_store
     from lokifi_tui.cli.output import BAD_INPUT, console, fail, inert, print_json
     try:
@@ -216,7 +216,7 @@ def patterns_show(ctx: click.Context, pattern: str, host: str | None, as_json: b
 
 
 def _print_pattern(p: dict, console, inert) -> None:
-    from analytics.confidence import assess
+    from analytics.patterns.confidence import assess
     c = assess(p["success_count"] or 0, p["failure_count"] or 0)
     console.print(f"[bold]Pattern {p['error_hash'][:12]}[/]  type: {p['error_type']}  seen {p['occurrence_count'] or 0:,}x "
                   f"({inert(p['first_seen'])} .. {inert(p['last_seen'])})")
@@ -255,7 +255,7 @@ def fix() -> None:
 @click.pass_context
 def fix_suggest(ctx: click.Context, message: str, threshold: str | None, as_json: bool) -> None:
     """Suggest a fix for an error MESSAGE: the learned solution if confident enough, else the playbook."""
-    from analytics.patterns import suggest
+    from analytics.patterns.learning import suggest
     from lokifi_tui.cli.context import get_store
     from lokifi_tui.cli.output import console, inert, print_json
     if not message.strip():
@@ -304,7 +304,7 @@ def _print_suggestion(s, console, inert) -> None:
 def fix_record(ctx: click.Context, pattern: str, worked: bool | None, solution: str | None, time_ms: int | None,
                note: str | None, as_json: bool) -> None:
     """Record that the fix for PATTERN (an id from `patterns list`, or the error message) worked or failed."""
-    from analytics.patterns import PatternNotFound, record_outcome
+    from analytics.patterns.learning import PatternNotFound, record_outcome
     from lokifi_tui.cli.context import get_config, get_store
     from lokifi_tui.cli.output import BAD_INPUT, USAGE, console, fail, inert, print_json
     if worked is None:
@@ -320,7 +320,7 @@ def fix_record(ctx: click.Context, pattern: str, worked: bool | None, solution: 
     if as_json:
         print_json({k: v for k, v in p.items() if k not in ("samples",)})
         return
-    from analytics.confidence import assess
+    from analytics.patterns.confidence import assess
     c = assess(p["success_count"] or 0, p["failure_count"] or 0)
     console.print(f"Recorded: fix for {p['error_hash'][:12]} {'worked' if worked else 'failed'} "
                   f"(solution v{p['version']}).")
@@ -344,7 +344,7 @@ def error() -> None:
 @click.pass_context
 def error_record(ctx: click.Context, message: str, component: str, host: str | None, as_json: bool) -> None:
     """Record an error MESSAGE seen in COMPONENT and learn its pattern."""
-    from analytics.patterns import record_error
+    from analytics.patterns.learning import record_error
     from lokifi_tui.cli.context import get_store
     from lokifi_tui.cli.output import BAD_INPUT, console, fail, inert, print_json
     if not message.strip():
@@ -381,7 +381,7 @@ def ai_autofix(ctx: click.Context, threshold: str | None, limit: int, host: str 
     Nothing is executed: each suggestion says where it comes from (a learned solution with its measured
     confidence, or the built-in playbook) and whether it is auto-approved.
     """
-    from analytics.patterns import list_patterns, suggest
+    from analytics.patterns.learning import list_patterns, suggest
     from lokifi_tui.cli.context import get_store
     from lokifi_tui.cli.output import console, inert, print_json
     store = get_store(ctx)
@@ -418,8 +418,8 @@ def ai_autofix(ctx: click.Context, threshold: str | None, limit: int, host: str 
 @click.pass_context
 def ai_learn(ctx: click.Context, as_json: bool) -> None:
     """Learning statistics and how often each kind of fix worked (model, playbook, hand-written), all counted from the store."""
-    from analytics.learning_stats import learning_stats
-    from analytics.solution_accuracy import solution_accuracy
+    from analytics.patterns.learning_stats import learning_stats
+    from analytics.patterns.solution_accuracy import solution_accuracy
     from lokifi_tui.cli.context import get_config, get_store
     from lokifi_tui.cli.output import console, inert, print_json
     from lokifi_tui.cli.solution_report import print_accuracy

@@ -33,7 +33,7 @@ def _anomalies_detect(input_path: str) -> None:
     """
     import io
 
-    from analytics.detect import SeriesError, detect_csv
+    from analytics.predict.detect import SeriesError, detect_csv
 
     source, data = read_series(input_path)
     if b"\x00" in data[:65536]:
@@ -50,7 +50,7 @@ def _anomalies_detect(input_path: str) -> None:
 
 
 def _store_errors():
-    from analytics.store import StoreError
+    from analytics.store.database import StoreError
     return StoreError
 
 
@@ -63,7 +63,7 @@ def baselines(ctx: click.Context, component: str | None, host: str | None, as_js
     """Performance baselines per host, component and metric (mean, std, median, MAD, period).
 
     The --json rows carry their host, so with --host every row shows the filter."""
-    from analytics import baselines as B
+    from analytics.predict import baselines as B
     from lokifi_tui.cli.context import get_store
 
     store = get_store(ctx)
@@ -113,7 +113,7 @@ def ai_predict(ctx: click.Context, hours: int | None, sensitivity: str | None, c
                host: str | None, as_json: bool) -> None:
     """Predictive maintenance: the built-in rules and the anomaly detector over the last 7 days, each
     prediction stored and later scored; confidence is each rule's measured hit rate on this host."""
-    from analytics import predictions as PR
+    from analytics.predict import predictions as PR
     from lokifi_tui.cli.context import get_config, get_store
 
     cfg = get_config(ctx)

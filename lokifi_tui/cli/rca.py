@@ -32,8 +32,8 @@ def _money(x: float | None, source: str = "") -> str:
 def _resolve(store: Any, ref: str) -> str:
     """A pattern reference (hash, hash prefix, or a recorded message) to its hash."""
     try:
-        from analytics.patterns import PatternNotFound as Missing
-        from analytics.patterns import resolve
+        from analytics.patterns.learning import PatternNotFound as Missing
+        from analytics.patterns.learning import resolve
     except ImportError:  # pragma: no cover - the patterns engine is part of the product
         from analytics.rca.prompt import PatternNotFound as Missing
         from analytics.rca.prompt import resolve_pattern as resolve
@@ -278,7 +278,7 @@ def _ai_cache_stats(ctx: click.Context, as_json: bool) -> None:
     from analytics.rca import cache as cache_mod
     from analytics.rca import ledger
 
-    from analytics.solution_accuracy import solution_accuracy
+    from analytics.patterns.solution_accuracy import solution_accuracy
     from lokifi_tui.cli.solution_report import print_accuracy, print_fix_cost
 
     store = get_store(ctx)

@@ -1,6 +1,6 @@
 """Smart recommendations commands: ``lokifi ai recommendations``, ``lokifi recs ...``, ``lokifi scan`` and
 ``lokifi clean logs|temp``. The engine is :mod:`analytics.recommend.engine`; cleanup is
-:mod:`analytics.cleanup`. Nothing runs on the user's behalf without a confirmation."""
+:mod:`analytics.recommend.actions`. Nothing runs on the user's behalf without a confirmation."""
 
 from __future__ import annotations
 
@@ -359,8 +359,7 @@ def clean() -> None:
 
 
 def _run_clean(ctx: click.Context, kind: str, dry_run: bool, yes: bool, as_json: bool) -> None:
-    from analytics import cleanup
-
+    from analytics.recommend import actions as cleanup
     config = get_config(ctx)
     plan = cleanup.plan_logs(config) if kind == "logs" else cleanup.plan_temp(config)
     verb = "Compress and truncate" if kind == "logs" else "Remove"

@@ -13,7 +13,7 @@ MAX_INPUT = int(os.environ.get("LOKIFI_MAX_SERIES_BYTES", str(8 * 1024 * 1024)))
 def read_series(input_path: str) -> tuple[str, bytes]:
     """(the name to use in messages, the bytes) of ``input_path`` (``-`` = stdin); an unreadable or too
     large input fails with exit code 3 (bad input) and a message naming it."""
-    from analytics.logread import InputError, open_stream  # stdlib only: starts fast
+    from analytics.patterns.logread import InputError, open_stream  # stdlib only: starts fast
     source = "<stdin>" if input_path == "-" else input_path
     try:
         with open_stream(input_path) as fh:  # a file, -, a pipe; a FIFO nobody writes and devices refused

@@ -53,11 +53,11 @@ def _fleet(cfg: Any, names: tuple[str, ...] = ()) -> list[Any]:
 
 def _build(src: Any, cfg: Any):
     """The source object, or (None, message) when its settings are wrong."""
-    from analytics.sources.http import ConfigProblem
+    from analytics.sources.fleet.client import ConfigProblem
     if src.type == "prometheus":
-        from analytics.sources.prometheus import from_config
+        from analytics.sources.fleet.prometheus import from_config
     else:
-        from analytics.sources.loki import from_config
+        from analytics.sources.fleet.loki import from_config
     try:
         return from_config(src, cfg), None
     except ConfigProblem as exc:
@@ -114,7 +114,7 @@ def list_(ctx: click.Context, as_json: bool) -> None:
 @click.pass_context
 def status(ctx: click.Context, as_json: bool) -> None:
     """State, freshness and hosts of each fleet source (from what the collector stored)."""
-    from analytics.sources.fleet_status import format_age, read_statuses, to_epoch
+    from analytics.sources.fleet.status import format_age, read_statuses, to_epoch
     cfg = get_config(ctx)
     fleet = _fleet(cfg)
     store = get_store(ctx)
@@ -129,9 +129,9 @@ def status(ctx: click.Context, as_json: bool) -> None:
     if db_path(ctx).exists():
         statuses = read_statuses(store, [(s.name, s.type) for s in fleet])
     else:
-        from analytics.sources.fleet_status import FleetHealth
+        from analytics.sources.fleet.status import FleetHealth
         statuses = {s.name: FleetHealth(kind=s.type) for s in fleet}
-    from analytics.writer_lock import collector_running
+    from analytics.collect.writer_lock import collector_running
     pid = collector_running(db_path(ctx)) if db_path(ctx).exists() else None
     configured = {s.name for s in fleet}
     rows = []
@@ -178,7 +178,7 @@ def status(ctx: click.Context, as_json: bool) -> None:
 def _iso(t: float | None) -> str | None:
     if t is None:
         return None
-    from analytics.sources.fleet_status import from_epoch
+    from analytics.sources.fleet.status import from_epoch
     return from_epoch(t).isoformat(timespec="seconds")
 
 
@@ -189,7 +189,7 @@ def _iso(t: float | None) -> str | None:
 @click.pass_context
 def test(ctx: click.Context, name: str, window: str, as_json: bool) -> None:
     """Ask the server now: reachable, each query valid, which hosts answer. Writes nothing."""
-    from analytics.sources.http import ConfigProblem, parse_duration
+    from analytics.sources.fleet.client import ConfigProblem, parse_duration
     cfg = get_config(ctx)
     (src,) = _fleet(cfg, (name,))
     obj, problem = _build(src, cfg)
@@ -225,7 +225,7 @@ def test(ctx: click.Context, name: str, window: str, as_json: bool) -> None:
 
 def _probe(obj: Any, span: float) -> dict[str, Any]:
     """One live check of a built source, without touching its checkpoints or the database."""
-    from analytics.sources.http import FetchError
+    from analytics.sources.fleet.client import FetchError
     s = obj.settings
     out: dict[str, Any] = {"name": s.name, "kind": obj.kind, "url": s.http.describe(), "queries": []}
     try:
@@ -243,7 +243,7 @@ def _probe(obj: Any, span: float) -> dict[str, Any]:
     for q in s.queries:
         try:
             if obj.kind == "prometheus":
-                from analytics.sources.prometheus import matrix_rows
+                from analytics.sources.fleet.prometheus import matrix_rows
                 step = max(s.step, span / 100)
                 r = obj.client.get_json("/api/v1/query_range", {
                     "query": q.query, "start": f"{server_now - span:.3f}", "end": f"{server_now:.3f}",
@@ -255,13 +255,13 @@ def _probe(obj: Any, span: float) -> dict[str, Any]:
                     detail += f"; {collisions} series collide — add a {{label}} to the metric or aggregate"
                 ok = True
             else:
-                from analytics.sources.loki import stream_entries
+                from analytics.sources.fleet.loki import stream_entries
                 end = int(server_now * 1e9)
                 r = obj.client.get_json("/loki/api/v1/query_range", {
                     "query": q.query, "start": str(end - int(span * 1e9)), "end": str(end),
                     "limit": "100", "direction": "backward"}, retries=0)
                 entries = stream_entries(r.data)
-                from analytics.sources.prometheus import pick_host
+                from analytics.sources.fleet.prometheus import pick_host
                 hosts = {pick_host(lb, q.host_labels, "?") for _, lb, _ in entries}
                 detail = f"{len(entries)} line(s) in the last {span:g}s (up to 100 shown) from {len(hosts)} host(s)"
                 ok = True
@@ -282,7 +282,7 @@ def _probe(obj: Any, span: float) -> dict[str, Any]:
 @click.pass_context
 def pull(ctx: click.Context, names: tuple[str, ...], once: bool, as_json: bool) -> None:
     """Pull the fleet sources into the database (all of them, or the NAMEs given)."""
-    from analytics.collector import Collector, CollectorBusy
+    from analytics.collect.loop import Collector, CollectorBusy
     cfg = get_config(ctx)
     fleet = _fleet(cfg, names)
     if not fleet:
@@ -349,7 +349,7 @@ def pull(ctx: click.Context, names: tuple[str, ...], once: bool, as_json: bool) 
 @click.pass_context
 def hosts(ctx: click.Context, since: str, as_json: bool) -> None:
     """The hosts fleet data came from: metrics and error lines per host, and when each was last heard."""
-    from analytics.sources.http import ConfigProblem, parse_duration
+    from analytics.sources.fleet.client import ConfigProblem, parse_duration
     try:
         span = parse_duration(since, "--since")
     except ConfigProblem as exc:
@@ -385,7 +385,7 @@ def hosts(ctx: click.Context, since: str, as_json: bool) -> None:
     for col in ("host", "components", "metrics", "errors", "last seen", "sources"):
         table.add_column(col, overflow="fold")
     now = _utcnow()
-    from analytics.sources.fleet_status import format_age
+    from analytics.sources.fleet.status import format_age
     for r in rows:
         age = (now - r["last_seen"]).total_seconds() if r["last_seen"] else None
         table.add_row(inert(r["host"]), inert(", ".join(r["components"]), 60), str(r["metrics"]), str(r["errors"]),

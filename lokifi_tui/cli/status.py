@@ -15,7 +15,7 @@ import time
 
 import click
 
-from analytics.cpu_clock import cpu_clock
+from analytics.sources.cpu_clock import cpu_clock
 from lokifi_tui.cli.context import db_path, get_config, get_store
 from lokifi_tui.cli.output import console, host_option, inert, json_option, print_json
 
@@ -56,8 +56,8 @@ def status(ctx: click.Context, host: str | None, as_json: bool) -> None:
         vitals_src = vitals_from_config(cfg)
         vitals_src.prime(host_window_from=early[0] if early else None)
         window_start = early[1] if early else cpu_clock()
-    from analytics.service_status import service_state
-    from analytics.writer_lock import collector_running
+    from analytics.dashboard.service_status import service_state
+    from analytics.collect.writer_lock import collector_running
     store = get_store(ctx)
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     # this machine's status is its own rows: a fleet store also holds other hosts' probes and errors

@@ -1,6 +1,6 @@
 """Detail screens for a recommendation, a pattern, a prediction and a component.
 
-Opened with ``enter``; the data is read by a thread worker (``analytics.dashboard_view.load_*_detail``)
+Opened with ``enter``; the data is read by a thread worker (``analytics.dashboard.view.load_*_detail``)
 that ends in one :class:`~lokifi_tui.messages.DetailLoaded`. ``esc``/``q`` goes back.
 """
 
@@ -54,7 +54,7 @@ def _when(value: dt.datetime | None) -> str:
 
 def _playbook_note(error_type: str | None) -> str:
     """What stands in for a learned solution: the built-in playbook that y/n outcomes are recorded against."""
-    from analytics.playbooks import playbook_for
+    from analytics.patterns.playbooks import playbook_for
 
     return (f"none learned yet; y/n record outcomes of the built-in playbook "
             f"\"{playbook_for(error_type).title}\" (press e to write one)")

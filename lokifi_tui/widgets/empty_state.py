@@ -1,5 +1,5 @@
 """What an empty pane says — why it is empty, what will fill it, and the next step — and the collector's
-state for the top bar, both from :class:`analytics.setup_state.SetupState` (None: not known yet)."""
+state for the top bar, both from :class:`analytics.dashboard.setup_state.SetupState` (None: not known yet)."""
 
 from __future__ import annotations
 

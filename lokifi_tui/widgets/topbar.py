@@ -1,7 +1,7 @@
 """The top bar: live host vitals (psutil sparklines), learning statistics and the AI status.
 
 The vitals line is fed by :class:`~lokifi_tui.messages.VitalsSampled` from the first second, whether or
-not the store has anything in it; the stats line by each :class:`~analytics.dashboard_view.DashboardView`.
+not the store has anything in it; the stats line by each :class:`~analytics.dashboard.view.DashboardView`.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Any
 from rich.text import Text
 from textual.widget import Widget
 
-from analytics.sources.fleet_status import STALE_AFTER, format_age
+from analytics.sources.fleet.status import STALE_AFTER, format_age
 from lokifi_tui.messages import VitalsSample
 from lokifi_tui.widgets.empty_state import collector_text
 from lokifi_tui.widgets.render import percent, spark

@@ -1,0 +1,213 @@
+"""Live predictions reach people who are not looking: Prometheus Alertmanager, and the terminal.
+
+:func:`deliver` (a collector hook) posts every live prediction at or above ``[alerts] min_severity`` to
+Alertmanager's v2 API (``POST /api/v2/alerts``): one alert per prediction, labelled with ``alertname``
+(``lokifi_`` + the prediction type), ``component``, ``host``, ``severity``, ``prediction_id`` and the
+pattern id when the prediction is about one; annotated with the message, the evidence, the recommended
+action and the confidence (and whether it is a prior or measured). A firing alert is re-posted every
+``resend_seconds`` with ``endsAt`` a few intervals ahead, as Alertmanager expects; when the prediction is
+scored or expires, the alert is posted once more with ``endsAt`` in the past: resolved.
+
+Nothing is lost or sent twice: ``alert_deliveries`` records a firing alert only after Alertmanager
+accepted it (2xx) and a resolution only after that was accepted, so a failure (down, slow, 4xx/5xx) or a
+collector killed mid-way leaves the work for the next run; Alertmanager itself merges re-posts of the
+same label set into one alert. The hook never blocks collection: it runs in the collector's hook
+thread, with a short timeout.
+
+:func:`notify` rings the terminal bell and, inside tmux, shows ``tmux display-message`` for each new HIGH
+prediction (``[notify] bell`` / ``tmux``; both off by default) -- once per prediction, remembered in
+``prediction_notices``.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import subprocess
+from dataclasses import dataclass, field
+from typing import Any
+
+SEVERITY_RANK = {"LOW": 0, "MEDIUM": 1, "HIGH": 2}
+_LIVE = ("outcome_date IS NULL AND prediction_type <> 'forecast' AND due_at IS NOT NULL AND due_at > ? "
+         "AND prediction_date <= ?")
+
+
+def _utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+def _iso(t: dt.datetime) -> str:
+    return t.replace(microsecond=0).isoformat() + "Z"
+
+
+@dataclass
+class DeliveryReport:
+    posted: int = 0          # firing alerts accepted by Alertmanager this run
+    resolved: int = 0        # resolutions accepted
+    waiting: int = 0         # live predictions not due for a re-post yet
+    error: str = ""          # why nothing was accepted this run (Alertmanager down, refused ...)
+    skipped: list[str] = field(default_factory=list)
+
+
+def _labels(p: dict[str, Any]) -> dict[str, str]:
+    labels = {"alertname": f"lokifi_{p['prediction_type']}", "component": str(p["component"] or ""),
+              "host": str(p["host"] or ""), "severity": str(p["severity"] or "").lower(),
+              "prediction_id": str(p["id"]), "source": "lokifi"}
+    try:
+        ev = json.loads(p.get("evidence") or "{}")
+    except ValueError:
+        ev = {}
+    pattern = ev.get("error_hash") or ev.get("pattern") if isinstance(ev, dict) else None
+    if isinstance(pattern, str) and pattern:
+        labels["pattern"] = pattern[:12]
+    return {k: v for k, v in labels.items() if v}
+
+
+def _annotations(p: dict[str, Any]) -> dict[str, str]:
+    conf = p.get("confidence_score")
+    kind = p.get("confidence_kind") or "prior"
+    out = {"summary": str(p.get("message") or ""), "action": str(p.get("recommendation") or ""),
+           "evidence": str(p.get("evidence") or "")[:4000],
+           "confidence": (f"{conf:.2f} ({kind})" if isinstance(conf, (int, float)) else f"unknown ({kind})")}
+    return {k: v for k, v in out.items() if v}
+
+
+def _alert(p: dict[str, Any], ends: dt.datetime) -> dict[str, Any]:
+    return {"labels": _labels(p), "annotations": _annotations(p), "startsAt": _iso(p["prediction_date"]),
+            "endsAt": _iso(ends)}
+
+
+def _client(config: Any):
+    from analytics.sources.fleet.client import HttpSettings
+
+    settings = HttpSettings.from_dict(config.alerts.alertmanager, "alerts.alertmanager")
+    return settings
+
+
+def _post(settings: Any, alerts: list[dict[str, Any]]) -> None:
+    """POST the alerts; raise RuntimeError with a clear message (the URL without credentials) on failure."""
+    import httpx
+
+    from analytics.sources.fleet.client import redact_url
+
+    where = redact_url(settings.base_url + "/api/v2/alerts")
+    headers = {"User-Agent": "lokifi", "Content-Type": "application/json"}
+    auth = None
+    if settings.bearer_token:
+        headers["Authorization"] = f"Bearer {settings.bearer_token}"
+    elif settings.basic_user:
+        auth = httpx.BasicAuth(settings.basic_user, settings.basic_password or "")
+    verify: Any = bool(settings.base_url.startswith("https:") and not settings.insecure_skip_verify)
+    if verify and settings.ca_file:
+        import ssl
+
+        verify = ssl.create_default_context(cafile=settings.ca_file)
+    timeout = min(settings.timeout, 10.0)
+    try:
+        with httpx.Client(headers=headers, auth=auth, verify=verify, timeout=timeout, follow_redirects=False,
+                          trust_env=True) as c:
+            r = c.post(settings.base_url + "/api/v2/alerts", content=json.dumps(alerts).encode())
+    except httpx.TimeoutException:
+        raise RuntimeError(f"{where}: no answer within {timeout:g}s") from None
+    except httpx.TransportError as exc:
+        raise RuntimeError(f"{where}: cannot deliver ({' '.join(str(exc).split())[:160]})") from None
+    if not 200 <= r.status_code < 300:
+        raise RuntimeError(f"{where}: HTTP {r.status_code} {r.text.strip()[:200]}")
+
+
+def deliver(store: Any, config: Any = None, now: dt.datetime | None = None) -> DeliveryReport | None:
+    """Post due firing alerts and pending resolutions to Alertmanager (None when none is configured)."""
+    alerts_cfg = getattr(config, "alerts", None)
+    if alerts_cfg is None or not alerts_cfg.alertmanager:
+        return None
+    now = now or _utcnow()
+    settings = _client(config)
+    floor = SEVERITY_RANK.get(alerts_cfg.min_severity.upper(), 1)
+    every = dt.timedelta(seconds=max(5.0, float(alerts_cfg.resend_seconds)))
+    with store.read() as con:
+        live = [dict(zip([d[0] for d in cur.description], row)) for cur in [con.execute(
+            f"SELECT p.*, d.state AS d_state, d.last_posted_at AS d_last FROM predictions p "
+            f"LEFT JOIN alert_deliveries d ON d.prediction_id = p.id WHERE {_LIVE}", [now, now])]
+                for row in cur.fetchall()]
+        ended = [dict(zip([d[0] for d in cur.description], row)) for cur in [con.execute(
+            "SELECT p.* FROM alert_deliveries d JOIN predictions p ON p.id = d.prediction_id "
+            f"WHERE d.state = 'firing' AND NOT ({_LIVE})", [now, now])] for row in cur.fetchall()]
+    report = DeliveryReport()
+    firing = []
+    for p in live:
+        if SEVERITY_RANK.get(str(p.get("severity") or "").upper(), 0) < floor:
+            continue
+        if p["d_last"] is not None and now - p["d_last"] < every:
+            report.waiting += 1
+            continue
+        firing.append(p)
+    resolving = []
+    for p in ended:
+        when = p.get("outcome_date") or min(p.get("due_at") or now, now)
+        resolving.append((p, min(when, now)))
+    if not firing and not resolving:
+        return report
+    batch = [_alert(p, min(p["due_at"], now + 4 * every)) for p in firing]
+    batch += [_alert(p, when) for p, when in resolving]
+    try:
+        _post(settings, batch)
+    except RuntimeError as exc:
+        report.error = str(exc)
+        ids = [p["id"] for p in firing] + [p["id"] for p, _ in resolving]
+        with store.write() as con:
+            for pid in ids:
+                con.execute("INSERT INTO alert_deliveries (prediction_id, state, attempts, last_error) "
+                            "VALUES (?, 'pending', 1, ?) ON CONFLICT (prediction_id) DO UPDATE SET "
+                            "attempts = alert_deliveries.attempts + 1, last_error = excluded.last_error",
+                            [pid, report.error])
+        return report
+    with store.write() as con:
+        for p in firing:
+            con.execute("INSERT INTO alert_deliveries (prediction_id, state, first_posted_at, last_posted_at, "
+                        "attempts, last_error) VALUES (?, 'firing', ?, ?, 1, NULL) ON CONFLICT (prediction_id) "
+                        "DO UPDATE SET state = 'firing', last_posted_at = excluded.last_posted_at, "
+                        "first_posted_at = coalesce(alert_deliveries.first_posted_at, excluded.first_posted_at), "
+                        "attempts = alert_deliveries.attempts + 1, last_error = NULL", [p["id"], now, now])
+        for p, _ in resolving:
+            con.execute("UPDATE alert_deliveries SET state = 'resolved', last_posted_at = ?, last_error = NULL "
+                        "WHERE prediction_id = ?", [now, p["id"]])
+    report.posted, report.resolved = len(firing), len(resolving)
+    return report
+
+
+def notify(store: Any, config: Any = None, now: dt.datetime | None = None, *,
+           tty: str = "/dev/tty") -> int:
+    """Ring the bell / show a tmux message for each new HIGH prediction, once each. Returns how many."""
+    n_cfg = getattr(config, "notify", None)
+    if n_cfg is None or not (n_cfg.bell or n_cfg.tmux):
+        return 0
+    now = now or _utcnow()
+    with store.read() as con:
+        rows = con.execute(
+            f"SELECT id, component, host, message FROM predictions p WHERE {_LIVE} AND upper(severity) = 'HIGH' "
+            "AND NOT EXISTS (SELECT 1 FROM prediction_notices n WHERE n.prediction_id = p.id) ORDER BY id",
+            [now, now]).fetchall()
+    if not rows:
+        return 0
+    if n_cfg.bell:
+        try:
+            with open(tty, "w") as fh:
+                fh.write("\a")
+        except OSError:
+            pass  # no terminal (a service): nothing to ring
+    if n_cfg.tmux and os.environ.get("TMUX"):
+        first = rows[0]
+        more = f" (+{len(rows) - 1} more)" if len(rows) > 1 else ""
+        text = f"Lokifi: HIGH {first[1]}@{first[2] or 'local'}: {str(first[3] or '')[:120]}{more}"
+        try:
+            subprocess.run(["tmux", "display-message", text.replace("#", "##")], timeout=3, check=False,
+                           capture_output=True)
+        except (OSError, subprocess.SubprocessError):
+            pass
+    with store.write() as con:
+        for r in rows:
+            con.execute("INSERT INTO prediction_notices VALUES (?, ?) ON CONFLICT DO NOTHING", [r[0], now])
+    return len(rows)
+
+
+__all__ = ["deliver", "notify", "DeliveryReport", "SEVERITY_RANK"]

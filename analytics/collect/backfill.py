@@ -1,0 +1,578 @@
+"""Backfill: the history a host already holds in its log files, read once into the store.
+
+Every configured log (a component's ``logs``, the ``*.log`` of each watched directory) is read with its
+rotated copies — ``app.log.1``, ``app.log.2.gz``, ``app.log-20260101.bz2``, ``.xz``, ``.zst`` — oldest
+first, and every line keeps its own timestamp:
+
+* an **access log** (common/combined format, with the request time as the last field when the server
+  writes one: nginx ``$request_time``, seconds with a dot) becomes per-minute metrics of its component:
+  ``response_time_ms`` (mean), ``requests_per_min`` and ``error_rate`` (share of 5xx answers);
+* any other log gives its **error events** (folded like live tailing: a traceback is one event), which
+  pattern learning then groups.
+
+Exactly once. A file is known by a hash of its first bytes (decompressed), so ``app.log.1`` compressed
+into ``app.log.2.gz`` by logrotate is the same file and is not read again. The current file (the one live
+tailing follows) is read up to where the collector's tail starts: its stored checkpoint when there is one
+for that inode, else the end of the file — for an access log the first line of its last minute, so that
+the tail reads that minute whole with what is appended to it (the store keeps a minute's first rows) —
+and that offset is stored as the tail's checkpoint, so the collector goes on from there. A tail that
+opened the file first, without a checkpoint, started at that same place, and backfill reads up to its
+stored start. Once a file was handed to the tail, whatever it grows by is the tail's, also after it is
+rotated away. Each file's rows,
+its record and the checkpoint are written in one transaction, so a backfill stopped at any point resumes
+at the first file it had not finished.
+
+A minute cut by a rotation (its first requests at the end of ``app.log.1``, the rest at the start of
+``app.log``) is counted whole: a rotated access log's last :data:`CARRY_MINUTES` minutes are not written
+with it but kept as sums (requests, 5xx, request-time sum and count) in ``backfill_carry``, and added to
+the next file's minutes of the same log before its metrics are computed — in the same transactions as the
+files' records, so a backfill stopped between the two files still counts the minute once and whole. The
+last file of a log writes everything it holds (and whatever is still held is written when a log's last
+file could not be read).
+"""
+
+from __future__ import annotations
+
+import bz2
+import datetime as dt
+import glob
+import gzip
+import hashlib
+import json
+import lzma
+import os
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import polars as pl
+
+from analytics.sources.access_log import access_minutes, last_minute_start, looks_like_access_log, minutes_to_metrics
+from analytics.store.metrics import read_checkpoint, write_checkpoint, write_events, write_metrics
+from analytics.patterns.multiline import MultilineFolder
+from analytics.sources.tail import HEAD_BYTES, LogSpec, Position, is_error_event, line_time
+
+#: the first bytes that name a file's content (decompressed); 4 KiB holds tens of lines of any log
+ID_BYTES = 4096
+#: read this much at a time (decompressed)
+BLOCK = 4 * 1024 * 1024
+SOURCE = "backfill"
+#: a rotated access log's last minutes wait for the next file of its log: the minute the rotation cut, and
+#: the one before it (a server that stamps a request with its start writes a slow one after the rotation)
+CARRY_MINUTES = 2
+TAIL_SOURCE = "tail"
+MAX_MESSAGE = 16384
+
+_COMPRESSED = {".gz": "gzip", ".bz2": "bz2", ".xz": "xz", ".zst": "zstd"}
+_MAGIC = ((b"\x1f\x8b", "gzip"), (b"BZh", "bz2"), (b"\xfd7zXZ\x00", "xz"), (b"\x28\xb5\x2f\xfd", "zstd"))
+
+
+
+class BackfillError(Exception):
+    """A file could not be read (named in the message)."""
+
+
+@dataclass
+class FileResult:
+    path: str
+    kind: str  # access | log | skipped
+    lines: int = 0
+    events: int = 0
+    metric_rows: int = 0
+    first: dt.datetime | None = None
+    last: dt.datetime | None = None
+    note: str = ""
+
+
+@dataclass
+class Report:
+    files: list[FileResult] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def lines(self) -> int:
+        return sum(f.lines for f in self.files)
+
+    @property
+    def events(self) -> int:
+        return sum(f.events for f in self.files)
+
+    @property
+    def metric_rows(self) -> int:
+        return sum(f.metric_rows for f in self.files)
+
+
+@dataclass(frozen=True)
+class Planned:
+    """One file to read: its component, whether it is the live one, and its compression."""
+
+    component: str
+    path: Path
+    current: bool
+    codec: str | None
+    size: int
+    log: str = ""  # the configured file whose rotations this is one of (itself for the current file)
+
+
+# --------------------------------------------------------------------------------------------------
+# Which files
+# --------------------------------------------------------------------------------------------------
+
+def specs_from_config(config: Any) -> list[LogSpec]:
+    """The logs the collector tails (the same list), so backfill and tailing meet."""
+    out = [LogSpec(c.name, p) for c in config.components for p in c.logs]
+    for d in getattr(config.watch, "log_dirs", ()):
+        out.append(LogSpec("", str(Path(os.path.expanduser(d)) / "*.log")))
+    return out
+
+
+def _codec_of(path: Path) -> str | None:
+    try:
+        with open(path, "rb") as f:
+            head = f.read(6)
+    except OSError:
+        return None
+    for magic, name in _MAGIC:
+        if head.startswith(magic):
+            return name
+    return None
+
+
+def rotations(path: Path) -> list[Path]:
+    """``path``'s rotated copies beside it, oldest first: ``name.N[.gz]`` by N descending, dated names
+    (``name-20260101``, ``name.2026-01-01.gz``) by date, then anything else by modification time."""
+    pat = re.compile(rf"^{re.escape(path.name)}[.\-_](?P<tag>[0-9][0-9_.\-T]*?)(?:\.(?:gz|bz2|xz|zst))?$")
+    found: list[tuple[tuple, Path]] = []
+    try:
+        entries = list(os.scandir(path.parent))
+    except OSError:
+        return []
+    for e in entries:
+        m = pat.match(e.name)
+        if not m or e.name == path.name:
+            continue
+        try:
+            if not e.is_file(follow_symlinks=False):
+                continue
+            mtime = e.stat(follow_symlinks=False).st_mtime
+        except OSError:
+            continue
+        tag = m.group("tag")
+        # a small number is a logrotate index (higher = older); a long one is a date (higher = newer)
+        key = (0, -int(tag), 0.0) if tag.isdigit() and len(tag) < 6 else (1, 0, mtime)
+        found.append((key, Path(e.path)))
+    found.sort(key=lambda t: t[0])
+    return [p for _, p in found][:400]
+
+
+def plan(specs: list[LogSpec], component_names: list[str] | tuple[str, ...] = ()) -> list[Planned]:
+    """Every file to read, per configured path oldest first (rotations, then the current file)."""
+    names = sorted(component_names, key=len, reverse=True)
+    out: list[Planned] = []
+    seen: set[str] = set()
+    for spec in specs:
+        pattern = os.path.expanduser(spec.path)
+        paths = sorted(glob.glob(pattern)) if glob.has_magic(pattern) else [pattern]
+        for raw in paths:
+            cur = Path(raw).absolute()
+            if str(cur) in seen or cur.suffix in _COMPRESSED:
+                continue
+            seen.add(str(cur))
+            comp = spec.component or _component_for(cur.name, names)
+            for p in [*rotations(cur), cur]:
+                try:
+                    st = p.stat()
+                except OSError:
+                    continue
+                if not p.is_file():
+                    continue
+                out.append(Planned(comp, p, p == cur, _codec_of(p), st.st_size, str(cur)))
+    return out
+
+
+def _component_for(fname: str, names: list[str]) -> str:
+    low = fname.lower()
+    for n in names:
+        if low.startswith(n.lower()):
+            return n
+    return low.split(".")[0] or "logs"
+
+
+# --------------------------------------------------------------------------------------------------
+# Reading
+# --------------------------------------------------------------------------------------------------
+
+def open_log(path: Path, codec: str | None) -> BinaryIO:
+    """The file's content, decompressed; the file is opened without following a final symlink."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0))
+    raw = os.fdopen(fd, "rb")
+    if codec is None:
+        return raw
+    if codec == "gzip":
+        return gzip.GzipFile(fileobj=raw)  # type: ignore[return-value]
+    if codec == "bz2":
+        return bz2.BZ2File(raw)  # type: ignore[return-value]
+    if codec == "xz":
+        return lzma.LZMAFile(raw)  # type: ignore[return-value]
+    try:
+        import zstandard  # noqa: PLC0415
+    except ImportError as exc:
+        raw.close()
+        raise BackfillError(f"{path}: zstd-compressed, and the zstandard module is not installed") from exc
+    return zstandard.ZstdDecompressor().stream_reader(raw, closefd=True)  # type: ignore[return-value]
+
+
+def _head(path: Path, codec: str | None) -> bytes:
+    """The first ID_BYTES of the content (decompressed): what names the file."""
+    with open_log(path, codec) as f:
+        return f.read(ID_BYTES)
+
+
+def _sha1(data: bytes) -> str:
+    return hashlib.sha1(data, usedforsecurity=False).hexdigest()
+
+
+def _blocks(f: BinaryIO, start: int, end: int | None) -> Iterator[tuple[bytes, int]]:
+    """Complete lines from decompressed offset ``start`` up to ``end`` (None: the end of the content)."""
+    if start:
+        if hasattr(f, "seek") and f.seekable():
+            f.seek(start)
+        else:
+            left = start
+            while left > 0:
+                got = f.read(min(left, BLOCK))
+                if not got:
+                    return
+                left -= len(got)
+    pos, rest = start, b""
+    while end is None or pos < end:
+        want = BLOCK if end is None else min(BLOCK, end - pos)
+        data = f.read(want)
+        if not data:
+            break
+        pos += len(data)
+        data = rest + data
+        cut = data.rfind(b"\n")
+        if cut < 0:
+            rest = data
+            continue
+        rest = data[cut + 1:]
+        yield data[:cut], cut + 1
+    if rest and end is None:
+        yield rest, len(rest)  # a rotated file's last line without a newline (the live file's waits for the tail)
+
+
+def _decode(block: bytes) -> str:
+    """A block of complete lines as text (one decode for the block: most of the cost per line)."""
+    text = block.decode("utf-8", "replace")
+    if "\x00" in text:
+        text = text.replace("\x00", "\ufffd")
+    if "\r" in text:
+        text = text.replace("\r\n", "\n")
+    return text
+
+
+# --------------------------------------------------------------------------------------------------
+# Bookkeeping
+# --------------------------------------------------------------------------------------------------
+
+def _known(con) -> dict[str, tuple[int, int, bool]]:
+    """content id -> (id length, offset read to, handed to the tail)."""
+    rows = con.execute("SELECT content_id, id_len, read_to, handed FROM backfill_files").fetchall()
+    return {r[0]: (int(r[1]), int(r[2]), bool(r[3])) for r in rows}
+
+
+def _tail_checkpoint(con, path: Path) -> dict[str, Any] | None:
+    raw = read_checkpoint(con, TAIL_SOURCE, str(path))
+    if raw is None:
+        return None
+    try:
+        d = json.loads(raw)
+    except ValueError:
+        return None
+    return d if isinstance(d, dict) else None
+
+
+def _line_end_before(path: Path, size: int) -> int:
+    """The offset just after the last newline at or before ``size`` (a partial last line is the tail's)."""
+    with open(path, "rb") as f:
+        pos = size
+        while pos > 0:
+            step = min(65536, pos)
+            f.seek(pos - step)
+            chunk = f.read(step)
+            i = chunk.rfind(b"\n")
+            if i >= 0:
+                return pos - step + i + 1
+            pos -= step
+    return 0
+
+
+def _hand_over_at(store, p: Planned, host: str, start: int, end: int) -> int:
+    """Where the current file is handed to the tail when backfill is the first to read it: an access
+    log at the first line of its last minute (the tail reads that minute whole, with the lines the file
+    grows by in it, and writes it once), any other log at ``end``. Also at ``end`` when a minute the log's
+    rotated file left held is that minute or later (a rotation in the file's last minute): the tail would
+    not read the rotated file's part, so backfill writes the minute as it is."""
+    fd = os.open(p.path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+    try:
+        cut = last_minute_start(fd, start, end)
+    finally:
+        os.close(fd)
+    if cut is None:
+        return end
+    at, minute = cut
+    with store.read() as con:
+        held = _held(con, p, host)
+    if held.height and held["minute"].max() >= minute:
+        return end
+    return max(start, at)
+
+
+# --------------------------------------------------------------------------------------------------
+# The run
+# --------------------------------------------------------------------------------------------------
+
+def backfill(store, config: Any, *, days: float | None = 7.0, host: str | None = None,
+             now: dt.datetime | None = None, progress: Callable[[int, int, str], None] | None = None,
+             specs: list[LogSpec] | None = None) -> Report:
+    """Read every configured log's history once (see the module's doc). ``progress(done_bytes,
+    total_bytes, path)`` is called as files are read."""
+    now = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    host = host or config.host
+    cutoff = now - dt.timedelta(days=days) if days else None
+    names = [c.name for c in config.components]
+    files = plan(specs if specs is not None else specs_from_config(config), names)
+    total = sum(p.size for p in files) or 1
+    done = 0
+    report = Report()
+    with store.read() as con:
+        known = _known(con)
+    if getattr(getattr(config, "watch", None), "journal", False) and specs is None:
+        from analytics.sources.journal import backfill_journal  # noqa: PLC0415
+
+        n, problem = backfill_journal(store, host, cutoff)
+        report.files.append(FileResult("journal", "journal", events=n, note="systemd journal, priority err and worse"))
+        if problem:
+            report.problems.append(f"journal: {problem}")
+    for i, p in enumerate(files):
+        last_of_log = i + 1 == len(files) or (files[i + 1].log, files[i + 1].component) != (p.log, p.component)
+        try:
+            res = _one_file(store, p, known, host, now, cutoff, progress, done, total, hold=not last_of_log)
+        except (OSError, EOFError, lzma.LZMAError, BackfillError, ValueError) as exc:
+            msg = str(exc) if isinstance(exc, BackfillError) else f"{p.path}: {exc.__class__.__name__}: {exc}"
+            report.problems.append(msg)
+            res = FileResult(str(p.path), "skipped", note=msg)
+        if last_of_log:
+            # minutes still held (the log's last file was skipped or could not be read) are written as they
+            # are, counted with this file's rows
+            res.metric_rows += _write_held(store, p, host)
+        report.files.append(res)
+        if res.kind != "skipped":
+            with store.read() as con:
+                known = _known(con)
+        done += p.size
+        if progress:
+            progress(done, total, str(p.path))
+    return report
+
+
+def _one_file(store, p: Planned, known: dict, host: str, now: dt.datetime, cutoff: dt.datetime | None,
+              progress, done: int, total: int, *, hold: bool = False) -> FileResult:
+    """Read one file and write what it holds; ``hold``: a later file of the same log follows, so this
+    file's last minutes wait for it (see the module's doc)."""
+    res = FileResult(str(p.path), "log")
+    if not p.current and cutoff is not None:
+        try:
+            if dt.datetime.fromtimestamp(p.path.stat().st_mtime, dt.UTC).replace(tzinfo=None) < cutoff:
+                res.kind, res.note = "skipped", "older than the window"
+                return res
+        except OSError:
+            pass
+    head = _head(p.path, p.codec)
+    cid, id_len = _sha1(head), len(head)
+    if id_len == 0:
+        res.kind, res.note = "skipped", "empty"
+        return res
+    # a file that grew past ID_BYTES since it was recorded is found by its old (shorter) head
+    start, handed = 0, False
+    for old_id, (old_len, read_to, was_handed) in known.items():
+        if old_len <= id_len and (old_id == cid if old_len == id_len else _sha1(head[:old_len]) == old_id):
+            start, handed = read_to, was_handed
+            cid, id_len = old_id, old_len
+            break
+    if start and not p.current:
+        res.kind = "skipped"
+        res.note = ("already read (the rest was live tailing's)" if handed else "already read (same content)")
+        return res
+    end: int | None = None
+    checkpoint: dict[str, Any] | None = None
+    if p.current:
+        st = os.stat(p.path)
+        with store.read() as con:
+            cp = _tail_checkpoint(con, p.path)
+        cur = (cp or {}).get("cur") if cp else None
+        if isinstance(cur, dict) and int(cur.get("ino", -1)) == st.st_ino and int(cur.get("dev", -1)) == st.st_dev:
+            # the tail reads this content from its start (0 after a rotation or truncation: all of it)
+            began = cur.get("start")
+            end = int(cur.get("offset", 0) if began is None else began)
+        else:
+            end = _line_end_before(p.path, st.st_size)
+            if p.codec is None:
+                end = _hand_over_at(store, p, host, start, end)
+            fd = os.open(p.path, os.O_RDONLY)
+            try:
+                tail_head = os.pread(fd, min(HEAD_BYTES, end), 0)  # the raw bytes the tail hashes
+            finally:
+                os.close(fd)
+            pos = Position(st.st_dev, st.st_ino, end, _sha1(tail_head), len(tail_head), start=end)
+            checkpoint = {"cur": pos.to_dict()}
+        if end <= start and checkpoint is None:
+            res.note = "nothing new"
+            _record(store, cid, id_len, p, start, True, res, None, host)
+            return res
+    metric_parts: list[pl.DataFrame] = []
+    events: list[dict[str, Any]] = []
+    folder: MultilineFolder[dt.datetime | None] = MultilineFolder()
+    last_ts: dt.datetime | None = None
+    kind: str | None = None
+    read_to = start
+
+    def add_events(evs) -> None:
+        for text, first, exception, ts in evs:
+            ok, level = is_error_event(text, first, exception)
+            if not ok:
+                continue
+            t = ts or last_ts
+            if t is None or (cutoff is not None and t < cutoff):
+                continue
+            events.append({"ts": t, "host": host, "component": p.component, "message": text[:MAX_MESSAGE],
+                           "source": SOURCE, "level": level or "ERROR"})
+            res.first = t if res.first is None or t < res.first else res.first
+            res.last = t if res.last is None or t > res.last else res.last
+
+    with open_log(p.path, p.codec) as f:
+        for raw, nbytes in _blocks(f, start, end):
+            read_to += nbytes
+            text = _decode(raw)
+            res.lines += text.count("\n") + 1
+            if kind is None:
+                kind = "access" if looks_like_access_log(text[:65536].split("\n")[:200]) else "log"
+                res.kind = kind
+            if kind == "access":
+                part = access_minutes(text, cutoff)
+                if part.height:
+                    metric_parts.append(part)
+            else:
+                for line in text.split("\n"):
+                    t = line_time(line, now) if line[:1].strip() else None
+                    if t is not None:
+                        last_ts = t
+                    add_events(folder.feed(line, t))
+            if progress:
+                progress(done + min(read_to, p.size), total, str(p.path))
+        add_events(folder.flush())
+    if end is not None:
+        read_to = end
+    sums = _sums(metric_parts)
+    if metric_parts:
+        allm = pl.concat(metric_parts)
+        res.first, res.last = allm["first"].min(), allm["last"].max()
+    _record(store, cid, id_len, p, read_to, p.current, res, (sums, events, checkpoint), host, hold=hold)
+    return res
+
+
+#: a log's per-minute sums, as :func:`analytics.sources.access_log.access_minutes` gives them and ``backfill_carry``
+#: keeps them
+_SUMS: dict[str, pl.DataType] = {"minute": pl.Datetime("us"), "n": pl.Int64(), "n5xx": pl.Int64(),
+                                  "rt_sum": pl.Float64(), "rt_n": pl.Int64()}
+
+
+def _sums(parts: list[pl.DataFrame]) -> pl.DataFrame:
+    """Per-minute sums of partial sums (blocks of a file, files of a log): one row a minute."""
+    frames = [f.select(pl.col(c).cast(t) for c, t in _SUMS.items()) for f in parts if f.height]
+    if not frames:
+        return pl.DataFrame(schema=_SUMS)
+    return pl.concat(frames).group_by("minute").agg(pl.col("n", "n5xx", "rt_sum", "rt_n").sum()).sort("minute")
+
+
+def _held(con, p: Planned, host: str) -> pl.DataFrame:
+    """The minutes an earlier file of ``p``'s log left to be counted with the next one."""
+    rows = con.execute("SELECT minute, n, n5xx, rt_sum, rt_n FROM backfill_carry WHERE log = ? AND host = ? "
+                       "AND component = ?", [p.log, host, p.component]).fetchall()
+    return pl.DataFrame(rows, schema=_SUMS, orient="row")
+
+
+def _write_held(store, p: Planned, host: str) -> int:
+    """Write the minutes still held for ``p``'s log (its last file brought none to add): metric rows written."""
+    with store.read() as con:
+        if not _held(con, p, host).height:
+            return 0
+    with store.write() as con:
+        held = _held(con, p, host)
+        n = write_metrics(con, minutes_to_metrics([held], host, p.component)) if held.height else 0
+        con.execute("DELETE FROM backfill_carry WHERE log = ? AND host = ? AND component = ?",
+                    [p.log, host, p.component])
+    return n
+
+
+_EVENT_SCHEMA = {"ts": pl.Datetime("us"), "host": pl.String, "component": pl.String, "message": pl.String,
+                 "source": pl.String, "level": pl.String}
+
+
+def _record(store, cid: str, id_len: int, p: Planned, read_to: int, handed: bool, res: FileResult,
+            rows: tuple[pl.DataFrame, list[dict[str, Any]], dict[str, Any] | None] | None, host: str, *,
+            hold: bool = False) -> None:
+    """One transaction: the file's rows (its per-minute sums with the minutes the log's previous file
+    held; its own last ones held in turn when ``hold``), its record, and the tail's checkpoint."""
+    with store.write() as con:
+        if rows is not None:
+            sums, events, checkpoint = rows
+            held = _held(con, p, host)
+            if held.height:
+                sums = _sums([held, sums])
+            keep = pl.DataFrame(schema=_SUMS)
+            if hold and sums.height:
+                edge = pl.col("minute").max() - pl.duration(minutes=CARRY_MINUTES - 1)
+                sums, keep = sums.filter(pl.col("minute") < edge), sums.filter(pl.col("minute") >= edge)
+            if sums.height:
+                res.metric_rows = write_metrics(con, minutes_to_metrics([sums], host, p.component))
+            if held.height or keep.height:
+                con.execute("DELETE FROM backfill_carry WHERE log = ? AND host = ? AND component = ?",
+                            [p.log, host, p.component])
+            if keep.height:
+                con.register("_bf_keep", keep)
+                try:
+                    con.execute("INSERT INTO backfill_carry SELECT ?, ?, ?, minute, n, n5xx, rt_sum, rt_n "
+                                "FROM _bf_keep", [p.log, host, p.component])
+                finally:
+                    con.unregister("_bf_keep")
+            if events:
+                res.events = write_events(con, pl.DataFrame(events, schema=_EVENT_SCHEMA))
+            if checkpoint is not None:
+                write_checkpoint(con, TAIL_SOURCE, str(p.path), json.dumps(checkpoint, sort_keys=True))
+        con.execute("DELETE FROM backfill_files WHERE content_id = ?", [cid])
+        con.execute("INSERT INTO backfill_files (content_id, id_len, path, read_to, handed, kind, lines, events, "
+                    "metric_rows, first_ts, last_ts, done_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [cid, id_len, str(p.path), read_to, handed, res.kind, res.lines, res.events, res.metric_rows,
+                     res.first, res.last, dt.datetime.now(dt.UTC).replace(tzinfo=None)])
+
+
+#: what runs on the history once it is in: patterns, baselines and predictions, forecasts
+ENGINES = ("analytics.patterns.learning:learn_from_events", "analytics.predict.predictions:refresh", "analytics.forecast.stored:refresh")
+
+
+def refresh_engines(store, config: Any, now: dt.datetime | None = None) -> list[str]:
+    """Run the engines over what was read (as the collector's hooks would); returns the problems."""
+    from analytics.collect.loop import _call_hook, _resolve  # noqa: PLC0415 — only when backfill ran
+
+    now = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    problems = []
+    for name in ENGINES:
+        try:
+            _call_hook(_resolve(name), store, config, now)
+        except Exception as exc:  # noqa: BLE001 — one engine failing must not hide the others' results
+            problems.append(f"{name.split(':')[0].rsplit('.', 1)[-1]}: {exc}")
+    return problems

@@ -1,0 +1,942 @@
+"""The collector: runs the sources on their intervals, writes their rows in batches, refreshes the engines.
+
+Owns the loop that both ``lokifi collect`` (headless, for systemd) and the dashboard (in a worker thread)
+run:
+
+* each source (:mod:`analytics.sources.base`) is polled when due; its batches wait in memory until the
+  next flush (every ``flush_seconds``) and are written by **one** ``Store.submit`` call — rows for
+  ``metrics``, ``error_events`` and ``probe_results`` together with the sources' checkpoints and
+  statuses, in one transaction. If the database stays locked the whole batch is spooled durably by the
+  Store and applied later, still as one unit. So a tail position is stored exactly when the lines read
+  up to it are: a collector killed at any moment restarts from the last stored position and neither
+  loses nor repeats a line.
+* the database file is opened only for that one write (and the startup read of checkpoints);
+* every ``refresh_seconds`` it calls the engines' refresh hooks (``learn_from_events`` and friends);
+* only one collector writes to a database at a time (an advisory lock file beside it): a second one
+  (the dashboard while ``lokifi collect`` runs) falls back to *view* mode — it samples vitals for the
+  screen and writes nothing.
+
+Use it as ``Collector(store, config).start()`` / ``.stop()`` from a thread, or ``collect_once(store,
+config)``. ``Collector.latest_vitals`` is a frozen snapshot, readable from any thread without the DB.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import importlib
+import inspect
+import json
+import logging
+import os
+import re
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import polars as pl
+
+from analytics.sources.base import Batch, SourceStatus
+from analytics.common.moved import current as current_module
+from analytics.sources.fleet import fleet_factory
+from analytics.store.file_signature import file_signature
+from analytics.store.database import Store, StoreBusy, StoreError
+from analytics.collect.writer_lock import WriterLock
+
+log = logging.getLogger("lokifi.collector")
+
+#: Engine refresh hooks, run in order after a flush when due: ``module:function`` (every
+#: ``[collect] refresh_seconds``) or ``module:function@SECONDS``. Each is called as ``fn(store)`` plus
+#: ``now=`` and ``config=`` when its signature takes them. Hooks whose module is not built are skipped
+#: quietly. ``[collect] hooks`` in the config replaces the list.
+DEFAULT_HOOKS = (
+    "analytics.patterns.learning:learn_from_events",
+    "analytics.predict.predictions:score_due@300",
+    "analytics.predict.predictions:refresh@900",
+    "analytics.forecast.stored:refresh@900",
+    "analytics.recommend.engine:refresh@900",
+    "analytics.collect.loop:apply_retention@21600",
+    "analytics.rca.cache:daily_clean@3600",
+    "analytics.alerts.deliver:deliver@15",
+    "analytics.alerts.deliver:notify@10",
+)
+#: Rows waiting in memory that trigger a write now (a big file read --from-start, a fleet backfill).
+FLUSH_ROWS = 50_000
+
+#: Above this many rows waiting (the store failing with something other than busy), sources whose data
+#: can be read again later (files, Prometheus, Loki) are paused instead of buffering more.
+MAX_PENDING_ROWS = 200_000
+
+#: How often a dashboard that found another collector writing checks whether it is still there.
+TAKEOVER_SECONDS = float(os.environ.get("LOKIFI_TAKEOVER_SECONDS", "15"))
+#: An error event already seen (same component and text up to numbers) within this many seconds does not
+#: ask for the sooner write.
+RECENT_EVENT_SECONDS = 300.0
+_DIGITS = re.compile(r"\d+")
+#: ``source_status`` rows are rewritten at least this often (and whenever a source's state changes).
+STATUS_EVERY = 60.0
+
+_ROW_SCHEMA: dict[str, Any] = {
+    "_table": pl.String,
+    "ts": pl.Datetime("us"),
+    "host": pl.String,
+    "component": pl.String,
+    "metric": pl.String,
+    "value": pl.Float64,
+    "message": pl.String,
+    "fingerprint": pl.String,
+    "type": pl.String,
+    "source": pl.String,
+    "level": pl.String,
+    "probe": pl.String,
+    "kind": pl.String,
+    "target": pl.String,
+    "ok": pl.Boolean,
+    "status_code": pl.Int32,
+    "elapsed_ms": pl.Float64,
+    "error_kind": pl.String,
+}
+_METRIC_COLS = ["ts", "host", "component", "metric", "value", "source"]
+_EVENT_COLS = ["ts", "host", "component", "message", "fingerprint", "type", "source", "level"]
+_PROBE_COLS = ["ts", "host", "component", "probe", "kind", "target", "ok", "status_code", "elapsed_ms",
+               "error_kind", "message"]
+
+
+class CollectorBusy(StoreError):
+    """Another collector is already writing to this database."""
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+# --------------------------------------------------------------------------------------------------
+# The batch writer (runs inside a Store transaction, directly or from the spool)
+# --------------------------------------------------------------------------------------------------
+
+def write_collected(con: duckdb.DuckDBPyConnection, df: pl.DataFrame | None, *,
+                    checkpoints: list[list[str]] | None = None,
+                    statuses: list[dict[str, Any]] | None = None) -> int:
+    """Write one collector flush: metrics (rolled up; deduplicated unless the source's rows are unique by
+    construction), error events, probe results, and the sources' checkpoints and statuses — all in the
+    caller's transaction. Each table gets one set-based statement (row-by-row ``executemany`` costs
+    milliseconds per row in DuckDB)."""
+    from analytics.store.metrics import write_metrics
+
+    n = 0
+    if df is not None and df.height:
+        m = df.filter(pl.col("_table") == "m")
+        if m.height:
+            n += write_metrics(con, m.select(_METRIC_COLS))
+        fresh = df.filter(pl.col("_table") == "mu")
+        if fresh.height:
+            n += _write_unique_metrics(con, fresh.select(_METRIC_COLS))
+        for tag, table, cols in (("e", "error_events", _EVENT_COLS), ("p", "probe_results", _PROBE_COLS)):
+            part = df.filter(pl.col("_table") == tag)
+            if part.height:
+                n += _insert(con, table, part.select(cols))
+    if checkpoints:
+        cp = pl.DataFrame(checkpoints, schema={"source": pl.String, "key": pl.String, "position": pl.String,
+                                               "updated_at": pl.String}, orient="row")
+        cp = cp.with_columns(pl.col("updated_at").str.to_datetime(time_unit="us"))
+        _upsert(con, "source_checkpoints", cp, ("source", "key"))
+    if statuses:
+        st = pl.DataFrame(statuses, schema=_STATUS_SCHEMA).with_columns(
+            pl.col(c).str.to_datetime(time_unit="us") for c in ("last_poll", "last_success", "updated_at"))
+        _upsert(con, "source_status", st, ("host", "source"))
+    return n
+
+
+_STATUS_SCHEMA = {"host": pl.String, "source": pl.String, "kind": pl.String, "state": pl.String,
+                  "last_poll": pl.String, "last_success": pl.String, "last_error": pl.String,
+                  "rows_total": pl.Int64, "detail": pl.String, "updated_at": pl.String}
+
+
+def _insert(con: duckdb.DuckDBPyConnection, table: str, df: pl.DataFrame) -> int:
+    names = ", ".join(f'"{c}"' for c in df.columns)
+    con.register("_lokifi_part", df)
+    try:
+        con.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM _lokifi_part")
+    finally:
+        con.unregister("_lokifi_part")
+    return df.height
+
+
+def _upsert(con: duckdb.DuckDBPyConnection, table: str, df: pl.DataFrame, key: tuple[str, ...]) -> None:
+    names = ", ".join(f'"{c}"' for c in df.columns)
+    sets = ", ".join(f'"{c}" = excluded."{c}"' for c in df.columns if c not in key)
+    con.register("_lokifi_up", df)
+    try:
+        con.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM _lokifi_up "
+                    f"ON CONFLICT ({', '.join(key)}) DO UPDATE SET {sets}")
+    finally:
+        con.unregister("_lokifi_up")
+
+
+def _write_unique_metrics(con: duckdb.DuckDBPyConnection, df: pl.DataFrame) -> int:
+    """Metrics that cannot already be stored (a local sample carries the moment it was taken, and a
+    replayed spool batch is skipped by ``spool_applied``): insert and fold into the hourly rollup,
+    without the natural-key check :func:`analytics.store.metrics.write_metrics` makes."""
+    con.register("_lokifi_mu", df)
+    try:
+        con.execute("INSERT INTO metrics SELECT ts, host, component, metric, value, source FROM _lokifi_mu")
+        con.execute(
+            """
+            INSERT INTO metrics_hourly
+            SELECT host, component, metric, date_trunc('hour', ts) AS hour, count(*), sum(value),
+                   sum(value * value), min(value), max(value)
+            FROM _lokifi_mu GROUP BY ALL
+            ON CONFLICT (host, component, metric, hour) DO UPDATE SET
+                n = metrics_hourly.n + excluded.n,
+                sum = metrics_hourly.sum + excluded.sum,
+                sumsq = metrics_hourly.sumsq + excluded.sumsq,
+                min = least(metrics_hourly.min, excluded.min),
+                max = greatest(metrics_hourly.max, excluded.max)
+            """
+        )
+    finally:
+        con.unregister("_lokifi_mu")
+    return df.height
+
+
+def _ts(v: str | None) -> dt.datetime | None:
+    return dt.datetime.fromisoformat(v) if v else None
+
+
+def _iso(v: dt.datetime | None) -> str | None:
+    return v.isoformat() if v else None
+
+
+def _frame(batches: Iterable[Batch], unique: set[str] = frozenset()) -> pl.DataFrame:  # type: ignore[assignment]
+    rows: list[dict[str, Any]] = []
+    for b in batches:
+        tag = "mu" if b.source in unique else "m"
+        for r in b.metrics:
+            rows.append({"_table": tag, **r})
+        for r in b.events:
+            rows.append({"_table": "e", **r})
+        for r in b.probes:
+            rows.append({"_table": "p", **r})
+    if not rows:
+        return pl.DataFrame(schema=_ROW_SCHEMA)
+    cols = {k: [r.get(k) for r in rows] for k in _ROW_SCHEMA}
+    return pl.DataFrame(cols, schema=_ROW_SCHEMA)
+
+
+# --------------------------------------------------------------------------------------------------
+# Building sources from the config
+# --------------------------------------------------------------------------------------------------
+
+def build_sources(config: Any, *, from_start: bool = False, host: str | None = None) -> list[Any]:
+    """The sources the config asks for: vitals always; probes, log tails and fleet sources if configured."""
+    from analytics.sources.probes import ProbeSource
+    from analytics.sources.tail import LogSpec, TailSource
+    from analytics.sources.vitals import vitals_from_config
+
+    host = host or config.host
+    c = getattr(config, "collect", None)
+    probe_s = float(getattr(c, "probe_seconds", 0) or config.general.collect_seconds or 5.0)
+    tail_s = float(getattr(c, "tail_seconds", 0) or 2.0)
+    max_line = int(getattr(c, "max_line_bytes", 65536) or 65536)
+
+    probes, logs = [], []
+    for comp in config.components:
+        for i, p in enumerate(comp.probes):
+            spec = probe_spec(comp.name, p, i)
+            if spec is not None:
+                probes.append(spec)
+        for path in comp.logs:
+            logs.append(LogSpec(comp.name, path))
+    names = [comp.name for comp in config.components]
+    for d in getattr(config.watch, "log_dirs", ()):
+        logs.append(LogSpec("", str(Path(os.path.expanduser(d)) / "*.log")))
+
+    sources: list[Any] = [vitals_from_config(config, host)]
+    if probes:
+        sources.append(ProbeSource(probes, host, interval=probe_s))
+    if logs:
+        sources.append(TailSource(logs, host, interval=tail_s, from_start=from_start, max_line=max_line,
+                                  component_names=names))
+    if getattr(config.watch, "journal", False):
+        from analytics.sources.journal import JournalSource
+        sources.append(JournalSource(host, interval=max(tail_s, 15.0)))
+    for src in getattr(config, "sources", ()):
+        try:
+            factory = fleet_factory(src.type)
+        except KeyError:
+            log.warning("source %s: the %s source is not available in this build", src.name, src.type)
+            continue
+        try:
+            sources.append(factory(src, config))
+        except Exception as exc:  # noqa: BLE001 — a bad fleet source must not stop local collection
+            log.warning("source %s: %s", src.name, exc)
+    return sources
+
+
+def probe_spec(component: str, p: Any, index: int = 0) -> Any:
+    """A :class:`ProbeSpec` from a config probe (None when it names no target)."""
+    from analytics.sources.probes import ProbeSpec
+
+    kind = (getattr(p, "kind", "http") or "http").lower()
+    if kind == "tcp":
+        host, port = getattr(p, "host", ""), int(getattr(p, "port", 0) or 0)
+        target = getattr(p, "address", "") or (f"[{host}]:{port}" if ":" in host else f"{host}:{port}")
+        if not host and not getattr(p, "address", ""):
+            return None
+    else:
+        target = getattr(p, "url", "")
+        if not target:
+            return None
+    expect = getattr(p, "expect_status", 0)
+    if isinstance(expect, int):
+        expect_t = (expect,) if expect else ()
+    else:
+        expect_t = tuple(int(x) for x in expect)
+    headers = tuple(sorted((getattr(p, "headers", {}) or {}).items()))
+    return ProbeSpec(
+        component=component, kind=kind, target=target, name=getattr(p, "name", "") or "",
+        method=(getattr(p, "method", "GET") or "GET").upper(), expect_status=expect_t,
+        timeout=float(getattr(p, "timeout", 5.0) or 5.0), verify_tls=bool(getattr(p, "verify_tls", True)),
+        headers=headers, body_contains=getattr(p, "body_contains", "") or None,
+    )
+
+
+# --------------------------------------------------------------------------------------------------
+# The collector
+# --------------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class FlushResult:
+    rows: int
+    written: bool  # False: spooled (the database was busy)
+    seconds: float
+
+
+@dataclass
+class CollectorStats:
+    polls: int = 0
+    flushes: int = 0
+    rows_written: int = 0
+    spooled: int = 0
+    dropped: int = 0
+    hook_runs: int = 0
+    last_flush: dt.datetime | None = None
+    last_error: str | None = None
+    hook_errors: dict[str, str] = field(default_factory=dict)
+    store_failure: str | None = None  # the last database failure other than busy (corrupt, full, read-only)
+
+
+@dataclass(frozen=True)
+class WriteMark:
+    """One flush: the database file's signature before and after it, and whether it wrote error events."""
+
+    before: tuple[int, int, int, int] | None
+    after: tuple[int, int, int, int] | None
+    events: bool
+
+
+def explained_by(writes: Iterable[WriteMark], last: Any, current: Any) -> bool:
+    """True if the change of the database file from signature ``last`` to ``current`` is exactly a chain
+    of the given flushes that wrote samples only (no error events): nobody else wrote in between."""
+    sig = last
+    for w in writes:
+        if w.before == sig and sig is not None and not w.events:
+            sig = w.after
+    return sig == current and last != current
+
+
+class Collector:
+    """Runs sources on their intervals and writes what they read; see the module docstring.
+
+    ``persist``: True — write, and raise :class:`CollectorBusy` if another collector holds the database;
+    "wait" — write; if another collector holds the database, ask it to hand over and wait (``lokifi
+    collect``); "auto" — write if no other collector does, else run in view mode (vitals only, nothing
+    written), and hand over to a waiting ``lokifi collect`` (the dashboard); False — view mode.
+    """
+
+    def __init__(self, store: Store, config: Any, *, sources: list[Any] | None = None,
+                 from_start: bool = False, persist: bool | str = True,
+                 hooks: Iterable[str | Callable[..., Any]] | None = None,
+                 flush_seconds: float | None = None, refresh_seconds: float | None = None,
+                 clock: Callable[[], dt.datetime] = utcnow, stop: threading.Event | None = None) -> None:
+        self.store = store
+        self.config = config
+        self.host = config.host
+        c = getattr(config, "collect", None)
+        self.flush_seconds = float(flush_seconds if flush_seconds is not None
+                                   else getattr(c, "flush_seconds", 30.0) or 30.0)
+        # Error events (log errors, failed probes) are written sooner than plain samples.
+        self.event_flush_seconds = min(self.flush_seconds,
+                                       float(getattr(c, "event_flush_seconds", 5.0) or 5.0))
+        self.refresh_seconds = float(refresh_seconds if refresh_seconds is not None
+                                     else getattr(c, "refresh_seconds", 60.0) or 60.0)
+        if hooks is None:
+            hooks = tuple(getattr(c, "hooks", ()) or ()) or DEFAULT_HOOKS
+        self.hooks = list(hooks)
+        self.clock = clock
+        self.from_start = from_start
+        self._persist_req = persist
+        self._given_sources = sources
+        self.sources: list[Any] = []
+        self.mode = "stopped"  # write | view | stopped
+        self.busy_reason: str | None = None
+        self.stats = CollectorStats()
+        self._lock = WriterLock(store.path)
+        self._pending: list[Batch] = []
+        self._pending_rows = 0
+        self._pending_events = 0
+        self._due: dict[str, float] = {}
+        self._last_flush = time.monotonic()
+        self._last_hooks = time.monotonic()
+        self._hook_last: dict[str, float] = {}
+        self._hook_thread: threading.Thread | None = None
+        self._stop = stop or threading.Event()
+        self._thread: threading.Thread | None = None
+        self._opened = False
+        self._paused: set[str] = set()
+        self._written_states: dict[str, tuple[str, str | None]] = {}
+        self._final_done = False
+        self._recent_events: dict[tuple[Any, str], float] = {}
+        self._status_at = -1e18
+        self._takeover_at = time.monotonic()
+        # What this collector's own flushes did to the database file, for a dashboard in the same process
+        # (it need not re-read the store for samples it knows cannot change a pane).
+        self.writes: deque[WriteMark] = deque(maxlen=32)
+
+    # -- lifecycle ----------------------------------------------------------------------------------
+
+    def open(self) -> None:
+        """Take the writer lock, apply anything spooled, load the checkpoints, start the sources."""
+        if self._opened:
+            return
+        persist = self._persist_req
+        if persist:
+            try:
+                got = self._lock.acquire()
+            except StoreError:
+                if persist != "auto":
+                    raise
+                got = False
+            if not got and persist == "wait":
+                got = self._wait_for_handover()
+            if got:
+                self.mode = "write"
+            elif persist == "auto":
+                self.mode = "view"
+                self.busy_reason = f"another collector (pid {self._lock.holder()}) is writing to {self.store.path}"
+            elif persist == "wait":  # stopped while waiting
+                self.mode = "view"
+            else:
+                raise CollectorBusy(
+                    f"Another Lokifi collector (pid {self._lock.holder()}) is already writing to "
+                    f"{self.store.path}. Stop it first, or point --db elsewhere."
+                )
+        else:
+            self.mode = "view"
+        if self._given_sources is not None:
+            self.sources = list(self._given_sources)
+        else:
+            self.sources = build_sources(self.config, from_start=self.from_start, host=self.host)
+        if self.mode == "view":
+            self.sources = [s for s in self.sources if getattr(s, "kind", "") == "vitals"]
+        checkpoints: dict[str, dict[str, str]] = {}
+        if self.mode == "write":
+            self._drain_spool_blocking()
+            try:
+                df = self.store.query("SELECT source, key, position FROM source_checkpoints")
+            except StoreError:
+                self.release()
+                raise
+            for s, k, p in df.iter_rows():
+                checkpoints.setdefault(s, {})[k] = p
+        now_m = time.monotonic()
+        for src in self.sources:
+            src.start(checkpoints.get(src.name, {}))
+            self._due[src.name] = now_m
+        self._last_flush = self._last_hooks = now_m
+        self._opened = True
+
+    def _wait_for_handover(self) -> bool:
+        """``persist="wait"`` (``lokifi collect``): ask the collector holding the database — a dashboard
+        collecting while it is open — to hand over, and wait for the lock. Returns False if stopped."""
+        want = self._lock.want_path
+        log.info("another collector (pid %s) is writing to %s; asking it to hand over",
+                 self._lock.holder(), self.store.path)
+        while not self._stop.is_set():
+            with contextlib.suppress(OSError):
+                want.write_text(f"{os.getpid()}\n")
+            if self._lock.acquire():
+                with contextlib.suppress(OSError):
+                    if want.read_text().split()[0] == str(os.getpid()):
+                        want.unlink()
+                return True
+            self._stop.wait(1.0)
+        with contextlib.suppress(OSError, IndexError):
+            if want.read_text().split()[0] == str(os.getpid()):
+                want.unlink()
+        return False
+
+    def _handover_wanted(self) -> bool:
+        """A ``lokifi collect`` is waiting for this (``persist="auto"``) collector to hand over."""
+        try:
+            pid = int(self._lock.want_path.read_text().split()[0])
+        except (OSError, ValueError, IndexError):
+            return False
+        if pid == os.getpid():
+            return False
+        try:
+            import psutil
+
+            alive = psutil.pid_exists(pid)
+        except Exception:  # noqa: BLE001
+            alive = True
+        if not alive:
+            with contextlib.suppress(OSError):
+                self._lock.want_path.unlink()
+        return alive
+
+    def _hand_over(self) -> None:
+        """Write what is pending, release the database to the waiting collector, keep sampling vitals."""
+        self._final_flush()
+        for src in self.sources:
+            if getattr(src, "kind", "") != "vitals":
+                with contextlib.suppress(Exception):
+                    src.close()
+        self.sources = [s for s in self.sources if getattr(s, "kind", "") == "vitals"]
+        self.release()
+        self.mode = "view"
+        self.busy_reason = f"handed over to `lokifi collect` (pid {self._lock.holder() or '?'})"
+        log.info("collector: %s", self.busy_reason)
+
+    def _try_take_over(self) -> None:
+        """A dashboard in view mode (``persist="auto"``) becomes the writer again when the collector that
+        held the database is gone (stopped, crashed): checked every ``TAKEOVER_SECONDS``."""
+        now_m = time.monotonic()
+        if now_m - self._takeover_at < TAKEOVER_SECONDS:
+            return
+        self._takeover_at = now_m
+        if self._lock.want_path.exists():
+            return  # a `lokifi collect` is waiting for the database: it goes first
+        try:
+            got = self._lock.acquire()
+        except StoreError:
+            return
+        if not got:
+            return
+        self._lock.release()
+        for src in self.sources:
+            with contextlib.suppress(Exception):
+                src.close()
+        self._opened = False
+        self.mode = "stopped"
+        self.busy_reason = None
+        self.open()
+        if self.mode == "write":
+            log.info("collector: the previous writer is gone; collecting again")
+
+    def _drain_spool_blocking(self) -> None:
+        """Checkpoints may be waiting in the spool: apply it before reading them (retry while busy)."""
+        while True:
+            try:
+                if self.store.spooled():
+                    self.store.flush_spool()
+                return
+            except StoreBusy:
+                if self._stop.wait(1.0):
+                    return
+
+    def close(self) -> None:
+        """Write what is pending, stop the sources, release the lock."""
+        if not self._opened:
+            return
+        if self._hook_thread is not None:
+            self._hook_thread.join(30)
+        try:
+            self._final_flush()
+        finally:
+            for src in self.sources:
+                with contextlib.suppress(Exception):
+                    src.close()
+            self.release()
+            self._opened = False
+            self.mode = "stopped"
+
+    def release(self) -> None:
+        self._lock.release()
+
+    def start(self) -> None:
+        """Run in a daemon thread (for the dashboard). ``stop()`` ends it."""
+        self.open()
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run_thread, name="lokifi-collector", daemon=True)
+        self._thread.start()
+
+    def _run_thread(self) -> None:
+        try:
+            self.run(self._stop)
+        except Exception as exc:  # noqa: BLE001 — report, never kill the host app
+            self.stats.last_error = f"collector stopped: {exc}"
+            log.exception("collector stopped")
+
+    def stop(self, timeout: float = 15.0) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+        self.close()
+
+    def run(self, stop: threading.Event | None = None, *, duration: float | None = None) -> None:
+        """Poll and flush until ``stop`` is set (or ``duration`` seconds pass), then write what is left.
+        If ``run`` opened the collector it also closes it (lock released, sources closed)."""
+        stop = stop or self._stop
+        opened_here = not self._opened
+        self.open()
+        end = time.monotonic() + duration if duration is not None else None
+        try:
+            while not stop.is_set():
+                self.step()
+                now_m = time.monotonic()
+                if end is not None and now_m >= end:
+                    break
+                wait = self._next_wake(now_m) - now_m
+                if end is not None:
+                    wait = min(wait, end - now_m)
+                if wait > 0:
+                    stop.wait(wait)
+        finally:
+            if opened_here:
+                self.close()
+            else:
+                self._final_flush()
+
+    def _final_flush(self) -> None:
+        if self.mode != "write":
+            return
+        self._final_polls(self.clock())
+        if self._pending or not self._final_done:
+            self.flush(final=True)
+            self._final_done = True
+
+    # -- one step -----------------------------------------------------------------------------------
+
+    def _next_wake(self, now_m: float) -> float:
+        nxt = min(self._due.values(), default=now_m + 1.0)
+        if self._pending and self.mode == "write":
+            nxt = min(nxt, self._last_flush + self._flush_gap())
+        if self.mode == "write" and self.hooks:
+            nxt = min(nxt, self._last_hooks + self.refresh_seconds)
+        return nxt
+
+    def step(self, now: dt.datetime | None = None, *, force: bool = False) -> int:
+        """Poll every due source (all of them with ``force``); flush and refresh when it is time.
+        Returns the rows read."""
+        if not self._opened:
+            self.open()
+        if self.mode == "write" and self._persist_req == "auto" and self._handover_wanted():
+            self._hand_over()
+        elif self.mode == "view" and self._persist_req == "auto":
+            self._try_take_over()
+        now_m = time.monotonic()
+        read = 0
+        for src in self.sources:
+            if not force and self._due.get(src.name, 0) > now_m:
+                continue
+            if src.name in self._paused:
+                continue
+            read += self.poll_source(src, now or self.clock())
+            again = getattr(src, "has_more", False)
+            self._due[src.name] = now_m if again else max(self._due.get(src.name, now_m) + src.interval,
+                                                          now_m + min(src.interval, 0.05))
+        if self.mode != "write":
+            self._pending.clear()
+            self._pending_rows = self._pending_events = 0
+            return read
+        now_m = time.monotonic()
+        if self._pending and (force or now_m - self._last_flush >= self._flush_gap()
+                              or self._pending_rows >= FLUSH_ROWS):
+            self.flush()
+        if self.hooks and now_m - self._last_hooks >= self.refresh_seconds:
+            self._last_hooks = now_m
+            # Engines can take a while: run them beside the loop so probes and tails stay on time.
+            if self._hook_thread is None or not self._hook_thread.is_alive():
+                self._hook_thread = threading.Thread(target=self.run_hooks, args=(now or self.clock(),),
+                                                     name="lokifi-refresh", daemon=True)
+                self._hook_thread.start()
+        return read
+
+    def _new_events(self, events: list[dict[str, Any]]) -> int:
+        """How many of these error events are new — not seen (same component, same text up to numbers)
+        in the last RECENT_EVENT_SECONDS. Only new ones ask for the sooner write: an endpoint that stays
+        down, or a log repeating one error, is written with the regular flush."""
+        if not events:
+            return 0
+        mono = time.monotonic()
+        new = 0
+        for e in events:
+            key = (e.get("component"), _DIGITS.sub("0", str(e.get("message", ""))[:200]))
+            last = self._recent_events.get(key)
+            if last is None or mono - last > RECENT_EVENT_SECONDS:
+                new += 1
+            self._recent_events[key] = mono
+        if len(self._recent_events) > 5000:
+            cut = mono - RECENT_EVENT_SECONDS
+            self._recent_events = {k: v for k, v in self._recent_events.items() if v >= cut}
+        return new
+
+    def _flush_gap(self) -> float:
+        return self.event_flush_seconds if self._pending_events else self.flush_seconds
+
+    def _final_polls(self, now: dt.datetime) -> int:
+        """Lines written since the last tail poll are read now, and the multi-line events a tail holds
+        back (a traceback that may still grow) are emitted, so a clean stop leaves nothing behind."""
+        return sum(self.poll_source(src, now, final=True) for src in self.sources
+                   if getattr(src, "final_poll", False))
+
+    def poll_source(self, src: Any, now: dt.datetime, *, final: bool = False) -> int:
+        """Poll one source and keep its batches for the next flush. ``final``: its last poll before the
+        collector stops (only for sources with ``final_poll``)."""
+        self.stats.polls += 1
+        try:
+            batches = src.poll(now, final=True) if final else src.poll(now)
+        except Exception as exc:  # noqa: BLE001 — one failing source never stops the others
+            msg = f"{type(exc).__name__}: {exc}"
+            if hasattr(src, "fail"):
+                src.fail(now, msg)
+            log.warning("source %s failed: %s", src.name, msg)
+            return 0
+        n = 0
+        for b in batches:
+            if not b.empty:
+                self._pending.append(b)
+                n += len(b)
+                self._pending_events += self._new_events(b.events)
+                self._final_done = False
+        self._pending_rows += n
+        return n
+
+    def flush(self, *, final: bool = False) -> FlushResult | None:
+        """Write everything pending as one transaction (spooled if the database stays busy)."""
+        if self.mode != "write":
+            return None
+        now = self.clock()
+        batches = self._pending
+        if not batches and not final:
+            return None
+        # Source states are written when one changes, and at least every STATUS_EVERY seconds (freshness).
+        current = self.statuses()
+        states = {s.name: (s.state, s.last_error) for s in current}
+        mono = time.monotonic()
+        statuses = None
+        if final or states != self._written_states or mono - self._status_at >= STATUS_EVERY:
+            statuses = [self._status_row(s, now) for s in current]
+            statuses.append(self._collector_status(now, final))
+        checkpoints: dict[tuple[str, str], str] = {}
+        for b in batches:
+            for k, v in b.checkpoints.items():
+                checkpoints[(b.source, k)] = v  # later batches win
+        df = _frame(batches, {src.name for src in self.sources if getattr(src, "unique_rows", False)})
+        cps = [[s, k, v, now.isoformat()] for (s, k), v in checkpoints.items()]
+        t0 = time.perf_counter()
+        before = file_signature(self.store.path)
+        try:
+            written = self.store.submit("analytics.collect.loop:write_collected", df, checkpoints=cps,
+                                        statuses=statuses)
+        except Exception as exc:  # noqa: BLE001 — keep the rows and try again at the next flush
+            self.stats.last_error = f"write failed: {exc}"
+            if isinstance(exc, StoreError) and not isinstance(exc, StoreBusy):
+                self.stats.store_failure = str(exc)
+            log.warning("collector flush failed (%s); %d rows kept for the next try", exc, self._pending_rows)
+            self._limit_pending()
+            return None
+        if statuses is not None:
+            self._written_states = states
+            self._status_at = mono
+        self._pending = []
+        rows = self._pending_rows
+        self._pending_rows = 0
+        self._pending_events = 0
+        self._paused.clear()
+        self._last_flush = time.monotonic()
+        self.stats.flushes += 1
+        self.writes.append(WriteMark(before, file_signature(self.store.path), any(b.events for b in batches)))
+        self.stats.rows_written += rows
+        self.stats.last_flush = now
+        if not written:
+            self.stats.spooled += 1
+        return FlushResult(rows, written, time.perf_counter() - t0)
+
+    def _limit_pending(self) -> None:
+        if self._pending_rows <= MAX_PENDING_ROWS:
+            return
+        # Pause sources that can re-read later; drop the oldest samples of those that cannot.
+        for src in self.sources:
+            if getattr(src, "durable_upstream", False):
+                self._paused.add(src.name)
+        keep: list[Batch] = []
+        total = 0
+        for b in reversed(self._pending):
+            durable = any(getattr(s, "durable_upstream", False) for s in self.sources if s.name == b.source)
+            if durable or total + len(b) <= MAX_PENDING_ROWS:
+                keep.append(b)
+                total += len(b)
+            else:
+                self.stats.dropped += len(b)
+        self._pending = list(reversed(keep))
+        self._pending_rows = total
+        self._pending_events = sum(len(b.events) for b in self._pending)
+
+    def run_hooks(self, now: dt.datetime, *, all_due: bool = False) -> None:
+        """Run the refresh hooks that are due (every one with ``all_due``)."""
+        mono = time.monotonic()
+        self._last_hooks = mono
+        for hook in self.hooks:
+            name, every = _hook_name(hook, self.refresh_seconds)
+            if not all_due and mono - self._hook_last.get(name, -1e18) < every - 0.5:
+                continue
+            self._hook_last[name] = mono
+            try:
+                fn = _resolve(name if isinstance(hook, str) else hook)
+            except (ImportError, AttributeError):
+                continue  # that engine is not built in this checkout
+            try:
+                _call_hook(fn, self.store, self.config, now)
+                self.stats.hook_errors.pop(name, None)
+            except StoreBusy:
+                self.stats.hook_errors[name] = "database busy; will retry"
+            except Exception as exc:  # noqa: BLE001
+                self.stats.hook_errors[name] = f"{type(exc).__name__}: {exc}"
+                if isinstance(exc, StoreError):
+                    self.stats.store_failure = str(exc)
+                log.warning("refresh hook %s failed: %s", name, exc)
+        self.stats.hook_runs += 1
+
+    # -- views --------------------------------------------------------------------------------------
+
+    @property
+    def latest_vitals(self) -> Any:
+        """The latest :class:`VitalsSnapshot` (None before the first sample). No database access."""
+        for s in self.sources:
+            if getattr(s, "kind", "") == "vitals":
+                return s.latest
+        return None
+
+    @property
+    def latest_probes(self) -> tuple[Any, ...]:
+        out: tuple[Any, ...] = ()
+        for s in self.sources:
+            if getattr(s, "kind", "") == "probes":
+                out += s.latest
+        return out
+
+    def statuses(self) -> tuple[SourceStatus, ...]:
+        out = []
+        for s in self.sources:
+            st = s.status()
+            if s.name in self._paused:
+                st = SourceStatus(st.name, st.kind, "paused", st.last_poll, st.last_success,
+                                  "waiting for the database", st.rows_total, st.detail)
+            out.append(st)
+        return tuple(out)
+
+    def _status_row(self, s: SourceStatus, now: dt.datetime) -> dict[str, Any]:
+        return {"host": self.host, "source": s.name, "kind": s.kind, "state": s.state,
+                "last_poll": _iso(s.last_poll), "last_success": _iso(s.last_success),
+                "last_error": s.last_error, "rows_total": int(s.rows_total), "detail": s.detail,
+                "updated_at": now.isoformat()}
+
+    def _collector_status(self, now: dt.datetime, final: bool) -> dict[str, Any]:
+        detail = json.dumps({"pid": os.getpid(), "mode": self.mode, "flush_seconds": self.flush_seconds,
+                             "sources": [s.name for s in self.sources]})
+        return {"host": self.host, "source": "collector", "kind": "collector",
+                "state": "stopped" if final else "ok", "last_poll": now.isoformat(),
+                "last_success": now.isoformat(), "last_error": self.stats.last_error,
+                "rows_total": self.stats.rows_written + self._pending_rows, "detail": detail,
+                "updated_at": now.isoformat()}
+
+
+def _hook_name(hook: str | Callable[..., Any], default_every: float) -> tuple[str, float]:
+    if not isinstance(hook, str):
+        return getattr(hook, "__qualname__", repr(hook)), default_every
+    name, _, every = hook.partition("@")
+    try:
+        return name, float(every) if every else default_every
+    except ValueError:
+        return name, default_every
+
+
+def _call_hook(fn: Callable[..., Any], store: Store, config: Any, now: dt.datetime) -> Any:
+    try:
+        params = inspect.signature(fn).parameters
+    except (TypeError, ValueError):
+        params = {}
+    kwargs: dict[str, Any] = {}
+    if "now" in params:
+        kwargs["now"] = now
+    for key in ("config", "cfg"):
+        if key in params:
+            kwargs[key] = config
+    return fn(store, **kwargs)
+
+
+def _resolve(hook: str | Callable[..., Any]) -> Callable[..., Any]:
+    if callable(hook):
+        return hook
+    module, _, attr = hook.partition(":")
+    return getattr(importlib.import_module(current_module(module)), attr)
+
+
+def apply_retention(store: Store, config: Any, now: dt.datetime | None = None) -> None:
+    """The ``[retention]`` settings, applied by the collector every few hours to what it gathered: raw
+    metrics, error events and predictions past their age (:func:`analytics.store.retention.prune`; the hourly
+    rollup keeps the metrics' summary), and probe results with the metrics. Rows imported with
+    ``lokifi ingest`` are never deleted here: ``lokifi db prune`` does that, and asks first."""
+    from analytics.store.retention import apply_retention as prune_gathered
+
+    r = config.retention
+    now = now or utcnow()
+    prune_gathered(store, config, now=now)
+    store.execute("DELETE FROM probe_results WHERE ts < ?", [now - dt.timedelta(days=r.metrics_days)])
+
+
+@dataclass(frozen=True)
+class CollectReport:
+    rows: int
+    written: bool
+    statuses: tuple[SourceStatus, ...]
+    vitals: Any
+    probes: tuple[Any, ...]
+    store_failure: str | None = None  # the database could not be read or written (corrupt, full, read-only)
+
+
+def collect_once(store: Store, config: Any, now: dt.datetime | None = None, *, from_start: bool = False,
+                 hooks: bool = False, persist: bool | str = True,
+                 sources: list[Any] | None = None) -> CollectReport:
+    """Poll every source once (tails until caught up), write it all in one batch, and return a report."""
+    col = Collector(store, config, from_start=from_start, persist=persist, sources=sources,
+                    hooks=None if hooks else ())
+    col.open()
+    try:
+        rows = 0
+        for src in col.sources:
+            rows += col.poll_source(src, now or col.clock())
+        for _ in range(1000):  # a big file read --from-start: keep going until every tail caught up
+            more = [s for s in col.sources if getattr(s, "has_more", False)]
+            if not more:
+                break
+            for s in more:
+                rows += col.poll_source(s, now or col.clock())
+            if col.mode == "write" and col._pending_rows >= FLUSH_ROWS:
+                col.flush()
+        rows += col._final_polls(now or col.clock())
+        res = col.flush() if col.mode == "write" else None
+        if hooks and col.mode == "write":
+            col.run_hooks(now or col.clock(), all_due=True)
+        return CollectReport(rows, bool(res and res.written), col.statuses(), col.latest_vitals, col.latest_probes,
+                             col.stats.store_failure)
+    finally:
+        col.close()

@@ -1,0 +1,94 @@
+"""The single-writer lock: an advisory ``flock`` beside the database, held by the one collector that
+writes to it, and the test ``lokifi status`` / ``lokifi sources`` make for a running collector.
+
+Its own module so that the read commands can ask "is a collector running?" without importing the
+collector (and polars with it).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+from pathlib import Path
+
+from analytics.store.database import StoreError
+
+
+
+def lock_path(db_path: str | os.PathLike[str]) -> Path:
+    p = Path(db_path)
+    return p.with_name(p.name + ".collector.lock")
+
+
+class WriterLock:
+    """An advisory ``flock`` beside the database: held by the one collector that writes to it."""
+
+    def __init__(self, db_path: str | os.PathLike[str]) -> None:
+        self.path = lock_path(db_path)
+        self._fd: int | None = None
+
+    def acquire(self) -> bool:
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o644)
+        except OSError as exc:
+            raise StoreError(
+                f"Cannot create the collector lock {self.path} ({exc.strerror or exc}); the collector needs to "
+                "write beside the database. Check the directory's permissions or point --db elsewhere."
+            ) from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            return False
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{os.getpid()}\n".encode())
+        self._fd = fd
+        return True
+
+    @property
+    def want_path(self) -> Path:
+        """Where a waiting ``lokifi collect`` asks the holder to hand over (its pid)."""
+        return self.path.with_name(self.path.name + ".want")
+
+    def holder(self) -> int | None:
+        """The pid written by the current holder (None if unknown)."""
+        try:
+            return int(self.path.read_text().split()[0])
+        except (OSError, ValueError, IndexError):
+            return None
+
+    def release(self) -> None:
+        if self._fd is not None:
+            with contextlib.suppress(OSError):
+                fcntl.flock(self._fd, fcntl.LOCK_UN)
+                os.close(self._fd)
+            self._fd = None
+
+    @property
+    def held(self) -> bool:
+        return self._fd is not None
+
+
+def collector_running(db_path: str | os.PathLike[str]) -> int | None:
+    """The pid of the collector writing to this database, or None when none is."""
+    lk = WriterLock(db_path)
+    try:
+        got = lk.acquire()
+    except StoreError:  # the directory cannot be written (read-only): test an existing lock read-only
+        try:
+            fd = os.open(lk.path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+        except OSError:
+            return None  # no lock file, so no collector
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+            return None
+        except OSError:
+            return lk.holder() or -1
+        finally:
+            os.close(fd)
+    if got:
+        lk.release()
+        return None
+    return lk.holder() or -1

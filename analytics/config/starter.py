@@ -1,0 +1,354 @@
+"""A starting ``lokifi.toml`` for this machine: what ``lokifi config init`` writes.
+
+Owns detection of what runs here — listening TCP ports and the processes behind them (psutil), which of
+them answer HTTP (a short request on loopback), well-known services by name and port (postgres, redis,
+nginx, ...), and their usual log files when they exist and are readable — and the commented template
+that turns what was found into components with probes, processes and logs. Everything found is a
+suggestion the person edits; nothing is started, stopped or changed.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import http.client
+import os
+import re
+import socket
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import psutil
+
+#: port -> (service, speaks HTTP?)
+WELL_KNOWN = {
+    80: ("http", True), 443: ("https", True), 3000: ("frontend", True), 5000: ("backend", True),
+    8000: ("backend", True), 8080: ("backend", True), 8443: ("backend", True),
+    5432: ("postgres", False), 6379: ("redis", False), 3306: ("mysql", False), 27017: ("mongodb", False),
+    11211: ("memcached", False), 5672: ("rabbitmq", False), 9200: ("elasticsearch", True),
+    9090: ("prometheus", True), 3100: ("loki", True), 9092: ("kafka", False),
+}
+#: process name -> service name
+NAMES = {
+    "postgres": "postgres", "postmaster": "postgres", "redis-server": "redis", "mysqld": "mysql",
+    "mariadbd": "mysql", "mongod": "mongodb", "nginx": "nginx", "apache2": "apache", "httpd": "apache",
+    "memcached": "memcached", "beam.smp": "rabbitmq", "node": "node", "gunicorn": "backend",
+    "uvicorn": "backend", "caddy": "caddy", "prometheus": "prometheus", "loki": "loki",
+}
+LOGS = {
+    "nginx": ["/var/log/nginx/error.log"],
+    "apache": ["/var/log/apache2/error.log", "/var/log/httpd/error_log"],
+    "postgres": ["/var/log/postgresql/*.log"],
+    "redis": ["/var/log/redis/*.log"],
+    "mysql": ["/var/log/mysql/error.log"],
+    "mongodb": ["/var/log/mongodb/mongod.log"],
+}
+#: a log directory's name -> the service it belongs to (the name itself when not listed)
+DIR_SERVICE = {"apache2": "apache", "httpd": "apache", "postgresql": "postgres", "mariadb": "mysql"}
+#: the host's own logs at the top of a log directory: one "system" component
+SYSTEM_LOGS = ("syslog", "messages", "auth.log", "secure", "kern.log", "daemon.log")
+_ROTATED = re.compile(r"(?:[.\-_][0-9][0-9_.\-T]*)(?:\.(?:gz|bz2|xz|zst|lz4|zip))?$|\.(?:gz|bz2|xz|zst|lz4|zip)$")
+_SKIP_NAMES = {"systemd-resolved", "systemd-resolve", "cupsd", "avahi-daemon", "rpcbind", "dnsmasq",
+               "chronyd", "sshd", "systemd", "containerd", "dockerd", "exim4", "master", "rpc.statd"}
+_SKIP_PORTS = {22, 25, 53, 111, 631}
+
+
+@dataclass
+class Found:
+    """One detected service: becomes a [[components]] entry."""
+
+    name: str
+    process: str = ""
+    http: list[str] = field(default_factory=list)
+    tcp: list[tuple[str, int]] = field(default_factory=list)
+    logs: list[str] = field(default_factory=list)
+    note: str = ""  # where it was found, when not from a socket (a systemd service, a container)
+
+
+def _answers_http(host: str, port: int, timeout: float = 0.5) -> int | None:
+    """The status an HTTP GET / gets on this port, or None when it does not speak HTTP."""
+    conn = http.client.HTTPConnection(host, port, timeout=timeout)
+    try:
+        conn.request("GET", "/", headers={"User-Agent": "lokifi-config-init", "Connection": "close"})
+        return conn.getresponse().status
+    except (OSError, http.client.HTTPException, ValueError):
+        return None
+    finally:
+        conn.close()
+
+
+def listening() -> list[tuple[str, int, str]]:
+    """(address to probe, port, process name) of listening TCP sockets; names may be '' without rights."""
+    try:
+        conns = psutil.net_connections(kind="inet")
+    except (psutil.AccessDenied, OSError):
+        return []
+    out: dict[int, tuple[str, int, str]] = {}
+    for c in conns:
+        if c.status != psutil.CONN_LISTEN or not c.laddr:
+            continue
+        ip, port = c.laddr.ip, c.laddr.port
+        if port in _SKIP_PORTS or port in out:
+            continue
+        addr = "127.0.0.1" if ip in ("0.0.0.0", "", "127.0.0.1") else ("::1" if ip in ("::", "::1") else ip)
+        name = ""
+        if c.pid:
+            try:
+                name = psutil.Process(c.pid).name()
+            except psutil.Error:
+                name = ""
+        if name in _SKIP_NAMES:
+            continue
+        out[port] = (addr, port, name)
+    return sorted(out.values(), key=lambda t: t[1])
+
+
+def detect(max_ports: int = 24) -> list[Found]:
+    socks = listening()[:max_ports]
+    with cf.ThreadPoolExecutor(8) as pool:
+        http_status = dict(zip(
+            [s[1] for s in socks],
+            pool.map(lambda s: _answers_http(s[0], s[1]) if not (WELL_KNOWN.get(s[1], ("", True))[1] is False)
+                     else None, socks), strict=True))
+    found: dict[str, Found] = {}
+    for addr, port, pname in socks:
+        service = NAMES.get(pname) or WELL_KNOWN.get(port, ("", False))[0] or pname or f"port{port}"
+        f = found.setdefault(service, Found(service, process=pname))
+        host = f"[{addr}]" if ":" in addr else addr
+        if http_status.get(port) is not None:
+            f.http.append(f"http://{host}:{port}/")
+        else:
+            f.tcp.append((addr, port))
+    for f in found.values():
+        for pattern in LOGS.get(f.name, []):
+            p = Path(pattern)
+            matches = sorted(p.parent.glob(p.name)) if "*" in pattern else [p]
+            if any(m.is_file() and os.access(m, os.R_OK) for m in matches):
+                f.logs.append(pattern)
+    return list(found.values())
+
+
+def _readable_file(p: Path) -> bool:
+    try:
+        return p.is_file() and not p.is_symlink() and os.access(p, os.R_OK)
+    except OSError:
+        return False
+
+
+def _current_logs(d: Path) -> list[str]:
+    """The current (not rotated, not compressed) log files in ``d``: ``*.log`` and ``*_log``."""
+    try:
+        names = sorted(os.listdir(d))
+    except OSError:
+        return []
+    out = []
+    for n in names:
+        if _ROTATED.search(n) or not (n.endswith(".log") or n.endswith("_log") or n in SYSTEM_LOGS):
+            continue
+        if _readable_file(d / n):
+            out.append(str(d / n))
+    return out
+
+
+def logs_in(dirs: list[str]) -> dict[str, list[str]]:
+    """Service -> its current log files, found in each of ``dirs`` (a host's /var/log or a copy of one):
+    every subdirectory holding readable current logs is a service (``nginx/``, ``postgresql/``, an
+    application's own directory); the host's syslog/messages/auth/kern logs at the top are ``system``."""
+    found: dict[str, list[str]] = {}
+    for raw in dirs:
+        d = Path(os.path.expanduser(raw))
+        system = [str(d / n) for n in SYSTEM_LOGS if _readable_file(d / n)]
+        if system:
+            found.setdefault("system", []).extend(system)
+        try:
+            subdirs = sorted((e for e in os.scandir(d) if e.is_dir(follow_symlinks=False)), key=lambda e: e.name)
+        except OSError:
+            continue
+        for e in subdirs:
+            files = _current_logs(Path(e.path))
+            if files:
+                found.setdefault(DIR_SERVICE.get(e.name, e.name), []).extend(files)
+    return found
+
+
+def prometheus_on_loopback(port: int = 9090, timeout: float = 0.5) -> str | None:
+    """The URL of a Prometheus answering on loopback (its build-info API), else None."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        conn.request("GET", "/api/v1/status/buildinfo", headers={"User-Agent": "lokifi-config-init"})
+        r = conn.getresponse()
+        return f"http://127.0.0.1:{port}" if r.status == 200 and b'"success"' in r.read(4096) else None
+    except (OSError, http.client.HTTPException, ValueError):
+        return None
+    finally:
+        conn.close()
+
+
+def discover(log_dirs: list[str] | None = None, *, services: bool = True) -> tuple[list[Found], str | None]:
+    """Listening services (when ``services``) joined with the logs found in ``log_dirs`` (default
+    ``/var/log``): a service with a log directory gets its logs; a log directory without a listening
+    service is a component of its own. Also a Prometheus on loopback, if one answers."""
+    found = {f.name: f for f in (detect() if services else [])}
+    if services:
+        from analytics.config.discover import containers, systemd_services
+
+        ports = {p for f in found.values() for _, p in f.tcp} | {
+            int(u.rsplit(":", 1)[1].rstrip("/")) for f in found.values() for u in f.http}
+        for c in containers():
+            f = found.setdefault(c.name, Found(c.name, note=f"container ({c.image})" if c.image else "container"))
+            for port in c.ports:
+                if port not in ports:
+                    f.tcp.append(("127.0.0.1", port))
+        for unit in systemd_services():
+            name = DIR_SERVICE.get(unit, unit)
+            found.setdefault(name, Found(name, note=f"systemd service {unit}.service"))
+    for name, files in logs_in(list(log_dirs) if log_dirs else ["/var/log"]).items():
+        f = found.setdefault(name, Found(name))
+        for x in files:
+            if x not in f.logs:
+                f.logs.append(x)
+    prom = prometheus_on_loopback() if services else None
+    return list(found.values()), prom
+
+
+def journal_readable() -> bool:
+    """The systemd journal has entries this user can read (then `[watch] journal = true` is proposed)."""
+    from analytics.sources.journal import readable
+
+    return readable()
+
+
+def _q(s: str) -> str:
+    return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def render(found: list[Found], host: str | None = None, prometheus: str | None = None,
+           journal: bool = False) -> str:
+    """The commented starting file."""
+    host = host or socket.gethostname()
+    journal_line = ("journal = true                       # the systemd journal's errors, per unit (found readable)"
+                    if journal else
+                    "# journal = true                     # the systemd journal's errors, per unit")
+    parts = [HEADER.format(host=host, journal=journal_line)]
+    if not found:
+        parts.append(EXAMPLE_COMPONENT)
+    for f in found:
+        lines = ["[[components]]", f"name = {_q(f.name)}" + (f"        # {f.note}" if f.note else "")]
+        if f.process:
+            lines.append(f"process = {_q(f.process)}        # process name; or cmdline = \"...\", pid_file = \"...\"")
+        else:
+            lines.append("# process = \"...\"     # process name (not visible without more rights)")
+        if f.logs:
+            lines.append("logs = [" + ", ".join(_q(x) for x in f.logs) + "]")
+        else:
+            lines.append("# logs = [\"/var/log/...\"]")
+        for url in f.http:
+            lines += ["", "  [[components.probes]]", "  kind = \"http\"", f"  url = {_q(url)}",
+                      "  expect_status = 0          # 0: any 2xx/3xx; or 200, or [200, 204]", "  timeout = 5.0"]
+        for addr, port in f.tcp:
+            lines += ["", "  [[components.probes]]", "  kind = \"tcp\"", f"  host = {_q(addr)}", f"  port = {port}",
+                      "  timeout = 3.0"]
+        parts.append("\n".join(lines) + "\n")
+    footer = FOOTER
+    if prometheus:
+        footer = footer.replace(PROM_EXAMPLE, f'[[sources]]\nname = "prom"\ntype = "prometheus"\nurl = {_q(prometheus)}'
+                                              "          # found answering on this machine\n")
+    parts.append(footer)
+    return "\n".join(parts)
+
+
+def write_starter(path: Path, *, detect_services: bool = True, force: bool = False,
+                  log_dirs: list[str] | None = None) -> tuple[Path, list[Found]]:
+    """Write the starting file (refuses to overwrite unless ``force``). Returns (path, what was found)."""
+    if path.exists() and not force:
+        raise FileExistsError(f"{path} already exists; use --force to replace it (a backup is kept as .bak)")
+    found, prom = discover(log_dirs, services=detect_services) if detect_services or log_dirs else ([], None)
+    write_text(path, render(found, prometheus=prom, journal=detect_services and journal_readable()), replace=True)
+    return path, found
+
+
+def write_text(path: Path, text: str, *, replace: bool = False) -> None:
+    """Write the file atomically; an existing one is kept as ``.bak`` (``replace``) or left alone."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.exists():
+        if not replace:
+            raise FileExistsError(f"{path} already exists")
+        path.replace(path.with_name(path.name + ".bak"))
+    tmp = path.with_name("." + path.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+HEADER = """\
+# Lokifi configuration. `lokifi config check` validates this file (each problem with its line);
+# `lokifi config show` prints what Lokifi understood. A bad value never stops Lokifi: it is
+# reported and the default is used. Generated by `lokifi config init` on {host}.
+
+[general]
+# host = "{host}"           # the name stored with local readings (default: this machine's hostname)
+collect_seconds = 5.0       # how often vitals and probes run
+refresh_seconds = 5.0       # dashboard refresh
+
+[collect]
+# vitals_seconds = 5.0      # 0 or unset: general.collect_seconds
+# probe_seconds = 10.0
+tail_seconds = 2.0          # how often log files are read
+flush_seconds = 30.0        # collected samples are written to the database in one batch this often
+event_flush_seconds = 5.0   # ... and this soon when error lines or failed probes are waiting
+refresh_seconds = 60.0      # how often pattern learning and the other engines refresh
+# hooks = ["analytics.patterns.learning:learn_from_events"]
+max_line_bytes = 65536      # longer log lines are cut at this size
+
+[retention]
+metrics_days = 90
+events_days = 180
+predictions_days = 365
+fix_history_days = 365      # outcomes of replaced solutions (the current solution's are always kept)
+
+[watch]
+# project_dirs = ["~/src/myapp"]     # scanned for recommendations (dependencies, secrets, large logs)
+# log_dirs = ["/var/log/myapp"]      # every *.log here is tailed; errors go to the component whose
+                                     # name starts the file name, else to a component named after it
+{journal}
+
+# Components: the services Lokifi watches. Each has probes (http/tcp), processes and log files.
+# Detected on this machine (edit freely):
+"""
+
+EXAMPLE_COMPONENT = """\
+# Nothing listening was found. An example:
+# [[components]]
+# name = "backend"
+# process = "gunicorn"                 # or cmdline = "manage.py runserver", or pid_file = "/run/app.pid"
+# logs = ["/var/log/backend/*.log"]
+#
+#   [[components.probes]]
+#   kind = "http"
+#   url = "http://127.0.0.1:8000/health"
+#   expect_status = 200
+#   timeout = 5.0
+#
+#   [[components.probes]]
+#   kind = "tcp"
+#   host = "127.0.0.1"
+#   port = 6379
+"""
+
+PROM_EXAMPLE = """\
+# [[sources]]
+# name = "prom"
+# type = "prometheus"
+# url = "http://prometheus:9090"
+"""
+
+FOOTER = """\
+# Fleet sources (Prometheus / Loki), see `lokifi sources`:
+""" + PROM_EXAMPLE + """
+[ai]
+# base_url = ""             # empty: OpenAI when OPENAI_API_KEY is set; or a local OpenAI-compatible server
+# model = "gpt-4o-mini"
+# api_key_file = ""         # the key is read from here or $OPENAI_API_KEY, never stored in the database
+
+[keymap]
+# apply = "a"
+# dismiss = "d"
+"""

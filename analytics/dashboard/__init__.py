@@ -1,0 +1,1 @@
+"""The dashboard's read model: what one refresh shows, the last known state for the next start, and status reads."""

@@ -1,0 +1,310 @@
+"""Reading log text as a bounded stream: ``patterns scan`` and ``patterns group`` on inputs of any size.
+
+* Input is read in blocks of :data:`CHUNK_BYTES`; a line longer than :data:`MAX_LINE_CHARS` is cut
+  there (the rest is read past, never held) and the cut is counted, so memory stays near one block
+  whatever the file's size, its longest line, or whether it ends at all (``/dev/zero``).
+* A file, ``-`` (stdin), a pipe or a FIFO is read exactly once. A FIFO that nobody writes to is refused
+  after :data:`PIPE_WAIT` seconds instead of hanging; devices and sockets are refused.
+* Scanning and grouping run per block on the templating engine (:mod:`analytics.patterns.templates`) and merge
+  the distinct templates at the end, which is what :func:`analytics.patterns.templates.group` does on one batch:
+  the templates are context-free and the merge looks at the distinct templates only. Small inputs (one
+  block) go through ``group`` itself.
+"""
+from __future__ import annotations
+
+import os
+import select
+import stat
+import sys
+from array import array
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+CHUNK_BYTES = 4 << 20
+MAX_LINE_CHARS = 64 << 10
+PIPE_WAIT = float(os.environ.get("LOKIFI_PIPE_WAIT", "30"))
+
+
+class InputError(ValueError):
+    """An input that cannot be read; the message names it and says why."""
+
+
+class ScanInputError(InputError):
+    """A file given to ``patterns scan`` cannot be read."""
+
+
+@dataclass
+class LineStats:
+    lines: int = 0   # physical lines read
+    cut: int = 0     # lines longer than MAX_LINE_CHARS, cut there
+    first_cut: int = 0
+
+
+def open_stream(path: str):
+    """A binary file object to read ``path`` once (``-``: stdin, not closed by the caller's ``with``)."""
+    if path == "-":
+        _refuse_device_stdin()
+        return _Unclosed(sys.stdin.buffer)
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    if stat.S_ISDIR(st.st_mode):
+        raise InputError(f"{path}: is a directory; give log files (e.g. {path}/*.log)")
+    fifo = stat.S_ISFIFO(st.st_mode)
+    if not fifo and not stat.S_ISREG(st.st_mode):
+        raise InputError(f"{path}: not a regular file (a device or socket); give a file, a pipe or -")
+    try:
+        fd = os.open(path, os.O_RDONLY | (os.O_NONBLOCK if fifo else 0) | getattr(os, "O_CLOEXEC", 0))
+    except PermissionError:
+        raise InputError(f"{path}: permission denied (run as a user who can read it)") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    if fifo:
+        poll = select.poll()
+        poll.register(fd, select.POLLIN | select.POLLHUP)
+        if not poll.poll(PIPE_WAIT * 1000):
+            os.close(fd)
+            raise InputError(f"{path}: nothing was written to this pipe in {PIPE_WAIT:g}s; is anything writing to it?")
+        os.set_blocking(fd, True)
+    return os.fdopen(fd, "rb")
+
+
+def _refuse_device_stdin() -> None:
+    """stdin redirected from a device other than a terminal or /dev/null (``< /dev/zero``) never ends."""
+    try:
+        st = os.fstat(sys.stdin.fileno())
+    except (OSError, ValueError, AttributeError):
+        return  # not a real descriptor (tests, embedding): read it as given
+    if not stat.S_ISCHR(st.st_mode) or sys.stdin.isatty():
+        return
+    try:
+        if os.path.samestat(st, os.stat(os.devnull)):
+            return
+    except OSError:
+        pass
+    raise InputError("<stdin>: a device (such as /dev/zero), not a file or a pipe; redirect a file or pipe into it")
+
+
+class _Unclosed:
+    def __init__(self, f) -> None:
+        self.read = f.read
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        return None
+
+
+def line_chunks(path: str, stats: LineStats | None = None, chunk_bytes: int = CHUNK_BYTES) -> Iterator[list[str]]:
+    """The lines of ``path`` (``-``: stdin) in lists of about ``chunk_bytes``, decoded as UTF-8 with bad
+    bytes replaced, line ends (``\\n``, ``\\r\\n``, ``\\r``) removed, each cut to :data:`MAX_LINE_CHARS`."""
+    stats = stats if stats is not None else LineStats()
+    with open_stream(path) as f:
+        carry = b""
+        skipping = False  # inside a line already cut: read past it
+        while True:
+            try:
+                block = f.read(chunk_bytes)
+            except OSError as exc:
+                raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from None
+            if skipping:
+                nl = _first_end(block)
+                if nl < 0 and block:
+                    continue
+                skipping = False
+                block = block[nl + 1:] if nl >= 0 else b""
+                if not block:
+                    continue
+            data = carry + block
+            if not block:
+                if data:
+                    yield _decode(_split(data), stats)
+                return
+            # a \r as the last byte may be half of a \r\n split across blocks: not a cut yet
+            end = max(data.rfind(b"\n"), data.rfind(b"\r", 0, len(data) - 1))
+            if end < 0:
+                if len(data) > MAX_LINE_CHARS * 4:  # a line longer than any we keep: keep its start only
+                    yield _decode([data[: MAX_LINE_CHARS * 4]], stats)
+                    carry, skipping = b"", True
+                else:
+                    carry = data
+                continue
+            carry = data[end + 1:]
+            yield _decode(_split(data[: end + 1]), stats)
+
+
+def _split(data: bytes) -> list[bytes]:
+    parts = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n").split(b"\n")
+    if parts and parts[-1] == b"":
+        parts.pop()
+    return parts
+
+
+def _first_end(block: bytes) -> int:
+    ends = [i for i in (block.find(b"\n"), block.find(b"\r")) if i >= 0]
+    return min(ends) if ends else -1
+
+
+def _decode(raw: list[bytes], stats: LineStats) -> list[str]:
+    out = []
+    for b in raw:
+        s = b.decode("utf-8", errors="replace")
+        stats.lines += 1
+        if len(s) > MAX_LINE_CHARS:
+            s = s[:MAX_LINE_CHARS]
+            stats.cut += 1
+            stats.first_cut = stats.first_cut or stats.lines
+        out.append(s)
+    return out
+
+
+def read_lines(path: str) -> list[str]:
+    """Every line of a (small) input at once; the bounds of :func:`line_chunks` apply."""
+    return [ln for chunk in line_chunks(path) for ln in chunk]
+
+
+# -- patterns group ------------------------------------------------------------------------------------
+
+@dataclass
+class StreamGroups:
+    """Per input line the index of its template (``ids``), the distinct templates and their groups."""
+
+    ids: array = field(default_factory=lambda: array("i"))
+    templates: dict[str, int] = field(default_factory=dict)
+    groups: list[str] = field(default_factory=list)
+
+
+def group_stream(chunks: Iterator[list[str]], raw: bool = False) -> StreamGroups:
+    """:func:`analytics.patterns.templates.group` over a stream of line chunks: each chunk's context-free
+    templates, then one merge over every distinct template."""
+    import numpy as np
+
+    from analytics.patterns.fingerprint import CURRENT
+    from analytics.patterns.templates import group, merge_templates
+
+    out = StreamGroups()
+    for lines in chunks:
+        if not lines:
+            continue
+        g = group(lines, raw=raw, merge=False)
+        local = np.array([out.templates.setdefault(t, len(out.templates)) for t in g.distinct_templates.to_list()],
+                         dtype=np.int32)
+        out.ids.frombytes(local[np.asarray(g.index)].astype(np.int32).tobytes())
+    names = list(out.templates)
+    if CURRENT.merge_min_values >= 2 and names:
+        mapping = merge_templates(names, CURRENT.merge_min_values, CURRENT.merge_context, CURRENT.merge_growth)
+        out.groups = [mapping.get(t, t) for t in names]
+    else:
+        out.groups = names
+    return out
+
+
+def group_ids_bytes(sg: StreamGroups, length: int = 16) -> bytes:
+    import numpy as np
+
+    from analytics.patterns.fingerprint import fingerprint
+    if not sg.groups:
+        return b""
+    table = np.frombuffer(b"".join(fingerprint(g)[:length].encode("ascii") + b"\n" for g in sg.groups),
+                          dtype=np.uint8).reshape(-1, length + 1)
+    return table[np.frombuffer(sg.ids, dtype=np.int32)].tobytes()
+
+
+# -- patterns scan -------------------------------------------------------------------------------------
+
+def scan_paths(paths: list[str], errors_only: bool = False, chunk_bytes: int = CHUNK_BYTES) -> dict:
+    """:func:`analytics.patterns.templates.scan_files` on a stream: per group the count, type, first/last seen,
+    an example; memory stays near one block of input plus one entry per distinct template."""
+    import numpy as np
+    import polars as pl
+
+    from analytics.patterns.classify import classify
+    from analytics.patterns.fingerprint import CURRENT, fingerprint
+    from analytics.patterns.logline import parse_line
+    from analytics.patterns.multiline import MultilineFolder
+    from analytics.patterns.templates import error_lines, group, merge_templates
+
+    # template -> [count, first k, first text, first (path, line), last k, last text, last (path, line)]
+    seen: dict[str, list] = {}
+    warnings: list[str] = []
+    physical = events_n = kept = 0
+
+    def absorb(events: list[tuple]) -> None:
+        nonlocal events_n, kept
+        if not events:
+            return
+        texts = [e[0] for e in events]
+        wheres = [e[3] for e in events]
+        events_n += len(texts)
+        if errors_only:
+            keep = error_lines(pl.Series("l", texts, dtype=pl.String)).to_list()
+            texts = [t for t, k in zip(texts, keep) if k]
+            wheres = [w for w, k in zip(wheres, keep) if k]
+        if not texts:
+            return
+        g = group(texts, raw=True, merge=False)
+        idx = np.asarray(g.index)
+        tmpl = g.distinct_templates.to_list()
+        order = np.arange(len(idx))
+        first = np.full(len(tmpl), len(idx), dtype=np.int64)
+        np.minimum.at(first, idx, order)
+        last = np.full(len(tmpl), -1, dtype=np.int64)
+        np.maximum.at(last, idx, order)
+        counts = np.bincount(idx, minlength=len(tmpl))
+        for j, t in enumerate(tmpl):
+            f, la = int(first[j]), int(last[j])
+            rec = seen.get(t)
+            if rec is None:
+                seen[t] = [int(counts[j]), kept + f, texts[f], wheres[f], kept + la, texts[la], wheres[la]]
+            else:
+                rec[0] += int(counts[j])
+                rec[4:7] = [kept + la, texts[la], wheres[la]]
+        kept += len(texts)
+
+    for p in paths:
+        stats = LineStats()
+        folder: MultilineFolder = MultilineFolder()
+        n0 = 0
+        try:
+            for lines in line_chunks(p, stats, chunk_bytes):
+                absorb(folder.feed_lines(lines, [(p, n0 + i + 1) for i in range(len(lines))]))
+                n0 += len(lines)
+        except InputError as exc:
+            raise ScanInputError(str(exc)) from None
+        absorb(folder.flush())
+        physical += stats.lines
+        if not stats.lines:
+            warnings.append(f"{p}: empty")
+        if stats.cut:
+            warnings.append(f"{p}: {stats.cut:,} line(s) longer than {MAX_LINE_CHARS >> 10} KB were cut there "
+                            f"(the first at line {stats.first_cut:,})")
+    mapping = merge_templates(list(seen), CURRENT.merge_min_values, CURRENT.merge_context,
+                              CURRENT.merge_growth) if CURRENT.merge_min_values >= 2 else {}
+    groups: dict[str, list] = {}
+    for t, rec in seen.items():
+        gname = mapping.get(t, t)
+        cur = groups.get(gname)
+        if cur is None:
+            groups[gname] = list(rec)
+            continue
+        cur[0] += rec[0]
+        if rec[1] < cur[1]:
+            cur[1:4] = rec[1:4]
+        if rec[4] > cur[4]:
+            cur[4:7] = rec[4:7]
+    out = []
+    for gname, (n, k0, t0, w0, k1, t1, w1) in sorted(groups.items(), key=lambda kv: (-kv[1][0], kv[1][1])):
+        first, last = parse_line(t0), parse_line(t1)
+        out.append({
+            "id": fingerprint(gname)[:12], "count": int(n), "type": classify(first.message),
+            "first_seen": first.time or f"line {w0[1]}" + (f" of {w0[0]}" if len(paths) > 1 else ""),
+            "last_seen": last.time or f"line {w1[1]}" + (f" of {w1[0]}" if len(paths) > 1 else ""),
+            "example": first.message[:2000], "template": gname[:2000],
+            "component": first.source, "level": first.level,
+        })
+    return {"files": list(paths), "lines": physical, "events": events_n, "scanned": kept, "patterns": out,
+            "warnings": warnings}

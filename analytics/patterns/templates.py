@@ -1,0 +1,363 @@
+"""Templates: mask the variables in messages and group messages that share a template.
+
+Owns the two steps that turn messages into patterns:
+
+1. **Masking** (:func:`mask`), vectorised with Polars over a whole batch: the rules of
+   :mod:`analytics.patterns.fingerprint` replace variables (numbers, ids, hex, UUIDs, IPs, host:port, URLs,
+   paths, e-mails, dates, times, durations, sizes, data-carrying quoted values and key=value values)
+   by ``<*>``; a run of variables separated only by spaces/punctuation collapses into one ``<*>``, so
+   a variable that spans several tokens (``Sat Jul  9 12:16:49 2005``, ``1.2.3.4 (host.example.net)``)
+   is one variable. The result depends on the message alone: the same message has the same template
+   and fingerprint everywhere.
+
+2. **Grouping** (:func:`group`): templates that differ at exactly one token position are merged when
+   that position holds at least ``merge_min_values`` distinct lower-case words in the batch
+   (``session closed for user root|news|cyrus``, ``user=root|git|ubuntu``) and the rest of the template
+   has at least three constant words, and that position becomes
+   ``<*>`` (``user=<*>``). Capitalised and upper-case words (states, verbs, enums: ``VM Paused``/``VM
+   Started``, ``state=RUNNING``) stay constant: they distinguish events. Speed comes from doing this on
+   the distinct templates only.
+
+Raw log lines are handled by stripping their header first (:mod:`analytics.patterns.logline`).
+"""
+from __future__ import annotations
+
+import collections
+import re
+from dataclasses import dataclass
+
+import numpy as np
+import polars as pl
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from analytics.patterns.fingerprint import CURRENT, VAR, RuleSet, fingerprint
+from analytics.patterns.http_status import carry_status, name_status_codes, status_codes
+from analytics.patterns.logline import strip_headers
+from analytics.patterns.multiline import fold_multiline
+
+
+
+def _mask_expr(e: pl.Expr, rules: RuleSet) -> pl.Expr:
+    for pat, rep in rules.rules:
+        e = e.str.replace_all(pat, rep)
+    if rules.collapse:
+        e = e.str.replace_all(r"(?:<\*>[\s,:.]*)+<\*>", VAR)
+    e = e.str.replace_all(r"\s+", " ").str.strip_chars()
+    return pl.when(e == "").then(pl.lit(VAR)).otherwise(e)
+
+
+#: a run of ASCII word characters holding a digit (an id, a counter, an address part, a hex id)
+_DIGIT_WORD = r"[0-9a-fA-F]*[0-9][0-9a-fA-F]*"
+_ESCAPES = CURRENT.rules[0][0]
+
+
+def _encode(s: pl.Series, rules: RuleSet) -> tuple[np.ndarray, pl.Series]:
+    """Dictionary-encode the messages by their *key*: cut to ``max_chars``, and every run of hex
+    characters that holds a digit made a single ``0`` (ids, counters, addresses, hex ids; ``14T22`` in a
+    timestamp stays two runs, so headers are still recognised).
+
+    Such a run always lies inside a token the rules mask entirely (a token holding a digit is a
+    variable), so the template of the key is the template of the message, while lines that differ
+    only in their ids, counters, addresses or hex ids share one key. The rules then run once per
+    distinct key: one cheap regex pass over all lines plus a hash, instead of every rule on every line.
+    Returns (row -> distinct index, distinct keys).
+    """
+    s = s.cast(pl.String).fill_null("")
+    if s.len() and s.str.len_bytes().max() > rules.max_chars:
+        s = s.str.slice(0, rules.max_chars)
+    if s.str.contains("\x1b", literal=True).any():
+        # terminal escape sequences go first: their parameters are digits glued to the next word
+        s = s.str.replace_all(_ESCAPES, "")
+    # an access log's HTTP status code is carried in the key, then named (analytics.patterns.http_status)
+    codes = status_codes(s) if rules.http_status else None
+    keys = s.str.replace_all(_DIGIT_WORD, "0")
+    if codes is not None:
+        keys = carry_status(keys, codes)
+    arr = keys.to_arrow()
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    enc = pc.dictionary_encode(arr)
+    idx = enc.indices.to_numpy(zero_copy_only=False)
+    uniq = pl.Series("k", enc.dictionary, dtype=pl.String)
+    return idx, (uniq if codes is None else name_status_codes(uniq))
+
+
+#: a dotted name left in a template after masking: a host name when analytics.common.hostnames says so
+_DOTTED = re.compile(r"(?<![\w.\-/@])((?:[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?\.)+[A-Za-z][A-Za-z0-9\-]*)(?![\w\-]|\.\w)")
+
+
+def _mask_hosts(t: pl.Series, rules: RuleSet) -> pl.Series:
+    """Host names become variables (rules version 4 on): decided per distinct template, by the Public
+    Suffix List and this machine's DNS domains (analytics.common.hostnames), not a list of domains."""
+    if rules.version < 4 or t.len() == 0:
+        return t
+    has = t.str.contains(r"[A-Za-z0-9]\.[A-Za-z]")
+    if not has.any():
+        return t
+    from analytics.common.hostnames import is_host_name
+
+    def repl(m: re.Match[str]) -> str:
+        text = m.string
+        return VAR if is_host_name(m.group(1), text[max(0, m.start() - 2):m.start()], text[m.end():m.end() + 2]) \
+            else m.group(0)
+
+    out = [(_COLLAPSE.sub(VAR, _DOTTED.sub(repl, x)) if h else x) for x, h in zip(t.to_list(), has.to_list())]
+    return pl.Series(t.name, out, dtype=pl.String)
+
+
+def _templates_of_distinct(uniq: pl.Series, rules: RuleSet, raw: bool) -> pl.Series:
+    return _mask_hosts(_templates_of_distinct_rules(uniq, rules, raw), rules)
+
+
+def _templates_of_distinct_rules(uniq: pl.Series, rules: RuleSet, raw: bool) -> pl.Series:
+    if not raw:
+        return pl.DataFrame({"m": uniq}).select(_mask_expr(pl.col("m"), rules).alias("t"))["t"]
+    # raw lines: distinct keys differ in their headers (threads, loggers, levels); once the headers are
+    # stripped many messages are the same again, so encode a second time before the rules run
+    msgs = strip_headers(uniq).to_arrow()
+    if isinstance(msgs, pa.ChunkedArray):
+        msgs = msgs.combine_chunks()
+    enc = pc.dictionary_encode(msgs)
+    distinct = pl.Series("m", enc.dictionary, dtype=pl.String)
+    t = pl.DataFrame({"m": distinct}).select(_mask_expr(pl.col("m"), rules).alias("t"))["t"]
+    return t.gather(enc.indices.to_numpy(zero_copy_only=False))
+
+
+def mask(messages: pl.Series | list[str], rules: RuleSet = CURRENT, raw: bool = False) -> pl.Series:
+    """Template of every message (context-free: depends on the message and the rules only).
+
+    ``raw=True``: the items are raw log lines; their header is stripped first.
+    """
+    s = _series(messages)
+    if s.len() == 0:
+        return pl.Series("template", [], dtype=pl.String)
+    idx, uniq = _encode(s, rules)
+    return _templates_of_distinct(uniq, rules, raw).gather(idx).alias("template")
+
+
+def template_of(message: str, rules: RuleSet = CURRENT) -> str:
+    """Template of one message (same code path as the batch, so the same answer)."""
+    return mask(pl.Series("m", [_safe_text(message)], dtype=pl.String), rules)[0]
+
+
+def fingerprint_of(message: str, rules: RuleSet = CURRENT) -> str:
+    return fingerprint(template_of(message, rules))
+
+
+def _series(items: pl.Series | list) -> pl.Series:
+    """A String Series of the items; text Polars cannot hold (lone surrogates, bytes) is made safe."""
+    if isinstance(items, pl.Series):
+        return items
+    try:
+        return pl.Series("m", items, dtype=pl.String)
+    except (UnicodeEncodeError, TypeError, pl.exceptions.PolarsError):
+        return pl.Series("m", [_safe_text(x) for x in items], dtype=pl.String)
+
+
+def _safe_text(message: object) -> str:
+    if isinstance(message, bytes):
+        return message.decode("utf-8", errors="replace")
+    s = str(message)
+    # lone surrogates (from surrogateescape decoding) cannot be encoded; replace them
+    return s.encode("utf-8", errors="replace").decode("utf-8")
+
+
+def merge_templates(templates: list[str] | set[str], min_values: int = CURRENT.merge_min_values,
+                    context: int = CURRENT.merge_context, growth: float = CURRENT.merge_growth) -> dict[str, str]:
+    """Map each distinct template to its group's template (itself when nothing merges).
+
+    A position of templates that agree everywhere else is a variable when the batch shows it holding at
+    least ``min_values`` distinct words and the rest of the template has ``context`` constant words; with
+    less context it takes more evidence: ``growth`` times as many values per missing word
+    (``status unpacked <pkg> <*>`` shows hundreds of packages with two constant words around them, while
+    ``<daemon> startup succeeded`` shows a handful). With no constant word left nothing merges.
+    """
+    uniq = sorted(set(templates))
+    parent = {t: t for t in uniq}
+
+    def find(x: str) -> str:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    if min_values >= 2:
+        buckets: dict[tuple, list[str]] = collections.defaultdict(list)
+        for t in uniq:
+            tk = t.split(" ")
+            if len(tk) < 2:
+                continue
+            const = [x != VAR and any(c.isalpha() for c in x) for x in tk]
+            nconst = sum(const)
+            if nconst < 2:
+                continue
+            for i in range(len(tk)):
+                w = tk[i]
+                if nconst - const[i] < 1:
+                    continue  # no constant word left around the position
+                if w == VAR:
+                    continue
+                key, lead, core, trail = _split_token(w)
+                if not core or "=" in core:
+                    continue
+                buckets[(len(tk), i, key, lead, trail, tuple(tk[:i]), tuple(tk[i + 1:]), nconst - const[i])].append(t)
+        for key, ts in buckets.items():
+            # a member already holding a variable there is the data saying the position varies: then one
+            # constant word beside it is enough, whatever the context and whatever its case
+            seen_var = any(VAR in t.split(" ")[key[1]] for t in ts)
+            if not seen_var:  # capitalised words (states, enums: Paused/Started) stay events of their own
+                ts = [t for t in ts if _split_token(t.split(" ")[key[1]])[2].islower()]
+            if len(ts) >= (2 if seen_var else min_values * growth ** max(0, context - key[-1])):
+                r = find(ts[0])
+                for t in ts[1:]:
+                    a = find(t)
+                    if a != r:
+                        parent[a] = r
+        # a word beside a variable, where the batch also holds the template with one variable in their
+        # place (``triggers-pending sgml-base:all <*>`` beside ``triggers-pending <*>``): the data
+        # shows that position varies
+        present = set(uniq)
+        for t in uniq:
+            tk = t.split(" ")
+            const = [x != VAR and any(c.isalpha() for c in x) for x in tk]
+            for i, w in enumerate(tk):
+                if w == VAR or sum(const) - const[i] < 1:
+                    continue
+                _, _, core, _ = _split_token(w)
+                if not core or "=" in core or not core.islower():
+                    continue
+                if (i + 1 < len(tk) and tk[i + 1] == VAR) or (i and tk[i - 1] == VAR):
+                    shorter = " ".join(tk[:i] + tk[i + 1:])
+                    if shorter in present:
+                        a, b = find(t), find(shorter)
+                        if a != b:
+                            parent[a] = b
+    groups: dict[str, list[str]] = collections.defaultdict(list)
+    for t in uniq:
+        groups[find(t)].append(t)
+    out: dict[str, str] = {}
+    for members in groups.values():
+        if len(members) == 1:
+            out[members[0]] = members[0]
+            continue
+        toks = [m.split(" ") for m in members]
+        shortest = min(len(x) for x in toks)
+        toks = [x for x in toks if len(x) == shortest]  # mixed lengths: the forms with the variable
+        gen = [col[0] if all(c == col[0] for c in col) else _generalise(col) for col in zip(*toks)]
+        g = _COLLAPSE.sub(VAR, " ".join(gen))  # a merged position next to a variable: one variable
+        for m in members:
+            out[m] = g
+    return out
+
+
+_COLLAPSE = re.compile(r"(?:<\*>[\s,:.]*)+<\*>")
+_OPEN = "([{'\""
+_CLOSE = ")]}'\",:;."
+
+
+def _split_token(w: str) -> tuple[str, str, str, str]:
+    """``key=`` prefix, opening brackets/quotes, core, closing brackets/quotes/punctuation of a token."""
+    key, eq, value = w.partition("=")
+    if not eq:
+        key, value = "", w
+    else:
+        key += "="
+    inner = value.lstrip(_OPEN)
+    lead = value[: len(value) - len(inner)]
+    core = inner.rstrip(_CLOSE)
+    return key, lead, core, inner[len(core):]
+
+
+def _generalise(values: tuple[str, ...]) -> str:
+    """The variable that stands for differing tokens, keeping a shared ``key=`` and brackets:
+    ``user=<*>``, ``(<*>)``."""
+    parts = [_split_token(v) for v in values]
+    key, lead, _, trail = parts[0]
+    if all(p[0] == key and p[1] == lead and p[3] == trail for p in parts):
+        return f"{key}{lead}{VAR}{trail}"
+    return VAR
+
+
+@dataclass(frozen=True)
+class Grouping:
+    """Result of :func:`group`, kept per distinct key: ``index[row]`` points into the distinct arrays."""
+
+    index: np.ndarray
+    distinct_templates: pl.Series
+    distinct_groups: pl.Series
+
+    @property
+    def templates(self) -> pl.Series:
+        """Per line, its context-free template (what the fingerprint hashes)."""
+        return self.distinct_templates.gather(self.index)
+
+    @property
+    def groups(self) -> pl.Series:
+        """Per line, the template of its group (after merging templates that differ in one value)."""
+        return self.distinct_groups.gather(self.index)
+
+    def group_ids(self, length: int = 16) -> list[str]:
+        """Per line, the first ``length`` hex digits of the SHA-256 of its group template."""
+        return self.group_ids_bytes(length).decode("ascii").split("\n")[:-1]
+
+    def group_ids_bytes(self, length: int = 16) -> bytes:
+        """The group ids as ``id\\n`` lines, built without a Python object per line."""
+        ids = np.frombuffer(b"".join(fingerprint(g)[:length].encode("ascii") + b"\n"
+                                     for g in self.distinct_groups.to_list()), dtype=np.uint8)
+        table = ids.reshape(-1, length + 1)
+        return table[self.index].tobytes()
+
+
+def group(lines: pl.Series | list[str], raw: bool = False, rules: RuleSet = CURRENT, merge: bool = True) -> Grouping:
+    """Template and group every line of a batch. ``raw=True`` strips log headers first."""
+    s = _series(lines)
+    if s.len() == 0:
+        empty = pl.Series([], dtype=pl.String)
+        return Grouping(np.empty(0, dtype=np.int64), empty, empty)
+    idx, uniq = _encode(s, rules)
+    t = _templates_of_distinct(uniq, rules, raw)
+    g = t
+    if merge and rules.merge_min_values >= 2:
+        mapping = merge_templates(t.unique().to_list(), rules.merge_min_values, rules.merge_context,
+                                  rules.merge_growth)
+        changed = {k: v for k, v in mapping.items() if k != v}
+        if changed:
+            g = t.replace(changed)
+    return Grouping(index=idx, distinct_templates=t, distinct_groups=g)
+
+
+# -- scanning log files ----------------------------------------------------------------------------------
+
+#: error words, as words: bounded by spaces, brackets, quotes or sentence punctuation -- never by '-', '_',
+#: '=' or '/' (``libgpg-error-dev``, ``panic=1``, ``/usr/lib/error`` are names and options, not errors)
+_L = r"(?:^|[\s\[\](){}<>\"'`,;!?|*])"
+_R = r"(?:$|[\s\[\](){}<>\"'`,;:!?|*]|\.(?:$|[\s\"')\]]))"  # 'ABORT.7.gz' is a file name
+_ERRORISH = (r"(?i)" + _L + r"(?:error|errors|err|fatal|crit|critical|alert|emerg|emergency|panic|panicked|severe|fail|"
+             r"fails|failed|failure|exception|traceback|refused|denied|timeout|timed out|unable|cannot|can't|"
+             r"killed|oom|segfault|aborted|abort|corrupt|corrupted)" + _R)
+#: a header that says the line is routine: a low level among its first words, upper case or bracketed
+_LOW_LEVEL = (r"^(?:\S+\s+){0,9}?(?:\[(?i:debug|trace|info|notice|verbose)\]|<(?i:debug|trace|info|notice)>|"
+              r"(?:DEBUG|TRACE|INFO|NOTICE|VERBOSE|Debug|Trace|Info|Notice|Verbose)(?:[\s:,\]]|$))")
+#: a header that says the line is an error, whatever its words
+_HIGH_LEVEL = (r"^(?:\S+\s+){0,9}?(?:\[(?i:error|err|crit|critical|fatal|alert|emerg|severe)\]|"
+               r"<(?i:error|err|crit|fatal|alert|emerg)>|(?:ERROR|CRITICAL|CRIT|FATAL|ALERT|EMERG|SEVERE)(?:[\s:,\]]|$))")
+
+
+def error_lines(texts: pl.Series) -> pl.Series:
+    """Which lines are errors: by their level when the header names one (``ERROR``, ``[crit]``; ``INFO``
+    and kin are routine whatever their words), else by error words in the message."""
+    s = texts.cast(pl.String).fill_null("")
+    high = s.str.contains(_HIGH_LEVEL)
+    low = s.str.contains(_LOW_LEVEL)
+    words = s.str.contains(_ERRORISH)
+    return high | (~low & words)
+
+
+# Files are read as a bounded stream (line length, block size, pipes read once): analytics.patterns.logread.
+from analytics.patterns.logread import InputError as ScanError, read_lines, scan_paths  # noqa: E402,F401  (re-exported)
+
+
+def scan_files(paths: list[str], errors_only: bool = False) -> dict:
+    """The patterns of raw log files: per group count, type, first/last seen, an example, components."""
+    return scan_paths(paths, errors_only=errors_only)

@@ -1,0 +1,1 @@
+"""Predictive maintenance: baselines, the streaming anomaly detector, the rules, and predictions scored when due."""

@@ -1,0 +1,64 @@
+"""A prediction's brief: the one line a table row shows beside its type and component columns.
+
+The stored message follows the seed ("connection occurring frequently in redis (15 times)"); in a row that
+already says "recurring · redis" it is cut before it says anything, and two recurring patterns of one
+component read alike. The brief says what the columns do not: the pattern's own words and its count, the
+figures behind a slow or spiky component, or the message without its component. Built from the stored
+evidence; anything malformed there falls back to the message.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return float(value) if math.isfinite(value) else None
+
+
+def _evidence(evidence: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    if isinstance(evidence, str):
+        try:
+            evidence = json.loads(evidence)
+        except ValueError:
+            return {}, {}
+    if not isinstance(evidence, dict):
+        return {}, {}
+    current, baseline = evidence.get("current"), evidence.get("baseline")
+    return (current if isinstance(current, dict) else {}), (baseline if isinstance(baseline, dict) else {})
+
+
+def _without_header(line: str) -> str:
+    """A raw log line without its time/level/pid header (the row has no room for them)."""
+    from analytics.patterns.logline import parse_line
+
+    parsed = parse_line(line)
+    return parsed.message if parsed.time and parsed.message.strip() else line
+
+
+def _ms(value: float) -> str:
+    return f"{value:,.0f} ms"
+
+
+def prediction_brief(kind: str, component: str, message: str, evidence: Any) -> str:
+    current, baseline = _evidence(evidence)
+    example = current.get("example")
+    if isinstance(example, str) and example.strip():
+        count = _number(current.get("count"))
+        example = _without_header(" ".join(example.split()))
+        return f"{count:.0f}× {example}" if count is not None else example
+    avg, peak = _number(current.get("avg_time_ms")), _number(current.get("max_time_ms"))
+    limit = _number(baseline.get("threshold_ms"))
+    if kind == "slow_response" and avg is not None and limit is not None:
+        return f"avg {_ms(avg)}, limit {_ms(limit)}"
+    if kind == "performance_degradation" and avg and peak is not None:
+        return f"max {peak / avg:.1f}× avg: {_ms(peak)} vs {_ms(avg)}"
+    text = message or ""
+    if component:
+        for joint in (" of ", " in ", " on "):
+            text = text.replace(f"{joint}{component} ", " ").replace(f"{joint}{component}", "")
+    return " ".join(text.split())

@@ -1,0 +1,73 @@
+"""Reading a fleet source's ``[[sources]]`` table (Prometheus, Loki): the checks both share, each
+failure a :class:`ConfigProblem` that names the setting (``sources[0].queries[1].component: …``)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from analytics.sources.fleet.client import ConfigProblem, HttpSettings, label_list, parse_duration
+
+
+def as_dict(source: Any) -> dict[str, Any]:
+    """A source given as a dict or as an :class:`analytics.config.settings.Source` (its options flattened)."""
+    if isinstance(source, dict):
+        return dict(source)
+    d = dict(getattr(source, "options", {}) or {})
+    for k in ("name", "url", "type"):
+        d[k] = getattr(source, k, "")
+    return d
+
+
+def head(source: Any, where: str, known: set[str]) -> tuple[dict[str, Any], str, HttpSettings, list[str]]:
+    """The table, its required name, its HTTP settings and the unknown keys (reported, then ignored)."""
+    d = as_dict(source)
+    name = str(d.get("name") or "")
+    if not name:
+        raise ConfigProblem(f"{where}.name: a name is required")
+    problems = [f"{where}.{k}: unknown setting (ignored)" for k in d if k not in known | {"name", "type"}]
+    return d, name, HttpSettings.from_dict(d, where), problems
+
+
+def set_durations(settings: Any, d: dict[str, Any], keys: Iterable[str], where: str) -> None:
+    for key in keys:
+        if key in d:
+            setattr(settings, key, parse_duration(d[key], f"{where}.{key}"))
+
+
+def whole_number(value: Any, where: str, lo: int, hi: int | None = None) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < lo or (hi is not None and value > hi):
+        raise ConfigProblem(f"{where}: expected a whole number " + (f"from {lo} to {hi}" if hi is not None
+                                                                     else f">= {lo}"))
+    return value
+
+
+def set_whole_numbers(settings: Any, d: dict[str, Any], keys: Iterable[str], where: str, lo: int) -> None:
+    for key in keys:
+        if key in d:
+            setattr(settings, key, whole_number(d[key], f"{where}.{key}", lo))
+
+
+def query_tables(d: dict[str, Any], where: str, required: tuple[str, ...],
+                 default_labels: tuple[str, ...]) -> Iterator[tuple[dict[str, Any], str, tuple[str, ...]]]:
+    """Each ``[[sources.queries]]`` table with its place (for messages) and its host labels (its own,
+    else the source's); the ``required`` keys are checked to be non-empty strings."""
+    hl = label_list(d.get("host_labels", list(default_labels)), where)
+    queries = d.get("queries")
+    fields = ", ".join(required[:-1]) + f" and {required[-1]}" if len(required) > 1 else required[0]
+    if not isinstance(queries, list) or not queries:
+        raise ConfigProblem(f"{where}.queries: at least one [[sources.queries]] with {fields}")
+    for i, q in enumerate(queries):
+        qw = f"{where}.queries[{i}]"
+        if not isinstance(q, dict):
+            raise ConfigProblem(f"{qw}: expected a table with {fields}")
+        for k in required:
+            if not isinstance(q.get(k), str) or not q[k].strip():
+                raise ConfigProblem(f"{qw}.{k}: required (a non-empty string)")
+        yield q, qw, tuple(label_list(q.get("host_labels", q.get("host_label", hl)), qw))
+
+
+def unique_keys(queries: list[Any], where: str, what: str) -> None:
+    keys = [q.key for q in queries]
+    if len(set(keys)) != len(keys):
+        raise ConfigProblem(f"{where}.queries: the same {what} is listed twice")

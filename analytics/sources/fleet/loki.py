@@ -1,0 +1,372 @@
+"""Loki as a collector source: LogQL ``query_range`` (direction forward) turned into error events.
+
+Owns reading error lines from a Loki server for a fleet:
+
+* settings (:meth:`LokiSettings.from_config`): base URL, auth, TLS, tenant (``X-Scope-OrgID``), and a
+  list of LogQL log queries each mapped to a component (``{label}`` placeholders allowed), e.g.
+  ``{ query = '{job="api"} |= "error"', component = "api" }``; the host is the first of
+  ``host_labels`` the stream carries.
+* windows: each query reads ``[checkpoint - overlap, server_now - lag)`` forward, in windows of at most
+  ``max_window`` and pages of ``limit`` entries (Loki caps a query at 5000). A page that comes back
+  full continues from its last timestamp (a page entirely at one nanosecond — a burst bigger than
+  ``limit`` — is followed by a read of that nanosecond alone at Loki's maximum page); entries already
+  seen are recognised by their key (stream labels, timestamp, line). The re-read ``overlap`` catches lines that reach Loki late (a
+  shipper retrying after an outage); they are stored once because the store skips rows it has.
+* time: windows use the server's clock (its ``Date`` header), so clock skew never makes us checkpoint
+  past lines Loki has not got yet.
+* faults: failures are classified (down/slow/4xx/5xx/partial/tls) into the source's
+  :class:`~analytics.sources.fleet.status.FleetHealth`, with exponential backoff across polls. A window
+  is checkpointed only when it has been read to its end, in the same batch as its rows.
+* the lines go to ``error_events`` (level from the stream's ``level`` label, else ERROR), where the
+  pattern engine learns them like any other error line.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import re
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from analytics.sources.base import Batch
+from analytics.sources.fleet import config as fleet_config
+from analytics.sources.fleet.source import FleetSource
+from analytics.sources.fleet.status import (
+    CLIENT,
+    SLOW,
+    STATUS_KEY,
+    UP,
+    FleetHealth,
+    measure_skew,
+)
+from analytics.sources.fleet.client import ConfigProblem, FetchError, HttpClient, HttpSettings
+from analytics.sources.fleet.prometheus import _url_host, fill, pick_host
+
+LOKI_MAX_ENTRIES = 5000
+DEFAULT_HOST_LABELS = ("host", "hostname", "nodename", "instance", "pod")
+NS = 1_000_000_000
+EPOCH = dt.datetime(1970, 1, 1)
+
+_KNOWN_KEYS = {"url", "auth", "tls", "headers", "timeout", "retries", "tenant", "limit", "lag", "overlap", "backfill",
+               "max_window", "interval", "host_labels", "queries", "max_rows_per_poll", "max_line", "max_backoff",
+               "default_host"}
+
+
+@dataclass(frozen=True)
+class LokiQuery:
+    query: str
+    component: str
+    host_labels: tuple[str, ...] = DEFAULT_HOST_LABELS
+
+    @property
+    def key(self) -> str:
+        h = hashlib.sha1(f"{self.query}\x00{self.component}".encode()).hexdigest()[:16]
+        return f"q:{h}"
+
+
+@dataclass
+class LokiSettings:
+    name: str
+    http: HttpSettings
+    queries: list[LokiQuery]
+    limit: int = 1000
+    lag: float = 10.0
+    overlap: float = 60.0
+    backfill: float = 3600.0
+    max_window: float = 3600.0
+    interval: float = 15.0
+    max_rows_per_poll: int = 50_000
+    max_line: int = 16_384
+    max_backoff: float = 300.0
+    default_host: str = ""
+    problems: list[str] = field(default_factory=list)
+
+    @classmethod
+    def from_config(cls, source: Any, where: str = "sources[?]") -> LokiSettings:
+        d, name, http, problems = fleet_config.head(source, where, _KNOWN_KEYS)
+        s = cls(name=name, http=http, queries=[], problems=problems)
+        fleet_config.set_durations(s, d, ("lag", "overlap", "backfill", "max_window", "interval", "max_backoff"), where)
+        if s.max_window < 1:
+            raise ConfigProblem(f"{where}.max_window: must be at least 1s")
+        if "limit" in d:
+            s.limit = fleet_config.whole_number(d["limit"], f"{where}.limit", 1, LOKI_MAX_ENTRIES)
+        fleet_config.set_whole_numbers(s, d, ("max_rows_per_poll", "max_line"), where, 1)
+        s.default_host = str(d.get("default_host") or "")
+        for q, qw, labels in fleet_config.query_tables(d, where, ("query", "component"), DEFAULT_HOST_LABELS):
+            if not q["query"].strip().startswith("{"):
+                raise ConfigProblem(f"{qw}.query: a LogQL log query starts with a stream selector, "
+                                    'e.g. {job="api"} |= "error"')
+            s.queries.append(LokiQuery(q["query"].strip(), q["component"].strip(), labels))
+        fleet_config.unique_keys(s.queries, where, "query and component")
+        return s
+
+
+def entry_key(labels: dict[str, str], ts_ns: int, line: str) -> str:
+    """The identity of one log entry: (stream labels, timestamp, line), as 16 hex digits."""
+    canon = json.dumps(labels, sort_keys=True, separators=(",", ":"))
+    return hashlib.blake2b(f"{canon}\x00{ts_ns}\x00{line}".encode("utf-8", "replace"), digest_size=8).hexdigest()
+
+
+#: At most this many entry keys are remembered per query (in memory and in the checkpoint).
+MAX_SEEN = 2000
+
+
+@dataclass
+class QueryState:
+    """How far one query has been read, and the entries already taken inside the re-read overlap.
+
+    ``t``: every entry before it has been read. ``seen_from``: every entry at or after it that was
+    stored is in ``seen`` (key -> ts). The next read starts at ``max(t - overlap, seen_from)``, so each
+    entry it meets is either in ``seen`` (skipped) or new — also after a restart, because this state is
+    the checkpoint, written in the same transaction as the rows.
+    """
+
+    t: int
+    seen_from: int
+    seen: dict[str, int] = field(default_factory=dict)
+
+    def start(self, overlap_ns: int) -> int:
+        return max(self.t - overlap_ns, self.seen_from)
+
+    def advance(self, reached: int, overlap_ns: int) -> None:
+        self.t = max(self.t, reached)
+        floor = self.t - overlap_ns
+        if floor > self.seen_from:
+            self.seen_from = floor
+            self.seen = {k: ts for k, ts in self.seen.items() if ts >= floor}
+        if len(self.seen) > MAX_SEEN:
+            ordered = sorted(self.seen.items(), key=lambda kv: kv[1])
+            dropped = ordered[: len(ordered) - MAX_SEEN]
+            self.seen_from = max(self.seen_from, dropped[-1][1] + 1)
+            self.seen = {k: ts for k, ts in ordered if ts >= self.seen_from}
+
+    def to_json(self) -> str:
+        by_ts: dict[int, list[str]] = {}
+        for k, ts in self.seen.items():
+            by_ts.setdefault(ts, []).append(k)
+        return json.dumps({"t": self.t, "from": self.seen_from,
+                           "seen": [[str(ts), *sorted(ks)] for ts, ks in sorted(by_ts.items())]},
+                          separators=(",", ":"))
+
+    @classmethod
+    def from_json(cls, text: str) -> QueryState:
+        raw = json.loads(text)
+        t = int(raw["t"])
+        st = cls(t=t, seen_from=int(raw.get("from", t)))
+        for group in raw.get("seen") or []:
+            ts = int(group[0])
+            for k in group[1:]:
+                st.seen[str(k)] = ts
+        return st
+
+
+_LEVEL_WORD = re.compile(r"\b(CRITICAL|FATAL|PANIC|EMERG(?:ENCY)?|ALERT|ERROR|ERR|WARN(?:ING)?)\b", re.IGNORECASE)
+
+
+def line_level(labels: dict[str, str], line: str) -> str:
+    for k in ("level", "severity", "detected_level", "lvl"):
+        if labels.get(k):
+            return labels[k].upper()
+    m = _LEVEL_WORD.search(line[:200])
+    if m:
+        word = m.group(1).upper()
+        return {"ERR": "ERROR", "WARNING": "WARN", "EMERGENCY": "EMERG"}.get(word, word)
+    return "ERROR"
+
+
+def stream_entries(data: Any) -> list[tuple[int, dict[str, str], str]]:
+    """(ts_ns, labels, line) from a ``query_range`` answer, sorted by time. ``ValueError`` if not streams."""
+    if not isinstance(data, dict) or data.get("status") != "success":
+        raise ValueError("the answer has no status=success")
+    body = data.get("data")
+    if not isinstance(body, dict):
+        raise ValueError("the answer has no data")
+    if body.get("resultType") != "streams":
+        raise ValueError(f"expected log streams, got {body.get('resultType')!r}: use a log query "
+                         '(a stream selector with line filters, e.g. {job="api"} |= "error"), not a metric query')
+    out = []
+    for st in body.get("result") or []:
+        labels = {str(k): str(v) for k, v in (st.get("stream") or {}).items()}
+        for pair in st.get("values") or []:
+            try:
+                ts, line = int(pair[0]), str(pair[1])
+            except (TypeError, ValueError, IndexError):
+                continue
+            out.append((ts, labels, line))
+    out.sort(key=lambda e: e[0])
+    return out
+
+
+def _ts(ns: int) -> dt.datetime:
+    return EPOCH + dt.timedelta(microseconds=ns // 1000)
+
+
+class LokiSource(FleetSource):
+    """Pulls the configured LogQL queries forward from a checkpoint per query (the end of the last window)."""
+
+    kind = "loki"
+
+    def __init__(self, settings: LokiSettings, *, client: HttpClient | None = None) -> None:
+        super().__init__(settings, client or HttpClient(settings.http))
+        self._qstate: dict[str, QueryState] = {}
+        self._resume_at: int | None = None
+
+    # -- collector interface ----------------------------------------------------------------------
+
+    def start(self, checkpoints: dict[str, str]) -> None:
+        for key, raw in checkpoints.items():
+            if key == STATUS_KEY:
+                self.health = FleetHealth.from_json(raw, self.kind)
+                continue
+            try:
+                self._qstate[key] = QueryState.from_json(raw)
+            except (ValueError, TypeError, KeyError, IndexError):
+                continue  # unreadable: that query backfills again
+        # Checkpoints of queries no longer configured mean a query was edited (or removed). The store does not
+        # deduplicate error lines, so a new query must not backfill over lines an old one already took: it
+        # starts where the old ones stopped. (A source with no history backfills as usual.)
+        current = {q.key for q in self.settings.queries}
+        orphans = [st.t for k, st in self._qstate.items() if k not in current]
+        self._resume_at = max(orphans) if orphans else None
+
+    # -- internals --------------------------------------------------------------------------------
+
+    def _server_now_ns(self) -> int:
+        """The server's clock from the ``Date`` of a cheap call (1 s resolution is plenty next to ``lag``)."""
+        t0 = time.time()
+        r = self.client.get_json("/loki/api/v1/labels", {"start": str(int((t0 - 300) * NS)), "end": str(int(t0 * NS))})
+        t1 = r.received_at
+        if not isinstance(r.data, dict) or r.data.get("status") != "success":
+            raise ValueError("the answer to /loki/api/v1/labels is not Loki's — is this a Loki URL?")
+        # Date has 1 s resolution and is truncated: the server's clock is somewhere in [D, D+1).
+        server = None if r.server_time is None else r.server_time + 0.5
+        skew = measure_skew(server, r.sent_at, r.received_at)
+        if skew is not None and abs(skew) < 1.0:  # within what the resolution alone explains
+            skew = 0.0
+        self.health.skew_s = None if skew is None else round(skew, 1)
+        self.health.latency_ms = round(r.elapsed * 1000, 1)
+        return int((t1 + (skew or 0.0)) * NS)
+
+    def _pull(self, batches: list[Batch], wall: float) -> None:
+        server_now_ns = self._server_now_ns()
+        s = self.settings
+        end_all = server_now_ns - int(s.lag * NS)
+        budget = s.max_rows_per_poll
+        hosts: set[str] = set()
+        notes: list[str] = []
+        bad: list[str] = []
+        slowest = 0.0
+        for q in s.queries:
+            overlap = int(s.overlap * NS)
+            st = self._qstate.get(q.key)
+            if st is None:
+                first = end_all - int(s.backfill * NS)
+                if self._resume_at is not None:
+                    first = max(first, min(self._resume_at, end_all))
+                st = self._qstate[q.key] = QueryState(t=first, seen_from=first)
+            start = st.start(overlap)
+            while start < end_all and budget > 0:
+                w_end = min(end_all, start + int(s.max_window * NS))
+                try:
+                    rows, reached, elapsed = self._read_window(q, start, w_end, st.seen, hosts, budget, notes)
+                except FetchError as exc:
+                    if exc.kind == CLIENT and exc.status in (400, 422):
+                        bad.append(f"query {q.query!r}: {exc}")
+                        break
+                    raise
+                slowest = max(slowest, elapsed)
+                budget -= len(rows)
+                batch = Batch(source=self.name, events=rows)
+                st.advance(reached, overlap)
+                batch.checkpoints[q.key] = st.to_json()
+                self.health.data_until = max(self.health.data_until or 0.0, reached / NS)
+                batches.append(batch)
+                if reached < w_end:
+                    self._more = True  # stopped inside the window (row budget): come back at once
+                    break
+                start = w_end
+            if start < end_all and budget <= 0:
+                self._more = True
+        state = UP
+        if bad:
+            state = CLIENT
+            notes = bad + notes
+        elif slowest > self.client.slow_after:
+            state = SLOW
+            notes.insert(0, f"slow: a query took {slowest:.1f}s")
+        if hosts:
+            self.health.hosts = sorted(hosts)
+        n = sum(len(b.events) for b in batches)
+        self.health.rows_last = n
+        self.health.notes = notes[:5]
+        msg = "; ".join(notes[:3])
+        self.health.succeeded(wall, state, msg)
+        self.ok(_ts(int(wall * NS)), n, msg)
+
+    def _read_window(self, q: LokiQuery, start: int, end: int, recent: dict[str, int], hosts: set[str],
+                     budget: int, notes: list[str]) -> tuple[list[dict[str, Any]], int, float]:
+        """Page through ``[start, end)``; returns (new rows, how far it is read, slowest request).
+
+        "Read to t" means every entry before t has been seen: ``end`` when the window is done, else the
+        timestamp of the last page's last entry (entries at that very timestamp may continue).
+        """
+        s = self.settings
+        rows: list[dict[str, Any]] = []
+        slowest = 0.0
+        page_start = start
+
+        def take(entries: list, lo: int, hi: int) -> None:
+            for ts, labels, line in entries:
+                if not lo <= ts < hi:
+                    continue  # some Loki versions return entries just outside the range asked for
+                k = entry_key(labels, ts, line)
+                if k in recent:
+                    continue
+                recent[k] = ts
+                host = pick_host(labels, q.host_labels, s.default_host or _url_host(s.http.base_url))
+                hosts.add(host)
+                msg = line if len(line) <= s.max_line else line[: s.max_line] + f" …[{len(line) - s.max_line} chars cut]"
+                rows.append({"ts": _ts(ts), "host": host, "component": fill(q.component, labels) or q.component,
+                             "message": msg, "level": line_level(labels, line), "source": self.source_tag})
+
+        def fetch(lo: int, hi: int, limit: int) -> list:
+            nonlocal slowest
+            params = {"query": q.query, "start": str(lo), "end": str(hi), "limit": str(limit), "direction": "forward"}
+            r = self.client.get_json("/loki/api/v1/query_range", params)
+            slowest = max(slowest, r.elapsed)
+            warnings = r.data.get("warnings") if isinstance(r.data, dict) else None
+            if warnings:
+                notes.append(f"Loki warned: {'; '.join(map(str, warnings))[:200]}")
+            return stream_entries(r.data)
+
+        while True:
+            entries = fetch(page_start, end, s.limit)
+            take(entries, page_start, end)
+            if len(entries) < s.limit:
+                return rows, end, slowest
+            last_ts = entries[-1][0]
+            if entries[0][0] == last_ts:
+                # A whole page at one instant: at least `limit` lines share that nanosecond, and paging by time
+                # cannot get past them. Read that nanosecond alone, with Loki's largest page, and move on.
+                burst = fetch(last_ts, last_ts + 1, LOKI_MAX_ENTRIES)
+                take(burst, last_ts, last_ts + 1)
+                if len(burst) >= LOKI_MAX_ENTRIES:
+                    notes.append(f"more than {LOKI_MAX_ENTRIES} lines at one instant in {q.query!r}: some skipped")
+                last_ts += 1
+            page_start = last_ts
+            if len(rows) >= budget:
+                return rows, last_ts, slowest
+
+
+def from_config(source: Any, config: Any = None, where: str | None = None) -> LokiSource:
+    """The collector's factory (``analytics.collect.loop.build_sources``): a source from a ``[[sources]]`` entry."""
+    from analytics.sources.fleet.prometheus import _where
+
+    from analytics.sources.fleet.prometheus import log
+    settings = LokiSettings.from_config(source, where or _where(source, config))
+    for problem in settings.problems:
+        log.warning(problem)
+    return LokiSource(settings)

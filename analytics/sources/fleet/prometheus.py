@@ -1,0 +1,338 @@
+"""Prometheus as a collector source: PromQL ``query_range`` pulls mapped to (host, component, metric).
+
+Owns reading metrics from a Prometheus server for a fleet:
+
+* settings (:meth:`PrometheusSettings.from_config`): base URL, auth, TLS, ``step``, ``lag``,
+  ``backfill``, ``max_points``, ``query_timeout`` and a list of queries, each mapped to a component
+  and a metric (both may use ``{label}`` placeholders filled from the series' labels); the host is
+  the first of ``host_labels`` a series carries (``host``, ``hostname``, ``nodename``, ``instance``).
+* windows on a step-aligned grid: every pull asks for whole steps ``(checkpoint, server_now - lag]``,
+  so the same timestamps come back after any restart and a stored row is never stored again. The
+  window is computed on the *server's* clock (``time()`` evaluated by Prometheus), so clock skew
+  between hosts cannot make us checkpoint past data that is not there yet. ``lag`` leaves the newest
+  scrapes time to land.
+* limits: Prometheus refuses more than 11,000 points per series in one ``query_range``; windows are
+  cut into chunks of at most ``max_points`` steps, and a chunk that times out or is refused as too
+  big is halved and retried. A first run backfills at most ``backfill`` (bounded), and one poll
+  reads at most ``max_rows_per_poll`` rows (``has_more`` asks the collector to come back at once).
+* faults: each failure is classified (down/slow/4xx/5xx/partial/tls) in the source's
+  :class:`~analytics.sources.fleet.status.FleetHealth`; the next try is scheduled with exponential
+  backoff; an answer carrying Prometheus ``warnings`` (a partial result) is stored but does not move
+  the checkpoint, so the same window is asked again and the missing rows arrive (duplicates are
+  skipped by the store's natural key) — after ``partial_retries`` tries it is accepted and reported.
+
+The rows and the checkpoint of each chunk go out in one :class:`~analytics.sources.base.Batch`, which
+the collector writes in one transaction: a crash anywhere loses and repeats nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import logging
+import math
+import re
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from analytics.sources.base import Batch
+from analytics.sources.fleet import config as fleet_config
+from analytics.sources.fleet.source import FleetSource
+from analytics.sources.fleet.status import (
+    CLIENT,
+    PARTIAL,
+    SLOW,
+    STATUS_KEY,
+    UP,
+    FleetHealth,
+    from_epoch,
+    measure_skew,
+)
+from analytics.sources.fleet.client import ConfigProblem, FetchError, HttpClient, HttpSettings
+
+log = logging.getLogger("lokifi.sources")
+
+#: Prometheus' hard limit on points per series in one query_range.
+PROMETHEUS_MAX_POINTS = 11_000
+#: Halving a chunk that times out stops here; below it the failure is reported as it is.
+MIN_CHUNK = 16
+#: Steps asked for in the first request of a query (before the number of series is known).
+FIRST_CHUNK = 720
+DEFAULT_HOST_LABELS = ("host", "hostname", "nodename", "instance")
+_PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+_KNOWN_KEYS = {"url", "auth", "tls", "headers", "timeout", "retries", "step", "lag", "backfill", "max_points",
+               "query_timeout", "interval", "host_labels", "queries", "max_rows_per_poll", "partial_retries",
+               "max_backoff", "default_host", "chunk_rows"}
+
+
+@dataclass(frozen=True)
+class PromQuery:
+    query: str
+    component: str
+    metric: str
+    host_labels: tuple[str, ...] = DEFAULT_HOST_LABELS
+
+    @property
+    def key(self) -> str:
+        """Checkpoint key: changes when the query or its mapping changes (a new query backfills)."""
+        h = hashlib.sha1(f"{self.query}\x00{self.component}\x00{self.metric}".encode()).hexdigest()[:16]
+        return f"q:{h}"
+
+
+@dataclass
+class PrometheusSettings:
+    name: str
+    http: HttpSettings
+    queries: list[PromQuery]
+    step: float = 15.0
+    lag: float = 30.0
+    backfill: float = 6 * 3600.0
+    max_points: int = PROMETHEUS_MAX_POINTS
+    query_timeout: float = 20.0
+    interval: float = 30.0
+    max_rows_per_poll: int = 200_000
+    chunk_rows: int = 50_000
+    partial_retries: int = 3
+    max_backoff: float = 300.0
+    default_host: str = ""
+    problems: list[str] = field(default_factory=list)
+
+    @classmethod
+    def from_config(cls, source: Any, where: str = "sources[?]") -> PrometheusSettings:
+        """From an :class:`analytics.config.settings.Source` (or a plain dict with ``name``/``url``/options)."""
+        d, name, http, problems = fleet_config.head(source, where, _KNOWN_KEYS)
+        s = cls(name=name, http=http, queries=[], problems=problems)
+        fleet_config.set_durations(s, d, ("step", "lag", "backfill", "query_timeout", "interval", "max_backoff"), where)
+        if s.step < 0.001:
+            raise ConfigProblem(f"{where}.step: must be at least 1ms")
+        if "max_points" in d:
+            s.max_points = fleet_config.whole_number(d["max_points"], f"{where}.max_points", 2, PROMETHEUS_MAX_POINTS)
+        fleet_config.set_whole_numbers(s, d, ("max_rows_per_poll", "partial_retries", "chunk_rows"), where, 0)
+        s.default_host = str(d.get("default_host") or "")
+        for q, _, labels in fleet_config.query_tables(d, where, ("query", "component", "metric"), DEFAULT_HOST_LABELS):
+            s.queries.append(PromQuery(q["query"].strip(), q["component"].strip(), q["metric"].strip(), labels))
+        fleet_config.unique_keys(s.queries, where, "query and mapping")
+        return s
+
+
+def _url_host(url: str) -> str:
+    """A host name for series that carry none of the host labels: the server's own host:port."""
+    from urllib.parse import urlsplit
+    u = urlsplit(url)
+    return f"{u.hostname}:{u.port}" if u.port else (u.hostname or url)
+
+
+def fill(template: str, labels: dict[str, str]) -> str:
+    """``"disk_{mountpoint}"`` with the series' labels (a missing label becomes empty)."""
+    return _PLACEHOLDER.sub(lambda m: labels.get(m.group(1), ""), template)
+
+
+def pick_host(labels: dict[str, str], host_labels: tuple[str, ...], default: str) -> str:
+    for name in host_labels:
+        v = labels.get(name)
+        if v:
+            return v
+    return default
+
+
+def matrix_rows(data: Any, q: PromQuery, default_host: str, source: str) -> tuple[list[dict[str, Any]], int, set[str]]:
+    """Rows from a ``query_range`` answer: (rows, colliding series dropped, hosts seen).
+
+    Raises ``ValueError`` when the answer is not a matrix (a query for a scalar/string, or a broken body).
+    """
+    if not isinstance(data, dict) or data.get("status") != "success":
+        raise ValueError("the answer has no status=success")
+    body = data.get("data")
+    if not isinstance(body, dict) or body.get("resultType") != "matrix":
+        kind = body.get("resultType") if isinstance(body, dict) else None
+        raise ValueError(f"expected a range vector (matrix), got {kind!r}: use an instant-vector PromQL expression")
+    seen: set[tuple] = set()
+    rows: list[dict[str, Any]] = []
+    collisions = 0
+    hosts: set[str] = set()
+    for series in body.get("result") or []:
+        labels = {str(k): str(v) for k, v in (series.get("metric") or {}).items()}
+        host = pick_host(labels, q.host_labels, default_host)
+        component = fill(q.component, labels) or q.component
+        metric = fill(q.metric, labels) or q.metric
+        ident = (host, component, metric)
+        if ident in seen:
+            collisions += 1  # two series map to the same row key: keep the first, report it
+            continue
+        seen.add(ident)
+        hosts.add(host)
+        for pair in series.get("values") or []:
+            try:
+                t, v = float(pair[0]), float(pair[1])
+            except (TypeError, ValueError, IndexError):
+                continue
+            if not math.isfinite(v):
+                continue
+            rows.append({"ts": from_epoch(t), "host": host, "component": component, "metric": metric,
+                         "value": v, "source": source})
+    return rows, collisions, hosts
+
+
+class PrometheusSource(FleetSource):
+    """Pulls the configured PromQL queries; one checkpoint per query (the last step stored)."""
+
+    kind = "prometheus"
+
+    def __init__(self, settings: PrometheusSettings, *, client: HttpClient | None = None) -> None:
+        super().__init__(settings, client or HttpClient(settings.http, slow_after=max(1.0, settings.query_timeout / 2)))
+        self._ckpt: dict[str, float] = {}
+        self._partials: dict[str, int] = {}
+
+    # -- collector interface ----------------------------------------------------------------------
+
+    def start(self, checkpoints: dict[str, str]) -> None:
+        for key, raw in checkpoints.items():
+            if key == STATUS_KEY:
+                self.health = FleetHealth.from_json(raw, self.kind)
+                continue
+            try:
+                pos = json.loads(raw)
+                self._ckpt[key] = float(pos["t"])
+            except (ValueError, TypeError, KeyError):
+                continue  # an unreadable checkpoint: that query backfills again (no duplicates: natural key)
+
+    # -- internals --------------------------------------------------------------------------------
+
+    def _server_now(self) -> float:
+        """The server's clock: ``time()`` evaluated by Prometheus (also a cheap health check)."""
+        r = self.client.get_json("/api/v1/query", {"query": "time()"})
+        data = r.data
+        try:
+            result = data["data"]["result"]
+            if data["data"].get("resultType") == "vector":  # VictoriaMetrics answers time() as a vector
+                result = result[0]["value"]
+            server_now = float(result[0])
+        except (TypeError, KeyError, IndexError, ValueError):
+            if isinstance(data, dict) and data.get("status") == "error":
+                raise FetchError("4xx", f"{self.settings.http.base_url}: {data.get('error')}", retryable=False) from None
+            raise ValueError("the answer to time() is not a Prometheus scalar — is this a Prometheus (or "
+                             "VictoriaMetrics) URL?") from None
+        self.health.skew_s = round(measure_skew(server_now, r.sent_at, r.received_at) or 0.0, 3)
+        self.health.latency_ms = round(r.elapsed * 1000, 1)
+        return server_now
+
+    def _pull(self, batches: list[Batch], wall: float) -> None:
+        server_now = self._server_now()
+        s = self.settings
+        step = s.step
+        end = math.floor((server_now - s.lag) / step) * step
+        budget = s.max_rows_per_poll
+        hosts: set[str] = set()
+        notes: list[str] = []
+        slowest = 0.0
+        partial = False
+        bad: list[str] = []
+        wall = time.time()
+        for q in s.queries:
+            last = self._ckpt.get(q.key)
+            if last is None:
+                start = math.ceil((end - s.backfill) / step) * step
+            else:
+                start = math.floor(last / step) * step + step
+            # The first request of a query asks for a modest span; later ones are sized from the number of
+            # series seen so each answer holds about ``chunk_rows`` points (Prometheus caps points per
+            # series, not per answer: a query over 1,000 hosts must not ask for 11 million points at once).
+            chunk = min(s.max_points, FIRST_CHUNK)
+            cap = s.max_points  # lowered when a chunk times out, so it does not grow back into the timeout
+            while start <= end and budget > 0:
+                c_end = min(end, start + (chunk - 1) * step)
+                params = {"query": q.query, "start": _fmt(start), "end": _fmt(c_end), "step": _fmt(step),
+                          "timeout": f"{s.query_timeout:g}s"}
+                try:
+                    r = self.client.get_json("/api/v1/query_range", params, timeout=s.query_timeout + 5,
+                                             retries=1)
+                except FetchError as exc:
+                    if _too_big(exc) and chunk > MIN_CHUNK:
+                        chunk = cap = max(MIN_CHUNK, chunk // 2)  # timed out or refused as too large: halve it
+                        continue
+                    if exc.kind == "4xx" and exc.status in (400, 422):
+                        # A bad query must not stop the other queries; say which one.
+                        bad.append(f"query {q.query!r}: {exc}")
+                        break
+                    raise
+                slowest = max(slowest, r.elapsed)
+                try:
+                    rows, collisions, seen = matrix_rows(r.data, q, s.default_host or _url_host(s.http.base_url), self.source_tag)
+                except ValueError as exc:
+                    notes.append(f"query {q.query!r}: {exc}")
+                    break
+                if collisions:
+                    notes.append(f"query {q.query!r}: {collisions} series share a (host, component, metric) "
+                                 "— add a {label} to the metric name or aggregate with sum by (...)")
+                hosts |= seen
+                n_series = len({(x["host"], x["component"], x["metric"]) for x in rows}) or 1
+                chunk = max(min(MIN_CHUNK, cap), min(cap, s.chunk_rows // n_series))
+                warnings = r.data.get("warnings") if isinstance(r.data, dict) else None
+                batch = Batch(source=self.name, metrics=rows)
+                if warnings:
+                    partial = True
+                    n = self._partials.get(q.key, 0) + 1
+                    self._partials[q.key] = n
+                    notes.append(f"partial answer ({'; '.join(map(str, warnings))[:200]})")
+                    if n <= s.partial_retries:
+                        batches.append(batch)  # store what came; ask for the same window next poll
+                        break
+                self._partials.pop(q.key, None)
+                batch.checkpoints[q.key] = json.dumps({"t": c_end, "step": step})
+                self._ckpt[q.key] = c_end
+                batches.append(batch)
+                budget -= len(rows)
+                if rows:
+                    newest = max(r_["ts"] for r_ in rows)
+                    until = (newest - dt.datetime(1970, 1, 1)).total_seconds()
+                    self.health.data_until = max(self.health.data_until or 0.0, until)
+                start = c_end + step
+            if start <= end and budget <= 0:
+                self._more = True
+        state = UP
+        if bad:
+            state = CLIENT
+            notes = bad + notes
+        elif partial:
+            state = PARTIAL
+        elif slowest > self.client.slow_after:
+            state = SLOW
+            notes.insert(0, f"slow: a query took {slowest:.1f}s")
+        if hosts:
+            self.health.hosts = sorted(hosts)
+        n_rows = sum(len(b.metrics) for b in batches)
+        self.health.rows_last = n_rows
+        self.health.notes = notes[:5]
+        msg = "; ".join(notes[:3])
+        self.health.succeeded(wall, state, msg)
+        self.ok(from_epoch(wall), n_rows, msg)
+
+
+def _too_big(exc: FetchError) -> bool:
+    text = str(exc).lower()
+    return exc.kind == SLOW or "timeout" in text or "timed out" in text or "exceeded maximum resolution" in text \
+        or "too many samples" in text or "query processing would load too many samples" in text
+
+
+def _fmt(t: float) -> str:
+    return f"{t:.3f}".rstrip("0").rstrip(".")
+
+
+def from_config(source: Any, config: Any = None, where: str | None = None) -> PrometheusSource:
+    """The collector's factory (``analytics.collect.loop.build_sources``): a source from a ``[[sources]]`` entry."""
+    if where is None:
+        where = _where(source, config)
+    settings = PrometheusSettings.from_config(source, where)
+    for problem in settings.problems:
+        log.warning(problem)
+    return PrometheusSource(settings)
+
+
+def _where(source: Any, config: Any) -> str:
+    for i, s in enumerate(getattr(config, "sources", ()) or ()):
+        if s is source:
+            return f"sources[{i}] ({getattr(source, 'name', '?')})"
+    return f"sources ({getattr(source, 'name', None) or (source.get('name') if isinstance(source, dict) else '?')})"

@@ -1,0 +1,68 @@
+"""What the fleet sources (Prometheus, Loki) share: health with back-off, the status record stored with
+each poll's checkpoints, and a pull that keeps the work done before a failure."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from typing import Any
+
+from analytics.sources.base import Batch, BaseSource, SourceStatus
+from analytics.sources.fleet.status import PARTIAL, STATUS_KEY, FleetHealth, as_source_status
+from analytics.sources.fleet.client import FetchError, HttpClient
+
+
+class FleetSource(BaseSource):
+    """A source pulling from a fleet server over HTTP. Subclasses set ``kind`` and implement
+    :meth:`_pull`, which appends batches as it goes (what it read before a failure is kept)."""
+
+    kind = "fleet"
+    durable_upstream = True
+
+    def __init__(self, settings: Any, client: HttpClient) -> None:
+        super().__init__(settings.name, settings.interval)
+        self.settings = settings
+        self.client = client
+        self.health = FleetHealth(kind=self.kind)
+        self._more = False
+        self.source_tag = f"{self.kind}:{settings.name}"
+
+    @property
+    def has_more(self) -> bool:
+        return self._more
+
+    def close(self) -> None:
+        self.client.close()
+
+    def status(self) -> SourceStatus:
+        return as_source_status(self.name, self.kind, super().status(), self.health, time.time())
+
+    def poll(self, now: dt.datetime) -> list[Batch]:
+        wall = time.time()
+        self._more = False
+        if not self.health.due(wall):
+            return []
+        batches: list[Batch] = []
+        try:
+            self._pull(batches, wall)
+        except FetchError as exc:
+            self._failed(now, wall, exc.kind, str(exc))
+        except ValueError as exc:
+            self._failed(now, wall, PARTIAL, f"{self.settings.http.base_url}: {exc}")
+        return self._with_status(batches)
+
+    def _pull(self, batches: list[Batch], wall: float) -> None:
+        raise NotImplementedError
+
+    def _failed(self, now: dt.datetime, wall: float, kind: str, message: str) -> None:
+        self.health.failed(wall, kind, message, self.settings.interval, self.settings.max_backoff)
+        self.fail(now, message)
+
+    def _with_status(self, batches: list[Batch]) -> list[Batch]:
+        """Attach the status record to the last batch (or a batch of its own), so it is stored too."""
+        text = self.health.to_json()
+        if batches:
+            batches[-1].checkpoints[STATUS_KEY] = text
+        else:
+            batches.append(Batch(source=self.name, checkpoints={STATUS_KEY: text}))
+        return batches

@@ -1,0 +1,570 @@
+"""The DuckDB store: one file, shared by several processes, never held longer than one operation.
+
+DuckDB lets only one process open a file at a time (a second one fails at once with "Could not set
+lock on file"). Lokifi runs a dashboard, a collector and one-off CLI calls against the same file, so:
+
+* every operation opens the file, does its work, copies what it read into Polars, and closes it;
+* a process that finds the file locked retries with jittered exponential backoff;
+* a batch write that still cannot get the file is *spooled*: written durably (Parquet + a manifest,
+  fsynced, renamed into place) next to the database and applied, exactly once, by the next process
+  that opens the file for writing. A person never sees a lock error and no row is lost.
+
+Migrations (``analytics/store/migrations/NNN_name.sql``) are applied on the first write-open in a process;
+every applied number is recorded in ``schema_migrations``; a file that knows a number this code does
+not is refused (:class:`StoreTooNew`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import errno
+import fcntl
+import importlib
+import json
+import os
+import random
+import re
+import threading
+import time
+import uuid
+import weakref
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import duckdb
+
+if TYPE_CHECKING:  # polars is imported where frames are made: read commands answer without it
+    import polars as pl
+
+from analytics.common.moved import current as current_module
+from analytics.config.paths import spool_dir
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+_MIGRATION_RE = re.compile(r"^(\d{3})_([A-Za-z0-9_]+)\.sql$")
+
+#: Default seconds to keep retrying a locked file before giving up (reads/transactions) or spooling.
+READ_TIMEOUT = float(os.environ.get("LOKIFI_LOCK_TIMEOUT", "15"))
+WRITE_TIMEOUT = float(os.environ.get("LOKIFI_WRITE_TIMEOUT", "3"))
+#: DuckDB's buffer pool for a Lokifi process (it spills to disk beyond it). DuckDB's own default is 80 %
+#: of the machine's memory, too much for a tool that sits in a tmux pane all day.
+MEMORY_LIMIT = os.environ.get("LOKIFI_DUCKDB_MEMORY", "512MB")
+
+
+class StoreError(Exception):
+    """A problem with the database file; the message says what, where and what to do."""
+
+
+class StoreBusy(StoreError):
+    pass
+
+
+class StoreTooNew(StoreError):
+    pass
+
+
+class StoreCorrupt(StoreError):
+    pass
+
+
+class StoreFull(StoreError):
+    """The disk (or quota) holding the database is full."""
+
+
+class StoreReadOnly(StoreError):
+    """The database or its directory cannot be written (read-only filesystem, permissions)."""
+
+
+def is_lock_error(exc: BaseException) -> bool:
+    return isinstance(exc, duckdb.Error) and "Could not set lock" in str(exc)
+
+
+_CORRUPT_WORDS = ("not a valid DuckDB database", "corrupt", "checksum", "Could not read enough bytes",
+                  "database has been invalidated", "Failed to load metadata", "invalid block")
+_FULL_WORDS = ("No space left", "Disk quota exceeded", "File too large")
+_READONLY_WORDS = ("Read-only file system", "read-only", "Permission denied", "read only")
+
+
+def store_error(path: Path, exc: BaseException, cause: BaseException | None = None) -> StoreError:
+    """A DuckDB (or OS) error met while using the database at ``path`` as the StoreError that says what
+    happened, where, and what to do. ``cause`` is an earlier error of the same operation (the
+    no-space write behind a later "transaction is aborted")."""
+    if isinstance(exc, StoreError):
+        return exc
+    first = cause if cause is not None else exc
+    seen = 0
+    ctx = first.__context__
+    while ctx is not None and seen < 20:  # the earliest DuckDB/OS error this one was raised while handling
+        if isinstance(ctx, (duckdb.Error, OSError)):
+            first = ctx
+        ctx, seen = ctx.__context__, seen + 1
+    msg = str(first).strip().splitlines()[0] if str(first).strip() else type(first).__name__
+    every = f"{first} {exc}"
+    low = every.lower()
+    if isinstance(first, OSError) and first.errno in (28, 122, 27) or any(w.lower() in low for w in _FULL_WORDS):
+        return StoreFull(f"{path}: the disk holding the database is full ({msg}). Nothing already stored was "
+                         "lost; free some space (or `lokifi db prune`) and run the command again.")
+    if isinstance(first, OSError) and first.errno in (30, 13, 1) or any(w.lower() in low for w in _READONLY_WORDS):
+        return StoreReadOnly(f"{path}: the database cannot be written ({msg}). Read-only commands still work; "
+                             "run writing commands where the file and its directory are writable.")
+    if any(w.lower() in low for w in _CORRUPT_WORDS) or isinstance(first, (duckdb.SerializationException,
+                                                                             duckdb.InternalException)):
+        return StoreCorrupt(
+            f"{path} is not a readable Lokifi database ({msg.split(': ', 1)[-1]}). "
+            "Move it aside and Lokifi will create a new one, or point --db / LOKIFI_DB elsewhere.")
+    if "newer" in low and "version" in low:
+        return StoreTooNew(f"{path} was written by a newer DuckDB ({msg}). Upgrade Lokifi to open it.")
+    return StoreError(f"{path}: the database failed ({msg})")
+
+
+def migrations() -> list[tuple[int, str, Path]]:
+    """All migrations shipped with this code, in order."""
+    found = []
+    for p in MIGRATIONS_DIR.iterdir():
+        m = _MIGRATION_RE.match(p.name)
+        if m:
+            found.append((int(m.group(1)), m.group(2), p))
+    return sorted(found)
+
+
+def known_version() -> int:
+    ms = migrations()
+    return ms[-1][0] if ms else 0
+
+
+# Per thread: how deep it is in a session of each database (a nested read inside a write does not wait
+# for the lock its own thread holds).
+_held = threading.local()
+
+# Paths whose schema this process has already checked (migrations run once per process per file).
+_migrated: set[str] = set()
+_migrate_lock = threading.Lock()
+# One drainer per process at a time (between processes the DuckDB file lock already serialises it).
+_drain_lock = threading.Lock()
+
+
+def _resolve_writer(name: str):
+    module, _, attr = name.partition(":")
+    return getattr(importlib.import_module(current_module(module)), attr)
+
+
+def append_table(con: duckdb.DuckDBPyConnection, df: pl.DataFrame, *, table: str) -> int:
+    """The plain batch writer: insert the frame's columns into ``table``."""
+    if df.height == 0:
+        return 0
+    cols = ", ".join(f'"{c}"' for c in df.columns)
+    con.register("_lokifi_batch", df)
+    try:
+        con.execute(f'INSERT INTO "{table}" ({cols}) SELECT {cols} FROM _lokifi_batch').fetchall()
+    finally:
+        con.unregister("_lokifi_batch")
+    return df.height
+
+
+def run_sql(con: duckdb.DuckDBPyConnection, df: pl.DataFrame | None, *, sql: str, params: list | None = None) -> int:
+    """The writer for spooled single statements."""
+    con.execute(sql, params or [])
+    return 0
+
+
+def _encode_param(v: Any) -> Any:
+    if isinstance(v, dt.datetime):
+        return {"$dt": v.isoformat()}
+    if isinstance(v, dt.date):
+        return {"$date": v.isoformat()}
+    return v
+
+
+def _decode_param(v: Any) -> Any:
+    if isinstance(v, dict) and "$dt" in v:
+        return dt.datetime.fromisoformat(v["$dt"])
+    if isinstance(v, dict) and "$date" in v:
+        return dt.date.fromisoformat(v["$date"])
+    return v
+
+
+#: per open connection, the first error of its failed transaction (what a later "transaction is aborted" hides)
+_causes: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _rollback(con: duckdb.DuckDBPyConnection, exc: BaseException) -> None:
+    """Roll back after ``exc``; a rollback that fails too (the file is unwritable) never hides ``exc``,
+    which is remembered as the cause of what the connection says next ("transaction is aborted")."""
+    if con not in _causes and isinstance(exc, (duckdb.Error, OSError)):
+        _causes[con] = exc
+    with contextlib.suppress(Exception):
+        con.execute("ROLLBACK")
+
+
+def _commit(con: duckdb.DuckDBPyConnection) -> None:
+    try:
+        con.execute("COMMIT")
+    except duckdb.Error as exc:
+        _rollback(con, exc)
+        raise
+
+
+def _fsync_write(path: Path, data: bytes) -> None:
+    tmp = path.with_name(".tmp-" + path.name)
+    with open(tmp, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+class Store:
+    """A handle on one DuckDB file. Cheap to create; holds no connection between operations."""
+
+    def __init__(self, path: str | os.PathLike[str], *, read_timeout: float | None = None,
+                 write_timeout: float | None = None) -> None:
+        self.path = Path(path).expanduser()
+        self.read_timeout = READ_TIMEOUT if read_timeout is None else read_timeout
+        self.write_timeout = WRITE_TIMEOUT if write_timeout is None else write_timeout
+        self.lock_waits = 0  # how many times this handle found the file locked (for tests/bench)
+
+    def __repr__(self) -> str:
+        return f"Store({str(self.path)!r})"
+
+    # -- connections ------------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def _session(self, timeout: float, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A connection held under the store's own lock, from before DuckDB opens the file until after it
+        has closed it (checkpoint and WAL removal included).
+
+        DuckDB's file lock alone is not enough between processes: a commit made by one process was lost
+        when another was still closing the file (tests/test_concurrency.py caught 158 committed rows
+        missing under load). An ``flock`` on ``<db>.lock`` serialises whole sessions. A thread that
+        already holds it (a read inside a write) opens a nested connection without waiting on itself.
+        """
+        key = str(self.path.resolve()) if self.path.exists() else str(self.path.absolute())
+        held: dict[str, int] = _held.__dict__.setdefault("depth", {})
+        if held.get(key):
+            held[key] += 1
+            try:
+                with self._connection(timeout, read_only=held.get(key + "\0ro", False)) as con:
+                    yield con
+            finally:
+                held[key] -= 1
+            return
+        deadline = time.monotonic() + timeout
+        fd = self._lock_session(deadline, timeout, read_only)
+        held[key] = 1
+        held[key + "\0ro"] = fd is None
+        try:
+            with self._connection(max(deadline - time.monotonic(), 0.0), read_only=fd is None) as con:
+                yield con
+        finally:
+            held[key] = 0
+            held[key + "\0ro"] = False
+            if fd is not None:
+                with contextlib.suppress(OSError):
+                    fcntl.flock(fd, fcntl.LOCK_UN)
+                os.close(fd)
+
+    @contextlib.contextmanager
+    def _connection(self, timeout: float, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+        """An open connection; every DuckDB error met while it is used or closed (the checkpoint at close
+        writes) becomes the StoreError that names the file and the cause (:func:`store_error`)."""
+        con = self._open(timeout, read_only=read_only)
+        try:
+            yield con
+        except duckdb.Error as exc:
+            with contextlib.suppress(Exception):
+                con.close()
+            raise store_error(self.path, exc, _causes.get(con)) from None
+        except BaseException:
+            with contextlib.suppress(Exception):
+                con.close()
+            raise
+        try:
+            con.close()
+        except duckdb.Error as exc:
+            raise store_error(self.path, exc) from None
+
+    def _busy(self, timeout: float) -> StoreBusy:
+        return StoreBusy(
+            f"The database {self.path} has been busy for {timeout:.0f}s (another Lokifi process is holding "
+            "it). Try again in a moment; if it persists, look for a stuck `lokifi` process."
+        )
+
+    def _lock_session(self, deadline: float, timeout: float, read_only: bool = False) -> int | None:
+        """The session lock's descriptor; None for a read-only session where the lock cannot be created
+        (a read-only filesystem or directory): such a session opens the file read-only and writes nothing."""
+        lock = self.path.with_name(self.path.name + ".lock")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(lock, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o644)
+        except OSError as exc:
+            if read_only and exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM) and self.path.is_file():
+                return None
+            if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+                raise StoreReadOnly(f"{self.path}: cannot write beside the database to lock it ({lock}: "
+                                    f"{exc.strerror or exc}). Read-only commands still work; run writing "
+                                    "commands where the directory is writable.") from None
+            raise store_error(self.path, exc) from None
+        delay = 0.005
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return fd
+            except BlockingIOError:
+                self.lock_waits += 1
+                if time.monotonic() >= deadline:
+                    os.close(fd)
+                    raise self._busy(timeout) from None
+                time.sleep(delay * (0.5 + random.random()))
+                delay = min(delay * 1.6, 0.1)
+
+    def _open(self, timeout: float, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+        """Open the file, retrying while another process holds it; raise StoreBusy after ``timeout``."""
+        if not read_only:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        deadline = time.monotonic() + timeout
+        delay = 0.005
+        while True:
+            try:
+                con = duckdb.connect(str(self.path), read_only=read_only, config={"memory_limit": MEMORY_LIMIT})
+                break
+            except duckdb.Error as exc:
+                if is_lock_error(exc):
+                    self.lock_waits += 1
+                    if time.monotonic() >= deadline:
+                        raise self._busy(timeout) from None
+                    time.sleep(delay * (0.5 + random.random()))
+                    delay = min(delay * 1.6, 0.1)
+                    continue
+                raise store_error(self.path, exc) from None
+            except OSError as exc:
+                raise store_error(self.path, exc) from None
+        try:
+            con.execute("SET TimeZone = 'UTC'")
+            self._ensure_schema(con, read_only)
+        except BaseException as exc:
+            with contextlib.suppress(Exception):
+                con.close()
+            if isinstance(exc, duckdb.Error):
+                raise store_error(self.path, exc) from None
+            raise
+        return con
+
+    def _ensure_schema(self, con: duckdb.DuckDBPyConnection, read_only: bool = False) -> None:
+        key = str(self.path.resolve())
+        if key in _migrated:
+            return
+        if read_only:  # nothing can be migrated; a file newer than this code is still refused
+            has = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_migrations'"
+                              ).fetchall()[0][0]
+            applied = {r[0] for r in con.execute("SELECT number FROM schema_migrations").fetchall()} if has else set()
+            unknown = sorted(applied - {n for n, _, _ in migrations()})
+            if unknown:
+                raise StoreTooNew(f"{self.path} has schema version {max(unknown)}, newer than this Lokifi knows "
+                                  f"(up to {known_version()}). Upgrade Lokifi, or use another database with --db.")
+            return
+        with _migrate_lock:
+            if key in _migrated:
+                return
+            con.execute(
+                "CREATE TABLE IF NOT EXISTS schema_migrations (number INTEGER PRIMARY KEY, name VARCHAR, "
+                "applied_at TIMESTAMP DEFAULT (now()::TIMESTAMP))"
+            )
+            applied = {r[0] for r in con.execute("SELECT number FROM schema_migrations").fetchall()}
+            ms = migrations()
+            known = {n for n, _, _ in ms}
+            unknown = sorted(applied - known)
+            if unknown:
+                raise StoreTooNew(
+                    f"{self.path} has schema version {max(unknown)}, newer than this Lokifi knows "
+                    f"(up to {known_version()}). Upgrade Lokifi, or use another database with --db."
+                )
+            for number, name, p in ms:
+                if number in applied:
+                    continue
+                sql = p.read_text(encoding="utf-8")
+                con.execute("BEGIN TRANSACTION")
+                try:
+                    con.execute(sql)
+                    con.execute("INSERT INTO schema_migrations (number, name) VALUES (?, ?)", [number, name])
+                    con.execute("COMMIT")
+                except BaseException as exc:
+                    with contextlib.suppress(Exception):
+                        con.execute("ROLLBACK")
+                    if isinstance(exc, duckdb.Error) and not isinstance(exc, (duckdb.ParserException, duckdb.CatalogException,
+                                                                               duckdb.BinderException)):
+                        raise store_error(self.path, exc) from None
+                    raise StoreError(f"Migration {number:03d}_{name} failed on {self.path}: {exc}") from exc
+            _migrated.add(key)
+
+    @contextlib.contextmanager
+    def read(self, timeout: float | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A connection for a few reads. Copy results out (``.pl()``) before the block ends. Where the
+        database cannot be written (read-only filesystem or directory) it is opened read-only, unlocked."""
+        with self._session(self.read_timeout if timeout is None else timeout, read_only=True) as con:
+            yield con
+
+    @contextlib.contextmanager
+    def write(self, timeout: float | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A connection inside a transaction, committed when the block ends (rolled back on error)."""
+        with self._session(self.read_timeout if timeout is None else timeout) as con:
+            self._drain_spool(con)
+            con.execute("BEGIN TRANSACTION")
+            try:
+                yield con
+            except BaseException as exc:
+                _rollback(con, exc)
+                raise
+            _commit(con)
+
+    # -- reads ------------------------------------------------------------------------------------
+
+    def query(self, sql: str, params: Sequence[Any] | dict | None = None) -> pl.DataFrame:
+        with self.read() as con:
+            return con.sql(sql, params=params or None).pl()
+
+    def scalar(self, sql: str, params: Sequence[Any] | dict | None = None) -> Any:
+        with self.read() as con:
+            row = con.execute(sql, params or []).fetchall()
+            return row[0][0] if row else None
+
+    # -- writes -----------------------------------------------------------------------------------
+
+    def execute(self, sql: str, params: Sequence[Any] | None = None) -> None:
+        """One write statement; spooled if the file stays locked."""
+        self.submit("analytics.store.database:run_sql", None, sql=sql, params=list(params or []))
+
+    def append(self, table: str, df: pl.DataFrame) -> None:
+        """Insert a frame into ``table``; spooled if the file stays locked."""
+        if df.height:
+            self.submit("analytics.store.database:append_table", df, table=table)
+
+    def submit(self, writer: str, df: pl.DataFrame | None, **args: Any) -> bool:
+        """Run ``writer(con, df, **args)`` in a transaction; spool it if the file stays locked.
+
+        ``writer`` is ``"module:function"`` so a spooled batch can be applied by any process.
+        Returns True when written now, False when spooled.
+        """
+        entered = False
+        try:
+            with self._session(self.write_timeout) as con:
+                entered = True
+                self._drain_spool(con)
+                fn = _resolve_writer(writer)
+                con.execute("BEGIN TRANSACTION")
+                try:
+                    fn(con, df, **args)
+                except BaseException as exc:
+                    _rollback(con, exc)
+                    raise
+                _commit(con)
+        except StoreBusy:
+            if entered:
+                raise
+            self._spool(writer, df, args)
+            return False
+        return True
+
+    # -- the spool --------------------------------------------------------------------------------
+
+    def _spool(self, writer: str, df: pl.DataFrame | None, args: dict[str, Any]) -> None:
+        d = spool_dir(self.path)
+        d.mkdir(parents=True, exist_ok=True)
+        sid = f"{time.time_ns():020d}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        manifest: dict[str, Any] = {
+            "id": sid,
+            "writer": writer,
+            "args": {k: ([_encode_param(x) for x in v] if k == "params" and isinstance(v, list) else v)
+                     for k, v in args.items()},
+        }
+        if df is not None:
+            data_path = d / f"{sid}.parquet"
+            tmp = d / f".tmp-{sid}.parquet"
+            df.write_parquet(tmp)
+            with open(tmp, "rb+") as f:
+                os.fsync(f.fileno())
+            os.replace(tmp, data_path)
+            manifest["data"] = data_path.name
+        _fsync_write(d / f"{sid}.json", json.dumps(manifest).encode())
+
+    def spooled(self) -> int:
+        """How many batches are waiting in the spool."""
+        d = spool_dir(self.path)
+        try:
+            return sum(1 for e in os.scandir(d) if e.name.endswith(".json") and not e.name.startswith("."))
+        except FileNotFoundError:
+            return 0
+
+    def _drain_spool(self, con: duckdb.DuckDBPyConnection) -> int:
+        if not _drain_lock.acquire(blocking=False):
+            return 0
+        try:
+            return self._drain_spool_locked(con)
+        finally:
+            _drain_lock.release()
+
+    def _drain_spool_locked(self, con: duckdb.DuckDBPyConnection) -> int:
+        d = spool_dir(self.path)
+        try:
+            entries = sorted(e.name for e in os.scandir(d) if e.name.endswith(".json") and not e.name.startswith("."))
+        except FileNotFoundError:
+            return 0
+        done = 0
+        for name in entries:
+            mpath = d / name
+            try:
+                manifest = json.loads(mpath.read_text())
+            except FileNotFoundError:
+                continue  # another thread of ours took it
+            except (OSError, ValueError):
+                bad = mpath.with_suffix(".bad")
+                os.replace(mpath, bad)
+                continue
+            sid = manifest["id"]
+            data_path = d / manifest["data"] if manifest.get("data") else None
+            already = con.execute("SELECT 1 FROM spool_applied WHERE spool_id = ?", [sid]).fetchall()
+            if not already:
+                import polars as pl
+                df = pl.read_parquet(data_path) if data_path else None
+                args = manifest.get("args", {})
+                if "params" in args and isinstance(args["params"], list):
+                    args["params"] = [_decode_param(x) for x in args["params"]]
+                con.execute("BEGIN TRANSACTION")
+                try:
+                    _resolve_writer(manifest["writer"])(con, df, **args)
+                    con.execute("INSERT INTO spool_applied (spool_id) VALUES (?)", [sid])
+                    _commit(con)
+                except BaseException as exc:
+                    _rollback(con, exc)
+                    raise
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(mpath)
+            if data_path:
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(data_path)
+            done += 1
+        return done
+
+    def flush_spool(self) -> int:
+        """Apply every spooled batch now (waits for the lock)."""
+        with self._session(self.read_timeout) as con:
+            return self._drain_spool(con)
+
+    # -- facts ------------------------------------------------------------------------------------
+
+    def schema_version(self) -> int:
+        return int(self.scalar("SELECT coalesce(max(number), 0) FROM schema_migrations") or 0)
+
+    def tables(self) -> list[str]:
+        df = self.query("SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' ORDER BY 1")
+        return df["table_name"].to_list()
+
+    def get_kv(self, key: str) -> str | None:
+        return self.scalar("SELECT value FROM kv WHERE key = ?", [key])
+
+    def set_kv(self, key: str, value: str) -> None:
+        self.execute(
+            "INSERT INTO kv (key, value, updated_at) VALUES (?, ?, now()::TIMESTAMP) "
+            "ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+            [key, value],
+        )
