@@ -49,6 +49,17 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
+def snooze_ended(status: str, snoozed_until: dt.datetime | None, now: dt.datetime) -> bool:
+    """The snooze rule: a snoozed recommendation whose time is up (at ``now``) counts as open again."""
+    return status == "snoozed" and snoozed_until is not None and snoozed_until <= now
+
+
+#: :func:`snooze_ended` in SQL, with ``now`` as its one parameter.
+SNOOZE_ENDED_SQL = "(status = 'snoozed' AND snoozed_until IS NOT NULL AND snoozed_until <= ?)"
+#: What the queue shows (open, or snoozed with its time up); ``now`` is its one parameter.
+SHOWN_AS_OPEN_SQL = f"(status = 'open' OR {SNOOZE_ENDED_SQL})"
+
+
 def rec_key(host: str, rule: str, subject: str) -> str:
     return f"{host}|{rule}|{subject}"
 
@@ -79,7 +90,7 @@ class Rec:
     evidence: dict[str, Any] = field(default_factory=dict)
 
     def effective_status(self, now: dt.datetime) -> str:
-        if self.status == "snoozed" and self.snoozed_until is not None and self.snoozed_until <= now:
+        if snooze_ended(self.status, self.snoozed_until, now):
             return "open"
         return self.status
 
@@ -298,7 +309,7 @@ def upsert(con, host: str, now: dt.datetime, findings: list[Finding], evaluated:
         r = _rec(row)
         dismissed_measure = row[-1]
         status, note, new_until = r.status, "", r.snoozed_until
-        if r.status == "snoozed" and r.snoozed_until is not None and r.snoozed_until <= now:
+        if snooze_ended(r.status, r.snoozed_until, now):
             status, note, new_until = "open", "snooze ended", None
         elif r.status == "resolved":
             status, note = "open", "the condition returned"
@@ -376,7 +387,7 @@ def list_recs(store, host: str | None = None, *, include_all: bool = False, now:
         where.append("host = ?")
         params.append(host)
     if not include_all:
-        where.append("(status = 'open' OR (status = 'snoozed' AND snoozed_until <= ?))")
+        where.append(SHOWN_AS_OPEN_SQL)
         params.append(now)
     sql = (f"SELECT {_COLS} FROM smart_recommendations" + (" WHERE " + " AND ".join(where) if where else "")
            + " ORDER BY CASE status WHEN 'open' THEN 0 WHEN 'snoozed' THEN 1 ELSE 2 END, priority, "
