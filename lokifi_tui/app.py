@@ -399,10 +399,8 @@ class LokifiApp(App[None]):
         ``persist="auto"``: if a ``lokifi collect`` daemon already writes to this database, the
         collector runs in view mode and writes nothing. The demo never collects into its database.
         """
-        from analytics.dashboard.view import engine_available
-
         self._collector_stop = threading.Event()
-        if self.config is None or self.demo or not engine_available("collector"):
+        if self.config is None or self.demo:
             return
         self.run_worker(self._collector_work, thread=True, group="collector", exit_on_error=False,
                         name="live collection")
@@ -450,12 +448,8 @@ class LokifiApp(App[None]):
     def _triage_work(self, label: str, fn: Callable[..., Any], args: tuple[Any, ...]) -> None:
         from analytics.store.database import StoreError
 
-        from lokifi_tui.triage import NotBuilt
-
         try:
             result = fn(self.store, *args)
-        except NotBuilt as exc:
-            self.post_message(TriageDone(label, False, str(exc)))
         except StoreError as exc:
             self.post_message(TriageDone(label, False, f"{label}: {exc}"))
         except Exception as exc:
@@ -575,11 +569,6 @@ class LokifiApp(App[None]):
             self.start_analysis(row.key)
 
     def start_analysis(self, error_hash: str) -> None:
-        from analytics.dashboard.view import engine_available, engine_note
-
-        if not engine_available("rca"):
-            self.say(engine_note("rca"), severity="warning")
-            return
         worker = self.run_worker(partial(self._analysis_work, error_hash), thread=True, group="rca",
                                  exclusive=True, exit_on_error=False, name="root-cause analysis")
         self._analysis = (error_hash, worker)

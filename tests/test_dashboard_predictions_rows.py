@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from analytics.dashboard.view import _predictions
+from analytics.predict.reads import live_predictions
 
 NOW = dt.datetime(2026, 11, 21, 12)
 
@@ -22,6 +22,6 @@ def test_two_recurring_patterns_on_one_component_are_two_rows(store):
         "prediction_date, due_at) VALUES ('recurring_error', 'redis', 'h', 'pattern-a', 'HIGH', 'newer', 0.9, ?, ?)",
         [NOW - dt.timedelta(minutes=5), NOW + dt.timedelta(hours=23)])
     with store.read() as con:
-        rows = _predictions(con, NOW, 50)
+        rows = live_predictions(con, NOW, 50)
     assert len(rows) == 2
     assert sorted(r.message for r in rows) == ["connection occurring frequently in redis (15 times)", "newer"]

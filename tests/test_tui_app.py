@@ -1,4 +1,4 @@
-"""Pilot tests of the dashboard that need no engine: layout, navigation, help, palette, filter, inert text,
+"""Pilot tests of the dashboard: layout, navigation, help, palette, filter, inert text,
 store problems shown as messages, refresh pausing, cursor kept across updates, details and the apply modal."""
 
 from __future__ import annotations
@@ -9,13 +9,10 @@ import textwrap
 
 import pytest
 
-from analytics.dashboard import view as dv
 from lokifi_tui import app as app_module
 from lokifi_tui.app import LokifiApp
 from lokifi_tui.bindings import ACTIONS
 from tui_support import HOSTILE_ESCAPE, HOSTILE_MARKUP, NOW, fixed_vitals, screen_text, seed_store
-
-TABLE_ENGINES = ("predictions", "recommendations", "patterns")
 
 pytestmark = pytest.mark.anyio
 
@@ -23,12 +20,6 @@ pytestmark = pytest.mark.anyio
 @pytest.fixture
 def anyio_backend():
     return "asyncio"
-
-
-@pytest.fixture
-def engines(monkeypatch):
-    """Pretend the table engines exist (their rows come from the seeded tables), nothing else."""
-    monkeypatch.setattr(dv, "engine_available", lambda name: name in TABLE_ENGINES)
 
 
 @pytest.fixture
@@ -56,7 +47,7 @@ async def test_empty_store_still_shows_live_vitals(tmp_path):
         assert app.animation_level == "none"
 
 
-async def test_tab_moves_between_panes_and_small_terminals_get_tabs(seeded, engines):
+async def test_tab_moves_between_panes_and_small_terminals_get_tabs(seeded):
     app = make_app(seeded.path)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
@@ -83,7 +74,7 @@ async def test_tab_moves_between_panes_and_small_terminals_get_tabs(seeded, engi
         assert app.dashboard.narrow
 
 
-async def test_vim_keys_move_the_cursor(seeded, engines):
+async def test_vim_keys_move_the_cursor(seeded):
     app = make_app(seeded.path)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
@@ -99,7 +90,7 @@ async def test_vim_keys_move_the_cursor(seeded, engines):
         assert table.cursor_row == 0
 
 
-async def test_help_is_built_from_the_bindings_and_follows_the_keymap(seeded, engines):
+async def test_help_is_built_from_the_bindings_and_follows_the_keymap(seeded):
     config = {"keymap": {"dismiss": "x", "nonsense": "z"}}
     app = make_app(seeded.path, config=config)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -124,7 +115,7 @@ def test_palette_offers_every_action(tmp_path):
         assert spec.title in titles, spec.name
 
 
-async def test_filter_narrows_every_pane(seeded, engines):
+async def test_filter_narrows_every_pane(seeded):
     app = make_app(seeded.path)
     async with app.run_test(size=(180, 40)) as pilot:
         await settle(pilot)
@@ -140,7 +131,7 @@ async def test_filter_narrows_every_pane(seeded, engines):
         assert app.dashboard.box("predictions").table.row_count == 3
 
 
-async def test_hostile_text_is_shown_never_interpreted(seeded, engines):
+async def test_hostile_text_is_shown_never_interpreted(seeded):
     app = make_app(seeded.path)
     async with app.run_test(size=(180, 40)) as pilot:
         await settle(pilot)
@@ -183,7 +174,7 @@ HOLDER = textwrap.dedent(
 )
 
 
-async def test_locked_database_shows_busy_banner_then_recovers(seeded, engines, monkeypatch):
+async def test_locked_database_shows_busy_banner_then_recovers(seeded, monkeypatch):
     monkeypatch.setattr(app_module, "STORE_READ_TIMEOUT", 0.5)
     holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(seeded.path)], stdout=subprocess.PIPE, text=True)
     try:
@@ -206,7 +197,7 @@ async def test_locked_database_shows_busy_banner_then_recovers(seeded, engines, 
         holder.kill()
 
 
-async def test_refresh_pauses_while_a_modal_is_open(seeded, engines):
+async def test_refresh_pauses_while_a_modal_is_open(seeded):
     app = make_app(seeded.path, refresh=0.2)
     async with app.run_test(size=(180, 40)) as pilot:
         await settle(pilot)
@@ -227,7 +218,7 @@ async def test_refresh_pauses_while_a_modal_is_open(seeded, engines):
         assert "changed while paused" in screen_text(app)
 
 
-async def test_updates_keep_the_cursor_on_its_row(seeded, engines):
+async def test_updates_keep_the_cursor_on_its_row(seeded):
     app = make_app(seeded.path, refresh=0.2)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
@@ -254,7 +245,7 @@ async def test_updates_keep_the_cursor_on_its_row(seeded, engines):
         assert table.current_key == "3"
 
 
-async def test_enter_opens_details_for_each_pane(seeded, engines):
+async def test_enter_opens_details_for_each_pane(seeded):
     app = make_app(seeded.path)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
@@ -275,7 +266,7 @@ async def test_enter_opens_details_for_each_pane(seeded, engines):
         assert app.screen is app.dashboard
 
 
-async def test_apply_asks_first_and_copies_the_command(seeded, engines):
+async def test_apply_asks_first_and_copies_the_command(seeded):
     app = make_app(seeded.path)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
@@ -302,7 +293,7 @@ async def test_q_quits(tmp_path):
     assert not app.is_running
 
 
-async def test_an_open_details_screen_renders_once_and_then_idles(seeded, engines, monkeypatch):
+async def test_an_open_details_screen_renders_once_and_then_idles(seeded, monkeypatch):
     from lokifi_tui.screens import details
 
     renders = []

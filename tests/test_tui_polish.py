@@ -91,10 +91,8 @@ def test_the_first_cpu_reading_is_measured_not_a_bare_zero(monkeypatch):
 
 
 async def test_stats_line_at_80_columns_keeps_accuracy_and_ai_status(tmp_path, monkeypatch):
-    from analytics.dashboard import view as dv
     from lokifi_tui.app import LokifiApp
 
-    monkeypatch.setattr(dv, "engine_available", lambda name: name in ("predictions", "recommendations", "patterns"))
     seeded = seed_store(tmp_path / "s.duckdb")
     app = LokifiApp(seeded.path, vitals=fixed_vitals, collect=False, now=NOW)
     async with app.run_test(size=(80, 24)) as pilot:

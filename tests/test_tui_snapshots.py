@@ -12,16 +12,12 @@ When an engine changes what it shows, review the new pictures and accept them wi
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
 
 import pytest
 
 from tui_support import fixed_vitals
 
 NOW = dt.datetime(2026, 3, 2, 12, 0, 0)
-
-pytestmark = pytest.mark.skipif(importlib.util.find_spec("analytics.demo.data") is None,
-                                reason="analytics.demo.data (issue 2) is not built yet")
 
 
 @pytest.fixture(scope="session")

@@ -1,30 +1,15 @@
-"""Every triage key, pressed in the real app, changes the store as it should (through the real engines).
-
-Tests of an engine's keys are skipped, with the reason, only while that engine is not built.
-"""
+"""Every triage key, pressed in the real app, changes the store as it should (through the real engines)."""
 
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
 
 import pytest
 
-from analytics.dashboard import view as dv
 from lokifi_tui.app import LokifiApp
 from tui_support import H_HOSTILE, H_REDIS, H_TIMEOUT, NOW, fixed_vitals, screen_text, seed_store
 
 pytestmark = pytest.mark.anyio
-
-REAL_ENGINE = dv.engine_available
-
-
-def needs(name: str):
-    module, issue = dv.ENGINES[name]
-    return pytest.mark.skipif(
-        importlib.util.find_spec(module) is None, reason=f"{module} ({issue}) is not built yet"
-    )
-
 
 @pytest.fixture
 def anyio_backend():
@@ -32,10 +17,7 @@ def anyio_backend():
 
 
 @pytest.fixture
-def seeded(tmp_path, monkeypatch):
-    # the predictions/patterns panes read the seeded tables even before their engines exist
-    monkeypatch.setattr(dv, "engine_available",
-                        lambda name: name in ("predictions", "patterns") or REAL_ENGINE(name))
+def seeded(tmp_path):
     return seed_store(tmp_path / "seed.duckdb")
 
 
@@ -62,7 +44,6 @@ async def goto_recs(pilot) -> None:
     assert pilot.app.dashboard.active_pane == "recommendations"
 
 
-@needs("recommendations")
 async def test_a_applies_after_confirmation_and_u_undoes(seeded):
     app = make_app(seeded)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -84,7 +65,6 @@ async def test_a_applies_after_confirmation_and_u_undoes(seeded):
         assert set(events["source"].to_list()) == {"tui"}
 
 
-@needs("recommendations")
 async def test_d_dismisses_and_the_cursor_stays_on_the_next_row(seeded):
     app = make_app(seeded)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -99,7 +79,6 @@ async def test_d_dismisses_and_the_cursor_stays_on_the_next_row(seeded):
         assert app.focused is table
 
 
-@needs("recommendations")
 @pytest.mark.parametrize(("key", "hours"), [("1", 1), ("2", 24), ("3", 168)])
 async def test_s_snoozes_for_the_chosen_time(seeded, key, hours):
     app = make_app(seeded)
@@ -116,7 +95,6 @@ async def test_s_snoozes_for_the_chosen_time(seeded, key, hours):
         assert "1" not in app.dashboard.box("recommendations").table.row_keys
 
 
-@needs("recommendations")
 async def test_escape_cancels_snooze_and_undo_with_nothing_says_so(seeded):
     app = make_app(seeded)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -130,7 +108,6 @@ async def test_escape_cancels_snooze_and_undo_with_nothing_says_so(seeded):
         assert app.last_message == "Nothing to undo."
 
 
-@needs("recommendations")
 async def test_triage_survives_a_restart(seeded):
     """Written at once: a new app on the same file sees the dismissal."""
     app = make_app(seeded)
@@ -143,21 +120,6 @@ async def test_triage_survives_a_restart(seeded):
     async with app2.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         assert app2.dashboard.box("recommendations").table.row_keys == ["2", "3"]
-
-
-async def test_pattern_keys_say_plainly_when_their_engine_is_missing(seeded, monkeypatch):
-    if importlib.util.find_spec("analytics.patterns.learning") is not None and REAL_ENGINE("rca"):
-        pytest.skip("both engines are built; their keys are tested below")
-    app = make_app(seeded)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
-        await pilot.press("tab", "tab", "tab")
-        assert app.dashboard.active_pane == "patterns"
-        if importlib.util.find_spec("analytics.patterns.learning") is None:
-            await pilot.press("y")
-            await settle(pilot)
-            assert app.last_message.startswith("Not built yet")
-        assert app.is_running
 
 
 def pattern_row(store, error_hash: str) -> dict:
@@ -190,7 +152,6 @@ async def goto_pattern(pilot, error_hash: str) -> None:
     raise AssertionError(f"{error_hash} not in the patterns pane: {table.row_keys}")
 
 
-@needs("patterns")
 @pytest.mark.parametrize(("key", "worked"), [("y", True), ("n", False)])
 async def test_y_and_n_record_the_fix_outcome_and_confidence_moves(seeded, key, worked):
     before = pattern_row(seeded, H_TIMEOUT)
@@ -218,7 +179,6 @@ async def test_y_and_n_record_the_fix_outcome_and_confidence_moves(seeded, key, 
         assert row.confidence == pytest.approx(after["confidence_score"])
 
 
-@needs("patterns")
 async def test_e_saves_a_new_solution_version(seeded):
     before = pattern_row(seeded, H_TIMEOUT)
     app = make_app(seeded)
@@ -247,8 +207,6 @@ async def test_e_saves_a_new_solution_version(seeded):
         assert pattern_row(seeded, H_TIMEOUT)["solution"] == after["solution"]
 
 
-@needs("rca")
-@needs("patterns")
 async def test_r_runs_root_cause_analysis_in_a_worker_and_shows_the_result(seeded):
     app = make_app(seeded)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -269,8 +227,6 @@ async def test_r_runs_root_cause_analysis_in_a_worker_and_shows_the_result(seede
         assert "(none yet" not in text
 
 
-@needs("rca")
-@needs("patterns")
 async def test_r_inside_details_shows_progress_and_the_result_in_place(seeded):
     app = make_app(seeded)
     async with app.run_test(size=(100, 30)) as pilot:
@@ -291,7 +247,6 @@ async def test_r_inside_details_shows_progress_and_the_result_in_place(seeded):
         assert "Root-cause analysis" in text and "1) Check that the service" in text   # scrolled into view
 
 
-@needs("patterns")
 async def test_e_without_a_solution_starts_from_the_playbook_and_saves_v1(seeded):
     from analytics.patterns.playbooks import playbook_for
 
@@ -312,7 +267,6 @@ async def test_e_without_a_solution_starts_from_the_playbook_and_saves_v1(seeded
         assert row["solution"] == "restart the worker pool" and row["version"] == 1
 
 
-@needs("patterns")
 async def test_palette_outcome_moves_to_the_patterns_pane_and_names_the_pattern(seeded):
     app = make_app(seeded)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -327,7 +281,6 @@ async def test_palette_outcome_moves_to_the_patterns_pane_and_names_the_pattern(
         assert f"— {row.error_type}: " in app.last_message
 
 
-@needs("recommendations")
 async def test_a_d_s_u_work_inside_a_recommendations_details(seeded):
     """Every action of a row is available from its details; the details reload to show the new status."""
     app = make_app(seeded)

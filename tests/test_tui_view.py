@@ -9,16 +9,13 @@ import pytest
 from analytics.dashboard import view as dv
 from tui_support import H_HOSTILE, H_REDIS, H_TIMEOUT, HOSTILE_ESCAPE, HOSTILE_MARKUP, NOW, seed_store
 
-ALL_BUT_FORECAST = lambda name: name != "forecast"  # noqa: E731 — the sparkline engine is tested by its owner
-
-
 @pytest.fixture
 def seeded(tmp_path):
     return seed_store(tmp_path / "seed.duckdb")
 
 
 def test_learning_stats_are_counted_from_the_store(seeded):
-    view = dv.load_dashboard(seeded, now=NOW, engines=ALL_BUT_FORECAST)
+    view = dv.load_dashboard(seeded, now=NOW)
     learning = view.learning
     assert learning.patterns == 3
     assert learning.high_confidence == 1  # only h-redis is >= 0.7
@@ -30,38 +27,38 @@ def test_learning_stats_are_counted_from_the_store(seeded):
 
 
 def test_no_scored_predictions_means_no_accuracy(tmp_path):
-    view = dv.load_dashboard(tmp_path / "empty.duckdb", now=NOW, engines=ALL_BUT_FORECAST)
+    view = dv.load_dashboard(tmp_path / "empty.duckdb", now=NOW)
     assert view.learning.prediction_accuracy is None
     assert view.learning.effectiveness is None
     assert all(len(p.rows) == 0 for p in view.panes.values())
 
 
 def test_live_predictions_exclude_scored_and_overdue(seeded):
-    rows = dv.load_dashboard(seeded, now=NOW, engines=ALL_BUT_FORECAST).pane("predictions").rows
+    rows = dv.load_dashboard(seeded, now=NOW).pane("predictions").rows
     assert [r.message for r in rows if r.message == "old, scored"] == []
     assert {r.component for r in rows} == {"backend", "redis", "frontend"}
     assert rows[0].severity == "HIGH" and rows[-1].severity == "MEDIUM"
     # a day later every prediction is past due: none is live any more
-    later = dv.load_dashboard(seeded, now=NOW + dt.timedelta(days=2), engines=ALL_BUT_FORECAST)
+    later = dv.load_dashboard(seeded, now=NOW + dt.timedelta(days=2))
     assert later.pane("predictions").rows == ()
 
 
 def test_recommendation_queue_order_and_snooze(seeded):
-    rows = dv.load_dashboard(seeded, now=NOW, engines=ALL_BUT_FORECAST).pane("recommendations").rows
+    rows = dv.load_dashboard(seeded, now=NOW).pane("recommendations").rows
     assert [r.priority for r in rows] == [1, 2, 3]
     assert rows[2].title == HOSTILE_MARKUP  # stored and returned as is; the view makes it inert
     seeded.execute(
         "UPDATE smart_recommendations SET status='snoozed', snoozed_until=? WHERE id=?",
         [NOW + dt.timedelta(hours=1), rows[0].id],
     )
-    now_rows = dv.load_dashboard(seeded, now=NOW, engines=ALL_BUT_FORECAST).pane("recommendations").rows
+    now_rows = dv.load_dashboard(seeded, now=NOW).pane("recommendations").rows
     assert rows[0].id not in [r.id for r in now_rows]
-    back = dv.load_dashboard(seeded, now=NOW + dt.timedelta(hours=2), engines=ALL_BUT_FORECAST)
+    back = dv.load_dashboard(seeded, now=NOW + dt.timedelta(hours=2))
     assert rows[0].id in [r.id for r in back.pane("recommendations").rows]
 
 
 def test_pattern_confidence_carries_its_uncertainty(seeded):
-    rows = {r.key: r for r in dv.load_dashboard(seeded, now=NOW, engines=ALL_BUT_FORECAST).pane("patterns").rows}
+    rows = {r.key: r for r in dv.load_dashboard(seeded, now=NOW).pane("patterns").rows}
     redis = rows[H_REDIS]
     assert redis.auto_approved and 0.75 < redis.confidence < 0.9  # 9 of 10 worked
     assert redis.lo < 0.9 < redis.hi  # 9/10 observed
@@ -69,22 +66,6 @@ def test_pattern_confidence_carries_its_uncertainty(seeded):
     assert (wide.hi - wide.lo) > (redis.hi - redis.lo)  # 2/4 is less certain than 9/10
     assert rows[H_HOSTILE].lo is None  # no outcomes: no interval, shown as a prior
     assert rows[H_HOSTILE].template == HOSTILE_ESCAPE
-
-
-def test_wilson_interval():
-    assert dv.wilson(0, 0) is None
-    lo, hi = dv.wilson(1, 0)
-    assert hi == pytest.approx(1.0) and lo < 0.25  # one success is not "100 %"
-    lo2, hi2 = dv.wilson(100, 0)
-    assert lo2 > 0.95
-
-
-def test_missing_engine_is_said_plainly(seeded):
-    view = dv.load_dashboard(seeded, now=NOW, engines=lambda name: False)
-    for name in ("predictions", "forecast", "recommendations", "patterns"):
-        pane = view.pane(name)
-        assert not pane.available and pane.rows == ()
-        assert pane.note.startswith("Not built yet") and "issue" in pane.note
 
 
 def test_details(seeded):
@@ -95,7 +76,7 @@ def test_details(seeded):
     assert dv.load_pattern_detail(seeded, "nope", now=NOW) is None
     rec = dv.load_recommendation_detail(seeded, 1)
     assert rec.rec.action == "lokifi scan"
-    pred_rows = dv.load_dashboard(seeded, now=NOW, engines=ALL_BUT_FORECAST).pane("predictions").rows
+    pred_rows = dv.load_dashboard(seeded, now=NOW).pane("predictions").rows
     slow = next(r for r in pred_rows if r.type == "slow_response")
     pred = dv.load_prediction_detail(seeded, slow.id)
     assert pred.evidence["baseline"] == 310.2
@@ -107,7 +88,7 @@ def test_details(seeded):
 
 def test_db_signature_changes_on_write_not_on_read(seeded):
     before = dv.db_signature(seeded.path)
-    dv.load_dashboard(seeded, now=NOW, engines=ALL_BUT_FORECAST)
+    dv.load_dashboard(seeded, now=NOW)
     assert dv.db_signature(seeded.path) == before
     seeded.execute("UPDATE smart_recommendations SET impact_score = 1 WHERE id = 1")
     assert dv.db_signature(seeded.path) != before

@@ -22,9 +22,7 @@ TABLE_ENGINES = ("predictions", "recommendations", "patterns")
 
 
 @pytest.fixture
-def seeded(tmp_path, monkeypatch):
-    """The seeded store; the table panes read its rows (their engines are reported present)."""
-    monkeypatch.setattr(dv, "engine_available", lambda name: name in TABLE_ENGINES)
+def seeded(tmp_path):
     return seed_store(tmp_path / "seed.duckdb")
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -21,6 +22,28 @@ DEFAULT_METRIC = "response_time_ms"   # the metric forecast by default (analytic
 #                                       this module is read on every refresh and must not import NumPy)
 HISTORY_HOURS = 168
 BUCKET_HOURS = 2
+
+
+@dataclass(frozen=True)
+class ForecastRow:
+    """One component's sparkline in the dashboard's Forecast pane (see :func:`sparkline_data`)."""
+
+    key: str
+    component: str
+    metric: str
+    history: tuple[float, ...]
+    forecast: tuple[float, ...]
+    lo: tuple[float, ...]
+    hi: tuple[float, ...]
+    current: float | None
+    predicted: float | None
+    pct_change: float | None
+    trend: str  # increasing | decreasing | stable | unknown
+    significant: bool
+    colour: str  # red | yellow | green (seed: > 20 % degradation red, 10-20 % yellow)
+    model: str
+    backtest_error: float | None
+    note: str = ""
 
 
 def _num(x: Any) -> float | None:
@@ -34,6 +57,15 @@ def sparkline_data(store: Store, now: dt.datetime | None = None, *, metric: str 
     stored forecast path in the same buckets), ``current``, ``predicted``, ``pct_change``, ``trend``,
     ``significant``, ``colour``, ``model``, ``backtest_error`` (backtest MAE, metric units),
     ``backtest_mase``, ``made_at``, ``note``. History ends at the newest data at or before ``now``."""
+    with store.read() as con:
+        return sparkline_data_in(con, now, metric=metric, history_hours=history_hours, bucket_hours=bucket_hours,
+                                 component=component)
+
+
+def sparkline_data_in(con: Any, now: dt.datetime | None = None, *, metric: str = DEFAULT_METRIC,
+                      history_hours: int = HISTORY_HOURS, bucket_hours: int = BUCKET_HOURS,
+                      component: str | None = None) -> list[dict[str, Any]]:
+    """:func:`sparkline_data` on an open connection (the dashboard reads it inside its one visit)."""
     bucket = f"INTERVAL {int(bucket_hours)} HOUR"
     comp_sql = "AND component = $component" if component is not None else ""
     params: dict[str, Any] = {"metric": metric}
@@ -42,37 +74,36 @@ def sparkline_data(store: Store, now: dt.datetime | None = None, *, metric: str 
     end_sql = "hour <= $now" if now is not None else "true"
     if now is not None:
         params["now"] = now
-    with store.read() as con:
-        hist = con.execute(
-            f"""
-            WITH last AS (SELECT max(hour) AS h FROM metrics_hourly WHERE metric = $metric AND {end_sql} {comp_sql}),
-            b AS (
-                SELECT component, time_bucket({bucket}, hour, TIMESTAMP '2000-01-01') AS t,
-                       sum(sum) / sum(n) AS v
-                FROM metrics_hourly, last
-                WHERE metric = $metric {comp_sql} AND hour <= last.h
-                  AND hour > last.h - INTERVAL {int(history_hours)} HOUR
-                GROUP BY ALL
-            )
-            SELECT component, list(v ORDER BY t), max(t) FROM b GROUP BY component ORDER BY component
-            """, params).fetchall()
-        fparams = {k: v for k, v in params.items() if k != "now"}
-        path = con.execute(
-            f"""
-            WITH b AS (
-                SELECT component, time_bucket({bucket}, hour, TIMESTAMP '2000-01-01') AS t,
-                       avg(mean) AS m, avg(lo) AS lo, avg(hi) AS hi
-                FROM forecast_points WHERE host = '' AND metric = $metric {comp_sql}
-                GROUP BY ALL
-            )
-            SELECT component, list(m ORDER BY t), list(lo ORDER BY t), list(hi ORDER BY t) FROM b GROUP BY component
-            """, fparams).fetchall()
-        runs = con.execute(
-            f"""
-            SELECT component, model, current_value, forecast_value, lo, hi, percent_change, trend, significant,
-                   colour, backtest_mae, backtest_mase, made_at, last_hour, message, horizon_days
-            FROM forecast_runs WHERE host = '' AND metric = $metric {comp_sql}
-            """, fparams).fetchall()
+    hist = con.execute(
+        f"""
+        WITH last AS (SELECT max(hour) AS h FROM metrics_hourly WHERE metric = $metric AND {end_sql} {comp_sql}),
+        b AS (
+            SELECT component, time_bucket({bucket}, hour, TIMESTAMP '2000-01-01') AS t,
+                   sum(sum) / sum(n) AS v
+            FROM metrics_hourly, last
+            WHERE metric = $metric {comp_sql} AND hour <= last.h
+              AND hour > last.h - INTERVAL {int(history_hours)} HOUR
+            GROUP BY ALL
+        )
+        SELECT component, list(v ORDER BY t), max(t) FROM b GROUP BY component ORDER BY component
+        """, params).fetchall()
+    fparams = {k: v for k, v in params.items() if k != "now"}
+    path = con.execute(
+        f"""
+        WITH b AS (
+            SELECT component, time_bucket({bucket}, hour, TIMESTAMP '2000-01-01') AS t,
+                   avg(mean) AS m, avg(lo) AS lo, avg(hi) AS hi
+            FROM forecast_points WHERE host = '' AND metric = $metric {comp_sql}
+            GROUP BY ALL
+        )
+        SELECT component, list(m ORDER BY t), list(lo ORDER BY t), list(hi ORDER BY t) FROM b GROUP BY component
+        """, fparams).fetchall()
+    runs = con.execute(
+        f"""
+        SELECT component, model, current_value, forecast_value, lo, hi, percent_change, trend, significant,
+               colour, backtest_mae, backtest_mase, made_at, last_hour, message, horizon_days
+        FROM forecast_runs WHERE host = '' AND metric = $metric {comp_sql}
+        """, fparams).fetchall()
     paths = {r[0]: r[1:] for r in path}
     info = {r[0]: r for r in runs}
     out = []
@@ -99,3 +130,36 @@ def sparkline_data(store: Store, now: dt.datetime | None = None, *, metric: str 
             "made_at": r[12] if r else None, "horizon_days": _num(r[15]) if r else None, "note": note,
         })
     return out
+
+
+def _points(values: list[float | None]) -> tuple[float, ...]:
+    return tuple(x for x in values if x is not None)
+
+
+def forecast_rows(con: Any, now: dt.datetime | None, limit: int) -> tuple[ForecastRow, ...]:
+    """The Forecast pane: :func:`sparkline_data_in` as rows (a bucket without data is left out)."""
+    return tuple(
+        ForecastRow(
+            key=f"{r['host']}/{r['component']}/{r['metric']}", component=r["component"], metric=r["metric"],
+            history=_points(r["history"]), forecast=_points(r["forecast"]), lo=_points(r["lo"]),
+            hi=_points(r["hi"]), current=r["current"], predicted=r["predicted"], pct_change=r["pct_change"],
+            trend=r["trend"], significant=r["significant"], colour=r["colour"], model=r["model"],
+            backtest_error=r["backtest_error"], note=r["note"],
+        )
+        for r in sparkline_data_in(con, now)[:limit]
+    )
+
+
+def component_history(con: Any, component: str, now: dt.datetime, hours: int = 72,
+                      ) -> tuple[tuple[str, float | None, tuple[float, ...]], ...]:
+    """Every metric of ``component`` over the ``hours`` before ``now``: (metric, latest hourly mean, the
+    hourly means oldest first), for a component's details."""
+    rows = con.execute(
+        """
+        SELECT metric, list(sum / n ORDER BY hour), arg_max(sum / n, hour)
+        FROM metrics_hourly WHERE component = ? AND hour >= ? AND hour <= ?
+        GROUP BY metric ORDER BY metric
+        """,
+        [component, now - dt.timedelta(hours=hours), now],
+    ).fetchall()
+    return tuple((m, _num(last), tuple(float(v) for v in vals)) for m, vals, last in rows)

@@ -78,40 +78,45 @@ class LearningStats:
 def learning_stats(store, min_samples: int | None = None) -> LearningStats:
     """Count everything in one short read (``min_samples``: outcomes a solution needs to be judged for
     auto-approval; default the config's ``[patterns] auto_approve_min_samples``)."""
+    with store.read() as con:
+        return learning_stats_in(con, min_samples)
+
+
+def learning_stats_in(con, min_samples: int | None = None) -> LearningStats:
+    """:func:`learning_stats` on an open connection (the dashboard reads it inside its one visit)."""
     from analytics.patterns.solution_accuracy import _min_samples
 
     need = _min_samples(min_samples)
-    with store.read() as con:
-        p = con.execute(f"""
-            SELECT count(*),
-                   count(*) FILTER (WHERE coalesce(success_count,0) + coalesce(failure_count,0) > 0
-                                      AND confidence_score >= {HIGH}),
-                   count(*) FILTER (WHERE coalesce(success_count,0) + coalesce(failure_count,0) > 0
-                                      AND confidence_score >= {MEDIUM} AND confidence_score < {HIGH}),
-                   count(*) FILTER (WHERE coalesce(success_count,0) + coalesce(failure_count,0) > 0
-                                      AND confidence_score < {MEDIUM}),
-                   count(*) FILTER (WHERE coalesce(success_count,0) + coalesce(failure_count,0) > 0),
-                   count(*) FILTER (WHERE auto_approved)
-            FROM error_patterns""").fetchone()
-        f = con.execute("SELECT count(*), count(*) FILTER (WHERE success), count(*) FILTER (WHERE NOT success) "
-                        "FROM fix_history").fetchone()
-        pr = con.execute("SELECT count(*), count(accurate), count(*) FILTER (WHERE accurate) FROM predictions").fetchone()
-        ra = con.execute("SELECT count(*) FROM smart_recommendations WHERE applied OR status = 'applied'").fetchone()
-        ev = con.execute("SELECT count(*) FROM error_events").fetchone()
-        m = con.execute(
-            "SELECT count(*) FILTER (WHERE f.success), count(*) FILTER (WHERE NOT f.success) FROM fix_history f "
-            "JOIN pattern_versions v ON v.error_hash = f.error_hash AND v.version = coalesce(f.solution_version, 1) "
-            "WHERE v.source = 'ai'").fetchone()
-        a = con.execute(
-            "SELECT count(*), count(*) FILTER (WHERE EXISTS (SELECT 1 FROM approval_events e WHERE e.error_hash = s.h "
-            "AND e.version = s.v AND e.event = 'approved')) FROM (SELECT error_hash AS h, "
-            "coalesce(solution_version, 1) AS v FROM fix_history GROUP BY ALL HAVING count(*) >= ?) s", [need]).fetchone()
-        w = con.execute("SELECT count(*) FROM approval_events WHERE event = 'withdrawn'").fetchone()
-        au = con.execute(
-            "SELECT count(*), count(*) FILTER (WHERE f.success) FROM fix_history f WHERE ("
-            "SELECT e.event FROM approval_events e WHERE e.error_hash = f.error_hash "
-            "AND e.version = coalesce(f.solution_version, 1) AND e.event_at < f.applied_at "
-            "ORDER BY e.event_at DESC, e.id DESC LIMIT 1) = 'approved'").fetchone()
+    p = con.execute(f"""
+        SELECT count(*),
+               count(*) FILTER (WHERE coalesce(success_count,0) + coalesce(failure_count,0) > 0
+                                  AND confidence_score >= {HIGH}),
+               count(*) FILTER (WHERE coalesce(success_count,0) + coalesce(failure_count,0) > 0
+                                  AND confidence_score >= {MEDIUM} AND confidence_score < {HIGH}),
+               count(*) FILTER (WHERE coalesce(success_count,0) + coalesce(failure_count,0) > 0
+                                  AND confidence_score < {MEDIUM}),
+               count(*) FILTER (WHERE coalesce(success_count,0) + coalesce(failure_count,0) > 0),
+               count(*) FILTER (WHERE auto_approved)
+        FROM error_patterns""").fetchone()
+    f = con.execute("SELECT count(*), count(*) FILTER (WHERE success), count(*) FILTER (WHERE NOT success) "
+                    "FROM fix_history").fetchone()
+    pr = con.execute("SELECT count(*), count(accurate), count(*) FILTER (WHERE accurate) FROM predictions").fetchone()
+    ra = con.execute("SELECT count(*) FROM smart_recommendations WHERE applied OR status = 'applied'").fetchone()
+    ev = con.execute("SELECT count(*) FROM error_events").fetchone()
+    m = con.execute(
+        "SELECT count(*) FILTER (WHERE f.success), count(*) FILTER (WHERE NOT f.success) FROM fix_history f "
+        "JOIN pattern_versions v ON v.error_hash = f.error_hash AND v.version = coalesce(f.solution_version, 1) "
+        "WHERE v.source = 'ai'").fetchone()
+    a = con.execute(
+        "SELECT count(*), count(*) FILTER (WHERE EXISTS (SELECT 1 FROM approval_events e WHERE e.error_hash = s.h "
+        "AND e.version = s.v AND e.event = 'approved')) FROM (SELECT error_hash AS h, "
+        "coalesce(solution_version, 1) AS v FROM fix_history GROUP BY ALL HAVING count(*) >= ?) s", [need]).fetchone()
+    w = con.execute("SELECT count(*) FROM approval_events WHERE event = 'withdrawn'").fetchone()
+    au = con.execute(
+        "SELECT count(*), count(*) FILTER (WHERE f.success) FROM fix_history f WHERE ("
+        "SELECT e.event FROM approval_events e WHERE e.error_hash = f.error_hash "
+        "AND e.version = coalesce(f.solution_version, 1) AND e.event_at < f.applied_at "
+        "ORDER BY e.event_at DESC, e.id DESC LIMIT 1) = 'approved'").fetchone()
     return LearningStats(
         patterns=int(p[0]), high_confidence=int(p[1]), medium_confidence=int(p[2]), low_confidence=int(p[3]),
         with_outcomes=int(p[4]), auto_approved=int(p[5]),

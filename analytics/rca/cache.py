@@ -141,6 +141,18 @@ def latest_for_pattern(store: Any, error_hash: str, *, now: dt.datetime | None =
     return None if df.is_empty() else _row_to_cached(df.row(0, named=True))
 
 
+def pattern_analysis_in(con: Any, error_hash: str, now: dt.datetime) -> dict[str, Any] | None:
+    """The most recently used live analysis of a pattern as plain column -> value (the details screen's
+    read: no polars); does not count a hit."""
+    cur = con.execute(
+        "SELECT analysis, root_cause, confidence, reasoning, recommendations, model, tokens_used, cost, "
+        "hit_count, created_at FROM ai_analysis_cache WHERE error_hash = ? "
+        "AND (expires_at IS NULL OR expires_at > ?) ORDER BY last_used_at DESC LIMIT 1",
+        [error_hash, now])
+    row = cur.fetchone()
+    return None if row is None else dict(zip([d[0] for d in cur.description], row, strict=True))
+
+
 def clean_in(con: Any, now: dt.datetime) -> int:
     n = con.execute("SELECT count(*) FROM ai_analysis_cache WHERE expires_at <= ?", [now]).fetchone()[0]
     if n:
