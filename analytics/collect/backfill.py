@@ -560,19 +560,21 @@ def _record(store, cid: str, id_len: int, p: Planned, read_to: int, handed: bool
                      res.first, res.last, dt.datetime.now(dt.UTC).replace(tzinfo=None)])
 
 
-#: what runs on the history once it is in: patterns, baselines and predictions, forecasts
-ENGINES = ("analytics.patterns.learning:learn_from_events", "analytics.predict.predictions:refresh", "analytics.forecast.stored:refresh")
-
-
 def refresh_engines(store, config: Any, now: dt.datetime | None = None) -> list[str]:
-    """Run the engines over what was read (as the collector's hooks would); returns the problems."""
-    from analytics.collect.loop import _call_hook, _resolve  # noqa: PLC0415 — only when backfill ran
+    """Run the engines over what was read, as the collector's hooks would: patterns, baselines and
+    predictions, forecasts. Returns the problems, each named as before (``config``: unused, kept for
+    the callers)."""
+    # imported here: the engines (and NumPy) load only when a backfill ran
+    from analytics.forecast.stored import refresh as forecast  # noqa: PLC0415
+    from analytics.patterns.learning import learn_from_events  # noqa: PLC0415
+    from analytics.predict.predictions import refresh as predict  # noqa: PLC0415
 
     now = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
     problems = []
-    for name in ENGINES:
+    for name, run in (("learning", lambda: learn_from_events(store)), ("predictions", lambda: predict(store, now=now)),
+                      ("stored", lambda: forecast(store, now=now))):
         try:
-            _call_hook(_resolve(name), store, config, now)
+            run()
         except Exception as exc:  # noqa: BLE001 — one engine failing must not hide the others' results
-            problems.append(f"{name.split(':')[0].rsplit('.', 1)[-1]}: {exc}")
+            problems.append(f"{name}: {exc}")
     return problems

@@ -2,24 +2,17 @@
 
 Predictions are made at several moments in the past and scored at ``now``, so the demo's "measured
 accuracy" is measured on the demo's own history, exactly as it would be on a real host.
-Engines that are not built yet are skipped (an ImportError of their module), anything else raises.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 
+from analytics.forecast import stored as forecast
+from analytics.patterns.learning import learn_from_events, record_outcome
+from analytics.predict import predictions
+from analytics.recommend import engine as recommend
 from analytics.store.database import Store
-
-
-def _engine(module: str):
-    try:
-        return importlib.import_module(module)
-    except ModuleNotFoundError as exc:
-        if exc.name == module:
-            return None
-        raise
 
 
 # Fix outcomes a team would have recorded: (a substring of the message, outcomes in order, solution)
@@ -33,7 +26,7 @@ DEMO_OUTCOMES = [
 ]
 
 
-def record_outcomes(store: Store, patterns, now: dt.datetime) -> None:
+def record_outcomes(store: Store, now: dt.datetime) -> None:
     """Record the demo team's fix outcomes through the same function the CLI and dashboard use."""
     for needle, outcomes, solution in DEMO_OUTCOMES:
         found = store.query(
@@ -44,29 +37,19 @@ def record_outcomes(store: Store, patterns, now: dt.datetime) -> None:
         ref = found["error_hash"][0]
         for k, worked in enumerate(outcomes):
             when = now - dt.timedelta(days=len(outcomes) - k, hours=3)
-            patterns.record_outcome(store, ref, worked, solution=solution if k == 0 else None,
+            record_outcome(store, ref, worked, solution=solution if k == 0 else None,
                                     execution_time_ms=30_000 + 7_000 * k, now=when)
 
 
 def run_engines(store: Store, now: dt.datetime, *, config) -> None:
-    """Run every built engine over the demo data, with the demo's own config (its host and directories)."""
-    patterns = _engine("analytics.patterns.learning")
-    if patterns is not None:
-        patterns.learn_from_events(store)
-        record_outcomes(store, patterns, now)
-    predictions = _engine("analytics.predict.predictions")
-    forecast = _engine("analytics.forecast.stored")
+    """Run every engine over the demo data, with the demo's own config (its host and directories)."""
+    learn_from_events(store)
+    record_outcomes(store, now)
     for days_ago in (7, 6, 5, 4, 3, 2, 1):
         then = now - dt.timedelta(days=days_ago)
-        if predictions is not None:
-            predictions.refresh(store, now=then)
-        if forecast is not None:
-            forecast.refresh(store, now=then)
-    if predictions is not None:
-        predictions.score_due(store, now)
-        predictions.refresh(store, now=now)
-    if forecast is not None:
-        forecast.refresh(store, now=now)
-    recommend = _engine("analytics.recommend.engine")
-    if recommend is not None:
-        recommend.refresh(store, config, now=now, host=config.host)
+        predictions.refresh(store, now=then)
+        forecast.refresh(store, now=then)
+    predictions.score_due(store, now)
+    predictions.refresh(store, now=now)
+    forecast.refresh(store, now=now)
+    recommend.refresh(store, config, now=now, host=config.host)
