@@ -37,6 +37,7 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from analytics.patterns.classify import classify
 from analytics.sources.base import Batch, BaseSource
 from analytics.sources.tail_events import QUIET_SECONDS, TailEvents
 
@@ -550,21 +551,6 @@ def line_level(text: str) -> str | None:
     return {"ERR": "ERROR", "CRIT": "CRITICAL", "WARNING": "WARN", "EMERGENCY": "EMERG"}.get(word, word)
 
 
-def _classifier():
-    """The pattern engine's classifier (:func:`analytics.patterns.classify.classify`) if it is built, else None."""
-    global _CLASSIFY
-    if _CLASSIFY is None:
-        try:
-            from analytics.patterns.classify import classify as fn  # noqa: PLC0415
-        except ImportError:  # the engine is not built in this checkout: level rules still work
-            fn = None
-        _CLASSIFY = fn or False
-    return _CLASSIFY or None
-
-
-_CLASSIFY: Any = None
-
-
 def is_error_line(text: str) -> tuple[bool, str | None]:
     """(is it an error line, its level). Level decides when present; otherwise traceback heads, and
     lines the pattern engine classifies as a known error type (not ``general_error``) with an error word."""
@@ -575,19 +561,9 @@ def is_error_line(text: str) -> tuple[bool, str | None]:
         return True, "ERROR"
     if not _ERROR_HINT_RE.search(text):
         return False, None
-    fn = _classifier()
-    if fn is not None:
-        try:
-            kind = fn(text)
-        except Exception:  # noqa: BLE001
-            kind = None
-        if isinstance(kind, tuple):
-            kind = kind[0]
-        kind = getattr(kind, "value", kind)
-        if kind and str(kind) not in ("general", "general_error"):
-            return True, "ERROR"
-        return False, None
-    return True, "ERROR"
+    if classify(text) != "general":
+        return True, "ERROR"
+    return False, None
 
 
 def is_error_event(text: str, first: str, exception: str | None) -> tuple[bool, str | None]:
