@@ -18,7 +18,7 @@ from analytics.dashboard import snapshot as vs
 from lokifi_tui.app import LokifiApp
 from tui_support import NOW, fixed_vitals, screen_text, seed_store
 
-TABLE_ENGINES = ("predictions", "recommendations", "patterns")
+TABLE_PANES = ("predictions", "recommendations", "patterns")
 
 
 @pytest.fixture
@@ -28,7 +28,7 @@ def seeded(tmp_path):
 
 def test_a_view_survives_the_round_trip_exactly(seeded):
     view = dv.load_dashboard(seeded, now=NOW)
-    assert any(view.pane(n).rows for n in TABLE_ENGINES)
+    assert any(view.pane(n).rows for n in TABLE_PANES)
     path = vs.save(view, seeded.path, (1, 2, 3, 4))
     assert path is not None and path.parent.parent == vs.snapshot_path(seeded.path).parent.parent
     assert str(path).startswith(os.environ["LOKIFI_HOME"])          # under the cache directory
