@@ -6,8 +6,8 @@ from __future__ import annotations
 import click
 
 from lokifi_tui.cli.context import get_config, get_store
-from lokifi_tui.cli.options import Finite
-from lokifi_tui.cli.output import console, err_console, inert, json_option, print_json
+from lokifi_tui.cli.options import Finite, json_option
+from lokifi_tui.cli.output import console, err_console, inert, print_json
 
 
 @click.command()

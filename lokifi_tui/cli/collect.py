@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from lokifi_tui.cli.options import Finite
+from lokifi_tui.cli.options import Finite, json_option
 
 from lokifi_tui.cli.context import _globals, get_config, get_store
 from lokifi_tui.cli.output import (
@@ -23,7 +23,6 @@ from lokifi_tui.cli.output import (
     err_console,
     fail,
     inert,
-    json_option,
     plain,
     print_json,
 )

@@ -8,7 +8,8 @@ from rich.table import Table
 import sys
 
 from lokifi_tui.cli.context import get_config, get_store
-from lokifi_tui.cli.output import USAGE, console, fail, inert, json_option, print_json
+from lokifi_tui.cli.options import json_option
+from lokifi_tui.cli.output import USAGE, console, fail, inert, print_json
 
 
 def _confirm(question: str) -> None:

@@ -103,19 +103,6 @@ def take_status_cpu_reading() -> tuple[float, tuple[float, float, float]] | None
     return reading
 
 
-def report_store_failure(exc: BaseException) -> bool:
-    """Print a store failure (busy, corrupt, too new) as one clear line; False for any other exception.
-    ``analytics.store.database`` (duckdb + polars) is never imported for this: a StoreError can only exist once
-    the command has imported it."""
-    store = sys.modules.get("analytics.store.database")
-    if store is None or not isinstance(exc, store.StoreError):
-        return False
-    from lokifi_tui.cli.output import err_console, inert
-    kind = "database busy" if isinstance(exc, store.StoreBusy) else "database problem"
-    err_console.print(f"[bold red]{kind}:[/] {inert(exc)}")
-    return True
-
-
 def main() -> None:
     gc.disable()
     args = dashboard_args(sys.argv[1:])
@@ -135,9 +122,9 @@ def main() -> None:
     except KeyboardInterrupt:
         sys.exit(130)
     except Exception as exc:
+        from lokifi_tui.cli.output import STORE, report_store_failure
         if not report_store_failure(exc):
             raise
-        from lokifi_tui.cli.output import STORE
         sys.exit(STORE)
     finally:
         gc.enable()

@@ -5,7 +5,8 @@ from __future__ import annotations
 import click
 
 from lokifi_tui.cli.context import get_config, get_store
-from lokifi_tui.cli.output import BAD_INPUT, console, err_console, inert, json_option, print_json
+from lokifi_tui.cli.options import json_option
+from lokifi_tui.cli.output import BAD_INPUT, console, err_console, inert, print_json
 
 SHOW_ERRORS = 20
 

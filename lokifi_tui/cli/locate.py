@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import click
 
-from lokifi_tui.cli.output import console, inert, json_option, print_json
+from lokifi_tui.cli.options import json_option
+from lokifi_tui.cli.output import console, inert, print_json
 
 
 @click.command()

@@ -102,8 +102,7 @@ cli.add_command(ai, "ai")
 
 def main() -> None:
     """The click command line (the ``lokifi`` executable is :func:`lokifi_tui.cli.entry.main`)."""
-    from lokifi_tui.cli.entry import report_store_failure
-    from lokifi_tui.cli.output import STORE, err_console
+    from lokifi_tui.cli.output import STORE, err_console, report_store_failure
     for stream in (sys.stdout, sys.stderr):
         # an argument or file name that is not UTF-8 (a lone surrogate here) is shown escaped, never a crash
         with contextlib.suppress(AttributeError, ValueError):

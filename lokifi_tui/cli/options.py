@@ -1,7 +1,8 @@
 """The options several commands share, declared once: ``--json`` and ``--host NAME``.
 
 Only click is imported here (no rich, no store), so commands that must start fast (``forecast
-series``, ``patterns group``) can use them at module level; :mod:`lokifi_tui.cli.output` re-exports them.
+series``, ``patterns group``) can use them at module level. It builds on :mod:`lokifi_tui.cli.output` and
+:mod:`lokifi_tui.cli.context`, neither of which imports it.
 """
 
 from __future__ import annotations

@@ -1,5 +1,8 @@
 """Shared output for CLI commands: rich consoles, JSON, inert text and failures with exit codes.
 
+Imports no other CLI module: everything else in ``lokifi_tui.cli`` builds on it (the shared options are
+in :mod:`lokifi_tui.cli.options`).
+
 Exit codes: 0 ok, 1 unexpected error, 2 usage, 3 bad input, 4 store problem (busy, corrupt, too new),
 5 not available (an engine not built yet, a dependency or endpoint missing).
 """
@@ -13,8 +16,6 @@ import os
 import re
 import sys
 from typing import TYPE_CHECKING, Any, NoReturn
-
-from lokifi_tui.cli.options import host_option, json_option  # noqa: F401  (the shared options; imported from here too)
 
 OK, UNEXPECTED, USAGE, BAD_INPUT, STORE, UNAVAILABLE = 0, 1, 2, 3, 4, 5
 
@@ -140,3 +141,15 @@ def fail(message: str, code: int = BAD_INPUT) -> NoReturn:
 def not_built(what: str, issue: int) -> NoReturn:
     err_console.print(f"[yellow]{inert(what)} is not built yet[/] (tracked in issue #{issue}).")
     raise SystemExit(UNAVAILABLE)
+
+
+def report_store_failure(exc: BaseException) -> bool:
+    """Print a store failure (busy, corrupt, too new) as one clear line; False for any other exception.
+    ``analytics.store.database`` (duckdb + polars) is never imported for this: a StoreError can only exist once
+    the command has imported it."""
+    store = sys.modules.get("analytics.store.database")
+    if store is None or not isinstance(exc, store.StoreError):
+        return False
+    kind = "database busy" if isinstance(exc, store.StoreBusy) else "database problem"
+    err_console.print(f"[bold red]{kind}:[/] {inert(exc)}")
+    return True

@@ -10,8 +10,9 @@ import sys
 
 import click
 
+from lokifi_tui.cli.options import host_option, json_option
 from lokifi_tui.cli.output import (
-    BAD_INPUT, STORE, USAGE, console, err_console, fail, host_option, inert, json_option, print_json,
+    BAD_INPUT, STORE, USAGE, console, err_console, fail, inert, print_json,
 )
 from lokifi_tui.cli.series_input import read_series
 

@@ -15,8 +15,9 @@ from typing import Any
 import click
 
 from lokifi_tui.cli.context import get_config, get_store
+from lokifi_tui.cli.options import json_option
 from lokifi_tui.cli.output import (
-    BAD_INPUT, UNAVAILABLE, console, err_console, fail, inert, json_option, json_text, print_json,
+    BAD_INPUT, UNAVAILABLE, console, err_console, fail, inert, json_text, print_json,
 )
 
 CANCELLED = 130

@@ -10,8 +10,9 @@ import re
 import click
 
 from lokifi_tui.cli.context import get_config, get_store
+from lokifi_tui.cli.options import host_option, json_option
 from lokifi_tui.cli.output import (
-    BAD_INPUT, USAGE, console, err_console, fail, host_option, inert, json_option, print_json,
+    BAD_INPUT, USAGE, console, err_console, fail, inert, print_json,
 )
 
 ICONS = {"security": "🔒", "dependencies": "📦", "performance": "⚡", "maintenance": "🧹", "system": "💻"}

@@ -19,6 +19,7 @@ from typing import Any
 import click
 
 from lokifi_tui.cli.context import db_path, get_config, get_store
+from lokifi_tui.cli.options import json_option
 from lokifi_tui.cli.output import (
     BAD_INPUT,
     STORE,
@@ -27,7 +28,6 @@ from lokifi_tui.cli.output import (
     err_console,
     fail,
     inert,
-    json_option,
     print_json,
 )
 

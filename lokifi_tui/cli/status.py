@@ -17,7 +17,8 @@ import click
 
 from analytics.sources.cpu_clock import cpu_clock
 from lokifi_tui.cli.context import db_path, get_config, get_store
-from lokifi_tui.cli.output import console, host_option, inert, json_option, print_json
+from lokifi_tui.cli.options import host_option, json_option
+from lokifi_tui.cli.output import console, inert, print_json
 
 
 def _ago(ts: dt.datetime | None, now: dt.datetime) -> str:
