@@ -29,7 +29,8 @@ from typing import Any
 from textual.app import App, ScreenStackError, SystemCommand
 from textual.binding import Binding
 from textual.screen import ModalScreen, Screen
-from textual.theme import Theme
+from textual.reactive import Initialize, Reactive
+from textual.theme import BUILTIN_THEMES, Theme
 from textual.worker import Worker, WorkerState
 
 from lokifi_tui.bindings import ACTIONS, BY_NAME, PANE_ACTIONS, bindings_for, config_keymap, keymap_from_config
@@ -75,6 +76,15 @@ LOKIFI_THEME = Theme(
 )
 
 
+def _start_theme(app: LokifiApp) -> str:
+    """The theme the App starts in, as its ``theme`` reactive's initial value: App.__init__ then builds the
+    stylesheet variables and the ANSI colour filter for it (a theme assigned after __init__ makes Textual
+    re-parse every stylesheet, ~10 ms before the first frame). A built-in theme by name, else lokifi
+    (registered after __init__: it is dark, as is the fallback the filter is built for until then).
+    Changing the theme later assigns ``theme`` as usual."""
+    return app.requested_theme if app.requested_theme in BUILTIN_THEMES else LOKIFI_THEME.name
+
+
 def _utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
@@ -87,6 +97,8 @@ class LokifiApp(App[None]):
     BINDINGS = [*bindings_for("app"), Binding("ctrl+c", "quit", "Quit", show=False, id="lokifi.ctrl_c")]
     COMMAND_PALETTE_BINDING = "ctrl+p"
     ENABLE_COMMAND_PALETTE = True
+
+    theme: Reactive[str] = Reactive(Initialize(_start_theme))
 
     def __init__(
         self,
@@ -102,12 +114,13 @@ class LokifiApp(App[None]):
         vitals_interval: float | None = None,
         propose_setup: bool = False,
     ) -> None:
-        super().__init__()
+        general = getattr(config, "general", None)
+        self.requested_theme = theme or getattr(general, "theme", "") or ""
+        super().__init__()  # starts in the theme :meth:`_start_theme` names (no stylesheet re-parse)
         self.propose_setup = propose_setup  # a first start without a config proposes one (lokifi_tui.first_start)
         self.animation_level = "none"  # no animations by default (SSH, tmux)
         self.db_path = Path(db_path)
         self.config = config
-        general = getattr(config, "general", None)
         self.refresh_interval = float(refresh or getattr(general, "refresh_seconds", 0) or DEFAULT_REFRESH)
         self.vitals_interval = vitals_interval or min(self.refresh_interval, VITALS_MAX_INTERVAL)
         self.demo = demo
@@ -118,7 +131,6 @@ class LokifiApp(App[None]):
         self.action_now = now
         self.sampler = vitals or sample_vitals
         self.collect = collect
-        self.requested_theme = theme or getattr(general, "theme", "") or ""
         self.undo_stack: list[tuple[str, Callable[[Any], Any]]] = []
         self.dashboard = DashboardScreen()
         self._store: Any = None
@@ -143,30 +155,15 @@ class LokifiApp(App[None]):
         self.last_message = ""
         self.data_loads = 0
         self.register_theme(LOKIFI_THEME)
-        theme_name = "lokifi"
-        if self.requested_theme:
-            if self.requested_theme in self.available_themes:
-                theme_name = self.requested_theme
-            else:
-                self.config_problems.append(
-                    f"theme {self.requested_theme!r} is unknown; using lokifi "
-                    f"(available: {', '.join(sorted(self.available_themes))})"
-                )
-        self._start_with_theme(theme_name)
-
-    def _start_with_theme(self, name: str) -> None:
-        """Start with theme ``name`` without re-parsing the stylesheets.
-
-        Assigning ``App.theme`` runs Textual's watcher, which queues a full re-parse of every stylesheet
-        (~10 ms, plus re-styling each widget) even before the app runs. Before the first parse the
-        variables can simply be set: the stored value, the classes and the ANSI filter are what the watcher
-        sets (tests/test_tui_polish.py compares the two). Changing the theme later assigns ``theme``."""
-        self._reactive_theme = name
-        theme = self.current_theme
-        self.update_classes({**{c: False for c in self.classes if c.startswith("-theme-")},
-                             f"-theme-{name}": True, "-dark-mode": theme.dark, "-light-mode": not theme.dark},
-                            update=False)
-        self._refresh_truecolor_filter(self.ansi_theme)
+        if self.theme != self.requested_theme and self.requested_theme:
+            self.config_problems.append(
+                f"theme {self.requested_theme!r} is unknown; using lokifi "
+                f"(available: {', '.join(sorted(self.available_themes))})"
+            )
+        # the rest of what Textual's theme watcher sets, short of its CSS re-parse: App.__init__ read the
+        # variables before lokifi was registered (tests/test_tui_polish.py compares the two paths)
+        self.update_classes({f"-theme-{self.theme}": True, "-dark-mode": self.current_theme.dark,
+                             "-light-mode": not self.current_theme.dark}, update=False)
         self.stylesheet.set_variables(self.get_css_variables())
 
     # -- lifecycle -----------------------------------------------------------------------------------

@@ -137,17 +137,21 @@ def _clash(names: list[str]) -> bool:
 RESERVED_KEYS = {"ctrl+p": "the command palette", "ctrl+c": "quit", "escape": "closing the filter and dialogs"}
 
 
+def key_names(keys: str) -> list[str]:
+    """Comma-separated keys as Textual names them in its bindings (``?`` is ``question_mark``), through
+    the public ``Binding.make_bindings``."""
+    keys = ",".join(k for k in keys.split(",") if k.strip())
+    return [b.key for b in Binding.make_bindings([Binding(keys, "")])] if keys else []
+
+
 def keymap_clashes(keymap: Mapping[str, str]) -> list[str]:
     """Keys that would reach two live actions once ``keymap`` is applied (a pane's table takes its keys
     first, the first binding of a screen wins: one of the two would never run). Two pane actions of
     different panes may share a key: only the focused pane's one is live."""
-    from textual.keys import _normalize_key_list
-
     owners: dict[str, list[str]] = {}
     for spec in ACTIONS:
-        keys = keymap.get(spec.id, spec.keys)
-        for key in _normalize_key_list(keys).split(","):
-            if key and spec.name not in owners.setdefault(key, []):
+        for key in key_names(keymap.get(spec.id, spec.keys)):
+            if spec.name not in owners.setdefault(key, []):
                 owners[key].append(spec.name)
     problems = []
     for key, names in owners.items():
