@@ -1,4 +1,4 @@
-"""The Lokifi dashboard App: refresh loops, workers, triage flow, command palette, entry point.
+"""The Lokifi dashboard App: store and config, refresh loops and their workers, theme, screens, palette.
 
 Design (see ../shared/STYLE.md):
 
@@ -7,8 +7,9 @@ Design (see ../shared/STYLE.md):
   refreshes never overlap. Both skip their work while a modal or a detail screen is on top.
 * The store is re-read only when its files changed (size/mtime of the DuckDB file and WAL) or a triage
   action asked for it, or once a minute for ages and expiries — an idle dashboard costs a ``stat``.
-* Triage writes go through the engines (:mod:`lokifi_tui.triage`) in thread workers; each ends in a
-  :class:`TriageDone` that notifies, records the undo and forces a reload.
+* Triage, root-cause analysis and details belong to the dashboard screen
+  (:mod:`lokifi_tui.screens.row_actions`); the screens reach the App through
+  :class:`lokifi_tui.host.DashboardHost` and never import this module.
 * Worker failures are handled in one place (:meth:`LokifiApp.on_worker_state_changed`).
 
 ``run_dashboard`` is what the CLI calls for ``lokifi`` and ``lokifi demo``.
@@ -34,15 +35,7 @@ from textual.theme import BUILTIN_THEMES, Theme
 from textual.worker import Worker, WorkerState
 
 from lokifi_tui.bindings import ACTIONS, BY_NAME, PANE_ACTIONS, bindings_for, config_keymap, keymap_from_config
-from lokifi_tui.messages import (
-    AnalysisDone,
-    DataFailed,
-    DataLoaded,
-    DetailLoaded,
-    TriageDone,
-    VitalsSample,
-    VitalsSampled,
-)
+from lokifi_tui.messages import DataFailed, DataLoaded, VitalsSample, VitalsSampled
 from lokifi_tui.resources import stylesheets
 from lokifi_tui.screens.dashboard import DashboardScreen
 from lokifi_tui.widgets.safe import clean
@@ -131,7 +124,6 @@ class LokifiApp(App[None]):
         self.action_now = now
         self.sampler = vitals or sample_vitals
         self.collect = collect
-        self.undo_stack: list[tuple[str, Callable[[Any], Any]]] = []
         self.dashboard = DashboardScreen()
         self._store: Any = None
         self._last_signature: Any = None
@@ -145,7 +137,6 @@ class LokifiApp(App[None]):
         self._force_reload = True
         self._data_busy = False
         self._data_timer: Any = None
-        self._analysis: tuple[str, Worker] | None = None
         self._collector_stop: threading.Event | None = None
         self.config_problems: list[str] = list(getattr(config, "problems", ()) or ())
         keymap, problems = keymap_from_config(config_keymap(config))
@@ -411,6 +402,22 @@ class LokifiApp(App[None]):
                                     refresh_seconds=DASHBOARD_HOOK_SECONDS)
         self._collector.run(self._collector_stop)
 
+    def stop_collector(self, wait: float = 20.0) -> None:
+        """Stop the live collector (it writes what it holds); wait up to ``wait`` seconds. From a worker."""
+        stop = self._collector_stop
+        if stop is not None:
+            stop.set()
+        deadline = time.monotonic() + wait
+        col = self._collector
+        while col is not None and getattr(col, "mode", "stopped") != "stopped" and time.monotonic() < deadline:
+            time.sleep(0.1)
+
+    def restart_collector(self) -> None:
+        """Start the live collector again (with the config as it is now)."""
+        self._collector_stop = None
+        self._collector = None
+        self._collector_once()
+
     def on_unmount(self) -> None:
         self._vitals_stop.set()
         self._vitals_handled.set()
@@ -436,277 +443,14 @@ class LokifiApp(App[None]):
         elif event.state is WorkerState.CANCELLED and worker.group == "data":
             self._data_busy = False
 
-    # -- triage --------------------------------------------------------------------------------------
-
-    def _triage(self, label: str, fn: Callable[..., Any], *args: Any) -> None:
-        self.run_worker(partial(self._triage_work, label, fn, args), thread=True, group="triage",
-                        name=label, exit_on_error=False)
-
-    def _triage_work(self, label: str, fn: Callable[..., Any], args: tuple[Any, ...]) -> None:
-        from analytics.store.database import StoreError
-
-        try:
-            result = fn(self.store, *args)
-        except StoreError as exc:
-            self.post_message(TriageDone(label, False, f"{label}: {exc}"))
-        except Exception as exc:
-            self.post_message(TriageDone(label, False, f"{label} failed: {type(exc).__name__}: {exc}"))
-        else:
-            undo = getattr(result, "undo", None)
-            self.post_message(TriageDone(label, True, getattr(result, "text", str(result)), undo))
-
-    def on_triage_done(self, message: TriageDone) -> None:
-        self.say(message.text, severity="information" if message.ok else "warning")
-        if message.ok:
-            if message.undo is not None:
-                self.undo_stack.append((message.action, message.undo))
-                del self.undo_stack[:-50]
-            self.reload_now()
-            from lokifi_tui.screens.details import DetailScreen
-
-            if isinstance(self.screen, DetailScreen):
-                self.load_detail(self.screen.kind, self.screen.key)
-        if self.screen is self.dashboard:
-            self.dashboard.after_triage()
-
-    def _row(self, pane: str) -> Any | None:
-        row = self.dashboard.current(pane)
-        if row is None:
-            label = {"recommendations": "a recommendation", "patterns": "an error pattern"}.get(pane, "a row")
-            self.say(f"Select {label} first (tab to its pane).", severity="warning", timeout=3)
-        return row
-
-    def action_apply(self) -> None:
-        row = self._row("recommendations")
-        if row is not None:
-            self.apply_recommendation(row)
-
-    def apply_recommendation(self, row: Any) -> None:
-        """Ask, then apply ``row`` (anything with id, title, action, description: a pane row or a Rec)."""
-        from lokifi_tui import triage
-        from lokifi_tui.screens.modals import ConfirmApply
-
-        def answered(yes: bool | None) -> None:
-            if yes:
-                self._triage("apply", triage.apply_recommendation, row.id, row.title, self.action_now)
-
-        self.push_screen(ConfirmApply(row.title, row.action, row.description), answered)
-
-    def action_dismiss_rec(self) -> None:
-        row = self._row("recommendations")
-        if row is not None:
-            self.dismiss_recommendation(row)
-
-    def dismiss_recommendation(self, row: Any) -> None:
-        from lokifi_tui import triage
-
-        self._triage("dismiss", triage.dismiss_recommendation, row.id, row.title, self.action_now)
-
-    def action_snooze(self) -> None:
-        row = self._row("recommendations")
-        if row is not None:
-            self.snooze_recommendation(row)
-
-    def snooze_recommendation(self, row: Any) -> None:
-        from lokifi_tui import triage
-        from lokifi_tui.screens.modals import SnoozeChoice
-
-        def chosen(delta: dt.timedelta | None) -> None:
-            if delta is not None:
-                self._triage("snooze", triage.snooze_recommendation, row.id, row.title, delta, self.action_now)
-
-        self.push_screen(SnoozeChoice(row.title), chosen)
-
-    def action_undo(self) -> None:
-        if not self.undo_stack:
-            self.say("Nothing to undo.", timeout=3)
-            return
-        label, undo = self.undo_stack.pop()
-        self._triage(f"undo {label}", undo)
-
-    def action_fix_outcome(self, worked: bool) -> None:
-        row = self._row("patterns")
-        if row is not None:
-            self.record_outcome(row.key, worked, label=f"{row.error_type}: {row.template or row.message}")
-            self.dashboard.box("patterns").table.action_cursor_down()  # on to the next pattern to judge
-
-    def record_outcome(self, error_hash: str, worked: bool, label: str = "") -> None:
-        from lokifi_tui import triage
-
-        self._triage("fix outcome", triage.record_outcome, error_hash, worked, self.action_now, label[:80])
-
-    def action_edit_solution(self) -> None:
-        row = self._row("patterns")
-        if row is not None:
-            self.edit_solution(row)
-
-    def edit_solution(self, pattern: Any) -> None:
-        from lokifi_tui import triage
-        from lokifi_tui.screens.modals import EditSolution
-
-        def saved(text: str | None) -> None:
-            if text:
-                self._triage("edit solution", triage.edit_solution, pattern.key, text)
-
-        title = f"{pattern.error_type} · {pattern.template or pattern.message}"
-        if pattern.solution:
-            current, start, label = pattern.solution, pattern.solution, f"v{pattern.version} → v{pattern.version + 1}"
-        else:
-            # no learned solution yet: start from the built-in playbook people apply today; saving makes v1
-            from analytics.patterns.playbooks import playbook_for
-
-            current, start, label = "", playbook_for(pattern.error_type).as_text(), "built-in playbook → v1"
-        self.push_screen(EditSolution(title, current, label, start=start), saved)
-
-    # -- root-cause analysis (cancellable) -------------------------------------------------------------
-
-    def action_root_cause(self) -> None:
-        row = self._row("patterns")
-        if row is not None:
-            self.start_analysis(row.key)
-
-    def start_analysis(self, error_hash: str) -> None:
-        worker = self.run_worker(partial(self._analysis_work, error_hash), thread=True, group="rca",
-                                 exclusive=True, exit_on_error=False, name="root-cause analysis")
-        self._analysis = (error_hash, worker)
-        screen = self._rca_screen(error_hash)
-        if screen is not None:
-            screen.show_progress("starting")          # shown in place, not as a toast
-        else:
-            self.say("Root-cause analysis running… (esc cancels)", timeout=4)
-
-    def _rca_screen(self, error_hash: str) -> Any | None:
-        """The details screen of this pattern when it is the one showing, else None."""
-        from lokifi_tui.screens.details import DetailScreen
-
-        screen = self.screen
-        if isinstance(screen, DetailScreen) and screen.kind == "pattern" and screen.key == error_hash:
-            return screen
-        return None
-
-    def _analysis_work(self, error_hash: str) -> None:
-        from textual.worker import get_current_worker
-
-        from lokifi_tui import triage
-
-        worker = get_current_worker()
-        try:
-            result = triage.analyze_pattern(
-                self.store, error_hash, self.config,
-                cancel=lambda: worker.is_cancelled,
-                progress=lambda p: self.call_from_thread(self._analysis_progress, p),
-                now=self.fixed_now,
-            )
-        except Exception as exc:
-            if not worker.is_cancelled:
-                self.post_message(AnalysisDone(error_hash, error=f"{type(exc).__name__}: {exc}"))
-            return
-        if not worker.is_cancelled:
-            self.post_message(AnalysisDone(error_hash, result=result))
-
-    def _analysis_progress(self, progress: Any) -> None:
-        message = getattr(progress, "message", "") or str(progress)
-        screen = self._rca_screen(self._analysis[0]) if self._analysis is not None else None
-        if screen is not None:
-            screen.show_progress(message)
-        else:
-            self.say(f"Root-cause analysis: {message}", timeout=3)
-
-    def cancel_analysis(self) -> None:
-        if self._analysis is not None and self._analysis[1].is_running:
-            self._analysis[1].cancel()
-            screen = self._rca_screen(self._analysis[0])
-            self._analysis = None
-            if screen is not None:
-                screen.show_analysis(None, "cancelled")
-            self.say("Root-cause analysis cancelled.", timeout=3)
-
-    def on_analysis_done(self, message: AnalysisDone) -> None:
-        from lokifi_tui.screens.details import DetailScreen
-
-        self._analysis = None
-        screen = self._rca_screen(message.error_hash)
-        if screen is not None:
-            screen.show_analysis(message.result, message.error)
-            return
-        detail = DetailScreen("pattern", message.error_hash, "root-cause analysis")
-        self.push_screen(detail)
-        detail.show_analysis(message.result, message.error)
-
-    # -- details ---------------------------------------------------------------------------------------
-
-    def action_details(self) -> None:
-        from lokifi_tui.screens.details import DetailScreen
-
-        pane = self.dashboard.active_pane
-        row = self.dashboard.current(pane)
-        if row is None:
-            return
-        if pane == "recommendations":
-            self.push_screen(DetailScreen("recommendation", row.key, row.title))
-        elif pane == "patterns":
-            self.push_screen(DetailScreen("pattern", row.key, row.template or row.message))
-        elif pane == "predictions":
-            self.push_screen(DetailScreen("prediction", row.key, f"{row.type} · {row.component}"))
-        else:
-            self.push_screen(DetailScreen("component", row.component, row.component))
-
-    def load_detail(self, kind: str, key: str) -> None:
-        self.run_worker(partial(self._detail_work, kind, key), thread=True, group="detail", exclusive=True,
-                        exit_on_error=False)
-
-    def _detail_work(self, kind: str, key: str) -> None:
-        from analytics.dashboard import view as dv
-        now = self.now()
-        if kind == "pattern":
-            detail = dv.load_pattern_detail(self.store, key, now=now)
-        elif kind == "recommendation":
-            detail = dv.load_recommendation_detail(self.store, int(key))
-        elif kind == "prediction":
-            detail = dv.load_prediction_detail(self.store, int(key))
-        else:
-            detail = dv.load_component_detail(self.store, key, now=now)
-        self.post_message(DetailLoaded(kind, detail))
-
-    def on_detail_loaded(self, message: DetailLoaded) -> None:
-        from lokifi_tui.screens.details import DetailScreen
-
-        if isinstance(self.screen, DetailScreen) and self.screen.kind == message.kind:
-            self.screen.post_message(DetailLoaded(message.kind, message.detail))
-
-    # -- help and palette --------------------------------------------------------------------------------
-
-    def action_help(self) -> None:
-        """Every key of the product (never Textual's own), grouped by where it works, as remapped."""
-        from lokifi_tui.screens.modals import HelpScreen
-
-        pane_of = {action: pane for pane, actions in PANE_ACTIONS.items() for action in actions}
-        groups: dict[str, list[tuple[str, str, str]]] = {"Everywhere": [], "In a pane's rows": []}
-        for spec in ACTIONS:
-            keys = self.keymap_config.get(spec.id, spec.keys)
-            shown = ", ".join(dict.fromkeys(_key_label(k, spec.key_display) for k in keys.split(",")))
-            where = pane_of.get(spec.action_name)
-            group = (f"{where.capitalize()} pane" if where else
-                     "In a pane's rows" if spec.scope == "list" else "Everywhere")
-            groups.setdefault(group, []).append((shown, spec.title, spec.help))
-        groups["Everywhere"].append(("ctrl+p", "Palette", "Command palette: every action by name"))
-        here = f"{getattr(self.dashboard, 'active_pane', '').capitalize()} pane"
-        if here in groups:  # the keys of the pane in use first: what fits an 80x24 screen is what matters now
-            groups = {here: groups[here], **{k: v for k, v in groups.items() if k != here}}
-        rows: list[tuple[str, str, str]] = []
-        for name, items in groups.items():
-            if items:
-                rows.append(("", name, ""))
-                rows.extend(items)
-        intro = "Tab to a pane, move with j/k, then act on the selected row."
-        self.push_screen(HelpScreen(rows, intro))
+    # -- command palette ---------------------------------------------------------------------------------
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         for spec in ACTIONS:
             if spec.name in ("quit", "help"):
                 continue
             yield SystemCommand(spec.title, spec.help, partial(self._palette_run, spec.name))
-        yield SystemCommand("Help", "Show every key", self.action_help)
+        yield SystemCommand("Help", "Show every key", self.dashboard.action_help)
         yield from super().get_system_commands(screen)
 
     def _palette_run(self, name: str) -> None:
@@ -721,15 +465,6 @@ class LokifiApp(App[None]):
             getattr(table, f"action_{spec.action_name}")()
         else:
             getattr(self.dashboard, f"action_{spec.action_name}")()
-
-
-def _key_label(key: str, display: str | None) -> str:
-    """``question_mark`` -> ``?`` (the action's own display), ``ctrl+r`` -> ``^r``, ``enter`` -> ``⏎``."""
-    key = key.strip()
-    if display and len(key) > 1 and key not in ("enter", "tab", "down", "up", "home", "end", "f1"):
-        return display
-    return {"enter": "⏎", "down": "↓", "up": "↑", "shift+tab": "shift+tab", "question_mark": "?",
-            "slash": "/"}.get(key, key.replace("ctrl+", "^"))
 
 
 def run_dashboard(

@@ -1,7 +1,9 @@
-"""Every key the dashboard answers to, declared once, remappable from the config file.
+"""Every key the dashboard and its detail screens answer to, declared once, remappable from the config file.
 
-The same :data:`ACTIONS` table feeds the screens' ``BINDINGS`` (each with a stable ``id``), the ``?`` help
-screen and the command palette, so a key that is remapped in ``lokifi.toml`` shows up remapped everywhere.
+The same tables feed the screens' ``BINDINGS`` (each with a stable ``id``), the ``?`` help screen and the
+command palette (:data:`ACTIONS`), so a key that is remapped in ``lokifi.toml`` shows up remapped
+everywhere. A detail screen answers to the dashboard's triage keys under the same ids (remapping ``apply``
+moves it on both screens) and to its own (:data:`DETAIL_ACTIONS`: back and scrolling).
 
 Config (``[keymap]`` in lokifi.toml)::
 
@@ -9,12 +11,14 @@ Config (``[keymap]`` in lokifi.toml)::
     apply = "A"            # one key
     dismiss = "x,delete"   # several keys, comma separated
     "lokifi.snooze" = "z"  # the full binding id works too
+    "detail.back" = "b"    # a detail screen's own keys
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from itertools import combinations
 
 from textual.binding import Binding
 
@@ -29,7 +33,7 @@ class ActionSpec:
     keys: str  # default keys (Textual key names, comma separated)
     title: str  # short label (footer, palette)
     help: str  # one line for the help screen and palette
-    scope: str = "dashboard"  # "dashboard" (DashboardScreen), "list" (a pane's table), "app"
+    scope: str = "dashboard"  # "dashboard" (DashboardScreen), "list" (a pane's table), "app", "detail"
     show: bool = True  # shown in the footer
     key_display: str | None = None
     action: str = ""  # the action method's name when it differs from ``name``
@@ -68,7 +72,22 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("bottom", "G,end", "Bottom", "Last row", scope="list", show=False),
 )
 
-BY_NAME: dict[str, ActionSpec] = {spec.name: spec for spec in ACTIONS}
+#: A detail screen's own keys (their ids are the ones the screen had before it joined this table).
+DETAIL_ACTIONS: tuple[ActionSpec, ...] = (
+    ActionSpec("detail.back", "escape,q", "Back", "Back to the dashboard (first stops an analysis running here)",
+               scope="detail", action="back"),
+    ActionSpec("detail.down", "j,down", "Down", "Scroll down", scope="detail", show=False, action="scroll_down"),
+    ActionSpec("detail.up", "k,up", "Up", "Scroll up", scope="detail", show=False, action="scroll_up"),
+    ActionSpec("detail.top", "g,home", "Top", "Scroll to the top", scope="detail", show=False, action="scroll_home"),
+    ActionSpec("detail.end", "G,end", "End", "Scroll to the end", scope="detail", show=False, action="scroll_end"),
+)
+
+#: The dashboard's actions a detail screen answers to as well, in its footer's order (``help`` is not shown
+#: there: the footer lists what acts on the item).
+ON_DETAIL: tuple[str, ...] = ("root_cause", "fix_worked", "fix_failed", "edit_solution", "apply", "dismiss", "snooze",
+                              "undo", "help")
+
+BY_NAME: dict[str, ActionSpec] = {spec.name: spec for spec in (*ACTIONS, *DETAIL_ACTIONS)}
 
 # Actions that work on a row of a given pane; used by check_action to grey out what does not apply.
 PANE_ACTIONS: dict[str, frozenset[str]] = {
@@ -77,21 +96,17 @@ PANE_ACTIONS: dict[str, frozenset[str]] = {
 }
 
 
+def _binding(spec: ActionSpec, *, show: bool = True) -> Binding:
+    return Binding(spec.keys, spec.action_name, spec.title, show=show and spec.show, key_display=spec.key_display,
+                   id=spec.id, tooltip=spec.help)
+
+
 def bindings_for(scope: str) -> list[Binding]:
     """``Binding`` objects (with ids, so the keymap can move them) for one scope."""
-    return [
-        Binding(
-            spec.keys,
-            spec.action_name,
-            spec.title,
-            show=spec.show,
-            key_display=spec.key_display,
-            id=spec.id,
-            tooltip=spec.help,
-        )
-        for spec in ACTIONS
-        if spec.scope == scope
-    ]
+    if scope == "detail":
+        return [*(_binding(spec) for spec in DETAIL_ACTIONS),
+                *(_binding(BY_NAME[name], show=name != "help") for name in ON_DETAIL)]
+    return [_binding(spec) for spec in ACTIONS if spec.scope == scope]
 
 
 class KeymapError(ValueError):
@@ -127,10 +142,24 @@ def _pane_of(name: str) -> str | None:
     return next((pane for pane, actions in PANE_ACTIONS.items() if action in actions), None)
 
 
-def _clash(names: list[str]) -> bool:
-    """Two actions on one key clash unless each works in a different pane (only one is live at a time)."""
-    panes = [_pane_of(n) for n in names]
-    return len(names) > 1 and (None in panes or len(set(panes)) < len(panes))
+def _screens(name: str) -> set[str]:
+    """Where an action's keys are live: the dashboard, a detail screen, or both."""
+    spec = BY_NAME[name]
+    if spec.scope == "detail":
+        return {"detail"}
+    return {"dashboard", "detail"} if spec.scope == "app" or name in ON_DETAIL else {"dashboard"}
+
+
+def _clash(key: str, names: list[str]) -> bool:
+    """Two actions on one key clash when one screen answers to both, unless each works in a different pane
+    (only one is live at a time), or both have the key by default (the screen's binding is meant to win
+    over the App's: ``q`` goes back from a detail screen)."""
+    for a, b in combinations(names, 2):
+        pane_a, pane_b = _pane_of(a), _pane_of(b)
+        if (_screens(a) & _screens(b) and (None in (pane_a, pane_b) or pane_a == pane_b)
+                and not (key in key_names(BY_NAME[a].keys) and key in key_names(BY_NAME[b].keys))):
+            return True
+    return False
 
 
 #: Keys the dashboard uses outside the action table (palette, quit, closing the filter/modals).
@@ -149,7 +178,7 @@ def keymap_clashes(keymap: Mapping[str, str]) -> list[str]:
     first, the first binding of a screen wins: one of the two would never run). Two pane actions of
     different panes may share a key: only the focused pane's one is live."""
     owners: dict[str, list[str]] = {}
-    for spec in ACTIONS:
+    for spec in BY_NAME.values():
         for key in key_names(keymap.get(spec.id, spec.keys)):
             if spec.name not in owners.setdefault(key, []):
                 owners[key].append(spec.name)
@@ -158,13 +187,67 @@ def keymap_clashes(keymap: Mapping[str, str]) -> list[str]:
         moved = [n for n in names if BY_NAME[n].id in keymap]
         if not moved:
             continue
-        if _clash(names):
+        if _clash(key, names):
             others = ", ".join(n for n in names if n != moved[0])
             problems.append(f"[keymap] {moved[0]!r}: key {key!r} is also bound to {others}; "
                             "only one of them will run (give one of them another key)")
-        if key in RESERVED_KEYS:
+        if key in RESERVED_KEYS and key not in key_names(BY_NAME[moved[0]].keys):
             problems.append(f"[keymap] {moved[0]!r}: key {key!r} is reserved for {RESERVED_KEYS[key]}")
     return problems
+
+
+def key_label(key: str, display: str | None) -> str:
+    """``question_mark`` -> ``?`` (the action's own display), ``ctrl+r`` -> ``^r``, ``enter`` -> ``⏎``
+    for the help screen."""
+    key = key.strip()
+    if display and len(key) > 1 and key not in ("enter", "tab", "down", "up", "home", "end", "f1"):
+        return display
+    return {"enter": "⏎", "down": "↓", "up": "↑", "shift+tab": "shift+tab", "question_mark": "?",
+            "slash": "/", "escape": "esc"}.get(key, key.replace("ctrl+", "^"))
+
+
+def _help_row(spec: ActionSpec, keymap: Mapping[str, str]) -> tuple[str, str, str]:
+    keys = keymap.get(spec.id, spec.keys)
+    return ", ".join(dict.fromkeys(key_label(k, spec.key_display) for k in keys.split(","))), spec.title, spec.help
+
+
+def _flatten(groups: dict[str, list[tuple[str, str, str]]]) -> list[tuple[str, str, str]]:
+    """Rows for :class:`~lokifi_tui.screens.modals.HelpScreen`: a heading row ("", name, "") per group."""
+    rows: list[tuple[str, str, str]] = []
+    for name, items in groups.items():
+        if items:
+            rows.append(("", name, ""))
+            rows.extend(items)
+    return rows
+
+
+PALETTE_ROW = ("ctrl+p", "Palette", "Command palette: every action by name")
+
+
+def dashboard_help(keymap: Mapping[str, str], active_pane: str) -> list[tuple[str, str, str]]:
+    """Every key of the dashboard (never Textual's own), grouped by where it works, as remapped; the keys
+    of the pane in use first: what fits an 80x24 screen is what matters now."""
+    pane_of = {action: pane for pane, actions in PANE_ACTIONS.items() for action in actions}
+    groups: dict[str, list[tuple[str, str, str]]] = {"Everywhere": [], "In a pane's rows": []}
+    for spec in ACTIONS:
+        where = pane_of.get(spec.action_name)
+        group = (f"{where.capitalize()} pane" if where else
+                 "In a pane's rows" if spec.scope == "list" else "Everywhere")
+        groups.setdefault(group, []).append(_help_row(spec, keymap))
+    groups["Everywhere"].append(PALETTE_ROW)
+    here = f"{active_pane.capitalize()} pane"
+    if here in groups:
+        groups = {here: groups[here], **{k: v for k, v in groups.items() if k != here}}
+    return _flatten(groups)
+
+
+def detail_help(keymap: Mapping[str, str], pane: str | None) -> list[tuple[str, str, str]]:
+    """The keys of a detail screen, as remapped: the item's own actions (``pane``: the pane its rows are
+    triaged in, None for none), then the screen's."""
+    own = [_help_row(BY_NAME[n], keymap) for n in ON_DETAIL if pane is not None and _pane_of(n) == pane]
+    screen = [*(_help_row(spec, keymap) for spec in DETAIL_ACTIONS),
+              *(_help_row(BY_NAME[n], keymap) for n in ON_DETAIL if _pane_of(n) is None), PALETTE_ROW]
+    return _flatten({"This item": own, "This screen": screen})
 
 
 def config_keymap(config: object | None) -> Mapping[str, object] | None:

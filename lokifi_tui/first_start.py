@@ -11,19 +11,19 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from lokifi_tui.app import LokifiApp
+    from lokifi_tui.host import DashboardHost
 
 DECLINED_KEY = "setup.proposal_declined"
 
 
-def wanted(app: LokifiApp) -> bool:
+def wanted(app: DashboardHost) -> bool:
     """A first start: a real host (not the demo), collecting, no config file, none named on the command line."""
     cfg = app.config
     return (app.propose_setup and not app.demo and app.collect and cfg is not None and getattr(cfg, "path", 1) is None
             and not getattr(cfg, "problems", ()))
 
 
-def propose(app: LokifiApp) -> None:
+def propose(app: DashboardHost) -> None:
     app.run_worker(lambda: _discover(app), thread=True, group="setup", exit_on_error=False, name="discovery")
 
 
@@ -39,7 +39,7 @@ def summary(found: list[Any], prometheus: str | None) -> list[str]:
     return out
 
 
-def _discover(app: LokifiApp) -> None:
+def _discover(app: DashboardHost) -> None:
     from analytics.config.starter import discover, journal_readable, render
     from analytics.config.paths import resolve_config
 
@@ -55,7 +55,7 @@ def _discover(app: LokifiApp) -> None:
     app.call_from_thread(_ask, app, lines, path, text)
 
 
-def _ask(app: LokifiApp, lines: list[str], path: Path, text: str) -> None:
+def _ask(app: DashboardHost, lines: list[str], path: Path, text: str) -> None:
     from lokifi_tui.screens.modals import SetupProposal
 
     def answered(yes: bool | None) -> None:
@@ -70,7 +70,7 @@ def _ask(app: LokifiApp, lines: list[str], path: Path, text: str) -> None:
     app.push_screen(SetupProposal(lines, str(path)), answered)
 
 
-def _apply(app: LokifiApp, path: Path, text: str) -> None:
+def _apply(app: DashboardHost, path: Path, text: str) -> None:
     from analytics.collect.backfill import backfill, refresh_engines
     from analytics.config.settings import load_config
     from analytics.config.starter import write_text
@@ -82,7 +82,7 @@ def _apply(app: LokifiApp, path: Path, text: str) -> None:
         app.call_from_thread(app.say, f"Could not write {path}: {exc}", severity="error")
         return
     config = load_config(path)
-    _stop_collector(app)
+    app.stop_collector()  # it writes what it holds before backfill hands files to the tail
     app.config = config
     last = [0.0]
 
@@ -96,7 +96,7 @@ def _apply(app: LokifiApp, path: Path, text: str) -> None:
         app.call_from_thread(banner, "Learning patterns, baselines and forecasts from the history…")
         problems = report.problems + refresh_engines(app.store, config)
     finally:
-        app.call_from_thread(_restart_collector, app)
+        app.call_from_thread(app.restart_collector)
     app.call_from_thread(banner, None)
     note = (f"Wrote {path}. Read {report.lines:,} log lines: {report.events:,} error events, "
             f"{report.metric_rows:,} metric rows.")
@@ -104,20 +104,3 @@ def _apply(app: LokifiApp, path: Path, text: str) -> None:
         note += f" {len(problems)} problem(s): {problems[0]}"
     app.call_from_thread(app.say, note, severity="warning" if problems else "information", timeout=12)
     app.call_from_thread(app.reload_now)
-
-
-def _stop_collector(app: LokifiApp, wait: float = 20.0) -> None:
-    """Stop the dashboard's collector (it writes what it holds) before backfill hands files to the tail."""
-    stop = app._collector_stop
-    if stop is not None:
-        stop.set()
-    deadline = time.monotonic() + wait
-    col = app._collector
-    while col is not None and getattr(col, "mode", "stopped") != "stopped" and time.monotonic() < deadline:
-        time.sleep(0.1)
-
-
-def _restart_collector(app: LokifiApp) -> None:
-    app._collector_stop = None
-    app._collector = None
-    app._collector_once()

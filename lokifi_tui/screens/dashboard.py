@@ -1,12 +1,14 @@
 """The dashboard screen: top bar, four panes (tabs when the terminal is small), filter, triage keys.
 
-It only renders what messages carry and turns keys into intents; the reads and writes run in the
-App's thread workers (:mod:`lokifi_tui.app`), and the engines do the work (:mod:`lokifi_tui.triage`).
+It renders what the App's refresh hands it and turns keys into intents on the selected row: its
+:class:`~lokifi_tui.screens.row_actions.RowActions` runs them (triage, root-cause analysis, details) in
+thread workers, and the engines do the work (:mod:`lokifi_tui.triage`). It reaches the App only through
+:class:`~lokifi_tui.host.DashboardHost` (the App imports this module, never the other way).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from rich.text import Text
 from textual import on
@@ -16,15 +18,15 @@ from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static, Tab, Tabs
 
-from lokifi_tui.bindings import PANE_ACTIONS, bindings_for
+from lokifi_tui.bindings import PANE_ACTIONS, bindings_for, dashboard_help
+from lokifi_tui.host import host
+from lokifi_tui.messages import AnalysisDone, TriageDone
+from lokifi_tui.screens.row_actions import RowActions
 from lokifi_tui.widgets.empty_state import empty_text
 from lokifi_tui.widgets.panes import COLUMNS, PANES, TITLES, PaneBox
 from lokifi_tui.widgets.safe import safe
 from lokifi_tui.widgets.table import PaneTable
 from lokifi_tui.widgets.topbar import StatsBar, VitalsBar, sample_vitals
-
-if TYPE_CHECKING:
-    from lokifi_tui.app import LokifiApp
 
 #: Below this size the four panes become tabs (one pane at a time).
 #: Every pane of the grid must leave its message/title column this many characters; narrower, tabs
@@ -37,10 +39,9 @@ WIDE_FOOTER = 100
 class DashboardScreen(Screen):
     BINDINGS = bindings_for("dashboard")
 
-    app: LokifiApp
-
     def __init__(self) -> None:
         super().__init__(id="dashboard")
+        self.rows = RowActions(self)
         self.active_pane = "predictions"
         self.filter_text = ""
         self.host_filter = ""     # H: one host's rows (rows that name a host), "" for all
@@ -67,7 +68,7 @@ class DashboardScreen(Screen):
         self.show_banner(self._banner_text)   # hidden unless one was asked for before the screen was up
         if self.view is not None:
             self.show_view(self.view, now=self._now)   # the last known state: the top bar's figures now
-        if self.app.sampler is sample_vitals:
+        if host(self).sampler is sample_vitals:
             # memory, disk and load are instant readings: the first frame shows them (CPU follows)
             self.push_vitals(sample_vitals(instant=True))
         self._apply_size(self.size.width, self.size.height)
@@ -101,10 +102,10 @@ class DashboardScreen(Screen):
             self._when_ready.append(callback)
 
     def on_screen_suspend(self) -> None:
-        self.app.set_vitals_paused(True)  # covered: nothing to draw the samples on
+        host(self).set_vitals_paused(True)  # covered: nothing to draw the samples on
 
     def on_screen_resume(self) -> None:
-        self.app.set_vitals_paused(False)
+        host(self).set_vitals_paused(False)
 
     # -- layout ------------------------------------------------------------------------------------
 
@@ -190,7 +191,7 @@ class DashboardScreen(Screen):
         if not self.is_mounted or not self.query(StatsBar):
             return
         self.query_one(StatsBar).show(view, self.host_filter)
-        if not self.app.demo:  # the demo's stored vitals are another (made-up) host's; the bar is this one
+        if not host(self).demo:  # the demo's stored vitals are another (made-up) host's; the bar is this one
             bar = self.query_one(VitalsBar)
             bar.collector = (view.setup, self._now)
             bar.seed(view.vitals)
@@ -231,10 +232,6 @@ class DashboardScreen(Screen):
     def current(self, pane: str | None = None) -> Any | None:
         """The row under the cursor in ``pane`` (the active pane by default)."""
         return self.box(pane or self.active_pane).current_row()
-
-    def after_triage(self) -> None:
-        """Keep focus on the pane the action was on (the reload keeps the cursor on the next row)."""
-        self.focus_table()
 
     def focus_table(self) -> None:
         if self.tables_ready:
@@ -295,44 +292,80 @@ class DashboardScreen(Screen):
             field.display = False
             self.focus_table()
         else:
-            self.app.cancel_analysis()
+            self.rows.cancel_analysis()
 
     @on(DataTable.RowSelected)
     def _row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()
-        self.app.action_details()
+        self.action_details()
 
-    # Triage actions live on the App (so the command palette reaches them from any screen); the
-    # screen's bindings forward to them.
+    # -- triage: the selected row, handed to the row actions ------------------------------------------
+
+    def _selected(self, pane: str) -> Any | None:
+        row = self.current(pane)
+        if row is None:
+            label = {"recommendations": "a recommendation", "patterns": "an error pattern"}.get(pane, "a row")
+            host(self).say(f"Select {label} first (tab to its pane).", severity="warning", timeout=3)
+        return row
+
     def action_apply(self) -> None:
-        self.app.action_apply()
+        if (row := self._selected("recommendations")) is not None:
+            self.rows.apply_recommendation(row)
 
     def action_dismiss_rec(self) -> None:
-        self.app.action_dismiss_rec()
+        if (row := self._selected("recommendations")) is not None:
+            self.rows.dismiss_recommendation(row)
 
     def action_snooze(self) -> None:
-        self.app.action_snooze()
+        if (row := self._selected("recommendations")) is not None:
+            self.rows.snooze_recommendation(row)
 
     def action_undo(self) -> None:
-        self.app.action_undo()
+        self.rows.undo()
+
+    def _fix_outcome(self, worked: bool) -> None:
+        if (row := self._selected("patterns")) is not None:
+            self.rows.record_outcome(row.key, worked, label=f"{row.error_type}: {row.template or row.message}")
+            self.box("patterns").table.action_cursor_down()  # on to the next pattern to judge
 
     def action_fix_worked(self) -> None:
-        self.app.action_fix_outcome(True)
+        self._fix_outcome(True)
 
     def action_fix_failed(self) -> None:
-        self.app.action_fix_outcome(False)
+        self._fix_outcome(False)
 
     def action_edit_solution(self) -> None:
-        self.app.action_edit_solution()
+        if (row := self._selected("patterns")) is not None:
+            self.rows.edit_solution(row)
 
     def action_root_cause(self) -> None:
-        self.app.action_root_cause()
+        if (row := self._selected("patterns")) is not None:
+            self.rows.start_analysis(row.key)
 
     def action_details(self) -> None:
-        self.app.action_details()
+        pane = self.active_pane
+        row = self.current(pane)
+        if row is None:
+            return
+        if pane == "recommendations":
+            self.rows.open_details("recommendation", row.key, row.title)
+        elif pane == "patterns":
+            self.rows.open_details("pattern", row.key, row.template or row.message)
+        elif pane == "predictions":
+            self.rows.open_details("prediction", row.key, f"{row.type} · {row.component}")
+        else:
+            self.rows.open_details("component", row.component, row.component)
+
+    def on_triage_done(self, message: TriageDone) -> None:
+        self.rows.triage_done(message)
+        if self.is_active:
+            self.focus_table()  # keep focus on the pane the action was on (the reload keeps the cursor)
+
+    def on_analysis_done(self, message: AnalysisDone) -> None:
+        self.rows.analysis_done(message)
 
     def action_refresh(self) -> None:
-        self.app.reload_now()
+        host(self).reload_now()
 
     def hosts_known(self) -> list[str]:
         """Hosts the store has recent data from, and those the shown rows name."""
@@ -345,15 +378,19 @@ class DashboardScreen(Screen):
     def action_host_filter(self) -> None:
         hosts = self.hosts_known()
         if not hosts or (len(hosts) == 1 and not self.host_filter):
-            self.app.say("Only one host reports to this database: nothing to filter by.", timeout=4)
+            host(self).say("Only one host reports to this database: nothing to filter by.", timeout=4)
             return
         order = ["", *hosts]
         at = order.index(self.host_filter) if self.host_filter in order else 0
         self.host_filter = order[(at + 1) % len(order)]
-        self.app.say(f"Showing host {self.host_filter} (H: next host)" if self.host_filter
+        host(self).say(f"Showing host {self.host_filter} (H: next host)" if self.host_filter
                      else "Showing every host.", timeout=3)
         if self.view is not None:
             self.show_view(self.view, now=self._now)
 
     def action_help(self) -> None:
-        self.app.action_help()
+        """Every key of the product (never Textual's own), grouped by where it works, as remapped."""
+        from lokifi_tui.screens.modals import HelpScreen
+
+        rows = dashboard_help(host(self).keymap_config, self.active_pane)
+        self.app.push_screen(HelpScreen(rows, "Tab to a pane, move with j/k, then act on the selected row."))

@@ -8,18 +8,19 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
+from lokifi_tui.bindings import PANE_ACTIONS, bindings_for, detail_help
+from lokifi_tui.host import host
 from lokifi_tui.messages import DetailLoaded
 from lokifi_tui.widgets.render import (
     COLOUR_STYLE,
@@ -33,6 +34,11 @@ from lokifi_tui.widgets.render import (
 )
 from lokifi_tui.widgets import humanize
 from lokifi_tui.widgets.safe import clean, safe
+
+if TYPE_CHECKING:
+    from analytics.dashboard.view import PatternRow, RecommendationRow
+    from analytics.rca.analyze import AnalysisResult
+    from lokifi_tui.messages import Detail
 
 
 def _kv(rows: list[tuple[str, Text | str]]) -> Table:
@@ -360,32 +366,37 @@ RENDERERS = {
 }
 
 
+class DetailActions(Protocol):
+    """What a detail screen's keys ask of the dashboard's row actions (lokifi_tui.screens.row_actions)."""
+
+    def load_detail(self, screen: DetailScreen) -> None: ...
+    def start_analysis(self, error_hash: str) -> None: ...
+    def cancel_analysis(self) -> None: ...
+    def record_outcome(self, error_hash: str, worked: bool, label: str = "") -> None: ...
+    def edit_solution(self, pattern: PatternRow) -> None: ...
+    def apply_recommendation(self, row: RecommendationRow) -> None: ...
+    def dismiss_recommendation(self, row: RecommendationRow) -> None: ...
+    def snooze_recommendation(self, row: RecommendationRow) -> None: ...
+    def undo(self) -> None: ...
+
+
+#: the kind of item a detail screen shows -> the pane its rows are triaged in
+TRIAGED_IN = {"pattern": "patterns", "recommendation": "recommendations"}
+
+
 class DetailScreen(Screen):
     """One item in full. The dashboard's refresh pauses while this is open."""
 
-    BINDINGS = [
-        Binding("escape,q", "back", "Back", id="lokifi.detail.back"),
-        Binding("j,down", "scroll_down", "Down", show=False, id="lokifi.detail.down"),
-        Binding("k,up", "scroll_up", "Up", show=False, id="lokifi.detail.up"),
-        Binding("g,home", "scroll_home", "Top", show=False, id="lokifi.detail.top"),
-        Binding("G,end", "scroll_end", "End", show=False, id="lokifi.detail.end"),
-        Binding("r", "root_cause", "Root cause", id="lokifi.detail.root_cause"),
-        Binding("y", "outcome(True)", "Worked", id="lokifi.detail.worked"),
-        Binding("n", "outcome(False)", "Failed", id="lokifi.detail.failed"),
-        Binding("e", "edit", "Edit fix", id="lokifi.detail.edit"),
-        Binding("a", "apply", "Apply", id="lokifi.detail.apply"),
-        Binding("d", "dismiss_rec", "Dismiss", id="lokifi.detail.dismiss"),
-        Binding("s", "snooze", "Snooze", id="lokifi.detail.snooze"),
-        Binding("u", "undo", "Undo", id="lokifi.detail.undo"),
-    ]
+    BINDINGS = bindings_for("detail")
 
-    def __init__(self, kind: str, key: str, title: str) -> None:
+    def __init__(self, kind: str, key: str, title: str, actions: DetailActions) -> None:
         super().__init__()
         self.kind = kind
         self.key = key
         self.title_text = title
-        self.detail: Any = None
-        self.analysis: Any = None
+        self.actions = actions
+        self.detail: Detail = None
+        self.analysis: AnalysisResult | None = None
         self.analysis_error: str | None = None
         self.running: str | None = None     # the analysis' progress while it runs
         self._follow_rca = False            # keep the analysis section in view as the page is laid out
@@ -400,13 +411,12 @@ class DetailScreen(Screen):
 
     def on_mount(self) -> None:
         self.watch(self.query_one("#detail-body"), "virtual_size", self._page_grew, init=False)
-        self.app.load_detail(self.kind, self.key)  # type: ignore[attr-defined]
+        self.actions.load_detail(self)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("root_cause", "outcome", "edit"):
-            return self.kind == "pattern"
-        if action in ("apply", "dismiss_rec", "snooze"):
-            return self.kind == "recommendation"
+        for pane, actions in PANE_ACTIONS.items():
+            if action in actions:
+                return TRIAGED_IN.get(self.kind) == pane
         return True
 
     def on_detail_loaded(self, message: DetailLoaded) -> None:
@@ -421,7 +431,7 @@ class DetailScreen(Screen):
         if self.detail is None:
             content.update(Text("This item is no longer in the store.", style="yellow"))
             return
-        now = self.app.now()  # type: ignore[attr-defined]
+        now = host(self).now()
         if self.kind == "pattern":
             content.update(render_pattern(self.detail, now))
             self.query_one("#detail-rca", Static).update(
@@ -429,7 +439,7 @@ class DetailScreen(Screen):
         else:
             content.update(RENDERERS[self.kind](self.detail, now))
 
-    def show_analysis(self, result: Any, error: str | None) -> None:
+    def show_analysis(self, result: AnalysisResult | None, error: str | None) -> None:
         self.analysis, self.analysis_error, self.running = result, error, None
         self._show_rca()
 
@@ -456,7 +466,7 @@ class DetailScreen(Screen):
 
     def action_back(self) -> None:
         if self.running is not None:      # esc first cancels the analysis running here
-            self.app.cancel_analysis()  # type: ignore[attr-defined]
+            self.actions.cancel_analysis()
             return
         self.app.pop_screen()
 
@@ -476,27 +486,36 @@ class DetailScreen(Screen):
         self._follow_rca = False
         self.query_one("#detail-body").scroll_end(animate=False)
 
-    def action_root_cause(self) -> None:
-        self.app.start_analysis(self.key)  # type: ignore[attr-defined]
+    def action_help(self) -> None:
+        from lokifi_tui.screens.modals import HelpScreen
 
-    def action_outcome(self, worked: bool) -> None:
-        self.app.record_outcome(self.key, worked)  # type: ignore[attr-defined]
+        rows = detail_help(host(self).keymap_config, TRIAGED_IN.get(self.kind))
+        self.app.push_screen(HelpScreen(rows, "Keys of this screen; esc goes back to the dashboard."))
+
+    def action_root_cause(self) -> None:
+        self.actions.start_analysis(self.key)
+
+    def action_fix_worked(self) -> None:
+        self.actions.record_outcome(self.key, True)
+
+    def action_fix_failed(self) -> None:
+        self.actions.record_outcome(self.key, False)
 
     def action_apply(self) -> None:
-        if self.detail is not None:
-            self.app.apply_recommendation(self.detail.rec)  # type: ignore[attr-defined]
+        if self.detail is not None:  # a recommendation's (check_action)
+            self.actions.apply_recommendation(self.detail.rec)
 
     def action_dismiss_rec(self) -> None:
-        if self.detail is not None:
-            self.app.dismiss_recommendation(self.detail.rec)  # type: ignore[attr-defined]
+        if self.detail is not None:  # a recommendation's (check_action)
+            self.actions.dismiss_recommendation(self.detail.rec)
 
     def action_snooze(self) -> None:
-        if self.detail is not None:
-            self.app.snooze_recommendation(self.detail.rec)  # type: ignore[attr-defined]
+        if self.detail is not None:  # a recommendation's (check_action)
+            self.actions.snooze_recommendation(self.detail.rec)
 
     def action_undo(self) -> None:
-        self.app.action_undo()  # type: ignore[attr-defined]
+        self.actions.undo()
 
-    def action_edit(self) -> None:
-        if self.detail is not None:
-            self.app.edit_solution(self.detail.pattern)  # type: ignore[attr-defined]
+    def action_edit_solution(self) -> None:
+        if self.detail is not None:  # a pattern's (check_action)
+            self.actions.edit_solution(self.detail.pattern)
