@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from analytics.dashboard import PANE_TITLES  # re-exported (__all__); defined where the TUI's start can read it
 from analytics.dashboard.details import (  # re-exported (__all__): the TUI reads details here
     ComponentDetail,
     load_component_detail,
@@ -45,14 +46,6 @@ __all__ = [
     "db_signature", "load_component_detail", "load_dashboard", "load_pattern_detail", "load_prediction_detail",
     "load_recommendation_detail", "utcnow",
 ]
-
-#: The dashboard's panes and their titles, in order: the one home of these names (the TUI shows them).
-PANE_TITLES = {
-    "predictions": "Predictions",
-    "forecast": "Forecast",
-    "recommendations": "Recommendations",
-    "patterns": "Error patterns",
-}
 
 
 @dataclass(frozen=True)

@@ -18,12 +18,13 @@ from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static, Tab, Tabs
 
+from analytics.dashboard import PANE_TITLES
 from lokifi_tui.bindings import PANE_ACTIONS, bindings_for, dashboard_help
 from lokifi_tui.host import host
 from lokifi_tui.messages import AnalysisDone, TriageDone
 from lokifi_tui.screens.row_actions import RowActions
 from lokifi_tui.widgets.empty_state import empty_text
-from lokifi_tui.widgets.panes import COLUMNS, PANES, TITLES, PaneBox
+from lokifi_tui.widgets.panes import COLUMNS, PANES, PaneBox
 from lokifi_tui.widgets.safe import safe
 from lokifi_tui.widgets.table import PaneTable
 from lokifi_tui.widgets.topbar import StatsBar, VitalsBar, sample_vitals
@@ -118,7 +119,7 @@ class DashboardScreen(Screen):
         self.set_class(narrow, "narrow")
         tabs = self._tabs()
         if narrow and tabs is None:
-            tabs = Tabs(*[Tab(TITLES[p], id=f"tab-{p}") for p in PANES], id="pane-tabs", active=f"tab-{self.active_pane}")
+            tabs = Tabs(*[Tab(PANE_TITLES[p], id=f"tab-{p}") for p in PANES], id="pane-tabs", active=f"tab-{self.active_pane}")
             self.mount(tabs, before=self.query_one("#panes"))
         if tabs is not None:
             tabs.display = narrow

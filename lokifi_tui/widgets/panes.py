@@ -15,6 +15,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Static
 
+from analytics.dashboard import PANE_TITLES
 from lokifi_tui.widgets.render import (
     COLOUR_STYLE,
     TREND_ARROW,
@@ -28,13 +29,7 @@ from lokifi_tui.widgets.render import (
 from lokifi_tui.widgets.safe import clean, safe
 from lokifi_tui.widgets.table import Cells, PaneTable
 
-PANES = ("predictions", "forecast", "recommendations", "patterns")
-TITLES = {
-    "predictions": "Predictions",
-    "forecast": "Forecast",
-    "recommendations": "Recommendations",
-    "patterns": "Error patterns",
-}
+PANES = tuple(PANE_TITLES)  # in order
 
 COLUMNS: dict[str, list[tuple[str, str, int | None]]] = {
     "predictions": [
@@ -146,7 +141,7 @@ class PaneBox(Vertical):
     def __init__(self, name: str, **kwargs: Any) -> None:
         super().__init__(id=f"pane-{name}", classes="pane", **kwargs)
         self.pane = name
-        self.border_title = TITLES[name]
+        self.border_title = PANE_TITLES[name]
         self.rows: tuple[Any, ...] = ()
         self._shown_with: tuple[dt.datetime, str, str, str] | None = None
 
