@@ -42,7 +42,7 @@ class DashboardScreen(Screen):
 
     def __init__(self) -> None:
         super().__init__(id="dashboard")
-        self.rows = RowActions(self)
+        self.row_actions = RowActions(self)
         self.active_pane = "predictions"
         self.filter_text = ""
         self.host_filter = ""     # H: one host's rows (rows that name a host), "" for all
@@ -293,7 +293,7 @@ class DashboardScreen(Screen):
             field.display = False
             self.focus_table()
         else:
-            self.rows.cancel_analysis()
+            self.row_actions.cancel_analysis()
 
     @on(DataTable.RowSelected)
     def _row_selected(self, event: DataTable.RowSelected) -> None:
@@ -311,22 +311,22 @@ class DashboardScreen(Screen):
 
     def action_apply(self) -> None:
         if (row := self._selected("recommendations")) is not None:
-            self.rows.apply_recommendation(row)
+            self.row_actions.apply_recommendation(row)
 
     def action_dismiss_rec(self) -> None:
         if (row := self._selected("recommendations")) is not None:
-            self.rows.dismiss_recommendation(row)
+            self.row_actions.dismiss_recommendation(row)
 
     def action_snooze(self) -> None:
         if (row := self._selected("recommendations")) is not None:
-            self.rows.snooze_recommendation(row)
+            self.row_actions.snooze_recommendation(row)
 
     def action_undo(self) -> None:
-        self.rows.undo()
+        self.row_actions.undo()
 
     def _fix_outcome(self, worked: bool) -> None:
         if (row := self._selected("patterns")) is not None:
-            self.rows.record_outcome(row.key, worked, label=f"{row.error_type}: {row.template or row.message}")
+            self.row_actions.record_outcome(row.key, worked, label=f"{row.error_type}: {row.template or row.message}")
             self.box("patterns").table.action_cursor_down()  # on to the next pattern to judge
 
     def action_fix_worked(self) -> None:
@@ -337,11 +337,11 @@ class DashboardScreen(Screen):
 
     def action_edit_solution(self) -> None:
         if (row := self._selected("patterns")) is not None:
-            self.rows.edit_solution(row)
+            self.row_actions.edit_solution(row)
 
     def action_root_cause(self) -> None:
         if (row := self._selected("patterns")) is not None:
-            self.rows.start_analysis(row.key)
+            self.row_actions.start_analysis(row.key)
 
     def action_details(self) -> None:
         pane = self.active_pane
@@ -349,21 +349,21 @@ class DashboardScreen(Screen):
         if row is None:
             return
         if pane == "recommendations":
-            self.rows.open_details("recommendation", row.key, row.title)
+            self.row_actions.open_details("recommendation", row.key, row.title)
         elif pane == "patterns":
-            self.rows.open_details("pattern", row.key, row.template or row.message)
+            self.row_actions.open_details("pattern", row.key, row.template or row.message)
         elif pane == "predictions":
-            self.rows.open_details("prediction", row.key, f"{row.type} · {row.component}")
+            self.row_actions.open_details("prediction", row.key, f"{row.type} · {row.component}")
         else:
-            self.rows.open_details("component", row.component, row.component)
+            self.row_actions.open_details("component", row.component, row.component)
 
     def on_triage_done(self, message: TriageDone) -> None:
-        self.rows.triage_done(message)
+        self.row_actions.triage_done(message)
         if self.is_active:
             self.focus_table()  # keep focus on the pane the action was on (the reload keeps the cursor)
 
     def on_analysis_done(self, message: AnalysisDone) -> None:
-        self.rows.analysis_done(message)
+        self.row_actions.analysis_done(message)
 
     def action_refresh(self) -> None:
         host(self).reload_now()

@@ -1,7 +1,9 @@
 """Detail screens for a recommendation, a pattern, a prediction and a component.
 
-Opened with ``enter``; the data is read by a thread worker (``analytics.dashboard.view.load_*_detail``)
-that ends in one :class:`~lokifi_tui.messages.DetailLoaded`. ``esc``/``q`` goes back.
+Opened with ``enter`` by the dashboard's row actions (:mod:`lokifi_tui.screens.row_actions`), which read
+the data in a thread worker (``analytics.dashboard.view.load_*_detail``) that ends in one
+:class:`~lokifi_tui.messages.DetailLoaded` to this screen, and run its triage keys. ``esc``/``q`` goes back.
+Over 500 lines: the four page renderers and the screen that shows them are read together.
 """
 
 from __future__ import annotations
