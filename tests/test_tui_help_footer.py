@@ -38,3 +38,36 @@ async def test_help_and_footer_at_80x24(tmp_path):
         assert "esc closes" in text and "Patterns pane" in text and "Record that the selected pattern's fix worked" in text
         assert not [k for k in TEXTUAL_KEYS if k in text]
         await pilot.press("escape")
+
+
+async def test_a_detail_screens_keys_are_in_the_table_remapped_and_in_its_help(tmp_path):
+    """The detail screen answers to the dashboard's triage keys under their ids (one remap moves both), its
+    own keys are remappable too, and `?` there lists them at 80x24 with the closing key on the border."""
+    store = seed_store(tmp_path / "s.duckdb")
+    config = {"keymap": {"fix_worked": "W", "detail.back": "b,escape"}}
+    app = LokifiApp(store.path, config=config, vitals=fixed_vitals, collect=False, now=NOW)
+    assert app.config_problems == []
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        while app.dashboard.active_pane != "patterns":
+            await pilot.press("tab")
+            await pilot.pause()
+        await pilot.press("enter")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "DetailScreen" and app.screen.kind == "pattern"
+        await pilot.press("question_mark")
+        await pilot.pause()
+        text = screen_text(app)
+        assert "esc closes" in text and "Back to the dashboard" in text and "Scroll down" in text
+        worked = next(line for line in text.splitlines() if "fix worked" in line)
+        assert " W " in worked and " y " not in worked
+        assert "Dismiss" not in text  # a pattern's page: the recommendation keys do not apply
+        assert not [k for k in TEXTUAL_KEYS if k in text]
+        await pilot.press("escape")
+        await pilot.pause()
+        await pilot.press("W")
+        await settle(pilot)
+        assert app.last_message.startswith("Fix worked recorded")
+        await pilot.press("b")
+        await pilot.pause()
+        assert app.screen is app.dashboard
