@@ -25,12 +25,12 @@ import time
 from collections.abc import Callable, Iterable
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.app import App, ScreenStackError, SystemCommand
 from textual.binding import Binding
-from textual.screen import ModalScreen, Screen
 from textual.reactive import Initialize, Reactive
+from textual.screen import ModalScreen, Screen
 from textual.theme import BUILTIN_THEMES, Theme
 from textual.worker import Worker, WorkerState
 
@@ -40,6 +40,10 @@ from lokifi_tui.resources import stylesheets
 from lokifi_tui.screens.dashboard import DashboardScreen
 from lokifi_tui.widgets.safe import clean
 from lokifi_tui.widgets.topbar import sample_vitals
+
+if TYPE_CHECKING:
+    from analytics.store.database import Store
+    from analytics.store.file_signature import Signature
 
 DEFAULT_REFRESH = 5.0  # seconds between store checks (config: [general] refresh_seconds)
 VITALS_MAX_INTERVAL = 2.0  # the vitals line moves at least this often
@@ -125,8 +129,8 @@ class LokifiApp(App[None]):
         self.sampler = vitals or sample_vitals
         self.collect = collect
         self.dashboard = DashboardScreen()
-        self._store: Any = None
-        self._last_signature: Any = None
+        self._store: Store | None = None
+        self._last_signature: Signature | None = None
         self._last_load = 0.0
         self._last_render = 0.0
         self._next_change: dt.datetime | None = None
@@ -170,7 +174,7 @@ class LokifiApp(App[None]):
         return self.fixed_now or _utcnow()
 
     @property
-    def store(self) -> Any:
+    def store(self) -> Store:
         """The Store handle (created lazily, in a worker, so importing duckdb never delays first paint)."""
         if self._store is None:
             from analytics.store.database import Store
@@ -312,7 +316,7 @@ class LokifiApp(App[None]):
             exit_on_error=False,
         )
 
-    def _data_work(self, signature: Any, now: dt.datetime | None) -> None:
+    def _data_work(self, signature: Signature | None, now: dt.datetime | None) -> None:
         from analytics.dashboard.view import load_dashboard
         from analytics.store.database import StoreError
 
