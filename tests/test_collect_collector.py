@@ -180,7 +180,7 @@ def test_one_writer_per_database(tmp_path):
 def test_thread_start_stop_and_refresh_hooks(tmp_path):
     calls = []
 
-    def hook(store, now):
+    def hook(store, config, now):
         calls.append(now)
 
     store = Store(tmp_path / "db.duckdb")
@@ -323,7 +323,7 @@ probes = [{{ kind = "tcp", host = "127.0.0.1", port = {port} }}]
 
 
 def test_retention_hook_prunes_old_raw_rows(tmp_path):
-    from analytics.collect.loop import apply_retention
+    from analytics.collect.hooks import apply_retention
 
     store = Store(tmp_path / "db.duckdb")
     now = dt.datetime(2026, 11, 21, 12)

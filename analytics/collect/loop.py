@@ -18,14 +18,16 @@ run:
 
 Use it as ``Collector(store, config).start()`` / ``.stop()`` from a thread, or ``collect_once(store,
 config)``. ``Collector.latest_vitals`` is a frozen snapshot, readable from any thread without the DB.
+
+Beside it: the lock and its hand-over (:mod:`analytics.collect.writer_lock`), the sources built from the
+config (:mod:`analytics.collect.wiring`), the refresh hooks (:mod:`analytics.collect.hooks`) and the
+flush's batch writer (:func:`analytics.store.metrics.write_collected`).
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import importlib
-import inspect
 import json
 import logging
 import os
@@ -35,36 +37,19 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-import duckdb
-import polars as pl
-
-from analytics.sources.base import Batch, SourceStatus
-from analytics.common.moved import current as current_module
-from analytics.sources.fleet import fleet_factory
-from analytics.store.file_signature import file_signature
-from analytics.store.database import Store, StoreBusy, StoreError
+from analytics.collect.hooks import DEFAULT_HOOKS, Hook, hook_name, resolve_hook
+from analytics.collect.wiring import build_sources
 from analytics.collect.writer_lock import WriterLock
+from analytics.common.clock import utcnow
+from analytics.sources.base import Batch, SourceStatus
+from analytics.store.database import Store, StoreBusy, StoreError
+from analytics.store.file_signature import file_signature
+from analytics.store.metrics import collected_frame
 
 log = logging.getLogger("lokifi.collector")
 
-#: Engine refresh hooks, run in order after a flush when due: ``module:function`` (every
-#: ``[collect] refresh_seconds``) or ``module:function@SECONDS``. Each is called as ``fn(store)`` plus
-#: ``now=`` and ``config=`` when its signature takes them. Hooks whose module is not built are skipped
-#: quietly. ``[collect] hooks`` in the config replaces the list.
-DEFAULT_HOOKS = (
-    "analytics.patterns.learning:learn_from_events",
-    "analytics.predict.predictions:score_due@300",
-    "analytics.predict.predictions:refresh@900",
-    "analytics.forecast.stored:refresh@900",
-    "analytics.recommend.engine:refresh@900",
-    "analytics.collect.loop:apply_retention@21600",
-    "analytics.rca.cache:daily_clean@3600",
-    "analytics.alerts.deliver:deliver@15",
-    "analytics.alerts.deliver:notify@10",
-)
 #: Rows waiting in memory that trigger a write now (a big file read --from-start, a fleet backfill).
 FLUSH_ROWS = 50_000
 
@@ -81,229 +66,12 @@ _DIGITS = re.compile(r"\d+")
 #: ``source_status`` rows are rewritten at least this often (and whenever a source's state changes).
 STATUS_EVERY = 60.0
 
-_ROW_SCHEMA: dict[str, Any] = {
-    "_table": pl.String,
-    "ts": pl.Datetime("us"),
-    "host": pl.String,
-    "component": pl.String,
-    "metric": pl.String,
-    "value": pl.Float64,
-    "message": pl.String,
-    "fingerprint": pl.String,
-    "type": pl.String,
-    "source": pl.String,
-    "level": pl.String,
-    "probe": pl.String,
-    "kind": pl.String,
-    "target": pl.String,
-    "ok": pl.Boolean,
-    "status_code": pl.Int32,
-    "elapsed_ms": pl.Float64,
-    "error_kind": pl.String,
-}
-_METRIC_COLS = ["ts", "host", "component", "metric", "value", "source"]
-_EVENT_COLS = ["ts", "host", "component", "message", "fingerprint", "type", "source", "level"]
-_PROBE_COLS = ["ts", "host", "component", "probe", "kind", "target", "ok", "status_code", "elapsed_ms",
-               "error_kind", "message"]
-
-
 class CollectorBusy(StoreError):
     """Another collector is already writing to this database."""
 
 
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
-
-
-# --------------------------------------------------------------------------------------------------
-# The batch writer (runs inside a Store transaction, directly or from the spool)
-# --------------------------------------------------------------------------------------------------
-
-def write_collected(con: duckdb.DuckDBPyConnection, df: pl.DataFrame | None, *,
-                    checkpoints: list[list[str]] | None = None,
-                    statuses: list[dict[str, Any]] | None = None) -> int:
-    """Write one collector flush: metrics (rolled up; deduplicated unless the source's rows are unique by
-    construction), error events, probe results, and the sources' checkpoints and statuses — all in the
-    caller's transaction. Each table gets one set-based statement (row-by-row ``executemany`` costs
-    milliseconds per row in DuckDB)."""
-    from analytics.store.metrics import write_metrics
-
-    n = 0
-    if df is not None and df.height:
-        m = df.filter(pl.col("_table") == "m")
-        if m.height:
-            n += write_metrics(con, m.select(_METRIC_COLS))
-        fresh = df.filter(pl.col("_table") == "mu")
-        if fresh.height:
-            n += _write_unique_metrics(con, fresh.select(_METRIC_COLS))
-        for tag, table, cols in (("e", "error_events", _EVENT_COLS), ("p", "probe_results", _PROBE_COLS)):
-            part = df.filter(pl.col("_table") == tag)
-            if part.height:
-                n += _insert(con, table, part.select(cols))
-    if checkpoints:
-        cp = pl.DataFrame(checkpoints, schema={"source": pl.String, "key": pl.String, "position": pl.String,
-                                               "updated_at": pl.String}, orient="row")
-        cp = cp.with_columns(pl.col("updated_at").str.to_datetime(time_unit="us"))
-        _upsert(con, "source_checkpoints", cp, ("source", "key"))
-    if statuses:
-        st = pl.DataFrame(statuses, schema=_STATUS_SCHEMA).with_columns(
-            pl.col(c).str.to_datetime(time_unit="us") for c in ("last_poll", "last_success", "updated_at"))
-        _upsert(con, "source_status", st, ("host", "source"))
-    return n
-
-
-_STATUS_SCHEMA = {"host": pl.String, "source": pl.String, "kind": pl.String, "state": pl.String,
-                  "last_poll": pl.String, "last_success": pl.String, "last_error": pl.String,
-                  "rows_total": pl.Int64, "detail": pl.String, "updated_at": pl.String}
-
-
-def _insert(con: duckdb.DuckDBPyConnection, table: str, df: pl.DataFrame) -> int:
-    names = ", ".join(f'"{c}"' for c in df.columns)
-    con.register("_lokifi_part", df)
-    try:
-        con.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM _lokifi_part")
-    finally:
-        con.unregister("_lokifi_part")
-    return df.height
-
-
-def _upsert(con: duckdb.DuckDBPyConnection, table: str, df: pl.DataFrame, key: tuple[str, ...]) -> None:
-    names = ", ".join(f'"{c}"' for c in df.columns)
-    sets = ", ".join(f'"{c}" = excluded."{c}"' for c in df.columns if c not in key)
-    con.register("_lokifi_up", df)
-    try:
-        con.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM _lokifi_up "
-                    f"ON CONFLICT ({', '.join(key)}) DO UPDATE SET {sets}")
-    finally:
-        con.unregister("_lokifi_up")
-
-
-def _write_unique_metrics(con: duckdb.DuckDBPyConnection, df: pl.DataFrame) -> int:
-    """Metrics that cannot already be stored (a local sample carries the moment it was taken, and a
-    replayed spool batch is skipped by ``spool_applied``): insert and fold into the hourly rollup,
-    without the natural-key check :func:`analytics.store.metrics.write_metrics` makes."""
-    con.register("_lokifi_mu", df)
-    try:
-        con.execute("INSERT INTO metrics SELECT ts, host, component, metric, value, source FROM _lokifi_mu")
-        con.execute(
-            """
-            INSERT INTO metrics_hourly
-            SELECT host, component, metric, date_trunc('hour', ts) AS hour, count(*), sum(value),
-                   sum(value * value), min(value), max(value)
-            FROM _lokifi_mu GROUP BY ALL
-            ON CONFLICT (host, component, metric, hour) DO UPDATE SET
-                n = metrics_hourly.n + excluded.n,
-                sum = metrics_hourly.sum + excluded.sum,
-                sumsq = metrics_hourly.sumsq + excluded.sumsq,
-                min = least(metrics_hourly.min, excluded.min),
-                max = greatest(metrics_hourly.max, excluded.max)
-            """
-        )
-    finally:
-        con.unregister("_lokifi_mu")
-    return df.height
-
-
-def _ts(v: str | None) -> dt.datetime | None:
-    return dt.datetime.fromisoformat(v) if v else None
-
-
 def _iso(v: dt.datetime | None) -> str | None:
     return v.isoformat() if v else None
-
-
-def _frame(batches: Iterable[Batch], unique: set[str] = frozenset()) -> pl.DataFrame:  # type: ignore[assignment]
-    rows: list[dict[str, Any]] = []
-    for b in batches:
-        tag = "mu" if b.source in unique else "m"
-        for r in b.metrics:
-            rows.append({"_table": tag, **r})
-        for r in b.events:
-            rows.append({"_table": "e", **r})
-        for r in b.probes:
-            rows.append({"_table": "p", **r})
-    if not rows:
-        return pl.DataFrame(schema=_ROW_SCHEMA)
-    cols = {k: [r.get(k) for r in rows] for k in _ROW_SCHEMA}
-    return pl.DataFrame(cols, schema=_ROW_SCHEMA)
-
-
-# --------------------------------------------------------------------------------------------------
-# Building sources from the config
-# --------------------------------------------------------------------------------------------------
-
-def build_sources(config: Any, *, from_start: bool = False, host: str | None = None) -> list[Any]:
-    """The sources the config asks for: vitals always; probes, log tails and fleet sources if configured."""
-    from analytics.sources.probes import ProbeSource
-    from analytics.sources.tail import LogSpec, TailSource
-    from analytics.sources.vitals import vitals_from_config
-
-    host = host or config.host
-    c = getattr(config, "collect", None)
-    probe_s = float(getattr(c, "probe_seconds", 0) or config.general.collect_seconds or 5.0)
-    tail_s = float(getattr(c, "tail_seconds", 0) or 2.0)
-    max_line = int(getattr(c, "max_line_bytes", 65536) or 65536)
-
-    probes, logs = [], []
-    for comp in config.components:
-        for i, p in enumerate(comp.probes):
-            spec = probe_spec(comp.name, p, i)
-            if spec is not None:
-                probes.append(spec)
-        for path in comp.logs:
-            logs.append(LogSpec(comp.name, path))
-    names = [comp.name for comp in config.components]
-    for d in getattr(config.watch, "log_dirs", ()):
-        logs.append(LogSpec("", str(Path(os.path.expanduser(d)) / "*.log")))
-
-    sources: list[Any] = [vitals_from_config(config, host)]
-    if probes:
-        sources.append(ProbeSource(probes, host, interval=probe_s))
-    if logs:
-        sources.append(TailSource(logs, host, interval=tail_s, from_start=from_start, max_line=max_line,
-                                  component_names=names))
-    if getattr(config.watch, "journal", False):
-        from analytics.sources.journal import JournalSource
-        sources.append(JournalSource(host, interval=max(tail_s, 15.0)))
-    for src in getattr(config, "sources", ()):
-        try:
-            factory = fleet_factory(src.type)
-        except KeyError:
-            log.warning("source %s: the %s source is not available in this build", src.name, src.type)
-            continue
-        try:
-            sources.append(factory(src, config))
-        except Exception as exc:  # noqa: BLE001 — a bad fleet source must not stop local collection
-            log.warning("source %s: %s", src.name, exc)
-    return sources
-
-
-def probe_spec(component: str, p: Any, index: int = 0) -> Any:
-    """A :class:`ProbeSpec` from a config probe (None when it names no target)."""
-    from analytics.sources.probes import ProbeSpec
-
-    kind = (getattr(p, "kind", "http") or "http").lower()
-    if kind == "tcp":
-        host, port = getattr(p, "host", ""), int(getattr(p, "port", 0) or 0)
-        target = getattr(p, "address", "") or (f"[{host}]:{port}" if ":" in host else f"{host}:{port}")
-        if not host and not getattr(p, "address", ""):
-            return None
-    else:
-        target = getattr(p, "url", "")
-        if not target:
-            return None
-    expect = getattr(p, "expect_status", 0)
-    if isinstance(expect, int):
-        expect_t = (expect,) if expect else ()
-    else:
-        expect_t = tuple(int(x) for x in expect)
-    headers = tuple(sorted((getattr(p, "headers", {}) or {}).items()))
-    return ProbeSpec(
-        component=component, kind=kind, target=target, name=getattr(p, "name", "") or "",
-        method=(getattr(p, "method", "GET") or "GET").upper(), expect_status=expect_t,
-        timeout=float(getattr(p, "timeout", 5.0) or 5.0), verify_tls=bool(getattr(p, "verify_tls", True)),
-        headers=headers, body_contains=getattr(p, "body_contains", "") or None,
-    )
 
 
 # --------------------------------------------------------------------------------------------------
@@ -361,7 +129,7 @@ class Collector:
 
     def __init__(self, store: Store, config: Any, *, sources: list[Any] | None = None,
                  from_start: bool = False, persist: bool | str = True,
-                 hooks: Iterable[str | Callable[..., Any]] | None = None,
+                 hooks: Iterable[str | Hook] | None = None,
                  flush_seconds: float | None = None, refresh_seconds: float | None = None,
                  clock: Callable[[], dt.datetime] = utcnow, stop: threading.Event | None = None) -> None:
         self.store = store
@@ -464,41 +232,9 @@ class Collector:
     def _wait_for_handover(self) -> bool:
         """``persist="wait"`` (``lokifi collect``): ask the collector holding the database — a dashboard
         collecting while it is open — to hand over, and wait for the lock. Returns False if stopped."""
-        want = self._lock.want_path
         log.info("another collector (pid %s) is writing to %s; asking it to hand over",
                  self._lock.holder(), self.store.path)
-        while not self._stop.is_set():
-            with contextlib.suppress(OSError):
-                want.write_text(f"{os.getpid()}\n")
-            if self._lock.acquire():
-                with contextlib.suppress(OSError):
-                    if want.read_text().split()[0] == str(os.getpid()):
-                        want.unlink()
-                return True
-            self._stop.wait(1.0)
-        with contextlib.suppress(OSError, IndexError):
-            if want.read_text().split()[0] == str(os.getpid()):
-                want.unlink()
-        return False
-
-    def _handover_wanted(self) -> bool:
-        """A ``lokifi collect`` is waiting for this (``persist="auto"``) collector to hand over."""
-        try:
-            pid = int(self._lock.want_path.read_text().split()[0])
-        except (OSError, ValueError, IndexError):
-            return False
-        if pid == os.getpid():
-            return False
-        try:
-            import psutil
-
-            alive = psutil.pid_exists(pid)
-        except Exception:  # noqa: BLE001
-            alive = True
-        if not alive:
-            with contextlib.suppress(OSError):
-                self._lock.want_path.unlink()
-        return alive
+        return self._lock.wait_for_handover(self._stop)
 
     def _hand_over(self) -> None:
         """Write what is pending, release the database to the waiting collector, keep sampling vitals."""
@@ -637,7 +373,7 @@ class Collector:
         Returns the rows read."""
         if not self._opened:
             self.open()
-        if self.mode == "write" and self._persist_req == "auto" and self._handover_wanted():
+        if self.mode == "write" and self._persist_req == "auto" and self._lock.handover_wanted():
             self._hand_over()
         elif self.mode == "view" and self._persist_req == "auto":
             self._try_take_over()
@@ -739,12 +475,12 @@ class Collector:
         for b in batches:
             for k, v in b.checkpoints.items():
                 checkpoints[(b.source, k)] = v  # later batches win
-        df = _frame(batches, {src.name for src in self.sources if getattr(src, "unique_rows", False)})
+        df = collected_frame(batches, {src.name for src in self.sources if getattr(src, "unique_rows", False)})
         cps = [[s, k, v, now.isoformat()] for (s, k), v in checkpoints.items()]
         t0 = time.perf_counter()
         before = file_signature(self.store.path)
         try:
-            written = self.store.submit("analytics.collect.loop:write_collected", df, checkpoints=cps,
+            written = self.store.submit("collected", df, checkpoints=cps,
                                         statuses=statuses)
         except Exception as exc:  # noqa: BLE001 — keep the rows and try again at the next flush
             self.stats.last_error = f"write failed: {exc}"
@@ -795,16 +531,16 @@ class Collector:
         mono = time.monotonic()
         self._last_hooks = mono
         for hook in self.hooks:
-            name, every = _hook_name(hook, self.refresh_seconds)
+            name, every = hook_name(hook, self.refresh_seconds)
             if not all_due and mono - self._hook_last.get(name, -1e18) < every - 0.5:
                 continue
             self._hook_last[name] = mono
             try:
-                fn = _resolve(name if isinstance(hook, str) else hook)
+                fn = resolve_hook(name if isinstance(hook, str) else hook)
             except (ImportError, AttributeError):
-                continue  # that engine is not built in this checkout
+                continue  # a configured hook that cannot be found: skipped quietly
             try:
-                _call_hook(fn, self.store, self.config, now)
+                fn(self.store, self.config, now)
                 self.stats.hook_errors.pop(name, None)
             except StoreBusy:
                 self.stats.hook_errors[name] = "database busy; will retry"
@@ -857,50 +593,6 @@ class Collector:
                 "last_success": now.isoformat(), "last_error": self.stats.last_error,
                 "rows_total": self.stats.rows_written + self._pending_rows, "detail": detail,
                 "updated_at": now.isoformat()}
-
-
-def _hook_name(hook: str | Callable[..., Any], default_every: float) -> tuple[str, float]:
-    if not isinstance(hook, str):
-        return getattr(hook, "__qualname__", repr(hook)), default_every
-    name, _, every = hook.partition("@")
-    try:
-        return name, float(every) if every else default_every
-    except ValueError:
-        return name, default_every
-
-
-def _call_hook(fn: Callable[..., Any], store: Store, config: Any, now: dt.datetime) -> Any:
-    try:
-        params = inspect.signature(fn).parameters
-    except (TypeError, ValueError):
-        params = {}
-    kwargs: dict[str, Any] = {}
-    if "now" in params:
-        kwargs["now"] = now
-    for key in ("config", "cfg"):
-        if key in params:
-            kwargs[key] = config
-    return fn(store, **kwargs)
-
-
-def _resolve(hook: str | Callable[..., Any]) -> Callable[..., Any]:
-    if callable(hook):
-        return hook
-    module, _, attr = hook.partition(":")
-    return getattr(importlib.import_module(current_module(module)), attr)
-
-
-def apply_retention(store: Store, config: Any, now: dt.datetime | None = None) -> None:
-    """The ``[retention]`` settings, applied by the collector every few hours to what it gathered: raw
-    metrics, error events and predictions past their age (:func:`analytics.store.retention.prune`; the hourly
-    rollup keeps the metrics' summary), and probe results with the metrics. Rows imported with
-    ``lokifi ingest`` are never deleted here: ``lokifi db prune`` does that, and asks first."""
-    from analytics.store.retention import apply_retention as prune_gathered
-
-    r = config.retention
-    now = now or utcnow()
-    prune_gathered(store, config, now=now)
-    store.execute("DELETE FROM probe_results WHERE ts < ?", [now - dt.timedelta(days=r.metrics_days)])
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,6 @@
 """The single-writer lock: an advisory ``flock`` beside the database, held by the one collector that
-writes to it, and the test ``lokifi status`` / ``lokifi sources`` make for a running collector.
+writes to it, the hand-over a waiting ``lokifi collect`` asks of it, and the test ``lokifi status`` /
+``lokifi sources`` make for a running collector.
 
 Its own module so that the read commands can ask "is a collector running?" without importing the
 collector (and polars with it).
@@ -10,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import threading
 from pathlib import Path
 
 from analytics.store.database import StoreError
@@ -69,6 +71,46 @@ class WriterLock:
     @property
     def held(self) -> bool:
         return self._fd is not None
+
+    # -- handing over: a waiting ``lokifi collect`` asks the holder (a dashboard) to let go ----------
+
+    def wait_for_handover(self, stop: threading.Event) -> bool:
+        """Ask the holder to hand over (our pid in :attr:`want_path`) and wait for the lock. Returns
+        False if ``stop`` was set first."""
+        want = self.want_path
+        while not stop.is_set():
+            with contextlib.suppress(OSError):
+                want.write_text(f"{os.getpid()}\n")
+            if self.acquire():
+                with contextlib.suppress(OSError):
+                    if want.read_text().split()[0] == str(os.getpid()):
+                        want.unlink()
+                return True
+            stop.wait(1.0)
+        with contextlib.suppress(OSError, IndexError):
+            if want.read_text().split()[0] == str(os.getpid()):
+                want.unlink()
+        return False
+
+    def handover_wanted(self) -> bool:
+        """Another live process is waiting for this lock's holder to hand over (a stale request from a
+        process that is gone is removed)."""
+        try:
+            pid = int(self.want_path.read_text().split()[0])
+        except (OSError, ValueError, IndexError):
+            return False
+        if pid == os.getpid():
+            return False
+        try:
+            import psutil
+
+            alive = psutil.pid_exists(pid)
+        except Exception:  # noqa: BLE001
+            alive = True
+        if not alive:
+            with contextlib.suppress(OSError):
+                self.want_path.unlink()
+        return alive
 
 
 def collector_running(db_path: str | os.PathLike[str]) -> int | None:

@@ -537,7 +537,7 @@ def record(store: Store, forecasts: list[ComponentForecast], now: dt.datetime | 
                 measured[f.metric] = _confidence(store, f.metric, host)
             preds.extend(_prediction_rows(f, now, measured[f.metric], host))
     df = pl.concat(points) if points else None
-    store.submit("analytics.forecast.stored:write_forecasts", df, runs=runs, predictions=preds)
+    store.submit("forecasts", df, runs=runs, predictions=preds)
     return len(preds)
 
 

@@ -213,7 +213,7 @@ def record_error(store, message: object, component: str = "unknown", host: str |
     tmpl = template_of(text)
     local = {"error_hash": fingerprint(tmpl), "template": tmpl, "error_type": classify(text),
              "error_message": text, "occurrence_count": None}
-    if not store.submit("analytics.store.database:append_table", row, table="error_events"):
+    if not store.submit("append", row, table="error_events"):
         # The database is busy: the event is queued durably (the spool) and learned when it is written.
         return {**local, "spooled": True}
     from analytics.store.database import StoreBusy

@@ -340,7 +340,7 @@ def analyze_pattern(store: Any, config: Any, error_hash: str, *, force: bool = F
         log_sample=rin.log_sample, answer=answer, model=endpoint.model, prompt_tokens=res.prompt_tokens,
         completion_tokens=res.completion_tokens, response_time=res.response_ms, cost=cost, ttl_days=ttl,
         prompt_version=PROMPT_VERSION, response_format=res.response_format, now=now)
-    store.submit("analytics.rca.analyze:write_outcome", ledger.frame(records), cache_row=row)
+    store.submit("rca-outcome", ledger.frame(records), cache_row=row)
     candidate = decide_candidate(facts, answer)
     note = ""
     if candidate is not None and (facts.solution or "").strip() != candidate:

@@ -20,7 +20,6 @@ import contextlib
 import datetime as dt
 import errno
 import fcntl
-import importlib
 import json
 import os
 import random
@@ -38,8 +37,8 @@ import duckdb
 if TYPE_CHECKING:  # polars is imported where frames are made: read commands answer without it
     import polars as pl
 
-from analytics.common.moved import current as current_module
 from analytics.config.paths import spool_dir
+from analytics.store.writers import resolve_writer, writer_name
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 _MIGRATION_RE = re.compile(r"^(\d{3})_([A-Za-z0-9_]+)\.sql$")
@@ -142,11 +141,6 @@ _migrated: set[str] = set()
 _migrate_lock = threading.Lock()
 # One drainer per process at a time (between processes the DuckDB file lock already serialises it).
 _drain_lock = threading.Lock()
-
-
-def _resolve_writer(name: str):
-    module, _, attr = name.partition(":")
-    return getattr(importlib.import_module(current_module(module)), attr)
 
 
 def append_table(con: duckdb.DuckDBPyConnection, df: pl.DataFrame, *, table: str) -> int:
@@ -432,25 +426,26 @@ class Store:
 
     def execute(self, sql: str, params: Sequence[Any] | None = None) -> None:
         """One write statement; spooled if the file stays locked."""
-        self.submit("analytics.store.database:run_sql", None, sql=sql, params=list(params or []))
+        self.submit("sql", None, sql=sql, params=list(params or []))
 
     def append(self, table: str, df: pl.DataFrame) -> None:
         """Insert a frame into ``table``; spooled if the file stays locked."""
         if df.height:
-            self.submit("analytics.store.database:append_table", df, table=table)
+            self.submit("append", df, table=table)
 
     def submit(self, writer: str, df: pl.DataFrame | None, **args: Any) -> bool:
         """Run ``writer(con, df, **args)`` in a transaction; spool it if the file stays locked.
 
-        ``writer`` is ``"module:function"`` so a spooled batch can be applied by any process.
-        Returns True when written now, False when spooled.
+        ``writer`` is the name of a registered writer (:mod:`analytics.store.writers`), so a spooled batch
+        can be applied by any process. Returns True when written now, False when spooled.
         """
+        writer = writer_name(writer)  # an unknown name fails here, before anything is spooled
         entered = False
         try:
             with self._session(self.write_timeout) as con:
                 entered = True
                 self._drain_spool(con)
-                fn = _resolve_writer(writer)
+                fn = resolve_writer(writer)
                 con.execute("BEGIN TRANSACTION")
                 try:
                     fn(con, df, **args)
@@ -531,7 +526,7 @@ class Store:
                     args["params"] = [_decode_param(x) for x in args["params"]]
                 con.execute("BEGIN TRANSACTION")
                 try:
-                    _resolve_writer(manifest["writer"])(con, df, **args)
+                    resolve_writer(manifest["writer"])(con, df, **args)
                     con.execute("INSERT INTO spool_applied (spool_id) VALUES (?)", [sid])
                     _commit(con)
                 except BaseException as exc:

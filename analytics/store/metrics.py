@@ -1,4 +1,5 @@
-"""Batch writers for the raw tables: metrics (deduplicated, with the hourly rollup) and error events.
+"""Batch writers for the raw tables: metrics (deduplicated, with the hourly rollup), error events, and
+the collector's flush (metrics, events, probe results, checkpoints and statuses in one transaction).
 
 These run inside a Store transaction (``Store.submit``), so a spooled batch is applied by exactly the
 same code as a direct one. Rows already stored (same natural key) are skipped, which is what makes
@@ -8,11 +9,13 @@ re-ingesting a file, or replaying a collector batch after a crash, add nothing t
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
+from typing import Any
 
 import duckdb
 import polars as pl
 
-from analytics.store.database import Store
+from analytics.store.database import Store, append_table
 
 METRIC_KEY = ("ts", "host", "component", "metric")
 EVENT_KEY = ("ts", "host", "component", "message")
@@ -78,24 +81,29 @@ def write_metrics(con: duckdb.DuckDBPyConnection, df: pl.DataFrame) -> int:
         if n:
             con.execute(f"INSERT INTO metrics (ts, host, component, metric, value, source) "
                         f"SELECT ts, host, component, metric, value, source FROM {src}").fetchall()
-            con.execute(
-                f"""
-                INSERT INTO metrics_hourly
-                SELECT host, component, metric, date_trunc('hour', ts) AS hour, count(*), sum(value),
-                       sum(value * value), min(value), max(value)
-                FROM {src} GROUP BY ALL
-                ON CONFLICT (host, component, metric, hour) DO UPDATE SET
-                    n = metrics_hourly.n + excluded.n,
-                    sum = metrics_hourly.sum + excluded.sum,
-                    sumsq = metrics_hourly.sumsq + excluded.sumsq,
-                    min = least(metrics_hourly.min, excluded.min),
-                    max = greatest(metrics_hourly.max, excluded.max)
-                """
-            ).fetchall()
+            _fold_hourly(con, src)
     finally:
         con.unregister("_m_batch")
     con.execute("DROP TABLE IF EXISTS _m_new")
     return int(n)
+
+
+def _fold_hourly(con: duckdb.DuckDBPyConnection, src: str) -> None:
+    """Fold the metric rows of relation ``src`` (just inserted into ``metrics``) into ``metrics_hourly``."""
+    con.execute(
+        f"""
+        INSERT INTO metrics_hourly
+        SELECT host, component, metric, date_trunc('hour', ts) AS hour, count(*), sum(value),
+               sum(value * value), min(value), max(value)
+        FROM {src} GROUP BY ALL
+        ON CONFLICT (host, component, metric, hour) DO UPDATE SET
+            n = metrics_hourly.n + excluded.n,
+            sum = metrics_hourly.sum + excluded.sum,
+            sumsq = metrics_hourly.sumsq + excluded.sumsq,
+            min = least(metrics_hourly.min, excluded.min),
+            max = greatest(metrics_hourly.max, excluded.max)
+        """
+    ).fetchall()
 
 
 def write_events(con: duckdb.DuckDBPyConnection, df: pl.DataFrame) -> int:
@@ -127,14 +135,14 @@ def append_metrics(store: Store, df: pl.DataFrame) -> bool:
     """Write metric rows (ts, host, component, metric, value[, source]); spooled if the file is busy."""
     if df.height == 0:
         return True
-    return store.submit("analytics.store.metrics:write_metrics", df)
+    return store.submit("metrics", df)
 
 
 def append_events(store: Store, df: pl.DataFrame) -> bool:
     """Write error events (ts, host, component, message[, fingerprint, type, source, level])."""
     if df.height == 0:
         return True
-    return store.submit("analytics.store.metrics:write_events", df)
+    return store.submit("events", df)
 
 
 def read_checkpoint(con: duckdb.DuckDBPyConnection, source: str, key: str) -> str | None:
@@ -148,3 +156,111 @@ def write_checkpoint(con: duckdb.DuckDBPyConnection, source: str, key: str, posi
     con.execute("DELETE FROM source_checkpoints WHERE source = ? AND key = ?", [source, key])
     con.execute("INSERT INTO source_checkpoints (source, key, position, updated_at) VALUES (?, ?, ?, ?)",
                 [source, key, position, dt.datetime.now(dt.UTC).replace(tzinfo=None)])
+
+
+# --------------------------------------------------------------------------------------------------
+# The collector's flush (``Store.submit("collected", ...)``, directly or from the spool)
+# --------------------------------------------------------------------------------------------------
+
+#: One frame carries a flush's rows for every table, tagged in ``_table``: "m" metrics, "mu" metrics
+#: unique by construction, "e" error events, "p" probe results.
+COLLECTED_SCHEMA: dict[str, Any] = {
+    "_table": pl.String,
+    "ts": pl.Datetime("us"),
+    "host": pl.String,
+    "component": pl.String,
+    "metric": pl.String,
+    "value": pl.Float64,
+    "message": pl.String,
+    "fingerprint": pl.String,
+    "type": pl.String,
+    "source": pl.String,
+    "level": pl.String,
+    "probe": pl.String,
+    "kind": pl.String,
+    "target": pl.String,
+    "ok": pl.Boolean,
+    "status_code": pl.Int32,
+    "elapsed_ms": pl.Float64,
+    "error_kind": pl.String,
+}
+_METRIC_COLS = ["ts", "host", "component", "metric", "value", "source"]
+_EVENT_COLS = ["ts", "host", "component", "message", "fingerprint", "type", "source", "level"]
+_PROBE_COLS = ["ts", "host", "component", "probe", "kind", "target", "ok", "status_code", "elapsed_ms",
+               "error_kind", "message"]
+_STATUS_SCHEMA = {"host": pl.String, "source": pl.String, "kind": pl.String, "state": pl.String,
+                  "last_poll": pl.String, "last_success": pl.String, "last_error": pl.String,
+                  "rows_total": pl.Int64, "detail": pl.String, "updated_at": pl.String}
+
+
+def collected_frame(batches: Iterable[Any], unique: set[str] = frozenset()) -> pl.DataFrame:  # type: ignore[assignment]
+    """One frame of the sources' batches (:class:`analytics.sources.base.Batch`) for
+    :func:`write_collected`; metrics of the sources named in ``unique`` are tagged unique by construction."""
+    rows: list[dict[str, Any]] = []
+    for b in batches:
+        tag = "mu" if b.source in unique else "m"
+        for r in b.metrics:
+            rows.append({"_table": tag, **r})
+        for r in b.events:
+            rows.append({"_table": "e", **r})
+        for r in b.probes:
+            rows.append({"_table": "p", **r})
+    if not rows:
+        return pl.DataFrame(schema=COLLECTED_SCHEMA)
+    cols = {k: [r.get(k) for r in rows] for k in COLLECTED_SCHEMA}
+    return pl.DataFrame(cols, schema=COLLECTED_SCHEMA)
+
+
+def write_collected(con: duckdb.DuckDBPyConnection, df: pl.DataFrame | None, *,
+                    checkpoints: list[list[str]] | None = None,
+                    statuses: list[dict[str, Any]] | None = None) -> int:
+    """Write one collector flush: metrics (rolled up; deduplicated unless the source's rows are unique by
+    construction), error events, probe results, and the sources' checkpoints and statuses — all in the
+    caller's transaction. Each table gets one set-based statement (row-by-row ``executemany`` costs
+    milliseconds per row in DuckDB)."""
+    n = 0
+    if df is not None and df.height:
+        m = df.filter(pl.col("_table") == "m")
+        if m.height:
+            n += write_metrics(con, m.select(_METRIC_COLS))
+        fresh = df.filter(pl.col("_table") == "mu")
+        if fresh.height:
+            n += _write_unique_metrics(con, fresh.select(_METRIC_COLS))
+        for tag, table, cols in (("e", "error_events", _EVENT_COLS), ("p", "probe_results", _PROBE_COLS)):
+            part = df.filter(pl.col("_table") == tag)
+            if part.height:
+                n += append_table(con, part.select(cols), table=table)
+    if checkpoints:
+        cp = pl.DataFrame(checkpoints, schema={"source": pl.String, "key": pl.String, "position": pl.String,
+                                               "updated_at": pl.String}, orient="row")
+        cp = cp.with_columns(pl.col("updated_at").str.to_datetime(time_unit="us"))
+        _upsert(con, "source_checkpoints", cp, ("source", "key"))
+    if statuses:
+        st = pl.DataFrame(statuses, schema=_STATUS_SCHEMA).with_columns(
+            pl.col(c).str.to_datetime(time_unit="us") for c in ("last_poll", "last_success", "updated_at"))
+        _upsert(con, "source_status", st, ("host", "source"))
+    return n
+
+
+def _upsert(con: duckdb.DuckDBPyConnection, table: str, df: pl.DataFrame, key: tuple[str, ...]) -> None:
+    names = ", ".join(f'"{c}"' for c in df.columns)
+    sets = ", ".join(f'"{c}" = excluded."{c}"' for c in df.columns if c not in key)
+    con.register("_lokifi_up", df)
+    try:
+        con.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM _lokifi_up "
+                    f"ON CONFLICT ({', '.join(key)}) DO UPDATE SET {sets}")
+    finally:
+        con.unregister("_lokifi_up")
+
+
+def _write_unique_metrics(con: duckdb.DuckDBPyConnection, df: pl.DataFrame) -> int:
+    """Metrics that cannot already be stored (a local sample carries the moment it was taken, and a
+    replayed spool batch is skipped by ``spool_applied``): insert and fold into the hourly rollup,
+    without the natural-key check :func:`write_metrics` makes."""
+    con.register("_lokifi_mu", df)
+    try:
+        con.execute("INSERT INTO metrics SELECT ts, host, component, metric, value, source FROM _lokifi_mu")
+        _fold_hourly(con, "_lokifi_mu")
+    finally:
+        con.unregister("_lokifi_mu")
+    return df.height

@@ -362,7 +362,7 @@ class LokiSource(FleetSource):
 
 
 def from_config(source: Any, config: Any = None, where: str | None = None) -> LokiSource:
-    """The collector's factory (``analytics.collect.loop.build_sources``): a source from a ``[[sources]]`` entry."""
+    """The collector's factory (``analytics.collect.wiring.build_sources``): a source from a ``[[sources]]`` entry."""
     from analytics.sources.fleet.prometheus import _where
 
     from analytics.sources.fleet.prometheus import log

@@ -322,7 +322,7 @@ def _fmt(t: float) -> str:
 
 
 def from_config(source: Any, config: Any = None, where: str | None = None) -> PrometheusSource:
-    """The collector's factory (``analytics.collect.loop.build_sources``): a source from a ``[[sources]]`` entry."""
+    """The collector's factory (``analytics.collect.wiring.build_sources``): a source from a ``[[sources]]`` entry."""
     if where is None:
         where = _where(source, config)
     settings = PrometheusSettings.from_config(source, where)

@@ -1,0 +1,59 @@
+"""The named batch writers ``Store.submit`` runs: each registered once here, under a stable name.
+
+A write is handed to the store as a writer's *name* plus a frame and plain arguments, never as a
+function, so a batch spooled while the database was busy can be applied later by any process (the
+manifest records the name). A writer is ``fn(con, df, **args)`` and runs inside the store's
+transaction. Its module is imported only when a batch for it is written or applied, so naming one
+costs a read command nothing.
+
+Manifests spooled before this registry named their writer ``"module:function"`` (possibly a module's
+home before the capability packages, :mod:`analytics.common.moved`); those names still resolve.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from typing import Any
+
+from analytics.common.moved import current as current_module
+
+#: Stable name -> where the writer lives ("module:function").
+WRITERS: dict[str, str] = {
+    "sql": "analytics.store.database:run_sql",
+    "append": "analytics.store.database:append_table",
+    "metrics": "analytics.store.metrics:write_metrics",
+    "events": "analytics.store.metrics:write_events",
+    "collected": "analytics.store.metrics:write_collected",
+    "forecasts": "analytics.forecast.stored:write_forecasts",
+    "rca-outcome": "analytics.rca.analyze:write_outcome",
+}
+assert len(set(WRITERS.values())) == len(WRITERS), "a writer is registered under one name only"
+
+#: Writers that moved after their ``"module:function"`` was written into spool manifests.
+_FORMER_PATHS = {
+    "analytics.collect.loop:write_collected": "collected",
+}
+_BY_PATH = {path: name for name, path in WRITERS.items()} | _FORMER_PATHS
+
+
+class UnknownWriter(LookupError):
+    """A batch names no registered writer."""
+
+
+def writer_name(name: str) -> str:
+    """The stable name for ``name``: itself, or the writer a former ``"module:function"`` named."""
+    if name in WRITERS:
+        return name
+    module, sep, attr = name.partition(":")
+    if sep:
+        found = _BY_PATH.get(f"{current_module(module)}:{attr}")
+        if found is not None:
+            return found
+    raise UnknownWriter(f"no store writer is registered as {name!r}")
+
+
+def resolve_writer(name: str) -> Callable[..., Any]:
+    """The writer function registered as ``name`` (or named by a former ``"module:function"``)."""
+    module, _, attr = WRITERS[writer_name(name)].partition(":")
+    return getattr(importlib.import_module(module), attr)
