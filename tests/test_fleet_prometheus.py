@@ -93,7 +93,7 @@ def test_pulls_two_hosts_exactly(prom, tmp_path):
     from analytics.sources.fleet.status import fleet_summary, read_statuses
     st = read_statuses(store)["prom"]
     assert st.state == "up" and st.hosts == ["web-1", "web-2"] and st.data_until is not None
-    from analytics.collect.loop import utcnow
+    from analytics.common.clock import utcnow
     assert fleet_summary(store, utcnow())["hosts"] == 2
 
 

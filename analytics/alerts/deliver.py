@@ -27,13 +27,11 @@ import subprocess
 from dataclasses import dataclass, field
 from typing import Any
 
+from analytics.common.clock import utcnow
+
 SEVERITY_RANK = {"LOW": 0, "MEDIUM": 1, "HIGH": 2}
 _LIVE = ("outcome_date IS NULL AND prediction_type <> 'forecast' AND due_at IS NOT NULL AND due_at > ? "
          "AND prediction_date <= ?")
-
-
-def _utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
 def _iso(t: dt.datetime) -> str:
@@ -120,7 +118,7 @@ def deliver(store: Any, config: Any = None, now: dt.datetime | None = None) -> D
     alerts_cfg = getattr(config, "alerts", None)
     if alerts_cfg is None or not alerts_cfg.alertmanager:
         return None
-    now = now or _utcnow()
+    now = now or utcnow()
     settings = _client(config)
     floor = SEVERITY_RANK.get(alerts_cfg.min_severity.upper(), 1)
     every = dt.timedelta(seconds=max(5.0, float(alerts_cfg.resend_seconds)))
@@ -181,7 +179,7 @@ def notify(store: Any, config: Any = None, now: dt.datetime | None = None, *,
     n_cfg = getattr(config, "notify", None)
     if n_cfg is None or not (n_cfg.bell or n_cfg.tmux):
         return 0
-    now = now or _utcnow()
+    now = now or utcnow()
     with store.read() as con:
         rows = con.execute(
             f"SELECT id, component, host, message FROM predictions p WHERE {_LIVE} AND upper(severity) = 'HIGH' "

@@ -46,6 +46,7 @@ from analytics.forecast.backtest import MODELS, forecast_series
 from analytics.forecast.sparklines import DEFAULT_METRIC
 from analytics.forecast.linear import (HORIZON_DAYS, MIN_DAYS, WINDOW_DAYS, InsufficientData, colour_of,
                                        forecast_linear, is_significant, trend_of)
+from analytics.common.clock import utcnow
 
 if TYPE_CHECKING:  # pragma: no cover
     import polars as pl
@@ -246,10 +247,6 @@ class ComponentForecast:
         return {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in d.items()}
 
 
-def _utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
-
-
 def _hour_floor(t: dt.datetime) -> dt.datetime:
     return t.replace(minute=0, second=0, microsecond=0)
 
@@ -259,7 +256,7 @@ def load_hourly(store: Store, *, metric: str = DEFAULT_METRIC, now: dt.datetime 
                 host: str | None = None) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """Per component: (hour starts as datetime64[us], hourly means, sample counts) of the complete hours
     in the ``days`` before ``now``, all hosts together unless ``host`` is given."""
-    now = now or _utcnow()
+    now = now or utcnow()
     end = _hour_floor(now)
     start = end - dt.timedelta(days=days)
     where = ["metric = $metric", "hour >= $start", "hour < $end"]
@@ -314,7 +311,7 @@ def forecast_component(component: str, hours: np.ndarray, means: np.ndarray, cou
     """Forecast one component from its hourly series (see :func:`load_hourly`)."""
     if model not in MODELS:
         raise ValueError(f"unknown model {model!r}; choose one of {', '.join(MODELS)}")
-    now = now or _utcnow()
+    now = now or utcnow()
     base = dict(component=component, metric=metric, made_at=now, horizon_days=horizon_days,
                 requested_model=model)
     if len(hours) == 0:
@@ -388,7 +385,7 @@ def forecast_all(store: Store, *, component: str | None = None, metric: str = DE
                  horizon_days: float = HORIZON_DAYS, model: str = "auto", now: dt.datetime | None = None,
                  host: str | None = None, level: float = LEVEL) -> list[ComponentForecast]:
     """Forecasts for every component with ``metric`` (or one), sorted by component."""
-    now = now or _utcnow()
+    now = now or utcnow()
     series = load_hourly(store, metric=metric, now=now, component=component, host=host,
                          days=max(HISTORY_DAYS, WINDOW_DAYS))
     out = [_memo_forecast(c, *series[c], metric=metric, now=now, horizon_days=horizon_days, model=model,
@@ -512,7 +509,7 @@ def record(store: Store, forecasts: list[ComponentForecast], now: dt.datetime | 
     they were made from (``''``: all hosts together), so they are scored against that host's data."""
     import polars as pl
 
-    now = now or _utcnow()
+    now = now or utcnow()
     measured = {}
     runs, preds, points = [], [], []
     for f in forecasts:
@@ -545,7 +542,7 @@ def refresh(store: Store, now: dt.datetime | None = None, *, metric: str = DEFAU
             horizon_days: float = HORIZON_DAYS, model: str = "auto", force: bool = False) -> list[ComponentForecast]:
     """Forecast every component and record the results, at most once per hour of data: if the latest
     stored run already used the last complete hour before ``now``, nothing is done (returns [])."""
-    now = now or _utcnow()
+    now = now or utcnow()
     if not force:
         with store.read() as con:
             made = con.execute("SELECT max(last_hour) FROM forecast_runs WHERE metric = ? AND host = ''",

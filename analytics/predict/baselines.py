@@ -23,6 +23,7 @@ import math
 from typing import Any
 
 from analytics.store.database import Store
+from analytics.common.clock import utcnow
 
 BASELINE_DAYS = 28
 STATE_KEY = "rolling"
@@ -30,10 +31,6 @@ STATE_KEY = "rolling"
 
 def hour_floor(t: dt.datetime) -> dt.datetime:
     return t.replace(minute=0, second=0, microsecond=0)
-
-
-def _utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
 
 
 _SUMS_UPSERT = """
@@ -68,7 +65,7 @@ def update(store: Store, now: dt.datetime | None = None, *, days: int = BASELINE
     """Bring the baselines to the last complete hour before ``now``. Returns what was done:
     ``{"mode": "none"|"incremental"|"rebuild", "added_hours", "removed_hours", "hour_to"}``."""
     with store.write() as con:
-        return update_con(con, now or _utcnow(), days=days, rebuild=rebuild)
+        return update_con(con, now or utcnow(), days=days, rebuild=rebuild)
 
 
 def update_con(con, now: dt.datetime, *, days: int = BASELINE_DAYS, rebuild: bool = False) -> dict[str, Any]:

@@ -37,6 +37,7 @@ from analytics.predict import baselines as B
 from analytics.predict import rules as R
 from analytics.predict.rules import SENSITIVITY  # noqa: F401  (re-exported for the CLI)
 from analytics.store.database import Store
+from analytics.common.clock import utcnow
 
 MIN_OUTCOMES = 10                 # scored predictions of a rule before its measured hit rate is shown
 DETECTOR_DAYS = 28                # hourly history the detector sees
@@ -46,10 +47,6 @@ ANOMALY_BAND_MADS = 3.0           # the anomaly prediction's band: median +- 3 x
 
 def _df(con, sql: str, params: list) -> pl.DataFrame:
     return con.sql(sql, params=params or None).pl()
-
-
-def _utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
 
 
 @dataclass
@@ -126,7 +123,7 @@ def refresh(store: Store, now: dt.datetime | None = None, hours: int = 24, sensi
             recurring: int = 3, detector: bool = True, record: bool = True) -> RefreshResult:
     """Evaluate the rules and the detector at ``now`` and store new predictions for ``hours`` ahead
     (only for ``component`` and/or ``host`` when given)."""
-    now = now or _utcnow()
+    now = now or utcnow()
     if sensitivity not in SENSITIVITY:
         raise ValueError(f"unknown sensitivity {sensitivity!r}: use conservative, moderate or aggressive")
     cfg = R.RuleConfig(window_days=window_days, sensitivity=sensitivity, slow_ms=slow_ms, recurring=recurring)
@@ -313,7 +310,7 @@ def _anomaly_finding(key, hour: dt.datetime, value: float | None, base) -> R.Fin
 
 def score_due(store: Store, now: dt.datetime | None = None) -> int:
     """Score every prediction whose horizon has passed by ``now``. Returns how many were scored."""
-    now = now or _utcnow()
+    now = now or utcnow()
     with store.read() as con:
         due = _df(con,
             "SELECT id, prediction_type, coalesce(rule, prediction_type) AS rule, coalesce(host, '') AS host, "

@@ -27,6 +27,7 @@ from analytics.rca.client import (
 )
 from analytics.rca.parse import ANSWER_SCHEMA, MalformedAnswer, RcaAnswer, parse_answer
 from analytics.rca.prompt import PROMPT_VERSION, PatternFacts, PatternNotFound, RcaInput, build_input
+from analytics.common.clock import utcnow
 
 __all__ = ["AnalysisResult", "Fallback", "Progress", "analyze_pattern", "preview_pattern", "CANDIDATE_THRESHOLD"]
 
@@ -233,9 +234,6 @@ def apply_candidate(store: Any, error_hash: str, text: str, confidence: float, m
 
 
 # --- the analysis ---------------------------------------------------------------------------------
-def _utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
-
 
 def preview_pattern(store: Any, config: Any, error_hash: str, *, now: dt.datetime | None = None) -> tuple[RcaInput, Endpoint, dict[str, Any]]:
     """What an analysis would send, without sending it: (input, endpoint, request parameters)."""
@@ -249,7 +247,7 @@ def preview_pattern(store: Any, config: Any, error_hash: str, *, now: dt.datetim
 def analyze_pattern(store: Any, config: Any, error_hash: str, *, force: bool = False, cancel: Any = None,
                     progress: ProgressFn | None = None, now: dt.datetime | None = None) -> AnalysisResult:
     """Analyse one pattern; see the module docstring. Store errors (busy/corrupt) propagate."""
-    now = now or _utcnow()
+    now = now or utcnow()
     is_cancelled = _normalise_cancel(cancel)
     diagnosis_id = uuid.uuid4().hex
     ai = config.ai

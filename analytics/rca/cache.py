@@ -17,10 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from analytics.rca.parse import RcaAnswer
-
-
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+from analytics.common.clock import utcnow
 
 
 def input_hash(model: str, messages: list[dict[str, str]], prompt_version: int) -> str:

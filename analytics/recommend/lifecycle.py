@@ -29,6 +29,7 @@ if TYPE_CHECKING:  # polars is imported by the write path only: `recs list` answ
 
 from analytics.recommend.finding import Finding
 from analytics.recommend.scoring import Score, learned_factor, priority_for, score
+from analytics.common.clock import utcnow
 
 STATUSES = ("open", "applied", "dismissed", "snoozed", "resolved")
 RESET_KEY = "recommend.learning_reset:{host}:{rule}"
@@ -43,10 +44,6 @@ class RecNotFound(LookupError):
 
 class BadTransition(ValueError):
     pass
-
-
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
 def snooze_ended(status: str, snoozed_until: dt.datetime | None, now: dt.datetime) -> bool:
