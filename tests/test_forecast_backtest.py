@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from analytics.forecast.backtest import (backtest, choose, compare, forecast_series, interval_bands, mase_scale,
-                                rolling_origins)
+from analytics.forecast.backtest import backtest, choose, compare, forecast_series
+from analytics.forecast.stats import interval_bands, mase_scale, rolling_origins
 
 
 def test_origins_most_recent_first_each_followed_by_a_full_horizon():

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from analytics.forecast.backtest import mase_scale
+from analytics.forecast.stats import mase_scale
 from analytics.forecast.linear import linear_rows
 from analytics.forecast.seasonal import CANDIDATES, NEEDS, forecast_seasonal
 

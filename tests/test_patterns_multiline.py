@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 
-from analytics.patterns.templates import fold_multiline, scan_files
+from analytics.patterns.logread import scan_paths
+from analytics.patterns.templates import fold_multiline
 
 
 def test_python_tracebacks_from_logging_are_one_event_each(tmp_path):
@@ -27,7 +28,7 @@ def test_python_tracebacks_from_logging_are_one_event_each(tmp_path):
     finally:
         handler.close()
         log.removeHandler(handler)
-    result = scan_files([str(path)], errors_only=True)
+    result = scan_paths([str(path)], errors_only=True)
     examples = sorted(p["example"].split(" | ")[1].split(":")[0] for p in result["patterns"])
     assert examples == ["FileNotFoundError", "KeyError", "ValueError"]
     assert all(p["count"] == 4 for p in result["patterns"])

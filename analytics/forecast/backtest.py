@@ -1,8 +1,7 @@
 """Rolling-origin backtests: how well would a forecaster have done on this very series?
 
-Owns the origin layout (the most recent first, ``spacing`` steps apart, each followed by a full horizon
-of actuals), the MASE scale (in-sample error of the one-season naive forecast) and the comparison of
-several forecasters on the same origins, which is how Lokifi chooses a model per series. NumPy only.
+Owns the comparison of several forecasters on the same origins (laid out, and scored by the MASE scale,
+in :mod:`analytics.forecast.stats`), which is how Lokifi chooses a model per series. NumPy only.
 
 A forecaster here is any callable ``f(history: np.ndarray, horizon: int) -> np.ndarray`` (point
 forecasts for the next ``horizon`` steps) or returning ``None`` when it cannot forecast from that much
@@ -16,65 +15,11 @@ from typing import Callable, Mapping, Sequence
 
 import numpy as np
 
+from analytics.forecast.linear import linear_rows
+from analytics.forecast.seasonal import forecast_seasonal
+from analytics.forecast.stats import interval_bands, mase_scale
+
 Forecaster = Callable[[np.ndarray, int], "np.ndarray | None"]
-
-
-def fast_median(a: np.ndarray, axis: int | None = None) -> np.ndarray | float:
-    """``np.median`` without its per-call overhead (no NaN handling): one ``np.partition``. Forecasts
-    call it hundreds of times on small arrays, where the overhead is most of the cost."""
-    a = np.asarray(a, dtype=float)
-    if axis is None:
-        a = a.ravel()
-        axis = 0
-    n = a.shape[axis]
-    k = n // 2
-    if n % 2:
-        return np.partition(a, k, axis=axis).take(k, axis=axis)
-    p = np.partition(a, (k - 1, k), axis=axis)
-    return 0.5 * (p.take(k - 1, axis=axis) + p.take(k, axis=axis))
-
-
-def fast_quantiles(a: np.ndarray, qs) -> np.ndarray:
-    """Quantiles of all values of ``a`` by linear interpolation between order statistics (numpy's
-    default method), from one sort."""
-    s = np.sort(np.asarray(a, dtype=float), axis=None)
-    pos = np.asarray(qs, dtype=float) * (len(s) - 1)
-    i = np.floor(pos).astype(int)
-    j = np.minimum(i + 1, len(s) - 1)
-    return s[i] + (s[j] - s[i]) * (pos - i)
-
-
-def rolling_origins(n: int, horizon: int, count: int, spacing: int | None = None,
-                    min_train: int = 1) -> list[int]:
-    """Origins (number of history rows) for a rolling-origin backtest, the most recent first.
-
-    Origin ``o`` means: fit on ``y[:o]``, compare with ``y[o:o + horizon]``. The latest origin is
-    ``n - horizon``; the others step back ``spacing`` rows (default: one horizon) while at least
-    ``min_train`` rows of history remain.
-    """
-    if horizon < 1 or count < 1:
-        return []
-    spacing = max(1, int(spacing or horizon))
-    out = []
-    o = n - horizon
-    while o >= max(1, min_train) and len(out) < count:
-        out.append(o)
-        o -= spacing
-    return out
-
-
-def mase_scale(y: np.ndarray, season: int) -> float:
-    """Mean absolute error of the seasonal-naive forecast in sample (lag ``season``), or of the lag-1
-    naive forecast when the history is shorter than two seasons or the seasonal error is 0 — the
-    scale of MASE as M4 and ``forecast_score.py`` define it. 0.0 for a constant series."""
-    y = np.asarray(y, dtype=float)
-    if season >= 1 and len(y) >= 2 * season:
-        s = float(np.mean(np.abs(y[season:] - y[:-season])))
-        if s > 0:
-            return s
-    if len(y) >= 2:
-        return float(np.mean(np.abs(np.diff(y))))
-    return 0.0
 
 
 @dataclass(frozen=True)
@@ -130,26 +75,6 @@ def choose(results: Mapping[str, BacktestResult], prefer: str | None = None) -> 
     return best
 
 
-HORIZON_BUCKETS = 4   # empirical interval quantiles are taken per quarter of the horizon
-
-
-def interval_bands(resid: np.ndarray, horizon: int, level: float = 0.8) -> tuple[np.ndarray, np.ndarray]:
-    """Empirical interval offsets from backtest errors (origins x steps, actual - forecast): the
-    ``(1 - level) / 2`` and ``(1 + level) / 2`` quantiles per quarter of the backtested horizon,
-    stretched over ``horizon`` steps (steps beyond the backtested ones reuse the last quarter)."""
-    resid = np.atleast_2d(np.asarray(resid, dtype=float))
-    q = ((1 - level) / 2, (1 + level) / 2)
-    hb = resid.shape[1]
-    nb = max(1, min(HORIZON_BUCKETS, hb))
-    edges = np.linspace(0, hb, nb + 1).astype(int)
-    qlo, qhi = np.empty(hb), np.empty(hb)
-    for a, b in zip(edges[:-1], edges[1:]):
-        if b > a:
-            qlo[a:b], qhi[a:b] = fast_quantiles(resid[:, a:b], q)
-    idx = np.minimum(np.arange(horizon), hb - 1)
-    return qlo[idx], qhi[idx]
-
-
 MODELS = ("linear", "seasonal", "auto")
 
 
@@ -173,9 +98,6 @@ def forecast_series(values, horizon: int, season: int, model: str = "auto",
                     level: float = 0.8) -> SeriesForecast:
     """Forecast ``horizon`` rows with ``model`` (linear | seasonal | auto). ``auto`` backtests both on
     the seasonal model's origins and keeps the one with the lower error."""
-    from analytics.forecast.linear import linear_rows
-    from analytics.forecast.seasonal import forecast_seasonal
-
     if model not in MODELS:
         raise ValueError(f"unknown model {model!r}; choose one of {', '.join(MODELS)}")
     y = np.asarray(values, dtype=float)

@@ -46,7 +46,7 @@ from typing import Callable
 
 import numpy as np
 
-from analytics.forecast.backtest import HORIZON_BUCKETS, fast_median, interval_bands, mase_scale, rolling_origins
+from analytics.forecast.stats import HORIZON_BUCKETS, fast_median, interval_bands, mase_scale, rolling_origins
 
 Candidate = Callable[[np.ndarray, int, int, dict], "np.ndarray | None"]   # (g x L) -> (g x h)
 

@@ -217,8 +217,8 @@ def group_ids_bytes(sg: StreamGroups, length: int = 16) -> bytes:
 # -- patterns scan -------------------------------------------------------------------------------------
 
 def scan_paths(paths: list[str], errors_only: bool = False, chunk_bytes: int = CHUNK_BYTES) -> dict:
-    """:func:`analytics.patterns.templates.scan_files` on a stream: per group the count, type, first/last seen,
-    an example; memory stays near one block of input plus one entry per distinct template."""
+    """The patterns of raw log files, read as a stream: per group the count, type, first/last seen, an
+    example, components; memory stays near one block of input plus one entry per distinct template."""
     import numpy as np
     import polars as pl
 

@@ -352,12 +352,3 @@ def error_lines(texts: pl.Series) -> pl.Series:
     low = s.str.contains(_LOW_LEVEL)
     words = s.str.contains(_ERRORISH)
     return high | (~low & words)
-
-
-# Files are read as a bounded stream (line length, block size, pipes read once): analytics.patterns.logread.
-from analytics.patterns.logread import InputError as ScanError, read_lines, scan_paths  # noqa: E402,F401  (re-exported)
-
-
-def scan_files(paths: list[str], errors_only: bool = False) -> dict:
-    """The patterns of raw log files: per group count, type, first/last seen, an example, components."""
-    return scan_paths(paths, errors_only=errors_only)
