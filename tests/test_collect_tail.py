@@ -12,8 +12,8 @@ import shutil
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from analytics.sources.filetail import FileTailer
 from analytics.sources.tail import (
-    FileTailer,
     LogSpec,
     TailSource,
     is_error_line,

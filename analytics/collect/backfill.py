@@ -52,7 +52,8 @@ import polars as pl
 from analytics.sources.access_log import access_minutes, last_minute_start, looks_like_access_log, minutes_to_metrics
 from analytics.store.metrics import read_checkpoint, write_checkpoint, write_events, write_metrics
 from analytics.patterns.multiline import MultilineFolder
-from analytics.sources.tail import HEAD_BYTES, LogSpec, Position, is_error_event, line_time
+from analytics.sources.filetail import HEAD_BYTES, Position
+from analytics.sources.tail import LogSpec, is_error_event, line_time
 
 #: the first bytes that name a file's content (decompressed); 4 KiB holds tens of lines of any log
 ID_BYTES = 4096

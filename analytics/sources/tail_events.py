@@ -1,6 +1,6 @@
 """Tailed lines into multi-line events, with a checkpoint that never passes an event still being written.
 
-The lines a :class:`~analytics.sources.tail.FileTailer` returns are folded by
+The lines a :class:`~analytics.sources.filetail.FileTailer` returns are folded by
 :class:`analytics.patterns.multiline.MultilineFolder` — the rules ``lokifi patterns scan`` uses — one folder per
 file (device and inode), so a rotated file still being drained and the file that replaced it never mix.
 
@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 from analytics.patterns.multiline import Event, MultilineFolder
 
 if TYPE_CHECKING:
-    from analytics.sources.tail import Line
+    from analytics.sources.filetail import Line
 
 #: Emit a held event once no line has arrived in its file for this long.
 QUIET_SECONDS = 1.0
