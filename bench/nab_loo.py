@@ -21,7 +21,8 @@ import os
 import sys
 from pathlib import Path
 
-from analytics.predict.detect import DEFAULT, detect, read_series_csv
+from analytics.predict.detect import DEFAULT, detect
+from analytics.predict.series_csv import read_series_csv
 
 GRID = {"window": (216, 288, 360), "short": (8, 10, 13), "tail": (1e-5, 1e-4, 1e-3)}
 

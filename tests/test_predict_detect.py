@@ -13,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from analytics.predict import detect as D
+from analytics.predict import series_csv as S
 from lokifi_tui.cli.main import cli
 
 T0 = dt.datetime(2024, 1, 1)
@@ -85,17 +86,17 @@ def test_sigma_baseline_is_noisier_than_the_detector():
 
 
 def test_read_series_csv_and_errors():
-    raw, secs, vals = D.read_series_csv(["timestamp,value", "2024-01-01 00:00:00,1.5", "2024-01-01T00:05:00Z,2"])
+    raw, secs, vals = S.read_series_csv(["timestamp,value", "2024-01-01 00:00:00,1.5", "2024-01-01T00:05:00Z,2"])
     assert raw == ["2024-01-01T00:00:00", "2024-01-01T00:05:00"] and list(vals) == [1.5, 2.0]
-    with pytest.raises(D.SeriesError, match=r":3: not a number"):
-        D.read_series_csv(["timestamp,value", "2024-01-01,1", "2024-01-02,abc"])
-    with pytest.raises(D.SeriesError, match=r":2: not a timestamp"):
-        D.read_series_csv(["timestamp,value", "yesterday,1"])
+    with pytest.raises(S.SeriesError, match=r":3: not a number"):
+        S.read_series_csv(["timestamp,value", "2024-01-01,1", "2024-01-02,abc"])
+    with pytest.raises(S.SeriesError, match=r":2: not a timestamp"):
+        S.read_series_csv(["timestamp,value", "yesterday,1"])
     notes: list[str] = []
-    raw, secs, vals = D.read_series_csv(["2024-01-02,1", "2024-01-01,2"], notes=notes)
+    raw, secs, vals = S.read_series_csv(["2024-01-02,1", "2024-01-01,2"], notes=notes)
     assert list(vals) == [1.0, 2.0] and secs[1] > secs[0] and "clock steps back at line 2" in notes[0]
-    with pytest.raises(D.SeriesError, match="expected 'timestamp,value'"):
-        D.read_series_csv(["2024-01-02"])
+    with pytest.raises(S.SeriesError, match="expected 'timestamp,value'"):
+        S.read_series_csv(["2024-01-02"])
 
 
 @settings(max_examples=60, deadline=None)
@@ -103,7 +104,7 @@ def test_read_series_csv_and_errors():
 def test_reader_fails_only_with_series_error(text):
     try:
         D.detect_text(text)
-    except D.SeriesError:
+    except S.SeriesError:
         pass
 
 
@@ -146,12 +147,12 @@ def test_cli_detect_bad_input(tmp_path):
 def test_epoch_timestamps_are_read_like_ingest_reads_them():
     import io
     rows = "timestamp,value\n" + "".join(f"{1700000000 + i * 300},{i}\n" for i in range(3))
-    raw, secs, vals = D.read_series_csv(io.StringIO(rows))
+    raw, secs, vals = S.read_series_csv(io.StringIO(rows))
     assert raw[0] == "2023-11-14T22:13:20" and secs[1] - secs[0] == 300
     ms = "1700000000000,1\n1700000300000,2\n"
-    assert D.read_series_csv(io.StringIO(ms))[0][1] == "2023-11-14T22:18:20"
-    with pytest.raises(D.SeriesError, match="not a timestamp"):
-        D.read_series_csv(io.StringIO("1e300,1\n"))
+    assert S.read_series_csv(io.StringIO(ms))[0][1] == "2023-11-14T22:18:20"
+    with pytest.raises(S.SeriesError, match="not a timestamp"):
+        S.read_series_csv(io.StringIO("1e300,1\n"))
 
 
 # Isolated spikes. One row moves the short-term mean by at most zclip/short, and on a seasonal series the
@@ -250,7 +251,7 @@ def test_a_clock_step_back_keeps_detecting_and_says_where(tmp_path):
 def test_rows_out_of_order_everywhere_are_read_sorted():
     notes: list[str] = []
     lines = [f"2024-01-01T00:{m:02d}:00,{m}" for m in (5, 1, 9, 3, 7, 2, 8, 0, 6, 4)]
-    raw, secs, vals = D.read_series_csv(lines, notes=notes)
+    raw, secs, vals = S.read_series_csv(lines, notes=notes)
     assert list(vals) == list(range(10)) and "read sorted by time" in notes[0]
 
 
@@ -319,7 +320,7 @@ def test_real_world_rows_are_read_with_notes_not_refused():
     lines[200] = lines[200].split(",")[0] + ",nan"
     del lines[300:340]                                          # a gap of 40 steps
     notes: list[str] = []
-    raw, secs, vals = D.read_series_csv(lines, "s.csv", notes)
+    raw, secs, vals = S.read_series_csv(lines, "s.csv", notes)
     assert len(vals) == 400 - 1 - 40
     text = "\n".join(notes)
     assert "skipped 1 malformed row(s); the first: s.csv:52: not a timestamp" in text
@@ -327,8 +328,8 @@ def test_real_world_rows_are_read_with_notes_not_refused():
     assert "1 row(s) have no finite value (the first at line 201)" in text
     assert "1 gap(s) longer than three sampling steps (5 min 0 s); the longest 3 h 25 min before line 301" in text
     # a file that is mostly not a series is still refused, naming the first bad line
-    with pytest.raises(D.SeriesError, match=r"s.csv:2: not a number: 'x' \(and 9 more malformed rows\)"):
-        D.read_series_csv(["timestamp,value"] + [f"{1_700_000_000 + i},x" for i in range(10)] + ["1700000100,1"],
+    with pytest.raises(S.SeriesError, match=r"s.csv:2: not a number: 'x' \(and 9 more malformed rows\)"):
+        S.read_series_csv(["timestamp,value"] + [f"{1_700_000_000 + i},x" for i in range(10)] + ["1700000100,1"],
                           "s.csv")
 
 
