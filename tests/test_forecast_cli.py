@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from analytics.forecast.stored import SeriesInputError, forecast_csv, read_series_csv, series_rows
+from analytics.forecast.series_csv import SeriesInputError, forecast_csv, read_series_csv, series_rows
 from lokifi_tui.cli.main import cli
 
 
@@ -152,7 +152,7 @@ def test_series_with_timestamps_and_json():
 
 
 def test_daily_season_is_the_rows_a_day_brings():
-    from analytics.forecast.stored import rows_per_day
+    from analytics.forecast.series_csv import rows_per_day
     hourly = np.arange(0, 30 * 86400, 3600.0)
     assert rows_per_day(hourly, 3600.0) == 24
     # Readings when a sensor reports: nominal step 10 min, a quarter of the slots filled.

@@ -185,7 +185,7 @@ def test_fuzz_log_lines(work, lines, errors_only):
 @bounded
 def test_fuzz_series_input(rows, header, horizon):
     from analytics.predict.detect import SeriesError, detect_csv
-    from analytics.forecast.stored import SeriesInputError, forecast_csv
+    from analytics.forecast.series_csv import SeriesInputError, forecast_csv
     text = header + "\n".join(f"{a},{b}" for a, b in rows)
     data = text.encode("utf-8", "surrogateescape")
     with contextlib.suppress(SeriesInputError):

@@ -76,6 +76,7 @@ def choose(results: Mapping[str, BacktestResult], prefer: str | None = None) -> 
 
 
 MODELS = ("linear", "seasonal", "auto")
+LEVEL = 0.8   # the forecast interval Lokifi shows: 80 %
 
 
 @dataclass(frozen=True)
@@ -95,7 +96,7 @@ class SeriesForecast:
 
 
 def forecast_series(values, horizon: int, season: int, model: str = "auto",
-                    level: float = 0.8) -> SeriesForecast:
+                    level: float = LEVEL) -> SeriesForecast:
     """Forecast ``horizon`` rows with ``model`` (linear | seasonal | auto). ``auto`` backtests both on
     the seasonal model's origins and keeps the one with the lower error."""
     if model not in MODELS:
