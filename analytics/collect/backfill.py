@@ -29,6 +29,9 @@ the next file's minutes of the same log before its metrics are computed — in t
 files' records, so a backfill stopped between the two files still counts the minute once and whole. The
 last file of a log writes everything it holds (and whatever is still held is written when a log's last
 file could not be read).
+
+One module: planning, reading and each file's one transaction (rows, carried minute, tail checkpoint) are
+one exactly-once protocol, which reads best in one place.
 """
 
 from __future__ import annotations

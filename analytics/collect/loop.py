@@ -22,6 +22,9 @@ config)``. ``Collector.latest_vitals`` is a frozen snapshot, readable from any t
 Beside it: the lock and its hand-over (:mod:`analytics.collect.writer_lock`), the sources built from the
 config (:mod:`analytics.collect.wiring`), the refresh hooks (:mod:`analytics.collect.hooks`) and the
 flush's batch writer (:func:`analytics.store.metrics.write_collected`).
+
+One module: the Collector's lifecycle, polling and flushing share one state (mode, lock, pending batches
+and their checkpoints); its other jobs live beside it.
 """
 
 from __future__ import annotations

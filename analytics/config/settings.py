@@ -5,6 +5,9 @@ means defaults: Lokifi works on first run with no configuration at all. A bad va
 caller: it is reported in ``Config.problems`` (what, where) and the default is used instead.
 
 Each engine owns its section; sections are plain dataclasses so a reader sees every knob in one place.
+
+One module: every section's dataclass and its validation are here, so a reader sees every knob in one
+place.
 """
 
 from __future__ import annotations

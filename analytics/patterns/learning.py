@@ -20,6 +20,9 @@ Owns the write side of ``error_patterns``, ``pattern_components``, ``pattern_sam
   fingerprints, recording old -> new in ``fingerprint_map``.
 
 Every write of one logical change happens in one transaction.
+
+One module: it is the only writer of the pattern tables, and having every write here is what keeps each
+logical change in one transaction.
 """
 from __future__ import annotations
 

@@ -12,6 +12,9 @@ lock on file"). Lokifi runs a dashboard, a collector and one-off CLI calls again
 Migrations (``analytics/store/migrations/NNN_name.sql``) are applied on the first write-open in a process;
 every applied number is recorded in ``schema_migrations``; a file that knows a number this code does
 not is refused (:class:`StoreTooNew`).
+
+One module: sessions, lock retry, migrations and the spool are one discipline (the spool is drained inside
+the write session that checked the schema), so they stay together.
 """
 
 from __future__ import annotations
