@@ -20,16 +20,22 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from analytics.rca import cache as cache_mod
-from analytics.rca import ledger
+from analytics.rca import cache as cache_mod, ledger
 from analytics.rca.client import (
-    CallFailed, Endpoint, Progress, ProgressFn, _normalise_cancel, chat, endpoint_from_config, safe_url,
+    CallFailed,
+    Endpoint,
+    Progress,
+    ProgressFn,
+    _normalise_cancel,
+    chat,
+    endpoint_from_config,
+    safe_url,
 )
 from analytics.rca.parse import ANSWER_SCHEMA, MalformedAnswer, RcaAnswer, parse_answer
 from analytics.rca.prompt import PROMPT_VERSION, PatternFacts, PatternNotFound, RcaInput, build_input
 from analytics.common.clock import utcnow
 
-__all__ = ["AnalysisResult", "Fallback", "Progress", "analyze_pattern", "preview_pattern", "CANDIDATE_THRESHOLD"]
+__all__ = ["CANDIDATE_THRESHOLD", "AnalysisResult", "Fallback", "Progress", "analyze_pattern", "preview_pattern"]
 
 #: the seed's rule: AI-suggested commands are used when the model's confidence exceeds 0.8
 CANDIDATE_THRESHOLD = 0.8
@@ -235,7 +241,8 @@ def apply_candidate(store: Any, error_hash: str, text: str, confidence: float, m
 
 # --- the analysis ---------------------------------------------------------------------------------
 
-def preview_pattern(store: Any, config: Any, error_hash: str, *, now: dt.datetime | None = None) -> tuple[RcaInput, Endpoint, dict[str, Any]]:
+def preview_pattern(store: Any, config: Any, error_hash: str, *,
+                    now: dt.datetime | None = None) -> tuple[RcaInput, Endpoint, dict[str, Any]]:
     """What an analysis would send, without sending it: (input, endpoint, request parameters)."""
     from analytics.rca.client import request_params
 
@@ -252,7 +259,7 @@ def analyze_pattern(store: Any, config: Any, error_hash: str, *, force: bool = F
     diagnosis_id = uuid.uuid4().hex
     ai = config.ai
     endpoint = endpoint_from_config(ai)
-    base = dict(error_hash=error_hash, diagnosis_id=diagnosis_id, model=endpoint.model,
+    base: dict[str, Any] = dict(error_hash=error_hash, diagnosis_id=diagnosis_id, model=endpoint.model,
                 base_url=safe_url(endpoint.base_url))
 
     def report(stage: str, message: str) -> None:
@@ -319,7 +326,7 @@ def analyze_pattern(store: Any, config: Any, error_hash: str, *, force: bool = F
     records = [call(a.status, attempt=a.attempt, prompt_tokens=a.prompt_tokens, completion_tokens=a.completion_tokens,
                     usage_reported=a.usage_reported, cost=cost if a.status == "ok" else None,
                     response_time=a.response_ms or None, error=a.error or None) for a in res.attempts]
-    common = dict(prompt_tokens=res.prompt_tokens, completion_tokens=res.completion_tokens,
+    common: dict[str, Any] = dict(prompt_tokens=res.prompt_tokens, completion_tokens=res.completion_tokens,
                   usage_reported=res.usage_reported, cost=cost, price_source=price.source if price else "",
                   response_ms=res.response_ms, attempts=len(res.attempts))
     report("parsing", "checking the answer")

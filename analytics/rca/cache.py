@@ -75,7 +75,7 @@ def lookup_in(con: Any, key: str, now: dt.datetime, *, touch: bool = True) -> Ca
     row = cur.fetchone()
     if row is None:
         return None
-    cached = _row_to_cached(dict(zip(names, row)))
+    cached = _row_to_cached(dict(zip(names, row, strict=True)))
     if touch:
         con.execute("UPDATE ai_analysis_cache SET hit_count = hit_count + 1, last_used_at = ? "
                     "WHERE input_hash = ?", [now, key])
@@ -181,7 +181,8 @@ def daily_clean(store: Any, now: dt.datetime | None = None) -> int | None:
             pass  # an unreadable time: clean now and rewrite it
         n = clean_in(con, now)
         con.execute("INSERT INTO kv (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE "
-                    "SET value = excluded.value, updated_at = excluded.updated_at", [_CLEANED_KEY, now.isoformat(), now])
+                    "SET value = excluded.value, updated_at = excluded.updated_at",
+                    [_CLEANED_KEY, now.isoformat(), now])
     return n
 
 

@@ -29,9 +29,10 @@ import os
 import stat
 import threading
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 OPENAI_BASE_URL = "https://api.openai.com/v1"
 KEY_ENV_VARS = ("LOKIFI_OPENAI_API_KEY", "OPENAI_API_KEY")
@@ -126,9 +127,10 @@ def _read_key_file(path_text: str) -> tuple[str | None, str]:
     return key, warning
 
 
-def endpoint_from_config(ai: Any, env: dict[str, str] | None = None) -> Endpoint:
+def endpoint_from_config(ai: Any, env: Mapping[str, str] | None = None) -> Endpoint:
     """Resolve the ``[ai]`` section into an :class:`Endpoint` (no network)."""
-    env = os.environ if env is None else env
+    if env is None:
+        env = os.environ
     key: str | None = None
     source = "none"
     notes: list[str] = []
@@ -136,7 +138,8 @@ def endpoint_from_config(ai: Any, env: dict[str, str] | None = None) -> Endpoint
         if env.get(var, "").strip():
             key, source = env[var].strip(), f"${var}"
             break
-    if key is None and getattr(ai, "api_key_file", ""):
+    key_file = getattr(ai, "api_key_file", "")
+    if key is None and key_file:
         key, note = _read_key_file(ai.api_key_file)
         if key:
             source = f"key file {ai.api_key_file}"
@@ -144,14 +147,14 @@ def endpoint_from_config(ai: Any, env: dict[str, str] | None = None) -> Endpoint
             notes.append(note)
     base_url = (getattr(ai, "base_url", "") or "").strip().rstrip("/")
     model = (getattr(ai, "model", "") or "").strip()
-    common = dict(timeout=float(getattr(ai, "timeout", 30.0) or 30.0),
+    common: dict[str, Any] = dict(timeout=float(getattr(ai, "timeout", 30.0) or 30.0),
                   max_retries=max(0, int(getattr(ai, "max_retries", 2))),
                   response_format=str(getattr(ai, "response_format", "auto") or "auto"))
     if not model:
         return Endpoint(base_url, model, key, source, False, "no model set ([ai] model)", **common)
     if not base_url:
         if key is None:
-            reason = "; ".join(notes + ["no [ai] base_url and no API key ($OPENAI_API_KEY, "
+            reason = "; ".join([*notes, "no [ai] base_url and no API key ($OPENAI_API_KEY, "
                                         "$LOKIFI_OPENAI_API_KEY or [ai] api_key_file)"])
             return Endpoint("", model, None, source, False, reason, **common)
         base_url = OPENAI_BASE_URL
@@ -159,7 +162,7 @@ def endpoint_from_config(ai: Any, env: dict[str, str] | None = None) -> Endpoint
         return Endpoint(base_url, model, key, source, False,
                         f"[ai] base_url {safe_url(base_url) or base_url[:40]!r} is not an http(s) URL", **common)
     elif key is None and "api.openai.com" in base_url:
-        reason = "; ".join(notes + ["api.openai.com needs an API key ($OPENAI_API_KEY, $LOKIFI_OPENAI_API_KEY "
+        reason = "; ".join([*notes, "api.openai.com needs an API key ($OPENAI_API_KEY, $LOKIFI_OPENAI_API_KEY "
                                     "or [ai] api_key_file)"])
         return Endpoint(base_url, model, None, source, False, reason, **common)
     return Endpoint(base_url, model, key, source, True, "; ".join(notes), **common)
@@ -231,7 +234,7 @@ def _retry_after(headers: Any) -> float | None:
         if ms:
             return max(0.0, float(ms) / 1000)
         value = headers.get("retry-after")
-    except Exception:
+    except Exception:  # noqa: BLE001 - a retry hint that cannot be read is no hint
         return None
     if not value:
         return None
@@ -471,7 +474,7 @@ def _one_attempt(endpoint: Endpoint, params: dict[str, Any], is_cancelled: Cance
             if isinstance(exc, (openai.BadRequestError, openai.UnprocessableEntityError)):
                 raise _Negotiate(_server_message(exc))
             raise _classify(exc, endpoint, state.started)
-        assert state.result is not None
+        assert state.result is not None  # noqa: S101 - set whenever no error was; narrows the type
         if state.plain:
             _STREAM_MEMORY[endpoint.base_url] = False
         content, finish, usage = state.result
@@ -495,7 +498,7 @@ def _close_quietly(obj: Any) -> None:
         return
     try:
         obj.close()
-    except Exception:  # noqa: BLE001 - closing a broken connection may fail; nothing to do
+    except Exception:  # noqa: BLE001, S110 - closing a broken connection may fail; nothing to do
         pass
 
 
@@ -587,7 +590,7 @@ class StatusReport:
 
 def check_status(endpoint: Endpoint, *, timeout: float = 10.0) -> StatusReport:
     """Is an endpoint configured, does it answer, and does it know the model? (No tokens spent.)"""
-    base = dict(configured=endpoint.configured, base_url=endpoint.base_url, model=endpoint.model,
+    base: dict[str, Any] = dict(configured=endpoint.configured, base_url=endpoint.base_url, model=endpoint.model,
                 key_source=endpoint.key_source)
     if not endpoint.configured:
         return StatusReport(**base, reachable=None, status="not_configured",
@@ -605,7 +608,7 @@ def check_status(endpoint: Endpoint, *, timeout: float = 10.0) -> StatusReport:
                             message="the server answers (it has no /models list to check the model against)")
     except Exception as exc:  # noqa: BLE001 - every failure becomes a status
         failure = _classify(exc, endpoint, False)
-        return StatusReport(**base, reachable=False if failure.status in ("unreachable", "timeout") else True,
+        return StatusReport(**base, reachable=failure.status not in ("unreachable", "timeout"),
                             status=failure.status, message=failure.message)
     finally:
         _close_quietly(client)

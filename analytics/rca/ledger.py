@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlparse
 
-from analytics.rca.client import safe_url
-
 import polars as pl
+
+from analytics.rca.client import safe_url
 
 #: USD per 1M tokens, OpenAI list prices (checked 2025); used only for api.openai.com.
 BUILTIN_OPENAI_PRICES: dict[str, dict[str, float]] = {
@@ -106,11 +106,11 @@ class CallRecord:
 
 
 _SCHEMA = {
-    "called_at": pl.Datetime("us"), "diagnosis_id": pl.Utf8, "error_hash": pl.Utf8, "input_hash": pl.Utf8,
-    "model": pl.Utf8, "base_url": pl.Utf8, "cache_hit": pl.Boolean, "status": pl.Utf8, "attempt": pl.Int32,
-    "prompt_tokens": pl.Int32, "completion_tokens": pl.Int32, "usage_reported": pl.Boolean,
-    "cost": pl.Float64, "response_time": pl.Int32, "error": pl.Utf8, "tokens_saved": pl.Int32,
-    "cost_saved": pl.Float64,
+    "called_at": pl.Datetime("us"), "diagnosis_id": pl.Utf8(), "error_hash": pl.Utf8(), "input_hash": pl.Utf8(),
+    "model": pl.Utf8(), "base_url": pl.Utf8(), "cache_hit": pl.Boolean(), "status": pl.Utf8(), "attempt": pl.Int32(),
+    "prompt_tokens": pl.Int32(), "completion_tokens": pl.Int32(), "usage_reported": pl.Boolean(),
+    "cost": pl.Float64(), "response_time": pl.Int32(), "error": pl.Utf8(), "tokens_saved": pl.Int32(),
+    "cost_saved": pl.Float64(),
 }
 
 

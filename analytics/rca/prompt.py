@@ -140,7 +140,7 @@ def resolve_pattern(store: Any, ref: str) -> str:
 def _rows(con: Any, sql: str, params: list[Any]) -> list[dict[str, Any]]:
     cur = con.execute(sql, params)
     names = [d[0] for d in cur.description]
-    return [dict(zip(names, r)) for r in cur.fetchall()]
+    return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
 
 
 def load_facts(store: Any, error_hash: str) -> PatternFacts:
@@ -246,7 +246,9 @@ def build_input(store: Any, config: Any, error_hash: str, *, now: dt.datetime | 
         counts.update(red.counts)
         return _clean(red.text, limit)
 
-    when = (lambda t: t.strftime("%Y-%m-%d %H:00 UTC") if t else "unknown")
+    def when(t: dt.datetime | None) -> str:
+        return t.strftime("%Y-%m-%d %H:00 UTC") if t else "unknown"
+
     sample_lines = [safe(s) for s in samples]
     fix_lines = [f"- {w}: {safe(fix, 300)} -> {outcome}" + (f" ({safe(note, 120)})" if note else "")
                  for w, fix, outcome, note in fixes]

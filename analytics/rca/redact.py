@@ -21,15 +21,24 @@ still see *that* a credential was there. The result carries per-kind counts for 
 from __future__ import annotations
 
 import ipaddress
+import itertools
 import math
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Callable
+from typing import TYPE_CHECKING
 
 from analytics.common.hostnames import is_host_name
 from analytics.rca import redact_cli
+
+if TYPE_CHECKING:
+    from detect_secrets.plugins.base import BasePlugin
+    from detect_secrets.plugins.keyword import KeywordDetector
+
+    #: detect-secrets' keyword detector and the table of its patterns for config files
+    Keyword = tuple[KeywordDetector, dict[re.Pattern[str], int]]
 
 PLACEHOLDER = "[REDACTED:{kind}]"
 _ALREADY = re.compile(r"\[(?:REDACTED:[a-z_]+|EMAIL|IP|HOST)\]")
@@ -90,7 +99,8 @@ _TOKEN_RULES: list[tuple[str, re.Pattern[str], int]] = [
     ("square_token", re.compile(r"\bsq0(?:atp|csp|idp)-[0-9A-Za-z_-]{22,}"), 0),
     ("newrelic_key", re.compile(r"\bNR(?:AK|JS|II)-[A-Za-z0-9]{19,}"), 0),
     ("azure_sas", re.compile(r"(?i)([?&]sig=)([A-Za-z0-9%/+=]{20,})"), 2),
-    ("heroku_key", re.compile(r"(?i)(heroku.{0,20}?[:=]\s*['\"]?)([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})"), 2),
+    ("heroku_key", re.compile(r"(?i)(heroku.{0,20}?[:=]\s*['\"]?)"
+                              r"([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})"), 2),
     ("auth_header", re.compile(
         r"(?i)\b((?:proxy-)?authorization['\"]?\s*[:=]\s*['\"]?"
         r"(?:bearer|basic|token|digest|apikey|sso-key|negotiate|ntlm)?\s*)([^\s,;'\"]{6,})"), 2),
@@ -111,8 +121,9 @@ _QUERY_SECRET = re.compile(
 )
 
 # --- 4. secret-sounding keys ----------------------------------------------------------------
+# the names of secrets to look for, not a secret (hence the noqa)
 _SECRET_WORDS = (
-    r"pass(?:word|wd|phrase)?|pwd|secret|token|api[_\-]?key|apikey|access[_\-]?key|private[_\-]?key|"
+    r"pass(?:word|wd|phrase)?|pwd|secret|token|api[_\-]?key|apikey|access[_\-]?key|private[_\-]?key|"  # noqa: S105
     r"client[_\-]?secret|credentials?|auth[_\-]?key|session[_\-]?(?:id|key|token)|cookie|signature|"
     r"dsn|conn(?:ection)?[_\-]?str(?:ing)?|account[_\-]?key|shared[_\-]?key|encryption[_\-]?key|"
     r"master[_\-]?key|signing[_\-]?key|webhook[_\-]?secret|license[_\-]?key|authtok|pw(?![a-z])"
@@ -141,7 +152,8 @@ _PLACEHOLDER_VALUE = re.compile(r"(?i)^(?:|\*+|x+|<[^>]*>|\$\{[^}]*\}|\$[A-Z_][A
 _CANDIDATE = re.compile(r"(?<![A-Za-z0-9+/_=\-])[A-Za-z0-9+/_\-]{24,}={0,2}(?![A-Za-z0-9+/_=\-])")
 
 # --- 7. personal data -----------------------------------------------------------------------
-_EMAIL = re.compile(r"\b[A-Za-z0-9._%+\-]+@[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}\b")
+_EMAIL = re.compile(r"\b[A-Za-z0-9._%+\-]+@[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?"
+                    r"(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}\b")
 _IPV4 = re.compile(r"(?<![\d.])(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)(?![\d.])")
 _IPV6 = re.compile(r"(?<![0-9A-Fa-f:])(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}(?![0-9A-Fa-f:])")
 _HOST = re.compile(
@@ -183,12 +195,12 @@ def _class_changes(token: str) -> float:
         return 1 if c.isupper() else 2 if c.islower() else 3 if c.isdigit() else 0
 
     cs = [cls(c) for c in token]
-    pairs = [(a, b) for a, b in zip(cs, cs[1:]) if a and b]
+    pairs = [(a, b) for a, b in itertools.pairwise(cs) if a and b]
     return sum(a != b for a, b in pairs) / len(pairs) if pairs else 0.0
 
 
 @lru_cache(maxsize=1)
-def _detect_secrets_plugins() -> tuple[list, object | None]:
+def _detect_secrets_plugins() -> tuple[list[BasePlugin], Keyword | None]:
     """Instantiate detect-secrets' regex plugins (and its keyword detector) once.
 
     Called directly through ``analyze_string`` so no global detect-secrets settings,
@@ -196,14 +208,34 @@ def _detect_secrets_plugins() -> tuple[list, object | None]:
     """
     try:
         from detect_secrets.plugins import (
-            artifactory, aws, azure_storage_key, basic_auth, cloudant, discord, github_token,
-            gitlab_token, ibm_cloud_iam, ibm_cos_hmac, jwt, mailchimp, npm, openai, private_key,
-            pypi_token, sendgrid, slack, softlayer, square_oauth, stripe, telegram_token, twilio,
+            artifactory,
+            aws,
+            azure_storage_key,
+            basic_auth,
+            cloudant,
+            discord,
+            github_token,
+            gitlab_token,
+            ibm_cloud_iam,
+            ibm_cos_hmac,
+            jwt,
+            mailchimp,
+            npm,
+            openai,
+            private_key,
+            pypi_token,
+            sendgrid,
+            slack,
+            softlayer,
+            square_oauth,
+            stripe,
+            telegram_token,
+            twilio,
         )
         from detect_secrets.plugins.keyword import CONFIG_DENYLIST_REGEX_TO_GROUP, KeywordDetector
-    except Exception:  # pragma: no cover - detect-secrets missing or changed; our rules still apply
+    except Exception:  # noqa: BLE001  # pragma: no cover - detect-secrets missing or changed; our rules still apply
         return [], None
-    classes = [
+    classes: list[Callable[[], BasePlugin]] = [
         artifactory.ArtifactoryDetector, aws.AWSKeyDetector, azure_storage_key.AzureStorageKeyDetector,
         basic_auth.BasicAuthDetector, cloudant.CloudantDetector, discord.DiscordBotTokenDetector,
         github_token.GitHubTokenDetector, gitlab_token.GitLabTokenDetector,
@@ -213,13 +245,13 @@ def _detect_secrets_plugins() -> tuple[list, object | None]:
         slack.SlackDetector, softlayer.SoftlayerDetector, square_oauth.SquareOAuthDetector,
         stripe.StripeDetector, telegram_token.TelegramBotTokenDetector, twilio.TwilioKeyDetector,
     ]
-    plugins = []
+    plugins: list[BasePlugin] = []
     for cls in classes:
         try:
             plugins.append(cls())
-        except Exception:  # pragma: no cover
+        except Exception:  # noqa: BLE001, S112  # pragma: no cover - a detector that cannot start is left out
             continue
-    keyword = (KeywordDetector(), CONFIG_DENYLIST_REGEX_TO_GROUP)
+    keyword: Keyword = (KeywordDetector(), CONFIG_DENYLIST_REGEX_TO_GROUP)
     return plugins, keyword
 
 
@@ -243,7 +275,7 @@ class Redactor:
                     counts[kind] += 1
                     return _ph(kind)
                 value = m.group(group)
-                if _PARTIAL.search(value) or _PLACEHOLDER_VALUE.match(value.strip().strip("'\"")) and value.strip():
+                if _PARTIAL.search(value) or (_PLACEHOLDER_VALUE.match(value.strip().strip("'\"")) and value.strip()):
                     return m.group(0)
                 counts[kind] += 1
                 start, end = m.span(group)
@@ -324,14 +356,14 @@ class Redactor:
             for plugin in plugins:
                 try:
                     found.update(v for v in plugin.analyze_string(line) if isinstance(v, str))
-                except Exception:  # pragma: no cover - a plugin bug must not stop redaction
+                except Exception:  # noqa: BLE001, S112  # pragma: no cover - a plugin bug must not stop redaction
                     continue
             if keyword is not None:
                 detector, table = keyword
                 try:
                     found.update(v for v in detector.analyze_string(line, denylist_regex_to_group=table)
                                  if isinstance(v, str))
-                except Exception:  # pragma: no cover
+                except Exception:  # noqa: BLE001, S110  # pragma: no cover - likewise for the keyword detector
                     pass
         for value in sorted(found, key=len, reverse=True):
             value = value.strip("'\"")
@@ -347,7 +379,8 @@ class Redactor:
     def _url_token(m: re.Match[str], counts: Counter[str]) -> str:
         """scheme://TOKEN@host: a random-looking user part is a credential (akka.tcp://ActorSystem@ is not)."""
         user = m.group(2)
-        if not (_looks_random(user) or re.search(r"\d", user) and re.search(r"[A-Za-z]", user) and _entropy(user) >= 3.5):
+        if not (_looks_random(user)
+                or (re.search(r"\d", user) and re.search(r"[A-Za-z]", user) and _entropy(user) >= 3.5)):
             return m.group(0)
         counts["url_token"] += 1
         return m.group(1) + _ph("url_token") + m.group(3)

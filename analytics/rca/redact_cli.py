@@ -16,7 +16,7 @@ payloads, and docker ``"auth"`` blobs.
 from __future__ import annotations
 
 import re
-from typing import Callable
+from collections.abc import Callable
 
 #: program -> flags whose value is (or holds) a password. How the value holds it:
 #: "all" the whole value, "after:" the part after the first ':' (user:pass), "after%" after '%'
@@ -96,9 +96,9 @@ def command_lines(s: str, replace: Callable[[str, str], str]) -> str:
                     span = _value_span(val, how)
                     if span:
                         spans.append((vpos + span[0], vpos + span[1]))
-                elif tok.startswith(flag) and len(tok) > len(flag) and (flag.startswith("--") and tok[len(flag)] == "="
-                                                                         or not flag.startswith("--")
-                                                                         and len(flag) == 2):
+                elif tok.startswith(flag) and len(tok) > len(flag) and (
+                        (flag.startswith("--") and tok[len(flag)] == "=")
+                        or (not flag.startswith("--") and len(flag) == 2)):
                     value = tok[len(flag) + (1 if tok[len(flag)] == "=" else 0):]
                     span = _value_span(value, "all" if how in ("attached", "all") else how)
                     if span:
@@ -193,4 +193,4 @@ PROSE_RULES: list[tuple[str, re.Pattern[str], int]] = [
 ]
 
 
-__all__ = ["command_lines", "cards", "is_card", "luhn_ok", "PROSE_RULES"]
+__all__ = ["PROSE_RULES", "cards", "command_lines", "is_card", "luhn_ok"]
