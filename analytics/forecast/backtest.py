@@ -10,8 +10,10 @@ history.
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Callable, Mapping, Sequence
+from typing import overload
 
 import numpy as np
 
@@ -69,7 +71,7 @@ def choose(results: Mapping[str, BacktestResult], prefer: str | None = None) -> 
     scored = {k: r.mae for k, r in results.items() if r.ok}
     if not scored:
         return None
-    best = min(scored, key=scored.get)
+    best = min(scored, key=scored.__getitem__)
     if prefer in scored and scored[prefer] <= scored[best] * 1.005:
         return prefer
     return best
@@ -122,7 +124,7 @@ def forecast_series(values, horizon: int, season: int, model: str = "auto",
         model == "auto" and np.isfinite(cands.get("linear", np.nan))
         and (not np.isfinite(s.backtest_mae) or cands["linear"] < s.backtest_mae))
     if use_linear and lin is not None:
-        f, lo, hi, bt = lin
+        f, lo, hi, _bt = lin
         scale = mase_scale(y[:origins[0]], season) if origins else 0.0
         mae = cands["linear"]
         return SeriesForecast("linear", f, lo, hi, level, mae, mae / scale if scale > 0 else float("nan"),

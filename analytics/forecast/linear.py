@@ -124,7 +124,7 @@ def forecast_linear(times, values, *, weights=None, horizon_days: float = HORIZO
     sel = t > window_start
     t, y = t[sel], y[sel]
     w = None if w is None else w[sel]
-    days = int(len(np.unique(t.astype("datetime64[D]"))))
+    days = len(np.unique(t.astype("datetime64[D]")))
     if days < min_days:
         raise InsufficientData(days, min_days)
     x = (t - window_start).astype("timedelta64[us]").astype(np.float64) / 86400e6
@@ -136,7 +136,7 @@ def forecast_linear(times, values, *, weights=None, horizon_days: float = HORIZO
     return LinearForecast(
         slope=slope, intercept=intercept, current=current, forecast=fc, percent_change=pct,
         trend=trend_of(slope), significant=is_significant(slope), colour=colour_of(pct),
-        horizon_days=horizon_days, days_of_data=days, points=int(len(y)),
+        horizon_days=horizon_days, days_of_data=days, points=len(y),
         window_start=window_start, last_time=last,
     )
 

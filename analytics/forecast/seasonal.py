@@ -41,8 +41,9 @@ NumPy only; rows are taken as equally spaced steps (``season`` = steps per day).
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import numpy as np
 
@@ -291,11 +292,11 @@ def _bucket_medians(resid: np.ndarray) -> np.ndarray:
     hb = resid.shape[-1]
     nb = max(1, min(HORIZON_BUCKETS, hb))
     edges = np.linspace(0, hb, nb + 1).astype(int)
-    out = np.empty(resid.shape[:-2] + (hb,))
-    for a, b in zip(edges[:-1], edges[1:]):
+    out = np.empty((*resid.shape[:-2], hb))
+    for a, b in itertools.pairwise(edges):
         if b > a:
             blk = resid[..., a:b]
-            out[..., a:b] = fast_median(blk.reshape(blk.shape[:-2] + (-1,)), axis=-1)[..., None]
+            out[..., a:b] = fast_median(blk.reshape((*blk.shape[:-2], -1)), axis=-1)[..., None]
     return out
 
 
@@ -319,8 +320,8 @@ def forecast_seasonal(values, horizon: int, season: int, level: float = 0.8) -> 
 
     memo: dict = {}
     Ynow = y[None, n - int(_usable(np.array([n]), m)[0]):]
-    now = {name: c(Ynow, h, m, memo) for name, c in CANDIDATES.items()}
-    now = {name: v[0] for name, v in now.items() if v is not None}
+    pieces = {name: c(Ynow, h, m, memo) for name, c in CANDIDATES.items()}
+    now = {name: v[0] for name, v in pieces.items() if v is not None}
     names = list(now)
 
     # The backtest: full horizon when the history allows, otherwise a shorter one. Origins are placed
@@ -420,7 +421,7 @@ def forecast_seasonal(values, horizon: int, season: int, level: float = 0.8) -> 
         hi = np.maximum(hi, stack.max(axis=0))
     return SeasonalForecast(
         mean=f, lo=lo, hi=hi, level=level, season=m,
-        weights={nm: float(x) for nm, x in zip(names, w)},
+        weights={nm: float(x) for nm, x in zip(names, w, strict=True)},
         backtest_mae=bt_mae, backtest_mase=bt_mae / scale if scale > 0 else float("nan"),
         backtest_origins=tuple(origins), backtest_horizon=hb,
     )

@@ -115,7 +115,8 @@ def sparkline_data_in(con: Any, now: dt.datetime | None = None, *, metric: str =
             note = "no forecast yet"
         elif r[14]:
             note = r[14]
-        elif r[13] is not None and last_bucket is not None and r[13] + dt.timedelta(hours=bucket_hours + 1) < last_bucket:
+        elif (r[13] is not None and last_bucket is not None
+              and r[13] + dt.timedelta(hours=bucket_hours + 1) < last_bucket):
             note = f"forecast from {r[13]:%Y-%m-%d %H:%M}"
         out.append({
             "host": "", "component": comp, "metric": metric,

@@ -137,7 +137,7 @@ def load_hourly(store: Store, *, metric: str = DEFAULT_METRIC, now: dt.datetime 
     means = np.asarray(rows["mean"], dtype=float)
     ns = np.asarray(rows["n"], dtype=float)
     cuts = np.flatnonzero(comps[1:] != comps[:-1]) + 1
-    for a, b in zip(np.r_[0, cuts], np.r_[cuts, len(comps)]):
+    for a, b in zip(np.r_[0, cuts], np.r_[cuts, len(comps)], strict=True):
         out[str(comps[a])] = (hours[a:b], means[a:b], ns[a:b])
     return out
 
