@@ -1,1 +1,2 @@
-"""Error patterns and fixes: log lines become templates, templates become patterns, fixes and their outcomes become confidence."""
+"""Error patterns and fixes: log lines become templates, templates become patterns, fixes and their outcomes
+become confidence."""

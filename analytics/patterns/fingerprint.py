@@ -51,7 +51,8 @@ class RuleSet:
     #: an access-log line's HTTP status code is named, not masked (:mod:`analytics.patterns.http_status`)
     http_status: bool = False
     #: constant words around a position that make ``merge_min_values`` enough evidence; with fewer, each
-    #: missing word multiplies the values needed by ``merge_growth`` (:func:`analytics.patterns.templates.merge_templates`)
+    #: missing word multiplies the values needed by ``merge_growth``
+    #: (:func:`analytics.patterns.templates.merge_templates`)
     merge_context: int = 3
     merge_growth: float = 2.0
 

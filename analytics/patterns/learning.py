@@ -28,14 +28,15 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 import polars as pl
 
 from analytics.patterns import confidence as conf
 from analytics.patterns.classify import classify, normalise_type
 from analytics.patterns.fingerprint import CURRENT_VERSION, RULESETS, fingerprint, remap
-from analytics.patterns.templates import mask, template_of
 from analytics.patterns.rows import COMPONENTS, PATTERN_COLS as _PATTERN_COLS
+from analytics.patterns.templates import mask, template_of
 
 SAMPLES_PER_PATTERN = 5
 RECENT_WINDOW = 20
@@ -48,16 +49,13 @@ class PatternNotFound(LookupError):
 
 def _now(now: dt.datetime | None = None) -> dt.datetime:
     if now is not None:
-        return now.replace(tzinfo=None) if now.tzinfo is None else now.astimezone(dt.timezone.utc).replace(tzinfo=None)
-    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+        return now.replace(tzinfo=None) if now.tzinfo is None else now.astimezone(dt.UTC).replace(tzinfo=None)
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
 def safe_text(message: object, limit: int = MAX_STORED_MESSAGE) -> str:
     """Text that can be stored: bytes decoded with replacement, NUL and lone surrogates replaced, cut."""
-    if isinstance(message, (bytes, bytearray)):
-        s = bytes(message).decode("utf-8", errors="replace")
-    else:
-        s = str(message)
+    s = bytes(message).decode("utf-8", errors="replace") if isinstance(message, (bytes, bytearray)) else str(message)
     s = s.encode("utf-8", errors="replace").decode("utf-8").replace("\x00", "\ufffd")
     return s[:limit]
 
@@ -123,7 +121,8 @@ def _learn_batch(store, since, batch) -> LearnResult:
         fp_of = {t: fingerprint(t) for t in distinct.to_list()}
         ev = ev.with_columns(templates.alias("template"))
         ev = ev.with_columns(
-            pl.col("fingerprint").fill_null(pl.col("template").replace_strict(fp_of, return_dtype=pl.String)).alias("fp"))
+            pl.col("fingerprint").fill_null(pl.col("template").replace_strict(fp_of, return_dtype=pl.String))
+            .alias("fp"))
         from analytics.patterns.merge import follow
 
         moved = follow(con, ev["fp"].unique().to_list())   # fingerprints merged into a more general pattern
@@ -133,8 +132,9 @@ def _learn_batch(store, since, batch) -> LearnResult:
         known = con.sql(
             "SELECT error_hash, error_type FROM error_patterns WHERE error_hash IN (SELECT unnest(?))",
             params=[ev["fp"].unique().to_list()]).pl()
-        known_type = dict(zip(known["error_hash"].to_list(), known["error_type"].to_list()))
-        firsts = ev.group_by("fp", maintain_order=True).agg(pl.col("message").first(), pl.col("type").drop_nulls().first())
+        known_type = dict(zip(known["error_hash"].to_list(), known["error_type"].to_list(), strict=True))
+        firsts = ev.group_by("fp", maintain_order=True).agg(pl.col("message").first(),
+                                                             pl.col("type").drop_nulls().first())
         type_of = {}
         for fp, msg, given in firsts.iter_rows():
             type_of[fp] = known_type.get(fp) or (normalise_type(given) if given else classify(msg))
@@ -214,7 +214,7 @@ def record_error(store, message: object, component: str = "unknown", host: str |
         "message": [text], "source": [source], "level": [level],
     })
     tmpl = template_of(text)
-    local = {"error_hash": fingerprint(tmpl), "template": tmpl, "error_type": classify(text),
+    local: dict[str, Any] = {"error_hash": fingerprint(tmpl), "template": tmpl, "error_type": classify(text),
              "error_message": text, "occurrence_count": None}
     if not store.submit("append", row, table="error_events"):
         # The database is busy: the event is queued durably (the spool) and learned when it is written.
@@ -250,7 +250,8 @@ def resolve(store, ref: str) -> str:
     hit = store.query("SELECT error_hash FROM error_patterns WHERE error_hash = ?", [fp])
     if hit.height:
         return fp
-    merged = store.query("SELECT new_hash FROM fingerprint_map WHERE old_hash = ? ORDER BY mapped_at DESC LIMIT 1", [fp])
+    merged = store.query("SELECT new_hash FROM fingerprint_map WHERE old_hash = ? ORDER BY mapped_at DESC LIMIT 1",
+                         [fp])
     if merged.height:
         return merged["new_hash"][0]
     raise PatternNotFound(f"no learned pattern matches {r[:80]!r} (give a pattern id from "
@@ -262,7 +263,8 @@ def _with_confidence(df: pl.DataFrame) -> pl.DataFrame:
         return df.with_columns(pl.lit(None, pl.Float64).alias("confidence_lo"),
                                pl.lit(None, pl.Float64).alias("confidence_hi"),
                                pl.lit(None, pl.String).alias("confidence_level"))
-    rows = [conf.assess(s or 0, f or 0) for s, f in zip(df["success_count"].to_list(), df["failure_count"].to_list())]
+    rows = [conf.assess(s or 0, f or 0)
+            for s, f in zip(df["success_count"].to_list(), df["failure_count"].to_list(), strict=True)]
     return df.with_columns(
         pl.Series("confidence_score", [c.confidence for c in rows], dtype=pl.Float64),
         pl.Series("confidence_lo", [c.lo for c in rows], dtype=pl.Float64),
@@ -384,7 +386,8 @@ def edit_solution(store, ref: str, solution: str, author: str | None = None, sou
             nversions = 1
         new_version = int(version) + 1 if nversions else 1
         con.execute("INSERT INTO pattern_versions (error_hash, version, solution, source, author, created_at, "
-                    "diagnosis_id) VALUES (?, ?, ?, ?, ?, ?, ?)", [fp, new_version, text, source, author, t, diagnosis_id])
+                    "diagnosis_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    [fp, new_version, text, source, author, t, diagnosis_id])
         if was_approved:
             _approval_event(con, fp, int(effective), "superseded", author, t)
         con.execute("""UPDATE error_patterns SET solution = ?, version = ?, success_count = 0, failure_count = 0,
@@ -409,8 +412,8 @@ def record_outcome(store, ref: str, worked: bool, solution: str | None = None,
         edit_solution(store, fp, solution, now=now)
     t = _now(now)
     with store.write() as con:
-        row = con.execute("SELECT coalesce(solution, ''), " + _EFFECTIVE_VERSION + ", auto_approved FROM error_patterns "
-                          "WHERE error_hash = ?", [fp]).fetchone()
+        row = con.execute("SELECT coalesce(solution, ''), " + _EFFECTIVE_VERSION + ", auto_approved "
+                          "FROM error_patterns WHERE error_hash = ?", [fp]).fetchone()
         sol, version, was_approved = row
         if not sol:
             sol = _playbook_text(con, fp)
@@ -443,8 +446,8 @@ def undo_outcome(store, ref: str, fix_id: int | None = None, min_confidence: flo
         n = con.execute("DELETE FROM fix_history WHERE id = ? AND error_hash = ? RETURNING id", [fix_id, fp]).fetchall()
         if not n:
             raise PatternNotFound(f"no recorded outcome {fix_id} for pattern {fp[:12]}")
-        version, was = con.execute("SELECT " + _EFFECTIVE_VERSION + ", auto_approved FROM error_patterns WHERE error_hash = ?",
-                                   [fp]).fetchone()
+        version, was = con.execute("SELECT " + _EFFECTIVE_VERSION + ", auto_approved FROM error_patterns "
+                                   "WHERE error_hash = ?", [fp]).fetchone()
         _recompute(con, fp, int(version), min_confidence, min_samples, "auto", _now(), bool(was))
     return get_pattern(store, fp)
 
@@ -487,11 +490,12 @@ def _recompute(con, fp: str, version: int, min_confidence: float, min_samples: i
     approved = conf.auto_approved(recent, min_confidence, min_samples)
     if approved != was_approved:
         _approval_event(con, fp, version, "approved" if approved else "withdrawn", approver, t, len(outcomes))
+    was_sql = "true" if was_approved else "false"
     con.execute(f"""UPDATE error_patterns SET success_count = ?, failure_count = ?, confidence_score = ?,
             recent_successes = ?, recent_failures = ?, avg_success_rate = ?, last_used_at = ?,
             auto_approved = ?,
-            approved_by = CASE WHEN ? THEN coalesce(CASE WHEN {'true' if was_approved else 'false'} THEN approved_by END, ?) END,
-            approved_at = CASE WHEN ? THEN coalesce(CASE WHEN {'true' if was_approved else 'false'} THEN approved_at END, ?) END
+            approved_by = CASE WHEN ? THEN coalesce(CASE WHEN {was_sql} THEN approved_by END, ?) END,
+            approved_at = CASE WHEN ? THEN coalesce(CASE WHEN {was_sql} THEN approved_at END, ?) END
             WHERE error_hash = ?""",
                 [s, f, conf.posterior_mean(s, f), rs, rf, (rs / len(recent)) if recent else None, t,
                  approved, approved, approver, approved, t, fp])
@@ -520,7 +524,8 @@ def effectiveness(store, ref: str, window: int = RECENT_WINDOW) -> dict:
         "recent_successes": int(recent["success"].sum()) if recent.height else 0,
         "recent_failures": int((~recent["success"]).sum()) if recent.height else 0,
         "rolling_success_rate": float(recent["success"].cast(pl.Float64).mean()) if recent.height else None,
-        "mean_execution_ms": float(df["execution_time_ms"].mean()) if df.height and df["execution_time_ms"].null_count() < df.height else None,
+        "mean_execution_ms": (float(df["execution_time_ms"].mean())
+                              if df.height and df["execution_time_ms"].null_count() < df.height else None),
     }
 
 
@@ -578,14 +583,16 @@ def remap_fingerprints(store) -> dict[str, str]:
     rules; the old fingerprint maps to the new one most samples fall into. Solutions, versions and fix
     history follow the pattern; ``fingerprint_map`` keeps old -> new so old ids still resolve.
     """
-    old = store.query(f"SELECT error_hash, error_message FROM error_patterns WHERE coalesce(rules_version, 1) < {CURRENT_VERSION}")
+    old = store.query("SELECT error_hash, error_message FROM error_patterns "
+                      f"WHERE coalesce(rules_version, 1) < {CURRENT_VERSION}")
     if old.height == 0:
         return {}
     samples = store.query("SELECT error_hash, message FROM pattern_samples WHERE error_hash IN (SELECT unnest(?))",
                           [old["error_hash"].to_list()])
-    pairs = list(zip(samples["error_hash"].to_list(), samples["message"].to_list()))
+    pairs = list(zip(samples["error_hash"].to_list(), samples["message"].to_list(), strict=True))
     have = {h for h, _ in pairs}
-    pairs += [(h, m) for h, m in zip(old["error_hash"].to_list(), old["error_message"].to_list()) if h not in have]
+    pairs += [(h, m) for h, m in zip(old["error_hash"].to_list(), old["error_message"].to_list(), strict=True)
+              if h not in have]
     mapping = remap(pairs, lambda m: template_of(m, RULESETS[CURRENT_VERSION]))
     with store.write() as con:
         for o, n in mapping.items():

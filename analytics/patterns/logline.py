@@ -42,7 +42,8 @@ ELEMENTS: list[tuple[str, str]] = [
     # ISO / RFC 3339 / log4j / BGL style date+time in one token or two
     ("time", r"\[?\d{4}[-/.]\d{2}[-/.]\d{2}(?:[T _\-]|\s+)" + _TIME + _TZ + r"\]?,?" + _LEVEL_AFTER_TIME + _HOSTPROG),
     # Apache / ctime, optionally bracketed: [Sun Dec 04 20:32:37 2005]
-    ("time", r"\[?(?:" + _DAY + r",?\s+)?" + _MON + r"\s+\d{1,2}\s+" + _TIME + r"(?:\s+\d{4})?" + _TZ + r"\]?,?" + _HOSTPROG),
+    ("time",
+     r"\[?(?:" + _DAY + r",?\s+)?" + _MON + r"\s+\d{1,2}\s+" + _TIME + r"(?:\s+\d{4})?" + _TZ + r"\]?,?" + _HOSTPROG),
     # redis: 1234:M 01 Jan 2024 12:00:00.123 #
     ("time", r"\d+:[A-Z]\s+\d{1,2}\s+" + _MON + r"\s+\d{4}\s+" + _TIME + r"\s+[*#.\-]"),
     # day-first: 01 Jan 2024 12:00:00 / 04-Dec-2005 20:32:37
@@ -211,17 +212,16 @@ def _store(out: LogLine, name: str, tok: str) -> None:
             tok = ts
         lv = _LEVEL_AFTER_TIME_RE.search(tok)
         if lv and lv.group(0).strip():
-            if out.level is None:
-                out.level = _LEVEL_WORD.search(lv.group(0)).group(0).upper()
+            if out.level is None and (word := _LEVEL_WORD.search(lv.group(0))):
+                out.level = word.group(0).upper()
             tok = tok[:lv.start()]
         t = tok.strip("[],")
         if re.fullmatch(r"\d{1,8}(?:\.\d+)?", t):
             return  # a counter in front (npm debug logs number their lines), not an epoch time
         out.time = t if out.time is None else f"{out.time} {t}"
     elif name == "level":
-        m = None
-        for m in _LEVEL_WORD.finditer(tok):
-            pass
+        words = list(_LEVEL_WORD.finditer(tok))
+        m = words[-1] if words else None
         if m is not None and out.level is None:
             out.level = m.group(0).upper()
             rest = tok[m.end():].strip(" :,[]<>")

@@ -242,8 +242,8 @@ def scan_paths(paths: list[str], errors_only: bool = False, chunk_bytes: int = C
         events_n += len(texts)
         if errors_only:
             keep = error_lines(pl.Series("l", texts, dtype=pl.String)).to_list()
-            texts = [t for t, k in zip(texts, keep) if k]
-            wheres = [w for w, k in zip(wheres, keep) if k]
+            texts = [t for t, k in zip(texts, keep, strict=True) if k]
+            wheres = [w for w, k in zip(wheres, keep, strict=True) if k]
         if not texts:
             return
         g = group(texts, raw=True, merge=False)
@@ -297,7 +297,7 @@ def scan_paths(paths: list[str], errors_only: bool = False, chunk_bytes: int = C
         if rec[4] > cur[4]:
             cur[4:7] = rec[4:7]
     out = []
-    for gname, (n, k0, t0, w0, k1, t1, w1) in sorted(groups.items(), key=lambda kv: (-kv[1][0], kv[1][1])):
+    for gname, (n, _k0, t0, w0, _k1, t1, w1) in sorted(groups.items(), key=lambda kv: (-kv[1][0], kv[1][1])):
         first, last = parse_line(t0), parse_line(t1)
         out.append({
             "id": fingerprint(gname)[:12], "count": int(n), "type": classify(first.message),

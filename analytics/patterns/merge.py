@@ -45,7 +45,7 @@ def consolidate(store) -> dict[str, str]:
     samples = store.query("SELECT error_hash, message FROM pattern_samples")
     if samples.height:
         texts = pl.Series(samples["message"].to_list(), dtype=pl.String)
-        for fp, t in zip(samples["error_hash"].to_list(), mask(texts, raw=True)):   # a header is stripped
+        for fp, t in zip(samples["error_hash"].to_list(), mask(texts, raw=True), strict=True):   # a header is stripped
             if fp in forms and t:
                 forms[fp].add(t)
     target = merge_templates({t for ts in forms.values() for t in ts})
@@ -119,7 +119,8 @@ def _merge_all(con, mapping: dict[str, str]) -> None:
             con.execute(f"UPDATE {table} SET {col} = m.new FROM _lk_merge m WHERE {table}.{col} = m.old")
         con.execute("DELETE FROM error_patterns WHERE error_hash IN (SELECT old FROM _lk_merge)")
         # earlier ids that led to a merged pattern now lead to its survivor (chains end in one step)
-        con.execute("UPDATE fingerprint_map SET new_hash = m.new FROM _lk_merge m WHERE fingerprint_map.new_hash = m.old")
+        con.execute("UPDATE fingerprint_map SET new_hash = m.new FROM _lk_merge m "
+                    "WHERE fingerprint_map.new_hash = m.old")
         con.execute(f"INSERT INTO fingerprint_map (old_hash, new_hash, rules_version) "
                     f"SELECT old, new, {CURRENT_VERSION} FROM _lk_merge")
     finally:

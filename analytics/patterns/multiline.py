@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from typing import Generic, TypeVar
+from typing import Generic, TypeVar, cast
 
 TRACEBACK_START = re.compile(r"^\s*(Traceback \(most recent call last\):|During handling of the above exception"
                              r"|The above exception was the direct cause|Caused by: )")
@@ -56,7 +56,7 @@ class MultilineFolder(Generic[T]):
     events as this one: that is how a reader that stopped in the middle of an event starts again.
     """
 
-    __slots__ = ("_first", "_start", "_in_tb", "_exc", "_maybe")
+    __slots__ = ("_exc", "_first", "_in_tb", "_maybe", "_start")
 
     def __init__(self) -> None:
         self._first: str | None = None  # the open event's first line
@@ -84,8 +84,10 @@ class MultilineFolder(Generic[T]):
         """Take the next lines, each with its ``start``; return the events they finished."""
         out: list[Event[T]] = []
         append, tb_start, exception_line, indent = out.append, _tb_start, _exception_line, _INDENT
-        first, first_start, in_tb, exc, maybe = self._first, self._start, self._in_tb, self._exc, self._maybe
-        for line, start in zip(lines, starts):
+        first, in_tb, exc, maybe = self._first, self._in_tb, self._exc, self._maybe
+        # the open event's start: set whenever ``first`` is (T itself may include None, so no narrowing)
+        first_start = cast(T, self._start)
+        for line, start in zip(lines, starts, strict=False):  # starts may run on past the lines (a range)
             if not line.strip():
                 continue  # a blank line neither starts nor ends an event (Python prints them around chains)
             if maybe is not None:  # an exception line, waiting to see whether an "at" frame follows it

@@ -9,8 +9,8 @@ import functools
 import tomllib
 from dataclasses import dataclass
 
-from analytics.patterns.classify import TYPES, normalise_type
 from analytics.config.bundled import data_file
+from analytics.patterns.classify import TYPES, normalise_type
 
 
 @dataclass(frozen=True)

@@ -36,7 +36,7 @@ def pattern_rows(con: Any, limit: int | None = None) -> list[dict[str, Any]]:
     names = [d[0] for d in cur.description]
     out = []
     for values in cur.fetchall():
-        row = dict(zip(names, values))
+        row = dict(zip(names, values, strict=True))
         c = conf.assess(row["success_count"] or 0, row["failure_count"] or 0)
         row.update(confidence_score=c.confidence, confidence_lo=c.lo, confidence_hi=c.hi, confidence_level=c.level)
         out.append(row)

@@ -194,7 +194,8 @@ def solution_accuracy(store: Any, *, min_samples: int | None = None, weeks: int 
         judged_rows = con.execute(
             "SELECT date_trunc('week', t_at)::DATE, count(*) FROM ("
             "  SELECT error_hash, coalesce(solution_version, 1) AS version, applied_at AS t_at,"
-            "         row_number() OVER (PARTITION BY error_hash, coalesce(solution_version, 1) ORDER BY applied_at, id) AS k"
+            "         row_number() OVER (PARTITION BY error_hash, coalesce(solution_version, 1) "
+            "ORDER BY applied_at, id) AS k"
             "  FROM fix_history) WHERE k = ? AND t_at >= ? GROUP BY ALL", [need, since]).fetchall()
         calls = con.execute(
             "SELECT count(*), count(cost), coalesce(sum(prompt_tokens), 0) + coalesce(sum(completion_tokens), 0), "

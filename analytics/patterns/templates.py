@@ -25,6 +25,7 @@ from __future__ import annotations
 import collections
 import re
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 import polars as pl
@@ -34,8 +35,13 @@ import pyarrow.compute as pc
 from analytics.patterns.fingerprint import CURRENT, VAR, RuleSet, fingerprint
 from analytics.patterns.http_status import carry_status, name_status_codes, status_codes
 from analytics.patterns.logline import strip_headers
-from analytics.patterns.multiline import fold_multiline
 
+# Files are read as a bounded stream (line length, block size, pipes read once): analytics.patterns.logread.
+from analytics.patterns.logread import (
+    InputError as ScanError,  # noqa: F401  (re-exported)
+    scan_paths,
+)
+from analytics.patterns.multiline import fold_multiline as fold_multiline  # re-exported: callers read it here
 
 
 def _mask_expr(e: pl.Expr, rules: RuleSet) -> pl.Expr:
@@ -64,7 +70,7 @@ def _encode(s: pl.Series, rules: RuleSet) -> tuple[np.ndarray, pl.Series]:
     Returns (row -> distinct index, distinct keys).
     """
     s = s.cast(pl.String).fill_null("")
-    if s.len() and s.str.len_bytes().max() > rules.max_chars:
+    if s.len() and cast(int, s.str.len_bytes().max()) > rules.max_chars:  # a count: never None here
         s = s.str.slice(0, rules.max_chars)
     if s.str.contains("\x1b", literal=True).any():
         # terminal escape sequences go first: their parameters are digits glued to the next word
@@ -84,7 +90,8 @@ def _encode(s: pl.Series, rules: RuleSet) -> tuple[np.ndarray, pl.Series]:
 
 
 #: a dotted name left in a template after masking: a host name when analytics.common.hostnames says so
-_DOTTED = re.compile(r"(?<![\w.\-/@])((?:[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?\.)+[A-Za-z][A-Za-z0-9\-]*)(?![\w\-]|\.\w)")
+_DOTTED = re.compile(r"(?<![\w.\-/@])((?:[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?\.)+[A-Za-z][A-Za-z0-9\-]*)"
+                     r"(?![\w\-]|\.\w)")
 
 
 def _mask_hosts(t: pl.Series, rules: RuleSet) -> pl.Series:
@@ -102,7 +109,8 @@ def _mask_hosts(t: pl.Series, rules: RuleSet) -> pl.Series:
         return VAR if is_host_name(m.group(1), text[max(0, m.start() - 2):m.start()], text[m.end():m.end() + 2]) \
             else m.group(0)
 
-    out = [(_COLLAPSE.sub(VAR, _DOTTED.sub(repl, x)) if h else x) for x, h in zip(t.to_list(), has.to_list())]
+    out = [(_COLLAPSE.sub(VAR, _DOTTED.sub(repl, x)) if h else x)
+           for x, h in zip(t.to_list(), has.to_list(), strict=True)]
     return pl.Series(t.name, out, dtype=pl.String)
 
 
@@ -202,13 +210,13 @@ def merge_templates(templates: list[str] | set[str], min_values: int = CURRENT.m
                 if not core or "=" in core:
                     continue
                 buckets[(len(tk), i, key, lead, trail, tuple(tk[:i]), tuple(tk[i + 1:]), nconst - const[i])].append(t)
-        for key, ts in buckets.items():
+        for bucket, ts in buckets.items():
             # a member already holding a variable there is the data saying the position varies: then one
             # constant word beside it is enough, whatever the context and whatever its case
-            seen_var = any(VAR in t.split(" ")[key[1]] for t in ts)
+            seen_var = any(VAR in t.split(" ")[bucket[1]] for t in ts)
             if not seen_var:  # capitalised words (states, enums: Paused/Started) stay events of their own
-                ts = [t for t in ts if _split_token(t.split(" ")[key[1]])[2].islower()]
-            if len(ts) >= (2 if seen_var else min_values * growth ** max(0, context - key[-1])):
+                ts = [t for t in ts if _split_token(t.split(" ")[bucket[1]])[2].islower()]
+            if len(ts) >= (2 if seen_var else min_values * growth ** max(0, context - bucket[-1])):
                 r = find(ts[0])
                 for t in ts[1:]:
                     a = find(t)
@@ -244,7 +252,7 @@ def merge_templates(templates: list[str] | set[str], min_values: int = CURRENT.m
         toks = [m.split(" ") for m in members]
         shortest = min(len(x) for x in toks)
         toks = [x for x in toks if len(x) == shortest]  # mixed lengths: the forms with the variable
-        gen = [col[0] if all(c == col[0] for c in col) else _generalise(col) for col in zip(*toks)]
+        gen = [col[0] if all(c == col[0] for c in col) else _generalise(col) for col in zip(*toks, strict=True)]
         g = _COLLAPSE.sub(VAR, " ".join(gen))  # a merged position next to a variable: one variable
         for m in members:
             out[m] = g
