@@ -54,8 +54,9 @@ import datetime as dt
 import io
 import math
 from collections import deque
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import IO, Iterable, Sequence
+from typing import IO
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
@@ -107,7 +108,7 @@ class DetectorConfig:
 
 
 DEFAULT = DetectorConfig()
-_Q_NORMAL = {}  # quantile -> z with P(|N(0,1)| < z) = quantile
+_Q_NORMAL: dict[float, float] = {}  # quantile -> z with P(|N(0,1)| < z) = quantile
 
 
 def _abs_normal_quantile(q: float) -> float:
@@ -166,7 +167,7 @@ def _robust_z(x: np.ndarray, cfg: DetectorConfig,
     return z, mid, sc
 
 
-def _step_seconds(ts: Sequence[float], m0: int) -> float:
+def _step_seconds(ts: Floats, m0: int) -> float:
     """The sampling step: the median gap of the first ``m0`` timestamps (known by the time it is used)."""
     head = np.asarray(ts[:m0], dtype=float)
     gaps = np.diff(head)
@@ -269,7 +270,7 @@ def _finish(sm_inputs: np.ndarray, extreme: np.ndarray, lone_from: int, zcal: np
     return out
 
 
-def scores(ts: Sequence[float], values: Sequence[float],
+def scores(ts: Floats, values: Floats,
            cfg: DetectorConfig = DEFAULT) -> tuple[np.ndarray, np.ndarray, int, np.ndarray, int]:
     """Step 1 for a whole series: the per-row score (NaN where none is computed yet), whether the row is
     an extreme departure by the first-week rule, the row from which that rule may alarm, and step 4's
@@ -318,13 +319,13 @@ def scores(ts: Sequence[float], values: Sequence[float],
     return z, extreme, lone_from, zcal, cal_from
 
 
-def detect(ts: Sequence[float], values: Sequence[float], cfg: DetectorConfig = DEFAULT) -> list[int]:
+def detect(ts: Floats, values: Floats, cfg: DetectorConfig = DEFAULT) -> list[int]:
     """Row indices at which the detector alarms. ``ts``: seconds since the epoch (any monotonic origin).
     Rows with a non-finite value are skipped, as ``Detector.update`` skips them."""
-    ts = np.asarray(ts, dtype=float)
+    t = np.asarray(ts, dtype=float)
     v = np.asarray(values, dtype=float)
-    keep = np.nonzero(np.isfinite(v) & np.isfinite(ts))[0]
-    idx = _finish(*scores(ts[keep], v[keep], cfg), cfg)
+    keep = np.nonzero(np.isfinite(v) & np.isfinite(t))[0]
+    idx = _finish(*scores(t[keep], v[keep], cfg), cfg)
     return [int(keep[i]) for i in idx]
 
 

@@ -33,9 +33,8 @@ from typing import Any
 
 import polars as pl
 
-from analytics.predict import baselines as B
-from analytics.predict import rules as R
-from analytics.predict.rules import SENSITIVITY  # noqa: F401  (re-exported for the CLI)
+from analytics.predict import baselines as B, rules as R
+from analytics.predict.rules import SENSITIVITY  # also re-exported for the CLI
 from analytics.store.database import Store
 from analytics.common.clock import utcnow
 
@@ -136,18 +135,18 @@ def refresh(store: Store, now: dt.datetime | None = None, hours: int = 24, sensi
         resp = _rows(con,
             f"SELECT host, component, sum(n) AS n, sum(sum) / sum(n) AS avg, max(max) AS max FROM metrics_hourly "
             f"WHERE metric = ? AND hour >= ? AND hour < ?{comp_sql} GROUP BY host, component ORDER BY 1, 2",
-            [R.RESPONSE_METRIC, lo, hi] + cp)
+            [R.RESPONSE_METRIC, lo, hi, *cp])
         errs = _rows(con,
             f"SELECT host, component, coalesce(fingerprint, md5(message)) AS fingerprint, any_value(type) AS type, "
             f"count(*) AS count, max(ts) AS last_seen, any_value(message) AS message FROM error_events "
             f"WHERE ts >= ? AND ts < ?{comp_sql} GROUP BY ALL ORDER BY count DESC",
-            [now - dt.timedelta(days=window_days), now] + cp)
+            [now - dt.timedelta(days=window_days), now, *cp])
         sig = _rows(con,
             f"SELECT h.host, h.component, h.metric, h.sum / h.n AS current, h.hour, b.baseline_value AS mean, "
             f"b.std_deviation AS std, b.sample_count AS n FROM metrics_hourly h JOIN performance_baselines b "
             f"ON b.host = h.host AND b.component = h.component AND b.metric_name = h.metric "
             f"WHERE h.hour = ? AND h.n > 0{_scope(component, host, 'h.')[0]} ORDER BY 1, 2, 3",
-            [last_hour] + cp)
+            [last_hour, *cp])
         open_rows = con.execute(
             "SELECT id, coalesce(rule, prediction_type) AS rule, coalesce(host, '') AS host, component, "
             "coalesce(subject, metric, '') AS subject, prediction_date, due_at FROM predictions "
@@ -173,7 +172,7 @@ def refresh(store: Store, now: dt.datetime | None = None, hours: int = 24, sensi
 def _rows(con, sql: str, params: list) -> list[dict[str, Any]]:
     cur = con.execute(sql, params)
     names = [d[0] for d in cur.description]
-    return [dict(zip(names, r)) for r in cur.fetchall()]
+    return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
 
 
 def _predictions(findings, open_rows, outcomes, now, hours, lo, hi) -> list[Prediction]:
@@ -189,7 +188,8 @@ def _predictions(findings, open_rows, outcomes, now, hours, lo, hi) -> list[Pred
             severity=f.severity, message=f.message, recommendation=f.recommendation, confidence=conf,
             confidence_kind=kind, confidence_n=n, predicted_value=f.predicted_value, lo=f.lo, hi=f.hi,
             horizon_hours=((existing[6] - existing[5]).total_seconds() / 3600.0) if existing else float(hours),
-            made_at=existing[5] if existing else now, due_at=existing[6] if existing else now + dt.timedelta(hours=hours),
+            made_at=existing[5] if existing else now,
+            due_at=existing[6] if existing else now + dt.timedelta(hours=hours),
             deviation=f.deviation, evidence=_jsonable(ev), new=existing is None))
     sev = {"HIGH": 0, "MEDIUM": 1, "LOW": 2}
     preds.sort(key=lambda p: (sev.get(p.severity, 3), p.type, p.component, p.metric or ""))
@@ -247,7 +247,8 @@ def _detector_findings(con, now: dt.datetime, component: str | None, host: str |
         "SELECT host, component, metric, last_hour, alarm_hour FROM detector_scans").fetchall()}
     scope_sql, scope_params = _scope(component, host)
     series = con.execute(
-        f"SELECT host, component, metric FROM metrics_hourly WHERE hour = ? AND metric IN ({ms}){scope_sql} GROUP BY ALL",
+        f"SELECT host, component, metric FROM metrics_hourly WHERE hour = ? AND metric IN ({ms}){scope_sql} "
+        "GROUP BY ALL",
         [last, *DETECTOR_METRICS, *scope_params]).fetchall()
     todo = [s for s in series if s not in scans or scans[s][0] != last]
     data = None
@@ -274,7 +275,8 @@ def _detector_findings(con, now: dt.datetime, component: str | None, host: str |
             secs = [(h - dt.datetime(1970, 1, 1)).total_seconds() for h in hrs]
             alarms = detect(secs, vals)
             prev = scans.get((host, comp, metric), (None, None))[0]
-            since = max(prev, last - dt.timedelta(days=1)) if prev is not None and prev < last else last - dt.timedelta(days=1)
+            day_ago = last - dt.timedelta(days=1)
+            since = max(prev, day_ago) if prev is not None and prev < last else day_ago
             recent = [i for i in alarms if hrs[i] > since]
             alarm_hour = hrs[recent[-1]] if recent else None
             updates.append([host, comp, metric, last, alarm_hour])
@@ -376,7 +378,8 @@ def _score_one(con, p: dict[str, Any]) -> dict[str, Any] | None:
     if rule == "recurring_error":
         host_cond = "" if p["host"] == "" else " AND host = ?"
         row = con.execute(
-            f"SELECT count(*), min(ts) FROM error_events WHERE component = ? AND coalesce(fingerprint, md5(message)) = ? "
+            "SELECT count(*), min(ts) FROM error_events "
+            "WHERE component = ? AND coalesce(fingerprint, md5(message)) = ? "
             f"AND ts >= ? AND ts < ?{host_cond}",
             [p["component"], p["subject"], p["prediction_date"], due] + ([p["host"]] if p["host"] else [])).fetchall()
         count, first = int(row[0][0]), row[0][1]
