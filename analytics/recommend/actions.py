@@ -28,6 +28,7 @@ import datetime as dt
 import gzip
 import os
 import stat
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 
@@ -45,7 +46,7 @@ def allowed_roots(config, cwd: str | None = None) -> tuple[list[str], list[str]]
     return dirs, files
 
 
-def is_inside(path: str, dirs: list[str], files: list[str] = ()) -> bool:
+def is_inside(path: str, dirs: Sequence[str], files: Sequence[str] = ()) -> bool:
     real = os.path.realpath(path)
     for f in files:
         if real == os.path.realpath(f):
@@ -132,7 +133,7 @@ def plan_logs(config, *, cwd: str | None = None, min_mb: float | None = None) ->
 def plan_temp(config, *, cwd: str | None = None, now: dt.datetime | None = None) -> Plan:
     from analytics.recommend.facts import gather
 
-    dirs, files = allowed_roots(config, cwd)
+    dirs, _files = allowed_roots(config, cwd)
     now = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
     cutoff = now.replace(tzinfo=dt.UTC).timestamp() - config.recommendations.temp_min_age_hours * 3600
     facts = gather(config, cwd, collect_text=False, system_logs=False)
@@ -234,7 +235,8 @@ def _archive(fd: int, st: os.stat_result, dfd: int, parent: str, name: str, now:
                     os.ftruncate(fd, 0)
                     truncated = True
                     break
-                with gzip.GzipFile(filename=name, mode="wb", fileobj=raw, compresslevel=1, mtime=int(st.st_mtime)) as gz:
+                with gzip.GzipFile(filename=name, mode="wb", fileobj=raw, compresslevel=1,
+                                   mtime=int(st.st_mtime)) as gz:
                     copied += _copy_into(fd, gz, copied, last.st_size)   # appended meanwhile: one more member
                 raw.flush()
             else:
@@ -348,5 +350,16 @@ def human(n: float) -> str:
     return f"{n:.1f} TB"
 
 
-__all__ = ["allowed_roots", "is_inside", "plan_logs", "plan_temp", "run_plan", "compress_and_truncate", "remove_temp",
-           "Plan", "Step", "Outcome", "OutsideRoots"]
+__all__ = [
+    "Outcome",
+    "OutsideRoots",
+    "Plan",
+    "Step",
+    "allowed_roots",
+    "compress_and_truncate",
+    "is_inside",
+    "plan_logs",
+    "plan_temp",
+    "remove_temp",
+    "run_plan",
+]

@@ -15,7 +15,13 @@ import os
 import shlex
 
 from analytics.recommend.facts import (
-    NODE_LOCKS, NODE_MANIFESTS, Facts, FileFact, _git, git_modified, repo_of,
+    NODE_LOCKS,
+    NODE_MANIFESTS,
+    Facts,
+    FileFact,
+    _git,
+    git_modified,
+    repo_of,
 )
 from analytics.recommend.finding import Finding, RuleRun
 

@@ -30,20 +30,44 @@ import datetime as dt
 import json
 import os
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from analytics.recommend import lifecycle
 from analytics.recommend.finding import Finding, RuleRun
 from analytics.recommend.lifecycle import (
-    BadTransition, Rec, RecNotFound, UpsertSummary, get, history, list_recs, reset_learning, utcnow,
+    BadTransition,
+    Rec,
+    RecNotFound,
+    UpsertSummary,
+    get,
+    history,
+    list_recs,
+    reset_learning,
+    utcnow,
 )
 from analytics.recommend.system import Probe, PsutilProbe
 
 __all__ = [
-    "refresh", "refresh_stored", "RefreshReport", "list_recs", "get", "history", "apply", "dismiss", "snooze", "undo",
-    "reset_learning", "learning", "last_security_scan", "Rec", "RecNotFound", "BadTransition", "Probe",
+    "BadTransition",
+    "Probe",
     "PsutilProbe",
+    "Rec",
+    "RecNotFound",
+    "RefreshReport",
+    "apply",
+    "dismiss",
+    "get",
+    "history",
+    "last_security_scan",
+    "learning",
+    "list_recs",
+    "refresh",
+    "refresh_stored",
+    "reset_learning",
+    "snooze",
+    "undo",
 ]
 
 SCAN_KEY = "recommend.last_security_scan:{host}"
@@ -90,7 +114,7 @@ def _load_secret_cache(store, scanner: str) -> dict:
     return out
 
 
-def _store_secret_cache(con, rows: list[dict], now: dt.datetime, scanner: str) -> None:
+def _store_secret_cache(con, rows: Sequence[dict], now: dt.datetime, scanner: str) -> None:
     import polars as pl
 
     df = pl.DataFrame(rows, schema={"path": pl.String, "size": pl.Int64, "mtime_ns": pl.Int64, "hits": pl.String})
@@ -98,8 +122,10 @@ def _store_secret_cache(con, rows: list[dict], now: dt.datetime, scanner: str) -
     con.register("_secret_cache_batch", df)
     try:
         con.execute(
-            "INSERT INTO rec_secret_cache SELECT path, size, mtime_ns, hits, scanner, scanned_at FROM _secret_cache_batch "
-            "ON CONFLICT (path) DO UPDATE SET size = excluded.size, mtime_ns = excluded.mtime_ns, hits = excluded.hits, "
+            "INSERT INTO rec_secret_cache SELECT path, size, mtime_ns, hits, scanner, scanned_at "
+            "FROM _secret_cache_batch "
+            "ON CONFLICT (path) DO UPDATE SET size = excluded.size, mtime_ns = excluded.mtime_ns, "
+            "hits = excluded.hits, "
             "scanner = excluded.scanner, scanned_at = excluded.scanned_at")
     finally:
         con.unregister("_secret_cache_batch")
@@ -120,7 +146,7 @@ class _SharedRead:
 def _family(run: RuleRun, name: str, fn, *args, **kwargs) -> None:
     try:
         run.extend(fn(*args, **kwargs))
-    except Exception as exc:  # one family failing must not hide the others' findings
+    except Exception as exc:  # noqa: BLE001 - one family failing must not hide the others' findings
         run.problems.append(f"{name} rules failed: {type(exc).__name__}: {exc}")
 
 
@@ -142,7 +168,8 @@ def refresh(store, config, now: dt.datetime | None = None, *, security_scan: boo
     run = RuleRun()
     run.stats.update(files_seen=facts.files_seen, dirs_seen=facts.dirs_seen, logs=len(facts.logs),
                      manifests=len(facts.manifests), unreadable=len(facts.unreadable))
-    configured_roots = {os.path.abspath(os.path.expanduser(d)) for d in (*config.watch.project_dirs, *config.watch.log_dirs)}
+    configured_roots = {os.path.abspath(os.path.expanduser(d))
+                        for d in (*config.watch.project_dirs, *config.watch.log_dirs)}
     for d in facts.unreadable:
         if d in configured_roots:
             run.problems.append(f"{d}: in [watch] of the config but missing or not readable; skipped")
@@ -157,7 +184,7 @@ def refresh(store, config, now: dt.datetime | None = None, *, security_scan: boo
         _family(run, "secret", secret_rules, facts, max_file_kb=rc.secret_max_file_kb, cache=cache,
                 excludes=rc.secret_excludes, baselines=baselines)
         _family(run, "audit report", audit_rules, facts, now, rc.security_scan_max_age_days)
-        last = now
+        last: dt.datetime | None = now
     else:
         last = last_security_scan(store, host)
     _family(run, "security scan age", scan_age_rule, last, now, rc.security_scan_max_age_days)
@@ -231,4 +258,4 @@ def learning(store, host: str) -> dict[str, dict[str, Any]]:
         return lifecycle.learning_counts(con, host)
 
 
-list = list_recs  # noqa: A001 - the dashboard's name for it; this module never uses the builtin
+list = list_recs  # the dashboard's name for it; this module never uses the builtin

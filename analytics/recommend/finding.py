@@ -59,7 +59,7 @@ class RuleRun:
     stats: dict[str, Any] = field(default_factory=dict)
     cache_rows: list[dict[str, Any]] = field(default_factory=list)   # secret-scan cache entries to store
 
-    def extend(self, other: "RuleRun") -> None:
+    def extend(self, other: RuleRun) -> None:
         self.findings.extend(other.findings)
         self.evaluated |= other.evaluated
         self.problems.extend(other.problems)

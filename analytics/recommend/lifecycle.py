@@ -152,7 +152,7 @@ def learning_counts(con, host: str) -> dict[str, dict[str, Any]]:
             continue
         d = out.setdefault(rule, {"dismissed": 0, "applied": 0})
         d[action] += 1
-    for rule, d in out.items():
+    for d in out.values():
         d["factor"] = learned_factor(d["dismissed"], d["applied"])
     for rule, t in resets.items():
         out.setdefault(rule, {"dismissed": 0, "applied": 0, "factor": 1.0})["reset_at"] = t
@@ -379,7 +379,8 @@ def list_recs(store, host: str | None = None, *, include_all: bool = False, now:
     """Open recommendations (expired snoozes count as open), most urgent first; ``include_all`` adds
     applied, dismissed, snoozed and resolved ones."""
     now = now or utcnow()
-    where, params = [], []
+    where: list[str] = []
+    params: list[Any] = []
     if host:
         where.append("host = ?")
         params.append(host)
@@ -408,7 +409,7 @@ def history(store, rec_id: int) -> list[dict[str, Any]]:
             "SELECT id, action, event_at, note, from_status, to_status, source, undoes FROM recommendation_events "
             "WHERE rec_id = ? ORDER BY event_at, id", [int(rec_id)]).fetchall()
     keys = ("id", "action", "event_at", "note", "from_status", "to_status", "source", "undoes")
-    return [dict(zip(keys, r)) for r in rows]
+    return [dict(zip(keys, r, strict=True)) for r in rows]
 
 
 # -- transitions ----------------------------------------------------------------------------------

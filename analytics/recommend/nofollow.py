@@ -57,7 +57,8 @@ def open_dir(path: str) -> int:
 
 def kind_of(mode: int) -> str:
     """'a regular file', 'a FIFO', ... for messages."""
-    for test, name in ((stat.S_ISREG, "a regular file"), (stat.S_ISDIR, "a directory"), (stat.S_ISLNK, "a symbolic link"),
+    for test, name in ((stat.S_ISREG, "a regular file"), (stat.S_ISDIR, "a directory"),
+                       (stat.S_ISLNK, "a symbolic link"),
                        (stat.S_ISFIFO, "a FIFO"), (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a character device"),
                        (stat.S_ISBLK, "a block device")):
         if test(mode):
@@ -141,4 +142,4 @@ def writers_without_append(st: os.stat_result, proc: str = "/proc") -> list[Writ
     return out
 
 
-__all__ = ["Refused", "open_dir", "open_regular", "kind_of", "same_file", "writers_without_append", "Writer"]
+__all__ = ["Refused", "Writer", "kind_of", "open_dir", "open_regular", "same_file", "writers_without_append"]

@@ -53,10 +53,12 @@ def cache_rule(store, host: str, now: dt.datetime, window_h: int, min_rate: floa
         source = ""
         if "keyspace_hits" in m and "keyspace_misses" in m:
             hits, misses = m["keyspace_hits"][3], m["keyspace_misses"][3]
-            rate, lookups, source = (hits / (hits + misses) if hits + misses else None), hits + misses, "keyspace_hits/misses"
+            lookups, source = hits + misses, "keyspace_hits/misses"
+            rate = hits / lookups if lookups else None
         elif "cache_hits" in m and "cache_misses" in m:
             hits, misses = m["cache_hits"][2], m["cache_misses"][2]
-            rate, lookups, source = (hits / (hits + misses) if hits + misses else None), hits + misses, "cache_hits/misses"
+            lookups, source = hits + misses, "cache_hits/misses"
+            rate = hits / lookups if lookups else None
         elif "cache_hit_rate" in m:
             n, mean, _, _ = m["cache_hit_rate"]
             rate = mean / 100.0 if mean > 1.0 else mean
@@ -70,8 +72,10 @@ def cache_rule(store, host: str, now: dt.datetime, window_h: int, min_rate: floa
                 title=f"Low cache hit rate on {comp}",
                 description=(f"Cache hit rate is below {min_rate:.0%} (current: {rate:.1%}{count} in the last "
                              f"{window_h} h, from {source})."),
-                action="Review the caching strategy: increase the cache size (maxmemory) or TTLs, check the eviction policy and key design",
-                severity=0.6, value=rate, threshold=min_rate, higher_is_worse=False, unit="fraction", components=(comp,),
+                action=("Review the caching strategy: increase the cache size (maxmemory) or TTLs, check the "
+                        "eviction policy and key design"),
+                severity=0.6, value=rate, threshold=min_rate, higher_is_worse=False, unit="fraction",
+                components=(comp,),
                 evidence={"hit_rate": round(rate, 4), "lookups": lookups, "source": source, "window_hours": window_h},
             ))
     return run
@@ -94,7 +98,8 @@ def response_rule(store, host: str, now: dt.datetime, window_h: int, max_ms: flo
             title=f"High response time on {comp}",
             description=(f"Average response time {mean:,.0f} ms over the last {window_h} h exceeds {max_ms:,.0f} ms "
                          f"({int(n)} samples, worst {worst:,.0f} ms)."),
-            action=f"Investigate slow queries or endpoints of {comp}, add caching, or scale it (see `lokifi ai predict`)",
+            action=(f"Investigate slow queries or endpoints of {comp}, add caching, or scale it "
+                    "(see `lokifi ai predict`)"),
             severity=0.7, value=float(mean), threshold=max_ms, unit="ms", components=(comp,),
             evidence={"mean_ms": round(float(mean), 1), "max_ms": round(float(worst), 1), "samples": int(n),
                       "window_hours": window_h},

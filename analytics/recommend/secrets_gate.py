@@ -21,6 +21,10 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from detect_secrets.plugins.base import BasePlugin
 
 try:  # pragma: no cover - depends on the environment
     import re2 as _re2
@@ -116,7 +120,7 @@ _BIG_REPEAT = re.compile(r"\{(\d+),(\d{4,})\}")
 
 
 def widen_repeats(pattern: str) -> str:
-    return _BIG_REPEAT.sub(lambda m: "{%s,}" % m.group(1), pattern)
+    return _BIG_REPEAT.sub(lambda m: f"{{{m.group(1)},}}", pattern)
 
 
 def _min_len_for_entropy(limit: float) -> int:
@@ -136,9 +140,9 @@ class Gate:
     """The combined file-level pattern and the per-line plugin gates for the active plugins."""
 
     def __init__(self, plugins) -> None:
+        import detect_secrets.plugins.keyword as kw
         from detect_secrets.plugins.base import RegexBasedDetector
         from detect_secrets.plugins.high_entropy_strings import HighEntropyStringsPlugin
-        import detect_secrets.plugins.keyword as kw
 
         parts: list[str] = []
         self.plugin_gates: list[PluginGate] = []
@@ -193,7 +197,7 @@ class Gate:
                 pset.Compile()
                 self.plugin_set = pset
                 self.engine = "re2"
-            except Exception:  # a pattern RE2 cannot take: fall back to Python's re, still correct
+            except Exception:  # noqa: BLE001 - a pattern RE2 cannot take: fall back to Python's re, still correct
                 self.pattern = None
                 self.plugin_set = None
         if self.pattern is None:
@@ -221,15 +225,15 @@ class Gate:
             pos, line = end, last
         return sorted(lines)
 
-    def confirmed(self, line: str) -> list:
+    def confirmed(self, line: str) -> list[BasePlugin]:
         """The plugins that will report something on ``line`` before detect-secrets' filters run: the
         gated plugins, narrowed by each plugin's own ``analyze_string`` (and, for the entropy plugins,
         their own entropy limit) — the exact test ``analyze_line`` applies first. The keyword plugin
         (whose regexes depend on the file type) is passed through."""
-        from detect_secrets.plugins.high_entropy_strings import HighEntropyStringsPlugin
         from detect_secrets.plugins.base import RegexBasedDetector
+        from detect_secrets.plugins.high_entropy_strings import HighEntropyStringsPlugin
 
-        out = []
+        out: list[BasePlugin] = []
         for p in self.plugins_for(line):
             if isinstance(p, HighEntropyStringsPlugin):
                 # k distinct characters carry at most log2(k) bits each: fewer than 2**limit cannot pass,

@@ -65,7 +65,7 @@ def scanner_version(baselines: str = "") -> str:
     from importlib.metadata import version
     try:
         ds = version("detect-secrets")
-    except Exception:
+    except Exception:  # noqa: BLE001 - a version that cannot be read is shown as "?"
         ds = "?"
     return f"detect-secrets {ds}; gate 1" + (f"; baselines {baselines}" if baselines else "")
 
@@ -316,7 +316,8 @@ def scan_age_rule(last_scan: dt.datetime | None, now: dt.datetime, max_age_days:
         run.findings.append(Finding(
             rule="security.scan_age", subject="host", category="security",
             title="No security scan recorded",
-            description=f"`lokifi scan` has never run against this database (scans are due every {max_age_days} days).",
+            description=(f"`lokifi scan` has never run against this database "
+                         f"(scans are due every {max_age_days} days)."),
             action="lokifi scan", severity=1.0, value=2 * limit, threshold=limit, unit="days", measured=False,
             evidence={"last_scan": None, "max_age_days": max_age_days},
         ))
@@ -326,7 +327,8 @@ def scan_age_rule(last_scan: dt.datetime | None, now: dt.datetime, max_age_days:
         run.findings.append(Finding(
             rule="security.scan_age", subject="host", category="security",
             title="Security scan overdue",
-            description=f"Last security scan was {age_days:.0f} days ago ({last_scan:%Y-%m-%d %H:%M} UTC; due every {max_age_days} days).",
+            description=(f"Last security scan was {age_days:.0f} days ago ({last_scan:%Y-%m-%d %H:%M} UTC; "
+                         f"due every {max_age_days} days)."),
             action="lokifi scan", severity=1.0, value=age_days, threshold=limit, unit="days",
             evidence={"last_scan": last_scan.isoformat(), "age_days": round(age_days, 2)},
         ))
@@ -369,8 +371,8 @@ def parse_audit_report(data: object) -> AuditResult:
             vulns = d.get("vulns") or []
             if not isinstance(vulns, list) or not vulns:
                 continue
-            ids = ",".join(str(v.get("id", "")) for v in vulns if isinstance(v, dict))
-            out.append((f"{d['name']} {d.get('version', '')}".strip(), "unknown", ids))
+            id_text = ",".join(str(v.get("id", "")) for v in vulns if isinstance(v, dict))
+            out.append((f"{d['name']} {d.get('version', '')}".strip(), "unknown", id_text))
         return AuditResult("pip-audit", out)
     raise ValueError("not a pip-audit or npm audit JSON report")
 
@@ -405,9 +407,11 @@ def audit_rules(facts: Facts, now: dt.datetime, max_age_days: int) -> RuleRun:
         fix = "pip-audit --fix (or pip install -U the packages)" if report.tool == "pip-audit" else "npm audit fix"
         run.findings.append(Finding(
             rule="security.vulnerable_deps", subject=f.path, category="security",
-            title=f"{len(report.vulnerable)} vulnerable dependenc{'y' if len(report.vulnerable) == 1 else 'ies'} ({report.tool})",
+            title=(f"{len(report.vulnerable)} vulnerable dependenc{'y' if len(report.vulnerable) == 1 else 'ies'} "
+                   f"({report.tool})"),
             description=(f"{rel} lists {len(report.vulnerable)} vulnerable package"
-                         f"{'s' if len(report.vulnerable) != 1 else ''}{f' ({split})' if split else ''}: {names}.{stale}"),
+                         f"{'s' if len(report.vulnerable) != 1 else ''}{f' ({split})' if split else ''}: "
+                         f"{names}.{stale}"),
             action=f"{fix}; then regenerate the report",
             severity=max(sevs), value=len(report.vulnerable), threshold=0, unit="vulnerable packages",
             components=(_component(facts, f.path),),

@@ -129,6 +129,7 @@ def system_rules(store, config, host: str, now: dt.datetime, probe: Probe) -> Ru
             evidence={"mount": d.mount, "free_bytes": d.free, "total_bytes": d.total, "free_pct": round(free_pct, 2)},
         ))
     measured = stored_cpu(store, host, now, rc.cpu_window_minutes)
+    cpu: float | None
     if measured is not None:
         cpu, how = measured[0], f"mean of {measured[1]} samples over the last {rc.cpu_window_minutes} min"
     else:
@@ -151,9 +152,12 @@ def system_rules(store, config, host: str, now: dt.datetime, probe: Probe) -> Ru
             rule="system.memory", subject="host", category="system",
             title="Memory pressure",
             description=(f"{mem.percent:.0f}% of memory in use ({mem.available / 2**30:,.1f} GB available of "
-                         f"{mem.total / 2**30:,.1f} GB; swap {mem.swap_percent:.0f}% used); above {rc.memory_max_pct:g}%."),
-            action="Find the largest processes (`ps aux --sort=-rss | head`), restart leaking ones, add memory or swap",
+                         f"{mem.total / 2**30:,.1f} GB; swap {mem.swap_percent:.0f}% used); "
+                         f"above {rc.memory_max_pct:g}%."),
+            action=("Find the largest processes (`ps aux --sort=-rss | head`), restart leaking ones, "
+                    "add memory or swap"),
             severity=0.8, value=mem.percent, threshold=rc.memory_max_pct, unit="%", components=everyone,
-            evidence={"memory_percent": mem.percent, "available_bytes": mem.available, "swap_percent": mem.swap_percent},
+            evidence={"memory_percent": mem.percent, "available_bytes": mem.available,
+                      "swap_percent": mem.swap_percent},
         ))
     return run
