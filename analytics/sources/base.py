@@ -93,10 +93,10 @@ class BaseSource:
         self._detail = ""
         self._state = "starting"
 
-    def start(self, checkpoints: dict[str, str]) -> None:  # noqa: B027 — optional hook
+    def start(self, checkpoints: dict[str, str]) -> None:  # optional hook
         pass
 
-    def close(self) -> None:  # noqa: B027 — optional hook
+    def close(self) -> None:  # optional hook
         pass
 
     def ok(self, now: dt.datetime, rows: int, detail: str | None = None) -> None:

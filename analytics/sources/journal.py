@@ -14,9 +14,12 @@ import json
 import shutil
 import subprocess
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from analytics.sources.base import Batch, BaseSource
+from analytics.sources.base import BaseSource, Batch
+
+if TYPE_CHECKING:
+    from analytics.store.database import Store
 
 NAME = "journal"
 CURSOR_KEY = "cursor"
@@ -77,7 +80,7 @@ def entries(cursor: str | None, since: dt.datetime | None, limit: int = MAX_ENTR
     if r.returncode != 0:
         err = r.stderr.decode("utf-8", "replace").strip().splitlines()
         raise JournalError(f"journalctl exited {r.returncode}: {err[-1] if err else 'no message'}")
-    for n, raw in enumerate(r.stdout.splitlines(), 1):
+    for raw in r.stdout.splitlines():
         try:
             e = json.loads(raw)
         except ValueError:
@@ -136,12 +139,12 @@ def from_config(src: Any, config: Any) -> JournalSource:  # the [[sources]] fact
     return JournalSource(config.host)
 
 
-def backfill_journal(store, host: str, since: dt.datetime | None) -> tuple[int, str | None]:
+def backfill_journal(store: Store, host: str, since: dt.datetime | None) -> tuple[int, str | None]:
     """The journal's error entries since ``since`` (or after the stored cursor: never twice), written
     with the cursor in one transaction per batch. Returns (events written, problem or None)."""
-    import polars as pl  # noqa: PLC0415
+    import polars as pl
 
-    from analytics.store.metrics import read_checkpoint, write_checkpoint, write_events  # noqa: PLC0415
+    from analytics.store.metrics import read_checkpoint, write_checkpoint, write_events
 
     with store.read() as con:
         cursor = read_checkpoint(con, NAME, CURSOR_KEY)

@@ -25,7 +25,7 @@ import time
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from analytics.sources.base import Batch, BaseSource
+from analytics.sources.base import BaseSource, Batch
 
 MAX_BODY = 64 * 1024
 USER_AGENT = "lokifi-probe/0.1"

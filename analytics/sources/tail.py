@@ -103,7 +103,7 @@ def _tz(s: str | None) -> dt.tzinfo | None:
     if not s:
         return None
     if s == "Z":
-        return dt.timezone.utc
+        return dt.UTC
     s = s.replace(":", "")
     sign = -1 if s[0] == "-" else 1
     return dt.timezone(sign * dt.timedelta(hours=int(s[1:3]), minutes=int(s[3:5])))
@@ -138,7 +138,7 @@ def line_time(text: str, now: dt.datetime) -> dt.datetime | None:
         return None
     if out.tzinfo is None:
         out = out.astimezone()  # local time -> aware
-    out = out.astimezone(dt.timezone.utc).replace(tzinfo=None)
+    out = out.astimezone(dt.UTC).replace(tzinfo=None)
     # A syslog line from December read in January belongs to last year.
     if out > now + dt.timedelta(days=1) and _SYSLOG_RE.match(head):
         out = out.replace(year=out.year - 1)
@@ -149,7 +149,7 @@ def line_time(text: str, now: dt.datetime) -> dt.datetime | None:
 
 def _access_aggregator(lines: list[Line], host: str, component: str, source: str) -> Any:
     """A per-minute aggregator when the first lines read look like an access log, else False."""
-    from analytics.sources.access_log import MinuteAggregator, looks_like_access_log  # noqa: PLC0415
+    from analytics.sources.access_log import MinuteAggregator, looks_like_access_log
 
     if not looks_like_access_log([ln.text for ln in lines[:200]]):
         return False

@@ -38,7 +38,7 @@ MAX_HOLD_BYTES = 4 * 1024 * 1024
 class _FileEvents:
     """The folding state of one file."""
 
-    __slots__ = ("folder", "end", "at", "opened_at")
+    __slots__ = ("at", "end", "folder", "opened_at")
 
     def __init__(self) -> None:
         self.folder: MultilineFolder[Line] = MultilineFolder()

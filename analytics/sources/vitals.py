@@ -35,7 +35,7 @@ from typing import Any
 
 import psutil
 
-from analytics.sources.base import Batch, BaseSource
+from analytics.sources.base import BaseSource, Batch
 
 HOST_COMPONENT = "host"
 _SKIP_FSTYPES = {"squashfs", "tmpfs", "devtmpfs", "overlay", "proc", "sysfs", "cgroup", "cgroup2", "autofs",
@@ -55,9 +55,7 @@ class ProcessSpec:
     def matches(self, name: str, cmdline: list[str] | None) -> bool:
         if self.name and name == self.name:
             return True
-        if self.cmdline and cmdline and self.cmdline in " ".join(cmdline):
-            return True
-        return False
+        return bool(self.cmdline and cmdline and self.cmdline in " ".join(cmdline))
 
 
 @dataclass(frozen=True)
@@ -306,7 +304,7 @@ class VitalsSource(BaseSource):
         if not self._tracked:
             return ()
         # Read the tracked processes (one /proc pass each, inside oneshot); drop the ones that are gone.
-        stats: dict[int, tuple[float, int, int, int]] = {}
+        stats: dict[int, tuple[int, float, int, int, int]] = {}  # count, cpu, rss, threads, fds
         for tr in self._tracked:
             cpu = 0.0
             rss = threads = fds = 0
@@ -413,8 +411,8 @@ class VitalsSource(BaseSource):
                         "value": float(value), "source": self.name})
 
         m("cpu_percent", s.cpu_percent)
-        for i, c in enumerate(s.cpu_per_core):
-            m(f"cpu_percent@core{i}", c)
+        for i, pct in enumerate(s.cpu_per_core):
+            m(f"cpu_percent@core{i}", pct)
         m("load1", s.load[0])
         m("load5", s.load[1])
         m("load15", s.load[2])
@@ -434,7 +432,7 @@ class VitalsSource(BaseSource):
         m("net_recv_bps", s.net_recv_bps)
         m("net_errors", getattr(self, "_net_errors", 0))
         m("net_drops", getattr(self, "_net_drops", 0))
-        for tr, c in zip(self._tracked, s.components, strict=False):
+        for tr, c in zip(self._tracked, s.components, strict=False):  # a snapshot made elsewhere may carry fewer
             m("proc_count", c.count, c.component)
             m("proc_restarts", tr.restarts_new, c.component)
             tr.restarts_new = 0

@@ -36,7 +36,7 @@ except ImportError:  # pragma: no cover - depends on what is installed
 DOWN, SLOW, CLIENT, SERVER, PARTIAL, TLS = "down", "slow", "4xx", "5xx", "partial", "tls"
 
 
-def label_list(value, where: str) -> list[str]:
+def label_list(value: object, where: str) -> list[str]:
     """A ``host_labels`` setting: one label name or a list of them (the sources' shared config rule)."""
     if isinstance(value, str):
         value = [value]
@@ -230,7 +230,7 @@ class HttpClient:
                 if not exc.retryable or attempt > retries:
                     raise
                 delay = min(self.settings.backoff_max, self.settings.backoff * (2 ** (attempt - 1)))
-                self.sleep(delay * (0.5 + random.random() / 2))
+                self.sleep(delay * (0.5 + random.random() / 2))  # noqa: S311 - jitter, not a secret
 
     def _once(self, path: str, params: dict[str, Any] | None, timeout: float | None, where: str,
               attempt: int) -> Response:
@@ -242,7 +242,8 @@ class HttpClient:
         t0 = time.monotonic()
         sent_at = time.time()
         try:
-            r = self._client.get(path, params=params, timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT)
+            r = self._client.get(path, params=params,
+                                 timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT)
             body = r.content
         except httpx.TimeoutException:
             raise FetchError(SLOW, f"{where}: no answer within {timeout or self.settings.timeout:g}s") from None

@@ -10,8 +10,9 @@ Owns reading error lines from a Loki server for a fleet:
   ``max_window`` and pages of ``limit`` entries (Loki caps a query at 5000). A page that comes back
   full continues from its last timestamp (a page entirely at one nanosecond — a burst bigger than
   ``limit`` — is followed by a read of that nanosecond alone at Loki's maximum page); entries already
-  seen are recognised by their key (stream labels, timestamp, line). The re-read ``overlap`` catches lines that reach Loki late (a
-  shipper retrying after an outage); they are stored once because the store skips rows it has.
+  seen are recognised by their key (stream labels, timestamp, line). The re-read ``overlap`` catches lines
+  that reach Loki late (a shipper retrying after an outage); they are stored once because the store skips
+  rows it has.
 * time: windows use the server's clock (its ``Date`` header), so clock skew never makes us checkpoint
   past lines Loki has not got yet.
 * faults: failures are classified (down/slow/4xx/5xx/partial/tls) into the source's
@@ -33,6 +34,8 @@ from typing import Any
 
 from analytics.sources.base import Batch
 from analytics.sources.fleet import config as fleet_config
+from analytics.sources.fleet.client import ConfigProblem, FetchError, HttpClient, HttpSettings
+from analytics.sources.fleet.prometheus import _url_host, fill, pick_host
 from analytics.sources.fleet.source import FleetSource
 from analytics.sources.fleet.status import (
     CLIENT,
@@ -42,8 +45,6 @@ from analytics.sources.fleet.status import (
     FleetHealth,
     measure_skew,
 )
-from analytics.sources.fleet.client import ConfigProblem, FetchError, HttpClient, HttpSettings
-from analytics.sources.fleet.prometheus import _url_host, fill, pick_host
 
 LOKI_MAX_ENTRIES = 5000
 DEFAULT_HOST_LABELS = ("host", "hostname", "nodename", "instance", "pod")
@@ -63,7 +64,7 @@ class LokiQuery:
 
     @property
     def key(self) -> str:
-        h = hashlib.sha1(f"{self.query}\x00{self.component}".encode()).hexdigest()[:16]
+        h = hashlib.sha1(f"{self.query}\x00{self.component}".encode(), usedforsecurity=False).hexdigest()[:16]
         return f"q:{h}"
 
 
@@ -328,7 +329,8 @@ class LokiSource(FleetSource):
                 recent[k] = ts
                 host = pick_host(labels, q.host_labels, s.default_host or _url_host(s.http.base_url))
                 hosts.add(host)
-                msg = line if len(line) <= s.max_line else line[: s.max_line] + f" …[{len(line) - s.max_line} chars cut]"
+                msg = (line if len(line) <= s.max_line
+                       else line[: s.max_line] + f" …[{len(line) - s.max_line} chars cut]")
                 rows.append({"ts": _ts(ts), "host": host, "component": fill(q.component, labels) or q.component,
                              "message": msg, "level": line_level(labels, line), "source": self.source_tag})
 

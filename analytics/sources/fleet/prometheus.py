@@ -39,6 +39,7 @@ from typing import Any
 
 from analytics.sources.base import Batch
 from analytics.sources.fleet import config as fleet_config
+from analytics.sources.fleet.client import ConfigProblem, FetchError, HttpClient, HttpSettings
 from analytics.sources.fleet.source import FleetSource
 from analytics.sources.fleet.status import (
     CLIENT,
@@ -50,7 +51,6 @@ from analytics.sources.fleet.status import (
     from_epoch,
     measure_skew,
 )
-from analytics.sources.fleet.client import ConfigProblem, FetchError, HttpClient, HttpSettings
 
 log = logging.getLogger("lokifi.sources")
 
@@ -78,7 +78,8 @@ class PromQuery:
     @property
     def key(self) -> str:
         """Checkpoint key: changes when the query or its mapping changes (a new query backfills)."""
-        h = hashlib.sha1(f"{self.query}\x00{self.component}\x00{self.metric}".encode()).hexdigest()[:16]
+        key = f"{self.query}\x00{self.component}\x00{self.metric}"
+        h = hashlib.sha1(key.encode(), usedforsecurity=False).hexdigest()[:16]
         return f"q:{h}"
 
 
@@ -212,7 +213,8 @@ class PrometheusSource(FleetSource):
             server_now = float(result[0])
         except (TypeError, KeyError, IndexError, ValueError):
             if isinstance(data, dict) and data.get("status") == "error":
-                raise FetchError("4xx", f"{self.settings.http.base_url}: {data.get('error')}", retryable=False) from None
+                raise FetchError("4xx", f"{self.settings.http.base_url}: {data.get('error')}",
+                                 retryable=False) from None
             raise ValueError("the answer to time() is not a Prometheus scalar — is this a Prometheus (or "
                              "VictoriaMetrics) URL?") from None
         self.health.skew_s = round(measure_skew(server_now, r.sent_at, r.received_at) or 0.0, 3)
@@ -260,7 +262,8 @@ class PrometheusSource(FleetSource):
                     raise
                 slowest = max(slowest, r.elapsed)
                 try:
-                    rows, collisions, seen = matrix_rows(r.data, q, s.default_host or _url_host(s.http.base_url), self.source_tag)
+                    rows, collisions, seen = matrix_rows(r.data, q, s.default_host or _url_host(s.http.base_url),
+                                                         self.source_tag)
                 except ValueError as exc:
                     notes.append(f"query {q.query!r}: {exc}")
                     break

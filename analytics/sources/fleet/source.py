@@ -7,9 +7,9 @@ import datetime as dt
 import time
 from typing import Any
 
-from analytics.sources.base import Batch, BaseSource, SourceStatus
-from analytics.sources.fleet.status import PARTIAL, STATUS_KEY, FleetHealth, as_source_status
+from analytics.sources.base import BaseSource, Batch, SourceStatus
 from analytics.sources.fleet.client import FetchError, HttpClient
+from analytics.sources.fleet.status import PARTIAL, STATUS_KEY, FleetHealth, as_source_status
 
 
 class FleetSource(BaseSource):

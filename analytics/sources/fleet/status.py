@@ -38,7 +38,7 @@ EPOCH = dt.datetime(1970, 1, 1)
 def to_epoch(t: dt.datetime) -> float:
     """Seconds since the epoch for a naive-UTC (or aware) datetime."""
     if t.tzinfo is not None:
-        t = t.astimezone(dt.timezone.utc).replace(tzinfo=None)
+        t = t.astimezone(dt.UTC).replace(tzinfo=None)
     return (t - EPOCH).total_seconds()
 
 
@@ -125,7 +125,8 @@ class FleetHealth:
 
     def display_state(self, now: float) -> str:
         """The state a person sees: adds ``stale`` when nothing succeeded for a while."""
-        if self.state in (UP, SLOW, PARTIAL) and self.last_success is not None and now - self.last_success > STALE_AFTER:
+        if (self.state in (UP, SLOW, PARTIAL) and self.last_success is not None
+                and now - self.last_success > STALE_AFTER):
             return "stale"
         return self.state
 
@@ -136,14 +137,14 @@ class FleetHealth:
         return f"server clock {abs(self.skew_s):.0f}s {side} ours (windows use the server's clock)"
 
 
-def _rows(db, sql: str, params: list) -> list[tuple]:
+def _rows(db: Any, sql: str, params: list[Any]) -> list[tuple]:
     """Rows from a :class:`~analytics.store.database.Store` or from an open DuckDB connection (``store.read()``)."""
     if hasattr(db, "submit"):
         return list(db.query(sql, params).iter_rows())
     return db.execute(sql, params).fetchall()
 
 
-def read_statuses(db, names: list[tuple[str, str]] | None = None) -> dict[str, FleetHealth]:
+def read_statuses(db: Any, names: list[tuple[str, str]] | None = None) -> dict[str, FleetHealth]:
     """The stored status of every fleet source (``names``: (name, kind) of the configured ones).
 
     ``db`` is a Store or a connection already open (the dashboard's read model passes its ``con``).
@@ -166,7 +167,7 @@ def read_statuses(db, names: list[tuple[str, str]] | None = None) -> dict[str, F
     return out
 
 
-def hosts_reporting(db, since: dt.datetime) -> dict[str, list[str]]:
+def hosts_reporting(db: Any, since: dt.datetime) -> dict[str, list[str]]:
     """Hosts with fleet data newer than ``since``, per source (``prometheus:NAME`` / ``loki:NAME``)."""
     sql = """
         SELECT source, list(DISTINCT host ORDER BY host) AS hosts FROM (
@@ -182,7 +183,7 @@ def hosts_reporting(db, since: dt.datetime) -> dict[str, list[str]]:
     return {s: list(h) for s, h in rows}
 
 
-def fleet_summary(db, now: dt.datetime, names: list[tuple[str, str]] | None = None) -> dict[str, Any]:
+def fleet_summary(db: Any, now: dt.datetime, names: list[tuple[str, str]] | None = None) -> dict[str, Any]:
     """What the dashboard header shows: hosts reporting, and each source's state and freshness.
 
     ``{"hosts": N, "sources": [{"name", "kind", "state", "freshness_s", "message", "skew"}]}``.
