@@ -1,1 +1,2 @@
-"""Alerts, /metrics and notices: live predictions delivered to Alertmanager and the terminal, Lokifi's own numbers for Prometheus."""
+"""Alerts, /metrics and notices: live predictions delivered to Alertmanager and the terminal, Lokifi's own
+numbers for Prometheus."""

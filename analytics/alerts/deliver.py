@@ -25,7 +25,10 @@ import json
 import os
 import subprocess
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from analytics.sources.fleet.client import HttpSettings
 
 from analytics.common.clock import utcnow
 
@@ -75,7 +78,7 @@ def _alert(p: dict[str, Any], ends: dt.datetime) -> dict[str, Any]:
             "endsAt": _iso(ends)}
 
 
-def _client(config: Any):
+def _client(config: Any) -> HttpSettings:
     from analytics.sources.fleet.client import HttpSettings
 
     settings = HttpSettings.from_dict(config.alerts.alertmanager, "alerts.alertmanager")
@@ -123,11 +126,11 @@ def deliver(store: Any, config: Any = None, now: dt.datetime | None = None) -> D
     floor = SEVERITY_RANK.get(alerts_cfg.min_severity.upper(), 1)
     every = dt.timedelta(seconds=max(5.0, float(alerts_cfg.resend_seconds)))
     with store.read() as con:
-        live = [dict(zip([d[0] for d in cur.description], row)) for cur in [con.execute(
+        live = [dict(zip([d[0] for d in cur.description], row, strict=True)) for cur in [con.execute(
             f"SELECT p.*, d.state AS d_state, d.last_posted_at AS d_last FROM predictions p "
             f"LEFT JOIN alert_deliveries d ON d.prediction_id = p.id WHERE {_LIVE}", [now, now])]
                 for row in cur.fetchall()]
-        ended = [dict(zip([d[0] for d in cur.description], row)) for cur in [con.execute(
+        ended = [dict(zip([d[0] for d in cur.description], row, strict=True)) for cur in [con.execute(
             "SELECT p.* FROM alert_deliveries d JOIN predictions p ON p.id = d.prediction_id "
             f"WHERE d.state = 'firing' AND NOT ({_LIVE})", [now, now])] for row in cur.fetchall()]
     report = DeliveryReport()
@@ -208,4 +211,4 @@ def notify(store: Any, config: Any = None, now: dt.datetime | None = None, *,
     return len(rows)
 
 
-__all__ = ["deliver", "notify", "DeliveryReport", "SEVERITY_RANK"]
+__all__ = ["SEVERITY_RANK", "DeliveryReport", "deliver", "notify"]

@@ -9,7 +9,8 @@ the collector's health (rows written, last write). Nothing is computed for the s
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from prometheus_client.core import CollectorRegistry, CounterMetricFamily, GaugeMetricFamily
 
@@ -27,7 +28,8 @@ class StoreCollector:
         now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
         with self.store.read() as con:
             live = con.execute(
-                "SELECT prediction_type, component, coalesce(host, ''), coalesce(severity, ''), count(*) FROM predictions "
+                "SELECT prediction_type, component, coalesce(host, ''), coalesce(severity, ''), count(*) "
+                "FROM predictions "
                 "WHERE outcome_date IS NULL AND prediction_type <> 'forecast' AND due_at > ? GROUP BY ALL",
                 [now]).fetchall()
             fc = con.execute(
@@ -50,17 +52,19 @@ class StoreCollector:
             g.add_metric([t, c, h, s.lower()], n)
         yield g
         names = ("value", "lower", "upper", "current")
-        fams = {k: GaugeMetricFamily(f"lokifi_forecast_{k}", f"Latest forecast: {k} (80% interval bounds for lower/upper).",
+        fams = {k: GaugeMetricFamily(f"lokifi_forecast_{k}",
+                                     f"Latest forecast: {k} (80% interval bounds for lower/upper).",
                                      labels=["component", "metric", "host", "horizon_days"]) for k in names}
         for c, m, h, hz, v, lo, hi, cur in fc:
             lab = [c, m, h, f"{hz:g}" if hz is not None else ""]
-            for k, x in zip(names, (v, lo, hi, cur)):
+            for k, x in zip(names, (v, lo, hi, cur), strict=True):
                 if x is not None:
                     fams[k].add_metric(lab, float(x))
         yield from fams.values()
         occ = GaugeMetricFamily("lokifi_pattern_occurrences", "Occurrences of an error pattern.",
                                 labels=["pattern", "type", "component"])
-        conf = GaugeMetricFamily("lokifi_pattern_confidence", "Confidence in the pattern's fix (patterns with outcomes).",
+        conf = GaugeMetricFamily("lokifi_pattern_confidence",
+                                 "Confidence in the pattern's fix (patterns with outcomes).",
                                  labels=["pattern", "type", "component"])
         for pid, t, c, n, cs, outcomes in pats:
             occ.add_metric([pid, t, c], float(n or 0))
@@ -73,7 +77,8 @@ class StoreCollector:
             r.add_metric([str(p)], n)
         yield r
         scored, right = acc
-        yield CounterMetricFamily("lokifi_predictions_scored", "Predictions scored against what happened.", value=scored)
+        yield CounterMetricFamily("lokifi_predictions_scored", "Predictions scored against what happened.",
+                                  value=scored)
         yield CounterMetricFamily("lokifi_predictions_accurate", "Scored predictions that came true.", value=right)
         rows, last = col
         yield CounterMetricFamily("lokifi_collector_rows", "Rows the collector has written.", value=rows)
@@ -96,10 +101,10 @@ def serve(store: Any, listen: str) -> Any:
 
 def parse_listen(text: str) -> str:
     """Check ``HOST:PORT``; raise ValueError with what is wrong."""
-    host, sep, port = text.rpartition(":")
+    _host, sep, port = text.rpartition(":")
     if not sep or not port.isdigit() or not 0 < int(port) < 65536:
         raise ValueError(f"{text!r}: expected HOST:PORT, e.g. 127.0.0.1:9464")
     return text
 
 
-__all__ = ["StoreCollector", "serve", "parse_listen"]
+__all__ = ["StoreCollector", "parse_listen", "serve"]

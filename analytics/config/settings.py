@@ -21,9 +21,12 @@ import stat
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from analytics.config.paths import resolve_config
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
 
 
 @dataclass(frozen=True)
@@ -192,7 +195,10 @@ class Config:
         return self.general.host or socket.gethostname()
 
 
-def _section(cls, raw: Any, where: str, problems: list[str]):
+_Section = TypeVar("_Section", bound="DataclassInstance")  # one of the dataclasses above: a section
+
+
+def _section(cls: type[_Section], raw: Any, where: str, problems: list[str]) -> _Section:
     if raw is None:
         return cls()
     if not isinstance(raw, dict):
@@ -374,7 +380,8 @@ def _check_ranges(cfg: Config, problems: list[str]) -> Config:
             v = getattr(obj, n)
             if v < 0 or (v == 0 and not allow_zero):
                 d = getattr(type(obj)(), n)
-                problems.append(f"{section}.{n}: {v} must be {'>= 0' if allow_zero else '> 0'}; using the default {d!r}")
+                problems.append(f"{section}.{n}: {v} must be {'>= 0' if allow_zero else '> 0'}; "
+                                f"using the default {d!r}")
                 changes[n] = d
         return dataclasses.replace(obj, **changes) if changes else obj
 
@@ -386,7 +393,8 @@ def _check_ranges(cfg: Config, problems: list[str]) -> Config:
         if ":" not in h:
             problems.append(f"collect.hooks: {h!r} is not \"module:function\"; ignored")
     collect = dataclasses.replace(collect, hooks=tuple(h for h in collect.hooks if ":" in h))
-    retention = positive("retention", cfg.retention, ("metrics_days", "events_days", "predictions_days", "fix_history_days"))
+    retention = positive("retention", cfg.retention,
+                         ("metrics_days", "events_days", "predictions_days", "fix_history_days"))
 
     def bounded(section: str, obj: Any, names: tuple[str, ...], lo: float, hi: float, what: str) -> Any:
         changes = {}
@@ -479,8 +487,9 @@ _KEY_RE = re.compile(r"^[A-Za-z0-9_\-\[\].]+$")
 
 
 def _issue(problem: str, path: Path | None, lines: dict[str, int]) -> Issue:
-    key, sep, msg = problem.partition(": ")
-    if not sep or not _KEY_RE.match(key):
+    head, sep, msg = problem.partition(": ")
+    key: str | None = head
+    if not sep or not _KEY_RE.match(head):
         key, msg = None, problem
     severity = "warning" if msg.startswith(("unknown setting", "unknown section")) else "error"
     return Issue(key, msg, _line_of(key, lines) if key else None, str(path) if path else None, severity)
@@ -499,14 +508,15 @@ def _line_of(key: str, lines: dict[str, int]) -> int | None:
 
 
 @functools.cache
-def _header_re():
+def _header_re() -> Any:  # an re2 pattern (re2 has no type information)
     """RE2 (linear time): with Python's backtracking engine this pattern is quadratic in a line of spaces
     ("[a" + 30,000 spaces + ".b]" took 5 s to locate). Compiled on first use: a config without problems
     is never searched for lines, and a command that loads one does not import re2."""
     import re2
     return re2.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*(\]\]?)\s*(#.*)?$")
 
-_ASSIGN_RE = re.compile(r"""^\s*((?:[A-Za-z0-9_\-]+|"[^"]*"|'[^']*')(?:\s*\.\s*(?:[A-Za-z0-9_\-]+|"[^"]*"|'[^']*'))*)\s*=""")
+_KEY_PART = r"""(?:[A-Za-z0-9_\-]+|"[^"]*"|'[^']*')"""
+_ASSIGN_RE = re.compile(rf"^\s*({_KEY_PART}(?:\s*\.\s*{_KEY_PART})*)\s*=")
 
 
 def _dotted(name: str) -> list[str]:
@@ -537,7 +547,7 @@ def locate_keys(text: str) -> dict[str, int]:
             parts = _dotted(m.group(2))
             resolved: list[str] = []
             for i, part in enumerate(parts):
-                base = ".".join(resolved + [part])
+                base = ".".join([*resolved, part])
                 if i < len(parts) - 1 and base in counts:
                     resolved.append(f"{part}[{counts[base] - 1}]")
                 else:
@@ -659,7 +669,8 @@ def load_config(path: str | os.PathLike[str] | None = None) -> Config:
             msg = f"{p}: not a regular file; using defaults"
             return Config(path=p, problems=(msg,), issues=(Issue(None, msg, None, str(p)),))
         if st.st_size > MAX_CONFIG_BYTES:
-            msg = f"{p}: {st.st_size:,} bytes, larger than a config can be ({MAX_CONFIG_BYTES >> 20} MB); using defaults"
+            msg = (f"{p}: {st.st_size:,} bytes, larger than a config can be ({MAX_CONFIG_BYTES >> 20} MB); "
+                   "using defaults")
             return Config(path=p, problems=(msg,), issues=(Issue(None, msg, None, str(p)),))
         with open(p, "rb") as fh:
             raw = fh.read(MAX_CONFIG_BYTES + 1)

@@ -89,7 +89,8 @@ def listening() -> list[tuple[str, int, str]]:
         ip, port = c.laddr.ip, c.laddr.port
         if port in _SKIP_PORTS or port in out:
             continue
-        addr = "127.0.0.1" if ip in ("0.0.0.0", "", "127.0.0.1") else ("::1" if ip in ("::", "::1") else ip)
+        wildcard = ip in ("0.0.0.0", "", "127.0.0.1")  # noqa: S104 - a listener's address, reached on loopback
+        addr = "127.0.0.1" if wildcard else ("::1" if ip in ("::", "::1") else ip)
         name = ""
         if c.pid:
             try:
@@ -107,7 +108,7 @@ def detect(max_ports: int = 24) -> list[Found]:
     with cf.ThreadPoolExecutor(8) as pool:
         http_status = dict(zip(
             [s[1] for s in socks],
-            pool.map(lambda s: _answers_http(s[0], s[1]) if not (WELL_KNOWN.get(s[1], ("", True))[1] is False)
+            pool.map(lambda s: _answers_http(s[0], s[1]) if WELL_KNOWN.get(s[1], ("", True))[1] is not False
                      else None, socks), strict=True))
     found: dict[str, Found] = {}
     for addr, port, pname in socks:
