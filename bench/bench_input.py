@@ -85,9 +85,10 @@ def _drain(p: subprocess.Popen, timeout: float) -> tuple[bytes, bytes]:
 def write_log(path: Path, size: int) -> Path:
     """A log of ``size`` bytes with four line shapes (log4j, access, gc, sshd) and varying values."""
     r = random.Random(1)
-    shapes = ["2026-01-0{d} {h:02d}:{m:02d}:{s:02d},{ms:03d} ERROR [worker-{w}] db.pool: connection to 10.0.{a}.{b}:5432 "
-              "failed after {ms}ms (attempt {w})",
-              "2026-01-0{d} {h:02d}:{m:02d}:{s:02d},{ms:03d} INFO [http-{w}] api.access: GET /v1/items/{a}{b} 200 {ms}ms user=u{a}",
+    shapes = ["2026-01-0{d} {h:02d}:{m:02d}:{s:02d},{ms:03d} ERROR [worker-{w}] db.pool: "
+              "connection to 10.0.{a}.{b}:5432 failed after {ms}ms (attempt {w})",
+              "2026-01-0{d} {h:02d}:{m:02d}:{s:02d},{ms:03d} INFO [http-{w}] api.access: "
+              "GET /v1/items/{a}{b} 200 {ms}ms user=u{a}",
               "2026-01-0{d} {h:02d}:{m:02d}:{s:02d},{ms:03d} WARN [gc] jvm: pause {ms}ms heap {a}MB/{b}MB",
               "Jan  {d} {h:02d}:{m:02d}:{s:02d} host{w} sshd[{a}{b}]: Failed password for invalid user admin{a} from "
               "192.168.{a}.{b} port {ms} ssh2"]

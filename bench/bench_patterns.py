@@ -54,15 +54,16 @@ def _messages(r: random.Random):
         lambda: f"password authentication failed for user \"{r.choice(_USERS)}\"",
         lambda: f"relation \"public.{r.choice(_TABLES)}\" does not exist at character {r.randint(1, 300)}",
         lambda: f"duplicate key value violates unique constraint \"{r.choice(_TABLES)}_pkey\"",
-        lambda: f"canceling statement due to statement timeout",
-        lambda: f"could not receive data from client: Connection reset by peer",
+        lambda: "canceling statement due to statement timeout",
+        lambda: "could not receive data from client: Connection reset by peer",
         lambda: f"Could not connect to Redis at {_ip(r)}:6379: Connection refused",
-        lambda: f"OOM command not allowed when used memory > 'maxmemory'.",
+        lambda: "OOM command not allowed when used memory > 'maxmemory'.",
         lambda: f"Error: connect ECONNREFUSED {_ip(r)}:{r.choice([5432, 6379, 27017, 3306])}",
         lambda: f"Error: listen EADDRINUSE: address already in use :::{r.randint(3000, 3010)}",
         lambda: f"Error: Cannot find module '{r.choice(['express', 'dotenv', 'pg', 'lodash', 'axios'])}'",
         lambda: f"Request {_uuid(r)} failed after {r.randint(1, 30000)}ms with status {r.choice([500, 502, 503, 504])}",
-        lambda: f"GET /api/v1/{r.choice(_TABLES)}/{r.randint(1, 10**6)} 200 {r.randint(1, 5000)}ms - {r.randint(100, 90000)} bytes",
+        lambda: f"GET /api/v1/{r.choice(_TABLES)}/{r.randint(1, 10**6)} 200 {r.randint(1, 5000)}ms - "
+                f"{r.randint(100, 90000)} bytes",
         lambda: f"ModuleNotFoundError: No module named '{r.choice(['requests', 'numpy', 'app.settings'])}'",
         lambda: f"requests.exceptions.ReadTimeout: HTTPConnectionPool(host='{r.choice(_SERVICES)}.internal', "
                 f"port={r.randint(8000, 9000)}): Read timed out. (read timeout={r.choice([5, 10, 30])})",
@@ -81,10 +82,12 @@ def _messages(r: random.Random):
         lambda: f"blk_update_request: I/O error, dev sd{r.choice('abc')}, sector {r.randint(1, 10**9)}",
         lambda: f"Back-off restarting failed container {r.choice(_SERVICES)} in pod {r.choice(_SERVICES)}-"
                 f"{r.getrandbits(40):010x}-{r.getrandbits(20):05x}",
-        lambda: f"Liveness probe failed: Get \"http://{_ip(r)}:{r.randint(8000, 9000)}/healthz\": context deadline exceeded",
+        lambda: f"Liveness probe failed: Get \"http://{_ip(r)}:{r.randint(8000, 9000)}/healthz\": "
+                "context deadline exceeded",
         lambda: f"trace_id={r.getrandbits(64):016x} span_id={r.getrandbits(32):08x} user={r.choice(_USERS)} "
                 f"action=login result=denied",
-        lambda: f"Processed {r.randint(1, 5000)} messages from queue {r.choice(_SERVICES)}-events in {r.random() * 10:.3f} s",
+        lambda: f"Processed {r.randint(1, 5000)} messages from queue {r.choice(_SERVICES)}-events in "
+                f"{r.random() * 10:.3f} s",
         lambda: f"Cache miss for key user:{r.randint(1, 10**6)}:profile (ttl {r.randint(1, 3600)}s)",
     ]
 
@@ -98,7 +101,8 @@ def _header(r: random.Random, i: int) -> str:
         return (f"{time.strftime('%Y-%m-%d %H:%M:%S', t)},{ms:03d} {r.choice(['ERROR', 'WARN', 'INFO'])} "
                 f"[{r.choice(_COMPONENTS)}] {r.choice(_LOGGERS)}: ")
     if k == 1:
-        return f"{time.strftime('%b %d %H:%M:%S', t)} {r.choice(['web1', 'web2', 'db1'])} {r.choice(_SERVICES)}[{r.randint(100, 65000)}]: "
+        return (f"{time.strftime('%b %d %H:%M:%S', t)} {r.choice(['web1', 'web2', 'db1'])} "
+                f"{r.choice(_SERVICES)}[{r.randint(100, 65000)}]: ")
     if k == 2:
         return f"{time.strftime('%Y-%m-%dT%H:%M:%S', t)}.{ms:03d}Z {r.choice(['error', 'warning', 'info'])} "
     return f"{time.strftime('%Y/%m/%d %H:%M:%S', t)} [error] {r.randint(100, 9999)}#0: *{r.randint(1, 10**6)} "
@@ -190,10 +194,10 @@ def main() -> int:
     t = time.perf_counter()
     lines(), lines(raw=True)
     print(f"generated {N_LINES:,} messages and {N_LINES:,} raw lines in {time.perf_counter() - t:.1f}s", flush=True)
-    for name, fn, repeat in BENCHMARKS:
+    for _name, fn, repeat in BENCHMARKS:
         vals: dict[str, list[float]] = {}
         for _ in range(repeat):
-            for fig, (v, unit) in fn().items():
+            for fig, (v, _unit) in fn().items():
                 vals.setdefault(fig, []).append(v)
         for fig, vs in vals.items():
             print(f"{fig:<42} median {statistics.median(vs):>12,.0f}  min {min(vs):>12,.0f}  "

@@ -20,8 +20,8 @@ Figures (the CPU time of the process is printed beside wall time: the machine is
 
 from __future__ import annotations
 
-import datetime as dt
 import atexit
+import datetime as dt
 import shutil
 import sys
 import tempfile
@@ -30,7 +30,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import END, database  # noqa: E402
+from bench.common import END, database
 
 _COPY: dict[str, Path] = {}
 
@@ -83,14 +83,14 @@ def refresh_next_hour() -> dict:
 def baselines_rebuild() -> dict:
     from analytics.predict import baselines as B
     store = _store()
-    res, ms, cpu = _timed(lambda: B.update(store, END + dt.timedelta(hours=_STEP["k"]), rebuild=True))
+    _res, ms, _cpu = _timed(lambda: B.update(store, END + dt.timedelta(hours=_STEP["k"]), rebuild=True))
     return {"baselines rebuild from 28 days of rollup": (ms, "ms")}
 
 
 def score() -> dict:
     from analytics.predict import predictions as P
     store = _store()
-    n, ms, cpu = _timed(lambda: P.score_due(store, END + dt.timedelta(days=2)))
+    n, ms, _cpu = _timed(lambda: P.score_due(store, END + dt.timedelta(days=2)))
     return {"score_due (due predictions)": (ms, "ms"), "  scored": (n, "")}
 
 

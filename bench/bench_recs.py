@@ -68,7 +68,7 @@ MD_LINES = ["# {W} {n}", "", "The {w} service talks to {w2} over HTTP.", "- see 
 
 def _fill(tpl: str, rng: random.Random) -> str:
     w, w2 = rng.choice(WORDS), rng.choice(WORDS)
-    return tpl.format(w=w, w2=w2, W=w.upper(), n=rng.randint(0, 999), hex="%040x" % rng.getrandbits(160))
+    return tpl.format(w=w, w2=w2, W=w.upper(), n=rng.randint(0, 999), hex=f"{rng.getrandbits(160):040x}")
 
 
 def make_tree(root: Path, n_files: int = 10_000, seed: int = 7, git: bool = True) -> dict:
@@ -82,14 +82,15 @@ def make_tree(root: Path, n_files: int = 10_000, seed: int = 7, git: bool = True
              ("yaml", None, 0.1)]
     for i in range(n_files):
         r, acc = rng.random(), 0.0
-        for ext, lines, p in kinds:
+        for ext, lines, p in kinds:  # noqa: B007 - the kind chosen is the one the loop breaks on
             acc += p
             if r <= acc:
                 break
         d = dirs[i % len(dirs)]
         n_lines = int(rng.lognormvariate(3.5, 0.8)) + 3      # median ~33 lines, long tail
         if ext == "json":
-            body = "{\n" + ",\n".join(f'  "{rng.choice(WORDS)}_{j}": {rng.randint(0, 9999)}' for j in range(n_lines)) + "\n}\n"
+            body = ("{\n" + ",\n".join(f'  "{rng.choice(WORDS)}_{j}": {rng.randint(0, 9999)}' for j in range(n_lines))
+                    + "\n}\n")
         elif ext == "yaml":
             body = "\n".join(f"{rng.choice(WORDS)}_{j}: {rng.choice(WORDS)}" for j in range(n_lines)) + "\n"
         else:
@@ -101,7 +102,8 @@ def make_tree(root: Path, n_files: int = 10_000, seed: int = 7, git: bool = True
         "secret_pem": root / "pkg1" / "mod2" / "deploy_key.pem",
     }
     planted["secret_aws"].write_text('AWS_ACCESS_KEY_ID = "AKIAIOSFODNN7EXAMPLE"\n')
-    planted["secret_pem"].write_text("-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEA3Tz2mr7SZiAMfQyuvBjM\n-----END RSA PRIVATE KEY-----\n")
+    planted["secret_pem"].write_text("-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEA3Tz2mr7SZiAMfQyuvBjM\n"
+                                     "-----END RSA PRIVATE KEY-----\n")
     (root / "requirements.txt").write_text("requests==2.31.0\nclick==8.1.7\n")
     (root / "package.json").write_text('{"name": "app", "dependencies": {"react": "^18.2.0"}}\n')
     logs = root / "logs"

@@ -12,8 +12,8 @@ from bench.common import database, parquet
 def ingest_10m() -> dict:
     src = parquet("10m")
     with tempfile.TemporaryDirectory() as d:
-        from analytics.store.ingest import ingest_file
         from analytics.store.database import Store
+        from analytics.store.ingest import ingest_file
         store = Store(Path(d) / "ingest.duckdb")
         store.schema_version()
         t = time.perf_counter()

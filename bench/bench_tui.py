@@ -148,7 +148,7 @@ def _cpu_seconds(proc) -> float:
         try:
             t = p.cpu_times()
             total += t.user + t.system
-        except Exception:  # noqa: BLE001 — a child that just ended
+        except Exception:  # noqa: BLE001, S110 — a child that just ended
             pass
     return total
 

@@ -59,7 +59,7 @@ def main(argv: list[str]) -> None:
     threshold = int(argv[argv.index("--threshold") + 1]) if "--threshold" in argv else 4
     lines = sys.stdin.read().splitlines()
     for t in templates(lines, threshold):
-        print(hashlib.sha1(t.encode()).hexdigest()[:12])
+        print(hashlib.sha1(t.encode(), usedforsecurity=False).hexdigest()[:12])
 
 
 if __name__ == "__main__":

@@ -50,8 +50,8 @@ def database(size: str) -> Path:
     """A store holding the ``size`` metric table (built once by ingesting the Parquet file)."""
     path = DATA / f"store_{size}.duckdb"
     if not path.exists():
-        from analytics.store.ingest import ingest_file
         from analytics.store.database import Store
+        from analytics.store.ingest import ingest_file
         tmp = DATA / f"store_{size}.building.duckdb"
         for p in (tmp, tmp.with_name(tmp.name + ".wal")):
             if p.exists():

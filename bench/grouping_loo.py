@@ -41,14 +41,15 @@ def ga(pred: list[str], truth: list[str]) -> float:
 
 
 def score(data: Path, system: str, raw: bool, rules) -> float:
-    lines = (data / f"{system}.{'log' if raw else 'content'}").read_text(encoding="utf-8", errors="replace").splitlines()
+    path = data / f"{system}.{'log' if raw else 'content'}"
+    lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
     truth = (data / f"{system}.labels").read_text().split()
     return ga(group(lines, raw=raw, rules=rules).group_ids(), truth)
 
 
 def main(argv: list[str]) -> None:
     data = Path(argv[0] if argv else "../shared/eval/public/loghub")
-    configs = [dict(zip(GRID, v)) for v in itertools.product(*GRID.values())]
+    configs = [dict(zip(GRID, v, strict=True)) for v in itertools.product(*GRID.values())]
     shipped = {k: getattr(CURRENT, k) for k in GRID}
     if shipped not in configs:
         configs.append(shipped)
@@ -65,8 +66,10 @@ def main(argv: list[str]) -> None:
         kind = "raw lines" if raw else "message content"
         print(f"== {kind}")
         for s in SYSTEMS:
-            print(f"  {s:10s} in-sample {insample[s]:.3f}  leave-one-out {loo[s][0]:.3f}  (chosen on the others: {loo[s][1]})")
-        print(f"  mean in-sample {sum(insample.values()) / 8:.3f}   mean leave-one-out {sum(v for v, _ in loo.values()) / 8:.3f}")
+            print(f"  {s:10s} in-sample {insample[s]:.3f}  leave-one-out {loo[s][0]:.3f}  "
+                  f"(chosen on the others: {loo[s][1]})")
+        print(f"  mean in-sample {sum(insample.values()) / 8:.3f}   "
+              f"mean leave-one-out {sum(v for v, _ in loo.values()) / 8:.3f}")
         brain_line(data, raw)
         for k, v in shipped.items():
             moved = []

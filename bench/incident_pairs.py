@@ -72,7 +72,8 @@ def pair(b: str, first: str, second: str, seed: int):
 def main(argv: list[str]) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--seeds", type=int, default=6, help="pairs per base and kind combination")
-    ap.add_argument("--first-pair", type=int, default=0, help="number of the first pair drawn (each pair is its own random draw)")
+    ap.add_argument("--first-pair", type=int, default=0,
+                    help="number of the first pair drawn (each pair is its own random draw)")
     args = ap.parse_args(argv)
     t = np.arange(N) * STEP + 1.7e9
     probation = int(0.15 * N)

@@ -17,7 +17,6 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import json
-import os
 import sys
 from pathlib import Path
 
@@ -64,7 +63,7 @@ def main(argv: list[str]) -> None:
     ns, series = load(data)
     cat = {key: key.split("/")[0] for key, *_ in series}
     cats = sorted(set(cat.values()))
-    configs = [dict(zip(GRID, v)) for v in itertools.product(*GRID.values())]
+    configs = [dict(zip(GRID, v, strict=True)) for v in itertools.product(*GRID.values())]
     shipped = {k: getattr(DEFAULT, k) for k in GRID}
     if shipped not in configs:
         configs.append(shipped)
@@ -77,7 +76,7 @@ def main(argv: list[str]) -> None:
     held: dict[str, dict] = {}
     print(f"{'held-out category':<24} {'chosen on the others':<44} {'in-sample NAB/F1':>17} {'held-out NAB/F1':>16}")
     for c in cats:
-        def train_score(j: int) -> tuple[float, float]:
+        def train_score(j: int, c: str = c) -> tuple[float, float]:
             return pooled([m for k, m in table[j].items() if cat[k] != c])
         best = max(range(len(configs)), key=train_score)
         for k, m in table[best].items():
