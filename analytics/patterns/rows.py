@@ -2,8 +2,9 @@
 
 The dashboard's Error patterns pane and a pattern's details read here (DuckDB rows, no polars, pyarrow or
 NumPy: the pane's first read after a start does not pay for importing them);
-:func:`analytics.patterns.learning.list_patterns` reads the same columns as a frame for the CLI. The confidence and its interval come from the stored outcomes
-(:func:`analytics.patterns.confidence.assess`), as the engine computes them.
+:func:`analytics.patterns.learning.list_patterns` reads the same columns as a frame for the CLI. The
+confidence and its interval come from the stored outcomes (:func:`analytics.patterns.confidence.assess`),
+as the engine computes them.
 """
 
 from __future__ import annotations
@@ -134,9 +135,8 @@ def pattern_detail(con: Any, error_hash: str, now: dt.datetime) -> PatternDetail
         [error_hash],
     ).fetchall()
     start = (now - dt.timedelta(days=29)).replace(hour=0, minute=0, second=0, microsecond=0)
-    running, ok, n = [], 0, 0
-    for _, success, _, _ in fixes:
-        n += 1
+    running, ok = [], 0
+    for n, (_, success, _, _) in enumerate(fixes, 1):
         ok += bool(success)
         running.append((ok + 1) / (n + 2))  # Laplace-smoothed running rate, for the trend only
     return PatternDetail(
