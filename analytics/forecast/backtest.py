@@ -10,10 +10,8 @@ history.
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import overload
 
 import numpy as np
 

@@ -8,8 +8,8 @@ path starts fast.
 from __future__ import annotations
 
 import csv
-import math
 import datetime as dt
+import math
 
 import numpy as np
 
@@ -57,13 +57,13 @@ def read_series_csv(data: str | bytes, source: str = "<stdin>") -> tuple[np.ndar
         try:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
-            line = data[:exc.start].count(b"\n") + 1
-            raise SeriesInputError(f"{source}:{line}: not UTF-8 text (byte {exc.start})") from None
+            at = data[:exc.start].count(b"\n") + 1
+            raise SeriesInputError(f"{source}:{at}: not UTF-8 text (byte {exc.start})") from None
     else:
         text = data[1:] if data.startswith("\ufeff") else data
     if "\x00" in text:
-        line = text[:text.index("\x00")].count("\n") + 1
-        raise SeriesInputError(f"{source}:{line}: binary data (NUL byte); expected a CSV of timestamp,value")
+        at = text[:text.index("\x00")].count("\n") + 1
+        raise SeriesInputError(f"{source}:{at}: binary data (NUL byte); expected a CSV of timestamp,value")
     times: list[float] = []
     values: list[float] = []
     first = True

@@ -7,9 +7,16 @@ The bottom of the forecast package: :mod:`analytics.forecast.backtest` and
 
 from __future__ import annotations
 
+import itertools
+from typing import overload
+
 import numpy as np
 
 
+@overload
+def fast_median(a: np.ndarray, axis: None = None) -> float: ...
+@overload
+def fast_median(a: np.ndarray, axis: int) -> np.ndarray: ...
 def fast_median(a: np.ndarray, axis: int | None = None) -> np.ndarray | float:
     """``np.median`` without its per-call overhead (no NaN handling): one ``np.partition``. Forecasts
     call it hundreds of times on small arrays, where the overhead is most of the cost."""
@@ -46,7 +53,7 @@ def rolling_origins(n: int, horizon: int, count: int, spacing: int | None = None
     if horizon < 1 or count < 1:
         return []
     spacing = max(1, int(spacing or horizon))
-    out = []
+    out: list[int] = []
     o = n - horizon
     while o >= max(1, min_train) and len(out) < count:
         out.append(o)
@@ -81,7 +88,7 @@ def interval_bands(resid: np.ndarray, horizon: int, level: float = 0.8) -> tuple
     nb = max(1, min(HORIZON_BUCKETS, hb))
     edges = np.linspace(0, hb, nb + 1).astype(int)
     qlo, qhi = np.empty(hb), np.empty(hb)
-    for a, b in zip(edges[:-1], edges[1:]):
+    for a, b in itertools.pairwise(edges):
         if b > a:
             qlo[a:b], qhi[a:b] = fast_quantiles(resid[:, a:b], q)
     idx = np.minimum(np.arange(horizon), hb - 1)

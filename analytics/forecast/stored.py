@@ -41,13 +41,22 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from analytics.common.clock import utcnow
 from analytics.forecast.backtest import LEVEL, MODELS, forecast_series
+from analytics.forecast.linear import (
+    HORIZON_DAYS,
+    MIN_DAYS,
+    WINDOW_DAYS,
+    InsufficientData,
+    colour_of,
+    forecast_linear,
+    is_significant,
+    trend_of,
+)
+
 # the `lokifi forecast series` path: the CLI imports these two from here
 from analytics.forecast.series_csv import SeriesInputError, forecast_csv_timed  # noqa: F401
 from analytics.forecast.sparklines import DEFAULT_METRIC
-from analytics.forecast.linear import (HORIZON_DAYS, MIN_DAYS, WINDOW_DAYS, InsufficientData, colour_of,
-                                       forecast_linear, is_significant, trend_of)
-from analytics.common.clock import utcnow
 
 if TYPE_CHECKING:  # pragma: no cover
     import polars as pl
@@ -169,8 +178,8 @@ def forecast_component(component: str, hours: np.ndarray, means: np.ndarray, cou
     if model not in MODELS:
         raise ValueError(f"unknown model {model!r}; choose one of {', '.join(MODELS)}")
     now = now or utcnow()
-    base = dict(component=component, metric=metric, made_at=now, horizon_days=horizon_days,
-                requested_model=model)
+    base: dict[str, Any] = dict(component=component, metric=metric, made_at=now, horizon_days=horizon_days,
+                                requested_model=model)
     if len(hours) == 0:
         return ComponentForecast(**base, ok=False, message=str(InsufficientData(0)), missing_days=MIN_DAYS)
     last_hour = _to_dt(hours[-1])

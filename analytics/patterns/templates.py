@@ -39,8 +39,7 @@ from analytics.patterns.logline import strip_headers
 # Files are read as a bounded stream (line length, block size, pipes read once): analytics.patterns.logread.
 from analytics.patterns.logread import (
     InputError as ScanError,  # noqa: F401  (re-exported)
-    scan_paths,
-)
+    )
 from analytics.patterns.multiline import fold_multiline as fold_multiline  # re-exported: callers read it here
 
 

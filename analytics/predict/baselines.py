@@ -22,8 +22,8 @@ import datetime as dt
 import math
 from typing import Any
 
-from analytics.store.database import Store
 from analytics.common.clock import utcnow
+from analytics.store.database import Store
 
 BASELINE_DAYS = 28
 STATE_KEY = "rolling"

@@ -61,7 +61,11 @@ from typing import IO
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from analytics.predict.series_csv import SeriesError, epoch_seconds, read_series_csv  # noqa: F401  (SeriesError: what detect_csv raises; the CLI catches it from here)
+# SeriesError: what detect_csv raises; the CLI catches it from here
+from analytics.predict.series_csv import SeriesError, epoch_seconds, read_series_csv  # noqa: F401
+
+#: a series of numbers: a sequence or a NumPy array
+Floats = Sequence[float] | np.ndarray
 
 DAY_SECONDS = 86400.0
 WEEK_DAYS = 7   # the weekly model compares with the same time a week ago (a calendar fact, not fitted)

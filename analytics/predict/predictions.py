@@ -33,10 +33,10 @@ from typing import Any
 
 import polars as pl
 
+from analytics.common.clock import utcnow
 from analytics.predict import baselines as B, rules as R
 from analytics.predict.rules import SENSITIVITY  # also re-exported for the CLI
 from analytics.store.database import Store
-from analytics.common.clock import utcnow
 
 MIN_OUTCOMES = 10                 # scored predictions of a rule before its measured hit rate is shown
 DETECTOR_DAYS = 28                # hourly history the detector sees

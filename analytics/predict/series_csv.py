@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-from typing import IO, Iterable
+from collections.abc import Iterable
+from typing import IO
 
 import numpy as np
 
@@ -15,7 +16,7 @@ import numpy as np
 def epoch_seconds(d: dt.datetime) -> float:
     """Seconds since the epoch of a naive-UTC (or zoned) time."""
     if d.tzinfo is not None:
-        d = d.astimezone(dt.timezone.utc).replace(tzinfo=None)
+        d = d.astimezone(dt.UTC).replace(tzinfo=None)
     return (d - dt.datetime(1970, 1, 1)).total_seconds()
 
 
@@ -35,7 +36,7 @@ def parse_time(text: str) -> dt.datetime:
         t = t[:-1] + "+00:00"
     d = dt.datetime.fromisoformat(t)
     if d.tzinfo is not None:
-        d = d.astimezone(dt.timezone.utc).replace(tzinfo=None)
+        d = d.astimezone(dt.UTC).replace(tzinfo=None)
     return d
 
 

@@ -20,6 +20,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from analytics.common.clock import utcnow
 from analytics.rca import cache as cache_mod, ledger
 from analytics.rca.client import (
     CallFailed,
@@ -33,7 +34,6 @@ from analytics.rca.client import (
 )
 from analytics.rca.parse import ANSWER_SCHEMA, MalformedAnswer, RcaAnswer, parse_answer
 from analytics.rca.prompt import PROMPT_VERSION, PatternFacts, PatternNotFound, RcaInput, build_input
-from analytics.common.clock import utcnow
 
 __all__ = ["CANDIDATE_THRESHOLD", "AnalysisResult", "Fallback", "Progress", "analyze_pattern", "preview_pattern"]
 

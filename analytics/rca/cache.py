@@ -16,8 +16,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from analytics.rca.parse import RcaAnswer
 from analytics.common.clock import utcnow
+from analytics.rca.parse import RcaAnswer
 
 
 def input_hash(model: str, messages: list[dict[str, str]], prompt_version: int) -> str:

@@ -27,9 +27,9 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:  # polars is imported by the write path only: `recs list` answers without it
     import polars as pl
 
+from analytics.common.clock import utcnow
 from analytics.recommend.finding import Finding
 from analytics.recommend.scoring import Score, learned_factor, priority_for, score
-from analytics.common.clock import utcnow
 
 STATUSES = ("open", "applied", "dismissed", "snoozed", "resolved")
 RESET_KEY = "recommend.learning_reset:{host}:{rule}"

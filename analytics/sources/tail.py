@@ -25,10 +25,9 @@ from pathlib import Path
 from typing import Any
 
 from analytics.patterns.classify import classify
-from analytics.sources.base import Batch, BaseSource
+from analytics.sources.base import BaseSource, Batch
 from analytics.sources.filetail import MAX_LINE, FileTailer, Line
 from analytics.sources.tail_events import QUIET_SECONDS, TailEvents
-
 
 ERROR_LEVELS = {"ERROR", "ERR", "FATAL", "CRITICAL", "CRIT", "ALERT", "EMERG", "EMERGENCY", "PANIC", "SEVERE"}
 OTHER_LEVELS = {"WARN", "WARNING", "INFO", "NOTICE", "DEBUG", "TRACE", "VERBOSE", "FINE", "FINER", "FINEST"}

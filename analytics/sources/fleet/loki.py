@@ -365,9 +365,7 @@ class LokiSource(FleetSource):
 
 def from_config(source: Any, config: Any = None, where: str | None = None) -> LokiSource:
     """The collector's factory (``analytics.collect.wiring.build_sources``): a source from a ``[[sources]]`` entry."""
-    from analytics.sources.fleet.prometheus import _where
-
-    from analytics.sources.fleet.prometheus import log
+    from analytics.sources.fleet.prometheus import _where, log
     settings = LokiSettings.from_config(source, where or _where(source, config))
     for problem in settings.problems:
         log.warning(problem)
