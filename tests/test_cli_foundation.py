@@ -7,14 +7,12 @@ import json
 import re
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from lokifi_tui.cli.main import cli
-
-ROOT = Path(__file__).resolve().parent.parent
+from repo_paths import ROOT
 
 
 def lokifi(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:

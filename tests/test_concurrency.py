@@ -7,13 +7,13 @@ import os
 import re
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
 from analytics.store.database import Store
+from repo_paths import ROOT, TESTS
 
-WORKER = Path(__file__).with_name("concurrency_worker.py")
+WORKER = TESTS / "concurrency_worker.py"
 
 
 @pytest.mark.slow
@@ -22,7 +22,7 @@ def test_three_writers_and_a_reader_lose_nothing(tmp_path):
     seconds = float(os.environ.get("LOKIFI_CONCURRENCY_SECONDS", "60"))
     db = tmp_path / "shared.duckdb"
     Store(db).schema_version()
-    env = {**os.environ, "PYTHONPATH": str(WORKER.parent.parent)}
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
     procs = [subprocess.Popen([sys.executable, str(WORKER), str(db), "writer", str(i), str(seconds)],
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env) for i in range(3)]
     procs.append(subprocess.Popen([sys.executable, str(WORKER), str(db), "reader", "9", str(seconds)],

@@ -16,6 +16,7 @@ import pytest
 
 from analytics.store.database import Store
 from fleet_servers import PrometheusServer, free_port, prometheus_binary
+from repo_paths import ROOT
 
 
 def planted(tmp_path) -> Store:
@@ -101,12 +102,11 @@ def test_a_bad_listen_address_is_a_clear_usage_error(tmp_path):
 
 def test_the_grafana_dashboard_charts_only_metrics_lokifi_serves(collector):
     import re
-    from pathlib import Path
 
     _, port, _ = collector
     text = wait(lambda: get(f"http://127.0.0.1:{port}/metrics"))
     served = set(re.findall(r"^(lokifi_\w+?)(?:\{| )", text, re.M)) | set(re.findall(r"^# TYPE (lokifi_\w+)", text, re.M))
     served |= {n.removesuffix("_total") for n in served}
-    dash = json.loads((Path(__file__).parent.parent / "data" / "grafana" / "lokifi-dashboard.json").read_text())
+    dash = json.loads((ROOT / "data" / "grafana" / "lokifi-dashboard.json").read_text())
     used = {m for p in dash["panels"] for t in p["targets"] for m in re.findall(r"lokifi_\w+", t["expr"])}
     assert used and used <= served | {n + "_total" for n in served}, used - served

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 from fleet_servers import Exporter, LokiServer, PrometheusServer, loki_truth, prom_truth, require_prometheus
+from repo_paths import ROOT
 
 from analytics.sources.fleet.status import read_statuses
 from analytics.store.database import Store
@@ -156,7 +157,7 @@ retries = 0
 query = '{{job="api"}} |= "ERROR"'
 component = "api"
 """)
-    env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[1]), LOKIFI_DB=str(db),
+    env = dict(os.environ, PYTHONPATH=str(ROOT), LOKIFI_DB=str(db),
                LOKIFI_CONFIG=str(cfg), NO_COLOR="1")
     log = tmp_path / "collect.log"
     store = Store(db)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import ast
-import pathlib
 import subprocess
 import sys
 
+from repo_paths import ROOT as REPO
+
 FORBIDDEN = ("textual", "rich", "lokifi_tui")
-ROOT = pathlib.Path(__file__).resolve().parent.parent / "analytics"
+ROOT = REPO / "analytics"
 
 
 def test_no_forbidden_imports_in_source():

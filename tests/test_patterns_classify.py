@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from analytics.patterns.classify import TYPES, accuracy, classify, load_labelled, normalise_type
-
-DATA = Path(__file__).parent / "data"
+from repo_paths import DATA
 
 
 def test_labelled_set_is_big_and_covers_every_type():

@@ -4,15 +4,14 @@ no float noise), and every `lokifi ...` command that a message, a playbook or th
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import click
 import pytest
 from click.testing import CliRunner
 
 from lokifi_tui.cli.main import cli
+from repo_paths import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 BAD = re.compile(r"\bseeds?\b|§|\d\.\d{7,}", re.IGNORECASE)
 
 
