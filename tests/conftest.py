@@ -1,4 +1,8 @@
-"""Hermetic tests: every test gets its own LOKIFI_HOME (config, data, cache) and no stray LOKIFI_* env."""
+"""Hermetic tests: every test gets its own LOKIFI_HOME (config, data, cache) and no stray LOKIFI_* env.
+
+The test modules live in tests/unit, tests/tui and tests/integration; the support modules they share
+(tui_support, fleet_servers, ...) live here in tests/, which pyproject.toml puts on sys.path.
+The suite's own knobs (KNOBS) are kept: they configure the tests, not the product."""
 
 from __future__ import annotations
 
@@ -6,12 +10,14 @@ import os
 
 import pytest
 
+KNOBS = ("LOKIFI_TEST_", "LOKIFI_CONCURRENCY_SECONDS", "LOKIFI_FUZZ_EXAMPLES")
+
 
 @pytest.fixture(autouse=True)
 def _isolated_home(tmp_path_factory, monkeypatch):
     home = tmp_path_factory.mktemp("lokifi-home")
     for key in list(os.environ):
-        if key.startswith("LOKIFI_") or key in ("OPENAI_API_KEY", "OPENAI_BASE_URL"):
+        if (key.startswith("LOKIFI_") and not key.startswith(KNOBS)) or key in ("OPENAI_API_KEY", "OPENAI_BASE_URL"):
             monkeypatch.delenv(key, raising=False)
     monkeypatch.setenv("LOKIFI_HOME", str(home))
     monkeypatch.setenv("NO_COLOR", "1")
