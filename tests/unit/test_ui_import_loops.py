@@ -7,7 +7,7 @@ from __future__ import annotations
 import ast
 import pathlib
 
-ROOT = pathlib.Path(__file__).resolve().parent.parent
+from repo_paths import ROOT
 
 
 def _modules() -> dict[str, pathlib.Path]:
