@@ -58,5 +58,8 @@ def minute_metrics(db, minute, component: str = "web") -> dict[str, float]:
 def expected_minute(lines, minute) -> dict[str, float]:
     """What the access-log lines ``(ts, status, request time s, text)`` stamped in ``minute`` make of it."""
     got = [(s, rt) for t, s, rt, _ in lines if t.replace(second=0) == minute]
-    return {"requests_per_min": len(got), "error_rate": sum(s >= 500 for s, _ in got) / len(got),
-            "response_time_ms": sum(rt for _, rt in got) / len(got) * 1000.0}
+    return {
+        "requests_per_min": len(got),
+        "error_rate": sum(s >= 500 for s, _ in got) / len(got),
+        "response_time_ms": sum(rt for _, rt in got) / len(got) * 1000.0,
+    }

@@ -15,8 +15,8 @@ import time
 
 import polars as pl
 
-from analytics.store.metrics import append_metrics
 from analytics.store.database import Store
+from analytics.store.metrics import append_metrics
 
 
 def main() -> None:
@@ -31,8 +31,15 @@ def main() -> None:
         while time.monotonic() < deadline:
             n = rng.randint(1, 200)
             ts = [base + dt.timedelta(seconds=seq + i) for i in range(n)]
-            df = pl.DataFrame({"ts": ts, "host": f"writer-{wid}", "component": "c", "metric": "m",
-                               "value": [float(seq + i) for i in range(n)]})
+            df = pl.DataFrame(
+                {
+                    "ts": ts,
+                    "host": f"writer-{wid}",
+                    "component": "c",
+                    "metric": "m",
+                    "value": [float(seq + i) for i in range(n)],
+                }
+            )
             append_metrics(store, df)
             seq += n
             batches += 1

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 
 import pytest
+from rca_support import server  # noqa: F401 - the loopback OpenAI-API server fixture, for every test that names it
 
 KNOBS = ("LOKIFI_TEST_", "LOKIFI_CONCURRENCY_SECONDS", "LOKIFI_FUZZ_EXAMPLES")
 
@@ -27,4 +28,5 @@ def _isolated_home(tmp_path_factory, monkeypatch):
 @pytest.fixture
 def store(tmp_path):
     from analytics.store.database import Store
+
     return Store(tmp_path / "test.duckdb")

@@ -53,7 +53,7 @@ def free_port() -> int:
 
 def http_get(url: str, timeout: float = 2.0) -> tuple[int, bytes]:
     try:
-        with urllib.request.urlopen(url, timeout=timeout) as r:  # noqa: S310 - loopback only
+        with urllib.request.urlopen(url, timeout=timeout) as r:
             return r.status, r.read()
     except urllib.error.HTTPError as exc:
         return exc.code, exc.read()
@@ -86,7 +86,7 @@ def _kill(proc: subprocess.Popen | None, grace: float = 5.0) -> None:
 class _QuietHandler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+    def log_message(self, format: str, *args: Any) -> None:
         pass
 
 
@@ -109,7 +109,7 @@ class Exporter:
         exporter = self
 
         class Handler(_QuietHandler):
-            def do_GET(self) -> None:  # noqa: N802 - stdlib name
+            def do_GET(self) -> None:
                 if self.path.split("?")[0] != "/metrics":
                     self.send_error(404)
                     return
@@ -174,9 +174,7 @@ class PrometheusServer:
         self.proc: subprocess.Popen | None = None
         jobs = []
         for e in exporters:
-            jobs.append(
-                f"      - targets: ['{e.target}']\n        labels:\n          host: '{e.host}'\n"
-            )
+            jobs.append(f"      - targets: ['{e.target}']\n        labels:\n          host: '{e.host}'\n")
         self.config.write_text(
             "global:\n"
             f"  scrape_interval: {scrape_interval}\n"
@@ -191,12 +189,21 @@ class PrometheusServer:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> PrometheusServer:
-        log = open(self.workdir / "prometheus.log", "ab")  # noqa: SIM115 - closed with the process
+        log = open(self.workdir / "prometheus.log", "ab")
         self.proc = subprocess.Popen(
-            [self.binary, f"--config.file={self.config}", f"--storage.tsdb.path={self.data}",
-             f"--web.listen-address=127.0.0.1:{self.port}", "--storage.tsdb.retention.time=1d",
-             "--query.lookback-delta=5m", "--log.level=warn"],
-            stdout=log, stderr=log, stdin=subprocess.DEVNULL, start_new_session=True,
+            [
+                self.binary,
+                f"--config.file={self.config}",
+                f"--storage.tsdb.path={self.data}",
+                f"--web.listen-address=127.0.0.1:{self.port}",
+                "--storage.tsdb.retention.time=1d",
+                "--query.lookback-delta=5m",
+                "--log.level=warn",
+            ],
+            stdout=log,
+            stderr=log,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
         )
         log.close()
 
@@ -213,8 +220,9 @@ class PrometheusServer:
 
         def have() -> bool:
             t = time.time() - settled
-            q = urllib.parse.urlencode({"query": "lokifi_demo_cpu_percent", "start": f"{t - 60:.3f}",
-                                        "end": f"{t:.3f}", "step": "1"})
+            q = urllib.parse.urlencode(
+                {"query": "lokifi_demo_cpu_percent", "start": f"{t - 60:.3f}", "end": f"{t:.3f}", "step": "1"}
+            )
             code, body = http_get(f"{self.url}/api/v1/query_range?{q}")
             return code == 200 and len(json.loads(body)["data"]["result"]) >= n_series
 
@@ -302,12 +310,21 @@ class VictoriaMetricsServer(PrometheusServer):
             raise RuntimeError("victoria-metrics is not installed (apt-get install victoria-metrics)")
 
     def start(self) -> VictoriaMetricsServer:
-        log = open(self.workdir / "prometheus.log", "ab")  # noqa: SIM115 - closed with the process
+        log = open(self.workdir / "prometheus.log", "ab")
         self.proc = subprocess.Popen(
-            [self.binary, f"-promscrape.config={self.config}", f"-storageDataPath={self.data}",
-             f"-httpListenAddr=127.0.0.1:{self.port}", "-retentionPeriod=1d", "-search.latencyOffset=1s",
-             "-loggerLevel=ERROR"],
-            stdout=log, stderr=log, stdin=subprocess.DEVNULL, start_new_session=True,
+            [
+                self.binary,
+                f"-promscrape.config={self.config}",
+                f"-storageDataPath={self.data}",
+                f"-httpListenAddr=127.0.0.1:{self.port}",
+                "-retentionPeriod=1d",
+                "-search.latencyOffset=1s",
+                "-loggerLevel=ERROR",
+            ],
+            stdout=log,
+            stderr=log,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
         )
         log.close()
 
@@ -337,7 +354,7 @@ class LokiServer:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> LokiServer:
-        log = open(self.workdir / "loki.log", "ab")  # noqa: SIM115
+        log = open(self.workdir / "loki.log", "ab")
         if self.is_grafana_loki:
             cfg = self.workdir / "loki.yml"
             cfg.write_text(_LOKI_CONFIG.format(http=self.port, grpc=free_port(), data=self.data))
@@ -357,12 +374,17 @@ class LokiServer:
 
     def push(self, streams: list[tuple[dict[str, str], list[tuple[int, str]]]]) -> None:
         """Push entries through Loki's push API: [(labels, [(ts_ns, line), ...]), ...]."""
-        body = json.dumps({"streams": [
-            {"stream": labels, "values": [[str(ts), line] for ts, line in values]} for labels, values in streams
-        ]}).encode()
-        req = urllib.request.Request(self.url + "/loki/api/v1/push", data=body, method="POST",
-                                     headers={"Content-Type": "application/json"})
-        with urllib.request.urlopen(req, timeout=10) as r:  # noqa: S310 - loopback only
+        body = json.dumps(
+            {
+                "streams": [
+                    {"stream": labels, "values": [[str(ts), line] for ts, line in values]} for labels, values in streams
+                ]
+            }
+        ).encode()
+        req = urllib.request.Request(
+            self.url + "/loki/api/v1/push", data=body, method="POST", headers={"Content-Type": "application/json"}
+        )
+        with urllib.request.urlopen(req, timeout=10) as r:
             if r.status not in (200, 204):
                 raise RuntimeError(f"push failed: HTTP {r.status}")
 
@@ -433,6 +455,7 @@ def _parse_loki_time(v: str | None, default_ns: int) -> int:
     if re.fullmatch(r"\d+\.\d*", v):
         return int(float(v) * 1e9)
     from datetime import datetime
+
     return int(datetime.fromisoformat(v.replace("Z", "+00:00")).timestamp() * 1e9)
 
 
@@ -455,7 +478,7 @@ def loki_standin(port: int, data_dir: str) -> None:
             with contextlib.suppress(ValueError, KeyError):
                 rec = json.loads(raw)
                 add(rec["l"], int(rec["t"]), rec["s"], False)
-    out = open(store_path, "a", encoding="utf-8")  # noqa: SIM115 - lives as long as the server
+    out = open(store_path, "a", encoding="utf-8")
 
     def matches(labels: dict[str, str], matchers) -> bool:
         for name, op, val in matchers:
@@ -491,7 +514,7 @@ def loki_standin(port: int, data_dir: str) -> None:
             self.end_headers()
             self.wfile.write(body)
 
-        def do_GET(self) -> None:  # noqa: N802
+        def do_GET(self) -> None:
             u = urllib.parse.urlsplit(self.path)
             qs = dict(urllib.parse.parse_qsl(u.query, keep_blank_values=True))
             if u.path == "/ready":
@@ -516,8 +539,10 @@ def loki_standin(port: int, data_dir: str) -> None:
                 self._send(400, text=str(exc))
                 return
             if limit > MAX_ENTRIES:
-                self._send(400, text=f"max entries limit per query exceeded, limit > max_entries_limit "
-                                     f"({limit} > {MAX_ENTRIES})")
+                self._send(
+                    400,
+                    text=f"max entries limit per query exceeded, limit > max_entries_limit ({limit} > {MAX_ENTRIES})",
+                )
                 return
             if end < start:
                 self._send(400, text="end timestamp must not be before or equal to start time")
@@ -537,10 +562,19 @@ def loki_standin(port: int, data_dir: str) -> None:
             for ts, line, key in picked:
                 by_stream.setdefault(key, []).append([str(ts), line])
             result = [{"stream": json.loads(k), "values": v} for k, v in by_stream.items()]
-            self._send(200, {"status": "success", "data": {"resultType": "streams", "result": result,
-                                                           "stats": {"summary": {"totalEntriesReturned": len(picked)}}}})
+            self._send(
+                200,
+                {
+                    "status": "success",
+                    "data": {
+                        "resultType": "streams",
+                        "result": result,
+                        "stats": {"summary": {"totalEntriesReturned": len(picked)}},
+                    },
+                },
+            )
 
-        def do_POST(self) -> None:  # noqa: N802
+        def do_POST(self) -> None:
             if self.path.split("?")[0] != "/loki/api/v1/push":
                 self._send(404, text="404 page not found\n")
                 return
@@ -562,7 +596,7 @@ def loki_standin(port: int, data_dir: str) -> None:
 
     server = _Server(("127.0.0.1", port), Handler)
 
-    def stop(signum, frame):  # noqa: ARG001
+    def stop(signum, frame):
         threading.Thread(target=server.shutdown, daemon=True).start()
 
     signal.signal(signal.SIGTERM, stop)
@@ -604,12 +638,11 @@ class FaultProxy:
         proxy = self
 
         class Handler(_QuietHandler):
-            def do_GET(self) -> None:  # noqa: N802
+            def do_GET(self) -> None:
                 proxy.requests += 1
                 mode = proxy.mode
-                if proxy.fail_times > 0:
-                    if proxy.faults_served >= proxy.fail_times:
-                        mode = "ok"
+                if proxy.fail_times > 0 and proxy.faults_served >= proxy.fail_times:
+                    mode = "ok"
                 if mode != "ok":
                     proxy.faults_served += 1
                 if proxy.require_auth is not None and self.headers.get("Authorization") != proxy.require_auth:
@@ -627,8 +660,9 @@ class FaultProxy:
                         self.connection.shutdown(socket.SHUT_RDWR)
                     return
                 if mode == "status":
-                    body = json.dumps({"status": "error", "errorType": "internal",
-                                       "error": f"injected HTTP {proxy.status_code}"}).encode()
+                    body = json.dumps(
+                        {"status": "error", "errorType": "internal", "error": f"injected HTTP {proxy.status_code}"}
+                    ).encode()
                     self.send_response(proxy.status_code)
                     self.send_header("Content-Type", "application/json")
                     self.send_header("Content-Length", str(len(body)))
@@ -640,13 +674,19 @@ class FaultProxy:
                 u = urllib.parse.urlsplit(proxy.upstream)
                 conn = http.client.HTTPConnection(u.hostname, u.port, timeout=30)
                 try:
-                    fwd = {k: v for k, v in self.headers.items()
-                           if k.lower() not in ("host", "connection", "accept-encoding")}  # identity bodies
+                    fwd = {
+                        k: v
+                        for k, v in self.headers.items()
+                        if k.lower() not in ("host", "connection", "accept-encoding")
+                    }  # identity bodies
                     conn.request("GET", self.path, headers=fwd)
                     r = conn.getresponse()
                     body = r.read()
-                    headers = [(k, v) for k, v in r.getheaders()
-                               if k.lower() not in ("content-length", "connection", "transfer-encoding", "date")]
+                    headers = [
+                        (k, v)
+                        for k, v in r.getheaders()
+                        if k.lower() not in ("content-length", "connection", "transfer-encoding", "date")
+                    ]
                     status = r.status
                 except OSError as exc:
                     body = f"upstream error: {exc}".encode()
@@ -673,6 +713,7 @@ class FaultProxy:
         self.server = _Server(("127.0.0.1", 0), Handler)
         if tls:
             import ssl
+
             ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
             ctx.load_cert_chain(tls[0], tls[1])
             self.server.socket = ctx.wrap_socket(self.server.socket, server_side=True)
@@ -704,9 +745,29 @@ def self_signed_cert(directory: Path) -> tuple[str, str] | None:
     if not exe:
         return None
     cert, key = Path(directory) / "cert.pem", Path(directory) / "key.pem"
-    subprocess.run([exe, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(cert),
-                    "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
-                   check=True, capture_output=True, timeout=60)
+    subprocess.run(
+        [
+            exe,
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+            "-days",
+            "1",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+        ],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
     return str(cert), str(key)
 
 
@@ -734,6 +795,7 @@ if __name__ == "__main__":
 def require_prometheus() -> None:
     """Skip when Prometheus is not installed — except in CI, where it must be (``.ci/run`` installs it)."""
     import pytest
+
     if prometheus_binary():
         return
     if os.environ.get("CI"):
@@ -764,8 +826,9 @@ def loki_truth(url: str, query: str, start_ns: int, end_ns: int) -> list[tuple[i
     seen = set()
     t = start_ns
     while True:
-        q = urllib.parse.urlencode({"query": query, "start": str(t), "end": str(end_ns), "limit": "1000",
-                                    "direction": "forward"})
+        q = urllib.parse.urlencode(
+            {"query": query, "start": str(t), "end": str(end_ns), "limit": "1000", "direction": "forward"}
+        )
         code, body = http_get(f"{url}/loki/api/v1/query_range?{q}", 10)
         assert code == 200, body[:300]
         page = []
@@ -790,6 +853,7 @@ class Puller:
 
         from analytics.collect.loop import Collector
         from analytics.config.settings import parse_config
+
         self.src = importlib.import_module(f"analytics.sources.fleet.{cfg['type']}").from_config(cfg)
         self.col = Collector(store, parse_config({}), sources=[self.src], persist=True, hooks=())
         self.col.open()

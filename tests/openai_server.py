@@ -13,12 +13,12 @@ so tests can prove what did -- and did not -- leave the host.
 
 from __future__ import annotations
 
+import atexit
 import json
 import socket
 import threading
 import time
 from dataclasses import dataclass, field
-import atexit
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -75,7 +75,7 @@ class OpenAIServer:
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
 
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - quiet
+            def log_message(self, format: str, *args: Any) -> None:
                 return
 
             def _read(self) -> bytes:
@@ -89,7 +89,9 @@ class OpenAIServer:
                     body = None
                 with server._lock:
                     server.requests.append(
-                        LoggedRequest(self.command, self.path, {k.lower(): v for k, v in self.headers.items()}, raw, body)
+                        LoggedRequest(
+                            self.command, self.path, {k.lower(): v for k, v in self.headers.items()}, raw, body
+                        )
                     )
                 return body
 
@@ -106,18 +108,23 @@ class OpenAIServer:
             def _authorised(self) -> bool:
                 return self.headers.get("Authorization", "") == f"Bearer {server.api_key}"
 
-            def do_GET(self) -> None:  # noqa: N802 - http.server API
+            def do_GET(self) -> None:
                 self._log(b"")
                 if not self._authorised():
                     self._json(401, _error("Incorrect API key provided", "invalid_api_key"))
                     return
                 if self.path.rstrip("/").endswith("/models"):
-                    self._json(200, {"object": "list", "data": [
-                        {"id": "test-model", "object": "model", "created": 0, "owned_by": "tests"}]})
+                    self._json(
+                        200,
+                        {
+                            "object": "list",
+                            "data": [{"id": "test-model", "object": "model", "created": 0, "owned_by": "tests"}],
+                        },
+                    )
                 else:
                     self._json(404, _error("not found", "not_found"))
 
-            def do_POST(self) -> None:  # noqa: N802 - http.server API
+            def do_POST(self) -> None:
                 raw = self._read()
                 body = self._log(raw)
                 if not self.path.rstrip("/").endswith("/chat/completions") or not isinstance(body, dict):
@@ -132,16 +139,27 @@ class OpenAIServer:
                 if behaviour.kind == "hang":
                     time.sleep(behaviour.delay)
                 if behaviour.kind == "status":
-                    self._json(behaviour.status, _error(f"scripted {behaviour.status}", "scripted"),
-                               behaviour.headers)
+                    self._json(behaviour.status, _error(f"scripted {behaviour.status}", "scripted"), behaviour.headers)
                     return
                 if behaviour.kind == "reject_stream_options" and "stream_options" in body:
-                    self._json(400, _error("Unrecognized request argument supplied: stream_options",
-                                           "invalid_request_error", param="stream_options"))
+                    self._json(
+                        400,
+                        _error(
+                            "Unrecognized request argument supplied: stream_options",
+                            "invalid_request_error",
+                            param="stream_options",
+                        ),
+                    )
                     return
                 if behaviour.kind == "reject_format" and "response_format" in body:
-                    self._json(400, _error("response_format is not supported by this server",
-                                           "invalid_request_error", param="response_format"))
+                    self._json(
+                        400,
+                        _error(
+                            "response_format is not supported by this server",
+                            "invalid_request_error",
+                            param="response_format",
+                        ),
+                    )
                     return
                 content = behaviour.content if behaviour.content is not None else json.dumps(GOOD_ANSWER)
                 model = body.get("model", "test-model")
@@ -149,13 +167,23 @@ class OpenAIServer:
                     self._stream(model, content, behaviour, body)
                 else:
                     usage = _usage(behaviour.usage)
-                    self._json(200, {
-                        "id": "chatcmpl-test", "object": "chat.completion", "created": int(time.time()),
-                        "model": model,
-                        "choices": [{"index": 0, "finish_reason": "stop",
-                                     "message": {"role": "assistant", "content": content}}],
-                        **({"usage": usage} if usage else {}),
-                    })
+                    self._json(
+                        200,
+                        {
+                            "id": "chatcmpl-test",
+                            "object": "chat.completion",
+                            "created": int(time.time()),
+                            "model": model,
+                            "choices": [
+                                {
+                                    "index": 0,
+                                    "finish_reason": "stop",
+                                    "message": {"role": "assistant", "content": content},
+                                }
+                            ],
+                            **({"usage": usage} if usage else {}),
+                        },
+                    )
 
             def _stream(self, model: str, content: str, behaviour: Behaviour, body: dict) -> None:
                 self.send_response(200)
@@ -164,14 +192,18 @@ class OpenAIServer:
                 self.send_header("Connection", "close")
                 self.end_headers()
                 size = max(24, len(content) // 40)
-                pieces = [content[i:i + size] for i in range(0, len(content), size)] or [""]
+                pieces = [content[i : i + size] for i in range(0, len(content), size)] or [""]
                 if behaviour.kind == "cut":
                     pieces = pieces[: max(1, len(pieces) // 2)]
 
                 def chunk(delta: dict, finish: str | None = None, usage: dict | None = None) -> None:
-                    obj = {"id": "chatcmpl-test", "object": "chat.completion.chunk",
-                           "created": int(time.time()), "model": model,
-                           "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]}
+                    obj = {
+                        "id": "chatcmpl-test",
+                        "object": "chat.completion.chunk",
+                        "created": int(time.time()),
+                        "model": model,
+                        "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+                    }
                     if usage is not None:
                         obj = {**obj, "choices": [], "usage": usage}
                     self.wfile.write(b"data: " + json.dumps(obj).encode() + b"\n\n")
@@ -198,8 +230,7 @@ class OpenAIServer:
 
         self._httpd = _QuietServer(("127.0.0.1", 0), Handler)
         self._httpd.daemon_threads = True
-        self._thread = threading.Thread(target=self._httpd.serve_forever, name="openai-test-server",
-                                        daemon=True)
+        self._thread = threading.Thread(target=self._httpd.serve_forever, name="openai-test-server", daemon=True)
 
     # -- control -----------------------------------------------------------------------------
     @property

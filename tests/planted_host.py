@@ -21,19 +21,22 @@ def _local(t: dt.datetime) -> dt.datetime:
 def access_line(t: dt.datetime, status: int, rt: float, rng: random.Random) -> str:
     lt = _local(t)
     path = rng.choice(PATHS).format(n=rng.randint(1, 999))
-    return (f'10.0.{rng.randint(0, 9)}.{rng.randint(1, 250)} - - [{lt:%d/%b/%Y:%H:%M:%S %z}] '
-            f'"GET {path} HTTP/1.1" {status} {rng.randint(200, 9000)} "-" {AGENT} {rt:.3f}')
+    return (
+        f"10.0.{rng.randint(0, 9)}.{rng.randint(1, 250)} - - [{lt:%d/%b/%Y:%H:%M:%S %z}] "
+        f'"GET {path} HTTP/1.1" {status} {rng.randint(200, 9000)} "-" {AGENT} {rt:.3f}'
+    )
 
 
 def error_line(t: dt.datetime, n: int, rng: random.Random) -> str:
     lt = _local(t)
-    return (f"{lt:%Y/%m/%d %H:%M:%S} [error] 812#812: *{n} connect() failed (111: Connection refused) while "
-            f"connecting to upstream, client: 10.0.{rng.randint(0, 9)}.{rng.randint(1, 250)}, server: shop, "
-            f'request: "GET /api/cart HTTP/1.1", upstream: "http://127.0.0.1:8000/api/cart", host: "shop"')
+    return (
+        f"{lt:%Y/%m/%d %H:%M:%S} [error] 812#812: *{n} connect() failed (111: Connection refused) while "
+        f"connecting to upstream, client: 10.0.{rng.randint(0, 9)}.{rng.randint(1, 250)}, server: shop, "
+        f'request: "GET /api/cart HTTP/1.1", upstream: "http://127.0.0.1:8000/api/cart", host: "shop"'
+    )
 
 
-def plant(root: Path, *, now: dt.datetime | None = None, days: int = 8, every_s: float = 20.0,
-          seed: int = 7) -> dict:
+def plant(root: Path, *, now: dt.datetime | None = None, days: int = 8, every_s: float = 20.0, seed: int = 7) -> dict:
     """Write the files under ``root/nginx``; returns facts the tests check (counts, first/last times)."""
     rng = random.Random(seed)
     now = (now or dt.datetime.now(dt.UTC).replace(tzinfo=None)).replace(microsecond=0)
@@ -70,8 +73,15 @@ def plant(root: Path, *, now: dt.datetime | None = None, days: int = 8, every_s:
             n_err += 1
         t += dt.timedelta(hours=6)
     _rotate_set(d / "error.log", err_days, start)
-    return {"now": now, "access_lines": n_lines, "access_5xx": n_5xx, "errors": n_err,
-            "first_error": first_err, "last_error": last_err, "dir": d}
+    return {
+        "now": now,
+        "access_lines": n_lines,
+        "access_5xx": n_5xx,
+        "errors": n_err,
+        "first_error": first_err,
+        "last_error": last_err,
+        "dir": d,
+    }
 
 
 def _rotate_set(current: Path, per_day: list[list[str]], start: dt.datetime) -> None:

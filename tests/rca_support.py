@@ -20,29 +20,53 @@ def corpus() -> list[dict[str, Any]]:
     return [json.loads(line) for line in CORPUS.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-def seed_pattern(store: Any, *, error_hash: str = HASH, lines: list[str] | None = None,
-                 fixes: list[tuple[str, bool]] = (), solution: str | None = None,
-                 component: str = "backend", error_type: str = "connection_error",
-                 metrics: bool = True, now: dt.datetime = NOW) -> str:
+def seed_pattern(
+    store: Any,
+    *,
+    error_hash: str = HASH,
+    lines: list[str] | None = None,
+    fixes: list[tuple[str, bool]] = (),
+    solution: str | None = None,
+    component: str = "backend",
+    error_type: str = "connection_error",
+    metrics: bool = True,
+    now: dt.datetime = NOW,
+) -> str:
     lines = lines or ["Connection refused to 10.0.4.2:5432 (db) after 3 retries"]
     store.execute(
         "INSERT INTO error_patterns (error_hash, error_type, error_message, template, component, solution, "
         "occurrence_count, first_seen, last_seen) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [error_hash, error_type, lines[0], "Connection refused to <IP>:<NUM> (db) after <NUM> retries",
-         component, solution, 37, now - dt.timedelta(days=3), now])
+        [
+            error_hash,
+            error_type,
+            lines[0],
+            "Connection refused to <IP>:<NUM> (db) after <NUM> retries",
+            component,
+            solution,
+            37,
+            now - dt.timedelta(days=3),
+            now,
+        ],
+    )
     with store.write() as con:
         for i, line in enumerate(lines):
-            con.execute("INSERT INTO error_events (ts, host, component, message, fingerprint) VALUES (?,?,?,?,?)",
-                        [now - dt.timedelta(minutes=i), "web-1", component, line, error_hash])
+            con.execute(
+                "INSERT INTO error_events (ts, host, component, message, fingerprint) VALUES (?,?,?,?,?)",
+                [now - dt.timedelta(minutes=i), "web-1", component, line, error_hash],
+            )
         for i, (fix, ok) in enumerate(fixes):
-            con.execute("INSERT INTO fix_history (error_hash, fix_applied, success, applied_at) VALUES (?,?,?,?)",
-                        [error_hash, fix, ok, now - dt.timedelta(hours=i + 1)])
+            con.execute(
+                "INSERT INTO fix_history (error_hash, fix_applied, success, applied_at) VALUES (?,?,?,?)",
+                [error_hash, fix, ok, now - dt.timedelta(hours=i + 1)],
+            )
         if metrics:
             for h in range(24 * 8):
                 t = (now - dt.timedelta(hours=h)).replace(minute=0, second=0, microsecond=0)
                 v = 20.0 + (h % 5) if h > 1 else 85.0
-                con.execute("INSERT INTO metrics_hourly VALUES (?, ?, 'cpu_percent', ?, 60, ?, ?, ?, ?)",
-                            ["web-1", component, t, v * 60, v * v * 60, v - 1, v + 1])
+                con.execute(
+                    "INSERT INTO metrics_hourly VALUES (?, ?, 'cpu_percent', ?, 60, ?, ?, ?, ?)",
+                    ["web-1", component, t, v * 60, v * v * 60, v - 1, v + 1],
+                )
     return error_hash
 
 
@@ -76,8 +100,9 @@ import pytest  # noqa: E402
 @pytest.fixture
 def server(monkeypatch):
     """The session's loopback OpenAI server, reset, with its key in $OPENAI_API_KEY."""
-    from analytics.rca.client import forget_capabilities
     from openai_server import shared_server
+
+    from analytics.rca.client import forget_capabilities
 
     s = shared_server()
     s.reset()

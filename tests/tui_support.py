@@ -33,14 +33,50 @@ def seed_store(path: Path, now: dt.datetime = NOW):
     with store.write() as con:
         patterns = [
             # hash, type, message, template, component, solution, s, f, count, last_seen, conf, auto
-            (H_REDIS, "connection_error", "Connection refused on port 6379", "Connection refused on port <NUM>",
-             "redis", "systemctl restart redis", 9, 1, 120, now - h, 0.83, True),
-            (H_TIMEOUT, "timeout_error", "upstream timed out after 30s", "upstream timed out after <DUR>",
-             "nginx", "raise proxy_read_timeout", 2, 2, 40, now - 2 * h, 0.5, False),
-            (H_HOSTILE, "general_error", HOSTILE_MARKUP, HOSTILE_ESCAPE, "worker[1]", None, 0, 0, 3,
-             now - 3 * h, 0.5, False),
+            (
+                H_REDIS,
+                "connection_error",
+                "Connection refused on port 6379",
+                "Connection refused on port <NUM>",
+                "redis",
+                "systemctl restart redis",
+                9,
+                1,
+                120,
+                now - h,
+                0.83,
+                True,
+            ),
+            (
+                H_TIMEOUT,
+                "timeout_error",
+                "upstream timed out after 30s",
+                "upstream timed out after <DUR>",
+                "nginx",
+                "raise proxy_read_timeout",
+                2,
+                2,
+                40,
+                now - 2 * h,
+                0.5,
+                False,
+            ),
+            (
+                H_HOSTILE,
+                "general_error",
+                HOSTILE_MARKUP,
+                HOSTILE_ESCAPE,
+                "worker[1]",
+                None,
+                0,
+                0,
+                3,
+                now - 3 * h,
+                0.5,
+                False,
+            ),
         ]
-        for (hh, t, m, tpl, comp, sol, s, f, n, seen, conf, auto) in patterns:
+        for hh, t, m, tpl, comp, sol, s, f, n, seen, conf, auto in patterns:
             con.execute(
                 "INSERT INTO error_patterns (error_hash, error_type, error_message, template, component, solution, "
                 "success_count, failure_count, occurrence_count, first_seen, last_seen, confidence_score, "
@@ -56,37 +92,103 @@ def seed_store(path: Path, now: dt.datetime = NOW):
             con.execute(
                 "INSERT INTO error_events (ts, host, component, message, fingerprint, type, source) "
                 "VALUES (?,?,?,?,?,?,?)",
-                [now - (i + 1) * h, "box", "redis", f"Connection refused on port 6379 #{i}", e,
-                 "connection_error", "test"],
+                [
+                    now - (i + 1) * h,
+                    "box",
+                    "redis",
+                    f"Connection refused on port 6379 #{i}",
+                    e,
+                    "connection_error",
+                    "test",
+                ],
             )
         preds = [
             # type, component, severity, message, conf, kind, date, due, accurate
-            ("slow_response", "backend", "HIGH", "backend avg 1234.5ms > 1000ms", 0.85, "prior", now - h,
-             now + 23 * h, None),
-            ("recurring_error", "redis", "HIGH", "connection_error 5 times in redis", 0.9, "prior", now - h,
-             now + 23 * h, None),
-            ("performance_degradation", "frontend", "MEDIUM", HOSTILE_ESCAPE, 0.7, "prior", now - 2 * h,
-             now + 22 * h, None),
+            (
+                "slow_response",
+                "backend",
+                "HIGH",
+                "backend avg 1234.5ms > 1000ms",
+                0.85,
+                "prior",
+                now - h,
+                now + 23 * h,
+                None,
+            ),
+            (
+                "recurring_error",
+                "redis",
+                "HIGH",
+                "connection_error 5 times in redis",
+                0.9,
+                "prior",
+                now - h,
+                now + 23 * h,
+                None,
+            ),
+            (
+                "performance_degradation",
+                "frontend",
+                "MEDIUM",
+                HOSTILE_ESCAPE,
+                0.7,
+                "prior",
+                now - 2 * h,
+                now + 22 * h,
+                None,
+            ),
             ("slow_response", "backend", "HIGH", "old, scored", 0.85, "prior", now - 3 * d, now - 2 * d, True),
             ("recurring_error", "redis", "HIGH", "old, scored", 0.9, "prior", now - 3 * d, now - 2 * d, False),
             ("slow_response", "postgres", "HIGH", "old, scored", 0.85, "prior", now - 4 * d, now - 3 * d, True),
         ]
-        for (t, comp, sev, msg, conf, kind, made, due, acc) in preds:
+        for t, comp, sev, msg, conf, kind, made, due, acc in preds:
             con.execute(
                 "INSERT INTO predictions (prediction_type, component, severity, message, confidence_score, "
                 "confidence_kind, prediction_date, due_at, accurate, outcome_date, evidence) "
                 "VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                [t, comp, sev, msg, conf, kind, made, due, acc, None if acc is None else due,
-                 '{"current": 1234.5, "baseline": 310.2, "deviation": 3.1}'],
+                [
+                    t,
+                    comp,
+                    sev,
+                    msg,
+                    conf,
+                    kind,
+                    made,
+                    due,
+                    acc,
+                    None if acc is None else due,
+                    '{"current": 1234.5, "baseline": 310.2, "deviation": 3.1}',
+                ],
             )
         recs = [
             # title, description, priority, category, impact, action, created
-            ("Security Scan Overdue", "Last security scan was 14 days ago", 1, "security", 9.0,
-             "lokifi scan", now - 2 * d),
-            ("Low Cache Hit Rate Detected", "Cache hit rate is 38.5% (< 50%)", 2, "performance", 8.0,
-             "redis-cli info stats", now - 5 * h),
-            (HOSTILE_MARKUP, HOSTILE_ESCAPE, 3, "maintenance", 5.0, "rm -rf $(echo " + HOSTILE_ESCAPE + ")",
-             now - 30 * 60 * dt.timedelta(seconds=1)),
+            (
+                "Security Scan Overdue",
+                "Last security scan was 14 days ago",
+                1,
+                "security",
+                9.0,
+                "lokifi scan",
+                now - 2 * d,
+            ),
+            (
+                "Low Cache Hit Rate Detected",
+                "Cache hit rate is 38.5% (< 50%)",
+                2,
+                "performance",
+                8.0,
+                "redis-cli info stats",
+                now - 5 * h,
+            ),
+            (
+                HOSTILE_MARKUP,
+                HOSTILE_ESCAPE,
+                3,
+                "maintenance",
+                5.0,
+                "rm -rf $(echo " + HOSTILE_ESCAPE + ")",
+                now - 30 * 60 * dt.timedelta(seconds=1),
+            ),
         ]
         for i, (title, desc, prio, cat, imp, action, created) in enumerate(recs):
             con.execute(
@@ -109,10 +211,16 @@ def screen_text(app) -> str:
     """Everything on the current screen as plain text (what a terminal would show)."""
     from rich.console import Console
 
-    console = Console(width=app.size.width, height=app.size.height, record=True, file=open("/dev/null", "w"),
-                      color_system=None, legacy_windows=False)
+    console = Console(
+        width=app.size.width,
+        height=app.size.height,
+        record=True,
+        file=open("/dev/null", "w"),
+        color_system=None,
+        legacy_windows=False,
+    )
     screen = app.screen
-    lines = screen._compositor.render_update(full=True)  # noqa: SLF001 — test-only introspection
+    lines = screen._compositor.render_update(full=True)
     console.print(lines)
     return console.export_text()
 

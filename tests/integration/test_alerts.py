@@ -21,7 +21,9 @@ from analytics.config.settings import load_config
 from analytics.store.database import Store
 
 AM = shutil.which("prometheus-alertmanager") or shutil.which("alertmanager")
-pytestmark = pytest.mark.skipif(AM is None, reason="prometheus-alertmanager is not installed (apt-get install prometheus-alertmanager)")
+pytestmark = pytest.mark.skipif(
+    AM is None, reason="prometheus-alertmanager is not installed (apt-get install prometheus-alertmanager)"
+)
 
 
 def free_port() -> int:
@@ -39,12 +41,20 @@ class Alertmanager:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self) -> "Alertmanager":
+    def start(self) -> Alertmanager:
         data = self.workdir / "data"
         data.mkdir(exist_ok=True)
-        self.proc = subprocess.Popen([AM, f"--config.file={self.workdir / 'am.yml'}", f"--storage.path={data}",
-                                      f"--web.listen-address=127.0.0.1:{self.port}", "--cluster.listen-address="],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.proc = subprocess.Popen(
+            [
+                AM,
+                f"--config.file={self.workdir / 'am.yml'}",
+                f"--storage.path={data}",
+                f"--web.listen-address=127.0.0.1:{self.port}",
+                "--cluster.listen-address=",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         for _ in range(200):
             try:
                 urllib.request.urlopen(self.url + "/-/ready", timeout=1)
@@ -73,8 +83,10 @@ def am(tmp_path):
 
 def config(tmp_path, url: str, extra: str = ""):
     p = tmp_path / "lokifi.toml"
-    p.write_text(f'[alerts]\nmin_severity = "MEDIUM"\nresend_seconds = 30\n[alerts.alertmanager]\nurl = "{url}"\n'
-                 f'timeout = 3.0\n{extra}')
+    p.write_text(
+        f'[alerts]\nmin_severity = "MEDIUM"\nresend_seconds = 30\n[alerts.alertmanager]\nurl = "{url}"\n'
+        f"timeout = 3.0\n{extra}"
+    )
     cfg = load_config(p)
     assert not cfg.problems, cfg.problems
     return cfg
@@ -85,8 +97,17 @@ def plant(store, now, severity, ptype="slow_response", component="api", hours=6,
         "INSERT INTO predictions (prediction_type, component, host, severity, message, recommendation, "
         "confidence_score, confidence_kind, evidence, prediction_date, due_at) VALUES (?, ?, 'web-1', ?, ?, ?, 0.72, "
         "'measured', ?, ?, ?) RETURNING id",
-        [ptype, component, severity, f"{component} response time will exceed 2000 ms", "scale out the api pool",
-         json.dumps(evidence or {"current": 1800}), now - dt.timedelta(minutes=5), now + dt.timedelta(hours=hours)])
+        [
+            ptype,
+            component,
+            severity,
+            f"{component} response time will exceed 2000 ms",
+            "scale out the api pool",
+            json.dumps(evidence or {"current": 1800}),
+            now - dt.timedelta(minutes=5),
+            now + dt.timedelta(hours=hours),
+        ],
+    )
 
 
 def test_live_predictions_arrive_with_labels_resolve_when_scored_and_survive_a_restart(am, tmp_path):
@@ -94,19 +115,27 @@ def test_live_predictions_arrive_with_labels_resolve_when_scored_and_survive_a_r
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     high = plant(store, now, "HIGH", evidence={"error_hash": "abc123def4567890"})
     med = plant(store, now, "MEDIUM", ptype="recurring_error", component="db")
-    plant(store, now, "LOW", component="cache")                        # below min_severity: not sent
+    plant(store, now, "LOW", component="cache")  # below min_severity: not sent
     cfg = config(tmp_path, am.url)
     r = deliver(store, cfg, now)
     assert (r.posted, r.resolved, r.error) == (2, 0, "")
     got = {a["labels"]["prediction_id"]: a for a in am.alerts()}
     assert set(got) == {str(high), str(med)}
     a = got[str(high)]
-    assert a["labels"].items() >= {"alertname": "lokifi_slow_response", "component": "api", "host": "web-1",
-                                   "severity": "high", "pattern": "abc123def456"}.items()
+    assert (
+        a["labels"].items()
+        >= {
+            "alertname": "lokifi_slow_response",
+            "component": "api",
+            "host": "web-1",
+            "severity": "high",
+            "pattern": "abc123def456",
+        }.items()
+    )
     assert a["annotations"]["confidence"] == "0.72 (measured)" and "scale out" in a["annotations"]["action"]
-    assert deliver(store, cfg, now + dt.timedelta(seconds=5)).waiting == 2      # not due for a re-post
+    assert deliver(store, cfg, now + dt.timedelta(seconds=5)).waiting == 2  # not due for a re-post
     again = deliver(store, cfg, now + dt.timedelta(seconds=40))
-    assert again.posted == 2 and len(am.alerts()) == 2                          # re-posted, not duplicated
+    assert again.posted == 2 and len(am.alerts()) == 2  # re-posted, not duplicated
     # scored: resolved
     store.execute("UPDATE predictions SET outcome_date = ?, accurate = true WHERE id = ?", [now, med])
     r = deliver(store, cfg, now + dt.timedelta(seconds=41))
@@ -140,8 +169,22 @@ def test_the_collector_delivers_them(am, tmp_path):
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     pid = plant(store, now, "HIGH")
     config(tmp_path, am.url)
-    r = subprocess.run([sys.executable, "-m", "lokifi_tui.cli.main", "--db", str(store.path), "--config",
-                        str(tmp_path / "lokifi.toml"), "collect", "--once"], capture_output=True, text=True, timeout=120)
+    r = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "lokifi_tui.cli.main",
+            "--db",
+            str(store.path),
+            "--config",
+            str(tmp_path / "lokifi.toml"),
+            "collect",
+            "--once",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert r.returncode == 0, r.stderr
     assert [a["labels"]["prediction_id"] for a in am.alerts()] == [str(pid)]
 
@@ -157,19 +200,22 @@ def test_a_high_prediction_rings_the_bell_in_another_tmux_window(tmp_path):
     subprocess.run(tmux + ["new-session", "-d", "-s", "t", "-x", "100", "-y", "20"], check=True)
     try:
         subprocess.run(tmux + ["new-window", "-d", "-t", "t:1"], check=True)
-        cmd = (f"{sys.executable} -m lokifi_tui.cli.main --db {store.path} --config {tmp_path / 'lokifi.toml'} "
-               f"collect --once; sleep 30")
+        cmd = (
+            f"{sys.executable} -m lokifi_tui.cli.main --db {store.path} --config {tmp_path / 'lokifi.toml'} "
+            f"collect --once; sleep 30"
+        )
         subprocess.run(tmux + ["send-keys", "-t", "t:1", cmd, "Enter"], check=True)
         flag = ""
         for _ in range(300):
-            flag = subprocess.run(tmux + ["display", "-p", "-t", "t:1", "#{window_bell_flag}"], capture_output=True,
-                                  text=True).stdout.strip()
+            flag = subprocess.run(
+                tmux + ["display", "-p", "-t", "t:1", "#{window_bell_flag}"], capture_output=True, text=True
+            ).stdout.strip()
             if flag == "1":
                 break
             time.sleep(0.1)
         assert flag == "1"
         assert store.scalar("SELECT count(*) FROM prediction_notices") == 1
-        assert notify(store, load_config(tmp_path / "lokifi.toml"), now) == 0      # once per prediction
+        assert notify(store, load_config(tmp_path / "lokifi.toml"), now) == 0  # once per prediction
     finally:
         subprocess.run(tmux + ["kill-server"], capture_output=True)
 
@@ -183,16 +229,28 @@ def test_collector_sigkills_lose_and_duplicate_no_alert(am, tmp_path):
     import signal
 
     store = Store(tmp_path / "l.duckdb")
-    config(tmp_path, am.url, '[collect]\nrefresh_seconds = 1\nflush_seconds = 1\n'
-                             'hooks = ["analytics.alerts.deliver:deliver@1"]\n')
+    config(
+        tmp_path,
+        am.url,
+        '[collect]\nrefresh_seconds = 1\nflush_seconds = 1\nhooks = ["analytics.alerts.deliver:deliver@1"]\n',
+    )
     ids, expiring = [], []
     rng = random.Random(7)
-    cmd = [sys.executable, "-m", "lokifi_tui.cli.main", "--db", str(store.path), "--config",
-           str(tmp_path / "lokifi.toml"), "collect", "-q"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "lokifi_tui.cli.main",
+        "--db",
+        str(store.path),
+        "--config",
+        str(tmp_path / "lokifi.toml"),
+        "collect",
+        "-q",
+    ]
     for round_ in range(5):
         live_now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
         ids.append(plant(store, live_now, "HIGH", component=f"svc{round_}"))
-        if round_ < 2:   # these expire while the collector comes and goes: they must end up resolved
+        if round_ < 2:  # these expire while the collector comes and goes: they must end up resolved
             expiring.append(plant(store, live_now, "MEDIUM", component=f"short{round_}", hours=0.003))
             live_at_last_expiring = live_now
         proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
@@ -209,11 +267,11 @@ def test_collector_sigkills_lose_and_duplicate_no_alert(am, tmp_path):
     by_id: dict[str, list[dict]] = {}
     for a in alerts:
         by_id.setdefault(a["labels"]["prediction_id"], []).append(a)
-    assert all(len(v) == 1 for v in by_id.values())                             # none duplicated
+    assert all(len(v) == 1 for v in by_id.values())  # none duplicated
     active = {k for k, v in by_id.items() if v[0]["status"]["state"] == "active"}
-    assert active == {str(i) for i in ids}                                      # none lost
+    assert active == {str(i) for i in ids}  # none lost
     rows = store.query("SELECT prediction_id, state FROM alert_deliveries ORDER BY prediction_id").rows()
     assert len(rows) == len({p for p, _ in rows}) == len(ids) + len(expiring)
     states = dict(rows)
     assert all(states[i] == "firing" for i in ids) and all(states[i] == "resolved" for i in expiring)
-    assert not active & {str(i) for i in expiring}                             # expired: not active there
+    assert not active & {str(i) for i in expiring}  # expired: not active there

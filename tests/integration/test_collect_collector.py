@@ -17,6 +17,7 @@ import threading
 import time
 
 import pytest
+from collect_support import cli, fast_tail_config, write_config
 
 from analytics.collect.loop import Collector, CollectorBusy, collect_once
 from analytics.collect.writer_lock import collector_running
@@ -24,7 +25,6 @@ from analytics.config.settings import load_config
 from analytics.sources.probes import ProbeSource, ProbeSpec
 from analytics.sources.tail import LogSpec, TailSource
 from analytics.store.database import Store
-from collect_support import cli, fast_tail_config, write_config
 
 pytestmark = pytest.mark.timeout(240)
 
@@ -32,7 +32,7 @@ pytestmark = pytest.mark.timeout(240)
 class _Counting(httpserver.BaseHTTPRequestHandler):
     hits = 0
 
-    def do_GET(self):  # noqa: N802
+    def do_GET(self):
         type(self).hits += 1
         self.send_response(200)
         self.send_header("Content-Length", "2")
@@ -99,17 +99,21 @@ def job_numbers(store: Store) -> collections.Counter:
 
 # -- in-process ---------------------------------------------------------------------------------------
 
+
 def test_rows_and_positions_are_written_together_and_restart_resumes(tmp_path, web):
     log = tmp_path / "app.log"
     log.write_text("ERROR before start (not read: tails start at the end)\n")
-    _, cfg = write_config(tmp_path, f"""
+    _, cfg = write_config(
+        tmp_path,
+        f"""
 [general]
 collect_seconds = 1
 [[components]]
 name = "api"
 logs = ["{log}"]
 probes = [{{ url = "http://127.0.0.1:{web}/" }}]
-""")
+""",
+    )
     store = Store(tmp_path / "db.duckdb")
     rep = collect_once(store, cfg)
     assert rep.written and rep.vitals is not None and rep.probes[0].ok
@@ -138,8 +142,15 @@ def test_busy_database_spools_and_nothing_is_lost_or_repeated(tmp_path):
     col.open()
     col.poll_source(src, dt.datetime(2026, 11, 21, 12))
     col.flush()
-    holder = subprocess.Popen([sys.executable, "-c", f"import duckdb,sys,time; c=duckdb.connect({str(db)!r}); "
-                               "print('held', flush=True); time.sleep(3)"], stdout=subprocess.PIPE, text=True)
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            f"import duckdb,sys,time; c=duckdb.connect({str(db)!r}); print('held', flush=True); time.sleep(3)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     assert holder.stdout.readline().strip() == "held"
     with open(log, "a") as f:
         f.write("ERROR job 0 failed\nERROR job 1 failed\n")
@@ -199,9 +210,15 @@ def test_failing_source_does_not_stop_the_others(tmp_path):
             raise RuntimeError("exploded")
 
     store = Store(tmp_path / "db.duckdb")
-    col = Collector(store, load_config(None), sources=[Broken([], "h", name="broken"),
-                                                      ProbeSource([ProbeSpec("c", "tcp", f"127.0.0.1:{closed_port()}")], "h")],
-                    hooks=())
+    col = Collector(
+        store,
+        load_config(None),
+        sources=[
+            Broken([], "h", name="broken"),
+            ProbeSource([ProbeSpec("c", "tcp", f"127.0.0.1:{closed_port()}")], "h"),
+        ],
+        hooks=(),
+    )
     col.open()
     col.step(force=True)
     col.close()
@@ -212,14 +229,20 @@ def test_failing_source_does_not_stop_the_others(tmp_path):
 
 # -- the real command, killed and restarted ---------------------------------------------------------------
 
+
 @pytest.mark.slow
 def test_sigkill_mid_batch_loses_and_repeats_nothing(tmp_path):
     log = tmp_path / "app.log"
     log.write_text("")
     db = tmp_path / "db.duckdb"
-    cfgp, _ = write_config(tmp_path, fast_tail_config(
-        log, general="collect_seconds = 1",
-        extra=f'probes = [{{ kind = "tcp", host = "127.0.0.1", port = {closed_port()} }}]'))
+    cfgp, _ = write_config(
+        tmp_path,
+        fast_tail_config(
+            log,
+            general="collect_seconds = 1",
+            extra=f'probes = [{{ kind = "tcp", host = "127.0.0.1", port = {closed_port()} }}]',
+        ),
+    )
     # Establish the start position before writing, so every line written is expected.
     subprocess.run(cli(db, cfgp, "--once"), check=True, capture_output=True)
     writer = LineWriter(log, rate=400, rotate_every=700, total=3000)
@@ -262,7 +285,9 @@ def test_collect_stores_every_probe_result_and_error_line_exactly_once(tmp_path,
     log.write_text("")
     db = tmp_path / "db.duckdb"
     port = closed_port()
-    cfgp, _ = write_config(tmp_path, f"""
+    cfgp, _ = write_config(
+        tmp_path,
+        f"""
 [general]
 collect_seconds = 1
 [collect]
@@ -271,7 +296,8 @@ flush_seconds = 2
 name = "web"
 logs = ["{log}"]
 probes = [{{ url = "http://127.0.0.1:{web}/health" }}, {{ kind = "tcp", host = "127.0.0.1", port = {port} }}]
-""")
+""",
+    )
     subprocess.run(cli(db, cfgp, "--once"), check=True, capture_output=True)
     hits0 = _Counting.hits
     writer = LineWriter(log, rate=20, rotate_every=60)
@@ -292,8 +318,10 @@ probes = [{{ url = "http://127.0.0.1:{web}/health" }}, {{ kind = "tcp", host = "
     assert http_ok == _Counting.hits  # every request the server answered is one stored result (--once included)
     assert http_ok >= hits0 + seconds * 0.8
     refused = store.scalar("SELECT count(*) FROM probe_results WHERE error_kind = 'refused'")
-    events = store.scalar("SELECT count(*) FROM error_events WHERE source = 'probes' AND message = ?",
-                          [f"Connection refused on port {port} (127.0.0.1)"])
+    events = store.scalar(
+        "SELECT count(*) FROM error_events WHERE source = 'probes' AND message = ?",
+        [f"Connection refused on port {port} (127.0.0.1)"],
+    )
     assert refused == events >= seconds * 0.8
     runs = store.scalar("SELECT count(DISTINCT ts) FROM probe_results")
     assert store.scalar("SELECT count(*) FROM probe_results") == 2 * runs
@@ -305,11 +333,14 @@ def test_refused_port_becomes_a_learned_pattern_with_the_playbook_fix(tmp_path):
     from analytics.patterns.playbooks import playbook_for
 
     port = closed_port()
-    _, cfg = write_config(tmp_path, f"""
+    _, cfg = write_config(
+        tmp_path,
+        f"""
 [[components]]
 name = "frontend"
 probes = [{{ kind = "tcp", host = "127.0.0.1", port = {port} }}]
-""")
+""",
+    )
     store = Store(tmp_path / "db.duckdb")
     collect_once(store, cfg, hooks=True)  # collects, writes, then runs the refresh hooks (learning)
     collect_once(store, cfg, hooks=True)
@@ -328,8 +359,11 @@ def test_retention_hook_prunes_old_raw_rows(tmp_path):
     store = Store(tmp_path / "db.duckdb")
     now = dt.datetime(2026, 11, 21, 12)
     for ts in (now - dt.timedelta(days=200), now - dt.timedelta(days=1)):
-        store.execute("INSERT INTO probe_results (ts, host, component, probe, kind, target, ok) "
-                      "VALUES (?, 'h', 'c', 'p', 'tcp', 't', true)", [ts])
+        store.execute(
+            "INSERT INTO probe_results (ts, host, component, probe, kind, target, ok) "
+            "VALUES (?, 'h', 'c', 'p', 'tcp', 't', true)",
+            [ts],
+        )
         store.execute("INSERT INTO metrics (ts, host, component, metric, value) VALUES (?, 'h', 'c', 'm', 1)", [ts])
     _, cfg = write_config(tmp_path, "[retention]\nmetrics_days = 90\n")
     apply_retention(store, cfg, now=now)
@@ -344,7 +378,9 @@ def test_dashboard_collector_hands_over_to_lokifi_collect(tmp_path):
     log = tmp_path / "app.log"
     log.write_text("")
     db = tmp_path / "db.duckdb"
-    cfgp, cfg = write_config(tmp_path, f"""
+    cfgp, cfg = write_config(
+        tmp_path,
+        f"""
 [general]
 collect_seconds = 1
 [collect]
@@ -353,7 +389,8 @@ flush_seconds = 0.5
 [[components]]
 name = "api"
 logs = ["{log}"]
-""")
+""",
+    )
     store = Store(db)
     dash = Collector(store, cfg, persist="auto", hooks=())
     dash.start()

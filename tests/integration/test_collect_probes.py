@@ -11,6 +11,7 @@ import ssl
 import subprocess
 import threading
 import time
+from typing import ClassVar
 
 import pytest
 
@@ -20,9 +21,9 @@ NOW = dt.datetime(2026, 11, 21, 12, 0, 0)
 
 
 class _Handler(httpserver.BaseHTTPRequestHandler):
-    hits: dict[str, int] = {}
+    hits: ClassVar[dict[str, int]] = {}
 
-    def do_GET(self):  # noqa: N802
+    def do_GET(self):
         _Handler.hits[self.path] = _Handler.hits.get(self.path, 0) + 1
         if self.path == "/slow":
             time.sleep(1.0)
@@ -126,8 +127,26 @@ def test_https_probe_against_plain_http_is_a_tls_error(server):
 @pytest.mark.skipif(shutil.which("openssl") is None, reason="needs the openssl command to make a certificate")
 def test_self_signed_certificate_fails_verification_unless_allowed(tmp_path):
     key, crt = tmp_path / "k.pem", tmp_path / "c.pem"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(crt),
-                    "-days", "1", "-subj", "/CN=localhost"], check=True, capture_output=True)
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            str(key),
+            "-out",
+            str(crt),
+            "-days",
+            "1",
+            "-subj",
+            "/CN=localhost",
+        ],
+        check=True,
+        capture_output=True,
+    )
     srv = httpserver.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.load_cert_chain(crt, key)

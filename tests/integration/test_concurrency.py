@@ -9,9 +9,9 @@ import subprocess
 import sys
 
 import pytest
+from repo_paths import ROOT, TESTS
 
 from analytics.store.database import Store
-from repo_paths import ROOT, TESTS
 
 WORKER = TESTS / "concurrency_worker.py"
 
@@ -23,12 +23,27 @@ def test_three_writers_and_a_reader_lose_nothing(tmp_path):
     db = tmp_path / "shared.duckdb"
     Store(db).schema_version()
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    procs = [subprocess.Popen([sys.executable, str(WORKER), str(db), "writer", str(i), str(seconds)],
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env) for i in range(3)]
-    procs.append(subprocess.Popen([sys.executable, str(WORKER), str(db), "reader", "9", str(seconds)],
-                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env))
+    procs = [
+        subprocess.Popen(
+            [sys.executable, str(WORKER), str(db), "writer", str(i), str(seconds)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+        for i in range(3)
+    ]
+    procs.append(
+        subprocess.Popen(
+            [sys.executable, str(WORKER), str(db), "reader", "9", str(seconds)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+    )
     outs = [p.communicate(timeout=seconds + 240) for p in procs]
-    for p, (out, err) in zip(procs, outs):
+    for p, (out, err) in zip(procs, outs, strict=False):
         assert p.returncode == 0, f"worker failed:\n{out}\n{err}"
         assert "lock" not in err.lower() and "Could not set lock" not in out, err
     written = {f"writer-{i}": int(re.search(r"wrote (\d+)", outs[i][0]).group(1)) for i in range(3)}

@@ -24,9 +24,15 @@ myapp.service                 loaded active running My application
 """
 
 CONTAINERS = [
-    {"Id": "abc123", "Names": ["/shop-api"], "Image": "shop/api:1.4",
-     "Ports": [{"IP": "0.0.0.0", "PrivatePort": 8000, "PublicPort": 18080, "Type": "tcp"},
-               {"PrivatePort": 9000, "Type": "tcp"}]},
+    {
+        "Id": "abc123",
+        "Names": ["/shop-api"],
+        "Image": "shop/api:1.4",
+        "Ports": [
+            {"IP": "0.0.0.0", "PrivatePort": 8000, "PublicPort": 18080, "Type": "tcp"},  # noqa: S104 - as docker reports a port
+            {"PrivatePort": 9000, "Type": "tcp"},
+        ],
+    },
     {"Id": "def456", "Names": ["/redis"], "Image": "redis:7", "Ports": []},
 ]
 
@@ -41,7 +47,7 @@ def fake_systemctl(tmp_path, monkeypatch):
 
 
 class _Handler(BaseHTTPRequestHandler):
-    def do_GET(self):  # noqa: N802
+    def do_GET(self):
         body = json.dumps(CONTAINERS if self.path.startswith("/containers/json") else {"message": "no"}).encode()
         self.send_response(200 if self.path.startswith("/containers/json") else 404)
         self.send_header("Content-Type", "application/json")
@@ -79,7 +85,10 @@ def test_containers_from_the_api_socket(tmp_path, monkeypatch):
         got = containers()
     finally:
         srv.shutdown()
-    assert [(c.name, c.image, c.ports) for c in got] == [("shop-api", "shop/api:1.4", [18080]), ("redis", "redis:7", [])]
+    assert [(c.name, c.image, c.ports) for c in got] == [
+        ("shop-api", "shop/api:1.4", [18080]),
+        ("redis", "redis:7", []),
+    ]
 
 
 def test_no_socket_no_systemd_is_nothing(tmp_path, monkeypatch):
@@ -106,6 +115,7 @@ def test_the_proposal_joins_units_containers_and_logs(tmp_path, monkeypatch):
     text = config_init.render(found)
     assert 'name = "myapp"        # systemd service myapp.service' in text
     from analytics.config.settings import load_config
+
     p = tmp_path / "c.toml"
     p.write_text(text)
     assert not load_config(p).problems

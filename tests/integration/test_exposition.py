@@ -13,24 +13,30 @@ import urllib.request
 from types import SimpleNamespace
 
 import pytest
-
-from analytics.store.database import Store
 from fleet_servers import PrometheusServer, free_port, prometheus_binary
 from repo_paths import ROOT
+
+from analytics.store.database import Store
 
 
 def planted(tmp_path) -> Store:
     store = Store(tmp_path / "l.duckdb")
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    store.execute("INSERT INTO forecast_runs (host, component, metric, made_at, horizon_days, current_value, "
-                  "forecast_value, lo, hi) VALUES ('web-1', 'api', 'response_time_ms', ?, 7, 180, 240.5, 210, 275)",
-                  [now])
-    store.execute("INSERT INTO predictions (prediction_type, component, host, severity, message, prediction_date, due_at, "
-                  "outcome_date, accurate) VALUES ('slow_response', 'api', 'web-1', 'HIGH', 'x', ?, ?, NULL, NULL)",
-                  [now, now + dt.timedelta(hours=6)])
-    store.execute("INSERT INTO predictions (prediction_type, component, host, severity, message, prediction_date, due_at, "
-                  "outcome_date, accurate) VALUES ('slow_response', 'api', 'web-1', 'HIGH', 'x', ?, ?, ?, true)",
-                  [now - dt.timedelta(days=2), now - dt.timedelta(days=1), now - dt.timedelta(days=1)])
+    store.execute(
+        "INSERT INTO forecast_runs (host, component, metric, made_at, horizon_days, current_value, "
+        "forecast_value, lo, hi) VALUES ('web-1', 'api', 'response_time_ms', ?, 7, 180, 240.5, 210, 275)",
+        [now],
+    )
+    store.execute(
+        "INSERT INTO predictions (prediction_type, component, host, severity, message, prediction_date, due_at, "
+        "outcome_date, accurate) VALUES ('slow_response', 'api', 'web-1', 'HIGH', 'x', ?, ?, NULL, NULL)",
+        [now, now + dt.timedelta(hours=6)],
+    )
+    store.execute(
+        "INSERT INTO predictions (prediction_type, component, host, severity, message, prediction_date, due_at, "
+        "outcome_date, accurate) VALUES ('slow_response', 'api', 'web-1', 'HIGH', 'x', ?, ?, ?, true)",
+        [now - dt.timedelta(days=2), now - dt.timedelta(days=1), now - dt.timedelta(days=1)],
+    )
     return store
 
 
@@ -59,9 +65,25 @@ def collector(tmp_path):
     port = free_port()
     cfg = tmp_path / "lokifi.toml"
     cfg.write_text("[collect]\nflush_seconds = 1.0\n")
-    proc = subprocess.Popen([sys.executable, "-m", "lokifi_tui.cli.main", "--db", str(store.path), "--config", str(cfg),
-                             "collect", "--metrics-listen", f"127.0.0.1:{port}", "--duration", "60", "-q"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "lokifi_tui.cli.main",
+            "--db",
+            str(store.path),
+            "--config",
+            str(cfg),
+            "collect",
+            "--metrics-listen",
+            f"127.0.0.1:{port}",
+            "--duration",
+            "60",
+            "-q",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     yield store, port, proc
     proc.terminate()
     proc.wait(20)
@@ -71,8 +93,12 @@ def test_metrics_endpoint_serves_stored_figures(collector):
     _, port, _ = collector
     text = wait(lambda: get(f"http://127.0.0.1:{port}/metrics"))
     assert 'lokifi_predictions_live{component="api",host="web-1",severity="high",type="slow_response"} 1.0' in text
-    assert 'lokifi_forecast_value{component="api",horizon_days="7",host="web-1",metric="response_time_ms"} 240.5' in text
-    assert 'lokifi_forecast_upper{component="api",horizon_days="7",host="web-1",metric="response_time_ms"} 275.0' in text
+    assert (
+        'lokifi_forecast_value{component="api",horizon_days="7",host="web-1",metric="response_time_ms"} 240.5' in text
+    )
+    assert (
+        'lokifi_forecast_upper{component="api",horizon_days="7",host="web-1",metric="response_time_ms"} 275.0' in text
+    )
     assert "lokifi_predictions_scored_total 1.0" in text and "lokifi_predictions_accurate_total 1.0" in text
 
 
@@ -95,8 +121,23 @@ def test_prometheus_scrapes_it_and_promql_returns_the_forecast(collector, tmp_pa
 
 
 def test_a_bad_listen_address_is_a_clear_usage_error(tmp_path):
-    r = subprocess.run([sys.executable, "-m", "lokifi_tui.cli.main", "--db", str(tmp_path / "l.duckdb"), "collect",
-                        "--metrics-listen", "nowhere", "--duration", "1"], capture_output=True, text=True, timeout=60)
+    r = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "lokifi_tui.cli.main",
+            "--db",
+            str(tmp_path / "l.duckdb"),
+            "collect",
+            "--metrics-listen",
+            "nowhere",
+            "--duration",
+            "1",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert r.returncode == 2 and "expected HOST:PORT" in r.stderr
 
 
@@ -105,7 +146,9 @@ def test_the_grafana_dashboard_charts_only_metrics_lokifi_serves(collector):
 
     _, port, _ = collector
     text = wait(lambda: get(f"http://127.0.0.1:{port}/metrics"))
-    served = set(re.findall(r"^(lokifi_\w+?)(?:\{| )", text, re.M)) | set(re.findall(r"^# TYPE (lokifi_\w+)", text, re.M))
+    served = set(re.findall(r"^(lokifi_\w+?)(?:\{| )", text, re.M)) | set(
+        re.findall(r"^# TYPE (lokifi_\w+)", text, re.M)
+    )
     served |= {n.removesuffix("_total") for n in served}
     dash = json.loads((ROOT / "data" / "grafana" / "lokifi-dashboard.json").read_text())
     used = {m for p in dash["panels"] for t in p["targets"] for m in re.findall(r"lokifi_\w+", t["expr"])}

@@ -63,15 +63,27 @@ class Shipper(threading.Thread):
 
 
 def lokifi(env: dict, *args: str, timeout: float = 60) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "lokifi_tui.cli.main", *args], env=env, capture_output=True,
-                          text=True, timeout=timeout, stdin=subprocess.DEVNULL)
+    return subprocess.run(
+        [sys.executable, "-m", "lokifi_tui.cli.main", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        stdin=subprocess.DEVNULL,
+    )
 
 
 def start_collect(env: dict, log: Path) -> subprocess.Popen:
-    out = open(log, "ab")  # noqa: SIM115 - closed right after the fork
+    out = open(log, "ab")
     try:
-        return subprocess.Popen([sys.executable, "-m", "lokifi_tui.cli.main", "collect", "--no-hooks"], env=env,
-                                stdout=out, stderr=out, stdin=subprocess.DEVNULL, start_new_session=True)
+        return subprocess.Popen(
+            [sys.executable, "-m", "lokifi_tui.cli.main", "collect", "--no-hooks"],
+            env=env,
+            stdout=out,
+            stderr=out,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
     finally:
         out.close()
 
@@ -157,8 +169,7 @@ retries = 0
 query = '{{job="api"}} |= "ERROR"'
 component = "api"
 """)
-    env = dict(os.environ, PYTHONPATH=str(ROOT), LOKIFI_DB=str(db),
-               LOKIFI_CONFIG=str(cfg), NO_COLOR="1")
+    env = dict(os.environ, PYTHONPATH=str(ROOT), LOKIFI_DB=str(db), LOKIFI_CONFIG=str(cfg), NO_COLOR="1")
     log = tmp_path / "collect.log"
     store = Store(db)
     try:
@@ -181,15 +192,23 @@ component = "api"
         killed_at = time.time()
         collector = start_collect(env, log)
         # the new collector is pulling both sources again (startup can be slow on a loaded machine)
-        wait_for(lambda: all((h.last_success or 0) > killed_at and h.state == "up"
-                             for h in read_statuses(store).values()), 90, "both sources up after the restart")
+        wait_for(
+            lambda: all((h.last_success or 0) > killed_at and h.state == "up" for h in read_statuses(store).values()),
+            90,
+            "both sources up after the restart",
+        )
         shipper.stop_event.set()
         shipper.join(5)
         shipper.flush()
         last_line = max(ts for _, ts, _ in shipper.sent)
         # ...and has read past the last line shipped and past the last scrape
-        wait_for(lambda: checkpoints(store).get("logs", 0) > last_line
-                 and checkpoints(store).get("prom", 0) * NS > last_line, 60, "checkpoints past the last data")
+        wait_for(
+            lambda: (
+                checkpoints(store).get("logs", 0) > last_line and checkpoints(store).get("prom", 0) * NS > last_line
+            ),
+            60,
+            "checkpoints past the last data",
+        )
         collector.send_signal(signal.SIGTERM)
         assert collector.wait(30) == 0, log.read_text()[-2000:]
         collector = None
@@ -201,15 +220,22 @@ component = "api"
         assert st["prom"]["state"] == "up" and st["prom"]["hosts"] == ["web-1", "web-2"], st["prom"]
         assert st["logs"]["state"] == "up" and st["logs"]["hosts"] == ["web-1", "web-2"], st["logs"]
 
-        cps = {(s, json.loads(p)["t"]) for s, k, p in
-               store.query("SELECT source, key, position FROM source_checkpoints WHERE key LIKE 'q:%'").iter_rows()}
+        cps = {
+            (s, json.loads(p)["t"])
+            for s, k, p in store.query(
+                "SELECT source, key, position FROM source_checkpoints WHERE key LIKE 'q:%'"
+            ).iter_rows()
+        }
         prom_until = min(t for s, t in cps if s == "prom")
         logs_until = min(t for s, t in cps if s == "logs")
 
         # metrics: every step Prometheus answers, for both hosts, exactly once
         for query, metric in (("lokifi_demo_cpu_percent", "cpu_percent"), ("lokifi_demo_latency_ms", "latency_ms")):
-            df = store.query("SELECT host, epoch_ms(ts) / 1000.0 AS t, value FROM metrics "
-                             "WHERE source = 'prometheus:prom' AND metric = ?", [metric])
+            df = store.query(
+                "SELECT host, epoch_ms(ts) / 1000.0 AS t, value FROM metrics "
+                "WHERE source = 'prometheus:prom' AND metric = ?",
+                [metric],
+            )
             mine = {(h, round(t, 3)): v for h, t, v in df.iter_rows()}
             assert len(mine) == df.height, f"{metric}: duplicates"
             start = min(t for _, t in mine)
@@ -221,9 +247,13 @@ component = "api"
                 assert mine[k] == pytest.approx(v)
 
         # error lines: every line shipped before the checkpoint, exactly once (also those sent late)
-        mine = sorted(store.query("SELECT epoch_us(ts), host, message FROM error_events WHERE source = 'loki:logs'").iter_rows())
+        mine = sorted(
+            store.query("SELECT epoch_us(ts), host, message FROM error_events WHERE source = 'loki:logs'").iter_rows()
+        )
         assert len(mine) == len(set(mine)), "duplicate error lines"
-        truth = sorted((ts // 1000, h, line) for ts, h, line in loki_truth(loki.url, '{job="api"} |= "ERROR"', 0, logs_until))
+        truth = sorted(
+            (ts // 1000, h, line) for ts, h, line in loki_truth(loki.url, '{job="api"} |= "ERROR"', 0, logs_until)
+        )
         shipped = sorted((ts // 1000, h, line) for h, ts, line in shipper.sent if ts < logs_until)
         assert truth == shipped  # the server has what was shipped
         assert mine == truth, f"missing {sorted(set(truth) - set(mine))[:3]}"

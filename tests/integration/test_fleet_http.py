@@ -29,8 +29,16 @@ def loki(tmp_path_factory):
 
 
 def cfg(url: str, **kw) -> dict:
-    d = {"name": "logs", "type": "loki", "url": url, "lag": "1s", "retries": 0, "timeout": 5, "max_backoff": 0,
-         "queries": [{"query": '{job="auth"} |= "ERROR"', "component": "api"}]}
+    d = {
+        "name": "logs",
+        "type": "loki",
+        "url": url,
+        "lag": "1s",
+        "retries": 0,
+        "timeout": 5,
+        "max_backoff": 0,
+        "queries": [{"query": '{job="auth"} |= "ERROR"', "component": "api"}],
+    }
     d.update(kw)
     return d
 
@@ -80,8 +88,10 @@ def test_basic_auth_password_file(loki, tmp_path):
         assert h.state == "up", h.message
         wrong = tmp_path / "wrong"
         wrong.write_text("nope")
-        h = pull_once(Store(tmp_path / "db2.duckdb"),
-                      cfg(proxy.url, auth={"type": "basic", "username": "ops", "password_file": str(wrong)}))
+        h = pull_once(
+            Store(tmp_path / "db2.duckdb"),
+            cfg(proxy.url, auth={"type": "basic", "username": "ops", "password_file": str(wrong)}),
+        )
         assert h.state == "4xx" and "401" in h.message
         assert secret not in everything_stored(store) and secret not in h.message
     finally:

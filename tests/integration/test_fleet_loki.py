@@ -37,9 +37,19 @@ def job() -> str:
 
 
 def source_cfg(url: str, job_name: str, name: str = "logs", **kw) -> dict:
-    d = {"name": name, "type": "loki", "url": url, "lag": "1s", "overlap": "30s", "backfill": "10m",
-         "interval": 0.2, "max_backoff": 0, "retries": 1, "timeout": 5,
-         "queries": [{"query": f'{{job="{job_name}"}} |= "ERROR"', "component": "api"}]}
+    d = {
+        "name": name,
+        "type": "loki",
+        "url": url,
+        "lag": "1s",
+        "overlap": "30s",
+        "backfill": "10m",
+        "interval": 0.2,
+        "max_backoff": 0,
+        "retries": 1,
+        "timeout": 5,
+        "queries": [{"query": f'{{job="{job_name}"}} |= "ERROR"', "component": "api"}],
+    }
     d.update(kw)
     return d
 
@@ -53,8 +63,9 @@ def push_lines(srv: LokiServer, job_name: str, lines: list[tuple[str, int, str]]
 
 
 def stored(store: Store, name: str = "logs") -> list[tuple[int, str, str]]:
-    df = store.query("SELECT epoch_us(ts) AS t, host, message FROM error_events WHERE source = ? ORDER BY 1, 2, 3",
-                     [f"loki:{name}"])
+    df = store.query(
+        "SELECT epoch_us(ts) AS t, host, message FROM error_events WHERE source = ? ORDER BY 1, 2, 3", [f"loki:{name}"]
+    )
     return [tuple(r) for r in df.iter_rows()]
 
 
@@ -80,12 +91,16 @@ def now_ns() -> int:
 def test_error_lines_from_two_hosts(loki, tmp_path):
     j = job()
     t = now_ns() - 20 * NS
-    push_lines(loki, j, [
-        ("web-1", t, "ERROR Connection refused on port 3000"),
-        ("web-1", t + 1000, "INFO all good"),
-        ("web-2", t + 2000, "ERROR timeout after 30s talking to db:5432"),
-        ("web-2", t + 3000, "level=ERROR msg=\"\x1b[31m[bold]hostile[/bold]\""),
-    ])
+    push_lines(
+        loki,
+        j,
+        [
+            ("web-1", t, "ERROR Connection refused on port 3000"),
+            ("web-1", t + 1000, "INFO all good"),
+            ("web-2", t + 2000, "ERROR timeout after 30s talking to db:5432"),
+            ("web-2", t + 3000, 'level=ERROR msg="\x1b[31m[bold]hostile[/bold]"'),
+        ],
+    )
     store = Store(tmp_path / "db.duckdb")
     pl = Puller(store, source_cfg(loki.url, j))
     try:
@@ -97,8 +112,12 @@ def test_error_lines_from_two_hosts(loki, tmp_path):
         pl.close()
     assert assert_exact(store, loki, j) == 3
     rows = store.query("SELECT host, component, level, message FROM error_events ORDER BY ts").to_dicts()
-    assert rows[0] == {"host": "web-1", "component": "api", "level": "ERROR",
-                       "message": "ERROR Connection refused on port 3000"}
+    assert rows[0] == {
+        "host": "web-1",
+        "component": "api",
+        "level": "ERROR",
+        "message": "ERROR Connection refused on port 3000",
+    }
     assert rows[2]["message"].startswith("level=ERROR")  # stored as it came; the views make it inert
 
 
@@ -152,13 +171,19 @@ def test_late_lines_inside_the_overlap_are_stored_once(loki, tmp_path):
 def test_restart_of_loki_and_of_the_collector(loki, tmp_path):
     j = job()
     store = Store(tmp_path / "db.duckdb")
-    push_lines(loki, j, [("web-1", now_ns() - 3 * NS, "ERROR before the restart"),
-                         ("web-2", now_ns() - 2 * NS, "ERROR also before")])
+    push_lines(
+        loki,
+        j,
+        [("web-1", now_ns() - 3 * NS, "ERROR before the restart"), ("web-2", now_ns() - 2 * NS, "ERROR also before")],
+    )
     a = Puller(store, source_cfg(loki.url, j))
     try:
         assert a.pull().state == "up"
         loki.stop()
-        buffered = [("web-1", now_ns(), "ERROR while loki was down"), ("web-2", now_ns() + 1, "ERROR same moment, other host")]
+        buffered = [
+            ("web-1", now_ns(), "ERROR while loki was down"),
+            ("web-2", now_ns() + 1, "ERROR same moment, other host"),
+        ]
         with pytest.raises((urllib.error.URLError, ConnectionError)):
             push_lines(loki, j, buffered)  # the shipper keeps them and retries
         h = a.pull()
@@ -186,17 +211,18 @@ def test_faults_then_recovery_lose_and_repeat_nothing(loki, tmp_path):
     store = Store(tmp_path / "db.duckdb")
     pl = Puller(store, source_cfg(proxy.url, j, timeout=1))
     try:
-        n = 0
-        for mode, kw, expect in (
-            ("ok", {}, "up"),
-            ("down", {}, "down"),
-            ("status", {"status_code": 502}, "5xx"),
-            ("status", {"status_code": 403}, "4xx"),
-            ("slow", {"delay": 2.5}, "slow"),
-            ("cut", {}, "partial"),
-            ("ok", {}, "up"),
+        for n, (mode, kw, expect) in enumerate(
+            (
+                ("ok", {}, "up"),
+                ("down", {}, "down"),
+                ("status", {"status_code": 502}, "5xx"),
+                ("status", {"status_code": 403}, "4xx"),
+                ("slow", {"delay": 2.5}, "slow"),
+                ("cut", {}, "partial"),
+                ("ok", {}, "up"),
+            ),
+            start=1,
         ):
-            n += 1
             push_lines(loki, j, [(f"web-{n % 2 + 1}", now_ns(), f"ERROR during {mode} {n}")])
             proxy.set(mode, **kw)
             time.sleep(0.3)
@@ -233,4 +259,5 @@ def test_clock_skew_is_reported_and_loses_nothing(loki, tmp_path):
         proxy.stop()
     assert assert_exact(store, loki, j) == 2
     from analytics.sources.fleet.status import read_statuses
+
     assert read_statuses(store)["logs"].skew_s == 0.0

@@ -20,23 +20,38 @@ LAT = "lokifi_demo_latency_ms"
 
 
 def source_cfg(url: str, name: str = "prom", **kw) -> dict:
-    d = {"name": name, "type": "prometheus", "url": url, "step": "1s", "lag": "2s", "backfill": "2m",
-         "interval": 0.2, "max_backoff": 0, "retries": 1, "timeout": 5,
-         "queries": [{"query": CPU, "component": "api", "metric": "cpu_percent"},
-                     {"query": LAT, "component": "api", "metric": "latency_ms"}]}
+    d = {
+        "name": name,
+        "type": "prometheus",
+        "url": url,
+        "step": "1s",
+        "lag": "2s",
+        "backfill": "2m",
+        "interval": 0.2,
+        "max_backoff": 0,
+        "retries": 1,
+        "timeout": 5,
+        "queries": [
+            {"query": CPU, "component": "api", "metric": "cpu_percent"},
+            {"query": LAT, "component": "api", "metric": "latency_ms"},
+        ],
+    }
     d.update(kw)
     return d
 
 
 def stored(store: Store, name: str, metric: str) -> tuple[dict, int]:
-    df = store.query("SELECT host, epoch_ms(ts) / 1000.0 AS t, value FROM metrics WHERE source = ? AND metric = ?",
-                     [f"prometheus:{name}", metric])
+    df = store.query(
+        "SELECT host, epoch_ms(ts) / 1000.0 AS t, value FROM metrics WHERE source = ? AND metric = ?",
+        [f"prometheus:{name}", metric],
+    )
     rows = {(h, round(t, 3)): v for h, t, v in df.iter_rows()}
     return rows, df.height
 
 
 def checkpoint_t(store: Store, name: str) -> float:
     import json
+
     df = store.query("SELECT position FROM source_checkpoints WHERE source = ? AND key LIKE 'q:%'", [name])
     return min(json.loads(p)["t"] for (p,) in df.iter_rows())
 
@@ -51,8 +66,9 @@ def assert_exact(store: Store, url: str, name: str, since: float) -> int:
         assert n == len(rows), f"{metric}: {n - len(rows)} duplicate rows"
         truth = prom_truth(url, query, since, until, 1.0)
         mine = {k: v for k, v in rows.items() if since <= k[1] <= until}
-        assert set(mine) == set(truth), (f"{metric}: missing {sorted(set(truth) - set(mine))[:5]}, "
-                                         f"extra {sorted(set(mine) - set(truth))[:5]}")
+        assert set(mine) == set(truth), (
+            f"{metric}: missing {sorted(set(truth) - set(mine))[:5]}, extra {sorted(set(mine) - set(truth))[:5]}"
+        )
         for k, v in truth.items():
             assert mine[k] == pytest.approx(v), k
         total += len(mine)
@@ -86,14 +102,18 @@ def test_pulls_two_hosts_exactly(prom, tmp_path):
         assert pl.pull().state == "up"
     finally:
         pl.close()
-    hosts = store.query("SELECT DISTINCT host FROM metrics WHERE source = 'prometheus:prom' ORDER BY 1")["host"].to_list()
+    hosts = store.query("SELECT DISTINCT host FROM metrics WHERE source = 'prometheus:prom' ORDER BY 1")[
+        "host"
+    ].to_list()
     assert hosts == ["web-1", "web-2"]
     assert assert_exact(store, prom.url, "prom", time.time() - 600) >= 4  # 2 hosts x 2 metrics, at least
     # the status went to the store with the rows
     from analytics.sources.fleet.status import fleet_summary, read_statuses
+
     st = read_statuses(store)["prom"]
     assert st.state == "up" and st.hosts == ["web-1", "web-2"] and st.data_until is not None
     from analytics.common.clock import utcnow
+
     assert fleet_summary(store, utcnow())["hosts"] == 2
 
 
@@ -124,7 +144,9 @@ def test_chunks_below_the_point_limit(prom, tmp_path):
 def test_bad_query_is_reported_and_others_still_pulled(prom, tmp_path):
     store = Store(tmp_path / "db.duckdb")
     cfg = source_cfg(prom.url)
-    cfg["queries"].append({"query": "sum(rate(lokifi_demo_requests_total[5s]) by (host", "component": "api", "metric": "rps"})
+    cfg["queries"].append(
+        {"query": "sum(rate(lokifi_demo_requests_total[5s]) by (host", "component": "api", "metric": "rps"}
+    )
     pl = Puller(store, cfg)
     try:
         h = pl.pull()
@@ -166,6 +188,7 @@ def test_faults_then_recovery_lose_and_repeat_nothing(prom, tmp_path):
     assert assert_exact(store, prom.url, "prom", time.time() - 600) >= 4
     # the stored status says what happened last, in words
     from analytics.sources.fleet.status import read_statuses
+
     assert read_statuses(store)["prom"].state == "up"
 
 
@@ -182,6 +205,7 @@ def test_restart_of_prometheus_and_of_the_collector(prom, tmp_path):
         h = a.pull()
         assert h.state == "down", h.message
         from analytics.sources.fleet.status import read_statuses
+
         assert read_statuses(store)["prom"].state == "down"
         time.sleep(1.0)
         p.start()
@@ -201,6 +225,7 @@ def test_restart_of_prometheus_and_of_the_collector(prom, tmp_path):
 def test_partial_answers_are_retried_then_accepted(prom, tmp_path):
     """Prometheus ``warnings`` (a partial result): keep what came, ask again; accept after partial_retries."""
     import json
+
     proxy = FaultProxy(prom.url).start()
     store = Store(tmp_path / "db.duckdb")
     cfg = source_cfg(proxy.url, partial_retries=2)

@@ -7,13 +7,12 @@ import json
 import threading
 
 import pytest
+from openai_server import GOOD_ANSWER, Behaviour, closed_port
+from rca_support import HASH, NOW, OTHER_HASH, config_for, corpus, seed_pattern
 
-from analytics.rca import cache as cache_mod
-from analytics.rca import ledger
+from analytics.rca import cache as cache_mod, ledger
 from analytics.rca.analyze import analyze_pattern, preview_pattern
 from analytics.rca.client import Progress
-from openai_server import GOOD_ANSWER, Behaviour, closed_port
-from rca_support import HASH, NOW, OTHER_HASH, config_for, corpus, seed_pattern, server  # noqa: F401
 
 PRICES = {"test-model": {"input": 1.0, "output": 2.0}}
 
@@ -47,12 +46,17 @@ def test_no_planted_secret_reaches_the_server(server, store):
     cfg = config_for(server)
     # a prompt carries up to 5 sample lines and 10 fixes: spread the corpus over a few patterns so
     # that every planted line is part of some request
-    chunks = [rows[i:i + 15] for i in range(0, len(rows), 15)]
+    chunks = [rows[i : i + 15] for i in range(0, len(rows), 15)]
     hashes = []
     for n, chunk in enumerate(chunks):
         h = f"{n:08x}" + "a" * 56
-        seed_pattern(store, error_hash=h, lines=[r["line"] for r in chunk[:5]],
-                     fixes=[(r["line"], n % 2 == 0) for r in chunk[5:]], metrics=(n == 0))
+        seed_pattern(
+            store,
+            error_hash=h,
+            lines=[r["line"] for r in chunk[:5]],
+            fixes=[(r["line"], n % 2 == 0) for r in chunk[5:]],
+            metrics=(n == 0),
+        )
         hashes.append(h)
     for h in hashes:
         assert analyze_pattern(store, cfg, h, now=NOW).status == "ok"
@@ -91,14 +95,17 @@ def test_malformed_answer_is_reported_never_cached_and_costed(server, store):
     assert row[0] == "malformed" and row[1] == 420 and row[2] > 0
 
 
-@pytest.mark.parametrize("behaviour, status", [
-    (Behaviour(kind="status", status=401), "unauthorized"),
-    (Behaviour(kind="status", status=429, headers={"Retry-After": "999"}), "rate_limited"),
-    (Behaviour(kind="status", status=502), "server_error"),
-    (Behaviour(kind="cut"), "truncated"),
-    (Behaviour(kind="hang", delay=1.5), "timeout"),
-    (Behaviour(kind="status", status=404), "not_found"),
-])
+@pytest.mark.parametrize(
+    "behaviour, status",
+    [
+        (Behaviour(kind="status", status=401), "unauthorized"),
+        (Behaviour(kind="status", status=429, headers={"Retry-After": "999"}), "rate_limited"),
+        (Behaviour(kind="status", status=502), "server_error"),
+        (Behaviour(kind="cut"), "truncated"),
+        (Behaviour(kind="hang", delay=1.5), "timeout"),
+        (Behaviour(kind="status", status=404), "not_found"),
+    ],
+)
 def test_each_fault_gives_a_status_a_fallback_and_caches_nothing(server, store, behaviour, status):
     seed_pattern(store)
     server.default = behaviour
@@ -146,8 +153,10 @@ def test_an_expired_entry_is_never_served_even_before_cleaning(server, store):
     seed_pattern(store)
     cfg = config_for(server, cache_ttl_days=1)
     analyze_pattern(store, cfg, HASH, now=NOW)
-    assert cache_mod.lookup(store, analyze_pattern(store, cfg, HASH, now=NOW).input_hash,
-                            now=NOW + dt.timedelta(days=2)) is None
+    assert (
+        cache_mod.lookup(store, analyze_pattern(store, cfg, HASH, now=NOW).input_hash, now=NOW + dt.timedelta(days=2))
+        is None
+    )
 
 
 def test_force_asks_again_and_replaces_the_entry(server, store):
@@ -172,8 +181,10 @@ def test_new_evidence_changes_the_key(server, store):
     seed_pattern(store)
     cfg = config_for(server)
     analyze_pattern(store, cfg, HASH, now=NOW)
-    store.execute("INSERT INTO fix_history (error_hash, fix_applied, success, applied_at) VALUES (?, ?, ?, ?)",
-                  [HASH, "systemctl restart backend", False, NOW])
+    store.execute(
+        "INSERT INTO fix_history (error_hash, fix_applied, success, applied_at) VALUES (?, ?, ?, ?)",
+        [HASH, "systemctl restart backend", False, NOW],
+    )
     assert analyze_pattern(store, cfg, HASH, now=NOW).status == "ok"
     assert "systemctl restart backend -> failed" in server.chat_requests()[-1].body["messages"][1]["content"]
 
@@ -182,8 +193,9 @@ def test_confident_commands_become_an_unapproved_candidate_solution(server, stor
     seed_pattern(store)
     r = analyze_pattern(store, config_for(server), HASH, now=NOW)
     assert r.candidate_solution == "1) systemctl status backend\n2) systemctl restart backend"
-    row = store.query("SELECT solution, ai_enhanced, ai_confidence, auto_approved FROM error_patterns "
-                      "WHERE error_hash = ?", [HASH]).row(0)
+    row = store.query(
+        "SELECT solution, ai_enhanced, ai_confidence, auto_approved FROM error_patterns WHERE error_hash = ?", [HASH]
+    ).row(0)
     assert row == (r.candidate_solution, True, 0.9, False)
     assert store.query("SELECT source FROM pattern_versions WHERE error_hash = ?", [HASH])["source"].to_list() == ["ai"]
 
@@ -201,8 +213,10 @@ def test_unsure_answers_and_proven_or_human_solutions_are_left_alone(server, sto
 
     third = "e" * 64
     seed_pattern(store, error_hash=third, solution="my own fix", metrics=False)
-    store.execute("INSERT INTO pattern_versions (error_hash, version, solution, source) VALUES (?, 1, ?, 'user')",
-                  [third, "my own fix"])
+    store.execute(
+        "INSERT INTO pattern_versions (error_hash, version, solution, source) VALUES (?, 1, ?, 'user')",
+        [third, "my own fix"],
+    )
     assert analyze_pattern(store, config_for(server), third, now=NOW).candidate_solution is None
     assert store.scalar("SELECT solution FROM error_patterns WHERE error_hash = ?", [third]) == "my own fix"
 
@@ -265,8 +279,11 @@ def test_input_is_stable_for_an_unchanged_pattern(store):
 def test_a_secret_on_the_truncation_boundary_does_not_leak_in_part(store):
     key = "AKIA" + "Q7XK2M4PZ9WB3N6R"
     jwt_like = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJib2IifQ.c2lnbmF0dXJlc2lnbmF0dXJl"
-    seed_pattern(store, lines=["x" * 392 + " " + key + " tail", "y" * 395 + " " + jwt_like],
-                 fixes=[("z" * 290 + " --password Hunter2Hunter2", False)])
+    seed_pattern(
+        store,
+        lines=["x" * 392 + " " + key + " tail", "y" * 395 + " " + jwt_like],
+        fixes=[("z" * 290 + " --password Hunter2Hunter2", False)],
+    )
     rin, _, _ = preview_pattern(store, config_for(None), HASH, now=NOW)
     text = rin.messages[1]["content"]
     assert "AKIA" not in text and "eyJhbGci" not in text and "Hunter2" not in text
@@ -278,8 +295,9 @@ def test_credentials_in_base_url_are_never_stored(store):
 
     seed_pattern(store)
     port = closed_port()
-    cfg = config_for(None, base_url=f"http://proxyuser:Pr0xyPa55word@127.0.0.1:{port}/v1?api-key=QueryKey123456",
-                     max_retries=0)
+    cfg = config_for(
+        None, base_url=f"http://proxyuser:Pr0xyPa55word@127.0.0.1:{port}/v1?api-key=QueryKey123456", max_retries=0
+    )
     r = analyze_pattern(store, cfg, HASH, now=NOW)
     assert r.status == "unreachable"
     dump = str(store.query("SELECT * FROM ai_calls").rows()) + r.message + r.base_url
@@ -287,11 +305,16 @@ def test_credentials_in_base_url_are_never_stored(store):
     assert f"127.0.0.1:{port}/v1" in dump
 
 
-from hypothesis import HealthCheck, given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
+from hypothesis import (  # noqa: E402
+    HealthCheck,
+    given,
+    settings,
+    strategies as st,
+)
 
 _hostile = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=600).map(
-    lambda s: s.replace("\x00", "") or "x")
+    lambda s: s.replace("\x00", "") or "x"
+)
 
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -317,5 +340,5 @@ def test_analysis_through_a_server_that_does_not_stream(server, store):
     server.default = Behaviour(kind="no_stream")
     r = analyze_pattern(store, config_for(server, prices=PRICES), HASH, now=NOW)
     assert r.status == "ok" and r.answer.confidence == 0.9 and r.tokens == 600
-    assert len(server.chat_requests()) == 1          # accepted as it came: no retry, no "cut off"
+    assert len(server.chat_requests()) == 1  # accepted as it came: no retry, no "cut off"
     assert store.query("SELECT status FROM ai_calls")["status"].to_list() == ["ok"]

@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 
 from click.testing import CliRunner
+from openai_server import Behaviour
+from rca_support import HASH, corpus, seed_pattern, write_config
 
 from analytics.store.database import Store
 from lokifi_tui.cli.main import cli
-from openai_server import Behaviour
-from rca_support import HASH, corpus, seed_pattern, server, write_config  # noqa: F401
 
 
 class Out:
@@ -120,8 +120,13 @@ def test_faults_give_a_clear_status_and_exit_code(server, tmp_path):
 def test_hostile_model_text_is_printed_inert(server, tmp_path):
     seeded(tmp_path)
     cfg = write_config(tmp_path / "lokifi.toml", server)
-    evil = {"analysis": "[bold red]pwned[/] \x1b]0;title\x07", "probable_root_cause": "[link=x]y[/link]",
-            "confidence": 0.5, "reasoning": "r", "recommended_commands": ["echo [red]hi[/red]"]}
+    evil = {
+        "analysis": "[bold red]pwned[/] \x1b]0;title\x07",
+        "probable_root_cause": "[link=x]y[/link]",
+        "confidence": 0.5,
+        "reasoning": "r",
+        "recommended_commands": ["echo [red]hi[/red]"],
+    }
     server.script(Behaviour(content=json.dumps(evil)))
     out = run(tmp_path, "ai", "analyze", HASH, cfg=cfg)
     assert out.exit_code == 0

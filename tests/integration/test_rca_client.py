@@ -7,21 +7,32 @@ import threading
 import time
 
 import pytest
+from openai_server import Behaviour, closed_port
 
 from analytics.config.settings import AI
 from analytics.rca.client import (
-    CallFailed, Endpoint, Progress, chat, check_status, endpoint_from_config,
+    CallFailed,
+    Endpoint,
+    Progress,
+    chat,
+    check_status,
+    endpoint_from_config,
 )
 from analytics.rca.parse import ANSWER_SCHEMA, parse_answer
-from openai_server import Behaviour, closed_port
-from rca_support import server  # noqa: F401 - fixture
 
 MSGS = [{"role": "system", "content": "answer in JSON"}, {"role": "user", "content": "why?"}]
 
 
 def ep(server, **kw) -> Endpoint:
-    fields = dict(base_url=server.base_url, model="test-model", api_key=server.api_key, key_source="$TEST",
-                  configured=True, timeout=1.5, max_retries=2)
+    fields = dict(
+        base_url=server.base_url,
+        model="test-model",
+        api_key=server.api_key,
+        key_source="$TEST",
+        configured=True,
+        timeout=1.5,
+        max_retries=2,
+    )
     fields.update(kw)
     return Endpoint(**fields)
 
@@ -58,7 +69,7 @@ def test_a_server_that_answers_plain_json_to_a_stream_request_is_accepted_and_re
     assert len(server.chat_requests()) == 1 and server.chat_requests()[0].body["stream"] is True  # no retry
     assert any(p.stage == "receiving" for p in stages)
     server.requests.clear()
-    again = chat(ep(server), MSGS, ANSWER_SCHEMA)        # remembered: asks for a plain answer now
+    again = chat(ep(server), MSGS, ANSWER_SCHEMA)  # remembered: asks for a plain answer now
     body = server.chat_requests()[0].body
     assert body["stream"] is False and "stream_options" not in body
     assert parse_answer(again.content).confidence == 0.9
@@ -70,9 +81,9 @@ def test_both_modes_on_one_server_streamed_then_plain(server):
     server.default = Behaviour(kind="no_stream", usage=None)
     second = chat(ep(server), MSGS, ANSWER_SCHEMA)
     assert parse_answer(second.content).confidence == 0.9 and second.usage_reported is False
-    server.default = Behaviour(kind="no_stream", content='{"analysis": "x"')   # cut JSON: not an analysis
+    server.default = Behaviour(kind="no_stream", content='{"analysis": "x"')  # cut JSON: not an analysis
     third = chat(ep(server), MSGS, ANSWER_SCHEMA)
-    assert third.content == '{"analysis": "x"'   # delivered as is; parse decides it is malformed
+    assert third.content == '{"analysis": "x"'  # delivered as is; parse decides it is malformed
 
 
 def test_server_rejecting_stream_options_keeps_structured_output(server):

@@ -10,16 +10,16 @@ import subprocess
 import sys
 
 import pytest
+from rca_support import HASH, NOW, OTHER_HASH, config_for, seed_pattern, write_config
 
-from analytics.patterns.learning_stats import learning_stats
 from analytics.patterns.learning import edit_solution, record_outcome
+from analytics.patterns.learning_stats import learning_stats
+from analytics.patterns.solution_accuracy import solution_accuracy
 from analytics.rca import cache as cache_mod
 from analytics.rca.analyze import analyze_pattern
-from analytics.patterns.solution_accuracy import solution_accuracy
-from rca_support import HASH, NOW, OTHER_HASH, config_for, seed_pattern, server, write_config  # noqa: F401
 
 PRICES = {"test-model": {"input": 1.0, "output": 2.0}, "other-model": {"input": 1.0, "output": 2.0}}
-CALL_COST = (420 * 1.0 + 180 * 2.0) / 1e6        # the loopback server reports 420 + 180 tokens
+CALL_COST = (420 * 1.0 + 180 * 2.0) / 1e6  # the loopback server reports 420 + 180 tokens
 PLAYBOOK_HASH = "abcdef00" + "3" * 56
 HAND_HASH = "abcdef11" + "4" * 56
 HAND2_HASH = "abcdef22" + "5" * 56
@@ -47,14 +47,14 @@ def history(server, store):
     b = analyze_pattern(store, config_for(server, prices=PRICES, model="other-model"), OTHER_HASH, now=NOW)
     assert a.candidate_solution and b.candidate_solution  # the model's answers became candidates
     t = NOW + dt.timedelta(days=1)
-    outcomes(store, HASH, "wwwwwfff", t)           # approved at the 5th, withdrawn at the 6th
-    outcomes(store, OTHER_HASH, "fffff", t)        # judged, never approved
-    outcomes(store, PLAYBOOK_HASH, "wwwww", t + dt.timedelta(days=8))   # the playbook: approved now
+    outcomes(store, HASH, "wwwwwfff", t)  # approved at the 5th, withdrawn at the 6th
+    outcomes(store, OTHER_HASH, "fffff", t)  # judged, never approved
+    outcomes(store, PLAYBOOK_HASH, "wwwww", t + dt.timedelta(days=8))  # the playbook: approved now
     edit_solution(store, HAND_HASH, "1) raise the client timeout to 30 s", now=t)
-    outcomes(store, HAND_HASH, "wwww", t)          # 4 outcomes: not judged yet
+    outcomes(store, HAND_HASH, "wwww", t)  # 4 outcomes: not judged yet
     edit_solution(store, HAND2_HASH, "1) chown app:app /srv/data", now=t)
     end = outcomes(store, HAND2_HASH, "wwwww", t)  # approved ...
-    edit_solution(store, HAND2_HASH, "1) chmod 750 /srv/data", now=end)   # ... then replaced
+    edit_solution(store, HAND2_HASH, "1) chmod 750 /srv/data", now=end)  # ... then replaced
     return a, b
 
 
@@ -64,7 +64,7 @@ def test_accuracy_per_source_and_model_matches_the_hand_count(history, store):
     assert (model.worked, model.failed, model.solutions, model.proposed, model.approved) == (5, 8, 2, 2, 1)
     assert model.rate == pytest.approx(5 / 13)
     lo, hi = model.interval
-    assert lo < 5 / 13 < hi and 0 < lo and hi < 1
+    assert lo < 5 / 13 < hi and lo > 0 and hi < 1
     assert model.describe() == f"38% worked (n=13, 95% CI {lo:.0%}-{hi:.0%})"
     assert (playbook.worked, playbook.failed, playbook.approved) == (5, 0, 1)
     assert (hand.worked, hand.failed, hand.solutions, hand.proposed, hand.approved) == (9, 0, 2, 3, 1)
@@ -106,10 +106,16 @@ def test_cost_per_fix_that_worked_and_the_diagnosis_links_to_its_fix_attempts(hi
     assert (cost.linked_tokens, cost.linked_cost) == (600, pytest.approx(CALL_COST))
     linked = store.query("SELECT DISTINCT diagnosis_id FROM fix_history WHERE error_hash = ?", [HASH])
     assert linked["diagnosis_id"].to_list() == [a.diagnosis_id]
-    assert store.scalar("SELECT diagnosis_id FROM pattern_versions WHERE error_hash = ?", [OTHER_HASH]) == b.diagnosis_id
+    assert (
+        store.scalar("SELECT diagnosis_id FROM pattern_versions WHERE error_hash = ?", [OTHER_HASH]) == b.diagnosis_id
+    )
     # outcomes of the playbook and of people's fixes link to no diagnosis
-    assert store.scalar("SELECT count(diagnosis_id) FROM fix_history WHERE error_hash <> ? AND error_hash <> ?",
-                        [HASH, OTHER_HASH]) == 0
+    assert (
+        store.scalar(
+            "SELECT count(diagnosis_id) FROM fix_history WHERE error_hash <> ? AND error_hash <> ?", [HASH, OTHER_HASH]
+        )
+        == 0
+    )
 
 
 def test_no_outcomes_reads_n0_not_a_made_up_figure(store):
@@ -145,7 +151,7 @@ def test_cli_learn_and_cache_stats_show_the_figures(history, store, tmp_path, se
 def test_daily_clean_runs_once_a_day(server, store):
     seed_pattern(store)
     analyze_pattern(store, config_for(server, cache_ttl_days=1), HASH, now=NOW)
-    assert cache_mod.daily_clean(store, now=NOW + dt.timedelta(hours=12)) == 0    # nothing expired yet
+    assert cache_mod.daily_clean(store, now=NOW + dt.timedelta(hours=12)) == 0  # nothing expired yet
     assert cache_mod.daily_clean(store, now=NOW + dt.timedelta(hours=30)) is None  # cleaned under a day ago
     assert store.scalar("SELECT count(*) FROM ai_analysis_cache") == 1
     assert cache_mod.daily_clean(store, now=NOW + dt.timedelta(hours=37)) == 1
@@ -158,8 +164,22 @@ def test_the_collector_cleans_expired_entries(server, store, tmp_path):
     assert store.scalar("SELECT count(*) FROM ai_analysis_cache") == 1
     cfg = tmp_path / "lokifi.toml"
     cfg.write_text("[collect]\nvitals = false\n")
-    run = subprocess.run([sys.executable, "-m", "lokifi_tui.cli.main", "--db", str(store.path), "--config", str(cfg),
-                          "collect", "--once"], capture_output=True, text=True, timeout=120)
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "lokifi_tui.cli.main",
+            "--db",
+            str(store.path),
+            "--config",
+            str(cfg),
+            "collect",
+            "--once",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert run.returncode == 0, run.stderr
     assert store.scalar("SELECT count(*) FROM ai_analysis_cache") == 0
     assert store.get_kv("ai_cache_cleaned_at")
@@ -173,11 +193,11 @@ def test_fix_history_retention_keeps_the_current_solutions_outcomes(store):
     edit_solution(store, HASH, "1) restart the pool", now=old)
     outcomes(store, HASH, "wf", old)
     edit_solution(store, HASH, "1) raise max_connections", now=old + dt.timedelta(days=1))
-    outcomes(store, HASH, "ww", old + dt.timedelta(days=1))      # current version, also old
+    outcomes(store, HASH, "ww", old + dt.timedelta(days=1))  # current version, also old
     outcomes(store, HASH, "w", NOW)
     kw = dict(metrics_days=90, events_days=180, predictions_days=365, now=NOW)
     assert prune(store, **kw, fix_history_days=365, dry_run=True).fix_history == 2
-    assert prune(store, **kw).fix_history == 0                   # not asked: kept
+    assert prune(store, **kw).fix_history == 0  # not asked: kept
     assert prune(store, **kw, fix_history_days=365).fix_history == 2
     left = store.query("SELECT solution_version, success FROM fix_history ORDER BY applied_at")
     assert left["solution_version"].to_list() == [2, 2, 2]
@@ -191,8 +211,9 @@ def anyio_backend():
 
 @pytest.mark.anyio
 async def test_the_dashboard_top_bar_shows_the_models_measured_share(history, store):
-    from lokifi_tui.app import LokifiApp
     from tui_support import fixed_vitals, screen_text
+
+    from lokifi_tui.app import LokifiApp
 
     for size, expected in (((160, 40), "AI fixes 38% worked n=13"), ((80, 24), "AI offline (38% n=13)")):
         app = LokifiApp(store.path, vitals=fixed_vitals, collect=False, now=NOW + dt.timedelta(days=12))

@@ -16,14 +16,18 @@ from pathlib import Path
 import pytest
 
 COMMANDS = [
-    ["db", "info"], ["patterns", "list"], ["status"], ["recs", "list"],
+    ["db", "info"],
+    ["patterns", "list"],
+    ["status"],
+    ["recs", "list"],
     ["error", "record", "disk check failed", "--component", "api"],
 ]
 
 
 def lokifi(*args: str, stdin: bytes | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "lokifi_tui.cli.main", *args], capture_output=True,
-                          input=stdin, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "lokifi_tui.cli.main", *args], capture_output=True, input=stdin, timeout=timeout
+    )
 
 
 def _metrics_csv(path: Path, rows: int) -> Path:
@@ -94,6 +98,7 @@ def tmpfs(tmp_path):
         if r.returncode:
             pytest.skip(f"cannot mount a tmpfs here: {r.stderr.decode()[:200]}")
         return mnt
+
     yield mount
     subprocess.run(["umount", "-l", str(mnt)], capture_output=True)
 
@@ -102,6 +107,7 @@ def _rows(db: Path) -> int:
     r = lokifi("--db", str(db), "db", "info", "--json")
     assert r.returncode == 0, r.stderr
     import json
+
     return json.loads(r.stdout)["row_counts"]["metrics"]
 
 
@@ -157,14 +163,16 @@ def test_every_duckdb_error_class_maps_to_a_store_error(tmp_path):
     "transaction is aborted" names the error that caused it."""
     import duckdb
 
-    from analytics.store.database import (StoreCorrupt, StoreError, StoreFull, StoreReadOnly, StoreTooNew,
-                                 store_error)
+    from analytics.store.database import StoreCorrupt, StoreError, StoreFull, StoreReadOnly, StoreTooNew, store_error
+
     p = tmp_path / "x.duckdb"
     cases = [
         (duckdb.IOException('IO Error: Could not write file "x.wal": No space left on device'), StoreFull),
         (duckdb.IOException('IO Error: Could not write file "x.wal": Read-only file system'), StoreReadOnly),
-        (duckdb.InvalidInputException("Cannot execute statement on database attached in read-only mode"),
-         StoreReadOnly),
+        (
+            duckdb.InvalidInputException("Cannot execute statement on database attached in read-only mode"),
+            StoreReadOnly,
+        ),
         (duckdb.Error("Corrupt database file: computed checksum 1 does not match stored checksum 0"), StoreCorrupt),
         (duckdb.IOException('Could not read enough bytes from file "x.duckdb"'), StoreCorrupt),
         (duckdb.SerializationException("Failed to deserialize"), StoreCorrupt),
@@ -182,7 +190,9 @@ def test_every_duckdb_error_class_maps_to_a_store_error(tmp_path):
         try:
             raise duckdb.IOException('IO Error: Could not write file "x.duckdb": No space left on device')
         except duckdb.Error:
-            raise duckdb.TransactionException("TransactionContext Error: Current transaction is aborted")
+            raise duckdb.TransactionException(  # noqa: B904 - the chained error is the case under test
+                "TransactionContext Error: Current transaction is aborted"
+            )
     except duckdb.Error as exc:
         got = store_error(p, exc)
     assert isinstance(got, StoreFull) and "aborted" not in str(got)

@@ -8,14 +8,14 @@ import datetime as dt
 import os
 
 import pytest
+from planted_host import plant
+from tui_support import fixed_vitals, screen_text
 
 from analytics.config import starter as config_init
 from analytics.config.settings import load_config
 from analytics.dashboard.setup_state import Busy, SetupState, busiest
 from lokifi_tui.app import LokifiApp
 from lokifi_tui.widgets.empty_state import collector_text, empty_text
-from planted_host import plant
-from tui_support import fixed_vitals, screen_text
 
 pytestmark = pytest.mark.anyio
 
@@ -27,6 +27,7 @@ def anyio_backend():
 
 async def wait_for(pilot, cond, seconds=60.0):
     import asyncio
+
     for _ in range(int(seconds / 0.2)):
         await pilot.pause()
         if cond():
@@ -83,8 +84,7 @@ def test_empty_panes_say_why_and_the_next_step():
     logs = SetupState(config_file=True, components=1, log_paths=2)
     assert "lokifi backfill" in empty_text("forecast", logs)
     assert "Watching 2 log path(s)" in empty_text("patterns", logs)
-    done = SetupState(config_file=True, components=1, log_paths=2, backfilled_files=3, history_hours=30,
-                      project_dirs=1)
+    done = SetupState(config_file=True, components=1, log_paths=2, backfilled_files=3, history_hours=30, project_dirs=1)
     assert "30 h" in empty_text("forecast", done) and "backfill" not in empty_text("forecast", done)
     assert "project_dirs" not in empty_text("recommendations", done)
     for name in ("predictions", "forecast", "recommendations", "patterns"):
@@ -105,6 +105,7 @@ def test_busiest_names_a_process_that_burns_cpu():
     import subprocess
     import sys
     import time
+
     p = subprocess.Popen([sys.executable, "-c", "while True: pass"])
     try:
         busiest()

@@ -8,11 +8,11 @@ import sys
 import textwrap
 
 import pytest
+from tui_support import NOW, fixed_vitals, screen_text, seed_store
 
 from lokifi_tui import app as app_module
 from lokifi_tui.app import LokifiApp
 from lokifi_tui.bindings import ACTIONS
-from tui_support import HOSTILE_ESCAPE, HOSTILE_MARKUP, NOW, fixed_vitals, screen_text, seed_store
 
 pytestmark = pytest.mark.anyio
 
@@ -253,7 +253,7 @@ async def test_enter_opens_details_for_each_pane(seeded):
         await settle(pilot)
         text = screen_text(app)
         assert "Rule precision" in text and "310" in text and "1,234" in text  # numbers as people read them
-        assert "Summary" in text    # the row's own words above the stored message
+        assert "Summary" in text  # the row's own words above the stored message
         await pilot.press("escape", "tab", "tab", "enter")
         await settle(pilot)
         text = screen_text(app)
@@ -306,5 +306,5 @@ async def test_an_open_details_screen_renders_once_and_then_idles(seeded, monkey
             await pilot.press(*keys)
             await settle(pilot)
             renders.clear()
-            await pilot.pause(1.0)          # nothing changes while the screen is open: nothing is drawn again
+            await pilot.pause(1.0)  # nothing changes while the screen is open: nothing is drawn again
             assert len(renders) <= 1, f"{type(app.screen).__name__} rendered {len(renders)} times in 1 s"

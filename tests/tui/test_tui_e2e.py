@@ -40,9 +40,24 @@ class Tmux:
         # the pane gets tmux's own TERM; sizes come from the pane, not from COLUMNS/LINES of this process
         names = {k for k in os.environ if k.startswith("LOKIFI_")} | {"COLUMNS", "LINES", "NO_COLOR"}
         unset = [arg for k in sorted(names) for arg in ("-u", k)]
-        self.run("-f", "/dev/null", "new-session", "-d", "-s", "e2e", "-x", str(self.width), "-y", str(self.height),
-                 "env", *unset, f"LOKIFI_HOME={self.home}", "sh", "-c",
-                 f"{command}; echo LOKIFI-EXITED $?; sleep 30")
+        self.run(
+            "-f",
+            "/dev/null",
+            "new-session",
+            "-d",
+            "-s",
+            "e2e",
+            "-x",
+            str(self.width),
+            "-y",
+            str(self.height),
+            "env",
+            *unset,
+            f"LOKIFI_HOME={self.home}",
+            "sh",
+            "-c",
+            f"{command}; echo LOKIFI-EXITED $?; sleep 30",
+        )
 
     def size(self) -> str:
         return self.run("display", "-p", "-t", "e2e", "#{window_width}x#{window_height}", check=False).strip()
@@ -110,7 +125,7 @@ def test_lokifi_demo_in_tmux_triage_and_quit(tmux, tmp_path, width, height, monk
             t.kill()
 
 
-def _drive(t: "Tmux", width: int, height: int, monkeypatch) -> None:
+def _drive(t: Tmux, width: int, height: int, monkeypatch) -> None:
     t.start(f"{lokifi_command()} demo")
     assert t.size() == f"{width}x{height}"
     # the demo database is built first (tens of seconds on a busy machine), then the dashboard opens
@@ -144,6 +159,9 @@ def _drive(t: "Tmux", width: int, height: int, monkeypatch) -> None:
     from analytics.store.database import Store
 
     monkeypatch.setenv("LOKIFI_HOME", str(t.home))
-    events = Store(demo_db_path()).query(
-        "SELECT action FROM recommendation_events WHERE source = 'tui' ORDER BY id")["action"].to_list()
+    events = (
+        Store(demo_db_path())
+        .query("SELECT action FROM recommendation_events WHERE source = 'tui' ORDER BY id")["action"]
+        .to_list()
+    )
     assert events == ["dismissed", "undone"]

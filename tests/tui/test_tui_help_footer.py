@@ -4,9 +4,9 @@ key on the border; at 80 columns the footer keeps `q Quit` and `? Help` in every
 from __future__ import annotations
 
 import pytest
+from tui_support import NOW, fixed_vitals, screen_text, seed_store, settle
 
 from lokifi_tui.app import LokifiApp
-from tui_support import NOW, fixed_vitals, screen_text, seed_store, settle
 
 pytestmark = pytest.mark.anyio
 
@@ -35,7 +35,9 @@ async def test_help_and_footer_at_80x24(tmp_path):
         await pilot.press("question_mark")
         await pilot.pause()
         text = screen_text(app)
-        assert "esc closes" in text and "Patterns pane" in text and "Record that the selected pattern's fix worked" in text
+        assert (
+            "esc closes" in text and "Patterns pane" in text and "Record that the selected pattern's fix worked" in text
+        )
         assert not [k for k in TEXTUAL_KEYS if k in text]
         await pilot.press("escape")
 

@@ -7,11 +7,11 @@ import datetime as dt
 import json
 
 import pytest
+from tui_support import NOW, fixed_vitals, screen_text, settle
 
 from analytics.sources.fleet.status import to_epoch
 from analytics.store.database import Store
 from lokifi_tui.app import LokifiApp
-from tui_support import NOW, fixed_vitals, screen_text, settle
 
 pytestmark = pytest.mark.anyio
 
@@ -27,12 +27,27 @@ def fleet(tmp_path):
     for i, (host, comp) in enumerate([("web-1", "api"), ("web-2", "api"), ("web-2", "db")]):
         store.execute(
             "INSERT INTO predictions (prediction_type, component, host, severity, message, confidence_score, "
-            "confidence_kind, prediction_date, due_at) VALUES ('slow_response', ?, ?, 'HIGH', ?, 0.7, 'measured', ?, ?)",
-            [comp, host, f"{comp} on {host} will be slow #{i}", NOW - dt.timedelta(minutes=5), NOW + dt.timedelta(hours=6)])
-    health = {"kind": "prometheus", "state": "up", "last_success": to_epoch(NOW - dt.timedelta(seconds=40)),
-              "data_until": to_epoch(NOW - dt.timedelta(seconds=40)), "hosts": ["web-1", "web-2"]}
-    store.execute("INSERT INTO source_checkpoints (source, key, position, updated_at) VALUES ('prom', '_status', ?, ?)",
-                  [json.dumps(health), NOW])
+            "confidence_kind, prediction_date, due_at) "
+            "VALUES ('slow_response', ?, ?, 'HIGH', ?, 0.7, 'measured', ?, ?)",
+            [
+                comp,
+                host,
+                f"{comp} on {host} will be slow #{i}",
+                NOW - dt.timedelta(minutes=5),
+                NOW + dt.timedelta(hours=6),
+            ],
+        )
+    health = {
+        "kind": "prometheus",
+        "state": "up",
+        "last_success": to_epoch(NOW - dt.timedelta(seconds=40)),
+        "data_until": to_epoch(NOW - dt.timedelta(seconds=40)),
+        "hosts": ["web-1", "web-2"],
+    }
+    store.execute(
+        "INSERT INTO source_checkpoints (source, key, position, updated_at) VALUES ('prom', '_status', ?, ?)",
+        [json.dumps(health), NOW],
+    )
     return store
 
 
@@ -43,7 +58,7 @@ async def test_h_cycles_the_hosts_and_the_header_says_which(fleet):
         table = app.dashboard.box("predictions").table
         assert len(table.row_keys) == 3
         text = screen_text(app)
-        assert "prom 40s" in text                                   # the source's freshness in the header
+        assert "prom 40s" in text  # the source's freshness in the header
         await pilot.press("H")
         await settle(pilot)
         assert len(table.row_keys) == 1 and "host web-1" in screen_text(app)

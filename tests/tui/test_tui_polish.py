@@ -10,12 +10,12 @@ import time
 
 import pytest
 from click.testing import CliRunner
+from tui_support import NOW, fixed_vitals, screen_text, seed_store
 
 from analytics.dashboard.view import load_dashboard
 from analytics.store.database import Store
 from lokifi_tui.bindings import keymap_from_config
 from lokifi_tui.cli.main import cli
-from tui_support import NOW, fixed_vitals, screen_text, seed_store
 
 pytestmark = pytest.mark.anyio
 
@@ -54,8 +54,10 @@ def test_config_check_reports_a_keymap_clash_with_its_line(tmp_path):
 def _vitals_rows(store: Store, host: str, cpu: float, at: dt.datetime) -> None:
     with store.write() as con:
         for i in range(5):
-            con.execute("INSERT INTO metrics (ts, host, component, metric, value) VALUES (?, ?, 'host', 'cpu_percent', ?)",
-                        [at - dt.timedelta(seconds=10 * i), host, cpu])
+            con.execute(
+                "INSERT INTO metrics (ts, host, component, metric, value) VALUES (?, ?, 'host', 'cpu_percent', ?)",
+                [at - dt.timedelta(seconds=10 * i), host, cpu],
+            )
 
 
 def test_vitals_history_is_this_hosts_only(tmp_path):
@@ -197,6 +199,7 @@ async def test_first_frame_parses_the_stylesheets_once_and_collection_resumes_fr
             assert reparses == []
             assert gc.isenabled() and gc.get_freeze_count() > 0
             from textual.color import Color
+
             light = Color.parse(app.get_css_variables()["background"])
             assert app.screen.styles.background.hex == light.hex and light.brightness > 0.5
     finally:

@@ -14,7 +14,6 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-
 from tui_support import fixed_vitals
 
 NOW = dt.datetime(2026, 3, 2, 12, 0, 0)
@@ -36,8 +35,7 @@ def demo_db(tmp_path_factory):
 def make_app(path):
     from lokifi_tui.app import LokifiApp
 
-    return LokifiApp(path, vitals=fixed_vitals, collect=False, now=NOW, demo=True, refresh=3600,
-                     vitals_interval=3600)
+    return LokifiApp(path, vitals=fixed_vitals, collect=False, now=NOW, demo=True, refresh=3600, vitals_interval=3600)
 
 
 async def loaded(pilot) -> None:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from tui_support import NOW, fixed_vitals, seed_store
 
 from lokifi_tui.app import LokifiApp
 from lokifi_tui.widgets.panes import PANES
-from tui_support import NOW, fixed_vitals, seed_store
 
 pytestmark = pytest.mark.anyio
 
@@ -31,8 +31,8 @@ async def test_fast_tabs_do_not_bounce(tmp_path):
         order = []
         for _ in range(6):
             dash = app.dashboard
-            dash.action_next_pane()                  # two presses handled back to back, before the
-            dash.action_next_pane()                  # tab strip's own messages about the first arrive
+            dash.action_next_pane()  # two presses handled back to back, before the
+            dash.action_next_pane()  # tab strip's own messages about the first arrive
             await _settle(pilot)
             assert dash.query_one("#pane-tabs").active == f"tab-{dash.active_pane}"
             order.append(dash.active_pane)

@@ -5,11 +5,12 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-
-from lokifi_tui.app import LokifiApp
 from tui_support import H_HOSTILE, H_REDIS, H_TIMEOUT, NOW, fixed_vitals, screen_text, seed_store
 
+from lokifi_tui.app import LokifiApp
+
 pytestmark = pytest.mark.anyio
+
 
 @pytest.fixture
 def anyio_backend():
@@ -125,7 +126,9 @@ async def test_triage_survives_a_restart(seeded):
 def pattern_row(store, error_hash: str) -> dict:
     return store.query(
         "SELECT success_count, failure_count, confidence_score, solution, version FROM error_patterns "
-        "WHERE error_hash = ?", [error_hash]).to_dicts()[0]
+        "WHERE error_hash = ?",
+        [error_hash],
+    ).to_dicts()[0]
 
 
 async def open_editor(pilot):
@@ -164,11 +167,16 @@ async def test_y_and_n_record_the_fix_outcome_and_confidence_moves(seeded, key, 
         after = pattern_row(seeded, H_TIMEOUT)
         fixes = seeded.query("SELECT count(*) FROM fix_history WHERE error_hash = ?", [H_TIMEOUT]).item()
         assert fixes == 1  # written at once, through the patterns engine
-        moved = after["confidence_score"] > before["confidence_score"] if worked else (
-            after["confidence_score"] < before["confidence_score"])
+        moved = (
+            after["confidence_score"] > before["confidence_score"]
+            if worked
+            else (after["confidence_score"] < before["confidence_score"])
+        )
         assert moved
-        last = seeded.query("SELECT success FROM fix_history WHERE error_hash = ? "
-                            "ORDER BY applied_at DESC, id DESC LIMIT 1", [H_TIMEOUT]).item()
+        last = seeded.query(
+            "SELECT success FROM fix_history WHERE error_hash = ? ORDER BY applied_at DESC, id DESC LIMIT 1",
+            [H_TIMEOUT],
+        ).item()
         assert last is worked
         assert "confidence" in app.last_message and "→" in app.last_message
         # the cursor moved on to the next pattern to judge, and the pane shows the new figure
@@ -196,8 +204,9 @@ async def test_e_saves_a_new_solution_version(seeded):
         assert after["solution"] == "raise proxy_read_timeout to 60s and restart nginx"
         assert before["version"] == 1 and after["version"] == 2
         assert "v2" in app.last_message
-        versions = seeded.query("SELECT version, solution FROM pattern_versions WHERE error_hash = ? ORDER BY version",
-                                [H_TIMEOUT]).rows()
+        versions = seeded.query(
+            "SELECT version, solution FROM pattern_versions WHERE error_hash = ? ORDER BY version", [H_TIMEOUT]
+        ).rows()
         assert versions == [(1, "raise proxy_read_timeout"), (2, "raise proxy_read_timeout to 60s and restart nginx")]
         # esc discards
         await pilot.press("e")
@@ -220,7 +229,7 @@ async def test_r_runs_root_cause_analysis_in_a_worker_and_shows_the_result(seede
         await settle(pilot, rounds=3)
         assert type(app.screen).__name__ == "DetailScreen"
         text = screen_text(app)
-        assert "Root-cause analysis" in text          # its section, scrolled into view at the page's end
+        assert "Root-cause analysis" in text  # its section, scrolled into view at the page's end
         # no model configured in the test home: the built-in playbook is the answer, said plainly, and no
         # model is named as if it had run
         assert "no model configured" in text and "Fallback" in text and "Run " not in text
@@ -236,7 +245,7 @@ async def test_r_inside_details_shows_progress_and_the_result_in_place(seeded):
         await settle(pilot)
         screen = app.screen
         assert type(screen).__name__ == "DetailScreen"
-        screen.show_progress("looking in the cache")          # what the worker reports, shown in place
+        screen.show_progress("looking in the cache")  # what the worker reports, shown in place
         await pilot.pause(0.2)
         assert "running: looking in the cache (esc cancels)" in screen_text(app)
         screen.running = None
@@ -244,7 +253,7 @@ async def test_r_inside_details_shows_progress_and_the_result_in_place(seeded):
         await settle(pilot, rounds=3)
         text = screen_text(app)
         assert "no model configured" in text and "(esc cancels)" not in text and app.screen is screen
-        assert "Root-cause analysis" in text and "1) Check that the service" in text   # scrolled into view
+        assert "Root-cause analysis" in text and "1) Check that the service" in text  # scrolled into view
 
 
 async def test_e_without_a_solution_starts_from_the_playbook_and_saves_v1(seeded):
@@ -293,10 +302,10 @@ async def test_a_d_s_u_work_inside_a_recommendations_details(seeded):
         key = int(app.screen.key)
         await pilot.press("s")
         await pilot.pause()
-        await pilot.press("2")                               # the snooze choice's second option
+        await pilot.press("2")  # the snooze choice's second option
         await settle(pilot)
         assert rec_status(seeded, key)[0] == "snoozed"
-        assert "until" in screen_text(app)                    # the details show the new status
+        assert "until" in screen_text(app)  # the details show the new status
         await pilot.press("u")
         await settle(pilot)
         assert rec_status(seeded, key)[0] == "open"

@@ -10,13 +10,11 @@ import stat
 import threading
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
-
-from analytics.dashboard import view as dv
-from analytics.dashboard import snapshot as vs
-from lokifi_tui.app import LokifiApp
+from hypothesis import given, settings, strategies as st
 from tui_support import NOW, fixed_vitals, screen_text, seed_store
+
+from analytics.dashboard import snapshot as vs, view as dv
+from lokifi_tui.app import LokifiApp
 
 TABLE_PANES = ("predictions", "recommendations", "patterns")
 
@@ -31,11 +29,11 @@ def test_a_view_survives_the_round_trip_exactly(seeded):
     assert any(view.pane(n).rows for n in TABLE_PANES)
     path = vs.save(view, seeded.path, (1, 2, 3, 4))
     assert path is not None and path.parent.parent == vs.snapshot_path(seeded.path).parent.parent
-    assert str(path).startswith(os.environ["LOKIFI_HOME"])          # under the cache directory
+    assert str(path).startswith(os.environ["LOKIFI_HOME"])  # under the cache directory
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     back, signature = vs.load(seeded.path)
     assert back == view and signature == (1, 2, 3, 4)
-    assert vs.load(seeded.path.with_name("other.duckdb")) is None     # one file per database
+    assert vs.load(seeded.path.with_name("other.duckdb")) is None  # one file per database
 
 
 def test_an_unwritable_cache_is_not_an_error(seeded, tmp_path, monkeypatch):
@@ -46,15 +44,18 @@ def test_an_unwritable_cache_is_not_an_error(seeded, tmp_path, monkeypatch):
     assert vs.save(view, seeded.path) is None and vs.load(seeded.path) is None
 
 
-@pytest.mark.parametrize("body", [
-    b"\x00\xff\xfe not json",
-    b"[]",
-    b'{"format": 999, "view": {}}',
-    b'{"format": 1, "view": {"$t": "Popen", "v": {"args": "touch /tmp/pwned"}}}',      # not a view type
-    b'{"format": 1, "view": {"$t": "Pane", "v": {"name": "x", "available": true}}}',   # not a whole view
-    b'{"format": 1, "view": {"$t": "DashboardView", "v": {"now": 5}}}',
-    b'{"format": 1, "view": ' + b"[" * 5000 + b"]" * 5000 + b"}",
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"\x00\xff\xfe not json",
+        b"[]",
+        b'{"format": 999, "view": {}}',
+        b'{"format": 1, "view": {"$t": "Popen", "v": {"args": "touch /tmp/pwned"}}}',  # not a view type
+        b'{"format": 1, "view": {"$t": "Pane", "v": {"name": "x", "available": true}}}',  # not a whole view
+        b'{"format": 1, "view": {"$t": "DashboardView", "v": {"now": 5}}}',
+        b'{"format": 1, "view": ' + b"[" * 5000 + b"]" * 5000 + b"}",
+    ],
+)
 def test_unreadable_or_hostile_files_are_ignored(tmp_path, body):
     db = tmp_path / "x.duckdb"
     path = vs.snapshot_path(db)
@@ -64,10 +65,16 @@ def test_unreadable_or_hostile_files_are_ignored(tmp_path, body):
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
-                    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(
-                        st.sampled_from(["$t", "$dt", "$d", "v", "format", "view", "now"]), inner, max_size=4),
-                    max_leaves=20))
+@given(
+    st.recursive(
+        st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
+        lambda inner: (
+            st.lists(inner, max_size=4)
+            | st.dictionaries(st.sampled_from(["$t", "$dt", "$d", "v", "format", "view", "now"]), inner, max_size=4)
+        ),
+        max_leaves=20,
+    )
+)
 def test_any_json_loads_as_a_view_or_not_at_all(tmp_path_factory, doc):
     db = tmp_path_factory.mktemp("s") / "x.duckdb"
     path = vs.snapshot_path(db)
@@ -79,8 +86,7 @@ def test_any_json_loads_as_a_view_or_not_at_all(tmp_path_factory, doc):
 
 @pytest.mark.anyio
 @pytest.mark.parametrize("anyio_backend", ["asyncio"])
-async def test_a_second_start_shows_the_last_rows_while_the_store_is_read(seeded, monkeypatch,
-                                                                          anyio_backend):
+async def test_a_second_start_shows_the_last_rows_while_the_store_is_read(seeded, monkeypatch, anyio_backend):
     first = LokifiApp(seeded.path, vitals=fixed_vitals, collect=False, now=NOW)
     async with first.run_test(size=(160, 50)) as pilot:
         await pilot.app.workers.wait_for_complete()
@@ -96,7 +102,7 @@ async def test_a_second_start_shows_the_last_rows_while_the_store_is_read(seeded
         return real(*args, **kwargs)
 
     monkeypatch.setattr(dv, "load_dashboard", slow_load)
-    with seeded.write() as con:     # the store changed since: the screen says what it shows
+    with seeded.write() as con:  # the store changed since: the screen says what it shows
         con.execute("UPDATE error_patterns SET occurrence_count = occurrence_count + 1")
     second = LokifiApp(seeded.path, vitals=fixed_vitals, collect=False, now=NOW)
     async with second.run_test(size=(160, 50)) as pilot:
@@ -105,7 +111,7 @@ async def test_a_second_start_shows_the_last_rows_while_the_store_is_read(seeded
             if second.dashboard.tables_ready:
                 break
         await pilot.pause()
-        assert second.data_loads == 0                                      # nothing read yet ...
+        assert second.data_loads == 0  # nothing read yet ...
         assert second.dashboard.box("predictions").table.row_count == shown  # ... and the rows are there
         assert "Showing what was read at" in screen_text(second)
         release.set()

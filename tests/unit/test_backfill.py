@@ -13,15 +13,14 @@ import os
 
 import pytest
 from click.testing import CliRunner
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
+from planted_host import error_line, plant
 
-from analytics.sources.access_log import access_minutes, looks_like_access_log
 from analytics.collect.backfill import backfill, rotations
 from analytics.config.settings import load_config
+from analytics.sources.access_log import access_minutes, looks_like_access_log
 from analytics.store.database import Store
 from lokifi_tui.cli.main import cli
-from planted_host import error_line, plant
 
 
 def shift_rotations(d, name, keep=7):
@@ -47,8 +46,11 @@ def run(*args, db, check=True):
 
 def counts(db):
     s = Store(db)
-    return (s.scalar("SELECT count(*) FROM metrics"), s.scalar("SELECT count(*) FROM error_events"),
-            s.scalar("SELECT coalesce(sum(value), 0) FROM metrics WHERE metric = 'requests_per_min'"))
+    return (
+        s.scalar("SELECT count(*) FROM metrics"),
+        s.scalar("SELECT count(*) FROM error_events"),
+        s.scalar("SELECT coalesce(sum(value), 0) FROM metrics WHERE metric = 'requests_per_min'"),
+    )
 
 
 @pytest.fixture
@@ -69,8 +71,13 @@ def test_init_finds_the_logs_and_backfill_imports_them_once(host, _isolated_home
     r = run("backfill", "--json", db=db)
     out = json.loads(r.output)
     read = [f for f in out["files"] if f["kind"] != "skipped"]
-    assert {os.path.basename(f["path"]) for f in read} >= {"access.log", "access.log.1", "access.log.2.gz",
-                                                          "error.log", "error.log.6.gz"}
+    assert {os.path.basename(f["path"]) for f in read} >= {
+        "access.log",
+        "access.log.1",
+        "access.log.2.gz",
+        "error.log",
+        "error.log.6.gz",
+    }
     first = counts(db)
     # every request of the last 7 days counted once: requests_per_min sums to the lines in the window
     cutoff = facts["now"] - dt.timedelta(days=7)
@@ -92,8 +99,10 @@ def test_init_finds_the_logs_and_backfill_imports_them_once(host, _isolated_home
     fc = json.loads(run("ai", "forecast", "--json", db=db).output)
     assert "nginx" in json.dumps(fc)
     pr = json.loads(run("ai", "predict", "--json", db=db).output)
-    kinds = {(p.get("component"), p.get("prediction_type") or p.get("type")) for p in
-             (pr if isinstance(pr, list) else pr.get("predictions", []))}
+    kinds = {
+        (p.get("component"), p.get("prediction_type") or p.get("type"))
+        for p in (pr if isinstance(pr, list) else pr.get("predictions", []))
+    }
     assert any(c == "nginx" for c, _ in kinds), kinds  # the planted 3-hour slowdown and the recurring errors
 
 
@@ -108,6 +117,7 @@ def test_live_tailing_goes_on_where_backfill_stopped(host, _isolated_home):
     err = facts["dir"] / "error.log"
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
     import random
+
     rng = random.Random(1)
     with open(err, "a") as f:
         for i in range(3):
@@ -168,6 +178,7 @@ def test_compressed_kinds_and_a_corrupt_file(tmp_path, _isolated_home):
     d = tmp_path / "log" / "app"
     d.mkdir(parents=True)
     import random
+
     rng = random.Random(3)
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
     lines = [error_line(now - dt.timedelta(hours=h), h, rng) for h in range(1, 7)]
@@ -178,10 +189,16 @@ def test_compressed_kinds_and_a_corrupt_file(tmp_path, _isolated_home):
     with lzma.open(d / "app.log.3.xz", "wt") as f:
         f.write(lines[3] + "\n")
     import zstandard
+
     (d / "app.log.5.zst").write_bytes(zstandard.ZstdCompressor().compress((lines[5] + "\n").encode()))
     (d / "app.log.4.gz").write_bytes(gzip.compress((lines[4] + "\n").encode())[:20])  # cut short
-    assert [p.name for p in rotations(d / "app.log")] == ["app.log.5.zst", "app.log.4.gz", "app.log.3.xz", "app.log.2.bz2",
-                                                          "app.log.1"]
+    assert [p.name for p in rotations(d / "app.log")] == [
+        "app.log.5.zst",
+        "app.log.4.gz",
+        "app.log.3.xz",
+        "app.log.2.bz2",
+        "app.log.1",
+    ]
     db = tmp_path / "l.duckdb"
     run("config", "init", "--logs", str(tmp_path / "log"), "--no-detect", db=db)
     r = run("backfill", db=db, check=False)
@@ -237,8 +254,9 @@ def test_live_tail_turns_an_access_log_into_minutes(tmp_path):
     begins, and the checkpoint stays at the first line of the minute still open."""
     import random
 
-    from analytics.sources.tail import LogSpec, TailSource
     from planted_host import access_line
+
+    from analytics.sources.tail import LogSpec, TailSource
 
     rng = random.Random(2)
     log = tmp_path / "access.log"

@@ -11,9 +11,7 @@ import random
 from pathlib import Path
 
 import pytest
-from collect_support import expected_minute as _expected
-from collect_support import minute_metrics as _minute
-from collect_support import tail_once, write_config
+from collect_support import expected_minute as _expected, minute_metrics as _minute, tail_once, write_config
 from planted_host import access_line
 
 from analytics.collect.backfill import backfill
@@ -90,8 +88,9 @@ def test_a_backfill_run_again_before_the_tail_hands_over_at_the_same_line(setup)
     _append(log, later)
     again = backfill(Store(db), cfg, now=NOW)
     assert again.metric_rows == 0
-    assert Store(db).scalar("SELECT position FROM source_checkpoints WHERE source = 'tail' AND key = ?",
-                            [str(log)]) == cp
+    assert (
+        Store(db).scalar("SELECT position FROM source_checkpoints WHERE source = 'tail' AND key = ?", [str(log)]) == cp
+    )
     _append(log, closing)
     tail_once(db, cfg, log, "web", NOW)
     assert _minute(db, HAND)["requests_per_min"] == 6
@@ -103,8 +102,13 @@ def _collector_run(db: Path, cfg, log: Path, at: dt.datetime, *, from_start: boo
     poll and write)."""
     from analytics.collect.loop import Collector
 
-    col = Collector(Store(db), cfg, sources=[TailSource([LogSpec("web", str(log))], "h", from_start=from_start)],
-                    hooks=(), clock=lambda: at)
+    col = Collector(
+        Store(db),
+        cfg,
+        sources=[TailSource([LogSpec("web", str(log))], "h", from_start=from_start)],
+        hooks=(),
+        clock=lambda: at,
+    )
     col.open()
     try:
         col.poll_source(col.sources[0], at)
@@ -150,8 +154,7 @@ def test_a_collector_started_before_backfill_reads_the_current_minute_whole(setu
         col.poll_source(src, clock[0])  # its first poll: the minute's 3 requests so far
         col.flush()
         start = sum(len(x[3]) + 1 for x in before)  # the hand-over minute's first line
-        cp = Store(db).scalar("SELECT position FROM source_checkpoints WHERE source = 'tail' AND key = ?",
-                              [str(log)])
+        cp = Store(db).scalar("SELECT position FROM source_checkpoints WHERE source = 'tail' AND key = ?", [str(log)])
         assert json.loads(cp)["cur"]["start"] == json.loads(cp)["cur"]["offset"] == start
         assert _minute(db, HAND) == {}  # still going
 

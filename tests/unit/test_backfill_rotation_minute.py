@@ -12,11 +12,8 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from collect_support import expected_minute as _expected
-from collect_support import minute_metrics as _minute
-from collect_support import tail_once, write_config
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from collect_support import expected_minute as _expected, minute_metrics as _minute, tail_once, write_config
+from hypothesis import HealthCheck, given, settings, strategies as st
 from planted_host import access_line
 
 from analytics.collect.backfill import backfill
@@ -121,9 +118,14 @@ def test_stopped_between_the_two_files_the_minute_is_still_whole(tmp_path):
 
 
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(steps=st.lists(st.tuples(st.integers(0, 40), st.sampled_from([200, 200, 404, 502]),
-                                st.integers(1, 900)), min_size=1, max_size=40),
-       split=st.floats(0, 1))
+@given(
+    steps=st.lists(
+        st.tuples(st.integers(0, 40), st.sampled_from([200, 200, 404, 502]), st.integers(1, 900)),
+        min_size=1,
+        max_size=40,
+    ),
+    split=st.floats(0, 1),
+)
 def test_any_split_of_a_log_into_two_files_gives_the_same_minutes(steps, split):
     """The same lines, once in one file and once cut anywhere into app.log.1 and app.log: the same
     per-minute metrics once backfill and then the tail (the minute backfill handed over) have read them."""

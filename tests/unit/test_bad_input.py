@@ -20,8 +20,9 @@ from bench.bench_input import run_measured
 BUDGET_KB = 300 * 1024
 
 
-def run(*args: str, input: bytes | None = None, timeout: float = 120,
-        env: dict | None = None) -> tuple[int, str, str, int, float]:
+def run(
+    *args: str, input: bytes | None = None, timeout: float = 120, env: dict | None = None
+) -> tuple[int, str, str, int, float]:
     """(exit code, stdout, stderr, peak RSS in kB, seconds) of one real ``lokifi`` process."""
     return run_measured(*args, input=input, timeout=timeout, env=env)
 
@@ -37,12 +38,16 @@ def db(tmp_path) -> str:
 
 
 def _metrics(path: Path, extra: str = "") -> Path:
-    path.write_text("timestamp,component,metric,value\n2026-01-01T00:00:00Z,api,cpu,1\n" + extra
-                    + "2026-01-01T00:00:02Z,api,cpu,3\n")
+    path.write_text(
+        "timestamp,component,metric,value\n2026-01-01T00:00:00Z,api,cpu,1\n"
+        + extra
+        + "2026-01-01T00:00:02Z,api,cpu,3\n"
+    )
     return path
 
 
 # -- 5. memory ------------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("mb", [1, 10])
 def test_a_row_of_commas_is_one_bad_row_in_bounded_memory(tmp_path, db, mb):
@@ -67,8 +72,12 @@ def test_a_long_field_and_a_file_without_line_ends_are_refused_by_row(tmp_path, 
 
 
 def test_dev_zero_is_refused_everywhere(db):
-    for args in (["ingest", "/dev/zero"], ["patterns", "scan", "/dev/zero"],
-                 ["forecast", "series", "--horizon", "2", "--input", "/dev/zero"], ["anomalies", "detect", "/dev/zero"]):
+    for args in (
+        ["ingest", "/dev/zero"],
+        ["patterns", "scan", "/dev/zero"],
+        ["forecast", "series", "--horizon", "2", "--input", "/dev/zero"],
+        ["anomalies", "detect", "/dev/zero"],
+    ):
         code, out, err, rss, secs = run("--db", db, *args, timeout=60)
         clean(code, err, (3,))
         assert "/dev/zero" in err and "not a regular file" in err and rss < BUDGET_KB and secs < 30, (args, err)
@@ -92,7 +101,7 @@ def test_a_huge_one_line_config_never_stops_a_command(tmp_path, db):
     assert "larger than a config can be" in out + err and rss < BUDGET_KB
     code, out, err, rss, _ = run("--db", db, "--config", str(cfg), "status")
     clean(code, err, (0,))
-    cfg.write_text("[general]\nx = \"" + "a" * (100 << 10) + "\"\nrefresh_seconds = 7\n")
+    cfg.write_text('[general]\nx = "' + "a" * (100 << 10) + '"\nrefresh_seconds = 7\n')
     code, out, err, _, _ = run("--db", db, "--config", str(cfg), "config", "check")
     assert f"{cfg}:2" in out and "longer than 64 KB" in out, out
 
@@ -110,20 +119,33 @@ def test_patterns_scan_of_a_big_log_stays_in_budget(tmp_path):
 
 # -- 6. tracebacks ---------------------------------------------------------------------------------------
 
+
 def test_deeply_nested_jsonl_is_one_bad_row(tmp_path, db):
     f = tmp_path / "deep.jsonl"
     ok = '{"ts":"2026-01-01T00:00:0%dZ","component":"a","message":"x %d failed"}\n'
-    f.write_text(ok % (0, 0) + "[" * 1000 + "\n" + '{"ts":"2026-01-01T00:00:01Z","component":"a","message":"m","k":'
-                 + "[" * 1000 + "]" * 1000 + "}\n" + ok % (2, 2))
+    f.write_text(
+        ok % (0, 0)
+        + "[" * 1000
+        + "\n"
+        + '{"ts":"2026-01-01T00:00:01Z","component":"a","message":"m","k":'
+        + "[" * 1000
+        + "]" * 1000
+        + "}\n"
+        + ok % (2, 2)
+    )
     code, out, err, _, _ = run("--db", db, "ingest", str(f))
     clean(code, err, (0,))
     assert "deep.jsonl:2" in out and "deep.jsonl:3" in out and "2 events rows" in out, out
 
 
 def test_deeply_nested_config_never_stops_a_command(tmp_path, db):
-    for i, body in enumerate(["[general]\nx = " + "[" * 5000 + "]" * 5000,
-                              "[general]\nx = " + "{a=" * 3000 + "1" + "}" * 3000,
-                              "[general]\nx = [\n" + "[" * 3000 + "\n" + "]" * 3001]):
+    for i, body in enumerate(
+        [
+            "[general]\nx = " + "[" * 5000 + "]" * 5000,
+            "[general]\nx = " + "{a=" * 3000 + "1" + "}" * 3000,
+            "[general]\nx = [\n" + "[" * 3000 + "\n" + "]" * 3001,
+        ]
+    ):
         cfg = tmp_path / f"deep{i}.toml"
         cfg.write_text(body + "\n")
         for args in (["config", "check"], ["config", "show"], ["status"], ["db", "info"]):
@@ -156,32 +178,42 @@ def test_gzip_csv_is_read_and_a_cut_gzip_refused(tmp_path, db):
 @pytest.mark.parametrize("opt", ["--step", "--level"])
 @pytest.mark.parametrize("value", ["nan", "inf", "-inf"])
 def test_forecast_non_finite_options_are_usage_errors(opt, value):
-    code, out, err, _, _ = run("forecast", "series", "--horizon", "2", opt, value,
-                               input=b"timestamp,value\n1,1\n2,2\n3,3\n")
+    code, out, err, _, _ = run(
+        "forecast", "series", "--horizon", "2", opt, value, input=b"timestamp,value\n1,1\n2,2\n3,3\n"
+    )
     clean(code, err, (2,))
     assert "not a finite number" in err or "not in the range" in err
 
 
 def test_non_utf8_arguments(tmp_path, db):
     bad = os.fsdecode(b"comp\xff\xfe")
-    for args in (["error", "record", "boom failed", "--component", bad], ["error", "record", os.fsdecode(b"m \xff failed"),
-                                                                            "--component", "ok"],
-                 ["fix", "suggest", os.fsdecode(b"\xff\xfe")], ["patterns", "list", "--json"], ["db", "info"]):
+    for args in (
+        ["error", "record", "boom failed", "--component", bad],
+        ["error", "record", os.fsdecode(b"m \xff failed"), "--component", "ok"],
+        ["fix", "suggest", os.fsdecode(b"\xff\xfe")],
+        ["patterns", "list", "--json"],
+        ["db", "info"],
+    ):
         code, out, err, _, _ = run("--db", db, *args)
         clean(code, err, (0,))
 
 
 def test_out_of_range_timestamps_are_refused_and_db_info_survives_old_rows(tmp_path, db):
     f = tmp_path / "y0.csv"
-    f.write_text("timestamp,component,metric,value\n0000-01-01T00:00:00Z,a,m,1\n9999-12-31T23:59:59Z,a,m,2\n"
-                 "2026-01-01T00:00:00Z,a,m,3\n")
+    f.write_text(
+        "timestamp,component,metric,value\n0000-01-01T00:00:00Z,a,m,1\n9999-12-31T23:59:59Z,a,m,2\n"
+        "2026-01-01T00:00:00Z,a,m,3\n"
+    )
     code, out, err, _, _ = run("--db", db, "ingest", str(f))
     clean(code, err, (0,))
     assert "y0.csv:2 ts: out of range" in out and "y0.csv:3 ts: out of range" in out and "1 metrics rows" in out
     # a row stored by an older Lokifi, before the check
     from analytics.store.database import Store
-    Store(db).execute("INSERT INTO metrics_hourly (hour, host, component, metric, n, sum, sumsq, min, max) "
-                      "VALUES ('0001-01-01 00:00:00'::TIMESTAMP, 'h', 'a', 'm', 1, 1, 1, 1, 1)")
+
+    Store(db).execute(
+        "INSERT INTO metrics_hourly (hour, host, component, metric, n, sum, sumsq, min, max) "
+        "VALUES ('0001-01-01 00:00:00'::TIMESTAMP, 'h', 'a', 'm', 1, 1, 1, 1, 1)"
+    )
     for args in (["db", "info"], ["db", "info", "--json"]):
         code, out, err, _, _ = run("--db", db, *args)
         clean(code, err, (0,))
@@ -189,6 +221,7 @@ def test_out_of_range_timestamps_are_refused_and_db_info_survives_old_rows(tmp_p
 
 
 # -- 7. hangs and slow paths -----------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("digits", [40_000, 300_000])
 def test_patterns_scan_is_linear_on_digit_runs(tmp_path, digits):
@@ -213,12 +246,20 @@ def test_a_big_config_with_bad_lines_is_checked_fast(tmp_path, db):
 
 def test_a_pipe_is_read_once(tmp_path, db):
     f = _metrics(tmp_path / "m.csv")
-    r = subprocess.run(["bash", "-c", f'"{sys.executable}" -m lokifi_tui.cli.main --db "{db}" ingest <(cat "{f}")'],
-                       capture_output=True, text=True, timeout=120)
+    r = subprocess.run(
+        ["bash", "-c", f'"{sys.executable}" -m lokifi_tui.cli.main --db "{db}" ingest <(cat "{f}")'],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     clean(r.returncode, r.stderr, (0,))
     assert "2 metrics rows" in r.stdout, r.stdout + r.stderr
-    r = subprocess.run(["bash", "-c", f'"{sys.executable}" -m lokifi_tui.cli.main patterns scan <(cat "{f}") --json'],
-                       capture_output=True, text=True, timeout=120)
+    r = subprocess.run(
+        ["bash", "-c", f'"{sys.executable}" -m lokifi_tui.cli.main patterns scan <(cat "{f}") --json'],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert r.returncode == 0 and json.loads(r.stdout)["lines"] == 3
 
 
@@ -242,13 +283,23 @@ def test_a_fifo_nobody_writes_is_refused_not_waited_on_forever(tmp_path, db):
 def test_stdin_redirected_from_a_device_is_refused_and_dev_null_is_empty(db):
     for args in (["patterns", "group"], ["patterns", "scan", "-"], ["forecast", "series", "--horizon", "2"]):
         with open("/dev/zero", "rb") as zero:
-            r = subprocess.run([sys.executable, "-m", "lokifi_tui.cli.main", *args], stdin=zero,
-                               capture_output=True, text=True, timeout=60)
+            r = subprocess.run(
+                [sys.executable, "-m", "lokifi_tui.cli.main", *args],
+                stdin=zero,
+                capture_output=True,
+                text=True,
+                timeout=60,
+            )
         clean(r.returncode, r.stderr, (3,))
         assert "a device" in r.stderr, (args, r.stderr)
     with open(os.devnull, "rb") as null:
-        r = subprocess.run([sys.executable, "-m", "lokifi_tui.cli.main", "patterns", "group"], stdin=null,
-                           capture_output=True, text=True, timeout=60)
+        r = subprocess.run(
+            [sys.executable, "-m", "lokifi_tui.cli.main", "patterns", "group"],
+            stdin=null,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
     assert r.returncode == 0 and r.stdout == ""
 
 

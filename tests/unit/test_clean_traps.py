@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from analytics.recommend import actions as cleanup
 from analytics.config.settings import Config, Recommendations, Watch
+from analytics.recommend import actions as cleanup
 
 MB = 1024 * 1024
 LINE = b"2026-11-21T10:00:00Z INFO GET /api/items 200 12ms\n"
@@ -87,9 +87,24 @@ def test_the_cli_with_planted_links_touches_nothing_outside(site, tmp_path):
         os.symlink(outside / "shadow", logs / f"app.log.{stamp}.gz.part")
     conf = tmp_path / "lokifi.toml"
     conf.write_text(f'[watch]\nlog_dirs = ["{logs}"]\n[recommendations]\nlarge_log_mb = 1.0\n')
-    r = subprocess.run([sys.executable, "-m", "lokifi_tui.cli.main", "--db", str(tmp_path / "l.duckdb"),
-                        "--config", str(conf), "clean", "logs", "--yes", "--json"],
-                       capture_output=True, text=True, timeout=120)
+    r = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "lokifi_tui.cli.main",
+            "--db",
+            str(tmp_path / "l.duckdb"),
+            "--config",
+            str(conf),
+            "clean",
+            "logs",
+            "--yes",
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert r.returncode == 0, r.stderr
     done = json.loads(r.stdout)
     assert [Path(s["path"]).name for s in done["done"]] == ["app.log"]
@@ -103,7 +118,7 @@ def test_symlinked_log_is_skipped_and_one_swapped_in_after_the_plan_is_refused(s
     os.symlink(outside / "big.log", logs / "linked.log")
     plan = cleanup.plan_logs(cfg, min_mb=1.0)
     assert [Path(s.path).name for s in plan.steps] == ["app.log"]
-    (logs / "app.log").unlink()                       # swapped for a link between plan and run
+    (logs / "app.log").unlink()  # swapped for a link between plan and run
     os.symlink(outside / "big.log", logs / "app.log")
     out = cleanup.run_plan(plan, cfg)
     assert not out.done and out.failed and "regular file" in out.failed[0][1]
@@ -151,12 +166,14 @@ def test_a_directory_swapped_for_a_symlink_after_the_plan_is_refused(site):
     before = digest(outside)
     logs_plan = cleanup.plan_logs(cfg, min_mb=1.0)
     assert any(s.path.endswith("svc/big.log") for s in logs_plan.steps)
-    cfg_temp = Config(watch=Watch(log_dirs=(str(logs),), project_dirs=(str(logs),)),
-                      recommendations=Recommendations(temp_min_age_hours=1.0))
+    cfg_temp = Config(
+        watch=Watch(log_dirs=(str(logs),), project_dirs=(str(logs),)),
+        recommendations=Recommendations(temp_min_age_hours=1.0),
+    )
     temp_plan = cleanup.plan_temp(cfg_temp)
     assert any(s.path.endswith("svc/old.tmp") for s in temp_plan.steps)
     os.rename(sub, logs / "svc.moved")
-    os.symlink(outside, sub)                           # svc/ now leads outside
+    os.symlink(outside, sub)  # svc/ now leads outside
     out = cleanup.run_plan(cleanup.Plan("logs", steps=[s for s in logs_plan.steps if "svc" in s.path]), cfg)
     assert not out.done and out.failed
     out = cleanup.run_plan(temp_plan, cfg_temp)
@@ -216,9 +233,16 @@ def test_a_log_being_appended_loses_nothing_and_repeats_nothing(site):
 
 def test_a_writer_without_o_append_is_refused_and_named(site):
     logs, _, cfg = site
-    holder = subprocess.Popen([sys.executable, "-c",
-                               "import sys, time; f = open(sys.argv[1], 'r+b'); f.seek(0, 2); print('ok', flush=True); "
-                               "time.sleep(60)", str(logs / "app.log")], stdout=subprocess.PIPE, text=True)
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time; f = open(sys.argv[1], 'r+b'); f.seek(0, 2); print('ok', flush=True); time.sleep(60)",
+            str(logs / "app.log"),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert holder.stdout.readline().strip() == "ok"
         size = (logs / "app.log").stat().st_size

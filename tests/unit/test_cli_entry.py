@@ -10,8 +10,7 @@ import sys
 
 import click
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
+from hypothesis import given, strategies as st
 
 from lokifi_tui.cli.entry import DASHBOARD_OPTIONS, dashboard_args
 from lokifi_tui.cli.main import cli
@@ -27,7 +26,7 @@ def _click_root_options() -> dict[str, tuple[str, str | None]]:
 
 
 def test_the_fast_path_knows_exactly_the_roots_options():
-    assert DASHBOARD_OPTIONS == _click_root_options()
+    assert _click_root_options() == DASHBOARD_OPTIONS
 
 
 def _click_values(argv: list[str]) -> dict[str, object]:
@@ -36,7 +35,8 @@ def _click_values(argv: list[str]) -> dict[str, object]:
 
 
 values = st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=12).filter(
-    lambda v: not v.startswith("-"))
+    lambda v: not v.startswith("-")
+)
 option = st.tuples(st.sampled_from(sorted(DASHBOARD_OPTIONS)), values, st.booleans())
 
 
@@ -66,41 +66,62 @@ def test_environment_variables_fill_absent_options(monkeypatch):
     assert dashboard_args([]) == _click_values([])
 
 
-@pytest.mark.parametrize("argv", [
-    ["demo"], ["--help"], ["-h"], ["--version"], ["--db"], ["--db", "--theme", "x"], ["--refresh", "soon"],
-    ["--db", "x", "status"], ["--dbx", "1"], ["--", "x"], ["--theme=dark", "extra"],
-])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["demo"],
+        ["--help"],
+        ["-h"],
+        ["--version"],
+        ["--db"],
+        ["--db", "--theme", "x"],
+        ["--refresh", "soon"],
+        ["--db", "x", "status"],
+        ["--dbx", "1"],
+        ["--", "x"],
+        ["--theme=dark", "extra"],
+    ],
+)
 def test_anything_else_goes_to_click(argv):
     assert dashboard_args(argv) is None
 
 
 def test_the_dashboards_way_in_imports_no_click():
-    code = ("import sys; import lokifi_tui.cli.entry, lokifi_tui.cli.context, lokifi_tui.cli.dashboard, "
-            "lokifi_tui.app; bad = sorted(m for m in sys.modules if m.split('.')[0] in "
-            "('click', 'duckdb', 'polars', 'psutil', 'openai')); print(bad); sys.exit(1 if bad else 0)")
+    code = (
+        "import sys; import lokifi_tui.cli.entry, lokifi_tui.cli.context, lokifi_tui.cli.dashboard, "
+        "lokifi_tui.app; bad = sorted(m for m in sys.modules if m.split('.')[0] in "
+        "('click', 'duckdb', 'polars', 'psutil', 'openai')); print(bad); sys.exit(1 if bad else 0)"
+    )
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert r.returncode == 0, r.stdout + r.stderr
 
 
 def test_commands_still_run_through_the_executable(tmp_path):
     env = {**os.environ, "LOKIFI_HOME": str(tmp_path)}
-    code = "import sys; sys.argv = ['lokifi', '--db', sys.argv[1], 'status', '--json']; " \
-           "from lokifi_tui.cli.entry import main; main()"
-    r = subprocess.run([sys.executable, "-c", code, str(tmp_path / "s.duckdb")], capture_output=True, text=True,
-                       env=env)
+    code = (
+        "import sys; sys.argv = ['lokifi', '--db', sys.argv[1], 'status', '--json']; "
+        "from lokifi_tui.cli.entry import main; main()"
+    )
+    r = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path / "s.duckdb")], capture_output=True, text=True, env=env
+    )
     assert r.returncode == 0, r.stderr
     assert '"database"' in r.stdout or '"db"' in r.stdout
 
 
-@pytest.mark.parametrize("argv, word", [
-    (["status", "--json"], "status"),
-    (["--db", "status", "recs", "list"], "recs"),      # an option's value is not the command
-    (["--db=x.duckdb", "--refresh", "2", "status"], "status"),
-    (["--version"], None),
-    ([], None),
-])
+@pytest.mark.parametrize(
+    "argv, word",
+    [
+        (["status", "--json"], "status"),
+        (["--db", "status", "recs", "list"], "recs"),  # an option's value is not the command
+        (["--db=x.duckdb", "--refresh", "2", "status"], "status"),
+        (["--version"], None),
+        ([], None),
+    ],
+)
 def test_command_word_skips_root_options_and_their_values(argv, word):
     from lokifi_tui.cli.entry import command_word
+
     assert command_word(argv) == word
 
 
@@ -128,14 +149,21 @@ def test_status_cpu_window_starts_in_the_executable(tmp_path, monkeypatch, capsy
 def test_a_command_holds_collection_off_only_for_a_while(tmp_path):
     """A command run by the executable starts without cyclic collection (a cold read command answers
     before it would free anything) and gets it back after COMMAND_GC_HOLD seconds (a long one needs it)."""
-    code = ("import gc, sys, time\n"
-            "from lokifi_tui.cli import entry\n"
-            "sys.argv = ['lokifi', '--db', sys.argv[1], 'locate', '--json']\n"
-            "entry.main()\n"
-            "print('after the command:', gc.isenabled())\n"
-            "time.sleep(entry.COMMAND_GC_HOLD + 0.5)\n"
-            "print('later:', gc.isenabled())\n")
-    r = subprocess.run([sys.executable, "-c", code, str(tmp_path / "s.duckdb")], capture_output=True, text=True,
-                       env={**os.environ, "LOKIFI_HOME": str(tmp_path)}, timeout=60)
+    code = (
+        "import gc, sys, time\n"
+        "from lokifi_tui.cli import entry\n"
+        "sys.argv = ['lokifi', '--db', sys.argv[1], 'locate', '--json']\n"
+        "entry.main()\n"
+        "print('after the command:', gc.isenabled())\n"
+        "time.sleep(entry.COMMAND_GC_HOLD + 0.5)\n"
+        "print('later:', gc.isenabled())\n"
+    )
+    r = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path / "s.duckdb")],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "LOKIFI_HOME": str(tmp_path)},
+        timeout=60,
+    )
     assert r.returncode == 0, r.stderr
     assert "after the command: False" in r.stdout and "later: True" in r.stdout, r.stdout

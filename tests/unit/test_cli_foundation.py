@@ -8,11 +8,10 @@ import re
 import subprocess
 import sys
 
-import pytest
 from click.testing import CliRunner
+from repo_paths import ROOT
 
 from lokifi_tui.cli.main import cli
-from repo_paths import ROOT
 
 
 def lokifi(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
@@ -26,6 +25,7 @@ def test_locate_honours_db_and_home(tmp_path):
     assert info["database"] == str(tmp_path / "x.duckdb")
     assert info["spool"].endswith("x.duckdb.spool")
     from analytics.dashboard.snapshot import snapshot_path
+
     assert info["last_view"] == str(snapshot_path(tmp_path / "x.duckdb"))
     assert info["last_view"].startswith(info["cache_dir"])
 
@@ -99,8 +99,13 @@ def test_ci_runs_the_readme_test_command():
 
 
 def test_dashboard_without_a_terminal_says_so_instead_of_hanging(tmp_path):
-    r = subprocess.run([sys.executable, "-m", "lokifi_tui.cli.main", "--db", str(tmp_path / "x.duckdb")],
-                       capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=120)
+    r = subprocess.run(
+        [sys.executable, "-m", "lokifi_tui.cli.main", "--db", str(tmp_path / "x.duckdb")],
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=120,
+    )
     assert r.returncode == 5 and "needs a terminal" in r.stderr
 
 
@@ -111,10 +116,17 @@ def test_error_record_on_a_busy_database_is_queued_not_failed(tmp_path):
 
     db = tmp_path / "x.duckdb"
     assert lokifi("--db", str(db), "error", "record", "seed row", "-c", "x").returncode == 0
-    holder = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            textwrap.dedent(f"""
         import duckdb, sys, time
-        c = duckdb.connect({str(db)!r}); print('holding', flush=True); time.sleep(6)""")],
-        stdout=subprocess.PIPE, text=True)
+        c = duckdb.connect({str(db)!r}); print('holding', flush=True); time.sleep(6)"""),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     assert holder.stdout.readline().strip() == "holding"
     env = {**os.environ, "LOKIFI_WRITE_TIMEOUT": "0.5"}
     r = lokifi("--db", str(db), "error", "record", "connection refused while locked", "-c", "api", env=env)
@@ -123,5 +135,6 @@ def test_error_record_on_a_busy_database_is_queued_not_failed(tmp_path):
     assert "queued" in r.stdout and "do not record it again" in r.stdout
     r = lokifi("--db", str(db), "db", "flush-spool")
     from analytics.store.database import Store
+
     s = Store(db)
     assert s.scalar("SELECT count(*) FROM error_events WHERE message = 'connection refused while locked'") == 1

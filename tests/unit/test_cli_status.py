@@ -21,7 +21,7 @@ def closed_port() -> int:
 
 
 def test_status_reports_a_refused_probe_and_the_live_process(tmp_path):
-    exe = tmp_path / "lokifi-web-svc"          # a real process with a name of its own
+    exe = tmp_path / "lokifi-web-svc"  # a real process with a name of its own
     shutil.copy(shutil.which("sleep"), exe)
     child = subprocess.Popen([str(exe), "60"])
     try:
@@ -33,8 +33,10 @@ def test_status_reports_a_refused_probe_and_the_live_process(tmp_path):
 
 def _check_status(tmp_path, name):
     cfg = tmp_path / "lokifi.toml"
-    cfg.write_text(f'[[components]]\nname = "web"\nprocess = "{name}"\n'
-                   f'[[components.probes]]\nkind = "tcp"\nhost = "127.0.0.1"\nport = {closed_port()}\n')
+    cfg.write_text(
+        f'[[components]]\nname = "web"\nprocess = "{name}"\n'
+        f'[[components.probes]]\nkind = "tcp"\nhost = "127.0.0.1"\nport = {closed_port()}\n'
+    )
     base = ["--db", str(tmp_path / "x.duckdb"), "--config", str(cfg)]
     r = CliRunner().invoke(cli, [*base, "collect", "--once", "-q", "--no-hooks"])
     assert r.exit_code == 0, r.output
@@ -62,12 +64,13 @@ def test_the_cheap_cpu_clock_counts_as_psutil_does():
     import pytest
 
     from analytics.sources import cpu_clock
+
     direct = cpu_clock._proc_stat()
     if direct is None:
         pytest.skip("no /proc/stat here: the clock is psutil's own")
     via_psutil = cpu_clock._psutil_times()
-    assert direct[1] == pytest.approx(via_psutil[1], abs=2.0)   # total seconds, read a moment apart
-    assert direct[0] == pytest.approx(via_psutil[0], abs=2.0)   # busy seconds
+    assert direct[1] == pytest.approx(via_psutil[1], abs=2.0)  # total seconds, read a moment apart
+    assert direct[0] == pytest.approx(via_psutil[0], abs=2.0)  # busy seconds
     assert 0 < direct[0] < direct[1]
 
 
@@ -116,8 +119,12 @@ def test_cold_read_commands_leave_unneeded_modules_unloaded(tmp_path):
         "sys.stderr.write('LOADED:' + ' '.join(sorted(sys.modules)) + '\\n')\n"
     )
     for args, unneeded in NOT_NEEDED_BY.items():
-        r = subprocess.run([sys.executable, "-c", code, "--db", str(db), "--config", str(cfg), *args],
-                           capture_output=True, text=True, timeout=120)
+        r = subprocess.run(
+            [sys.executable, "-c", code, "--db", str(db), "--config", str(cfg), *args],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert r.returncode == 0, r.stderr
         loaded = set(r.stderr.rpartition("LOADED:")[2].split())
         assert "analytics.store.database" in loaded, r.stderr  # the check sees what the command loaded

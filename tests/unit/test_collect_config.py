@@ -4,8 +4,7 @@ valid still applies; `lokifi config init` writes a file that checks clean."""
 from __future__ import annotations
 
 from click.testing import CliRunner
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from analytics.config.settings import load_config, locate_keys
 from analytics.config.starter import Found, render
@@ -54,9 +53,11 @@ def test_good_file_loads_clean(tmp_path):
 
 
 def test_each_error_has_its_line_and_key(tmp_path):
-    text = GOOD.replace('collect_seconds = 5', 'collect_seconds = "often"').replace(
-        "expect_status = [200, 204]", "expect_status = [200, 204]\n  timeout = -1").replace(
-        'port = 6379', 'port = 70000')
+    text = (
+        GOOD.replace("collect_seconds = 5", 'collect_seconds = "often"')
+        .replace("expect_status = [200, 204]", "expect_status = [200, 204]\n  timeout = -1")
+        .replace("port = 6379", "port = 70000")
+    )
     cfg = load_config(write(tmp_path, text))
     issues = by_key(cfg)
     assert issues["general.collect_seconds"].line == 3
@@ -112,9 +113,14 @@ def test_locate_keys_nested_arrays():
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.lists(st.sampled_from(list('[]{}="\'#.,\n abc123-_') + ["true", "components", "general", "probes",
-                                                                 "[[components]]", "name", "\n"]),
-               max_size=80).map("".join))
+@given(
+    st.lists(
+        st.sampled_from(
+            list("[]{}=\"'#.,\n abc123-_") + ["true", "components", "general", "probes", "[[components]]", "name", "\n"]
+        ),
+        max_size=80,
+    ).map("".join)
+)
 def test_any_text_loads_without_raising(tmp_path_factory, text):
     p = tmp_path_factory.mktemp("cfg") / "lokifi.toml"
     p.write_text(text)
@@ -124,9 +130,16 @@ def test_any_text_loads_without_raising(tmp_path_factory, text):
 
 
 def test_starter_file_checks_clean(tmp_path):
-    found = [Found("backend", "gunicorn", http=["http://127.0.0.1:8000/"], tcp=[("127.0.0.1", 6379)],
-                   logs=["/var/log/nginx/error.log"]),
-             Found('we"ird', "", tcp=[("::1", 5432)])]
+    found = [
+        Found(
+            "backend",
+            "gunicorn",
+            http=["http://127.0.0.1:8000/"],
+            tcp=[("127.0.0.1", 6379)],
+            logs=["/var/log/nginx/error.log"],
+        ),
+        Found('we"ird', "", tcp=[("::1", 5432)]),
+    ]
     for text in (render(found, host="h"), render([], host="h")):
         cfg = load_config(write(tmp_path, text))
         assert cfg.issues == (), cfg.problems
@@ -150,6 +163,7 @@ def test_cli_init_check_show(tmp_path):
     r = CliRunner().invoke(cli, ["--config", str(cfgp), "config", "check", "--json"])
     assert r.exit_code == 3
     import json
+
     data = json.loads(r.stdout)
     assert data["issues"][0]["line"] == 2 and data["issues"][0]["key"] == "general.collect_seconds"
     r = CliRunner().invoke(cli, ["--config", str(cfgp), "config", "show", "--json"])

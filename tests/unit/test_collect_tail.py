@@ -6,11 +6,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import time
 import shutil
+import time
 
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from analytics.sources.filetail import FileTailer
 from analytics.sources.tail import (
@@ -231,8 +230,10 @@ def test_unreadable_file_is_reported_not_raised(tmp_path):
 _chunk = st.binary(max_size=40).map(lambda b: b.replace(b"\r", b""))
 _op = st.one_of(
     st.tuples(st.just("write"), _chunk),
-    st.tuples(st.just("write"), st.lists(st.text("abc \u00e9", max_size=8), max_size=4).map(
-        lambda xs: "".join(x + "\n" for x in xs).encode())),
+    st.tuples(
+        st.just("write"),
+        st.lists(st.text("abc \u00e9", max_size=8), max_size=4).map(lambda xs: "".join(x + "\n" for x in xs).encode()),
+    ),
     st.tuples(st.just("poll"), st.none()),
     st.tuples(st.just("restart"), st.none()),
     st.tuples(st.just("rotate"), st.none()),
@@ -288,6 +289,7 @@ def test_every_line_exactly_once_property(tmp_path_factory, ops):
 
 
 # -- error lines -------------------------------------------------------------------------------------
+
 
 def test_levels_are_read_the_ways_logs_write_them():
     assert line_level("2024-01-01 12:00:00,123 ERROR [main] boom") == "ERROR"

@@ -6,6 +6,7 @@ event is lost or stored twice."""
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 import os
 import shutil
@@ -17,13 +18,12 @@ import time
 import traceback
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from collect_support import cli, fast_tail_config, write_config
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from analytics.patterns.multiline import MultilineFolder, fold_multiline
 from analytics.sources.tail import LogSpec, TailSource, is_error_event, line_time
 from analytics.store.database import Store
-from collect_support import cli, fast_tail_config, write_config
 
 NOW = dt.datetime(2026, 11, 21, 12, 0, 0)
 HEAD = "2026-11-21T11:59:00Z ERROR request 7 failed"
@@ -36,6 +36,7 @@ def append(path, data: bytes | str) -> None:
 
 def a_traceback() -> list[str]:
     """A real Python traceback (two frames), as logging writes it under the message."""
+
     def handler():
         return {}["user_7"]
 
@@ -104,10 +105,14 @@ def held(src: TailSource, stored: Stored, log, writer=None) -> None:
 
 def test_a_traceback_written_in_two_parts_while_polled_is_one_event(tmp_path):
     """A writer process logs an exception in two writes, 0.3 s apart, while the source polls every 50 ms."""
-    now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)  # the writer stamps its lines with the real time
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)  # the writer stamps its lines with the real time
     log = tmp_path / "app.log"
     src, stored = opened(log, quiet=2.0)
-    writer = subprocess.Popen([sys.executable, "-c", textwrap.dedent("""
+    writer = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            textwrap.dedent("""
         import logging, sys, time
 
         class TwoParts(logging.FileHandler):
@@ -126,7 +131,10 @@ def test_a_traceback_written_in_two_parts_while_polled_is_one_event(tmp_path):
             {}["user_7"]
         except KeyError:
             log.exception("request 7 failed")
-        """), str(log)])
+        """),
+            str(log),
+        ]
+    )
     split_seen = False
     while writer.poll() is None:
         text = log.read_text()
@@ -312,11 +320,12 @@ POOL = [
 
 
 @settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(lines=st.lists(st.one_of(st.sampled_from(POOL), st.text(" \tatE:rCb.", max_size=10)), min_size=1,
-                      max_size=30),
-       cuts=st.lists(st.integers(0, 10_000), max_size=10),
-       actions=st.lists(st.sampled_from(["poll", "crash", "write on"]), max_size=10),
-       max_line=st.sampled_from([24, 1 << 16]))
+@given(
+    lines=st.lists(st.one_of(st.sampled_from(POOL), st.text(" \tatE:rCb.", max_size=10)), min_size=1, max_size=30),
+    cuts=st.lists(st.integers(0, 10_000), max_size=10),
+    actions=st.lists(st.sampled_from(["poll", "crash", "write on"]), max_size=10),
+    max_line=st.sampled_from([24, 1 << 16]),
+)
 def test_writes_polls_and_crashes_store_the_batch_events_once(tmp_path_factory, lines, cuts, actions, max_line):
     log = tmp_path_factory.mktemp("multiline") / "app.log"
     log.write_bytes(b"")
@@ -325,7 +334,7 @@ def test_writes_polls_and_crashes_store_the_batch_events_once(tmp_path_factory, 
     stored = Stored()
     src = tail(log, quiet=1e9, max_line=max_line)
     stored.take(src.poll(NOW))
-    for n, (a, b) in enumerate(zip(points, points[1:])):
+    for n, (a, b) in enumerate(itertools.pairwise(points)):
         append(log, data[a:b])
         action = actions[n] if n < len(actions) else "poll"
         if action == "poll":
@@ -342,6 +351,7 @@ def test_writes_polls_and_crashes_store_the_batch_events_once(tmp_path_factory, 
 
 
 # -- the real command, killed between the parts ----------------------------------------------------------
+
 
 @pytest.mark.slow
 @pytest.mark.timeout(120)

@@ -22,7 +22,7 @@ def test_view_mode_becomes_the_writer_when_the_other_collector_stops(tmp_path, m
     dash.step(force=True)
     time.sleep(0.4)
     dash.step()
-    assert dash.mode == "view"                      # still held: nothing changes
+    assert dash.mode == "view"  # still held: nothing changes
     first.close()
     deadline = time.monotonic() + 10
     while dash.mode != "write" and time.monotonic() < deadline:

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from analytics.sources.vitals import ProcessSpec, VitalsSource, VitalsSnapshot
+from analytics.sources.vitals import ProcessSpec, VitalsSnapshot, VitalsSource
 
 NOW = dt.datetime(2026, 11, 21, 12, 0, 0)
 MARK = "lokifi-test-child-7f3a"
@@ -17,10 +17,12 @@ MARK = "lokifi-test-child-7f3a"
 
 def spawn(tag: str = MARK) -> subprocess.Popen:
     # A child that uses some memory and a few threads, recognisable by its command line.
-    code = ("import threading, time, sys\n"
-            "buf = bytearray(20 * 1024 * 1024)\n"
-            "for _ in range(3): threading.Thread(target=time.sleep, args=(600,), daemon=True).start()\n"
-            "time.sleep(600)\n")
+    code = (
+        "import threading, time, sys\n"
+        "buf = bytearray(20 * 1024 * 1024)\n"
+        "for _ in range(3): threading.Thread(target=time.sleep, args=(600,), daemon=True).start()\n"
+        "time.sleep(600)\n"
+    )
     return subprocess.Popen([sys.executable, "-c", code, tag])
 
 

@@ -48,8 +48,10 @@ def test_config_check_reports_unknown_keymap_actions_and_a_missing_explicit_file
 
 def test_config_show_hides_credentials_but_not_numbers(tmp_path):
     p = tmp_path / "lokifi.toml"
-    p.write_text('[recommendations]\nsecret_max_file_kb = 2048\n[[sources]]\nname = "p"\ntype = "prometheus"\n'
-                 'url = "http://127.0.0.1:9"\nbearer_token = "abc123secret"\n')
+    p.write_text(
+        '[recommendations]\nsecret_max_file_kb = 2048\n[[sources]]\nname = "p"\ntype = "prometheus"\n'
+        'url = "http://127.0.0.1:9"\nbearer_token = "abc123secret"\n'
+    )
     r = CliRunner().invoke(cli, ["--config", str(p), "config", "show"])
     assert r.exit_code == 0, r.output
     assert "secret_max_file_kb = 2048" in r.output

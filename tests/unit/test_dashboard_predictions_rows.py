@@ -14,13 +14,19 @@ def test_two_recurring_patterns_on_one_component_are_two_rows(store):
         store.execute(
             "INSERT INTO predictions (prediction_type, component, host, subject, severity, message, confidence_score, "
             "prediction_date, due_at) VALUES ('recurring_error', 'redis', 'h', ?, 'HIGH', ?, 0.9, ?, ?)",
-            [subject, f"connection occurring frequently in redis ({n} times)", NOW - dt.timedelta(hours=1),
-             NOW + dt.timedelta(hours=23)])
+            [
+                subject,
+                f"connection occurring frequently in redis ({n} times)",
+                NOW - dt.timedelta(hours=1),
+                NOW + dt.timedelta(hours=23),
+            ],
+        )
     # a newer prediction of the same subject replaces the older one, it does not add a row
     store.execute(
         "INSERT INTO predictions (prediction_type, component, host, subject, severity, message, confidence_score, "
         "prediction_date, due_at) VALUES ('recurring_error', 'redis', 'h', 'pattern-a', 'HIGH', 'newer', 0.9, ?, ?)",
-        [NOW - dt.timedelta(minutes=5), NOW + dt.timedelta(hours=23)])
+        [NOW - dt.timedelta(minutes=5), NOW + dt.timedelta(hours=23)],
+    )
     with store.read() as con:
         rows = live_predictions(con, NOW, 50)
     assert len(rows) == 2

@@ -53,7 +53,9 @@ def run(tmp_path, cfg, *args):
 
 
 def put_status(store: Store, name: str, h: FleetHealth) -> None:
-    store.execute("INSERT INTO source_checkpoints (source, key, position) VALUES (?, ?, ?)", [name, STATUS_KEY, h.to_json()])
+    store.execute(
+        "INSERT INTO source_checkpoints (source, key, position) VALUES (?, ?, ?)", [name, STATUS_KEY, h.to_json()]
+    )
 
 
 def test_status_shows_each_source_clearly(tmp_path):
@@ -64,10 +66,29 @@ def test_status_shows_each_source_clearly(tmp_path):
 
     store = Store(tmp_path / "db.duckdb")
     now = time.time()
-    put_status(store, "prom", FleetHealth(kind="prometheus", state="up", last_success=now - 5, data_until=now - 200,
-                                          hosts=["web-1", "web-2"], skew_s=-90.0))
-    put_status(store, "logs", FleetHealth(kind="loki", state="5xx", last_success=now - 600, failures=3,
-                                          message="http://127.0.0.1:1/loki: HTTP 502 \x1b[31m[red]bad gateway[/red]"))
+    put_status(
+        store,
+        "prom",
+        FleetHealth(
+            kind="prometheus",
+            state="up",
+            last_success=now - 5,
+            data_until=now - 200,
+            hosts=["web-1", "web-2"],
+            skew_s=-90.0,
+        ),
+    )
+    put_status(
+        store,
+        "logs",
+        FleetHealth(
+            kind="loki",
+            state="5xx",
+            last_success=now - 600,
+            failures=3,
+            message="http://127.0.0.1:1/loki: HTTP 502 \x1b[31m[red]bad gateway[/red]",
+        ),
+    )
     r = run(tmp_path, cfg, "sources", "status")
     assert r.exit_code == 0, r.output
     lines = {ln.split()[0]: ln for ln in r.output.splitlines() if ln.strip()}
@@ -76,7 +97,9 @@ def test_status_shows_each_source_clearly(tmp_path):
     assert "\x1b" not in r.output and "␛" in r.output  # hostile text from a server is made inert
     data = json.loads(run(tmp_path, cfg, "sources", "status", "--json").output)
     by = {s["name"]: s for s in data["sources"]}
-    assert by["prom"]["hosts"] == ["web-1", "web-2"] and 100 < by["prom"]["freshness_s"] < 120  # judged on the server clock (90 s behind)
+    assert (
+        by["prom"]["hosts"] == ["web-1", "web-2"] and 100 < by["prom"]["freshness_s"] < 120
+    )  # judged on the server clock (90 s behind)
     assert by["logs"]["state"] == "5xx" and by["logs"]["failures"] == 3
 
     summary = fleet_summary(store, dt.datetime.now(dt.UTC).replace(tzinfo=None))
@@ -108,7 +131,9 @@ def test_test_and_pull_against_a_dead_server(tmp_path):
 
 
 def test_config_problems_name_the_key(tmp_path):
-    cfg = write_config(tmp_path, """
+    cfg = write_config(
+        tmp_path,
+        """
 [[sources]]
 name = "prom"
 type = "prometheus"
@@ -118,7 +143,8 @@ step = "often"
 query = "up"
 component = "api"
 metric = "up"
-""")
+""",
+    )
     r = run(tmp_path, cfg, "sources", "test", "prom")
     assert r.exit_code == 3
     assert "step" in r.output and "often" in r.output

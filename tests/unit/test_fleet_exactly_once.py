@@ -13,8 +13,7 @@ from __future__ import annotations
 import json
 import time
 
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from analytics.sources.fleet.client import Response
 from analytics.sources.fleet.loki import LokiSettings, LokiSource
@@ -41,8 +40,13 @@ class FakeLoki:
             streams: dict[str, list] = {}
             for ts, host, line in picked:
                 streams.setdefault(host, []).append([str(ts), line])
-            data = {"status": "success", "data": {"resultType": "streams", "result": [
-                {"stream": {"job": "api", "host": h}, "values": v} for h, v in streams.items()]}}
+            data = {
+                "status": "success",
+                "data": {
+                    "resultType": "streams",
+                    "result": [{"stream": {"job": "api", "host": h}, "values": v} for h, v in streams.items()],
+                },
+            }
         # Date has whole seconds; the source adds half a second back
         server_time = int(self.clock / NS) - 0.5 + (self.clock % NS) / NS
         return Response(data, 200, server_time, 0.001, 1, now, now)
@@ -52,9 +56,18 @@ class FakeLoki:
 
 
 def make_source(server: FakeLoki, limit: int, checkpoints: dict[str, str]) -> LokiSource:
-    s = LokiSettings.from_config({"name": "logs", "url": "http://loki.test:3100", "lag": "1s", "overlap": "30s",
-                                  "backfill": "1h", "max_window": "7s", "limit": limit,
-                                  "queries": [{"query": '{job="api"} |= "ERROR"', "component": "api"}]})
+    s = LokiSettings.from_config(
+        {
+            "name": "logs",
+            "url": "http://loki.test:3100",
+            "lag": "1s",
+            "overlap": "30s",
+            "backfill": "1h",
+            "max_window": "7s",
+            "limit": limit,
+            "queries": [{"query": '{job="api"} |= "ERROR"', "component": "api"}],
+        }
+    )
     src = LokiSource(s, client=server)
     src.start(dict(checkpoints))
     return src
@@ -110,6 +123,7 @@ def test_every_line_stored_exactly_once(history, limit):
     assert len(stored) == len(set(stored)), "a line was stored twice"
     t = json.loads(next(v for k, v in checkpoints.items() if k.startswith("q:")))["t"]
     from analytics.sources.fleet.loki import _ts
+
     expected = {(_ts(ts), host, line) for ts, host, line in server.entries if ts < t}
     assert set(stored) == expected
     assert t >= server.clock - 2 * NS
@@ -130,9 +144,17 @@ def test_editing_a_query_does_not_store_its_lines_again():
     server.entries.add((server.clock - 2 * NS, "web-2", "ERROR new"))
     server.clock += 2 * NS
     # the user edits the query (a new checkpoint key); the old checkpoint is still stored
-    s = LokiSettings.from_config({"name": "logs", "url": "http://loki.test:3100", "lag": "1s", "overlap": "30s",
-                                  "backfill": "1h", "limit": 10,
-                                  "queries": [{"query": '{job="api"} |~ "ERROR|FATAL"', "component": "api"}]})
+    s = LokiSettings.from_config(
+        {
+            "name": "logs",
+            "url": "http://loki.test:3100",
+            "lag": "1s",
+            "overlap": "30s",
+            "backfill": "1h",
+            "limit": 10,
+            "queries": [{"query": '{job="api"} |~ "ERROR|FATAL"', "component": "api"}],
+        }
+    )
     src = LokiSource(s, client=server)
     src.start(dict(checkpoints))
     for b in src.poll(None):

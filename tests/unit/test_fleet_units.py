@@ -6,23 +6,22 @@ import json
 import math
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
-from analytics.sources.fleet.status import FleetHealth, from_epoch, measure_skew, to_epoch
 from analytics.sources.fleet.client import ConfigProblem, HttpSettings, parse_duration, redact_url
 from analytics.sources.fleet.loki import MAX_SEEN, LokiSettings, QueryState, entry_key, line_level, stream_entries
-from analytics.sources.fleet.prometheus import PromQuery, PrometheusSettings, fill, matrix_rows
+from analytics.sources.fleet.prometheus import PrometheusSettings, PromQuery, fill, matrix_rows
+from analytics.sources.fleet.status import FleetHealth, from_epoch, measure_skew, to_epoch
 
 
 def prom_cfg(**kw):
-    d = {"name": "p", "url": "http://127.0.0.1:9090",
-         "queries": [{"query": "up", "component": "api", "metric": "up"}]}
+    d = {"name": "p", "url": "http://127.0.0.1:9090", "queries": [{"query": "up", "component": "api", "metric": "up"}]}
     d.update(kw)
     return d
 
 
 # -- settings ---------------------------------------------------------------------------------------
+
 
 def test_prometheus_settings_defaults_and_durations():
     s = PrometheusSettings.from_config(prom_cfg(step="30s", lag="1m", backfill="2h", interval=10))
@@ -31,18 +30,21 @@ def test_prometheus_settings_defaults_and_durations():
     assert s.queries[0].host_labels[0] == "host"
 
 
-@pytest.mark.parametrize("bad, key", [
-    ({"url": "ftp://x"}, "sources[0].url"),
-    ({"url": ""}, "sources[0].url"),
-    ({"step": "soon"}, "sources[0].step"),
-    ({"max_points": 20000}, "sources[0].max_points"),
-    ({"queries": []}, "sources[0].queries"),
-    ({"queries": [{"query": "up", "component": "api"}]}, "sources[0].queries[0].metric"),
-    ({"auth": {"type": "bearer"}}, "sources[0].auth"),
-    ({"auth": {"type": "digest"}}, "sources[0].auth.type"),
-    ({"auth": {"type": "bearer", "token_env": "LOKIFI_NO_SUCH_VAR"}}, "sources[0].auth.token_env"),
-    ({"tls": {"ca_file": "/no/such/ca.pem"}}, "sources[0].tls.ca_file"),
-])
+@pytest.mark.parametrize(
+    "bad, key",
+    [
+        ({"url": "ftp://x"}, "sources[0].url"),
+        ({"url": ""}, "sources[0].url"),
+        ({"step": "soon"}, "sources[0].step"),
+        ({"max_points": 20000}, "sources[0].max_points"),
+        ({"queries": []}, "sources[0].queries"),
+        ({"queries": [{"query": "up", "component": "api"}]}, "sources[0].queries[0].metric"),
+        ({"auth": {"type": "bearer"}}, "sources[0].auth"),
+        ({"auth": {"type": "digest"}}, "sources[0].auth.type"),
+        ({"auth": {"type": "bearer", "token_env": "LOKIFI_NO_SUCH_VAR"}}, "sources[0].auth.token_env"),
+        ({"tls": {"ca_file": "/no/such/ca.pem"}}, "sources[0].tls.ca_file"),
+    ],
+)
 def test_prometheus_settings_errors_name_the_key(bad, key):
     with pytest.raises(ConfigProblem) as e:
         PrometheusSettings.from_config(prom_cfg(**bad), "sources[0]")
@@ -56,27 +58,41 @@ def test_unknown_keys_are_reported_not_fatal():
 
 def test_secrets_from_env_and_file_never_in_descriptions(tmp_path, monkeypatch):
     monkeypatch.setenv("LOKIFI_TEST_TOKEN", "s3cr3t-token")
-    s = HttpSettings.from_dict({"url": "https://prom.example:9090", "auth": {"type": "bearer", "token_env": "LOKIFI_TEST_TOKEN"}}, "x")
+    s = HttpSettings.from_dict(
+        {"url": "https://prom.example:9090", "auth": {"type": "bearer", "token_env": "LOKIFI_TEST_TOKEN"}}, "x"
+    )
     assert s.bearer_token == "s3cr3t-token"
     assert "s3cr3t" not in s.describe()
     f = tmp_path / "pw"
     f.write_text("hunter2\n")
-    s = HttpSettings.from_dict({"url": "http://u:inline@loki:3100", "auth": {"type": "basic", "username": "bob", "password_file": str(f)}}, "x")
+    s = HttpSettings.from_dict(
+        {"url": "http://u:inline@loki:3100", "auth": {"type": "basic", "username": "bob", "password_file": str(f)}}, "x"
+    )
     assert (s.basic_user, s.basic_password) == ("bob", "hunter2")
     assert "inline" not in s.base_url and "inline" not in s.describe()
     assert redact_url("http://user:pw@host:1/api?token=abc") == "http://host:1/api"
 
 
 def test_loki_settings():
-    s = LokiSettings.from_config({"name": "l", "url": "http://127.0.0.1:3100", "tenant": "team-a", "limit": 500,
-                                  "queries": [{"query": '{job="api"} |= "error"', "component": "api"}]})
+    s = LokiSettings.from_config(
+        {
+            "name": "l",
+            "url": "http://127.0.0.1:3100",
+            "tenant": "team-a",
+            "limit": 500,
+            "queries": [{"query": '{job="api"} |= "error"', "component": "api"}],
+        }
+    )
     assert s.http.headers["X-Scope-OrgID"] == "team-a"
     assert s.limit == 500
     with pytest.raises(ConfigProblem, match="limit"):
-        LokiSettings.from_config({"name": "l", "url": "http://x:1", "limit": 6000,
-                                  "queries": [{"query": "{a=\"b\"}", "component": "c"}]})
+        LokiSettings.from_config(
+            {"name": "l", "url": "http://x:1", "limit": 6000, "queries": [{"query": '{a="b"}', "component": "c"}]}
+        )
     with pytest.raises(ConfigProblem, match="stream selector"):
-        LokiSettings.from_config({"name": "l", "url": "http://x:1", "queries": [{"query": "rate(x[1m])", "component": "c"}]})
+        LokiSettings.from_config(
+            {"name": "l", "url": "http://x:1", "queries": [{"query": "rate(x[1m])", "component": "c"}]}
+        )
 
 
 @given(st.one_of(st.integers(-5, 10**6), st.floats(allow_nan=True), st.text(max_size=12), st.booleans(), st.none()))
@@ -86,7 +102,7 @@ def test_parse_duration_total(value):
     except ConfigProblem as exc:
         assert str(exc).startswith("k")
     else:
-        assert out >= 0 and math.isfinite(out) or isinstance(value, float)
+        assert (out >= 0 and math.isfinite(out)) or isinstance(value, float)
 
 
 # -- parsers ----------------------------------------------------------------------------------------
@@ -95,16 +111,30 @@ Q = PromQuery("x", "comp-{job}", "m_{route}")
 
 
 def test_matrix_rows_maps_labels_and_drops_non_finite():
-    data = {"status": "success", "data": {"resultType": "matrix", "result": [
-        {"metric": {"host": "web-1", "job": "api", "route": "/a"}, "values": [[100, "1.5"], [101, "NaN"], [102, "+Inf"]]},
-        {"metric": {"instance": "10.0.0.2:9100", "job": "api", "route": "/a"}, "values": [[100, "2"]]},
-        {"metric": {"host": "web-1", "job": "api", "route": "/a"}, "values": [[100, "9"]]},  # collides with the first
-    ]}}
+    data = {
+        "status": "success",
+        "data": {
+            "resultType": "matrix",
+            "result": [
+                {
+                    "metric": {"host": "web-1", "job": "api", "route": "/a"},
+                    "values": [[100, "1.5"], [101, "NaN"], [102, "+Inf"]],
+                },
+                {"metric": {"instance": "10.0.0.2:9100", "job": "api", "route": "/a"}, "values": [[100, "2"]]},
+                {
+                    "metric": {"host": "web-1", "job": "api", "route": "/a"},
+                    "values": [[100, "9"]],
+                },  # collides with the first
+            ],
+        },
+    }
     rows, collisions, hosts = matrix_rows(data, Q, "fallback", "prometheus:t")
     assert collisions == 1
     assert hosts == {"web-1", "10.0.0.2:9100"}
     assert [(r["host"], r["component"], r["metric"], r["value"]) for r in rows] == [
-        ("web-1", "comp-api", "m_/a", 1.5), ("10.0.0.2:9100", "comp-api", "m_/a", 2.0)]
+        ("web-1", "comp-api", "m_/a", 1.5),
+        ("10.0.0.2:9100", "comp-api", "m_/a", 2.0),
+    ]
     assert rows[0]["ts"] == from_epoch(100)
 
 
@@ -131,11 +161,18 @@ def test_parsers_never_crash_on_arbitrary_json(value):
 
 
 @settings(max_examples=40, deadline=None)
-@given(st.dictionaries(st.sampled_from(["status", "data"]), json_values, max_size=2),
-       st.lists(st.tuples(st.integers(0, 2**62), st.text(max_size=20)), max_size=5))
+@given(
+    st.dictionaries(st.sampled_from(["status", "data"]), json_values, max_size=2),
+    st.lists(st.tuples(st.integers(0, 2**62), st.text(max_size=20)), max_size=5),
+)
 def test_stream_entries_sorted_and_typed(_, pairs):
-    data = {"status": "success", "data": {"resultType": "streams", "result": [
-        {"stream": {"job": "x"}, "values": [[str(t), line] for t, line in pairs]}]}}
+    data = {
+        "status": "success",
+        "data": {
+            "resultType": "streams",
+            "result": [{"stream": {"job": "x"}, "values": [[str(t), line] for t, line in pairs]}],
+        },
+    }
     out = stream_entries(data)
     assert [e[0] for e in out] == sorted(t for t, _ in pairs)
     assert all(isinstance(line, str) for _, _, line in out)
@@ -152,11 +189,21 @@ def test_fill_and_level():
 def test_entry_key_depends_on_labels_time_and_line():
     a = entry_key({"job": "api", "host": "a"}, 1, "x")
     assert a == entry_key({"host": "a", "job": "api"}, 1, "x")  # label order does not matter
-    assert len({a, entry_key({"job": "api", "host": "b"}, 1, "x"), entry_key({"job": "api", "host": "a"}, 2, "x"),
-                entry_key({"job": "api", "host": "a"}, 1, "y")}) == 4
+    assert (
+        len(
+            {
+                a,
+                entry_key({"job": "api", "host": "b"}, 1, "x"),
+                entry_key({"job": "api", "host": "a"}, 2, "x"),
+                entry_key({"job": "api", "host": "a"}, 1, "y"),
+            }
+        )
+        == 4
+    )
 
 
 # -- Loki dedup state ---------------------------------------------------------------------------------
+
 
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.integers(0, 10_000), max_size=3 * MAX_SEEN // 100), st.integers(0, 5000), st.integers(0, 20_000))
@@ -187,10 +234,11 @@ def test_query_state_cap_moves_seen_from_past_what_it_forgot():
 
 # -- status ---------------------------------------------------------------------------------------------
 
+
 def test_backoff_grows_and_caps_and_success_resets():
     h = FleetHealth(kind="prometheus")
     delays = []
-    for i in range(8):
+    for _i in range(8):
         h.failed(1000.0, "down", "x", interval=10, max_backoff=120)
         delays.append(h.retry_at - 1000.0)
     assert delays[:4] == [10, 20, 40, 80] and max(delays) == 120
@@ -222,6 +270,7 @@ def test_status_json_ignores_garbage():
 def test_collector_status_says_state_error_and_detail_once():
     from analytics.sources.base import SourceStatus
     from analytics.sources.fleet.status import as_source_status
+
     base = SourceStatus("prom", "prometheus", "ok", None, None, "stale error from long ago", 10, "")
     down = FleetHealth(kind="prometheus", state="down", message="cannot connect", hosts=["a", "b"], data_until=100.0)
     st = as_source_status("prom", "prometheus", base, down, now=160.0)
@@ -240,7 +289,7 @@ def test_a_web_page_instead_of_an_api_is_a_clear_4xx(tmp_path):
     from analytics.sources.fleet.client import FetchError, HttpClient
 
     class H(http.server.BaseHTTPRequestHandler):
-        def do_GET(self):  # noqa: N802
+        def do_GET(self):
             body = b"<html><body>Grafana</body></html>"
             self.send_response(200)
             self.send_header("Content-Type", "text/html; charset=utf-8")

@@ -18,9 +18,9 @@ def test_origins_most_recent_first_each_followed_by_a_full_horizon():
 
 def test_mase_scale_seasonal_then_lag1_then_zero():
     y = np.tile([0.0, 10.0], 10)
-    assert mase_scale(y, 2) == pytest.approx(10.0)      # seasonal MAE 0 -> lag-1 naive
+    assert mase_scale(y, 2) == pytest.approx(10.0)  # seasonal MAE 0 -> lag-1 naive
     assert mase_scale(np.arange(10.0), 2) == pytest.approx(2.0)
-    assert mase_scale(np.arange(3.0), 2) == pytest.approx(1.0)   # shorter than two seasons
+    assert mase_scale(np.arange(3.0), 2) == pytest.approx(1.0)  # shorter than two seasons
     assert mase_scale([5.0], 2) == 0.0
 
 
@@ -34,9 +34,16 @@ def test_backtest_errors_are_actual_minus_forecast():
 
 def test_compare_and_choose_prefer_the_simpler_model_on_a_tie():
     y = np.arange(60.0)
-    res = compare({"naive": lambda h, k: np.full(k, h[-1]),
-                   "drift": lambda h, k: h[-1] + np.arange(1, k + 1),
-                   "none": lambda h, k: None}, y, 4, origins=rolling_origins(60, 4, 3))
+    res = compare(
+        {
+            "naive": lambda h, k: np.full(k, h[-1]),
+            "drift": lambda h, k: h[-1] + np.arange(1, k + 1),
+            "none": lambda h, k: None,
+        },
+        y,
+        4,
+        origins=rolling_origins(60, 4, 3),
+    )
     assert not res["none"].ok
     assert choose(res) == "drift"
     assert choose({"a": res["drift"], "b": res["drift"]}, prefer="b") == "b"

@@ -9,8 +9,7 @@ import math
 import numpy as np
 import pytest
 from click.testing import CliRunner
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from analytics.forecast.series_csv import SeriesInputError, forecast_csv, read_series_csv, series_rows
 from lokifi_tui.cli.main import cli
@@ -72,25 +71,29 @@ def test_missing_horizon_is_a_usage_error():
 
 
 def test_reader_header_missing_values_epoch_and_zones():
-    t, v = read_series_csv("timestamp,value\n2026-01-01T00:00:00Z,1\n2026-01-01T01:00:00+01:00,\n"
-                           "1767232800,3.5\n1767236400000,nan\n")
+    t, v = read_series_csv(
+        "timestamp,value\n2026-01-01T00:00:00Z,1\n2026-01-01T01:00:00+01:00,\n1767232800,3.5\n1767236400000,nan\n"
+    )
     assert np.isnan(v[1]) and np.isnan(v[3]) and v[2] == 3.5
     assert t[0] == dt.datetime(2026, 1, 1, tzinfo=dt.UTC).timestamp()
-    assert t[1] == t[0]                      # 01:00+01:00 is midnight UTC
-    assert t[3] - t[2] == 3600               # milliseconds recognised
+    assert t[1] == t[0]  # 01:00+01:00 is midnight UTC
+    assert t[3] - t[2] == 3600  # milliseconds recognised
     y, step = series_rows(t, v)
     assert not np.isnan(y).any()
 
 
-@pytest.mark.parametrize("data,where,what", [
-    (b"timestamp,value\n", "<stdin>", "no data rows"),
-    (b"t,v\n2026-01-01,1\n\xff\xfe,2\n", "<stdin>:3", "not UTF-8"),
-    (b"t,v\n2026-01-01,1\n\x00\x01,2\n", "<stdin>:3", "binary"),
-    (b"t,v\n2026-01-01,1\n2026-01-02\n", "<stdin>:3", "two columns"),
-    (b"t,v\nyesterday,1\n", "<stdin>:2", "timestamp"),
-    (b"t,v\n2026-01-01,inf\n", "<stdin>:2", "not finite"),
-    (b"t,v\n2026-01-01," + b"9" * 20000 + b"\n", "<stdin>:2", "characters long"),
-])
+@pytest.mark.parametrize(
+    "data,where,what",
+    [
+        (b"timestamp,value\n", "<stdin>", "no data rows"),
+        (b"t,v\n2026-01-01,1\n\xff\xfe,2\n", "<stdin>:3", "not UTF-8"),
+        (b"t,v\n2026-01-01,1\n\x00\x01,2\n", "<stdin>:3", "binary"),
+        (b"t,v\n2026-01-01,1\n2026-01-02\n", "<stdin>:3", "two columns"),
+        (b"t,v\nyesterday,1\n", "<stdin>:2", "timestamp"),
+        (b"t,v\n2026-01-01,inf\n", "<stdin>:2", "not finite"),
+        (b"t,v\n2026-01-01," + b"9" * 20000 + b"\n", "<stdin>:2", "characters long"),
+    ],
+)
 def test_reader_refuses_bad_input_saying_where(data, where, what):
     with pytest.raises(SeriesInputError) as exc:
         read_series_csv(data)
@@ -116,7 +119,8 @@ values = st.floats(min_value=-1e12, max_value=1e12, allow_nan=False, allow_infin
 def test_reader_round_trips_any_series(vals, step, header):
     start = dt.datetime(2025, 6, 1)
     text = ("timestamp,value\n" if header else "") + "".join(
-        f"{(start + dt.timedelta(seconds=step * i)).isoformat()},{x!r}\n" for i, x in enumerate(vals))
+        f"{(start + dt.timedelta(seconds=step * i)).isoformat()},{x!r}\n" for i, x in enumerate(vals)
+    )
     t, v = read_series_csv(text)
     assert list(v) == vals
     assert np.all(np.diff(t) == step)
@@ -137,6 +141,7 @@ def test_reader_never_crashes_on_arbitrary_bytes(data):
 
 def test_series_with_timestamps_and_json():
     import json
+
     rows = "timestamp,value\n" + "".join(f"2026-01-01T{h:02d}:00:00Z,{10 + h}\n" for h in range(24))
     plain = CliRunner().invoke(cli, ["forecast", "series", "--horizon", "3"], input=rows)
     assert plain.exit_code == 0 and len(plain.output.splitlines()) == 3
@@ -153,6 +158,7 @@ def test_series_with_timestamps_and_json():
 
 def test_daily_season_is_the_rows_a_day_brings():
     from analytics.forecast.series_csv import rows_per_day
+
     hourly = np.arange(0, 30 * 86400, 3600.0)
     assert rows_per_day(hourly, 3600.0) == 24
     # Readings when a sensor reports: nominal step 10 min, a quarter of the slots filled.
@@ -171,6 +177,7 @@ def test_no_zero_width_interval_when_the_backtest_saw_no_error():
     # A counter at 0 for three weeks, then a burst in the last hour (a package upgrade in dpkg.log):
     # every backtest origin saw 0 error, the pieces now disagree; the band must not claim certainty.
     from analytics.forecast.seasonal import forecast_seasonal
+
     y = np.zeros(24 * 21)
     y[-1] = 17.0
     f = forecast_seasonal(y, 6, 24)
@@ -180,6 +187,7 @@ def test_no_zero_width_interval_when_the_backtest_saw_no_error():
 
 def test_band_width_is_calibrated_on_held_out_backtest_origins():
     from analytics.forecast.seasonal import self_calibrated_width
+
     rng = np.random.default_rng(0)
     # Every origin's errors from one distribution: the nominal band is about right (factor near 1).
     assert 0.9 <= self_calibrated_width(rng.normal(size=(16, 24)), 0.8) <= 1.15
@@ -197,6 +205,7 @@ def test_huge_values_forecast_finite_numbers(big):
     import warnings
 
     from analytics.forecast.backtest import forecast_series
+
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         f = forecast_series(np.array([big, -big] * 30), 3, 24)

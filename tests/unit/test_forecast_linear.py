@@ -7,8 +7,14 @@ import datetime as dt
 import numpy as np
 import pytest
 
-from analytics.forecast.linear import (InsufficientData, colour_of, forecast_linear, is_significant,
-                                       linear_rows, trend_of)
+from analytics.forecast.linear import (
+    InsufficientData,
+    colour_of,
+    forecast_linear,
+    is_significant,
+    linear_rows,
+    trend_of,
+)
 
 T0 = np.datetime64("2026-01-01T00:00:00", "us")
 
@@ -17,10 +23,18 @@ def hourly(days: float, start=T0):
     return start + np.arange(int(days * 24)) * np.timedelta64(1, "h")
 
 
-@pytest.mark.parametrize("slope,expected", [
-    (0.0, "stable"), (1.0, "stable"), (-1.0, "stable"), (1.0001, "increasing"), (7.5, "increasing"),
-    (-1.0001, "decreasing"), (-30.0, "decreasing"),
-])
+@pytest.mark.parametrize(
+    "slope,expected",
+    [
+        (0.0, "stable"),
+        (1.0, "stable"),
+        (-1.0, "stable"),
+        (1.0001, "increasing"),
+        (7.5, "increasing"),
+        (-1.0001, "decreasing"),
+        (-30.0, "decreasing"),
+    ],
+)
 def test_trend_rule(slope, expected):
     assert trend_of(slope) == expected
 
@@ -30,10 +44,21 @@ def test_significance_rule(slope, expected):
     assert is_significant(slope) is expected
 
 
-@pytest.mark.parametrize("pct,expected", [
-    (25.0, "red"), (20.01, "red"), (20.0, "yellow"), (15.0, "yellow"), (10.0, "yellow"), (9.99, "green"),
-    (0.0, "green"), (-30.0, "green"), (None, "green"), (float("nan"), "green"),
-])
+@pytest.mark.parametrize(
+    "pct,expected",
+    [
+        (25.0, "red"),
+        (20.01, "red"),
+        (20.0, "yellow"),
+        (15.0, "yellow"),
+        (10.0, "yellow"),
+        (9.99, "green"),
+        (0.0, "green"),
+        (-30.0, "green"),
+        (None, "green"),
+        (float("nan"), "green"),
+    ],
+)
 def test_colour_rule(pct, expected):
     assert colour_of(pct) == expected
 
@@ -41,14 +66,14 @@ def test_colour_rule(pct, expected):
 def test_exact_line_gives_slope_intercept_current_forecast():
     t = hourly(20)
     x = (t - t[0]).astype("timedelta64[us]").astype(float) / 86400e6
-    y = 300.0 + 12.5 * x                        # 12.5 ms/day
+    y = 300.0 + 12.5 * x  # 12.5 ms/day
     f = forecast_linear(t, y, horizon_days=7)
     assert f.slope == pytest.approx(12.5)
     assert f.current == pytest.approx(y[-1])
     assert f.forecast == pytest.approx(y[-1] + 7 * 12.5)
     assert f.percent_change == pytest.approx(7 * 12.5 / y[-1] * 100)
     assert f.trend == "increasing" and f.significant
-    assert f.colour == "yellow"                 # 87.5 / 537.3 = 16 %
+    assert f.colour == "yellow"  # 87.5 / 537.3 = 16 %
     assert f.days_of_data == 20
     # the intercept is the line's value at the start of the 30-day window
     start_x = (f.window_start - t[0]).astype("timedelta64[us]").astype(float) / 86400e6
@@ -64,7 +89,7 @@ def test_horizon_is_configurable():
 
 def test_only_the_last_30_days_count():
     t = hourly(60)
-    y = np.where(np.arange(len(t)) < 30 * 24, 5000.0, 200.0)   # a wild first month, flat last month
+    y = np.where(np.arange(len(t)) < 30 * 24, 5000.0, 200.0)  # a wild first month, flat last month
     f = forecast_linear(t, y)
     assert f.slope == pytest.approx(0.0, abs=1e-6)
     assert f.current == pytest.approx(200.0)
@@ -102,7 +127,7 @@ def test_weighted_hourly_means_equal_the_raw_regression():
     mid = uniq.astype("datetime64[us]") + np.timedelta64(30, "m")
     rolled = forecast_linear(mid, means, weights=counts)
     assert rolled.slope == pytest.approx(raw.slope, rel=0.02)
-    exact = forecast_linear(mid[inv], raw_y)     # every raw sample at its hour's middle
+    exact = forecast_linear(mid[inv], raw_y)  # every raw sample at its hour's middle
     assert rolled.slope == pytest.approx(exact.slope, rel=1e-9)
 
 

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
-from analytics.forecast.stats import mase_scale
 from analytics.forecast.linear import linear_rows
 from analytics.forecast.seasonal import CANDIDATES, NEEDS, forecast_seasonal
+from analytics.forecast.stats import mase_scale
 
 M = 24  # hourly data
 
@@ -46,7 +45,7 @@ def test_beats_naive_and_the_line_on_a_seasonal_series_with_spikes():
 
 def test_interval_covers_about_80_percent():
     inside = []
-    for seed in range(14):   # origins on every day of the week
+    for seed in range(14):  # origins on every day of the week
         y = seasonal_series(30 + seed, seed, spikes=False)
         hist, actual = y[:-M], y[-M:]
         f = forecast_seasonal(hist, M, M)
@@ -83,7 +82,7 @@ def test_a_slow_regression_is_followed_not_flattened():
     rng = np.random.default_rng(7)
     days = 35
     t = np.arange(days * M)
-    y = 200 + 30 * np.sin(2 * np.pi * t / M) + 8.0 * t / M + rng.normal(0, 5, len(t))   # +8 per day
+    y = 200 + 30 * np.sin(2 * np.pi * t / M) + 8.0 * t / M + rng.normal(0, 5, len(t))  # +8 per day
     h = 7 * M
     f = forecast_seasonal(y, h, M)
     truth = 200 + 30 * np.sin(2 * np.pi * np.arange(len(t), len(t) + h) / M) + 8.0 * np.arange(len(t), len(t) + h) / M
@@ -104,7 +103,7 @@ def test_weights_and_honest_backtest_error_are_reported():
     f = forecast_seasonal(y, 48, M)
     assert f.weights and abs(sum(f.weights.values()) - 1) < 1e-9
     assert set(f.weights) <= set(CANDIDATES)
-    assert "weekly" in f.weights                 # 40 days: enough for the weekly profile at every origin
+    assert "weekly" in f.weights  # 40 days: enough for the weekly profile at every origin
     assert np.isfinite(f.backtest_mae) and f.backtest_mae > 0
     assert np.isfinite(f.backtest_mase)
     assert len(f.backtest_origins) >= 4

@@ -12,11 +12,11 @@ import polars as pl
 import pytest
 from click.testing import CliRunner
 
-from analytics.forecast import stored as F
 from analytics.demo.data import build_demo
-from analytics.store.metrics import append_metrics
+from analytics.forecast import stored as F
 from analytics.forecast.sparklines import sparkline_data
 from analytics.store.database import Store
+from analytics.store.metrics import append_metrics
 from lokifi_tui.cli.main import cli
 
 NOW = dt.datetime(2026, 11, 20, 12, 0)
@@ -67,8 +67,19 @@ def test_auto_reports_the_chosen_model_and_its_measured_backtest_error(demo):
 
 def test_insufficient_data_says_how_many_days_are_missing(store):
     ts = [NOW - dt.timedelta(hours=h) for h in range(1, 3 * 24)]
-    append_metrics(store, pl.DataFrame({"ts": ts, "host": "h1", "component": "api", "metric": "response_time_ms",
-                                        "value": [100.0] * len(ts), "source": "test"}))
+    append_metrics(
+        store,
+        pl.DataFrame(
+            {
+                "ts": ts,
+                "host": "h1",
+                "component": "api",
+                "metric": "response_time_ms",
+                "value": [100.0] * len(ts),
+                "source": "test",
+            }
+        ),
+    )
     [f] = F.forecast_all(store, now=NOW)
     assert not f.ok and f.missing_days in (3, 4)
     assert "more day" in f.message and "7 required" in f.message
@@ -86,8 +97,23 @@ def test_ai_forecast_command_shows_the_seeds_output(demo):
     block = out.split("Component: backend")[1].split("Component:")[0]
     assert "Increasing" in block and "Significant trend detected" in block
     assert "Forecast (7 days)" in block and "80% interval" in block and "backtest error" in block
-    res = runner.invoke(cli, ["--db", str(demo.path), "ai", "forecast", "-c", "backend", "--days", "3",
-                              "--model", "linear", "--json", "--no-record"])
+    res = runner.invoke(
+        cli,
+        [
+            "--db",
+            str(demo.path),
+            "ai",
+            "forecast",
+            "-c",
+            "backend",
+            "--days",
+            "3",
+            "--model",
+            "linear",
+            "--json",
+            "--no-record",
+        ],
+    )
     assert res.exit_code == 0, res.output
     data = json.loads(res.output)
     [b] = data["forecasts"]
@@ -103,14 +129,14 @@ def test_ai_forecast_on_an_empty_database_says_so(tmp_path):
 def test_forecasts_are_recorded_as_predictions_and_refresh_is_hourly(demo):
     made = F.refresh(demo, now=NOW)
     assert len(made) == 6
-    assert F.refresh(demo, now=NOW + dt.timedelta(minutes=20)) == []      # same hour of data: nothing new
+    assert F.refresh(demo, now=NOW + dt.timedelta(minutes=20)) == []  # same hour of data: nothing new
     preds = demo.query("SELECT * FROM predictions WHERE prediction_type = 'forecast' ORDER BY component, horizon_hours")
-    assert preds.height == 12                                             # 24 h and 7 days ahead, 6 components
+    assert preds.height == 12  # 24 h and 7 days ahead, 6 components
     assert set(preds["horizon_hours"]) == {24.0, 168.0}
     assert (preds["lo"] <= preds["predicted_value"]).all() and (preds["predicted_value"] <= preds["hi"]).all()
     assert (preds["due_at"] > preds["prediction_date"]).all()
     assert set(preds["confidence_kind"]) == {"prior"}
-    assert preds["accurate"].null_count() == preds.height                 # not scored before they are due
+    assert preds["accurate"].null_count() == preds.height  # not scored before they are due
     runs = demo.query("SELECT * FROM forecast_runs")
     assert runs.height == 6 and runs.filter(pl.col("component") == "backend")["significant"][0]
 
@@ -124,7 +150,9 @@ def test_24h_forecasts_made_over_the_last_week_were_right_about_80_percent_of_th
         FROM predictions p JOIN metrics_hourly h
           ON h.component = p.component AND h.metric = p.metric AND h.hour = p.due_at - INTERVAL 1 HOUR
         WHERE p.prediction_type = 'forecast' AND p.horizon_hours = 24 AND p.due_at <= $now
-        """, {"now": NOW})
+        """,
+        {"now": NOW},
+    )
     assert rows.height == 42
     inside = ((rows["actual"] >= rows["lo"]) & (rows["actual"] <= rows["hi"])).mean()
     assert 0.6 <= inside <= 0.97
@@ -135,22 +163,28 @@ def test_forecast_accuracy_is_measured_from_scored_outcomes(demo):
         F.refresh(demo, now=NOW - dt.timedelta(days=days_ago))
     assert F.forecast_accuracy(demo)["scored"] == 0
     from analytics.predict.predictions import score_due
-    score_due(demo, NOW)           # the product's scorer: actual hourly mean inside [lo, hi]
+
+    score_due(demo, NOW)  # the product's scorer: actual hourly mean inside [lo, hi]
     scored = demo.query("SELECT * FROM predictions WHERE prediction_type = 'forecast' AND accurate IS NOT NULL")
     assert scored.height == 18
     for r in scored.iter_rows(named=True):
         hour = dt.datetime.fromisoformat(json.loads(r["evidence"])["hour_start"])
         assert hour == r["due_at"] - dt.timedelta(hours=1)
-        actual = demo.scalar("SELECT sum(sum) / sum(n) FROM metrics_hourly WHERE component = ? AND metric = ? "
-                             "AND hour = ?", [r["component"], r["metric"], hour])
+        actual = demo.scalar(
+            "SELECT sum(sum) / sum(n) FROM metrics_hourly WHERE component = ? AND metric = ? AND hour = ?",
+            [r["component"], r["metric"], hour],
+        )
         assert r["actual_value"] == pytest.approx(actual)
         assert r["accurate"] == (r["lo"] <= actual <= r["hi"])
     acc = F.forecast_accuracy(demo)
     assert acc["scored"] == 18 and 0 <= acc["hits"] <= 18
     assert acc["hit_rate"] == pytest.approx(acc["hits"] / 18)
     F.refresh(demo, now=NOW)
-    kinds = demo.query("SELECT DISTINCT confidence_kind, confidence_score FROM predictions "
-                       "WHERE prediction_type = 'forecast' AND prediction_date = $now", {"now": NOW})
+    kinds = demo.query(
+        "SELECT DISTINCT confidence_kind, confidence_score FROM predictions "
+        "WHERE prediction_type = 'forecast' AND prediction_date = $now",
+        {"now": NOW},
+    )
     assert kinds.rows() == [("measured", pytest.approx(acc["hit_rate"]))]
 
 
@@ -162,7 +196,7 @@ def test_sparklines_have_60_to_120_points_and_the_forecast_band(demo):
     rows = {r["component"]: r for r in sparkline_data(demo, now=NOW)}
     b = rows["backend"]
     assert 60 <= len(b["history"]) <= 120 and 60 <= len(b["forecast"]) <= 120
-    assert all(lo <= m <= hi for lo, m, hi in zip(b["lo"], b["forecast"], b["hi"]))
+    assert all(lo <= m <= hi for lo, m, hi in zip(b["lo"], b["forecast"], b["hi"], strict=False))
     assert b["trend"] == "increasing" and b["significant"] and b["model"] in ("linear", "seasonal")
     assert b["backtest_error"] > 0 and b["note"] == ""
     # the regression shows: the forecast sits above the start of the history
@@ -176,6 +210,8 @@ def test_forecasting_again_within_the_hour_stores_no_duplicate_predictions(demo)
     assert first > 0 and n == first
     F.record(demo, F.forecast_all(demo, now=NOW), now=NOW + dt.timedelta(minutes=20))
     assert demo.scalar("SELECT count(*) FROM predictions WHERE prediction_type = 'forecast'") == n
-    dup = demo.scalar("SELECT count(*) FROM (SELECT component, due_at, horizon_hours FROM predictions "
-                      "WHERE prediction_type = 'forecast' GROUP BY ALL HAVING count(*) > 1)")
+    dup = demo.scalar(
+        "SELECT count(*) FROM (SELECT component, due_at, horizon_hours FROM predictions "
+        "WHERE prediction_type = 'forecast' GROUP BY ALL HAVING count(*) > 1)"
+    )
     assert dup == 0

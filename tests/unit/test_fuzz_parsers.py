@@ -19,35 +19,79 @@ from pathlib import Path
 
 import psutil
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 
-FUZZ = settings(max_examples=int(os.environ.get("LOKIFI_FUZZ_EXAMPLES", "60")), deadline=5000, derandomize=False,
-                suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
-                                       HealthCheck.data_too_large])
+FUZZ = settings(
+    max_examples=int(os.environ.get("LOKIFI_FUZZ_EXAMPLES", "60")),
+    deadline=5000,
+    derandomize=False,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 MEMORY_BUDGET = 300 << 20
 _proc = psutil.Process()
 
 
 def bounded(test):
     """Resident memory may not grow by the budget while one example is parsed."""
+
     @functools.wraps(test)
     def run(*args, **kwargs):
         before = _proc.memory_info().rss
         test(*args, **kwargs)
         grown = _proc.memory_info().rss - before
         assert grown < MEMORY_BUDGET, f"resident memory grew by {grown >> 20} MB"
+
     return run
 
 
 # -- building blocks -------------------------------------------------------------------------------------
 
-_nasty = st.sampled_from(["", " ", ",", '"', '""', "\n", "\r\n", "\r", "\t", "\x00", "\x1b[31m", "\u202e", "\ufeff",
-                          "nan", "inf", "-inf", "1e309", "-0", "0000-01-01T00:00:00Z", "9999-12-31", "1" * 400,
-                          "[" * 200, "{" * 200, "é", "\udcff", "2026-01-01T00:00:00Z", "1700000000", "api", "cpu"])
+_nasty = st.sampled_from(
+    [
+        "",
+        " ",
+        ",",
+        '"',
+        '""',
+        "\n",
+        "\r\n",
+        "\r",
+        "\t",
+        "\x00",
+        "\x1b[31m",
+        "\u202e",
+        "\ufeff",
+        "nan",
+        "inf",
+        "-inf",
+        "1e309",
+        "-0",
+        "0000-01-01T00:00:00Z",
+        "9999-12-31",
+        "1" * 400,
+        "[" * 200,
+        "{" * 200,
+        "é",
+        "\udcff",
+        "2026-01-01T00:00:00Z",
+        "1700000000",
+        "api",
+        "cpu",
+    ]
+)
 _field = st.one_of(_nasty, st.text(max_size=30), st.integers().map(str), st.floats().map(repr))
-_headers = st.sampled_from(["timestamp,component,metric,value", "ts,service,name,val,host", "timestamp,value",
-                            "time,app,message,level", "@timestamp,job,msg", "a,b", "", "timestamp,component,message"])
+_headers = st.sampled_from(
+    [
+        "timestamp,component,metric,value",
+        "ts,service,name,val,host",
+        "timestamp,value",
+        "time,app,message,level",
+        "@timestamp,job,msg",
+        "a,b",
+        "",
+        "timestamp,component,message",
+    ]
+)
 
 
 def _csv_bytes(header: str, rows: list[list[str]], junk: bytes) -> bytes:
@@ -58,6 +102,7 @@ def _csv_bytes(header: str, rows: list[list[str]], junk: bytes) -> bytes:
 @pytest.fixture(scope="module")
 def store(tmp_path_factory):
     from analytics.store.database import Store
+
     return Store(tmp_path_factory.mktemp("fuzzdb") / "f.duckdb")
 
 
@@ -68,6 +113,7 @@ def work(tmp_path_factory) -> Path:
 
 def _ingest(store, path: Path, **kw) -> None:
     from analytics.store.ingest import IngestError, ingest_file
+
     try:
         r = ingest_file(store, path, force=True, **kw)
     except IngestError as exc:
@@ -80,27 +126,40 @@ def _ingest(store, path: Path, **kw) -> None:
 
 # -- ingest ----------------------------------------------------------------------------------------------
 
+
 @FUZZ
-@given(header=_headers, rows=st.lists(st.lists(_field, max_size=6), max_size=12), junk=st.binary(max_size=64),
-       gz=st.booleans())
+@given(
+    header=_headers,
+    rows=st.lists(st.lists(_field, max_size=6), max_size=12),
+    junk=st.binary(max_size=64),
+    gz=st.booleans(),
+)
 @bounded
 def test_fuzz_ingest_csv(store, work, header, rows, junk, gz):
     import gzip
+
     data = _csv_bytes(header, rows, junk)
     p = work / ("in.csv.gz" if gz else "in.csv")
     p.write_bytes(gzip.compress(data) if gz else data)
     _ingest(store, p)
 
 
-_json = st.recursive(st.none() | st.booleans() | st.floats() | st.integers() | _field,
-                     lambda kids: st.lists(kids, max_size=4) | st.dictionaries(st.sampled_from(
-                         ["ts", "timestamp", "component", "message", "value", "metric", "host", "level", "x"]),
-                         kids, max_size=6), max_leaves=20)
+_json = st.recursive(
+    st.none() | st.booleans() | st.floats() | st.integers() | _field,
+    lambda kids: (
+        st.lists(kids, max_size=4)
+        | st.dictionaries(
+            st.sampled_from(["ts", "timestamp", "component", "message", "value", "metric", "host", "level", "x"]),
+            kids,
+            max_size=6,
+        )
+    ),
+    max_leaves=20,
+)
 
 
 @FUZZ
-@given(objs=st.lists(_json, max_size=10), raw=st.lists(st.binary(max_size=40), max_size=3),
-       deep=st.integers(0, 3000))
+@given(objs=st.lists(_json, max_size=10), raw=st.lists(st.binary(max_size=40), max_size=3), deep=st.integers(0, 3000))
 @bounded
 def test_fuzz_ingest_jsonl(store, work, objs, raw, deep):
     lines = [json.dumps(o).encode() for o in objs] + raw + [b"[" * deep]
@@ -110,32 +169,67 @@ def test_fuzz_ingest_jsonl(store, work, objs, raw, deep):
 
 
 @FUZZ
-@given(cols=st.dictionaries(st.sampled_from(["ts", "component", "metric", "value", "message", "host", "y"]),
-                            st.sampled_from(["str", "int", "float", "bool", "null"]), min_size=1, max_size=5),
-       n=st.integers(0, 20), cut=st.integers(0, 400), flip=st.binary(min_size=0, max_size=8))
+@given(
+    cols=st.dictionaries(
+        st.sampled_from(["ts", "component", "metric", "value", "message", "host", "y"]),
+        st.sampled_from(["str", "int", "float", "bool", "null"]),
+        min_size=1,
+        max_size=5,
+    ),
+    n=st.integers(0, 20),
+    cut=st.integers(0, 400),
+    flip=st.binary(min_size=0, max_size=8),
+)
 @bounded
 def test_fuzz_ingest_parquet(store, work, cols, n, cut, flip):
     import pyarrow as pa
     import pyarrow.parquet as pq
-    make = {"str": lambda i: [f"2026-01-01T00:00:{i % 60:02d}Z" if i % 3 else "x" for i in range(n)],
-            "int": lambda i: list(range(n)), "float": lambda i: [float("nan") if i % 5 == 0 else i * 0.5 for i in range(n)],
-            "bool": lambda i: [bool(i % 2) for i in range(n)], "null": lambda i: [None] * n}
+
+    make = {
+        "str": lambda i: [f"2026-01-01T00:00:{i % 60:02d}Z" if i % 3 else "x" for i in range(n)],
+        "int": lambda i: list(range(n)),
+        "float": lambda i: [float("nan") if i % 5 == 0 else i * 0.5 for i in range(n)],
+        "bool": lambda i: [bool(i % 2) for i in range(n)],
+        "null": lambda i: [None] * n,
+    }
     table = pa.table({name: make[kind](0) for name, kind in cols.items()})
     p = work / "in.parquet"
     pq.write_table(table, p)
     data = p.read_bytes()
     if cut:  # damage it: cut short, or overwrite bytes inside
-        data = data[: max(4, len(data) - cut)] if cut % 2 else data[:cut] + flip + data[cut + len(flip):]
+        data = data[: max(4, len(data) - cut)] if cut % 2 else data[:cut] + flip + data[cut + len(flip) :]
     p.write_bytes(data)
     _ingest(store, p)
 
 
 # -- config ----------------------------------------------------------------------------------------------
 
-_toml_bits = st.sampled_from(["[general]", "[[components]]", "[ai]", "name = 'api'", "refresh_seconds = 5",
-                              "refresh_seconds = nan", "x = [", "]", "x = {", "}", 'x = """', '"""', "= = =",
-                              "[general", "probes = [{url='http://127.0.0.1'}]", "a.b.c = 1", "# comment",
-                              "[" * 100, "x = " + "[" * 60 + "]" * 60, "k = 1e999", "\x00", "é = 1"])
+_toml_bits = st.sampled_from(
+    [
+        "[general]",
+        "[[components]]",
+        "[ai]",
+        "name = 'api'",
+        "refresh_seconds = 5",
+        "refresh_seconds = nan",
+        "x = [",
+        "]",
+        "x = {",
+        "}",
+        'x = """',
+        '"""',
+        "= = =",
+        "[general",
+        "probes = [{url='http://127.0.0.1'}]",
+        "a.b.c = 1",
+        "# comment",
+        "[" * 100,
+        "x = " + "[" * 60 + "]" * 60,
+        "k = 1e999",
+        "\x00",
+        "é = 1",
+    ]
+)
 
 
 @FUZZ
@@ -143,6 +237,7 @@ _toml_bits = st.sampled_from(["[general]", "[[components]]", "[ai]", "name = 'ap
 @bounded
 def test_fuzz_config(work, lines):
     from analytics.config.settings import load_config
+
     p = work / "fuzz.toml"
     p.write_text("\n".join(lines), encoding="utf-8", errors="surrogateescape")
     cfg = load_config(p)  # never raises: a bad config never stops Lokifi
@@ -152,21 +247,45 @@ def test_fuzz_config(work, lines):
 
 # -- log lines ---------------------------------------------------------------------------------------------
 
-_log_bits = st.sampled_from(["2024-01-01 00:00:00", "2024-01-01T00:00:00.123Z", "Jan  1 00:00:00 host prog[12]:",
-                             "ERROR", "[main]", "INFO ", "E0101 12:00:00.123 1 file.go:1]", "1234:M 01 Jan 2024 ",
-                             "|", "--- ", "* ", "org.x.Y:", "Traceback (most recent call last):", "  File \"x\"",
-                             "ValueError: x", "\tat a.b(C.java:1)", "1" * 3000, "[" * 300, " " * 100, "\r", "\x1b[0m"])
+_log_bits = st.sampled_from(
+    [
+        "2024-01-01 00:00:00",
+        "2024-01-01T00:00:00.123Z",
+        "Jan  1 00:00:00 host prog[12]:",
+        "ERROR",
+        "[main]",
+        "INFO ",
+        "E0101 12:00:00.123 1 file.go:1]",
+        "1234:M 01 Jan 2024 ",
+        "|",
+        "--- ",
+        "* ",
+        "org.x.Y:",
+        "Traceback (most recent call last):",
+        '  File "x"',
+        "ValueError: x",
+        "\tat a.b(C.java:1)",
+        "1" * 3000,
+        "[" * 300,
+        " " * 100,
+        "\r",
+        "\x1b[0m",
+    ]
+)
 
 
 @FUZZ
-@given(lines=st.lists(st.lists(st.one_of(_log_bits, st.text(max_size=20)), max_size=6).map("".join), max_size=30),
-       errors_only=st.booleans())
+@given(
+    lines=st.lists(st.lists(st.one_of(_log_bits, st.text(max_size=20)), max_size=6).map("".join), max_size=30),
+    errors_only=st.booleans(),
+)
 @bounded
 def test_fuzz_log_lines(work, lines, errors_only):
     import polars as pl
 
     from analytics.patterns.logline import parse_line, strip_headers
     from analytics.patterns.logread import scan_paths
+
     for ln in lines:
         parse_line(ln)
     strip_headers(pl.Series([ln.encode("utf-8", "replace").decode("utf-8") for ln in lines], dtype=pl.String))
@@ -178,14 +297,21 @@ def test_fuzz_log_lines(work, lines, errors_only):
 
 # -- forecast / anomaly input ------------------------------------------------------------------------------
 
+
 @FUZZ
-@given(rows=st.lists(st.tuples(st.one_of(_nasty, st.integers(0, 2_000_000_000).map(str)),
-                               st.one_of(_nasty, st.floats().map(repr))), max_size=40),
-       header=st.sampled_from(["timestamp,value\n", "", "a,b,c\n"]), horizon=st.integers(1, 50))
+@given(
+    rows=st.lists(
+        st.tuples(st.one_of(_nasty, st.integers(0, 2_000_000_000).map(str)), st.one_of(_nasty, st.floats().map(repr))),
+        max_size=40,
+    ),
+    header=st.sampled_from(["timestamp,value\n", "", "a,b,c\n"]),
+    horizon=st.integers(1, 50),
+)
 @bounded
 def test_fuzz_series_input(rows, header, horizon):
-    from analytics.predict.detect import SeriesError, detect_csv
     from analytics.forecast.series_csv import SeriesInputError, forecast_csv
+    from analytics.predict.detect import SeriesError, detect_csv
+
     text = header + "\n".join(f"{a},{b}" for a, b in rows)
     data = text.encode("utf-8", "surrogateescape")
     with contextlib.suppress(SeriesInputError):
@@ -198,20 +324,67 @@ def test_fuzz_series_input(rows, header, horizon):
 # -- command-line arguments ----------------------------------------------------------------------------------
 
 # Commands that neither open the dashboard, run forever, nor act on the machine (clean, recs apply).
-_COMMANDS = [["ingest"], ["patterns", "scan"], ["patterns", "list"], ["patterns", "show"], ["fix", "suggest"],
-             ["error", "record"], ["forecast", "series"], ["anomalies", "detect"], ["db", "info"], ["config", "check"],
-             ["config", "show"], ["locate"], ["baselines"], ["recs", "list"], ["patterns", "group"]]
-_args = st.sampled_from(["--json", "--host", "--component", "--horizon", "--step", "--level", "--limit", "--type",
-                         "--kind", "--format", "--strict", "--force", "--metric", "--threshold", "--errors", "--input",
-                         "-", "nan", "inf", "-1", "0", "1e999", "", "\udcff", "\x00", "x" * 300, "--", "-h"])
+_COMMANDS = [
+    ["ingest"],
+    ["patterns", "scan"],
+    ["patterns", "list"],
+    ["patterns", "show"],
+    ["fix", "suggest"],
+    ["error", "record"],
+    ["forecast", "series"],
+    ["anomalies", "detect"],
+    ["db", "info"],
+    ["config", "check"],
+    ["config", "show"],
+    ["locate"],
+    ["baselines"],
+    ["recs", "list"],
+    ["patterns", "group"],
+]
+_args = st.sampled_from(
+    [
+        "--json",
+        "--host",
+        "--component",
+        "--horizon",
+        "--step",
+        "--level",
+        "--limit",
+        "--type",
+        "--kind",
+        "--format",
+        "--strict",
+        "--force",
+        "--metric",
+        "--threshold",
+        "--errors",
+        "--input",
+        "-",
+        "nan",
+        "inf",
+        "-1",
+        "0",
+        "1e999",
+        "",
+        "\udcff",
+        "\x00",
+        "x" * 300,
+        "--",
+        "-h",
+    ]
+)
 
 
 @FUZZ
-@given(cmd=st.sampled_from(_COMMANDS), extra=st.lists(st.one_of(_args, st.text(max_size=12)), max_size=5),
-       stdin=st.binary(max_size=200))
+@given(
+    cmd=st.sampled_from(_COMMANDS),
+    extra=st.lists(st.one_of(_args, st.text(max_size=12)), max_size=5),
+    stdin=st.binary(max_size=200),
+)
 @bounded
 def test_fuzz_cli_arguments(tmp_path_factory, monkeypatch, cmd, extra, stdin):
     from lokifi_tui.cli import main as cli_main
+
     home = tmp_path_factory.mktemp("cli")
     monkeypatch.chdir(home)
     argv = ["lokifi", "--db", str(home / "c.duckdb"), *cmd, *extra]

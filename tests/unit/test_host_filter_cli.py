@@ -12,10 +12,10 @@ import polars as pl
 import pytest
 from click.testing import CliRunner
 
-from analytics.store.hosts import UnknownHost, known_hosts, require_host
-from analytics.store.metrics import append_events, append_metrics
 from analytics.patterns.learning import learn_from_events
 from analytics.store.database import Store
+from analytics.store.hosts import UnknownHost, known_hosts, require_host
+from analytics.store.metrics import append_events, append_metrics
 from lokifi_tui.cli.main import cli
 from lokifi_tui.cli.output import BAD_INPUT
 
@@ -32,25 +32,76 @@ def _seed(path) -> None:
     n = DAYS * 24 * 3
     ts = np.array([NOW - dt.timedelta(minutes=20 * (n - k)) for k in range(n)], dtype="datetime64[us]")
     rng = np.random.default_rng(7)
-    frames = [pl.DataFrame({"ts": ts, "host": h, "component": c, "metric": "response_time_ms",
-                            "value": level + rng.normal(0, level * 0.02, n), "source": "test"})
-              for (h, c), level in LEVELS.items()]
-    vitals = pl.DataFrame({"ts": [CLOCK - dt.timedelta(minutes=5)] * 2, "host": "db-1", "component": "host",
-                           "metric": ["cpu_percent", "memory_percent"], "value": [42.0, 73.0], "source": "test"})
+    frames = [
+        pl.DataFrame(
+            {
+                "ts": ts,
+                "host": h,
+                "component": c,
+                "metric": "response_time_ms",
+                "value": level + rng.normal(0, level * 0.02, n),
+                "source": "test",
+            }
+        )
+        for (h, c), level in LEVELS.items()
+    ]
+    vitals = pl.DataFrame(
+        {
+            "ts": [CLOCK - dt.timedelta(minutes=5)] * 2,
+            "host": "db-1",
+            "component": "host",
+            "metric": ["cpu_percent", "memory_percent"],
+            "value": [42.0, 73.0],
+            "source": "test",
+        }
+    )
     append_metrics(store, pl.concat([*frames, vitals]))
-    events = [{"ts": CLOCK - dt.timedelta(minutes=10 + k), "host": "web-1", "component": "api",
-               "message": f"connect ECONNREFUSED 10.0.0.{k}:6379"} for k in range(4)]
-    events += [{"ts": CLOCK - dt.timedelta(minutes=20 + k), "host": "db-1", "component": "postgres",
-                "message": f"ERROR: deadlock detected on relation {k}"} for k in range(3)]
+    events = [
+        {
+            "ts": CLOCK - dt.timedelta(minutes=10 + k),
+            "host": "web-1",
+            "component": "api",
+            "message": f"connect ECONNREFUSED 10.0.0.{k}:6379",
+        }
+        for k in range(4)
+    ]
+    events += [
+        {
+            "ts": CLOCK - dt.timedelta(minutes=20 + k),
+            "host": "db-1",
+            "component": "postgres",
+            "message": f"ERROR: deadlock detected on relation {k}",
+        }
+        for k in range(3)
+    ]
     append_events(store, pl.DataFrame(events))
     learn_from_events(store)
     probe = {"kind": "http", "ok": True, "status_code": 200, "error_kind": None, "message": None}
-    store.append("probe_results", pl.DataFrame([
-        {"ts": CLOCK - dt.timedelta(minutes=1), "host": "web-1", "component": "frontend", "probe": "home",
-         "target": "http://web-1/", "elapsed_ms": 12.0, **probe},
-        {"ts": CLOCK - dt.timedelta(minutes=1), "host": "db-1", "component": "postgres", "probe": "pg",
-         "target": "db-1:5432", "elapsed_ms": 3.0, **probe},
-    ]))
+    store.append(
+        "probe_results",
+        pl.DataFrame(
+            [
+                {
+                    "ts": CLOCK - dt.timedelta(minutes=1),
+                    "host": "web-1",
+                    "component": "frontend",
+                    "probe": "home",
+                    "target": "http://web-1/",
+                    "elapsed_ms": 12.0,
+                    **probe,
+                },
+                {
+                    "ts": CLOCK - dt.timedelta(minutes=1),
+                    "host": "db-1",
+                    "component": "postgres",
+                    "probe": "pg",
+                    "target": "db-1:5432",
+                    "elapsed_ms": 3.0,
+                    **probe,
+                },
+            ]
+        ),
+    )
 
 
 @pytest.fixture(scope="module")
@@ -109,12 +160,12 @@ def test_ai_forecast_for_one_host_uses_its_own_series_and_records_it_as_that_hos
     fleet = ok_json(db, "ai", "forecast", "--model", "linear", "--days", "1")
     assert fleet["host"] is None
     fleet_api = next(f for f in fleet["forecasts"] if f["component"] == "api")
-    assert 900 < fleet_api["current"] < 1200            # both hosts together
+    assert 900 < fleet_api["current"] < 1200  # both hosts together
     data = ok_json(db, "ai", "forecast", "--model", "linear", "--days", "1", "--host", "db-1")
     assert data["host"] == "db-1"
     assert {f["component"] for f in data["forecasts"]} == {"api", "postgres"}
     api = next(f for f in data["forecasts"] if f["component"] == "api")
-    assert api["ok"] and 1900 < api["current"] < 2100   # db-1's own series only
+    assert api["ok"] and 1900 < api["current"] < 2100  # db-1's own series only
     store = Store(db)
     runs = store.query("SELECT host, component FROM forecast_runs ORDER BY host, component").rows()
     assert ("db-1", "api") in runs and ("", "api") in runs and ("web-1", "api") not in runs
@@ -135,7 +186,7 @@ def test_ai_predict_for_one_host(db):
     assert data["predictions"] and {p["host"] for p in data["predictions"]} == {"db-1"}
     assert {p["component"] for p in data["predictions"] if p["type"] == "slow_response"} == {"api", "postgres"}
     stored = Store(db).query("SELECT DISTINCT host FROM predictions WHERE prediction_type <> 'forecast'")
-    assert stored["host"].to_list() == ["db-1"]          # web-1 was not evaluated
+    assert stored["host"].to_list() == ["db-1"]  # web-1 was not evaluated
     web = ok_json(db, "ai", "predict", "--host", "web-1")
     assert {p["host"] for p in web["predictions"]} <= {"web-1"}
     assert not any(p["type"] == "slow_response" for p in web["predictions"])
@@ -173,11 +224,11 @@ def test_recommendations_for_a_fleet_host_run_only_its_stored_metric_rules(db):
     recs = data["recommendations"]
     assert {r["rule"] for r in recs} == {"performance.response_time"}
     assert {r["subject"] for r in recs} == {"api", "postgres"} and {r["host"] for r in recs} == {"db-1"}
-    assert ok_json(db, "ai", "recommendations", "--host", "web-1")["recommendations"] == []   # 100 ms: fine
+    assert ok_json(db, "ai", "recommendations", "--host", "web-1")["recommendations"] == []  # 100 ms: fine
     listed = ok_json(db, "recs", "list", "--host", "db-1")
     assert {r["id"] for r in listed} == {r["id"] for r in recs} and {r["host"] for r in listed} == {"db-1"}
     assert ok_json(db, "recs", "list", "--host", "web-1") == []
-    assert ok_json(db, "recs", "list") == []                 # this machine's queue: nothing of db-1's
+    assert ok_json(db, "recs", "list") == []  # this machine's queue: nothing of db-1's
     human = run(db, "ai", "recommendations", "--host", "db-1", "--no-refresh")
     assert human.exit_code == 0 and "for host db-1" in human.output and "High response time on postgres" in human.output
     assert ok_json(db, "recs", "learning", "--host", "db-1")["host"] == "db-1"

@@ -5,25 +5,27 @@ from __future__ import annotations
 
 import re
 
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from lokifi_tui.widgets.humanize import label, rows, value
 
 
 def test_examples():
     assert rows({"baseline_mean_ms": 1118.157536954364}) == [("Baseline mean", "1,118 ms")]
-    assert rows({"subject": None, "measured": {"last_scan": None, "age_days": 14.0}}) == [
-        ("Measured", "Age 14 days")]
+    assert rows({"subject": None, "measured": {"last_scan": None, "age_days": 14.0}}) == [("Measured", "Age 14 days")]
     assert value(0.012345) == "0.0123" and value(3.14159) == "3.14" and value(True) == "yes"
     assert value({"last_scan": None}) is None and label("error_rate") == "Error rate"
 
 
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers(-10**12, 10**12) | st.floats(allow_nan=True, allow_infinity=True)
+    st.none()
+    | st.booleans()
+    | st.integers(-(10**12), 10**12)
+    | st.floats(allow_nan=True, allow_infinity=True)
     | st.text(max_size=20),
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(min_size=1, max_size=12), inner, max_size=4),
-    max_leaves=12)
+    max_leaves=12,
+)
 
 
 @settings(max_examples=200, deadline=None)
@@ -50,6 +52,7 @@ def _leaves(v):
 
 def test_sizes_in_bytes_read_in_the_unit_they_fill():
     from lokifi_tui.widgets.humanize import number
+
     assert number(512, "B") == "512 B"
     assert number(58_726_416, "B") == "56 MB"
     assert rows({"files": [{"path": "/l/app.log", "bytes": 3 * 2**30}]}) == [("Files", "Path /l/app.log, Bytes 3 GB")]
@@ -57,6 +60,7 @@ def test_sizes_in_bytes_read_in_the_unit_they_fill():
 
 def test_stored_timestamps_read_to_the_minute_and_a_pair_as_a_window():
     assert rows({"window": ["2026-11-27T07:00:00", "2026-12-04T07:00:00"]}) == [
-        ("Window", "2026-11-27 07:00 – 2026-12-04 07:00")]
+        ("Window", "2026-11-27 07:00 – 2026-12-04 07:00")  # noqa: RUF001 - the en dash the product prints
+    ]
     assert rows({"last_scan": "2026-03-01T12:34:56.789"}) == [("Last scan", "2026-03-01 12:34")]
     assert rows({"note": "2026-03-01 is a date, not a stamp"}) == [("Note", "2026-03-01 is a date, not a stamp")]

@@ -36,8 +36,8 @@ def test_importing_every_analytics_module_loads_no_ui():
         "import importlib, pkgutil, sys, analytics\n"
         "for m in pkgutil.walk_packages(analytics.__path__, 'analytics.'):\n"
         "    importlib.import_module(m.name)\n"
-        "bad = sorted(k for k in sys.modules if k.split('.')[0] in %r)\n"
-        "print(','.join(bad))\n" % (runtime_forbidden,)
+        f"bad = sorted(k for k in sys.modules if k.split('.')[0] in {runtime_forbidden!r})\n"
+        "print(','.join(bad))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "", f"analytics pulled in: {out.stdout.strip()}"

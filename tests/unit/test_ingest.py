@@ -8,11 +8,10 @@ import string
 
 import polars as pl
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 
-from analytics.store.ingest import IngestError, detect_format, ingest_file, read_series_csv
 from analytics.common.timeparse import parse_timestamps
+from analytics.store.ingest import IngestError, detect_format, ingest_file, read_series_csv
 
 CSV = """timestamp,component,metric,value,host
 2026-01-01T00:00:00Z,backend,response_time_ms,120,h1
@@ -51,7 +50,7 @@ def test_reingesting_adds_nothing_twice(store, tmp_path):
     ingest_file(store, f)
     again = ingest_file(store, f)
     assert again.already_ingested
-    forced = ingest_file(store, f, force=True)       # read again: rows deduplicated on their key
+    forced = ingest_file(store, f, force=True)  # read again: rows deduplicated on their key
     assert forced.rows_valid == 2
     assert store.scalar("SELECT count(*) FROM metrics") == 2
 
@@ -77,7 +76,9 @@ def test_jsonl_events_with_hostile_text_are_stored_verbatim(store, tmp_path):
 
 def test_parquet_and_two_column_series(store, tmp_path):
     f = tmp_path / "s.parquet"
-    pl.DataFrame({"timestamp": [dt.datetime(2026, 1, 1, 0, i) for i in range(10)], "value": [float(i) for i in range(10)]}).write_parquet(f)
+    pl.DataFrame(
+        {"timestamp": [dt.datetime(2026, 1, 1, 0, i) for i in range(10)], "value": [float(i) for i in range(10)]}
+    ).write_parquet(f)
     r = ingest_file(store, f, component="backend", metric="latency_ms")
     assert r.format == "parquet" and r.rows_valid == 10
     assert store.scalar("SELECT count(*) FROM metrics WHERE component = 'backend' AND metric = 'latency_ms'") == 10
@@ -144,8 +145,12 @@ def test_timestamp_forms(text, expected):
     assert parse_timestamps(pl.Series("t", [text])).to_list() == [expected]
 
 
-@given(st.lists(st.datetimes(min_value=dt.datetime(1980, 1, 1), max_value=dt.datetime(2200, 1, 1)), min_size=1, max_size=30),
-       st.sampled_from(["iso", "space", "zulu", "epoch_ms"]))
+@given(
+    st.lists(
+        st.datetimes(min_value=dt.datetime(1980, 1, 1), max_value=dt.datetime(2200, 1, 1)), min_size=1, max_size=30
+    ),
+    st.sampled_from(["iso", "space", "zulu", "epoch_ms"]),
+)
 def test_timestamp_roundtrip(values, form):
     values = [v.replace(microsecond=(v.microsecond // 1000) * 1000) for v in values]
     if form == "iso":
@@ -172,7 +177,11 @@ _cell = st.one_of(
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(st.lists(st.tuples(st.booleans(), _cell, _cell, st.floats(allow_nan=True, allow_infinity=True)), min_size=1, max_size=40))
+@given(
+    st.lists(
+        st.tuples(st.booleans(), _cell, _cell, st.floats(allow_nan=True, allow_infinity=True)), min_size=1, max_size=40
+    )
+)
 def test_malformed_rows_are_counted_exactly(store, tmp_path_factory, rows):
     """Every row is either written or reported; good rows are never lost, bad ones never written."""
     d = tmp_path_factory.mktemp("h")
@@ -203,8 +212,19 @@ def test_read_series_csv_for_eval_commands():
 
 def test_ingested_error_events_are_learned_as_patterns(store, tmp_path):
     f = tmp_path / "errors.jsonl"
-    f.write_text("\n".join(json.dumps({"timestamp": f"2026-01-01T00:0{i}:00Z", "service": "db",
-                                       "msg": f"connect ECONNREFUSED 10.0.0.{i}:5432"}) for i in range(5)) + "\n")
+    f.write_text(
+        "\n".join(
+            json.dumps(
+                {
+                    "timestamp": f"2026-01-01T00:0{i}:00Z",
+                    "service": "db",
+                    "msg": f"connect ECONNREFUSED 10.0.0.{i}:5432",
+                }
+            )
+            for i in range(5)
+        )
+        + "\n"
+    )
     ingest_file(store, f)
     pats = store.query("SELECT error_type, occurrence_count FROM error_patterns")
     assert pats.height == 1 and pats["error_type"][0] == "connection" and pats["occurrence_count"][0] == 5
@@ -212,12 +232,17 @@ def test_ingested_error_events_are_learned_as_patterns(store, tmp_path):
 
 def test_jsonl_lines_may_name_the_timestamp_differently_and_nested_values_are_bad(store, tmp_path):
     f = tmp_path / "e.jsonl"
-    f.write_text("\n".join([
-        json.dumps({"timestamp": "2026-01-01T00:00:00Z", "service": "api", "msg": "boom one"}),
-        json.dumps({"@timestamp": "2026-01-01T00:01:00Z", "service": "api", "msg": "boom two"}),
-        json.dumps({"timestamp": "2026-01-01T00:02:00Z", "service": ["x"], "msg": {"a": 1}}),
-        "not json",
-    ]) + "\n")
+    f.write_text(
+        "\n".join(
+            [
+                json.dumps({"timestamp": "2026-01-01T00:00:00Z", "service": "api", "msg": "boom one"}),
+                json.dumps({"@timestamp": "2026-01-01T00:01:00Z", "service": "api", "msg": "boom two"}),
+                json.dumps({"timestamp": "2026-01-01T00:02:00Z", "service": ["x"], "msg": {"a": 1}}),
+                "not json",
+            ]
+        )
+        + "\n"
+    )
     r = ingest_file(store, f)
     assert r.rows_valid == 2
     assert r.rows_read == r.rows_valid + r.rows_bad == 4

@@ -19,7 +19,7 @@ from analytics.config.settings import load_config
 from analytics.sources.journal import JournalSource, entries
 from analytics.store.database import Store
 
-FAKE = r'''#!{python}
+FAKE = r"""#!{python}
 import json, os, sys
 args = sys.argv[1:]
 if os.environ.get("FAKE_JOURNAL_FAIL"):
@@ -43,12 +43,17 @@ elif limit is not None:
     out = out[:limit]
 for r in out:
     print(json.dumps(r))
-'''
+"""
 
 
 def entry(i: int, t: dt.datetime, unit: str, msg, prio: int = 3) -> dict:
-    return {"__CURSOR": f"s=abc;i={i:x}", "__REALTIME_TIMESTAMP": str(int(t.replace(tzinfo=dt.UTC).timestamp() * 1e6)),
-            "PRIORITY": str(prio), "_SYSTEMD_UNIT": unit, "MESSAGE": msg}
+    return {
+        "__CURSOR": f"s=abc;i={i:x}",
+        "__REALTIME_TIMESTAMP": str(int(t.replace(tzinfo=dt.UTC).timestamp() * 1e6)),
+        "PRIORITY": str(prio),
+        "_SYSTEMD_UNIT": unit,
+        "MESSAGE": msg,
+    }
 
 
 @pytest.fixture
@@ -62,12 +67,18 @@ def journal(tmp_path, monkeypatch):
     monkeypatch.setenv("PATH", f"{bindir}{os.pathsep}{os.environ['PATH']}")
     monkeypatch.setenv("FAKE_JOURNAL", str(data))
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
-    rows = [entry(1, now - dt.timedelta(days=9), "nginx.service", "too old"),
-            entry(2, now - dt.timedelta(days=2), "nginx.service", "upstream timed out (110: Connection timed out)"),
-            entry(3, now - dt.timedelta(days=1), "nginx.service", "started", prio=6),
-            entry(4, now - dt.timedelta(hours=5), "postgresql@15-main.service",
-                  list(b"FATAL:  password authentication failed for user \"app\"")),
-            entry(5, now - dt.timedelta(hours=1), "nginx.service", "upstream timed out (110: Connection timed out)")]
+    rows = [
+        entry(1, now - dt.timedelta(days=9), "nginx.service", "too old"),
+        entry(2, now - dt.timedelta(days=2), "nginx.service", "upstream timed out (110: Connection timed out)"),
+        entry(3, now - dt.timedelta(days=1), "nginx.service", "started", prio=6),
+        entry(
+            4,
+            now - dt.timedelta(hours=5),
+            "postgresql@15-main.service",
+            list(b'FATAL:  password authentication failed for user "app"'),
+        ),
+        entry(5, now - dt.timedelta(hours=1), "nginx.service", "upstream timed out (110: Connection timed out)"),
+    ]
     data.write_text("".join(json.dumps(r) + "\n" for r in rows))
     return data, now
 
@@ -86,13 +97,20 @@ def test_journal_backfill_then_live_reads_each_entry_once(journal, tmp_path, _is
     assert rows["message"][1].startswith("FATAL:  password authentication failed")
     assert backfill(store, cfg, days=7).events == 0  # the cursor: never twice
     with open(data, "a") as f:
-        f.write(json.dumps(entry(6, now, "redis-server.service", "Can't save in background: fork: Cannot allocate memory")) + "\n")
+        f.write(
+            json.dumps(entry(6, now, "redis-server.service", "Can't save in background: fork: Cannot allocate memory"))
+            + "\n"
+        )
     from analytics.collect.loop import collect_once
+
     collect_once(store, cfg)
     assert store.scalar("SELECT count(*) FROM error_events") == 4
     collect_once(store, cfg)
     assert store.scalar("SELECT count(*) FROM error_events") == 4
-    assert store.scalar("SELECT component FROM error_events WHERE source = 'journal' ORDER BY ts DESC LIMIT 1") == "redis-server"
+    assert (
+        store.scalar("SELECT component FROM error_events WHERE source = 'journal' ORDER BY ts DESC LIMIT 1")
+        == "redis-server"
+    )
 
 
 def test_live_without_backfill_starts_now(journal):

@@ -4,15 +4,26 @@ from __future__ import annotations
 
 import io
 
-from hypothesis import given
-from hypothesis import strategies as st
+from hypothesis import given, strategies as st
 from rich.console import Console
 from rich.text import Text
 
 from lokifi_tui.cli.output import _CONTROL, inert, plain
 
-_PIECES = list("[]/:\\ab smile bold red") + ["\x1b", "\x07", "\x00", "\u202e", "\n", "\t", "[bold]", "[/]", ":smile:",
-                                              "\x1b[31m", "\x1b]52;c;aGk=\x07", "[link=http://x]y[/link]"]
+_PIECES = list("[]/:\\ab smile bold red") + [
+    "\x1b",
+    "\x07",
+    "\x00",
+    "\u202e",
+    "\n",
+    "\t",
+    "[bold]",
+    "[/]",
+    ":smile:",
+    "\x1b[31m",
+    "\x1b]52;c;aGk=\x07",
+    "[link=http://x]y[/link]",
+]
 HOSTILE = st.lists(st.sampled_from(_PIECES), max_size=30).map("".join) | st.text(max_size=40)
 
 
@@ -36,7 +47,18 @@ def test_console_output_keeps_codes_literal():
     assert "\x1b" not in out and "😄" not in out
 
 
-_JSON_PIECES = _PIECES + ["\x9b31m", "\x9c", "\x9d0;evil\x07", "\u202d", "\u2066", "\u2069", "\u200b", "\u2028", "é", "日本"]
+_JSON_PIECES = _PIECES + [
+    "\x9b31m",
+    "\x9c",
+    "\x9d0;evil\x07",
+    "\u202d",
+    "\u2066",
+    "\u2069",
+    "\u200b",
+    "\u2028",
+    "é",
+    "日本",
+]
 
 
 @given(st.lists(st.sampled_from(_JSON_PIECES), max_size=30).map("".join) | st.text(max_size=40))

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from repo_paths import DATA
 
 from analytics.patterns.classify import TYPES, accuracy, classify, load_labelled, normalise_type
-from repo_paths import DATA
 
 
 def test_labelled_set_is_big_and_covers_every_type():
@@ -15,8 +15,19 @@ def test_labelled_set_is_big_and_covers_every_type():
     for name in ("labelled_errors_holdout.tsv", "labelled_errors_holdout2.tsv"):
         assert all(t in TYPES for t, _, _ in load_labelled(DATA / name))
     sources = {s for _, s, _ in rows}
-    assert {"nginx", "postgres", "redis", "node", "python", "java", "systemd", "docker", "kubernetes", "ssh",
-            "disk"} <= sources
+    assert {
+        "nginx",
+        "postgres",
+        "redis",
+        "node",
+        "python",
+        "java",
+        "systemd",
+        "docker",
+        "kubernetes",
+        "ssh",
+        "disk",
+    } <= sources
 
 
 def test_accuracy_on_development_set():
@@ -37,16 +48,19 @@ def test_accuracy_on_holdout_set_is_a_floor_not_a_target():
     assert r["accuracy"] >= 0.8, r["wrong"][:10]
 
 
-@pytest.mark.parametrize("msg, t", [
-    ("Error: connect ETIMEDOUT 10.0.0.1:443", "timeout"),
-    ("Error: connect ECONNREFUSED 127.0.0.1:5432", "connection"),
-    ("Error: listen EADDRINUSE: address already in use :::3000", "port_conflict"),
-    ("ImportError: libGL.so.1: cannot open shared object file: No such file or directory", "dependency"),
-    ("java.io.FileNotFoundException: /x (Permission denied)", "permission"),
-    ("something odd happened", "general"),
-    ("org.springframework.web.client.ResourceAccessException: I/O error: Connection refused", "connection"),
-    ("", "general"),
-])
+@pytest.mark.parametrize(
+    "msg, t",
+    [
+        ("Error: connect ETIMEDOUT 10.0.0.1:443", "timeout"),
+        ("Error: connect ECONNREFUSED 127.0.0.1:5432", "connection"),
+        ("Error: listen EADDRINUSE: address already in use :::3000", "port_conflict"),
+        ("ImportError: libGL.so.1: cannot open shared object file: No such file or directory", "dependency"),
+        ("java.io.FileNotFoundException: /x (Permission denied)", "permission"),
+        ("something odd happened", "general"),
+        ("org.springframework.web.client.ResourceAccessException: I/O error: Connection refused", "connection"),
+        ("", "general"),
+    ],
+)
 def test_priority_between_types(msg, t):
     assert classify(msg) == t
 

@@ -25,8 +25,10 @@ def test_group_prints_one_id_per_line_and_leaves_the_store_alone(tmp_path):
 
 def test_group_raw_and_learn(tmp_path):
     db = tmp_path / "x.duckdb"
-    raw = ("2024-03-11 09:15:02,001 ERROR [w-1] app.db: Connection refused to 10.0.0.1:5432\n"
-           "Mar 11 09:17:00 host app[42]: Connection refused to 10.0.0.3:5432\n")
+    raw = (
+        "2024-03-11 09:15:02,001 ERROR [w-1] app.db: Connection refused to 10.0.0.1:5432\n"
+        "Mar 11 09:17:00 host app[42]: Connection refused to 10.0.0.3:5432\n"
+    )
     r = run(db, "patterns", "group", "--raw", "--learn", "--component", "api", input=raw)
     assert r.exit_code == 0 and len(set(r.output.splitlines()[:2])) == 1
     r = run(db, "patterns", "list", "--json")
@@ -36,10 +38,12 @@ def test_group_raw_and_learn(tmp_path):
 
 def test_scan_table_json_and_bad_file(tmp_path):
     log = tmp_path / "app.log"
-    log.write_bytes(b"2024-03-11 09:15:02 ERROR [db] Connection refused to 10.0.0.1:5432\n"
-                    b"2024-03-11 09:16:02 ERROR [db] Connection refused to 10.0.0.2:5432\n"
-                    b"2024-03-11 09:17:02 INFO [web] started in 3 ms\n"
-                    b"\xff\xfe binary \x00 junk [bold]x[/bold] \x1b[2J\n")
+    log.write_bytes(
+        b"2024-03-11 09:15:02 ERROR [db] Connection refused to 10.0.0.1:5432\n"
+        b"2024-03-11 09:16:02 ERROR [db] Connection refused to 10.0.0.2:5432\n"
+        b"2024-03-11 09:17:02 INFO [web] started in 3 ms\n"
+        b"\xff\xfe binary \x00 junk [bold]x[/bold] \x1b[2J\n"
+    )
     r = run(tmp_path / "x.duckdb", "patterns", "scan", str(log), "--json")
     assert r.exit_code == 0
     out = json.loads(r.output)

@@ -17,8 +17,15 @@ T0 = dt.datetime(2024, 3, 11, 9, 0, 0)
 
 
 def _events(store, msgs, component="backend", start=T0):
-    df = pl.DataFrame({"ts": [start + dt.timedelta(minutes=i) for i in range(len(msgs))], "host": "h1",
-                       "component": component, "message": msgs, "source": "test"})
+    df = pl.DataFrame(
+        {
+            "ts": [start + dt.timedelta(minutes=i) for i in range(len(msgs))],
+            "host": "h1",
+            "component": component,
+            "message": msgs,
+            "source": "test",
+        }
+    )
     store.append("error_events", df)
 
 
@@ -34,8 +41,11 @@ def test_confidence_never_calls_one_of_one_certain():
 
 
 def test_learn_from_events_creates_counts_and_fills_events(store):
-    _events(store, ["Connection refused to 10.0.0.1:5432", "Connection refused to 10.0.0.2:5432",
-                    "disk full on /data"], component="backend")
+    _events(
+        store,
+        ["Connection refused to 10.0.0.1:5432", "Connection refused to 10.0.0.2:5432", "disk full on /data"],
+        component="backend",
+    )
     _events(store, ["Connection refused to 10.0.0.3:6379"], component="worker", start=T0 + dt.timedelta(hours=1))
     r = P.learn_from_events(store)
     assert (r.events, r.new_patterns) == (4, 2)
@@ -59,8 +69,12 @@ def test_learn_from_events_creates_counts_and_fills_events(store):
 
 
 def test_learn_keeps_a_fingerprint_and_type_given_by_the_source(store):
-    store.append("error_events", pl.DataFrame({"ts": [T0], "host": "h", "component": "c", "message": ["weird thing"],
-                                               "type": ["timeout_error"]}))
+    store.append(
+        "error_events",
+        pl.DataFrame(
+            {"ts": [T0], "host": "h", "component": "c", "message": ["weird thing"], "type": ["timeout_error"]}
+        ),
+    )
     P.learn_from_events(store)
     assert store.query("SELECT error_type FROM error_patterns")["error_type"][0] == "timeout"
 
@@ -89,7 +103,7 @@ def test_outcomes_drive_confidence_and_auto_approval_which_is_lost_when_they_tur
 
 
 def test_editing_a_solution_makes_a_new_version_and_restarts_confidence(store):
-    fp = P.record_error(store, "FATAL: password authentication failed for user \"app\"", component="db")["error_hash"]
+    fp = P.record_error(store, 'FATAL: password authentication failed for user "app"', component="db")["error_hash"]
     assert P.edit_solution(store, fp, "reset the password") == 1
     P.record_outcome(store, fp, True)
     P.record_outcome(store, fp, False)
@@ -112,7 +126,7 @@ def test_suggestion_switches_from_playbook_to_learned_at_the_threshold(store):
     assert s.source == "playbook" and s.error_type == "port_conflict" and not s.known
     fp = P.record_error(store, msg, component="web")["error_hash"]
     P.record_outcome(store, fp, True, solution="kill the old node process")
-    assert P.suggest(store, msg, threshold=0.5).source == "learned"   # 67% > 50%
+    assert P.suggest(store, msg, threshold=0.5).source == "learned"  # 67% > 50%
     assert P.suggest(store, msg, threshold=0.7).source == "playbook"  # 67% < 70%
     for _ in range(3):
         P.record_outcome(store, fp, True)
@@ -132,8 +146,10 @@ def test_learning_stats_are_counted_from_the_store(store):
     assert (st.patterns, st.high_confidence, st.successful_fixes, st.fixes_recorded) == (2, 1, 3, 3)
     assert st.effectiveness == 0.5
     store.execute("INSERT INTO predictions (prediction_type, component, accurate) VALUES ('x', 'y', true)")
-    store.execute("INSERT INTO smart_recommendations (recommendation_type, title, description, applied) "
-                  "VALUES ('a', 'b', 'c', true)")
+    store.execute(
+        "INSERT INTO smart_recommendations (recommendation_type, title, description, applied) "
+        "VALUES ('a', 'b', 'c', true)"
+    )
     st = learning_stats(store)
     assert (st.predictions, st.predictions_accurate, st.recommendations_applied) == (1, 1, 1)
 
@@ -149,8 +165,11 @@ def test_resolve_by_prefix_message_and_unknown(store):
 def test_remap_moves_old_rules_patterns_with_their_fixes(store):
     msg = "Timeout after 30 s on db-1"
     old_fp = fingerprint(template_of(msg, SEED_V1))
-    store.execute("INSERT INTO error_patterns (error_hash, error_type, error_message, component, solution, "
-                  "success_count, rules_version) VALUES (?, 'timeout', ?, 'db', 'raise it', 2, 1)", [old_fp, msg])
+    store.execute(
+        "INSERT INTO error_patterns (error_hash, error_type, error_message, component, solution, "
+        "success_count, rules_version) VALUES (?, 'timeout', ?, 'db', 'raise it', 2, 1)",
+        [old_fp, msg],
+    )
     store.execute("INSERT INTO fix_history (error_hash, fix_applied, success) VALUES (?, 'raise it', true)", [old_fp])
     mapping = P.remap_fingerprints(store)
     new_fp = fingerprint(template_of(msg))
@@ -197,8 +216,11 @@ def test_thresholds_come_from_the_config_file(store, tmp_path, monkeypatch):
 def test_learning_remaps_old_rules_patterns_first(store):
     msg = "Timeout after 30 s on db-1"
     old_fp = fingerprint(template_of(msg, SEED_V1))
-    store.execute("INSERT INTO error_patterns (error_hash, error_type, error_message, component, solution, "
-                  "occurrence_count, rules_version) VALUES (?, 'timeout', ?, 'db', 'raise it', 4, 1)", [old_fp, msg])
+    store.execute(
+        "INSERT INTO error_patterns (error_hash, error_type, error_message, component, solution, "
+        "occurrence_count, rules_version) VALUES (?, 'timeout', ?, 'db', 'raise it', 4, 1)",
+        [old_fp, msg],
+    )
     _events(store, ["Timeout after 45 s on db-2"])
     P.learn_from_events(store)
     pats = P.list_patterns(store)

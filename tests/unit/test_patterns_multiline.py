@@ -36,10 +36,20 @@ def test_python_tracebacks_from_logging_are_one_event_each(tmp_path):
 
 
 def test_java_exceptions_and_plain_lines():
-    lines = ["2026-11-21 10:00:02 ERROR boom", "java.lang.IllegalStateException: bad", "\tat com.x.Y.z(Y.java:10)",
-             "Caused by: java.io.IOException: disk", "\tat com.x.Y.w(Y.java:5)", "next line", "another line"]
+    lines = [
+        "2026-11-21 10:00:02 ERROR boom",
+        "java.lang.IllegalStateException: bad",
+        "\tat com.x.Y.z(Y.java:10)",
+        "Caused by: java.io.IOException: disk",
+        "\tat com.x.Y.w(Y.java:5)",
+        "next line",
+        "another line",
+    ]
     events, starts = fold_multiline(lines)
-    assert events == ["2026-11-21 10:00:02 ERROR boom | java.lang.IllegalStateException: bad", "next line",
-                      "another line"]
+    assert events == [
+        "2026-11-21 10:00:02 ERROR boom | java.lang.IllegalStateException: bad",
+        "next line",
+        "another line",
+    ]
     assert starts == [0, 5, 6]
     assert fold_multiline(["a", "b"]) == (["a", "b"], [0, 1])

@@ -4,17 +4,19 @@ from that event's first line. The oracle is the batch fold as it was written bef
 
 from __future__ import annotations
 
+import itertools
 import re
 
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from analytics.patterns.multiline import MultilineFolder, fold_multiline
 
 # -- the oracle: fold_multiline as it was before the incremental folder, plus the two rules above ----------
 
-_TRACEBACK_START = re.compile(r"^\s*(Traceback \(most recent call last\):|During handling of the above exception"
-                              r"|The above exception was the direct cause|Caused by: )")
+_TRACEBACK_START = re.compile(
+    r"^\s*(Traceback \(most recent call last\):|During handling of the above exception"
+    r"|The above exception was the direct cause|Caused by: )"
+)
 _EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Exit|Interrupt|Warning|Fault)\b(:.*)?$")
 _CHAINED = re.compile(r"^\s*(During handling of the above exception|The above exception was the direct cause)")
 
@@ -48,9 +50,14 @@ def reference_fold(lines: list[str]) -> tuple[list[str], list[int]]:
             exc = line.strip()
             in_tb = False
             continue
-        after = next((x for x in lines[i + 1:] if x.strip()), "")  # the next line that is not blank
-        if (events and exc is None and _EXCEPTION_LINE.match(line.strip())
-                and after.lstrip().startswith("at ") and after[:1] in (" ", "\t")):
+        after = next((x for x in lines[i + 1 :] if x.strip()), "")  # the next line that is not blank
+        if (
+            events
+            and exc is None
+            and _EXCEPTION_LINE.match(line.strip())
+            and after.lstrip().startswith("at ")
+            and after[:1] in (" ", "\t")
+        ):
             exc = line.strip()
             continue
         close()
@@ -92,7 +99,7 @@ def chunks(lines: list[str], cuts: list[int]) -> list[tuple[int, int]]:
     """[start, end) ranges splitting ``lines`` at ``cuts`` (positions modulo the length)."""
     n = len(lines)
     points = sorted({0, n, *(c % (n + 1) for c in cuts)})
-    return list(zip(points, points[1:]))
+    return list(itertools.pairwise(points))
 
 
 @given(lines_st)
@@ -134,27 +141,53 @@ def test_starting_again_from_the_open_event_gives_the_same_events(lines, cuts, r
 
 def test_a_python_traceback_is_one_event_named_by_its_exception():
     folder: MultilineFolder[int] = MultilineFolder()
-    assert folder.feed_lines(["2026-11-21 10:00:00 ERROR request failed", "Traceback (most recent call last):",
-                              '  File "app.py", line 3, in handler'], range(3)) == []
+    assert (
+        folder.feed_lines(
+            [
+                "2026-11-21 10:00:00 ERROR request failed",
+                "Traceback (most recent call last):",
+                '  File "app.py", line 3, in handler',
+            ],
+            range(3),
+        )
+        == []
+    )
     assert folder.pending and folder.pending_start == 0
     assert folder.feed_lines(["    raise ValueError(x)", "ValueError: bad value"], range(3, 5)) == []
     (ev,) = folder.feed("2026-11-21 10:00:01 INFO next", 5)
-    assert ev == ("2026-11-21 10:00:00 ERROR request failed | ValueError: bad value",
-                  "2026-11-21 10:00:00 ERROR request failed", "ValueError: bad value", 0)
+    assert ev == (
+        "2026-11-21 10:00:00 ERROR request failed | ValueError: bad value",
+        "2026-11-21 10:00:00 ERROR request failed",
+        "ValueError: bad value",
+        0,
+    )
     assert folder.pending_start == 5
     assert folder.flush() == [("2026-11-21 10:00:01 INFO next", "2026-11-21 10:00:01 INFO next", None, 5)]
     assert not folder.pending and folder.flush() == []
 
 
 def test_a_chained_python_traceback_is_one_event_named_by_the_last_exception():
-    lines = ["2026-11-21 10:00:00 ERROR request failed", "Traceback (most recent call last):",
-             '  File "app.py", line 3, in handler', "KeyError: 'a'", "",
-             "During handling of the above exception, another exception occurred:", "",
-             "Traceback (most recent call last):", '  File "app.py", line 5, in handler', "ValueError: b",
-             "2026-11-21 10:00:01 INFO next", "", "Traceback (most recent call last):", '  File "x", line 1',
-             "OSError: disk"]
-    assert fold_multiline(lines) == (["2026-11-21 10:00:00 ERROR request failed | ValueError: b",
-                                      "2026-11-21 10:00:01 INFO next | OSError: disk"], [0, 10])
+    lines = [
+        "2026-11-21 10:00:00 ERROR request failed",
+        "Traceback (most recent call last):",
+        '  File "app.py", line 3, in handler',
+        "KeyError: 'a'",
+        "",
+        "During handling of the above exception, another exception occurred:",
+        "",
+        "Traceback (most recent call last):",
+        '  File "app.py", line 5, in handler',
+        "ValueError: b",
+        "2026-11-21 10:00:01 INFO next",
+        "",
+        "Traceback (most recent call last):",
+        '  File "x", line 1',
+        "OSError: disk",
+    ]
+    assert fold_multiline(lines) == (
+        ["2026-11-21 10:00:00 ERROR request failed | ValueError: b", "2026-11-21 10:00:01 INFO next | OSError: disk"],
+        [0, 10],
+    )
 
 
 def test_a_java_exception_line_waits_for_the_next_line():
@@ -162,8 +195,14 @@ def test_a_java_exception_line_waits_for_the_next_line():
     assert folder.feed("2026-11-21 ERROR boom", "a") == []
     assert folder.feed("java.lang.IllegalStateException: bad", "b") == []  # its own event, or the frame's?
     assert folder.feed("\tat com.x.Y.z(Y.java:10)", "c") == []
-    assert folder.flush() == [("2026-11-21 ERROR boom | java.lang.IllegalStateException: bad",
-                               "2026-11-21 ERROR boom", "java.lang.IllegalStateException: bad", "a")]
+    assert folder.flush() == [
+        (
+            "2026-11-21 ERROR boom | java.lang.IllegalStateException: bad",
+            "2026-11-21 ERROR boom",
+            "java.lang.IllegalStateException: bad",
+            "a",
+        )
+    ]
     # no frame follows: the exception line is an event of its own, also when the input ends there
     assert folder.feed("2026-11-21 ERROR boom", "a") == []
     assert folder.feed("java.lang.IllegalStateException: bad", "b") == []

@@ -15,9 +15,18 @@ T = dt.datetime(2026, 12, 1, 10, 0)
 
 
 def add(store: Store, msgs: list[str], minutes: int = 0):
-    store.append("error_events", pl.DataFrame({
-        "ts": [T + dt.timedelta(minutes=minutes)] * len(msgs), "host": "h", "component": "dpkg",
-        "message": msgs, "source": "tail:/var/log/dpkg.log"}))
+    store.append(
+        "error_events",
+        pl.DataFrame(
+            {
+                "ts": [T + dt.timedelta(minutes=minutes)] * len(msgs),
+                "host": "h",
+                "component": "dpkg",
+                "message": msgs,
+                "source": "tail:/var/log/dpkg.log",
+            }
+        ),
+    )
     return learn_from_events(store)
 
 
@@ -30,20 +39,32 @@ def test_a_triaged_pattern_keeps_its_id_when_its_template_generalises(tmp_path):
     add(store, ["2026-12-01 10:00:00 status unpacked libfoo:amd64 1.2-3"])
     [(fp, template, _)] = patterns(store)
     assert "libfoo" in template
-    record_outcome(store, fp, True)                 # the user triaged this one
-    add(store, ["2026-12-01 10:01:00 status unpacked libbar:amd64 2.0",
-                "2026-12-01 10:01:01 status unpacked libbaz:amd64 3.1",
-                "2026-12-01 10:01:02 status unpacked zlib1g:amd64 1.0"], minutes=1)
-    assert patterns(store) == [(fp, "status unpacked <*>", 4)]       # one pattern, the triaged id
+    record_outcome(store, fp, True)  # the user triaged this one
+    add(
+        store,
+        [
+            "2026-12-01 10:01:00 status unpacked libbar:amd64 2.0",
+            "2026-12-01 10:01:01 status unpacked libbaz:amd64 3.1",
+            "2026-12-01 10:01:02 status unpacked zlib1g:amd64 1.0",
+        ],
+        minutes=1,
+    )
+    assert patterns(store) == [(fp, "status unpacked <*>", 4)]  # one pattern, the triaged id
     p = get_pattern(store, fp)
-    assert (p["success_count"], p["occurrence_count"]) == (1, 4)      # its outcome stayed with it
+    assert (p["success_count"], p["occurrence_count"]) == (1, 4)  # its outcome stayed with it
     # a message of a merged form, or an id of a merged pattern, leads to it
     assert resolve(store, "status unpacked libbar:amd64 2.0") == fp
     merged = store.query("SELECT old_hash FROM fingerprint_map WHERE new_hash = ?", [fp])["old_hash"].to_list()
     assert len(merged) == 3 and all(resolve(store, h) == fp for h in merged)
     # later lines of an old form or of a new value count onto it, no new pattern
-    add(store, ["2026-12-01 10:02:00 status unpacked libbar:amd64 2.1",
-                "2026-12-01 10:02:01 status unpacked libqux:amd64 4.4"], minutes=2)
+    add(
+        store,
+        [
+            "2026-12-01 10:02:00 status unpacked libbar:amd64 2.1",
+            "2026-12-01 10:02:01 status unpacked libqux:amd64 4.4",
+        ],
+        minutes=2,
+    )
     assert patterns(store) == [(fp, "status unpacked <*>", 6)]
     assert store.scalar("SELECT count(DISTINCT fingerprint) FROM error_events") == 1
 
@@ -52,12 +73,12 @@ def test_two_triaged_patterns_are_not_merged(tmp_path):
     store = Store(tmp_path / "p.duckdb")
     add(store, ["pam_unix: session opened for user root by admin", "pam_unix: session opened for user news by admin"])
     first = {fp for fp, *_ in patterns(store)}
-    assert len(first) == 2                          # two values are not yet evidence of a variable
+    assert len(first) == 2  # two values are not yet evidence of a variable
     for fp in first:
         record_outcome(store, fp, True)
     add(store, ["pam_unix: session opened for user cyrus by admin"], minutes=1)
     kept = {fp for fp, *_ in patterns(store)}
-    assert first <= kept and len(kept) == 3         # both triaged ids still there, each with its outcome
+    assert first <= kept and len(kept) == 3  # both triaged ids still there, each with its outcome
     assert all(get_pattern(store, fp)["success_count"] == 1 for fp in first)
 
 

@@ -4,37 +4,47 @@ from __future__ import annotations
 
 import polars as pl
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from analytics.patterns.fingerprint import CURRENT, SEED_V1, V2, VAR, fingerprint, remap
 from analytics.patterns.logline import parse_line, strip_headers
 from analytics.patterns.templates import group, mask, merge_templates, template_of
 
 
-@pytest.mark.parametrize("a, b", [
-    ("Connection refused to 10.0.0.1:5432 after 3 retries", "Connection refused to 192.168.1.20:6379 after 12 retries"),
-    ("GET /api/v1/users/123 took 45ms", "GET /api/v1/orders/9 took 1200ms"),
-    ("request 3f2a1b4c-1111-2222-3333-444455556666 failed", "request 0a1b2c3d-aaaa-bbbb-cccc-ddddeeeeffff failed"),
-    ("open '/var/lib/app/a.db' failed", "open '/srv/data/b.db' failed"),
-    ("user bob@example.com locked", "user alice@corp.example.org locked"),
-    ("fetch https://api.example.com/x?id=1 failed", "fetch http://localhost:8080/y failed"),
-    ("retry at 2024-03-11T09:15:02.123Z", "retry at 2025-01-01T00:00:00Z"),
-    ("value=0x7fff1234 seen", "value=0xdeadbeef seen"),
-    ("connection from 1.2.3.4 (host.example.net) at Sat Jul  9 12:16:49 2005",
-     "connection from 5.6.7.8 () at Mon Jun 20 03:40:59 2005"),
-    ("uploaded 5.2 KB in 3 s", "uploaded 93.0 B in 120 s"),
-])
+@pytest.mark.parametrize(
+    "a, b",
+    [
+        (
+            "Connection refused to 10.0.0.1:5432 after 3 retries",
+            "Connection refused to 192.168.1.20:6379 after 12 retries",
+        ),
+        ("GET /api/v1/users/123 took 45ms", "GET /api/v1/orders/9 took 1200ms"),
+        ("request 3f2a1b4c-1111-2222-3333-444455556666 failed", "request 0a1b2c3d-aaaa-bbbb-cccc-ddddeeeeffff failed"),
+        ("open '/var/lib/app/a.db' failed", "open '/srv/data/b.db' failed"),
+        ("user bob@example.com locked", "user alice@corp.example.org locked"),
+        ("fetch https://api.example.com/x?id=1 failed", "fetch http://localhost:8080/y failed"),
+        ("retry at 2024-03-11T09:15:02.123Z", "retry at 2025-01-01T00:00:00Z"),
+        ("value=0x7fff1234 seen", "value=0xdeadbeef seen"),
+        (
+            "connection from 1.2.3.4 (host.example.net) at Sat Jul  9 12:16:49 2005",
+            "connection from 5.6.7.8 () at Mon Jun 20 03:40:59 2005",
+        ),
+        ("uploaded 5.2 KB in 3 s", "uploaded 93.0 B in 120 s"),
+    ],
+)
 def test_same_event_same_template(a, b):
     assert template_of(a) == template_of(b)
 
 
-@pytest.mark.parametrize("a, b", [
-    ("Connection refused", "Connection reset by peer"),
-    ("VM Paused (Lifecycle Event)", "VM Started (Lifecycle Event)"),
-    ("state=RUNNING for job", "state=FAILED for job"),
-    ("disk full on /data", "disk missing on /data"),
-])
+@pytest.mark.parametrize(
+    "a, b",
+    [
+        ("Connection refused", "Connection reset by peer"),
+        ("VM Paused (Lifecycle Event)", "VM Started (Lifecycle Event)"),
+        ("state=RUNNING for job", "state=FAILED for job"),
+        ("disk full on /data", "disk missing on /data"),
+    ],
+)
 def test_different_events_differ(a, b):
     assert template_of(a) != template_of(b)
 
@@ -48,8 +58,11 @@ def test_fingerprint_is_sha256_of_template_and_stable():
     t = template_of("Timeout after 30 seconds talking to 10.0.0.2")
     assert fingerprint(t) == fingerprint(t) and len(fingerprint(t)) == 64
     # a known value: the fingerprint must not change between runs or machines (same rules version)
-    assert fingerprint("hello <*>") == "4f71dac9f08ea26fac2f3c4d9fa4a4df02bf1b8f3b51fd3ef3e1c1ef6c19e25d"[:0] + fingerprint("hello <*>")
+    assert fingerprint("hello <*>") == "4f71dac9f08ea26fac2f3c4d9fa4a4df02bf1b8f3b51fd3ef3e1c1ef6c19e25d"[
+        :0
+    ] + fingerprint("hello <*>")
     import hashlib
+
     assert fingerprint("hello <*>") == hashlib.sha256(b"hello <*>").hexdigest()
 
 
@@ -81,19 +94,47 @@ def test_group_ids_are_one_per_line_in_order():
     assert group([]).group_ids() == []
 
 
-@pytest.mark.parametrize("line, time, level, comp, msg", [
-    ("2015-10-18 18:06:18,045 INFO [main] org.apache.hadoop.ipc.Client: Retrying connect",
-     "2015-10-18 18:06:18,045", "INFO", "main", "Retrying connect"),
-    ("Jun 23 23:30:03 combo sshd(pam_unix)[26188]: authentication failure; user=root",
-     "Jun 23 23:30:03", None, None, "authentication failure; user=root"),
-    ("2024/01/01 12:00:00 [error] 1234#1234: *5 connect() failed (111: Connection refused)",
-     "2024/01/01 12:00:00", "ERROR", None, "connect() failed (111: Connection refused)"),
-    ("2024-01-01 12:00:00.123 UTC [1234] ERROR:  relation \"users\" does not exist",
-     "2024-01-01 12:00:00.123 UTC", "ERROR", None, 'relation "users" does not exist'),
-    ("[Sun Dec 04 20:32:37 2005] [notice] jk2_init() Found child 1998",
-     "Sun Dec 04 20:32:37 2005", "NOTICE", None, "jk2_init() Found child 1998"),
-    ("plain message without header", None, None, None, "plain message without header"),
-])
+@pytest.mark.parametrize(
+    "line, time, level, comp, msg",
+    [
+        (
+            "2015-10-18 18:06:18,045 INFO [main] org.apache.hadoop.ipc.Client: Retrying connect",
+            "2015-10-18 18:06:18,045",
+            "INFO",
+            "main",
+            "Retrying connect",
+        ),
+        (
+            "Jun 23 23:30:03 combo sshd(pam_unix)[26188]: authentication failure; user=root",
+            "Jun 23 23:30:03",
+            None,
+            None,
+            "authentication failure; user=root",
+        ),
+        (
+            "2024/01/01 12:00:00 [error] 1234#1234: *5 connect() failed (111: Connection refused)",
+            "2024/01/01 12:00:00",
+            "ERROR",
+            None,
+            "connect() failed (111: Connection refused)",
+        ),
+        (
+            '2024-01-01 12:00:00.123 UTC [1234] ERROR:  relation "users" does not exist',
+            "2024-01-01 12:00:00.123 UTC",
+            "ERROR",
+            None,
+            'relation "users" does not exist',
+        ),
+        (
+            "[Sun Dec 04 20:32:37 2005] [notice] jk2_init() Found child 1998",
+            "Sun Dec 04 20:32:37 2005",
+            "NOTICE",
+            None,
+            "jk2_init() Found child 1998",
+        ),
+        ("plain message without header", None, None, None, "plain message without header"),
+    ],
+)
 def test_parse_line_headers(line, time, level, comp, msg):
     p = parse_line(line)
     assert p.message == msg
@@ -110,18 +151,22 @@ def test_syslog_program_and_pid_are_fields():
 
 
 def test_vectorised_strip_agrees_with_parse_line():
-    lines = ["2015-10-18 18:06:18,045 INFO [main] org.apache.Client: Retrying connect to x:1",
-             "17/06/09 20:10:58 INFO storage.BlockManager: Found block rdd_21_0 locally",
-             "Jul 27 14:41:58 combo kernel: POSIX conformance testing by UNIFIX",
-             "20171223-22:31:59:618|Step_LSC|30002312|onStandStepChanged 3579",
-             "no header at all"]
-    assert strip_headers(pl.Series(lines)).to_list() == [parse_line(l).message for l in lines]
+    lines = [
+        "2015-10-18 18:06:18,045 INFO [main] org.apache.Client: Retrying connect to x:1",
+        "17/06/09 20:10:58 INFO storage.BlockManager: Found block rdd_21_0 locally",
+        "Jul 27 14:41:58 combo kernel: POSIX conformance testing by UNIFIX",
+        "20171223-22:31:59:618|Step_LSC|30002312|onStandStepChanged 3579",
+        "no header at all",
+    ]
+    assert strip_headers(pl.Series(lines)).to_list() == [parse_line(line).message for line in lines]
 
 
 def test_raw_lines_group_like_their_messages():
-    raw = ["2024-03-11 09:15:02,001 ERROR [worker-1] app.db: Connection refused to 10.0.0.1:5432",
-           "2024-03-11 09:16:12,551 WARN [worker-7] app.db: Connection refused to 10.0.0.9:5432",
-           "Mar 11 09:17:00 host app[42]: Connection refused to 10.0.0.3:5432"]
+    raw = [
+        "2024-03-11 09:15:02,001 ERROR [worker-1] app.db: Connection refused to 10.0.0.1:5432",
+        "2024-03-11 09:16:12,551 WARN [worker-7] app.db: Connection refused to 10.0.0.9:5432",
+        "Mar 11 09:17:00 host app[42]: Connection refused to 10.0.0.3:5432",
+    ]
     assert len(set(group(raw, raw=True).group_ids())) == 1
 
 
@@ -166,8 +211,11 @@ def test_property_normaliser_never_crashes_and_is_stable(s):
 
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=80),
-       st.integers(min_value=0, max_value=10**12), st.integers(min_value=0, max_value=10**12))
+@given(
+    st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=80),
+    st.integers(min_value=0, max_value=10**12),
+    st.integers(min_value=0, max_value=10**12),
+)
 def test_property_numbers_do_not_change_the_fingerprint(prefix, a, b):
     # a number standing alone as a token is a variable, whatever its value
     prefix = prefix.replace("\n", " ")
@@ -177,7 +225,7 @@ def test_property_numbers_do_not_change_the_fingerprint(prefix, a, b):
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.text(max_size=120), max_size=30))
 def test_property_batch_equals_single(lines):
-    assert mask(lines).to_list() == [template_of(l) for l in lines]
+    assert mask(lines).to_list() == [template_of(line) for line in lines]
     assert len(group(lines, raw=True).group_ids()) == len(lines)
 
 
@@ -209,11 +257,15 @@ def test_lowercase_level_after_iso_time_is_a_header_not_a_host():
 
 
 def test_bracketed_and_quoted_values_merge_with_their_masked_forms():
-    lines = [f'Exception in thread "{t}" java.lang.OutOfMemoryError: Java heap space'
-             for t in ("main", "scheduler", "pool-2-thread-7")]
+    lines = [
+        f'Exception in thread "{t}" java.lang.OutOfMemoryError: Java heap space'
+        for t in ("main", "scheduler", "pool-2-thread-7")
+    ]
     assert len(set(group(lines).group_ids())) == 1
-    lines = [f"Out of memory: Killed process {p} ({n}) total-vm:1234kB" for p, n in
-             ((1, "java"), (2, "node"), (3, "python3"))]
+    lines = [
+        f"Out of memory: Killed process {p} ({n}) total-vm:1234kB"
+        for p, n in ((1, "java"), (2, "node"), (3, "python3"))
+    ]
     g = group(lines)
     assert len(set(g.group_ids())) == 1 and "(<*>)" in g.groups[0]
 
@@ -244,10 +296,11 @@ def test_status_naming_never_changes_other_lines_or_raises(texts, code):
     lines = [*texts, f'x "GET / HTTP/1.1" {code} 1']
     got = mask(lines)
     plain = mask(lines, rules=V2)  # the same rules without naming status codes
-    for before, a, b in zip(texts, got, plain):
+    for before, a, b in zip(texts, got, plain, strict=False):
         assert a == b or "HTTP/" in before
-    assert ("Found" in got[-1] or "Success" in got[-1] or "Server-Error" in got[-1]
-            or "Redirect" in got[-1]) == (code in ("404", "200", "599", "302"))
+    assert ("Found" in got[-1] or "Success" in got[-1] or "Server-Error" in got[-1] or "Redirect" in got[-1]) == (
+        code in ("404", "200", "599", "302")
+    )
 
 
 def test_package_manager_log_groups_into_its_kinds_of_event():
@@ -255,8 +308,10 @@ def test_package_manager_log_groups_into_its_kinds_of_event():
     import random
 
     rnd = random.Random(7)
-    names = ["".join(rnd.choice("abcdefghijklmnopqrstuvwxyz-") for _ in range(rnd.randint(4, 12))).strip("-") + "x"
-             for _ in range(60)]
+    names = [
+        "".join(rnd.choice("abcdefghijklmnopqrstuvwxyz-") for _ in range(rnd.randint(4, 12))).strip("-") + "x"
+        for _ in range(60)
+    ]
     lines = []
     for n in names:
         arch = rnd.choice(["amd64", "all"])
@@ -279,9 +334,12 @@ def test_host_names_and_host_port_are_variables_without_a_list_of_domains():
 
 
 def test_a_capitalised_word_merges_only_where_the_data_shows_a_variable():
-    certs = ["Adding debian:AC_RAIZ_FNMT-RCM.pem", "Adding debian:ANF_Secure_Server_Root_CA.pem",
-             "Adding debian:Go_Daddy_Class_2_CA.pem"]
-    assert len(set(group(certs).group_ids())) == 1           # debian:Go_Daddy_Class_2 holds a variable
+    certs = [
+        "Adding debian:AC_RAIZ_FNMT-RCM.pem",
+        "Adding debian:ANF_Secure_Server_Root_CA.pem",
+        "Adding debian:Go_Daddy_Class_2_CA.pem",
+    ]
+    assert len(set(group(certs).group_ids())) == 1  # debian:Go_Daddy_Class_2 holds a variable
     m = merge_templates([f"VM {s} (Lifecycle Event)" for s in ("Paused", "Started", "Stopped", "Resumed")])
     assert len(set(m.values())) == 4
 
@@ -306,7 +364,7 @@ def test_errors_are_errors_by_level_or_by_error_words_not_by_names_or_options():
         "Traceback (most recent call last):": True,
     }
     got = error_lines(pl.Series(list(cases))).to_list()
-    assert dict(zip(cases, got)) == cases
+    assert dict(zip(cases, got, strict=False)) == cases
 
 
 def test_a_leading_line_counter_is_not_a_time():

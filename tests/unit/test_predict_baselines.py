@@ -22,10 +22,22 @@ def frame(start, hours, comps=("api", "db"), seed=0):
     rows = []
     for c in comps:
         hod = (ts.astype("datetime64[h]").astype(np.int64) % 24).astype(float)
-        rows.append(pl.DataFrame({"ts": ts, "host": "h1", "component": c, "metric": "response_time_ms",
-                                  "value": 100 + 10 * hod + rng.normal(0, 5, len(ts))}))
-        rows.append(pl.DataFrame({"ts": ts, "host": "h1", "component": c, "metric": "cpu_percent",
-                                  "value": rng.uniform(0, 100, len(ts))}))
+        rows.append(
+            pl.DataFrame(
+                {
+                    "ts": ts,
+                    "host": "h1",
+                    "component": c,
+                    "metric": "response_time_ms",
+                    "value": 100 + 10 * hod + rng.normal(0, 5, len(ts)),
+                }
+            )
+        )
+        rows.append(
+            pl.DataFrame(
+                {"ts": ts, "host": "h1", "component": c, "metric": "cpu_percent", "value": rng.uniform(0, 100, len(ts))}
+            )
+        )
     return pl.concat(rows)
 
 
@@ -37,7 +49,7 @@ def test_incremental_equals_rebuild_and_raw(store):
     append_metrics(store, frame(T0, 24 * 12))
     info = B.update(store, T0 + dt.timedelta(days=9), days=7)
     assert info["mode"] == "rebuild"
-    for day in (10, 11, 12):   # data keeps arriving; the window slides a day at a time
+    for day in (10, 11, 12):  # data keeps arriving; the window slides a day at a time
         append_metrics(store, frame(T0 + dt.timedelta(days=12), 24, seed=day)) if day == 12 else None
         info = B.update(store, T0 + dt.timedelta(days=day, hours=5), days=7)
         assert info["mode"] == "incremental"
@@ -53,8 +65,10 @@ def test_incremental_equals_rebuild_and_raw(store):
         assert inc[k]["samples"] == full[k]["samples"]
     # against the raw samples of the window
     lo, hi = T0 + dt.timedelta(days=5, hours=5), T0 + dt.timedelta(days=12, hours=5)
-    raw = store.query("SELECT value FROM metrics WHERE component = 'api' AND metric = 'response_time_ms' "
-                      "AND ts >= ? AND ts < ?", [lo, hi])["value"].to_numpy()
+    raw = store.query(
+        "SELECT value FROM metrics WHERE component = 'api' AND metric = 'response_time_ms' AND ts >= ? AND ts < ?",
+        [lo, hi],
+    )["value"].to_numpy()
     b = inc[("h1", "api", "response_time_ms")]
     assert b["samples"] == len(raw)
     assert b["mean"] == pytest.approx(raw.mean(), rel=1e-9)

@@ -11,8 +11,8 @@ import polars as pl
 import pytest
 from click.testing import CliRunner
 
-from analytics.store.metrics import append_events, append_metrics
 from analytics.store.database import Store
+from analytics.store.metrics import append_events, append_metrics
 from lokifi_tui.cli.main import cli
 
 HOSTILE = "api[bold]\x1b[31m"
@@ -22,18 +22,47 @@ HOSTILE = "api[bold]\x1b[31m"
 def db(tmp_path):
     path = tmp_path / "cli.duckdb"
     store = Store(path)
-    now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     n = 8 * 24 * 6
     ts = np.array([now - dt.timedelta(minutes=10 * (n - k)) for k in range(n)], dtype="datetime64[us]")
     rng = np.random.default_rng(1)
-    frames = [pl.DataFrame({"ts": ts, "host": "h1", "component": "backend", "metric": "response_time_ms",
-                            "value": 1234.5 + rng.normal(0, 10, n)}),
-              pl.DataFrame({"ts": ts, "host": "h1", "component": HOSTILE, "metric": "response_time_ms",
-                            "value": np.where(np.arange(n) % 50 == 0, 900.0, 100.0)})]
+    frames = [
+        pl.DataFrame(
+            {
+                "ts": ts,
+                "host": "h1",
+                "component": "backend",
+                "metric": "response_time_ms",
+                "value": 1234.5 + rng.normal(0, 10, n),
+            }
+        ),
+        pl.DataFrame(
+            {
+                "ts": ts,
+                "host": "h1",
+                "component": HOSTILE,
+                "metric": "response_time_ms",
+                "value": np.where(np.arange(n) % 50 == 0, 900.0, 100.0),
+            }
+        ),
+    ]
     append_metrics(store, pl.concat(frames))
-    append_events(store, pl.DataFrame([{"ts": now - dt.timedelta(hours=k + 1), "host": "h1", "component": "redis",
-                                        "message": f"ECONNREFUSED {k}", "fingerprint": "fp1", "type": "connection"}
-                                       for k in range(5)]))
+    append_events(
+        store,
+        pl.DataFrame(
+            [
+                {
+                    "ts": now - dt.timedelta(hours=k + 1),
+                    "host": "h1",
+                    "component": "redis",
+                    "message": f"ECONNREFUSED {k}",
+                    "fingerprint": "fp1",
+                    "type": "connection",
+                }
+                for k in range(5)
+            ]
+        ),
+    )
     return path
 
 
@@ -48,12 +77,13 @@ def test_ai_predict_human_output(db):
     assert "[HIGH] recurring_error - redis" in out and "connection occurring frequently in redis (5 times)" in out
     assert "horizon 48 h" in out
     assert "precision" in out and "false alarms" in out and "lead time" in out
-    assert "\x1b[31m" not in out and "api[bold]" in out       # hostile component name shown inert
+    assert "\x1b[31m" not in out and "api[bold]" in out  # hostile component name shown inert
 
 
 def test_ai_predict_json_and_filters(db):
-    r = CliRunner().invoke(cli, ["--db", str(db), "ai", "predict", "--json", "--sensitivity", "aggressive",
-                                 "--component", "backend"])
+    r = CliRunner().invoke(
+        cli, ["--db", str(db), "ai", "predict", "--json", "--sensitivity", "aggressive", "--component", "backend"]
+    )
     assert r.exit_code == 0, r.output
     data = json.loads(r.output)
     assert data["sensitivity"] == "aggressive"

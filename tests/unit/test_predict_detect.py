@@ -9,11 +9,9 @@ import datetime as dt
 import numpy as np
 import pytest
 from click.testing import CliRunner
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
-from analytics.predict import detect as D
-from analytics.predict import series_csv as S
+from analytics.predict import detect as D, series_csv as S
 from lokifi_tui.cli.main import cli
 
 T0 = dt.datetime(2024, 1, 1)
@@ -46,12 +44,14 @@ def test_batch_equals_online(kind, seed):
 
 
 @settings(max_examples=25, deadline=None)
-@given(st.lists(st.one_of(st.floats(-1e6, 1e6), st.just(float("nan")), st.integers(0, 3).map(float)),
-                min_size=0, max_size=160),
-       st.integers(1, 3600))
+@given(
+    st.lists(
+        st.one_of(st.floats(-1e6, 1e6), st.just(float("nan")), st.integers(0, 3).map(float)), min_size=0, max_size=160
+    ),
+    st.integers(1, 3600),
+)
 def test_batch_equals_online_property(values, step):
-    cfg = D.DetectorConfig(window=40, short=5, history=80, min_points=8, warmup=10, refractory=10,
-                           seasonal_cycles=3)
+    cfg = D.DetectorConfig(window=40, short=5, history=80, min_points=8, warmup=10, refractory=10, seasonal_cycles=3)
     secs = 1.7e9 + step * np.arange(len(values), dtype=float)
     v = np.asarray(values, dtype=float)
     # a short 'day' so the seasonal path runs: 12 rows per period
@@ -80,7 +80,7 @@ def test_sigma_baseline_is_noisier_than_the_detector():
     """The seed's 2-sigma rule fires on ordinary noise; the detector does not."""
     secs, v = series(4032, seed=6, kind="walk")
     w = 288
-    sigma_alarms = sum(1 for i in range(w, len(v)) if abs(v[i] - v[i - w:i].mean()) > 2 * v[i - w:i].std())
+    sigma_alarms = sum(1 for i in range(w, len(v)) if abs(v[i] - v[i - w : i].mean()) > 2 * v[i - w : i].std())
     assert sigma_alarms > 50
     assert len(D.detect(secs, v)) < sigma_alarms / 10
 
@@ -110,7 +110,7 @@ def test_reader_fails_only_with_series_error(text):
 
 def _csv(secs, v):
     lines = ["timestamp,value"]
-    for s, x in zip(secs, v):
+    for s, x in zip(secs, v, strict=False):
         lines.append(f"{dt.datetime(1970, 1, 1) + dt.timedelta(seconds=float(s)):%Y-%m-%d %H:%M:%S},{x}")
     return "\n".join(lines) + "\n"
 
@@ -122,8 +122,9 @@ def test_cli_detect_stdin_and_file(tmp_path):
     runner = CliRunner()
     r = runner.invoke(cli, ["anomalies", "detect"], input=text)
     assert r.exit_code == 0, r.output
-    expect = [f"{dt.datetime(1970, 1, 1) + dt.timedelta(seconds=float(secs[i])):%Y-%m-%dT%H:%M:%S}"
-              for i in D.detect(secs, v)]
+    expect = [
+        f"{dt.datetime(1970, 1, 1) + dt.timedelta(seconds=float(secs[i])):%Y-%m-%dT%H:%M:%S}" for i in D.detect(secs, v)
+    ]
     assert r.output.split() == expect and expect
     f = tmp_path / "s.csv"
     f.write_text(text)
@@ -146,6 +147,7 @@ def test_cli_detect_bad_input(tmp_path):
 
 def test_epoch_timestamps_are_read_like_ingest_reads_them():
     import io
+
     rows = "timestamp,value\n" + "".join(f"{1700000000 + i * 300},{i}\n" for i in range(3))
     raw, secs, vals = S.read_series_csv(io.StringIO(rows))
     assert raw[0] == "2023-11-14T22:13:20" and secs[1] - secs[0] == 300
@@ -194,7 +196,7 @@ def test_isolated_spike_on_a_flat_noisy_series_alarms_at_its_row(days, seed):
 def test_level_step_on_a_flat_noisy_series_alarms_at_its_first_row():
     secs, v = daily(7, 2.0, 24, flat=True)
     assert D.detect(secs, v) == []
-    v[5 * DAY:] += 40
+    v[5 * DAY :] += 40
     assert D.detect(secs, v) == [5 * DAY] == online(secs, v)
 
 
@@ -210,7 +212,7 @@ def test_a_second_extreme_row_is_a_second_incident_a_third_is_a_pattern():
 def test_a_spike_hours_after_a_spike_is_reported():
     secs, v = daily(7, 2.0, 26)
     v[4 * DAY] += 40
-    v[4 * DAY + 36] += 30        # three hours later, smaller
+    v[4 * DAY + 36] += 30  # three hours later, smaller
     assert D.detect(secs, v) == [4 * DAY, 4 * DAY + 36] == online(secs, v)
 
 
@@ -231,16 +233,20 @@ def test_a_clock_step_back_keeps_detecting_and_says_where(tmp_path):
     rng = np.random.default_rng(5)
     t0 = dt.datetime(2026, 3, 1)
     rows, t = [], t0
-    for i in range(3 * 24 * 12):                     # 3 days every 5 minutes
+    for i in range(3 * 24 * 12):  # 3 days every 5 minutes
         if i == 2 * 24 * 12:
-            t -= dt.timedelta(minutes=55)            # the clock steps back once
+            t -= dt.timedelta(minutes=55)  # the clock steps back once
         v = 50 + rng.normal(0, 2) + (150 if i >= 2 * 24 * 12 + 60 else 0)
         rows.append(f"{t.isoformat()},{v:.3f}")
         t += dt.timedelta(minutes=5)
     f = tmp_path / "stepped.csv"
     f.write_text("timestamp,value\n" + "\n".join(rows) + "\n")
-    r = subprocess.run([sys.executable, "-m", "lokifi_tui.cli.main", "anomalies", "detect", str(f)],
-                       capture_output=True, text=True, timeout=120)
+    r = subprocess.run(
+        [sys.executable, "-m", "lokifi_tui.cli.main", "anomalies", "detect", str(f)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert r.returncode == 0, r.stderr
     assert "clock steps back at line" in r.stderr and "(55 min 0 s)" in r.stderr
     shift = t0 + dt.timedelta(minutes=5 * (2 * 24 * 12 + 60) - 55)
@@ -257,15 +263,15 @@ def test_rows_out_of_order_everywhere_are_read_sorted():
 
 def _incident_series(seed: int, gap_h: int, spike: bool = True, shift: bool = True):
     rng = np.random.default_rng(seed)
-    n = 6 * 288                                           # six days every 5 minutes
+    n = 6 * 288  # six days every 5 minutes
     t = np.arange(n) * 300.0 + 1.7e9
     v = 100 + 20 * np.sin(2 * np.pi * np.arange(n) / 288) + rng.normal(0, 8.0, n)
     s0 = 3 * 288
     if spike:
-        v[s0] += 200                                      # a one-row spike ...
+        v[s0] += 200  # a one-row spike ...
     sh = s0 + gap_h * 12
     if shift:
-        v[sh:sh + 30] += 150                              # ... and hours later a 2.5 h level shift (~19 sd)
+        v[sh : sh + 30] += 150  # ... and hours later a 2.5 h level shift (~19 sd)
     return t, v, sh
 
 
@@ -276,7 +282,7 @@ def test_a_second_incident_hours_after_a_first_is_reported_within_30_minutes(gap
         alarms = D.detect(t, v)
         assert any(sh <= a <= sh + 6 for a in alarms), (seed, gap_h, alarms)
         quiet_t, quiet_v, _ = _incident_series(seed, gap_h, spike=False, shift=False)
-        assert len([a for a in D.detect(quiet_t, quiet_v) if a >= 2 * 288]) <= 1   # the clean twin stays quiet
+        assert len([a for a in D.detect(quiet_t, quiet_v) if a >= 2 * 288]) <= 1  # the clean twin stays quiet
 
 
 def _weekly(days: int, seed: int):
@@ -305,7 +311,7 @@ def test_a_smaller_second_incident_after_the_first_week_is_found_and_batch_equal
     first-week bar of 10) a day later is still reported; the online detector agrees row for row."""
     secs, v = _weekly(14, seed)
     first, second = 9 * DAY + 30, 10 * DAY + 60
-    v[first:first + 24] += 15
+    v[first : first + 24] += 15
     v[second] += 8
     alarms = D.detect(secs, v)
     assert alarms == online(secs, v)
@@ -315,10 +321,10 @@ def test_a_smaller_second_incident_after_the_first_week_is_found_and_batch_equal
 def test_real_world_rows_are_read_with_notes_not_refused():
     """A few malformed rows, a repeated timestamp, a nan and a gap: the series is read and each is named."""
     lines = ["timestamp,value"] + [f"{1_700_000_000 + 300 * i},{100 + i % 7}" for i in range(400)]
-    lines[51] = "yesterday,3"                                   # malformed
-    lines[120] = lines[119]                                     # a repeated row
+    lines[51] = "yesterday,3"  # malformed
+    lines[120] = lines[119]  # a repeated row
     lines[200] = lines[200].split(",")[0] + ",nan"
-    del lines[300:340]                                          # a gap of 40 steps
+    del lines[300:340]  # a gap of 40 steps
     notes: list[str] = []
     raw, secs, vals = S.read_series_csv(lines, "s.csv", notes)
     assert len(vals) == 400 - 1 - 40
@@ -329,8 +335,9 @@ def test_real_world_rows_are_read_with_notes_not_refused():
     assert "1 gap(s) longer than three sampling steps (5 min 0 s); the longest 3 h 25 min before line 301" in text
     # a file that is mostly not a series is still refused, naming the first bad line
     with pytest.raises(S.SeriesError, match=r"s.csv:2: not a number: 'x' \(and 9 more malformed rows\)"):
-        S.read_series_csv(["timestamp,value"] + [f"{1_700_000_000 + i},x" for i in range(10)] + ["1700000100,1"],
-                          "s.csv")
+        S.read_series_csv(
+            ["timestamp,value"] + [f"{1_700_000_000 + i},x" for i in range(10)] + ["1700000100,1"], "s.csv"
+        )
 
 
 def test_a_short_average_the_series_has_already_produced_is_not_news():
@@ -339,12 +346,12 @@ def test_a_short_average_the_series_has_already_produced_is_not_news():
     about 2 for a while, as the day's own swing gives on ordinary days) crossed it. The short average must
     also reach what the series' ordinary rows have produced; those series stay quiet (or alarm once, at
     the drop's first row, by the lone-row rule) and the batch and online forms still agree."""
-    from bench.incident_pairs import N, STEP, pair
+    from bench.incident_pairs import STEP, N, pair
 
     t = np.arange(N) * STEP + 1.7e9
     probation = int(0.15 * N)
     for seed, expected in ((54, [1459]), (56, [])):
-        clean = pair("weekly", "spike", "spike", seed)[1]     # the clean twin: the base and its noise
+        clean = pair("weekly", "spike", "spike", seed)[1]  # the clean twin: the base and its noise
         alarms = D.detect(t, clean)
         assert [a for a in alarms if a >= probation] == expected
         assert alarms == online(t, clean)

@@ -15,7 +15,7 @@ from analytics.store.metrics import append_events, append_metrics
 
 T0 = dt.datetime(2026, 3, 2)
 DAYS = 21
-FIX_DAY = 14          # slowapi is slow (1500 ms) until day 14, then 300 ms
+FIX_DAY = 14  # slowapi is slow (1500 ms) until day 14, then 300 ms
 
 
 def day(d, h=12):
@@ -25,6 +25,7 @@ def day(d, h=12):
 @pytest.fixture(scope="module")
 def base_db(tmp_path_factory):
     from analytics.store.database import Store
+
     path = tmp_path_factory.mktemp("pred") / "base.duckdb"
     store = Store(path)
     rng = np.random.default_rng(11)
@@ -37,18 +38,34 @@ def base_db(tmp_path_factory):
         frames.append(pl.DataFrame({"ts": ts, "host": "h1", "component": comp, "metric": metric, "value": values}))
 
     add("slowapi", np.where(t_days < FIX_DAY, 1500.0, 300.0) + rng.normal(0, 20, n))
-    spikes = (np.arange(n) % 72) == 36            # one sample every 12 hours
+    spikes = (np.arange(n) % 72) == 36  # one sample every 12 hours
     add("spiky", np.where(spikes, 400.0, 100.0 + rng.normal(0, 2, n)))
     add("spiky2", np.where(spikes, 250.0, 100.0 + rng.normal(0, 2, n)))
     add("okapi", 200.0 + rng.normal(0, 2, n))
     append_metrics(store, pl.concat(frames))
     ev = []
-    for k in range(DAYS * 8):                     # fpA: every 3 hours, all along
-        ev.append({"ts": T0 + dt.timedelta(hours=3 * k, minutes=7), "host": "h1", "component": "redis",
-                   "message": f"ECONNREFUSED 127.0.0.1:6379 #{k}", "fingerprint": "fpA", "type": "connection"})
-    for k in range(5):                            # fpB: five times on day 2, never again
-        ev.append({"ts": day(2, 1 + k), "host": "h1", "component": "worker",
-                   "message": f"MemoryError #{k}", "fingerprint": "fpB", "type": "memory"})
+    for k in range(DAYS * 8):  # fpA: every 3 hours, all along
+        ev.append(
+            {
+                "ts": T0 + dt.timedelta(hours=3 * k, minutes=7),
+                "host": "h1",
+                "component": "redis",
+                "message": f"ECONNREFUSED 127.0.0.1:6379 #{k}",
+                "fingerprint": "fpA",
+                "type": "connection",
+            }
+        )
+    for k in range(5):  # fpB: five times on day 2, never again
+        ev.append(
+            {
+                "ts": day(2, 1 + k),
+                "host": "h1",
+                "component": "worker",
+                "message": f"MemoryError #{k}",
+                "fingerprint": "fpB",
+                "type": "memory",
+            }
+        )
     append_events(store, pl.DataFrame(ev))
     return path
 
@@ -56,6 +73,7 @@ def base_db(tmp_path_factory):
 @pytest.fixture
 def store(base_db, tmp_path):
     from analytics.store.database import Store
+
     dst = tmp_path / "p.duckdb"
     dst.write_bytes(base_db.read_bytes())
     return Store(dst)
@@ -78,14 +96,16 @@ def find(preds, rule, comp):
 def test_predictions_scored_against_truth_and_confidence_moves(store):
     shown = run_days(store, range(7, 20))
     P.score_due(store, day(20))
-    rows = store.query("SELECT rule, component, subject, prediction_date, due_at, accurate, actual_value, "
-                       "lead_hours, confidence_score, confidence_kind FROM predictions ORDER BY prediction_date")
+    rows = store.query(
+        "SELECT rule, component, subject, prediction_date, due_at, accurate, actual_value, "
+        "lead_hours, confidence_score, confidence_kind FROM predictions ORDER BY prediction_date"
+    )
     slow = rows.filter(pl.col("rule") == "slow_response")
     # the rule fires while the 7-day average is above 1000 ms: days 7..16
     assert [r.day - T0.day for r in slow["prediction_date"]] == list(range(7, 17))
     for r in slow.to_dicts():
         d = (r["prediction_date"] - T0).days
-        slow_share = min(max(FIX_DAY - (d + 0.5), 0.0), 1.0)   # share of the next 24 h before the fix
+        slow_share = min(max(FIX_DAY - (d + 0.5), 0.0), 1.0)  # share of the next 24 h before the fix
         assert r["accurate"] == (1500 * slow_share + 300 * (1 - slow_share) > 1000), r
         assert (r["actual_value"] > 1000) == r["accurate"]
     assert set(slow["confidence_kind"]) == {"prior"} and set(slow["confidence_score"]) == {0.85}
@@ -93,28 +113,31 @@ def test_predictions_scored_against_truth_and_confidence_moves(store):
     rec = rows.filter(pl.col("rule") == "recurring_error")
     a = rec.filter(pl.col("subject") == "fpA")
     b = rec.filter(pl.col("subject") == "fpB")
-    assert a["accurate"].to_list()[:12] == [True] * 12          # fpA keeps happening
-    assert b["accurate"].to_list() == [False, False]            # fpB never came back
-    assert b["prediction_date"].to_list() == [day(7), day(8)]   # then it left the 7-day window
+    assert a["accurate"].to_list()[:12] == [True] * 12  # fpA keeps happening
+    assert b["accurate"].to_list() == [False, False]  # fpB never came back
+    assert b["prediction_date"].to_list() == [day(7), day(8)]  # then it left the 7-day window
     assert all(0 <= x <= 3 for x in a["lead_hours"].to_list()[:12])
     # shown confidence: the seed's prior until 10 outcomes, then the measured hit rate
-    conf = [(d, p.confidence, p.confidence_kind) for d in range(7, 20)
-            for p in find(shown[d], "recurring_error", "redis")]
+    conf = [
+        (d, p.confidence, p.confidence_kind) for d in range(7, 20) for p in find(shown[d], "recurring_error", "redis")
+    ]
     assert conf[0] == (7, 0.9, "prior")
     measured = [c for c in conf if c[2] == "measured"]
     assert measured, conf
     first_d = measured[0][0]
     n, hits = store.query(
         "SELECT count(*), count(*) FILTER (WHERE accurate) FROM predictions WHERE rule = 'recurring_error' "
-        "AND outcome_date <= ?", [day(first_d)]).row(0)
+        "AND outcome_date <= ?",
+        [day(first_d)],
+    ).row(0)
     assert n >= P.MIN_OUTCOMES and measured[0][1] == pytest.approx(hits / n)
-    assert measured[0][1] < 0.9                                   # the two fpB misses count
+    assert measured[0][1] < 0.9  # the two fpB misses count
 
     stats = {s["rule"]: s for s in P.rule_stats(store)}
     s = stats["slow_response"]
     assert (s["scored"], s["hits"], s["false_alarms"]) == (10, 6, 4)
     assert s["precision"] == pytest.approx(0.6) and s["confidence_kind"] == "measured"
-    assert s["mean_lead_hours"] == pytest.approx(0.0)             # still slow at the first horizon hour
+    assert s["mean_lead_hours"] == pytest.approx(0.0)  # still slow at the first horizon hour
 
 
 def test_degradation_rule_and_sensitivity(store):
@@ -138,8 +161,7 @@ def test_no_duplicates_and_component_filter(store):
     assert {p.component for p in only.predictions} == {"slowapi"}
     alerts = store.query("SELECT count(*) AS n, count(prediction_id) AS linked FROM predictive_alerts").row(0)
     assert alerts[0] == first.stored == alerts[1]
-    ev = json.loads(store.query("SELECT current_metrics FROM predictive_alerts WHERE component = 'slowapi'")
-                    .item(0, 0))
+    ev = json.loads(store.query("SELECT current_metrics FROM predictive_alerts WHERE component = 'slowapi'").item(0, 0))
     assert ev["avg_time_ms"] > 1000 and ev["samples"] == 7 * 144
 
 
@@ -149,9 +171,17 @@ def test_forecasts_are_scored_by_their_interval(store):
         store.execute(
             "INSERT INTO predictions (prediction_type, component, host, metric, predicted_value, lo, hi, rule, "
             "evidence, prediction_date, due_at) VALUES ('forecast', 'okapi', '', 'response_time_ms', ?, ?, ?, "
-            "'forecast', ?, ?, ?)", [(lo + hi) / 2, lo, hi, json.dumps({"hour_start": hour.isoformat()}),
-                                     day(14), hour + dt.timedelta(hours=1)])
-    assert P.score_due(store, hour) == 0                 # not due yet
+            "'forecast', ?, ?, ?)",
+            [
+                (lo + hi) / 2,
+                lo,
+                hi,
+                json.dumps({"hour_start": hour.isoformat()}),
+                day(14),
+                hour + dt.timedelta(hours=1),
+            ],
+        )
+    assert P.score_due(store, hour) == 0  # not due yet
     assert P.score_due(store, hour + dt.timedelta(hours=1)) == 2
     r = store.query("SELECT lo, accurate, actual_value FROM predictions ORDER BY lo")
     assert r["accurate"].to_list() == [True, False]
@@ -160,15 +190,17 @@ def test_forecasts_are_scored_by_their_interval(store):
 
 def test_detector_findings_on_a_planted_anomaly(tmp_path):
     from analytics.store.database import Store
+
     store = Store(tmp_path / "d.duckdb")
     rng = np.random.default_rng(3)
     n = 24 * 30 * 6
     ts = np.array([T0 + dt.timedelta(minutes=10 * k) for k in range(n)], dtype="datetime64[us]")
     hod = (np.arange(n) // 6) % 24
     v = 200 + 50 * np.sin(2 * np.pi * hod / 24) + rng.normal(0, 5, n)
-    v[-6 * 5:] += 400                                   # the last five hours are very wrong
-    append_metrics(store, pl.DataFrame({"ts": ts, "host": "h1", "component": "api",
-                                        "metric": "response_time_ms", "value": v}))
+    v[-6 * 5 :] += 400  # the last five hours are very wrong
+    append_metrics(
+        store, pl.DataFrame({"ts": ts, "host": "h1", "component": "api", "metric": "response_time_ms", "value": v})
+    )
     now = T0 + dt.timedelta(days=30)
     res = P.refresh(store, now=now)
     anomalies = find(res.predictions, "anomaly", "api")

@@ -5,8 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from hypothesis import given
-from hypothesis import strategies as st
+from hypothesis import given, strategies as st
 
 from analytics.predict.brief import prediction_brief
 from lokifi_tui.widgets.render import age, ago
@@ -17,43 +16,71 @@ def _recurring(count, example):
 
 
 def test_two_recurring_patterns_of_one_component_read_apart():
-    a = prediction_brief("recurring_error", "redis", "connection occurring frequently in redis (15 times)",
-                         _recurring(15, "Error: connect ECONNREFUSED 10.0.3.200:6379"))
-    b = prediction_brief("recurring_error", "redis", "connection occurring frequently in redis (18 times)",
-                         _recurring(18, "redis.exceptions.ConnectionError: Error 111 connecting"))
+    a = prediction_brief(
+        "recurring_error",
+        "redis",
+        "connection occurring frequently in redis (15 times)",
+        _recurring(15, "Error: connect ECONNREFUSED 10.0.3.200:6379"),
+    )
+    b = prediction_brief(
+        "recurring_error",
+        "redis",
+        "connection occurring frequently in redis (18 times)",
+        _recurring(18, "redis.exceptions.ConnectionError: Error 111 connecting"),
+    )
     assert a == "15× Error: connect ECONNREFUSED 10.0.3.200:6379"
     assert b.startswith("18× redis.exceptions.ConnectionError")
     # a raw line's time/level header is dropped, its words kept
-    c = prediction_brief("recurring_error", "nginx", "", _recurring(60, "2026/11/19 14:00:12 [error] 22636#0: "
-                                                                      "*81644 upstream timed out (110)"))
+    c = prediction_brief(
+        "recurring_error",
+        "nginx",
+        "",
+        _recurring(60, "2026/11/19 14:00:12 [error] 22636#0: *81644 upstream timed out (110)"),
+    )
     assert c.startswith("60× ") and "upstream timed out (110)" in c and "2026/11/19" not in c
 
 
 def test_response_time_rules_show_their_figures():
-    ev = json.dumps({"current": {"avg_time_ms": 1120.04, "max_time_ms": 3970.08},
-                     "baseline": {"threshold_ms": 1000.0, "k": 3.0}})
+    ev = json.dumps(
+        {"current": {"avg_time_ms": 1120.04, "max_time_ms": 3970.08}, "baseline": {"threshold_ms": 1000.0, "k": 3.0}}
+    )
     assert prediction_brief("slow_response", "worker", "m", ev) == "avg 1,120 ms, limit 1,000 ms"
     assert prediction_brief("performance_degradation", "worker", "m", ev) == "max 3.5× avg: 3,970 ms vs 1,120 ms"
 
 
 def test_otherwise_the_message_without_its_component():
     msg = "cache_hit_rate of redis is 2.3 standard deviations below its baseline (now 0.424, baseline 0.765)"
-    assert prediction_brief("two_sigma", "redis", msg, "{}") == \
-        "cache_hit_rate is 2.3 standard deviations below its baseline (now 0.424, baseline 0.765)"
+    assert (
+        prediction_brief("two_sigma", "redis", msg, "{}")
+        == "cache_hit_rate is 2.3 standard deviations below its baseline (now 0.424, baseline 0.765)"
+    )
     # evidence that is not what it should be: the message, untouched otherwise
-    for bad in ("not json", "[1, 2]", '{"current": 5}', '{"current": {"count": "x", "example": 7}}',
-                json.dumps({"current": {"avg_time_ms": float("nan") if False else "12", "max_time_ms": None}})):
+    for bad in (
+        "not json",
+        "[1, 2]",
+        '{"current": 5}',
+        '{"current": {"count": "x", "example": 7}}',
+        json.dumps({"current": {"avg_time_ms": float("nan") if False else "12", "max_time_ms": None}}),
+    ):
         assert prediction_brief("slow_response", "", "the message", bad) == "the message"
 
 
-json_values = st.recursive(st.none() | st.booleans() | st.floats() | st.integers() | st.text(max_size=20),
-                           lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=12), inner,
-                                                                                         max_size=4), max_leaves=12)
+json_values = st.recursive(
+    st.none() | st.booleans() | st.floats() | st.integers() | st.text(max_size=20),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=12), inner, max_size=4),
+    max_leaves=12,
+)
 
 
-@given(st.text(max_size=20), st.text(max_size=12), st.text(max_size=80),
-       st.one_of(st.text(max_size=60), st.dictionaries(st.sampled_from(["current", "baseline", "x"]), json_values,
-                                                       max_size=3).map(json.dumps)))
+@given(
+    st.text(max_size=20),
+    st.text(max_size=12),
+    st.text(max_size=80),
+    st.one_of(
+        st.text(max_size=60),
+        st.dictionaries(st.sampled_from(["current", "baseline", "x"]), json_values, max_size=3).map(json.dumps),
+    ),
+)
 def test_any_evidence_gives_one_line_and_never_raises(kind, component, message, evidence):
     out = prediction_brief(kind, component, message, evidence)
     assert isinstance(out, str) and "\n" not in out
@@ -61,8 +88,13 @@ def test_any_evidence_gives_one_line_and_never_raises(kind, component, message, 
 
 def test_ages_under_a_minute_read_now():
     now = dt.datetime(2026, 11, 22, 2, 0)
-    assert [age(now - dt.timedelta(seconds=s), now) for s in (0, 59, 60, 3600, 86400 * 15)] == \
-        ["now", "now", "1m", "1h", "2w"]
+    assert [age(now - dt.timedelta(seconds=s), now) for s in (0, 59, 60, 3600, 86400 * 15)] == [
+        "now",
+        "now",
+        "1m",
+        "1h",
+        "2w",
+    ]
     assert age(now + dt.timedelta(minutes=5), now) == "in 5m"
     assert ago(now, now) == "just now" and ago(now - dt.timedelta(hours=5), now) == "5h ago"
     assert ago(None, now) == "—"

@@ -5,11 +5,10 @@ from __future__ import annotations
 import re
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
+from rca_support import corpus
 
 from analytics.rca.redact import Redactor, redact
-from rca_support import corpus
 
 ROWS = corpus()
 
@@ -18,8 +17,16 @@ def test_corpus_is_big_and_varied():
     assert len(ROWS) >= 120
     assert sum(len(r["secrets"]) for r in ROWS) >= 120
     assert len({r["kind"] for r in ROWS}) >= 50
-    for kind in ("card", "url_password", "cli_password", "prose_password", "hex_key", "smtp_auth", "ldap",
-                 "docker_auth"):
+    for kind in (
+        "card",
+        "url_password",
+        "cli_password",
+        "prose_password",
+        "hex_key",
+        "smtp_auth",
+        "ldap",
+        "docker_auth",
+    ):
         assert sum(r["kind"] == kind for r in ROWS) >= 3, kind
 
 
@@ -95,9 +102,11 @@ _secret_strategies = st.one_of(
     st.text(alphabet=_B62, min_size=36, max_size=36).map(lambda s: "ghp_" + s),
     st.text(alphabet=_B62, min_size=40, max_size=48).map(lambda s: "sk-" + s),
     st.text(alphabet=_B62, min_size=24, max_size=30).map(lambda s: "sk_live_" + s),
-    st.tuples(st.text(alphabet=_B62, min_size=10, max_size=20), st.text(alphabet=_B62, min_size=10, max_size=30),
-              st.text(alphabet=_B62 + "-_", min_size=20, max_size=40))
-    .map(lambda t: f"eyJ{t[0]}.eyJ{t[1]}.{t[2]}"),
+    st.tuples(
+        st.text(alphabet=_B62, min_size=10, max_size=20),
+        st.text(alphabet=_B62, min_size=10, max_size=30),
+        st.text(alphabet=_B62 + "-_", min_size=20, max_size=40),
+    ).map(lambda t: f"eyJ{t[0]}.eyJ{t[1]}.{t[2]}"),
 )
 _filler = st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=60)
 
@@ -137,30 +146,49 @@ def test_placeholders_are_deterministic():
     assert re.search(r"\[REDACTED:[a-z_]+\]", redact(row).text)
 
 
-@given(st.text(alphabet=_B62 + "!#%^*_-.", min_size=6, max_size=24).filter(lambda p: p.strip("-.") == p),
-       st.sampled_from([
-           "curl -u admin:{p} https://h/x", "curl --user deploy:{p} -X POST https://h", "sshpass -p {p} ssh h",
-           "sshpass -p '{p}' ssh h", "redis-cli -h c -a {p} ping", "mysql -uroot -p{p} -e 'select 1'",
-           "ldapsearch -x -D cn=a -w {p} -b dc=x", "smbclient //fs/s -U alice%{p} -c ls",
-           "openssl enc -pass pass:{p} -in a", "docker login -u ci -p {p} reg", "sqlcmd -S db -U sa -P {p}",
-           "snmpwalk -v3 -A {p} h", "htpasswd -b /etc/pw alice {p}", "wget --http-password={p} https://h",
-           "keytool -list -storepass {p}", "mongosh --password {p} db", "ipmitool -H h -U u -P {p} power status",
-       ]))
+@given(
+    st.text(alphabet=_B62 + "!#%^*_-.", min_size=6, max_size=24).filter(lambda p: p.strip("-.") == p),
+    st.sampled_from(
+        [
+            "curl -u admin:{p} https://h/x",
+            "curl --user deploy:{p} -X POST https://h",
+            "sshpass -p {p} ssh h",
+            "sshpass -p '{p}' ssh h",
+            "redis-cli -h c -a {p} ping",
+            "mysql -uroot -p{p} -e 'select 1'",
+            "ldapsearch -x -D cn=a -w {p} -b dc=x",
+            "smbclient //fs/s -U alice%{p} -c ls",
+            "openssl enc -pass pass:{p} -in a",
+            "docker login -u ci -p {p} reg",
+            "sqlcmd -S db -U sa -P {p}",
+            "snmpwalk -v3 -A {p} h",
+            "htpasswd -b /etc/pw alice {p}",
+            "wget --http-password={p} https://h",
+            "keytool -list -storepass {p}",
+            "mongosh --password {p} db",
+            "ipmitool -H h -U u -P {p} power status",
+        ]
+    ),
+)
 @settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow])
 def test_passwords_on_command_lines_are_removed_whatever_they_look_like(password, template):
     line = "2026-11-20T10:00:00Z ERROR exec: " + template.format(p=password) + " failed"
     assert password not in redact(line).text
 
 
-@given(st.sampled_from(["4", "51", "55", "2221", "34", "37", "6011", "65", "35", "62"]),
-       st.integers(min_value=13, max_value=19), st.randoms(use_true_random=False), st.sampled_from(["", " ", "-"]))
+@given(
+    st.sampled_from(["4", "51", "55", "2221", "34", "37", "6011", "65", "35", "62"]),
+    st.integers(min_value=13, max_value=19),
+    st.randoms(use_true_random=False),
+    st.sampled_from(["", " ", "-"]),
+)
 def test_luhn_valid_card_numbers_are_removed_plain_spaced_or_dashed(prefix, length, rnd, sep):
     from analytics.rca.redact_cli import luhn_ok
 
     digits = prefix + "".join(str(rnd.randint(0, 9)) for _ in range(length - len(prefix) - 1))
     digits += next(str(d) for d in range(10) if luhn_ok(digits + str(d)))
-    shown = sep.join(digits[i:i + 4] for i in range(0, len(digits), 4)) if sep else digits
+    shown = sep.join(digits[i : i + 4] for i in range(0, len(digits), 4)) if sep else digits
     out = redact(f"payment failed for card {shown} amount 12.00")
     assert shown not in out.text and digits not in out.text and "[REDACTED:card_number]" in out.text
-    bad = digits[:-1] + str((int(digits[-1]) + 1) % 10)   # a wrong check digit: an ordinary number
+    bad = digits[:-1] + str((int(digits[-1]) + 1) % 10)  # a wrong check digit: an ordinary number
     assert redact(f"order {bad} shipped").text == f"order {bad} shipped"

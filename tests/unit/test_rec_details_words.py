@@ -17,8 +17,16 @@ NOW = dt.datetime(2026, 3, 1, 12, 0)
 
 def _text(f: Finding, learn=None) -> str:
     s = score(f, learned_factor(learn["dismissed"], learn["applied"]) if learn else 1.0)
-    rec = SimpleNamespace(title=f.title, priority=s.priority, impact=s.impact, category=f.category,
-                          status="open", created_at=NOW, description=f.description, action=f.action)
+    rec = SimpleNamespace(
+        title=f.title,
+        priority=s.priority,
+        impact=s.impact,
+        category=f.category,
+        status="open",
+        created_at=NOW,
+        description=f.description,
+        action=f.action,
+    )
     detail = SimpleNamespace(rec=rec, evidence=_evidence(f, s, learn), snoozed_until=None, history=[])
     console = Console(width=200, record=True, color_system=None)
     console.print(render_recommendation(detail, NOW))
@@ -36,10 +44,20 @@ def test_a_scan_that_never_ran_shows_no_made_up_reading():
 
 
 def test_a_reading_is_a_sentence_with_its_unit_and_the_rank_is_explained():
-    f = Finding(rule="performance.response_time", subject="worker", category="performance",
-                title="High response time on worker", description="Average 1,153 ms over 24 h exceeds 1,000 ms.",
-                action="scale it", severity=0.7, value=1152.9876, threshold=1000.0, unit="ms",
-                components=("worker",), evidence={"mean_ms": 1152.9876, "samples": 289})
+    f = Finding(
+        rule="performance.response_time",
+        subject="worker",
+        category="performance",
+        title="High response time on worker",
+        description="Average 1,153 ms over 24 h exceeds 1,000 ms.",
+        action="scale it",
+        severity=0.7,
+        value=1152.9876,
+        threshold=1000.0,
+        unit="ms",
+        components=("worker",),
+        evidence={"mean_ms": 1152.9876, "samples": 289},
+    )
     text = _text(f, {"dismissed": 2, "applied": 1})
     assert "Mean     1,153 ms" in text
     assert "1,153 ms: above the threshold of 1,000 ms, 15 % past it." in text
@@ -49,8 +67,18 @@ def test_a_reading_is_a_sentence_with_its_unit_and_the_rank_is_explained():
 
 
 def test_a_fraction_reads_as_a_percentage():
-    f = Finding(rule="performance.cache_hit_rate", subject="redis", category="performance",
-                title="Low cache hit rate on redis", description="Hit rate 43.9 % is below 50 %.", action="tune",
-                severity=0.6, value=0.4391, threshold=0.5, higher_is_worse=False, unit="fraction",
-                components=("redis",))
+    f = Finding(
+        rule="performance.cache_hit_rate",
+        subject="redis",
+        category="performance",
+        title="Low cache hit rate on redis",
+        description="Hit rate 43.9 % is below 50 %.",
+        action="tune",
+        severity=0.6,
+        value=0.4391,
+        threshold=0.5,
+        higher_is_worse=False,
+        unit="fraction",
+        components=("redis",),
+    )
     assert "43.9%: below the threshold of 50%, 12 % past it." in _text(f)

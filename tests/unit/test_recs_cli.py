@@ -20,8 +20,13 @@ NOW = dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
 def git(cwd: Path, *args: str, date: dt.datetime | None = None) -> None:
-    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com",
-           "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com"}
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@example.com",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@example.com",
+    }
     if date is not None:
         stamp = date.strftime("%Y-%m-%dT%H:%M:%S+0000")
         env.update(GIT_AUTHOR_DATE=stamp, GIT_COMMITTER_DATE=stamp)
@@ -62,14 +67,26 @@ def env(tmp_path):
         "disk_free_min_pct = 0.0\n"
         "memory_max_pct = 100.0\n"
     )
-    e = {**os.environ, "LOKIFI_DB": str(tmp_path / "lokifi.duckdb"), "LOKIFI_CONFIG": str(config),
-         "NO_COLOR": "1", "COLUMNS": "200"}
+    e = {
+        **os.environ,
+        "LOKIFI_DB": str(tmp_path / "lokifi.duckdb"),
+        "LOKIFI_CONFIG": str(config),
+        "NO_COLOR": "1",
+        "COLUMNS": "200",
+    }
     return root, e
 
 
 def lokifi(env: dict, *args: str, input: str | None = None, check: bool = True) -> subprocess.CompletedProcess:
-    r = subprocess.run([sys.executable, "-m", "lokifi_tui.cli.main", *args], env=env, capture_output=True,
-                       text=True, input=input, timeout=300, cwd=env.get("_cwd"))
+    r = subprocess.run(
+        [sys.executable, "-m", "lokifi_tui.cli.main", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        input=input,
+        timeout=300,
+        cwd=env.get("_cwd"),
+    )
     if check and r.returncode != 0:
         raise AssertionError(f"lokifi {' '.join(args)} -> {r.returncode}\n{r.stdout}\n{r.stderr}")
     return r
@@ -107,8 +124,11 @@ def test_planted_conditions_found_ordered_and_triaged_across_restarts(env):
     assert j(e, "ai", "recommendations", "--json")["recommendations"] == []
     assert j(e, "recs", "list", "--json") == []
     states = {r["rule"]: r["status"] for r in j(e, "recs", "list", "--all", "--json")}
-    assert states == {"security.secret": "applied", "dependencies.stale": "snoozed",
-                      "maintenance.large_logs": "dismissed"}
+    assert states == {
+        "security.secret": "applied",
+        "dependencies.stale": "snoozed",
+        "maintenance.large_logs": "dismissed",
+    }
 
     # the dismissed log comes back when it gets materially worse (60 MB -> 95 MB)
     write_log(root / "logs" / "app.log", 95)
@@ -144,7 +164,7 @@ def test_clean_logs_confirms_dry_runs_and_stays_inside(env, tmp_path):
     assert "app.log" in dry and "nothing was changed" in dry and "elsewhere" not in dry
     assert (root / "logs" / "app.log").stat().st_size == before
 
-    r = lokifi(e, "clean", "logs", check=False, input="")          # no terminal to ask on, no --yes
+    r = lokifi(e, "clean", "logs", check=False, input="")  # no terminal to ask on, no --yes
     assert r.returncode == 2 and "--yes" in r.stderr
     assert (root / "logs" / "app.log").stat().st_size == before
 
@@ -155,9 +175,10 @@ def test_clean_logs_confirms_dry_runs_and_stays_inside(env, tmp_path):
     archive = Path(done["archives"][0])
     assert archive.parent == root / "logs" and archive.name.startswith("app.log.") and archive.suffix == ".gz"
     import gzip
+
     with gzip.open(archive, "rb") as fh:
         assert sum(len(c) for c in iter(lambda: fh.read(1 << 20), b"")) == before
-    assert outside.stat().st_size > 55 * MB                         # never touched outside the roots
+    assert outside.stat().st_size > 55 * MB  # never touched outside the roots
     assert (root / "logs" / "linked.log").is_symlink()
 
 
@@ -183,10 +204,17 @@ def test_hostile_names_and_bad_reports_are_shown_inert(tmp_path):
         fh.truncate(3 * MB)
     (root / "npm-audit.json").write_text("{ not json")
     config = tmp_path / "l.toml"
-    config.write_text(f'[watch]\nproject_dirs = ["{root}"]\n[recommendations]\nlarge_log_mb = 1.0\n'
-                      "cpu_max_pct = 100.0\ndisk_free_min_pct = 0.0\nmemory_max_pct = 100.0\n")
-    e = {**os.environ, "LOKIFI_DB": str(tmp_path / "d.duckdb"), "LOKIFI_CONFIG": str(config), "NO_COLOR": "1",
-         "COLUMNS": "300"}
+    config.write_text(
+        f'[watch]\nproject_dirs = ["{root}"]\n[recommendations]\nlarge_log_mb = 1.0\n'
+        "cpu_max_pct = 100.0\ndisk_free_min_pct = 0.0\nmemory_max_pct = 100.0\n"
+    )
+    e = {
+        **os.environ,
+        "LOKIFI_DB": str(tmp_path / "d.duckdb"),
+        "LOKIFI_CONFIG": str(config),
+        "NO_COLOR": "1",
+        "COLUMNS": "300",
+    }
     r = lokifi(e, "scan")
     assert "\x1b" not in r.stdout and "␛[31m[bold]boom.log" in r.stdout
     assert "npm-audit.json:1: not valid JSON" in r.stderr

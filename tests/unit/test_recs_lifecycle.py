@@ -27,7 +27,7 @@ def conf(root: Path, **rec) -> Config:
 
 def sized(p: Path, mb: float) -> None:
     with open(p, "wb") as fh:
-        fh.truncate(int(mb * MB))   # sparse: the large-log rule reads sizes only
+        fh.truncate(int(mb * MB))  # sparse: the large-log rule reads sizes only
 
 
 def refresh(store, root, at, **kw):
@@ -60,11 +60,11 @@ def test_dismissed_returns_only_when_materially_worse(store, project):
     refresh(store, project, NOW)
     rec = next(r for r in engine.list_recs(store, "h", now=NOW) if r.rule == "maintenance.large_logs")
     engine.dismiss(store, rec.id, now=NOW)
-    sized(project / "logs" / "app.log", 61)                   # a little bigger: still dismissed
+    sized(project / "logs" / "app.log", 61)  # a little bigger: still dismissed
     refresh(store, project, NOW + dt.timedelta(hours=1))
     assert "maintenance.large_logs" not in open_rules(store, NOW + dt.timedelta(hours=1))
     assert engine.get(store, rec.id).status == "dismissed"
-    sized(project / "logs" / "app.log", 95)                   # excess 0.2 -> 0.9: materially worse
+    sized(project / "logs" / "app.log", 95)  # excess 0.2 -> 0.9: materially worse
     rep = refresh(store, project, NOW + dt.timedelta(hours=2))
     assert rep.summary.reopened == 1
     again = engine.get(store, rec.id)
@@ -95,11 +95,11 @@ def test_apply_resolve_and_return(store, project):
     applied = engine.apply(store, rec.id, now=NOW)
     assert applied.status == "applied" and applied.action == "lokifi clean logs"
     assert store.scalar("SELECT applied FROM smart_recommendations WHERE id = ?", [rec.id]) is True
-    sized(project / "logs" / "app.log", 1)                    # the person cleaned it
+    sized(project / "logs" / "app.log", 1)  # the person cleaned it
     rep = refresh(store, project, NOW + dt.timedelta(hours=1))
     assert rep.summary.resolved == 1
     assert engine.get(store, rec.id).resolved_at == NOW + dt.timedelta(hours=1)
-    sized(project / "logs" / "app.log", 70)                   # it grew back
+    sized(project / "logs" / "app.log", 70)  # it grew back
     refresh(store, project, NOW + dt.timedelta(days=3))
     assert engine.get(store, rec.id).status == "open"
 
@@ -118,7 +118,7 @@ def test_secret_findings_survive_a_refresh_without_security_scan(store, project)
     refresh(store, project, NOW, security_scan=True)
     assert "security.secret" in open_rules(store, NOW)
     assert "security.scan_age" not in open_rules(store, NOW)
-    refresh(store, project, NOW + dt.timedelta(hours=1))              # no secret scan: keep the finding
+    refresh(store, project, NOW + dt.timedelta(hours=1))  # no secret scan: keep the finding
     assert "security.secret" in open_rules(store, NOW + dt.timedelta(hours=1))
     later = NOW + dt.timedelta(days=10)
     refresh(store, project, later)
@@ -157,7 +157,7 @@ def test_rules_people_keep_dismissing_lose_priority_visibly_and_resettably(store
     base = recs[0].impact
     for r in recs[:3]:
         engine.dismiss(store, r.id, now=NOW)
-    engine.undo(store, recs[2].id, now=NOW)       # an undone dismissal teaches nothing
+    engine.undo(store, recs[2].id, now=NOW)  # an undone dismissal teaches nothing
     engine.refresh(store, c, now=NOW + dt.timedelta(minutes=5), probe=Calm(), host="h")
     learned = engine.learning(store, "h")["maintenance.large_logs"]
     assert learned["dismissed"] == 2 and learned["factor"] == pytest.approx(1 - 0.5 * 2 / 4)
@@ -184,7 +184,7 @@ def test_secret_scan_rereads_only_changed_files(store, project):
     third = refresh(store, project, NOW + dt.timedelta(minutes=2), security_scan=True)
     assert third.stats["secret_files_read"] == 1 and third.stats["secret_files_cached"] == 1
     assert "security.secret" in open_rules(store, NOW + dt.timedelta(minutes=2))
-    fourth = refresh(store, project, NOW + dt.timedelta(minutes=3), security_scan=True)   # hits come from the cache
+    fourth = refresh(store, project, NOW + dt.timedelta(minutes=3), security_scan=True)  # hits come from the cache
     assert fourth.stats["secret_files_read"] == 0
     assert "security.secret" in open_rules(store, NOW + dt.timedelta(minutes=3))
     assert "AKIAIOSFODNN7EXAMPLE" not in str(store.query("SELECT * FROM rec_secret_cache").rows())

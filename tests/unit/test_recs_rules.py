@@ -14,8 +14,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from analytics.config.settings import Component, Config, Recommendations, Retention, Watch
 from analytics.recommend import dependencies, maintenance, performance, scoring, security, system
@@ -27,8 +26,13 @@ MB = 1024 * 1024
 
 
 def git(cwd: Path, *args: str, date: dt.datetime | None = None) -> None:
-    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com",
-           "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com"}
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@example.com",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@example.com",
+    }
     if date is not None:
         stamp = date.strftime("%Y-%m-%dT%H:%M:%S+0000")
         env.update(GIT_AUTHOR_DATE=stamp, GIT_COMMITTER_DATE=stamp)
@@ -36,8 +40,10 @@ def git(cwd: Path, *args: str, date: dt.datetime | None = None) -> None:
 
 
 def cfg(*projects: Path, logs: tuple[Path, ...] = (), **rec) -> Config:
-    return Config(watch=Watch(project_dirs=tuple(map(str, projects)), log_dirs=tuple(map(str, logs))),
-                  recommendations=Recommendations(**rec))
+    return Config(
+        watch=Watch(project_dirs=tuple(map(str, projects)), log_dirs=tuple(map(str, logs))),
+        recommendations=Recommendations(**rec),
+    )
 
 
 def set_mtime(p: Path, when: dt.datetime) -> None:
@@ -73,12 +79,26 @@ def test_no_config_means_current_directory_and_readable_system_logs(tmp_path, mo
         assert os.access(d, os.R_OK)
 
 
-@pytest.mark.parametrize("name,kind", [
-    ("requirements.txt", "manifest"), ("requirements-dev.txt", "manifest"), ("pyproject.toml", "manifest"),
-    ("package.json", "manifest"), ("poetry.lock", "lock"), ("package-lock.json", "lock"),
-    ("app.log", "log"), ("app.log.3", "log"), ("x.tmp", "temp"), (".#lock", "temp"), ("notes.txt~", "temp"),
-    ("pip-audit.json", "audit"), ("npm-audit-report.json", "audit"), ("main.py", None), ("catalog.txt", None),
-])
+@pytest.mark.parametrize(
+    "name,kind",
+    [
+        ("requirements.txt", "manifest"),
+        ("requirements-dev.txt", "manifest"),
+        ("pyproject.toml", "manifest"),
+        ("package.json", "manifest"),
+        ("poetry.lock", "lock"),
+        ("package-lock.json", "lock"),
+        ("app.log", "log"),
+        ("app.log.3", "log"),
+        ("x.tmp", "temp"),
+        (".#lock", "temp"),
+        ("notes.txt~", "temp"),
+        ("pip-audit.json", "audit"),
+        ("npm-audit-report.json", "audit"),
+        ("main.py", None),
+        ("catalog.txt", None),
+    ],
+)
 def test_classify(name, kind):
     assert classify(name) == kind
 
@@ -98,7 +118,7 @@ def test_committed_secret_found_ignored_file_not(tmp_path):
     run = security.secret_rules(gather(cfg(tmp_path)))
     assert sorted(f.subject for f in run.findings) == [str(tmp_path / "draft.py"), str(tmp_path / "settings.py")]
     by = {os.path.basename(f.subject): f for f in run.findings}
-    assert by["draft.py"].title == "Possible secret in draft.py"   # .gitignore decides, not `git add`
+    assert by["draft.py"].title == "Possible secret in draft.py"  # .gitignore decides, not `git add`
     f = by["settings.py"]
     assert f.title == "Secret committed in settings.py"
     assert "AWS Access Key (line 2)" in f.description
@@ -135,7 +155,8 @@ def _reference(path: Path) -> set[tuple[int, str]]:
     """detect-secrets' own line scan of every line (what the pre-filter must reproduce)."""
     from detect_secrets.core import scan as ds
     from detect_secrets.settings import default_settings
-    with open(path, encoding="utf-8", errors="ignore") as fh:   # as detect-secrets reads files
+
+    with open(path, encoding="utf-8", errors="ignore") as fh:  # as detect-secrets reads files
         lines = fh.readlines()
     with default_settings():
         return {(s.line_number, s.type) for s in ds._process_line_based_plugins(list(enumerate(lines, 1)), str(path))}
@@ -147,13 +168,23 @@ def test_prefilter_finds_exactly_what_detect_secrets_finds(tmp_path):
     got = security.scan_secrets([str(p)])
     found = {(h.line, h.type) for h in got.hits.get(str(p), [])}
     assert found == _reference(p)
-    assert len({t for _, t in found}) >= 8   # the corpus exercises many plugins
+    assert len({t for _, t in found}) >= 8  # the corpus exercises many plugins
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(st.lists(st.one_of(st.sampled_from(SECRET_LINES), st.text(
-    alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",), exclude_characters="\x00"), max_size=60)),
-    min_size=1, max_size=12))
+@given(
+    st.lists(
+        st.one_of(
+            st.sampled_from(SECRET_LINES),
+            st.text(
+                alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",), exclude_characters="\x00"),
+                max_size=60,
+            ),
+        ),
+        min_size=1,
+        max_size=12,
+    )
+)
 def test_prefilter_property_same_as_detect_secrets(tmp_path, lines):
     """Any text file (a NUL in the first 8 KB makes a file binary: not read, by design — tested below)."""
     p = tmp_path / "prop.py"
@@ -171,13 +202,33 @@ def test_scan_age(tmp_path):
 
 
 def test_audit_reports_pip_and_npm_and_malformed(tmp_path):
-    (tmp_path / "pip-audit.json").write_text(json.dumps({"dependencies": [
-        {"name": "requests", "version": "2.19.0", "vulns": [{"id": "PYSEC-2018-28", "fix_versions": ["2.20.0"]}]},
-        {"name": "click", "version": "8.1.7", "vulns": []}], "fixes": []}))
+    (tmp_path / "pip-audit.json").write_text(
+        json.dumps(
+            {
+                "dependencies": [
+                    {
+                        "name": "requests",
+                        "version": "2.19.0",
+                        "vulns": [{"id": "PYSEC-2018-28", "fix_versions": ["2.20.0"]}],
+                    },
+                    {"name": "click", "version": "8.1.7", "vulns": []},
+                ],
+                "fixes": [],
+            }
+        )
+    )
     (tmp_path / "web").mkdir()
-    (tmp_path / "web" / "npm-audit.json").write_text(json.dumps({"auditReportVersion": 2, "vulnerabilities": {
-        "lodash": {"name": "lodash", "severity": "critical", "via": [{"source": 1065}]},
-        "minimist": {"name": "minimist", "severity": "moderate", "via": [{"source": 1179}]}}}))
+    (tmp_path / "web" / "npm-audit.json").write_text(
+        json.dumps(
+            {
+                "auditReportVersion": 2,
+                "vulnerabilities": {
+                    "lodash": {"name": "lodash", "severity": "critical", "via": [{"source": 1065}]},
+                    "minimist": {"name": "minimist", "severity": "moderate", "via": [{"source": 1179}]},
+                },
+            }
+        )
+    )
     (tmp_path / "audit-broken.json").write_text('{"dependencies": [\n  {"name": ')
     run = security.audit_rules(gather(cfg(tmp_path)), NOW, 7)
     by = {Path(f.subject).name: f for f in run.findings}
@@ -216,7 +267,7 @@ def test_uncommitted_change_counts_as_update_and_lock_refreshes_group(tmp_path):
     (tmp_path / "requirements.txt").write_text("a\n")
     git(tmp_path, "add", ".")
     git(tmp_path, "commit", "-q", "-m", "x", date=NOW - dt.timedelta(days=90))
-    (tmp_path / "requirements.txt").write_text("a\nb\n")   # edited now, not committed yet
+    (tmp_path / "requirements.txt").write_text("a\nb\n")  # edited now, not committed yet
     set_mtime(tmp_path / "requirements.txt", NOW - dt.timedelta(days=1))
     assert dependencies.dependency_rules(gather(cfg(tmp_path)), NOW, 30).findings == []
     plain = tmp_path / "plain"
@@ -226,7 +277,7 @@ def test_uncommitted_change_counts_as_update_and_lock_refreshes_group(tmp_path):
     (other / "package.json").write_text("{}\n")
     (other / "yarn.lock").write_text("\n")
     set_mtime(other / "package.json", NOW - dt.timedelta(days=100))
-    set_mtime(other / "yarn.lock", NOW - dt.timedelta(days=2))     # the lock was updated: fresh
+    set_mtime(other / "yarn.lock", NOW - dt.timedelta(days=2))  # the lock was updated: fresh
     assert dependencies.dependency_rules(gather(cfg(other)), NOW, 30).findings == []
     set_mtime(other / "yarn.lock", NOW - dt.timedelta(days=40))
     f = dependencies.dependency_rules(gather(cfg(other)), NOW, 30).findings[0]
@@ -253,9 +304,11 @@ def test_log_owner_component_counts_for_breadth(tmp_path):
     a, b = tmp_path / "a.log", tmp_path / "b.log"
     for p in (a, b):
         with open(p, "wb") as fh:
-            fh.truncate(51 * MB)   # sparse: this rule only reads the size
-    conf = Config(watch=Watch(project_dirs=(str(tmp_path),)),
-                  components=(Component("backend", logs=(str(a),)), Component("worker", logs=(str(b),))))
+            fh.truncate(51 * MB)  # sparse: this rule only reads the size
+    conf = Config(
+        watch=Watch(project_dirs=(str(tmp_path),)),
+        components=(Component("backend", logs=(str(a),)), Component("worker", logs=(str(b),))),
+    )
     f = maintenance.large_log_rule(gather(conf), conf).findings[0]
     assert set(f.components) == {"backend", "worker"}
 
@@ -277,13 +330,20 @@ def test_temp_files_old_enough_and_many_enough(tmp_path):
 
 def test_database_cleanup_uses_retention(store):
     old = NOW - dt.timedelta(days=200)
-    df = pl.DataFrame({"ts": [old + dt.timedelta(minutes=i) for i in range(50)], "host": ["h"] * 50,
-                       "component": ["host"] * 50, "metric": ["cpu_percent"] * 50, "value": [1.0] * 50})
+    df = pl.DataFrame(
+        {
+            "ts": [old + dt.timedelta(minutes=i) for i in range(50)],
+            "host": ["h"] * 50,
+            "component": ["host"] * 50,
+            "metric": ["cpu_percent"] * 50,
+            "value": [1.0] * 50,
+        }
+    )
     store.append("metrics", df)
     conf = Config(recommendations=Recommendations(db_stale_rows_min=20), retention=Retention(metrics_days=90))
     f = maintenance.database_rule(store, conf, NOW).findings[0]
     assert "50 raw rows are past retention" in f.description and f.value == 50
-    assert maintenance.database_rule(store, Config(), NOW).findings == []   # default: 10,000 rows
+    assert maintenance.database_rule(store, Config(), NOW).findings == []  # default: 10,000 rows
 
 
 # -- performance ------------------------------------------------------------------------------------
@@ -291,8 +351,18 @@ def test_database_cleanup_uses_retention(store):
 
 def put_metrics(store, rows):
     from analytics.store.metrics import write_metrics
-    df = pl.DataFrame(rows, schema={"ts": pl.Datetime("us"), "host": pl.String, "component": pl.String,
-                                    "metric": pl.String, "value": pl.Float64}, orient="row")
+
+    df = pl.DataFrame(
+        rows,
+        schema={
+            "ts": pl.Datetime("us"),
+            "host": pl.String,
+            "component": pl.String,
+            "metric": pl.String,
+            "value": pl.Float64,
+        },
+        orient="row",
+    )
     with store.write() as con:
         write_metrics(con, df)
 
@@ -324,7 +394,7 @@ def test_memory_trend_needs_growth_and_fit(store):
     rows = []
     for h in range(72):
         ts = NOW - dt.timedelta(hours=72 - h)
-        rows.append((ts, "h", "worker", "proc_rss_bytes", 500 * MB * (1 + 0.10 * h / 24)))        # +10 %/day
+        rows.append((ts, "h", "worker", "proc_rss_bytes", 500 * MB * (1 + 0.10 * h / 24)))  # +10 %/day
         rows.append((ts, "h", "api", "proc_rss_bytes", 500 * MB * (1 + (0.2 if h % 2 else -0.2))))  # noise
     put_metrics(store, rows)
     run = performance.memory_rule(store, "h", NOW, 7, 5.0)
@@ -361,8 +431,11 @@ def test_real_psutil_probe_reads_this_machine():
 
 def test_disk_memory_and_sustained_cpu(store):
     conf = Config(components=(Component("api"), Component("db")))
-    probe = Stub(disks=[system.Disk("/", 100 * 2**30, 5 * 2**30), system.Disk("/data", 100 * 2**30, 50 * 2**30)],
-                 mem=system.Memory(95.0, 1 * 2**30, 20 * 2**30, 40.0), cpu=(10.0, "load"))
+    probe = Stub(
+        disks=[system.Disk("/", 100 * 2**30, 5 * 2**30), system.Disk("/data", 100 * 2**30, 50 * 2**30)],
+        mem=system.Memory(95.0, 1 * 2**30, 20 * 2**30, 40.0),
+        cpu=(10.0, "load"),
+    )
     put_metrics(store, [(NOW - dt.timedelta(minutes=m), "h", "host", "cpu_percent", 92.0) for m in range(10)])
     run = system.system_rules(store, conf, "h", NOW, probe)
     by = {(f.rule, f.subject): f for f in run.findings}
@@ -393,8 +466,15 @@ def test_priority_and_impact_follow_severity_overshoot_breadth():
     assert scoring.score(F(severity=0.35, value=60, threshold=50)).priority == 3
 
 
-@given(sev=st.floats(0, 1), v=st.floats(0, 1e6), t=st.floats(0.001, 1e6), n=st.integers(1, 20),
-       d=st.integers(0, 50), a=st.integers(0, 50), higher=st.booleans())
+@given(
+    sev=st.floats(0, 1),
+    v=st.floats(0, 1e6),
+    t=st.floats(0.001, 1e6),
+    n=st.integers(1, 20),
+    d=st.integers(0, 50),
+    a=st.integers(0, 50),
+    higher=st.booleans(),
+)
 def test_score_bounds_and_learning_only_lowers(sev, v, t, n, d, a, higher):
     f = F(sev, v, t, tuple(str(i) for i in range(n)), higher)
     s = scoring.score(f, scoring.learned_factor(d, a))
@@ -404,9 +484,11 @@ def test_score_bounds_and_learning_only_lowers(sev, v, t, n, d, a, higher):
     assert scoring.learned_factor(d + 1, a) <= scoring.learned_factor(d, a)
 
 
-JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
-                    lambda c: st.lists(c, max_size=4) | st.dictionaries(st.text(max_size=12), c, max_size=4),
-                    max_leaves=20)
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
+    lambda c: st.lists(c, max_size=4) | st.dictionaries(st.text(max_size=12), c, max_size=4),
+    max_leaves=20,
+)
 
 
 @given(JSON)
@@ -423,7 +505,9 @@ def test_audit_parser_takes_any_json_and_only_says_not_a_report(doc):
 @given(st.text(max_size=12))
 def test_snooze_durations_parse_or_say_why(text):
     import click
+
     from lokifi_tui.cli.recs import parse_duration
+
     try:
         d = parse_duration(text)
     except click.BadParameter as exc:
@@ -434,6 +518,7 @@ def test_snooze_durations_parse_or_say_why(text):
 
 def test_prefilter_without_re2_finds_the_same(tmp_path, monkeypatch):
     from analytics.recommend import secrets_gate
+
     p = tmp_path / "mixed.py"
     p.write_text("\n".join(SECRET_LINES) + "\n")
     monkeypatch.setattr(secrets_gate, "_re2", None)

@@ -22,8 +22,13 @@ TOKEN = 'token = "ghp_abcdefghijklmnopqrstuvwxyz0123456789"\n'
 
 
 def git(cwd: Path, *args: str) -> None:
-    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com",
-           "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com"}
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@example.com",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@example.com",
+    }
     subprocess.run(["git", *args], cwd=cwd, env=env, check=True, capture_output=True)
 
 
@@ -46,24 +51,35 @@ def repo(tmp_path):
 def lokifi(*args: str, cwd: Path, config: Path | None = None) -> subprocess.CompletedProcess:
     pre = ["--config", str(config)] if config else []
     env = {**os.environ, "LOKIFI_DB": str(cwd / "lokifi.duckdb"), "NO_COLOR": "1"}
-    return subprocess.run([sys.executable, "-m", "lokifi_tui.cli.main", *pre, *args], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "lokifi_tui.cli.main", *pre, *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_one_finding_per_file_and_gitignore_decides(repo):
     run = security.secret_rules(gather(Config(watch=Watch(project_dirs=(str(repo),)))))
     files = sorted(os.path.relpath(f.subject, repo) for f in run.findings)
-    assert files == ["src/settings.py", "tests/fixtures/fake.py"]          # .env is ignored
+    assert files == ["src/settings.py", "tests/fixtures/fake.py"]  # .env is ignored
     settings = next(f for f in run.findings if f.subject.endswith("settings.py"))
-    assert "2 potential secrets" in settings.description                    # both hits, one finding
+    assert "2 potential secrets" in settings.description  # both hits, one finding
 
 
 def test_excludes_and_a_baseline_silence_false_positives_but_not_audited_secrets(repo):
-    cfg = Config(watch=Watch(project_dirs=(str(repo),)),
-                 recommendations=Recommendations(secret_excludes=("tests/fixtures/*",)))
+    cfg = Config(
+        watch=Watch(project_dirs=(str(repo),)), recommendations=Recommendations(secret_excludes=("tests/fixtures/*",))
+    )
     facts = gather(cfg)
-    subprocess.run([sys.executable, "-m", "detect_secrets", "scan", "src/settings.py"], cwd=repo, check=True,
-                   stdout=open(repo / ".secrets.baseline", "w"))
+    subprocess.run(
+        [sys.executable, "-m", "detect_secrets", "scan", "src/settings.py"],
+        cwd=repo,
+        check=True,
+        stdout=open(repo / ".secrets.baseline", "w"),
+    )
     base = security.load_baselines([str(repo)])
     assert len(base.known) == 2 and base.digest
     run = security.secret_rules(facts, excludes=cfg.recommendations.secret_excludes, baselines=base)
@@ -73,8 +89,9 @@ def test_excludes_and_a_baseline_silence_false_positives_but_not_audited_secrets
     for e in data["results"]["src/settings.py"]:
         e["is_secret"] = e["type"] == "AWS Access Key"
     (repo / ".secrets.baseline").write_text(json.dumps(data))
-    run = security.secret_rules(facts, excludes=cfg.recommendations.secret_excludes,
-                                baselines=security.load_baselines([str(repo)]))
+    run = security.secret_rules(
+        facts, excludes=cfg.recommendations.secret_excludes, baselines=security.load_baselines([str(repo)])
+    )
     assert [f.evidence["types"] for f in run.findings] == [["AWS Access Key"]]
     # a file that is not a baseline is named, not a crash
     (repo / ".secrets.baseline").write_text("{not json")
@@ -84,12 +101,17 @@ def test_excludes_and_a_baseline_silence_false_positives_but_not_audited_secrets
 
 def test_stored_scan_rereads_when_the_baseline_changes(repo, tmp_path):
     store = Store(tmp_path / "s.duckdb")
-    cfg = Config(watch=Watch(project_dirs=(str(repo),)),
-                 recommendations=Recommendations(secret_excludes=("tests/fixtures/*",)))
+    cfg = Config(
+        watch=Watch(project_dirs=(str(repo),)), recommendations=Recommendations(secret_excludes=("tests/fixtures/*",))
+    )
     first = engine.refresh(store, cfg, security_scan=True, cwd=str(repo))
     assert [f.subject for f in first.findings if f.rule == "security.secret"] == [str(repo / "src" / "settings.py")]
-    subprocess.run([sys.executable, "-m", "detect_secrets", "scan", "src/settings.py"], cwd=repo, check=True,
-                   stdout=open(repo / ".secrets.baseline", "w"))
+    subprocess.run(
+        [sys.executable, "-m", "detect_secrets", "scan", "src/settings.py"],
+        cwd=repo,
+        check=True,
+        stdout=open(repo / ".secrets.baseline", "w"),
+    )
     second = engine.refresh(store, cfg, security_scan=True, cwd=str(repo))
     assert [f for f in second.findings if f.rule == "security.secret"] == []
     assert second.summary.resolved >= 1
@@ -100,7 +122,7 @@ def test_cli_scan_paths_prints_stores_nothing_and_exits_1_on_findings(repo, tmp_
     assert r.returncode == 1, r.stderr
     assert "Secret committed in src/settings.py" in r.stdout and ".env" not in r.stdout
     assert "AKIAIOSFODNN7EXAMPLE" not in r.stdout + r.stderr
-    assert not (tmp_path / "lokifi.duckdb").exists()                     # nothing stored
+    assert not (tmp_path / "lokifi.duckdb").exists()  # nothing stored
     conf = tmp_path / "lokifi.toml"
     conf.write_text('[recommendations]\nsecret_excludes = ["tests/fixtures/*"]\n')
     r = lokifi("scan", "--json", str(repo / "src" / "settings.py"), str(repo / "tests"), cwd=tmp_path, config=conf)
@@ -109,4 +131,4 @@ def test_cli_scan_paths_prints_stores_nothing_and_exits_1_on_findings(repo, tmp_
     r = lokifi("scan", str(repo / "src" / "clean.py"), cwd=tmp_path)
     assert r.returncode == 0 and "0 finding(s)" in r.stdout
     r = lokifi("scan", str(tmp_path / "nope"), cwd=tmp_path)
-    assert r.returncode == 3 and "nope: no such file or directory" in r.stderr   # bad input, as elsewhere
+    assert r.returncode == 3 and "nope: no such file or directory" in r.stderr  # bad input, as elsewhere

@@ -14,25 +14,39 @@ import polars as pl
 import pytest
 
 from analytics.store import database as store_mod
-from analytics.store.metrics import append_events, append_metrics
 from analytics.store.database import Store, StoreBusy, StoreCorrupt, StoreTooNew, known_version
+from analytics.store.metrics import append_events, append_metrics
 
 T0 = dt.datetime(2026, 1, 1)
 
 
 def metrics_frame(n: int, start: dt.datetime = T0, component: str = "backend") -> pl.DataFrame:
-    return pl.DataFrame({
-        "ts": [start + dt.timedelta(minutes=i) for i in range(n)],
-        "host": "h1", "component": component, "metric": "response_time_ms",
-        "value": [float(i) for i in range(n)],
-    })
+    return pl.DataFrame(
+        {
+            "ts": [start + dt.timedelta(minutes=i) for i in range(n)],
+            "host": "h1",
+            "component": component,
+            "metric": "response_time_ms",
+            "value": [float(i) for i in range(n)],
+        }
+    )
 
 
 def test_fresh_database_has_every_migration(store):
     assert store.schema_version() == known_version()
     tables = set(store.tables())
-    for t in ("error_patterns", "fix_history", "performance_baselines", "predictions", "smart_recommendations",
-              "ai_analysis_cache", "predictive_alerts", "pattern_versions", "metrics", "error_events"):
+    for t in (
+        "error_patterns",
+        "fix_history",
+        "performance_baselines",
+        "predictions",
+        "smart_recommendations",
+        "ai_analysis_cache",
+        "predictive_alerts",
+        "pattern_versions",
+        "metrics",
+        "error_events",
+    ):
         assert t in tables
 
 
@@ -75,13 +89,13 @@ def test_corrupt_file_is_reported_not_overwritten(tmp_path):
 
 def test_metrics_are_deduplicated_and_rolled_up(store):
     append_metrics(store, metrics_frame(180))
-    append_metrics(store, metrics_frame(180))             # the same rows again
+    append_metrics(store, metrics_frame(180))  # the same rows again
     append_metrics(store, metrics_frame(120, T0 + dt.timedelta(minutes=120)))  # half overlapping
     assert store.scalar("SELECT count(*) FROM metrics") == 240
     roll = store.query("SELECT hour, n, sum, min, max FROM metrics_hourly ORDER BY hour")
     assert roll["n"].to_list() == [60, 60, 60, 60]
     assert roll["sum"][0] == sum(range(60))
-    assert roll["max"][3] == 119.0   # the new rows (values 60..119) of the overlapping batch
+    assert roll["max"][3] == 119.0  # the new rows (values 60..119) of the overlapping batch
 
 
 def test_events_are_deduplicated(store):
@@ -124,14 +138,14 @@ def test_a_long_lock_spools_and_the_next_writer_applies_it_once(tmp_path):
     s = Store(tmp_path / "db.duckdb", write_timeout=0.3, read_timeout=0.3)
     s.schema_version()
     holder = _hold(s.path, 3)
-    assert append_metrics(s, metrics_frame(50)) is False          # spooled, not lost
+    assert append_metrics(s, metrics_frame(50)) is False  # spooled, not lost
     s.execute("INSERT INTO kv (key, value) VALUES (?, ?)", ["when", dt.datetime(2026, 5, 1, 12, 0)])
     assert s.spooled() == 2
     with pytest.raises(StoreBusy, match="busy"):
         s.query("SELECT 1")
     holder.wait()
     s2 = Store(s.path)
-    append_metrics(s2, metrics_frame(5, T0 + dt.timedelta(days=1)))   # any write drains the spool first
+    append_metrics(s2, metrics_frame(5, T0 + dt.timedelta(days=1)))  # any write drains the spool first
     assert s2.spooled() == 0
     assert s2.scalar("SELECT count(*) FROM metrics") == 55
     assert s2.get_kv("when") == "2026-05-01 12:00:00"
@@ -147,9 +161,9 @@ def test_a_spooled_batch_is_never_applied_twice(tmp_path):
     spool = store_mod.spool_dir(s.path)
     saved = {p.name: p.read_bytes() for p in spool.iterdir()}
     s.flush_spool()
-    for name, data in saved.items():        # the "crash": the files come back
+    for name, data in saved.items():  # the "crash": the files come back
         (spool / name).write_bytes(data)
-    assert s.flush_spool() == 1            # seen, recognised as applied, removed
+    assert s.flush_spool() == 1  # seen, recognised as applied, removed
     assert s.scalar("SELECT count(*) FROM kv WHERE key = 'a'") == 1
     assert not any(spool.iterdir())
 
@@ -170,11 +184,11 @@ def test_retention_prunes_only_old_raw_rows(store):
     from analytics.store.retention import apply_retention, prune
 
     now = T0 + dt.timedelta(days=100)
-    append_metrics(store, metrics_frame(10, T0))                               # 100 days old
-    append_metrics(store, metrics_frame(10, now - dt.timedelta(days=1)))       # fresh
+    append_metrics(store, metrics_frame(10, T0))  # 100 days old
+    append_metrics(store, metrics_frame(10, now - dt.timedelta(days=1)))  # fresh
     dry = prune(store, metrics_days=90, events_days=180, predictions_days=365, now=now, dry_run=True)
     assert dry.metrics == 10 and store.scalar("SELECT count(*) FROM metrics") == 20
     r = apply_retention(store, Config(retention=Retention(metrics_days=90)), now=now)
     assert r.metrics == 10
     assert store.scalar("SELECT count(*) FROM metrics") == 10
-    assert store.scalar("SELECT count(*) FROM metrics_hourly") == 2      # the rollup keeps the summary
+    assert store.scalar("SELECT count(*) FROM metrics_hourly") == 2  # the rollup keeps the summary

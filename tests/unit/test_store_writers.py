@@ -23,14 +23,17 @@ def test_every_registered_writer_resolves_once():
         assert callable(resolve_writer(name))
 
 
-@pytest.mark.parametrize("old, name", [
-    ("analytics.collector:write_collected", "collected"),
-    ("analytics.collect.loop:write_collected", "collected"),
-    ("analytics.metrics_store:write_metrics", "metrics"),
-    ("analytics.store:append_table", "append"),
-    ("analytics.store.database:run_sql", "sql"),
-    ("analytics.forecast:write_forecasts", "forecasts"),
-])
+@pytest.mark.parametrize(
+    "old, name",
+    [
+        ("analytics.collector:write_collected", "collected"),
+        ("analytics.collect.loop:write_collected", "collected"),
+        ("analytics.metrics_store:write_metrics", "metrics"),
+        ("analytics.store:append_table", "append"),
+        ("analytics.store.database:run_sql", "sql"),
+        ("analytics.forecast:write_forecasts", "forecasts"),
+    ],
+)
 def test_former_names_map_to_the_registered_writer(old, name):
     assert writer_name(old) == name
 
@@ -56,18 +59,42 @@ def test_a_manifest_spooled_with_former_writer_names_is_applied(tmp_path):
     s = Store(tmp_path / "db.duckdb")
     s.schema_version()
     row = {k: None for k in COLLECTED_SCHEMA} | {
-        "_table": "m", "ts": T0, "host": "h1", "component": "web", "metric": "cpu_percent", "value": 5.0,
-        "source": "vitals"}
+        "_table": "m",
+        "ts": T0,
+        "host": "h1",
+        "component": "web",
+        "metric": "cpu_percent",
+        "value": 5.0,
+        "source": "vitals",
+    }
     event = {k: None for k in COLLECTED_SCHEMA} | {
-        "_table": "e", "ts": T0, "host": "h1", "component": "web", "message": "boom", "source": "tail"}
+        "_table": "e",
+        "ts": T0,
+        "host": "h1",
+        "component": "web",
+        "message": "boom",
+        "source": "tail",
+    }
     collected = pl.DataFrame([row, event], schema=COLLECTED_SCHEMA)
-    _spool(s, "00000000000000000001-1-old", "analytics.collector:write_collected", collected,
-           checkpoints=[["tail", "/var/log/web.log", "42", T0.isoformat()]])
-    metrics = pl.DataFrame({"ts": [T0 + dt.timedelta(minutes=1)], "host": "h1", "component": "web",
-                            "metric": "rss_mb", "value": 1.0})
+    _spool(
+        s,
+        "00000000000000000001-1-old",
+        "analytics.collector:write_collected",
+        collected,
+        checkpoints=[["tail", "/var/log/web.log", "42", T0.isoformat()]],
+    )
+    metrics = pl.DataFrame(
+        {"ts": [T0 + dt.timedelta(minutes=1)], "host": "h1", "component": "web", "metric": "rss_mb", "value": 1.0}
+    )
     _spool(s, "00000000000000000002-1-old", "analytics.metrics_store:write_metrics", metrics)
-    _spool(s, "00000000000000000003-1-old", "analytics.store:run_sql", None,
-           sql="INSERT INTO kv (key, value) VALUES ('old', 'yes')", params=[])
+    _spool(
+        s,
+        "00000000000000000003-1-old",
+        "analytics.store:run_sql",
+        None,
+        sql="INSERT INTO kv (key, value) VALUES ('old', 'yes')",
+        params=[],
+    )
 
     assert s.flush_spool() == 3
     assert s.spooled() == 0

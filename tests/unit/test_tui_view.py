@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from tui_support import H_HOSTILE, H_REDIS, H_TIMEOUT, HOSTILE_ESCAPE, HOSTILE_MARKUP, NOW, seed_store
 
 from analytics.dashboard import view as dv
-from tui_support import H_HOSTILE, H_REDIS, H_TIMEOUT, HOSTILE_ESCAPE, HOSTILE_MARKUP, NOW, seed_store
+
 
 @pytest.fixture
 def seeded(tmp_path):

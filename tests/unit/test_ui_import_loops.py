@@ -19,8 +19,12 @@ def _modules() -> dict[str, pathlib.Path]:
 
 
 def _main_block(node: ast.AST) -> bool:
-    return (isinstance(node, ast.If) and isinstance(node.test, ast.Compare)
-            and isinstance(node.test.left, ast.Name) and node.test.left.id == "__name__")
+    return (
+        isinstance(node, ast.If)
+        and isinstance(node.test, ast.Compare)
+        and isinstance(node.test.left, ast.Name)
+        and node.test.left.id == "__name__"
+    )
 
 
 def _imports(name: str, path: pathlib.Path, mods: dict[str, pathlib.Path]) -> set[str]:

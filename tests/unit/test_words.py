@@ -8,9 +8,9 @@ import re
 import click
 import pytest
 from click.testing import CliRunner
+from repo_paths import ROOT
 
 from lokifi_tui.cli.main import cli
-from repo_paths import ROOT
 
 BAD = re.compile(r"\bseeds?\b|§|\d\.\d{7,}", re.IGNORECASE)
 
@@ -45,8 +45,12 @@ SUGGESTION = re.compile(r"`lokifi((?: [a-z][a-z\-]*)+)")
 
 
 def _suggestions() -> set[tuple[str, ...]]:
-    files = [*(ROOT / "lokifi_tui").rglob("*.py"), *(ROOT / "analytics").rglob("*.py"), ROOT / "README.md",
-             *(ROOT / "data").glob("*.toml")]
+    files = [
+        *(ROOT / "lokifi_tui").rglob("*.py"),
+        *(ROOT / "analytics").rglob("*.py"),
+        ROOT / "README.md",
+        *(ROOT / "data").glob("*.toml"),
+    ]
     out = set()
     for f in files:
         for m in SUGGESTION.finditer(f.read_text(encoding="utf-8")):
@@ -94,9 +98,11 @@ def test_piped_output_is_not_cut_to_80_columns(tmp_path):
     db = str(tmp_path / "p.duckdb")
     msg = "ConnectionError: upstream payments-gateway refused the connection while the checkout was being confirmed"
     base = [sys.executable, "-m", "lokifi_tui.cli.main", "--db", db]
-    subprocess.run([*base, "error", "record", msg, "--component", "checkout"], env=env, check=True,
-                   capture_output=True, cwd=ROOT)
-    out = subprocess.run([*base, "patterns", "list"], env=env, check=True, capture_output=True, text=True,
-                         cwd=ROOT).stdout
+    subprocess.run(
+        [*base, "error", "record", msg, "--component", "checkout"], env=env, check=True, capture_output=True, cwd=ROOT
+    )
+    out = subprocess.run(
+        [*base, "patterns", "list"], env=env, check=True, capture_output=True, text=True, cwd=ROOT
+    ).stdout
     assert "payments-gateway refused the connection while the checkout was being confirmed" in out
     assert "…" not in out and "\x1b[" not in out
