@@ -1,10 +1,12 @@
 """Shared helpers for the dashboard tests: a small seeded store (hostile text included), a fixed clock,
-fixed vitals, and a way to read what is on screen as plain text."""
+fixed vitals, a way to read what is on screen as plain text, and ways to wait for what the app does
+(never for a fixed time)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import time
 from pathlib import Path
 
 NOW = dt.datetime(2026, 3, 2, 12, 0, 0)
@@ -230,3 +232,24 @@ async def settle(pilot) -> None:
     await pilot.pause()
     await pilot.app.workers.wait_for_complete()
     await pilot.pause()
+
+
+async def wait_until(pilot, condition, timeout: float = 30.0, what: str = "the condition") -> None:
+    """Let the app run (its messages, timers and workers) until ``condition()`` holds; each round waits
+    until the app is idle, not for a fixed time. Fails after ``timeout`` seconds, showing the screen."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() >= deadline:
+            raise AssertionError(
+                f"{what} did not happen within {timeout:g} s; the screen shows:\n{screen_text(pilot.app)}"
+            )
+        await pilot.pause()
+
+
+async def first_read_shown(pilot) -> None:
+    """Wait until the first read of the store is on screen (its DataLoaded handled), no worker is left
+    running and every scheduled animation and repaint is done."""
+    app = pilot.app
+    await wait_until(pilot, lambda: app.data_loads >= 1 and app.dashboard.tables_ready, what="the first read")
+    await app.workers.wait_for_complete()
+    await pilot.wait_for_scheduled_animations()

@@ -9,7 +9,7 @@ import os
 
 import pytest
 from planted_host import plant
-from tui_support import fixed_vitals, screen_text
+from tui_support import fixed_vitals, screen_text, wait_until
 
 from analytics.config import starter as config_init
 from analytics.config.settings import load_config
@@ -25,17 +25,6 @@ def anyio_backend():
     return "asyncio"
 
 
-async def wait_for(pilot, cond, seconds=60.0):
-    import asyncio
-
-    for _ in range(int(seconds / 0.2)):
-        await pilot.pause()
-        if cond():
-            return True
-        await asyncio.sleep(0.2)
-    return cond()
-
-
 async def test_first_start_proposes_writes_and_backfills(tmp_path, monkeypatch, _isolated_home):
     facts = plant(tmp_path / "log")
     real = config_init.discover
@@ -45,16 +34,15 @@ async def test_first_start_proposes_writes_and_backfills(tmp_path, monkeypatch, 
     db = tmp_path / "first.duckdb"
     app = LokifiApp(db, config=cfg, vitals=fixed_vitals, collect=True, propose_setup=True)
     async with app.run_test(size=(120, 40)) as pilot:
-        assert await wait_for(pilot, lambda: "Watch this host?" in screen_text(app))
+        await wait_until(pilot, lambda: "Watch this host?" in screen_text(app), 60, "the proposal")
         text = screen_text(app)
         assert "nginx" in text and "access.log" in text and "error.log" in text
         await pilot.press("y")
         written = _isolated_home / "config" / "lokifi.toml"
-        assert await wait_for(pilot, lambda: written.exists())
-        assert await wait_for(pilot, lambda: app.store.scalar("SELECT count(*) FROM backfill_files") >= 7, 120)
-        ok = await wait_for(pilot, lambda: "connect() failed" in screen_text(app), 60)
-        assert ok, screen_text(app)
-        assert await wait_for(pilot, lambda: "● collecting" in screen_text(app), 60)
+        await wait_until(pilot, written.exists, 60, "the config file")
+        await wait_until(pilot, lambda: app.store.scalar("SELECT count(*) FROM backfill_files") >= 7, 120, "backfill")
+        await wait_until(pilot, lambda: "connect() failed" in screen_text(app), 60, "the learned pattern")
+        await wait_until(pilot, lambda: "● collecting" in screen_text(app), 60, "the collector's state")
     assert app.store.scalar("SELECT count(*) FROM error_events") == 140
     n = app.store.scalar("SELECT sum(value) FROM metrics WHERE metric = 'requests_per_min'")
     assert n == pytest.approx(facts["access_lines"] * 7 / 8, rel=0.01)
@@ -66,13 +54,18 @@ async def test_not_now_is_remembered(tmp_path, monkeypatch):
     db = tmp_path / "n.duckdb"
     app = LokifiApp(db, config=load_config(None), vitals=fixed_vitals, collect=True, propose_setup=True)
     async with app.run_test(size=(120, 40)) as pilot:
-        assert await wait_for(pilot, lambda: "Watch this host?" in screen_text(app))
+        await wait_until(pilot, lambda: "Watch this host?" in screen_text(app), 60, "the proposal")
         await pilot.press("n")
-        assert await wait_for(pilot, lambda: app.store.get_kv("setup.proposal_declined") is not None)
+        await wait_until(pilot, lambda: app.store.get_kv("setup.proposal_declined") is not None, 60, "the answer")
     app = LokifiApp(db, config=load_config(None), vitals=fixed_vitals, collect=True, propose_setup=True)
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_for(pilot, lambda: app.data_loads >= 1)
-        await pilot.pause(1.0)
+        await wait_until(pilot, lambda: app.data_loads >= 1, 60, "the first read")
+        # a proposal would be discovered in a "setup" worker started with the first read, then pushed as a
+        # screen (the live collector's worker runs on; an empty list would mean every worker)
+        setup = [w for w in app.workers if w.group == "setup"]
+        if setup:
+            await app.workers.wait_for_complete(setup)
+        await pilot.wait_for_scheduled_animations()
         assert "Watch this host?" not in screen_text(app)
 
 

@@ -8,7 +8,7 @@ import sys
 import textwrap
 
 import pytest
-from tui_support import NOW, fixed_vitals, screen_text, seed_store
+from tui_support import NOW, fixed_vitals, screen_text, seed_store, wait_until
 
 from lokifi_tui import app as app_module
 from lokifi_tui.app import LokifiApp
@@ -186,10 +186,7 @@ async def test_locked_database_shows_busy_banner_then_recovers(seeded, monkeypat
             assert "busy" in text and "seed.duckdb" in text and "retrying" in text
             holder.kill()
             holder.wait()
-            for _ in range(40):
-                await pilot.pause(0.2)
-                if app.data_loads:
-                    break
+            await wait_until(pilot, lambda: app.data_loads >= 1, 30, "a read after the lock was released")
             await settle(pilot)
             assert app.data_loads >= 1
             assert "busy" not in screen_text(app)
@@ -197,8 +194,11 @@ async def test_locked_database_shows_busy_banner_then_recovers(seeded, monkeypat
         holder.kill()
 
 
-async def test_refresh_pauses_while_a_modal_is_open(seeded):
+async def test_refresh_pauses_while_a_modal_is_open(seeded, monkeypatch):
     app = make_app(seeded.path, refresh=0.2)
+    ticks = []  # each data tick asks whether the dashboard is covered
+    real_paused = app.paused
+    monkeypatch.setattr(app, "paused", lambda: (ticks.append(1), real_paused())[1])
     async with app.run_test(size=(180, 40)) as pilot:
         await settle(pilot)
         await pilot.press("question_mark")
@@ -206,13 +206,12 @@ async def test_refresh_pauses_while_a_modal_is_open(seeded):
         loads = app.data_loads
         seeded.execute("UPDATE smart_recommendations SET title = 'changed while paused' WHERE id = 1")
         app.reload_now()
-        await pilot.pause(1.0)
+        ticks.clear()
+        await wait_until(pilot, lambda: len(ticks) >= 4, 30, "four data ticks while covered")
+        await app.workers.wait_for_complete()
         assert app.data_loads == loads
         await pilot.press("escape")
-        for _ in range(20):
-            await pilot.pause(0.1)
-            if app.data_loads > loads:
-                break
+        await wait_until(pilot, lambda: app.data_loads > loads, 30, "the read asked for while covered")
         await settle(pilot)
         assert app.data_loads > loads
         assert "changed while paused" in screen_text(app)
@@ -227,20 +226,23 @@ async def test_updates_keep_the_cursor_on_its_row(seeded):
         assert table.current_key == "2"
         # a cell changes: same rows, only that cell is rewritten, cursor stays
         seeded.execute("UPDATE smart_recommendations SET impact_score = 7.5 WHERE id = 2")
+        loads = app.data_loads
         app.reload_now()
-        await pilot.pause(0.5)
+        await wait_until(pilot, lambda: app.data_loads > loads, 30, "the read after the change")
         await settle(pilot)
         assert table.current_key == "2" and "7.5" in screen_text(app)
         # the row above disappears (dismissed elsewhere): the cursor follows its row
         seeded.execute("UPDATE smart_recommendations SET status = 'dismissed' WHERE id = 1")
+        loads = app.data_loads
         app.reload_now()
-        await pilot.pause(0.5)
+        await wait_until(pilot, lambda: app.data_loads > loads, 30, "the read after the change")
         await settle(pilot)
         assert table.row_keys == ["2", "3"] and table.current_key == "2"
         # its own row disappears: the cursor lands on the next one
         seeded.execute("UPDATE smart_recommendations SET status = 'dismissed' WHERE id = 2")
+        loads = app.data_loads
         app.reload_now()
-        await pilot.pause(0.5)
+        await wait_until(pilot, lambda: app.data_loads > loads, 30, "the read after the change")
         await settle(pilot)
         assert table.current_key == "3"
 

@@ -10,7 +10,7 @@ import time
 
 import pytest
 from click.testing import CliRunner
-from tui_support import NOW, fixed_vitals, screen_text, seed_store
+from tui_support import NOW, fixed_vitals, screen_text, seed_store, wait_until
 
 from analytics.dashboard.view import load_dashboard
 from analytics.store.database import Store
@@ -122,19 +122,15 @@ async def test_vitals_sampling_pauses_while_the_dashboard_is_covered(tmp_path):
 
     app = LokifiApp(tmp_path / "v.duckdb", vitals=counting, collect=False, now=NOW, vitals_interval=0.05)
     async with app.run_test(size=(120, 40)) as pilot:
-        for _ in range(40):
-            await pilot.pause(0.05)
-            if len(calls) >= 3:
-                break
-        assert len(calls) >= 3
+        await wait_until(pilot, lambda: len(calls) >= 3, 30, "three samples")
         await pilot.press("question_mark")
-        await pilot.pause(0.2)
+        await wait_until(pilot, lambda: app.screen is not app.dashboard, 30, "the help screen")
+        await pilot.wait_for_scheduled_animations()
         covered = len(calls)
-        await pilot.pause(0.6)
+        await pilot.pause(0.6)  # the assertion is about a span of time: 12 sampling intervals covered
         assert len(calls) <= covered + 1  # at most one sample already under way
         await pilot.press("question_mark")
-        await pilot.pause(0.6)
-        assert len(calls) >= covered + 3
+        await wait_until(pilot, lambda: len(calls) >= covered + 3, 30, "sampling again once uncovered")
 
 
 def test_own_sample_flushes_are_told_apart_from_other_writers(tmp_path):
@@ -191,11 +187,7 @@ async def test_first_frame_parses_the_stylesheets_once_and_collection_resumes_fr
     gc.disable()  # as the ``lokifi`` entry point does
     try:
         async with app.run_test(size=(120, 40)) as pilot:
-            for _ in range(50):
-                if app.first_paint_at is not None:
-                    break
-                await pilot.pause(0.02)
-            assert app.first_paint_at is not None
+            await wait_until(pilot, lambda: app.first_paint_at is not None, 30, "the first frame")
             assert reparses == []
             assert gc.isenabled() and gc.get_freeze_count() > 0
             from textual.color import Color

@@ -6,7 +6,7 @@ memory and disks (the system rules read psutil while the demo is built) are remo
 snapshots use, so the pictures do not depend on the machine running the tests.
 
 When an engine changes what it shows, review the new pictures and accept them with
-``pytest tests/test_tui_snapshots.py --snapshot-update``.
+``pytest tests/tui/test_tui_snapshots.py --snapshot-update``.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from tui_support import fixed_vitals
+from tui_support import first_read_shown, fixed_vitals
 
 NOW = dt.datetime(2026, 3, 2, 12, 0, 0)
 
@@ -39,10 +39,7 @@ def make_app(path):
 
 
 async def loaded(pilot) -> None:
-    for _ in range(3):
-        await pilot.pause(0.05)
-        await pilot.app.workers.wait_for_complete()
-    await pilot.pause(0.2)
+    await first_read_shown(pilot)
 
 
 def test_dashboard_120x40(snap_compare, demo_db):

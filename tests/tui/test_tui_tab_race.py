@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from tui_support import NOW, fixed_vitals, seed_store
+from tui_support import NOW, first_read_shown, fixed_vitals, seed_store
 
 from lokifi_tui.app import LokifiApp
 from lokifi_tui.widgets.panes import PANES
@@ -17,17 +17,15 @@ def anyio_backend():
 
 
 async def _settle(pilot) -> None:
-    for _ in range(3):
-        await pilot.pause(0.05)
-        await pilot.app.workers.wait_for_complete()
-    await pilot.pause(0.2)
+    await pilot.app.workers.wait_for_complete()
+    await pilot.wait_for_scheduled_animations()
 
 
 async def test_fast_tabs_do_not_bounce(tmp_path):
     store = seed_store(tmp_path / "seed.duckdb")
     app = LokifiApp(store.path, vitals=fixed_vitals, collect=False, now=NOW, refresh=0.3)
     async with app.run_test(size=(80, 24)) as pilot:
-        await _settle(pilot)
+        await first_read_shown(pilot)
         order = []
         for _ in range(6):
             dash = app.dashboard

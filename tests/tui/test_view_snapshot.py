@@ -11,7 +11,7 @@ import threading
 
 import pytest
 from hypothesis import given, settings, strategies as st
-from tui_support import NOW, fixed_vitals, screen_text, seed_store
+from tui_support import NOW, fixed_vitals, screen_text, seed_store, wait_until
 
 from analytics.dashboard import snapshot as vs, view as dv
 from lokifi_tui.app import LokifiApp
@@ -106,10 +106,7 @@ async def test_a_second_start_shows_the_last_rows_while_the_store_is_read(seeded
         con.execute("UPDATE error_patterns SET occurrence_count = occurrence_count + 1")
     second = LokifiApp(seeded.path, vitals=fixed_vitals, collect=False, now=NOW)
     async with second.run_test(size=(160, 50)) as pilot:
-        for _ in range(50):
-            await pilot.pause(0.02)
-            if second.dashboard.tables_ready:
-                break
+        await wait_until(pilot, lambda: second.dashboard.tables_ready, 30, "the saved rows")
         await pilot.pause()
         assert second.data_loads == 0  # nothing read yet ...
         assert second.dashboard.box("predictions").table.row_count == shown  # ... and the rows are there
