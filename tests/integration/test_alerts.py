@@ -21,9 +21,12 @@ from analytics.config.settings import load_config
 from analytics.store.database import Store
 
 AM = shutil.which("prometheus-alertmanager") or shutil.which("alertmanager")
-pytestmark = pytest.mark.skipif(
-    AM is None, reason="prometheus-alertmanager is not installed (apt-get install prometheus-alertmanager)"
-)
+pytestmark = [
+    pytest.mark.skipif(
+        AM is None, reason="prometheus-alertmanager is not installed (apt-get install prometheus-alertmanager)"
+    ),
+    pytest.mark.slow,
+]  # measured: 26 s in all
 
 
 def free_port() -> int:

@@ -100,6 +100,7 @@ def job_numbers(store: Store) -> collections.Counter:
 # -- in-process ---------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_rows_and_positions_are_written_together_and_restart_resumes(tmp_path, web):
     log = tmp_path / "app.log"
     log.write_text("ERROR before start (not read: tails start at the end)\n")
@@ -131,6 +132,7 @@ probes = [{{ url = "http://127.0.0.1:{web}/" }}]
     assert dict(st.iter_rows()) == {"collector": "stopped", "probes": "ok", "tail": "ok", "vitals": "ok"}
 
 
+@pytest.mark.slow
 def test_busy_database_spools_and_nothing_is_lost_or_repeated(tmp_path):
     log = tmp_path / "app.log"
     log.write_text("")
@@ -188,6 +190,7 @@ def test_one_writer_per_database(tmp_path):
     assert collector_running(store.path) is None
 
 
+@pytest.mark.slow
 def test_thread_start_stop_and_refresh_hooks(tmp_path):
     calls = []
 
@@ -327,6 +330,7 @@ probes = [{{ url = "http://127.0.0.1:{web}/health" }}, {{ kind = "tcp", host = "
     assert store.scalar("SELECT count(*) FROM probe_results") == 2 * runs
 
 
+@pytest.mark.slow
 def test_refused_port_becomes_a_learned_pattern_with_the_playbook_fix(tmp_path):
     """The issue: "Connection refused on port 3000" appears as a pattern with the seed's suggested fix."""
     from analytics.patterns.learning import list_patterns, suggest

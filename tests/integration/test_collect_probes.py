@@ -162,6 +162,7 @@ def test_self_signed_certificate_fails_verification_unless_allowed(tmp_path):
         srv.server_close()
 
 
+@pytest.mark.slow
 def test_probes_run_concurrently(server):
     specs = [ProbeSpec(f"c{i}", "http", server + "/slow", timeout=5) for i in range(6)]
     src = ProbeSource(specs, "h1", interval=5)
@@ -173,6 +174,7 @@ def test_probes_run_concurrently(server):
     assert elapsed < 3.0  # six one-second requests, not six seconds
 
 
+@pytest.mark.slow
 def test_a_probe_stuck_longer_than_its_round_is_not_started_twice(silent_port):
     src = ProbeSource([ProbeSpec("c", "http", f"http://127.0.0.1:{silent_port}/", timeout=1.0)], "h1")
     src.run_all(NOW)  # bounded: returns with the timeout result

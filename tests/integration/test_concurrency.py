@@ -13,6 +13,8 @@ from repo_paths import ROOT, TESTS
 
 from analytics.store.database import Store
 
+pytestmark = pytest.mark.slow  # measured: 62 s in all
+
 WORKER = TESTS / "concurrency_worker.py"
 
 

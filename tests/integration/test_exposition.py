@@ -18,6 +18,8 @@ from repo_paths import ROOT
 
 from analytics.store.database import Store
 
+pytestmark = pytest.mark.slow  # measured: 13 s in all
+
 
 def planted(tmp_path) -> Store:
     store = Store(tmp_path / "l.duckdb")

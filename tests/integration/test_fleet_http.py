@@ -13,7 +13,7 @@ from fleet_servers import FaultProxy, LokiServer, Puller, self_signed_cert
 
 from analytics.store.database import Store
 
-pytestmark = pytest.mark.servers
+pytestmark = [pytest.mark.servers, pytest.mark.slow]  # measured: 5 s in all
 TOKEN = "tok-3f9a-not-for-logs"
 
 

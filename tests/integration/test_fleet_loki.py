@@ -121,6 +121,7 @@ def test_error_lines_from_two_hosts(loki, tmp_path):
     assert rows[2]["message"].startswith("level=ERROR")  # stored as it came; the views make it inert
 
 
+@pytest.mark.slow
 def test_pages_through_more_lines_than_the_limit(loki, tmp_path):
     j = job()
     t = now_ns() - 30 * NS
@@ -168,6 +169,7 @@ def test_late_lines_inside_the_overlap_are_stored_once(loki, tmp_path):
     assert msgs == ["ERROR first", "ERROR late but real"]
 
 
+@pytest.mark.slow
 def test_restart_of_loki_and_of_the_collector(loki, tmp_path):
     j = job()
     store = Store(tmp_path / "db.duckdb")
@@ -205,6 +207,7 @@ def test_restart_of_loki_and_of_the_collector(loki, tmp_path):
     assert assert_exact(store, loki, j) == 5
 
 
+@pytest.mark.slow
 def test_faults_then_recovery_lose_and_repeat_nothing(loki, tmp_path):
     j = job()
     proxy = FaultProxy(loki.url).start()
@@ -236,6 +239,7 @@ def test_faults_then_recovery_lose_and_repeat_nothing(loki, tmp_path):
     assert assert_exact(store, loki, j) == 7
 
 
+@pytest.mark.slow
 def test_clock_skew_is_reported_and_loses_nothing(loki, tmp_path):
     j = job()
     proxy = FaultProxy(loki.url).start()

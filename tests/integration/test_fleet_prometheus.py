@@ -13,7 +13,7 @@ from fleet_servers import Exporter, FaultProxy, PrometheusServer, Puller, prom_t
 
 from analytics.store.database import Store
 
-pytestmark = pytest.mark.servers
+pytestmark = [pytest.mark.servers, pytest.mark.slow]  # measured: 29 s in all
 
 CPU = "lokifi_demo_cpu_percent"
 LAT = "lokifi_demo_latency_ms"

@@ -11,7 +11,7 @@ from test_fleet_prometheus import assert_exact, source_cfg
 
 from analytics.store.database import Store
 
-pytestmark = pytest.mark.servers
+pytestmark = [pytest.mark.servers, pytest.mark.slow]  # measured: 13 s in all
 
 
 @pytest.fixture(scope="module")

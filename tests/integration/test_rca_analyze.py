@@ -21,6 +21,7 @@ def cached_rows(store) -> int:
     return store.scalar("SELECT count(*) FROM ai_analysis_cache")
 
 
+@pytest.mark.slow
 def test_analysis_then_cache_hit_with_zero_tokens(server, store):
     seed_pattern(store)
     cfg = config_for(server, prices=PRICES)
@@ -41,6 +42,7 @@ def test_analysis_then_cache_hit_with_zero_tokens(server, store):
     assert ledger.diagnosis_cost(store, second.diagnosis_id).calls == 0
 
 
+@pytest.mark.slow
 def test_no_planted_secret_reaches_the_server(server, store):
     rows = corpus()
     cfg = config_for(server)
@@ -95,6 +97,7 @@ def test_malformed_answer_is_reported_never_cached_and_costed(server, store):
     assert row[0] == "malformed" and row[1] == 420 and row[2] > 0
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "behaviour, status",
     [
@@ -138,6 +141,7 @@ def test_fallback_is_the_builtin_playbook_plus_the_learned_solution(store):
     assert r.fallback.learned_record == "worked 0, failed 0"
 
 
+@pytest.mark.slow
 def test_cache_expires_after_the_ttl_and_clean_removes_it(server, store):
     seed_pattern(store)
     cfg = config_for(server, cache_ttl_days=30)
@@ -159,6 +163,7 @@ def test_an_expired_entry_is_never_served_even_before_cleaning(server, store):
     )
 
 
+@pytest.mark.slow
 def test_force_asks_again_and_replaces_the_entry(server, store):
     seed_pattern(store)
     cfg = config_for(server)
@@ -170,6 +175,7 @@ def test_force_asks_again_and_replaces_the_entry(server, store):
     assert analyze_pattern(store, cfg, HASH, now=NOW).answer.probable_root_cause == "disk full"
 
 
+@pytest.mark.slow
 def test_a_different_model_is_a_different_cache_key(server, store):
     seed_pattern(store)
     analyze_pattern(store, config_for(server), HASH, now=NOW)
@@ -177,6 +183,7 @@ def test_a_different_model_is_a_different_cache_key(server, store):
     assert r.status == "ok" and len(server.chat_requests()) == 2
 
 
+@pytest.mark.slow
 def test_new_evidence_changes_the_key(server, store):
     seed_pattern(store)
     cfg = config_for(server)
@@ -189,6 +196,7 @@ def test_new_evidence_changes_the_key(server, store):
     assert "systemctl restart backend -> failed" in server.chat_requests()[-1].body["messages"][1]["content"]
 
 
+@pytest.mark.slow
 def test_confident_commands_become_an_unapproved_candidate_solution(server, store):
     seed_pattern(store)
     r = analyze_pattern(store, config_for(server), HASH, now=NOW)
@@ -200,6 +208,7 @@ def test_confident_commands_become_an_unapproved_candidate_solution(server, stor
     assert store.query("SELECT source FROM pattern_versions WHERE error_hash = ?", [HASH])["source"].to_list() == ["ai"]
 
 
+@pytest.mark.slow
 def test_unsure_answers_and_proven_or_human_solutions_are_left_alone(server, store):
     seed_pattern(store)
     server.script(Behaviour(content=json.dumps({**GOOD_ANSWER, "confidence": 0.8})))
@@ -221,6 +230,7 @@ def test_unsure_answers_and_proven_or_human_solutions_are_left_alone(server, sto
     assert store.scalar("SELECT solution FROM error_patterns WHERE error_hash = ?", [third]) == "my own fix"
 
 
+@pytest.mark.slow
 def test_prices_local_unknown_and_unreported_usage(server, store):
     seed_pattern(store)
     r = analyze_pattern(store, config_for(server), HASH, now=NOW)  # loopback, no price: local hardware
@@ -317,6 +327,7 @@ _hostile = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), min_siz
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(lines=st.lists(_hostile, min_size=1, max_size=3), fix=_hostile, component=_hostile)
 def test_any_stored_text_gives_a_clean_bounded_prompt(store, lines, fix, component):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from click.testing import CliRunner
 from openai_server import Behaviour
 from rca_support import HASH, corpus, seed_pattern, write_config
@@ -33,6 +34,7 @@ def seeded(tmp_path, **kw) -> Store:
     return store
 
 
+@pytest.mark.slow
 def test_analyze_then_cache_hit_and_stats(server, tmp_path):
     planted = corpus()[:15]
     seeded(tmp_path, lines=[r["line"] for r in planted[:5]], fixes=[(r["line"], False) for r in planted[5:]])
@@ -59,6 +61,7 @@ def test_analyze_then_cache_hit_and_stats(server, tmp_path):
     assert "deleted 0 expired" in run(tmp_path, "ai", "cache", "clean").output
 
 
+@pytest.mark.slow
 def test_preview_prints_exactly_the_body_that_is_then_sent(server, tmp_path):
     row = corpus()[0]
     seeded(tmp_path, lines=[row["line"]])

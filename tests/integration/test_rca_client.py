@@ -128,6 +128,7 @@ def test_429_with_a_long_retry_after_gives_up_at_once(server):
     assert "3600" in err.value.message and time.monotonic() - t0 < 2
 
 
+@pytest.mark.slow
 def test_5xx_is_retried_a_bounded_number_of_times(server):
     server.default = Behaviour(kind="status", status=503)
     with pytest.raises(CallFailed) as err:
@@ -137,6 +138,7 @@ def test_5xx_is_retried_a_bounded_number_of_times(server):
     assert [a.status for a in err.value.attempts] == ["server_error"] * 3
 
 
+@pytest.mark.slow
 def test_timeout(server):
     server.default = Behaviour(kind="hang", delay=2.5)
     with pytest.raises(CallFailed) as err:
@@ -153,6 +155,7 @@ def test_connection_refused():
     assert len(err.value.attempts) == 2
 
 
+@pytest.mark.slow
 def test_stream_that_stops_halfway_is_truncated_and_retried(server):
     server.script(Behaviour(kind="cut"))
     res = chat(ep(server), MSGS, ANSWER_SCHEMA)

@@ -18,6 +18,8 @@ from analytics.patterns.solution_accuracy import solution_accuracy
 from analytics.rca import cache as cache_mod
 from analytics.rca.analyze import analyze_pattern
 
+pytestmark = pytest.mark.slow  # measured: 55 s in all
+
 PRICES = {"test-model": {"input": 1.0, "output": 2.0}, "other-model": {"input": 1.0, "output": 2.0}}
 CALL_COST = (420 * 1.0 + 180 * 2.0) / 1e6  # the loopback server reports 420 + 180 tokens
 PLAYBOOK_HASH = "abcdef00" + "3" * 56

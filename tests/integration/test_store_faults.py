@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # measured: 20 s in all
+
 COMMANDS = [
     ["db", "info"],
     ["patterns", "list"],

@@ -17,7 +17,7 @@ from analytics.dashboard.setup_state import Busy, SetupState, busiest
 from lokifi_tui.app import LokifiApp
 from lokifi_tui.widgets.empty_state import collector_text, empty_text
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.slow]  # measured: 9 s in all
 
 
 @pytest.fixture

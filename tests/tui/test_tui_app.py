@@ -47,6 +47,7 @@ async def test_empty_store_still_shows_live_vitals(tmp_path):
         assert app.animation_level == "none"
 
 
+@pytest.mark.slow
 async def test_tab_moves_between_panes_and_small_terminals_get_tabs(seeded):
     app = make_app(seeded.path)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -90,6 +91,7 @@ async def test_vim_keys_move_the_cursor(seeded):
         assert table.cursor_row == 0
 
 
+@pytest.mark.slow
 async def test_help_is_built_from_the_bindings_and_follows_the_keymap(seeded):
     config = {"keymap": {"dismiss": "x", "nonsense": "z"}}
     app = make_app(seeded.path, config=config)
@@ -115,6 +117,7 @@ def test_palette_offers_every_action(tmp_path):
         assert spec.title in titles, spec.name
 
 
+@pytest.mark.slow
 async def test_filter_narrows_every_pane(seeded):
     app = make_app(seeded.path)
     async with app.run_test(size=(180, 40)) as pilot:
@@ -131,6 +134,7 @@ async def test_filter_narrows_every_pane(seeded):
         assert app.dashboard.box("predictions").table.row_count == 3
 
 
+@pytest.mark.slow
 async def test_hostile_text_is_shown_never_interpreted(seeded):
     app = make_app(seeded.path)
     async with app.run_test(size=(180, 40)) as pilot:
@@ -174,6 +178,7 @@ HOLDER = textwrap.dedent(
 )
 
 
+@pytest.mark.slow
 async def test_locked_database_shows_busy_banner_then_recovers(seeded, monkeypatch):
     monkeypatch.setattr(app_module, "STORE_READ_TIMEOUT", 0.5)
     holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(seeded.path)], stdout=subprocess.PIPE, text=True)
@@ -194,6 +199,7 @@ async def test_locked_database_shows_busy_banner_then_recovers(seeded, monkeypat
         holder.kill()
 
 
+@pytest.mark.slow
 async def test_refresh_pauses_while_a_modal_is_open(seeded, monkeypatch):
     app = make_app(seeded.path, refresh=0.2)
     ticks = []  # each data tick asks whether the dashboard is covered
@@ -217,6 +223,7 @@ async def test_refresh_pauses_while_a_modal_is_open(seeded, monkeypatch):
         assert "changed while paused" in screen_text(app)
 
 
+@pytest.mark.slow
 async def test_updates_keep_the_cursor_on_its_row(seeded):
     app = make_app(seeded.path, refresh=0.2)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -247,6 +254,7 @@ async def test_updates_keep_the_cursor_on_its_row(seeded):
         assert table.current_key == "3"
 
 
+@pytest.mark.slow
 async def test_enter_opens_details_for_each_pane(seeded):
     app = make_app(seeded.path)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -268,6 +276,7 @@ async def test_enter_opens_details_for_each_pane(seeded):
         assert app.screen is app.dashboard
 
 
+@pytest.mark.slow
 async def test_apply_asks_first_and_copies_the_command(seeded):
     app = make_app(seeded.path)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -295,6 +304,7 @@ async def test_q_quits(tmp_path):
     assert not app.is_running
 
 
+@pytest.mark.slow
 async def test_an_open_details_screen_renders_once_and_then_idles(seeded, monkeypatch):
     from lokifi_tui.screens import details
 

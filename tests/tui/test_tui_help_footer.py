@@ -8,7 +8,7 @@ from tui_support import NOW, fixed_vitals, screen_text, seed_store, settle
 
 from lokifi_tui.app import LokifiApp
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.slow]  # measured: 3 s in all
 
 TEXTUAL_KEYS = ("Copy selected text", "Quit the app", "Previous tab", "Next tab", "Page Left", "Cursor left")
 

@@ -13,7 +13,7 @@ from analytics.sources.fleet.status import to_epoch
 from analytics.store.database import Store
 from lokifi_tui.app import LokifiApp
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.slow]  # measured: 2 s in all
 
 
 @pytest.fixture

@@ -92,6 +92,7 @@ def test_the_first_cpu_reading_is_measured_not_a_bare_zero(monkeypatch):
     assert first.cpu > 10.0  # one core of two spinning: ~50 %
 
 
+@pytest.mark.slow
 async def test_stats_line_at_80_columns_keeps_accuracy_and_ai_status(tmp_path, monkeypatch):
     from lokifi_tui.app import LokifiApp
 
@@ -111,6 +112,7 @@ async def test_stats_line_at_80_columns_keeps_accuracy_and_ai_status(tmp_path, m
         assert "prediction accuracy" in screen_text(pilot.app)
 
 
+@pytest.mark.slow
 async def test_vitals_sampling_pauses_while_the_dashboard_is_covered(tmp_path):
     from lokifi_tui.app import LokifiApp
 

@@ -16,6 +16,8 @@ import datetime as dt
 import pytest
 from tui_support import first_read_shown, fixed_vitals
 
+pytestmark = pytest.mark.slow  # measured: 42 s in all
+
 NOW = dt.datetime(2026, 3, 2, 12, 0, 0)
 
 

@@ -8,7 +8,7 @@ from tui_support import NOW, first_read_shown, fixed_vitals, seed_store
 from lokifi_tui.app import LokifiApp
 from lokifi_tui.widgets.panes import PANES
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.slow]  # measured: 4 s in all
 
 
 @pytest.fixture

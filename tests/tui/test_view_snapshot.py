@@ -84,6 +84,7 @@ def test_any_json_loads_as_a_view_or_not_at_all(tmp_path_factory, doc):
     assert got is None or isinstance(got[0], dv.DashboardView)
 
 
+@pytest.mark.slow
 @pytest.mark.anyio
 @pytest.mark.parametrize("anyio_backend", ["asyncio"])
 async def test_a_second_start_shows_the_last_rows_while_the_store_is_read(seeded, monkeypatch, anyio_backend):

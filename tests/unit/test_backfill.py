@@ -22,6 +22,8 @@ from analytics.sources.access_log import access_minutes, looks_like_access_log
 from analytics.store.database import Store
 from lokifi_tui.cli.main import cli
 
+pytestmark = pytest.mark.slow  # measured: 21 s in all
+
 
 def shift_rotations(d, name, keep=7):
     """Move name.1 .. name.(keep-1).gz one step older, compressing .1 into .2.gz, as logrotate does."""

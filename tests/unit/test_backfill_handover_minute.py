@@ -18,6 +18,8 @@ from analytics.collect.backfill import backfill
 from analytics.sources.tail import LogSpec, TailSource
 from analytics.store.database import Store
 
+pytestmark = pytest.mark.slow  # measured: 4 s in all
+
 NOW = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
 #: the minute backfill hands over in: a whole minute an hour ago (inside the default 7-day window)
 HAND = NOW.replace(second=0) - dt.timedelta(hours=1)

@@ -19,6 +19,8 @@ from planted_host import access_line
 from analytics.collect.backfill import backfill
 from analytics.store.database import Store
 
+pytestmark = pytest.mark.slow  # measured: 17 s in all
+
 NOW = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
 #: a whole minute an hour ago: the one the rotation cuts (the default 7-day window holds it)
 CUT = NOW.replace(second=0) - dt.timedelta(hours=1)

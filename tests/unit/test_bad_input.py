@@ -17,6 +17,8 @@ import pytest
 
 from bench.bench_input import run_measured
 
+pytestmark = pytest.mark.slow  # measured: 50 s in all
+
 BUDGET_KB = 300 * 1024
 
 

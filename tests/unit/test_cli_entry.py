@@ -146,6 +146,7 @@ def test_status_cpu_window_starts_in_the_executable(tmp_path, monkeypatch, capsy
     assert entry.take_status_cpu_reading() is None
 
 
+@pytest.mark.slow
 def test_a_command_holds_collection_off_only_for_a_while(tmp_path):
     """A command run by the executable starts without cyclic collection (a cold read command answers
     before it would free anything) and gets it back after COMMAND_GC_HOLD seconds (a long one needs it)."""

@@ -8,6 +8,7 @@ import re
 import subprocess
 import sys
 
+import pytest
 from click.testing import CliRunner
 from repo_paths import ROOT
 
@@ -30,6 +31,7 @@ def test_locate_honours_db_and_home(tmp_path):
     assert info["last_view"].startswith(info["cache_dir"])
 
 
+@pytest.mark.slow
 def test_db_info_json_counts_rows(tmp_path):
     db = tmp_path / "x.duckdb"
     csv = tmp_path / "m.csv"
@@ -41,6 +43,7 @@ def test_db_info_json_counts_rows(tmp_path):
     assert info["row_counts"]["metrics"] == 2 and info["schema_version"] == info["known_version"]
 
 
+@pytest.mark.slow
 def test_exit_codes_mean_something(tmp_path):
     db = tmp_path / "x.duckdb"
     bad = tmp_path / "bad.csv"
@@ -66,6 +69,7 @@ def test_hostile_file_names_print_inert(tmp_path):
     assert "\x1b[31m" not in r.stdout and "[bold]x" in r.stdout
 
 
+@pytest.mark.slow
 def test_demo_build_is_deterministic(tmp_path):
     from analytics.demo.data import build_demo
     from analytics.store.database import Store
@@ -109,6 +113,7 @@ def test_dashboard_without_a_terminal_says_so_instead_of_hanging(tmp_path):
     assert r.returncode == 5 and "needs a terminal" in r.stderr
 
 
+@pytest.mark.slow
 def test_error_record_on_a_busy_database_is_queued_not_failed(tmp_path):
     """A write the spool accepted is reported as saved (exit 0), never as 'try again' (which would duplicate it)."""
     import os

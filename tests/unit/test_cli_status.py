@@ -7,6 +7,7 @@ import shutil
 import socket
 import subprocess
 
+import pytest
 from click.testing import CliRunner
 
 from lokifi_tui.cli.main import cli
@@ -102,6 +103,7 @@ NOT_NEEDED_BY = {
 }
 
 
+@pytest.mark.slow
 def test_cold_read_commands_leave_unneeded_modules_unloaded(tmp_path):
     """`status --json`, `recs list --json` and `ai learn --json` answer without the modules in NOT_NEEDED_BY
     (polars, pyarrow, numpy and rich alone were about half a second of a cold start between them): the

@@ -103,6 +103,7 @@ def held(src: TailSource, stored: Stored, log, writer=None) -> None:
     assert stored.take(src.poll(NOW)) == []
 
 
+@pytest.mark.slow
 def test_a_traceback_written_in_two_parts_while_polled_is_one_event(tmp_path):
     """A writer process logs an exception in two writes, 0.3 s apart, while the source polls every 50 ms."""
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)  # the writer stamps its lines with the real time

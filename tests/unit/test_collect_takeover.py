@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import time
 
+import pytest
+
 from analytics.collect import loop as C
 from analytics.config.settings import parse_config
 from analytics.store.database import Store
+
+pytestmark = pytest.mark.slow  # measured: 2 s in all
 
 
 def test_view_mode_becomes_the_writer_when_the_other_collector_stops(tmp_path, monkeypatch):

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import time
 
+import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from analytics.sources.fleet.client import Response
@@ -82,6 +83,7 @@ op = st.one_of(
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(op, min_size=1, max_size=40), st.integers(4, 12))
 def test_every_line_stored_exactly_once(history, limit):

@@ -41,6 +41,7 @@ def by_component(forecasts):
     return {f.component: f for f in forecasts}
 
 
+@pytest.mark.slow
 def test_the_planted_regression_is_found_by_every_model(demo):
     for model in ("linear", "seasonal", "auto"):
         fc = by_component(F.forecast_all(demo, now=NOW, model=model))
@@ -141,6 +142,7 @@ def test_forecasts_are_recorded_as_predictions_and_refresh_is_hourly(demo):
     assert runs.height == 6 and runs.filter(pl.col("component") == "backend")["significant"][0]
 
 
+@pytest.mark.slow
 def test_24h_forecasts_made_over_the_last_week_were_right_about_80_percent_of_the_time(demo):
     for days_ago in range(7, 0, -1):
         F.refresh(demo, now=NOW - dt.timedelta(days=days_ago))
@@ -158,6 +160,7 @@ def test_24h_forecasts_made_over_the_last_week_were_right_about_80_percent_of_th
     assert 0.6 <= inside <= 0.97
 
 
+@pytest.mark.slow
 def test_forecast_accuracy_is_measured_from_scored_outcomes(demo):
     for days_ago in (3, 2, 1):
         F.refresh(demo, now=NOW - dt.timedelta(days=days_ago))

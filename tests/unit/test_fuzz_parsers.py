@@ -127,6 +127,7 @@ def _ingest(store, path: Path, **kw) -> None:
 # -- ingest ----------------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 @FUZZ
 @given(
     header=_headers,
@@ -158,6 +159,7 @@ _json = st.recursive(
 )
 
 
+@pytest.mark.slow
 @FUZZ
 @given(objs=st.lists(_json, max_size=10), raw=st.lists(st.binary(max_size=40), max_size=3), deep=st.integers(0, 3000))
 @bounded
@@ -168,6 +170,7 @@ def test_fuzz_ingest_jsonl(store, work, objs, raw, deep):
     _ingest(store, p)
 
 
+@pytest.mark.slow
 @FUZZ
 @given(
     cols=st.dictionaries(
@@ -274,6 +277,7 @@ _log_bits = st.sampled_from(
 )
 
 
+@pytest.mark.slow
 @FUZZ
 @given(
     lines=st.lists(st.lists(st.one_of(_log_bits, st.text(max_size=20)), max_size=6).map("".join), max_size=30),
@@ -375,6 +379,7 @@ _args = st.sampled_from(
 )
 
 
+@pytest.mark.slow
 @FUZZ
 @given(
     cmd=st.sampled_from(_COMMANDS),

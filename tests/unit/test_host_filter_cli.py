@@ -180,6 +180,7 @@ def test_ai_forecast_for_one_host_uses_its_own_series_and_records_it_as_that_hos
 # -- predictions and baselines --------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_ai_predict_for_one_host(db):
     data = ok_json(db, "ai", "predict", "--host", "db-1")
     assert data["host"] == "db-1"
@@ -197,6 +198,7 @@ def test_ai_predict_for_one_host(db):
     refused(db, "ai", "predict")
 
 
+@pytest.mark.slow
 def test_ai_predict_over_the_fleet_says_whose_each_prediction_is(db):
     data = ok_json(db, "ai", "predict")
     assert {p["host"] for p in data["predictions"]} == {"db-1", "web-1"}
@@ -218,6 +220,7 @@ def test_baselines_for_one_host(db):
 # -- recommendations ----------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_recommendations_for_a_fleet_host_run_only_its_stored_metric_rules(db):
     data = ok_json(db, "ai", "recommendations", "--host", "db-1")
     assert data["host"] == "db-1" and data["scope"] == "stored metrics"
@@ -239,6 +242,7 @@ def test_recommendations_for_a_fleet_host_run_only_its_stored_metric_rules(db):
 # -- patterns -------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_patterns_seen_on_one_host(db):
     every = ok_json(db, "patterns", "list")
     assert len(every) == 2

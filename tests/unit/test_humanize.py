@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from hypothesis import given, settings, strategies as st
 
 from lokifi_tui.widgets.humanize import label, rows, value
+
+pytestmark = pytest.mark.slow  # measured: 2 s in all
 
 
 def test_examples():

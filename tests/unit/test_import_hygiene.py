@@ -6,7 +6,10 @@ import ast
 import subprocess
 import sys
 
+import pytest
 from repo_paths import ROOT as REPO
+
+pytestmark = pytest.mark.slow  # measured: 3 s in all
 
 FORBIDDEN = ("textual", "rich", "lokifi_tui")
 ROOT = REPO / "analytics"

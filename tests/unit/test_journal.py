@@ -83,6 +83,7 @@ def journal(tmp_path, monkeypatch):
     return data, now
 
 
+@pytest.mark.slow
 def test_journal_backfill_then_live_reads_each_entry_once(journal, tmp_path, _isolated_home):
     data, now = journal
     cfgfile = _isolated_home / "config" / "lokifi.toml"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 
+import pytest
 from hypothesis import given, strategies as st
 from rich.console import Console
 from rich.text import Text
@@ -72,6 +73,7 @@ def test_json_output_escapes_every_terminal_dangerous_character_and_stays_valid(
     assert json.loads(out) == {"message": text, text[:5]: [text]}
 
 
+@pytest.mark.slow
 def test_patterns_list_and_scan_json_escape_c1_and_bidi(tmp_path):
     import json
     import subprocess

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from click.testing import CliRunner
 
 from lokifi_tui.cli.main import cli
@@ -59,6 +60,7 @@ def test_scan_table_json_and_bad_file(tmp_path):
     assert r.exit_code == 3 and "missing.log" in r.output
 
 
+@pytest.mark.slow
 def test_error_record_fix_suggest_and_record_change_confidence_and_approval(tmp_path):
     db = tmp_path / "x.duckdb"
     msg = "Error: connect ECONNREFUSED 127.0.0.1:5432"
@@ -100,6 +102,7 @@ def test_fix_record_usage_and_unknown_pattern(tmp_path):
     assert r.exit_code == 3 and "no learned pattern" in r.output
 
 
+@pytest.mark.slow
 def test_hostile_text_is_displayed_inert(tmp_path):
     db = tmp_path / "x.duckdb"
     nasty = "[bold red]PWNED[/] \x1b[2J\x1b]0;title\x07 \x00 failed"

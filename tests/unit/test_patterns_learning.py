@@ -40,6 +40,7 @@ def test_confidence_never_calls_one_of_one_certain():
     assert not auto_approved([True] * 5 + [False, False])
 
 
+@pytest.mark.slow
 def test_learn_from_events_creates_counts_and_fills_events(store):
     _events(
         store,
@@ -79,6 +80,7 @@ def test_learn_keeps_a_fingerprint_and_type_given_by_the_source(store):
     assert store.query("SELECT error_type FROM error_patterns")["error_type"][0] == "timeout"
 
 
+@pytest.mark.slow
 def test_outcomes_drive_confidence_and_auto_approval_which_is_lost_when_they_turn(store):
     p = P.record_error(store, "Error: connect ECONNREFUSED 127.0.0.1:5432", component="api")
     fp = p["error_hash"]
@@ -102,6 +104,7 @@ def test_outcomes_drive_confidence_and_auto_approval_which_is_lost_when_they_tur
     assert eff["outcomes"].height == 8 and eff["rolling_success_rate"] == pytest.approx(0.75)
 
 
+@pytest.mark.slow
 def test_editing_a_solution_makes_a_new_version_and_restarts_confidence(store):
     fp = P.record_error(store, 'FATAL: password authentication failed for user "app"', component="db")["error_hash"]
     assert P.edit_solution(store, fp, "reset the password") == 1
@@ -120,6 +123,7 @@ def test_editing_a_solution_makes_a_new_version_and_restarts_confidence(store):
         P.edit_solution(store, fp, "   ")
 
 
+@pytest.mark.slow
 def test_suggestion_switches_from_playbook_to_learned_at_the_threshold(store):
     msg = "Error: listen EADDRINUSE: address already in use :::3000"
     s = P.suggest(store, msg)
@@ -135,6 +139,7 @@ def test_suggestion_switches_from_playbook_to_learned_at_the_threshold(store):
     assert P.suggest(store, msg, threshold=0.9).source == "playbook"
 
 
+@pytest.mark.slow
 def test_learning_stats_are_counted_from_the_store(store):
     empty = learning_stats(store)
     assert empty.patterns == 0 and empty.effectiveness is None
@@ -189,6 +194,7 @@ def test_hostile_messages_are_stored_safely(store):
     assert store.query("SELECT count(*) AS n FROM error_patterns")["n"][0] == 1
 
 
+@pytest.mark.slow
 def test_undo_outcome_restores_the_previous_state(store):
     fp = P.record_error(store, "Error: connect ECONNREFUSED 127.0.0.1:6379", component="cache")["error_hash"]
     for _ in range(5):
@@ -204,6 +210,7 @@ def test_undo_outcome_restores_the_previous_state(store):
         P.undo_outcome(store, fp, fix_id=999999)
 
 
+@pytest.mark.slow
 def test_thresholds_come_from_the_config_file(store, tmp_path, monkeypatch):
     cfg = tmp_path / "lokifi.toml"
     cfg.write_text("[patterns]\nauto_approve_confidence = 0.6\nauto_approve_min_samples = 2\n")
@@ -213,6 +220,7 @@ def test_thresholds_come_from_the_config_file(store, tmp_path, monkeypatch):
     assert P.record_outcome(store, fp, True)["auto_approved"]  # 2/2 -> 75% >= 60%, 2 samples
 
 
+@pytest.mark.slow
 def test_learning_remaps_old_rules_patterns_first(store):
     msg = "Timeout after 30 s on db-1"
     old_fp = fingerprint(template_of(msg, SEED_V1))

@@ -7,6 +7,7 @@ from __future__ import annotations
 import itertools
 import re
 
+import pytest
 from hypothesis import given, settings, strategies as st
 
 from analytics.patterns.multiline import MultilineFolder, fold_multiline
@@ -122,6 +123,7 @@ def test_any_chunking_gives_the_batch_events(lines, cuts, one_by_one):
     assert ([e[0] for e in got], [e[3] for e in got]) == reference_fold(lines)
 
 
+@pytest.mark.slow
 @settings(max_examples=300)
 @given(lines_st, st.lists(st.integers(0, 1000), max_size=12), st.lists(st.booleans(), max_size=12))
 def test_starting_again_from_the_open_event_gives_the_same_events(lines, cuts, restarts):

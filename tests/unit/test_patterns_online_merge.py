@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 import polars as pl
+import pytest
 
 from analytics.patterns.learning import get_pattern, learn_from_events, record_outcome, resolve
 from analytics.store.database import Store
@@ -34,6 +35,7 @@ def patterns(store: Store) -> list[tuple[str, str, int]]:
     return store.query("SELECT error_hash, template, occurrence_count FROM error_patterns ORDER BY 1").rows()
 
 
+@pytest.mark.slow
 def test_a_triaged_pattern_keeps_its_id_when_its_template_generalises(tmp_path):
     store = Store(tmp_path / "p.duckdb")
     add(store, ["2026-12-01 10:00:00 status unpacked libfoo:amd64 1.2-3"])
@@ -69,6 +71,7 @@ def test_a_triaged_pattern_keeps_its_id_when_its_template_generalises(tmp_path):
     assert store.scalar("SELECT count(DISTINCT fingerprint) FROM error_events") == 1
 
 
+@pytest.mark.slow
 def test_two_triaged_patterns_are_not_merged(tmp_path):
     store = Store(tmp_path / "p.duckdb")
     add(store, ["pam_unix: session opened for user root by admin", "pam_unix: session opened for user news by admin"])

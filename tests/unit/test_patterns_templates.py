@@ -200,6 +200,7 @@ def test_invalid_utf8_and_binary_junk():
     assert isinstance(template_of("\udcff lone surrogate"), str)
 
 
+@pytest.mark.slow
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.text(max_size=300))
 def test_property_normaliser_never_crashes_and_is_stable(s):
@@ -222,6 +223,7 @@ def test_property_numbers_do_not_change_the_fingerprint(prefix, a, b):
     assert template_of(f"{prefix} took {a} ms") == template_of(f"{prefix} took {b} ms")
 
 
+@pytest.mark.slow
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.text(max_size=120), max_size=30))
 def test_property_batch_equals_single(lines):
@@ -291,6 +293,7 @@ def test_access_log_status_codes_are_constants_of_the_template():
     assert template_of("retry 404 of 502 failed") == template_of("retry 1 of 2 failed")
 
 
+@pytest.mark.slow
 @given(st.lists(st.text(max_size=60), max_size=6), st.sampled_from(["404", "200", "599", "302", "4040", "404a", ""]))
 def test_status_naming_never_changes_other_lines_or_raises(texts, code):
     lines = [*texts, f'x "GET / HTTP/1.1" {code} 1']

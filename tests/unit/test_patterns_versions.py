@@ -1,6 +1,10 @@
 """Outcomes recorded while the playbook is applied do not carry over to a first learned solution."""
 
+import pytest
+
 from analytics.patterns.learning import edit_solution, get_pattern, record_error, record_outcome
+
+pytestmark = pytest.mark.slow  # measured: 3 s in all
 
 
 def test_a_new_solution_starts_from_its_own_outcomes_in_cli_and_dashboard_alike(store):

@@ -45,6 +45,7 @@ def snapshot(store):
     return {(r["host"], r["component"], r["metric"]): r for r in B.list_baselines(store)}
 
 
+@pytest.mark.slow
 def test_incremental_equals_rebuild_and_raw(store):
     append_metrics(store, frame(T0, 24 * 12))
     info = B.update(store, T0 + dt.timedelta(days=9), days=7)

@@ -36,6 +36,7 @@ def online(secs, v, cfg=D.DEFAULT):
     return [i for i in range(len(v)) if det.update(secs[i], v[i])]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind,seed", [("seasonal", 1), ("sparse", 2), ("walk", 3)])
 def test_batch_equals_online(kind, seed):
     secs, v = series(1400, seed=seed, kind=kind)
@@ -115,6 +116,7 @@ def _csv(secs, v):
     return "\n".join(lines) + "\n"
 
 
+@pytest.mark.slow
 def test_cli_detect_stdin_and_file(tmp_path):
     secs, v = series(3000, seed=7)
     v[2500:] += 40
@@ -172,6 +174,7 @@ def daily(days, noise, seed=0, flat=False):
     return secs, v + (rng.normal(0, noise, len(t)) if noise else 0.0)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("days", [4, 7, 14])
 @pytest.mark.parametrize("noise,seed", [(0.0, 0), (2.0, 11)])
 @pytest.mark.parametrize("phase", [DAY // 4, 3 * DAY // 4])  # the sine's peak and trough
@@ -184,6 +187,7 @@ def test_isolated_spike_on_a_daily_profile_alarms_at_its_row(days, noise, seed, 
     assert online(secs, v) == [row]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("days,seed", [(4, 21), (7, 22), (14, 23)])
 def test_isolated_spike_on_a_flat_noisy_series_alarms_at_its_row(days, seed):
     secs, v = daily(days, 2.0, seed, flat=True)
@@ -193,6 +197,7 @@ def test_isolated_spike_on_a_flat_noisy_series_alarms_at_its_row(days, seed):
     assert D.detect(secs, v) == [row] == online(secs, v)
 
 
+@pytest.mark.slow
 def test_level_step_on_a_flat_noisy_series_alarms_at_its_first_row():
     secs, v = daily(7, 2.0, 24, flat=True)
     assert D.detect(secs, v) == []
@@ -200,6 +205,7 @@ def test_level_step_on_a_flat_noisy_series_alarms_at_its_first_row():
     assert D.detect(secs, v) == [5 * DAY] == online(secs, v)
 
 
+@pytest.mark.slow
 def test_a_second_extreme_row_is_a_second_incident_a_third_is_a_pattern():
     """After the first spike's incident is over, a second as large is its own incident; a third within
     ``history`` rows is usual for this series by then (``lone_repeats``)."""
@@ -209,6 +215,7 @@ def test_a_second_extreme_row_is_a_second_incident_a_third_is_a_pattern():
     assert D.detect(secs, v) == [3 * DAY + 100, 4 * DAY + 100] == online(secs, v)
 
 
+@pytest.mark.slow
 def test_a_spike_hours_after_a_spike_is_reported():
     secs, v = daily(7, 2.0, 26)
     v[4 * DAY] += 40
@@ -275,6 +282,7 @@ def _incident_series(seed: int, gap_h: int, spike: bool = True, shift: bool = Tr
     return t, v, sh
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("gap_h", [6, 12, 48])
 def test_a_second_incident_hours_after_a_first_is_reported_within_30_minutes(gap_h):
     for seed in range(6):
@@ -293,6 +301,7 @@ def _weekly(days: int, seed: int):
     return 1.7e9 + 300.0 * i, v
 
 
+@pytest.mark.slow
 def test_a_weekly_pattern_is_normal_once_a_week_has_been_seen():
     """The first weekend is new; the next ones look like the week before (the weekly model), so no alarm
     after the first week -- while a spike on the third Saturday still alarms."""
@@ -304,6 +313,7 @@ def test_a_weekly_pattern_is_normal_once_a_week_has_been_seen():
     assert [a for a in D.detect(secs, v) if a >= 7 * DAY] == [19 * DAY + 50]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("seed", [41, 42])
 def test_a_smaller_second_incident_after_the_first_week_is_found_and_batch_equals_online(seed):
     """After a week the bar for a lone row is calibrated on the series' own ordinary rows: a first shift of
@@ -340,6 +350,7 @@ def test_real_world_rows_are_read_with_notes_not_refused():
         )
 
 
+@pytest.mark.slow
 def test_a_short_average_the_series_has_already_produced_is_not_news():
     """The sustained test's Gaussian tail is thin for the right-skewed short average of a quiet series: on
     two clean weekly series of the incident-pair generator the first weekend's drop (min(local, daily)

@@ -93,6 +93,7 @@ def find(preds, rule, comp):
     return [p for p in preds if p.type == rule and p.component == comp]
 
 
+@pytest.mark.slow
 def test_predictions_scored_against_truth_and_confidence_moves(store):
     shown = run_days(store, range(7, 20))
     P.score_due(store, day(20))

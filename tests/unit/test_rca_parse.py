@@ -114,6 +114,7 @@ def test_any_text_parses_or_raises_malformed_only(text):
 _nonblank = st.text(min_size=1, max_size=80).filter(lambda s: s.strip() and s.isprintable())
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None)
 @given(
     analysis=_nonblank,

@@ -176,6 +176,7 @@ def test_passwords_on_command_lines_are_removed_whatever_they_look_like(password
     assert password not in redact(line).text
 
 
+@pytest.mark.slow
 @given(
     st.sampled_from(["4", "51", "55", "2221", "34", "37", "6011", "65", "35", "62"]),
     st.integers(min_value=13, max_value=19),

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # measured: 18 s in all
+
 MB = 1024 * 1024
 NOW = dt.datetime.now(dt.UTC).replace(tzinfo=None)
 

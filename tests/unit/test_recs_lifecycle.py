@@ -56,6 +56,7 @@ def test_same_finding_is_stored_once(store, project):
     assert [e["action"] for e in engine.history(store, rec.id)] == ["created"]
 
 
+@pytest.mark.slow
 def test_dismissed_returns_only_when_materially_worse(store, project):
     refresh(store, project, NOW)
     rec = next(r for r in engine.list_recs(store, "h", now=NOW) if r.rule == "maintenance.large_logs")
@@ -74,6 +75,7 @@ def test_dismissed_returns_only_when_materially_worse(store, project):
     assert "materially worse" in ev[-1]["note"]
 
 
+@pytest.mark.slow
 def test_snooze_hides_until_time_is_up(store, project):
     refresh(store, project, NOW)
     rec = next(r for r in engine.list_recs(store, "h", now=NOW) if r.rule == "maintenance.large_logs")
@@ -89,6 +91,7 @@ def test_snooze_hides_until_time_is_up(store, project):
     assert engine.history(store, rec.id)[-1]["note"] == "snooze ended"
 
 
+@pytest.mark.slow
 def test_apply_resolve_and_return(store, project):
     refresh(store, project, NOW)
     rec = next(r for r in engine.list_recs(store, "h", now=NOW) if r.rule == "maintenance.large_logs")
@@ -113,6 +116,7 @@ def test_open_finding_resolves_when_condition_goes(store, project):
     assert [r.status for r in rows if r.rule == "maintenance.large_logs"] == ["resolved"]
 
 
+@pytest.mark.slow
 def test_secret_findings_survive_a_refresh_without_security_scan(store, project):
     (project / "cfg.py").write_text('KEY = "AKIAIOSFODNN7EXAMPLE"\n')
     refresh(store, project, NOW, security_scan=True)
@@ -143,6 +147,7 @@ def test_undo_restores_the_previous_state_exactly(store, project):
         engine.dismiss(store, 999_999)
 
 
+@pytest.mark.slow
 def test_rules_people_keep_dismissing_lose_priority_visibly_and_resettably(store, tmp_path):
     roots = []
     for i in range(4):
@@ -173,6 +178,7 @@ def test_rules_people_keep_dismissing_lose_priority_visibly_and_resettably(store
     assert engine.learning(store, "h")["maintenance.large_logs"]["dismissed"] == 0
 
 
+@pytest.mark.slow
 def test_secret_scan_rereads_only_changed_files(store, project):
     (project / "a.py").write_text("x = 1\n")
     (project / "b.py").write_text("y = 2\n")

@@ -171,6 +171,7 @@ def test_prefilter_finds_exactly_what_detect_secrets_finds(tmp_path):
     assert len({t for _, t in found}) >= 8  # the corpus exercises many plugins
 
 
+@pytest.mark.slow
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     st.lists(

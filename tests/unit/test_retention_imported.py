@@ -8,7 +8,11 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from analytics.store.database import Store
+
+pytestmark = pytest.mark.slow  # measured: 6 s in all
 
 
 def lokifi(db, conf, *args, input=None):

@@ -99,6 +99,7 @@ def test_excludes_and_a_baseline_silence_false_positives_but_not_audited_secrets
     assert base.known == set() and ".secrets.baseline: not a detect-secrets baseline" in base.problems[0]
 
 
+@pytest.mark.slow
 def test_stored_scan_rereads_when_the_baseline_changes(repo, tmp_path):
     store = Store(tmp_path / "s.duckdb")
     cfg = Config(
@@ -117,6 +118,7 @@ def test_stored_scan_rereads_when_the_baseline_changes(repo, tmp_path):
     assert second.summary.resolved >= 1
 
 
+@pytest.mark.slow
 def test_cli_scan_paths_prints_stores_nothing_and_exits_1_on_findings(repo, tmp_path):
     r = lokifi("scan", str(repo), cwd=tmp_path)
     assert r.returncode == 1, r.stderr

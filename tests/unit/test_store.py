@@ -122,6 +122,7 @@ def _hold(path, seconds):
     return p
 
 
+@pytest.mark.slow
 def test_a_briefly_locked_file_is_waited_for(tmp_path):
     s = Store(tmp_path / "db.duckdb")
     s.schema_version()
@@ -134,6 +135,7 @@ def test_a_briefly_locked_file_is_waited_for(tmp_path):
     assert s.spooled() == 0
 
 
+@pytest.mark.slow
 def test_a_long_lock_spools_and_the_next_writer_applies_it_once(tmp_path):
     s = Store(tmp_path / "db.duckdb", write_timeout=0.3, read_timeout=0.3)
     s.schema_version()
@@ -151,6 +153,7 @@ def test_a_long_lock_spools_and_the_next_writer_applies_it_once(tmp_path):
     assert s2.get_kv("when") == "2026-05-01 12:00:00"
 
 
+@pytest.mark.slow
 def test_a_spooled_batch_is_never_applied_twice(tmp_path):
     """A crash after commit but before the spool file is removed must not duplicate rows."""
     s = Store(tmp_path / "db.duckdb", write_timeout=0.2)

@@ -88,6 +88,7 @@ def test_every_suggested_command_exists():
     assert not missing, f"messages suggest commands that do not exist: {missing}"
 
 
+@pytest.mark.slow
 def test_piped_output_is_not_cut_to_80_columns(tmp_path):
     """A script or a file gets whole ids and messages: no 80-column truncation when stdout is a pipe."""
     import os
