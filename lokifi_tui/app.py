@@ -25,10 +25,10 @@ import time
 from collections.abc import Callable, Iterable
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual.app import App, ScreenStackError, SystemCommand
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.reactive import Initialize, Reactive
 from textual.screen import ModalScreen, Screen
 from textual.theme import BUILTIN_THEMES, Theme
@@ -91,7 +91,10 @@ class LokifiApp(App[None]):
 
     TITLE = "Lokifi"
     CSS_PATH = stylesheets()
-    BINDINGS = [*bindings_for("app"), Binding("ctrl+c", "quit", "Quit", show=False, id="lokifi.ctrl_c")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        *bindings_for("app"),
+        Binding("ctrl+c", "quit", "Quit", show=False, id="lokifi.ctrl_c"),
+    ]
     COMMAND_PALETTE_BINDING = "ctrl+p"
     ENABLE_COMMAND_PALETTE = True
 
@@ -199,8 +202,8 @@ class LokifiApp(App[None]):
     def _show_last_known(self) -> None:
         """Rows at once: the view this database showed last time (analytics.dashboard.snapshot), until the
         first read replaces it. A few milliseconds of JSON; no store, no duckdb before the first frame."""
-        from analytics.store.file_signature import file_signature
         from analytics.dashboard.snapshot import load
+        from analytics.store.file_signature import file_signature
 
         if not self.db_path.exists():
             return
@@ -329,7 +332,7 @@ class LokifiApp(App[None]):
         except StoreError as exc:
             self.post_message(DataFailed(str(exc), self.refresh_interval))
             return
-        except Exception as exc:  # a bug or an unexpected schema: say so in the banner, keep running
+        except Exception as exc:  # noqa: BLE001 - a bug or an unexpected schema: say so in the banner, keep running
             self.post_message(
                 DataFailed(f"Could not read {self.db_path}: {type(exc).__name__}: {exc}", self.refresh_interval)
             )

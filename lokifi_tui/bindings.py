@@ -254,10 +254,7 @@ def config_keymap(config: object | None) -> Mapping[str, object] | None:
     """The ``[keymap]`` table of a Config object or a plain mapping, whatever shape the config has."""
     if config is None:
         return None
-    if isinstance(config, Mapping):
-        value = config.get("keymap")
-    else:
-        value = getattr(config, "keymap", None)
+    value = config.get("keymap") if isinstance(config, Mapping) else getattr(config, "keymap", None)
     if value is None:
         return None
     if isinstance(value, Mapping):

@@ -40,8 +40,8 @@ def summary(found: list[Any], prometheus: str | None) -> list[str]:
 
 
 def _discover(app: DashboardHost) -> None:
-    from analytics.config.starter import discover, journal_readable, render
     from analytics.config.paths import resolve_config
+    from analytics.config.starter import discover, journal_readable, render
 
     if app.store.get_kv(DECLINED_KEY):
         return

@@ -17,7 +17,7 @@ from typing import Any
 @dataclass(frozen=True)
 class Result:
     text: str
-    undo: Callable[[Any], "Result"] | None = None
+    undo: Callable[[Any], Result] | None = None
     undo_label: str = ""
 
 

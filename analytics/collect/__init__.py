@@ -1,1 +1,2 @@
-"""Live collection: the single-writer lock, the collector loop that runs the sources and refreshes the engines, and backfill of a host's history."""
+"""Live collection: the single-writer lock, the collector loop that runs the sources and refreshes the engines,
+and backfill of a host's history."""

@@ -52,11 +52,11 @@ from typing import Any, BinaryIO
 
 import polars as pl
 
-from analytics.sources.access_log import access_minutes, last_minute_start, looks_like_access_log, minutes_to_metrics
-from analytics.store.metrics import read_checkpoint, write_checkpoint, write_events, write_metrics
 from analytics.patterns.multiline import MultilineFolder
+from analytics.sources.access_log import access_minutes, last_minute_start, looks_like_access_log, minutes_to_metrics
 from analytics.sources.filetail import HEAD_BYTES, Position
 from analytics.sources.tail import LogSpec, is_error_event, line_time
+from analytics.store.metrics import read_checkpoint, write_checkpoint, write_events, write_metrics
 
 #: the first bytes that name a file's content (decompressed); 4 KiB holds tens of lines of any log
 ID_BYTES = 4096
@@ -221,11 +221,11 @@ def open_log(path: Path, codec: str | None) -> BinaryIO:
     if codec == "xz":
         return lzma.LZMAFile(raw)  # type: ignore[return-value]
     try:
-        import zstandard  # noqa: PLC0415
+        import zstandard
     except ImportError as exc:
         raw.close()
         raise BackfillError(f"{path}: zstd-compressed, and the zstandard module is not installed") from exc
-    return zstandard.ZstdDecompressor().stream_reader(raw, closefd=True)  # type: ignore[return-value]
+    return zstandard.ZstdDecompressor().stream_reader(raw, closefd=True)
 
 
 def _head(path: Path, codec: str | None) -> bytes:
@@ -330,7 +330,8 @@ def _hand_over_at(store, p: Planned, host: str, start: int, end: int) -> int:
     at, minute = cut
     with store.read() as con:
         held = _held(con, p, host)
-    if held.height and held["minute"].max() >= minute:
+    latest = held["minute"].max() if held.height else None
+    if isinstance(latest, dt.datetime) and latest >= minute:
         return end
     return max(start, at)
 
@@ -355,7 +356,7 @@ def backfill(store, config: Any, *, days: float | None = 7.0, host: str | None =
     with store.read() as con:
         known = _known(con)
     if getattr(getattr(config, "watch", None), "journal", False) and specs is None:
-        from analytics.sources.journal import backfill_journal  # noqa: PLC0415
+        from analytics.sources.journal import backfill_journal
 
         n, problem = backfill_journal(store, host, cutoff)
         report.files.append(FileResult("journal", "journal", events=n, note="systemd journal, priority err and worse"))
@@ -483,7 +484,7 @@ def _one_file(store, p: Planned, known: dict, host: str, now: dt.datetime, cutof
     sums = _sums(metric_parts)
     if metric_parts:
         allm = pl.concat(metric_parts)
-        res.first, res.last = allm["first"].min(), allm["last"].max()
+        res.first, res.last = allm.select(pl.col("first").min(), pl.col("last").max()).row(0)
     _record(store, cid, id_len, p, read_to, p.current, res, (sums, events, checkpoint), host, hold=hold)
     return res
 
@@ -522,8 +523,8 @@ def _write_held(store, p: Planned, host: str) -> int:
     return n
 
 
-_EVENT_SCHEMA = {"ts": pl.Datetime("us"), "host": pl.String, "component": pl.String, "message": pl.String,
-                 "source": pl.String, "level": pl.String}
+_EVENT_SCHEMA: dict[str, pl.DataType] = {"ts": pl.Datetime("us"), "host": pl.String(), "component": pl.String(),
+                                         "message": pl.String(), "source": pl.String(), "level": pl.String()}
 
 
 def _record(store, cid: str, id_len: int, p: Planned, read_to: int, handed: bool, res: FileResult,
@@ -569,9 +570,9 @@ def refresh_engines(store, config: Any, now: dt.datetime | None = None) -> list[
     predictions, forecasts. Returns the problems, each named as before (``config``: unused, kept for
     the callers)."""
     # imported here: the engines (and NumPy) load only when a backfill ran
-    from analytics.forecast.stored import refresh as forecast  # noqa: PLC0415
-    from analytics.patterns.learning import learn_from_events  # noqa: PLC0415
-    from analytics.predict.predictions import refresh as predict  # noqa: PLC0415
+    from analytics.forecast.stored import refresh as forecast
+    from analytics.patterns.learning import learn_from_events
+    from analytics.predict.predictions import refresh as predict
 
     now = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
     problems = []

@@ -318,7 +318,7 @@ class Collector:
     def _run_thread(self) -> None:
         try:
             self.run(self._stop)
-        except Exception as exc:  # noqa: BLE001 — report, never kill the host app
+        except Exception as exc:  # report, never kill the host app
             self.stats.last_error = f"collector stopped: {exc}"
             log.exception("collector stopped")
 

@@ -74,9 +74,8 @@ def probe_spec(component: str, p: Any, index: int = 0) -> Any:
             return None
     expect = getattr(p, "expect_status", 0)
     if isinstance(expect, int):
-        expect_t = (expect,) if expect else ()
-    else:
-        expect_t = tuple(int(x) for x in expect)
+        expect = (expect,) if expect else ()
+    expect_t = tuple(int(x) for x in expect)
     headers = tuple(sorted((getattr(p, "headers", {}) or {}).items()))
     return ProbeSpec(
         component=component, kind=kind, target=target, name=getattr(p, "name", "") or "",

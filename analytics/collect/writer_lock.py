@@ -17,7 +17,6 @@ from pathlib import Path
 from analytics.store.database import StoreError
 
 
-
 def lock_path(db_path: str | os.PathLike[str]) -> Path:
     p = Path(db_path)
     return p.with_name(p.name + ".collector.lock")

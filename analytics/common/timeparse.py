@@ -18,7 +18,10 @@ def _epoch(num: pl.Series) -> pl.Series:
     """Numbers as epoch time; the unit is chosen per value by magnitude (s < 1e11 <= ms < 1e14 <= µs < 1e17 <= ns).
 
     Whole numbers are scaled in integer arithmetic (a float64 cannot hold epoch microseconds exactly)."""
-    as_int = num.cast(pl.Int64, strict=False) if num.dtype != pl.Float64 else pl.Series(num.name, [None] * len(num), dtype=pl.Int64)
+    if num.dtype != pl.Float64:
+        as_int = num.cast(pl.Int64, strict=False)
+    else:
+        as_int = pl.Series(num.name, [None] * len(num), dtype=pl.Int64)
     x = num.cast(pl.Float64, strict=False)
     frame = pl.DataFrame({"i": as_int, "x": x}).select(
         pl.when(pl.col("i").is_not_null()).then(

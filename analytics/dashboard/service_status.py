@@ -34,7 +34,7 @@ def service_state(store: Any, now: dt.datetime, host: str, *, stored_vitals: boo
             " SELECT *, row_number() OVER (PARTITION BY component, probe ORDER BY ts DESC) AS rn FROM probe_results"
             " WHERE host = ?) WHERE rn = 1 ORDER BY component, probe", [host])
         names = [d[0] for d in cur.description]
-        probes = [dict(zip(names, r)) for r in cur.fetchall()]
+        probes = [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
         errors = {c: {"last_hour": int(n), "last_ts": ts, "last_message": msg} for c, n, ts, msg in con.execute(
             "SELECT component, count(*) FILTER (WHERE ts > ?::TIMESTAMP - INTERVAL 1 HOUR) AS last_hour, "
             "max(ts) AS last_ts, arg_max(message, ts) AS last_message FROM error_events WHERE host = ? "

@@ -54,7 +54,7 @@ def _scalar(con: Any, sql: str, params: list | None = None) -> Any:
 
 def read_setup(con: Any, config: Any, db_path: str | os.PathLike[str], host: str | None) -> SetupState:
     """The state, from the open read connection ``con`` and the config (None: no config loaded)."""
-    from analytics.collect.writer_lock import collector_running  # noqa: PLC0415 — a lock test, no store
+    from analytics.collect.writer_lock import collector_running  # a lock test, no store
 
     comps = tuple(getattr(config, "components", ()) or ())
     watch = getattr(config, "watch", None)

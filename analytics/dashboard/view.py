@@ -41,10 +41,26 @@ from analytics.recommend import reads as recommend_reads
 from analytics.recommend.reads import RecommendationDetail, RecommendationRow
 
 __all__ = [
-    "ComponentDetail", "DashboardView", "ForecastRow", "LearningSummary", "PANE_TITLES", "Pane", "PatternDetail",
-    "PatternRow", "PredictionDetail", "PredictionRow", "RecommendationDetail", "RecommendationRow", "ai_status",
-    "db_signature", "load_component_detail", "load_dashboard", "load_pattern_detail", "load_prediction_detail",
-    "load_recommendation_detail", "utcnow",
+    "PANE_TITLES",
+    "ComponentDetail",
+    "DashboardView",
+    "ForecastRow",
+    "LearningSummary",
+    "Pane",
+    "PatternDetail",
+    "PatternRow",
+    "PredictionDetail",
+    "PredictionRow",
+    "RecommendationDetail",
+    "RecommendationRow",
+    "ai_status",
+    "db_signature",
+    "load_component_detail",
+    "load_dashboard",
+    "load_pattern_detail",
+    "load_prediction_detail",
+    "load_recommendation_detail",
+    "utcnow",
 ]
 
 
@@ -203,7 +219,8 @@ def _fleet_sources(con: Any, now: dt.datetime, config: Any) -> tuple[tuple[str, 
 
 def _hosts(con: Any) -> tuple[str, ...]:
     rows = con.execute(
-        "SELECT DISTINCT host FROM metrics_hourly WHERE hour >= (SELECT max(hour) FROM metrics_hourly) - INTERVAL 1 DAY "
+        "SELECT DISTINCT host FROM metrics_hourly "
+        "WHERE hour >= (SELECT max(hour) FROM metrics_hourly) - INTERVAL 1 DAY "
         "ORDER BY host LIMIT 50"
     ).fetchall()
     return tuple(r[0] for r in rows if r[0])
@@ -234,7 +251,7 @@ def _pane(name: str, loader: Callable[[], tuple[Any, ...]]) -> Pane:
         return Pane(name, True, loader())
     except StoreError:
         raise
-    except Exception as exc:  # an engine's bug or an unexpected schema must not blank the whole dashboard
+    except Exception as exc:  # noqa: BLE001 - an engine's bug or an unexpected schema must not blank the dashboard
         return Pane(name, False, (), f"Could not load this pane: {type(exc).__name__}: {exc}")
 
 

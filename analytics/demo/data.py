@@ -27,9 +27,9 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from analytics.store.metrics import append_events, append_metrics
 from analytics.config.paths import demo_config_path
 from analytics.store.database import Store
+from analytics.store.metrics import append_events, append_metrics
 
 DAYS = 45
 STEP_MIN = 5

@@ -14,7 +14,6 @@ from analytics.predict import predictions
 from analytics.recommend import engine as recommend
 from analytics.store.database import Store
 
-
 # Fix outcomes a team would have recorded: (a substring of the message, outcomes in order, solution)
 DEMO_OUTCOMES = [
     ("ECONNREFUSED", [True, True, False, True, True, True, True],

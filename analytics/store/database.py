@@ -104,10 +104,10 @@ def store_error(path: Path, exc: BaseException, cause: BaseException | None = No
     msg = str(first).strip().splitlines()[0] if str(first).strip() else type(first).__name__
     every = f"{first} {exc}"
     low = every.lower()
-    if isinstance(first, OSError) and first.errno in (28, 122, 27) or any(w.lower() in low for w in _FULL_WORDS):
+    if (isinstance(first, OSError) and first.errno in (28, 122, 27)) or any(w.lower() in low for w in _FULL_WORDS):
         return StoreFull(f"{path}: the disk holding the database is full ({msg}). Nothing already stored was "
                          "lost; free some space (or `lokifi db prune`) and run the command again.")
-    if isinstance(first, OSError) and first.errno in (30, 13, 1) or any(w.lower() in low for w in _READONLY_WORDS):
+    if (isinstance(first, OSError) and first.errno in (30, 13, 1)) or any(w.lower() in low for w in _READONLY_WORDS):
         return StoreReadOnly(f"{path}: the database cannot be written ({msg}). Read-only commands still work; "
                              "run writing commands where the file and its directory are writable.")
     if any(w.lower() in low for w in _CORRUPT_WORDS) or isinstance(first, (duckdb.SerializationException,
@@ -241,7 +241,7 @@ class Store:
         if held.get(key):
             held[key] += 1
             try:
-                with self._connection(timeout, read_only=held.get(key + "\0ro", False)) as con:
+                with self._connection(timeout, read_only=bool(held.get(key + "\0ro", False))) as con:
                     yield con
             finally:
                 held[key] -= 1
@@ -312,7 +312,7 @@ class Store:
                 if time.monotonic() >= deadline:
                     os.close(fd)
                     raise self._busy(timeout) from None
-                time.sleep(delay * (0.5 + random.random()))
+                time.sleep(delay * (0.5 + random.random()))  # noqa: S311 - jitter of a retry, not a secret
                 delay = min(delay * 1.6, 0.1)
 
     def _open(self, timeout: float, read_only: bool = False) -> duckdb.DuckDBPyConnection:
@@ -330,7 +330,7 @@ class Store:
                     self.lock_waits += 1
                     if time.monotonic() >= deadline:
                         raise self._busy(timeout) from None
-                    time.sleep(delay * (0.5 + random.random()))
+                    time.sleep(delay * (0.5 + random.random()))  # noqa: S311 - jitter of a retry, not a secret
                     delay = min(delay * 1.6, 0.1)
                     continue
                 raise store_error(self.path, exc) from None
@@ -388,8 +388,8 @@ class Store:
                 except BaseException as exc:
                     with contextlib.suppress(Exception):
                         con.execute("ROLLBACK")
-                    if isinstance(exc, duckdb.Error) and not isinstance(exc, (duckdb.ParserException, duckdb.CatalogException,
-                                                                               duckdb.BinderException)):
+                    mistakes = (duckdb.ParserException, duckdb.CatalogException, duckdb.BinderException)
+                    if isinstance(exc, duckdb.Error) and not isinstance(exc, mistakes):
                         raise store_error(self.path, exc) from None
                     raise StoreError(f"Migration {number:03d}_{name} failed on {self.path}: {exc}") from exc
             _migrated.add(key)

@@ -28,11 +28,21 @@ from pathlib import Path
 
 import polars as pl
 
-from analytics.store.metrics import append_events, append_metrics
-from analytics.store.database import Store
 from analytics.common.timeparse import parse_timestamps
-from analytics.store.ingest_read import (MAX_REPORTED_ERRORS, IngestError, IngestReport, RowError, csv_batches,
-                                         detect_format, file_sha256, is_gzip, jsonl_batches, parquet_batches)
+from analytics.store.database import Store
+from analytics.store.ingest_read import (
+    MAX_REPORTED_ERRORS,
+    IngestError,
+    IngestReport,
+    RowError,
+    csv_batches,
+    detect_format,
+    file_sha256,
+    is_gzip,
+    jsonl_batches,
+    parquet_batches,
+)
+from analytics.store.metrics import append_events, append_metrics
 
 FORMATS = ("csv", "jsonl", "parquet")
 KINDS = ("metrics", "events")
@@ -69,7 +79,9 @@ def _all_of(columns: list[str], role: str) -> list[str]:
     return [lower[a] for a in ALIASES[role] if a in lower]
 
 
-def resolve_layout(columns: list[str], kind: str | None, component: str | None, metric: str | None) -> tuple[str, dict[str, str | None]]:
+def resolve_layout(
+    columns: list[str], kind: str | None, component: str | None, metric: str | None
+) -> tuple[str, dict[str, str | None]]:
     cols = [c for c in columns if c != "_line" and not c.startswith("_nested:")]
     roles = {role: _pick(cols, role) for role in ALIASES}
     if kind is None:
@@ -103,8 +115,10 @@ def resolve_layout(columns: list[str], kind: str | None, component: str | None, 
     return kind, roles
 
 
-def normalise(df: pl.DataFrame, first_line: int, path: str, kind: str, roles: dict[str, str | None],
-              *, host: str, component: str | None, metric: str | None, source: str) -> tuple[pl.DataFrame, list[RowError], int]:
+def normalise(
+    df: pl.DataFrame, first_line: int, path: str, kind: str, roles: dict[str, str | None],
+    *, host: str, component: str | None, metric: str | None, source: str,
+) -> tuple[pl.DataFrame, list[RowError], int]:
     """Typed rows ready for the store, a RowError for each of the first bad rows (its first problem),
     and the number of bad rows."""
     n = df.height
@@ -122,6 +136,11 @@ def normalise(df: pl.DataFrame, first_line: int, path: str, kind: str, roles: di
             return df[name]
         return df.select(pl.coalesce([pl.col(c).cast(pl.String) for c in names]).alias(name)).to_series()
 
+    def required(role: str) -> pl.Series:
+        """A column the layout requires; a batch without it has no value in any row (each row is reported)."""
+        c = col(role)
+        return pl.repeat(None, n, dtype=pl.String, eager=True).alias(role) if c is None else c
+
     def text(role: str, default: str | None) -> pl.Series:
         c = col(role)
         if c is None:
@@ -131,7 +150,7 @@ def normalise(df: pl.DataFrame, first_line: int, path: str, kind: str, roles: di
             c = c.fill_null(default).replace("", default)
         return c.alias(role)
 
-    raw_ts = col("ts")
+    raw_ts = required("ts")
     ts = parse_timestamps(raw_ts).alias("ts")
     out = {"ts": ts, "host": text("host", host), "component": text("component", component)}
     checks: list[tuple[str, pl.Series, str]] = [
@@ -141,15 +160,17 @@ def normalise(df: pl.DataFrame, first_line: int, path: str, kind: str, roles: di
     ]
     if kind == "metrics":
         out["metric"] = text("metric", metric)
-        raw_v = col("value")
-        v = raw_v.cast(pl.Float64, strict=False) if raw_v.dtype != pl.String else raw_v.str.strip_chars().cast(pl.Float64, strict=False)
+        raw_v = required("value")
+        if raw_v.dtype == pl.String:
+            raw_v = raw_v.str.strip_chars()
+        v = raw_v.cast(pl.Float64, strict=False)
         v = v.alias("value")
         out["value"] = v
         out["source"] = pl.repeat(source, n, dtype=pl.String, eager=True).alias("source")
         checks.append(("metric", out["metric"].is_null() | (out["metric"] == ""), "empty"))
         checks.append(("value", v.is_null() | ~v.is_finite().fill_null(False), "not a finite number"))
     else:
-        msg = col("message").cast(pl.String, strict=False)
+        msg = required("message").cast(pl.String, strict=False)
         too_long = msg.str.len_chars() > MAX_MESSAGE
         msg = pl.DataFrame({"m": msg, "l": too_long}).select(
             pl.when(pl.col("l")).then(pl.col("m").str.slice(0, MAX_MESSAGE) + " …[cut]").otherwise(pl.col("m"))
@@ -171,7 +192,7 @@ def normalise(df: pl.DataFrame, first_line: int, path: str, kind: str, roles: di
     bad = pl.repeat(False, n, dtype=pl.Boolean, eager=True)
     errors: list[RowError] = []
     first_problem = pl.repeat(None, n, dtype=pl.Int32, eager=True).alias("p")   # index into checks
-    for k, (fld, mask, why) in enumerate(checks):
+    for k, (_, mask, _) in enumerate(checks):
         mask = mask.fill_null(True)
         new = mask & ~bad
         if new.any():
@@ -333,8 +354,10 @@ def _ingest_regular(store: Store, p: Path, *, fmt: str | None, kind: str | None,
     if report.kind == "events" and report.rows_valid:
         learn_patterns(store)
     store.execute(
-        "INSERT INTO ingested_files (sha256, path, size, kind, rows, ingested_at) VALUES (?, ?, ?, ?, ?, now()::TIMESTAMP) "
-        "ON CONFLICT (sha256) DO UPDATE SET path = excluded.path, rows = excluded.rows, ingested_at = excluded.ingested_at",
+        "INSERT INTO ingested_files (sha256, path, size, kind, rows, ingested_at) "
+        "VALUES (?, ?, ?, ?, ?, now()::TIMESTAMP) "
+        "ON CONFLICT (sha256) DO UPDATE SET path = excluded.path, rows = excluded.rows, "
+        "ingested_at = excluded.ingested_at",
         [report.sha256, str(p.resolve()), p.stat().st_size, report.kind, report.rows_valid],
     )
     return report

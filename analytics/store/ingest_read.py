@@ -157,13 +157,13 @@ def csv_batches(path: Path, batch_rows: int, report: IngestReport) -> Iterator[t
                              missing_columns="insert")
             if blanked:
                 df = df.with_columns(pl.int_range(line, line + df.height, dtype=pl.Int64, eager=True).alias("_line"))
-                cut = df[header[0]].is_in([_WIDE, _LONG])
-                report.rows_read += int(cut.sum())
+                skipped = df[header[0]].is_in([_WIDE, _LONG])
+                report.rows_read += int(skipped.sum())
                 why = {_WIDE: f"more than {MAX_FIELDS:,} fields; skipped",
                        _LONG: f"longer than {MAX_ROW_BYTES >> 20} MB; skipped"}
                 report.add_errors([RowError(str(path), int(n), "(row)", why[m])
-                                   for n, m in df.filter(cut).select("_line", header[0]).iter_rows()])
-                df = df.filter(~cut)
+                                   for n, m in df.filter(skipped).select("_line", header[0]).iter_rows()])
+                df = df.filter(~skipped)
             if df.height:
                 yield df, line
             line += rows
@@ -272,7 +272,8 @@ def jsonl_batches(path: Path, batch_rows: int, report: IngestReport) -> Iterator
                 report.rows_read += 1
                 continue
             if len(obj) > MAX_COLUMNS or any(isinstance(v, (list, dict)) and _deep(v) for v in obj.values()):
-                why = f"more than {MAX_COLUMNS:,} fields" if len(obj) > MAX_COLUMNS else "a value nested more than 32 deep"
+                why = (f"more than {MAX_COLUMNS:,} fields" if len(obj) > MAX_COLUMNS
+                       else "a value nested more than 32 deep")
                 errs.append(RowError(str(path), line_no, "(line)", f"{why}; skipped"))
                 report.rows_read += 1
                 continue
@@ -334,7 +335,7 @@ def parquet_batches(path: Path, batch_rows: int) -> Iterator[tuple[pl.DataFrame,
 
     try:
         pf = pq.ParquetFile(path, pre_buffer=False, buffer_size=1 << 20)  # read a column chunk at a time
-    except Exception as exc:  # pyarrow raises several types for a bad file
+    except Exception as exc:  # noqa: BLE001 - pyarrow raises several types for a bad file
         raise IngestError(f"{path}: not a readable Parquet file ({exc})") from None
     row = 1
     batches = pf.iter_batches(batch_size=min(batch_rows, 131_072))
@@ -348,7 +349,7 @@ def parquet_batches(path: Path, batch_rows: int) -> Iterator[tuple[pl.DataFrame,
             raise
         except BaseException as exc:  # noqa: BLE001 — pyarrow raises several types, Polars panics, on damaged files
             raise IngestError(f"{path}: Parquet data damaged after {row - 1:,} rows ({str(exc)[:200]})") from None
-        assert isinstance(df, pl.DataFrame)
+        assert isinstance(df, pl.DataFrame)  # noqa: S101 - a RecordBatch makes a DataFrame (narrows the type)
         yield df, row
         row += df.height
 

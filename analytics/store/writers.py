@@ -28,7 +28,7 @@ WRITERS: dict[str, str] = {
     "forecasts": "analytics.forecast.stored:write_forecasts",
     "rca-outcome": "analytics.rca.analyze:write_outcome",
 }
-assert len(set(WRITERS.values())) == len(WRITERS), "a writer is registered under one name only"
+assert len(set(WRITERS.values())) == len(WRITERS), "a writer is registered under one name only"  # noqa: S101 - checks the table above
 
 #: Writers that moved after their ``"module:function"`` was written into spool manifests.
 _FORMER_PATHS = {

@@ -12,13 +12,12 @@ from typing import Any
 
 import click
 
-from lokifi_tui.cli.options import Finite, json_option
-
 from lokifi_tui.cli.context import _globals, get_config, get_store
+from lokifi_tui.cli.options import Finite, json_option
 from lokifi_tui.cli.output import (
     BAD_INPUT,
-    USAGE,
     STORE,
+    USAGE,
     console,
     err_console,
     fail,
@@ -158,7 +157,7 @@ class _Reporter:
         while not stop.wait(5.0):
             try:
                 self.check()
-            except Exception:  # noqa: BLE001 — reporting never stops collection
+            except Exception:  # noqa: BLE001, S110 - reporting never stops collection
                 pass
 
     def check(self) -> None:
@@ -240,9 +239,7 @@ SHOW_ISSUES = 200  # issues printed by `config check` (errors first); --json has
 @click.pass_context
 def config_check(ctx: click.Context, as_json: bool) -> None:
     """Validate the config file: every problem with its line and key. Exit 3 if there are errors."""
-    from analytics.config.settings import load_config
-
-    from analytics.config.settings import Issue
+    from analytics.config.settings import Issue, load_config
     from lokifi_tui.bindings import keymap_from_config
 
     path = _config_path(ctx)
@@ -271,7 +268,8 @@ def config_check(ctx: click.Context, as_json: bool) -> None:
             key = f" [bold]{inert(i.key)}[/]:" if i.key else ""
             console.print(f"{where}: [{color}]{i.severity}[/]{key} {inert(i.message)}")
         if len(issues) > SHOW_ISSUES:
-            console.print(f"… and {len(issues) - SHOW_ISSUES:,} more ({len(errors):,} errors in all; --json lists every one)")
+            console.print(f"… and {len(issues) - SHOW_ISSUES:,} more ({len(errors):,} errors in all; "
+                          "--json lists every one)")
         if cfg is not None and not issues:
             n = len(cfg.components)
             probes = sum(len(c.probes) for c in cfg.components)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 from rich.table import Table
-
-import sys
 
 from lokifi_tui.cli.context import get_config, get_store
 from lokifi_tui.cli.options import json_option
@@ -42,7 +42,8 @@ def info(ctx: click.Context, as_json: bool) -> None:
     if i.spooled_batches:
         console.print(f"[bold]spooled[/]        {i.spooled_batches} batch(es) waiting to be written")
     if i.oldest_metric:
-        console.print(f"[bold]metrics span[/]   {i.oldest_metric:%Y-%m-%d %H:%M} → {i.newest_metric:%Y-%m-%d %H:%M} UTC")
+        console.print(f"[bold]metrics span[/]   {i.oldest_metric:%Y-%m-%d %H:%M} → "
+                      f"{i.newest_metric:%Y-%m-%d %H:%M} UTC")
     t = Table(show_edge=False, box=None, pad_edge=False)
     t.add_column("table")
     t.add_column("rows", justify="right")

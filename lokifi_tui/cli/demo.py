@@ -5,7 +5,6 @@ from __future__ import annotations
 import click
 
 from lokifi_tui.cli.options import Finite
-
 from lokifi_tui.cli.output import console, inert
 
 
@@ -32,8 +31,8 @@ def demo(ctx: click.Context, reset: bool, no_open: bool, refresh: float | None, 
     console.print(f"  commands on the demo: lokifi --db {inert(path)} --config {inert(demo_config_path(path))} …")
     if no_open:
         return
+    from analytics.config.settings import load_config
     from lokifi_tui.cli.context import _globals
     from lokifi_tui.cli.dashboard import open_dashboard
-    from analytics.config.settings import load_config
     open_dashboard(_globals(ctx), db=path, demo=True, refresh=refresh, theme=theme,
                    config=load_config(demo_config_path(path)))

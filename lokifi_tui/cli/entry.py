@@ -55,7 +55,8 @@ def dashboard_args(argv: list[str]) -> dict[str, object] | None:
             values["refresh"] = float(values["refresh"])  # type: ignore[arg-type]
         except ValueError:
             return None
-        if values["refresh"] in (float("inf"), float("-inf")) or values["refresh"] != values["refresh"]:  # nan: click says why
+        # inf, -inf or nan (the only value unequal to itself): click says why
+        if values["refresh"] in (float("inf"), float("-inf")) or values["refresh"] != values["refresh"]:
             return None
     for field, env in DASHBOARD_OPTIONS.values():
         if field not in values:

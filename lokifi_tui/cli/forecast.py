@@ -58,8 +58,9 @@ def series(horizon: int, step: float | None, model: str, level: float, input_pat
         return dt.datetime.fromtimestamp(t, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
     if as_json:
-        from lokifi_tui.cli.output import print_json
         import math
+
+        from lokifi_tui.cli.output import print_json
 
         def finite(x):
             return float(x) if x is not None and math.isfinite(float(x)) else None
@@ -67,13 +68,14 @@ def series(horizon: int, step: float | None, model: str, level: float, input_pat
         print_json({"model": fc.model, "level": level, "backtest_mae": finite(fc.backtest_mae),
                     "backtest_mase": finite(fc.backtest_mase), "points": [
                         {"timestamp": iso(t), "value": float(v), "lo": float(lo), "hi": float(hi)}
-                        for t, v, lo, hi in zip(times, fc.mean, fc.lo, fc.hi)]})
+                        for t, v, lo, hi in zip(times, fc.mean, fc.lo, fc.hi, strict=True)]})
     elif timestamps:
         sys.stdout.write("timestamp,value,lo,hi\n" + "".join(
             f"{iso(t)},{float(v):.6g},{float(lo):.6g},{float(hi):.6g}\n"
-            for t, v, lo, hi in zip(times, fc.mean, fc.lo, fc.hi)))
+            for t, v, lo, hi in zip(times, fc.mean, fc.lo, fc.hi, strict=True)))
     else:
-        sys.stdout.write("".join(f"{float(v)!r},{float(lo)!r},{float(hi)!r}\n" for v, lo, hi in zip(fc.mean, fc.lo, fc.hi)))
+        sys.stdout.write("".join(f"{float(v)!r},{float(lo)!r},{float(hi)!r}\n"
+                                 for v, lo, hi in zip(fc.mean, fc.lo, fc.hi, strict=True)))
     if explain:
         cands = ", ".join(f"{k} {v:.4g}" for k, v in fc.candidates.items())
         sys.stderr.write(f"model: {fc.model}   backtest MAE: {fc.backtest_mae:.4g}   MASE: {fc.backtest_mase:.3f}   "

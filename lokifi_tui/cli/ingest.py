@@ -13,8 +13,10 @@ SHOW_ERRORS = 20
 
 @click.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=str))
-@click.option("--format", "fmt", type=click.Choice(["csv", "jsonl", "parquet"]), help="Force the format (default: detect).")
-@click.option("--kind", type=click.Choice(["metrics", "events"]), help="What the rows are (default: detect from columns).")
+@click.option("--format", "fmt", type=click.Choice(["csv", "jsonl", "parquet"]),
+              help="Force the format (default: detect).")
+@click.option("--kind", type=click.Choice(["metrics", "events"]),
+              help="What the rows are (default: detect from columns).")
 @click.option("--strict", is_flag=True, help="Reject a whole file (write nothing) if any row is bad.")
 @click.option("--force", is_flag=True, help="Read a file again even if this exact content was ingested before.")
 @click.option("--host", help="Host for rows without one (default: this machine).")
@@ -53,7 +55,8 @@ def ingest(ctx: click.Context, files: tuple[str, ...], fmt: str | None, kind: st
         if as_json:
             continue
         if r.already_ingested:
-            console.print(f"[dim]=[/] {inert(f)}: already ingested (same content); nothing added. Use --force to re-read it.")
+            console.print(f"[dim]=[/] {inert(f)}: already ingested (same content); nothing added. "
+                          "Use --force to re-read it.")
             continue
         mark = "[bold red]✗[/]" if r.rejected else ("[yellow]![/]" if r.rows_bad else "[green]✓[/]")
         verdict = "rejected (--strict): nothing written" if r.rejected else f"{r.rows_valid:,} {r.kind} rows"

@@ -10,10 +10,9 @@ import sys
 
 import click
 
-from lokifi_tui.cli.options import Finite
-
 from lokifi_tui import __version__
 from lokifi_tui.cli.context import Globals
+from lokifi_tui.cli.options import Finite
 
 
 class LazyGroup(click.Group):
@@ -80,7 +79,8 @@ def ai() -> None:
         "sources": "lokifi_tui.cli.sources:sources",
     },
 )
-@click.option("--db", "db", metavar="PATH", envvar="LOKIFI_DB", help="Database file (default: platform data dir; env LOKIFI_DB).")
+@click.option("--db", "db", metavar="PATH", envvar="LOKIFI_DB",
+              help="Database file (default: platform data dir; env LOKIFI_DB).")
 @click.option("--config", "config", metavar="PATH", envvar="LOKIFI_CONFIG", help="Config file (env LOKIFI_CONFIG).")
 @click.option("--refresh", type=Finite(), default=None, help="Dashboard refresh interval in seconds.")
 @click.option("--theme", default=None, help="Dashboard theme name.")
@@ -120,7 +120,7 @@ def main() -> None:
     except BrokenPipeError:
         # `lokifi ... | head`: the reader left; say nothing more
         try:
-            sys.stdout = open(os.devnull, "w")
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - stands in for stdout until the exit
         finally:
             sys.exit(0)
     except Exception as exc:

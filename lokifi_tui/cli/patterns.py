@@ -93,13 +93,13 @@ def _learn_lines(ctx: click.Context, lines: list[str], raw: bool, component: str
 
     import polars as pl
 
-    from analytics.patterns.logline import strip_headers
     from analytics.patterns.learning import learn_from_events
+    from analytics.patterns.logline import strip_headers
     from lokifi_tui.cli.context import get_store
     from lokifi_tui.cli.output import err_console
     store = get_store(ctx)
     msgs = strip_headers(pl.Series(lines, dtype=pl.String)) if raw else pl.Series(lines, dtype=pl.String)
-    now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     df = pl.DataFrame({"ts": [now] * len(lines), "host": socket.gethostname(), "component": component,
                        "message": msgs.str.slice(0, 65536), "source": "patterns group"})
     store.append("error_events", df)
@@ -122,8 +122,8 @@ def patterns_scan(files: tuple[str, ...], errors_only: bool, limit: int, as_json
         fail(str(exc), BAD_INPUT)
     rows = result["patterns"]
     if as_json:
-        print_json({"files": result["files"], "lines": result["lines"], "scanned": result["scanned"], "patterns": rows[:limit] if limit else rows,
-                    "total_patterns": len(rows)})
+        print_json({"files": result["files"], "lines": result["lines"], "scanned": result["scanned"],
+                    "patterns": rows[:limit] if limit else rows, "total_patterns": len(rows)})
         return
     _print_scan(result, rows[:limit])
 
@@ -154,7 +154,8 @@ _PATTERN_HOST = ("Only patterns with stored error events from this host, with it
 @patterns.command("list")
 @click.option("--limit", type=click.IntRange(min=1), default=30, show_default=True)
 @click.option("--type", "error_type", default=None, help="Only this error type.")
-@click.option("--sort", "order", type=click.Choice(["last_seen", "count", "confidence", "first_seen"]), default="last_seen")
+@click.option("--sort", "order", type=click.Choice(["last_seen", "count", "confidence", "first_seen"]),
+              default="last_seen")
 @host_option(_PATTERN_HOST)
 @json_option
 @click.pass_context
@@ -218,7 +219,8 @@ def patterns_show(ctx: click.Context, pattern: str, host: str | None, as_json: b
 def _print_pattern(p: dict, console, inert) -> None:
     from analytics.patterns.confidence import assess
     c = assess(p["success_count"] or 0, p["failure_count"] or 0)
-    console.print(f"[bold]Pattern {p['error_hash'][:12]}[/]  type: {p['error_type']}  seen {p['occurrence_count'] or 0:,}x "
+    console.print(f"[bold]Pattern {p['error_hash'][:12]}[/]  type: {p['error_type']}  "
+                  f"seen {p['occurrence_count'] or 0:,}x "
                   f"({inert(p['first_seen'])} .. {inert(p['last_seen'])})")
     console.print(f"  template: {inert(p['template'], 300)}")
     if "<*>" in (p["template"] or "") and p.get("error_message"):
@@ -250,7 +252,8 @@ def fix() -> None:
 @fix.command("suggest")
 @click.argument("message")
 @click.option("--threshold", type=click.Choice(THRESHOLDS), default=None,
-              help="Confidence a learned solution needs to replace the playbook (0.5, 0.7 or 0.9; default from config).")
+              help="Confidence a learned solution needs to replace the playbook "
+                   "(0.5, 0.7 or 0.9; default from config).")
 @json_option
 @click.pass_context
 def fix_suggest(ctx: click.Context, message: str, threshold: str | None, as_json: bool) -> None:
@@ -396,7 +399,8 @@ def ai_autofix(ctx: click.Context, threshold: str | None, limit: int, host: str 
                      "failures": s.confidence.failures, "auto_approved": s.auto_approved,
                      "occurrences": s.occurrences, "message": s.message} for s in sugg])
         return
-    console.print("[bold]Intelligent Auto-Fix System[/]" + (f" — patterns seen on host {inert(host)}" if host else "") + "\n")
+    on_host = f" — patterns seen on host {inert(host)}" if host else ""
+    console.print("[bold]Intelligent Auto-Fix System[/]" + on_host + "\n")
     if not sugg and host:
         console.print(f"No learned pattern has stored error events from host {inert(host)}.")
         return
@@ -417,7 +421,8 @@ def ai_autofix(ctx: click.Context, threshold: str | None, limit: int, host: str 
 @json_option
 @click.pass_context
 def ai_learn(ctx: click.Context, as_json: bool) -> None:
-    """Learning statistics and how often each kind of fix worked (model, playbook, hand-written), all counted from the store."""
+    """Learning statistics and how often each kind of fix worked (model, playbook, hand-written), all counted
+    from the store."""
     from analytics.patterns.learning_stats import learning_stats
     from analytics.patterns.solution_accuracy import solution_accuracy
     from lokifi_tui.cli.context import get_config, get_store
@@ -437,13 +442,16 @@ def ai_learn(ctx: click.Context, as_json: bool) -> None:
     console.print(f"   High Confidence Patterns: {st.high_confidence:,}  (confidence >= 70% from recorded outcomes)")
     console.print(f"   Auto-Approved Fixes: {st.auto_approved:,}")
     console.print(f"   Fixes That Worked: {st.successful_fixes:,}  (of {st.fixes_recorded:,} outcomes recorded)")
-    console.print(f"   Successful Auto-Fixes: {st.auto_fixes_worked:,}  (of {st.auto_fixes_recorded:,} outcomes recorded "
-                  "while the fix stood auto-approved)")
-    acc = f", {st.prediction_accuracy:.0%} accurate of {st.predictions_scored:,} scored" if st.predictions_scored else ""
+    console.print(f"   Successful Auto-Fixes: {st.auto_fixes_worked:,}  "
+                  f"(of {st.auto_fixes_recorded:,} outcomes recorded while the fix stood auto-approved)")
+    acc = ""
+    if st.predictions_scored:
+        acc = f", {st.prediction_accuracy:.0%} accurate of {st.predictions_scored:,} scored"
     console.print(f"   Predictions Made: {st.predictions:,}{acc}")
     console.print(f"   Recommendations Applied: {st.recommendations_applied:,}")
     e = st.effectiveness
     colour = {"excellent": "green", "good": "yellow"}.get(st.effectiveness_band, "red")
     shown = f"{e:.1%}" if e is not None else "n/a (no patterns yet)"
-    console.print(f"\n[{colour}]Learning Effectiveness: {shown}[/]  (high-confidence / all patterns; {st.effectiveness_band})\n")
+    console.print(f"\n[{colour}]Learning Effectiveness: {shown}[/]  "
+                  f"(high-confidence / all patterns; {st.effectiveness_band})\n")
     print_accuracy(console, sa, inert)

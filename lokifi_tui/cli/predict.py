@@ -12,7 +12,14 @@ import click
 
 from lokifi_tui.cli.options import host_option, json_option
 from lokifi_tui.cli.output import (
-    BAD_INPUT, STORE, USAGE, console, err_console, fail, inert, print_json,
+    BAD_INPUT,
+    STORE,
+    USAGE,
+    console,
+    err_console,
+    fail,
+    inert,
+    print_json,
 )
 from lokifi_tui.cli.series_input import read_series
 
@@ -88,7 +95,9 @@ def baselines(ctx: click.Context, component: str | None, host: str | None, as_js
     for col in ("host", "component", "metric", "mean", "std", "median", "MAD", "samples", "period"):
         t.add_column(col, justify="right" if col in ("mean", "std", "median", "MAD", "samples") else "left")
     for r in rows:
-        period = f"{r['period_start']:%Y-%m-%d %H:%M} – {r['period_end']:%Y-%m-%d %H:%M}" if r.get("period_start") else "-"
+        period = "-"
+        if r.get("period_start"):
+            period = f"{r['period_start']:%Y-%m-%d %H:%M} – {r['period_end']:%Y-%m-%d %H:%M}"
         t.add_row(inert(r["host"]), inert(r["component"]), inert(r["metric"]), _num(r["mean"]), _num(r["std"]),
                   _num(r.get("median")), _num(r.get("mad")), str(r["samples"]), period)
     console.print(t)

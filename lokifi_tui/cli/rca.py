@@ -17,7 +17,14 @@ import click
 from lokifi_tui.cli.context import get_config, get_store
 from lokifi_tui.cli.options import json_option
 from lokifi_tui.cli.output import (
-    BAD_INPUT, UNAVAILABLE, console, err_console, fail, inert, json_text, print_json,
+    BAD_INPUT,
+    UNAVAILABLE,
+    console,
+    err_console,
+    fail,
+    inert,
+    json_text,
+    print_json,
 )
 
 CANCELLED = 130
@@ -33,11 +40,9 @@ def _money(x: float | None, source: str = "") -> str:
 def _resolve(store: Any, ref: str) -> str:
     """A pattern reference (hash, hash prefix, or a recorded message) to its hash."""
     try:
-        from analytics.patterns.learning import PatternNotFound as Missing
-        from analytics.patterns.learning import resolve
+        from analytics.patterns.learning import PatternNotFound as Missing, resolve
     except ImportError:  # pragma: no cover - the patterns engine is part of the product
-        from analytics.rca.prompt import PatternNotFound as Missing
-        from analytics.rca.prompt import resolve_pattern as resolve
+        from analytics.rca.prompt import PatternNotFound as Missing, resolve_pattern as resolve
     try:
         return resolve(store, ref)
     except Missing as exc:
@@ -53,8 +58,7 @@ def _resolve(store: Any, ref: str) -> str:
 @click.pass_context
 def ai_status(ctx: click.Context, no_check: bool, as_json: bool) -> None:
     """What AI endpoint and model are configured, and whether they answer (spends no tokens)."""
-    from analytics.rca import cache as cache_mod
-    from analytics.rca import ledger
+    from analytics.rca import cache as cache_mod, ledger
     from analytics.rca.client import check_status, endpoint_from_config, safe_url
 
     cfg = get_config(ctx)
@@ -276,10 +280,8 @@ def ai_cache() -> None:
 @click.pass_context
 def _ai_cache_stats(ctx: click.Context, as_json: bool) -> None:
     """Entries, hit rate, tokens and money saved, and what was spent."""
-    from analytics.rca import cache as cache_mod
-    from analytics.rca import ledger
-
     from analytics.patterns.solution_accuracy import solution_accuracy
+    from analytics.rca import cache as cache_mod, ledger
     from lokifi_tui.cli.solution_report import print_accuracy, print_fix_cost
 
     store = get_store(ctx)

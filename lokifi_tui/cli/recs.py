@@ -12,7 +12,13 @@ import click
 from lokifi_tui.cli.context import get_config, get_store
 from lokifi_tui.cli.options import host_option, json_option
 from lokifi_tui.cli.output import (
-    BAD_INPUT, USAGE, console, err_console, fail, inert, print_json,
+    BAD_INPUT,
+    USAGE,
+    console,
+    err_console,
+    fail,
+    inert,
+    print_json,
 )
 
 ICONS = {"security": "🔒", "dependencies": "📦", "performance": "⚡", "maintenance": "🧹", "system": "💻"}
@@ -147,9 +153,10 @@ def recs_list(ctx: click.Context, show_all: bool, host: str | None, as_json: boo
         print_json([_rec_json(r, now) for r in items])
         return
     if not items:
-        console.print("No recommendations" + ("" if show_all else " open") + (f" for host {inert(host)}" if host else "")
-                      + ". Run `lokifi ai recommendations" + (f" --host {inert(host)}" if host else "")
-                      + "` or `lokifi scan`.")
+        for_host = f" for host {inert(host)}" if host else ""
+        host_opt = f" --host {inert(host)}" if host else ""
+        console.print("No recommendations" + ("" if show_all else " open") + for_host
+                      + ". Run `lokifi ai recommendations" + host_opt + "` or `lokifi scan`.")
         return
     for r in items:
         _print_rec(r, now, show_status=True)
@@ -280,7 +287,8 @@ def recs_reset_learning(ctx: click.Context, rule: str | None, as_json: bool) -> 
         return
     what = rule or "every rule"
     n = sum(v.get("dismissed", 0) for v in before.values())
-    console.print(f"Learning reset for {inert(what)} on {inert(config.host)} ({n} dismissal(s) forgotten; history kept).")
+    console.print(f"Learning reset for {inert(what)} on {inert(config.host)} "
+                  f"({n} dismissal(s) forgotten; history kept).")
 
 
 # -- lokifi scan ------------------------------------------------------------------------------------
@@ -312,9 +320,11 @@ def scan(ctx: click.Context, paths: tuple[str, ...], as_json: bool) -> None:
         return
     s = report.summary
     st = report.stats
-    console.print(f"🔎 Scanned {st.get('files_seen', 0):,} files in {len(config.watch.project_dirs) or 1} project dir(s) "
-                  f"in {report.seconds:.2f}s; secret scanner read {st.get('secret_files_read', 0):,} "
-                  f"({st.get('secret_engine', '')} pre-filter, {st.get('secret_lines_checked', 0):,} lines checked by detect-secrets).")
+    console.print(f"🔎 Scanned {st.get('files_seen', 0):,} files in {len(config.watch.project_dirs) or 1} "
+                  f"project dir(s) in {report.seconds:.2f}s; "
+                  f"secret scanner read {st.get('secret_files_read', 0):,} "
+                  f"({st.get('secret_engine', '')} pre-filter, "
+                  f"{st.get('secret_lines_checked', 0):,} lines checked by detect-secrets).")
     console.print(f"   {len(report.findings)} finding(s): {s.created} new, {s.reopened} reopened, {s.updated} updated, "
                   f"{s.resolved} resolved, {s.still_dismissed} still dismissed. Security scan time recorded.\n")
     for r in recs_now:
@@ -386,7 +396,8 @@ def _run_clean(ctx: click.Context, kind: str, dry_run: bool, yes: bool, as_json:
         return
     if not yes:
         if not click.get_text_stream("stdin").isatty():
-            fail(f"{verb} {len(plan.steps)} file(s)? Refusing without a terminal to ask on; pass --yes to confirm.", USAGE)
+            fail(f"{verb} {len(plan.steps)} file(s)? Refusing without a terminal to ask on; "
+                 "pass --yes to confirm.", USAGE)
         if not click.confirm(f"{verb} {len(plan.steps)} file(s) ({cleanup.human(plan.total_bytes)})?", default=False):
             console.print("Nothing was changed.")
             return

@@ -19,7 +19,8 @@ def print_accuracy(console: Any, sa: Any, inert: Any) -> None:
         approved = f"; {k.approved} of {k.proposed} auto-approved" if k.proposed else ""
         console.print(f"   {_LABEL[k.kind]}: {k.describe()}{approved}")
     for m in sa.models:
-        console.print(f"      model {inert(m.model)}: {m.describe()}; {m.proposed} proposed, {m.approved} auto-approved")
+        console.print(f"      model {inert(m.model)}: {m.describe()}; "
+                      f"{m.proposed} proposed, {m.approved} auto-approved")
     a = sa.approval
     if a.judged:
         rate = f"{a.rate:.0%} ({a.approved} of {a.judged} solutions with >= {a.min_samples} outcomes)"

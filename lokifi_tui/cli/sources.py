@@ -143,7 +143,8 @@ def status(ctx: click.Context, as_json: bool) -> None:
             message = h.message
         rows.append({
             "name": name, "kind": h.kind, "state": state, "configured": name in configured,
-            "last_success": _iso(h.last_success), "last_success_age_s": None if h.last_success is None else t - h.last_success,
+            "last_success": _iso(h.last_success),
+            "last_success_age_s": None if h.last_success is None else t - h.last_success,
             "freshness_s": h.freshness(t), "hosts": h.hosts, "skew_s": h.skew_s, "latency_ms": h.latency_ms,
             "failures": h.failures, "message": message, "skew": h.skew_note(),
         })
@@ -229,10 +230,7 @@ def _probe(obj: Any, span: float) -> dict[str, Any]:
     s = obj.settings
     out: dict[str, Any] = {"name": s.name, "kind": obj.kind, "url": s.http.describe(), "queries": []}
     try:
-        if obj.kind == "prometheus":
-            server_now = obj._server_now()
-        else:
-            server_now = obj._server_now_ns() / 1e9
+        server_now = obj._server_now() if obj.kind == "prometheus" else obj._server_now_ns() / 1e9
     except (FetchError, ValueError) as exc:
         out.update(state=getattr(exc, "kind", "partial"), message=str(exc))
         return out

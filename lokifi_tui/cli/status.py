@@ -57,8 +57,8 @@ def status(ctx: click.Context, host: str | None, as_json: bool) -> None:
         vitals_src = vitals_from_config(cfg)
         vitals_src.prime(host_window_from=early[0] if early else None)
         window_start = early[1] if early else cpu_clock()
-    from analytics.dashboard.service_status import service_state
     from analytics.collect.writer_lock import collector_running
+    from analytics.dashboard.service_status import service_state
     store = get_store(ctx)
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     # this machine's status is its own rows: a fleet store also holds other hosts' probes and errors
@@ -98,7 +98,8 @@ def status(ctx: click.Context, host: str | None, as_json: bool) -> None:
         _print_live(cfg.host, snap)
     else:
         _print_stored(host, state.vitals, now)
-    console.print(f"collector: {'running (pid ' + str(pid) + ')' if pid else 'not running — `lokifi collect` records probes, logs and vitals'}")
+    collector = f"running (pid {pid})" if pid else "not running — `lokifi collect` records probes, logs and vitals"
+    console.print(f"collector: {collector}")
     if not rows:
         if not local:
             console.print(f"No probe results or errors stored from host {inert(host)}.")
@@ -111,12 +112,17 @@ def status(ctx: click.Context, host: str | None, as_json: bool) -> None:
     for col in ("component", "procs", "probe", "errors 1h", "last error"):
         t.add_column(col)
     for r in rows:
-        procs = "–" if r["processes"] is None else (
-            "[red]0 (down)[/]" if r["processes"] == 0 else f"{r['processes']} ({r['cpu_percent']}% CPU, {r['rss_mb']} MB)")
+        if r["processes"] is None:
+            procs = "–"
+        elif r["processes"] == 0:
+            procs = "[red]0 (down)[/]"
+        else:
+            procs = f"{r['processes']} ({r['cpu_percent']}% CPU, {r['rss_mb']} MB)"
         probe_txt = []
         for p in r["probes"]:
             if p["ok"]:
-                probe_txt.append(f"[green]✓[/] {inert(p['probe'], 30)} {p['elapsed_ms'] or 0:.0f} ms, {_ago(p['ts'], now)}")
+                took = f"{p['elapsed_ms'] or 0:.0f} ms"
+                probe_txt.append(f"[green]✓[/] {inert(p['probe'], 30)} {took}, {_ago(p['ts'], now)}")
             else:
                 probe_txt.append(f"[red]✗[/] {inert(p['probe'], 30)} {inert(p['error_kind'])}, {_ago(p['ts'], now)}")
         last = "–" if not r["last_error"] else f"{inert(r['last_error'], 50)} ({_ago(r['last_error_at'], now)})"

@@ -119,7 +119,8 @@ class DashboardScreen(Screen):
         self.set_class(narrow, "narrow")
         tabs = self._tabs()
         if narrow and tabs is None:
-            tabs = Tabs(*[Tab(PANE_TITLES[p], id=f"tab-{p}") for p in PANES], id="pane-tabs", active=f"tab-{self.active_pane}")
+            tabs = Tabs(*[Tab(PANE_TITLES[p], id=f"tab-{p}") for p in PANES], id="pane-tabs",
+                        active=f"tab-{self.active_pane}")
             self.mount(tabs, before=self.query_one("#panes"))
         if tabs is not None:
             tabs.display = narrow

@@ -24,6 +24,7 @@ from textual.widgets import Footer, Static
 from lokifi_tui.bindings import PANE_ACTIONS, bindings_for, detail_help
 from lokifi_tui.host import host
 from lokifi_tui.messages import DetailLoaded
+from lokifi_tui.widgets import humanize
 from lokifi_tui.widgets.render import (
     COLOUR_STYLE,
     SEVERITY_STYLE,
@@ -34,7 +35,6 @@ from lokifi_tui.widgets.render import (
     number,
     spark,
 )
-from lokifi_tui.widgets import humanize
 from lokifi_tui.widgets.safe import clean, safe
 
 if TYPE_CHECKING:
@@ -224,7 +224,8 @@ def _rec_evidence(ev: dict[str, Any]) -> list[Any]:
         why.append(f"severity {sev:.2g} of 1 for this kind of finding")
     comps = ev.get("components")
     if isinstance(comps, list) and comps:
-        why.append(f"{len(comps)} component{'s' if len(comps) != 1 else ''} ({', '.join(clean(str(c)) for c in comps[:5])})")
+        names = ", ".join(clean(str(c)) for c in comps[:5])
+        why.append(f"{len(comps)} component{'s' if len(comps) != 1 else ''} ({names})")
     learned = ev.get("learned")
     if isinstance(learned, dict):
         dis, app, fac = learned.get("dismissed") or 0, learned.get("applied") or 0, learned.get("factor")

@@ -7,12 +7,12 @@ it. While any of these is open the dashboard's refresh is paused.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, ClassVar
 
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static, TextArea
@@ -23,7 +23,7 @@ from lokifi_tui.widgets.safe import safe
 class ConfirmApply(ModalScreen[bool]):
     """Apply a recommendation? Shows its action command; ``c`` copies it (OSC 52), ``y`` applies."""
 
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("y,enter", "answer(True)", "Apply", id="lokifi.confirm.yes"),
         Binding("n,escape", "answer(False)", "Cancel", id="lokifi.confirm.no"),
         Binding("c", "copy", "Copy command", id="lokifi.confirm.copy"),
@@ -65,7 +65,7 @@ SNOOZE_CHOICES: tuple[tuple[str, str, dt.timedelta], ...] = (
 class SnoozeChoice(ModalScreen[dt.timedelta | None]):
     """Snooze for 1h / 1d / 7d (keys 1/2/3 or h/d/w)."""
 
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("1,h", "pick(0)", "1 hour", id="lokifi.snooze.1h"),
         Binding("2,d", "pick(1)", "1 day", id="lokifi.snooze.1d"),
         Binding("3,w", "pick(2)", "7 days", id="lokifi.snooze.7d"),
@@ -97,7 +97,7 @@ class SnoozeChoice(ModalScreen[dt.timedelta | None]):
 class EditSolution(ModalScreen[str | None]):
     """Edit a pattern's solution; saving makes a new version (ctrl+s), esc discards."""
 
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "save", "Save as new version", id="lokifi.edit.save", priority=True),
         Binding("escape", "cancel", "Discard", id="lokifi.edit.cancel", priority=True),
     ]
@@ -140,7 +140,9 @@ class EditSolution(ModalScreen[str | None]):
 class HelpScreen(ModalScreen[None]):
     """Every key, built from the active bindings of the screen it was opened from (so remaps show)."""
 
-    BINDINGS = [Binding("escape,q,question_mark,f1", "close", "Close", id="lokifi.help.close")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,q,question_mark,f1", "close", "Close", id="lokifi.help.close"),
+    ]
 
     def __init__(self, rows: list[tuple[str, str, str]], intro: str = "") -> None:
         super().__init__()
@@ -175,7 +177,7 @@ def describe(value: Any) -> str:
 class SetupProposal(ModalScreen[bool]):
     """First start without a config: what Lokifi found on this host, and the file it would write."""
 
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("y,enter", "answer(True)", "Write and read history", id="lokifi.setup.yes"),
         Binding("n,escape", "answer(False)", "Not now", id="lokifi.setup.no"),
     ]

@@ -55,7 +55,7 @@ class RowActions:
             result = fn(self.host.store, *args)
         except StoreError as exc:
             done = TriageDone(label, False, f"{label}: {exc}")
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - the row's action failed: say so, keep the dashboard
             done = TriageDone(label, False, f"{label} failed: {type(exc).__name__}: {exc}")
         else:
             done = TriageDone(label, True, getattr(result, "text", str(result)), getattr(result, "undo", None))
@@ -167,7 +167,7 @@ class RowActions:
                 progress=lambda p: app.call_from_thread(self._analysis_progress, p),
                 now=app.fixed_now,
             )
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - the analysis failed: its pane says why
             if not worker.is_cancelled:
                 self.screen.post_message(AnalysisDone(error_hash, error=f"{type(exc).__name__}: {exc}"))
             return

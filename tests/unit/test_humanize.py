@@ -63,7 +63,7 @@ def test_sizes_in_bytes_read_in_the_unit_they_fill():
 
 def test_stored_timestamps_read_to_the_minute_and_a_pair_as_a_window():
     assert rows({"window": ["2026-11-27T07:00:00", "2026-12-04T07:00:00"]}) == [
-        ("Window", "2026-11-27 07:00 – 2026-12-04 07:00")  # noqa: RUF001 - the en dash the product prints
+        ("Window", "2026-11-27 07:00 – 2026-12-04 07:00")  # the en dash the product prints (an allowed confusable)
     ]
     assert rows({"last_scan": "2026-03-01T12:34:56.789"}) == [("Last scan", "2026-03-01 12:34")]
     assert rows({"note": "2026-03-01 is a date, not a stamp"}) == [("Note", "2026-03-01 is a date, not a stamp")]
