@@ -232,7 +232,7 @@ def _alerts(raw: Any, problems: list[str]) -> Alerts:
         problems.append(f"alerts.min_severity: {a.min_severity!r} is not one of LOW, MEDIUM, HIGH; using MEDIUM")
         a = dataclasses.replace(a, min_severity="MEDIUM")
     if a.alertmanager:
-        from analytics.sources.fleet.client import ConfigProblem, HttpSettings
+        from analytics.config.http_settings import ConfigProblem, HttpSettings
 
         try:
             HttpSettings.from_dict(a.alertmanager, "alerts.alertmanager")

@@ -2,9 +2,10 @@
 
 Owns how Lokifi talks to a Prometheus or Loki server:
 
-* :class:`HttpSettings` — base URL, auth (bearer token or basic; secrets read from an environment
-  variable or a file so they need not sit in the config), TLS (CA bundle, client certificate,
-  ``insecure_skip_verify``), per-request timeout, extra headers (e.g. Loki's ``X-Scope-OrgID``).
+* :class:`HttpSettings` (from :mod:`analytics.config.http_settings`, where the config checks it too) —
+  base URL, auth (bearer token or basic; secrets read from an environment variable or a file so they
+  need not sit in the config), TLS (CA bundle, client certificate, ``insecure_skip_verify``),
+  per-request timeout, extra headers (e.g. Loki's ``X-Scope-OrgID``).
 * :class:`HttpClient.get_json` — one GET that returns the decoded JSON body together with what the
   server said its clock was (the ``Date`` header) and how long it took; retries connection failures,
   timeouts, 429 and 5xx with jittered exponential backoff inside a bounded budget, never 4xx.
@@ -18,14 +19,13 @@ from __future__ import annotations
 
 import email.utils
 import json
-import os
 import random
 import ssl
 import time
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+
+from analytics.config.http_settings import ConfigProblem, HttpSettings, redact_url
 
 try:  # the distribution declares httpx; openai ships the same API as httpx2
     import httpx
@@ -45,10 +45,6 @@ def label_list(value: object, where: str) -> list[str]:
     return value
 
 
-class ConfigProblem(ValueError):
-    """A source's settings are wrong; the message names the key."""
-
-
 class FetchError(Exception):
     """A request that failed after its retries; ``kind`` is one of down/slow/4xx/5xx/partial/tls."""
 
@@ -57,116 +53,6 @@ class FetchError(Exception):
         self.kind = kind
         self.status = status
         self.retryable = retryable
-
-
-def redact_url(url: str) -> str:
-    """The URL without user-info and without a query string (which may carry a token)."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return "<invalid URL>"
-    host = parts.hostname or ""
-    if parts.port:
-        host = f"{host}:{parts.port}"
-    return urlunsplit((parts.scheme, host, parts.path, "", ""))
-
-
-def _read_secret(d: dict[str, Any], key: str, where: str) -> str | None:
-    """A secret given as ``key``, ``key_env`` (environment variable) or ``key_file`` (a file)."""
-    if d.get(f"{key}_env"):
-        var = str(d[f"{key}_env"])
-        val = os.environ.get(var)
-        if val is None:
-            raise ConfigProblem(f"{where}.{key}_env: the environment variable {var} is not set")
-        return val.strip()
-    if d.get(f"{key}_file"):
-        p = Path(str(d[f"{key}_file"])).expanduser()
-        try:
-            return p.read_text(encoding="utf-8").strip()
-        except OSError as exc:
-            raise ConfigProblem(f"{where}.{key}_file: cannot read {p}: {exc.strerror or exc}") from None
-    val = d.get(key)
-    return None if val is None else str(val)
-
-
-@dataclass
-class HttpSettings:
-    base_url: str
-    bearer_token: str | None = None
-    basic_user: str | None = None
-    basic_password: str | None = None
-    ca_file: str | None = None
-    cert_file: str | None = None
-    key_file: str | None = None
-    insecure_skip_verify: bool = False
-    timeout: float = 10.0
-    headers: dict[str, str] = field(default_factory=dict)
-    retries: int = 3
-    backoff: float = 0.5
-    backoff_max: float = 8.0
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any], where: str) -> HttpSettings:
-        """Build from a ``[[sources]]`` table; errors name the key (``where`` is e.g. ``sources[0]``)."""
-        url = d.get("url")
-        if not isinstance(url, str) or not url.strip():
-            raise ConfigProblem(f"{where}.url: a base URL is required, e.g. http://127.0.0.1:9090")
-        parts = urlsplit(url.strip())
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ConfigProblem(f"{where}.url: {redact_url(url)!r} is not an http(s) URL")
-        s = cls(base_url=url.strip().rstrip("/"))
-        auth = d.get("auth") or {}
-        if not isinstance(auth, dict):
-            raise ConfigProblem(f"{where}.auth: expected a table like {{ type = \"bearer\", token_env = \"VAR\" }}")
-        kind = str(auth.get("type", "none")).lower()
-        if kind == "bearer":
-            s.bearer_token = _read_secret(auth, "token", f"{where}.auth")
-            if not s.bearer_token:
-                raise ConfigProblem(f"{where}.auth: bearer auth needs token, token_env or token_file")
-        elif kind == "basic":
-            s.basic_user = auth.get("username")
-            s.basic_password = _read_secret(auth, "password", f"{where}.auth") or ""
-            if not s.basic_user:
-                raise ConfigProblem(f"{where}.auth.username: basic auth needs a username")
-        elif kind not in ("none", ""):
-            raise ConfigProblem(f"{where}.auth.type: {kind!r} is not one of none, bearer, basic")
-        if parts.username:  # user-info in the URL is basic auth; move it out so it is never logged
-            s.basic_user = s.basic_user or parts.username
-            s.basic_password = s.basic_password or (parts.password or "")
-            host = parts.hostname + (f":{parts.port}" if parts.port else "")
-            s.base_url = urlunsplit((parts.scheme, host, parts.path, parts.query, "")).rstrip("/")
-        tls = d.get("tls") or {}
-        if not isinstance(tls, dict):
-            raise ConfigProblem(f"{where}.tls: expected a table (ca_file, cert_file, key_file, insecure_skip_verify)")
-        for key in ("ca_file", "cert_file", "key_file"):
-            if tls.get(key):
-                p = Path(str(tls[key])).expanduser()
-                if not p.is_file():
-                    raise ConfigProblem(f"{where}.tls.{key}: {p} does not exist")
-                setattr(s, key, str(p))
-        s.insecure_skip_verify = bool(tls.get("insecure_skip_verify", False))
-        s.timeout = _positive(d, "timeout", where, s.timeout)
-        s.retries = int(_positive(d, "retries", where, s.retries, allow_zero=True))
-        headers = d.get("headers") or {}
-        if not isinstance(headers, dict):
-            raise ConfigProblem(f"{where}.headers: expected a table of header = value")
-        s.headers = {str(k): str(v) for k, v in headers.items()}
-        if d.get("tenant"):
-            s.headers["X-Scope-OrgID"] = str(d["tenant"])
-        return s
-
-    def describe(self) -> str:
-        auth = "bearer" if self.bearer_token else ("basic" if self.basic_user else "no auth")
-        return f"{redact_url(self.base_url)} ({auth})"
-
-
-def _positive(d: dict[str, Any], key: str, where: str, default: float, allow_zero: bool = False) -> float:
-    if key not in d:
-        return default
-    v = d[key]
-    if isinstance(v, bool) or not isinstance(v, (int, float)) or v < 0 or (v == 0 and not allow_zero):
-        raise ConfigProblem(f"{where}.{key}: expected a positive number, got {v!r}")
-    return float(v)
 
 
 @dataclass
