@@ -13,7 +13,9 @@ import concurrent.futures as cf
 import http.client
 import os
 import re
+import shutil
 import socket
+import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -212,10 +214,17 @@ def discover(log_dirs: list[str] | None = None, *, services: bool = True) -> tup
 
 
 def journal_readable() -> bool:
-    """The systemd journal has entries this user can read (then `[watch] journal = true` is proposed)."""
-    from analytics.sources.journal import readable
-
-    return readable()
+    """The systemd journal has entries this user can read (``journalctl -n 1`` prints one): then
+    `[watch] journal = true` is proposed (the source that reads it: :mod:`analytics.sources.journal`)."""
+    exe = shutil.which("journalctl")
+    if exe is None:
+        return False
+    try:
+        r = subprocess.run([exe, "-q", "-n", "1", "-o", "json", "--no-pager"], capture_output=True, timeout=5,
+                           check=False)
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return r.returncode == 0 and r.stdout.strip().startswith(b"{")
 
 
 def _q(s: str) -> str:

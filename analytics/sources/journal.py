@@ -39,19 +39,6 @@ def journalctl() -> str | None:
     return shutil.which("journalctl")
 
 
-def readable() -> bool:
-    """The journal has entries this user can read (``journalctl -n 1`` prints one)."""
-    exe = journalctl()
-    if exe is None:
-        return False
-    try:
-        r = subprocess.run([exe, "-q", "-n", "1", "-o", "json", "--no-pager"], capture_output=True, timeout=5,
-                           check=False)
-    except (OSError, subprocess.SubprocessError):
-        return False
-    return r.returncode == 0 and r.stdout.strip().startswith(b"{")
-
-
 def _text(v: Any) -> str:
     if isinstance(v, list):  # binary fields come as a list of byte values
         try:
