@@ -351,8 +351,6 @@ def _ingest_regular(store: Store, p: Path, *, fmt: str | None, kind: str | None,
                 report.rows_spooled += good.height
     if report.rows_read == 0 and not report.kind:
         raise IngestError(f"{p}: no rows found")
-    if report.kind == "events" and report.rows_valid:
-        learn_patterns(store)
     store.execute(
         "INSERT INTO ingested_files (sha256, path, size, kind, rows, ingested_at) "
         "VALUES (?, ?, ?, ?, ?, now()::TIMESTAMP) "
@@ -361,15 +359,6 @@ def _ingest_regular(store: Store, p: Path, *, fmt: str | None, kind: str | None,
         [report.sha256, str(p.resolve()), p.stat().st_size, report.kind, report.rows_valid],
     )
     return report
-
-
-def learn_patterns(store: Store) -> None:
-    """Imported error history is learned at once, as the collector does for live errors."""
-    try:
-        from analytics.patterns.learning import learn_from_events
-    except ImportError:
-        return
-    learn_from_events(store)
 
 
 def read_series_csv(text: str | bytes) -> pl.DataFrame:

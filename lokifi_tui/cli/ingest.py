@@ -35,15 +35,16 @@ def ingest(ctx: click.Context, files: tuple[str, ...], fmt: str | None, kind: st
     Exit status: 0 when every file was read (bad rows skipped are reported), 3 when a file could not be
     ingested or was rejected by --strict.
     """
-    from analytics.store.ingest import IngestError, ingest_file
+    from analytics.collect.ingest import ingest_and_learn
+    from analytics.store.ingest import IngestError
 
     store = get_store(ctx)
     reports = []
     failed = False
     for f in files:
         try:
-            r = ingest_file(store, f, fmt=fmt, kind=kind, strict=strict, force=force, host=host,
-                            component=component, metric=metric)
+            r = ingest_and_learn(store, f, fmt=fmt, kind=kind, strict=strict, force=force, host=host,
+                                 component=component, metric=metric)
         except IngestError as exc:
             failed = True
             reports.append({"path": f, "error": str(exc)})

@@ -226,7 +226,9 @@ def test_ingested_error_events_are_learned_as_patterns(store, tmp_path):
         )
         + "\n"
     )
-    ingest_file(store, f)
+    from analytics.collect.ingest import ingest_and_learn  # `lokifi ingest`: the store, then the patterns engine
+
+    ingest_and_learn(store, f)
     pats = store.query("SELECT error_type, occurrence_count FROM error_patterns")
     assert pats.height == 1 and pats["error_type"][0] == "connection" and pats["occurrence_count"][0] == 5
 
