@@ -39,6 +39,7 @@ from analytics.predict import reads as predict_reads
 from analytics.predict.reads import PredictionDetail, PredictionRow
 from analytics.recommend import reads as recommend_reads
 from analytics.recommend.reads import RecommendationDetail, RecommendationRow
+from analytics.sources.vital_names import CPU_PERCENT, HOST_COMPONENT, LOAD1, MEMORY_PERCENT, ROOT_MOUNT, disk_percent
 
 __all__ = [
     "PANE_TITLES",
@@ -154,11 +155,12 @@ def _learning(con: Any, config: Any = None) -> LearningSummary:
 # -- the host ------------------------------------------------------------------------------------
 
 
-_VITAL_NAMES = {
-    "cpu": ("cpu_percent", "cpu", "cpu_pct"),
-    "mem": ("memory_percent", "mem_percent", "memory", "mem"),
-    "disk": ("disk_percent", "disk_used_percent", "disk"),
-    "load": ("load1", "load_1", "load"),
+#: The top bar's sparklines and the metric the vitals source stores each under (the disk: the root mount).
+_VITAL_METRICS = {
+    "cpu": CPU_PERCENT,
+    "mem": MEMORY_PERCENT,
+    "disk": disk_percent(ROOT_MOUNT),
+    "load": LOAD1,
 }
 
 
@@ -167,25 +169,19 @@ def _vitals(con: Any, now: dt.datetime, host: str | None, points: int = 60) -> d
     (the top bar shows the local machine: another host's readings in the same store must not seed it)."""
     if not host:
         return {}
-    names = sorted({n for v in _VITAL_NAMES.values() for n in v})
+    names = sorted(_VITAL_METRICS.values())
     rows = con.execute(
         """
         SELECT metric, list(value ORDER BY ts) FROM (
             SELECT metric, value, ts, row_number() OVER (PARTITION BY metric ORDER BY ts DESC) AS rn
             FROM metrics
-            WHERE ts >= ? AND ts <= ? AND component = 'host' AND host = ? AND metric IN (SELECT unnest(?))
+            WHERE ts >= ? AND ts <= ? AND component = ? AND host = ? AND metric IN (SELECT unnest(?))
         ) WHERE rn <= ? GROUP BY metric
         """,
-        [now - dt.timedelta(minutes=10), now, host, names, points],
+        [now - dt.timedelta(minutes=10), now, HOST_COMPONENT, host, names, points],
     ).fetchall()
     found = {m: tuple(float(x) for x in vals) for m, vals in rows}
-    out: dict[str, tuple[float, ...]] = {}
-    for key, candidates in _VITAL_NAMES.items():
-        for c in candidates:
-            if c in found:
-                out[key] = found[c]
-                break
-    return out
+    return {key: found[metric] for key, metric in _VITAL_METRICS.items() if metric in found}
 
 
 def _next_change(con: Any, now: dt.datetime, predictions: Pane | None) -> dt.datetime | None:

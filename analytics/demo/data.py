@@ -28,6 +28,7 @@ import numpy as np
 import polars as pl
 
 from analytics.config.paths import demo_config_path
+from analytics.sources.vital_names import CPU_PERCENT, HOST_COMPONENT, LOAD1, MEMORY_PERCENT, ROOT_MOUNT, disk_percent
 from analytics.store.database import Store
 from analytics.store.metrics import append_events, append_metrics
 
@@ -149,11 +150,13 @@ def generate_metrics(now: dt.datetime, seed: int = 7) -> pl.DataFrame:
     add("redis", "keyspace_hits", np.round(lookups * hit))
     add("redis", "keyspace_misses", np.round(lookups * (1 - hit)))
 
-    # host vitals
-    add("host", "cpu_percent", np.clip(35 + 20 * daily + 4 * rng.standard_normal(n), 1, 100))
-    add("host", "memory_percent", np.clip(58 + (DAYS - days_before_end) * 0.2 + 2 * rng.standard_normal(n), 1, 99))
-    add("host", "disk_used_percent:/", np.clip(71 + (DAYS - days_before_end) * 0.12 + 0.2 * rng.standard_normal(n), 1, 99.9))
-    add("host", "load_1m", np.clip(1.2 + 0.9 * daily + 0.2 * rng.standard_normal(n), 0, None))
+    # host vitals, under the names the vitals source writes (the top bar seeds its sparklines from them)
+    add(HOST_COMPONENT, CPU_PERCENT, np.clip(35 + 20 * daily + 4 * rng.standard_normal(n), 1, 100))
+    memory = 58 + (DAYS - days_before_end) * 0.2 + 2 * rng.standard_normal(n)
+    add(HOST_COMPONENT, MEMORY_PERCENT, np.clip(memory, 1, 99))
+    root_disk = 71 + (DAYS - days_before_end) * 0.12 + 0.2 * rng.standard_normal(n)
+    add(HOST_COMPONENT, disk_percent(ROOT_MOUNT), np.clip(root_disk, 1, 99.9))
+    add(HOST_COMPONENT, LOAD1, np.clip(1.2 + 0.9 * daily + 0.2 * rng.standard_normal(n), 0, None))
     return pl.concat(frames)
 
 

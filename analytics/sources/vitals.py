@@ -36,8 +36,8 @@ from typing import Any
 import psutil
 
 from analytics.sources.base import BaseSource, Batch
+from analytics.sources.vital_names import CPU_PERCENT, HOST_COMPONENT, LOAD1, MEMORY_PERCENT, disk_percent
 
-HOST_COMPONENT = "host"
 _SKIP_FSTYPES = {"squashfs", "tmpfs", "devtmpfs", "overlay", "proc", "sysfs", "cgroup", "cgroup2", "autofs",
                  "nsfs", "tracefs", "debugfs", "securityfs", "fusectl", "configfs", "ramfs", "iso9660"}
 _SKIP_DISK = re.compile(r"^(loop|ram|zram|sr|fd)\d")
@@ -410,19 +410,19 @@ class VitalsSource(BaseSource):
             out.append({"ts": ts, "host": host, "component": component, "metric": metric,
                         "value": float(value), "source": self.name})
 
-        m("cpu_percent", s.cpu_percent)
+        m(CPU_PERCENT, s.cpu_percent)
         for i, pct in enumerate(s.cpu_per_core):
-            m(f"cpu_percent@core{i}", pct)
-        m("load1", s.load[0])
+            m(f"{CPU_PERCENT}@core{i}", pct)
+        m(LOAD1, s.load[0])
         m("load5", s.load[1])
         m("load15", s.load[2])
-        m("memory_percent", s.memory_percent)
+        m(MEMORY_PERCENT, s.memory_percent)
         m("memory_used_bytes", s.memory_used)
         m("memory_available_bytes", s.memory_available)
         m("swap_percent", s.swap_percent)
         m("swap_used_bytes", s.swap_used)
         for d in s.disks:
-            m(f"disk_percent@{d.mount}", d.percent)
+            m(disk_percent(d.mount), d.percent)
             m(f"disk_used_bytes@{d.mount}", d.used)
             m(f"disk_free_bytes@{d.mount}", d.free)
         for io in s.disk_io:
