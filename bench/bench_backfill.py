@@ -21,8 +21,10 @@ from analytics.store.database import Store
 
 def _plant(root: Path) -> None:
     import sys
+
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
     from planted_host import plant
+
     plant(root, every_s=0.25)
 
 
@@ -37,8 +39,7 @@ def bench_access() -> dict:
         t0 = time.perf_counter()
         rep = backfill(store, cfg, days=None, specs=spec)
         secs = time.perf_counter() - t0
-        return {"access-log lines/s (gzip incl.)": (rep.lines / secs, "lines/s"),
-                "lines": (rep.lines, "lines")}
+        return {"access-log lines/s (gzip incl.)": (rep.lines / secs, "lines/s"), "lines": (rep.lines, "lines")}
 
 
 BENCHMARKS = [("backfill access log, 8 days", bench_access, 1)]

@@ -27,6 +27,7 @@ COMMANDS = {"status --json": ["status", "--json"], "recs list": ["recs", "list"]
 
 def _demo() -> tuple[Path, Path]:
     from analytics.demo.data import build_demo
+
     db = DATA / "cli_demo.duckdb"
     cfg = DATA / "cli_demo.toml"
     if not db.exists():

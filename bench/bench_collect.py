@@ -37,6 +37,7 @@ def _cpu() -> float:
 
 # -- the load (runs in its own process) --------------------------------------------------------------
 
+
 def run_load(d: Path) -> None:
     import http.server as hs
 
@@ -80,6 +81,7 @@ def run_load(d: Path) -> None:
 
 # -- the measurement ------------------------------------------------------------------------------------
 
+
 def _config(d: Path, port: int, down: bool) -> Path:
     parts = ["[general]\ncollect_seconds = 5\n"]
     dead = socket.socket()
@@ -91,7 +93,7 @@ def _config(d: Path, port: int, down: bool) -> Path:
 [[components]]
 name = "svc{i}"
 cmdline = "{MARK}-{i}"
-logs = ["{d / f'svc{i}.log'}"]
+logs = ["{d / f"svc{i}.log"}"]
   [[components.probes]]
   url = "http://127.0.0.1:{port}/health/{i}"
 """)
@@ -114,8 +116,10 @@ def measure(seconds: float = 120.0, warmup: float = 20.0, down: bool = False) ->
 
     with tempfile.TemporaryDirectory() as tmp:
         d = Path(tmp)
-        load = subprocess.Popen([sys.executable, "-m", "bench.bench_collect", "--load", str(d)],
-                                cwd=str(Path(__file__).resolve().parent.parent))
+        load = subprocess.Popen(
+            [sys.executable, "-m", "bench.bench_collect", "--load", str(d)],
+            cwd=str(Path(__file__).resolve().parent.parent),
+        )
         try:
             for _ in range(200):
                 if (d / "port").exists():

@@ -30,10 +30,23 @@ def _cpu() -> float:
 
 def prometheus_parse() -> dict:
     from analytics.sources.fleet.prometheus import PromQuery, matrix_rows
+
     t0 = 1_790_000_000
-    body = json.dumps({"status": "success", "data": {"resultType": "matrix", "result": [
-        {"metric": {"__name__": "x", "host": f"web-{i % 10}", "route": f"/r{i}"},
-         "values": [[t0 + k * 15, f"{(i * k) % 997 / 7:.3f}"] for k in range(1000)]} for i in range(100)]}})
+    body = json.dumps(
+        {
+            "status": "success",
+            "data": {
+                "resultType": "matrix",
+                "result": [
+                    {
+                        "metric": {"__name__": "x", "host": f"web-{i % 10}", "route": f"/r{i}"},
+                        "values": [[t0 + k * 15, f"{(i * k) % 997 / 7:.3f}"] for k in range(1000)],
+                    }
+                    for i in range(100)
+                ],
+            },
+        }
+    )
     q = PromQuery("x", "api", "lat_{route}")
     t = time.perf_counter()
     rows, _, _ = matrix_rows(json.loads(body), q, "h", "prometheus:bench")
@@ -45,17 +58,36 @@ def loki_pull() -> dict:
     from fleet_servers import LokiServer, Puller
 
     from analytics.store.database import Store
+
     with tempfile.TemporaryDirectory() as d:
         srv = LokiServer(Path(d)).start()
         try:
             now = time.time_ns() - 30 * 10**9
             for host in ("web-1", "web-2"):
                 for start in range(0, 10_000, 2_500):
-                    srv.push([({"job": "api", "host": host},
-                               [(now - (start + i) * 1_000_000, f"ERROR request {start + i} failed: upstream timeout")
-                                for i in range(2_500)])])
-            cfg = {"name": "logs", "type": "loki", "url": srv.url, "lag": "1s", "backfill": "1h",
-                   "max_rows_per_poll": 100_000, "queries": [{"query": '{job="api"} |= "ERROR"', "component": "api"}]}
+                    srv.push(
+                        [
+                            (
+                                {"job": "api", "host": host},
+                                [
+                                    (
+                                        now - (start + i) * 1_000_000,
+                                        f"ERROR request {start + i} failed: upstream timeout",
+                                    )
+                                    for i in range(2_500)
+                                ],
+                            )
+                        ]
+                    )
+            cfg = {
+                "name": "logs",
+                "type": "loki",
+                "url": srv.url,
+                "lag": "1s",
+                "backfill": "1h",
+                "max_rows_per_poll": 100_000,
+                "queries": [{"query": '{job="api"} |= "ERROR"', "component": "api"}],
+            }
             store = Store(Path(d) / "b.duckdb")
             store.query("SELECT 1")  # migrations outside the timing
             p = Puller(store, cfg)
@@ -73,10 +105,12 @@ def loki_pull() -> dict:
         finally:
             srv.stop()
     assert n == 20_000, n
-    return {"fleet: loki lines/s (pull+write)": (n / wall, "lines/s"),
-            "fleet: loki CPU per 1k lines": (cpu / n * 1000 * 1000, "ms"),
-            "fleet: idle poll CPU": (idle * 1000, "ms"),
-            "fleet: idle share of a core @15s": (idle / 15 * 100, "%")}
+    return {
+        "fleet: loki lines/s (pull+write)": (n / wall, "lines/s"),
+        "fleet: loki CPU per 1k lines": (cpu / n * 1000 * 1000, "ms"),
+        "fleet: idle poll CPU": (idle * 1000, "ms"),
+        "fleet: idle share of a core @15s": (idle / 15 * 100, "%"),
+    }
 
 
 BENCHMARKS = [

@@ -36,22 +36,24 @@ NOW = END
 
 def _store():
     from analytics.store.database import Store
+
     store = Store(database("10m"))
-    store.schema_version()          # migrations applied once, outside the timing
+    store.schema_version()  # migrations applied once, outside the timing
     return store
 
 
 def forecast_20() -> dict:
     import analytics.forecast.stored as F
+
     store = _store()
-    F.forecast_all(store, now=NOW, model="auto")                     # warm-up (imports, file cache)
+    F.forecast_all(store, now=NOW, model="auto")  # warm-up (imports, file cache)
     F._MEMO.clear()
     t, c = time.perf_counter(), time.process_time()
     out = F.forecast_all(store, now=NOW, model="auto")
     total, cpu = time.perf_counter() - t, time.process_time() - c
     assert len(out) == 20 and all(f.ok for f in out), [f.message for f in out if not f.ok]
     t, c = time.perf_counter(), time.process_time()
-    again = F.forecast_all(store, now=NOW, model="auto")             # same hour of data: memoised
+    again = F.forecast_all(store, now=NOW, model="auto")  # same hour of data: memoised
     total2, cpu2 = time.perf_counter() - t, time.process_time() - c
     assert [f.forecast for f in again] == [f.forecast for f in out]
     t = time.perf_counter()
@@ -61,16 +63,19 @@ def forecast_20() -> dict:
     for comp in sorted(series):
         F.forecast_component(comp, *series[comp], now=NOW, model="auto")
     compute = time.perf_counter() - t
-    return {"forecast 20 components (auto), 10M rows": (total * 1000, "ms"),
-            "  the same, CPU time of this process": (cpu * 1000, "ms"),
-            "  of which: read 42 days of hourly rollup": (read * 1000, "ms"),
-            "  of which: models + backtests (NumPy)": (compute * 1000, "ms"),
-            "forecast 20 components again, same hour of data": (total2 * 1000, "ms"),
-            "  the same, CPU time": (cpu2 * 1000, "ms")}
+    return {
+        "forecast 20 components (auto), 10M rows": (total * 1000, "ms"),
+        "  the same, CPU time of this process": (cpu * 1000, "ms"),
+        "  of which: read 42 days of hourly rollup": (read * 1000, "ms"),
+        "  of which: models + backtests (NumPy)": (compute * 1000, "ms"),
+        "forecast 20 components again, same hour of data": (total2 * 1000, "ms"),
+        "  the same, CPU time": (cpu2 * 1000, "ms"),
+    }
 
 
 def sparklines() -> dict:
     from analytics.forecast.sparklines import sparkline_data
+
     store = _store()
     sparkline_data(store)
     t = time.perf_counter()
@@ -82,17 +87,19 @@ def sparklines() -> dict:
 
 def series_process() -> dict:
     import numpy as np
+
     rng = np.random.default_rng(0)
     n = 14 * 288
     t0 = dt.datetime(2026, 1, 1)
     k = np.arange(n)
     y = 100 + 30 * np.sin(2 * np.pi * k / 288) + rng.normal(0, 5, n)
-    text = "timestamp,value\n" + "".join(f"{t0 + dt.timedelta(minutes=5 * i):%Y-%m-%d %H:%M:%S},{v:.3f}\n"
-                                         for i, v in enumerate(y))
+    text = "timestamp,value\n" + "".join(
+        f"{t0 + dt.timedelta(minutes=5 * i):%Y-%m-%d %H:%M:%S},{v:.3f}\n" for i, v in enumerate(y)
+    )
     with tempfile.NamedTemporaryFile("w", suffix=".csv", delete=False) as f:
         f.write(text)
     cmd = [sys.executable, "-m", "lokifi_tui.cli.main", "forecast", "series", "--horizon", "288", "--input", f.name]
-    subprocess.run(cmd, capture_output=True, check=True)               # warm the OS file cache
+    subprocess.run(cmd, capture_output=True, check=True)  # warm the OS file cache
     t = time.perf_counter()
     res = subprocess.run(cmd, capture_output=True, check=True)
     secs = time.perf_counter() - t
@@ -106,4 +113,5 @@ BENCHMARKS = [("forecast", forecast_20, 5), ("sparklines", sparklines, 5), ("ser
 
 if __name__ == "__main__":
     from bench.run import main
+
     raise SystemExit(main(["forecast"]))

@@ -41,17 +41,22 @@ _LAUNCH = (
 )
 
 
-def run_measured(*args: str, input: bytes | None = None, timeout: float = 300,
-                 env: dict | None = None) -> tuple[int, str, str, int, float]:
+def run_measured(
+    *args: str, input: bytes | None = None, timeout: float = 300, env: dict | None = None
+) -> tuple[int, str, str, int, float]:
     """(exit code, stdout, stderr, peak RSS in kB, seconds) of one ``lokifi ARGS`` process."""
     with tempfile.NamedTemporaryFile(prefix="lokifi-hwm-", delete=False) as tf:
         hwm = tf.name
     try:
         t0 = time.monotonic()
-        p = subprocess.Popen([sys.executable, "-c", _LAUNCH, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                             stdin=subprocess.PIPE if input is not None else subprocess.DEVNULL,
-                             env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {}), "LOKIFI_HWM_FILE": hwm},
-                             cwd=str(ROOT))
+        p = subprocess.Popen(
+            [sys.executable, "-c", _LAUNCH, *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            stdin=subprocess.PIPE if input is not None else subprocess.DEVNULL,
+            env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {}), "LOKIFI_HWM_FILE": hwm},
+            cwd=str(ROOT),
+        )
 
         def feed() -> None:
             try:
@@ -59,6 +64,7 @@ def run_measured(*args: str, input: bytes | None = None, timeout: float = 300,
                 p.stdin.close()  # type: ignore[union-attr]
             except (BrokenPipeError, OSError):
                 pass
+
         feeder = threading.Thread(target=feed, daemon=True) if input is not None else None
         if feeder:
             feeder.start()
@@ -72,8 +78,10 @@ def run_measured(*args: str, input: bytes | None = None, timeout: float = 300,
 
 def _drain(p: subprocess.Popen, timeout: float) -> tuple[bytes, bytes]:
     got: dict[str, bytes] = {}
-    ts = [threading.Thread(target=lambda k=k, f=f: got.__setitem__(k, f.read()), daemon=True)
-          for k, f in (("o", p.stdout), ("e", p.stderr))]
+    ts = [
+        threading.Thread(target=lambda k=k, f=f: got.__setitem__(k, f.read()), daemon=True)
+        for k, f in (("o", p.stdout), ("e", p.stderr))
+    ]
     for t in ts:
         t.start()
     p.wait(timeout)
@@ -85,20 +93,33 @@ def _drain(p: subprocess.Popen, timeout: float) -> tuple[bytes, bytes]:
 def write_log(path: Path, size: int) -> Path:
     """A log of ``size`` bytes with four line shapes (log4j, access, gc, sshd) and varying values."""
     r = random.Random(1)
-    shapes = ["2026-01-0{d} {h:02d}:{m:02d}:{s:02d},{ms:03d} ERROR [worker-{w}] db.pool: "
-              "connection to 10.0.{a}.{b}:5432 failed after {ms}ms (attempt {w})",
-              "2026-01-0{d} {h:02d}:{m:02d}:{s:02d},{ms:03d} INFO [http-{w}] api.access: "
-              "GET /v1/items/{a}{b} 200 {ms}ms user=u{a}",
-              "2026-01-0{d} {h:02d}:{m:02d}:{s:02d},{ms:03d} WARN [gc] jvm: pause {ms}ms heap {a}MB/{b}MB",
-              "Jan  {d} {h:02d}:{m:02d}:{s:02d} host{w} sshd[{a}{b}]: Failed password for invalid user admin{a} from "
-              "192.168.{a}.{b} port {ms} ssh2"]
+    shapes = [
+        "2026-01-0{d} {h:02d}:{m:02d}:{s:02d},{ms:03d} ERROR [worker-{w}] db.pool: "
+        "connection to 10.0.{a}.{b}:5432 failed after {ms}ms (attempt {w})",
+        "2026-01-0{d} {h:02d}:{m:02d}:{s:02d},{ms:03d} INFO [http-{w}] api.access: "
+        "GET /v1/items/{a}{b} 200 {ms}ms user=u{a}",
+        "2026-01-0{d} {h:02d}:{m:02d}:{s:02d},{ms:03d} WARN [gc] jvm: pause {ms}ms heap {a}MB/{b}MB",
+        "Jan  {d} {h:02d}:{m:02d}:{s:02d} host{w} sshd[{a}{b}]: Failed password for invalid user admin{a} from "
+        "192.168.{a}.{b} port {ms} ssh2",
+    ]
     written, i = 0, 0
     with open(path, "w") as f:
         while written < size:
             i += 1
-            block = "".join(r.choice(shapes).format(d=1 + i % 9, h=i % 24, m=i % 60, s=i % 60, ms=r.randrange(1000),
-                                                    w=r.randrange(64), a=r.randrange(256), b=r.randrange(256)) + "\n"
-                            for _ in range(1000))
+            block = "".join(
+                r.choice(shapes).format(
+                    d=1 + i % 9,
+                    h=i % 24,
+                    m=i % 60,
+                    s=i % 60,
+                    ms=r.randrange(1000),
+                    w=r.randrange(64),
+                    a=r.randrange(256),
+                    b=r.randrange(256),
+                )
+                + "\n"
+                for _ in range(1000)
+            )
             f.write(block)
             written += len(block)
     return path
@@ -130,10 +151,17 @@ def _inputs() -> dict[str, Path]:
     if not p.exists() or not pj.exists() or not pp.exists():
         import numpy as np
         import polars as pl
+
         n = 3_000_000
         ts = np.datetime64("2026-01-01T00:00:00") + np.arange(n).astype("timedelta64[s]")
-        df = pl.DataFrame({"timestamp": ts.astype(str), "component": np.array([f"svc-{i:02d}" for i in range(20)])[
-            np.arange(n) % 20], "metric": "rt", "value": np.random.default_rng(1).random(n)})
+        df = pl.DataFrame(
+            {
+                "timestamp": ts.astype(str),
+                "component": np.array([f"svc-{i:02d}" for i in range(20)])[np.arange(n) % 20],
+                "metric": "rt",
+                "value": np.random.default_rng(1).random(n),
+            }
+        )
         df.write_csv(p)
         df.head(1_000_000).write_ndjson(pj)
         df.with_columns(pl.col("timestamp").str.to_datetime()).write_parquet(pp)

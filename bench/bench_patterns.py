@@ -21,16 +21,23 @@ from pathlib import Path
 import polars as pl
 
 N_LINES = 1_000_000
-DRAIN_LINES = 200_000   # Drain3 runs at tens of thousands of lines/s: a 200k sample keeps the run short
+DRAIN_LINES = 200_000  # Drain3 runs at tens of thousands of lines/s: a 200k sample keeps the run short
 
-_USERS = ["root", "admin", "deploy", "app", "postgres", "ubuntu", "test", "guest", "oracle", "git"] + \
-         [f"user{i}" for i in range(40)]
+_USERS = ["root", "admin", "deploy", "app", "postgres", "ubuntu", "test", "guest", "oracle", "git"] + [
+    f"user{i}" for i in range(40)
+]
 _SERVICES = ["api", "web", "worker", "billing", "auth", "search", "cart", "mailer"]
 _TABLES = ["orders", "users", "invoices", "sessions", "items", "payments"]
 _PATHS = ["/var/www/html", "/srv/app/static", "/opt/app/config", "/var/lib/app/data", "/home/deploy/releases"]
 _COMPONENTS = ["main", "worker-1", "worker-2", "http-nio-8080-exec-3", "scheduler", "pool-2-thread-7"]
-_LOGGERS = ["org.apache.kafka.clients.NetworkClient", "com.zaxxer.hikari.pool.HikariPool", "app.db", "app.http",
-            "uvicorn.error", "io.netty.channel.DefaultChannelPipeline"]
+_LOGGERS = [
+    "org.apache.kafka.clients.NetworkClient",
+    "com.zaxxer.hikari.pool.HikariPool",
+    "app.db",
+    "app.http",
+    "uvicorn.error",
+    "io.netty.channel.DefaultChannelPipeline",
+]
 
 
 def _ip(r: random.Random) -> str:
@@ -44,16 +51,22 @@ def _uuid(r: random.Random) -> str:
 
 def _messages(r: random.Random):
     return [
-        lambda: f"connect() failed (111: Connection refused) while connecting to upstream, client: {_ip(r)}, server: "
-                f"api.example.com, request: \"GET /v1/orders/{r.randint(1, 99999)} HTTP/1.1\", upstream: "
-                f"\"http://127.0.0.1:{r.randint(8000, 8100)}/v1/orders/{r.randint(1, 99999)}\"",
-        lambda: f"upstream timed out (110: Connection timed out) while reading response header from upstream, client: "
-                f"{_ip(r)}, request: \"POST /v1/pay HTTP/1.1\"",
-        lambda: f"open() \"{r.choice(_PATHS)}/{r.choice(['favicon.ico', 'robots.txt', 'img/logo.png'])}\" failed "
-                f"(2: No such file or directory), client: {_ip(r)}",
-        lambda: f"password authentication failed for user \"{r.choice(_USERS)}\"",
-        lambda: f"relation \"public.{r.choice(_TABLES)}\" does not exist at character {r.randint(1, 300)}",
-        lambda: f"duplicate key value violates unique constraint \"{r.choice(_TABLES)}_pkey\"",
+        lambda: (
+            f"connect() failed (111: Connection refused) while connecting to upstream, client: {_ip(r)}, server: "
+            f'api.example.com, request: "GET /v1/orders/{r.randint(1, 99999)} HTTP/1.1", upstream: '
+            f'"http://127.0.0.1:{r.randint(8000, 8100)}/v1/orders/{r.randint(1, 99999)}"'
+        ),
+        lambda: (
+            f"upstream timed out (110: Connection timed out) while reading response header from upstream, client: "
+            f'{_ip(r)}, request: "POST /v1/pay HTTP/1.1"'
+        ),
+        lambda: (
+            f'open() "{r.choice(_PATHS)}/{r.choice(["favicon.ico", "robots.txt", "img/logo.png"])}" failed '
+            f"(2: No such file or directory), client: {_ip(r)}"
+        ),
+        lambda: f'password authentication failed for user "{r.choice(_USERS)}"',
+        lambda: f'relation "public.{r.choice(_TABLES)}" does not exist at character {r.randint(1, 300)}',
+        lambda: f'duplicate key value violates unique constraint "{r.choice(_TABLES)}_pkey"',
         lambda: "canceling statement due to statement timeout",
         lambda: "could not receive data from client: Connection reset by peer",
         lambda: f"Could not connect to Redis at {_ip(r)}:6379: Connection refused",
@@ -62,32 +75,49 @@ def _messages(r: random.Random):
         lambda: f"Error: listen EADDRINUSE: address already in use :::{r.randint(3000, 3010)}",
         lambda: f"Error: Cannot find module '{r.choice(['express', 'dotenv', 'pg', 'lodash', 'axios'])}'",
         lambda: f"Request {_uuid(r)} failed after {r.randint(1, 30000)}ms with status {r.choice([500, 502, 503, 504])}",
-        lambda: f"GET /api/v1/{r.choice(_TABLES)}/{r.randint(1, 10**6)} 200 {r.randint(1, 5000)}ms - "
-                f"{r.randint(100, 90000)} bytes",
+        lambda: (
+            f"GET /api/v1/{r.choice(_TABLES)}/{r.randint(1, 10**6)} 200 {r.randint(1, 5000)}ms - "
+            f"{r.randint(100, 90000)} bytes"
+        ),
         lambda: f"ModuleNotFoundError: No module named '{r.choice(['requests', 'numpy', 'app.settings'])}'",
-        lambda: f"requests.exceptions.ReadTimeout: HTTPConnectionPool(host='{r.choice(_SERVICES)}.internal', "
-                f"port={r.randint(8000, 9000)}): Read timed out. (read timeout={r.choice([5, 10, 30])})",
+        lambda: (
+            f"requests.exceptions.ReadTimeout: HTTPConnectionPool(host='{r.choice(_SERVICES)}.internal', "
+            f"port={r.randint(8000, 9000)}): Read timed out. (read timeout={r.choice([5, 10, 30])})"
+        ),
         lambda: f"PermissionError: [Errno 13] Permission denied: '{r.choice(_PATHS)}/{r.randint(1, 999)}.lock'",
         lambda: f"java.net.SocketTimeoutException: Read timed out after {r.randint(1000, 60000)} ms",
         lambda: f"HikariPool-1 - Connection is not available, request timed out after {r.randint(1000, 60000)}ms.",
-        lambda: f"Exception in thread \"{r.choice(_COMPONENTS)}\" java.lang.OutOfMemoryError: Java heap space",
-        lambda: f"Failed password for {r.choice(['invalid user ', ''])}{r.choice(_USERS)} from {_ip(r)} port "
-                f"{r.randint(1024, 65535)} ssh2",
-        lambda: f"Accepted publickey for {r.choice(_USERS)} from {_ip(r)} port {r.randint(1024, 65535)} ssh2: "
-                f"RSA SHA256:{r.getrandbits(64):016x}",
+        lambda: f'Exception in thread "{r.choice(_COMPONENTS)}" java.lang.OutOfMemoryError: Java heap space',
+        lambda: (
+            f"Failed password for {r.choice(['invalid user ', ''])}{r.choice(_USERS)} from {_ip(r)} port "
+            f"{r.randint(1024, 65535)} ssh2"
+        ),
+        lambda: (
+            f"Accepted publickey for {r.choice(_USERS)} from {_ip(r)} port {r.randint(1024, 65535)} ssh2: "
+            f"RSA SHA256:{r.getrandbits(64):016x}"
+        ),
         lambda: f"session closed for user {r.choice(_USERS)}",
         lambda: f"{r.choice(_SERVICES)}.service: Main process exited, code=exited, status={r.randint(1, 255)}/FAILURE",
-        lambda: f"Out of memory: Killed process {r.randint(100, 99999)} ({r.choice(['java', 'node', 'python3'])}) "
-                f"total-vm:{r.randint(10**5, 10**7)}kB, anon-rss:{r.randint(10**5, 10**7)}kB",
+        lambda: (
+            f"Out of memory: Killed process {r.randint(100, 99999)} ({r.choice(['java', 'node', 'python3'])}) "
+            f"total-vm:{r.randint(10**5, 10**7)}kB, anon-rss:{r.randint(10**5, 10**7)}kB"
+        ),
         lambda: f"blk_update_request: I/O error, dev sd{r.choice('abc')}, sector {r.randint(1, 10**9)}",
-        lambda: f"Back-off restarting failed container {r.choice(_SERVICES)} in pod {r.choice(_SERVICES)}-"
-                f"{r.getrandbits(40):010x}-{r.getrandbits(20):05x}",
-        lambda: f"Liveness probe failed: Get \"http://{_ip(r)}:{r.randint(8000, 9000)}/healthz\": "
-                "context deadline exceeded",
-        lambda: f"trace_id={r.getrandbits(64):016x} span_id={r.getrandbits(32):08x} user={r.choice(_USERS)} "
-                f"action=login result=denied",
-        lambda: f"Processed {r.randint(1, 5000)} messages from queue {r.choice(_SERVICES)}-events in "
-                f"{r.random() * 10:.3f} s",
+        lambda: (
+            f"Back-off restarting failed container {r.choice(_SERVICES)} in pod {r.choice(_SERVICES)}-"
+            f"{r.getrandbits(40):010x}-{r.getrandbits(20):05x}"
+        ),
+        lambda: (
+            f'Liveness probe failed: Get "http://{_ip(r)}:{r.randint(8000, 9000)}/healthz": context deadline exceeded'
+        ),
+        lambda: (
+            f"trace_id={r.getrandbits(64):016x} span_id={r.getrandbits(32):08x} user={r.choice(_USERS)} "
+            f"action=login result=denied"
+        ),
+        lambda: (
+            f"Processed {r.randint(1, 5000)} messages from queue {r.choice(_SERVICES)}-events in "
+            f"{r.random() * 10:.3f} s"
+        ),
         lambda: f"Cache miss for key user:{r.randint(1, 10**6)}:profile (ttl {r.randint(1, 3600)}s)",
     ]
 
@@ -98,11 +128,15 @@ def _header(r: random.Random, i: int) -> str:
     ms = r.randint(0, 999)
     k = r.randrange(4)
     if k == 0:
-        return (f"{time.strftime('%Y-%m-%d %H:%M:%S', t)},{ms:03d} {r.choice(['ERROR', 'WARN', 'INFO'])} "
-                f"[{r.choice(_COMPONENTS)}] {r.choice(_LOGGERS)}: ")
+        return (
+            f"{time.strftime('%Y-%m-%d %H:%M:%S', t)},{ms:03d} {r.choice(['ERROR', 'WARN', 'INFO'])} "
+            f"[{r.choice(_COMPONENTS)}] {r.choice(_LOGGERS)}: "
+        )
     if k == 1:
-        return (f"{time.strftime('%b %d %H:%M:%S', t)} {r.choice(['web1', 'web2', 'db1'])} "
-                f"{r.choice(_SERVICES)}[{r.randint(100, 65000)}]: ")
+        return (
+            f"{time.strftime('%b %d %H:%M:%S', t)} {r.choice(['web1', 'web2', 'db1'])} "
+            f"{r.choice(_SERVICES)}[{r.randint(100, 65000)}]: "
+        )
     if k == 2:
         return f"{time.strftime('%Y-%m-%dT%H:%M:%S', t)}.{ms:03d}Z {r.choice(['error', 'warning', 'info'])} "
     return f"{time.strftime('%Y/%m/%d %H:%M:%S', t)} [error] {r.randint(100, 9999)}#0: *{r.randint(1, 10**6)} "
@@ -111,7 +145,7 @@ def _header(r: random.Random, i: int) -> str:
 def generate(n: int = N_LINES, raw: bool = False, seed: int = 7) -> list[str]:
     r = random.Random(seed)
     msgs = _messages(r)
-    weights = [r.random() ** 2 + 0.02 for _ in msgs]   # some patterns much more frequent than others
+    weights = [r.random() ** 2 + 0.02 for _ in msgs]  # some patterns much more frequent than others
     picks = r.choices(range(len(msgs)), weights=weights, k=n)
     if raw:
         return [_header(r, i) + msgs[k]() for i, k in enumerate(picks)]
@@ -130,6 +164,7 @@ def lines(n: int = N_LINES, raw: bool = False) -> pl.Series:
 
 def lokifi_messages() -> dict:
     from analytics.patterns.templates import group
+
     s = lines()
     t = time.perf_counter()
     out = group(s).group_ids_bytes()
@@ -140,6 +175,7 @@ def lokifi_messages() -> dict:
 
 def lokifi_raw() -> dict:
     from analytics.patterns.templates import group
+
     s = lines(raw=True)
     t = time.perf_counter()
     out = group(s, raw=True).group_ids_bytes()
@@ -154,6 +190,7 @@ def drain3_messages() -> dict:
     from drain3 import TemplateMiner
     from drain3.masking import MaskingInstruction
     from drain3.template_miner_config import TemplateMinerConfig
+
     logging.disable(logging.CRITICAL)
     # the same configuration as ../shared/eval/drain3_group.py (Drain3's examples/drain3.ini)
     masking = [
@@ -190,6 +227,7 @@ BENCHMARKS = [
 def main() -> int:
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     import os
+
     print(f"load average at start: {os.getloadavg()[0]:.1f}; {os.cpu_count()} cores", flush=True)
     t = time.perf_counter()
     lines(), lines(raw=True)
@@ -200,8 +238,11 @@ def main() -> int:
             for fig, (v, _unit) in fn().items():
                 vals.setdefault(fig, []).append(v)
         for fig, vs in vals.items():
-            print(f"{fig:<42} median {statistics.median(vs):>12,.0f}  min {min(vs):>12,.0f}  "
-                  f"max {max(vs):>12,.0f}  lines/s  (n={len(vs)})", flush=True)
+            print(
+                f"{fig:<42} median {statistics.median(vs):>12,.0f}  min {min(vs):>12,.0f}  "
+                f"max {max(vs):>12,.0f}  lines/s  (n={len(vs)})",
+                flush=True,
+            )
     return 0
 
 

@@ -37,6 +37,7 @@ _COPY: dict[str, Path] = {}
 
 def _store():
     from analytics.store.database import Store
+
     if "path" not in _COPY:
         d = Path(tempfile.mkdtemp(prefix="lokifi-bench-predict-"))
         atexit.register(shutil.rmtree, d, ignore_errors=True)  # also when run through bench.run
@@ -46,7 +47,8 @@ def _store():
         store = Store(dst)
         store.schema_version()
         from analytics.predict import predictions as P
-        P.refresh(store, now=END)                    # cold: builds baselines, scans, predictions
+
+        P.refresh(store, now=END)  # cold: builds baselines, scans, predictions
     return Store(_COPY["path"])
 
 
@@ -61,17 +63,22 @@ _STEP = {"k": 0}
 
 def refresh_warm() -> dict:
     from analytics.predict import predictions as P
+
     store = _store()
     now = END + dt.timedelta(minutes=5)
-    P.refresh(store, now=now)                         # warm-up
+    P.refresh(store, now=now)  # warm-up
     res, ms, cpu = _timed(lambda: P.refresh(store, now=now + dt.timedelta(minutes=10)))
     assert res.stored == 0 and res.baselines["mode"] == "none"
-    return {"refresh, warm (20 components, 10M rows)": (ms, "ms"), "  the same, CPU time": (cpu, "ms"),
-            "  predictions shown": (len(res.predictions), "")}
+    return {
+        "refresh, warm (20 components, 10M rows)": (ms, "ms"),
+        "  the same, CPU time": (cpu, "ms"),
+        "  predictions shown": (len(res.predictions), ""),
+    }
 
 
 def refresh_next_hour() -> dict:
     from analytics.predict import predictions as P
+
     store = _store()
     _STEP["k"] += 1
     now = END + dt.timedelta(hours=_STEP["k"], minutes=1)
@@ -82,6 +89,7 @@ def refresh_next_hour() -> dict:
 
 def baselines_rebuild() -> dict:
     from analytics.predict import baselines as B
+
     store = _store()
     _res, ms, _cpu = _timed(lambda: B.update(store, END + dt.timedelta(hours=_STEP["k"]), rebuild=True))
     return {"baselines rebuild from 28 days of rollup": (ms, "ms")}
@@ -89,15 +97,21 @@ def baselines_rebuild() -> dict:
 
 def score() -> dict:
     from analytics.predict import predictions as P
+
     store = _store()
     n, ms, _cpu = _timed(lambda: P.score_due(store, END + dt.timedelta(days=2)))
     return {"score_due (due predictions)": (ms, "ms"), "  scored": (n, "")}
 
 
-BENCHMARKS = [("warm", refresh_warm, 5), ("next-hour", refresh_next_hour, 3), ("rebuild", baselines_rebuild, 3),
-              ("score", score, 1)]
+BENCHMARKS = [
+    ("warm", refresh_warm, 5),
+    ("next-hour", refresh_next_hour, 3),
+    ("rebuild", baselines_rebuild, 3),
+    ("score", score, 1),
+]
 
 
 if __name__ == "__main__":
     from bench.run import main
+
     raise SystemExit(main(["predict"]))

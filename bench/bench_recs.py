@@ -25,19 +25,21 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-WORDS = ("user account order item cache session token_count request response handler service queue "
-         "worker metric value config setting record batch stream buffer index result error status").split()
+WORDS = (
+    "user account order item cache session token_count request response handler service queue "
+    "worker metric value config setting record batch stream buffer index result error status"
+).split()
 
 PY_LINES = [
     "def {w}_{n}(self, {w2}):",
-    "    \"\"\"Return the {w} for {w2} (see docs/{w}.md).\"\"\"",
+    '    """Return the {w} for {w2} (see docs/{w}.md)."""',
     "    {w} = self.{w2}.get({n})",
     "    if not {w}:",
-    "        raise ValueError(f\"no {w} for {{{w2}}}\")",
+    '        raise ValueError(f"no {w} for {{{w2}}}")',
     "    return {w} * {n} + len({w2})",
-    "{W}_URL = \"https://example.com/api/v{n}/{w}\"",
-    "DB_HOST = \"10.0.{n}.12\"  # private network",
-    "logger.info(\"%s processed %d {w}s\", name, count)",
+    '{W}_URL = "https://example.com/api/v{n}/{w}"',
+    'DB_HOST = "10.0.{n}.12"  # private network',
+    'logger.info("%s processed %d {w}s", name, count)',
     "# TODO: {w} {w2} handling for the {n} case",
     "import {w}",
     "from .{w} import {W}{n}",
@@ -53,11 +55,11 @@ JS_LINES = [
 #: Lines that real code has now and then and that wake the secret pre-filter (most are not secrets;
 #: detect-secrets itself reports a quoted 40-hex checksum as a "Hex High Entropy String").
 NOISE_LINES = [
-    "password = os.environ[\"{W}_PASSWORD\"]",
+    'password = os.environ["{W}_PASSWORD"]',
     "api_key = settings.{W}_API_KEY",
     "secret_ref = get_secret(name)",
-    "if not auth_key: raise PermissionError(\"{w}\")",
-    "ETAG = \"{hex}\"",
+    'if not auth_key: raise PermissionError("{w}")',
+    'ETAG = "{hex}"',
 ]
 #: How often a line wakes the pre-filter: about what a sample of real Python packages shows (0.3 %
 #: of lines reach detect-secrets there); one noise line in five is a real detect-secrets hit (a quoted
@@ -78,8 +80,13 @@ def make_tree(root: Path, n_files: int = 10_000, seed: int = 7, git: bool = True
     dirs = [root / f"pkg{i // 20}" / f"mod{i % 20}" for i in range(max(1, n_files // 25))]
     for d in dirs:
         d.mkdir(parents=True, exist_ok=True)
-    kinds = [("py", PY_LINES, 0.45), ("ts", JS_LINES, 0.25), ("md", MD_LINES, 0.1), ("json", None, 0.1),
-             ("yaml", None, 0.1)]
+    kinds = [
+        ("py", PY_LINES, 0.45),
+        ("ts", JS_LINES, 0.25),
+        ("md", MD_LINES, 0.1),
+        ("json", None, 0.1),
+        ("yaml", None, 0.1),
+    ]
     for i in range(n_files):
         r, acc = rng.random(), 0.0
         for ext, lines, p in kinds:  # noqa: B007 - the kind chosen is the one the loop breaks on
@@ -87,23 +94,31 @@ def make_tree(root: Path, n_files: int = 10_000, seed: int = 7, git: bool = True
             if r <= acc:
                 break
         d = dirs[i % len(dirs)]
-        n_lines = int(rng.lognormvariate(3.5, 0.8)) + 3      # median ~33 lines, long tail
+        n_lines = int(rng.lognormvariate(3.5, 0.8)) + 3  # median ~33 lines, long tail
         if ext == "json":
-            body = ("{\n" + ",\n".join(f'  "{rng.choice(WORDS)}_{j}": {rng.randint(0, 9999)}' for j in range(n_lines))
-                    + "\n}\n")
+            body = (
+                "{\n"
+                + ",\n".join(f'  "{rng.choice(WORDS)}_{j}": {rng.randint(0, 9999)}' for j in range(n_lines))
+                + "\n}\n"
+            )
         elif ext == "yaml":
             body = "\n".join(f"{rng.choice(WORDS)}_{j}: {rng.choice(WORDS)}" for j in range(n_lines)) + "\n"
         else:
-            body = "\n".join(_fill(rng.choice(NOISE_LINES if rng.random() < NOISE_RATE else lines), rng)
-                              for _ in range(n_lines)) + "\n"
+            body = (
+                "\n".join(
+                    _fill(rng.choice(NOISE_LINES if rng.random() < NOISE_RATE else lines), rng) for _ in range(n_lines)
+                )
+                + "\n"
+            )
         (d / f"f{i}.{ext}").write_text(body)
     planted = {
         "secret_aws": root / "pkg0" / "mod1" / "settings_prod.py",
         "secret_pem": root / "pkg1" / "mod2" / "deploy_key.pem",
     }
     planted["secret_aws"].write_text('AWS_ACCESS_KEY_ID = "AKIAIOSFODNN7EXAMPLE"\n')
-    planted["secret_pem"].write_text("-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEA3Tz2mr7SZiAMfQyuvBjM\n"
-                                     "-----END RSA PRIVATE KEY-----\n")
+    planted["secret_pem"].write_text(
+        "-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEA3Tz2mr7SZiAMfQyuvBjM\n-----END RSA PRIVATE KEY-----\n"
+    )
     (root / "requirements.txt").write_text("requests==2.31.0\nclick==8.1.7\n")
     (root / "package.json").write_text('{"name": "app", "dependencies": {"react": "^18.2.0"}}\n')
     logs = root / "logs"
@@ -117,8 +132,13 @@ def make_tree(root: Path, n_files: int = 10_000, seed: int = 7, git: bool = True
         for j in range(2000):
             (sd / f"m{j}.js").write_text("module.exports = 'AKIAIOSFODNN7EXAMPLE';\n")
     if git:
-        env = {**os.environ, "GIT_AUTHOR_NAME": "b", "GIT_AUTHOR_EMAIL": "b@example.com",
-               "GIT_COMMITTER_NAME": "b", "GIT_COMMITTER_EMAIL": "b@example.com"}
+        env = {
+            **os.environ,
+            "GIT_AUTHOR_NAME": "b",
+            "GIT_AUTHOR_EMAIL": "b@example.com",
+            "GIT_COMMITTER_NAME": "b",
+            "GIT_COMMITTER_EMAIL": "b@example.com",
+        }
         (root / ".gitignore").write_text("node_modules/\n.venv/\nlogs/\n")
         subprocess.run(["git", "init", "-q"], cwd=root, check=True)
         subprocess.run(["git", "add", "-A"], cwd=root, check=True, env=env)
@@ -163,10 +183,14 @@ def main() -> None:
                 dt_s, stats = run_once(tree, Path(tmp), i + (1000 if warm else 0), warm=warm)
                 times.append(dt_s)
                 cpus.append(stats["cpu_s"])
-            print(f"full scan of {args.files} files, {label}: median {statistics.median(times):.3f}s  "
-                  f"min {min(times):.3f}s  max {max(times):.3f}s  ({args.runs} runs; budget 2.0s)")
-            print(f"  this process's CPU time: median {statistics.median(cpus):.3f}s (git runs in a child "
-                  f"process); load average now {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+            print(
+                f"full scan of {args.files} files, {label}: median {statistics.median(times):.3f}s  "
+                f"min {min(times):.3f}s  max {max(times):.3f}s  ({args.runs} runs; budget 2.0s)"
+            )
+            print(
+                f"  this process's CPU time: median {statistics.median(cpus):.3f}s (git runs in a child "
+                f"process); load average now {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
+            )
             print("  " + ", ".join(f"{k}={v}" for k, v in sorted(stats.items())))
 
 

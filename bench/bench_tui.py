@@ -51,8 +51,22 @@ def _start(socket: str, name: str, argv: list[str], env: dict[str, str], first: 
     env_args = [f"{k}={v}" for k, v in env.items()]
     names = {k for k in os.environ if k.startswith("LOKIFI_")} | {"COLUMNS", "LINES", "NO_COLOR"}
     unset = [a for k in sorted(names) for a in ("-u", k)]
-    _tmux(socket, *cmd, "new-session", "-d", "-s", name, "-x", str(SIZE[0]), "-y", str(SIZE[1]),
-          "env", *unset, *env_args, *argv)
+    _tmux(
+        socket,
+        *cmd,
+        "new-session",
+        "-d",
+        "-s",
+        name,
+        "-x",
+        str(SIZE[0]),
+        "-y",
+        str(SIZE[1]),
+        "env",
+        *unset,
+        *env_args,
+        *argv,
+    )
 
 
 def _pane_pid(socket: str, name: str) -> int:
@@ -88,8 +102,9 @@ def demo_rows(socket: str, work: Path, hello: str) -> dict[str, tuple[float, str
     from analytics.dashboard.snapshot import snapshot_path
 
     env = {"LOKIFI_HOME": str(work / "demo-home")}
-    subprocess.run([*_lokifi(), "demo", "--no-open"], env={**os.environ, **env}, check=True,
-                   capture_output=True, timeout=600)
+    subprocess.run(
+        [*_lokifi(), "demo", "--no-open"], env={**os.environ, **env}, check=True, capture_output=True, timeout=600
+    )
     old = os.environ.get("LOKIFI_HOME")
     os.environ["LOKIFI_HOME"] = env["LOKIFI_HOME"]
     try:
@@ -113,7 +128,7 @@ def demo_rows(socket: str, work: Path, hello: str) -> dict[str, tuple[float, str
                 frames.append(_wait_for(socket, "demo", "CPU", 30) - spawned)
             times.append(_wait_for_row(socket, "demo", 60) - spawned)
             deadline = time.time() + 30
-            while not snap.exists() and time.time() < deadline:   # the start's first read saves it
+            while not snap.exists() and time.time() < deadline:  # the start's first read saves it
                 time.sleep(0.05)
             _tmux(socket, "kill-session", "-t", "demo")
     import psutil
@@ -178,8 +193,10 @@ def run(idle_seconds: float = IDLE_SECONDS) -> dict[str, tuple[float, str]]:
         home = work / "home"
         env = {"LOKIFI_HOME": str(home)}
         # baseline in the same conditions: a bare Textual app showing one line (python + textual + tmux)
-        hello = ("from textual.app import App\nfrom textual.widgets import Static\n"
-                 "class Hello(App):\n    def compose(self):\n        yield Static('CPU hello')\nHello().run()\n")
+        hello = (
+            "from textual.app import App\nfrom textual.widgets import Static\n"
+            "class Hello(App):\n    def compose(self):\n        yield Static('CPU hello')\nHello().run()\n"
+        )
         # first paints are short and noisy on a VM: each is taken PAINT_RUNS times (alternating with the
         # bare app), the median reported; the last dashboard started stays open for the idle figures
         _tmux(socket, "-f", "/dev/null", "new-session", "-d", "-s", "keep", "sleep", "3600")
@@ -201,7 +218,7 @@ def run(idle_seconds: float = IDLE_SECONDS) -> dict[str, tuple[float, str]]:
         # the same dashboard without the in-process collector (rendering and store reads only)
         view_db = work / "view.duckdb"
         shutil.copyfile(source, view_db)
-        code = (f"from lokifi_tui.app import LokifiApp; LokifiApp({str(view_db)!r}, collect=False).run()")
+        code = f"from lokifi_tui.app import LokifiApp; LokifiApp({str(view_db)!r}, collect=False).run()"
         _start(socket, "view", [sys.executable, "-c", code], env, first=False)
         _wait_for(socket, "view", "Patterns", 120)
         view = psutil.Process(_pane_pid(socket, "view"))
@@ -248,8 +265,10 @@ def run_demo() -> dict[str, tuple[float, str]]:
     """Only the demo's first-row figures (``python -m bench.bench_tui demo``)."""
     work = Path(tempfile.mkdtemp(prefix="lokifi-bench-demo-"))
     socket = f"lokifi-bench-demo-{os.getpid()}"
-    hello = ("from textual.app import App\nfrom textual.widgets import Static\n"
-             "class Hello(App):\n    def compose(self):\n        yield Static('CPU hello')\nHello().run()\n")
+    hello = (
+        "from textual.app import App\nfrom textual.widgets import Static\n"
+        "class Hello(App):\n    def compose(self):\n        yield Static('CPU hello')\nHello().run()\n"
+    )
     try:
         _tmux(socket, "-f", "/dev/null", "new-session", "-d", "-s", "keep", "sleep", "3600")
         return demo_rows(socket, work, hello)

@@ -15,6 +15,7 @@ from the paper's description as a baseline for the grouping figures — one conf
 Not a copy of any implementation; the paper's per-dataset tuning is not used (``threshold`` is the one
 setting, chosen in bench.grouping_loo like ours).
 """
+
 from __future__ import annotations
 
 import collections
@@ -51,7 +52,8 @@ def templates(lines: list[str], threshold: int = 4) -> list[str]:
             for i in members:
                 t = toks[i]
                 out[i] = f"{n}|" + " ".join(
-                    t[p] if freq[(p, t[p])] >= level[i] or distinct[p] < threshold else VAR for p in range(n))
+                    t[p] if freq[(p, t[p])] >= level[i] or distinct[p] < threshold else VAR for p in range(n)
+                )
     return out
 
 

@@ -31,8 +31,17 @@ def metrics_frame(minutes: int, seed: int = 1) -> pl.DataFrame:
         base = 50 + 25 * i
         drift = np.linspace(0, 0.2 * base * (i % 3), minutes)
         v = base * (1 + 0.3 * daily) + drift + rng.normal(0, base * 0.08, minutes)
-        frames.append(pl.DataFrame({"ts": ts, "host": "bench-host", "component": comp,
-                                    "metric": "response_time_ms", "value": np.maximum(v, 0.1)}))
+        frames.append(
+            pl.DataFrame(
+                {
+                    "ts": ts,
+                    "host": "bench-host",
+                    "component": comp,
+                    "metric": "response_time_ms",
+                    "value": np.maximum(v, 0.1),
+                }
+            )
+        )
     return pl.concat(frames).sort("ts")
 
 
@@ -52,6 +61,7 @@ def database(size: str) -> Path:
     if not path.exists():
         from analytics.store.database import Store
         from analytics.store.ingest import ingest_file
+
         tmp = DATA / f"store_{size}.building.duckdb"
         for p in (tmp, tmp.with_name(tmp.name + ".wal")):
             if p.exists():

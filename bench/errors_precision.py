@@ -7,6 +7,7 @@ person reading it calls it an error). Files under ``loghub/`` are read from the 
 copied here); others are this machine's own logs (skipped where absent). Precision = flagged lines that
 are errors / flagged lines; the script also checks that every listed line is still flagged.
 """
+
 from __future__ import annotations
 
 import sys
@@ -38,8 +39,11 @@ def main(argv: list[str]) -> None:
         tp += label == "1"
         fp += label == "0"
     n = tp + fp
-    print(f"{n} flagged lines judged ({missing} unavailable here, {unflagged} no longer flagged): "
-          f"precision {tp / n:.3f}" if n else "no labelled line available")
+    print(
+        f"{n} flagged lines judged ({missing} unavailable here, {unflagged} no longer flagged): precision {tp / n:.3f}"
+        if n
+        else "no labelled line available"
+    )
 
 
 if __name__ == "__main__":

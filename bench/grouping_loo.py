@@ -12,6 +12,7 @@ Brain (``bench.brain_group``, our implementation of the INFOCOM 2023 method) is 
 run, its one setting (``threshold``) chosen the same way. The Loghub files are read where they are;
 nothing of them enters the product.
 """
+
 from __future__ import annotations
 
 import collections
@@ -54,8 +55,11 @@ def main(argv: list[str]) -> None:
     if shipped not in configs:
         configs.append(shipped)
     for raw in (False, True):
-        table = {(i, s): score(data, s, raw, dataclasses.replace(CURRENT, **c))
-                 for i, c in enumerate(configs) for s in SYSTEMS}
+        table = {
+            (i, s): score(data, s, raw, dataclasses.replace(CURRENT, **c))
+            for i, c in enumerate(configs)
+            for s in SYSTEMS
+        }
         ship = configs.index(shipped)
         insample = {s: table[(ship, s)] for s in SYSTEMS}
         loo = {}
@@ -66,10 +70,14 @@ def main(argv: list[str]) -> None:
         kind = "raw lines" if raw else "message content"
         print(f"== {kind}")
         for s in SYSTEMS:
-            print(f"  {s:10s} in-sample {insample[s]:.3f}  leave-one-out {loo[s][0]:.3f}  "
-                  f"(chosen on the others: {loo[s][1]})")
-        print(f"  mean in-sample {sum(insample.values()) / 8:.3f}   "
-              f"mean leave-one-out {sum(v for v, _ in loo.values()) / 8:.3f}")
+            print(
+                f"  {s:10s} in-sample {insample[s]:.3f}  leave-one-out {loo[s][0]:.3f}  "
+                f"(chosen on the others: {loo[s][1]})"
+            )
+        print(
+            f"  mean in-sample {sum(insample.values()) / 8:.3f}   "
+            f"mean leave-one-out {sum(v for v, _ in loo.values()) / 8:.3f}"
+        )
         brain_line(data, raw)
         for k, v in shipped.items():
             moved = []
@@ -98,8 +106,10 @@ def brain_line(data: Path, raw: bool) -> None:
     for held in SYSTEMS:
         th = max(BRAIN_THRESHOLDS, key=lambda t: sum(got[(t, s)] for s in SYSTEMS if s != held))
         loo.append(got[(th, held)])
-    print(f"  Brain (threshold {best_all} best in-sample): mean in-sample "
-          f"{sum(got[(best_all, s)] for s in SYSTEMS) / 8:.3f}   mean leave-one-out {sum(loo) / 8:.3f}")
+    print(
+        f"  Brain (threshold {best_all} best in-sample): mean in-sample "
+        f"{sum(got[(best_all, s)] for s in SYSTEMS) / 8:.3f}   mean leave-one-out {sum(loo) / 8:.3f}"
+    )
 
 
 if __name__ == "__main__":

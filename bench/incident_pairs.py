@@ -20,6 +20,7 @@ Done when: the second incident is found in >= 90 % of pairs, and <= 1 false alar
 The detector's settings were looked at on the default pairs (1-96); ``--first-pair 1000`` and ``2000``
 draw pairs it was never shown, and are the figures that count.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -55,7 +56,7 @@ def incident(v: np.ndarray, start: int, kind: str, rng: np.random.Generator) -> 
     if kind == "spike":
         v[start] += size
     else:
-        v[start:start + int(rng.integers(12, 37))] += size     # 1-3 h
+        v[start : start + int(rng.integers(12, 37))] += size  # 1-3 h
 
 
 def pair(b: str, first: str, second: str, seed: int):
@@ -72,8 +73,9 @@ def pair(b: str, first: str, second: str, seed: int):
 def main(argv: list[str]) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--seeds", type=int, default=6, help="pairs per base and kind combination")
-    ap.add_argument("--first-pair", type=int, default=0,
-                    help="number of the first pair drawn (each pair is its own random draw)")
+    ap.add_argument(
+        "--first-pair", type=int, default=0, help="number of the first pair drawn (each pair is its own random draw)"
+    )
     args = ap.parse_args(argv)
     t = np.arange(N) * STEP + 1.7e9
     probation = int(0.15 * N)
@@ -95,8 +97,10 @@ def main(argv: list[str]) -> None:
         n_all += n
         fa_all += fa
         clean_all += n
-    print(f"second incident found within 30 min: {found_all}/{n_all} ({100 * found_all / n_all:.0f} %); "
-          f"false alarms: {fa_all} on {clean_all} clean 14-day series ({10 * fa_all / clean_all:.1f} per ten)")
+    print(
+        f"second incident found within 30 min: {found_all}/{n_all} ({100 * found_all / n_all:.0f} %); "
+        f"false alarms: {fa_all} on {clean_all} clean 14-day series ({10 * fa_all / clean_all:.1f} per ten)"
+    )
 
 
 if __name__ == "__main__":

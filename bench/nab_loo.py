@@ -12,6 +12,7 @@ held-out ones, then the pooled leave-one-out NAB score (every category's detecti
 configuration chosen without it) and mean F1 beside the in-sample ones. The NAB files are read where
 they are; nothing of them enters the product.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -28,8 +29,9 @@ GRID = {"window": (216, 288, 360), "short": (8, 10, 13), "tail": (1e-5, 1e-4, 1e
 
 def load(data: Path):
     """(key, nab_score.Series, seconds, values, raw timestamps) per series, once."""
-    sys.path.insert(0, str(data.parent.parent))   # nab_score.py sits two levels above public/nab
+    sys.path.insert(0, str(data.parent.parent))  # nab_score.py sits two levels above public/nab
     import nab_score
+
     windows = json.loads((data / "combined_windows.json").read_text())
     out = []
     for key in windows:
@@ -70,14 +72,19 @@ def main(argv: list[str]) -> None:
     table = []
     for i, c in enumerate(configs):
         table.append(run(ns, series, dataclasses.replace(DEFAULT, **c)))
-        print(f"  config {i + 1}/{len(configs)} {c}: NAB {pooled(list(table[-1].values()))[0]:.1f}",
-              file=sys.stderr, flush=True)
+        print(
+            f"  config {i + 1}/{len(configs)} {c}: NAB {pooled(list(table[-1].values()))[0]:.1f}",
+            file=sys.stderr,
+            flush=True,
+        )
     ship = table[configs.index(shipped)]
     held: dict[str, dict] = {}
     print(f"{'held-out category':<24} {'chosen on the others':<44} {'in-sample NAB/F1':>17} {'held-out NAB/F1':>16}")
     for c in cats:
+
         def train_score(j: int, c: str = c) -> tuple[float, float]:
             return pooled([m for k, m in table[j].items() if cat[k] != c])
+
         best = max(range(len(configs)), key=train_score)
         for k, m in table[best].items():
             if cat[k] == c:
@@ -89,8 +96,10 @@ def main(argv: list[str]) -> None:
     ins = pooled(list(ship.values()))
     loo = pooled(list(held.values()))
     print(f"in-sample (shipped configuration, all {len(series)} series): NAB {ins[0]:.1f}, mean F1 {ins[1]:.3f}")
-    print(f"leave-one-category-out (each category scored with settings chosen on the others): "
-          f"NAB {loo[0]:.1f}, mean F1 {loo[1]:.3f}")
+    print(
+        f"leave-one-category-out (each category scored with settings chosen on the others): "
+        f"NAB {loo[0]:.1f}, mean F1 {loo[1]:.3f}"
+    )
 
 
 if __name__ == "__main__":

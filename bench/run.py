@@ -26,6 +26,7 @@ def machine() -> str:
     import os
 
     import psutil
+
     cpu = platform.processor() or platform.machine()
     try:
         with open("/proc/cpuinfo") as f:

@@ -159,9 +159,15 @@ class LokifiApp(App[None]):
                 f"(available: {', '.join(sorted(self.available_themes))})"
             )
         # the rest of what Textual's theme watcher sets, short of its CSS re-parse: App.__init__ read the
-        # variables before lokifi was registered (tests/test_tui_polish.py compares the two paths)
-        self.update_classes({f"-theme-{self.theme}": True, "-dark-mode": self.current_theme.dark,
-                             "-light-mode": not self.current_theme.dark}, update=False)
+        # variables before lokifi was registered (tests/tui/test_tui_polish.py compares the two paths)
+        self.update_classes(
+            {
+                f"-theme-{self.theme}": True,
+                "-dark-mode": self.current_theme.dark,
+                "-light-mode": not self.current_theme.dark,
+            },
+            update=False,
+        )
         self.stylesheet.set_variables(self.get_css_variables())
 
     # -- lifecycle -----------------------------------------------------------------------------------
@@ -341,7 +347,7 @@ class LokifiApp(App[None]):
         self.post_message(DataLoaded(view, signature))
         from analytics.dashboard.snapshot import save
 
-        save(view, self.db_path, signature)   # the next start paints this at once (never an error)
+        save(view, self.db_path, signature)  # the next start paints this at once (never an error)
 
     def on_data_loaded(self, message: DataLoaded) -> None:
         self._data_busy = False
@@ -357,6 +363,7 @@ class LokifiApp(App[None]):
             self.dashboard.show_view(message.view)
             if self.data_loads == 1:
                 from lokifi_tui import first_start
+
                 if first_start.wanted(self):
                     first_start.propose(self)
         self._collector_once()
@@ -397,16 +404,22 @@ class LokifiApp(App[None]):
         self._collector_stop = threading.Event()
         if self.config is None or self.demo:
             return
-        self.run_worker(self._collector_work, thread=True, group="collector", exit_on_error=False,
-                        name="live collection")
+        self.run_worker(
+            self._collector_work, thread=True, group="collector", exit_on_error=False, name="live collection"
+        )
 
     def _collector_work(self) -> None:
         from analytics.collect.loop import Collector
 
         # Inside the dashboard the batches are flushed less often than by `lokifi collect` (every open of
         # a large store costs CPU; the screen re-reads the store at most every CHANGED_MIN_INTERVAL).
-        self._collector = Collector(self.store, self.config, persist="auto", flush_seconds=DASHBOARD_FLUSH_SECONDS,
-                                    refresh_seconds=DASHBOARD_HOOK_SECONDS)
+        self._collector = Collector(
+            self.store,
+            self.config,
+            persist="auto",
+            flush_seconds=DASHBOARD_FLUSH_SECONDS,
+            refresh_seconds=DASHBOARD_HOOK_SECONDS,
+        )
         self._collector.run(self._collector_stop)
 
     def stop_collector(self, wait: float = 20.0) -> None:

@@ -60,8 +60,9 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("root_cause", "r", "Root cause", "Root-cause analysis of the selected pattern"),
     ActionSpec("details", "enter", "Details", "Open the details of the selected row", show=False),
     ActionSpec("filter", "slash", "Filter", "Filter the rows of every pane", key_display="/"),
-    ActionSpec("host_filter", "H", "Host", "Show one host's predictions (H again: the next host, then all)",
-               show=False),
+    ActionSpec(
+        "host_filter", "H", "Host", "Show one host's predictions (H again: the next host, then all)", show=False
+    ),
     ActionSpec("next_pane", "tab", "Next pane", "Move to the next pane", show=False),
     ActionSpec("prev_pane", "shift+tab", "Prev pane", "Move to the previous pane", show=False),
     ActionSpec("refresh", "ctrl+r", "Refresh", "Reload the data now", show=False),
@@ -74,8 +75,14 @@ ACTIONS: tuple[ActionSpec, ...] = (
 
 #: A detail screen's own keys (their ids are the ones the screen had before it joined this table).
 DETAIL_ACTIONS: tuple[ActionSpec, ...] = (
-    ActionSpec("detail.back", "escape,q", "Back", "Back to the dashboard (first stops an analysis running here)",
-               scope="detail", action="back"),
+    ActionSpec(
+        "detail.back",
+        "escape,q",
+        "Back",
+        "Back to the dashboard (first stops an analysis running here)",
+        scope="detail",
+        action="back",
+    ),
     ActionSpec("detail.down", "j,down", "Down", "Scroll down", scope="detail", show=False, action="scroll_down"),
     ActionSpec("detail.up", "k,up", "Up", "Scroll up", scope="detail", show=False, action="scroll_up"),
     ActionSpec("detail.top", "g,home", "Top", "Scroll to the top", scope="detail", show=False, action="scroll_home"),
@@ -84,8 +91,17 @@ DETAIL_ACTIONS: tuple[ActionSpec, ...] = (
 
 #: The dashboard's actions a detail screen answers to as well, in its footer's order (``help`` is not shown
 #: there: the footer lists what acts on the item).
-ON_DETAIL: tuple[str, ...] = ("root_cause", "fix_worked", "fix_failed", "edit_solution", "apply", "dismiss", "snooze",
-                              "undo", "help")
+ON_DETAIL: tuple[str, ...] = (
+    "root_cause",
+    "fix_worked",
+    "fix_failed",
+    "edit_solution",
+    "apply",
+    "dismiss",
+    "snooze",
+    "undo",
+    "help",
+)
 
 BY_NAME: dict[str, ActionSpec] = {spec.name: spec for spec in (*ACTIONS, *DETAIL_ACTIONS)}
 
@@ -97,15 +113,24 @@ PANE_ACTIONS: dict[str, frozenset[str]] = {
 
 
 def _binding(spec: ActionSpec, *, show: bool = True) -> Binding:
-    return Binding(spec.keys, spec.action_name, spec.title, show=show and spec.show, key_display=spec.key_display,
-                   id=spec.id, tooltip=spec.help)
+    return Binding(
+        spec.keys,
+        spec.action_name,
+        spec.title,
+        show=show and spec.show,
+        key_display=spec.key_display,
+        id=spec.id,
+        tooltip=spec.help,
+    )
 
 
 def bindings_for(scope: str) -> list[Binding]:
     """``Binding`` objects (with ids, so the keymap can move them) for one scope."""
     if scope == "detail":
-        return [*(_binding(spec) for spec in DETAIL_ACTIONS),
-                *(_binding(BY_NAME[name], show=name != "help") for name in ON_DETAIL)]
+        return [
+            *(_binding(spec) for spec in DETAIL_ACTIONS),
+            *(_binding(BY_NAME[name], show=name != "help") for name in ON_DETAIL),
+        ]
     return [_binding(spec) for spec in ACTIONS if spec.scope == scope]
 
 
@@ -130,7 +155,7 @@ def keymap_from_config(raw: Mapping[str, object] | None) -> tuple[dict[str, str]
         if isinstance(value, (list, tuple)):
             value = ",".join(str(v) for v in value)
         if not isinstance(value, str) or not value.strip():
-            problems.append(f"[keymap] {key!r}: expected keys such as \"x\" or \"ctrl+x,f5\", got {value!r}")
+            problems.append(f'[keymap] {key!r}: expected keys such as "x" or "ctrl+x,f5", got {value!r}')
             continue
         keymap[BY_NAME[name].id] = ",".join(part.strip() for part in value.split(",") if part.strip())
     problems.extend(keymap_clashes(keymap))
@@ -156,8 +181,11 @@ def _clash(key: str, names: list[str]) -> bool:
     over the App's: ``q`` goes back from a detail screen)."""
     for a, b in combinations(names, 2):
         pane_a, pane_b = _pane_of(a), _pane_of(b)
-        if (_screens(a) & _screens(b) and (None in (pane_a, pane_b) or pane_a == pane_b)
-                and not (key in key_names(BY_NAME[a].keys) and key in key_names(BY_NAME[b].keys))):
+        if (
+            _screens(a) & _screens(b)
+            and (None in (pane_a, pane_b) or pane_a == pane_b)
+            and not (key in key_names(BY_NAME[a].keys) and key in key_names(BY_NAME[b].keys))
+        ):
             return True
     return False
 
@@ -189,8 +217,10 @@ def keymap_clashes(keymap: Mapping[str, str]) -> list[str]:
             continue
         if _clash(key, names):
             others = ", ".join(n for n in names if n != moved[0])
-            problems.append(f"[keymap] {moved[0]!r}: key {key!r} is also bound to {others}; "
-                            "only one of them will run (give one of them another key)")
+            problems.append(
+                f"[keymap] {moved[0]!r}: key {key!r} is also bound to {others}; "
+                "only one of them will run (give one of them another key)"
+            )
         if key in RESERVED_KEYS and key not in key_names(BY_NAME[moved[0]].keys):
             problems.append(f"[keymap] {moved[0]!r}: key {key!r} is reserved for {RESERVED_KEYS[key]}")
     return problems
@@ -202,8 +232,15 @@ def key_label(key: str, display: str | None) -> str:
     key = key.strip()
     if display and len(key) > 1 and key not in ("enter", "tab", "down", "up", "home", "end", "f1"):
         return display
-    return {"enter": "⏎", "down": "↓", "up": "↑", "shift+tab": "shift+tab", "question_mark": "?",
-            "slash": "/", "escape": "esc"}.get(key, key.replace("ctrl+", "^"))
+    return {
+        "enter": "⏎",
+        "down": "↓",
+        "up": "↑",
+        "shift+tab": "shift+tab",
+        "question_mark": "?",
+        "slash": "/",
+        "escape": "esc",
+    }.get(key, key.replace("ctrl+", "^"))
 
 
 def _help_row(spec: ActionSpec, keymap: Mapping[str, str]) -> tuple[str, str, str]:
@@ -231,8 +268,7 @@ def dashboard_help(keymap: Mapping[str, str], active_pane: str) -> list[tuple[st
     groups: dict[str, list[tuple[str, str, str]]] = {"Everywhere": [], "In a pane's rows": []}
     for spec in ACTIONS:
         where = pane_of.get(spec.action_name)
-        group = (f"{where.capitalize()} pane" if where else
-                 "In a pane's rows" if spec.scope == "list" else "Everywhere")
+        group = f"{where.capitalize()} pane" if where else "In a pane's rows" if spec.scope == "list" else "Everywhere"
         groups.setdefault(group, []).append(_help_row(spec, keymap))
     groups["Everywhere"].append(PALETTE_ROW)
     here = f"{active_pane.capitalize()} pane"
@@ -245,8 +281,11 @@ def detail_help(keymap: Mapping[str, str], pane: str | None) -> list[tuple[str, 
     """The keys of a detail screen, as remapped: the item's own actions (``pane``: the pane its rows are
     triaged in, None for none), then the screen's."""
     own = [_help_row(BY_NAME[n], keymap) for n in ON_DETAIL if pane is not None and _pane_of(n) == pane]
-    screen = [*(_help_row(spec, keymap) for spec in DETAIL_ACTIONS),
-              *(_help_row(BY_NAME[n], keymap) for n in ON_DETAIL if _pane_of(n) is None), PALETTE_ROW]
+    screen = [
+        *(_help_row(spec, keymap) for spec in DETAIL_ACTIONS),
+        *(_help_row(BY_NAME[n], keymap) for n in ON_DETAIL if _pane_of(n) is None),
+        PALETTE_ROW,
+    ]
     return _flatten({"This item": own, "This screen": screen})
 
 

@@ -19,8 +19,14 @@ DECLINED_KEY = "setup.proposal_declined"
 def wanted(app: DashboardHost) -> bool:
     """A first start: a real host (not the demo), collecting, no config file, none named on the command line."""
     cfg = app.config
-    return (app.propose_setup and not app.demo and app.collect and cfg is not None and getattr(cfg, "path", 1) is None
-            and not getattr(cfg, "problems", ()))
+    return (
+        app.propose_setup
+        and not app.demo
+        and app.collect
+        and cfg is not None
+        and getattr(cfg, "path", 1) is None
+        and not getattr(cfg, "problems", ())
+    )
 
 
 def propose(app: DashboardHost) -> None:
@@ -60,11 +66,17 @@ def _ask(app: DashboardHost, lines: list[str], path: Path, text: str) -> None:
 
     def answered(yes: bool | None) -> None:
         if yes:
-            app.run_worker(lambda: _apply(app, path, text), thread=True, group="setup", exit_on_error=False,
-                           name="first start")
+            app.run_worker(
+                lambda: _apply(app, path, text), thread=True, group="setup", exit_on_error=False, name="first start"
+            )
         else:
-            app.run_worker(lambda: app.store.set_kv(DECLINED_KEY, dt.datetime.now(dt.UTC).isoformat()),
-                           thread=True, group="setup", exit_on_error=False, name="remember")
+            app.run_worker(
+                lambda: app.store.set_kv(DECLINED_KEY, dt.datetime.now(dt.UTC).isoformat()),
+                thread=True,
+                group="setup",
+                exit_on_error=False,
+                name="remember",
+            )
             app.say("Not now. `lokifi config init` proposes it again; `lokifi backfill` reads the logs' history.")
 
     app.push_screen(SetupProposal(lines, str(path)), answered)
@@ -98,8 +110,10 @@ def _apply(app: DashboardHost, path: Path, text: str) -> None:
     finally:
         app.call_from_thread(app.restart_collector)
     app.call_from_thread(banner, None)
-    note = (f"Wrote {path}. Read {report.lines:,} log lines: {report.events:,} error events, "
-            f"{report.metric_rows:,} metric rows.")
+    note = (
+        f"Wrote {path}. Read {report.lines:,} log lines: {report.events:,} error events, "
+        f"{report.metric_rows:,} metric rows."
+    )
     if problems:
         note += f" {len(problems)} problem(s): {problems[0]}"
     app.call_from_thread(app.say, note, severity="warning" if problems else "information", timeout=12)

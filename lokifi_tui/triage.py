@@ -67,8 +67,9 @@ def _confidence(store: Any, error_hash: str) -> tuple[float | None, int, int]:
         return stored_confidence(con, error_hash)
 
 
-def record_outcome(store: Any, error_hash: str, worked: bool, now: dt.datetime | None = None,
-                   label: str = "") -> Result:
+def record_outcome(
+    store: Any, error_hash: str, worked: bool, now: dt.datetime | None = None, label: str = ""
+) -> Result:
     from analytics.patterns.learning import record_outcome as record, undo_outcome
 
     before, _, _ = _confidence(store, error_hash)
@@ -99,8 +100,15 @@ def edit_solution(store: Any, error_hash: str, solution: str) -> Result:
 # -- root-cause analysis ---------------------------------------------------------------------------
 
 
-def analyze_pattern(store: Any, error_hash: str, config: Any, *, cancel: Callable[[], bool] | None = None,
-                    progress: Callable[[Any], None] | None = None, now: dt.datetime | None = None) -> Any:
+def analyze_pattern(
+    store: Any,
+    error_hash: str,
+    config: Any,
+    *,
+    cancel: Callable[[], bool] | None = None,
+    progress: Callable[[Any], None] | None = None,
+    now: dt.datetime | None = None,
+) -> Any:
     """Run the root-cause analysis; returns its AnalysisResult (a fallback playbook when offline)."""
     from analytics.rca.analyze import analyze_pattern as analyze
 

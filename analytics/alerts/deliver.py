@@ -18,6 +18,7 @@ thread, with a short timeout.
 prediction (``[notify] bell`` / ``tmux``; both off by default) -- once per prediction, remembered in
 ``prediction_notices``.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -33,8 +34,10 @@ if TYPE_CHECKING:
 from analytics.common.clock import utcnow
 
 SEVERITY_RANK = {"LOW": 0, "MEDIUM": 1, "HIGH": 2}
-_LIVE = ("outcome_date IS NULL AND prediction_type <> 'forecast' AND due_at IS NOT NULL AND due_at > ? "
-         "AND prediction_date <= ?")
+_LIVE = (
+    "outcome_date IS NULL AND prediction_type <> 'forecast' AND due_at IS NOT NULL AND due_at > ? "
+    "AND prediction_date <= ?"
+)
 
 
 def _iso(t: dt.datetime) -> str:
@@ -43,17 +46,22 @@ def _iso(t: dt.datetime) -> str:
 
 @dataclass
 class DeliveryReport:
-    posted: int = 0          # firing alerts accepted by Alertmanager this run
-    resolved: int = 0        # resolutions accepted
-    waiting: int = 0         # live predictions not due for a re-post yet
-    error: str = ""          # why nothing was accepted this run (Alertmanager down, refused ...)
+    posted: int = 0  # firing alerts accepted by Alertmanager this run
+    resolved: int = 0  # resolutions accepted
+    waiting: int = 0  # live predictions not due for a re-post yet
+    error: str = ""  # why nothing was accepted this run (Alertmanager down, refused ...)
     skipped: list[str] = field(default_factory=list)
 
 
 def _labels(p: dict[str, Any]) -> dict[str, str]:
-    labels = {"alertname": f"lokifi_{p['prediction_type']}", "component": str(p["component"] or ""),
-              "host": str(p["host"] or ""), "severity": str(p["severity"] or "").lower(),
-              "prediction_id": str(p["id"]), "source": "lokifi"}
+    labels = {
+        "alertname": f"lokifi_{p['prediction_type']}",
+        "component": str(p["component"] or ""),
+        "host": str(p["host"] or ""),
+        "severity": str(p["severity"] or "").lower(),
+        "prediction_id": str(p["id"]),
+        "source": "lokifi",
+    }
     try:
         ev = json.loads(p.get("evidence") or "{}")
     except ValueError:
@@ -67,15 +75,22 @@ def _labels(p: dict[str, Any]) -> dict[str, str]:
 def _annotations(p: dict[str, Any]) -> dict[str, str]:
     conf = p.get("confidence_score")
     kind = p.get("confidence_kind") or "prior"
-    out = {"summary": str(p.get("message") or ""), "action": str(p.get("recommendation") or ""),
-           "evidence": str(p.get("evidence") or "")[:4000],
-           "confidence": (f"{conf:.2f} ({kind})" if isinstance(conf, (int, float)) else f"unknown ({kind})")}
+    out = {
+        "summary": str(p.get("message") or ""),
+        "action": str(p.get("recommendation") or ""),
+        "evidence": str(p.get("evidence") or "")[:4000],
+        "confidence": (f"{conf:.2f} ({kind})" if isinstance(conf, (int, float)) else f"unknown ({kind})"),
+    }
     return {k: v for k, v in out.items() if v}
 
 
 def _alert(p: dict[str, Any], ends: dt.datetime) -> dict[str, Any]:
-    return {"labels": _labels(p), "annotations": _annotations(p), "startsAt": _iso(p["prediction_date"]),
-            "endsAt": _iso(ends)}
+    return {
+        "labels": _labels(p),
+        "annotations": _annotations(p),
+        "startsAt": _iso(p["prediction_date"]),
+        "endsAt": _iso(ends),
+    }
 
 
 def _client(config: Any) -> HttpSettings:
@@ -105,8 +120,9 @@ def _post(settings: Any, alerts: list[dict[str, Any]]) -> None:
         verify = ssl.create_default_context(cafile=settings.ca_file)
     timeout = min(settings.timeout, 10.0)
     try:
-        with httpx.Client(headers=headers, auth=auth, verify=verify, timeout=timeout, follow_redirects=False,
-                          trust_env=True) as c:
+        with httpx.Client(
+            headers=headers, auth=auth, verify=verify, timeout=timeout, follow_redirects=False, trust_env=True
+        ) as c:
             r = c.post(settings.base_url + "/api/v2/alerts", content=json.dumps(alerts).encode())
     except httpx.TimeoutException:
         raise RuntimeError(f"{where}: no answer within {timeout:g}s") from None
@@ -126,13 +142,28 @@ def deliver(store: Any, config: Any = None, now: dt.datetime | None = None) -> D
     floor = SEVERITY_RANK.get(alerts_cfg.min_severity.upper(), 1)
     every = dt.timedelta(seconds=max(5.0, float(alerts_cfg.resend_seconds)))
     with store.read() as con:
-        live = [dict(zip([d[0] for d in cur.description], row, strict=True)) for cur in [con.execute(
-            f"SELECT p.*, d.state AS d_state, d.last_posted_at AS d_last FROM predictions p "
-            f"LEFT JOIN alert_deliveries d ON d.prediction_id = p.id WHERE {_LIVE}", [now, now])]
-                for row in cur.fetchall()]
-        ended = [dict(zip([d[0] for d in cur.description], row, strict=True)) for cur in [con.execute(
-            "SELECT p.* FROM alert_deliveries d JOIN predictions p ON p.id = d.prediction_id "
-            f"WHERE d.state = 'firing' AND NOT ({_LIVE})", [now, now])] for row in cur.fetchall()]
+        live = [
+            dict(zip([d[0] for d in cur.description], row, strict=True))
+            for cur in [
+                con.execute(
+                    f"SELECT p.*, d.state AS d_state, d.last_posted_at AS d_last FROM predictions p "
+                    f"LEFT JOIN alert_deliveries d ON d.prediction_id = p.id WHERE {_LIVE}",
+                    [now, now],
+                )
+            ]
+            for row in cur.fetchall()
+        ]
+        ended = [
+            dict(zip([d[0] for d in cur.description], row, strict=True))
+            for cur in [
+                con.execute(
+                    "SELECT p.* FROM alert_deliveries d JOIN predictions p ON p.id = d.prediction_id "
+                    f"WHERE d.state = 'firing' AND NOT ({_LIVE})",
+                    [now, now],
+                )
+            ]
+            for row in cur.fetchall()
+        ]
     report = DeliveryReport()
     firing = []
     for p in live:
@@ -157,27 +188,34 @@ def deliver(store: Any, config: Any = None, now: dt.datetime | None = None) -> D
         ids = [p["id"] for p in firing] + [p["id"] for p, _ in resolving]
         with store.write() as con:
             for pid in ids:
-                con.execute("INSERT INTO alert_deliveries (prediction_id, state, attempts, last_error) "
-                            "VALUES (?, 'pending', 1, ?) ON CONFLICT (prediction_id) DO UPDATE SET "
-                            "attempts = alert_deliveries.attempts + 1, last_error = excluded.last_error",
-                            [pid, report.error])
+                con.execute(
+                    "INSERT INTO alert_deliveries (prediction_id, state, attempts, last_error) "
+                    "VALUES (?, 'pending', 1, ?) ON CONFLICT (prediction_id) DO UPDATE SET "
+                    "attempts = alert_deliveries.attempts + 1, last_error = excluded.last_error",
+                    [pid, report.error],
+                )
         return report
     with store.write() as con:
         for p in firing:
-            con.execute("INSERT INTO alert_deliveries (prediction_id, state, first_posted_at, last_posted_at, "
-                        "attempts, last_error) VALUES (?, 'firing', ?, ?, 1, NULL) ON CONFLICT (prediction_id) "
-                        "DO UPDATE SET state = 'firing', last_posted_at = excluded.last_posted_at, "
-                        "first_posted_at = coalesce(alert_deliveries.first_posted_at, excluded.first_posted_at), "
-                        "attempts = alert_deliveries.attempts + 1, last_error = NULL", [p["id"], now, now])
+            con.execute(
+                "INSERT INTO alert_deliveries (prediction_id, state, first_posted_at, last_posted_at, "
+                "attempts, last_error) VALUES (?, 'firing', ?, ?, 1, NULL) ON CONFLICT (prediction_id) "
+                "DO UPDATE SET state = 'firing', last_posted_at = excluded.last_posted_at, "
+                "first_posted_at = coalesce(alert_deliveries.first_posted_at, excluded.first_posted_at), "
+                "attempts = alert_deliveries.attempts + 1, last_error = NULL",
+                [p["id"], now, now],
+            )
         for p, _ in resolving:
-            con.execute("UPDATE alert_deliveries SET state = 'resolved', last_posted_at = ?, last_error = NULL "
-                        "WHERE prediction_id = ?", [now, p["id"]])
+            con.execute(
+                "UPDATE alert_deliveries SET state = 'resolved', last_posted_at = ?, last_error = NULL "
+                "WHERE prediction_id = ?",
+                [now, p["id"]],
+            )
     report.posted, report.resolved = len(firing), len(resolving)
     return report
 
 
-def notify(store: Any, config: Any = None, now: dt.datetime | None = None, *,
-           tty: str = "/dev/tty") -> int:
+def notify(store: Any, config: Any = None, now: dt.datetime | None = None, *, tty: str = "/dev/tty") -> int:
     """Ring the bell / show a tmux message for each new HIGH prediction, once each. Returns how many."""
     n_cfg = getattr(config, "notify", None)
     if n_cfg is None or not (n_cfg.bell or n_cfg.tmux):
@@ -187,7 +225,8 @@ def notify(store: Any, config: Any = None, now: dt.datetime | None = None, *,
         rows = con.execute(
             f"SELECT id, component, host, message FROM predictions p WHERE {_LIVE} AND upper(severity) = 'HIGH' "
             "AND NOT EXISTS (SELECT 1 FROM prediction_notices n WHERE n.prediction_id = p.id) ORDER BY id",
-            [now, now]).fetchall()
+            [now, now],
+        ).fetchall()
     if not rows:
         return 0
     if n_cfg.bell:
@@ -201,8 +240,9 @@ def notify(store: Any, config: Any = None, now: dt.datetime | None = None, *,
         more = f" (+{len(rows) - 1} more)" if len(rows) > 1 else ""
         text = f"Lokifi: HIGH {first[1]}@{first[2] or 'local'}: {str(first[3] or '')[:120]}{more}"
         try:
-            subprocess.run(["tmux", "display-message", text.replace("#", "##")], timeout=3, check=False,
-                           capture_output=True)
+            subprocess.run(
+                ["tmux", "display-message", text.replace("#", "##")], timeout=3, check=False, capture_output=True
+            )
         except (OSError, subprocess.SubprocessError):
             pass
     with store.write() as con:

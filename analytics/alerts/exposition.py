@@ -6,6 +6,7 @@ forecast of each component and metric with its 80 % interval; pattern occurrence
 most frequent 200); the recommendation queue by priority; prediction accuracy from scored outcomes; and
 the collector's health (rows written, last write). Nothing is computed for the scrape that is not stored.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -31,41 +32,57 @@ class StoreCollector:
                 "SELECT prediction_type, component, coalesce(host, ''), coalesce(severity, ''), count(*) "
                 "FROM predictions "
                 "WHERE outcome_date IS NULL AND prediction_type <> 'forecast' AND due_at > ? GROUP BY ALL",
-                [now]).fetchall()
+                [now],
+            ).fetchall()
             fc = con.execute(
                 "SELECT r.component, r.metric, r.host, r.horizon_days, r.forecast_value, r.lo, r.hi, r.current_value "
                 "FROM forecast_runs r JOIN (SELECT host, component, metric, max(made_at) AS m FROM forecast_runs "
                 "GROUP BY ALL) l ON r.host = l.host AND r.component = l.component AND r.metric = l.metric "
-                "AND r.made_at = l.m WHERE r.forecast_value IS NOT NULL").fetchall()
+                "AND r.made_at = l.m WHERE r.forecast_value IS NOT NULL"
+            ).fetchall()
             pats = con.execute(
                 f"SELECT substr(error_hash, 1, 12), error_type, component, occurrence_count, confidence_score, "
                 f"coalesce(success_count, 0) + coalesce(failure_count, 0) FROM error_patterns "
-                f"ORDER BY occurrence_count DESC LIMIT {TOP_PATTERNS}").fetchall()
-            recs = con.execute("SELECT priority, count(*) FROM smart_recommendations WHERE status = 'open' "
-                               "GROUP BY ALL").fetchall()
+                f"ORDER BY occurrence_count DESC LIMIT {TOP_PATTERNS}"
+            ).fetchall()
+            recs = con.execute(
+                "SELECT priority, count(*) FROM smart_recommendations WHERE status = 'open' GROUP BY ALL"
+            ).fetchall()
             acc = con.execute("SELECT count(accurate), count(*) FILTER (WHERE accurate) FROM predictions").fetchone()
-            col = con.execute("SELECT coalesce(max(rows_total), 0), max(last_success) FROM source_status "
-                              "WHERE source = 'collector'").fetchone()
-        g = GaugeMetricFamily("lokifi_predictions_live", "Live predictions (not yet due or scored).",
-                              labels=["type", "component", "host", "severity"])
+            col = con.execute(
+                "SELECT coalesce(max(rows_total), 0), max(last_success) FROM source_status WHERE source = 'collector'"
+            ).fetchone()
+        g = GaugeMetricFamily(
+            "lokifi_predictions_live",
+            "Live predictions (not yet due or scored).",
+            labels=["type", "component", "host", "severity"],
+        )
         for t, c, h, s, n in live:
             g.add_metric([t, c, h, s.lower()], n)
         yield g
         names = ("value", "lower", "upper", "current")
-        fams = {k: GaugeMetricFamily(f"lokifi_forecast_{k}",
-                                     f"Latest forecast: {k} (80% interval bounds for lower/upper).",
-                                     labels=["component", "metric", "host", "horizon_days"]) for k in names}
+        fams = {
+            k: GaugeMetricFamily(
+                f"lokifi_forecast_{k}",
+                f"Latest forecast: {k} (80% interval bounds for lower/upper).",
+                labels=["component", "metric", "host", "horizon_days"],
+            )
+            for k in names
+        }
         for c, m, h, hz, v, lo, hi, cur in fc:
             lab = [c, m, h, f"{hz:g}" if hz is not None else ""]
             for k, x in zip(names, (v, lo, hi, cur), strict=True):
                 if x is not None:
                     fams[k].add_metric(lab, float(x))
         yield from fams.values()
-        occ = GaugeMetricFamily("lokifi_pattern_occurrences", "Occurrences of an error pattern.",
-                                labels=["pattern", "type", "component"])
-        conf = GaugeMetricFamily("lokifi_pattern_confidence",
-                                 "Confidence in the pattern's fix (patterns with outcomes).",
-                                 labels=["pattern", "type", "component"])
+        occ = GaugeMetricFamily(
+            "lokifi_pattern_occurrences", "Occurrences of an error pattern.", labels=["pattern", "type", "component"]
+        )
+        conf = GaugeMetricFamily(
+            "lokifi_pattern_confidence",
+            "Confidence in the pattern's fix (patterns with outcomes).",
+            labels=["pattern", "type", "component"],
+        )
         for pid, t, c, n, cs, outcomes in pats:
             occ.add_metric([pid, t, c], float(n or 0))
             if outcomes and cs is not None:
@@ -77,8 +94,9 @@ class StoreCollector:
             r.add_metric([str(p)], n)
         yield r
         scored, right = acc
-        yield CounterMetricFamily("lokifi_predictions_scored", "Predictions scored against what happened.",
-                                  value=scored)
+        yield CounterMetricFamily(
+            "lokifi_predictions_scored", "Predictions scored against what happened.", value=scored
+        )
         yield CounterMetricFamily("lokifi_predictions_accurate", "Scored predictions that came true.", value=right)
         rows, last = col
         yield CounterMetricFamily("lokifi_collector_rows", "Rows the collector has written.", value=rows)

@@ -73,7 +73,6 @@ _COMPRESSED = {".gz": "gzip", ".bz2": "bz2", ".xz": "xz", ".zst": "zstd"}
 _MAGIC = ((b"\x1f\x8b", "gzip"), (b"BZh", "bz2"), (b"\xfd7zXZ\x00", "xz"), (b"\x28\xb5\x2f\xfd", "zstd"))
 
 
-
 class BackfillError(Exception):
     """A file could not be read (named in the message)."""
 
@@ -123,6 +122,7 @@ class Planned:
 # --------------------------------------------------------------------------------------------------
 # Which files
 # --------------------------------------------------------------------------------------------------
+
 
 def specs_from_config(config: Any) -> list[LogSpec]:
     """The logs the collector tails (the same list), so backfill and tailing meet."""
@@ -208,6 +208,7 @@ def _component_for(fname: str, names: list[str]) -> str:
 # Reading
 # --------------------------------------------------------------------------------------------------
 
+
 def open_log(path: Path, codec: str | None) -> BinaryIO:
     """The file's content, decompressed; the file is opened without following a final symlink."""
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0))
@@ -262,7 +263,7 @@ def _blocks(f: BinaryIO, start: int, end: int | None) -> Iterator[tuple[bytes, i
         if cut < 0:
             rest = data
             continue
-        rest = data[cut + 1:]
+        rest = data[cut + 1 :]
         yield data[:cut], cut + 1
     if rest and end is None:
         yield rest, len(rest)  # a rotated file's last line without a newline (the live file's waits for the tail)
@@ -281,6 +282,7 @@ def _decode(block: bytes) -> str:
 # --------------------------------------------------------------------------------------------------
 # Bookkeeping
 # --------------------------------------------------------------------------------------------------
+
 
 def _known(con) -> dict[str, tuple[int, int, bool]]:
     """content id -> (id length, offset read to, handed to the tail)."""
@@ -340,9 +342,17 @@ def _hand_over_at(store, p: Planned, host: str, start: int, end: int) -> int:
 # The run
 # --------------------------------------------------------------------------------------------------
 
-def backfill(store, config: Any, *, days: float | None = 7.0, host: str | None = None,
-             now: dt.datetime | None = None, progress: Callable[[int, int, str], None] | None = None,
-             specs: list[LogSpec] | None = None) -> Report:
+
+def backfill(
+    store,
+    config: Any,
+    *,
+    days: float | None = 7.0,
+    host: str | None = None,
+    now: dt.datetime | None = None,
+    progress: Callable[[int, int, str], None] | None = None,
+    specs: list[LogSpec] | None = None,
+) -> Report:
     """Read every configured log's history once (see the module's doc). ``progress(done_bytes,
     total_bytes, path)`` is called as files are read."""
     now = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
@@ -384,8 +394,19 @@ def backfill(store, config: Any, *, days: float | None = 7.0, host: str | None =
     return report
 
 
-def _one_file(store, p: Planned, known: dict, host: str, now: dt.datetime, cutoff: dt.datetime | None,
-              progress, done: int, total: int, *, hold: bool = False) -> FileResult:
+def _one_file(
+    store,
+    p: Planned,
+    known: dict,
+    host: str,
+    now: dt.datetime,
+    cutoff: dt.datetime | None,
+    progress,
+    done: int,
+    total: int,
+    *,
+    hold: bool = False,
+) -> FileResult:
     """Read one file and write what it holds; ``hold``: a later file of the same log follows, so this
     file's last minutes wait for it (see the module's doc)."""
     res = FileResult(str(p.path), "log")
@@ -410,7 +431,7 @@ def _one_file(store, p: Planned, known: dict, host: str, now: dt.datetime, cutof
             break
     if start and not p.current:
         res.kind = "skipped"
-        res.note = ("already read (the rest was live tailing's)" if handed else "already read (same content)")
+        res.note = "already read (the rest was live tailing's)" if handed else "already read (same content)"
         return res
     end: int | None = None
     checkpoint: dict[str, Any] | None = None
@@ -453,8 +474,16 @@ def _one_file(store, p: Planned, known: dict, host: str, now: dt.datetime, cutof
             t = ts or last_ts
             if t is None or (cutoff is not None and t < cutoff):
                 continue
-            events.append({"ts": t, "host": host, "component": p.component, "message": text[:MAX_MESSAGE],
-                           "source": SOURCE, "level": level or "ERROR"})
+            events.append(
+                {
+                    "ts": t,
+                    "host": host,
+                    "component": p.component,
+                    "message": text[:MAX_MESSAGE],
+                    "source": SOURCE,
+                    "level": level or "ERROR",
+                }
+            )
             res.first = t if res.first is None or t < res.first else res.first
             res.last = t if res.last is None or t > res.last else res.last
 
@@ -491,8 +520,13 @@ def _one_file(store, p: Planned, known: dict, host: str, now: dt.datetime, cutof
 
 #: a log's per-minute sums, as :func:`analytics.sources.access_log.access_minutes` gives them and ``backfill_carry``
 #: keeps them
-_SUMS: dict[str, pl.DataType] = {"minute": pl.Datetime("us"), "n": pl.Int64(), "n5xx": pl.Int64(),
-                                  "rt_sum": pl.Float64(), "rt_n": pl.Int64()}
+_SUMS: dict[str, pl.DataType] = {
+    "minute": pl.Datetime("us"),
+    "n": pl.Int64(),
+    "n5xx": pl.Int64(),
+    "rt_sum": pl.Float64(),
+    "rt_n": pl.Int64(),
+}
 
 
 def _sums(parts: list[pl.DataFrame]) -> pl.DataFrame:
@@ -505,8 +539,10 @@ def _sums(parts: list[pl.DataFrame]) -> pl.DataFrame:
 
 def _held(con, p: Planned, host: str) -> pl.DataFrame:
     """The minutes an earlier file of ``p``'s log left to be counted with the next one."""
-    rows = con.execute("SELECT minute, n, n5xx, rt_sum, rt_n FROM backfill_carry WHERE log = ? AND host = ? "
-                       "AND component = ?", [p.log, host, p.component]).fetchall()
+    rows = con.execute(
+        "SELECT minute, n, n5xx, rt_sum, rt_n FROM backfill_carry WHERE log = ? AND host = ? AND component = ?",
+        [p.log, host, p.component],
+    ).fetchall()
     return pl.DataFrame(rows, schema=_SUMS, orient="row")
 
 
@@ -518,18 +554,35 @@ def _write_held(store, p: Planned, host: str) -> int:
     with store.write() as con:
         held = _held(con, p, host)
         n = write_metrics(con, minutes_to_metrics([held], host, p.component)) if held.height else 0
-        con.execute("DELETE FROM backfill_carry WHERE log = ? AND host = ? AND component = ?",
-                    [p.log, host, p.component])
+        con.execute(
+            "DELETE FROM backfill_carry WHERE log = ? AND host = ? AND component = ?", [p.log, host, p.component]
+        )
     return n
 
 
-_EVENT_SCHEMA: dict[str, pl.DataType] = {"ts": pl.Datetime("us"), "host": pl.String(), "component": pl.String(),
-                                         "message": pl.String(), "source": pl.String(), "level": pl.String()}
+_EVENT_SCHEMA: dict[str, pl.DataType] = {
+    "ts": pl.Datetime("us"),
+    "host": pl.String(),
+    "component": pl.String(),
+    "message": pl.String(),
+    "source": pl.String(),
+    "level": pl.String(),
+}
 
 
-def _record(store, cid: str, id_len: int, p: Planned, read_to: int, handed: bool, res: FileResult,
-            rows: tuple[pl.DataFrame, list[dict[str, Any]], dict[str, Any] | None] | None, host: str, *,
-            hold: bool = False) -> None:
+def _record(
+    store,
+    cid: str,
+    id_len: int,
+    p: Planned,
+    read_to: int,
+    handed: bool,
+    res: FileResult,
+    rows: tuple[pl.DataFrame, list[dict[str, Any]], dict[str, Any] | None] | None,
+    host: str,
+    *,
+    hold: bool = False,
+) -> None:
     """One transaction: the file's rows (its per-minute sums with the minutes the log's previous file
     held; its own last ones held in turn when ``hold``), its record, and the tail's checkpoint."""
     with store.write() as con:
@@ -545,13 +598,17 @@ def _record(store, cid: str, id_len: int, p: Planned, read_to: int, handed: bool
             if sums.height:
                 res.metric_rows = write_metrics(con, minutes_to_metrics([sums], host, p.component))
             if held.height or keep.height:
-                con.execute("DELETE FROM backfill_carry WHERE log = ? AND host = ? AND component = ?",
-                            [p.log, host, p.component])
+                con.execute(
+                    "DELETE FROM backfill_carry WHERE log = ? AND host = ? AND component = ?",
+                    [p.log, host, p.component],
+                )
             if keep.height:
                 con.register("_bf_keep", keep)
                 try:
-                    con.execute("INSERT INTO backfill_carry SELECT ?, ?, ?, minute, n, n5xx, rt_sum, rt_n "
-                                "FROM _bf_keep", [p.log, host, p.component])
+                    con.execute(
+                        "INSERT INTO backfill_carry SELECT ?, ?, ?, minute, n, n5xx, rt_sum, rt_n FROM _bf_keep",
+                        [p.log, host, p.component],
+                    )
                 finally:
                     con.unregister("_bf_keep")
             if events:
@@ -559,10 +616,24 @@ def _record(store, cid: str, id_len: int, p: Planned, read_to: int, handed: bool
             if checkpoint is not None:
                 write_checkpoint(con, TAIL_SOURCE, str(p.path), json.dumps(checkpoint, sort_keys=True))
         con.execute("DELETE FROM backfill_files WHERE content_id = ?", [cid])
-        con.execute("INSERT INTO backfill_files (content_id, id_len, path, read_to, handed, kind, lines, events, "
-                    "metric_rows, first_ts, last_ts, done_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [cid, id_len, str(p.path), read_to, handed, res.kind, res.lines, res.events, res.metric_rows,
-                     res.first, res.last, dt.datetime.now(dt.UTC).replace(tzinfo=None)])
+        con.execute(
+            "INSERT INTO backfill_files (content_id, id_len, path, read_to, handed, kind, lines, events, "
+            "metric_rows, first_ts, last_ts, done_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                cid,
+                id_len,
+                str(p.path),
+                read_to,
+                handed,
+                res.kind,
+                res.lines,
+                res.events,
+                res.metric_rows,
+                res.first,
+                res.last,
+                dt.datetime.now(dt.UTC).replace(tzinfo=None),
+            ],
+        )
 
 
 def refresh_engines(store, config: Any, now: dt.datetime | None = None) -> list[str]:
@@ -576,8 +647,11 @@ def refresh_engines(store, config: Any, now: dt.datetime | None = None) -> list[
 
     now = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
     problems = []
-    for name, run in (("learning", lambda: learn_from_events(store)), ("predictions", lambda: predict(store, now=now)),
-                      ("stored", lambda: forecast(store, now=now))):
+    for name, run in (
+        ("learning", lambda: learn_from_events(store)),
+        ("predictions", lambda: predict(store, now=now)),
+        ("stored", lambda: forecast(store, now=now)),
+    ):
         try:
             run()
         except Exception as exc:  # noqa: BLE001 — one engine failing must not hide the others' results

@@ -39,43 +39,52 @@ DEFAULT_HOOKS = (
 
 # The engines are imported when their hook first runs (in the collector's refresh thread), never at start.
 
+
 def learn_patterns(store: Store, config: Any, now: dt.datetime) -> object:
     from analytics.patterns.learning import learn_from_events
+
     return learn_from_events(store)
 
 
 def score_predictions(store: Store, config: Any, now: dt.datetime) -> object:
     from analytics.predict.predictions import score_due
+
     return score_due(store, now=now)
 
 
 def refresh_predictions(store: Store, config: Any, now: dt.datetime) -> object:
     from analytics.predict.predictions import refresh
+
     return refresh(store, now=now)
 
 
 def refresh_forecasts(store: Store, config: Any, now: dt.datetime) -> object:
     from analytics.forecast.stored import refresh
+
     return refresh(store, now=now)
 
 
 def refresh_recommendations(store: Store, config: Any, now: dt.datetime) -> object:
     from analytics.recommend.engine import refresh
+
     return refresh(store, config=config, now=now)
 
 
 def clean_rca_cache(store: Store, config: Any, now: dt.datetime) -> object:
     from analytics.rca.cache import daily_clean
+
     return daily_clean(store, now=now)
 
 
 def deliver_alerts(store: Store, config: Any, now: dt.datetime) -> object:
     from analytics.alerts.deliver import deliver
+
     return deliver(store, config=config, now=now)
 
 
 def notify(store: Store, config: Any, now: dt.datetime) -> object:
     from analytics.alerts.deliver import notify as ring
+
     return ring(store, config=config, now=now)
 
 

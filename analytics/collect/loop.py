@@ -69,6 +69,7 @@ _DIGITS = re.compile(r"\d+")
 #: ``source_status`` rows are rewritten at least this often (and whenever a source's state changes).
 STATUS_EVERY = 60.0
 
+
 class CollectorBusy(StoreError):
     """Another collector is already writing to this database."""
 
@@ -80,6 +81,7 @@ def _iso(v: dt.datetime | None) -> str | None:
 # --------------------------------------------------------------------------------------------------
 # The collector
 # --------------------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class FlushResult:
@@ -130,22 +132,32 @@ class Collector:
     written), and hand over to a waiting ``lokifi collect`` (the dashboard); False — view mode.
     """
 
-    def __init__(self, store: Store, config: Any, *, sources: list[Any] | None = None,
-                 from_start: bool = False, persist: bool | str = True,
-                 hooks: Iterable[str | Hook] | None = None,
-                 flush_seconds: float | None = None, refresh_seconds: float | None = None,
-                 clock: Callable[[], dt.datetime] = utcnow, stop: threading.Event | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        config: Any,
+        *,
+        sources: list[Any] | None = None,
+        from_start: bool = False,
+        persist: bool | str = True,
+        hooks: Iterable[str | Hook] | None = None,
+        flush_seconds: float | None = None,
+        refresh_seconds: float | None = None,
+        clock: Callable[[], dt.datetime] = utcnow,
+        stop: threading.Event | None = None,
+    ) -> None:
         self.store = store
         self.config = config
         self.host = config.host
         c = getattr(config, "collect", None)
-        self.flush_seconds = float(flush_seconds if flush_seconds is not None
-                                   else getattr(c, "flush_seconds", 30.0) or 30.0)
+        self.flush_seconds = float(
+            flush_seconds if flush_seconds is not None else getattr(c, "flush_seconds", 30.0) or 30.0
+        )
         # Error events (log errors, failed probes) are written sooner than plain samples.
-        self.event_flush_seconds = min(self.flush_seconds,
-                                       float(getattr(c, "event_flush_seconds", 5.0) or 5.0))
-        self.refresh_seconds = float(refresh_seconds if refresh_seconds is not None
-                                     else getattr(c, "refresh_seconds", 60.0) or 60.0)
+        self.event_flush_seconds = min(self.flush_seconds, float(getattr(c, "event_flush_seconds", 5.0) or 5.0))
+        self.refresh_seconds = float(
+            refresh_seconds if refresh_seconds is not None else getattr(c, "refresh_seconds", 60.0) or 60.0
+        )
         if hooks is None:
             hooks = tuple(getattr(c, "hooks", ()) or ()) or DEFAULT_HOOKS
         self.hooks = list(hooks)
@@ -235,8 +247,9 @@ class Collector:
     def _wait_for_handover(self) -> bool:
         """``persist="wait"`` (``lokifi collect``): ask the collector holding the database — a dashboard
         collecting while it is open — to hand over, and wait for the lock. Returns False if stopped."""
-        log.info("another collector (pid %s) is writing to %s; asking it to hand over",
-                 self._lock.holder(), self.store.path)
+        log.info(
+            "another collector (pid %s) is writing to %s; asking it to hand over", self._lock.holder(), self.store.path
+        )
         return self._lock.wait_for_handover(self._stop)
 
     def _hand_over(self) -> None:
@@ -389,22 +402,25 @@ class Collector:
                 continue
             read += self.poll_source(src, now or self.clock())
             again = getattr(src, "has_more", False)
-            self._due[src.name] = now_m if again else max(self._due.get(src.name, now_m) + src.interval,
-                                                          now_m + min(src.interval, 0.05))
+            self._due[src.name] = (
+                now_m if again else max(self._due.get(src.name, now_m) + src.interval, now_m + min(src.interval, 0.05))
+            )
         if self.mode != "write":
             self._pending.clear()
             self._pending_rows = self._pending_events = 0
             return read
         now_m = time.monotonic()
-        if self._pending and (force or now_m - self._last_flush >= self._flush_gap()
-                              or self._pending_rows >= FLUSH_ROWS):
+        if self._pending and (
+            force or now_m - self._last_flush >= self._flush_gap() or self._pending_rows >= FLUSH_ROWS
+        ):
             self.flush()
         if self.hooks and now_m - self._last_hooks >= self.refresh_seconds:
             self._last_hooks = now_m
             # Engines can take a while: run them beside the loop so probes and tails stay on time.
             if self._hook_thread is None or not self._hook_thread.is_alive():
-                self._hook_thread = threading.Thread(target=self.run_hooks, args=(now or self.clock(),),
-                                                     name="lokifi-refresh", daemon=True)
+                self._hook_thread = threading.Thread(
+                    target=self.run_hooks, args=(now or self.clock(),), name="lokifi-refresh", daemon=True
+                )
                 self._hook_thread.start()
         return read
 
@@ -433,8 +449,7 @@ class Collector:
     def _final_polls(self, now: dt.datetime) -> int:
         """Lines written since the last tail poll are read now, and the multi-line events a tail holds
         back (a traceback that may still grow) are emitted, so a clean stop leaves nothing behind."""
-        return sum(self.poll_source(src, now, final=True) for src in self.sources
-                   if getattr(src, "final_poll", False))
+        return sum(self.poll_source(src, now, final=True) for src in self.sources if getattr(src, "final_poll", False))
 
     def poll_source(self, src: Any, now: dt.datetime, *, final: bool = False) -> int:
         """Poll one source and keep its batches for the next flush. ``final``: its last poll before the
@@ -483,8 +498,7 @@ class Collector:
         t0 = time.perf_counter()
         before = file_signature(self.store.path)
         try:
-            written = self.store.submit("collected", df, checkpoints=cps,
-                                        statuses=statuses)
+            written = self.store.submit("collected", df, checkpoints=cps, statuses=statuses)
         except Exception as exc:  # noqa: BLE001 — keep the rows and try again at the next flush
             self.stats.last_error = f"write failed: {exc}"
             if isinstance(exc, StoreError) and not isinstance(exc, StoreBusy):
@@ -577,25 +591,54 @@ class Collector:
         for s in self.sources:
             st = s.status()
             if s.name in self._paused:
-                st = SourceStatus(st.name, st.kind, "paused", st.last_poll, st.last_success,
-                                  "waiting for the database", st.rows_total, st.detail)
+                st = SourceStatus(
+                    st.name,
+                    st.kind,
+                    "paused",
+                    st.last_poll,
+                    st.last_success,
+                    "waiting for the database",
+                    st.rows_total,
+                    st.detail,
+                )
             out.append(st)
         return tuple(out)
 
     def _status_row(self, s: SourceStatus, now: dt.datetime) -> dict[str, Any]:
-        return {"host": self.host, "source": s.name, "kind": s.kind, "state": s.state,
-                "last_poll": _iso(s.last_poll), "last_success": _iso(s.last_success),
-                "last_error": s.last_error, "rows_total": int(s.rows_total), "detail": s.detail,
-                "updated_at": now.isoformat()}
+        return {
+            "host": self.host,
+            "source": s.name,
+            "kind": s.kind,
+            "state": s.state,
+            "last_poll": _iso(s.last_poll),
+            "last_success": _iso(s.last_success),
+            "last_error": s.last_error,
+            "rows_total": int(s.rows_total),
+            "detail": s.detail,
+            "updated_at": now.isoformat(),
+        }
 
     def _collector_status(self, now: dt.datetime, final: bool) -> dict[str, Any]:
-        detail = json.dumps({"pid": os.getpid(), "mode": self.mode, "flush_seconds": self.flush_seconds,
-                             "sources": [s.name for s in self.sources]})
-        return {"host": self.host, "source": "collector", "kind": "collector",
-                "state": "stopped" if final else "ok", "last_poll": now.isoformat(),
-                "last_success": now.isoformat(), "last_error": self.stats.last_error,
-                "rows_total": self.stats.rows_written + self._pending_rows, "detail": detail,
-                "updated_at": now.isoformat()}
+        detail = json.dumps(
+            {
+                "pid": os.getpid(),
+                "mode": self.mode,
+                "flush_seconds": self.flush_seconds,
+                "sources": [s.name for s in self.sources],
+            }
+        )
+        return {
+            "host": self.host,
+            "source": "collector",
+            "kind": "collector",
+            "state": "stopped" if final else "ok",
+            "last_poll": now.isoformat(),
+            "last_success": now.isoformat(),
+            "last_error": self.stats.last_error,
+            "rows_total": self.stats.rows_written + self._pending_rows,
+            "detail": detail,
+            "updated_at": now.isoformat(),
+        }
 
 
 @dataclass(frozen=True)
@@ -608,12 +651,18 @@ class CollectReport:
     store_failure: str | None = None  # the database could not be read or written (corrupt, full, read-only)
 
 
-def collect_once(store: Store, config: Any, now: dt.datetime | None = None, *, from_start: bool = False,
-                 hooks: bool = False, persist: bool | str = True,
-                 sources: list[Any] | None = None) -> CollectReport:
+def collect_once(
+    store: Store,
+    config: Any,
+    now: dt.datetime | None = None,
+    *,
+    from_start: bool = False,
+    hooks: bool = False,
+    persist: bool | str = True,
+    sources: list[Any] | None = None,
+) -> CollectReport:
     """Poll every source once (tails until caught up), write it all in one batch, and return a report."""
-    col = Collector(store, config, from_start=from_start, persist=persist, sources=sources,
-                    hooks=None if hooks else ())
+    col = Collector(store, config, from_start=from_start, persist=persist, sources=sources, hooks=None if hooks else ())
     col.open()
     try:
         rows = 0
@@ -631,7 +680,13 @@ def collect_once(store: Store, config: Any, now: dt.datetime | None = None, *, f
         res = col.flush() if col.mode == "write" else None
         if hooks and col.mode == "write":
             col.run_hooks(now or col.clock(), all_due=True)
-        return CollectReport(rows, bool(res and res.written), col.statuses(), col.latest_vitals, col.latest_probes,
-                             col.stats.store_failure)
+        return CollectReport(
+            rows,
+            bool(res and res.written),
+            col.statuses(),
+            col.latest_vitals,
+            col.latest_probes,
+            col.stats.store_failure,
+        )
     finally:
         col.close()

@@ -12,6 +12,7 @@ from analytics.sources.fleet import fleet_factory
 
 log = logging.getLogger("lokifi.collector")
 
+
 def build_sources(config: Any, *, from_start: bool = False, host: str | None = None) -> list[Any]:
     """The sources the config asks for: vitals always; probes, log tails and fleet sources if configured."""
     from analytics.sources.probes import ProbeSource
@@ -40,10 +41,12 @@ def build_sources(config: Any, *, from_start: bool = False, host: str | None = N
     if probes:
         sources.append(ProbeSource(probes, host, interval=probe_s))
     if logs:
-        sources.append(TailSource(logs, host, interval=tail_s, from_start=from_start, max_line=max_line,
-                                  component_names=names))
+        sources.append(
+            TailSource(logs, host, interval=tail_s, from_start=from_start, max_line=max_line, component_names=names)
+        )
     if getattr(config.watch, "journal", False):
         from analytics.sources.journal import JournalSource
+
         sources.append(JournalSource(host, interval=max(tail_s, 15.0)))
     for src in getattr(config, "sources", ()):
         try:
@@ -78,8 +81,14 @@ def probe_spec(component: str, p: Any, index: int = 0) -> Any:
     expect_t = tuple(int(x) for x in expect)
     headers = tuple(sorted((getattr(p, "headers", {}) or {}).items()))
     return ProbeSpec(
-        component=component, kind=kind, target=target, name=getattr(p, "name", "") or "",
-        method=(getattr(p, "method", "GET") or "GET").upper(), expect_status=expect_t,
-        timeout=float(getattr(p, "timeout", 5.0) or 5.0), verify_tls=bool(getattr(p, "verify_tls", True)),
-        headers=headers, body_contains=getattr(p, "body_contains", "") or None,
+        component=component,
+        kind=kind,
+        target=target,
+        name=getattr(p, "name", "") or "",
+        method=(getattr(p, "method", "GET") or "GET").upper(),
+        expect_status=expect_t,
+        timeout=float(getattr(p, "timeout", 5.0) or 5.0),
+        verify_tls=bool(getattr(p, "verify_tls", True)),
+        headers=headers,
+        body_contains=getattr(p, "body_contains", "") or None,
     )

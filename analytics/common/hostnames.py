@@ -4,6 +4,7 @@ current by its maintainers) and by this machine's own DNS search domains -- neve
 Used by redaction (host names leave the machine only when asked) and by templating (a host name is a
 variable, like an address).
 """
+
 from __future__ import annotations
 
 import re
@@ -53,7 +54,6 @@ def is_host_name(name: str, before: str = "", after: str = "") -> bool:
     if len(labels) == 2 and len(suffix) == 2:
         return before.endswith(("@", "//")) or bool(re.match(r":\d", after))
     return True
-
 
 
 __all__ = ["is_host_name"]

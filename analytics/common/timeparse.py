@@ -24,18 +24,30 @@ def _epoch(num: pl.Series) -> pl.Series:
         as_int = pl.Series(num.name, [None] * len(num), dtype=pl.Int64)
     x = num.cast(pl.Float64, strict=False)
     frame = pl.DataFrame({"i": as_int, "x": x}).select(
-        pl.when(pl.col("i").is_not_null()).then(
-            pl.when(pl.col("i").abs() < 100_000_000_000).then(pl.col("i") * 1_000_000)
-            .when(pl.col("i").abs() < 100_000_000_000_000).then(pl.col("i") * 1_000)
-            .when(pl.col("i").abs() < 100_000_000_000_000_000).then(pl.col("i"))
+        pl.when(pl.col("i").is_not_null())
+        .then(
+            pl.when(pl.col("i").abs() < 100_000_000_000)
+            .then(pl.col("i") * 1_000_000)
+            .when(pl.col("i").abs() < 100_000_000_000_000)
+            .then(pl.col("i") * 1_000)
+            .when(pl.col("i").abs() < 100_000_000_000_000_000)
+            .then(pl.col("i"))
             .otherwise(pl.col("i") // 1_000)
-        ).when(pl.col("x").is_finite() & (pl.col("x").abs() < 9e18)).then(
-            pl.when(pl.col("x").abs() < 1e11).then(pl.col("x") * 1e6)
-            .when(pl.col("x").abs() < 1e14).then(pl.col("x") * 1e3)
-            .when(pl.col("x").abs() < 1e17).then(pl.col("x"))
+        )
+        .when(pl.col("x").is_finite() & (pl.col("x").abs() < 9e18))
+        .then(
+            pl.when(pl.col("x").abs() < 1e11)
+            .then(pl.col("x") * 1e6)
+            .when(pl.col("x").abs() < 1e14)
+            .then(pl.col("x") * 1e3)
+            .when(pl.col("x").abs() < 1e17)
+            .then(pl.col("x"))
             .otherwise(pl.col("x") / 1e3)
-            .round(0).cast(pl.Int64, strict=False)
-        ).otherwise(None).alias("us")
+            .round(0)
+            .cast(pl.Int64, strict=False)
+        )
+        .otherwise(None)
+        .alias("us")
     )
     return frame["us"].cast(TS)
 
@@ -55,11 +67,7 @@ def parse_timestamps(s: pl.Series) -> pl.Series:
     if dtype == pl.Null:
         return pl.Series(name, [None] * len(s), dtype=TS)
     s = s.cast(pl.String, strict=False)
-    norm = (
-        s.str.strip_chars()
-        .str.replace(r"(?i)z$", "+00:00")
-        .str.replace(r"^(\d{4}-\d\d-\d\d)[ ]", "${1}T")
-    )
+    norm = s.str.strip_chars().str.replace(r"(?i)z$", "+00:00").str.replace(r"^(\d{4}-\d\d-\d\d)[ ]", "${1}T")
     candidates = []
     for fmt in _ISO_FORMATS_ZONED:
         z = norm.str.to_datetime(fmt, strict=False, time_zone="UTC", time_unit="us")
@@ -69,10 +77,14 @@ def parse_timestamps(s: pl.Series) -> pl.Series:
     candidates.append(norm.str.to_date("%Y-%m-%d", strict=False).cast(TS))
     is_num = norm.str.contains(r"^[+-]?\d+(\.\d+)?$")
     epoch = _epoch(norm)
-    parsed = pl.DataFrame({f"c{i}": c for i, c in enumerate(candidates)}).select(
-        pl.coalesce([pl.col(f"c{i}") for i in range(len(candidates))])
-    ).to_series()
-    out = pl.DataFrame({"num": is_num, "e": epoch, "p": parsed}).select(
-        pl.when(pl.col("num")).then(pl.col("e")).otherwise(pl.col("p"))
-    ).to_series()
+    parsed = (
+        pl.DataFrame({f"c{i}": c for i, c in enumerate(candidates)})
+        .select(pl.coalesce([pl.col(f"c{i}") for i in range(len(candidates))]))
+        .to_series()
+    )
+    out = (
+        pl.DataFrame({"num": is_num, "e": epoch, "p": parsed})
+        .select(pl.when(pl.col("num")).then(pl.col("e")).otherwise(pl.col("p")))
+        .to_series()
+    )
     return out.cast(TS).alias(name)

@@ -18,10 +18,36 @@ import subprocess
 from dataclasses import dataclass, field
 
 #: the host's own plumbing: never a service a person wants proposed
-_PLUMBING_PREFIXES = ("systemd-", "dbus", "getty", "user@", "user-runtime-dir", "polkit", "udisks", "accounts-daemon",
-                      "rsyslog", "cron", "ssh", "serial-getty", "networkd-dispatcher", "unattended-upgrades",
-                      "packagekit", "snapd", "ModemManager", "NetworkManager", "wpa_supplicant", "containerd",
-                      "docker", "podman", "chrony", "ntp", "irqbalance", "multipathd", "lvm2", "blk-availability")
+_PLUMBING_PREFIXES = (
+    "systemd-",
+    "dbus",
+    "getty",
+    "user@",
+    "user-runtime-dir",
+    "polkit",
+    "udisks",
+    "accounts-daemon",
+    "rsyslog",
+    "cron",
+    "ssh",
+    "serial-getty",
+    "networkd-dispatcher",
+    "unattended-upgrades",
+    "packagekit",
+    "snapd",
+    "ModemManager",
+    "NetworkManager",
+    "wpa_supplicant",
+    "containerd",
+    "docker",
+    "podman",
+    "chrony",
+    "ntp",
+    "irqbalance",
+    "multipathd",
+    "lvm2",
+    "blk-availability",
+)
 SOCKETS = ("/var/run/docker.sock", "/run/podman/podman.sock", f"/run/user/{os.getuid()}/podman/podman.sock")
 
 
@@ -39,8 +65,13 @@ def systemd_services(timeout: float = 5.0) -> list[str]:
     if exe is None:
         return []
     try:
-        r = subprocess.run([exe, "list-units", "--type=service", "--state=running", "--no-legend", "--plain",
-                            "--no-pager"], capture_output=True, timeout=timeout, check=False, text=True)
+        r = subprocess.run(
+            [exe, "list-units", "--type=service", "--state=running", "--no-legend", "--plain", "--no-pager"],
+            capture_output=True,
+            timeout=timeout,
+            check=False,
+            text=True,
+        )
     except (OSError, subprocess.SubprocessError):
         return []
     if r.returncode != 0:
@@ -99,8 +130,13 @@ def containers(timeout: float = 2.0) -> list[Container]:
             continue
         names = c.get("Names") or []
         name = (names[0] if names else str(c.get("Id", ""))[:12]).lstrip("/")
-        ports = sorted({int(p["PublicPort"]) for p in c.get("Ports") or []
-                        if isinstance(p, dict) and p.get("PublicPort") and p.get("Type", "tcp") == "tcp"})
+        ports = sorted(
+            {
+                int(p["PublicPort"])
+                for p in c.get("Ports") or []
+                if isinstance(p, dict) and p.get("PublicPort") and p.get("Type", "tcp") == "tcp"
+            }
+        )
         if name:
             out.append(Container(name, str(c.get("Image", "")), ports))
     return out

@@ -77,7 +77,7 @@ class HttpSettings:
         s = cls(base_url=url.strip().rstrip("/"))
         auth = d.get("auth") or {}
         if not isinstance(auth, dict):
-            raise ConfigProblem(f"{where}.auth: expected a table like {{ type = \"bearer\", token_env = \"VAR\" }}")
+            raise ConfigProblem(f'{where}.auth: expected a table like {{ type = "bearer", token_env = "VAR" }}')
         kind = str(auth.get("type", "none")).lower()
         if kind == "bearer":
             s.bearer_token = _read_secret(auth, "token", f"{where}.auth")

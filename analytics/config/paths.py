@@ -23,6 +23,7 @@ def data_dir() -> Path:
     if home:
         return home / "data"
     import platformdirs  # not imported when --db / --config / LOKIFI_* say where
+
     return Path(platformdirs.user_data_dir(APP, appauthor=False))
 
 
@@ -31,6 +32,7 @@ def config_dir() -> Path:
     if home:
         return home / "config"
     import platformdirs
+
     return Path(platformdirs.user_config_dir(APP, appauthor=False))
 
 
@@ -39,6 +41,7 @@ def cache_dir() -> Path:
     if home:
         return home / "cache"
     import platformdirs
+
     return Path(platformdirs.user_cache_dir(APP, appauthor=False))
 
 

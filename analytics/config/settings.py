@@ -31,16 +31,16 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Probe:
-    kind: str = "http"          # http | tcp
-    url: str = ""               # http(s)://...
+    kind: str = "http"  # http | tcp
+    url: str = ""  # http(s)://...
     method: str = "GET"
-    expect_status: int | tuple[int, ...] = 200   # one status or a list; 0: any 2xx/3xx
-    host: str = ""              # tcp
-    port: int = 0               # tcp
+    expect_status: int | tuple[int, ...] = 200  # one status or a list; 0: any 2xx/3xx
+    host: str = ""  # tcp
+    port: int = 0  # tcp
     timeout: float = 5.0
-    name: str = ""              # shown in probe_results; default: the URL or host:port
-    verify_tls: bool = True     # false: accept self-signed certificates
-    body_contains: str = ""     # http: the body must contain this text
+    name: str = ""  # shown in probe_results; default: the URL or host:port
+    verify_tls: bool = True  # false: accept self-signed certificates
+    body_contains: str = ""  # http: the body must contain this text
     headers: dict[str, str] = field(default_factory=dict)
 
 
@@ -48,15 +48,15 @@ class Probe:
 class Component:
     name: str
     probes: tuple[Probe, ...] = ()
-    process: str = ""           # process name (exact); a value with a space or "/" matches the command line
-    cmdline: str = ""           # substring of the command line
+    process: str = ""  # process name (exact); a value with a space or "/" matches the command line
+    cmdline: str = ""  # substring of the command line
     pid_file: str = ""
     logs: tuple[str, ...] = ()  # files or globs; error lines are attributed to this component
 
 
 @dataclass(frozen=True)
 class General:
-    host: str = ""              # name stored with local readings; default: this machine's hostname
+    host: str = ""  # name stored with local readings; default: this machine's hostname
     refresh_seconds: float = 5.0
     collect_seconds: float = 5.0
     theme: str = ""
@@ -69,12 +69,12 @@ class Collect:
     vitals_seconds: float = 0.0
     probe_seconds: float = 0.0
     tail_seconds: float = 2.0
-    flush_seconds: float = 30.0         # how often collected samples are written (one transaction)
-    event_flush_seconds: float = 5.0    # sooner when error events (log errors, failed probes) wait
-    refresh_seconds: float = 60.0       # how often the engines' refresh hooks run
-    hooks: tuple[str, ...] = ()         # "module:function"; empty: the built-in list
+    flush_seconds: float = 30.0  # how often collected samples are written (one transaction)
+    event_flush_seconds: float = 5.0  # sooner when error events (log errors, failed probes) wait
+    refresh_seconds: float = 60.0  # how often the engines' refresh hooks run
+    hooks: tuple[str, ...] = ()  # "module:function"; empty: the built-in list
     process_rescan_seconds: float = 60.0
-    max_line_bytes: int = 65536         # longer log lines are cut (and marked) at this size
+    max_line_bytes: int = 65536  # longer log lines are cut (and marked) at this size
 
 
 @dataclass(frozen=True)
@@ -82,7 +82,7 @@ class Retention:
     metrics_days: int = 90
     events_days: int = 180
     predictions_days: int = 365
-    fix_history_days: int = 365   # outcomes of superseded solutions; the current solution's are kept
+    fix_history_days: int = 365  # outcomes of superseded solutions; the current solution's are kept
 
 
 @dataclass(frozen=True)
@@ -96,29 +96,31 @@ class Watch:
 class Patterns:
     auto_approve_confidence: float = 0.8
     auto_approve_min_samples: int = 5
-    suggest_threshold: float = 0.7     # 0.5 | 0.7 | 0.9 as in the seed
+    suggest_threshold: float = 0.7  # 0.5 | 0.7 | 0.9 as in the seed
 
 
 @dataclass(frozen=True)
 class Alerts:
     """Where live predictions go besides the dashboard (analytics.alerts.deliver)."""
-    min_severity: str = "MEDIUM"          # LOW | MEDIUM | HIGH: predictions at or above it are sent
-    resend_seconds: float = 60.0          # a firing alert is re-posted this often (Alertmanager expects it)
-    alertmanager: dict = field(default_factory=dict)   # [alerts.alertmanager] url, auth, ca_file, timeout ...
+
+    min_severity: str = "MEDIUM"  # LOW | MEDIUM | HIGH: predictions at or above it are sent
+    resend_seconds: float = 60.0  # a firing alert is re-posted this often (Alertmanager expects it)
+    alertmanager: dict = field(default_factory=dict)  # [alerts.alertmanager] url, auth, ca_file, timeout ...
 
 
 @dataclass(frozen=True)
 class Notify:
     """A new HIGH prediction noticed by a person in another window (analytics.alerts.deliver.notify)."""
-    bell: bool = False                    # ring the terminal bell of the collector's terminal
-    tmux: bool = False                    # inside tmux: `tmux display-message` the prediction
+
+    bell: bool = False  # ring the terminal bell of the collector's terminal
+    tmux: bool = False  # inside tmux: `tmux display-message` the prediction
 
 
 @dataclass(frozen=True)
 class Predictions:
     window_days: int = 7
     horizon_hours: int = 24
-    sensitivity: str = "conservative"   # conservative | moderate | aggressive
+    sensitivity: str = "conservative"  # conservative | moderate | aggressive
     slow_response_ms: float = 1000.0
     recurring_error_count: int = 3
 
@@ -134,23 +136,23 @@ class Recommendations:
     cpu_max_pct: float = 80.0
     memory_max_pct: float = 90.0
     # issue 6 additions (analytics/recommend/)
-    cpu_window_minutes: int = 15            # "sustained": the mean over this window
-    perf_window_hours: int = 24             # response time / cache hit rate are judged over this window
+    cpu_window_minutes: int = 15  # "sustained": the mean over this window
+    perf_window_hours: int = 24  # response time / cache hit rate are judged over this window
     memory_growth_pct_per_day: float = 5.0  # memory "trending up": fitted growth per day, relative
-    temp_min_files: int = 20                # temp files "accumulated": this many, or temp_min_mb of them
+    temp_min_files: int = 20  # temp files "accumulated": this many, or temp_min_mb of them
     temp_min_mb: float = 100.0
-    temp_min_age_hours: float = 24.0        # younger temp files may be in use: never counted or cleaned
+    temp_min_age_hours: float = 24.0  # younger temp files may be in use: never counted or cleaned
     db_max_mb: float = 1024.0
-    db_stale_rows_min: int = 10000          # raw rows past retention before "database needs cleanup"
-    worse_factor: float = 1.25              # a dismissed finding returns when its measure grows this much
-    secret_max_file_kb: int = 1024          # larger files are not read by the secret scanner
-    secret_excludes: tuple[str, ...] = ()   # globs (relative to the project) the secret scanner skips,
-                                            # e.g. "tests/fixtures/*"; .gitignore and .secrets.baseline apply too
+    db_stale_rows_min: int = 10000  # raw rows past retention before "database needs cleanup"
+    worse_factor: float = 1.25  # a dismissed finding returns when its measure grows this much
+    secret_max_file_kb: int = 1024  # larger files are not read by the secret scanner
+    secret_excludes: tuple[str, ...] = ()  # globs (relative to the project) the secret scanner skips,
+    # e.g. "tests/fixtures/*"; .gitignore and .secrets.baseline apply too
 
 
 @dataclass(frozen=True)
 class AI:
-    base_url: str = ""          # empty: OpenAI's default endpoint when a key is set, else offline
+    base_url: str = ""  # empty: OpenAI's default endpoint when a key is set, else offline
     model: str = "gpt-4o-mini"
     api_key_file: str = ""
     timeout: float = 30.0
@@ -158,7 +160,7 @@ class AI:
     cache_ttl_days: int = 30
     redact_ips: bool = True
     redact_hostnames: bool = False
-    response_format: str = "auto"   # auto | json_schema | json_object | none (structured output support)
+    response_format: str = "auto"  # auto | json_schema | json_object | none (structured output support)
     # USD per 1M tokens: {"model": {"input": x, "output": y}}
     prices: dict[str, dict[str, float]] = field(default_factory=dict)
 
@@ -166,7 +168,7 @@ class AI:
 @dataclass(frozen=True)
 class Source:
     name: str
-    type: str                   # prometheus | loki
+    type: str  # prometheus | loki
     url: str
     options: dict[str, Any] = field(default_factory=dict)
 
@@ -347,7 +349,7 @@ def _probe_ok(p: Probe, where: str, problems: list[str]) -> bool:
         problems.append(f"{where}.expect_status: {p.expect_status} is not an HTTP status; probe ignored")
         return False
     if not all(isinstance(k, str) and isinstance(v, str) for k, v in p.headers.items()):
-        problems.append(f"{where}.headers: expected name = \"value\" strings; probe ignored")
+        problems.append(f'{where}.headers: expected name = "value" strings; probe ignored')
         return False
     return True
 
@@ -374,27 +376,40 @@ def _sources(raw: Any, problems: list[str]) -> tuple[Source, ...]:
 
 def _check_ranges(cfg: Config, problems: list[str]) -> Config:
     """Values of the right type but out of range: report and fall back to the default."""
+
     def positive(section: str, obj: Any, names: tuple[str, ...], allow_zero: bool = False) -> Any:
         changes = {}
         for n in names:
             v = getattr(obj, n)
             if v < 0 or (v == 0 and not allow_zero):
                 d = getattr(type(obj)(), n)
-                problems.append(f"{section}.{n}: {v} must be {'>= 0' if allow_zero else '> 0'}; "
-                                f"using the default {d!r}")
+                problems.append(
+                    f"{section}.{n}: {v} must be {'>= 0' if allow_zero else '> 0'}; using the default {d!r}"
+                )
                 changes[n] = d
         return dataclasses.replace(obj, **changes) if changes else obj
 
     general = positive("general", cfg.general, ("refresh_seconds", "collect_seconds"))
     collect = positive("collect", cfg.collect, ("vitals_seconds", "probe_seconds"), allow_zero=True)
-    collect = positive("collect", collect, ("tail_seconds", "flush_seconds", "event_flush_seconds", "refresh_seconds",
-                                            "process_rescan_seconds", "max_line_bytes"))
+    collect = positive(
+        "collect",
+        collect,
+        (
+            "tail_seconds",
+            "flush_seconds",
+            "event_flush_seconds",
+            "refresh_seconds",
+            "process_rescan_seconds",
+            "max_line_bytes",
+        ),
+    )
     for h in collect.hooks:
         if ":" not in h:
-            problems.append(f"collect.hooks: {h!r} is not \"module:function\"; ignored")
+            problems.append(f'collect.hooks: {h!r} is not "module:function"; ignored')
     collect = dataclasses.replace(collect, hooks=tuple(h for h in collect.hooks if ":" in h))
-    retention = positive("retention", cfg.retention,
-                         ("metrics_days", "events_days", "predictions_days", "fix_history_days"))
+    retention = positive(
+        "retention", cfg.retention, ("metrics_days", "events_days", "predictions_days", "fix_history_days")
+    )
 
     def bounded(section: str, obj: Any, names: tuple[str, ...], lo: float, hi: float, what: str) -> Any:
         changes = {}
@@ -406,37 +421,71 @@ def _check_ranges(cfg: Config, problems: list[str]) -> Config:
                 changes[n] = d
         return dataclasses.replace(obj, **changes) if changes else obj
 
-    patterns = bounded("patterns", cfg.patterns, ("auto_approve_confidence", "suggest_threshold"), 0, 1,
-                       "a probability")
+    patterns = bounded(
+        "patterns", cfg.patterns, ("auto_approve_confidence", "suggest_threshold"), 0, 1, "a probability"
+    )
     patterns = positive("patterns", patterns, ("auto_approve_min_samples",))
     recs = bounded("recommendations", cfg.recommendations, ("cache_hit_rate_min",), 0, 1, "a ratio")
-    recs = bounded("recommendations", recs, ("disk_free_min_pct", "cpu_max_pct", "memory_max_pct"), 0, 100,
-                   "a percentage")
-    recs = positive("recommendations", recs, ("security_scan_max_age_days", "dependency_max_age_days",
-                                              "response_time_max_ms", "large_log_mb", "worse_factor"))
+    recs = bounded(
+        "recommendations", recs, ("disk_free_min_pct", "cpu_max_pct", "memory_max_pct"), 0, 100, "a percentage"
+    )
+    recs = positive(
+        "recommendations",
+        recs,
+        (
+            "security_scan_max_age_days",
+            "dependency_max_age_days",
+            "response_time_max_ms",
+            "large_log_mb",
+            "worse_factor",
+        ),
+    )
     preds = cfg.predictions
     if preds.sensitivity not in ("conservative", "moderate", "aggressive"):
-        problems.append(f"predictions.sensitivity: {preds.sensitivity!r} is not conservative, moderate or "
-                        "aggressive; using the default 'conservative'")
+        problems.append(
+            f"predictions.sensitivity: {preds.sensitivity!r} is not conservative, moderate or "
+            "aggressive; using the default 'conservative'"
+        )
         preds = dataclasses.replace(preds, sensitivity="conservative")
     preds = positive("predictions", preds, ("window_days", "horizon_hours", "slow_response_ms"))
-    return dataclasses.replace(cfg, general=general, collect=collect, retention=retention, patterns=patterns,
-                               recommendations=recs, predictions=preds)
+    return dataclasses.replace(
+        cfg,
+        general=general,
+        collect=collect,
+        retention=retention,
+        patterns=patterns,
+        recommendations=recs,
+        predictions=preds,
+    )
 
 
-def parse_config(data: dict[str, Any], path: Path | None = None, problems: list[str] | None = None,
-                 text: str | None = None) -> Config:
+def parse_config(
+    data: dict[str, Any], path: Path | None = None, problems: list[str] | None = None, text: str | None = None
+) -> Config:
     """A typed Config from parsed TOML. Problems become ``Config.issues`` (with the line of their key
     when ``text``, the file's source, is given) and ``Config.problems`` (the same, as sentences)."""
     problems = [] if problems is None else problems
-    known = {"general", "collect", "retention", "watch", "patterns", "predictions", "recommendations", "ai",
-             "alerts", "notify", "components", "sources", "keymap"}
+    known = {
+        "general",
+        "collect",
+        "retention",
+        "watch",
+        "patterns",
+        "predictions",
+        "recommendations",
+        "ai",
+        "alerts",
+        "notify",
+        "components",
+        "sources",
+        "keymap",
+    }
     for key in data:
         if key not in known:
             problems.append(f"{key}: unknown section (ignored)")
     keymap = data.get("keymap", {})
     if not isinstance(keymap, dict) or not all(isinstance(v, str) for v in keymap.values()):
-        problems.append("keymap: expected action = \"keys\" pairs; ignored")
+        problems.append('keymap: expected action = "keys" pairs; ignored')
         keymap = {}
     cfg = Config(
         path=path,
@@ -463,6 +512,7 @@ def parse_config(data: dict[str, Any], path: Path | None = None, problems: list[
 # --------------------------------------------------------------------------------------------------
 # Issues with their line: what `lokifi config check` prints
 # --------------------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Issue:
@@ -513,7 +563,9 @@ def _header_re() -> Any:  # an re2 pattern (re2 has no type information)
     ("[a" + 30,000 spaces + ".b]" took 5 s to locate). Compiled on first use: a config without problems
     is never searched for lines, and a command that loads one does not import re2."""
     import re2
+
     return re2.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*(\]\]?)\s*(#.*)?$")
+
 
 _KEY_PART = r"""(?:[A-Za-z0-9_\-]+|"[^"]*"|'[^']*')"""
 _ASSIGN_RE = re.compile(rf"^\s*({_KEY_PART}(?:\s*\.\s*{_KEY_PART})*)\s*=")
@@ -564,7 +616,7 @@ def locate_keys(text: str) -> dict[str, int]:
         if a:
             key = ".".join(current + _dotted(a.group(1)))
             out.setdefault(key, n)
-            rest = line[a.end():]
+            rest = line[a.end() :]
             for q in ('"""', "'''"):
                 if rest.count(q) % 2 == 1:
                     in_multiline = q
@@ -578,9 +630,9 @@ def locate_keys(text: str) -> dict[str, int]:
 _SYNTAX_LINE_RE = re.compile(r"at line (\d+)")
 
 
-MAX_CONFIG_BYTES = 1 << 20   # a larger config file is refused (defaults apply), never read whole
-MAX_CONFIG_LINE = 64 << 10   # a longer line is ignored
-MAX_CONFIG_DEPTH = 32        # arrays / inline tables nested deeper on one line are ignored
+MAX_CONFIG_BYTES = 1 << 20  # a larger config file is refused (defaults apply), never read whole
+MAX_CONFIG_LINE = 64 << 10  # a longer line is ignored
+MAX_CONFIG_DEPTH = 32  # arrays / inline tables nested deeper on one line are ignored
 _OPEN_VALUE_RE = re.compile(r"=\s*(?:\[|\{|\"\"\"|''')")
 _STRINGS_RE = re.compile(r'"(?:[^"\\]|\\.)*"|\'[^\']*\'')
 
@@ -626,7 +678,7 @@ def _prescreen(lines: list[str], problems: list[str]) -> None:
                     if line.count(q) % 2 == 1:
                         in_multiline = q
                 if not in_multiline:
-                    body = _STRINGS_RE.sub("", line[m.start():]).split("#", 1)[0]
+                    body = _STRINGS_RE.sub("", line[m.start() :]).split("#", 1)[0]
                     depth = max(body.count("[") + body.count("{") - body.count("]") - body.count("}"), 0)
                 if in_multiline or depth:
                     continue
@@ -669,16 +721,16 @@ def load_config(path: str | os.PathLike[str] | None = None) -> Config:
             msg = f"{p}: not a regular file; using defaults"
             return Config(path=p, problems=(msg,), issues=(Issue(None, msg, None, str(p)),))
         if st.st_size > MAX_CONFIG_BYTES:
-            msg = (f"{p}: {st.st_size:,} bytes, larger than a config can be ({MAX_CONFIG_BYTES >> 20} MB); "
-                   "using defaults")
+            msg = (
+                f"{p}: {st.st_size:,} bytes, larger than a config can be ({MAX_CONFIG_BYTES >> 20} MB); using defaults"
+            )
             return Config(path=p, problems=(msg,), issues=(Issue(None, msg, None, str(p)),))
         with open(p, "rb") as fh:
             raw = fh.read(MAX_CONFIG_BYTES + 1)
     except FileNotFoundError:
         if path is not None or os.environ.get("LOKIFI_CONFIG"):
             problems.append(f"{p}: the config file named by --config / LOKIFI_CONFIG does not exist; using defaults")
-        return Config(path=None, problems=tuple(problems),
-                      issues=tuple(Issue(None, m, None, str(p)) for m in problems))
+        return Config(path=None, problems=tuple(problems), issues=tuple(Issue(None, m, None, str(p)) for m in problems))
     except OSError as exc:
         msg = f"{p}: cannot read ({exc.strerror}); using defaults"
         return Config(path=p, problems=(msg,), issues=(Issue(None, msg, None, str(p)),))

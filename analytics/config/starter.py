@@ -23,18 +23,43 @@ import psutil
 
 #: port -> (service, speaks HTTP?)
 WELL_KNOWN = {
-    80: ("http", True), 443: ("https", True), 3000: ("frontend", True), 5000: ("backend", True),
-    8000: ("backend", True), 8080: ("backend", True), 8443: ("backend", True),
-    5432: ("postgres", False), 6379: ("redis", False), 3306: ("mysql", False), 27017: ("mongodb", False),
-    11211: ("memcached", False), 5672: ("rabbitmq", False), 9200: ("elasticsearch", True),
-    9090: ("prometheus", True), 3100: ("loki", True), 9092: ("kafka", False),
+    80: ("http", True),
+    443: ("https", True),
+    3000: ("frontend", True),
+    5000: ("backend", True),
+    8000: ("backend", True),
+    8080: ("backend", True),
+    8443: ("backend", True),
+    5432: ("postgres", False),
+    6379: ("redis", False),
+    3306: ("mysql", False),
+    27017: ("mongodb", False),
+    11211: ("memcached", False),
+    5672: ("rabbitmq", False),
+    9200: ("elasticsearch", True),
+    9090: ("prometheus", True),
+    3100: ("loki", True),
+    9092: ("kafka", False),
 }
 #: process name -> service name
 NAMES = {
-    "postgres": "postgres", "postmaster": "postgres", "redis-server": "redis", "mysqld": "mysql",
-    "mariadbd": "mysql", "mongod": "mongodb", "nginx": "nginx", "apache2": "apache", "httpd": "apache",
-    "memcached": "memcached", "beam.smp": "rabbitmq", "node": "node", "gunicorn": "backend",
-    "uvicorn": "backend", "caddy": "caddy", "prometheus": "prometheus", "loki": "loki",
+    "postgres": "postgres",
+    "postmaster": "postgres",
+    "redis-server": "redis",
+    "mysqld": "mysql",
+    "mariadbd": "mysql",
+    "mongod": "mongodb",
+    "nginx": "nginx",
+    "apache2": "apache",
+    "httpd": "apache",
+    "memcached": "memcached",
+    "beam.smp": "rabbitmq",
+    "node": "node",
+    "gunicorn": "backend",
+    "uvicorn": "backend",
+    "caddy": "caddy",
+    "prometheus": "prometheus",
+    "loki": "loki",
 }
 LOGS = {
     "nginx": ["/var/log/nginx/error.log"],
@@ -49,8 +74,22 @@ DIR_SERVICE = {"apache2": "apache", "httpd": "apache", "postgresql": "postgres",
 #: the host's own logs at the top of a log directory: one "system" component
 SYSTEM_LOGS = ("syslog", "messages", "auth.log", "secure", "kern.log", "daemon.log")
 _ROTATED = re.compile(r"(?:[.\-_][0-9][0-9_.\-T]*)(?:\.(?:gz|bz2|xz|zst|lz4|zip))?$|\.(?:gz|bz2|xz|zst|lz4|zip)$")
-_SKIP_NAMES = {"systemd-resolved", "systemd-resolve", "cupsd", "avahi-daemon", "rpcbind", "dnsmasq",
-               "chronyd", "sshd", "systemd", "containerd", "dockerd", "exim4", "master", "rpc.statd"}
+_SKIP_NAMES = {
+    "systemd-resolved",
+    "systemd-resolve",
+    "cupsd",
+    "avahi-daemon",
+    "rpcbind",
+    "dnsmasq",
+    "chronyd",
+    "sshd",
+    "systemd",
+    "containerd",
+    "dockerd",
+    "exim4",
+    "master",
+    "rpc.statd",
+}
 _SKIP_PORTS = {22, 25, 53, 111, 631}
 
 
@@ -108,10 +147,16 @@ def listening() -> list[tuple[str, int, str]]:
 def detect(max_ports: int = 24) -> list[Found]:
     socks = listening()[:max_ports]
     with cf.ThreadPoolExecutor(8) as pool:
-        http_status = dict(zip(
-            [s[1] for s in socks],
-            pool.map(lambda s: _answers_http(s[0], s[1]) if WELL_KNOWN.get(s[1], ("", True))[1] is not False
-                     else None, socks), strict=True))
+        http_status = dict(
+            zip(
+                [s[1] for s in socks],
+                pool.map(
+                    lambda s: _answers_http(s[0], s[1]) if WELL_KNOWN.get(s[1], ("", True))[1] is not False else None,
+                    socks,
+                ),
+                strict=True,
+            )
+        )
     found: dict[str, Found] = {}
     for addr, port, pname in socks:
         service = NAMES.get(pname) or WELL_KNOWN.get(port, ("", False))[0] or pname or f"port{port}"
@@ -195,7 +240,8 @@ def discover(log_dirs: list[str] | None = None, *, services: bool = True) -> tup
         from analytics.config.discover import containers, systemd_services
 
         ports = {p for f in found.values() for _, p in f.tcp} | {
-            int(u.rsplit(":", 1)[1].rstrip("/")) for f in found.values() for u in f.http}
+            int(u.rsplit(":", 1)[1].rstrip("/")) for f in found.values() for u in f.http
+        }
         for c in containers():
             f = found.setdefault(c.name, Found(c.name, note=f"container ({c.image})" if c.image else "container"))
             for port in c.ports:
@@ -220,8 +266,9 @@ def journal_readable() -> bool:
     if exe is None:
         return False
     try:
-        r = subprocess.run([exe, "-q", "-n", "1", "-o", "json", "--no-pager"], capture_output=True, timeout=5,
-                           check=False)
+        r = subprocess.run(
+            [exe, "-q", "-n", "1", "-o", "json", "--no-pager"], capture_output=True, timeout=5, check=False
+        )
     except (OSError, subprocess.SubprocessError):
         return False
     return r.returncode == 0 and r.stdout.strip().startswith(b"{")
@@ -231,43 +278,60 @@ def _q(s: str) -> str:
     return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def render(found: list[Found], host: str | None = None, prometheus: str | None = None,
-           journal: bool = False) -> str:
+def render(found: list[Found], host: str | None = None, prometheus: str | None = None, journal: bool = False) -> str:
     """The commented starting file."""
     host = host or socket.gethostname()
-    journal_line = ("journal = true                       # the systemd journal's errors, per unit (found readable)"
-                    if journal else
-                    "# journal = true                     # the systemd journal's errors, per unit")
+    journal_line = (
+        "journal = true                       # the systemd journal's errors, per unit (found readable)"
+        if journal
+        else "# journal = true                     # the systemd journal's errors, per unit"
+    )
     parts = [HEADER.format(host=host, journal=journal_line)]
     if not found:
         parts.append(EXAMPLE_COMPONENT)
     for f in found:
         lines = ["[[components]]", f"name = {_q(f.name)}" + (f"        # {f.note}" if f.note else "")]
         if f.process:
-            lines.append(f"process = {_q(f.process)}        # process name; or cmdline = \"...\", pid_file = \"...\"")
+            lines.append(f'process = {_q(f.process)}        # process name; or cmdline = "...", pid_file = "..."')
         else:
-            lines.append("# process = \"...\"     # process name (not visible without more rights)")
+            lines.append('# process = "..."     # process name (not visible without more rights)')
         if f.logs:
             lines.append("logs = [" + ", ".join(_q(x) for x in f.logs) + "]")
         else:
-            lines.append("# logs = [\"/var/log/...\"]")
+            lines.append('# logs = ["/var/log/..."]')
         for url in f.http:
-            lines += ["", "  [[components.probes]]", "  kind = \"http\"", f"  url = {_q(url)}",
-                      "  expect_status = 0          # 0: any 2xx/3xx; or 200, or [200, 204]", "  timeout = 5.0"]
+            lines += [
+                "",
+                "  [[components.probes]]",
+                '  kind = "http"',
+                f"  url = {_q(url)}",
+                "  expect_status = 0          # 0: any 2xx/3xx; or 200, or [200, 204]",
+                "  timeout = 5.0",
+            ]
         for addr, port in f.tcp:
-            lines += ["", "  [[components.probes]]", "  kind = \"tcp\"", f"  host = {_q(addr)}", f"  port = {port}",
-                      "  timeout = 3.0"]
+            lines += [
+                "",
+                "  [[components.probes]]",
+                '  kind = "tcp"',
+                f"  host = {_q(addr)}",
+                f"  port = {port}",
+                "  timeout = 3.0",
+            ]
         parts.append("\n".join(lines) + "\n")
     footer = FOOTER
     if prometheus:
-        footer = footer.replace(PROM_EXAMPLE, f'[[sources]]\nname = "prom"\ntype = "prometheus"\nurl = {_q(prometheus)}'
-                                              "          # found answering on this machine\n")
+        footer = footer.replace(
+            PROM_EXAMPLE,
+            f'[[sources]]\nname = "prom"\ntype = "prometheus"\nurl = {_q(prometheus)}'
+            "          # found answering on this machine\n",
+        )
     parts.append(footer)
     return "\n".join(parts)
 
 
-def write_starter(path: Path, *, detect_services: bool = True, force: bool = False,
-                  log_dirs: list[str] | None = None) -> tuple[Path, list[Found]]:
+def write_starter(
+    path: Path, *, detect_services: bool = True, force: bool = False, log_dirs: list[str] | None = None
+) -> tuple[Path, list[Found]]:
     """Write the starting file (refuses to overwrite unless ``force``). Returns (path, what was found)."""
     if path.exists() and not force:
         raise FileExistsError(f"{path} already exists; use --force to replace it (a backup is kept as .bak)")
@@ -350,9 +414,12 @@ PROM_EXAMPLE = """\
 # url = "http://prometheus:9090"
 """
 
-FOOTER = """\
+FOOTER = (
+    """\
 # Fleet sources (Prometheus / Loki), see `lokifi sources`:
-""" + PROM_EXAMPLE + """
+"""
+    + PROM_EXAMPLE
+    + """
 [ai]
 # base_url = ""             # empty: OpenAI when OPENAI_API_KEY is set; or a local OpenAI-compatible server
 # model = "gpt-4o-mini"
@@ -362,3 +429,4 @@ FOOTER = """\
 # apply = "a"
 # dismiss = "d"
 """
+)

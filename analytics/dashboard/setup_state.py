@@ -60,17 +60,23 @@ def read_setup(con: Any, config: Any, db_path: str | os.PathLike[str], host: str
     watch = getattr(config, "watch", None)
     log_paths = sum(len(c.logs) for c in comps) + len(getattr(watch, "log_dirs", ()) or ())
     cfg_path = getattr(config, "path", None)
-    hours = _scalar(con, "SELECT max(h) FROM (SELECT count(DISTINCT hour) AS h FROM metrics_hourly "
-                         "WHERE metric = 'response_time_ms' GROUP BY component)")
+    hours = _scalar(
+        con,
+        "SELECT max(h) FROM (SELECT count(DISTINCT hour) AS h FROM metrics_hourly "
+        "WHERE metric = 'response_time_ms' GROUP BY component)",
+    )
     last = _scalar(con, "SELECT max(last_success) FROM source_status WHERE host = ?", [host or ""])
     pid = collector_running(db_path)
     state = SetupState(
         config_file=bool(cfg_path and Path(cfg_path).exists()),
-        components=len(comps), log_paths=log_paths,
+        components=len(comps),
+        log_paths=log_paths,
         project_dirs=len(getattr(watch, "project_dirs", ()) or ()),
         backfilled_files=int(_scalar(con, "SELECT count(*) FROM backfill_files") or 0),
-        history_hours=float(hours or 0), last_write=last,
-        collector_pid=pid, collector_here=pid == os.getpid(),
+        history_hours=float(hours or 0),
+        last_write=last,
+        collector_pid=pid,
+        collector_here=pid == os.getpid(),
     )
     if state.nothing_configured:
         state = SetupState(**{**state.__dict__, "busiest": busiest()})

@@ -27,8 +27,20 @@ def _types() -> dict[str, type]:
     from analytics.dashboard import view as dv
     from analytics.dashboard.setup_state import Busy, SetupState
 
-    return {t.__name__: t for t in (dv.DashboardView, dv.Pane, dv.LearningSummary, dv.PredictionRow,
-                                    dv.ForecastRow, dv.RecommendationRow, dv.PatternRow, SetupState, Busy)}
+    return {
+        t.__name__: t
+        for t in (
+            dv.DashboardView,
+            dv.Pane,
+            dv.LearningSummary,
+            dv.PredictionRow,
+            dv.ForecastRow,
+            dv.RecommendationRow,
+            dv.PatternRow,
+            SetupState,
+            Busy,
+        )
+    }
 
 
 def snapshot_path(db_path: str | os.PathLike[str]) -> Path:
@@ -56,13 +68,13 @@ def _encode(obj: Any) -> Any:
 
 def _decode(obj: Any, types: dict[str, type]) -> Any:
     if isinstance(obj, list):
-        return tuple(_decode(x, types) for x in obj)       # every sequence in a view is a tuple
+        return tuple(_decode(x, types) for x in obj)  # every sequence in a view is a tuple
     if isinstance(obj, dict):
         if "$dt" in obj:
             return dt.datetime.fromisoformat(obj["$dt"])
         if "$d" in obj:
             return {_decode(k, types): _decode(v, types) for k, v in obj["$d"]}
-        cls = types[obj["$t"]]                               # KeyError: not one of the view's types
+        cls = types[obj["$t"]]  # KeyError: not one of the view's types
         names = {f.name for f in dataclasses.fields(cls)}
         return cls(**{k: _decode(v, types) for k, v in obj["v"].items() if k in names})
     return obj
@@ -74,12 +86,13 @@ def save(view: Any, db_path: str | os.PathLike[str], signature: Any = None) -> P
     snapshot is a convenience, never an error)."""
     path = snapshot_path(db_path)
     try:
-        body = json.dumps({"format": FORMAT, "signature": _encode(signature), "view": _encode(view)},
-                          separators=(",", ":"))
+        body = json.dumps(
+            {"format": FORMAT, "signature": _encode(signature), "view": _encode(view)}, separators=(",", ":")
+        )
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".view-", suffix=".tmp")
         try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:   # mkstemp: mode 0600
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:  # mkstemp: mode 0600
                 fh.write(body)
             os.replace(tmp, path)
         except BaseException:

@@ -75,7 +75,7 @@ class LearningSummary:
     predictions_scored: int = 0
     predictions_accurate: int = 0
     recommendations_applied: int = 0
-    model_fixes_worked: int = 0     # outcomes of the model's proposed solutions
+    model_fixes_worked: int = 0  # outcomes of the model's proposed solutions
     model_fixes_failed: int = 0
 
     @property

@@ -70,8 +70,8 @@ def write_demo_config(db_path: str | os.PathLike[str], project: Path, logs: Path
     path = demo_config_path(db_path)
     path.write_text(
         "# Lokifi demo configuration (written by `lokifi demo`; rebuilt by `lokifi demo --reset`).\n"
-        + tomli_w.dumps({"general": {"host": HOST},
-                         "watch": {"project_dirs": [str(project)], "log_dirs": [str(logs)]}}))
+        + tomli_w.dumps({"general": {"host": HOST}, "watch": {"project_dirs": [str(project)], "log_dirs": [str(logs)]}})
+    )
     return path
 
 
@@ -89,7 +89,7 @@ def _cycles(ts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(daily load factor in [-1, 1] peaking mid-afternoon UTC, weekend mask)."""
     hours = (ts.astype("datetime64[m]").astype(np.int64) % (24 * 60)) / 60.0
     daily = np.sin(2 * np.pi * (hours - 9.0) / 24.0)
-    weekday = ((ts.astype("datetime64[D]").astype(np.int64) + 3) % 7)  # 0 = Monday
+    weekday = (ts.astype("datetime64[D]").astype(np.int64) + 3) % 7  # 0 = Monday
     return daily, weekday >= 5
 
 
@@ -98,15 +98,23 @@ def generate_metrics(now: dt.datetime, seed: int = 7) -> pl.DataFrame:
     ts = _timeline(now)
     n = len(ts)
     daily, weekend = _cycles(ts)
-    load = 1.0 + 0.6 * daily - 0.25 * weekend            # relative traffic
+    load = 1.0 + 0.6 * daily - 0.25 * weekend  # relative traffic
     days_before_end = (np.datetime64(now, "us") - ts).astype("timedelta64[s]").astype(np.float64) / 86400.0
     frames = []
 
     def add(component: str, metric: str, values: np.ndarray) -> None:
-        frames.append(pl.DataFrame({
-            "ts": ts, "host": HOST, "component": component, "metric": metric,
-            "value": np.round(values, 3), "source": "demo",
-        }))
+        frames.append(
+            pl.DataFrame(
+                {
+                    "ts": ts,
+                    "host": HOST,
+                    "component": component,
+                    "metric": metric,
+                    "value": np.round(values, 3),
+                    "source": "demo",
+                }
+            )
+        )
 
     # the timeout burst: three days ago, 14:00-15:00
     burst_start = np.datetime64(now - dt.timedelta(days=3), "us").astype("datetime64[D]") + np.timedelta64(14, "h")
@@ -130,7 +138,7 @@ def generate_metrics(now: dt.datetime, seed: int = 7) -> pl.DataFrame:
 
         mem = _MEM[comp] + 1.5 * rng.standard_normal(n)
         if comp == "worker":
-            mem += (DAYS - days_before_end) * 0.55        # creeping up ~0.55 %/day
+            mem += (DAYS - days_before_end) * 0.55  # creeping up ~0.55 %/day
         add(comp, "memory_percent", np.clip(mem, 1, 99))
 
         rpm = _RPM[comp] * load * (1 + 0.08 * rng.standard_normal(n))
@@ -167,7 +175,7 @@ _ERRORS = {
         "redis.exceptions.ConnectionError: Error 111 connecting to redis-primary:6379. Connection refused.",
     ],
     "nginx": [
-        '{ymd} [error] {pid}#0: *{n} upstream timed out (110: Connection timed out) while reading response header '
+        "{ymd} [error] {pid}#0: *{n} upstream timed out (110: Connection timed out) while reading response header "
         'from upstream, client: 10.1.{a}.{b}, server: shop.example.com, request: "GET /api/cart/{n} HTTP/1.1", '
         'upstream: "http://10.0.2.{a}:8000/api/cart/{n}"',
     ],
@@ -194,9 +202,14 @@ def generate_events(now: dt.datetime, seed: int = 11) -> pl.DataFrame:
 
     def msg(template: str, when: dt.datetime) -> str:
         return template.format(
-            a=int(rng.integers(2, 250)), b=int(rng.integers(2, 250)), n=int(rng.integers(1000, 99999)),
-            m=int(rng.integers(100000, 900000)), pid=int(rng.integers(200, 32000)), port=int(rng.integers(1024, 65000)),
-            ms=int(rng.choice([5000, 10000, 30000])), ymd=when.strftime("%Y/%m/%d %H:%M:%S"),
+            a=int(rng.integers(2, 250)),
+            b=int(rng.integers(2, 250)),
+            n=int(rng.integers(1000, 99999)),
+            m=int(rng.integers(100000, 900000)),
+            pid=int(rng.integers(200, 32000)),
+            port=int(rng.integers(1024, 65000)),
+            ms=int(rng.choice([5000, 10000, 30000])),
+            ymd=when.strftime("%Y/%m/%d %H:%M:%S"),
         )
 
     def at(days_ago: float) -> dt.datetime:
@@ -224,8 +237,12 @@ def generate_events(now: dt.datetime, seed: int = 11) -> pl.DataFrame:
                 rows.append((when, comp, msg(template, when), "error"))
     rows.sort()
     return pl.DataFrame(
-        {"ts": [r[0] for r in rows], "component": [r[1] for r in rows], "message": [r[2] for r in rows],
-         "level": [r[3] for r in rows]},
+        {
+            "ts": [r[0] for r in rows],
+            "component": [r[1] for r in rows],
+            "message": [r[2] for r in rows],
+            "level": [r[3] for r in rows],
+        },
         schema={"ts": pl.Datetime("us"), "component": pl.String, "message": pl.String, "level": pl.String},
     ).with_columns(host=pl.lit(HOST), source=pl.lit("demo"))
 
@@ -241,8 +258,10 @@ def _write_demo_files(root: Path, now: dt.datetime) -> tuple[Path, Path]:
     old = (now - dt.timedelta(days=44)).replace(tzinfo=dt.UTC).timestamp()
     os.utime(req, (old, old))
     (project / "app.py").write_text("import flask\napp = flask.Flask(__name__)\n")
-    line = (f"{now:%Y-%m-%d %H:%M:%S} INFO backend GET /api/products 200 43ms user=anonymous "
-            "trace=4bf92f3577b34da6a3ce929d0e0e4736\n").encode()
+    line = (
+        f"{now:%Y-%m-%d %H:%M:%S} INFO backend GET /api/products 200 43ms user=anonymous "
+        "trace=4bf92f3577b34da6a3ce929d0e0e4736\n"
+    ).encode()
     big = logs / "backend.log"
     target = 56 * 1024 * 1024
     if not big.exists() or big.stat().st_size < target:
@@ -252,13 +271,23 @@ def _write_demo_files(root: Path, now: dt.datetime) -> tuple[Path, Path]:
             while written < target:
                 f.write(chunk)
                 written += len(chunk)
-    (logs / "worker.log").write_text("".join(
-        f"{now:%Y-%m-%d %H:%M:%S} ERROR worker Out of memory: Killed process {1000 + i} (celery)\n" for i in range(50)))
+    (logs / "worker.log").write_text(
+        "".join(
+            f"{now:%Y-%m-%d %H:%M:%S} ERROR worker Out of memory: Killed process {1000 + i} (celery)\n"
+            for i in range(50)
+        )
+    )
     return project, logs
 
 
-def build_demo(path: str | os.PathLike[str], now: dt.datetime | None = None, *, seed: int = 7,
-               files: bool = True, engines: bool = True) -> DemoInfo:
+def build_demo(
+    path: str | os.PathLike[str],
+    now: dt.datetime | None = None,
+    *,
+    seed: int = 7,
+    files: bool = True,
+    engines: bool = True,
+) -> DemoInfo:
     """(Re)build the demo database at ``path`` (an existing file there is replaced)."""
     now = (now or default_now()).replace(tzinfo=None)
     p = Path(path)
@@ -282,6 +311,14 @@ def build_demo(path: str | os.PathLike[str], now: dt.datetime | None = None, *, 
     if engines:
         from analytics.config.settings import load_config
         from analytics.demo.engines import run_engines
+
         run_engines(store, now, config=load_config(config_path))
-    return DemoInfo(path=p, now=now, metrics=metrics.height, events=events.height, project_dir=project, log_dir=logs,
-                    config_path=config_path)
+    return DemoInfo(
+        path=p,
+        now=now,
+        metrics=metrics.height,
+        events=events.height,
+        project_dir=project,
+        log_dir=logs,
+        config_path=config_path,
+    )

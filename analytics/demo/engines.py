@@ -16,9 +16,12 @@ from analytics.store.database import Store
 
 # Fix outcomes a team would have recorded: (a substring of the message, outcomes in order, solution)
 DEMO_OUTCOMES = [
-    ("ECONNREFUSED", [True, True, False, True, True, True, True],
-     "1) Check redis is running: systemctl status redis\n2) Restart it: systemctl restart redis\n"
-     "3) Check maxclients / memory in redis.conf"),
+    (
+        "ECONNREFUSED",
+        [True, True, False, True, True, True, True],
+        "1) Check redis is running: systemctl status redis\n2) Restart it: systemctl restart redis\n"
+        "3) Check maxclients / memory in redis.conf",
+    ),
     ("No module named", [True, True, True], "pip install -r requirements.txt in the service's virtualenv"),
     ("remaining connection slots", [False, True, False], "Raise max_connections or put pgbouncer in front"),
     ("EADDRINUSE", [True], "Find the process on the port: ss -ltnp 'sport = :3000'; stop it or change PORT"),
@@ -30,14 +33,21 @@ def record_outcomes(store: Store, now: dt.datetime) -> None:
     for needle, outcomes, solution in DEMO_OUTCOMES:
         found = store.query(
             "SELECT error_hash FROM error_patterns WHERE error_message ILIKE ? ORDER BY occurrence_count DESC LIMIT 1",
-            [f"%{needle}%"])
+            [f"%{needle}%"],
+        )
         if not found.height:
             continue
         ref = found["error_hash"][0]
         for k, worked in enumerate(outcomes):
             when = now - dt.timedelta(days=len(outcomes) - k, hours=3)
-            record_outcome(store, ref, worked, solution=solution if k == 0 else None,
-                                    execution_time_ms=30_000 + 7_000 * k, now=when)
+            record_outcome(
+                store,
+                ref,
+                worked,
+                solution=solution if k == 0 else None,
+                execution_time_ms=30_000 + 7_000 * k,
+                now=when,
+            )
 
 
 def run_engines(store: Store, now: dt.datetime, *, config) -> None:

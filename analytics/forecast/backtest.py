@@ -28,16 +28,17 @@ class BacktestResult:
 
     origins: tuple[int, ...]
     errors: np.ndarray
-    mae: float            # mean absolute error over all origins and steps (nan when no origin)
-    mase: float           # mae / MASE scale of the history before the latest origin (nan if no scale)
+    mae: float  # mean absolute error over all origins and steps (nan when no origin)
+    mase: float  # mae / MASE scale of the history before the latest origin (nan if no scale)
 
     @property
     def ok(self) -> bool:
         return len(self.origins) > 0 and bool(np.isfinite(self.mae))
 
 
-def backtest(forecaster: Forecaster, y: np.ndarray, horizon: int, *, origins: Sequence[int],
-             season: int = 1) -> BacktestResult:
+def backtest(
+    forecaster: Forecaster, y: np.ndarray, horizon: int, *, origins: Sequence[int], season: int = 1
+) -> BacktestResult:
     """Run ``forecaster`` at each origin and collect its errors. Origins where it returns ``None``
     are left out."""
     y = np.asarray(y, dtype=float)
@@ -46,18 +47,19 @@ def backtest(forecaster: Forecaster, y: np.ndarray, horizon: int, *, origins: Se
         f = forecaster(y[:o], horizon)
         if f is None:
             continue
-        rows.append(y[o:o + horizon] - np.asarray(f, dtype=float))
+        rows.append(y[o : o + horizon] - np.asarray(f, dtype=float))
         used.append(o)
     if not rows:
         return BacktestResult((), np.empty((0, horizon)), float("nan"), float("nan"))
     errors = np.vstack(rows)
     mae = float(np.mean(np.abs(errors)))
-    scale = mase_scale(y[:max(used)], season)
+    scale = mase_scale(y[: max(used)], season)
     return BacktestResult(tuple(used), errors, mae, mae / scale if scale > 0 else float("nan"))
 
 
-def compare(forecasters: Mapping[str, Forecaster], y: np.ndarray, horizon: int, *,
-            origins: Sequence[int], season: int = 1) -> dict[str, BacktestResult]:
+def compare(
+    forecasters: Mapping[str, Forecaster], y: np.ndarray, horizon: int, *, origins: Sequence[int], season: int = 1
+) -> dict[str, BacktestResult]:
     """Backtest every forecaster on the same origins."""
     return {name: backtest(f, y, horizon, origins=origins, season=season) for name, f in forecasters.items()}
 
@@ -76,27 +78,26 @@ def choose(results: Mapping[str, BacktestResult], prefer: str | None = None) -> 
 
 
 MODELS = ("linear", "seasonal", "auto")
-LEVEL = 0.8   # the forecast interval Lokifi shows: 80 %
+LEVEL = 0.8  # the forecast interval Lokifi shows: 80 %
 
 
 @dataclass(frozen=True)
 class SeriesForecast:
     """A forecast of equally spaced rows by the chosen model, with its interval and backtest error."""
 
-    model: str                      # linear | seasonal (the one that produced mean/lo/hi)
+    model: str  # linear | seasonal (the one that produced mean/lo/hi)
     mean: np.ndarray
     lo: np.ndarray
     hi: np.ndarray
     level: float
-    backtest_mae: float             # of the chosen model (nan when the history is too short)
+    backtest_mae: float  # of the chosen model (nan when the history is too short)
     backtest_mase: float
     backtest_origins: int
-    candidates: dict[str, float]    # backtest MAE per model considered
-    weights: dict[str, float]       # the seasonal combination's weights (empty for linear)
+    candidates: dict[str, float]  # backtest MAE per model considered
+    weights: dict[str, float]  # the seasonal combination's weights (empty for linear)
 
 
-def forecast_series(values, horizon: int, season: int, model: str = "auto",
-                    level: float = LEVEL) -> SeriesForecast:
+def forecast_series(values, horizon: int, season: int, model: str = "auto", level: float = LEVEL) -> SeriesForecast:
     """Forecast ``horizon`` rows with ``model`` (linear | seasonal | auto). ``auto`` backtests both on
     the seasonal model's origins and keeps the one with the lower error."""
     if model not in MODELS:
@@ -107,8 +108,11 @@ def forecast_series(values, horizon: int, season: int, model: str = "auto",
     cands = {"seasonal": s.backtest_mae}
     lin = None
     if model in ("linear", "auto"):
-        lin_bt = backtest(lambda hist, h: linear_rows(hist, h, season), y, hb, origins=origins,
-                          season=season) if origins else None
+        lin_bt = (
+            backtest(lambda hist, h: linear_rows(hist, h, season), y, hb, origins=origins, season=season)
+            if origins
+            else None
+        )
         cands["linear"] = lin_bt.mae if lin_bt is not None and lin_bt.ok else float("nan")
         f = linear_rows(y, horizon, season)
         if lin_bt is not None and lin_bt.ok:
@@ -119,13 +123,17 @@ def forecast_series(values, horizon: int, season: int, model: str = "auto",
             qlo = -qhi
         lin = (f, np.minimum(f + qlo, f), np.maximum(f + qhi, f), lin_bt)
     use_linear = model == "linear" or (
-        model == "auto" and np.isfinite(cands.get("linear", np.nan))
-        and (not np.isfinite(s.backtest_mae) or cands["linear"] < s.backtest_mae))
+        model == "auto"
+        and np.isfinite(cands.get("linear", np.nan))
+        and (not np.isfinite(s.backtest_mae) or cands["linear"] < s.backtest_mae)
+    )
     if use_linear and lin is not None:
         f, lo, hi, _bt = lin
-        scale = mase_scale(y[:origins[0]], season) if origins else 0.0
+        scale = mase_scale(y[: origins[0]], season) if origins else 0.0
         mae = cands["linear"]
-        return SeriesForecast("linear", f, lo, hi, level, mae, mae / scale if scale > 0 else float("nan"),
-                              len(origins), cands, {})
-    return SeriesForecast("seasonal", s.mean, s.lo, s.hi, level, s.backtest_mae, s.backtest_mase,
-                          len(origins), cands, dict(s.weights))
+        return SeriesForecast(
+            "linear", f, lo, hi, level, mae, mae / scale if scale > 0 else float("nan"), len(origins), cands, {}
+        )
+    return SeriesForecast(
+        "seasonal", s.mean, s.lo, s.hi, level, s.backtest_mae, s.backtest_mase, len(origins), cands, dict(s.weights)
+    )

@@ -28,8 +28,8 @@ import numpy as np
 WINDOW_DAYS = 30.0
 MIN_DAYS = 7
 HORIZON_DAYS = 7.0
-TREND_SLOPE = 1.0          # ms/day: increasing above, decreasing below minus this
-SIGNIFICANT_SLOPE = 5.0    # ms/day: |slope| above this is a significant trend
+TREND_SLOPE = 1.0  # ms/day: increasing above, decreasing below minus this
+SIGNIFICANT_SLOPE = 5.0  # ms/day: |slope| above this is a significant trend
 RED_PCT = 20.0
 YELLOW_PCT = 10.0
 
@@ -43,7 +43,8 @@ class InsufficientData(ValueError):
         self.missing_days = max(0, required - days)
         super().__init__(
             f"insufficient data for forecasting: {days} day{'s' if days != 1 else ''} of data, "
-            f"{required} required ({self.missing_days} more day{'s' if self.missing_days != 1 else ''} needed)")
+            f"{required} required ({self.missing_days} more day{'s' if self.missing_days != 1 else ''} needed)"
+        )
 
 
 def trend_of(slope: float) -> str:
@@ -75,14 +76,14 @@ def colour_of(percent_change: float | None) -> str:
 class LinearForecast:
     """The seed's forecast for one series."""
 
-    slope: float              # units per day (ms/day for response time)
-    intercept: float          # value at the start of the window (x = 0)
-    current: float            # the line at the latest observation
-    forecast: float           # the line ``horizon_days`` later
+    slope: float  # units per day (ms/day for response time)
+    intercept: float  # value at the start of the window (x = 0)
+    current: float  # the line at the latest observation
+    forecast: float  # the line ``horizon_days`` later
     percent_change: float | None
-    trend: str                # increasing | decreasing | stable
+    trend: str  # increasing | decreasing | stable
     significant: bool
-    colour: str               # red | yellow | green
+    colour: str  # red | yellow | green
     horizon_days: float
     days_of_data: int
     points: int
@@ -102,8 +103,15 @@ def _fit(x: np.ndarray, y: np.ndarray, w: np.ndarray | None = None) -> tuple[flo
     return slope, ym - slope * xm
 
 
-def forecast_linear(times, values, *, weights=None, horizon_days: float = HORIZON_DAYS,
-                    window_days: float = WINDOW_DAYS, min_days: int = MIN_DAYS) -> LinearForecast:
+def forecast_linear(
+    times,
+    values,
+    *,
+    weights=None,
+    horizon_days: float = HORIZON_DAYS,
+    window_days: float = WINDOW_DAYS,
+    min_days: int = MIN_DAYS,
+) -> LinearForecast:
     """The seed's linear forecast of ``values`` observed at ``times`` (datetime64 or datetimes, UTC).
 
     Uses the observations in the last ``window_days`` before the latest one. Raises
@@ -134,10 +142,19 @@ def forecast_linear(times, values, *, weights=None, horizon_days: float = HORIZO
     fc = intercept + slope * (x_now + horizon_days)
     pct = (fc - current) / abs(current) * 100.0 if current != 0 else None
     return LinearForecast(
-        slope=slope, intercept=intercept, current=current, forecast=fc, percent_change=pct,
-        trend=trend_of(slope), significant=is_significant(slope), colour=colour_of(pct),
-        horizon_days=horizon_days, days_of_data=days, points=len(y),
-        window_start=window_start, last_time=last,
+        slope=slope,
+        intercept=intercept,
+        current=current,
+        forecast=fc,
+        percent_change=pct,
+        trend=trend_of(slope),
+        significant=is_significant(slope),
+        colour=colour_of(pct),
+        horizon_days=horizon_days,
+        days_of_data=days,
+        points=len(y),
+        window_start=window_start,
+        last_time=last,
     )
 
 

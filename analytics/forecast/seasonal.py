@@ -49,12 +49,12 @@ import numpy as np
 
 from analytics.forecast.stats import HORIZON_BUCKETS, fast_median, interval_bands, mase_scale, rolling_origins
 
-Candidate = Callable[[np.ndarray, int, int, dict], "np.ndarray | None"]   # (g x L) -> (g x h)
+Candidate = Callable[[np.ndarray, int, int, dict], "np.ndarray | None"]  # (g x L) -> (g x h)
 
-BACKTEST_ORIGINS = 16      # origins of the internal backtest (most recent first)
-ORIGIN_SPACING = 0.5       # in horizons
-MIN_ORIGINS = 4            # fewest backtest origins worth weighting on
-WEIGHT_POWER = 4.0         # weights = 1 / MAE ** power
+BACKTEST_ORIGINS = 16  # origins of the internal backtest (most recent first)
+ORIGIN_SPACING = 0.5  # in horizons
+MIN_ORIGINS = 4  # fewest backtest origins worth weighting on
+WEIGHT_POWER = 4.0  # weights = 1 / MAE ** power
 PHASE_DAYS = 7
 PROFILE_DAYS = 7
 PROFILE_WEEKS = 4
@@ -94,11 +94,11 @@ def _naive(Y, h, m, memo):
 
 
 def _recent(Y, h, m, memo):
-    return _flat(fast_median(Y[:, -max(1, m // 4):], axis=1), h)
+    return _flat(fast_median(Y[:, -max(1, m // 4) :], axis=1), h)
 
 
 def _day(Y, h, m, memo):
-    return _flat(fast_median(Y[:, -max(1, m):], axis=1), h)
+    return _flat(fast_median(Y[:, -max(1, m) :], axis=1), h)
 
 
 def _blocks(Y: np.ndarray, period: int, count: int, memo: dict):
@@ -111,7 +111,7 @@ def _blocks(Y: np.ndarray, period: int, count: int, memo: dict):
         if k < 1:
             memo[key] = None
         else:
-            blk = Y[:, L - k * period:].reshape(g, k, period)
+            blk = Y[:, L - k * period :].reshape(g, k, period)
             med = fast_median(blk, axis=2)
             memo[key] = (blk, med, blk - med[:, :, None])
     return memo[key]
@@ -140,7 +140,7 @@ def _level(Y: np.ndarray, prof: np.ndarray, k: int) -> np.ndarray:
     profile's phase 0 is the row after the last one, so the last rows are its last ``k`` phases)."""
     p = prof.shape[1]
     k = max(1, min(k, p))
-    return fast_median(Y[:, -k:] - prof[:, p - k:], axis=1)
+    return fast_median(Y[:, -k:] - prof[:, p - k :], axis=1)
 
 
 def _daily(Y, h, m, memo):
@@ -171,8 +171,8 @@ def _daily_weekly(Y, h, m, memo):
         return None
     dev = b[2]
     g, k, _ = dev.shape
-    dprof = np.tile(fast_median(dev.reshape(g, k * 7, m), axis=1), 7)        # the typical day (g x p)
-    prof = dprof + fast_median(dev - dprof[:, None, :], axis=1)                # + weekday corrections
+    dprof = np.tile(fast_median(dev.reshape(g, k * 7, m), axis=1), 7)  # the typical day (g x p)
+    prof = dprof + fast_median(dev - dprof[:, None, :], axis=1)  # + weekday corrections
     return _level(Y, prof, m)[:, None] + prof[:, _phases(h, p)]
 
 
@@ -189,7 +189,7 @@ def _daily_trend(Y, h, m, memo):
         i, j = np.triu_indices(k, 1)
         _PAIRS[k] = (i, j, (j - i).astype(float))
     i, j, d = _PAIRS[k]
-    slope = fast_median((b[1][:, j] - b[1][:, i]) / d, axis=1) / m     # Theil-Sen over daily medians, per step
+    slope = fast_median((b[1][:, j] - b[1][:, i]) / d, axis=1) / m  # Theil-Sen over daily medians, per step
     # the level is that of the last day, i.e. centred half a day back
     return daily + slope[:, None] * (np.arange(1, h + 1) + m / 2)[None, :]
 
@@ -252,18 +252,18 @@ class SeasonalForecast:
     level: float = 0.8
     season: int = 24
     weights: dict[str, float] = field(default_factory=dict)
-    backtest_mae: float = float("nan")    # cross-validated over the backtest origins
-    backtest_mase: float = float("nan")   # backtest_mae / in-sample seasonal-naive MAE
-    backtest_origins: tuple[int, ...] = ()   # history lengths of the backtest origins
-    backtest_horizon: int = 0                # steps scored at each origin (<= the horizon)
+    backtest_mae: float = float("nan")  # cross-validated over the backtest origins
+    backtest_mase: float = float("nan")  # backtest_mae / in-sample seasonal-naive MAE
+    backtest_origins: tuple[int, ...] = ()  # history lengths of the backtest origins
+    backtest_horizon: int = 0  # steps scored at each origin (<= the horizon)
 
 
 def _spread(y: np.ndarray, m: int) -> float:
-    w = y[-max(2, m):]
+    w = y[-max(2, m) :]
     return float(fast_median(np.abs(w - fast_median(w))))
 
 
-WIDTHS = np.round(np.arange(0.5, 3.0001, 0.05), 2)   # the factors self_calibrated_width chooses among
+WIDTHS = np.round(np.arange(0.5, 3.0001, 0.05), 2)  # the factors self_calibrated_width chooses among
 
 
 def self_calibrated_width(z: np.ndarray, level: float) -> float:
@@ -319,7 +319,7 @@ def forecast_seasonal(values, horizon: int, season: int, level: float = 0.8) -> 
     m = max(1, int(season))
 
     memo: dict = {}
-    Ynow = y[None, n - int(_usable(np.array([n]), m)[0]):]
+    Ynow = y[None, n - int(_usable(np.array([n]), m)[0]) :]
     pieces = {name: c(Ynow, h, m, memo) for name, c in CANDIDATES.items()}
     now = {name: v[0] for name, v in pieces.items() if v is not None}
     names = list(now)
@@ -357,8 +357,8 @@ def forecast_seasonal(values, horizon: int, season: int, level: float = 0.8) -> 
         memo = {}
         for i, name in enumerate(names):
             p = CANDIDATES[name](Y, hb, m, memo)
-            preds[rows, i] = p if p is not None else Y[:, -1:]   # (NEEDS keeps this from happening)
-    mae = np.mean(np.abs(preds - actual[:, None, :]), axis=2)        # origins x candidates
+            preds[rows, i] = p if p is not None else Y[:, -1:]  # (NEEDS keeps this from happening)
+    mae = np.mean(np.abs(preds - actual[:, None, :]), axis=2)  # origins x candidates
 
     def weights_from(err: np.ndarray) -> np.ndarray:
         """Weights over the last axis (one set per row of a 2-D ``err``), relative to the best piece's
@@ -377,17 +377,17 @@ def forecast_seasonal(values, horizon: int, season: int, level: float = 0.8) -> 
     # Honest error: each origin scored with weights and bias correction fitted on the others.
     if n_o > 1:
         others = ~np.eye(n_o, dtype=bool)
-        loo_err = np.array([mae[others[j]].mean(axis=0) for j in range(n_o)])          # n_o x candidates
+        loo_err = np.array([mae[others[j]].mean(axis=0) for j in range(n_o)])  # n_o x candidates
         wl = weights_from(loo_err)
-        comb = np.einsum("ji,kih->jkh", wl, preds)              # comb[j, k] = origin k under weights j
+        comb = np.einsum("ji,kih->jkh", wl, preds)  # comb[j, k] = origin k under weights j
         res = actual[None, :, :] - comb
         oth = res[others].reshape(n_o, n_o - 1, hb)
-        bias_j = _bucket_medians(oth)                            # n_o x hb
+        bias_j = _bucket_medians(oth)  # n_o x hb
         own = res[np.arange(n_o), np.arange(n_o)]
         bt_mae = float(np.mean(np.abs(own - bias_j)))
     else:
         bt_mae = float(np.mean(np.abs(resid)))
-    scale = mase_scale(y[:origins[0]], m)
+    scale = mase_scale(y[: origins[0]], m)
 
     # Interval: residuals in units of the spread at each origin, re-scaled by today's spread.
     spread_now = _spread(y, m)
@@ -400,7 +400,7 @@ def forecast_seasonal(values, horizon: int, season: int, level: float = 0.8) -> 
     if spread_now > 0 and np.all(spreads > 0):
         ratio = (spread_now / spreads) ** SPREAD_PERSISTENCE
         qlo, qhi = interval_bands(resid * ratio[:, None], h, level)
-        z = resid / spreads[:, None] ** SPREAD_PERSISTENCE      # errors in the units the band is scaled by
+        z = resid / spreads[:, None] ** SPREAD_PERSISTENCE  # errors in the units the band is scaled by
     else:
         qlo, qhi = interval_bands(resid, h, level)
         z = resid
@@ -420,8 +420,14 @@ def forecast_seasonal(values, horizon: int, season: int, level: float = 0.8) -> 
         lo = np.minimum(lo, stack.min(axis=0))
         hi = np.maximum(hi, stack.max(axis=0))
     return SeasonalForecast(
-        mean=f, lo=lo, hi=hi, level=level, season=m,
+        mean=f,
+        lo=lo,
+        hi=hi,
+        level=level,
+        season=m,
         weights={nm: float(x) for nm, x in zip(names, w, strict=True)},
-        backtest_mae=bt_mae, backtest_mase=bt_mae / scale if scale > 0 else float("nan"),
-        backtest_origins=tuple(origins), backtest_horizon=hb,
+        backtest_mae=bt_mae,
+        backtest_mase=bt_mae / scale if scale > 0 else float("nan"),
+        backtest_origins=tuple(origins),
+        backtest_horizon=hb,
     )

@@ -15,7 +15,7 @@ import numpy as np
 
 from analytics.forecast.backtest import LEVEL, forecast_series
 
-MAX_LINE = 10_000            # longest CSV line accepted by read_series_csv
+MAX_LINE = 10_000  # longest CSV line accepted by read_series_csv
 DAY_SECONDS = 86400.0
 
 
@@ -57,20 +57,21 @@ def read_series_csv(data: str | bytes, source: str = "<stdin>") -> tuple[np.ndar
         try:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
-            at = data[:exc.start].count(b"\n") + 1
+            at = data[: exc.start].count(b"\n") + 1
             raise SeriesInputError(f"{source}:{at}: not UTF-8 text (byte {exc.start})") from None
     else:
         text = data[1:] if data.startswith("\ufeff") else data
     if "\x00" in text:
-        at = text[:text.index("\x00")].count("\n") + 1
+        at = text[: text.index("\x00")].count("\n") + 1
         raise SeriesInputError(f"{source}:{at}: binary data (NUL byte); expected a CSV of timestamp,value")
     times: list[float] = []
     values: list[float] = []
     first = True
     for ln, line in enumerate(text.splitlines(), 1):
         if len(line) > MAX_LINE:
-            raise SeriesInputError(f"{source}:{ln}: line is {len(line)} characters long (limit {MAX_LINE}); "
-                                   "expected timestamp,value")
+            raise SeriesInputError(
+                f"{source}:{ln}: line is {len(line)} characters long (limit {MAX_LINE}); expected timestamp,value"
+            )
         if not line.strip():
             continue
         try:
@@ -84,7 +85,7 @@ def read_series_csv(data: str | bytes, source: str = "<stdin>") -> tuple[np.ndar
         try:
             v = float("nan") if raw_v.lower() in _MISSING else float(raw_v)
         except ValueError:
-            if header:                        # the first line may be a header
+            if header:  # the first line may be a header
                 continue
             raise SeriesInputError(f"{source}:{ln}: value {raw_v[:40]!r} is not a number") from None
         if math.isinf(v):
@@ -92,8 +93,9 @@ def read_series_csv(data: str | bytes, source: str = "<stdin>") -> tuple[np.ndar
         try:
             t = _parse_time(row[0])
         except (ValueError, OverflowError, IndexError):
-            raise SeriesInputError(f"{source}:{ln}: timestamp {row[0].strip()[:40]!r} is not ISO 8601 or an "
-                                   "epoch number") from None
+            raise SeriesInputError(
+                f"{source}:{ln}: timestamp {row[0].strip()[:40]!r} is not ISO 8601 or an epoch number"
+            ) from None
         times.append(t)
         values.append(v)
     if not values:
@@ -109,10 +111,10 @@ def series_rows(times: np.ndarray, values: np.ndarray, step: float | None = None
     ok = np.isfinite(y)
     if not ok.any():
         raise SeriesInputError("every value is missing; nothing to forecast from")
-    y = y[np.argmax(ok):]                             # drop leading gaps
-    t = t[len(t) - len(y):]
+    y = y[np.argmax(ok) :]  # drop leading gaps
+    t = t[len(t) - len(y) :]
     idx = np.where(np.isfinite(y), np.arange(len(y)), 0)
-    y = y[np.maximum.accumulate(idx)]                 # carry the last value over gaps
+    y = y[np.maximum.accumulate(idx)]  # carry the last value over gaps
     if not step or step <= 0:
         d = np.diff(t)
         d = d[d > 0]
@@ -137,15 +139,29 @@ def rows_per_day(times: np.ndarray, step: float, days: float = 7.0) -> int:
     return max(1, round((len(recent) - 1) * DAY_SECONDS / span))
 
 
-def forecast_csv(data: str | bytes, horizon: int, *, step: float | None = None, model: str = "auto",
-                 level: float = LEVEL, source: str = "<stdin>"):
+def forecast_csv(
+    data: str | bytes,
+    horizon: int,
+    *,
+    step: float | None = None,
+    model: str = "auto",
+    level: float = LEVEL,
+    source: str = "<stdin>",
+):
     """Read a series CSV and forecast ``horizon`` steps: a :class:`analytics.forecast.backtest.SeriesForecast`."""
     fc, _ = forecast_csv_timed(data, horizon, step=step, model=model, level=level, source=source)
     return fc
 
 
-def forecast_csv_timed(data: str | bytes, horizon: int, *, step: float | None = None, model: str = "auto",
-                       level: float = LEVEL, source: str = "<stdin>"):
+def forecast_csv_timed(
+    data: str | bytes,
+    horizon: int,
+    *,
+    step: float | None = None,
+    model: str = "auto",
+    level: float = LEVEL,
+    source: str = "<stdin>",
+):
     """:func:`forecast_csv` and the time of each forecast step (epoch seconds: the last row's time plus
     whole steps)."""
     times, values = read_series_csv(data, source)

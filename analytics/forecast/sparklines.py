@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:  # pragma: no cover
     from analytics.store.database import Store
 
-DEFAULT_METRIC = "response_time_ms"   # the metric forecast by default (analytics.forecast.stored reads it here:
+DEFAULT_METRIC = "response_time_ms"  # the metric forecast by default (analytics.forecast.stored reads it here:
 #                                       this module is read on every refresh and must not import NumPy)
 HISTORY_HOURS = 168
 BUCKET_HOURS = 2
@@ -50,21 +50,34 @@ def _num(x: Any) -> float | None:
     return None if x is None or (isinstance(x, float) and not math.isfinite(x)) else float(x)
 
 
-def sparkline_data(store: Store, now: dt.datetime | None = None, *, metric: str = DEFAULT_METRIC,
-                   history_hours: int = HISTORY_HOURS, bucket_hours: int = BUCKET_HOURS,
-                   component: str | None = None) -> list[dict[str, Any]]:
+def sparkline_data(
+    store: Store,
+    now: dt.datetime | None = None,
+    *,
+    metric: str = DEFAULT_METRIC,
+    history_hours: int = HISTORY_HOURS,
+    bucket_hours: int = BUCKET_HOURS,
+    component: str | None = None,
+) -> list[dict[str, Any]]:
     """Per component (sorted): ``history`` (bucket means, oldest first), ``forecast``/``lo``/``hi`` (the
     stored forecast path in the same buckets), ``current``, ``predicted``, ``pct_change``, ``trend``,
     ``significant``, ``colour``, ``model``, ``backtest_error`` (backtest MAE, metric units),
     ``backtest_mase``, ``made_at``, ``note``. History ends at the newest data at or before ``now``."""
     with store.read() as con:
-        return sparkline_data_in(con, now, metric=metric, history_hours=history_hours, bucket_hours=bucket_hours,
-                                 component=component)
+        return sparkline_data_in(
+            con, now, metric=metric, history_hours=history_hours, bucket_hours=bucket_hours, component=component
+        )
 
 
-def sparkline_data_in(con: Any, now: dt.datetime | None = None, *, metric: str = DEFAULT_METRIC,
-                      history_hours: int = HISTORY_HOURS, bucket_hours: int = BUCKET_HOURS,
-                      component: str | None = None) -> list[dict[str, Any]]:
+def sparkline_data_in(
+    con: Any,
+    now: dt.datetime | None = None,
+    *,
+    metric: str = DEFAULT_METRIC,
+    history_hours: int = HISTORY_HOURS,
+    bucket_hours: int = BUCKET_HOURS,
+    component: str | None = None,
+) -> list[dict[str, Any]]:
     """:func:`sparkline_data` on an open connection (the dashboard reads it inside its one visit)."""
     bucket = f"INTERVAL {int(bucket_hours)} HOUR"
     comp_sql = "AND component = $component" if component is not None else ""
@@ -86,7 +99,9 @@ def sparkline_data_in(con: Any, now: dt.datetime | None = None, *, metric: str =
             GROUP BY ALL
         )
         SELECT component, list(v ORDER BY t), max(t) FROM b GROUP BY component ORDER BY component
-        """, params).fetchall()
+        """,
+        params,
+    ).fetchall()
     fparams = {k: v for k, v in params.items() if k != "now"}
     path = con.execute(
         f"""
@@ -97,13 +112,17 @@ def sparkline_data_in(con: Any, now: dt.datetime | None = None, *, metric: str =
             GROUP BY ALL
         )
         SELECT component, list(m ORDER BY t), list(lo ORDER BY t), list(hi ORDER BY t) FROM b GROUP BY component
-        """, fparams).fetchall()
+        """,
+        fparams,
+    ).fetchall()
     runs = con.execute(
         f"""
         SELECT component, model, current_value, forecast_value, lo, hi, percent_change, trend, significant,
                colour, backtest_mae, backtest_mase, made_at, last_hour, message, horizon_days
         FROM forecast_runs WHERE host = '' AND metric = $metric {comp_sql}
-        """, fparams).fetchall()
+        """,
+        fparams,
+    ).fetchall()
     paths = {r[0]: r[1:] for r in path}
     info = {r[0]: r for r in runs}
     out = []
@@ -115,21 +134,35 @@ def sparkline_data_in(con: Any, now: dt.datetime | None = None, *, metric: str =
             note = "no forecast yet"
         elif r[14]:
             note = r[14]
-        elif (r[13] is not None and last_bucket is not None
-              and r[13] + dt.timedelta(hours=bucket_hours + 1) < last_bucket):
+        elif (
+            r[13] is not None and last_bucket is not None and r[13] + dt.timedelta(hours=bucket_hours + 1) < last_bucket
+        ):
             note = f"forecast from {r[13]:%Y-%m-%d %H:%M}"
-        out.append({
-            "host": "", "component": comp, "metric": metric,
-            "history": [_num(x) for x in history],
-            "forecast": [_num(x) for x in p[0]], "lo": [_num(x) for x in p[1]], "hi": [_num(x) for x in p[2]],
-            "model": (r[1] or "") if r else "",
-            "current": _num(r[2]) if r else None, "predicted": _num(r[3]) if r else None,
-            "predicted_lo": _num(r[4]) if r else None, "predicted_hi": _num(r[5]) if r else None,
-            "pct_change": _num(r[6]) if r else None, "trend": (r[7] or "unknown") if r else "unknown",
-            "significant": bool(r[8]) if r else False, "colour": (r[9] or "green") if r else "green",
-            "backtest_error": _num(r[10]) if r else None, "backtest_mase": _num(r[11]) if r else None,
-            "made_at": r[12] if r else None, "horizon_days": _num(r[15]) if r else None, "note": note,
-        })
+        out.append(
+            {
+                "host": "",
+                "component": comp,
+                "metric": metric,
+                "history": [_num(x) for x in history],
+                "forecast": [_num(x) for x in p[0]],
+                "lo": [_num(x) for x in p[1]],
+                "hi": [_num(x) for x in p[2]],
+                "model": (r[1] or "") if r else "",
+                "current": _num(r[2]) if r else None,
+                "predicted": _num(r[3]) if r else None,
+                "predicted_lo": _num(r[4]) if r else None,
+                "predicted_hi": _num(r[5]) if r else None,
+                "pct_change": _num(r[6]) if r else None,
+                "trend": (r[7] or "unknown") if r else "unknown",
+                "significant": bool(r[8]) if r else False,
+                "colour": (r[9] or "green") if r else "green",
+                "backtest_error": _num(r[10]) if r else None,
+                "backtest_mase": _num(r[11]) if r else None,
+                "made_at": r[12] if r else None,
+                "horizon_days": _num(r[15]) if r else None,
+                "note": note,
+            }
+        )
     return out
 
 
@@ -141,18 +174,33 @@ def forecast_rows(con: Any, now: dt.datetime | None, limit: int) -> tuple[Foreca
     """The Forecast pane: :func:`sparkline_data_in` as rows (a bucket without data is left out)."""
     return tuple(
         ForecastRow(
-            key=f"{r['host']}/{r['component']}/{r['metric']}", component=r["component"], metric=r["metric"],
-            history=_points(r["history"]), forecast=_points(r["forecast"]), lo=_points(r["lo"]),
-            hi=_points(r["hi"]), current=r["current"], predicted=r["predicted"], pct_change=r["pct_change"],
-            trend=r["trend"], significant=r["significant"], colour=r["colour"], model=r["model"],
-            backtest_error=r["backtest_error"], note=r["note"],
+            key=f"{r['host']}/{r['component']}/{r['metric']}",
+            component=r["component"],
+            metric=r["metric"],
+            history=_points(r["history"]),
+            forecast=_points(r["forecast"]),
+            lo=_points(r["lo"]),
+            hi=_points(r["hi"]),
+            current=r["current"],
+            predicted=r["predicted"],
+            pct_change=r["pct_change"],
+            trend=r["trend"],
+            significant=r["significant"],
+            colour=r["colour"],
+            model=r["model"],
+            backtest_error=r["backtest_error"],
+            note=r["note"],
         )
         for r in sparkline_data_in(con, now)[:limit]
     )
 
 
-def component_history(con: Any, component: str, now: dt.datetime, hours: int = 72,
-                      ) -> tuple[tuple[str, float | None, tuple[float, ...]], ...]:
+def component_history(
+    con: Any,
+    component: str,
+    now: dt.datetime,
+    hours: int = 72,
+) -> tuple[tuple[str, float | None, tuple[float, ...]], ...]:
     """Every metric of ``component`` over the ``hours`` before ``now``: (metric, latest hourly mean, the
     hourly means oldest first), for a component's details."""
     rows = con.execute(

@@ -42,8 +42,7 @@ def fast_quantiles(a: np.ndarray, qs) -> np.ndarray:
     return s[i] + (s[j] - s[i]) * (pos - i)
 
 
-def rolling_origins(n: int, horizon: int, count: int, spacing: int | None = None,
-                    min_train: int = 1) -> list[int]:
+def rolling_origins(n: int, horizon: int, count: int, spacing: int | None = None, min_train: int = 1) -> list[int]:
     """Origins (number of history rows) for a rolling-origin backtest, the most recent first.
 
     Origin ``o`` means: fit on ``y[:o]``, compare with ``y[o:o + horizon]``. The latest origin is
@@ -75,7 +74,7 @@ def mase_scale(y: np.ndarray, season: int) -> float:
     return 0.0
 
 
-HORIZON_BUCKETS = 4   # empirical interval quantiles are taken per quarter of the horizon
+HORIZON_BUCKETS = 4  # empirical interval quantiles are taken per quarter of the horizon
 
 
 def interval_bands(resid: np.ndarray, horizon: int, level: float = 0.8) -> tuple[np.ndarray, np.ndarray]:

@@ -12,6 +12,7 @@ run of failures takes the approval away.
 
 Seed thresholds: high confidence >= 0.7, medium 0.4-0.7, low < 0.4; suggestions use 0.5 / 0.7 / 0.9.
 """
+
 from __future__ import annotations
 
 import math
@@ -75,8 +76,9 @@ class Confidence:
     def describe(self) -> str:
         if self.outcomes == 0:
             return f"{self.confidence:.0%} (prior, no outcomes yet)"
-        return (f"{self.confidence:.0%} (95% interval {self.lo:.0%}-{self.hi:.0%}, "
-                f"{self.successes}/{self.outcomes} worked)")
+        return (
+            f"{self.confidence:.0%} (95% interval {self.lo:.0%}-{self.hi:.0%}, {self.successes}/{self.outcomes} worked)"
+        )
 
 
 def assess(successes: int, failures: int) -> Confidence:

@@ -13,6 +13,7 @@ Changing a rule means adding a new version here (never editing an old one) and b
 :data:`CURRENT_VERSION`; :func:`remap` then computes old->new fingerprints from the stored sample
 messages of each pattern.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -29,8 +30,10 @@ _PEND = r"[^\s\"'<>()\[\]{}|,;.:!?]"
 #: a left boundary captured as group 1 (Rust regex has no look-behind)
 _B = r"(^|[\s\"'(\[{<=,;|])"
 #: retired with rules version 4 (kept so versions 2-3 stay what they were)
-_TLD = (r"(?:com|net|org|edu|gov|mil|int|io|co|us|uk|de|fr|jp|cn|ru|br|in|it|nl|pl|au|ca|es|se|ch|kr|tw|"
-        r"info|biz|dev|app|cloud|local|lan|internal|localdomain|localhost)")
+_TLD = (
+    r"(?:com|net|org|edu|gov|mil|int|io|co|us|uk|de|fr|jp|cn|ru|br|in|it|nl|pl|au|ca|es|se|ch|kr|tw|"
+    r"info|biz|dev|app|cloud|local|lan|internal|localdomain|localhost)"
+)
 _MON = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*"
 _DAY = r"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*"
 
@@ -99,11 +102,13 @@ CURRENT_RULES = (
     (r"\b(?:[a-z][a-z0-9_]*\.){2,}[A-Z][a-z]\w*(?:\$\w+)*", "<CLASS>"),
     (r"\b0[xX][0-9a-fA-F]+\b", "<HEX>"),
     # numbers with units: sizes and durations
-    (r"\b\d+(?:\.\d+)?\s?(?:[KMGTP]i?B|B|bytes?|[kKMG]|ns|us|µs|ms|s|sec|secs|seconds?|min|mins|minutes?|h|hrs?|hours?|days?)\b",
-     "<NUM>"),
+    (
+        r"\b\d+(?:\.\d+)?\s?(?:[KMGTP]i?B|B|bytes?|[kKMG]|ns|us|µs|ms|s|sec|secs|seconds?|min|mins|minutes?|h|hrs?|hours?|days?)\b",
+        "<NUM>",
+    ),
     # quoted values that carry data (digits or path-like), e.g. 'attempt_1445_0020' or "/tmp/x y"
     (r"'[^'\s]*[\d/\\][^']*'", "'<QUOTED>'"),
-    (r"\"[^\"\s]*[\d/\\][^\"]*\"", "\"<QUOTED>\""),
+    (r"\"[^\"\s]*[\d/\\][^\"]*\"", '"<QUOTED>"'),
     # any remaining token holding a digit (ids, counters, signed numbers, hex runs, key=value values)
     ("(?:" + _TOKCH + r"|\." + _TOKCH + r")*\d(?:" + _TOKCH + r"|\." + _TOKCH + r")*", VAR),
     # every typed placeholder is a variable; a token that contains a placeholder is one variable
@@ -114,7 +119,7 @@ CURRENT_RULES = (
     (r"(^|\s)\[\]", "${1}[" + VAR + "]"),
     (r"(^|\s)\{\}", "${1}{" + VAR + "}"),
     (r"(^|\s)''", "${1}'" + VAR + "'"),
-    (r"(^|\s)\"\"", "${1}\"" + VAR + "\""),
+    (r"(^|\s)\"\"", '${1}"' + VAR + '"'),
 )
 
 V2 = RuleSet(version=2, rules=CURRENT_RULES, collapse=True, merge_min_values=3, max_chars=4096)
@@ -127,8 +132,16 @@ V3 = RuleSet(version=3, rules=CURRENT_RULES, collapse=True, merge_min_values=3, 
 # analytics.patterns.templates), like any other word.
 _HOST_PORT = (r"\b(?:[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?\.)+[A-Za-z][A-Za-z0-9\-]*:\d+\b", "<HOST>")
 RULES_V4 = tuple(_HOST_PORT if rep == "<HOST>" else (pat, rep) for pat, rep in CURRENT_RULES)
-CURRENT = RuleSet(version=4, rules=RULES_V4, collapse=True, merge_min_values=4, max_chars=4096,
-                  http_status=True, merge_context=3, merge_growth=3.0)
+CURRENT = RuleSet(
+    version=4,
+    rules=RULES_V4,
+    collapse=True,
+    merge_min_values=4,
+    max_chars=4096,
+    http_status=True,
+    merge_context=3,
+    merge_growth=3.0,
+)
 
 RULESETS: dict[int, RuleSet] = {1: SEED_V1, 2: V2, 3: V3, 4: CURRENT}
 CURRENT_VERSION = CURRENT.version

@@ -15,21 +15,54 @@ from __future__ import annotations
 import polars as pl
 
 NAMES: dict[str, str] = {
-    "400": "Bad-Request", "401": "Unauthorized", "403": "Forbidden", "404": "Not-Found",
-    "405": "Method-Not-Allowed", "406": "Not-Acceptable", "408": "Request-Timeout", "409": "Conflict",
-    "410": "Gone", "411": "Length-Required", "412": "Precondition-Failed", "413": "Payload-Too-Large",
-    "414": "URI-Too-Long", "415": "Unsupported-Media-Type", "416": "Range-Not-Satisfiable",
-    "421": "Misdirected-Request", "422": "Unprocessable-Content", "423": "Locked", "424": "Failed-Dependency",
-    "425": "Too-Early", "426": "Upgrade-Required", "428": "Precondition-Required", "429": "Too-Many-Requests",
-    "431": "Request-Header-Fields-Too-Large", "444": "No-Response", "451": "Unavailable-For-Legal-Reasons",
-    "494": "Request-Header-Too-Large", "495": "SSL-Certificate-Error", "496": "SSL-Certificate-Required",
-    "497": "HTTP-To-HTTPS", "499": "Client-Closed-Request",
-    "500": "Internal-Server-Error", "501": "Not-Implemented", "502": "Bad-Gateway", "503": "Service-Unavailable",
-    "504": "Gateway-Timeout", "505": "HTTP-Version-Not-Supported", "507": "Insufficient-Storage",
-    "508": "Loop-Detected", "511": "Network-Authentication-Required",
+    "400": "Bad-Request",
+    "401": "Unauthorized",
+    "403": "Forbidden",
+    "404": "Not-Found",
+    "405": "Method-Not-Allowed",
+    "406": "Not-Acceptable",
+    "408": "Request-Timeout",
+    "409": "Conflict",
+    "410": "Gone",
+    "411": "Length-Required",
+    "412": "Precondition-Failed",
+    "413": "Payload-Too-Large",
+    "414": "URI-Too-Long",
+    "415": "Unsupported-Media-Type",
+    "416": "Range-Not-Satisfiable",
+    "421": "Misdirected-Request",
+    "422": "Unprocessable-Content",
+    "423": "Locked",
+    "424": "Failed-Dependency",
+    "425": "Too-Early",
+    "426": "Upgrade-Required",
+    "428": "Precondition-Required",
+    "429": "Too-Many-Requests",
+    "431": "Request-Header-Fields-Too-Large",
+    "444": "No-Response",
+    "451": "Unavailable-For-Legal-Reasons",
+    "494": "Request-Header-Too-Large",
+    "495": "SSL-Certificate-Error",
+    "496": "SSL-Certificate-Required",
+    "497": "HTTP-To-HTTPS",
+    "499": "Client-Closed-Request",
+    "500": "Internal-Server-Error",
+    "501": "Not-Implemented",
+    "502": "Bad-Gateway",
+    "503": "Service-Unavailable",
+    "504": "Gateway-Timeout",
+    "505": "HTTP-Version-Not-Supported",
+    "507": "Insufficient-Storage",
+    "508": "Loop-Detected",
+    "511": "Network-Authentication-Required",
 }
-CLASSES: dict[str, str] = {"1": "Informational", "2": "Success", "3": "Redirect", "4": "Client-Error",
-                           "5": "Server-Error"}
+CLASSES: dict[str, str] = {
+    "1": "Informational",
+    "2": "Success",
+    "3": "Redirect",
+    "4": "Client-Error",
+    "5": "Server-Error",
+}
 
 # the code after a quoted request (followed by neither a digit nor a letter)
 _CODE = r'HTTP/[0-9.]+" ([1-5][0-9][0-9])(?:[^0-9A-Za-z]|$)'
@@ -50,8 +83,9 @@ def carry_status(keys: pl.Series, codes: pl.Series) -> pl.Series:
     """Keys (digits already made "0") with the line's code carried after a NUL: lines that differ in
     their code get different keys."""
     frame = pl.DataFrame({"k": keys, "c": codes})
-    return frame.select(pl.when(pl.col("c").is_not_null()).then(pl.col("k") + "\x00" + pl.col("c"))
-                        .otherwise(pl.col("k")))["k"].rename(keys.name)
+    return frame.select(
+        pl.when(pl.col("c").is_not_null()).then(pl.col("k") + "\x00" + pl.col("c")).otherwise(pl.col("k"))
+    )["k"].rename(keys.name)
 
 
 def name_status_codes(keys: pl.Series) -> pl.Series:
@@ -63,8 +97,10 @@ def name_status_codes(keys: pl.Series) -> pl.Series:
         return keys
     code = code.gather(rows)
     name = code.replace_strict(NAMES, default=None, return_dtype=pl.String).fill_null(
-        code.str.slice(0, 1).replace_strict(CLASSES, default=None, return_dtype=pl.String))
+        code.str.slice(0, 1).replace_strict(CLASSES, default=None, return_dtype=pl.String)
+    )
     bare = keys.gather(rows).str.replace(_CARRIED, "")
     named = pl.DataFrame({"key": bare, "name": name}).select(
-        pl.col("key").str.replace(_PLACE, pl.lit("${1}") + pl.col("name") + pl.lit("${2}")))
+        pl.col("key").str.replace(_PLACE, pl.lit("${1}") + pl.col("name") + pl.lit("${2}"))
+    )
     return keys.clone().scatter(rows, named["key"])

@@ -24,6 +24,7 @@ Every write of one logical change happens in one transaction.
 One module: it is the only writer of the pattern tables, and having every write here is what keeps each
 logical change in one transaction.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -62,6 +63,7 @@ def safe_text(message: object, limit: int = MAX_STORED_MESSAGE) -> str:
 
 # -- learning from events -----------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class LearnResult:
     events: int
@@ -82,8 +84,9 @@ def learn_from_events(store, since: dt.datetime | None = None, batch: int = 200_
     fps: list[str] = []
     while True:
         r = _learn_batch(store, since, batch)
-        total = LearnResult(total.events + r.events, total.new_patterns + r.new_patterns,
-                            total.updated_patterns + r.updated_patterns)
+        total = LearnResult(
+            total.events + r.events, total.new_patterns + r.new_patterns, total.updated_patterns + r.updated_patterns
+        )
         fps.extend(r.fingerprints)
         if r.events < batch:
             break
@@ -105,7 +108,9 @@ def _learn_batch(store, since, batch) -> LearnResult:
             params.append(_now(since))
         ev = con.sql(
             f"SELECT rowid AS rid, ts, host, component, message, fingerprint, type, source FROM error_events "
-            f"WHERE {where} ORDER BY ts LIMIT {int(batch)}", params=params or None).pl()
+            f"WHERE {where} ORDER BY ts LIMIT {int(batch)}",
+            params=params or None,
+        ).pl()
         if ev.height == 0:
             return LearnResult(0, 0, 0)
         ev = ev.with_columns(pl.col("message").fill_null(""), pl.col("component").fill_null("unknown"))
@@ -121,34 +126,46 @@ def _learn_batch(store, since, batch) -> LearnResult:
         fp_of = {t: fingerprint(t) for t in distinct.to_list()}
         ev = ev.with_columns(templates.alias("template"))
         ev = ev.with_columns(
-            pl.col("fingerprint").fill_null(pl.col("template").replace_strict(fp_of, return_dtype=pl.String))
-            .alias("fp"))
+            pl.col("fingerprint")
+            .fill_null(pl.col("template").replace_strict(fp_of, return_dtype=pl.String))
+            .alias("fp")
+        )
         from analytics.patterns.merge import follow
 
-        moved = follow(con, ev["fp"].unique().to_list())   # fingerprints merged into a more general pattern
+        moved = follow(con, ev["fp"].unique().to_list())  # fingerprints merged into a more general pattern
         if moved:
             ev = ev.with_columns(pl.col("fp").replace(moved))
         # one type per pattern: an existing pattern keeps its type; a new one is classified from its first message
         known = con.sql(
             "SELECT error_hash, error_type FROM error_patterns WHERE error_hash IN (SELECT unnest(?))",
-            params=[ev["fp"].unique().to_list()]).pl()
+            params=[ev["fp"].unique().to_list()],
+        ).pl()
         known_type = dict(zip(known["error_hash"].to_list(), known["error_type"].to_list(), strict=True))
-        firsts = ev.group_by("fp", maintain_order=True).agg(pl.col("message").first(),
-                                                             pl.col("type").drop_nulls().first())
+        firsts = ev.group_by("fp", maintain_order=True).agg(
+            pl.col("message").first(), pl.col("type").drop_nulls().first()
+        )
         type_of = {}
         for fp, msg, given in firsts.iter_rows():
             type_of[fp] = known_type.get(fp) or (normalise_type(given) if given else classify(msg))
         ev = ev.with_columns(pl.col("fp").replace_strict(type_of, return_dtype=pl.String).alias("ptype"))
 
-        agg = ev.group_by("fp").agg(
-            pl.len().alias("n"), pl.col("ts").min().alias("first"), pl.col("ts").max().alias("last"),
-            pl.col("template").first(), pl.col("ptype").first(),
-            pl.col("message").sort_by("ts").last().alias("message"),
-            pl.col("component").sort_by("ts").first().alias("component"),
-        ).with_columns(pl.col("message").map_elements(safe_text, return_dtype=pl.String))
+        agg = (
+            ev.group_by("fp")
+            .agg(
+                pl.len().alias("n"),
+                pl.col("ts").min().alias("first"),
+                pl.col("ts").max().alias("last"),
+                pl.col("template").first(),
+                pl.col("ptype").first(),
+                pl.col("message").sort_by("ts").last().alias("message"),
+                pl.col("component").sort_by("ts").first().alias("component"),
+            )
+            .with_columns(pl.col("message").map_elements(safe_text, return_dtype=pl.String))
+        )
         con.register("_lk_agg", agg.to_arrow())
-        new = con.execute("SELECT count(*) FROM _lk_agg a WHERE NOT EXISTS "
-                          "(SELECT 1 FROM error_patterns p WHERE p.error_hash = a.fp)").fetchone()[0]
+        new = con.execute(
+            "SELECT count(*) FROM _lk_agg a WHERE NOT EXISTS (SELECT 1 FROM error_patterns p WHERE p.error_hash = a.fp)"
+        ).fetchone()[0]
         con.execute(f"""
             INSERT INTO error_patterns (error_hash, error_type, error_message, template, component,
                 occurrence_count, first_seen, last_seen, confidence_score, rules_version)
@@ -161,8 +178,9 @@ def _learn_batch(store, since, batch) -> LearnResult:
         """)
         con.unregister("_lk_agg")
 
-        comps = ev.group_by("fp", "component").agg(pl.len().alias("n"), pl.col("ts").min().alias("first"),
-                                                    pl.col("ts").max().alias("last"))
+        comps = ev.group_by("fp", "component").agg(
+            pl.len().alias("n"), pl.col("ts").min().alias("first"), pl.col("ts").max().alias("last")
+        )
         con.register("_lk_comp", comps.to_arrow())
         con.execute("""
             INSERT INTO pattern_components (error_hash, component, count, first_seen, last_seen)
@@ -174,10 +192,14 @@ def _learn_batch(store, since, batch) -> LearnResult:
         """)
         con.unregister("_lk_comp")
 
-        samples = (ev.sort("ts", descending=True).unique(subset=["fp", "message"], keep="first", maintain_order=True)
-                   .group_by("fp", maintain_order=True).head(SAMPLES_PER_PATTERN)
-                   .select("fp", "message", "component", "ts")
-                   .with_columns(pl.col("message").map_elements(safe_text, return_dtype=pl.String)))
+        samples = (
+            ev.sort("ts", descending=True)
+            .unique(subset=["fp", "message"], keep="first", maintain_order=True)
+            .group_by("fp", maintain_order=True)
+            .head(SAMPLES_PER_PATTERN)
+            .select("fp", "message", "component", "ts")
+            .with_columns(pl.col("message").map_elements(safe_text, return_dtype=pl.String))
+        )
         con.register("_lk_samp", samples.to_arrow())
         con.execute("""
             INSERT INTO pattern_samples (error_hash, message, component, seen_at)
@@ -204,22 +226,42 @@ def _learn_batch(store, since, batch) -> LearnResult:
         return LearnResult(ev.height, int(new), agg.height - int(new), fps)
 
 
-def record_error(store, message: object, component: str = "unknown", host: str | None = None,
-                 ts: dt.datetime | None = None, level: str | None = "ERROR", source: str = "manual") -> dict:
+def record_error(
+    store,
+    message: object,
+    component: str = "unknown",
+    host: str | None = None,
+    ts: dt.datetime | None = None,
+    level: str | None = "ERROR",
+    source: str = "manual",
+) -> dict:
     """Record one error message as an event, learn it, and return its pattern."""
     import socket
+
     text = safe_text(message)
-    row = pl.DataFrame({
-        "ts": [_now(ts)], "host": [host or socket.gethostname()], "component": [safe_text(component, 200) or "unknown"],
-        "message": [text], "source": [source], "level": [level],
-    })
+    row = pl.DataFrame(
+        {
+            "ts": [_now(ts)],
+            "host": [host or socket.gethostname()],
+            "component": [safe_text(component, 200) or "unknown"],
+            "message": [text],
+            "source": [source],
+            "level": [level],
+        }
+    )
     tmpl = template_of(text)
-    local: dict[str, Any] = {"error_hash": fingerprint(tmpl), "template": tmpl, "error_type": classify(text),
-             "error_message": text, "occurrence_count": None}
+    local: dict[str, Any] = {
+        "error_hash": fingerprint(tmpl),
+        "template": tmpl,
+        "error_type": classify(text),
+        "error_message": text,
+        "occurrence_count": None,
+    }
     if not store.submit("append", row, table="error_events"):
         # The database is busy: the event is queued durably (the spool) and learned when it is written.
         return {**local, "spooled": True}
     from analytics.store.database import StoreBusy
+
     try:
         learn_from_events(store)
         return get_pattern(store, local["error_hash"])
@@ -228,6 +270,7 @@ def record_error(store, message: object, component: str = "unknown", host: str |
 
 
 # -- lookups ------------------------------------------------------------------------------------------
+
 
 def resolve(store, ref: str) -> str:
     """Fingerprint of the pattern ``ref`` names: a full or prefix fingerprint (>= 6 hex digits), a
@@ -242,29 +285,38 @@ def resolve(store, ref: str) -> str:
             return hits["error_hash"][0]
         if hits.height > 1:
             raise PatternNotFound(f"pattern id {r!r} is ambiguous: it starts {hits.height}+ patterns; give more digits")
-        old = store.query("SELECT new_hash FROM fingerprint_map WHERE old_hash LIKE ? || '%' "
-                          "ORDER BY rules_version DESC LIMIT 1", [low])
+        old = store.query(
+            "SELECT new_hash FROM fingerprint_map WHERE old_hash LIKE ? || '%' ORDER BY rules_version DESC LIMIT 1",
+            [low],
+        )
         if old.height:
             return old["new_hash"][0]
     fp = fingerprint(template_of(r))
     hit = store.query("SELECT error_hash FROM error_patterns WHERE error_hash = ?", [fp])
     if hit.height:
         return fp
-    merged = store.query("SELECT new_hash FROM fingerprint_map WHERE old_hash = ? ORDER BY mapped_at DESC LIMIT 1",
-                         [fp])
+    merged = store.query(
+        "SELECT new_hash FROM fingerprint_map WHERE old_hash = ? ORDER BY mapped_at DESC LIMIT 1", [fp]
+    )
     if merged.height:
         return merged["new_hash"][0]
-    raise PatternNotFound(f"no learned pattern matches {r[:80]!r} (give a pattern id from "
-                          "`lokifi patterns list`/`lokifi ai autofix`, or an error message that was recorded)")
+    raise PatternNotFound(
+        f"no learned pattern matches {r[:80]!r} (give a pattern id from "
+        "`lokifi patterns list`/`lokifi ai autofix`, or an error message that was recorded)"
+    )
 
 
 def _with_confidence(df: pl.DataFrame) -> pl.DataFrame:
     if df.height == 0:
-        return df.with_columns(pl.lit(None, pl.Float64).alias("confidence_lo"),
-                               pl.lit(None, pl.Float64).alias("confidence_hi"),
-                               pl.lit(None, pl.String).alias("confidence_level"))
-    rows = [conf.assess(s or 0, f or 0)
-            for s, f in zip(df["success_count"].to_list(), df["failure_count"].to_list(), strict=True)]
+        return df.with_columns(
+            pl.lit(None, pl.Float64).alias("confidence_lo"),
+            pl.lit(None, pl.Float64).alias("confidence_hi"),
+            pl.lit(None, pl.String).alias("confidence_level"),
+        )
+    rows = [
+        conf.assess(s or 0, f or 0)
+        for s, f in zip(df["success_count"].to_list(), df["failure_count"].to_list(), strict=True)
+    ]
     return df.with_columns(
         pl.Series("confidence_score", [c.confidence for c in rows], dtype=pl.Float64),
         pl.Series("confidence_lo", [c.lo for c in rows], dtype=pl.Float64),
@@ -279,20 +331,27 @@ _HOST_EVENTS = """(SELECT fingerprint, host, count(*) AS host_count, min(ts) AS 
     FROM error_events WHERE host = ? AND fingerprint IS NOT NULL GROUP BY fingerprint, host)"""
 
 
-def list_patterns(store, limit: int | None = None, order: str = "last_seen", error_type: str | None = None,
-                  host: str | None = None) -> pl.DataFrame:
+def list_patterns(
+    store, limit: int | None = None, order: str = "last_seen", error_type: str | None = None, host: str | None = None
+) -> pl.DataFrame:
     """Patterns with their confidence interval (``confidence_lo``/``confidence_hi``) and components.
 
     ``host``: only patterns with stored events from that host, with ``host``, ``host_count``,
     ``host_first_seen``, ``host_last_seen`` and ``host_components`` (its share), sorted by them."""
-    orders = {"last_seen": "p.last_seen DESC NULLS LAST", "count": "p.occurrence_count DESC",
-              "confidence": "p.confidence_score DESC", "first_seen": "p.first_seen"}
+    orders = {
+        "last_seen": "p.last_seen DESC NULLS LAST",
+        "count": "p.occurrence_count DESC",
+        "confidence": "p.confidence_score DESC",
+        "first_seen": "p.first_seen",
+    }
     sql = f"SELECT {_PATTERN_COLS}, {COMPONENTS}"
     params: list = []
     if host is not None:
         orders.update(last_seen="h.host_last_seen DESC", count="h.host_count DESC", first_seen="h.host_first_seen")
-        sql += (", h.host, h.host_count, h.host_first_seen, h.host_last_seen, h.host_components FROM error_patterns p "
-                f"JOIN {_HOST_EVENTS} h ON h.fingerprint = p.error_hash")
+        sql += (
+            ", h.host, h.host_count, h.host_first_seen, h.host_last_seen, h.host_components FROM error_patterns p "
+            f"JOIN {_HOST_EVENTS} h ON h.fingerprint = p.error_hash"
+        )
         params.append(host)
     else:
         sql += " FROM error_patterns p"
@@ -317,15 +376,26 @@ def get_pattern(store, ref: str, host: str | None = None) -> dict:
         share = _host_share(store, fp, host)
     with store.read() as con:
         p = con.sql(f"SELECT {_PATTERN_COLS} FROM error_patterns p WHERE error_hash = ?", params=[fp]).pl()
-        comps = con.sql("SELECT component, count, first_seen, last_seen FROM pattern_components "
-                            "WHERE error_hash = ? ORDER BY count DESC", params=[fp]).pl()
-        samples = con.sql("SELECT message, component, seen_at FROM pattern_samples WHERE error_hash = ? "
-                              "ORDER BY seen_at DESC NULLS LAST", params=[fp]).pl()
-        versions = con.sql("SELECT version, solution, source, author, created_at FROM pattern_versions "
-                               "WHERE error_hash = ? ORDER BY version", params=[fp]).pl()
-        fixes = con.sql("SELECT fix_applied, success, execution_time_ms, applied_at, solution_version, note "
-                        "FROM fix_history WHERE error_hash = ? ORDER BY applied_at DESC, id DESC LIMIT 50",
-                        params=[fp]).pl()
+        comps = con.sql(
+            "SELECT component, count, first_seen, last_seen FROM pattern_components "
+            "WHERE error_hash = ? ORDER BY count DESC",
+            params=[fp],
+        ).pl()
+        samples = con.sql(
+            "SELECT message, component, seen_at FROM pattern_samples WHERE error_hash = ? "
+            "ORDER BY seen_at DESC NULLS LAST",
+            params=[fp],
+        ).pl()
+        versions = con.sql(
+            "SELECT version, solution, source, author, created_at FROM pattern_versions "
+            "WHERE error_hash = ? ORDER BY version",
+            params=[fp],
+        ).pl()
+        fixes = con.sql(
+            "SELECT fix_applied, success, execution_time_ms, applied_at, solution_version, note "
+            "FROM fix_history WHERE error_hash = ? ORDER BY applied_at DESC, id DESC LIMIT 50",
+            params=[fp],
+        ).pl()
     row = _with_confidence(p).to_dicts()[0]
     row["components"] = comps.to_dicts()
     row["samples"] = samples.to_dicts()
@@ -337,18 +407,29 @@ def get_pattern(store, ref: str, host: str | None = None) -> dict:
 
 def _host_share(store, fp: str, host: str) -> dict:
     with store.read() as con:
-        share = con.sql(f"SELECT * EXCLUDE (fingerprint) FROM {_HOST_EVENTS} WHERE fingerprint = ?",
-                        params=[host, fp]).pl()
+        share = con.sql(
+            f"SELECT * EXCLUDE (fingerprint) FROM {_HOST_EVENTS} WHERE fingerprint = ?", params=[host, fp]
+        ).pl()
         if share.height == 0:
-            seen = [r[0] for r in con.execute(
-                "SELECT DISTINCT host FROM error_events WHERE fingerprint = ? ORDER BY host", [fp]).fetchall()]
+            seen = [
+                r[0]
+                for r in con.execute(
+                    "SELECT DISTINCT host FROM error_events WHERE fingerprint = ? ORDER BY host", [fp]
+                ).fetchall()
+            ]
             raise PatternNotFound(
                 f"pattern {fp[:12]} has no stored events from host {host!r}"
-                + (f" (stored events of it come from: {', '.join(seen[:20])})" if seen else
-                   " (no host's events of it are stored any more)"))
+                + (
+                    f" (stored events of it come from: {', '.join(seen[:20])})"
+                    if seen
+                    else " (no host's events of it are stored any more)"
+                )
+            )
         samples = con.sql(
             "SELECT message, component, max(ts) AS seen_at FROM error_events WHERE host = ? AND fingerprint = ? "
-            f"GROUP BY message, component ORDER BY seen_at DESC LIMIT {SAMPLES_PER_PATTERN}", params=[host, fp]).pl()
+            f"GROUP BY message, component ORDER BY seen_at DESC LIMIT {SAMPLES_PER_PATTERN}",
+            params=[host, fp],
+        ).pl()
     out = share.to_dicts()[0]
     out["host_samples"] = samples.to_dicts()
     return out
@@ -356,8 +437,16 @@ def _host_share(store, fp: str, host: str) -> dict:
 
 # -- solutions and outcomes ---------------------------------------------------------------------------
 
-def edit_solution(store, ref: str, solution: str, author: str | None = None, source: str = "user",
-                  now: dt.datetime | None = None, diagnosis_id: str | None = None) -> int:
+
+def edit_solution(
+    store,
+    ref: str,
+    solution: str,
+    author: str | None = None,
+    source: str = "user",
+    now: dt.datetime | None = None,
+    diagnosis_id: str | None = None,
+) -> int:
     """Set a new solution for a pattern: a new version (old versions and their outcomes are kept).
 
     Confidence and auto-approval restart for the new version: outcomes of the old solution say
@@ -371,36 +460,55 @@ def edit_solution(store, ref: str, solution: str, author: str | None = None, sou
     fp = resolve(store, ref)
     t = _now(now)
     with store.write() as con:
-        cur = con.execute("SELECT solution, coalesce(version, 1), "
-                          "(SELECT count(*) FROM pattern_versions v WHERE v.error_hash = p.error_hash), "
-                          "coalesce(auto_approved, false), " + _EFFECTIVE_VERSION + " "
-                          "FROM error_patterns p WHERE error_hash = ?", [fp]).fetchone()
+        cur = con.execute(
+            "SELECT solution, coalesce(version, 1), "
+            "(SELECT count(*) FROM pattern_versions v WHERE v.error_hash = p.error_hash), "
+            "coalesce(auto_approved, false), " + _EFFECTIVE_VERSION + " "
+            "FROM error_patterns p WHERE error_hash = ?",
+            [fp],
+        ).fetchone()
         old_solution, version, nversions, was_approved, effective = cur
         if old_solution is not None and old_solution == text:
             return int(version)
         if old_solution and not nversions:
             # a solution stored without its history (an older store, or written directly): it is the
             # current version, keep it as such before the new one
-            con.execute("INSERT INTO pattern_versions (error_hash, version, solution, source, author, created_at) "
-                        "VALUES (?, ?, ?, 'existing', NULL, ?)", [fp, int(version), old_solution, t])
+            con.execute(
+                "INSERT INTO pattern_versions (error_hash, version, solution, source, author, created_at) "
+                "VALUES (?, ?, ?, 'existing', NULL, ?)",
+                [fp, int(version), old_solution, t],
+            )
             nversions = 1
         new_version = int(version) + 1 if nversions else 1
-        con.execute("INSERT INTO pattern_versions (error_hash, version, solution, source, author, created_at, "
-                    "diagnosis_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    [fp, new_version, text, source, author, t, diagnosis_id])
+        con.execute(
+            "INSERT INTO pattern_versions (error_hash, version, solution, source, author, created_at, "
+            "diagnosis_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [fp, new_version, text, source, author, t, diagnosis_id],
+        )
         if was_approved:
             _approval_event(con, fp, int(effective), "superseded", author, t)
-        con.execute("""UPDATE error_patterns SET solution = ?, version = ?, success_count = 0, failure_count = 0,
+        con.execute(
+            """UPDATE error_patterns SET solution = ?, version = ?, success_count = 0, failure_count = 0,
                        recent_successes = 0, recent_failures = 0, avg_success_rate = NULL,
                        confidence_score = ?, auto_approved = false, approved_by = NULL, approved_at = NULL
-                       WHERE error_hash = ?""", [text, new_version, conf.posterior_mean(0, 0), fp])
+                       WHERE error_hash = ?""",
+            [text, new_version, conf.posterior_mean(0, 0), fp],
+        )
         return new_version
 
 
-def record_outcome(store, ref: str, worked: bool, solution: str | None = None,
-                   execution_time_ms: int | None = None, note: str | None = None,
-                   now: dt.datetime | None = None, min_confidence: float | None = None,
-                   min_samples: int | None = None, approver: str = "auto") -> dict:
+def record_outcome(
+    store,
+    ref: str,
+    worked: bool,
+    solution: str | None = None,
+    execution_time_ms: int | None = None,
+    note: str | None = None,
+    now: dt.datetime | None = None,
+    min_confidence: float | None = None,
+    min_samples: int | None = None,
+    approver: str = "auto",
+) -> dict:
     """Record that the pattern's fix worked or failed, then recompute confidence and auto-approval.
 
     ``solution``: the fix that was applied; when it differs from the current solution it becomes a new
@@ -412,18 +520,26 @@ def record_outcome(store, ref: str, worked: bool, solution: str | None = None,
         edit_solution(store, fp, solution, now=now)
     t = _now(now)
     with store.write() as con:
-        row = con.execute("SELECT coalesce(solution, ''), " + _EFFECTIVE_VERSION + ", auto_approved "
-                          "FROM error_patterns WHERE error_hash = ?", [fp]).fetchone()
+        row = con.execute(
+            "SELECT coalesce(solution, ''), " + _EFFECTIVE_VERSION + ", auto_approved "
+            "FROM error_patterns WHERE error_hash = ?",
+            [fp],
+        ).fetchone()
         sol, version, was_approved = row
         if not sol:
             sol = _playbook_text(con, fp)
-        diag = con.execute("SELECT max(diagnosis_id) FROM pattern_versions WHERE error_hash = ? AND version = ?",
-                           [fp, int(version)]).fetchone()[0] if int(version) else None
+        diag = (
+            con.execute(
+                "SELECT max(diagnosis_id) FROM pattern_versions WHERE error_hash = ? AND version = ?",
+                [fp, int(version)],
+            ).fetchone()[0]
+            if int(version)
+            else None
+        )
         fix_id = con.execute(
             "INSERT INTO fix_history (error_hash, fix_applied, success, execution_time_ms, applied_at, "
             "solution_version, note, diagnosis_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-            [fp, sol, bool(worked), execution_time_ms, t, int(version), safe_text(note, 2000) if note else None,
-             diag]
+            [fp, sol, bool(worked), execution_time_ms, t, int(version), safe_text(note, 2000) if note else None, diag],
         ).fetchone()[0]
         _recompute(con, fp, int(version), min_confidence, min_samples, approver, t, bool(was_approved))
     out = get_pattern(store, fp)
@@ -431,23 +547,26 @@ def record_outcome(store, ref: str, worked: bool, solution: str | None = None,
     return out
 
 
-def undo_outcome(store, ref: str, fix_id: int | None = None, min_confidence: float | None = None,
-                 min_samples: int | None = None) -> dict:
+def undo_outcome(
+    store, ref: str, fix_id: int | None = None, min_confidence: float | None = None, min_samples: int | None = None
+) -> dict:
     """Remove a recorded outcome (by id; default the pattern's latest) and recompute confidence/approval."""
     fp = resolve(store, ref)
     min_confidence, min_samples = _thresholds(min_confidence, min_samples)
     with store.write() as con:
         if fix_id is None:
-            row = con.execute("SELECT id FROM fix_history WHERE error_hash = ? ORDER BY applied_at DESC, id DESC "
-                              "LIMIT 1", [fp]).fetchone()
+            row = con.execute(
+                "SELECT id FROM fix_history WHERE error_hash = ? ORDER BY applied_at DESC, id DESC LIMIT 1", [fp]
+            ).fetchone()
             if row is None:
                 raise PatternNotFound(f"pattern {fp[:12]} has no recorded outcome to undo")
             fix_id = row[0]
         n = con.execute("DELETE FROM fix_history WHERE id = ? AND error_hash = ? RETURNING id", [fix_id, fp]).fetchall()
         if not n:
             raise PatternNotFound(f"no recorded outcome {fix_id} for pattern {fp[:12]}")
-        version, was = con.execute("SELECT " + _EFFECTIVE_VERSION + ", auto_approved FROM error_patterns "
-                                   "WHERE error_hash = ?", [fp]).fetchone()
+        version, was = con.execute(
+            "SELECT " + _EFFECTIVE_VERSION + ", auto_approved FROM error_patterns WHERE error_hash = ?", [fp]
+        ).fetchone()
         _recompute(con, fp, int(version), min_confidence, min_samples, "auto", _now(), bool(was))
     return get_pattern(store, fp)
 
@@ -458,16 +577,21 @@ def _thresholds(min_confidence: float | None, min_samples: int | None) -> tuple[
         return float(min_confidence), int(min_samples)
     try:
         from analytics.config.settings import load_config
+
         cfg = load_config().patterns
     except Exception:  # noqa: BLE001 - a broken config file must not stop recording an outcome
         from analytics.config.settings import Patterns
+
         cfg = Patterns()
-    return (float(cfg.auto_approve_confidence if min_confidence is None else min_confidence),
-            int(cfg.auto_approve_min_samples if min_samples is None else min_samples))
+    return (
+        float(cfg.auto_approve_confidence if min_confidence is None else min_confidence),
+        int(cfg.auto_approve_min_samples if min_samples is None else min_samples),
+    )
 
 
 def _playbook_text(con, fp: str) -> str:
     from analytics.patterns.playbooks import playbook_for
+
     t = con.execute("SELECT error_type FROM error_patterns WHERE error_hash = ?", [fp]).fetchone()[0]
     return playbook_for(t).as_text()
 
@@ -477,11 +601,24 @@ def _playbook_text(con, fp: str) -> str:
 _EFFECTIVE_VERSION = "CASE WHEN coalesce(solution, '') = '' THEN 0 ELSE coalesce(version, 1) END"
 
 
-def _recompute(con, fp: str, version: int, min_confidence: float, min_samples: int, approver: str,
-               t: dt.datetime, was_approved: bool) -> None:
-    outcomes = [bool(r[0]) for r in con.execute(
-        "SELECT success FROM fix_history WHERE error_hash = ? AND coalesce(solution_version, 1) = ? "
-        "ORDER BY applied_at, id", [fp, version]).fetchall()]
+def _recompute(
+    con,
+    fp: str,
+    version: int,
+    min_confidence: float,
+    min_samples: int,
+    approver: str,
+    t: dt.datetime,
+    was_approved: bool,
+) -> None:
+    outcomes = [
+        bool(r[0])
+        for r in con.execute(
+            "SELECT success FROM fix_history WHERE error_hash = ? AND coalesce(solution_version, 1) = ? "
+            "ORDER BY applied_at, id",
+            [fp, version],
+        ).fetchall()
+    ]
     s = sum(outcomes)
     f = len(outcomes) - s
     recent = outcomes[-RECENT_WINDOW:]
@@ -491,32 +628,58 @@ def _recompute(con, fp: str, version: int, min_confidence: float, min_samples: i
     if approved != was_approved:
         _approval_event(con, fp, version, "approved" if approved else "withdrawn", approver, t, len(outcomes))
     was_sql = "true" if was_approved else "false"
-    con.execute(f"""UPDATE error_patterns SET success_count = ?, failure_count = ?, confidence_score = ?,
+    con.execute(
+        f"""UPDATE error_patterns SET success_count = ?, failure_count = ?, confidence_score = ?,
             recent_successes = ?, recent_failures = ?, avg_success_rate = ?, last_used_at = ?,
             auto_approved = ?,
             approved_by = CASE WHEN ? THEN coalesce(CASE WHEN {was_sql} THEN approved_by END, ?) END,
             approved_at = CASE WHEN ? THEN coalesce(CASE WHEN {was_sql} THEN approved_at END, ?) END
             WHERE error_hash = ?""",
-                [s, f, conf.posterior_mean(s, f), rs, rf, (rs / len(recent)) if recent else None, t,
-                 approved, approved, approver, approved, t, fp])
+        [
+            s,
+            f,
+            conf.posterior_mean(s, f),
+            rs,
+            rf,
+            (rs / len(recent)) if recent else None,
+            t,
+            approved,
+            approved,
+            approver,
+            approved,
+            t,
+            fp,
+        ],
+    )
 
 
-def _approval_event(con, fp: str, version: int, event: str, approver: str | None, t: dt.datetime,
-                    outcomes: int | None = None) -> None:
+def _approval_event(
+    con, fp: str, version: int, event: str, approver: str | None, t: dt.datetime, outcomes: int | None = None
+) -> None:
     """Record a change of approval (approved / withdrawn / superseded): the auto-approval rate and its
     withdrawals are counted from these rows (analytics.patterns.solution_accuracy)."""
-    con.execute("INSERT INTO approval_events (error_hash, version, event, approver, outcomes, event_at) "
-                "VALUES (?, ?, ?, ?, ?, ?)", [fp, int(version), event, approver, outcomes, t])
+    con.execute(
+        "INSERT INTO approval_events (error_hash, version, event, approver, outcomes, event_at) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        [fp, int(version), event, approver, outcomes, t],
+    )
 
 
 def effectiveness(store, ref: str, window: int = RECENT_WINDOW) -> dict:
     """Effectiveness over time: outcomes in order with the rolling success rate over ``window``."""
     fp = resolve(store, ref)
-    df = store.query("SELECT applied_at, success, coalesce(solution_version, 1) AS solution_version, execution_time_ms "
-                     "FROM fix_history WHERE error_hash = ? ORDER BY applied_at, id", [fp])
+    df = store.query(
+        "SELECT applied_at, success, coalesce(solution_version, 1) AS solution_version, execution_time_ms "
+        "FROM fix_history WHERE error_hash = ? ORDER BY applied_at, id",
+        [fp],
+    )
     if df.height:
-        df = df.with_columns(pl.col("success").cast(pl.Float64)
-                             .rolling_mean(window_size=window, min_samples=1).alias("rolling_success_rate"))
+        df = df.with_columns(
+            pl.col("success")
+            .cast(pl.Float64)
+            .rolling_mean(window_size=window, min_samples=1)
+            .alias("rolling_success_rate")
+        )
     recent = df.tail(window)
     return {
         "error_hash": fp,
@@ -524,12 +687,16 @@ def effectiveness(store, ref: str, window: int = RECENT_WINDOW) -> dict:
         "recent_successes": int(recent["success"].sum()) if recent.height else 0,
         "recent_failures": int((~recent["success"]).sum()) if recent.height else 0,
         "rolling_success_rate": float(recent["success"].cast(pl.Float64).mean()) if recent.height else None,
-        "mean_execution_ms": (float(df["execution_time_ms"].mean())
-                              if df.height and df["execution_time_ms"].null_count() < df.height else None),
+        "mean_execution_ms": (
+            float(df["execution_time_ms"].mean())
+            if df.height and df["execution_time_ms"].null_count() < df.height
+            else None
+        ),
     }
 
 
 # -- suggestions ----------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Suggestion:
@@ -537,8 +704,8 @@ class Suggestion:
     template: str
     error_hash: str
     error_type: str
-    known: bool                  # the pattern is in the store
-    source: str                  # learned | playbook
+    known: bool  # the pattern is in the store
+    source: str  # learned | playbook
     steps: tuple[str, ...]
     confidence: conf.Confidence
     auto_approved: bool
@@ -550,14 +717,18 @@ def suggest(store, message: str, threshold: float = 0.7) -> Suggestion:
     """The fix to suggest for a message: the learned solution when its confidence exceeds ``threshold``
     (the seed's 0.5 / 0.7 / 0.9), otherwise the built-in playbook for the error type."""
     from analytics.patterns.playbooks import playbook_for
+
     text = safe_text(message)
     tmpl = template_of(text)
     fp = fingerprint(tmpl)
     row = None
     if store is not None:
         try:
-            hit = store.query(f"SELECT {_PATTERN_COLS} FROM error_patterns p WHERE error_hash = ? OR error_hash = "
-                              "(SELECT new_hash FROM fingerprint_map WHERE old_hash = ? LIMIT 1)", [fp, fp])
+            hit = store.query(
+                f"SELECT {_PATTERN_COLS} FROM error_patterns p WHERE error_hash = ? OR error_hash = "
+                "(SELECT new_hash FROM fingerprint_map WHERE old_hash = ? LIMIT 1)",
+                [fp, fp],
+            )
             row = hit.to_dicts()[0] if hit.height else None
         except Exception:  # noqa: BLE001 - a store problem must not stop a suggestion from the playbook
             row = None
@@ -570,11 +741,23 @@ def suggest(store, message: str, threshold: float = 0.7) -> Suggestion:
     else:
         steps = playbook_for(etype).steps
         src = "playbook"
-    return Suggestion(text, tmpl, (row or {}).get("error_hash") or fp, etype, row is not None, src, steps, c,
-                      bool((row or {}).get("auto_approved")), threshold, int((row or {}).get("occurrence_count") or 0))
+    return Suggestion(
+        text,
+        tmpl,
+        (row or {}).get("error_hash") or fp,
+        etype,
+        row is not None,
+        src,
+        steps,
+        c,
+        bool((row or {}).get("auto_approved")),
+        threshold,
+        int((row or {}).get("occurrence_count") or 0),
+    )
 
 
 # -- rules versions -------------------------------------------------------------------------------------
+
 
 def remap_fingerprints(store) -> dict[str, str]:
     """Move patterns learned under older masking rules to the current rules' fingerprints.
@@ -583,43 +766,59 @@ def remap_fingerprints(store) -> dict[str, str]:
     rules; the old fingerprint maps to the new one most samples fall into. Solutions, versions and fix
     history follow the pattern; ``fingerprint_map`` keeps old -> new so old ids still resolve.
     """
-    old = store.query("SELECT error_hash, error_message FROM error_patterns "
-                      f"WHERE coalesce(rules_version, 1) < {CURRENT_VERSION}")
+    old = store.query(
+        f"SELECT error_hash, error_message FROM error_patterns WHERE coalesce(rules_version, 1) < {CURRENT_VERSION}"
+    )
     if old.height == 0:
         return {}
-    samples = store.query("SELECT error_hash, message FROM pattern_samples WHERE error_hash IN (SELECT unnest(?))",
-                          [old["error_hash"].to_list()])
+    samples = store.query(
+        "SELECT error_hash, message FROM pattern_samples WHERE error_hash IN (SELECT unnest(?))",
+        [old["error_hash"].to_list()],
+    )
     pairs = list(zip(samples["error_hash"].to_list(), samples["message"].to_list(), strict=True))
     have = {h for h, _ in pairs}
-    pairs += [(h, m) for h, m in zip(old["error_hash"].to_list(), old["error_message"].to_list(), strict=True)
-              if h not in have]
+    pairs += [
+        (h, m)
+        for h, m in zip(old["error_hash"].to_list(), old["error_message"].to_list(), strict=True)
+        if h not in have
+    ]
     mapping = remap(pairs, lambda m: template_of(m, RULESETS[CURRENT_VERSION]))
     with store.write() as con:
         for o, n in mapping.items():
-            con.execute("INSERT INTO fingerprint_map (old_hash, new_hash, rules_version) VALUES (?, ?, ?)",
-                        [o, n, CURRENT_VERSION])
+            con.execute(
+                "INSERT INTO fingerprint_map (old_hash, new_hash, rules_version) VALUES (?, ?, ?)",
+                [o, n, CURRENT_VERSION],
+            )
             if o == n:
                 con.execute(f"UPDATE error_patterns SET rules_version = {CURRENT_VERSION} WHERE error_hash = ?", [o])
                 continue
             exists = con.execute("SELECT count(*) FROM error_patterns WHERE error_hash = ?", [n]).fetchone()[0]
             if exists:
                 # merge counts into the existing pattern; keep the old one's solution if the new has none
-                con.execute("""UPDATE error_patterns AS p SET
+                con.execute(
+                    """UPDATE error_patterns AS p SET
                         occurrence_count = p.occurrence_count + o.occurrence_count,
                         first_seen = least(p.first_seen, o.first_seen), last_seen = greatest(p.last_seen, o.last_seen),
                         solution = coalesce(p.solution, o.solution)
-                    FROM error_patterns o WHERE p.error_hash = ? AND o.error_hash = ?""", [n, o])
+                    FROM error_patterns o WHERE p.error_hash = ? AND o.error_hash = ?""",
+                    [n, o],
+                )
                 con.execute("DELETE FROM error_patterns WHERE error_hash = ?", [o])
             else:
                 msg = con.execute("SELECT error_message FROM error_patterns WHERE error_hash = ?", [o]).fetchone()[0]
-                con.execute(f"UPDATE error_patterns SET error_hash = ?, rules_version = {CURRENT_VERSION}, "
-                            "template = ? WHERE error_hash = ?", [n, template_of(msg or ""), o])
+                con.execute(
+                    f"UPDATE error_patterns SET error_hash = ?, rules_version = {CURRENT_VERSION}, "
+                    "template = ? WHERE error_hash = ?",
+                    [n, template_of(msg or ""), o],
+                )
             for table in ("fix_history", "pattern_versions", "pattern_samples", "error_events"):
                 col = "fingerprint" if table == "error_events" else "error_hash"
                 con.execute(f"UPDATE {table} SET {col} = ? WHERE {col} = ?", [n, o])
-            con.execute("""INSERT INTO pattern_components (error_hash, component, count, first_seen, last_seen)
+            con.execute(
+                """INSERT INTO pattern_components (error_hash, component, count, first_seen, last_seen)
                 SELECT ?, component, count, first_seen, last_seen FROM pattern_components WHERE error_hash = ?
                 ON CONFLICT (error_hash, component) DO UPDATE SET count = pattern_components.count + excluded.count""",
-                        [n, o])
+                [n, o],
+            )
             con.execute("DELETE FROM pattern_components WHERE error_hash = ?", [o])
     return mapping

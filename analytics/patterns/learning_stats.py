@@ -5,6 +5,7 @@ made, recommendations applied, and learning effectiveness = high-confidence / to
 figure here is a COUNT over stored rows; nothing is a constant. A pattern's confidence is the posterior
 mean of its recorded outcomes (analytics.patterns.confidence), so a pattern without outcomes is never "high".
 """
+
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
@@ -69,9 +70,13 @@ class LearningStats:
 
     def as_dict(self) -> dict:
         d = asdict(self)
-        d.update(effectiveness=self.effectiveness, prediction_accuracy=self.prediction_accuracy,
-                 effectiveness_band=self.effectiveness_band, model_accuracy=self.model_accuracy,
-                 auto_approval_rate=self.auto_approval_rate)
+        d.update(
+            effectiveness=self.effectiveness,
+            prediction_accuracy=self.prediction_accuracy,
+            effectiveness_band=self.effectiveness_band,
+            model_accuracy=self.model_accuracy,
+            auto_approval_rate=self.auto_approval_rate,
+        )
         return d
 
 
@@ -98,32 +103,50 @@ def learning_stats_in(con, min_samples: int | None = None) -> LearningStats:
                count(*) FILTER (WHERE coalesce(success_count,0) + coalesce(failure_count,0) > 0),
                count(*) FILTER (WHERE auto_approved)
         FROM error_patterns""").fetchone()
-    f = con.execute("SELECT count(*), count(*) FILTER (WHERE success), count(*) FILTER (WHERE NOT success) "
-                    "FROM fix_history").fetchone()
+    f = con.execute(
+        "SELECT count(*), count(*) FILTER (WHERE success), count(*) FILTER (WHERE NOT success) FROM fix_history"
+    ).fetchone()
     pr = con.execute("SELECT count(*), count(accurate), count(*) FILTER (WHERE accurate) FROM predictions").fetchone()
     ra = con.execute("SELECT count(*) FROM smart_recommendations WHERE applied OR status = 'applied'").fetchone()
     ev = con.execute("SELECT count(*) FROM error_events").fetchone()
     m = con.execute(
         "SELECT count(*) FILTER (WHERE f.success), count(*) FILTER (WHERE NOT f.success) FROM fix_history f "
         "JOIN pattern_versions v ON v.error_hash = f.error_hash AND v.version = coalesce(f.solution_version, 1) "
-        "WHERE v.source = 'ai'").fetchone()
+        "WHERE v.source = 'ai'"
+    ).fetchone()
     a = con.execute(
         "SELECT count(*), count(*) FILTER (WHERE EXISTS (SELECT 1 FROM approval_events e WHERE e.error_hash = s.h "
         "AND e.version = s.v AND e.event = 'approved')) FROM (SELECT error_hash AS h, "
-        "coalesce(solution_version, 1) AS v FROM fix_history GROUP BY ALL HAVING count(*) >= ?) s", [need]).fetchone()
+        "coalesce(solution_version, 1) AS v FROM fix_history GROUP BY ALL HAVING count(*) >= ?) s",
+        [need],
+    ).fetchone()
     w = con.execute("SELECT count(*) FROM approval_events WHERE event = 'withdrawn'").fetchone()
     au = con.execute(
         "SELECT count(*), count(*) FILTER (WHERE f.success) FROM fix_history f WHERE ("
         "SELECT e.event FROM approval_events e WHERE e.error_hash = f.error_hash "
         "AND e.version = coalesce(f.solution_version, 1) AND e.event_at < f.applied_at "
-        "ORDER BY e.event_at DESC, e.id DESC LIMIT 1) = 'approved'").fetchone()
+        "ORDER BY e.event_at DESC, e.id DESC LIMIT 1) = 'approved'"
+    ).fetchone()
     return LearningStats(
-        patterns=int(p[0]), high_confidence=int(p[1]), medium_confidence=int(p[2]), low_confidence=int(p[3]),
-        with_outcomes=int(p[4]), auto_approved=int(p[5]),
-        fixes_recorded=int(f[0]), successful_fixes=int(f[1]), failed_fixes=int(f[2]),
-        predictions=int(pr[0]), predictions_scored=int(pr[1]), predictions_accurate=int(pr[2]),
-        recommendations_applied=int(ra[0]), error_events=int(ev[0]),
-        model_fixes_worked=int(m[0]), model_fixes_failed=int(m[1]),
-        approval_judged=int(a[0]), approval_approved=int(a[1]), approval_withdrawals=int(w[0]),
-        auto_fixes_recorded=int(au[0]), auto_fixes_worked=int(au[1]),
+        patterns=int(p[0]),
+        high_confidence=int(p[1]),
+        medium_confidence=int(p[2]),
+        low_confidence=int(p[3]),
+        with_outcomes=int(p[4]),
+        auto_approved=int(p[5]),
+        fixes_recorded=int(f[0]),
+        successful_fixes=int(f[1]),
+        failed_fixes=int(f[2]),
+        predictions=int(pr[0]),
+        predictions_scored=int(pr[1]),
+        predictions_accurate=int(pr[2]),
+        recommendations_applied=int(ra[0]),
+        error_events=int(ev[0]),
+        model_fixes_worked=int(m[0]),
+        model_fixes_failed=int(m[1]),
+        approval_judged=int(a[0]),
+        approval_approved=int(a[1]),
+        approval_withdrawals=int(w[0]),
+        auto_fixes_recorded=int(au[0]),
+        auto_fixes_worked=int(au[1]),
     )

@@ -16,19 +16,22 @@ run per line in Python (:func:`parse_line`, which keeps the fields) and vectoris
 
 Nothing is format-specific to one file: a line that has no recognisable header is returned unchanged.
 """
+
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:   # polars only where a whole column is stripped: parse_line is read by light views
+if TYPE_CHECKING:  # polars only where a whole column is stripped: parse_line is read by light views
     import polars as pl
 
 _MON = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*"
 _DAY = r"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*"
-_LEVELS = (r"TRACE|DEBUG|DBG|INFO|INFORMATION|NOTICE|NOTE|WARN|WARNING|ERROR|ERR|CRIT|CRITICAL|ALERT|"
-           r"EMERG|EMERGENCY|FATAL|SEVERE|FINE|FINER|FINEST|VERBOSE|PANIC|LOG|STATEMENT|DETAIL|HINT|CONTEXT")
+_LEVELS = (
+    r"TRACE|DEBUG|DBG|INFO|INFORMATION|NOTICE|NOTE|WARN|WARNING|ERROR|ERR|CRIT|CRITICAL|ALERT|"
+    r"EMERG|EMERGENCY|FATAL|SEVERE|FINE|FINER|FINEST|VERBOSE|PANIC|LOG|STATEMENT|DETAIL|HINT|CONTEXT"
+)
 _LEVEL_ANY = r"(?i:" + _LEVELS + r")"
 _TIME = r"\d{1,2}:\d{2}(?::\d{2})?(?:[.,:]\d{1,9})?"
 _TZ = r"(?:\s?(?:Z|UTC|GMT|[+-]\d{2}:?\d{2}))?"
@@ -42,8 +45,10 @@ ELEMENTS: list[tuple[str, str]] = [
     # ISO / RFC 3339 / log4j / BGL style date+time in one token or two
     ("time", r"\[?\d{4}[-/.]\d{2}[-/.]\d{2}(?:[T _\-]|\s+)" + _TIME + _TZ + r"\]?,?" + _LEVEL_AFTER_TIME + _HOSTPROG),
     # Apache / ctime, optionally bracketed: [Sun Dec 04 20:32:37 2005]
-    ("time",
-     r"\[?(?:" + _DAY + r",?\s+)?" + _MON + r"\s+\d{1,2}\s+" + _TIME + r"(?:\s+\d{4})?" + _TZ + r"\]?,?" + _HOSTPROG),
+    (
+        "time",
+        r"\[?(?:" + _DAY + r",?\s+)?" + _MON + r"\s+\d{1,2}\s+" + _TIME + r"(?:\s+\d{4})?" + _TZ + r"\]?,?" + _HOSTPROG,
+    ),
     # redis: 1234:M 01 Jan 2024 12:00:00.123 #
     ("time", r"\d+:[A-Z]\s+\d{1,2}\s+" + _MON + r"\s+\d{4}\s+" + _TIME + r"\s+[*#.\-]"),
     # day-first: 01 Jan 2024 12:00:00 / 04-Dec-2005 20:32:37
@@ -200,7 +205,7 @@ def _store(out: LogLine, name: str, tok: str) -> None:
     if name == "time":
         hp = _HOSTPROG_RE.search(tok)
         if hp and hp.group(0).strip():
-            ts = tok[:hp.start()]
+            ts = tok[: hp.start()]
             host, prog = hp.group(0).split(None, 1)
             prog = prog.strip().rstrip(":")
             if _LEVEL_WORD.fullmatch(host):
@@ -214,7 +219,7 @@ def _store(out: LogLine, name: str, tok: str) -> None:
         if lv and lv.group(0).strip():
             if out.level is None and (word := _LEVEL_WORD.search(lv.group(0))):
                 out.level = word.group(0).upper()
-            tok = tok[:lv.start()]
+            tok = tok[: lv.start()]
         t = tok.strip("[],")
         if re.fullmatch(r"\d{1,8}(?:\.\d+)?", t):
             return  # a counter in front (npm debug logs number their lines), not an epoch time
@@ -224,7 +229,7 @@ def _store(out: LogLine, name: str, tok: str) -> None:
         m = words[-1] if words else None
         if m is not None and out.level is None:
             out.level = m.group(0).upper()
-            rest = tok[m.end():].strip(" :,[]<>")
+            rest = tok[m.end() :].strip(" :,[]<>")
             if rest and out.component is None:
                 out.component = rest
     elif name == "program":
@@ -238,7 +243,7 @@ def _store(out: LogLine, name: str, tok: str) -> None:
             out.extra.append(parts[0])  # host
     elif name == "pid":
         digits = re.match(r"\*?(\d+)", tok)
-        lv = _LEVEL_WORD.search(tok[digits.end():] if digits else "")
+        lv = _LEVEL_WORD.search(tok[digits.end() :] if digits else "")
         if digits and out.pid is None and not tok.startswith("*"):
             out.pid = digits.group(1)
         if lv and out.level is None:

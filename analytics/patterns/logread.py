@@ -10,6 +10,7 @@
   the templates are context-free and the merge looks at the distinct templates only. Small inputs (one
   block) go through ``group`` itself.
 """
+
 from __future__ import annotations
 
 import os
@@ -35,8 +36,8 @@ class ScanInputError(InputError):
 
 @dataclass
 class LineStats:
-    lines: int = 0   # physical lines read
-    cut: int = 0     # lines longer than MAX_LINE_CHARS, cut there
+    lines: int = 0  # physical lines read
+    cut: int = 0  # lines longer than MAX_LINE_CHARS, cut there
     first_cut: int = 0
 
 
@@ -116,7 +117,7 @@ def line_chunks(path: str, stats: LineStats | None = None, chunk_bytes: int = CH
                 if nl < 0 and block:
                     continue
                 skipping = False
-                block = block[nl + 1:] if nl >= 0 else b""
+                block = block[nl + 1 :] if nl >= 0 else b""
                 if not block:
                     continue
             data = carry + block
@@ -133,7 +134,7 @@ def line_chunks(path: str, stats: LineStats | None = None, chunk_bytes: int = CH
                 else:
                     carry = data
                 continue
-            carry = data[end + 1:]
+            carry = data[end + 1 :]
             yield _decode(_split(data[: end + 1]), stats)
 
 
@@ -169,6 +170,7 @@ def read_lines(path: str) -> list[str]:
 
 # -- patterns group ------------------------------------------------------------------------------------
 
+
 @dataclass
 class StreamGroups:
     """Per input line the index of its template (``ids``), the distinct templates and their groups."""
@@ -191,8 +193,9 @@ def group_stream(chunks: Iterator[list[str]], raw: bool = False) -> StreamGroups
         if not lines:
             continue
         g = group(lines, raw=raw, merge=False)
-        local = np.array([out.templates.setdefault(t, len(out.templates)) for t in g.distinct_templates.to_list()],
-                         dtype=np.int32)
+        local = np.array(
+            [out.templates.setdefault(t, len(out.templates)) for t in g.distinct_templates.to_list()], dtype=np.int32
+        )
         out.ids.frombytes(local[np.asarray(g.index)].astype(np.int32).tobytes())
     names = list(out.templates)
     if CURRENT.merge_min_values >= 2 and names:
@@ -207,14 +210,17 @@ def group_ids_bytes(sg: StreamGroups, length: int = 16) -> bytes:
     import numpy as np
 
     from analytics.patterns.fingerprint import fingerprint
+
     if not sg.groups:
         return b""
-    table = np.frombuffer(b"".join(fingerprint(g)[:length].encode("ascii") + b"\n" for g in sg.groups),
-                          dtype=np.uint8).reshape(-1, length + 1)
+    table = np.frombuffer(
+        b"".join(fingerprint(g)[:length].encode("ascii") + b"\n" for g in sg.groups), dtype=np.uint8
+    ).reshape(-1, length + 1)
     return table[np.frombuffer(sg.ids, dtype=np.int32)].tobytes()
 
 
 # -- patterns scan -------------------------------------------------------------------------------------
+
 
 def scan_paths(paths: list[str], errors_only: bool = False, chunk_bytes: int = CHUNK_BYTES) -> dict:
     """The patterns of raw log files, read as a stream: per group the count, type, first/last seen, an
@@ -280,10 +286,15 @@ def scan_paths(paths: list[str], errors_only: bool = False, chunk_bytes: int = C
         if not stats.lines:
             warnings.append(f"{p}: empty")
         if stats.cut:
-            warnings.append(f"{p}: {stats.cut:,} line(s) longer than {MAX_LINE_CHARS >> 10} KB were cut there "
-                            f"(the first at line {stats.first_cut:,})")
-    mapping = merge_templates(list(seen), CURRENT.merge_min_values, CURRENT.merge_context,
-                              CURRENT.merge_growth) if CURRENT.merge_min_values >= 2 else {}
+            warnings.append(
+                f"{p}: {stats.cut:,} line(s) longer than {MAX_LINE_CHARS >> 10} KB were cut there "
+                f"(the first at line {stats.first_cut:,})"
+            )
+    mapping = (
+        merge_templates(list(seen), CURRENT.merge_min_values, CURRENT.merge_context, CURRENT.merge_growth)
+        if CURRENT.merge_min_values >= 2
+        else {}
+    )
     groups: dict[str, list] = {}
     for t, rec in seen.items():
         gname = mapping.get(t, t)
@@ -299,12 +310,24 @@ def scan_paths(paths: list[str], errors_only: bool = False, chunk_bytes: int = C
     out = []
     for gname, (n, _k0, t0, w0, _k1, t1, w1) in sorted(groups.items(), key=lambda kv: (-kv[1][0], kv[1][1])):
         first, last = parse_line(t0), parse_line(t1)
-        out.append({
-            "id": fingerprint(gname)[:12], "count": int(n), "type": classify(first.message),
-            "first_seen": first.time or f"line {w0[1]}" + (f" of {w0[0]}" if len(paths) > 1 else ""),
-            "last_seen": last.time or f"line {w1[1]}" + (f" of {w1[0]}" if len(paths) > 1 else ""),
-            "example": first.message[:2000], "template": gname[:2000],
-            "component": first.source, "level": first.level,
-        })
-    return {"files": list(paths), "lines": physical, "events": events_n, "scanned": kept, "patterns": out,
-            "warnings": warnings}
+        out.append(
+            {
+                "id": fingerprint(gname)[:12],
+                "count": int(n),
+                "type": classify(first.message),
+                "first_seen": first.time or f"line {w0[1]}" + (f" of {w0[0]}" if len(paths) > 1 else ""),
+                "last_seen": last.time or f"line {w1[1]}" + (f" of {w1[0]}" if len(paths) > 1 else ""),
+                "example": first.message[:2000],
+                "template": gname[:2000],
+                "component": first.source,
+                "level": first.level,
+            }
+        )
+    return {
+        "files": list(paths),
+        "lines": physical,
+        "events": events_n,
+        "scanned": kept,
+        "patterns": out,
+        "warnings": warnings,
+    }

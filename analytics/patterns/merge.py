@@ -15,6 +15,7 @@ pass and merges each group into one pattern:
 * a group where **two or more** members hold triage history is left as it is: their fixes may differ,
   and merging would mix outcomes of different solutions.
 """
+
 from __future__ import annotations
 
 import collections
@@ -37,7 +38,8 @@ def consolidate(store) -> dict[str, str]:
         "SELECT p.error_hash, p.template, coalesce(p.occurrence_count, 0) AS n, "
         "(SELECT count(*) FROM fix_history f WHERE f.error_hash = p.error_hash) "
         "+ (SELECT count(*) FROM pattern_versions v WHERE v.error_hash = p.error_hash) AS history "
-        "FROM error_patterns p WHERE p.template IS NOT NULL AND p.template <> ''")
+        "FROM error_patterns p WHERE p.template IS NOT NULL AND p.template <> ''"
+    )
     if pats.height < 2:
         return {}
     rows = {r[0]: r for r in pats.iter_rows()}
@@ -45,7 +47,7 @@ def consolidate(store) -> dict[str, str]:
     samples = store.query("SELECT error_hash, message FROM pattern_samples")
     if samples.height:
         texts = pl.Series(samples["message"].to_list(), dtype=pl.String)
-        for fp, t in zip(samples["error_hash"].to_list(), mask(texts, raw=True), strict=True):   # a header is stripped
+        for fp, t in zip(samples["error_hash"].to_list(), mask(texts, raw=True), strict=True):  # a header is stripped
             if fp in forms and t:
                 forms[fp].add(t)
     target = merge_templates({t for ts in forms.values() for t in ts})
@@ -80,7 +82,7 @@ def consolidate(store) -> dict[str, str]:
         for m in members:
             if m[0] != survivor[0]:
                 mapping[m[0]] = survivor[0]
-        gens = {target[m[1]] for m in members}     # the members' own templates, generalised
+        gens = {target[m[1]] for m in members}  # the members' own templates, generalised
         general[survivor[0]] = min(gens, key=lambda g: (-g.count("<*>"), len(g), g))
     if not mapping:
         return {}
@@ -114,15 +116,22 @@ def _merge_all(con, mapping: dict[str, str]) -> None:
                 first_seen = least(pattern_components.first_seen, excluded.first_seen),
                 last_seen = greatest(pattern_components.last_seen, excluded.last_seen)""")
         con.execute("DELETE FROM pattern_components WHERE error_hash IN (SELECT old FROM _lk_merge)")
-        for table, col in (("pattern_samples", "error_hash"), ("fix_history", "error_hash"),
-                           ("pattern_versions", "error_hash"), ("error_events", "fingerprint")):
+        for table, col in (
+            ("pattern_samples", "error_hash"),
+            ("fix_history", "error_hash"),
+            ("pattern_versions", "error_hash"),
+            ("error_events", "fingerprint"),
+        ):
             con.execute(f"UPDATE {table} SET {col} = m.new FROM _lk_merge m WHERE {table}.{col} = m.old")
         con.execute("DELETE FROM error_patterns WHERE error_hash IN (SELECT old FROM _lk_merge)")
         # earlier ids that led to a merged pattern now lead to its survivor (chains end in one step)
-        con.execute("UPDATE fingerprint_map SET new_hash = m.new FROM _lk_merge m "
-                    "WHERE fingerprint_map.new_hash = m.old")
-        con.execute(f"INSERT INTO fingerprint_map (old_hash, new_hash, rules_version) "
-                    f"SELECT old, new, {CURRENT_VERSION} FROM _lk_merge")
+        con.execute(
+            "UPDATE fingerprint_map SET new_hash = m.new FROM _lk_merge m WHERE fingerprint_map.new_hash = m.old"
+        )
+        con.execute(
+            f"INSERT INTO fingerprint_map (old_hash, new_hash, rules_version) "
+            f"SELECT old, new, {CURRENT_VERSION} FROM _lk_merge"
+        )
     finally:
         con.unregister("_lk_merge")
 
@@ -131,8 +140,11 @@ def follow(con, fps: list[str]) -> dict[str, str]:
     """Where each fingerprint's events go now: the survivor a merge recorded (itself when none)."""
     if not fps:
         return {}
-    rows = con.execute("SELECT old_hash, new_hash FROM fingerprint_map WHERE old_hash IN (SELECT unnest(?)) "
-                       "AND old_hash NOT IN (SELECT error_hash FROM error_patterns)", [fps]).fetchall()
+    rows = con.execute(
+        "SELECT old_hash, new_hash FROM fingerprint_map WHERE old_hash IN (SELECT unnest(?)) "
+        "AND old_hash NOT IN (SELECT error_hash FROM error_patterns)",
+        [fps],
+    ).fetchall()
     return dict(rows)
 
 

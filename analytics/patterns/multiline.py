@@ -19,8 +19,10 @@ import re
 from collections.abc import Iterable
 from typing import Generic, TypeVar, cast
 
-TRACEBACK_START = re.compile(r"^\s*(Traceback \(most recent call last\):|During handling of the above exception"
-                             r"|The above exception was the direct cause|Caused by: )")
+TRACEBACK_START = re.compile(
+    r"^\s*(Traceback \(most recent call last\):|During handling of the above exception"
+    r"|The above exception was the direct cause|Caused by: )"
+)
 EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Exit|Interrupt|Warning|Fault)\b(:.*)?$")
 #: Python's line between a traceback and the one it led to (blank lines around it)
 CHAINED = re.compile(r"^\s*(During handling of the above exception|The above exception was the direct cause)")

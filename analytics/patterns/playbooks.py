@@ -3,6 +3,7 @@
 A playbook is what Lokifi suggests for a pattern until a learned solution is confident enough
 (:func:`analytics.patterns.learning.suggest`). Steps are text for a person; nothing here runs anything.
 """
+
 from __future__ import annotations
 
 import functools

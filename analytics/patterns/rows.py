@@ -21,16 +21,19 @@ PATTERN_COLS = """p.error_hash, p.error_type, p.error_message, p.template, p.com
     p.version, p.auto_approved, p.approved_by, p.approved_at, p.last_used_at, p.avg_success_rate,
     p.recent_successes, p.recent_failures, p.rules_version"""
 
-COMPONENTS = ("(SELECT string_agg(component, ',' ORDER BY count DESC) FROM pattern_components c "
-              "WHERE c.error_hash = p.error_hash) AS components")
+COMPONENTS = (
+    "(SELECT string_agg(component, ',' ORDER BY count DESC) FROM pattern_components c "
+    "WHERE c.error_hash = p.error_hash) AS components"
+)
 
 
 def pattern_rows(con: Any, limit: int | None = None) -> list[dict[str, Any]]:
     """The most recently seen patterns (all when ``limit`` is None) as dicts with the columns of
     ``list_patterns``: the stored ones, ``components``, and ``confidence_score``/``_lo``/``_hi``/``_level``
     from the outcomes. ``con``: an open DuckDB connection."""
-    sql = (f"SELECT {PATTERN_COLS}, {COMPONENTS} FROM error_patterns p "
-           "ORDER BY p.last_seen DESC NULLS LAST, p.error_hash")
+    sql = (
+        f"SELECT {PATTERN_COLS}, {COMPONENTS} FROM error_patterns p ORDER BY p.last_seen DESC NULLS LAST, p.error_hash"
+    )
     if limit:
         sql += f" LIMIT {int(limit)}"
     cur = con.execute(sql)

@@ -16,6 +16,7 @@ solution of its own. Every outcome in ``fix_history`` names the version it was r
 
 Nothing here is a constant: every figure is a count over stored rows, and n is always shown.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -33,11 +34,11 @@ _KIND_SQL = """CASE WHEN f.version = 0 OR v.source = 'playbook' THEN 'playbook'
 
 @dataclass(frozen=True)
 class SourceAccuracy:
-    kind: str                 # model | playbook | hand-written
-    model: str | None         # the model's name (per-model rows); None for the kind's total
-    solutions: int            # solutions of this source with at least one outcome
-    proposed: int             # solutions of this source (model: candidates offered; playbook: patterns applying it)
-    approved: int             # of them, auto-approved at least once
+    kind: str  # model | playbook | hand-written
+    model: str | None  # the model's name (per-model rows); None for the kind's total
+    solutions: int  # solutions of this source with at least one outcome
+    proposed: int  # solutions of this source (model: candidates offered; playbook: patterns applying it)
+    approved: int  # of them, auto-approved at least once
     worked: int
     failed: int
 
@@ -67,28 +68,32 @@ class SourceAccuracy:
     def as_dict(self) -> dict[str, Any]:
         d = asdict(self)
         lo_hi = self.interval
-        d.update(outcomes=self.outcomes, rate=self.rate, approved_share=self.approved_share,
-                 interval=list(lo_hi) if lo_hi else None)
+        d.update(
+            outcomes=self.outcomes,
+            rate=self.rate,
+            approved_share=self.approved_share,
+            interval=list(lo_hi) if lo_hi else None,
+        )
         return d
 
 
 @dataclass(frozen=True)
 class ApprovalWeek:
-    week: dt.date             # Monday of the ISO week (UTC)
-    approved: int             # approvals that week
-    withdrawn: int            # approvals taken away by outcomes that week
-    judged: int               # solutions that reached enough outcomes that week
+    week: dt.date  # Monday of the ISO week (UTC)
+    approved: int  # approvals that week
+    withdrawn: int  # approvals taken away by outcomes that week
+    judged: int  # solutions that reached enough outcomes that week
 
 
 @dataclass(frozen=True)
 class ApprovalRate:
     min_samples: int
-    judged: int               # solutions with >= min_samples outcomes
-    approved: int             # of them, auto-approved at least once
-    approved_now: int         # patterns whose current solution is approved now
-    withdrawals: int          # approvals withdrawn by later outcomes (events)
+    judged: int  # solutions with >= min_samples outcomes
+    approved: int  # of them, auto-approved at least once
+    approved_now: int  # patterns whose current solution is approved now
+    withdrawals: int  # approvals withdrawn by later outcomes (events)
     withdrawn_solutions: int  # distinct solutions that lost their approval at least once
-    superseded: int           # approvals ended by a new solution version
+    superseded: int  # approvals ended by a new solution version
     weeks: tuple[ApprovalWeek, ...] = ()
 
     @property
@@ -104,10 +109,10 @@ class ApprovalRate:
 
 @dataclass(frozen=True)
 class FixCost:
-    model_solutions_worked: int      # model solutions with at least one outcome that worked
-    linked_tokens: int               # tokens of the diagnoses that proposed them
-    linked_cost: float | None        # their money (None when none of those calls was priced)
-    total_tokens: int                # every model call (cache hits cost nothing)
+    model_solutions_worked: int  # model solutions with at least one outcome that worked
+    linked_tokens: int  # tokens of the diagnoses that proposed them
+    linked_cost: float | None  # their money (None when none of those calls was priced)
+    total_tokens: int  # every model call (cache hits cost nothing)
     total_cost: float | None
     priced_calls: int
     model_calls: int
@@ -130,8 +135,8 @@ class FixCost:
 
 @dataclass(frozen=True)
 class SolutionAccuracy:
-    kinds: tuple[SourceAccuracy, ...]               # one per KINDS entry
-    models: tuple[SourceAccuracy, ...]              # one per model name
+    kinds: tuple[SourceAccuracy, ...]  # one per KINDS entry
+    models: tuple[SourceAccuracy, ...]  # one per model name
     approval: ApprovalRate
     cost: FixCost
 
@@ -139,8 +144,12 @@ class SolutionAccuracy:
         return next(k for k in self.kinds if k.kind == name)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"kinds": [k.as_dict() for k in self.kinds], "models": [m.as_dict() for m in self.models],
-                "approval": self.approval.as_dict(), "cost": self.cost.as_dict()}
+        return {
+            "kinds": [k.as_dict() for k in self.kinds],
+            "models": [m.as_dict() for m in self.models],
+            "approval": self.approval.as_dict(),
+            "cost": self.cost.as_dict(),
+        }
 
 
 def _min_samples(min_samples: int | None) -> int:
@@ -148,14 +157,17 @@ def _min_samples(min_samples: int | None) -> int:
         return int(min_samples)
     try:
         from analytics.config.settings import load_config
+
         return int(load_config().patterns.auto_approve_min_samples)
     except Exception:  # noqa: BLE001 - a broken config must not stop the statistics
         from analytics.config.settings import Patterns
+
         return int(Patterns().auto_approve_min_samples)
 
 
-def solution_accuracy(store: Any, *, min_samples: int | None = None, weeks: int = 8,
-                      now: dt.datetime | None = None) -> SolutionAccuracy:
+def solution_accuracy(
+    store: Any, *, min_samples: int | None = None, weeks: int = 8, now: dt.datetime | None = None
+) -> SolutionAccuracy:
     """Every figure in one short read of the store."""
     need = _min_samples(min_samples)
     now = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
@@ -176,42 +188,60 @@ def solution_accuracy(store: Any, *, min_samples: int | None = None, weeks: int 
                    v.diagnosis_id
             FROM f LEFT JOIN v USING (error_hash, version) LEFT JOIN a USING (error_hash, version)"""
         rows = con.execute(per_solution).fetchall()
-        proposed = dict(con.execute(
-            "SELECT CASE WHEN source = 'ai' THEN 'model' WHEN source = 'playbook' THEN 'playbook' "
-            "ELSE 'hand-written' END, count(*) FROM pattern_versions GROUP BY ALL").fetchall())
-        proposed_models = dict(con.execute(
-            "SELECT coalesce(author, '?'), count(*) FROM pattern_versions WHERE source = 'ai' GROUP BY ALL").fetchall())
+        proposed = dict(
+            con.execute(
+                "SELECT CASE WHEN source = 'ai' THEN 'model' WHEN source = 'playbook' THEN 'playbook' "
+                "ELSE 'hand-written' END, count(*) FROM pattern_versions GROUP BY ALL"
+            ).fetchall()
+        )
+        proposed_models = dict(
+            con.execute(
+                "SELECT coalesce(author, '?'), count(*) FROM pattern_versions WHERE source = 'ai' GROUP BY ALL"
+            ).fetchall()
+        )
         ev = con.execute(
             "SELECT count(*) FILTER (WHERE event = 'withdrawn'), "
             "count(DISTINCT (error_hash, version)) FILTER (WHERE event = 'withdrawn'), "
-            "count(*) FILTER (WHERE event = 'superseded') FROM approval_events").fetchone()
+            "count(*) FILTER (WHERE event = 'superseded') FROM approval_events"
+        ).fetchone()
         approved_now = con.execute("SELECT count(*) FROM error_patterns WHERE auto_approved").fetchone()[0]
         since = (now - dt.timedelta(weeks=weeks)).date()
         week_rows = con.execute(
             "SELECT date_trunc('week', event_at)::DATE AS w, count(*) FILTER (WHERE event = 'approved'), "
             "count(*) FILTER (WHERE event = 'withdrawn') FROM approval_events WHERE event_at >= ? GROUP BY ALL",
-            [since]).fetchall()
+            [since],
+        ).fetchall()
         judged_rows = con.execute(
             "SELECT date_trunc('week', t_at)::DATE, count(*) FROM ("
             "  SELECT error_hash, coalesce(solution_version, 1) AS version, applied_at AS t_at,"
             "         row_number() OVER (PARTITION BY error_hash, coalesce(solution_version, 1) "
             "ORDER BY applied_at, id) AS k"
-            "  FROM fix_history) WHERE k = ? AND t_at >= ? GROUP BY ALL", [need, since]).fetchall()
+            "  FROM fix_history) WHERE k = ? AND t_at >= ? GROUP BY ALL",
+            [need, since],
+        ).fetchall()
         calls = con.execute(
             "SELECT count(*), count(cost), coalesce(sum(prompt_tokens), 0) + coalesce(sum(completion_tokens), 0), "
-            "sum(cost) FROM ai_calls WHERE NOT coalesce(cache_hit, false)").fetchone()
+            "sum(cost) FROM ai_calls WHERE NOT coalesce(cache_hit, false)"
+        ).fetchone()
         worked_diagnoses = sorted({r[7] for r in rows if r[0] == "model" and r[4] > 0 and r[7]})
         linked = (0, None)
         if worked_diagnoses:
             linked = con.execute(
                 "SELECT coalesce(sum(prompt_tokens), 0) + coalesce(sum(completion_tokens), 0), sum(cost) "
                 "FROM ai_calls WHERE NOT coalesce(cache_hit, false) AND diagnosis_id IN (SELECT unnest(?))",
-                [worked_diagnoses]).fetchone()
+                [worked_diagnoses],
+            ).fetchone()
 
     def tally(kind: str, sel: list[tuple], model: str | None, prop: int) -> SourceAccuracy:
-        return SourceAccuracy(kind=kind, model=model, solutions=len(sel), proposed=max(prop, len(sel)),
-                              approved=sum(1 for r in sel if r[6]),
-                              worked=sum(int(r[4]) for r in sel), failed=sum(int(r[5]) for r in sel))
+        return SourceAccuracy(
+            kind=kind,
+            model=model,
+            solutions=len(sel),
+            proposed=max(prop, len(sel)),
+            approved=sum(1 for r in sel if r[6]),
+            worked=sum(int(r[4]) for r in sel),
+            failed=sum(int(r[5]) for r in sel),
+        )
 
     kinds = []
     for k in KINDS:
@@ -229,13 +259,23 @@ def solution_accuracy(store: Any, *, min_samples: int | None = None, weeks: int 
     for w, n in judged_rows:
         by_week.setdefault(w, [0, 0, 0])[2] = int(n)
     approval = ApprovalRate(
-        min_samples=need, judged=len(judged), approved=sum(1 for r in judged if r[6]),
-        approved_now=int(approved_now), withdrawals=int(ev[0]), withdrawn_solutions=int(ev[1]),
+        min_samples=need,
+        judged=len(judged),
+        approved=sum(1 for r in judged if r[6]),
+        approved_now=int(approved_now),
+        withdrawals=int(ev[0]),
+        withdrawn_solutions=int(ev[1]),
         superseded=int(ev[2]),
-        weeks=tuple(ApprovalWeek(w, *v) for w, v in sorted(by_week.items())))
+        weeks=tuple(ApprovalWeek(w, *v) for w, v in sorted(by_week.items())),
+    )
     n_worked = len({(r[2], r[3]) for r in rows if r[0] == "model" and r[4] > 0})
-    cost = FixCost(model_solutions_worked=n_worked, linked_tokens=int(linked[0] or 0),
-                   linked_cost=None if linked[1] is None else float(linked[1]),
-                   total_tokens=int(calls[2] or 0), total_cost=None if calls[3] is None else float(calls[3]),
-                   priced_calls=int(calls[1]), model_calls=int(calls[0]))
+    cost = FixCost(
+        model_solutions_worked=n_worked,
+        linked_tokens=int(linked[0] or 0),
+        linked_cost=None if linked[1] is None else float(linked[1]),
+        total_tokens=int(calls[2] or 0),
+        total_cost=None if calls[3] is None else float(calls[3]),
+        priced_calls=int(calls[1]),
+        model_calls=int(calls[0]),
+    )
     return SolutionAccuracy(kinds=tuple(kinds), models=tuple(models), approval=approval, cost=cost)

@@ -20,6 +20,7 @@ Owns the two steps that turn messages into patterns:
 
 Raw log lines are handled by stripping their header first (:mod:`analytics.patterns.logline`).
 """
+
 from __future__ import annotations
 
 import collections
@@ -39,7 +40,7 @@ from analytics.patterns.logline import strip_headers
 # Files are read as a bounded stream (line length, block size, pipes read once): analytics.patterns.logread.
 from analytics.patterns.logread import (
     InputError as ScanError,  # noqa: F401  (re-exported)
-    )
+)
 from analytics.patterns.multiline import fold_multiline as fold_multiline  # re-exported: callers read it here
 
 
@@ -89,8 +90,10 @@ def _encode(s: pl.Series, rules: RuleSet) -> tuple[np.ndarray, pl.Series]:
 
 
 #: a dotted name left in a template after masking: a host name when analytics.common.hostnames says so
-_DOTTED = re.compile(r"(?<![\w.\-/@])((?:[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?\.)+[A-Za-z][A-Za-z0-9\-]*)"
-                     r"(?![\w\-]|\.\w)")
+_DOTTED = re.compile(
+    r"(?<![\w.\-/@])((?:[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?\.)+[A-Za-z][A-Za-z0-9\-]*)"
+    r"(?![\w\-]|\.\w)"
+)
 
 
 def _mask_hosts(t: pl.Series, rules: RuleSet) -> pl.Series:
@@ -105,11 +108,15 @@ def _mask_hosts(t: pl.Series, rules: RuleSet) -> pl.Series:
 
     def repl(m: re.Match[str]) -> str:
         text = m.string
-        return VAR if is_host_name(m.group(1), text[max(0, m.start() - 2):m.start()], text[m.end():m.end() + 2]) \
+        return (
+            VAR
+            if is_host_name(m.group(1), text[max(0, m.start() - 2) : m.start()], text[m.end() : m.end() + 2])
             else m.group(0)
+        )
 
-    out = [(_COLLAPSE.sub(VAR, _DOTTED.sub(repl, x)) if h else x)
-           for x, h in zip(t.to_list(), has.to_list(), strict=True)]
+    out = [
+        (_COLLAPSE.sub(VAR, _DOTTED.sub(repl, x)) if h else x) for x, h in zip(t.to_list(), has.to_list(), strict=True)
+    ]
     return pl.Series(t.name, out, dtype=pl.String)
 
 
@@ -170,8 +177,12 @@ def _safe_text(message: object) -> str:
     return s.encode("utf-8", errors="replace").decode("utf-8")
 
 
-def merge_templates(templates: list[str] | set[str], min_values: int = CURRENT.merge_min_values,
-                    context: int = CURRENT.merge_context, growth: float = CURRENT.merge_growth) -> dict[str, str]:
+def merge_templates(
+    templates: list[str] | set[str],
+    min_values: int = CURRENT.merge_min_values,
+    context: int = CURRENT.merge_context,
+    growth: float = CURRENT.merge_growth,
+) -> dict[str, str]:
     """Map each distinct template to its group's template (itself when nothing merges).
 
     A position of templates that agree everywhere else is a variable when the batch shows it holding at
@@ -208,7 +219,7 @@ def merge_templates(templates: list[str] | set[str], min_values: int = CURRENT.m
                 key, lead, core, trail = _split_token(w)
                 if not core or "=" in core:
                     continue
-                buckets[(len(tk), i, key, lead, trail, tuple(tk[:i]), tuple(tk[i + 1:]), nconst - const[i])].append(t)
+                buckets[(len(tk), i, key, lead, trail, tuple(tk[:i]), tuple(tk[i + 1 :]), nconst - const[i])].append(t)
         for bucket, ts in buckets.items():
             # a member already holding a variable there is the data saying the position varies: then one
             # constant word beside it is enough, whatever the context and whatever its case
@@ -235,7 +246,7 @@ def merge_templates(templates: list[str] | set[str], min_values: int = CURRENT.m
                 if not core or "=" in core or not core.islower():
                     continue
                 if (i + 1 < len(tk) and tk[i + 1] == VAR) or (i and tk[i - 1] == VAR):
-                    shorter = " ".join(tk[:i] + tk[i + 1:])
+                    shorter = " ".join(tk[:i] + tk[i + 1 :])
                     if shorter in present:
                         a, b = find(t), find(shorter)
                         if a != b:
@@ -273,7 +284,7 @@ def _split_token(w: str) -> tuple[str, str, str, str]:
     inner = value.lstrip(_OPEN)
     lead = value[: len(value) - len(inner)]
     core = inner.rstrip(_CLOSE)
-    return key, lead, core, inner[len(core):]
+    return key, lead, core, inner[len(core) :]
 
 
 def _generalise(values: tuple[str, ...]) -> str:
@@ -310,8 +321,10 @@ class Grouping:
 
     def group_ids_bytes(self, length: int = 16) -> bytes:
         """The group ids as ``id\\n`` lines, built without a Python object per line."""
-        ids = np.frombuffer(b"".join(fingerprint(g)[:length].encode("ascii") + b"\n"
-                                     for g in self.distinct_groups.to_list()), dtype=np.uint8)
+        ids = np.frombuffer(
+            b"".join(fingerprint(g)[:length].encode("ascii") + b"\n" for g in self.distinct_groups.to_list()),
+            dtype=np.uint8,
+        )
         table = ids.reshape(-1, length + 1)
         return table[self.index].tobytes()
 
@@ -326,8 +339,7 @@ def group(lines: pl.Series | list[str], raw: bool = False, rules: RuleSet = CURR
     t = _templates_of_distinct(uniq, rules, raw)
     g = t
     if merge and rules.merge_min_values >= 2:
-        mapping = merge_templates(t.unique().to_list(), rules.merge_min_values, rules.merge_context,
-                                  rules.merge_growth)
+        mapping = merge_templates(t.unique().to_list(), rules.merge_min_values, rules.merge_context, rules.merge_growth)
         changed = {k: v for k, v in mapping.items() if k != v}
         if changed:
             g = t.replace(changed)
@@ -340,15 +352,21 @@ def group(lines: pl.Series | list[str], raw: bool = False, rules: RuleSet = CURR
 #: '=' or '/' (``libgpg-error-dev``, ``panic=1``, ``/usr/lib/error`` are names and options, not errors)
 _L = r"(?:^|[\s\[\](){}<>\"'`,;!?|*])"
 _R = r"(?:$|[\s\[\](){}<>\"'`,;:!?|*]|\.(?:$|[\s\"')\]]))"  # 'ABORT.7.gz' is a file name
-_ERRORISH = (r"(?i)" + _L + r"(?:error|errors|err|fatal|crit|critical|alert|emerg|emergency|panic|panicked|severe|fail|"
-             r"fails|failed|failure|exception|traceback|refused|denied|timeout|timed out|unable|cannot|can't|"
-             r"killed|oom|segfault|aborted|abort|corrupt|corrupted)" + _R)
+_ERRORISH = (
+    r"(?i)" + _L + r"(?:error|errors|err|fatal|crit|critical|alert|emerg|emergency|panic|panicked|severe|fail|"
+    r"fails|failed|failure|exception|traceback|refused|denied|timeout|timed out|unable|cannot|can't|"
+    r"killed|oom|segfault|aborted|abort|corrupt|corrupted)" + _R
+)
 #: a header that says the line is routine: a low level among its first words, upper case or bracketed
-_LOW_LEVEL = (r"^(?:\S+\s+){0,9}?(?:\[(?i:debug|trace|info|notice|verbose)\]|<(?i:debug|trace|info|notice)>|"
-              r"(?:DEBUG|TRACE|INFO|NOTICE|VERBOSE|Debug|Trace|Info|Notice|Verbose)(?:[\s:,\]]|$))")
+_LOW_LEVEL = (
+    r"^(?:\S+\s+){0,9}?(?:\[(?i:debug|trace|info|notice|verbose)\]|<(?i:debug|trace|info|notice)>|"
+    r"(?:DEBUG|TRACE|INFO|NOTICE|VERBOSE|Debug|Trace|Info|Notice|Verbose)(?:[\s:,\]]|$))"
+)
 #: a header that says the line is an error, whatever its words
-_HIGH_LEVEL = (r"^(?:\S+\s+){0,9}?(?:\[(?i:error|err|crit|critical|fatal|alert|emerg|severe)\]|"
-               r"<(?i:error|err|crit|fatal|alert|emerg)>|(?:ERROR|CRITICAL|CRIT|FATAL|ALERT|EMERG|SEVERE)(?:[\s:,\]]|$))")
+_HIGH_LEVEL = (
+    r"^(?:\S+\s+){0,9}?(?:\[(?i:error|err|crit|critical|fatal|alert|emerg|severe)\]|"
+    r"<(?i:error|err|crit|fatal|alert|emerg)>|(?:ERROR|CRITICAL|CRIT|FATAL|ALERT|EMERG|SEVERE)(?:[\s:,\]]|$))"
+)
 
 
 def error_lines(texts: pl.Series) -> pl.Series:

@@ -60,8 +60,9 @@ def _apply(con, lo: dt.datetime, hi: dt.datetime, sign: str) -> None:
     con.execute(_SEASONAL_UPSERT.format(sign=sign), [lo, hi])
 
 
-def update(store: Store, now: dt.datetime | None = None, *, days: int = BASELINE_DAYS,
-           rebuild: bool = False) -> dict[str, Any]:
+def update(
+    store: Store, now: dt.datetime | None = None, *, days: int = BASELINE_DAYS, rebuild: bool = False
+) -> dict[str, Any]:
     """Bring the baselines to the last complete hour before ``now``. Returns what was done:
     ``{"mode": "none"|"incremental"|"rebuild", "added_hours", "removed_hours", "hour_to"}``."""
     with store.write() as con:
@@ -72,16 +73,22 @@ def update_con(con, now: dt.datetime, *, days: int = BASELINE_DAYS, rebuild: boo
     """``update`` on an open write connection (inside the caller's transaction)."""
     new_to = hour_floor(now)
     new_from = new_to - dt.timedelta(days=days)
-    row = con.execute("SELECT window_days, hour_from, hour_to FROM baseline_state WHERE key = ?",
-                      [STATE_KEY]).fetchall()
+    row = con.execute(
+        "SELECT window_days, hour_from, hour_to FROM baseline_state WHERE key = ?", [STATE_KEY]
+    ).fetchall()
     if row and not rebuild and row[0][0] == days and row[0][2] == new_to:
         return {"mode": "none", "added_hours": 0, "removed_hours": 0, "hour_to": new_to}
-    incremental = (bool(row) and not rebuild and row[0][0] == days and row[0][2] < new_to
-                   and new_to - row[0][2] < dt.timedelta(days=days))
+    incremental = (
+        bool(row)
+        and not rebuild
+        and row[0][0] == days
+        and row[0][2] < new_to
+        and new_to - row[0][2] < dt.timedelta(days=days)
+    )
     if incremental:
         old_from, old_to = row[0][1], row[0][2]
         _apply(con, old_from, min(old_to, new_from), "-")  # hours that left the window
-        _apply(con, max(old_to, new_from), new_to, "")     # hours that entered it
+        _apply(con, max(old_to, new_from), new_to, "")  # hours that entered it
         changed_from = max(old_to, new_from)
         con.execute("DELETE FROM baseline_sums WHERE n <= 0.5")
         con.execute("DELETE FROM baseline_seasonal WHERE n <= 0.5")
@@ -94,34 +101,49 @@ def update_con(con, now: dt.datetime, *, days: int = BASELINE_DAYS, rebuild: boo
         _apply(con, new_from, new_to, "")
         changed_from = new_from
         added, removed, mode = days * 24, 0, "rebuild"
-    con.execute("INSERT OR REPLACE INTO baseline_state (key, window_days, hour_from, hour_to, updated_at) "
-                "VALUES (?, ?, ?, ?, ?)", [STATE_KEY, days, new_from, new_to, now])
+    con.execute(
+        "INSERT OR REPLACE INTO baseline_state (key, window_days, hour_from, hour_to, updated_at) "
+        "VALUES (?, ?, ?, ?, ?)",
+        [STATE_KEY, days, new_from, new_to, now],
+    )
     _materialise(con, new_from, new_to, changed_from, now, full=(mode == "rebuild"))
     return {"mode": mode, "added_hours": added, "removed_hours": removed, "hour_to": new_to}
 
 
-def _materialise(con, lo: dt.datetime, hi: dt.datetime, changed_from: dt.datetime, now: dt.datetime,
-                 full: bool) -> None:
+def _materialise(
+    con, lo: dt.datetime, hi: dt.datetime, changed_from: dt.datetime, now: dt.datetime, full: bool
+) -> None:
     """Write performance_baselines from the sums; median/MAD over the window's hourly means, for the
     series that have rollup rows since ``changed_from`` (all of them on a rebuild)."""
-    changed = "" if full else (
-        "AND (host, component, metric) IN (SELECT DISTINCT host, component, metric FROM metrics_hourly "
-        "WHERE hour >= ? AND hour < ?)")
+    changed = (
+        ""
+        if full
+        else (
+            "AND (host, component, metric) IN (SELECT DISTINCT host, component, metric FROM metrics_hourly "
+            "WHERE hour >= ? AND hour < ?)"
+        )
+    )
     params: list[Any] = [lo, hi] + ([] if full else [changed_from, hi])
-    con.execute(f"""
+    con.execute(
+        f"""
         CREATE OR REPLACE TEMP TABLE _bl_robust AS
         WITH h AS (SELECT host, component, metric, sum / n AS m FROM metrics_hourly
                    WHERE hour >= ? AND hour < ? AND n > 0 {changed}),
              med AS (SELECT host, component, metric, median(m) AS med FROM h GROUP BY ALL)
         SELECT h.host, h.component, h.metric, any_value(med.med) AS med, median(abs(h.m - med.med)) AS mad,
                count(*) AS hours
-        FROM h JOIN med USING (host, component, metric) GROUP BY ALL""", params)
+        FROM h JOIN med USING (host, component, metric) GROUP BY ALL""",
+        params,
+    )
     if full:
         con.execute("DELETE FROM performance_baselines")
     else:
-        con.execute("DELETE FROM performance_baselines WHERE (host, component, metric_name) NOT IN "
-                    "(SELECT host, component, metric FROM baseline_sums)")
-    con.execute("""
+        con.execute(
+            "DELETE FROM performance_baselines WHERE (host, component, metric_name) NOT IN "
+            "(SELECT host, component, metric FROM baseline_sums)"
+        )
+    con.execute(
+        """
         INSERT INTO performance_baselines (host, component, metric_name, baseline_value, std_deviation,
             sample_count, median_value, mad_value, period_start, period_end, last_updated)
         SELECT s.host, s.component, s.metric, s.sum / s.n,
@@ -135,7 +157,9 @@ def _materialise(con, lo: dt.datetime, hi: dt.datetime, changed_from: dt.datetim
             median_value = coalesce(excluded.median_value, performance_baselines.median_value),
             mad_value = coalesce(excluded.mad_value, performance_baselines.mad_value),
             period_start = excluded.period_start, period_end = excluded.period_end,
-            last_updated = excluded.last_updated""", [lo, hi, now])
+            last_updated = excluded.last_updated""",
+        [lo, hi, now],
+    )
     con.execute("DROP TABLE IF EXISTS _bl_robust")
 
 
@@ -148,10 +172,13 @@ def list_baselines(store: Store, component: str | None = None, host: str | None 
     if host is not None:
         where.append("host = ?")
         params.append(host)
-    sql = ("SELECT host, component, metric_name AS metric, baseline_value AS mean, std_deviation AS std, "
-           "sample_count AS samples, median_value AS median, mad_value AS mad, period_start, period_end, "
-           "last_updated FROM performance_baselines"
-           + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY host, component, metric_name")
+    sql = (
+        "SELECT host, component, metric_name AS metric, baseline_value AS mean, std_deviation AS std, "
+        "sample_count AS samples, median_value AS median, mad_value AS mad, period_start, period_end, "
+        "last_updated FROM performance_baselines"
+        + (" WHERE " + " AND ".join(where) if where else "")
+        + " ORDER BY host, component, metric_name"
+    )
     return store.query(sql, params).to_dicts()
 
 
@@ -160,7 +187,8 @@ def seasonal(store: Store, host: str, component: str, metric: str) -> list[dict[
     df = store.query(
         "SELECT dow, hod, n, sum / n AS mean, sqrt(greatest(sumsq / n - (sum / n) * (sum / n), 0)) AS std "
         "FROM baseline_seasonal WHERE host = ? AND component = ? AND metric = ? AND n > 0 ORDER BY dow, hod",
-        [host, component, metric])
+        [host, component, metric],
+    )
     return df.to_dicts()
 
 
@@ -169,7 +197,8 @@ def expected(store: Store, host: str, component: str, metric: str, at: dt.dateti
     df = store.query(
         "SELECT n, sum / n AS mean, sqrt(greatest(sumsq / n - (sum / n) * (sum / n), 0)) AS std "
         "FROM baseline_seasonal WHERE host = ? AND component = ? AND metric = ? AND dow = ? AND hod = ? AND n > 0",
-        [host, component, metric, at.weekday(), at.hour])
+        [host, component, metric, at.weekday(), at.hour],
+    )
     return df.to_dicts()[0] if df.height else None
 
 

@@ -68,36 +68,36 @@ from analytics.predict.series_csv import SeriesError, epoch_seconds, read_series
 Floats = Sequence[float] | np.ndarray
 
 DAY_SECONDS = 86400.0
-WEEK_DAYS = 7   # the weekly model compares with the same time a week ago (a calendar fact, not fitted)
+WEEK_DAYS = 7  # the weekly model compares with the same time a week ago (a calendar fact, not fitted)
 
 
 @dataclass(frozen=True)
 class DetectorConfig:
-    window: int = 288            # rows of trailing history for level/scale (a day of 5-minute samples)
-    short: int = 10              # rows averaged for the sustained surprise
-    history: int = 4000          # rows of short-term scores that define "usual surprise" (and of
-                                 # memory of a previous extreme row, step 4)
-    seasonal_cycles: int = 5     # previous days whose same-time values make the daily profile
-    min_points: int = 24         # rows before any score is computed (also fixes the sampling step)
-    warmup: int = 60             # rows before any alarm
-    zclip: float = 10.0          # cap on one row's score; a daily-profile score this high alarms alone
-    tail: float = 1e-4           # Gaussian tail probability of the short-term score needed to alarm
+    window: int = 288  # rows of trailing history for level/scale (a day of 5-minute samples)
+    short: int = 10  # rows averaged for the sustained surprise
+    history: int = 4000  # rows of short-term scores that define "usual surprise" (and of
+    # memory of a previous extreme row, step 4)
+    seasonal_cycles: int = 5  # previous days whose same-time values make the daily profile
+    min_points: int = 24  # rows before any score is computed (also fixes the sampling step)
+    warmup: int = 60  # rows before any alarm
+    zclip: float = 10.0  # cap on one row's score; a daily-profile score this high alarms alone
+    tail: float = 1e-4  # Gaussian tail probability of the short-term score needed to alarm
     spread_quantile: float = 0.9  # quantile of |x - median| used as a floor for the scale
-    spread_floor: float = 0.3    # weight of that floor (0 = plain MAD)
-    rel_floor: float = 1e-3      # scale never below this fraction of |median|
+    spread_floor: float = 0.3  # weight of that floor (0 = plain MAD)
+    rel_floor: float = 1e-3  # scale never below this fraction of |median|
     record_decay: float = 0.9998  # per-row decay of the record short-term score
-    lone_repeats: int = 2        # extreme rows (step 4) in ``history`` rows after which such rows are usual:
-                                 # a second is a second incident, a third within the window is a pattern
-    lone_floor: float = 4.5      # once calibrated (step 4), no row with a robust z under this is extreme: a
-                                 # Gaussian tail of 7e-6 per row, under one such row in 16 months of 5-min rows
-    lone_margin: float = 1.5     # ... and a row is extreme when its z is this multiple of the series' own
-                                 # ``lone_rank``-th largest z among the ordinary rows of the last ``history``
-                                 # (a ratio, so scale-free; 1.3-1.8 give the same incident-pair and NAB figures)
-    lone_rank: int = 4           # (the 4th largest: up to three unflagged rows of an earlier incident among the
-                                 # ordinary rows do not raise the bar; the largest alone did)
-    refractory: int = 288        # rows without alarms after an alarm, unless the detector re-armed:
-    rearm: int = 20              # ... this many rows in a row without sustained surprise after an alarm
-                                 # (2 x short: the incident's own rows have left the short average)
+    lone_repeats: int = 2  # extreme rows (step 4) in ``history`` rows after which such rows are usual:
+    # a second is a second incident, a third within the window is a pattern
+    lone_floor: float = 4.5  # once calibrated (step 4), no row with a robust z under this is extreme: a
+    # Gaussian tail of 7e-6 per row, under one such row in 16 months of 5-min rows
+    lone_margin: float = 1.5  # ... and a row is extreme when its z is this multiple of the series' own
+    # ``lone_rank``-th largest z among the ordinary rows of the last ``history``
+    # (a ratio, so scale-free; 1.3-1.8 give the same incident-pair and NAB figures)
+    lone_rank: int = 4  # (the 4th largest: up to three unflagged rows of an earlier incident among the
+    # ordinary rows do not raise the bar; the largest alone did)
+    refractory: int = 288  # rows without alarms after an alarm, unless the detector re-armed:
+    rearm: int = 20  # ... this many rows in a row without sustained surprise after an alarm
+    # (2 x short: the incident's own rows have left the short average)
 
     def tail_z(self) -> float:
         """The standard-normal z whose upper tail probability is ``tail`` (bisection on erfc)."""
@@ -141,8 +141,9 @@ def _window_stats(win: np.ndarray, cfg: DetectorConfig) -> tuple[np.ndarray, np.
     return med, scale
 
 
-def _robust_z(x: np.ndarray, cfg: DetectorConfig,
-              floor: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _robust_z(
+    x: np.ndarray, cfg: DetectorConfig, floor: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """|x_t - median| / scale over the previous ``window`` values (expanding from ``min_points``), that
     median and that scale; NaN before ``min_points`` values exist. ``floor``: a per-row lower bound on the
     scale (NaN = none)."""
@@ -153,7 +154,7 @@ def _robust_z(x: np.ndarray, cfg: DetectorConfig,
     for t in range(m0, min(W, n)):
         med, scale = _window_stats(x[None, :t], cfg)
         if floor is not None:
-            scale = np.fmax(scale, floor[t:t + 1])
+            scale = np.fmax(scale, floor[t : t + 1])
         z[t] = abs(x[t] - med[0]) / scale[0]
         mid[t] = med[0]
         sc[t] = scale[0]
@@ -161,7 +162,7 @@ def _robust_z(x: np.ndarray, cfg: DetectorConfig,
         # chunks keep memory bounded on long series
         for a in range(W, n, 4096):
             b = min(n, a + 4096)
-            win = sliding_window_view(x[a - W:b - 1], W)
+            win = sliding_window_view(x[a - W : b - 1], W)
             med, scale = _window_stats(np.ascontiguousarray(win), cfg)
             if floor is not None:
                 scale = np.fmax(scale, floor[a:b])
@@ -219,8 +220,9 @@ class _Bar:
         bisect.insort(self.sorted, zc)
 
 
-def _finish(sm_inputs: np.ndarray, extreme: np.ndarray, lone_from: int, zcal: np.ndarray, cal_from: int,
-            cfg: DetectorConfig) -> list[int]:
+def _finish(
+    sm_inputs: np.ndarray, extreme: np.ndarray, lone_from: int, zcal: np.ndarray, cal_from: int, cfg: DetectorConfig
+) -> list[int]:
     """Steps 2-5 over the per-row scores ``z`` (NaN = no score yet), the first-week extreme-row flags and
     the calibrated rows' scores ``zcal`` (NaN before ``cal_from``)."""
     z = np.where(np.isnan(sm_inputs), 0.0, sm_inputs)
@@ -240,12 +242,12 @@ def _finish(sm_inputs: np.ndarray, extreme: np.ndarray, lone_from: int, zcal: np
     ok = ((sm - mu) / (sd + 1e-6) > cfg.tail_z()) & (t >= cfg.warmup)
     out: list[int] = []
     cur = -math.inf
-    last = -(10 ** 12)
-    extremes: deque[int] = deque()   # extreme rows seen while armed, in the last ``history`` rows
+    last = -(10**12)
+    extremes: deque[int] = deque()  # extreme rows seen while armed, in the last ``history`` rows
     quiet = 0
     decay = cfg.record_decay
     bar = _Bar(cfg)
-    seen = _Bar(cfg)        # step 3: the short-term scores of the ordinary rows
+    seen = _Bar(cfg)  # step 3: the short-term scores of the ordinary rows
     for i in range(n):
         s = float(sm[i])
         while extremes and extremes[0] < i - cfg.history:
@@ -258,7 +260,7 @@ def _finish(sm_inputs: np.ndarray, extreme: np.ndarray, lone_from: int, zcal: np
         lone = ext and i >= lone_from and len(extremes) < cfg.lone_repeats and i >= cfg.warmup
         armed = i - last > cfg.refractory or quiet >= cfg.rearm
         if ext and armed:
-            extremes.append(i)        # rows of an ongoing (alarmed) incident are not counted again
+            extremes.append(i)  # rows of an ongoing (alarmed) incident are not counted again
         alarm = ((ok[i] and s > cur and not seen.usual(s)) or lone) and armed
         if armed and not ok[i] and not ext:
             seen.add(i, s)
@@ -269,13 +271,14 @@ def _finish(sm_inputs: np.ndarray, extreme: np.ndarray, lone_from: int, zcal: np
         else:
             quiet = 0 if (ok[i] or ext) else quiet + 1
             if cal and armed and not ext:
-                bar.add(i, zc)        # an ordinary row: part of the series' own usual surprise
+                bar.add(i, zc)  # an ordinary row: part of the series' own usual surprise
         cur = max(cur * decay if cur > 0 else cur, s)
     return out
 
 
-def scores(ts: Floats, values: Floats,
-           cfg: DetectorConfig = DEFAULT) -> tuple[np.ndarray, np.ndarray, int, np.ndarray, int]:
+def scores(
+    ts: Floats, values: Floats, cfg: DetectorConfig = DEFAULT
+) -> tuple[np.ndarray, np.ndarray, int, np.ndarray, int]:
     """Step 1 for a whole series: the per-row score (NaN where none is computed yet), whether the row is
     an extreme departure by the first-week rule, the row from which that rule may alarm, and step 4's
     calibrated score (the smaller of the daily and weekly scores, unclipped; NaN before ``cal_from``)."""
@@ -292,7 +295,7 @@ def scores(ts: Floats, values: Floats,
         refs = np.full((n, K), np.nan)
         for k in range(1, K + 1):
             if k * P < n:
-                refs[k * P:, k - 1] = v[:n - k * P]
+                refs[k * P :, k - 1] = v[: n - k * P]
         ref = np.full(n, np.nan)
         for k in range(1, K + 1):  # nanmedian of the available previous cycles, row by row group
             lo, hi = k * P, min(n, (k + 1) * P) if k < K else n
@@ -303,19 +306,19 @@ def scores(ts: Floats, values: Floats,
         extreme[P:] = zs >= cfg.zclip  # False while NaN
         W7 = WEEK_DAYS * P
         if n > W7 + cfg.min_points:
-            rw = v[W7:] - v[:n - W7]
+            rw = v[W7:] - v[: n - W7]
             zw = _robust_z(rw, cfg, cfg.rel_floor * np.abs(level[W7:]))[0]
             # until the week-ago residuals have a scale of their own, they are scored against the daily
             # residuals' scale, centred on 0 (a value like last week's): the first Monday after the first
             # weekend is then as usual as the Monday a week before, not a return from a level shift
             head = min(cfg.min_points, n - W7)
-            zw[:head] = np.abs(rw[:head]) / res_scale[W7 - P:W7 - P + head]
+            zw[:head] = np.abs(rw[:head]) / res_scale[W7 - P : W7 - P + head]
             zw[np.isnan(zw)] = np.inf
             extreme[W7:] &= zw >= cfg.zclip
-            cal_from = W7 + max(cfg.window, cfg.min_points)   # the weekly residual scale has a full window
+            cal_from = W7 + max(cfg.window, cfg.min_points)  # the weekly residual scale has a full window
             if n > cal_from:
-                zcal[cal_from:] = np.minimum(zs[cal_from - P:], zw[cal_from - W7:])
-            zs[W7 - P:] = np.minimum(zs[W7 - P:], zw)
+                zcal[cal_from:] = np.minimum(zs[cal_from - P :], zw[cal_from - W7 :])
+            zs[W7 - P :] = np.minimum(zs[W7 - P :], zw)
         zs[np.isnan(zs)] = np.inf
         zs = np.minimum(zs, cfg.zclip)
         z[P:] = np.minimum(z[P:], zs)
@@ -342,12 +345,12 @@ class Detector:
         self.cfg = cfg
         self._zthr = cfg.tail_z()
         self.n = 0
-        self._ts: list[float] = []          # the first min_points timestamps (sampling step)
+        self._ts: list[float] = []  # the first min_points timestamps (sampling step)
         self._period = 0
         self._vals: deque[float] = deque()  # the last max(window, K*period) values
         self._res: deque[float] = deque(maxlen=cfg.window)
         self._nres = 0
-        self._resw: deque[float] = deque(maxlen=cfg.window)   # residuals against the value a week ago
+        self._resw: deque[float] = deque(maxlen=cfg.window)  # residuals against the value a week ago
         self._nresw = 0
         self._c = 0.0
         self._cs: deque[float] = deque([0.0], maxlen=cfg.short + 1)
@@ -355,19 +358,18 @@ class Detector:
         self._c2 = 0.0
         self._c12: deque[tuple[float, float]] = deque([(0.0, 0.0)], maxlen=cfg.history + 1)
         self._record = -math.inf
-        self._last = -(10 ** 12)
+        self._last = -(10**12)
         self._extremes: deque[int] = deque()
         self._quiet = 0
         self._bar = _Bar(cfg)
         self._seen = _Bar(cfg)
 
-    def _z(self, buf: Sequence[float], count: int, x: float,
-           floor: float = math.nan) -> tuple[float, float, float]:
+    def _z(self, buf: Sequence[float], count: int, x: float, floor: float = math.nan) -> tuple[float, float, float]:
         """(robust z of x, window median, scale), as ``_robust_z`` computes them for one row."""
         cfg = self.cfg
         if count < cfg.min_points:
             return math.nan, math.nan, math.nan
-        win = np.asarray(list(buf)[-cfg.window:], dtype=float)[None, :]
+        win = np.asarray(list(buf)[-cfg.window :], dtype=float)[None, :]
         med, scale = _window_stats(win, cfg)
         sc = float(scale[0])
         if not math.isnan(floor):
@@ -395,16 +397,17 @@ class Detector:
             K = cfg.seasonal_cycles
             k_avail = min(K, t // P)
             vals = self._vals
-            ref = float(np.median(np.asarray([vals[len(vals) - k * P] for k in range(1, k_avail + 1)])[None, :],
-                                  axis=1)[0])
+            ref = float(
+                np.median(np.asarray([vals[len(vals) - k * P] for k in range(1, k_avail + 1)])[None, :], axis=1)[0]
+            )
             r = x - ref
             zs_raw, _, res_scale = self._z(self._res, self._nres, r, cfg.rel_floor * abs(level))
             zs = math.inf if math.isnan(zs_raw) else zs_raw
             extreme = zs >= cfg.zclip and not math.isnan(zs_raw)
-            if t >= WEEK_DAYS * P:   # the weekly model: the value a week ago
+            if t >= WEEK_DAYS * P:  # the weekly model: the value a week ago
                 rw = x - vals[len(vals) - WEEK_DAYS * P]
                 zw = self._z(self._resw, self._nresw, rw, cfg.rel_floor * abs(level))[0]
-                if self._nresw < cfg.min_points:      # the daily residuals' scale, centred on 0
+                if self._nresw < cfg.min_points:  # the daily residuals' scale, centred on 0
                     zw = abs(rw) / res_scale
                 zw = math.inf if math.isnan(zw) else zw
                 extreme = extreme and zw >= cfg.zclip
@@ -465,8 +468,12 @@ class Detector:
         return alarm
 
 
-def detect_csv(stream: IO[str] | Iterable[str], name: str = "<stdin>", cfg: DetectorConfig = DEFAULT,
-               notes: list[str] | None = None) -> list[str]:
+def detect_csv(
+    stream: IO[str] | Iterable[str],
+    name: str = "<stdin>",
+    cfg: DetectorConfig = DEFAULT,
+    notes: list[str] | None = None,
+) -> list[str]:
     """Alarm timestamps (ISO 8601, UTC) for a CSV series — the ``lokifi anomalies detect`` output."""
     raw, secs, vals = read_series_csv(stream, name, notes)
     return [raw[i] for i in detect(secs, vals, cfg)]

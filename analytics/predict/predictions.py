@@ -38,10 +38,10 @@ from analytics.predict import baselines as B, rules as R
 from analytics.predict.rules import SENSITIVITY  # also re-exported for the CLI
 from analytics.store.database import Store
 
-MIN_OUTCOMES = 10                 # scored predictions of a rule before its measured hit rate is shown
-DETECTOR_DAYS = 28                # hourly history the detector sees
+MIN_OUTCOMES = 10  # scored predictions of a rule before its measured hit rate is shown
+DETECTOR_DAYS = 28  # hourly history the detector sees
 DETECTOR_METRICS = ("response_time_ms", "error_rate")
-ANOMALY_BAND_MADS = 3.0           # the anomaly prediction's band: median +- 3 x 1.4826 MAD of hourly means
+ANOMALY_BAND_MADS = 3.0  # the anomaly prediction's band: median +- 3 x 1.4826 MAD of hourly means
 
 
 def _df(con, sql: str, params: list) -> pl.DataFrame:
@@ -59,8 +59,8 @@ class Prediction:
     message: str
     recommendation: str
     confidence: float
-    confidence_kind: str          # prior | measured
-    confidence_n: int             # scored outcomes behind a measured confidence
+    confidence_kind: str  # prior | measured
+    confidence_n: int  # scored outcomes behind a measured confidence
     predicted_value: float | None
     lo: float | None
     hi: float | None
@@ -90,7 +90,8 @@ class RefreshResult:
 def _outcomes(con, host: str | None = None) -> dict[tuple[str, str], tuple[int, int]]:
     rows = con.execute(
         "SELECT coalesce(rule, prediction_type), coalesce(host, ''), count(*), count(*) FILTER (WHERE accurate) "
-        "FROM predictions WHERE accurate IS NOT NULL GROUP BY ALL").fetchall()
+        "FROM predictions WHERE accurate IS NOT NULL GROUP BY ALL"
+    ).fetchall()
     return {(r[0], r[1]): (int(r[2]), int(r[3])) for r in rows}
 
 
@@ -117,9 +118,20 @@ def _scope(component: str | None, host: str | None, alias: str = "") -> tuple[st
     return sql, params
 
 
-def refresh(store: Store, now: dt.datetime | None = None, hours: int = 24, sensitivity: str = "conservative", *,
-            component: str | None = None, host: str | None = None, window_days: int = 7, slow_ms: float = 1000.0,
-            recurring: int = 3, detector: bool = True, record: bool = True) -> RefreshResult:
+def refresh(
+    store: Store,
+    now: dt.datetime | None = None,
+    hours: int = 24,
+    sensitivity: str = "conservative",
+    *,
+    component: str | None = None,
+    host: str | None = None,
+    window_days: int = 7,
+    slow_ms: float = 1000.0,
+    recurring: int = 3,
+    detector: bool = True,
+    record: bool = True,
+) -> RefreshResult:
     """Evaluate the rules and the detector at ``now`` and store new predictions for ``hours`` ahead
     (only for ``component`` and/or ``host`` when given)."""
     now = now or utcnow()
@@ -132,34 +144,50 @@ def refresh(store: Store, now: dt.datetime | None = None, hours: int = 24, sensi
     # one visit to the file: baselines, rule inputs, detector, new predictions (one transaction)
     with store.write() as con:
         bl = B.update_con(con, now)
-        resp = _rows(con,
+        resp = _rows(
+            con,
             f"SELECT host, component, sum(n) AS n, sum(sum) / sum(n) AS avg, max(max) AS max FROM metrics_hourly "
             f"WHERE metric = ? AND hour >= ? AND hour < ?{comp_sql} GROUP BY host, component ORDER BY 1, 2",
-            [R.RESPONSE_METRIC, lo, hi, *cp])
-        errs = _rows(con,
+            [R.RESPONSE_METRIC, lo, hi, *cp],
+        )
+        errs = _rows(
+            con,
             f"SELECT host, component, coalesce(fingerprint, md5(message)) AS fingerprint, any_value(type) AS type, "
             f"count(*) AS count, max(ts) AS last_seen, any_value(message) AS message FROM error_events "
             f"WHERE ts >= ? AND ts < ?{comp_sql} GROUP BY ALL ORDER BY count DESC",
-            [now - dt.timedelta(days=window_days), now, *cp])
-        sig = _rows(con,
+            [now - dt.timedelta(days=window_days), now, *cp],
+        )
+        sig = _rows(
+            con,
             f"SELECT h.host, h.component, h.metric, h.sum / h.n AS current, h.hour, b.baseline_value AS mean, "
             f"b.std_deviation AS std, b.sample_count AS n FROM metrics_hourly h JOIN performance_baselines b "
             f"ON b.host = h.host AND b.component = h.component AND b.metric_name = h.metric "
             f"WHERE h.hour = ? AND h.n > 0{_scope(component, host, 'h.')[0]} ORDER BY 1, 2, 3",
-            [last_hour, *cp])
+            [last_hour, *cp],
+        )
         open_rows = con.execute(
             "SELECT id, coalesce(rule, prediction_type) AS rule, coalesce(host, '') AS host, component, "
             "coalesce(subject, metric, '') AS subject, prediction_date, due_at FROM predictions "
             "WHERE outcome_date IS NULL AND prediction_type <> 'forecast' AND prediction_date <= ? AND due_at > ?",
-            [now, now]).fetchall()
+            [now, now],
+        ).fetchall()
         outcomes = _outcomes(con)
-        base = {(r[0], r[1]): {"baseline_mean_ms": r[2], "baseline_std_ms": r[3], "baseline_median_ms": r[4],
-                               "baseline_samples": r[5], "baseline_days": B.BASELINE_DAYS}
-                for r in con.execute(
-                    "SELECT host, component, baseline_value, std_deviation, median_value, sample_count "
-                    "FROM performance_baselines WHERE metric_name = ?", [R.RESPONSE_METRIC]).fetchall()}
+        base = {
+            (r[0], r[1]): {
+                "baseline_mean_ms": r[2],
+                "baseline_std_ms": r[3],
+                "baseline_median_ms": r[4],
+                "baseline_samples": r[5],
+                "baseline_days": B.BASELINE_DAYS,
+            }
+            for r in con.execute(
+                "SELECT host, component, baseline_value, std_deviation, median_value, sample_count "
+                "FROM performance_baselines WHERE metric_name = ?",
+                [R.RESPONSE_METRIC],
+            ).fetchall()
+        }
         response = R.response_rules(resp, cfg)
-        for f in response:   # evidence: the component's long-run baseline beside the rule's threshold
+        for f in response:  # evidence: the component's long-run baseline beside the rule's threshold
             f.baseline.update(base.get((f.host, f.component), {}))
         findings = response + R.recurring_rules(errs, cfg) + R.sigma_rules(sig, cfg)
         if detector:
@@ -180,17 +208,38 @@ def _predictions(findings, open_rows, outcomes, now, hours, lo, hi) -> list[Pred
     preds: list[Prediction] = []
     for f in findings:
         conf, kind, n = confidence(f.rule, f.host, outcomes)
-        ev = {"current": f.current, "baseline": f.baseline, "deviation": f.deviation,
-              "window": [lo.isoformat(), hi.isoformat()], "subject": f.subject}
+        ev = {
+            "current": f.current,
+            "baseline": f.baseline,
+            "deviation": f.deviation,
+            "window": [lo.isoformat(), hi.isoformat()],
+            "subject": f.subject,
+        }
         existing = open_by_key.get((f.rule, f.host, f.component, f.subject or f.metric or ""))
-        preds.append(Prediction(
-            id=existing[0] if existing else None, type=f.rule, component=f.component, host=f.host, metric=f.metric,
-            severity=f.severity, message=f.message, recommendation=f.recommendation, confidence=conf,
-            confidence_kind=kind, confidence_n=n, predicted_value=f.predicted_value, lo=f.lo, hi=f.hi,
-            horizon_hours=((existing[6] - existing[5]).total_seconds() / 3600.0) if existing else float(hours),
-            made_at=existing[5] if existing else now,
-            due_at=existing[6] if existing else now + dt.timedelta(hours=hours),
-            deviation=f.deviation, evidence=_jsonable(ev), new=existing is None))
+        preds.append(
+            Prediction(
+                id=existing[0] if existing else None,
+                type=f.rule,
+                component=f.component,
+                host=f.host,
+                metric=f.metric,
+                severity=f.severity,
+                message=f.message,
+                recommendation=f.recommendation,
+                confidence=conf,
+                confidence_kind=kind,
+                confidence_n=n,
+                predicted_value=f.predicted_value,
+                lo=f.lo,
+                hi=f.hi,
+                horizon_hours=((existing[6] - existing[5]).total_seconds() / 3600.0) if existing else float(hours),
+                made_at=existing[5] if existing else now,
+                due_at=existing[6] if existing else now + dt.timedelta(hours=hours),
+                deviation=f.deviation,
+                evidence=_jsonable(ev),
+                new=existing is None,
+            )
+        )
     sev = {"HIGH": 0, "MEDIUM": 1, "LOW": 2}
     preds.sort(key=lambda p: (sev.get(p.severity, 3), p.type, p.component, p.metric or ""))
     return preds
@@ -209,18 +258,47 @@ def _store_new(con, preds: list[Prediction], now: dt.datetime) -> int:
             "confidence_score, confidence_kind, severity, message, recommendation, rule, model, horizon_hours, "
             "evidence, prediction_date, due_at, subject) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
             "?, ?, ?) RETURNING id",
-            [p.type, p.component, p.host, p.metric, _num(p.predicted_value), _num(p.lo), _num(p.hi), p.confidence,
-             p.confidence_kind, p.severity, p.message, p.recommendation, p.type,
-             "detector" if p.type == "anomaly" else "seed-rule", p.horizon_hours, json.dumps(p.evidence),
-             p.made_at, p.due_at, p.evidence.get("subject") or p.metric]).fetchall()[0][0]
+            [
+                p.type,
+                p.component,
+                p.host,
+                p.metric,
+                _num(p.predicted_value),
+                _num(p.lo),
+                _num(p.hi),
+                p.confidence,
+                p.confidence_kind,
+                p.severity,
+                p.message,
+                p.recommendation,
+                p.type,
+                "detector" if p.type == "anomaly" else "seed-rule",
+                p.horizon_hours,
+                json.dumps(p.evidence),
+                p.made_at,
+                p.due_at,
+                p.evidence.get("subject") or p.metric,
+            ],
+        ).fetchall()[0][0]
         p.id = int(pid)
         con.execute(
             "INSERT INTO predictive_alerts (host, component, alert_type, severity, prediction, confidence, "
             "current_metrics, baseline_metrics, deviation, prediction_id, created_at) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [p.host, p.component, p.type.upper(), p.severity, p.message, p.confidence,
-             json.dumps(p.evidence.get("current")), json.dumps(p.evidence.get("baseline")), _num(p.deviation),
-             p.id, now])
+            [
+                p.host,
+                p.component,
+                p.type.upper(),
+                p.severity,
+                p.message,
+                p.confidence,
+                json.dumps(p.evidence.get("current")),
+                json.dumps(p.evidence.get("baseline")),
+                _num(p.deviation),
+                p.id,
+                now,
+            ],
+        )
     return len(preds)
 
 
@@ -243,30 +321,44 @@ def _detector_findings(con, now: dt.datetime, component: str | None, host: str |
     last = B.hour_floor(now) - dt.timedelta(hours=1)
     start = last - dt.timedelta(days=DETECTOR_DAYS)
     ms = ", ".join("?" for _ in DETECTOR_METRICS)
-    scans = {(r[0], r[1], r[2]): (r[3], r[4]) for r in con.execute(
-        "SELECT host, component, metric, last_hour, alarm_hour FROM detector_scans").fetchall()}
+    scans = {
+        (r[0], r[1], r[2]): (r[3], r[4])
+        for r in con.execute("SELECT host, component, metric, last_hour, alarm_hour FROM detector_scans").fetchall()
+    }
     scope_sql, scope_params = _scope(component, host)
     series = con.execute(
         f"SELECT host, component, metric FROM metrics_hourly WHERE hour = ? AND metric IN ({ms}){scope_sql} "
         "GROUP BY ALL",
-        [last, *DETECTOR_METRICS, *scope_params]).fetchall()
+        [last, *DETECTOR_METRICS, *scope_params],
+    ).fetchall()
     todo = [s for s in series if s not in scans or scans[s][0] != last]
     data = None
     if todo:
         con.execute("CREATE OR REPLACE TEMP TABLE _det_keys (host VARCHAR, component VARCHAR, metric VARCHAR)")
         con.executemany("INSERT INTO _det_keys VALUES (?, ?, ?)", [list(s) for s in todo])
-        data = _df(con,
+        data = _df(
+            con,
             "SELECT h.host, h.component, h.metric, h.hour, h.sum / h.n AS v FROM metrics_hourly h "
             "JOIN _det_keys k USING (host, component, metric) WHERE h.hour >= ? AND h.hour <= ? AND h.n > 0 "
-            "ORDER BY 1, 2, 3, 4", [start, last])
-    bl = {(r[0], r[1], r[2]): (r[3], r[4]) for r in con.execute(
-        "SELECT host, component, metric_name, median_value, mad_value FROM performance_baselines").fetchall()}
+            "ORDER BY 1, 2, 3, 4",
+            [start, last],
+        )
+    bl = {
+        (r[0], r[1], r[2]): (r[3], r[4])
+        for r in con.execute(
+            "SELECT host, component, metric_name, median_value, mad_value FROM performance_baselines"
+        ).fetchall()
+    }
     out: list[R.Finding] = []
     updates = []
     # series whose latest scan alarmed and whose alarm is still recent keep their finding
     for key in series:
-        if key in scans and scans[key][0] == last and scans[key][1] is not None \
-                and scans[key][1] > last - dt.timedelta(days=1):
+        if (
+            key in scans
+            and scans[key][0] == last
+            and scans[key][1] is not None
+            and scans[key][1] > last - dt.timedelta(days=1)
+        ):
             out.append(_anomaly_finding(key, scans[key][1], None, bl.get(key)))
     if data is not None and data.height:
         for (host, comp, metric), g in data.group_by(["host", "component", "metric"], maintain_order=True):
@@ -281,11 +373,17 @@ def _detector_findings(con, now: dt.datetime, component: str | None, host: str |
             alarm_hour = hrs[recent[-1]] if recent else None
             updates.append([host, comp, metric, last, alarm_hour])
             if alarm_hour is not None:
-                out.append(_anomaly_finding((host, comp, metric), alarm_hour, float(vals[recent[-1]]),
-                                            bl.get((host, comp, metric))))
+                out.append(
+                    _anomaly_finding(
+                        (host, comp, metric), alarm_hour, float(vals[recent[-1]]), bl.get((host, comp, metric))
+                    )
+                )
     if updates:
-        con.executemany("INSERT OR REPLACE INTO detector_scans (host, component, metric, last_hour, alarm_hour) "
-                        "VALUES (?, ?, ?, ?, ?)", updates)
+        con.executemany(
+            "INSERT OR REPLACE INTO detector_scans (host, component, metric, last_hour, alarm_hour) "
+            "VALUES (?, ?, ?, ?, ?)",
+            updates,
+        )
     return out
 
 
@@ -297,13 +395,23 @@ def _anomaly_finding(key, hour: dt.datetime, value: float | None, base) -> R.Fin
         spread = ANOMALY_BAND_MADS * 1.4826 * mad
         lo, hi = med - spread, med + spread
     return R.Finding(
-        rule="anomaly", component=comp, host=host, metric=metric, severity="MEDIUM",
-        message=(f"unusual {metric} on {comp} at {hour:%Y-%m-%d %H:00} UTC"
-                 + (f" (hourly mean {value:.4g}, usual {med:.4g})" if value is not None and med is not None else "")),
+        rule="anomaly",
+        component=comp,
+        host=host,
+        metric=metric,
+        severity="MEDIUM",
+        message=(
+            f"unusual {metric} on {comp} at {hour:%Y-%m-%d %H:00} UTC"
+            + (f" (hourly mean {value:.4g}, usual {med:.4g})" if value is not None and med is not None else "")
+        ),
         recommendation=R.RULES["anomaly"][2].format(component=comp, metric=metric),
-        predicted_value=value, lo=lo, hi=hi,
+        predicted_value=value,
+        lo=lo,
+        hi=hi,
         deviation=((value - med) / (1.4826 * mad)) if (value is not None and med is not None and mad) else None,
-        current={"hour": hour, "mean": value}, baseline={"median": med, "mad": mad})
+        current={"hour": hour, "mean": value},
+        baseline={"median": med, "mad": mad},
+    )
 
 
 # ------------------------------------------------------------------------------------------------
@@ -314,11 +422,13 @@ def score_due(store: Store, now: dt.datetime | None = None) -> int:
     """Score every prediction whose horizon has passed by ``now``. Returns how many were scored."""
     now = now or utcnow()
     with store.read() as con:
-        due = _df(con,
+        due = _df(
+            con,
             "SELECT id, prediction_type, coalesce(rule, prediction_type) AS rule, coalesce(host, '') AS host, "
             "component, metric, predicted_value, lo, hi, evidence, prediction_date, due_at, subject "
             "FROM predictions WHERE outcome_date IS NULL AND due_at IS NOT NULL AND due_at <= ? ORDER BY id",
-            [now])
+            [now],
+        )
         if not due.height:
             return 0
         results = []
@@ -328,12 +438,22 @@ def score_due(store: Store, now: dt.datetime | None = None) -> int:
                 results.append(r)
     if not results:
         return 0
-    frame = pl.DataFrame(results, schema={"id": pl.Int64, "actual": pl.Float64, "accurate": pl.Boolean,
-                                          "outcome": pl.Datetime("us"), "lead": pl.Float64})
+    frame = pl.DataFrame(
+        results,
+        schema={
+            "id": pl.Int64,
+            "actual": pl.Float64,
+            "accurate": pl.Boolean,
+            "outcome": pl.Datetime("us"),
+            "lead": pl.Float64,
+        },
+    )
     with store.write() as con:
         con.register("_scored", frame)
-        con.execute("UPDATE predictions SET actual_value = s.actual, accurate = s.accurate, outcome_date = s.outcome, "
-                    "lead_hours = s.lead FROM _scored s WHERE predictions.id = s.id")
+        con.execute(
+            "UPDATE predictions SET actual_value = s.actual, accurate = s.accurate, outcome_date = s.outcome, "
+            "lead_hours = s.lead FROM _scored s WHERE predictions.id = s.id"
+        )
         con.unregister("_scored")
     return len(results)
 
@@ -350,7 +470,8 @@ def _hourly(con, p: dict[str, Any]) -> list[tuple]:
     return con.execute(
         f"SELECT hour, sum(n), sum(sum) / sum(n), max(max) FROM metrics_hourly WHERE component = ? AND metric = ? "
         f"AND hour >= ? AND hour < ? AND n > 0{host_cond} GROUP BY hour ORDER BY hour",
-        [p["component"], p["metric"], h0, h1] + ([p["host"]] if p["host"] else [])).fetchall()
+        [p["component"], p["metric"], h0, h1] + ([p["host"]] if p["host"] else []),
+    ).fetchall()
 
 
 def _lead(p: dict[str, Any], when: dt.datetime) -> float:
@@ -368,7 +489,8 @@ def _score_one(con, p: dict[str, Any]) -> dict[str, Any] | None:
         host_cond = "" if p["host"] == "" else " AND host = ?"
         row = con.execute(
             f"SELECT sum(sum) / sum(n) FROM metrics_hourly WHERE component = ? AND metric = ? AND hour = ? "
-            f"AND n > 0{host_cond}", [p["component"], p["metric"], hour] + ([p["host"]] if p["host"] else [])
+            f"AND n > 0{host_cond}",
+            [p["component"], p["metric"], hour] + ([p["host"]] if p["host"] else []),
         ).fetchall()
         if not row or row[0][0] is None or p["lo"] is None or p["hi"] is None:
             return None
@@ -381,13 +503,14 @@ def _score_one(con, p: dict[str, Any]) -> dict[str, Any] | None:
             "SELECT count(*), min(ts) FROM error_events "
             "WHERE component = ? AND coalesce(fingerprint, md5(message)) = ? "
             f"AND ts >= ? AND ts < ?{host_cond}",
-            [p["component"], p["subject"], p["prediction_date"], due] + ([p["host"]] if p["host"] else [])).fetchall()
+            [p["component"], p["subject"], p["prediction_date"], due] + ([p["host"]] if p["host"] else []),
+        ).fetchall()
         count, first = int(row[0][0]), row[0][1]
         res.update(actual=float(count), accurate=count >= 1, lead=_lead(p, first) if count else None)
         return res
     hours = _hourly(con, p)
     if not hours:
-        return None   # no data for the horizon yet: stays pending
+        return None  # no data for the horizon yet: stays pending
     if rule == "slow_response":
         n = sum(h[1] for h in hours)
         avg = sum(h[1] * h[2] for h in hours) / n
@@ -410,8 +533,11 @@ def _score_one(con, p: dict[str, Any]) -> dict[str, Any] | None:
     outside = [h for h in hours if not (lo <= h[2] <= hi)]
     centre = p["predicted_value"] if p["predicted_value"] is not None else 0.0
     extreme = max(hours, key=lambda h: abs(h[2] - centre))[2]
-    res.update(actual=float(outside[0][2] if outside else extreme), accurate=bool(outside),
-               lead=_lead(p, outside[0][0]) if outside else None)
+    res.update(
+        actual=float(outside[0][2] if outside else extreme),
+        accurate=bool(outside),
+        lead=_lead(p, outside[0][0]) if outside else None,
+    )
     return res
 
 
@@ -428,14 +554,24 @@ def rule_stats(store: Store, host: str | None = None) -> list[dict[str, Any]]:
             "SELECT coalesce(rule, prediction_type) AS rule, count(accurate) AS scored, "
             "count(*) FILTER (WHERE accurate) AS hits, count(*) FILTER (WHERE accurate = false) AS false_alarms, "
             "avg(lead_hours) FILTER (WHERE accurate) AS lead, count(*) FILTER (WHERE outcome_date IS NULL) AS pending "
-            f"FROM predictions{cond} GROUP BY 1 ORDER BY 1", [host] if host is not None else []).fetchall()
+            f"FROM predictions{cond} GROUP BY 1 ORDER BY 1",
+            [host] if host is not None else [],
+        ).fetchall()
     out = []
     for rule, scored, hits, fa, lead, pending in rows:
         scored, hits = int(scored), int(hits)
         prior = R.RULES.get(rule, (None, None))[1]
-        out.append({"rule": rule, "scored": scored, "hits": hits, "false_alarms": int(fa),
-                    "precision": hits / scored if scored else None,
-                    "mean_lead_hours": float(lead) if lead is not None else None, "pending": int(pending),
-                    "confidence": (hits / scored) if scored >= MIN_OUTCOMES else prior,
-                    "confidence_kind": "measured" if scored >= MIN_OUTCOMES else "prior"})
+        out.append(
+            {
+                "rule": rule,
+                "scored": scored,
+                "hits": hits,
+                "false_alarms": int(fa),
+                "precision": hits / scored if scored else None,
+                "mean_lead_hours": float(lead) if lead is not None else None,
+                "pending": int(pending),
+                "confidence": (hits / scored) if scored >= MIN_OUTCOMES else prior,
+                "confidence_kind": "measured" if scored >= MIN_OUTCOMES else "prior",
+            }
+        )
     return out

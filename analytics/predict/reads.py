@@ -46,21 +46,35 @@ class PredictionDetail:
 
 
 # The columns a PredictionRow is built from, in its order (a non-finite confidence reads as none).
-_ROW_COLS = ("id, upper(coalesce(severity, '')), coalesce(prediction_type, ''), coalesce(component, ''), "
-             "coalesce(host, ''), coalesce(message, ''), "
-             "CASE WHEN isfinite(confidence_score) THEN confidence_score END, coalesce(confidence_kind, ''), "
-             "coalesce(recommendation, ''), prediction_date, due_at, coalesce(evidence, '')")
+_ROW_COLS = (
+    "id, upper(coalesce(severity, '')), coalesce(prediction_type, ''), coalesce(component, ''), "
+    "coalesce(host, ''), coalesce(message, ''), "
+    "CASE WHEN isfinite(confidence_score) THEN confidence_score END, coalesce(confidence_kind, ''), "
+    "coalesce(recommendation, ''), prediction_date, due_at, coalesce(evidence, '')"
+)
 
-_SEVERITY_ORDER = ("CASE upper(coalesce(severity,'')) WHEN 'CRITICAL' THEN 0 WHEN 'HIGH' THEN 1 "
-                   "WHEN 'MEDIUM' THEN 2 WHEN 'LOW' THEN 3 ELSE 4 END")
+_SEVERITY_ORDER = (
+    "CASE upper(coalesce(severity,'')) WHEN 'CRITICAL' THEN 0 WHEN 'HIGH' THEN 1 "
+    "WHEN 'MEDIUM' THEN 2 WHEN 'LOW' THEN 3 ELSE 4 END"
+)
 
 
 def _row(r: tuple[Any, ...]) -> PredictionRow:
     pid, severity, ptype, component, host, message, confidence, kind, recommendation, made, due, evidence = r
     return PredictionRow(
-        key=str(pid), id=int(pid), severity=severity or "INFO", type=ptype, component=component, host=host,
-        message=message, confidence=confidence, confidence_kind=kind or "prior", recommendation=recommendation,
-        made_at=made, due_at=due, evidence=evidence,
+        key=str(pid),
+        id=int(pid),
+        severity=severity or "INFO",
+        type=ptype,
+        component=component,
+        host=host,
+        message=message,
+        confidence=confidence,
+        confidence_kind=kind or "prior",
+        recommendation=recommendation,
+        made_at=made,
+        due_at=due,
+        evidence=evidence,
         brief=prediction_brief(ptype, component, message, evidence),
     )
 

@@ -53,6 +53,7 @@ class RuleConfig:
 @dataclass
 class Finding:
     """A rule that fired, with what it predicts for the horizon and its evidence."""
+
     rule: str
     component: str
     host: str
@@ -60,13 +61,13 @@ class Finding:
     severity: str
     message: str
     recommendation: str
-    predicted_value: float | None           # the figure the rule predicts will hold over the horizon
-    lo: float | None = None                 # the band the outcome is judged against (see predictions)
+    predicted_value: float | None  # the figure the rule predicts will hold over the horizon
+    lo: float | None = None  # the band the outcome is judged against (see predictions)
     hi: float | None = None
     deviation: float | None = None
     current: dict[str, Any] = field(default_factory=dict)
     baseline: dict[str, Any] = field(default_factory=dict)
-    subject: str | None = None              # e.g. the error fingerprint
+    subject: str | None = None  # e.g. the error fingerprint
 
     def key(self) -> tuple[str, str, str, str]:
         return (self.rule, self.host, self.component, self.subject or self.metric or "")
@@ -85,21 +86,48 @@ def response_rules(rows: list[dict[str, Any]], cfg: RuleConfig) -> list[Finding]
         avg, mx, comp, host = r["avg"], r["max"], r["component"], r["host"]
         if avg is None or mx is None or not r.get("n"):
             continue
-        cur = {"avg_time_ms": round(avg, 3), "max_time_ms": round(mx, 3), "samples": int(r["n"]),
-               "window_days": cfg.window_days}
+        cur = {
+            "avg_time_ms": round(avg, 3),
+            "max_time_ms": round(mx, 3),
+            "samples": int(r["n"]),
+            "window_days": cfg.window_days,
+        }
         if avg > cfg.slow_ms:
-            out.append(Finding(
-                rule="slow_response", component=comp, host=host, metric=RESPONSE_METRIC, severity="HIGH",
-                message=f"{comp} response time exceeds threshold (avg: {avg:.1f}ms)",
-                recommendation=_rec("slow_response", comp), predicted_value=avg, lo=cfg.slow_ms, hi=None,
-                deviation=avg / cfg.slow_ms, current=cur, baseline={"threshold_ms": cfg.slow_ms}))
+            out.append(
+                Finding(
+                    rule="slow_response",
+                    component=comp,
+                    host=host,
+                    metric=RESPONSE_METRIC,
+                    severity="HIGH",
+                    message=f"{comp} response time exceeds threshold (avg: {avg:.1f}ms)",
+                    recommendation=_rec("slow_response", comp),
+                    predicted_value=avg,
+                    lo=cfg.slow_ms,
+                    hi=None,
+                    deviation=avg / cfg.slow_ms,
+                    current=cur,
+                    baseline={"threshold_ms": cfg.slow_ms},
+                )
+            )
         if avg > 0 and mx > avg * k:
-            out.append(Finding(
-                rule="performance_degradation", component=comp, host=host, metric=RESPONSE_METRIC,
-                severity="MEDIUM",
-                message=f"Performance spikes detected. Average: {avg:.1f}ms, Max: {mx:.1f}ms",
-                recommendation=_rec("performance_degradation", comp), predicted_value=mx / avg, lo=k, hi=None,
-                deviation=mx / avg, current=cur, baseline={"k": k, "sensitivity": cfg.sensitivity}))
+            out.append(
+                Finding(
+                    rule="performance_degradation",
+                    component=comp,
+                    host=host,
+                    metric=RESPONSE_METRIC,
+                    severity="MEDIUM",
+                    message=f"Performance spikes detected. Average: {avg:.1f}ms, Max: {mx:.1f}ms",
+                    recommendation=_rec("performance_degradation", comp),
+                    predicted_value=mx / avg,
+                    lo=k,
+                    hi=None,
+                    deviation=mx / avg,
+                    current=cur,
+                    baseline={"k": k, "sensitivity": cfg.sensitivity},
+                )
+            )
     return out
 
 
@@ -110,14 +138,28 @@ def recurring_rules(rows: list[dict[str, Any]], cfg: RuleConfig) -> list[Finding
     for r in rows:
         if r["count"] > cfg.recurring:
             etype = r.get("type") or "error"
-            out.append(Finding(
-                rule="recurring_error", component=r["component"], host=r["host"], metric=None, severity="HIGH",
-                message=f"{etype} occurring frequently in {r['component']} ({int(r['count'])} times)",
-                recommendation=_rec("recurring_error", r["component"]), predicted_value=1.0, lo=1.0,
-                deviation=float(r["count"]) / cfg.recurring,
-                current={"count": int(r["count"]), "window_days": cfg.window_days,
-                         "last_seen": r.get("last_seen"), "example": (r.get("message") or "")[:200]},
-                baseline={"threshold": cfg.recurring}, subject=r["fingerprint"]))
+            out.append(
+                Finding(
+                    rule="recurring_error",
+                    component=r["component"],
+                    host=r["host"],
+                    metric=None,
+                    severity="HIGH",
+                    message=f"{etype} occurring frequently in {r['component']} ({int(r['count'])} times)",
+                    recommendation=_rec("recurring_error", r["component"]),
+                    predicted_value=1.0,
+                    lo=1.0,
+                    deviation=float(r["count"]) / cfg.recurring,
+                    current={
+                        "count": int(r["count"]),
+                        "window_days": cfg.window_days,
+                        "last_seen": r.get("last_seen"),
+                        "example": (r.get("message") or "")[:200],
+                    },
+                    baseline={"threshold": cfg.recurring},
+                    subject=r["fingerprint"],
+                )
+            )
     return out
 
 
@@ -133,13 +175,26 @@ def sigma_rules(rows: list[dict[str, Any]], cfg: RuleConfig) -> list[Finding]:
         if abs(z) > cfg.sigma:
             comp, metric = r["component"], r["metric"]
             lo, hi = mean - cfg.sigma * std, mean + cfg.sigma * std
-            out.append(Finding(
-                rule="two_sigma", component=comp, host=r["host"], metric=metric, severity="MEDIUM",
-                message=(f"{metric} of {comp} is {abs(z):.1f} standard deviations "
-                         f"{'above' if z > 0 else 'below'} its baseline (now {cur:.4g}, baseline {mean:.4g})"),
-                recommendation=_rec("two_sigma", comp, metric), predicted_value=cur, lo=lo, hi=hi, deviation=z,
-                current={"hour": r.get("hour"), "mean": cur},
-                baseline={"mean": mean, "std": std, "samples": r.get("n")}))
+            out.append(
+                Finding(
+                    rule="two_sigma",
+                    component=comp,
+                    host=r["host"],
+                    metric=metric,
+                    severity="MEDIUM",
+                    message=(
+                        f"{metric} of {comp} is {abs(z):.1f} standard deviations "
+                        f"{'above' if z > 0 else 'below'} its baseline (now {cur:.4g}, baseline {mean:.4g})"
+                    ),
+                    recommendation=_rec("two_sigma", comp, metric),
+                    predicted_value=cur,
+                    lo=lo,
+                    hi=hi,
+                    deviation=z,
+                    current={"hour": r.get("hour"), "mean": cur},
+                    baseline={"mean": mean, "std": std, "samples": r.get("n")},
+                )
+            )
     return out
 
 

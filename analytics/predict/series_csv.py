@@ -40,8 +40,9 @@ def parse_time(text: str) -> dt.datetime:
     return d
 
 
-def read_series_csv(stream: IO[str] | Iterable[str], name: str = "<stdin>",
-                    notes: list[str] | None = None) -> tuple[list[str], np.ndarray, np.ndarray]:
+def read_series_csv(
+    stream: IO[str] | Iterable[str], name: str = "<stdin>", notes: list[str] | None = None
+) -> tuple[list[str], np.ndarray, np.ndarray]:
     """Read ``timestamp,value`` rows (a header line is optional). Returns the timestamps as written,
     epoch seconds and values.
     A malformed row (not a timestamp, not a number, one field) is skipped with a note naming its line,
@@ -124,8 +125,10 @@ def read_series_csv(stream: IO[str] | Iterable[str], name: str = "<stdin>",
                 adj[i] = x_t
                 seen_max = max(seen_max, x_t)
             t_arr = adj
-            msg = (f"{name}: the clock steps back at {where}; rows are kept in arrival order and the time axis "
-                   "continues from the latest time seen")
+            msg = (
+                f"{name}: the clock steps back at {where}; rows are kept in arrival order and the time axis "
+                "continues from the latest time seen"
+            )
         else:
             order = np.argsort(t_arr, kind="stable")
             t_arr, v_arr = t_arr[order], v_arr[order]
@@ -143,21 +146,26 @@ def _quality_notes(name: str, t: np.ndarray, v: np.ndarray, lines: list[int]) ->
     d = np.diff(t)
     dup = np.flatnonzero(d == 0)
     if dup.size:
-        out.append(f"{name}: {dup.size} row(s) repeat the timestamp before them (the first at line "
-                   f"{lines[dup[0] + 1]}); each is scored as a row of its own")
+        out.append(
+            f"{name}: {dup.size} row(s) repeat the timestamp before them (the first at line "
+            f"{lines[dup[0] + 1]}); each is scored as a row of its own"
+        )
     nf = np.flatnonzero(~np.isfinite(v))
     if nf.size:
-        out.append(f"{name}: {nf.size} row(s) have no finite value (the first at line {lines[nf[0]]}); "
-                   "they are skipped")
+        out.append(
+            f"{name}: {nf.size} row(s) have no finite value (the first at line {lines[nf[0]]}); they are skipped"
+        )
     pos = d[d > 0]
     if pos.size:
         step = float(np.median(pos))
         big = np.flatnonzero(d > 3 * step)
         if big.size:
             k = int(big[np.argmax(d[big])])
-            out.append(f"{name}: {big.size} gap(s) longer than three sampling steps ({_span(step)}); the longest "
-                       f"{_span(float(d[k]))} before line {lines[k + 1]}; rows on either side are scored as "
-                       "consecutive")
+            out.append(
+                f"{name}: {big.size} gap(s) longer than three sampling steps ({_span(step)}); the longest "
+                f"{_span(float(d[k]))} before line {lines[k + 1]}; rows on either side are scored as "
+                "consecutive"
+            )
     return out
 
 

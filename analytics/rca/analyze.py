@@ -65,11 +65,11 @@ class Fallback:
     """What to show when no model answer is available: the built-in playbook for the pattern's
     type, and the pattern's own current solution when it has one."""
 
-    source: str                  # "playbook" | "learned solution" | "none"
+    source: str  # "playbook" | "learned solution" | "none"
     title: str
     steps: tuple[str, ...]
-    learned: tuple[str, ...] = ()   # the pattern's current solution, when it has one
-    learned_record: str = ""        # e.g. "worked 3, failed 1"
+    learned: tuple[str, ...] = ()  # the pattern's current solution, when it has one
+    learned_record: str = ""  # e.g. "worked 3, failed 1"
 
 
 @dataclass(frozen=True)
@@ -88,18 +88,18 @@ class AnalysisResult:
     prompt_tokens: int | None = None
     completion_tokens: int | None = None
     usage_reported: bool = False
-    cost: float | None = None                 # this diagnosis (0 for a cache hit)
-    price_source: str = ""                    # config | built-in | local | "" (unknown)
+    cost: float | None = None  # this diagnosis (0 for a cache hit)
+    price_source: str = ""  # config | built-in | local | "" (unknown)
     response_ms: int | None = None
     attempts: int = 0
     redactions: dict[str, int] = field(default_factory=dict)
     fallback: Fallback | None = None
-    candidate_solution: str | None = None     # set when the answer became the pattern's candidate
+    candidate_solution: str | None = None  # set when the answer became the pattern's candidate
     cached_at: dt.datetime | None = None
     expires_at: dt.datetime | None = None
     hit_count: int | None = None
-    tokens_saved: int | None = None           # a cache hit: what the reused answer cost to make
-    excerpt: str = ""                         # a malformed answer's beginning, for the user to see
+    tokens_saved: int | None = None  # a cache hit: what the reused answer cost to make
+    excerpt: str = ""  # a malformed answer's beginning, for the user to see
 
     @property
     def ok(self) -> bool:
@@ -119,19 +119,41 @@ class AnalysisResult:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "status": self.status, "status_text": self.status_text, "message": self.message,
-            "error_hash": self.error_hash, "diagnosis_id": self.diagnosis_id, "model": self.model,
-            "base_url": self.base_url, "component": self.component, "error_type": self.error_type,
-            "answer": self.answer.to_json() if self.answer else None, "from_cache": self.from_cache,
-            "input_hash": self.input_hash, "tokens": self.tokens, "prompt_tokens": self.prompt_tokens,
-            "completion_tokens": self.completion_tokens, "cost": self.cost, "price_source": self.price_source,
-            "response_ms": self.response_ms, "attempts": self.attempts, "redactions": self.redactions,
-            "fallback": None if self.fallback is None else {
-                "source": self.fallback.source, "title": self.fallback.title, "steps": list(self.fallback.steps),
-                "learned_solution": list(self.fallback.learned), "learned_record": self.fallback.learned_record},
+            "status": self.status,
+            "status_text": self.status_text,
+            "message": self.message,
+            "error_hash": self.error_hash,
+            "diagnosis_id": self.diagnosis_id,
+            "model": self.model,
+            "base_url": self.base_url,
+            "component": self.component,
+            "error_type": self.error_type,
+            "answer": self.answer.to_json() if self.answer else None,
+            "from_cache": self.from_cache,
+            "input_hash": self.input_hash,
+            "tokens": self.tokens,
+            "prompt_tokens": self.prompt_tokens,
+            "completion_tokens": self.completion_tokens,
+            "cost": self.cost,
+            "price_source": self.price_source,
+            "response_ms": self.response_ms,
+            "attempts": self.attempts,
+            "redactions": self.redactions,
+            "fallback": None
+            if self.fallback is None
+            else {
+                "source": self.fallback.source,
+                "title": self.fallback.title,
+                "steps": list(self.fallback.steps),
+                "learned_solution": list(self.fallback.learned),
+                "learned_record": self.fallback.learned_record,
+            },
             "candidate_solution": self.candidate_solution,
-            "cached_at": self.cached_at, "expires_at": self.expires_at, "hit_count": self.hit_count,
-            "tokens_saved": self.tokens_saved, "excerpt": self.excerpt,
+            "cached_at": self.cached_at,
+            "expires_at": self.expires_at,
+            "hit_count": self.hit_count,
+            "tokens_saved": self.tokens_saved,
+            "excerpt": self.excerpt,
         }
 
 
@@ -153,8 +175,9 @@ def fallback_for(store: Any, facts: PatternFacts | None, error_type: str = "") -
     learned: tuple[str, ...] = ()
     record = ""
     if facts is not None and facts.solution:
-        learned = tuple(re.sub(r"^\s*(?:\d+[.)]|[-*])\s+", "", s).strip()
-                        for s in facts.solution.splitlines() if s.strip())
+        learned = tuple(
+            re.sub(r"^\s*(?:\d+[.)]|[-*])\s+", "", s).strip() for s in facts.solution.splitlines() if s.strip()
+        )
         record = f"worked {facts.success_count}, failed {facts.failure_count}"
     if steps:
         return Fallback("playbook", title or f"Built-in playbook for {etype}", steps, learned, record)
@@ -225,8 +248,15 @@ def write_outcome(con: Any, df: Any, *, cache_row: dict[str, Any] | None = None)
     return 0
 
 
-def apply_candidate(store: Any, error_hash: str, text: str, confidence: float, model: str,
-                    now: dt.datetime | None = None, diagnosis_id: str | None = None) -> None:
+def apply_candidate(
+    store: Any,
+    error_hash: str,
+    text: str,
+    confidence: float,
+    model: str,
+    now: dt.datetime | None = None,
+    diagnosis_id: str | None = None,
+) -> None:
     """Make ``text`` the pattern's solution as a new, unapproved version with source ``ai``.
 
     Goes through the patterns engine (:func:`analytics.patterns.learning.edit_solution`), which starts the
@@ -235,14 +265,18 @@ def apply_candidate(store: Any, error_hash: str, text: str, confidence: float, m
     from analytics.patterns.learning import edit_solution
 
     edit_solution(store, error_hash, text, author=model, source="ai", now=now, diagnosis_id=diagnosis_id)
-    store.execute("UPDATE error_patterns SET ai_enhanced = true, ai_confidence = ? WHERE error_hash = ? "
-                  "AND solution = ?", [confidence, error_hash, text])
+    store.execute(
+        "UPDATE error_patterns SET ai_enhanced = true, ai_confidence = ? WHERE error_hash = ? AND solution = ?",
+        [confidence, error_hash, text],
+    )
 
 
 # --- the analysis ---------------------------------------------------------------------------------
 
-def preview_pattern(store: Any, config: Any, error_hash: str, *,
-                    now: dt.datetime | None = None) -> tuple[RcaInput, Endpoint, dict[str, Any]]:
+
+def preview_pattern(
+    store: Any, config: Any, error_hash: str, *, now: dt.datetime | None = None
+) -> tuple[RcaInput, Endpoint, dict[str, Any]]:
     """What an analysis would send, without sending it: (input, endpoint, request parameters)."""
     from analytics.rca.client import request_params
 
@@ -251,24 +285,42 @@ def preview_pattern(store: Any, config: Any, error_hash: str, *,
     return rin, endpoint, request_params(endpoint, rin.messages, ANSWER_SCHEMA)
 
 
-def analyze_pattern(store: Any, config: Any, error_hash: str, *, force: bool = False, cancel: Any = None,
-                    progress: ProgressFn | None = None, now: dt.datetime | None = None) -> AnalysisResult:
+def analyze_pattern(
+    store: Any,
+    config: Any,
+    error_hash: str,
+    *,
+    force: bool = False,
+    cancel: Any = None,
+    progress: ProgressFn | None = None,
+    now: dt.datetime | None = None,
+) -> AnalysisResult:
     """Analyse one pattern; see the module docstring. Store errors (busy/corrupt) propagate."""
     now = now or utcnow()
     is_cancelled = _normalise_cancel(cancel)
     diagnosis_id = uuid.uuid4().hex
     ai = config.ai
     endpoint = endpoint_from_config(ai)
-    base: dict[str, Any] = dict(error_hash=error_hash, diagnosis_id=diagnosis_id, model=endpoint.model,
-                base_url=safe_url(endpoint.base_url))
+    base: dict[str, Any] = dict(
+        error_hash=error_hash, diagnosis_id=diagnosis_id, model=endpoint.model, base_url=safe_url(endpoint.base_url)
+    )
 
     def report(stage: str, message: str) -> None:
         if progress is not None:
             progress(Progress(stage, message))
 
     def call(status: str, **kw: Any) -> ledger.CallRecord:
-        return ledger.CallRecord(diagnosis_id, error_hash, base.get("input_hash"), endpoint.model,
-                                 endpoint.base_url, status == "cached", status, called_at=now, **kw)
+        return ledger.CallRecord(
+            diagnosis_id,
+            error_hash,
+            base.get("input_hash"),
+            endpoint.model,
+            endpoint.base_url,
+            status == "cached",
+            status,
+            called_at=now,
+            **kw,
+        )
 
     report("redacting", "gathering and redacting the pattern's facts")
     try:
@@ -289,26 +341,55 @@ def analyze_pattern(store: Any, config: Any, error_hash: str, *, force: bool = F
         hit = None if force else cache_mod.lookup_in(con, key, now)
         if hit is not None:
             from analytics.store.database import append_table
-            append_table(con, ledger.frame([call("cached", prompt_tokens=0, completion_tokens=0,
-                                                 usage_reported=True, cost=0.0, response_time=0,
-                                                 tokens_saved=hit.tokens_used, cost_saved=hit.cost)]),
-                         table="ai_calls")
+
+            append_table(
+                con,
+                ledger.frame(
+                    [
+                        call(
+                            "cached",
+                            prompt_tokens=0,
+                            completion_tokens=0,
+                            usage_reported=True,
+                            cost=0.0,
+                            response_time=0,
+                            tokens_saved=hit.tokens_used,
+                            cost_saved=hit.cost,
+                        )
+                    ]
+                ),
+                table="ai_calls",
+            )
     if hit is not None:
         # the offer was made when the answer was new; a hit never overrides a later human edit
         text = candidate_text(hit.answer)
         candidate = text if facts.solution and facts.solution.strip() == text else None
         report("done", "answer served from the cache")
         return AnalysisResult(
-            "cached", f"served from the cache (made {hit.created_at:%Y-%m-%d %H:%M} UTC, used {hit.hit_count} times)",
-            answer=hit.answer, from_cache=True, prompt_tokens=0, completion_tokens=0, usage_reported=True,
-            cost=0.0, price_source="cache", response_ms=0, cached_at=hit.created_at, expires_at=hit.expires_at,
-            hit_count=hit.hit_count, tokens_saved=hit.tokens_used, candidate_solution=candidate,
-            fallback=None, **base)
+            "cached",
+            f"served from the cache (made {hit.created_at:%Y-%m-%d %H:%M} UTC, used {hit.hit_count} times)",
+            answer=hit.answer,
+            from_cache=True,
+            prompt_tokens=0,
+            completion_tokens=0,
+            usage_reported=True,
+            cost=0.0,
+            price_source="cache",
+            response_ms=0,
+            cached_at=hit.created_at,
+            expires_at=hit.expires_at,
+            hit_count=hit.hit_count,
+            tokens_saved=hit.tokens_used,
+            candidate_solution=candidate,
+            fallback=None,
+            **base,
+        )
 
     if not endpoint.configured:
         report("done", "no model configured")
-        return AnalysisResult("not_configured", endpoint.reason or "no model configured",
-                              fallback=fallback_for(store, facts), **base)
+        return AnalysisResult(
+            "not_configured", endpoint.reason or "no model configured", fallback=fallback_for(store, facts), **base
+        )
 
     price = ledger.price_for(getattr(ai, "prices", {}) or {}, endpoint.model, endpoint.base_url)
     try:
@@ -316,19 +397,36 @@ def analyze_pattern(store: Any, config: Any, error_hash: str, *, force: bool = F
     except CallFailed as failure:
         ledger.record_calls(store, [call(a.status, attempt=a.attempt, error=a.error) for a in failure.attempts])
         report("done", failure.message)
-        return AnalysisResult(failure.status, failure.message, attempts=len(failure.attempts),
-                              fallback=fallback_for(store, facts), **base)
+        return AnalysisResult(
+            failure.status, failure.message, attempts=len(failure.attempts), fallback=fallback_for(store, facts), **base
+        )
 
     if price is not None and price.input_per_m == 0 and price.output_per_m == 0:
-        cost: float | None = 0.0          # free (a local server): known even without a token count
+        cost: float | None = 0.0  # free (a local server): known even without a token count
     else:
         cost = price.cost(res.prompt_tokens, res.completion_tokens) if (price and res.usage_reported) else None
-    records = [call(a.status, attempt=a.attempt, prompt_tokens=a.prompt_tokens, completion_tokens=a.completion_tokens,
-                    usage_reported=a.usage_reported, cost=cost if a.status == "ok" else None,
-                    response_time=a.response_ms or None, error=a.error or None) for a in res.attempts]
-    common: dict[str, Any] = dict(prompt_tokens=res.prompt_tokens, completion_tokens=res.completion_tokens,
-                  usage_reported=res.usage_reported, cost=cost, price_source=price.source if price else "",
-                  response_ms=res.response_ms, attempts=len(res.attempts))
+    records = [
+        call(
+            a.status,
+            attempt=a.attempt,
+            prompt_tokens=a.prompt_tokens,
+            completion_tokens=a.completion_tokens,
+            usage_reported=a.usage_reported,
+            cost=cost if a.status == "ok" else None,
+            response_time=a.response_ms or None,
+            error=a.error or None,
+        )
+        for a in res.attempts
+    ]
+    common: dict[str, Any] = dict(
+        prompt_tokens=res.prompt_tokens,
+        completion_tokens=res.completion_tokens,
+        usage_reported=res.usage_reported,
+        cost=cost,
+        price_source=price.source if price else "",
+        response_ms=res.response_ms,
+        attempts=len(res.attempts),
+    )
     report("parsing", "checking the answer")
     try:
         answer = parse_answer(res.content)
@@ -336,15 +434,33 @@ def analyze_pattern(store: Any, config: Any, error_hash: str, *, force: bool = F
         records[-1] = ledger.CallRecord(**{**records[-1].__dict__, "status": "malformed", "error": bad.reason})
         ledger.record_calls(store, records)
         report("done", f"malformed answer: {bad.reason}")
-        return AnalysisResult("malformed", f"the model's answer was not a usable analysis: {bad.reason}",
-                              excerpt=bad.excerpt, fallback=fallback_for(store, facts), **common, **base)
+        return AnalysisResult(
+            "malformed",
+            f"the model's answer was not a usable analysis: {bad.reason}",
+            excerpt=bad.excerpt,
+            fallback=fallback_for(store, facts),
+            **common,
+            **base,
+        )
 
     ttl = float(getattr(ai, "cache_ttl_days", 30))
     row = cache_mod.cache_row(
-        key=key, error_hash=error_hash, diagnosis_type=facts.error_type, error_signature=rin.error_signature,
-        log_sample=rin.log_sample, answer=answer, model=endpoint.model, prompt_tokens=res.prompt_tokens,
-        completion_tokens=res.completion_tokens, response_time=res.response_ms, cost=cost, ttl_days=ttl,
-        prompt_version=PROMPT_VERSION, response_format=res.response_format, now=now)
+        key=key,
+        error_hash=error_hash,
+        diagnosis_type=facts.error_type,
+        error_signature=rin.error_signature,
+        log_sample=rin.log_sample,
+        answer=answer,
+        model=endpoint.model,
+        prompt_tokens=res.prompt_tokens,
+        completion_tokens=res.completion_tokens,
+        response_time=res.response_ms,
+        cost=cost,
+        ttl_days=ttl,
+        prompt_version=PROMPT_VERSION,
+        response_format=res.response_format,
+        now=now,
+    )
     store.submit("rca-outcome", ledger.frame(records), cache_row=row)
     candidate = decide_candidate(facts, answer)
     note = ""
@@ -352,11 +468,21 @@ def analyze_pattern(store: Any, config: Any, error_hash: str, *, force: bool = F
         from analytics.store.database import StoreError
 
         try:
-            apply_candidate(store, error_hash, candidate, answer.confidence, endpoint.model, now=now,
-                            diagnosis_id=diagnosis_id)
+            apply_candidate(
+                store, error_hash, candidate, answer.confidence, endpoint.model, now=now, diagnosis_id=diagnosis_id
+            )
         except StoreError as exc:  # the answer is kept (cached/spooled); only the offer is skipped
             candidate, note = None, f"; not offered as the candidate solution ({exc})"
     report("done", "analysis complete")
-    return AnalysisResult("ok", f"analysed by {endpoint.model} in {res.response_ms / 1000:.1f}s{note}", answer=answer,
-                          candidate_solution=candidate, fallback=None, cached_at=now,
-                          expires_at=now + dt.timedelta(days=ttl), hit_count=1, **common, **base)
+    return AnalysisResult(
+        "ok",
+        f"analysed by {endpoint.model} in {res.response_ms / 1000:.1f}s{note}",
+        answer=answer,
+        candidate_solution=candidate,
+        fallback=None,
+        cached_at=now,
+        expires_at=now + dt.timedelta(days=ttl),
+        hit_count=1,
+        **common,
+        **base,
+    )

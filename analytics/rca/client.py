@@ -37,8 +37,8 @@ from typing import Any
 OPENAI_BASE_URL = "https://api.openai.com/v1"
 KEY_ENV_VARS = ("LOKIFI_OPENAI_API_KEY", "OPENAI_API_KEY")
 FORMAT_MODES = ("json_schema", "json_object", "none")
-MAX_ANSWER_CHARS = 100_000    # an analysis is a few hundred words; more is a runaway generation
-MAX_RETRY_WAIT = 30.0          # never sleep longer than this for a Retry-After
+MAX_ANSWER_CHARS = 100_000  # an analysis is a few hundred words; more is a runaway generation
+MAX_RETRY_WAIT = 30.0  # never sleep longer than this for a Retry-After
 NO_KEY_PLACEHOLDER = "no-key"  # local servers ignore the key, the openai client insists on one
 
 #: statuses a retry may cure
@@ -66,15 +66,15 @@ ProgressFn = Callable[[Progress], None]
 
 @dataclass(frozen=True)
 class Endpoint:
-    base_url: str                      # effective URL ("" when not configured)
+    base_url: str  # effective URL ("" when not configured)
     model: str
     api_key: str | None = field(repr=False, default=None)
-    key_source: str = "none"           # where the key came from, for display (never the key)
+    key_source: str = "none"  # where the key came from, for display (never the key)
     configured: bool = False
-    reason: str = ""                   # why not configured, or a warning about the key
+    reason: str = ""  # why not configured, or a warning about the key
     timeout: float = 30.0
     max_retries: int = 2
-    response_format: str = "auto"      # auto | json_schema | json_object | none
+    response_format: str = "auto"  # auto | json_schema | json_object | none
 
     @property
     def display_url(self) -> str:
@@ -147,23 +147,37 @@ def endpoint_from_config(ai: Any, env: Mapping[str, str] | None = None) -> Endpo
             notes.append(note)
     base_url = (getattr(ai, "base_url", "") or "").strip().rstrip("/")
     model = (getattr(ai, "model", "") or "").strip()
-    common: dict[str, Any] = dict(timeout=float(getattr(ai, "timeout", 30.0) or 30.0),
-                  max_retries=max(0, int(getattr(ai, "max_retries", 2))),
-                  response_format=str(getattr(ai, "response_format", "auto") or "auto"))
+    common: dict[str, Any] = dict(
+        timeout=float(getattr(ai, "timeout", 30.0) or 30.0),
+        max_retries=max(0, int(getattr(ai, "max_retries", 2))),
+        response_format=str(getattr(ai, "response_format", "auto") or "auto"),
+    )
     if not model:
         return Endpoint(base_url, model, key, source, False, "no model set ([ai] model)", **common)
     if not base_url:
         if key is None:
-            reason = "; ".join([*notes, "no [ai] base_url and no API key ($OPENAI_API_KEY, "
-                                        "$LOKIFI_OPENAI_API_KEY or [ai] api_key_file)"])
+            reason = "; ".join(
+                [
+                    *notes,
+                    "no [ai] base_url and no API key ($OPENAI_API_KEY, $LOKIFI_OPENAI_API_KEY or [ai] api_key_file)",
+                ]
+            )
             return Endpoint("", model, None, source, False, reason, **common)
         base_url = OPENAI_BASE_URL
     elif not base_url.startswith(("http://", "https://")):
-        return Endpoint(base_url, model, key, source, False,
-                        f"[ai] base_url {safe_url(base_url) or base_url[:40]!r} is not an http(s) URL", **common)
+        return Endpoint(
+            base_url,
+            model,
+            key,
+            source,
+            False,
+            f"[ai] base_url {safe_url(base_url) or base_url[:40]!r} is not an http(s) URL",
+            **common,
+        )
     elif key is None and "api.openai.com" in base_url:
-        reason = "; ".join([*notes, "api.openai.com needs an API key ($OPENAI_API_KEY, $LOKIFI_OPENAI_API_KEY "
-                                    "or [ai] api_key_file)"])
+        reason = "; ".join(
+            [*notes, "api.openai.com needs an API key ($OPENAI_API_KEY, $LOKIFI_OPENAI_API_KEY or [ai] api_key_file)"]
+        )
         return Endpoint(base_url, model, None, source, False, reason, **common)
     return Endpoint(base_url, model, key, source, True, "; ".join(notes), **common)
 
@@ -174,7 +188,7 @@ class Attempt:
     """One request to the model, for the ledger."""
 
     attempt: int
-    status: str                       # ok | one of the failure statuses
+    status: str  # ok | one of the failure statuses
     prompt_tokens: int | None = None
     completion_tokens: int | None = None
     usage_reported: bool = False
@@ -185,8 +199,15 @@ class Attempt:
 class CallFailed(Exception):
     """The model could not give an answer. ``status`` is machine-readable; str() is for people."""
 
-    def __init__(self, status: str, message: str, *, http_status: int | None = None,
-                 retry_after: float | None = None, attempts: tuple[Attempt, ...] = ()) -> None:
+    def __init__(
+        self,
+        status: str,
+        message: str,
+        *,
+        http_status: int | None = None,
+        retry_after: float | None = None,
+        attempts: tuple[Attempt, ...] = (),
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
@@ -267,16 +288,25 @@ def _classify(exc: BaseException, endpoint: Endpoint, started_stream: bool) -> C
     status = getattr(exc, "status_code", None)
     msg = _scrub(_server_message(exc), endpoint.api_key)
     if isinstance(exc, openai.APITimeoutError):
-        return CallFailed("timeout", f"{where} did not answer within {endpoint.timeout:g}s "
-                          "([ai] timeout); a slow local model may need a larger timeout")
+        return CallFailed(
+            "timeout",
+            f"{where} did not answer within {endpoint.timeout:g}s "
+            "([ai] timeout); a slow local model may need a larger timeout",
+        )
     if isinstance(exc, openai.APIConnectionError):
         if started_stream:
             return CallFailed("truncated", f"{where} dropped the connection in the middle of the answer")
-        return CallFailed("unreachable", f"cannot connect to {safe_url(endpoint.base_url)}: is the server running "
-                          "and is [ai] base_url right? (" + _scrub(str(exc.__cause__ or exc), endpoint.api_key) + ")")
+        return CallFailed(
+            "unreachable",
+            f"cannot connect to {safe_url(endpoint.base_url)}: is the server running "
+            "and is [ai] base_url right? (" + _scrub(str(exc.__cause__ or exc), endpoint.api_key) + ")",
+        )
     if isinstance(exc, (openai.AuthenticationError, openai.PermissionDeniedError)):
-        return CallFailed("unauthorized", f"{where} refused the API key from {endpoint.key_source} "
-                          f"(HTTP {status}): {msg}", http_status=status)
+        return CallFailed(
+            "unauthorized",
+            f"{where} refused the API key from {endpoint.key_source} (HTTP {status}): {msg}",
+            http_status=status,
+        )
     if isinstance(exc, openai.RateLimitError):
         body = getattr(exc, "body", None)
         code = (body.get("code") if isinstance(body, dict) else None) or ""
@@ -286,26 +316,28 @@ def _classify(exc: BaseException, endpoint: Endpoint, started_stream: bool) -> C
         if code == "insufficient_quota":
             return CallFailed("quota", f"{where}: the account has no quota left: {msg}", http_status=429)
         hint = f"; retry after {ra:g}s" if ra is not None else ""
-        return CallFailed("rate_limited", f"{where} is rate-limiting requests (HTTP 429{hint})",
-                          http_status=429, retry_after=ra)
+        return CallFailed(
+            "rate_limited", f"{where} is rate-limiting requests (HTTP 429{hint})", http_status=429, retry_after=ra
+        )
     if isinstance(exc, openai.NotFoundError):
-        return CallFailed("not_found", f"{where}: not found (HTTP 404) -- check [ai] model and that "
-                          f"base_url ends in /v1: {msg}", http_status=404)
+        return CallFailed(
+            "not_found",
+            f"{where}: not found (HTTP 404) -- check [ai] model and that base_url ends in /v1: {msg}",
+            http_status=404,
+        )
     if isinstance(exc, openai.APIStatusError):
         if status is not None and status >= 500:
             return CallFailed("server_error", f"{where} failed with HTTP {status}: {msg}", http_status=status)
-        return CallFailed("bad_request", f"{where} rejected the request (HTTP {status}): {msg}",
-                          http_status=status)
+        return CallFailed("bad_request", f"{where} rejected the request (HTTP {status}): {msg}", http_status=status)
     if started_stream:
-        return CallFailed("truncated", f"{where} stopped sending in the middle of the answer "
-                          f"({type(exc).__name__})")
+        return CallFailed("truncated", f"{where} stopped sending in the middle of the answer ({type(exc).__name__})")
     return CallFailed("unreachable", f"{where}: {type(exc).__name__}: {_scrub(str(exc), endpoint.api_key)}")
 
 
 # --- the request -------------------------------------------------------------------------------
-_FORMAT_MEMORY: dict[tuple[str, str], str] = {}   # (base_url, model) -> mode that worked
-_USAGE_MEMORY: dict[str, bool] = {}              # base_url -> server accepts stream_options
-_STREAM_MEMORY: dict[str, bool] = {}             # base_url -> server streams (False: answers plain JSON)
+_FORMAT_MEMORY: dict[tuple[str, str], str] = {}  # (base_url, model) -> mode that worked
+_USAGE_MEMORY: dict[str, bool] = {}  # base_url -> server accepts stream_options
+_STREAM_MEMORY: dict[str, bool] = {}  # base_url -> server streams (False: answers plain JSON)
 
 
 def forget_capabilities() -> None:
@@ -323,21 +355,25 @@ def streams(endpoint: Endpoint) -> bool:
 def _make_client(endpoint: Endpoint, timeout: float | None = None) -> Any:
     import openai
 
-    return openai.OpenAI(api_key=endpoint.api_key or NO_KEY_PLACEHOLDER, base_url=endpoint.base_url,
-                         timeout=timeout or endpoint.timeout, max_retries=0)
+    return openai.OpenAI(
+        api_key=endpoint.api_key or NO_KEY_PLACEHOLDER,
+        base_url=endpoint.base_url,
+        timeout=timeout or endpoint.timeout,
+        max_retries=0,
+    )
 
 
 def _response_format(mode: str, schema: dict[str, Any]) -> dict[str, Any] | None:
     if mode == "json_schema":
-        return {"type": "json_schema",
-                "json_schema": {"name": "root_cause_analysis", "strict": True, "schema": schema}}
+        return {"type": "json_schema", "json_schema": {"name": "root_cause_analysis", "strict": True, "schema": schema}}
     if mode == "json_object":
         return {"type": "json_object"}
     return None
 
 
-def request_params(endpoint: Endpoint, messages: list[dict[str, str]], schema: dict[str, Any],
-                   mode: str | None = None) -> dict[str, Any]:
+def request_params(
+    endpoint: Endpoint, messages: list[dict[str, str]], schema: dict[str, Any], mode: str | None = None
+) -> dict[str, Any]:
     """The exact keyword arguments :func:`chat` sends first (shown by ``lokifi ai preview``)."""
     mode = mode or first_format_mode(endpoint)
     stream = streams(endpoint)
@@ -364,11 +400,10 @@ class _State:
         self.result: tuple[str, str | None, Any] | None = None
         self.error: BaseException | None = None
         self.started = False
-        self.plain = False      # the server answered with one JSON completion instead of a stream
+        self.plain = False  # the server answered with one JSON completion instead of a stream
 
 
-def _run_attempt(client: Any, params: dict[str, Any], state: _State, progress: ProgressFn | None,
-                 attempt: int) -> None:
+def _run_attempt(client: Any, params: dict[str, Any], state: _State, progress: ProgressFn | None, attempt: int) -> None:
     parts: list[str] = []
     finish: str | None = None
     usage: Any = None
@@ -382,8 +417,14 @@ def _run_attempt(client: Any, params: dict[str, Any], state: _State, progress: P
             state.plain = bool(params.get("stream"))
             state.result = _plain_completion(raw, params)
             if progress is not None:
-                progress(Progress("receiving", f"received the answer ({len(state.result[0])} characters)", attempt,
-                                  len(state.result[0])))
+                progress(
+                    Progress(
+                        "receiving",
+                        f"received the answer ({len(state.result[0])} characters)",
+                        attempt,
+                        len(state.result[0]),
+                    )
+                )
             return
         stream = raw.parse()
         state.stream = stream
@@ -446,8 +487,9 @@ def _wait(seconds: float, is_cancelled: Cancel) -> bool:
         time.sleep(min(0.05, left))
 
 
-def _one_attempt(endpoint: Endpoint, params: dict[str, Any], is_cancelled: Cancel,
-                 progress: ProgressFn | None, attempt: int) -> tuple[str, str | None, Any, int]:
+def _one_attempt(
+    endpoint: Endpoint, params: dict[str, Any], is_cancelled: Cancel, progress: ProgressFn | None, attempt: int
+) -> tuple[str, str | None, Any, int]:
     """Run one request; returns (content, finish_reason, usage, ms) or raises CallFailed. A plain JSON
     answer to a stream request is accepted, and the endpoint remembered as one that does not stream."""
     import openai
@@ -455,8 +497,9 @@ def _one_attempt(endpoint: Endpoint, params: dict[str, Any], is_cancelled: Cance
     client = _make_client(endpoint)
     state = _State()
     started = time.monotonic()
-    worker = threading.Thread(target=_run_attempt, args=(client, params, state, progress, attempt),
-                              name="lokifi-ai-request", daemon=True)
+    worker = threading.Thread(
+        target=_run_attempt, args=(client, params, state, progress, attempt), name="lokifi-ai-request", daemon=True
+    )
     worker.start()
     deadline = started + endpoint.timeout * 4 + 5  # a stream trickling forever still ends
     try:
@@ -466,8 +509,11 @@ def _one_attempt(endpoint: Endpoint, params: dict[str, Any], is_cancelled: Cance
                 _close_quietly(state.stream)
                 if is_cancelled():
                     raise CallFailed("cancelled", "analysis cancelled")
-                raise CallFailed("timeout", f"{safe_url(endpoint.base_url)} (model {endpoint.model}) was still "
-                                 f"answering after {endpoint.timeout * 4 + 5:g}s; gave up")
+                raise CallFailed(
+                    "timeout",
+                    f"{safe_url(endpoint.base_url)} (model {endpoint.model}) was still "
+                    f"answering after {endpoint.timeout * 4 + 5:g}s; gave up",
+                )
         ms = int((time.monotonic() - started) * 1000)
         if state.error is not None:
             exc = state.error
@@ -479,14 +525,22 @@ def _one_attempt(endpoint: Endpoint, params: dict[str, Any], is_cancelled: Cance
             _STREAM_MEMORY[endpoint.base_url] = False
         content, finish, usage = state.result
         if finish is None and not params.get("stream"):
-            raise CallFailed("truncated", f"{safe_url(endpoint.base_url)} (model {endpoint.model}) sent an answer "
-                             "without a finish reason")
+            raise CallFailed(
+                "truncated",
+                f"{safe_url(endpoint.base_url)} (model {endpoint.model}) sent an answer without a finish reason",
+            )
         if finish is None:
-            raise CallFailed("truncated", f"{safe_url(endpoint.base_url)} (model {endpoint.model}) ended the answer "
-                             "before it was complete (the stream stopped halfway)")
+            raise CallFailed(
+                "truncated",
+                f"{safe_url(endpoint.base_url)} (model {endpoint.model}) ended the answer "
+                "before it was complete (the stream stopped halfway)",
+            )
         if finish == "length":
-            raise CallFailed("truncated", f"model {endpoint.model} hit an output limit (its token limit, or "
-                         f"{MAX_ANSWER_CHARS:,} characters) before finishing the answer")
+            raise CallFailed(
+                "truncated",
+                f"model {endpoint.model} hit an output limit (its token limit, or "
+                f"{MAX_ANSWER_CHARS:,} characters) before finishing the answer",
+            )
         return content, finish, usage, ms
     finally:
         if state.done.is_set():
@@ -502,9 +556,15 @@ def _close_quietly(obj: Any) -> None:
         pass
 
 
-def chat(endpoint: Endpoint, messages: list[dict[str, str]], schema: dict[str, Any], *,
-         cancel: Any = None, progress: ProgressFn | None = None,
-         max_retry_wait: float = MAX_RETRY_WAIT) -> ChatResult:
+def chat(
+    endpoint: Endpoint,
+    messages: list[dict[str, str]],
+    schema: dict[str, Any],
+    *,
+    cancel: Any = None,
+    progress: ProgressFn | None = None,
+    max_retry_wait: float = MAX_RETRY_WAIT,
+) -> ChatResult:
     """Ask the model; retry what a retry can cure, at most ``endpoint.max_retries`` times.
 
     Raises :class:`CallFailed` (with every attempt listed, for the ledger) when no answer came.
@@ -526,8 +586,13 @@ def chat(endpoint: Endpoint, messages: list[dict[str, str]], schema: dict[str, A
         if not use_usage:
             params.pop("stream_options", None)
         if progress is not None:
-            progress(Progress("connecting" if n == 1 else "waiting",
-                              f"asking {endpoint.model} at {safe_url(endpoint.base_url)}", n))
+            progress(
+                Progress(
+                    "connecting" if n == 1 else "waiting",
+                    f"asking {endpoint.model} at {safe_url(endpoint.base_url)}",
+                    n,
+                )
+            )
         try:
             content, finish, usage, ms = _one_attempt(endpoint, params, is_cancelled, progress, n)
         except _Negotiate as neg:
@@ -542,23 +607,29 @@ def chat(endpoint: Endpoint, messages: list[dict[str, str]], schema: dict[str, A
             if use_usage and negotiations <= 4:
                 use_usage = False
                 continue
-            raise CallFailed("bad_request", f"{safe_url(endpoint.base_url)} rejected the request: "
-                             f"{_scrub(str(neg), endpoint.api_key)}", http_status=400,
-                             attempts=tuple(attempts)) from None
+            raise CallFailed(
+                "bad_request",
+                f"{safe_url(endpoint.base_url)} rejected the request: {_scrub(str(neg), endpoint.api_key)}",
+                http_status=400,
+                attempts=tuple(attempts),
+            ) from None
         except CallFailed as failure:
             attempts.append(Attempt(n, failure.status, error=failure.message))
             failure.attempts = tuple(attempts)
             if failure.status not in RETRYABLE or retries >= endpoint.max_retries:
                 raise
-            wait = min(2.0 ** retries * 0.5, 8.0)
+            wait = min(2.0**retries * 0.5, 8.0)
             if failure.status == "rate_limited" and failure.retry_after is not None:
                 if failure.retry_after > max_retry_wait:
                     raise
                 wait = failure.retry_after
             retries += 1
             if progress is not None:
-                progress(Progress("retrying", f"{failure.message} -- retry {retries}/{endpoint.max_retries} "
-                                  f"in {wait:.1f}s", n))
+                progress(
+                    Progress(
+                        "retrying", f"{failure.message} -- retry {retries}/{endpoint.max_retries} in {wait:.1f}s", n
+                    )
+                )
             if _wait(wait, is_cancelled):
                 attempts.append(Attempt(n, "cancelled", error="analysis cancelled"))
                 raise CallFailed("cancelled", "analysis cancelled", attempts=tuple(attempts)) from None
@@ -580,21 +651,23 @@ class StatusReport:
     base_url: str
     model: str
     key_source: str
-    reachable: bool | None        # None: not checked (not configured)
-    status: str                   # not_configured | ok | unreachable | unauthorized | timeout | ...
+    reachable: bool | None  # None: not checked (not configured)
+    status: str  # not_configured | ok | unreachable | unauthorized | timeout | ...
     message: str
     latency_ms: int | None = None
-    model_listed: bool | None = None   # None: server does not list models
+    model_listed: bool | None = None  # None: server does not list models
     models: tuple[str, ...] = ()
 
 
 def check_status(endpoint: Endpoint, *, timeout: float = 10.0) -> StatusReport:
     """Is an endpoint configured, does it answer, and does it know the model? (No tokens spent.)"""
-    base: dict[str, Any] = dict(configured=endpoint.configured, base_url=endpoint.base_url, model=endpoint.model,
-                key_source=endpoint.key_source)
+    base: dict[str, Any] = dict(
+        configured=endpoint.configured, base_url=endpoint.base_url, model=endpoint.model, key_source=endpoint.key_source
+    )
     if not endpoint.configured:
-        return StatusReport(**base, reachable=None, status="not_configured",
-                            message=endpoint.reason or "not configured")
+        return StatusReport(
+            **base, reachable=None, status="not_configured", message=endpoint.reason or "not configured"
+        )
     import openai
 
     client = _make_client(endpoint, timeout=min(timeout, endpoint.timeout))
@@ -604,12 +677,21 @@ def check_status(endpoint: Endpoint, *, timeout: float = 10.0) -> StatusReport:
         ids = tuple(sorted(m.id for m in page.data if getattr(m, "id", None)))
     except openai.NotFoundError:
         ms = int((time.monotonic() - started) * 1000)
-        return StatusReport(**base, reachable=True, status="ok", latency_ms=ms,
-                            message="the server answers (it has no /models list to check the model against)")
+        return StatusReport(
+            **base,
+            reachable=True,
+            status="ok",
+            latency_ms=ms,
+            message="the server answers (it has no /models list to check the model against)",
+        )
     except Exception as exc:  # noqa: BLE001 - every failure becomes a status
         failure = _classify(exc, endpoint, False)
-        return StatusReport(**base, reachable=failure.status not in ("unreachable", "timeout"),
-                            status=failure.status, message=failure.message)
+        return StatusReport(
+            **base,
+            reachable=failure.status not in ("unreachable", "timeout"),
+            status=failure.status,
+            message=failure.message,
+        )
     finally:
         _close_quietly(client)
     ms = int((time.monotonic() - started) * 1000)
@@ -622,5 +704,6 @@ def check_status(endpoint: Endpoint, *, timeout: float = 10.0) -> StatusReport:
         msg = "the server answers" + (f" and has model {endpoint.model!r}" if listed else "")
     if endpoint.reason:
         msg += f"; note: {endpoint.reason}"
-    return StatusReport(**base, reachable=True, status="ok", message=msg, latency_ms=ms,
-                        model_listed=listed, models=ids)
+    return StatusReport(
+        **base, reachable=True, status="ok", message=msg, latency_ms=ms, model_listed=listed, models=ids
+    )

@@ -35,7 +35,7 @@ BUILTIN_OPENAI_PRICES: dict[str, dict[str, float]] = {
 class Price:
     input_per_m: float
     output_per_m: float
-    source: str            # "config" | "built-in" | "local"
+    source: str  # "config" | "built-in" | "local"
 
     def cost(self, prompt_tokens: int | None, completion_tokens: int | None) -> float | None:
         if prompt_tokens is None and completion_tokens is None:
@@ -106,10 +106,22 @@ class CallRecord:
 
 
 _SCHEMA = {
-    "called_at": pl.Datetime("us"), "diagnosis_id": pl.Utf8(), "error_hash": pl.Utf8(), "input_hash": pl.Utf8(),
-    "model": pl.Utf8(), "base_url": pl.Utf8(), "cache_hit": pl.Boolean(), "status": pl.Utf8(), "attempt": pl.Int32(),
-    "prompt_tokens": pl.Int32(), "completion_tokens": pl.Int32(), "usage_reported": pl.Boolean(),
-    "cost": pl.Float64(), "response_time": pl.Int32(), "error": pl.Utf8(), "tokens_saved": pl.Int32(),
+    "called_at": pl.Datetime("us"),
+    "diagnosis_id": pl.Utf8(),
+    "error_hash": pl.Utf8(),
+    "input_hash": pl.Utf8(),
+    "model": pl.Utf8(),
+    "base_url": pl.Utf8(),
+    "cache_hit": pl.Boolean(),
+    "status": pl.Utf8(),
+    "attempt": pl.Int32(),
+    "prompt_tokens": pl.Int32(),
+    "completion_tokens": pl.Int32(),
+    "usage_reported": pl.Boolean(),
+    "cost": pl.Float64(),
+    "response_time": pl.Int32(),
+    "error": pl.Utf8(),
+    "tokens_saved": pl.Int32(),
     "cost_saved": pl.Float64(),
 }
 
@@ -123,14 +135,28 @@ def record_calls(store: Any, records: list[CallRecord]) -> None:
 def frame(records: list[CallRecord]) -> pl.DataFrame:
     """Ledger rows as a frame for ``ai_calls``."""
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    rows = [{
-        "called_at": r.called_at or now, "diagnosis_id": r.diagnosis_id, "error_hash": r.error_hash,
-        "input_hash": r.input_hash, "model": r.model, "base_url": safe_url(r.base_url), "cache_hit": r.cache_hit,
-        "status": r.status, "attempt": r.attempt, "prompt_tokens": r.prompt_tokens,
-        "completion_tokens": r.completion_tokens, "usage_reported": r.usage_reported, "cost": r.cost,
-        "response_time": r.response_time, "error": (r.error or None) and r.error[:500],
-        "tokens_saved": r.tokens_saved, "cost_saved": r.cost_saved,
-    } for r in records]
+    rows = [
+        {
+            "called_at": r.called_at or now,
+            "diagnosis_id": r.diagnosis_id,
+            "error_hash": r.error_hash,
+            "input_hash": r.input_hash,
+            "model": r.model,
+            "base_url": safe_url(r.base_url),
+            "cache_hit": r.cache_hit,
+            "status": r.status,
+            "attempt": r.attempt,
+            "prompt_tokens": r.prompt_tokens,
+            "completion_tokens": r.completion_tokens,
+            "usage_reported": r.usage_reported,
+            "cost": r.cost,
+            "response_time": r.response_time,
+            "error": (r.error or None) and r.error[:500],
+            "tokens_saved": r.tokens_saved,
+            "cost_saved": r.cost_saved,
+        }
+        for r in records
+    ]
     return pl.DataFrame(rows, schema=_SCHEMA)
 
 
@@ -140,7 +166,7 @@ class DiagnosisCost:
     calls: int
     prompt_tokens: int
     completion_tokens: int
-    cost: float | None          # None when any call had an unknown price
+    cost: float | None  # None when any call had an unknown price
 
 
 def diagnosis_cost(store: Any, diagnosis_id: str) -> DiagnosisCost:
@@ -148,7 +174,9 @@ def diagnosis_cost(store: Any, diagnosis_id: str) -> DiagnosisCost:
         "SELECT count(*) FILTER (WHERE NOT cache_hit) AS calls, "
         "coalesce(sum(prompt_tokens), 0) AS p, coalesce(sum(completion_tokens), 0) AS c, "
         "sum(cost) AS cost, count(*) FILTER (WHERE cost IS NULL AND NOT cache_hit AND usage_reported) AS unknown "
-        "FROM ai_calls WHERE diagnosis_id = ?", [diagnosis_id])
+        "FROM ai_calls WHERE diagnosis_id = ?",
+        [diagnosis_id],
+    )
     row = df.row(0, named=True)
     cost = None if row["unknown"] else float(row["cost"] or 0.0)
     return DiagnosisCost(diagnosis_id, int(row["calls"]), int(row["p"]), int(row["c"]), cost)
@@ -163,7 +191,7 @@ class LedgerSummary:
     completion_tokens: int
     cost: float
     unpriced_calls: int
-    cost_per_diagnosis: float | None   # all money spent on model calls (failed ones too) / analyses made
+    cost_per_diagnosis: float | None  # all money spent on model calls (failed ones too) / analyses made
 
 
 def summary(store: Any, since: dt.datetime | None = None) -> LedgerSummary:
@@ -175,11 +203,17 @@ def summary(store: Any, since: dt.datetime | None = None) -> LedgerSummary:
         "coalesce(sum(prompt_tokens), 0) AS p, coalesce(sum(completion_tokens), 0) AS c, "
         "coalesce(sum(cost), 0) AS cost, "
         "count(*) FILTER (WHERE NOT cache_hit AND cost IS NULL AND usage_reported) AS unpriced "
-        f"FROM ai_calls {where}", params).row(0, named=True)
+        f"FROM ai_calls {where}",
+        params,
+    ).row(0, named=True)
     dm = int(row["dm"])
     return LedgerSummary(
-        diagnoses=int(row["d"]), model_calls=int(row["calls"]), cache_hits=int(row["hits"]),
-        prompt_tokens=int(row["p"]), completion_tokens=int(row["c"]), cost=float(row["cost"]),
+        diagnoses=int(row["d"]),
+        model_calls=int(row["calls"]),
+        cache_hits=int(row["hits"]),
+        prompt_tokens=int(row["p"]),
+        completion_tokens=int(row["c"]),
+        cost=float(row["cost"]),
         unpriced_calls=int(row["unpriced"]),
         cost_per_diagnosis=(float(row["cost"]) / dm) if dm else None,
     )

@@ -36,12 +36,25 @@ ANSWER_SCHEMA: dict[str, Any] = {
 
 _ALIASES: dict[str, tuple[str, ...]] = {
     "analysis": ("analysis", "summary", "explanation", "diagnosis"),
-    "probable_root_cause": ("probable_root_cause", "root_cause", "rootcause", "probable_cause",
-                            "likely_root_cause", "cause"),
+    "probable_root_cause": (
+        "probable_root_cause",
+        "root_cause",
+        "rootcause",
+        "probable_cause",
+        "likely_root_cause",
+        "cause",
+    ),
     "confidence": ("confidence", "confidence_score", "certainty"),
     "reasoning": ("reasoning", "rationale", "reason", "evidence"),
-    "recommended_commands": ("recommended_commands", "commands", "suggested_commands",
-                             "recommendations", "recommended_actions", "fix_commands", "actions"),
+    "recommended_commands": (
+        "recommended_commands",
+        "commands",
+        "suggested_commands",
+        "recommendations",
+        "recommended_actions",
+        "fix_commands",
+        "actions",
+    ),
 }
 
 
@@ -120,8 +133,7 @@ def _commands(value: Any) -> tuple[str, ...]:
     out: list[str] = []
     for item in items:
         if isinstance(item, dict):
-            item = next((item[k] for k in ("command", "cmd", "shell", "run") if isinstance(item.get(k), str)),
-                        None)
+            item = next((item[k] for k in ("command", "cmd", "shell", "run") if isinstance(item.get(k), str)), None)
         if not isinstance(item, str):
             continue
         cmd = re.sub(r"^\s*(?:\d+[.)]\s*|[-*]\s+|\$\s+)", "", item).strip().strip("`").strip()
@@ -158,7 +170,7 @@ def _json_candidates(text: str) -> list[str]:
         elif ch == "}" and depth > 0:
             depth -= 1
             if depth == 0:
-                spans.append(text[start:i + 1])
+                spans.append(text[start : i + 1])
     return spans
 
 

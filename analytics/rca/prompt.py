@@ -29,7 +29,7 @@ from analytics.rca.redact import Redactor
 PROMPT_VERSION = 1
 MAX_SAMPLES = 5
 MAX_LINE_CHARS = 400
-RAW_LIMIT = 20_000          # characters of one value looked at (redacted) before shortening
+RAW_LIMIT = 20_000  # characters of one value looked at (redacted) before shortening
 MAX_METRICS = 8
 MAX_FIXES = 10
 BASELINE_DAYS = 7
@@ -74,16 +74,16 @@ class PatternFacts:
     solution: str | None
     success_count: int
     failure_count: int
-    solution_source: str | None = None    # pattern_versions.source of the current solution
+    solution_source: str | None = None  # pattern_versions.source of the current solution
 
 
 @dataclass(frozen=True)
 class RcaInput:
     facts: PatternFacts
-    messages: list[dict[str, str]]          # exactly what is sent (user message redacted)
+    messages: list[dict[str, str]]  # exactly what is sent (user message redacted)
     redactions: dict[str, int] = field(default_factory=dict)
-    error_signature: str = ""               # redacted template (cache column)
-    log_sample: str = ""                    # redacted sample lines (cache column)
+    error_signature: str = ""  # redacted template (cache column)
+    log_sample: str = ""  # redacted sample lines (cache column)
 
 
 def _clean(text: Any, limit: int = MAX_LINE_CHARS) -> str:
@@ -126,11 +126,15 @@ def resolve_pattern(store: Any, ref: str) -> str:
             return df["error_hash"][0]
     if len(ref) < 4:
         raise PatternNotFound(f"pattern {ref!r}: give at least 4 characters of its hash (or its id)")
-    df = store.query("SELECT error_hash FROM error_patterns WHERE starts_with(error_hash, ?) "
-                     "ORDER BY error_hash LIMIT 6", [ref.lower()])
+    df = store.query(
+        "SELECT error_hash FROM error_patterns WHERE starts_with(error_hash, ?) ORDER BY error_hash LIMIT 6",
+        [ref.lower()],
+    )
     if df.is_empty():
-        raise PatternNotFound(f"no error pattern with hash or id {ref!r} (list them with `lokifi ai autofix` "
-                              "or the dashboard's patterns pane)")
+        raise PatternNotFound(
+            f"no error pattern with hash or id {ref!r} (list them with `lokifi ai autofix` "
+            "or the dashboard's patterns pane)"
+        )
     if df.height > 1 and ref.lower() not in df["error_hash"].to_list():
         shown = ", ".join(h[:12] for h in df["error_hash"].to_list()[:5])
         raise AmbiguousPattern(f"pattern {ref!r} matches several ({shown}...); give more characters")
@@ -149,18 +153,31 @@ def load_facts(store: Any, error_hash: str) -> PatternFacts:
 
 
 def _facts(con: Any, error_hash: str) -> PatternFacts:
-    rows = _rows(con,
+    rows = _rows(
+        con,
         "SELECT error_hash, error_type, component, coalesce(template, error_message) AS template, error_message, "
         "coalesce(occurrence_count, 0) AS occ, first_seen, last_seen, solution, coalesce(success_count, 0) AS s, "
         "coalesce(failure_count, 0) AS f, (SELECT source FROM pattern_versions v WHERE v.error_hash = p.error_hash "
         "ORDER BY version DESC, created_at DESC LIMIT 1) AS src FROM error_patterns p WHERE error_hash = ?",
-        [error_hash])
+        [error_hash],
+    )
     if not rows:
         raise PatternNotFound(f"no error pattern {error_hash!r}")
     r = rows[0]
-    return PatternFacts(r["error_hash"], r["error_type"] or "unknown", r["component"] or "unknown",
-                        r["template"] or "", r["error_message"] or "", int(r["occ"]), r["first_seen"],
-                        r["last_seen"], r["solution"], int(r["s"]), int(r["f"]), r["src"])
+    return PatternFacts(
+        r["error_hash"],
+        r["error_type"] or "unknown",
+        r["component"] or "unknown",
+        r["template"] or "",
+        r["error_message"] or "",
+        int(r["occ"]),
+        r["first_seen"],
+        r["last_seen"],
+        r["solution"],
+        int(r["s"]),
+        int(r["f"]),
+        r["src"],
+    )
 
 
 def _samples(con: Any, facts: PatternFacts) -> list[str]:
@@ -168,13 +185,17 @@ def _samples(con: Any, facts: PatternFacts) -> list[str]:
     try:  # the patterns engine keeps the latest distinct messages per pattern (survives event pruning)
         rows = con.execute(
             "SELECT message, max(seen_at) AS last FROM pattern_samples WHERE error_hash = ? GROUP BY message "
-            "ORDER BY last DESC NULLS LAST, message LIMIT ?", [facts.error_hash, MAX_SAMPLES]).fetchall()
+            "ORDER BY last DESC NULLS LAST, message LIMIT ?",
+            [facts.error_hash, MAX_SAMPLES],
+        ).fetchall()
     except Exception:  # noqa: BLE001 - an older schema without pattern_samples: use the raw events
         rows = []
     if not rows:
         rows = con.execute(
             "SELECT message, max(ts) AS last FROM error_events WHERE fingerprint = ? GROUP BY message "
-            "ORDER BY last DESC, message LIMIT ?", [facts.error_hash, MAX_SAMPLES]).fetchall()
+            "ORDER BY last DESC, message LIMIT ?",
+            [facts.error_hash, MAX_SAMPLES],
+        ).fetchall()
     lines = [str(r[0])[:RAW_LIMIT] for r in rows]
     if not lines and facts.message:
         lines = [facts.message[:RAW_LIMIT]]
@@ -186,14 +207,16 @@ def _metrics(con: Any, facts: PatternFacts, now: dt.datetime) -> list[str]:
     hour = anchor.replace(minute=0, second=0, microsecond=0)
     start_now, end_now = hour - dt.timedelta(hours=1), hour + dt.timedelta(hours=1)
     start_base = start_now - dt.timedelta(days=BASELINE_DAYS)
-    rows = _rows(con,
+    rows = _rows(
+        con,
         "WITH b AS (SELECT metric, sum(n)::DOUBLE AS n, sum(sum) AS s, sum(sumsq) AS ss FROM metrics_hourly "
         "  WHERE component = ? AND hour >= ? AND hour < ? GROUP BY metric), "
         "c AS (SELECT metric, sum(n)::DOUBLE AS n, sum(sum) AS s, max(max) AS mx FROM metrics_hourly "
         "  WHERE component = ? AND hour >= ? AND hour < ? GROUP BY metric) "
         "SELECT c.metric, b.n AS bn, b.s AS bs, b.ss AS bss, c.n AS cn, c.s AS cs, c.mx AS cmx "
         "FROM c LEFT JOIN b USING (metric) ORDER BY c.metric",
-        [facts.component, start_base, start_now, facts.component, start_now, end_now])
+        [facts.component, start_base, start_now, facts.component, start_now, end_now],
+    )
     out: list[tuple[float, str]] = []
     for r in rows:
         if not r["cn"]:
@@ -204,8 +227,10 @@ def _metrics(con: Any, facts: PatternFacts, now: dt.datetime) -> list[str]:
             var = max(0.0, r["bss"] / r["bn"] - mean * mean)
             sd = math.sqrt(var)
             z = (cur - mean) / sd if sd > 0 else 0.0
-            line = (f"- {_clean(r['metric'], 80)}: baseline {_sig(mean)} (sd {_sig(sd)}), "
-                    f"then {_sig(cur)} (max {_sig(r['cmx'])}), {_sig(z)} sd from baseline")
+            line = (
+                f"- {_clean(r['metric'], 80)}: baseline {_sig(mean)} (sd {_sig(sd)}), "
+                f"then {_sig(cur)} (max {_sig(r['cmx'])}), {_sig(z)} sd from baseline"
+            )
             score = abs(z)
         else:
             line = f"- {_clean(r['metric'], 80)}: {_sig(cur)} (max {_sig(r['cmx'])}), no baseline yet"
@@ -216,9 +241,12 @@ def _metrics(con: Any, facts: PatternFacts, now: dt.datetime) -> list[str]:
 
 
 def _fixes(con: Any, facts: PatternFacts) -> list[tuple[str, str, str, str]]:
-    rows = _rows(con,
+    rows = _rows(
+        con,
         "SELECT applied_at, fix_applied, success, note FROM fix_history WHERE error_hash = ? "
-        "ORDER BY applied_at DESC, id DESC LIMIT ?", [facts.error_hash, MAX_FIXES])
+        "ORDER BY applied_at DESC, id DESC LIMIT ?",
+        [facts.error_hash, MAX_FIXES],
+    )
     out = []
     for r in rows:
         when = r["applied_at"].strftime("%Y-%m-%d") if r["applied_at"] else "?"
@@ -236,8 +264,9 @@ def build_input(store: Any, config: Any, error_hash: str, *, now: dt.datetime | 
         metrics = _metrics(con, facts, now)
         fixes = _fixes(con, facts)
     ai = getattr(config, "ai", config)
-    redactor = Redactor(redact_ips=bool(getattr(ai, "redact_ips", True)),
-                        redact_hostnames=bool(getattr(ai, "redact_hostnames", False)))
+    redactor = Redactor(
+        redact_ips=bool(getattr(ai, "redact_ips", True)), redact_hostnames=bool(getattr(ai, "redact_hostnames", False))
+    )
     counts: Counter[str] = Counter()
 
     def safe(text: Any, limit: int = MAX_LINE_CHARS) -> str:
@@ -250,8 +279,10 @@ def build_input(store: Any, config: Any, error_hash: str, *, now: dt.datetime | 
         return t.strftime("%Y-%m-%d %H:00 UTC") if t else "unknown"
 
     sample_lines = [safe(s) for s in samples]
-    fix_lines = [f"- {w}: {safe(fix, 300)} -> {outcome}" + (f" ({safe(note, 120)})" if note else "")
-                 for w, fix, outcome, note in fixes]
+    fix_lines = [
+        f"- {w}: {safe(fix, 300)} -> {outcome}" + (f" ({safe(note, 120)})" if note else "")
+        for w, fix, outcome, note in fixes
+    ]
     template = safe(facts.template, 600)
     parts = [
         "Error pattern",

@@ -73,8 +73,11 @@ _PUTTY_KEY = re.compile(r"PuTTY-User-Key-File-\d:.*?Private-MAC: ?[0-9a-f]+", re
 _TOKEN_RULES: list[tuple[str, re.Pattern[str], int]] = [
     ("jwt", re.compile(r"\beyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*"), 0),
     ("aws_key", re.compile(r"\b(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|APKA)[A-Z0-9]{16}\b"), 0),
-    ("aws_secret", re.compile(
-        r"(?i)(aws.{0,20}?(?:secret|session).{0,20}?['\"]?\s*[:=]\s*['\"]?)([A-Za-z0-9/+=]{40,})"), 2),
+    (
+        "aws_secret",
+        re.compile(r"(?i)(aws.{0,20}?(?:secret|session).{0,20}?['\"]?\s*[:=]\s*['\"]?)([A-Za-z0-9/+=]{40,})"),
+        2,
+    ),
     ("openai_key", re.compile(r"\bsk-(?:proj-|svcacct-|admin-|ant-)?[A-Za-z0-9_-]{20,}"), 0),
     ("github_token", re.compile(r"\b(?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{30,}\b"), 0),
     ("github_token", re.compile(r"\bgithub_pat_[A-Za-z0-9_]{22,}"), 0),
@@ -99,11 +102,22 @@ _TOKEN_RULES: list[tuple[str, re.Pattern[str], int]] = [
     ("square_token", re.compile(r"\bsq0(?:atp|csp|idp)-[0-9A-Za-z_-]{22,}"), 0),
     ("newrelic_key", re.compile(r"\bNR(?:AK|JS|II)-[A-Za-z0-9]{19,}"), 0),
     ("azure_sas", re.compile(r"(?i)([?&]sig=)([A-Za-z0-9%/+=]{20,})"), 2),
-    ("heroku_key", re.compile(r"(?i)(heroku.{0,20}?[:=]\s*['\"]?)"
-                              r"([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})"), 2),
-    ("auth_header", re.compile(
-        r"(?i)\b((?:proxy-)?authorization['\"]?\s*[:=]\s*['\"]?"
-        r"(?:bearer|basic|token|digest|apikey|sso-key|negotiate|ntlm)?\s*)([^\s,;'\"]{6,})"), 2),
+    (
+        "heroku_key",
+        re.compile(
+            r"(?i)(heroku.{0,20}?[:=]\s*['\"]?)"
+            r"([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})"
+        ),
+        2,
+    ),
+    (
+        "auth_header",
+        re.compile(
+            r"(?i)\b((?:proxy-)?authorization['\"]?\s*[:=]\s*['\"]?"
+            r"(?:bearer|basic|token|digest|apikey|sso-key|negotiate|ntlm)?\s*)([^\s,;'\"]{6,})"
+        ),
+        2,
+    ),
     # (not "bearer authentication", "basic interoperability": a credential is not one lowercase word)
     ("bearer_token", re.compile(r"(?i)\b(bearer\s+)(?-i:(?![a-z]+\b))([A-Za-z0-9\-._~+/]{8,}=*)"), 2),
     ("basic_auth", re.compile(r"(?i)\b(basic\s+)(?-i:(?![a-z]+\b))([A-Za-z0-9+/]{12,}={0,2})"), 2),
@@ -112,8 +126,10 @@ _TOKEN_RULES: list[tuple[str, re.Pattern[str], int]] = [
 # --- 3. URLs --------------------------------------------------------------------------------
 #: scheme://user:password@host -- the password may hold any character but whitespace and quotes ('/', '+',
 #: '=', even '@': it runs to the last '@' of the URL); "host:8080/path@x" (a port) is not a password
-_URL_PASSWORD = re.compile(r"(?i)\b([a-z][a-z0-9+.\-]*://[^:/@\s'\"\[\]]*:)(?!\d+(?:/|$))([^\s'\"]+)(@)"
-                           r"(?=[^@\s'\"]*(?:[\s'\")\]]|$))")
+_URL_PASSWORD = re.compile(
+    r"(?i)\b([a-z][a-z0-9+.\-]*://[^:/@\s'\"\[\]]*:)(?!\d+(?:/|$))([^\s'\"]+)(@)"
+    r"(?=[^@\s'\"]*(?:[\s'\")\]]|$))"
+)
 _URL_TOKEN_USER = re.compile(r"(?i)\b([a-z][a-z0-9+.\-]*://)([A-Za-z0-9_\-]{20,})(@)")
 _QUERY_SECRET = re.compile(
     r"(?i)([?&;](?:[a-z0-9_\-]*(?:token|secret|password|passwd|pwd|api[_-]?key|apikey|signature|"
@@ -152,8 +168,10 @@ _PLACEHOLDER_VALUE = re.compile(r"(?i)^(?:|\*+|x+|<[^>]*>|\$\{[^}]*\}|\$[A-Z_][A
 _CANDIDATE = re.compile(r"(?<![A-Za-z0-9+/_=\-])[A-Za-z0-9+/_\-]{24,}={0,2}(?![A-Za-z0-9+/_=\-])")
 
 # --- 7. personal data -----------------------------------------------------------------------
-_EMAIL = re.compile(r"\b[A-Za-z0-9._%+\-]+@[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?"
-                    r"(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}\b")
+_EMAIL = re.compile(
+    r"\b[A-Za-z0-9._%+\-]+@[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?"
+    r"(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}\b"
+)
 _IPV4 = re.compile(r"(?<![\d.])(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)(?![\d.])")
 _IPV6 = re.compile(r"(?<![0-9A-Fa-f:])(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}(?![0-9A-Fa-f:])")
 _HOST = re.compile(
@@ -191,6 +209,7 @@ def _looks_random(token: str) -> bool:
 
 def _class_changes(token: str) -> float:
     """Share of neighbouring letter/digit pairs whose class (upper, lower, digit) differs."""
+
     def cls(c: str) -> int:
         return 1 if c.isupper() else 2 if c.islower() else 3 if c.isdigit() else 0
 
@@ -236,14 +255,29 @@ def _detect_secrets_plugins() -> tuple[list[BasePlugin], Keyword | None]:
     except Exception:  # noqa: BLE001  # pragma: no cover - detect-secrets missing or changed; our rules still apply
         return [], None
     classes: list[Callable[[], BasePlugin]] = [
-        artifactory.ArtifactoryDetector, aws.AWSKeyDetector, azure_storage_key.AzureStorageKeyDetector,
-        basic_auth.BasicAuthDetector, cloudant.CloudantDetector, discord.DiscordBotTokenDetector,
-        github_token.GitHubTokenDetector, gitlab_token.GitLabTokenDetector,
-        ibm_cloud_iam.IbmCloudIamDetector, ibm_cos_hmac.IbmCosHmacDetector, jwt.JwtTokenDetector,
-        mailchimp.MailchimpDetector, npm.NpmDetector, openai.OpenAIDetector,
-        private_key.PrivateKeyDetector, pypi_token.PypiTokenDetector, sendgrid.SendGridDetector,
-        slack.SlackDetector, softlayer.SoftlayerDetector, square_oauth.SquareOAuthDetector,
-        stripe.StripeDetector, telegram_token.TelegramBotTokenDetector, twilio.TwilioKeyDetector,
+        artifactory.ArtifactoryDetector,
+        aws.AWSKeyDetector,
+        azure_storage_key.AzureStorageKeyDetector,
+        basic_auth.BasicAuthDetector,
+        cloudant.CloudantDetector,
+        discord.DiscordBotTokenDetector,
+        github_token.GitHubTokenDetector,
+        gitlab_token.GitLabTokenDetector,
+        ibm_cloud_iam.IbmCloudIamDetector,
+        ibm_cos_hmac.IbmCosHmacDetector,
+        jwt.JwtTokenDetector,
+        mailchimp.MailchimpDetector,
+        npm.NpmDetector,
+        openai.OpenAIDetector,
+        private_key.PrivateKeyDetector,
+        pypi_token.PypiTokenDetector,
+        sendgrid.SendGridDetector,
+        slack.SlackDetector,
+        softlayer.SoftlayerDetector,
+        square_oauth.SquareOAuthDetector,
+        stripe.StripeDetector,
+        telegram_token.TelegramBotTokenDetector,
+        twilio.TwilioKeyDetector,
     ]
     plugins: list[BasePlugin] = []
     for cls in classes:
@@ -258,8 +292,9 @@ def _detect_secrets_plugins() -> tuple[list[BasePlugin], Keyword | None]:
 class Redactor:
     """Redacts text; configure once (from the ``[ai]`` config), call :meth:`redact` many times."""
 
-    def __init__(self, *, redact_ips: bool = False, redact_hostnames: bool = False,
-                 use_detect_secrets: bool = True) -> None:
+    def __init__(
+        self, *, redact_ips: bool = False, redact_hostnames: bool = False, use_detect_secrets: bool = True
+    ) -> None:
         self.redact_ips = redact_ips
         self.redact_hostnames = redact_hostnames
         self.use_detect_secrets = use_detect_secrets
@@ -281,7 +316,7 @@ class Redactor:
                 start, end = m.span(group)
                 whole_start = m.start(0)
                 s0 = m.group(0)
-                return s0[: start - whole_start] + _ph(kind) + s0[end - whole_start:]
+                return s0[: start - whole_start] + _ph(kind) + s0[end - whole_start :]
 
             return pattern.sub(repl, s)
 
@@ -337,8 +372,12 @@ class Redactor:
             kind = "password" if re.search(r"pass|pwd|pw$", key) else "secret"
             # "signing-key.asc: Rename", "pre_shared_key: limit": a key named in prose, followed by a plain
             # lowercase word, is not a secret value (a password is redacted whatever it looks like)
-            if kind == "secret" and not quote_of(val) and re.fullmatch(r"[a-z]{1,12}", inner) and \
-                    m.group("sep").strip() == ":":
+            if (
+                kind == "secret"
+                and not quote_of(val)
+                and re.fullmatch(r"[a-z]{1,12}", inner)
+                and m.group("sep").strip() == ":"
+            ):
                 return m.group(0)
             counts[kind] += 1
             quote = val[0] if inner is not val else ""
@@ -361,8 +400,9 @@ class Redactor:
             if keyword is not None:
                 detector, table = keyword
                 try:
-                    found.update(v for v in detector.analyze_string(line, denylist_regex_to_group=table)
-                                 if isinstance(v, str))
+                    found.update(
+                        v for v in detector.analyze_string(line, denylist_regex_to_group=table) if isinstance(v, str)
+                    )
                 except Exception:  # noqa: BLE001, S110  # pragma: no cover - likewise for the keyword detector
                     pass
         for value in sorted(found, key=len, reverse=True):
@@ -379,8 +419,9 @@ class Redactor:
     def _url_token(m: re.Match[str], counts: Counter[str]) -> str:
         """scheme://TOKEN@host: a random-looking user part is a credential (akka.tcp://ActorSystem@ is not)."""
         user = m.group(2)
-        if not (_looks_random(user)
-                or (re.search(r"\d", user) and re.search(r"[A-Za-z]", user) and _entropy(user) >= 3.5)):
+        if not (
+            _looks_random(user) or (re.search(r"\d", user) and re.search(r"[A-Za-z]", user) and _entropy(user) >= 3.5)
+        ):
             return m.group(0)
         counts["url_token"] += 1
         return m.group(1) + _ph("url_token") + m.group(3)
@@ -413,7 +454,7 @@ def _replace_ips(s: str, counts: Counter[str]) -> str:
 def _replace_hosts(s: str, counts: Counter[str]) -> str:
     def repl(m: re.Match[str]) -> str:
         host = m.group(1)
-        if not is_host_name(host, s[max(0, m.start() - 2):m.start()], s[m.end():m.end() + 2]):
+        if not is_host_name(host, s[max(0, m.start() - 2) : m.start()], s[m.end() : m.end() + 2]):
             return host
         counts["host"] += 1
         return "[HOST]"

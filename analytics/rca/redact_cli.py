@@ -13,6 +13,7 @@ Also here: Luhn-valid payment card numbers (plain, spaced or dashed; issuer digi
 quoted in prose (``invalid password '...'``, ``password is X``), hex keys named as keys, SMTP ``AUTH``
 payloads, and docker ``"auth"`` blobs.
 """
+
 from __future__ import annotations
 
 import re
@@ -26,39 +27,70 @@ _FLAGS: dict[str, dict[str, str]] = {
     "sshpass": {"-p": "all"},
     "redis-cli": {"-a": "all", "--pass": "all", "--user": "none"},
     "valkey-cli": {"-a": "all", "--pass": "all"},
-    "mysql": {"-p": "attached"}, "mysqldump": {"-p": "attached"}, "mysqladmin": {"-p": "attached"},
-    "mariadb": {"-p": "attached"}, "mariadb-dump": {"-p": "attached"},
-    "mongo": {"-p": "all"}, "mongosh": {"-p": "all"}, "mongodump": {"-p": "all"},
-    "mongorestore": {"-p": "all"}, "mongoexport": {"-p": "all"}, "mongoimport": {"-p": "all"},
-    "ldapsearch": {"-w": "all"}, "ldapmodify": {"-w": "all"}, "ldapadd": {"-w": "all"},
-    "ldapdelete": {"-w": "all"}, "ldappasswd": {"-w": "all", "-s": "all", "-a": "all"},
+    "mysql": {"-p": "attached"},
+    "mysqldump": {"-p": "attached"},
+    "mysqladmin": {"-p": "attached"},
+    "mariadb": {"-p": "attached"},
+    "mariadb-dump": {"-p": "attached"},
+    "mongo": {"-p": "all"},
+    "mongosh": {"-p": "all"},
+    "mongodump": {"-p": "all"},
+    "mongorestore": {"-p": "all"},
+    "mongoexport": {"-p": "all"},
+    "mongoimport": {"-p": "all"},
+    "ldapsearch": {"-w": "all"},
+    "ldapmodify": {"-w": "all"},
+    "ldapadd": {"-w": "all"},
+    "ldapdelete": {"-w": "all"},
+    "ldappasswd": {"-w": "all", "-s": "all", "-a": "all"},
     "ldapwhoami": {"-w": "all"},
-    "smbclient": {"-U": "after%", "--user": "after%"}, "rpcclient": {"-U": "after%"},
-    "smbmap": {"-p": "all"}, "mount.cifs": {},
+    "smbclient": {"-U": "after%", "--user": "after%"},
+    "rpcclient": {"-U": "after%"},
+    "smbmap": {"-p": "all"},
+    "mount.cifs": {},
     "openssl": {"-passin": "pass:", "-passout": "pass:", "-pass": "pass:", "-k": "all"},
-    "docker": {"-p": "all"}, "podman": {"-p": "all"}, "buildah": {"-p": "all"}, "skopeo": {"-p": "all"},
-    "nerdctl": {"-p": "all"}, "helm": {"-p": "all"},
-    "sqlcmd": {"-P": "all"}, "bcp": {"-P": "all"}, "osql": {"-P": "all"}, "isql": {},
-    "snmpwalk": {"-A": "all", "-X": "all"}, "snmpget": {"-A": "all", "-X": "all"},
-    "snmpbulkwalk": {"-A": "all", "-X": "all"}, "snmpset": {"-A": "all", "-X": "all"},
+    "docker": {"-p": "all"},
+    "podman": {"-p": "all"},
+    "buildah": {"-p": "all"},
+    "skopeo": {"-p": "all"},
+    "nerdctl": {"-p": "all"},
+    "helm": {"-p": "all"},
+    "sqlcmd": {"-P": "all"},
+    "bcp": {"-P": "all"},
+    "osql": {"-P": "all"},
+    "isql": {},
+    "snmpwalk": {"-A": "all", "-X": "all"},
+    "snmpget": {"-A": "all", "-X": "all"},
+    "snmpbulkwalk": {"-A": "all", "-X": "all"},
+    "snmpset": {"-A": "all", "-X": "all"},
     "snmptrap": {"-A": "all", "-X": "all"},
-    "az": {"-p": "all"}, "ipmitool": {"-P": "all"},
-    "mosquitto_pub": {"-P": "all"}, "mosquitto_sub": {"-P": "all"},
-    "zip": {"-P": "all"}, "unzip": {"-P": "all"}, "7z": {"-p": "attached"}, "rar": {"-p": "attached"},
-    "wget": {}, "lftp": {"-u": "after,"}, "ftp": {},
+    "az": {"-p": "all"},
+    "ipmitool": {"-P": "all"},
+    "mosquitto_pub": {"-P": "all"},
+    "mosquitto_sub": {"-P": "all"},
+    "zip": {"-P": "all"},
+    "unzip": {"-P": "all"},
+    "7z": {"-p": "attached"},
+    "rar": {"-p": "attached"},
+    "wget": {},
+    "lftp": {"-u": "after,"},
+    "ftp": {},
     "keytool": {"-storepass": "all", "-keypass": "all", "-srcstorepass": "all", "-deststorepass": "all"},
     "gpg": {"--passphrase": "all"},
     "net": {},
 }
 #: programs whose password is a positional argument: (program, sub-command or None, position after it)
 _POSITIONAL: tuple[tuple[str, str | None, int], ...] = (
-    ("htpasswd", "-b", 3),            # htpasswd -b FILE USER PASSWORD  (also -bc, -bB ...)
-    ("rabbitmqctl", "add_user", 2), ("rabbitmqctl", "change_password", 2),
-    ("sqlplus", None, 1),             # sqlplus user/password@db
+    ("htpasswd", "-b", 3),  # htpasswd -b FILE USER PASSWORD  (also -bc, -bB ...)
+    ("rabbitmqctl", "add_user", 2),
+    ("rabbitmqctl", "change_password", 2),
+    ("sqlplus", None, 1),  # sqlplus user/password@db
 )
 _PROGRAM = re.compile(
-    r"(?<![\w.\-])(?:[\w.\-]*/)?(" + "|".join(re.escape(p) for p in sorted(
-        set(_FLAGS) | {p for p, _, _ in _POSITIONAL}, key=len, reverse=True)) + r")(?![\w\-])")
+    r"(?<![\w.\-])(?:[\w.\-]*/)?("
+    + "|".join(re.escape(p) for p in sorted(set(_FLAGS) | {p for p, _, _ in _POSITIONAL}, key=len, reverse=True))
+    + r")(?![\w\-])"
+)
 _ARG = re.compile(r"\"(?:[^\"\\]|\\.)*\"|'[^']*'|[^\s;&|]+")
 _END = re.compile(r"[;&|]|\s(?:->|=>|:)\s|\s+(?:exited|returned|failed)\b")
 
@@ -96,10 +128,15 @@ def command_lines(s: str, replace: Callable[[str, str], str]) -> str:
                     span = _value_span(val, how)
                     if span:
                         spans.append((vpos + span[0], vpos + span[1]))
-                elif tok.startswith(flag) and len(tok) > len(flag) and (
+                elif (
+                    tok.startswith(flag)
+                    and len(tok) > len(flag)
+                    and (
                         (flag.startswith("--") and tok[len(flag)] == "=")
-                        or (not flag.startswith("--") and len(flag) == 2)):
-                    value = tok[len(flag) + (1 if tok[len(flag)] == "=" else 0):]
+                        or (not flag.startswith("--") and len(flag) == 2)
+                    )
+                ):
+                    value = tok[len(flag) + (1 if tok[len(flag)] == "=" else 0) :]
                     span = _value_span(value, "all" if how in ("attached", "all") else how)
                     if span:
                         off = pos + len(tok) - len(value)
@@ -110,11 +147,17 @@ def command_lines(s: str, replace: Callable[[str, str], str]) -> str:
             if sub is None:
                 rest = args
             else:
-                at = next((j for j, (_, t) in enumerate(args) if t == sub or (sub.startswith("-") and t.startswith(sub)
-                                                                               and t[1:].isalpha())), None)
+                at = next(
+                    (
+                        j
+                        for j, (_, t) in enumerate(args)
+                        if t == sub or (sub.startswith("-") and t.startswith(sub) and t[1:].isalpha())
+                    ),
+                    None,
+                )
                 if at is None:
                     continue
-                rest = args[at + 1:]
+                rest = args[at + 1 :]
             positional = [(q, t) for q, t in rest if not t.startswith("-")]
             if len(positional) >= n:
                 q, t = positional[n - 1]
@@ -173,17 +216,41 @@ def cards(s: str, replace: Callable[[str, str], str]) -> str:
 #: (kind, pattern, group holding the secret)
 PROSE_RULES: list[tuple[str, re.Pattern[str], int]] = [
     # invalid password 'x' / password "x" rejected / changed password to 'x' / password: 'x'
-    ("password", re.compile(r"(?i)\b(?:pass(?:word|phrase|wd|code)|pin)\b\s*(?:(?:is|was|set to|changed to|to|of|"
-                            r"=|:)\s*)?(['\"])((?:(?!\1)[^\n]){1,128})\1"), 2),
+    (
+        "password",
+        re.compile(
+            r"(?i)\b(?:pass(?:word|phrase|wd|code)|pin)\b\s*(?:(?:is|was|set to|changed to|to|of|"
+            r"=|:)\s*)?(['\"])((?:(?!\1)[^\n]){1,128})\1"
+        ),
+        2,
+    ),
     # the admin password is X / password was X (X with a digit, capital or symbol: "is always" is prose)
-    ("password", re.compile(r"(?i)\bpass(?:word|phrase)\s+(?:is|was)\s+(?-i:(?![a-z]+(?=[,.;)]?(?:\s|$))))"
-                            r"([^\s'\"]+?)(?=[,.;)]?(?:\s|$))"), 1),
+    (
+        "password",
+        re.compile(
+            r"(?i)\bpass(?:word|phrase)\s+(?:is|was)\s+(?-i:(?![a-z]+(?=[,.;)]?(?:\s|$))))"
+            r"([^\s'\"]+?)(?=[,.;)]?(?:\s|$))"
+        ),
+        1,
+    ),
     # a hex key named as a key: encryption key 9f86..., HMAC key: ..., secret_key_base ..., X-Api-Key: ...
-    ("hex_key", re.compile(r"(?i)(?:key|secret|token|salt|hmac|signature|passphrase)[a-z_\-]*['\"]?\s*[:=]?\s*['\"]?"
-                           r"(?<![0-9a-f])([0-9a-f]{32,})(?![0-9a-z])"), 1),
+    (
+        "hex_key",
+        re.compile(
+            r"(?i)(?:key|secret|token|salt|hmac|signature|passphrase)[a-z_\-]*['\"]?\s*[:=]?\s*['\"]?"
+            r"(?<![0-9a-f])([0-9a-f]{32,})(?![0-9a-z])"
+        ),
+        1,
+    ),
     # SMTP AUTH PLAIN <base64> (also LOGIN/XOAUTH2 with an initial response)
-    ("smtp_auth", re.compile(r"(?i)\bAUTH\s+(?:PLAIN|LOGIN|XOAUTH2|OAUTHBEARER|CRAM-MD5|DIGEST-MD5)\s+"
-                             r"([A-Za-z0-9+/]{6,}={0,2})(?![A-Za-z0-9+/=])"), 1),
+    (
+        "smtp_auth",
+        re.compile(
+            r"(?i)\bAUTH\s+(?:PLAIN|LOGIN|XOAUTH2|OAUTHBEARER|CRAM-MD5|DIGEST-MD5)\s+"
+            r"([A-Za-z0-9+/]{6,}={0,2})(?![A-Za-z0-9+/=])"
+        ),
+        1,
+    ),
     # the answer to the server's "334 Password:" prompt (base64 of "Password:")
     ("smtp_auth", re.compile(r"334 UGFzc3dvcmQ6\s*(?:[<>\-:]+|C:)?\s*([A-Za-z0-9+/]{4,}={0,2})(?![A-Za-z0-9+/=])"), 1),
     # config keys that end in "pw" or name an auth token, written "key value" (nslcd.conf, sssd)

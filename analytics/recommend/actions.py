@@ -60,7 +60,7 @@ def is_inside(path: str, dirs: Sequence[str], files: Sequence[str] = ()) -> bool
 
 @dataclass(frozen=True)
 class Step:
-    kind: str        # "compress-log" | "remove-temp"
+    kind: str  # "compress-log" | "remove-temp"
     path: str
     bytes: int
 
@@ -69,7 +69,7 @@ class Step:
 class Plan:
     kind: str
     steps: list[Step] = field(default_factory=list)
-    skipped: list[tuple[str, str]] = field(default_factory=list)   # (path, why)
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (path, why)
     roots: list[str] = field(default_factory=list)
 
     @property
@@ -104,8 +104,10 @@ def _not_cleanable(path: str) -> str:
     if not stat.S_ISREG(st.st_mode):
         return f"{kind_of(st.st_mode)}, not a regular file; Lokifi never follows links when cleaning"
     if st.st_nlink > 1:
-        return (f"has {st.st_nlink} hard links: another name, possibly outside the allowed directories, shares "
-                "its content and would change too")
+        return (
+            f"has {st.st_nlink} hard links: another name, possibly outside the allowed directories, shares "
+            "its content and would change too"
+        )
     return ""
 
 
@@ -197,8 +199,11 @@ def compress_and_truncate(path: str, now: dt.datetime, *, expect: os.stat_result
             writers = writers_without_append(st)
             if writers:
                 who = ", ".join(f"{w.name} (pid {w.pid})" for w in writers[:3])
-                raise Refused(0, f"{who} writes to it without O_APPEND: after a truncate it would keep writing at "
-                                 "its old offset; rotate it with that program's own mechanism")
+                raise Refused(
+                    0,
+                    f"{who} writes to it without O_APPEND: after a truncate it would keep writing at "
+                    "its old offset; rotate it with that program's own mechanism",
+                )
             return _archive(fd, st, dfd, parent, name, now, secrets.token_hex(8))
         finally:
             os.close(fd)
@@ -206,15 +211,17 @@ def compress_and_truncate(path: str, now: dt.datetime, *, expect: os.stat_result
         os.close(dfd)
 
 
-def _archive(fd: int, st: os.stat_result, dfd: int, parent: str, name: str, now: dt.datetime,
-             token: str) -> tuple[str, int]:
+def _archive(
+    fd: int, st: os.stat_result, dfd: int, parent: str, name: str, now: dt.datetime, token: str
+) -> tuple[str, int]:
     """Write the archive (gzip members: the copy, then what was appended at the last moment), make it
     durable, and only then truncate the log and give the archive its name."""
     from analytics.recommend.nofollow import Refused
 
     tmp = f".{name}.{token}.part"
-    tfd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0), 0o600,
-                  dir_fd=dfd)
+    tfd = os.open(
+        tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0), 0o600, dir_fd=dfd
+    )
     truncated = linked = False
     try:
         copied = 0
@@ -235,9 +242,10 @@ def _archive(fd: int, st: os.stat_result, dfd: int, parent: str, name: str, now:
                     os.ftruncate(fd, 0)
                     truncated = True
                     break
-                with gzip.GzipFile(filename=name, mode="wb", fileobj=raw, compresslevel=1,
-                                   mtime=int(st.st_mtime)) as gz:
-                    copied += _copy_into(fd, gz, copied, last.st_size)   # appended meanwhile: one more member
+                with gzip.GzipFile(
+                    filename=name, mode="wb", fileobj=raw, compresslevel=1, mtime=int(st.st_mtime)
+                ) as gz:
+                    copied += _copy_into(fd, gz, copied, last.st_size)  # appended meanwhile: one more member
                 raw.flush()
             else:
                 raise Refused(0, "is still growing faster than it can be archived; try again later")
@@ -248,8 +256,11 @@ def _archive(fd: int, st: os.stat_result, dfd: int, parent: str, name: str, now:
         try:
             archive = _link_new_name(dfd, tmp, name, now)
         except OSError as exc:
-            raise OSError(exc.errno, f"truncated, but the archive could not be named ({exc.strerror or exc}); "
-                                     f"its content is in {os.path.join(parent, tmp)}") from None
+            raise OSError(
+                exc.errno,
+                f"truncated, but the archive could not be named ({exc.strerror or exc}); "
+                f"its content is in {os.path.join(parent, tmp)}",
+            ) from None
         linked = True
         os.unlink(tmp, dir_fd=dfd)
         os.fsync(dfd)

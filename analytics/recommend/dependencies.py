@@ -40,7 +40,7 @@ def commit_times(repo: str, paths: list[str]) -> dict[str, float]:
     rels = {os.path.relpath(p, repo): p for p in paths}
     keys = sorted(rels)
     for i in range(0, len(keys), 400):
-        chunk = keys[i:i + 400]
+        chunk = keys[i : i + 400]
         raw = _git(["log", "--format=@%ct", "--name-only", "--no-renames", "--", *chunk], repo, timeout=30)
         if raw is None:
             continue
@@ -109,16 +109,32 @@ def dependency_rules(facts: Facts, now: dt.datetime, max_age_days: int) -> RuleR
         else:
             action = "npm outdated; npm update"
         component = os.path.basename((root or d).rstrip(os.sep)) or "project"
-        run.findings.append(Finding(
-            rule="dependencies.stale", subject=f"{d}::{eco}", category="dependencies",
-            title=f"{label} dependencies may be outdated{where}",
-            description=(f"{newest.path} hasn't been updated in {age:.0f} days "
-                         f"(last {how} {dt.datetime.fromtimestamp(t, dt.UTC):%Y-%m-%d}); "
-                         f"files: {', '.join(names)}."),
-            # always say where: the command is copied and run from wherever the person happens to be
-            action=f"cd {shlex.quote(d)} && {action}",
-            severity=SEVERITY, value=age, threshold=limit, unit="days", components=(component,),
-            evidence={"dir": d, "ecosystem": eco, "files": names, "newest": newest.path,
-                      "age_days": round(age, 1), "measured_by": how},
-        ))
+        run.findings.append(
+            Finding(
+                rule="dependencies.stale",
+                subject=f"{d}::{eco}",
+                category="dependencies",
+                title=f"{label} dependencies may be outdated{where}",
+                description=(
+                    f"{newest.path} hasn't been updated in {age:.0f} days "
+                    f"(last {how} {dt.datetime.fromtimestamp(t, dt.UTC):%Y-%m-%d}); "
+                    f"files: {', '.join(names)}."
+                ),
+                # always say where: the command is copied and run from wherever the person happens to be
+                action=f"cd {shlex.quote(d)} && {action}",
+                severity=SEVERITY,
+                value=age,
+                threshold=limit,
+                unit="days",
+                components=(component,),
+                evidence={
+                    "dir": d,
+                    "ecosystem": eco,
+                    "files": names,
+                    "newest": newest.path,
+                    "age_days": round(age, 1),
+                    "measured_by": how,
+                },
+            )
+        )
     return run

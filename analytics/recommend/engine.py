@@ -103,8 +103,9 @@ def _load_secret_cache(store, scanner: str) -> dict:
     from analytics.recommend.security import SecretHit
 
     with store.read() as con:
-        rows = con.execute("SELECT path, size, mtime_ns, hits FROM rec_secret_cache WHERE scanner = ?",
-                           [scanner]).fetchall()
+        rows = con.execute(
+            "SELECT path, size, mtime_ns, hits FROM rec_secret_cache WHERE scanner = ?", [scanner]
+        ).fetchall()
     out = {}
     for path, size, mtime_ns, hits in rows:
         try:
@@ -126,7 +127,8 @@ def _store_secret_cache(con, rows: Sequence[dict], now: dt.datetime, scanner: st
             "FROM _secret_cache_batch "
             "ON CONFLICT (path) DO UPDATE SET size = excluded.size, mtime_ns = excluded.mtime_ns, "
             "hits = excluded.hits, "
-            "scanner = excluded.scanner, scanned_at = excluded.scanned_at")
+            "scanner = excluded.scanner, scanned_at = excluded.scanned_at"
+        )
     finally:
         con.unregister("_secret_cache_batch")
 
@@ -150,8 +152,16 @@ def _family(run: RuleRun, name: str, fn, *args, **kwargs) -> None:
         run.problems.append(f"{name} rules failed: {type(exc).__name__}: {exc}")
 
 
-def refresh(store, config, now: dt.datetime | None = None, *, security_scan: bool = False,
-            probe: Probe | None = None, cwd: str | None = None, host: str | None = None) -> RefreshReport:
+def refresh(
+    store,
+    config,
+    now: dt.datetime | None = None,
+    *,
+    security_scan: bool = False,
+    probe: Probe | None = None,
+    cwd: str | None = None,
+    host: str | None = None,
+) -> RefreshReport:
     """Run all rules and upsert their findings. Returns what was found and what changed."""
     from analytics.recommend.dependencies import dependency_rules
     from analytics.recommend.facts import gather
@@ -166,23 +176,40 @@ def refresh(store, config, now: dt.datetime | None = None, *, security_scan: boo
     rc = config.recommendations
     facts = gather(config, cwd, collect_text=security_scan)
     run = RuleRun()
-    run.stats.update(files_seen=facts.files_seen, dirs_seen=facts.dirs_seen, logs=len(facts.logs),
-                     manifests=len(facts.manifests), unreadable=len(facts.unreadable))
-    configured_roots = {os.path.abspath(os.path.expanduser(d))
-                        for d in (*config.watch.project_dirs, *config.watch.log_dirs)}
+    run.stats.update(
+        files_seen=facts.files_seen,
+        dirs_seen=facts.dirs_seen,
+        logs=len(facts.logs),
+        manifests=len(facts.manifests),
+        unreadable=len(facts.unreadable),
+    )
+    configured_roots = {
+        os.path.abspath(os.path.expanduser(d)) for d in (*config.watch.project_dirs, *config.watch.log_dirs)
+    }
     for d in facts.unreadable:
         if d in configured_roots:
             run.problems.append(f"{d}: in [watch] of the config but missing or not readable; skipped")
     if facts.truncated:
         from analytics.recommend.facts import MAX_FILES
-        run.problems.append(f"{', '.join(facts.project_roots)}: stopped after {MAX_FILES:,} files; set "
-                            "[watch] project_dirs in lokifi.toml to the projects to watch")
+
+        run.problems.append(
+            f"{', '.join(facts.project_roots)}: stopped after {MAX_FILES:,} files; set "
+            "[watch] project_dirs in lokifi.toml to the projects to watch"
+        )
     if security_scan:
         baselines = load_baselines([*facts.project_roots, *facts.git_roots])
         scanner = scanner_version(baselines.digest)
         cache = _load_secret_cache(store, scanner)
-        _family(run, "secret", secret_rules, facts, max_file_kb=rc.secret_max_file_kb, cache=cache,
-                excludes=rc.secret_excludes, baselines=baselines)
+        _family(
+            run,
+            "secret",
+            secret_rules,
+            facts,
+            max_file_kb=rc.secret_max_file_kb,
+            cache=cache,
+            excludes=rc.secret_excludes,
+            baselines=baselines,
+        )
         _family(run, "audit report", audit_rules, facts, now, rc.security_scan_max_age_days)
         last: dt.datetime | None = now
     else:
@@ -190,7 +217,7 @@ def refresh(store, config, now: dt.datetime | None = None, *, security_scan: boo
     _family(run, "security scan age", scan_age_rule, last, now, rc.security_scan_max_age_days)
     _family(run, "dependency", dependency_rules, facts, now, rc.dependency_max_age_days)
     probe = probe or PsutilProbe()
-    with store.read() as con:   # the rules' few reads share one short-lived connection
+    with store.read() as con:  # the rules' few reads share one short-lived connection
         shared = _SharedRead(store, con)
         _family(run, "performance", performance_rules, shared, config, host, now)
         _family(run, "maintenance", maintenance_rules, facts, shared, config, now)
@@ -203,13 +230,29 @@ def refresh(store, config, now: dt.datetime | None = None, *, security_scan: boo
             con.execute(
                 "INSERT INTO kv (key, value, updated_at) VALUES (?, ?, ?) "
                 "ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
-                [SCAN_KEY.format(host=host), json.dumps({
-                    "at": now.isoformat(), "files": run.stats.get("secret_files_read", 0),
-                    "secrets": sum(1 for f in run.findings if f.rule == "security.secret"),
-                    "problems": len(run.problems)}), now],
+                [
+                    SCAN_KEY.format(host=host),
+                    json.dumps(
+                        {
+                            "at": now.isoformat(),
+                            "files": run.stats.get("secret_files_read", 0),
+                            "secrets": sum(1 for f in run.findings if f.rule == "security.secret"),
+                            "problems": len(run.problems),
+                        }
+                    ),
+                    now,
+                ],
             )
-    return RefreshReport(host=host, now=now, findings=run.findings, summary=summary, problems=run.problems,
-                         stats=run.stats, security_scan=security_scan, seconds=time.perf_counter() - t0)
+    return RefreshReport(
+        host=host,
+        now=now,
+        findings=run.findings,
+        summary=summary,
+        problems=run.problems,
+        stats=run.stats,
+        security_scan=security_scan,
+        seconds=time.perf_counter() - t0,
+    )
 
 
 def refresh_stored(store, config, host: str, now: dt.datetime | None = None) -> RefreshReport:
@@ -225,8 +268,15 @@ def refresh_stored(store, config, host: str, now: dt.datetime | None = None) -> 
     with store.write() as con:
         summary = lifecycle.upsert(con, host, now, run.findings, run.evaluated, config.recommendations.worse_factor)
     run.stats["scope"] = "stored metrics"
-    return RefreshReport(host=host, now=now, findings=run.findings, summary=summary, problems=run.problems,
-                         stats=run.stats, seconds=time.perf_counter() - t0)
+    return RefreshReport(
+        host=host,
+        now=now,
+        findings=run.findings,
+        summary=summary,
+        problems=run.problems,
+        stats=run.stats,
+        seconds=time.perf_counter() - t0,
+    )
 
 
 # -- triage ---------------------------------------------------------------------------------------

@@ -25,14 +25,44 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
-SKIP_DIRS = frozenset({
-    ".git", ".hg", ".svn", ".bzr", "node_modules", ".venv", "venv", ".virtualenv", ".tox", ".nox",
-    "__pypackages__", "site-packages", "__pycache__", ".mypy_cache", ".pytest_cache", ".ruff_cache",
-    ".hypothesis", ".cache", ".idea", ".vscode", ".next", ".nuxt", ".gradle",
-})
+SKIP_DIRS = frozenset(
+    {
+        ".git",
+        ".hg",
+        ".svn",
+        ".bzr",
+        "node_modules",
+        ".venv",
+        "venv",
+        ".virtualenv",
+        ".tox",
+        ".nox",
+        "__pypackages__",
+        "site-packages",
+        "__pycache__",
+        ".mypy_cache",
+        ".pytest_cache",
+        ".ruff_cache",
+        ".hypothesis",
+        ".cache",
+        ".idea",
+        ".vscode",
+        ".next",
+        ".nuxt",
+        ".gradle",
+    }
+)
 #: System log locations looked at when no log directory is configured (only those readable).
-SYSTEM_LOG_DIRS = ("/var/log", "/var/log/nginx", "/var/log/apache2", "/var/log/httpd", "/var/log/redis",
-                   "/var/log/postgresql", "/var/log/mysql", "/var/log/supervisor")
+SYSTEM_LOG_DIRS = (
+    "/var/log",
+    "/var/log/nginx",
+    "/var/log/apache2",
+    "/var/log/httpd",
+    "/var/log/redis",
+    "/var/log/postgresql",
+    "/var/log/mysql",
+    "/var/log/supervisor",
+)
 
 PY_MANIFESTS = frozenset({"requirements.txt", "pyproject.toml", "setup.cfg", "Pipfile"})
 PY_LOCKS = frozenset({"poetry.lock", "Pipfile.lock", "uv.lock", "pdm.lock", "requirements.lock"})
@@ -49,8 +79,8 @@ _AUDIT_RE = re.compile(r"^(pip-audit|pip_audit|npm-audit|npm_audit|yarn-audit|au
 class FileFact:
     path: str
     size: int
-    mtime: float          # seconds since the epoch (UTC)
-    root: str             # the watched directory it was found under
+    mtime: float  # seconds since the epoch (UTC)
+    root: str  # the watched directory it was found under
 
 
 @dataclass
@@ -59,9 +89,9 @@ class Facts:
 
     project_roots: tuple[str, ...] = ()
     log_roots: tuple[str, ...] = ()
-    text_files: list[str] = field(default_factory=list)        # candidates for the secret scanner
+    text_files: list[str] = field(default_factory=list)  # candidates for the secret scanner
     text_stat: dict[str, tuple[int, int]] = field(default_factory=dict)  # path -> (size, mtime_ns)
-    manifests: list[FileFact] = field(default_factory=list)    # dependency manifests and lock files
+    manifests: list[FileFact] = field(default_factory=list)  # dependency manifests and lock files
     logs: list[FileFact] = field(default_factory=list)
     temp_files: list[FileFact] = field(default_factory=list)
     audit_reports: list[FileFact] = field(default_factory=list)
@@ -70,7 +100,7 @@ class Facts:
     dirs_seen: int = 0
     unreadable: list[str] = field(default_factory=list)
     configured: bool = False
-    truncated: bool = False     # the walk stopped at MAX_FILES (see gather)
+    truncated: bool = False  # the walk stopped at MAX_FILES (see gather)
 
     def root_of(self, path: str) -> str:
         best = ""
@@ -81,19 +111,23 @@ class Facts:
 
 
 # Extensions never worth handing to the secret scanner (binary or generated).
-BINARY_EXT = frozenset("""
+BINARY_EXT = frozenset(
+    """
 png jpg jpeg gif bmp ico webp svgz tif tiff psd mp3 mp4 m4a wav ogg flac avi mov mkv webm pdf zip gz tgz bz2 xz
 7z rar tar jar war ear whl egg so dylib dll exe bin o a lib pyc pyo class woff woff2 ttf otf eot db sqlite
 sqlite3 duckdb parquet feather arrow npy npz pkl pickle h5 hdf5 onnx pt pth ckpt iso img dmg deb rpm lockb
-""".split())
+""".split()
+)
 
 
 def is_virtualenv(path: str) -> bool:
     return os.path.exists(os.path.join(path, "pyvenv.cfg"))
 
 
-_EXACT_KIND = {**{n: "manifest" for n in (*PY_MANIFESTS, *NODE_MANIFESTS)},
-               **{n: "lock" for n in (*PY_LOCKS, *NODE_LOCKS)}}
+_EXACT_KIND = {
+    **{n: "manifest" for n in (*PY_MANIFESTS, *NODE_MANIFESTS)},
+    **{n: "lock" for n in (*PY_LOCKS, *NODE_LOCKS)},
+}
 _TEMP_SUFFIXES = (".tmp", ".temp", ".swp", ".swo", "~", ".part", ".crdownload")
 
 
@@ -188,7 +222,7 @@ def walk(facts: Facts, root: str, *, collect_text: bool, logs_only: bool = False
                             facts.audit_reports.append(f)
                 if collect_text:
                     dot = name.rfind(".")
-                    if dot < 0 or name[dot + 1:].lower() not in BINARY_EXT:
+                    if dot < 0 or name[dot + 1 :].lower() not in BINARY_EXT:
                         try:
                             st = e.stat(follow_symlinks=False)
                         except OSError:
@@ -249,8 +283,13 @@ def gather(config, cwd: str | None = None, *, collect_text: bool = True, system_
 
 def _git(args: list[str], cwd: str, timeout: float = 10.0) -> bytes | None:
     try:
-        r = subprocess.run(["git", *args], cwd=cwd, capture_output=True, timeout=timeout,
-                           env={**os.environ, "GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C"})
+        r = subprocess.run(
+            ["git", *args],
+            cwd=cwd,
+            capture_output=True,
+            timeout=timeout,
+            env={**os.environ, "GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C"},
+        )
     except (OSError, subprocess.SubprocessError):
         return None
     return r.stdout if r.returncode == 0 else None

@@ -15,20 +15,20 @@ CATEGORIES = ("security", "dependencies", "performance", "maintenance", "system"
 
 @dataclass(frozen=True)
 class Finding:
-    rule: str                   # e.g. "security.secret", "maintenance.large_logs"
-    subject: str                # what it is about: a file, a mount, a component, "host"
-    category: str               # one of CATEGORIES
+    rule: str  # e.g. "security.secret", "maintenance.large_logs"
+    subject: str  # what it is about: a file, a mount, a component, "host"
+    category: str  # one of CATEGORIES
     title: str
-    description: str            # the measured evidence, in a sentence or two
-    action: str                 # the command (or step) that addresses it
-    severity: float             # 0..1, how bad this kind of condition is
-    value: float                # the measurement
-    threshold: float            # where the rule starts to fire
+    description: str  # the measured evidence, in a sentence or two
+    action: str  # the command (or step) that addresses it
+    severity: float  # 0..1, how bad this kind of condition is
+    value: float  # the measurement
+    threshold: float  # where the rule starts to fire
     higher_is_worse: bool = True
     components: tuple[str, ...] = ()
     evidence: dict[str, Any] = field(default_factory=dict)
-    unit: str = ""              # of value and threshold ("ms", "days", "%", "MB", "fraction" = shown as %)
-    measured: bool = True       # False: value is not a reading but stands in for "never" (scored as overdue)
+    unit: str = ""  # of value and threshold ("ms", "days", "%", "MB", "fraction" = shown as %)
+    measured: bool = True  # False: value is not a reading but stands in for "never" (scored as overdue)
 
     @property
     def excess(self) -> float:
@@ -57,7 +57,7 @@ class RuleRun:
     evaluated: set[str] = field(default_factory=set)
     problems: list[str] = field(default_factory=list)
     stats: dict[str, Any] = field(default_factory=dict)
-    cache_rows: list[dict[str, Any]] = field(default_factory=list)   # secret-scan cache entries to store
+    cache_rows: list[dict[str, Any]] = field(default_factory=list)  # secret-scan cache entries to store
 
     def extend(self, other: RuleRun) -> None:
         self.findings.extend(other.findings)

@@ -93,24 +93,62 @@ class Rec:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "id": self.id, "rule": self.rule, "subject": self.subject, "category": self.category,
-            "title": self.title, "description": self.description, "action": self.action,
-            "priority": self.priority, "impact": self.impact, "base_impact": self.base_impact,
-            "learned_factor": self.learned_factor, "status": self.status,
-            "snoozed_until": self.snoozed_until, "created_at": self.created_at, "updated_at": self.updated_at,
-            "last_seen_at": self.last_seen_at, "resolved_at": self.resolved_at, "host": self.host,
-            "components": list(self.components), "evidence": self.evidence,
+            "id": self.id,
+            "rule": self.rule,
+            "subject": self.subject,
+            "category": self.category,
+            "title": self.title,
+            "description": self.description,
+            "action": self.action,
+            "priority": self.priority,
+            "impact": self.impact,
+            "base_impact": self.base_impact,
+            "learned_factor": self.learned_factor,
+            "status": self.status,
+            "snoozed_until": self.snoozed_until,
+            "created_at": self.created_at,
+            "updated_at": self.updated_at,
+            "last_seen_at": self.last_seen_at,
+            "resolved_at": self.resolved_at,
+            "host": self.host,
+            "components": list(self.components),
+            "evidence": self.evidence,
         }
 
 
-_COLS = ("id, rec_key, host, rule, subject, category, title, description, action, priority, impact_score, "
-         "base_impact, learned_factor, status, snoozed_until, created_at, updated_at, last_seen_at, resolved_at, "
-         "measure, components, evidence, dismissed_measure")
+_COLS = (
+    "id, rec_key, host, rule, subject, category, title, description, action, priority, impact_score, "
+    "base_impact, learned_factor, status, snoozed_until, created_at, updated_at, last_seen_at, resolved_at, "
+    "measure, components, evidence, dismissed_measure"
+)
 
 
 def _rec(row: tuple) -> Rec:
-    (rid, key, host, rule, subject, category, title, desc, action, prio, impact, base, factor, status, until,
-     created, updated, seen, resolved, measure, comps, evidence, _dm) = row
+    (
+        rid,
+        key,
+        host,
+        rule,
+        subject,
+        category,
+        title,
+        desc,
+        action,
+        prio,
+        impact,
+        base,
+        factor,
+        status,
+        until,
+        created,
+        updated,
+        seen,
+        resolved,
+        measure,
+        comps,
+        evidence,
+        _dm,
+    ) = row
     try:
         ev = json.loads(evidence) if evidence else {}
     except ValueError:
@@ -119,10 +157,30 @@ def _rec(row: tuple) -> Rec:
         cs = tuple(json.loads(comps)) if comps else ()
     except ValueError:
         cs = ()
-    return Rec(int(rid), key or "", host or "", rule or "", subject or "", category or "", title or "", desc or "",
-               action or "", int(prio or 3), float(impact or 0.0), float(base if base is not None else impact or 0.0),
-               float(factor if factor is not None else 1.0), status or "open", until, created, updated, seen,
-               resolved, None if measure is None else float(measure), cs, ev)
+    return Rec(
+        int(rid),
+        key or "",
+        host or "",
+        rule or "",
+        subject or "",
+        category or "",
+        title or "",
+        desc or "",
+        action or "",
+        int(prio or 3),
+        float(impact or 0.0),
+        float(base if base is not None else impact or 0.0),
+        float(factor if factor is not None else 1.0),
+        status or "open",
+        until,
+        created,
+        updated,
+        seen,
+        resolved,
+        None if measure is None else float(measure),
+        cs,
+        ev,
+    )
 
 
 # -- learning -------------------------------------------------------------------------------------
@@ -134,7 +192,7 @@ def learning_counts(con, host: str) -> dict[str, dict[str, Any]]:
     prefix = RESET_KEY.format(host=host, rule="")
     for key, value in con.execute("SELECT key, value FROM kv WHERE starts_with(key, ?)", [prefix]).fetchall():
         try:
-            resets[key[len(prefix):]] = dt.datetime.fromisoformat(value)
+            resets[key[len(prefix) :]] = dt.datetime.fromisoformat(value)
         except (TypeError, ValueError):
             continue
     rows = con.execute(
@@ -175,13 +233,17 @@ def reset_learning(store, host: str, rule: str | None = None, now: dt.datetime |
             "ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
             [RESET_KEY.format(host=host, rule=rule or "*"), now.isoformat(), now],
         )
-        rows = con.execute(f"SELECT {_COLS} FROM smart_recommendations WHERE host = ?"
-                           + (" AND rule = ?" if rule else ""), [host, rule] if rule else [host]).fetchall()
+        rows = con.execute(
+            f"SELECT {_COLS} FROM smart_recommendations WHERE host = ?" + (" AND rule = ?" if rule else ""),
+            [host, rule] if rule else [host],
+        ).fetchall()
         for row in rows:
             r = _rec(row)
             impact = r.base_impact
-            con.execute("UPDATE smart_recommendations SET impact_score = ?, priority = ?, learned_factor = 1.0 "
-                        "WHERE id = ?", [impact, priority_for(impact), r.id])
+            con.execute(
+                "UPDATE smart_recommendations SET impact_score = ?, priority = ?, learned_factor = 1.0 WHERE id = ?",
+                [impact, priority_for(impact), r.id],
+            )
     return {k: v for k, v in before.items() if rule is None or k == rule}
 
 
@@ -198,26 +260,65 @@ class UpsertSummary:
 
 
 def _evidence(f: Finding, s: Score, learn: dict[str, Any] | None) -> str:
-    return json.dumps({
-        "measured": f.evidence, "value": f.value if f.measured else None, "threshold": f.threshold,
-        "unit": f.unit,
-        "direction": "above" if f.higher_is_worse else "below", "excess": round(f.excess, 4),
-        "severity": f.severity, "overshoot": round(s.overshoot, 4), "breadth": round(s.breadth, 4),
-        "components": list(dict.fromkeys(f.components)),
-        "learned": {"factor": s.learned_factor, "dismissed": (learn or {}).get("dismissed", 0),
-                    "applied": (learn or {}).get("applied", 0)},
-    }, default=str)
+    return json.dumps(
+        {
+            "measured": f.evidence,
+            "value": f.value if f.measured else None,
+            "threshold": f.threshold,
+            "unit": f.unit,
+            "direction": "above" if f.higher_is_worse else "below",
+            "excess": round(f.excess, 4),
+            "severity": f.severity,
+            "overshoot": round(s.overshoot, 4),
+            "breadth": round(s.breadth, 4),
+            "components": list(dict.fromkeys(f.components)),
+            "learned": {
+                "factor": s.learned_factor,
+                "dismissed": (learn or {}).get("dismissed", 0),
+                "applied": (learn or {}).get("applied", 0),
+            },
+        },
+        default=str,
+    )
 
 
-def _event(con, rec_id: int, host: str, rule: str, action: str, now: dt.datetime, *, from_status: str | None,
-           to_status: str | None, note: str = "", source: str = "engine", from_until=None, from_dm=None,
-           undoes: int | None = None) -> int:
-    return int(con.execute(
-        "INSERT INTO recommendation_events (rec_id, action, event_at, note, host, rule, from_status, "
-        "from_snoozed_until, from_dismissed_measure, to_status, source, undoes) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-        [rec_id, action, now, note or None, host, rule, from_status, from_until, from_dm, to_status, source, undoes],
-    ).fetchone()[0])
+def _event(
+    con,
+    rec_id: int,
+    host: str,
+    rule: str,
+    action: str,
+    now: dt.datetime,
+    *,
+    from_status: str | None,
+    to_status: str | None,
+    note: str = "",
+    source: str = "engine",
+    from_until=None,
+    from_dm=None,
+    undoes: int | None = None,
+) -> int:
+    return int(
+        con.execute(
+            "INSERT INTO recommendation_events (rec_id, action, event_at, note, host, rule, from_status, "
+            "from_snoozed_until, from_dismissed_measure, to_status, source, undoes) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            [
+                rec_id,
+                action,
+                now,
+                note or None,
+                host,
+                rule,
+                from_status,
+                from_until,
+                from_dm,
+                to_status,
+                source,
+                undoes,
+            ],
+        ).fetchone()[0]
+    )
 
 
 def _flags(status: str) -> tuple[bool, bool]:
@@ -234,20 +335,52 @@ def materially_worse(measure: float, dismissed_measure: float | None, worse_fact
 def _schemas() -> tuple[dict, dict, dict]:
     """The frames' schemas for new rows, updates and events (built once, on the first write, with polars)."""
     import polars as pl
+
     rec = {
-        "recommendation_type": pl.String, "title": pl.String, "description": pl.String, "priority": pl.Int32,
-        "category": pl.String, "impact_score": pl.Float64, "action": pl.String, "evidence": pl.String,
-        "measure": pl.Float64, "base_impact": pl.Float64, "learned_factor": pl.Float64, "components": pl.String,
-        "updated_at": pl.Datetime("us"), "last_seen_at": pl.Datetime("us"), "severity_value": pl.Float64,
+        "recommendation_type": pl.String,
+        "title": pl.String,
+        "description": pl.String,
+        "priority": pl.Int32,
+        "category": pl.String,
+        "impact_score": pl.Float64,
+        "action": pl.String,
+        "evidence": pl.String,
+        "measure": pl.Float64,
+        "base_impact": pl.Float64,
+        "learned_factor": pl.Float64,
+        "components": pl.String,
+        "updated_at": pl.Datetime("us"),
+        "last_seen_at": pl.Datetime("us"),
+        "severity_value": pl.Float64,
     }
-    new = {**rec, "rule": pl.String, "subject": pl.String, "rec_key": pl.String, "host": pl.String,
-           "created_at": pl.Datetime("us")}
-    upd = {**rec, "id": pl.Int64, "status": pl.String, "snoozed_until": pl.Datetime("us"),
-           "dismissed": pl.Boolean, "applied": pl.Boolean}
+    new = {
+        **rec,
+        "rule": pl.String,
+        "subject": pl.String,
+        "rec_key": pl.String,
+        "host": pl.String,
+        "created_at": pl.Datetime("us"),
+    }
+    upd = {
+        **rec,
+        "id": pl.Int64,
+        "status": pl.String,
+        "snoozed_until": pl.Datetime("us"),
+        "dismissed": pl.Boolean,
+        "applied": pl.Boolean,
+    }
     event = {
-        "rec_id": pl.Int64, "action": pl.String, "event_at": pl.Datetime("us"), "note": pl.String, "host": pl.String,
-        "rule": pl.String, "from_status": pl.String, "from_snoozed_until": pl.Datetime("us"),
-        "from_dismissed_measure": pl.Float64, "to_status": pl.String, "source": pl.String,
+        "rec_id": pl.Int64,
+        "action": pl.String,
+        "event_at": pl.Datetime("us"),
+        "note": pl.String,
+        "host": pl.String,
+        "rule": pl.String,
+        "from_status": pl.String,
+        "from_snoozed_until": pl.Datetime("us"),
+        "from_dismissed_measure": pl.Float64,
+        "to_status": pl.String,
+        "source": pl.String,
     }
     return new, upd, event
 
@@ -256,20 +389,24 @@ def _insert_frame(con, table: str, df: pl.DataFrame, returning: str = "") -> lis
     cols = ", ".join(f'"{c}"' for c in df.columns)
     con.register("_rec_batch", df)
     try:
-        cur = con.execute(f'INSERT INTO {table} ({cols}) SELECT {cols} FROM _rec_batch'
-                          + (f" RETURNING {returning}" if returning else ""))
+        cur = con.execute(
+            f"INSERT INTO {table} ({cols}) SELECT {cols} FROM _rec_batch"
+            + (f" RETURNING {returning}" if returning else "")
+        )
         return cur.fetchall() if returning else []
     finally:
         con.unregister("_rec_batch")
 
 
-def upsert(con, host: str, now: dt.datetime, findings: list[Finding], evaluated: set[str],
-           worse_factor: float) -> UpsertSummary:
+def upsert(
+    con, host: str, now: dt.datetime, findings: list[Finding], evaluated: set[str], worse_factor: float
+) -> UpsertSummary:
     """Store one refresh's findings inside the caller's transaction, in a few batched statements."""
     summary = UpsertSummary()
     learning = learning_counts(con, host)
-    existing = {r[1]: r for r in con.execute(f"SELECT {_COLS} FROM smart_recommendations WHERE host = ?",
-                                             [host]).fetchall()}
+    existing = {
+        r[1]: r for r in con.execute(f"SELECT {_COLS} FROM smart_recommendations WHERE host = ?", [host]).fetchall()
+    }
     seen: set[str] = set()
     new_rows: list[dict] = []
     new_notes: dict[str, tuple[str, str]] = {}
@@ -277,9 +414,21 @@ def upsert(con, host: str, now: dt.datetime, findings: list[Finding], evaluated:
     events: list[dict] = []
 
     def event(rec_id, rule, action, *, from_status, to_status, note="", from_until=None, from_dm=None):
-        events.append({"rec_id": rec_id, "action": action, "event_at": now, "note": note or None, "host": host,
-                       "rule": rule, "from_status": from_status, "from_snoozed_until": from_until,
-                       "from_dismissed_measure": from_dm, "to_status": to_status, "source": "engine"})
+        events.append(
+            {
+                "rec_id": rec_id,
+                "action": action,
+                "event_at": now,
+                "note": note or None,
+                "host": host,
+                "rule": rule,
+                "from_status": from_status,
+                "from_snoozed_until": from_until,
+                "from_dismissed_measure": from_dm,
+                "to_status": to_status,
+                "source": "engine",
+            }
+        )
 
     for f in findings:
         key = rec_key(host, f.rule, f.subject)
@@ -290,16 +439,27 @@ def upsert(con, host: str, now: dt.datetime, findings: list[Finding], evaluated:
         s = score(f, factor_for(learning, f.rule))
         measure = round(f.excess, 6)
         common = {
-            "recommendation_type": f.rule, "title": f.title, "description": f.description, "priority": s.priority,
-            "category": f.category, "impact_score": s.impact, "action": f.action,
-            "evidence": _evidence(f, s, learn), "measure": measure, "base_impact": s.base_impact,
-            "learned_factor": s.learned_factor, "components": json.dumps(list(dict.fromkeys(f.components))),
-            "updated_at": now, "last_seen_at": now, "severity_value": f.severity,
+            "recommendation_type": f.rule,
+            "title": f.title,
+            "description": f.description,
+            "priority": s.priority,
+            "category": f.category,
+            "impact_score": s.impact,
+            "action": f.action,
+            "evidence": _evidence(f, s, learn),
+            "measure": measure,
+            "base_impact": s.base_impact,
+            "learned_factor": s.learned_factor,
+            "components": json.dumps(list(dict.fromkeys(f.components))),
+            "updated_at": now,
+            "last_seen_at": now,
+            "severity_value": f.severity,
         }
         row = existing.get(key)
         if row is None:
-            new_rows.append({**common, "rule": f.rule, "subject": f.subject, "rec_key": key, "host": host,
-                             "created_at": now})
+            new_rows.append(
+                {**common, "rule": f.rule, "subject": f.subject, "rec_key": key, "host": host, "created_at": now}
+            )
             new_notes[key] = (f.rule, f.description[:500])
             summary.created += 1
             continue
@@ -318,22 +478,39 @@ def upsert(con, host: str, now: dt.datetime, findings: list[Finding], evaluated:
         elif r.status == "dismissed":
             summary.still_dismissed += 1
         dismissed_flag, applied_flag = _flags(status)
-        upd_rows.append({**common, "id": r.id, "status": status,
-                         "snoozed_until": new_until if status == "snoozed" else None,
-                         "dismissed": dismissed_flag, "applied": applied_flag})
+        upd_rows.append(
+            {
+                **common,
+                "id": r.id,
+                "status": status,
+                "snoozed_until": new_until if status == "snoozed" else None,
+                "dismissed": dismissed_flag,
+                "applied": applied_flag,
+            }
+        )
         if status != r.status:
-            event(r.id, f.rule, "reopened", from_status=r.status, to_status=status, note=note,
-                  from_until=r.snoozed_until, from_dm=dismissed_measure)
+            event(
+                r.id,
+                f.rule,
+                "reopened",
+                from_status=r.status,
+                to_status=status,
+                note=note,
+                from_until=r.snoozed_until,
+                from_dm=dismissed_measure,
+            )
             summary.reopened += 1
         else:
             summary.updated += 1
 
     import polars as pl
+
     new_schema, upd_schema, event_schema = _schemas()
     if new_rows:
         df = pl.DataFrame(new_rows, schema=new_schema)
-        df = df.with_columns(pl.lit("open").alias("status"), pl.lit(False).alias("dismissed"),
-                             pl.lit(False).alias("applied"))
+        df = df.with_columns(
+            pl.lit("open").alias("status"), pl.lit(False).alias("dismissed"), pl.lit(False).alias("applied")
+        )
         for rid, key in _insert_frame(con, "smart_recommendations", df, returning="id, rec_key"):
             rule, note = new_notes[key]
             event(int(rid), rule, "created", from_status=None, to_status="open", note=note)
@@ -342,8 +519,9 @@ def upsert(con, host: str, now: dt.datetime, findings: list[Finding], evaluated:
         sets = ", ".join(f'"{c}" = u."{c}"' for c in df.columns if c != "id")
         con.register("_rec_upd", df)
         try:
-            con.execute(f"UPDATE smart_recommendations AS s SET {sets}, resolved_at = NULL "
-                        "FROM _rec_upd AS u WHERE s.id = u.id")
+            con.execute(
+                f"UPDATE smart_recommendations AS s SET {sets}, resolved_at = NULL FROM _rec_upd AS u WHERE s.id = u.id"
+            )
         finally:
             con.unregister("_rec_upd")
 
@@ -354,16 +532,27 @@ def upsert(con, host: str, now: dt.datetime, findings: list[Finding], evaluated:
             continue
         new_status = "resolved" if r.status in ("open", "snoozed") else r.status
         gone.append({"id": r.id, "status": new_status})
-        event(r.id, r.rule, "resolved", from_status=r.status, to_status=new_status,
-              note="the condition is no longer present", from_until=r.snoozed_until, from_dm=row[-1])
+        event(
+            r.id,
+            r.rule,
+            "resolved",
+            from_status=r.status,
+            to_status=new_status,
+            note="the condition is no longer present",
+            from_until=r.snoozed_until,
+            from_dm=row[-1],
+        )
         summary.resolved += 1
     if gone:
         df = pl.DataFrame(gone, schema={"id": pl.Int64, "status": pl.String})
         con.register("_rec_gone", df)
         try:
-            con.execute("UPDATE smart_recommendations AS s SET status = g.status, resolved_at = ?, updated_at = ?, "
-                        "snoozed_until = CASE WHEN g.status = 'resolved' THEN NULL ELSE s.snoozed_until END "
-                        "FROM _rec_gone AS g WHERE s.id = g.id", [now, now])
+            con.execute(
+                "UPDATE smart_recommendations AS s SET status = g.status, resolved_at = ?, updated_at = ?, "
+                "snoozed_until = CASE WHEN g.status = 'resolved' THEN NULL ELSE s.snoozed_until END "
+                "FROM _rec_gone AS g WHERE s.id = g.id",
+                [now, now],
+            )
         finally:
             con.unregister("_rec_gone")
     if events:
@@ -374,8 +563,14 @@ def upsert(con, host: str, now: dt.datetime, findings: list[Finding], evaluated:
 # -- reads ----------------------------------------------------------------------------------------
 
 
-def list_recs(store, host: str | None = None, *, include_all: bool = False, now: dt.datetime | None = None,
-              limit: int | None = None) -> list[Rec]:
+def list_recs(
+    store,
+    host: str | None = None,
+    *,
+    include_all: bool = False,
+    now: dt.datetime | None = None,
+    limit: int | None = None,
+) -> list[Rec]:
     """Open recommendations (expired snoozes count as open), most urgent first; ``include_all`` adds
     applied, dismissed, snoozed and resolved ones."""
     now = now or utcnow()
@@ -387,9 +582,12 @@ def list_recs(store, host: str | None = None, *, include_all: bool = False, now:
     if not include_all:
         where.append(SHOWN_AS_OPEN_SQL)
         params.append(now)
-    sql = (f"SELECT {_COLS} FROM smart_recommendations" + (" WHERE " + " AND ".join(where) if where else "")
-           + " ORDER BY CASE status WHEN 'open' THEN 0 WHEN 'snoozed' THEN 1 ELSE 2 END, priority, "
-             "impact_score DESC, id" + (f" LIMIT {int(limit)}" if limit else ""))
+    sql = (
+        f"SELECT {_COLS} FROM smart_recommendations"
+        + (" WHERE " + " AND ".join(where) if where else "")
+        + " ORDER BY CASE status WHEN 'open' THEN 0 WHEN 'snoozed' THEN 1 ELSE 2 END, priority, "
+        "impact_score DESC, id" + (f" LIMIT {int(limit)}" if limit else "")
+    )
     with store.read() as con:
         rows = con.execute(sql, params).fetchall()
     return [_rec(r) for r in rows]
@@ -407,7 +605,9 @@ def history(store, rec_id: int) -> list[dict[str, Any]]:
     with store.read() as con:
         rows = con.execute(
             "SELECT id, action, event_at, note, from_status, to_status, source, undoes FROM recommendation_events "
-            "WHERE rec_id = ? ORDER BY event_at, id", [int(rec_id)]).fetchall()
+            "WHERE rec_id = ? ORDER BY event_at, id",
+            [int(rec_id)],
+        ).fetchall()
     keys = ("id", "action", "event_at", "note", "from_status", "to_status", "source", "undoes")
     return [dict(zip(keys, r, strict=True)) for r in rows]
 
@@ -415,8 +615,15 @@ def history(store, rec_id: int) -> list[dict[str, Any]]:
 # -- transitions ----------------------------------------------------------------------------------
 
 
-def transition(store, rec_id: int, to_status: str, *, now: dt.datetime | None = None,
-               until: dt.datetime | None = None, source: str = "cli") -> Rec:
+def transition(
+    store,
+    rec_id: int,
+    to_status: str,
+    *,
+    now: dt.datetime | None = None,
+    until: dt.datetime | None = None,
+    source: str = "cli",
+) -> Rec:
     """Move a recommendation to applied / dismissed / snoozed (from any state but the same one)."""
     if to_status not in ("applied", "dismissed", "snoozed"):
         raise BadTransition(f"unknown target state {to_status!r}")
@@ -432,12 +639,26 @@ def transition(store, rec_id: int, to_status: str, *, now: dt.datetime | None = 
             raise BadTransition(f"recommendation {rec_id} is already {to_status}")
         dm = r.measure if to_status in ("dismissed", "applied") else row[-1]
         dismissed_flag, applied_flag = _flags(to_status)
-        con.execute("UPDATE smart_recommendations SET status = ?, snoozed_until = ?, dismissed = ?, applied = ?, "
-                    "dismissed_measure = ?, updated_at = ? WHERE id = ?",
-                    [to_status, until if to_status == "snoozed" else None, dismissed_flag, applied_flag, dm, now, r.id])
+        con.execute(
+            "UPDATE smart_recommendations SET status = ?, snoozed_until = ?, dismissed = ?, applied = ?, "
+            "dismissed_measure = ?, updated_at = ? WHERE id = ?",
+            [to_status, until if to_status == "snoozed" else None, dismissed_flag, applied_flag, dm, now, r.id],
+        )
         note = f"until {until:%Y-%m-%d %H:%M} UTC" if to_status == "snoozed" else ""
-        _event(con, r.id, r.host, r.rule, to_status, now, from_status=r.status, to_status=to_status, note=note,
-               source=source, from_until=r.snoozed_until, from_dm=row[-1])
+        _event(
+            con,
+            r.id,
+            r.host,
+            r.rule,
+            to_status,
+            now,
+            from_status=r.status,
+            to_status=to_status,
+            note=note,
+            source=source,
+            from_until=r.snoozed_until,
+            from_dm=row[-1],
+        )
         row = con.execute(f"SELECT {_COLS} FROM smart_recommendations WHERE id = ?", [r.id]).fetchone()
     return _rec(row)
 
@@ -456,17 +677,32 @@ def undo(store, rec_id: int, *, now: dt.datetime | None = None, source: str | No
             "FROM recommendation_events "
             "WHERE rec_id = ? AND action IN ('applied', 'dismissed', 'snoozed') "
             "AND id NOT IN (SELECT undoes FROM recommendation_events WHERE undoes IS NOT NULL) "
-            "ORDER BY event_at DESC, id DESC LIMIT 1", [r.id]).fetchone()
+            "ORDER BY event_at DESC, id DESC LIMIT 1",
+            [r.id],
+        ).fetchone()
         if ev is None:
             raise BadTransition(f"recommendation {rec_id} has nothing to undo")
         eid, action, from_status, from_until, from_dm, ev_source = ev
         source = source or ev_source or "cli"
         back = from_status or "open"
         dismissed_flag, applied_flag = _flags(back)
-        con.execute("UPDATE smart_recommendations SET status = ?, snoozed_until = ?, dismissed = ?, applied = ?, "
-                    "dismissed_measure = ?, updated_at = ? WHERE id = ?",
-                    [back, from_until if back == "snoozed" else None, dismissed_flag, applied_flag, from_dm, now, r.id])
-        _event(con, r.id, r.host, r.rule, "undone", now, from_status=r.status, to_status=back,
-               note=f"undid {action}", source=source, undoes=int(eid))
+        con.execute(
+            "UPDATE smart_recommendations SET status = ?, snoozed_until = ?, dismissed = ?, applied = ?, "
+            "dismissed_measure = ?, updated_at = ? WHERE id = ?",
+            [back, from_until if back == "snoozed" else None, dismissed_flag, applied_flag, from_dm, now, r.id],
+        )
+        _event(
+            con,
+            r.id,
+            r.host,
+            r.rule,
+            "undone",
+            now,
+            from_status=r.status,
+            to_status=back,
+            note=f"undid {action}",
+            source=source,
+            undoes=int(eid),
+        )
         row = con.execute(f"SELECT {_COLS} FROM smart_recommendations WHERE id = ?", [r.id]).fetchone()
     return _rec(row)

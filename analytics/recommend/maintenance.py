@@ -54,17 +54,30 @@ def large_log_rule(facts: Facts, config) -> RuleRun:
         more = f" and {len(files) - 4} more" if len(files) > 4 else ""
         n = len(files)
         owned = facts.configured or root in facts.project_roots
-        run.findings.append(Finding(
-            rule="maintenance.large_logs", subject=root, category="maintenance",
-            title="Large log files detected",
-            description=(f"{n} log file{'s' if n != 1 else ''} in {root} exceed{'s' if n == 1 else ''} "
-                         f"{rc.large_log_mb:g}MB (total: {_mb(total)}): {names}{more}."),
-            action=("lokifi clean logs" if owned else "sudo logrotate --force /etc/logrotate.conf"),
-            severity=0.35, value=total / MB, threshold=rc.large_log_mb, unit="MB",
-            components=_components_for_logs(config, files, os.path.basename(root.rstrip(os.sep)) or root),
-            evidence={"root": root, "files": [{"path": f.path, "bytes": f.size} for f in files],
-                      "total_bytes": total, "threshold_mb": rc.large_log_mb},
-        ))
+        run.findings.append(
+            Finding(
+                rule="maintenance.large_logs",
+                subject=root,
+                category="maintenance",
+                title="Large log files detected",
+                description=(
+                    f"{n} log file{'s' if n != 1 else ''} in {root} exceed{'s' if n == 1 else ''} "
+                    f"{rc.large_log_mb:g}MB (total: {_mb(total)}): {names}{more}."
+                ),
+                action=("lokifi clean logs" if owned else "sudo logrotate --force /etc/logrotate.conf"),
+                severity=0.35,
+                value=total / MB,
+                threshold=rc.large_log_mb,
+                unit="MB",
+                components=_components_for_logs(config, files, os.path.basename(root.rstrip(os.sep)) or root),
+                evidence={
+                    "root": root,
+                    "files": [{"path": f.path, "bytes": f.size} for f in files],
+                    "total_bytes": total,
+                    "threshold_mb": rc.large_log_mb,
+                },
+            )
+        )
     return run
 
 
@@ -86,17 +99,25 @@ def temp_rule(facts: Facts, config, now: dt.datetime) -> RuleRun:
             value, threshold, unit = float(count), float(rc.temp_min_files), "files"
         else:
             value, threshold, unit = total / MB, rc.temp_min_mb, "MB"
-        run.findings.append(Finding(
-            rule="maintenance.temp_files", subject=root, category="maintenance",
-            title="Accumulated temp files",
-            description=(f"{count} temp files older than {rc.temp_min_age_hours:g} h in {root} "
-                         f"(total: {_mb(total)}), e.g. {', '.join(os.path.relpath(f.path, root) for f in files[:3])}."),
-            action="lokifi clean temp",
-            severity=0.25, value=value, threshold=threshold, unit=unit,
-            components=(os.path.basename(root.rstrip(os.sep)) or root,),
-            evidence={"root": root, "count": count, "total_bytes": total,
-                      "sample": [f.path for f in files[:20]]},
-        ))
+        run.findings.append(
+            Finding(
+                rule="maintenance.temp_files",
+                subject=root,
+                category="maintenance",
+                title="Accumulated temp files",
+                description=(
+                    f"{count} temp files older than {rc.temp_min_age_hours:g} h in {root} "
+                    f"(total: {_mb(total)}), e.g. {', '.join(os.path.relpath(f.path, root) for f in files[:3])}."
+                ),
+                action="lokifi clean temp",
+                severity=0.25,
+                value=value,
+                threshold=threshold,
+                unit=unit,
+                components=(os.path.basename(root.rstrip(os.sep)) or root,),
+                evidence={"root": root, "count": count, "total_bytes": total, "sample": [f.path for f in files[:20]]},
+            )
+        )
     return run
 
 
@@ -105,8 +126,14 @@ def database_rule(store, config, now: dt.datetime) -> RuleRun:
 
     rc, ret = config.recommendations, config.retention
     run = RuleRun(evaluated={"maintenance.database"})
-    stale = prune(store, metrics_days=ret.metrics_days, events_days=ret.events_days,
-                  predictions_days=ret.predictions_days, now=now, dry_run=True)
+    stale = prune(
+        store,
+        metrics_days=ret.metrics_days,
+        events_days=ret.events_days,
+        predictions_days=ret.predictions_days,
+        now=now,
+        dry_run=True,
+    )
     rows = stale.metrics + stale.error_events + stale.predictions
     size = file_size(store.path) + file_size(str(store.path) + ".wal")
     by_rows = rows / max(1, rc.db_stale_rows_min)
@@ -115,20 +142,39 @@ def database_rule(store, config, now: dt.datetime) -> RuleRun:
         return run
     parts = []
     if rows:
-        parts.append(f"{rows:,} raw rows are past retention (metrics {stale.metrics:,}, error events "
-                     f"{stale.error_events:,}, predictions {stale.predictions:,})")
+        parts.append(
+            f"{rows:,} raw rows are past retention (metrics {stale.metrics:,}, error events "
+            f"{stale.error_events:,}, predictions {stale.predictions:,})"
+        )
     parts.append(f"the file is {_mb(size)}" + (f" (limit {rc.db_max_mb:g}MB)" if by_size >= 1.0 else ""))
-    value, threshold, unit = ((float(rows), float(rc.db_stale_rows_min), "rows past retention") if by_rows >= by_size
-                              else (size / MB, rc.db_max_mb, "MB"))
-    run.findings.append(Finding(
-        rule="maintenance.database", subject=str(store.path), category="maintenance",
-        title="Lokifi database needs cleanup",
-        description=(lambda t: t[:1].upper() + t[1:])("; ".join(parts)) + ".",
-        action="lokifi db prune && lokifi db vacuum",
-        severity=0.4, value=value, threshold=threshold, unit=unit, components=("lokifi",),
-        evidence={"path": str(store.path), "size_bytes": size, "rows_past_retention": rows,
-                  "metrics": stale.metrics, "error_events": stale.error_events, "predictions": stale.predictions},
-    ))
+    value, threshold, unit = (
+        (float(rows), float(rc.db_stale_rows_min), "rows past retention")
+        if by_rows >= by_size
+        else (size / MB, rc.db_max_mb, "MB")
+    )
+    run.findings.append(
+        Finding(
+            rule="maintenance.database",
+            subject=str(store.path),
+            category="maintenance",
+            title="Lokifi database needs cleanup",
+            description=(lambda t: t[:1].upper() + t[1:])("; ".join(parts)) + ".",
+            action="lokifi db prune && lokifi db vacuum",
+            severity=0.4,
+            value=value,
+            threshold=threshold,
+            unit=unit,
+            components=("lokifi",),
+            evidence={
+                "path": str(store.path),
+                "size_bytes": size,
+                "rows_past_retention": rows,
+                "metrics": stale.metrics,
+                "error_events": stale.error_events,
+                "predictions": stale.predictions,
+            },
+        )
+    )
     return run
 
 

@@ -14,6 +14,7 @@ A path checked and then opened by name can be swapped in between for a symbolic 
 
 POSIX (Linux, macOS); the ``/proc`` check is Linux only and reports nothing elsewhere.
 """
+
 from __future__ import annotations
 
 import errno
@@ -57,10 +58,15 @@ def open_dir(path: str) -> int:
 
 def kind_of(mode: int) -> str:
     """'a regular file', 'a FIFO', ... for messages."""
-    for test, name in ((stat.S_ISREG, "a regular file"), (stat.S_ISDIR, "a directory"),
-                       (stat.S_ISLNK, "a symbolic link"),
-                       (stat.S_ISFIFO, "a FIFO"), (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a character device"),
-                       (stat.S_ISBLK, "a block device")):
+    for test, name in (
+        (stat.S_ISREG, "a regular file"),
+        (stat.S_ISDIR, "a directory"),
+        (stat.S_ISLNK, "a symbolic link"),
+        (stat.S_ISFIFO, "a FIFO"),
+        (stat.S_ISSOCK, "a socket"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+    ):
         if test(mode):
             return name
     return "not a regular file"
@@ -70,8 +76,9 @@ def open_regular(name: str, dir_fd: int, flags: int = os.O_RDONLY) -> tuple[int,
     """Open ``name`` in ``dir_fd`` without following a link or blocking (FIFOs), and check with fstat
     that it is a regular file with a single name. Returns (fd, its stat). Raises :class:`Refused`."""
     try:
-        fd = os.open(name, flags | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_NOCTTY | getattr(os, "O_CLOEXEC", 0),
-                     dir_fd=dir_fd)
+        fd = os.open(
+            name, flags | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_NOCTTY | getattr(os, "O_CLOEXEC", 0), dir_fd=dir_fd
+        )
     except OSError as exc:
         if exc.errno == errno.ELOOP:
             raise Refused(exc.errno, "is a symbolic link; Lokifi never follows links when cleaning") from None
@@ -83,8 +90,11 @@ def open_regular(name: str, dir_fd: int, flags: int = os.O_RDONLY) -> tuple[int,
         if not stat.S_ISREG(st.st_mode):
             raise Refused(errno.EINVAL, f"is {kind_of(st.st_mode)}, not a regular file")
         if st.st_nlink > 1:
-            raise Refused(errno.EMLINK, f"has {st.st_nlink} hard links: another name, possibly outside the allowed "
-                                        "directories, shares its content and would change too")
+            raise Refused(
+                errno.EMLINK,
+                f"has {st.st_nlink} hard links: another name, possibly outside the allowed "
+                "directories, shares its content and would change too",
+            )
         return fd, st
     except BaseException:
         os.close(fd)

@@ -33,7 +33,9 @@ def _frame(store, sql: str, params: list):
 def cache_rule(store, host: str, now: dt.datetime, window_h: int, min_rate: float) -> RuleRun:
     run = RuleRun(evaluated={"performance.cache_hit_rate"})
     since = now - dt.timedelta(hours=window_h)
-    rows = _frame(store, """
+    rows = _frame(
+        store,
+        """
         WITH w AS (
             SELECT component, metric, ts, value,
                    value - lag(value) OVER (PARTITION BY component, metric ORDER BY ts) AS d
@@ -44,7 +46,9 @@ def cache_rule(store, host: str, now: dt.datetime, window_h: int, min_rate: floa
         SELECT component, metric, count(*) AS n, avg(value) AS mean, sum(value) AS total,
                sum(CASE WHEN d IS NULL THEN 0 WHEN d < 0 THEN value ELSE d END) AS increase
         FROM w GROUP BY component, metric
-    """, [host, since, now])
+    """,
+        [host, since, now],
+    )
     by: dict[str, dict[str, tuple]] = {}
     for comp, metric, n, mean, total, inc in rows:
         by.setdefault(comp, {})[metric] = (int(n), float(mean or 0), float(total or 0), float(inc or 0))
@@ -67,43 +71,80 @@ def cache_rule(store, host: str, now: dt.datetime, window_h: int, min_rate: floa
             continue
         if rate < min_rate:
             count = f" over {lookups:,.0f} lookups" if lookups is not None else ""
-            run.findings.append(Finding(
-                rule="performance.cache_hit_rate", subject=comp, category="performance",
-                title=f"Low cache hit rate on {comp}",
-                description=(f"Cache hit rate is below {min_rate:.0%} (current: {rate:.1%}{count} in the last "
-                             f"{window_h} h, from {source})."),
-                action=("Review the caching strategy: increase the cache size (maxmemory) or TTLs, check the "
-                        "eviction policy and key design"),
-                severity=0.6, value=rate, threshold=min_rate, higher_is_worse=False, unit="fraction",
-                components=(comp,),
-                evidence={"hit_rate": round(rate, 4), "lookups": lookups, "source": source, "window_hours": window_h},
-            ))
+            run.findings.append(
+                Finding(
+                    rule="performance.cache_hit_rate",
+                    subject=comp,
+                    category="performance",
+                    title=f"Low cache hit rate on {comp}",
+                    description=(
+                        f"Cache hit rate is below {min_rate:.0%} (current: {rate:.1%}{count} in the last "
+                        f"{window_h} h, from {source})."
+                    ),
+                    action=(
+                        "Review the caching strategy: increase the cache size (maxmemory) or TTLs, check the "
+                        "eviction policy and key design"
+                    ),
+                    severity=0.6,
+                    value=rate,
+                    threshold=min_rate,
+                    higher_is_worse=False,
+                    unit="fraction",
+                    components=(comp,),
+                    evidence={
+                        "hit_rate": round(rate, 4),
+                        "lookups": lookups,
+                        "source": source,
+                        "window_hours": window_h,
+                    },
+                )
+            )
     return run
 
 
 def response_rule(store, host: str, now: dt.datetime, window_h: int, max_ms: float) -> RuleRun:
     run = RuleRun(evaluated={"performance.response_time"})
     since = now - dt.timedelta(hours=window_h + 1)
-    rows = _frame(store, """
+    rows = _frame(
+        store,
+        """
         SELECT component, sum(sum) / sum(n) AS mean, max(max) AS worst, sum(n) AS n
         FROM metrics_hourly
         WHERE host = ? AND metric = 'response_time_ms' AND hour > ? AND hour <= ?
         GROUP BY component HAVING sum(n) > 0
-    """, [host, since, now])
+    """,
+        [host, since, now],
+    )
     for comp, mean, worst, n in sorted(rows):
         if mean is None or mean <= max_ms:
             continue
-        run.findings.append(Finding(
-            rule="performance.response_time", subject=comp, category="performance",
-            title=f"High response time on {comp}",
-            description=(f"Average response time {mean:,.0f} ms over the last {window_h} h exceeds {max_ms:,.0f} ms "
-                         f"({int(n)} samples, worst {worst:,.0f} ms)."),
-            action=(f"Investigate slow queries or endpoints of {comp}, add caching, or scale it "
-                    "(see `lokifi ai predict`)"),
-            severity=0.7, value=float(mean), threshold=max_ms, unit="ms", components=(comp,),
-            evidence={"mean_ms": round(float(mean), 1), "max_ms": round(float(worst), 1), "samples": int(n),
-                      "window_hours": window_h},
-        ))
+        run.findings.append(
+            Finding(
+                rule="performance.response_time",
+                subject=comp,
+                category="performance",
+                title=f"High response time on {comp}",
+                description=(
+                    f"Average response time {mean:,.0f} ms over the last {window_h} h exceeds {max_ms:,.0f} ms "
+                    f"({int(n)} samples, worst {worst:,.0f} ms)."
+                ),
+                action=(
+                    f"Investigate slow queries or endpoints of {comp}, add caching, or scale it "
+                    "(see `lokifi ai predict`)"
+                ),
+                severity=0.7,
+                value=float(mean),
+                threshold=max_ms,
+                unit="ms",
+                components=(comp,),
+                evidence={
+                    "mean_ms": round(float(mean), 1),
+                    "max_ms": round(float(worst), 1),
+                    "samples": int(n),
+                    "window_hours": window_h,
+                },
+            )
+        )
     return run
 
 
@@ -121,12 +162,16 @@ def fit_trend(hours: np.ndarray, values: np.ndarray) -> tuple[float, float, floa
 def memory_rule(store, host: str, now: dt.datetime, window_days: int, min_growth_pct: float) -> RuleRun:
     run = RuleRun(evaluated={"performance.memory_trend"})
     since = now - dt.timedelta(days=window_days)
-    rows = _frame(store, """
+    rows = _frame(
+        store,
+        """
         SELECT component, metric, epoch(hour) / 3600.0 AS h, sum / n AS v
         FROM metrics_hourly
         WHERE host = ? AND metric IN ('proc_rss_bytes', 'memory_percent') AND hour > ? AND hour <= ? AND n > 0
         ORDER BY component, metric, hour
-    """, [host, since, now])
+    """,
+        [host, since, now],
+    )
     series: dict[tuple[str, str], list[tuple[float, float]]] = {}
     for comp, metric, h, v in rows:
         series.setdefault((comp, metric), []).append((float(h), float(v)))
@@ -145,19 +190,38 @@ def memory_rule(store, host: str, now: dt.datetime, window_days: int, min_growth
             continue
         what = "memory use" if metric == "memory_percent" else "resident memory (RSS)"
         unit = (lambda x: f"{x:.1f}%") if metric == "memory_percent" else (lambda x: f"{x / 2**20:,.0f} MB")
-        run.findings.append(Finding(
-            rule="performance.memory_trend", subject=f"{comp}:{metric}", category="performance",
-            title=f"Memory trending up on {comp}",
-            description=(f"{what.capitalize()} of {comp} grows {growth:.1f}% per day over the last "
-                         f"{(hours.max() - hours.min()) / 24:.0f} days (fit R² {r2:.2f}; mean {unit(mean)}, "
-                         f"latest {unit(vals[-1])}); a leak or an unbounded cache looks like this."),
-            action=(f"Profile {comp}'s memory (heap snapshot, tracemalloc), look for caches without bounds; "
-                    "restart it as a stopgap" if comp != "host" else
-                    "Find the process that grows (`lokifi` dashboard, `ps aux --sort=-rss`) and profile it"),
-            severity=0.6, value=growth, threshold=min_growth_pct, unit="% per day", components=(comp,),
-            evidence={"metric": metric, "growth_pct_per_day": round(growth, 2), "r2": round(r2, 3),
-                      "points": len(pts), "mean": mean, "latest": float(vals[-1])},
-        ))
+        run.findings.append(
+            Finding(
+                rule="performance.memory_trend",
+                subject=f"{comp}:{metric}",
+                category="performance",
+                title=f"Memory trending up on {comp}",
+                description=(
+                    f"{what.capitalize()} of {comp} grows {growth:.1f}% per day over the last "
+                    f"{(hours.max() - hours.min()) / 24:.0f} days (fit R² {r2:.2f}; mean {unit(mean)}, "
+                    f"latest {unit(vals[-1])}); a leak or an unbounded cache looks like this."
+                ),
+                action=(
+                    f"Profile {comp}'s memory (heap snapshot, tracemalloc), look for caches without bounds; "
+                    "restart it as a stopgap"
+                    if comp != "host"
+                    else "Find the process that grows (`lokifi` dashboard, `ps aux --sort=-rss`) and profile it"
+                ),
+                severity=0.6,
+                value=growth,
+                threshold=min_growth_pct,
+                unit="% per day",
+                components=(comp,),
+                evidence={
+                    "metric": metric,
+                    "growth_pct_per_day": round(growth, 2),
+                    "r2": round(r2, 3),
+                    "points": len(pts),
+                    "mean": mean,
+                    "latest": float(vals[-1]),
+                },
+            )
+        )
     return run
 
 

@@ -38,16 +38,27 @@ class RecommendationDetail:
 
 
 # The columns a RecommendationRow is built from, in its order (a non-finite impact reads as none).
-_ROW_COLS = ("id, coalesce(priority, 3), CASE WHEN isfinite(impact_score) THEN impact_score END, "
-             "coalesce(title, ''), coalesce(category, ''), coalesce(description, ''), coalesce(action, ''), "
-             "coalesce(status, ''), created_at")
+_ROW_COLS = (
+    "id, coalesce(priority, 3), CASE WHEN isfinite(impact_score) THEN impact_score END, "
+    "coalesce(title, ''), coalesce(category, ''), coalesce(description, ''), coalesce(action, ''), "
+    "coalesce(status, ''), created_at"
+)
 
 
 def _row(r: tuple[Any, ...], status: str) -> RecommendationRow:
     rid, priority, impact, title, category, description, action, _, created = r
-    return RecommendationRow(key=str(rid), id=int(rid), priority=int(priority or 3), impact=impact, title=title,
-                             category=category, description=description, action=action, status=status,
-                             created_at=created)
+    return RecommendationRow(
+        key=str(rid),
+        id=int(rid),
+        priority=int(priority or 3),
+        impact=impact,
+        title=title,
+        category=category,
+        description=description,
+        action=action,
+        status=status,
+        created_at=created,
+    )
 
 
 def queue(con: Any, now: dt.datetime, limit: int) -> tuple[RecommendationRow, ...]:
@@ -68,15 +79,17 @@ def queue(con: Any, now: dt.datetime, limit: int) -> tuple[RecommendationRow, ..
 
 def next_snooze_end(con: Any, now: dt.datetime) -> dt.datetime | None:
     """When the next running snooze ends (its recommendation returns to the queue), or None."""
-    row = con.execute("SELECT min(snoozed_until) FROM smart_recommendations "
-                      "WHERE status = 'snoozed' AND snoozed_until > ?", [now]).fetchone()
+    row = con.execute(
+        "SELECT min(snoozed_until) FROM smart_recommendations WHERE status = 'snoozed' AND snoozed_until > ?", [now]
+    ).fetchone()
     return None if row is None else row[0]
 
 
 def recommendation_detail(con: Any, rec_id: int) -> RecommendationDetail | None:
     """One recommendation as stored (its own status, not the queue's), its evidence and its history."""
-    found = con.execute(f"SELECT {_ROW_COLS}, coalesce(evidence, ''), snoozed_until FROM smart_recommendations "
-                        "WHERE id = ?", [rec_id]).fetchone()
+    found = con.execute(
+        f"SELECT {_ROW_COLS}, coalesce(evidence, ''), snoozed_until FROM smart_recommendations WHERE id = ?", [rec_id]
+    ).fetchone()
     if found is None:
         return None
     history = con.execute(

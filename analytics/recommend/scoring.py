@@ -31,8 +31,8 @@ PRIORITY_NAMES = {1: "HIGH", 2: "MEDIUM", 3: "LOW"}
 @dataclass(frozen=True)
 class Score:
     priority: int
-    impact: float           # after learning
-    base_impact: float      # before learning
+    impact: float  # after learning
+    base_impact: float  # before learning
     learned_factor: float
     overshoot: float
     breadth: float
@@ -71,5 +71,11 @@ def base_impact(f: Finding) -> tuple[float, float, float]:
 def score(f: Finding, factor: float = 1.0) -> Score:
     raw, o, b = base_impact(f)
     impact = round(min(10.0, max(0.0, raw * factor)), 1)
-    return Score(priority=priority_for(impact), impact=impact, base_impact=round(raw, 1),
-                 learned_factor=round(factor, 3), overshoot=o, breadth=b)
+    return Score(
+        priority=priority_for(impact),
+        impact=impact,
+        base_impact=round(raw, 1),
+        learned_factor=round(factor, 3),
+        overshoot=o,
+        breadth=b,
+    )

@@ -40,7 +40,7 @@ def strip_lookarounds(pattern: str) -> str:
     while i < n:
         c = pattern[i]
         if c == "\\":
-            out.append(pattern[i:i + 2])
+            out.append(pattern[i : i + 2])
             i += 2
             continue
         if c == "[":
@@ -99,7 +99,7 @@ def flatten_verbose(pattern: str) -> str:
     while i < n:
         c = pattern[i]
         if c == "\\":
-            out.append(pattern[i:i + 2])
+            out.append(pattern[i : i + 2])
             i += 2
         elif c == "[":
             j = _class_end(pattern, i)
@@ -125,14 +125,14 @@ def widen_repeats(pattern: str) -> str:
 
 def _min_len_for_entropy(limit: float) -> int:
     # Shannon entropy of n characters is at most log2(n): below 2**limit characters it cannot exceed it.
-    return max(1, math.floor(2 ** limit))
+    return max(1, math.floor(2**limit))
 
 
 @dataclass
 class PluginGate:
     plugin: object
-    regexes: tuple[re.Pattern, ...]   # Python regexes; empty tuple = always run this plugin
-    lower: bool = False               # match against the lower-cased line
+    regexes: tuple[re.Pattern, ...]  # Python regexes; empty tuple = always run this plugin
+    lower: bool = False  # match against the lower-cased line
     set_patterns: tuple[str, ...] = ()  # the same gates, RE2 syntax (look-arounds removed)
 
 
@@ -216,7 +216,7 @@ class Gate:
         if self.always_scan:
             return list(range(1, data.count(b"\n") + 2))
         lines: set[int] = set()
-        pos, line = 0, 1          # newlines are counted incrementally: matches come in order
+        pos, line = 0, 1  # newlines are counted incrementally: matches come in order
         for m in self.bytes_pattern.finditer(data):
             start, end = m.start(), max(m.start(), m.end() - 1)
             line += data.count(b"\n", pos, start)
@@ -239,8 +239,10 @@ class Gate:
                 # k distinct characters carry at most log2(k) bits each: fewer than 2**limit cannot pass,
                 # and counting them is far cheaper than detect-secrets' entropy sum
                 need = 2 ** float(p.entropy_limit)
-                if any(len(set(v)) > need and p.calculate_shannon_entropy(v) > p.entropy_limit
-                       for v in p.analyze_string(line)):
+                if any(
+                    len(set(v)) > need and p.calculate_shannon_entropy(v) > p.entropy_limit
+                    for v in p.analyze_string(line)
+                ):
                     out.append(p)
             elif isinstance(p, RegexBasedDetector):
                 if next(iter(p.analyze_string(line)), None) is not None:

@@ -31,10 +31,20 @@ VERIFY_FILTER = "detect_secrets.filters.common.is_ignored_due_to_verification_po
 
 #: How bad a secret of each detect-secrets type is (anything else: 0.85).
 SECRET_SEVERITY = {
-    "Private Key": 1.0, "AWS Access Key": 1.0, "Azure Storage Account access key": 1.0,
-    "GitHub Token": 1.0, "GitLab Token": 1.0, "Stripe Access Key": 1.0, "OpenAI Token": 1.0,
-    "PyPI Token": 1.0, "Slack Token": 0.95, "Secret Keyword": 0.85, "Basic Auth Credentials": 0.9,
-    "Base64 High Entropy String": 0.75, "Hex High Entropy String": 0.7, "Public IP (ipv4)": 0.4,
+    "Private Key": 1.0,
+    "AWS Access Key": 1.0,
+    "Azure Storage Account access key": 1.0,
+    "GitHub Token": 1.0,
+    "GitLab Token": 1.0,
+    "Stripe Access Key": 1.0,
+    "OpenAI Token": 1.0,
+    "PyPI Token": 1.0,
+    "Slack Token": 0.95,
+    "Secret Keyword": 0.85,
+    "Basic Auth Credentials": 0.9,
+    "Base64 High Entropy String": 0.75,
+    "Hex High Entropy String": 0.7,
+    "Public IP (ipv4)": 0.4,
 }
 OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0)
 NPM_SEVERITY = {"critical": 1.0, "high": 0.9, "moderate": 0.7, "medium": 0.7, "low": 0.5, "info": 0.3}
@@ -50,7 +60,7 @@ class SecretHit:
 class SecretScan:
     hits: dict[str, list[SecretHit]]
     files_read: int = 0
-    files_gated: int = 0        # files the pre-filter sent to detect-secrets
+    files_gated: int = 0  # files the pre-filter sent to detect-secrets
     lines_checked: int = 0
     skipped_large: int = 0
     skipped_binary: int = 0
@@ -63,6 +73,7 @@ def scanner_version(baselines: str = "") -> str:
     """Identifies what produced a cached verdict: detect-secrets' version, this module's gate and the
     digest of the baselines in force (another baseline makes every cached verdict stale)."""
     from importlib.metadata import version
+
     try:
         ds = version("detect-secrets")
     except Exception:  # noqa: BLE001 - a version that cannot be read is shown as "?"
@@ -76,6 +87,7 @@ BASELINE_NAME = ".secrets.baseline"
 @dataclass
 class Baselines:
     """The secrets detect-secrets baselines mark as known: (absolute path, SHA-1 of the secret)."""
+
     known: set[tuple[str, str]] = field(default_factory=set)
     digest: str = ""
     problems: list[str] = field(default_factory=list)
@@ -115,9 +127,14 @@ def load_baselines(roots) -> Baselines:
     return out
 
 
-def scan_secrets(paths, *, max_bytes: int = 1 << 20, stats: dict[str, tuple[int, int]] | None = None,
-                 cache: dict[str, tuple[int, int, list[SecretHit]]] | None = None,
-                 known: set[tuple[str, str]] | frozenset = frozenset()) -> SecretScan:
+def scan_secrets(
+    paths,
+    *,
+    max_bytes: int = 1 << 20,
+    stats: dict[str, tuple[int, int]] | None = None,
+    cache: dict[str, tuple[int, int, list[SecretHit]]] | None = None,
+    known: set[tuple[str, str]] | frozenset = frozenset(),
+) -> SecretScan:
     """Run detect-secrets (default plugins and filters) over ``paths`` through the pre-filter.
 
     With ``stats`` (path -> (size, mtime_ns) from the walk) and ``cache`` (the same plus the hits found
@@ -135,7 +152,7 @@ def scan_secrets(paths, *, max_bytes: int = 1 << 20, stats: dict[str, tuple[int,
     cache = cache or {}
     with default_settings():
         settings = get_settings()
-        if VERIFY_FILTER in settings.filters:   # verifying calls the provider with the secret: never
+        if VERIFY_FILTER in settings.filters:  # verifying calls the provider with the secret: never
             settings.disable_filters(VERIFY_FILTER)
         gate = Gate(get_plugins())
         result.engine = gate.engine
@@ -178,7 +195,7 @@ def scan_secrets(paths, *, max_bytes: int = 1 << 20, stats: dict[str, tuple[int,
             if not cand:
                 continue
             result.files_gated += 1
-            file_ok: bool | None = None   # detect-secrets' file filters, asked once a line needs them
+            file_ok: bool | None = None  # detect-secrets' file filters, asked once a line needs them
             lines = data.decode("utf-8", "ignore").split("\n")
             # (the whole file is the context detect-secrets sees, so "pragma: allowlist nextline" works)
             found: list[SecretHit] = []
@@ -199,8 +216,14 @@ def scan_secrets(paths, *, max_bytes: int = 1 << 20, stats: dict[str, tuple[int,
                     continue
                 for plugin in plugins:
                     for secret in ds._scan_line(plugin=plugin, filename=path, line=line, line_number=n, context=ctx):
-                        if ds._is_filtered_out(required_filter_parameters=["context"], filename=secret.filename,
-                                               secret=secret.secret_value, plugin=plugin, line=line, context=ctx):
+                        if ds._is_filtered_out(
+                            required_filter_parameters=["context"],
+                            filename=secret.filename,
+                            secret=secret.secret_value,
+                            plugin=plugin,
+                            line=line,
+                            context=ctx,
+                        ):
                             continue
                         if known and (os.path.normpath(path), secret.secret_hash) in known:
                             continue
@@ -242,16 +265,16 @@ def files_to_scan(facts: Facts, excludes=()) -> tuple[list[str], dict[str, bool]
             committed[p] = False
             continue
         tracked = tracked_by_repo[repo]
-        if tracked is None:           # git not usable here: read it anyway
+        if tracked is None:  # git not usable here: read it anyway
             out.append(p)
             committed[p] = False
         elif p in tracked:
             out.append(p)
             committed[p] = True
-        elif p in (readable_by_repo[repo] or ()):   # untracked, and .gitignore does not exclude it
+        elif p in (readable_by_repo[repo] or ()):  # untracked, and .gitignore does not exclude it
             out.append(p)
             committed[p] = False
-    reports = {f.path for f in facts.audit_reports}   # reports are data, not source
+    reports = {f.path for f in facts.audit_reports}  # reports are data, not source
     if reports:
         out = [p for p in out if p not in reports]
         for p in reports:
@@ -269,22 +292,37 @@ def _component(facts: Facts, path: str) -> str:
     return os.path.basename(root.rstrip(os.sep)) or root or "project"
 
 
-def secret_rules(facts: Facts, *, max_file_kb: int = 1024,
-                 cache: dict[str, tuple[int, int, list[SecretHit]]] | None = None,
-                 excludes=(), baselines: Baselines | None = None) -> RuleRun:
+def secret_rules(
+    facts: Facts,
+    *,
+    max_file_kb: int = 1024,
+    cache: dict[str, tuple[int, int, list[SecretHit]]] | None = None,
+    excludes=(),
+    baselines: Baselines | None = None,
+) -> RuleRun:
     run = RuleRun(evaluated={"security.secret"})
     paths, committed = files_to_scan(facts, excludes)
     baselines = baselines or Baselines()
     run.problems.extend(baselines.problems)
-    scan = scan_secrets(paths, max_bytes=max_file_kb * 1024, stats=facts.text_stat, cache=cache,
-                        known=baselines.known)
-    run.stats.update(secret_files_read=scan.files_read, secret_files_gated=scan.files_gated,
-                     secret_lines_checked=scan.lines_checked, secret_engine=scan.engine,
-                     secret_skipped_large=scan.skipped_large, secret_files_cached=scan.cached)
+    scan = scan_secrets(paths, max_bytes=max_file_kb * 1024, stats=facts.text_stat, cache=cache, known=baselines.known)
+    run.stats.update(
+        secret_files_read=scan.files_read,
+        secret_files_gated=scan.files_gated,
+        secret_lines_checked=scan.lines_checked,
+        secret_engine=scan.engine,
+        secret_skipped_large=scan.skipped_large,
+        secret_files_cached=scan.cached,
+    )
     for path in scan.scanned:
         size, mtime_ns = facts.text_stat[path]
-        run.cache_rows.append({"path": path, "size": size, "mtime_ns": mtime_ns,
-                               "hits": json.dumps([[h.line, h.type] for h in scan.hits.get(path, [])])})
+        run.cache_rows.append(
+            {
+                "path": path,
+                "size": size,
+                "mtime_ns": mtime_ns,
+                "hits": json.dumps([[h.line, h.type] for h in scan.hits.get(path, [])]),
+            }
+        )
     for path, hits in sorted(scan.hits.items()):
         rel = _rel(facts, path)
         kinds = sorted({h.type for h in hits})
@@ -292,20 +330,31 @@ def secret_rules(facts: Facts, *, max_file_kb: int = 1024,
         more = f" and {len(hits) - 5} more" if len(hits) > 5 else ""
         in_git = committed.get(path, False)
         sev = max(SECRET_SEVERITY.get(k, 0.85) for k in kinds)
-        run.findings.append(Finding(
-            rule="security.secret", subject=path, category="security",
-            title=f"{'Secret committed' if in_git else 'Possible secret'} in {rel}",
-            description=(f"detect-secrets found {len(hits)} potential secret{'s' if len(hits) != 1 else ''} in "
-                         f"{rel}{' (tracked by git)' if in_git else ''}: {where}{more}."),
-            action=("Move the value to an environment variable or a secret store, rotate the credential"
+        run.findings.append(
+            Finding(
+                rule="security.secret",
+                subject=path,
+                category="security",
+                title=f"{'Secret committed' if in_git else 'Possible secret'} in {rel}",
+                description=(
+                    f"detect-secrets found {len(hits)} potential secret{'s' if len(hits) != 1 else ''} in "
+                    f"{rel}{' (tracked by git)' if in_git else ''}: {where}{more}."
+                ),
+                action=(
+                    "Move the value to an environment variable or a secret store, rotate the credential"
                     + (", and purge it from git history (git filter-repo)" if in_git else "")
                     + "; for false positives, mark the line with `# pragma: allowlist secret`, accept them "
-                      "in a detect-secrets baseline (.secrets.baseline) or exclude the file "
-                      "([recommendations] secret_excludes), then run `lokifi scan`"),
-            severity=sev, value=len(hits), threshold=0, unit="secrets",
-            components=(_component(facts, path),),
-            evidence={"file": path, "lines": [h.line for h in hits], "types": kinds, "committed": in_git},
-        ))
+                    "in a detect-secrets baseline (.secrets.baseline) or exclude the file "
+                    "([recommendations] secret_excludes), then run `lokifi scan`"
+                ),
+                severity=sev,
+                value=len(hits),
+                threshold=0,
+                unit="secrets",
+                components=(_component(facts, path),),
+                evidence={"file": path, "lines": [h.line for h in hits], "types": kinds, "committed": in_git},
+            )
+        )
     return run
 
 
@@ -313,25 +362,45 @@ def scan_age_rule(last_scan: dt.datetime | None, now: dt.datetime, max_age_days:
     run = RuleRun(evaluated={"security.scan_age"})
     limit = float(max(1, max_age_days))
     if last_scan is None:
-        run.findings.append(Finding(
-            rule="security.scan_age", subject="host", category="security",
-            title="No security scan recorded",
-            description=(f"`lokifi scan` has never run against this database "
-                         f"(scans are due every {max_age_days} days)."),
-            action="lokifi scan", severity=1.0, value=2 * limit, threshold=limit, unit="days", measured=False,
-            evidence={"last_scan": None, "max_age_days": max_age_days},
-        ))
+        run.findings.append(
+            Finding(
+                rule="security.scan_age",
+                subject="host",
+                category="security",
+                title="No security scan recorded",
+                description=(
+                    f"`lokifi scan` has never run against this database (scans are due every {max_age_days} days)."
+                ),
+                action="lokifi scan",
+                severity=1.0,
+                value=2 * limit,
+                threshold=limit,
+                unit="days",
+                measured=False,
+                evidence={"last_scan": None, "max_age_days": max_age_days},
+            )
+        )
         return run
     age_days = (now - last_scan).total_seconds() / 86400
     if age_days > limit:
-        run.findings.append(Finding(
-            rule="security.scan_age", subject="host", category="security",
-            title="Security scan overdue",
-            description=(f"Last security scan was {age_days:.0f} days ago ({last_scan:%Y-%m-%d %H:%M} UTC; "
-                         f"due every {max_age_days} days)."),
-            action="lokifi scan", severity=1.0, value=age_days, threshold=limit, unit="days",
-            evidence={"last_scan": last_scan.isoformat(), "age_days": round(age_days, 2)},
-        ))
+        run.findings.append(
+            Finding(
+                rule="security.scan_age",
+                subject="host",
+                category="security",
+                title="Security scan overdue",
+                description=(
+                    f"Last security scan was {age_days:.0f} days ago ({last_scan:%Y-%m-%d %H:%M} UTC; "
+                    f"due every {max_age_days} days)."
+                ),
+                action="lokifi scan",
+                severity=1.0,
+                value=age_days,
+                threshold=limit,
+                unit="days",
+                evidence={"last_scan": last_scan.isoformat(), "age_days": round(age_days, 2)},
+            )
+        )
     return run
 
 
@@ -341,13 +410,13 @@ def scan_age_rule(last_scan: dt.datetime | None, now: dt.datetime, max_age_days:
 @dataclass(frozen=True)
 class AuditResult:
     tool: str
-    vulnerable: list[tuple[str, str, str]]   # (package, severity, advisory ids)
+    vulnerable: list[tuple[str, str, str]]  # (package, severity, advisory ids)
 
 
 def parse_audit_report(data: object) -> AuditResult:
     """Parse a pip-audit (JSON, list or {"dependencies": [...]}) or npm audit (v1 or v2) report.
     Raises ValueError when the document is neither."""
-    if isinstance(data, dict) and isinstance(data.get("vulnerabilities"), dict):        # npm audit v2
+    if isinstance(data, dict) and isinstance(data.get("vulnerabilities"), dict):  # npm audit v2
         out = []
         for name, v in sorted(data["vulnerabilities"].items()):
             if not isinstance(v, dict):
@@ -357,12 +426,17 @@ def parse_audit_report(data: object) -> AuditResult:
             ids = sorted({str(x.get("source") or x.get("url") or "") for x in via if isinstance(x, dict)} - {""})
             out.append((str(name), sev, ",".join(ids)))
         return AuditResult("npm audit", out)
-    if isinstance(data, dict) and isinstance(data.get("advisories"), dict):             # npm audit v1
+    if isinstance(data, dict) and isinstance(data.get("advisories"), dict):  # npm audit v1
         out = []
         for adv in data["advisories"].values():
             if isinstance(adv, dict):
-                out.append((str(adv.get("module_name", "?")), str(adv.get("severity", "unknown")).lower(),
-                            str(adv.get("id", ""))))
+                out.append(
+                    (
+                        str(adv.get("module_name", "?")),
+                        str(adv.get("severity", "unknown")).lower(),
+                        str(adv.get("id", "")),
+                    )
+                )
         return AuditResult("npm audit", out)
     deps = data.get("dependencies") if isinstance(data, dict) else data
     if isinstance(deps, list) and all(isinstance(d, dict) and "name" in d for d in deps):  # pip-audit
@@ -405,19 +479,35 @@ def audit_rules(facts: Facts, now: dt.datetime, max_age_days: int) -> RuleRun:
         split = ", ".join(f"{n} {s}" for s, n in sorted(counts.items()) if s != "unknown")
         stale = f" The report is {age_days:.0f} days old." if age_days > max_age_days else ""
         fix = "pip-audit --fix (or pip install -U the packages)" if report.tool == "pip-audit" else "npm audit fix"
-        run.findings.append(Finding(
-            rule="security.vulnerable_deps", subject=f.path, category="security",
-            title=(f"{len(report.vulnerable)} vulnerable dependenc{'y' if len(report.vulnerable) == 1 else 'ies'} "
-                   f"({report.tool})"),
-            description=(f"{rel} lists {len(report.vulnerable)} vulnerable package"
-                         f"{'s' if len(report.vulnerable) != 1 else ''}{f' ({split})' if split else ''}: "
-                         f"{names}.{stale}"),
-            action=f"{fix}; then regenerate the report",
-            severity=max(sevs), value=len(report.vulnerable), threshold=0, unit="vulnerable packages",
-            components=(_component(facts, f.path),),
-            evidence={"report": f.path, "tool": report.tool, "packages": [p for p, _, _ in report.vulnerable],
-                      "severities": counts, "report_age_days": round(age_days, 1)},
-        ))
+        run.findings.append(
+            Finding(
+                rule="security.vulnerable_deps",
+                subject=f.path,
+                category="security",
+                title=(
+                    f"{len(report.vulnerable)} vulnerable dependenc{'y' if len(report.vulnerable) == 1 else 'ies'} "
+                    f"({report.tool})"
+                ),
+                description=(
+                    f"{rel} lists {len(report.vulnerable)} vulnerable package"
+                    f"{'s' if len(report.vulnerable) != 1 else ''}{f' ({split})' if split else ''}: "
+                    f"{names}.{stale}"
+                ),
+                action=f"{fix}; then regenerate the report",
+                severity=max(sevs),
+                value=len(report.vulnerable),
+                threshold=0,
+                unit="vulnerable packages",
+                components=(_component(facts, f.path),),
+                evidence={
+                    "report": f.path,
+                    "tool": report.tool,
+                    "packages": [p for p, _, _ in report.vulnerable],
+                    "severities": counts,
+                    "report_age_days": round(age_days, 1),
+                },
+            )
+        )
     return run
 
 
@@ -442,7 +532,7 @@ def scan_paths(paths, config, now: dt.datetime) -> RuleRun:
     def wanted(f: str) -> bool:
         return any(f == p or f.startswith(p.rstrip(os.sep) + os.sep) for p in asked)
 
-    for p in asked:   # a file the walk leaves out (a log, an unusual extension) is read when named
+    for p in asked:  # a file the walk leaves out (a log, an unusual extension) is read when named
         if os.path.isfile(p) and p not in facts.text_stat:
             st = os.stat(p)
             facts.text_files.append(p)
@@ -452,7 +542,13 @@ def scan_paths(paths, config, now: dt.datetime) -> RuleRun:
     run = RuleRun()
     run.problems.extend(f"{p}: missing or not readable; skipped" for p in facts.unreadable)
     rc = config.recommendations
-    run.extend(secret_rules(facts, max_file_kb=rc.secret_max_file_kb, excludes=rc.secret_excludes,
-                            baselines=load_baselines([*facts.project_roots, *facts.git_roots])))
+    run.extend(
+        secret_rules(
+            facts,
+            max_file_kb=rc.secret_max_file_kb,
+            excludes=rc.secret_excludes,
+            baselines=load_baselines([*facts.project_roots, *facts.git_roots]),
+        )
+    )
     run.extend(audit_rules(facts, now, rc.security_scan_max_age_days))
     return run

@@ -57,6 +57,7 @@ class Probe:
 class PsutilProbe(Probe):
     def disks(self) -> list[Disk]:
         import psutil
+
         out, seen = [], set()
         for p in psutil.disk_partitions(all=False):
             if p.fstype in SKIP_FSTYPES or p.device in seen or "ro" in (p.opts or "").split(","):
@@ -84,11 +85,14 @@ class PsutilProbe(Probe):
             return None
         cores = os.cpu_count() or 1
         # utilisation cannot pass 100 %: a longer run queue is saturation, reported as such
-        return (min(100.0, 100.0 * load5 / cores),
-                f"5-minute load average {load5:.2f} on {cores} core{'s' if cores != 1 else ''}")
+        return (
+            min(100.0, 100.0 * load5 / cores),
+            f"5-minute load average {load5:.2f} on {cores} core{'s' if cores != 1 else ''}",
+        )
 
     def memory(self) -> Memory | None:
         import psutil
+
         vm, sw = psutil.virtual_memory(), psutil.swap_memory()
         return Memory(float(vm.percent), int(vm.available), int(vm.total), float(sw.percent))
 
@@ -118,46 +122,86 @@ def system_rules(store, config, host: str, now: dt.datetime, probe: Probe) -> Ru
         free_pct = 100.0 * d.free / d.total
         if free_pct >= rc.disk_free_min_pct:
             continue
-        run.findings.append(Finding(
-            rule="system.disk", subject=d.mount, category="system",
-            title=f"Low disk space on {d.mount}",
-            description=(f"{free_pct:.1f}% free on {d.mount} ({d.free / 2**30:,.1f} GB of {d.total / 2**30:,.1f} GB); "
-                         f"below {rc.disk_free_min_pct:g}%."),
-            action=f"du -xh {d.mount} --max-depth=2 | sort -h | tail; lokifi clean logs; lokifi clean temp",
-            severity=1.0, value=free_pct, threshold=rc.disk_free_min_pct, higher_is_worse=False, unit="% free",
-            components=everyone,
-            evidence={"mount": d.mount, "free_bytes": d.free, "total_bytes": d.total, "free_pct": round(free_pct, 2)},
-        ))
+        run.findings.append(
+            Finding(
+                rule="system.disk",
+                subject=d.mount,
+                category="system",
+                title=f"Low disk space on {d.mount}",
+                description=(
+                    f"{free_pct:.1f}% free on {d.mount} ({d.free / 2**30:,.1f} GB of {d.total / 2**30:,.1f} GB); "
+                    f"below {rc.disk_free_min_pct:g}%."
+                ),
+                action=f"du -xh {d.mount} --max-depth=2 | sort -h | tail; lokifi clean logs; lokifi clean temp",
+                severity=1.0,
+                value=free_pct,
+                threshold=rc.disk_free_min_pct,
+                higher_is_worse=False,
+                unit="% free",
+                components=everyone,
+                evidence={
+                    "mount": d.mount,
+                    "free_bytes": d.free,
+                    "total_bytes": d.total,
+                    "free_pct": round(free_pct, 2),
+                },
+            )
+        )
     measured = stored_cpu(store, host, now, rc.cpu_window_minutes)
     cpu: float | None
     if measured is not None:
         cpu, how = measured[0], f"mean of {measured[1]} samples over the last {rc.cpu_window_minutes} min"
     else:
         fb = probe.cpu_fallback()
-        cpu, how = (fb if fb is not None else (None, ""))
+        cpu, how = fb if fb is not None else (None, "")
     if cpu is not None and cpu > rc.cpu_max_pct:
-        run.findings.append(Finding(
-            rule="system.cpu", subject="host", category="system",
-            title="High CPU utilization",
-            description=(f"CPU at {cpu:.0f}% sustained ({how}); above {rc.cpu_max_pct:g}%." if measured is not None
-                         else f"CPU demand at {cpu:.0f}% of capacity ({how}; no stored CPU samples yet); "
-                              f"above {rc.cpu_max_pct:g}%."),
-            action="Find the busy processes (`top -o %CPU`, the dashboard's components) and scale or optimise them",
-            severity=0.7, value=cpu, threshold=rc.cpu_max_pct, unit="%", components=everyone,
-            evidence={"cpu_percent": round(cpu, 1), "measured_by": how},
-        ))
+        run.findings.append(
+            Finding(
+                rule="system.cpu",
+                subject="host",
+                category="system",
+                title="High CPU utilization",
+                description=(
+                    f"CPU at {cpu:.0f}% sustained ({how}); above {rc.cpu_max_pct:g}%."
+                    if measured is not None
+                    else f"CPU demand at {cpu:.0f}% of capacity ({how}; no stored CPU samples yet); "
+                    f"above {rc.cpu_max_pct:g}%."
+                ),
+                action="Find the busy processes (`top -o %CPU`, the dashboard's components) and scale or optimise them",
+                severity=0.7,
+                value=cpu,
+                threshold=rc.cpu_max_pct,
+                unit="%",
+                components=everyone,
+                evidence={"cpu_percent": round(cpu, 1), "measured_by": how},
+            )
+        )
     mem = probe.memory()
     if mem is not None and mem.percent > rc.memory_max_pct:
-        run.findings.append(Finding(
-            rule="system.memory", subject="host", category="system",
-            title="Memory pressure",
-            description=(f"{mem.percent:.0f}% of memory in use ({mem.available / 2**30:,.1f} GB available of "
-                         f"{mem.total / 2**30:,.1f} GB; swap {mem.swap_percent:.0f}% used); "
-                         f"above {rc.memory_max_pct:g}%."),
-            action=("Find the largest processes (`ps aux --sort=-rss | head`), restart leaking ones, "
-                    "add memory or swap"),
-            severity=0.8, value=mem.percent, threshold=rc.memory_max_pct, unit="%", components=everyone,
-            evidence={"memory_percent": mem.percent, "available_bytes": mem.available,
-                      "swap_percent": mem.swap_percent},
-        ))
+        run.findings.append(
+            Finding(
+                rule="system.memory",
+                subject="host",
+                category="system",
+                title="Memory pressure",
+                description=(
+                    f"{mem.percent:.0f}% of memory in use ({mem.available / 2**30:,.1f} GB available of "
+                    f"{mem.total / 2**30:,.1f} GB; swap {mem.swap_percent:.0f}% used); "
+                    f"above {rc.memory_max_pct:g}%."
+                ),
+                action=(
+                    "Find the largest processes (`ps aux --sort=-rss | head`), restart leaking ones, add memory or swap"
+                ),
+                severity=0.8,
+                value=mem.percent,
+                threshold=rc.memory_max_pct,
+                unit="%",
+                components=everyone,
+                evidence={
+                    "memory_percent": mem.percent,
+                    "available_bytes": mem.available,
+                    "swap_percent": mem.swap_percent,
+                },
+            )
+        )
     return run

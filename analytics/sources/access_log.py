@@ -22,12 +22,14 @@ ACCESS_SHARE = 0.6
 
 # Common/combined log format, optionally followed by more fields; the request time is the last field
 # when it is a number with a dot (nginx $request_time, $upstream_response_time: seconds).
-ACCESS_RE = (r'^\S+ \S+ \S+ \[(?P<t>\d{2}/[A-Za-z]{3}/\d{4}:\d{2}:\d{2}:\d{2} [+-]\d{4})\] '
-             r'"[^"]*" (?P<s>\d{3}) \S+(?:.*\s(?P<rt>\d+\.\d+)\s*$)?')
+ACCESS_RE = (
+    r"^\S+ \S+ \S+ \[(?P<t>\d{2}/[A-Za-z]{3}/\d{4}:\d{2}:\d{2}:\d{2} [+-]\d{4})\] "
+    r'"[^"]*" (?P<s>\d{3}) \S+(?:.*\s(?P<rt>\d+\.\d+)\s*$)?'
+)
 _ACCESS = re.compile(ACCESS_RE)
 _ACCESS_TIME = r'^\S+ \S+ \S+ \[(\d{2}/[A-Za-z]{3}/\d{4}:\d{2}:\d{2}:\d{2} [+-]\d{4})\] "'
 _ACCESS_STATUS = r'" (\d{3}) \S'
-_ACCESS_RT = r'\s(\d+\.\d+)\s*$'
+_ACCESS_RT = r"\s(\d+\.\d+)\s*$"
 
 
 def looks_like_access_log(sample: list[str]) -> bool:
@@ -40,24 +42,41 @@ def looks_like_access_log(sample: list[str]) -> bool:
 def access_minutes(lines: list[str] | str, cutoff: dt.datetime | None) -> pl.DataFrame:
     """Per-minute partial sums of access-log lines (a list, or one text of lines): minute, n, n5xx,
     rt_sum, rt_n."""
-    col = (pl.Series("l", [lines], pl.String).str.split("\n").explode() if isinstance(lines, str)
-           else pl.Series("l", lines, pl.String))
+    col = (
+        pl.Series("l", [lines], pl.String).str.split("\n").explode()
+        if isinstance(lines, str)
+        else pl.Series("l", lines, pl.String)
+    )
     # three anchored extractions run several times faster than one pattern with a greedy middle
-    df = col.to_frame().select(pl.col("l").str.extract(_ACCESS_TIME, 1).alias("t"),
-                               pl.col("l").str.extract(_ACCESS_STATUS, 1).alias("s"),
-                               pl.col("l").str.extract(_ACCESS_RT, 1).alias("rt"))
-    df = df.filter(pl.col("t").is_not_null()).select(
-        pl.col("t").str.to_datetime("%d/%b/%Y:%H:%M:%S %z", strict=False)
-        .dt.convert_time_zone("UTC").dt.replace_time_zone(None).dt.cast_time_unit("us").alias("ts"),
-        pl.col("s").cast(pl.Int32, strict=False).alias("s"),
-        pl.col("rt").cast(pl.Float64, strict=False).alias("rt"),
-    ).drop_nulls("ts")
+    df = col.to_frame().select(
+        pl.col("l").str.extract(_ACCESS_TIME, 1).alias("t"),
+        pl.col("l").str.extract(_ACCESS_STATUS, 1).alias("s"),
+        pl.col("l").str.extract(_ACCESS_RT, 1).alias("rt"),
+    )
+    df = (
+        df.filter(pl.col("t").is_not_null())
+        .select(
+            pl.col("t")
+            .str.to_datetime("%d/%b/%Y:%H:%M:%S %z", strict=False)
+            .dt.convert_time_zone("UTC")
+            .dt.replace_time_zone(None)
+            .dt.cast_time_unit("us")
+            .alias("ts"),
+            pl.col("s").cast(pl.Int32, strict=False).alias("s"),
+            pl.col("rt").cast(pl.Float64, strict=False).alias("rt"),
+        )
+        .drop_nulls("ts")
+    )
     if cutoff is not None:
         df = df.filter(pl.col("ts") >= cutoff)
     return df.group_by(pl.col("ts").dt.truncate("1m").alias("minute")).agg(
-        pl.len().alias("n"), (pl.col("s") >= 500).sum().alias("n5xx"),
-        pl.col("rt").sum().alias("rt_sum"), pl.col("rt").count().alias("rt_n"),
-        pl.col("ts").min().alias("first"), pl.col("ts").max().alias("last"))
+        pl.len().alias("n"),
+        (pl.col("s") >= 500).sum().alias("n5xx"),
+        pl.col("rt").sum().alias("rt_sum"),
+        pl.col("rt").count().alias("rt_n"),
+        pl.col("ts").min().alias("first"),
+        pl.col("ts").max().alias("last"),
+    )
 
 
 def minutes_to_metrics(parts: list[pl.DataFrame], host: str, component: str, source: str = "backfill") -> pl.DataFrame:
@@ -65,16 +84,37 @@ def minutes_to_metrics(parts: list[pl.DataFrame], host: str, component: str, sou
     if not parts:
         return pl.DataFrame()
     m = pl.concat(parts).group_by("minute").agg(pl.col("n", "n5xx", "rt_sum", "rt_n").sum())
-    base = m.select(pl.col("minute").alias("ts"), pl.lit(host).alias("host"), pl.lit(component).alias("component"),
-                    pl.col("n"), pl.col("n5xx"), pl.col("rt_sum"), pl.col("rt_n"))
+    base = m.select(
+        pl.col("minute").alias("ts"),
+        pl.lit(host).alias("host"),
+        pl.lit(component).alias("component"),
+        pl.col("n"),
+        pl.col("n5xx"),
+        pl.col("rt_sum"),
+        pl.col("rt_n"),
+    )
     frames = [
-        base.select("ts", "host", "component", pl.lit("requests_per_min").alias("metric"),
-                    pl.col("n").cast(pl.Float64).alias("value")),
-        base.select("ts", "host", "component", pl.lit("error_rate").alias("metric"),
-                    (pl.col("n5xx") / pl.col("n")).cast(pl.Float64).alias("value")),
+        base.select(
+            "ts",
+            "host",
+            "component",
+            pl.lit("requests_per_min").alias("metric"),
+            pl.col("n").cast(pl.Float64).alias("value"),
+        ),
+        base.select(
+            "ts",
+            "host",
+            "component",
+            pl.lit("error_rate").alias("metric"),
+            (pl.col("n5xx") / pl.col("n")).cast(pl.Float64).alias("value"),
+        ),
         base.filter(pl.col("rt_n") > 0).select(
-            "ts", "host", "component", pl.lit("response_time_ms").alias("metric"),
-            (pl.col("rt_sum") / pl.col("rt_n") * 1000.0).alias("value")),
+            "ts",
+            "host",
+            "component",
+            pl.lit("response_time_ms").alias("metric"),
+            (pl.col("rt_sum") / pl.col("rt_n") * 1000.0).alias("value"),
+        ),
     ]
     return pl.concat(frames).with_columns(pl.lit(source).alias("source")).sort("ts")
 
@@ -108,8 +148,11 @@ def line_minute(text: str) -> dt.datetime | None:
         if len(_MINUTES) > 4096:
             _MINUTES.clear()
         try:
-            _MINUTES[key] = (dt.datetime.strptime(t[:17] + ":00" + t[20:], "%d/%b/%Y:%H:%M:%S %z")
-                             .astimezone(dt.UTC).replace(tzinfo=None))
+            _MINUTES[key] = (
+                dt.datetime.strptime(t[:17] + ":00" + t[20:], "%d/%b/%Y:%H:%M:%S %z")
+                .astimezone(dt.UTC)
+                .replace(tzinfo=None)
+            )
         except ValueError:
             _MINUTES[key] = None
     return _MINUTES[key]
@@ -216,8 +259,10 @@ class MinuteAggregator:
         if cur is None or cur.n == 0:
             return []
         base = {"ts": cur.minute, "host": self.host, "component": self.component, "source": self.source}
-        rows = [{**base, "metric": "requests_per_min", "value": float(cur.n)},
-                {**base, "metric": "error_rate", "value": cur.n5xx / cur.n}]
+        rows = [
+            {**base, "metric": "requests_per_min", "value": float(cur.n)},
+            {**base, "metric": "error_rate", "value": cur.n5xx / cur.n},
+        ]
         if cur.rt_n:
             rows.append({**base, "metric": "response_time_ms", "value": cur.rt_sum / cur.rt_n * 1000.0})
         return rows

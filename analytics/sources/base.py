@@ -116,5 +116,13 @@ class BaseSource:
 
     def status(self) -> SourceStatus:
         with self._lock:
-            return SourceStatus(self.name, self.kind, self._state, self._last_poll, self._last_success,
-                                self._last_error, self._rows, self._detail)
+            return SourceStatus(
+                self.name,
+                self.kind,
+                self._state,
+                self._last_poll,
+                self._last_success,
+                self._last_error,
+                self._rows,
+                self._detail,
+            )

@@ -39,6 +39,7 @@ def _proc_stat() -> tuple[float, float] | None:
 
 def _psutil_times() -> tuple[float, float]:
     import psutil
+
     t = psutil.cpu_times()
     total = sum(t) - getattr(t, "guest", 0.0) - getattr(t, "guest_nice", 0.0)
     idle = t.idle + getattr(t, "iowait", 0.0)

@@ -55,9 +55,15 @@ class Position:
             return None
         try:
             start = d.get("start")
-            return cls(int(d["dev"]), int(d["ino"]), int(d["offset"]), str(d.get("head", "")),
-                       int(d.get("head_len", 0)), bool(d.get("discard", False)),
-                       None if start is None else int(start))
+            return cls(
+                int(d["dev"]),
+                int(d["ino"]),
+                int(d["offset"]),
+                str(d.get("head", "")),
+                int(d.get("head_len", 0)),
+                bool(d.get("discard", False)),
+                None if start is None else int(start),
+            )
         except (KeyError, TypeError, ValueError):
             return None
 
@@ -99,7 +105,8 @@ def _rotated_candidates(path: Path) -> list[Path]:
     suffix = path.suffix
     stem = path.stem if suffix else path.name
     pat = re.compile(
-        rf"^(?:{re.escape(path.name)}[.\-_][\w.\-]+|{re.escape(stem)}[.\-_][0-9][0-9_.\-T]*{re.escape(suffix)})$")
+        rf"^(?:{re.escape(path.name)}[.\-_][\w.\-]+|{re.escape(stem)}[.\-_][0-9][0-9_.\-T]*{re.escape(suffix)})$"
+    )
     found: list[Path] = []
     try:
         entries = list(os.scandir(d))
@@ -153,8 +160,17 @@ class _Reader:
                 else:
                     raw = buf[start:nl]
                     cut = len(raw) > self.max_line
-                    out.append(Line(self.path, buf_start + start, _decode(raw[: self.max_line]), cut,
-                                    pos.dev, pos.ino, buf_start + nl + 1))
+                    out.append(
+                        Line(
+                            self.path,
+                            buf_start + start,
+                            _decode(raw[: self.max_line]),
+                            cut,
+                            pos.dev,
+                            pos.ino,
+                            buf_start + nl + 1,
+                        )
+                    )
                 start = nl + 1
                 pos.offset = buf_start + start
             buf = buf[start:]
@@ -164,8 +180,17 @@ class _Reader:
                 buf_start = pos.offset
                 buf = b""
             elif len(buf) > self.max_line:
-                out.append(Line(self.path, buf_start, _decode(buf[: self.max_line]), True,
-                                pos.dev, pos.ino, buf_start + len(buf)))
+                out.append(
+                    Line(
+                        self.path,
+                        buf_start,
+                        _decode(buf[: self.max_line]),
+                        True,
+                        pos.dev,
+                        pos.ino,
+                        buf_start + len(buf),
+                    )
+                )
                 pos.offset = buf_start + len(buf)
                 buf_start = pos.offset
                 buf = b""
@@ -179,9 +204,16 @@ class _Reader:
 class FileTailer:
     """Follows one path. Not thread-safe: one poller at a time."""
 
-    def __init__(self, path: str | os.PathLike[str], position: Position | dict[str, Any] | None = None, *,
-                 from_start: bool = False, max_line: int = MAX_LINE,
-                 max_bytes: int = MAX_BYTES_PER_POLL, rotate_grace: float = ROTATE_GRACE) -> None:
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        position: Position | dict[str, Any] | None = None,
+        *,
+        from_start: bool = False,
+        max_line: int = MAX_LINE,
+        max_bytes: int = MAX_BYTES_PER_POLL,
+        rotate_grace: float = ROTATE_GRACE,
+    ) -> None:
         self.path = Path(path)
         self.key = str(self.path)
         self.from_start = from_start

@@ -48,8 +48,9 @@ def _text(v: Any) -> str:
     return "" if v is None else str(v)
 
 
-def entries(cursor: str | None, since: dt.datetime | None, limit: int = MAX_ENTRIES,
-            timeout: float = 120.0) -> Iterator[dict[str, Any]]:
+def entries(
+    cursor: str | None, since: dt.datetime | None, limit: int = MAX_ENTRIES, timeout: float = 120.0
+) -> Iterator[dict[str, Any]]:
     """The error entries after ``cursor`` (or since ``since``, naive UTC), oldest first, as event rows
     with their ``cursor``."""
     exe = journalctl()
@@ -83,8 +84,13 @@ def entries(cursor: str | None, since: dt.datetime | None, limit: int = MAX_ENTR
         message = _text(e.get("MESSAGE"))[:MAX_MESSAGE]
         if not message:
             continue
-        yield {"ts": ts, "component": unit.removesuffix(".service") or "journal", "message": message,
-               "level": LEVELS.get(prio, "ERROR"), "cursor": str(e["__CURSOR"])}
+        yield {
+            "ts": ts,
+            "component": unit.removesuffix(".service") or "journal",
+            "message": message,
+            "level": LEVELS.get(prio, "ERROR"),
+            "cursor": str(e["__CURSOR"]),
+        }
 
 
 class JournalSource(BaseSource):
@@ -112,8 +118,16 @@ class JournalSource(BaseSource):
             return []
         batch = Batch(self.name)
         for r in rows:
-            batch.events.append({"ts": r["ts"], "host": self.host, "component": r["component"],
-                                 "message": r["message"], "source": NAME, "level": r["level"]})
+            batch.events.append(
+                {
+                    "ts": r["ts"],
+                    "host": self.host,
+                    "component": r["component"],
+                    "message": r["message"],
+                    "source": NAME,
+                    "level": r["level"],
+                }
+            )
         if rows:
             self.cursor = rows[-1]["cursor"]
         if self.cursor:
@@ -143,8 +157,19 @@ def backfill_journal(store: Store, host: str, since: dt.datetime | None) -> tupl
             return written, str(exc)
         if not rows:
             return written, None
-        df = pl.DataFrame([{"ts": r["ts"], "host": host, "component": r["component"], "message": r["message"],
-                            "source": NAME, "level": r["level"]} for r in rows])
+        df = pl.DataFrame(
+            [
+                {
+                    "ts": r["ts"],
+                    "host": host,
+                    "component": r["component"],
+                    "message": r["message"],
+                    "source": NAME,
+                    "level": r["level"],
+                }
+                for r in rows
+            ]
+        )
         cursor = rows[-1]["cursor"]
         with store.write() as con:
             written += write_events(con, df)

@@ -166,19 +166,49 @@ def run_http(spec: ProbeSpec, now: dt.datetime) -> ProbeResult:
     except Exception as exc:  # noqa: BLE001
         kind, msg = _classify(exc, host, port, spec.timeout, stage)
         ms = (time.perf_counter() - t0) * 1000 if kind in ("protocol", "reset") and stage != "connecting to" else None
-        return ProbeResult(now, spec.component, spec.label, "http", spec.target, False,
-                           round(ms, 3) if ms is not None else None, None, kind, msg)
+        return ProbeResult(
+            now,
+            spec.component,
+            spec.label,
+            "http",
+            spec.target,
+            False,
+            round(ms, 3) if ms is not None else None,
+            None,
+            kind,
+            msg,
+        )
     finally:
         if conn is not None:
             conn.close()
     ms = round((time.perf_counter() - t0) * 1000, 3)
     if not spec.status_ok(status):
         want = ", ".join(map(str, spec.expect_status)) if spec.expect_status else "2xx/3xx"
-        return ProbeResult(now, spec.component, spec.label, "http", spec.target, False, ms, status, "status",
-                           f"HTTP {status} from {spec.method} {spec.target} (expected {want})")
+        return ProbeResult(
+            now,
+            spec.component,
+            spec.label,
+            "http",
+            spec.target,
+            False,
+            ms,
+            status,
+            "status",
+            f"HTTP {status} from {spec.method} {spec.target} (expected {want})",
+        )
     if spec.body_contains and spec.body_contains.encode() not in body:
-        return ProbeResult(now, spec.component, spec.label, "http", spec.target, False, ms, status, "content",
-                           f"Response from {spec.target} does not contain {spec.body_contains!r}")
+        return ProbeResult(
+            now,
+            spec.component,
+            spec.label,
+            "http",
+            spec.target,
+            False,
+            ms,
+            status,
+            "content",
+            f"Response from {spec.target} does not contain {spec.body_contains!r}",
+        )
     return ProbeResult(now, spec.component, spec.label, "http", spec.target, True, ms, status)
 
 
@@ -186,8 +216,18 @@ def run_probe(spec: ProbeSpec, now: dt.datetime) -> ProbeResult:
     try:
         return run_http(spec, now) if spec.kind == "http" else run_tcp(spec, now)
     except Exception as exc:  # noqa: BLE001 — a bad target must not kill the collector
-        return ProbeResult(now, spec.component, spec.label, spec.kind, spec.target, False, None, None, "error",
-                           f"Probe {spec.label} could not run: {exc}")
+        return ProbeResult(
+            now,
+            spec.component,
+            spec.label,
+            spec.kind,
+            spec.target,
+            False,
+            None,
+            None,
+            "error",
+            f"Probe {spec.label} could not run: {exc}",
+        )
 
 
 @dataclass
@@ -202,8 +242,9 @@ class ProbeSource(BaseSource):
     kind = "probes"
     unique_rows = True  # every row carries the moment of its own sample: never a duplicate
 
-    def __init__(self, probes: list[ProbeSpec], host: str, *, interval: float = 10.0, name: str = "probes",
-                 max_workers: int = 16) -> None:
+    def __init__(
+        self, probes: list[ProbeSpec], host: str, *, interval: float = 10.0, name: str = "probes", max_workers: int = 16
+    ) -> None:
         super().__init__(name, interval)
         self.specs = list(probes)
         self.host = host
@@ -247,20 +288,46 @@ class ProbeSource(BaseSource):
         for r in results:
             self._latest[r.probe + "\x00" + r.component] = r
             by_comp.setdefault(r.component, []).append(r)
-            batch.probes.append({
-                "ts": r.ts, "host": self.host, "component": r.component, "probe": r.probe, "kind": r.kind,
-                "target": r.target, "ok": r.ok, "status_code": r.status_code, "elapsed_ms": r.elapsed_ms,
-                "error_kind": r.error_kind, "message": r.message,
-            })
+            batch.probes.append(
+                {
+                    "ts": r.ts,
+                    "host": self.host,
+                    "component": r.component,
+                    "probe": r.probe,
+                    "kind": r.kind,
+                    "target": r.target,
+                    "ok": r.ok,
+                    "status_code": r.status_code,
+                    "elapsed_ms": r.elapsed_ms,
+                    "error_kind": r.error_kind,
+                    "message": r.message,
+                }
+            )
             if not r.ok and r.message:
-                batch.events.append({"ts": r.ts, "host": self.host, "component": r.component,
-                                     "message": r.message, "source": self.name, "level": "ERROR"})
+                batch.events.append(
+                    {
+                        "ts": r.ts,
+                        "host": self.host,
+                        "component": r.component,
+                        "message": r.message,
+                        "source": self.name,
+                        "level": "ERROR",
+                    }
+                )
         for comp, rs in by_comp.items():
             ts = rs[0].ts
 
             def m(metric: str, value: float, _c: str = comp, _ts: dt.datetime = ts) -> None:
-                batch.metrics.append({"ts": _ts, "host": self.host, "component": _c, "metric": metric,
-                                      "value": float(value), "source": self.name})
+                batch.metrics.append(
+                    {
+                        "ts": _ts,
+                        "host": self.host,
+                        "component": _c,
+                        "metric": metric,
+                        "value": float(value),
+                        "source": self.name,
+                    }
+                )
 
             m("probe_up", 1.0 if all(r.ok for r in rs) else 0.0)
             times = [r.elapsed_ms for r in rs if r.elapsed_ms is not None]
@@ -283,4 +350,3 @@ class ProbeSource(BaseSource):
         if self._pool is not None:
             self._pool.shutdown(wait=False, cancel_futures=True)
             self._pool = None
-

@@ -39,8 +39,10 @@ _LEVEL_RE = re.compile(
     rf"""|(?<![\w./-])({_LEVEL_WORDS})(?=[\s:\]|,-]|$))""",
     re.IGNORECASE,
 )
-_TRACEBACK_RE = re.compile(r"^(Traceback \(most recent call last\)|panic: |Exception in thread |"
-                           r"[A-Za-z_][\w.]*(Error|Exception): )")
+_TRACEBACK_RE = re.compile(
+    r"^(Traceback \(most recent call last\)|panic: |Exception in thread |"
+    r"[A-Za-z_][\w.]*(Error|Exception): )"
+)
 #: Words that, without a level, make a line an error even if the pattern engine calls it "general".
 _ERROR_HINT_RE = re.compile(
     r"\b(ECONNREFUSED|ETIMEDOUT|EADDRINUSE|ENOENT|EACCES|ENOMEM|OOM|out of memory|segmentation fault|"
@@ -90,10 +92,13 @@ def is_error_event(text: str, first: str, exception: str | None) -> tuple[bool, 
     return True, "ERROR"
 
 
-_MONTHS = {m: i for i, m in enumerate(
-    ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], start=1)}
+_MONTHS = {
+    m: i
+    for i, m in enumerate(["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], start=1)
+}
 _ISO_RE = re.compile(
-    r"(\d{4})[-/](\d{2})[-/](\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:[.,](\d{1,9}))?\s*(Z|[+-]\d{2}:?\d{2})?")
+    r"(\d{4})[-/](\d{2})[-/](\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:[.,](\d{1,9}))?\s*(Z|[+-]\d{2}:?\d{2})?"
+)
 _CLF_RE = re.compile(r"(\d{2})/([A-Za-z]{3})/(\d{4}):(\d{2}):(\d{2}):(\d{2})(?:\s*([+-]\d{4}))?")
 _SYSLOG_RE = re.compile(r"^([A-Z][a-z]{2})\s+(\d{1,2})\s(\d{2}):(\d{2}):(\d{2})\b")
 
@@ -162,8 +167,11 @@ def _held_back(position: dict[str, Any] | None, first: Line) -> dict[str, Any] |
         return position
     out = dict(position)
     for name, p in position.items():
-        if isinstance(p, dict) and (p.get("dev"), p.get("ino")) == (first.dev, first.ino) \
-                and int(p.get("offset", -1)) > first.offset:
+        if (
+            isinstance(p, dict)
+            and (p.get("dev"), p.get("ino")) == (first.dev, first.ino)
+            and int(p.get("offset", -1)) > first.offset
+        ):
             out[name] = {**p, "offset": first.offset, "discard": False}
     return out
 
@@ -171,6 +179,7 @@ def _held_back(position: dict[str, Any] | None, first: Line) -> dict[str, Any] |
 # --------------------------------------------------------------------------------------------------
 # The collector source
 # --------------------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class LogSpec:
@@ -204,9 +213,19 @@ class TailSource(BaseSource):
     durable_upstream = True  # the files are the buffer: a failed write is re-read, not lost
     final_poll = True  # read once more when the collector stops (cheap, and nothing is left behind)
 
-    def __init__(self, specs: list[LogSpec], host: str, *, interval: float = 2.0, from_start: bool = False,
-                 max_line: int = MAX_LINE, name: str = "tail", glob_every: float = 30.0,
-                 component_names: list[str] | tuple[str, ...] = (), quiet: float = QUIET_SECONDS) -> None:
+    def __init__(
+        self,
+        specs: list[LogSpec],
+        host: str,
+        *,
+        interval: float = 2.0,
+        from_start: bool = False,
+        max_line: int = MAX_LINE,
+        name: str = "tail",
+        glob_every: float = 30.0,
+        component_names: list[str] | tuple[str, ...] = (),
+        quiet: float = QUIET_SECONDS,
+    ) -> None:
         super().__init__(name, interval)
         self.quiet = quiet
         self.component_names = sorted(component_names, key=len, reverse=True)
@@ -253,8 +272,9 @@ class TailSource(BaseSource):
                 # access log at the first line of its last minute, which is read whole).
                 from_start = self.from_start or (magic and not first)
                 t = FileTailer(key, saved, from_start=from_start, max_line=self.max_line)
-                self._tracked[key] = _Tracked(spec, t, self._component_for(spec, key), TailEvents(self.quiet),
-                                              checkpoint=t.position)
+                self._tracked[key] = _Tracked(
+                    spec, t, self._component_for(spec, key), TailEvents(self.quiet), checkpoint=t.position
+                )
 
     def poll(self, now: dt.datetime, *, final: bool = False) -> list[Batch]:
         """One batch: the error events finished since the last poll, and every file's checkpoint (at the
@@ -287,10 +307,16 @@ class TailSource(BaseSource):
                     continue
                 tr.errors_found += 1
                 ts = line_time(first, now) or now
-                batch.events.append({
-                    "ts": ts, "host": self.host, "component": tr.component,
-                    "message": text, "source": self.name, "level": level or "ERROR",
-                })
+                batch.events.append(
+                    {
+                        "ts": ts,
+                        "host": self.host,
+                        "component": tr.component,
+                        "message": text,
+                        "source": self.name,
+                        "level": level or "ERROR",
+                    }
+                )
             if after is not None and (after != tr.checkpoint or lines):
                 batch.checkpoints[key] = json.dumps(after, sort_keys=True)
                 tr.checkpoint = after
@@ -310,8 +336,16 @@ class TailSource(BaseSource):
         return any(t.tailer.has_more for t in self._tracked.values())
 
     def files(self) -> list[dict[str, Any]]:
-        return [{"path": k, "component": t.component, "lines": t.lines_read, "errors": t.errors_found,
-                 "error": t.tailer.error} for k, t in self._tracked.items()]
+        return [
+            {
+                "path": k,
+                "component": t.component,
+                "lines": t.lines_read,
+                "errors": t.errors_found,
+                "error": t.tailer.error,
+            }
+            for k, t in self._tracked.items()
+        ]
 
     def close(self) -> None:
         for tr in self._tracked.values():

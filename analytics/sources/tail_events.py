@@ -50,8 +50,9 @@ class _FileEvents:
 class TailEvents:
     """The events of one tailed path. Call :meth:`feed` with each poll's lines, then :meth:`settle`."""
 
-    def __init__(self, quiet: float = QUIET_SECONDS, max_hold: float = MAX_HOLD_SECONDS,
-                 max_bytes: int = MAX_HOLD_BYTES) -> None:
+    def __init__(
+        self, quiet: float = QUIET_SECONDS, max_hold: float = MAX_HOLD_SECONDS, max_bytes: int = MAX_HOLD_BYTES
+    ) -> None:
         self.quiet = quiet
         self.max_hold = max_hold
         self.max_bytes = max_bytes
@@ -81,8 +82,9 @@ class TailEvents:
             i = j
         return out
 
-    def settle(self, position: dict[str, Any] | None, now_mono: float, *,
-               final: bool = False) -> tuple[list[Event[Line]], dict[str, Any] | None]:
+    def settle(
+        self, position: dict[str, Any] | None, now_mono: float, *, final: bool = False
+    ) -> tuple[list[Event[Line]], dict[str, Any] | None]:
         """The held events that may wait no longer, and the checkpoint to store with this poll's rows:
         the tailer's ``position`` with each file that still holds an event moved back to that event's
         first line. ``final``: emit every held event (the collector is stopping)."""
@@ -95,8 +97,13 @@ class TailEvents:
             if start is not None:
                 # Held only where the position is still past everything fed (not reset by a truncation).
                 where = [name for name in names if int(entries[name].get("offset", -1)) >= f.end]
-                if (final or not where or now_mono - f.at >= self.quiet or now_mono - f.opened_at >= self.max_hold
-                        or f.end - start.offset >= self.max_bytes):
+                if (
+                    final
+                    or not where
+                    or now_mono - f.at >= self.quiet
+                    or now_mono - f.opened_at >= self.max_hold
+                    or f.end - start.offset >= self.max_bytes
+                ):
                     out += f.folder.flush()
                 else:
                     for name in where:

@@ -38,8 +38,25 @@ import psutil
 from analytics.sources.base import BaseSource, Batch
 from analytics.sources.vital_names import CPU_PERCENT, HOST_COMPONENT, LOAD1, MEMORY_PERCENT, disk_percent
 
-_SKIP_FSTYPES = {"squashfs", "tmpfs", "devtmpfs", "overlay", "proc", "sysfs", "cgroup", "cgroup2", "autofs",
-                 "nsfs", "tracefs", "debugfs", "securityfs", "fusectl", "configfs", "ramfs", "iso9660"}
+_SKIP_FSTYPES = {
+    "squashfs",
+    "tmpfs",
+    "devtmpfs",
+    "overlay",
+    "proc",
+    "sysfs",
+    "cgroup",
+    "cgroup2",
+    "autofs",
+    "nsfs",
+    "tracefs",
+    "debugfs",
+    "securityfs",
+    "fusectl",
+    "configfs",
+    "ramfs",
+    "iso9660",
+}
 _SKIP_DISK = re.compile(r"^(loop|ram|zram|sr|fd)\d")
 
 
@@ -159,8 +176,16 @@ class VitalsSource(BaseSource):
     kind = "vitals"
     unique_rows = True  # every row carries the moment of its own sample: never a duplicate
 
-    def __init__(self, host: str, processes: list[ProcessSpec] | None = None, *, interval: float = 5.0,
-                 name: str = "vitals", rescan_every: float = 60.0, missing_rescan_every: float = 15.0) -> None:
+    def __init__(
+        self,
+        host: str,
+        processes: list[ProcessSpec] | None = None,
+        *,
+        interval: float = 5.0,
+        name: str = "vitals",
+        rescan_every: float = 60.0,
+        missing_rescan_every: float = 15.0,
+    ) -> None:
         super().__init__(name, interval)
         self.host = host
         self.rescan_every = rescan_every
@@ -233,10 +258,22 @@ class VitalsSource(BaseSource):
         disk_io, sent, recv = self._sample_io(mono)
         comps = self._update_processes(mono)
         return VitalsSnapshot(
-            ts=now, host=self.host, cpu_percent=float(cpu), cpu_per_core=cores, load=load,  # type: ignore[arg-type]
-            memory_percent=float(vm.percent), memory_used=int(vm.used), memory_total=int(vm.total),
-            memory_available=int(vm.available), swap_percent=float(sw.percent), swap_used=int(sw.used),
-            swap_total=int(sw.total), disks=disks, disk_io=disk_io, net_sent_bps=sent, net_recv_bps=recv,
+            ts=now,
+            host=self.host,
+            cpu_percent=float(cpu),
+            cpu_per_core=cores,
+            load=load,  # type: ignore[arg-type]
+            memory_percent=float(vm.percent),
+            memory_used=int(vm.used),
+            memory_total=int(vm.total),
+            memory_available=int(vm.available),
+            swap_percent=float(sw.percent),
+            swap_used=int(sw.used),
+            swap_total=int(sw.total),
+            disks=disks,
+            disk_io=disk_io,
+            net_sent_bps=sent,
+            net_recv_bps=recv,
             components=comps,
         )
 
@@ -260,8 +297,9 @@ class VitalsSource(BaseSource):
                 u = psutil.disk_usage(p.mountpoint)
             except OSError:
                 continue
-            out.append(DiskVitals(p.mountpoint, p.device, p.fstype, int(u.total), int(u.used), int(u.free),
-                                  float(u.percent)))
+            out.append(
+                DiskVitals(p.mountpoint, p.device, p.fstype, int(u.total), int(u.used), int(u.free), float(u.percent))
+            )
         return tuple(out)
 
     def _sample_io(self, mono: float) -> tuple[tuple[DiskIO, ...], float, float]:
@@ -278,8 +316,11 @@ class VitalsSource(BaseSource):
                 p = prev.get(dev)
                 if p is None:
                     continue
-                disk_io.append(DiskIO(dev, max(0, c.read_bytes - p.read_bytes) / dt_s,
-                                      max(0, c.write_bytes - p.write_bytes) / dt_s))
+                disk_io.append(
+                    DiskIO(
+                        dev, max(0, c.read_bytes - p.read_bytes) / dt_s, max(0, c.write_bytes - p.write_bytes) / dt_s
+                    )
+                )
         self._prev_disk = (mono, counters)
         sent = recv = 0.0
         self._net_errors = self._net_drops = 0
@@ -340,8 +381,18 @@ class VitalsSource(BaseSource):
         for tr in self._tracked:
             # Processes found by this round's scan are measured from the next round (CPU needs two reads).
             count, cpu, rss, threads, fds = stats.get(id(tr), (0, 0.0, 0, 0, 0))
-            out.append(ComponentVitals(tr.spec.component, count, round(cpu, 3), rss, threads, fds,
-                                       tr.restarts, tuple(sorted(k[0] for k in tr.procs))))
+            out.append(
+                ComponentVitals(
+                    tr.spec.component,
+                    count,
+                    round(cpu, 3),
+                    rss,
+                    threads,
+                    fds,
+                    tr.restarts,
+                    tuple(sorted(k[0] for k in tr.procs)),
+                )
+            )
         return tuple(out)
 
     def _add(self, tr: _Tracked, p: psutil.Process) -> None:
@@ -394,9 +445,16 @@ class VitalsSource(BaseSource):
             up = bool(tr.procs)
             if tr.was_up and not up:
                 what = tr.spec.name or tr.spec.cmdline or tr.spec.pidfile
-                out.append({"ts": now, "host": self.host, "component": tr.spec.component,
-                            "message": f"Process {what} of {tr.spec.component} is not running (it exited)",
-                            "source": self.name, "level": "ERROR"})
+                out.append(
+                    {
+                        "ts": now,
+                        "host": self.host,
+                        "component": tr.spec.component,
+                        "message": f"Process {what} of {tr.spec.component} is not running (it exited)",
+                        "source": self.name,
+                        "level": "ERROR",
+                    }
+                )
             tr.was_up = up
         return out
 
@@ -407,8 +465,16 @@ class VitalsSource(BaseSource):
         out: list[dict[str, Any]] = []
 
         def m(metric: str, value: float, component: str = HOST_COMPONENT) -> None:
-            out.append({"ts": ts, "host": host, "component": component, "metric": metric,
-                        "value": float(value), "source": self.name})
+            out.append(
+                {
+                    "ts": ts,
+                    "host": host,
+                    "component": component,
+                    "metric": metric,
+                    "value": float(value),
+                    "source": self.name,
+                }
+            )
 
         m(CPU_PERCENT, s.cpu_percent)
         for i, pct in enumerate(s.cpu_per_core):

@@ -82,8 +82,15 @@ def is_lock_error(exc: BaseException) -> bool:
     return isinstance(exc, duckdb.Error) and "Could not set lock" in str(exc)
 
 
-_CORRUPT_WORDS = ("not a valid DuckDB database", "corrupt", "checksum", "Could not read enough bytes",
-                  "database has been invalidated", "Failed to load metadata", "invalid block")
+_CORRUPT_WORDS = (
+    "not a valid DuckDB database",
+    "corrupt",
+    "checksum",
+    "Could not read enough bytes",
+    "database has been invalidated",
+    "Failed to load metadata",
+    "invalid block",
+)
 _FULL_WORDS = ("No space left", "Disk quota exceeded", "File too large")
 _READONLY_WORDS = ("Read-only file system", "read-only", "Permission denied", "read only")
 
@@ -105,16 +112,22 @@ def store_error(path: Path, exc: BaseException, cause: BaseException | None = No
     every = f"{first} {exc}"
     low = every.lower()
     if (isinstance(first, OSError) and first.errno in (28, 122, 27)) or any(w.lower() in low for w in _FULL_WORDS):
-        return StoreFull(f"{path}: the disk holding the database is full ({msg}). Nothing already stored was "
-                         "lost; free some space (or `lokifi db prune`) and run the command again.")
+        return StoreFull(
+            f"{path}: the disk holding the database is full ({msg}). Nothing already stored was "
+            "lost; free some space (or `lokifi db prune`) and run the command again."
+        )
     if (isinstance(first, OSError) and first.errno in (30, 13, 1)) or any(w.lower() in low for w in _READONLY_WORDS):
-        return StoreReadOnly(f"{path}: the database cannot be written ({msg}). Read-only commands still work; "
-                             "run writing commands where the file and its directory are writable.")
-    if any(w.lower() in low for w in _CORRUPT_WORDS) or isinstance(first, (duckdb.SerializationException,
-                                                                             duckdb.InternalException)):
+        return StoreReadOnly(
+            f"{path}: the database cannot be written ({msg}). Read-only commands still work; "
+            "run writing commands where the file and its directory are writable."
+        )
+    if any(w.lower() in low for w in _CORRUPT_WORDS) or isinstance(
+        first, (duckdb.SerializationException, duckdb.InternalException)
+    ):
         return StoreCorrupt(
             f"{path} is not a readable Lokifi database ({msg.split(': ', 1)[-1]}). "
-            "Move it aside and Lokifi will create a new one, or point --db / LOKIFI_DB elsewhere.")
+            "Move it aside and Lokifi will create a new one, or point --db / LOKIFI_DB elsewhere."
+        )
     if "newer" in low and "version" in low:
         return StoreTooNew(f"{path} was written by a newer DuckDB ({msg}). Upgrade Lokifi to open it.")
     return StoreError(f"{path}: the database failed ({msg})")
@@ -214,8 +227,9 @@ def _fsync_write(path: Path, data: bytes) -> None:
 class Store:
     """A handle on one DuckDB file. Cheap to create; holds no connection between operations."""
 
-    def __init__(self, path: str | os.PathLike[str], *, read_timeout: float | None = None,
-                 write_timeout: float | None = None) -> None:
+    def __init__(
+        self, path: str | os.PathLike[str], *, read_timeout: float | None = None, write_timeout: float | None = None
+    ) -> None:
         self.path = Path(path).expanduser()
         self.read_timeout = READ_TIMEOUT if read_timeout is None else read_timeout
         self.write_timeout = WRITE_TIMEOUT if write_timeout is None else write_timeout
@@ -232,7 +246,7 @@ class Store:
         has closed it (checkpoint and WAL removal included).
 
         DuckDB's file lock alone is not enough between processes: a commit made by one process was lost
-        when another was still closing the file (tests/test_concurrency.py caught 158 committed rows
+        when another was still closing the file (tests/integration/test_concurrency.py caught 158 committed rows
         missing under load). An ``flock`` on ``<db>.lock`` serialises whole sessions. A thread that
         already holds it (a read inside a write) opens a nested connection without waiting on itself.
         """
@@ -298,9 +312,11 @@ class Store:
             if read_only and exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM) and self.path.is_file():
                 return None
             if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
-                raise StoreReadOnly(f"{self.path}: cannot write beside the database to lock it ({lock}: "
-                                    f"{exc.strerror or exc}). Read-only commands still work; run writing "
-                                    "commands where the directory is writable.") from None
+                raise StoreReadOnly(
+                    f"{self.path}: cannot write beside the database to lock it ({lock}: "
+                    f"{exc.strerror or exc}). Read-only commands still work; run writing "
+                    "commands where the directory is writable."
+                ) from None
             raise store_error(self.path, exc) from None
         delay = 0.005
         while True:
@@ -352,13 +368,16 @@ class Store:
         if key in _migrated:
             return
         if read_only:  # nothing can be migrated; a file newer than this code is still refused
-            has = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_migrations'"
-                              ).fetchall()[0][0]
+            has = con.execute(
+                "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_migrations'"
+            ).fetchall()[0][0]
             applied = {r[0] for r in con.execute("SELECT number FROM schema_migrations").fetchall()} if has else set()
             unknown = sorted(applied - {n for n, _, _ in migrations()})
             if unknown:
-                raise StoreTooNew(f"{self.path} has schema version {max(unknown)}, newer than this Lokifi knows "
-                                  f"(up to {known_version()}). Upgrade Lokifi, or use another database with --db.")
+                raise StoreTooNew(
+                    f"{self.path} has schema version {max(unknown)}, newer than this Lokifi knows "
+                    f"(up to {known_version()}). Upgrade Lokifi, or use another database with --db."
+                )
             return
         with _migrate_lock:
             if key in _migrated:
@@ -472,8 +491,10 @@ class Store:
         manifest: dict[str, Any] = {
             "id": sid,
             "writer": writer,
-            "args": {k: ([_encode_param(x) for x in v] if k == "params" and isinstance(v, list) else v)
-                     for k, v in args.items()},
+            "args": {
+                k: ([_encode_param(x) for x in v] if k == "params" and isinstance(v, list) else v)
+                for k, v in args.items()
+            },
         }
         if df is not None:
             data_path = d / f"{sid}.parquet"
@@ -523,6 +544,7 @@ class Store:
             already = con.execute("SELECT 1 FROM spool_applied WHERE spool_id = ?", [sid]).fetchall()
             if not already:
                 import polars as pl
+
                 df = pl.read_parquet(data_path) if data_path else None
                 args = manifest.get("args", {})
                 if "params" in args and isinstance(args["params"], list):

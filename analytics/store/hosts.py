@@ -14,8 +14,14 @@ from __future__ import annotations
 import difflib
 from typing import Any
 
-HOST_TABLES = ("metrics_hourly", "error_events", "probe_results", "performance_baselines", "predictions",
-               "smart_recommendations")
+HOST_TABLES = (
+    "metrics_hourly",
+    "error_events",
+    "probe_results",
+    "performance_baselines",
+    "predictions",
+    "smart_recommendations",
+)
 MAX_LISTED = 20
 
 
@@ -30,8 +36,10 @@ class UnknownHost(LookupError):
 
 def _message(host: str, known: list[str]) -> str:
     if not known:
-        return (f"no data from host {host!r}: the store has no rows from any host yet "
-                "(`lokifi collect` records this machine; `lokifi sources pull` the fleet)")
+        return (
+            f"no data from host {host!r}: the store has no rows from any host yet "
+            "(`lokifi collect` records this machine; `lokifi sources pull` the fleet)"
+        )
     shown = ", ".join(known[:MAX_LISTED]) + (f" and {len(known) - MAX_LISTED} more" if len(known) > MAX_LISTED else "")
     close = difflib.get_close_matches(host.lower(), [k.lower() for k in known], n=1, cutoff=0.6)
     hint = ""
@@ -42,9 +50,11 @@ def _message(host: str, known: list[str]) -> str:
 
 def known_hosts(store_or_con: Any) -> list[str]:
     """Every host with rows in the per-host tables, sorted. Takes a Store or an open connection."""
-    sql = ("SELECT DISTINCT host FROM ("
-           + " UNION ".join(f"SELECT DISTINCT host FROM {t}" for t in HOST_TABLES)
-           + ") WHERE host IS NOT NULL AND host <> '' ORDER BY host")
+    sql = (
+        "SELECT DISTINCT host FROM ("
+        + " UNION ".join(f"SELECT DISTINCT host FROM {t}" for t in HOST_TABLES)
+        + ") WHERE host IS NOT NULL AND host <> '' ORDER BY host"
+    )
     if hasattr(store_or_con, "read"):
         with store_or_con.read() as con:
             rows = con.execute(sql).fetchall()

@@ -46,9 +46,9 @@ from analytics.store.metrics import append_events, append_metrics
 
 FORMATS = ("csv", "jsonl", "parquet")
 KINDS = ("metrics", "events")
-MAX_MESSAGE = 16_384          # characters kept of an error message (the rest is marked as cut)
+MAX_MESSAGE = 16_384  # characters kept of an error message (the rest is marked as cut)
 MAX_PIPE_BYTES = int(os.environ.get("LOKIFI_MAX_PIPE_BYTES", str(8 << 30)))  # a pipe is copied once, up to this
-PIPE_FIRST_DATA_SECONDS = float(os.environ.get("LOKIFI_PIPE_WAIT", "30"))   # a FIFO nobody writes is refused
+PIPE_FIRST_DATA_SECONDS = float(os.environ.get("LOKIFI_PIPE_WAIT", "30"))  # a FIFO nobody writes is refused
 TS_MIN = dt.datetime(1970, 1, 1)
 TS_MAX = dt.datetime(2200, 1, 1)  # timestamps outside [TS_MIN, TS_MAX) are bad rows (year 0, year 9999 typos)
 
@@ -116,8 +116,16 @@ def resolve_layout(
 
 
 def normalise(
-    df: pl.DataFrame, first_line: int, path: str, kind: str, roles: dict[str, str | None],
-    *, host: str, component: str | None, metric: str | None, source: str,
+    df: pl.DataFrame,
+    first_line: int,
+    path: str,
+    kind: str,
+    roles: dict[str, str | None],
+    *,
+    host: str,
+    component: str | None,
+    metric: str | None,
+    source: str,
 ) -> tuple[pl.DataFrame, list[RowError], int]:
     """Typed rows ready for the store, a RowError for each of the first bad rows (its first problem),
     and the number of bad rows."""
@@ -172,16 +180,26 @@ def normalise(
     else:
         msg = required("message").cast(pl.String, strict=False)
         too_long = msg.str.len_chars() > MAX_MESSAGE
-        msg = pl.DataFrame({"m": msg, "l": too_long}).select(
-            pl.when(pl.col("l")).then(pl.col("m").str.slice(0, MAX_MESSAGE) + " …[cut]").otherwise(pl.col("m"))
-        ).to_series().alias("message")
+        msg = (
+            pl.DataFrame({"m": msg, "l": too_long})
+            .select(pl.when(pl.col("l")).then(pl.col("m").str.slice(0, MAX_MESSAGE) + " …[cut]").otherwise(pl.col("m")))
+            .to_series()
+            .alias("message")
+        )
         out["message"] = msg
         for role in ("type", "source", "level"):
             out[role] = text(role, None)
         # imported rows always say so ("ingest:..."): the collector's retention never deletes them
-        out["source"] = pl.DataFrame({"s": out["source"]}).select(
-            pl.when(pl.col("s").is_null() | (pl.col("s") == "")).then(pl.lit(source))
-            .otherwise(pl.lit("ingest:") + pl.col("s")).alias("source")).to_series()
+        out["source"] = (
+            pl.DataFrame({"s": out["source"]})
+            .select(
+                pl.when(pl.col("s").is_null() | (pl.col("s") == ""))
+                .then(pl.lit(source))
+                .otherwise(pl.lit("ingest:") + pl.col("s"))
+                .alias("source")
+            )
+            .to_series()
+        )
         out["fingerprint"] = pl.repeat(None, n, dtype=pl.String, eager=True).alias("fingerprint")
         checks.append(("message", msg.is_null() | (msg.str.strip_chars() == ""), "empty"))
     for role in ("component", "host", "metric", "ts", "value"):
@@ -191,13 +209,16 @@ def normalise(
     frame = pl.DataFrame(out)
     bad = pl.repeat(False, n, dtype=pl.Boolean, eager=True)
     errors: list[RowError] = []
-    first_problem = pl.repeat(None, n, dtype=pl.Int32, eager=True).alias("p")   # index into checks
+    first_problem = pl.repeat(None, n, dtype=pl.Int32, eager=True).alias("p")  # index into checks
     for k, (_, mask, _) in enumerate(checks):
         mask = mask.fill_null(True)
         new = mask & ~bad
         if new.any():
-            first_problem = pl.DataFrame({"p": first_problem, "m": new}).select(
-                pl.when(pl.col("m")).then(pl.lit(k, dtype=pl.Int32)).otherwise(pl.col("p"))).to_series()
+            first_problem = (
+                pl.DataFrame({"p": first_problem, "m": new})
+                .select(pl.when(pl.col("m")).then(pl.lit(k, dtype=pl.Int32)).otherwise(pl.col("p")))
+                .to_series()
+            )
         bad = bad | mask
     if bad.any():
         raw_cols = {fld: col(fld) for fld, _, _ in checks}
@@ -212,6 +233,7 @@ def normalise(
 
 # -- the whole file --------------------------------------------------------------------------------
 
+
 def _batches(path: Path, fmt: str, batch_rows: int, report: IngestReport):
     if fmt == "csv":
         return csv_batches(path, batch_rows, report)
@@ -222,8 +244,17 @@ def _batches(path: Path, fmt: str, batch_rows: int, report: IngestReport):
     raise IngestError(f"unknown format {fmt!r} (use one of {', '.join(FORMATS)})")
 
 
-def _stream(path: Path, fmt: str, batch_rows: int, report: IngestReport, kind: str | None,
-            component: str | None, metric: str | None, host: str, source: str):
+def _stream(
+    path: Path,
+    fmt: str,
+    batch_rows: int,
+    report: IngestReport,
+    kind: str | None,
+    component: str | None,
+    metric: str | None,
+    host: str,
+    source: str,
+):
     layout = None
     try:
         for df, first_line in _batches(path, fmt, batch_rows, report):
@@ -231,29 +262,51 @@ def _stream(path: Path, fmt: str, batch_rows: int, report: IngestReport, kind: s
                 layout = resolve_layout(df.columns, kind, component, metric)
                 report.kind = layout[0]
             report.rows_read += df.height
-            good, errs, n_bad = normalise(df, first_line, str(path), layout[0], layout[1], host=host,
-                                          component=component, metric=metric, source=source)
+            good, errs, n_bad = normalise(
+                df,
+                first_line,
+                str(path),
+                layout[0],
+                layout[1],
+                host=host,
+                component=component,
+                metric=metric,
+                source=source,
+            )
             if n_bad:
                 report.add_errors(errs)
                 report.rows_bad += n_bad - len(errs)
             report.rows_valid += good.height
             yield layout[0], good
     except pl.exceptions.PolarsError as exc:
-        raise IngestError(f"{path}: could not parse as {fmt.upper()} after {report.rows_read:,} rows "
-                          f"({str(exc).splitlines()[0][:200]})") from None
+        raise IngestError(
+            f"{path}: could not parse as {fmt.upper()} after {report.rows_read:,} rows "
+            f"({str(exc).splitlines()[0][:200]})"
+        ) from None
     except (OSError, EOFError, gzip.BadGzipFile) as exc:
         what = "gzip data damaged or cut short" if is_gzip(path) else "cannot read"
         raise IngestError(f"{path}: {what} after {report.rows_read:,} rows ({exc})") from None
     except BaseException as exc:
         if type(exc).__name__ != "PanicException":  # Polars' Rust panics on some damaged data: bad input too
             raise
-        raise IngestError(f"{path}: could not parse as {fmt.upper()} after {report.rows_read:,} rows "
-                          f"(damaged data: {str(exc)[:200]})") from None
+        raise IngestError(
+            f"{path}: could not parse as {fmt.upper()} after {report.rows_read:,} rows (damaged data: {str(exc)[:200]})"
+        ) from None
 
 
-def ingest_file(store: Store, path: str | os.PathLike[str], *, fmt: str | None = None, kind: str | None = None,
-                strict: bool = False, force: bool = False, host: str | None = None, component: str | None = None,
-                metric: str | None = None, batch_rows: int = 500_000) -> IngestReport:
+def ingest_file(
+    store: Store,
+    path: str | os.PathLike[str],
+    *,
+    fmt: str | None = None,
+    kind: str | None = None,
+    strict: bool = False,
+    force: bool = False,
+    host: str | None = None,
+    component: str | None = None,
+    metric: str | None = None,
+    batch_rows: int = 500_000,
+) -> IngestReport:
     """Ingest one file; see the module docstring. Raises IngestError for a file-level problem. A pipe or
     FIFO is read once; devices and sockets are refused."""
     p = Path(path)
@@ -272,8 +325,18 @@ def ingest_file(store: Store, path: str | os.PathLike[str], *, fmt: str | None =
             copy = Path(tmp) / (p.name if Path(p.name).suffix else p.name + ".data")
             copy_pipe(p, copy)
             try:
-                report = _ingest_regular(store, copy, fmt=fmt, kind=kind, strict=strict, force=force, host=host,
-                                         component=component, metric=metric, batch_rows=batch_rows)
+                report = _ingest_regular(
+                    store,
+                    copy,
+                    fmt=fmt,
+                    kind=kind,
+                    strict=strict,
+                    force=force,
+                    host=host,
+                    component=component,
+                    metric=metric,
+                    batch_rows=batch_rows,
+                )
             except IngestError as exc:
                 raise IngestError(str(exc).replace(str(copy), str(p))) from None
             report.path = str(p)
@@ -281,8 +344,18 @@ def ingest_file(store: Store, path: str | os.PathLike[str], *, fmt: str | None =
             return report
     if not stat.S_ISREG(mode):
         raise IngestError(f"{p}: not a regular file (a device or socket); give a file or a pipe")
-    return _ingest_regular(store, p, fmt=fmt, kind=kind, strict=strict, force=force, host=host,
-                           component=component, metric=metric, batch_rows=batch_rows)
+    return _ingest_regular(
+        store,
+        p,
+        fmt=fmt,
+        kind=kind,
+        strict=strict,
+        force=force,
+        host=host,
+        component=component,
+        metric=metric,
+        batch_rows=batch_rows,
+    )
 
 
 def copy_pipe(src: Path, dst: Path, limit: int | None = None, wait: float | None = None) -> int:
@@ -305,16 +378,29 @@ def copy_pipe(src: Path, dst: Path, limit: int | None = None, wait: float | None
             while chunk := os.read(fd, 1 << 20):
                 total += len(chunk)
                 if total > limit:
-                    raise IngestError(f"{src}: more than {limit >> 20:,} MB came through the pipe; write it to a "
-                                      "file first (or raise LOKIFI_MAX_PIPE_BYTES)")
+                    raise IngestError(
+                        f"{src}: more than {limit >> 20:,} MB came through the pipe; write it to a "
+                        "file first (or raise LOKIFI_MAX_PIPE_BYTES)"
+                    )
                 out.write(chunk)
     finally:
         os.close(fd)
     return total
 
 
-def _ingest_regular(store: Store, p: Path, *, fmt: str | None, kind: str | None, strict: bool, force: bool,
-                    host: str | None, component: str | None, metric: str | None, batch_rows: int) -> IngestReport:
+def _ingest_regular(
+    store: Store,
+    p: Path,
+    *,
+    fmt: str | None,
+    kind: str | None,
+    strict: bool,
+    force: bool,
+    host: str | None,
+    component: str | None,
+    metric: str | None,
+    batch_rows: int,
+) -> IngestReport:
     report = IngestReport(path=str(p))
     try:
         fmt = fmt or detect_format(p)

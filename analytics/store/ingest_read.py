@@ -18,9 +18,9 @@ import numpy as np
 import polars as pl
 
 MAX_REPORTED_ERRORS = 200
-MAX_ROW_BYTES = 1 << 20       # a longer line (CSV row, JSON line) is one bad row, skipped without being held
-MAX_COLUMNS = 1_000           # fields of a CSV header or keys of a JSON object
-JSONL_BATCH_ROWS = 50_000    # JSON objects held at once (Python dicts are large)
+MAX_ROW_BYTES = 1 << 20  # a longer line (CSV row, JSON line) is one bad row, skipped without being held
+MAX_COLUMNS = 1_000  # fields of a CSV header or keys of a JSON object
+JSONL_BATCH_ROWS = 50_000  # JSON objects held at once (Python dicts are large)
 
 
 class IngestError(Exception):
@@ -51,7 +51,7 @@ class IngestReport:
     rejected: bool = False
     errors: list[RowError] = field(default_factory=list)
     sha256: str = ""
-    oldest: dt.datetime | None = None   # the oldest timestamp written
+    oldest: dt.datetime | None = None  # the oldest timestamp written
 
     def add_errors(self, errs: list[RowError]) -> None:
         self.rows_bad += len(errs)
@@ -75,8 +75,10 @@ def detect_format(path: Path) -> str:
     if ext == ".gz" or is_gzip(path):
         ext = Path(path.stem).suffix.lower() if ext == ".gz" else ext
         if ext in (".parquet", ".pq"):
-            raise IngestError(f"{path}: a gzip-compressed Parquet file; Parquet compresses itself, so give the "
-                              "file uncompressed (gunzip it first)")
+            raise IngestError(
+                f"{path}: a gzip-compressed Parquet file; Parquet compresses itself, so give the "
+                "file uncompressed (gunzip it first)"
+            )
         if ext in (".csv", ".tsv", ".txt"):
             return "csv"
         if ext in (".jsonl", ".ndjson", ".json"):
@@ -124,13 +126,17 @@ def csv_batches(path: Path, batch_rows: int, report: IngestReport) -> Iterator[t
     with open_input(path) as f:
         header_line = f.readline(MAX_ROW_BYTES + 1)
         if len(header_line) > MAX_ROW_BYTES:
-            raise IngestError(f"{path}:1: the header line is longer than {MAX_ROW_BYTES >> 20} MB; not a CSV "
-                              "file Lokifi can read")
+            raise IngestError(
+                f"{path}:1: the header line is longer than {MAX_ROW_BYTES >> 20} MB; not a CSV file Lokifi can read"
+            )
         if header_line.count(sep) >= MAX_COLUMNS:
-            raise IngestError(f"{path}:1: the header has {header_line.count(sep) + 1:,} columns (at most "
-                              f"{MAX_COLUMNS:,}); not a metrics or events file")
-        header = pl.read_csv(io.BytesIO(header_line), separator=sep.decode(), infer_schema=False,
-                             encoding="utf8-lossy", n_rows=0).columns
+            raise IngestError(
+                f"{path}:1: the header has {header_line.count(sep) + 1:,} columns (at most "
+                f"{MAX_COLUMNS:,}); not a metrics or events file"
+            )
+        header = pl.read_csv(
+            io.BytesIO(header_line), separator=sep.decode(), infer_schema=False, encoding="utf8-lossy", n_rows=0
+        ).columns
         schema = {h: pl.String for h in header}
         line = 2
         carry = b""
@@ -141,28 +147,41 @@ def csv_batches(path: Path, batch_rows: int, report: IngestReport) -> Iterator[t
                 break
             if block:
                 cut = _cut_outside_quotes(data)
-                if cut < 0:            # no complete line yet: read more, unless the row is already too long
+                if cut < 0:  # no complete line yet: read more, unless the row is already too long
                     if len(data) > MAX_ROW_BYTES:
                         line, carry = _skip_long_row(f, data, line, path, report)
                         continue
                     carry = data
                     continue
-                chunk, carry = data[: cut + 1], data[cut + 1:]
+                chunk, carry = data[: cut + 1], data[cut + 1 :]
             else:
                 chunk, carry = data, b""
             rows = chunk.count(b"\n") + (0 if chunk.endswith(b"\n") else 1)
             chunk, blanked = _blank_bad_rows(chunk, sep, len(header))
-            df = pl.read_csv(io.BytesIO(chunk), has_header=False, separator=sep.decode(), schema=schema,
-                             encoding="utf8-lossy", truncate_ragged_lines=True, extra_columns="ignore",
-                             missing_columns="insert")
+            df = pl.read_csv(
+                io.BytesIO(chunk),
+                has_header=False,
+                separator=sep.decode(),
+                schema=schema,
+                encoding="utf8-lossy",
+                truncate_ragged_lines=True,
+                extra_columns="ignore",
+                missing_columns="insert",
+            )
             if blanked:
                 df = df.with_columns(pl.int_range(line, line + df.height, dtype=pl.Int64, eager=True).alias("_line"))
                 skipped = df[header[0]].is_in([_WIDE, _LONG])
                 report.rows_read += int(skipped.sum())
-                why = {_WIDE: f"more than {MAX_FIELDS:,} fields; skipped",
-                       _LONG: f"longer than {MAX_ROW_BYTES >> 20} MB; skipped"}
-                report.add_errors([RowError(str(path), int(n), "(row)", why[m])
-                                   for n, m in df.filter(skipped).select("_line", header[0]).iter_rows()])
+                why = {
+                    _WIDE: f"more than {MAX_FIELDS:,} fields; skipped",
+                    _LONG: f"longer than {MAX_ROW_BYTES >> 20} MB; skipped",
+                }
+                report.add_errors(
+                    [
+                        RowError(str(path), int(n), "(row)", why[m])
+                        for n, m in df.filter(skipped).select("_line", header[0]).iter_rows()
+                    ]
+                )
                 df = df.filter(~skipped)
             if df.height:
                 yield df, line
@@ -189,7 +208,7 @@ def _blank_bad_rows(chunk: bytes, sep: bytes, ncols: int) -> tuple[bytes, bool]:
     parts, pos = [], 0
     for i in np.flatnonzero(lengths > MAX_FIELDS):  # only a line this long can hold that many separators
         lo = int(starts[i])
-        hi = lo + int(lengths[i]) - (1 if chunk[lo + int(lengths[i]) - 1: lo + int(lengths[i])] == b"\n" else 0)
+        hi = lo + int(lengths[i]) - (1 if chunk[lo + int(lengths[i]) - 1 : lo + int(lengths[i])] == b"\n" else 0)
         if lengths[i] > MAX_ROW_BYTES:
             marker = _LONG
         elif chunk.count(sep, lo, hi) > MAX_FIELDS:
@@ -224,7 +243,7 @@ def _skip_long_row(f, data: bytes, line: int, path: Path, report: IngestReport) 
             return line + skipped + 1, b""
         nl = data.find(b"\n")
     skipped += data.count(b"\n", 0, nl + 1)
-    return line + skipped, data[nl + 1:]
+    return line + skipped, data[nl + 1 :]
 
 
 def _cut_outside_quotes(data: bytes) -> int:
@@ -272,8 +291,11 @@ def jsonl_batches(path: Path, batch_rows: int, report: IngestReport) -> Iterator
                 report.rows_read += 1
                 continue
             if len(obj) > MAX_COLUMNS or any(isinstance(v, (list, dict)) and _deep(v) for v in obj.values()):
-                why = (f"more than {MAX_COLUMNS:,} fields" if len(obj) > MAX_COLUMNS
-                       else "a value nested more than 32 deep")
+                why = (
+                    f"more than {MAX_COLUMNS:,} fields"
+                    if len(obj) > MAX_COLUMNS
+                    else "a value nested more than 32 deep"
+                )
                 errs.append(RowError(str(path), line_no, "(line)", f"{why}; skipped"))
                 report.rows_read += 1
                 continue
@@ -323,8 +345,11 @@ def _frame_from_dicts(rows: list[dict]) -> pl.DataFrame:
             try:
                 cols[k] = pl.Series(k, texts, dtype=pl.String)
             except UnicodeEncodeError:  # "\udcff" in JSON decodes to a lone surrogate: shown replaced
-                cols[k] = pl.Series(k, [None if t is None else t.encode("utf-8", "replace").decode("utf-8")
-                                        for t in texts], dtype=pl.String)
+                cols[k] = pl.Series(
+                    k,
+                    [None if t is None else t.encode("utf-8", "replace").decode("utf-8") for t in texts],
+                    dtype=pl.String,
+                )
             if any(isinstance(v, (list, dict)) for v in vals):
                 cols[f"_nested:{k}"] = pl.Series(f"_nested:{k}", [isinstance(v, (list, dict)) for v in vals])
     return pl.DataFrame(cols)

@@ -79,8 +79,10 @@ def write_metrics(con: duckdb.DuckDBPyConnection, df: pl.DataFrame) -> int:
             src = "_m_batch"
         n = con.execute(f"SELECT count(*) FROM {src}").fetchall()[0][0]
         if n:
-            con.execute(f"INSERT INTO metrics (ts, host, component, metric, value, source) "
-                        f"SELECT ts, host, component, metric, value, source FROM {src}").fetchall()
+            con.execute(
+                f"INSERT INTO metrics (ts, host, component, metric, value, source) "
+                f"SELECT ts, host, component, metric, value, source FROM {src}"
+            ).fetchall()
             _fold_hourly(con, src)
     finally:
         con.unregister("_m_batch")
@@ -154,8 +156,10 @@ def read_checkpoint(con: duckdb.DuckDBPyConnection, source: str, key: str) -> st
 def write_checkpoint(con: duckdb.DuckDBPyConnection, source: str, key: str, position: str) -> None:
     """Store a source's position, in the caller's transaction (with the rows read up to it)."""
     con.execute("DELETE FROM source_checkpoints WHERE source = ? AND key = ?", [source, key])
-    con.execute("INSERT INTO source_checkpoints (source, key, position, updated_at) VALUES (?, ?, ?, ?)",
-                [source, key, position, dt.datetime.now(dt.UTC).replace(tzinfo=None)])
+    con.execute(
+        "INSERT INTO source_checkpoints (source, key, position, updated_at) VALUES (?, ?, ?, ?)",
+        [source, key, position, dt.datetime.now(dt.UTC).replace(tzinfo=None)],
+    )
 
 
 # --------------------------------------------------------------------------------------------------
@@ -186,11 +190,31 @@ COLLECTED_SCHEMA: dict[str, Any] = {
 }
 _METRIC_COLS = ["ts", "host", "component", "metric", "value", "source"]
 _EVENT_COLS = ["ts", "host", "component", "message", "fingerprint", "type", "source", "level"]
-_PROBE_COLS = ["ts", "host", "component", "probe", "kind", "target", "ok", "status_code", "elapsed_ms",
-               "error_kind", "message"]
-_STATUS_SCHEMA = {"host": pl.String, "source": pl.String, "kind": pl.String, "state": pl.String,
-                  "last_poll": pl.String, "last_success": pl.String, "last_error": pl.String,
-                  "rows_total": pl.Int64, "detail": pl.String, "updated_at": pl.String}
+_PROBE_COLS = [
+    "ts",
+    "host",
+    "component",
+    "probe",
+    "kind",
+    "target",
+    "ok",
+    "status_code",
+    "elapsed_ms",
+    "error_kind",
+    "message",
+]
+_STATUS_SCHEMA = {
+    "host": pl.String,
+    "source": pl.String,
+    "kind": pl.String,
+    "state": pl.String,
+    "last_poll": pl.String,
+    "last_success": pl.String,
+    "last_error": pl.String,
+    "rows_total": pl.Int64,
+    "detail": pl.String,
+    "updated_at": pl.String,
+}
 
 
 def collected_frame(batches: Iterable[Any], unique: set[str] = frozenset()) -> pl.DataFrame:  # type: ignore[assignment]
@@ -211,9 +235,13 @@ def collected_frame(batches: Iterable[Any], unique: set[str] = frozenset()) -> p
     return pl.DataFrame(cols, schema=COLLECTED_SCHEMA)
 
 
-def write_collected(con: duckdb.DuckDBPyConnection, df: pl.DataFrame | None, *,
-                    checkpoints: list[list[str]] | None = None,
-                    statuses: list[dict[str, Any]] | None = None) -> int:
+def write_collected(
+    con: duckdb.DuckDBPyConnection,
+    df: pl.DataFrame | None,
+    *,
+    checkpoints: list[list[str]] | None = None,
+    statuses: list[dict[str, Any]] | None = None,
+) -> int:
     """Write one collector flush: metrics (rolled up; deduplicated unless the source's rows are unique by
     construction), error events, probe results, and the sources' checkpoints and statuses — all in the
     caller's transaction. Each table gets one set-based statement (row-by-row ``executemany`` costs
@@ -231,13 +259,17 @@ def write_collected(con: duckdb.DuckDBPyConnection, df: pl.DataFrame | None, *,
             if part.height:
                 n += append_table(con, part.select(cols), table=table)
     if checkpoints:
-        cp = pl.DataFrame(checkpoints, schema={"source": pl.String, "key": pl.String, "position": pl.String,
-                                               "updated_at": pl.String}, orient="row")
+        cp = pl.DataFrame(
+            checkpoints,
+            schema={"source": pl.String, "key": pl.String, "position": pl.String, "updated_at": pl.String},
+            orient="row",
+        )
         cp = cp.with_columns(pl.col("updated_at").str.to_datetime(time_unit="us"))
         _upsert(con, "source_checkpoints", cp, ("source", "key"))
     if statuses:
         st = pl.DataFrame(statuses, schema=_STATUS_SCHEMA).with_columns(
-            pl.col(c).str.to_datetime(time_unit="us") for c in ("last_poll", "last_success", "updated_at"))
+            pl.col(c).str.to_datetime(time_unit="us") for c in ("last_poll", "last_success", "updated_at")
+        )
         _upsert(con, "source_status", st, ("host", "source"))
     return n
 
@@ -247,8 +279,10 @@ def _upsert(con: duckdb.DuckDBPyConnection, table: str, df: pl.DataFrame, key: t
     sets = ", ".join(f'"{c}" = excluded."{c}"' for c in df.columns if c not in key)
     con.register("_lokifi_up", df)
     try:
-        con.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM _lokifi_up "
-                    f"ON CONFLICT ({', '.join(key)}) DO UPDATE SET {sets}")
+        con.execute(
+            f"INSERT INTO {table} ({names}) SELECT {names} FROM _lokifi_up "
+            f"ON CONFLICT ({', '.join(key)}) DO UPDATE SET {sets}"
+        )
     finally:
         con.unregister("_lokifi_up")
 

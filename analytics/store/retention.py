@@ -14,10 +14,23 @@ from dataclasses import dataclass
 from analytics.store.database import Store
 
 ROW_TABLES = (
-    "metrics", "metrics_hourly", "error_events", "error_patterns", "fix_history", "pattern_versions",
-    "performance_baselines", "predictions", "predictive_alerts", "smart_recommendations",
-    "recommendation_events", "ai_analysis_cache", "ai_calls", "ingested_files", "source_checkpoints",
-    "probe_results", "source_status",
+    "metrics",
+    "metrics_hourly",
+    "error_events",
+    "error_patterns",
+    "fix_history",
+    "pattern_versions",
+    "performance_baselines",
+    "predictions",
+    "predictive_alerts",
+    "smart_recommendations",
+    "recommendation_events",
+    "ai_analysis_cache",
+    "ai_calls",
+    "ingested_files",
+    "source_checkpoints",
+    "probe_results",
+    "source_status",
 )
 
 
@@ -36,23 +49,36 @@ class DbInfo:
 
 def db_info(store: Store) -> DbInfo:
     from analytics.store.database import known_version
+
     with store.read() as con:
-        existing = {r[0] for r in con.execute(
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'").fetchall()}
+        existing = {
+            r[0]
+            for r in con.execute(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'"
+            ).fetchall()
+        }
         counts = {}
         for t in ROW_TABLES:
             if t in existing:
                 counts[t] = int(con.execute(f'SELECT count(*) FROM "{t}"').fetchall()[0][0])
         version = int(con.execute("SELECT coalesce(max(number), 0) FROM schema_migrations").fetchall()[0][0])
         # rows stored before timestamps were range-checked at ingest (year 0, year 9999) are left out
-        lo, hi = con.execute("SELECT min(hour), max(hour) FROM metrics_hourly WHERE hour >= TIMESTAMP '1970-01-01' "
-                             "AND hour < TIMESTAMP '2200-01-01'").fetchall()[0]
+        lo, hi = con.execute(
+            "SELECT min(hour), max(hour) FROM metrics_hourly WHERE hour >= TIMESTAMP '1970-01-01' "
+            "AND hour < TIMESTAMP '2200-01-01'"
+        ).fetchall()[0]
     size = store.path.stat().st_size if store.path.exists() else 0
     wal = store.path.with_name(store.path.name + ".wal")
     return DbInfo(
-        path=str(store.path), size_bytes=size, wal_bytes=wal.stat().st_size if wal.exists() else 0,
-        schema_version=version, known_version=known_version(), row_counts=counts,
-        spooled_batches=store.spooled(), oldest_metric=lo, newest_metric=hi,
+        path=str(store.path),
+        size_bytes=size,
+        wal_bytes=wal.stat().st_size if wal.exists() else 0,
+        schema_version=version,
+        known_version=known_version(),
+        row_counts=counts,
+        spooled_batches=store.spooled(),
+        oldest_metric=lo,
+        newest_metric=hi,
     )
 
 
@@ -63,18 +89,28 @@ class PruneResult:
     predictions: int
     dry_run: bool
     fix_history: int = 0
-    imported: int = 0        # of the metrics and error events counted, rows imported with `lokifi ingest`
+    imported: int = 0  # of the metrics and error events counted, rows imported with `lokifi ingest`
 
 
 #: fix outcomes that carry a pattern's current confidence: never pruned (the current solution version's)
-_OLD_VERSIONS_ONLY = ("NOT EXISTS (SELECT 1 FROM error_patterns p WHERE p.error_hash = fix_history.error_hash "
-                      "AND coalesce(fix_history.solution_version, 1) = CASE WHEN coalesce(p.solution, '') = '' "
-                      "THEN 0 ELSE coalesce(p.version, 1) END)")
+_OLD_VERSIONS_ONLY = (
+    "NOT EXISTS (SELECT 1 FROM error_patterns p WHERE p.error_hash = fix_history.error_hash "
+    "AND coalesce(fix_history.solution_version, 1) = CASE WHEN coalesce(p.solution, '') = '' "
+    "THEN 0 ELSE coalesce(p.version, 1) END)"
+)
 
 
-def prune(store: Store, *, metrics_days: int, events_days: int, predictions_days: int,
-          now: dt.datetime | None = None, dry_run: bool = False, fix_history_days: int | None = None,
-          keep_imported: bool = False) -> PruneResult:
+def prune(
+    store: Store,
+    *,
+    metrics_days: int,
+    events_days: int,
+    predictions_days: int,
+    now: dt.datetime | None = None,
+    dry_run: bool = False,
+    fix_history_days: int | None = None,
+    keep_imported: bool = False,
+) -> PruneResult:
     """Delete raw rows older than their retention. With ``dry_run`` only count them.
 
     ``fix_history_days``: also fix outcomes older than that -- except those of each pattern's current
@@ -102,16 +138,22 @@ def prune(store: Store, *, metrics_days: int, events_days: int, predictions_days
         if not keep_imported:
             for table in ("metrics", "error_events"):
                 col, cut = cuts[table]
-                n_imported += int(con.execute(f"SELECT count(*) FROM {table} WHERE {col} < ?{imported}",
-                                              [cut]).fetchall()[0][0])
+                n_imported += int(
+                    con.execute(f"SELECT count(*) FROM {table} WHERE {col} < ?{imported}", [cut]).fetchall()[0][0]
+                )
         for table, (col, cut) in cuts.items():
             where = f"{col} < ?" + extra.get(table, "")
             counts[table] = int(con.execute(f"SELECT count(*) FROM {table} WHERE {where}", [cut]).fetchall()[0][0])
             if not dry_run and counts[table]:
                 con.execute(f"DELETE FROM {table} WHERE {where}", [cut]).fetchall()
-    return PruneResult(metrics=counts["metrics"], error_events=counts["error_events"],
-                       predictions=counts["predictions"], dry_run=dry_run, fix_history=counts.get("fix_history", 0),
-                       imported=n_imported)
+    return PruneResult(
+        metrics=counts["metrics"],
+        error_events=counts["error_events"],
+        predictions=counts["predictions"],
+        dry_run=dry_run,
+        fix_history=counts.get("fix_history", 0),
+        imported=n_imported,
+    )
 
 
 def vacuum(store: Store) -> tuple[int, int]:
@@ -145,6 +187,12 @@ def apply_retention(store: Store, config=None, now: dt.datetime | None = None) -
     from analytics.config.settings import Retention
 
     r = getattr(config, "retention", None) or Retention()
-    return prune(store, metrics_days=r.metrics_days, events_days=r.events_days,
-                 predictions_days=r.predictions_days, now=now, fix_history_days=r.fix_history_days,
-                 keep_imported=True)
+    return prune(
+        store,
+        metrics_days=r.metrics_days,
+        events_days=r.events_days,
+        predictions_days=r.predictions_days,
+        now=now,
+        fix_history_days=r.fix_history_days,
+        keep_imported=True,
+    )

@@ -11,8 +11,13 @@ from lokifi_tui.cli.output import console, err_console, inert, print_json
 
 
 @click.command()
-@click.option("--days", type=Finite(min=0), default=7.0, show_default=True,
-              help="How far back to read (0: everything the files hold).")
+@click.option(
+    "--days",
+    type=Finite(min=0),
+    default=7.0,
+    show_default=True,
+    help="How far back to read (0: everything the files hold).",
+)
 @click.option("--no-engines", is_flag=True, help="Only import; do not refresh patterns, baselines and forecasts.")
 @json_option
 @click.pass_context
@@ -34,8 +39,16 @@ def backfill(ctx: click.Context, days: float, no_engines: bool, as_json: bool) -
     bar = None
     if not as_json and err_console.is_terminal:
         from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
-        bar = Progress(TextColumn("backfill"), BarColumn(), DownloadColumn(), TimeRemainingColumn(),
-                       TextColumn("{task.description}"), console=err_console.get(), transient=True)
+
+        bar = Progress(
+            TextColumn("backfill"),
+            BarColumn(),
+            DownloadColumn(),
+            TimeRemainingColumn(),
+            TextColumn("{task.description}"),
+            console=err_console.get(),
+            transient=True,
+        )
     task = None
 
     def progress(done: int, total: int, path: str) -> None:
@@ -56,23 +69,34 @@ def backfill(ctx: click.Context, days: float, no_engines: bool, as_json: bool) -
     problems = list(report.problems)
     engines = [] if no_engines or not (report.events or report.metric_rows) else refresh_engines(store, config)
     if as_json:
-        print_json({"files": [f.__dict__ for f in report.files], "lines": report.lines, "events": report.events,
-                    "metric_rows": report.metric_rows, "problems": problems, "engine_problems": engines})
+        print_json(
+            {
+                "files": [f.__dict__ for f in report.files],
+                "lines": report.lines,
+                "events": report.events,
+                "metric_rows": report.metric_rows,
+                "problems": problems,
+                "engine_problems": engines,
+            }
+        )
     else:
         if not report.files:
-            console.print("No log files are configured. `lokifi config init --logs DIR` proposes them "
-                          "(or add `logs = [...]` to a component in the config).")
+            console.print(
+                "No log files are configured. `lokifi config init --logs DIR` proposes them "
+                "(or add `logs = [...]` to a component in the config)."
+            )
         for f in report.files:
             if f.kind == "skipped":
                 console.print(f"[dim]-[/] {inert(f.path)}: {inert(f.note)}")
                 continue
             span = f" ({f.first:%Y-%m-%d %H:%M} .. {f.last:%Y-%m-%d %H:%M})" if f.first and f.last else ""
-            what = (f"{f.metric_rows:,} metric rows" if f.kind == "access" else f"{f.events:,} error events")
+            what = f"{f.metric_rows:,} metric rows" if f.kind == "access" else f"{f.events:,} error events"
             note = f" — {inert(f.note)}" if f.note else ""
             console.print(f"[green]✓[/] {inert(f.path)}: {f.lines:,} lines, {what}{span}{note}")
         if report.files:
-            console.print(f"{report.lines:,} lines read: {report.events:,} error events, "
-                          f"{report.metric_rows:,} metric rows.")
+            console.print(
+                f"{report.lines:,} lines read: {report.events:,} error events, {report.metric_rows:,} metric rows."
+            )
         for p in problems:
             err_console.print(f"[bold red]✗[/] {inert(p)}")
         for p in engines:

@@ -44,18 +44,38 @@ def _describe(col: Any) -> str:
 
 @click.command("collect")
 @click.option("--once", is_flag=True, help="Collect one round, write it, print a summary and exit.")
-@click.option("--from-start", is_flag=True,
-              help="Read configured log files from their beginning (only files with no stored position).")
-@click.option("--duration", type=Finite(), default=None, metavar="SECONDS",
-              help="Stop after this many seconds (default: run until SIGTERM / Ctrl-C).")
+@click.option(
+    "--from-start",
+    is_flag=True,
+    help="Read configured log files from their beginning (only files with no stored position).",
+)
+@click.option(
+    "--duration",
+    type=Finite(),
+    default=None,
+    metavar="SECONDS",
+    help="Stop after this many seconds (default: run until SIGTERM / Ctrl-C).",
+)
 @click.option("--no-hooks", is_flag=True, help="Do not run the engines' refresh hooks (pattern learning, ...).")
 @click.option("-q", "--quiet", is_flag=True, help="Only print problems.")
-@click.option("--metrics-listen", metavar="HOST:PORT", default=None,
-              help="Serve Lokifi's numbers at http://HOST:PORT/metrics for Prometheus (e.g. 127.0.0.1:9464).")
+@click.option(
+    "--metrics-listen",
+    metavar="HOST:PORT",
+    default=None,
+    help="Serve Lokifi's numbers at http://HOST:PORT/metrics for Prometheus (e.g. 127.0.0.1:9464).",
+)
 @json_option
 @click.pass_context
-def collect(ctx: click.Context, once: bool, from_start: bool, duration: float | None, no_hooks: bool,
-            quiet: bool, metrics_listen: str | None, as_json: bool) -> None:
+def collect(
+    ctx: click.Context,
+    once: bool,
+    from_start: bool,
+    duration: float | None,
+    no_hooks: bool,
+    quiet: bool,
+    metrics_listen: str | None,
+    as_json: bool,
+) -> None:
     """Collect host vitals, probe results and log errors into the database, headless.
 
     Runs until SIGTERM or SIGINT (it writes what it has read before exiting), so it suits a systemd
@@ -83,12 +103,19 @@ def collect(ctx: click.Context, once: bool, from_start: bool, duration: float | 
         if rep.store_failure:
             fail(f"database problem: {rep.store_failure}", STORE)
         if as_json:
-            print_json({"rows": rep.rows, "written": rep.written,
-                        "sources": [s.__dict__ for s in rep.statuses],
-                        "probes": [p.__dict__ for p in rep.probes]})
+            print_json(
+                {
+                    "rows": rep.rows,
+                    "written": rep.written,
+                    "sources": [s.__dict__ for s in rep.statuses],
+                    "probes": [p.__dict__ for p in rep.probes],
+                }
+            )
             return
-        console.print(f"collected {rep.rows} rows into {inert(store.path)}"
-                      + ("" if rep.written else " (database busy: spooled, written by the next process)"))
+        console.print(
+            f"collected {rep.rows} rows into {inert(store.path)}"
+            + ("" if rep.written else " (database busy: spooled, written by the next process)")
+        )
         for s in rep.statuses:
             line = f"  {inert(s.name):10} {s.state:8} {inert(s.detail)}"
             if s.last_error:
@@ -97,12 +124,17 @@ def collect(ctx: click.Context, once: bool, from_start: bool, duration: float | 
         for p in rep.probes:
             ms = f"{p.elapsed_ms:.1f} ms" if p.elapsed_ms is not None else "-"
             state = "[green]up[/]" if p.ok else f"[red]{inert(p.error_kind)}[/]"
-            console.print(f"  probe {inert(p.component)} {inert(p.target)}: {state} {ms}"
-                          + (f"  {inert(p.message)}" if p.message and not p.ok else ""))
+            console.print(
+                f"  probe {inert(p.component)} {inert(p.target)}: {state} {ms}"
+                + (f"  {inert(p.message)}" if p.message and not p.ok else "")
+            )
         return
 
-    logging.basicConfig(level=logging.WARNING if quiet else logging.INFO, stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.WARNING if quiet else logging.INFO,
+        stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
     # "wait": if a dashboard is collecting into this database, it hands over and this takes over.
     col = Collector(store, cfg, from_start=from_start, hooks=() if no_hooks else None, persist="wait", stop=stop)
     try:
@@ -114,8 +146,9 @@ def collect(ctx: click.Context, once: bool, from_start: bool, duration: float | 
         col.close()
         return
     if not quiet:
-        err_console.print(f"lokifi collect: writing to {inert(store.path)} every {col.flush_seconds:g}s "
-                          f"as host {inert(col.host)}")
+        err_console.print(
+            f"lokifi collect: writing to {inert(store.path)} every {col.flush_seconds:g}s as host {inert(col.host)}"
+        )
         err_console.print(f"  {inert(_describe(col))}")
     exporter = None
     if metrics_listen:
@@ -140,8 +173,10 @@ def collect(ctx: click.Context, once: bool, from_start: bool, duration: float | 
         col.close()
         if not quiet:
             s = col.stats
-            err_console.print(f"lokifi collect: stopped; {s.rows_written} rows written in {s.flushes} batches"
-                              + (f" ({s.spooled} spooled while the database was busy)" if s.spooled else ""))
+            err_console.print(
+                f"lokifi collect: stopped; {s.rows_written} rows written in {s.flushes} batches"
+                + (f" ({s.spooled} spooled while the database was busy)" if s.spooled else "")
+            )
 
 
 class _Reporter:
@@ -174,14 +209,20 @@ class _Reporter:
             log.warning("refresh %s: %s", hook, err)
         if not self.quiet and time.monotonic() - self.last_summary >= 600:
             st = self.col.stats
-            log.info("%d rows written in %d batches; %d spooled; last write %s", st.rows_written, st.flushes,
-                     st.spooled, st.last_flush.isoformat(timespec="seconds") if st.last_flush else "never")
+            log.info(
+                "%d rows written in %d batches; %d spooled; last write %s",
+                st.rows_written,
+                st.flushes,
+                st.spooled,
+                st.last_flush.isoformat(timespec="seconds") if st.last_flush else "never",
+            )
             self.last_summary = time.monotonic()
 
 
 # --------------------------------------------------------------------------------------------------
 # lokifi config
 # --------------------------------------------------------------------------------------------------
+
 
 @click.group("config")
 def config() -> None:
@@ -190,14 +231,20 @@ def config() -> None:
 
 def _config_path(ctx: click.Context):
     from analytics.config.paths import resolve_config
+
     return resolve_config(_globals(ctx).config)
 
 
 @config.command("init")
 @click.option("--force", is_flag=True, help="Replace an existing file (the old one is kept as .bak).")
 @click.option("--no-detect", is_flag=True, help="Do not look for services and logs; write the template only.")
-@click.option("--logs", "log_dirs", multiple=True, metavar="DIR",
-              help="Look for services' logs in DIR (repeatable; default /var/log).")
+@click.option(
+    "--logs",
+    "log_dirs",
+    multiple=True,
+    metavar="DIR",
+    help="Look for services' logs in DIR (repeatable; default /var/log).",
+)
 @click.option("--dry-run", "--stdout", "to_stdout", is_flag=True, help="Print the proposed file instead of writing it.")
 @click.pass_context
 def config_init(ctx: click.Context, force: bool, no_detect: bool, log_dirs: tuple[str, ...], to_stdout: bool) -> None:
@@ -247,6 +294,7 @@ def config_check(ctx: click.Context, as_json: bool) -> None:
     issues = list(cfg.issues) if cfg else []
     if cfg is not None and cfg.keymap:
         from analytics.config.settings import locate_keys
+
         lines = locate_keys(path.read_text(encoding="utf-8", errors="replace"))
         _, keymap_problems = keymap_from_config(cfg.keymap)
         for problem in keymap_problems:
@@ -255,9 +303,16 @@ def config_check(ctx: click.Context, as_json: bool) -> None:
         issues.append(Issue(None, "the config file named by --config / LOKIFI_CONFIG does not exist", None, str(path)))
     errors = [i for i in issues if i.severity == "error"]
     if as_json:
-        print_json({"path": str(path), "exists": path.exists(), "ok": not errors,
-                    "issues": [{"line": i.line, "key": i.key, "severity": i.severity, "message": i.message}
-                               for i in issues]})
+        print_json(
+            {
+                "path": str(path),
+                "exists": path.exists(),
+                "ok": not errors,
+                "issues": [
+                    {"line": i.line, "key": i.key, "severity": i.severity, "message": i.message} for i in issues
+                ],
+            }
+        )
     else:
         if not path.exists():
             console.print(f"{inert(path)}: no config file (defaults apply; `lokifi config init` writes one)")
@@ -268,8 +323,9 @@ def config_check(ctx: click.Context, as_json: bool) -> None:
             key = f" [bold]{inert(i.key)}[/]:" if i.key else ""
             console.print(f"{where}: [{color}]{i.severity}[/]{key} {inert(i.message)}")
         if len(issues) > SHOW_ISSUES:
-            console.print(f"… and {len(issues) - SHOW_ISSUES:,} more ({len(errors):,} errors in all; "
-                          "--json lists every one)")
+            console.print(
+                f"… and {len(issues) - SHOW_ISSUES:,} more ({len(errors):,} errors in all; --json lists every one)"
+            )
         if cfg is not None and not issues:
             n = len(cfg.components)
             probes = sum(len(c.probes) for c in cfg.components)
@@ -284,14 +340,19 @@ _SECRET_WORDS = ("token", "password", "secret", "api_key", "apikey", "authorizat
 
 def _explicit_config(ctx: click.Context) -> bool:
     from lokifi_tui.cli.context import _globals
+
     return bool(_globals(ctx).config)
 
 
 def _is_secret(key: Any, value: Any) -> bool:
     """Credentials are strings under a secret-sounding key; numbers and flags (secret_max_file_kb) are not."""
     k = str(key).lower()
-    return (isinstance(value, str) and bool(value) and any(w in k for w in _SECRET_WORDS)
-            and not k.endswith(("_file", "_env")))
+    return (
+        isinstance(value, str)
+        and bool(value)
+        and any(w in k for w in _SECRET_WORDS)
+        and not k.endswith(("_file", "_env"))
+    )
 
 
 def _redact(obj: Any) -> Any:

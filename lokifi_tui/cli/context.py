@@ -23,20 +23,25 @@ class Globals:
 
     def db_path(self) -> Path:
         from analytics.config.paths import resolve_db
+
         return resolve_db(self.db)
 
     def load_config(self):
         """The loaded config; its problems are printed once to stderr (a bad config never stops a command)."""
         from analytics.config.settings import load_config
+
         if self._loaded is None:
             self._loaded = load_config(self.config)
             if self._loaded.problems:
                 from lokifi_tui.cli.output import err_console, inert
+
                 for p in self._loaded.problems[:20]:
                     err_console.print(f"[yellow]config:[/] {inert(p)}")
                 if len(self._loaded.problems) > 20:
-                    err_console.print(f"[yellow]config:[/] … and {len(self._loaded.problems) - 20:,} more "
-                                      "(`lokifi config check` lists them)")
+                    err_console.print(
+                        f"[yellow]config:[/] … and {len(self._loaded.problems) - 20:,} more "
+                        "(`lokifi config check` lists them)"
+                    )
         return self._loaded
 
 
@@ -53,6 +58,7 @@ def db_path(ctx: click.Context) -> Path:
 
 def get_store(ctx: click.Context):
     from analytics.store.database import Store
+
     return Store(db_path(ctx))
 
 

@@ -9,13 +9,30 @@ from pathlib import Path
 from lokifi_tui.cli.context import Globals
 
 
-def open_dashboard(g: Globals, *, refresh: float | None = None, theme: str | None = None,
-                   db: Path | None = None, demo: bool = False, config=None) -> None:
+def open_dashboard(
+    g: Globals,
+    *,
+    refresh: float | None = None,
+    theme: str | None = None,
+    db: Path | None = None,
+    demo: bool = False,
+    config=None,
+) -> None:
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         from lokifi_tui.cli.output import UNAVAILABLE, err_console
-        err_console.print("The dashboard needs a terminal (stdin and stdout are not one). Every analysis is also "
-                          "a command: `lokifi --help`; `lokifi demo --no-open` only builds the demo database.")
+
+        err_console.print(
+            "The dashboard needs a terminal (stdin and stdout are not one). Every analysis is also "
+            "a command: `lokifi --help`; `lokifi demo --no-open` only builds the demo database."
+        )
         raise SystemExit(UNAVAILABLE)
     from lokifi_tui.app import run_dashboard
-    run_dashboard(db or g.db_path(), config=config or g.load_config(), refresh=refresh or g.refresh,
-                  theme=theme or g.theme, demo=demo, propose_setup=not demo and not g.config)
+
+    run_dashboard(
+        db or g.db_path(),
+        config=config or g.load_config(),
+        refresh=refresh or g.refresh,
+        theme=theme or g.theme,
+        demo=demo,
+        propose_setup=not demo and not g.config,
+    )

@@ -42,8 +42,9 @@ def info(ctx: click.Context, as_json: bool) -> None:
     if i.spooled_batches:
         console.print(f"[bold]spooled[/]        {i.spooled_batches} batch(es) waiting to be written")
     if i.oldest_metric:
-        console.print(f"[bold]metrics span[/]   {i.oldest_metric:%Y-%m-%d %H:%M} → "
-                      f"{i.newest_metric:%Y-%m-%d %H:%M} UTC")
+        console.print(
+            f"[bold]metrics span[/]   {i.oldest_metric:%Y-%m-%d %H:%M} → {i.newest_metric:%Y-%m-%d %H:%M} UTC"
+        )
     t = Table(show_edge=False, box=None, pad_edge=False)
     t.add_column("table")
     t.add_column("rows", justify="right")
@@ -64,8 +65,12 @@ def prune(ctx: click.Context, dry_run: bool, yes: bool, as_json: bool) -> None:
     cfg = get_config(ctx)
     r = cfg.retention
     store = get_store(ctx)
-    days = dict(metrics_days=r.metrics_days, events_days=r.events_days, predictions_days=r.predictions_days,
-                fix_history_days=r.fix_history_days)
+    days = dict(
+        metrics_days=r.metrics_days,
+        events_days=r.events_days,
+        predictions_days=r.predictions_days,
+        fix_history_days=r.fix_history_days,
+    )
     counted = do_prune(store, **days, dry_run=True)
     total = counted.metrics + counted.error_events + counted.predictions + counted.fix_history
     if not dry_run and total and not yes:
@@ -74,15 +79,21 @@ def prune(ctx: click.Context, dry_run: bool, yes: bool, as_json: bool) -> None:
             f"events older than {r.events_days} d, {counted.predictions:,} predictions older than "
             f"{r.predictions_days} d and {counted.fix_history:,} fix outcomes of replaced solutions older than "
             f"{r.fix_history_days} d?"
-            + (f" ({counted.imported:,} of the metric rows and error events were imported with `lokifi ingest`.)"
-               if counted.imported else ""))
+            + (
+                f" ({counted.imported:,} of the metric rows and error events were imported with `lokifi ingest`.)"
+                if counted.imported
+                else ""
+            )
+        )
     result = counted if dry_run or not total else do_prune(store, **days)
     if as_json:
         print_json(result)
         return
     verb = "would delete" if dry_run else "deleted"
-    console.print(f"{verb} {result.metrics:,} metric rows, {result.error_events:,} error events, "
-                  f"{result.predictions:,} predictions, {result.fix_history:,} fix outcomes")
+    console.print(
+        f"{verb} {result.metrics:,} metric rows, {result.error_events:,} error events, "
+        f"{result.predictions:,} predictions, {result.fix_history:,} fix outcomes"
+    )
 
 
 @db.command()

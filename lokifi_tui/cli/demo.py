@@ -24,15 +24,20 @@ def demo(ctx: click.Context, reset: bool, no_open: bool, refresh: float | None, 
     path = demo_db_path()
     if reset or not path.exists() or not demo_config_path(path).exists():
         from analytics.demo.data import build_demo
+
         with console.status("Building the demo database (45 days, six services)…"):
             info = build_demo(path)
-        console.print(f"[green]✓[/] demo database: {inert(info.path)} ({info.metrics:,} metric rows, "
-                      f"{info.events:,} error events)")
+        console.print(
+            f"[green]✓[/] demo database: {inert(info.path)} ({info.metrics:,} metric rows, "
+            f"{info.events:,} error events)"
+        )
     console.print(f"  commands on the demo: lokifi --db {inert(path)} --config {inert(demo_config_path(path))} …")
     if no_open:
         return
     from analytics.config.settings import load_config
     from lokifi_tui.cli.context import _globals
     from lokifi_tui.cli.dashboard import open_dashboard
-    open_dashboard(_globals(ctx), db=path, demo=True, refresh=refresh, theme=theme,
-                   config=load_config(demo_config_path(path)))
+
+    open_dashboard(
+        _globals(ctx), db=path, demo=True, refresh=refresh, theme=theme, config=load_config(demo_config_path(path))
+    )

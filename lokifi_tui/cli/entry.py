@@ -3,7 +3,7 @@
 Bare ``lokifi`` — no command, only the root's dashboard options — opens the dashboard without
 importing click (about 40 ms of a first paint budgeted at 0.7 s); anything else, ``--help`` and every
 malformed option included, goes to the click command line (:mod:`lokifi_tui.cli.main`), which owns the
-messages. ``tests/test_cli_entry.py`` keeps :data:`DASHBOARD_OPTIONS` equal to the click root's options.
+messages. ``tests/unit/test_cli_entry.py`` keeps :data:`DASHBOARD_OPTIONS` equal to the click root's options.
 
 Python's cyclic garbage collector is held off from here until the dashboard's first frame: start-up
 builds the interpreter's longest-lived objects (some 400 modules) and frees almost nothing, so the
@@ -91,6 +91,7 @@ def _resume_collection() -> None:
 
 def _resume_collection_later() -> None:
     import threading
+
     timer = threading.Timer(COMMAND_GC_HOLD, _resume_collection)
     timer.daemon = True
     timer.start()
@@ -112,18 +113,22 @@ def main() -> None:
         if command_word(sys.argv[1:]) == "status":
             global _status_cpu_reading
             from analytics.sources.cpu_clock import cpu_clock
+
             _status_cpu_reading = (time.monotonic(), cpu_clock())
         from lokifi_tui.cli.main import main as cli_main
+
         cli_main()
         return
     from lokifi_tui.cli.context import Globals
     from lokifi_tui.cli.dashboard import open_dashboard
+
     try:
         open_dashboard(Globals(**args))  # type: ignore[arg-type]
     except KeyboardInterrupt:
         sys.exit(130)
     except Exception as exc:
         from lokifi_tui.cli.output import STORE, report_store_failure
+
         if not report_store_failure(exc):
             raise
         sys.exit(STORE)

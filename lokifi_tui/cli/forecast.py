@@ -23,23 +23,55 @@ def forecast() -> None:
 
 
 @forecast.command("series")
-@click.option("--horizon", type=click.IntRange(1, 1_000_000), envvar=["LOKIFI_HORIZON", "EVAL_HORIZON"],
-              required=True, help="Steps to forecast (env LOKIFI_HORIZON or EVAL_HORIZON).")
-@click.option("--step", type=Finite(min=0, min_open=True), envvar="EVAL_STEP_SECONDS", default=None,
-              help="Seconds between rows (default: the median spacing of the timestamps).")
-@click.option("--model", type=click.Choice(MODELS), default="auto", show_default=True,
-              help="linear: a straight line through 30 days; seasonal: robust daily/weekly combination; "
-                   "auto: whichever has the lower backtest error on this series.")
-@click.option("--level", type=Finite(0.5, 0.99), default=0.8, show_default=True,
-              help="Coverage of the prediction interval.")
-@click.option("--input", "input_path", type=click.Path(dir_okay=False, allow_dash=True), default="-",
-              help="CSV file (default: stdin).")
+@click.option(
+    "--horizon",
+    type=click.IntRange(1, 1_000_000),
+    envvar=["LOKIFI_HORIZON", "EVAL_HORIZON"],
+    required=True,
+    help="Steps to forecast (env LOKIFI_HORIZON or EVAL_HORIZON).",
+)
+@click.option(
+    "--step",
+    type=Finite(min=0, min_open=True),
+    envvar="EVAL_STEP_SECONDS",
+    default=None,
+    help="Seconds between rows (default: the median spacing of the timestamps).",
+)
+@click.option(
+    "--model",
+    type=click.Choice(MODELS),
+    default="auto",
+    show_default=True,
+    help="linear: a straight line through 30 days; seasonal: robust daily/weekly combination; "
+    "auto: whichever has the lower backtest error on this series.",
+)
+@click.option(
+    "--level", type=Finite(0.5, 0.99), default=0.8, show_default=True, help="Coverage of the prediction interval."
+)
+@click.option(
+    "--input",
+    "input_path",
+    type=click.Path(dir_okay=False, allow_dash=True),
+    default="-",
+    help="CSV file (default: stdin).",
+)
 @click.option("--explain", is_flag=True, help="Also print the chosen model and its backtest error to stderr.")
-@click.option("--timestamps", is_flag=True,
-              help="Print a header and `timestamp,value,lo,hi` lines (ISO 8601 UTC, 6 significant digits).")
+@click.option(
+    "--timestamps",
+    is_flag=True,
+    help="Print a header and `timestamp,value,lo,hi` lines (ISO 8601 UTC, 6 significant digits).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts: model, backtest and the points.")
-def series(horizon: int, step: float | None, model: str, level: float, input_path: str, explain: bool,
-           timestamps: bool, as_json: bool) -> None:
+def series(
+    horizon: int,
+    step: float | None,
+    model: str,
+    level: float,
+    input_path: str,
+    explain: bool,
+    timestamps: bool,
+    as_json: bool,
+) -> None:
     """Read a CSV of timestamp,value and print HORIZON lines `value,lo,hi` (lo-hi: the prediction
     interval; full precision, the format scoring harnesses read), or with --timestamps
     `timestamp,value,lo,hi`. Rows are taken as equally spaced steps (a day is as many rows as the last
@@ -65,25 +97,43 @@ def series(horizon: int, step: float | None, model: str, level: float, input_pat
         def finite(x):
             return float(x) if x is not None and math.isfinite(float(x)) else None
 
-        print_json({"model": fc.model, "level": level, "backtest_mae": finite(fc.backtest_mae),
-                    "backtest_mase": finite(fc.backtest_mase), "points": [
-                        {"timestamp": iso(t), "value": float(v), "lo": float(lo), "hi": float(hi)}
-                        for t, v, lo, hi in zip(times, fc.mean, fc.lo, fc.hi, strict=True)]})
+        print_json(
+            {
+                "model": fc.model,
+                "level": level,
+                "backtest_mae": finite(fc.backtest_mae),
+                "backtest_mase": finite(fc.backtest_mase),
+                "points": [
+                    {"timestamp": iso(t), "value": float(v), "lo": float(lo), "hi": float(hi)}
+                    for t, v, lo, hi in zip(times, fc.mean, fc.lo, fc.hi, strict=True)
+                ],
+            }
+        )
     elif timestamps:
-        sys.stdout.write("timestamp,value,lo,hi\n" + "".join(
-            f"{iso(t)},{float(v):.6g},{float(lo):.6g},{float(hi):.6g}\n"
-            for t, v, lo, hi in zip(times, fc.mean, fc.lo, fc.hi, strict=True)))
+        sys.stdout.write(
+            "timestamp,value,lo,hi\n"
+            + "".join(
+                f"{iso(t)},{float(v):.6g},{float(lo):.6g},{float(hi):.6g}\n"
+                for t, v, lo, hi in zip(times, fc.mean, fc.lo, fc.hi, strict=True)
+            )
+        )
     else:
-        sys.stdout.write("".join(f"{float(v)!r},{float(lo)!r},{float(hi)!r}\n"
-                                 for v, lo, hi in zip(fc.mean, fc.lo, fc.hi, strict=True)))
+        sys.stdout.write(
+            "".join(
+                f"{float(v)!r},{float(lo)!r},{float(hi)!r}\n" for v, lo, hi in zip(fc.mean, fc.lo, fc.hi, strict=True)
+            )
+        )
     if explain:
         cands = ", ".join(f"{k} {v:.4g}" for k, v in fc.candidates.items())
-        sys.stderr.write(f"model: {fc.model}   backtest MAE: {fc.backtest_mae:.4g}   MASE: {fc.backtest_mase:.3f}   "
-                         f"({fc.backtest_origins} origins; {cands})\n")
+        sys.stderr.write(
+            f"model: {fc.model}   backtest MAE: {fc.backtest_mae:.4g}   MASE: {fc.backtest_mase:.3f}   "
+            f"({fc.backtest_origins} origins; {cands})\n"
+        )
 
 
 def _fail(message: str) -> None:
     from lokifi_tui.cli.output import BAD_INPUT, fail
+
     fail(message, BAD_INPUT)
 
 
@@ -102,18 +152,34 @@ def _num(x: float | None, unit: str) -> str:
 
 @click.command("forecast")
 @click.option("--component", "-c", default=None, help="Only this component (default: every component).")
-@click.option("--days", type=Finite(min=1 / 24, max=90), default=7.0, show_default=True,
-              help="Forecast horizon in days.")
-@click.option("--model", type=click.Choice(MODELS), default="auto", show_default=True,
-              help="linear (a 30-day regression line), seasonal, or auto (chosen per component by backtest).")
+@click.option(
+    "--days", type=Finite(min=1 / 24, max=90), default=7.0, show_default=True, help="Forecast horizon in days."
+)
+@click.option(
+    "--model",
+    type=click.Choice(MODELS),
+    default="auto",
+    show_default=True,
+    help="linear (a 30-day regression line), seasonal, or auto (chosen per component by backtest).",
+)
 @click.option("--metric", default="response_time_ms", show_default=True, help="Metric to forecast.")
-@host_option("Forecast that host's own series, recorded and scored as that host's (default: each "
-             "component's series over all hosts together, the fleet-wide view the dashboard shows).")
+@host_option(
+    "Forecast that host's own series, recorded and scored as that host's (default: each "
+    "component's series over all hosts together, the fleet-wide view the dashboard shows)."
+)
 @json_option
 @click.option("--no-record", is_flag=True, help="Do not store these forecasts as predictions.")
 @click.pass_context
-def ai_forecast(ctx: click.Context, component: str | None, days: float, model: str, metric: str, host: str | None,
-                as_json: bool, no_record: bool) -> None:
+def ai_forecast(
+    ctx: click.Context,
+    component: str | None,
+    days: float,
+    model: str,
+    metric: str,
+    host: str | None,
+    as_json: bool,
+    no_record: bool,
+) -> None:
     """Forecast performance per component: current, forecast, percent change, trend and significance
     (the built-in rules), with the chosen model, its 80% interval and its measured backtest error.
 
@@ -129,18 +195,30 @@ def ai_forecast(ctx: click.Context, component: str | None, days: float, model: s
         record(store, forecasts, host=host or "")
     acc = forecast_accuracy(store, metric=metric, host=host or "")
     if as_json:
-        print_json({"metric": metric, "horizon_days": days, "model": model, "host": host,
-                    "forecasts": [f.to_dict() for f in forecasts], "accuracy": acc})
+        print_json(
+            {
+                "metric": metric,
+                "horizon_days": days,
+                "model": model,
+                "host": host,
+                "forecasts": [f.to_dict() for f in forecasts],
+                "accuracy": acc,
+            }
+        )
         return
     unit = _unit(metric)
     on = f" on host {inert(host)}" if host else ""
     console.print(f"[bold]📈 Performance Forecasting[/]{on}\n")
     if not forecasts:
-        console.print(f"No {inert(metric)} data{' from host ' + inert(host) if host else ''} in the database yet. "
-                      "Collect some with `lokifi collect`, or see it work on demo data with `lokifi demo`.")
+        console.print(
+            f"No {inert(metric)} data{' from host ' + inert(host) if host else ''} in the database yet. "
+            "Collect some with `lokifi collect`, or see it work on demo data with `lokifi demo`."
+        )
         return
-    console.print(f"Forecasting performance trends for next {days:g} days"
-                  f"{on if host else ' (all hosts together; --host NAME for one host)'}...\n")
+    console.print(
+        f"Forecasting performance trends for next {days:g} days"
+        f"{on if host else ' (all hosts together; --host NAME for one host)'}...\n"
+    )
     label = metric.replace("_ms", "").replace("_", " ").capitalize()
     for f in forecasts:
         console.print(f"📊 Component: [bold]{inert(f.component)}[/]")
@@ -150,8 +228,10 @@ def ai_forecast(ctx: click.Context, component: str | None, days: float, model: s
         console.print(f"   {inert(label)}:")
         console.print(f"     Current: {_num(f.current, unit)}")
         pct = f"{f.percent_change:+.1f}%" if f.percent_change is not None else "n/a"
-        console.print(f"     Forecast ({f.horizon_days:g} days): {_num(f.forecast, unit)} "
-                      f"([{f.colour}]{pct}[/])   80% interval {_num(f.lo, unit)} – {_num(f.hi, unit)}")
+        console.print(
+            f"     Forecast ({f.horizon_days:g} days): {_num(f.forecast, unit)} "
+            f"([{f.colour}]{pct}[/])   80% interval {_num(f.lo, unit)} – {_num(f.hi, unit)}"
+        )
         icon, word = _TREND[f.trend]
         console.print(f"     Trend: {icon} {word} ({f.slope_per_day:+.2f}{unit}/day)")
         if f.significant:
@@ -159,16 +239,22 @@ def ai_forecast(ctx: click.Context, component: str | None, days: float, model: s
         maes = f.backtest.get("mae", {})
         others = ", ".join(f"{k} {_num(v, unit)}" for k, v in maes.items() if v is not None)
         mase = f"MASE {f.backtest_mase:.2f}" if f.backtest_mase is not None else "MASE n/a"
-        console.print(f"     Model: {f.model} — backtest error {_num(f.backtest_mae, unit)} ({mase}; "
-                      f"{'chosen by backtest: ' if f.requested_model == 'auto' else ''}{others})")
+        console.print(
+            f"     Model: {f.model} — backtest error {_num(f.backtest_mae, unit)} ({mase}; "
+            f"{'chosen by backtest: ' if f.requested_model == 'auto' else ''}{others})"
+        )
         if f.model != "linear" and f.linear:
             ln = f.linear
-            console.print(f"     30-day line: {ln['slope']:+.2f}{unit}/day → {_num(ln['forecast'], unit)} "
-                          f"({ln['trend']}{', significant' if ln['significant'] else ''})")
+            console.print(
+                f"     30-day line: {ln['slope']:+.2f}{unit}/day → {_num(ln['forecast'], unit)} "
+                f"({ln['trend']}{', significant' if ln['significant'] else ''})"
+            )
         console.print()
     if acc["scored"]:
-        console.print(f"Forecast accuracy{on or ' on this host'}: {acc['hits']} of {acc['scored']} scored forecasts "
-                      f"fell inside their 80% interval ({acc['hit_rate']:.0%}).")
+        console.print(
+            f"Forecast accuracy{on or ' on this host'}: {acc['hits']} of {acc['scored']} scored forecasts "
+            f"fell inside their 80% interval ({acc['hit_rate']:.0%})."
+        )
     else:
         console.print(f"Forecast accuracy{on or ' on this host'}: no forecast has fallen due yet.")
     console.print("\n💡 TIP: Keep monitoring with: lokifi  (the dashboard)")

@@ -79,8 +79,9 @@ def ai() -> None:
         "sources": "lokifi_tui.cli.sources:sources",
     },
 )
-@click.option("--db", "db", metavar="PATH", envvar="LOKIFI_DB",
-              help="Database file (default: platform data dir; env LOKIFI_DB).")
+@click.option(
+    "--db", "db", metavar="PATH", envvar="LOKIFI_DB", help="Database file (default: platform data dir; env LOKIFI_DB)."
+)
 @click.option("--config", "config", metavar="PATH", envvar="LOKIFI_CONFIG", help="Config file (env LOKIFI_CONFIG).")
 @click.option("--refresh", type=Finite(), default=None, help="Dashboard refresh interval in seconds.")
 @click.option("--theme", default=None, help="Dashboard theme name.")
@@ -94,6 +95,7 @@ def cli(ctx: click.Context, db: str | None, config: str | None, refresh: float |
     ctx.obj = Globals(db=db, config=config, refresh=refresh, theme=theme)
     if ctx.invoked_subcommand is None:
         from lokifi_tui.cli.dashboard import open_dashboard
+
         open_dashboard(ctx.obj)
 
 
@@ -103,13 +105,14 @@ cli.add_command(ai, "ai")
 def main() -> None:
     """The click command line (the ``lokifi`` executable is :func:`lokifi_tui.cli.entry.main`)."""
     from lokifi_tui.cli.output import STORE, err_console, report_store_failure
+
     for stream in (sys.stdout, sys.stderr):
         # an argument or file name that is not UTF-8 (a lone surrogate here) is shown escaped, never a crash
         with contextlib.suppress(AttributeError, ValueError):
             stream.reconfigure(errors="backslashreplace")
     try:
         rc = cli.main(prog_name="lokifi", standalone_mode=False)
-        if type(rc) is int and rc:    # ctx.exit(n): click hands the code back when not standalone
+        if type(rc) is int and rc:  # ctx.exit(n): click hands the code back when not standalone
             sys.exit(rc)
     except click.exceptions.Abort:
         err_console.print("aborted")
@@ -133,4 +136,5 @@ def main() -> None:
 
 if __name__ == "__main__":
     from lokifi_tui.cli.entry import main as entry_main
+
     entry_main()

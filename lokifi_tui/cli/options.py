@@ -20,6 +20,7 @@ class Finite(click.FloatRange):
 
     def convert(self, value, param, ctx):
         import math
+
         v = super().convert(value, param, ctx)
         if not math.isfinite(v):
             self.fail(f"{value!r} is not a finite number", param, ctx)
@@ -53,19 +54,28 @@ def host_option(text: str = HOST_HELP):
     an unknown one fails with exit code 3 (bad input) and a message listing them, instead of the
     command printing an empty table. The command receives ``host`` (None when not given) and puts it
     in its ``--json`` output."""
+
     def check(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
         if value is None:
             return None
         from lokifi_tui.cli.output import BAD_INPUT, USAGE, fail
+
         value = value.strip()
         if not value:
             fail("--host needs a host name (`lokifi sources hosts` lists the fleet's)", USAGE)
         from analytics.store.hosts import UnknownHost, require_host
         from lokifi_tui.cli.context import get_store
+
         try:
             return require_host(get_store(ctx), value)
         except UnknownHost as exc:
             fail(str(exc), BAD_INPUT)
 
-    return click.option("--host", "host", metavar="NAME", default=None, callback=check,
-                        help=f"{text} NAME must be a host the store has rows from.")
+    return click.option(
+        "--host",
+        "host",
+        metavar="NAME",
+        default=None,
+        callback=check,
+        help=f"{text} NAME must be a host the store has rows from.",
+    )

@@ -40,6 +40,7 @@ class _LazyConsole:
     def get(self) -> Console:
         if self._console is None:
             from rich.console import Console
+
             self._console = Console(**self._kwargs)
         return self._console
 
@@ -72,11 +73,13 @@ def _escape_markup(s: str) -> str:
     Rich reads backslashes before a tag-like bracket as pairs plus one escape, but before any other
     bracket it drops exactly one backslash (rich.markup.escape does not cover that case). A trailing
     backslash is doubled, as rich does, so it cannot escape markup placed after the text."""
+
     def fix(m: re.Match) -> str:
         n = len(m.group(1))
         if _TAG_AFTER.match(s, m.end()):
             return "\\" * (2 * n) + "\\["
         return "\\" * (n + 1) + "[" if n else "["
+
     out = _BRACKET.sub(fix, s)
     return out + "\\" if out.endswith("\\") else out
 
@@ -108,6 +111,7 @@ def _default(o: Any) -> Any:
         return o.to_dict()
     if hasattr(o, "__dataclass_fields__"):
         import dataclasses
+
         return dataclasses.asdict(o)
     if isinstance(o, (set, frozenset, tuple)):
         return list(o)
@@ -118,8 +122,9 @@ def _default(o: Any) -> Any:
 #: C0 controls): DEL and the C1 controls (U+009B is a one-byte CSI), bidirectional overrides, isolates and
 #: marks (a filename can read backwards), zero-width and other format characters, line/paragraph
 #: separators, and lone surrogates (not encodable as UTF-8)
-_UNSAFE_IN_JSON = re.compile("[\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f"
-                             "\ufeff\ufff9-\ufffb\ud800-\udfff]")
+_UNSAFE_IN_JSON = re.compile(
+    "[\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb\ud800-\udfff]"
+)
 
 
 def json_text(obj: Any, indent: int | None = 2) -> str:

@@ -19,16 +19,19 @@ THRESHOLDS = ("0.5", "0.7", "0.9")
 
 def _read_stdin_lines() -> list[str]:
     from analytics.patterns.logread import read_lines
+
     return _bad_input_on_error(read_lines, "-")
 
 
 def _bad_input_on_error(fn, *args, **kwargs):
     """``fn(...)``; an input that cannot be read (a device on stdin ...) fails with exit 3 and its message."""
     from analytics.patterns.logread import InputError
+
     try:
         return fn(*args, **kwargs)
     except InputError as exc:
         from lokifi_tui.cli.output import BAD_INPUT, fail
+
         fail(str(exc), BAD_INPUT)
 
 
@@ -36,11 +39,13 @@ def _threshold(ctx: click.Context, value: str | None) -> float:
     if value is not None:
         return float(value)
     from lokifi_tui.cli.context import get_config
+
     t = float(get_config(ctx).patterns.suggest_threshold)
     return t
 
 
 # -- lokifi patterns ------------------------------------------------------------------------------------
+
 
 @click.group("patterns")
 def patterns() -> None:
@@ -48,8 +53,12 @@ def patterns() -> None:
 
 
 @patterns.command("group")
-@click.option("--raw/--content", "raw", default=False,
-              help="Lines are raw log lines whose header (time, level, [component], pid) is stripped first.")
+@click.option(
+    "--raw/--content",
+    "raw",
+    default=False,
+    help="Lines are raw log lines whose header (time, level, [component], pid) is stripped first.",
+)
 @click.option("--learn", is_flag=True, help="Also record the lines as error events and learn them (writes the store).")
 @click.option("--component", default="stdin", show_default=True, help="Component for --learn.")
 @click.option("--templates", "show_templates", is_flag=True, help="Print the group template instead of its id.")
@@ -63,10 +72,12 @@ def patterns_group(ctx: click.Context, raw: bool, learn: bool, component: str, s
     out = sys.stdout.buffer
     if learn:  # the lines are stored too: read them all (each line bounded)
         from analytics.patterns.templates import group
+
         lines = _read_stdin_lines()
         g = group(lines, raw=raw)
         if show_templates:
             from lokifi_tui.cli.output import plain
+
             out.write("".join(plain(t) + "\n" for t in g.groups.to_list()).encode("utf-8"))
         else:
             out.write(g.group_ids_bytes())
@@ -76,12 +87,14 @@ def patterns_group(ctx: click.Context, raw: bool, learn: bool, component: str, s
         return
     # streamed: memory stays near one block of input plus the distinct templates, whatever the size
     from analytics.patterns.logread import group_ids_bytes, group_stream, line_chunks
+
     sg = _bad_input_on_error(group_stream, line_chunks("-"), raw=raw)
     if show_templates:
         from lokifi_tui.cli.output import plain
+
         shown = [(plain(t) + "\n").encode("utf-8") for t in sg.groups]
         for i in range(0, len(sg.ids), 1 << 16):
-            out.write(b"".join(shown[j] for j in sg.ids[i:i + (1 << 16)]))
+            out.write(b"".join(shown[j] for j in sg.ids[i : i + (1 << 16)]))
     else:
         out.write(group_ids_bytes(sg))
     out.flush()
@@ -97,11 +110,19 @@ def _learn_lines(ctx: click.Context, lines: list[str], raw: bool, component: str
     from analytics.patterns.logline import strip_headers
     from lokifi_tui.cli.context import get_store
     from lokifi_tui.cli.output import err_console
+
     store = get_store(ctx)
     msgs = strip_headers(pl.Series(lines, dtype=pl.String)) if raw else pl.Series(lines, dtype=pl.String)
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    df = pl.DataFrame({"ts": [now] * len(lines), "host": socket.gethostname(), "component": component,
-                       "message": msgs.str.slice(0, 65536), "source": "patterns group"})
+    df = pl.DataFrame(
+        {
+            "ts": [now] * len(lines),
+            "host": socket.gethostname(),
+            "component": component,
+            "message": msgs.str.slice(0, 65536),
+            "source": "patterns group",
+        }
+    )
     store.append("error_events", df)
     r = learn_from_events(store)
     err_console.print(f"learned {r.events} lines: {r.new_patterns} new patterns, {r.updated_patterns} updated")
@@ -116,14 +137,22 @@ def patterns_scan(files: tuple[str, ...], errors_only: bool, limit: int, as_json
     """The patterns in log FILEs: count, type, first/last seen and an example, most frequent first."""
     from analytics.patterns.logread import InputError, scan_paths
     from lokifi_tui.cli.output import BAD_INPUT, fail, print_json
+
     try:
         result = scan_paths(list(files), errors_only=errors_only)
     except InputError as exc:
         fail(str(exc), BAD_INPUT)
     rows = result["patterns"]
     if as_json:
-        print_json({"files": result["files"], "lines": result["lines"], "scanned": result["scanned"],
-                    "patterns": rows[:limit] if limit else rows, "total_patterns": len(rows)})
+        print_json(
+            {
+                "files": result["files"],
+                "lines": result["lines"],
+                "scanned": result["scanned"],
+                "patterns": rows[:limit] if limit else rows,
+                "total_patterns": len(rows),
+            }
+        )
         return
     _print_scan(result, rows[:limit])
 
@@ -132,35 +161,54 @@ def _print_scan(result: dict, rows: list[dict]) -> None:
     from rich.table import Table
 
     from lokifi_tui.cli.output import console, inert
-    t = Table(title=f"{len(result['patterns'])} patterns in {result['lines']:,} lines "
-                    f"({len(result['files'])} file{'s' if len(result['files']) != 1 else ''})",
-              expand=False, show_lines=False)
-    for col, kw in (("id", {"no_wrap": True, "max_width": 12}), ("count", {"justify": "right", "no_wrap": True}),
-                    ("type", {"no_wrap": True}), ("first seen", {"max_width": 19}), ("last seen", {"max_width": 19}),
-                    ("example", {"overflow": "fold", "min_width": 20, "ratio": 1})):
+
+    t = Table(
+        title=f"{len(result['patterns'])} patterns in {result['lines']:,} lines "
+        f"({len(result['files'])} file{'s' if len(result['files']) != 1 else ''})",
+        expand=False,
+        show_lines=False,
+    )
+    for col, kw in (
+        ("id", {"no_wrap": True, "max_width": 12}),
+        ("count", {"justify": "right", "no_wrap": True}),
+        ("type", {"no_wrap": True}),
+        ("first seen", {"max_width": 19}),
+        ("last seen", {"max_width": 19}),
+        ("example", {"overflow": "fold", "min_width": 20, "ratio": 1}),
+    ):
         t.add_column(col, **kw)
     for r in rows:
-        t.add_row(r["id"], f"{r['count']:,}", r["type"], inert(r["first_seen"] or "-", 32),
-                  inert(r["last_seen"] or "-", 32), inert(r["example"], 160))
+        t.add_row(
+            r["id"],
+            f"{r['count']:,}",
+            r["type"],
+            inert(r["first_seen"] or "-", 32),
+            inert(r["last_seen"] or "-", 32),
+            inert(r["example"], 160),
+        )
     console.print(t)
     for w in result.get("warnings", []):
         console.print(f"[yellow]note:[/] {inert(w)}")
 
 
-_PATTERN_HOST = ("Only patterns with stored error events from this host, with its own count, first/last seen "
-                 "and components (fixes and confidence stay the pattern's, fleet-wide).")
+_PATTERN_HOST = (
+    "Only patterns with stored error events from this host, with its own count, first/last seen "
+    "and components (fixes and confidence stay the pattern's, fleet-wide)."
+)
 
 
 @patterns.command("list")
 @click.option("--limit", type=click.IntRange(min=1), default=30, show_default=True)
 @click.option("--type", "error_type", default=None, help="Only this error type.")
-@click.option("--sort", "order", type=click.Choice(["last_seen", "count", "confidence", "first_seen"]),
-              default="last_seen")
+@click.option(
+    "--sort", "order", type=click.Choice(["last_seen", "count", "confidence", "first_seen"]), default="last_seen"
+)
 @host_option(_PATTERN_HOST)
 @json_option
 @click.pass_context
-def patterns_list(ctx: click.Context, limit: int, error_type: str | None, order: str, host: str | None,
-                  as_json: bool) -> None:
+def patterns_list(
+    ctx: click.Context, limit: int, error_type: str | None, order: str, host: str | None, as_json: bool
+) -> None:
     """Learned patterns with count, type, confidence (and its 95% interval) and auto-approval.
 
     With --host the --json rows carry host, host_count, host_first_seen, host_last_seen, host_components."""
@@ -169,36 +217,58 @@ def patterns_list(ctx: click.Context, limit: int, error_type: str | None, order:
     from analytics.patterns.learning import list_patterns
     from lokifi_tui.cli.context import get_store
     from lokifi_tui.cli.output import console, inert, print_json
+
     df = list_patterns(get_store(ctx), limit=limit, order=order, error_type=error_type, host=host)
     if as_json:
         print_json(df.to_dicts())
         return
     if df.height == 0:
         if host:
-            console.print(f"No learned pattern has stored error events from host {inert(host)}"
-                          + (f" of type {inert(error_type)}" if error_type else "") + ".")
+            console.print(
+                f"No learned pattern has stored error events from host {inert(host)}"
+                + (f" of type {inert(error_type)}" if error_type else "")
+                + "."
+            )
             return
-        console.print("No patterns learned yet. Record one with `lokifi error record \"message\" --component C`, "
-                      "or let `lokifi collect` tail your logs.")
+        console.print(
+            'No patterns learned yet. Record one with `lokifi error record "message" --component C`, '
+            "or let `lokifi collect` tail your logs."
+        )
         return
     t = Table(title="Learned error patterns" + (f" seen on host {inert(host)}" if host else ""))
-    for col in ("id", "type", "count" + (" on host" if host else ""), "confidence", "95% interval", "fixes", "auto",
-                "template"):
+    for col in (
+        "id",
+        "type",
+        "count" + (" on host" if host else ""),
+        "confidence",
+        "95% interval",
+        "fixes",
+        "auto",
+        "template",
+    ):
         t.add_column(col, overflow="fold" if col == "template" else "ellipsis")
     for r in df.iter_rows(named=True):
         n = (r["success_count"] or 0) + (r["failure_count"] or 0)
         count = r["host_count"] if host else r["occurrence_count"]
-        t.add_row(r["error_hash"][:12], r["error_type"], f"{count or 0:,}", f"{r['confidence_score']:.0%}",
-                  f"{r['confidence_lo']:.0%}-{r['confidence_hi']:.0%}" if n else "no outcomes",
-                  f"{r['success_count'] or 0}/{n}", "yes" if r["auto_approved"] else "",
-                  inert(r["template"] or r["error_message"], 120))
+        t.add_row(
+            r["error_hash"][:12],
+            r["error_type"],
+            f"{count or 0:,}",
+            f"{r['confidence_score']:.0%}",
+            f"{r['confidence_lo']:.0%}-{r['confidence_hi']:.0%}" if n else "no outcomes",
+            f"{r['success_count'] or 0}/{n}",
+            "yes" if r["auto_approved"] else "",
+            inert(r["template"] or r["error_message"], 120),
+        )
     console.print(t)
 
 
 @patterns.command("show")
 @click.argument("pattern")
-@host_option("Also this host's share of the pattern: its count, first/last seen, components and samples "
-             "(refused when the pattern has no stored events from it).")
+@host_option(
+    "Also this host's share of the pattern: its count, first/last seen, components and samples "
+    "(refused when the pattern has no stored events from it)."
+)
 @json_option
 @click.pass_context
 def patterns_show(ctx: click.Context, pattern: str, host: str | None, as_json: bool) -> None:
@@ -206,6 +276,7 @@ def patterns_show(ctx: click.Context, pattern: str, host: str | None, as_json: b
     from analytics.patterns.learning import PatternNotFound, get_pattern
     from lokifi_tui.cli.context import get_store
     from lokifi_tui.cli.output import BAD_INPUT, console, fail, inert, print_json
+
     try:
         p = get_pattern(get_store(ctx), pattern, host=host)
     except PatternNotFound as exc:
@@ -218,10 +289,13 @@ def patterns_show(ctx: click.Context, pattern: str, host: str | None, as_json: b
 
 def _print_pattern(p: dict, console, inert) -> None:
     from analytics.patterns.confidence import assess
+
     c = assess(p["success_count"] or 0, p["failure_count"] or 0)
-    console.print(f"[bold]Pattern {p['error_hash'][:12]}[/]  type: {p['error_type']}  "
-                  f"seen {p['occurrence_count'] or 0:,}x "
-                  f"({inert(p['first_seen'])} .. {inert(p['last_seen'])})")
+    console.print(
+        f"[bold]Pattern {p['error_hash'][:12]}[/]  type: {p['error_type']}  "
+        f"seen {p['occurrence_count'] or 0:,}x "
+        f"({inert(p['first_seen'])} .. {inert(p['last_seen'])})"
+    )
     console.print(f"  template: {inert(p['template'], 300)}")
     if "<*>" in (p["template"] or "") and p.get("error_message"):
         console.print(f"  example:  {inert(p['error_message'], 300)}")
@@ -235,14 +309,17 @@ def _print_pattern(p: dict, console, inert) -> None:
     for f in p["fixes"][:5]:
         console.print(f"  {inert(f['applied_at'])}  {'worked' if f['success'] else 'failed'}  v{f['solution_version']}")
     if "host_count" in p:
-        console.print(f"  [bold]on host {inert(p['host'])}[/]: seen {p['host_count']:,}x "
-                      f"({inert(p['host_first_seen'])} .. {inert(p['host_last_seen'])}) "
-                      f"in {inert(p['host_components'])}")
+        console.print(
+            f"  [bold]on host {inert(p['host'])}[/]: seen {p['host_count']:,}x "
+            f"({inert(p['host_first_seen'])} .. {inert(p['host_last_seen'])}) "
+            f"in {inert(p['host_components'])}"
+        )
         for s in p["host_samples"][:3]:
             console.print(f"    sample: {inert(s['message'], 200)}")
 
 
 # -- lokifi fix -----------------------------------------------------------------------------------------
+
 
 @click.group("fix")
 def fix() -> None:
@@ -251,9 +328,12 @@ def fix() -> None:
 
 @fix.command("suggest")
 @click.argument("message")
-@click.option("--threshold", type=click.Choice(THRESHOLDS), default=None,
-              help="Confidence a learned solution needs to replace the playbook "
-                   "(0.5, 0.7 or 0.9; default from config).")
+@click.option(
+    "--threshold",
+    type=click.Choice(THRESHOLDS),
+    default=None,
+    help="Confidence a learned solution needs to replace the playbook (0.5, 0.7 or 0.9; default from config).",
+)
 @json_option
 @click.pass_context
 def fix_suggest(ctx: click.Context, message: str, threshold: str | None, as_json: bool) -> None:
@@ -261,28 +341,46 @@ def fix_suggest(ctx: click.Context, message: str, threshold: str | None, as_json
     from analytics.patterns.learning import suggest
     from lokifi_tui.cli.context import get_store
     from lokifi_tui.cli.output import console, inert, print_json
+
     if not message.strip():
         from lokifi_tui.cli.output import BAD_INPUT, fail
+
         fail("the error message is empty; pass the text of the error in quotes", BAD_INPUT)
     th = _threshold(ctx, threshold)
     s = suggest(get_store(ctx), message, threshold=th)
     if as_json:
-        print_json({"pattern": s.error_hash[:12], "error_hash": s.error_hash, "type": s.error_type, "known": s.known,
-                    "source": s.source, "steps": list(s.steps), "confidence": s.confidence.confidence,
-                    "confidence_lo": s.confidence.lo, "confidence_hi": s.confidence.hi,
-                    "successes": s.confidence.successes, "failures": s.confidence.failures,
-                    "auto_approved": s.auto_approved, "threshold": s.threshold, "template": s.template,
-                    "occurrences": s.occurrences})
+        print_json(
+            {
+                "pattern": s.error_hash[:12],
+                "error_hash": s.error_hash,
+                "type": s.error_type,
+                "known": s.known,
+                "source": s.source,
+                "steps": list(s.steps),
+                "confidence": s.confidence.confidence,
+                "confidence_lo": s.confidence.lo,
+                "confidence_hi": s.confidence.hi,
+                "successes": s.confidence.successes,
+                "failures": s.confidence.failures,
+                "auto_approved": s.auto_approved,
+                "threshold": s.threshold,
+                "template": s.template,
+                "occurrences": s.occurrences,
+            }
+        )
         return
     _print_suggestion(s, console, inert)
 
 
 def _print_suggestion(s, console, inert) -> None:
     console.print(f"   Error: {inert(s.message, 200)}")
-    console.print(f"   Pattern: {s.error_hash[:12]}  Type: {s.error_type}"
-                  + (f"  (seen {s.occurrences:,}x)" if s.known else "  (new pattern)"))
-    console.print(f"   Confidence: {inert(s.confidence.describe())}"
-                  + ("  [green]auto-approved[/]" if s.auto_approved else ""))
+    console.print(
+        f"   Pattern: {s.error_hash[:12]}  Type: {s.error_type}"
+        + (f"  (seen {s.occurrences:,}x)" if s.known else "  (new pattern)")
+    )
+    console.print(
+        f"   Confidence: {inert(s.confidence.describe())}" + ("  [green]auto-approved[/]" if s.auto_approved else "")
+    )
     label = "Learned solution" if s.source == "learned" else "Playbook"
     console.print(f"   {label}:")
     for i, step in enumerate(s.steps, 1):
@@ -290,8 +388,10 @@ def _print_suggestion(s, console, inert) -> None:
     if s.source == "playbook" and s.known and s.confidence.outcomes:
         if s.confidence.confidence > s.threshold:
             # above the threshold yet no learned solution: the outcomes were recorded for the playbook itself
-            console.print("   [dim]the recorded outcomes are for this playbook (the pattern has no solution of "
-                          "its own yet; `lokifi fix record PATTERN --solution ...` adds one)[/]")
+            console.print(
+                "   [dim]the recorded outcomes are for this playbook (the pattern has no solution of "
+                "its own yet; `lokifi fix record PATTERN --solution ...` adds one)[/]"
+            )
         else:
             console.print(f"   [dim]learned solution below the {s.threshold:.0%} threshold; showing the playbook[/]")
 
@@ -304,18 +404,34 @@ def _print_suggestion(s, console, inert) -> None:
 @click.option("--note", default=None)
 @json_option
 @click.pass_context
-def fix_record(ctx: click.Context, pattern: str, worked: bool | None, solution: str | None, time_ms: int | None,
-               note: str | None, as_json: bool) -> None:
+def fix_record(
+    ctx: click.Context,
+    pattern: str,
+    worked: bool | None,
+    solution: str | None,
+    time_ms: int | None,
+    note: str | None,
+    as_json: bool,
+) -> None:
     """Record that the fix for PATTERN (an id from `patterns list`, or the error message) worked or failed."""
     from analytics.patterns.learning import PatternNotFound, record_outcome
     from lokifi_tui.cli.context import get_config, get_store
     from lokifi_tui.cli.output import BAD_INPUT, USAGE, console, fail, inert, print_json
+
     if worked is None:
         fail("say whether the fix worked: --worked or --failed", USAGE)
     cfg = get_config(ctx).patterns
     try:
-        p = record_outcome(get_store(ctx), pattern, worked, solution=solution, execution_time_ms=time_ms, note=note,
-                           min_confidence=cfg.auto_approve_confidence, min_samples=cfg.auto_approve_min_samples)
+        p = record_outcome(
+            get_store(ctx),
+            pattern,
+            worked,
+            solution=solution,
+            execution_time_ms=time_ms,
+            note=note,
+            min_confidence=cfg.auto_approve_confidence,
+            min_samples=cfg.auto_approve_min_samples,
+        )
     except PatternNotFound as exc:
         fail(str(exc), BAD_INPUT)
     except ValueError as exc:
@@ -324,15 +440,20 @@ def fix_record(ctx: click.Context, pattern: str, worked: bool | None, solution: 
         print_json({k: v for k, v in p.items() if k not in ("samples",)})
         return
     from analytics.patterns.confidence import assess
+
     c = assess(p["success_count"] or 0, p["failure_count"] or 0)
-    console.print(f"Recorded: fix for {p['error_hash'][:12]} {'worked' if worked else 'failed'} "
-                  f"(solution v{p['version']}).")
-    console.print(f"Confidence now {inert(c.describe())}"
-                  + ("; [green]auto-approved[/]" if p["auto_approved"] else "; not auto-approved")
-                  + f" (needs >= {cfg.auto_approve_min_samples} outcomes and >= {cfg.auto_approve_confidence:.0%}).")
+    console.print(
+        f"Recorded: fix for {p['error_hash'][:12]} {'worked' if worked else 'failed'} (solution v{p['version']})."
+    )
+    console.print(
+        f"Confidence now {inert(c.describe())}"
+        + ("; [green]auto-approved[/]" if p["auto_approved"] else "; not auto-approved")
+        + f" (needs >= {cfg.auto_approve_min_samples} outcomes and >= {cfg.auto_approve_confidence:.0%})."
+    )
 
 
 # -- lokifi error ---------------------------------------------------------------------------------------
+
 
 @click.group("error")
 def error() -> None:
@@ -350,6 +471,7 @@ def error_record(ctx: click.Context, message: str, component: str, host: str | N
     from analytics.patterns.learning import record_error
     from lokifi_tui.cli.context import get_store
     from lokifi_tui.cli.output import BAD_INPUT, console, fail, inert, print_json
+
     if not message.strip():
         fail("the error message is empty; pass the text of the error in quotes", BAD_INPUT)
     p = record_error(get_store(ctx), message, component=component, host=host)
@@ -357,23 +479,35 @@ def error_record(ctx: click.Context, message: str, component: str, host: str | N
         print_json({k: v for k, v in p.items() if k not in ("fixes",)})
         return
     if p.get("spooled") or p.get("learned") is False:
-        how = ("queued: the database is busy, so the error waits in the spool and is written (and learned) by "
-               "the next Lokifi process that opens it — do not record it again") if p.get("spooled") else (
-               "stored; the database is busy, so its pattern is learned on the next refresh")
+        how = (
+            (
+                "queued: the database is busy, so the error waits in the spool and is written (and learned) by "
+                "the next Lokifi process that opens it — do not record it again"
+            )
+            if p.get("spooled")
+            else ("stored; the database is busy, so its pattern is learned on the next refresh")
+        )
         console.print(f"Recorded in {inert(component)}: {how}.")
         console.print(f"  pattern {p['error_hash'][:12]} ({p['error_type']}), template: {inert(p['template'], 300)}")
         return
-    console.print(f"Recorded in {inert(component)}: pattern {p['error_hash'][:12]} ({p['error_type']}), "
-                  f"seen {p['occurrence_count']:,}x")
+    console.print(
+        f"Recorded in {inert(component)}: pattern {p['error_hash'][:12]} ({p['error_type']}), "
+        f"seen {p['occurrence_count']:,}x"
+    )
     console.print(f"  template: {inert(p['template'], 300)}")
     console.print(f"  suggest a fix: lokifi fix suggest {inert(repr(message[:60]))}")
 
 
 # -- lokifi ai autofix / learn --------------------------------------------------------------------------
 
+
 @click.command("autofix")
-@click.option("--threshold", type=click.Choice(THRESHOLDS), default=None,
-              help="Confidence a learned solution needs (0.5, 0.7 or 0.9; default from config).")
+@click.option(
+    "--threshold",
+    type=click.Choice(THRESHOLDS),
+    default=None,
+    help="Confidence a learned solution needs (0.5, 0.7 or 0.9; default from config).",
+)
 @click.option("--limit", type=click.IntRange(min=1), default=5, show_default=True, help="Patterns to show.")
 @host_option("Only the most recent patterns seen on this host (its stored error events).")
 @json_option
@@ -387,17 +521,32 @@ def ai_autofix(ctx: click.Context, threshold: str | None, limit: int, host: str 
     from analytics.patterns.learning import list_patterns, suggest
     from lokifi_tui.cli.context import get_store
     from lokifi_tui.cli.output import console, inert, print_json
+
     store = get_store(ctx)
     th = _threshold(ctx, threshold)
     df = list_patterns(store, limit=limit, order="last_seen", host=host)
     sugg = [suggest(store, m, threshold=th) for m in df["error_message"].to_list()] if df.height else []
     if as_json:
-        print_json([{"pattern": s.error_hash[:12], "type": s.error_type, "source": s.source, "steps": list(s.steps),
-                     **({"host": host} if host else {}),
-                     "confidence": s.confidence.confidence, "confidence_lo": s.confidence.lo,
-                     "confidence_hi": s.confidence.hi, "successes": s.confidence.successes,
-                     "failures": s.confidence.failures, "auto_approved": s.auto_approved,
-                     "occurrences": s.occurrences, "message": s.message} for s in sugg])
+        print_json(
+            [
+                {
+                    "pattern": s.error_hash[:12],
+                    "type": s.error_type,
+                    "source": s.source,
+                    "steps": list(s.steps),
+                    **({"host": host} if host else {}),
+                    "confidence": s.confidence.confidence,
+                    "confidence_lo": s.confidence.lo,
+                    "confidence_hi": s.confidence.hi,
+                    "successes": s.confidence.successes,
+                    "failures": s.confidence.failures,
+                    "auto_approved": s.auto_approved,
+                    "occurrences": s.occurrences,
+                    "message": s.message,
+                }
+                for s in sugg
+            ]
+        )
         return
     on_host = f" — patterns seen on host {inert(host)}" if host else ""
     console.print("[bold]Intelligent Auto-Fix System[/]" + on_host + "\n")
@@ -405,14 +554,17 @@ def ai_autofix(ctx: click.Context, threshold: str | None, limit: int, host: str 
         console.print(f"No learned pattern has stored error events from host {inert(host)}.")
         return
     if not sugg:
-        console.print("No error patterns learned yet. Record one with `lokifi error record \"message\" -c COMPONENT`,\n"
-                      "or run `lokifi collect` to learn from your logs and probes.")
+        console.print(
+            'No error patterns learned yet. Record one with `lokifi error record "message" -c COMPONENT`,\n'
+            "or run `lokifi collect` to learn from your logs and probes."
+        )
         return
     for s in sugg:
         _print_suggestion(s, console, inert)
         if s.confidence.successes:
-            console.print(f"   [dim]this pattern's fix has worked {s.confidence.successes} of "
-                          f"{s.confidence.outcomes} times[/]")
+            console.print(
+                f"   [dim]this pattern's fix has worked {s.confidence.successes} of {s.confidence.outcomes} times[/]"
+            )
         console.print()
     console.print("Record the outcome of a fix: lokifi fix record PATTERN --worked|--failed [--solution TEXT]")
 
@@ -428,6 +580,7 @@ def ai_learn(ctx: click.Context, as_json: bool) -> None:
     from lokifi_tui.cli.context import get_config, get_store
     from lokifi_tui.cli.output import console, inert, print_json
     from lokifi_tui.cli.solution_report import print_accuracy
+
     store = get_store(ctx)
     need = get_config(ctx).patterns.auto_approve_min_samples
     with store.read():  # one session for both: the second read reuses the open database, not a new one
@@ -442,8 +595,10 @@ def ai_learn(ctx: click.Context, as_json: bool) -> None:
     console.print(f"   High Confidence Patterns: {st.high_confidence:,}  (confidence >= 70% from recorded outcomes)")
     console.print(f"   Auto-Approved Fixes: {st.auto_approved:,}")
     console.print(f"   Fixes That Worked: {st.successful_fixes:,}  (of {st.fixes_recorded:,} outcomes recorded)")
-    console.print(f"   Successful Auto-Fixes: {st.auto_fixes_worked:,}  "
-                  f"(of {st.auto_fixes_recorded:,} outcomes recorded while the fix stood auto-approved)")
+    console.print(
+        f"   Successful Auto-Fixes: {st.auto_fixes_worked:,}  "
+        f"(of {st.auto_fixes_recorded:,} outcomes recorded while the fix stood auto-approved)"
+    )
     acc = ""
     if st.predictions_scored:
         acc = f", {st.prediction_accuracy:.0%} accurate of {st.predictions_scored:,} scored"
@@ -452,6 +607,7 @@ def ai_learn(ctx: click.Context, as_json: bool) -> None:
     e = st.effectiveness
     colour = {"excellent": "green", "good": "yellow"}.get(st.effectiveness_band, "red")
     shown = f"{e:.1%}" if e is not None else "n/a (no patterns yet)"
-    console.print(f"\n[{colour}]Learning Effectiveness: {shown}[/]  "
-                  f"(high-confidence / all patterns; {st.effectiveness_band})\n")
+    console.print(
+        f"\n[{colour}]Learning Effectiveness: {shown}[/]  (high-confidence / all patterns; {st.effectiveness_band})\n"
+    )
     print_accuracy(console, sa, inert)

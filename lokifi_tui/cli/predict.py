@@ -59,6 +59,7 @@ def _anomalies_detect(input_path: str) -> None:
 
 def _store_errors():
     from analytics.store.database import StoreError
+
     return StoreError
 
 
@@ -85,9 +86,12 @@ def baselines(ctx: click.Context, component: str | None, host: str | None, as_js
         print_json(rows)
         return
     if not rows:
-        console.print("No baselines yet: no metrics in the store"
-                      + (f" for component {inert(component)}" if component else "")
-                      + (f" from host {inert(host)}" if host else "") + ".")
+        console.print(
+            "No baselines yet: no metrics in the store"
+            + (f" for component {inert(component)}" if component else "")
+            + (f" from host {inert(host)}" if host else "")
+            + "."
+        )
         return
     from rich.table import Table
 
@@ -98,8 +102,17 @@ def baselines(ctx: click.Context, component: str | None, host: str | None, as_js
         period = "-"
         if r.get("period_start"):
             period = f"{r['period_start']:%Y-%m-%d %H:%M} – {r['period_end']:%Y-%m-%d %H:%M}"
-        t.add_row(inert(r["host"]), inert(r["component"]), inert(r["metric"]), _num(r["mean"]), _num(r["std"]),
-                  _num(r.get("median")), _num(r.get("mad")), str(r["samples"]), period)
+        t.add_row(
+            inert(r["host"]),
+            inert(r["component"]),
+            inert(r["metric"]),
+            _num(r["mean"]),
+            _num(r["std"]),
+            _num(r.get("median")),
+            _num(r.get("mad")),
+            str(r["samples"]),
+            period,
+        )
     console.print(t)
 
 
@@ -112,15 +125,27 @@ def _num(x) -> str:
 
 @click.command("predict")
 @click.option("--hours", type=click.IntRange(1, 24 * 30), default=None, help="Prediction horizon (default 24).")
-@click.option("--sensitivity", type=click.Choice(["conservative", "moderate", "aggressive"]), default=None,
-              help="Degradation rule: max > 3x / 2x / 1.5x the average.")
+@click.option(
+    "--sensitivity",
+    type=click.Choice(["conservative", "moderate", "aggressive"]),
+    default=None,
+    help="Degradation rule: max > 3x / 2x / 1.5x the average.",
+)
 @click.option("--component", "-c", default=None, help="Only this component.")
-@host_option("Only this host: its rules and detector run over its own rows, and the rule precision shown "
-             "is that of its predictions.")
+@host_option(
+    "Only this host: its rules and detector run over its own rows, and the rule precision shown "
+    "is that of its predictions."
+)
 @json_option
 @click.pass_context
-def ai_predict(ctx: click.Context, hours: int | None, sensitivity: str | None, component: str | None,
-               host: str | None, as_json: bool) -> None:
+def ai_predict(
+    ctx: click.Context,
+    hours: int | None,
+    sensitivity: str | None,
+    component: str | None,
+    host: str | None,
+    as_json: bool,
+) -> None:
     """Predictive maintenance: the built-in rules and the anomaly detector over the last 7 days, each
     prediction stored and later scored; confidence is each rule's measured hit rate on this host."""
     from analytics.predict import predictions as PR
@@ -131,24 +156,43 @@ def ai_predict(ctx: click.Context, hours: int | None, sensitivity: str | None, c
     hours = hours if hours is not None else int(pc.horizon_hours)
     sensitivity = sensitivity or pc.sensitivity
     if sensitivity not in PR.SENSITIVITY:
-        fail(f"unknown sensitivity {sensitivity!r} (config [predictions]); use conservative, moderate or aggressive",
-             USAGE)
+        fail(
+            f"unknown sensitivity {sensitivity!r} (config [predictions]); use conservative, moderate or aggressive",
+            USAGE,
+        )
     store = get_store(ctx)
     StoreError = _store_errors()
     try:
         PR.score_due(store)
-        result = PR.refresh(store, hours=hours, sensitivity=sensitivity, component=component, host=host,
-                            window_days=pc.window_days, slow_ms=pc.slow_response_ms,
-                            recurring=pc.recurring_error_count)
+        result = PR.refresh(
+            store,
+            hours=hours,
+            sensitivity=sensitivity,
+            component=component,
+            host=host,
+            window_days=pc.window_days,
+            slow_ms=pc.slow_response_ms,
+            recurring=pc.recurring_error_count,
+        )
         stats = PR.rule_stats(store, host=host)
     except StoreError as exc:
         fail(str(exc), STORE)
     if as_json:
-        print_json({"hours": hours, "sensitivity": sensitivity, "host": host, "now": result.now,
-                    "predictions": [p.to_dict() for p in result.predictions], "rules": stats})
+        print_json(
+            {
+                "hours": hours,
+                "sensitivity": sensitivity,
+                "host": host,
+                "now": result.now,
+                "predictions": [p.to_dict() for p in result.predictions],
+                "rules": stats,
+            }
+        )
         return
-    console.print("[bold]Predictive maintenance analysis[/]" + (f" of host {inert(host)}" if host else "") + "  "
-                  f"(last {pc.window_days} days to {result.now:%Y-%m-%d %H:%M} UTC, horizon {hours} h, {sensitivity})")
+    console.print(
+        "[bold]Predictive maintenance analysis[/]" + (f" of host {inert(host)}" if host else "") + "  "
+        f"(last {pc.window_days} days to {result.now:%Y-%m-%d %H:%M} UTC, horizon {hours} h, {sensitivity})"
+    )
     preds = result.predictions
     if not preds:
         scope = ", ".join(f"{k} {inert(v)}" for k, v in (("host", host), ("component", component)) if v)
@@ -158,20 +202,26 @@ def ai_predict(ctx: click.Context, hours: int | None, sensitivity: str | None, c
         many_hosts = len({p.host for p in preds}) > 1  # a fleet store: say whose each one is
         for p in preds:
             style = SEVERITY_STYLE.get(p.severity, "")
-            conf = f"{p.confidence * 100:.0f}%" + (" (prior)" if p.confidence_kind == "prior" else
-                                                    f" (measured, {p.confidence_n} outcomes)")
-            console.print(f"\n[{style}][{p.severity}][/] {inert(p.type)} - {inert(p.component)}"
-                          + (f" on {inert(p.host or '(all hosts)')}" if many_hosts else "")
-                          + (f" [dim]({inert(p.metric)})[/]" if p.metric else ""))
+            conf = f"{p.confidence * 100:.0f}%" + (
+                " (prior)" if p.confidence_kind == "prior" else f" (measured, {p.confidence_n} outcomes)"
+            )
+            console.print(
+                f"\n[{style}][{p.severity}][/] {inert(p.type)} - {inert(p.component)}"
+                + (f" on {inert(p.host or '(all hosts)')}" if many_hosts else "")
+                + (f" [dim]({inert(p.metric)})[/]" if p.metric else "")
+            )
             console.print(f"   Message: {inert(p.message)}")
             console.print(f"   Confidence: {conf}")
             console.print(f"   Recommendation: {inert(p.recommendation)}")
-    console.print(f"\n[bold]How right each rule has been{' on host ' + inert(host) if host else ''}[/] "
-                  "(its scored predictions):")
+    console.print(
+        f"\n[bold]How right each rule has been{' on host ' + inert(host) if host else ''}[/] (its scored predictions):"
+    )
     if not stats:
         console.print("  nothing scored yet: predictions are scored when their horizon has passed")
     for r in stats:
         prec = "-" if r["precision"] is None else f"{r['precision'] * 100:.0f}%"
         lead = "-" if r["mean_lead_hours"] is None else f"{r['mean_lead_hours']:.1f} h"
-        console.print(f"  {inert(r['rule'])}: precision {prec} ({r['hits']} of {r['scored']}), "
-                      f"false alarms {r['false_alarms']}, mean lead time {lead}, pending {r['pending']}")
+        console.print(
+            f"  {inert(r['rule'])}: precision {prec} ({r['hits']} of {r['scored']}), "
+            f"false alarms {r['false_alarms']}, mean lead time {lead}, pending {r['pending']}"
+        )

@@ -66,9 +66,16 @@ def ai_status(ctx: click.Context, no_check: bool, as_json: bool) -> None:
     endpoint = endpoint_from_config(ai)
     if no_check or not endpoint.configured:
         from analytics.rca.client import StatusReport
-        report = StatusReport(endpoint.configured, endpoint.base_url, endpoint.model, endpoint.key_source,
-                              None, "not_configured" if not endpoint.configured else "not_checked",
-                              endpoint.reason or ("not checked (--no-check)" if endpoint.configured else ""))
+
+        report = StatusReport(
+            endpoint.configured,
+            endpoint.base_url,
+            endpoint.model,
+            endpoint.key_source,
+            None,
+            "not_configured" if not endpoint.configured else "not_checked",
+            endpoint.reason or ("not checked (--no-check)" if endpoint.configured else ""),
+        )
     else:
         report = check_status(endpoint)
     price = ledger.price_for(ai.prices, endpoint.model, endpoint.base_url)
@@ -76,46 +83,75 @@ def ai_status(ctx: click.Context, no_check: bool, as_json: bool) -> None:
     stats = cache_mod.stats(store)
     spent = ledger.summary(store)
     data = {
-        "configured": report.configured, "status": report.status, "message": report.message,
-        "base_url": safe_url(report.base_url), "model": report.model, "key_source": report.key_source,
-        "reachable": report.reachable, "latency_ms": report.latency_ms, "model_listed": report.model_listed,
-        "timeout": endpoint.timeout, "max_retries": endpoint.max_retries,
-        "response_format": endpoint.response_format, "cache_ttl_days": ai.cache_ttl_days,
-        "redact_ips": ai.redact_ips, "redact_hostnames": ai.redact_hostnames,
-        "price": None if price is None else {"input_per_1m": price.input_per_m, "output_per_1m": price.output_per_m,
-                                              "source": price.source},
+        "configured": report.configured,
+        "status": report.status,
+        "message": report.message,
+        "base_url": safe_url(report.base_url),
+        "model": report.model,
+        "key_source": report.key_source,
+        "reachable": report.reachable,
+        "latency_ms": report.latency_ms,
+        "model_listed": report.model_listed,
+        "timeout": endpoint.timeout,
+        "max_retries": endpoint.max_retries,
+        "response_format": endpoint.response_format,
+        "cache_ttl_days": ai.cache_ttl_days,
+        "redact_ips": ai.redact_ips,
+        "redact_hostnames": ai.redact_hostnames,
+        "price": None
+        if price is None
+        else {"input_per_1m": price.input_per_m, "output_per_1m": price.output_per_m, "source": price.source},
         "cache": {"entries": stats.entries, "hit_rate": stats.hit_rate, "tokens_saved": stats.tokens_saved},
-        "ledger": {"diagnoses": spent.diagnoses, "model_calls": spent.model_calls, "cost": spent.cost,
-                   "cost_per_diagnosis": spent.cost_per_diagnosis},
+        "ledger": {
+            "diagnoses": spent.diagnoses,
+            "model_calls": spent.model_calls,
+            "cost": spent.cost,
+            "cost_per_diagnosis": spent.cost_per_diagnosis,
+        },
     }
     if as_json:
         print_json(data)
     else:
         mark = {"ok": "[green]✓[/]", "not_configured": "[yellow]–[/]", "not_checked": "[yellow]?[/]"}.get(
-            report.status, "[red]✗[/]")
+            report.status, "[red]✗[/]"
+        )
         if not report.configured:
             console.print(f"{mark} AI root-cause analysis: [bold]offline[/] — {inert(report.message)}")
-            console.print("  Analyses fall back to the built-in playbooks. To use a model, set \\[ai] base_url "
-                          "and model in the config (or export OPENAI_API_KEY for OpenAI).")
+            console.print(
+                "  Analyses fall back to the built-in playbooks. To use a model, set \\[ai] base_url "
+                "and model in the config (or export OPENAI_API_KEY for OpenAI)."
+            )
         else:
-            console.print(f"{mark} {inert(report.model)} @ {inert(safe_url(report.base_url))}: {inert(report.message)}"
-                          + (f" ({report.latency_ms} ms)" if report.latency_ms is not None else ""))
-            console.print(f"  API key: {inert(report.key_source)}   timeout {endpoint.timeout:g}s, "
-                          f"{endpoint.max_retries} retries, structured output: {inert(endpoint.response_format)}")
+            console.print(
+                f"{mark} {inert(report.model)} @ {inert(safe_url(report.base_url))}: {inert(report.message)}"
+                + (f" ({report.latency_ms} ms)" if report.latency_ms is not None else "")
+            )
+            console.print(
+                f"  API key: {inert(report.key_source)}   timeout {endpoint.timeout:g}s, "
+                f"{endpoint.max_retries} retries, structured output: {inert(endpoint.response_format)}"
+            )
         if price is not None:
-            console.print(f"  price: ${price.input_per_m:g} in / ${price.output_per_m:g} out per 1M tokens "
-                          f"({price.source})")
+            console.print(
+                f"  price: ${price.input_per_m:g} in / ${price.output_per_m:g} out per 1M tokens ({price.source})"
+            )
         elif report.configured:
             console.print(f"  price: unknown for {inert(endpoint.model)} (add it under \\[ai.prices])")
-        red = ", ".join(["secrets", "e-mails"] + (["IPs"] if ai.redact_ips else [])
-                        + (["host names"] if ai.redact_hostnames else []))
+        red = ", ".join(
+            ["secrets", "e-mails"]
+            + (["IPs"] if ai.redact_ips else [])
+            + (["host names"] if ai.redact_hostnames else [])
+        )
         console.print(f"  redacted before sending: {red}")
         rate = "n/a" if stats.hit_rate is None else f"{stats.hit_rate:.0%}"
-        console.print(f"  cache: {stats.entries} entries, hit rate {rate}, {stats.tokens_saved:,} tokens saved; "
-                      f"TTL {ai.cache_ttl_days} days")
+        console.print(
+            f"  cache: {stats.entries} entries, hit rate {rate}, {stats.tokens_saved:,} tokens saved; "
+            f"TTL {ai.cache_ttl_days} days"
+        )
         per = "n/a" if spent.cost_per_diagnosis is None else _money(spent.cost_per_diagnosis)
-        console.print(f"  spent: {spent.model_calls} model calls, {spent.prompt_tokens + spent.completion_tokens:,} "
-                      f"tokens, ${spent.cost:.4f}; cost per diagnosis {per}")
+        console.print(
+            f"  spent: {spent.model_calls} model calls, {spent.prompt_tokens + spent.completion_tokens:,} "
+            f"tokens, ${spent.cost:.4f}; cost per diagnosis {per}"
+        )
     if report.status not in ("ok", "not_checked", "not_configured"):
         raise SystemExit(UNAVAILABLE)
 
@@ -162,26 +198,36 @@ def _print_result(r: Any) -> None:
     if r.answer is not None:
         a = r.answer
         console.print(f"\n[bold]Analysis[/]\n{inert(a.analysis)}")
-        console.print(f"\n[bold]Probable root cause[/] (model confidence {a.confidence:.0%})\n"
-                      f"{inert(a.probable_root_cause)}")
+        console.print(
+            f"\n[bold]Probable root cause[/] (model confidence {a.confidence:.0%})\n{inert(a.probable_root_cause)}"
+        )
         console.print(f"\n[bold]Reasoning[/]\n{inert(a.reasoning)}")
         if a.recommended_commands:
             console.print("\n[bold]Suggested commands[/] [dim](not run — review before running)[/]")
             for i, cmd in enumerate(a.recommended_commands, 1):
                 console.print(f"  {i}) {inert(cmd)}")
         if r.candidate_solution:
-            console.print("\n[cyan]These commands are now the pattern's candidate solution (not approved: "
-                          "record outcomes with `lokifi fix record`).[/]")
+            console.print(
+                "\n[cyan]These commands are now the pattern's candidate solution (not approved: "
+                "record outcomes with `lokifi fix record`).[/]"
+            )
         console.print()
         if r.from_cache:
-            console.print(f"[green]cache hit[/]: 0 tokens, $0 — {inert(r.message)}; "
-                          f"saved {r.tokens_saved if r.tokens_saved is not None else '?'} tokens; "
-                          f"expires {r.expires_at:%Y-%m-%d}")
+            console.print(
+                f"[green]cache hit[/]: 0 tokens, $0 — {inert(r.message)}; "
+                f"saved {r.tokens_saved if r.tokens_saved is not None else '?'} tokens; "
+                f"expires {r.expires_at:%Y-%m-%d}"
+            )
         else:
-            tokens = "not reported by the server" if r.tokens is None else \
-                f"{r.tokens:,} ({r.prompt_tokens:,} in, {r.completion_tokens:,} out)"
-            console.print(f"model {inert(r.model)}: {r.response_ms / 1000:.1f}s, {r.attempts} call(s), "
-                          f"tokens {tokens}, cost {_money(r.cost, r.price_source)}")
+            tokens = (
+                "not reported by the server"
+                if r.tokens is None
+                else f"{r.tokens:,} ({r.prompt_tokens:,} in, {r.completion_tokens:,} out)"
+            )
+            console.print(
+                f"model {inert(r.model)}: {r.response_ms / 1000:.1f}s, {r.attempts} call(s), "
+                f"tokens {tokens}, cost {_money(r.cost, r.price_source)}"
+            )
     else:
         colour = "yellow" if r.status in ("not_configured", "cancelled") else "red"
         console.print(f"\n[{colour}]{inert(r.status_text)}[/]: {inert(r.message)}")
@@ -221,8 +267,9 @@ def ai_analyze(ctx: click.Context, pattern: str, force: bool, as_json: bool) -> 
     error_hash = _resolve(store, pattern)
     show = not as_json and err_console.is_terminal
     result = _run_with_cancel(
-        lambda cancel, progress: analyze_pattern(store, cfg, error_hash, force=force, cancel=cancel,
-                                                 progress=progress), show)
+        lambda cancel, progress: analyze_pattern(store, cfg, error_hash, force=force, cancel=cancel, progress=progress),
+        show,
+    )
     if as_json:
         print_json(result.to_dict())
     else:
@@ -254,12 +301,22 @@ def ai_preview(ctx: click.Context, pattern: str, as_json: bool) -> None:
     key = input_hash(endpoint.model, rin.messages, PROMPT_VERSION)
     url = safe_url(endpoint.base_url)
     if as_json:
-        print_json({"endpoint": url or None, "configured": endpoint.configured,
-                    "url": (url + "/chat/completions") if url else None,
-                    "body": params, "redactions": rin.redactions, "input_hash": key})
+        print_json(
+            {
+                "endpoint": url or None,
+                "configured": endpoint.configured,
+                "url": (url + "/chat/completions") if url else None,
+                "body": params,
+                "redactions": rin.redactions,
+                "input_hash": key,
+            }
+        )
         return
-    where = f"POST {url}/chat/completions" if endpoint.configured else \
-        "nothing would be sent: no model configured (the playbook would be shown)"
+    where = (
+        f"POST {url}/chat/completions"
+        if endpoint.configured
+        else "nothing would be sent: no model configured (the playbook would be shown)"
+    )
     console.print(f"[bold]{inert(where)}[/]")
     removed = ", ".join(f"{n} {k}" for k, n in sorted(rin.redactions.items())) or "nothing"
     console.print(f"[dim]redacted: {inert(removed)}; cache key {key[:16]}…[/]")
@@ -289,13 +346,21 @@ def _ai_cache_stats(ctx: click.Context, as_json: bool) -> None:
     spent = ledger.summary(store)
     sa = solution_accuracy(store, min_samples=get_config(ctx).patterns.auto_approve_min_samples)
     if as_json:
-        print_json({**s.__dict__, "diagnoses": spent.diagnoses, "model_calls": spent.model_calls,
-                    "cost_per_diagnosis": spent.cost_per_diagnosis, "fix_cost": sa.cost.as_dict(),
-                    "solution_accuracy": sa.as_dict()})
+        print_json(
+            {
+                **s.__dict__,
+                "diagnoses": spent.diagnoses,
+                "model_calls": spent.model_calls,
+                "cost_per_diagnosis": spent.cost_per_diagnosis,
+                "fix_cost": sa.cost.as_dict(),
+                "solution_accuracy": sa.as_dict(),
+            }
+        )
         return
     rate = "n/a (no analyses yet)" if s.hit_rate is None else f"{s.hit_rate:.1%} ({s.hits} hits, {s.misses} misses)"
-    console.print(f"entries: {s.entries} live" + (f", {s.expired} expired (run `lokifi ai cache clean`)"
-                                                  if s.expired else ""))
+    console.print(
+        f"entries: {s.entries} live" + (f", {s.expired} expired (run `lokifi ai cache clean`)" if s.expired else "")
+    )
     console.print(f"hit rate: {rate}")
     console.print(f"saved: {s.tokens_saved:,} tokens, ${s.cost_saved:.4f}")
     console.print(f"spent: {s.tokens_spent:,} tokens, ${s.cost_spent:.4f} over {spent.model_calls} model calls")

@@ -50,8 +50,10 @@ def _learned_note(r) -> str:
     if r.learned_factor >= 0.999:
         return ""
     learned = r.evidence.get("learned", {}) if isinstance(r.evidence, dict) else {}
-    return (f" (lowered from {r.base_impact:.1f}: dismissed {learned.get('dismissed', 0)}× on this host; "
-            f"`lokifi recs reset-learning {r.rule}` to undo)")
+    return (
+        f" (lowered from {r.base_impact:.1f}: dismissed {learned.get('dismissed', 0)}× on this host; "
+        f"`lokifi recs reset-learning {r.rule}` to undo)"
+    )
 
 
 def _print_rec(r, now: dt.datetime, *, show_id: bool = True, show_status: bool = False) -> None:
@@ -77,6 +79,7 @@ def _problems(problems: list[str]) -> None:
 
 def _engine():
     from analytics.recommend import engine
+
     return engine
 
 
@@ -88,9 +91,11 @@ def _lookup_errors():
 # -- lokifi ai recommendations ----------------------------------------------------------------------
 
 
-_OTHER_HOST = ("for a host other than this machine only the rules over its stored metrics run (cache hit rate, "
-               "response time, memory trend); the project, dependency, security and live disk/CPU/memory checks "
-               "are this machine's")
+_OTHER_HOST = (
+    "for a host other than this machine only the rules over its stored metrics run (cache hit rate, "
+    "response time, memory trend); the project, dependency, security and live disk/CPU/memory checks "
+    "are this machine's"
+)
 
 
 @click.command("recommendations")
@@ -109,23 +114,34 @@ def ai_recommendations(ctx: click.Context, as_json: bool, no_refresh: bool, host
     report = None
     if not no_refresh:
         if not as_json:
-            console.print(f"[dim]{inert(_OTHER_HOST)}.[/]\n" if other else
-                          "🧠 Looking at the projects, stored metrics, logs and this host...\n")
+            console.print(
+                f"[dim]{inert(_OTHER_HOST)}.[/]\n"
+                if other
+                else "🧠 Looking at the projects, stored metrics, logs and this host...\n"
+            )
         report = engine.refresh_stored(store, config, host) if other else engine.refresh(store, config)
         _problems(report.problems)
     now = engine.utcnow()
     recs = engine.list_recs(store, host, now=now)
     if as_json:
-        print_json({"host": host, "generated_at": now, "recommendations": [_rec_json(r, now) for r in recs],
-                    "problems": report.problems if report else [],
-                    "scope": "stored metrics" if other else "all rules"})
+        print_json(
+            {
+                "host": host,
+                "generated_at": now,
+                "recommendations": [_rec_json(r, now) for r in recs],
+                "problems": report.problems if report else [],
+                "scope": "stored metrics" if other else "all rules",
+            }
+        )
         return
     if not recs:
         console.print("✅ No open recommendations: nothing past its threshold.\n")
     for r in recs:
         _print_rec(r, now, show_id=True)
-    console.print("💡 TIP: Run recommendations regularly with: [bold]lokifi ai recommendations[/]"
-                  " — triage with `lokifi recs apply|dismiss|snooze ID`")
+    console.print(
+        "💡 TIP: Run recommendations regularly with: [bold]lokifi ai recommendations[/]"
+        " — triage with `lokifi recs apply|dismiss|snooze ID`"
+    )
 
 
 # -- lokifi recs ------------------------------------------------------------------------------------
@@ -146,6 +162,7 @@ def recs_list(ctx: click.Context, show_all: bool, host: str | None, as_json: boo
 
     The --json rows carry their host, so with --host every row shows the filter."""
     from analytics.recommend.lifecycle import list_recs, utcnow  # the stored rows: no rule engine, no psutil
+
     store, config = get_store(ctx), get_config(ctx)
     now = utcnow()
     items = list_recs(store, host or config.host, include_all=show_all, now=now)
@@ -155,8 +172,14 @@ def recs_list(ctx: click.Context, show_all: bool, host: str | None, as_json: boo
     if not items:
         for_host = f" for host {inert(host)}" if host else ""
         host_opt = f" --host {inert(host)}" if host else ""
-        console.print("No recommendations" + ("" if show_all else " open") + for_host
-                      + ". Run `lokifi ai recommendations" + host_opt + "` or `lokifi scan`.")
+        console.print(
+            "No recommendations"
+            + ("" if show_all else " open")
+            + for_host
+            + ". Run `lokifi ai recommendations"
+            + host_opt
+            + "` or `lokifi scan`."
+        )
         return
     for r in items:
         _print_rec(r, now, show_status=True)
@@ -183,8 +206,10 @@ def recs_apply(ctx: click.Context, rec_id: int, as_json: bool) -> None:
     if not as_json:
         console.print(f"✅ Applied #{r.id}: {inert(r.title)}")
         console.print(f"   Run: [bold]{inert(r.action)}[/]")
-        console.print("   [dim]Lokifi did not run anything. Commands Lokifi owns (lokifi clean ..., lokifi db ...) "
-                      "ask before they act.[/]")
+        console.print(
+            "   [dim]Lokifi did not run anything. Commands Lokifi owns (lokifi clean ..., lokifi db ...) "
+            "ask before they act.[/]"
+        )
 
 
 @recs.command("dismiss")
@@ -196,8 +221,9 @@ def recs_dismiss(ctx: click.Context, rec_id: int, as_json: bool) -> None:
     r = _transition(ctx, _engine().dismiss, rec_id, as_json)
     if not as_json:
         console.print(f"🙈 Dismissed #{r.id}: {inert(r.title)}")
-        console.print("   [dim]It comes back only if it gets materially worse. `lokifi recs undo "
-                      f"{r.id}` reverses this.[/]")
+        console.print(
+            f"   [dim]It comes back only if it gets materially worse. `lokifi recs undo {r.id}` reverses this.[/]"
+        )
 
 
 @recs.command("snooze")
@@ -246,8 +272,10 @@ def recs_history(ctx: click.Context, rec_id: int, as_json: bool) -> None:
     console.print(f"[bold]#{r.id} {inert(r.title)}[/] — {r.status}")
     for e in events:
         note = f" — {inert(e['note'])}" if e.get("note") else ""
-        console.print(f"  {e['event_at']:%Y-%m-%d %H:%M:%S}  {e['action']:<9} {e.get('from_status') or '':>9} → "
-                      f"{e.get('to_status') or ''}{note}")
+        console.print(
+            f"  {e['event_at']:%Y-%m-%d %H:%M:%S}  {e['action']:<9} {e.get('from_status') or '':>9} → "
+            f"{e.get('to_status') or ''}{note}"
+        )
 
 
 @recs.command("learning")
@@ -264,13 +292,16 @@ def recs_learning(ctx: click.Context, host: str | None, as_json: bool) -> None:
         print_json({"host": host, "rules": data})
         return
     if not any(v.get("dismissed") or v.get("applied") for v in data.values()):
-        console.print(f"Nothing learned yet: no recommendation has been dismissed or applied on {where}"
-                      " since the last reset.")
+        console.print(
+            f"Nothing learned yet: no recommendation has been dismissed or applied on {where} since the last reset."
+        )
         return
     for rule, v in sorted(data.items()):
         reset = f"  (reset {v['reset_at']:%Y-%m-%d %H:%M})" if v.get("reset_at") else ""
-        console.print(f"  {inert(rule):<28} dismissed {v.get('dismissed', 0):>3}  applied {v.get('applied', 0):>3}"
-                      f"  impact × {v.get('factor', 1.0):.2f}{reset}")
+        console.print(
+            f"  {inert(rule):<28} dismissed {v.get('dismissed', 0):>3}  applied {v.get('applied', 0):>3}"
+            f"  impact × {v.get('factor', 1.0):.2f}{reset}"
+        )
 
 
 @recs.command("reset-learning")
@@ -287,8 +318,9 @@ def recs_reset_learning(ctx: click.Context, rule: str | None, as_json: bool) -> 
         return
     what = rule or "every rule"
     n = sum(v.get("dismissed", 0) for v in before.values())
-    console.print(f"Learning reset for {inert(what)} on {inert(config.host)} "
-                  f"({n} dismissal(s) forgotten; history kept).")
+    console.print(
+        f"Learning reset for {inert(what)} on {inert(config.host)} ({n} dismissal(s) forgotten; history kept)."
+    )
 
 
 # -- lokifi scan ------------------------------------------------------------------------------------
@@ -314,19 +346,32 @@ def scan(ctx: click.Context, paths: tuple[str, ...], as_json: bool) -> None:
     now = report.now
     recs_now = engine.list_recs(store, config.host, now=now)
     if as_json:
-        print_json({"host": report.host, "scanned_at": now, "seconds": round(report.seconds, 3),
-                    "stats": report.stats, "summary": report.summary.__dict__, "problems": report.problems,
-                    "findings": len(report.findings), "open": [_rec_json(r, now) for r in recs_now]})
+        print_json(
+            {
+                "host": report.host,
+                "scanned_at": now,
+                "seconds": round(report.seconds, 3),
+                "stats": report.stats,
+                "summary": report.summary.__dict__,
+                "problems": report.problems,
+                "findings": len(report.findings),
+                "open": [_rec_json(r, now) for r in recs_now],
+            }
+        )
         return
     s = report.summary
     st = report.stats
-    console.print(f"🔎 Scanned {st.get('files_seen', 0):,} files in {len(config.watch.project_dirs) or 1} "
-                  f"project dir(s) in {report.seconds:.2f}s; "
-                  f"secret scanner read {st.get('secret_files_read', 0):,} "
-                  f"({st.get('secret_engine', '')} pre-filter, "
-                  f"{st.get('secret_lines_checked', 0):,} lines checked by detect-secrets).")
-    console.print(f"   {len(report.findings)} finding(s): {s.created} new, {s.reopened} reopened, {s.updated} updated, "
-                  f"{s.resolved} resolved, {s.still_dismissed} still dismissed. Security scan time recorded.\n")
+    console.print(
+        f"🔎 Scanned {st.get('files_seen', 0):,} files in {len(config.watch.project_dirs) or 1} "
+        f"project dir(s) in {report.seconds:.2f}s; "
+        f"secret scanner read {st.get('secret_files_read', 0):,} "
+        f"({st.get('secret_engine', '')} pre-filter, "
+        f"{st.get('secret_lines_checked', 0):,} lines checked by detect-secrets)."
+    )
+    console.print(
+        f"   {len(report.findings)} finding(s): {s.created} new, {s.reopened} reopened, {s.updated} updated, "
+        f"{s.resolved} resolved, {s.still_dismissed} still dismissed. Security scan time recorded.\n"
+    )
     for r in recs_now:
         _print_rec(r, now)
 
@@ -344,14 +389,30 @@ def _scan_paths(ctx: click.Context, paths: tuple[str, ...], as_json: bool) -> No
     _problems(run.problems)
     found = sorted(run.findings, key=lambda f: (-f.severity, f.subject))
     if as_json:
-        print_json({"paths": list(paths), "stats": run.stats, "problems": run.problems,
-                    "findings": [{"rule": f.rule, "file": f.subject, "title": f.title, "description": f.description,
-                                  "action": f.action, "severity": f.severity, "evidence": f.evidence}
-                                 for f in found]})
+        print_json(
+            {
+                "paths": list(paths),
+                "stats": run.stats,
+                "problems": run.problems,
+                "findings": [
+                    {
+                        "rule": f.rule,
+                        "file": f.subject,
+                        "title": f.title,
+                        "description": f.description,
+                        "action": f.action,
+                        "severity": f.severity,
+                        "evidence": f.evidence,
+                    }
+                    for f in found
+                ],
+            }
+        )
     else:
         st = run.stats
-        console.print(f"🔎 Read {st.get('secret_files_read', 0):,} file(s) under {len(paths)} path(s); "
-                      f"{len(found)} finding(s).")
+        console.print(
+            f"🔎 Read {st.get('secret_files_read', 0):,} file(s) under {len(paths)} path(s); {len(found)} finding(s)."
+        )
         for f in found:
             console.print(f"{ICONS.get(f.category, '💡')} [bold]{inert(f.title)}[/]")
             console.print(f"   {inert(f.description)}")
@@ -371,13 +432,21 @@ def clean() -> None:
 
 def _run_clean(ctx: click.Context, kind: str, dry_run: bool, yes: bool, as_json: bool) -> None:
     from analytics.recommend import actions as cleanup
+
     config = get_config(ctx)
     plan = cleanup.plan_logs(config) if kind == "logs" else cleanup.plan_temp(config)
     verb = "Compress and truncate" if kind == "logs" else "Remove"
     if as_json and (dry_run or not plan.steps):
-        print_json({"kind": kind, "dry_run": dry_run, "roots": plan.roots,
-                    "steps": [s.__dict__ for s in plan.steps], "skipped": plan.skipped,
-                    "total_bytes": plan.total_bytes})
+        print_json(
+            {
+                "kind": kind,
+                "dry_run": dry_run,
+                "roots": plan.roots,
+                "steps": [s.__dict__ for s in plan.steps],
+                "skipped": plan.skipped,
+                "total_bytes": plan.total_bytes,
+            }
+        )
         return
     if not as_json:
         console.print(f"Only inside: {', '.join(inert(r) for r in plan.roots)}")
@@ -396,22 +465,33 @@ def _run_clean(ctx: click.Context, kind: str, dry_run: bool, yes: bool, as_json:
         return
     if not yes:
         if not click.get_text_stream("stdin").isatty():
-            fail(f"{verb} {len(plan.steps)} file(s)? Refusing without a terminal to ask on; "
-                 "pass --yes to confirm.", USAGE)
+            fail(
+                f"{verb} {len(plan.steps)} file(s)? Refusing without a terminal to ask on; pass --yes to confirm.",
+                USAGE,
+            )
         if not click.confirm(f"{verb} {len(plan.steps)} file(s) ({cleanup.human(plan.total_bytes)})?", default=False):
             console.print("Nothing was changed.")
             return
     out = cleanup.run_plan(plan, config)
     if as_json:
-        print_json({"kind": kind, "done": [s.__dict__ for s in out.done], "failed": out.failed,
-                    "freed_bytes": out.freed_bytes, "archives": out.archives})
+        print_json(
+            {
+                "kind": kind,
+                "done": [s.__dict__ for s in out.done],
+                "failed": out.failed,
+                "freed_bytes": out.freed_bytes,
+                "archives": out.archives,
+            }
+        )
         return
     for a in out.archives:
         console.print(f"  archived → {inert(a)}")
     for p, why in out.failed:
         err_console.print(f"[yellow]not done:[/] {inert(p)}: {inert(why)}")
-    console.print(f"✅ {len(out.done)} file(s) done, {cleanup.human(out.freed_bytes)} freed. "
-                  "Run `lokifi ai recommendations` to update the queue.")
+    console.print(
+        f"✅ {len(out.done)} file(s) done, {cleanup.human(out.freed_bytes)} freed. "
+        "Run `lokifi ai recommendations` to update the queue."
+    )
 
 
 @clean.command("logs")

@@ -14,6 +14,7 @@ def read_series(input_path: str) -> tuple[str, bytes]:
     """(the name to use in messages, the bytes) of ``input_path`` (``-`` = stdin); an unreadable or too
     large input fails with exit code 3 (bad input) and a message naming it."""
     from analytics.patterns.logread import InputError, open_stream  # stdlib only: starts fast
+
     source = "<stdin>" if input_path == "-" else input_path
     try:
         with open_stream(input_path) as fh:  # a file, -, a pipe; a FIFO nobody writes and devices refused
@@ -29,4 +30,5 @@ def read_series(input_path: str) -> tuple[str, bytes]:
 
 def _fail(message: str) -> None:
     from lokifi_tui.cli.output import BAD_INPUT, fail
+
     fail(message, BAD_INPUT)

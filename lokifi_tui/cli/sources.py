@@ -31,8 +31,17 @@ from lokifi_tui.cli.output import (
     print_json,
 )
 
-_STYLE = {"up": "green", "slow": "yellow", "partial": "yellow", "stale": "yellow", "never": "dim",
-          "down": "red", "4xx": "red", "5xx": "red", "tls": "red"}
+_STYLE = {
+    "up": "green",
+    "slow": "yellow",
+    "partial": "yellow",
+    "stale": "yellow",
+    "never": "dim",
+    "down": "red",
+    "4xx": "red",
+    "5xx": "red",
+    "tls": "red",
+}
 
 
 def _utcnow() -> dt.datetime:
@@ -45,8 +54,11 @@ def _fleet(cfg: Any, names: tuple[str, ...] = ()) -> list[Any]:
         known = {s.name for s in out}
         missing = [n for n in names if n not in known]
         if missing:
-            fail(f"no fleet source named {', '.join(missing)} in the config "
-                 f"(configured: {', '.join(sorted(known)) or 'none'})", BAD_INPUT)
+            fail(
+                f"no fleet source named {', '.join(missing)} in the config "
+                f"(configured: {', '.join(sorted(known)) or 'none'})",
+                BAD_INPUT,
+            )
         out = [s for s in out if s.name in names]
     return out
 
@@ -54,6 +66,7 @@ def _fleet(cfg: Any, names: tuple[str, ...] = ()) -> list[Any]:
 def _build(src: Any, cfg: Any):
     """The source object, or (None, message) when its settings are wrong."""
     from analytics.sources.fleet.client import ConfigProblem
+
     if src.type == "prometheus":
         from analytics.sources.fleet.prometheus import from_config
     else:
@@ -82,24 +95,34 @@ def list_(ctx: click.Context, as_json: bool) -> None:
     for src in _fleet(cfg):
         obj, problem = _build(src, cfg)
         s = getattr(obj, "settings", None)
-        rows.append({
-            "name": src.name, "type": src.type,
-            "url": s.http.describe() if s else src.url.split("@")[-1],
-            "queries": [{"query": q.query, "component": q.component, "metric": getattr(q, "metric", None)}
-                        for q in (s.queries if s else [])],
-            "interval_s": s.interval if s else None,
-            "problem": problem, "warnings": list(s.problems) if s else [],
-        })
+        rows.append(
+            {
+                "name": src.name,
+                "type": src.type,
+                "url": s.http.describe() if s else src.url.split("@")[-1],
+                "queries": [
+                    {"query": q.query, "component": q.component, "metric": getattr(q, "metric", None)}
+                    for q in (s.queries if s else [])
+                ],
+                "interval_s": s.interval if s else None,
+                "problem": problem,
+                "warnings": list(s.problems) if s else [],
+            }
+        )
     if as_json:
         print_json(rows)
         return
     if not rows:
-        console.print("No fleet sources configured. Add a \\[\\[sources]] entry (type = \"prometheus\" or \"loki\") "
-                      "to your lokifi.toml — see `lokifi locate` for where it is.")
+        console.print(
+            'No fleet sources configured. Add a \\[\\[sources]] entry (type = "prometheus" or "loki") '
+            "to your lokifi.toml — see `lokifi locate` for where it is."
+        )
         return
     for r in rows:
-        console.print(f"[bold]{inert(r['name'])}[/] ({r['type']}) {inert(r['url'])}"
-                      + (f" every {r['interval_s']:g}s" if r["interval_s"] else ""))
+        console.print(
+            f"[bold]{inert(r['name'])}[/] ({r['type']}) {inert(r['url'])}"
+            + (f" every {r['interval_s']:g}s" if r["interval_s"] else "")
+        )
         if r["problem"]:
             console.print(f"  [red]config problem:[/] {inert(r['problem'])}")
         for w in r["warnings"]:
@@ -115,6 +138,7 @@ def list_(ctx: click.Context, as_json: bool) -> None:
 def status(ctx: click.Context, as_json: bool) -> None:
     """State, freshness and hosts of each fleet source (from what the collector stored)."""
     from analytics.sources.fleet.status import format_age, read_statuses, to_epoch
+
     cfg = get_config(ctx)
     fleet = _fleet(cfg)
     store = get_store(ctx)
@@ -130,8 +154,10 @@ def status(ctx: click.Context, as_json: bool) -> None:
         statuses = read_statuses(store, [(s.name, s.type) for s in fleet])
     else:
         from analytics.sources.fleet.status import FleetHealth
+
         statuses = {s.name: FleetHealth(kind=s.type) for s in fleet}
     from analytics.collect.writer_lock import collector_running
+
     pid = collector_running(db_path(ctx)) if db_path(ctx).exists() else None
     configured = {s.name for s in fleet}
     rows = []
@@ -141,21 +167,34 @@ def status(ctx: click.Context, as_json: bool) -> None:
             state, message = "config", problems[name]
         else:
             message = h.message
-        rows.append({
-            "name": name, "kind": h.kind, "state": state, "configured": name in configured,
-            "last_success": _iso(h.last_success),
-            "last_success_age_s": None if h.last_success is None else t - h.last_success,
-            "freshness_s": h.freshness(t), "hosts": h.hosts, "skew_s": h.skew_s, "latency_ms": h.latency_ms,
-            "failures": h.failures, "message": message, "skew": h.skew_note(),
-        })
+        rows.append(
+            {
+                "name": name,
+                "kind": h.kind,
+                "state": state,
+                "configured": name in configured,
+                "last_success": _iso(h.last_success),
+                "last_success_age_s": None if h.last_success is None else t - h.last_success,
+                "freshness_s": h.freshness(t),
+                "hosts": h.hosts,
+                "skew_s": h.skew_s,
+                "latency_ms": h.latency_ms,
+                "failures": h.failures,
+                "message": message,
+                "skew": h.skew_note(),
+            }
+        )
     if as_json:
         print_json({"collector_pid": pid, "sources": rows})
         return
     if not rows:
-        console.print("No fleet sources configured. Add \\[\\[sources]] entries (type = \"prometheus\" or \"loki\") "
-                      "to your lokifi.toml; `lokifi sources test NAME` checks one.")
+        console.print(
+            'No fleet sources configured. Add \\[\\[sources]] entries (type = "prometheus" or "loki") '
+            "to your lokifi.toml; `lokifi sources test NAME` checks one."
+        )
         return
     from rich.table import Table
+
     table = Table(box=None, pad_edge=False, show_edge=False)
     for col in ("source", "state", "last ok", "data age", "hosts", "what"):
         table.add_column(col, overflow="fold")
@@ -167,9 +206,12 @@ def status(ctx: click.Context, as_json: bool) -> None:
         if not r["configured"]:
             what = "no longer in the config" + (f"; {what}" if what else "")
         table.add_row(
-            f"{inert(r['name'])} [dim]{r['kind']}[/]", f"[{style}]{r['state']}[/]",
+            f"{inert(r['name'])} [dim]{r['kind']}[/]",
+            f"[{style}]{r['state']}[/]",
             format_age(r["last_success_age_s"]) + (" ago" if r["last_success_age_s"] is not None else ""),
-            format_age(r["freshness_s"]), str(len(r["hosts"])), inert(what, 200),
+            format_age(r["freshness_s"]),
+            str(len(r["hosts"])),
+            inert(what, 200),
         )
     console.print(table)
     if pid is None and fleet:
@@ -180,6 +222,7 @@ def _iso(t: float | None) -> str | None:
     if t is None:
         return None
     from analytics.sources.fleet.status import from_epoch
+
     return from_epoch(t).isoformat(timespec="seconds")
 
 
@@ -191,6 +234,7 @@ def _iso(t: float | None) -> str | None:
 def test(ctx: click.Context, name: str, window: str, as_json: bool) -> None:
     """Ask the server now: reachable, each query valid, which hosts answer. Writes nothing."""
     from analytics.sources.fleet.client import ConfigProblem, parse_duration
+
     cfg = get_config(ctx)
     (src,) = _fleet(cfg, (name,))
     obj, problem = _build(src, cfg)
@@ -208,9 +252,11 @@ def test(ctx: click.Context, name: str, window: str, as_json: bool) -> None:
         print_json(result)
     else:
         style = _STYLE.get(result["state"], "red")
-        console.print(f"[bold]{inert(name)}[/] ({result['kind']}) {inert(result['url'])}: "
-                      f"[{style}]{result['state']}[/]"
-                      + (f" in {result['latency_ms']:.0f} ms" if result.get("latency_ms") is not None else ""))
+        console.print(
+            f"[bold]{inert(name)}[/] ({result['kind']}) {inert(result['url'])}: "
+            f"[{style}]{result['state']}[/]"
+            + (f" in {result['latency_ms']:.0f} ms" if result.get("latency_ms") is not None else "")
+        )
         if result.get("message"):
             console.print(f"  {inert(result['message'])}")
         if result.get("skew"):
@@ -227,6 +273,7 @@ def test(ctx: click.Context, name: str, window: str, as_json: bool) -> None:
 def _probe(obj: Any, span: float) -> dict[str, Any]:
     """One live check of a built source, without touching its checkpoints or the database."""
     from analytics.sources.fleet.client import FetchError
+
     s = obj.settings
     out: dict[str, Any] = {"name": s.name, "kind": obj.kind, "url": s.http.describe(), "queries": []}
     try:
@@ -242,10 +289,19 @@ def _probe(obj: Any, span: float) -> dict[str, Any]:
         try:
             if obj.kind == "prometheus":
                 from analytics.sources.fleet.prometheus import matrix_rows
+
                 step = max(s.step, span / 100)
-                r = obj.client.get_json("/api/v1/query_range", {
-                    "query": q.query, "start": f"{server_now - span:.3f}", "end": f"{server_now:.3f}",
-                    "step": f"{step:g}", "timeout": f"{s.query_timeout:g}s"}, retries=0)
+                r = obj.client.get_json(
+                    "/api/v1/query_range",
+                    {
+                        "query": q.query,
+                        "start": f"{server_now - span:.3f}",
+                        "end": f"{server_now:.3f}",
+                        "step": f"{step:g}",
+                        "timeout": f"{s.query_timeout:g}s",
+                    },
+                    retries=0,
+                )
                 rows, collisions, hosts = matrix_rows(r.data, q, s.default_host or "?", obj.source_tag)
                 series = {(x["host"], x["component"], x["metric"]) for x in rows}
                 detail = f"{len(series)} series from {len(hosts)} host(s): {', '.join(sorted(hosts)[:8])}"
@@ -254,12 +310,22 @@ def _probe(obj: Any, span: float) -> dict[str, Any]:
                 ok = True
             else:
                 from analytics.sources.fleet.loki import stream_entries
+
                 end = int(server_now * 1e9)
-                r = obj.client.get_json("/loki/api/v1/query_range", {
-                    "query": q.query, "start": str(end - int(span * 1e9)), "end": str(end),
-                    "limit": "100", "direction": "backward"}, retries=0)
+                r = obj.client.get_json(
+                    "/loki/api/v1/query_range",
+                    {
+                        "query": q.query,
+                        "start": str(end - int(span * 1e9)),
+                        "end": str(end),
+                        "limit": "100",
+                        "direction": "backward",
+                    },
+                    retries=0,
+                )
                 entries = stream_entries(r.data)
                 from analytics.sources.fleet.prometheus import pick_host
+
                 hosts = {pick_host(lb, q.host_labels, "?") for _, lb, _ in entries}
                 detail = f"{len(entries)} line(s) in the last {span:g}s (up to 100 shown) from {len(hosts)} host(s)"
                 ok = True
@@ -281,10 +347,11 @@ def _probe(obj: Any, span: float) -> dict[str, Any]:
 def pull(ctx: click.Context, names: tuple[str, ...], once: bool, as_json: bool) -> None:
     """Pull the fleet sources into the database (all of them, or the NAMEs given)."""
     from analytics.collect.loop import Collector, CollectorBusy
+
     cfg = get_config(ctx)
     fleet = _fleet(cfg, names)
     if not fleet:
-        fail("no fleet sources configured: add [[sources]] entries (type = \"prometheus\" or \"loki\")", BAD_INPUT)
+        fail('no fleet sources configured: add [[sources]] entries (type = "prometheus" or "loki")', BAD_INPUT)
     built = []
     for src in fleet:
         obj, problem = _build(src, cfg)
@@ -313,8 +380,9 @@ def pull(ctx: click.Context, names: tuple[str, ...], once: bool, as_json: bool) 
             col.flush()
         else:
             if not as_json:
-                console.print(f"Pulling {', '.join(inert(s.name) for s in built)} into {inert(store.path)} "
-                              "— Ctrl-C to stop.")
+                console.print(
+                    f"Pulling {', '.join(inert(s.name) for s in built)} into {inert(store.path)} — Ctrl-C to stop."
+                )
             try:
                 col.run()
             except KeyboardInterrupt:
@@ -326,16 +394,27 @@ def pull(ctx: click.Context, names: tuple[str, ...], once: bool, as_json: bool) 
     report = []
     for src in built:
         h = src.health
-        report.append({"name": src.name, "kind": src.kind, "state": h.state, "rows": h.rows_last,
-                       "hosts": h.hosts, "message": h.message, "skew": h.skew_note()})
+        report.append(
+            {
+                "name": src.name,
+                "kind": src.kind,
+                "state": h.state,
+                "rows": h.rows_last,
+                "hosts": h.hosts,
+                "message": h.message,
+                "skew": h.skew_note(),
+            }
+        )
     if as_json:
         print_json({"rows": rows, "seconds": round(time.monotonic() - t0, 3), "sources": report})
     else:
         for r in report:
             style = _STYLE.get(r["state"], "red")
-            console.print(f"{inert(r['name'])} ({r['kind']}): [{style}]{r['state']}[/], {len(r['hosts'])} host(s)"
-                          + (f" — {inert(r['message'], 300)}" if r["message"] else "")
-                          + (f" — {inert(r['skew'])}" if r["skew"] else ""))
+            console.print(
+                f"{inert(r['name'])} ({r['kind']}): [{style}]{r['state']}[/], {len(r['hosts'])} host(s)"
+                + (f" — {inert(r['message'], 300)}" if r["message"] else "")
+                + (f" — {inert(r['skew'])}" if r["skew"] else "")
+            )
         console.print(f"{rows} rows read in {time.monotonic() - t0:.1f}s.")
     if any(r["state"] in ("down", "5xx", "tls") for r in report):
         raise SystemExit(UNAVAILABLE)
@@ -348,6 +427,7 @@ def pull(ctx: click.Context, names: tuple[str, ...], once: bool, as_json: bool) 
 def hosts(ctx: click.Context, since: str, as_json: bool) -> None:
     """The hosts fleet data came from: metrics and error lines per host, and when each was last heard."""
     from analytics.sources.fleet.client import ConfigProblem, parse_duration
+
     try:
         span = parse_duration(since, "--since")
     except ConfigProblem as exc:
@@ -379,13 +459,21 @@ def hosts(ctx: click.Context, since: str, as_json: bool) -> None:
         console.print(f"No fleet data in the last {inert(since)}.")
         return
     from rich.table import Table
+
     table = Table(box=None, pad_edge=False, show_edge=False)
     for col in ("host", "components", "metrics", "errors", "last seen", "sources"):
         table.add_column(col, overflow="fold")
     now = _utcnow()
     from analytics.sources.fleet.status import format_age
+
     for r in rows:
         age = (now - r["last_seen"]).total_seconds() if r["last_seen"] else None
-        table.add_row(inert(r["host"]), inert(", ".join(r["components"]), 60), str(r["metrics"]), str(r["errors"]),
-                      format_age(age) + " ago", inert(", ".join(r["sources"]), 60))
+        table.add_row(
+            inert(r["host"]),
+            inert(", ".join(r["components"]), 60),
+            str(r["metrics"]),
+            str(r["errors"]),
+            format_age(age) + " ago",
+            inert(", ".join(r["sources"]), 60),
+        )
     console.print(table)

@@ -32,8 +32,10 @@ def _ago(ts: dt.datetime | None, now: dt.datetime) -> str:
 
 
 @click.command()
-@host_option("Only this host's stored probes and errors; for a host other than this machine, its latest "
-             "stored vitals instead of live ones (default: live vitals here, every host's probes and errors).")
+@host_option(
+    "Only this host's stored probes and errors; for a host other than this machine, its latest "
+    "stored vitals instead of live ones (default: live vitals here, every host's probes and errors)."
+)
 @json_option
 @click.pass_context
 def status(ctx: click.Context, host: str | None, as_json: bool) -> None:
@@ -44,6 +46,7 @@ def status(ctx: click.Context, host: str | None, as_json: bool) -> None:
     # library load (with --host the store was opened to check the name, and the config says whether the
     # host is this machine).
     from lokifi_tui.cli.entry import take_status_cpu_reading
+
     early = take_status_cpu_reading()
     if host is not None:
         early = None
@@ -54,11 +57,13 @@ def status(ctx: click.Context, host: str | None, as_json: bool) -> None:
     vitals_src = None
     if local:  # take the first CPU readings now: the sample's window passes while the store is read
         from analytics.sources.vitals import vitals_from_config
+
         vitals_src = vitals_from_config(cfg)
         vitals_src.prime(host_window_from=early[0] if early else None)
         window_start = early[1] if early else cpu_clock()
     from analytics.collect.writer_lock import collector_running
     from analytics.dashboard.service_status import service_state
+
     store = get_store(ctx)
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     # this machine's status is its own rows: a fleet store also holds other hosts' probes and errors
@@ -69,7 +74,7 @@ def status(ctx: click.Context, host: str | None, as_json: bool) -> None:
         vitals_src.poll(dt.datetime.now(dt.UTC).replace(tzinfo=None))
         snap = _without_own_cpu(vitals_src.latest, window_start, cpu_clock())
         comps = sorted({c.name for c in cfg.components} | {p["component"] for p in probes})
-    else:   # another host: its components are those it has probes or errors of
+    else:  # another host: its components are those it has probes or errors of
         snap = None
         comps = sorted({p["component"] for p in probes} | set(errors))
     probes_of: dict[str, list[dict]] = {}
@@ -79,20 +84,23 @@ def status(ctx: click.Context, host: str | None, as_json: bool) -> None:
     for c in comps:
         cv = snap.component(c) if snap else None
         e = errors.get(c)
-        rows.append({
-            "component": c,
-            "processes": None if cv is None else cv.count,
-            "cpu_percent": None if cv is None else round(cv.cpu_percent, 1),
-            "rss_mb": None if cv is None else round(cv.rss_bytes / 2**20, 1),
-            "probes": probes_of.get(c, []),
-            "errors_last_hour": e["last_hour"] if e else 0,
-            "last_error": e["last_message"] if e else None,
-            "last_error_at": e["last_ts"] if e else None,
-        })
+        rows.append(
+            {
+                "component": c,
+                "processes": None if cv is None else cv.count,
+                "cpu_percent": None if cv is None else round(cv.cpu_percent, 1),
+                "rss_mb": None if cv is None else round(cv.rss_bytes / 2**20, 1),
+                "probes": probes_of.get(c, []),
+                "errors_last_hour": e["last_hour"] if e else 0,
+                "last_error": e["last_message"] if e else None,
+                "last_error_at": e["last_ts"] if e else None,
+            }
+        )
     vitals = _host_json(cfg.host, snap) if local else _stored_json(host, state.vitals)
     if as_json:
-        print_json({"host": vitals, "host_filter": host, "components": rows, "collector_pid": pid,
-                    "database": str(store.path)})
+        print_json(
+            {"host": vitals, "host_filter": host, "components": rows, "collector_pid": pid, "database": str(store.path)}
+        )
         return
     if local:
         _print_live(cfg.host, snap)
@@ -104,10 +112,13 @@ def status(ctx: click.Context, host: str | None, as_json: bool) -> None:
         if not local:
             console.print(f"No probe results or errors stored from host {inert(host)}.")
             return
-        console.print("No components configured: `lokifi config init` writes a starting config with the services "
-                      "found listening here.")
+        console.print(
+            "No components configured: `lokifi config init` writes a starting config with the services "
+            "found listening here."
+        )
         return
     from rich.table import Table
+
     t = Table(box=None, pad_edge=False, show_edge=False)
     for col in ("component", "procs", "probe", "errors 1h", "last error"):
         t.add_column(col)
@@ -142,8 +153,12 @@ def _without_own_cpu(snap, start: tuple[float, float, float], end: tuple[float, 
 
 def _host_json(name: str, snap) -> dict:
     return {
-        "host": name, "live": True, "cpu_percent": snap.cpu_percent, "load": list(snap.load),
-        "memory_percent": snap.memory_percent, "swap_percent": snap.swap_percent,
+        "host": name,
+        "live": True,
+        "cpu_percent": snap.cpu_percent,
+        "load": list(snap.load),
+        "memory_percent": snap.memory_percent,
+        "swap_percent": snap.swap_percent,
         "disks": [{"mount": d.mount, "percent": d.percent, "free_gb": round(d.free / 1e9, 1)} for d in snap.disks],
     }
 
@@ -151,30 +166,48 @@ def _host_json(name: str, snap) -> dict:
 def _stored_json(name: str, vitals: dict) -> dict:
     def v(metric: str):
         return vitals[metric][0] if metric in vitals else None
-    return {"host": name, "live": False, "cpu_percent": v("cpu_percent"),
-            "load": None if "load1" not in vitals else [v("load1")], "memory_percent": v("memory_percent"),
-            "swap_percent": v("swap_percent"), "disks": [],
-            "readings_at": max((ts for _, ts in vitals.values()), default=None)}
+
+    return {
+        "host": name,
+        "live": False,
+        "cpu_percent": v("cpu_percent"),
+        "load": None if "load1" not in vitals else [v("load1")],
+        "memory_percent": v("memory_percent"),
+        "swap_percent": v("swap_percent"),
+        "disks": [],
+        "readings_at": max((ts for _, ts in vitals.values()), default=None),
+    }
 
 
 def _print_live(name: str, snap) -> None:
-    console.print(f"[bold]{inert(name)}[/]  CPU {snap.cpu_percent:.0f}%  load {snap.load[0]:.2f}  "
-                  f"memory {snap.memory_percent:.0f}%  swap {snap.swap_percent:.0f}%")
+    console.print(
+        f"[bold]{inert(name)}[/]  CPU {snap.cpu_percent:.0f}%  load {snap.load[0]:.2f}  "
+        f"memory {snap.memory_percent:.0f}%  swap {snap.swap_percent:.0f}%"
+    )
     for d in snap.disks:
         style = "red" if d.percent >= 90 else ("yellow" if d.percent >= 80 else "")
         mark = f"[{style}]" if style else ""
-        console.print(f"  disk {inert(d.mount)}: {mark}{d.percent:.0f}% used{'[/]' if style else ''}, "
-                      f"{d.free / 1e9:.1f} GB free")
+        console.print(
+            f"  disk {inert(d.mount)}: {mark}{d.percent:.0f}% used{'[/]' if style else ''}, {d.free / 1e9:.1f} GB free"
+        )
 
 
 def _print_stored(name: str, vitals: dict, now: dt.datetime) -> None:
     if not vitals:
-        console.print(f"[bold]{inert(name)}[/]  no vitals stored from it in the last day "
-                      "(live vitals are read on this machine only)")
+        console.print(
+            f"[bold]{inert(name)}[/]  no vitals stored from it in the last day "
+            "(live vitals are read on this machine only)"
+        )
         return
-    labels = {"cpu_percent": "CPU {:.0f}%", "load1": "load {:.2f}", "memory_percent": "memory {:.0f}%",
-              "swap_percent": "swap {:.0f}%"}
+    labels = {
+        "cpu_percent": "CPU {:.0f}%",
+        "load1": "load {:.2f}",
+        "memory_percent": "memory {:.0f}%",
+        "swap_percent": "swap {:.0f}%",
+    }
     shown = "  ".join(fmt.format(vitals[m][0]) for m, fmt in labels.items() if m in vitals)
     at = max(ts for _, ts in vitals.values())
-    console.print(f"[bold]{inert(name)}[/]  {shown}  [dim](stored readings, {_ago(at, now)}; processes are "
-                  "seen on their own machine only)[/]")
+    console.print(
+        f"[bold]{inert(name)}[/]  {shown}  [dim](stored readings, {_ago(at, now)}; processes are "
+        "seen on their own machine only)[/]"
+    )

@@ -37,6 +37,7 @@ NARROW_HEIGHT = 32
 #: Below this width the footer is compact and leaves out the palette hint (ctrl+p still opens it)
 WIDE_FOOTER = 100
 
+
 class DashboardScreen(Screen):
     BINDINGS = bindings_for("dashboard")
 
@@ -45,13 +46,13 @@ class DashboardScreen(Screen):
         self.row_actions = RowActions(self)
         self.active_pane = "predictions"
         self.filter_text = ""
-        self.host_filter = ""     # H: one host's rows (rows that name a host), "" for all
+        self.host_filter = ""  # H: one host's rows (rows that name a host), "" for all
         self.view: Any = None
         self._now: Any = None
         self.tables_ready = False
         self.narrow = False
-        self._banner_text: str | None = None   # what the banner says (kept when asked before the screen is up)
-        self._when_ready: list[Any] = []           # run once the tables (and any rows) are on screen
+        self._banner_text: str | None = None  # what the banner says (kept when asked before the screen is up)
+        self._when_ready: list[Any] = []  # run once the tables (and any rows) are on screen
 
     def compose(self) -> ComposeResult:
         with Container(id="topbar"):
@@ -66,9 +67,9 @@ class DashboardScreen(Screen):
         # the first frame does not wait for either
 
     def on_mount(self) -> None:
-        self.show_banner(self._banner_text)   # hidden unless one was asked for before the screen was up
+        self.show_banner(self._banner_text)  # hidden unless one was asked for before the screen was up
         if self.view is not None:
-            self.show_view(self.view, now=self._now)   # the last known state: the top bar's figures now
+            self.show_view(self.view, now=self._now)  # the last known state: the top bar's figures now
         if host(self).sampler is sample_vitals:
             # memory, disk and load are instant readings: the first frame shows them (CPU follows)
             self.push_vitals(sample_vitals(instant=True))
@@ -83,8 +84,9 @@ class DashboardScreen(Screen):
         try:
             for box in self.query(PaneBox):
                 await box.add_table()
-            await self.mount(Footer(compact=self.size.width < WIDE_FOOTER,
-                                    show_command_palette=self.size.width >= WIDE_FOOTER))
+            await self.mount(
+                Footer(compact=self.size.width < WIDE_FOOTER, show_command_palette=self.size.width >= WIDE_FOOTER)
+            )
         except MountError:  # quit before the tables were up
             return
         self.tables_ready = True
@@ -119,8 +121,9 @@ class DashboardScreen(Screen):
         self.set_class(narrow, "narrow")
         tabs = self._tabs()
         if narrow and tabs is None:
-            tabs = Tabs(*[Tab(PANE_TITLES[p], id=f"tab-{p}") for p in PANES], id="pane-tabs",
-                        active=f"tab-{self.active_pane}")
+            tabs = Tabs(
+                *[Tab(PANE_TITLES[p], id=f"tab-{p}") for p in PANES], id="pane-tabs", active=f"tab-{self.active_pane}"
+            )
             self.mount(tabs, before=self.query_one("#panes"))
         if tabs is not None:
             tabs.display = narrow
@@ -217,7 +220,7 @@ class DashboardScreen(Screen):
         try:
             banner = self.query_one("#banner", Static)
         except NoMatches:
-            return          # not composed yet: on_mount shows it
+            return  # not composed yet: on_mount shows it
         if text:
             banner.update(safe(text, single_line=False))
             banner.display = True
@@ -385,8 +388,9 @@ class DashboardScreen(Screen):
         order = ["", *hosts]
         at = order.index(self.host_filter) if self.host_filter in order else 0
         self.host_filter = order[(at + 1) % len(order)]
-        host(self).say(f"Showing host {self.host_filter} (H: next host)" if self.host_filter
-                     else "Showing every host.", timeout=3)
+        host(self).say(
+            f"Showing host {self.host_filter} (H: next host)" if self.host_filter else "Showing every host.", timeout=3
+        )
         if self.view is not None:
             self.show_view(self.view, now=self._now)
 

@@ -64,8 +64,10 @@ def _playbook_note(error_type: str | None) -> str:
     """What stands in for a learned solution: the built-in playbook that y/n outcomes are recorded against."""
     from analytics.patterns.playbooks import playbook_for
 
-    return (f"none learned yet; y/n record outcomes of the built-in playbook "
-            f"\"{playbook_for(error_type).title}\" (press e to write one)")
+    return (
+        f"none learned yet; y/n record outcomes of the built-in playbook "
+        f'"{playbook_for(error_type).title}" (press e to write one)'
+    )
 
 
 def render_pattern(d: Any, now: dt.datetime) -> Group:
@@ -100,16 +102,21 @@ def render_pattern(d: Any, now: dt.datetime) -> Group:
         for c in ("When", "Result", "Version", "Fix"):
             t.add_column(c)
         for when, ok, fix, version in d.fixes[-15:]:
-            t.add_row(_when(when), Text("worked", "green") if ok else Text("failed", "red"),
-                      f"v{version}" if version else "—", safe(fix))
+            t.add_row(
+                _when(when),
+                Text("worked", "green") if ok else Text("failed", "red"),
+                f"v{version}" if version else "—",
+                safe(fix),
+            )
         parts.append(t)
     else:
         parts.append(Text("(no outcomes recorded — press y or n after trying the fix)", style="dim"))
     parts.append(_section("Solution versions"))
     if d.versions:
         for version, sol, source, created in d.versions:
-            parts.append(Text.assemble((f"v{version} ", "bold"), (f"{_when(created)} {clean(source)} ", "dim"),
-                                       clean(sol)))
+            parts.append(
+                Text.assemble((f"v{version} ", "bold"), (f"{_when(created)} {clean(source)} ", "dim"), clean(sol))
+            )
     else:
         parts.append(Text("(no versions yet — press e to write one)", style="dim"))
     return Group(*parts)
@@ -145,9 +152,13 @@ def render_analysis(a: Any) -> Any:
     data = a.to_dict() if hasattr(a, "to_dict") else (a if isinstance(a, dict) else {"analysis": str(a)})
     answer = data.get("answer") or {}
     if not answer and any(k in data for k in ("root_cause", "analysis", "reasoning")):
-        answer = {"probable_root_cause": data.get("root_cause"), "analysis": data.get("analysis"),
-                  "reasoning": data.get("reasoning"), "confidence": data.get("confidence"),
-                  "recommended_commands": data.get("recommendations")}
+        answer = {
+            "probable_root_cause": data.get("root_cause"),
+            "analysis": data.get("analysis"),
+            "reasoning": data.get("reasoning"),
+            "confidence": data.get("confidence"),
+            "recommended_commands": data.get("recommendations"),
+        }
     rows: list[tuple[str, Text | str]] = []
     if data.get("status_text") or data.get("status"):
         rows.append(("Status", str(data.get("status_text") or data.get("status"))))
@@ -175,7 +186,7 @@ def render_analysis(a: Any) -> Any:
             rows.append(("Steps", "\n".join(f"{i}) {step}" for i, step in enumerate(steps, 1))))
     meta = []
     if data.get("model") and data.get("status") not in ("not_configured", "no_pattern", "cancelled"):
-        meta.append(f"model {data['model']}")   # no call was made otherwise: no model to name
+        meta.append(f"model {data['model']}")  # no call was made otherwise: no model to name
     if data.get("from_cache"):
         meta.append("cache hit (0 tokens)")
     elif data.get("tokens") is not None or data.get("tokens_used") is not None:
@@ -213,8 +224,11 @@ def _rec_evidence(ev: dict[str, Any]) -> list[Any]:
         if isinstance(v, (int, float)) and not isinstance(v, bool):
             side = "below" if ev.get("direction") == "below" else "above"
             excess = ev.get("excess")
-            past = (f", {excess * 100:.0f} % past it" if isinstance(excess, (int, float)) and excess > 0
-                    and float(t) > 0 else "")
+            past = (
+                f", {excess * 100:.0f} % past it"
+                if isinstance(excess, (int, float)) and excess > 0 and float(t) > 0
+                else ""
+            )
             out.append(Text(f"{_amount(float(v), unit)}: {side} the threshold of {limit}{past}."))
         else:
             out.append(Text(f"Never measured; the threshold is {limit} (ranked as overdue)."))
@@ -291,10 +305,16 @@ def render_prediction(d: Any, now: dt.datetime) -> Group:
                 ("Component", p.component + (f" @ {p.host}" if p.host else "")),
                 *([("Summary", p.brief)] if p.brief and p.brief != p.message else []),
                 ("Message", p.message),
-                ("Confidence", ("—" if p.confidence is None else f"{p.confidence * 100:.0f}%")
-                 + f" ({p.confidence_kind})"),
-                ("Rule precision", "not measured yet (no scored outcomes)" if precision is None
-                 else f"{precision * 100:.0f}% of {d.rule_scored} scored predictions came true"),
+                (
+                    "Confidence",
+                    ("—" if p.confidence is None else f"{p.confidence * 100:.0f}%") + f" ({p.confidence_kind})",
+                ),
+                (
+                    "Rule precision",
+                    "not measured yet (no scored outcomes)"
+                    if precision is None
+                    else f"{precision * 100:.0f}% of {d.rule_scored} scored predictions came true",
+                ),
                 ("Made", f"{_when(p.made_at)} ({ago(p.made_at, now)})"),
                 ("Due", _when(p.due_at)),
                 ("Recommendation", p.recommendation or "—"),
@@ -312,10 +332,27 @@ def render_prediction(d: Any, now: dt.datetime) -> Group:
         b = d.baseline
         parts.append(_section("Baseline"))
         unit = "ms" if str(b.get("metric_name", "")).endswith("_ms") else ""
-        parts.append(_kv([(humanize.label(k).removesuffix(" value"), humanize.number(float(b[k]), unit)
-                           if isinstance(b.get(k), (int, float)) and k != "sample_count" else str(b[k]))
-                          for k in ("metric_name", "baseline_value", "std_deviation", "median_value", "mad_value",
-                                    "sample_count") if b.get(k) is not None]))
+        parts.append(
+            _kv(
+                [
+                    (
+                        humanize.label(k).removesuffix(" value"),
+                        humanize.number(float(b[k]), unit)
+                        if isinstance(b.get(k), (int, float)) and k != "sample_count"
+                        else str(b[k]),
+                    )
+                    for k in (
+                        "metric_name",
+                        "baseline_value",
+                        "std_deviation",
+                        "median_value",
+                        "mad_value",
+                        "sample_count",
+                    )
+                    if b.get(k) is not None
+                ]
+            )
+        )
     return Group(*parts)
 
 
@@ -349,8 +386,9 @@ def render_component(d: Any, now: dt.datetime) -> Group:
             line = Text.assemble((clean(f.metric) + " ", "bold"))
             line.append_text(history_and_forecast(f.history, f.forecast, 48, style=style))
             pct = "—" if f.pct_change is None else f"{f.pct_change:+.1f}%"
-            line.append(f"  {number(f.current)} → {number(f.predicted)} {pct} {TREND_ARROW.get(f.trend, '?')}",
-                        style=style)
+            line.append(
+                f"  {number(f.current)} → {number(f.predicted)} {pct} {TREND_ARROW.get(f.trend, '?')}", style=style
+            )
             if f.model:
                 line.append(f"  model {clean(f.model)}", style="dim")
             if f.backtest_error is not None:
@@ -401,8 +439,8 @@ class DetailScreen(Screen):
         self.detail: Detail = None
         self.analysis: AnalysisResult | None = None
         self.analysis_error: str | None = None
-        self.running: str | None = None     # the analysis' progress while it runs
-        self._follow_rca = False            # keep the analysis section in view as the page is laid out
+        self.running: str | None = None  # the analysis' progress while it runs
+        self._follow_rca = False  # keep the analysis section in view as the page is laid out
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="detail-body") as body:
@@ -425,7 +463,7 @@ class DetailScreen(Screen):
     def on_detail_loaded(self, message: DetailLoaded) -> None:
         self.detail = message.detail
         if self.analysis is not None or self.analysis_error or self.running:
-            self._show_rca()                # opened for an analysis: go to it
+            self._show_rca()  # opened for an analysis: go to it
         else:
             self.render_detail()
 
@@ -438,7 +476,8 @@ class DetailScreen(Screen):
         if self.kind == "pattern":
             content.update(render_pattern(self.detail, now))
             self.query_one("#detail-rca", Static).update(
-                render_rca(self.detail, self.analysis, self.analysis_error, self.running))
+                render_rca(self.detail, self.analysis, self.analysis_error, self.running)
+            )
         else:
             content.update(RENDERERS[self.kind](self.detail, now))
 
@@ -454,7 +493,7 @@ class DetailScreen(Screen):
         """Re-render and bring the analysis section (the end of the page) into view."""
         if self.is_mounted and self.detail is not None:
             self.render_detail()
-            self._follow_rca = True          # also once the new text is laid out (_page_grew)
+            self._follow_rca = True  # also once the new text is laid out (_page_grew)
             self.call_after_refresh(self._scroll_to_rca)
 
     def _scroll_to_rca(self) -> None:
@@ -468,7 +507,7 @@ class DetailScreen(Screen):
             self._scroll_to_rca()
 
     def action_back(self) -> None:
-        if self.running is not None:      # esc first cancels the analysis running here
+        if self.running is not None:  # esc first cancels the analysis running here
             self.actions.cancel_analysis()
             return
         self.app.pop_screen()

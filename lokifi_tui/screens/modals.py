@@ -40,8 +40,11 @@ class ConfirmApply(ModalScreen[bool]):
             body.border_title = "Apply recommendation?"
             yield Static(safe(self.title_text, "bold", single_line=False))
             yield Static(Text("Action command:", style="dim"))
-            yield Static(safe(self.command or "(this recommendation has no command)", single_line=False),
-                         id="apply-command", classes="command")
+            yield Static(
+                safe(self.command or "(this recommendation has no command)", single_line=False),
+                id="apply-command",
+                classes="command",
+            )
             if self.note:
                 yield Static(safe(self.note, "dim", single_line=False))
             yield Static(Text("y apply · c copy command · n / esc cancel", style="dim"), classes="modal-keys")
@@ -194,9 +197,15 @@ class SetupProposal(ModalScreen[bool]):
             with VerticalScroll(classes="proposal"):
                 for line in self.lines or ["nothing listening and no logs found"]:
                     yield Static(safe(line, single_line=False))
-            yield Static(safe(f"y writes {self.path} (edit it any time; `lokifi config check` validates it) "
-                              "and reads the last 7 days these logs hold. n: not now "
-                              "(`lokifi config init` proposes it again).", "dim", single_line=False))
+            yield Static(
+                safe(
+                    f"y writes {self.path} (edit it any time; `lokifi config check` validates it) "
+                    "and reads the last 7 days these logs hold. n: not now "
+                    "(`lokifi config init` proposes it again).",
+                    "dim",
+                    single_line=False,
+                )
+            )
             yield Static(Text("y write and read history · n / esc not now", style="dim"), classes="modal-keys")
 
     def action_answer(self, value: bool) -> None:

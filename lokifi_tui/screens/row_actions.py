@@ -45,8 +45,9 @@ class RowActions:
     # -- triage ------------------------------------------------------------------------------------
 
     def _triage(self, label: str, fn: Any, *args: Any) -> None:
-        self.host.run_worker(partial(self._triage_work, label, fn, args), thread=True, group="triage",
-                             name=label, exit_on_error=False)
+        self.host.run_worker(
+            partial(self._triage_work, label, fn, args), thread=True, group="triage", name=label, exit_on_error=False
+        )
 
     def _triage_work(self, label: str, fn: Any, args: tuple[Any, ...]) -> None:
         from analytics.store.database import StoreError
@@ -135,12 +136,18 @@ class RowActions:
     # -- root-cause analysis (cancellable) -------------------------------------------------------------
 
     def start_analysis(self, error_hash: str) -> None:
-        worker = self.host.run_worker(partial(self._analysis_work, error_hash), thread=True, group="rca",
-                                      exclusive=True, exit_on_error=False, name="root-cause analysis")
+        worker = self.host.run_worker(
+            partial(self._analysis_work, error_hash),
+            thread=True,
+            group="rca",
+            exclusive=True,
+            exit_on_error=False,
+            name="root-cause analysis",
+        )
         self._analysis = (error_hash, worker)
         screen = self._rca_screen(error_hash)
         if screen is not None:
-            screen.show_progress("starting")          # shown in place, not as a toast
+            screen.show_progress("starting")  # shown in place, not as a toast
         else:
             self.host.say("Root-cause analysis running… (esc cancels)", timeout=4)
 
@@ -162,7 +169,9 @@ class RowActions:
         app = self.host
         try:
             result = triage.analyze_pattern(
-                app.store, error_hash, app.config,
+                app.store,
+                error_hash,
+                app.config,
                 cancel=lambda: worker.is_cancelled,
                 progress=lambda p: app.call_from_thread(self._analysis_progress, p),
                 now=app.fixed_now,
@@ -210,8 +219,9 @@ class RowActions:
 
     def load_detail(self, screen: DetailScreen) -> None:
         """Read what ``screen`` shows in a worker; it ends in a DetailLoaded to that screen."""
-        self.host.run_worker(partial(self._detail_work, screen), thread=True, group="detail", exclusive=True,
-                             exit_on_error=False)
+        self.host.run_worker(
+            partial(self._detail_work, screen), thread=True, group="detail", exclusive=True, exit_on_error=False
+        )
 
     def _detail_work(self, screen: DetailScreen) -> None:
         from analytics.dashboard import view as dv

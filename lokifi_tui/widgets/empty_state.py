@@ -40,8 +40,9 @@ def empty_text(name: str, setup: Any) -> str:
     if name == "recommendations":
         base = "No open recommendations. Nothing to triage."
         if setup is not None and not setup.project_dirs:
-            return (base + " Add [watch] project_dirs to the config to have projects scanned "
-                    "(dependencies, secrets, logs).")
+            return (
+                base + " Add [watch] project_dirs to the config to have projects scanned (dependencies, secrets, logs)."
+            )
         return base
     if name == "patterns":
         base = "No error patterns learned yet."

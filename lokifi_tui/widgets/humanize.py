@@ -8,8 +8,18 @@ import re
 from typing import Any
 
 #: key endings that carry a unit (the suffix is dropped from the label, the unit goes on the value)
-_UNITS = (("_ms", "ms"), ("_seconds", "s"), ("_s", "s"), ("_bytes", "B"), ("_mb", "MB"), ("_gb", "GB"),
-          ("_pct", "%"), ("_percent", "%"), ("_days", "days"), ("_hours", "h"))
+_UNITS = (
+    ("_ms", "ms"),
+    ("_seconds", "s"),
+    ("_s", "s"),
+    ("_bytes", "B"),
+    ("_mb", "MB"),
+    ("_gb", "GB"),
+    ("_pct", "%"),
+    ("_percent", "%"),
+    ("_days", "days"),
+    ("_hours", "h"),
+)
 
 
 def label(key: str) -> str:
@@ -32,7 +42,7 @@ def unit_of(key: str) -> str:
 def number(v: float, unit: str = "") -> str:
     if not math.isfinite(v):
         return "—"
-    if unit == "B" and abs(v) >= 1024:   # a size in bytes reads in the largest unit it fills
+    if unit == "B" and abs(v) >= 1024:  # a size in bytes reads in the largest unit it fills
         for size_unit in ("KB", "MB", "GB", "TB"):
             v /= 1024
             if abs(v) < 1024 or size_unit == "TB":
@@ -64,10 +74,10 @@ def value(v: Any, key: str = "") -> str | None:
     if isinstance(v, (list, tuple)):
         parts = [t for x in v if (t := value(x, key)) is not None]
         if len(parts) == 2 and all(_ISO.fullmatch(str(x)) for x in v):
-            return " – ".join(parts)          # a time window
+            return " – ".join(parts)  # a time window
         return ", ".join(parts) or None
     if isinstance(v, str) and _ISO.fullmatch(v):
-        return v[:16].replace("T", " ")       # a stored timestamp, to the minute
+        return v[:16].replace("T", " ")  # a stored timestamp, to the minute
     return str(v)
 
 

@@ -177,15 +177,16 @@ class PaneBox(Vertical):
         if self._shown_with is not None and self.rows:
             self.show_rows(self.rows, *self._shown_with)
 
-    def show_rows(self, rows: Sequence[Any], now: dt.datetime, filter_text: str = "", empty: str = "",
-                  host: str = "") -> None:
+    def show_rows(
+        self, rows: Sequence[Any], now: dt.datetime, filter_text: str = "", empty: str = "", host: str = ""
+    ) -> None:
         self.rows = tuple(rows)
         self._shown_with = (now, filter_text, empty, host)
         shown = list(rows)
         if filter_text:
             needle = filter_text.lower()
             shown = [r for r in shown if needle in row_text(r)]
-        if host:   # rows that name a host show only for that host; the others (per component) stay
+        if host:  # rows that name a host show only for that host; the others (per component) stay
             shown = [r for r in shown if getattr(r, "host", host) == host]
         cells = CELLS[self.pane]
         width = self.table.flex_width or 20

@@ -62,9 +62,7 @@ def spark(values: Sequence[float], width: int, lo: float | None = None, hi: floa
     return "".join(chars)
 
 
-def history_and_forecast(
-    history: Sequence[float], forecast: Sequence[float], width: int, style: str = ""
-) -> Text:
+def history_and_forecast(history: Sequence[float], forecast: Sequence[float], width: int, style: str = "") -> Text:
     """History then forecast on one shared scale; the forecast part is dimmed/italic after a ``┊``."""
     h, f = _finite(history), _finite(forecast)
     if not h and not f:

@@ -149,8 +149,10 @@ class VitalsBar(_Line):
         text.append("DISK ", style="bold")
         text.append(f"{disk:3.0f}%", style=_level(disk, 85, 95))
         text.append("  LOAD ", style="bold")
-        text.append(spark(self.series["load"], spark_w, 0, max(max(self.series["load"]), self.cores)),
-                    style=_level(load / max(self.cores, 1) * 100, 80, 100))
+        text.append(
+            spark(self.series["load"], spark_w, 0, max(max(self.series["load"]), self.cores)),
+            style=_level(load / max(self.cores, 1) * 100, 80, 100),
+        )
         text.append(f" {load:.2f}")
         if state:
             text.append("  ")
@@ -168,7 +170,7 @@ class StatsBar(_Line):
     still show the prediction accuracy and the AI status), and the AI endpoint left out last."""
 
     _shown: Any = None
-    host_filter = ""      # the dashboard's host filter (H), shown in place of the host count
+    host_filter = ""  # the dashboard's host filter (H), shown in place of the host count
 
     def show(self, view: Any, host_filter: str | None = None) -> None:
         self._shown = view
@@ -182,8 +184,12 @@ class StatsBar(_Line):
 
     def _render_view(self) -> None:
         width = self.size.width or 80
-        for short, ai_short, tiny in ((False, False, False), (True, False, False), (True, True, False),
-                                      (True, True, True)):
+        for short, ai_short, tiny in (
+            (False, False, False),
+            (True, False, False),
+            (True, True, False),
+            (True, True, True),
+        ):
             text = self._stats_text(self._shown, short=short, ai_short=ai_short, tiny=tiny, host=self.host_filter)
             if text.cell_len <= width:
                 break
@@ -212,8 +218,9 @@ class StatsBar(_Line):
                 text.append("n/a" if short else "not scored yet", style="dim")
             else:
                 text.append(f"{acc:.0f}%", style=_level(100 - acc, 30, 60))
-                text.append(f" n={learning.predictions_scored}" if short else f" (n={learning.predictions_scored})",
-                            style="dim")
+                text.append(
+                    f" n={learning.predictions_scored}" if short else f" (n={learning.predictions_scored})", style="dim"
+                )
         status = clean(view.ai_status)
         if ai_short:
             status = status.split(" @ ", 1)[0]
@@ -237,11 +244,13 @@ class StatsBar(_Line):
                 text.append(f" of {len(view.hosts)}", style="dim")
         elif len(view.hosts) > 1:
             text.append(gap + f"hosts {len(view.hosts)}", style="bold")
-        for name, state, fresh in getattr(view, "sources", ()):   # each fleet source, its newest data's age
+        for name, state, fresh in getattr(view, "sources", ()):  # each fleet source, its newest data's age
             bad = state not in ("up",)
             text.append(gap + clean(name) + " ", style="bold")
-            text.append(format_age(fresh) if fresh is not None else state,
-                        style="red" if bad else ("yellow" if fresh is not None and fresh > STALE_AFTER else ""))
+            text.append(
+                format_age(fresh) if fresh is not None else state,
+                style="red" if bad else ("yellow" if fresh is not None and fresh > STALE_AFTER else ""),
+            )
             if bad and fresh is not None:
                 text.append(f" {state}", style="red")
         return text

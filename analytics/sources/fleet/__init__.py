@@ -18,8 +18,10 @@ def fleet_factory(kind: str) -> FleetFactory:
     """The ``from_config`` of the fleet source named by a ``[[sources]]`` table's ``type``; KeyError if unknown."""
     if kind == "prometheus":
         from analytics.sources.fleet.prometheus import from_config as prometheus
+
         return prometheus
     if kind == "loki":
         from analytics.sources.fleet.loki import from_config as loki
+
         return loki
     raise KeyError(kind)

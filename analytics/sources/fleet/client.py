@@ -93,17 +93,29 @@ class HttpClient:
             headers["Authorization"] = f"Bearer {s.bearer_token}"
         elif s.basic_user:
             auth = httpx.BasicAuth(s.basic_user, s.basic_password or "")
-        return httpx.Client(base_url=s.base_url, headers=headers, auth=auth, verify=verify,
-                            timeout=httpx.Timeout(s.timeout, connect=min(s.timeout, 5.0)),
-                            follow_redirects=False, trust_env=True)
+        return httpx.Client(
+            base_url=s.base_url,
+            headers=headers,
+            auth=auth,
+            verify=verify,
+            timeout=httpx.Timeout(s.timeout, connect=min(s.timeout, 5.0)),
+            follow_redirects=False,
+            trust_env=True,
+        )
 
     def close(self) -> None:
         if self._client is not None:
             self._client.close()
             self._client = None
 
-    def get_json(self, path: str, params: dict[str, Any] | None = None, *, timeout: float | None = None,
-                 retries: int | None = None) -> Response:
+    def get_json(
+        self,
+        path: str,
+        params: dict[str, Any] | None = None,
+        *,
+        timeout: float | None = None,
+        retries: int | None = None,
+    ) -> Response:
         """GET ``path`` and decode JSON; retry what may pass on a second try; raise :class:`FetchError`."""
         retries = self.settings.retries if retries is None else retries
         attempt = 0
@@ -118,8 +130,9 @@ class HttpClient:
                 delay = min(self.settings.backoff_max, self.settings.backoff * (2 ** (attempt - 1)))
                 self.sleep(delay * (0.5 + random.random() / 2))  # noqa: S311 - jitter, not a secret
 
-    def _once(self, path: str, params: dict[str, Any] | None, timeout: float | None, where: str,
-              attempt: int) -> Response:
+    def _once(
+        self, path: str, params: dict[str, Any] | None, timeout: float | None, where: str, attempt: int
+    ) -> Response:
         if self._client is None:
             try:
                 self._client = self._make()
@@ -128,8 +141,9 @@ class HttpClient:
         t0 = time.monotonic()
         sent_at = time.time()
         try:
-            r = self._client.get(path, params=params,
-                                 timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT)
+            r = self._client.get(
+                path, params=params, timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT
+            )
             body = r.content
         except httpx.TimeoutException:
             raise FetchError(SLOW, f"{where}: no answer within {timeout or self.settings.timeout:g}s") from None
@@ -153,8 +167,12 @@ class HttpClient:
         status = r.status_code
         if 300 <= status < 400:
             target = redact_url(r.headers.get("Location", "?"))
-            raise FetchError(CLIENT, f"{where}: HTTP {status} redirects to {target} — put that URL in the source's url",
-                             status=status, retryable=False)
+            raise FetchError(
+                CLIENT,
+                f"{where}: HTTP {status} redirects to {target} — put that URL in the source's url",
+                status=status,
+                retryable=False,
+            )
         if status >= 400:
             detail = _error_detail(body)
             if status == 429 or status >= 500:
@@ -165,17 +183,20 @@ class HttpClient:
             hint = ""
             if status in (401, 403):
                 hint = " — check the source's auth settings"
-            raise FetchError(CLIENT, f"{where}: HTTP {status} {detail}{hint}".rstrip(), status=status,
-                             retryable=False)
+            raise FetchError(CLIENT, f"{where}: HTTP {status} {detail}{hint}".rstrip(), status=status, retryable=False)
         try:
             data = json.loads(body)
         except ValueError:
             head = body.lstrip()[:1]
             if head and head not in (b"{", b"["):
                 ctype = r.headers.get("Content-Type", "?").split(";")[0]
-                raise FetchError(CLIENT, f"{where}: answered {ctype}, not the JSON of an API — is the url the "
-                                 "server's API base (e.g. http://host:9090 or http://host:3100)?", status=status,
-                                 retryable=False) from None
+                raise FetchError(
+                    CLIENT,
+                    f"{where}: answered {ctype}, not the JSON of an API — is the url the "
+                    "server's API base (e.g. http://host:9090 or http://host:3100)?",
+                    status=status,
+                    retryable=False,
+                ) from None
             declared = r.headers.get("Content-Length")
             got = len(body)
             cut = f" ({got} of {declared} bytes)" if declared and declared.isdigit() and int(declared) != got else ""
@@ -214,12 +235,12 @@ _UNIT = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0, "w": 60480
 def parse_duration(value: Any, where: str) -> float:
     """Seconds from ``15``, ``"15s"``, ``"5m"``, ``"6h"``, ``"7d"``; a clear error otherwise."""
     if isinstance(value, bool):
-        raise ConfigProblem(f"{where}: expected a duration like \"30s\", \"5m\" or \"6h\", got {value!r}")
+        raise ConfigProblem(f'{where}: expected a duration like "30s", "5m" or "6h", got {value!r}')
     if isinstance(value, (int, float)):
         if value < 0:
             raise ConfigProblem(f"{where}: a duration cannot be negative ({value!r})")
         return float(value)
     m = _DURATION.match(str(value))
     if not m:
-        raise ConfigProblem(f"{where}: expected a duration like \"30s\", \"5m\" or \"6h\", got {value!r}")
+        raise ConfigProblem(f'{where}: expected a duration like "30s", "5m" or "6h", got {value!r}')
     return float(m.group(1)) * _UNIT[m.group(2)]

@@ -37,8 +37,9 @@ def set_durations(settings: Any, d: dict[str, Any], keys: Iterable[str], where: 
 
 def whole_number(value: Any, where: str, lo: int, hi: int | None = None) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < lo or (hi is not None and value > hi):
-        raise ConfigProblem(f"{where}: expected a whole number " + (f"from {lo} to {hi}" if hi is not None
-                                                                     else f">= {lo}"))
+        raise ConfigProblem(
+            f"{where}: expected a whole number " + (f"from {lo} to {hi}" if hi is not None else f">= {lo}")
+        )
     return value
 
 
@@ -48,8 +49,9 @@ def set_whole_numbers(settings: Any, d: dict[str, Any], keys: Iterable[str], whe
             setattr(settings, key, whole_number(d[key], f"{where}.{key}", lo))
 
 
-def query_tables(d: dict[str, Any], where: str, required: tuple[str, ...],
-                 default_labels: tuple[str, ...]) -> Iterator[tuple[dict[str, Any], str, tuple[str, ...]]]:
+def query_tables(
+    d: dict[str, Any], where: str, required: tuple[str, ...], default_labels: tuple[str, ...]
+) -> Iterator[tuple[dict[str, Any], str, tuple[str, ...]]]:
     """Each ``[[sources.queries]]`` table with its place (for messages) and its host labels (its own,
     else the source's); the ``required`` keys are checked to be non-empty strings."""
     hl = label_list(d.get("host_labels", list(default_labels)), where)

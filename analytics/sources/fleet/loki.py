@@ -51,9 +51,27 @@ DEFAULT_HOST_LABELS = ("host", "hostname", "nodename", "instance", "pod")
 NS = 1_000_000_000
 EPOCH = dt.datetime(1970, 1, 1)
 
-_KNOWN_KEYS = {"url", "auth", "tls", "headers", "timeout", "retries", "tenant", "limit", "lag", "overlap", "backfill",
-               "max_window", "interval", "host_labels", "queries", "max_rows_per_poll", "max_line", "max_backoff",
-               "default_host"}
+_KNOWN_KEYS = {
+    "url",
+    "auth",
+    "tls",
+    "headers",
+    "timeout",
+    "retries",
+    "tenant",
+    "limit",
+    "lag",
+    "overlap",
+    "backfill",
+    "max_window",
+    "interval",
+    "host_labels",
+    "queries",
+    "max_rows_per_poll",
+    "max_line",
+    "max_backoff",
+    "default_host",
+}
 
 
 @dataclass(frozen=True)
@@ -98,8 +116,9 @@ class LokiSettings:
         s.default_host = str(d.get("default_host") or "")
         for q, qw, labels in fleet_config.query_tables(d, where, ("query", "component"), DEFAULT_HOST_LABELS):
             if not q["query"].strip().startswith("{"):
-                raise ConfigProblem(f"{qw}.query: a LogQL log query starts with a stream selector, "
-                                    'e.g. {job="api"} |= "error"')
+                raise ConfigProblem(
+                    f'{qw}.query: a LogQL log query starts with a stream selector, e.g. {{job="api"}} |= "error"'
+                )
             s.queries.append(LokiQuery(q["query"].strip(), q["component"].strip(), labels))
         fleet_config.unique_keys(s.queries, where, "query and component")
         return s
@@ -148,9 +167,10 @@ class QueryState:
         by_ts: dict[int, list[str]] = {}
         for k, ts in self.seen.items():
             by_ts.setdefault(ts, []).append(k)
-        return json.dumps({"t": self.t, "from": self.seen_from,
-                           "seen": [[str(ts), *sorted(ks)] for ts, ks in sorted(by_ts.items())]},
-                          separators=(",", ":"))
+        return json.dumps(
+            {"t": self.t, "from": self.seen_from, "seen": [[str(ts), *sorted(ks)] for ts, ks in sorted(by_ts.items())]},
+            separators=(",", ":"),
+        )
 
     @classmethod
     def from_json(cls, text: str) -> QueryState:
@@ -186,8 +206,10 @@ def stream_entries(data: Any) -> list[tuple[int, dict[str, str], str]]:
     if not isinstance(body, dict):
         raise ValueError("the answer has no data")
     if body.get("resultType") != "streams":
-        raise ValueError(f"expected log streams, got {body.get('resultType')!r}: use a log query "
-                         '(a stream selector with line filters, e.g. {job="api"} |= "error"), not a metric query')
+        raise ValueError(
+            f"expected log streams, got {body.get('resultType')!r}: use a log query "
+            '(a stream selector with line filters, e.g. {job="api"} |= "error"), not a metric query'
+        )
     out = []
     for st in body.get("result") or []:
         labels = {str(k): str(v) for k, v in (st.get("stream") or {}).items()}
@@ -307,8 +329,9 @@ class LokiSource(FleetSource):
         self.health.succeeded(wall, state, msg)
         self.ok(_ts(int(wall * NS)), n, msg)
 
-    def _read_window(self, q: LokiQuery, start: int, end: int, recent: dict[str, int], hosts: set[str],
-                     budget: int, notes: list[str]) -> tuple[list[dict[str, Any]], int, float]:
+    def _read_window(
+        self, q: LokiQuery, start: int, end: int, recent: dict[str, int], hosts: set[str], budget: int, notes: list[str]
+    ) -> tuple[list[dict[str, Any]], int, float]:
         """Page through ``[start, end)``; returns (new rows, how far it is read, slowest request).
 
         "Read to t" means every entry before t has been seen: ``end`` when the window is done, else the
@@ -329,10 +352,19 @@ class LokiSource(FleetSource):
                 recent[k] = ts
                 host = pick_host(labels, q.host_labels, s.default_host or _url_host(s.http.base_url))
                 hosts.add(host)
-                msg = (line if len(line) <= s.max_line
-                       else line[: s.max_line] + f" …[{len(line) - s.max_line} chars cut]")
-                rows.append({"ts": _ts(ts), "host": host, "component": fill(q.component, labels) or q.component,
-                             "message": msg, "level": line_level(labels, line), "source": self.source_tag})
+                msg = (
+                    line if len(line) <= s.max_line else line[: s.max_line] + f" …[{len(line) - s.max_line} chars cut]"
+                )
+                rows.append(
+                    {
+                        "ts": _ts(ts),
+                        "host": host,
+                        "component": fill(q.component, labels) or q.component,
+                        "message": msg,
+                        "level": line_level(labels, line),
+                        "source": self.source_tag,
+                    }
+                )
 
         def fetch(lo: int, hi: int, limit: int) -> list:
             nonlocal slowest
@@ -366,6 +398,7 @@ class LokiSource(FleetSource):
 def from_config(source: Any, config: Any = None, where: str | None = None) -> LokiSource:
     """The collector's factory (``analytics.collect.wiring.build_sources``): a source from a ``[[sources]]`` entry."""
     from analytics.sources.fleet.prometheus import _where, log
+
     settings = LokiSettings.from_config(source, where or _where(source, config))
     for problem in settings.problems:
         log.warning(problem)

@@ -63,9 +63,27 @@ FIRST_CHUNK = 720
 DEFAULT_HOST_LABELS = ("host", "hostname", "nodename", "instance")
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
-_KNOWN_KEYS = {"url", "auth", "tls", "headers", "timeout", "retries", "step", "lag", "backfill", "max_points",
-               "query_timeout", "interval", "host_labels", "queries", "max_rows_per_poll", "partial_retries",
-               "max_backoff", "default_host", "chunk_rows"}
+_KNOWN_KEYS = {
+    "url",
+    "auth",
+    "tls",
+    "headers",
+    "timeout",
+    "retries",
+    "step",
+    "lag",
+    "backfill",
+    "max_points",
+    "query_timeout",
+    "interval",
+    "host_labels",
+    "queries",
+    "max_rows_per_poll",
+    "partial_retries",
+    "max_backoff",
+    "default_host",
+    "chunk_rows",
+}
 
 
 @dataclass(frozen=True)
@@ -122,6 +140,7 @@ class PrometheusSettings:
 def _url_host(url: str) -> str:
     """A host name for series that carry none of the host labels: the server's own host:port."""
     from urllib.parse import urlsplit
+
     u = urlsplit(url)
     return f"{u.hostname}:{u.port}" if u.port else (u.hostname or url)
 
@@ -172,8 +191,16 @@ def matrix_rows(data: Any, q: PromQuery, default_host: str, source: str) -> tupl
                 continue
             if not math.isfinite(v):
                 continue
-            rows.append({"ts": from_epoch(t), "host": host, "component": component, "metric": metric,
-                         "value": v, "source": source})
+            rows.append(
+                {
+                    "ts": from_epoch(t),
+                    "host": host,
+                    "component": component,
+                    "metric": metric,
+                    "value": v,
+                    "source": source,
+                }
+            )
     return rows, collisions, hosts
 
 
@@ -213,10 +240,12 @@ class PrometheusSource(FleetSource):
             server_now = float(result[0])
         except (TypeError, KeyError, IndexError, ValueError):
             if isinstance(data, dict) and data.get("status") == "error":
-                raise FetchError("4xx", f"{self.settings.http.base_url}: {data.get('error')}",
-                                 retryable=False) from None
-            raise ValueError("the answer to time() is not a Prometheus scalar — is this a Prometheus (or "
-                             "VictoriaMetrics) URL?") from None
+                raise FetchError(
+                    "4xx", f"{self.settings.http.base_url}: {data.get('error')}", retryable=False
+                ) from None
+            raise ValueError(
+                "the answer to time() is not a Prometheus scalar — is this a Prometheus (or VictoriaMetrics) URL?"
+            ) from None
         self.health.skew_s = round(measure_skew(server_now, r.sent_at, r.received_at) or 0.0, 3)
         self.health.latency_ms = round(r.elapsed * 1000, 1)
         return server_now
@@ -246,11 +275,15 @@ class PrometheusSource(FleetSource):
             cap = s.max_points  # lowered when a chunk times out, so it does not grow back into the timeout
             while start <= end and budget > 0:
                 c_end = min(end, start + (chunk - 1) * step)
-                params = {"query": q.query, "start": _fmt(start), "end": _fmt(c_end), "step": _fmt(step),
-                          "timeout": f"{s.query_timeout:g}s"}
+                params = {
+                    "query": q.query,
+                    "start": _fmt(start),
+                    "end": _fmt(c_end),
+                    "step": _fmt(step),
+                    "timeout": f"{s.query_timeout:g}s",
+                }
                 try:
-                    r = self.client.get_json("/api/v1/query_range", params, timeout=s.query_timeout + 5,
-                                             retries=1)
+                    r = self.client.get_json("/api/v1/query_range", params, timeout=s.query_timeout + 5, retries=1)
                 except FetchError as exc:
                     if _too_big(exc) and chunk > MIN_CHUNK:
                         chunk = cap = max(MIN_CHUNK, chunk // 2)  # timed out or refused as too large: halve it
@@ -262,14 +295,17 @@ class PrometheusSource(FleetSource):
                     raise
                 slowest = max(slowest, r.elapsed)
                 try:
-                    rows, collisions, seen = matrix_rows(r.data, q, s.default_host or _url_host(s.http.base_url),
-                                                         self.source_tag)
+                    rows, collisions, seen = matrix_rows(
+                        r.data, q, s.default_host or _url_host(s.http.base_url), self.source_tag
+                    )
                 except ValueError as exc:
                     notes.append(f"query {q.query!r}: {exc}")
                     break
                 if collisions:
-                    notes.append(f"query {q.query!r}: {collisions} series share a (host, component, metric) "
-                                 "— add a {label} to the metric name or aggregate with sum by (...)")
+                    notes.append(
+                        f"query {q.query!r}: {collisions} series share a (host, component, metric) "
+                        "— add a {label} to the metric name or aggregate with sum by (...)"
+                    )
                 hosts |= seen
                 n_series = len({(x["host"], x["component"], x["metric"]) for x in rows}) or 1
                 chunk = max(min(MIN_CHUNK, cap), min(cap, s.chunk_rows // n_series))
@@ -316,8 +352,14 @@ class PrometheusSource(FleetSource):
 
 def _too_big(exc: FetchError) -> bool:
     text = str(exc).lower()
-    return exc.kind == SLOW or "timeout" in text or "timed out" in text or "exceeded maximum resolution" in text \
-        or "too many samples" in text or "query processing would load too many samples" in text
+    return (
+        exc.kind == SLOW
+        or "timeout" in text
+        or "timed out" in text
+        or "exceeded maximum resolution" in text
+        or "too many samples" in text
+        or "query processing would load too many samples" in text
+    )
 
 
 def _fmt(t: float) -> str:

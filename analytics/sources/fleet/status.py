@@ -125,8 +125,11 @@ class FleetHealth:
 
     def display_state(self, now: float) -> str:
         """The state a person sees: adds ``stale`` when nothing succeeded for a while."""
-        if (self.state in (UP, SLOW, PARTIAL) and self.last_success is not None
-                and now - self.last_success > STALE_AFTER):
+        if (
+            self.state in (UP, SLOW, PARTIAL)
+            and self.last_success is not None
+            and now - self.last_success > STALE_AFTER
+        ):
             return "stale"
         return self.state
 
@@ -197,8 +200,17 @@ def fleet_summary(db: Any, now: dt.datetime, names: list[tuple[str, str]] | None
         state = h.display_state(t)
         if state in (UP, SLOW, PARTIAL):
             hosts.update(h.hosts)
-        rows.append({"name": name, "kind": h.kind, "state": state, "freshness_s": h.freshness(t),
-                     "message": h.message, "skew": h.skew_note(), "hosts": list(h.hosts)})
+        rows.append(
+            {
+                "name": name,
+                "kind": h.kind,
+                "state": state,
+                "freshness_s": h.freshness(t),
+                "message": h.message,
+                "skew": h.skew_note(),
+                "hosts": list(h.hosts),
+            }
+        )
     return {"hosts": len(hosts), "sources": rows}
 
 
@@ -233,5 +245,13 @@ def as_source_status(name: str, kind: str, base: Any, h: FleetHealth, now: float
     if h.message and not failing:
         parts.append(h.message)
     state = "ok" if h.state == UP else h.state
-    return SourceStatus(name, kind, state, base.last_poll, base.last_success, h.message if failing else None,
-                        base.rows_total, "; ".join(parts))
+    return SourceStatus(
+        name,
+        kind,
+        state,
+        base.last_poll,
+        base.last_success,
+        h.message if failing else None,
+        base.rows_total,
+        "; ".join(parts),
+    )
