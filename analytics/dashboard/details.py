@@ -12,15 +12,12 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from analytics.common.clock import utcnow
 from analytics.forecast.sparklines import ForecastRow, component_history, forecast_rows
 from analytics.patterns.rows import PatternDetail, pattern_detail
 from analytics.predict.reads import PredictionDetail, baselines, prediction_detail
 from analytics.rca.cache import pattern_analysis_in
 from analytics.recommend.reads import RecommendationDetail, recommendation_detail
-
-
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
 @dataclass(frozen=True)

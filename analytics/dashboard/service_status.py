@@ -11,8 +11,11 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-#: the host-level vitals ``lokifi status`` shows (component ``host``, as the vitals source stores them)
-VITAL_METRICS = ("cpu_percent", "load1", "memory_percent", "swap_percent")
+from analytics.sources.vital_names import CPU_PERCENT, HOST_COMPONENT, LOAD1, MEMORY_PERCENT
+
+#: the host-level vitals ``lokifi status`` shows (component ``host``, as the vitals source stores them;
+#: ``swap_percent`` has no name in :mod:`analytics.sources.vital_names` yet)
+VITAL_METRICS = (CPU_PERCENT, LOAD1, MEMORY_PERCENT, "swap_percent")
 VITALS_WITHIN = dt.timedelta(days=1)  # older readings are not "the host now"
 
 
@@ -49,9 +52,9 @@ def service_state(store: Any, now: dt.datetime, host: str, *, stored_vitals: boo
         vitals = {}
         if stored_vitals:
             rows = con.execute(
-                "SELECT metric, arg_max(value, ts), max(ts) FROM metrics WHERE host = ? AND component = 'host' "
+                "SELECT metric, arg_max(value, ts), max(ts) FROM metrics WHERE host = ? AND component = ? "
                 "AND metric IN (SELECT unnest(?)) AND ts > ? AND ts <= ? GROUP BY metric",
-                [host, list(VITAL_METRICS), now - VITALS_WITHIN, now],
+                [host, HOST_COMPONENT, list(VITAL_METRICS), now - VITALS_WITHIN, now],
             ).fetchall()
             vitals = {m: (float(v), ts) for m, v, ts in rows}
     return ServiceState(probes=probes, errors=errors, vitals=vitals)

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from analytics.common.clock import utcnow
 from analytics.dashboard import PANE_TITLES  # re-exported (__all__); defined where the TUI's start can read it
 from analytics.dashboard.details import (  # re-exported (__all__): the TUI reads details here
     ComponentDetail,
@@ -29,7 +30,6 @@ from analytics.dashboard.details import (  # re-exported (__all__): the TUI read
     load_pattern_detail,
     load_prediction_detail,
     load_recommendation_detail,
-    utcnow,
 )
 from analytics.forecast.sparklines import ForecastRow, forecast_rows
 from analytics.patterns import rows as pattern_reads
