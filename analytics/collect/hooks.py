@@ -47,7 +47,7 @@ def learn_patterns(store: Store, config: Any, now: dt.datetime) -> object:
 
 
 def score_predictions(store: Store, config: Any, now: dt.datetime) -> object:
-    from analytics.predict.predictions import score_due
+    from analytics.predict.scoring import score_due
 
     return score_due(store, now=now)
 
@@ -105,6 +105,7 @@ def apply_retention(store: Store, config: Any, now: dt.datetime | None = None) -
 BUILTIN: dict[str, Hook] = {
     "analytics.patterns.learning:learn_from_events": learn_patterns,
     "analytics.predict.predictions:score_due": score_predictions,
+    "analytics.predict.scoring:score_due": score_predictions,
     "analytics.predict.predictions:refresh": refresh_predictions,
     "analytics.forecast.stored:refresh": refresh_forecasts,
     "analytics.recommend.engine:refresh": refresh_recommendations,
