@@ -43,7 +43,7 @@ def _store():
 
 
 def forecast_20() -> dict:
-    import analytics.forecast.stored as F
+    import analytics.forecast.components as F
 
     store = _store()
     F.forecast_all(store, now=NOW, model="auto")  # warm-up (imports, file cache)
