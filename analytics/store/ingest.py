@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import gzip
 import hashlib
 import io
@@ -320,33 +321,9 @@ def ingest_file(
         raise IngestError(f"{p}: cannot read ({exc.strerror or exc})") from None
     if stat.S_ISDIR(mode):
         raise IngestError(f"{p}: is a directory")
-    if stat.S_ISFIFO(mode):  # a pipe (`ingest <(cmd)`) or a FIFO: read once, into a file of our own
-        with tempfile.TemporaryDirectory(prefix="lokifi-pipe-") as tmp:
-            copy = Path(tmp) / (p.name if Path(p.name).suffix else p.name + ".data")
-            copy_pipe(p, copy)
-            try:
-                report = _ingest_regular(
-                    store,
-                    copy,
-                    fmt=fmt,
-                    kind=kind,
-                    strict=strict,
-                    force=force,
-                    host=host,
-                    component=component,
-                    metric=metric,
-                    batch_rows=batch_rows,
-                )
-            except IngestError as exc:
-                raise IngestError(str(exc).replace(str(copy), str(p))) from None
-            report.path = str(p)
-            report.errors = [dataclasses.replace(e, file=str(p)) for e in report.errors]
-            return report
-    if not stat.S_ISREG(mode):
-        raise IngestError(f"{p}: not a regular file (a device or socket); give a file or a pipe")
-    return _ingest_regular(
+    read = functools.partial(
+        _ingest_regular,
         store,
-        p,
         fmt=fmt,
         kind=kind,
         strict=strict,
@@ -356,6 +333,20 @@ def ingest_file(
         metric=metric,
         batch_rows=batch_rows,
     )
+    if stat.S_ISFIFO(mode):  # a pipe (`ingest <(cmd)`) or a FIFO: read once, into a file of our own
+        with tempfile.TemporaryDirectory(prefix="lokifi-pipe-") as tmp:
+            copy = Path(tmp) / (p.name if Path(p.name).suffix else p.name + ".data")
+            copy_pipe(p, copy)
+            try:
+                report = read(copy)
+            except IngestError as exc:
+                raise IngestError(str(exc).replace(str(copy), str(p))) from None
+            report.path = str(p)
+            report.errors = [dataclasses.replace(e, file=str(p)) for e in report.errors]
+            return report
+    if not stat.S_ISREG(mode):
+        raise IngestError(f"{p}: not a regular file (a device or socket); give a file or a pipe")
+    return read(p)
 
 
 def copy_pipe(src: Path, dst: Path, limit: int | None = None, wait: float | None = None) -> int:
