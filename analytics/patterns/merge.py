@@ -18,8 +18,7 @@ pass and merges each group into one pattern:
 
 from __future__ import annotations
 
-import collections
-
+from analytics.common.disjoint_sets import DisjointSets
 from analytics.patterns.fingerprint import CURRENT_VERSION
 from analytics.patterns.templates import merge_templates
 
@@ -52,27 +51,16 @@ def consolidate(store) -> dict[str, str]:
                 forms[fp].add(t)
     target = merge_templates({t for ts in forms.values() for t in ts})
     # patterns sharing a group through any of their forms are one (union-find over patterns)
-    parent = {fp: fp for fp in rows}
-
-    def find(x: str) -> str:
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
+    sets = DisjointSets(rows)
     first_of: dict[str, str] = {}
     for fp, ts in forms.items():
         for t in ts:
             other = first_of.setdefault(target[t], fp)
-            a, b = find(fp), find(other)
-            if a != b:
-                parent[a] = b
-    groups: dict[str, list[tuple]] = collections.defaultdict(list)
-    for fp in rows:
-        groups[find(fp)].append(rows[fp])
+            sets.union(fp, other)
     mapping: dict[str, str] = {}
     general: dict[str, str] = {}
-    for members in groups.values():
+    for fps in sets.groups().values():
+        members = [rows[fp] for fp in fps]
         if len(members) < 2:
             continue
         triaged = [m for m in members if m[3]]

@@ -33,6 +33,7 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from analytics.common.disjoint_sets import DisjointSets
 from analytics.patterns.fingerprint import CURRENT, VAR, RuleSet, fingerprint
 from analytics.patterns.http_status import carry_status, name_status_codes, status_codes
 from analytics.patterns.logline import strip_headers
@@ -192,13 +193,7 @@ def merge_templates(
     ``<daemon> startup succeeded`` shows a handful). With no constant word left nothing merges.
     """
     uniq = sorted(set(templates))
-    parent = {t: t for t in uniq}
-
-    def find(x: str) -> str:
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
+    sets = DisjointSets(uniq)
 
     if min_values >= 2:
         buckets: dict[tuple, list[str]] = collections.defaultdict(list)
@@ -227,11 +222,8 @@ def merge_templates(
             if not seen_var:  # capitalised words (states, enums: Paused/Started) stay events of their own
                 ts = [t for t in ts if _split_token(t.split(" ")[bucket[1]])[2].islower()]
             if len(ts) >= (2 if seen_var else min_values * growth ** max(0, context - bucket[-1])):
-                r = find(ts[0])
                 for t in ts[1:]:
-                    a = find(t)
-                    if a != r:
-                        parent[a] = r
+                    sets.union(t, ts[0])
         # a word beside a variable, where the batch also holds the template with one variable in their
         # place (``triggers-pending sgml-base:all <*>`` beside ``triggers-pending <*>``): the data
         # shows that position varies
@@ -248,14 +240,9 @@ def merge_templates(
                 if (i + 1 < len(tk) and tk[i + 1] == VAR) or (i and tk[i - 1] == VAR):
                     shorter = " ".join(tk[:i] + tk[i + 1 :])
                     if shorter in present:
-                        a, b = find(t), find(shorter)
-                        if a != b:
-                            parent[a] = b
-    groups: dict[str, list[str]] = collections.defaultdict(list)
-    for t in uniq:
-        groups[find(t)].append(t)
+                        sets.union(t, shorter)
     out: dict[str, str] = {}
-    for members in groups.values():
+    for members in sets.groups().values():
         if len(members) == 1:
             out[members[0]] = members[0]
             continue
