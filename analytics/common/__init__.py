@@ -1,2 +1,2 @@
-"""Small helpers every capability shares: timestamp parsing, host-name recognition, and the former homes of moved
-modules."""
+"""Small helpers every capability shares: the clock, timestamp parsing, host-name recognition, sizes for
+people, disjoint sets, and the former homes of moved modules."""

@@ -11,6 +11,7 @@ import datetime as dt
 import os
 from dataclasses import dataclass
 
+from analytics.common.sizes import human_bytes  # noqa: F401  (re-exported: `lokifi db` prints sizes with it)
 from analytics.store.database import Store
 
 ROW_TABLES = (
@@ -164,14 +165,6 @@ def vacuum(store: Store) -> tuple[int, int]:
         con.execute("FORCE CHECKPOINT").fetchall()
     after = store.path.stat().st_size if store.path.exists() else 0
     return before, after
-
-
-def human_bytes(n: float) -> str:
-    for unit in ("B", "KB", "MB", "GB", "TB"):
-        if abs(n) < 1024 or unit == "TB":
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1024
-    return f"{n:.1f} TB"
 
 
 def file_size(path: str | os.PathLike[str]) -> int:
