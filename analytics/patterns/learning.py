@@ -21,8 +21,10 @@ Owns the write side of ``error_patterns``, ``pattern_components``, ``pattern_sam
 
 Every write of one logical change happens in one transaction.
 
-One module: it is the only writer of the pattern tables, and having every write here is what keeps each
-logical change in one transaction.
+One module: its writes (events into patterns, outcomes and approval, solution versions, remapping) share
+one recomputation of confidence and keep each logical change in one transaction, and each answers with
+the lookups beside it. The only other writes to these tables are the template merge
+(:mod:`analytics.patterns.merge`) and the root-cause analysis's ``ai_enhanced`` mark.
 """
 
 from __future__ import annotations

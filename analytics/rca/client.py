@@ -18,8 +18,8 @@ Owns three things:
 Every network wait runs in a daemon helper thread while the caller waits on the cancel signal, so
 cancelling returns at once even while a server is still thinking.
 
-One module: the endpoint, the retrying call and the status check share one fault classification and the
-key scrubbing, which no path may bypass.
+One module: the retrying call and the status check share one fault classification and the key
+scrubbing, which no path may bypass; the endpoint whose key they scrub is defined beside them.
 """
 
 from __future__ import annotations
