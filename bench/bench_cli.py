@@ -30,7 +30,7 @@ def _demo() -> tuple[Path, Path]:
 
     db = DATA / "cli_demo.duckdb"
     cfg = DATA / "cli_demo.toml"
-    if not db.exists():
+    if not _has_rows(db):  # a store left empty by an interrupted or older build would time nothing
         DATA.mkdir(parents=True, exist_ok=True)
         tmp = db.with_name("cli_demo.building.duckdb")
         tmp.unlink(missing_ok=True)
@@ -39,6 +39,15 @@ def _demo() -> tuple[Path, Path]:
     if not cfg.exists():
         cfg.write_text('[general]\nhost = "bench-host"\n')
     return db, cfg
+
+
+def _has_rows(db: Path) -> bool:
+    if not db.exists():
+        return False
+    import duckdb
+
+    with duckdb.connect(str(db), read_only=True) as con:
+        return bool(con.execute("SELECT count(*) FROM metrics").fetchall()[0][0])
 
 
 def _median_run(argv: list[str], n: int = 5) -> float:

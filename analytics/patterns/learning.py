@@ -40,6 +40,7 @@ from analytics.patterns.classify import classify, normalise_type
 from analytics.patterns.fingerprint import CURRENT_VERSION, RULESETS, fingerprint, remap
 from analytics.patterns.rows import COMPONENTS, PATTERN_COLS as _PATTERN_COLS
 from analytics.patterns.templates import mask, template_of
+from analytics.store.engine import frame
 
 SAMPLES_PER_PATTERN = 5
 RECENT_WINDOW = 20
@@ -108,11 +109,12 @@ def _learn_batch(store, since, batch) -> LearnResult:
         if since is not None:
             where += " AND ts >= ?"
             params.append(_now(since))
-        ev = con.sql(
+        ev = frame(
+            con,
             f"SELECT rowid AS rid, ts, host, component, message, fingerprint, type, source FROM error_events "
             f"WHERE {where} ORDER BY ts LIMIT {int(batch)}",
-            params=params or None,
-        ).pl()
+            params or None,
+        )
         if ev.height == 0:
             return LearnResult(0, 0, 0)
         ev = ev.with_columns(pl.col("message").fill_null(""), pl.col("component").fill_null("unknown"))
@@ -138,10 +140,11 @@ def _learn_batch(store, since, batch) -> LearnResult:
         if moved:
             ev = ev.with_columns(pl.col("fp").replace(moved))
         # one type per pattern: an existing pattern keeps its type; a new one is classified from its first message
-        known = con.sql(
+        known = frame(
+            con,
             "SELECT error_hash, error_type FROM error_patterns WHERE error_hash IN (SELECT unnest(?))",
-            params=[ev["fp"].unique().to_list()],
-        ).pl()
+            [ev["fp"].unique().to_list()],
+        )
         known_type = dict(zip(known["error_hash"].to_list(), known["error_type"].to_list(), strict=True))
         firsts = ev.group_by("fp", maintain_order=True).agg(
             pl.col("message").first(), pl.col("type").drop_nulls().first()
@@ -377,27 +380,31 @@ def get_pattern(store, ref: str, host: str | None = None) -> dict:
     if host is not None:
         share = _host_share(store, fp, host)
     with store.read() as con:
-        p = con.sql(f"SELECT {_PATTERN_COLS} FROM error_patterns p WHERE error_hash = ?", params=[fp]).pl()
-        comps = con.sql(
+        p = frame(con, f"SELECT {_PATTERN_COLS} FROM error_patterns p WHERE error_hash = ?", [fp])
+        comps = frame(
+            con,
             "SELECT component, count, first_seen, last_seen FROM pattern_components "
             "WHERE error_hash = ? ORDER BY count DESC",
-            params=[fp],
-        ).pl()
-        samples = con.sql(
+            [fp],
+        )
+        samples = frame(
+            con,
             "SELECT message, component, seen_at FROM pattern_samples WHERE error_hash = ? "
             "ORDER BY seen_at DESC NULLS LAST",
-            params=[fp],
-        ).pl()
-        versions = con.sql(
+            [fp],
+        )
+        versions = frame(
+            con,
             "SELECT version, solution, source, author, created_at FROM pattern_versions "
             "WHERE error_hash = ? ORDER BY version",
-            params=[fp],
-        ).pl()
-        fixes = con.sql(
+            [fp],
+        )
+        fixes = frame(
+            con,
             "SELECT fix_applied, success, execution_time_ms, applied_at, solution_version, note "
             "FROM fix_history WHERE error_hash = ? ORDER BY applied_at DESC, id DESC LIMIT 50",
-            params=[fp],
-        ).pl()
+            [fp],
+        )
     row = _with_confidence(p).to_dicts()[0]
     row["components"] = comps.to_dicts()
     row["samples"] = samples.to_dicts()
@@ -409,9 +416,7 @@ def get_pattern(store, ref: str, host: str | None = None) -> dict:
 
 def _host_share(store, fp: str, host: str) -> dict:
     with store.read() as con:
-        share = con.sql(
-            f"SELECT * EXCLUDE (fingerprint) FROM {_HOST_EVENTS} WHERE fingerprint = ?", params=[host, fp]
-        ).pl()
+        share = frame(con, f"SELECT * EXCLUDE (fingerprint) FROM {_HOST_EVENTS} WHERE fingerprint = ?", [host, fp])
         if share.height == 0:
             seen = [
                 r[0]
@@ -427,11 +432,12 @@ def _host_share(store, fp: str, host: str) -> dict:
                     else " (no host's events of it are stored any more)"
                 )
             )
-        samples = con.sql(
+        samples = frame(
+            con,
             "SELECT message, component, max(ts) AS seen_at FROM error_events WHERE host = ? AND fingerprint = ? "
             f"GROUP BY message, component ORDER BY seen_at DESC LIMIT {SAMPLES_PER_PATTERN}",
-            params=[host, fp],
-        ).pl()
+            [host, fp],
+        )
     out = share.to_dicts()[0]
     out["host_samples"] = samples.to_dicts()
     return out

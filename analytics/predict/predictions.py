@@ -31,6 +31,7 @@ from analytics.predict import baselines as B, rules as R
 from analytics.predict.rules import SENSITIVITY  # also re-exported for the CLI
 from analytics.predict.scoring import score_due  # noqa: F401  (re-exported: the CLI and the hook names use it here)
 from analytics.store.database import Store
+from analytics.store.engine import frame
 
 MIN_OUTCOMES = 10  # scored predictions of a rule before its measured hit rate is shown
 DETECTOR_DAYS = 28  # hourly history the detector sees
@@ -39,7 +40,7 @@ ANOMALY_BAND_MADS = 3.0  # the anomaly prediction's band: median +- 3 x 1.4826 M
 
 
 def _df(con, sql: str, params: list) -> pl.DataFrame:
-    return con.sql(sql, params=params or None).pl()
+    return frame(con, sql, params)
 
 
 @dataclass

@@ -35,7 +35,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import duckdb
+from analytics.store.engine import duckdb, frame, full
 
 if TYPE_CHECKING:  # polars is imported where frames are made: read commands answer without it
     import polars as pl
@@ -250,12 +250,14 @@ class Store:
         missing under load). An ``flock`` on ``<db>.lock`` serialises whole sessions. A thread that
         already holds it (a read inside a write) opens a nested connection without waiting on itself.
         """
+        if not read_only:
+            full()  # writers hand Polars frames to DuckDB: the package's Python layer (engine.py)
         key = str(self.path.resolve()) if self.path.exists() else str(self.path.absolute())
-        held: dict[str, int] = _held.__dict__.setdefault("depth", {})
+        held: dict[str, Any] = _held.__dict__.setdefault("depth", {})
         if held.get(key):
             held[key] += 1
             try:
-                with self._connection(timeout, read_only=bool(held.get(key + "\0ro", False))) as con:
+                with self._connection(timeout, read_only, parent=held.get(key + "\0con")) as con:
                     yield con
             finally:
                 held[key] -= 1
@@ -263,23 +265,31 @@ class Store:
         deadline = time.monotonic() + timeout
         fd = self._lock_session(deadline, timeout, read_only)
         held[key] = 1
-        held[key + "\0ro"] = fd is None
         try:
             with self._connection(max(deadline - time.monotonic(), 0.0), read_only=fd is None) as con:
+                held[key + "\0con"] = con
                 yield con
         finally:
             held[key] = 0
-            held[key + "\0ro"] = False
+            held.pop(key + "\0con", None)
             if fd is not None:
                 with contextlib.suppress(OSError):
                     fcntl.flock(fd, fcntl.LOCK_UN)
                 os.close(fd)
 
     @contextlib.contextmanager
-    def _connection(self, timeout: float, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+    def _connection(
+        self, timeout: float, read_only: bool = False, parent: duckdb.DuckDBPyConnection | None = None
+    ) -> Iterator[duckdb.DuckDBPyConnection]:
         """An open connection; every DuckDB error met while it is used or closed (the checkpoint at close
-        writes) becomes the StoreError that names the file and the cause (:func:`store_error`)."""
-        con = self._open(timeout, read_only=read_only)
+        writes) becomes the StoreError that names the file and the cause (:func:`store_error`). Inside
+        another session of this thread (``parent``), a cursor on the database that session opened: its
+        own transaction, as a second connection would have, without opening the file again."""
+        if parent is not None:
+            con = parent.cursor()
+            con.execute("SET TimeZone = 'UTC'")
+        else:
+            con = self._open(timeout, read_only=read_only)
         try:
             yield con
         except duckdb.Error as exc:
@@ -437,7 +447,7 @@ class Store:
 
     def query(self, sql: str, params: Sequence[Any] | dict | None = None) -> pl.DataFrame:
         with self.read() as con:
-            return con.sql(sql, params=params or None).pl()
+            return frame(con, sql, params)
 
     def scalar(self, sql: str, params: Sequence[Any] | dict | None = None) -> Any:
         with self.read() as con:

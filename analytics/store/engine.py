@@ -1,0 +1,46 @@
+"""DuckDB in two layers, each loaded when it is needed, so a read command answers without the second.
+
+The ``duckdb`` package is DuckDB's C++ extension, ``_duckdb`` (connections, ``execute``/``fetch*``,
+``register``, the exception classes; about 12 ms to import here), wrapped in a Python layer that adds
+the relational API (``con.sql(...)`` and its ``.pl()``), Arrow scanning and version metadata (about 130 ms
+more with duckdb 2, measured by ``python -X importtime``). Importing the package attaches that layer to
+the connection class, so connections already open gain it too.
+
+``lokifi status --json``, ``recs list`` and ``ai learn`` need only the extension: their cold start is
+budgeted at 0.25 s (``bench/bench_cli.py``), which the package alone nearly spends. So the store opens
+connections with :data:`duckdb` below, and everything that wants the Python layer loads it first:
+:func:`frame` (a query into a Polars frame) and the store's write sessions (:func:`full`). Code outside
+this module never calls ``con.sql`` itself (``tests/unit/test_store_engine.py`` checks).
+
+Where the installed duckdb has no separate extension module, :data:`duckdb` is the package itself.
+"""
+
+from __future__ import annotations
+
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
+
+try:
+    import _duckdb as duckdb
+except ImportError:  # a duckdb without the separate extension module: the package is the extension
+    import duckdb  # type: ignore[no-redef]
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    import polars as pl
+
+__all__ = ["duckdb", "frame", "full"]
+
+
+def full() -> ModuleType:
+    """The whole ``duckdb`` package, its Python layer attached to every connection (imported once)."""
+    import duckdb as package
+
+    return package
+
+
+def frame(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] | dict | None = None) -> pl.DataFrame:
+    """Run ``sql`` on ``con`` and return the result as a Polars frame."""
+    full()
+    return con.sql(sql, params=params or None).pl()
