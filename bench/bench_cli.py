@@ -26,7 +26,7 @@ COMMANDS = {"status --json": ["status", "--json"], "recs list": ["recs", "list"]
 
 
 def _demo() -> tuple[Path, Path]:
-    from analytics.demo.data import build_demo
+    from analytics.demo.data import HOST, build_demo
 
     db = DATA / "cli_demo.duckdb"
     cfg = DATA / "cli_demo.toml"
@@ -36,8 +36,8 @@ def _demo() -> tuple[Path, Path]:
         tmp.unlink(missing_ok=True)
         build_demo(tmp)
         tmp.replace(db)
-    if not cfg.exists():
-        cfg.write_text('[general]\nhost = "bench-host"\n')
+    # the demo's own host: its recommendations and status rows are that host's, as `lokifi demo` shows them
+    cfg.write_text(f'[general]\nhost = "{HOST}"\n')
     return db, cfg
 
 
