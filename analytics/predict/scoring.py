@@ -25,6 +25,7 @@ import polars as pl
 
 from analytics.common.clock import utcnow
 from analytics.predict import baselines as B
+from analytics.store import engine
 from analytics.store.database import Store
 
 
@@ -32,12 +33,13 @@ def score_due(store: Store, now: dt.datetime | None = None) -> int:
     """Score every prediction whose horizon has passed by ``now``. Returns how many were scored."""
     now = now or utcnow()
     with store.read() as con:
-        due = con.sql(
+        due = engine.frame(
+            con,
             "SELECT id, prediction_type, coalesce(rule, prediction_type) AS rule, coalesce(host, '') AS host, "
             "component, metric, predicted_value, lo, hi, evidence, prediction_date, due_at, subject "
             "FROM predictions WHERE outcome_date IS NULL AND due_at IS NOT NULL AND due_at <= ? ORDER BY id",
-            params=[now],
-        ).pl()
+            [now],
+        )
         if not due.height:
             return 0
         results = []
