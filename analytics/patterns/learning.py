@@ -720,6 +720,28 @@ class Suggestion:
     threshold: float
     occurrences: int
 
+    def as_dict(self) -> dict[str, Any]:
+        """The suggestion as ``--json`` prints it (``fix suggest``, ``ai autofix``)."""
+        c = self.confidence
+        return {
+            "pattern": self.error_hash[:12],
+            "error_hash": self.error_hash,
+            "type": self.error_type,
+            "known": self.known,
+            "source": self.source,
+            "steps": list(self.steps),
+            "confidence": c.confidence,
+            "confidence_lo": c.lo,
+            "confidence_hi": c.hi,
+            "successes": c.successes,
+            "failures": c.failures,
+            "auto_approved": self.auto_approved,
+            "threshold": self.threshold,
+            "template": self.template,
+            "occurrences": self.occurrences,
+            "message": self.message,
+        }
+
 
 def suggest(store, message: str, threshold: float = 0.7) -> Suggestion:
     """The fix to suggest for a message: the learned solution when its confidence exceeds ``threshold``

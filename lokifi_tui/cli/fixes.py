@@ -54,25 +54,7 @@ def fix_suggest(ctx: click.Context, message: str, threshold: str | None, as_json
     th = _threshold(ctx, threshold)
     s = suggest(get_store(ctx), message, threshold=th)
     if as_json:
-        print_json(
-            {
-                "pattern": s.error_hash[:12],
-                "error_hash": s.error_hash,
-                "type": s.error_type,
-                "known": s.known,
-                "source": s.source,
-                "steps": list(s.steps),
-                "confidence": s.confidence.confidence,
-                "confidence_lo": s.confidence.lo,
-                "confidence_hi": s.confidence.hi,
-                "successes": s.confidence.successes,
-                "failures": s.confidence.failures,
-                "auto_approved": s.auto_approved,
-                "threshold": s.threshold,
-                "template": s.template,
-                "occurrences": s.occurrences,
-            }
-        )
+        print_json(s.as_dict())
         return
     _print_suggestion(s, console, inert)
 
@@ -186,26 +168,7 @@ def ai_autofix(ctx: click.Context, threshold: str | None, limit: int, host: str 
     df = list_patterns(store, limit=limit, order="last_seen", host=host)
     sugg = [suggest(store, m, threshold=th) for m in df["error_message"].to_list()] if df.height else []
     if as_json:
-        print_json(
-            [
-                {
-                    "pattern": s.error_hash[:12],
-                    "type": s.error_type,
-                    "source": s.source,
-                    "steps": list(s.steps),
-                    **({"host": host} if host else {}),
-                    "confidence": s.confidence.confidence,
-                    "confidence_lo": s.confidence.lo,
-                    "confidence_hi": s.confidence.hi,
-                    "successes": s.confidence.successes,
-                    "failures": s.confidence.failures,
-                    "auto_approved": s.auto_approved,
-                    "occurrences": s.occurrences,
-                    "message": s.message,
-                }
-                for s in sugg
-            ]
-        )
+        print_json([{**s.as_dict(), **({"host": host} if host else {})} for s in sugg])
         return
     on_host = f" — patterns seen on host {inert(host)}" if host else ""
     console.print("[bold]Intelligent Auto-Fix System[/]" + on_host + "\n")
