@@ -5,7 +5,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 
 import click
 
@@ -23,15 +22,15 @@ from lokifi_tui.cli.output import (
 
 ICONS = {"security": "🔒", "dependencies": "📦", "performance": "⚡", "maintenance": "🧹", "system": "💻"}
 PRIORITY = {1: ("HIGH", "bold red"), 2: ("MEDIUM", "yellow"), 3: ("LOW", "cyan")}
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$", re.I)
-_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
 
 def parse_duration(text: str) -> dt.timedelta:
-    m = _DURATION.match(text or "")
-    if not m:
-        raise click.BadParameter(f"{text!r} is not a duration; use e.g. 30m, 4h, 1d, 2w")
-    seconds = float(m.group(1)) * _UNITS[m.group(2).lower()]
+    from analytics.common.durations import parse_seconds
+
+    try:
+        seconds = parse_seconds(text or "", unit_required=True)
+    except ValueError:
+        raise click.BadParameter(f"{text!r} is not a duration; use e.g. 30m, 4h, 1d, 2w") from None
     if seconds <= 0:
         raise click.BadParameter("the duration must be positive")
     return dt.timedelta(seconds=seconds)

@@ -25,6 +25,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from analytics.common.durations import parse_seconds
 from analytics.config.http_settings import ConfigProblem, HttpSettings, redact_url
 
 try:  # the distribution declares httpx; openai ships the same API as httpx2
@@ -228,10 +229,6 @@ def _parse_date(value: str | None) -> float | None:
         return None
 
 
-_DURATION = __import__("re").compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)?\s*$")
-_UNIT = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0, "w": 604800.0, None: 1.0}
-
-
 def parse_duration(value: Any, where: str) -> float:
     """Seconds from ``15``, ``"15s"``, ``"5m"``, ``"6h"``, ``"7d"``; a clear error otherwise."""
     if isinstance(value, bool):
@@ -240,7 +237,7 @@ def parse_duration(value: Any, where: str) -> float:
         if value < 0:
             raise ConfigProblem(f"{where}: a duration cannot be negative ({value!r})")
         return float(value)
-    m = _DURATION.match(str(value))
-    if not m:
-        raise ConfigProblem(f'{where}: expected a duration like "30s", "5m" or "6h", got {value!r}')
-    return float(m.group(1)) * _UNIT[m.group(2)]
+    try:
+        return parse_seconds(str(value))
+    except ValueError:
+        raise ConfigProblem(f'{where}: expected a duration like "30s", "5m" or "6h", got {value!r}') from None

@@ -1,0 +1,18 @@
+"""Durations as people write them: ``90`` (seconds), ``"250ms"``, ``"15s"``, ``"5m"``, ``"6h"``, ``"7d"``,
+``"2w"`` — for the configuration file and the command line alike."""
+
+from __future__ import annotations
+
+import re
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)?\s*$", re.IGNORECASE)
+_UNIT = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0, "w": 604800.0}
+
+
+def parse_seconds(text: str, *, unit_required: bool = False) -> float:
+    """The seconds ``text`` stands for; ValueError when it is not a duration, or has no unit where one is
+    required (a command-line option whose bare number would be ambiguous)."""
+    m = _DURATION.match(text)
+    if not m or (unit_required and not m.group(2)):
+        raise ValueError(f"{text!r} is not a duration")
+    return float(m.group(1)) * _UNIT[(m.group(2) or "s").lower()]

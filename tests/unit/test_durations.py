@@ -1,0 +1,35 @@
+"""One reading of durations for the configuration file and the command line (analytics/common/durations.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from analytics.common.durations import parse_seconds
+
+
+@pytest.mark.parametrize(
+    "text, seconds",
+    [
+        ("90", 90.0),
+        ("250ms", 0.25),
+        ("15s", 15.0),
+        (" 5m ", 300.0),
+        ("1.5h", 5400.0),
+        ("7D", 604800.0),
+        ("2w", 1209600.0),
+    ],
+)
+def test_durations_read_as_written(text, seconds):
+    assert parse_seconds(text) == pytest.approx(seconds)
+
+
+@pytest.mark.parametrize("text", ["", "m", "5 minutes", "-5m", "5mm", "1e3s", "5m5s"])
+def test_anything_else_is_refused(text):
+    with pytest.raises(ValueError, match="not a duration"):
+        parse_seconds(text)
+
+
+def test_a_command_line_option_can_insist_on_a_unit():
+    with pytest.raises(ValueError):
+        parse_seconds("30", unit_required=True)
+    assert parse_seconds("30m", unit_required=True) == 1800.0
