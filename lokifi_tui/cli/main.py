@@ -73,7 +73,7 @@ def ai() -> None:
         "forecast": "lokifi_tui.cli.forecast:forecast",
         "recs": "lokifi_tui.cli.recs:recs",
         "scan": "lokifi_tui.cli.recs:scan",
-        "clean": "lokifi_tui.cli.recs:clean",
+        "clean": "lokifi_tui.cli.clean:clean",
         "collect": "lokifi_tui.cli.collect:collect",
         "config": "lokifi_tui.cli.collect:config",
         "sources": "lokifi_tui.cli.sources:sources",
