@@ -31,13 +31,14 @@ from textual.app import App, ScreenStackError, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.reactive import Initialize, Reactive
 from textual.screen import ModalScreen, Screen
-from textual.theme import BUILTIN_THEMES, Theme
 from textual.worker import Worker, WorkerState
 
+from analytics.common.clock import utcnow
 from lokifi_tui.bindings import ACTIONS, BY_NAME, PANE_ACTIONS, bindings_for, config_keymap, keymap_from_config
 from lokifi_tui.messages import DataFailed, DataLoaded, VitalsSample, VitalsSampled
 from lokifi_tui.resources import stylesheets
 from lokifi_tui.screens.dashboard import DashboardScreen
+from lokifi_tui.theme import LOKIFI_THEME, start_theme
 from lokifi_tui.widgets.safe import clean
 from lokifi_tui.widgets.topbar import sample_vitals
 
@@ -57,34 +58,6 @@ DASHBOARD_FLUSH_SECONDS = 60.0  # the in-dashboard collector writes its samples 
 DASHBOARD_HOOK_SECONDS = 300.0  # and runs the engines' refresh (learn, predict, forecast, recommend) this often
 STORE_READ_TIMEOUT = 3.0  # how long one refresh waits for a busy database before showing a banner
 
-LOKIFI_THEME = Theme(
-    name="lokifi",
-    primary="#5fafd7",
-    secondary="#87afaf",
-    accent="#d7af5f",
-    foreground="#d0d0d0",
-    background="#1c1c1c",
-    surface="#262626",
-    panel="#303030",
-    success="#87af5f",
-    warning="#d7af00",
-    error="#d75f5f",
-    dark=True,
-)
-
-
-def _start_theme(app: LokifiApp) -> str:
-    """The theme the App starts in, as its ``theme`` reactive's initial value: App.__init__ then builds the
-    stylesheet variables and the ANSI colour filter for it (a theme assigned after __init__ makes Textual
-    re-parse every stylesheet, ~10 ms before the first frame). A built-in theme by name, else lokifi
-    (registered after __init__: it is dark, as is the fallback the filter is built for until then).
-    Changing the theme later assigns ``theme`` as usual."""
-    return app.requested_theme if app.requested_theme in BUILTIN_THEMES else LOKIFI_THEME.name
-
-
-def _utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
-
 
 class LokifiApp(App[None]):
     """Keyboard triage for one Lokifi store, live host vitals on top."""
@@ -98,7 +71,7 @@ class LokifiApp(App[None]):
     COMMAND_PALETTE_BINDING = "ctrl+p"
     ENABLE_COMMAND_PALETTE = True
 
-    theme: Reactive[str] = Reactive(Initialize(_start_theme))
+    theme: Reactive[str] = Reactive(Initialize(start_theme))
 
     def __init__(
         self,
@@ -116,7 +89,7 @@ class LokifiApp(App[None]):
     ) -> None:
         general = getattr(config, "general", None)
         self.requested_theme = theme or getattr(general, "theme", "") or ""
-        super().__init__()  # starts in the theme :meth:`_start_theme` names (no stylesheet re-parse)
+        super().__init__()  # starts in the theme :func:`lokifi_tui.theme.start_theme` names (no stylesheet re-parse)
         self.propose_setup = propose_setup  # a first start without a config proposes one (lokifi_tui.first_start)
         self.animation_level = "none"  # no animations by default (SSH, tmux)
         self.db_path = Path(db_path)
@@ -180,7 +153,7 @@ class LokifiApp(App[None]):
     def now(self) -> dt.datetime:
         """The moment the panes are read at (the demo's own clock). Triage actions are stamped with the
         real clock instead, so a snooze ends an hour from now and the CLI agrees with the dashboard."""
-        return self.fixed_now or _utcnow()
+        return self.fixed_now or utcnow()
 
     @property
     def store(self) -> Store:
@@ -312,7 +285,7 @@ class LokifiApp(App[None]):
             if not changed or since < CHANGED_MIN_INTERVAL:
                 if now_m - self._last_render >= AGE_RENDER_SECONDS and self.given_now is None and not self.demo:
                     self._last_render = now_m
-                    self.dashboard.rerender(_utcnow())  # "age" columns move on without a read
+                    self.dashboard.rerender(utcnow())  # "age" columns move on without a read
                 self._data_timer = self.set_timer(self.refresh_interval, self._data_tick)
                 return
         self._force_reload = False
@@ -334,7 +307,7 @@ class LokifiApp(App[None]):
                 # the demo is a frozen moment: its clock is the one it was built at
                 stamp = self.store.get_kv("demo.now")
                 now = dt.datetime.fromisoformat(stamp) if stamp else None
-            view = load_dashboard(self.store, now=now or _utcnow(), config=self.config)
+            view = load_dashboard(self.store, now=now or utcnow(), config=self.config)
         except StoreError as exc:
             self.post_message(DataFailed(str(exc), self.refresh_interval))
             return

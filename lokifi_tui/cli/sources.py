@@ -18,6 +18,7 @@ from typing import Any
 
 import click
 
+from analytics.common.clock import utcnow
 from lokifi_tui.cli.context import db_path, get_config, get_store
 from lokifi_tui.cli.options import json_option
 from lokifi_tui.cli.output import (
@@ -42,10 +43,6 @@ _STYLE = {
     "5xx": "red",
     "tls": "red",
 }
-
-
-def _utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
 def _fleet(cfg: Any, names: tuple[str, ...] = ()) -> list[Any]:
@@ -142,7 +139,7 @@ def status(ctx: click.Context, as_json: bool) -> None:
     cfg = get_config(ctx)
     fleet = _fleet(cfg)
     store = get_store(ctx)
-    now = _utcnow()
+    now = utcnow()
     t = to_epoch(now)
     problems = {}
     for src in fleet:
@@ -376,7 +373,7 @@ def pull(ctx: click.Context, names: tuple[str, ...], once: bool, as_json: bool) 
                 if not more:
                     break
                 for s in more:
-                    rows += col.poll_source(s, _utcnow())
+                    rows += col.poll_source(s, utcnow())
             col.flush()
         else:
             if not as_json:
@@ -435,7 +432,7 @@ def hosts(ctx: click.Context, since: str, as_json: bool) -> None:
     if not db_path(ctx).exists():
         fail(f"no database at {db_path(ctx)} yet: run `lokifi sources pull --once` first", UNAVAILABLE)
     store = get_store(ctx)
-    cutoff = _utcnow() - dt.timedelta(seconds=span)
+    cutoff = utcnow() - dt.timedelta(seconds=span)
     df = store.query(
         """
         SELECT host, list(DISTINCT source ORDER BY source) AS sources, sum(metrics) AS metrics,
@@ -463,7 +460,7 @@ def hosts(ctx: click.Context, since: str, as_json: bool) -> None:
     table = Table(box=None, pad_edge=False, show_edge=False)
     for col in ("host", "components", "metrics", "errors", "last seen", "sources"):
         table.add_column(col, overflow="fold")
-    now = _utcnow()
+    now = utcnow()
     from analytics.sources.fleet.status import format_age
 
     for r in rows:

@@ -163,7 +163,8 @@ def test_own_sample_flushes_are_told_apart_from_other_writers(tmp_path):
 def test_the_starting_theme_is_what_textuals_watcher_would_set(tmp_path, theme):
     from textual.app import App
 
-    from lokifi_tui.app import LOKIFI_THEME, LokifiApp
+    from lokifi_tui.app import LokifiApp
+    from lokifi_tui.theme import LOKIFI_THEME
 
     app = LokifiApp(tmp_path / "t.duckdb", theme=theme, collect=False)
     ref = App()
