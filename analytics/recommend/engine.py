@@ -40,7 +40,6 @@ from analytics.recommend.lifecycle import (
     BadTransition,
     Rec,
     RecNotFound,
-    UpsertSummary,
     get,
     history,
     list_recs,
@@ -48,6 +47,7 @@ from analytics.recommend.lifecycle import (
     utcnow,
 )
 from analytics.recommend.system import Probe, PsutilProbe
+from analytics.recommend.upsert import UpsertSummary, upsert
 
 __all__ = [
     "BadTransition",
@@ -223,7 +223,7 @@ def refresh(
         _family(run, "maintenance", maintenance_rules, facts, shared, config, now)
         _family(run, "system", system_rules, shared, config, host, now, probe)
     with store.write() as con:
-        summary = lifecycle.upsert(con, host, now, run.findings, run.evaluated, rc.worse_factor)
+        summary = upsert(con, host, now, run.findings, run.evaluated, rc.worse_factor)
         if security_scan and run.cache_rows:
             _store_secret_cache(con, run.cache_rows, now, scanner)
         if security_scan:
@@ -266,7 +266,7 @@ def refresh_stored(store, config, host: str, now: dt.datetime | None = None) -> 
     with store.read() as con:
         _family(run, "performance", performance_rules, _SharedRead(store, con), config, host, now)
     with store.write() as con:
-        summary = lifecycle.upsert(con, host, now, run.findings, run.evaluated, config.recommendations.worse_factor)
+        summary = upsert(con, host, now, run.findings, run.evaluated, config.recommendations.worse_factor)
     run.stats["scope"] = "stored metrics"
     return RefreshReport(
         host=host,

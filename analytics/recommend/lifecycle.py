@@ -19,17 +19,15 @@ it left, so :func:`undo` restores it exactly and nothing is ever lost.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # polars is imported by the write path only: `recs list` answers without it
-    import polars as pl
+    pass
 
 from analytics.common.clock import utcnow
-from analytics.recommend.finding import Finding
-from analytics.recommend.scoring import Score, learned_factor, priority_for, score
+from analytics.recommend.scoring import learned_factor, priority_for
 
 STATUSES = ("open", "applied", "dismissed", "snoozed", "resolved")
 RESET_KEY = "recommend.learning_reset:{host}:{rule}"
@@ -116,14 +114,14 @@ class Rec:
         }
 
 
-_COLS = (
+REC_COLUMNS = (
     "id, rec_key, host, rule, subject, category, title, description, action, priority, impact_score, "
     "base_impact, learned_factor, status, snoozed_until, created_at, updated_at, last_seen_at, resolved_at, "
     "measure, components, evidence, dismissed_measure"
 )
 
 
-def _rec(row: tuple) -> Rec:
+def rec_from_row(row: tuple) -> Rec:
     (
         rid,
         key,
@@ -234,11 +232,11 @@ def reset_learning(store, host: str, rule: str | None = None, now: dt.datetime |
             [RESET_KEY.format(host=host, rule=rule or "*"), now.isoformat(), now],
         )
         rows = con.execute(
-            f"SELECT {_COLS} FROM smart_recommendations WHERE host = ?" + (" AND rule = ?" if rule else ""),
+            f"SELECT {REC_COLUMNS} FROM smart_recommendations WHERE host = ?" + (" AND rule = ?" if rule else ""),
             [host, rule] if rule else [host],
         ).fetchall()
         for row in rows:
-            r = _rec(row)
+            r = rec_from_row(row)
             impact = r.base_impact
             con.execute(
                 "UPDATE smart_recommendations SET impact_score = ?, priority = ?, learned_factor = 1.0 WHERE id = ?",
@@ -247,42 +245,10 @@ def reset_learning(store, host: str, rule: str | None = None, now: dt.datetime |
     return {k: v for k, v in before.items() if rule is None or k == rule}
 
 
-# -- refresh: upsert findings ---------------------------------------------------------------------
+# -- events ---------------------------------------------------------------------------------------
 
 
-@dataclass
-class UpsertSummary:
-    created: int = 0
-    updated: int = 0
-    reopened: int = 0
-    resolved: int = 0
-    still_dismissed: int = 0
-
-
-def _evidence(f: Finding, s: Score, learn: dict[str, Any] | None) -> str:
-    return json.dumps(
-        {
-            "measured": f.evidence,
-            "value": f.value if f.measured else None,
-            "threshold": f.threshold,
-            "unit": f.unit,
-            "direction": "above" if f.higher_is_worse else "below",
-            "excess": round(f.excess, 4),
-            "severity": f.severity,
-            "overshoot": round(s.overshoot, 4),
-            "breadth": round(s.breadth, 4),
-            "components": list(dict.fromkeys(f.components)),
-            "learned": {
-                "factor": s.learned_factor,
-                "dismissed": (learn or {}).get("dismissed", 0),
-                "applied": (learn or {}).get("applied", 0),
-            },
-        },
-        default=str,
-    )
-
-
-def _event(
+def event_row(
     con,
     rec_id: int,
     host: str,
@@ -321,243 +287,8 @@ def _event(
     )
 
 
-def _flags(status: str) -> tuple[bool, bool]:
+def status_flags(status: str) -> tuple[bool, bool]:
     return status == "dismissed", status == "applied"
-
-
-def materially_worse(measure: float, dismissed_measure: float | None, worse_factor: float) -> bool:
-    if dismissed_measure is None:
-        return False
-    return measure > max(dismissed_measure * worse_factor, dismissed_measure + MIN_WORSE_DELTA)
-
-
-@functools.cache
-def _schemas() -> tuple[dict, dict, dict]:
-    """The frames' schemas for new rows, updates and events (built once, on the first write, with polars)."""
-    import polars as pl
-
-    rec = {
-        "recommendation_type": pl.String,
-        "title": pl.String,
-        "description": pl.String,
-        "priority": pl.Int32,
-        "category": pl.String,
-        "impact_score": pl.Float64,
-        "action": pl.String,
-        "evidence": pl.String,
-        "measure": pl.Float64,
-        "base_impact": pl.Float64,
-        "learned_factor": pl.Float64,
-        "components": pl.String,
-        "updated_at": pl.Datetime("us"),
-        "last_seen_at": pl.Datetime("us"),
-        "severity_value": pl.Float64,
-    }
-    new = {
-        **rec,
-        "rule": pl.String,
-        "subject": pl.String,
-        "rec_key": pl.String,
-        "host": pl.String,
-        "created_at": pl.Datetime("us"),
-    }
-    upd = {
-        **rec,
-        "id": pl.Int64,
-        "status": pl.String,
-        "snoozed_until": pl.Datetime("us"),
-        "dismissed": pl.Boolean,
-        "applied": pl.Boolean,
-    }
-    event = {
-        "rec_id": pl.Int64,
-        "action": pl.String,
-        "event_at": pl.Datetime("us"),
-        "note": pl.String,
-        "host": pl.String,
-        "rule": pl.String,
-        "from_status": pl.String,
-        "from_snoozed_until": pl.Datetime("us"),
-        "from_dismissed_measure": pl.Float64,
-        "to_status": pl.String,
-        "source": pl.String,
-    }
-    return new, upd, event
-
-
-def _insert_frame(con, table: str, df: pl.DataFrame, returning: str = "") -> list[tuple]:
-    cols = ", ".join(f'"{c}"' for c in df.columns)
-    con.register("_rec_batch", df)
-    try:
-        cur = con.execute(
-            f"INSERT INTO {table} ({cols}) SELECT {cols} FROM _rec_batch"
-            + (f" RETURNING {returning}" if returning else "")
-        )
-        return cur.fetchall() if returning else []
-    finally:
-        con.unregister("_rec_batch")
-
-
-def upsert(
-    con, host: str, now: dt.datetime, findings: list[Finding], evaluated: set[str], worse_factor: float
-) -> UpsertSummary:
-    """Store one refresh's findings inside the caller's transaction, in a few batched statements."""
-    summary = UpsertSummary()
-    learning = learning_counts(con, host)
-    existing = {
-        r[1]: r for r in con.execute(f"SELECT {_COLS} FROM smart_recommendations WHERE host = ?", [host]).fetchall()
-    }
-    seen: set[str] = set()
-    new_rows: list[dict] = []
-    new_notes: dict[str, tuple[str, str]] = {}
-    upd_rows: list[dict] = []
-    events: list[dict] = []
-
-    def event(rec_id, rule, action, *, from_status, to_status, note="", from_until=None, from_dm=None):
-        events.append(
-            {
-                "rec_id": rec_id,
-                "action": action,
-                "event_at": now,
-                "note": note or None,
-                "host": host,
-                "rule": rule,
-                "from_status": from_status,
-                "from_snoozed_until": from_until,
-                "from_dismissed_measure": from_dm,
-                "to_status": to_status,
-                "source": "engine",
-            }
-        )
-
-    for f in findings:
-        key = rec_key(host, f.rule, f.subject)
-        if key in seen:
-            continue
-        seen.add(key)
-        learn = learning.get(f.rule)
-        s = score(f, factor_for(learning, f.rule))
-        measure = round(f.excess, 6)
-        common = {
-            "recommendation_type": f.rule,
-            "title": f.title,
-            "description": f.description,
-            "priority": s.priority,
-            "category": f.category,
-            "impact_score": s.impact,
-            "action": f.action,
-            "evidence": _evidence(f, s, learn),
-            "measure": measure,
-            "base_impact": s.base_impact,
-            "learned_factor": s.learned_factor,
-            "components": json.dumps(list(dict.fromkeys(f.components))),
-            "updated_at": now,
-            "last_seen_at": now,
-            "severity_value": f.severity,
-        }
-        row = existing.get(key)
-        if row is None:
-            new_rows.append(
-                {**common, "rule": f.rule, "subject": f.subject, "rec_key": key, "host": host, "created_at": now}
-            )
-            new_notes[key] = (f.rule, f.description[:500])
-            summary.created += 1
-            continue
-        r = _rec(row)
-        dismissed_measure = row[-1]
-        status, note, new_until = r.status, "", r.snoozed_until
-        if snooze_ended(r.status, r.snoozed_until, now):
-            status, note, new_until = "open", "snooze ended", None
-        elif r.status == "resolved":
-            status, note = "open", "the condition returned"
-        elif r.status == "applied" and r.resolved_at is not None:
-            status, note = "open", "the condition returned after it was applied"
-        elif r.status in ("dismissed", "applied") and materially_worse(measure, dismissed_measure, worse_factor):
-            status = "open"
-            note = f"materially worse since it was {r.status}: measure {dismissed_measure:.2f} -> {measure:.2f}"
-        elif r.status == "dismissed":
-            summary.still_dismissed += 1
-        dismissed_flag, applied_flag = _flags(status)
-        upd_rows.append(
-            {
-                **common,
-                "id": r.id,
-                "status": status,
-                "snoozed_until": new_until if status == "snoozed" else None,
-                "dismissed": dismissed_flag,
-                "applied": applied_flag,
-            }
-        )
-        if status != r.status:
-            event(
-                r.id,
-                f.rule,
-                "reopened",
-                from_status=r.status,
-                to_status=status,
-                note=note,
-                from_until=r.snoozed_until,
-                from_dm=dismissed_measure,
-            )
-            summary.reopened += 1
-        else:
-            summary.updated += 1
-
-    import polars as pl
-
-    new_schema, upd_schema, event_schema = _schemas()
-    if new_rows:
-        df = pl.DataFrame(new_rows, schema=new_schema)
-        df = df.with_columns(
-            pl.lit("open").alias("status"), pl.lit(False).alias("dismissed"), pl.lit(False).alias("applied")
-        )
-        for rid, key in _insert_frame(con, "smart_recommendations", df, returning="id, rec_key"):
-            rule, note = new_notes[key]
-            event(int(rid), rule, "created", from_status=None, to_status="open", note=note)
-    if upd_rows:
-        df = pl.DataFrame(upd_rows, schema=upd_schema)
-        sets = ", ".join(f'"{c}" = u."{c}"' for c in df.columns if c != "id")
-        con.register("_rec_upd", df)
-        try:
-            con.execute(
-                f"UPDATE smart_recommendations AS s SET {sets}, resolved_at = NULL FROM _rec_upd AS u WHERE s.id = u.id"
-            )
-        finally:
-            con.unregister("_rec_upd")
-
-    gone = []
-    for key, row in existing.items():
-        r = _rec(row)
-        if key in seen or r.rule not in evaluated or r.resolved_at is not None or r.status == "resolved":
-            continue
-        new_status = "resolved" if r.status in ("open", "snoozed") else r.status
-        gone.append({"id": r.id, "status": new_status})
-        event(
-            r.id,
-            r.rule,
-            "resolved",
-            from_status=r.status,
-            to_status=new_status,
-            note="the condition is no longer present",
-            from_until=r.snoozed_until,
-            from_dm=row[-1],
-        )
-        summary.resolved += 1
-    if gone:
-        df = pl.DataFrame(gone, schema={"id": pl.Int64, "status": pl.String})
-        con.register("_rec_gone", df)
-        try:
-            con.execute(
-                "UPDATE smart_recommendations AS s SET status = g.status, resolved_at = ?, updated_at = ?, "
-                "snoozed_until = CASE WHEN g.status = 'resolved' THEN NULL ELSE s.snoozed_until END "
-                "FROM _rec_gone AS g WHERE s.id = g.id",
-                [now, now],
-            )
-        finally:
-            con.unregister("_rec_gone")
-    if events:
-        _insert_frame(con, "recommendation_events", pl.DataFrame(events, schema=event_schema))
-    return summary
 
 
 # -- reads ----------------------------------------------------------------------------------------
@@ -583,22 +314,22 @@ def list_recs(
         where.append(SHOWN_AS_OPEN_SQL)
         params.append(now)
     sql = (
-        f"SELECT {_COLS} FROM smart_recommendations"
+        f"SELECT {REC_COLUMNS} FROM smart_recommendations"
         + (" WHERE " + " AND ".join(where) if where else "")
         + " ORDER BY CASE status WHEN 'open' THEN 0 WHEN 'snoozed' THEN 1 ELSE 2 END, priority, "
         "impact_score DESC, id" + (f" LIMIT {int(limit)}" if limit else "")
     )
     with store.read() as con:
         rows = con.execute(sql, params).fetchall()
-    return [_rec(r) for r in rows]
+    return [rec_from_row(r) for r in rows]
 
 
 def get(store, rec_id: int) -> Rec:
     with store.read() as con:
-        row = con.execute(f"SELECT {_COLS} FROM smart_recommendations WHERE id = ?", [int(rec_id)]).fetchone()
+        row = con.execute(f"SELECT {REC_COLUMNS} FROM smart_recommendations WHERE id = ?", [int(rec_id)]).fetchone()
     if row is None:
         raise RecNotFound(f"No recommendation with id {rec_id} (see `lokifi recs list --all`).")
-    return _rec(row)
+    return rec_from_row(row)
 
 
 def history(store, rec_id: int) -> list[dict[str, Any]]:
@@ -631,21 +362,21 @@ def transition(
     if to_status == "snoozed" and (until is None or until <= now):
         raise BadTransition("a snooze needs a time in the future")
     with store.write() as con:
-        row = con.execute(f"SELECT {_COLS} FROM smart_recommendations WHERE id = ?", [int(rec_id)]).fetchone()
+        row = con.execute(f"SELECT {REC_COLUMNS} FROM smart_recommendations WHERE id = ?", [int(rec_id)]).fetchone()
         if row is None:
             raise RecNotFound(f"No recommendation with id {rec_id} (see `lokifi recs list --all`).")
-        r = _rec(row)
+        r = rec_from_row(row)
         if r.status == to_status and to_status != "snoozed":
             raise BadTransition(f"recommendation {rec_id} is already {to_status}")
         dm = r.measure if to_status in ("dismissed", "applied") else row[-1]
-        dismissed_flag, applied_flag = _flags(to_status)
+        dismissed_flag, applied_flag = status_flags(to_status)
         con.execute(
             "UPDATE smart_recommendations SET status = ?, snoozed_until = ?, dismissed = ?, applied = ?, "
             "dismissed_measure = ?, updated_at = ? WHERE id = ?",
             [to_status, until if to_status == "snoozed" else None, dismissed_flag, applied_flag, dm, now, r.id],
         )
         note = f"until {until:%Y-%m-%d %H:%M} UTC" if to_status == "snoozed" else ""
-        _event(
+        event_row(
             con,
             r.id,
             r.host,
@@ -659,8 +390,8 @@ def transition(
             from_until=r.snoozed_until,
             from_dm=row[-1],
         )
-        row = con.execute(f"SELECT {_COLS} FROM smart_recommendations WHERE id = ?", [r.id]).fetchone()
-    return _rec(row)
+        row = con.execute(f"SELECT {REC_COLUMNS} FROM smart_recommendations WHERE id = ?", [r.id]).fetchone()
+    return rec_from_row(row)
 
 
 def undo(store, rec_id: int, *, now: dt.datetime | None = None, source: str | None = None) -> Rec:
@@ -668,10 +399,10 @@ def undo(store, rec_id: int, *, now: dt.datetime | None = None, source: str | No
     recorded as coming from where the change came from unless ``source`` says otherwise."""
     now = now or utcnow()
     with store.write() as con:
-        row = con.execute(f"SELECT {_COLS} FROM smart_recommendations WHERE id = ?", [int(rec_id)]).fetchone()
+        row = con.execute(f"SELECT {REC_COLUMNS} FROM smart_recommendations WHERE id = ?", [int(rec_id)]).fetchone()
         if row is None:
             raise RecNotFound(f"No recommendation with id {rec_id} (see `lokifi recs list --all`).")
-        r = _rec(row)
+        r = rec_from_row(row)
         ev = con.execute(
             "SELECT id, action, from_status, from_snoozed_until, from_dismissed_measure, source "
             "FROM recommendation_events "
@@ -685,13 +416,13 @@ def undo(store, rec_id: int, *, now: dt.datetime | None = None, source: str | No
         eid, action, from_status, from_until, from_dm, ev_source = ev
         source = source or ev_source or "cli"
         back = from_status or "open"
-        dismissed_flag, applied_flag = _flags(back)
+        dismissed_flag, applied_flag = status_flags(back)
         con.execute(
             "UPDATE smart_recommendations SET status = ?, snoozed_until = ?, dismissed = ?, applied = ?, "
             "dismissed_measure = ?, updated_at = ? WHERE id = ?",
             [back, from_until if back == "snoozed" else None, dismissed_flag, applied_flag, from_dm, now, r.id],
         )
-        _event(
+        event_row(
             con,
             r.id,
             r.host,
@@ -704,5 +435,5 @@ def undo(store, rec_id: int, *, now: dt.datetime | None = None, source: str | No
             source=source,
             undoes=int(eid),
         )
-        row = con.execute(f"SELECT {_COLS} FROM smart_recommendations WHERE id = ?", [r.id]).fetchone()
-    return _rec(row)
+        row = con.execute(f"SELECT {REC_COLUMNS} FROM smart_recommendations WHERE id = ?", [r.id]).fetchone()
+    return rec_from_row(row)

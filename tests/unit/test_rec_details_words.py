@@ -7,9 +7,9 @@ from types import SimpleNamespace
 from rich.console import Console
 
 from analytics.recommend.finding import Finding
-from analytics.recommend.lifecycle import _evidence
 from analytics.recommend.scoring import learned_factor, score
 from analytics.recommend.security import scan_age_rule
+from analytics.recommend.upsert import _evidence
 from lokifi_tui.widgets.detail_pages import render_recommendation
 
 NOW = dt.datetime(2026, 3, 1, 12, 0)

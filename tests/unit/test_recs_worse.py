@@ -1,6 +1,6 @@
 """A dismissed finding returns only when materially worse, not on the growth every log file has."""
 
-from analytics.recommend.lifecycle import materially_worse
+from analytics.recommend.upsert import materially_worse
 
 
 def test_a_log_dismissed_just_above_the_threshold_does_not_return_on_small_growth():
