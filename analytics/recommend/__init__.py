@@ -4,7 +4,7 @@ metrics and the logs; computed priority and impact; a triage lifecycle that lear
 One small module per concern:
 
 * :mod:`.facts` — the one filesystem walk (watched project and log directories);
-* :mod:`.security`, :mod:`.secrets_gate`, :mod:`.dependencies`, :mod:`.performance`,
+* :mod:`.security`, :mod:`.secrets_gate`, :mod:`.audit`, :mod:`.dependencies`, :mod:`.performance`,
   :mod:`.maintenance`, :mod:`.system` — the rule families, each returning :class:`.finding.Finding` s;
 * :mod:`.scoring` — priority 1-3 and impact 0-10 from severity, overshoot and breadth, damped by learning;
 * :mod:`.lifecycle` — the stored rows, their states, history, undo and learning;

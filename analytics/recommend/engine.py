@@ -163,11 +163,12 @@ def refresh(
     host: str | None = None,
 ) -> RefreshReport:
     """Run all rules and upsert their findings. Returns what was found and what changed."""
+    from analytics.recommend.audit import audit_rules
     from analytics.recommend.dependencies import dependency_rules
     from analytics.recommend.facts import gather
     from analytics.recommend.maintenance import maintenance_rules
     from analytics.recommend.performance import performance_rules
-    from analytics.recommend.security import audit_rules, load_baselines, scan_age_rule, scanner_version, secret_rules
+    from analytics.recommend.security import load_baselines, scan_age_rule, scanner_version, secret_rules
     from analytics.recommend.system import system_rules
 
     t0 = time.perf_counter()

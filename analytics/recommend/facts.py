@@ -109,6 +109,16 @@ class Facts:
                 best = r
         return best
 
+    def relative(self, path: str) -> str:
+        """``path`` relative to its project directory (as it was given when outside them all)."""
+        root = self.root_of(path)
+        return os.path.relpath(path, root) if root else path
+
+    def project_of(self, path: str) -> str:
+        """The name of the project directory ``path`` is in: the component its findings belong to."""
+        root = self.root_of(path)
+        return os.path.basename(root.rstrip(os.sep)) or root or "project"
+
 
 # Extensions never worth handing to the secret scanner (binary or generated).
 BINARY_EXT = frozenset(

@@ -17,7 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from analytics.config.settings import Component, Config, Recommendations, Retention, Watch
-from analytics.recommend import dependencies, maintenance, performance, scoring, security, system
+from analytics.recommend import audit, dependencies, maintenance, performance, scoring, security, system
 from analytics.recommend.facts import classify, gather
 from analytics.recommend.finding import Finding
 
@@ -231,7 +231,7 @@ def test_audit_reports_pip_and_npm_and_malformed(tmp_path):
         )
     )
     (tmp_path / "audit-broken.json").write_text('{"dependencies": [\n  {"name": ')
-    run = security.audit_rules(gather(cfg(tmp_path)), NOW, 7)
+    run = audit.audit_rules(gather(cfg(tmp_path)), NOW, 7)
     by = {Path(f.subject).name: f for f in run.findings}
     assert set(by) == {"pip-audit.json", "npm-audit.json"}
     assert by["pip-audit.json"].value == 1 and "requests 2.19.0" in by["pip-audit.json"].description
@@ -495,7 +495,7 @@ JSON = st.recursive(
 @given(JSON)
 def test_audit_parser_takes_any_json_and_only_says_not_a_report(doc):
     try:
-        r = security.parse_audit_report(doc)
+        r = audit.parse_audit_report(doc)
     except ValueError as exc:
         assert "not a pip-audit or npm audit" in str(exc)
     else:
