@@ -353,14 +353,6 @@ def run_plan(plan: Plan, config, *, cwd: str | None = None, now: dt.datetime | N
     return out
 
 
-def human(n: float) -> str:
-    for unit in ("B", "KB", "MB", "GB", "TB"):
-        if abs(n) < 1024 or unit == "TB":
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1024
-    return f"{n:.1f} TB"
-
-
 __all__ = [
     "Outcome",
     "OutsideRoots",

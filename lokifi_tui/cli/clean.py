@@ -17,6 +17,7 @@ def clean() -> None:
 
 
 def _run_clean(ctx: click.Context, kind: str, dry_run: bool, yes: bool, as_json: bool) -> None:
+    from analytics.common.sizes import human_bytes
     from analytics.recommend import actions as cleanup
 
     config = get_config(ctx)
@@ -44,8 +45,8 @@ def _run_clean(ctx: click.Context, kind: str, dry_run: bool, yes: bool, as_json:
         return
     if not as_json:
         for s in plan.steps:
-            console.print(f"  {verb.lower()} {inert(s.path)} ({cleanup.human(s.bytes)})")
-        console.print(f"{len(plan.steps)} file(s), {cleanup.human(plan.total_bytes)}.")
+            console.print(f"  {verb.lower()} {inert(s.path)} ({human_bytes(s.bytes)})")
+        console.print(f"{len(plan.steps)} file(s), {human_bytes(plan.total_bytes)}.")
     if dry_run:
         console.print("[dim]--dry-run: nothing was changed.[/]")
         return
@@ -55,7 +56,7 @@ def _run_clean(ctx: click.Context, kind: str, dry_run: bool, yes: bool, as_json:
                 f"{verb} {len(plan.steps)} file(s)? Refusing without a terminal to ask on; pass --yes to confirm.",
                 USAGE,
             )
-        if not click.confirm(f"{verb} {len(plan.steps)} file(s) ({cleanup.human(plan.total_bytes)})?", default=False):
+        if not click.confirm(f"{verb} {len(plan.steps)} file(s) ({human_bytes(plan.total_bytes)})?", default=False):
             console.print("Nothing was changed.")
             return
     out = cleanup.run_plan(plan, config)
@@ -75,7 +76,7 @@ def _run_clean(ctx: click.Context, kind: str, dry_run: bool, yes: bool, as_json:
     for p, why in out.failed:
         err_console.print(f"[yellow]not done:[/] {inert(p)}: {inert(why)}")
     console.print(
-        f"✅ {len(out.done)} file(s) done, {cleanup.human(out.freed_bytes)} freed. "
+        f"✅ {len(out.done)} file(s) done, {human_bytes(out.freed_bytes)} freed. "
         "Run `lokifi ai recommendations` to update the queue."
     )
 
