@@ -10,6 +10,9 @@ copy when it can be found (same head); files rotated after the one being read ar
 rotated siblings by modification time and read whole. Limits: with copytruncate, lines written between
 the copy and the truncate are lost (copytruncate's own race); compressed rotated files are left to
 ``lokifi backfill``, which reads from where the position says the tail began.
+
+One module: the follower and the reader, position and offset helpers only it uses are one algorithm
+(byte-exact following across rename, copytruncate and truncation), read and checked together.
 """
 
 from __future__ import annotations
