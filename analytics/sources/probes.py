@@ -50,6 +50,18 @@ class ProbeSpec:
     def label(self) -> str:
         return self.name or self.target
 
+    def result(
+        self,
+        now: dt.datetime,
+        ok: bool,
+        ms: float | None = None,
+        status: int | None = None,
+        error_kind: str | None = None,
+        message: str | None = None,
+    ) -> ProbeResult:
+        """This probe's result at ``now``."""
+        return ProbeResult(now, self.component, self.label, self.kind, self.target, ok, ms, status, error_kind, message)
+
     def status_ok(self, status: int) -> bool:
         if self.expect_status:
             return status in self.expect_status
@@ -131,9 +143,9 @@ def run_tcp(spec: ProbeSpec, now: dt.datetime) -> ProbeResult:
             pass
     except Exception as exc:  # noqa: BLE001 — every failure is classified into the result
         kind, msg = _classify(exc, host, port, spec.timeout, "connecting to")
-        return ProbeResult(now, spec.component, spec.label, "tcp", spec.target, False, None, None, kind, msg)
+        return spec.result(now, False, None, None, kind, msg)
     ms = (time.perf_counter() - t0) * 1000
-    return ProbeResult(now, spec.component, spec.label, "tcp", spec.target, True, round(ms, 3))
+    return spec.result(now, True, round(ms, 3))
 
 
 def run_http(spec: ProbeSpec, now: dt.datetime) -> ProbeResult:
@@ -166,12 +178,8 @@ def run_http(spec: ProbeSpec, now: dt.datetime) -> ProbeResult:
     except Exception as exc:  # noqa: BLE001
         kind, msg = _classify(exc, host, port, spec.timeout, stage)
         ms = (time.perf_counter() - t0) * 1000 if kind in ("protocol", "reset") and stage != "connecting to" else None
-        return ProbeResult(
+        return spec.result(
             now,
-            spec.component,
-            spec.label,
-            "http",
-            spec.target,
             False,
             round(ms, 3) if ms is not None else None,
             None,
@@ -184,12 +192,8 @@ def run_http(spec: ProbeSpec, now: dt.datetime) -> ProbeResult:
     ms = round((time.perf_counter() - t0) * 1000, 3)
     if not spec.status_ok(status):
         want = ", ".join(map(str, spec.expect_status)) if spec.expect_status else "2xx/3xx"
-        return ProbeResult(
+        return spec.result(
             now,
-            spec.component,
-            spec.label,
-            "http",
-            spec.target,
             False,
             ms,
             status,
@@ -197,19 +201,15 @@ def run_http(spec: ProbeSpec, now: dt.datetime) -> ProbeResult:
             f"HTTP {status} from {spec.method} {spec.target} (expected {want})",
         )
     if spec.body_contains and spec.body_contains.encode() not in body:
-        return ProbeResult(
+        return spec.result(
             now,
-            spec.component,
-            spec.label,
-            "http",
-            spec.target,
             False,
             ms,
             status,
             "content",
             f"Response from {spec.target} does not contain {spec.body_contains!r}",
         )
-    return ProbeResult(now, spec.component, spec.label, "http", spec.target, True, ms, status)
+    return spec.result(now, True, ms, status)
 
 
 def run_probe(spec: ProbeSpec, now: dt.datetime) -> ProbeResult:

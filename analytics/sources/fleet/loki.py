@@ -36,12 +36,10 @@ from analytics.sources.base import Batch
 from analytics.sources.fleet import config as fleet_config
 from analytics.sources.fleet.client import ConfigProblem, FetchError, HttpClient, HttpSettings
 from analytics.sources.fleet.prometheus import _url_host, fill, pick_host
-from analytics.sources.fleet.source import FleetSource
+from analytics.sources.fleet.source import FleetSource, build
 from analytics.sources.fleet.status import (
     CLIENT,
-    SLOW,
     STATUS_KEY,
-    UP,
     FleetHealth,
     measure_skew,
 )
@@ -313,21 +311,8 @@ class LokiSource(FleetSource):
                 start = w_end
             if start < end_all and budget <= 0:
                 self._more = True
-        state = UP
-        if bad:
-            state = CLIENT
-            notes = bad + notes
-        elif slowest > self.client.slow_after:
-            state = SLOW
-            notes.insert(0, f"slow: a query took {slowest:.1f}s")
-        if hosts:
-            self.health.hosts = sorted(hosts)
         n = sum(len(b.events) for b in batches)
-        self.health.rows_last = n
-        self.health.notes = notes[:5]
-        msg = "; ".join(notes[:3])
-        self.health.succeeded(wall, state, msg)
-        self.ok(_ts(int(wall * NS)), n, msg)
+        self._finish(wall, n, bad=bad, notes=notes, slowest=slowest, hosts=hosts)
 
     def _read_window(
         self, q: LokiQuery, start: int, end: int, recent: dict[str, int], hosts: set[str], budget: int, notes: list[str]
@@ -397,9 +382,4 @@ class LokiSource(FleetSource):
 
 def from_config(source: Any, config: Any = None, where: str | None = None) -> LokiSource:
     """The collector's factory (``analytics.collect.wiring.build_sources``): a source from a ``[[sources]]`` entry."""
-    from analytics.sources.fleet.prometheus import _where, log
-
-    settings = LokiSettings.from_config(source, where or _where(source, config))
-    for problem in settings.problems:
-        log.warning(problem)
-    return LokiSource(settings)
+    return build(LokiSettings, LokiSource, source, config, where)

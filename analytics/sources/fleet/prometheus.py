@@ -30,7 +30,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import logging
 import math
 import re
 import time
@@ -40,19 +39,14 @@ from typing import Any
 from analytics.sources.base import Batch
 from analytics.sources.fleet import config as fleet_config
 from analytics.sources.fleet.client import ConfigProblem, FetchError, HttpClient, HttpSettings
-from analytics.sources.fleet.source import FleetSource
+from analytics.sources.fleet.source import FleetSource, build
 from analytics.sources.fleet.status import (
-    CLIENT,
-    PARTIAL,
     SLOW,
     STATUS_KEY,
-    UP,
     FleetHealth,
     from_epoch,
     measure_skew,
 )
-
-log = logging.getLogger("lokifi.sources")
 
 #: Prometheus' hard limit on points per series in one query_range.
 PROMETHEUS_MAX_POINTS = 11_000
@@ -331,23 +325,8 @@ class PrometheusSource(FleetSource):
                 start = c_end + step
             if start <= end and budget <= 0:
                 self._more = True
-        state = UP
-        if bad:
-            state = CLIENT
-            notes = bad + notes
-        elif partial:
-            state = PARTIAL
-        elif slowest > self.client.slow_after:
-            state = SLOW
-            notes.insert(0, f"slow: a query took {slowest:.1f}s")
-        if hosts:
-            self.health.hosts = sorted(hosts)
         n_rows = sum(len(b.metrics) for b in batches)
-        self.health.rows_last = n_rows
-        self.health.notes = notes[:5]
-        msg = "; ".join(notes[:3])
-        self.health.succeeded(wall, state, msg)
-        self.ok(from_epoch(wall), n_rows, msg)
+        self._finish(wall, n_rows, bad=bad, notes=notes, slowest=slowest, hosts=hosts, partial=partial)
 
 
 def _too_big(exc: FetchError) -> bool:
@@ -368,16 +347,4 @@ def _fmt(t: float) -> str:
 
 def from_config(source: Any, config: Any = None, where: str | None = None) -> PrometheusSource:
     """The collector's factory (``analytics.collect.wiring.build_sources``): a source from a ``[[sources]]`` entry."""
-    if where is None:
-        where = _where(source, config)
-    settings = PrometheusSettings.from_config(source, where)
-    for problem in settings.problems:
-        log.warning(problem)
-    return PrometheusSource(settings)
-
-
-def _where(source: Any, config: Any) -> str:
-    for i, s in enumerate(getattr(config, "sources", ()) or ()):
-        if s is source:
-            return f"sources[{i}] ({getattr(source, 'name', '?')})"
-    return f"sources ({getattr(source, 'name', None) or (source.get('name') if isinstance(source, dict) else '?')})"
+    return build(PrometheusSettings, PrometheusSource, source, config, where)

@@ -4,12 +4,24 @@ each poll's checkpoints, and a pull that keeps the work done before a failure.""
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import time
 from typing import Any
 
 from analytics.sources.base import BaseSource, Batch, SourceStatus
 from analytics.sources.fleet.client import FetchError, HttpClient
-from analytics.sources.fleet.status import PARTIAL, STATUS_KEY, FleetHealth, as_source_status
+from analytics.sources.fleet.status import (
+    CLIENT,
+    PARTIAL,
+    SLOW,
+    STATUS_KEY,
+    UP,
+    FleetHealth,
+    as_source_status,
+    from_epoch,
+)
+
+log = logging.getLogger("lokifi.sources")
 
 
 class FleetSource(BaseSource):
@@ -54,6 +66,36 @@ class FleetSource(BaseSource):
     def _pull(self, batches: list[Batch], wall: float) -> None:
         raise NotImplementedError
 
+    def _finish(
+        self,
+        wall: float,
+        rows: int,
+        *,
+        bad: list[str],
+        notes: list[str],
+        slowest: float,
+        hosts: set[str],
+        partial: bool = False,
+    ) -> None:
+        """Record a poll that reached the server: its state (a refused query first, then a partial answer,
+        then slowness), the hosts seen, the rows read and the first notes."""
+        state = UP
+        if bad:
+            state = CLIENT
+            notes = bad + notes
+        elif partial:
+            state = PARTIAL
+        elif slowest > self.client.slow_after:
+            state = SLOW
+            notes.insert(0, f"slow: a query took {slowest:.1f}s")
+        if hosts:
+            self.health.hosts = sorted(hosts)
+        self.health.rows_last = rows
+        self.health.notes = notes[:5]
+        msg = "; ".join(notes[:3])
+        self.health.succeeded(wall, state, msg)
+        self.ok(from_epoch(wall), rows, msg)
+
     def _failed(self, now: dt.datetime, wall: float, kind: str, message: str) -> None:
         self.health.failed(wall, kind, message, self.settings.interval, self.settings.max_backoff)
         self.fail(now, message)
@@ -66,3 +108,19 @@ class FleetSource(BaseSource):
         else:
             batches.append(Batch(source=self.name, checkpoints={STATUS_KEY: text}))
         return batches
+
+
+def build(settings_cls: Any, source_cls: Any, source: Any, config: Any = None, where: str | None = None) -> Any:
+    """The collector's factory for a fleet source (``analytics.collect.wiring.build_sources``): its settings
+    from a ``[[sources]]`` entry (problems logged as warnings), then the source."""
+    settings = settings_cls.from_config(source, where or _where(source, config))
+    for problem in settings.problems:
+        log.warning(problem)
+    return source_cls(settings)
+
+
+def _where(source: Any, config: Any) -> str:
+    for i, s in enumerate(getattr(config, "sources", ()) or ()):
+        if s is source:
+            return f"sources[{i}] ({getattr(source, 'name', '?')})"
+    return f"sources ({getattr(source, 'name', None) or (source.get('name') if isinstance(source, dict) else '?')})"
