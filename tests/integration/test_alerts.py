@@ -205,7 +205,7 @@ def test_a_high_prediction_rings_the_bell_in_another_tmux_window(tmp_path):
         subprocess.run(tmux + ["new-window", "-d", "-t", "t:1"], check=True)
         cmd = (
             f"{sys.executable} -m lokifi_tui.cli.main --db {store.path} --config {tmp_path / 'lokifi.toml'} "
-            f"collect --once; sleep 30"
+            f"collect --once; touch {tmp_path / 'collected'}; sleep 30"
         )
         subprocess.run(tmux + ["send-keys", "-t", "t:1", cmd, "Enter"], check=True)
         flag = ""
@@ -217,6 +217,10 @@ def test_a_high_prediction_rings_the_bell_in_another_tmux_window(tmp_path):
                 break
             time.sleep(0.1)
         assert flag == "1"
+        # the bell rings as the notice is sent; the row recording it is committed when the command ends
+        deadline = time.monotonic() + 60
+        while not (tmp_path / "collected").exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
         assert store.scalar("SELECT count(*) FROM prediction_notices") == 1
         assert notify(store, load_config(tmp_path / "lokifi.toml"), now) == 0  # once per prediction
     finally:
