@@ -10,8 +10,9 @@
   a genetics program), so otherwise this runs :func:`loki_standin` in a child process: a loopback server
   that speaks the subset of Loki's HTTP API Lokifi uses (``/ready``, ``/loki/api/v1/push`` JSON,
   ``/loki/api/v1/query_range`` with stream selectors, line filters, ``limit``, ``direction``, the
-  5000-entry limit, ``[start, end)`` ranges) and keeps its data on disk across restarts. Tests that
-  need the real thing check ``LokiServer.is_grafana_loki``.
+  5000-entry limit, ``[start, end)`` ranges) and keeps its data on disk across restarts.
+  ``LokiServer.is_grafana_loki`` says which one runs (only its start-up wait depends on it: every test
+  is written to pass against both).
 * :class:`FaultProxy` — a reverse proxy in front of either server that can turn into a source that is
   down, slow, answering 4xx/5xx, cutting answers off, or sending a skewed ``Date``.
 
