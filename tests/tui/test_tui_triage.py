@@ -5,7 +5,17 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from tui_support import H_HOSTILE, H_REDIS, H_TIMEOUT, NOW, fixed_vitals, screen_text, seed_store
+from tui_support import (
+    H_HOSTILE,
+    H_REDIS,
+    H_TIMEOUT,
+    NOW,
+    first_read_shown,
+    fixed_vitals,
+    screen_text,
+    seed_store,
+    wait_until,
+)
 
 from lokifi_tui.app import LokifiApp
 
@@ -26,13 +36,38 @@ def make_app(store) -> LokifiApp:
     return LokifiApp(store.path, vitals=fixed_vitals, collect=False, now=NOW, refresh=0.3)
 
 
-async def settle(pilot, rounds: int = 2) -> None:
-    for _ in range(rounds):
-        await pilot.pause(0.05)
-        await pilot.app.workers.wait_for_complete()
-    await pilot.pause(0.3)
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
+async def until(pilot, condition, what: str) -> None:
+    """Wait until ``condition()`` shows on screen and no worker (the action, a re-read, a details read) is
+    left running; never for a fixed time."""
+    await wait_until(pilot, lambda: condition() and not pilot.app.workers, what=what)
+
+
+async def on_top(pilot, name: str) -> None:
+    await until(pilot, lambda: type(pilot.app.screen).__name__ == name, f"{name} on top")
+
+
+def said(app, start: str):
+    return lambda: app.last_message.startswith(start)
+
+
+def detail_shown(app, kind: str) -> bool:
+    screen = app.screen
+    return type(screen).__name__ == "DetailScreen" and screen.kind == kind and screen.detail is not None
+
+
+def status_shown(screen, status: str) -> bool:
+    """A recommendation's details, re-read after an action, show ``status``."""
+    return screen.detail is not None and screen.detail.rec.status == status
+
+
+def analysed(app) -> bool:
+    """A pattern's details are on top with the root-cause analysis' answer (or its error) in them."""
+    screen = app.screen
+    return (
+        detail_shown(app, "pattern")
+        and screen.running is None
+        and (screen.analysis is not None or screen.analysis_error is not None)
+    )
 
 
 def rec_status(store, rec_id: int) -> tuple[str, dt.datetime | None]:
@@ -48,18 +83,18 @@ async def goto_recs(pilot) -> None:
 async def test_a_applies_after_confirmation_and_u_undoes(seeded):
     app = make_app(seeded)
     async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
+        await first_read_shown(pilot)
         await goto_recs(pilot)
         await pilot.press("a")
-        await pilot.pause()
+        await on_top(pilot, "ConfirmApply")
         assert rec_status(seeded, 1)[0] == "open"  # nothing written before the answer
         await pilot.press("y")
-        await settle(pilot)
-        assert rec_status(seeded, 1)[0] == "applied"
         table = app.dashboard.box("recommendations").table
-        assert table.row_keys == ["2", "3"] and table.current_key == "2"  # cursor on the next row
+        await until(pilot, lambda: said(app, "Applied:")() and table.row_keys == ["2", "3"], "the applied row gone")
+        assert rec_status(seeded, 1)[0] == "applied"
+        assert table.current_key == "2"  # cursor on the next row
         await pilot.press("u")
-        await settle(pilot)
+        await until(pilot, lambda: said(app, "Undone:")() and "1" in table.row_keys, "the row back")
         assert rec_status(seeded, 1)[0] == "open"
         events = seeded.query("SELECT action, source FROM recommendation_events WHERE rec_id = 1 ORDER BY id")
         assert events["action"].to_list() == ["applied", "undone"]
@@ -69,14 +104,14 @@ async def test_a_applies_after_confirmation_and_u_undoes(seeded):
 async def test_d_dismisses_and_the_cursor_stays_on_the_next_row(seeded):
     app = make_app(seeded)
     async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
+        await first_read_shown(pilot)
         await goto_recs(pilot)
         await pilot.press("j", "d")
-        await settle(pilot)
+        table = app.dashboard.box("recommendations").table
+        await until(pilot, lambda: said(app, "Dismissed:")() and table.row_keys == ["1", "3"], "the row gone")
         assert rec_status(seeded, 2)[0] == "dismissed"
         assert rec_status(seeded, 1)[0] == "open" and rec_status(seeded, 3)[0] == "open"
-        table = app.dashboard.box("recommendations").table
-        assert table.row_keys == ["1", "3"] and table.current_key == "3"
+        assert table.current_key == "3"
         assert app.focused is table
 
 
@@ -84,42 +119,41 @@ async def test_d_dismisses_and_the_cursor_stays_on_the_next_row(seeded):
 async def test_s_snoozes_for_the_chosen_time(seeded, key, hours):
     app = make_app(seeded)
     async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
+        await first_read_shown(pilot)
         await goto_recs(pilot)
         await pilot.press("s")
-        await pilot.pause()
-        assert type(app.screen).__name__ == "SnoozeChoice"
+        await on_top(pilot, "SnoozeChoice")
         await pilot.press(key)
-        await settle(pilot)
-        status, until = rec_status(seeded, 1)
-        assert status == "snoozed" and until == NOW + dt.timedelta(hours=hours)
-        assert "1" not in app.dashboard.box("recommendations").table.row_keys
+        table = app.dashboard.box("recommendations").table
+        await until(pilot, lambda: said(app, "Snoozed")() and "1" not in table.row_keys, "the snoozed row gone")
+        status, snoozed_until = rec_status(seeded, 1)
+        assert status == "snoozed" and snoozed_until == NOW + dt.timedelta(hours=hours)
 
 
 async def test_escape_cancels_snooze_and_undo_with_nothing_says_so(seeded):
     app = make_app(seeded)
     async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
+        await first_read_shown(pilot)
         await goto_recs(pilot)
         await pilot.press("s", "escape")
-        await settle(pilot)
+        await until(pilot, lambda: app.screen is app.dashboard, "the snooze choice closed")
         assert rec_status(seeded, 1)[0] == "open"
         await pilot.press("u")
-        await pilot.pause(0.3)
-        assert app.last_message == "Nothing to undo."
+        await until(pilot, lambda: app.last_message == "Nothing to undo.", "the answer to u")
 
 
 async def test_triage_survives_a_restart(seeded):
     """Written at once: a new app on the same file sees the dismissal."""
     app = make_app(seeded)
     async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
+        await first_read_shown(pilot)
         await goto_recs(pilot)
         await pilot.press("d")
-        await settle(pilot)
+        table = app.dashboard.box("recommendations").table
+        await until(pilot, lambda: said(app, "Dismissed:")() and "1" not in table.row_keys, "the row gone")
     app2 = make_app(seeded)
     async with app2.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
+        await first_read_shown(pilot)
         assert app2.dashboard.box("recommendations").table.row_keys == ["2", "3"]
 
 
@@ -134,7 +168,7 @@ def pattern_row(store, error_hash: str) -> dict:
 async def open_editor(pilot):
     """Press `e` on the selected pattern; the solution editor's text area."""
     await pilot.press("e")
-    await pilot.pause()
+    await on_top(pilot, "EditSolution")
     return pilot.app.screen.query_one("TextArea")
 
 
@@ -160,10 +194,19 @@ async def test_y_and_n_record_the_fix_outcome_and_confidence_moves(seeded, key, 
     before = pattern_row(seeded, H_TIMEOUT)
     app = make_app(seeded)
     async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
+        await first_read_shown(pilot)
         await goto_pattern(pilot, H_TIMEOUT)
         await pilot.press(key)
-        await settle(pilot)
+        box = app.dashboard.box("patterns")
+
+        def shown_confidence():
+            return next(r for r in box.rows if r.key == H_TIMEOUT).confidence
+
+        await until(
+            pilot,
+            lambda: "→" in app.last_message and shown_confidence() != pytest.approx(before["confidence_score"]),
+            "the new confidence in the pane",
+        )
         after = pattern_row(seeded, H_TIMEOUT)
         fixes = seeded.query("SELECT count(*) FROM fix_history WHERE error_hash = ?", [H_TIMEOUT]).item()
         assert fixes == 1  # written at once, through the patterns engine
@@ -180,18 +223,16 @@ async def test_y_and_n_record_the_fix_outcome_and_confidence_moves(seeded, key, 
         assert last is worked
         assert "confidence" in app.last_message and "→" in app.last_message
         # the cursor moved on to the next pattern to judge, and the pane shows the new figure
-        box = app.dashboard.box("patterns")
         keys = box.table.row_keys
         assert box.table.current_key == keys[min(keys.index(H_TIMEOUT) + 1, len(keys) - 1)]
-        row = next(r for r in box.rows if r.key == H_TIMEOUT)
-        assert row.confidence == pytest.approx(after["confidence_score"])
+        assert shown_confidence() == pytest.approx(after["confidence_score"])
 
 
 async def test_e_saves_a_new_solution_version(seeded):
     before = pattern_row(seeded, H_TIMEOUT)
     app = make_app(seeded)
     async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
+        await first_read_shown(pilot)
         await goto_pattern(pilot, H_TIMEOUT)
         area = await open_editor(pilot)
         assert type(app.screen).__name__ == "EditSolution"
@@ -199,7 +240,7 @@ async def test_e_saves_a_new_solution_version(seeded):
         assert "v1 → v2" in editor_title(app)
         area.text = "raise proxy_read_timeout to 60s and restart nginx"
         await pilot.press("ctrl+s")
-        await settle(pilot)
+        await until(pilot, said(app, "Solution saved"), "the saved solution")
         after = pattern_row(seeded, H_TIMEOUT)
         assert after["solution"] == "raise proxy_read_timeout to 60s and restart nginx"
         assert before["version"] == 1 and after["version"] == 2
@@ -210,26 +251,20 @@ async def test_e_saves_a_new_solution_version(seeded):
         assert versions == [(1, "raise proxy_read_timeout"), (2, "raise proxy_read_timeout to 60s and restart nginx")]
         # esc discards
         await pilot.press("e")
-        await pilot.pause()
+        await on_top(pilot, "EditSolution")
         await pilot.press("escape")
-        await settle(pilot)
+        await until(pilot, lambda: app.screen is app.dashboard, "the editor closed")
         assert pattern_row(seeded, H_TIMEOUT)["solution"] == after["solution"]
 
 
 async def test_r_runs_root_cause_analysis_in_a_worker_and_shows_the_result(seeded):
     app = make_app(seeded)
     async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
+        await first_read_shown(pilot)
         await goto_pattern(pilot, H_REDIS)
         await pilot.press("r")
-        for _ in range(50):
-            await pilot.pause(0.1)
-            if type(app.screen).__name__ == "DetailScreen":
-                break
-        await settle(pilot, rounds=3)
-        assert type(app.screen).__name__ == "DetailScreen"
-        text = screen_text(app)
-        assert "Root-cause analysis" in text  # its section, scrolled into view at the page's end
+        await until(pilot, lambda: analysed(app) and "Root-cause analysis" in screen_text(app), "the analysis shown")
+        text = screen_text(app)  # its section, scrolled into view at the page's end
         # no model configured in the test home: the built-in playbook is the answer, said plainly, and no
         # model is named as if it had run
         assert "no model configured" in text and "Fallback" in text and "Run " not in text
@@ -239,18 +274,18 @@ async def test_r_runs_root_cause_analysis_in_a_worker_and_shows_the_result(seede
 async def test_r_inside_details_shows_progress_and_the_result_in_place(seeded):
     app = make_app(seeded)
     async with app.run_test(size=(100, 30)) as pilot:
-        await settle(pilot)
+        await first_read_shown(pilot)
         await goto_pattern(pilot, H_REDIS)
         await pilot.press("enter")
-        await settle(pilot)
+        await until(pilot, lambda: detail_shown(app, "pattern"), "the pattern's details")
         screen = app.screen
-        assert type(screen).__name__ == "DetailScreen"
         screen.show_progress("looking in the cache")  # what the worker reports, shown in place
-        await pilot.pause(0.2)
-        assert "running: looking in the cache (esc cancels)" in screen_text(app)
+        await until(
+            pilot, lambda: "running: looking in the cache (esc cancels)" in screen_text(app), "the progress in place"
+        )
         screen.running = None
         await pilot.press("r")
-        await settle(pilot, rounds=3)
+        await until(pilot, lambda: analysed(app) and "1) Check that the service" in screen_text(app), "the analysis")
         text = screen_text(app)
         assert "no model configured" in text and "(esc cancels)" not in text and app.screen is screen
         assert "Root-cause analysis" in text and "1) Check that the service" in text  # scrolled into view
@@ -261,17 +296,17 @@ async def test_e_without_a_solution_starts_from_the_playbook_and_saves_v1(seeded
 
     app = make_app(seeded)
     async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
+        await first_read_shown(pilot)
         await goto_pattern(pilot, H_HOSTILE)
         area = await open_editor(pilot)
         assert area.text == playbook_for("general_error").as_text()
         assert "built-in playbook → v1" in editor_title(app)
         await pilot.press("ctrl+s")  # unchanged: nothing is saved
-        await settle(pilot)
+        await until(pilot, lambda: app.screen is app.dashboard, "the editor closed")
         assert pattern_row(seeded, H_HOSTILE)["solution"] is None
         (await open_editor(pilot)).text = "restart the worker pool"
         await pilot.press("ctrl+s")
-        await settle(pilot)
+        await until(pilot, said(app, "Solution saved"), "the saved solution")
         row = pattern_row(seeded, H_HOSTILE)
         assert row["solution"] == "restart the worker pool" and row["version"] == 1
 
@@ -279,10 +314,10 @@ async def test_e_without_a_solution_starts_from_the_playbook_and_saves_v1(seeded
 async def test_palette_outcome_moves_to_the_patterns_pane_and_names_the_pattern(seeded):
     app = make_app(seeded)
     async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
+        await first_read_shown(pilot)
         assert app.dashboard.active_pane == "predictions"
         app._palette_run("fix_worked")
-        await settle(pilot)
+        await until(pilot, said(app, "Fix worked recorded"), "the outcome recorded")
         assert app.dashboard.active_pane == "patterns"
         judged = seeded.query("SELECT error_hash FROM fix_history ORDER BY id DESC LIMIT 1").item()
         row = next(r for r in app.dashboard.box("patterns").rows if r.key == judged)
@@ -294,27 +329,26 @@ async def test_a_d_s_u_work_inside_a_recommendations_details(seeded):
     """Every action of a row is available from its details; the details reload to show the new status."""
     app = make_app(seeded)
     async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
+        await first_read_shown(pilot)
         await goto_recs(pilot)
         await pilot.press("enter")
-        await settle(pilot)
-        assert type(app.screen).__name__ == "DetailScreen" and app.screen.kind == "recommendation"
-        key = int(app.screen.key)
+        await until(pilot, lambda: detail_shown(app, "recommendation"), "the recommendation's details")
+        screen = app.screen
+        key = int(screen.key)
         await pilot.press("s")
-        await pilot.pause()
+        await on_top(pilot, "SnoozeChoice")
         await pilot.press("2")  # the snooze choice's second option
-        await settle(pilot)
+        await until(pilot, lambda: status_shown(screen, "snoozed"), "the details' new status")
         assert rec_status(seeded, key)[0] == "snoozed"
         assert "until" in screen_text(app)  # the details show the new status
         await pilot.press("u")
-        await settle(pilot)
+        await until(pilot, lambda: status_shown(screen, "open"), "the details' new status")
         assert rec_status(seeded, key)[0] == "open"
         await pilot.press("d")
-        await settle(pilot)
+        await until(pilot, lambda: status_shown(screen, "dismissed"), "the details' new status")
         assert rec_status(seeded, key)[0] == "dismissed"
         await pilot.press("u", "a")
-        await settle(pilot)
-        assert type(app.screen).__name__ == "ConfirmApply"
+        await on_top(pilot, "ConfirmApply")
         await pilot.press("y")
-        await settle(pilot)
-        assert rec_status(seeded, key)[0] == "applied" and type(app.screen).__name__ == "DetailScreen"
+        await until(pilot, lambda: status_shown(screen, "applied"), "the details' new status")
+        assert rec_status(seeded, key)[0] == "applied" and app.screen is screen
