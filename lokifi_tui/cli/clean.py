@@ -7,7 +7,7 @@ from __future__ import annotations
 import click
 
 from lokifi_tui.cli.context import get_config
-from lokifi_tui.cli.options import json_option
+from lokifi_tui.cli.options import json_option, yes_option
 from lokifi_tui.cli.output import USAGE, console, err_console, fail, inert, print_json
 
 
@@ -81,10 +81,14 @@ def _run_clean(ctx: click.Context, kind: str, dry_run: bool, yes: bool, as_json:
     )
 
 
+def _cleanup_options(f):
+    """What every cleanup takes: ``--dry-run``, ``--yes`` and ``--json`` (in this order in its help)."""
+    dry_run = click.option("--dry-run", is_flag=True, help="Show what would be done and stop.")
+    return dry_run(yes_option(json_option(f)))
+
+
 @clean.command("logs")
-@click.option("--dry-run", is_flag=True, help="Show what would be done and stop.")
-@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
-@json_option
+@_cleanup_options
 @click.pass_context
 def clean_logs(ctx: click.Context, dry_run: bool, yes: bool, as_json: bool) -> None:
     """Compress (gzip beside it) and truncate log files larger than [recommendations] large_log_mb."""
@@ -92,9 +96,7 @@ def clean_logs(ctx: click.Context, dry_run: bool, yes: bool, as_json: bool) -> N
 
 
 @clean.command("temp")
-@click.option("--dry-run", is_flag=True, help="Show what would be done and stop.")
-@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
-@json_option
+@_cleanup_options
 @click.pass_context
 def clean_temp(ctx: click.Context, dry_run: bool, yes: bool, as_json: bool) -> None:
     """Remove temp files (*.tmp, *.swp, *~ ...) older than [recommendations] temp_min_age_hours."""

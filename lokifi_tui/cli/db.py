@@ -8,7 +8,7 @@ import click
 from rich.table import Table
 
 from lokifi_tui.cli.context import get_config, get_store
-from lokifi_tui.cli.options import json_option
+from lokifi_tui.cli.options import json_option, yes_option
 from lokifi_tui.cli.output import USAGE, console, fail, inert, print_json
 
 
@@ -55,7 +55,7 @@ def info(ctx: click.Context, as_json: bool) -> None:
 
 @db.command()
 @click.option("--dry-run", is_flag=True, help="Only count what would be deleted.")
-@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@yes_option
 @json_option
 @click.pass_context
 def prune(ctx: click.Context, dry_run: bool, yes: bool, as_json: bool) -> None:
@@ -97,7 +97,7 @@ def prune(ctx: click.Context, dry_run: bool, yes: bool, as_json: bool) -> None:
 
 
 @db.command()
-@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@yes_option
 @click.pass_context
 def vacuum(ctx: click.Context, yes: bool) -> None:
     """Reclaim disk space (checkpoint + vacuum)."""

@@ -1,4 +1,4 @@
-"""The options several commands share, declared once: ``--json`` and ``--host NAME``.
+"""The options several commands share, declared once: ``--json``, ``--yes`` and ``--host NAME``.
 
 Only click is imported here (no rich, no store), so commands that must start fast (``forecast
 series``, ``patterns group``) can use them at module level. It builds on :mod:`lokifi_tui.cli.output` and
@@ -44,6 +44,11 @@ class Finite(click.FloatRange):
 
 def json_option(f):
     return click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")(f)
+
+
+def yes_option(f):
+    """``--yes``: a command that asks before it changes something acts without asking."""
+    return click.option("--yes", is_flag=True, help="Do not ask for confirmation.")(f)
 
 
 def host_option(text: str = HOST_HELP):
