@@ -1,16 +1,19 @@
-"""tests/tui: the Textual app, driven by Pilot, compared with snapshots, run in a real tmux pane."""
+"""tests/tui: the Textual app, driven by Pilot, compared with snapshots, run in a real tmux pane.
+
+The fixtures every Pilot test here shares: anyio runs them on asyncio, and ``seeded`` is the store
+:func:`tui_support.seed_store` fills (recommendations, patterns, predictions, metrics at ``NOW``)."""
 
 from __future__ import annotations
 
 import pytest
-
-# Measured slow (63 s for the file, 3-6 s a test) but being rewritten on another branch right now: the mark
-# stands here until the file can carry it itself (pytestmark = pytest.mark.slow).
-SLOW_MODULES = ("test_tui_triage.py",)
+from tui_support import seed_store
 
 
-@pytest.hookimpl(tryfirst=True)  # before -m deselects by mark
-def pytest_collection_modifyitems(items):
-    for item in items:
-        if item.path.name in SLOW_MODULES:
-            item.add_marker(pytest.mark.slow)
+@pytest.fixture
+def anyio_backend():
+    return "asyncio"
+
+
+@pytest.fixture
+def seeded(tmp_path):
+    return seed_store(tmp_path / "seed.duckdb")

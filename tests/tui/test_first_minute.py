@@ -20,11 +20,6 @@ from lokifi_tui.widgets.empty_state import collector_text, empty_text
 pytestmark = [pytest.mark.anyio, pytest.mark.slow]  # measured: 9 s in all
 
 
-@pytest.fixture
-def anyio_backend():
-    return "asyncio"
-
-
 async def test_first_start_proposes_writes_and_backfills(tmp_path, monkeypatch, _isolated_home):
     facts = plant(tmp_path / "log")
     real = config_init.discover

@@ -8,23 +8,13 @@ import sys
 import textwrap
 
 import pytest
-from tui_support import NOW, fixed_vitals, screen_text, seed_store, wait_until
+from tui_support import NOW, fixed_vitals, screen_text, wait_until
 
 from lokifi_tui import app as app_module
 from lokifi_tui.app import LokifiApp
 from lokifi_tui.bindings import ACTIONS
 
 pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture
-def anyio_backend():
-    return "asyncio"
-
-
-@pytest.fixture
-def seeded(tmp_path):
-    return seed_store(tmp_path / "seed.duckdb")
 
 
 def make_app(path, **kwargs) -> LokifiApp:

@@ -13,11 +13,6 @@ pytestmark = [pytest.mark.anyio, pytest.mark.slow]  # measured: 3 s in all
 TEXTUAL_KEYS = ("Copy selected text", "Quit the app", "Previous tab", "Next tab", "Page Left", "Cursor left")
 
 
-@pytest.fixture
-def anyio_backend():
-    return "asyncio"
-
-
 async def test_help_and_footer_at_80x24(tmp_path):
     store = seed_store(tmp_path / "s.duckdb")
     app = LokifiApp(store.path, vitals=fixed_vitals, collect=False, now=NOW)

@@ -17,11 +17,6 @@ pytestmark = [pytest.mark.anyio, pytest.mark.slow]  # measured: 2 s in all
 
 
 @pytest.fixture
-def anyio_backend():
-    return "asyncio"
-
-
-@pytest.fixture
 def fleet(tmp_path):
     store = Store(tmp_path / "fleet.duckdb")
     for i, (host, comp) in enumerate([("web-1", "api"), ("web-2", "api"), ("web-2", "db")]):

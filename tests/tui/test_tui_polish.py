@@ -20,11 +20,6 @@ from lokifi_tui.cli.main import cli
 pytestmark = pytest.mark.anyio
 
 
-@pytest.fixture
-def anyio_backend():
-    return "asyncio"
-
-
 def test_keymap_clashes_are_reported_but_keys_of_different_panes_may_share():
     _, problems = keymap_from_config({"apply": "d"})
     assert problems and "'d'" in problems[0] and "dismiss" in problems[0]

@@ -11,11 +11,6 @@ from lokifi_tui.widgets.panes import PANES
 pytestmark = [pytest.mark.anyio, pytest.mark.slow]  # measured: 4 s in all
 
 
-@pytest.fixture
-def anyio_backend():
-    return "asyncio"
-
-
 async def _settle(pilot) -> None:
     await pilot.app.workers.wait_for_complete()
     await pilot.wait_for_scheduled_animations()

@@ -13,23 +13,12 @@ from tui_support import (
     first_read_shown,
     fixed_vitals,
     screen_text,
-    seed_store,
     wait_until,
 )
 
 from lokifi_tui.app import LokifiApp
 
-pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture
-def anyio_backend():
-    return "asyncio"
-
-
-@pytest.fixture
-def seeded(tmp_path):
-    return seed_store(tmp_path / "seed.duckdb")
+pytestmark = [pytest.mark.anyio, pytest.mark.slow]  # measured: 38 s in all
 
 
 def make_app(store) -> LokifiApp:

@@ -11,17 +11,12 @@ import threading
 
 import pytest
 from hypothesis import given, settings, strategies as st
-from tui_support import NOW, fixed_vitals, screen_text, seed_store, wait_until
+from tui_support import NOW, fixed_vitals, screen_text, wait_until
 
 from analytics.dashboard import snapshot as vs, view as dv
 from lokifi_tui.app import LokifiApp
 
 TABLE_PANES = ("predictions", "recommendations", "patterns")
-
-
-@pytest.fixture
-def seeded(tmp_path):
-    return seed_store(tmp_path / "seed.duckdb")
 
 
 def test_a_view_survives_the_round_trip_exactly(seeded):
