@@ -32,27 +32,31 @@ except ImportError:  # pragma: no cover
     _re2 = None
 
 
+_LOOKAROUNDS = ("(?=", "(?!", "(?<=", "(?<!")
+
+
+def _atom_end(p: str, i: int) -> int:
+    """Where the piece of pattern starting at ``i`` ends: an escape is two characters, a character class
+    runs to its closing ``]``, anything else is one character."""
+    if p[i] == "\\":
+        return i + 2
+    if p[i] == "[":
+        return _class_end(p, i)
+    return i + 1
+
+
 def strip_lookarounds(pattern: str) -> str:
     """Remove every ``(?=..)``, ``(?!..)``, ``(?<=..)``, ``(?<!..)`` group (balanced, escapes and
     character classes respected)."""
     out: list[str] = []
     i, n = 0, len(pattern)
     while i < n:
-        c = pattern[i]
-        if c == "\\":
-            out.append(pattern[i : i + 2])
-            i += 2
-            continue
-        if c == "[":
-            j = _class_end(pattern, i)
-            out.append(pattern[i:j])
-            i = j
-            continue
-        if pattern.startswith(("(?=", "(?!", "(?<=", "(?<!"), i):
+        if pattern.startswith(_LOOKAROUNDS, i):
             i = _group_end(pattern, i)
             continue
-        out.append(c)
-        i += 1
+        j = _atom_end(pattern, i)
+        out.append(pattern[i:j])
+        i = j
     return "".join(out)
 
 
@@ -76,19 +80,13 @@ def _group_end(p: str, i: int) -> int:
     depth, j = 0, i
     while j < len(p):
         c = p[j]
-        if c == "\\":
-            j += 2
-            continue
-        if c == "[":
-            j = _class_end(p, j)
-            continue
         if c == "(":
             depth += 1
         elif c == ")":
             depth -= 1
             if depth == 0:
                 return j + 1
-        j += 1
+        j = _atom_end(p, j)
     return len(p)
 
 
@@ -98,21 +96,15 @@ def flatten_verbose(pattern: str) -> str:
     i, n = 0, len(pattern)
     while i < n:
         c = pattern[i]
-        if c == "\\":
-            out.append(pattern[i : i + 2])
-            i += 2
-        elif c == "[":
-            j = _class_end(pattern, i)
-            out.append(pattern[i:j])
-            i = j
-        elif c == "#":
+        if c == "#":
             while i < n and pattern[i] != "\n":
                 i += 1
         elif c.isspace():
             i += 1
         else:
-            out.append(c)
-            i += 1
+            j = _atom_end(pattern, i)
+            out.append(pattern[i:j])
+            i = j
     return "".join(out)
 
 
