@@ -1,10 +1,12 @@
 """Reading a fleet source's ``[[sources]]`` table (Prometheus, Loki): the checks both share, each
-failure a :class:`ConfigProblem` that names the setting (``sources[0].queries[1].component: …``)."""
+failure a :class:`ConfigProblem` that names the setting (``sources[0].queries[1].component: …``), and
+:class:`FleetSettings`, the settings both hold and the one reading of their tables."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Self
 
 from analytics.sources.fleet.client import ConfigProblem, HttpSettings, label_list, parse_duration
 
@@ -19,7 +21,7 @@ def as_dict(source: Any) -> dict[str, Any]:
     return d
 
 
-def head(source: Any, where: str, known: set[str]) -> tuple[dict[str, Any], str, HttpSettings, list[str]]:
+def head(source: Any, where: str, known: frozenset[str]) -> tuple[dict[str, Any], str, HttpSettings, list[str]]:
     """The table, its required name, its HTTP settings and the unknown keys (reported, then ignored)."""
     d = as_dict(source)
     name = str(d.get("name") or "")
@@ -73,3 +75,78 @@ def unique_keys(queries: list[Any], where: str, what: str) -> None:
     keys = [q.key for q in queries]
     if len(set(keys)) != len(keys):
         raise ConfigProblem(f"{where}.queries: the same {what} is listed twice")
+
+
+#: The keys every fleet source's table may carry besides ``name`` and ``type`` (each source adds its own).
+COMMON_KEYS = frozenset(
+    {
+        "url",
+        "auth",
+        "tls",
+        "headers",
+        "timeout",
+        "retries",
+        "lag",
+        "backfill",
+        "interval",
+        "host_labels",
+        "queries",
+        "max_rows_per_poll",
+        "max_backoff",
+        "default_host",
+    }
+)
+
+
+@dataclass
+class FleetSettings:
+    """What a fleet source's settings hold, read from its ``[[sources]]`` table by :meth:`from_config`.
+
+    A source's settings subclass this with their own fields and defaults (where they differ from these),
+    name their keys in the class constants below, check their own limits in :meth:`_check` and build one
+    query in :meth:`_query`."""
+
+    name: str
+    http: HttpSettings
+    queries: list[Any]
+    lag: float = 30.0
+    backfill: float = 3600.0
+    interval: float = 30.0
+    max_rows_per_poll: int = 50_000
+    max_backoff: float = 300.0
+    default_host: str = ""
+    problems: list[str] = field(default_factory=list)
+
+    #: the source's own keys (beside :data:`COMMON_KEYS`)
+    OWN_KEYS: ClassVar[frozenset[str]] = frozenset()
+    #: the settings read as durations (``"30s"``, ``"2h"``, seconds)
+    DURATIONS: ClassVar[tuple[str, ...]] = ()
+    #: the settings read as whole numbers of at least WHOLE_MIN
+    WHOLE_NUMBERS: ClassVar[tuple[str, ...]] = ()
+    WHOLE_MIN: ClassVar[int] = 0
+    #: each query table's required keys, the host labels when neither it nor the source names any, and
+    #: what two queries with the same key repeat (for the message)
+    QUERY_KEYS: ClassVar[tuple[str, ...]] = ("query",)
+    HOST_LABELS: ClassVar[tuple[str, ...]] = ("host",)
+    SAME_QUERY: ClassVar[str] = "query"
+
+    @classmethod
+    def from_config(cls, source: Any, where: str = "sources[?]") -> Self:
+        """From an :class:`analytics.config.settings.Source` (or a plain dict with ``name``/``url``/options)."""
+        d, name, http, problems = head(source, where, COMMON_KEYS | cls.OWN_KEYS)
+        s = cls(name=name, http=http, queries=[], problems=problems)
+        set_durations(s, d, cls.DURATIONS, where)
+        s._check(d, where)
+        set_whole_numbers(s, d, cls.WHOLE_NUMBERS, where, cls.WHOLE_MIN)
+        s.default_host = str(d.get("default_host") or "")
+        for q, qw, labels in query_tables(d, where, cls.QUERY_KEYS, cls.HOST_LABELS):
+            s.queries.append(s._query(q, qw, labels))
+        unique_keys(s.queries, where, cls.SAME_QUERY)
+        return s
+
+    def _check(self, d: dict[str, Any], where: str) -> None:
+        """The source's own checks and bounded settings, after the durations are read."""
+
+    def _query(self, q: dict[str, Any], where: str, host_labels: tuple[str, ...]) -> Any:
+        """One query from its table (its required keys are non-empty strings)."""
+        raise NotImplementedError

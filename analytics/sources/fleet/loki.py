@@ -34,13 +34,11 @@ from typing import Any
 
 from analytics.sources.base import Batch
 from analytics.sources.fleet import config as fleet_config
-from analytics.sources.fleet.client import ConfigProblem, FetchError, HttpClient, HttpSettings
+from analytics.sources.fleet.client import ConfigProblem, FetchError, HttpClient
+from analytics.sources.fleet.config import FleetSettings
 from analytics.sources.fleet.prometheus import _url_host, fill, pick_host
-from analytics.sources.fleet.source import FleetSource, build
+from analytics.sources.fleet.source import FleetSource, PollTally, build
 from analytics.sources.fleet.status import (
-    CLIENT,
-    STATUS_KEY,
-    FleetHealth,
     measure_skew,
 )
 
@@ -48,28 +46,6 @@ LOKI_MAX_ENTRIES = 5000
 DEFAULT_HOST_LABELS = ("host", "hostname", "nodename", "instance", "pod")
 NS = 1_000_000_000
 EPOCH = dt.datetime(1970, 1, 1)
-
-_KNOWN_KEYS = {
-    "url",
-    "auth",
-    "tls",
-    "headers",
-    "timeout",
-    "retries",
-    "tenant",
-    "limit",
-    "lag",
-    "overlap",
-    "backfill",
-    "max_window",
-    "interval",
-    "host_labels",
-    "queries",
-    "max_rows_per_poll",
-    "max_line",
-    "max_backoff",
-    "default_host",
-}
 
 
 @dataclass(frozen=True)
@@ -85,41 +61,35 @@ class LokiQuery:
 
 
 @dataclass
-class LokiSettings:
-    name: str
-    http: HttpSettings
+class LokiSettings(FleetSettings):
     queries: list[LokiQuery]
-    limit: int = 1000
     lag: float = 10.0
-    overlap: float = 60.0
-    backfill: float = 3600.0
-    max_window: float = 3600.0
     interval: float = 15.0
-    max_rows_per_poll: int = 50_000
+    limit: int = 1000
+    overlap: float = 60.0
+    max_window: float = 3600.0
     max_line: int = 16_384
-    max_backoff: float = 300.0
-    default_host: str = ""
-    problems: list[str] = field(default_factory=list)
 
-    @classmethod
-    def from_config(cls, source: Any, where: str = "sources[?]") -> LokiSettings:
-        d, name, http, problems = fleet_config.head(source, where, _KNOWN_KEYS)
-        s = cls(name=name, http=http, queries=[], problems=problems)
-        fleet_config.set_durations(s, d, ("lag", "overlap", "backfill", "max_window", "interval", "max_backoff"), where)
-        if s.max_window < 1:
+    OWN_KEYS = frozenset({"tenant", "limit", "overlap", "max_window", "max_line"})
+    DURATIONS = ("lag", "overlap", "backfill", "max_window", "interval", "max_backoff")
+    WHOLE_NUMBERS = ("max_rows_per_poll", "max_line")
+    WHOLE_MIN = 1
+    QUERY_KEYS = ("query", "component")
+    HOST_LABELS = DEFAULT_HOST_LABELS
+    SAME_QUERY = "query and component"
+
+    def _check(self, d: dict[str, Any], where: str) -> None:
+        if self.max_window < 1:
             raise ConfigProblem(f"{where}.max_window: must be at least 1s")
         if "limit" in d:
-            s.limit = fleet_config.whole_number(d["limit"], f"{where}.limit", 1, LOKI_MAX_ENTRIES)
-        fleet_config.set_whole_numbers(s, d, ("max_rows_per_poll", "max_line"), where, 1)
-        s.default_host = str(d.get("default_host") or "")
-        for q, qw, labels in fleet_config.query_tables(d, where, ("query", "component"), DEFAULT_HOST_LABELS):
-            if not q["query"].strip().startswith("{"):
-                raise ConfigProblem(
-                    f'{qw}.query: a LogQL log query starts with a stream selector, e.g. {{job="api"}} |= "error"'
-                )
-            s.queries.append(LokiQuery(q["query"].strip(), q["component"].strip(), labels))
-        fleet_config.unique_keys(s.queries, where, "query and component")
-        return s
+            self.limit = fleet_config.whole_number(d["limit"], f"{where}.limit", 1, LOKI_MAX_ENTRIES)
+
+    def _query(self, q: dict[str, Any], where: str, host_labels: tuple[str, ...]) -> LokiQuery:
+        if not q["query"].strip().startswith("{"):
+            raise ConfigProblem(
+                f'{where}.query: a LogQL log query starts with a stream selector, e.g. {{job="api"}} |= "error"'
+            )
+        return LokiQuery(q["query"].strip(), q["component"].strip(), host_labels)
 
 
 def entry_key(labels: dict[str, str], ts_ns: int, line: str) -> str:
@@ -238,14 +208,7 @@ class LokiSource(FleetSource):
     # -- collector interface ----------------------------------------------------------------------
 
     def start(self, checkpoints: dict[str, str]) -> None:
-        for key, raw in checkpoints.items():
-            if key == STATUS_KEY:
-                self.health = FleetHealth.from_json(raw, self.kind)
-                continue
-            try:
-                self._qstate[key] = QueryState.from_json(raw)
-            except (ValueError, TypeError, KeyError, IndexError):
-                continue  # unreadable: that query backfills again
+        super().start(checkpoints)
         # Checkpoints of queries no longer configured mean a query was edited (or removed). The store does not
         # deduplicate error lines, so a new query must not backfill over lines an old one already took: it
         # starts where the old ones stopped. (A source with no history backfills as usual.)
@@ -254,6 +217,9 @@ class LokiSource(FleetSource):
         self._resume_at = max(orphans) if orphans else None
 
     # -- internals --------------------------------------------------------------------------------
+
+    def _resume(self, key: str, raw: str) -> None:
+        self._qstate[key] = QueryState.from_json(raw)  # unreadable: that query backfills again
 
     def _server_now_ns(self) -> int:
         """The server's clock from the ``Date`` of a cheap call (1 s resolution is plenty next to ``lag``)."""
@@ -275,11 +241,7 @@ class LokiSource(FleetSource):
         server_now_ns = self._server_now_ns()
         s = self.settings
         end_all = server_now_ns - int(s.lag * NS)
-        budget = s.max_rows_per_poll
-        hosts: set[str] = set()
-        notes: list[str] = []
-        bad: list[str] = []
-        slowest = 0.0
+        tally = PollTally(budget=s.max_rows_per_poll)
         for q in s.queries:
             overlap = int(s.overlap * NS)
             st = self._qstate.get(q.key)
@@ -289,42 +251,39 @@ class LokiSource(FleetSource):
                     first = max(first, min(self._resume_at, end_all))
                 st = self._qstate[q.key] = QueryState(t=first, seen_from=first)
             start = st.start(overlap)
-            while start < end_all and budget > 0:
+            while start < end_all and tally.budget > 0:
                 w_end = min(end_all, start + int(s.max_window * NS))
                 try:
-                    rows, reached, elapsed = self._read_window(q, start, w_end, st.seen, hosts, budget, notes)
+                    rows, reached = self._read_window(q, start, w_end, st.seen, tally)
                 except FetchError as exc:
-                    if exc.kind == CLIENT and exc.status in (400, 422):
-                        bad.append(f"query {q.query!r}: {exc}")
+                    if tally.refused(exc, q.query):
                         break
                     raise
-                slowest = max(slowest, elapsed)
-                budget -= len(rows)
+                tally.budget -= len(rows)
                 batch = Batch(source=self.name, events=rows)
                 st.advance(reached, overlap)
                 batch.checkpoints[q.key] = st.to_json()
-                self.health.data_until = max(self.health.data_until or 0.0, reached / NS)
+                self.health.reached(reached / NS)
                 batches.append(batch)
                 if reached < w_end:
                     self._more = True  # stopped inside the window (row budget): come back at once
                     break
                 start = w_end
-            if start < end_all and budget <= 0:
+            if start < end_all and tally.budget <= 0:
                 self._more = True
-        n = sum(len(b.events) for b in batches)
-        self._finish(wall, n, bad=bad, notes=notes, slowest=slowest, hosts=hosts)
+        self._finish(wall, sum(len(b.events) for b in batches), tally)
 
     def _read_window(
-        self, q: LokiQuery, start: int, end: int, recent: dict[str, int], hosts: set[str], budget: int, notes: list[str]
-    ) -> tuple[list[dict[str, Any]], int, float]:
-        """Page through ``[start, end)``; returns (new rows, how far it is read, slowest request).
+        self, q: LokiQuery, start: int, end: int, recent: dict[str, int], tally: PollTally
+    ) -> tuple[list[dict[str, Any]], int]:
+        """Page through ``[start, end)`` (at most ``tally.budget`` new rows); returns (new rows, how far it is
+        read), its hosts, notes and request times counted in ``tally``.
 
         "Read to t" means every entry before t has been seen: ``end`` when the window is done, else the
         timestamp of the last page's last entry (entries at that very timestamp may continue).
         """
         s = self.settings
         rows: list[dict[str, Any]] = []
-        slowest = 0.0
         page_start = start
 
         def take(entries: list, lo: int, hi: int) -> None:
@@ -336,7 +295,7 @@ class LokiSource(FleetSource):
                     continue
                 recent[k] = ts
                 host = pick_host(labels, q.host_labels, s.default_host or _url_host(s.http.base_url))
-                hosts.add(host)
+                tally.hosts.add(host)
                 msg = (
                     line if len(line) <= s.max_line else line[: s.max_line] + f" …[{len(line) - s.max_line} chars cut]"
                 )
@@ -352,20 +311,19 @@ class LokiSource(FleetSource):
                 )
 
         def fetch(lo: int, hi: int, limit: int) -> list:
-            nonlocal slowest
             params = {"query": q.query, "start": str(lo), "end": str(hi), "limit": str(limit), "direction": "forward"}
             r = self.client.get_json("/loki/api/v1/query_range", params)
-            slowest = max(slowest, r.elapsed)
+            tally.took(r.elapsed)
             warnings = r.data.get("warnings") if isinstance(r.data, dict) else None
             if warnings:
-                notes.append(f"Loki warned: {'; '.join(map(str, warnings))[:200]}")
+                tally.notes.append(f"Loki warned: {'; '.join(map(str, warnings))[:200]}")
             return stream_entries(r.data)
 
         while True:
             entries = fetch(page_start, end, s.limit)
             take(entries, page_start, end)
             if len(entries) < s.limit:
-                return rows, end, slowest
+                return rows, end
             last_ts = entries[-1][0]
             if entries[0][0] == last_ts:
                 # A whole page at one instant: at least `limit` lines share that nanosecond, and paging by time
@@ -373,11 +331,13 @@ class LokiSource(FleetSource):
                 burst = fetch(last_ts, last_ts + 1, LOKI_MAX_ENTRIES)
                 take(burst, last_ts, last_ts + 1)
                 if len(burst) >= LOKI_MAX_ENTRIES:
-                    notes.append(f"more than {LOKI_MAX_ENTRIES} lines at one instant in {q.query!r}: some skipped")
+                    tally.notes.append(
+                        f"more than {LOKI_MAX_ENTRIES} lines at one instant in {q.query!r}: some skipped"
+                    )
                 last_ts += 1
             page_start = last_ts
-            if len(rows) >= budget:
-                return rows, last_ts, slowest
+            if len(rows) >= tally.budget:
+                return rows, last_ts
 
 
 def from_config(source: Any, config: Any = None, where: str | None = None) -> LokiSource:

@@ -33,17 +33,16 @@ import json
 import math
 import re
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from analytics.sources.base import Batch
 from analytics.sources.fleet import config as fleet_config
-from analytics.sources.fleet.client import ConfigProblem, FetchError, HttpClient, HttpSettings
-from analytics.sources.fleet.source import FleetSource, build
+from analytics.sources.fleet.client import ConfigProblem, FetchError, HttpClient
+from analytics.sources.fleet.config import FleetSettings
+from analytics.sources.fleet.source import FleetSource, PollTally, build
 from analytics.sources.fleet.status import (
     SLOW,
-    STATUS_KEY,
-    FleetHealth,
     from_epoch,
     measure_skew,
 )
@@ -56,28 +55,6 @@ MIN_CHUNK = 16
 FIRST_CHUNK = 720
 DEFAULT_HOST_LABELS = ("host", "hostname", "nodename", "instance")
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
-
-_KNOWN_KEYS = {
-    "url",
-    "auth",
-    "tls",
-    "headers",
-    "timeout",
-    "retries",
-    "step",
-    "lag",
-    "backfill",
-    "max_points",
-    "query_timeout",
-    "interval",
-    "host_labels",
-    "queries",
-    "max_rows_per_poll",
-    "partial_retries",
-    "max_backoff",
-    "default_host",
-    "chunk_rows",
-}
 
 
 @dataclass(frozen=True)
@@ -96,39 +73,34 @@ class PromQuery:
 
 
 @dataclass
-class PrometheusSettings:
-    name: str
-    http: HttpSettings
+class PrometheusSettings(FleetSettings):
     queries: list[PromQuery]
-    step: float = 15.0
-    lag: float = 30.0
     backfill: float = 6 * 3600.0
+    max_rows_per_poll: int = 200_000
+    step: float = 15.0
     max_points: int = PROMETHEUS_MAX_POINTS
     query_timeout: float = 20.0
-    interval: float = 30.0
-    max_rows_per_poll: int = 200_000
     chunk_rows: int = 50_000
     partial_retries: int = 3
-    max_backoff: float = 300.0
-    default_host: str = ""
-    problems: list[str] = field(default_factory=list)
 
-    @classmethod
-    def from_config(cls, source: Any, where: str = "sources[?]") -> PrometheusSettings:
-        """From an :class:`analytics.config.settings.Source` (or a plain dict with ``name``/``url``/options)."""
-        d, name, http, problems = fleet_config.head(source, where, _KNOWN_KEYS)
-        s = cls(name=name, http=http, queries=[], problems=problems)
-        fleet_config.set_durations(s, d, ("step", "lag", "backfill", "query_timeout", "interval", "max_backoff"), where)
-        if s.step < 0.001:
+    OWN_KEYS = frozenset({"step", "max_points", "query_timeout", "partial_retries", "chunk_rows"})
+    DURATIONS = ("step", "lag", "backfill", "query_timeout", "interval", "max_backoff")
+    WHOLE_NUMBERS = ("max_rows_per_poll", "partial_retries", "chunk_rows")
+    WHOLE_MIN = 0
+    QUERY_KEYS = ("query", "component", "metric")
+    HOST_LABELS = DEFAULT_HOST_LABELS
+    SAME_QUERY = "query and mapping"
+
+    def _check(self, d: dict[str, Any], where: str) -> None:
+        if self.step < 0.001:
             raise ConfigProblem(f"{where}.step: must be at least 1ms")
         if "max_points" in d:
-            s.max_points = fleet_config.whole_number(d["max_points"], f"{where}.max_points", 2, PROMETHEUS_MAX_POINTS)
-        fleet_config.set_whole_numbers(s, d, ("max_rows_per_poll", "partial_retries", "chunk_rows"), where, 0)
-        s.default_host = str(d.get("default_host") or "")
-        for q, _, labels in fleet_config.query_tables(d, where, ("query", "component", "metric"), DEFAULT_HOST_LABELS):
-            s.queries.append(PromQuery(q["query"].strip(), q["component"].strip(), q["metric"].strip(), labels))
-        fleet_config.unique_keys(s.queries, where, "query and mapping")
-        return s
+            self.max_points = fleet_config.whole_number(
+                d["max_points"], f"{where}.max_points", 2, PROMETHEUS_MAX_POINTS
+            )
+
+    def _query(self, q: dict[str, Any], where: str, host_labels: tuple[str, ...]) -> PromQuery:
+        return PromQuery(q["query"].strip(), q["component"].strip(), q["metric"].strip(), host_labels)
 
 
 def _url_host(url: str) -> str:
@@ -210,16 +182,9 @@ class PrometheusSource(FleetSource):
 
     # -- collector interface ----------------------------------------------------------------------
 
-    def start(self, checkpoints: dict[str, str]) -> None:
-        for key, raw in checkpoints.items():
-            if key == STATUS_KEY:
-                self.health = FleetHealth.from_json(raw, self.kind)
-                continue
-            try:
-                pos = json.loads(raw)
-                self._ckpt[key] = float(pos["t"])
-            except (ValueError, TypeError, KeyError):
-                continue  # an unreadable checkpoint: that query backfills again (no duplicates: natural key)
+    def _resume(self, key: str, raw: str) -> None:
+        # an unreadable checkpoint: that query backfills again (no duplicates: the store's natural key)
+        self._ckpt[key] = float(json.loads(raw)["t"])
 
     # -- internals --------------------------------------------------------------------------------
 
@@ -249,12 +214,7 @@ class PrometheusSource(FleetSource):
         s = self.settings
         step = s.step
         end = math.floor((server_now - s.lag) / step) * step
-        budget = s.max_rows_per_poll
-        hosts: set[str] = set()
-        notes: list[str] = []
-        slowest = 0.0
-        partial = False
-        bad: list[str] = []
+        tally = PollTally(budget=s.max_rows_per_poll)
         wall = time.time()
         for q in s.queries:
             last = self._ckpt.get(q.key)
@@ -267,7 +227,7 @@ class PrometheusSource(FleetSource):
             # series, not per answer: a query over 1,000 hosts must not ask for 11 million points at once).
             chunk = min(s.max_points, FIRST_CHUNK)
             cap = s.max_points  # lowered when a chunk times out, so it does not grow back into the timeout
-            while start <= end and budget > 0:
+            while start <= end and tally.budget > 0:
                 c_end = min(end, start + (chunk - 1) * step)
                 params = {
                     "query": q.query,
@@ -282,34 +242,32 @@ class PrometheusSource(FleetSource):
                     if _too_big(exc) and chunk > MIN_CHUNK:
                         chunk = cap = max(MIN_CHUNK, chunk // 2)  # timed out or refused as too large: halve it
                         continue
-                    if exc.kind == "4xx" and exc.status in (400, 422):
-                        # A bad query must not stop the other queries; say which one.
-                        bad.append(f"query {q.query!r}: {exc}")
+                    if tally.refused(exc, q.query):  # a bad query must not stop the other queries
                         break
                     raise
-                slowest = max(slowest, r.elapsed)
+                tally.took(r.elapsed)
                 try:
                     rows, collisions, seen = matrix_rows(
                         r.data, q, s.default_host or _url_host(s.http.base_url), self.source_tag
                     )
                 except ValueError as exc:
-                    notes.append(f"query {q.query!r}: {exc}")
+                    tally.notes.append(f"query {q.query!r}: {exc}")
                     break
                 if collisions:
-                    notes.append(
+                    tally.notes.append(
                         f"query {q.query!r}: {collisions} series share a (host, component, metric) "
                         "— add a {label} to the metric name or aggregate with sum by (...)"
                     )
-                hosts |= seen
+                tally.hosts |= seen
                 n_series = len({(x["host"], x["component"], x["metric"]) for x in rows}) or 1
                 chunk = max(min(MIN_CHUNK, cap), min(cap, s.chunk_rows // n_series))
                 warnings = r.data.get("warnings") if isinstance(r.data, dict) else None
                 batch = Batch(source=self.name, metrics=rows)
                 if warnings:
-                    partial = True
+                    tally.partial = True
                     n = self._partials.get(q.key, 0) + 1
                     self._partials[q.key] = n
-                    notes.append(f"partial answer ({'; '.join(map(str, warnings))[:200]})")
+                    tally.notes.append(f"partial answer ({'; '.join(map(str, warnings))[:200]})")
                     if n <= s.partial_retries:
                         batches.append(batch)  # store what came; ask for the same window next poll
                         break
@@ -317,16 +275,14 @@ class PrometheusSource(FleetSource):
                 batch.checkpoints[q.key] = json.dumps({"t": c_end, "step": step})
                 self._ckpt[q.key] = c_end
                 batches.append(batch)
-                budget -= len(rows)
+                tally.budget -= len(rows)
                 if rows:
                     newest = max(r_["ts"] for r_ in rows)
-                    until = (newest - dt.datetime(1970, 1, 1)).total_seconds()
-                    self.health.data_until = max(self.health.data_until or 0.0, until)
+                    self.health.reached((newest - dt.datetime(1970, 1, 1)).total_seconds())
                 start = c_end + step
-            if start <= end and budget <= 0:
+            if start <= end and tally.budget <= 0:
                 self._more = True
-        n_rows = sum(len(b.metrics) for b in batches)
-        self._finish(wall, n_rows, bad=bad, notes=notes, slowest=slowest, hosts=hosts, partial=partial)
+        self._finish(wall, sum(len(b.metrics) for b in batches), tally)
 
 
 def _too_big(exc: FetchError) -> bool:

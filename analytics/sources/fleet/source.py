@@ -1,11 +1,13 @@
 """What the fleet sources (Prometheus, Loki) share: health with back-off, the status record stored with
-each poll's checkpoints, and a pull that keeps the work done before a failure."""
+each poll's checkpoints, a pull that keeps the work done before a failure, what one poll gathers as it
+reads (:class:`PollTally`), and the state a poll ends in."""
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
 import time
+from dataclasses import dataclass, field
 from typing import Any
 
 from analytics.sources.base import BaseSource, Batch, SourceStatus
@@ -22,6 +24,30 @@ from analytics.sources.fleet.status import (
 )
 
 log = logging.getLogger("lokifi.sources")
+
+
+@dataclass
+class PollTally:
+    """What one poll gathers while it reads its queries: the rows it may still read, the hosts seen, notes
+    for the status line, the queries the server refused, its slowest request and whether an answer was
+    partial. :meth:`FleetSource._finish` turns it into the poll's state."""
+
+    budget: int
+    hosts: set[str] = field(default_factory=set)
+    notes: list[str] = field(default_factory=list)
+    bad: list[str] = field(default_factory=list)
+    slowest: float = 0.0
+    partial: bool = False
+
+    def took(self, seconds: float) -> None:
+        self.slowest = max(self.slowest, seconds)
+
+    def refused(self, exc: FetchError, query: str) -> bool:
+        """A query the server refused as bad (400, 422) is noted, so the other queries still run."""
+        if exc.kind == CLIENT and exc.status in (400, 422):
+            self.bad.append(f"query {query!r}: {exc}")
+            return True
+        return False
 
 
 class FleetSource(BaseSource):
@@ -46,6 +72,23 @@ class FleetSource(BaseSource):
     def close(self) -> None:
         self.client.close()
 
+    def start(self, checkpoints: dict[str, str]) -> None:
+        """The stored status record, then each query's checkpoint (an unreadable one is skipped: that query
+        reads from its backfill again)."""
+        for key, raw in checkpoints.items():
+            if key == STATUS_KEY:
+                self.health = FleetHealth.from_json(raw, self.kind)
+                continue
+            try:
+                self._resume(key, raw)
+            except (ValueError, TypeError, KeyError, IndexError):
+                continue
+
+    def _resume(self, key: str, raw: str) -> None:
+        """Take up one query's checkpoint (``ValueError``, ``TypeError``, ``KeyError``, ``IndexError``:
+        unreadable)."""
+        raise NotImplementedError
+
     def status(self) -> SourceStatus:
         return as_source_status(self.name, self.kind, super().status(), self.health, time.time())
 
@@ -66,30 +109,21 @@ class FleetSource(BaseSource):
     def _pull(self, batches: list[Batch], wall: float) -> None:
         raise NotImplementedError
 
-    def _finish(
-        self,
-        wall: float,
-        rows: int,
-        *,
-        bad: list[str],
-        notes: list[str],
-        slowest: float,
-        hosts: set[str],
-        partial: bool = False,
-    ) -> None:
+    def _finish(self, wall: float, rows: int, tally: PollTally) -> None:
         """Record a poll that reached the server: its state (a refused query first, then a partial answer,
         then slowness), the hosts seen, the rows read and the first notes."""
         state = UP
-        if bad:
+        notes = tally.notes
+        if tally.bad:
             state = CLIENT
-            notes = bad + notes
-        elif partial:
+            notes = tally.bad + notes
+        elif tally.partial:
             state = PARTIAL
-        elif slowest > self.client.slow_after:
+        elif tally.slowest > self.client.slow_after:
             state = SLOW
-            notes.insert(0, f"slow: a query took {slowest:.1f}s")
-        if hosts:
-            self.health.hosts = sorted(hosts)
+            notes.insert(0, f"slow: a query took {tally.slowest:.1f}s")
+        if tally.hosts:
+            self.health.hosts = sorted(tally.hosts)
         self.health.rows_last = rows
         self.health.notes = notes[:5]
         msg = "; ".join(notes[:3])

@@ -89,6 +89,10 @@ class FleetHealth:
         delay = min(max_backoff, interval * (2 ** (self.failures - 1)))
         self.retry_at = now + delay
 
+    def reached(self, until: float) -> None:
+        """Data up to ``until`` (epoch seconds, the server's clock) is stored."""
+        self.data_until = max(self.data_until or 0.0, until)
+
     def due(self, now: float) -> bool:
         return self.retry_at is None or now >= self.retry_at
 
