@@ -38,6 +38,7 @@ import psutil
 
 from analytics.sources.base import BaseSource, Batch
 from analytics.sources.vital_names import CPU_PERCENT, HOST_COMPONENT, LOAD1, MEMORY_PERCENT, disk_percent
+from analytics.sources.vitals_glance import load_average
 from analytics.sources.vitals_snapshot import ComponentVitals, DiskIO, DiskVitals, ProcessSpec, VitalsSnapshot
 
 _SKIP_FSTYPES = {
@@ -176,10 +177,7 @@ class VitalsSource(BaseSource):
     def sample(self, now: dt.datetime, mono: float) -> VitalsSnapshot:
         cpu = psutil.cpu_percent(None)
         cores = tuple(psutil.cpu_percent(None, percpu=True))
-        try:
-            load = tuple(round(x, 3) for x in os.getloadavg())
-        except OSError:
-            load = (0.0, 0.0, 0.0)
+        load = tuple(round(x, 3) for x in load_average())
         vm = psutil.virtual_memory()
         sw = psutil.swap_memory()
         disks = self._disks(mono)

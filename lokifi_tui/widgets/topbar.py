@@ -14,63 +14,20 @@ from rich.text import Text
 from textual.widget import Widget
 
 from analytics.sources.fleet.status import STALE_AFTER, format_age
+from analytics.sources.vitals_glance import glance
 from lokifi_tui.messages import VitalsSample
 from lokifi_tui.widgets.empty_state import collector_text
 from lokifi_tui.widgets.render import percent, spark
 from lokifi_tui.widgets.safe import clean
 
 HISTORY = 120
-PRIME_SECONDS = 0.25  # the first CPU reading is measured over this long (psutil's first one is a bare 0.0)
-_primed = False
 
 
 def sample_vitals(*, instant: bool = False) -> VitalsSample:
-    """One cheap psutil reading of this host (non-blocking CPU percent since the previous call).
-
-    Runs in the sampler thread: the very first call measures CPU over PRIME_SECONDS, because
-    ``cpu_percent(interval=None)`` has nothing to compare with yet and would show 0 % on a busy host.
-    ``instant``: what the first frame shows before psutil is even imported (about 50 ms): disk and load
-    from the standard library, CPU and memory left for the first real sample."""
-    import os
-
-    if instant:
-        import shutil
-
-        try:
-            usage = shutil.disk_usage(os.path.abspath(os.sep))
-            disk = 100.0 * usage.used / usage.total if usage.total else 0.0
-        except OSError:
-            disk = 0.0
-        return VitalsSample(cpu=None, mem=None, disk=disk, load=_load(), cores=os.cpu_count() or 1)
-
-    import psutil
-
-    global _primed
-    if _primed:
-        cpu = psutil.cpu_percent(interval=None)
-    else:
-        cpu = psutil.cpu_percent(interval=PRIME_SECONDS)
-        _primed = True
-    try:
-        disk = psutil.disk_usage(os.path.abspath(os.sep)).percent
-    except OSError:
-        disk = 0.0
-    return VitalsSample(
-        cpu=cpu,
-        mem=psutil.virtual_memory().percent,
-        disk=disk,
-        load=_load(),
-        cores=psutil.cpu_count() or 1,
-    )
-
-
-def _load() -> float:
-    import os
-
-    try:
-        return os.getloadavg()[0]
-    except (OSError, AttributeError):
-        return 0.0
+    """One glance at this host (:func:`analytics.sources.vitals_glance.glance`), run in the sampler thread;
+    ``instant``: what the first frame shows before psutil is even imported."""
+    g = glance(instant=instant)
+    return VitalsSample(cpu=g.cpu, mem=g.mem, disk=g.disk, load=g.load, cores=g.cores)
 
 
 def _level(value: float, warn: float, crit: float) -> str:

@@ -67,9 +67,10 @@ def test_vitals_history_is_this_hosts_only(tmp_path):
 
 
 def test_the_first_cpu_reading_is_measured_not_a_bare_zero(monkeypatch):
+    from analytics.sources import vitals_glance
     from lokifi_tui.widgets import topbar
 
-    monkeypatch.setattr(topbar, "_primed", False)
+    monkeypatch.setattr(vitals_glance, "_primed", False)
     stop = threading.Event()
 
     def spin() -> None:
