@@ -84,6 +84,29 @@ class RefreshReport:
     security_scan: bool = False
     seconds: float = 0.0
 
+    @classmethod
+    def of(
+        cls,
+        run: RuleRun,
+        host: str,
+        now: dt.datetime,
+        summary: UpsertSummary,
+        t0: float,
+        *,
+        security_scan: bool = False,
+    ) -> RefreshReport:
+        """The report of a refresh that started at ``t0`` (``time.perf_counter()``) and upserted ``run``."""
+        return cls(
+            host=host,
+            now=now,
+            findings=run.findings,
+            summary=summary,
+            problems=run.problems,
+            stats=run.stats,
+            security_scan=security_scan,
+            seconds=time.perf_counter() - t0,
+        )
+
 
 def last_security_scan(store, host: str) -> dt.datetime | None:
     raw = store.get_kv(SCAN_KEY.format(host=host))
@@ -244,16 +267,7 @@ def refresh(
                     now,
                 ],
             )
-    return RefreshReport(
-        host=host,
-        now=now,
-        findings=run.findings,
-        summary=summary,
-        problems=run.problems,
-        stats=run.stats,
-        security_scan=security_scan,
-        seconds=time.perf_counter() - t0,
-    )
+    return RefreshReport.of(run, host, now, summary, t0, security_scan=security_scan)
 
 
 def refresh_stored(store, config, host: str, now: dt.datetime | None = None) -> RefreshReport:
@@ -269,15 +283,7 @@ def refresh_stored(store, config, host: str, now: dt.datetime | None = None) -> 
     with store.write() as con:
         summary = upsert(con, host, now, run.findings, run.evaluated, config.recommendations.worse_factor)
     run.stats["scope"] = "stored metrics"
-    return RefreshReport(
-        host=host,
-        now=now,
-        findings=run.findings,
-        summary=summary,
-        problems=run.problems,
-        stats=run.stats,
-        seconds=time.perf_counter() - t0,
-    )
+    return RefreshReport.of(run, host, now, summary, t0)
 
 
 # -- triage ---------------------------------------------------------------------------------------
