@@ -11,93 +11,26 @@ rotated siblings by modification time and read whole. Limits: with copytruncate,
 the copy and the truncate are lost (copytruncate's own race); compressed rotated files are left to
 ``lokifi backfill``, which reads from where the position says the tail began.
 
-One module: the follower and the reader, position and offset helpers only it uses are one algorithm
-(byte-exact following across rename, copytruncate and truncation), read and checked together.
+Reading lines from a position in one open file is :mod:`analytics.sources.line_reader`'s.
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 import time
-from dataclasses import asdict, dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-HEAD_BYTES = 1024
-CHUNK = 256 * 1024
-MAX_LINE = 64 * 1024
+from analytics.sources.line_reader import CHUNK, HEAD_BYTES, MAX_LINE, Line, LineReader, Position, head_of
+
+__all__ = ["HEAD_BYTES", "MAX_LINE", "FileTailer", "Line", "Position"]  # Position and Line are a tail's too
+
 MAX_BYTES_PER_POLL = 8 * 1024 * 1024
 #: After a rename rotation the old file is still drained for this long (writers reopen lazily).
 ROTATE_GRACE = 5.0
 _COMPRESSED = (".gz", ".bz2", ".xz", ".zst", ".lz4", ".zip")
-
-
-@dataclass
-class Position:
-    """Where reading stopped in one file: always at a line start, or inside an over-long line (discard)."""
-
-    dev: int
-    ino: int
-    offset: int
-    head: str = ""  # sha1 of the first head_len bytes
-    head_len: int = 0
-    discard: bool = False  # inside a line longer than max_line whose start was already emitted
-    # where reading this content began: 0, or where the first open without a checkpoint began — the end of
-    # the file, or for an access log the first line of its last minute (what came before is not the
-    # tail's: `lokifi backfill` reads it). None: unknown (older checkpoints).
-    start: int | None = 0
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any] | None) -> Position | None:
-        if not d:
-            return None
-        try:
-            start = d.get("start")
-            return cls(
-                int(d["dev"]),
-                int(d["ino"]),
-                int(d["offset"]),
-                str(d.get("head", "")),
-                int(d.get("head_len", 0)),
-                bool(d.get("discard", False)),
-                None if start is None else int(start),
-            )
-        except (KeyError, TypeError, ValueError):
-            return None
-
-
-@dataclass(frozen=True)
-class Line:
-    """One line read: its text and where it is (the file's device and inode, the offset of its first byte
-    and the offset reading went on from after it)."""
-
-    path: str
-    offset: int
-    text: str
-    truncated: bool = False
-    dev: int = 0
-    ino: int = 0
-    end: int = 0
-
-
-def _hash(b: bytes) -> str:
-    return hashlib.sha1(b, usedforsecurity=False).hexdigest()
-
-
-def _decode(raw: bytes) -> str:
-    if raw.endswith(b"\r"):
-        raw = raw[:-1]
-    return raw.decode("utf-8", "replace").replace("\x00", "\ufffd")
-
-
-def _head_of(fd: int, n: int) -> tuple[str, int]:
-    data = os.pread(fd, n, 0)
-    return _hash(data), len(data)
 
 
 def _rotated_candidates(path: Path) -> list[Path]:
@@ -135,75 +68,6 @@ def _mtime(p: Path) -> float:
         return 0.0
 
 
-class _Reader:
-    """Reads complete lines from an open file descriptor from ``pos``; updates ``pos`` as it goes."""
-
-    def __init__(self, path: str, max_line: int) -> None:
-        self.path = path
-        self.max_line = max_line
-
-    def read(self, fd: int, pos: Position, out: list[Line], budget: int, *, final: bool = False) -> int:
-        """Read up to ``budget`` bytes; returns bytes read. ``final``: emit a trailing partial line too."""
-        buf = b""
-        buf_start = pos.offset  # file offset of buf[0]
-        used = 0
-        while used < budget:
-            chunk = os.pread(fd, min(CHUNK, budget - used), buf_start + len(buf))
-            if not chunk:
-                break
-            used += len(chunk)
-            buf += chunk
-            start = 0
-            while True:
-                nl = buf.find(b"\n", start)
-                if nl < 0:
-                    break
-                if pos.discard:
-                    pos.discard = False
-                else:
-                    raw = buf[start:nl]
-                    cut = len(raw) > self.max_line
-                    out.append(
-                        Line(
-                            self.path,
-                            buf_start + start,
-                            _decode(raw[: self.max_line]),
-                            cut,
-                            pos.dev,
-                            pos.ino,
-                            buf_start + nl + 1,
-                        )
-                    )
-                start = nl + 1
-                pos.offset = buf_start + start
-            buf = buf[start:]
-            buf_start += start
-            if pos.discard:
-                pos.offset = buf_start + len(buf)
-                buf_start = pos.offset
-                buf = b""
-            elif len(buf) > self.max_line:
-                out.append(
-                    Line(
-                        self.path,
-                        buf_start,
-                        _decode(buf[: self.max_line]),
-                        True,
-                        pos.dev,
-                        pos.ino,
-                        buf_start + len(buf),
-                    )
-                )
-                pos.offset = buf_start + len(buf)
-                buf_start = pos.offset
-                buf = b""
-                pos.discard = True
-        if final and buf and not pos.discard:
-            out.append(Line(self.path, buf_start, _decode(buf), False, pos.dev, pos.ino, buf_start + len(buf)))
-            pos.offset = buf_start + len(buf)
-        return used
-
-
 class FileTailer:
     """Follows one path. Not thread-safe: one poller at a time."""
 
@@ -222,7 +86,7 @@ class FileTailer:
         self.from_start = from_start
         self.max_bytes = max_bytes
         self.rotate_grace = rotate_grace
-        self._reader = _Reader(self.key, max_line)
+        self._reader = LineReader(self.key, max_line)
         self._saved = position  # the stored checkpoint (used only on first open)
         self._fd: int | None = None
         self._pos: Position | None = None
@@ -291,12 +155,12 @@ class FileTailer:
 
     def _update_head(self, fd: int, pos: Position) -> None:
         if pos.head_len < HEAD_BYTES and pos.offset > pos.head_len:
-            pos.head, pos.head_len = _head_of(fd, min(HEAD_BYTES, pos.offset))
+            pos.head, pos.head_len = head_of(fd, min(HEAD_BYTES, pos.offset))
 
     def _head_matches(self, fd: int, pos: Position) -> bool:
         if pos.head_len == 0:
             return True
-        return _head_of(fd, pos.head_len) == (pos.head, pos.head_len)
+        return head_of(fd, pos.head_len) == (pos.head, pos.head_len)
 
     def _open_first(self, out: list[Line], budget: int) -> int:
         saved = self._saved

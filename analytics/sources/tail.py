@@ -26,7 +26,8 @@ from typing import Any
 
 from analytics.patterns.classify import classify
 from analytics.sources.base import BaseSource, Batch
-from analytics.sources.filetail import MAX_LINE, FileTailer, Line
+from analytics.sources.filetail import FileTailer
+from analytics.sources.line_reader import MAX_LINE, Line
 from analytics.sources.tail_events import QUIET_SECONDS, TailEvents
 
 ERROR_LEVELS = {"ERROR", "ERR", "FATAL", "CRITICAL", "CRIT", "ALERT", "EMERG", "EMERGENCY", "PANIC", "SEVERE"}

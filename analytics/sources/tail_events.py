@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 from analytics.patterns.multiline import Event, MultilineFolder
 
 if TYPE_CHECKING:
-    from analytics.sources.filetail import Line
+    from analytics.sources.line_reader import Line
 
 #: Emit a held event once no line has arrived in its file for this long.
 QUIET_SECONDS = 1.0
