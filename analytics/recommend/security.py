@@ -21,6 +21,7 @@ import datetime as dt
 import json
 import os
 from dataclasses import dataclass, field
+from typing import Any
 
 from analytics.recommend.audit import audit_rules
 from analytics.recommend.facts import Facts, git_not_ignored, git_tracked
@@ -351,46 +352,39 @@ def secret_rules(
 def scan_age_rule(last_scan: dt.datetime | None, now: dt.datetime, max_age_days: int) -> RuleRun:
     run = RuleRun(evaluated={"security.scan_age"})
     limit = float(max(1, max_age_days))
+    evidence: dict[str, Any]
     if last_scan is None:
-        run.findings.append(
-            Finding(
-                rule="security.scan_age",
-                subject="host",
-                category="security",
-                title="No security scan recorded",
-                description=(
-                    f"`lokifi scan` has never run against this database (scans are due every {max_age_days} days)."
-                ),
-                action="lokifi scan",
-                severity=1.0,
-                value=2 * limit,
-                threshold=limit,
-                unit="days",
-                measured=False,
-                evidence={"last_scan": None, "max_age_days": max_age_days},
-            )
+        title = "No security scan recorded"
+        description = f"`lokifi scan` has never run against this database (scans are due every {max_age_days} days)."
+        value, measured = 2 * limit, False  # "never" stands in as twice the limit
+        evidence = {"last_scan": None, "max_age_days": max_age_days}
+    else:
+        age_days = (now - last_scan).total_seconds() / 86400
+        if age_days <= limit:
+            return run
+        title = "Security scan overdue"
+        description = (
+            f"Last security scan was {age_days:.0f} days ago ({last_scan:%Y-%m-%d %H:%M} UTC; "
+            f"due every {max_age_days} days)."
         )
-        return run
-    age_days = (now - last_scan).total_seconds() / 86400
-    if age_days > limit:
-        run.findings.append(
-            Finding(
-                rule="security.scan_age",
-                subject="host",
-                category="security",
-                title="Security scan overdue",
-                description=(
-                    f"Last security scan was {age_days:.0f} days ago ({last_scan:%Y-%m-%d %H:%M} UTC; "
-                    f"due every {max_age_days} days)."
-                ),
-                action="lokifi scan",
-                severity=1.0,
-                value=age_days,
-                threshold=limit,
-                unit="days",
-                evidence={"last_scan": last_scan.isoformat(), "age_days": round(age_days, 2)},
-            )
+        value, measured = age_days, True
+        evidence = {"last_scan": last_scan.isoformat(), "age_days": round(age_days, 2)}
+    run.findings.append(
+        Finding(
+            rule="security.scan_age",
+            subject="host",
+            category="security",
+            title=title,
+            description=description,
+            action="lokifi scan",
+            severity=1.0,
+            value=value,
+            threshold=limit,
+            unit="days",
+            measured=measured,
+            evidence=evidence,
         )
+    )
     return run
 
 
