@@ -41,6 +41,7 @@ if TYPE_CHECKING:  # polars is imported where frames are made: read commands ans
     import polars as pl
 
 from analytics.config.paths import spool_dir
+from analytics.store.ahead import take_ahead, unlock
 from analytics.store.writers import resolve_writer, writer_name
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -263,29 +264,39 @@ class Store:
                 held[key] -= 1
             return
         deadline = time.monotonic() + timeout
-        fd = self._lock_session(deadline, timeout, read_only)
+        ahead = take_ahead(key)
+        opened = None
+        if ahead is not None and read_only and ahead.con is not None:
+            fd, opened = ahead.fd, ahead.con  # the session opened while the command line loaded (open_ahead)
+        else:
+            if ahead is not None:
+                ahead.release()  # a write (or a failed early open): this session opens as usual
+            fd = self._lock_session(deadline, timeout, read_only)
         held[key] = 1
         try:
-            with self._connection(max(deadline - time.monotonic(), 0.0), read_only=fd is None) as con:
+            with self._connection(max(deadline - time.monotonic(), 0.0), read_only=fd is None, opened=opened) as con:
                 held[key + "\0con"] = con
                 yield con
         finally:
             held[key] = 0
             held.pop(key + "\0con", None)
-            if fd is not None:
-                with contextlib.suppress(OSError):
-                    fcntl.flock(fd, fcntl.LOCK_UN)
-                os.close(fd)
+            unlock(fd)
 
     @contextlib.contextmanager
     def _connection(
-        self, timeout: float, read_only: bool = False, parent: duckdb.DuckDBPyConnection | None = None
+        self,
+        timeout: float,
+        read_only: bool = False,
+        parent: duckdb.DuckDBPyConnection | None = None,
+        opened: duckdb.DuckDBPyConnection | None = None,
     ) -> Iterator[duckdb.DuckDBPyConnection]:
         """An open connection; every DuckDB error met while it is used or closed (the checkpoint at close
         writes) becomes the StoreError that names the file and the cause (:func:`store_error`). Inside
         another session of this thread (``parent``), a cursor on the database that session opened: its
         own transaction, as a second connection would have, without opening the file again."""
-        if parent is not None:
+        if opened is not None:
+            con = opened
+        elif parent is not None:
             con = parent.cursor()
             con.execute("SET TimeZone = 'UTC'")
         else:

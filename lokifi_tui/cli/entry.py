@@ -16,6 +16,9 @@ sooner and never collect (their start-up collections, 10-20 ms, freed nothing); 
 ``lokifi status`` reports the host's CPU over a window of at least 0.2 s that leaves its own CPU out; its
 first reading is taken here, before click is imported, so the window passes while the command loads
 (:func:`take_status_cpu_reading`).
+
+The read commands in :data:`READ_AHEAD` start opening the store on another thread here
+(:mod:`analytics.store.ahead`): DuckDB opens the file while click and the command load.
 """
 
 from __future__ import annotations
@@ -66,15 +69,47 @@ def dashboard_args(argv: list[str]) -> dict[str, object] | None:
 
 def command_word(argv: list[str]) -> str | None:
     """The command ``argv`` names (its first word that is neither a root option nor an option's value)."""
+    return _root_scan(argv)[1]
+
+
+def _root_scan(argv: list[str]) -> tuple[str | None, str | None, str | None]:
+    """(the root's ``--db`` value, the command word, the word right after it when that is not an option:
+    a group's subcommand, ``recs list``)."""
+    db = None
     i = 0
     while i < len(argv):
+        flag, eq, value = argv[i].partition("=")
         if argv[i] in DASHBOARD_OPTIONS:
+            if argv[i] == "--db" and i + 1 < len(argv):
+                db = argv[i + 1]
             i += 2
         elif argv[i].startswith("-"):
+            if flag == "--db" and eq:
+                db = value
             i += 1
         else:
-            return argv[i]
-    return None
+            after = argv[i + 1] if i + 1 < len(argv) and not argv[i + 1].startswith("-") else None
+            return db, argv[i], after
+    return db, None, None
+
+
+#: Read commands whose first use of the store is a read: the store is opened on another thread while
+#: the command line loads (analytics/store/ahead.py). None: any word (or none) may follow.
+READ_AHEAD = {("status", None), ("recs", "list"), ("ai", "learn")}
+
+
+def open_store_ahead(argv: list[str]) -> bool:
+    """Start opening the store for a read command in :data:`READ_AHEAD` (not for ``--help``); True when
+    it was started."""
+    db, word, after = _root_scan(argv)
+    if (word, after) not in READ_AHEAD and (word, None) not in READ_AHEAD:
+        return False
+    if "--help" in argv or "-h" in argv:
+        return False
+    from analytics.config.paths import resolve_db
+    from analytics.store.ahead import open_ahead
+
+    return open_ahead(resolve_db(db))
 
 
 _status_cpu_reading: tuple[float, tuple[float, float, float]] | None = None
@@ -115,6 +150,7 @@ def main() -> None:
             from analytics.sources.cpu_clock import cpu_clock
 
             _status_cpu_reading = (time.monotonic(), cpu_clock())
+        open_store_ahead(sys.argv[1:])
         from lokifi_tui.cli.main import main as cli_main
 
         cli_main()

@@ -1,0 +1,125 @@
+"""A read session opened ahead on another thread (analytics/store/ahead.py): the first read takes it
+over, a write releases it first, nothing is left locked, and the executable starts it only for the read
+commands, on the database the command line names."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from analytics.store import ahead as ahead_mod
+from analytics.store.database import Store
+from lokifi_tui.cli import entry
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    s = Store(tmp_path / "a.duckdb")
+    with s.write() as con:
+        con.execute("CREATE TABLE t (x INTEGER)")
+        con.execute("INSERT INTO t VALUES (1), (2)")
+    return s
+
+
+def _lock_is_free(store: Store) -> bool:
+    fd = os.open(store.path.with_name(store.path.name + ".lock"), os.O_RDWR)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        return True
+    except BlockingIOError:
+        return False
+    finally:
+        os.close(fd)
+
+
+def test_the_first_read_takes_over_the_session_opened_ahead(store):
+    assert ahead_mod.open_ahead(store.path)
+    key = str(store.path.resolve())
+    early = ahead_mod._pending[key]
+    early.thread.join()
+    assert early.con is not None and not _lock_is_free(store)  # held, as a read session holds it
+    with store.read() as con:
+        assert con is early.con
+        assert con.execute("SELECT sum(x) FROM t").fetchall() == [(3,)]
+    assert key not in ahead_mod._pending
+    assert _lock_is_free(store)
+    with store.read() as con:  # the next read opens as usual
+        assert con is not early.con
+        assert con.execute("SELECT count(*) FROM t").fetchall() == [(2,)]
+
+
+def test_a_write_first_releases_it_and_writes(store):
+    assert ahead_mod.open_ahead(store.path)
+    with store.write(timeout=5) as con:  # no wait on this process's own early session
+        con.execute("INSERT INTO t VALUES (3)")
+    with store.read() as con:
+        assert con.execute("SELECT sum(x) FROM t").fetchall() == [(6,)]
+    assert _lock_is_free(store)
+
+
+def test_nothing_taken_over_is_released(store):
+    assert ahead_mod.open_ahead(store.path)
+    assert not ahead_mod.open_ahead(store.path)  # one per file
+    ahead_mod.release_all()
+    assert _lock_is_free(store) and not ahead_mod._pending
+
+
+def test_a_missing_file_is_left_to_the_command(tmp_path):
+    assert not ahead_mod.open_ahead(tmp_path / "none.duckdb")
+    assert not (tmp_path / "none.duckdb").exists()
+
+
+def test_a_failed_early_open_is_met_again_by_the_read(tmp_path):
+    bad = tmp_path / "bad.duckdb"
+    bad.write_bytes(b"not a database" * 100)
+    assert ahead_mod.open_ahead(bad)
+    from analytics.store.database import StoreError
+
+    with pytest.raises(StoreError, match=r"bad\.duckdb"), Store(bad).read():
+        pass
+    assert not ahead_mod._pending
+
+
+@pytest.mark.parametrize(
+    ("argv", "db", "started"),
+    [
+        (["recs", "list"], None, True),
+        (["--db", "X.duckdb", "ai", "learn", "--json"], "X.duckdb", True),
+        (["--db=Y.duckdb", "status", "--json"], "Y.duckdb", True),
+        (["--config", "c.toml", "status"], None, True),
+        (["recs", "apply", "abc"], None, False),  # a write
+        (["recs", "list", "--help"], None, False),
+        (["patterns", "scan", "f.log"], None, False),
+        ([], None, False),
+    ],
+)
+def test_the_executable_opens_ahead_only_for_read_commands(monkeypatch, tmp_path, argv, db, started):
+    calls = []
+    monkeypatch.setattr(ahead_mod, "open_ahead", lambda p: calls.append(p) or True)
+    monkeypatch.delenv("LOKIFI_DB", raising=False)
+    monkeypatch.setenv("LOKIFI_HOME", str(tmp_path))
+    from analytics.config.paths import resolve_db
+
+    assert entry.open_store_ahead(argv) is started
+    assert calls == ([resolve_db(db)] if started else [])
+
+
+def test_a_read_command_answers_with_it(store, tmp_path):
+    env = {**os.environ, "NO_COLOR": "1", "LOKIFI_HOME": str(tmp_path)}
+    code = "from lokifi_tui.cli.entry import main; main()"
+    out = subprocess.run(
+        [sys.executable, "-c", code, "--db", str(store.path), "recs", "list", "--json"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip().startswith("[")
+    assert _lock_is_free(store)
