@@ -16,7 +16,6 @@ from analytics.common.clock import utcnow
 from analytics.forecast.sparklines import ForecastRow, component_history, forecast_rows
 from analytics.patterns.rows import PatternDetail, pattern_detail
 from analytics.predict.reads import PredictionDetail, baselines, prediction_detail
-from analytics.rca.cache import pattern_analysis_in
 from analytics.recommend.reads import RecommendationDetail, recommendation_detail
 
 
@@ -30,6 +29,8 @@ class ComponentDetail:
 
 def load_pattern_detail(store: Any, error_hash: str, *, now: dt.datetime | None = None) -> PatternDetail | None:
     """A pattern's details with its latest live root-cause analysis; None when there is no such pattern."""
+    from analytics.rca.cache import pattern_analysis_in  # only here: the dashboard's start does not need it
+
     at = now or utcnow()
     with store.read() as con:
         detail = pattern_detail(con, error_hash, at)

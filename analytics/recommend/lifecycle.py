@@ -28,6 +28,7 @@ if TYPE_CHECKING:  # polars is imported by the write path only: `recs list` answ
 
 from analytics.common.clock import utcnow
 from analytics.recommend.scoring import learned_factor, priority_for
+from analytics.recommend.snooze_rule import SHOWN_AS_OPEN_SQL, snooze_ended
 
 STATUSES = ("open", "applied", "dismissed", "snoozed", "resolved")
 RESET_KEY = "recommend.learning_reset:{host}:{rule}"
@@ -42,17 +43,6 @@ class RecNotFound(LookupError):
 
 class BadTransition(ValueError):
     pass
-
-
-def snooze_ended(status: str, snoozed_until: dt.datetime | None, now: dt.datetime) -> bool:
-    """The snooze rule: a snoozed recommendation whose time is up (at ``now``) counts as open again."""
-    return status == "snoozed" and snoozed_until is not None and snoozed_until <= now
-
-
-#: :func:`snooze_ended` in SQL, with ``now`` as its one parameter.
-SNOOZE_ENDED_SQL = "(status = 'snoozed' AND snoozed_until IS NOT NULL AND snoozed_until <= ?)"
-#: What the queue shows (open, or snoozed with its time up); ``now`` is its one parameter.
-SHOWN_AS_OPEN_SQL = f"(status = 'open' OR {SNOOZE_ENDED_SQL})"
 
 
 def rec_key(host: str, rule: str, subject: str) -> str:

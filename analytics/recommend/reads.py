@@ -2,7 +2,7 @@
 recommendation's details.
 
 Plain DuckDB rows on a connection the caller holds open (no polars). Which rows the queue shows follows
-the lifecycle's snooze rule (:data:`analytics.recommend.lifecycle.SHOWN_AS_OPEN_SQL`), the same rule
+the lifecycle's snooze rule (:data:`analytics.recommend.snooze_rule.SHOWN_AS_OPEN_SQL`), the same rule
 ``lokifi recs list`` and the refresh apply.
 """
 
@@ -12,7 +12,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from analytics.recommend.lifecycle import SHOWN_AS_OPEN_SQL
+from analytics.recommend.snooze_rule import SHOWN_AS_OPEN_SQL
 
 
 @dataclass(frozen=True)

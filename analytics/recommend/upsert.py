@@ -23,10 +23,10 @@ from analytics.recommend.lifecycle import (
     learning_counts,
     rec_from_row,
     rec_key,
-    snooze_ended,
     status_flags,
 )
 from analytics.recommend.scoring import Score, score
+from analytics.recommend.snooze_rule import snooze_ended
 
 
 @dataclass
