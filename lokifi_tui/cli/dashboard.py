@@ -36,3 +36,15 @@ def open_dashboard(
         demo=demo,
         propose_setup=not demo and not g.config,
     )
+
+
+def open_demo(g: Globals, path: Path, *, refresh: float | None = None, theme: str | None = None) -> None:
+    """Say how to run commands on the demo database at ``path`` (built), then open the dashboard on it
+    with its own config (``lokifi demo``; the executable's click-free way in shares it)."""
+    from analytics.config.paths import demo_config_path
+    from analytics.config.settings import load_config
+    from lokifi_tui.cli.output import console, inert
+
+    config = demo_config_path(path)
+    console.print(f"  commands on the demo: lokifi --db {inert(path)} --config {inert(config)} …")
+    open_dashboard(g, db=path, demo=True, refresh=refresh, theme=theme, config=load_config(config))

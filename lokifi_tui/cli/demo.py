@@ -31,13 +31,10 @@ def demo(ctx: click.Context, reset: bool, no_open: bool, refresh: float | None, 
             f"[green]✓[/] demo database: {inert(info.path)} ({info.metrics:,} metric rows, "
             f"{info.events:,} error events)"
         )
-    console.print(f"  commands on the demo: lokifi --db {inert(path)} --config {inert(demo_config_path(path))} …")
     if no_open:
+        console.print(f"  commands on the demo: lokifi --db {inert(path)} --config {inert(demo_config_path(path))} …")
         return
-    from analytics.config.settings import load_config
     from lokifi_tui.cli.context import _globals
-    from lokifi_tui.cli.dashboard import open_dashboard
+    from lokifi_tui.cli.dashboard import open_demo
 
-    open_dashboard(
-        _globals(ctx), db=path, demo=True, refresh=refresh, theme=theme, config=load_config(demo_config_path(path))
-    )
+    open_demo(_globals(ctx), path, refresh=refresh, theme=theme)

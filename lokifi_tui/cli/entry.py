@@ -1,9 +1,10 @@
 """The ``lokifi`` executable.
 
 Bare ``lokifi`` — no command, only the root's dashboard options — opens the dashboard without
-importing click (about 40 ms of a first paint budgeted at 0.7 s); anything else, ``--help`` and every
-malformed option included, goes to the click command line (:mod:`lokifi_tui.cli.main`), which owns the
-messages. ``tests/unit/test_cli_entry.py`` keeps :data:`DASHBOARD_OPTIONS` equal to the click root's options.
+importing click (about 40 ms of a first paint budgeted at 0.7 s), and so does a bare ``lokifi demo`` once
+the demo is built; anything else, ``--help`` and every malformed option included, goes to the click
+command line (:mod:`lokifi_tui.cli.main`), which owns the messages.
+``tests/unit/test_cli_entry.py`` keeps :data:`DASHBOARD_OPTIONS` equal to the click root's options.
 
 Python's cyclic garbage collector is held off from here until the dashboard's first frame: start-up
 builds the interpreter's longest-lived objects (some 400 modules) and frees almost nothing, so the
@@ -27,6 +28,7 @@ import gc
 import os
 import sys
 import time
+from pathlib import Path
 
 #: ``--flag`` -> (the Globals field, the environment variable read when the flag is absent)
 DASHBOARD_OPTIONS: dict[str, tuple[str, str | None]] = {
@@ -140,10 +142,20 @@ def take_status_cpu_reading() -> tuple[float, tuple[float, float, float]] | None
     return reading
 
 
+def _built_demo() -> Path | None:
+    """The demo database when ``lokifi demo`` can open it as it is (built, with its config); None when the
+    command must build it first (click's ``demo`` does, with its progress line)."""
+    from analytics.config.paths import demo_config_path, demo_db_path
+
+    path = demo_db_path()
+    return path if path.is_file() and demo_config_path(path).is_file() else None
+
+
 def main() -> None:
     gc.disable()
     args = dashboard_args(sys.argv[1:])
-    if args is None:
+    demo = _built_demo() if sys.argv[1:] == ["demo"] else None
+    if args is None and demo is None:
         _resume_collection_later()
         if command_word(sys.argv[1:]) == "status":
             global _status_cpu_reading
@@ -156,10 +168,13 @@ def main() -> None:
         cli_main()
         return
     from lokifi_tui.cli.context import Globals
-    from lokifi_tui.cli.dashboard import open_dashboard
+    from lokifi_tui.cli.dashboard import open_dashboard, open_demo
 
     try:
-        open_dashboard(Globals(**args))  # type: ignore[arg-type]
+        if demo is not None:  # `lokifi demo` on a built demo: the same as click's `demo`, without click
+            open_demo(Globals(), demo)
+        else:
+            open_dashboard(Globals(**args))  # type: ignore[arg-type]
     except KeyboardInterrupt:
         sys.exit(130)
     except Exception as exc:

@@ -168,3 +168,35 @@ def test_a_command_holds_collection_off_only_for_a_while(tmp_path):
     )
     assert r.returncode == 0, r.stderr
     assert "after the command: False" in r.stdout and "later: True" in r.stdout, r.stdout
+
+
+def test_a_built_demo_opens_without_click(tmp_path, monkeypatch):
+    """`lokifi demo` on a built demo opens the dashboard as click's `demo` does (its database, its config,
+    demo mode), without importing click; before the demo is built it goes to click, which builds it."""
+    from analytics.config.paths import demo_config_path, demo_db_path
+    from lokifi_tui.cli.entry import _built_demo
+
+    monkeypatch.setenv("LOKIFI_HOME", str(tmp_path))
+    monkeypatch.delenv("LOKIFI_DB", raising=False)
+    monkeypatch.delenv("LOKIFI_CONFIG", raising=False)
+    assert _built_demo() is None  # not built yet: click's demo builds it
+    db, cfg = demo_db_path(), demo_config_path(demo_db_path())
+    db.parent.mkdir(parents=True, exist_ok=True)
+    db.write_bytes(b"")
+    assert _built_demo() is None  # no config beside it: click's demo rebuilds
+    cfg.parent.mkdir(parents=True, exist_ok=True)
+    cfg.write_text('[general]\nhost = "demo-web-1"\n')
+    assert _built_demo() == db
+    code = (
+        "import sys\n"
+        "import lokifi_tui.cli.dashboard as d\n"
+        "d.open_dashboard = lambda g, **kw: print('OPEN', kw['db'], kw['demo'], kw['config'].host, "
+        "'click' in sys.modules)\n"
+        "sys.argv = ['lokifi', 'demo']\n"
+        "from lokifi_tui.cli.entry import main; main()\n"
+    )
+    env = {**os.environ, "NO_COLOR": "1"}
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60)
+    assert r.returncode == 0, r.stderr
+    assert f"commands on the demo: lokifi --db {db} --config {cfg}" in r.stdout
+    assert f"OPEN {db} True demo-web-1 False" in r.stdout
