@@ -69,7 +69,7 @@ def cold_cli() -> dict[str, tuple[float, str]]:
         "python -c pass": (_median_run([py, "-c", "pass"]) * 1000, "ms"),
         "python -c 'import duckdb'": (_median_run([py, "-c", "import duckdb"]) * 1000, "ms"),
     }
-    base = [py, "-c", "from lokifi_tui.cli.entry import main; main()", "--db", str(db), "--config", str(cfg)]
+    base = [py, "-c", "from lokifi_tui.cli.entry import run; run()", "--db", str(db), "--config", str(cfg)]
     for name, args in COMMANDS.items():
         out[f"cold `lokifi {name}` (demo store)"] = (_median_run(base + args) * 1000, "ms")
     return out

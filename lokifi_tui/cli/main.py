@@ -103,7 +103,7 @@ cli.add_command(ai, "ai")
 
 
 def main() -> None:
-    """The click command line (the ``lokifi`` executable is :func:`lokifi_tui.cli.entry.main`)."""
+    """The click command line (the ``lokifi`` executable is :func:`lokifi_tui.cli.entry.run`)."""
     from lokifi_tui.cli.output import STORE, err_console, report_store_failure
 
     for stream in (sys.stdout, sys.stderr):
@@ -135,6 +135,6 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    from lokifi_tui.cli.entry import main as entry_main
+    from lokifi_tui.cli.entry import run
 
-    entry_main()
+    run()

@@ -123,3 +123,27 @@ def test_a_read_command_answers_with_it(store, tmp_path):
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip().startswith("[")
     assert _lock_is_free(store)
+
+
+@pytest.mark.parametrize(("args", "rc"), [(["recs", "list", "--json"], 0), (["recs", "list", "--bogus"], 2)])
+def test_the_executable_ends_a_read_command_quickly_with_its_output_and_code(store, tmp_path, args, rc):
+    """`run()` (the installed `lokifi`) ends a read command without the interpreter's teardown: the
+    output is complete, the exit code kept, the exit handlers run and the store's lock is free."""
+    env = {**os.environ, "NO_COLOR": "1", "LOKIFI_HOME": str(tmp_path)}
+    code = (
+        "import atexit, sys\n"
+        "atexit.register(lambda: print('exit handlers ran', file=sys.stderr))\n"
+        "from lokifi_tui.cli.entry import run; run()\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, "--db", str(store.path), *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert out.returncode == rc, out.stderr
+    assert "exit handlers ran" in out.stderr
+    if rc == 0:
+        assert out.stdout.strip().startswith("[") and out.stdout.strip().endswith("]")
+    assert _lock_is_free(store)
