@@ -38,13 +38,20 @@ def open_dashboard(
     )
 
 
-def open_demo(g: Globals, path: Path, *, refresh: float | None = None, theme: str | None = None) -> None:
-    """Say how to run commands on the demo database at ``path`` (built), then open the dashboard on it
-    with its own config (``lokifi demo``; the executable's click-free way in shares it)."""
+def say_demo_commands(path: Path) -> Path:
+    """Say how to run commands on the demo database at ``path``; its config file."""
     from analytics.config.paths import demo_config_path
-    from analytics.config.settings import load_config
     from lokifi_tui.cli.output import console, inert
 
     config = demo_config_path(path)
     console.print(f"  commands on the demo: lokifi --db {inert(path)} --config {inert(config)} …")
+    return config
+
+
+def open_demo(g: Globals, path: Path, *, refresh: float | None = None, theme: str | None = None) -> None:
+    """Say how to run commands on the demo database at ``path`` (built), then open the dashboard on it
+    with its own config (``lokifi demo``; the executable's click-free way in shares it)."""
+    from analytics.config.settings import load_config
+
+    config = say_demo_commands(path)
     open_dashboard(g, db=path, demo=True, refresh=refresh, theme=theme, config=load_config(config))

@@ -31,10 +31,11 @@ def demo(ctx: click.Context, reset: bool, no_open: bool, refresh: float | None, 
             f"[green]✓[/] demo database: {inert(info.path)} ({info.metrics:,} metric rows, "
             f"{info.events:,} error events)"
         )
+    from lokifi_tui.cli.dashboard import open_demo, say_demo_commands
+
     if no_open:
-        console.print(f"  commands on the demo: lokifi --db {inert(path)} --config {inert(demo_config_path(path))} …")
+        say_demo_commands(path)
         return
     from lokifi_tui.cli.context import _globals
-    from lokifi_tui.cli.dashboard import open_demo
 
     open_demo(_globals(ctx), path, refresh=refresh, theme=theme)
