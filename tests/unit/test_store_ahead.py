@@ -147,3 +147,27 @@ def test_the_executable_ends_a_read_command_quickly_with_its_output_and_code(sto
     if rc == 0:
         assert out.stdout.strip().startswith("[") and out.stdout.strip().endswith("]")
     assert _lock_is_free(store)
+
+
+@pytest.mark.parametrize(("entry_point", "torn_down"), [("run", False), ("main", True)])
+def test_only_the_executable_skips_the_interpreters_teardown(store, tmp_path, entry_point, torn_down):
+    """An object left in the script's globals is finalised by the interpreter's teardown: after `main()`
+    (in-process callers) it is, after `run()` (the installed `lokifi`) a read command ends before it."""
+    env = {**os.environ, "NO_COLOR": "1", "LOKIFI_HOME": str(tmp_path)}
+    code = (
+        "import sys\n"
+        "class Left:\n"
+        "    def __del__(self):\n"
+        "        sys.stderr.write('torn down\\n')\n"
+        "left = Left()\n"
+        f"from lokifi_tui.cli.entry import {entry_point}; {entry_point}()\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, "--db", str(store.path), "recs", "list", "--json"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert out.returncode == 0, out.stderr
+    assert ("torn down" in out.stderr) is torn_down, out.stderr
