@@ -166,6 +166,7 @@ class LokifiApp(App[None]):
 
     def get_default_screen(self) -> Screen:
         # the dashboard is the base screen (pushing it over an empty default one laid out two screens)
+        self._show_last_known()  # before the screen is composed: its first frame carries the rows
         return self.dashboard
 
     def on_mount(self) -> None:
@@ -173,7 +174,6 @@ class LokifiApp(App[None]):
             self.set_keymap(self.keymap_config)
         for problem in self.config_problems:
             self.say(problem, title="Config", severity="warning", timeout=10)
-        self._show_last_known()
         # The first frame is drawn before anything heavy starts (importing duckdb/polars in a worker
         # still takes the GIL for a while): the loops and the collector begin right after it.
         self.call_after_refresh(self._after_first_paint)

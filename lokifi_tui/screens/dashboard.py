@@ -60,16 +60,35 @@ class DashboardScreen(Screen):
             yield StatsBar(Text("reading the store…", style="dim"), id="stats")
         yield Static("", id="banner")
         # the pane tabs exist only once the terminal is small (mounted by _apply_size)
+        width, narrow = self._first_table_width()
         with Container(id="panes"):
             for name in PANES:
-                yield PaneBox(name)
-        # the filter field is mounted on the first `/`, the footer (a widget per key) with the tables:
-        # the first frame does not wait for either
+                # narrow, only the active pane shows: the others' tables are mounted after the first frame
+                yield PaneBox(name, table_width=width if not narrow or name == self.active_pane else 0)
+        # the filter field is mounted on the first `/`, the footer (a widget per key) right after the
+        # first frame: the first frame does not wait for either
+
+    def _first_table_width(self) -> tuple[int, bool]:
+        """How wide the panes' tables will be when they are composed with the screen, or 0 when they are
+        mounted after the first frame: a restart with the last known state (a view given before the
+        screen is composed) draws its rows in the first frame, a first start draws the frame sooner."""
+        width, height = self.app.size
+        narrow = width < NARROW_WIDTH or height < NARROW_HEIGHT
+        if self.view is None:
+            return 0, narrow
+        return max((width if narrow else width // 2) - 2, 1), narrow  # a round border takes a cell each side
+
+    @staticmethod
+    def _footer(width: int) -> Footer:
+        return Footer(compact=width < WIDE_FOOTER, show_command_palette=width >= WIDE_FOOTER)
 
     def on_mount(self) -> None:
         self.show_banner(self._banner_text)  # hidden unless one was asked for before the screen was up
         if self.view is not None:
-            self.show_view(self.view, now=self._now)  # the last known state: the top bar's figures now
+            # the last known state: the top bar's figures, and the rows of the tables composed with the
+            # screen, in the first frame
+            self.show_view(self.view, now=self._now)
+            self.focus_table()
         if host(self).sampler is sample_vitals:
             # memory, disk and load are instant readings: the first frame shows them (CPU follows)
             self.push_vitals(sample_vitals(instant=True))
@@ -84,15 +103,14 @@ class DashboardScreen(Screen):
         try:
             for box in self.query(PaneBox):
                 await box.add_table()
-            await self.mount(
-                Footer(compact=self.size.width < WIDE_FOOTER, show_command_palette=self.size.width >= WIDE_FOOTER)
-            )
+            if not self.query(Footer):
+                await self.mount(self._footer(self.size.width))
         except MountError:  # quit before the tables were up
             return
         self.tables_ready = True
         self.focus_table()
         if self.view is not None:
-            self.show_view(self.view, now=self._now)
+            self.show_view(self.view, now=self._now)  # the tables mounted now; rows already shown are kept
         for callback in self._when_ready:
             self.call_after_refresh(callback)
         self._when_ready.clear()
@@ -193,20 +211,18 @@ class DashboardScreen(Screen):
     def show_view(self, view: Any, *, now: Any = None) -> None:
         self.view = view
         self._now = now or view.now
-        if not self.is_mounted or not self.query(StatsBar):
-            return
+        if not self.query(StatsBar):
+            return  # not composed yet: on_mount shows it (is_mounted is False until on_mount has run)
         self.query_one(StatsBar).show(view, self.host_filter)
         if not host(self).demo:  # the demo's stored vitals are another (made-up) host's; the bar is this one
             bar = self.query_one(VitalsBar)
             bar.collector = (view.setup, self._now)
             bar.seed(view.vitals)
-        if not self.tables_ready:
-            return  # _add_tables shows the rows
         for name in PANES:
             pane = view.panes.get(name)
             box = self.box(name)
-            if pane is None:
-                continue
+            if pane is None or not box.has_table:
+                continue  # a table not mounted yet gets its rows when it is (_add_tables)
             if not pane.available:
                 box.rows = ()
                 box.table.sync([])
@@ -239,8 +255,9 @@ class DashboardScreen(Screen):
         return self.box(pane or self.active_pane).current_row()
 
     def focus_table(self) -> None:
-        if self.tables_ready:
-            self.box(self.active_pane).table.focus()
+        box = self.box(self.active_pane)
+        if box.has_table:
+            box.table.focus()
 
     # -- bindings ----------------------------------------------------------------------------------
 

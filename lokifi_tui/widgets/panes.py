@@ -138,24 +138,33 @@ def row_text(row: Any) -> str:
 class PaneBox(Vertical):
     """A bordered pane: its table and a note line used when there are no rows to show."""
 
-    def __init__(self, name: str, **kwargs: Any) -> None:
+    def __init__(self, name: str, *, table_width: int = 0, **kwargs: Any) -> None:
         super().__init__(id=f"pane-{name}", classes="pane", **kwargs)
         self.pane = name
+        # > 0: the table is composed with the pane, this wide (rows known before the first frame: the last
+        # known state); 0: it is mounted after the first frame (add_table)
+        self.table_width = table_width
         self.border_title = PANE_TITLES[name]
         self.rows: tuple[Any, ...] = ()
         self._shown_with: tuple[dt.datetime, str, str, str] | None = None
 
     def compose(self) -> ComposeResult:
-        # the table is mounted right after the first frame (add_table): it is hidden until its first rows
-        # anyway, and four DataTables are a good part of what a first frame costs
+        # Without rows to show, the table is mounted right after the first frame (add_table): it is hidden
+        # until its first rows anyway, and four DataTables are a good part of what a first frame costs.
+        # With the last known state, the rows are what the first frame is for.
         yield Static("loading…", classes="pane-note")
+        if self.table_width:
+            yield self._new_table(self.table_width)
+
+    def _new_table(self, width_hint: int = 0) -> PaneTable:
+        table = PaneTable(COLUMNS[self.pane], pane=self.pane, id=f"table-{self.pane}", width_hint=width_hint)
+        table.display = False
+        return table
 
     async def add_table(self) -> None:
         if self.has_table:
             return
-        table = PaneTable(COLUMNS[self.pane], pane=self.pane, id=f"table-{self.pane}")
-        table.display = False
-        await self.mount(table)
+        await self.mount(self._new_table())
 
     @property
     def has_table(self) -> bool:

@@ -27,9 +27,12 @@ class PaneTable(DataTable):
     class WidthChanged(Message):
         """The flexible column got a new width: cells drawn to a width (sparklines) should be redrawn."""
 
-    def __init__(self, columns: Sequence[tuple[str, str, int | None]], *, pane: str, **kwargs) -> None:
+    def __init__(
+        self, columns: Sequence[tuple[str, str, int | None]], *, pane: str, width_hint: int = 0, **kwargs
+    ) -> None:
         super().__init__(cursor_type="row", zebra_stripes=False, **kwargs)
         self.pane = pane
+        self.width_hint = width_hint  # the width expected before the first layout (a table composed with the screen)
         self._column_spec = list(columns)
         self._keys: list[str] = []
         self._cells: dict[str, Cells] = {}
@@ -43,7 +46,7 @@ class PaneTable(DataTable):
     def _compute_flex_width(self) -> int:
         """The column declared with width None takes what the others leave (cells are padded by 1 each side)."""
         fixed = sum((w or 0) + 2 for _, _, w in self._column_spec)
-        width = self.size.width or (self.parent.size.width if self.parent else 0) or 80
+        width = self.size.width or self.width_hint or (self.parent.size.width if self.parent else 0) or 80
         available = width - 1  # room for the vertical scrollbar
         return max(available - fixed, 8)
 

@@ -54,6 +54,12 @@ class _Line(Widget):
         self.refresh()
 
 
+def _width(bar: Widget) -> int:
+    """The bar's width; before the first layout (a first frame drawn from the last known state), the
+    terminal's less the top bar's padding."""
+    return bar.size.width or max(bar.app.size.width - 2, 0) or 80
+
+
 class VitalsBar(_Line):
     """``CPU ▂▃▅▇ 42%  MEM ▅▅▅ 61%  DISK 71%  LOAD ▁▂ 0.42`` — sparklines sized to the width."""
 
@@ -83,7 +89,7 @@ class VitalsBar(_Line):
         self.refresh_text()
 
     def refresh_text(self) -> None:
-        width = self.size.width or 80
+        width = _width(self)
         setup, as_of = self.collector
         if setup is not None and as_of is not None:  # "wrote 12s ago" moves on between store reads
             as_of = max(as_of, dt.datetime.now(dt.UTC).replace(tzinfo=None))
@@ -140,7 +146,7 @@ class StatsBar(_Line):
             self._render_view()
 
     def _render_view(self) -> None:
-        width = self.size.width or 80
+        width = _width(self)
         for short, ai_short, tiny in (
             (False, False, False),
             (True, False, False),

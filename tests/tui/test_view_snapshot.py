@@ -113,6 +113,46 @@ async def test_a_second_start_shows_the_last_rows_while_the_store_is_read(seeded
         assert second.data_loads == 1 and "Showing what was read at" not in screen_text(second)
 
 
+class _FirstFrame(LokifiApp):
+    """Records what the tables held when the first frame had been drawn."""
+
+    def _after_first_paint(self) -> None:
+        boxes = self.dashboard.query("PaneBox")
+        self.first_frame = {b.pane: b.table.row_count if b.has_table and b.table.display else None for b in boxes}
+        self.first_frame_stats = screen_text(self)
+        super()._after_first_paint()
+
+
+@pytest.mark.slow
+@pytest.mark.anyio
+@pytest.mark.parametrize("anyio_backend", ["asyncio"])
+@pytest.mark.parametrize("size", [(120, 40), (160, 50)])
+async def test_a_restart_draws_the_last_rows_in_its_first_frame(seeded, size, anyio_backend):
+    first = LokifiApp(seeded.path, vitals=fixed_vitals, collect=False, now=NOW)
+    async with first.run_test(size=size) as pilot:
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        shown = {b.pane: b.table.row_count for b in first.dashboard.query("PaneBox")}
+    cold = _FirstFrame(seeded.path, vitals=fixed_vitals, collect=False, now=NOW)
+    vs.snapshot_path(seeded.path).unlink()
+    async with cold.run_test(size=size) as pilot:  # no last state: the frame comes first, rows after a read
+        await wait_until(pilot, lambda: hasattr(cold, "first_frame"), 30, "the first frame")
+        assert set(cold.first_frame.values()) == {None}
+        await pilot.app.workers.wait_for_complete()
+    again = _FirstFrame(seeded.path, vitals=fixed_vitals, collect=False, now=NOW)
+    async with again.run_test(size=size) as pilot:
+        await wait_until(pilot, lambda: hasattr(again, "first_frame"), 30, "the first frame")
+        # the pane on screen (all four in the grid, the active one as tabs) had its rows in the first frame
+        narrow = again.dashboard.narrow
+        expected = {p: (n if not narrow or p == "predictions" else None) for p, n in shown.items()}
+        assert again.first_frame == expected, (narrow, again.first_frame)
+        assert shown["predictions"] > 0
+        assert "reading the store" not in again.first_frame_stats.splitlines()[1]  # the top bar's figures too
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        assert {b.pane: b.table.row_count for b in again.dashboard.query("PaneBox")} == shown
+
+
 def test_the_dashboards_read_leaves_the_analysis_libraries_unloaded(seeded):
     """One refresh of every pane (patterns, predictions with their briefs, recommendations, forecast
     sparklines, learning) reads plain rows: a new process that reads the seeded store has not loaded
