@@ -5,14 +5,11 @@
 * :class:`PrometheusServer` — Debian's ``prometheus`` binary with a temp config that scrapes the
   exporters every second, a temp TSDB directory that survives :meth:`restart`, a bounded wait for
   ``/-/ready`` and a teardown that always kills it.
-* :class:`LokiServer` — Grafana Loki when a binary is available (``$LOKIFI_TEST_LOKI_BIN`` or a ``loki``
-  on PATH that says it is Grafana Loki). Debian's archive has no Grafana Loki (its ``loki`` package is
-  a genetics program), so otherwise this runs :func:`loki_standin` in a child process: a loopback server
-  that speaks the subset of Loki's HTTP API Lokifi uses (``/ready``, ``/loki/api/v1/push`` JSON,
+* :class:`LokiServer` — :func:`loki_standin` in a child process: a loopback server that speaks the
+  subset of Loki's HTTP API Lokifi uses (``/ready``, ``/loki/api/v1/push`` JSON,
   ``/loki/api/v1/query_range`` with stream selectors, line filters, ``limit``, ``direction``, the
-  5000-entry limit, ``[start, end)`` ranges) and keeps its data on disk across restarts.
-  ``LokiServer.is_grafana_loki`` says which one runs (only its start-up wait depends on it: every test
-  is written to pass against both).
+  5000-entry limit, ``[start, end)`` ranges) and keeps its data on disk across restarts. Grafana Loki
+  itself is AGPL and is not run here, even when one is installed.
 * :class:`FaultProxy` — a reverse proxy in front of either server that can turn into a source that is
   down, slow, answering 4xx/5xx, cutting answers off, or sending a skewed ``Date``.
 
@@ -247,55 +244,6 @@ class PrometheusServer:
 # Loki
 
 
-def grafana_loki_binary() -> str | None:
-    """A Grafana Loki binary, if one is installed (Debian's ``loki`` is a different program)."""
-    cand = os.environ.get("LOKIFI_TEST_LOKI_BIN") or shutil.which("loki")
-    if not cand:
-        return None
-    try:
-        out = subprocess.run([cand, "-version"], capture_output=True, text=True, timeout=10)
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    text = (out.stdout + out.stderr).lower()
-    return cand if "loki, version" in text else None
-
-
-_LOKI_CONFIG = """\
-auth_enabled: false
-server:
-  http_listen_address: 127.0.0.1
-  http_listen_port: {http}
-  grpc_listen_address: 127.0.0.1
-  grpc_listen_port: {grpc}
-  log_level: warn
-common:
-  instance_addr: 127.0.0.1
-  path_prefix: {data}
-  storage:
-    filesystem:
-      chunks_directory: {data}/chunks
-      rules_directory: {data}/rules
-  replication_factor: 1
-  ring:
-    kvstore:
-      store: inmemory
-schema_config:
-  configs:
-    - from: 2020-10-24
-      store: tsdb
-      object_store: filesystem
-      schema: v13
-      index:
-        prefix: index_
-        period: 24h
-limits_config:
-  reject_old_samples: false
-  allow_structured_metadata: false
-analytics:
-  reporting_enabled: false
-"""
-
-
 def victoria_metrics_binary() -> str | None:
     return shutil.which("victoria-metrics") or shutil.which("victoria-metrics-prod")
 
@@ -339,15 +287,13 @@ class VictoriaMetricsServer(PrometheusServer):
 
 
 class LokiServer:
-    """Grafana Loki if available, else the stand-in below; data kept in ``workdir`` across restarts."""
+    """The stand-in below (never Grafana Loki); data kept in ``workdir`` across restarts."""
 
     def __init__(self, workdir: Path) -> None:
         self.workdir = Path(workdir)
         self.data = self.workdir / "loki-data"
         self.data.mkdir(parents=True, exist_ok=True)
         self.port = free_port()
-        self.binary = grafana_loki_binary()
-        self.is_grafana_loki = self.binary is not None
         self.proc: subprocess.Popen | None = None
 
     @property
@@ -356,12 +302,7 @@ class LokiServer:
 
     def start(self) -> LokiServer:
         log = open(self.workdir / "loki.log", "ab")
-        if self.is_grafana_loki:
-            cfg = self.workdir / "loki.yml"
-            cfg.write_text(_LOKI_CONFIG.format(http=self.port, grpc=free_port(), data=self.data))
-            cmd = [self.binary, f"-config.file={cfg}"]
-        else:
-            cmd = [sys.executable, str(Path(__file__).resolve()), "loki-standin", str(self.port), str(self.data)]
+        cmd = [sys.executable, str(Path(__file__).resolve()), "loki-standin", str(self.port), str(self.data)]
         self.proc = subprocess.Popen(cmd, stdout=log, stderr=log, stdin=subprocess.DEVNULL, start_new_session=True)
         log.close()
 
@@ -370,7 +311,7 @@ class LokiServer:
                 raise RuntimeError(f"loki exited: {self.log_tail()}")
             return http_get(self.url + "/ready", 1.0)[0] == 200
 
-        wait_until(ready, STARTUP_TIMEOUT * (2 if self.is_grafana_loki else 1), "loki ready")
+        wait_until(ready, STARTUP_TIMEOUT, "loki ready")
         return self
 
     def push(self, streams: list[tuple[dict[str, str], list[tuple[int, str]]]]) -> None:

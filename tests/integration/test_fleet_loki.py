@@ -1,8 +1,7 @@
 """The Loki source against a Loki on loopback, fed through the push API, for two simulated hosts.
 
-The server is Grafana Loki when a binary is installed (``$LOKIFI_TEST_LOKI_BIN`` or ``loki`` on PATH),
-otherwise the stand-in in ``fleet_servers.py`` that speaks the same HTTP API (Debian has no Grafana
-Loki package). Each test uses its own ``job`` label, so tests share one server without seeing each
+The server is the stand-in in ``fleet_servers.py``, a loopback server speaking Loki's HTTP API (Grafana
+Loki is AGPL and is not run here). Each test uses its own ``job`` label, so tests share one server without seeing each
 other's lines. What is stored is compared with what the server itself returns: nothing lost, nothing twice.
 """
 
