@@ -121,11 +121,12 @@ def main() -> None:
         exc.show()
         sys.exit(exc.exit_code)
     except BrokenPipeError:
-        # `lokifi ... | head`: the reader left; say nothing more
+        # `lokifi ... | head`: the reader left; say nothing more, and end with 1 as click and rich do when
+        # the pipe breaks inside them (and as Python's documentation advises), so one rule holds
         try:
             sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - stands in for stdout until the exit
         finally:
-            sys.exit(0)
+            sys.exit(1)
     except Exception as exc:
         if not report_store_failure(exc):
             raise

@@ -200,3 +200,26 @@ def test_a_built_demo_opens_without_click(tmp_path, monkeypatch):
     assert r.returncode == 0, r.stderr
     assert f"commands on the demo: lokifi --db {db} --config {cfg}" in r.stdout
     assert f"OPEN {db} True demo-web-1 False" in r.stdout
+
+
+@pytest.mark.parametrize("argv", [["status", "--json"], ["recs", "list"], ["ai", "learn"], ["--help"], ["sources"]])
+def test_a_reader_that_left_ends_every_command_the_same_way(tmp_path, argv):
+    """`lokifi ... | head`: the pipe is closed before the command writes; every command ends with 1 (as click,
+    rich and Python's documentation have it) and says nothing more: no traceback, no second message."""
+    env = {**os.environ, "LOKIFI_HOME": str(tmp_path), "PYTHONUNBUFFERED": "1"}
+    code = "import sys; sys.argv = ['lokifi', *sys.argv[1:]]; from lokifi_tui.cli.entry import run; run()"
+    read, write = os.pipe()
+    os.close(read)  # the reader has left
+    try:
+        r = subprocess.run(
+            [sys.executable, "-c", code, "--db", str(tmp_path / "s.duckdb"), *argv],
+            stdout=write,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+            timeout=60,
+        )
+    finally:
+        os.close(write)
+    assert r.returncode == 1, r.stderr
+    assert "Traceback" not in r.stderr and "Error" not in r.stderr, r.stderr
