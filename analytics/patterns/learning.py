@@ -69,6 +69,10 @@ def safe_text(message: object, limit: int = MAX_STORED_MESSAGE) -> str:
 
 @dataclass(frozen=True)
 class LearnResult:
+    """What one learning pass did. ``new_patterns`` and ``updated_patterns`` count the stored patterns the
+    lines belong to once templates that vary at a position are merged (what ``lokifi patterns list``
+    shows), not the templates seen before merging."""
+
     events: int
     new_patterns: int
     updated_patterns: int
@@ -83,23 +87,24 @@ def learn_from_events(store, since: dt.datetime | None = None, batch: int = 200_
     """
     if store.scalar(f"SELECT count(*) FROM error_patterns WHERE coalesce(rules_version, 1) < {CURRENT_VERSION}"):
         remap_fingerprints(store)
-    total = LearnResult(0, 0, 0)
+    stored = set(store.query("SELECT error_hash FROM error_patterns")["error_hash"].to_list())
+    events = 0
     fps: list[str] = []
     while True:
         r = _learn_batch(store, since, batch)
-        total = LearnResult(
-            total.events + r.events, total.new_patterns + r.new_patterns, total.updated_patterns + r.updated_patterns
-        )
+        events += r.events
         fps.extend(r.fingerprints)
         if r.events < batch:
             break
-    if total.new_patterns:
+    if any(f not in stored for f in fps):
         # a new template may show that stored ones vary at a position: merge them (ids of triaged ones kept)
         from analytics.patterns.merge import consolidate
 
         moved = consolidate(store)
         fps = [moved.get(f, f) for f in fps]
-    return LearnResult(total.events, total.new_patterns, total.updated_patterns, tuple(dict.fromkeys(fps)))
+    final = tuple(dict.fromkeys(fps))
+    new = sum(f not in stored for f in final)  # a line merged into a pattern stored before updated it
+    return LearnResult(events, new, len(final) - new, final)
 
 
 def _learn_batch(store, since, batch) -> LearnResult:

@@ -123,7 +123,13 @@ def _learn_lines(ctx: click.Context, lines: list[str], raw: bool, component: str
 @click.option("--limit", type=click.IntRange(min=1), default=30, show_default=True, help="Patterns to show.")
 @json_option
 def patterns_scan(files: tuple[str, ...], errors_only: bool, limit: int, as_json: bool) -> None:
-    """The patterns in log FILEs: count, type, first/last seen and an example, most frequent first."""
+    """The patterns in log FILEs: count, type, first/last seen and an example, most frequent first.
+
+    Nothing is stored. To learn a file's lines (they then count in `lokifi patterns list` and `lokifi ai
+    learn`): `lokifi patterns group --raw --learn --component NAME < FILE`. To learn the error lines of
+    the logs in a directory as they are written, add it to [watch] log_dirs (`lokifi backfill` reads
+    what they already hold).
+    """
     from analytics.patterns.logread import InputError, scan_paths
     from lokifi_tui.cli.output import BAD_INPUT, fail, print_json
 
@@ -144,6 +150,14 @@ def patterns_scan(files: tuple[str, ...], errors_only: bool, limit: int, as_json
         )
         return
     _print_scan(result, rows[:limit])
+    if rows:
+        from lokifi_tui.cli.output import err_console
+
+        err_console.print(
+            "[dim]A scan stores nothing; to learn these lines: "
+            "lokifi patterns group --raw --learn --component NAME < FILE[/]",
+            highlight=False,
+        )
 
 
 def _print_scan(result: dict, rows: list[dict]) -> None:

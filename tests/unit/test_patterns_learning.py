@@ -29,6 +29,27 @@ def _events(store, msgs, component="backend", start=T0):
     store.append("error_events", df)
 
 
+@pytest.mark.slow
+def test_the_counts_said_are_the_patterns_stored_after_merging(store):
+    """Lines whose templates differ in one word each (package names) are merged into one pattern: the pass
+    says so (one new pattern, as `patterns list` shows), not one per template seen before merging."""
+    names = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "india", "juliet"]
+    _events(store, [f"status installed lib{n}:amd64 unpacked cleanly" for n in names])
+    r = P.learn_from_events(store)
+    stored = P.list_patterns(store, order="count")
+    assert stored.height < len(names)  # the templates were merged ...
+    assert (r.events, r.new_patterns, r.updated_patterns) == (len(names), stored.height, 0)  # ... and said so
+    assert set(r.fingerprints) == set(stored["error_hash"].to_list())
+    _events(
+        store,
+        [f"status installed lib{n}:amd64 unpacked cleanly" for n in ("kilo", "lima")],
+        start=T0 + dt.timedelta(days=1),
+    )
+    r = P.learn_from_events(store)  # new words of a stored pattern: it is updated, nothing new
+    assert (r.events, r.new_patterns, r.updated_patterns) == (2, 0, 1)
+    assert P.list_patterns(store, order="count").height == stored.height
+
+
 def test_confidence_never_calls_one_of_one_certain():
     assert posterior_mean(1, 0) == pytest.approx(2 / 3)
     assert posterior_mean(0, 0) == 0.5
