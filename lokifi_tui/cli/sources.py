@@ -429,8 +429,15 @@ def hosts(ctx: click.Context, since: str, as_json: bool) -> None:
         span = parse_duration(since, "--since")
     except ConfigProblem as exc:
         fail(str(exc), BAD_INPUT)
-    if not db_path(ctx).exists():
-        fail(f"no database at {db_path(ctx)} yet: run `lokifi sources pull --once` first", UNAVAILABLE)
+    if not db_path(ctx).exists():  # nothing pulled yet: an empty answer, as the other read commands give
+        if as_json:
+            print_json([])
+        else:
+            console.print(
+                f"No fleet data yet (no database at {inert(str(db_path(ctx)))}): "
+                "`lokifi sources pull --once` reads the configured sources."
+            )
+        return
     store = get_store(ctx)
     cutoff = utcnow() - dt.timedelta(seconds=span)
     df = store.query(

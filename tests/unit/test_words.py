@@ -88,6 +88,54 @@ def test_every_suggested_command_exists():
     assert not missing, f"messages suggest commands that do not exist: {missing}"
 
 
+def _command_part(words: tuple[str, ...]) -> tuple[str, ...]:
+    """The words of a suggestion that name commands (what follows the deepest command is its arguments)."""
+    group: click.Command = cli
+    ctx = click.Context(cli)
+    out: list[str] = []
+    for w in words:
+        if not isinstance(group, click.Group) or (sub := group.get_command(ctx, w)) is None:
+            break
+        out.append(w)
+        group, ctx = sub, click.Context(sub, parent=ctx)
+    return tuple(out)
+
+
+@pytest.mark.parametrize("words", sorted({_command_part(s) for s in _suggestions()}), ids=" ".join)
+def test_every_suggested_command_runs_its_help(words):
+    """Each suggested command loads (its module is imported lazily) and answers ``--help`` as itself."""
+    r = CliRunner().invoke(cli, [*words, "--help"], terminal_width=100, prog_name="lokifi")
+    assert r.exit_code == 0, r.output
+    assert f"Usage: lokifi {' '.join(words)}".rstrip() in " ".join(r.output.split()), r.output
+
+
+#: suggested commands that only read and answer at once: run for real on a new, empty home
+READS = [
+    ("status",),
+    ("ai", "learn"),
+    ("ai", "status"),
+    ("ai", "cache", "stats"),
+    ("recs", "list"),
+    ("patterns", "list"),
+    ("baselines",),
+    ("db", "info"),
+    ("locate",),
+    ("config", "show"),
+    ("config", "check"),
+    ("sources", "list"),
+    ("sources", "hosts"),
+]
+
+
+@pytest.mark.parametrize("words", READS, ids=" ".join)
+def test_the_suggested_read_commands_answer_on_a_new_home(words, tmp_path):
+    assert words in {_command_part(s) for s in _suggestions()}  # still suggested somewhere
+    r = CliRunner().invoke(cli, ["--db", str(tmp_path / "new.duckdb"), *words], terminal_width=100)
+    assert r.exception is None or isinstance(r.exception, SystemExit), r.exception
+    assert r.exit_code == 0, r.output
+    assert r.output.strip()
+
+
 @pytest.mark.slow
 def test_piped_output_is_not_cut_to_80_columns(tmp_path):
     """A script or a file gets whole ids and messages: no 80-column truncation when stdout is a pipe."""
