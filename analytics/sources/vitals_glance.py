@@ -44,7 +44,10 @@ def glance(*, instant: bool = False) -> Glance:
 
         try:
             usage = shutil.disk_usage(os.path.abspath(os.sep))
-            disk = 100.0 * usage.used / usage.total if usage.total else 0.0
+            # as psutil and df count it: of the space a user can fill (blocks reserved for root left out),
+            # so the first frame's figure is the one the next reading shows
+            room = usage.used + usage.free
+            disk = 100.0 * usage.used / room if room else 0.0
         except OSError:
             disk = 0.0
         return Glance(cpu=None, mem=None, disk=disk, load=load_average()[0], cores=os.cpu_count() or 1)
