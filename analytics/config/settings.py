@@ -17,12 +17,12 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import socket
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from analytics.config.machine import this_host
 from analytics.config.paths import resolve_config
 from analytics.config.toml_lines import Issue, issue_of, locate_keys, parse_salvaging
 
@@ -195,7 +195,7 @@ class Config:
 
     @property
     def host(self) -> str:
-        return self.general.host or socket.gethostname()
+        return self.general.host or this_host()
 
 
 _Section = TypeVar("_Section", bound="DataclassInstance")  # one of the dataclasses above: a section

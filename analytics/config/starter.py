@@ -14,12 +14,13 @@ import http.client
 import os
 import re
 import shutil
-import socket
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import psutil
+
+from analytics.config.machine import this_host
 
 #: port -> (service, speaks HTTP?)
 WELL_KNOWN = {
@@ -280,7 +281,7 @@ def _q(s: str) -> str:
 
 def render(found: list[Found], host: str | None = None, prometheus: str | None = None, journal: bool = False) -> str:
     """The commented starting file."""
-    host = host or socket.gethostname()
+    host = host or this_host()
     journal_line = (
         "journal = true                       # the systemd journal's errors, per unit (found readable)"
         if journal

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -23,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from analytics.common.clock import utcnow
+from analytics.config.machine import this_host
 from analytics.dashboard import PANE_TITLES  # re-exported (__all__); defined where the TUI's start can read it
 from analytics.dashboard.details import (  # re-exported (__all__): the TUI reads details here
     ComponentDetail,
@@ -197,11 +197,11 @@ def _next_change(con: Any, now: dt.datetime, predictions: Pane | None) -> dt.dat
 def _local_host(config: Any) -> str | None:
     """The name this machine's collector stores its readings under (``[general] host`` or the hostname)."""
     if config is None:
-        return socket.gethostname()
+        return this_host()
     try:
         return str(config.host)
     except AttributeError:
-        return socket.gethostname()
+        return this_host()
 
 
 def _fleet_sources(con: Any, now: dt.datetime, config: Any) -> tuple[tuple[str, str, float | None], ...]:

@@ -246,13 +246,13 @@ def record_error(
     source: str = "manual",
 ) -> dict:
     """Record one error message as an event, learn it, and return its pattern."""
-    import socket
+    from analytics.config.machine import this_host
 
     text = safe_text(message)
     row = pl.DataFrame(
         {
             "ts": [_now(ts)],
-            "host": [host or socket.gethostname()],
+            "host": [host or this_host()],
             "component": [safe_text(component, 200) or "unknown"],
             "message": [text],
             "source": [source],

@@ -22,7 +22,6 @@ import io
 import json
 import os
 import select
-import socket
 import stat
 import tempfile
 from pathlib import Path
@@ -30,6 +29,7 @@ from pathlib import Path
 import polars as pl
 
 from analytics.common.timeparse import parse_timestamps
+from analytics.config.machine import this_host
 from analytics.store.database import Store
 from analytics.store.ingest_read import (
     MAX_REPORTED_ERRORS,
@@ -407,7 +407,7 @@ def _ingest_regular(
     if seen.height and not force:
         report.already_ingested = True
         return report
-    host = host or socket.gethostname()
+    host = host or this_host()
     source = f"ingest:{p.name}"
     args = (p, fmt, batch_rows)
     if strict:

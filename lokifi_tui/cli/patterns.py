@@ -91,10 +91,10 @@ def patterns_group(ctx: click.Context, raw: bool, learn: bool, component: str, s
 
 def _learn_lines(ctx: click.Context, lines: list[str], raw: bool, component: str) -> None:
     import datetime as dt
-    import socket
 
     import polars as pl
 
+    from analytics.config.machine import this_host
     from analytics.patterns.learning import learn_from_events
     from analytics.patterns.logline import strip_headers
     from lokifi_tui.cli.context import get_store
@@ -106,7 +106,7 @@ def _learn_lines(ctx: click.Context, lines: list[str], raw: bool, component: str
     df = pl.DataFrame(
         {
             "ts": [now] * len(lines),
-            "host": socket.gethostname(),
+            "host": this_host(),
             "component": component,
             "message": msgs.str.slice(0, 65536),
             "source": "patterns group",

@@ -56,3 +56,12 @@ def test_config_show_hides_credentials_but_not_numbers(tmp_path):
     assert r.exit_code == 0, r.output
     assert "secret_max_file_kb = 2048" in r.output
     assert "abc123secret" not in r.output
+
+
+def test_this_host_is_the_name_gethostname_gives():
+    import socket
+
+    from analytics.config.machine import this_host
+    from analytics.config.settings import Config
+
+    assert this_host() == socket.gethostname() == Config().host
