@@ -19,8 +19,9 @@ first reading is taken here, before click is imported, so the window passes whil
 (:func:`take_status_cpu_reading`).
 
 The read commands in :data:`READ_AHEAD` start opening the store on another thread here
-(:mod:`analytics.store.ahead`): DuckDB opens the file while click and the command load; once they have
-answered, the executable (:func:`run`) ends them without the interpreter's teardown (:func:`_exit_now`).
+(:mod:`analytics.store.ahead`): DuckDB opens the file while the command loads; once they have answered,
+the executable (:func:`run`) ends them without the interpreter's teardown (:func:`_exit_now`). Plain
+``ai learn`` and ``recs list`` (their flags only) are answered without click (:mod:`lokifi_tui.cli.quick`).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ import gc
 import os
 import sys
 import time
+from functools import partial
 from pathlib import Path
 
 #: ``--flag`` -> (the Globals field, the environment variable read when the flag is absent)
@@ -190,13 +192,20 @@ def main(exit_quickly: bool = False) -> None:
 
             _status_cpu_reading = (time.monotonic(), cpu_clock())
         read = open_store_ahead(sys.argv[1:])
-        from lokifi_tui.cli.main import main as cli_main
+        from lokifi_tui.cli.quick import quick_command
 
+        quick = quick_command(sys.argv[1:])
+        if quick is not None:  # answered without loading click (lokifi_tui/cli/quick.py)
+            from lokifi_tui.cli.output import run_command
+
+            command = partial(run_command, quick)
+        else:
+            from lokifi_tui.cli.main import main as command
         if not (read and exit_quickly):
-            cli_main()
+            command()
             return
         try:
-            cli_main()
+            command()
         except SystemExit as done:
             _exit_now(done.code)
             raise

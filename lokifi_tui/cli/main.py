@@ -3,9 +3,7 @@ loads only what it needs and ``lokifi patterns group`` starts fast."""
 
 from __future__ import annotations
 
-import contextlib
 import importlib
-import os
 import sys
 
 import click
@@ -104,35 +102,21 @@ cli.add_command(ai, "ai")
 
 def main() -> None:
     """The click command line (the ``lokifi`` executable is :func:`lokifi_tui.cli.entry.run`)."""
-    from lokifi_tui.cli.output import STORE, err_console, report_store_failure
+    from lokifi_tui.cli.output import err_console, run_command
 
-    for stream in (sys.stdout, sys.stderr):
-        # an argument or file name that is not UTF-8 (a lone surrogate here) is shown escaped, never a crash
-        with contextlib.suppress(AttributeError, ValueError):
-            stream.reconfigure(errors="backslashreplace")
-    try:
-        rc = cli.main(prog_name="lokifi", standalone_mode=False)
-        if type(rc) is int and rc:  # ctx.exit(n): click hands the code back when not standalone
-            sys.exit(rc)
-    except click.exceptions.Abort:
-        err_console.print("aborted")
-        sys.exit(130)
-    except click.ClickException as exc:
-        exc.show()
-        sys.exit(exc.exit_code)
-    except BrokenPipeError:
-        # `lokifi ... | head`: the reader left; say nothing more, and end with 1 as click and rich do when
-        # the pipe breaks inside them (and as Python's documentation advises), so one rule holds
+    def invoke() -> None:
         try:
-            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - stands in for stdout until the exit
-        finally:
-            sys.exit(1)
-    except Exception as exc:
-        if not report_store_failure(exc):
-            raise
-        sys.exit(STORE)
-    except KeyboardInterrupt:
-        sys.exit(130)
+            rc = cli.main(prog_name="lokifi", standalone_mode=False)
+            if type(rc) is int and rc:  # ctx.exit(n): click hands the code back when not standalone
+                sys.exit(rc)
+        except click.exceptions.Abort:
+            err_console.print("aborted")
+            sys.exit(130)
+        except click.ClickException as exc:
+            exc.show()
+            sys.exit(exc.exit_code)
+
+    run_command(invoke)
 
 
 if __name__ == "__main__":

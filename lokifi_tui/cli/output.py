@@ -9,12 +9,14 @@ Exit codes: 0 ok, 1 unexpected error, 2 usage, 3 bad input, 4 store problem (bus
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import math
 import os
 import re
 import sys
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, NoReturn
 
 OK, UNEXPECTED, USAGE, BAD_INPUT, STORE, UNAVAILABLE = 0, 1, 2, 3, 4, 5
@@ -158,3 +160,27 @@ def report_store_failure(exc: BaseException) -> bool:
     kind = "database busy" if isinstance(exc, store.StoreBusy) else "database problem"
     err_console.print(f"[bold red]{kind}:[/] {inert(exc)}")
     return True
+
+
+def run_command(body: Callable[[], None]) -> None:
+    """Run a command's ``body`` with the ends every command shares: output that is not UTF-8 (a lone
+    surrogate in a file name) is shown escaped; a reader that leaves (``lokifi ... | head``) ends it with
+    1 and nothing more said, as click and rich do when the pipe breaks inside them (and as Python's
+    documentation advises); a store failure (busy, corrupt, too new) is one clear line and exit 4;
+    Ctrl-C is 130. Used by the click command line and by the read commands that answer without it."""
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(AttributeError, ValueError):
+            stream.reconfigure(errors="backslashreplace")  # type: ignore[union-attr]
+    try:
+        body()
+    except BrokenPipeError:
+        try:
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - stands in for stdout until the exit
+        finally:
+            sys.exit(1)
+    except Exception as exc:
+        if not report_store_failure(exc):
+            raise
+        sys.exit(STORE)
+    except KeyboardInterrupt:
+        sys.exit(130)

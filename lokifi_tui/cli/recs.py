@@ -18,9 +18,7 @@ from lokifi_tui.cli.output import (
     inert,
     print_json,
 )
-
-ICONS = {"security": "🔒", "dependencies": "📦", "performance": "⚡", "maintenance": "🧹", "system": "💻"}
-PRIORITY = {1: ("HIGH", "bold red"), 2: ("MEDIUM", "yellow"), 3: ("LOW", "cyan")}
+from lokifi_tui.cli.rec_rows import ICONS, list_open, print_rec, rec_json
 
 
 def parse_duration(text: str) -> dt.timedelta:
@@ -33,41 +31,6 @@ def parse_duration(text: str) -> dt.timedelta:
     if seconds <= 0:
         raise click.BadParameter("the duration must be positive")
     return dt.timedelta(seconds=seconds)
-
-
-def _rec_json(r, now: dt.datetime) -> dict:
-    d = r.to_dict()
-    d["status"] = r.effective_status(now)
-    d["priority_name"] = PRIORITY.get(r.priority, ("?", ""))[0]
-    d["recommendation_type"] = r.rule
-    d["impact_score"] = r.impact
-    return d
-
-
-def _learned_note(r) -> str:
-    if r.learned_factor >= 0.999:
-        return ""
-    learned = r.evidence.get("learned", {}) if isinstance(r.evidence, dict) else {}
-    return (
-        f" (lowered from {r.base_impact:.1f}: dismissed {learned.get('dismissed', 0)}× on this host; "
-        f"`lokifi recs reset-learning {r.rule}` to undo)"
-    )
-
-
-def _print_rec(r, now: dt.datetime, *, show_id: bool = True, show_status: bool = False) -> None:
-    name, style = PRIORITY.get(r.priority, ("?", ""))
-    icon = ICONS.get(r.category, "💡")
-    rid = f"[dim]#{r.id}[/] " if show_id else ""
-    status = r.effective_status(now)
-    st = ""
-    if show_status and status != "open":
-        until = f" until {r.snoozed_until:%Y-%m-%d %H:%M} UTC" if status == "snoozed" and r.snoozed_until else ""
-        st = f" [dim]({status}{until})[/]"
-    console.print(f"{icon} {rid}[{style}]\\[{name}][/] [bold]{inert(r.title)}[/]{st}")
-    console.print(f"   {inert(r.description)}")
-    console.print(f"   Impact: {r.impact:.1f}/10{inert(_learned_note(r))}")
-    console.print(f"   Action: {inert(r.action)}")
-    console.print()
 
 
 def _problems(problems: list[str]) -> None:
@@ -126,7 +89,7 @@ def ai_recommendations(ctx: click.Context, as_json: bool, no_refresh: bool, host
             {
                 "host": host,
                 "generated_at": now,
-                "recommendations": [_rec_json(r, now) for r in recs],
+                "recommendations": [rec_json(r, now) for r in recs],
                 "problems": report.problems if report else [],
                 "scope": "stored metrics" if other else "all rules",
             }
@@ -135,7 +98,7 @@ def ai_recommendations(ctx: click.Context, as_json: bool, no_refresh: bool, host
     if not recs:
         console.print("✅ No open recommendations: nothing past its threshold.\n")
     for r in recs:
-        _print_rec(r, now, show_id=True)
+        print_rec(r, now, show_id=True)
     console.print(
         "💡 TIP: Run recommendations regularly with: [bold]lokifi ai recommendations[/]"
         " — triage with `lokifi recs apply|dismiss|snooze ID`"
@@ -159,28 +122,7 @@ def recs_list(ctx: click.Context, show_all: bool, host: str | None, as_json: boo
     """Open recommendations, most urgent first (no rules are run; see `lokifi scan`).
 
     The --json rows carry their host, so with --host every row shows the filter."""
-    from analytics.recommend.lifecycle import list_recs, utcnow  # the stored rows: no rule engine, no psutil
-
-    store, config = get_store(ctx), get_config(ctx)
-    now = utcnow()
-    items = list_recs(store, host or config.host, include_all=show_all, now=now)
-    if as_json:
-        print_json([_rec_json(r, now) for r in items])
-        return
-    if not items:
-        for_host = f" for host {inert(host)}" if host else ""
-        host_opt = f" --host {inert(host)}" if host else ""
-        console.print(
-            "No recommendations"
-            + ("" if show_all else " open")
-            + for_host
-            + ". Run `lokifi ai recommendations"
-            + host_opt
-            + "` or `lokifi scan`."
-        )
-        return
-    for r in items:
-        _print_rec(r, now, show_status=True)
+    list_open(get_store(ctx), get_config(ctx), host, show_all=show_all, as_json=as_json)
 
 
 def _transition(ctx: click.Context, fn, rec_id: int, as_json: bool, **kwargs):
@@ -190,7 +132,7 @@ def _transition(ctx: click.Context, fn, rec_id: int, as_json: bool, **kwargs):
     except _lookup_errors() as exc:
         fail(str(exc), BAD_INPUT)
     if as_json:
-        print_json(_rec_json(r, engine.utcnow()))
+        print_json(rec_json(r, engine.utcnow()))
     return r
 
 
@@ -265,7 +207,7 @@ def recs_history(ctx: click.Context, rec_id: int, as_json: bool) -> None:
         fail(str(exc), BAD_INPUT)
     events = engine.history(store, rec_id)
     if as_json:
-        print_json({"recommendation": _rec_json(r, engine.utcnow()), "events": events})
+        print_json({"recommendation": rec_json(r, engine.utcnow()), "events": events})
         return
     console.print(f"[bold]#{r.id} {inert(r.title)}[/] — {r.status}")
     for e in events:
@@ -353,7 +295,7 @@ def scan(ctx: click.Context, paths: tuple[str, ...], as_json: bool) -> None:
                 "summary": report.summary.__dict__,
                 "problems": report.problems,
                 "findings": len(report.findings),
-                "open": [_rec_json(r, now) for r in recs_now],
+                "open": [rec_json(r, now) for r in recs_now],
             }
         )
         return
@@ -371,7 +313,7 @@ def scan(ctx: click.Context, paths: tuple[str, ...], as_json: bool) -> None:
         f"{s.resolved} resolved, {s.still_dismissed} still dismissed. Security scan time recorded.\n"
     )
     for r in recs_now:
-        _print_rec(r, now)
+        print_rec(r, now)
 
 
 def _scan_paths(ctx: click.Context, paths: tuple[str, ...], as_json: bool) -> None:
