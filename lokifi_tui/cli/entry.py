@@ -4,7 +4,7 @@ Bare ``lokifi`` — no command, only the root's dashboard options — opens the 
 importing click (about 40 ms of a first paint budgeted at 0.7 s), and so does a bare ``lokifi demo`` once
 the demo is built; anything else, ``--help`` and every malformed option included, goes to the click
 command line (:mod:`lokifi_tui.cli.main`), which owns the messages.
-``tests/unit/test_cli_entry.py`` keeps :data:`DASHBOARD_OPTIONS` equal to the click root's options.
+``tests/unit/test_cli_entry.py`` keeps the root options it reads (:mod:`lokifi_tui.cli.root_options`) equal to click's.
 
 Python's cyclic garbage collector is held off from here until the dashboard's first frame: start-up
 builds the interpreter's longest-lived objects (some 400 modules) and frees almost nothing, so the
@@ -33,43 +33,7 @@ import time
 from functools import partial
 from pathlib import Path
 
-#: ``--flag`` -> (the Globals field, the environment variable read when the flag is absent)
-DASHBOARD_OPTIONS: dict[str, tuple[str, str | None]] = {
-    "--db": ("db", "LOKIFI_DB"),
-    "--config": ("config", "LOKIFI_CONFIG"),
-    "--refresh": ("refresh", None),
-    "--theme": ("theme", None),
-}
-
-
-def dashboard_args(argv: list[str]) -> dict[str, object] | None:
-    """The Globals for ``argv`` when it only opens the dashboard; None when click must decide (a
-    command, ``--help``, anything unknown or malformed)."""
-    values: dict[str, object] = {}
-    i = 0
-    while i < len(argv):
-        flag, eq, value = argv[i].partition("=")
-        if flag not in DASHBOARD_OPTIONS:
-            return None
-        if not eq:
-            if i + 1 >= len(argv) or argv[i + 1].startswith("-"):
-                return None
-            i += 1
-            value = argv[i]
-        values[DASHBOARD_OPTIONS[flag][0]] = value  # repeated: the last one counts, as in click
-        i += 1
-    if "refresh" in values:
-        try:
-            values["refresh"] = float(values["refresh"])  # type: ignore[arg-type]
-        except ValueError:
-            return None
-        # inf, -inf or nan (the only value unequal to itself): click says why
-        if values["refresh"] in (float("inf"), float("-inf")) or values["refresh"] != values["refresh"]:
-            return None
-    for field, env in DASHBOARD_OPTIONS.values():
-        if field not in values:
-            values[field] = (os.environ.get(env) if env else None) or None  # click ignores an empty variable
-    return values
+from lokifi_tui.cli.root_options import DASHBOARD_OPTIONS, dashboard_args
 
 
 def command_word(argv: list[str]) -> str | None:

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from functools import partial
 
 from lokifi_tui.cli.context import Globals
+from lokifi_tui.cli.root_options import DASHBOARD_OPTIONS, dashboard_args
 
 #: command words -> the options it may take here (flags only)
 QUICK: dict[tuple[str, ...], frozenset[str]] = {
@@ -24,8 +25,6 @@ QUICK: dict[tuple[str, ...], frozenset[str]] = {
 
 def quick_command(argv: list[str]) -> Callable[[], None] | None:
     """The command ``argv`` runs, ready to call, when it is one answered here; None for click."""
-    from lokifi_tui.cli.entry import DASHBOARD_OPTIONS, dashboard_args
-
     i = 0
     while i < len(argv) and argv[i].startswith("-"):  # the root's options, as the dashboard's parser reads them
         flag, eq, _ = argv[i].partition("=")
