@@ -14,6 +14,15 @@ from rca_support import server  # noqa: F401 - the loopback OpenAI-API server fi
 KNOBS = ("LOKIFI_TEST_", "LOKIFI_CONCURRENCY_SECONDS", "LOKIFI_FUZZ_EXAMPLES")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _session_home(tmp_path_factory):
+    """A LOKIFI_HOME for session fixtures too (they run before the per-test home is set): building the demo
+    once for a module saves its last known state under the home's cache, never under the user's."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("LOKIFI_HOME", str(tmp_path_factory.mktemp("lokifi-session-home")))
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _isolated_home(tmp_path_factory, monkeypatch):
     home = tmp_path_factory.mktemp("lokifi-home")

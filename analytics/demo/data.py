@@ -280,6 +280,17 @@ def _write_demo_files(root: Path, now: dt.datetime) -> tuple[Path, Path]:
     return project, logs
 
 
+def _keep_first_view(store: Store, now: dt.datetime, config) -> None:
+    """Save what the dashboard will show as the database's last known state (analytics.dashboard.snapshot),
+    so that even the first ``lokifi demo`` draws its rows in its first frame, while it reads the store."""
+    from analytics.dashboard.snapshot import save
+    from analytics.dashboard.view import load_dashboard
+    from analytics.store.file_signature import file_signature
+
+    signature = file_signature(store.path)
+    save(load_dashboard(store, now=now, config=config), store.path, signature)
+
+
 def build_demo(
     path: str | os.PathLike[str],
     now: dt.datetime | None = None,
@@ -312,7 +323,9 @@ def build_demo(
         from analytics.config.settings import load_config
         from analytics.demo.engines import run_engines
 
-        run_engines(store, now, config=load_config(config_path))
+        config = load_config(config_path)
+        run_engines(store, now, config=config)
+        _keep_first_view(store, now, config)
     return DemoInfo(
         path=p,
         now=now,

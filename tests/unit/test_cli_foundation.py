@@ -92,6 +92,26 @@ def test_demo_build_is_deterministic(tmp_path):
     assert s.scalar("SELECT count(*) FROM error_events WHERE component = 'redis' AND message ILIKE '%refused%'") > 20
 
 
+@pytest.mark.slow
+def test_a_built_demo_keeps_its_first_view(tmp_path, monkeypatch):
+    """Even the first `lokifi demo` draws rows in its first frame: the build saves what the dashboard will
+    show as the database's last known state, at the file's final signature."""
+    from analytics.dashboard import snapshot
+    from analytics.demo import engines
+    from analytics.demo.data import build_demo
+    from analytics.store.file_signature import file_signature
+
+    monkeypatch.setattr(engines, "run_engines", lambda *a, **k: None)  # the data is enough to show
+    now = dt.datetime(2026, 6, 1, 12)
+    info = build_demo(tmp_path / "demo.duckdb", now, files=False)
+    kept = snapshot.load(info.path)
+    assert kept is not None
+    view, signature = kept
+    assert signature == file_signature(info.path) and view.now == now
+    assert view.learning is not None and "predictions" in view.panes
+    assert snapshot.load(build_demo(tmp_path / "bare.duckdb", now, files=False, engines=False).path) is None
+
+
 def test_ci_runs_the_readme_test_command():
     readme = (ROOT / "README.md").read_text()
     block = re.search(r"```bash\n(.*?)```", readme, re.S).group(1)
