@@ -177,20 +177,13 @@ def main(exit_quickly: bool = False) -> None:
         return
     from lokifi_tui.cli.context import Globals
     from lokifi_tui.cli.dashboard import open_dashboard, open_demo
+    from lokifi_tui.cli.output import run_command
 
     try:
         if demo is not None:  # `lokifi demo` on a built demo: the same as click's `demo`, without click
-            open_demo(Globals(), demo)
+            run_command(partial(open_demo, Globals(), demo))
         else:
-            open_dashboard(Globals(**args))  # type: ignore[arg-type]
-    except KeyboardInterrupt:
-        sys.exit(130)
-    except Exception as exc:
-        from lokifi_tui.cli.output import STORE, report_store_failure
-
-        if not report_store_failure(exc):
-            raise
-        sys.exit(STORE)
+            run_command(partial(open_dashboard, Globals(**args)))  # type: ignore[arg-type]
     finally:
         gc.enable()
 
