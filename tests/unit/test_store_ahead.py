@@ -110,16 +110,20 @@ def test_the_executable_opens_ahead_only_for_read_commands(monkeypatch, tmp_path
     assert calls == ([resolve_db(db)] if started else [])
 
 
-def test_a_read_command_answers_with_it(store, tmp_path):
-    env = {**os.environ, "NO_COLOR": "1", "LOKIFI_HOME": str(tmp_path)}
-    code = "from lokifi_tui.cli.entry import main; main()"
-    out = subprocess.run(
-        [sys.executable, "-c", code, "--db", str(store.path), "recs", "list", "--json"],
+def _lokifi(code: str, store, home, *args: str) -> subprocess.CompletedProcess:
+    """``code`` (which runs the command line) in a new process on ``store``, with ``args`` after ``--db``."""
+    env = {**os.environ, "NO_COLOR": "1", "LOKIFI_HOME": str(home)}
+    return subprocess.run(
+        [sys.executable, "-c", code, "--db", str(store.path), *args],
         capture_output=True,
         text=True,
         env=env,
         timeout=60,
     )
+
+
+def test_a_read_command_answers_with_it(store, tmp_path):
+    out = _lokifi("from lokifi_tui.cli.entry import main; main()", store, tmp_path, "recs", "list", "--json")
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip().startswith("[")
     assert _lock_is_free(store)
@@ -129,19 +133,12 @@ def test_a_read_command_answers_with_it(store, tmp_path):
 def test_the_executable_ends_a_read_command_quickly_with_its_output_and_code(store, tmp_path, args, rc):
     """`run()` (the installed `lokifi`) ends a read command without the interpreter's teardown: the
     output is complete, the exit code kept, the exit handlers run and the store's lock is free."""
-    env = {**os.environ, "NO_COLOR": "1", "LOKIFI_HOME": str(tmp_path)}
     code = (
         "import atexit, sys\n"
         "atexit.register(lambda: print('exit handlers ran', file=sys.stderr))\n"
         "from lokifi_tui.cli.entry import run; run()\n"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code, "--db", str(store.path), *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-    )
+    out = _lokifi(code, store, tmp_path, *args)
     assert out.returncode == rc, out.stderr
     assert "exit handlers ran" in out.stderr
     if rc == 0:
@@ -153,7 +150,6 @@ def test_the_executable_ends_a_read_command_quickly_with_its_output_and_code(sto
 def test_only_the_executable_skips_the_interpreters_teardown(store, tmp_path, entry_point, torn_down):
     """An object left in the script's globals is finalised by the interpreter's teardown: after `main()`
     (in-process callers) it is, after `run()` (the installed `lokifi`) a read command ends before it."""
-    env = {**os.environ, "NO_COLOR": "1", "LOKIFI_HOME": str(tmp_path)}
     code = (
         "import sys\n"
         "class Left:\n"
@@ -162,12 +158,6 @@ def test_only_the_executable_skips_the_interpreters_teardown(store, tmp_path, en
         "left = Left()\n"
         f"from lokifi_tui.cli.entry import {entry_point}; {entry_point}()\n"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code, "--db", str(store.path), "recs", "list", "--json"],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-    )
+    out = _lokifi(code, store, tmp_path, "recs", "list", "--json")
     assert out.returncode == 0, out.stderr
     assert ("torn down" in out.stderr) is torn_down, out.stderr
