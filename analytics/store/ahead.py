@@ -8,7 +8,7 @@ session of the process on that file takes it over (:func:`take_ahead`). A write 
 first and opens as usual; so does a session that finds the early open failed, which then meets the same
 error and reports it as always. Whatever nothing took over is released at exit.
 
-Light at import (no DuckDB): the thread imports the store.
+Light at import (no DuckDB): open_ahead imports the store, on the caller's thread.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ class Ahead:
     def _open(self) -> None:
         import time
 
-        from analytics.store.database import Store
+        from analytics.store.database import Store  # imported by open_ahead on the caller's thread
 
         store = Store(self.path)
         timeout = store.read_timeout
@@ -84,6 +84,11 @@ def open_ahead(path: str | os.PathLike[str]) -> bool:
     p = Path(path).expanduser()
     if not p.is_file():
         return False
+    # The store's modules (and DuckDB's extension) are imported here, on the calling thread: the thread
+    # only locks and opens. Importing them there while the caller imported its command line failed now
+    # and then (about one start in thirty) with a NameError inside importlib on the caller's side.
+    import analytics.store.database  # noqa: F401
+
     key = _key(p)
     with _guard:
         if key in _pending:
