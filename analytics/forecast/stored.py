@@ -33,6 +33,7 @@ from analytics.forecast.linear import HORIZON_DAYS
 # the `lokifi forecast series` path: the CLI imports these two from here
 from analytics.forecast.series_csv import SeriesInputError, forecast_csv_timed  # noqa: F401
 from analytics.forecast.sparklines import DEFAULT_METRIC
+from analytics.patterns.confidence import posterior_mean
 
 if TYPE_CHECKING:  # pragma: no cover
     import polars as pl
@@ -130,8 +131,8 @@ MIN_SCORED = 10  # scored forecasts before the measured hit rate replaces the no
 
 def _confidence(store: Store, metric: str, host: str = "") -> tuple[float, str]:
     acc = forecast_accuracy(store, metric=metric, host=host)
-    if acc["scored"] >= MIN_SCORED:
-        return float(acc["hit_rate"]), "measured"
+    if acc["scored"] >= MIN_SCORED:  # the posterior mean of the hit rate, as for every measured confidence
+        return posterior_mean(acc["hits"], acc["scored"] - acc["hits"]), "measured"
     return LEVEL, "prior"
 
 

@@ -27,6 +27,7 @@ from typing import Any
 import polars as pl
 
 from analytics.common.clock import utcnow
+from analytics.patterns.confidence import posterior_mean
 from analytics.predict import baselines as B, rules as R
 from analytics.predict.rules import SENSITIVITY  # also re-exported for the CLI
 from analytics.predict.scoring import score_due  # noqa: F401  (re-exported: the CLI and the hook names use it here)
@@ -91,10 +92,13 @@ def _outcomes(con, host: str | None = None) -> dict[tuple[str, str], tuple[int, 
 
 
 def confidence(rule: str, host: str, outcomes: dict[tuple[str, str], tuple[int, int]]) -> tuple[float, str, int]:
-    """(confidence, 'measured'|'prior', outcomes behind it) for a rule on a host."""
+    """(confidence, 'measured'|'prior', outcomes behind it) for a rule on a host.
+
+    A measured confidence is the mean of the Beta(1, 1) posterior of the rule's hit rate, as a fix's is
+    (analytics/patterns/confidence.py): 14 hits of 14 reads 94%, not a certainty."""
     n, hits = outcomes.get((rule, host), (0, 0))
     if n >= MIN_OUTCOMES:
-        return hits / n, "measured", n
+        return posterior_mean(hits, n - hits), "measured", n
     prior = R.RULES[rule][1] if rule in R.RULES else 0.5
     return prior, "prior", n
 
@@ -438,7 +442,7 @@ def rule_stats(store: Store, host: str | None = None) -> list[dict[str, Any]]:
                 "precision": hits / scored if scored else None,
                 "mean_lead_hours": float(lead) if lead is not None else None,
                 "pending": int(pending),
-                "confidence": (hits / scored) if scored >= MIN_OUTCOMES else prior,
+                "confidence": posterior_mean(hits, scored - hits) if scored >= MIN_OUTCOMES else prior,
                 "confidence_kind": "measured" if scored >= MIN_OUTCOMES else "prior",
             }
         )

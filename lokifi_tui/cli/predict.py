@@ -147,7 +147,8 @@ def ai_predict(
     as_json: bool,
 ) -> None:
     """Predictive maintenance: the built-in rules and the anomaly detector over the last 7 days, each
-    prediction stored and later scored; confidence is each rule's measured hit rate on this host."""
+    prediction stored and later scored; confidence is each rule's measured hit rate on this host
+    (its posterior mean: n hits of n never reads 100%)."""
     from analytics.predict import predictions as PR
     from lokifi_tui.cli.context import get_config, get_store
 

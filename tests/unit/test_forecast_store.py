@@ -188,7 +188,8 @@ def test_forecast_accuracy_is_measured_from_scored_outcomes(demo):
         "WHERE prediction_type = 'forecast' AND prediction_date = $now",
         {"now": NOW},
     )
-    assert kinds.rows() == [("measured", pytest.approx(acc["hit_rate"]))]
+    # the posterior mean of the measured hit rate (uniform prior), like every measured confidence
+    assert kinds.rows() == [("measured", pytest.approx((acc["hits"] + 1) / (acc["scored"] + 2)))]
 
 
 def test_sparklines_have_60_to_120_points_and_the_forecast_band(demo):

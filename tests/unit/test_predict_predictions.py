@@ -131,13 +131,15 @@ def test_predictions_scored_against_truth_and_confidence_moves(store):
         "AND outcome_date <= ?",
         [day(first_d)],
     ).row(0)
-    assert n >= P.MIN_OUTCOMES and measured[0][1] == pytest.approx(hits / n)
+    # the posterior mean of the hit rate (Beta(1, 1) prior), never the raw rate: a perfect record is not certain
+    assert n >= P.MIN_OUTCOMES and measured[0][1] == pytest.approx((hits + 1) / (n + 2))
     assert measured[0][1] < 0.9  # the two fpB misses count
 
     stats = {s["rule"]: s for s in P.rule_stats(store)}
     s = stats["slow_response"]
     assert (s["scored"], s["hits"], s["false_alarms"]) == (10, 6, 4)
     assert s["precision"] == pytest.approx(0.6) and s["confidence_kind"] == "measured"
+    assert s["confidence"] == pytest.approx(7 / 12)  # 6 hits of 10 under a uniform prior
     assert s["mean_lead_hours"] == pytest.approx(0.0)  # still slow at the first horizon hour
 
 
