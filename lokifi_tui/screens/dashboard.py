@@ -105,6 +105,9 @@ class DashboardScreen(Screen):
                 await box.add_table()
             if not self.query(Footer):
                 await self.mount(self._footer(self.size.width))
+                # Textual's footer lists the keys when the screen's bindings change (a focus change);
+                # on a restart the table was focused with the first frame, before the footer existed
+                self.refresh_bindings()
         except MountError:  # quit before the tables were up
             return
         self.tables_ready = True
@@ -147,7 +150,9 @@ class DashboardScreen(Screen):
             tabs.display = narrow
         for footer in self.query(Footer):  # below this width every key stays visible, `q` included
             footer.compact = width < WIDE_FOOTER
-            footer.show_command_palette = width >= WIDE_FOOTER
+            if footer.show_command_palette != (width >= WIDE_FOOTER):
+                footer.show_command_palette = width >= WIDE_FOOTER
+                self.refresh_bindings()  # the footer draws its keys again only when the bindings change
         self._show_active()
 
     def _show_active(self) -> None:

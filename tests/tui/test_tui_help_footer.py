@@ -68,3 +68,19 @@ async def test_a_detail_screens_keys_are_in_the_table_remapped_and_in_its_help(t
         await pilot.press("b")
         await pilot.pause()
         assert app.screen is app.dashboard
+
+
+async def test_the_footer_follows_the_terminal_width_both_ways(tmp_path):
+    """Narrower than 100 columns the footer drops the palette key so that every other key stays; wider,
+    it shows it again — on a resize too, not only at start."""
+    store = seed_store(tmp_path / "s.duckdb")
+    app = LokifiApp(store.path, vitals=fixed_vitals, collect=False, now=NOW)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert "^p palette" in screen_text(app).splitlines()[-1]
+        for size, palette in (((80, 24), False), ((120, 40), True), ((90, 30), False)):
+            await pilot.resize_terminal(*size)
+            await settle(pilot)
+            footer = screen_text(app).splitlines()[-1]
+            assert ("^p palette" in footer) is palette, (size, footer)
+            assert "q Quit" in footer and "? Help" in footer, (size, footer)

@@ -151,6 +151,10 @@ async def test_a_restart_draws_the_last_rows_in_its_first_frame(seeded, size, an
         await pilot.app.workers.wait_for_complete()
         await pilot.pause()
         assert {b.pane: b.table.row_count for b in again.dashboard.query("PaneBox")} == shown
+        # the footer is mounted after the frame that shows the rows, with a table already focused: it
+        # shows the keys without waiting for a key press
+        footer = screen_text(again).splitlines()[-1]
+        assert "q Quit" in footer and "? Help" in footer, footer
 
 
 def test_the_dashboards_read_leaves_the_analysis_libraries_unloaded(seeded):
