@@ -405,6 +405,20 @@ class LokifiApp(App[None]):
         while col is not None and getattr(col, "mode", "stopped") != "stopped" and time.monotonic() < deadline:
             time.sleep(0.1)
 
+    def live_collector_mode(self) -> str | None:
+        """What this dashboard's own collector is doing: None when it does not collect (the demo, no
+        config, ``collect=False``), "starting" until it has taken the database or found another
+        collector at it, then its mode (write | view | stopped)."""
+        if not self.collect or self.config is None or self.demo:
+            return None
+        stop = self._collector_stop
+        if stop is not None and stop.is_set():
+            return "stopped"
+        col = self._collector
+        if col is None or col.mode == "stopped":
+            return "starting"
+        return col.mode
+
     def restart_collector(self) -> None:
         """Start the live collector again (with the config as it is now)."""
         self._collector_stop = None

@@ -295,7 +295,7 @@ def render(found: list[Found], host: str | None = None, prometheus: str | None =
         if f.process:
             lines.append(f'process = {_q(f.process)}        # process name; or cmdline = "...", pid_file = "..."')
         else:
-            lines.append('# process = "..."     # process name (not visible without more rights)')
+            lines.append('# process = "..."     # its process name (none was seen from here)')
         if f.logs:
             lines.append("logs = [" + ", ".join(_q(x) for x in f.logs) + "]")
         else:

@@ -60,11 +60,17 @@ def _ago(t: dt.datetime | None, now: dt.datetime) -> str:
     return "nothing written yet" if t is None else f"wrote {ago(t, now)}"
 
 
-def collector_text(setup: Any, now: dt.datetime, *, short: bool = False) -> tuple[str, str]:
-    """(text, style) of the collector's state: collecting here / in another process / stopped."""
+def collector_text(setup: Any, now: dt.datetime, *, short: bool = False, here: str | None = None) -> tuple[str, str]:
+    """(text, style) of the collector's state: collecting here / in another process / stopped.
+    ``here`` is what the dashboard's own collector is doing (``live_collector_mode``): the store read
+    that ``setup`` comes from may predate its start by a read interval."""
     if setup is None:
         return "", ""
     ago = _ago(setup.last_write, now)
+    if setup.collector_pid is None and here == "starting":
+        return ("◌ starting" if short else "◌ starting to collect…"), "dim"
+    if setup.collector_pid is None and here == "write":
+        return ("● live" if short else "● collecting, started just now"), "green"
     if setup.collector_pid is None:
         return ("○ stopped" if short else "○ not collecting (lokifi collect)"), "yellow"
     if setup.collector_here:

@@ -70,6 +70,10 @@ class VitalsBar(_Line):
         self.host = ""
         self.collector: tuple[Any, Any] = (None, None)  # (setup state, as of) from the last view
 
+    def _collector_mode(self) -> str | None:
+        mode = getattr(self.app, "live_collector_mode", None)  # a bare App (widget tests) has none
+        return mode() if callable(mode) else None
+
     def seed(self, history: dict[str, tuple[float, ...]]) -> None:
         """Prefill from the vitals the collector stored (only while we have fewer of our own)."""
         for key, values in history.items():
@@ -93,7 +97,11 @@ class VitalsBar(_Line):
         setup, as_of = self.collector
         if setup is not None and as_of is not None:  # "wrote 12s ago" moves on between store reads
             as_of = max(as_of, dt.datetime.now(dt.UTC).replace(tzinfo=None))
-        state, state_style = collector_text(setup, as_of, short=width < 100) if setup is not None else ("", "")
+        state, state_style = (
+            collector_text(setup, as_of, short=width < 100, here=self._collector_mode())
+            if setup is not None
+            else ("", "")
+        )
         spark_w = max(4, min(24, (width - 46 - (len(state) + 2 if state else 0)) // 3))
         text = Text(no_wrap=True, overflow="ellipsis")
         if not self.series["disk"]:

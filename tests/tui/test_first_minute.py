@@ -87,6 +87,11 @@ def test_collector_state_text():
     other = SetupState(collector_pid=4321, last_write=now - dt.timedelta(minutes=5))
     assert collector_text(other, now)[0] == "● collector pid 4321, wrote 5m ago"
     assert collector_text(other, now, short=True)[0] == "● pid 4321"
+    # the dashboard's own collector, before the store has been read again since it started
+    assert collector_text(SetupState(), now, here="starting")[0] == "◌ starting to collect…"
+    assert collector_text(SetupState(), now, here="write")[0] == "● collecting, started just now"
+    assert "not collecting" in collector_text(SetupState(), now, here="stopped")[0]
+    assert collector_text(other, now, here="view")[0] == "● collector pid 4321, wrote 5m ago"
 
 
 def test_busiest_names_a_process_that_burns_cpu():
@@ -103,3 +108,21 @@ def test_busiest_names_a_process_that_burns_cpu():
     finally:
         p.kill()
         p.wait()
+
+
+async def test_the_top_bar_never_says_not_collecting_while_its_collector_starts(tmp_path):
+    """A configured host: the dashboard collects while it is open. Before its collector has taken the
+    database the top bar says it is starting (it used to say "not collecting (lokifi collect)" until the
+    next read of the store, up to 20 s later), and the collecting state follows without a re-read."""
+    log = tmp_path / "app.log"
+    log.write_text("")
+    toml = tmp_path / "lokifi.toml"
+    toml.write_text(f'[[components]]\nname = "app"\nlogs = ["{log}"]\n')
+    app = LokifiApp(tmp_path / "c.duckdb", config=load_config(toml), vitals=fixed_vitals, collect=True)
+    seen: list[str] = []
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: app.data_loads >= 1, 60, "the first read")
+        seen.append(screen_text(app).splitlines()[0])
+        await wait_until(pilot, lambda: "● collecting" in screen_text(app).splitlines()[0], 30, "collecting")
+        assert app.data_loads == 1  # shown from the collector itself, not from a later read of the store
+    assert "not collecting" not in seen[0] and ("◌ starting to collect…" in seen[0] or "● collecting" in seen[0])
