@@ -117,6 +117,15 @@ BUILTIN: dict[str, Hook] = {
 }
 
 
+def learns_from_events(hook: str | Hook) -> bool:
+    """Whether ``hook`` is the pattern learning, which the collector also runs soon after it has written
+    error events (not only every ``refresh_seconds``)."""
+    try:
+        return resolve_hook(hook) is learn_patterns
+    except (ImportError, AttributeError, ValueError):
+        return False
+
+
 def hook_name(hook: str | Hook, default_every: float) -> tuple[str, float]:
     """A hook's name and how often it runs (``default_every`` unless its name says ``@SECONDS``)."""
     if not isinstance(hook, str):

@@ -42,7 +42,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from analytics.collect.hooks import DEFAULT_HOOKS, Hook, hook_name, resolve_hook
+from analytics.collect.hooks import DEFAULT_HOOKS, Hook, hook_name, learns_from_events, resolve_hook
 from analytics.collect.wiring import build_sources
 from analytics.collect.writer_lock import WriterLock
 from analytics.common.clock import utcnow
@@ -68,6 +68,11 @@ RECENT_EVENT_SECONDS = 300.0
 _DIGITS = re.compile(r"\d+")
 #: ``source_status`` rows are rewritten at least this often (and whenever a source's state changes).
 STATUS_EVERY = 60.0
+# Error events are learned into their patterns after the flush that writes them, not only at the next
+# refresh (every 60 s for `lokifi collect`, 5 min in the dashboard), at most once per this many seconds: a
+# new kind of error (written within event_flush_seconds) shows as a pattern within seconds, and a log that
+# keeps erroring costs one learning pass per flush.
+LEARN_SOON_SECONDS = 10.0
 
 
 class CollectorBusy(StoreError):
@@ -178,6 +183,8 @@ class Collector:
         self._last_hooks = time.monotonic()
         self._hook_last: dict[str, float] = {}
         self._hook_thread: threading.Thread | None = None
+        self._learn_soon = False  # a flush wrote error events: learn them before the next refresh
+        self._learned_at = -1e18
         self._stop = stop or threading.Event()
         self._thread: threading.Thread | None = None
         self._opened = False
@@ -382,6 +389,8 @@ class Collector:
             nxt = min(nxt, self._last_flush + self._flush_gap())
         if self.mode == "write" and self.hooks:
             nxt = min(nxt, self._last_hooks + self.refresh_seconds)
+            if self._learn_soon:
+                nxt = min(nxt, self._learned_at + LEARN_SOON_SECONDS)
         return nxt
 
     def step(self, now: dt.datetime | None = None, *, force: bool = False) -> int:
@@ -416,13 +425,24 @@ class Collector:
             self.flush()
         if self.hooks and now_m - self._last_hooks >= self.refresh_seconds:
             self._last_hooks = now_m
-            # Engines can take a while: run them beside the loop so probes and tails stay on time.
-            if self._hook_thread is None or not self._hook_thread.is_alive():
-                self._hook_thread = threading.Thread(
-                    target=self.run_hooks, args=(now or self.clock(),), name="lokifi-refresh", daemon=True
-                )
-                self._hook_thread.start()
+            self._start_hooks(self.run_hooks, now)
+        elif self.hooks and self._learn_soon and now_m - self._learned_at >= LEARN_SOON_SECONDS:
+            self._start_hooks(self.learn_now, now)
         return read
+
+    def _start_hooks(self, target: Callable[[dt.datetime], None], now: dt.datetime | None) -> None:
+        # Engines can take a while: run them beside the loop so probes and tails stay on time.
+        if self._hook_thread is None or not self._hook_thread.is_alive():
+            self._hook_thread = threading.Thread(
+                target=target, args=(now or self.clock(),), name="lokifi-refresh", daemon=True
+            )
+            self._hook_thread.start()
+
+    def learn_now(self, now: dt.datetime) -> None:
+        """Run only the pattern-learning hook (after a flush that wrote error events)."""
+        self._learn_soon = False
+        self._learned_at = time.monotonic()
+        self._run_hook_list([h for h in self.hooks if learns_from_events(h)], now, all_due=True)
 
     def _new_events(self, events: list[dict[str, Any]]) -> int:
         """How many of these error events are new — not seen (same component, same text up to numbers)
@@ -516,7 +536,9 @@ class Collector:
         self._paused.clear()
         self._last_flush = time.monotonic()
         self.stats.flushes += 1
-        self.writes.append(WriteMark(before, file_signature(self.store.path), any(b.events for b in batches)))
+        events = any(b.events for b in batches)
+        self._learn_soon = self._learn_soon or events  # error events written: learn their patterns soon
+        self.writes.append(WriteMark(before, file_signature(self.store.path), events))
         self.stats.rows_written += rows
         self.stats.last_flush = now
         if not written:
@@ -545,9 +567,16 @@ class Collector:
 
     def run_hooks(self, now: dt.datetime, *, all_due: bool = False) -> None:
         """Run the refresh hooks that are due (every one with ``all_due``)."""
+        self._last_hooks = time.monotonic()
+        if any(learns_from_events(h) for h in self.hooks):
+            self._learn_soon = False
+            self._learned_at = self._last_hooks
+        self._run_hook_list(self.hooks, now, all_due=all_due)
+        self.stats.hook_runs += 1
+
+    def _run_hook_list(self, hooks: list[str | Hook], now: dt.datetime, *, all_due: bool) -> None:
         mono = time.monotonic()
-        self._last_hooks = mono
-        for hook in self.hooks:
+        for hook in hooks:
             name, every = hook_name(hook, self.refresh_seconds)
             if not all_due and mono - self._hook_last.get(name, -1e18) < every - 0.5:
                 continue
@@ -566,7 +595,6 @@ class Collector:
                 if isinstance(exc, StoreError):
                     self.stats.store_failure = str(exc)
                 log.warning("refresh hook %s failed: %s", name, exc)
-        self.stats.hook_runs += 1
 
     # -- views --------------------------------------------------------------------------------------
 

@@ -37,6 +37,7 @@ class SetupState:
     last_write: dt.datetime | None = None  # the newest successful poll of a source of this host
     collector_pid: int | None = None  # the process collecting into this database (None: none is)
     collector_here: bool = False  # ... and it is this process
+    unlearned_events: int = 0  # error events stored whose pattern has not been learned yet
     busiest: tuple[Busy, ...] = ()
 
     @property
@@ -77,6 +78,7 @@ def read_setup(con: Any, config: Any, db_path: str | os.PathLike[str], host: str
         last_write=last,
         collector_pid=pid,
         collector_here=pid == os.getpid(),
+        unlearned_events=int(_scalar(con, "SELECT count(*) FROM error_events WHERE NOT coalesce(learned, false)") or 0),
     )
     if state.nothing_configured:
         state = SetupState(**{**state.__dict__, "busiest": busiest()})

@@ -48,6 +48,8 @@ def empty_text(name: str, setup: Any) -> str:
         base = "No error patterns learned yet."
         if setup is None:
             return base + " They appear as errors are recorded."
+        if setup.unlearned_events:
+            return base + f" {setup.unlearned_events:,} error event(s) recorded: learning their patterns…"
         if setup.nothing_configured:
             return base + f" No log files are watched: {INIT}, then {BACKFILL}."
         if not setup.backfilled_files:

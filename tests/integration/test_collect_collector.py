@@ -418,3 +418,45 @@ logs = ["{log}"]
     dash.stop()
     got = job_numbers(Store(db))
     assert sorted(got) == list(range(600)) and set(got.values()) == {1}
+
+
+def test_error_events_are_learned_soon_after_their_write_not_at_the_next_refresh(tmp_path, monkeypatch):
+    """The learning hook runs every refresh_seconds (5 min in the dashboard) and also soon after a flush
+    that wrote error events; the other engines keep their own schedule."""
+    import analytics.collect.loop as loop
+
+    monkeypatch.setattr(loop, "LEARN_SOON_SECONDS", 0.0, raising=False)
+    log = tmp_path / "app.log"
+    log.write_text("")
+    store = Store(tmp_path / "db.duckdb")
+    src = TailSource([LogSpec("api", str(log))], "h1")
+    others: list[dt.datetime] = []
+    hooks = ["analytics.patterns.learning:learn_from_events", lambda s, c, now: others.append(now)]
+    col = Collector(store, load_config(None), sources=[src], hooks=hooks, flush_seconds=0.0, refresh_seconds=3600)
+
+    def learned() -> tuple[int, int]:
+        n = store.scalar("SELECT count(*) FROM error_events WHERE coalesce(learned, false)")
+        return n, store.scalar("SELECT coalesce(sum(occurrence_count), 0) FROM error_patterns")
+
+    def run_until(condition, seconds: float = 20.0) -> None:
+        deadline = time.monotonic() + seconds
+        while not condition() and time.monotonic() < deadline:
+            col.step(force=True)
+            if col._hook_thread is not None:
+                col._hook_thread.join(30)
+            time.sleep(0.1)
+
+    col.open()
+    try:
+        col.step(force=True)  # the tail starts at the file's end
+        with open(log, "a") as f:
+            f.write("ERROR payment gateway refused card for order 1234\n")
+        run_until(lambda: learned() == (1, 1))
+        assert learned() == (1, 1) and store.scalar("SELECT count(*) FROM error_patterns") == 1
+        with open(log, "a") as f:
+            f.write("ERROR payment gateway refused card for order 5678\n")  # the same kind again: counted
+        run_until(lambda: learned() == (2, 2))
+        assert learned() == (2, 2)
+        assert others == []  # not a refresh: only the learning ran
+    finally:
+        col.close()

@@ -72,6 +72,8 @@ def test_empty_panes_say_why_and_the_next_step():
     logs = SetupState(config_file=True, components=1, log_paths=2)
     assert "lokifi backfill" in empty_text("forecast", logs)
     assert "Watching 2 log path(s)" in empty_text("patterns", logs)
+    waiting = SetupState(config_file=True, components=1, log_paths=2, backfilled_files=3, unlearned_events=1219)
+    assert "1,219 error event(s) recorded: learning their patterns" in empty_text("patterns", waiting)
     done = SetupState(config_file=True, components=1, log_paths=2, backfilled_files=3, history_hours=30, project_dirs=1)
     assert "30 h" in empty_text("forecast", done) and "backfill" not in empty_text("forecast", done)
     assert "project_dirs" not in empty_text("recommendations", done)
