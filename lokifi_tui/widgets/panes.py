@@ -115,8 +115,20 @@ def _template_with_example(row: Any) -> Text:
     text = safe(row.template or row.message)
     if row.template and "<*>" in row.template and row.message and row.message != row.template:
         text.append("  e.g. ", style="dim")
-        text.append_text(safe(row.message, "dim"))
+        text.append_text(safe(example_from(row.template, row.message), "dim"))
     return text
+
+
+def example_from(template: str, message: str) -> str:
+    """The part of a raw message its template describes: a line read from a log keeps its header (time,
+    level, pid), which the template left out, and would spend the column's width on it. The message is
+    cut where the template's first words start in it; unchanged when they do not occur."""
+    head = template.split("<*>", 1)[0]
+    if len(head.strip()) >= 4:
+        at = message.find(head)
+        if at > 0:
+            return message[at:]
+    return message
 
 
 CELLS: dict[str, Callable[[Any, dt.datetime, int], Cells]] = {
