@@ -182,6 +182,7 @@ class Collector:
         self._last_flush = time.monotonic()
         self._last_hooks = time.monotonic()
         self._hook_last: dict[str, float] = {}
+        self._hooks_origin = time.monotonic()  # hooks that never ran are due from here
         self._hook_thread: threading.Thread | None = None
         self._learn_soon = False  # a flush wrote error events: learn them before the next refresh
         self._learned_at = -1e18
@@ -248,7 +249,7 @@ class Collector:
         for src in self.sources:
             src.start(checkpoints.get(src.name, {}))
             self._due[src.name] = now_m
-        self._last_flush = self._last_hooks = now_m
+        self._last_flush = self._last_hooks = self._hooks_origin = now_m
         self._opened = True
 
     def _wait_for_handover(self) -> bool:
@@ -388,7 +389,7 @@ class Collector:
         if self._pending and self.mode == "write":
             nxt = min(nxt, self._last_flush + self._flush_gap())
         if self.mode == "write" and self.hooks:
-            nxt = min(nxt, self._last_hooks + self.refresh_seconds)
+            nxt = min(nxt, self._next_hooks_at(now_m))
             if self._learn_soon:
                 nxt = min(nxt, self._learned_at + LEARN_SOON_SECONDS)
         return nxt
@@ -423,12 +424,26 @@ class Collector:
             force or now_m - self._last_flush >= self._flush_gap() or self._pending_rows >= FLUSH_ROWS
         ):
             self.flush()
-        if self.hooks and now_m - self._last_hooks >= self.refresh_seconds:
-            self._last_hooks = now_m
+        if self.hooks and now_m >= self._next_hooks_at(now_m):
             self._start_hooks(self.run_hooks, now)
         elif self.hooks and self._learn_soon and now_m - self._learned_at >= LEARN_SOON_SECONDS:
             self._start_hooks(self.learn_now, now)
         return read
+
+    def _hook_due_at(self, name: str, every: float) -> float:
+        """When a hook is next due: ``every`` seconds after its last run (a hook's own ``@SECONDS`` or
+        ``refresh_seconds``); one that never ran, at most ``refresh_seconds`` after the collector opened."""
+        last = self._hook_last.get(name)
+        if last is None:
+            return self._hooks_origin + min(every, self.refresh_seconds)
+        return last + every
+
+    def _next_hooks_at(self, now_m: float) -> float:
+        """The earliest moment a hook is due (each on its own interval: a delivery every 15 s is not
+        held to a 5-minute refresh); while the hooks are running, not before they are done."""
+        if self._hook_thread is not None and self._hook_thread.is_alive():
+            return now_m + 0.5
+        return min((self._hook_due_at(*hook_name(h, self.refresh_seconds)) for h in self.hooks), default=float("inf"))
 
     def _start_hooks(self, target: Callable[[dt.datetime], None], now: dt.datetime | None) -> None:
         # Engines can take a while: run them beside the loop so probes and tails stay on time.
@@ -568,19 +583,21 @@ class Collector:
     def run_hooks(self, now: dt.datetime, *, all_due: bool = False) -> None:
         """Run the refresh hooks that are due (every one with ``all_due``)."""
         self._last_hooks = time.monotonic()
-        if any(learns_from_events(h) for h in self.hooks):
+        if any(learns_from_events(h) for h in self._run_hook_list(self.hooks, now, all_due=all_due)):
             self._learn_soon = False
             self._learned_at = self._last_hooks
-        self._run_hook_list(self.hooks, now, all_due=all_due)
         self.stats.hook_runs += 1
 
-    def _run_hook_list(self, hooks: list[str | Hook], now: dt.datetime, *, all_due: bool) -> None:
+    def _run_hook_list(self, hooks: list[str | Hook], now: dt.datetime, *, all_due: bool) -> list[str | Hook]:
+        """Run the due ones of ``hooks`` (all with ``all_due``); returns those it ran."""
         mono = time.monotonic()
+        ran = []
         for hook in hooks:
             name, every = hook_name(hook, self.refresh_seconds)
-            if not all_due and mono - self._hook_last.get(name, -1e18) < every - 0.5:
+            if not all_due and mono < self._hook_due_at(name, every) - 0.5:
                 continue
             self._hook_last[name] = mono
+            ran.append(hook)
             try:
                 fn = resolve_hook(name if isinstance(hook, str) else hook)
             except (ImportError, AttributeError):
@@ -595,6 +612,7 @@ class Collector:
                 if isinstance(exc, StoreError):
                     self.stats.store_failure = str(exc)
                 log.warning("refresh hook %s failed: %s", name, exc)
+        return ran
 
     # -- views --------------------------------------------------------------------------------------
 

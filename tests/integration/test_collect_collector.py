@@ -460,3 +460,28 @@ def test_error_events_are_learned_soon_after_their_write_not_at_the_next_refresh
         assert others == []  # not a refresh: only the learning ran
     finally:
         col.close()
+
+
+def test_each_hook_runs_on_its_own_interval_not_the_refresh(tmp_path, monkeypatch):
+    """A hook named ``module:function@SECONDS`` runs every SECONDS even when the refresh is far longer (the
+    dashboard refreshes every 5 min; Alertmanager delivery is every 15 s, and a firing alert's endsAt is
+    four resend intervals ahead: held to the refresh, alerts resolved themselves between re-posts)."""
+    import analytics.collect.hooks as hooks_mod
+
+    fast: list[dt.datetime] = []
+    slow: list[dt.datetime] = []
+    monkeypatch.setitem(hooks_mod.BUILTIN, "lokifi_test.hooks:fast", lambda s, c, now: fast.append(now))
+    monkeypatch.setitem(hooks_mod.BUILTIN, "lokifi_test.hooks:slow", lambda s, c, now: slow.append(now))
+    store = Store(tmp_path / "db.duckdb")
+    col = Collector(
+        store,
+        load_config(None),
+        hooks=["lokifi_test.hooks:fast@0.3", "lokifi_test.hooks:slow"],
+        flush_seconds=0.2,
+        refresh_seconds=3600,
+    )
+    col.start()
+    time.sleep(2.0)
+    col.stop()
+    assert len(fast) >= 3, fast
+    assert slow == []  # its first run is refresh_seconds after the start, as before
