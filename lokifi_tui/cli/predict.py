@@ -185,7 +185,7 @@ def ai_predict(
                 "sensitivity": sensitivity,
                 "host": host,
                 "now": result.now,
-                "predictions": [p.to_dict() for p in result.predictions],
+                "predictions": [{**p.to_dict(), "summary": _summary(p)} for p in result.predictions],
                 "rules": stats,
             }
         )
@@ -212,6 +212,9 @@ def ai_predict(
                 + (f" [dim]({inert(p.metric)})[/]" if p.metric else "")
             )
             console.print(f"   Message: {inert(p.message)}")
+            summary = _summary(p)
+            if summary != p.message:  # the pattern's own words and count, the figures behind the rule
+                console.print(f"   Summary: {inert(summary)}")
             console.print(f"   Confidence: {conf}")
             console.print(f"   Recommendation: {inert(p.recommendation)}")
     console.print(
@@ -226,3 +229,11 @@ def ai_predict(
             f"  {inert(r['rule'])}: precision {prec} ({r['hits']} of {r['scored']}), "
             f"false alarms {r['false_alarms']}, mean lead time {lead}, pending {r['pending']}"
         )
+
+
+def _summary(p) -> str:
+    """What the dashboard's row says of a prediction (:func:`analytics.predict.brief.prediction_brief`):
+    two recurring patterns of one component are told apart by their own words."""
+    from analytics.predict.brief import prediction_brief
+
+    return prediction_brief(p.type, p.component, p.message, p.evidence)

@@ -75,6 +75,8 @@ def test_ai_predict_human_output(db):
     assert "Confidence: 85% (prior)" in out
     assert "Recommendation: Investigate slow queries or add caching" in out
     assert "[HIGH] recurring_error - redis" in out and "connection occurring frequently in redis (5 times)" in out
+    assert "Summary: 5× ECONNREFUSED" in out  # the pattern's own words, as the dashboard's row shows them
+    assert "Summary: avg 1,23" in out and "limit 1,000 ms" in out
     assert "horizon 48 h" in out
     assert "precision" in out and "false alarms" in out and "lead time" in out
     assert "\x1b[31m" not in out and "api[bold]" in out  # hostile component name shown inert
@@ -92,6 +94,7 @@ def test_ai_predict_json_and_filters(db):
     for key in ("severity", "type", "component", "message", "confidence", "recommendation", "due_at", "evidence"):
         assert key in p
     assert p["confidence_kind"] == "prior"
+    assert p["summary"].startswith("avg 1,23") and p["summary"].endswith("limit 1,000 ms")
     assert {s["rule"] for s in data["rules"]} >= {"slow_response"}
     bad = CliRunner().invoke(cli, ["--db", str(db), "ai", "predict", "--sensitivity", "wild"])
     assert bad.exit_code == 2
