@@ -397,10 +397,16 @@ def forecast_seasonal(values, horizon: int, season: int, level: float = 0.8) -> 
         spreads = fast_median(np.abs(W - fast_median(W, axis=1)[:, None]), axis=1)
     else:
         spreads = np.array([_spread(y[:o], m) for o in origins])
+    scaled = None
     if spread_now > 0 and np.all(spreads > 0):
-        ratio = (spread_now / spreads) ** SPREAD_PERSISTENCE
-        qlo, qhi = interval_bands(resid * ratio[:, None], h, level)
-        z = resid / spreads[:, None] ** SPREAD_PERSISTENCE  # errors in the units the band is scaled by
+        with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+            ratio = (spread_now / spreads) ** SPREAD_PERSISTENCE
+            scaled = resid * ratio[:, None]
+            z = resid / spreads[:, None] ** SPREAD_PERSISTENCE  # errors in the units the band is scaled by
+        if not (np.all(np.isfinite(scaled)) and np.all(np.isfinite(z))):
+            scaled = None  # spreads at the edge of the floats (a subnormal one): the ratio means nothing
+    if scaled is not None:
+        qlo, qhi = interval_bands(scaled, h, level)
     else:
         qlo, qhi = interval_bands(resid, h, level)
         z = resid
