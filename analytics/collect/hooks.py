@@ -67,7 +67,7 @@ def refresh_forecasts(store: Store, config: Any, now: dt.datetime) -> object:
 def refresh_recommendations(store: Store, config: Any, now: dt.datetime) -> object:
     from analytics.recommend.engine import refresh
 
-    return refresh(store, config=config, now=now)
+    return refresh(store, config=config, now=now, background=True)
 
 
 def clean_rca_cache(store: Store, config: Any, now: dt.datetime) -> object:

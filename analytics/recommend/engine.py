@@ -184,8 +184,11 @@ def refresh(
     probe: Probe | None = None,
     cwd: str | None = None,
     host: str | None = None,
+    background: bool = False,
 ) -> RefreshReport:
-    """Run all rules and upsert their findings. Returns what was found and what changed."""
+    """Run all rules and upsert their findings. Returns what was found and what changed. ``background``:
+    the collector's refresh, which walks only the configured directories and the logs (never the
+    directory the process started in)."""
     from analytics.recommend.audit import audit_rules
     from analytics.recommend.dependencies import dependency_rules
     from analytics.recommend.facts import gather
@@ -198,7 +201,7 @@ def refresh(
     now = now or utcnow()
     host = host or config.host
     rc = config.recommendations
-    facts = gather(config, cwd, collect_text=security_scan)
+    facts = gather(config, cwd, collect_text=security_scan, projects_from_cwd=not background)
     run = RuleRun()
     run.stats.update(
         files_seen=facts.files_seen,

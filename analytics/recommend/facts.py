@@ -249,12 +249,24 @@ def readable_system_log_dirs() -> list[str]:
     return out
 
 
-def gather(config, cwd: str | None = None, *, collect_text: bool = True, system_logs: bool | None = None) -> Facts:
-    """Walk the watched directories once. ``config`` is an :class:`analytics.config.settings.Config`."""
+def gather(
+    config,
+    cwd: str | None = None,
+    *,
+    collect_text: bool = True,
+    system_logs: bool | None = None,
+    projects_from_cwd: bool = True,
+) -> Facts:
+    """Walk the watched directories once. ``config`` is an :class:`analytics.config.settings.Config`.
+    ``projects_from_cwd=False`` (a background refresh): with no ``project_dirs`` configured no project is
+    walked — the directory a collector or dashboard happened to start in (``/`` under systemd, a home or
+    ``/tmp``) is not a project."""
     watch = config.watch
     cwd = os.path.abspath(cwd or os.getcwd())
     configured = bool(watch.project_dirs or watch.log_dirs)
-    projects = [os.path.abspath(os.path.expanduser(p)) for p in watch.project_dirs] or [cwd]
+    projects = [os.path.abspath(os.path.expanduser(p)) for p in watch.project_dirs] or (
+        [cwd] if projects_from_cwd else []
+    )
     projects = [p for p in dict.fromkeys(projects)]
     log_dirs = [os.path.abspath(os.path.expanduser(p)) for p in watch.log_dirs]
     component_logs = [os.path.abspath(os.path.expanduser(p)) for c in config.components for p in c.logs]

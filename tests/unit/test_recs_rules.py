@@ -533,3 +533,33 @@ def test_binary_files_are_not_read(tmp_path):
     p.write_bytes(b'aws = "AKIAIOSFODNN7EXAMPLE"\n\x00\x01\x02')
     got = security.scan_secrets([str(p)])
     assert got.hits == {} and got.skipped_binary == 1
+
+
+def test_a_background_refresh_never_takes_the_working_directory_for_a_project(tmp_path, monkeypatch):
+    """With no [watch] project_dirs, `lokifi ai recommendations` looks where it is run; the collector's and
+    the dashboard's background refresh do not (started from /, a home or /tmp, they walked it: the
+    dashboard opened from /tmp recommended updating the dependencies of pytest's temporary folders)."""
+    from analytics.collect.hooks import refresh_recommendations
+    from analytics.recommend import engine
+    from analytics.store.database import Store
+
+    here = tmp_path / "somewhere"
+    here.mkdir()
+    (here / "requirements.txt").write_text("requests==2.31.0\n")
+    set_mtime(here / "requirements.txt", dt.datetime.now() - dt.timedelta(days=90))
+    monkeypatch.chdir(here)
+    config = cfg()
+    assert gather(config, projects_from_cwd=False).manifests == []
+    assert [m.path for m in gather(config).manifests] == [str(here / "requirements.txt")]
+    store = Store(tmp_path / "s.duckdb")
+
+    def stale() -> int:
+        return store.scalar(
+            "SELECT count(*) FROM smart_recommendations "
+            "WHERE title LIKE '%dependencies may be outdated%' AND status = 'open'"
+        )
+
+    refresh_recommendations(store, config, dt.datetime.now())
+    assert stale() == 0
+    engine.refresh(store, config)  # the command: here is the project
+    assert stale() == 1
