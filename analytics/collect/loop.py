@@ -69,10 +69,13 @@ _DIGITS = re.compile(r"\d+")
 #: ``source_status`` rows are rewritten at least this often (and whenever a source's state changes).
 STATUS_EVERY = 60.0
 # Error events are learned into their patterns after the flush that writes them, not only at the next
-# refresh (every 60 s for `lokifi collect`, 5 min in the dashboard), at most once per this many seconds: a
-# new kind of error (written within event_flush_seconds) shows as a pattern within seconds, and a log that
-# keeps erroring costs one learning pass per flush.
+# refresh (every 60 s for `lokifi collect`, 5 min in the dashboard). A new kind of error (one not seen in
+# RECENT_EVENT_SECONDS, written within event_flush_seconds) is learned at most LEARN_SOON_SECONDS later:
+# it shows as a pattern within seconds. Repeats of known kinds are counted at most every
+# LEARN_REPEAT_SECONDS, the pace of `lokifi collect`'s refresh: a learning pass opens the database a few
+# times (~0.1 s of CPU), so an endpoint that stays down does not cost a pass per probe.
 LEARN_SOON_SECONDS = 10.0
+LEARN_REPEAT_SECONDS = 60.0
 
 
 class CollectorBusy(StoreError):
@@ -184,7 +187,7 @@ class Collector:
         self._hook_last: dict[str, float] = {}
         self._hooks_origin = time.monotonic()  # hooks that never ran are due from here
         self._hook_thread: threading.Thread | None = None
-        self._learn_soon = False  # a flush wrote error events: learn them before the next refresh
+        self._learn_at = float("inf")  # when to learn the error events written since the last pass
         self._learned_at = -1e18
         self._stop = stop or threading.Event()
         self._thread: threading.Thread | None = None
@@ -390,8 +393,7 @@ class Collector:
             nxt = min(nxt, self._last_flush + self._flush_gap())
         if self.mode == "write" and self.hooks:
             nxt = min(nxt, self._next_hooks_at(now_m))
-            if self._learn_soon:
-                nxt = min(nxt, self._learned_at + LEARN_SOON_SECONDS)
+            nxt = min(nxt, self._learn_at)
         return nxt
 
     def step(self, now: dt.datetime | None = None, *, force: bool = False) -> int:
@@ -426,7 +428,7 @@ class Collector:
             self.flush()
         if self.hooks and now_m >= self._next_hooks_at(now_m):
             self._start_hooks(self.run_hooks, now)
-        elif self.hooks and self._learn_soon and now_m - self._learned_at >= LEARN_SOON_SECONDS:
+        elif self.hooks and now_m >= self._learn_at:
             self._start_hooks(self.learn_now, now)
         return read
 
@@ -455,7 +457,7 @@ class Collector:
 
     def learn_now(self, now: dt.datetime) -> None:
         """Run only the pattern-learning hook (after a flush that wrote error events)."""
-        self._learn_soon = False
+        self._learn_at = float("inf")
         self._learned_at = time.monotonic()
         self._run_hook_list([h for h in self.hooks if learns_from_events(h)], now, all_due=True)
 
@@ -547,12 +549,15 @@ class Collector:
         self._pending = []
         rows = self._pending_rows
         self._pending_rows = 0
+        new_kinds = self._pending_events > 0
         self._pending_events = 0
         self._paused.clear()
         self._last_flush = time.monotonic()
         self.stats.flushes += 1
         events = any(b.events for b in batches)
-        self._learn_soon = self._learn_soon or events  # error events written: learn their patterns soon
+        if events:  # learn their patterns soon: a new kind within seconds, repeats at a slower pace
+            wait = LEARN_SOON_SECONDS if new_kinds else LEARN_REPEAT_SECONDS
+            self._learn_at = min(self._learn_at, self._learned_at + wait)
         self.writes.append(WriteMark(before, file_signature(self.store.path), events))
         self.stats.rows_written += rows
         self.stats.last_flush = now
@@ -584,7 +589,7 @@ class Collector:
         """Run the refresh hooks that are due (every one with ``all_due``)."""
         self._last_hooks = time.monotonic()
         if any(learns_from_events(h) for h in self._run_hook_list(self.hooks, now, all_due=all_due)):
-            self._learn_soon = False
+            self._learn_at = float("inf")
             self._learned_at = self._last_hooks
         self.stats.hook_runs += 1
 

@@ -422,10 +422,12 @@ logs = ["{log}"]
 
 def test_error_events_are_learned_soon_after_their_write_not_at_the_next_refresh(tmp_path, monkeypatch):
     """The learning hook runs every refresh_seconds (5 min in the dashboard) and also soon after a flush
-    that wrote error events; the other engines keep their own schedule."""
+    that wrote error events: a new kind at once (LEARN_SOON_SECONDS), repeats of a known kind at a slower
+    pace (LEARN_REPEAT_SECONDS); the other engines keep their own schedule."""
     import analytics.collect.loop as loop
 
     monkeypatch.setattr(loop, "LEARN_SOON_SECONDS", 0.0, raising=False)
+    monkeypatch.setattr(loop, "LEARN_REPEAT_SECONDS", 3600.0, raising=False)
     log = tmp_path / "app.log"
     log.write_text("")
     store = Store(tmp_path / "db.duckdb")
@@ -454,9 +456,15 @@ def test_error_events_are_learned_soon_after_their_write_not_at_the_next_refresh
         run_until(lambda: learned() == (1, 1))
         assert learned() == (1, 1) and store.scalar("SELECT count(*) FROM error_patterns") == 1
         with open(log, "a") as f:
-            f.write("ERROR payment gateway refused card for order 5678\n")  # the same kind again: counted
-        run_until(lambda: learned() == (2, 2))
-        assert learned() == (2, 2)
+            f.write("ERROR payment gateway refused card for order 5678\n")  # the same kind again
+        run_until(lambda: store.scalar("SELECT count(*) FROM error_events") == 2)
+        run_until(lambda: learned() == (2, 2), 2.0)
+        assert learned() == (1, 1)  # a repeat waits for the slower pace
+        monkeypatch.setattr(loop, "LEARN_REPEAT_SECONDS", 0.0)
+        with open(log, "a") as f:
+            f.write("ERROR payment gateway refused card for order 9012\n")
+        run_until(lambda: learned() == (3, 3))
+        assert learned() == (3, 3)
         assert others == []  # not a refresh: only the learning ran
     finally:
         col.close()
