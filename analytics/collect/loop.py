@@ -587,10 +587,15 @@ class Collector:
 
     def run_hooks(self, now: dt.datetime, *, all_due: bool = False) -> None:
         """Run the refresh hooks that are due (every one with ``all_due``)."""
-        self._last_hooks = time.monotonic()
-        if any(learns_from_events(h) for h in self._run_hook_list(self.hooks, now, all_due=all_due)):
+        self._last_hooks = mono = time.monotonic()
+        if any(
+            learns_from_events(h) and (all_due or mono >= self._hook_due_at(*hook_name(h, self.refresh_seconds)) - 0.5)
+            for h in self.hooks
+        ):
+            # the learning runs in this pass: events written from now on (while the engines run) ask again
             self._learn_at = float("inf")
-            self._learned_at = self._last_hooks
+            self._learned_at = mono
+        self._run_hook_list(self.hooks, now, all_due=all_due)
         self.stats.hook_runs += 1
 
     def _run_hook_list(self, hooks: list[str | Hook], now: dt.datetime, *, all_due: bool) -> list[str | Hook]:
