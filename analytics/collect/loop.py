@@ -183,7 +183,6 @@ class Collector:
         self._pending_events = 0
         self._due: dict[str, float] = {}
         self._last_flush = time.monotonic()
-        self._last_hooks = time.monotonic()
         self._hook_last: dict[str, float] = {}
         self._hooks_origin = time.monotonic()  # hooks that never ran are due from here
         self._hook_thread: threading.Thread | None = None
@@ -252,7 +251,7 @@ class Collector:
         for src in self.sources:
             src.start(checkpoints.get(src.name, {}))
             self._due[src.name] = now_m
-        self._last_flush = self._last_hooks = self._hooks_origin = now_m
+        self._last_flush = self._hooks_origin = now_m
         self._opened = True
 
     def _wait_for_handover(self) -> bool:
@@ -457,8 +456,7 @@ class Collector:
 
     def learn_now(self, now: dt.datetime) -> None:
         """Run only the pattern-learning hook (after a flush that wrote error events)."""
-        self._learn_at = float("inf")
-        self._learned_at = time.monotonic()
+        self._learning_starts(time.monotonic())
         self._run_hook_list([h for h in self.hooks if learns_from_events(h)], now, all_due=True)
 
     def _new_events(self, events: list[dict[str, Any]]) -> int:
@@ -587,27 +585,27 @@ class Collector:
 
     def run_hooks(self, now: dt.datetime, *, all_due: bool = False) -> None:
         """Run the refresh hooks that are due (every one with ``all_due``)."""
-        self._last_hooks = mono = time.monotonic()
-        if any(
-            learns_from_events(h) and (all_due or mono >= self._hook_due_at(*hook_name(h, self.refresh_seconds)) - 0.5)
-            for h in self.hooks
-        ):
-            # the learning runs in this pass: events written from now on (while the engines run) ask again
-            self._learn_at = float("inf")
-            self._learned_at = mono
+        mono = time.monotonic()
+        if any(learns_from_events(h) and (all_due or self._is_due(h, mono)) for h in self.hooks):
+            self._learning_starts(mono)  # events written from now on (while the engines run) ask again
         self._run_hook_list(self.hooks, now, all_due=all_due)
         self.stats.hook_runs += 1
 
-    def _run_hook_list(self, hooks: list[str | Hook], now: dt.datetime, *, all_due: bool) -> list[str | Hook]:
-        """Run the due ones of ``hooks`` (all with ``all_due``); returns those it ran."""
+    def _is_due(self, hook: str | Hook, mono: float) -> bool:
+        return mono >= self._hook_due_at(*hook_name(hook, self.refresh_seconds)) - 0.5
+
+    def _learning_starts(self, mono: float) -> None:
+        self._learn_at = float("inf")
+        self._learned_at = mono
+
+    def _run_hook_list(self, hooks: list[str | Hook], now: dt.datetime, *, all_due: bool) -> None:
+        """Run the due ones of ``hooks`` (all with ``all_due``)."""
         mono = time.monotonic()
-        ran = []
         for hook in hooks:
-            name, every = hook_name(hook, self.refresh_seconds)
-            if not all_due and mono < self._hook_due_at(name, every) - 0.5:
+            if not all_due and not self._is_due(hook, mono):
                 continue
+            name, _ = hook_name(hook, self.refresh_seconds)
             self._hook_last[name] = mono
-            ran.append(hook)
             try:
                 fn = resolve_hook(name if isinstance(hook, str) else hook)
             except (ImportError, AttributeError):
@@ -622,7 +620,6 @@ class Collector:
                 if isinstance(exc, StoreError):
                     self.stats.store_failure = str(exc)
                 log.warning("refresh hook %s failed: %s", name, exc)
-        return ran
 
     # -- views --------------------------------------------------------------------------------------
 
