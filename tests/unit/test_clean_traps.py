@@ -227,8 +227,11 @@ def test_a_log_being_appended_loses_nothing_and_repeats_nothing(site):
     assert rest and rest == list(range(rest[0], written)), "the log is not every line after the cut, in order"
     gap = rest[0] - len(archived)
     # the copy took long enough for thousands of lines to be appended (all caught up); what was written
-    # between the last fstat and ftruncate is microseconds of writing, a few dozen lines on a loaded machine
-    assert len(archived) > 5000 and 0 <= gap <= 100, f"{gap} lines lost at the cut"
+    # between the last fstat and ftruncate is microseconds of writing, a few dozen lines -- unless this
+    # process is descheduled right there while the writer runs on (seen once, in a full run on a busy
+    # 2-core machine; 100 was too tight). A cut without the catch-up loses the thousands appended during
+    # the copy; three of the writer's 200-line bursts are still far from that.
+    assert len(archived) > 5000 and 0 <= gap <= 600, f"{gap} lines lost at the cut"
 
 
 def test_a_writer_without_o_append_is_refused_and_named(site):
