@@ -205,6 +205,7 @@ def merge_templates(
             nconst = sum(const)
             if nconst < 2:
                 continue
+            starts: dict[str, list[int]] | None = None
             for i in range(len(tk)):
                 w = tk[i]
                 if nconst - const[i] < 1:
@@ -215,6 +216,19 @@ def merge_templates(
                 if not core or "=" in core:
                     continue
                 buckets[(len(tk), i, key, lead, trail, tuple(tk[:i]), tuple(tk[i + 1 :]), nconst - const[i])].append(t)
+                if len(core) < 2 or not core.islower() or not core.replace("-", "").replace("_", "").isalnum():
+                    continue
+                if starts is None:
+                    starts = _word_starts(tk)
+                tied = [j for j in starts.get(core, ()) if j != i]
+                if tied:
+                    # the same word again elsewhere in the line (``--install <*> java <*> --slave <*>
+                    # java.<*>``): one variable written twice, so the positions vary together
+                    marked = [_TIE + x[len(core) :] if j in tied else x for j, x in enumerate(tk)]
+                    marked[i] = key + lead + _TIE + trail
+                    left = nconst - const[i] - sum(const[j] for j in tied)
+                    if left >= 1:
+                        buckets[(len(tk), i, "", "", "", tuple(marked), (), left)].append(t)
         for bucket, ts in buckets.items():
             # a member already holding a variable there is the data saying the position varies: then one
             # constant word beside it is enough, whatever the context and whatever its case
@@ -257,6 +271,9 @@ def merge_templates(
 
 
 _COLLAPSE = re.compile(r"(?:<\*>[\s,:.]*)+<\*>")
+_TIE = "\x00"  # marks where a repeated word stood, in a merge bucket's key (never in a template)
+#: what may follow a repeated word inside a longer token: ``java`` in ``java.1.gz``, ``jexec-binfmt``
+_TIE_SEPARATORS = ".-_"
 _OPEN = "([{'\""
 _CLOSE = ")]}'\",:;."
 
@@ -272,6 +289,18 @@ def _split_token(w: str) -> tuple[str, str, str, str]:
     lead = value[: len(value) - len(inner)]
     core = inner.rstrip(_CLOSE)
     return key, lead, core, inner[len(core) :]
+
+
+def _word_starts(tk: list[str]) -> dict[str, list[int]]:
+    """Where each word is written in the tokens ``tk``, as a whole token or as the start of one
+    (``java`` in ``java.<*>``, ``jexec`` in ``jexec-binfmt``): word -> positions."""
+    out: dict[str, list[int]] = collections.defaultdict(list)
+    for j, x in enumerate(tk):
+        out[x].append(j)
+        for k in range(1, len(x)):
+            if x[k] in _TIE_SEPARATORS:
+                out[x[:k]].append(j)
+    return out
 
 
 def _generalise(values: tuple[str, ...]) -> str:

@@ -246,6 +246,24 @@ def test_key_value_values_merge_when_they_vary_but_enums_stay():
     assert g.group_ids()[4] != g.group_ids()[0]
 
 
+def test_a_name_written_twice_in_a_line_is_one_variable():
+    # update-alternatives writes the alternative's name twice: as an argument and in its man page's name
+    names = ("java", "jar", "javac", "jdb", "jps", "jmap")
+    lines = [
+        f"update-alternatives 2025-06-24 14:39:4{i}: run with --install /usr/bin/{n} {n} /usr/lib/jvm/bin/{n} 1711"
+        f" --slave /usr/share/man/man1/{n}.1.gz {n}.1.gz /usr/lib/jvm/man/man1/{n}.1.gz"
+        for i, n in enumerate(names)
+    ]
+    g = group(lines)
+    assert len(set(g.group_ids())) == 1
+    assert g.groups[0] == "update-alternatives <*>: run with --install <*> --slave <*>"
+    # the evidence a single varying word needs: three names written twice do not make a variable
+    assert len(set(group(lines[:3]).group_ids())) == 3
+    # capitalised words written twice are states, events of their own, as when written once
+    states = ("Paused", "Started", "Stopped", "Resumed", "Crashed", "Killed")
+    assert len(set(group([f"instance event {s} (lifecycle {s})" for s in states]).group_ids())) == 6
+
+
 def test_no_merge_without_enough_context():
     m = merge_templates([f"{d} startup succeeded" for d in ("cupsd", "klogd", "sshd", "crond")])
     assert len(set(m.values())) == 4
