@@ -10,11 +10,13 @@ history.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
+from analytics.common.float_range import exponent_for, scaled_back
 from analytics.forecast.linear import linear_rows
 from analytics.forecast.seasonal import forecast_seasonal
 from analytics.forecast.stats import interval_bands, mase_scale
@@ -103,6 +105,17 @@ def forecast_series(values, horizon: int, season: int, model: str = "auto", leve
     if model not in MODELS:
         raise ValueError(f"unknown model {model!r}; choose one of {', '.join(MODELS)}")
     y = np.asarray(values, dtype=float)
+    e = exponent_for(y)
+    if e:  # values near the largest or smallest floats: forecast at a magnitude near 1, scale back
+        fc = forecast_series(np.ldexp(y, -e), horizon, season, model, level)
+        return dataclasses.replace(
+            fc,
+            mean=scaled_back(fc.mean, e),
+            lo=scaled_back(fc.lo, e),
+            hi=scaled_back(fc.hi, e),
+            backtest_mae=float(scaled_back(np.asarray(fc.backtest_mae), e)),
+            candidates={k: float(scaled_back(np.asarray(v), e)) for k, v in fc.candidates.items()},
+        )
     s = forecast_seasonal(y, horizon, season, level)
     origins, hb = s.backtest_origins, s.backtest_horizon
     cands = {"seasonal": s.backtest_mae}

@@ -61,6 +61,8 @@ from typing import IO
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
+from analytics.common.float_range import exponent_for
+
 # SeriesError: what detect_csv raises; the CLI catches it from here
 from analytics.predict.series_csv import SeriesError, epoch_seconds, read_series_csv  # noqa: F401
 
@@ -332,7 +334,11 @@ def detect(ts: Floats, values: Floats, cfg: DetectorConfig = DEFAULT) -> list[in
     t = np.asarray(ts, dtype=float)
     v = np.asarray(values, dtype=float)
     keep = np.nonzero(np.isfinite(v) & np.isfinite(t))[0]
-    idx = _finish(*scores(t[keep], v[keep], cfg), cfg)
+    v = v[keep]
+    e = exponent_for(v)
+    if e:  # values near the largest or smallest floats: the same alarms at a magnitude near 1
+        v = np.ldexp(v, -e)
+    idx = _finish(*scores(t[keep], v, cfg), cfg)
     return [int(keep[i]) for i in idx]
 
 

@@ -74,3 +74,33 @@ def test_auto_picks_the_line_for_a_pure_trend_and_seasonal_for_a_cycle():
     assert forecast_series(trend, 48, 24, "seasonal").model == "seasonal"
     with pytest.raises(ValueError, match="unknown model"):
         forecast_series(cycle, 4, 24, "prophet")
+
+
+@pytest.mark.parametrize("exp", ["top", -1060, 0])
+@pytest.mark.parametrize("model", ["auto", "seasonal", "linear"])
+def test_series_at_the_edge_of_the_floats_forecast_as_the_same_series_near_1(exp, model):
+    """1e301-sized values overflowed in the differences (every forecast NaN, a page of numpy warnings);
+    1e-319 ones are subnormal. A series times a power of two forecasts as the series, times it."""
+    import warnings
+
+    rng = np.random.default_rng(3)
+    t = np.arange(24 * 9)
+    y = 5.0 + 2.0 * np.sin(2 * np.pi * t / 24) + rng.normal(0, 0.3, len(t))
+    plain = forecast_series(y, 24, 24, model)
+    if exp == "top":  # the largest value just below the largest float
+        exp = 1024 - int(np.frexp(np.abs(y).max())[1])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # not one overflow or invalid-value warning
+        big = forecast_series(np.ldexp(y, exp), 24, 24, model)
+    assert big.model == plain.model
+    for a, b in ((big.mean, plain.mean), (big.lo, plain.lo), (big.hi, plain.hi)):
+        assert np.all(np.isfinite(a))
+        np.testing.assert_allclose(np.ldexp(a, -exp), b, rtol=1e-12 if exp > -1000 else 1e-3)
+    assert np.isclose(big.backtest_mase, plain.backtest_mase, rtol=1e-9 if exp > -1000 else 1e-3)
+
+
+def test_values_near_the_largest_float_stay_finite():
+    y = np.tile([1.7e308, -1.7e308, 1.5e308], 40)
+    fc = forecast_series(y, 6, 3)
+    assert np.all(np.isfinite(fc.mean)) and np.all(np.isfinite(fc.lo)) and np.all(np.isfinite(fc.hi))
+    assert np.all(fc.lo <= fc.hi)

@@ -366,3 +366,20 @@ def test_a_short_average_the_series_has_already_produced_is_not_news():
         alarms = D.detect(t, clean)
         assert [a for a in alarms if a >= probation] == expected
         assert alarms == online(t, clean)
+
+
+@pytest.mark.parametrize("exp", ["top", -1060])
+def test_values_at_the_edge_of_the_floats_alarm_as_the_same_series_near_1(exp):
+    """Differences of 1e301-sized values overflowed (NaN scores, numpy warnings); the detector is
+    scale-free, so a series times a power of two alarms where the series does."""
+    import warnings
+
+    secs, v = series(1400, seed=4, kind="daily")
+    v[900:960] += 80
+    plain = D.detect(secs, v)
+    assert plain
+    if exp == "top":  # the largest value just below the largest float
+        exp = 1024 - int(np.frexp(np.abs(v).max())[1])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert D.detect(secs, np.ldexp(v, exp)) == plain
