@@ -201,6 +201,17 @@ def parse_line(line: str) -> LogLine:
     return out
 
 
+def message_of(text: str) -> str:
+    """A log line (or a multi-line event) without its first line's time/level/pid header, for showing
+    where the event's time is shown beside it or there is no room for it; unchanged when the first line
+    has no time or nothing follows its header."""
+    first, sep, rest = text.partition("\n")
+    parsed = parse_line(first)
+    if not (parsed.time and parsed.message.strip()):
+        return text
+    return parsed.message + sep + rest
+
+
 def _store(out: LogLine, name: str, tok: str) -> None:
     if name == "time":
         hp = _HOSTPROG_RE.search(tok)

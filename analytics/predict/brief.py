@@ -32,14 +32,6 @@ def _evidence(evidence: Any) -> tuple[dict[str, Any], dict[str, Any]]:
     return (current if isinstance(current, dict) else {}), (baseline if isinstance(baseline, dict) else {})
 
 
-def _without_header(line: str) -> str:
-    """A raw log line without its time/level/pid header (the row has no room for them)."""
-    from analytics.patterns.logline import parse_line
-
-    parsed = parse_line(line)
-    return parsed.message if parsed.time and parsed.message.strip() else line
-
-
 def _ms(value: float) -> str:
     return f"{value:,.0f} ms"
 
@@ -49,7 +41,9 @@ def prediction_brief(kind: str, component: str, message: str, evidence: Any) -> 
     example = current.get("example")
     if isinstance(example, str) and example.strip():
         count = _number(current.get("count"))
-        example = _without_header(" ".join(example.split()))
+        from analytics.patterns.logline import message_of  # stored before examples were kept without it
+
+        example = " ".join(message_of(example).split())
         return f"{count:.0f}× {example}" if count is not None else example
     avg, peak = _number(current.get("avg_time_ms")), _number(current.get("max_time_ms"))
     limit = _number(baseline.get("threshold_ms"))

@@ -23,6 +23,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from analytics.patterns.logline import message_of
+
 SENSITIVITY = {"conservative": 3.0, "moderate": 2.0, "aggressive": 1.5}
 RESPONSE_METRIC = "response_time_ms"
 
@@ -154,7 +156,7 @@ def recurring_rules(rows: list[dict[str, Any]], cfg: RuleConfig) -> list[Finding
                         "count": int(r["count"]),
                         "window_days": cfg.window_days,
                         "last_seen": r.get("last_seen"),
-                        "example": (r.get("message") or "")[:200],
+                        "example": message_of(r.get("message") or "")[:200],  # its time is last_seen
                     },
                     baseline={"threshold": cfg.recurring},
                     subject=r["fingerprint"],

@@ -135,10 +135,22 @@ def status(ctx: click.Context, host: str | None, as_json: bool) -> None:
                 took = f"{p['elapsed_ms'] or 0:.0f} ms"
                 probe_txt.append(f"[green]✓[/] {inert(p['probe'], 30)} {took}, {_ago(p['ts'], now)}")
             else:
-                probe_txt.append(f"[red]✗[/] {inert(p['probe'], 30)} {inert(p['error_kind'])}, {_ago(p['ts'], now)}")
-        last = "–" if not r["last_error"] else f"{inert(r['last_error'], 50)} ({_ago(r['last_error_at'], now)})"
+                probe_txt.append(f"[red]✗[/] {inert(p['probe'], 30)} {inert(_probe_problem(p))}, {_ago(p['ts'], now)}")
+        last = "–"
+        if r["last_error"]:
+            from analytics.patterns.logline import message_of  # its time is the "ago" beside it
+
+            last = f"{inert(message_of(r['last_error']), 50)} ({_ago(r['last_error_at'], now)})"
         t.add_row(inert(r["component"]), procs, "\n".join(probe_txt) or "–", str(r["errors_last_hour"]), last)
     console.print(t)
+
+
+def _probe_problem(p: dict) -> str:
+    """What a failed probe met: the status code for an unexpected one (``HTTP 503``), else its kind
+    (``refused``, ``timeout``, ...)."""
+    if p.get("error_kind") == "status" and p.get("status_code"):
+        return f"HTTP {p['status_code']}"
+    return str(p.get("error_kind") or "failed")
 
 
 def _without_own_cpu(snap, start: tuple[float, float, float], end: tuple[float, float, float]):

@@ -77,8 +77,10 @@ def render_pattern(d: Any, now: dt.datetime) -> Group:
     ]
     parts.append(_section("Examples"))
     if d.examples:
+        from analytics.patterns.logline import message_of  # the example's time is shown before it
+
         for ts, comp, msg in d.examples:
-            parts.append(Text.assemble((f"{_when(ts)} ", "dim"), (clean(comp) + " ", "bold"), clean(msg)))
+            parts.append(Text.assemble((f"{_when(ts)} ", "dim"), (clean(comp) + " ", "bold"), clean(message_of(msg))))
     else:
         parts.append(Text("(no raw events stored)", style="dim"))
     parts.append(_section("Fix history"))

@@ -132,3 +132,30 @@ def test_cold_read_commands_leave_unneeded_modules_unloaded(tmp_path):
         assert "analytics.store.database" in loaded, r.stderr  # the check sees what the command loaded
         found = {m for m in unneeded if m in loaded or any(k.startswith(m + ".") for k in loaded)}
         assert not found, (args, found)
+
+
+def test_status_names_the_status_code_and_shows_the_last_error_without_its_header(tmp_path):
+    """A probe that met an unexpected status reads `HTTP 503` (not `status`); the last error is shown
+    without the log line's time and level, which used most of its 50 characters."""
+    import datetime as dt
+
+    from analytics.store.database import Store
+
+    db = tmp_path / "x.duckdb"
+    cfg = tmp_path / "lokifi.toml"
+    cfg.write_text('[general]\nhost = "h1"\n[[components]]\nname = "shop"\n')
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    store = Store(db)
+    store.execute(
+        "INSERT INTO probe_results (ts, host, component, probe, kind, target, ok, status_code, elapsed_ms, error_kind)"
+        " VALUES (?, 'h1', 'shop', 'health', 'http', 'http://127.0.0.1:8181/health', false, 503, 12.0, 'status')",
+        [now],
+    )
+    store.execute(
+        "INSERT INTO error_events (ts, host, component, message, level) VALUES (?, 'h1', 'shop', ?, 'ERROR')",
+        [now, "2026-12-05 00:31:53,249 ERROR shop: unhandled error in /cart for order 85811"],
+    )
+    r = CliRunner().invoke(cli, ["--db", str(db), "--config", str(cfg), "status"], env={"COLUMNS": "200"})
+    assert r.exit_code == 0, r.output
+    assert "HTTP 503" in r.output and " status," not in r.output
+    assert "unhandled error in /cart" in r.output and "00:31:53,249" not in r.output

@@ -98,3 +98,54 @@ def test_ages_under_a_minute_read_now():
     assert age(now + dt.timedelta(minutes=5), now) == "in 5m"
     assert ago(now, now) == "just now" and ago(now - dt.timedelta(hours=5), now) == "5h ago"
     assert ago(None, now) == "—"
+
+
+def test_a_recurring_errors_example_is_stored_without_the_log_lines_header():
+    from analytics.patterns.logline import message_of
+    from analytics.predict.rules import RuleConfig, recurring_rules
+
+    raw = "2026-12-05 00:31:53,249 ERROR shop: unhandled error in /cart\nTraceback (most recent call last):"
+    row = {"host": "h", "component": "shop", "fingerprint": "f", "type": "general", "count": 9, "message": raw}
+    (finding,) = recurring_rules([row], RuleConfig())
+    assert finding.current["example"] == "shop: unhandled error in /cart\nTraceback (most recent call last):"
+    # lines without a time, or with nothing after the header, are kept as they are
+    assert (
+        message_of("HTTP 503 from GET http://127.0.0.1:8181/health") == "HTTP 503 from GET http://127.0.0.1:8181/health"
+    )
+    assert message_of("2026-12-05 00:31:53 ERROR") == "2026-12-05 00:31:53 ERROR"
+    assert message_of("") == ""
+
+
+def test_a_patterns_examples_show_their_time_once():
+    from types import SimpleNamespace
+
+    from rich.console import Console
+
+    from lokifi_tui.widgets.detail_pages import render_pattern
+
+    when = dt.datetime(2026, 12, 5, 0, 31)
+    p = SimpleNamespace(
+        error_type="general",
+        component="shop",
+        template="unhandled error in /cart for order <*>",
+        message="",
+        count=2,
+        last_seen=when,
+        confidence=None,
+        lo=None,
+        hi=None,
+        success=0,
+        failure=0,
+        auto_approved=False,
+        version=0,
+        solution=None,
+    )
+    raw = "2026-12-05 00:31:53,249 ERROR shop: unhandled error in /cart for order 85811"
+    d = SimpleNamespace(
+        pattern=p, examples=((when, "shop", raw),), occurrences=(), confidence_over_time=(), fixes=(), versions=()
+    )
+    console = Console(width=160, record=True, color_system=None)
+    console.print(render_pattern(d, when))
+    text = console.export_text()
+    assert "2026-12-05 00:31 shop shop: unhandled error in /cart for order 85811" in text
+    assert "00:31:53,249" not in text
