@@ -79,23 +79,37 @@ class LearnResult:
     fingerprints: tuple[str, ...] = ()
 
 
+_OLDER_RULES = f"SELECT count(*) FROM error_patterns WHERE coalesce(rules_version, 1) < {CURRENT_VERSION}"
+
+
 def learn_from_events(store, since: dt.datetime | None = None, batch: int = 200_000) -> LearnResult:
     """Learn every error_events row not learned yet (optionally only rows with ``ts >= since``).
 
     Patterns learned under older masking rules are first moved to the current rules' fingerprints
     (:func:`remap_fingerprints`), so new events count onto the patterns that hold the learned fixes.
     """
-    if store.scalar(f"SELECT count(*) FROM error_patterns WHERE coalesce(rules_version, 1) < {CURRENT_VERSION}"):
-        remap_fingerprints(store)
-    stored = set(store.query("SELECT error_hash FROM error_patterns")["error_hash"].to_list())
     events = 0
     fps: list[str] = []
+    stored: set[str] | None = None
+    check_rules = True
     while True:
-        r = _learn_batch(store, since, batch)
+        # one session per batch; the first also reads what is stored (each session opens the file: ~15 ms)
+        with store.write() as con:
+            if check_rules and con.execute(_OLDER_RULES).fetchone()[0]:
+                r = None
+            else:
+                if stored is None:
+                    stored = {h for (h,) in con.execute("SELECT error_hash FROM error_patterns").fetchall()}
+                r = _learn_batch(con, since, batch)
+        check_rules = False
+        if r is None:
+            remap_fingerprints(store)
+            continue
         events += r.events
         fps.extend(r.fingerprints)
         if r.events < batch:
             break
+    stored = stored or set()  # (always read by then: the last round learned a batch)
     if any(f not in stored for f in fps):
         # a new template may show that stored ones vary at a position: merge them (ids of triaged ones kept)
         from analytics.patterns.merge import consolidate
@@ -107,133 +121,132 @@ def learn_from_events(store, since: dt.datetime | None = None, batch: int = 200_
     return LearnResult(events, new, len(final) - new, final)
 
 
-def _learn_batch(store, since, batch) -> LearnResult:
-    with store.write() as con:
-        where = "NOT coalesce(learned, false)"
-        params: list = []
-        if since is not None:
-            where += " AND ts >= ?"
-            params.append(_now(since))
-        ev = frame(
-            con,
-            f"SELECT rowid AS rid, ts, host, component, message, fingerprint, type, source FROM error_events "
-            f"WHERE {where} ORDER BY ts LIMIT {int(batch)}",
-            params or None,
-        )
-        if ev.height == 0:
-            return LearnResult(0, 0, 0)
-        ev = ev.with_columns(pl.col("message").fill_null(""), pl.col("component").fill_null("unknown"))
+def _learn_batch(con, since, batch) -> LearnResult:
+    """Learn up to ``batch`` unlearned events in the write session ``con``."""
+    where = "NOT coalesce(learned, false)"
+    params: list = []
+    if since is not None:
+        where += " AND ts >= ?"
+        params.append(_now(since))
+    ev = frame(
+        con,
+        f"SELECT rowid AS rid, ts, host, component, message, fingerprint, type, source FROM error_events "
+        f"WHERE {where} ORDER BY ts LIMIT {int(batch)}",
+        params or None,
+    )
+    if ev.height == 0:
+        return LearnResult(0, 0, 0)
+    ev = ev.with_columns(pl.col("message").fill_null(""), pl.col("component").fill_null("unknown"))
+    # Lines read from log files (tailed or backfilled) and Loki are raw lines: their header (time, level,
+    # [component], pid) is stripped first, exactly as `lokifi patterns scan` does, so all give a line
+    # the same pattern. (Each kind masked once: a mask costs ~25 ms even for one line.)
+    src = ev["source"].fill_null("")
+    raw = src.str.starts_with("tail") | src.str.starts_with("loki") | src.str.starts_with("backfill")
+    if raw.all():
+        templates = mask(ev["message"], raw=True)
+    elif raw.any():
+        templates = mask(ev["message"]).scatter(raw.arg_true(), mask(ev.filter(raw)["message"], raw=True))
+    else:
         templates = mask(ev["message"])
-        # Lines read from log files (tailed or backfilled) and Loki are raw lines: their header (time, level,
-        # [component], pid) is stripped first, exactly as `lokifi patterns scan` does, so all give a line
-        # the same pattern.
-        src = ev["source"].fill_null("")
-        raw = src.str.starts_with("tail") | src.str.starts_with("loki") | src.str.starts_with("backfill")
-        if raw.any():
-            templates = templates.scatter(raw.arg_true(), mask(ev.filter(raw)["message"], raw=True))
-        distinct = templates.unique()
-        fp_of = {t: fingerprint(t) for t in distinct.to_list()}
-        ev = ev.with_columns(templates.alias("template"))
-        ev = ev.with_columns(
-            pl.col("fingerprint")
-            .fill_null(pl.col("template").replace_strict(fp_of, return_dtype=pl.String))
-            .alias("fp")
-        )
-        from analytics.patterns.merge import follow
+    distinct = templates.unique()
+    fp_of = {t: fingerprint(t) for t in distinct.to_list()}
+    ev = ev.with_columns(templates.alias("template"))
+    ev = ev.with_columns(
+        pl.col("fingerprint").fill_null(pl.col("template").replace_strict(fp_of, return_dtype=pl.String)).alias("fp")
+    )
+    from analytics.patterns.merge import follow
 
-        moved = follow(con, ev["fp"].unique().to_list())  # fingerprints merged into a more general pattern
-        if moved:
-            ev = ev.with_columns(pl.col("fp").replace(moved))
-        # one type per pattern: an existing pattern keeps its type; a new one is classified from its first message
-        known = frame(
-            con,
-            "SELECT error_hash, error_type FROM error_patterns WHERE error_hash IN (SELECT unnest(?))",
-            [ev["fp"].unique().to_list()],
-        )
-        known_type = dict(zip(known["error_hash"].to_list(), known["error_type"].to_list(), strict=True))
-        firsts = ev.group_by("fp", maintain_order=True).agg(
-            pl.col("message").first(), pl.col("type").drop_nulls().first()
-        )
-        type_of = {}
-        for fp, msg, given in firsts.iter_rows():
-            type_of[fp] = known_type.get(fp) or (normalise_type(given) if given else classify(msg))
-        ev = ev.with_columns(pl.col("fp").replace_strict(type_of, return_dtype=pl.String).alias("ptype"))
+    moved = follow(con, ev["fp"].unique().to_list())  # fingerprints merged into a more general pattern
+    if moved:
+        ev = ev.with_columns(pl.col("fp").replace(moved))
+    # one type per pattern: an existing pattern keeps its type; a new one is classified from its first message
+    known = frame(
+        con,
+        "SELECT error_hash, error_type FROM error_patterns WHERE error_hash IN (SELECT unnest(?))",
+        [ev["fp"].unique().to_list()],
+    )
+    known_type = dict(zip(known["error_hash"].to_list(), known["error_type"].to_list(), strict=True))
+    firsts = ev.group_by("fp", maintain_order=True).agg(pl.col("message").first(), pl.col("type").drop_nulls().first())
+    type_of = {}
+    for fp, msg, given in firsts.iter_rows():
+        type_of[fp] = known_type.get(fp) or (normalise_type(given) if given else classify(msg))
+    ev = ev.with_columns(pl.col("fp").replace_strict(type_of, return_dtype=pl.String).alias("ptype"))
 
-        agg = (
-            ev.group_by("fp")
-            .agg(
-                pl.len().alias("n"),
-                pl.col("ts").min().alias("first"),
-                pl.col("ts").max().alias("last"),
-                pl.col("template").first(),
-                pl.col("ptype").first(),
-                pl.col("message").sort_by("ts").last().alias("message"),
-                pl.col("component").sort_by("ts").first().alias("component"),
-            )
-            .with_columns(pl.col("message").map_elements(safe_text, return_dtype=pl.String))
+    agg = (
+        ev.group_by("fp")
+        .agg(
+            pl.len().alias("n"),
+            pl.col("ts").min().alias("first"),
+            pl.col("ts").max().alias("last"),
+            pl.col("template").first(),
+            pl.col("ptype").first(),
+            pl.col("message").sort_by("ts").last().alias("message"),
+            pl.col("component").sort_by("ts").first().alias("component"),
         )
-        con.register("_lk_agg", agg.to_arrow())
-        new = con.execute(
-            "SELECT count(*) FROM _lk_agg a WHERE NOT EXISTS (SELECT 1 FROM error_patterns p WHERE p.error_hash = a.fp)"
-        ).fetchone()[0]
-        con.execute(f"""
-            INSERT INTO error_patterns (error_hash, error_type, error_message, template, component,
-                occurrence_count, first_seen, last_seen, confidence_score, rules_version)
-            SELECT fp, ptype, message, template, component, n, "first", "last", 0.5, {CURRENT_VERSION} FROM _lk_agg
-            ON CONFLICT (error_hash) DO UPDATE SET
-                occurrence_count = coalesce(error_patterns.occurrence_count, 0) + excluded.occurrence_count,
-                first_seen = least(coalesce(error_patterns.first_seen, excluded.first_seen), excluded.first_seen),
-                last_seen = greatest(coalesce(error_patterns.last_seen, excluded.last_seen), excluded.last_seen),
-                error_message = excluded.error_message
-        """)
-        con.unregister("_lk_agg")
+        .with_columns(pl.col("message").map_elements(safe_text, return_dtype=pl.String))
+    )
+    con.register("_lk_agg", agg.to_arrow())
+    new = con.execute(
+        "SELECT count(*) FROM _lk_agg a WHERE NOT EXISTS (SELECT 1 FROM error_patterns p WHERE p.error_hash = a.fp)"
+    ).fetchone()[0]
+    con.execute(f"""
+        INSERT INTO error_patterns (error_hash, error_type, error_message, template, component,
+            occurrence_count, first_seen, last_seen, confidence_score, rules_version)
+        SELECT fp, ptype, message, template, component, n, "first", "last", 0.5, {CURRENT_VERSION} FROM _lk_agg
+        ON CONFLICT (error_hash) DO UPDATE SET
+            occurrence_count = coalesce(error_patterns.occurrence_count, 0) + excluded.occurrence_count,
+            first_seen = least(coalesce(error_patterns.first_seen, excluded.first_seen), excluded.first_seen),
+            last_seen = greatest(coalesce(error_patterns.last_seen, excluded.last_seen), excluded.last_seen),
+            error_message = excluded.error_message
+    """)
+    con.unregister("_lk_agg")
 
-        comps = ev.group_by("fp", "component").agg(
-            pl.len().alias("n"), pl.col("ts").min().alias("first"), pl.col("ts").max().alias("last")
-        )
-        con.register("_lk_comp", comps.to_arrow())
-        con.execute("""
-            INSERT INTO pattern_components (error_hash, component, count, first_seen, last_seen)
-            SELECT fp, component, n, "first", "last" FROM _lk_comp
-            ON CONFLICT (error_hash, component) DO UPDATE SET
-                count = pattern_components.count + excluded.count,
-                first_seen = least(pattern_components.first_seen, excluded.first_seen),
-                last_seen = greatest(pattern_components.last_seen, excluded.last_seen)
-        """)
-        con.unregister("_lk_comp")
+    comps = ev.group_by("fp", "component").agg(
+        pl.len().alias("n"), pl.col("ts").min().alias("first"), pl.col("ts").max().alias("last")
+    )
+    con.register("_lk_comp", comps.to_arrow())
+    con.execute("""
+        INSERT INTO pattern_components (error_hash, component, count, first_seen, last_seen)
+        SELECT fp, component, n, "first", "last" FROM _lk_comp
+        ON CONFLICT (error_hash, component) DO UPDATE SET
+            count = pattern_components.count + excluded.count,
+            first_seen = least(pattern_components.first_seen, excluded.first_seen),
+            last_seen = greatest(pattern_components.last_seen, excluded.last_seen)
+    """)
+    con.unregister("_lk_comp")
 
-        samples = (
-            ev.sort("ts", descending=True)
-            .unique(subset=["fp", "message"], keep="first", maintain_order=True)
-            .group_by("fp", maintain_order=True)
-            .head(SAMPLES_PER_PATTERN)
-            .select("fp", "message", "component", "ts")
-            .with_columns(pl.col("message").map_elements(safe_text, return_dtype=pl.String))
-        )
-        con.register("_lk_samp", samples.to_arrow())
-        con.execute("""
-            INSERT INTO pattern_samples (error_hash, message, component, seen_at)
-            SELECT s.fp, s.message, s.component, s.ts FROM _lk_samp s
-            WHERE NOT EXISTS (SELECT 1 FROM pattern_samples p WHERE p.error_hash = s.fp AND p.message = s.message)
-        """)
-        con.execute(f"""
-            DELETE FROM pattern_samples WHERE rowid IN (
-                SELECT rid FROM (SELECT rowid AS rid, row_number() OVER (PARTITION BY error_hash
-                    ORDER BY seen_at DESC NULLS LAST) AS k FROM pattern_samples
-                    WHERE error_hash IN (SELECT fp FROM _lk_samp)) WHERE k > {SAMPLES_PER_PATTERN})
-        """)
-        con.unregister("_lk_samp")
+    samples = (
+        ev.sort("ts", descending=True)
+        .unique(subset=["fp", "message"], keep="first", maintain_order=True)
+        .group_by("fp", maintain_order=True)
+        .head(SAMPLES_PER_PATTERN)
+        .select("fp", "message", "component", "ts")
+        .with_columns(pl.col("message").map_elements(safe_text, return_dtype=pl.String))
+    )
+    con.register("_lk_samp", samples.to_arrow())
+    con.execute("""
+        INSERT INTO pattern_samples (error_hash, message, component, seen_at)
+        SELECT s.fp, s.message, s.component, s.ts FROM _lk_samp s
+        WHERE NOT EXISTS (SELECT 1 FROM pattern_samples p WHERE p.error_hash = s.fp AND p.message = s.message)
+    """)
+    con.execute(f"""
+        DELETE FROM pattern_samples WHERE rowid IN (
+            SELECT rid FROM (SELECT rowid AS rid, row_number() OVER (PARTITION BY error_hash
+                ORDER BY seen_at DESC NULLS LAST) AS k FROM pattern_samples
+                WHERE error_hash IN (SELECT fp FROM _lk_samp)) WHERE k > {SAMPLES_PER_PATTERN})
+    """)
+    con.unregister("_lk_samp")
 
-        marks = ev.select("rid", "fp", "ptype")
-        con.register("_lk_marks", marks.to_arrow())
-        con.execute("""
-            UPDATE error_events SET fingerprint = coalesce(error_events.fingerprint, m.fp),
-                type = coalesce(error_events.type, m.ptype), learned = true
-            FROM _lk_marks m WHERE error_events.rowid = m.rid
-        """)
-        con.unregister("_lk_marks")
-        fps = tuple(agg["fp"].to_list())
-        return LearnResult(ev.height, int(new), agg.height - int(new), fps)
+    marks = ev.select("rid", "fp", "ptype")
+    con.register("_lk_marks", marks.to_arrow())
+    con.execute("""
+        UPDATE error_events SET fingerprint = coalesce(error_events.fingerprint, m.fp),
+            type = coalesce(error_events.type, m.ptype), learned = true
+        FROM _lk_marks m WHERE error_events.rowid = m.rid
+    """)
+    con.unregister("_lk_marks")
+    fps = tuple(agg["fp"].to_list())
+    return LearnResult(ev.height, int(new), agg.height - int(new), fps)
 
 
 def record_error(
