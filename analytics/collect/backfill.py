@@ -87,6 +87,8 @@ class FileResult:
     first: dt.datetime | None = None
     last: dt.datetime | None = None
     note: str = ""
+    older: int = 0  # error events before the --days cutoff, left out
+    untimed: int = 0  # error events with no time of their own and none written before them, left out
 
 
 @dataclass
@@ -472,7 +474,11 @@ def _one_file(
             if not ok:
                 continue
             t = ts or last_ts
-            if t is None or (cutoff is not None and t < cutoff):
+            if t is None:
+                res.untimed += 1
+                continue
+            if cutoff is not None and t < cutoff:
+                res.older += 1
                 continue
             events.append(
                 {
@@ -502,9 +508,11 @@ def _one_file(
             else:
                 for line in text.split("\n"):
                     t = line_time(line, now) if line[:1].strip() else None
+                    # the events this line completes came before it: one without a time of its own
+                    # takes the last time written before it, not this line's
+                    add_events(folder.feed(line, t))
                     if t is not None:
                         last_ts = t
-                    add_events(folder.feed(line, t))
             if progress:
                 progress(done + min(read_to, p.size), total, str(p.path))
         add_events(folder.flush())

@@ -92,6 +92,13 @@ def backfill(ctx: click.Context, days: float, no_engines: bool, as_json: bool) -
             span = f" ({f.first:%Y-%m-%d %H:%M} .. {f.last:%Y-%m-%d %H:%M})" if f.first and f.last else ""
             what = f"{f.metric_rows:,} metric rows" if f.kind == "access" else f"{f.events:,} error events"
             note = f" — {inert(f.note)}" if f.note else ""
+            left = []
+            if f.older:
+                left.append(f"{f.older:,} older than {days:g} days (--days 0 reads them all)")
+            if f.untimed:
+                left.append(f"{f.untimed:,} with no time written before them")
+            if left:
+                note += f"; error events left out: {', '.join(left)}"
             console.print(f"[green]✓[/] {inert(f.path)}: {f.lines:,} lines, {what}{span}{note}")
         if report.files:
             console.print(

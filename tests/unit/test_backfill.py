@@ -282,3 +282,35 @@ def test_live_tail_turns_an_access_log_into_minutes(tmp_path):
     got = {r["metric"]: r["value"] for r in b.metrics}
     assert got == {"requests_per_min": 1, "error_rate": 1.0, "response_time_ms": pytest.approx(300)}
     assert json.loads(b.checkpoints[str(log)])["cur"]["offset"] == len(log.read_bytes())
+
+
+def test_error_lines_left_out_are_counted_and_said(tmp_path, _isolated_home):
+    """apt's term.log: sessions headed 'Log started: 2026-05-09  07:28:46' (two spaces), error lines with no
+    time of their own. The header's time now counts; error lines before the --days cutoff, or before any
+    time, are counted and said rather than silently dropped."""
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    old, recent = now - dt.timedelta(days=30), now - dt.timedelta(hours=2)
+    log = tmp_path / "term.log"
+    log.write_text(
+        "start-stop-daemon: unable to stat /usr/libexec/a (No such file or directory)\n"  # no time yet
+        f"Log started: {old:%Y-%m-%d  %H:%M:%S}\n"
+        "start-stop-daemon: unable to stat /usr/libexec/b (No such file or directory)\n"
+        f"Log ended: {old:%Y-%m-%d  %H:%M:%S}\n"
+        f"Log started: {recent:%Y-%m-%d  %H:%M:%S}\n"
+        "start-stop-daemon: unable to stat /usr/libexec/c (No such file or directory)\n"
+        f"Log ended: {recent:%Y-%m-%d  %H:%M:%S}\n"
+    )
+    cfg = tmp_path / "lokifi.toml"
+    cfg.write_text(f'[[components]]\nname = "apt"\nlogs = ["{log}"]\n')
+    db = tmp_path / "l.duckdb"
+    r = CliRunner().invoke(cli, ["--db", str(db), "--config", str(cfg), "backfill", "--no-engines", "--json"])
+    assert r.exit_code == 0, r.output
+    (f,) = [f for f in json.loads(r.output)["files"] if f["kind"] != "skipped"]
+    assert (f["events"], f["older"], f["untimed"]) == (1, 1, 1)
+    assert dt.datetime.fromisoformat(f["first"]) == recent.replace(microsecond=0)
+    log.write_text(log.read_text())  # the same content again, read as new
+    human = CliRunner().invoke(
+        cli, ["--db", str(tmp_path / "m.duckdb"), "--config", str(cfg), "backfill", "--no-engines"]
+    )
+    assert "1 older than 7 days (--days 0 reads them all)" in human.output
+    assert "1 with no time written before them" in human.output

@@ -314,6 +314,9 @@ def test_line_time_reads_common_formats_as_utc():
     assert line_time("2026-11-21T10:00:00Z ERROR x", NOW) == dt.datetime(2026, 11, 21, 10, 0, 0)
     assert line_time("2026-11-21T10:00:00.5+02:00 x", NOW) == dt.datetime(2026, 11, 21, 8, 0, 0, 500000)
     assert line_time('1.2.3.4 - - [21/Nov/2026:10:00:00 +0000] "GET /"', NOW) == dt.datetime(2026, 11, 21, 10)
+    # apt's term.log and history.log put two spaces between the date and the time
+    assert line_time("Log started: 2026-11-21  10:00:00", NOW) == line_time("2026-11-21 10:00:00", NOW)
+    assert line_time("Log started: 2026-11-21  10:00:00", NOW) is not None
     assert line_time("no time here", NOW) is None
     assert line_time("2099-01-01T00:00:00Z far future", NOW) is None
 
