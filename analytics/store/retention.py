@@ -64,9 +64,13 @@ def db_info(store: Store) -> DbInfo:
                 counts[t] = int(con.execute(f'SELECT count(*) FROM "{t}"').fetchall()[0][0])
         version = int(con.execute("SELECT coalesce(max(number), 0) FROM schema_migrations").fetchall()[0][0])
         # rows stored before timestamps were range-checked at ingest (year 0, year 9999) are left out
+        # the hourly roll-up reaches furthest back; the raw rows give the newest reading to the second
         lo, hi = con.execute(
-            "SELECT min(hour), max(hour) FROM metrics_hourly WHERE hour >= TIMESTAMP '1970-01-01' "
-            "AND hour < TIMESTAMP '2200-01-01'"
+            "SELECT min(t), max(t) FROM ("
+            " SELECT unnest([min(hour), max(hour)]) AS t FROM metrics_hourly"
+            " WHERE hour >= TIMESTAMP '1970-01-01' AND hour < TIMESTAMP '2200-01-01'"
+            " UNION ALL SELECT min(ts) FROM metrics WHERE ts >= TIMESTAMP '1970-01-01' AND ts < TIMESTAMP '2200-01-01'"
+            " UNION ALL SELECT max(ts) FROM metrics WHERE ts >= TIMESTAMP '1970-01-01' AND ts < TIMESTAMP '2200-01-01')"
         ).fetchall()[0]
     size = store.path.stat().st_size if store.path.exists() else 0
     wal = store.path.with_name(store.path.name + ".wal")

@@ -41,6 +41,8 @@ def test_db_info_json_counts_rows(tmp_path):
     assert r.returncode == 0, r.stderr
     info = json.loads(r.stdout)
     assert info["row_counts"]["metrics"] == 2 and info["schema_version"] == info["known_version"]
+    # the span runs to the newest reading, not to the start of its hour
+    assert info["oldest_metric"].startswith("2026-01-01T00:00") and info["newest_metric"].startswith("2026-01-01T00:01")
 
 
 @pytest.mark.slow
