@@ -134,6 +134,24 @@ def load_hourly(
     return out
 
 
+def readings_without_an_hour(
+    store: Store, *, metric: str = DEFAULT_METRIC, now: dt.datetime | None = None, host: str | None = None
+) -> dict[str, dt.datetime]:
+    """Components whose ``metric`` readings all fall in the current hour (none in a complete hour yet,
+    so :func:`load_hourly` has nothing of them): component -> first reading."""
+    end = hour_floor(now or utcnow())
+    where = "metric = $metric" + (" AND host = $host" if host is not None else "")
+    params: dict[str, Any] = {"metric": metric, "end": end}
+    if host is not None:
+        params["host"] = host
+    sql = (
+        f"SELECT component, min(ts) FROM metrics WHERE {where} AND ts >= $end - INTERVAL 2 HOUR "
+        f"GROUP BY component HAVING min(ts) >= $end ORDER BY component"
+    )
+    with store.read() as con:
+        return {str(c): t for c, t in con.execute(sql, params).fetchall()}
+
+
 def _hourly_grid(hours: np.ndarray, means: np.ndarray) -> np.ndarray:
     """Equally spaced hourly values from the first to the last observed hour; a missing hour takes the
     value of the same hour a day earlier, else the previous hour."""

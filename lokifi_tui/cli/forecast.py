@@ -210,6 +210,18 @@ def ai_forecast(
     on = f" on host {inert(host)}" if host else ""
     console.print(f"[bold]📈 Performance Forecasting[/]{on}\n")
     if not forecasts:
+        from analytics.forecast.components import readings_without_an_hour
+        from analytics.forecast.linear import MIN_DAYS
+
+        fresh = readings_without_an_hour(store, metric=metric, host=host)
+        if fresh:
+            since = min(fresh.values())
+            console.print(
+                f"{inert(', '.join(fresh))}: {inert(metric)} readings since {since:%H:%M} UTC, no complete hour "
+                f"yet. Forecasts are made from hourly means and need {MIN_DAYS} days of them; "
+                "`lokifi backfill` reads the history access logs already hold."
+            )
+            return
         console.print(
             f"No {inert(metric)} data{' from host ' + inert(host) if host else ''} in the database yet. "
             "Collect some with `lokifi collect`, or see it work on demo data with `lokifi demo`."

@@ -127,6 +127,32 @@ def test_ai_forecast_on_an_empty_database_says_so(tmp_path):
     assert res.exit_code == 0 and "No response_time_ms data" in res.output
 
 
+def test_ai_forecast_within_the_first_hour_says_what_it_waits_for(tmp_path):
+    """A collector started minutes ago has readings but no complete hour: not 'no data in the database'."""
+    import time
+
+    store = Store(tmp_path / "new.duckdb")
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    if now.minute == 59 and now.second >= 50:  # the hour would end while the command runs
+        time.sleep(11)
+        now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    first = max(now.replace(minute=0, second=0, microsecond=0), now - dt.timedelta(minutes=5))
+    rows = pl.DataFrame(
+        {
+            "ts": [first, now],
+            "host": ["h", "h"],
+            "component": ["shop", "shop"],
+            "metric": ["response_time_ms", "response_time_ms"],
+            "value": [31.0, 29.0],
+        }
+    )
+    assert append_metrics(store, rows)
+    res = CliRunner().invoke(cli, ["--db", str(store.path), "ai", "forecast", "--no-record"], env={"COLUMNS": "200"})
+    assert res.exit_code == 0, res.output
+    assert f"shop: response_time_ms readings since {first:%H:%M} UTC, no complete hour yet" in res.output
+    assert "need 7 days" in res.output and "No response_time_ms data" not in res.output
+
+
 def test_forecasts_are_recorded_as_predictions_and_refresh_is_hourly(demo):
     made = F.refresh(demo, now=NOW)
     assert len(made) == 6
