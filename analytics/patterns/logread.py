@@ -39,6 +39,27 @@ class LineStats:
     lines: int = 0  # physical lines read
     cut: int = 0  # lines longer than MAX_LINE_CHARS, cut there
     first_cut: int = 0
+    binary: int = 0  # lines holding NUL bytes or bytes that are not UTF-8 (read with U+FFFD in their place)
+    first_binary: int = 0
+
+    def notes(self, name: str, empty: bool = True) -> list[str]:
+        """What a reader should know about the input ``name``: empty (with ``empty``), lines cut, bytes
+        that are not text."""
+        out = []
+        if empty and not self.lines:
+            out.append(f"{name}: empty")
+        if self.cut:
+            out.append(
+                f"{name}: {self.cut:,} line(s) longer than {MAX_LINE_CHARS >> 10} KB were cut there "
+                f"(the first at line {self.first_cut:,})"
+            )
+        if self.binary:
+            most = " -- this looks like a binary file, not a log" if 2 * self.binary > self.lines else ""
+            out.append(
+                f"{name}: {self.binary:,} of {self.lines:,} line(s) hold bytes that are not text (NUL or not "
+                f"UTF-8; the first at line {self.first_binary:,}){most}"
+            )
+        return out
 
 
 def open_stream(path: str):
@@ -153,8 +174,15 @@ def _first_end(block: bytes) -> int:
 def _decode(raw: list[bytes], stats: LineStats) -> list[str]:
     out = []
     for b in raw:
-        s = b.decode("utf-8", errors="replace")
+        try:
+            s = b.decode("utf-8")
+            bad = "\x00" in s
+        except UnicodeDecodeError:
+            s, bad = b.decode("utf-8", errors="replace"), True
         stats.lines += 1
+        if bad:
+            stats.binary += 1
+            stats.first_binary = stats.first_binary or stats.lines
         if len(s) > MAX_LINE_CHARS:
             s = s[:MAX_LINE_CHARS]
             stats.cut += 1
@@ -283,13 +311,7 @@ def scan_paths(paths: list[str], errors_only: bool = False, chunk_bytes: int = C
             raise ScanInputError(str(exc)) from None
         absorb(folder.flush())
         physical += stats.lines
-        if not stats.lines:
-            warnings.append(f"{p}: empty")
-        if stats.cut:
-            warnings.append(
-                f"{p}: {stats.cut:,} line(s) longer than {MAX_LINE_CHARS >> 10} KB were cut there "
-                f"(the first at line {stats.first_cut:,})"
-            )
+        warnings.extend(stats.notes(p))
     mapping = (
         merge_templates(list(seen), CURRENT.merge_min_values, CURRENT.merge_context, CURRENT.merge_growth)
         if CURRENT.merge_min_values >= 2

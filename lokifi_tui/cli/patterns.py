@@ -75,9 +75,10 @@ def patterns_group(ctx: click.Context, raw: bool, learn: bool, component: str, s
             _learn_lines(ctx, lines, raw, component)
         return
     # streamed: memory stays near one block of input plus the distinct templates, whatever the size
-    from analytics.patterns.logread import group_ids_bytes, group_stream, line_chunks
+    from analytics.patterns.logread import LineStats, group_ids_bytes, group_stream, line_chunks
 
-    sg = _bad_input_on_error(group_stream, line_chunks("-"), raw=raw)
+    stats = LineStats()
+    sg = _bad_input_on_error(group_stream, line_chunks("-", stats), raw=raw)
     if show_templates:
         from lokifi_tui.cli.output import plain
 
@@ -87,6 +88,8 @@ def patterns_group(ctx: click.Context, raw: bool, learn: bool, component: str, s
     else:
         out.write(group_ids_bytes(sg))
     out.flush()
+    for note in stats.notes("stdin", empty=False):
+        click.echo(f"note: {note}", err=True)
 
 
 def _learn_lines(ctx: click.Context, lines: list[str], raw: bool, component: str) -> None:

@@ -120,3 +120,24 @@ def test_empty_store_messages(tmp_path):
     assert "No error patterns learned yet" in run(db, "ai", "autofix").output
     assert "n/a" in run(db, "ai", "learn").output
     assert run(db, "fix", "suggest", "  ").exit_code == 3
+
+
+def test_bytes_that_are_not_text_are_said_to_be(tmp_path):
+    """A binary file given to scan (an executable, utmp records) was grouped into hundreds of patterns
+    with no word; lines with NUL bytes or bytes that are not UTF-8 are now counted and named."""
+    elf = tmp_path / "prog"
+    elf.write_bytes(b"\x7fELF\x02\x01\x01\x00" + bytes(range(256)) * 8 + b"\n" + b"\x00\x01\x02\n" * 5)
+    r = run(tmp_path / "x.duckdb", "patterns", "scan", str(elf))
+    assert r.exit_code == 0, r.output
+    out = " ".join(r.output.split())  # (the note wraps at the terminal's width)
+    assert "line(s) hold bytes that are not text" in out and "looks like a binary file, not a log" in out
+    log = tmp_path / "app.log"
+    log.write_bytes(b"2026-01-01 00:00:00 ERROR disk full\n2026-01-01 00:00:01 ERROR bad \xff byte\n")
+    out = " ".join(run(tmp_path / "x.duckdb", "patterns", "scan", str(log)).output.split())
+    assert "1 of 2 line(s)" in out and "(NUL or not UTF-8; the first at line 2)" in out
+    assert "binary file" not in out
+    # streamed group: ids on stdout as before, the note on stderr
+    r = run(tmp_path / "x.duckdb", "patterns", "group", input=b"ok line\nbad \xff\xfe line\nfine\n")
+    assert len(r.stdout.splitlines()) == 3 and "note: stdin: 1 of 3 line(s)" in r.stderr
+    r = run(tmp_path / "x.duckdb", "patterns", "group", input=b"clean\nlines\n")
+    assert r.stderr == ""
