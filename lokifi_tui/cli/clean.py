@@ -21,7 +21,10 @@ def _run_clean(ctx: click.Context, kind: str, dry_run: bool, yes: bool, as_json:
     from analytics.recommend import actions as cleanup
 
     config = get_config(ctx)
-    plan = cleanup.plan_logs(config) if kind == "logs" else cleanup.plan_temp(config)
+    try:
+        plan = cleanup.plan_logs(config) if kind == "logs" else cleanup.plan_temp(config)
+    except cleanup.NoScope as exc:
+        fail(str(exc), USAGE)
     verb = "Compress and truncate" if kind == "logs" else "Remove"
     if as_json and (dry_run or not plan.steps):
         print_json(

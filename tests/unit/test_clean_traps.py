@@ -264,3 +264,48 @@ def test_the_archive_keeps_the_logs_permissions(site):
     out = cleanup.run_plan(cleanup.plan_logs(cfg, min_mb=1.0), cfg)
     assert out.done
     assert (Path(out.archives[0]).stat().st_mode & 0o777) == 0o640
+
+
+def test_configured_log_files_are_the_whole_scope_when_no_directory_is_configured(tmp_path):
+    """Components name their logs and no directory is configured: run from a directory that holds other
+    big logs (/tmp, a home), only the named files are planned -- the current directory was added too."""
+    from analytics.config.settings import Component
+
+    named = tmp_path / "svc" / "shop.log"
+    named.parent.mkdir()
+    write_log(named, 3)
+    write_log(tmp_path / "someone-elses.log", 3)
+    cfg = Config(
+        components=(Component(name="shop", logs=(str(named),)),), recommendations=Recommendations(large_log_mb=1.0)
+    )
+    plan = cleanup.plan_logs(cfg, cwd=str(tmp_path))
+    assert [s.path for s in plan.steps] == [str(named)] and plan.roots == [str(named)]
+    # temp files have no named files to stand for them: the current directory, as before
+    assert cleanup.plan_temp(cfg, cwd=str(tmp_path)).roots == [str(tmp_path)]
+
+
+def test_with_nothing_configured_the_filesystems_root_is_not_a_scope(tmp_path):
+    cfg = Config(recommendations=Recommendations(large_log_mb=1.0))
+    for plan in (cleanup.plan_logs, cleanup.plan_temp):
+        with pytest.raises(cleanup.NoScope, match="the whole filesystem"):
+            plan(cfg, cwd="/")
+    r = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "lokifi_tui.cli.entry",
+            "--db",
+            str(tmp_path / "x.duckdb"),
+            "--config",
+            str(tmp_path / "none.toml"),
+            "clean",
+            "temp",
+            "--dry-run",
+        ],
+        cwd="/",
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])},
+        timeout=60,
+    )
+    assert r.returncode == 2 and "current directory is /, the whole filesystem" in r.stderr, r.stderr
