@@ -35,7 +35,7 @@ OTHER_LEVELS = {"WARN", "WARNING", "INFO", "NOTICE", "DEBUG", "TRACE", "VERBOSE"
 _LEVEL_WORDS = "|".join(sorted(ERROR_LEVELS | OTHER_LEVELS, key=len, reverse=True))
 # A level written the ways logs write it: [error], ERROR:, level=error, "level":"error", <E>, " E " (glog).
 _LEVEL_RE = re.compile(
-    rf"""(?:(?:level|lvl|severity|loglevel)["']?\s*[:=]\s*["']?({_LEVEL_WORDS})\b"""
+    rf"""(?:(?:level(?:name)?|lvl|severity|loglevel)["']?\s*[:=]\s*["']?({_LEVEL_WORDS})\b"""
     rf"""|[\[<(]({_LEVEL_WORDS})[\]>):]"""
     rf"""|(?<![\w./-])({_LEVEL_WORDS})(?=[\s:\]|,-]|$))""",
     re.IGNORECASE,
@@ -54,8 +54,19 @@ _ERROR_HINT_RE = re.compile(
 )
 
 
+#: a JSON log's numeric level, as bunyan and pino write it ({"level": 50, ...}: 10 trace ... 60 fatal)
+_NUMERIC_LEVEL_RE = re.compile(r"""^\s*\{.*?"(?:level|lvl)"\s*:\s*([1-6]0)\b""")
+_NUMERIC_LEVELS = {"10": "TRACE", "20": "DEBUG", "30": "INFO", "40": "WARN", "50": "ERROR", "60": "FATAL"}
+#: a JSON log's time as seconds or milliseconds since the epoch ({"time": 1733390000123} in pino and
+#: bunyan, {"ts": 1733390000.123} in zap)
+_EPOCH_RE = re.compile(r"""^\s*\{.*?"(?:time|ts|timestamp)"\s*:\s*(\d{10}(?:\.\d+)?|\d{13})[,}\s]""")
+
+
 def line_level(text: str) -> str | None:
     """The log level written in the line (upper case), or None. Only the first 200 chars are searched."""
+    n = _NUMERIC_LEVEL_RE.match(text[:200])
+    if n:
+        return _NUMERIC_LEVELS[n.group(1)]
     m = _LEVEL_RE.search(text[:200])
     if not m:
         return None
@@ -137,7 +148,13 @@ def line_time(text: str, now: dt.datetime) -> dt.datetime | None:
                     mon, d, h, mi, s = m.groups()
                     year = now.year
                     out = dt.datetime(year, _MONTHS[mon.lower()], int(d), int(h), int(mi), int(s))
-    except ValueError:
+                else:
+                    m = _EPOCH_RE.match(head)
+                    if m:
+                        x = m.group(1)
+                        secs = int(x) / 1000 if len(x) == 13 else float(x)
+                        out = dt.datetime.fromtimestamp(secs, dt.UTC)
+    except (ValueError, OverflowError, OSError):
         return None
     if out is None:
         return None

@@ -310,6 +310,17 @@ def test_error_line_selection():
     assert not is_error_line("GET /index.html 200 12ms")[0]
 
 
+def test_a_json_logs_numeric_level_is_read_as_bunyan_and_pino_write_it():
+    error = '{"level":50,"time":1763719200000,"pid":1,"err":{"type":"Error","message":"payment declined"}}'
+    assert line_level(error) == "ERROR" and is_error_line(error) == (True, "ERROR")
+    info = '{"level":30,"time":1763719200000,"msg":"request failed over to replica, error count reset"}'
+    assert line_level(info) == "INFO" and not is_error_line(info)[0]  # the level decides, not the words
+    assert line_level('{"level":60,"msg":"out of memory"}') == "FATAL"
+    # python-json-logger writes the logging record's own name for it
+    assert line_level('{"asctime": "2026-12-04 10:00:00,123", "levelname": "ERROR", "message": "boom"}') == "ERROR"
+    assert line_level('{"level":45,"msg":"x"}') is None and line_level("level 50 reached") is None
+
+
 def test_line_time_reads_common_formats_as_utc():
     assert line_time("2026-11-21T10:00:00Z ERROR x", NOW) == dt.datetime(2026, 11, 21, 10, 0, 0)
     assert line_time("2026-11-21T10:00:00.5+02:00 x", NOW) == dt.datetime(2026, 11, 21, 8, 0, 0, 500000)
@@ -317,6 +328,10 @@ def test_line_time_reads_common_formats_as_utc():
     # apt's term.log and history.log put two spaces between the date and the time
     assert line_time("Log started: 2026-11-21  10:00:00", NOW) == line_time("2026-11-21 10:00:00", NOW)
     assert line_time("Log started: 2026-11-21  10:00:00", NOW) is not None
+    # JSON logs: pino and bunyan write milliseconds since the epoch, zap seconds with a fraction
+    assert line_time('{"level":50,"time":1763719200000,"msg":"x"}', NOW) == dt.datetime(2025, 11, 21, 10, 0)
+    assert line_time('{"level":"info","ts":1763719200.5,"msg":"x"}', NOW) == dt.datetime(2025, 11, 21, 10, 0, 0, 500000)
+    assert line_time('{"msg":"retried 1763719200 times"}', NOW) is None
     assert line_time("no time here", NOW) is None
     assert line_time("2099-01-01T00:00:00Z far future", NOW) is None
 
