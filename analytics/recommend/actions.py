@@ -37,24 +37,24 @@ class OutsideRoots(PermissionError):
 
 
 class NoScope(ValueError):
-    """Nothing is configured to clean and the current directory is the filesystem's root."""
+    """No directory is configured to clean and the current directory is the filesystem's root."""
 
 
-def allowed_roots(config, cwd: str | None = None, *, files_suffice: bool = False) -> tuple[list[str], list[str]]:
+def allowed_roots(config, cwd: str | None = None) -> tuple[list[str], list[str]]:
     """(directories, single files) Lokifi may clean: ``[watch] project_dirs`` and ``log_dirs``, and each
-    component's ``logs``. With no directory configured, the current one -- unless ``files_suffice`` (log
-    cleaning) and components name their log files: then those files alone, not whatever lies around
-    the directory the command was run in. The filesystem's root is never taken for a current directory
-    (a root shell in ``/`` would clean the whole disk): :class:`NoScope`."""
+    component's ``logs``; with no directory configured, the current one too. The filesystem's root is
+    never taken for the current directory (a root shell in ``/`` would clean the whole disk):
+    :class:`NoScope`."""
     w = config.watch
     dirs = [os.path.abspath(os.path.expanduser(p)) for p in (*w.project_dirs, *w.log_dirs)]
     files = [os.path.abspath(os.path.expanduser(p)) for c in config.components for p in c.logs]
-    if not dirs and not (files_suffice and files):
+    if not dirs:
         here = os.path.abspath(cwd or os.getcwd())
         if os.path.dirname(here) == here:
             raise NoScope(
-                f"Nothing is configured to clean and the current directory is {here}, the whole filesystem: "
-                "add [watch] log_dirs or project_dirs to the config, or run this in the directory to clean."
+                f"No directory is configured to clean and the current directory is {here}, the whole "
+                "filesystem: add [watch] log_dirs or project_dirs to the config, or run this in the "
+                "directory to clean."
             )
         dirs = [here]
     return dirs, files
@@ -128,10 +128,9 @@ def _not_cleanable(path: str) -> str:
 def plan_logs(config, *, cwd: str | None = None, min_mb: float | None = None) -> Plan:
     from analytics.recommend.facts import gather
 
-    dirs, files = allowed_roots(config, cwd, files_suffice=True)
+    dirs, files = allowed_roots(config, cwd)
     limit = (config.recommendations.large_log_mb if min_mb is None else min_mb) * 1024 * 1024
-    here = os.path.abspath(cwd or os.getcwd())
-    facts = gather(config, cwd, collect_text=False, system_logs=False, projects_from_cwd=here in dirs)
+    facts = gather(config, cwd, collect_text=False, system_logs=False)
     plan = Plan("logs", roots=dirs + files)
     for f in sorted(facts.logs, key=lambda f: -f.size):
         if f.size <= limit:
@@ -334,7 +333,7 @@ def run_plan(plan: Plan, config, *, cwd: str | None = None, now: dt.datetime | N
     opened file itself (see :func:`compress_and_truncate`, :func:`remove_temp`)."""
     from analytics.recommend.nofollow import Refused
 
-    dirs, files = allowed_roots(config, cwd, files_suffice=plan.kind == "logs")
+    dirs, files = allowed_roots(config, cwd)
     now = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
     cutoff = now.replace(tzinfo=dt.UTC).timestamp() - config.recommendations.temp_min_age_hours * 3600
     out = Outcome()

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import shlex
 
 from analytics.recommend.facts import Facts, FileFact
 from analytics.recommend.finding import Finding, RuleRun
@@ -39,6 +40,12 @@ def _components_for_logs(config, files: list[FileFact], fallback: str) -> tuple[
     return tuple(dict.fromkeys(owners))
 
 
+def _here(facts: Facts, root: str, command: str) -> str:
+    """The cleanup command for files found under ``root``: as it is when directories are configured (the
+    cleanup acts inside them); otherwise it acts in the directory it is run in, so it says where."""
+    return command if facts.configured else f"cd {shlex.quote(root)} && {command}"
+
+
 def large_log_rule(facts: Facts, config) -> RuleRun:
     rc = config.recommendations
     run = RuleRun(evaluated={"maintenance.large_logs"})
@@ -53,7 +60,11 @@ def large_log_rule(facts: Facts, config) -> RuleRun:
         names = ", ".join(f"{os.path.relpath(f.path, root)} ({_mb(f.size)})" for f in files[:4])
         more = f" and {len(files) - 4} more" if len(files) > 4 else ""
         n = len(files)
-        owned = facts.configured or root in facts.project_roots
+        # the cleanup acts in configured directories, on the components' named log files, and (with no
+        # directory configured) in the directory it is run in
+        named = {os.path.abspath(os.path.expanduser(p)) for c in config.components for p in c.logs}
+        listed = all(f.path in named for f in files)
+        owned = facts.configured or listed or root in facts.project_roots
         run.findings.append(
             Finding(
                 rule="maintenance.large_logs",
@@ -64,7 +75,11 @@ def large_log_rule(facts: Facts, config) -> RuleRun:
                     f"{n} log file{'s' if n != 1 else ''} in {root} exceed{'s' if n == 1 else ''} "
                     f"{rc.large_log_mb:g}MB (total: {_mb(total)}): {names}{more}."
                 ),
-                action=("lokifi clean logs" if owned else "sudo logrotate --force /etc/logrotate.conf"),
+                action=(
+                    ("lokifi clean logs" if listed else _here(facts, root, "lokifi clean logs"))
+                    if owned
+                    else "sudo logrotate --force /etc/logrotate.conf"
+                ),
                 severity=0.35,
                 value=total / MB,
                 threshold=rc.large_log_mb,
@@ -109,7 +124,7 @@ def temp_rule(facts: Facts, config, now: dt.datetime) -> RuleRun:
                     f"{count} temp files older than {rc.temp_min_age_hours:g} h in {root} "
                     f"(total: {_mb(total)}), e.g. {', '.join(os.path.relpath(f.path, root) for f in files[:3])}."
                 ),
-                action="lokifi clean temp",
+                action=_here(facts, root, "lokifi clean temp"),
                 severity=0.25,
                 value=value,
                 threshold=threshold,

@@ -266,22 +266,28 @@ def test_the_archive_keeps_the_logs_permissions(site):
     assert (Path(out.archives[0]).stat().st_mode & 0o777) == 0o640
 
 
-def test_configured_log_files_are_the_whole_scope_when_no_directory_is_configured(tmp_path):
-    """Components name their logs and no directory is configured: run from a directory that holds other
-    big logs (/tmp, a home), only the named files are planned -- the current directory was added too."""
+def test_a_large_log_recommendation_says_where_to_run_the_cleanup(tmp_path):
+    """With no directory configured the cleanup acts in the directory it is run in, so a large log found
+    in the directory the recommendations were made in is offered with a cd to it; a component's named
+    log file is in scope from anywhere."""
     from analytics.config.settings import Component
+    from analytics.recommend import maintenance
+    from analytics.recommend.facts import gather
 
+    here = tmp_path / "my project"
+    here.mkdir()
+    write_log(here / "debug.log", 3)
     named = tmp_path / "svc" / "shop.log"
     named.parent.mkdir()
     write_log(named, 3)
-    write_log(tmp_path / "someone-elses.log", 3)
     cfg = Config(
         components=(Component(name="shop", logs=(str(named),)),), recommendations=Recommendations(large_log_mb=1.0)
     )
-    plan = cleanup.plan_logs(cfg, cwd=str(tmp_path))
-    assert [s.path for s in plan.steps] == [str(named)] and plan.roots == [str(named)]
-    # temp files have no named files to stand for them: the current directory, as before
-    assert cleanup.plan_temp(cfg, cwd=str(tmp_path)).roots == [str(tmp_path)]
+    found = maintenance.large_log_rule(gather(cfg, str(here), system_logs=False), cfg).findings
+    actions = {f.subject: f.action for f in found}
+    assert actions == {str(here): f"cd '{here}' && lokifi clean logs", str(named.parent): "lokifi clean logs"}
+    plan = cleanup.plan_logs(cfg, cwd=str(here))  # and that is what the cleanup, run there, does
+    assert sorted(s.path for s in plan.steps) == sorted([str(here / "debug.log"), str(named)])
 
 
 def test_with_nothing_configured_the_filesystems_root_is_not_a_scope(tmp_path):
