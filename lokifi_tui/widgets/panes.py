@@ -16,6 +16,7 @@ from textual.containers import Vertical
 from textual.widgets import Static
 
 from analytics.dashboard import PANE_TITLES
+from analytics.patterns.json_message import json_message
 from lokifi_tui.widgets.render import (
     COLOUR_STYLE,
     TREND_ARROW,
@@ -111,11 +112,15 @@ def pattern_cells(row: Any, now: dt.datetime, width: int = 20) -> Cells:
 
 
 def _template_with_example(row: Any) -> Text:
-    """The template, then a real message of the pattern (dim) when the template has variables."""
-    text = safe(row.template or row.message)
-    if row.template and "<*>" in row.template and row.message and row.message != row.template:
+    """The template, then a real message of the pattern (dim) when the template has variables; of a JSON
+    log line, its message field (the rest are fields the column has no room for)."""
+    template = row.template or row.message
+    shown = json_message(template) if template else None
+    text = safe(shown or template)
+    if row.template and "<*>" in (shown or row.template) and row.message and row.message != row.template:
+        example = (json_message(row.message) if shown else None) or example_from(row.template, row.message)
         text.append("  e.g. ", style="dim")
-        text.append_text(safe(example_from(row.template, row.message), "dim"))
+        text.append_text(safe(example, "dim"))
     return text
 
 

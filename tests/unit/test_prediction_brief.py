@@ -149,3 +149,33 @@ def test_a_patterns_examples_show_their_time_once():
     text = console.export_text()
     assert "2026-12-05 00:31 shop shop: unhandled error in /cart for order 85811" in text
     assert "00:31:53,249" not in text
+
+
+def test_a_json_log_lines_pattern_reads_as_its_message():
+    """Pino, bunyan, zap, structlog ... lines are JSON objects: the pane and the brief show their message
+    field, not '{"level": <*>, "time": <*>, "pid": <*>, ...' cut at the column's width."""
+    from types import SimpleNamespace
+
+    from analytics.patterns.json_message import json_message
+    from lokifi_tui.widgets.panes import pattern_cells
+
+    line = '{"level":50,"time":1764900000000,"pid":42,"hostname":"web-1","msg":"connect ECONNREFUSED 10.0.0.7:6379"}'
+    template = '{"level": <*>, "time": <*>, "pid": <*>, "hostname": "<*>", "msg": "connect ECONNREFUSED <*>"}'
+    row = SimpleNamespace(
+        error_type="connection",
+        count=88,
+        confidence=None,
+        lo=None,
+        hi=None,
+        auto_approved=False,
+        template=template,
+        message=line,
+    )
+    cell = pattern_cells(row, dt.datetime(2026, 12, 5), 20)[-1].plain
+    assert cell == "connect ECONNREFUSED <*>  e.g. connect ECONNREFUSED 10.0.0.7:6379"
+    assert prediction_brief("recurring_error", "web", "", _recurring(88, line)) == (
+        "88× connect ECONNREFUSED 10.0.0.7:6379"
+    )
+    # structlog's event, escapes undone; lines that are not JSON objects, or have no message, are left alone
+    assert json_message('{"event": "user \\"bob\\" logged in", "level": "info"}') == 'user "bob" logged in'
+    assert json_message("ERROR {not json}") is None and json_message('{"level": "info", "n": 3}') is None
