@@ -2,7 +2,7 @@
 
     python -m bench.errors_precision [LOGHUB_DIR]
 
-``bench/data/errors_labelled.tsv`` lists lines the error filter flagged (file, line number, and whether a
+``bench/labels/errors_labelled.tsv`` lists lines the error filter flagged (file, line number, and whether a
 person reading it calls it an error). Files under ``loghub/`` are read from the evaluation folder (never
 copied here); others are this machine's own logs (skipped where absent). Precision = flagged lines that
 are errors / flagged lines; the script also checks that every listed line is still flagged.
@@ -17,7 +17,7 @@ import polars as pl
 
 from analytics.patterns.templates import error_lines
 
-LABELS = Path(__file__).parent / "data" / "errors_labelled.tsv"
+LABELS = Path(__file__).parent / "labels" / "errors_labelled.tsv"
 
 
 def main(argv: list[str]) -> None:
