@@ -385,11 +385,21 @@ _HIGH_LEVEL = (
 )
 
 
+#: a JSON line's level: a word ("level": "error", "levelname": "ERROR", "severity": "ERROR") or bunyan's and
+#: pino's number ("level": 50; 10 trace ... 60 fatal)
+_JSON_LEVEL = r"""^\s*\{.*?"(?:level(?:name)?|lvl|severity)"\s*:\s*"?([A-Za-z]+|[1-6]0)\b"""
+_JSON_HIGH = ["error", "err", "fatal", "critical", "crit", "alert", "emerg", "emergency", "panic", "severe", "50", "60"]
+
+
 def error_lines(texts: pl.Series) -> pl.Series:
-    """Which lines are errors: by their level when the header names one (``ERROR``, ``[crit]``; ``INFO``
-    and kin are routine whatever their words), else by error words in the message."""
+    """Which lines are errors: by their level when the header (or a JSON line's level field) names one
+    (``ERROR``, ``[crit]``, ``"level": 50``; ``INFO`` and kin are routine whatever their words), else by
+    error words in the message."""
     s = texts.cast(pl.String).fill_null("")
     high = s.str.contains(_HIGH_LEVEL)
     low = s.str.contains(_LOW_LEVEL)
+    json_level = s.str.extract(_JSON_LEVEL, 1).str.to_lowercase()
+    json_high = json_level.is_in(_JSON_HIGH).fill_null(False)
+    json_low = json_level.is_not_null() & ~json_high
     words = s.str.contains(_ERRORISH)
-    return high | (~low & words)
+    return high | json_high | (~low & ~json_low & words)

@@ -383,6 +383,12 @@ def test_errors_are_errors_by_level_or_by_error_words_not_by_names_or_options():
         "sshd[1]: Failed password for root from 1.2.3.4": True,
         "kernel: Out of memory: Killed process 1234 (java)": True,
         "Traceback (most recent call last):": True,
+        # JSON lines: the level field decides, as a header's level does
+        '{"level":50,"time":1764900000000,"msg":"payment declined"}': True,
+        '{"level":30,"time":1764900000000,"msg":"request failed over to a replica"}': False,
+        '{"asctime": "2026-12-04 10:00:00,123", "levelname": "ERROR", "message": "boom"}': True,
+        '{"level":"info","msg":"connection refused, retrying"}': False,
+        '{"severity":"CRITICAL","message":"disk gone"}': True,
     }
     got = error_lines(pl.Series(list(cases))).to_list()
     assert dict(zip(cases, got, strict=False)) == cases
