@@ -52,6 +52,7 @@ from typing import Any, BinaryIO
 
 import polars as pl
 
+from analytics.common.escapes import without_escapes
 from analytics.patterns.multiline import MultilineFolder
 from analytics.sources.access_log import access_minutes, last_minute_start, looks_like_access_log, minutes_to_metrics
 from analytics.sources.filetail import HEAD_BYTES, Position
@@ -278,7 +279,7 @@ def _decode(block: bytes) -> str:
         text = text.replace("\x00", "\ufffd")
     if "\r" in text:
         text = text.replace("\r\n", "\n")
-    return text
+    return without_escapes(text)
 
 
 # --------------------------------------------------------------------------------------------------

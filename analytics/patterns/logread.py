@@ -21,6 +21,8 @@ from array import array
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from analytics.common.escapes import without_escapes
+
 CHUNK_BYTES = 4 << 20
 MAX_LINE_CHARS = 64 << 10
 PIPE_WAIT = float(os.environ.get("LOKIFI_PIPE_WAIT", "30"))
@@ -179,6 +181,7 @@ def _decode(raw: list[bytes], stats: LineStats) -> list[str]:
             bad = "\x00" in s
         except UnicodeDecodeError:
             s, bad = b.decode("utf-8", errors="replace"), True
+        s = without_escapes(s)
         stats.lines += 1
         if bad:
             stats.binary += 1

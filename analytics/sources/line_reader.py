@@ -14,6 +14,8 @@ import os
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from analytics.common.escapes import without_escapes
+
 HEAD_BYTES = 1024  # a Position's head hash covers at most this many leading bytes
 CHUNK = 256 * 1024  # bytes read per system call
 MAX_LINE = 64 * 1024  # the default cut for an over-long line
@@ -77,7 +79,7 @@ def _hash(b: bytes) -> str:
 def _decode(raw: bytes) -> str:
     if raw.endswith(b"\r"):
         raw = raw[:-1]
-    return raw.decode("utf-8", "replace").replace("\x00", "\ufffd")
+    return without_escapes(raw.decode("utf-8", "replace").replace("\x00", "\ufffd"))
 
 
 def head_of(fd: int, n: int) -> tuple[str, int]:

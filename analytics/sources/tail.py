@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from analytics.common.escapes import without_escapes
 from analytics.patterns.classify import classify
 from analytics.sources.base import BaseSource, Batch
 from analytics.sources.filetail import FileTailer
@@ -64,6 +65,7 @@ _EPOCH_RE = re.compile(r"""^\s*\{.*?"(?:time|ts|timestamp)"\s*:\s*(\d{10}(?:\.\d
 
 def line_level(text: str) -> str | None:
     """The log level written in the line (upper case), or None. Only the first 200 chars are searched."""
+    text = without_escapes(text)  # a coloured level: ESC[31mERROR
     n = _NUMERIC_LEVEL_RE.match(text[:200])
     if n:
         return _NUMERIC_LEVELS[n.group(1)]
@@ -80,6 +82,7 @@ def line_level(text: str) -> str | None:
 def is_error_line(text: str) -> tuple[bool, str | None]:
     """(is it an error line, its level). Level decides when present; otherwise traceback heads, and
     lines the pattern engine classifies as a known error type (not ``general_error``) with an error word."""
+    text = without_escapes(text)
     level = line_level(text)
     if level is not None:
         return level in ERROR_LEVELS, level
@@ -129,7 +132,7 @@ def line_time(text: str, now: dt.datetime) -> dt.datetime | None:
     """The timestamp written near the start of a line, as naive UTC; None when absent or implausible.
 
     Times without a zone are taken as the host's local time (that is what services write)."""
-    head = text[:120]
+    head = without_escapes(text[:240])[:120]
     out: dt.datetime | None = None
     try:
         m = _ISO_RE.search(head)

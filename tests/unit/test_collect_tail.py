@@ -362,3 +362,40 @@ def test_tail_source_attributes_errors_and_checkpoints(tmp_path):
     ]
     assert set(batch.checkpoints) == {str(a), str(w / "worker-1.log")}
     assert src.status().state == "ok"
+
+
+def test_coloured_log_lines_are_read_as_their_text(tmp_path):
+    """Programs that colour their output write the escapes into their logs (ESC[31mERROR): no level, time or
+    error was found in such a line, and its escapes were stored. They are dropped as lines are read."""
+    from click.testing import CliRunner
+
+    from analytics.store.database import Store
+    from lokifi_tui.cli.main import cli
+
+    red = (
+        "\x1b[2m2026-12-05T01:00:00.123Z\x1b[0m \x1b[31mERROR\x1b[0m \x1b[1mpayment\x1b[0m: card declined for order 42"
+    )
+    assert line_level(red) == "ERROR" and is_error_line(red) == (True, "ERROR")
+    assert line_time(red, dt.datetime(2026, 12, 6)) == dt.datetime(2026, 12, 5, 1, 0, 0, 123000)
+    assert line_level("2026-12-05 01:00:00 \x1b[33mWARN\x1b[39m slow query") == "WARN"
+    log = tmp_path / "pay.log"
+    log.write_text(red + "\n\x1b[2m2026-12-05T01:00:01Z\x1b[0m \x1b[32mINFO\x1b[0m ok\n")
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(f'[[components]]\nname = "pay"\nlogs = ["{log}"]\n')
+    db = tmp_path / "x.duckdb"
+    r = CliRunner().invoke(
+        cli, ["--db", str(db), "--config", str(cfg), "collect", "--once", "--from-start", "-q", "--no-hooks"]
+    )
+    assert r.exit_code == 0, r.output
+    rows = Store(db).query("SELECT ts, level, message FROM error_events WHERE component = 'pay'").rows()
+    assert rows == [
+        (
+            dt.datetime(2026, 12, 5, 1, 0, 0, 123000),
+            "ERROR",
+            "2026-12-05T01:00:00.123Z ERROR payment: card declined for order 42",
+        )
+    ]
+    # scan reads them the same way
+    out = CliRunner().invoke(cli, ["--db", str(db), "patterns", "scan", "--errors", "--json", str(log)]).output
+    (p,) = json.loads(out)["patterns"]
+    assert p["template"] == "payment: card declined for order <*>" and p["level"] == "ERROR"
