@@ -388,6 +388,7 @@ _HIGH_LEVEL = (
 #: a JSON line's level: a word ("level": "error", "levelname": "ERROR", "severity": "ERROR") or bunyan's and
 #: pino's number ("level": 50; 10 trace ... 60 fatal)
 _JSON_LEVEL = r"""^\s*\{.*?"(?:level(?:name)?|lvl|severity)"\s*:\s*"?([A-Za-z]+|[1-6]0)\b"""
+_KLOG_SEVERITY = r"^([IWEF])\d{4} \d{2}:\d{2}:\d{2}\.\d{6}\s+\d+ [^\s\]]+:\d+\]"
 _JSON_HIGH = ["error", "err", "fatal", "critical", "crit", "alert", "emerg", "emergency", "panic", "severe", "50", "60"]
 
 
@@ -398,6 +399,9 @@ def error_lines(texts: pl.Series) -> pl.Series:
     s = texts.cast(pl.String).fill_null("")
     high = s.str.contains(_HIGH_LEVEL)
     low = s.str.contains(_LOW_LEVEL)
+    klog = s.str.extract(_KLOG_SEVERITY, 1)  # klog/glog: the severity letter starts the line
+    high = high | klog.is_in(["E", "F"]).fill_null(False)
+    low = low | klog.is_in(["I", "W"]).fill_null(False)
     json_level = s.str.extract(_JSON_LEVEL, 1).str.to_lowercase()
     json_high = json_level.is_in(_JSON_HIGH).fill_null(False)
     json_low = json_level.is_not_null() & ~json_high

@@ -38,9 +38,13 @@ _LEVEL_WORDS = "|".join(sorted(ERROR_LEVELS | OTHER_LEVELS, key=len, reverse=Tru
 _LEVEL_RE = re.compile(
     rf"""(?:(?:level(?:name)?|lvl|severity|loglevel)["']?\s*[:=]\s*["']?({_LEVEL_WORDS})\b"""
     rf"""|[\[<(]({_LEVEL_WORDS})[\]>):]"""
-    rf"""|(?<![\w./-])({_LEVEL_WORDS})(?=[\s:\]|,-]|$))""",
+    rf"""|(?<![\w./-])({_LEVEL_WORDS})(?=[\s:\]|,/-]|$))""",  # (celery: ERROR/MainProcess)
     re.IGNORECASE,
 )
+#: klog and glog (Kubernetes, Go services): a severity letter, then MMDD hh:mm:ss.uuuuuu, the thread id and
+#: file:line] -- E1205 01:00:00.123456       1 reflector.go:123] ...
+_KLOG_RE = re.compile(r"^([IWEF])(\d{2})(\d{2}) (\d{2}):(\d{2}):(\d{2})\.(\d{6})\s+\d+ [^\s\]]+:\d+\]")
+_KLOG_LEVELS = {"I": "INFO", "W": "WARN", "E": "ERROR", "F": "FATAL"}
 _TRACEBACK_RE = re.compile(
     r"^(Traceback \(most recent call last\)|panic: |Exception in thread |"
     r"[A-Za-z_][\w.]*(Error|Exception): )"
@@ -66,6 +70,9 @@ _EPOCH_RE = re.compile(r"""^\s*\{.*?"(?:time|ts|timestamp)"\s*:\s*(\d{10}(?:\.\d
 def line_level(text: str) -> str | None:
     """The log level written in the line (upper case), or None. Only the first 200 chars are searched."""
     text = without_escapes(text)  # a coloured level: ESC[31mERROR
+    k = _KLOG_RE.match(text)
+    if k:
+        return _KLOG_LEVELS[k.group(1)]
     n = _NUMERIC_LEVEL_RE.match(text[:200])
     if n:
         return _NUMERIC_LEVELS[n.group(1)]
@@ -151,6 +158,9 @@ def line_time(text: str, now: dt.datetime) -> dt.datetime | None:
                     mon, d, h, mi, s = m.groups()
                     year = now.year
                     out = dt.datetime(year, _MONTHS[mon.lower()], int(d), int(h), int(mi), int(s))
+                elif k := _KLOG_RE.match(head):
+                    mo, d, h, mi, s, us = (int(x) for x in k.groups()[1:])
+                    out = dt.datetime(now.year, mo, d, h, mi, s, us)  # the host's local time, as glog writes
                 else:
                     m = _EPOCH_RE.match(head)
                     if m:
@@ -164,8 +174,8 @@ def line_time(text: str, now: dt.datetime) -> dt.datetime | None:
     if out.tzinfo is None:
         out = out.astimezone()  # local time -> aware
     out = out.astimezone(dt.UTC).replace(tzinfo=None)
-    # A syslog line from December read in January belongs to last year.
-    if out > now + dt.timedelta(days=1) and _SYSLOG_RE.match(head):
+    # A syslog (or klog) line from December read in January belongs to last year.
+    if out > now + dt.timedelta(days=1) and (_SYSLOG_RE.match(head) or _KLOG_RE.match(head)):
         out = out.replace(year=out.year - 1)
     if out > now + dt.timedelta(minutes=10) or out < now - dt.timedelta(days=3650):
         return None

@@ -321,6 +321,27 @@ def test_a_json_logs_numeric_level_is_read_as_bunyan_and_pino_write_it():
     assert line_level('{"level":45,"msg":"x"}') is None and line_level("level 50 reached") is None
 
 
+def test_klog_and_celery_lines_give_their_level_and_time():
+    """klog/glog (Kubernetes and Go services) write a severity letter and MMDD hh:mm:ss.uuuuuu; celery writes
+    ERROR/MainProcess. Neither level was read: klog's E lines were errors only by their words, and a W
+    line saying 'failed' was taken for one."""
+    e = "E1205 01:00:00.123456       1 reflector.go:123] failed to list *v1.Pod: connection refused"
+    w = "W1205 01:00:00.123456       1 reflector.go:123] watch of *v1.Pod failed: too old resource version"
+    assert is_error_line(e) == (True, "ERROR") and is_error_line(w) == (False, "WARN")
+    dec = dt.datetime(2026, 12, 6)
+    assert line_time(e, dec) == dt.datetime(2026, 12, 5, 1, 0, 0, 123456) - _utc_offset(dec)
+    # written in December, read in January: last year's
+    jan = dt.datetime(2027, 1, 2)
+    assert line_time("E1231 23:00:00.000000       1 x.go:1] boom", jan).year == 2026
+    assert is_error_line("[2026-12-05 01:00:00,123: ERROR/MainProcess] Task x raised") == (True, "ERROR")
+    assert is_error_line("[2026-12-05 01:00:00,123: INFO/MainProcess] Task failed over") == (False, "INFO")
+
+
+def _utc_offset(at: dt.datetime) -> dt.timedelta:
+    """This host's offset from UTC (klog writes local time)."""
+    return at.astimezone().utcoffset() or dt.timedelta(0)
+
+
 def test_line_time_reads_common_formats_as_utc():
     assert line_time("2026-11-21T10:00:00Z ERROR x", NOW) == dt.datetime(2026, 11, 21, 10, 0, 0)
     assert line_time("2026-11-21T10:00:00.5+02:00 x", NOW) == dt.datetime(2026, 11, 21, 8, 0, 0, 500000)

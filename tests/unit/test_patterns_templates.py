@@ -389,6 +389,9 @@ def test_errors_are_errors_by_level_or_by_error_words_not_by_names_or_options():
         '{"asctime": "2026-12-04 10:00:00,123", "levelname": "ERROR", "message": "boom"}': True,
         '{"level":"info","msg":"connection refused, retrying"}': False,
         '{"severity":"CRITICAL","message":"disk gone"}': True,
+        # klog/glog: the severity letter decides
+        "E1205 01:00:00.123456       1 reflector.go:123] boom": True,
+        "W1205 01:00:00.123456       1 reflector.go:123] watch failed: too old resource version": False,
     }
     got = error_lines(pl.Series(list(cases))).to_list()
     assert dict(zip(cases, got, strict=False)) == cases
