@@ -64,7 +64,11 @@ _NUMERIC_LEVEL_RE = re.compile(r"""^\s*\{.*?"(?:level|lvl)"\s*:\s*([1-6]0)\b""")
 _NUMERIC_LEVELS = {"10": "TRACE", "20": "DEBUG", "30": "INFO", "40": "WARN", "50": "ERROR", "60": "FATAL"}
 #: a JSON log's time as seconds or milliseconds since the epoch ({"time": 1733390000123} in pino and
 #: bunyan, {"ts": 1733390000.123} in zap)
-_EPOCH_RE = re.compile(r"""^\s*\{.*?"(?:time|ts|timestamp)"\s*:\s*(\d{10}(?:\.\d+)?|\d{13})[,}\s]""")
+#: a JSON line's time field, anywhere in it (Docker's json-file driver writes it last): an ISO string or seconds
+#: (zap: with a fraction) or milliseconds since the epoch (pino, bunyan)
+_JSON_TIME_RE = re.compile(
+    r"""["'](?:time|ts|timestamp|@timestamp)["']\s*:\s*(?:"([^"]{10,40})"|(\d{10}(?:\.\d+)?|\d{13})(?=[,}\s]))"""
+)
 
 
 def line_level(text: str) -> str | None:
@@ -142,8 +146,14 @@ def line_time(text: str, now: dt.datetime) -> dt.datetime | None:
     head = without_escapes(text[:240])[:120]
     out: dt.datetime | None = None
     try:
-        m = _ISO_RE.search(head)
-        if m:
+        j = _JSON_TIME_RE.search(text, 0, 4096) if head.lstrip().startswith("{") else None
+        m = _ISO_RE.match(j.group(1)) if j is not None and j.group(1) else None
+        if m is None and j is None:
+            m = _ISO_RE.search(head)
+        if j is not None and j.group(2):
+            x = j.group(2)
+            out = dt.datetime.fromtimestamp(int(x) / 1000 if len(x) == 13 else float(x), dt.UTC)
+        elif m:
             y, mo, d, h, mi, s, frac, z = m.groups()
             us = int((frac or "0").ljust(6, "0")[:6])
             out = dt.datetime(int(y), int(mo), int(d), int(h), int(mi), int(s), us, tzinfo=_tz(z))
@@ -161,12 +171,6 @@ def line_time(text: str, now: dt.datetime) -> dt.datetime | None:
                 elif k := _KLOG_RE.match(head):
                     mo, d, h, mi, s, us = (int(x) for x in k.groups()[1:])
                     out = dt.datetime(now.year, mo, d, h, mi, s, us)  # the host's local time, as glog writes
-                else:
-                    m = _EPOCH_RE.match(head)
-                    if m:
-                        x = m.group(1)
-                        secs = int(x) / 1000 if len(x) == 13 else float(x)
-                        out = dt.datetime.fromtimestamp(secs, dt.UTC)
     except (ValueError, OverflowError, OSError):
         return None
     if out is None:

@@ -353,6 +353,17 @@ def test_line_time_reads_common_formats_as_utc():
     assert line_time('{"level":50,"time":1763719200000,"msg":"x"}', NOW) == dt.datetime(2025, 11, 21, 10, 0)
     assert line_time('{"level":"info","ts":1763719200.5,"msg":"x"}', NOW) == dt.datetime(2025, 11, 21, 10, 0, 0, 500000)
     assert line_time('{"msg":"retried 1763719200 times"}', NOW) is None
+    # Docker's json-file driver writes the time last, after the whole message; the field wins over a
+    # time inside the message
+    docker = (
+        '{"log":"'
+        + "x" * 300
+        + ' ERROR payment declined\\n","stream":"stderr","time":"2025-11-21T10:00:00.123456789Z"}'
+    )
+    assert line_time(docker, NOW) == dt.datetime(2025, 11, 21, 10, 0, 0, 123456)
+    assert line_time('{"msg": "at 2025-11-20 09:00:00 it broke", "time": "2025-11-21T10:00:00Z"}', NOW) == (
+        dt.datetime(2025, 11, 21, 10)
+    )
     assert line_time("no time here", NOW) is None
     assert line_time("2099-01-01T00:00:00Z far future", NOW) is None
 
