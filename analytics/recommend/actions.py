@@ -47,7 +47,9 @@ def allowed_roots(config, cwd: str | None = None) -> tuple[list[str], list[str]]
     :class:`NoScope`."""
     w = config.watch
     dirs = [os.path.abspath(os.path.expanduser(p)) for p in (*w.project_dirs, *w.log_dirs)]
-    files = [os.path.abspath(os.path.expanduser(p)) for c in config.components for p in c.logs]
+    from analytics.recommend.facts import component_log_files
+
+    files = list(component_log_files(config))
     if not dirs:
         here = os.path.abspath(cwd or os.getcwd())
         if os.path.dirname(here) == here:

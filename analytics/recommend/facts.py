@@ -18,6 +18,7 @@ Unreadable directories are counted, not fatal.
 from __future__ import annotations
 
 import fnmatch
+import glob
 import os
 import re
 import stat
@@ -249,6 +250,19 @@ def readable_system_log_dirs() -> list[str]:
     return out
 
 
+def component_log_files(config) -> dict[str, str]:
+    """The components' ``logs`` as files: path -> component. An entry may be a glob
+    (``/var/log/backend/*.log``): it stands for the files it matches now."""
+    out: dict[str, str] = {}
+    for c in config.components:
+        for p in c.logs:
+            path = os.path.abspath(os.path.expanduser(p))
+            matches = sorted(glob.glob(path)) if glob.has_magic(path) else [path]
+            for m in matches:
+                out.setdefault(m, c.name)
+    return out
+
+
 def gather(
     config,
     cwd: str | None = None,
@@ -269,7 +283,7 @@ def gather(
     )
     projects = [p for p in dict.fromkeys(projects)]
     log_dirs = [os.path.abspath(os.path.expanduser(p)) for p in watch.log_dirs]
-    component_logs = [os.path.abspath(os.path.expanduser(p)) for c in config.components for p in c.logs]
+    component_logs = list(component_log_files(config))
     if system_logs is None:
         system_logs = not configured
     if system_logs:

@@ -18,7 +18,7 @@ import datetime as dt
 import os
 import shlex
 
-from analytics.recommend.facts import Facts, FileFact
+from analytics.recommend.facts import Facts, FileFact, component_log_files
 from analytics.recommend.finding import Finding, RuleRun
 
 MB = 1024 * 1024
@@ -29,15 +29,8 @@ def _mb(n: float) -> str:
 
 
 def _components_for_logs(config, files: list[FileFact], fallback: str) -> tuple[str, ...]:
-    owners = []
-    for f in files:
-        for c in config.components:
-            if any(os.path.abspath(os.path.expanduser(p)) == f.path for p in c.logs):
-                owners.append(c.name)
-                break
-        else:
-            owners.append(fallback)
-    return tuple(dict.fromkeys(owners))
+    named = component_log_files(config)
+    return tuple(dict.fromkeys(named.get(f.path, fallback) for f in files))
 
 
 def _here(facts: Facts, root: str, command: str) -> str:
@@ -62,7 +55,7 @@ def large_log_rule(facts: Facts, config) -> RuleRun:
         n = len(files)
         # the cleanup acts in configured directories, on the components' named log files, and (with no
         # directory configured) in the directory it is run in
-        named = {os.path.abspath(os.path.expanduser(p)) for c in config.components for p in c.logs}
+        named = component_log_files(config)
         listed = all(f.path in named for f in files)
         owned = facts.configured or listed or root in facts.project_roots
         run.findings.append(

@@ -315,3 +315,27 @@ def test_with_nothing_configured_the_filesystems_root_is_not_a_scope(tmp_path):
         timeout=60,
     )
     assert r.returncode == 2 and "current directory is /, the whole filesystem" in r.stderr, r.stderr
+
+
+def test_components_logs_given_as_globs_are_the_files_they_match(tmp_path):
+    """`logs = ["/var/log/backend/*.log"]` (the README's own example) was compared as a literal path: the
+    files it matches were outside the cleanup's scope and their large-log recommendation named no
+    component and offered a system logrotate."""
+    from analytics.config.settings import Component
+    from analytics.recommend import maintenance
+    from analytics.recommend.facts import gather
+
+    backend = tmp_path / "backend"
+    backend.mkdir()
+    write_log(backend / "api.log", 3)
+    write_log(backend / "worker.log", 3)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    cfg = Config(
+        components=(Component(name="backend", logs=(str(backend / "*.log"),)),),
+        recommendations=Recommendations(large_log_mb=1.0),
+    )
+    plan = cleanup.plan_logs(cfg, cwd=str(elsewhere))
+    assert sorted(s.path for s in plan.steps) == [str(backend / "api.log"), str(backend / "worker.log")]
+    (f,) = maintenance.large_log_rule(gather(cfg, str(elsewhere), system_logs=False), cfg).findings
+    assert f.components == ("backend",) and f.action == "lokifi clean logs"
