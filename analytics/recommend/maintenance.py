@@ -28,8 +28,7 @@ def _mb(n: float) -> str:
     return f"{n / MB:,.1f}MB"
 
 
-def _components_for_logs(config, files: list[FileFact], fallback: str) -> tuple[str, ...]:
-    named = component_log_files(config)
+def _components_for_logs(named: dict[str, str], files: list[FileFact], fallback: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(named.get(f.path, fallback) for f in files))
 
 
@@ -47,6 +46,7 @@ def large_log_rule(facts: Facts, config) -> RuleRun:
     for f in facts.logs:
         if f.size > limit:
             by_root.setdefault(f.root, []).append(f)
+    named = component_log_files(config)  # (globs expanded once, not per root)
     for root, files in sorted(by_root.items()):
         files.sort(key=lambda f: -f.size)
         total = sum(f.size for f in files)
@@ -55,7 +55,6 @@ def large_log_rule(facts: Facts, config) -> RuleRun:
         n = len(files)
         # the cleanup acts in configured directories, on the components' named log files, and (with no
         # directory configured) in the directory it is run in
-        named = component_log_files(config)
         listed = all(f.path in named for f in files)
         owned = facts.configured or listed or root in facts.project_roots
         run.findings.append(
@@ -77,7 +76,7 @@ def large_log_rule(facts: Facts, config) -> RuleRun:
                 value=total / MB,
                 threshold=rc.large_log_mb,
                 unit="MB",
-                components=_components_for_logs(config, files, os.path.basename(root.rstrip(os.sep)) or root),
+                components=_components_for_logs(named, files, os.path.basename(root.rstrip(os.sep)) or root),
                 evidence={
                     "root": root,
                     "files": [{"path": f.path, "bytes": f.size} for f in files],

@@ -62,8 +62,6 @@ _ERROR_HINT_RE = re.compile(
 #: a JSON log's numeric level, as bunyan and pino write it ({"level": 50, ...}: 10 trace ... 60 fatal)
 _NUMERIC_LEVEL_RE = re.compile(r"""^\s*\{.*?"(?:level|lvl)"\s*:\s*([1-6]0)\b""")
 _NUMERIC_LEVELS = {"10": "TRACE", "20": "DEBUG", "30": "INFO", "40": "WARN", "50": "ERROR", "60": "FATAL"}
-#: a JSON log's time as seconds or milliseconds since the epoch ({"time": 1733390000123} in pino and
-#: bunyan, {"ts": 1733390000.123} in zap)
 #: a JSON line's time field, anywhere in it (Docker's json-file driver writes it last): an ISO string or seconds
 #: (zap: with a fraction) or milliseconds since the epoch (pino, bunyan)
 _JSON_TIME_RE = re.compile(
