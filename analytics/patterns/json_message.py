@@ -1,17 +1,36 @@
-"""The message of a structured (JSON) log line or of its template, where there is room for one phrase.
+"""The message and the time of a structured (JSON) log line.
+
+The message, where there is room for one phrase:
 
 ``{"level": 50, "time": ..., "pid": ..., "hostname": ..., "msg": "connect ECONNREFUSED <*>"}`` spends a
 table column on fields whose values are masked; its message says what happened. The key is the one the
 common JSON loggers write it under: ``msg`` (pino, bunyan, zap, logrus), ``message`` (python-json-logger,
 Elastic Common Schema, Google Cloud Logging), ``event`` (structlog). The first such string value wins
 (pino's ``err.message`` comes before its ``msg``; either says it).
+
+The level: the ``level``, ``levelname``, ``lvl`` or ``severity`` field, a word or bunyan's and pino's
+number (10 trace ... 60 fatal).
+
+The time: the ``time``, ``ts``, ``timestamp`` or ``@timestamp`` field anywhere in the line (Docker's
+json-file driver writes it last), an ISO string or seconds (zap: with a fraction) or milliseconds (pino,
+bunyan) since the epoch.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 
+#: a JSON line's time field: group 1 an ISO-like string, group 2 epoch seconds or milliseconds
+JSON_TIME_RE = re.compile(
+    r"""["'](?:time|ts|timestamp|@timestamp)["']\s*:\s*(?:"([^"]{10,40})"|(\d{10}(?:\.\d+)?|\d{13})(?=[,}\s]))"""
+)
+#: a JSON line's level: a word ("level": "error", "levelname": "ERROR", "severity": "ERROR") or bunyan's and
+#: pino's number ("level": 50); Python ``re`` and Rust ``regex`` alike (error_lines runs it in Polars)
+JSON_LEVEL = r"""^\s*\{.*?"(?:level(?:name)?|lvl|severity)"\s*:\s*"?([A-Za-z]+|[1-6]0)\b"""
+NUMERIC_LEVELS = {"10": "TRACE", "20": "DEBUG", "30": "INFO", "40": "WARN", "50": "ERROR", "60": "FATAL"}
+_JSON_LEVEL_RE = re.compile(JSON_LEVEL)
 _MESSAGE = re.compile(r'"(?:msg|message|event)"\s*:\s*"((?:[^"\\]|\\.)*)"')
 
 
@@ -29,3 +48,31 @@ def json_message(text: str) -> str | None:
     except ValueError:
         return m.group(1)
     return out if isinstance(out, str) else m.group(1)
+
+
+def json_time(text: str) -> str | None:
+    """The time a JSON-object line says it was written, for showing: an ISO string as written, epoch
+    seconds or milliseconds as ISO 8601 UTC; None when ``text`` is not a JSON object or has no time field."""
+    if not text.lstrip().startswith("{"):
+        return None
+    m = JSON_TIME_RE.search(text, 0, 4096)
+    if m is None:
+        return None
+    if m.group(1):
+        return m.group(1)
+    x = m.group(2)
+    try:
+        t = dt.datetime.fromtimestamp(int(x) / 1000 if len(x) == 13 else float(x), dt.UTC)
+    except (ValueError, OverflowError, OSError):
+        return None
+    return t.strftime("%Y-%m-%dT%H:%M:%S") + (f".{t.microsecond // 1000:03d}" if t.microsecond else "") + "Z"
+
+
+def json_level(text: str) -> str | None:
+    """The level a JSON-object line gives itself, upper case (pino's 50 is ``ERROR``); None when it is not
+    one or names no level."""
+    m = _JSON_LEVEL_RE.match(text[:4096])
+    if m is None:
+        return None
+    word = m.group(1)
+    return NUMERIC_LEVELS.get(word, word.upper())

@@ -212,7 +212,21 @@ def message_of(text: str) -> str:
     return parsed.message + sep + rest
 
 
+#: klog/glog's header as the time element matches it: severity letter, MMDD, time, thread id, file:line
+_KLOG_HEAD_RE = re.compile(r"([IWEF])(\d{2})(\d{2})\s+(\S+)(?:\s+(\d+)\s+(\S+))?")
+_KLOG_LEVELS = {"I": "INFO", "W": "WARN", "E": "ERROR", "F": "FATAL"}
+
+
 def _store(out: LogLine, name: str, tok: str) -> None:
+    if name == "time" and (k := _KLOG_HEAD_RE.fullmatch(tok.rstrip("]"))):
+        # E1205 01:00:00.123456  1 reflector.go:123] -> level ERROR, time "12-05 01:00:00.123456", pid 1
+        letter, month, day, clock, thread, where = k.groups()
+        out.level = out.level or _KLOG_LEVELS[letter]
+        out.time = f"{month}-{day} {clock}"
+        if thread:
+            out.pid = out.pid or thread
+            out.extra.append(where)
+        return
     if name == "time":
         hp = _HOSTPROG_RE.search(tok)
         if hp and hp.group(0).strip():

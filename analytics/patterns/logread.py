@@ -261,6 +261,7 @@ def scan_paths(paths: list[str], errors_only: bool = False, chunk_bytes: int = C
 
     from analytics.patterns.classify import classify
     from analytics.patterns.fingerprint import CURRENT, fingerprint
+    from analytics.patterns.json_message import json_level, json_time
     from analytics.patterns.logline import parse_line
     from analytics.patterns.multiline import MultilineFolder
     from analytics.patterns.templates import error_lines, group, merge_templates
@@ -333,6 +334,10 @@ def scan_paths(paths: list[str], errors_only: bool = False, chunk_bytes: int = C
         if rec[4] > cur[4]:
             cur[4:7] = rec[4:7]
     out = []
+
+    def where(w: tuple[str, int]) -> str:
+        return f"line {w[1]}" + (f" of {w[0]}" if len(paths) > 1 else "")
+
     for gname, (n, _k0, t0, w0, _k1, t1, w1) in sorted(groups.items(), key=lambda kv: (-kv[1][0], kv[1][1])):
         first, last = parse_line(t0), parse_line(t1)
         out.append(
@@ -340,12 +345,12 @@ def scan_paths(paths: list[str], errors_only: bool = False, chunk_bytes: int = C
                 "id": fingerprint(gname)[:12],
                 "count": int(n),
                 "type": classify(first.message),
-                "first_seen": first.time or f"line {w0[1]}" + (f" of {w0[0]}" if len(paths) > 1 else ""),
-                "last_seen": last.time or f"line {w1[1]}" + (f" of {w1[0]}" if len(paths) > 1 else ""),
+                "first_seen": first.time or json_time(t0) or where(w0),
+                "last_seen": last.time or json_time(t1) or where(w1),
                 "example": first.message[:2000],
                 "template": gname[:2000],
                 "component": first.source,
-                "level": first.level,
+                "level": first.level or json_level(t0),
             }
         )
     return {

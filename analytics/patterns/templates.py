@@ -36,6 +36,7 @@ import pyarrow.compute as pc
 from analytics.common.disjoint_sets import DisjointSets
 from analytics.patterns.fingerprint import CURRENT, VAR, RuleSet, fingerprint
 from analytics.patterns.http_status import carry_status, name_status_codes, status_codes
+from analytics.patterns.json_message import JSON_LEVEL
 from analytics.patterns.logline import strip_headers
 
 # Files are read as a bounded stream (line length, block size, pipes read once): analytics.patterns.logread.
@@ -385,9 +386,6 @@ _HIGH_LEVEL = (
 )
 
 
-#: a JSON line's level: a word ("level": "error", "levelname": "ERROR", "severity": "ERROR") or bunyan's and
-#: pino's number ("level": 50; 10 trace ... 60 fatal)
-_JSON_LEVEL = r"""^\s*\{.*?"(?:level(?:name)?|lvl|severity)"\s*:\s*"?([A-Za-z]+|[1-6]0)\b"""
 _KLOG_SEVERITY = r"^([IWEF])\d{4} \d{2}:\d{2}:\d{2}\.\d{6}\s+\d+ [^\s\]]+:\d+\]"
 _JSON_HIGH = ["error", "err", "fatal", "critical", "crit", "alert", "emerg", "emergency", "panic", "severe", "50", "60"]
 
@@ -402,7 +400,7 @@ def error_lines(texts: pl.Series) -> pl.Series:
     klog = s.str.extract(_KLOG_SEVERITY, 1)  # klog/glog: the severity letter starts the line
     high = high | klog.is_in(["E", "F"]).fill_null(False)
     low = low | klog.is_in(["I", "W"]).fill_null(False)
-    json_level = s.str.extract(_JSON_LEVEL, 1).str.to_lowercase()
+    json_level = s.str.extract(JSON_LEVEL, 1).str.to_lowercase()
     json_high = json_level.is_in(_JSON_HIGH).fill_null(False)
     json_low = json_level.is_not_null() & ~json_high
     words = s.str.contains(_ERRORISH)

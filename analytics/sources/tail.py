@@ -26,6 +26,7 @@ from typing import Any
 
 from analytics.common.escapes import without_escapes
 from analytics.patterns.classify import classify
+from analytics.patterns.json_message import JSON_TIME_RE, NUMERIC_LEVELS
 from analytics.sources.base import BaseSource, Batch
 from analytics.sources.filetail import FileTailer
 from analytics.sources.line_reader import MAX_LINE, Line
@@ -61,12 +62,6 @@ _ERROR_HINT_RE = re.compile(
 
 #: a JSON log's numeric level, as bunyan and pino write it ({"level": 50, ...}: 10 trace ... 60 fatal)
 _NUMERIC_LEVEL_RE = re.compile(r"""^\s*\{.*?"(?:level|lvl)"\s*:\s*([1-6]0)\b""")
-_NUMERIC_LEVELS = {"10": "TRACE", "20": "DEBUG", "30": "INFO", "40": "WARN", "50": "ERROR", "60": "FATAL"}
-#: a JSON line's time field, anywhere in it (Docker's json-file driver writes it last): an ISO string or seconds
-#: (zap: with a fraction) or milliseconds since the epoch (pino, bunyan)
-_JSON_TIME_RE = re.compile(
-    r"""["'](?:time|ts|timestamp|@timestamp)["']\s*:\s*(?:"([^"]{10,40})"|(\d{10}(?:\.\d+)?|\d{13})(?=[,}\s]))"""
-)
 
 
 def line_level(text: str) -> str | None:
@@ -77,7 +72,7 @@ def line_level(text: str) -> str | None:
         return _KLOG_LEVELS[k.group(1)]
     n = _NUMERIC_LEVEL_RE.match(text[:200])
     if n:
-        return _NUMERIC_LEVELS[n.group(1)]
+        return NUMERIC_LEVELS[n.group(1)]
     m = _LEVEL_RE.search(text[:200])
     if not m:
         return None
@@ -144,7 +139,7 @@ def line_time(text: str, now: dt.datetime) -> dt.datetime | None:
     head = without_escapes(text[:240])[:120]
     out: dt.datetime | None = None
     try:
-        j = _JSON_TIME_RE.search(text, 0, 4096) if head.lstrip().startswith("{") else None
+        j = JSON_TIME_RE.search(text, 0, 4096) if head.lstrip().startswith("{") else None
         m = _ISO_RE.match(j.group(1)) if j is not None and j.group(1) else None
         if m is None and j is None:
             m = _ISO_RE.search(head)

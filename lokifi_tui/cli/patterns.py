@@ -178,8 +178,8 @@ def _print_scan(result: dict, rows: list[dict]) -> None:
         ("id", {"no_wrap": True, "max_width": 12}),
         ("count", {"justify": "right", "no_wrap": True}),
         ("type", {"no_wrap": True}),
-        ("first seen", {"max_width": 19}),
-        ("last seen", {"max_width": 19}),
+        ("first seen", {"max_width": 20}),
+        ("last seen", {"max_width": 20}),
         ("example", {"overflow": "fold", "min_width": 20, "ratio": 1}),
     ):
         t.add_column(col, **kw)
@@ -188,13 +188,21 @@ def _print_scan(result: dict, rows: list[dict]) -> None:
             r["id"],
             f"{r['count']:,}",
             r["type"],
-            inert(r["first_seen"] or "-", 32),
-            inert(r["last_seen"] or "-", 32),
+            inert(_to_second(r["first_seen"]) or "-", 32),
+            inert(_to_second(r["last_seen"]) or "-", 32),
             inert(r["example"], 160),
         )
     console.print(t)
     for w in result.get("warnings", []):
         console.print(f"[yellow]note:[/] {inert(w)}")
+
+
+def _to_second(when: str | None) -> str | None:
+    """A time as the log wrote it, without its fraction of a second (the column has room for a date and
+    a time to the second: ``2025-12-05T02:00:14.399Z`` -> ``2025-12-05T02:00:14Z``)."""
+    import re
+
+    return re.sub(r"(\d{2}:\d{2}:\d{2})[.,:]\d{1,9}", r"\1", when, count=1) if when else when
 
 
 _PATTERN_HOST = (

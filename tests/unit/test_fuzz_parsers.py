@@ -259,6 +259,11 @@ _log_bits = st.sampled_from(
         "[main]",
         "INFO ",
         "E0101 12:00:00.123 1 file.go:1]",
+        "E1299 99:99:99.999999 ",
+        '{"level":50,"time":',
+        '"ts": 9999999999999,',
+        '"time": "2024-13-45T99:99:99Z", ',
+        '"msg": "x"}',
         "1234:M 01 Jan 2024 ",
         "|",
         "--- ",
@@ -287,11 +292,13 @@ _log_bits = st.sampled_from(
 def test_fuzz_log_lines(work, lines, errors_only):
     import polars as pl
 
+    from analytics.patterns.json_message import json_level, json_message, json_time
     from analytics.patterns.logline import parse_line, strip_headers
     from analytics.patterns.logread import scan_paths
 
     for ln in lines:
         parse_line(ln)
+        json_time(ln), json_level(ln), json_message(ln)
     strip_headers(pl.Series([ln.encode("utf-8", "replace").decode("utf-8") for ln in lines], dtype=pl.String))
     p = work / "fuzz.log"
     p.write_bytes("\n".join(lines).encode("utf-8", "surrogateescape"))

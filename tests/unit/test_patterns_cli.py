@@ -60,6 +60,35 @@ def test_scan_table_json_and_bad_file(tmp_path):
     assert r.exit_code == 3 and "missing.log" in r.output
 
 
+def test_scan_takes_times_and_levels_from_json_and_klog_lines(tmp_path):
+    """A structured line's own time and level: an ISO "time" field, pino's epoch milliseconds and
+    numeric level, zap's epoch seconds, klog's header (severity letter, MMDD, time) -- not "line N"."""
+    log = tmp_path / "app.log"
+    log.write_text(
+        '{"level":50,"time":1764900000123,"pid":7,"msg":"connect ECONNREFUSED 10.0.0.1:5432"}\n'
+        '{"level":50,"time":1764900060000,"pid":7,"msg":"connect ECONNREFUSED 10.0.0.2:5432"}\n'
+        '{"severity": "warning", "msg": "slow", "ts": 1764900120.5}\n'
+        '{"msg": "done", "level": "info", "extra": {"n": 1}, "time": "2025-12-05T02:03:00+01:00"}\n'
+        "E1205 01:00:00.123456       1 reflector.go:123] watch ended: too old resource version 123\n"
+        "E1205 01:00:02.000001       1 reflector.go:123] watch ended: too old resource version 124\n"
+    )
+    r = run(tmp_path / "x.duckdb", "patterns", "scan", str(log), "--json")
+    assert r.exit_code == 0
+    by = {p["example"][:12]: p for p in json.loads(r.output)["patterns"]}
+    pino = by['{"level":50,']
+    assert (pino["count"], pino["level"]) == (2, "ERROR")
+    assert (pino["first_seen"], pino["last_seen"]) == ("2025-12-05T02:00:00.123Z", "2025-12-05T02:01:00Z")
+    zap = by['{"severity":']
+    assert (zap["first_seen"], zap["level"]) == ("2025-12-05T02:02:00.500Z", "WARNING")
+    iso = by['{"msg": "don']
+    assert (iso["first_seen"], iso["level"]) == ("2025-12-05T02:03:00+01:00", "INFO")
+    klog = by["watch ended:"]
+    assert (klog["count"], klog["level"]) == (2, "ERROR")
+    assert (klog["first_seen"], klog["last_seen"]) == ("12-05 01:00:00.123456", "12-05 01:00:02.000001")
+    r = run(tmp_path / "x.duckdb", "patterns", "scan", str(log))
+    assert r.exit_code == 0 and "line 1" not in r.output and "01:00:00" in r.output, r.output
+
+
 @pytest.mark.slow
 def test_error_record_fix_suggest_and_record_change_confidence_and_approval(tmp_path):
     db = tmp_path / "x.duckdb"
