@@ -263,7 +263,7 @@ def scan_paths(paths: list[str], errors_only: bool = False, chunk_bytes: int = C
     from analytics.patterns.fingerprint import CURRENT, fingerprint
     from analytics.patterns.json_message import json_level, json_time
     from analytics.patterns.logline import parse_line
-    from analytics.patterns.multiline import MultilineFolder
+    from analytics.patterns.multiline import STAMP_PATTERN, MultilineFolder
     from analytics.patterns.templates import error_lines, group, merge_templates
 
     # template -> [count, first k, first text, first (path, line), last k, last text, last (path, line)]
@@ -309,7 +309,9 @@ def scan_paths(paths: list[str], errors_only: bool = False, chunk_bytes: int = C
         n0 = 0
         try:
             for lines in line_chunks(p, stats, chunk_bytes):
-                absorb(folder.feed_lines(lines, [(p, n0 + i + 1) for i in range(len(lines))]))
+                stamps = pl.Series(lines, dtype=pl.String).str.extract(f"^({STAMP_PATTERN})", 1).str.len_chars()
+                places = [(p, n0 + i + 1) for i in range(len(lines))]
+                absorb(folder.feed_lines(lines, places, stamps.fill_null(0).to_list()))
                 n0 += len(lines)
         except InputError as exc:
             raise ScanInputError(str(exc)) from None

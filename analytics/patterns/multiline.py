@@ -3,12 +3,19 @@ file (``lokifi patterns scan``, :func:`fold_multiline`) or a few at a time from 
 collector, :class:`MultilineFolder`). Both run the same code, so they give the same events.
 
 The rules: an indented line or a Java ``Caused by:`` belongs to the line that started the event; so does a
-Python traceback, down to its unindented ``SomeError: ...`` line — and a chained one ("During handling of
-the above exception…", "The above exception was the direct cause…") down to the last exception, which
-names the event — and a Java exception line directly followed by an indented ``at ...`` frame. Blank
-lines neither start nor end an event. An event's text is its first line, plus
-`` | `` and the exception line when a traceback named one (the exception is what says what went wrong); a
-traceback with no line of its own before it is the exception line alone.
+Python traceback, down to its unindented ``SomeError: ...`` line (whatever the exception is called) — and
+a chained one ("During handling of the above exception…", "The above exception was the direct cause…")
+down to the last exception, which names the event — and a Java exception line directly followed by an
+indented ``at ...`` frame. Blank lines neither start nor end an event. An event's text is its first line,
+plus `` | `` and the exception line when a traceback named one (the exception is what says what went
+wrong); a traceback with no line of its own before it is the exception line alone.
+
+Logs that stamp every line (pip's ``--log``, Python's logging with a time in its format, CRI/Docker's
+``<time> stderr F``, syslog's ``<time> host prog[pid]:``) are read by what follows the stamp: a stamped
+``Traceback (most recent call last):`` starts a traceback, stamped frames (indented after the stamp)
+belong to it, and the stamped exception line names the event. Only inside a traceback, or for a Java
+``at ...`` frame, does a stamped indented line continue an event: a stamped line is otherwise its own
+event (a second space after a time is not a continuation).
 
 Nothing here imports more than the standard library: the log tail uses it on every poll.
 """
@@ -24,8 +31,20 @@ TRACEBACK_START = re.compile(
     r"|The above exception was the direct cause|Caused by: )"
 )
 EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Exit|Interrupt|Warning|Fault)\b(:.*)?$")
+#: the line that ends a Python traceback names the exception raised, whatever its class is called
+#: (``pip._internal.exceptions.DistributionNotFound: ...``): a dotted name, then ``:`` and the message
+RAISED_LINE = re.compile(r"^[A-Za-z_][\w.]*(?::.*)?$")
 #: Python's line between a traceback and the one it led to (blank lines around it)
 CHAINED = re.compile(r"^\s*(During handling of the above exception|The above exception was the direct cause)")
+
+#: the stamp some logs put before every line, traceback frames included: an ISO date and time (CRI's
+#: ``stdout F`` after it), or syslog's time, host and ``prog[pid]:``; one space after it belongs to it
+#: (Python ``re`` and Rust ``regex`` alike: a file scan finds the stamps of a whole block in Polars)
+STAMP_PATTERN = (
+    r"(?:[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}:[0-9]{2}(?:[.,][0-9]{1,9})?(?:Z|[+-][0-9]{2}:?[0-9]{2})?"
+    r"(?: (?:stdout|stderr) [FP])?|[A-Z][a-z]{2} [ 0-9][0-9] [0-9]{2}:[0-9]{2}:[0-9]{2} [^ \t]+ [^\s:]+:) ?"
+)
+STAMP = re.compile(STAMP_PATTERN)
 
 T = TypeVar("T")
 
@@ -39,13 +58,22 @@ Event = tuple[str, str, str | None, T]
 _INDENT = (" ", "\t")
 _tb_start = TRACEBACK_START.match
 _exception_line = EXCEPTION_LINE.match
+_raised_line = RAISED_LINE.match
 _chained = CHAINED.match
+_stamp = STAMP.match
+
+
+def stamp_length(line: str) -> int:
+    """How many characters of ``line`` its stamp takes (0: it has none)."""
+    m = _stamp(line) if line[:1].isalnum() else None
+    return m.end() if m else 0
 
 
 def _event(first: str, exc: str | None, start: T) -> Event[T]:
     if not exc:
         return first, first, None, start
-    return exc if _tb_start(first) else f"{first} | {exc}", first, exc, start
+    head = first[: stamp_length(first)]
+    return (head + exc) if _tb_start(first[len(head) :]) else f"{first} | {exc}", first, exc, start
 
 
 class MultilineFolder(Generic[T]):
@@ -66,7 +94,7 @@ class MultilineFolder(Generic[T]):
         self._in_tb = False  # inside the open event's traceback
         self._exc: str | None = None  # the exception line the open event's traceback named
         # An exception line that belongs to the open event if the next line is an indented "at ..." frame.
-        self._maybe: tuple[str, T] | None = None
+        self._maybe: tuple[str, T, str] | None = None  # (line, start, what follows its stamp)
 
     @property
     def pending(self) -> bool:
@@ -82,47 +110,60 @@ class MultilineFolder(Generic[T]):
         """Take the next line (``start`` is kept as the event's ``start`` if the line begins one)."""
         return self.feed_lines((line,), (start,))
 
-    def feed_lines(self, lines: Iterable[str], starts: Iterable[T]) -> list[Event[T]]:
-        """Take the next lines, each with its ``start``; return the events they finished."""
+    def feed_lines(
+        self, lines: Iterable[str], starts: Iterable[T], stamps: Iterable[int] | None = None
+    ) -> list[Event[T]]:
+        """Take the next lines, each with its ``start``; return the events they finished. ``stamps``: each
+        line's :func:`stamp_length`, when the caller has them (found for a whole block at once)."""
         out: list[Event[T]] = []
         append, tb_start, exception_line, indent = out.append, _tb_start, _exception_line, _INDENT
         first, in_tb, exc, maybe = self._first, self._in_tb, self._exc, self._maybe
         # the open event's start: set whenever ``first`` is (T itself may include None, so no narrowing)
         first_start = cast(T, self._start)
-        for line, start in zip(lines, starts, strict=False):  # starts may run on past the lines (a range)
-            if not line.strip():
+        if stamps is None and not isinstance(lines, list | tuple):
+            lines = list(lines)  # read twice below
+        lengths = map(stamp_length, lines) if stamps is None else stamps
+        # starts may run on past the lines (a range)
+        for line, start, st in zip(lines, starts, lengths, strict=False):
+            body = line[st:] if st else line  # what follows the stamp of a stamped line
+            if not body.strip():
                 continue  # a blank line neither starts nor ends an event (Python prints them around chains)
             if maybe is not None:  # an exception line, waiting to see whether an "at" frame follows it
-                cand, cand_start = maybe
+                cand, cand_start, cand_body = maybe
                 maybe = None
-                if line[:1] in indent and line.lstrip().startswith("at "):
-                    exc = cand.strip()  # a Java exception under the line that logged it
+                if body[:1] in indent and body.lstrip().startswith("at "):
+                    exc = cand_body.strip()  # a Java exception under the line that logged it
                 else:  # a line of its own: it starts the next event
                     append(_event(first, exc, first_start))  # type: ignore[arg-type]
-                    first, first_start, in_tb, exc = cand, cand_start, bool(tb_start(cand)), None
+                    first, first_start, in_tb, exc = cand, cand_start, bool(tb_start(cand_body)), None
             if first is None:
-                first, first_start, in_tb, exc = line, start, bool(tb_start(line)), None
+                first, first_start, in_tb, exc = line, start, bool(tb_start(body)), None
                 continue
-            if (line[:1] in indent and line.strip()) or line.startswith("Caused by: "):
-                continue  # a stack frame, a continuation: part of the event
-            tb = tb_start(line)
+            if not st:
+                if (line[:1] in indent and line.strip()) or line.startswith("Caused by: "):
+                    continue  # a stack frame, a continuation: part of the event
+            elif body[:1] in indent and (in_tb or body.lstrip().startswith(("at ", "..."))):
+                continue  # a stamped frame of the open traceback or stack trace
+            elif body.startswith("Caused by: "):
+                continue
+            tb = tb_start(body)
             if tb:
                 if not in_tb and exc is None:
                     in_tb = True  # the event's traceback begins
                     continue
                 if in_tb:
                     continue  # chained exceptions: still this event
-                if _chained(line):
+                if _chained(body):
                     in_tb = True  # the exception that named this event led to another: still this event
                     continue
             if exc is None or in_tb:
-                stripped = line.strip()
-                if exception_line(stripped):
-                    if in_tb:
-                        exc = stripped  # the last one wins (the exception finally raised)
-                        in_tb = False
-                    else:
-                        maybe = (line, start)  # decided by the next line
+                stripped = body.strip()
+                if in_tb and _raised_line(stripped):
+                    exc = stripped  # the last one wins (the exception finally raised)
+                    in_tb = False
+                    continue
+                if not in_tb and exception_line(stripped):
+                    maybe = (line, start, body)  # decided by the next line
                     continue
             if exc:
                 append(_event(first, exc, first_start))
@@ -136,7 +177,7 @@ class MultilineFolder(Generic[T]):
         """No more lines for now: emit the open event (and forget it, so the next line starts afresh)."""
         out: list[Event[T]] = []
         if self._maybe is not None:  # no "at" frame came: the exception line is an event of its own
-            cand, cand_start = self._maybe
+            cand, cand_start, _body = self._maybe
             out.append(_event(self._first, self._exc, self._start))  # type: ignore[arg-type]
             self._first, self._start, self._exc = cand, cand_start, None
         if self._first is not None:

@@ -197,6 +197,18 @@ def test_a_trailing_traceback_is_emitted_after_the_quiet_period(tmp_path):
     assert stored.offset(log) == log.stat().st_size
 
 
+def test_a_traceback_stamped_line_by_line_is_one_tailed_event(tmp_path):
+    """A log that stamps every line (a container runtime's CRI file, pip's --log): the tail folds the
+    stamped traceback into the line that logged it, named by its exception, across two polls."""
+    log = tmp_path / "app.log"
+    src, stored = opened(log, quiet=0.2)
+    stamped = [f"2026-11-21T11:59:00.5Z stderr F {x}" for x in [HEAD.split(" ", 1)[1], *TB]]
+    append(log, "".join(x + "\n" for x in stamped[:3]))
+    assert stored.take(src.poll(NOW)) == []
+    append(log, "".join(x + "\n" for x in stamped[3:]) + "2026-11-21T11:59:01Z stdout F served\n")
+    assert stored.take(src.poll(NOW)) == [f"{stamped[0]} | KeyError: 'user_7'"]
+
+
 def test_a_traceback_with_no_level_is_an_error_and_a_warning_with_one_is_not():
     assert is_error_event("request failed | ValueError: x", "request failed", "ValueError: x") == (True, "ERROR")
     assert is_error_event("ValueError: x", "Traceback (most recent call last):", "ValueError: x")[0]

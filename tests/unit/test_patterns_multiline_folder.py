@@ -1,6 +1,8 @@
 """The incremental multi-line folder (what the live tail uses) gives exactly the batch scan's events: for
 any split of the lines between calls, and when a reader stops in the middle of an event and starts again
-from that event's first line. The oracle is the batch fold as it was written before the folder existed."""
+from that event's first line. The oracle is the batch fold as it was written before the folder existed,
+with the rules added since: stamped lines read by what follows the stamp, and a traceback's last line
+naming its exception whatever the exception is called."""
 
 from __future__ import annotations
 
@@ -19,7 +21,18 @@ _TRACEBACK_START = re.compile(
     r"|The above exception was the direct cause|Caused by: )"
 )
 _EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Exit|Interrupt|Warning|Fault)\b(:.*)?$")
+_RAISED_LINE = re.compile(r"^[A-Za-z_][\w.]*(?::.*)?$")  # inside a traceback: whatever the exception is called
 _CHAINED = re.compile(r"^\s*(During handling of the above exception|The above exception was the direct cause)")
+_STAMP = re.compile(
+    r"(?:[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}:[0-9]{2}(?:[.,][0-9]{1,9})?(?:Z|[+-][0-9]{2}:?[0-9]{2})?"
+    r"(?: (?:stdout|stderr) [FP])?|[A-Z][a-z]{2} [ 0-9][0-9] [0-9]{2}:[0-9]{2}:[0-9]{2} [^ \t]+ [^\s:]+:) ?"
+)
+
+
+def _split(line: str) -> tuple[str, str]:
+    """(stamp, what follows it); the stamp is "" on a line without one."""
+    m = _STAMP.match(line) if line[:1].isalnum() else None
+    return (line[: m.end()], line[m.end() :]) if m else ("", line)
 
 
 def reference_fold(lines: list[str]) -> tuple[list[str], list[int]]:
@@ -30,39 +43,49 @@ def reference_fold(lines: list[str]) -> tuple[list[str], list[int]]:
 
     def close() -> None:
         if exc and events:
-            head = events[-1]
-            events[-1] = exc if _TRACEBACK_START.match(head) else f"{head} | {exc}"
+            stamp, head = _split(events[-1])
+            events[-1] = stamp + exc if _TRACEBACK_START.match(head) else f"{events[-1]} | {exc}"
 
     for i, line in enumerate(lines):
-        if not line.strip():
+        stamp, body = _split(line)
+        if not body.strip():
             continue
-        if events and ((line[:1] in (" ", "\t") and line.strip()) or line.startswith("Caused by: ")):
+        if events and not stamp and ((line[:1] in (" ", "\t") and line.strip()) or line.startswith("Caused by: ")):
             continue
-        if _TRACEBACK_START.match(line):
+        if (
+            events
+            and stamp
+            and (
+                (body[:1] in (" ", "\t") and (in_tb or body.lstrip().startswith(("at ", "..."))))
+                or body.startswith("Caused by: ")
+            )
+        ):
+            continue
+        if _TRACEBACK_START.match(body):
             if events and not in_tb and exc is None:
                 in_tb = True
                 continue
             if in_tb:
                 continue
-            if events and exc is not None and _CHAINED.match(line):
+            if events and exc is not None and _CHAINED.match(body):
                 in_tb = True
                 continue
-        if in_tb and _EXCEPTION_LINE.match(line.strip()):
-            exc = line.strip()
+        if in_tb and _RAISED_LINE.match(body.strip()):
+            exc = body.strip()
             in_tb = False
             continue
-        after = next((x for x in lines[i + 1 :] if x.strip()), "")  # the next line that is not blank
+        after = next((b for b in (_split(x)[1] for x in lines[i + 1 :]) if b.strip()), "")  # next non-blank
         if (
             events
             and exc is None
-            and _EXCEPTION_LINE.match(line.strip())
+            and _EXCEPTION_LINE.match(body.strip())
             and after.lstrip().startswith("at ")
             and after[:1] in (" ", "\t")
         ):
-            exc = line.strip()
+            exc = body.strip()
             continue
         close()
-        in_tb = bool(_TRACEBACK_START.match(line))
+        in_tb = bool(_TRACEBACK_START.match(body))
         exc = None
         events.append(line)
         starts.append(i)
@@ -92,6 +115,18 @@ POOL = [
     "  Caused by: nested",
     "\t... 12 more",
     "SomeWarning",
+    "pkg.errors.NotFound: gone",
+    "2026-11-21T10:00:00,123 ",
+    "2026-11-21T10:00:00,123 Traceback (most recent call last):",
+    '2026-11-21T10:00:00,123   File "app.py", line 3, in handler',
+    "2026-11-21T10:00:00,123     raise NotFound(x)",
+    "2026-11-21T10:00:00,123 pkg.errors.NotFound: gone",
+    "2026-11-21T10:00:00,123 ERROR request 7 failed",
+    "2026-11-21T10:00:00.1Z stderr F java.lang.IllegalStateException: bad state",
+    "2026-11-21T10:00:00.1Z stderr F \tat com.x.Y.z(Y.java:10)",
+    "2026-11-21T10:00:00.1Z stderr F Caused by: java.io.IOException: disk",
+    "Nov 21 10:00:00 host app[12]:   File x",
+    "Nov 21 10:00:00 host app[12]:   indented, not a frame",
 ]
 lines_st = st.lists(st.one_of(st.sampled_from(POOL), st.text(" \tatE:rCb.", max_size=10)), max_size=40)
 
