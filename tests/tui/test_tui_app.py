@@ -310,3 +310,26 @@ async def test_an_open_details_screen_renders_once_and_then_idles(seeded, monkey
             renders.clear()
             await pilot.pause(1.0)  # nothing changes while the screen is open: nothing is drawn again
             assert len(renders) <= 1, f"{type(app.screen).__name__} rendered {len(renders)} times in 1 s"
+
+
+async def test_a_json_logs_pattern_is_titled_by_its_message(tmp_path):
+    """Details of a pattern learned from JSON lines: the title is the message field, not the JSON's start."""
+    from click.testing import CliRunner
+
+    from lokifi_tui.cli.main import cli
+
+    db = tmp_path / "j.duckdb"
+    lines = "".join(
+        f'{{"time": "2026-03-02T11:5{i}:00Z", "level": "error", "msg": "upstream 10.0.0.{i}:80 refused"}}\n'
+        for i in range(3)
+    )
+    learn = ["--db", str(db), "patterns", "group", "--raw", "--learn", "--component", "api"]
+    r = CliRunner().invoke(cli, learn, input=lines)
+    assert r.exit_code == 0, r.output
+    app = make_app(db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("shift+tab", "enter")
+        await settle(pilot)
+        title = str(app.screen.query_one("#detail-body").border_title)
+        assert title.startswith("Pattern: upstream <*> refused"), title
