@@ -201,6 +201,20 @@ def parse_line(line: str) -> LogLine:
     return out
 
 
+#: a date and time anywhere near the start of a line (``Start-Date: 2025-06-24  14:36:25``), as the live
+#: tail finds one when the line's header has none
+_TIME_INSIDE = re.compile(
+    r"\d{4}-\d{2}-\d{2}(?:T| {1,2})\d{2}:\d{2}:\d{2}(?:[.,]\d{1,9})?(?:\s?(?:Z|[+-]\d{2}:?\d{2}))?"
+)
+
+
+def time_inside(text: str) -> str | None:
+    """The first ISO-like date and time in the first 120 characters of ``text``'s first line (not only at its
+    start), whitespace inside it made single; None when there is none."""
+    m = _TIME_INSIDE.search(text, 0, min(len(text), 120))
+    return " ".join(m.group(0).split()) if m else None
+
+
 def message_of(text: str) -> str:
     """A log line (or a multi-line event) without its first line's time/level/pid header, for showing
     where the event's time is shown beside it or there is no room for it; unchanged when the first line

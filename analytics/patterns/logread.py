@@ -262,7 +262,7 @@ def scan_paths(paths: list[str], errors_only: bool = False, chunk_bytes: int = C
     from analytics.patterns.classify import classify
     from analytics.patterns.fingerprint import CURRENT, fingerprint
     from analytics.patterns.json_message import json_level, json_time
-    from analytics.patterns.logline import parse_line
+    from analytics.patterns.logline import parse_line, time_inside
     from analytics.patterns.multiline import STAMP_PATTERN, MultilineFolder
     from analytics.patterns.templates import error_lines, group, merge_templates
 
@@ -347,8 +347,8 @@ def scan_paths(paths: list[str], errors_only: bool = False, chunk_bytes: int = C
                 "id": fingerprint(gname)[:12],
                 "count": int(n),
                 "type": classify(first.message),
-                "first_seen": first.time or json_time(t0) or where(w0),
-                "last_seen": last.time or json_time(t1) or where(w1),
+                "first_seen": first.time or json_time(t0) or time_inside(t0) or where(w0),
+                "last_seen": last.time or json_time(t1) or time_inside(t1) or where(w1),
                 "example": first.message[:2000],
                 "template": gname[:2000],
                 "component": first.source,

@@ -62,7 +62,8 @@ def test_scan_table_json_and_bad_file(tmp_path):
 
 def test_scan_takes_times_and_levels_from_json_and_klog_lines(tmp_path):
     """A structured line's own time and level: an ISO "time" field, pino's epoch milliseconds and
-    numeric level, zap's epoch seconds, klog's header (severity letter, MMDD, time) -- not "line N"."""
+    numeric level, zap's epoch seconds, klog's header (severity letter, MMDD, time), a time after a key --
+    not "line N", which is left for lines that carry no time."""
     log = tmp_path / "app.log"
     log.write_text(
         '{"level":50,"time":1764900000123,"pid":7,"msg":"connect ECONNREFUSED 10.0.0.1:5432"}\n'
@@ -71,6 +72,8 @@ def test_scan_takes_times_and_levels_from_json_and_klog_lines(tmp_path):
         '{"msg": "done", "level": "info", "extra": {"n": 1}, "time": "2025-12-05T02:03:00+01:00"}\n'
         "E1205 01:00:00.123456       1 reflector.go:123] watch ended: too old resource version 123\n"
         "E1205 01:00:02.000001       1 reflector.go:123] watch ended: too old resource version 124\n"
+        "Start-Date: 2025-06-24  14:36:25\n"
+        "Commandline: apt-get -qqy upgrade\n"
     )
     r = run(tmp_path / "x.duckdb", "patterns", "scan", str(log), "--json")
     assert r.exit_code == 0
@@ -85,8 +88,10 @@ def test_scan_takes_times_and_levels_from_json_and_klog_lines(tmp_path):
     klog = by["watch ended:"]
     assert (klog["count"], klog["level"]) == (2, "ERROR")
     assert (klog["first_seen"], klog["last_seen"]) == ("12-05 01:00:00.123456", "12-05 01:00:02.000001")
+    apt = by["Start-Date: "]  # a time after a key, as apt's history.log writes it
+    assert (apt["first_seen"], by["Commandline:"]["first_seen"]) == ("2025-06-24 14:36:25", "line 8")
     r = run(tmp_path / "x.duckdb", "patterns", "scan", str(log))
-    assert r.exit_code == 0 and "line 1" not in r.output and "01:00:00" in r.output, r.output
+    assert r.exit_code == 0 and "line 1 " not in r.output and "01:00:00" in r.output, r.output
 
 
 @pytest.mark.slow
