@@ -68,6 +68,9 @@ ELEMENTS: list[tuple[str, str]] = [
     # up to four code tokens (node ids, timestamps) and three ALLCAPS facility words, then a level
     # (BGL: R02-M0-NA-C:J16-U11 2005-07-15-23.49.42.308319 R02-M0-NA-C:J16-U11 RAS KERNEL INFO)
     ("level", r"(?:\S*\d\S*\s+){0,4}(?:[A-Z]{2,10}\s+){0,3}(?:" + _LEVELS + r")(?:\s|$)"),
+    # who the line is about, then its level: postgres's user@database (log_line_prefix %u@%d) before
+    # ERROR:, so the same error from two users or databases is one message
+    ("level", r"[\w.\-\[\]]*@[\w.\-\[\]]*\s+(?:" + _LEVELS + r")(?::\s*|\s+|$)"),
     # level: bracketed, <level>, upper case, or any case followed by ':' ',' or a wide gap then a component
     ("level", r"\[" + _LEVEL_ANY + r"\]:?"),
     ("level", r"<" + _LEVEL_ANY + r">"),

@@ -125,6 +125,13 @@ def test_group_ids_are_one_per_line_in_order():
             None,
             'relation "users" does not exist',
         ),
+        (  # Debian's log_line_prefix: the session's user@database before the level
+            '2026-12-05 09:00:36.930 UTC [23604] app@shop ERROR:  relation "users" does not exist at character 15',
+            "2026-12-05 09:00:36.930 UTC",
+            "ERROR",
+            None,
+            'relation "users" does not exist at character 15',
+        ),
         (
             "[Sun Dec 04 20:32:37 2005] [notice] jk2_init() Found child 1998",
             "Sun Dec 04 20:32:37 2005",
@@ -403,3 +410,15 @@ def test_a_leading_line_counter_is_not_a_time():
     p = parse_line("19 notice 172B bin/node-gyp-bin/node-gyp")
     assert p.time is None
     assert parse_line("1700000000 worker started").time == "1700000000"
+
+
+def test_the_same_postgres_error_from_two_users_is_one_pattern():
+    lines = [
+        '2026-12-05 09:00:36.930 UTC [23604] postgres@postgres ERROR:  relation "users" does not exist at character 15',
+        '2026-12-05 09:00:37.104 UTC [23618] app@shop ERROR:  relation "users" does not exist at character 15',
+        '2026-12-05 09:00:37.024 UTC [23612] postgres@nodb FATAL:  database "nodb" does not exist',
+        "2026-12-05 09:00:37.2 UTC [23613] mail user@example.com ERROR bounce",  # an address in the message
+    ]
+    g = group(lines, raw=True)
+    assert g.templates[0] == g.templates[1] != g.templates[2]
+    assert "user@example.com" in parse_line(lines[3]).message
