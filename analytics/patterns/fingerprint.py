@@ -11,11 +11,13 @@ Polars in :mod:`analytics.patterns.templates`.
 
 Changing a rule means adding a new version here (never editing an old one) and bumping
 :data:`CURRENT_VERSION`; :func:`remap` then computes old->new fingerprints from the stored sample
-messages of each pattern.
+messages of each pattern. A change to what a raw log line's header is
+(:mod:`analytics.patterns.logline`) changes the templates of raw lines: it takes a new version too.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -132,7 +134,7 @@ V3 = RuleSet(version=3, rules=CURRENT_RULES, collapse=True, merge_min_values=3, 
 # analytics.patterns.templates), like any other word.
 _HOST_PORT = (r"\b(?:[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?\.)+[A-Za-z][A-Za-z0-9\-]*:\d+\b", "<HOST>")
 RULES_V4 = tuple(_HOST_PORT if rep == "<HOST>" else (pat, rep) for pat, rep in CURRENT_RULES)
-CURRENT = RuleSet(
+V4 = RuleSet(
     version=4,
     rules=RULES_V4,
     collapse=True,
@@ -143,7 +145,11 @@ CURRENT = RuleSet(
     merge_growth=3.0,
 )
 
-RULESETS: dict[int, RuleSet] = {1: SEED_V1, 2: V2, 3: V3, 4: CURRENT}
+# Version 5: the rules of 4; a raw line's header also takes postgres's user@database before the level
+# (``... [23604] app@shop ERROR:  relation ...``), so raw lines of that form have new templates.
+CURRENT = dataclasses.replace(V4, version=5)
+
+RULESETS: dict[int, RuleSet] = {1: SEED_V1, 2: V2, 3: V3, 4: V4, 5: CURRENT}
 CURRENT_VERSION = CURRENT.version
 
 

@@ -807,6 +807,25 @@ def suggest(store, message: str, threshold: float = 0.7) -> Suggestion:
 # -- rules versions -------------------------------------------------------------------------------------
 
 
+def _retemplate(pairs: list[tuple[str, str]], version: dict[str, int]) -> dict[tuple[str, str], str]:
+    """Each (old fingerprint, sample message) pair's template under the current rules. A sample read as
+    a message (recorded by hand, or a fix suggestion) reproduces its old fingerprint under its old rules;
+    one that does not was a raw log line (tailed, backfilled, from Loki), whose header is stripped first,
+    as the learning pass does."""
+    out: dict[tuple[str, str], str] = {}
+    raw: list[tuple[str, str]] = []
+    for h, m in pairs:
+        rules = RULESETS.get(version.get(h, 1), RULESETS[1])
+        if fingerprint(template_of(m, rules)) == h:
+            out[h, m] = template_of(m)
+        else:
+            raw.append((h, m))
+    if raw:
+        for (h, m), t in zip(raw, mask([m for _, m in raw], raw=True).to_list(), strict=True):
+            out[h, m] = t
+    return out
+
+
 def remap_fingerprints(store) -> dict[str, str]:
     """Move patterns learned under older masking rules to the current rules' fingerprints.
 
@@ -815,7 +834,8 @@ def remap_fingerprints(store) -> dict[str, str]:
     history follow the pattern; ``fingerprint_map`` keeps old -> new so old ids still resolve.
     """
     old = store.query(
-        f"SELECT error_hash, error_message FROM error_patterns WHERE coalesce(rules_version, 1) < {CURRENT_VERSION}"
+        "SELECT error_hash, error_message, coalesce(rules_version, 1) AS v FROM error_patterns "
+        f"WHERE coalesce(rules_version, 1) < {CURRENT_VERSION}"
     )
     if old.height == 0:
         return {}
@@ -830,7 +850,10 @@ def remap_fingerprints(store) -> dict[str, str]:
         for h, m in zip(old["error_hash"].to_list(), old["error_message"].to_list(), strict=True)
         if h not in have
     ]
-    mapping = remap(pairs, lambda m: template_of(m, RULESETS[CURRENT_VERSION]))
+    pairs = [(h, m or "") for h, m in pairs]
+    version = dict(zip(old["error_hash"].to_list(), old["v"].to_list(), strict=True))
+    new_template = _retemplate(pairs, version)
+    mapping = remap([(h, new_template[h, m]) for h, m in pairs], lambda t: t)
     with store.write() as con:
         for o, n in mapping.items():
             con.execute(
@@ -853,11 +876,11 @@ def remap_fingerprints(store) -> dict[str, str]:
                 )
                 con.execute("DELETE FROM error_patterns WHERE error_hash = ?", [o])
             else:
-                msg = con.execute("SELECT error_message FROM error_patterns WHERE error_hash = ?", [o]).fetchone()[0]
+                template = next(t for (h, _m), t in new_template.items() if h == o and fingerprint(t) == n)
                 con.execute(
                     f"UPDATE error_patterns SET error_hash = ?, rules_version = {CURRENT_VERSION}, "
                     "template = ? WHERE error_hash = ?",
-                    [n, template_of(msg or ""), o],
+                    [n, template, o],
                 )
             for table in ("fix_history", "pattern_versions", "pattern_samples", "error_events"):
                 col = "fingerprint" if table == "error_events" else "error_hash"

@@ -9,21 +9,21 @@ import pytest
 
 from analytics.patterns import learning as P
 from analytics.patterns.confidence import assess, auto_approved, posterior_mean, wilson
-from analytics.patterns.fingerprint import CURRENT_VERSION, SEED_V1, fingerprint
+from analytics.patterns.fingerprint import CURRENT_VERSION, RULESETS, SEED_V1, fingerprint
 from analytics.patterns.learning_stats import learning_stats
 from analytics.patterns.templates import template_of
 
 T0 = dt.datetime(2024, 3, 11, 9, 0, 0)
 
 
-def _events(store, msgs, component="backend", start=T0):
+def _events(store, msgs, component="backend", start=T0, source="test"):
     df = pl.DataFrame(
         {
             "ts": [start + dt.timedelta(minutes=i) for i in range(len(msgs))],
             "host": "h1",
             "component": component,
             "message": msgs,
-            "source": "test",
+            "source": source,
         }
     )
     store.append("error_events", df)
@@ -203,6 +203,35 @@ def test_remap_moves_old_rules_patterns_with_their_fixes(store):
     p = P.get_pattern(store, new_fp)
     assert p["solution"] == "raise it" and p["rules_version"] == CURRENT_VERSION and len(p["fixes"]) == 1
     assert P.resolve(store, old_fp) == new_fp  # old ids still resolve
+
+
+def test_remap_moves_a_tailed_pattern_whose_header_is_read_differently_now(store):
+    """Version 5 reads postgres's user@database as header: a pattern learned from tailed lines under
+    version 4 (its template kept 'postgres@postgres ERROR:') moves, with its fix, to the template the
+    same lines have now, and a new line of that form counts onto it; a pattern recorded by hand (a
+    message, not a raw line) is re-templated as a message."""
+    line = (
+        '2026-12-05 09:00:36.930 UTC [23604] postgres@postgres ERROR:  relation "users" does not exist at character 15'
+    )
+    old_fp = fingerprint('postgres@postgres ERROR: relation "users" does not exist at character <*>')  # v4's
+    hand = "Timeout after 30 s on db-1"
+    hand_fp = fingerprint(template_of(hand, RULESETS[4]))
+    for fp, msg, v in ((old_fp, line, 4), (hand_fp, hand, 4)):
+        store.execute(
+            "INSERT INTO error_patterns (error_hash, error_type, error_message, component, solution, "
+            "success_count, occurrence_count, rules_version) VALUES (?, 'general', ?, 'db', 'fix it', 2, 3, ?)",
+            [fp, msg, v],
+        )
+    store.execute("INSERT INTO pattern_samples (error_hash, message, component) VALUES (?, ?, 'db')", [old_fp, line])
+    mapping = P.remap_fingerprints(store)
+    new_fp = fingerprint('relation "users" does not exist at character <*>')
+    assert mapping == {old_fp: new_fp, hand_fp: fingerprint(template_of(hand))}
+    p = P.get_pattern(store, new_fp)
+    assert p["solution"] == "fix it" and p["template"] == 'relation "users" does not exist at character <*>'
+    assert P.resolve(store, old_fp) == new_fp
+    _events(store, [line.replace("[23604] postgres@postgres", "[23700] app@shop")], source="tail")
+    P.learn_from_events(store)
+    assert P.get_pattern(store, new_fp)["occurrence_count"] == 4
 
 
 def test_hostile_messages_are_stored_safely(store):
