@@ -315,6 +315,9 @@ class FileTailer:
         self._old_size = st.st_size
         self._fd = None
         if pst is None:
+            # Between the rename and the new file: whatever appears at the path next is all new (else the
+            # next poll would open it as a first open, at its end, and skip the lines already in it).
+            self.from_start = True
             return used
         opened = self._open()
         if opened is None:

@@ -95,6 +95,25 @@ def test_rename_rotation_loses_nothing(tmp_path):
     assert texts(t.poll()) == ["6"]
 
 
+def test_a_poll_between_the_rename_and_the_new_file_loses_nothing(tmp_path):
+    """Rotation by rename leaves the path empty for a moment: a poll in that moment, then lines written to
+    the new file before the next poll -- the next poll reads them (the new file is not opened at its end)."""
+    p = tmp_path / "app.log"
+    p.write_text("")
+    t = started(FileTailer(p, rotate_grace=0.0))
+    append(p, "1\n")
+    assert texts(t.poll()) == ["1"]
+    append(p, "2\n")
+    os.rename(p, tmp_path / "app.log.1")
+    got = texts(t.poll())  # the path holds no file now
+    p.write_text("3\n4\n")  # the new file, written to before the next poll
+    got += texts(t.poll())
+    got += texts(t.poll())
+    assert got == ["2", "3", "4"]
+    append(p, "5\n")
+    assert texts(t.poll()) == ["5"]
+
+
 def test_copytruncate_recovers_unread_lines_from_the_copy(tmp_path):
     p = tmp_path / "app.log"
     p.write_text("")
