@@ -50,6 +50,11 @@ def json_message(text: str) -> str | None:
     return out if isinstance(out, str) else m.group(1)
 
 
+def epoch_time(digits: str) -> dt.datetime:
+    """The UTC time of a JSON time field's epoch number: 13 digits are milliseconds, else seconds."""
+    return dt.datetime.fromtimestamp(int(digits) / 1000 if len(digits) == 13 else float(digits), dt.UTC)
+
+
 def json_time(text: str) -> str | None:
     """The time a JSON-object line says it was written, for showing: an ISO string as written, epoch
     seconds or milliseconds as ISO 8601 UTC; None when ``text`` is not a JSON object or has no time field."""
@@ -60,9 +65,8 @@ def json_time(text: str) -> str | None:
         return None
     if m.group(1):
         return m.group(1)
-    x = m.group(2)
     try:
-        t = dt.datetime.fromtimestamp(int(x) / 1000 if len(x) == 13 else float(x), dt.UTC)
+        t = epoch_time(m.group(2))
     except (ValueError, OverflowError, OSError):
         return None
     return t.strftime("%Y-%m-%dT%H:%M:%S") + (f".{t.microsecond // 1000:03d}" if t.microsecond else "") + "Z"

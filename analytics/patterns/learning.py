@@ -807,23 +807,23 @@ def suggest(store, message: str, threshold: float = 0.7) -> Suggestion:
 # -- rules versions -------------------------------------------------------------------------------------
 
 
-def _retemplate(pairs: list[tuple[str, str]], version: dict[str, int]) -> dict[tuple[str, str], str]:
+def _retemplate(pairs: list[tuple[str, str]], version: dict[str, int]) -> list[str]:
     """Each (old fingerprint, sample message) pair's template under the current rules. A sample read as
     a message (recorded by hand, or a fix suggestion) reproduces its old fingerprint under its old rules;
     one that does not was a raw log line (tailed, backfilled, from Loki), whose header is stripped first,
-    as the learning pass does."""
-    out: dict[tuple[str, str], str] = {}
-    raw: list[tuple[str, str]] = []
-    for h, m in pairs:
-        rules = RULESETS.get(version.get(h, 1), RULESETS[1])
-        if fingerprint(template_of(m, rules)) == h:
-            out[h, m] = template_of(m)
-        else:
-            raw.append((h, m))
+    as the learning pass does. Masked in batches (one per rules version), not one sample at a time."""
+    msgs = [m for _, m in pairs]
+    old = [""] * len(pairs)
+    for v in {version.get(h, 1) for h, _ in pairs}:
+        rows = [i for i, (h, _) in enumerate(pairs) if version.get(h, 1) == v]
+        for i, t in zip(rows, mask([msgs[i] for i in rows], RULESETS.get(v, RULESETS[1])).to_list(), strict=True):
+            old[i] = t
+    as_message = mask(msgs).to_list()
+    raw = [i for i, (h, _) in enumerate(pairs) if fingerprint(old[i]) != h]
     if raw:
-        for (h, m), t in zip(raw, mask([m for _, m in raw], raw=True).to_list(), strict=True):
-            out[h, m] = t
-    return out
+        for i, t in zip(raw, mask([msgs[i] for i in raw], raw=True).to_list(), strict=True):
+            as_message[i] = t
+    return as_message
 
 
 def remap_fingerprints(store) -> dict[str, str]:
@@ -852,8 +852,9 @@ def remap_fingerprints(store) -> dict[str, str]:
     ]
     pairs = [(h, m or "") for h, m in pairs]
     version = dict(zip(old["error_hash"].to_list(), old["v"].to_list(), strict=True))
-    new_template = _retemplate(pairs, version)
-    mapping = remap([(h, new_template[h, m]) for h, m in pairs], lambda t: t)
+    templates = _retemplate(pairs, version)
+    mapping = remap([(h, t) for (h, _m), t in zip(pairs, templates, strict=True)], lambda t: t)
+    template_of_fp = {fingerprint(t): t for t in templates}
     with store.write() as con:
         for o, n in mapping.items():
             con.execute(
@@ -876,11 +877,10 @@ def remap_fingerprints(store) -> dict[str, str]:
                 )
                 con.execute("DELETE FROM error_patterns WHERE error_hash = ?", [o])
             else:
-                template = next(t for (h, _m), t in new_template.items() if h == o and fingerprint(t) == n)
                 con.execute(
                     f"UPDATE error_patterns SET error_hash = ?, rules_version = {CURRENT_VERSION}, "
                     "template = ? WHERE error_hash = ?",
-                    [n, template, o],
+                    [n, template_of_fp[n], o],
                 )
             for table in ("fix_history", "pattern_versions", "pattern_samples", "error_events"):
                 col = "fingerprint" if table == "error_events" else "error_hash"

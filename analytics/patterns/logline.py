@@ -204,17 +204,18 @@ def parse_line(line: str) -> LogLine:
     return out
 
 
-#: a date and time anywhere near the start of a line (``Start-Date: 2025-06-24  14:36:25``), as the live
-#: tail finds one when the line's header has none
-_TIME_INSIDE = re.compile(
-    r"\d{4}-\d{2}-\d{2}(?:T| {1,2})\d{2}:\d{2}:\d{2}(?:[.,]\d{1,9})?(?:\s?(?:Z|[+-]\d{2}:?\d{2}))?"
+#: an ISO-like date and time (groups: year, month, day, hour, minute, second, fraction, zone), found
+#: anywhere near the start of a line (``Start-Date: 2025-06-24  14:36:25``); the live tail reads times
+#: with it too
+ISO_TIME_RE = re.compile(
+    r"(\d{4})[-/](\d{2})[-/](\d{2})(?:T| {1,2})(\d{2}):(\d{2}):(\d{2})(?:[.,](\d{1,9}))?\s*(Z|[+-]\d{2}:?\d{2})?"
 )
 
 
 def time_inside(text: str) -> str | None:
     """The first ISO-like date and time in the first 120 characters of ``text``'s first line (not only at its
     start), whitespace inside it made single; None when there is none."""
-    m = _TIME_INSIDE.search(text, 0, min(len(text), 120))
+    m = ISO_TIME_RE.search(text, 0, min(len(text), 120))
     return " ".join(m.group(0).split()) if m else None
 
 
@@ -231,14 +232,14 @@ def message_of(text: str) -> str:
 
 #: klog/glog's header as the time element matches it: severity letter, MMDD, time, thread id, file:line
 _KLOG_HEAD_RE = re.compile(r"([IWEF])(\d{2})(\d{2})\s+(\S+)(?:\s+(\d+)\s+(\S+))?")
-_KLOG_LEVELS = {"I": "INFO", "W": "WARN", "E": "ERROR", "F": "FATAL"}
+KLOG_LEVELS = {"I": "INFO", "W": "WARN", "E": "ERROR", "F": "FATAL"}
 
 
 def _store(out: LogLine, name: str, tok: str) -> None:
     if name == "time" and (k := _KLOG_HEAD_RE.fullmatch(tok.rstrip("]"))):
         # E1205 01:00:00.123456  1 reflector.go:123] -> level ERROR, time "12-05 01:00:00.123456", pid 1
         letter, month, day, clock, thread, where = k.groups()
-        out.level = out.level or _KLOG_LEVELS[letter]
+        out.level = out.level or KLOG_LEVELS[letter]
         out.time = f"{month}-{day} {clock}"
         if thread:
             out.pid = out.pid or thread

@@ -26,7 +26,8 @@ from typing import Any
 
 from analytics.common.escapes import without_escapes
 from analytics.patterns.classify import classify
-from analytics.patterns.json_message import JSON_TIME_RE, NUMERIC_LEVELS
+from analytics.patterns.json_message import JSON_TIME_RE, NUMERIC_LEVELS, epoch_time
+from analytics.patterns.logline import ISO_TIME_RE, KLOG_LEVELS
 from analytics.sources.base import BaseSource, Batch
 from analytics.sources.filetail import FileTailer
 from analytics.sources.line_reader import MAX_LINE, Line
@@ -45,7 +46,6 @@ _LEVEL_RE = re.compile(
 #: klog and glog (Kubernetes, Go services): a severity letter, then MMDD hh:mm:ss.uuuuuu, the thread id and
 #: file:line] -- E1205 01:00:00.123456       1 reflector.go:123] ...
 _KLOG_RE = re.compile(r"^([IWEF])(\d{2})(\d{2}) (\d{2}):(\d{2}):(\d{2})\.(\d{6})\s+\d+ [^\s\]]+:\d+\]")
-_KLOG_LEVELS = {"I": "INFO", "W": "WARN", "E": "ERROR", "F": "FATAL"}
 _TRACEBACK_RE = re.compile(
     r"^(Traceback \(most recent call last\)|panic: |Exception in thread |"
     r"[A-Za-z_][\w.]*(Error|Exception): )"
@@ -69,7 +69,7 @@ def line_level(text: str) -> str | None:
     text = without_escapes(text)  # a coloured level: ESC[31mERROR
     k = _KLOG_RE.match(text)
     if k:
-        return _KLOG_LEVELS[k.group(1)]
+        return KLOG_LEVELS[k.group(1)]
     n = _NUMERIC_LEVEL_RE.match(text[:200])
     if n:
         return NUMERIC_LEVELS[n.group(1)]
@@ -115,9 +115,6 @@ _MONTHS = {
     m: i
     for i, m in enumerate(["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], start=1)
 }
-_ISO_RE = re.compile(
-    r"(\d{4})[-/](\d{2})[-/](\d{2})(?:T| {1,2})(\d{2}):(\d{2}):(\d{2})(?:[.,](\d{1,9}))?\s*(Z|[+-]\d{2}:?\d{2})?"
-)
 _CLF_RE = re.compile(r"(\d{2})/([A-Za-z]{3})/(\d{4}):(\d{2}):(\d{2}):(\d{2})(?:\s*([+-]\d{4}))?")
 _SYSLOG_RE = re.compile(r"^([A-Z][a-z]{2})\s+(\d{1,2})\s(\d{2}):(\d{2}):(\d{2})\b")
 
@@ -140,12 +137,11 @@ def line_time(text: str, now: dt.datetime) -> dt.datetime | None:
     out: dt.datetime | None = None
     try:
         j = JSON_TIME_RE.search(text, 0, 4096) if head.lstrip().startswith("{") else None
-        m = _ISO_RE.match(j.group(1)) if j is not None and j.group(1) else None
+        m = ISO_TIME_RE.match(j.group(1)) if j is not None and j.group(1) else None
         if m is None and j is None:
-            m = _ISO_RE.search(head)
+            m = ISO_TIME_RE.search(head)
         if j is not None and j.group(2):
-            x = j.group(2)
-            out = dt.datetime.fromtimestamp(int(x) / 1000 if len(x) == 13 else float(x), dt.UTC)
+            out = epoch_time(j.group(2))
         elif m:
             y, mo, d, h, mi, s, frac, z = m.groups()
             us = int((frac or "0").ljust(6, "0")[:6])
