@@ -36,13 +36,10 @@ one exactly-once protocol, which reads best in one place.
 
 from __future__ import annotations
 
-import bz2
 import datetime as dt
 import glob
-import gzip
 import hashlib
 import json
-import lzma
 import os
 import re
 from collections.abc import Callable, Iterator
@@ -52,6 +49,7 @@ from typing import Any, BinaryIO
 
 import polars as pl
 
+from analytics.common.compression import MAGIC_BYTES, CompressionError, codec_of_head, decompress_errors, decompressing
 from analytics.common.escapes import without_escapes
 from analytics.patterns.multiline import MultilineFolder
 from analytics.sources.access_log import access_minutes, last_minute_start, looks_like_access_log, minutes_to_metrics
@@ -71,7 +69,6 @@ TAIL_SOURCE = "tail"
 MAX_MESSAGE = 16384
 
 _COMPRESSED = {".gz": "gzip", ".bz2": "bz2", ".xz": "xz", ".zst": "zstd"}
-_MAGIC = ((b"\x1f\x8b", "gzip"), (b"BZh", "bz2"), (b"\xfd7zXZ\x00", "xz"), (b"\x28\xb5\x2f\xfd", "zstd"))
 
 
 class BackfillError(Exception):
@@ -138,13 +135,9 @@ def specs_from_config(config: Any) -> list[LogSpec]:
 def _codec_of(path: Path) -> str | None:
     try:
         with open(path, "rb") as f:
-            head = f.read(6)
+            return codec_of_head(f.read(MAGIC_BYTES))
     except OSError:
         return None
-    for magic, name in _MAGIC:
-        if head.startswith(magic):
-            return name
-    return None
 
 
 def rotations(path: Path) -> list[Path]:
@@ -215,21 +208,10 @@ def _component_for(fname: str, names: list[str]) -> str:
 def open_log(path: Path, codec: str | None) -> BinaryIO:
     """The file's content, decompressed; the file is opened without following a final symlink."""
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0))
-    raw = os.fdopen(fd, "rb")
-    if codec is None:
-        return raw
-    if codec == "gzip":
-        return gzip.GzipFile(fileobj=raw)  # type: ignore[return-value]
-    if codec == "bz2":
-        return bz2.BZ2File(raw)  # type: ignore[return-value]
-    if codec == "xz":
-        return lzma.LZMAFile(raw)  # type: ignore[return-value]
     try:
-        import zstandard
-    except ImportError as exc:
-        raw.close()
-        raise BackfillError(f"{path}: zstd-compressed, and the zstandard module is not installed") from exc
-    return zstandard.ZstdDecompressor().stream_reader(raw, closefd=True)
+        return decompressing(os.fdopen(fd, "rb"), codec, str(path))
+    except CompressionError as exc:
+        raise BackfillError(str(exc)) from None
 
 
 def _head(path: Path, codec: str | None) -> bytes:
@@ -375,11 +357,12 @@ def backfill(
         report.files.append(FileResult("journal", "journal", events=n, note="systemd journal, priority err and worse"))
         if problem:
             report.problems.append(f"journal: {problem}")
+    unreadable: tuple[type[BaseException], ...] = (*decompress_errors(), BackfillError, ValueError)
     for i, p in enumerate(files):
         last_of_log = i + 1 == len(files) or (files[i + 1].log, files[i + 1].component) != (p.log, p.component)
         try:
             res = _one_file(store, p, known, host, now, cutoff, progress, done, total, hold=not last_of_log)
-        except (OSError, EOFError, lzma.LZMAError, BackfillError, ValueError) as exc:
+        except unreadable as exc:
             msg = str(exc) if isinstance(exc, BackfillError) else f"{p.path}: {exc.__class__.__name__}: {exc}"
             report.problems.append(msg)
             res = FileResult(str(p.path), "skipped", note=msg)

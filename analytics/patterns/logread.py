@@ -43,12 +43,15 @@ class LineStats:
     first_cut: int = 0
     binary: int = 0  # lines holding NUL bytes or bytes that are not UTF-8 (read with U+FFFD in their place)
     first_binary: int = 0
+    damaged: str = ""  # a compressed input that ended in damage: what was read stands, this says where
 
     def notes(self, name: str, empty: bool = True) -> list[str]:
         """What a reader should know about the input ``name``: empty (with ``empty``), lines cut, bytes
         that are not text."""
         out = []
-        if empty and not self.lines:
+        if self.damaged:
+            out.append(f"{name}: {self.damaged}")
+        if empty and not self.lines and not self.damaged:
             out.append(f"{name}: empty")
         if self.cut:
             out.append(
@@ -65,10 +68,29 @@ class LineStats:
 
 
 def open_stream(path: str):
-    """A binary file object to read ``path`` once (``-``: stdin, not closed by the caller's ``with``)."""
+    """A binary file object to read ``path`` once (``-``: stdin, not closed by the caller's ``with``),
+    its content decompressed when it is gzip, bz2, xz or zstd (known by its first bytes)."""
     if path == "-":
         _refuse_device_stdin()
-        return _Unclosed(sys.stdin.buffer)
+        return _decompressed(_Unclosed(sys.stdin.buffer), "<stdin>")
+    return _decompressed(_open_file(path), path)
+
+
+def _decompressed(f, name: str):
+    from analytics.common.compression import MAGIC_BYTES, CompressionError, codec_of_head, decompressing
+
+    peek = getattr(f, "peek", None)
+    try:
+        head = peek(MAGIC_BYTES)[:MAGIC_BYTES] if peek is not None else b""
+    except OSError:
+        head = b""  # the read that follows says what is wrong
+    try:
+        return decompressing(f, codec_of_head(head), name)
+    except CompressionError as exc:
+        raise InputError(str(exc)) from None
+
+
+def _open_file(path: str):
     try:
         st = os.stat(path)
     except FileNotFoundError:
@@ -115,6 +137,10 @@ def _refuse_device_stdin() -> None:
 class _Unclosed:
     def __init__(self, f) -> None:
         self.read = f.read
+        self.peek = getattr(f, "peek", None)
+
+    def close(self) -> None:
+        return None
 
     def __enter__(self):
         return self
@@ -128,13 +154,19 @@ def line_chunks(path: str, stats: LineStats | None = None, chunk_bytes: int = CH
     bytes replaced, line ends (``\\n``, ``\\r\\n``, ``\\r``) removed, each cut to :data:`MAX_LINE_CHARS`."""
     stats = stats if stats is not None else LineStats()
     with open_stream(path) as f:
+        compressed = getattr(f, "decompressing", False)
         carry = b""
         skipping = False  # inside a line already cut: read past it
         while True:
-            try:
-                block = f.read(chunk_bytes)
-            except OSError as exc:
-                raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from None
+            if compressed:
+                block, damage = _read_decompressed(f, chunk_bytes)
+                if damage:  # a cut or damaged .gz/.bz2/.xz/.zst (logrotate still compressing it)
+                    stats.damaged = damage
+            else:
+                try:
+                    block = f.read(chunk_bytes)
+                except OSError as exc:
+                    raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from None
             if skipping:
                 nl = _first_end(block)
                 if nl < 0 and block:
@@ -159,6 +191,29 @@ def line_chunks(path: str, stats: LineStats | None = None, chunk_bytes: int = CH
                 continue
             carry = data[end + 1 :]
             yield _decode(_split(data[: end + 1]), stats)
+
+
+#: a compressed input is read this much at a time (decompressed), so damage loses at most this much before it
+DECOMPRESSED_PIECE = 256 << 10
+
+
+def _read_decompressed(f, n: int) -> tuple[bytes, str]:
+    """Up to ``n`` bytes of a decompressing stream and, when it ends in damage (cut short, bad data), what
+    went wrong: the pieces before the damage are kept."""
+    from analytics.common.compression import decompress_errors
+
+    pieces: list[bytes] = []
+    got = 0
+    while got < n:
+        try:
+            piece = f.read(min(DECOMPRESSED_PIECE, n - got))
+        except decompress_errors() as exc:
+            return b"".join(pieces), f"compressed content is damaged or cut short ({exc}); read up to there"
+        if not piece:
+            break
+        pieces.append(piece)
+        got += len(piece)
+    return b"".join(pieces), ""
 
 
 def _split(data: bytes) -> list[bytes]:

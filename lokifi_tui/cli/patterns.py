@@ -128,6 +128,8 @@ def _learn_lines(ctx: click.Context, lines: list[str], raw: bool, component: str
 def patterns_scan(files: tuple[str, ...], errors_only: bool, limit: int, as_json: bool) -> None:
     """The patterns in log FILEs: count, type, first/last seen and an example, most frequent first.
 
+    A FILE may be compressed (gzip, bz2, xz or zstd, as logrotate leaves them: known by its content).
+
     Nothing is stored. To learn a file's lines (they then count in `lokifi patterns list` and `lokifi ai
     learn`): `lokifi patterns group --raw --learn --component NAME < FILE`. To learn the error lines of
     the logs in a directory as they are written, add it to [watch] log_dirs (`lokifi backfill` reads
@@ -149,6 +151,7 @@ def patterns_scan(files: tuple[str, ...], errors_only: bool, limit: int, as_json
                 "scanned": result["scanned"],
                 "patterns": rows[:limit] if limit else rows,
                 "total_patterns": len(rows),
+                "warnings": result.get("warnings", []),
             }
         )
         return

@@ -175,3 +175,75 @@ def test_bytes_that_are_not_text_are_said_to_be(tmp_path):
     assert len(r.stdout.splitlines()) == 3 and "note: stdin: 1 of 3 line(s)" in r.stderr
     r = run(tmp_path / "x.duckdb", "patterns", "group", input=b"clean\nlines\n")
     assert r.stderr == ""
+
+
+LOG = (
+    b"2026-01-01 00:00:00 ERROR disk full on /dev/sda1\n"
+    b"2026-01-01 00:00:05 ERROR disk full on /dev/sdb1\n"
+    b"2026-01-01 00:00:09 INFO started in 3 ms\n"
+)
+
+
+def _compressed(codec: str, data: bytes) -> bytes:
+    import bz2
+    import gzip
+    import lzma
+
+    import zstandard
+
+    return {
+        "gz": gzip.compress,
+        "bz2": bz2.compress,
+        "xz": lzma.compress,
+        "zst": zstandard.ZstdCompressor().compress,
+    }[codec](data)
+
+
+@pytest.mark.parametrize("codec", ["gz", "bz2", "xz", "zst"])
+@pytest.mark.parametrize("named", [True, False])
+def test_scan_reads_compressed_logs_by_their_content(tmp_path, codec, named):
+    """A rotated log (``app.log.2.gz``, apt's ``eipp.log.xz``) was scanned as its compressed bytes:
+    a hundred 'patterns' of binary noise. The codec is read from the first bytes, whatever the name."""
+    log = tmp_path / (f"app.log.2.{codec}" if named else "app.log.2")
+    log.write_bytes(_compressed(codec, LOG))
+    r = run(tmp_path / "x.duckdb", "patterns", "scan", str(log), "--json")
+    assert r.exit_code == 0, r.output
+    out = json.loads(r.output)
+    assert out["lines"] == 3 and out.get("warnings", []) == []
+    top = out["patterns"][0]
+    assert top["count"] == 2 and top["first_seen"] == "2026-01-01 00:00:00" and "disk full" in top["example"]
+
+
+def test_a_cut_compressed_log_keeps_what_came_before_and_says_so(tmp_path):
+    """logrotate still compressing, a copy cut short: the lines before the cut are read, a note says the
+    rest is damaged, the exit status is 0."""
+    line = b"2026-01-01 00:%02d:%02d ERROR timeout after %d ms\n"
+    lines = b"".join(line % (i // 60 % 60, i % 60, i) for i in range(200000))
+    data = _compressed("gz", lines)
+    log = tmp_path / "app.log.1.gz"
+    log.write_bytes(data[: len(data) // 2])
+    r = run(tmp_path / "x.duckdb", "patterns", "scan", str(log), "--json")
+    assert r.exit_code == 0, r.output
+    out = json.loads(r.output)
+    # (the last line read may be cut short itself)
+    assert 90000 < out["lines"] < 200000 and out["patterns"][0]["count"] >= out["lines"] - 1
+    assert any("damaged or cut short" in w and "app.log.1.gz" in w for w in out["warnings"])
+
+
+def test_group_reads_a_compressed_stdin(tmp_path):
+    """``zcat`` is not needed: ``lokifi patterns group --raw < app.log.1.gz`` reads the lines."""
+    import subprocess
+    import sys
+
+    f = tmp_path / "in.gz"
+    f.write_bytes(_compressed("gz", LOG))
+    with open(f, "rb") as fh:
+        r = subprocess.run(
+            [sys.executable, "-m", "lokifi_tui.cli.entry", "--db", str(tmp_path / "d"), "patterns", "group", "--raw"],
+            stdin=fh,
+            capture_output=True,
+            timeout=60,
+        )
+    assert r.returncode == 0, r.stderr
+    ids = r.stdout.decode().split()
+    assert len(ids) == 3 and ids[0] == ids[1] != ids[2] and r.stderr == b""

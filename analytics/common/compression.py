@@ -1,0 +1,86 @@
+"""Compressed logs: which codec a file's first bytes name, and a stream of its content decompressed.
+
+Rotated logs are gzip (logrotate's default), bz2, xz (``/var/log/apt/eipp.log.xz``) or zstd; the codec is
+read from the content's magic bytes, never from the name (a ``.gz`` that is plain text is read as text).
+Reading stays a stream: a block at a time, whatever the file's size once decompressed.
+"""
+
+from __future__ import annotations
+
+import bz2
+import gzip
+import lzma
+from typing import BinaryIO
+
+#: the longest magic below: how many bytes to look at
+MAGIC_BYTES = 6
+MAGIC = ((b"\x1f\x8b", "gzip"), (b"BZh", "bz2"), (b"\xfd7zXZ\x00", "xz"), (b"\x28\xb5\x2f\xfd", "zstd"))
+
+
+class CompressionError(ValueError):
+    """The content is compressed and cannot be read (the message names the file and the codec)."""
+
+
+def codec_of_head(head: bytes) -> str | None:
+    """``gzip`` | ``bz2`` | ``xz`` | ``zstd`` when ``head`` (a file's first bytes) starts with that
+    format's magic, else ``None``."""
+    for magic, name in MAGIC:
+        if head.startswith(magic):
+            return name
+    return None
+
+
+def decompressing(raw: BinaryIO, codec: str | None, name: str) -> BinaryIO:
+    """``raw``'s content decompressed with ``codec`` (``raw`` itself when ``None``); closing the result
+    closes ``raw``."""
+    if codec is None:
+        return raw
+    if codec == "gzip":
+        return _Closing(gzip.GzipFile(fileobj=raw), raw)  # type: ignore[return-value]
+    if codec == "bz2":
+        return _Closing(bz2.BZ2File(raw), raw)  # type: ignore[return-value]
+    if codec == "xz":
+        return _Closing(lzma.LZMAFile(raw), raw)  # type: ignore[return-value]
+    if codec == "zstd":
+        try:
+            import zstandard
+        except ImportError as exc:
+            raw.close()
+            raise CompressionError(f"{name}: zstd-compressed, and the zstandard module is not installed") from exc
+        return _Closing(zstandard.ZstdDecompressor().stream_reader(raw, closefd=False), raw)  # type: ignore[return-value]
+    raw.close()
+    raise CompressionError(f"{name}: unknown compression {codec!r}")
+
+
+def decompress_errors() -> tuple[type[BaseException], ...]:
+    """What reading a damaged or cut compressed stream raises, for every codec above (a cut gzip or xz
+    stream raises EOFError; bad data OSError / LZMAError; zstandard its own ZstdError)."""
+    out: tuple[type[BaseException], ...] = (EOFError, OSError, lzma.LZMAError)
+    try:
+        import zstandard
+    except ImportError:
+        return out
+    return (*out, zstandard.ZstdError)
+
+
+class _Closing:
+    """A decompressing reader (``decompressing`` says so) that also closes the file under it (GzipFile,
+    BZ2File and LZMAFile given a file object leave it open)."""
+
+    decompressing = True
+
+    def __init__(self, inner, raw) -> None:
+        self._inner, self._raw = inner, raw
+        self.read = inner.read
+
+    def close(self) -> None:
+        try:
+            self._inner.close()
+        finally:
+            self._raw.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
