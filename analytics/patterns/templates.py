@@ -256,10 +256,32 @@ def merge_templates(
                     shorter = " ".join(tk[:i] + tk[i + 1 :])
                     if shorter in present:
                         sets.union(t, shorter)
+        # lists of varying length (``Install: a (1.0), b (2.1, automatic), ...``): templates whose list
+        # after the same label repeats an item are one event whatever the list holds; once a label's
+        # lists repeat in ``min_values`` templates, its lists that happen not to (``Depends: <*> (>= <*>),
+        # tcl``) are the same field
+        lists: dict[str, list[str]] = collections.defaultdict(list)
+        loose: dict[str, list[str]] = collections.defaultdict(list)
+        for t in uniq:
+            lk = list_key(t)
+            if lk is not None:
+                lists[lk].append(t)
+            elif (lk := list_key(t, repeated=False)) is not None:
+                loose[lk].append(t)
+        for lk, ts in lists.items():
+            if len(ts) >= min_values:
+                ts = ts + loose.get(lk, [])
+            for t in ts[1:]:
+                sets.union(t, ts[0])
     out: dict[str, str] = {}
     for members in sets.groups().values():
         if len(members) == 1:
             out[members[0]] = members[0]
+            continue
+        keys = {list_key(m) or list_key(m, repeated=False) for m in members}
+        if len(keys) == 1 and None not in keys and any(list_key(m) for m in members):
+            for m in members:
+                out[m] = cast(str, next(iter(keys)))
             continue
         toks = [m.split(" ") for m in members]
         shortest = min(len(x) for x in toks)
@@ -272,6 +294,65 @@ def merge_templates(
 
 
 _COLLAPSE = re.compile(r"(?:<\*>[\s,:.]*)+<\*>")
+_OPENERS, _CLOSERS = "([{", ")]}"
+_FIELD = re.compile(r"\w=")  # ``key=value`` (not ``>= 2.34``)
+_WORDS = re.compile(r"[^\s()\[\]{},;]+")
+_LIST_MARKS = re.compile(r"[()\[\]{}]|, ")
+
+
+def list_key(template: str, repeated: bool = True) -> str | None:
+    """``Label: <*>`` when ``template`` is a label (a word ending in ``:``) followed by a list: items
+    separated by ``", "`` outside brackets, at least two of which read the same once their values are
+    masked (``<*> (<*>, automatic), <*> (<*>, automatic)``) or have the same bracketed shape (``ucf:<*>
+    (<*>, automatic)``). The repetition is what shows a list of values rather than a sentence with
+    commas; ``key=value`` items are fields named by their keys, not a list. Text after the list stays in
+    the key (``Node card status: ALERT <*>, ALERT <*>, ALERT <*> is (are) active.`` -> ``Node card
+    status: <*> is (are) active.``). ``None`` for any other template. With ``repeated=False``,
+    ``Label: <*>`` for any list of two or more items after a label."""
+    if ", " not in template:
+        return None
+    segs: list[str] = []
+    depth = start = 0
+    for m in _LIST_MARKS.finditer(template):
+        ch = m.group()
+        if ch in _OPENERS:
+            depth += 1
+        elif ch in _CLOSERS:
+            depth = max(0, depth - 1)
+        elif not depth:
+            segs.append(template[start : m.start()])
+            start = m.end()
+    segs.append(template[start:])
+    items = segs[1:]
+    if not items or any(_FIELD.search(x) for x in segs):
+        return None
+    head = segs[0].split(" ")
+    label = max((j for j, w in enumerate(head) if w.endswith(":") and any(c.isalpha() for c in w)), default=-1)
+    if label < 0:
+        return None
+    first = " ".join(head[label + 1 :])
+    if not first:
+        return None
+    key = " ".join(head[: label + 1]) + " " + VAR
+    if not repeated:
+        return key
+    item, n = collections.Counter([first, *items]).most_common(1)[0]
+    if n >= 2 and VAR in item:
+        last = items[-1]
+        if last != item and last.startswith(item + " "):  # the list ends and the sentence goes on
+            key += last[len(item) :]
+        return key
+    # or items of one bracketed shape, whatever their words (``ucf:<*> (<*>, automatic)``, ``<*> (<*>,
+    # automatic)``): a sentence's clauses have no brackets
+    shape, n = collections.Counter(_item_shape(x) for x in [first, *items]).most_common(1)[0]
+    return key if n >= 2 and any(c in shape for c in _OPENERS) else None
+
+
+def _item_shape(item: str) -> str:
+    """An item with every word and variable as ``w``: ``ucf:<*> (<*>, automatic)`` -> ``w (w, w)``."""
+    return _WORDS.sub("w", item.replace(VAR, "w"))
+
+
 _TIE = "\x00"  # marks where a repeated word stood, in a merge bucket's key (never in a template)
 #: what may follow a repeated word inside a longer token: ``java`` in ``java.1.gz``, ``jexec-binfmt``
 _TIE_SEPARATORS = ".-_"

@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from analytics.patterns.fingerprint import CURRENT, SEED_V1, V2, VAR, fingerprint, remap
 from analytics.patterns.logline import parse_line, strip_headers
-from analytics.patterns.templates import group, mask, merge_templates, template_of
+from analytics.patterns.templates import group, list_key, mask, merge_templates, template_of
 
 
 @pytest.mark.parametrize(
@@ -422,3 +422,48 @@ def test_the_same_postgres_error_from_two_users_is_one_pattern():
     g = group(lines, raw=True)
     assert g.templates[0] == g.templates[1] != g.templates[2]
     assert "user@example.com" in parse_line(lines[3]).message
+
+
+def test_lists_of_varying_length_after_a_label_are_one_pattern():
+    """apt's history.log writes one ``Install:`` line per run, listing every package: 12 runs were 12
+    patterns. A list is known by an item that repeats once masked, not by a list of labels."""
+    lines = [
+        "Install: lsb-release:amd64 (12.0-1), libssh2-1:amd64 (1.10.0-3+b1, automatic), "
+        "libperl5.36:amd64 (5.36.0-7+deb12u2, automatic)",
+        "Install: fontconfig:amd64 (2.14.1-4, automatic), libcups2:amd64 (2.4.2-3+deb12u8, automatic), "
+        "libxcb1:amd64 (1.15-1, automatic)",
+        "Install: ssl-cert:amd64 (1.1.2, automatic), postgresql-15:amd64 (15.18-0+deb12u1, automatic), "
+        "ucf:amd64 (3.0043+nmu1, automatic), locales:amd64 (2.36-9+deb12u10, automatic)",
+        "Upgrade: libsystemd0:amd64 (252.36-1~deb12u1, 252.38-1~deb12u1), libudev1:amd64 (252.36-1, 252.38-1)",
+    ]
+    g = group(lines).groups.to_list()
+    assert g[0] == g[1] == g[2] == "Install: <*>" and g[3] != g[0]
+    # a sentence with a comma, fields named by their keys, a list with no item repeated: not lists
+    assert list_key("error: could not open file <*>, retrying in <*> seconds") is None
+    assert list_key("connect: host=<*>, port=<*>, port=<*>") is None
+    assert list_key("Depends: <*> (>= <*>), tcl") is None
+    assert list_key("Depends: <*> (>= <*>), <*> (>= <*>)") == "Depends: <*>"
+    # text after the list stays: a different sentence after it is a different event
+    assert (
+        list_key("Node card status: ALERT <*>, ALERT <*>, ALERT <*> is (are) active.")
+        == "Node card status: <*> is (are) active."
+    )
+    merged = merge_templates(
+        [
+            "Node card status: ALERT <*>, ALERT <*>, ALERT <*> is (are) active.",
+            "Node card status: ALERT <*>, ALERT <*>, ALERT <*>, ALERT <*> is (are) active.",
+            "Node card status: ALERT <*>, ALERT <*>, ALERT <*> is (are) cleared.",
+        ]
+    )
+    assert len(set(merged.values())) == 2
+
+
+def test_a_label_proven_to_head_lists_takes_its_lists_that_do_not_repeat():
+    """Once ``min_values`` of a label's lists repeat an item, its other lists (``Depends: <*> (>= <*>),
+    tcl``) are the same field; with less evidence they stay apart."""
+    repeated = [f"Depends: {', '.join(['<*> (>= <*>)'] * k)}" for k in range(2, 6)]
+    loose = ["Depends: <*> (>= <*>), tcl", "Depends: perl:any, libalgorithm-diff-perl"]
+    m = merge_templates(repeated + loose)
+    assert {m[t] for t in repeated + loose} == {"Depends: <*>"}
+    m = merge_templates(repeated[:2] + loose)
+    assert m[loose[0]] == loose[0] and m[loose[1]] == loose[1] and m[repeated[0]] == "Depends: <*>"
