@@ -230,6 +230,11 @@ def message_of(text: str) -> str:
     return parsed.message + sep + rest
 
 
+#: a klog/glog line (Kubernetes, Go services): a severity letter, then MMDD hh:mm:ss.uuuuuu, the thread id
+#: and file:line] -- ``E1205 01:00:00.123456       1 reflector.go:123] ...``; groups: the letter, month,
+#: day, hour, minute, second, microseconds. Python ``re`` and Rust ``regex`` alike (error_lines runs it in
+#: Polars).
+KLOG_LINE = r"^([IWEF])(\d{2})(\d{2}) (\d{2}):(\d{2}):(\d{2})\.(\d{6})\s+\d+ [^\s\]]+:\d+\]"
 #: klog/glog's header as the time element matches it: severity letter, MMDD, time, thread id, file:line
 _KLOG_HEAD_RE = re.compile(r"([IWEF])(\d{2})(\d{2})\s+(\S+)(?:\s+(\d+)\s+(\S+))?")
 KLOG_LEVELS = {"I": "INFO", "W": "WARN", "E": "ERROR", "F": "FATAL"}

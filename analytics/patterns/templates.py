@@ -37,7 +37,7 @@ from analytics.common.disjoint_sets import DisjointSets
 from analytics.patterns.fingerprint import CURRENT, VAR, RuleSet, fingerprint
 from analytics.patterns.http_status import carry_status, name_status_codes, status_codes
 from analytics.patterns.json_message import JSON_LEVEL
-from analytics.patterns.logline import strip_headers
+from analytics.patterns.logline import KLOG_LINE, strip_headers
 
 # Files are read as a bounded stream (line length, block size, pipes read once): analytics.patterns.logread.
 from analytics.patterns.logread import (
@@ -467,7 +467,6 @@ _HIGH_LEVEL = (
 )
 
 
-_KLOG_SEVERITY = r"^([IWEF])\d{4} \d{2}:\d{2}:\d{2}\.\d{6}\s+\d+ [^\s\]]+:\d+\]"
 _JSON_HIGH = ["error", "err", "fatal", "critical", "crit", "alert", "emerg", "emergency", "panic", "severe", "50", "60"]
 
 
@@ -478,7 +477,7 @@ def error_lines(texts: pl.Series) -> pl.Series:
     s = texts.cast(pl.String).fill_null("")
     high = s.str.contains(_HIGH_LEVEL)
     low = s.str.contains(_LOW_LEVEL)
-    klog = s.str.extract(_KLOG_SEVERITY, 1)  # klog/glog: the severity letter starts the line
+    klog = s.str.extract(KLOG_LINE, 1)  # klog/glog: the severity letter starts the line
     high = high | klog.is_in(["E", "F"]).fill_null(False)
     low = low | klog.is_in(["I", "W"]).fill_null(False)
     json_level = s.str.extract(JSON_LEVEL, 1).str.to_lowercase()

@@ -26,8 +26,8 @@ from typing import Any
 
 from analytics.common.escapes import without_escapes
 from analytics.patterns.classify import classify
-from analytics.patterns.json_message import JSON_TIME_RE, NUMERIC_LEVELS, epoch_time
-from analytics.patterns.logline import ISO_TIME_RE, KLOG_LEVELS
+from analytics.patterns.json_message import JSON_TIME_RE, NUMERIC_LEVELS, epoch_time, json_level
+from analytics.patterns.logline import ISO_TIME_RE, KLOG_LEVELS, KLOG_LINE
 from analytics.sources.base import BaseSource, Batch
 from analytics.sources.filetail import FileTailer
 from analytics.sources.line_reader import MAX_LINE, Line
@@ -43,9 +43,7 @@ _LEVEL_RE = re.compile(
     rf"""|(?<![\w./-])({_LEVEL_WORDS})(?=[\s:\]|,/-]|$))""",  # (celery: ERROR/MainProcess)
     re.IGNORECASE,
 )
-#: klog and glog (Kubernetes, Go services): a severity letter, then MMDD hh:mm:ss.uuuuuu, the thread id and
-#: file:line] -- E1205 01:00:00.123456       1 reflector.go:123] ...
-_KLOG_RE = re.compile(r"^([IWEF])(\d{2})(\d{2}) (\d{2}):(\d{2}):(\d{2})\.(\d{6})\s+\d+ [^\s\]]+:\d+\]")
+_KLOG_RE = re.compile(KLOG_LINE)
 _TRACEBACK_RE = re.compile(
     r"^(Traceback \(most recent call last\)|panic: |Exception in thread |"
     r"[A-Za-z_][\w.]*(Error|Exception): )"
@@ -60,19 +58,15 @@ _ERROR_HINT_RE = re.compile(
 )
 
 
-#: a JSON log's numeric level, as bunyan and pino write it ({"level": 50, ...}: 10 trace ... 60 fatal)
-_NUMERIC_LEVEL_RE = re.compile(r"""^\s*\{.*?"(?:level|lvl)"\s*:\s*([1-6]0)\b""")
-
-
 def line_level(text: str) -> str | None:
     """The log level written in the line (upper case), or None. Only the first 200 chars are searched."""
     text = without_escapes(text)  # a coloured level: ESC[31mERROR
     k = _KLOG_RE.match(text)
     if k:
         return KLOG_LEVELS[k.group(1)]
-    n = _NUMERIC_LEVEL_RE.match(text[:200])
-    if n:
-        return NUMERIC_LEVELS[n.group(1)]
+    j = json_level(text[:200])  # a JSON line's level field, pino's and bunyan's numbers included
+    if j in NUMERIC_LEVELS.values():
+        return j
     m = _LEVEL_RE.search(text[:200])
     if not m:
         return None
