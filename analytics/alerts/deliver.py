@@ -73,12 +73,17 @@ def _labels(p: dict[str, Any]) -> dict[str, str]:
 
 
 def _annotations(p: dict[str, Any]) -> dict[str, str]:
+    """What the alert says. The texts leave the host, so they go through the same redaction as what is
+    sent to a model: an error pattern's evidence quotes a log line, and a log line can hold a password."""
+    from analytics.rca.redact import Redactor
+
+    redactor = Redactor()
     conf = p.get("confidence_score")
     kind = p.get("confidence_kind") or "prior"
     out = {
-        "summary": str(p.get("message") or ""),
-        "action": str(p.get("recommendation") or ""),
-        "evidence": str(p.get("evidence") or "")[:4000],
+        "summary": redactor.redact(str(p.get("message") or "")).text,
+        "action": redactor.redact(str(p.get("recommendation") or "")).text,
+        "evidence": redactor.redact(str(p.get("evidence") or "")[:4000]).text,
         "confidence": (f"{conf:.2f} ({kind})" if isinstance(conf, (int, float)) else f"unknown ({kind})"),
     }
     return {k: v for k, v in out.items() if v}

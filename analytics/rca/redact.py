@@ -340,6 +340,7 @@ class Redactor:
 
         s = redact_cli.command_lines(s, found)
         s = redact_cli.cards(s, found)
+        s = redact_cli.encoded_credentials(s, found)
         for kind, pattern, group in redact_cli.PROSE_RULES:
             s = sub(pattern, kind, group, s)
         if self.use_detect_secrets:

@@ -9,8 +9,9 @@ each such argument is replaced. The table lists documented flags of those progra
 not any log file. Any flag *named* like a password (``--http-password``, ``-storepass``,
 ``--passphrase``) is caught by the generic flag rule in :mod:`analytics.rca.redact`.
 
-Also here: Luhn-valid payment card numbers (plain, spaced or dashed; issuer digit 2-6), passwords
-quoted in prose (``invalid password '...'``, ``password is X``), hex keys named as keys, SMTP ``AUTH``
+Also here: Luhn-valid payment card numbers (plain, spaced or dashed; issuer digit 2-6), base64 that
+decodes to ``user:password``, passwords quoted in prose (``invalid password '...'``, ``password is X``)
+or piped into a program that reads one (``echo X | sudo -S``), hex keys named as keys, SMTP ``AUTH``
 payloads, and docker ``"auth"`` blobs.
 """
 
@@ -215,11 +216,12 @@ def cards(s: str, replace: Callable[[str, str], str]) -> str:
 # --- prose, keys, protocol traces ------------------------------------------------------------------
 #: (kind, pattern, group holding the secret)
 PROSE_RULES: list[tuple[str, re.Pattern[str], int]] = [
-    # invalid password 'x' / password "x" rejected / changed password to 'x' / password: 'x'
+    # invalid password 'x' / password "x" rejected / changed password to 'x' / password: 'x' (not a quoted
+    # key's own closing quote: {"password": "x"} is the key-value rule's)
     (
         "password",
         re.compile(
-            r"(?i)\b(?:pass(?:word|phrase|wd|code)|pin)\b\s*(?:(?:is|was|set to|changed to|to|of|"
+            r"(?i)\b(?:pass(?:word|phrase|wd|code)|pin)\b(?!['\"])\s*(?:(?:is|was|set to|changed to|to|of|"
             r"=|:)\s*)?(['\"])((?:(?!\1)[^\n]){1,128})\1"
         ),
         2,
@@ -254,10 +256,63 @@ PROSE_RULES: list[tuple[str, re.Pattern[str], int]] = [
     # the answer to the server's "334 Password:" prompt (base64 of "Password:")
     ("smtp_auth", re.compile(r"334 UGFzc3dvcmQ6\s*(?:[<>\-:]+|C:)?\s*([A-Za-z0-9+/]{4,}={0,2})(?![A-Za-z0-9+/=])"), 1),
     # config keys that end in "pw" or name an auth token, written "key value" (nslcd.conf, sssd)
-    ("password", re.compile(r"(?i)\b(?:[a-z_]*pw|[a-z_]*authtok)\s*(?:[:=]\s*|\s+)([^\s'\",;]+)"), 1),
+    ("password", re.compile(r"(?i)\b(?:[a-z_]*pw|[a-z_]*authtok)\s*(?:[:=]\s*|\s+)([^\s'\",;|&<>]+)"), 1),
     # docker config.json "auth": "<base64 user:pass>"
     ("secret", re.compile(r"(?i)\"auth\"\s*:\s*\"([^\"]{8,})\""), 1),
+    # a password piped into a program that reads it from stdin: echo X | sudo -S, | passwd --stdin,
+    # | docker login --password-stdin
+    (
+        "password",
+        re.compile(
+            r"\b(?:echo|printf)\s+(?:-[neE]+\s+)?[\"']?((?<=\")[^\"\n]+(?=\")|(?<=')[^'\n]+(?=')|[^\s|;&'\"]+)[\"']?\s*\|\s*"
+            r"(?:sudo\b[^|;&\n]*\s-S\b|passwd\b[^|;&\n]*--stdin\b|\S+\b[^|;&\n]*--password-stdin\b)"
+        ),
+        1,
+    ),
 ]
 
 
-__all__ = ["PROSE_RULES", "cards", "command_lines", "is_card", "luhn_ok"]
+# --- encoded credentials -----------------------------------------------------------------------------
+_BASE64 = re.compile(r"(?<![A-Za-z0-9+/_\-])[A-Za-z0-9+/]{8,}={0,2}(?![A-Za-z0-9+/=_\-])")
+#: what a credential reads like once decoded: user:password (no space in the user, printable ASCII)
+_USER_PASS = re.compile(r"[\x21-\x39\x3b-\x7e]{1,64}:[\x20-\x7e]{1,128}")
+
+
+def is_encoded_credential(token: str) -> bool:
+    """Base64 whose content is ``user:password`` (printable, one user part with no space or colon): what
+    HTTP Basic auth, docker's config and many clients write. Words and ids that happen to be valid base64
+    decode to bytes that are not text."""
+    import base64
+    import binascii
+
+    core = token.rstrip("=")
+    if len(core) % 4 == 1:
+        return False
+    try:
+        raw = base64.b64decode(core + "=" * (-len(core) % 4), validate=True)
+    except (binascii.Error, ValueError):
+        return False
+    try:
+        text = raw.decode("ascii")
+    except UnicodeDecodeError:
+        return False
+    return _USER_PASS.fullmatch(text) is not None
+
+
+def encoded_credentials(s: str, replace: Callable[[str, str], str]) -> str:
+    """Replace base64-encoded ``user:password`` pairs wherever they stand (``echo dXNlcjpwYXNz | base64 -d``,
+    a client's debug output), whatever names them."""
+    return _BASE64.sub(
+        lambda m: replace("encoded_credential", m.group()) if is_encoded_credential(m.group()) else m.group(), s
+    )
+
+
+__all__ = [
+    "PROSE_RULES",
+    "cards",
+    "command_lines",
+    "encoded_credentials",
+    "is_card",
+    "is_encoded_credential",
+    "luhn_ok",
+]

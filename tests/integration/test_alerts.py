@@ -155,6 +155,21 @@ def test_live_predictions_arrive_with_labels_resolve_when_scored_and_survive_a_r
     assert back.posted == 1 and [x["labels"]["prediction_id"] for x in am.alerts()] == [str(high)]
 
 
+def test_secrets_in_a_quoted_log_line_never_reach_alertmanager(am, tmp_path):
+    """An error pattern's prediction quotes its last log line as evidence, and the alert carries the
+    evidence to Alertmanager -- off the host. What arrives is redacted like a model prompt."""
+    store = Store(tmp_path / "l.duckdb")
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    line = "backup failed: mysqldump -u root -pHunter2xyz app | curl -u ops:Tr0ub4dor https://bk.example.com"
+    plant(store, now, "HIGH", ptype="recurring_error", evidence={"error_hash": "feedbeef00112233", "example": line})
+    r = deliver(store, config(tmp_path, am.url), now)
+    assert r.posted == 1, r.error
+    (got,) = am.alerts()
+    text = json.dumps(got)
+    assert "Hunter2xyz" not in text and "Tr0ub4dor" not in text
+    assert "[REDACTED:password]" in got["annotations"]["evidence"] and "backup failed" in got["annotations"]["evidence"]
+
+
 def test_a_refused_post_is_retried_from_the_store(am, tmp_path):
     store = Store(tmp_path / "l.duckdb")
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, assume, given, settings, strategies as st
 from rca_support import corpus
 
 from analytics.rca.redact import Redactor, redact
@@ -193,3 +193,51 @@ def test_luhn_valid_card_numbers_are_removed_plain_spaced_or_dashed(prefix, leng
     assert shown not in out.text and digits not in out.text and "[REDACTED:card_number]" in out.text
     bad = digits[:-1] + str((int(digits[-1]) + 1) % 10)  # a wrong check digit: an ordinary number
     assert redact(f"order {bad} shipped").text == f"order {bad} shipped"
+
+
+@given(
+    st.text(st.characters(min_codepoint=0x21, max_codepoint=0x7E, blacklist_characters=":"), min_size=1, max_size=20),
+    st.text(st.characters(min_codepoint=0x20, max_codepoint=0x7E), min_size=1, max_size=40),
+    st.sampled_from(["echo {b} | base64 -d", "Authorization header was {b}", "auth={b}", "'{b}'", "creds {b}=="]),
+)
+@settings(max_examples=150)
+def test_base64_of_user_and_password_is_removed_wherever_it_stands(user, password, template):
+    """Encoded credentials (``user:password`` in base64, as Basic auth and docker's config write them)
+    are known by what they decode to, not by a key naming them."""
+    import base64
+
+    assume(len(user) + len(password) >= 5)  # 8 characters of base64 at least: shorter is not told from words
+    b = base64.b64encode(f"{user}:{password}".encode()).decode()
+    out = redact(template.format(b=b.rstrip("=") if "==" in template else b)).text
+    assert b.rstrip("=") not in out and "[REDACTED:" in out
+
+
+def test_words_and_ids_that_are_valid_base64_are_not_credentials():
+    from analytics.rca.redact_cli import is_encoded_credential
+
+    for word in ("information", "connection", "blk_1073741825", "AAAAAAAAAAAA", "deadbeefcafe", "Hello1234567"):
+        assert not is_encoded_credential(word), word
+
+
+@pytest.mark.parametrize(
+    "line, secret",
+    [
+        ("ssh host 'echo Wonder1and | sudo -S systemctl restart db'", "Wonder1and"),
+        ("echo -n 'S3cr3t pw' | passwd --stdin bob", "S3cr3t pw"),
+        ('echo "Tr0ub4dor" | docker login -u ci --password-stdin reg', "Tr0ub4dor"),
+        ('{"password": "Wonder1and", "user": "bob"}', "Wonder1and"),
+    ],
+)
+def test_passwords_piped_to_a_program_or_in_json_are_removed_and_the_rest_kept(line, secret):
+    out = redact(line).text
+    assert secret not in out and "[REDACTED:password]" in out
+    # the JSON stays JSON, the pipe stays a pipe
+    if line.startswith("{"):
+        assert out == '{"password": "[REDACTED:password]", "user": "bob"}'
+    else:
+        assert "|" in out
+
+
+def test_a_pipe_after_a_name_ending_in_pw_is_not_a_password():
+    assert redact("cat ~/pw | docker login --password-stdin").text == "cat ~/pw | docker login --password-stdin"
+    assert redact("echo $PW | sudo -S ls").text == "echo $PW | sudo -S ls"
