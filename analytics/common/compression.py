@@ -21,6 +21,10 @@ class CompressionError(ValueError):
     """The content is compressed and cannot be read (the message names the file and the codec)."""
 
 
+class DamagedError(CompressionError):
+    """A compressed stream that is damaged or cut short, raised by a read: what came before was read."""
+
+
 def codec_of_head(head: bytes) -> str | None:
     """``gzip`` | ``bz2`` | ``xz`` | ``zstd`` when ``head`` (a file's first bytes) starts with that
     format's magic, else ``None``."""
@@ -71,7 +75,14 @@ class _Closing:
 
     def __init__(self, inner, raw) -> None:
         self._inner, self._raw = inner, raw
-        self.read = inner.read
+
+    def read(self, n: int = -1) -> bytes:
+        """Up to ``n`` bytes decompressed; a damaged or cut stream raises :class:`DamagedError` (one type
+        for every codec, never EOFError, which command-line frameworks take for an end of input)."""
+        try:
+            return self._inner.read(n)
+        except decompress_errors() as exc:
+            raise DamagedError(f"compressed content is damaged or cut short ({exc})") from None
 
     def close(self) -> None:
         try:

@@ -200,15 +200,15 @@ DECOMPRESSED_PIECE = 256 << 10
 def _read_decompressed(f, n: int) -> tuple[bytes, str]:
     """Up to ``n`` bytes of a decompressing stream and, when it ends in damage (cut short, bad data), what
     went wrong: the pieces before the damage are kept."""
-    from analytics.common.compression import decompress_errors
+    from analytics.common.compression import DamagedError
 
     pieces: list[bytes] = []
     got = 0
     while got < n:
         try:
             piece = f.read(min(DECOMPRESSED_PIECE, n - got))
-        except decompress_errors() as exc:
-            return b"".join(pieces), f"compressed content is damaged or cut short ({exc}); read up to there"
+        except DamagedError as exc:
+            return b"".join(pieces), f"{exc}; read up to there"
         if not piece:
             break
         pieces.append(piece)

@@ -13,14 +13,18 @@ MAX_INPUT = int(os.environ.get("LOKIFI_MAX_SERIES_BYTES", str(8 * 1024 * 1024)))
 def read_series(input_path: str) -> tuple[str, bytes]:
     """(the name to use in messages, the bytes) of ``input_path`` (``-`` = stdin); an unreadable or too
     large input fails with exit code 3 (bad input) and a message naming it."""
+    from analytics.common.compression import DamagedError
     from analytics.patterns.logread import InputError, open_stream  # stdlib only: starts fast
 
     source = "<stdin>" if input_path == "-" else input_path
     try:
-        with open_stream(input_path) as fh:  # a file, -, a pipe; a FIFO nobody writes and devices refused
+        # a file, -, a pipe, compressed or not; a FIFO nobody writes and devices refused
+        with open_stream(input_path) as fh:
             data = fh.read(MAX_INPUT + 1)
     except InputError as exc:
         _fail(str(exc))
+    except DamagedError as exc:
+        _fail(f"{source}: {exc}")
     except OSError as exc:
         _fail(f"cannot read {source}: {exc.strerror or exc}")
     if len(data) > MAX_INPUT:

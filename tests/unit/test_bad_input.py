@@ -177,6 +177,23 @@ def test_gzip_csv_is_read_and_a_cut_gzip_refused(tmp_path, db):
     assert "gunzip" in err
 
 
+@pytest.mark.parametrize("command", [("anomalies", "detect"), ("forecast", "series", "--horizon", "3")])
+def test_a_compressed_series_is_read_and_a_cut_one_refused_with_a_message(tmp_path, db, command):
+    """stdin compressed (``< series.csv.gz``) is read; one cut short said "aborted" with exit 130 (the
+    decompressor's EOFError taken for the end of input) and is now a bad input, exit 3, saying what."""
+    rows = "timestamp,value\n" + "".join(
+        f"2026-01-{1 + i // 288:02d}T{i // 12 % 24:02d}:{i % 12 * 5:02d}:00Z,{10 + i % 7}\n" for i in range(3000)
+    )
+    data = gzip.compress(rows.encode())
+    code, out, err, _, _ = run("--db", db, *command, input=data)
+    clean(code, err, (0,))
+    if command[0] == "forecast":
+        assert len(out.splitlines()) == 3
+    code, out, err, _, _ = run("--db", db, *command, input=data[: len(data) // 2])
+    clean(code, err, (3,))
+    assert "<stdin>: compressed content is damaged or cut short" in err and "aborted" not in err + out
+
+
 @pytest.mark.parametrize("opt", ["--step", "--level"])
 @pytest.mark.parametrize("value", ["nan", "inf", "-inf"])
 def test_forecast_non_finite_options_are_usage_errors(opt, value):
