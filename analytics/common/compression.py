@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import bz2
 import gzip
+import io
 import lzma
+import os
 from typing import BinaryIO
 
 #: the longest magic below: how many bytes to look at
 MAGIC_BYTES = 6
 MAGIC = ((b"\x1f\x8b", "gzip"), (b"BZh", "bz2"), (b"\xfd7zXZ\x00", "xz"), (b"\x28\xb5\x2f\xfd", "zstd"))
+#: the names compressed files usually end with (the content decides; the name is only stripped)
+SUFFIXES = {".gz": "gzip", ".bz2": "bz2", ".xz": "xz", ".zst": "zstd"}
 
 
 class CompressionError(ValueError):
@@ -34,6 +38,15 @@ def codec_of_head(head: bytes) -> str | None:
     return None
 
 
+def codec_of(path: str | os.PathLike[str]) -> str | None:
+    """The codec a regular file's first bytes name (``None``: not compressed, or not readable)."""
+    try:
+        with open(path, "rb") as f:
+            return codec_of_head(f.read(MAGIC_BYTES))
+    except OSError:
+        return None
+
+
 def decompressing(raw: BinaryIO, codec: str | None, name: str) -> BinaryIO:
     """``raw``'s content decompressed with ``codec`` (``raw`` itself when ``None``); closing the result
     closes ``raw``."""
@@ -51,7 +64,7 @@ def decompressing(raw: BinaryIO, codec: str | None, name: str) -> BinaryIO:
         except ImportError as exc:
             raw.close()
             raise CompressionError(f"{name}: zstd-compressed, and the zstandard module is not installed") from exc
-        return _Closing(zstandard.ZstdDecompressor().stream_reader(raw, closefd=False), raw)  # type: ignore[return-value]
+        return _Closing(io.BufferedReader(_ZstdFrames(raw, zstandard)), raw)  # type: ignore[return-value]
     raw.close()
     raise CompressionError(f"{name}: unknown compression {codec!r}")
 
@@ -84,6 +97,12 @@ class _Closing:
         except decompress_errors() as exc:
             raise DamagedError(f"compressed content is damaged or cut short ({exc})") from None
 
+    def readline(self, size: int = -1) -> bytes:
+        try:
+            return self._inner.readline(size)
+        except decompress_errors() as exc:
+            raise DamagedError(f"compressed content is damaged or cut short ({exc})") from None
+
     def close(self) -> None:
         try:
             self._inner.close()
@@ -95,3 +114,41 @@ class _Closing:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+class _ZstdFrames(io.RawIOBase):
+    """zstd content, frame after frame, that knows when it was cut: zstandard's stream reader ends quietly
+    in the middle of a frame, which would pass a truncated file off as a short one. Input is fed 8 KiB at
+    a time, so one read holds at most what 8 KiB decompress to."""
+
+    FEED = 8192
+
+    def __init__(self, raw, zstandard) -> None:
+        super().__init__()
+        self._raw, self._new = raw, zstandard.ZstdDecompressor().decompressobj
+        self._d = self._new()
+        self._fed = False  # the current frame has had input
+        self._buf, self._pos = b"", 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b) -> int:
+        while self._pos >= len(self._buf):
+            chunk = self._raw.read(self.FEED)
+            if not chunk:
+                if self._fed and not self._d.eof:
+                    raise EOFError("zstd content ended in the middle of a frame")
+                return 0
+            out = []
+            while chunk:
+                if self._d.eof:  # the next frame
+                    self._d, self._fed = self._new(), False
+                self._fed = True
+                out.append(self._d.decompress(chunk))
+                chunk = self._d.unused_data if self._d.eof else b""
+            self._buf, self._pos = b"".join(out), 0
+        n = min(len(b), len(self._buf) - self._pos)
+        b[:n] = self._buf[self._pos : self._pos + n]
+        self._pos += n
+        return n

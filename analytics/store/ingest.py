@@ -16,7 +16,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import functools
-import gzip
 import hashlib
 import io
 import json
@@ -28,6 +27,7 @@ from pathlib import Path
 
 import polars as pl
 
+from analytics.common.compression import DamagedError
 from analytics.common.timeparse import parse_timestamps
 from analytics.config.machine import this_host
 from analytics.store.database import Store
@@ -39,7 +39,6 @@ from analytics.store.ingest_read import (
     csv_batches,
     detect_format,
     file_sha256,
-    is_gzip,
     jsonl_batches,
     parquet_batches,
 )
@@ -284,9 +283,10 @@ def _stream(
             f"{path}: could not parse as {fmt.upper()} after {report.rows_read:,} rows "
             f"({str(exc).splitlines()[0][:200]})"
         ) from None
-    except (OSError, EOFError, gzip.BadGzipFile) as exc:
-        what = "gzip data damaged or cut short" if is_gzip(path) else "cannot read"
-        raise IngestError(f"{path}: {what} after {report.rows_read:,} rows ({exc})") from None
+    except DamagedError as exc:
+        raise IngestError(f"{path}: {exc} after {report.rows_read:,} rows") from None
+    except (OSError, EOFError) as exc:
+        raise IngestError(f"{path}: cannot read after {report.rows_read:,} rows ({exc})") from None
     except BaseException as exc:
         if type(exc).__name__ != "PanicException":  # Polars' Rust panics on some damaged data: bad input too
             raise

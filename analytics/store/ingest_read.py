@@ -6,7 +6,6 @@ report keeps. What the rows mean (their layout, types and ranges) is :mod:`analy
 from __future__ import annotations
 
 import datetime as dt
-import gzip
 import hashlib
 import io
 import json
@@ -16,6 +15,8 @@ from pathlib import Path
 
 import numpy as np
 import polars as pl
+
+from analytics.common.compression import SUFFIXES, codec_of, decompressing
 
 MAX_REPORTED_ERRORS = 200
 MAX_ROW_BYTES = 1 << 20  # a longer line (CSV row, JSON line) is one bad row, skipped without being held
@@ -60,30 +61,26 @@ class IngestReport:
             self.errors.extend(errs[:room])
 
 
-def is_gzip(path: Path) -> bool:
-    with open(path, "rb") as f:
-        return f.read(2) == b"\x1f\x8b"
-
-
 def open_input(path: Path):
-    """The file's bytes, gunzipped when it is gzip (``.gz`` or gzip magic): read as a stream."""
-    return gzip.open(path, "rb") if is_gzip(path) else open(path, "rb")
+    """The file's bytes, decompressed when its first bytes say gzip, bz2, xz or zstd: read as a stream."""
+    return decompressing(open(path, "rb"), codec_of(path), str(path))
 
 
 def detect_format(path: Path) -> str:
     ext = path.suffix.lower()
-    if ext == ".gz" or is_gzip(path):
-        ext = Path(path.stem).suffix.lower() if ext == ".gz" else ext
+    codec = codec_of(path)
+    if ext in SUFFIXES or codec:
+        ext = _base_suffix(path)
         if ext in (".parquet", ".pq"):
             raise IngestError(
-                f"{path}: a gzip-compressed Parquet file; Parquet compresses itself, so give the "
-                "file uncompressed (gunzip it first)"
+                f"{path}: a compressed Parquet file; Parquet compresses itself, so give the file uncompressed "
+                "(decompress it first: gunzip, bunzip2, unxz or unzstd)"
             )
         if ext in (".csv", ".tsv", ".txt"):
             return "csv"
         if ext in (".jsonl", ".ndjson", ".json"):
             return "jsonl"
-        with gzip.open(path, "rb") as f:
+        with open_input(path) as f:
             head = f.read(4096)
         return "jsonl" if head.lstrip()[:1] == b"{" else "csv"
     if ext in (".csv", ".tsv", ".txt"):
@@ -224,8 +221,8 @@ def _blank_bad_rows(chunk: bytes, sep: bytes, ncols: int) -> tuple[bytes, bool]:
 
 
 def _base_suffix(path: Path) -> str:
-    """The suffix that names the format (``a.csv.gz`` -> ``.csv``)."""
-    return Path(path.stem).suffix.lower() if path.suffix.lower() == ".gz" else path.suffix.lower()
+    """The suffix that names the format (``a.csv.gz``, ``a.csv.zst`` -> ``.csv``)."""
+    return Path(path.stem).suffix.lower() if path.suffix.lower() in SUFFIXES else path.suffix.lower()
 
 
 def _skip_long_row(f, data: bytes, line: int, path: Path, report: IngestReport) -> tuple[int, bytes]:

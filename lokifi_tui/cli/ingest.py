@@ -41,7 +41,8 @@ def ingest(
     """Import metrics (timestamp, component, metric, value[, host]) and error events (timestamp,
     component, message[, host, level, type]). Bad rows are reported with file, line and field and
     skipped (or, with --strict, the file is rejected). Re-ingesting a file adds nothing twice.
-    A FILE may be gzip-compressed (.csv.gz, .jsonl.gz) or a pipe, read once (`<(zcat old.csv.gz)`);
+    A FILE may be compressed (gzip, bz2, xz, zstd: .csv.gz, .jsonl.zst) or a pipe, read once
+    (`<(zcat old.csv.gz)`);
     rows over 1 MB or 10,000 fields are bad rows, devices are refused.
 
     Exit status: 0 when every file was read (bad rows skipped are reported), 3 when a file could not be

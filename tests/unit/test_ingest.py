@@ -260,3 +260,41 @@ def test_the_same_file_read_with_other_options_is_not_skipped(store, tmp_path):
     r = ingest_file(store, f, component="backend", metric="latency_ms")
     assert not r.already_ingested and r.rows_valid == 2
     assert ingest_file(store, f, component="backend", metric="latency_ms").already_ingested
+
+
+@pytest.mark.parametrize("codec", ["gz", "bz2", "xz", "zst"])
+@pytest.mark.parametrize("kind", ["csv", "jsonl"])
+def test_every_compression_is_read_by_content_and_a_cut_one_keeps_nothing_half_read(store, tmp_path, codec, kind):
+    """gzip was read, an xz export was 'columns [...binary...]'; the codec is now known by the first bytes."""
+    import bz2
+    import gzip
+    import lzma
+
+    import zstandard
+
+    compress = {"gz": gzip.compress, "bz2": bz2.compress, "xz": lzma.compress}.get(
+        codec, zstandard.ZstdCompressor().compress
+    )
+    if kind == "csv":
+        text = CSV
+    else:
+        text = "".join(
+            json.dumps({"timestamp": f"2026-01-01T00:0{i}:00Z", "component": "api", "message": f"boom {i}"}) + "\n"
+            for i in range(5)
+        )
+    f = tmp_path / f"m.{kind}.{codec}"
+    f.write_bytes(compress(text.encode()))
+    assert detect_format(f) == kind
+    r = ingest_file(store, f, host="h")
+    assert r.rows_read == (6 if kind == "csv" else 5) and r.rows_valid == (2 if kind == "csv" else 5)
+    plain = tmp_path / f"plain.{kind}"  # the content decides, not the name
+    plain.write_bytes(compress(text.encode()))
+    assert detect_format(plain) == kind
+    cut = tmp_path / f"cut.{kind}.{codec}"
+    cut.write_bytes(f.read_bytes()[: len(f.read_bytes()) // 2])
+    with pytest.raises(IngestError, match=r"cut\..*damaged or cut short"):
+        ingest_file(store, cut, host="h")
+    pq = tmp_path / f"x.parquet.{codec}"
+    pq.write_bytes(compress(b"PAR1"))
+    with pytest.raises(IngestError, match="Parquet compresses itself"):
+        detect_format(pq)
