@@ -49,7 +49,7 @@ from typing import Any, BinaryIO
 
 import polars as pl
 
-from analytics.common.compression import MAGIC_BYTES, CompressionError, codec_of_head, decompress_errors, decompressing
+from analytics.common.compression import SUFFIXES, CompressionError, codec_of, decompress_errors, decompressing
 from analytics.common.escapes import without_escapes
 from analytics.patterns.multiline import MultilineFolder
 from analytics.sources.access_log import access_minutes, last_minute_start, looks_like_access_log, minutes_to_metrics
@@ -67,8 +67,6 @@ SOURCE = "backfill"
 CARRY_MINUTES = 2
 TAIL_SOURCE = "tail"
 MAX_MESSAGE = 16384
-
-_COMPRESSED = {".gz": "gzip", ".bz2": "bz2", ".xz": "xz", ".zst": "zstd"}
 
 
 class BackfillError(Exception):
@@ -132,14 +130,6 @@ def specs_from_config(config: Any) -> list[LogSpec]:
     return out
 
 
-def _codec_of(path: Path) -> str | None:
-    try:
-        with open(path, "rb") as f:
-            return codec_of_head(f.read(MAGIC_BYTES))
-    except OSError:
-        return None
-
-
 def rotations(path: Path) -> list[Path]:
     """``path``'s rotated copies beside it, oldest first: ``name.N[.gz]`` by N descending, dated names
     (``name-20260101``, ``name.2026-01-01.gz``) by date, then anything else by modification time."""
@@ -177,7 +167,7 @@ def plan(specs: list[LogSpec], component_names: list[str] | tuple[str, ...] = ()
         paths = sorted(glob.glob(pattern)) if glob.has_magic(pattern) else [pattern]
         for raw in paths:
             cur = Path(raw).absolute()
-            if str(cur) in seen or cur.suffix in _COMPRESSED:
+            if str(cur) in seen or cur.suffix in SUFFIXES:
                 continue
             seen.add(str(cur))
             comp = spec.component or _component_for(cur.name, names)
@@ -188,7 +178,7 @@ def plan(specs: list[LogSpec], component_names: list[str] | tuple[str, ...] = ()
                     continue
                 if not p.is_file():
                     continue
-                out.append(Planned(comp, p, p == cur, _codec_of(p), st.st_size, str(cur)))
+                out.append(Planned(comp, p, p == cur, codec_of(p), st.st_size, str(cur)))
     return out
 
 
