@@ -308,9 +308,25 @@ def group_ids_bytes(sg: StreamGroups, length: int = 16) -> bytes:
 # -- patterns scan -------------------------------------------------------------------------------------
 
 
+def _expand_directories(paths: list[str], warnings: list[str]) -> list[str]:
+    """Each directory among ``paths`` replaced by the text files under it (notes on what was left out)."""
+    from analytics.patterns.logfiles import log_files_under
+
+    out: list[str] = []
+    for p in paths:
+        if p != "-" and os.path.isdir(p):
+            files, notes = log_files_under(p)
+            out.extend(files)
+            warnings.extend(notes)
+        else:
+            out.append(p)
+    return out
+
+
 def scan_paths(paths: list[str], errors_only: bool = False, chunk_bytes: int = CHUNK_BYTES) -> dict:
     """The patterns of raw log files, read as a stream: per group the count, type, first/last seen, an
-    example, components; memory stays near one block of input plus one entry per distinct template."""
+    example, components; memory stays near one block of input plus one entry per distinct template. A
+    directory stands for the text files under it (:func:`analytics.patterns.logfiles.log_files_under`)."""
     import numpy as np
     import polars as pl
 
@@ -324,6 +340,7 @@ def scan_paths(paths: list[str], errors_only: bool = False, chunk_bytes: int = C
     # template -> [count, first k, first text, first (path, line), last k, last text, last (path, line)]
     seen: dict[str, list] = {}
     warnings: list[str] = []
+    paths = _expand_directories(paths, warnings)
     physical = events_n = kept = 0
 
     def absorb(events: list[tuple]) -> None:

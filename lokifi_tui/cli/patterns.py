@@ -121,14 +121,15 @@ def _learn_lines(ctx: click.Context, lines: list[str], raw: bool, component: str
 
 
 @patterns.command("scan")
-@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, allow_dash=True))
+@click.argument("files", nargs=-1, required=True, type=click.Path(allow_dash=True))
 @click.option("--errors", "errors_only", is_flag=True, help="Only lines that look like errors (level or wording).")
 @click.option("--limit", type=click.IntRange(min=1), default=30, show_default=True, help="Patterns to show.")
 @json_option
 def patterns_scan(files: tuple[str, ...], errors_only: bool, limit: int, as_json: bool) -> None:
     """The patterns in log FILEs: count, type, first/last seen and an example, most frequent first.
 
-    A FILE may be compressed (gzip, bz2, xz or zstd, as logrotate leaves them: known by its content).
+    A FILE may be compressed (gzip, bz2, xz or zstd, as logrotate leaves them: known by its content) or
+    a directory: every text file under it, rotations included (`lokifi patterns scan /var/log`).
 
     Nothing is stored. To learn a file's lines (they then count in `lokifi patterns list` and `lokifi ai
     learn`): `lokifi patterns group --raw --learn --component NAME < FILE`. To learn the error lines of

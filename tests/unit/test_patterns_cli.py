@@ -247,3 +247,31 @@ def test_group_reads_a_compressed_stdin(tmp_path):
     assert r.returncode == 0, r.stderr
     ids = r.stdout.decode().split()
     assert len(ids) == 3 and ids[0] == ids[1] != ids[2] and r.stderr == b""
+
+
+def test_scan_of_a_directory_reads_its_text_logs_and_says_what_it_left_out(tmp_path, monkeypatch):
+    """``lokifi patterns scan /var/log``: every text file under it, rotations decompressed; binary files
+    (wtmp), empty files and links are left out, the notes say which."""
+    import gzip
+
+    logs = tmp_path / "log"
+    (logs / "app").mkdir(parents=True)
+    (logs / "app" / "app.log").write_bytes(LOG)
+    (logs / "app" / "app.log.1.gz").write_bytes(gzip.compress(LOG))
+    (logs / "syslog").write_bytes(b"2026-01-01 00:00:00 ERROR disk full on /dev/sdc1\n")
+    (logs / "wtmp").write_bytes(b"\x07\x00\x00\x00" + bytes(range(256)) * 4)
+    (logs / "btmp").write_bytes(b"")
+    (logs / "README").symlink_to(logs / "syslog")
+    r = run(tmp_path / "x.duckdb", "patterns", "scan", str(logs), "--json")
+    assert r.exit_code == 0, r.output
+    out = json.loads(r.output)
+    assert [p.removeprefix(str(logs) + "/") for p in out["files"]] == ["syslog", "app/app.log", "app/app.log.1.gz"]
+    assert out["lines"] == 7 and out["patterns"][0]["count"] == 5  # disk full, from the three files
+    notes = " ".join(out["warnings"])
+    assert "1 binary file(s) left out (wtmp)" in notes and "1 empty file(s)" in notes
+    # what this user cannot read is named, not a failure (shown here without dropping root)
+    from analytics.patterns import logfiles
+
+    monkeypatch.setattr(logfiles, "_sniff", lambda p: "unreadable" if p.endswith("syslog") else "text")
+    files, notes = logfiles.log_files_under(str(logs))
+    assert str(logs / "syslog") not in files and "1 file(s) this user cannot read left out (syslog)" in notes[0]
