@@ -308,8 +308,9 @@ def group_ids_bytes(sg: StreamGroups, length: int = 16) -> bytes:
 # -- patterns scan -------------------------------------------------------------------------------------
 
 
-def _expand_directories(paths: list[str], warnings: list[str]) -> list[str]:
-    """Each directory among ``paths`` replaced by the text files under it (notes on what was left out)."""
+def _expand_directories(paths: list[str], warnings: list[str], shown: dict[str, str]) -> list[str]:
+    """Each directory among ``paths`` replaced by the text files under it (notes on what was left out);
+    ``shown`` gets each such file's name as messages give it: relative to its directory."""
     from analytics.patterns.logfiles import log_files_under
 
     out: list[str] = []
@@ -317,6 +318,7 @@ def _expand_directories(paths: list[str], warnings: list[str]) -> list[str]:
         if p != "-" and os.path.isdir(p):
             files, notes = log_files_under(p)
             out.extend(files)
+            shown.update((f, os.path.relpath(f, p)) for f in files)
             warnings.extend(notes)
         else:
             out.append(p)
@@ -340,7 +342,8 @@ def scan_paths(paths: list[str], errors_only: bool = False, chunk_bytes: int = C
     # template -> [count, first k, first text, first (path, line), last k, last text, last (path, line)]
     seen: dict[str, list] = {}
     warnings: list[str] = []
-    paths = _expand_directories(paths, warnings)
+    shown: dict[str, str] = {}  # a file found under a directory given: its name relative to it
+    paths = _expand_directories(paths, warnings, shown)
     physical = events_n = kept = 0
 
     def absorb(events: list[tuple]) -> None:
@@ -410,7 +413,7 @@ def scan_paths(paths: list[str], errors_only: bool = False, chunk_bytes: int = C
     out = []
 
     def where(w: tuple[str, int]) -> str:
-        return f"line {w[1]}" + (f" of {w[0]}" if len(paths) > 1 else "")
+        return f"line {w[1]}" + (f" of {shown.get(w[0], w[0])}" if len(paths) > 1 else "")
 
     for gname, (n, _k0, t0, w0, _k1, t1, w1) in sorted(groups.items(), key=lambda kv: (-kv[1][0], kv[1][1])):
         first, last = parse_line(t0), parse_line(t1)

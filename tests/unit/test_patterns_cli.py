@@ -269,6 +269,12 @@ def test_scan_of_a_directory_reads_its_text_logs_and_says_what_it_left_out(tmp_p
     assert out["lines"] == 7 and out["patterns"][0]["count"] == 5  # disk full, from the three files
     notes = " ".join(out["warnings"])
     assert "1 binary file(s) left out (wtmp)" in notes and "1 empty file(s)" in notes
+    (app,) = [p for p in out["patterns"] if "started" in p["example"]]
+    assert app["first_seen"] == "2026-01-01 00:00:09"
+    (logs / "app" / "notime.log").write_bytes(b"plain line\nplain line\n")
+    out = json.loads(run(tmp_path / "x.duckdb", "patterns", "scan", str(logs), "--json").output)
+    (plain,) = [p for p in out["patterns"] if p["example"].startswith("plain")]
+    assert plain["first_seen"] == "line 1 of app/notime.log"  # named from the directory given
     # what this user cannot read is named, not a failure (shown here without dropping root)
     from analytics.patterns import logfiles
 
