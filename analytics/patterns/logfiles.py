@@ -45,7 +45,9 @@ def log_files_under(top: str) -> tuple[list[str], list[str]]:
                 unreadable.append(path)
     notes = []
     if binary:
-        notes.append(f"{top}: {len(binary)} binary file(s) left out ({_some(binary, top)})")
+        journal = any(p.endswith((".journal", ".journal~")) for p in binary)
+        hint = "; the systemd journal reads as text with: journalctl -o short-iso | lokifi patterns scan -"
+        notes.append(f"{top}: {len(binary)} binary file(s) left out ({_some(binary, top)}){hint if journal else ''}")
     if unreadable:
         notes.append(
             f"{top}: {len(unreadable)} file(s) this user cannot read left out ({_some(unreadable, top)}); "

@@ -269,6 +269,11 @@ def test_scan_of_a_directory_reads_its_text_logs_and_says_what_it_left_out(tmp_p
     assert out["lines"] == 7 and out["patterns"][0]["count"] == 5  # disk full, from the three files
     notes = " ".join(out["warnings"])
     assert "1 binary file(s) left out (wtmp)" in notes and "1 empty file(s)" in notes
+    assert "journalctl" not in notes  # only when the journal's own files are there:
+    (logs / "journal").mkdir()
+    (logs / "journal" / "system.journal").write_bytes(b"LPKSHHRH\x00\x00\x00\x00" * 64)
+    notes = " ".join(json.loads(run(tmp_path / "x.db", "patterns", "scan", str(logs), "--json").output)["warnings"])
+    assert "journalctl -o short-iso | lokifi patterns scan -" in notes
     (app,) = [p for p in out["patterns"] if "started" in p["example"]]
     assert app["first_seen"] == "2026-01-01 00:00:09"
     (logs / "app" / "notime.log").write_bytes(b"plain line\nplain line\n")
