@@ -286,3 +286,18 @@ def test_scan_of_a_directory_reads_its_text_logs_and_says_what_it_left_out(tmp_p
     monkeypatch.setattr(logfiles, "_sniff", lambda p: "unreadable" if p.endswith("syslog") else "text")
     files, notes = logfiles.log_files_under(str(logs))
     assert str(logs / "syslog") not in files and "1 file(s) this user cannot read left out (syslog)" in notes[0]
+
+
+def test_the_time_column_fits_a_zero_offset_as_z(tmp_path):
+    """journalctl -o short-iso writes +0000: cut in the 20-character column before, Z now; other offsets
+    are kept as written."""
+    from lokifi_tui.cli.patterns import _to_second
+
+    assert _to_second("2026-12-05T10:00:00+0000") == "2026-12-05T10:00:00Z"
+    assert _to_second("2026-12-05T10:00:00.123-00:00") == "2026-12-05T10:00:00Z"
+    assert _to_second("2026-12-05T10:00:00+0200") == "2026-12-05T10:00:00+0200"
+    assert _to_second("Dec  5 10:00:00") == "Dec  5 10:00:00" and _to_second(None) is None
+    log = tmp_path / "j.log"
+    log.write_text("2026-12-05T10:00:00+0000 host sshd[1]: error: Connection reset by peer\n")
+    r = run(tmp_path / "x.duckdb", "patterns", "scan", str(log))
+    assert r.exit_code == 0 and "2026-12-05T10:00:00Z" in r.output, r.output
