@@ -49,7 +49,7 @@ from typing import Any, BinaryIO
 
 import polars as pl
 
-from analytics.common.compression import SUFFIXES, CompressionError, codec_of, decompress_errors, decompressing
+from analytics.common.compression import SUFFIXES, CompressionError, codec_of, decompressing
 from analytics.common.escapes import without_escapes
 from analytics.patterns.multiline import MultilineFolder
 from analytics.sources.access_log import access_minutes, last_minute_start, looks_like_access_log, minutes_to_metrics
@@ -347,12 +347,11 @@ def backfill(
         report.files.append(FileResult("journal", "journal", events=n, note="systemd journal, priority err and worse"))
         if problem:
             report.problems.append(f"journal: {problem}")
-    unreadable: tuple[type[BaseException], ...] = (*decompress_errors(), BackfillError, ValueError)
     for i, p in enumerate(files):
         last_of_log = i + 1 == len(files) or (files[i + 1].log, files[i + 1].component) != (p.log, p.component)
         try:
             res = _one_file(store, p, known, host, now, cutoff, progress, done, total, hold=not last_of_log)
-        except unreadable as exc:
+        except (OSError, BackfillError, ValueError) as exc:  # a damaged compressed file: DamagedError
             msg = str(exc) if isinstance(exc, BackfillError) else f"{p.path}: {exc.__class__.__name__}: {exc}"
             report.problems.append(msg)
             res = FileResult(str(p.path), "skipped", note=msg)

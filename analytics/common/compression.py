@@ -69,7 +69,7 @@ def decompressing(raw: BinaryIO, codec: str | None, name: str) -> BinaryIO:
     raise CompressionError(f"{name}: unknown compression {codec!r}")
 
 
-def decompress_errors() -> tuple[type[BaseException], ...]:
+def _decompress_errors() -> tuple[type[BaseException], ...]:
     """What reading a damaged or cut compressed stream raises, for every codec above (a cut gzip or xz
     stream raises EOFError; bad data OSError / LZMAError; zstandard its own ZstdError)."""
     out: tuple[type[BaseException], ...] = (EOFError, OSError, lzma.LZMAError)
@@ -94,13 +94,13 @@ class _Closing:
         for every codec, never EOFError, which command-line frameworks take for an end of input)."""
         try:
             return self._inner.read(n)
-        except decompress_errors() as exc:
+        except _decompress_errors() as exc:
             raise DamagedError(f"compressed content is damaged or cut short ({exc})") from None
 
     def readline(self, size: int = -1) -> bytes:
         try:
             return self._inner.readline(size)
-        except decompress_errors() as exc:
+        except _decompress_errors() as exc:
             raise DamagedError(f"compressed content is damaged or cut short ({exc})") from None
 
     def close(self) -> None:

@@ -195,6 +195,7 @@ def merge_templates(
     """
     uniq = sorted(set(templates))
     sets = DisjointSets(uniq)
+    list_keys: dict[str, tuple[str | None, str | None]] = {}  # template -> its list keys (strict, any)
 
     if min_values >= 2:
         buckets: dict[tuple, list[str]] = collections.defaultdict(list)
@@ -263,11 +264,11 @@ def merge_templates(
         lists: dict[str, list[str]] = collections.defaultdict(list)
         loose: dict[str, list[str]] = collections.defaultdict(list)
         for t in uniq:
-            lk = list_key(t)
-            if lk is not None:
-                lists[lk].append(t)
-            elif (lk := list_key(t, repeated=False)) is not None:
-                loose[lk].append(t)
+            strict, any_list = list_keys[t] = _list_keys(t)
+            if strict is not None:
+                lists[strict].append(t)
+            elif any_list is not None:
+                loose[any_list].append(t)
         for lk, ts in lists.items():
             if len(ts) >= min_values:
                 ts = ts + loose.get(lk, [])
@@ -278,8 +279,9 @@ def merge_templates(
         if len(members) == 1:
             out[members[0]] = members[0]
             continue
-        keys = {list_key(m) or list_key(m, repeated=False) for m in members}
-        if len(keys) == 1 and None not in keys and any(list_key(m) for m in members):
+        mk = [list_keys.get(m, (None, None)) for m in members]
+        keys = {strict or any_list for strict, any_list in mk}
+        if len(keys) == 1 and None not in keys and any(strict for strict, _ in mk):
             for m in members:
                 out[m] = cast(str, next(iter(keys)))
             continue
@@ -309,8 +311,13 @@ def list_key(template: str, repeated: bool = True) -> str | None:
     the key (``Node card status: ALERT <*>, ALERT <*>, ALERT <*> is (are) active.`` -> ``Node card
     status: <*> is (are) active.``). ``None`` for any other template. With ``repeated=False``,
     ``Label: <*>`` for any list of two or more items after a label."""
+    return _list_keys(template)[0 if repeated else 1]
+
+
+def _list_keys(template: str) -> tuple[str | None, str | None]:
+    """(:func:`list_key` of ``template``, its key with ``repeated=False``), from one reading."""
     if ", " not in template:
-        return None
+        return None, None
     segs: list[str] = []
     depth = start = 0
     for m in _LIST_MARKS.finditer(template):
@@ -325,27 +332,25 @@ def list_key(template: str, repeated: bool = True) -> str | None:
     segs.append(template[start:])
     items = segs[1:]
     if not items or any(_FIELD.search(x) for x in segs):
-        return None
+        return None, None
     head = segs[0].split(" ")
     label = max((j for j, w in enumerate(head) if w.endswith(":") and any(c.isalpha() for c in w)), default=-1)
     if label < 0:
-        return None
+        return None, None
     first = " ".join(head[label + 1 :])
     if not first:
-        return None
+        return None, None
     key = " ".join(head[: label + 1]) + " " + VAR
-    if not repeated:
-        return key
     item, n = collections.Counter([first, *items]).most_common(1)[0]
     if n >= 2 and VAR in item:
         last = items[-1]
         if last != item and last.startswith(item + " "):  # the list ends and the sentence goes on
-            key += last[len(item) :]
-        return key
+            return key + last[len(item) :], key
+        return key, key
     # or items of one bracketed shape, whatever their words (``ucf:<*> (<*>, automatic)``, ``<*> (<*>,
     # automatic)``): a sentence's clauses have no brackets
     shape, n = collections.Counter(_item_shape(x) for x in [first, *items]).most_common(1)[0]
-    return key if n >= 2 and any(c in shape for c in _OPENERS) else None
+    return (key if n >= 2 and any(c in shape for c in _OPENERS) else None), key
 
 
 def _item_shape(item: str) -> str:
