@@ -162,7 +162,9 @@ _TRIVIAL_VALUE = re.compile(
 
 #: what a value found where a password must be (a command line's password argument) can be without
 #: being one: a mask, a variable reference, a placeholder
-_PLACEHOLDER_VALUE = re.compile(r"(?i)^(?:|\*+|x+|<[^>]*>|\$\{[^}]*\}|\$[A-Z_][A-Z0-9_]*|%s|redacted|hidden)$")
+_PLACEHOLDER_VALUE = re.compile(
+    r"(?i)^(?:|\*+|x+|<[^>]*>|\$\{[^}]*\}|\$[A-Z_][A-Z0-9_]*|%s|redacted|hidden|stdin|(?:env|file|fd):\S+)$"
+)
 
 # --- 6. entropy -----------------------------------------------------------------------------
 _CANDIDATE = re.compile(r"(?<![A-Za-z0-9+/_=\-])[A-Za-z0-9+/_\-]{24,}={0,2}(?![A-Za-z0-9+/_=\-])")
@@ -328,9 +330,6 @@ class Redactor:
         s = sub(_URL_PASSWORD, "url_password", 2, s)
         s = _URL_TOKEN_USER.sub(lambda m: self._url_token(m, counts), s)
         s = sub(_QUERY_SECRET, "query_secret", 2, s)
-        s = self._key_values(s, counts)
-        s = sub(_CLI_FLAG, "password", 2, s)
-        s = sub(_MYSQL_P, "password", 2, s)
 
         def found(kind: str, value: str) -> str:
             if _PARTIAL.search(value) or _PLACEHOLDER_VALUE.match(value.strip()):
@@ -338,8 +337,14 @@ class Redactor:
             counts[kind] += 1
             return _ph(kind)
 
+        s = redact_cli.fed_passwords(s, found)  # before the flag rules read "-pass stdin" as a password
+        s = self._key_values(s, counts)
+        s = sub(_CLI_FLAG, "password", 2, s)
+        s = sub(_MYSQL_P, "password", 2, s)
+
         s = redact_cli.command_lines(s, found)
         s = redact_cli.cards(s, found)
+        s = redact_cli.ibans(s, found)
         s = redact_cli.encoded_credentials(s, found)
         for kind, pattern, group in redact_cli.PROSE_RULES:
             s = sub(pattern, kind, group, s)
@@ -407,7 +412,7 @@ class Redactor:
                 except Exception:  # noqa: BLE001, S110  # pragma: no cover - likewise for the keyword detector
                     pass
         for value in sorted(found, key=len, reverse=True):
-            value = value.strip("'\"")
+            value = value.strip("'\" \t=:")  # some plugins return the delimiters they matched around it
             if len(value) < 6 or _PARTIAL.search(value) or _TRIVIAL_VALUE.match(value):
                 continue
             n = s.count(value)
