@@ -37,6 +37,12 @@ from analytics.common.disjoint_sets import DisjointSets
 from analytics.patterns.fingerprint import CURRENT, VAR, RuleSet, fingerprint
 from analytics.patterns.http_status import carry_status, name_status_codes, status_codes
 from analytics.patterns.json_message import JSON_LEVEL
+from analytics.patterns.lists import (
+    list_key as list_key,  # re-exported: callers read it here
+    list_keys,
+    list_shapes,
+    one_item,
+)
 from analytics.patterns.logline import KLOG_LINE, strip_headers
 
 # Files are read as a bounded stream (line length, block size, pipes read once): analytics.patterns.logread.
@@ -195,7 +201,7 @@ def merge_templates(
     """
     uniq = sorted(set(templates))
     sets = DisjointSets(uniq)
-    list_keys: dict[str, tuple[str | None, str | None]] = {}  # template -> its list keys (strict, any)
+    keys_of: dict[str, tuple[str | None, str | None]] = {}  # template -> its list keys (strict, any)
 
     if min_values >= 2:
         buckets: dict[tuple, list[str]] = collections.defaultdict(list)
@@ -264,7 +270,7 @@ def merge_templates(
         lists: dict[str, list[str]] = collections.defaultdict(list)
         loose: dict[str, list[str]] = collections.defaultdict(list)
         for t in uniq:
-            strict, any_list = list_keys[t] = _list_keys(t)
+            strict, any_list = keys_of[t] = list_keys(t)
             if strict is not None:
                 lists[strict].append(t)
             elif any_list is not None:
@@ -274,12 +280,26 @@ def merge_templates(
                 ts = ts + loose.get(lk, [])
             for t in ts[1:]:
                 sets.union(t, ts[0])
+        # a list of one item (``Install: nodejs:<*> (<*>)``) after a label that heads lists of items of
+        # its shape is the same field: the label and the item's bracketed shape say so
+        shapes: dict[str, set[str]] = {}
+        for t in uniq:
+            if keys_of[t] != (None, None) or ": " not in t:
+                continue
+            one = one_item(t)
+            if one is None or one[0] not in lists:
+                continue
+            if one[0] not in shapes:
+                shapes[one[0]] = {sh for m in lists[one[0]] for sh in list_shapes(m)}
+            if one[1] in shapes[one[0]]:
+                sets.union(t, lists[one[0]][0])
+                keys_of[t] = (None, one[0])  # named as the lists it joins
     out: dict[str, str] = {}
     for members in sets.groups().values():
         if len(members) == 1:
             out[members[0]] = members[0]
             continue
-        mk = [list_keys.get(m, (None, None)) for m in members]
+        mk = [keys_of.get(m, (None, None)) for m in members]
         keys = {strict or any_list for strict, any_list in mk}
         if len(keys) == 1 and None not in keys and any(strict for strict, _ in mk):
             for m in members:
@@ -296,66 +316,6 @@ def merge_templates(
 
 
 _COLLAPSE = re.compile(r"(?:<\*>[\s,:.]*)+<\*>")
-_OPENERS, _CLOSERS = "([{", ")]}"
-_FIELD = re.compile(r"\w=")  # ``key=value`` (not ``>= 2.34``)
-_WORDS = re.compile(r"[^\s()\[\]{},;]+")
-_LIST_MARKS = re.compile(r"[()\[\]{}]|, ")
-
-
-def list_key(template: str, repeated: bool = True) -> str | None:
-    """``Label: <*>`` when ``template`` is a label (a word ending in ``:``) followed by a list: items
-    separated by ``", "`` outside brackets, at least two of which read the same once their values are
-    masked (``<*> (<*>, automatic), <*> (<*>, automatic)``) or have the same bracketed shape (``ucf:<*>
-    (<*>, automatic)``). The repetition is what shows a list of values rather than a sentence with
-    commas; ``key=value`` items are fields named by their keys, not a list. Text after the list stays in
-    the key (``Node card status: ALERT <*>, ALERT <*>, ALERT <*> is (are) active.`` -> ``Node card
-    status: <*> is (are) active.``). ``None`` for any other template. With ``repeated=False``,
-    ``Label: <*>`` for any list of two or more items after a label."""
-    return _list_keys(template)[0 if repeated else 1]
-
-
-def _list_keys(template: str) -> tuple[str | None, str | None]:
-    """(:func:`list_key` of ``template``, its key with ``repeated=False``), from one reading."""
-    if ", " not in template:
-        return None, None
-    segs: list[str] = []
-    depth = start = 0
-    for m in _LIST_MARKS.finditer(template):
-        ch = m.group()
-        if ch in _OPENERS:
-            depth += 1
-        elif ch in _CLOSERS:
-            depth = max(0, depth - 1)
-        elif not depth:
-            segs.append(template[start : m.start()])
-            start = m.end()
-    segs.append(template[start:])
-    items = segs[1:]
-    if not items or any(_FIELD.search(x) for x in segs):
-        return None, None
-    head = segs[0].split(" ")
-    label = max((j for j, w in enumerate(head) if w.endswith(":") and any(c.isalpha() for c in w)), default=-1)
-    if label < 0:
-        return None, None
-    first = " ".join(head[label + 1 :])
-    if not first:
-        return None, None
-    key = " ".join(head[: label + 1]) + " " + VAR
-    item, n = collections.Counter([first, *items]).most_common(1)[0]
-    if n >= 2 and VAR in item:
-        last = items[-1]
-        if last != item and last.startswith(item + " "):  # the list ends and the sentence goes on
-            return key + last[len(item) :], key
-        return key, key
-    # or items of one bracketed shape, whatever their words (``ucf:<*> (<*>, automatic)``, ``<*> (<*>,
-    # automatic)``): a sentence's clauses have no brackets
-    shape, n = collections.Counter(_item_shape(x) for x in [first, *items]).most_common(1)[0]
-    return (key if n >= 2 and any(c in shape for c in _OPENERS) else None), key
-
-
-def _item_shape(item: str) -> str:
-    """An item with every word and variable as ``w``: ``ucf:<*> (<*>, automatic)`` -> ``w (w, w)``."""
-    return _WORDS.sub("w", item.replace(VAR, "w"))
 
 
 _TIE = "\x00"  # marks where a repeated word stood, in a merge bucket's key (never in a template)

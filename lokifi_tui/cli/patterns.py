@@ -105,19 +105,23 @@ def _learn_lines(ctx: click.Context, lines: list[str], raw: bool, component: str
 
     store = get_store(ctx)
     msgs = strip_headers(pl.Series(lines, dtype=pl.String)) if raw else pl.Series(lines, dtype=pl.String)
+    msgs = msgs.filter(msgs.str.strip_chars() != "")  # a blank line (a stanza break) is no event
+    blank = len(lines) - len(msgs)
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     df = pl.DataFrame(
         {
-            "ts": [now] * len(lines),
+            "ts": [now] * len(msgs),
             "host": this_host(),
             "component": component,
             "message": msgs.str.slice(0, 65536),
             "source": "patterns group",
         }
     )
-    store.append("error_events", df)
+    if len(df):
+        store.append("error_events", df)
     r = learn_from_events(store)
-    err_console.print(f"learned {r.events} lines: {r.new_patterns} new patterns, {r.updated_patterns} updated")
+    skipped = f" ({blank} blank line{'s' * (blank != 1)} left out)" if blank else ""
+    err_console.print(f"learned {r.events} lines{skipped}: {r.new_patterns} new patterns, {r.updated_patterns} updated")
 
 
 @patterns.command("scan")

@@ -35,6 +35,12 @@ def test_group_raw_and_learn(tmp_path):
     r = run(db, "patterns", "list", "--json")
     rows = json.loads(r.output)
     assert len(rows) == 1 and rows[0]["occurrence_count"] == 2 and rows[0]["components"] == "api"
+    # blank lines (apt's history.log parts its stanzas with them) are no events: not learned as a pattern
+    r = run(db, "patterns", "group", "--raw", "--learn", "--component", "api", input="\n  \n" + raw)
+    assert r.exit_code == 0 and len(r.stdout.splitlines()) == 4  # one id per line read, blank ones too
+    assert "learned 2 lines (2 blank lines left out)" in r.stderr
+    rows = json.loads(run(db, "patterns", "list", "--json").output)
+    assert len(rows) == 1 and rows[0]["occurrence_count"] == 4
 
 
 def test_scan_table_json_and_bad_file(tmp_path):

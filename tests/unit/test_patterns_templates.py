@@ -458,6 +458,23 @@ def test_lists_of_varying_length_after_a_label_are_one_pattern():
     assert len(set(merged.values())) == 2
 
 
+def test_a_one_item_list_joins_its_labels_lists_when_the_item_has_their_shape():
+    """apt installs one package now and then (``Install: nodejs:amd64 (20.20.2-1)``): the same field as
+    the runs that install many, known by the label and the item's bracketed shape; named as the lists."""
+    lists = [
+        "Install: lsb-release:amd64 (12.0-1), libssh2-1:amd64 (1.10.0-3+b1, automatic), "
+        "libperl5.36:amd64 (5.36.0-7+deb12u2, automatic)",
+        "Install: fontconfig:amd64 (2.14.1-4, automatic), libcups2:amd64 (2.4.2-3+deb12u8, automatic)",
+    ]
+    g = group([*lists, "Install: nodejs:amd64 (20.20.2-1nodesource1)"]).groups.to_list()
+    assert g == ["Install: <*>"] * 3
+    # another label, another shape, or no list under the label: apart
+    for other in ("Remove: nodejs:amd64 (20.20.2-1)", "Install: nodejs:amd64 version 20", "Install: nodejs (a) (b)"):
+        g = group([*lists, other]).groups.to_list()
+        assert g[2] != "Install: <*>", other
+    assert group(["Install: nodejs:amd64 (20.20.2-1)"]).groups.to_list() == ["Install: nodejs:<*> (<*>)"]
+
+
 def test_a_label_proven_to_head_lists_takes_its_lists_that_do_not_repeat():
     """Once ``min_values`` of a label's lists repeat an item, its other lists (``Depends: <*> (>= <*>),
     tcl``) are the same field; with less evidence they stay apart."""
