@@ -325,6 +325,10 @@ def _expand_directories(paths: list[str], warnings: list[str], shown: dict[str, 
     return out
 
 
+#: a clock time (``14:36:25``) in a line's first 120 characters: the line may say when it was written
+_CLOCK = r"\d:\d{2}:\d{2}"
+
+
 def scan_paths(paths: list[str], errors_only: bool = False, chunk_bytes: int = CHUNK_BYTES) -> dict:
     """The patterns of raw log files, read as a stream: per group the count, type, first/last seen, an
     example, components; memory stays near one block of input plus one entry per distinct template. A
@@ -339,26 +343,43 @@ def scan_paths(paths: list[str], errors_only: bool = False, chunk_bytes: int = C
     from analytics.patterns.multiline import STAMP_PATTERN, MultilineFolder
     from analytics.patterns.templates import error_lines, group, merge_templates
 
-    # template -> [count, first k, first text, first (path, line), last k, last text, last (path, line)]
+    # template -> [count, first k, first text, first (path, line), first carrier, last k, last text,
+    # last (path, line), last carrier]; a carrier is the last line before the event, in its file, that
+    # shows a time: an event without a time of its own (``Install:`` in apt's history.log, between its
+    # stanza's ``Start-Date:`` and ``End-Date:``) was written after it
     seen: dict[str, list] = {}
     warnings: list[str] = []
     shown: dict[str, str] = {}  # a file found under a directory given: its name relative to it
     paths = _expand_directories(paths, warnings, shown)
     physical = events_n = kept = 0
+    carry: str | None = None  # the current file's last line that shows a time
 
     def absorb(events: list[tuple]) -> None:
-        nonlocal events_n, kept
+        nonlocal events_n, kept, carry
         if not events:
             return
         texts = [e[0] for e in events]
         wheres = [e[3] for e in events]
         events_n += len(texts)
+        timed = pl.Series("l", texts, dtype=pl.String).str.slice(0, 120).str.contains(_CLOCK).to_numpy()
+        # each event's carrier: the last timed event before it (-1: one of an earlier block, ``carry``)
+        at = np.maximum.accumulate(np.where(timed, np.arange(len(texts)), -1))
+        before = np.concatenate(([-1], at[:-1]))
+        carried_in = carry
+        all_texts = texts
+        if at[-1] >= 0:
+            carry = texts[int(at[-1])]
         if errors_only:
             keep = error_lines(pl.Series("l", texts, dtype=pl.String)).to_list()
             texts = [t for t, k in zip(texts, keep, strict=True) if k]
             wheres = [w for w, k in zip(wheres, keep, strict=True) if k]
+            before = before[np.asarray(keep, dtype=bool)]
         if not texts:
             return
+
+        def carrier(i: int) -> str | None:
+            return all_texts[int(before[i])] if before[i] >= 0 else carried_in
+
         g = group(texts, raw=True, merge=False)
         idx = np.asarray(g.index)
         tmpl = g.distinct_templates.to_list()
@@ -371,14 +392,16 @@ def scan_paths(paths: list[str], errors_only: bool = False, chunk_bytes: int = C
         for j, t in enumerate(tmpl):
             f, la = int(first[j]), int(last[j])
             rec = seen.get(t)
+            last_rec = [kept + la, texts[la], wheres[la], carrier(la)]
             if rec is None:
-                seen[t] = [int(counts[j]), kept + f, texts[f], wheres[f], kept + la, texts[la], wheres[la]]
+                seen[t] = [int(counts[j]), kept + f, texts[f], wheres[f], carrier(f), *last_rec]
             else:
                 rec[0] += int(counts[j])
-                rec[4:7] = [kept + la, texts[la], wheres[la]]
+                rec[5:9] = last_rec
         kept += len(texts)
 
     for p in paths:
+        carry = None
         stats = LineStats()
         folder: MultilineFolder = MultilineFolder()
         n0 = 0
@@ -407,23 +430,34 @@ def scan_paths(paths: list[str], errors_only: bool = False, chunk_bytes: int = C
             continue
         cur[0] += rec[0]
         if rec[1] < cur[1]:
-            cur[1:4] = rec[1:4]
-        if rec[4] > cur[4]:
-            cur[4:7] = rec[4:7]
+            cur[1:5] = rec[1:5]
+        if rec[5] > cur[5]:
+            cur[5:9] = rec[5:9]
     out = []
 
     def where(w: tuple[str, int]) -> str:
         return f"line {w[1]}" + (f" of {shown.get(w[0], w[0])}" if len(paths) > 1 else "")
 
-    for gname, (n, _k0, t0, w0, _k1, t1, w1) in sorted(groups.items(), key=lambda kv: (-kv[1][0], kv[1][1])):
-        first, last = parse_line(t0), parse_line(t1)
+    def time_of(text: str | None) -> str | None:
+        if text is None:
+            return None
+        return parse_line(text).time or json_time(text) or time_inside(text)
+
+    for gname, (n, _k0, t0, w0, c0, _k1, t1, w1, c1) in sorted(groups.items(), key=lambda kv: (-kv[1][0], kv[1][1])):
+        first = parse_line(t0)
+        own0, own1 = time_of(t0), time_of(t1)
+        # no time of its own: the time of the last line before it that has one, marked as such
+        was0 = None if own0 else time_of(c0)
+        was1 = None if own1 else time_of(c1)
         out.append(
             {
                 "id": fingerprint(gname)[:12],
                 "count": int(n),
                 "type": classify(first.message),
-                "first_seen": first.time or json_time(t0) or time_inside(t0) or where(w0),
-                "last_seen": last.time or json_time(t1) or time_inside(t1) or where(w1),
+                "first_seen": own0 or was0 or where(w0),
+                "last_seen": own1 or was1 or where(w1),
+                "first_seen_inferred": was0 is not None,
+                "last_seen_inferred": was1 is not None,
                 "example": first.message[:2000],
                 "template": gname[:2000],
                 "component": first.source,

@@ -186,21 +186,28 @@ def _print_scan(result: dict, rows: list[dict]) -> None:
         ("id", {"no_wrap": True, "max_width": 12}),
         ("count", {"justify": "right", "no_wrap": True}),
         ("type", {"no_wrap": True}),
-        ("first seen", {"max_width": 20}),
-        ("last seen", {"max_width": 20}),
+        ("first seen", {"max_width": 21}),
+        ("last seen", {"max_width": 21}),
         ("example", {"overflow": "fold", "min_width": 20, "ratio": 1}),
     ):
         t.add_column(col, **kw)
+
+    def when(r: dict, end: str) -> str:
+        shown = _to_second(r[f"{end}_seen"]) or "-"
+        return ("~" if r.get(f"{end}_seen_inferred") else "") + shown
+
     for r in rows:
         t.add_row(
             r["id"],
             f"{r['count']:,}",
             r["type"],
-            inert(_to_second(r["first_seen"]) or "-", 32),
-            inert(_to_second(r["last_seen"]) or "-", 32),
+            inert(when(r, "first"), 32),
+            inert(when(r, "last"), 32),
             inert(r["example"], 160),
         )
     console.print(t)
+    if any(r.get("first_seen_inferred") or r.get("last_seen_inferred") for r in rows):
+        console.print("[dim]~ the line has no time of its own: the time of the last line before it that has one[/]")
     for w in result.get("warnings", []):
         console.print(f"[yellow]note:[/] {inert(w)}")
 

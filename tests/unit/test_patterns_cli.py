@@ -95,7 +95,9 @@ def test_scan_takes_times_and_levels_from_json_and_klog_lines(tmp_path):
     assert (klog["count"], klog["level"]) == (2, "ERROR")
     assert (klog["first_seen"], klog["last_seen"]) == ("12-05 01:00:00.123456", "12-05 01:00:02.000001")
     apt = by["Start-Date: "]  # a time after a key, as apt's history.log writes it
-    assert (apt["first_seen"], by["Commandline:"]["first_seen"]) == ("2025-06-24 14:36:25", "line 8")
+    assert (apt["first_seen"], apt["first_seen_inferred"]) == ("2025-06-24 14:36:25", False)
+    cmd = by["Commandline:"]  # no time of its own: its stanza's, marked as inferred
+    assert (cmd["first_seen"], cmd["first_seen_inferred"]) == ("2025-06-24 14:36:25", True)
     r = run(tmp_path / "x.duckdb", "patterns", "scan", str(log))
     assert r.exit_code == 0 and "line 1 " not in r.output and "01:00:00" in r.output, r.output
 
@@ -203,6 +205,34 @@ def _compressed(codec: str, data: bytes) -> bytes:
         "xz": lzma.compress,
         "zst": zstandard.ZstdCompressor().compress,
     }[codec](data)
+
+
+def test_a_line_without_a_time_takes_the_last_time_before_it_in_its_own_file(tmp_path):
+    """apt's term.log writes its errors under a ``Log started:`` line, history.log its ``Install:`` lines
+    between ``Start-Date:`` and ``End-Date:``: "when" is that time, marked; never another file's."""
+    d = tmp_path / "apt"
+    d.mkdir()
+    (d / "a.log").write_text(
+        "debconf: unable to initialize frontend: Dialog\n"  # nothing timed before it: its line
+        "Log started: 2026-05-09  07:29:02\n"
+        "Setting up polkitd (122-3) ...\n"
+        "start-stop-daemon: unable to stat /usr/libexec/polkitd (No such file or directory)\n"
+        "Log ended: 2026-05-09  07:29:40\n"
+        "Log started: 2026-06-01  10:00:00\n"
+        "start-stop-daemon: unable to stat /usr/libexec/rtkit (No such file or directory)\n"
+    )
+    (d / "b.log").write_text("debconf: unable to initialize frontend: Dialog\n")
+    r = run(tmp_path / "x.duckdb", "patterns", "scan", str(d), "--errors", "--json")
+    assert r.exit_code == 0, r.output
+    by = {p["example"].split(":")[0]: p for p in json.loads(r.output)["patterns"]}
+    ssd = by["start-stop-daemon"]
+    assert (ssd["first_seen"], ssd["last_seen"]) == ("2026-05-09 07:29:02", "2026-06-01 10:00:00")
+    assert ssd["first_seen_inferred"] and ssd["last_seen_inferred"]
+    dialog = by["debconf"]
+    assert dialog["first_seen"] == "line 1 of a.log" and not dialog["first_seen_inferred"]
+    assert dialog["last_seen"] == "line 1 of b.log" and not dialog["last_seen_inferred"]  # not a.log's time
+    r = run(tmp_path / "x.duckdb", "patterns", "scan", str(d / "a.log"), "--errors")
+    assert "~2026-05-09 07:29:02" in r.output and "~ the line has no time of its own" in r.output, r.output
 
 
 @pytest.mark.parametrize("codec", ["gz", "bz2", "xz", "zst"])
