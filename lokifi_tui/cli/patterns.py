@@ -215,13 +215,14 @@ def _print_scan(result: dict, rows: list[dict]) -> None:
 def _to_second(when: str | None) -> str | None:
     """A time as the log wrote it, without its fraction of a second and with a zero UTC offset written
     ``Z`` (the column has room for a date and a time to the second: ``2025-12-05T02:00:14.399Z`` ->
-    ``2025-12-05T02:00:14Z``; journalctl's ``2026-12-05T10:00:00+0000`` -> ``2026-12-05T10:00:00Z``)."""
+    ``2025-12-05T02:00:14Z``; journalctl's ``2026-12-05T10:00:00+0000`` -> ``2026-12-05T10:00:00Z``,
+    postgres's ``2026-12-05 09:00:36.123 UTC`` -> ``2026-12-05 09:00:36Z``)."""
     import re
 
     if not when:
         return when
     when = re.sub(r"(\d{2}:\d{2}:\d{2})[.,:]\d{1,9}", r"\1", when, count=1)
-    return re.sub(r"(\d{2}:\d{2}:\d{2})[+-]00:?00$", r"\1Z", when)
+    return re.sub(r"(\d{2}:\d{2}:\d{2})(?:[+-]00:?00| ?\b(?:UTC|GMT))$", r"\1Z", when)
 
 
 _PATTERN_HOST = (

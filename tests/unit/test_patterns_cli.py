@@ -332,6 +332,8 @@ def test_the_time_column_fits_a_zero_offset_as_z(tmp_path):
     assert _to_second("2026-12-05T10:00:00+0000") == "2026-12-05T10:00:00Z"
     assert _to_second("2026-12-05T10:00:00.123-00:00") == "2026-12-05T10:00:00Z"
     assert _to_second("2026-12-05T10:00:00+0200") == "2026-12-05T10:00:00+0200"
+    assert _to_second("2026-12-05 09:00:36.123 UTC") == "2026-12-05 09:00:36Z"  # postgres
+    assert _to_second("2026-12-05 09:00:36 CET") == "2026-12-05 09:00:36 CET"
     assert _to_second("Dec  5 10:00:00") == "Dec  5 10:00:00" and _to_second(None) is None
     log = tmp_path / "j.log"
     log.write_text("2026-12-05T10:00:00+0000 host sshd[1]: error: Connection reset by peer\n")
