@@ -134,6 +134,71 @@ def test_redaction_never_fails_and_is_idempotent(text):
     assert twice.total == 0
 
 
+_SHELL = st.sampled_from(
+    [
+        "echo",
+        "printf",
+        "'%s\\n'",
+        "-n",
+        "-e",
+        "--",
+        "|",
+        "||",
+        "sudo",
+        "-S",
+        "-kS",
+        "passwd",
+        "--stdin",
+        "chpasswd",
+        "<<<",
+        ";",
+        "&&",
+        "(",
+        ")",
+        "'",
+        '"',
+        "`",
+        "$PW",
+        "$(cat f)",
+        "bob:",
+        "x",
+        "Wonder1and",
+        "--password-stdin",
+    ]
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(words=st.lists(_SHELL, max_size=14), gaps=st.lists(st.sampled_from([" ", "", "  "]), min_size=14, max_size=14))
+def test_shell_fragments_never_fail_and_redact_idempotently(words, gaps):
+    """Pipes, here-strings, quotes and substitutions in any order: the reader of fed passwords neither
+    fails nor changes what it already redacted."""
+    line = "".join(w + g for w, g in zip(words, gaps, strict=False))
+    once = redact(line)
+    assert redact(once.text).text == once.text
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    password=st.from_regex(r"[A-Za-z0-9!%^*.]{6,20}", fullmatch=True),
+    form=st.sampled_from(
+        [
+            "echo {p} | sudo -S ls",
+            "echo -n '{p}' | sudo -kS systemctl restart db",
+            "printf '%s\\n' {p} | sudo -S apt-get update",
+            "printf -- '%s' \"{p}\" | passwd --stdin bob",
+            "echo bob:{p} | chpasswd",
+            "sudo -S reboot <<< '{p}'",
+            "ssh host 'echo {p} | sudo -S id'",
+            "echo {p} | docker login -u ci --password-stdin registry",
+        ]
+    ),
+)
+def test_a_password_fed_to_a_reader_never_survives(password, form):
+    assume(not re.fullmatch(r"(?i)x+|\*+|redacted|hidden|stdin", password))
+    assert password not in redact(form.format(p=password)).text
+
+
 def test_huge_and_binary_input_is_handled():
     blob = ("x" * 200_000) + " password=abcdef123 " + "\x00\x01\xff" * 1000
     out = redact(blob)
