@@ -31,7 +31,8 @@ per quarter of the horizon, re-scaled by how much the recent spread (median abso
 last day) changed since each backtest origin — by the square root of that ratio, as a noisier or
 quieter day only partly persists (``SPREAD_PERSISTENCE``) — and widened or narrowed around its median by
 the factor that makes it cover 80 % of each backtest origin's errors when built from the other origins
-(``self_calibrated_width``: calibrated on the series' own history, out of sample).
+(``self_calibrated_width``: calibrated on the series' own history, out of sample). The band always
+holds the pieces' weighted median, what the pieces carrying most of the weight say.
 
 The reported backtest error is honest: each origin's error uses weights and bias correction fitted on
 the *other* origins.
@@ -266,6 +267,16 @@ def _spread(y: np.ndarray, m: int) -> float:
 WIDTHS = np.round(np.arange(0.5, 3.0001, 0.05), 2)  # the factors self_calibrated_width chooses among
 
 
+def _weighted_median(stack: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Per step (column of ``stack``, pieces x steps), the value at which the pieces' weights ``w`` reach
+    half: the lower weighted median."""
+    order = np.argsort(stack, axis=0)
+    cum = np.cumsum(w[order], axis=0)
+    k = np.argmax(cum >= 0.5 * cum[-1], axis=0)
+    steps = np.arange(stack.shape[1])
+    return stack[order[k, steps], steps]
+
+
 def self_calibrated_width(z: np.ndarray, level: float) -> float:
     """How much to widen (or narrow) the band around its median so that it covers ``level`` of this
     series' own backtest errors *out of sample*: each origin's errors ``z`` (origins x steps) are checked
@@ -419,6 +430,11 @@ def forecast_seasonal(values, horizon: int, season: int, level: float = 0.8) -> 
     f = f + bias
     lo = np.minimum(f + qlo - bias, f)
     hi = np.maximum(f + qhi - bias, f)
+    # The band holds what the pieces carrying most of the weight say (their weighted median): a light
+    # piece far off (the last value of a burst, on a counter that sits at 0) pulls the weighted mean off
+    # the value the series holds, and a band measured on days when the pieces agreed is narrow around it.
+    mid = _weighted_median(stack, w)
+    lo, hi = np.minimum(lo, mid), np.maximum(hi, mid)
     if np.all(qhi - qlo <= 0):
         # The backtest saw no error at all (a counter that stayed at 0 through every origin) while the
         # pieces may disagree now (a burst in the last hour): an interval of width 0 would claim a
