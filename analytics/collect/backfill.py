@@ -50,7 +50,7 @@ from typing import Any, BinaryIO
 import polars as pl
 
 from analytics.common.compression import SUFFIXES, CompressionError, codec_of, decompressing
-from analytics.common.escapes import without_escapes
+from analytics.common.escapes import lines_as_displayed, without_escapes
 from analytics.patterns.multiline import MultilineFolder
 from analytics.sources.access_log import access_minutes, last_minute_start, looks_like_access_log, minutes_to_metrics
 from analytics.sources.filetail import HEAD_BYTES, Position
@@ -249,9 +249,10 @@ def _decode(block: bytes) -> str:
     text = block.decode("utf-8", "replace")
     if "\x00" in text:
         text = text.replace("\x00", "\ufffd")
+    text = without_escapes(text)
     if "\r" in text:
-        text = text.replace("\r\n", "\n")
-    return without_escapes(text)
+        text = lines_as_displayed(text.replace("\r\n", "\n"))
+    return text
 
 
 # --------------------------------------------------------------------------------------------------

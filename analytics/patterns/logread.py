@@ -21,7 +21,7 @@ from array import array
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from analytics.common.escapes import without_escapes
+from analytics.common.escapes import as_displayed, without_escapes
 
 CHUNK_BYTES = 4 << 20
 MAX_LINE_CHARS = 64 << 10
@@ -180,8 +180,11 @@ def line_chunks(path: str, stats: LineStats | None = None, chunk_bytes: int = CH
                 if data:
                     yield _decode(_split(data), stats)
                 return
-            # a \r as the last byte may be half of a \r\n split across blocks: not a cut yet
-            end = max(data.rfind(b"\n"), data.rfind(b"\r", 0, len(data) - 1))
+            # lines end with \n (a \r inside one is progress written over itself), or, in a file with no
+            # \n at all, with \r; a \r as the last byte may be half of a \r\n split across blocks
+            end = data.rfind(b"\n")
+            if end < 0:
+                end = data.rfind(b"\r", 0, len(data) - 1)
             if end < 0:
                 if len(data) > MAX_LINE_CHARS * 4:  # a line longer than any we keep: keep its start only
                     yield _decode([data[: MAX_LINE_CHARS * 4]], stats)
@@ -217,15 +220,18 @@ def _read_decompressed(f, n: int) -> tuple[bytes, str]:
 
 
 def _split(data: bytes) -> list[bytes]:
-    parts = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n").split(b"\n")
+    """Lines at \n (\r\n); with no \n at all (an old Mac file), at \r. A \r left inside a line is read
+    as the terminal showed it (:func:`as_displayed`, on the decoded text)."""
+    data = data.replace(b"\r\n", b"\n")
+    parts = data.split(b"\n") if b"\n" in data else data.split(b"\r")
     if parts and parts[-1] == b"":
         parts.pop()
     return parts
 
 
 def _first_end(block: bytes) -> int:
-    ends = [i for i in (block.find(b"\n"), block.find(b"\r")) if i >= 0]
-    return min(ends) if ends else -1
+    nl = block.find(b"\n")
+    return nl if nl >= 0 else block.find(b"\r")
 
 
 def _decode(raw: list[bytes], stats: LineStats) -> list[str]:
@@ -236,7 +242,7 @@ def _decode(raw: list[bytes], stats: LineStats) -> list[str]:
             bad = "\x00" in s
         except UnicodeDecodeError:
             s, bad = b.decode("utf-8", errors="replace"), True
-        s = without_escapes(s)
+        s = as_displayed(without_escapes(s))
         stats.lines += 1
         if bad:
             stats.binary += 1

@@ -14,7 +14,7 @@ import os
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from analytics.common.escapes import without_escapes
+from analytics.common.escapes import as_displayed, without_escapes
 
 HEAD_BYTES = 1024  # a Position's head hash covers at most this many leading bytes
 CHUNK = 256 * 1024  # bytes read per system call
@@ -79,7 +79,7 @@ def _hash(b: bytes) -> str:
 def _decode(raw: bytes) -> str:
     if raw.endswith(b"\r"):
         raw = raw[:-1]
-    return without_escapes(raw.decode("utf-8", "replace").replace("\x00", "\ufffd"))
+    return as_displayed(without_escapes(raw.decode("utf-8", "replace").replace("\x00", "\ufffd")))
 
 
 def head_of(fd: int, n: int) -> tuple[str, int]:

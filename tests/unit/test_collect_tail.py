@@ -417,6 +417,48 @@ def test_tail_source_attributes_errors_and_checkpoints(tmp_path):
     assert src.status().state == "ok"
 
 
+def test_progress_written_over_itself_reads_as_the_terminal_showed_it(tmp_path):
+    """dpkg, pip and curl write progress as carriage returns inside one line (``5%\\r10%\\r...``); a terminal
+    shows the last segment, and so do the tail, backfill and ``patterns scan``: one line, one event."""
+    from click.testing import CliRunner
+
+    from analytics.common.escapes import as_displayed
+    from analytics.store.database import Store
+    from lokifi_tui.cli.main import cli
+
+    assert as_displayed("(Reading database ... \r(Reading database ... 5%\r(Reading database ... 9 files.)") == (
+        "(Reading database ... 9 files.)"
+    )
+    assert as_displayed("50%\r100%\r   ") == "100%" and as_displayed("plain") == "plain" and as_displayed("\r \r") == ""
+    progress = "2026-12-05T01:00:00Z ERROR fetch 10%\r2026-12-05T01:00:00Z ERROR fetch: checksum mismatch for a.tar"
+    log = tmp_path / "get.log"
+    log.write_bytes((progress + "\r\nDownloading 5%\rDownloading 100%\r\n").encode())
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(f'[[components]]\nname = "get"\nlogs = ["{log}"]\n')
+    db = tmp_path / "x.duckdb"
+    runner = CliRunner()
+    r = runner.invoke(
+        cli, ["--db", str(db), "--config", str(cfg), "collect", "--once", "--from-start", "-q", "--no-hooks"]
+    )
+    assert r.exit_code == 0, r.output
+    rows = Store(db).query("SELECT message FROM error_events WHERE component = 'get'").rows()
+    assert rows == [("2026-12-05T01:00:00Z ERROR fetch: checksum mismatch for a.tar",)]
+    # backfill reads a rotated copy the same way
+    (tmp_path / "get.log.1").write_bytes(log.read_bytes().replace(b"a.tar", b"b.tar"))
+    db2 = tmp_path / "y.duckdb"
+    r = runner.invoke(cli, ["--db", str(db2), "--config", str(cfg), "backfill", "--days", "0", "--no-engines"])
+    assert r.exit_code == 0, r.output
+    got = {m for (m,) in Store(db2).query("SELECT message FROM error_events").rows()}
+    assert "2026-12-05T01:00:00Z ERROR fetch: checksum mismatch for b.tar" in got and all("\r" not in m for m in got)
+    # patterns scan: physical lines, each as shown; a file with no \n at all still splits at \r
+    r = runner.invoke(cli, ["patterns", "scan", str(log), "--json"])
+    out = json.loads(r.output)
+    assert out["lines"] == 2 and {p["example"] for p in out["patterns"]} >= {"Downloading 100%"}
+    old_mac = tmp_path / "mac.log"
+    old_mac.write_bytes(b"first line\rsecond line\rthird line\r")
+    assert json.loads(runner.invoke(cli, ["patterns", "scan", str(old_mac), "--json"]).output)["lines"] == 3
+
+
 def test_coloured_log_lines_are_read_as_their_text(tmp_path):
     """Programs that colour their output write the escapes into their logs (ESC[31mERROR): no level, time or
     error was found in such a line, and its escapes were stored. They are dropped as lines are read."""
