@@ -259,11 +259,26 @@ PROSE_RULES: list[tuple[str, re.Pattern[str], int]] = [
 #: (user:password lines), any --password-stdin (docker, podman, helm, oras login), openssl's
 #: -pass/-passin stdin, sshpass with no -p/-f/-d/-e (it then reads stdin), --password-file=STDIN (kinit)
 _STDIN_READER = re.compile(
-    r"(?:(?<![\w.\-])(?:[\w.\-]*/)?sudo\s(?:[^|;&\n<]*?\s)?-(?:[A-Za-z]*S\b|-stdin\b)"
-    r"|(?<![\w.\-])(?:[\w.\-]*/)?(chpasswd|passwd)(?![\w.\-])"
-    r"|--password-stdin\b|\s-pass(?:in)?\s+stdin\b|--password-file[= ](?:STDIN|-|/dev/stdin)(?![\w/])"
-    r"|(?<![\w.\-])sshpass(?![\w.\-])(?![^|;&\n<]*\s-[pfde]))"
+    # the command itself (after blanks, ``env``-style assignments, and for passwd/chpasswd ``sudo [opts]``)
+    r"\s*(?:\w+=\S*\s+)*(?:"
+    r"(?:[\w.\-]*/)?sudo\s(?:[^|;&\n<]*?\s)?-(?:[A-Za-z]*S\b|-stdin\b)"
+    r"|(?:(?:[\w.\-]*/)?sudo\s+(?:-\S+\s+)*)?(?:[\w.\-]*/)?(chpasswd|passwd)(?![\w.\-])"
+    r"|(?:[\w.\-]*/)?sshpass(?![\w.\-])(?![^|;&\n<]*\s-[pfde]))"
 )
+#: flags that make any program read its password from its input
+_STDIN_FLAG = re.compile(
+    r"--password-stdin\b|\s-pass(?:in)?\s+stdin\b|--password-file[= ](?:STDIN|-|/dev/stdin)(?![\w/])"
+)
+
+
+def _reads_password(command: str) -> tuple[bool, bool]:
+    """(whether ``command`` reads a password from its input, whether as chpasswd's ``user:password``)."""
+    m = _STDIN_READER.match(command)
+    if m is not None:
+        return True, m.group(1) == "chpasswd"
+    return _STDIN_FLAG.search(command) is not None, False
+
+
 _PIPE = re.compile(r"\|(?!\|)")
 _SOURCE = re.compile(r"(?:^|(?<=[\s;&|(`'\"]))(echo|printf)\s+")
 _SEGMENT_END = re.compile(r"[;&|\n]|\)")
@@ -298,9 +313,8 @@ def fed_passwords(s: str, replace: Callable[[str, str], str]) -> str:
         if pipe.start() > 0 and s[pipe.start() - 1] == "|":
             continue
         stop = _SEGMENT_END.search(s, pipe.end())
-        sink = s[pipe.end() : stop.start() if stop else len(s)]
-        reader = _STDIN_READER.search(sink)
-        if not reader:
+        reads, chpasswd = _reads_password(s[pipe.end() : stop.start() if stop else len(s)])
+        if not reads:
             continue
         lo = max(0, pipe.start() - 4096)
         base = max(lo, *(s.rfind(c, lo, pipe.start()) + 1 for c in ";&|\n)"))  # this command's start
@@ -309,14 +323,17 @@ def fed_passwords(s: str, replace: Callable[[str, str], str]) -> str:
         if src is None:
             continue
         args = [(base + a.start(), a.group()) for a in _ARG.finditer(head, src.end())]
-        spans += _fed_value_spans(args, src.group(1), reader.group(1) == "chpasswd")
+        spans += _fed_value_spans(args, src.group(1), chpasswd)
     for here in _HERE_STRING.finditer(s):
         lo = max(0, here.start() - 4096)
         start = max(lo - 1, *(s.rfind(c, lo, here.start()) for c in ";&|\n("))
-        reader = _STDIN_READER.search(s, start + 1, here.start())
+        reads, chpasswd = _reads_password(s[start + 1 : here.start()])
+        if not reads:  # a command quoted inside another (ssh host "sudo -S x <<< X")
+            quote = max(s.rfind(c, start + 1, here.start()) for c in "'\"")
+            reads, chpasswd = _reads_password(s[quote + 1 : here.start()]) if quote > start else (False, False)
         arg = _ARG.match(s, here.end())
-        if reader and arg:
-            spans += _fed_value_spans([(arg.start(), arg.group())], "here", reader.group(1) == "chpasswd")
+        if reads and arg:
+            spans += _fed_value_spans([(arg.start(), arg.group())], "here", chpasswd)
     return _replace_spans(s, spans, "password", replace)
 
 

@@ -298,6 +298,9 @@ def test_words_and_ids_that_are_valid_base64_are_not_credentials():
         ("echo Tr0ub4dor | openssl enc -d -aes256 -pass stdin -in f", "Tr0ub4dor"),
         ("echo Tr0ub4dor | sshpass ssh host uptime", "Tr0ub4dor"),
         ("sudo -kS apt-get install x <<< 'Wonder1and'", "Wonder1and"),
+        ("echo -e 'Pa55wd\\nPa55wd' | sudo passwd bob", "Pa55wd"),
+        ("echo Wonder1and | LANG=C sudo -S id", "Wonder1and"),
+        ('ssh db1 "sudo -S systemctl restart pg <<< Wonder1and"', "Wonder1and"),
     ],
 )
 def test_passwords_piped_to_a_program_or_in_json_are_removed_and_the_rest_kept(line, secret):
@@ -329,6 +332,8 @@ def test_a_pipe_after_a_name_ending_in_pw_is_not_a_password():
         "cmd a || sudo -S b",
         "printf '%s\\n' \"$PW\" | passwd --stdin bob",
         "echo done; sudo -S reboot",
+        "echo root | grep passwd",  # passwd named, not run
+        "echo x1y2z3 | tee /tmp/sshpass.log",
     ],
 )
 def test_what_is_not_fed_to_a_password_reader_stays(line):
