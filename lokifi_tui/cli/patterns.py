@@ -182,32 +182,40 @@ def _print_scan(result: dict, rows: list[dict]) -> None:
         expand=False,
         show_lines=False,
     )
-    for col, kw in (
-        ("id", {"no_wrap": True, "max_width": 12}),
-        ("count", {"justify": "right", "no_wrap": True}),
-        ("type", {"no_wrap": True}),
-        ("first seen", {"max_width": 21}),
-        ("last seen", {"max_width": 21}),
-        ("example", {"overflow": "fold", "min_width": 20, "ratio": 1}),
-    ):
-        t.add_column(col, **kw)
 
     def when(r: dict, end: str) -> str:
         shown = _to_second(r[f"{end}_seen"]) or "-"
-        return ("~" if r.get(f"{end}_seen_inferred") else "") + shown
+        return inert(("~" if r.get(f"{end}_seen_inferred") else "") + shown, 32)
 
-    for r in rows:
-        t.add_row(
+    # Widths are set, not left to the table: it sized its columns by their longest words and overflowed an
+    # 80-column tmux pane (87 columns, 101 at 100), each row's right border wrapping onto a line of its own.
+    # Below 110 columns first and last seen share one column, one above the other.
+    stacked = console.width < 110
+    cells = [
+        (
             r["id"],
             f"{r['count']:,}",
             r["type"],
-            inert(when(r, "first"), 32),
-            inert(when(r, "last"), 32),
+            *([when(r, "first") + "\n" + when(r, "last")] if stacked else [when(r, "first"), when(r, "last")]),
             inert(r["example"], 160),
         )
+        for r in rows
+    ]
+    heads = ["id", "count", "type", *(["first / last seen"] if stacked else ["first seen", "last seen"])]
+
+    def longest(j: int, cap: int) -> int:
+        return min(cap, max([len(heads[j]), *(len(x) for c in cells for x in c[j].split("\n"))]))
+
+    widths = [12, longest(1, 13), longest(2, 13)] + [longest(j, 21) for j in range(3, len(heads))]
+    room = console.width - sum(widths) - 3 * (len(heads) + 1) - 1  # borders and a space each side of a cell
+    for j, (head, w) in enumerate(zip(heads, widths, strict=True)):
+        t.add_column(head, width=w, overflow="fold", no_wrap=j < 2, justify="right" if j == 1 else "left")
+    t.add_column("example", overflow="fold", max_width=max(12, room), min_width=min(12, max(room, 1)))
+    for c in cells:
+        t.add_row(*c)
     console.print(t)
     if any(r.get("first_seen_inferred") or r.get("last_seen_inferred") for r in rows):
-        console.print("[dim]~ the line has no time of its own: the time of the last line before it that has one[/]")
+        console.print("[dim]~ a line without a time: the time of the last line before it that has one[/]")
     for w in result.get("warnings", []):
         console.print(f"[yellow]note:[/] {inert(w)}")
 

@@ -232,7 +232,7 @@ def test_a_line_without_a_time_takes_the_last_time_before_it_in_its_own_file(tmp
     assert dialog["first_seen"] == "line 1 of a.log" and not dialog["first_seen_inferred"]
     assert dialog["last_seen"] == "line 1 of b.log" and not dialog["last_seen_inferred"]  # not a.log's time
     r = run(tmp_path / "x.duckdb", "patterns", "scan", str(d / "a.log"), "--errors")
-    assert "~2026-05-09 07:29:02" in r.output and "~ the line has no time of its own" in r.output, r.output
+    assert "~2026-05-09 07:29:02" in r.output and "~ a line without a time" in r.output, r.output
 
 
 @pytest.mark.parametrize("codec", ["gz", "bz2", "xz", "zst"])
@@ -322,6 +322,34 @@ def test_scan_of_a_directory_reads_its_text_logs_and_says_what_it_left_out(tmp_p
     monkeypatch.setattr(logfiles, "_sniff", lambda p: "unreadable" if p.endswith("syslog") else "text")
     files, notes = logfiles.log_files_under(str(logs))
     assert str(logs / "syslog") not in files and "1 file(s) this user cannot read left out (syslog)" in notes[0]
+
+
+@pytest.mark.parametrize("width", [80, 100, 120, 160])
+def test_the_scan_table_fits_the_terminal(tmp_path, monkeypatch, width):
+    """A tmux pane is often 80 columns: the table overflowed it (87 columns; 101 at 100), each row's right
+    border wrapping onto a line of its own. Below 110 columns first and last seen share one column."""
+    import io
+
+    from rich.console import Console
+
+    from analytics.patterns.logread import scan_paths
+    from lokifi_tui.cli import output, patterns
+
+    log = tmp_path / "apt-history.log"
+    log.write_text(
+        "Start-Date: 2025-06-24  14:36:25\n"
+        "Commandline: apt-get -o Dir::Etc::sourcelist=/tmp/apt-tools/sources.list -o Dir::State::lists=/x install y\n"
+        "Install: port-conflict-checker:amd64 (12.0-1), libssh2-1:amd64 (1.10.0-3+b1, automatic)\n"
+        "2026-12-05 09:00:36.120 UTC [1] ERROR:  listen tcp :8080: bind: address already in use\n"
+    )
+    buf = io.StringIO()
+    monkeypatch.setattr(output.console, "_console", Console(file=buf, width=width, soft_wrap=True, highlight=False))
+    result = scan_paths([str(log)])
+    patterns._print_scan(result, result["patterns"])
+    lines = buf.getvalue().splitlines()
+    assert max(len(x) for x in lines) <= width, "\n".join(x for x in lines if len(x) > width)
+    assert ("first / last seen" in buf.getvalue()) == (width < 110)
+    assert "~2025-06-24 14:36:25" in buf.getvalue()
 
 
 def test_the_time_column_fits_a_zero_offset_as_z(tmp_path):
