@@ -8,6 +8,7 @@ nothing but the templating engine, so it starts fast and never touches the store
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 
 import click
@@ -48,7 +49,12 @@ def patterns() -> None:
     default=False,
     help="Lines are raw log lines whose header (time, level, [component], pid) is stripped first.",
 )
-@click.option("--learn", is_flag=True, help="Also record the lines as error events and learn them (writes the store).")
+@click.option(
+    "--learn",
+    is_flag=True,
+    help="Also record the lines as error events and learn them (writes the store); with --raw each at the "
+    "time it was written.",
+)
 @click.option("--component", default="stdin", show_default=True, help="Component for --learn.")
 @click.option("--templates", "show_templates", is_flag=True, help="Print the group template instead of its id.")
 @click.pass_context
@@ -92,6 +98,20 @@ def patterns_group(ctx: click.Context, raw: bool, learn: bool, component: str, s
         click.echo(f"note: {note}", err=True)
 
 
+def _line_times(lines: list[str], now: dt.datetime) -> list[dt.datetime]:
+    """When each raw line was written: its own time, else the last one before it (apt's stanzas), else
+    now. Lines from an old file keep their dates, so they count where they happened (a week-old error is
+    no recurring error today)."""
+    from analytics.sources.tail import line_time
+
+    out: list[dt.datetime] = []
+    last: dt.datetime | None = None
+    for line in lines:
+        last = line_time(line, now) or last
+        out.append(last or now)
+    return out
+
+
 def _learn_lines(ctx: click.Context, lines: list[str], raw: bool, component: str) -> None:
     import datetime as dt
 
@@ -105,12 +125,13 @@ def _learn_lines(ctx: click.Context, lines: list[str], raw: bool, component: str
 
     store = get_store(ctx)
     msgs = strip_headers(pl.Series(lines, dtype=pl.String)) if raw else pl.Series(lines, dtype=pl.String)
-    msgs = msgs.filter(msgs.str.strip_chars() != "")  # a blank line (a stanza break) is no event
+    keep = (msgs.str.strip_chars() != "").to_list()  # a blank line (a stanza break) is no event
+    msgs = msgs.filter(pl.Series(keep, dtype=pl.Boolean))
     blank = len(lines) - len(msgs)
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     df = pl.DataFrame(
         {
-            "ts": [now] * len(msgs),
+            "ts": _line_times([x for x, k in zip(lines, keep, strict=True) if k], now) if raw else [now] * len(msgs),
             "host": this_host(),
             "component": component,
             "message": msgs.str.slice(0, 65536),

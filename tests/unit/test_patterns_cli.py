@@ -43,6 +43,29 @@ def test_group_raw_and_learn(tmp_path):
     assert len(rows) == 1 and rows[0]["occurrence_count"] == 4
 
 
+def test_learned_lines_keep_the_time_they_were_written(tmp_path):
+    """`patterns group --raw --learn < old.log` (what `patterns scan` suggests) stored every line as written
+    now: a month-old error became today's, and a recurring one. Each line keeps its own time; a line with
+    none takes the last time before it; a line with none before it, now."""
+    import datetime as dt
+
+    from analytics.store.database import Store
+
+    db = tmp_path / "x.duckdb"
+    raw = (
+        "disk check started\n"  # nothing timed before it
+        "2026-11-01T10:00:00Z ERROR disk /dev/sda1 full\n"
+        "  while writing /var/lib/app/state\n"
+        "2026-11-02T11:30:00Z ERROR disk /dev/sda1 full\n"
+    )
+    before = dt.datetime.now(dt.UTC).replace(tzinfo=None) - dt.timedelta(minutes=1)
+    r = run(db, "patterns", "group", "--raw", "--learn", "--component", "disk", input=raw)
+    assert r.exit_code == 0, r.output
+    ts = [t for (t,) in Store(db).query("SELECT ts FROM error_events ORDER BY ts").rows()]
+    assert ts[:3] == [dt.datetime(2026, 11, 1, 10), dt.datetime(2026, 11, 1, 10), dt.datetime(2026, 11, 2, 11, 30)]
+    assert ts[3] >= before  # the first line had no time and none before it
+
+
 def test_scan_table_json_and_bad_file(tmp_path):
     log = tmp_path / "app.log"
     log.write_bytes(
