@@ -25,6 +25,8 @@ from analytics.common.escapes import as_displayed, without_escapes
 
 CHUNK_BYTES = 4 << 20
 MAX_LINE_CHARS = 64 << 10
+#: how much of a stream's start is looked at for a \n before its lines are taken to end with \r
+SNIFF_BYTES = 64 << 10
 PIPE_WAIT = float(os.environ.get("LOKIFI_PIPE_WAIT", "30"))
 
 
@@ -157,6 +159,10 @@ def line_chunks(path: str, stats: LineStats | None = None, chunk_bytes: int = CH
         compressed = getattr(f, "decompressing", False)
         carry = b""
         skipping = False  # inside a line already cut: read past it
+        # Lines end with \n (\r\n); a \r inside one is progress written over itself. Only a stream whose
+        # first SNIFF_BYTES (or all of it) hold no \n but a \r is read as ending its lines with \r (an old
+        # Mac file): decided once, so the lines do not depend on where blocks happen to end.
+        cr: bool | None = None
         while True:
             if compressed:
                 block, damage = _read_decompressed(f, chunk_bytes)
@@ -168,7 +174,7 @@ def line_chunks(path: str, stats: LineStats | None = None, chunk_bytes: int = CH
                 except OSError as exc:
                     raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from None
             if skipping:
-                nl = _first_end(block)
+                nl = block.find(b"\r" if cr else b"\n")
                 if nl < 0 and block:
                     continue
                 skipping = False
@@ -176,15 +182,20 @@ def line_chunks(path: str, stats: LineStats | None = None, chunk_bytes: int = CH
                 if not block:
                     continue
             data = carry + block
+            if cr is None:
+                if b"\n" in data:
+                    cr = False
+                elif block and len(data) < SNIFF_BYTES:
+                    carry = data
+                    continue
+                else:
+                    cr = b"\r" in data
             if not block:
                 if data:
-                    yield _decode(_split(data), stats)
+                    yield _decode(_split(data, cr), stats)
                 return
-            # lines end with \n (a \r inside one is progress written over itself), or, in a file with no
-            # \n at all, with \r; a \r as the last byte may be half of a \r\n split across blocks
-            end = data.rfind(b"\n")
-            if end < 0:
-                end = data.rfind(b"\r", 0, len(data) - 1)
+            # a \r as the last byte may be half of a \r\n split across blocks: not a line end yet
+            end = data.rfind(b"\r", 0, len(data) - 1) if cr else data.rfind(b"\n")
             if end < 0:
                 if len(data) > MAX_LINE_CHARS * 4:  # a line longer than any we keep: keep its start only
                     yield _decode([data[: MAX_LINE_CHARS * 4]], stats)
@@ -193,7 +204,7 @@ def line_chunks(path: str, stats: LineStats | None = None, chunk_bytes: int = CH
                     carry = data
                 continue
             carry = data[end + 1 :]
-            yield _decode(_split(data[: end + 1]), stats)
+            yield _decode(_split(data[: end + 1], cr), stats)
 
 
 #: a compressed input is read this much at a time (decompressed), so damage loses at most this much before it
@@ -219,19 +230,14 @@ def _read_decompressed(f, n: int) -> tuple[bytes, str]:
     return b"".join(pieces), ""
 
 
-def _split(data: bytes) -> list[bytes]:
-    """Lines at \n (\r\n); with no \n at all (an old Mac file), at \r. A \r left inside a line is read
-    as the terminal showed it (:func:`as_displayed`, on the decoded text)."""
+def _split(data: bytes, cr: bool) -> list[bytes]:
+    """Lines at \n (\r\n), or at \r in a stream read as ending its lines with \r. A \r left inside a line
+    is read as the terminal showed it (:func:`as_displayed`, on the decoded text)."""
     data = data.replace(b"\r\n", b"\n")
-    parts = data.split(b"\n") if b"\n" in data else data.split(b"\r")
+    parts = data.split(b"\r" if cr else b"\n")
     if parts and parts[-1] == b"":
         parts.pop()
     return parts
-
-
-def _first_end(block: bytes) -> int:
-    nl = block.find(b"\n")
-    return nl if nl >= 0 else block.find(b"\r")
 
 
 def _decode(raw: list[bytes], stats: LineStats) -> list[str]:

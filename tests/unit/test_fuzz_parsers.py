@@ -306,6 +306,26 @@ def test_fuzz_log_lines(work, lines, errors_only):
     assert r["scanned"] <= r["events"] and sum(x["count"] for x in r["patterns"]) == r["scanned"]
 
 
+@FUZZ
+@given(
+    data=st.lists(
+        st.sampled_from([b"a", b" ", b"\r", b"\n", b"\r\n", b"\x1b[2K", b"\xff", b"\x00", b"ERROR x"]), max_size=80
+    ).map(b"".join),
+    size=st.integers(1, 64),
+)
+def test_the_lines_read_do_not_depend_on_where_blocks_end(work, data, size):
+    """Line ends are decided once per stream (\\n, or \\r in a file with no \\n in its start), so a \\r is
+    never a line end in one block and progress inside a line in the next."""
+    from analytics.patterns.logread import LineStats, line_chunks
+
+    p = work / "blocks.log"
+    p.write_bytes(data)
+    whole = [x for c in line_chunks(str(p), LineStats(), 1 << 20) for x in c]
+    for n in (1, 2, 3, 5, size):
+        assert [x for c in line_chunks(str(p), LineStats(), n) for x in c] == whole, n
+    assert all("\r" not in x for x in whole)
+
+
 # -- forecast / anomaly input ------------------------------------------------------------------------------
 
 
