@@ -26,7 +26,7 @@ from analytics.common.escapes import as_displayed, without_escapes
 CHUNK_BYTES = 4 << 20
 MAX_LINE_CHARS = 64 << 10
 #: how much of a stream's start is looked at for a \n before its lines are taken to end with \r
-SNIFF_BYTES = 64 << 10
+LINE_END_SNIFF = 64 << 10
 PIPE_WAIT = float(os.environ.get("LOKIFI_PIPE_WAIT", "30"))
 
 
@@ -160,7 +160,7 @@ def line_chunks(path: str, stats: LineStats | None = None, chunk_bytes: int = CH
         carry = b""
         skipping = False  # inside a line already cut: read past it
         # Lines end with \n (\r\n); a \r inside one is progress written over itself. Only a stream whose
-        # first SNIFF_BYTES (or all of it) hold no \n but a \r is read as ending its lines with \r (an old
+        # first LINE_END_SNIFF bytes (or all of it) hold no \n but a \r is read as ending its lines with \r (an old
         # Mac file): decided once, so the lines do not depend on where blocks happen to end.
         cr: bool | None = None
         while True:
@@ -185,7 +185,7 @@ def line_chunks(path: str, stats: LineStats | None = None, chunk_bytes: int = CH
             if cr is None:
                 if b"\n" in data:
                     cr = False
-                elif block and len(data) < SNIFF_BYTES:
+                elif block and len(data) < LINE_END_SNIFF:
                     carry = data
                     continue
                 else:
@@ -373,7 +373,8 @@ def scan_paths(paths: list[str], errors_only: bool = False, chunk_bytes: int = C
         texts = [e[0] for e in events]
         wheres = [e[3] for e in events]
         events_n += len(texts)
-        timed = pl.Series("l", texts, dtype=pl.String).str.slice(0, 120).str.contains(_CLOCK).to_numpy()
+        col = pl.Series("l", texts, dtype=pl.String)
+        timed = col.str.slice(0, 120).str.contains(_CLOCK).to_numpy()
         # each event's carrier: the last timed event before it (-1: one of an earlier block, ``carry``)
         at = np.maximum.accumulate(np.where(timed, np.arange(len(texts)), -1))
         before = np.concatenate(([-1], at[:-1]))
@@ -382,7 +383,7 @@ def scan_paths(paths: list[str], errors_only: bool = False, chunk_bytes: int = C
         if at[-1] >= 0:
             carry = texts[int(at[-1])]
         if errors_only:
-            keep = error_lines(pl.Series("l", texts, dtype=pl.String)).to_list()
+            keep = error_lines(col).to_list()
             texts = [t for t, k in zip(texts, keep, strict=True) if k]
             wheres = [w for w, k in zip(wheres, keep, strict=True) if k]
             before = before[np.asarray(keep, dtype=bool)]

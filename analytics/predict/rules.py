@@ -23,6 +23,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from analytics.common.clipping import clipped
 from analytics.patterns.logline import message_of
 
 SENSITIVITY = {"conservative": 3.0, "moderate": 2.0, "aggressive": 1.5}
@@ -156,7 +157,7 @@ def recurring_rules(rows: list[dict[str, Any]], cfg: RuleConfig) -> list[Finding
                         "count": int(r["count"]),
                         "window_days": cfg.window_days,
                         "last_seen": r.get("last_seen"),
-                        "example": _clipped(message_of(r.get("message") or ""), 200),  # its time is last_seen
+                        "example": clipped(message_of(r.get("message") or ""), 200),  # its time is last_seen
                     },
                     baseline={"threshold": cfg.recurring},
                     subject=r["fingerprint"],
@@ -204,8 +205,3 @@ def window_bounds(now: dt.datetime, days: int) -> tuple[dt.datetime, dt.datetime
     """The analysis window: complete hours in [now_hour - days, now_hour)."""
     hi = now.replace(minute=0, second=0, microsecond=0)
     return hi - dt.timedelta(days=days), hi
-
-
-def _clipped(text: str, n: int) -> str:
-    """``text`` in at most ``n`` characters, an ellipsis saying where it was cut."""
-    return text if len(text) <= n else text[: n - 1] + "…"

@@ -316,8 +316,7 @@ def fed_passwords(s: str, replace: Callable[[str, str], str]) -> str:
         reads, chpasswd = _reads_password(s[pipe.end() : stop.start() if stop else len(s)])
         if not reads:
             continue
-        lo = max(0, pipe.start() - 4096)
-        base = max(lo, *(s.rfind(c, lo, pipe.start()) + 1 for c in ";&|\n)"))  # this command's start
+        base = _command_start(s, pipe.start())
         head = s[base : pipe.start()]
         src = next(reversed(list(_SOURCE.finditer(head))), None)  # the last echo/printf before the pipe
         if src is None:
@@ -325,16 +324,22 @@ def fed_passwords(s: str, replace: Callable[[str, str], str]) -> str:
         args = [(base + a.start(), a.group()) for a in _ARG.finditer(head, src.end())]
         spans += _fed_value_spans(args, src.group(1), chpasswd)
     for here in _HERE_STRING.finditer(s):
-        lo = max(0, here.start() - 4096)
-        start = max(lo - 1, *(s.rfind(c, lo, here.start()) for c in ";&|\n("))
-        reads, chpasswd = _reads_password(s[start + 1 : here.start()])
+        start = _command_start(s, here.start())
+        reads, chpasswd = _reads_password(s[start : here.start()])
         if not reads:  # a command quoted inside another (ssh host "sudo -S x <<< X")
-            quote = max(s.rfind(c, start + 1, here.start()) for c in "'\"")
-            reads, chpasswd = _reads_password(s[quote + 1 : here.start()]) if quote > start else (False, False)
+            quote = max(s.rfind(c, start, here.start()) for c in "'\"")
+            reads, chpasswd = _reads_password(s[quote + 1 : here.start()]) if quote >= start else (False, False)
         arg = _ARG.match(s, here.end())
         if reads and arg:
             spans += _fed_value_spans([(arg.start(), arg.group())], "here", chpasswd)
     return _replace_spans(s, spans, "password", replace)
+
+
+def _command_start(s: str, end: int) -> int:
+    """Where the shell command that ``end`` stands in starts: after the last ``;``, ``&``, ``|``, newline or
+    bracket before it (looking back at most 4 KiB)."""
+    lo = max(0, end - 4096)
+    return max(lo, *(s.rfind(c, lo, end) + 1 for c in ";&|\n()"))
 
 
 def _replace_spans(s: str, spans: list[tuple[int, int]], kind: str, replace: Callable[[str, str], str]) -> str:

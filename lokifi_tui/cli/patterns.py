@@ -113,8 +113,6 @@ def _line_times(lines: list[str], now: dt.datetime) -> list[dt.datetime]:
 
 
 def _learn_lines(ctx: click.Context, lines: list[str], raw: bool, component: str) -> None:
-    import datetime as dt
-
     import polars as pl
 
     from analytics.config.machine import this_host

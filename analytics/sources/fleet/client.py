@@ -25,6 +25,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from analytics.common.clipping import clipped
 from analytics.common.durations import parse_seconds
 from analytics.config.http_settings import ConfigProblem, HttpSettings, redact_url
 
@@ -206,8 +207,7 @@ class HttpClient:
 
 
 def _short(text: str, n: int = 160) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= n else text[: n - 1] + "…"
+    return clipped(" ".join(text.split()), n)
 
 
 def _error_detail(body: bytes) -> str:
