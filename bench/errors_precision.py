@@ -15,7 +15,7 @@ from pathlib import Path
 
 import polars as pl
 
-from analytics.patterns.templates import error_lines
+from analytics.patterns.severity import error_mask
 
 LABELS = Path(__file__).parent / "labels" / "errors_labelled.tsv"
 
@@ -33,7 +33,7 @@ def main(argv: list[str]) -> None:
         if lines is None or int(line) > len(lines):
             missing += 1
             continue
-        if not error_lines(pl.Series([lines[int(line) - 1]]))[0]:
+        if not error_mask(pl.Series([lines[int(line) - 1]]))[0]:
             unflagged += 1
             continue
         tp += label == "1"

@@ -52,9 +52,10 @@ import polars as pl
 from analytics.common.compression import SUFFIXES, CompressionError, codec_of, decompressing
 from analytics.common.escapes import lines_as_displayed, without_escapes
 from analytics.patterns.multiline import MultilineFolder
+from analytics.patterns.severity import error_mask
 from analytics.sources.access_log import access_minutes, last_minute_start, looks_like_access_log, minutes_to_metrics
 from analytics.sources.filetail import HEAD_BYTES, Position
-from analytics.sources.tail import LogSpec, is_error_event, line_time
+from analytics.sources.tail import LogSpec, event_level, line_time
 from analytics.store.metrics import read_checkpoint, write_checkpoint, write_events, write_metrics
 
 #: the first bytes that name a file's content (decompressed); 4 KiB holds tens of lines of any log
@@ -442,12 +443,18 @@ def _one_file(
     kind: str | None = None
     read_to = start
 
-    def add_events(evs) -> None:
-        for text, first, exception, ts in evs:
-            ok, level = is_error_event(text, first, exception)
+    def add_events(evs: list[tuple[Any, dt.datetime | None]]) -> None:
+        """Judge a block's events at once: (event, the last time written before it ended)."""
+        if not evs:
+            return
+        texts = pl.Series([e[0][0] for e in evs], dtype=pl.String)
+        firsts = pl.Series([e[0][1] for e in evs], dtype=pl.String)
+        keep = error_mask(texts, firsts, pl.Series([e[0][2] for e in evs], dtype=pl.String)).to_list()
+        for ((text, first, _, ts), before), ok in zip(evs, keep, strict=True):
             if not ok:
                 continue
-            t = ts or last_ts
+            level = event_level(first)
+            t = ts or before
             if t is None:
                 res.untimed += 1
                 continue
@@ -461,7 +468,7 @@ def _one_file(
                     "component": p.component,
                     "message": text[:MAX_MESSAGE],
                     "source": SOURCE,
-                    "level": level or "ERROR",
+                    "level": level,
                 }
             )
             res.first = t if res.first is None or t < res.first else res.first
@@ -480,16 +487,19 @@ def _one_file(
                 if part.height:
                     metric_parts.append(part)
             else:
+                ended: list[tuple[Any, dt.datetime | None]] = []
                 for line in text.split("\n"):
                     t = line_time(line, now) if line[:1].strip() else None
                     # the events this line completes came before it: one without a time of its own
                     # takes the last time written before it, not this line's
-                    add_events(folder.feed(line, t))
+                    for ev in folder.feed(line, t):
+                        ended.append((ev, last_ts))
                     if t is not None:
                         last_ts = t
+                add_events(ended)
             if progress:
                 progress(done + min(read_to, p.size), total, str(p.path))
-        add_events(folder.flush())
+        add_events([(ev, last_ts) for ev in folder.flush()])
     if end is not None:
         read_to = end
     sums = _sums(metric_parts)

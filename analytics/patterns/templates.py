@@ -36,14 +36,13 @@ import pyarrow.compute as pc
 from analytics.common.disjoint_sets import DisjointSets
 from analytics.patterns.fingerprint import CURRENT, VAR, RuleSet, fingerprint
 from analytics.patterns.http_status import carry_status, name_status_codes, status_codes
-from analytics.patterns.json_message import JSON_LEVEL
 from analytics.patterns.lists import (
     list_key as list_key,  # re-exported: callers read it here
     list_keys,
     list_shapes,
     one_item,
 )
-from analytics.patterns.logline import KLOG_LINE, strip_headers
+from analytics.patterns.logline import strip_headers
 
 # Files are read as a bounded stream (line length, block size, pipes read once): analytics.patterns.logread.
 from analytics.patterns.logread import (
@@ -407,46 +406,3 @@ def group(lines: pl.Series | list[str], raw: bool = False, rules: RuleSet = CURR
         if changed:
             g = t.replace(changed)
     return Grouping(index=idx, distinct_templates=t, distinct_groups=g)
-
-
-# -- scanning log files ----------------------------------------------------------------------------------
-
-#: error words, as words: bounded by spaces, brackets, quotes or sentence punctuation -- never by '-', '_',
-#: '=' or '/' (``libgpg-error-dev``, ``panic=1``, ``/usr/lib/error`` are names and options, not errors)
-_L = r"(?:^|[\s\[\](){}<>\"'`,;!?|*])"
-_R = r"(?:$|[\s\[\](){}<>\"'`,;:!?|*]|\.(?:$|[\s\"')\]]))"  # 'ABORT.7.gz' is a file name
-_ERRORISH = (
-    r"(?i)" + _L + r"(?:error|errors|err|fatal|crit|critical|alert|emerg|emergency|panic|panicked|severe|fail|"
-    r"fails|failed|failure|exception|traceback|refused|denied|timeout|timed out|unable|cannot|can't|"
-    r"killed|oom|segfault|aborted|abort|corrupt|corrupted)" + _R
-)
-#: a header that says the line is routine: a low level among its first words, upper case or bracketed
-_LOW_LEVEL = (
-    r"^(?:\S+\s+){0,9}?(?:\[(?i:debug|trace|info|notice|verbose)\]|<(?i:debug|trace|info|notice)>|"
-    r"(?:DEBUG|TRACE|INFO|NOTICE|VERBOSE|Debug|Trace|Info|Notice|Verbose)(?:[\s:,\]]|$))"
-)
-#: a header that says the line is an error, whatever its words
-_HIGH_LEVEL = (
-    r"^(?:\S+\s+){0,9}?(?:\[(?i:error|err|crit|critical|fatal|alert|emerg|severe)\]|"
-    r"<(?i:error|err|crit|fatal|alert|emerg)>|(?:ERROR|CRITICAL|CRIT|FATAL|ALERT|EMERG|SEVERE)(?:[\s:,\]]|$))"
-)
-
-
-_JSON_HIGH = ["error", "err", "fatal", "critical", "crit", "alert", "emerg", "emergency", "panic", "severe", "50", "60"]
-
-
-def error_lines(texts: pl.Series) -> pl.Series:
-    """Which lines are errors: by their level when the header (or a JSON line's level field) names one
-    (``ERROR``, ``[crit]``, ``"level": 50``; ``INFO`` and kin are routine whatever their words), else by
-    error words in the message."""
-    s = texts.cast(pl.String).fill_null("")
-    high = s.str.contains(_HIGH_LEVEL)
-    low = s.str.contains(_LOW_LEVEL)
-    klog = s.str.extract(KLOG_LINE, 1)  # klog/glog: the severity letter starts the line
-    high = high | klog.is_in(["E", "F"]).fill_null(False)
-    low = low | klog.is_in(["I", "W"]).fill_null(False)
-    json_level = s.str.extract(JSON_LEVEL, 1).str.to_lowercase()
-    json_high = json_level.is_in(_JSON_HIGH).fill_null(False)
-    json_low = json_level.is_not_null() & ~json_high
-    words = s.str.contains(_ERRORISH)
-    return high | json_high | (~low & ~json_low & words)

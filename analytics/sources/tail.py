@@ -6,10 +6,10 @@ Owns two things:
 * :class:`TailSource` — the collector source: one tailer per configured log file (globs allowed). Its
   lines are folded into multi-line events as ``lokifi patterns scan`` folds them (a traceback or a stack
   trace is one event: :mod:`analytics.sources.tail_events`, which also keeps the checkpoint at the first
-  line of an event that may still grow). It keeps events whose first line has an error level, that
-  carry a traceback and no level, or that carry no level but that the pattern engine classifies as an
-  error; attributes them to their component, and stamps them with the time written in their first line
-  when there is one (otherwise the time they were read).
+  line of an event that may still grow). It keeps the events ``lokifi patterns scan --errors`` calls
+  errors (:mod:`analytics.patterns.severity`: the level written in the header decides, else error words
+  or a traceback's exception); attributes them to their component, and stamps them with the time
+  written in their first line when there is one (otherwise the time they were read).
 """
 
 from __future__ import annotations
@@ -25,9 +25,9 @@ from pathlib import Path
 from typing import Any
 
 from analytics.common.escapes import without_escapes
-from analytics.patterns.classify import classify
 from analytics.patterns.json_message import JSON_TIME_RE, NUMERIC_LEVELS, epoch_time, json_level
 from analytics.patterns.logline import ISO_TIME_RE, KLOG_LEVELS, KLOG_LINE
+from analytics.patterns.severity import is_error
 from analytics.sources.base import BaseSource, Batch
 from analytics.sources.filetail import FileTailer
 from analytics.sources.line_reader import MAX_LINE, Line
@@ -44,18 +44,6 @@ _LEVEL_RE = re.compile(
     re.IGNORECASE,
 )
 _KLOG_RE = re.compile(KLOG_LINE)
-_TRACEBACK_RE = re.compile(
-    r"^(Traceback \(most recent call last\)|panic: |Exception in thread |"
-    r"[A-Za-z_][\w.]*(Error|Exception): )"
-)
-#: Words that, without a level, make a line an error even if the pattern engine calls it "general".
-_ERROR_HINT_RE = re.compile(
-    r"\b(ECONNREFUSED|ETIMEDOUT|EADDRINUSE|ENOENT|EACCES|ENOMEM|OOM|out of memory|segmentation fault|"
-    r"core dumped|connection refused|timed out|permission denied|address already in use|"
-    r"no such file or directory|cannot find module|module not found|syntax ?error|unhandled|uncaught|"
-    r"failed|failure|exception)\b",
-    re.IGNORECASE,
-)
 
 
 def line_level(text: str) -> str | None:
@@ -78,31 +66,25 @@ def line_level(text: str) -> str | None:
 
 
 def is_error_line(text: str) -> tuple[bool, str | None]:
-    """(is it an error line, its level). Level decides when present; otherwise traceback heads, and
-    lines the pattern engine classifies as a known error type (not ``general_error``) with an error word."""
-    text = without_escapes(text)
-    level = line_level(text)
-    if level is not None:
-        return level in ERROR_LEVELS, level
-    if _TRACEBACK_RE.match(text):
-        return True, "ERROR"
-    if not _ERROR_HINT_RE.search(text):
-        return False, None
-    if classify(text) != "general":
-        return True, "ERROR"
-    return False, None
+    """(is it an error line, its level): :func:`analytics.patterns.severity.is_error`, the rule ``lokifi
+    patterns scan --errors`` applies, and the level written in it (``ERROR`` when words decided)."""
+    return is_error_event(text, text, None)
 
 
 def is_error_event(text: str, first: str, exception: str | None) -> tuple[bool, str | None]:
-    """:func:`is_error_line` for a folded multi-line event (:mod:`analytics.patterns.multiline`): the level written in
-    its first line decides; without one, an event that carries a traceback or a stack trace (its
-    ``exception`` line) is an error; an event without one is judged by its text, as a line."""
-    if exception is None:
-        return is_error_line(text)
+    """:func:`is_error_line` for a folded multi-line event (:mod:`analytics.patterns.multiline`): its text
+    (the first line, and the exception line of a traceback or stack trace it carries) as the scan judges
+    it; the level is the one written in its first line when that is an error or a warning level."""
+    if not is_error(text, first, exception):
+        return False, line_level(first)
+    return True, event_level(first)
+
+
+def event_level(first: str) -> str:
+    """The level an error event is stored with: the one written in its first line when it is an error or
+    a warning level (a warning with error words is an error to the rule), else ``ERROR``."""
     level = line_level(first)
-    if level is not None:
-        return level in ERROR_LEVELS, level
-    return True, "ERROR"
+    return level if level in ERROR_LEVELS or level == "WARN" else "ERROR"
 
 
 _MONTHS = {

@@ -373,7 +373,7 @@ def test_a_capitalised_word_merges_only_where_the_data_shows_a_variable():
 
 
 def test_errors_are_errors_by_level_or_by_error_words_not_by_names_or_options():
-    from analytics.patterns.templates import error_lines
+    from analytics.patterns.severity import error_mask
 
     cases = {
         "2026-11-20 10:00:00 status installed libgpg-error-dev:amd64 1.46-1": False,
@@ -400,7 +400,7 @@ def test_errors_are_errors_by_level_or_by_error_words_not_by_names_or_options():
         "E1205 01:00:00.123456       1 reflector.go:123] boom": True,
         "W1205 01:00:00.123456       1 reflector.go:123] watch failed: too old resource version": False,
     }
-    got = error_lines(pl.Series(list(cases))).to_list()
+    got = error_mask(pl.Series(list(cases))).to_list()
     assert dict(zip(cases, got, strict=False)) == cases
 
 

@@ -1,0 +1,127 @@
+"""Which log lines are errors: one rule for ``lokifi patterns scan --errors``, the live tail and backfill.
+
+The rule, in order:
+
+1. a **level** written in the line's header decides when it names one: ``ERROR``, ``[crit]``, ``<emerg>``,
+   a JSON line's level field (``"level": 50``, ``"levelname": "ERROR"``), a logfmt ``level=error`` or a
+   klog/glog severity letter (``E1205 ...``) make it an error; ``INFO``, ``[notice]``, ``DEBUG`` and kin
+   (and klog's ``I`` and ``W``) make it routine, whatever its words;
+2. otherwise (no level, or ``WARN``) its **words** decide: an error word as a word (``failed``,
+   ``refused``, ``timeout``, ``cannot``; never inside a name or an option: ``libgpg-error-dev``,
+   ``panic=1``), an error phrase (``no such file or directory``, ``out of memory``), an errno name
+   (``ECONNREFUSED``) or a traceback's exception line (``KeyError: 3``);
+3. an event with no level that carries an exception (a folded traceback or stack trace,
+   :mod:`analytics.patterns.multiline`) is an error; a warning that carries one is not, by that alone.
+
+The rule is written once, as regular expressions that Python's ``re`` and Polars (Rust ``regex``) read
+alike; :func:`error_mask` runs it over a whole column (a scan, a backfill block) and :func:`is_error` on
+one event (the live tail). A property test holds the two to the same answers.
+"""
+
+from __future__ import annotations
+
+import re
+
+import polars as pl
+
+from analytics.common.escapes import ESCAPES, without_escapes
+from analytics.patterns.json_message import JSON_LEVEL
+from analytics.patterns.logline import KLOG_LINE
+
+#: error words, as words: bounded by spaces, brackets, quotes or sentence punctuation -- never by '-', '_',
+#: '=' or '/' (``libgpg-error-dev``, ``panic=1``, ``/usr/lib/error`` are names and options, not errors)
+_L = r"(?:^|[\s\[\](){}<>\"'`,;!?|*])"
+_R = r"(?:$|[\s\[\](){}<>\"'`,;:!?|*]|\.(?:$|[\s\"')\]]))"  # 'ABORT.7.gz' is a file name
+ERROR_WORDS = (
+    r"(?i)" + _L + r"(?:error|errors|err|fatal|crit|critical|alert|emerg|emergency|panic|panicked|severe|fail|"
+    r"fails|failed|failure|exception|traceback|refused|denied|timeout|timed out|unable|cannot|can't|"
+    r"killed|oom|segfault|aborted|abort|corrupt|corrupted|unhandled|uncaught|"
+    # the C library's messages for the errors a service meets most (strerror), as phrases
+    r"no such file or directory|out of memory|cannot allocate memory|no space left on device|"
+    r"too many open files|address already in use|segmentation fault|core dumped)" + _R
+)
+#: the C library's error names as programs print them (``connect ECONNREFUSED 127.0.0.1:5432``)
+ERRNO_NAMES = (
+    r"(?:^|[^\w])E(?:CONNREFUSED|CONNRESET|CONNABORTED|TIMEDOUT|HOSTUNREACH|NETUNREACH|ADDRINUSE|NOENT|ACCES|"
+    r"PERM|NOMEM|NOSPC|MFILE|PIPE|AI_AGAIN|NOTFOUND)(?:$|[^\w])"
+)
+#: a line that is an exception: a traceback's last line or a language's uncaught-exception header
+EXCEPTION_HEAD = (
+    r"^(?:Traceback \(most recent call last\)|panic: |Exception in thread |[A-Za-z_][\w.]*(?:Error|Exception): )"
+)
+#: a header that says the line is routine: a low level among its first words, upper case or bracketed
+LOW_LEVEL = (
+    r"^(?:\S+\s+){0,9}?(?:\[(?i:debug|trace|info|notice|verbose)\]|<(?i:debug|trace|info|notice)>|"
+    r"(?:DEBUG|TRACE|INFO|NOTICE|VERBOSE|Debug|Trace|Info|Notice|Verbose)(?:[\s:,\]/]|$))"
+)
+#: a header that says the line is an error, whatever its words
+HIGH_LEVEL = (
+    r"^(?:\S+\s+){0,9}?(?:\[(?i:error|err|crit|critical|fatal|alert|emerg|severe)\]|"
+    r"<(?i:error|err|crit|fatal|alert|emerg)>|(?:ERROR|CRITICAL|CRIT|FATAL|ALERT|EMERG|SEVERE)(?:[\s:,\]/]|$))"
+)
+#: a logfmt level (``level=error``, ``lvl=info``) among a line's first 200 characters: it decides as a JSON
+#: line's level field does
+KEYED_LEVEL = r"""(?i)(?:^|[\s,;{(\[])(?:level|lvl|severity|loglevel|log_level)=["']?([a-z]+|[1-6]0)\b"""
+KEYED_SPAN = 200
+#: a header that says the line is a warning: its error words make it an error, an exception it carries
+#: does not (the program chose to log that exception as a warning)
+WARN_LEVEL = (
+    r"^(?:\S+\s+){0,9}?(?:\[(?i:warn|warning)\]|<(?i:warn|warning)>|"
+    r"(?:WARN|WARNING|Warn|Warning)(?:[\s:,\]/]|$))"
+)
+#: a JSON line's level field values that are errors (names, and pino/bunyan's numbers)
+JSON_HIGH = ("error", "err", "fatal", "critical", "crit", "alert", "emerg", "emergency", "panic", "severe", "50", "60")
+
+_WORDS_RE = re.compile(ERROR_WORDS)
+_ERRNO_RE = re.compile(ERRNO_NAMES)
+_EXCEPTION_RE = re.compile(EXCEPTION_HEAD)
+_LOW_RE = re.compile(LOW_LEVEL)
+_HIGH_RE = re.compile(HIGH_LEVEL)
+_JSON_RE = re.compile(JSON_LEVEL)
+_KLOG_RE = re.compile(KLOG_LINE)
+_KEYED_RE = re.compile(KEYED_LEVEL)
+_WARN_RE = re.compile(WARN_LEVEL)
+
+
+def _strings(col: pl.Series) -> pl.Series:
+    s = col.cast(pl.String).fill_null("")
+    if s.str.contains("\x1b", literal=True).any():  # a coloured level: ESC[31mERROR
+        s = s.str.replace_all(ESCAPES.pattern, "")
+    return s
+
+
+def error_mask(texts: pl.Series, firsts: pl.Series | None = None, exceptions: pl.Series | None = None) -> pl.Series:
+    """Which of ``texts`` are errors (a Boolean Series). For folded events: ``firsts``, each event's first
+    line (its level is read there; default: the text itself), and ``exceptions``, the exception line each
+    carries (null or empty: none)."""
+    s = _strings(texts)
+    h = s if firsts is None else _strings(firsts)
+    klog = h.str.extract(KLOG_LINE, 1)  # klog/glog: the severity letter starts the line
+    keyed = h.str.slice(0, KEYED_SPAN).str.extract(KEYED_LEVEL, 1)
+    json_level = h.str.extract(JSON_LEVEL, 1).fill_null(keyed).str.to_lowercase()
+    json_high = json_level.is_in(JSON_HIGH).fill_null(False)
+    high = h.str.contains(HIGH_LEVEL) | klog.is_in(["E", "F"]).fill_null(False) | json_high
+    low = h.str.contains(LOW_LEVEL) | klog.is_in(["I", "W"]).fill_null(False) | (json_level.is_not_null() & ~json_high)
+    said = s.str.contains(ERROR_WORDS) | s.str.contains(ERRNO_NAMES) | s.str.contains(EXCEPTION_HEAD)
+    if exceptions is not None:
+        carried = exceptions.cast(pl.String).fill_null("").str.len_chars() > 0
+        said = said | (carried & ~h.str.contains(WARN_LEVEL))
+    return high | (~low & said)
+
+
+def is_error(text: str, first: str | None = None, exception: str | None = None) -> bool:
+    """:func:`error_mask` for one text (``first``: its event's first line, where its level is read)."""
+    text = without_escapes(text)
+    head = text if first is None else without_escapes(first)
+    k = _KLOG_RE.match(head)
+    if k and k.group(1) in "EF":
+        return True
+    j = _JSON_RE.match(head) or _KEYED_RE.search(head[:KEYED_SPAN])
+    level = j.group(1).lower() if j else None
+    if level in JSON_HIGH or _HIGH_RE.match(head):
+        return True
+    if level is not None or (k and k.group(1) in "IW") or _LOW_RE.match(head):
+        return False
+    if _WORDS_RE.search(text) or _ERRNO_RE.search(text) or _EXCEPTION_RE.match(text):
+        return True
+    return bool(exception) and not _WARN_RE.match(head)
