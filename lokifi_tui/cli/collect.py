@@ -21,6 +21,7 @@ from lokifi_tui.cli.output import (
     console,
     err_console,
     fail,
+    fit,
     inert,
     plain,
     print_json,
@@ -330,7 +331,7 @@ def config_check(ctx: click.Context, as_json: bool) -> None:
             n = len(cfg.components)
             probes = sum(len(c.probes) for c in cfg.components)
             logs = sum(len(c.logs) for c in cfg.components)
-            console.print(f"{inert(path)}: ok ({n} components, {probes} probes, {logs} log paths)")
+            console.print(fit(f"{inert(path)}: ok ({n} components, {probes} probes, {logs} log paths)"))
     if errors:
         raise SystemExit(BAD_INPUT)
 

@@ -60,7 +60,9 @@ def fix_suggest(ctx: click.Context, message: str, threshold: str | None, as_json
 
 
 def _print_suggestion(s, console, inert) -> None:
-    console.print(f"   Error: {inert(s.message, 200)}")
+    from lokifi_tui.cli.output import fit
+
+    console.print(fit(f"   Error: {inert(s.message, 200)}"))
     console.print(
         f"   Pattern: {s.error_hash[:12]}  Type: {s.error_type}"
         + (f"  (seen {s.occurrences:,}x)" if s.known else "  (new pattern)")
@@ -71,7 +73,7 @@ def _print_suggestion(s, console, inert) -> None:
     label = "Learned solution" if s.source == "learned" else "Playbook"
     console.print(f"   {label}:")
     for i, step in enumerate(s.steps, 1):
-        console.print(f"   {i}) {inert(step.lstrip('0123456789) ').strip() or step, 300)}")
+        console.print(fit(f"   {i}) {inert(step.lstrip('0123456789) ').strip() or step, 300)}"))
     if s.source == "playbook" and s.known and s.confidence.outcomes:
         if s.confidence.confidence > s.threshold:
             # above the threshold yet no learned solution: the outcomes were recorded for the playbook itself
@@ -103,7 +105,7 @@ def fix_record(
     """Record that the fix for PATTERN (an id from `patterns list`, or the error message) worked or failed."""
     from analytics.patterns.learning import PatternNotFound, record_outcome
     from lokifi_tui.cli.context import get_config, get_store
-    from lokifi_tui.cli.output import BAD_INPUT, USAGE, console, fail, inert, print_json
+    from lokifi_tui.cli.output import BAD_INPUT, USAGE, console, fail, fit, inert, print_json
 
     if worked is None:
         fail("say whether the fix worked: --worked or --failed", USAGE)
@@ -133,9 +135,11 @@ def fix_record(
         f"Recorded: fix for {p['error_hash'][:12]} {'worked' if worked else 'failed'} (solution v{p['version']})."
     )
     console.print(
-        f"Confidence now {inert(c.describe())}"
-        + ("; [green]auto-approved[/]" if p["auto_approved"] else "; not auto-approved")
-        + f" (needs >= {cfg.auto_approve_min_samples} outcomes and >= {cfg.auto_approve_confidence:.0%})."
+        fit(
+            f"Confidence now {inert(c.describe())}"
+            + ("; [green]auto-approved[/]" if p["auto_approved"] else "; not auto-approved")
+            + f" (needs >= {cfg.auto_approve_min_samples} outcomes and >= {cfg.auto_approve_confidence:.0%})."
+        )
     )
 
 

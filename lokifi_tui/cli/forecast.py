@@ -187,7 +187,7 @@ def ai_forecast(
     host's own series, and the accuracy shown is that of the forecasts made for that host."""
     from analytics.forecast.stored import forecast_accuracy, forecast_all, record
     from lokifi_tui.cli.context import get_store
-    from lokifi_tui.cli.output import console, inert, print_json
+    from lokifi_tui.cli.output import console, fit, inert, print_json
 
     store = get_store(ctx)
     forecasts = forecast_all(store, component=component, metric=metric, horizon_days=days, model=model, host=host)
@@ -252,8 +252,10 @@ def ai_forecast(
         others = ", ".join(f"{k} {_num(v, unit)}" for k, v in maes.items() if v is not None)
         mase = f"MASE {f.backtest_mase:.2f}" if f.backtest_mase is not None else "MASE n/a"
         console.print(
-            f"     Model: {f.model} — backtest error {_num(f.backtest_mae, unit)} ({mase}; "
-            f"{'chosen by backtest: ' if f.requested_model == 'auto' else ''}{others})"
+            fit(
+                f"     Model: {f.model} — backtest error {_num(f.backtest_mae, unit)} ({mase}; "
+                f"{'chosen by backtest: ' if f.requested_model == 'auto' else ''}{others})"
+            )
         )
         if f.model != "linear" and f.linear:
             ln = f.linear

@@ -9,7 +9,7 @@ def show_learning(store, config, *, as_json: bool) -> None:
     """Print the report (JSON with ``as_json``) for ``store`` with ``config``'s auto-approval sample size."""
     from analytics.patterns.learning_stats import learning_stats
     from analytics.patterns.solution_accuracy import solution_accuracy
-    from lokifi_tui.cli.output import console, inert, print_json
+    from lokifi_tui.cli.output import console, fit, inert, print_json
     from lokifi_tui.cli.solution_report import print_accuracy
 
     need = config.patterns.auto_approve_min_samples
@@ -22,12 +22,16 @@ def show_learning(store, config, *, as_json: bool) -> None:
     console.print("[bold]Machine Learning System[/]\n")
     console.print("Learning Statistics:")
     console.print(f"   Error Patterns Learned: {st.patterns:,}")
-    console.print(f"   High Confidence Patterns: {st.high_confidence:,}  (confidence >= 70% from recorded outcomes)")
-    console.print(f"   Auto-Approved Fixes: {st.auto_approved:,}")
-    console.print(f"   Fixes That Worked: {st.successful_fixes:,}  (of {st.fixes_recorded:,} outcomes recorded)")
     console.print(
-        f"   Successful Auto-Fixes: {st.auto_fixes_worked:,}  "
-        f"(of {st.auto_fixes_recorded:,} outcomes recorded while the fix stood auto-approved)"
+        fit(f"   High Confidence Patterns: {st.high_confidence:,}  (confidence >= 70% from recorded outcomes)")
+    )
+    console.print(f"   Auto-Approved Fixes: {st.auto_approved:,}")
+    console.print(fit(f"   Fixes That Worked: {st.successful_fixes:,}  (of {st.fixes_recorded:,} outcomes recorded)"))
+    console.print(
+        fit(
+            f"   Successful Auto-Fixes: {st.auto_fixes_worked:,}  "
+            f"(of {st.auto_fixes_recorded:,} outcomes recorded while the fix stood auto-approved)"
+        )
     )
     acc = ""
     if st.predictions_scored:
@@ -37,7 +41,9 @@ def show_learning(store, config, *, as_json: bool) -> None:
     e = st.effectiveness
     colour = {"excellent": "green", "good": "yellow"}.get(st.effectiveness_band, "red")
     shown = f"{e:.1%}" if e is not None else "n/a (no patterns yet)"
+    console.print()
     console.print(
-        f"\n[{colour}]Learning Effectiveness: {shown}[/]  (high-confidence / all patterns; {st.effectiveness_band})\n"
+        fit(f"[{colour}]Learning Effectiveness: {shown}[/]  (high-confidence / all patterns; {st.effectiveness_band})")
     )
+    console.print()
     print_accuracy(console, sa, inert)

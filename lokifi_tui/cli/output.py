@@ -104,6 +104,52 @@ def plain(text: Any, limit: int | None = None) -> str:
     return _CONTROL.sub(_show, s)
 
 
+#: what a line of prose is wrapped at: a backtick-quoted span (a command, kept whole for copying) with what
+#: sticks to it, or a run of non-blanks
+_WORD = re.compile(r"`[^`]*`\S*|\S+")
+#: where a line's continuation lines start: under the text after its indent and a label of one to three
+#: words ending in a colon (``   Summary: ``, ``💡 TIP: ``) or a list number (``   1) ``)
+_HANG = re.compile(r" *(?:(?:[^\s:`]+ ){0,2}[^\s:`]+: +|\d+[.)] +)?")
+
+
+def fit(markup: str) -> Any:
+    """A line of Rich markup as it is to be printed: wrapped at words to the terminal's width, its
+    continuation lines under its text (a hanging indent), so prose never breaks mid-word. A word wider than
+    the room (a URL, a path) and a backtick-quoted command stay whole on a line of their own, left to the
+    terminal, so they copy whole. Piped output (no width) is one line, as before."""
+    from rich.cells import cell_len
+    from rich.text import Text
+
+    text = Text.from_markup(markup, emoji=False)
+    width = console.width
+    if cell_len(text.plain) <= width:
+        return text
+    s = text.plain
+    hang_at = _HANG.match(s).end()  # type: ignore[union-attr]  (the pattern matches the empty string)
+    hang = cell_len(s[:hang_at])
+    if hang > width // 2:
+        hang_at, hang = len(s) - len(s.lstrip(" ")), 0
+    pieces: list[Text] = []
+    start = used = 0  # the current line: from s[start], ``used`` cells
+    line_end = 0
+    for m in _WORD.finditer(s, hang_at):
+        n = cell_len(m.group())
+        if line_end and used + 1 + n > width:
+            pieces.append(text[start:line_end])
+            start, used = m.start(), hang + n
+            pieces.append(Text("\n" + " " * hang))
+        else:
+            used = cell_len(s[: m.end()]) if not line_end else used + 1 + n
+        line_end = m.end()
+    pieces.append(text[start:])
+    return Text("").join(pieces)
+
+
+def wrapped(label: str, text: Any, indent: int = 3) -> Any:
+    """``label text`` (data text, shown inert), indented by ``indent`` and wrapped by :func:`fit`."""
+    return fit(" " * indent + (_escape_markup(label) + " " if label else "") + inert(text))
+
+
 def _default(o: Any) -> Any:
     if isinstance(o, (dt.datetime, dt.date)):
         return o.isoformat()

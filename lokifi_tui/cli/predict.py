@@ -18,8 +18,10 @@ from lokifi_tui.cli.output import (
     console,
     err_console,
     fail,
+    fit,
     inert,
     print_json,
+    wrapped,
 )
 from lokifi_tui.cli.series_input import read_series
 
@@ -190,9 +192,11 @@ def ai_predict(
             }
         )
         return
+    console.print("[bold]Predictive maintenance analysis[/]" + (f" of host {inert(host)}" if host else ""))
     console.print(
-        "[bold]Predictive maintenance analysis[/]" + (f" of host {inert(host)}" if host else "") + "  "
-        f"(last {pc.window_days} days to {result.now:%Y-%m-%d %H:%M} UTC, horizon {hours} h, {sensitivity})"
+        wrapped(
+            "", f"last {pc.window_days} days to {result.now:%Y-%m-%d %H:%M} UTC, horizon {hours} h, {sensitivity}", 2
+        )
     )
     preds = result.predictions
     if not preds:
@@ -211,12 +215,12 @@ def ai_predict(
                 + (f" on {inert(p.host or '(all hosts)')}" if many_hosts else "")
                 + (f" [dim]({inert(p.metric)})[/]" if p.metric else "")
             )
-            console.print(f"   Message: {inert(p.message)}")
+            console.print(wrapped("Message:", p.message))
             summary = _summary(p)
             if summary != p.message:  # the pattern's own words and count, the figures behind the rule
-                console.print(f"   Summary: {inert(summary)}")
+                console.print(wrapped("Summary:", summary))
             console.print(f"   Confidence: {conf}")
-            console.print(f"   Recommendation: {inert(p.recommendation)}")
+            console.print(wrapped("Recommendation:", p.recommendation))
     console.print(
         f"\n[bold]How right each rule has been{' on host ' + inert(host) if host else ''}[/] (its scored predictions):"
     )
@@ -226,8 +230,10 @@ def ai_predict(
         prec = "-" if r["precision"] is None else f"{r['precision'] * 100:.0f}%"
         lead = "-" if r["mean_lead_hours"] is None else f"{r['mean_lead_hours']:.1f} h"
         console.print(
-            f"  {inert(r['rule'])}: precision {prec} ({r['hits']} of {r['scored']}), "
-            f"false alarms {r['false_alarms']}, mean lead time {lead}, pending {r['pending']}"
+            fit(
+                f"  {inert(r['rule'])}: precision {prec} ({r['hits']} of {r['scored']}), "
+                f"false alarms {r['false_alarms']}, mean lead time {lead}, pending {r['pending']}"
+            )
         )
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from lokifi_tui.cli.output import console, inert, print_json
+from lokifi_tui.cli.output import console, inert, print_json, wrapped
 
 ICONS = {"security": "🔒", "dependencies": "📦", "performance": "⚡", "maintenance": "🧹", "system": "💻"}
 PRIORITY = {1: ("HIGH", "bold red"), 2: ("MEDIUM", "yellow"), 3: ("LOW", "cyan")}
@@ -41,9 +41,13 @@ def print_rec(r, now: dt.datetime, *, show_id: bool = True, show_status: bool = 
         until = f" until {r.snoozed_until:%Y-%m-%d %H:%M} UTC" if status == "snoozed" and r.snoozed_until else ""
         st = f" [dim]({status}{until})[/]"
     console.print(f"{icon} {rid}[{style}]\\[{name}][/] [bold]{inert(r.title)}[/]{st}")
-    console.print(f"   {inert(r.description)}")
-    console.print(f"   Impact: {r.impact:.1f}/10{inert(learned_note(r))}")
-    console.print(f"   Action: {inert(r.action)}")
+    console.print(wrapped("", r.description))
+    console.print(wrapped("Impact:", f"{r.impact:.1f}/10{learned_note(r)}"))
+    # an action written as a command (``lokifi scan``, ``cd DIR && pip list --outdated``) is printed whole,
+    # so it copies into a shell as one line; prose (``Investigate ... (see `lokifi ai predict`)``) is
+    # wrapped at its words. Rules write prose capitalised and commands as typed.
+    prose = r.action[:1].isupper()
+    console.print(wrapped("Action:", r.action) if prose else f"   Action: {inert(r.action)}")
     console.print()
 
 

@@ -17,6 +17,7 @@ from lokifi_tui.cli.output import (
     fail,
     inert,
     print_json,
+    wrapped,
 )
 from lokifi_tui.cli.rec_rows import ICONS, list_open, print_rec, rec_json
 
@@ -100,8 +101,12 @@ def ai_recommendations(ctx: click.Context, as_json: bool, no_refresh: bool, host
     for r in recs:
         print_rec(r, now, show_id=True)
     console.print(
-        "💡 TIP: Run recommendations regularly with: [bold]lokifi ai recommendations[/]"
-        " — triage with `lokifi recs apply|dismiss|snooze ID`"
+        wrapped(
+            "💡 TIP:",
+            "Run recommendations regularly with `lokifi ai recommendations`; triage with "
+            "`lokifi recs apply|dismiss|snooze ID`",
+            0,
+        )
     )
 
 

@@ -28,6 +28,7 @@ from lokifi_tui.cli.output import (
     console,
     err_console,
     fail,
+    fit,
     inert,
     print_json,
 )
@@ -111,8 +112,10 @@ def list_(ctx: click.Context, as_json: bool) -> None:
         return
     if not rows:
         console.print(
-            'No fleet sources configured. Add a \\[\\[sources]] entry (type = "prometheus" or "loki") '
-            "to your lokifi.toml — see `lokifi locate` for where it is."
+            fit(
+                'No fleet sources configured. Add a \\[\\[sources]] entry (type = "prometheus" or "loki") '
+                "to your lokifi.toml — see `lokifi locate` for where it is."
+            )
         )
         return
     for r in rows:
@@ -186,8 +189,10 @@ def status(ctx: click.Context, as_json: bool) -> None:
         return
     if not rows:
         console.print(
-            'No fleet sources configured. Add \\[\\[sources]] entries (type = "prometheus" or "loki") '
-            "to your lokifi.toml; `lokifi sources test NAME` checks one."
+            fit(
+                'No fleet sources configured. Add \\[\\[sources]] entries (type = "prometheus" or "loki") '
+                "to your lokifi.toml; `lokifi sources test NAME` checks one."
+            )
         )
         return
     from rich.table import Table

@@ -92,3 +92,73 @@ def test_patterns_list_and_scan_json_escape_c1_and_bidi(tmp_path):
         assert not any(c in raw for c in "\x9b\x9c\x9d\u202e"), "a raw C1/bidi character reached the output"
         assert "\\u202e" in raw and "\\u009b" in raw
         json.loads(raw)
+
+
+def _console(buf, width: int) -> Console:
+    """A console like the CLI's (soft wrap, no highlighting, no emoji codes) of ``width`` columns."""
+    return Console(file=buf, width=width, soft_wrap=True, highlight=False, emoji=False)
+
+
+def _printed(monkeypatch, width: int, *args) -> list[str]:
+    from lokifi_tui.cli import output
+
+    buf = io.StringIO()
+    monkeypatch.setattr(
+        output.console, "_console", Console(file=buf, width=width, soft_wrap=True, highlight=False, emoji=False)
+    )
+    output.console.print(output.wrapped(*args))
+    return buf.getvalue().splitlines()
+
+
+def test_prose_wraps_at_words_under_itself_and_commands_stay_whole(monkeypatch):
+    """At 80 columns `ai predict` broke its summaries mid-word ('res' / 'ponse'): the terminal wrapped them.
+    Prose now wraps at words with a hanging indent; a URL or a backtick-quoted command longer than the
+    room is kept whole on a line of its own, so it copies whole."""
+    text = (
+        "upstream timed out while reading response header from https://upstream.example/very/long/path?q=1 "
+        "and `lokifi recs apply 12` then [bold]x[/]"
+    )
+    lines = _printed(monkeypatch, 40, "Summary:", text)
+    assert lines[0].startswith("   Summary: upstream timed out")
+    assert all(x.startswith(" " * 12) for x in lines[1:])
+    assert "            https://upstream.example/very/long/path?q=1" in lines
+    assert any("`lokifi recs apply 12`" in x for x in lines)
+    assert lines[-1].endswith("[bold]x[/]")  # data markup shown, never obeyed
+    assert all(len(x) <= 40 for x in lines if "https://" not in x)
+
+
+@given(HOSTILE, st.integers(20, 120))
+def test_wrapping_keeps_every_word_in_order(text, width):
+    import re
+
+    from rich.console import Console as C
+
+    from lokifi_tui.cli import output
+
+    buf = io.StringIO()
+    saved = output.console._console
+    output.console._console = C(file=buf, width=width, soft_wrap=True, highlight=False, emoji=False)
+    try:
+        output.console.print(output.wrapped("Label:", text))
+    finally:
+        output.console._console = saved
+    got = buf.getvalue()
+    whole = io.StringIO()  # the same line printed unwrapped
+    C(file=whole, width=4096, soft_wrap=True, highlight=False, emoji=False).print("   Label: " + inert(text))
+    assert re.sub(r"\s+", " ", got).strip() == re.sub(r"\s+", " ", whole.getvalue()).strip()
+
+
+def test_a_line_of_markup_wraps_under_its_label_or_number(monkeypatch):
+    from lokifi_tui.cli import output
+
+    buf = io.StringIO()
+    monkeypatch.setattr(
+        output.console, "_console", Console(file=buf, width=40, soft_wrap=True, highlight=False, emoji=False)
+    )
+    output.console.print(output.fit("   2) Check recent changes to the [bold]component[/] (deploys, config edits)"))
+    output.console.print(output.fit("  api_rule: precision 50% (1 of 2), false alarms 1, pending 0"))
+    output.console.print(output.fit("short line stays as it is"))
+    lines = buf.getvalue().splitlines()
+    assert lines[:2] == ["   2) Check recent changes to the", "      component (deploys, config edits)"]
+    assert lines[2:4] == ["  api_rule: precision 50% (1 of 2),", "            false alarms 1, pending 0"]
+    assert lines[4] == "short line stays as it is"
