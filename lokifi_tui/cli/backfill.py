@@ -7,7 +7,7 @@ import click
 
 from lokifi_tui.cli.context import get_config, get_store
 from lokifi_tui.cli.options import Finite, json_option
-from lokifi_tui.cli.output import console, err_console, inert, print_json
+from lokifi_tui.cli.output import console, err_console, fit, inert, print_json
 
 
 @click.command()
@@ -82,12 +82,14 @@ def backfill(ctx: click.Context, days: float, no_engines: bool, as_json: bool) -
     else:
         if not report.files:
             console.print(
-                "No log files are configured. `lokifi config init --logs DIR` proposes them "
-                "(or add `logs = [...]` to a component in the config)."
+                fit(
+                    "No log files are configured. `lokifi config init --logs DIR` proposes them "
+                    "(or add `logs = [...]` to a component in the config)."
+                )
             )
         for f in report.files:
             if f.kind == "skipped":
-                console.print(f"[dim]-[/] {inert(f.path)}: {inert(f.note)}")
+                console.print(fit(f"[dim]-[/] {inert(f.path)}: {inert(f.note)}"))
                 continue
             span = f" ({f.first:%Y-%m-%d %H:%M} .. {f.last:%Y-%m-%d %H:%M})" if f.first and f.last else ""
             what = f"{f.metric_rows:,} metric rows" if f.kind == "access" else f"{f.events:,} error events"
@@ -99,7 +101,7 @@ def backfill(ctx: click.Context, days: float, no_engines: bool, as_json: bool) -
                 left.append(f"{f.untimed:,} with no time written before them")
             if left:
                 note += f"; error events left out: {', '.join(left)}"
-            console.print(f"[green]✓[/] {inert(f.path)}: {f.lines:,} lines, {what}{span}{note}")
+            console.print(fit(f"[green]✓[/] {inert(f.path)}: {f.lines:,} lines, {what}{span}{note}"))
         if report.files:
             console.print(
                 f"{report.lines:,} lines read: {report.events:,} error events, {report.metric_rows:,} metric rows."
@@ -109,6 +111,6 @@ def backfill(ctx: click.Context, days: float, no_engines: bool, as_json: bool) -
         for p in engines:
             err_console.print(f"[yellow]![/] refresh {inert(p)}")
         if report.events or report.metric_rows:
-            console.print("Next: `lokifi patterns list`, `lokifi ai forecast`, `lokifi ai predict`, or `lokifi`.")
+            console.print(fit("Next: `lokifi patterns list`, `lokifi ai forecast`, `lokifi ai predict`, or `lokifi`."))
     if problems:
         ctx.exit(3)

@@ -273,10 +273,10 @@ def config_init(ctx: click.Context, force: bool, no_detect: bool, log_dirs: tupl
             what = ", ".join([*f.http, *(f"{a}:{p}" for a, p in f.tcp)])
             logs = f"  logs: {inert(', '.join(f.logs))}" if f.logs else ""
             where = inert(what) if what else f"[dim]{inert(f.note) if f.note else 'no socket'}[/]"
-            console.print(f"  {inert(f.name)}: {where}{logs}")
+            console.print(fit(f"  {inert(f.name)}: {where}{logs}"))
     elif not no_detect:
         console.print("  no listening services or logs found; the file has a commented example")
-    console.print("Edit it, then run `lokifi config check`; `lokifi backfill` reads the history these logs hold.")
+    console.print(fit("Edit it, then run `lokifi config check`; `lokifi backfill` reads the history these logs hold."))
 
 
 SHOW_ISSUES = 200  # issues printed by `config check` (errors first); --json has them all
@@ -316,13 +316,13 @@ def config_check(ctx: click.Context, as_json: bool) -> None:
         )
     else:
         if not path.exists():
-            console.print(f"{inert(path)}: no config file (defaults apply; `lokifi config init` writes one)")
+            console.print(fit(f"{inert(path)}: no config file (defaults apply; `lokifi config init` writes one)"))
         shown = sorted(issues, key=lambda i: i.severity != "error")[:SHOW_ISSUES]
         for i in sorted(shown, key=lambda i: (i.line is None, i.line or 0)):
             where = f"{inert(path)}:{i.line}" if i.line else inert(path)
             color = "red" if i.severity == "error" else "yellow"
             key = f" [bold]{inert(i.key)}[/]:" if i.key else ""
-            console.print(f"{where}: [{color}]{i.severity}[/]{key} {inert(i.message)}")
+            console.print(fit(f"{where}: [{color}]{i.severity}[/]{key} {inert(i.message)}"))
         if len(issues) > SHOW_ISSUES:
             console.print(
                 f"… and {len(issues) - SHOW_ISSUES:,} more ({len(errors):,} errors in all; --json lists every one)"
@@ -331,7 +331,10 @@ def config_check(ctx: click.Context, as_json: bool) -> None:
             n = len(cfg.components)
             probes = sum(len(c.probes) for c in cfg.components)
             logs = sum(len(c.logs) for c in cfg.components)
-            console.print(fit(f"{inert(path)}: ok ({n} components, {probes} probes, {logs} log paths)"))
+            counted = ", ".join(
+                f"{k} {w}{'' if k == 1 else 's'}" for k, w in ((n, "component"), (probes, "probe"), (logs, "log path"))
+            )
+            console.print(fit(f"{inert(path)}: ok ({counted})"))
     if errors:
         raise SystemExit(BAD_INPUT)
 
