@@ -9,6 +9,7 @@ nothing but the templating engine, so it starts fast and never touches the store
 from __future__ import annotations
 
 import datetime as dt
+import re
 import sys
 
 import click
@@ -202,9 +203,17 @@ def _print_scan(result: dict, rows: list[dict]) -> None:
         show_lines=False,
     )
 
+    wide = console.width >= 200  # piped or a very wide window: whole values, as --json has them
+
     def when(r: dict, end: str) -> str:
         shown = _to_second(r[f"{end}_seen"]) or "-"
-        return inert(("~" if r.get(f"{end}_seen_inferred") else "") + shown, 32)
+        place = _LINE_OF.fullmatch(shown)
+        if place:  # a line of a file with no time on it: FILE:LINE, cut from the left so the name shows
+            shown = f"{place.group(2)}:{place.group(1)}"
+        shown = ("~" if r.get(f"{end}_seen_inferred") else "") + shown
+        if not wide and len(shown) > 32:
+            shown = "…" + shown[-31:] if place else shown[:31] + "…"
+        return inert(shown)
 
     # Widths are set, not left to the table: it sized its columns by their longest words and overflowed an
     # 80-column tmux pane (87 columns, 101 at 100), each row's right border wrapping onto a line of its own.
@@ -225,7 +234,8 @@ def _print_scan(result: dict, rows: list[dict]) -> None:
     def longest(j: int, cap: int) -> int:
         return min(cap, max([len(heads[j]), *(len(x) for c in cells for x in c[j].split("\n"))]))
 
-    widths = [12, longest(1, 13), longest(2, 13)] + [longest(j, 21) for j in range(3, len(heads))]
+    seen_cap = 1000 if wide else 21
+    widths = [12, longest(1, 13), longest(2, 13)] + [longest(j, seen_cap) for j in range(3, len(heads))]
     room = console.width - sum(widths) - 3 * (len(heads) + 1) - 1  # borders and a space each side of a cell
     for j, (head, w) in enumerate(zip(heads, widths, strict=True)):
         t.add_column(head, width=w, overflow="fold", no_wrap=j < 2, justify="right" if j == 1 else "left")
@@ -237,6 +247,10 @@ def _print_scan(result: dict, rows: list[dict]) -> None:
         console.print("[dim]~ a line without a time: the time of the last line before it that has one[/]")
     for w in result.get("warnings", []):
         console.print(f"[yellow]note:[/] {inert(w)}")
+
+
+#: where a pattern was seen in a multi-file scan, when its line has no time: ``line 22 of app.log``
+_LINE_OF = re.compile(r"line (\d+) of (.+)")
 
 
 def _to_second(when: str | None) -> str | None:

@@ -390,3 +390,32 @@ def test_the_time_column_fits_a_zero_offset_as_z(tmp_path):
     log.write_text("2026-12-05T10:00:00+0000 host sshd[1]: error: Connection reset by peer\n")
     r = run(tmp_path / "x.duckdb", "patterns", "scan", str(log))
     assert r.exit_code == 0 and "2026-12-05T10:00:00Z" in r.output, r.output
+
+
+@pytest.mark.parametrize("width", [100, 4096])
+def test_a_line_without_a_time_shows_where_it_is_as_file_and_line(tmp_path, monkeypatch, width):
+    """npm writes one debug log per run, named by its time, with no time on its lines: the seen columns
+    said 'line 33 of 2026-12-05T09_05_42_…', the file's name cut before it was told apart. They show
+    FILE:LINE, cut from the left in a terminal, whole when piped."""
+    import io
+
+    from rich.console import Console
+
+    from analytics.patterns.logread import scan_paths
+    from lokifi_tui.cli import output, patterns
+
+    logs = tmp_path / "_logs"
+    logs.mkdir()
+    for stamp in ("2026-12-05T09_05_42_987Z", "2026-12-05T15_13_21_810Z"):
+        (logs / f"{stamp}-debug-0.log").write_text("0 verbose cli /usr/bin/node\n33 error code E404\n")
+    buf = io.StringIO()
+    monkeypatch.setattr(output.console, "_console", Console(file=buf, width=width, soft_wrap=True, highlight=False))
+    result = scan_paths([str(logs)], errors_only=True)
+    patterns._print_scan(result, result["patterns"])
+    text = buf.getvalue()
+    if width > 200:
+        assert "2026-12-05T09_05_42_987Z-debug-0.log:2" in text and "2026-12-05T15_13_21_810Z-debug-0.log:2" in text
+    else:
+        # the seen column folds its values over lines: read it joined
+        seen = "".join(x.split("│")[4].strip() for x in text.splitlines() if x.count("│") == 6)
+        assert seen == "…-05T09_05_42_987Z-debug-0.log:2…-05T15_13_21_810Z-debug-0.log:2", seen
