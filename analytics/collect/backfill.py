@@ -52,7 +52,7 @@ import polars as pl
 from analytics.common.compression import SUFFIXES, CompressionError, codec_of, decompressing
 from analytics.common.escapes import lines_as_displayed, without_escapes
 from analytics.patterns.multiline import MultilineFolder
-from analytics.patterns.severity import error_mask
+from analytics.patterns.severity import error_mask, folded_parts
 from analytics.sources.access_log import access_minutes, last_minute_start, looks_like_access_log, minutes_to_metrics
 from analytics.sources.filetail import HEAD_BYTES, Position
 from analytics.sources.tail import LogSpec, event_level, line_time
@@ -448,8 +448,7 @@ def _one_file(
         if not evs:
             return
         texts = pl.Series([e[0][0] for e in evs], dtype=pl.String)
-        firsts = pl.Series([e[0][1] for e in evs], dtype=pl.String)
-        keep = error_mask(texts, firsts, pl.Series([e[0][2] for e in evs], dtype=pl.String)).to_list()
+        keep = error_mask(texts, *folded_parts([e[0] for e in evs])).to_list()
         for ((text, first, _, ts), before), ok in zip(evs, keep, strict=True):
             if not ok:
                 continue

@@ -353,7 +353,7 @@ def scan_paths(paths: list[str], errors_only: bool = False, chunk_bytes: int = C
     from analytics.patterns.json_message import json_level, json_time
     from analytics.patterns.logline import parse_line, time_inside
     from analytics.patterns.multiline import STAMP_PATTERN, MultilineFolder
-    from analytics.patterns.severity import error_mask
+    from analytics.patterns.severity import error_mask, folded_parts
     from analytics.patterns.templates import group, merge_templates
 
     # template -> [count, first k, first text, first (path, line), first carrier, last k, last text,
@@ -373,8 +373,6 @@ def scan_paths(paths: list[str], errors_only: bool = False, chunk_bytes: int = C
             return
         texts = [e[0] for e in events]
         wheres = [e[3] for e in events]
-        firsts = [e[1] for e in events]
-        exceptions = [e[2] for e in events]
         events_n += len(texts)
         col = pl.Series("l", texts, dtype=pl.String)
         timed = col.str.slice(0, 120).str.contains(_CLOCK).to_numpy()
@@ -386,7 +384,7 @@ def scan_paths(paths: list[str], errors_only: bool = False, chunk_bytes: int = C
         if at[-1] >= 0:
             carry = texts[int(at[-1])]
         if errors_only:
-            keep = error_mask(col, pl.Series(firsts, dtype=pl.String), pl.Series(exceptions, dtype=pl.String)).to_list()
+            keep = error_mask(col, *folded_parts(events)).to_list()
             texts = [t for t, k in zip(texts, keep, strict=True) if k]
             wheres = [w for w, k in zip(wheres, keep, strict=True) if k]
             before = before[np.asarray(keep, dtype=bool)]

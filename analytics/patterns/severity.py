@@ -59,10 +59,12 @@ HIGH_LEVEL = (
     r"^(?:\S+\s+){0,9}?(?:\[(?i:error|err|crit|critical|fatal|alert|emerg|severe)\]|"
     r"<(?i:error|err|crit|fatal|alert|emerg)>|(?:ERROR|CRITICAL|CRIT|FATAL|ALERT|EMERG|SEVERE)(?:[\s:,\]/]|$))"
 )
-#: a logfmt level (``level=error``, ``lvl=info``) among a line's first 200 characters: it decides as a JSON
-#: line's level field does
-KEYED_LEVEL = r"""(?i)(?:^|[\s,;{(\[])(?:level|lvl|severity|loglevel|log_level)=["']?([a-z]+|[1-6]0)\b"""
-KEYED_SPAN = 200
+#: a logfmt level (``level=error``, ``lvl=INFO``): it decides as a JSON line's level field does. Keys in
+#: lower case, as logfmt writers write them, and the boundaries spelled out: with a case-insensitive key or
+#: a Unicode ``\s`` or ``\b`` this one expression took Polars 0.2 s of the rule's 0.8 s on 600k lines
+KEYED_LEVEL = (
+    r"""(?:^|[ \t,;{(\[])(?:level|lvl|severity|loglevel|log_level)=["']?([A-Za-z]+|[1-6]0)(?:[^A-Za-z0-9_]|$)"""
+)
 #: a header that says the line is a warning: its error words make it an error, an exception it carries
 #: does not (the program chose to log that exception as a warning)
 WARN_LEVEL = (
@@ -72,6 +74,8 @@ WARN_LEVEL = (
 #: a JSON line's level field values that are errors (names, and pino/bunyan's numbers)
 JSON_HIGH = ("error", "err", "fatal", "critical", "crit", "alert", "emerg", "emergency", "panic", "severe", "50", "60")
 
+#: error words, errno names and exception heads in one pass over a column
+_SAID = f"(?:(?i:{ERROR_WORDS.removeprefix('(?i)')})|{ERRNO_NAMES}|{EXCEPTION_HEAD})"
 _WORDS_RE = re.compile(ERROR_WORDS)
 _ERRNO_RE = re.compile(ERRNO_NAMES)
 _EXCEPTION_RE = re.compile(EXCEPTION_HEAD)
@@ -90,6 +94,14 @@ def _strings(col: pl.Series) -> pl.Series:
     return s
 
 
+def folded_parts(events: list) -> tuple[pl.Series | None, pl.Series | None]:
+    """The ``firsts`` and ``exceptions`` of :func:`error_mask` for folded events (text, first line,
+    exception, ...); (None, None) when none carries an exception: each text is then its first line."""
+    if not any(e[2] for e in events):
+        return None, None
+    return pl.Series([e[1] for e in events], dtype=pl.String), pl.Series([e[2] for e in events], dtype=pl.String)
+
+
 def error_mask(texts: pl.Series, firsts: pl.Series | None = None, exceptions: pl.Series | None = None) -> pl.Series:
     """Which of ``texts`` are errors (a Boolean Series). For folded events: ``firsts``, each event's first
     line (its level is read there; default: the text itself), and ``exceptions``, the exception line each
@@ -97,15 +109,16 @@ def error_mask(texts: pl.Series, firsts: pl.Series | None = None, exceptions: pl
     s = _strings(texts)
     h = s if firsts is None else _strings(firsts)
     klog = h.str.extract(KLOG_LINE, 1)  # klog/glog: the severity letter starts the line
-    keyed = h.str.slice(0, KEYED_SPAN).str.extract(KEYED_LEVEL, 1)
+    keyed = h.str.extract(KEYED_LEVEL, 1)
     json_level = h.str.extract(JSON_LEVEL, 1).fill_null(keyed).str.to_lowercase()
     json_high = json_level.is_in(JSON_HIGH).fill_null(False)
     high = h.str.contains(HIGH_LEVEL) | klog.is_in(["E", "F"]).fill_null(False) | json_high
     low = h.str.contains(LOW_LEVEL) | klog.is_in(["I", "W"]).fill_null(False) | (json_level.is_not_null() & ~json_high)
-    said = s.str.contains(ERROR_WORDS) | s.str.contains(ERRNO_NAMES) | s.str.contains(EXCEPTION_HEAD)
+    said = s.str.contains(_SAID)
     if exceptions is not None:
         carried = exceptions.cast(pl.String).fill_null("").str.len_chars() > 0
-        said = said | (carried & ~h.str.contains(WARN_LEVEL))
+        if carried.any():
+            said = said | (carried & ~h.str.contains(WARN_LEVEL))
     return high | (~low & said)
 
 
@@ -116,7 +129,7 @@ def is_error(text: str, first: str | None = None, exception: str | None = None) 
     k = _KLOG_RE.match(head)
     if k and k.group(1) in "EF":
         return True
-    j = _JSON_RE.match(head) or _KEYED_RE.search(head[:KEYED_SPAN])
+    j = _JSON_RE.match(head) or _KEYED_RE.search(head)
     level = j.group(1).lower() if j else None
     if level in JSON_HIGH or _HIGH_RE.match(head):
         return True
