@@ -58,6 +58,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("fix_failed", "n", "Failed", "Record that the selected pattern's fix failed"),
     ActionSpec("edit_solution", "e", "Edit fix", "Edit the selected pattern's solution (a new version)"),
     ActionSpec("root_cause", "r", "Root cause", "Root-cause analysis of the selected pattern"),
+    ActionSpec("mute", "m", "Mute", "Mute the selected pattern (or a recurring prediction's): 1h / 1d / 7d"),
     ActionSpec("details", "enter", "Details", "Open the details of the selected row", show=False),
     ActionSpec("filter", "slash", "Filter", "Filter the rows of every pane", key_display="/"),
     ActionSpec(
@@ -93,6 +94,7 @@ DETAIL_ACTIONS: tuple[ActionSpec, ...] = (
 #: there: the footer lists what acts on the item).
 ON_DETAIL: tuple[str, ...] = (
     "root_cause",
+    "mute",
     "fix_worked",
     "fix_failed",
     "edit_solution",
@@ -108,7 +110,8 @@ BY_NAME: dict[str, ActionSpec] = {spec.name: spec for spec in (*ACTIONS, *DETAIL
 # Actions that work on a row of a given pane; used by check_action to grey out what does not apply.
 PANE_ACTIONS: dict[str, frozenset[str]] = {
     "recommendations": frozenset({"apply", "dismiss_rec", "snooze"}),
-    "patterns": frozenset({"fix_worked", "fix_failed", "edit_solution", "root_cause"}),
+    "patterns": frozenset({"fix_worked", "fix_failed", "edit_solution", "root_cause", "mute"}),
+    "predictions": frozenset({"mute"}),
 }
 
 

@@ -67,6 +67,29 @@ def _confidence(store: Any, error_hash: str) -> tuple[float | None, int, int]:
         return stored_confidence(con, error_hash)
 
 
+def mute_pattern(
+    store: Any, error_hash: str, delta: dt.timedelta, now: dt.datetime | None = None, label: str = ""
+) -> Result:
+    from analytics.common.clock import utcnow
+    from analytics.patterns.mutes import active_mutes, mute, unmute
+
+    at = now or utcnow()
+    with store.read() as con:
+        before = active_mutes(con, at).get(error_hash)
+    m = mute(store, error_hash, now=at, until=at + delta, reason=before.reason if before else None)
+    hours = delta.total_seconds() / 3600
+    span = f"{hours:.0f}h" if hours < 24 else f"{hours / 24:.0f}d"
+
+    def undo(store: Any) -> Result:
+        if before is None:
+            unmute(store, error_hash)
+        else:  # it was muted already: as it was
+            mute(store, error_hash, now=before.muted_at, until=before.until, reason=before.reason)
+        return Result(f"Undone: mute{f' — {label}' if label else ''}.")
+
+    return Result(f"Muted for {span} (until {m.until:%Y-%m-%d %H:%M} UTC): {label}", undo, "mute")
+
+
 def record_outcome(
     store: Any, error_hash: str, worked: bool, now: dt.datetime | None = None, label: str = ""
 ) -> Result:

@@ -146,8 +146,8 @@ def seed_store(path: Path, now: dt.datetime = NOW):
         for t, comp, sev, msg, conf, kind, made, due, acc in preds:
             con.execute(
                 "INSERT INTO predictions (prediction_type, component, severity, message, confidence_score, "
-                "confidence_kind, prediction_date, due_at, accurate, outcome_date, evidence) "
-                "VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                "confidence_kind, prediction_date, due_at, accurate, outcome_date, evidence, subject) "
+                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                 [
                     t,
                     comp,
@@ -160,6 +160,7 @@ def seed_store(path: Path, now: dt.datetime = NOW):
                     acc,
                     None if acc is None else due,
                     '{"current": 1234.5, "baseline": 310.2, "deviation": 3.1}',
+                    H_REDIS if t == "recurring_error" else None,  # a recurring error names its pattern
                 ],
             )
         recs = [

@@ -32,11 +32,12 @@ if TYPE_CHECKING:
     from analytics.sources.fleet.client import HttpSettings
 
 from analytics.common.clock import utcnow
+from analytics.patterns.mutes import NOT_MUTED
 
 SEVERITY_RANK = {"LOW": 0, "MEDIUM": 1, "HIGH": 2}
 _LIVE = (
     "outcome_date IS NULL AND prediction_type <> 'forecast' AND due_at IS NOT NULL AND due_at > ? "
-    "AND prediction_date <= ?"
+    f"AND prediction_date <= ? AND {NOT_MUTED}"
 )
 
 
@@ -153,7 +154,7 @@ def deliver(store: Any, config: Any = None, now: dt.datetime | None = None) -> D
                 con.execute(
                     f"SELECT p.*, d.state AS d_state, d.last_posted_at AS d_last FROM predictions p "
                     f"LEFT JOIN alert_deliveries d ON d.prediction_id = p.id WHERE {_LIVE}",
-                    [now, now],
+                    [now, now, now],
                 )
             ]
             for row in cur.fetchall()
@@ -164,7 +165,7 @@ def deliver(store: Any, config: Any = None, now: dt.datetime | None = None) -> D
                 con.execute(
                     "SELECT p.* FROM alert_deliveries d JOIN predictions p ON p.id = d.prediction_id "
                     f"WHERE d.state = 'firing' AND NOT ({_LIVE})",
-                    [now, now],
+                    [now, now, now],
                 )
             ]
             for row in cur.fetchall()
@@ -174,7 +175,8 @@ def deliver(store: Any, config: Any = None, now: dt.datetime | None = None) -> D
     for p in live:
         if SEVERITY_RANK.get(str(p.get("severity") or "").upper(), 0) < floor:
             continue
-        if p["d_last"] is not None and now - p["d_last"] < every:
+        # a resolved alert live again (its pattern unmuted) fires now; a firing one is re-posted when due
+        if p["d_state"] != "resolved" and p["d_last"] is not None and now - p["d_last"] < every:
             report.waiting += 1
             continue
         firing.append(p)
@@ -230,7 +232,7 @@ def notify(store: Any, config: Any = None, now: dt.datetime | None = None, *, tt
         rows = con.execute(
             f"SELECT id, component, host, message FROM predictions p WHERE {_LIVE} AND upper(severity) = 'HIGH' "
             "AND NOT EXISTS (SELECT 1 FROM prediction_notices n WHERE n.prediction_id = p.id) ORDER BY id",
-            [now, now],
+            [now, now, now],
         ).fetchall()
     if not rows:
         return 0

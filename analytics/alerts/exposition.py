@@ -15,6 +15,8 @@ from typing import Any
 
 from prometheus_client.core import CollectorRegistry, CounterMetricFamily, GaugeMetricFamily
 
+from analytics.patterns.mutes import NOT_MUTED
+
 TOP_PATTERNS = 200
 
 
@@ -31,8 +33,9 @@ class StoreCollector:
             live = con.execute(
                 "SELECT prediction_type, component, coalesce(host, ''), coalesce(severity, ''), count(*) "
                 "FROM predictions "
-                "WHERE outcome_date IS NULL AND prediction_type <> 'forecast' AND due_at > ? GROUP BY ALL",
-                [now],
+                f"WHERE outcome_date IS NULL AND prediction_type <> 'forecast' AND due_at > ? AND {NOT_MUTED} "
+                "GROUP BY ALL",
+                [now, now],
             ).fetchall()
             fc = con.execute(
                 "SELECT r.component, r.metric, r.host, r.horizon_days, r.forecast_value, r.lo, r.hi, r.current_value "

@@ -28,6 +28,7 @@ import polars as pl
 
 from analytics.common.clock import utcnow
 from analytics.patterns.confidence import posterior_mean
+from analytics.patterns.mutes import MUTED_AT
 from analytics.predict import baselines as B, rules as R
 from analytics.predict.rules import SENSITIVITY  # also re-exported for the CLI
 from analytics.predict.scoring import score_due  # noqa: F401  (re-exported: the CLI and the hook names use it here)
@@ -153,8 +154,9 @@ def refresh(
             con,
             f"SELECT host, component, coalesce(fingerprint, md5(message)) AS fingerprint, any_value(type) AS type, "
             f"count(*) AS count, max(ts) AS last_seen, any_value(message) AS message FROM error_events "
-            f"WHERE ts >= ? AND ts < ?{comp_sql} GROUP BY ALL ORDER BY count DESC",
-            [now - dt.timedelta(days=window_days), now, *cp],
+            f"WHERE ts >= ? AND ts < ?{comp_sql} "
+            f"AND coalesce(fingerprint, md5(message)) NOT IN ({MUTED_AT}) GROUP BY ALL ORDER BY count DESC",
+            [now - dt.timedelta(days=window_days), now, *cp, now],
         )
         sig = _rows(
             con,

@@ -11,6 +11,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from analytics.patterns.mutes import NOT_MUTED
 from analytics.predict.brief import prediction_brief
 
 
@@ -30,6 +31,7 @@ class PredictionRow:
     due_at: dt.datetime | None
     evidence: str
     brief: str = ""  # what a table row says beside type and component (analytics.predict.brief)
+    subject: str = ""  # what it is about beyond its component: a recurring error's pattern fingerprint
 
 
 @dataclass(frozen=True)
@@ -50,7 +52,7 @@ _ROW_COLS = (
     "id, upper(coalesce(severity, '')), coalesce(prediction_type, ''), coalesce(component, ''), "
     "coalesce(host, ''), coalesce(message, ''), "
     "CASE WHEN isfinite(confidence_score) THEN confidence_score END, coalesce(confidence_kind, ''), "
-    "coalesce(recommendation, ''), prediction_date, due_at, coalesce(evidence, '')"
+    "coalesce(recommendation, ''), prediction_date, due_at, coalesce(evidence, ''), coalesce(subject, '')"
 )
 
 _SEVERITY_ORDER = (
@@ -60,7 +62,7 @@ _SEVERITY_ORDER = (
 
 
 def _row(r: tuple[Any, ...]) -> PredictionRow:
-    pid, severity, ptype, component, host, message, confidence, kind, recommendation, made, due, evidence = r
+    pid, severity, ptype, component, host, message, confidence, kind, recommendation, made, due, evidence, subject = r
     return PredictionRow(
         key=str(pid),
         id=int(pid),
@@ -76,7 +78,17 @@ def _row(r: tuple[Any, ...]) -> PredictionRow:
         due_at=due,
         evidence=evidence,
         brief=prediction_brief(ptype, component, message, evidence),
+        subject=subject or prediction_subject(evidence) or "",
     )
+
+
+def prediction_subject(evidence: str | None) -> str | None:
+    """The subject a stored prediction's evidence names (a recurring error's pattern fingerprint)."""
+    try:
+        subject = json.loads(evidence or "{}").get("subject")
+    except (ValueError, AttributeError):
+        return None
+    return subject if isinstance(subject, str) and subject else None
 
 
 def live_predictions(con: Any, now: dt.datetime, limit: int) -> tuple[PredictionRow, ...]:
@@ -90,12 +102,13 @@ def live_predictions(con: Any, now: dt.datetime, limit: int) -> tuple[Prediction
           AND prediction_type <> 'forecast'
           AND (due_at IS NULL OR due_at >= ?)
           AND prediction_date <= ?
+          AND {NOT_MUTED}
         QUALIFY row_number() OVER (PARTITION BY prediction_type, component, host, coalesce(subject, metric, '')
                                    ORDER BY prediction_date DESC, id DESC) = 1
         ORDER BY {_SEVERITY_ORDER}, confidence_score DESC NULLS LAST, id
         LIMIT ?
         """,
-        [now, now, limit],
+        [now, now, now, limit],
     ).fetchall()
     return tuple(_row(r) for r in rows)
 

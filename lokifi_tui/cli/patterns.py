@@ -15,6 +15,7 @@ import sys
 import click
 
 from lokifi_tui.cli.options import host_option, json_option
+from lokifi_tui.cli.pattern_mutes import muted_cell, muted_until, mutes_of, patterns_mute, patterns_unmute
 
 
 def _read_stdin_lines() -> list[str]:
@@ -40,7 +41,11 @@ def _bad_input_on_error(fn, *args, **kwargs):
 
 @click.group("patterns")
 def patterns() -> None:
-    """Error patterns: group lines into templates, scan log files, list learned patterns."""
+    """Error patterns: group lines into templates, scan log files, list learned patterns, mute one."""
+
+
+patterns.add_command(patterns_mute)
+patterns.add_command(patterns_unmute)
 
 
 @patterns.command("group")
@@ -293,9 +298,12 @@ def patterns_list(
     from lokifi_tui.cli.context import get_store
     from lokifi_tui.cli.output import console, inert, print_json
 
-    df = list_patterns(get_store(ctx), limit=limit, order=order, error_type=error_type, host=host)
+    store = get_store(ctx)
+    df = list_patterns(store, limit=limit, order=order, error_type=error_type, host=host)
+    mutes = mutes_of(store)
     if as_json:
-        print_json(df.to_dicts())
+        rows = df.to_dicts()
+        print_json([{**r, "muted": r["error_hash"] in mutes, "muted_until": muted_until(mutes, r)} for r in rows])
         return
     if df.height == 0:
         if host:
@@ -319,6 +327,7 @@ def patterns_list(
         "95% interval",
         "fixes",
         "auto",
+        *(["muted"] if mutes else []),
         "template",
     ):
         t.add_column(col, overflow="fold" if col == "template" else "ellipsis")
@@ -333,6 +342,7 @@ def patterns_list(
             f"{r['confidence_lo']:.0%}-{r['confidence_hi']:.0%}" if n else "no outcomes",
             f"{r['success_count'] or 0}/{n}",
             "yes" if r["auto_approved"] else "",
+            *([muted_cell(mutes, r)] if mutes else []),
             inert(r["template"] or r["error_message"], 120),
         )
     console.print(t)
@@ -352,10 +362,13 @@ def patterns_show(ctx: click.Context, pattern: str, host: str | None, as_json: b
     from lokifi_tui.cli.context import get_store
     from lokifi_tui.cli.output import BAD_INPUT, console, fail, inert, print_json
 
+    store = get_store(ctx)
     try:
-        p = get_pattern(get_store(ctx), pattern, host=host)
+        p = get_pattern(store, pattern, host=host)
     except PatternNotFound as exc:
         fail(str(exc), BAD_INPUT)
+    m = mutes_of(store).get(p["error_hash"])
+    p["muted"] = m.describe() if m else None
     if as_json:
         print_json(p)
         return
@@ -377,6 +390,8 @@ def _print_pattern(p: dict, console, inert) -> None:
     comps = ", ".join(f"{x['component']} ({x['count']})" for x in p["components"])
     console.print(f"  components: {inert(comps)}")
     console.print(f"  confidence: {inert(c.describe())}{'  [green]auto-approved[/]' if p['auto_approved'] else ''}")
+    if p.get("muted"):
+        console.print(f"  [yellow]{inert(p['muted'])}[/]: no predictions or alerts (`lokifi patterns unmute` ends it)")
     if p["solution"]:
         console.print(f"  solution v{p['version']}: {inert(p['solution'], 500)}")
     for s in p["samples"][:3]:

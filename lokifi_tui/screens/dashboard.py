@@ -268,10 +268,8 @@ class DashboardScreen(Screen):
     # -- bindings ----------------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        for pane, actions in PANE_ACTIONS.items():
-            if action in actions:
-                return self.active_pane == pane
-        return True
+        panes = [pane for pane, actions in PANE_ACTIONS.items() if action in actions]
+        return self.active_pane in panes if panes else True
 
     def action_next_pane(self) -> None:
         self._cycle(1)
@@ -369,6 +367,16 @@ class DashboardScreen(Screen):
     def action_root_cause(self) -> None:
         if (row := self._selected("patterns")) is not None:
             self.row_actions.start_analysis(row.key)
+
+    def action_mute(self) -> None:
+        if self.active_pane == "patterns" and (row := self._selected("patterns")) is not None:
+            self.row_actions.mute_pattern(row.key, f"{row.error_type}: {row.template or row.message}")
+        elif self.active_pane == "predictions" and (row := self._selected("predictions")) is not None:
+            fp = row.subject if row.type == "recurring_error" else ""
+            if not fp:
+                host(self).say("Only a recurring error's prediction names a pattern to mute.", timeout=4)
+            else:
+                self.row_actions.mute_pattern(fp, f"{row.component}: {row.brief or row.message}")
 
     def action_details(self) -> None:
         pane = self.active_pane

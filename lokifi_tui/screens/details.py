@@ -34,6 +34,7 @@ class DetailActions(Protocol):
 
     def load_detail(self, screen: DetailScreen) -> None: ...
     def start_analysis(self, error_hash: str) -> None: ...
+    def mute_pattern(self, error_hash: str, label: str) -> None: ...
     def cancel_analysis(self) -> None: ...
     def record_outcome(self, error_hash: str, worked: bool, label: str = "") -> None: ...
     def edit_solution(self, pattern: PatternRow) -> None: ...
@@ -77,10 +78,8 @@ class DetailScreen(Screen):
         self.actions.load_detail(self)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        for pane, actions in PANE_ACTIONS.items():
-            if action in actions:
-                return TRIAGED_IN.get(self.kind) == pane
-        return True
+        panes = [pane for pane, actions in PANE_ACTIONS.items() if action in actions]
+        return TRIAGED_IN.get(self.kind) in panes if panes else True
 
     def on_detail_loaded(self, message: DetailLoaded) -> None:
         self.detail = message.detail
@@ -158,6 +157,9 @@ class DetailScreen(Screen):
 
     def action_root_cause(self) -> None:
         self.actions.start_analysis(self.key)
+
+    def action_mute(self) -> None:
+        self.actions.mute_pattern(self.key, self.title_text)
 
     def action_fix_worked(self) -> None:
         self.actions.record_outcome(self.key, True)

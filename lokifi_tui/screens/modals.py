@@ -75,13 +75,14 @@ class SnoozeChoice(ModalScreen[dt.timedelta | None]):
         Binding("escape,n,q", "cancel", "Cancel", id="lokifi.snooze.cancel"),
     ]
 
-    def __init__(self, title: str) -> None:
+    def __init__(self, title: str, heading: str = "Snooze") -> None:
         super().__init__()
         self.title_text = title
+        self.heading = heading
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="modal-body") as body:
-            body.border_title = "Snooze"
+            body.border_title = self.heading
             yield Static(safe(self.title_text, "bold", single_line=False))
             lines = Text()
             for key, label, _ in SNOOZE_CHOICES:

@@ -103,6 +103,17 @@ class RowActions:
 
         self.host.push_screen(SnoozeChoice(row.title), chosen)
 
+    def mute_pattern(self, error_hash: str, label: str) -> None:
+        """Ask for how long, then mute the pattern: no predictions or alerts until then."""
+        from lokifi_tui import triage
+        from lokifi_tui.screens.modals import SnoozeChoice
+
+        def chosen(delta: dt.timedelta | None) -> None:
+            if delta is not None:
+                self._triage("mute", triage.mute_pattern, error_hash, delta, self.host.action_now, label[:80])
+
+        self.host.push_screen(SnoozeChoice(label, heading="Mute: no predictions or alerts for"), chosen)
+
     def undo(self) -> None:
         if not self.undo_stack:
             self.host.say("Nothing to undo.", timeout=3)

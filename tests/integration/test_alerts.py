@@ -155,6 +155,31 @@ def test_live_predictions_arrive_with_labels_resolve_when_scored_and_survive_a_r
     assert back.posted == 1 and [x["labels"]["prediction_id"] for x in am.alerts()] == [str(high)]
 
 
+def test_muting_a_pattern_resolves_its_firing_alert(am, tmp_path):
+    """`lokifi patterns mute` on an expected error: the alert its recurring prediction fires is resolved at
+    the next delivery, and fires again once unmuted."""
+    from analytics.patterns.mutes import mute, unmute
+
+    store = Store(tmp_path / "l.duckdb")
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    fp = "0123456789abcdef" * 4
+    store.execute(
+        "INSERT INTO error_patterns (error_hash, error_type, error_message, template, component) "
+        "VALUES (?, 'general', ?, ?, 'apt')",
+        [fp, "policy-rc.d denied execution of start.", "policy-rc.d denied execution of start."],
+    )
+    pid = plant(store, now, "HIGH", ptype="recurring_error", component="apt")
+    store.execute("UPDATE predictions SET subject = ? WHERE id = ?", [fp, pid])
+    cfg = config(tmp_path, am.url)
+    assert deliver(store, cfg, now).posted == 1
+    mute(store, fp[:8], now=now, reason="expected in containers")
+    r = deliver(store, cfg, now + dt.timedelta(seconds=1))
+    assert (r.resolved, r.posted) == (1, 0)
+    assert [x for x in am.alerts() if x["status"]["state"] == "active"] == []
+    unmute(store, fp[:8])
+    assert deliver(store, cfg, now + dt.timedelta(seconds=2)).posted == 1
+
+
 def test_secrets_in_a_quoted_log_line_never_reach_alertmanager(am, tmp_path):
     """An error pattern's prediction quotes its last log line as evidence, and the alert carries the
     evidence to Alertmanager -- off the host. What arrives is redacted like a model prompt."""

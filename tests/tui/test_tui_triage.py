@@ -341,3 +341,45 @@ async def test_a_d_s_u_work_inside_a_recommendations_details(seeded):
         await pilot.press("y")
         await until(pilot, lambda: status_shown(screen, "applied"), "the details' new status")
         assert rec_status(seeded, key)[0] == "applied" and app.screen is screen
+
+
+async def mute_for(pilot, key: str, span: str) -> None:
+    """``m`` on the selected row, then the time picked by ``key``: the mute is said."""
+    await pilot.press("m")
+    await on_top(pilot, "SnoozeChoice")
+    await pilot.press(key)
+    await until(pilot, said(pilot.app, f"Muted for {span}"), "the mute said")
+
+
+async def test_m_mutes_the_selected_pattern_and_u_unmutes_it(seeded):
+    """An expected error's pattern muted from the dashboard: for the time picked, no prediction or alert."""
+    app = make_app(seeded)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await first_read_shown(pilot)
+        await goto_pattern(pilot, H_TIMEOUT)
+        await mute_for(pilot, "2", "1d")
+        rows = seeded.query("SELECT until FROM pattern_mutes WHERE fingerprint = ?", [H_TIMEOUT])
+        assert rows["until"].to_list() == [NOW + dt.timedelta(days=1)]
+        await pilot.press("u")
+        await until(pilot, said(app, "Undone: mute"), "the undo said")
+        assert seeded.query("SELECT count(*) FROM pattern_mutes").item() == 0
+
+
+async def test_m_on_a_recurring_prediction_mutes_its_pattern(seeded):
+    app = make_app(seeded)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await first_read_shown(pilot)
+        dash = app.dashboard
+        assert dash.active_pane == "predictions"
+        table = dash.box("predictions").table
+        rows = {r.key: r for r in dash.box("predictions").rows}
+        await pilot.press("g")
+        for _ in range(table.row_count):
+            if rows[table.current_key].type == "recurring_error":
+                break
+            await pilot.press("j")
+        row = rows[table.current_key]
+        assert row.type == "recurring_error"
+        await mute_for(pilot, "3", "7d")
+        await until(pilot, lambda: row.key not in dash.box("predictions").table.row_keys, "the muted row gone")
+        assert seeded.query("SELECT count(*) FROM pattern_mutes").item() == 1
