@@ -238,6 +238,7 @@ def test_placeholders_are_deterministic():
 @settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow])
 def test_passwords_on_command_lines_are_removed_whatever_they_look_like(password, template):
     line = "2026-11-20T10:00:00Z ERROR exec: " + template.format(p=password) + " failed"
+    assume(line.count(password) == 1)  # a password 'failed' would be found in the words around it
     assert password not in redact(line).text
 
 
