@@ -24,10 +24,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import polars as pl
+
 from analytics.common.escapes import without_escapes
 from analytics.patterns.json_message import JSON_TIME_RE, NUMERIC_LEVELS, epoch_time, json_level
 from analytics.patterns.logline import ISO_TIME_RE, KLOG_LEVELS, KLOG_LINE
-from analytics.patterns.severity import is_error
+from analytics.patterns.severity import error_mask, folded_parts, is_error
 from analytics.sources.base import BaseSource, Batch
 from analytics.sources.filetail import FileTailer
 from analytics.sources.line_reader import MAX_LINE, Line
@@ -78,6 +80,19 @@ def is_error_event(text: str, first: str, exception: str | None) -> tuple[bool, 
     if not is_error(text, first, exception):
         return False, line_level(first)
     return True, event_level(first)
+
+
+#: from this many events on, a poll's events are judged as one column (Polars): the same answers as one
+#: by one (a property test holds the two together), at ~1 us an event instead of ~10
+BATCH_JUDGE = 64
+
+
+def judge(events: list) -> list[tuple[bool, str | None]]:
+    """:func:`is_error_event` for each of a poll's folded events (text, first line, exception, ...)."""
+    if len(events) < BATCH_JUDGE:
+        return [is_error_event(e[0], e[1], e[2]) for e in events]
+    mask = error_mask(pl.Series([e[0] for e in events], dtype=pl.String), *folded_parts(events)).to_list()
+    return [(True, event_level(e[1])) if ok else (False, None) for e, ok in zip(events, mask, strict=True)]
 
 
 def event_level(first: str) -> str:
@@ -301,8 +316,7 @@ class TailSource(BaseSource):
             settled, after = tr.events.settle(tr.tailer.position, mono, final=final)
             if tr.access and tr.access.held_from is not None:
                 after = _held_back(after, tr.access.held_from)
-            for text, first, exception, _ in events + settled:
-                ok, level = is_error_event(text, first, exception)
+            for (text, first, _, _), (ok, level) in zip(events + settled, judge(events + settled), strict=True):
                 if not ok:
                     continue
                 tr.errors_found += 1

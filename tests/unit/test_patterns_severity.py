@@ -16,7 +16,7 @@ from hypothesis import given, settings, strategies as st
 
 from analytics.patterns.logread import scan_paths
 from analytics.patterns.severity import error_mask, is_error
-from analytics.sources.tail import LogSpec, TailSource, is_error_event, is_error_line
+from analytics.sources.tail import BATCH_JUDGE, LogSpec, TailSource, is_error_event, is_error_line, judge
 from lokifi_tui.cli.main import cli
 
 HEADERS = [
@@ -156,3 +156,13 @@ def test_scan_tail_and_backfill_agree_on_one_file(tmp_path, _isolated_home):
     # backfill judges the first traceback an error too, and counts it apart: no time before it to store it at
     assert scan_n == len(tail_msgs) == f["events"] + f["untimed"] == 7, (scan_n, tail_msgs, f)
     assert not [m for m in tail_msgs if "retrying" in m or "INFO" in m or "served" in m]
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(events(), min_size=BATCH_JUDGE - 4, max_size=2 * BATCH_JUDGE))
+def test_a_busy_poll_is_judged_as_one_column_with_the_same_answers(evs):
+    """The live tail judges a poll of BATCH_JUDGE events or more as one Polars column."""
+    got = judge([(*e, None) for e in evs])
+    want = [is_error_event(*e) for e in evs]
+    assert [ok for ok, _ in got] == [ok for ok, _ in want]
+    assert [lv for ok, lv in got if ok] == [lv for ok, lv in want if ok]
