@@ -279,7 +279,7 @@ def load_dashboard(
         loaders: dict[str, Callable[[], tuple[Any, ...]]] = {
             "predictions": lambda: predict_reads.live_predictions(con, at, limit),
             "recommendations": lambda: recommend_reads.queue(con, at, limit),
-            "patterns": lambda: pattern_reads.pane_rows(con, limit),
+            "patterns": lambda: pattern_reads.pane_rows(con, limit, at),
             "forecast": lambda: forecast_rows(con, at, limit),
         }
         panes = {name: _pane(name, load) for name, load in loaders.items()}

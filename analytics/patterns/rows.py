@@ -9,6 +9,7 @@ as the engine computes them.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
 from dataclasses import dataclass
@@ -64,6 +65,8 @@ class PatternRow:
     hi: float | None
     auto_approved: bool
     version: int
+    muted: bool = False  # muted by a person (analytics.patterns.mutes): no predictions or alerts
+    muted_until: dt.datetime | None = None  # None while muted: until unmuted
 
 
 @dataclass(frozen=True)
@@ -102,9 +105,18 @@ def to_row(r: dict[str, Any]) -> PatternRow:
     )
 
 
-def pane_rows(con: Any, limit: int) -> tuple[PatternRow, ...]:
-    """The Error patterns pane: the most recently seen patterns with the engine's confidence."""
-    return tuple(to_row(r) for r in pattern_rows(con, limit))
+def pane_rows(con: Any, limit: int, now: dt.datetime | None = None) -> tuple[PatternRow, ...]:
+    """The Error patterns pane: the most recently seen patterns with the engine's confidence, and (given
+    ``now``) which of them are muted then."""
+    from analytics.patterns.mutes import active_mutes
+
+    rows = tuple(to_row(r) for r in pattern_rows(con, limit))
+    mutes = active_mutes(con, now) if now is not None else {}
+    if not mutes:
+        return rows
+    return tuple(
+        dataclasses.replace(r, muted=True, muted_until=mutes[r.key].until) if r.key in mutes else r for r in rows
+    )
 
 
 def pattern_detail(con: Any, error_hash: str, now: dt.datetime) -> PatternDetail | None:

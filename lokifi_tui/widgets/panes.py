@@ -107,8 +107,16 @@ def pattern_cells(row: Any, now: dt.datetime, width: int = 20) -> Cells:
         Text(number(row.count) if row.count >= 10000 else str(row.count)),
         confidence_bar(row.confidence, row.lo, row.hi, width=6),
         Text("✓", style="green") if row.auto_approved else Text(" "),
-        _template_with_example(row),
+        _muted(row) + _template_with_example(row),
     )
+
+
+def _muted(row: Any) -> Text:
+    """``muted`` (and until when) before a muted pattern's message: its predictions and alerts are off."""
+    if not getattr(row, "muted", False):
+        return Text("")
+    until = f" to {row.muted_until:%m-%d %H:%M}" if row.muted_until else ""
+    return Text(f"muted{until} ", style="yellow")
 
 
 def _template_with_example(row: Any) -> Text:

@@ -360,8 +360,14 @@ async def test_m_mutes_the_selected_pattern_and_u_unmutes_it(seeded):
         await mute_for(pilot, "2", "1d")
         rows = seeded.query("SELECT until FROM pattern_mutes WHERE fingerprint = ?", [H_TIMEOUT])
         assert rows["until"].to_list() == [NOW + dt.timedelta(days=1)]
+
+        def shown_muted() -> bool:
+            return next(r for r in app.dashboard.box("patterns").rows if r.key == H_TIMEOUT).muted
+
+        await until(pilot, shown_muted, "the row says muted")
+        assert "muted to" in screen_text(app)
         await pilot.press("u")
-        await until(pilot, said(app, "Undone: mute"), "the undo said")
+        await until(pilot, lambda: said(app, "Undone: mute")() and not shown_muted(), "the undo said and shown")
         assert seeded.query("SELECT count(*) FROM pattern_mutes").item() == 0
 
 
