@@ -115,6 +115,11 @@ PANE_ACTIONS: dict[str, frozenset[str]] = {
 }
 
 
+def panes_for(action: str) -> list[str]:
+    """The panes whose rows ``action`` works on (none: it works anywhere)."""
+    return [pane for pane, actions in PANE_ACTIONS.items() if action in actions]
+
+
 def _binding(spec: ActionSpec, *, show: bool = True) -> Binding:
     return Binding(
         spec.keys,

@@ -52,10 +52,9 @@ import polars as pl
 from analytics.common.compression import SUFFIXES, CompressionError, codec_of, decompressing
 from analytics.common.escapes import lines_as_displayed, without_escapes
 from analytics.patterns.multiline import MultilineFolder
-from analytics.patterns.severity import error_mask, folded_parts
 from analytics.sources.access_log import access_minutes, last_minute_start, looks_like_access_log, minutes_to_metrics
 from analytics.sources.filetail import HEAD_BYTES, Position
-from analytics.sources.tail import LogSpec, event_level, line_time
+from analytics.sources.tail import LogSpec, judge, line_time
 from analytics.store.metrics import read_checkpoint, write_checkpoint, write_events, write_metrics
 
 #: the first bytes that name a file's content (decompressed); 4 KiB holds tens of lines of any log
@@ -447,12 +446,9 @@ def _one_file(
         """Judge a block's events at once: (event, the last time written before it ended)."""
         if not evs:
             return
-        texts = pl.Series([e[0][0] for e in evs], dtype=pl.String)
-        keep = error_mask(texts, *folded_parts([e[0] for e in evs])).to_list()
-        for ((text, first, _, ts), before), ok in zip(evs, keep, strict=True):
+        for ((text, _, _, ts), before), (ok, level) in zip(evs, judge([e[0] for e in evs]), strict=True):
             if not ok:
                 continue
-            level = event_level(first)
             t = ts or before
             if t is None:
                 res.untimed += 1

@@ -11,8 +11,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-#: the fingerprints muted at a time ``?`` (naive UTC): for a ``NOT IN (...)`` of a query
-MUTED_AT = "SELECT fingerprint FROM pattern_mutes WHERE until IS NULL OR until > ?"
+#: a mute in force at a time ``?`` (naive UTC)
+_IN_FORCE = "until IS NULL OR until > ?"
+#: the fingerprints muted at a time ``?``: for a ``NOT IN (...)`` of a query
+MUTED_AT = f"SELECT fingerprint FROM pattern_mutes WHERE {_IN_FORCE}"
 #: a condition on the predictions table: not a prediction of a pattern muted at ``?`` (live predictions,
 #: alerts and the metrics exposition leave those out; a firing alert of a pattern muted since resolves)
 NOT_MUTED = f"NOT (prediction_type = 'recurring_error' AND coalesce(subject, '') IN ({MUTED_AT}))"
@@ -64,6 +66,6 @@ def unmute(store, ref: str) -> tuple[str, bool]:
 def active_mutes(con, now: dt.datetime) -> dict[str, Mute]:
     """The mutes in force at ``now`` (naive UTC), by fingerprint (``con``: an open connection)."""
     rows = con.execute(
-        "SELECT fingerprint, muted_at, until, reason FROM pattern_mutes WHERE until IS NULL OR until > ?", [now]
+        f"SELECT fingerprint, muted_at, until, reason FROM pattern_mutes WHERE {_IN_FORCE}", [now]
     ).fetchall()
     return {r[0]: Mute(*r) for r in rows}

@@ -78,17 +78,8 @@ def _row(r: tuple[Any, ...]) -> PredictionRow:
         due_at=due,
         evidence=evidence,
         brief=prediction_brief(ptype, component, message, evidence),
-        subject=subject or prediction_subject(evidence) or "",
+        subject=subject,
     )
-
-
-def prediction_subject(evidence: str | None) -> str | None:
-    """The subject a stored prediction's evidence names (a recurring error's pattern fingerprint)."""
-    try:
-        subject = json.loads(evidence or "{}").get("subject")
-    except (ValueError, AttributeError):
-        return None
-    return subject if isinstance(subject, str) and subject else None
 
 
 def live_predictions(con: Any, now: dt.datetime, limit: int) -> tuple[PredictionRow, ...]:

@@ -88,7 +88,8 @@ BATCH_JUDGE = 64
 
 
 def judge(events: list) -> list[tuple[bool, str | None]]:
-    """:func:`is_error_event` for each of a poll's folded events (text, first line, exception, ...)."""
+    """:func:`is_error_event` for each of a poll's (or a backfill block's) folded events (text, first
+    line, exception, ...)."""
     if len(events) < BATCH_JUDGE:
         return [is_error_event(e[0], e[1], e[2]) for e in events]
     mask = error_mask(pl.Series([e[0] for e in events], dtype=pl.String), *folded_parts(events)).to_list()

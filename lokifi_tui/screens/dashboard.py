@@ -20,7 +20,7 @@ from textual.widgets import DataTable, Footer, Static, Tab, Tabs
 
 from analytics.dashboard import PANE_TITLES
 from analytics.patterns.json_message import json_message
-from lokifi_tui.bindings import PANE_ACTIONS, bindings_for, dashboard_help
+from lokifi_tui.bindings import bindings_for, dashboard_help, panes_for
 from lokifi_tui.host import host
 from lokifi_tui.messages import AnalysisDone, TriageDone
 from lokifi_tui.screens.row_actions import RowActions
@@ -268,7 +268,7 @@ class DashboardScreen(Screen):
     # -- bindings ----------------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        panes = [pane for pane, actions in PANE_ACTIONS.items() if action in actions]
+        panes = panes_for(action)
         return self.active_pane in panes if panes else True
 
     def action_next_pane(self) -> None:

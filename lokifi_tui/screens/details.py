@@ -17,7 +17,7 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from lokifi_tui.bindings import PANE_ACTIONS, bindings_for, detail_help
+from lokifi_tui.bindings import bindings_for, detail_help, panes_for
 from lokifi_tui.host import host
 from lokifi_tui.messages import DetailLoaded
 from lokifi_tui.widgets.detail_pages import RENDERERS, render_pattern, render_rca
@@ -78,7 +78,7 @@ class DetailScreen(Screen):
         self.actions.load_detail(self)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        panes = [pane for pane, actions in PANE_ACTIONS.items() if action in actions]
+        panes = panes_for(action)
         return TRIAGED_IN.get(self.kind) in panes if panes else True
 
     def on_detail_loaded(self, message: DetailLoaded) -> None:
