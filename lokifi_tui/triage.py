@@ -71,18 +71,18 @@ def mute_pattern(
     store: Any, error_hash: str, delta: dt.timedelta, now: dt.datetime | None = None, label: str = ""
 ) -> Result:
     from analytics.common.clock import utcnow
-    from analytics.patterns.mutes import active_mutes, mute, unmute
+    from analytics.patterns.mutes import active_mutes, everywhere, mute, unmute
 
     at = now or utcnow()
     with store.read() as con:
-        before = active_mutes(con, at).get(error_hash)
+        before = everywhere(active_mutes(con, at).get(error_hash, ()))  # the dashboard mutes on every host
     m = mute(store, error_hash, now=at, until=at + delta, reason=before.reason if before else None)
     hours = delta.total_seconds() / 3600
     span = f"{hours:.0f}h" if hours < 24 else f"{hours / 24:.0f}d"
 
     def undo(store: Any) -> Result:
         if before is None:
-            unmute(store, error_hash)
+            unmute(store, error_hash, host="")  # a mute on one host, if any, stays
         else:  # it was muted already: as it was
             mute(store, error_hash, now=before.muted_at, until=before.until, reason=before.reason)
         return Result(f"Undone: mute{f' — {label}' if label else ''}.")

@@ -154,7 +154,7 @@ def deliver(store: Any, config: Any = None, now: dt.datetime | None = None) -> D
                 con.execute(
                     f"SELECT p.*, d.state AS d_state, d.last_posted_at AS d_last FROM predictions p "
                     f"LEFT JOIN alert_deliveries d ON d.prediction_id = p.id WHERE {_LIVE}",
-                    [now, now, now],
+                    [now, now, now, now],
                 )
             ]
             for row in cur.fetchall()
@@ -165,7 +165,7 @@ def deliver(store: Any, config: Any = None, now: dt.datetime | None = None) -> D
                 con.execute(
                     "SELECT p.* FROM alert_deliveries d JOIN predictions p ON p.id = d.prediction_id "
                     f"WHERE d.state = 'firing' AND NOT ({_LIVE})",
-                    [now, now, now],
+                    [now, now, now, now],
                 )
             ]
             for row in cur.fetchall()
@@ -232,7 +232,7 @@ def notify(store: Any, config: Any = None, now: dt.datetime | None = None, *, tt
         rows = con.execute(
             f"SELECT id, component, host, message FROM predictions p WHERE {_LIVE} AND upper(severity) = 'HIGH' "
             "AND NOT EXISTS (SELECT 1 FROM prediction_notices n WHERE n.prediction_id = p.id) ORDER BY id",
-            [now, now, now],
+            [now, now, now, now],
         ).fetchall()
     if not rows:
         return 0

@@ -35,7 +35,7 @@ class StoreCollector:
                 "FROM predictions "
                 f"WHERE outcome_date IS NULL AND prediction_type <> 'forecast' AND due_at > ? AND {NOT_MUTED} "
                 "GROUP BY ALL",
-                [now, now],
+                [now, now, now],
             ).fetchall()
             fc = con.execute(
                 "SELECT r.component, r.metric, r.host, r.horizon_days, r.forecast_value, r.lo, r.hi, r.current_value "

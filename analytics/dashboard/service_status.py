@@ -11,19 +11,23 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from analytics.patterns.mutes import muted_sql
 from analytics.sources.vital_names import CPU_PERCENT, HOST_COMPONENT, LOAD1, MEMORY_PERCENT
 
 #: the host-level vitals ``lokifi status`` shows (component ``host``, as the vitals source stores them;
 #: ``swap_percent`` has no name in :mod:`analytics.sources.vital_names` yet)
 VITAL_METRICS = (CPU_PERCENT, LOAD1, MEMORY_PERCENT, "swap_percent")
 VITALS_WITHIN = dt.timedelta(days=1)  # older readings are not "the host now"
+_MUTED = muted_sql("coalesce(fingerprint, md5(message))", "host")  # an error of a pattern muted there
 
 
 @dataclass(frozen=True)
 class ServiceState:
     # plain rows, not frames: ``lokifi status`` answers without importing polars (~0.2 s of a cold start)
     probes: list[dict[str, Any]]  # the latest result of each (component, probe), by component and probe
-    errors: dict[str, dict[str, Any]]  # component -> last_hour (count), last_ts, last_message
+    # component -> last_hour (count, muted patterns' errors left out), muted_last_hour, last_ts, last_message
+    # (the last error not muted; the last muted one when every error is), last_muted
+    errors: dict[str, dict[str, Any]]
     # stored_vitals: metric -> (latest value, its time), from the last VITALS_WITHIN
     vitals: dict[str, tuple[float, dt.datetime]] = field(default_factory=dict)
 
@@ -41,12 +45,21 @@ def service_state(store: Any, now: dt.datetime, host: str, *, stored_vitals: boo
         names = [d[0] for d in cur.description]
         probes = [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
         errors = {
-            c: {"last_hour": int(n), "last_ts": ts, "last_message": msg}
-            for c, n, ts, msg in con.execute(
-                "SELECT component, count(*) FILTER (WHERE ts > ?::TIMESTAMP - INTERVAL 1 HOUR) AS last_hour, "
-                "max(ts) AS last_ts, arg_max(message, ts) AS last_message FROM error_events WHERE host = ? "
-                "GROUP BY component",
-                [now, host],
+            c: {
+                "last_hour": int(n),
+                "muted_last_hour": int(nm),
+                "last_ts": ts if ts is not None else ts_m,
+                "last_message": msg if ts is not None else msg_m,
+                "last_muted": ts is None,
+            }
+            for c, n, nm, ts, msg, ts_m, msg_m in con.execute(
+                "SELECT component, count(*) FILTER (WHERE recent AND NOT muted), "
+                "count(*) FILTER (WHERE recent AND muted), "
+                "max(ts) FILTER (WHERE NOT muted), arg_max(message, ts) FILTER (WHERE NOT muted), "
+                "max(ts), arg_max(message, ts) "
+                "FROM (SELECT component, ts, message, ts > ?::TIMESTAMP - INTERVAL 1 HOUR AS recent, "
+                f"{_MUTED} AS muted FROM error_events WHERE host = ?) GROUP BY component",
+                [now, now, now, host],
             ).fetchall()
         }
         vitals = {}

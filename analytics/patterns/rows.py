@@ -66,7 +66,8 @@ class PatternRow:
     auto_approved: bool
     version: int
     muted: bool = False  # muted by a person (analytics.patterns.mutes): no predictions or alerts
-    muted_until: dt.datetime | None = None  # None while muted: until unmuted
+    muted_until: dt.datetime | None = None  # the every-host mute's end; None while muted: until unmuted
+    muted_on: tuple[str, ...] = ()  # muted on these hosts only (no every-host mute)
 
 
 @dataclass(frozen=True)
@@ -114,9 +115,16 @@ def pane_rows(con: Any, limit: int, now: dt.datetime | None = None) -> tuple[Pat
     mutes = active_mutes(con, now) if now is not None else {}
     if not mutes:
         return rows
-    return tuple(
-        dataclasses.replace(r, muted=True, muted_until=mutes[r.key].until) if r.key in mutes else r for r in rows
-    )
+    return tuple(_with_mutes(r, mutes[r.key]) if r.key in mutes else r for r in rows)
+
+
+def _with_mutes(row: PatternRow, mutes: tuple[Any, ...]) -> PatternRow:
+    from analytics.patterns.mutes import everywhere
+
+    every = everywhere(mutes)
+    if every is not None:
+        return dataclasses.replace(row, muted=True, muted_until=every.until)
+    return dataclasses.replace(row, muted=True, muted_on=tuple(m.host for m in mutes))
 
 
 def pattern_detail(con: Any, error_hash: str, now: dt.datetime) -> PatternDetail | None:

@@ -28,7 +28,7 @@ import polars as pl
 
 from analytics.common.clock import utcnow
 from analytics.patterns.confidence import posterior_mean
-from analytics.patterns.mutes import MUTED_AT
+from analytics.patterns.mutes import muted_sql
 from analytics.predict import baselines as B, rules as R
 from analytics.predict.rules import SENSITIVITY  # also re-exported for the CLI
 from analytics.predict.scoring import score_due  # noqa: F401  (re-exported: the CLI and the hook names use it here)
@@ -38,6 +38,7 @@ from analytics.store.engine import frame
 MIN_OUTCOMES = 10  # scored predictions of a rule before its measured hit rate is shown
 DETECTOR_DAYS = 28  # hourly history the detector sees
 DETECTOR_METRICS = ("response_time_ms", "error_rate")
+_EVENT_MUTED = muted_sql("coalesce(fingerprint, md5(message))", "host")  # an error event of a muted pattern
 ANOMALY_BAND_MADS = 3.0  # the anomaly prediction's band: median +- 3 x 1.4826 MAD of hourly means
 
 
@@ -155,8 +156,8 @@ def refresh(
             f"SELECT host, component, coalesce(fingerprint, md5(message)) AS fingerprint, any_value(type) AS type, "
             f"count(*) AS count, max(ts) AS last_seen, any_value(message) AS message FROM error_events "
             f"WHERE ts >= ? AND ts < ?{comp_sql} "
-            f"AND coalesce(fingerprint, md5(message)) NOT IN ({MUTED_AT}) GROUP BY ALL ORDER BY count DESC",
-            [now - dt.timedelta(days=window_days), now, *cp, now],
+            f"AND NOT {_EVENT_MUTED} GROUP BY ALL ORDER BY count DESC",
+            [now - dt.timedelta(days=window_days), now, *cp, now, now],
         )
         sig = _rows(
             con,

@@ -99,7 +99,7 @@ def live_predictions(con: Any, now: dt.datetime, limit: int) -> tuple[Prediction
         ORDER BY {_SEVERITY_ORDER}, confidence_score DESC NULLS LAST, id
         LIMIT ?
         """,
-        [now, now, now, limit],
+        [now, now, now, now, limit],
     ).fetchall()
     return tuple(_row(r) for r in rows)
 

@@ -15,7 +15,7 @@ import sys
 import click
 
 from lokifi_tui.cli.options import host_option, json_option
-from lokifi_tui.cli.pattern_mutes import muted_cell, muted_until, mutes_of, patterns_mute, patterns_unmute
+from lokifi_tui.cli.pattern_mutes import mute_fields, muted_cell, mutes_of, patterns_mute, patterns_unmute
 
 
 def _read_stdin_lines() -> list[str]:
@@ -303,7 +303,7 @@ def patterns_list(
     mutes = mutes_of(store)
     if as_json:
         rows = df.to_dicts()
-        print_json([{**r, "muted": r["error_hash"] in mutes, "muted_until": muted_until(mutes, r)} for r in rows])
+        print_json([{**r, **mute_fields(mutes, r)} for r in rows])
         return
     if df.height == 0:
         if host:
@@ -367,8 +367,9 @@ def patterns_show(ctx: click.Context, pattern: str, host: str | None, as_json: b
         p = get_pattern(store, pattern, host=host)
     except PatternNotFound as exc:
         fail(str(exc), BAD_INPUT)
-    m = mutes_of(store).get(p["error_hash"])
-    p["muted"] = m.describe() if m else None
+    ms = mutes_of(store).get(p["error_hash"], ())
+    p["muted"] = "; ".join(m.describe() for m in ms) or None
+    p["mutes"] = list(ms)
     if as_json:
         print_json(p)
         return
@@ -390,8 +391,11 @@ def _print_pattern(p: dict, console, inert) -> None:
     comps = ", ".join(f"{x['component']} ({x['count']})" for x in p["components"])
     console.print(f"  components: {inert(comps)}")
     console.print(f"  confidence: {inert(c.describe())}{'  [green]auto-approved[/]' if p['auto_approved'] else ''}")
-    if p.get("muted"):
-        console.print(f"  [yellow]{inert(p['muted'])}[/]: no predictions or alerts (`lokifi patterns unmute` ends it)")
+    for m in p.get("mutes") or ():
+        there = f" on {inert(m.host)}" if m.host else ""
+        console.print(
+            f"  [yellow]{inert(m.describe())}[/]: no predictions or alerts{there} (`lokifi patterns unmute` ends it)"
+        )
     if p["solution"]:
         console.print(f"  solution v{p['version']}: {inert(p['solution'], 500)}")
     for s in p["samples"][:3]:

@@ -92,8 +92,10 @@ def status(ctx: click.Context, host: str | None, as_json: bool) -> None:
                 "rss_mb": None if cv is None else round(cv.rss_bytes / 2**20, 1),
                 "probes": probes_of.get(c, []),
                 "errors_last_hour": e["last_hour"] if e else 0,
+                "muted_errors_last_hour": e["muted_last_hour"] if e else 0,
                 "last_error": e["last_message"] if e else None,
                 "last_error_at": e["last_ts"] if e else None,
+                "last_error_muted": e["last_muted"] if e else False,
             }
         )
     vitals = _host_json(cfg.host, snap) if local else _stored_json(host, state.vitals)
@@ -141,7 +143,12 @@ def status(ctx: click.Context, host: str | None, as_json: bool) -> None:
             from analytics.patterns.logline import message_of  # its time is the "ago" beside it
 
             last = f"{inert(message_of(r['last_error']), 50)} ({_ago(r['last_error_at'], now)})"
-        t.add_row(inert(r["component"]), procs, "\n".join(probe_txt) or "–", str(r["errors_last_hour"]), last)
+            if r["last_error_muted"]:
+                last += " [dim](muted)[/]"
+        errs = str(r["errors_last_hour"])
+        if r["muted_errors_last_hour"]:
+            errs += f" [dim]+{r['muted_errors_last_hour']} muted[/]"
+        t.add_row(inert(r["component"]), procs, "\n".join(probe_txt) or "–", errs, last)
     console.print(t)
 
 

@@ -112,9 +112,14 @@ def pattern_cells(row: Any, now: dt.datetime, width: int = 20) -> Cells:
 
 
 def _muted(row: Any) -> Text:
-    """``muted`` (and until when) before a muted pattern's message: its predictions and alerts are off."""
+    """``muted`` (and until when, or on which hosts) before a muted pattern's message: its predictions and
+    alerts are off (there)."""
     if not getattr(row, "muted", False):
         return Text("")
+    hosts = getattr(row, "muted_on", ())
+    if hosts:
+        where = safe(hosts[0], "yellow") if len(hosts) == 1 else Text(f"{len(hosts)} hosts", style="yellow")
+        return Text("muted on ", style="yellow") + where + Text(" ")
     until = f" to {row.muted_until:%m-%d %H:%M}" if row.muted_until else ""
     return Text(f"muted{until} ", style="yellow")
 

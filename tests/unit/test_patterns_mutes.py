@@ -86,3 +86,117 @@ def test_a_mute_must_name_a_pattern_and_end_after_it_starts(db):
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     with pytest.raises(ValueError):
         mute(store, MESSAGE, now=now, until=now)
+
+
+@pytest.fixture
+def fleet(tmp_path, _isolated_home):
+    """The same expected error on two hosts: the container host ``ct-1`` and the VM ``vm-1``."""
+    path = tmp_path / "f.duckdb"
+    for host in ("ct-1", "vm-1"):
+        for _ in range(5):
+            run(path, "error", "record", MESSAGE, "--component", "apt", "--host", host)
+    return path
+
+
+def recurring_hosts(db) -> list[str]:
+    preds = json.loads(run(db, "ai", "predict", "--json"))["predictions"]
+    return sorted(p["host"] for p in preds if p["type"] == "recurring_error")
+
+
+def test_a_mute_on_one_host_leaves_the_pattern_alive_on_the_others(fleet):
+    assert recurring_hosts(fleet) == ["ct-1", "vm-1"]
+    out = run(fleet, "patterns", "mute", MESSAGE, "--host", "ct-1", "--reason", "containers deny restarts")
+    assert "muted on ct-1 until unmuted (containers deny restarts)" in out
+    assert recurring_hosts(fleet) == ["vm-1"]
+    (row,) = json.loads(run(fleet, "patterns", "list", "--json"))
+    assert row["muted"] is True and row["muted_on"] == ["ct-1"] and row["muted_until"] is None
+    assert "on ct-1" in run(fleet, "patterns", "list")
+    assert "no predictions or alerts on ct-1" in run(fleet, "patterns", "show", row["error_hash"])
+    # the stored prediction of vm-1 stays live; ct-1's (stored before the mute) leaves the live set
+    store = Store(fleet)
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    with store.read() as con:
+        assert [p.host for p in live_predictions(con, now, 50)] == ["vm-1"]
+    assert "was not muted on vm-1" in run(fleet, "patterns", "unmute", MESSAGE, "--host", "vm-1")
+    run(fleet, "patterns", "mute", MESSAGE, "--for", "1d")  # and every host besides
+    assert recurring_hosts(fleet) == []
+    (row,) = json.loads(run(fleet, "patterns", "list", "--json"))
+    assert row["muted_on"] == [] and row["muted_until"] is not None
+    assert "unmuted (2 mutes)" in run(fleet, "patterns", "unmute", MESSAGE)
+    assert recurring_hosts(fleet) == ["ct-1", "vm-1"]
+
+
+def test_a_mute_names_a_host_the_store_knows(fleet):
+    r = CliRunner().invoke(cli, ["--db", str(fleet), "patterns", "mute", MESSAGE, "--host", "ct1"])
+    assert r.exit_code == 3 and "no data from host 'ct1'" in r.output and "did you mean 'ct-1'" in r.output
+    (row,) = json.loads(run(fleet, "patterns", "list", "--json"))
+    assert row["muted"] is False
+
+
+def test_undoing_a_dashboard_mute_keeps_a_mute_on_one_host(fleet):
+    from lokifi_tui.triage import mute_pattern
+
+    store = Store(fleet)
+    run(fleet, "patterns", "mute", MESSAGE, "--host", "ct-1")
+    (row,) = json.loads(run(fleet, "patterns", "list", "--json"))
+    result = mute_pattern(store, row["error_hash"], dt.timedelta(hours=1))  # the dashboard's `m`: every host
+    assert recurring_hosts(fleet) == []
+    result.undo(store)
+    assert recurring_hosts(fleet) == ["vm-1"]
+
+
+def test_status_counts_a_muted_patterns_errors_apart(fleet, tmp_path):
+    cfg = tmp_path / "lokifi.toml"
+    cfg.write_text('[general]\nhost = "ct-1"\n[[components]]\nname = "apt"\n')
+    run(fleet, "patterns", "mute", MESSAGE, "--host", "ct-1")
+    r = CliRunner().invoke(cli, ["--db", str(fleet), "--config", str(cfg), "status", "--host", "ct-1", "--json"])
+    (apt,) = json.loads(r.output)["components"]
+    assert (apt["errors_last_hour"], apt["muted_errors_last_hour"], apt["last_error_muted"]) == (0, 5, True)
+    r = CliRunner().invoke(cli, ["--db", str(fleet), "--config", str(cfg), "status", "--host", "vm-1", "--json"])
+    (apt,) = json.loads(r.output)["components"]
+    assert (apt["errors_last_hour"], apt["muted_errors_last_hour"], apt["last_error_muted"]) == (5, 0, False)
+    r = CliRunner().invoke(
+        cli, ["--db", str(fleet), "--config", str(cfg), "status", "--host", "ct-1"], env={"COLUMNS": "200"}
+    )
+    assert "0 +5 muted" in r.output and "(muted)" in r.output
+
+
+def test_a_mute_stored_before_hosts_mutes_every_host(tmp_path):
+    """A store whose mutes predate the host column keeps them, as mutes on every host."""
+    import duckdb
+
+    from analytics.store import database as store_mod
+
+    path = tmp_path / "old.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute("CREATE TABLE schema_migrations (number INTEGER PRIMARY KEY, name VARCHAR, applied_at TIMESTAMP)")
+    for number, name, p in store_mod.migrations():
+        if number < 98:
+            con.execute(p.read_text())
+            con.execute("INSERT INTO schema_migrations VALUES (?, ?, now()::TIMESTAMP)", [number, name])
+    con.execute("INSERT INTO pattern_mutes VALUES ('abc', TIMESTAMP '2026-12-01 10:00', NULL, 'expected')")
+    con.close()
+    store_mod._migrated.clear()
+    with Store(path).read() as c:
+        (m,) = active_mutes(c, dt.datetime(2026, 12, 2))["abc"]
+    assert (m.host, m.reason, m.until) == ("", "expected", None)
+
+
+def test_the_error_patterns_pane_says_where_a_pattern_is_muted(fleet):
+    from analytics.patterns.rows import pane_rows
+    from lokifi_tui.widgets.panes import _muted
+
+    store = Store(fleet)
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    run(fleet, "patterns", "mute", MESSAGE, "--host", "ct-1")
+    with store.read() as con:
+        (row,) = pane_rows(con, 10, now)
+    assert row.muted and row.muted_on == ("ct-1",) and _muted(row).plain == "muted on ct-1 "
+    run(fleet, "patterns", "mute", MESSAGE, "--host", "vm-1")
+    with store.read() as con:
+        (row,) = pane_rows(con, 10, now)
+    assert _muted(row).plain == "muted on 2 hosts "
+    run(fleet, "patterns", "mute", MESSAGE, "--for", "2h")
+    with store.read() as con:
+        (row,) = pane_rows(con, 10, now)
+    assert row.muted_on == () and _muted(row).plain.startswith("muted to ")
