@@ -289,9 +289,10 @@ _PATTERN_HOST = (
 def patterns_list(
     ctx: click.Context, limit: int, error_type: str | None, order: str, host: str | None, as_json: bool
 ) -> None:
-    """Learned patterns with count, type, confidence (and its 95% interval) and auto-approval.
+    """Learned patterns with count, type, confidence (and its 95% interval), auto-approval and mutes.
 
     With --host the --json rows carry host, host_count, host_first_seen, host_last_seen, host_components."""
+    from rich import box
     from rich.table import Table
 
     from analytics.patterns.learning import list_patterns
@@ -318,34 +319,49 @@ def patterns_list(
             "or let `lokifi collect` tail your logs."
         )
         return
-    t = Table(title="Learned error patterns" + (f" seen on host {inert(host)}" if host else ""))
-    for col in (
-        "id",
-        "type",
-        "count" + (" on host" if host else ""),
-        "confidence",
-        "95% interval",
-        "fixes",
-        "auto",
-        *(["muted"] if mutes else []),
-        "template",
-    ):
-        t.add_column(col, overflow="fold" if col == "template" else "ellipsis")
-    for r in df.iter_rows(named=True):
+    rows = df.to_dicts()
+    auto = any(r["auto_approved"] for r in rows)
+    # no vertical rules, one blank between columns, the id never cut, a mute said before the template (as
+    # the dashboard does): at 80 columns the template keeps room to be read
+    t = Table(
+        title="Learned error patterns" + (f" seen on host {inert(host)}" if host else ""),
+        box=box.SIMPLE_HEAD,
+        collapse_padding=True,
+        pad_edge=False,
+    )
+    t.add_column("id", no_wrap=True, min_width=12)
+    t.add_column("type", overflow="ellipsis", max_width=13)
+    t.add_column("count" + (" on host" if host else ""), no_wrap=True, justify="right")
+    t.add_column("confidence", no_wrap=True)
+    t.add_column("fixes", no_wrap=True, justify="right")
+    if auto:
+        t.add_column("auto", no_wrap=True)
+    t.add_column("template", overflow="fold", min_width=24, ratio=1)
+    for r in rows:
         n = (r["success_count"] or 0) + (r["failure_count"] or 0)
         count = r["host_count"] if host else r["occurrence_count"]
+        # the confidence with its 95 % interval once outcomes are stored; before, the prior it starts from
+        interval = f"{r['confidence_lo']:.0%}-{r['confidence_hi']:.0%}" if n else "prior"
+        muted = muted_cell(mutes, r)
         t.add_row(
             r["error_hash"][:12],
             r["error_type"],
             f"{count or 0:,}",
-            f"{r['confidence_score']:.0%}",
-            f"{r['confidence_lo']:.0%}-{r['confidence_hi']:.0%}" if n else "no outcomes",
+            f"{r['confidence_score']:.0%} ({interval})",
             f"{r['success_count'] or 0}/{n}",
-            "yes" if r["auto_approved"] else "",
-            *([muted_cell(mutes, r)] if mutes else []),
-            inert(r["template"] or r["error_message"], 120),
+            *(["yes" if r["auto_approved"] else ""] if auto else []),
+            _muted_tag(muted) + inert(r["template"] or r["error_message"], 120),
         )
     console.print(t)
+
+
+def _muted_tag(cell: str) -> str:
+    """``(muted on ct-1)`` before a muted pattern's template; nothing for one not muted."""
+    from lokifi_tui.cli.output import inert
+
+    if not cell:
+        return ""
+    return f"[yellow](muted{'' if cell == 'yes' else ' ' + inert(cell)})[/] "
 
 
 @patterns.command("show")

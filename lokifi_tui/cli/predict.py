@@ -204,7 +204,9 @@ def ai_predict(
         console.print("\n[green]No issues predicted.[/]" + (f" ({scope})" if scope else ""))
     else:
         console.print(f"\nPredicted issues ({len(preds)}):")
-        many_hosts = len({p.host for p in preds}) > 1  # a fleet store: say whose each one is
+        # a fleet store: say whose each one is (several hosts, or one that is not this machine), unless the
+        # title names the one host asked for
+        many_hosts = not host and (len({p.host for p in preds}) > 1 or any(p.host not in ("", cfg.host) for p in preds))
         for p in preds:
             style = SEVERITY_STYLE.get(p.severity, "")
             conf = f"{p.confidence * 100:.0f}%" + (
