@@ -145,6 +145,25 @@ def fit(markup: str) -> Any:
     return Text("").join(pieces)
 
 
+def prose(text: Any, indent: int = 0) -> list[Any]:
+    """A model's or a person's paragraphs as lines to print: each of its lines shown inert and wrapped by
+    :func:`fit` (not joined into one line with ``⏎`` as :func:`inert` does for a message), runs of blank
+    lines kept to one."""
+    out: list[Any] = []
+    blank = False
+    for line in str(text if text is not None else "").splitlines():
+        if not line.strip():
+            if out and not blank:
+                out.append(fit(""))
+            blank = True
+            continue
+        blank = False
+        out.append(fit(" " * indent + inert(line.rstrip())))
+    while out and not out[-1].plain:
+        out.pop()
+    return out
+
+
 def wrapped(label: str, text: Any, indent: int = 3) -> Any:
     """``label text`` (data text, shown inert), indented by ``indent`` and wrapped by :func:`fit`."""
     return fit(" " * indent + (_escape_markup(label) + " " if label else "") + inert(text))

@@ -22,9 +22,11 @@ from lokifi_tui.cli.output import (
     console,
     err_console,
     fail,
+    fit,
     inert,
     json_text,
     print_json,
+    prose,
 )
 
 CANCELLED = 130
@@ -197,11 +199,14 @@ def _print_result(r: Any) -> None:
     console.print(head)
     if r.answer is not None:
         a = r.answer
-        console.print(f"\n[bold]Analysis[/]\n{inert(a.analysis)}")
-        console.print(
-            f"\n[bold]Probable root cause[/] (model confidence {a.confidence:.0%})\n{inert(a.probable_root_cause)}"
-        )
-        console.print(f"\n[bold]Reasoning[/]\n{inert(a.reasoning)}")
+        for heading, body in (
+            ("[bold]Analysis[/]", a.analysis),
+            (f"[bold]Probable root cause[/] (model confidence {a.confidence:.0%})", a.probable_root_cause),
+            ("[bold]Reasoning[/]", a.reasoning),
+        ):
+            console.print(f"\n{heading}")
+            for line in prose(body):  # the model's paragraphs, wrapped at words
+                console.print(line)
         if a.recommended_commands:
             console.print("\n[bold]Suggested commands[/] [dim](not run — review before running)[/]")
             for i, cmd in enumerate(a.recommended_commands, 1):
@@ -230,7 +235,8 @@ def _print_result(r: Any) -> None:
             )
     else:
         colour = "yellow" if r.status in ("not_configured", "cancelled") else "red"
-        console.print(f"\n[{colour}]{inert(r.status_text)}[/]: {inert(r.message)}")
+        console.print()
+        console.print(fit(f"[{colour}]{inert(r.status_text)}[/]: {inert(r.message)}"))
         if r.excerpt:
             console.print(f"[dim]the answer began:[/] {inert(r.excerpt, 300)}")
         fb = r.fallback
@@ -238,7 +244,7 @@ def _print_result(r: Any) -> None:
             if fb.steps:
                 console.print(f"\n[bold]{inert(fb.title)}[/] [dim]({inert(fb.source)})[/]")
                 for i, step in enumerate(fb.steps, 1):
-                    console.print(f"  {i}) {inert(step)}")
+                    console.print(fit(f"  {i}) {inert(step)}"))  # commands in backticks stay whole
             else:
                 console.print(f"\n{inert(fb.title)}")
             if fb.learned:

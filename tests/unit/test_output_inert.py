@@ -162,3 +162,29 @@ def test_a_line_of_markup_wraps_under_its_label_or_number(monkeypatch):
     assert lines[:2] == ["   2) Check recent changes to the", "      component (deploys, config edits)"]
     assert lines[2:4] == ["  api_rule: precision 50% (1 of 2),", "            false alarms 1, pending 0"]
     assert lines[4] == "short line stays as it is"
+
+
+def test_a_models_paragraphs_print_as_lines_wrapped_at_words(monkeypatch):
+    """`ai analyze` printed the model's analysis as one line with ⏎ for its line breaks, left to the terminal
+    to break mid-word; each of its lines is now its own, wrapped at words, blank runs kept to one, still inert."""
+    from lokifi_tui.cli import output
+
+    buf = io.StringIO()
+    monkeypatch.setattr(
+        output.console, "_console", Console(file=buf, width=40, soft_wrap=True, highlight=False, emoji=False)
+    )
+    text = (
+        "The connection pool of the api is exhausted under the evening load.\n\n\n"
+        "1. Raise [bold]max_connections[/] \x1b[31m\n2. Restart the api\n\n"
+    )
+    for line in output.prose(text):
+        output.console.print(line)
+    lines = buf.getvalue().splitlines()
+    assert lines == [
+        "The connection pool of the api is",
+        "exhausted under the evening load.",
+        "",
+        "1. Raise [bold]max_connections[/] ␛[31m",
+        "2. Restart the api",
+    ]
+    assert output.prose(None) == []
