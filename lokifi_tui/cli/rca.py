@@ -33,10 +33,9 @@ CANCELLED = 130
 
 
 def _money(x: float | None, source: str = "") -> str:
-    if x is None:
-        return "unknown (no price for this model: add it under [ai.prices])"
-    text = f"${x:.6f}" if x < 0.01 else f"${x:.4f}"
-    return text + (f" ({source} price)" if source and source not in ("cache",) else "")
+    from lokifi_tui.cli.solution_report import money
+
+    return money(x, source, unknown="no price for this model: add it")
 
 
 def _resolve(store: Any, ref: str) -> str:
@@ -212,16 +211,21 @@ def _print_result(r: Any) -> None:
             for i, cmd in enumerate(a.recommended_commands, 1):
                 console.print(f"  {i}) {inert(cmd)}")
         if r.candidate_solution:
+            console.print()
             console.print(
-                "\n[cyan]These commands are now the pattern's candidate solution (not approved: "
-                "record outcomes with `lokifi fix record`).[/]"
+                fit(
+                    "[cyan]These commands are now the pattern's candidate solution (not approved: "
+                    "record outcomes with `lokifi fix record`).[/]"
+                )
             )
         console.print()
         if r.from_cache:
             console.print(
-                f"[green]cache hit[/]: 0 tokens, $0 — {inert(r.message)}; "
-                f"saved {r.tokens_saved if r.tokens_saved is not None else '?'} tokens; "
-                f"expires {r.expires_at:%Y-%m-%d}"
+                fit(
+                    f"[green]cache hit[/]: 0 tokens, $0 — {inert(r.message)}; "
+                    f"saved {r.tokens_saved if r.tokens_saved is not None else '?'} tokens; "
+                    f"expires {r.expires_at:%Y-%m-%d}"
+                )
             )
         else:
             tokens = (
@@ -230,8 +234,10 @@ def _print_result(r: Any) -> None:
                 else f"{r.tokens:,} ({r.prompt_tokens:,} in, {r.completion_tokens:,} out)"
             )
             console.print(
-                f"model {inert(r.model)}: {r.response_ms / 1000:.1f}s, {r.attempts} call(s), "
-                f"tokens {tokens}, cost {_money(r.cost, r.price_source)}"
+                fit(
+                    f"model {inert(r.model)}: {r.response_ms / 1000:.1f}s, {r.attempts} call(s), "
+                    f"tokens {tokens}, cost {_money(r.cost, r.price_source)}"
+                )
             )
     else:
         colour = "yellow" if r.status in ("not_configured", "cancelled") else "red"

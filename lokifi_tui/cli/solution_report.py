@@ -7,10 +7,14 @@ from typing import Any
 _LABEL = {"model": "model proposals", "playbook": "built-in playbooks", "hand-written": "hand-written fixes"}
 
 
-def money(x: float | None) -> str:
+def money(x: float | None, source: str = "", unknown: str = "no priced model call: add prices") -> str:
+    """A cost as markup: ``$0.000780`` (with ``(local price)`` when its price came from there); ``None``
+    says the price is unknown and where to give it (the table name escaped: Rich took it for a style and
+    printed nothing)."""
     if x is None:
-        return "unknown (no priced model call: add prices under [ai.prices])"
-    return f"${x:.6f}" if x < 0.01 else f"${x:.4f}"
+        return f"unknown ({unknown} under \\[ai.prices])"
+    text = f"${x:.6f}" if x < 0.01 else f"${x:.4f}"
+    return text + (f" ({source} price)" if source and source != "cache" else "")
 
 
 def print_accuracy(console: Any, sa: Any, inert: Any) -> None:

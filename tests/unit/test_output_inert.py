@@ -188,3 +188,17 @@ def test_a_models_paragraphs_print_as_lines_wrapped_at_words(monkeypatch):
         "2. Restart the api",
     ]
     assert output.prose(None) == []
+
+
+def test_an_unknown_price_says_where_to_give_one():
+    """`[ai.prices]` in the cost's markup was taken for a style and printed as nothing."""
+    from lokifi_tui.cli.rca import _money
+    from lokifi_tui.cli.solution_report import money
+
+    buf = io.StringIO()
+    c = _console(buf, 200)
+    c.print(f"cost {_money(None)}; fixes {money(None)}; {_money(0.00078, 'local')}; {money(1.5, 'cache')}")
+    assert buf.getvalue().strip() == (
+        "cost unknown (no price for this model: add it under [ai.prices]); "
+        "fixes unknown (no priced model call: add prices under [ai.prices]); $0.000780 (local price); $1.5000"
+    )
