@@ -68,26 +68,35 @@ def _confidence(store: Any, error_hash: str) -> tuple[float | None, int, int]:
 
 
 def mute_pattern(
-    store: Any, error_hash: str, delta: dt.timedelta, now: dt.datetime | None = None, label: str = ""
+    store: Any,
+    error_hash: str,
+    delta: dt.timedelta,
+    now: dt.datetime | None = None,
+    label: str = "",
+    on_host: str = "",
 ) -> Result:
+    """Mute the pattern for ``delta`` on every host, or on ``on_host`` (the dashboard's host filter);
+    its undo puts back the mute that was there before, if any, and leaves the pattern's other mutes."""
     from analytics.common.clock import utcnow
-    from analytics.patterns.mutes import active_mutes, everywhere, mute, unmute
+    from analytics.patterns.mutes import active_mutes, mute, unmute
 
     at = now or utcnow()
     with store.read() as con:
-        before = everywhere(active_mutes(con, at).get(error_hash, ()))  # the dashboard mutes on every host
-    m = mute(store, error_hash, now=at, until=at + delta, reason=before.reason if before else None)
+        before = next((m for m in active_mutes(con, at).get(error_hash, ()) if m.host == on_host), None)
+    reason = before.reason if before else None
+    m = mute(store, error_hash, now=at, until=at + delta, reason=reason, host=on_host)
     hours = delta.total_seconds() / 3600
     span = f"{hours:.0f}h" if hours < 24 else f"{hours / 24:.0f}d"
+    where = f" on {on_host}" if on_host else ""
 
     def undo(store: Any) -> Result:
         if before is None:
-            unmute(store, error_hash, host="")  # a mute on one host, if any, stays
+            unmute(store, error_hash, host=on_host)  # a mute elsewhere, if any, stays
         else:  # it was muted already: as it was
-            mute(store, error_hash, now=before.muted_at, until=before.until, reason=before.reason)
-        return Result(f"Undone: mute{f' — {label}' if label else ''}.")
+            mute(store, error_hash, now=before.muted_at, until=before.until, reason=before.reason, host=on_host)
+        return Result(f"Undone: mute{where}{f' — {label}' if label else ''}.")
 
-    return Result(f"Muted for {span} (until {m.until:%Y-%m-%d %H:%M} UTC): {label}", undo, "mute")
+    return Result(f"Muted{where} for {span} (until {m.until:%Y-%m-%d %H:%M} UTC): {label}", undo, "mute")
 
 
 def record_outcome(

@@ -75,15 +75,18 @@ class SnoozeChoice(ModalScreen[dt.timedelta | None]):
         Binding("escape,n,q", "cancel", "Cancel", id="lokifi.snooze.cancel"),
     ]
 
-    def __init__(self, title: str, heading: str = "Snooze") -> None:
+    def __init__(self, title: str, heading: str = "Snooze", note: str = "") -> None:
         super().__init__()
         self.title_text = title
         self.heading = heading
+        self.note = note  # under the title: what else the choice applies to (data: shown literally)
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="modal-body") as body:
             body.border_title = self.heading
             yield Static(safe(self.title_text, "bold", single_line=False))
+            if self.note:
+                yield Static(safe(self.note, "italic"))
             lines = Text()
             for key, label, _ in SNOOZE_CHOICES:
                 lines.append(f" {key} ", style="reverse")

@@ -104,15 +104,20 @@ class RowActions:
         self.host.push_screen(SnoozeChoice(row.title), chosen)
 
     def mute_pattern(self, error_hash: str, label: str) -> None:
-        """Ask for how long, then mute the pattern: no predictions or alerts until then."""
+        """Ask for how long, then mute the pattern: no predictions or alerts until then — on the host the
+        dashboard shows (H) when it shows one, else on every host."""
         from lokifi_tui import triage
         from lokifi_tui.screens.modals import SnoozeChoice
 
+        on_host = getattr(self.screen, "host_filter", "") or ""
+
         def chosen(delta: dt.timedelta | None) -> None:
             if delta is not None:
-                self._triage("mute", triage.mute_pattern, error_hash, delta, self.host.action_now, label[:80])
+                args = (error_hash, delta, self.host.action_now, label[:80], on_host)
+                self._triage("mute", triage.mute_pattern, *args)
 
-        self.host.push_screen(SnoozeChoice(label, heading="Mute: no predictions or alerts for"), chosen)
+        note = f"on host {on_host} only (H shows every host)" if on_host else "on every host"
+        self.host.push_screen(SnoozeChoice(label, heading="Mute: no predictions or alerts for", note=note), chosen)
 
     def undo(self) -> None:
         if not self.undo_stack:

@@ -371,6 +371,30 @@ async def test_m_mutes_the_selected_pattern_and_u_unmutes_it(seeded):
         assert seeded.query("SELECT count(*) FROM pattern_mutes").item() == 0
 
 
+async def test_m_with_one_host_shown_mutes_on_that_host_only(seeded):
+    """With H showing one host, `m` mutes the pattern there (the picker says so); its undo takes that mute
+    away and leaves the every-host mute the pattern had."""
+    seeded.execute(
+        "INSERT INTO pattern_mutes (fingerprint, host, muted_at, until, reason) VALUES (?, '', ?, NULL, 'known')",
+        [H_TIMEOUT, NOW - dt.timedelta(days=1)],
+    )
+    app = make_app(seeded)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await first_read_shown(pilot)
+        app.dashboard.host_filter = "ct-1"
+        await goto_pattern(pilot, H_TIMEOUT)
+        await pilot.press("m")
+        await on_top(pilot, "SnoozeChoice")
+        assert "on host ct-1 only" in screen_text(app)
+        await pilot.press("1")
+        await until(pilot, said(app, "Muted on ct-1 for 1h"), "the mute said")
+        rows = seeded.query("SELECT host, until FROM pattern_mutes WHERE fingerprint = ? ORDER BY host", [H_TIMEOUT])
+        assert rows.rows() == [("", None), ("ct-1", NOW + dt.timedelta(hours=1))]
+        await pilot.press("u")
+        await until(pilot, said(app, "Undone: mute on ct-1"), "the undo said")
+        assert seeded.query("SELECT host FROM pattern_mutes").rows() == [("",)]
+
+
 async def test_m_on_a_recurring_prediction_mutes_its_pattern(seeded):
     app = make_app(seeded)
     async with app.run_test(size=(120, 40)) as pilot:
