@@ -116,7 +116,8 @@ class RowActions:
                 args = (error_hash, delta, self.host.action_now, label[:80], on_host)
                 self._triage("mute", triage.mute_pattern, *args)
 
-        note = f"on host {on_host} only (H shows every host)" if on_host else "on every host"
+        fleet = len(getattr(self.screen, "hosts_known", list)()) > 1  # one host: "every host" says nothing
+        note = f"on host {on_host} only (H shows every host)" if on_host else "on every host" if fleet else ""
         self.host.push_screen(SnoozeChoice(label, heading="Mute: no predictions or alerts for", note=note), chosen)
 
     def undo(self) -> None:
