@@ -157,7 +157,7 @@ def test_live_predictions_arrive_with_labels_resolve_when_scored_and_survive_a_r
 
 def test_muting_a_pattern_resolves_its_firing_alert(am, tmp_path):
     """`lokifi patterns mute` on an expected error: the alert its recurring prediction fires is resolved at
-    the next delivery, and fires again once unmuted."""
+    the next delivery (a mute on another host leaves it), and fires again once unmuted."""
     from analytics.patterns.mutes import mute, unmute
 
     store = Store(tmp_path / "l.duckdb")
@@ -172,13 +172,17 @@ def test_muting_a_pattern_resolves_its_firing_alert(am, tmp_path):
     store.execute("UPDATE predictions SET subject = ? WHERE id = ?", [fp, pid])
     cfg = config(tmp_path, am.url)
     assert deliver(store, cfg, now).posted == 1
-    mute(store, fp[:8], now=now, reason="expected in containers")
+    mute(store, fp[:8], now=now, host="web-2")  # expected on another host: web-1's alert keeps firing
+    assert deliver(store, cfg, now).resolved == 0
+    mute(store, fp[:8], now=now, reason="expected in containers", host="web-1")
     # (delivered at the real time: a resolution ends the alert then, and Alertmanager reads that on its clock)
     r = deliver(store, cfg, now)
     assert (r.resolved, r.posted) == (1, 0)
     assert [x for x in am.alerts() if x["status"]["state"] == "active"] == []
     unmute(store, fp[:8])
     assert deliver(store, cfg, now + dt.timedelta(seconds=2)).posted == 1
+    mute(store, fp[:8], now=now)  # on every host
+    assert deliver(store, cfg, now + dt.timedelta(seconds=3)).resolved == 1
 
 
 def test_secrets_in_a_quoted_log_line_never_reach_alertmanager(am, tmp_path):
