@@ -217,14 +217,18 @@ def ai_forecast(
         if fresh:
             since = min(fresh.values())
             console.print(
-                f"{inert(', '.join(fresh))}: {inert(metric)} readings since {since:%H:%M} UTC, no complete hour "
-                f"yet. Forecasts are made from hourly means and need {MIN_DAYS} days of them; "
-                "`lokifi backfill` reads the history access logs already hold."
+                fit(
+                    f"{inert(', '.join(fresh))}: {inert(metric)} readings since {since:%H:%M} UTC, no complete "
+                    f"hour yet. Forecasts are made from hourly means and need {MIN_DAYS} days of them; "
+                    "`lokifi backfill` reads the history access logs already hold."
+                )
             )
             return
         console.print(
-            f"No {inert(metric)} data{' from host ' + inert(host) if host else ''} in the database yet. "
-            "Collect some with `lokifi collect`, or see it work on demo data with `lokifi demo`."
+            fit(
+                f"No {inert(metric)} data{' from host ' + inert(host) if host else ''} in the database yet. "
+                "Collect some with `lokifi collect`, or see it work on demo data with `lokifi demo`."
+            )
         )
         return
     console.print(

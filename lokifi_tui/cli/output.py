@@ -134,12 +134,13 @@ def fit(markup: str) -> Any:
     line_end = 0
     for m in _WORD.finditer(s, hang_at):
         n = cell_len(m.group())
-        if line_end and used + 1 + n > width:
+        gap = m.start() - line_end  # the blanks before the word as written (two after a label's value)
+        if line_end and used + gap + n > width:
             pieces.append(text[start:line_end])
             start, used = m.start(), hang + n
             pieces.append(Text("\n" + " " * hang))
         else:
-            used = cell_len(s[: m.end()]) if not line_end else used + 1 + n
+            used = cell_len(s[: m.end()]) if not line_end else used + gap + n
         line_end = m.end()
     pieces.append(text[start:])
     return Text("").join(pieces)

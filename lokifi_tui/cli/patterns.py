@@ -394,38 +394,42 @@ def patterns_show(ctx: click.Context, pattern: str, host: str | None, as_json: b
 
 def _print_pattern(p: dict, console, inert) -> None:
     from analytics.patterns.confidence import assess
+    from lokifi_tui.cli.output import fit
+
+    def when(t) -> str:
+        return f"{t:%Y-%m-%d %H:%M:%S}" if isinstance(t, dt.datetime) else inert(t)
+
+    def say(markup: str) -> None:  # wrapped at words under its label (a log line is long)
+        console.print(fit(markup))
 
     c = assess(p["success_count"] or 0, p["failure_count"] or 0)
-    console.print(
+    say(
         f"[bold]Pattern {p['error_hash'][:12]}[/]  type: {p['error_type']}  "
-        f"seen {p['occurrence_count'] or 0:,}x "
-        f"({inert(p['first_seen'])} .. {inert(p['last_seen'])})"
+        f"seen {p['occurrence_count'] or 0:,}x ({when(p['first_seen'])} .. {when(p['last_seen'])})"
     )
-    console.print(f"  template: {inert(p['template'], 300)}")
+    say(f"  template: {inert(p['template'], 300)}")
     if "<*>" in (p["template"] or "") and p.get("error_message"):
-        console.print(f"  example:  {inert(p['error_message'], 300)}")
+        say(f"  example:  {inert(p['error_message'], 300)}")
     comps = ", ".join(f"{x['component']} ({x['count']})" for x in p["components"])
-    console.print(f"  components: {inert(comps)}")
-    console.print(f"  confidence: {inert(c.describe())}{'  [green]auto-approved[/]' if p['auto_approved'] else ''}")
+    say(f"  components: {inert(comps)}")
+    say(f"  confidence: {inert(c.describe())}{'  [green]auto-approved[/]' if p['auto_approved'] else ''}")
     for m in p.get("mutes") or ():
         there = f" on {inert(m.host)}" if m.host else ""
-        console.print(
-            f"  [yellow]{inert(m.describe())}[/]: no predictions or alerts{there} (`lokifi patterns unmute` ends it)"
-        )
+        say(f"  [yellow]{inert(m.describe())}[/]: no predictions or alerts{there} (`lokifi patterns unmute` ends it)")
     if p["solution"]:
-        console.print(f"  solution v{p['version']}: {inert(p['solution'], 500)}")
+        say(f"  solution v{p['version']}: {inert(p['solution'], 500)}")
     for s in p["samples"][:3]:
-        console.print(f"  sample: {inert(s['message'], 200)}")
+        say(f"  sample: {inert(s['message'], 200)}")
     for f in p["fixes"][:5]:
-        console.print(f"  {inert(f['applied_at'])}  {'worked' if f['success'] else 'failed'}  v{f['solution_version']}")
+        say(f"  {when(f['applied_at'])}  {'worked' if f['success'] else 'failed'}  v{f['solution_version']}")
     if "host_count" in p:
-        console.print(
+        say(
             f"  [bold]on host {inert(p['host'])}[/]: seen {p['host_count']:,}x "
-            f"({inert(p['host_first_seen'])} .. {inert(p['host_last_seen'])}) "
+            f"({when(p['host_first_seen'])} .. {when(p['host_last_seen'])}) "
             f"in {inert(p['host_components'])}"
         )
         for s in p["host_samples"][:3]:
-            console.print(f"    sample: {inert(s['message'], 200)}")
+            say(f"    sample: {inert(s['message'], 200)}")
 
 
 # -- lokifi error ---------------------------------------------------------------------------------------

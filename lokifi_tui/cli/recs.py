@@ -15,6 +15,7 @@ from lokifi_tui.cli.output import (
     console,
     err_console,
     fail,
+    fit,
     inert,
     print_json,
     wrapped,
@@ -307,16 +308,21 @@ def scan(ctx: click.Context, paths: tuple[str, ...], as_json: bool) -> None:
     s = report.summary
     st = report.stats
     console.print(
-        f"🔎 Scanned {st.get('files_seen', 0):,} files in {len(config.watch.project_dirs) or 1} "
-        f"project dir(s) in {report.seconds:.2f}s; "
-        f"secret scanner read {st.get('secret_files_read', 0):,} "
-        f"({st.get('secret_engine', '')} pre-filter, "
-        f"{st.get('secret_lines_checked', 0):,} lines checked by detect-secrets)."
+        fit(
+            f"🔎 Scanned {st.get('files_seen', 0):,} files in {len(config.watch.project_dirs) or 1} "
+            f"project dir(s) in {report.seconds:.2f}s; "
+            f"secret scanner read {st.get('secret_files_read', 0):,} "
+            f"({st.get('secret_engine', '')} pre-filter, "
+            f"{st.get('secret_lines_checked', 0):,} lines checked by detect-secrets)."
+        )
     )
     console.print(
-        f"   {len(report.findings)} finding(s): {s.created} new, {s.reopened} reopened, {s.updated} updated, "
-        f"{s.resolved} resolved, {s.still_dismissed} still dismissed. Security scan time recorded.\n"
+        fit(
+            f"   {len(report.findings)} finding(s): {s.created} new, {s.reopened} reopened, {s.updated} updated, "
+            f"{s.resolved} resolved, {s.still_dismissed} still dismissed. Security scan time recorded."
+        )
     )
+    console.print()
     for r in recs_now:
         print_rec(r, now)
 

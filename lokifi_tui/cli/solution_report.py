@@ -19,6 +19,8 @@ def money(x: float | None, source: str = "", unknown: str = "no priced model cal
 
 def print_accuracy(console: Any, sa: Any, inert: Any) -> None:
     """Accuracy per source and per model (with n and the 95% interval), then the auto-approval rate."""
+    from lokifi_tui.cli.output import fit
+
     console.print("Solution Accuracy (outcomes recorded against each kind of solution):")
     for k in sa.kinds:
         approved = f"; {k.approved} of {k.proposed} auto-approved" if k.proposed else ""
@@ -34,9 +36,11 @@ def print_accuracy(console: Any, sa: Any, inert: Any) -> None:
         rate = f"n=0 (no solution has {a.min_samples} outcomes yet)"
     console.print(f"   Auto-approval rate: {rate}")
     console.print(
-        f"      approved now: {a.approved_now}; withdrawals after failures or an undo: {a.withdrawals}"
-        f" (of {a.withdrawn_solutions} solution{'' if a.withdrawn_solutions == 1 else 's'}); "
-        f"ended by a new version: {a.superseded}"
+        fit(
+            f"      approved now: {a.approved_now}; withdrawals after failures or an undo: {a.withdrawals}"
+            f" (of {a.withdrawn_solutions} solution{'' if a.withdrawn_solutions == 1 else 's'}); "
+            f"ended by a new version: {a.superseded}"
+        )
     )
     for w in a.weeks[-6:]:
         console.print(

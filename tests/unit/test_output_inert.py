@@ -202,3 +202,27 @@ def test_an_unknown_price_says_where_to_give_one():
         "cost unknown (no price for this model: add it under [ai.prices]); "
         "fixes unknown (no priced model call: add prices under [ai.prices]); $0.000780 (local price); $1.5000"
     )
+
+
+@given(
+    st.lists(st.tuples(st.text("abcxyz.-/", min_size=1, max_size=30), st.integers(1, 3)), min_size=1, max_size=40),
+    st.integers(20, 120),
+)
+def test_a_wrapped_line_fits_its_width_whatever_the_blanks_between_words(words, width):
+    """Two blanks after a label's value (`type: not_found  seen 4x`) counted as one let a line run a column
+    or two past the width, which the terminal then broke mid-word."""
+    from rich.console import Console as C
+
+    from lokifi_tui.cli import output
+
+    text = "".join(w + " " * gap for w, gap in words).rstrip()
+    buf = io.StringIO()
+    saved = output.console._console
+    output.console._console = C(file=buf, width=width, soft_wrap=True, highlight=False, emoji=False)
+    try:
+        output.console.print(output.fit("  Label: " + text))
+    finally:
+        output.console._console = saved
+    for line in buf.getvalue().splitlines():
+        # a word wider than the room stays whole: alone on its line, or after the label on the first
+        assert len(line) <= width or len(line.split()) == 1 or (line.startswith("  Label: ") and len(line.split()) == 2)
