@@ -232,9 +232,12 @@ def ai_forecast(
         )
         return
     console.print(
-        f"Forecasting performance trends for next {days:g} days"
-        f"{on if host else ' (all hosts together; --host NAME for one host)'}...\n"
+        fit(
+            f"Forecasting performance trends for next {days:g} days"
+            f"{on if host else ' (all hosts together; --host NAME for one host)'}..."
+        )
     )
+    console.print()
     label = metric.replace("_ms", "").replace("_", " ").capitalize()
     for f in forecasts:
         console.print(f"📊 Component: [bold]{inert(f.component)}[/]")
@@ -270,8 +273,10 @@ def ai_forecast(
         console.print()
     if acc["scored"]:
         console.print(
-            f"Forecast accuracy{on or ' on this host'}: {acc['hits']} of {acc['scored']} scored forecasts "
-            f"fell inside their 80% interval ({acc['hit_rate']:.0%})."
+            fit(
+                f"Forecast accuracy{on or ' on this host'}: {acc['hits']} of {acc['scored']} scored forecasts "
+                f"fell inside their 80% interval ({acc['hit_rate']:.0%})."
+            )
         )
     else:
         console.print(f"Forecast accuracy{on or ' on this host'}: no forecast has fallen due yet.")

@@ -320,37 +320,32 @@ def patterns_list(
         )
         return
     rows = df.to_dicts()
-    auto = any(r["auto_approved"] for r in rows)
-    # no vertical rules, one blank between columns, the id never cut, a mute said before the template (as
-    # the dashboard does): at 80 columns the template keeps room to be read
+    # no vertical rules, one blank between columns, the id never cut, auto-approval beside the fixes and a
+    # mute before the template (as the dashboard says them): at 80 columns the template keeps room to be read
     t = Table(
         title="Learned error patterns" + (f" seen on host {inert(host)}" if host else ""),
         box=box.SIMPLE_HEAD,
-        collapse_padding=True,
-        pad_edge=False,
+        padding=0,
+        show_edge=False,
     )
     t.add_column("id", no_wrap=True, min_width=12)
     t.add_column("type", overflow="ellipsis", max_width=13)
     t.add_column("count" + (" on host" if host else ""), no_wrap=True, justify="right")
     t.add_column("confidence", no_wrap=True)
-    t.add_column("fixes", no_wrap=True, justify="right")
-    if auto:
-        t.add_column("auto", no_wrap=True)
-    t.add_column("template", overflow="fold", min_width=24, ratio=1)
+    t.add_column("fixes", no_wrap=True)
+    t.add_column("template", overflow="fold", min_width=20, ratio=1)
     for r in rows:
         n = (r["success_count"] or 0) + (r["failure_count"] or 0)
         count = r["host_count"] if host else r["occurrence_count"]
         # the confidence with its 95 % interval once outcomes are stored; before, the prior it starts from
-        interval = f"{r['confidence_lo']:.0%}-{r['confidence_hi']:.0%}" if n else "prior"
-        muted = muted_cell(mutes, r)
+        interval = f"{r['confidence_lo'] * 100:.0f}-{r['confidence_hi']:.0%}" if n else "prior"
         t.add_row(
             r["error_hash"][:12],
             r["error_type"],
             f"{count or 0:,}",
             f"{r['confidence_score']:.0%} ({interval})",
-            f"{r['success_count'] or 0}/{n}",
-            *(["yes" if r["auto_approved"] else ""] if auto else []),
-            _muted_tag(muted) + inert(r["template"] or r["error_message"], 120),
+            f"{r['success_count'] or 0}/{n}" + (" auto" if r["auto_approved"] else ""),
+            _muted_tag(muted_cell(mutes, r)) + inert(r["template"] or r["error_message"], 120),
         )
     console.print(t)
 

@@ -117,19 +117,25 @@ def ai_status(ctx: click.Context, no_check: bool, as_json: bool) -> None:
             report.status, "[red]✗[/]"
         )
         if not report.configured:
-            console.print(f"{mark} AI root-cause analysis: [bold]offline[/] — {inert(report.message)}")
+            console.print(fit(f"{mark} AI root-cause analysis: [bold]offline[/] — {inert(report.message)}"))
             console.print(
-                "  Analyses fall back to the built-in playbooks. To use a model, set \\[ai] base_url "
-                "and model in the config (or export OPENAI_API_KEY for OpenAI)."
+                fit(
+                    "  Analyses fall back to the built-in playbooks. To use a model, set \\[ai] base_url "
+                    "and model in the config (or export OPENAI_API_KEY for OpenAI)."
+                )
             )
         else:
             console.print(
-                f"{mark} {inert(report.model)} @ {inert(safe_url(report.base_url))}: {inert(report.message)}"
-                + (f" ({report.latency_ms} ms)" if report.latency_ms is not None else "")
+                fit(
+                    f"{mark} {inert(report.model)} @ {inert(safe_url(report.base_url))}: {inert(report.message)}"
+                    + (f" ({report.latency_ms} ms)" if report.latency_ms is not None else "")
+                )
             )
             console.print(
-                f"  API key: {inert(report.key_source)}   timeout {endpoint.timeout:g}s, "
-                f"{endpoint.max_retries} retries, structured output: {inert(endpoint.response_format)}"
+                fit(
+                    f"  API key: {inert(report.key_source)}   timeout {endpoint.timeout:g}s, "
+                    f"{endpoint.max_retries} retries, structured output: {inert(endpoint.response_format)}"
+                )
             )
         if price is not None:
             console.print(
@@ -145,13 +151,17 @@ def ai_status(ctx: click.Context, no_check: bool, as_json: bool) -> None:
         console.print(f"  redacted before sending: {red}")
         rate = "n/a" if stats.hit_rate is None else f"{stats.hit_rate:.0%}"
         console.print(
-            f"  cache: {stats.entries} entries, hit rate {rate}, {stats.tokens_saved:,} tokens saved; "
-            f"TTL {ai.cache_ttl_days} days"
+            fit(
+                f"  cache: {stats.entries} entries, hit rate {rate}, {stats.tokens_saved:,} tokens saved; "
+                f"TTL {ai.cache_ttl_days} days"
+            )
         )
         per = "n/a" if spent.cost_per_diagnosis is None else _money(spent.cost_per_diagnosis)
         console.print(
-            f"  spent: {spent.model_calls} model calls, {spent.prompt_tokens + spent.completion_tokens:,} "
-            f"tokens, ${spent.cost:.4f}; cost per diagnosis {per}"
+            fit(
+                f"  spent: {spent.model_calls} model calls, {spent.prompt_tokens + spent.completion_tokens:,} "
+                f"tokens, ${spent.cost:.4f}; cost per diagnosis {per}"
+            )
         )
     if report.status not in ("ok", "not_checked", "not_configured"):
         raise SystemExit(UNAVAILABLE)

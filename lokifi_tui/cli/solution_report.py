@@ -50,16 +50,22 @@ def print_accuracy(console: Any, sa: Any, inert: Any) -> None:
 
 
 def print_fix_cost(console: Any, cost: Any) -> None:
+    from lokifi_tui.cli.output import fit
+
     """Tokens and money per model solution that later worked."""
     if not cost.model_solutions_worked:
         console.print(
-            f"cost per fix that worked: n/a (no model proposal has worked yet; "
-            f"{cost.total_tokens:,} tokens over {cost.model_calls} model calls so far)"
+            fit(
+                f"cost per fix that worked: n/a (no model proposal has worked yet; "
+                f"{cost.total_tokens:,} tokens over {cost.model_calls} model calls so far)"
+            )
         )
         return
     per_tokens = cost.tokens_per_fix or 0.0
     console.print(
-        f"cost per fix that worked: {per_tokens:,.0f} tokens, {money(cost.cost_per_fix)} "
-        f"({cost.model_solutions_worked} model proposals worked; all model calls counted)"
+        fit(
+            f"cost per fix that worked: {per_tokens:,.0f} tokens, {money(cost.cost_per_fix)} "
+            f"({cost.model_solutions_worked} model proposals worked; all model calls counted)"
+        )
     )
     console.print(f"   the diagnoses behind them: {cost.linked_tokens:,} tokens, {money(cost.linked_cost)}")

@@ -18,7 +18,7 @@ import click
 from analytics.sources.cpu_clock import cpu_clock
 from lokifi_tui.cli.context import db_path, get_config, get_store
 from lokifi_tui.cli.options import host_option, json_option
-from lokifi_tui.cli.output import console, inert, print_json
+from lokifi_tui.cli.output import console, fit, inert, print_json
 
 
 def _ago(ts: dt.datetime | None, now: dt.datetime) -> str:
@@ -115,8 +115,10 @@ def status(ctx: click.Context, host: str | None, as_json: bool) -> None:
             console.print(f"No probe results or errors stored from host {inert(host)}.")
             return
         console.print(
-            "No components configured: `lokifi config init` writes a starting config with the services "
-            "found listening here."
+            fit(
+                "No components configured: `lokifi config init` writes a starting config with the services "
+                "found listening here."
+            )
         )
         return
     from rich.table import Table
