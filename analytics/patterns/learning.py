@@ -355,12 +355,18 @@ _HOST_EVENTS = """(SELECT fingerprint, host, count(*) AS host_count, min(ts) AS 
 
 
 def list_patterns(
-    store, limit: int | None = None, order: str = "last_seen", error_type: str | None = None, host: str | None = None
+    store,
+    limit: int | None = None,
+    order: str = "last_seen",
+    error_type: str | None = None,
+    host: str | None = None,
+    muted_at: dt.datetime | None = None,
 ) -> pl.DataFrame:
     """Patterns with their confidence interval (``confidence_lo``/``confidence_hi``) and components.
 
     ``host``: only patterns with stored events from that host, with ``host``, ``host_count``,
-    ``host_first_seen``, ``host_last_seen`` and ``host_components`` (its share), sorted by them."""
+    ``host_first_seen``, ``host_last_seen`` and ``host_components`` (its share), sorted by them.
+    ``muted_at``: only patterns muted (on any host) at that time (naive UTC)."""
     orders = {
         "last_seen": "p.last_seen DESC NULLS LAST",
         "count": "p.occurrence_count DESC",
@@ -378,9 +384,17 @@ def list_patterns(
         params.append(host)
     else:
         sql += " FROM error_patterns p"
+    where = []
     if error_type:
-        sql += " WHERE p.error_type = ?"
+        where.append("p.error_type = ?")
         params.append(normalise_type(error_type))
+    if muted_at is not None:
+        from analytics.patterns.mutes import MUTED_PATTERNS
+
+        where.append(f"p.error_hash IN ({MUTED_PATTERNS})")
+        params.append(muted_at)
+    if where:
+        sql += " WHERE " + " AND ".join(where)
     sql += f" ORDER BY {orders.get(order, orders['last_seen'])}, p.error_hash"
     if limit:
         sql += f" LIMIT {int(limit)}"

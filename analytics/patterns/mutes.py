@@ -27,6 +27,9 @@ def muted_sql(fingerprint: str, host: str) -> str:
     )
 
 
+#: the patterns muted anywhere at a time ``?``: for an ``IN (...)``
+MUTED_PATTERNS = f"SELECT DISTINCT fingerprint FROM pattern_mutes WHERE {_IN_FORCE}"
+
 _PREDICTION_MUTED = muted_sql("coalesce(subject, '')", "coalesce(host, '')")
 #: a condition on the predictions table: not a prediction of a pattern muted on its host at a time given
 #: twice (its two ``?``): live predictions, alerts and the metrics exposition leave those out; a firing

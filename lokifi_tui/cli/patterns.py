@@ -284,10 +284,11 @@ _PATTERN_HOST = (
     "--sort", "order", type=click.Choice(["last_seen", "count", "confidence", "first_seen"]), default="last_seen"
 )
 @host_option(_PATTERN_HOST)
+@click.option("--muted", is_flag=True, help="Only patterns muted now (on any host).")
 @json_option
 @click.pass_context
 def patterns_list(
-    ctx: click.Context, limit: int, error_type: str | None, order: str, host: str | None, as_json: bool
+    ctx: click.Context, limit: int, error_type: str | None, order: str, host: str | None, muted: bool, as_json: bool
 ) -> None:
     """Learned patterns with count, type, confidence (and its 95% interval), auto-approval and mutes.
 
@@ -295,22 +296,29 @@ def patterns_list(
     from rich import box
     from rich.table import Table
 
+    from analytics.common.clock import utcnow
     from analytics.patterns.learning import list_patterns
     from lokifi_tui.cli.context import get_store
     from lokifi_tui.cli.output import console, inert, print_json
 
     store = get_store(ctx)
-    df = list_patterns(store, limit=limit, order=order, error_type=error_type, host=host)
+    now = utcnow()
+    df = list_patterns(
+        store, limit=limit, order=order, error_type=error_type, host=host, muted_at=now if muted else None
+    )
     mutes = mutes_of(store)
     if as_json:
         rows = df.to_dicts()
         print_json([{**r, **mute_fields(mutes, r)} for r in rows])
         return
     if df.height == 0:
-        if host:
+        if host or error_type or muted:
+            said = (" is muted now" if muted else "") + (" and" if muted and host else "")
             console.print(
-                f"No learned pattern has stored error events from host {inert(host)}"
+                "No learned pattern"
                 + (f" of type {inert(error_type)}" if error_type else "")
+                + said
+                + (f" has stored error events from host {inert(host)}" if host else "")
                 + "."
             )
             return

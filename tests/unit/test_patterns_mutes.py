@@ -223,3 +223,17 @@ def test_the_error_patterns_pane_says_where_a_pattern_is_muted(fleet):
     with store.read() as con:
         (row,) = pane_rows(con, 10, now)
     assert row.muted_on == () and _muted(row).plain.startswith("muted to ")
+
+
+def test_patterns_list_muted_shows_the_muted_ones(fleet):
+    run(fleet, "error", "record", "disk full on /var", "--component", "apt", "--host", "vm-1")
+    assert len(json.loads(run(fleet, "patterns", "list", "--json"))) == 2
+    assert "No learned pattern is muted now." in run(fleet, "patterns", "list", "--muted")
+    assert "No learned pattern of type memory is muted now." in run(
+        fleet, "patterns", "list", "--muted", "--type", "memory"
+    )
+    run(fleet, "patterns", "mute", MESSAGE, "--host", "ct-1")
+    (row,) = json.loads(run(fleet, "patterns", "list", "--muted", "--json"))
+    assert row["error_message"] == MESSAGE and row["muted_on"] == ["ct-1"]
+    out = run(fleet, "patterns", "list", "--muted", "--host", "vm-1")  # muted on ct-1, events on vm-1 too
+    assert "policy-rc.d" in out and "disk full" not in out
