@@ -107,8 +107,12 @@ def pattern_cells(row: Any, now: dt.datetime, width: int = 20) -> Cells:
         Text(number(row.count) if row.count >= 10000 else str(row.count)),
         confidence_bar(row.confidence, row.lo, row.hi, width=6),
         Text("✓", style="green") if row.auto_approved else Text(" "),
-        _muted(row) + _template_with_example(row),
+        _muted(row) + _template_with_example(row, quiet=_muted_everywhere(row)),
     )
+
+
+def _muted_everywhere(row: Any) -> bool:
+    return bool(getattr(row, "muted", False)) and not getattr(row, "muted_on", ())
 
 
 def _muted(row: Any) -> Text:
@@ -124,12 +128,13 @@ def _muted(row: Any) -> Text:
     return Text(f"muted{until} ", style="yellow")
 
 
-def _template_with_example(row: Any) -> Text:
+def _template_with_example(row: Any, quiet: bool = False) -> Text:
     """The template, then a real message of the pattern (dim) when the template has variables; of a JSON
-    log line, its message field (the rest are fields the column has no room for)."""
+    log line, its message field (the rest are fields the column has no room for). ``quiet``: all of it dim
+    (a pattern muted on every host: expected, nothing to act on)."""
     template = row.template or row.message
     shown = json_message(template) if template else None
-    text = safe(shown or template)
+    text = safe(shown or template, "dim" if quiet else "")
     if row.template and "<*>" in (shown or row.template) and row.message and row.message != row.template:
         example = (json_message(row.message) if shown else None) or example_from(row.template, row.message)
         text.append("  e.g. ", style="dim")

@@ -223,6 +223,15 @@ def test_the_error_patterns_pane_says_where_a_pattern_is_muted(fleet):
     with store.read() as con:
         (row,) = pane_rows(con, 10, now)
     assert row.muted_on == () and _muted(row).plain.startswith("muted to ")
+    # muted everywhere: its message is dim (expected, nothing to act on); muted on some hosts: as before
+    from lokifi_tui.widgets.panes import pattern_cells
+
+    message = pattern_cells(row, now)[4]
+    assert message.plain.startswith("muted to ") and "invoke-rc.d" in message.plain
+    at = message.plain.index("invoke-rc.d")
+    assert any(sp.start <= at < sp.end and "dim" in str(sp.style) for sp in message.spans) or "dim" in str(
+        message.style
+    )
 
 
 def test_patterns_list_muted_shows_the_muted_ones(fleet):
