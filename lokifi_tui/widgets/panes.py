@@ -63,15 +63,19 @@ COLUMNS: dict[str, list[tuple[str, str, int | None]]] = {
 }
 
 
-def prediction_cells(row: Any, now: dt.datetime, width: int = 20) -> Cells:
+def prediction_cells(row: Any, now: dt.datetime, width: int = 20, with_host: bool = False) -> Cells:
+    """A prediction's cells; ``with_host``: its host before the message (a fleet's rows, every host shown)."""
     measured = row.confidence_kind == "measured"
     conf = "—" if row.confidence is None else f"{'' if measured else '~'}{row.confidence * 100:.0f}%"
+    message = safe(row.brief or row.message or row.recommendation)
+    if with_host and getattr(row, "host", ""):
+        message = safe(row.host, "bold") + Text(" ") + message
     return (
         severity(row.severity),
         safe(short_name(row.type)),
         safe(row.component),
         Text(conf, style="" if measured else "dim"),
-        safe(row.brief or row.message or row.recommendation),
+        message,
     )
 
 
@@ -154,6 +158,10 @@ def example_from(template: str, message: str) -> str:
     return message
 
 
+def _with_host(row: Any, now: dt.datetime, width: int = 20) -> Cells:
+    return prediction_cells(row, now, width, with_host=True)
+
+
 CELLS: dict[str, Callable[[Any, dt.datetime, int], Cells]] = {
     "predictions": prediction_cells,
     "forecast": forecast_cells,
@@ -233,6 +241,8 @@ class PaneBox(Vertical):
         if host:  # rows that name a host show only for that host; the others (per component) stay
             shown = [r for r in shown if getattr(r, "host", host) == host]
         cells = CELLS[self.pane]
+        if self.pane == "predictions" and not host and len({getattr(r, "host", "") for r in rows} - {""}) > 1:
+            cells = _with_host  # a fleet's rows, every host shown: say whose each one is
         width = self.table.flex_width or 20
         self.table.sync([(r.key, cells(r, now, width)) for r in shown])
         note = self.query_one(".pane-note", Static)

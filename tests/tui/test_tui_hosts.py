@@ -54,9 +54,11 @@ async def test_h_cycles_the_hosts_and_the_header_says_which(fleet):
         assert len(table.row_keys) == 3
         text = screen_text(app)
         assert "prom 40s" in text  # the source's freshness in the header
+        assert "web-1 api on web-1 will be slow" in text  # every host shown: each row says whose it is
         await pilot.press("H")
         await settle(pilot)
         assert len(table.row_keys) == 1 and "host web-1" in screen_text(app)
+        assert "web-1 api on web-1" not in screen_text(app)  # one host shown: the header says whose
         assert app.dashboard.box("predictions").border_subtitle == "1/3 on web-1"
         await pilot.press("H")
         await settle(pilot)
