@@ -1,8 +1,9 @@
-"""Shared by the collector tests that run the real `lokifi collect`: a checked config file and the
-command line."""
+"""Shared by the collector tests that run the real `lokifi collect` (a checked config file and the
+command line) and `lokifi backfill` on one log."""
 
 from __future__ import annotations
 
+import json
 import sys
 
 from analytics.config.settings import load_config
@@ -63,3 +64,19 @@ def expected_minute(lines, minute) -> dict[str, float]:
         "error_rate": sum(s >= 500 for s, _ in got) / len(got),
         "response_time_ms": sum(rt for _, rt in got) / len(got) * 1000.0,
     }
+
+
+def backfill_one_log(tmp_path, component: str, log) -> tuple[dict, object]:
+    """`lokifi backfill --json` of one log file configured as ``component``: (the file's entry, the config
+    file)."""
+    from click.testing import CliRunner
+
+    from lokifi_tui.cli.main import cli as lokifi
+
+    cfg = tmp_path / "lokifi.toml"
+    cfg.write_text(f'[[components]]\nname = "{component}"\nlogs = ["{log}"]\n')
+    db = tmp_path / "l.duckdb"
+    r = CliRunner().invoke(lokifi, ["--db", str(db), "--config", str(cfg), "backfill", "--no-engines", "--json"])
+    assert r.exit_code == 0, r.output
+    (f,) = [f for f in json.loads(r.output)["files"] if f["kind"] != "skipped"]
+    return f, cfg

@@ -13,6 +13,7 @@ import os
 
 import pytest
 from click.testing import CliRunner
+from collect_support import backfill_one_log
 from hypothesis import given, settings, strategies as st
 from planted_host import error_line, plant
 
@@ -300,12 +301,7 @@ def test_error_lines_left_out_are_counted_and_said(tmp_path, _isolated_home):
         "start-stop-daemon: unable to stat /usr/libexec/c (No such file or directory)\n"
         f"Log ended: {recent:%Y-%m-%d  %H:%M:%S}\n"
     )
-    cfg = tmp_path / "lokifi.toml"
-    cfg.write_text(f'[[components]]\nname = "apt"\nlogs = ["{log}"]\n')
-    db = tmp_path / "l.duckdb"
-    r = CliRunner().invoke(cli, ["--db", str(db), "--config", str(cfg), "backfill", "--no-engines", "--json"])
-    assert r.exit_code == 0, r.output
-    (f,) = [f for f in json.loads(r.output)["files"] if f["kind"] != "skipped"]
+    f, cfg = backfill_one_log(tmp_path, "apt", log)
     assert (f["events"], f["older"], f["untimed"]) == (1, 1, 1)
     assert dt.datetime.fromisoformat(f["first"]) == recent.replace(microsecond=0)
     log.write_text(log.read_text())  # the same content again, read as new

@@ -8,16 +8,14 @@ Python traceback whose exception line has no error word (``KeyError: 3``)."""
 from __future__ import annotations
 
 import datetime as dt
-import json
 
 import polars as pl
-from click.testing import CliRunner
+from collect_support import backfill_one_log
 from hypothesis import given, settings, strategies as st
 
 from analytics.patterns.logread import scan_paths
 from analytics.patterns.severity import error_mask, is_error
 from analytics.sources.tail import BATCH_JUDGE, LogSpec, TailSource, is_error_event, is_error_line, judge
-from lokifi_tui.cli.main import cli
 
 HEADERS = [
     "",
@@ -146,12 +144,7 @@ def test_scan_tail_and_backfill_agree_on_one_file(tmp_path, _isolated_home):
     src.start({})
     tail_msgs = [e["message"] for b in src.poll(now, final=True) for e in b.events]
 
-    cfg = tmp_path / "lokifi.toml"
-    cfg.write_text(f'[[components]]\nname = "app"\nlogs = ["{log}"]\n')
-    db = tmp_path / "l.duckdb"
-    r = CliRunner().invoke(cli, ["--db", str(db), "--config", str(cfg), "backfill", "--no-engines", "--json"])
-    assert r.exit_code == 0, r.output
-    (f,) = [f for f in json.loads(r.output)["files"] if f["kind"] != "skipped"]
+    f, _ = backfill_one_log(tmp_path, "app", log)
 
     # backfill judges the first traceback an error too, and counts it apart: no time before it to store it at
     assert scan_n == len(tail_msgs) == f["events"] + f["untimed"] == 7, (scan_n, tail_msgs, f)
