@@ -446,7 +446,7 @@ def _one_file(
         """Judge a block's events at once: (event, the last time written before it ended)."""
         if not evs:
             return
-        for ((text, _, _, ts), before), (ok, level) in zip(evs, judge([e[0] for e in evs]), strict=True):
+        for ((text, _, _, ts, context), before), (ok, level) in zip(evs, judge([e[0] for e in evs]), strict=True):
             if not ok:
                 continue
             t = ts or before
@@ -464,6 +464,7 @@ def _one_file(
                     "message": text[:MAX_MESSAGE],
                     "source": SOURCE,
                     "level": level,
+                    "context": context or None,
                 }
             )
             res.first = t if res.first is None or t < res.first else res.first
@@ -554,6 +555,7 @@ _EVENT_SCHEMA: dict[str, pl.DataType] = {
     "message": pl.String(),
     "source": pl.String(),
     "level": pl.String(),
+    "context": pl.String(),
 }
 
 

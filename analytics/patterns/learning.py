@@ -130,7 +130,7 @@ def _learn_batch(con, since, batch) -> LearnResult:
         params.append(_now(since))
     ev = frame(
         con,
-        f"SELECT rowid AS rid, ts, host, component, message, fingerprint, type, source FROM error_events "
+        f"SELECT rowid AS rid, ts, host, component, message, fingerprint, type, source, context FROM error_events "
         f"WHERE {where} ORDER BY ts LIMIT {int(batch)}",
         params or None,
     )
@@ -220,13 +220,13 @@ def _learn_batch(con, since, batch) -> LearnResult:
         .unique(subset=["fp", "message"], keep="first", maintain_order=True)
         .group_by("fp", maintain_order=True)
         .head(SAMPLES_PER_PATTERN)
-        .select("fp", "message", "component", "ts")
+        .select("fp", "message", "component", "ts", "context")
         .with_columns(pl.col("message").map_elements(safe_text, return_dtype=pl.String))
     )
     con.register("_lk_samp", samples.to_arrow())
     con.execute("""
-        INSERT INTO pattern_samples (error_hash, message, component, seen_at)
-        SELECT s.fp, s.message, s.component, s.ts FROM _lk_samp s
+        INSERT INTO pattern_samples (error_hash, message, component, seen_at, context)
+        SELECT s.fp, s.message, s.component, s.ts, s.context FROM _lk_samp s
         WHERE NOT EXISTS (SELECT 1 FROM pattern_samples p WHERE p.error_hash = s.fp AND p.message = s.message)
     """)
     con.execute(f"""
@@ -421,7 +421,7 @@ def get_pattern(store, ref: str, host: str | None = None) -> dict:
         )
         samples = frame(
             con,
-            "SELECT message, component, seen_at FROM pattern_samples WHERE error_hash = ? "
+            "SELECT message, component, seen_at, context FROM pattern_samples WHERE error_hash = ? "
             "ORDER BY seen_at DESC NULLS LAST",
             [fp],
         )
@@ -466,7 +466,8 @@ def _host_share(store, fp: str, host: str) -> dict:
             )
         samples = frame(
             con,
-            "SELECT message, component, max(ts) AS seen_at FROM error_events WHERE host = ? AND fingerprint = ? "
+            "SELECT message, component, max(ts) AS seen_at, arg_max(context, ts) AS context FROM error_events "
+            "WHERE host = ? AND fingerprint = ? "
             f"GROUP BY message, component ORDER BY seen_at DESC LIMIT {SAMPLES_PER_PATTERN}",
             [host, fp],
         )

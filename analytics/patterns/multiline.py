@@ -10,6 +10,14 @@ indented ``at ...`` frame. Blank lines neither start nor end an event. An event'
 plus `` | `` and the exception line when a traceback named one (the exception is what says what went
 wrong); a traceback with no line of its own before it is the exception line alone.
 
+Some servers write what goes with an error on lines of their own, after it and under the same stamp:
+PostgreSQL's ``DETAIL:``, ``HINT:``, ``CONTEXT:``, ``QUERY:``, ``LOCATION:`` and ``STATEMENT:`` (the key that
+already exists, the query that failed). Such a line belongs to the event before it when it bears the same
+stamp and the same words before its label (time, process id, user@database) and a label of that kind, a
+field of the event rather than a level of its own; unstamped lines after it continue it (a query written
+over several lines). These lines are the event's *context*: kept beside its text, never part of it, so the
+text, and the pattern it falls under, stay those of the line that said what went wrong.
+
 Logs that stamp every line (pip's ``--log``, Python's logging with a time in its format, CRI/Docker's
 ``<time> stderr F``, syslog's ``<time> host prog[pid]:``) are read by what follows the stamp: a stamped
 ``Traceback (most recent call last):`` starts a traceback, stamped frames (indented after the stamp)
@@ -49,10 +57,22 @@ STAMP = re.compile(STAMP_PATTERN)
 T = TypeVar("T")
 
 
-#: One finished event: ``(text, first line, exception line or None, start)``, where ``start`` is what the
-#: caller fed with its first line (a line number, a tailed line with its place in the file). A plain tuple:
-#: a file scan builds one per line, and a NamedTuple costs several times as much to make.
-Event = tuple[str, str, str | None, T]
+#: One finished event: ``(text, first line, exception line or None, start, context)``, where ``start`` is
+#: what the caller fed with its first line (a line number, a tailed line with its place in the file) and
+#: ``context`` the lines that annotate it, joined by newlines ("" when none). A plain tuple: a file scan
+#: builds one per line, and a NamedTuple costs several times as much to make.
+Event = tuple[str, str, str | None, T, str]
+
+#: A line that annotates the one before it bears a field label that is not a level of its own
+#: (PostgreSQL writes the key that already exists, the failing query, the function it ran in, each under
+#: its own label) where that line bears its label (``ERROR:``)
+ANNOTATION = re.compile(r"(DETAIL|HINT|CONTEXT|QUERY|LOCATION|STATEMENT):\s")
+#: the label the annotated line bears: an upper-case word and a colon
+_LABEL = re.compile(r"[A-Z][A-Z0-9]*:")
+#: what an event keeps of its context, at most: lines (a label's line and its continuations each count)
+#: and characters (a huge query is cut; the text that says what failed is not)
+CONTEXT_LINES = 16
+CONTEXT_CHARS = 4000
 
 
 _INDENT = (" ", "\t")
@@ -69,11 +89,33 @@ def stamp_length(line: str) -> int:
     return m.end() if m else 0
 
 
-def _event(first: str, exc: str | None, start: T) -> Event[T]:
+def _event(first: str, exc: str | None, start: T, context: str = "") -> Event[T]:
     if not exc:
-        return first, first, None, start
+        return first, first, None, start, context
     head = first[: stamp_length(first)]
-    return (head + exc) if _tb_start(first[len(head) :]) else f"{first} | {exc}", first, exc, start
+    return (head + exc) if _tb_start(first[len(head) :]) else f"{first} | {exc}", first, exc, start, context
+
+
+def _annotates(first: str, line: str, st: int) -> str | None:
+    """The context ``line`` adds to the event that ``first`` began (from its label on), or None when it is
+    not an annotation of that event. The caller has checked that both bear the same stamp (``st``
+    characters). ``line`` bears an annotation's label (the first one in it) after a blank, the same text
+    as ``first`` before it, and ``first`` a label of another kind there."""
+    m = ANNOTATION.search(line, st)
+    if m is None:
+        return None
+    at = m.start()
+    if not line[at - 1 : at].isspace() or line[st:at] != first[st:at]:
+        return None
+    own = _LABEL.match(first, at)
+    if own is None or own.group() == line[at : m.end(1) + 1]:
+        return None
+    return line[at:].strip()
+
+
+def _context(lines: list[str]) -> str:
+    text = "\n".join(lines)
+    return text if len(text) <= CONTEXT_CHARS else text[: CONTEXT_CHARS - 1] + "…"
 
 
 class MultilineFolder(Generic[T]):
@@ -86,7 +128,7 @@ class MultilineFolder(Generic[T]):
     events as this one: that is how a reader that stopped in the middle of an event starts again.
     """
 
-    __slots__ = ("_exc", "_first", "_in_tb", "_maybe", "_start")
+    __slots__ = ("_ctx", "_exc", "_first", "_first_st", "_in_tb", "_maybe", "_start")
 
     def __init__(self) -> None:
         self._first: str | None = None  # the open event's first line
@@ -95,6 +137,8 @@ class MultilineFolder(Generic[T]):
         self._exc: str | None = None  # the exception line the open event's traceback named
         # An exception line that belongs to the open event if the next line is an indented "at ..." frame.
         self._maybe: tuple[str, T, str] | None = None  # (line, start, what follows its stamp)
+        self._first_st = 0  # the stamp length of the open event's first line
+        self._ctx: list[str] | None = None  # the lines that annotate the open event (None: none yet)
 
     @property
     def pending(self) -> bool:
@@ -118,6 +162,7 @@ class MultilineFolder(Generic[T]):
         out: list[Event[T]] = []
         append, tb_start, exception_line, indent = out.append, _tb_start, _exception_line, _INDENT
         first, in_tb, exc, maybe = self._first, self._in_tb, self._exc, self._maybe
+        first_st, ctx = self._first_st, self._ctx
         # the open event's start: set whenever ``first`` is (T itself may include None, so no narrowing)
         first_start = cast(T, self._start)
         if stamps is None and not isinstance(lines, list | tuple):
@@ -134,10 +179,23 @@ class MultilineFolder(Generic[T]):
                 if body[:1] in indent and body.lstrip().startswith("at "):
                     exc = cand_body.strip()  # a Java exception under the line that logged it
                 else:  # a line of its own: it starts the next event
-                    append(_event(first, exc, first_start))  # type: ignore[arg-type]
+                    append(_event(first, exc, first_start, _context(ctx) if ctx else ""))  # type: ignore[arg-type]
                     first, first_start, in_tb, exc = cand, cand_start, bool(tb_start(cand_body)), None
+                    first_st, ctx = len(cand) - len(cand_body), None
             if first is None:
-                first, first_start, in_tb, exc = line, start, bool(tb_start(body)), None
+                first, first_start, in_tb, exc, first_st, ctx = line, start, bool(tb_start(body)), None, st, None
+                continue
+            if st and st == first_st and not in_tb and line[:st] == first[:st]:  # written with the open event
+                note = _annotates(first, line, st)
+                if note is not None:  # a field of the open event (its DETAIL, its STATEMENT)
+                    if ctx is None:
+                        ctx = []
+                    if len(ctx) < CONTEXT_LINES:
+                        ctx.append(note)
+                    continue
+            if ctx is not None and not st:  # an annotation goes on (a query over several lines)
+                if len(ctx) < CONTEXT_LINES:
+                    ctx.append(line.rstrip())
                 continue
             if not st:
                 if (line[:1] in indent and line.strip()) or line.startswith("Caused by: "):
@@ -165,25 +223,28 @@ class MultilineFolder(Generic[T]):
                 if not in_tb and exception_line(stripped):
                     maybe = (line, start, body)  # decided by the next line
                     continue
-            if exc:
-                append(_event(first, exc, first_start))
+            if exc or ctx:
+                append(_event(first, exc, first_start, _context(ctx) if ctx else ""))
             else:
-                append((first, first, None, first_start))
-            first, first_start, in_tb, exc = line, start, bool(tb), None
+                append((first, first, None, first_start, ""))
+            first, first_start, in_tb, exc, first_st, ctx = line, start, bool(tb), None, st, None
         self._first, self._start, self._in_tb, self._exc, self._maybe = first, first_start, in_tb, exc, maybe
+        self._first_st, self._ctx = first_st, ctx
         return out
 
     def flush(self) -> list[Event[T]]:
         """No more lines for now: emit the open event (and forget it, so the next line starts afresh)."""
         out: list[Event[T]] = []
+        ctx = _context(self._ctx) if self._ctx else ""
         if self._maybe is not None:  # no "at" frame came: the exception line is an event of its own
             cand, cand_start, _body = self._maybe
-            out.append(_event(self._first, self._exc, self._start))  # type: ignore[arg-type]
-            self._first, self._start, self._exc = cand, cand_start, None
+            out.append(_event(self._first, self._exc, self._start, ctx))  # type: ignore[arg-type]
+            self._first, self._start, self._exc, ctx = cand, cand_start, None, ""
         if self._first is not None:
-            out.append(_event(self._first, self._exc, self._start))  # type: ignore[arg-type]
-        self._first = self._start = self._exc = self._maybe = None
+            out.append(_event(self._first, self._exc, self._start, ctx))  # type: ignore[arg-type]
+        self._first = self._start = self._exc = self._maybe = self._ctx = None
         self._in_tb = False
+        self._first_st = 0
         return out
 
 

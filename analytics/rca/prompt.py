@@ -29,6 +29,7 @@ from analytics.rca.redact import Redactor
 PROMPT_VERSION = 1
 MAX_SAMPLES = 5
 MAX_LINE_CHARS = 400
+CONTEXT_LINES = 6  # lines of a sample's context sent (the DETAIL and STATEMENT a server wrote with it)
 RAW_LIMIT = 20_000  # characters of one value looked at (redacted) before shortening
 MAX_METRICS = 8
 MAX_FIXES = 10
@@ -180,25 +181,27 @@ def _facts(con: Any, error_hash: str) -> PatternFacts:
     )
 
 
-def _samples(con: Any, facts: PatternFacts) -> list[str]:
+def _samples(con: Any, facts: PatternFacts) -> list[tuple[str, str]]:
+    """The latest distinct messages of the pattern, each with its context (the lines the server wrote
+    with it: its DETAIL, its STATEMENT; "" when none)."""
     rows: list[Any] = []
     try:  # the patterns engine keeps the latest distinct messages per pattern (survives event pruning)
         rows = con.execute(
-            "SELECT message, max(seen_at) AS last FROM pattern_samples WHERE error_hash = ? GROUP BY message "
-            "ORDER BY last DESC NULLS LAST, message LIMIT ?",
+            "SELECT message, max(seen_at) AS last, arg_max(context, seen_at) FROM pattern_samples "
+            "WHERE error_hash = ? GROUP BY message ORDER BY last DESC NULLS LAST, message LIMIT ?",
             [facts.error_hash, MAX_SAMPLES],
         ).fetchall()
     except Exception:  # noqa: BLE001 - an older schema without pattern_samples: use the raw events
         rows = []
     if not rows:
         rows = con.execute(
-            "SELECT message, max(ts) AS last FROM error_events WHERE fingerprint = ? GROUP BY message "
-            "ORDER BY last DESC, message LIMIT ?",
+            "SELECT message, max(ts) AS last, arg_max(context, ts) FROM error_events WHERE fingerprint = ? "
+            "GROUP BY message ORDER BY last DESC, message LIMIT ?",
             [facts.error_hash, MAX_SAMPLES],
         ).fetchall()
-    lines = [str(r[0])[:RAW_LIMIT] for r in rows]
+    lines = [(str(r[0])[:RAW_LIMIT], str(r[2] or "")[:RAW_LIMIT]) for r in rows]
     if not lines and facts.message:
-        lines = [facts.message[:RAW_LIMIT]]
+        lines = [(facts.message[:RAW_LIMIT], "")]
     return lines
 
 
@@ -278,7 +281,11 @@ def build_input(store: Any, config: Any, error_hash: str, *, now: dt.datetime | 
     def when(t: dt.datetime | None) -> str:
         return t.strftime("%Y-%m-%d %H:00 UTC") if t else "unknown"
 
-    sample_lines = [safe(s) for s in samples]
+    sample_lines = [safe(s) for s, _ in samples]
+    sample_blocks = [
+        f"- {line}" + "".join(f"\n  {safe(c)}" for c in ctx.split("\n")[:CONTEXT_LINES] if c.strip())
+        for line, (_, ctx) in zip(sample_lines, samples, strict=True)
+    ]
     fix_lines = [
         f"- {w}: {safe(fix, 300)} -> {outcome}" + (f" ({safe(note, 120)})" if note else "")
         for w, fix, outcome, note in fixes
@@ -293,7 +300,7 @@ def build_input(store: Any, config: Any, error_hash: str, *, now: dt.datetime | 
         f"last seen {when(facts.last_seen)}",
         "",
         "Sample log lines (most recent first)",
-        *(f"- {s}" for s in sample_lines),
+        *sample_blocks,
         "",
         f"Metrics of {safe(facts.component, 80)} around the last occurrence "
         f"(2 hours) vs. the {BASELINE_DAYS} days before",

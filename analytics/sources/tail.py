@@ -317,7 +317,9 @@ class TailSource(BaseSource):
             settled, after = tr.events.settle(tr.tailer.position, mono, final=final)
             if tr.access and tr.access.held_from is not None:
                 after = _held_back(after, tr.access.held_from)
-            for (text, first, _, _), (ok, level) in zip(events + settled, judge(events + settled), strict=True):
+            for (text, first, _, _, context), (ok, level) in zip(
+                events + settled, judge(events + settled), strict=True
+            ):
                 if not ok:
                     continue
                 tr.errors_found += 1
@@ -330,6 +332,7 @@ class TailSource(BaseSource):
                         "message": text,
                         "source": self.name,
                         "level": level or "ERROR",
+                        "context": context or None,
                     }
                 )
             if after is not None and (after != tr.checkpoint or lines):

@@ -37,6 +37,7 @@ EVENTS_SCHEMA = {
     "type": pl.String,
     "source": pl.String,
     "level": pl.String,
+    "context": pl.String,  # the lines that annotate the error (its DETAIL, its STATEMENT), or null
 }
 
 
@@ -118,8 +119,9 @@ def write_events(con: duckdb.DuckDBPyConnection, df: pl.DataFrame) -> int:
         before = con.execute("SELECT count(*) FROM error_events").fetchall()[0][0]
         con.execute(
             """
-            INSERT INTO error_events (ts, host, component, message, fingerprint, type, source, level)
-            SELECT b.ts, b.host, b.component, b.message, b.fingerprint, b.type, b.source, b.level FROM _e_batch b
+            INSERT INTO error_events (ts, host, component, message, fingerprint, type, source, level, context)
+            SELECT b.ts, b.host, b.component, b.message, b.fingerprint, b.type, b.source, b.level, b.context
+            FROM _e_batch b
             WHERE NOT EXISTS (
                 SELECT 1 FROM error_events e
                 WHERE e.ts = b.ts AND e.host = b.host AND e.component = b.component AND e.message = b.message
@@ -141,7 +143,7 @@ def append_metrics(store: Store, df: pl.DataFrame) -> bool:
 
 
 def append_events(store: Store, df: pl.DataFrame) -> bool:
-    """Write error events (ts, host, component, message[, fingerprint, type, source, level])."""
+    """Write error events (ts, host, component, message[, fingerprint, type, source, level, context])."""
     if df.height == 0:
         return True
     return store.submit("events", df)
@@ -180,6 +182,7 @@ COLLECTED_SCHEMA: dict[str, Any] = {
     "type": pl.String,
     "source": pl.String,
     "level": pl.String,
+    "context": pl.String,
     "probe": pl.String,
     "kind": pl.String,
     "target": pl.String,
@@ -189,7 +192,7 @@ COLLECTED_SCHEMA: dict[str, Any] = {
     "error_kind": pl.String,
 }
 _METRIC_COLS = ["ts", "host", "component", "metric", "value", "source"]
-_EVENT_COLS = ["ts", "host", "component", "message", "fingerprint", "type", "source", "level"]
+_EVENT_COLS = ["ts", "host", "component", "message", "fingerprint", "type", "source", "level", "context"]
 _PROBE_COLS = [
     "ts",
     "host",
@@ -248,6 +251,8 @@ def write_collected(
     milliseconds per row in DuckDB)."""
     n = 0
     if df is not None and df.height:
+        if "context" not in df.columns:  # a flush spooled by a version that kept no context
+            df = df.with_columns(pl.lit(None, dtype=pl.String).alias("context"))
         m = df.filter(pl.col("_table") == "m")
         if m.height:
             n += write_metrics(con, m.select(_METRIC_COLS))

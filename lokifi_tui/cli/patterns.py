@@ -395,6 +395,10 @@ def patterns_show(ctx: click.Context, pattern: str, host: str | None, as_json: b
     _print_pattern(p, console, inert)
 
 
+#: lines of a sample's context `patterns show` prints (the rest is in --json)
+CONTEXT_SHOWN = 6
+
+
 def _print_pattern(p: dict, console, inert) -> None:
     from analytics.patterns.confidence import assess
     from lokifi_tui.cli.output import fit
@@ -421,8 +425,15 @@ def _print_pattern(p: dict, console, inert) -> None:
         say(f"  [yellow]{inert(m.describe())}[/]: no predictions or alerts{there} (`lokifi patterns unmute` ends it)")
     if p["solution"]:
         say(f"  solution v{p['version']}: {inert(p['solution'], 500)}")
+
+    def context(s: dict, indent: str) -> None:  # what the server wrote with it (its DETAIL, its STATEMENT)
+        for line in str(s.get("context") or "").split("\n")[:CONTEXT_SHOWN]:
+            if line.strip():
+                say(f"{indent}{inert(line, 200)}")
+
     for s in p["samples"][:3]:
         say(f"  sample: {inert(s['message'], 200)}")
+        context(s, "          ")
     for f in p["fixes"][:5]:
         say(f"  {when(f['applied_at'])}  {'worked' if f['success'] else 'failed'}  v{f['solution_version']}")
     if "host_count" in p:
@@ -433,6 +444,7 @@ def _print_pattern(p: dict, console, inert) -> None:
         )
         for s in p["host_samples"][:3]:
             say(f"    sample: {inert(s['message'], 200)}")
+            context(s, "            ")
 
 
 # -- lokifi error ---------------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ import re
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from analytics.patterns.multiline import MultilineFolder, fold_multiline
+from analytics.patterns.multiline import CONTEXT_CHARS, CONTEXT_LINES, MultilineFolder, fold_multiline
 
 # -- the oracle: fold_multiline as it was before the incremental folder, plus the two rules above ----------
 
@@ -35,20 +35,63 @@ def _split(line: str) -> tuple[str, str]:
     return (line[: m.end()], line[m.end() :]) if m else ("", line)
 
 
+def _annotation(first: str, line: str) -> str | None:
+    """What ``line`` adds to the event ``first`` began when it annotates it: the same stamp, the same words
+    as ``first`` up to where ``first`` bears its label (its first upper-case word with a colon after a
+    blank), and there a field label (DETAIL, STATEMENT...) that is not the label of ``first``."""
+    stamp, body = _split(line)
+    fstamp, fbody = _split(first)
+    if not stamp or stamp != fstamp:
+        return None
+    words = fbody.split(" ")
+    k = next((i for i, w in enumerate(words) if re.fullmatch(r"[A-Z][A-Z0-9]*:.*", w)), None)
+    if k is None:
+        return None
+    prefix = " ".join(words[:k]) + (" " if k else "")
+    rest = body[len(prefix) :] if body.startswith(prefix) else None
+    m = re.match(r"(DETAIL|HINT|CONTEXT|QUERY|LOCATION|STATEMENT):\s", rest or "")
+    if m is None or words[k].startswith(m.group(1) + ":"):
+        return None
+    return rest.strip()
+
+
 def reference_fold(lines: list[str]) -> tuple[list[str], list[int]]:
+    events, starts, _ = reference_fold_context(lines)
+    return events, starts
+
+
+def reference_fold_context(lines: list[str]) -> tuple[list[str], list[int], list[str]]:
+    """The events, where each starts, and each one's context (the lines that annotate it)."""
     events: list[str] = []
     starts: list[int] = []
+    contexts: list[str] = []
     in_tb = False
     exc: str | None = None
+    ctx: list[str] | None = None
 
     def close() -> None:
+        if ctx and events:
+            text = "\n".join(ctx)
+            contexts[-1] = text if len(text) <= CONTEXT_CHARS else text[: CONTEXT_CHARS - 1] + "…"
         if exc and events:
             stamp, head = _split(events[-1])
             events[-1] = stamp + exc if _TRACEBACK_START.match(head) else f"{events[-1]} | {exc}"
 
+    def keep(note: str) -> None:
+        if len(ctx) < CONTEXT_LINES:  # type: ignore[arg-type]
+            ctx.append(note)  # type: ignore[union-attr]
+
     for i, line in enumerate(lines):
         stamp, body = _split(line)
         if not body.strip():
+            continue
+        note = _annotation(events[-1], line) if events and not in_tb else None
+        if note is not None:
+            ctx = ctx if ctx is not None else []
+            keep(note)
+            continue
+        if ctx is not None and not stamp:
+            keep(line.rstrip())
             continue
         if events and not stamp and ((line[:1] in (" ", "\t") and line.strip()) or line.startswith("Caused by: ")):
             continue
@@ -86,11 +129,12 @@ def reference_fold(lines: list[str]) -> tuple[list[str], list[int]]:
             continue
         close()
         in_tb = bool(_TRACEBACK_START.match(body))
-        exc = None
+        exc, ctx = None, None
         events.append(line)
         starts.append(i)
+        contexts.append("")
     close()
-    return events, starts
+    return events, starts, contexts
 
 
 # -- lines that exercise every rule --------------------------------------------------------------------------
@@ -128,7 +172,26 @@ POOL = [
     "Nov 21 10:00:00 host app[12]:   File x",
     "Nov 21 10:00:00 host app[12]:   indented, not a frame",
 ]
-lines_st = st.lists(st.one_of(st.sampled_from(POOL), st.text(" \tatE:rCb.", max_size=10)), max_size=40)
+#: a server that writes an error's fields on lines of their own (PostgreSQL's DETAIL, STATEMENT), drawn as
+#: runs so that lines annotating the one before them come up often
+FIELDS = [
+    "2026-11-21 10:00:00.454 UTC [3473] app@db ERROR:  duplicate key value violates unique constraint",
+    "2026-11-21 10:00:00.454 UTC [3473] app@db DETAIL:  Key (id)=(1) already exists.",
+    "2026-11-21 10:00:00.454 UTC [3473] app@db STATEMENT:  insert into u values (1)",
+    "2026-11-21 10:00:00.454 UTC [3474] app@db STATEMENT:  insert into u values (2)",
+    "2026-11-21 10:00:00.454 UTC [3473] app@db ERROR:  another",
+    "2026-11-21 10:00:00.455 UTC [3473] app@db HINT:  a later stamp",
+    "  where id = 1",
+    "from u",
+]
+lines_st = st.lists(
+    st.one_of(
+        st.sampled_from(POOL).map(lambda x: [x]),
+        st.text(" \tatE:rCb.", max_size=10).map(lambda x: [x]),
+        st.lists(st.sampled_from(FIELDS), min_size=2, max_size=6),
+    ),
+    max_size=20,
+).map(lambda runs: [x for run in runs for x in run][:60])
 
 
 def chunks(lines: list[str], cuts: list[int]) -> list[tuple[int, int]]:
@@ -155,7 +218,7 @@ def test_any_chunking_gives_the_batch_events(lines, cuts, one_by_one):
         else:
             got += folder.feed_lines(lines[a:b], range(a, b))
     got += folder.flush()
-    assert ([e[0] for e in got], [e[3] for e in got]) == reference_fold(lines)
+    assert ([e[0] for e in got], [e[3] for e in got], [e[4] for e in got]) == reference_fold_context(lines)
 
 
 @pytest.mark.slow
@@ -197,9 +260,10 @@ def test_a_python_traceback_is_one_event_named_by_its_exception():
         "2026-11-21 10:00:00 ERROR request failed",
         "ValueError: bad value",
         0,
+        "",
     )
     assert folder.pending_start == 5
-    assert folder.flush() == [("2026-11-21 10:00:01 INFO next", "2026-11-21 10:00:01 INFO next", None, 5)]
+    assert folder.flush() == [("2026-11-21 10:00:01 INFO next", "2026-11-21 10:00:01 INFO next", None, 5, "")]
     assert not folder.pending and folder.flush() == []
 
 
@@ -238,6 +302,7 @@ def test_a_java_exception_line_waits_for_the_next_line():
             "2026-11-21 ERROR boom",
             "java.lang.IllegalStateException: bad",
             "a",
+            "",
         )
     ]
     # no frame follows: the exception line is an event of its own, also when the input ends there
