@@ -323,6 +323,11 @@ def resolve(store, ref: str) -> str:
     )
     if merged.height:
         return merged["new_hash"][0]
+    if len(low) < 6 and all(c in "0123456789abcdef" for c in low):
+        raise PatternNotFound(
+            f"{r!r} is too short for a pattern id: give at least 6 of its hex digits "
+            "(the ids are in `lokifi patterns list`)"
+        )
     raise PatternNotFound(
         f"no learned pattern matches {r[:80]!r} (give a pattern id from "
         "`lokifi patterns list`/`lokifi ai autofix`, or an error message that was recorded)"

@@ -186,6 +186,8 @@ def test_resolve_by_prefix_message_and_unknown(store):
     assert P.resolve(store, "Connection reset by peer (fd 99)") == fp
     with pytest.raises(P.PatternNotFound):
         P.resolve(store, "never seen before")
+    with pytest.raises(P.PatternNotFound, match="too short for a pattern id: give at least 6"):
+        P.resolve(store, fp[:4])  # as git takes 4 digits: say what is missing, not that nothing matches
 
 
 def test_remap_moves_old_rules_patterns_with_their_fixes(store):
