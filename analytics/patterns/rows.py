@@ -73,7 +73,7 @@ class PatternRow:
 @dataclass(frozen=True)
 class PatternDetail:
     pattern: PatternRow
-    examples: tuple[tuple[dt.datetime, str, str], ...]  # ts, component, message
+    examples: tuple[tuple[dt.datetime, str, str, str], ...]  # ts, component, message, context ("" if none)
     occurrences: tuple[float, ...]  # per day, oldest first
     fixes: tuple[tuple[dt.datetime | None, bool, str, int | None], ...]  # applied_at, success, fix, version
     versions: tuple[tuple[int, str, str, dt.datetime | None], ...]  # version, solution, source, created
@@ -136,7 +136,8 @@ def pattern_detail(con: Any, error_hash: str, now: dt.datetime) -> PatternDetail
     if found is None:
         return None
     examples = con.execute(
-        "SELECT ts, coalesce(component, ''), coalesce(message, '') FROM error_events WHERE fingerprint = ? "
+        "SELECT ts, coalesce(component, ''), coalesce(message, ''), coalesce(context, '') FROM error_events "
+        "WHERE fingerprint = ? "
         "ORDER BY ts DESC LIMIT 5",
         [error_hash],
     ).fetchall()
@@ -164,7 +165,7 @@ def pattern_detail(con: Any, error_hash: str, now: dt.datetime) -> PatternDetail
         running.append((ok + 1) / (n + 2))  # Laplace-smoothed running rate, for the trend only
     return PatternDetail(
         pattern=to_row(dict(zip(names, found, strict=True))),
-        examples=tuple((r[0], r[1], r[2]) for r in examples),
+        examples=tuple((r[0], r[1], r[2], r[3]) for r in examples),
         occurrences=tuple(float(per_day.get(start + dt.timedelta(days=i), 0)) for i in range(30)),
         fixes=tuple((r[0], bool(r[1]), r[2], r[3]) for r in fixes),
         versions=tuple((int(r[0]), r[1], r[2], r[3]) for r in versions),

@@ -79,8 +79,10 @@ def render_pattern(d: Any, now: dt.datetime) -> Group:
     if d.examples:
         from analytics.patterns.logline import message_of  # the example's time is shown before it
 
-        for ts, comp, msg in d.examples:
+        for ts, comp, msg, context in d.examples:
             parts.append(Text.assemble((f"{_when(ts)} ", "dim"), (clean(comp) + " ", "bold"), clean(message_of(msg))))
+            # what the server wrote with it (its DETAIL, its STATEMENT), under it
+            parts.extend(Text("    " + clean(line), style="dim") for line in context.split("\n")[:6] if line.strip())
     else:
         parts.append(Text("(no raw events stored)", style="dim"))
     parts.append(_section("Fix history"))

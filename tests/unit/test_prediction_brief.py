@@ -146,13 +146,22 @@ def test_a_patterns_examples_show_their_time_once():
     )
     raw = "2026-12-05 00:31:53,249 ERROR shop: unhandled error in /cart for order 85811"
     d = SimpleNamespace(
-        pattern=p, examples=((when, "shop", raw),), occurrences=(), confidence_over_time=(), fixes=(), versions=()
+        pattern=p,
+        examples=(
+            (when, "shop", raw, ""),
+            (when, "db", "ERROR:  duplicate key", "DETAIL:  Key (id)=(1)\nSTATEMENT:  x"),
+        ),
+        occurrences=(),
+        confidence_over_time=(),
+        fixes=(),
+        versions=(),
     )
     console = Console(width=160, record=True, color_system=None)
     console.print(render_pattern(d, when))
     text = console.export_text()
     assert "2026-12-05 00:31 shop shop: unhandled error in /cart for order 85811" in text
     assert "00:31:53,249" not in text
+    assert "db ERROR:  duplicate key\n    DETAIL:  Key (id)=(1)\n    STATEMENT:  x\n" in text  # its context under it
 
 
 def test_a_json_log_lines_pattern_reads_as_its_message():
