@@ -27,6 +27,7 @@ import polars as pl
 from analytics.common.escapes import ESCAPES, without_escapes
 from analytics.patterns.json_message import JSON_LEVEL
 from analytics.patterns.logline import KLOG_LINE
+from analytics.patterns.multiline import STAMP_PATTERN
 
 #: error words, as words: bounded by spaces, brackets, quotes or sentence punctuation -- never by '-', '_',
 #: '=' or '/' (``libgpg-error-dev``, ``panic=1``, ``/usr/lib/error`` are names and options, not errors)
@@ -49,15 +50,25 @@ ERRNO_NAMES = (
 EXCEPTION_HEAD = (
     r"^(?:Traceback \(most recent call last\)|panic: |Exception in thread |[A-Za-z_][\w.]*(?:Error|Exception): )"
 )
-#: a header that says the line is routine: a low level among its first words, upper case or bracketed
+#: where a level written in lower case counts: first after the line's stamp (an ISO time, syslog's header)
+#: or its line counter (npm's debug log: ``12 silly ...``), before a blank or a colon (zap's console lines:
+#: ``<time>\tinfo\t...``). Anywhere else a lower-case "info" or "error" is a word of the message.
+_LEAD = r"^(?:" + STAMP_PATTERN + r"|[0-9]+[ \t])[ \t]*"
+_LEAD_END = r"(?:[\s:]|$)"
+#: the word where a level goes, in lower case (:func:`analytics.sources.tail.line_level` reads it)
+LEAD_WORD = re.compile(_LEAD + r"([a-z]+)" + _LEAD_END)
+#: a header that says the line is routine: a low level among its first words, upper case or bracketed, or
+#: in lower case where the level goes (``silly``: the lowest of npm's and winston's levels)
 LOW_LEVEL = (
     r"^(?:\S+\s+){0,9}?(?:\[(?i:debug|trace|info|notice|verbose)\]|<(?i:debug|trace|info|notice)>|"
     r"(?:DEBUG|TRACE|INFO|NOTICE|VERBOSE|Debug|Trace|Info|Notice|Verbose)(?:[\s:,\]/]|$))"
+    r"|" + _LEAD + r"(?:debug|trace|info|notice|verbose|silly)" + _LEAD_END
 )
 #: a header that says the line is an error, whatever its words
 HIGH_LEVEL = (
     r"^(?:\S+\s+){0,9}?(?:\[(?i:error|err|crit|critical|fatal|alert|emerg|severe)\]|"
     r"<(?i:error|err|crit|fatal|alert|emerg)>|(?:ERROR|CRITICAL|CRIT|FATAL|ALERT|EMERG|SEVERE)(?:[\s:,\]/]|$))"
+    r"|" + _LEAD + r"(?:error|err|fatal|crit|critical|alert|emerg|panic)" + _LEAD_END
 )
 #: a logfmt level (``level=error``, ``lvl=INFO``): it decides as a JSON line's level field does. Keys in
 #: lower case, as logfmt writers write them, and the boundaries spelled out: with a case-insensitive key or
@@ -70,6 +81,7 @@ KEYED_LEVEL = (
 WARN_LEVEL = (
     r"^(?:\S+\s+){0,9}?(?:\[(?i:warn|warning)\]|<(?i:warn|warning)>|"
     r"(?:WARN|WARNING|Warn|Warning)(?:[\s:,\]/]|$))"
+    r"|" + _LEAD + r"(?:warn|warning)" + _LEAD_END
 )
 #: a JSON line's level field values that are errors (names, and pino/bunyan's numbers)
 JSON_HIGH = ("error", "err", "fatal", "critical", "crit", "alert", "emerg", "emergency", "panic", "severe", "50", "60")

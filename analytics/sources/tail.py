@@ -29,7 +29,7 @@ import polars as pl
 from analytics.common.escapes import without_escapes
 from analytics.patterns.json_message import JSON_TIME_RE, NUMERIC_LEVELS, epoch_time, json_level
 from analytics.patterns.logline import ISO_TIME_RE, KLOG_LEVELS, KLOG_LINE
-from analytics.patterns.severity import error_mask, folded_parts, is_error
+from analytics.patterns.severity import LEAD_WORD, error_mask, folded_parts, is_error
 from analytics.sources.base import BaseSource, Batch
 from analytics.sources.filetail import FileTailer
 from analytics.sources.line_reader import MAX_LINE, Line
@@ -61,9 +61,12 @@ def line_level(text: str) -> str | None:
     if not m:
         return None
     word = (m.group(1) or m.group(2) or m.group(3)).upper()
-    # A bare lowercase "error"/"info" inside prose is not a level; the bracketed/keyed forms are.
+    # A bare lowercase "error"/"info" inside prose is not a level; the bracketed/keyed forms are, and so is
+    # one where a level goes (after the stamp or the line counter: zap's "<time>\twarn\t", npm's "33 error")
     if m.group(3) and not m.group(3).isupper():
-        return None
+        lead = LEAD_WORD.match(text)
+        if lead is None or lead.start(1) != m.start(3):
+            return None
     return {"ERR": "ERROR", "CRIT": "CRITICAL", "WARNING": "WARN", "EMERGENCY": "EMERG"}.get(word, word)
 
 

@@ -371,6 +371,25 @@ async def test_m_mutes_the_selected_pattern_and_u_unmutes_it(seeded):
         assert seeded.query("SELECT count(*) FROM pattern_mutes").item() == 0
 
 
+async def test_the_mute_picker_names_every_host_only_in_a_fleet(seeded):
+    """With one host's rows in the store "on every host" says nothing, and the picker leaves it out; in a
+    store with several hosts it says the mute holds on every host."""
+    app = make_app(seeded)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await first_read_shown(pilot)
+        assert app.dashboard.hosts_known() == ["box"]
+        await goto_pattern(pilot, H_TIMEOUT)
+        await pilot.press("m")
+        await on_top(pilot, "SnoozeChoice")
+        assert "every host" not in screen_text(app) and "only" not in screen_text(app)
+        await pilot.press("escape")
+        await until(pilot, lambda: app.screen is app.dashboard, "the picker closed")
+        app.dashboard.hosts_known = lambda: ["box", "ct-1"]  # what a fleet's store gives
+        await pilot.press("m")
+        await on_top(pilot, "SnoozeChoice")
+        assert "on every host" in screen_text(app)
+
+
 async def test_m_with_one_host_shown_mutes_on_that_host_only(seeded):
     """With H showing one host, `m` mutes the pattern there (the picker says so); its undo takes that mute
     away and leaves the every-host mute the pattern had."""

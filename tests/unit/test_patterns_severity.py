@@ -37,6 +37,11 @@ HEADERS = [
     '{"levelname": "INFO", "message": "',
     "\x1b[31mERROR\x1b[0m ",
     "33 error ",
+    "12 silly ",
+    "2026-12-05T10:00:00.000Z\tinfo\t",
+    "2026-12-05T10:00:00.000Z\terror\t",
+    "2026-12-05 10:00:00 warn: ",
+    "2026-12-05 10:00:00 http: ",
     "npm ERR! ",
 ]
 WORDS = [
@@ -99,6 +104,14 @@ CASES = {
     "Dec  5 10:00:00 host CRON[1]: pam_unix(cron:session): session opened for user root": False,
     "2026-12-05 10:00:00 status installed libgpg-error-dev:amd64 1.46-1": False,
     "EXECUTE ECONNREFUSEDX": False,  # an errno name is a word of its own
+    # a level in lower case where the level goes: after the stamp or the line counter
+    "12 silly install-scripts no package.json at prefix Could not read package.json: Error: ENOENT": False,
+    "23 error code E404": True,
+    "2026-12-05T10:00:00.000Z\tinfo\tserver/main.go:12\tconnection refused, retrying": False,  # zap
+    "2026-12-05T10:00:00.000Z\terror\tserver/main.go:40\tpayment declined": True,
+    "2026-12-05 10:00:00 warn: request failed, retrying": True,  # a warning's error words make it one
+    "2026-12-05 10:00:00 http: TLS handshake error from 10.0.0.1:443": True,  # not a level: the words decide
+    "2026-12-05 10:00:00 the info page failed to load": True,  # "info" not where a level goes
 }
 
 
