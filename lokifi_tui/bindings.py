@@ -266,7 +266,7 @@ def _flatten(groups: dict[str, list[tuple[str, str, str]]]) -> list[tuple[str, s
     return rows
 
 
-PALETTE_ROW = ("ctrl+p", "Palette", "Command palette: every action by name")
+PALETTE_ROW = ("^p", "Palette", "Command palette: every action by name")  # as the footer and ^r say it
 
 
 def dashboard_help(keymap: Mapping[str, str], active_pane: str) -> list[tuple[str, str, str]]:

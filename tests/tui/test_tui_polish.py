@@ -20,6 +20,15 @@ from lokifi_tui.cli.main import cli
 pytestmark = pytest.mark.anyio
 
 
+def test_the_help_writes_every_control_key_alike():
+    """The help says ``^r`` for ctrl+r, as the footer does; the palette's row too (it said ``ctrl+p``)."""
+    from lokifi_tui.bindings import dashboard_help, detail_help
+
+    rows = dashboard_help({}, "patterns") + detail_help({}, "patterns") + detail_help({}, None)
+    assert [r[0] for r in rows if "ctrl+" in r[0]] == []
+    assert [r[0] for r in rows if r[1] == "Palette"] == ["^p"] * 3
+
+
 def test_keymap_clashes_are_reported_but_keys_of_different_panes_may_share():
     _, problems = keymap_from_config({"apply": "d"})
     assert problems and "'d'" in problems[0] and "dismiss" in problems[0]
