@@ -10,6 +10,7 @@ suggestion the person edits; nothing is started, stopped or changed.
 from __future__ import annotations
 
 import concurrent.futures as cf
+import fnmatch
 import http.client
 import os
 import re
@@ -118,13 +119,14 @@ def _answers_http(host: str, port: int, timeout: float = 0.5) -> int | None:
         conn.close()
 
 
-def listening() -> list[tuple[str, int, str]]:
-    """(address to probe, port, process name) of listening TCP sockets; names may be '' without rights."""
+def listening() -> list[tuple[str, int, str, int | None]]:
+    """(address to probe, port, process name, pid) of listening TCP sockets; names may be '' and pids None
+    without rights."""
     try:
         conns = psutil.net_connections(kind="inet")
     except (psutil.AccessDenied, OSError):
         return []
-    out: dict[int, tuple[str, int, str]] = {}
+    out: dict[int, tuple[str, int, str, int | None]] = {}
     for c in conns:
         if c.status != psutil.CONN_LISTEN or not c.laddr:
             continue
@@ -141,8 +143,31 @@ def listening() -> list[tuple[str, int, str]]:
                 name = ""
         if name in _SKIP_NAMES:
             continue
-        out[port] = (addr, port, name)
+        out[port] = (addr, port, name, c.pid or None)
     return sorted(out.values(), key=lambda t: t[1])
+
+
+def written_logs(pid: int | None) -> list[str]:
+    """The log files process ``pid`` is writing now: files it holds open for appending (its stdout or
+    stderr sent to a file, as ``pg_ctl -l`` and ``app >> app.log`` do; a log file it opened) or for writing
+    under a ``.log`` name. Wherever the service was told to log, this is where its errors are. Empty
+    without the rights to see the process's files."""
+    if not pid:
+        return []
+    try:
+        files = psutil.Process(pid).open_files()
+    except (psutil.Error, OSError):
+        return []
+    out: list[str] = []
+    for f in files:
+        mode = getattr(f, "mode", "") or ""
+        path = f.path
+        writes = "a" in mode or (("w" in mode or "+" in mode) and path.endswith(".log"))
+        if not writes or path.startswith(("/dev/", "/proc/", "/sys/")) or path in out:
+            continue
+        if _readable_file(Path(path)):
+            out.append(path)
+    return out
 
 
 def detect(max_ports: int = 24) -> list[Found]:
@@ -159,7 +184,8 @@ def detect(max_ports: int = 24) -> list[Found]:
             )
         )
     found: dict[str, Found] = {}
-    for addr, port, pname in socks:
+    writes: dict[str, list[str]] = {}
+    for addr, port, pname, pid in socks:
         service = NAMES.get(pname) or WELL_KNOWN.get(port, ("", False))[0] or pname or f"port{port}"
         f = found.setdefault(service, Found(service, process=pname))
         host = f"[{addr}]" if ":" in addr else addr
@@ -167,12 +193,18 @@ def detect(max_ports: int = 24) -> list[Found]:
             f.http.append(f"http://{host}:{port}/")
         else:
             f.tcp.append((addr, port))
+        for path in written_logs(pid):
+            writes.setdefault(service, []).append(path)
     for f in found.values():
         for pattern in LOGS.get(f.name, []):
             p = Path(pattern)
             matches = sorted(p.parent.glob(p.name)) if "*" in pattern else [p]
             if any(m.is_file() and os.access(m, os.R_OK) for m in matches):
                 f.logs.append(pattern)
+        # the files the process writes, where it was told to log (``pg_ctl -l /srv/pg.log``)
+        for path in writes.get(f.name, []):
+            if not any(fnmatch.fnmatch(path, pattern) for pattern in f.logs):
+                f.logs.append(path)
     return list(found.values())
 
 
@@ -254,8 +286,8 @@ def discover(log_dirs: list[str] | None = None, *, services: bool = True) -> tup
     for name, files in logs_in(list(log_dirs) if log_dirs else ["/var/log"]).items():
         f = found.setdefault(name, Found(name))
         for x in files:
-            if x not in f.logs:
-                f.logs.append(x)
+            if not any(x == pattern or fnmatch.fnmatch(x, pattern) for pattern in f.logs):
+                f.logs.append(x)  # (one a pattern of the service already names is read once, by it)
     prom = prometheus_on_loopback() if services else None
     return list(found.values()), prom
 
