@@ -376,7 +376,8 @@ def _muted_tag(cell: str) -> str:
 @json_option
 @click.pass_context
 def patterns_show(ctx: click.Context, pattern: str, host: str | None, as_json: bool) -> None:
-    """One pattern: template, components, samples, solution versions, recent fixes and confidence."""
+    """One pattern: template, components, samples (each with the lines its server wrote with it: a
+    DETAIL, a STATEMENT), solution versions, recent fixes and confidence."""
     from analytics.patterns.learning import PatternNotFound, get_pattern
     from lokifi_tui.cli.context import get_store
     from lokifi_tui.cli.output import BAD_INPUT, console, fail, inert, print_json
