@@ -193,9 +193,8 @@ class MultilineFolder(Generic[T]):
                     if len(ctx) < CONTEXT_LINES:
                         ctx.append(note)
                     continue
-            if ctx is not None and not st:  # an annotation goes on (a query over several lines)
-                if len(ctx) < CONTEXT_LINES:
-                    ctx.append(line.rstrip())
+            if ctx is not None and not st and len(ctx) < CONTEXT_LINES:  # an annotation goes on (a query)
+                ctx.append(line.rstrip())  # (past the bound the usual rules read the lines again)
                 continue
             if not st:
                 if (line[:1] in indent and line.strip()) or line.startswith("Caused by: "):

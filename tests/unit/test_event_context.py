@@ -85,6 +85,10 @@ def test_a_context_is_bounded():
     folder: MultilineFolder[int] = MultilineFolder()
     (ev,) = folder.feed_lines(lines, range(len(lines))) + folder.flush()
     assert ev[4].count("\n") == CONTEXT_LINES - 1
+    # past the bound, lines are read by the usual rules again: an unstamped line of its own is an event
+    more = [f"{stamp} ERROR:  boom", f"{stamp} STATEMENT:  select", *(f"col{i}," for i in range(20))]
+    events = folder.feed_lines(more, range(len(more))) + folder.flush()
+    assert [e[0] for e in events] == [more[0], *more[CONTEXT_LINES + 1 :]]
     big = [f"{stamp} ERROR:  boom", f"{stamp} STATEMENT:  select '{'x' * 10_000}'"]
     (ev,) = folder.feed_lines(big, range(2)) + folder.flush()
     assert len(ev[4]) <= 4000 and ev[4].endswith("…")

@@ -90,7 +90,7 @@ def reference_fold_context(lines: list[str]) -> tuple[list[str], list[int], list
             ctx = ctx if ctx is not None else []
             keep(note)
             continue
-        if ctx is not None and not stamp:
+        if ctx is not None and not stamp and len(ctx) < CONTEXT_LINES:
             keep(line.rstrip())
             continue
         if events and not stamp and ((line[:1] in (" ", "\t") and line.strip()) or line.startswith("Caused by: ")):
