@@ -36,23 +36,20 @@ def _split(line: str) -> tuple[str, str]:
 
 
 def _annotation(first: str, line: str) -> str | None:
-    """What ``line`` adds to the event ``first`` began when it annotates it: the same stamp, the same words
-    as ``first`` up to where ``first`` bears its label (its first upper-case word with a colon after a
-    blank), and there a field label (DETAIL, STATEMENT...) that is not the label of ``first``."""
+    """What ``line`` adds to the event ``first`` began when it annotates it: the same stamp; as its label
+    (the word before its first colon and two blanks, as PostgreSQL writes labels) a field (DETAIL,
+    STATEMENT...), after the same text as ``first``; and in ``first`` another upper-case label there."""
     stamp, body = _split(line)
     fstamp, fbody = _split(first)
-    if not stamp or stamp != fstamp:
+    if not stamp or stamp != fstamp or ":  " not in body:
         return None
-    words = fbody.split(" ")
-    k = next((i for i, w in enumerate(words) if re.fullmatch(r"[A-Z][A-Z0-9]*:.*", w)), None)
-    if k is None:
+    head = body[: body.index(":  ")]
+    prefix, _, label = head.rpartition(" ")
+    prefix = prefix + " " if " " in head else ""
+    if label not in {"DETAIL", "HINT", "CONTEXT", "QUERY", "LOCATION", "STATEMENT"} or not fbody.startswith(prefix):
         return None
-    prefix = " ".join(words[:k]) + (" " if k else "")
-    rest = body[len(prefix) :] if body.startswith(prefix) else None
-    m = re.match(r"(DETAIL|HINT|CONTEXT|QUERY|LOCATION|STATEMENT):\s", rest or "")
-    if m is None or words[k].startswith(m.group(1) + ":"):
-        return None
-    return rest.strip()
+    own = re.match(r"[A-Z][A-Z0-9]*:", fbody[len(prefix) :])
+    return body[len(prefix) :].strip() if own and own.group() != label + ":" else None
 
 
 def reference_fold(lines: list[str]) -> tuple[list[str], list[int]]:
