@@ -36,6 +36,14 @@ def _ms(value: float) -> str:
     return f"{value:,.0f} ms"
 
 
+def example_context(evidence: Any, lines: int = 6) -> list[str]:
+    """The lines a recurring pattern's example came with (its DETAIL, its STATEMENT), at most ``lines``."""
+    context = _evidence(evidence)[0].get("example_context")
+    if not isinstance(context, str):
+        return []
+    return [x for x in context.split("\n") if x.strip()][:lines]
+
+
 def prediction_brief(kind: str, component: str, message: str, evidence: Any) -> str:
     current, baseline = _evidence(evidence)
     example = current.get("example")

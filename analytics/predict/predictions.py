@@ -154,7 +154,8 @@ def refresh(
         errs = _rows(
             con,
             f"SELECT host, component, coalesce(fingerprint, md5(message)) AS fingerprint, any_value(type) AS type, "
-            f"count(*) AS count, max(ts) AS last_seen, any_value(message) AS message FROM error_events "
+            f"count(*) AS count, max(ts) AS last_seen, arg_max(message, ts) AS message, "
+            f"arg_max(context, ts) AS context FROM error_events "
             f"WHERE ts >= ? AND ts < ?{comp_sql} "
             f"AND NOT {_EVENT_MUTED} GROUP BY ALL ORDER BY count DESC",
             [now - dt.timedelta(days=window_days), now, *cp, now, now],

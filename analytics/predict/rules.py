@@ -136,7 +136,8 @@ def response_rules(rows: list[dict[str, Any]], cfg: RuleConfig) -> list[Finding]
 
 def recurring_rules(rows: list[dict[str, Any]], cfg: RuleConfig) -> list[Finding]:
     """Recurring errors from per (host, component, fingerprint) counts in the window: rows with host,
-    component, fingerprint, type, count, last_seen, message."""
+    component, fingerprint, type, count, last_seen, message (the latest) and its context (the lines its
+    server wrote with it: a DETAIL, a STATEMENT; absent or None when none)."""
     out: list[Finding] = []
     for r in rows:
         if r["count"] > cfg.recurring:
@@ -158,6 +159,7 @@ def recurring_rules(rows: list[dict[str, Any]], cfg: RuleConfig) -> list[Finding
                         "window_days": cfg.window_days,
                         "last_seen": r.get("last_seen"),
                         "example": clipped(message_of(r.get("message") or ""), 200),  # its time is last_seen
+                        **({"example_context": clipped(r["context"], 600)} if r.get("context") else {}),
                     },
                     baseline={"threshold": cfg.recurring},
                     subject=r["fingerprint"],

@@ -152,6 +152,7 @@ def ai_predict(
     prediction stored and later scored; confidence is each rule's measured hit rate on this host
     (its posterior mean: n hits of n never reads 100%)."""
     from analytics.predict import predictions as PR
+    from analytics.predict.brief import example_context
     from lokifi_tui.cli.context import get_config, get_store
 
     cfg = get_config(ctx)
@@ -221,6 +222,8 @@ def ai_predict(
             summary = _summary(p)
             if summary != p.message:  # the pattern's own words and count, the figures behind the rule
                 console.print(wrapped("Summary:", summary))
+            for i, line in enumerate(example_context(p.evidence)):  # the key, the query that failed
+                console.print(wrapped("With it:", line) if i == 0 else wrapped("", line, 12))
             console.print(f"   Confidence: {conf}")
             console.print(wrapped("Recommendation:", p.recommendation))
     console.print(

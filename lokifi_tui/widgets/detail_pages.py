@@ -312,7 +312,13 @@ def render_prediction(d: Any, now: dt.datetime) -> Group:
         _section("Evidence"),
     ]
     ev = d.evidence or {}
+    current = ev.get("current") if isinstance(ev, dict) else None
+    context = current.get("example_context") if isinstance(current, dict) else None
+    if context:  # the lines the example came with (its DETAIL, its STATEMENT): a row of their own, whole
+        ev = {**ev, "current": {k: v for k, v in current.items() if k != "example_context"}}
     shown = humanize.rows(ev) if isinstance(ev, dict) else []
+    if context:
+        shown.insert(1, ("With it", str(context)))
     if shown:
         parts.append(_kv([(clean(k), v) for k, v in shown]))
     else:

@@ -177,3 +177,46 @@ def test_the_collector_writes_the_context_and_applies_a_flush_spooled_without_on
     rows = store.query("SELECT message, context FROM error_events ORDER BY ts, message").to_dicts()
     assert rows[0]["context"].startswith("DETAIL:  Key (id)=(1) already exists.")
     assert [r["context"] for r in rows if r["message"].endswith("(spooled before)")] == [None] * 9
+
+
+def test_a_recurring_errors_prediction_quotes_the_latest_example_with_its_context(tmp_path):
+    """The prediction a recurring pattern raises (the dashboard's Predictions pane, Alertmanager) quotes the
+    latest example, and with it the key and the query that failed."""
+    import json as _json
+
+    from analytics.predict.predictions import refresh
+
+    log = tmp_path / "pg.log"
+    log.write_text(
+        START
+        + "".join(
+            ERRORS.format(ms=f"{454 + i:03d}", pid=3473 + i, pid2=3476 + i, pid3=3479 + i, i=i) for i in range(1, 6)
+        )
+    )
+    backfill_one_log(tmp_path, "postgres", log)
+    store = Store(tmp_path / "l.duckdb")
+    learn_from_events(store)
+    refresh(store, now=dt.datetime(2026, 12, 5, 23, 0), detector=False)
+    rows = store.query("SELECT message, evidence FROM predictions WHERE rule = 'recurring_error'").to_dicts()
+    assert len(rows) == 3
+    current = {c["example"].split()[0]: c for c in (_json.loads(r["evidence"])["current"] for r in rows)}
+    assert current["duplicate"]["example_context"] == (
+        "DETAIL:  Key (id)=(5) already exists.\nSTATEMENT:  insert into u values (5,$$b$$)"
+    )
+    assert current["relation"]["example_context"] == "STATEMENT:  select * from nosuch5"
+
+
+def test_ai_predict_prints_what_came_with_the_example(tmp_path):
+    recent = (dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)).strftime("%Y-%m-%d %H:%M")
+    log = tmp_path / "pg.log"
+    body = "".join(
+        ERRORS.format(ms=f"{454 + i:03d}", pid=3473 + i, pid2=3476 + i, pid3=3479 + i, i=i) for i in range(1, 6)
+    )
+    log.write_text(body.replace("2026-12-05 22:27", recent))
+    _, cfg = backfill_one_log(tmp_path, "postgres", log)
+    learn_from_events(Store(tmp_path / "l.duckdb"))
+    args = ["--db", str(tmp_path / "l.duckdb"), "--config", str(cfg), "ai", "predict"]
+    out = CliRunner().invoke(lokifi, args, env={"COLUMNS": "100"})
+    assert out.exit_code == 0, out.output
+    assert "   With it: DETAIL:  Key (id)=(5) already exists.\n" in out.output
+    assert "            STATEMENT:  insert into u values (5,$$b$$)\n" in out.output

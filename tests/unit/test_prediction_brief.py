@@ -192,3 +192,36 @@ def test_a_json_log_lines_pattern_reads_as_its_message():
     # structlog's event, escapes undone; lines that are not JSON objects, or have no message, are left alone
     assert json_message('{"event": "user \\"bob\\" logged in", "level": "info"}') == 'user "bob" logged in'
     assert json_message("ERROR {not json}") is None and json_message('{"level": "info", "n": 3}') is None
+
+
+def test_a_recurring_predictions_example_context_is_a_row_of_its_own():
+    from types import SimpleNamespace
+
+    from rich.console import Console
+
+    from lokifi_tui.widgets.detail_pages import render_prediction
+
+    when = dt.datetime(2026, 12, 5, 0, 31)
+    p = SimpleNamespace(
+        severity="HIGH",
+        type="recurring_error",
+        component="postgres",
+        host="db-1",
+        brief="5× duplicate key",
+        message="general occurring frequently in postgres (5 times)",
+        confidence=0.9,
+        confidence_kind="prior",
+        made_at=when,
+        due_at=when,
+        recommendation="Review error logs",
+    )
+    ev = {
+        "current": {"count": 5, "example": "duplicate key", "example_context": "DETAIL:  Key (id)=(5)\nSTATEMENT:  x"}
+    }
+    d = SimpleNamespace(prediction=p, rule_precision=None, rule_scored=0, evidence=ev, baseline=None)
+    console = Console(width=100, record=True, color_system=None)
+    console.print(render_prediction(d, when))
+    text = console.export_text()
+    lines = [line.rstrip() for line in text.splitlines()]
+    assert lines[-2:] == ["With it  DETAIL:  Key (id)=(5)", "         STATEMENT:  x"]
+    assert "Example context" not in text
