@@ -39,9 +39,28 @@ ERRORS = "".join(
         "2026-12-05 22:27:27.{ms} UTC [{pid3}] postgres@postgres STATEMENT:  select * from nosuch{i}",
     )
 )
-LOG = START + "".join(
-    ERRORS.format(ms=f"{454 + i:03d}", pid=3473 + i, pid2=3476 + i, pid3=3479 + i, i=i) for i in range(1, 4)
-)
+
+
+def pg_errors(times: int) -> str:
+    """The three errors with their fields, ``times`` times (key and row ``i`` the i-th time)."""
+    return "".join(
+        ERRORS.format(ms=f"{454 + i:03d}", pid=3473 + i, pid2=3476 + i, pid3=3479 + i, i=i) for i in range(1, times + 1)
+    )
+
+
+LOG = START + pg_errors(3)
+
+
+def tailing(tmp_path) -> TailSource:
+    """A live tail that has opened an empty log, then LOG written to it."""
+    log = tmp_path / "pg.log"
+    log.write_text("")
+    src = TailSource([LogSpec("postgres", str(log))], "h1", quiet=0.0)
+    src.start({})
+    src.poll(dt.datetime(2026, 12, 5, 22, 28))
+    with open(log, "a") as f:
+        f.write(LOG)
+    return src
 
 
 def test_the_lines_under_an_errors_stamp_are_its_context_not_its_text():
@@ -118,13 +137,7 @@ def test_backfill_keeps_the_context_and_patterns_show_prints_it(tmp_path):
 
 
 def test_the_live_tail_keeps_the_context(tmp_path):
-    log = tmp_path / "pg.log"
-    log.write_text("")
-    src = TailSource([LogSpec("postgres", str(log))], "h1", quiet=0.0)
-    src.start({})
-    src.poll(dt.datetime(2026, 12, 5, 22, 28))
-    with open(log, "a") as f:
-        f.write(LOG)
+    src = tailing(tmp_path)
     events = []
     for final in (False, True):
         for b in src.poll(dt.datetime(2026, 12, 5, 22, 28), final=final):
@@ -160,14 +173,7 @@ def test_the_analysis_sees_the_context_redacted(tmp_path):
 def test_the_collector_writes_the_context_and_applies_a_flush_spooled_without_one(tmp_path):
     from analytics.store.metrics import collected_frame, write_collected
 
-    log = tmp_path / "pg.log"
-    log.write_text("")
-    src = TailSource([LogSpec("postgres", str(log))], "h1", quiet=0.0)
-    src.start({})
-    src.poll(dt.datetime(2026, 12, 5, 22, 28))
-    with open(log, "a") as f:
-        f.write(LOG)
-    batches = src.poll(dt.datetime(2026, 12, 5, 22, 28), final=True)
+    batches = tailing(tmp_path).poll(dt.datetime(2026, 12, 5, 22, 28), final=True)
     store = Store(tmp_path / "l.duckdb")
     df = collected_frame(batches)
     with store.write() as con:
@@ -182,24 +188,17 @@ def test_the_collector_writes_the_context_and_applies_a_flush_spooled_without_on
 def test_a_recurring_errors_prediction_quotes_the_latest_example_with_its_context(tmp_path):
     """The prediction a recurring pattern raises (the dashboard's Predictions pane, Alertmanager) quotes the
     latest example, and with it the key and the query that failed."""
-    import json as _json
-
     from analytics.predict.predictions import refresh
 
     log = tmp_path / "pg.log"
-    log.write_text(
-        START
-        + "".join(
-            ERRORS.format(ms=f"{454 + i:03d}", pid=3473 + i, pid2=3476 + i, pid3=3479 + i, i=i) for i in range(1, 6)
-        )
-    )
+    log.write_text(START + pg_errors(5))
     backfill_one_log(tmp_path, "postgres", log)
     store = Store(tmp_path / "l.duckdb")
     learn_from_events(store)
     refresh(store, now=dt.datetime(2026, 12, 5, 23, 0), detector=False)
     rows = store.query("SELECT message, evidence FROM predictions WHERE rule = 'recurring_error'").to_dicts()
     assert len(rows) == 3
-    current = {c["example"].split()[0]: c for c in (_json.loads(r["evidence"])["current"] for r in rows)}
+    current = {c["example"].split()[0]: c for c in (json.loads(r["evidence"])["current"] for r in rows)}
     assert current["duplicate"]["example_context"] == (
         "DETAIL:  Key (id)=(5) already exists.\nSTATEMENT:  insert into u values (5,$$b$$)"
     )
@@ -209,10 +208,7 @@ def test_a_recurring_errors_prediction_quotes_the_latest_example_with_its_contex
 def test_ai_predict_prints_what_came_with_the_example(tmp_path):
     recent = (dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)).strftime("%Y-%m-%d %H:%M")
     log = tmp_path / "pg.log"
-    body = "".join(
-        ERRORS.format(ms=f"{454 + i:03d}", pid=3473 + i, pid2=3476 + i, pid3=3479 + i, i=i) for i in range(1, 6)
-    )
-    log.write_text(body.replace("2026-12-05 22:27", recent))
+    log.write_text(pg_errors(5).replace("2026-12-05 22:27", recent))
     _, cfg = backfill_one_log(tmp_path, "postgres", log)
     learn_from_events(Store(tmp_path / "l.duckdb"))
     args = ["--db", str(tmp_path / "l.duckdb"), "--config", str(cfg), "ai", "predict"]
