@@ -118,6 +118,15 @@ def _annotates(first: str, line: str, st: int) -> str | None:
     return line[at:].strip()
 
 
+#: lines of an event's context shown or sent with it (all of it is stored, and in ``--json``)
+CONTEXT_SHOWN = 6
+
+
+def context_lines(context: str | None, limit: int = CONTEXT_SHOWN) -> list[str]:
+    """An event's context (the lines its server wrote with it) as its non-blank lines, at most ``limit``."""
+    return [x for x in (context or "").split("\n") if x.strip()][:limit]
+
+
 def _context(lines: list[str]) -> str:
     text = "\n".join(lines)
     return text if len(text) <= CONTEXT_CHARS else text[: CONTEXT_CHARS - 1] + "…"

@@ -36,12 +36,12 @@ def _ms(value: float) -> str:
     return f"{value:,.0f} ms"
 
 
-def example_context(evidence: Any, lines: int = 6) -> list[str]:
-    """The lines a recurring pattern's example came with (its DETAIL, its STATEMENT), at most ``lines``."""
+def example_context(evidence: Any) -> list[str]:
+    """The lines a recurring pattern's example came with (its DETAIL, its STATEMENT), as many as are shown."""
+    from analytics.patterns.multiline import context_lines
+
     context = _evidence(evidence)[0].get("example_context")
-    if not isinstance(context, str):
-        return []
-    return [x for x in context.split("\n") if x.strip()][:lines]
+    return context_lines(context) if isinstance(context, str) else []
 
 
 def prediction_brief(kind: str, component: str, message: str, evidence: Any) -> str:

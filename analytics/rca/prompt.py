@@ -24,12 +24,12 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from analytics.patterns.multiline import context_lines
 from analytics.rca.redact import Redactor
 
 PROMPT_VERSION = 1
 MAX_SAMPLES = 5
 MAX_LINE_CHARS = 400
-CONTEXT_LINES = 6  # lines of a sample's context sent (the DETAIL and STATEMENT a server wrote with it)
 RAW_LIMIT = 20_000  # characters of one value looked at (redacted) before shortening
 MAX_METRICS = 8
 MAX_FIXES = 10
@@ -283,7 +283,7 @@ def build_input(store: Any, config: Any, error_hash: str, *, now: dt.datetime | 
 
     sample_lines = [safe(s) for s, _ in samples]
     sample_blocks = [
-        f"- {line}" + "".join(f"\n  {safe(c)}" for c in ctx.split("\n")[:CONTEXT_LINES] if c.strip())
+        f"- {line}" + "".join(f"\n  {safe(c)}" for c in context_lines(ctx))
         for line, (_, ctx) in zip(sample_lines, samples, strict=True)
     ]
     fix_lines = [

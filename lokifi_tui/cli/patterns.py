@@ -396,12 +396,9 @@ def patterns_show(ctx: click.Context, pattern: str, host: str | None, as_json: b
     _print_pattern(p, console, inert)
 
 
-#: lines of a sample's context `patterns show` prints (the rest is in --json)
-CONTEXT_SHOWN = 6
-
-
 def _print_pattern(p: dict, console, inert) -> None:
     from analytics.patterns.confidence import assess
+    from analytics.patterns.multiline import context_lines
     from lokifi_tui.cli.output import fit
 
     def when(t) -> str:
@@ -428,9 +425,8 @@ def _print_pattern(p: dict, console, inert) -> None:
         say(f"  solution v{p['version']}: {inert(p['solution'], 500)}")
 
     def context(s: dict, indent: str) -> None:  # what the server wrote with it (its DETAIL, its STATEMENT)
-        for line in str(s.get("context") or "").split("\n")[:CONTEXT_SHOWN]:
-            if line.strip():
-                say(f"{indent}{inert(line, 200)}")
+        for line in context_lines(s.get("context")):
+            say(f"{indent}{inert(line, 200)}")
 
     for s in p["samples"][:3]:
         say(f"  sample: {inert(s['message'], 200)}")

@@ -14,6 +14,7 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
+from analytics.patterns.multiline import context_lines
 from lokifi_tui.widgets import humanize
 from lokifi_tui.widgets.render import (
     COLOUR_STYLE,
@@ -82,7 +83,7 @@ def render_pattern(d: Any, now: dt.datetime) -> Group:
         for ts, comp, msg, context in d.examples:
             parts.append(Text.assemble((f"{_when(ts)} ", "dim"), (clean(comp) + " ", "bold"), clean(message_of(msg))))
             # what the server wrote with it (its DETAIL, its STATEMENT), under it
-            parts.extend(Text("    " + clean(line), style="dim") for line in context.split("\n")[:6] if line.strip())
+            parts.extend(Text("    " + clean(line), style="dim") for line in context_lines(context))
     else:
         parts.append(Text("(no raw events stored)", style="dim"))
     parts.append(_section("Fix history"))
