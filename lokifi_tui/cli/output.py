@@ -73,8 +73,10 @@ def _escape_markup(s: str) -> str:
     """Rich markup escaping that shows the text exactly as written.
 
     Rich reads backslashes before a tag-like bracket as pairs plus one escape, but before any other
-    bracket it drops exactly one backslash (rich.markup.escape does not cover that case). A trailing
-    backslash is doubled, as rich does, so it cannot escape markup placed after the text."""
+    bracket it drops exactly one backslash (rich.markup.escape does not cover that case). Trailing
+    backslashes are doubled and closed by an empty tag (``[none][/none]``, a zero-width null style), so they
+    show once whether the text ends the line or markup follows it (rich.markup.escape doubles a lone one,
+    which then shows twice when nothing follows)."""
 
     def fix(m: re.Match) -> str:
         n = len(m.group(1))
@@ -83,7 +85,8 @@ def _escape_markup(s: str) -> str:
         return "\\" * (n + 1) + "[" if n else "["
 
     out = _BRACKET.sub(fix, s)
-    return out + "\\" if out.endswith("\\") else out
+    tail = len(out) - len(out.rstrip("\\"))
+    return out + "\\" * tail + "[none][/none]" if tail else out
 
 
 def inert(text: Any, limit: int | None = None) -> str:

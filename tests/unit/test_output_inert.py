@@ -31,12 +31,24 @@ HOSTILE = st.lists(st.sampled_from(_PIECES), max_size=30).map("".join) | st.text
 @given(HOSTILE)
 def test_inert_text_renders_with_no_style_and_no_control_characters(text):
     rendered = Text.from_markup(inert(text), emoji=False)
-    assert rendered.spans == []
+    assert [s for s in rendered.spans if s.end > s.start] == []
     assert not _CONTROL.search(rendered.plain)
     expected = plain(text.replace("\t", " ").replace("\r\n", "⏎").replace("\n", "⏎").replace("\r", "⏎"))
-    # rich.markup.escape doubles a lone trailing backslash so it cannot escape markup that follows it
-    # (f"{inert(x)}[/]"): the one visible difference it allows.
-    assert rendered.plain in (expected, expected + "\\")
+    assert rendered.plain == expected
+    # markup placed after the text still works and the text's last backslashes are not read as escapes
+    after = Text.from_markup(f"[b]{inert(text)}[/][dim]!{inert(text)}[/dim]", emoji=False)
+    assert after.plain == expected + "!" + expected
+    assert [(s.start, s.end) for s in after.spans if s.end > s.start] == [
+        (a, b) for a, b in ((0, len(expected)), (len(expected), 2 * len(expected) + 1)) if b > a
+    ]
+
+
+def test_a_trailing_backslash_prints_once():
+    """A Windows path or a shell continuation at the end of a message printed with one backslash too many."""
+    for text in ("dir\\", "C:\\temp\\\\", "\\"):
+        buf = io.StringIO()
+        Console(file=buf, width=80, emoji=False, highlight=False).print(inert(text))
+        assert buf.getvalue() == text + "\n"
 
 
 def test_console_output_keeps_codes_literal():
