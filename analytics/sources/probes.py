@@ -81,6 +81,22 @@ class ProbeResult:
     error_kind: str | None = None
     message: str | None = None
 
+    def row(self, host: str) -> dict:
+        """This result as a ``probe_results`` row of ``host``."""
+        return {
+            "ts": self.ts,
+            "host": host,
+            "component": self.component,
+            "probe": self.probe,
+            "kind": self.kind,
+            "target": self.target,
+            "ok": self.ok,
+            "status_code": self.status_code,
+            "elapsed_ms": self.elapsed_ms,
+            "error_kind": self.error_kind,
+            "message": self.message,
+        }
+
 
 def parse_hostport(target: str) -> tuple[str, int]:
     t = target.strip()
@@ -288,21 +304,7 @@ class ProbeSource(BaseSource):
         for r in results:
             self._latest[r.probe + "\x00" + r.component] = r
             by_comp.setdefault(r.component, []).append(r)
-            batch.probes.append(
-                {
-                    "ts": r.ts,
-                    "host": self.host,
-                    "component": r.component,
-                    "probe": r.probe,
-                    "kind": r.kind,
-                    "target": r.target,
-                    "ok": r.ok,
-                    "status_code": r.status_code,
-                    "elapsed_ms": r.elapsed_ms,
-                    "error_kind": r.error_kind,
-                    "message": r.message,
-                }
-            )
+            batch.probes.append(r.row(self.host))
             if not r.ok and r.message:
                 batch.events.append(
                     {

@@ -1,14 +1,17 @@
-"""``lokifi status``: the host and its services right now (the seed's `status` command).
+"""``lokifi status``: the host and its services right now.
 
-Host vitals are read live (psutil); each configured component shows its processes (live) and its
-latest probe results and errors (from the store, as the collector recorded them), and whether a
-collector is writing to this database. Without ``--host`` the stored probes and errors are every
-host's; ``--host NAME`` keeps that host's only, and for a host other than this machine shows its
-latest stored vitals instead of live ones (its processes cannot be seen from here).
+Host vitals are read live (psutil); each configured component shows its processes (live), its probe
+results and its latest errors (from the store, as the collector recorded them), and whether a
+collector is writing to this database. While no collector runs, the stored probe results can be days
+old, so this machine's configured probes are run now instead (concurrently, while the store is read;
+each bounded by its timeout) and shown as such; they are not stored. ``--host NAME`` shows that host's
+stored rows only, and for a host other than this machine its latest stored vitals instead of live
+ones (its processes cannot be seen from here).
 """
 
 from __future__ import annotations
 
+import concurrent.futures as cf
 import dataclasses
 import datetime as dt
 import time
@@ -54,6 +57,10 @@ def status(ctx: click.Context, host: str | None, as_json: bool) -> None:
         early = (time.monotonic(), cpu_clock())
     cfg = get_config(ctx)
     local = host is None or host == cfg.host
+    from analytics.collect.writer_lock import collector_running
+
+    pid = collector_running(db_path(ctx))
+    live = _start_probes(cfg) if local and not pid else None
     vitals_src = None
     if local:  # take the first CPU readings now: the sample's window passes while the store is read
         from analytics.sources.vitals import vitals_from_config
@@ -61,7 +68,6 @@ def status(ctx: click.Context, host: str | None, as_json: bool) -> None:
         vitals_src = vitals_from_config(cfg)
         vitals_src.prime(host_window_from=early[0] if early else None)
         window_start = early[1] if early else cpu_clock()
-    from analytics.collect.writer_lock import collector_running
     from analytics.dashboard.service_status import service_state
 
     store = get_store(ctx)
@@ -69,7 +75,8 @@ def status(ctx: click.Context, host: str | None, as_json: bool) -> None:
     # this machine's status is its own rows: a fleet store also holds other hosts' probes and errors
     state = service_state(store, now, cfg.host if local else host, stored_vitals=not local)
     probes, errors = state.probes, state.errors
-    pid = collector_running(db_path(ctx))
+    if live is not None:
+        probes = _live_results(live, cfg.host)
     if local:
         vitals_src.poll(dt.datetime.now(dt.UTC).replace(tzinfo=None))
         snap = _without_own_cpu(vitals_src.latest, window_start, cpu_clock())
@@ -109,7 +116,9 @@ def status(ctx: click.Context, host: str | None, as_json: bool) -> None:
     else:
         _print_stored(host, state.vitals, now)
     collector = f"running (pid {pid})" if pid else "not running — `lokifi collect` records probes, logs and vitals"
-    console.print(f"collector: {collector}")
+    if live:
+        collector = "not running, so the probes below ran now (not stored) — `lokifi collect` records them"
+    console.print(fit(f"collector: {collector}"))
     if not rows:
         if not local:
             console.print(f"No probe results or errors stored from host {inert(host)}.")
@@ -137,9 +146,9 @@ def status(ctx: click.Context, host: str | None, as_json: bool) -> None:
         for p in r["probes"]:
             if p["ok"]:
                 took = f"{p['elapsed_ms'] or 0:.0f} ms"
-                probe_txt.append(f"[green]✓[/] {inert(p['probe'], 30)} {took}, {_ago(p['ts'], now)}")
+                probe_txt.append(f"[green]✓[/] {inert(p['probe'], 30)} {took}, {_when(p, now)}")
             else:
-                probe_txt.append(f"[red]✗[/] {inert(p['probe'], 30)} {inert(_probe_problem(p))}, {_ago(p['ts'], now)}")
+                probe_txt.append(f"[red]✗[/] {inert(p['probe'], 30)} {inert(_probe_problem(p))}, {_when(p, now)}")
         last = "–"
         if r["last_error"]:
             from analytics.patterns.logline import message_of  # its time is the "ago" beside it
@@ -152,6 +161,34 @@ def status(ctx: click.Context, host: str | None, as_json: bool) -> None:
             errs += f" [dim]+{r['muted_errors_last_hour']} muted[/]"
         t.add_row(inert(r["component"]), procs, "\n".join(probe_txt) or "–", errs, last)
     console.print(t)
+
+
+def _when(p: dict, now: dt.datetime) -> str:
+    return "now" if p.get("live") else _ago(p["ts"], now)
+
+
+def _start_probes(cfg) -> list[cf.Future] | None:
+    """This machine's configured probes, started now in threads (None when it has none)."""
+    if not any(c.probes for c in cfg.components):
+        return None
+    from analytics.collect.wiring import probe_spec
+    from analytics.sources.probes import run_probe
+
+    specs = [s for c in cfg.components for i, p in enumerate(c.probes) if (s := probe_spec(c.name, p, i)) is not None]
+    if not specs:
+        return None
+    pool = cf.ThreadPoolExecutor(min(16, len(specs)), thread_name_prefix="lokifi-status-probe")
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    futures = [pool.submit(run_probe, s, now) for s in specs]
+    pool.shutdown(wait=False)
+    return futures
+
+
+def _live_results(futures: list[cf.Future], host: str) -> list[dict]:
+    """The probes' results, in the store's row shape, marked live. Each probe bounds its own connect
+    and read by its timeout, and run_probe turns every failure into a result, so this wait ends."""
+    rows = [dict(f.result().row(host), live=True) for f in futures]
+    return sorted(rows, key=lambda r: (r["component"], r["probe"]))
 
 
 def _probe_problem(p: dict) -> str:

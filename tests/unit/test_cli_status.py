@@ -159,3 +159,45 @@ def test_status_names_the_status_code_and_shows_the_last_error_without_its_heade
     assert r.exit_code == 0, r.output
     assert "HTTP 503" in r.output and " status," not in r.output
     assert "unhandled error in /cart" in r.output and "00:31:53,249" not in r.output
+
+
+def test_without_a_collector_the_probes_run_now(tmp_path):
+    """A stored probe result can be days old when no collector runs: `status` then runs this machine's
+    probes itself and shows what they meet now (a listening socket, a closed port), without storing them."""
+    import datetime as dt
+
+    from analytics.store.database import Store
+
+    listening = socket.socket()
+    listening.bind(("127.0.0.1", 0))
+    listening.listen()
+    db = tmp_path / "x.duckdb"
+    cfg = tmp_path / "lokifi.toml"
+    cfg.write_text(
+        '[general]\nhost = "h1"\n'
+        '[[components]]\nname = "up"\n[[components.probes]]\nkind = "tcp"\nhost = "127.0.0.1"\n'
+        f"port = {listening.getsockname()[1]}\n"
+        '[[components]]\nname = "gone"\n[[components.probes]]\nkind = "tcp"\nhost = "127.0.0.1"\n'
+        f"port = {closed_port()}\n"
+    )
+    store = Store(db)
+    three_days = dt.datetime.now(dt.UTC).replace(tzinfo=None) - dt.timedelta(days=3)
+    store.execute(
+        "INSERT INTO probe_results (ts, host, component, probe, kind, target, ok, elapsed_ms)"
+        " VALUES (?, 'h1', 'gone', 'old', 'tcp', '127.0.0.1:1', true, 1.0)",
+        [three_days],
+    )
+    try:
+        base = ["--db", str(db), "--config", str(cfg)]
+        r = CliRunner().invoke(cli, [*base, "status", "--json"])
+        assert r.exit_code == 0, r.output
+        comps = {c["component"]: c["probes"] for c in json.loads(r.output)["components"]}
+        assert [(p["ok"], p["live"]) for p in comps["up"]] == [(True, True)]
+        assert [(p["ok"], p["error_kind"], p["live"]) for p in comps["gone"]] == [(False, "refused", True)]
+        human = CliRunner().invoke(cli, [*base, "status"], env={"COLUMNS": "200"})
+        assert human.exit_code == 0, human.output
+        assert "refused, now" in human.output and "ran now (not stored)" in human.output
+        assert "3d ago" not in human.output
+    finally:
+        listening.close()
+    assert Store(db).query("SELECT count(*) AS n FROM probe_results")["n"][0] == 1  # nothing stored
