@@ -25,8 +25,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from analytics.forecast import MIN_DAYS
+
 WINDOW_DAYS = 30.0
-MIN_DAYS = 7
 HORIZON_DAYS = 7.0
 TREND_SLOPE = 1.0  # ms/day: increasing above, decreasing below minus this
 SIGNIFICANT_SLOPE = 5.0  # ms/day: |slope| above this is a significant trend

@@ -15,6 +15,8 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from analytics.forecast import MIN_DAYS
+
 if TYPE_CHECKING:  # pragma: no cover
     from analytics.store.database import Store
 
@@ -92,13 +94,13 @@ def sparkline_data_in(
         WITH last AS (SELECT max(hour) AS h FROM metrics_hourly WHERE metric = $metric AND {end_sql} {comp_sql}),
         b AS (
             SELECT component, time_bucket({bucket}, hour, TIMESTAMP '2000-01-01') AS t,
-                   sum(sum) / sum(n) AS v
+                   sum(sum) / sum(n) AS v, count(DISTINCT hour) AS hours
             FROM metrics_hourly, last
             WHERE metric = $metric {comp_sql} AND hour <= last.h
               AND hour > last.h - INTERVAL {int(history_hours)} HOUR
             GROUP BY ALL
         )
-        SELECT component, list(v ORDER BY t), max(t) FROM b GROUP BY component ORDER BY component
+        SELECT component, list(v ORDER BY t), max(t), sum(hours) FROM b GROUP BY component ORDER BY component
         """,
         params,
     ).fetchall()
@@ -126,12 +128,14 @@ def sparkline_data_in(
     paths = {r[0]: r[1:] for r in path}
     info = {r[0]: r for r in runs}
     out = []
-    for comp, history, last_bucket in hist:
+    for comp, history, last_bucket, hours in hist:
         p = paths.get(comp, ([], [], []))
         r = info.get(comp)
         note = ""
         if r is None:
             note = "no forecast yet"
+            if hours is not None and hours < MIN_DAYS * 24:  # what it waits for, as `lokifi ai forecast` says
+                note = f"needs {MIN_DAYS} days of data, has {int(hours)} h"
         elif r[14]:
             note = r[14]
         elif (

@@ -380,11 +380,12 @@ def render_component(d: Any, now: dt.datetime) -> Group:
         for f in d.forecasts:
             style = COLOUR_STYLE.get(f.colour, "")
             line = Text.assemble((clean(f.metric) + " ", "bold"))
-            line.append_text(history_and_forecast(f.history, f.forecast, 48, style=style))
-            pct = "—" if f.pct_change is None else f"{f.pct_change:+.1f}%"
-            line.append(
-                f"  {number(f.current)} → {number(f.predicted)} {pct} {TREND_ARROW.get(f.trend, '?')}", style=style
-            )
+            line.append_text(history_and_forecast(f.history, f.forecast, 48, style=style, note=f.note))
+            if f.predicted is not None:
+                pct = "—" if f.pct_change is None else f"{f.pct_change:+.1f}%"
+                line.append(
+                    f"  {number(f.current)} → {number(f.predicted)} {pct} {TREND_ARROW.get(f.trend, '')}", style=style
+                )
             if f.model:
                 line.append(f"  model {clean(f.model)}", style="dim")
             if f.backtest_error is not None:

@@ -82,12 +82,12 @@ def prediction_cells(row: Any, now: dt.datetime, width: int = 20, with_host: boo
 def forecast_cells(row: Any, now: dt.datetime, width: int = 20) -> Cells:
     style = COLOUR_STYLE.get(row.colour, "")
     change = "—" if row.pct_change is None else f"{row.pct_change:+.1f}%"
-    arrow = TREND_ARROW.get(row.trend, "?")
+    arrow = TREND_ARROW.get(row.trend, "")
     if row.significant:
         arrow += "!"
     return (
         safe(row.component),
-        history_and_forecast(row.history, row.forecast, width, style=style),
+        history_and_forecast(row.history, row.forecast, width, style=style, note=row.note),
         Text(f"{number(row.current)} → {number(row.predicted)}"),
         Text(change, style=style),
         Text(arrow, style=style),

@@ -62,11 +62,18 @@ def spark(values: Sequence[float], width: int, lo: float | None = None, hi: floa
     return "".join(chars)
 
 
-def history_and_forecast(history: Sequence[float], forecast: Sequence[float], width: int, style: str = "") -> Text:
-    """History then forecast on one shared scale; the forecast part is dimmed/italic after a ``┊``."""
+def history_and_forecast(
+    history: Sequence[float], forecast: Sequence[float], width: int, style: str = "", note: str = ""
+) -> Text:
+    """History then forecast on one shared scale; the forecast part is dimmed/italic after a ``┊``. With no
+    forecast path, ``note`` (why there is none) follows a short history, dim."""
     h, f = _finite(history), _finite(forecast)
     if not h and not f:
-        return Text("no data", style="dim")
+        return Text(note or "no data", style="dim")
+    if not f and note:
+        text = Text(spark(h, min(len(h), 8)) + " ")
+        text.append(note, style="dim")
+        return text
     f_width = min(len(f), max(width // 4, 3)) if f else 0
     h_width = max(width - f_width - (1 if f else 0), 1)
     hs, fs = resample(h, h_width), resample(f, f_width)

@@ -87,6 +87,17 @@ def test_insufficient_data_says_how_many_days_are_missing(store):
     [g] = F.forecast_all(store, now=NOW, component="nothing-here")
     assert not g.ok and "no response_time_ms data for nothing-here" in g.message
 
+    # the dashboard's Forecast pane says what it waits for, not '— → — ?'
+    from analytics.forecast.sparklines import forecast_rows
+    from lokifi_tui.widgets.panes import forecast_cells
+
+    [row] = sparkline_data(store)
+    assert row["note"] == "needs 7 days of data, has 71 h" and row["predicted"] is None
+    with store.read() as con:
+        [pane_row] = forecast_rows(con, None, 10)
+    cells = forecast_cells(pane_row, NOW, width=40)
+    assert "needs 7 days of data, has 71 h" in cells[1].plain and "?" not in cells[4].plain
+
 
 def test_ai_forecast_command_shows_the_seeds_output(demo):
     runner = CliRunner()
