@@ -230,7 +230,7 @@ def _print_scan(result: dict, rows: list[dict]) -> None:
             f"{r['count']:,}",
             r["type"],
             *([when(r, "first") + "\n" + when(r, "last")] if stacked else [when(r, "first"), when(r, "last")]),
-            inert(r["example"], 160),
+            inert(_shown_example(r["example"]), 160),
         )
         for r in rows
     ]
@@ -256,6 +256,14 @@ def _print_scan(result: dict, rows: list[dict]) -> None:
 
 #: where a pattern was seen in a multi-file scan, when its line has no time: ``line 22 of app.log``
 _LINE_OF = re.compile(r"line (\d+) of (.+)")
+
+
+def _shown_example(example: str) -> str:
+    """An example as the table shows it: of a JSON or logfmt line, its message and error fields (the rest
+    is in ``--json``); any other line as it is."""
+    from analytics.patterns.json_message import structured_message
+
+    return structured_message(example) or example
 
 
 def _to_second(when: str | None) -> str | None:

@@ -19,7 +19,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static, Tab, Tabs
 
 from analytics.dashboard import PANE_TITLES
-from analytics.patterns.json_message import json_message
+from analytics.patterns.json_message import structured_message
 from lokifi_tui.bindings import bindings_for, dashboard_help, panes_for
 from lokifi_tui.host import host
 from lokifi_tui.messages import AnalysisDone, TriageDone
@@ -386,8 +386,8 @@ class DashboardScreen(Screen):
         if pane == "recommendations":
             self.row_actions.open_details("recommendation", row.key, row.title)
         elif pane == "patterns":
-            # a JSON log's pattern is titled by its message field, as its row shows it
-            title = (json_message(row.template) if row.template else None) or row.template or row.message
+            # a JSON or logfmt pattern is titled by its message (and error) field, as its row shows it
+            title = (structured_message(row.template) if row.template else None) or row.template or row.message
             self.row_actions.open_details("pattern", row.key, title)
         elif pane == "predictions":
             self.row_actions.open_details("prediction", row.key, f"{row.type} · {row.component}")

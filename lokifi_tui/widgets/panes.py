@@ -16,7 +16,7 @@ from textual.containers import Vertical
 from textual.widgets import Static
 
 from analytics.dashboard import PANE_TITLES
-from analytics.patterns.json_message import json_message
+from analytics.patterns.json_message import structured_message
 from lokifi_tui.widgets.render import (
     COLOUR_STYLE,
     TREND_ARROW,
@@ -134,13 +134,14 @@ def _muted(row: Any) -> Text:
 
 def _template_with_example(row: Any, quiet: bool = False) -> Text:
     """The template, then a real message of the pattern (dim) when the template has variables; of a JSON
-    log line, its message field (the rest are fields the column has no room for). ``quiet``: all of it dim
+    or logfmt line, its message field and its error field (the rest are fields the column has no room
+    for). ``quiet``: all of it dim
     (a pattern muted on every host: expected, nothing to act on)."""
     template = row.template or row.message
-    shown = json_message(template) if template else None
+    shown = structured_message(template) if template else None
     text = safe(shown or template, "dim" if quiet else "")
     if row.template and "<*>" in (shown or row.template) and row.message and row.message != row.template:
-        example = (json_message(row.message) if shown else None) or example_from(row.template, row.message)
+        example = (structured_message(row.message) if shown else None) or example_from(row.template, row.message)
         text.append("  e.g. ", style="dim")
         text.append_text(safe(example, "dim"))
     return text

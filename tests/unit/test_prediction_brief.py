@@ -164,27 +164,34 @@ def test_a_patterns_examples_show_their_time_once():
     assert "db ERROR:  duplicate key\n    DETAIL:  Key (id)=(1)\n    STATEMENT:  x\n" in text  # its context under it
 
 
-def test_a_json_log_lines_pattern_reads_as_its_message():
-    """Pino, bunyan, zap, structlog ... lines are JSON objects: the pane and the brief show their message
-    field, not '{"level": <*>, "time": <*>, "pid": <*>, ...' cut at the column's width."""
+def _pane_message(template: str, message: str) -> str:
+    """The Error patterns pane's message cell of a pattern with this template and example."""
     from types import SimpleNamespace
 
-    from analytics.patterns.json_message import json_message
     from lokifi_tui.widgets.panes import pattern_cells
 
-    line = '{"level":50,"time":1764900000000,"pid":42,"hostname":"web-1","msg":"connect ECONNREFUSED 10.0.0.7:6379"}'
-    template = '{"level": <*>, "time": <*>, "pid": <*>, "hostname": "<*>", "msg": "connect ECONNREFUSED <*>"}'
     row = SimpleNamespace(
-        error_type="connection",
-        count=88,
+        error_type="general",
+        count=3,
         confidence=None,
         lo=None,
         hi=None,
         auto_approved=False,
         template=template,
-        message=line,
+        message=message,
     )
-    cell = pattern_cells(row, dt.datetime(2026, 12, 5), 20)[-1].plain
+    return pattern_cells(row, dt.datetime(2026, 12, 5), 20)[-1].plain
+
+
+def test_a_json_log_lines_pattern_reads_as_its_message():
+    """Pino, bunyan, zap, structlog ... lines are JSON objects: the pane and the brief show their message
+    field, not '{"level": <*>, "time": <*>, "pid": <*>, ...' cut at the column's width."""
+
+    from analytics.patterns.json_message import json_message
+
+    line = '{"level":50,"time":1764900000000,"pid":42,"hostname":"web-1","msg":"connect ECONNREFUSED 10.0.0.7:6379"}'
+    template = '{"level": <*>, "time": <*>, "pid": <*>, "hostname": "<*>", "msg": "connect ECONNREFUSED <*>"}'
+    cell = _pane_message(template, line)
     assert cell == "connect ECONNREFUSED <*>  e.g. connect ECONNREFUSED 10.0.0.7:6379"
     assert prediction_brief("recurring_error", "web", "", _recurring(88, line)) == (
         "88× connect ECONNREFUSED 10.0.0.7:6379"
@@ -192,6 +199,86 @@ def test_a_json_log_lines_pattern_reads_as_its_message():
     # structlog's event, escapes undone; lines that are not JSON objects, or have no message, are left alone
     assert json_message('{"event": "user \\"bob\\" logged in", "level": "info"}') == 'user "bob" logged in'
     assert json_message("ERROR {not json}") is None and json_message('{"level": "info", "n": 3}') is None
+
+
+#: a real Alertmanager 0.25 line (Debian's prometheus-alertmanager started with a missing config file)
+ALERTMANAGER = (
+    "ts=2026-12-06T02:09:21.112Z caller=coordinator.go:118 level=error component=configuration "
+    'msg="Loading configuration file failed" file=/nonexistent.yml err="open /nonexistent.yml: no such file or '
+    'directory"'
+)
+
+
+def test_a_logfmt_lines_pattern_reads_as_its_message_and_error(tmp_path):
+    """Go services of the Prometheus ecosystem write logfmt: 'ts=<*> caller=<*> level=error component=...'
+    filled the column before the message began. The pane, the brief and `patterns scan` show its msg and,
+    after it, its err field (what went wrong)."""
+
+    from click.testing import CliRunner
+
+    from analytics.patterns.json_message import logfmt_level, structured_message
+    from lokifi_tui.cli.main import cli
+
+    template = (
+        "ts=<*> caller=<*> level=error component=configuration "
+        'msg="Loading configuration file failed" file=<*> err="open <*>: no such file or directory"'
+    )
+    cell = _pane_message(template, ALERTMANAGER)
+    assert cell == (
+        "Loading configuration file failed: open <*>: no such file or directory  e.g. "
+        "Loading configuration file failed: open /nonexistent.yml: no such file or directory"
+    )
+    assert prediction_brief("recurring_error", "am", "", _recurring(3, ALERTMANAGER)) == (
+        "3× Loading configuration file failed: open /nonexistent.yml: no such file or directory"
+    )
+    assert logfmt_level(ALERTMANAGER) == "ERROR"
+    # zap's JSON keeps its error apart too; a bare key=value in prose, or a lone pair, is not logfmt
+    assert structured_message('{"level":"error","msg":"dial failed","error":"connection refused"}') == (
+        "dial failed: connection refused"
+    )
+    assert structured_message('level=warn msg="retry \\"db\\" soon"') == 'retry "db" soon'
+    assert structured_message("upload failed a=b c=d") is None and structured_message("a=b") is None
+    assert structured_message('level=info err="x"') is None  # no message: the line is shown as it is
+
+    log = tmp_path / "alertmanager.log"
+    log.write_text(ALERTMANAGER + "\n")
+    r = CliRunner().invoke(
+        cli, ["--db", str(tmp_path / "l.duckdb"), "patterns", "scan", "--errors", str(log)], env={"COLUMNS": "200"}
+    )
+    assert r.exit_code == 0, r.output
+    assert "Loading configuration file failed: open /nonexistent.yml: no such file or directory" in r.output
+    assert "caller=" not in r.output
+    r = CliRunner().invoke(cli, ["--db", str(tmp_path / "l.duckdb"), "patterns", "scan", "--json", str(log)])
+    [p] = json.loads(r.output)["patterns"]
+    assert p["example"] == ALERTMANAGER and p["level"] == "ERROR"  # the data itself is kept whole
+
+
+_KEYS = st.sampled_from(["ts", "caller", "level", "component", "msg", "err", "file", "x.y", "a_b", "n-1"])
+_VALUES = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=12)
+
+
+def _logfmt(value: str) -> str:
+    """A value written as Go's logfmt writers write it: bare when it can be, else quoted (strconv.Quote)."""
+    bare = value and not any(c.isspace() or c in '"=\\' for c in value) and value.isprintable()
+    return value if bare else json.dumps(value, ensure_ascii=False)
+
+
+@given(st.lists(st.tuples(_KEYS, _VALUES), min_size=2, max_size=8))
+def test_logfmt_fields_read_back_what_was_written(pairs):
+    from analytics.patterns.json_message import logfmt_fields, structured_message
+
+    line = " ".join(f"{k}={_logfmt(v)}" for k, v in pairs)
+    expected: dict[str, str] = {}
+    for k, v in pairs:
+        expected.setdefault(k, v)
+    got = logfmt_fields(line)
+    if len(expected) < 2:
+        assert got is None
+        return
+    assert got == expected
+    msg, err = expected.get("msg", ""), expected.get("err", "")
+    want = (f"{msg}: {err}" if err.strip() and err not in msg else msg) if msg.strip() else None
+    assert structured_message(line) == want
 
 
 def test_a_recurring_predictions_example_context_is_a_row_of_its_own():
