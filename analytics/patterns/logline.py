@@ -230,6 +230,15 @@ def message_of(text: str) -> str:
     return parsed.message + sep + rest
 
 
+def shown_message(text: str) -> str:
+    """What a line says, where room is short: of a JSON or logfmt line its message and error fields
+    (:func:`analytics.patterns.json_message.structured_message`), of any other line its text without the
+    time/level header (:func:`message_of`)."""
+    from analytics.patterns.json_message import structured_message
+
+    return structured_message(text) or message_of(text)
+
+
 #: a klog/glog line (Kubernetes, Go services): a severity letter, then MMDD hh:mm:ss.uuuuuu, the thread id
 #: and file:line] -- ``E1205 01:00:00.123456       1 reflector.go:123] ...``; groups: the letter, month,
 #: day, hour, minute, second, microseconds. Python ``re`` and Rust ``regex`` alike (error_lines runs it in

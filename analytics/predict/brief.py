@@ -49,10 +49,9 @@ def prediction_brief(kind: str, component: str, message: str, evidence: Any) -> 
     example = current.get("example")
     if isinstance(example, str) and example.strip():
         count = _number(current.get("count"))
-        from analytics.patterns.json_message import structured_message
-        from analytics.patterns.logline import message_of  # stored before examples were kept without it
+        from analytics.patterns.logline import shown_message  # header: stored before examples were kept without it
 
-        example = " ".join((structured_message(example) or message_of(example)).split())
+        example = " ".join(shown_message(example).split())
         return f"{count:.0f}× {example}" if count is not None else example
     avg, peak = _number(current.get("avg_time_ms")), _number(current.get("max_time_ms"))
     limit = _number(baseline.get("threshold_ms"))

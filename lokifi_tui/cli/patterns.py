@@ -199,6 +199,7 @@ def patterns_scan(files: tuple[str, ...], errors_only: bool, limit: int, as_json
 def _print_scan(result: dict, rows: list[dict]) -> None:
     from rich.table import Table
 
+    from analytics.patterns.logline import shown_message
     from lokifi_tui.cli.output import console, inert
 
     t = Table(
@@ -230,7 +231,7 @@ def _print_scan(result: dict, rows: list[dict]) -> None:
             f"{r['count']:,}",
             r["type"],
             *([when(r, "first") + "\n" + when(r, "last")] if stacked else [when(r, "first"), when(r, "last")]),
-            inert(_shown_example(r["example"]), 160),
+            inert(shown_message(r["example"]), 160),  # the whole line is in --json
         )
         for r in rows
     ]
@@ -256,14 +257,6 @@ def _print_scan(result: dict, rows: list[dict]) -> None:
 
 #: where a pattern was seen in a multi-file scan, when its line has no time: ``line 22 of app.log``
 _LINE_OF = re.compile(r"line (\d+) of (.+)")
-
-
-def _shown_example(example: str) -> str:
-    """An example as the table shows it: of a JSON or logfmt line, its message and error fields (the rest
-    is in ``--json``); any other line as it is."""
-    from analytics.patterns.json_message import structured_message
-
-    return structured_message(example) or example
 
 
 def _to_second(when: str | None) -> str | None:
@@ -306,6 +299,7 @@ def patterns_list(
 
     from analytics.common.clock import utcnow
     from analytics.patterns.learning import list_patterns
+    from analytics.patterns.logline import shown_message
     from lokifi_tui.cli.context import get_store
     from lokifi_tui.cli.output import console, inert, print_json
 
@@ -361,7 +355,7 @@ def patterns_list(
             f"{count or 0:,}",
             f"{r['confidence_score']:.0%} ({interval})",
             f"{r['success_count'] or 0}/{n}" + (" auto" if r["auto_approved"] else ""),
-            _muted_tag(muted_cell(mutes, r)) + inert(r["template"] or r["error_message"], 120),
+            _muted_tag(muted_cell(mutes, r)) + inert(shown_message(r["template"] or r["error_message"]), 120),
         )
     console.print(t)
 

@@ -151,9 +151,9 @@ def status(ctx: click.Context, host: str | None, as_json: bool) -> None:
                 probe_txt.append(f"[red]✗[/] {inert(p['probe'], 30)} {inert(_probe_problem(p))}, {_when(p, now)}")
         last = "–"
         if r["last_error"]:
-            from analytics.patterns.logline import message_of  # its time is the "ago" beside it
+            from analytics.patterns.logline import shown_message  # its time is the "ago" beside it
 
-            last = f"{inert(message_of(r['last_error']), 50)} ({_ago(r['last_error_at'], now)})"
+            last = f"{inert(shown_message(r['last_error']), 50)} ({_ago(r['last_error_at'], now)})"
             if r["last_error_muted"]:
                 last += " [dim](muted)[/]"
         errs = str(r["errors_last_hour"])

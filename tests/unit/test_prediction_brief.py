@@ -251,6 +251,20 @@ def test_a_logfmt_lines_pattern_reads_as_its_message_and_error(tmp_path):
     r = CliRunner().invoke(cli, ["--db", str(tmp_path / "l.duckdb"), "patterns", "scan", "--json", str(log)])
     [p] = json.loads(r.output)["patterns"]
     assert p["example"] == ALERTMANAGER and p["level"] == "ERROR"  # the data itself is kept whole
+    # learned, it lists and its last error shows the same way
+    cfg = tmp_path / "c.toml"
+    cfg.write_text('[general]\nhost = "h1"\n[[components]]\nname = "alertmanager"\n')
+    base = ["--db", str(tmp_path / "l.duckdb"), "--config", str(cfg)]
+    assert (
+        CliRunner()
+        .invoke(cli, [*base, "error", "record", ALERTMANAGER, "-c", "alertmanager", "--host", "h1"])
+        .exit_code
+        == 0
+    )
+    for args in (["patterns", "list"], ["status"]):
+        r = CliRunner().invoke(cli, [*base, *args], env={"COLUMNS": "200"})
+        assert r.exit_code == 0, r.output
+        assert "Loading configuration file failed: open" in r.output and "caller=" not in r.output, args
 
 
 _KEYS = st.sampled_from(["ts", "caller", "level", "component", "msg", "err", "file", "x.y", "a_b", "n-1"])
