@@ -314,6 +314,15 @@ def _hand_over_at(store, p: Planned, host: str, start: int, end: int) -> int:
     return max(start, at)
 
 
+def _left_to_tail(path: Path, start: int, end: int) -> str:
+    """What a report says of the lines ``[start, end)`` of an access log's last minute, left to the tail."""
+    with open(path, "rb") as f:
+        f.seek(start)
+        n = f.read(end - start).count(b"\n")
+    lines = f"{n:,} line{'s' if n != 1 else ''}"
+    return f"its last minute ({lines}) is read by `lokifi collect`, with the rest of that minute"
+
+
 # --------------------------------------------------------------------------------------------------
 # The run
 # --------------------------------------------------------------------------------------------------
@@ -421,9 +430,10 @@ def _one_file(
             began = cur.get("start")
             end = int(cur.get("offset", 0) if began is None else began)
         else:
-            end = _line_end_before(p.path, st.st_size)
-            if p.codec is None:
-                end = _hand_over_at(store, p, host, start, end)
+            whole = _line_end_before(p.path, st.st_size)
+            end = _hand_over_at(store, p, host, start, whole) if p.codec is None else whole
+            if end < whole:  # an access log's last minute: the tail reads it whole, with what follows in it
+                res.kind, res.note = "access", _left_to_tail(p.path, end, whole)
             fd = os.open(p.path, os.O_RDONLY)
             try:
                 tail_head = os.pread(fd, min(HEAD_BYTES, end), 0)  # the raw bytes the tail hashes

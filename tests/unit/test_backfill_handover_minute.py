@@ -54,7 +54,10 @@ def setup(tmp_path):
 
 def test_the_hand_over_minute_counts_the_lines_backfill_and_the_tail_read(setup):
     db, cfg, log, before, present, later, closing = setup
-    backfill(Store(db), cfg, now=NOW)
+    report = backfill(Store(db), cfg, now=NOW)
+    # the report says where the rest went (it read 12 of the file's 15 lines)
+    [f] = report.files
+    assert (f.kind, f.lines) == ("access", 12) and f.note.startswith("its last minute (3 lines) is read by")
     for k in (1, 2):
         m = HAND - dt.timedelta(minutes=k)
         assert _minute(db, m)["requests_per_min"] == _expected(before, m)["requests_per_min"] == 6
