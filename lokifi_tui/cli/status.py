@@ -11,10 +11,10 @@ ones (its processes cannot be seen from here).
 
 from __future__ import annotations
 
-import concurrent.futures as cf
 import dataclasses
 import datetime as dt
 import time
+from typing import Any
 
 import click
 
@@ -116,7 +116,7 @@ def status(ctx: click.Context, host: str | None, as_json: bool) -> None:
     else:
         _print_stored(host, state.vitals, now)
     collector = f"running (pid {pid})" if pid else "not running — `lokifi collect` records probes, logs and vitals"
-    if live:
+    if live is not None:
         collector = "not running, so the probes below ran now (not stored) — `lokifi collect` records them"
     console.print(fit(f"collector: {collector}"))
     if not rows:
@@ -167,27 +167,53 @@ def _when(p: dict, now: dt.datetime) -> str:
     return "now" if p.get("live") else _ago(p["ts"], now)
 
 
-def _start_probes(cfg) -> list[cf.Future] | None:
-    """This machine's configured probes, started now in threads (None when it has none)."""
+@dataclasses.dataclass
+class _LiveProbes:
+    specs: list[Any]
+    threads: list[Any]
+    results: dict[int, Any]  # by the spec's index, as each thread ends
+    at: dt.datetime
+    started: float  # time.monotonic() at the start
+
+
+def _start_probes(cfg) -> _LiveProbes | None:
+    """This machine's configured probes, started now, each in a daemon thread (a name that takes the
+    resolver long to answer must not hold the command's exit); None when it has none."""
     if not any(c.probes for c in cfg.components):
         return None
+    import threading
+
     from analytics.collect.wiring import probe_spec
     from analytics.sources.probes import run_probe
 
     specs = [s for c in cfg.components for i, p in enumerate(c.probes) if (s := probe_spec(c.name, p, i)) is not None]
     if not specs:
         return None
-    pool = cf.ThreadPoolExecutor(min(16, len(specs)), thread_name_prefix="lokifi-status-probe")
-    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    futures = [pool.submit(run_probe, s, now) for s in specs]
-    pool.shutdown(wait=False)
-    return futures
+    live = _LiveProbes(specs, [], {}, dt.datetime.now(dt.UTC).replace(tzinfo=None), time.monotonic())
+
+    def one(i: int) -> None:
+        live.results[i] = run_probe(specs[i], live.at)
+
+    for i in range(len(specs)):
+        t = threading.Thread(target=one, args=(i,), name="lokifi-status-probe", daemon=True)
+        t.start()
+        live.threads.append(t)
+    return live
 
 
-def _live_results(futures: list[cf.Future], host: str) -> list[dict]:
-    """The probes' results, in the store's row shape, marked live. Each probe bounds its own connect
-    and read by its timeout, and run_probe turns every failure into a result, so this wait ends."""
-    rows = [dict(f.result().row(host), live=True) for f in futures]
+def _live_results(live: _LiveProbes, host: str) -> list[dict]:
+    """The probes' results, in the store's row shape, marked live. A probe bounds its connect and its
+    read by its timeout, but not a name lookup: one still running twice its timeout and a second after
+    the start (as long as the collector waits) is shown as unanswered."""
+    limit = max(s.timeout for s in live.specs) * 2 + 1.0
+    for t in live.threads:
+        t.join(max(0.0, live.started + limit - time.monotonic()))
+    rows = []
+    for i, spec in enumerate(live.specs):
+        r = live.results.get(i)
+        if r is None:
+            r = spec.result(live.at, False, error_kind="timeout", message=f"no answer within {limit:.0f} s")
+        rows.append(dict(r.row(host), live=True))
     return sorted(rows, key=lambda r: (r["component"], r["probe"]))
 
 

@@ -201,3 +201,34 @@ def test_without_a_collector_the_probes_run_now(tmp_path):
     finally:
         listening.close()
     assert Store(db).query("SELECT count(*) AS n FROM probe_results")["n"][0] == 1  # nothing stored
+
+
+def test_a_probe_that_never_answers_is_shown_unanswered_in_bounded_time(tmp_path, monkeypatch):
+    """A probe bounds its connect and read by its timeout, not a name lookup: `status` waits as long as
+    the collector does (twice the timeout and a second) and shows the probe unanswered."""
+    import threading
+    import time
+
+    from analytics.sources import probes
+
+    release = threading.Event()
+
+    def stuck(spec, now):  # a resolver that does not answer
+        release.wait(60)
+        return spec.result(now, True, 1.0)
+
+    monkeypatch.setattr(probes, "run_probe", stuck)
+    cfg = tmp_path / "lokifi.toml"
+    cfg.write_text(
+        '[[components]]\nname = "far"\n[[components.probes]]\nkind = "tcp"\nhost = "db.example.invalid"\n'
+        "port = 5432\ntimeout = 0.5\n"
+    )
+    started = time.monotonic()
+    try:
+        r = CliRunner().invoke(cli, ["--db", str(tmp_path / "x.duckdb"), "--config", str(cfg), "status", "--json"])
+    finally:
+        release.set()
+    assert r.exit_code == 0, r.output
+    assert time.monotonic() - started < 10
+    [p] = next(c for c in json.loads(r.output)["components"] if c["component"] == "far")["probes"]
+    assert (p["ok"], p["error_kind"], p["message"]) == (False, "timeout", "no answer within 2 s")
