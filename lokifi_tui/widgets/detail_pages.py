@@ -374,7 +374,7 @@ def render_component(d: Any, now: dt.datetime) -> Group:
             t.add_row(safe(b.get("metric_name")), number(mean), number(std), band, str(b.get("sample_count")))
         parts.append(t)
     else:
-        parts.append(Text("(no baselines yet)", style="dim"))
+        parts.append(Text("(no baselines yet: they are built from complete hours of data)", style="dim"))
     parts.append(_section("Forecast"))
     if d.forecasts:
         for f in d.forecasts:
