@@ -246,6 +246,25 @@ def run_probe(spec: ProbeSpec, now: dt.datetime) -> ProbeResult:
         )
 
 
+def probe_in_thread(spec: ProbeSpec, now: dt.datetime) -> cf.Future:
+    """:func:`run_probe` in a daemon thread of its own; its result arrives in the returned future. A
+    probe bounds its connect and read by its timeout but not a name lookup, and a resolver that does not
+    answer must not hold the process's exit (a thread pool's workers are joined at exit)."""
+    fut: cf.Future = cf.Future()
+    fut.set_running_or_notify_cancel()
+
+    def run() -> None:
+        fut.set_result(run_probe(spec, now))  # run_probe turns every failure into a result
+
+    threading.Thread(target=run, name="lokifi-probe", daemon=True).start()
+    return fut
+
+
+def wait_limit(specs: list[ProbeSpec]) -> float:
+    """How long a round of probes is waited for: twice the longest timeout (connect, then read) and a second."""
+    return max(s.timeout for s in specs) * 2 + 1.0
+
+
 @dataclass
 class _Inflight:
     future: cf.Future
@@ -253,19 +272,16 @@ class _Inflight:
 
 
 class ProbeSource(BaseSource):
-    """Runs every configured probe concurrently each interval; never waits longer than the timeouts."""
+    """Runs every configured probe concurrently each interval (each in a daemon thread); never waits
+    longer than the timeouts, and a probe still running is not started again."""
 
     kind = "probes"
     unique_rows = True  # every row carries the moment of its own sample: never a duplicate
 
-    def __init__(
-        self, probes: list[ProbeSpec], host: str, *, interval: float = 10.0, name: str = "probes", max_workers: int = 16
-    ) -> None:
+    def __init__(self, probes: list[ProbeSpec], host: str, *, interval: float = 10.0, name: str = "probes") -> None:
         super().__init__(name, interval)
         self.specs = list(probes)
         self.host = host
-        self._pool: cf.ThreadPoolExecutor | None = None
-        self._max_workers = max(1, min(max_workers, len(self.specs) or 1))
         self._inflight: dict[int, _Inflight] = {}  # a probe still running from an earlier round is not re-run
         self._latest: dict[str, ProbeResult] = {}
         self.runs = 0
@@ -277,18 +293,15 @@ class ProbeSource(BaseSource):
     def run_all(self, now: dt.datetime) -> list[ProbeResult]:
         if not self.specs:
             return []
-        if self._pool is None:
-            self._pool = cf.ThreadPoolExecutor(self._max_workers, thread_name_prefix="lokifi-probe")
         started = time.monotonic()
         mine: dict[int, cf.Future] = {}
         for i, spec in enumerate(self.specs):
             if i in self._inflight:
                 continue
-            fut = self._pool.submit(run_probe, spec, now)
+            fut = probe_in_thread(spec, now)
             self._inflight[i] = _Inflight(fut, started)
             mine[i] = fut
-        limit = max(s.timeout for s in self.specs) * 2 + 1.0  # connect and read each bounded by timeout
-        cf.wait(list(mine.values()), timeout=limit)
+        cf.wait(list(mine.values()), timeout=wait_limit(self.specs))
         results = []
         for i, inf in list(self._inflight.items()):
             if inf.future.done():
@@ -349,6 +362,4 @@ class ProbeSource(BaseSource):
         return [batch] if len(batch) else []
 
     def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=False, cancel_futures=True)
-            self._pool = None
+        self._inflight.clear()  # a probe still running ends with its daemon thread

@@ -167,52 +167,37 @@ def _when(p: dict, now: dt.datetime) -> str:
     return "now" if p.get("live") else _ago(p["ts"], now)
 
 
-@dataclasses.dataclass
-class _LiveProbes:
-    specs: list[Any]
-    threads: list[Any]
-    results: dict[int, Any]  # by the spec's index, as each thread ends
-    at: dt.datetime
-    started: float  # time.monotonic() at the start
-
-
-def _start_probes(cfg) -> _LiveProbes | None:
-    """This machine's configured probes, started now, each in a daemon thread (a name that takes the
-    resolver long to answer must not hold the command's exit); None when it has none."""
+def _start_probes(cfg) -> tuple[list[Any], list[Any], dt.datetime] | None:
+    """This machine's configured probes, started now (specs, futures, when); None when it has none."""
     if not any(c.probes for c in cfg.components):
         return None
-    import threading
-
     from analytics.collect.wiring import probe_spec
-    from analytics.sources.probes import run_probe
+    from analytics.sources.probes import probe_in_thread
 
     specs = [s for c in cfg.components for i, p in enumerate(c.probes) if (s := probe_spec(c.name, p, i)) is not None]
     if not specs:
         return None
-    live = _LiveProbes(specs, [], {}, dt.datetime.now(dt.UTC).replace(tzinfo=None), time.monotonic())
-
-    def one(i: int) -> None:
-        live.results[i] = run_probe(specs[i], live.at)
-
-    for i in range(len(specs)):
-        t = threading.Thread(target=one, args=(i,), name="lokifi-status-probe", daemon=True)
-        t.start()
-        live.threads.append(t)
-    return live
+    at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    return specs, [probe_in_thread(s, at) for s in specs], at
 
 
-def _live_results(live: _LiveProbes, host: str) -> list[dict]:
-    """The probes' results, in the store's row shape, marked live. A probe bounds its connect and its
-    read by its timeout, but not a name lookup: one still running twice its timeout and a second after
-    the start (as long as the collector waits) is shown as unanswered."""
-    limit = max(s.timeout for s in live.specs) * 2 + 1.0
-    for t in live.threads:
-        t.join(max(0.0, live.started + limit - time.monotonic()))
+def _live_results(live: tuple[list[Any], list[Any], dt.datetime], host: str) -> list[dict]:
+    """The probes' results, in the store's row shape, marked live; a probe still running when the
+    collector would stop waiting (a name lookup is not bounded by the timeout) is shown unanswered."""
+    import concurrent.futures as cf
+
+    from analytics.sources.probes import wait_limit
+
+    specs, futures, at = live
+    limit = wait_limit(specs)
+    cf.wait(futures, timeout=limit)
     rows = []
-    for i, spec in enumerate(live.specs):
-        r = live.results.get(i)
-        if r is None:
-            r = spec.result(live.at, False, error_kind="timeout", message=f"no answer within {limit:.0f} s")
+    for spec, f in zip(specs, futures, strict=True):
+        r = (
+            f.result()
+            if f.done()
+            else spec.result(at, False, error_kind="timeout", message=f"no answer within {limit:.0f} s")
+        )
         rows.append(dict(r.row(host), live=True))
     return sorted(rows, key=lambda r: (r["component"], r["probe"]))
 

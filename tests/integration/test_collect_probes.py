@@ -182,6 +182,29 @@ def test_a_probe_stuck_longer_than_its_round_is_not_started_twice(silent_port):
     src.close()
 
 
+@pytest.mark.slow
+def test_a_probe_stuck_in_a_name_lookup_does_not_hold_the_collectors_exit():
+    """A probe's timeout bounds its connect and read, not a name lookup. A lookup the resolver does not
+    answer (a stand-in sleeps) left a thread pool worker that Python joins at exit: stopping the
+    collector waited for it. Each probe now runs in a daemon thread, and the round is not re-run."""
+    import sys
+
+    code = (
+        "import time, datetime as dt\n"
+        "from analytics.sources import probes\n"
+        "probes.run_probe = lambda spec, now: time.sleep(120)\n"
+        "src = probes.ProbeSource([probes.ProbeSpec('c', 'tcp', 'db.example.invalid:5432', timeout=0.2)], 'h')\n"
+        "t = time.monotonic()\n"
+        "assert src.run_all(dt.datetime(2026, 1, 1)) == [] and src.run_all(dt.datetime(2026, 1, 1)) == []\n"
+        "assert len(src._inflight) == 1 and time.monotonic() - t < 4\n"
+        "src.close()\n"
+    )
+    t0 = time.monotonic()
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    assert time.monotonic() - t0 < 15
+
+
 def test_probe_source_rows_metrics_and_error_events(server):
     port = closed_port()
     src = ProbeSource([http(server + "/"), ProbeSpec("web", "tcp", f"127.0.0.1:{port}", name="db")], "h1")
