@@ -141,14 +141,14 @@ def status(ctx: click.Context, host: str | None, as_json: bool) -> None:
         elif r["processes"] == 0:
             procs = "[red]0 (down)[/]"
         else:
-            procs = f"{r['processes']} ({r['cpu_percent']}% CPU, {r['rss_mb']} MB)"
+            procs = f"{r['processes']} · {r['cpu_percent']:g}% CPU · {r['rss_mb']:.0f} MB"
         probe_txt = []
         for p in r["probes"]:
             if p["ok"]:
                 took = f"{p['elapsed_ms'] or 0:.0f} ms"
-                probe_txt.append(f"[green]✓[/] {inert(p['probe'], 30)} {took}, {_when(p, now)}")
+                probe_txt.append(f"[green]✓[/] {took}, {_when(p, now)} [dim]{inert(p['probe'], 40)}[/]")
             else:
-                probe_txt.append(f"[red]✗[/] {inert(p['probe'], 30)} {inert(_probe_problem(p))}, {_when(p, now)}")
+                probe_txt.append(f"[red]✗ {inert(_probe_problem(p))}[/], {_when(p, now)} [dim]{inert(p['probe'], 40)}[/]")
         last = "–"
         if r["last_error"]:
             from analytics.patterns.logline import shown_message  # its time is the "ago" beside it
