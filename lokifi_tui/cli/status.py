@@ -144,11 +144,11 @@ def status(ctx: click.Context, host: str | None, as_json: bool) -> None:
             procs = f"{r['processes']} · {r['cpu_percent']:g}% CPU · {r['rss_mb']:.0f} MB"
         probe_txt = []
         for p in r["probes"]:
+            target = f"[dim]{inert(p['probe'], 40)}[/]"
             if p["ok"]:
-                took = f"{p['elapsed_ms'] or 0:.0f} ms"
-                probe_txt.append(f"[green]✓[/] {took}, {_when(p, now)} [dim]{inert(p['probe'], 40)}[/]")
+                probe_txt.append(f"[green]✓[/] {p['elapsed_ms'] or 0:.0f} ms, {_when(p, now)} {target}")
             else:
-                probe_txt.append(f"[red]✗ {inert(_probe_problem(p))}[/], {_when(p, now)} [dim]{inert(p['probe'], 40)}[/]")
+                probe_txt.append(f"[red]✗ {inert(_probe_problem(p))}[/], {_when(p, now)} {target}")
         last = "–"
         if r["last_error"]:
             from analytics.patterns.logline import shown_message  # its time is the "ago" beside it
