@@ -74,9 +74,9 @@ def status(ctx: click.Context, host: str | None, as_json: bool) -> None:
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     # this machine's status is its own rows: a fleet store also holds other hosts' probes and errors
     state = service_state(store, now, cfg.host if local else host, stored_vitals=not local)
-    probes, errors = state.probes, state.errors
-    if live is not None:
-        probes = _live_results(live, cfg.host)
+    errors = state.errors
+    # "live": run by this command now; else the collector's latest stored result
+    probes = _live_results(live, cfg.host) if live is not None else [dict(p, live=False) for p in state.probes]
     if local:
         vitals_src.poll(dt.datetime.now(dt.UTC).replace(tzinfo=None))
         snap = _without_own_cpu(vitals_src.latest, window_start, cpu_clock())

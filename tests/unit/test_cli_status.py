@@ -48,6 +48,7 @@ def _check_status(tmp_path, name):
     web = next(c for c in data["components"] if c["component"] == "web")
     assert web["processes"] == 1
     assert web["probes"][0]["ok"] is False and web["probes"][0]["error_kind"] == "refused"
+    assert web["probes"][0]["live"] is True  # no collector runs: the probe ran now
     assert web["errors_last_hour"] >= 1 and "refused" in web["last_error"].lower()
     human = CliRunner().invoke(cli, [*base, "status"])
     assert human.exit_code == 0 and "refused" in human.output
@@ -159,6 +160,10 @@ def test_status_names_the_status_code_and_shows_the_last_error_without_its_heade
     assert r.exit_code == 0, r.output
     assert "HTTP 503" in r.output and " status," not in r.output
     assert "unhandled error in /cart" in r.output and "00:31:53,249" not in r.output
+    # no probe configured here to run now: the stored result, marked as such for scripts
+    r = CliRunner().invoke(cli, ["--db", str(db), "--config", str(cfg), "status", "--json"])
+    [shop] = json.loads(r.output)["components"]
+    assert [(p["status_code"], p["live"]) for p in shop["probes"]] == [(503, False)]
 
 
 def test_without_a_collector_the_probes_run_now(tmp_path):
