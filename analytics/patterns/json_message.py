@@ -82,13 +82,6 @@ def logfmt_fields(text: str) -> dict[str, str] | None:
     return fields if len(fields) >= 2 else None
 
 
-def logfmt_level(text: str) -> str | None:
-    """The level a logfmt line gives itself (``level=error`` -> ``ERROR``), or None."""
-    fields = logfmt_fields(text[:4096])
-    word = fields and (fields.get("level") or fields.get("lvl"))
-    return NUMERIC_LEVELS.get(word, word.upper()) if word else None
-
-
 def structured_message(text: str) -> str | None:
     """What a JSON or logfmt line (or template) says happened: its message, then ``: `` and its
     ``err``/``error`` field when it has one; None when ``text`` is neither or has no message."""

@@ -350,10 +350,10 @@ def scan_paths(paths: list[str], errors_only: bool = False, chunk_bytes: int = C
 
     from analytics.patterns.classify import classify
     from analytics.patterns.fingerprint import CURRENT, fingerprint
-    from analytics.patterns.json_message import json_level, json_time, logfmt_level
+    from analytics.patterns.json_message import json_level, json_time
     from analytics.patterns.logline import parse_line, time_inside
     from analytics.patterns.multiline import STAMP_PATTERN, MultilineFolder
-    from analytics.patterns.severity import error_mask, folded_parts
+    from analytics.patterns.severity import error_mask, folded_parts, keyed_level
     from analytics.patterns.templates import group, merge_templates
 
     # template -> [count, first k, first text, first (path, line), first carrier, last k, last text,
@@ -475,7 +475,7 @@ def scan_paths(paths: list[str], errors_only: bool = False, chunk_bytes: int = C
                 "example": first.message[:2000],
                 "template": gname[:2000],
                 "component": first.source,
-                "level": first.level or json_level(t0) or logfmt_level(t0),
+                "level": first.level or json_level(t0) or keyed_level(t0),
             }
         )
     return {

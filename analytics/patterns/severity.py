@@ -25,7 +25,7 @@ import re
 import polars as pl
 
 from analytics.common.escapes import ESCAPES, without_escapes
-from analytics.patterns.json_message import JSON_LEVEL
+from analytics.patterns.json_message import JSON_LEVEL, NUMERIC_LEVELS
 from analytics.patterns.logline import KLOG_LINE
 from analytics.patterns.multiline import STAMP_PATTERN
 
@@ -132,6 +132,13 @@ def error_mask(texts: pl.Series, firsts: pl.Series | None = None, exceptions: pl
         if carried.any():
             said = said | (carried & ~h.str.contains(WARN_LEVEL))
     return high | (~low & said)
+
+
+def keyed_level(text: str) -> str | None:
+    """The level a logfmt line gives itself (``level=error`` -> ``ERROR``, pino's ``level=50``), as the
+    rules above read it; None when it names none."""
+    m = _KEYED_RE.search(text[:4096])
+    return NUMERIC_LEVELS.get(m.group(1), m.group(1).upper()) if m else None
 
 
 def is_error(text: str, first: str | None = None, exception: str | None = None) -> bool:

@@ -292,13 +292,14 @@ _log_bits = st.sampled_from(
 def test_fuzz_log_lines(work, lines, errors_only):
     import polars as pl
 
-    from analytics.patterns.json_message import json_level, json_message, json_time, logfmt_level, structured_message
+    from analytics.patterns.json_message import json_level, json_message, json_time, structured_message
     from analytics.patterns.logline import parse_line, strip_headers, time_inside
     from analytics.patterns.logread import scan_paths
+    from analytics.patterns.severity import keyed_level
 
     for ln in lines:
         parse_line(ln)
-        json_time(ln), json_level(ln), json_message(ln), time_inside(ln), structured_message(ln), logfmt_level(ln)
+        json_time(ln), json_level(ln), json_message(ln), time_inside(ln), structured_message(ln), keyed_level(ln)
     strip_headers(pl.Series([ln.encode("utf-8", "replace").decode("utf-8") for ln in lines], dtype=pl.String))
     p = work / "fuzz.log"
     p.write_bytes("\n".join(lines).encode("utf-8", "surrogateescape"))

@@ -216,7 +216,8 @@ def test_a_logfmt_lines_pattern_reads_as_its_message_and_error(tmp_path):
 
     from click.testing import CliRunner
 
-    from analytics.patterns.json_message import logfmt_level, structured_message
+    from analytics.patterns.json_message import structured_message
+    from analytics.patterns.severity import keyed_level
     from lokifi_tui.cli.main import cli
 
     template = (
@@ -231,7 +232,7 @@ def test_a_logfmt_lines_pattern_reads_as_its_message_and_error(tmp_path):
     assert prediction_brief("recurring_error", "am", "", _recurring(3, ALERTMANAGER)) == (
         "3× Loading configuration file failed: open /nonexistent.yml: no such file or directory"
     )
-    assert logfmt_level(ALERTMANAGER) == "ERROR"
+    assert keyed_level(ALERTMANAGER) == "ERROR"
     # zap's JSON keeps its error apart too; a bare key=value in prose, or a lone pair, is not logfmt
     assert structured_message('{"level":"error","msg":"dial failed","error":"connection refused"}') == (
         "dial failed: connection refused"
