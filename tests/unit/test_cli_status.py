@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import socket
 import subprocess
@@ -52,6 +53,10 @@ def _check_status(tmp_path, name):
     assert web["errors_last_hour"] >= 1 and "refused" in web["last_error"].lower()
     human = CliRunner().invoke(cli, [*base, "status"])
     assert human.exit_code == 0 and "refused" in human.output
+    # at 80 columns a row keeps its figures together: the process's on one line, the probe's outcome first
+    narrow = CliRunner().invoke(cli, [*base, "status"], env={"COLUMNS": "80"})
+    [row] = [x for x in narrow.output.splitlines() if x.startswith("web ")]
+    assert re.search(r"web\s+1 · [\d.]+% CPU · \d+ MB\s+✗ refused, now", row), row
 
 
 def test_status_without_config_explains_what_to_do(tmp_path):
