@@ -13,8 +13,8 @@ wrong); a traceback with no line of its own before it is the exception line alon
 Some servers write what goes with an error on lines of their own, after it and under the same stamp:
 PostgreSQL's ``DETAIL:``, ``HINT:``, ``CONTEXT:``, ``QUERY:``, ``LOCATION:`` and ``STATEMENT:`` (the key that
 already exists, the query that failed). Such a line belongs to the event before it when it bears the same
-stamp and the same words before its label (time, process id, user@database) and a label of that kind, a
-field of the event rather than a level of its own; unstamped lines after it continue it (a query written
+stamp and the same words before its label (time, process id, user@database; a session's line number,
+``%l``, may count on) and a label of that kind, a field of the event rather than a level of its own; unstamped lines after it continue it (a query written
 over several lines). These lines are the event's *context*: kept beside its text, never part of it, so the
 text, and the pattern it falls under, stay those of the line that said what went wrong.
 
@@ -110,12 +110,30 @@ def _annotates(first: str, line: str, st: int) -> str | None:
     if at == 0:
         at = st
     label = line[at:colon]
-    if label not in ANNOTATIONS or line[st:at] != first[st:at]:
+    if label not in ANNOTATIONS or (line[st:at] != first[st:at] and not _counts_on(first[st:at], line[st:at])):
         return None
     own = _LABEL.match(first, at)
     if own is None or own.group() == label + ":":
         return None
     return line[at:].strip()
+
+
+_DIGITS = re.compile(r"(\d+)")
+
+
+def _counts_on(before: str, words: str) -> bool:
+    """``words`` are ``before`` with one number counted on (by at most :data:`CONTEXT_LINES`) after one that
+    stays: the process id, then the line's number in its session (PostgreSQL's ``%p-%l`` in
+    log_line_prefix: ``[1234-1] ERROR:`` then ``[1234-2] DETAIL:``); the rest (user@database) the same.
+    Another process (``[1234]`` then ``[1235]``, ``[1234-1]`` then ``[1235-1]``) is not counted on."""
+    a, b = _DIGITS.split(before), _DIGITS.split(words)
+    if len(a) != len(b) or a[0::2] != b[0::2]:
+        return False
+    changed = [i for i, (x, y) in enumerate(zip(a[1::2], b[1::2], strict=True)) if x != y]
+    if len(changed) != 1 or changed[0] == 0:
+        return False
+    i = changed[0]
+    return 0 < int(b[2 * i + 1]) - int(a[2 * i + 1]) <= CONTEXT_LINES
 
 
 #: lines of an event's context shown or sent with it (all of it is stored, and in ``--json``)

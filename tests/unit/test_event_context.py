@@ -216,3 +216,29 @@ def test_ai_predict_prints_what_came_with_the_example(tmp_path):
     assert out.exit_code == 0, out.output
     assert "   With it: DETAIL:  Key (id)=(5) already exists.\n" in out.output
     assert "            STATEMENT:  insert into u values (5,$$b$$)\n" in out.output
+
+
+def test_a_session_line_number_in_the_prefix_still_joins_the_fields():
+    """log_line_prefix '%m [%p-%l] %q%u@%d ': each line of a session bears its number, the process the same."""
+    stamp = "2026-12-05 22:27:25.454 UTC"
+    lines = [
+        f'{stamp} [7-1] app@db ERROR:  duplicate key value violates unique constraint "u_pkey"',
+        f"{stamp} [7-2] app@db DETAIL:  Key (id)=(1) already exists.",
+        f"{stamp} [7-3] app@db STATEMENT:  insert into u values (1)",
+        f"{stamp} [8-1] app@db ERROR:  deadlock detected",
+        f"{stamp} [9-1] app@db STATEMENT:  update u",  # another process, its first line
+        f"{stamp} [8-2] app2@db HINT:  another user",
+        f"{stamp} [10-5] app@db ERROR:  boom",
+        f"{stamp} [11-5] app@db DETAIL:  the process counted on, not the line",
+    ]
+    folder: MultilineFolder[int] = MultilineFolder()
+    events = folder.feed_lines(lines, range(len(lines))) + folder.flush()
+    assert [(e[3], e[4]) for e in events] == [
+        (0, "DETAIL:  Key (id)=(1) already exists.\nSTATEMENT:  insert into u values (1)"),
+        (3, ""),
+        (4, ""),
+        (5, ""),
+        (6, ""),
+        (7, ""),
+    ]
+    assert fold_multiline(lines)[0] == [e[0] for e in events]
