@@ -14,9 +14,10 @@ Some servers write what goes with an error on lines of their own, after it and u
 PostgreSQL's ``DETAIL:``, ``HINT:``, ``CONTEXT:``, ``QUERY:``, ``LOCATION:`` and ``STATEMENT:`` (the key that
 already exists, the query that failed). Such a line belongs to the event before it when it bears the same
 stamp and the same words before its label (time, process id, user@database; a session's line number,
-``%l``, may count on) and a label of that kind, a field of the event rather than a level of its own; unstamped lines after it continue it (a query written
-over several lines). These lines are the event's *context*: kept beside its text, never part of it, so the
-text, and the pattern it falls under, stay those of the line that said what went wrong.
+``%l``, may count on) and a label of that kind, a field of the event rather than a level of its own;
+unstamped lines after it continue it (a query written over several lines). These lines are the event's
+*context*: kept beside its text, never part of it, so the text, and the pattern it falls under, stay
+those of the line that said what went wrong.
 
 Logs that stamp every line (pip's ``--log``, Python's logging with a time in its format, CRI/Docker's
 ``<time> stderr F``, syslog's ``<time> host prog[pid]:``) are read by what follows the stamp: a stamped
