@@ -147,9 +147,13 @@ V4 = RuleSet(
 
 # Version 5: the rules of 4; a raw line's header also takes postgres's user@database before the level
 # (``... [23604] app@shop ERROR:  relation ...``), so raw lines of that form have new templates.
-CURRENT = dataclasses.replace(V4, version=5)
+V5 = dataclasses.replace(V4, version=5)
 
-RULESETS: dict[int, RuleSet] = {1: SEED_V1, 2: V2, 3: V3, 4: V4, 5: CURRENT}
+# Version 6: the rules of 5; a raw line's header also takes a level word after a leading number (npm's
+# debug log numbers its lines: ``22 error code E404``), so raw lines of that form have new templates.
+CURRENT = dataclasses.replace(V5, version=6)
+
+RULESETS: dict[int, RuleSet] = {1: SEED_V1, 2: V2, 3: V3, 4: V4, 5: V5, 6: CURRENT}
 CURRENT_VERSION = CURRENT.version
 
 

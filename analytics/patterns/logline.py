@@ -38,7 +38,8 @@ _TZ = r"(?:\s?(?:Z|UTC|GMT|[+-]\d{2}:?\d{2}))?"
 # syslog: after the timestamp, "host program[pid]:" or "host program:"
 _HOSTPROG = r"(?:\s+[A-Za-z0-9][\w.\-]*\s+[A-Za-z][\w.\-/]*(?:\([\w.\-]*\))?(?:\[\d+\])?:(?:\s|$))?"
 # a level word right after a timestamp, in any case ("2024-01-01T00:00:00Z error ...", Go, Node, JSON-ish)
-_LEVEL_AFTER_TIME = r"(?:\s+\[?(?i:" + _LEVELS + r")\]?:?(?:\s|$))?"
+_LEVEL_NEXT = r"\[?(?i:" + _LEVELS + r")\]?:?(?:\s|$)"
+_LEVEL_AFTER_TIME = r"(?:\s+" + _LEVEL_NEXT + r")?"
 
 # (field, pattern). Order matters: the first alternative that matches at the start wins.
 ELEMENTS: list[tuple[str, str]] = [
@@ -107,8 +108,8 @@ FIRST_ELEMENTS: list[tuple[str, str]] = [
     ("source", r"[\w.\-/]+\.log\b[\w.\-:]*:?\s"),
     # syslog priority
     ("priority", r"<\d{1,3}>\d?"),
-    # epoch seconds / millis
-    ("time", r"\d{10}(?:\d{3})?(?:\.\d+)?\s"),
+    # epoch seconds / millis, or a counter (npm's debug log numbers its lines), and a level after it
+    ("time", r"\d{10}(?:\d{3})?(?:\.\d+)?\s(?:" + _LEVEL_NEXT + r")?"),
     # a lone dash / label column
     ("sep", r"-\s"),
 ]
@@ -179,6 +180,8 @@ def parse_line(line: str) -> LogLine:
                 break
         else:
             break
+        if out.level is not None:
+            break  # the level ends what a line may start with (``22 error 404 Not Found``: 404 is said)
     for _ in range(MAX_ELEMENTS):
         while pos < n and rest[pos] in " \t":
             pos += 1
@@ -321,6 +324,10 @@ _STRIP_RE = r"^[ \t]*(?:" + "|".join(f"(?:{pat})" for _, pat in ELEMENTS) + r")"
 _STRIP_FIRST_RE = r"^[ \t]*(?:" + "|".join(f"(?:{pat})" for _, pat in FIRST_ELEMENTS) + r")"
 
 
+#: a first element that ends with a level (a counter, then ``error``)
+_FIRST_LEVEL_RE = r"^[ \t]*\d+(?:\.\d+)?\s+" + _LEVEL_NEXT
+
+
 _LOGGER_BRACKET = r"^[ \t]*[A-Za-z_][\w$]*(?:\.[\w$\-]+)+\s+\["
 
 
@@ -335,10 +342,16 @@ def strip_headers(lines: pl.Series) -> pl.Series:
 
     s = lines.cast(pl.String).fill_null("")
     cur = s
+    done = None  # lines whose first elements ended with a level (parse_line stops there)
     for _ in range(MAX_FIRST):
         nxt = cur.str.replace(_STRIP_FIRST_RE, "")
+        if done is not None:
+            nxt = pl.select(pl.when(done).then(cur).otherwise(nxt)).to_series()
         if nxt.equals(cur):
             break
+        leveled = cur.str.contains(_FIRST_LEVEL_RE)
+        if leveled.any():
+            done = leveled if done is None else done | leveled
         cur = nxt
     for _ in range(MAX_ELEMENTS):
         nxt = cur.str.replace(_LOGGER_BRACKET, "[").str.replace(_STRIP_RE, "")

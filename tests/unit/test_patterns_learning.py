@@ -236,6 +236,26 @@ def test_remap_moves_a_tailed_pattern_whose_header_is_read_differently_now(store
     assert P.get_pattern(store, new_fp)["occurrence_count"] == 4
 
 
+def test_remap_moves_a_pattern_of_counter_numbered_lines_to_the_message_after_its_level(store):
+    """Version 6 reads a level word after a leading number as header (npm's debug log: '22 error code
+    E404'): a pattern learned from such lines under version 5 (its template kept 'error') moves, with its
+    fix, to the template of the message after the level, and the next such line counts onto it."""
+    line = "22 error code E404"
+    old_fp = fingerprint(template_of("error code E404", RULESETS[5]))
+    store.execute(
+        "INSERT INTO error_patterns (error_hash, error_type, error_message, component, solution, "
+        "success_count, occurrence_count, rules_version) VALUES (?, 'general', ?, 'npm', 'check the name', 2, 3, 5)",
+        [old_fp, line],
+    )
+    store.execute("INSERT INTO pattern_samples (error_hash, message, component) VALUES (?, ?, 'npm')", [old_fp, line])
+    new_fp = fingerprint(template_of("code E404"))
+    assert P.remap_fingerprints(store) == {old_fp: new_fp}
+    assert P.get_pattern(store, new_fp)["solution"] == "check the name"
+    _events(store, ["31 error code E404"], component="npm", source="tail")
+    P.learn_from_events(store)
+    assert P.get_pattern(store, new_fp)["occurrence_count"] == 4
+
+
 def test_hostile_messages_are_stored_safely(store):
     nasty = "[bold red]boom[/] \x1b[2J\x1b[31m \x00 " + "A" * 200_000 + " \udcff"
     p = P.record_error(store, nasty, component="[i]x[/i]")

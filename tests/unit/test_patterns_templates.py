@@ -412,6 +412,25 @@ def test_a_leading_line_counter_is_not_a_time():
     assert parse_line("1700000000 worker started").time == "1700000000"
 
 
+def test_a_level_after_a_leading_number_is_the_lines_level():
+    """npm's debug log numbers its lines and writes the level in lower case after the number: the level is
+    the line's, the message what follows it (a plain word after the number stays in the message)."""
+    lines = {
+        "22 error code E404": ("ERROR", "code E404", None),
+        "1 info using npm@11.19.1": ("INFO", "using npm@11.19.1", None),
+        "3 silly config load:file:/usr/lib/node_modules/npm/npmrc": (
+            None,
+            "silly config load:file:/usr/lib/node_modules/npm/npmrc",
+            None,
+        ),
+        "12 errors were found": (None, "errors were found", None),
+        "1700000000 warn disk almost full": ("WARN", "disk almost full", "1700000000"),
+    }
+    got = {line: (p.level, p.message, p.time) for line in lines for p in [parse_line(line)]}
+    assert got == lines
+    assert strip_headers(pl.Series(list(lines))).to_list() == [m for _, m, _ in lines.values()]
+
+
 def test_the_same_postgres_error_from_two_users_is_one_pattern():
     lines = [
         '2026-12-05 09:00:36.930 UTC [23604] postgres@postgres ERROR:  relation "users" does not exist at character 15',
