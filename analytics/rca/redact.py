@@ -147,14 +147,15 @@ _SECRET_WORDS = (
 _KEY_VALUE = re.compile(
     r"(?i)(?P<key>\b[A-Za-z0-9_.\-]*(?:" + _SECRET_WORDS + r")[A-Za-z0-9_.\-]*)"
     r"(?P<sep>['\"]?\s*(?:=>|:=|=|:)\s*)"
-    r"(?P<val>\[(?:REDACTED:[a-z_]+|EMAIL|IP|HOST)\]|\"(?:[^\"\\]|\\.)*\"|'(?:[^'\\]|\\.)*'|[^\s,;&'\"}\])]+)"
+    r"(?P<val>\[(?:REDACTED:[a-z_]+|EMAIL|IP|HOST)\]|\"(?:[^\"\\]|\\.)*\"|'(?:[^'\\]|\\.)*'|[^\s,;'\"}\])]+)"
 )
 #: any flag named like a secret: --password x, --http-password=x, -storepass x, --passphrase x
 _CLI_FLAG = re.compile(
     r"(?i)((?<![\w\-])--?[a-z0-9]*[\-_]?(?:" + _SECRET_WORDS + r")(?![\w\-]*-(?:stdin|file|env)\b)[\w\-]*(?:[=\s]+))"
     r"(\"[^\"]*\"|'[^']*'|[^\s\"']+)"
 )
-_MYSQL_P = re.compile(r"(\bmysql(?:dump|admin)?\b[^\n]*?\s-p)(\S+)")
+#: mysql's -pPASSWORD (a quoted one, -p'x y', is read whole by the command-line rules, quotes kept)
+_MYSQL_P = re.compile(r"(\bmysql(?:dump|admin)?\b[^\n]*?\s-p)((?![\"'])(?:\"(?:[^\"\\]|\\.)*\"|'[^']*'|[^\s\"'])+)")
 _TRIVIAL_VALUE = re.compile(
     r"(?i)^(?:|null|none|nil|true|false|yes|no|\*+|x+|<[^>]*>|\$\{[^}]*\}|\$[A-Z_][A-Z0-9_]*|%s|"
     r"\d{1,5}|required|missing|invalid|expired|empty|redacted|hidden|not set|unset|''|\"\")$"

@@ -93,8 +93,25 @@ _PROGRAM = re.compile(
     + "|".join(re.escape(p) for p in sorted(set(_FLAGS) | {p for p, _, _ in _POSITIONAL}, key=len, reverse=True))
     + r")(?![\w\-])"
 )
-_ARG = re.compile(r"\"(?:[^\"\\]|\\.)*\"|'[^']*'|[^\s;&|]+")
-_END = re.compile(r"[;&|]|\s(?:->|=>|:)\s|\s+(?:exited|returned|failed)\b")
+#: one argument as a shell splits them: unquoted characters and quoted parts, together (``-p"two words"``,
+#: ``'pa;ss&w0rd'``); a quote left open runs to the end of the text (a line cut short)
+_ARG = re.compile(r"(?:\"(?:[^\"\\]|\\.)*(?:\"|$)|'[^']*(?:'|$)|[^\s;&|\"'])+")
+#: words that end a command written into a log's prose (``sshpass -p x ssh h -> exited 255``)
+_PROSE_END = re.compile(r"(?:->|=>|:)$|(?:exited|returned|failed)\b")
+
+
+def _arguments(s: str, start: int) -> list[tuple[int, str]]:
+    """The arguments after a program's name at ``start`` (position, text), up to the end of its command:
+    an unquoted ``;``, ``&`` or ``|`` (inside quotes they are the argument's), or a word of the prose
+    around it."""
+    args: list[tuple[int, str]] = []
+    pos = start
+    for a in _ARG.finditer(s, start):
+        if any(c in s[pos : a.start()] for c in ";&|") or _PROSE_END.match(a.group()):
+            break
+        args.append((a.start(), a.group()))
+        pos = a.end()
+    return args
 
 
 def _value_span(token: str, how: str) -> tuple[int, int] | None:
@@ -119,9 +136,7 @@ def command_lines(s: str, replace: Callable[[str, str], str]) -> str:
     spans: list[tuple[int, int]] = []
     for m in _PROGRAM.finditer(s):
         prog = m.group(1)
-        stop = _END.search(s, m.end())
-        region_end = stop.start() if stop else len(s)
-        args = [(a.start(), a.group()) for a in _ARG.finditer(s, m.end(), region_end)]
+        args = _arguments(s, m.end())
         flags = _FLAGS.get(prog, {})
         for i, (pos, tok) in enumerate(args):
             for flag, how in flags.items():
@@ -217,6 +232,15 @@ PROSE_RULES: list[tuple[str, re.Pattern[str], int]] = [
         ),
         2,
     ),
+    # SQL: CREATE/ALTER USER ... IDENTIFIED BY 'x' (MySQL, MariaDB, Oracle; also IDENTIFIED WITH plugin BY),
+    # quoted in any case; unquoted (Oracle's IDENTIFIED BY tiger) only in upper case ("identified by their
+    # email" is prose)
+    (
+        "password",
+        re.compile(r"(?i)\bIDENTIFIED\s+(?:WITH\s+[\w'\"]+\s+)?BY\s+(?:PASSWORD\s+)?(['\"])((?:(?!\1)[^\n]){1,128})\1"),
+        2,
+    ),
+    ("password", re.compile(r"\bIDENTIFIED\s+(?:WITH\s+[\w'\"]+\s+)?BY\s+(?:PASSWORD\s+)?([^\s;'\"]+)"), 1),
     # the admin password is X / password was X (X with a digit, capital or symbol: "is always" is prose)
     (
         "password",

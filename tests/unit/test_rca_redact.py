@@ -359,3 +359,35 @@ def test_ibans_are_removed_spaced_or_not_and_a_wrong_check_is_kept(country, bban
     assert out == "refund to [REDACTED:iban] failed", out
     bad = iban[:2] + f"{(int(iban[2:4]) + 1) % 100:02d}" + iban[4:]
     assert "[REDACTED:iban]" not in redact(f"ref {bad} ok").text
+
+
+@given(
+    st.text(
+        st.characters(min_codepoint=0x20, max_codepoint=0x7E, blacklist_characters="'\"\\$`"), min_size=4, max_size=24
+    ).filter(lambda p: p.strip() == p and "[" not in p),
+    st.sampled_from(
+        [
+            "sshpass -p '{p}' ssh web1",
+            "redis-cli -h cache -a '{p}' ping",
+            "curl -u 'bob:{p}' http://h/x",
+            'curl --user "deploy:{p}" -X POST http://h',
+            "mysql -u root -p'{p}' -e 'select 1'",
+            'mysql -u root -p"{p}" -e "select 1"',
+            "ldapsearch -x -w '{p}' -b dc=x",
+            "ALTER USER app IDENTIFIED BY '{p}'",
+        ]
+    ),
+)
+@settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow])
+def test_a_quoted_password_is_removed_whole_whatever_it_holds(password, template):
+    """Quoted, a password may hold spaces and the characters a shell reads as the end of a command
+    (``&``, ``;``, ``|``): the quotes keep it one argument, and none of it is left."""
+    line = "2026-11-20T10:00:00Z ERROR exec: " + template.format(p=password) + " failed"
+    assert redact(line).text == line.replace(password, "[REDACTED:password]")
+
+
+def test_a_password_after_a_key_keeps_its_ampersand():
+    assert redact("password=Tr0ub4dor&3 rejected").text == "password=[REDACTED:password] rejected"
+    assert redact("GET /x?password=abc&user=bob").text == "GET /x?password=[REDACTED:query_secret]&user=bob"
+    assert redact("ALTER USER scott IDENTIFIED BY tiger;").text == "ALTER USER scott IDENTIFIED BY [REDACTED:password];"
+    assert redact("user identified by their email").text == "user identified by their email"
