@@ -3,7 +3,8 @@
 :class:`HttpSettings` is read from a config table (a ``[[sources]]`` entry, ``[alerts] alertmanager``) and
 checked there, with errors that name the key (:class:`ConfigProblem`); the HTTP client that uses it
 (:mod:`analytics.sources.fleet.client`) owns the requests. Secrets may come from an environment variable or
-a file so they need not sit in the config; URLs are shown without their user-info (:func:`redact_url`).
+a file so they need not sit in the config; URLs are shown without their user-info (:func:`redact_url`)
+or with its password masked (:func:`masked_url`).
 """
 
 from __future__ import annotations
@@ -29,6 +30,24 @@ def redact_url(url: str) -> str:
     if parts.port:
         host = f"{host}:{parts.port}"
     return urlunsplit((parts.scheme, host, parts.path, "", ""))
+
+
+def masked_url(url: str) -> str:
+    """The URL as written, with its password and the values of its query parameters shown as ``***``
+    (``http://admin:***@db:9/x?token=***``): what it points at and who it logs in as stay readable."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return "<invalid URL>"
+    if parts.password is None and not parts.query:
+        return url
+    netloc = parts.netloc
+    if parts.password is not None:
+        host = (parts.hostname or "") if ":" not in (parts.hostname or "") else f"[{parts.hostname}]"
+        netloc = f"{parts.username}:***@{host}" + (f":{port}" if port else "")
+    query = "&".join(f"{p.partition('=')[0]}=***" if "=" in p else p for p in parts.query.split("&"))
+    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
 
 
 def _read_secret(d: dict[str, Any], key: str, where: str) -> str | None:

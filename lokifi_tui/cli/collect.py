@@ -364,6 +364,10 @@ def _redact(obj: Any) -> Any:
         return {k: ("***" if _is_secret(k, v) else _redact(v)) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):
         return [_redact(v) for v in obj]
+    if isinstance(obj, str) and "://" in obj:
+        from analytics.config.http_settings import masked_url
+
+        return masked_url(obj)  # a password written into a URL (http://admin:pw@host)
     return obj
 
 

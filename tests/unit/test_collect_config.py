@@ -169,3 +169,23 @@ def test_cli_init_check_show(tmp_path):
     r = CliRunner().invoke(cli, ["--config", str(cfgp), "config", "show", "--json"])
     assert r.exit_code == 0
     assert json.loads(r.stdout)["ai"]["api_key_file"] == "/k"
+
+
+def test_config_show_masks_a_password_written_into_a_url(tmp_path):
+    """A password in a source's or Alertmanager's URL (any characters, '@' too) is shown as ***; who logs
+    in and where stay readable."""
+    import json
+
+    from lokifi_tui.cli.main import cli
+
+    cfgp = tmp_path / "c.toml"
+    cfgp.write_text(
+        '[[sources]]\nname = "prom"\ntype = "prometheus"\nurl = "http://admin:s3cr3tP@ss@127.0.0.1:9/"\n'
+        '[alerts.alertmanager]\nurl = "http://am:Am%21Pass@127.0.0.1:9"\n'
+    )
+    for args in (["config", "show"], ["config", "show", "--json"]):
+        r = CliRunner().invoke(cli, ["--config", str(cfgp), *args])
+        assert r.exit_code == 0, r.output
+        assert "s3cr3t" not in r.output and "Am%21Pass" not in r.output and "P@ss" not in r.output
+        assert "http://admin:***@127.0.0.1:9/" in r.output and "http://am:***@127.0.0.1:9" in r.output
+    assert json.loads(r.stdout)["sources"][0]["url"] == "http://admin:***@127.0.0.1:9/"
