@@ -45,6 +45,9 @@ from analytics.store.engine import frame
 SAMPLES_PER_PATTERN = 5
 RECENT_WINDOW = 20
 MAX_STORED_MESSAGE = 65536
+#: the sources whose events are raw log lines (their header is stripped when they are templated): the log
+#: tail, Loki, backfill, and lines learned with ``lokifi patterns group --raw --learn``
+RAW_SOURCES = ("tail", "loki", "backfill", "patterns group --raw")
 
 
 class PatternNotFound(LookupError):
@@ -141,7 +144,7 @@ def _learn_batch(con, since, batch) -> LearnResult:
     # [component], pid) is stripped first, exactly as `lokifi patterns scan` does, so all give a line
     # the same pattern. (Each kind masked once: a mask costs ~25 ms even for one line.)
     src = ev["source"].fill_null("")
-    raw = src.str.starts_with("tail") | src.str.starts_with("loki") | src.str.starts_with("backfill")
+    raw = pl.select(pl.any_horizontal(src.str.starts_with(p) for p in RAW_SOURCES)).to_series()
     if raw.all():
         templates = mask(ev["message"], raw=True)
     elif raw.any():

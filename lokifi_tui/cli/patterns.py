@@ -122,24 +122,27 @@ def _learn_lines(ctx: click.Context, lines: list[str], raw: bool, component: str
     import polars as pl
 
     from analytics.config.machine import this_host
-    from analytics.patterns.learning import learn_from_events
+    from analytics.patterns.learning import MAX_STORED_MESSAGE, learn_from_events
     from analytics.patterns.logline import strip_headers
     from lokifi_tui.cli.context import get_store
     from lokifi_tui.cli.output import err_console
 
     store = get_store(ctx)
-    msgs = strip_headers(pl.Series(lines, dtype=pl.String)) if raw else pl.Series(lines, dtype=pl.String)
-    keep = (msgs.str.strip_chars() != "").to_list()  # a blank line (a stanza break) is no event
-    msgs = msgs.filter(pl.Series(keep, dtype=pl.Boolean))
+    lines_s = pl.Series(lines, dtype=pl.String)
+    msgs = strip_headers(lines_s) if raw else lines_s
+    keep = pl.Series((msgs.str.strip_chars() != "").to_list(), dtype=pl.Boolean)  # a stanza break is no event
+    # raw lines are stored as they are, as backfill stores them: the learning pass strips their header as
+    # `patterns group --raw` does, so the ids printed are the ids learned, however long the line
+    msgs = lines_s.filter(keep)
     blank = len(lines) - len(msgs)
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     df = pl.DataFrame(
         {
-            "ts": _line_times([x for x, k in zip(lines, keep, strict=True) if k], now) if raw else [now] * len(msgs),
+            "ts": _line_times(msgs.to_list(), now) if raw else [now] * len(msgs),
             "host": this_host(),
             "component": component,
-            "message": msgs.str.slice(0, 65536),
-            "source": "patterns group",
+            "message": msgs.str.slice(0, MAX_STORED_MESSAGE),
+            "source": "patterns group --raw" if raw else "patterns group",
         }
     )
     if len(df):

@@ -43,6 +43,18 @@ def test_group_raw_and_learn(tmp_path):
     assert len(rows) == 1 and rows[0]["occurrence_count"] == 4
 
 
+@pytest.mark.parametrize("length", [10, 4_100, 17_000])
+def test_the_ids_printed_are_the_ids_learned_however_long_the_line(tmp_path, length):
+    """A line longer than the templates read (4,096 characters) printed one id and was learned under
+    another: the header was stripped before the cut for one and after it for the other."""
+    db = tmp_path / "x.duckdb"
+    line = "2026-12-06T03:00:00Z ERROR boom " + "x" * length + "\n"
+    r = run(db, "patterns", "group", "--raw", "--learn", "--component", "app", input=line)
+    assert r.exit_code == 0
+    (row,) = json.loads(run(db, "patterns", "list", "--json").output)
+    assert row["error_hash"].startswith(r.stdout.strip())
+
+
 def test_learned_lines_keep_the_time_they_were_written(tmp_path):
     """`patterns group --raw --learn < old.log` (what `patterns scan` suggests) stored every line as written
     now: a month-old error became today's, and a recurring one. Each line keeps its own time; a line with
