@@ -16,6 +16,7 @@ reader sees every knob and what a bad value of it falls back to in one place.
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 import stat
 from dataclasses import dataclass, field
@@ -220,6 +221,9 @@ def _section(cls: type[_Section], raw: Any, where: str, problems: list[str]) -> 
                 f"{where}.{key}: expected {type(default).__name__}, got {type(value).__name__} {value!r}; "
                 f"using the default {default!r}"
             )
+            continue
+        if isinstance(value, float) and not math.isfinite(value):  # TOML reads nan and inf as floats
+            problems.append(f"{where}.{key}: {value} is not a finite number; using the default {default!r}")
             continue
         if isinstance(default, tuple) and isinstance(value, list):
             value = tuple(value)
@@ -449,8 +453,11 @@ def _check_ranges(cfg: Config, problems: list[str]) -> Config:
         )
         preds = dataclasses.replace(preds, sensitivity="conservative")
     preds = positive("predictions", preds, ("window_days", "horizon_hours", "slow_response_ms"))
+    ai = positive("ai", cfg.ai, ("timeout", "cache_ttl_days"))
+    ai = positive("ai", ai, ("max_retries",), allow_zero=True)
     return dataclasses.replace(
         cfg,
+        ai=ai,
         general=general,
         collect=collect,
         retention=retention,

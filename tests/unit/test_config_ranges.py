@@ -65,3 +65,22 @@ def test_this_host_is_the_name_gethostname_gives():
     from analytics.config.settings import Config
 
     assert this_host() == socket.gethostname() == Config().host
+
+
+def test_nan_and_infinity_are_not_settings(tmp_path):
+    """TOML reads nan and inf as floats: a timeout of nan or a flush every inf seconds reached the model
+    call and the collector, and `config show --json` printed NaN (not JSON)."""
+    p = tmp_path / "lokifi.toml"
+    p.write_text(
+        "[collect]\nflush_seconds = inf\n[ai]\ntimeout = nan\nmax_retries = -1\n[general]\nrefresh_seconds = -inf\n"
+    )
+    cfg = load_config(p)
+    assert cfg.collect.flush_seconds == 30.0 and cfg.ai.timeout == 30.0 and cfg.ai.max_retries == 2
+    assert cfg.general.refresh_seconds == 5.0
+    lines = {i.key: i.line for i in cfg.issues}
+    assert lines["collect.flush_seconds"] == 2 and lines["ai.timeout"] == 4 and lines["ai.max_retries"] == 5
+    r = CliRunner().invoke(cli, ["--config", str(p), "config", "show", "--json"])
+    assert r.exit_code == 0
+    json.loads(r.stdout, parse_constant=lambda c: (_ for _ in ()).throw(ValueError(c)))  # no NaN, Infinity
+    r = CliRunner().invoke(cli, ["--config", str(p), "config", "check"])
+    assert r.exit_code != 0 and "not a finite number" in r.output
