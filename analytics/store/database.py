@@ -274,7 +274,9 @@ class Store:
             fd = self._lock_session(deadline, timeout, read_only)
         held[key] = 1
         try:
-            with self._connection(max(deadline - time.monotonic(), 0.0), read_only=fd is None, opened=opened) as con:
+            with self._connection(
+                max(deadline - time.monotonic(), 0.0), read_only=fd is None, opened=opened, since=deadline - timeout
+            ) as con:
                 held[key + "\0con"] = con
                 yield con
         finally:
@@ -289,6 +291,7 @@ class Store:
         read_only: bool = False,
         parent: duckdb.DuckDBPyConnection | None = None,
         opened: duckdb.DuckDBPyConnection | None = None,
+        since: float | None = None,
     ) -> Iterator[duckdb.DuckDBPyConnection]:
         """An open connection; every DuckDB error met while it is used or closed (the checkpoint at close
         writes) becomes the StoreError that names the file and the cause (:func:`store_error`). Inside
@@ -300,7 +303,7 @@ class Store:
             con = parent.cursor()
             con.execute("SET TimeZone = 'UTC'")
         else:
-            con = self._open(timeout, read_only=read_only)
+            con = self._open(timeout, read_only=read_only, since=since)
         try:
             yield con
         except duckdb.Error as exc:
@@ -316,10 +319,11 @@ class Store:
         except duckdb.Error as exc:
             raise store_error(self.path, exc) from None
 
-    def _busy(self, timeout: float) -> StoreBusy:
+    def _busy(self, since: float) -> StoreBusy:
+        """The error of a wait for the database that began at ``since`` (time.monotonic) and gave up now."""
         return StoreBusy(
-            f"The database {self.path} has been busy for {timeout:.0f}s (another Lokifi process is holding "
-            "it). Try again in a moment; if it persists, look for a stuck `lokifi` process."
+            f"The database {self.path} has been busy for {time.monotonic() - since:.0f}s (another Lokifi process "
+            "is holding it). Try again in a moment; if it persists, look for a stuck `lokifi` process."
         )
 
     def _lock_session(self, deadline: float, timeout: float, read_only: bool = False) -> int | None:
@@ -348,14 +352,16 @@ class Store:
                 self.lock_waits += 1
                 if time.monotonic() >= deadline:
                     os.close(fd)
-                    raise self._busy(timeout) from None
+                    raise self._busy(deadline - timeout) from None
                 time.sleep(delay * (0.5 + random.random()))  # noqa: S311 - jitter of a retry, not a secret
                 delay = min(delay * 1.6, 0.1)
 
-    def _open(self, timeout: float, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-        """Open the file, retrying while another process holds it; raise StoreBusy after ``timeout``."""
+    def _open(self, timeout: float, read_only: bool = False, since: float | None = None) -> duckdb.DuckDBPyConnection:
+        """Open the file, retrying while another process holds it; raise StoreBusy after ``timeout``
+        (``since``: when the wait for the database began, to say how long it lasted)."""
         if not read_only:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+        since = time.monotonic() if since is None else since
         deadline = time.monotonic() + timeout
         delay = 0.005
         while True:
@@ -366,7 +372,7 @@ class Store:
                 if is_lock_error(exc):
                     self.lock_waits += 1
                     if time.monotonic() >= deadline:
-                        raise self._busy(timeout) from None
+                        raise self._busy(since) from None
                     time.sleep(delay * (0.5 + random.random()))  # noqa: S311 - jitter of a retry, not a secret
                     delay = min(delay * 1.6, 0.1)
                     continue

@@ -195,3 +195,21 @@ def test_retention_prunes_only_old_raw_rows(store):
     assert r.metrics == 10
     assert store.scalar("SELECT count(*) FROM metrics") == 10
     assert store.scalar("SELECT count(*) FROM metrics_hourly") == 2  # the rollup keeps the summary
+
+
+@pytest.mark.slow
+def test_the_busy_message_says_how_long_the_wait_lasted(tmp_path):
+    """Lokifi's lock held for a while, then the file by another process: the message says how long the
+    whole wait lasted, not the time left after the lock was taken (it said 0s after 15 s)."""
+    import fcntl
+    import threading
+
+    s = Store(tmp_path / "db.duckdb", read_timeout=2.4)
+    s.schema_version()
+    holder = _hold(s.path, 5)
+    lock = open(s.path.with_name("db.duckdb.lock"), "w")  # released by the timer below
+    fcntl.flock(lock, fcntl.LOCK_EX)  # Lokifi's own lock, held for the first 1.8 s of the wait
+    threading.Timer(1.8, lock.close).start()
+    with pytest.raises(StoreBusy, match=r"busy for 2s"):  # the old message: the 0.6 s left after the lock
+        s.query("SELECT 1")
+    holder.wait()
