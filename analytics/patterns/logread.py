@@ -100,7 +100,7 @@ def _open_file(path: str):
     except OSError as exc:
         raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from None
     if stat.S_ISDIR(st.st_mode):
-        raise InputError(f"{path}: is a directory; give log files (e.g. {path}/*.log)")
+        raise InputError(f"{path}: is a directory; give the files in it (e.g. {path}/*)")
     fifo = stat.S_ISFIFO(st.st_mode)
     if not fifo and not stat.S_ISREG(st.st_mode):
         raise InputError(f"{path}: not a regular file (a device or socket); give a file, a pipe or -")

@@ -96,7 +96,10 @@ def backfill(ctx: click.Context, days: float, no_engines: bool, as_json: bool) -
             note = f" — {inert(f.note)}" if f.note else ""
             left = []
             if f.older:
-                left.append(f"{f.older:,} older than {days:g} days (--days 0 reads them all)")
+                left.append(
+                    f"{f.older:,} older than {days:g} days"
+                    " (a file is read once: --days 0 the first time reads them all)"
+                )
             if f.untimed:
                 left.append(f"{f.untimed:,} with no time written before them")
             if left:

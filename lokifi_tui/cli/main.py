@@ -49,7 +49,8 @@ class LazyGroup(click.Group):
     },
 )
 def ai() -> None:
-    """AI commands: init, autofix, predict, forecast, recommendations, learn (and analyze)."""
+    """AI commands: analyze and preview a pattern, autofix, predict, forecast, recommendations, learn; status,
+    init and the answer cache."""
 
 
 @click.group(

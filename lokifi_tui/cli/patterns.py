@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import shlex
 import sys
 
 import click
@@ -492,4 +493,4 @@ def error_record(ctx: click.Context, message: str, component: str, host: str | N
         f"seen {p['occurrence_count']:,}x"
     )
     console.print(f"  template: {inert(p['template'], 300)}")
-    console.print(f"  suggest a fix: lokifi fix suggest {inert(repr(message[:60]))}")
+    console.print(f"  suggest a fix: lokifi fix suggest {inert(shlex.quote(message))}")

@@ -308,5 +308,5 @@ def test_error_lines_left_out_are_counted_and_said(tmp_path, _isolated_home):
     human = CliRunner().invoke(
         cli, ["--db", str(tmp_path / "m.duckdb"), "--config", str(cfg), "backfill", "--no-engines"]
     )
-    assert "1 older than 7 days (--days 0 reads them all)" in human.output
+    assert "1 older than 7 days (a file is read once: --days 0 the first time reads them all)" in human.output
     assert "1 with no time written before them" in human.output
