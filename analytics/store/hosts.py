@@ -35,17 +35,23 @@ class UnknownHost(LookupError):
 
 
 def _message(host: str, known: list[str]) -> str:
+    return unknown_name_message("host", host, known)
+
+
+def unknown_name_message(what: str, name: str, known: list[str]) -> str:
+    """Why a filter on ``what`` (host, component) named ``name`` shows nothing: the names the store knows,
+    and the nearest one when it looks like a slip."""
     if not known:
         return (
-            f"no data from host {host!r}: the store has no rows from any host yet "
+            f"no data from {what} {name!r}: the store has no rows from any {what} yet "
             "(`lokifi collect` records this machine; `lokifi sources pull` the fleet)"
         )
     shown = ", ".join(known[:MAX_LISTED]) + (f" and {len(known) - MAX_LISTED} more" if len(known) > MAX_LISTED else "")
-    close = difflib.get_close_matches(host.lower(), [k.lower() for k in known], n=1, cutoff=0.6)
+    close = difflib.get_close_matches(name.lower(), [k.lower() for k in known], n=1, cutoff=0.6)
     hint = ""
     if close:
         hint = f"; did you mean {next(k for k in known if k.lower() == close[0])!r}?"
-    return f"no data from host {host!r} in the store; the hosts it knows: {shown}{hint}"
+    return f"no data from {what} {name!r} in the store; the {what}s it knows: {shown}{hint}"
 
 
 def known_hosts(store_or_con: Any) -> list[str]:

@@ -11,7 +11,7 @@ import sys
 
 import click
 
-from lokifi_tui.cli.options import Finite, host_option, json_option
+from lokifi_tui.cli.options import Finite, component_option, host_option, json_option
 from lokifi_tui.cli.series_input import read_series
 
 MODELS = ("linear", "seasonal", "auto")
@@ -151,7 +151,7 @@ def _num(x: float | None, unit: str) -> str:
 
 
 @click.command("forecast")
-@click.option("--component", "-c", default=None, help="Only this component (default: every component).")
+@component_option("Only this component (default: every component).")
 @click.option(
     "--days", type=Finite(min=1 / 24, max=90), default=7.0, show_default=True, help="Forecast horizon in days."
 )

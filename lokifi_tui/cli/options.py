@@ -51,6 +51,27 @@ def yes_option(f):
     return click.option("--yes", is_flag=True, help="Do not ask for confirmation.")(f)
 
 
+def component_option(text: str = "Only this component."):
+    """``--component/-c NAME`` of a report: checked against the components the store knows before the command
+    runs, so a misspelt name fails (exit code 3, the known names listed) instead of reporting nothing found."""
+
+    def check(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+        if value is None:
+            return None
+        from analytics.store.components import UnknownComponent, require_component
+        from lokifi_tui.cli.context import get_store
+        from lokifi_tui.cli.output import BAD_INPUT, fail
+
+        try:
+            return require_component(get_store(ctx), value)
+        except UnknownComponent as exc:
+            fail(str(exc), BAD_INPUT)
+
+    return click.option(
+        "--component", "-c", default=None, callback=check, help=f"{text} NAME must have rows in the store."
+    )
+
+
 def host_option(text: str = HOST_HELP):
     """``--host NAME``: the one host filter of every command that shows per-host rows.
 

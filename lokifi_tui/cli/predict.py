@@ -10,7 +10,7 @@ import sys
 
 import click
 
-from lokifi_tui.cli.options import host_option, json_option
+from lokifi_tui.cli.options import component_option, host_option, json_option
 from lokifi_tui.cli.output import (
     BAD_INPUT,
     STORE,
@@ -66,7 +66,7 @@ def _store_errors():
 
 
 @click.command("baselines")
-@click.option("--component", "-c", default=None, help="Only this component.")
+@component_option()
 @host_option("Only this host's baselines (each host has its own).")
 @json_option
 @click.pass_context
@@ -133,7 +133,7 @@ def _num(x) -> str:
     default=None,
     help="Degradation rule: max > 3x / 2x / 1.5x the average.",
 )
-@click.option("--component", "-c", default=None, help="Only this component.")
+@component_option()
 @host_option(
     "Only this host: its rules and detector run over its own rows, and the rule precision shown "
     "is that of its predictions."

@@ -153,6 +153,17 @@ def test_known_hosts_and_the_refusal_message(db, tmp_path):
     assert r.exit_code == 2 and "--host needs a host name" in r.output
 
 
+@pytest.mark.parametrize("command", [("ai", "forecast"), ("ai", "predict"), ("baselines",)])
+def test_a_misspelt_component_is_refused_with_the_ones_the_store_knows(db, command):
+    """`-c bakend` said 'No issues predicted.' or '0 days of data' with exit code 0: all well, seemingly."""
+    r = run(db, *command, "-c", "fronend")
+    assert r.exit_code == BAD_INPUT
+    assert (
+        "the components it knows: api, frontend, host, postgres" in r.output and "did you mean 'frontend'?" in r.output
+    )
+    assert run(db, *command, "-c", "frontend").exit_code == 0
+
+
 # -- forecast ---------------------------------------------------------------------------------------
 
 
