@@ -488,6 +488,11 @@ class Store:
         ``writer`` is the name of a registered writer (:mod:`analytics.store.writers`), so a spooled batch
         can be applied by any process. Returns True when written now, False when spooled.
         """
+        return self.submit_counted(writer, df, **args) is not None
+
+    def submit_counted(self, writer: str, df: pl.DataFrame | None, **args: Any) -> Any:
+        """:meth:`submit`, returning what the writer returned (the rows it inserted, for the row writers)
+        when written now, None when spooled."""
         writer = writer_name(writer)  # an unknown name fails here, before anything is spooled
         entered = False
         try:
@@ -497,7 +502,7 @@ class Store:
                 fn = resolve_writer(writer)
                 con.execute("BEGIN TRANSACTION")
                 try:
-                    fn(con, df, **args)
+                    out = fn(con, df, **args)
                 except BaseException as exc:
                     _rollback(con, exc)
                     raise
@@ -506,8 +511,8 @@ class Store:
             if entered:
                 raise
             self._spool(writer, df, args)
-            return False
-        return True
+            return None
+        return out
 
     # -- the spool --------------------------------------------------------------------------------
 

@@ -42,7 +42,6 @@ from analytics.store.ingest_read import (
     jsonl_batches,
     parquet_batches,
 )
-from analytics.store.metrics import append_events, append_metrics
 
 FORMATS = ("csv", "jsonl", "parquet")
 KINDS = ("metrics", "events")
@@ -423,9 +422,11 @@ def _ingest_regular(
             first = good["ts"].min()
             if first is not None and (report.oldest is None or first < report.oldest):
                 report.oldest = first
-            written = append_metrics(store, good) if k == "metrics" else append_events(store, good)
-            if not written:
+            written = store.submit_counted("metrics" if k == "metrics" else "events", good)
+            if written is None:
                 report.rows_spooled += good.height
+            else:
+                report.rows_written += int(written)
     if report.rows_read == 0 and not report.kind:
         raise IngestError(f"{p}: no rows found")
     store.execute(

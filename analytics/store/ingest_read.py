@@ -48,6 +48,7 @@ class IngestReport:
     rows_valid: int = 0
     rows_bad: int = 0
     rows_spooled: int = 0
+    rows_written: int = 0  # inserted now: valid rows less those already stored (or repeated in the file)
     already_ingested: bool = False
     rejected: bool = False
     errors: list[RowError] = field(default_factory=list)

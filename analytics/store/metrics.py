@@ -51,11 +51,17 @@ def _conform(df: pl.DataFrame, schema: dict) -> pl.DataFrame:
     return df.select(cols)
 
 
+_REPEATED_KEYS = (
+    "SELECT count(*) FROM (SELECT 1 FROM _m_batch GROUP BY ts, host, component, metric HAVING count(*) > 1)"
+)
+
+
 def write_metrics(con: duckdb.DuckDBPyConnection, df: pl.DataFrame) -> int:
     """Insert metric rows not already stored and fold them into metrics_hourly. Returns rows inserted.
 
-    Rows are deduplicated against the store on (ts, host, component, metric). When nothing is stored in
-    the batch's time range (the usual case: new data), the anti-join is skipped entirely.
+    Rows are deduplicated on (ts, host, component, metric): against the store (what is stored stays), and
+    within the batch (its first row of a key is kept). When nothing is stored in the batch's time range
+    (the usual case: new data), the anti-join is skipped entirely.
     """
     if df is None or df.height == 0:
         return 0
@@ -63,6 +69,10 @@ def write_metrics(con: duckdb.DuckDBPyConnection, df: pl.DataFrame) -> int:
     df = _conform(df, METRICS_SCHEMA).with_columns(pl.col("host", "component", "metric", "source").cast(pl.Categorical))
     con.register("_m_batch", df)
     try:
+        if con.execute(_REPEATED_KEYS).fetchall()[0][0]:  # a key twice in the batch (a file that repeats a row)
+            con.unregister("_m_batch")
+            df = df.unique(subset=["ts", "host", "component", "metric"], keep="first", maintain_order=True)
+            con.register("_m_batch", df)
         lo, hi = con.execute("SELECT min(ts), max(ts) FROM _m_batch").fetchall()[0]
         overlap = con.execute("SELECT count(*) FROM metrics WHERE ts BETWEEN ? AND ?", [lo, hi]).fetchall()[0][0]
         if overlap:

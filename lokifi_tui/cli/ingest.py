@@ -75,7 +75,13 @@ def ingest(
             )
             continue
         mark = "[bold red]✗[/]" if r.rejected else ("[yellow]![/]" if r.rows_bad else "[green]✓[/]")
-        verdict = "rejected (--strict): nothing written" if r.rejected else f"{r.rows_valid:,} {r.kind} rows"
+        kept = r.rows_valid - r.rows_written - r.rows_spooled  # already stored, or a key the file repeats
+        verdict = (
+            "rejected (--strict): nothing written"
+            if r.rejected
+            else f"{r.rows_written + r.rows_spooled:,} {r.kind} rows"
+            + (f" ({kept:,} already stored or repeated in the file, not written twice)" if kept else "")
+        )
         console.print(f"{mark} {inert(f)} ({r.format}): {verdict}; {r.rows_read:,} read, {r.rows_bad:,} bad")
         _retention_note(ctx, r)
         if r.rows_spooled:
@@ -98,7 +104,8 @@ def ingest(
                     "format": r.format,
                     "kind": r.kind,
                     "rows_read": r.rows_read,
-                    "rows_written": r.rows_valid,
+                    "rows_valid": r.rows_valid,
+                    "rows_written": r.rows_written,
                     "rows_bad": r.rows_bad,
                     "rows_spooled": r.rows_spooled,
                     "already_ingested": r.already_ingested,

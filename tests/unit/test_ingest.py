@@ -8,10 +8,12 @@ import string
 
 import polars as pl
 import pytest
+from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from analytics.common.timeparse import parse_timestamps
 from analytics.store.ingest import IngestError, detect_format, ingest_file, read_series_csv
+from lokifi_tui.cli.main import cli
 
 CSV = """timestamp,component,metric,value,host
 2026-01-01T00:00:00Z,backend,response_time_ms,120,h1
@@ -51,8 +53,24 @@ def test_reingesting_adds_nothing_twice(store, tmp_path):
     again = ingest_file(store, f)
     assert again.already_ingested
     forced = ingest_file(store, f, force=True)  # read again: rows deduplicated on their key
-    assert forced.rows_valid == 2
+    assert forced.rows_valid == 2 and forced.rows_written == 0
     assert store.scalar("SELECT count(*) FROM metrics") == 2
+
+
+def test_a_row_repeated_in_the_file_is_written_once_and_the_count_says_what_was_written(store, tmp_path):
+    stored = "2026-01-01T00:00:00Z,backend,response_time_ms,120,h1\n"
+    twice = "2026-01-01T00:05:00Z,backend,response_time_ms,130,h1\n"
+    (tmp_path / "a.csv").write_text("timestamp,component,metric,value,host\n" + stored)
+    ingest_file(store, tmp_path / "a.csv")
+    f = tmp_path / "m.csv"
+    f.write_text("timestamp,component,metric,value,host\n" + stored + twice + twice.replace("130", "999"))
+    r = ingest_file(store, f)
+    assert (r.rows_valid, r.rows_written) == (3, 1)
+    rows = store.query("SELECT ts, value FROM metrics ORDER BY ts")
+    assert rows["value"].to_list() == [120.0, 130.0]  # the first row of a key is kept
+    assert store.scalar("SELECT sum(n) FROM metrics_hourly") == 2
+    out = CliRunner().invoke(cli, ["--db", str(store.path), "ingest", "--force", str(f)]).output
+    assert "0 metrics rows (3 already stored or repeated in the file, not written twice)" in out, out
 
 
 def test_jsonl_events_with_hostile_text_are_stored_verbatim(store, tmp_path):
