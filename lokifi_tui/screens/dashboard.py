@@ -341,6 +341,9 @@ class DashboardScreen(Screen):
     def action_dismiss_rec(self) -> None:
         if (row := self._selected("recommendations")) is not None:
             self.row_actions.dismiss_recommendation(row)
+            # on to the next one now: a second press before the list is read again acts on it, not again
+            # on this one (the cursor keeps its row when the list is re-read)
+            self.box("recommendations").table.action_cursor_down()
 
     def action_snooze(self) -> None:
         if (row := self._selected("recommendations")) is not None:

@@ -50,11 +50,12 @@ class RowActions:
         )
 
     def _triage_work(self, label: str, fn: Any, args: tuple[Any, ...]) -> None:
+        from analytics.recommend.lifecycle import BadTransition, RecNotFound
         from analytics.store.database import StoreError
 
         try:
             result = fn(self.host.store, *args)
-        except StoreError as exc:
+        except (StoreError, BadTransition, RecNotFound) as exc:  # said in words ("… is already dismissed")
             done = TriageDone(label, False, f"{label}: {exc}")
         except Exception as exc:  # noqa: BLE001 - the row's action failed: say so, keep the dashboard
             done = TriageDone(label, False, f"{label} failed: {type(exc).__name__}: {exc}")

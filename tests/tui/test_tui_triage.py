@@ -104,6 +104,28 @@ async def test_d_dismisses_and_the_cursor_stays_on_the_next_row(seeded):
         assert app.focused is table
 
 
+async def test_d_pressed_fast_dismisses_one_row_each_and_a_stale_row_is_said_in_words(seeded):
+    """`d d d` in one burst acted on the same row three times (the list is re-read after each), and said
+    'dismiss failed: BadTransition: …'. Each press now acts on the next row; a row dismissed meanwhile
+    (another dashboard, a stale press) is said in words."""
+    from lokifi_tui import triage
+
+    app = make_app(seeded)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await first_read_shown(pilot)
+        await goto_recs(pilot)
+        told: list[str] = []
+        say = app.say
+        app.say = lambda text, **kw: (told.append(text), say(text, **kw))[1]  # type: ignore[method-assign]
+        await pilot.press("d", "d", "d")
+        table = app.dashboard.box("recommendations").table
+        await until(pilot, lambda: table.row_keys == [], "every row dismissed")
+        assert [rec_status(seeded, k)[0] for k in (1, 2, 3)] == ["dismissed"] * 3
+        app.dashboard.row_actions._triage("dismiss", triage.dismiss_recommendation, 1, "x", app.action_now)
+        await until(pilot, lambda: "dismiss: recommendation 1 is already dismissed" in told, "the stale press said")
+        assert not any("BadTransition" in m or "failed" in m for m in told), told
+
+
 @pytest.mark.parametrize(("key", "hours"), [("1", 1), ("2", 24), ("3", 168)])
 async def test_s_snoozes_for_the_chosen_time(seeded, key, hours):
     app = make_app(seeded)
@@ -300,18 +322,39 @@ async def test_e_without_a_solution_starts_from_the_playbook_and_saves_v1(seeded
         assert row["solution"] == "restart the worker pool" and row["version"] == 1
 
 
-async def test_palette_outcome_moves_to_the_patterns_pane_and_names_the_pattern(seeded):
+def palette_titles(app, screen) -> set[str]:
+    return {cmd.title for cmd in app.get_system_commands(screen)}
+
+
+async def test_the_palette_offers_what_the_screen_shows_and_acts_on_it(seeded):
+    """The palette acted on a row of another pane, unseen (Snooze from a pattern's details snoozed a
+    recommendation for 7 days). It now offers the active pane's row actions and the ones that act
+    anywhere; on a details screen, what its keys do to its item, and runs them there."""
     app = make_app(seeded)
     async with app.run_test(size=(120, 40)) as pilot:
         await first_read_shown(pilot)
         assert app.dashboard.active_pane == "predictions"
-        app._palette_run("fix_worked")
+        titles = palette_titles(app, app.dashboard)
+        assert {"Mute", "Undo", "Filter", "Refresh", "Next pane", "Details"} <= titles
+        assert not titles & {"Worked", "Failed", "Apply", "Dismiss", "Snooze", "Edit fix"}
+        await goto_pattern(pilot, H_TIMEOUT)
+        titles = palette_titles(app, app.dashboard)
+        assert {"Worked", "Failed", "Edit fix", "Root cause", "Mute"} <= titles and "Snooze" not in titles
+        app._palette_run(app.dashboard, "fix_worked")
         await until(pilot, said(app, "Fix worked recorded"), "the outcome recorded")
-        assert app.dashboard.active_pane == "patterns"
         judged = seeded.query("SELECT error_hash FROM fix_history ORDER BY id DESC LIMIT 1").item()
-        row = next(r for r in app.dashboard.box("patterns").rows if r.key == judged)
-        assert "Fix worked recorded" in app.last_message
-        assert f"— {row.error_type}: " in app.last_message
+        assert judged == H_TIMEOUT and app.dashboard.active_pane == "patterns"
+        await pilot.press("enter")
+        await until(pilot, lambda: detail_shown(app, "pattern"), "the pattern's details")
+        titles = palette_titles(app, app.screen)
+        assert {"Worked", "Failed", "Root cause", "Back"} <= titles
+        assert not titles & {"Apply", "Dismiss", "Snooze", "Next pane", "Filter"}
+        recs = seeded.query("SELECT count(*) FROM smart_recommendations WHERE status <> 'open'").item()
+        shown = app.screen.key
+        app._palette_run(app.screen, "fix_failed")
+        await until(pilot, said(app, "Fix failed recorded"), "the outcome recorded on the shown pattern")
+        assert seeded.query("SELECT error_hash FROM fix_history ORDER BY id DESC LIMIT 1").item() == shown
+        assert seeded.query("SELECT count(*) FROM smart_recommendations WHERE status <> 'open'").item() == recs
 
 
 async def test_a_d_s_u_work_inside_a_recommendations_details(seeded):
