@@ -178,9 +178,11 @@ class StatsBar(_Line):
             text.append(f"{learning.patterns}")
             text.append(gap + ("hi " if tiny else "hi-conf " if short else "high-conf "), style="bold")
             text.append(f"{learning.high_confidence}")
-            eff = learning.effectiveness
+            # high-confidence share of the patterns: a confidence is measured from fix outcomes, so before
+            # the first outcome the share says nothing yet (0% would read as "learning failed")
+            eff = learning.effectiveness if learning.fixes_worked + learning.fixes_failed else None
             text.append(gap + ("eff " if short else "effectiveness "), style="bold")
-            text.append(percent(eff), style="" if eff is None else _level(100 - eff, 30, 60))
+            text.append(percent(eff), style="dim" if eff is None else _level(100 - eff, 30, 60))
             text.append(gap + "fixes ", style="bold")
             text.append(f"{learning.fixes_worked}✓{'' if short else ' '}{learning.fixes_failed}✗")
             text.append(gap + ("acc " if tiny else "pred acc " if short else "prediction accuracy "), style="bold")

@@ -216,3 +216,20 @@ def test_the_first_frames_disk_figure_is_the_one_the_next_reading_shows():
 
     first = vitals_glance.glance(instant=True).disk
     assert first == pytest.approx(psutil.disk_usage("/").percent, abs=0.5)
+
+
+def test_effectiveness_waits_for_the_first_fix_outcome():
+    """The share of high-confidence patterns said 'eff 0%' (coloured as bad) on a host where no fix had
+    been judged yet: a confidence is measured from outcomes, so before the first one it says nothing."""
+    from types import SimpleNamespace
+
+    from analytics.dashboard.view import LearningSummary
+    from lokifi_tui.widgets.topbar import StatsBar
+
+    def shown(**counts: int) -> str:
+        view = SimpleNamespace(learning=LearningSummary(**counts), ai_status="offline", hosts=())
+        return StatsBar._stats_text(view, short=True, ai_short=True).plain
+
+    assert "eff —" in shown(patterns=4)
+    assert "eff 25%" in shown(patterns=4, high_confidence=1, fixes_worked=3)
+    assert "eff 0%" in shown(patterns=4, fixes_failed=2)  # judged, and none is trusted yet: that is a figure
