@@ -166,7 +166,12 @@ def keymap_from_config(raw: Mapping[str, object] | None) -> tuple[dict[str, str]
             problems.append(f'[keymap] {key!r}: expected keys such as "x" or "ctrl+x,f5", got {value!r}')
             continue
         keymap[BY_NAME[name].id] = ",".join(part.strip() for part in value.split(",") if part.strip())
-    problems.extend(keymap_clashes(keymap))
+    # an entry whose keys clash or are reserved is not applied: its action keeps its default keys (applied,
+    # one of the two actions would never run, and the help would list a key that does nothing)
+    while found := _clashes(keymap):
+        for name, text in found:
+            if keymap.pop(BY_NAME[name].id, None) is not None:
+                problems.append(f"{text}; it keeps its default keys")
     return keymap, problems
 
 
@@ -213,24 +218,26 @@ def keymap_clashes(keymap: Mapping[str, str]) -> list[str]:
     """Keys that would reach two live actions once ``keymap`` is applied (a pane's table takes its keys
     first, the first binding of a screen wins: one of the two would never run). Two pane actions of
     different panes may share a key: only the focused pane's one is live."""
+    return [text for _, text in _clashes(keymap)]
+
+
+def _clashes(keymap: Mapping[str, str]) -> list[tuple[str, str]]:
+    """:func:`keymap_clashes` as (the remapped action to blame, what is wrong)."""
     owners: dict[str, list[str]] = {}
     for spec in BY_NAME.values():
         for key in key_names(keymap.get(spec.id, spec.keys)):
             if spec.name not in owners.setdefault(key, []):
                 owners[key].append(spec.name)
-    problems = []
+    problems: list[tuple[str, str]] = []
     for key, names in owners.items():
         moved = [n for n in names if BY_NAME[n].id in keymap]
         if not moved:
             continue
         if _clash(key, names):
             others = ", ".join(n for n in names if n != moved[0])
-            problems.append(
-                f"[keymap] {moved[0]!r}: key {key!r} is also bound to {others}; "
-                "only one of them will run (give one of them another key)"
-            )
+            problems.append((moved[0], f"[keymap] {moved[0]!r}: key {key!r} is also bound to {others}"))
         if key in RESERVED_KEYS and key not in key_names(BY_NAME[moved[0]].keys):
-            problems.append(f"[keymap] {moved[0]!r}: key {key!r} is reserved for {RESERVED_KEYS[key]}")
+            problems.append((moved[0], f"[keymap] {moved[0]!r}: key {key!r} is reserved for {RESERVED_KEYS[key]}"))
     return problems
 
 

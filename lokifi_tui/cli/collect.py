@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 import signal
 import sys
 import threading
@@ -299,7 +300,10 @@ def config_check(ctx: click.Context, as_json: bool) -> None:
         lines = locate_keys(path.read_text(encoding="utf-8", errors="replace"))
         _, keymap_problems = keymap_from_config(cfg.keymap)
         for problem in keymap_problems:
-            issues.append(Issue("keymap", problem.removeprefix("[keymap] "), lines.get("keymap"), str(path)))
+            named = re.match(r"\[keymap\] '([^']+)'", problem)
+            key = f"keymap.{named.group(1)}" if named else "keymap"
+            line = lines.get(key, lines.get("keymap"))
+            issues.append(Issue(key, problem.removeprefix("[keymap] "), line, str(path)))
     if not path.exists() and _explicit_config(ctx):
         issues.append(Issue(None, "the config file named by --config / LOKIFI_CONFIG does not exist", None, str(path)))
     errors = [i for i in issues if i.severity == "error"]

@@ -51,8 +51,21 @@ def test_config_check_reports_a_keymap_clash_with_its_line(tmp_path):
     r = CliRunner().invoke(cli, ["--config", str(p), "config", "check", "--json"])
     assert r.exit_code == 3, r.output
     issues = json.loads(r.output)["issues"]
-    clash = [i for i in issues if i["key"] == "keymap"]
-    assert clash and "dismiss" in clash[0]["message"] and clash[0]["line"] == 4
+    clash = [i for i in issues if i["key"] == "keymap.apply"]
+    assert clash and "dismiss" in clash[0]["message"] and clash[0]["line"] == 5
+
+
+def test_a_clashing_or_reserved_key_is_not_applied_and_its_action_keeps_its_default():
+    """help = "q" made q open the help (no key quit but ctrl+c), mute = "ctrl+p" left m dead while the
+    help listed ^p: an entry that clashes or takes a reserved key is reported and not applied."""
+    keymap, problems = keymap_from_config({"dismiss": "j", "snooze": "z,f5", "mute": "ctrl+p", "help": "q"})
+    assert keymap == {"lokifi.snooze": "z,f5"}
+    assert len(problems) == 3 and all(p.endswith("it keeps its default keys") for p in problems)
+    from lokifi_tui.bindings import dashboard_help
+
+    rows = {r[1]: r[0] for r in dashboard_help(keymap, "patterns")}
+    assert rows["Mute"] == "m" and rows["Quit"] == "q" and rows["Snooze"] == "z, f5"
+    assert rows["Help"].startswith("?") and rows["Dismiss"] == "d"
 
 
 def _vitals_rows(store: Store, host: str, cpu: float, at: dt.datetime) -> None:
