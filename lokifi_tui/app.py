@@ -34,16 +34,9 @@ from textual.screen import ModalScreen, Screen
 from textual.worker import Worker, WorkerState
 
 from analytics.common.clock import utcnow
-from lokifi_tui.bindings import (
-    ACTIONS,
-    BY_NAME,
-    DETAIL_ACTIONS,
-    ON_DETAIL,
-    bindings_for,
-    config_keymap,
-    keymap_from_config,
-)
+from lokifi_tui.bindings import bindings_for, config_keymap, keymap_from_config
 from lokifi_tui.messages import DataFailed, DataLoaded, VitalsSample, VitalsSampled
+from lokifi_tui.palette import palette_commands, run_palette_action
 from lokifi_tui.resources import stylesheets
 from lokifi_tui.screens.dashboard import DashboardScreen
 from lokifi_tui.theme import LOKIFI_THEME, start_theme
@@ -461,35 +454,12 @@ class LokifiApp(App[None]):
     # -- command palette ---------------------------------------------------------------------------------
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        """The actions that act on what this screen shows: on the dashboard, the active pane's row actions
-        and the ones that act anywhere; on a detail screen, what its keys do to its item. A row action of
-        another pane is not offered: it would act on a row the person cannot see."""
-        detail = screen is not self.dashboard
-        for spec in (*ACTIONS, *DETAIL_ACTIONS):
-            if spec.name in ("quit", "help"):
-                continue
-            if detail:
-                ok = (spec.scope == "detail" or spec.name in ON_DETAIL) and hasattr(
-                    screen, f"action_{spec.action_name}"
-                )
-            else:
-                ok = spec.scope in ("dashboard", "list")
-            if ok and screen.check_action(spec.action_name, ()) is not False:
-                yield SystemCommand(spec.title, spec.help, partial(self._palette_run, screen, spec.name))
+        yield from palette_commands(self, screen)
         yield SystemCommand("Help", "Show every key", self.dashboard.action_help)
         yield from super().get_system_commands(screen)
 
     def _palette_run(self, screen: Screen, name: str) -> None:
-        spec = BY_NAME[name]
-        if screen is not self.screen:
-            return  # the screen the palette was opened on has gone since
-        if spec.scope == "list":
-            if not self.dashboard.tables_ready:
-                return
-            table = self.dashboard.box(self.dashboard.active_pane).table
-            getattr(table, f"action_{spec.action_name}")()
-        else:
-            getattr(screen, f"action_{spec.action_name}")()
+        run_palette_action(self, screen, name)
 
 
 def run_dashboard(
