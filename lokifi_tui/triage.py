@@ -102,10 +102,10 @@ def mute_pattern(
 def record_outcome(
     store: Any, error_hash: str, worked: bool, now: dt.datetime | None = None, label: str = ""
 ) -> Result:
-    from analytics.patterns.learning import record_outcome as record, undo_outcome
+    from analytics.patterns.outcomes import record_outcome as record, undo_outcome  # light: no polars
 
     before, _, _ = _confidence(store, error_hash)
-    fix_id = record(store, error_hash, worked, now=now)["id"]
+    fix_id = record(store, error_hash, worked, now=now)
     after, s, f = _confidence(store, error_hash)
 
     def pct(v: float | None) -> str:
@@ -123,7 +123,7 @@ def record_outcome(
 
 
 def edit_solution(store: Any, error_hash: str, solution: str) -> Result:
-    from analytics.patterns.learning import edit_solution as save
+    from analytics.patterns.outcomes import edit_solution as save
 
     version = save(store, error_hash, solution, source="user", author="tui")
     return Result(f"Solution saved as v{version}.")

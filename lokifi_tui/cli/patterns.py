@@ -123,8 +123,9 @@ def _learn_lines(ctx: click.Context, lines: list[str], raw: bool, component: str
     import polars as pl
 
     from analytics.config.machine import this_host
-    from analytics.patterns.learning import MAX_STORED_MESSAGE, learn_from_events
+    from analytics.patterns.learning import learn_from_events
     from analytics.patterns.logline import strip_headers
+    from analytics.patterns.outcomes import MAX_STORED_MESSAGE
     from lokifi_tui.cli.context import get_store
     from lokifi_tui.cli.output import err_console
 

@@ -177,3 +177,30 @@ def test_the_dashboards_read_leaves_the_analysis_libraries_unloaded(seeded):
     r = subprocess.run([sys.executable, "-c", code, str(seeded.path)], capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stderr
     assert "HEAVY:\n" in r.stderr, r.stderr
+
+
+def test_triage_from_the_dashboard_leaves_the_analysis_libraries_unloaded(seeded, tmp_path):
+    """Recording a fix outcome, undoing it and saving a solution (y, n, u, e) loaded the templating engine
+    (polars, pyarrow, NumPy): the dashboard went from 95 MB to 203 MB on its first y. They write rows."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from analytics.store.database import Store\n"
+        "from lokifi_tui import triage\n"
+        "store = Store(sys.argv[1])\n"
+        "with store.read() as con:\n"
+        "    fp = con.execute('SELECT error_hash FROM error_patterns ORDER BY error_hash LIMIT 1').fetchone()[0]\n"
+        "r = triage.record_outcome(store, fp, True, label='x')\n"
+        "assert r.text.startswith('Fix worked recorded'), r.text\n"
+        "r.undo(store)\n"
+        "assert triage.edit_solution(store, fp, 'restart it').text.startswith('Solution saved')\n"
+        "heavy = sorted({k.split('.')[0] for k in sys.modules} & {'polars', 'pyarrow', 'numpy'})\n"
+        "sys.stderr.write('HEAVY:' + ','.join(heavy) + '\\n')\n"
+    )
+    copy = tmp_path / "copy.duckdb"  # the seeded store is the module's: written on a copy
+    copy.write_bytes(seeded.path.read_bytes())
+    r = subprocess.run([sys.executable, "-c", code, str(copy)], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert "HEAVY:\n" in r.stderr, r.stderr
