@@ -41,7 +41,7 @@ def test_config_check_reports_unknown_keymap_actions_and_a_missing_explicit_file
     r = CliRunner().invoke(cli, ["--config", str(p), "config", "check", "--json"])
     assert r.exit_code == 3
     issues = json.loads(r.output)["issues"]
-    assert any(i["key"] == "keymap" and "frobnicate" in i["message"] for i in issues)
+    assert any(i["key"] == "keymap.frobnicate" and "frobnicate" in i["message"] and i["line"] == 10 for i in issues)
     r = CliRunner().invoke(cli, ["--config", str(tmp_path / "typo.toml"), "config", "check"])
     assert r.exit_code == 3 and "does not exist" in r.output
 
