@@ -16,6 +16,7 @@ Config (``[keymap]`` in lokifi.toml)::
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 from itertools import combinations
@@ -23,6 +24,8 @@ from itertools import combinations
 from textual.binding import Binding
 
 PREFIX = "lokifi."
+#: Below this width a screen's footer is compact and leaves out the palette hint (ctrl+p still opens it)
+WIDE_FOOTER = 100
 
 
 @dataclass(frozen=True)
@@ -139,7 +142,16 @@ def bindings_for(scope: str) -> list[Binding]:
             *(_binding(spec) for spec in DETAIL_ACTIONS),
             *(_binding(BY_NAME[name], show=name != "help") for name in ON_DETAIL),
         ]
-    return [_binding(spec) for spec in ACTIONS if spec.scope == scope]
+    out = []
+    for spec in ACTIONS:
+        if spec.scope == scope:
+            out.append(_binding(spec))
+        if scope == "dashboard" and spec.name == "help":
+            # the app's quit, also the dashboard's right after help: the footer lists the screen's keys
+            # before the app's, and cuts the end of the line in a narrow pane -- `?` and `q` always show
+            quit_ = BY_NAME["quit"]
+            out.append(dataclasses.replace(_binding(quit_), action="app.quit"))
+    return out
 
 
 class KeymapError(ValueError):

@@ -20,7 +20,7 @@ from textual.widgets import DataTable, Footer, Static, Tab, Tabs
 
 from analytics.dashboard import PANE_TITLES
 from analytics.patterns.json_message import structured_message
-from lokifi_tui.bindings import bindings_for, dashboard_help, panes_for
+from lokifi_tui.bindings import WIDE_FOOTER, bindings_for, dashboard_help, panes_for
 from lokifi_tui.host import host
 from lokifi_tui.messages import AnalysisDone, TriageDone
 from lokifi_tui.screens.row_actions import RowActions
@@ -35,8 +35,6 @@ from lokifi_tui.widgets.topbar import StatsBar, VitalsBar, sample_vitals
 MIN_MESSAGE = 40
 NARROW_WIDTH = 2 * max(sum(w + 2 for _, _, w in cols if w) + MIN_MESSAGE + 2 + 1 + 2 for cols in COLUMNS.values())
 NARROW_HEIGHT = 32
-#: Below this width the footer is compact and leaves out the palette hint (ctrl+p still opens it)
-WIDE_FOOTER = 100
 
 
 class DashboardScreen(Screen):

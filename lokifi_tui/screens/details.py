@@ -17,7 +17,7 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from lokifi_tui.bindings import bindings_for, detail_help, panes_for
+from lokifi_tui.bindings import WIDE_FOOTER, bindings_for, detail_help, panes_for
 from lokifi_tui.host import host
 from lokifi_tui.messages import DetailLoaded
 from lokifi_tui.widgets.detail_pages import RENDERERS, render_pattern, render_rca
@@ -71,7 +71,16 @@ class DetailScreen(Screen):
             body.border_title = Content(f"{self.kind.capitalize()}: {clean(self.title_text)[:60]}")
             yield Static(Text("loading…", style="dim"), id="detail-content")
             yield Static("", id="detail-rca")
-        yield Footer()
+        wide = self.app.size.width >= WIDE_FOOTER
+        yield Footer(compact=not wide, show_command_palette=wide)  # as the dashboard's: every key stays
+
+    def on_resize(self, event: Any) -> None:
+        wide = event.size.width >= WIDE_FOOTER
+        for footer in self.query(Footer):
+            footer.compact = not wide
+            if footer.show_command_palette != wide:
+                footer.show_command_palette = wide
+                self.refresh_bindings()  # the footer draws its keys again only when the bindings change
 
     def on_mount(self) -> None:
         self.watch(self.query_one("#detail-body"), "virtual_size", self._page_grew, init=False)
