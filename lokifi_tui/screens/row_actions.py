@@ -35,7 +35,7 @@ class RowActions:
 
     def __init__(self, screen: Screen) -> None:
         self.screen = screen
-        self.undo_stack: list[tuple[str, Undo]] = []
+        self.undo_stack: list[tuple[str, Undo | None]] = []
         self._analysis: tuple[str, Worker[None]] | None = None
 
     @property
@@ -71,7 +71,9 @@ class RowActions:
         app.say(message.text, severity="information" if message.ok else "warning")
         if not message.ok:
             return
-        if message.undo is not None:
+        # an action that cannot be undone (a solution saved: a new version) is kept on the stack too, so
+        # that u says so rather than silently undoing an older action on another pane
+        if message.undo is not None or not message.action.startswith("undo "):
             self.undo_stack.append((message.action, message.undo))
             del self.undo_stack[:-UNDO_DEPTH]
         app.reload_now()
@@ -126,6 +128,13 @@ class RowActions:
             self.host.say("Nothing to undo.", timeout=3)
             return
         label, undo = self.undo_stack.pop()
+        if undo is None:
+            self.host.say(
+                f"The last action ({label}) is kept: a solution changes by a new version (e). "
+                "u again undoes the one before it.",
+                timeout=6,
+            )
+            return
         self._triage(f"undo {label}", undo)
 
     def record_outcome(self, error_hash: str, worked: bool, label: str = "") -> None:

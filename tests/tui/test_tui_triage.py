@@ -189,6 +189,11 @@ def editor_title(app) -> str:
 
 async def goto_pattern(pilot, error_hash: str) -> None:
     await pilot.press("tab", "tab", "tab")
+    await goto_pattern_here(pilot, error_hash)
+
+
+async def goto_pattern_here(pilot, error_hash: str) -> None:
+    """The cursor on ``error_hash``'s row of the patterns pane (the active pane)."""
     dash = pilot.app.dashboard
     assert dash.active_pane == "patterns"
     table = dash.box("patterns").table
@@ -300,6 +305,30 @@ async def test_r_inside_details_shows_progress_and_the_result_in_place(seeded):
         text = screen_text(app)
         assert "no model configured" in text and "(esc cancels)" not in text and app.screen is screen
         assert "Root-cause analysis" in text and "1) Check that the service" in text  # scrolled into view
+
+
+async def test_u_after_saving_a_solution_says_it_is_kept_and_does_not_undo_an_older_action(seeded):
+    """Apply a recommendation, then save a solution, then u: it undid the apply, on another pane, and said
+    nothing of the solution. It now says that the solution is kept; u again undoes the apply."""
+    app = make_app(seeded)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await first_read_shown(pilot)
+        await goto_recs(pilot)
+        await pilot.press("a")
+        await on_top(pilot, "ConfirmApply")
+        await pilot.press("y")
+        await until(pilot, lambda: rec_status(seeded, 1)[0] == "applied", "the recommendation applied")
+        await pilot.press("tab")
+        await goto_pattern_here(pilot, H_TIMEOUT)
+        (await open_editor(pilot)).text = "restart nginx"
+        await pilot.press("ctrl+s")
+        await until(pilot, said(app, "Solution saved"), "the saved solution")
+        await pilot.press("u")
+        await until(pilot, said(app, "The last action (edit solution) is kept"), "u said so")
+        assert rec_status(seeded, 1)[0] == "applied"
+        await pilot.press("u")
+        await until(pilot, lambda: rec_status(seeded, 1)[0] == "open", "the apply undone by the second u")
+        assert pattern_row(seeded, H_TIMEOUT)["solution"] == "restart nginx"
 
 
 async def test_e_without_a_solution_starts_from_the_playbook_and_saves_v1(seeded):
