@@ -22,7 +22,7 @@ import psutil
 class Busy:
     name: str
     pid: int
-    cpu: float  # percent of one core since the previous reading (0 on the first)
+    cpu: float | None  # percent of one core since the previous reading (None on the first: not measured)
     rss_mb: float
 
 
@@ -101,13 +101,14 @@ def busiest(n: int = 3) -> tuple[Busy, ...]:
         spent = times.user + times.system
         seen[p.pid] = (spent, now)
         prev = _last_cpu.get(p.pid)
-        cpu = 100.0 * (spent - prev[0]) / (now - prev[1]) if prev and now > prev[1] else 0.0
-        rows.append(Busy(str(info.get("name") or "?"), p.pid, max(cpu, 0.0), mem.rss / 2**20))
+        cpu = max(100.0 * (spent - prev[0]) / (now - prev[1]), 0.0) if prev and now > prev[1] else None
+        rows.append(Busy(str(info.get("name") or "?"), p.pid, cpu, mem.rss / 2**20))
     first = not _last_cpu
     _last_cpu.clear()
     _last_cpu.update(seen)
     if not first:
-        busy = sorted((b for b in rows if b.cpu >= 0.5), key=lambda b: b.cpu, reverse=True)
+        busy = sorted((b for b in rows if (b.cpu or 0.0) >= 0.5), key=lambda b: b.cpu or 0.0, reverse=True)
         if busy:
             return tuple(busy[:n])
-    return tuple(sorted(rows, key=lambda b: b.rss_mb, reverse=True)[:n])  # nothing busy: the largest
+    # nothing busy, or not measured yet: the largest, by memory
+    return tuple(sorted(rows, key=lambda b: b.rss_mb, reverse=True)[:n])

@@ -64,7 +64,7 @@ def render_pattern(d: Any, now: dt.datetime) -> Group:
                 ("Type", p.error_type),
                 ("Component", p.component),
                 ("Template", p.template or p.message),
-                ("Seen", f"{p.count} times, last {ago(p.last_seen, now)}"),
+                ("Seen", f"{p.count} time{'s' * (p.count != 1)}, last {ago(p.last_seen, now)}"),
                 ("Confidence", confidence_bar(p.confidence, p.lo, p.hi, width=20)),
                 ("Outcomes", f"{p.success} worked, {p.failure} failed (interval: 95 % Wilson)"),
                 ("Auto-approved", "yes" if p.auto_approved else "no"),

@@ -15,6 +15,8 @@ BACKFILL = "`lokifi backfill` reads the history they already hold"
 def _busiest(setup: Any) -> str:
     if not setup.busiest:
         return ""
+    if all(b.cpu is None or b.cpu < 0.5 for b in setup.busiest):  # none busy, or the first reading
+        return " Largest processes now: " + ", ".join(f"{b.name} {b.rss_mb:,.0f} MB" for b in setup.busiest) + "."
     parts = [f"{b.name} {b.cpu:.0f}% CPU {b.rss_mb:,.0f} MB" for b in setup.busiest]
     return " Busiest processes now: " + ", ".join(parts) + "."
 

@@ -67,7 +67,11 @@ async def test_not_now_is_remembered(tmp_path, monkeypatch):
 def test_empty_panes_say_why_and_the_next_step():
     nothing = SetupState(busiest=(Busy("postgres", 42, 37.0, 120.0),))
     text = empty_text("predictions", nothing)
-    assert "lokifi config init" in text and "postgres 37% CPU" in text
+    assert "lokifi config init" in text and "Busiest processes now: postgres 37% CPU" in text
+    # the first reading has no CPU figure yet: the largest processes, by memory, not '0% CPU'
+    first = SetupState(busiest=(Busy("python", 7, None, 373.0), Busy("lokifi", 8, None, 200.0)))
+    text = empty_text("predictions", first)
+    assert "Largest processes now: python 373 MB, lokifi 200 MB." in text and "CPU" not in text
     assert "lokifi backfill" in empty_text("patterns", nothing)
     logs = SetupState(config_file=True, components=1, log_paths=2)
     assert "lokifi backfill" in empty_text("forecast", logs)
