@@ -167,4 +167,6 @@ def number(value: float | None) -> str:
         return f"{value:.0f}"
     if a >= 10:
         return f"{value:.1f}"
+    if 0 < a < 0.005:  # what two decimals would show as 0.00 or -0.00: its first digit
+        return f"{value:.1g}"
     return f"{value:.2f}"

@@ -246,3 +246,18 @@ def test_effectiveness_waits_for_the_first_fix_outcome():
     assert "eff —" in shown(patterns=4)
     assert "eff 25%" in shown(patterns=4, high_confidence=1, fixes_worked=3)
     assert "eff 0%" in shown(patterns=4, fixes_failed=2)  # judged, and none is trusted yet: that is a figure
+
+
+def test_a_small_number_shows_its_first_digit_not_minus_zero():
+    """A component page's error-rate band read '-0.00 … 0.01': mean - 2σ of a rate near 0 is a small
+    negative number, which two decimals showed as minus zero."""
+    from lokifi_tui.widgets.render import number
+
+    assert [number(x) for x in (0.0, 0.004, -0.0042, 0.005, 0.42, 12.34)] == [
+        "0.00",
+        "0.004",
+        "-0.004",
+        "0.01",
+        "0.42",
+        "12.3",
+    ]
