@@ -53,7 +53,14 @@ def _globals(ctx: click.Context) -> Globals:
 
 
 def db_path(ctx: click.Context) -> Path:
-    return _globals(ctx).db_path()
+    path = _globals(ctx).db_path()
+    if _globals(ctx).db and not path.parent.is_dir():
+        # a path given by --db whose directory does not exist is a typo far more often than a new place:
+        # say so, and create nothing (every command would make the directories, a database and its locks)
+        from lokifi_tui.cli.output import USAGE, fail
+
+        fail(f"{path}: the directory {path.parent} does not exist (create it, or check --db)", USAGE)
+    return path
 
 
 def get_store(ctx: click.Context):

@@ -165,3 +165,16 @@ def test_error_record_on_a_busy_database_is_queued_not_failed(tmp_path):
 
     s = Store(db)
     assert s.scalar("SELECT count(*) FROM error_events WHERE message = 'connection refused while locked'") == 1
+
+
+def test_a_db_path_in_a_directory_that_does_not_exist_is_refused_and_nothing_is_created(tmp_path):
+    """`lokifi --db /tmp/x/typo/db.duckdb recs list` created the directories, an 800 KB database and a lock."""
+    from click.testing import CliRunner
+
+    from lokifi_tui.cli.main import cli
+
+    typo = tmp_path / "typo" / "deeper" / "db.duckdb"
+    for args in (["recs", "list"], ["db", "info"], ["status"]):
+        r = CliRunner().invoke(cli, ["--db", str(typo), *args])
+        assert r.exit_code == 2 and "does not exist (create it, or check --db)" in r.output, r.output
+    assert not (tmp_path / "typo").exists()
