@@ -76,11 +76,13 @@ def _build(src: Any, cfg: Any):
 
 
 @click.group("sources", invoke_without_command=True)
+@json_option
 @click.pass_context
-def sources(ctx: click.Context) -> None:
-    """Fleet sources (Prometheus, Loki): status, list, test NAME, pull [--once], hosts."""
+def sources(ctx: click.Context, as_json: bool) -> None:
+    """Fleet sources (Prometheus, Loki): status, list, test NAME, pull [--once], hosts. Alone: the status
+    (--json as `sources status --json`)."""
     if ctx.invoked_subcommand is None:
-        ctx.invoke(status)
+        ctx.invoke(status, as_json=as_json)
 
 
 @sources.command("list")

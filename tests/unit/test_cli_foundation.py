@@ -178,3 +178,16 @@ def test_a_db_path_in_a_directory_that_does_not_exist_is_refused_and_nothing_is_
         r = CliRunner().invoke(cli, ["--db", str(typo), *args])
         assert r.exit_code == 2 and "does not exist (create it, or check --db)" in r.output, r.output
     assert not (tmp_path / "typo").exists()
+
+
+def test_sources_alone_takes_json_as_its_status_does(tmp_path):
+    """`lokifi sources --json` said "No such option '--json'" although bare `sources` is the status view."""
+    import json
+
+    from click.testing import CliRunner
+
+    from lokifi_tui.cli.main import cli
+
+    r = CliRunner().invoke(cli, ["--db", str(tmp_path / "x.duckdb"), "sources", "--json"])
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.stdout)["sources"] == []
