@@ -113,6 +113,15 @@ def vacuum(ctx: click.Context, yes: bool) -> None:
 @db.command("flush-spool")
 @click.pass_context
 def flush_spool(ctx: click.Context) -> None:
-    """Write batches that were spooled while the database was busy."""
-    n = get_store(ctx).flush_spool()
+    """Write batches that were spooled while the database was busy, and learn the error events among them."""
+    store = get_store(ctx)
+    n = store.flush_spool()
     console.print(f"applied {n} spooled batch(es)")
+    if n:
+        from analytics.patterns.learning import learn_from_events
+
+        r = learn_from_events(store)  # a spooled `error record` says it is learned when it is written
+        if r.events:
+            console.print(
+                f"learned {r.events} error event(s): {r.new_patterns} new patterns, {r.updated_patterns} updated"
+            )

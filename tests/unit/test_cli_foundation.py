@@ -161,10 +161,13 @@ def test_error_record_on_a_busy_database_is_queued_not_failed(tmp_path):
     assert r.returncode == 0, r.stderr
     assert "queued" in r.stdout and "do not record it again" in r.stdout
     r = lokifi("--db", str(db), "db", "flush-spool")
+    assert "learned 1 error event(s)" in r.stdout, r.stdout + r.stderr  # as the queued message promised
     from analytics.store.database import Store
 
     s = Store(db)
     assert s.scalar("SELECT count(*) FROM error_events WHERE message = 'connection refused while locked'") == 1
+    unlearned = "SELECT count(*) FROM error_events WHERE message LIKE 'connection refused%' AND fingerprint IS NULL"
+    assert s.scalar(unlearned) == 0
 
 
 def test_a_db_path_in_a_directory_that_does_not_exist_is_refused_and_nothing_is_created(tmp_path):
