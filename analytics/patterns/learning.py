@@ -478,39 +478,19 @@ def _host_share(store, fp: str, host: str) -> dict:
 # -- solutions and outcomes ---------------------------------------------------------------------------
 
 
-def edit_solution(
-    store,
-    ref: str,
-    solution: str,
-    author: str | None = None,
-    source: str = "user",
-    now: dt.datetime | None = None,
-    diagnosis_id: str | None = None,
-) -> int:
-    """:func:`analytics.patterns.outcomes.edit_solution` of the pattern ``ref`` names (an id prefix, a
-    fingerprint or a message). Returns the new version number."""
-    return _edit_solution(store, resolve(store, ref), solution, author, source, now, diagnosis_id)
+def edit_solution(store, ref: str, solution: str, **options: Any) -> int:
+    """:func:`analytics.patterns.outcomes.edit_solution` (same ``options``: author, source, now,
+    diagnosis_id) of the pattern ``ref`` names (an id prefix, a fingerprint or a message). Returns the new
+    version number."""
+    return _edit_solution(store, resolve(store, ref), solution, **options)
 
 
-def record_outcome(
-    store,
-    ref: str,
-    worked: bool,
-    solution: str | None = None,
-    execution_time_ms: int | None = None,
-    note: str | None = None,
-    now: dt.datetime | None = None,
-    min_confidence: float | None = None,
-    min_samples: int | None = None,
-    approver: str = "auto",
-) -> dict:
-    """Record that the fix of the pattern ``ref`` names worked or failed
-    (:func:`analytics.patterns.outcomes.record_outcome`); returns the pattern as :func:`get_pattern` gives it,
-    with ``id``/``fix_id`` the recorded outcome's."""
+def record_outcome(store, ref: str, worked: bool, **options: Any) -> dict:
+    """:func:`analytics.patterns.outcomes.record_outcome` (same ``options``: solution, execution_time_ms,
+    note, now, min_confidence, min_samples, approver) of the pattern ``ref`` names; returns the pattern as
+    :func:`get_pattern` gives it, with ``id``/``fix_id`` the recorded outcome's."""
     fp = resolve(store, ref)
-    fix_id = _record_outcome(
-        store, fp, worked, solution, execution_time_ms, note, now, min_confidence, min_samples, approver
-    )
+    fix_id = _record_outcome(store, fp, worked, **options)
     out = get_pattern(store, fp)
     out["fix_id"] = out["id"] = fix_id  # "id": the recorded outcome, what an undo needs
     return out

@@ -69,15 +69,20 @@ async def goto_recs(pilot) -> None:
     assert pilot.app.dashboard.active_pane == "recommendations"
 
 
+async def apply_first(pilot, seeded) -> None:
+    """On the recommendations pane, a on its first row, and y to the confirmation."""
+    await first_read_shown(pilot)
+    await goto_recs(pilot)
+    await pilot.press("a")
+    await on_top(pilot, "ConfirmApply")
+    assert rec_status(seeded, 1)[0] == "open"  # nothing written before the answer
+    await pilot.press("y")
+
+
 async def test_a_applies_after_confirmation_and_u_undoes(seeded):
     app = make_app(seeded)
     async with app.run_test(size=(120, 40)) as pilot:
-        await first_read_shown(pilot)
-        await goto_recs(pilot)
-        await pilot.press("a")
-        await on_top(pilot, "ConfirmApply")
-        assert rec_status(seeded, 1)[0] == "open"  # nothing written before the answer
-        await pilot.press("y")
+        await apply_first(pilot, seeded)
         table = app.dashboard.box("recommendations").table
         await until(pilot, lambda: said(app, "Applied:")() and table.row_keys == ["2", "3"], "the applied row gone")
         assert rec_status(seeded, 1)[0] == "applied"
@@ -312,11 +317,7 @@ async def test_u_after_saving_a_solution_says_it_is_kept_and_does_not_undo_an_ol
     nothing of the solution. It now says that the solution is kept; u again undoes the apply."""
     app = make_app(seeded)
     async with app.run_test(size=(120, 40)) as pilot:
-        await first_read_shown(pilot)
-        await goto_recs(pilot)
-        await pilot.press("a")
-        await on_top(pilot, "ConfirmApply")
-        await pilot.press("y")
+        await apply_first(pilot, seeded)
         await until(pilot, lambda: rec_status(seeded, 1)[0] == "applied", "the recommendation applied")
         await pilot.press("tab")
         await goto_pattern_here(pilot, H_TIMEOUT)
