@@ -108,8 +108,7 @@ def read_series_csv(
             notes.append(f"skipped {len(bad)} malformed row(s); the first: {bad[0]}")
     t_arr = np.asarray(secs, dtype=float)
     v_arr = np.asarray(vals, dtype=float)
-    if notes is not None and len(t_arr) > 1:
-        notes.extend(_quality_notes(name, t_arr, v_arr, lines))
+    order_msg = None
     if steps:
         where = ", ".join(f"line {ln} ({_span(back)})" for ln, back in steps[:3]) + (" ..." if len(steps) > 3 else "")
         if len(steps) <= max(3, len(secs) // 1000):
@@ -133,14 +132,21 @@ def read_series_csv(
             order = np.argsort(t_arr, kind="stable")
             t_arr, v_arr = t_arr[order], v_arr[order]
             raw = [raw[i] for i in order]
+            lines = [lines[i] for i in order]
             msg = f"{name}: {len(steps)} rows go back in time ({where}); the rows were read sorted by time"
-        if notes is not None:
-            notes.append(msg)
+        order_msg = msg
+    if notes is not None:
+        # measured on the rows as they are scored (sorted, or with the clock's steps taken out): gaps in
+        # the file's order of a shuffled series are not gaps in time
+        if len(t_arr) > 1:
+            notes.extend(_quality_notes(name, t_arr, v_arr, lines))
+        if order_msg:
+            notes.append(order_msg)
     return raw, t_arr, v_arr
 
 
 def _quality_notes(name: str, t: np.ndarray, v: np.ndarray, lines: list[int]) -> list[str]:
-    """What a user should know about a series as read (in arrival order): repeated timestamps, values
+    """What a user should know about a series as it is scored (in time order): repeated timestamps, values
     that are not finite, and gaps of more than three sampling steps."""
     out = []
     d = np.diff(t)

@@ -343,6 +343,17 @@ def test_real_world_rows_are_read_with_notes_not_refused():
     assert "1 row(s) repeat the timestamp before them (the first at line 121)" in text
     assert "1 row(s) have no finite value (the first at line 201)" in text
     assert "1 gap(s) longer than three sampling steps (5 min 0 s); the longest 3 h 25 min before line 301" in text
+    # a complete series in shuffled order: read sorted, and no gap is named (the file's order is no time)
+    import random
+
+    body = lines[1:]
+    random.Random(7).shuffle(body)
+    notes = []
+    S.read_series_csv([lines[0], *body], "s.csv", notes)
+    text = "\n".join(notes)
+    assert "the rows were read sorted by time" in text
+    assert "1 gap(s) longer than three sampling steps (5 min 0 s); the longest 3 h 25 min before line" in text
+    assert "gap(s) longer" in text and text.count("gap(s)") == 1 and "329 h" not in text
     # a file that is mostly not a series is still refused, naming the first bad line
     with pytest.raises(S.SeriesError, match=r"s.csv:2: not a number: 'x' \(and 9 more malformed rows\)"):
         S.read_series_csv(
