@@ -61,7 +61,7 @@ class LineStats:
                 f"(the first at line {self.first_cut:,})"
             )
         if self.binary:
-            most = " -- this looks like a binary file, not a log" if 2 * self.binary > self.lines else ""
+            most = " -- this looks like a binary file, not a log" if looks_binary(self) else ""
             out.append(
                 f"{name}: {self.binary:,} of {self.lines:,} line(s) hold bytes that are not text (NUL or not "
                 f"UTF-8; the first at line {self.first_binary:,}){most}"
@@ -261,9 +261,14 @@ def _decode(raw: list[bytes], stats: LineStats) -> list[str]:
     return out
 
 
-def read_lines(path: str) -> list[str]:
+def read_lines(path: str, stats: LineStats | None = None) -> list[str]:
     """Every line of a (small) input at once; the bounds of :func:`line_chunks` apply."""
-    return [ln for chunk in line_chunks(path) for ln in chunk]
+    return [ln for chunk in line_chunks(path, stats) for ln in chunk]
+
+
+def looks_binary(stats: LineStats) -> bool:
+    """Most lines read held bytes that are not text: a binary file, not a log."""
+    return 2 * stats.binary > stats.lines
 
 
 # -- patterns group ------------------------------------------------------------------------------------

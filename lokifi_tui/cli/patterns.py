@@ -20,9 +20,22 @@ from lokifi_tui.cli.pattern_mutes import mute_fields, muted_cell, mutes_of, patt
 
 
 def _read_stdin_lines() -> list[str]:
-    from analytics.patterns.logread import read_lines
+    """The lines on stdin, to be learned: a binary input is refused (it would be learned as hundreds of
+    patterns of garbage), and what else a reader should know about it is said on stderr."""
+    from analytics.patterns.logread import LineStats, looks_binary, read_lines
+    from lokifi_tui.cli.output import BAD_INPUT, fail
 
-    return _bad_input_on_error(read_lines, "-")
+    stats = LineStats()
+    lines = _bad_input_on_error(read_lines, "-", stats)
+    if looks_binary(stats):
+        fail(
+            f"stdin: {stats.binary:,} of {stats.lines:,} line(s) hold bytes that are not text: this looks like a "
+            "binary file, not a log; nothing was learned",
+            BAD_INPUT,
+        )
+    for note in stats.notes("stdin", empty=False):
+        click.echo(f"note: {note}", err=True)
+    return lines
 
 
 def _bad_input_on_error(fn, *args, **kwargs):

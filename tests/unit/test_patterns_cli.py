@@ -431,3 +431,12 @@ def test_a_line_without_a_time_shows_where_it_is_as_file_and_line(tmp_path, monk
         # the seen column folds its values over lines: read it joined
         seen = "".join(x.split("│")[4].strip() for x in text.splitlines() if x.count("│") == 6)
         assert seen == "…-05T09_05_42_987Z-debug-0.log:2…-05T15_13_21_810Z-debug-0.log:2", seen
+
+
+def test_a_binary_input_is_not_learned(tmp_path):
+    """`patterns group --learn < /usr/bin/ls` learned hundreds of patterns of garbage, with no word."""
+    db = tmp_path / "x.duckdb"
+    blob = bytes(range(256)) * 40 + b"\n" + b"\x00\x01\x02 ELF \xff\xfe\n" * 30
+    r = run(db, "patterns", "group", "--learn", "--component", "x", input=blob)
+    assert r.exit_code == 3 and "looks like a binary file, not a log; nothing was learned" in r.output
+    assert json.loads(run(db, "patterns", "list", "--json").output) == []
