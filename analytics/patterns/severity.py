@@ -157,3 +157,16 @@ def is_error(text: str, first: str | None = None, exception: str | None = None) 
     if _WORDS_RE.search(text) or _ERRNO_RE.search(text) or _EXCEPTION_RE.match(text):
         return True
     return bool(exception) and not _WARN_RE.match(head)
+
+
+def routine_rows(events: pl.DataFrame) -> pl.Series:
+    """Which rows of a batch of events (columns ``level`` and ``message``) their level says are routine
+    (``info``, ``debug``, pino's 30, a warning without error words): read as a log line's level would be,
+    by :func:`error_mask`. A row without a level is not routine: the file says it is an error event."""
+    level = events["level"].cast(pl.String).str.strip_chars()
+    given = level.is_not_null() & (level != "")
+    if not given.any():
+        return pl.repeat(False, events.height, dtype=pl.Boolean, eager=True)
+    named = level.replace(NUMERIC_LEVELS).str.to_uppercase().fill_null("")
+    line = (named + " " + events["message"].cast(pl.String).fill_null("")).alias("line")
+    return (given & ~error_mask(line)).alias("routine")

@@ -23,6 +23,7 @@ import os
 import select
 import stat
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 import polars as pl
@@ -43,6 +44,8 @@ from analytics.store.ingest_read import (
     parquet_batches,
 )
 
+#: which rows of a batch of events are routine (a Boolean Series): not error events
+Routine = Callable[[pl.DataFrame], pl.Series]
 FORMATS = ("csv", "jsonl", "parquet")
 KINDS = ("metrics", "events")
 MAX_MESSAGE = 16_384  # characters kept of an error message (the rest is marked as cut)
@@ -253,6 +256,7 @@ def _stream(
     metric: str | None,
     host: str,
     source: str,
+    routine: Routine | None = None,
 ):
     layout = None
     try:
@@ -276,6 +280,11 @@ def _stream(
                 report.add_errors(errs)
                 report.rows_bad += n_bad - len(errs)
             report.rows_valid += good.height
+            if routine is not None and layout[0] == "events" and good.height:
+                plain = routine(good)
+                if plain.any():
+                    report.rows_routine += int(plain.sum())
+                    good = good.filter(~plain)
             yield layout[0], good
     except pl.exceptions.PolarsError as exc:
         raise IngestError(
@@ -306,9 +315,12 @@ def ingest_file(
     component: str | None = None,
     metric: str | None = None,
     batch_rows: int = 500_000,
+    routine: Routine | None = None,
 ) -> IngestReport:
     """Ingest one file; see the module docstring. Raises IngestError for a file-level problem. A pipe or
-    FIFO is read once; devices and sockets are refused."""
+    FIFO is read once; devices and sockets are refused. ``routine``: which rows of a batch of events are
+    not errors (by their level), counted and not written; the patterns engine says which
+    (:func:`analytics.collect.ingest.ingest_and_learn` passes it)."""
     p = Path(path)
     if kind is not None and kind not in KINDS:
         raise IngestError(f"unknown kind {kind!r} (use metrics or events)")
@@ -331,6 +343,7 @@ def ingest_file(
         component=component,
         metric=metric,
         batch_rows=batch_rows,
+        routine=routine,
     )
     if stat.S_ISFIFO(mode):  # a pipe (`ingest <(cmd)`) or a FIFO: read once, into a file of our own
         with tempfile.TemporaryDirectory(prefix="lokifi-pipe-") as tmp:
@@ -390,6 +403,7 @@ def _ingest_regular(
     component: str | None,
     metric: str | None,
     batch_rows: int,
+    routine: Routine | None = None,
 ) -> IngestReport:
     report = IngestReport(path=str(p))
     try:
@@ -417,7 +431,7 @@ def _ingest_regular(
             check.rejected = True
             check.rows_valid = 0
             return check
-    for k, good in _stream(*args, report, kind, component, metric, host, source):
+    for k, good in _stream(*args, report, kind, component, metric, host, source, routine):
         if good.height:
             first = good["ts"].min()
             if first is not None and (report.oldest is None or first < report.oldest):

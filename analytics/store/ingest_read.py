@@ -49,6 +49,7 @@ class IngestReport:
     rows_bad: int = 0
     rows_spooled: int = 0
     rows_written: int = 0  # inserted now: valid rows less those already stored (or repeated in the file)
+    rows_routine: int = 0  # event rows whose level is routine (info, debug): valid, not error events
     already_ingested: bool = False
     rejected: bool = False
     errors: list[RowError] = field(default_factory=list)

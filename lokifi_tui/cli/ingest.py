@@ -75,14 +75,17 @@ def ingest(
             )
             continue
         mark = "[bold red]✗[/]" if r.rejected else ("[yellow]![/]" if r.rows_bad else "[green]✓[/]")
-        kept = r.rows_valid - r.rows_written - r.rows_spooled  # already stored, or a key the file repeats
+        kept = r.rows_valid - r.rows_routine - r.rows_written - r.rows_spooled  # stored already, or repeated
         verdict = (
             "rejected (--strict): nothing written"
             if r.rejected
             else f"{r.rows_written + r.rows_spooled:,} {r.kind} rows"
             + (f" ({kept:,} already stored or repeated in the file, not written twice)" if kept else "")
         )
-        console.print(f"{mark} {inert(f)} ({r.format}): {verdict}; {r.rows_read:,} read, {r.rows_bad:,} bad")
+        routine = (
+            f", {r.rows_routine:,} not errors by their level (info, debug, a plain warning)" if r.rows_routine else ""
+        )
+        console.print(f"{mark} {inert(f)} ({r.format}): {verdict}; {r.rows_read:,} read, {r.rows_bad:,} bad{routine}")
         _retention_note(ctx, r)
         if r.rows_spooled:
             console.print(
@@ -107,6 +110,7 @@ def ingest(
                     "rows_valid": r.rows_valid,
                     "rows_written": r.rows_written,
                     "rows_bad": r.rows_bad,
+                    "rows_routine": r.rows_routine,
                     "rows_spooled": r.rows_spooled,
                     "already_ingested": r.already_ingested,
                     "rejected": r.rejected,

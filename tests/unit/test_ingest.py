@@ -316,3 +316,36 @@ def test_every_compression_is_read_by_content_and_a_cut_one_keeps_nothing_half_r
     pq.write_bytes(compress(b"PAR1"))
     with pytest.raises(IngestError, match="Parquet compresses itself"):
         detect_format(pq)
+
+
+def test_event_rows_whose_level_is_routine_are_not_error_events(store, tmp_path):
+    """A `"level":"info"` row was learned as an error pattern ('ok'). A row's level is read as a log line's
+    would be: info, debug, pino's 30 and a warning without error words are not error events; an error
+    level, a warning that says what failed and a row without a level are."""
+    rows = [
+        ("ok", "info"),
+        ("db down", "error"),
+        ("disk almost full", "warn"),
+        ("connection refused", "warn"),
+        ("boom", 30),
+        ("crash", None),
+    ]
+    f = tmp_path / "ev.jsonl"
+    f.write_text(
+        "".join(
+            json.dumps(
+                {"timestamp": f"2026-12-06T01:00:0{i}Z", "component": "api", "message": m}
+                | ({} if lv is None else {"level": lv})
+            )
+            + "\n"
+            for i, (m, lv) in enumerate(rows)
+        )
+    )
+    from analytics.collect.ingest import ingest_and_learn
+
+    r = ingest_and_learn(store, f)
+    assert (r.rows_valid, r.rows_routine, r.rows_written) == (6, 3, 3)
+    stored = store.query("SELECT message FROM error_events ORDER BY ts")["message"].to_list()
+    assert stored == ["db down", "connection refused", "crash"]
+    out = CliRunner().invoke(cli, ["--db", str(store.path), "ingest", "--force", str(f)]).output
+    assert "3 not errors by their level (info, debug, a plain warning)" in out, out
