@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import select
 import stat
@@ -356,6 +357,7 @@ def scan_paths(paths: list[str], errors_only: bool = False, chunk_bytes: int = C
     from analytics.patterns.classify import classify
     from analytics.patterns.fingerprint import CURRENT, fingerprint
     from analytics.patterns.json_message import json_level, json_time
+    from analytics.patterns.line_time import line_time
     from analytics.patterns.logline import parse_line, time_inside
     from analytics.patterns.multiline import STAMP_PATTERN, MultilineFolder
     from analytics.patterns.severity import error_mask, folded_parts, keyed_level
@@ -366,6 +368,10 @@ def scan_paths(paths: list[str], errors_only: bool = False, chunk_bytes: int = C
     # shows a time: an event without a time of its own (``Install:`` in apt's history.log, between its
     # stanza's ``Start-Date:`` and ``End-Date:``) was written after it
     seen: dict[str, list] = {}
+    # template -> file -> [its first record, its last record] there, a record being (text, (path, line),
+    # carrier): files are given in any order (app.log before app.log.1), so the first and last seen are
+    # chosen among each file's ends by the time they show, not by the order they were read
+    ends: dict[str, dict[str, list]] = {}
     warnings: list[str] = []
     shown: dict[str, str] = {}  # a file found under a directory given: its name relative to it
     paths = _expand_directories(paths, warnings, shown)
@@ -412,6 +418,12 @@ def scan_paths(paths: list[str], errors_only: bool = False, chunk_bytes: int = C
             f, la = int(first[j]), int(last[j])
             rec = seen.get(t)
             last_rec = [kept + la, texts[la], wheres[la], carrier(la)]
+            per_file = ends.setdefault(t, {})
+            here = per_file.get(wheres[f][0])
+            if here is None:
+                per_file[wheres[f][0]] = [(texts[f], wheres[f], carrier(f)), tuple(last_rec[1:])]
+            else:
+                here[1] = tuple(last_rec[1:])
             if rec is None:
                 seen[t] = [int(counts[j]), kept + f, texts[f], wheres[f], carrier(f), *last_rec]
             else:
@@ -441,8 +453,10 @@ def scan_paths(paths: list[str], errors_only: bool = False, chunk_bytes: int = C
         else {}
     )
     groups: dict[str, list] = {}
+    group_ends: dict[str, list] = {}
     for t, rec in seen.items():
         gname = mapping.get(t, t)
+        group_ends.setdefault(gname, []).extend(r for pair in ends.get(t, {}).values() for r in pair)
         cur = groups.get(gname)
         if cur is None:
             groups[gname] = list(rec)
@@ -457,12 +471,29 @@ def scan_paths(paths: list[str], errors_only: bool = False, chunk_bytes: int = C
     def where(w: tuple[str, int]) -> str:
         return f"line {w[1]}" + (f" of {shown.get(w[0], w[0])}" if len(paths) > 1 else "")
 
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
     def time_of(text: str | None) -> str | None:
+        """The time the line shows, as it writes it; else (an access log's ``[06/Dec/2026:02:17:03
+        +0000]``) as the tail reads it, in UTC."""
         if text is None:
             return None
-        return parse_line(text).time or json_time(text) or time_inside(text)
+        shown = parse_line(text).time or json_time(text) or time_inside(text)
+        if shown:
+            return shown
+        read = line_time(text, now)
+        return f"{read:%Y-%m-%d %H:%M:%S}Z" if read else None
+
+    def when(r: tuple) -> dt.datetime | None:
+        return line_time(r[0], now) or (line_time(r[2], now) if r[2] else None)
 
     for gname, (n, _k0, t0, w0, c0, _k1, t1, w1, c1) in sorted(groups.items(), key=lambda kv: (-kv[1][0], kv[1][1])):
+        candidates = group_ends.get(gname, [])
+        if len({r[1][0] for r in candidates}) > 1:  # in several files: the earliest and latest by their times
+            timed = [(w, r) for r in candidates if (w := when(r)) is not None]
+            if timed:
+                t0, w0, c0 = min(timed, key=lambda x: x[0])[1]
+                t1, w1, c1 = max(timed, key=lambda x: x[0])[1]
         first = parse_line(t0)
         own0, own1 = time_of(t0), time_of(t1)
         # no time of its own: the time of the last line before it that has one, marked as such

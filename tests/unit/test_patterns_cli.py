@@ -440,3 +440,24 @@ def test_a_binary_input_is_not_learned(tmp_path):
     r = run(db, "patterns", "group", "--learn", "--component", "x", input=blob)
     assert r.exit_code == 3 and "looks like a binary file, not a log; nothing was learned" in r.output
     assert json.loads(run(db, "patterns", "list", "--json").output) == []
+
+
+def test_scan_first_and_last_seen_by_the_logs_clock_in_any_file_order(tmp_path):
+    """`patterns scan app.log app.log.1` (the newer file first) gave a first seen after the last seen, and an
+    access log's lines 'line 1 of access.log': the ends are now chosen by the times the lines show."""
+    (tmp_path / "app.log").write_text("2026-12-06T01:00:00 ERROR disk full on /var\n")
+    (tmp_path / "app.log.1").write_text("2026-11-01T01:00:00 ERROR disk full on /data\n")
+    out = json.loads(
+        CliRunner()
+        .invoke(cli, ["patterns", "scan", "--json", str(tmp_path / "app.log"), str(tmp_path / "app.log.1")])
+        .stdout
+    )
+    (p,) = out["patterns"]
+    assert (p["first_seen"], p["last_seen"], p["count"]) == ("2026-11-01T01:00:00", "2026-12-06T01:00:00", 2)
+    access = tmp_path / "access.log"
+    access.write_text(
+        '127.0.0.1 - - [06/Dec/2026:02:17:03 +0000] "GET / HTTP/1.1" 200 615 "-" "curl/7.88.1"\n'
+        '127.0.0.1 - - [06/Dec/2026:02:54:03 +0000] "GET / HTTP/1.1" 200 615 "-" "curl/7.88.1"\n'
+    )
+    (p,) = json.loads(CliRunner().invoke(cli, ["patterns", "scan", "--json", str(access)]).stdout)["patterns"]
+    assert (p["first_seen"], p["last_seen"]) == ("2026-12-06 02:17:03Z", "2026-12-06 02:54:03Z")
