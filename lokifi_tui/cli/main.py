@@ -66,7 +66,7 @@ def ai() -> None:
         "status": "lokifi_tui.cli.status:status",
         "patterns": "lokifi_tui.cli.patterns:patterns",
         "fix": "lokifi_tui.cli.fixes:fix",
-        "error": "lokifi_tui.cli.patterns:error",
+        "error": "lokifi_tui.cli.error_record:error",
         "anomalies": "lokifi_tui.cli.predict:anomalies",
         "baselines": "lokifi_tui.cli.predict:baselines",
         "forecast": "lokifi_tui.cli.forecast:forecast",

@@ -1,4 +1,5 @@
-"""Error-pattern commands: patterns scan/group/list/show, error record (fixes: :mod:`lokifi_tui.cli.fixes`).
+"""Error-pattern commands: patterns scan/group/list/show (error record: :mod:`lokifi_tui.cli.error_record`;
+fixes: :mod:`lokifi_tui.cli.fixes`).
 
 The engine is analytics.patterns.templates / classify / patterns / learning_stats; this module only parses
 options and prints. Every piece of data text (messages, templates, solutions) is printed through
@@ -10,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import shlex
 import sys
 
 import click
@@ -183,7 +183,7 @@ def patterns_scan(files: tuple[str, ...], errors_only: bool, limit: int, as_json
     the logs in a directory as they are written, add it to [watch] log_dirs (`lokifi backfill` reads
     what they already hold).
     """
-    from analytics.patterns.logread import InputError, scan_paths
+    from analytics.patterns.log_scan import InputError, scan_paths
     from lokifi_tui.cli.output import BAD_INPUT, fail, print_json
 
     try:
@@ -462,49 +462,3 @@ def _print_pattern(p: dict, console, inert) -> None:
         for s in p["host_samples"][:3]:
             say(f"    sample: {inert(s['message'], 200)}")
             context(s, "            ")
-
-
-# -- lokifi error ---------------------------------------------------------------------------------------
-
-
-@click.group("error")
-def error() -> None:
-    """Record errors by hand: record."""
-
-
-@error.command("record")
-@click.argument("message")
-@click.option("--component", "-c", default="unknown", show_default=True, help="The component that raised it.")
-@click.option("--host", default=None, help="Host name (default: this machine).")
-@json_option
-@click.pass_context
-def error_record(ctx: click.Context, message: str, component: str, host: str | None, as_json: bool) -> None:
-    """Record an error MESSAGE seen in COMPONENT and learn its pattern."""
-    from analytics.patterns.learning import record_error
-    from lokifi_tui.cli.context import get_store
-    from lokifi_tui.cli.output import BAD_INPUT, console, fail, inert, print_json
-
-    if not message.strip():
-        fail("the error message is empty; pass the text of the error in quotes", BAD_INPUT)
-    p = record_error(get_store(ctx), message, component=component, host=host)
-    if as_json:
-        print_json({k: v for k, v in p.items() if k not in ("fixes",)})
-        return
-    if p.get("spooled") or p.get("learned") is False:
-        how = (
-            (
-                "queued: the database is busy, so the error waits in the spool and is written (and learned) by "
-                "the next Lokifi process that opens it — do not record it again"
-            )
-            if p.get("spooled")
-            else ("stored; the database is busy, so its pattern is learned on the next refresh")
-        )
-        console.print(f"Recorded in {inert(component)}: {how}.")
-        console.print(f"  pattern {p['error_hash'][:12]} ({p['error_type']}), template: {inert(p['template'], 300)}")
-        return
-    console.print(
-        f"Recorded in {inert(component)}: pattern {p['error_hash'][:12]} ({p['error_type']}), "
-        f"seen {p['occurrence_count']:,}x"
-    )
-    console.print(f"  template: {inert(p['template'], 300)}")
-    console.print(f"  suggest a fix: lokifi fix suggest {inert(shlex.quote(message))}")

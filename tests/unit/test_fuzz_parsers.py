@@ -293,8 +293,8 @@ def test_fuzz_log_lines(work, lines, errors_only):
     import polars as pl
 
     from analytics.patterns.json_message import json_level, json_message, json_time, structured_message
+    from analytics.patterns.log_scan import scan_paths
     from analytics.patterns.logline import parse_line, strip_headers, time_inside
-    from analytics.patterns.logread import scan_paths
     from analytics.patterns.severity import keyed_level
 
     for ln in lines:

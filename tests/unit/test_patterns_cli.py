@@ -367,7 +367,7 @@ def test_the_scan_table_fits_the_terminal(tmp_path, monkeypatch, width):
 
     from rich.console import Console
 
-    from analytics.patterns.logread import scan_paths
+    from analytics.patterns.log_scan import scan_paths
     from lokifi_tui.cli import output, patterns
 
     log = tmp_path / "apt-history.log"
@@ -413,7 +413,7 @@ def test_a_line_without_a_time_shows_where_it_is_as_file_and_line(tmp_path, monk
 
     from rich.console import Console
 
-    from analytics.patterns.logread import scan_paths
+    from analytics.patterns.log_scan import scan_paths
     from lokifi_tui.cli import output, patterns
 
     logs = tmp_path / "_logs"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from analytics.patterns.logread import scan_paths
+from analytics.patterns.log_scan import scan_paths
 from analytics.patterns.templates import fold_multiline
 
 

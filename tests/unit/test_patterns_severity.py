@@ -13,7 +13,7 @@ import polars as pl
 from collect_support import backfill_one_log
 from hypothesis import given, settings, strategies as st
 
-from analytics.patterns.logread import scan_paths
+from analytics.patterns.log_scan import scan_paths
 from analytics.patterns.severity import error_mask, is_error
 from analytics.sources.tail import BATCH_JUDGE, LogSpec, TailSource, is_error_event, is_error_line, judge
 
