@@ -165,9 +165,27 @@ def written_logs(pid: int | None) -> list[str]:
         writes = "a" in mode or (("w" in mode or "+" in mode) and path.endswith(".log"))
         if not writes or path.startswith(("/dev/", "/proc/", "/sys/")) or path in out:
             continue
-        if _readable_file(Path(path)):
+        if _readable_file(Path(path)) and _holds_text(Path(path)):
             out.append(path)
     return out
+
+
+def _holds_text(p: Path, sniff: int = 4096) -> bool:
+    """The file's first bytes are text (no NUL, valid UTF-8 but for a character cut at the end): a log, not
+    a database's write-ahead file or a binary journal the process also appends to. An empty file is a log
+    not written to yet."""
+    try:
+        with open(p, "rb") as f:
+            head = f.read(sniff)
+    except OSError:
+        return False
+    if b"\x00" in head:
+        return False
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return exc.start >= len(head) - 3  # only a character cut by the sniff's end
+    return True
 
 
 def detect(max_ports: int = 24) -> list[Found]:
