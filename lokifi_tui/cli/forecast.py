@@ -103,6 +103,7 @@ def series(
                 "level": level,
                 "backtest_mae": finite(fc.backtest_mae),
                 "backtest_mase": finite(fc.backtest_mase),
+                "backtest_origins": fc.backtest_origins,
                 "points": [
                     {"timestamp": iso(t), "value": float(v), "lo": float(lo), "hi": float(hi)}
                     for t, v, lo, hi in zip(times, fc.mean, fc.lo, fc.hi, strict=True)
@@ -122,6 +123,14 @@ def series(
             "".join(
                 f"{float(v)!r},{float(lo)!r},{float(hi)!r}\n" for v, lo, hi in zip(fc.mean, fc.lo, fc.hi, strict=True)
             )
+        )
+    from analytics.forecast.seasonal import MIN_ORIGINS
+
+    if fc.backtest_origins < MIN_ORIGINS:
+        sys.stderr.write(
+            f"note: too little history to backtest a forecast on this series ({fc.backtest_origins} of the "
+            f"{MIN_ORIGINS} origins it takes): the forecast and its interval are not measured here (one row "
+            "gives no interval at all)\n"
         )
     if explain:
         cands = ", ".join(f"{k} {v:.4g}" for k, v in fc.candidates.items())

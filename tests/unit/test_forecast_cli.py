@@ -211,3 +211,16 @@ def test_huge_values_forecast_finite_numbers(big):
         warnings.simplefilter("error")
         f = forecast_series(np.array([big, -big] * 30), 3, 24)
     assert np.all(np.isfinite(f.mean)) and np.all(f.lo <= f.mean) and np.all(f.mean <= f.hi)
+
+
+@pytest.mark.parametrize("rows", [1, 3])
+def test_too_little_history_says_nothing_is_measured(rows):
+    """One row gave '5.0,5.0,5.0' (a zero-width interval) and three rows an answer, both with no word that
+    nothing was measured on the series."""
+    res = CliRunner().invoke(cli, ["forecast", "series", "--horizon", "2"], input=csv_text(rows))
+    assert res.exit_code == 0
+    assert "too little history to backtest a forecast on this series" in res.stderr
+    assert "the forecast and its interval are not measured here" in res.stderr
+    assert len(res.stdout.strip().split("\n")) == 2
+    long = CliRunner().invoke(cli, ["forecast", "series", "--horizon", "2"], input=csv_text(24 * 20))
+    assert "too little history" not in long.stderr
