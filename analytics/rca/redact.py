@@ -333,7 +333,9 @@ class Redactor:
         s = sub(_QUERY_SECRET, "query_secret", 2, s)
 
         def found(kind: str, value: str) -> str:
-            if _PARTIAL.search(value) or _PLACEHOLDER_VALUE.match(value.strip()):
+            # a value that is a placeholder already stays; one that holds a placeholder and more is a secret a
+            # rule above cut into (a password 'pw:x' read as pw: x) and is replaced whole
+            if _ALREADY.fullmatch(value.strip().strip("'\"")) or _PLACEHOLDER_VALUE.match(value.strip()):
                 return value
             counts[kind] += 1
             return _ph(kind)
