@@ -371,7 +371,7 @@ def _redact(obj: Any) -> Any:
     if isinstance(obj, str) and "://" in obj:
         from analytics.config.http_settings import masked_url
 
-        return masked_url(obj)  # a password written into a URL (http://admin:pw@host)
+        return masked_url(obj)  # a password written into a URL, in its user-info
     return obj
 
 
