@@ -180,7 +180,7 @@ def keymap_from_config(raw: Mapping[str, object] | None) -> tuple[dict[str, str]
         keymap[BY_NAME[name].id] = ",".join(part.strip() for part in value.split(",") if part.strip())
     # an entry whose keys clash or are reserved is not applied: its action keeps its default keys (applied,
     # one of the two actions would never run, and the help would list a key that does nothing)
-    while found := _clashes(keymap):
+    while found := keymap_clashes(keymap):
         for name, text in found:
             if keymap.pop(BY_NAME[name].id, None) is not None:
                 problems.append(f"{text}; it keeps its default keys")
@@ -226,15 +226,11 @@ def key_names(keys: str) -> list[str]:
     return [b.key for b in Binding.make_bindings([Binding(keys, "")])] if keys else []
 
 
-def keymap_clashes(keymap: Mapping[str, str]) -> list[str]:
+def keymap_clashes(keymap: Mapping[str, str]) -> list[tuple[str, str]]:
     """Keys that would reach two live actions once ``keymap`` is applied (a pane's table takes its keys
-    first, the first binding of a screen wins: one of the two would never run). Two pane actions of
-    different panes may share a key: only the focused pane's one is live."""
-    return [text for _, text in _clashes(keymap)]
-
-
-def _clashes(keymap: Mapping[str, str]) -> list[tuple[str, str]]:
-    """:func:`keymap_clashes` as (the remapped action to blame, what is wrong)."""
+    first, the first binding of a screen wins: one of the two would never run), and reserved keys taken:
+    (the remapped action to blame, what is wrong). Two pane actions of different panes may share a key:
+    only the focused pane's one is live."""
     owners: dict[str, list[str]] = {}
     for spec in BY_NAME.values():
         for key in key_names(keymap.get(spec.id, spec.keys)):

@@ -51,10 +51,11 @@ import polars as pl
 
 from analytics.common.compression import SUFFIXES, CompressionError, codec_of, decompressing
 from analytics.common.escapes import lines_as_displayed, without_escapes
+from analytics.patterns.line_time import line_time
 from analytics.patterns.multiline import MultilineFolder
 from analytics.sources.access_log import access_minutes, last_minute_start, looks_like_access_log, minutes_to_metrics
 from analytics.sources.filetail import HEAD_BYTES, Position
-from analytics.sources.tail import LogSpec, judge, line_time
+from analytics.sources.tail import LogSpec, judge
 from analytics.store.metrics import read_checkpoint, write_checkpoint, write_events, write_metrics
 
 #: the first bytes that name a file's content (decompressed); 4 KiB holds tens of lines of any log

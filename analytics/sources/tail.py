@@ -28,7 +28,7 @@ import polars as pl
 
 from analytics.common.escapes import without_escapes
 from analytics.patterns.json_message import NUMERIC_LEVELS, json_level
-from analytics.patterns.line_time import line_time as line_time  # re-exported: backfill and the CLI read it here
+from analytics.patterns.line_time import line_time
 from analytics.patterns.logline import KLOG_LEVELS, KLOG_LINE
 from analytics.patterns.severity import LEAD_WORD, error_mask, folded_parts, is_error
 from analytics.sources.base import BaseSource, Batch

@@ -122,7 +122,7 @@ def _line_times(lines: list[str], now: dt.datetime) -> list[dt.datetime]:
     """When each raw line was written: its own time, else the last one before it (apt's stanzas), else
     now. Lines from an old file keep their dates, so they count where they happened (a week-old error is
     no recurring error today)."""
-    from analytics.sources.tail import line_time
+    from analytics.patterns.line_time import line_time
 
     out: list[dt.datetime] = []
     last: dt.datetime | None = None

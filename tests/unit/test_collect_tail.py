@@ -12,13 +12,13 @@ import time
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from analytics.common.escapes import without_escapes
+from analytics.patterns.line_time import line_time
 from analytics.sources.filetail import FileTailer
 from analytics.sources.tail import (
     LogSpec,
     TailSource,
     is_error_line,
     line_level,
-    line_time,
 )
 
 NOW = dt.datetime(2026, 11, 21, 12, 0, 0)

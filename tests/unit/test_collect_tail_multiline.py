@@ -21,8 +21,9 @@ import pytest
 from collect_support import cli, fast_tail_config, write_config
 from hypothesis import HealthCheck, given, settings, strategies as st
 
+from analytics.patterns.line_time import line_time
 from analytics.patterns.multiline import MultilineFolder, fold_multiline
-from analytics.sources.tail import LogSpec, TailSource, is_error_event, line_time
+from analytics.sources.tail import LogSpec, TailSource, is_error_event
 from analytics.store.database import Store
 
 NOW = dt.datetime(2026, 11, 21, 12, 0, 0)
