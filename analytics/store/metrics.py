@@ -95,10 +95,21 @@ def write_metrics(con: duckdb.DuckDBPyConnection, df: pl.DataFrame) -> int:
                 f"SELECT ts, host, component, metric, value, source FROM {src}"
             ).fetchall()
             _fold_hourly(con, src)
+            _late_rows_restart_baselines(con, src)
     finally:
         con.unregister("_m_batch")
     con.execute("DROP TABLE IF EXISTS _m_new")
     return int(n)
+
+
+def _late_rows_restart_baselines(con: duckdb.DuckDBPyConnection, src: str) -> None:
+    """Rows inside hours the baselines have already summed (a backfill or an import after the collector
+    ran, a spooled batch written late) are not in their running sums, which only move forward an hour at
+    a time: forget the baselines' state, so that their next update rebuilds them from the rollups."""
+    con.execute(
+        f"DELETE FROM baseline_state WHERE EXISTS "
+        f"(SELECT 1 FROM {src} WHERE ts >= baseline_state.hour_from AND ts < baseline_state.hour_to)"
+    ).fetchall()
 
 
 def _fold_hourly(con: duckdb.DuckDBPyConnection, src: str) -> None:

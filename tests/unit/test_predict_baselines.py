@@ -99,3 +99,20 @@ def test_seasonal_profile(store):
 def test_empty_store(store):
     assert B.update(store, T0)["mode"] == "rebuild"
     assert B.list_baselines(store) == []
+
+
+def test_rows_written_late_into_summed_hours_count(store):
+    """A backfill or an import after the collector's baselines moved on (the dashboard's first start:
+    the collector runs while backfill reads the logs' week) writes rows into hours already summed: the
+    baselines count them at their next update, as a rebuild from scratch would; rows after the summed
+    hours keep the update incremental."""
+    append_metrics(store, frame(T0 + dt.timedelta(days=6), 24, comps=("api",)))
+    B.update(store, T0 + dt.timedelta(days=7), days=7)
+    assert snapshot(store)[("h1", "api", "response_time_ms")]["samples"] == 144
+    append_metrics(store, frame(T0 + dt.timedelta(days=1), 24 * 2, comps=("api",), seed=1))  # the history
+    info = B.update(store, T0 + dt.timedelta(days=7, hours=1), days=7)
+    assert info["mode"] == "rebuild"
+    assert snapshot(store)[("h1", "api", "response_time_ms")]["samples"] == 144 + 288
+    append_metrics(store, frame(T0 + dt.timedelta(days=7, hours=1), 1, comps=("api",), seed=2))  # new rows
+    assert B.update(store, T0 + dt.timedelta(days=7, hours=2), days=7)["mode"] == "incremental"
+    assert snapshot(store)[("h1", "api", "response_time_ms")]["samples"] == 144 + 288 + 6
