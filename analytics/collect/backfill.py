@@ -261,10 +261,11 @@ def _decode(block: bytes) -> str:
 # --------------------------------------------------------------------------------------------------
 
 
-def _known(con) -> dict[str, tuple[int, int, bool]]:
-    """content id -> (id length, offset read to, handed to the tail)."""
-    rows = con.execute("SELECT content_id, id_len, read_to, handed FROM backfill_files").fetchall()
-    return {r[0]: (int(r[1]), int(r[2]), bool(r[3])) for r in rows}
+def _known(con) -> dict[str, tuple[int, int, bool, dt.datetime | None]]:
+    """content id -> (id length, offset read to, handed to the tail, the time its lines were kept from:
+    None for all of them)."""
+    rows = con.execute("SELECT content_id, id_len, read_to, handed, read_from FROM backfill_files").fetchall()
+    return {r[0]: (int(r[1]), int(r[2]), bool(r[3]), r[4]) for r in rows}
 
 
 def _tail_checkpoint(con, path: Path) -> dict[str, Any] | None:
@@ -343,7 +344,9 @@ def backfill(
     total_bytes, path)`` is called as files are read."""
     now = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
     host = host or config.host
-    cutoff = now - dt.timedelta(days=days) if days else None
+    # to the minute: an access log's minute is then kept whole or not at all, also by a later run with
+    # a larger ``days`` that reads a file's older part
+    cutoff = (now - dt.timedelta(days=days)).replace(second=0, microsecond=0) if days else None
     names = [c.name for c in config.components]
     files = plan(specs if specs is not None else specs_from_config(config), names)
     total = sum(p.size for p in files) or 1
@@ -409,15 +412,25 @@ def _one_file(
         res.kind, res.note = "skipped", "empty"
         return res
     # a file that grew past ID_BYTES since it was recorded is found by its old (shorter) head
-    start, handed = 0, False
-    for old_id, (old_len, read_to, was_handed) in known.items():
+    start, handed, kept_from = 0, False, cutoff
+    for old_id, (old_len, read_to, was_handed, was_from) in known.items():
         if old_len <= id_len and (old_id == cid if old_len == id_len else _sha1(head[:old_len]) == old_id):
-            start, handed = read_to, was_handed
+            start, handed, kept_from = read_to, was_handed, was_from
             cid, id_len = old_id, old_len
             break
+    older: _Read | None = None
+    if start and kept_from is not None and (cutoff is None or cutoff < kept_from):
+        # a larger --days than the file was read with: its lines from the new cutoff up to where they were
+        # kept from before (what the file holds from there on was read then)
+        older = _read(p, 0, start, cutoff, kept_from, host, now, res, progress, done, total)
+        res.note = f"its lines before {kept_from:%Y-%m-%d %H:%M} (the rest was read before)"
+        kept_from = cutoff
     if start and not p.current:
-        res.kind = "skipped"
-        res.note = "already read (the rest was live tailing's)" if handed else "already read (same content)"
+        if older is None:
+            res.kind = "skipped"
+            res.note = "already read (the rest was live tailing's)" if handed else "already read (same content)"
+            return res
+        _record(store, cid, id_len, p, start, handed, res, older.rows(None), host, hold=hold, read_from=kept_from)
         return res
     end: int | None = None
     checkpoint: dict[str, Any] | None = None
@@ -443,15 +456,60 @@ def _one_file(
             pos = Position(st.st_dev, st.st_ino, end, _sha1(tail_head), len(tail_head), start=end)
             checkpoint = {"cur": pos.to_dict()}
         if end <= start and checkpoint is None:
-            res.note = "nothing new"
-            _record(store, cid, id_len, p, start, True, res, None, host)
+            if older is None:
+                res.note = "nothing new"
+            rows = older.rows(None) if older is not None else None
+            _record(store, cid, id_len, p, start, True, res, rows, host, read_from=kept_from)
             return res
-    metric_parts: list[pl.DataFrame] = []
-    events: list[dict[str, Any]] = []
+    got = _read(p, start, end, cutoff, None, host, now, res, progress, done, total)
+    if older is not None:
+        got.merge(older)
+    read_to = end if end is not None else got.read_to
+    _record(store, cid, id_len, p, read_to, p.current, res, got.rows(checkpoint), host, hold=hold, read_from=kept_from)
+    return res
+
+
+#: what one file's transaction writes: per-minute sums, error events, the tail's checkpoint
+_Rows = tuple[pl.DataFrame, list[dict[str, Any]], dict[str, Any] | None]
+
+
+@dataclass
+class _Read:
+    """What one pass over part of a file gave: per-minute sums (an access log) or error events."""
+
+    parts: list[pl.DataFrame] = field(default_factory=list)
+    events: list[dict[str, Any]] = field(default_factory=list)
+    read_to: int = 0
+
+    def merge(self, other: _Read) -> None:
+        self.parts += other.parts
+        self.events = other.events + self.events
+
+    def rows(
+        self, checkpoint: dict[str, Any] | None
+    ) -> tuple[pl.DataFrame, list[dict[str, Any]], dict[str, Any] | None]:
+        return _sums(self.parts), self.events, checkpoint
+
+
+def _read(
+    p: Planned,
+    start: int,
+    end: int | None,
+    cutoff: dt.datetime | None,
+    until: dt.datetime | None,
+    host: str,
+    now: dt.datetime,
+    res: FileResult,
+    progress,
+    done: int,
+    total: int,
+) -> _Read:
+    """Read ``p`` from ``start`` to ``end`` and keep what is timed from ``cutoff`` up to ``until`` (None:
+    no bound); ``res`` counts the lines and says the kind and the times kept."""
+    out = _Read(read_to=start)
     folder: MultilineFolder[dt.datetime | None] = MultilineFolder()
     last_ts: dt.datetime | None = None
     kind: str | None = None
-    read_to = start
 
     def add_events(evs: list[tuple[Any, dt.datetime | None]]) -> None:
         """Judge a block's events at once: (event, the last time written before it ended)."""
@@ -467,7 +525,9 @@ def _one_file(
             if cutoff is not None and t < cutoff:
                 res.older += 1
                 continue
-            events.append(
+            if until is not None and t >= until:
+                continue  # read before
+            out.events.append(
                 {
                     "ts": t,
                     "host": host,
@@ -483,7 +543,7 @@ def _one_file(
 
     with open_log(p.path, p.codec) as f:
         for raw, nbytes in _blocks(f, start, end):
-            read_to += nbytes
+            out.read_to += nbytes
             text = _decode(raw)
             res.lines += text.count("\n") + 1
             if kind is None:
@@ -491,8 +551,10 @@ def _one_file(
                 res.kind = kind
             if kind == "access":
                 part = access_minutes(text, cutoff)
+                if until is not None and part.height:
+                    part = part.filter(pl.col("minute") < until)
                 if part.height:
-                    metric_parts.append(part)
+                    out.parts.append(part)
             else:
                 ended: list[tuple[Any, dt.datetime | None]] = []
                 for line in text.split("\n"):
@@ -505,16 +567,14 @@ def _one_file(
                         last_ts = t
                 add_events(ended)
             if progress:
-                progress(done + min(read_to, p.size), total, str(p.path))
+                progress(done + min(out.read_to, p.size), total, str(p.path))
         add_events([(ev, last_ts) for ev in folder.flush()])
-    if end is not None:
-        read_to = end
-    sums = _sums(metric_parts)
-    if metric_parts:
-        allm = pl.concat(metric_parts)
-        res.first, res.last = allm.select(pl.col("first").min(), pl.col("last").max()).row(0)
-    _record(store, cid, id_len, p, read_to, p.current, res, (sums, events, checkpoint), host, hold=hold)
-    return res
+    if out.parts:
+        allm = pl.concat(out.parts)
+        first, last = allm.select(pl.col("first").min(), pl.col("last").max()).row(0)
+        res.first = first if res.first is None or first < res.first else res.first
+        res.last = last if res.last is None or last > res.last else res.last
+    return out
 
 
 #: a log's per-minute sums, as :func:`analytics.sources.access_log.access_minutes` gives them and ``backfill_carry``
@@ -578,13 +638,15 @@ def _record(
     read_to: int,
     handed: bool,
     res: FileResult,
-    rows: tuple[pl.DataFrame, list[dict[str, Any]], dict[str, Any] | None] | None,
+    rows: _Rows | None,
     host: str,
     *,
     hold: bool = False,
+    read_from: dt.datetime | None = None,
 ) -> None:
     """One transaction: the file's rows (its per-minute sums with the minutes the log's previous file
-    held; its own last ones held in turn when ``hold``), its record, and the tail's checkpoint."""
+    held; its own last ones held in turn when ``hold``), its record (``read_from``: the time its lines
+    were kept from, None for all of them), and the tail's checkpoint."""
     with store.write() as con:
         if rows is not None:
             sums, events, checkpoint = rows
@@ -615,10 +677,20 @@ def _record(
                 res.events = write_events(con, pl.DataFrame(events, schema=_EVENT_SCHEMA))
             if checkpoint is not None:
                 write_checkpoint(con, TAIL_SOURCE, str(p.path), json.dumps(checkpoint, sort_keys=True))
+        # a file read again for its older part keeps its counts and times from before
+        before = con.execute(
+            "SELECT lines, events, metric_rows, first_ts, last_ts FROM backfill_files WHERE content_id = ?", [cid]
+        ).fetchall()
+        lines, n_events, n_rows, first, last = res.lines, res.events, res.metric_rows, res.first, res.last
+        if before:
+            b_lines, b_events, b_rows, b_first, b_last = before[0]
+            lines, n_events, n_rows = max(lines, b_lines or 0), n_events + (b_events or 0), n_rows + (b_rows or 0)
+            first = min((t for t in (first, b_first) if t is not None), default=None)
+            last = max((t for t in (last, b_last) if t is not None), default=None)
         con.execute("DELETE FROM backfill_files WHERE content_id = ?", [cid])
         con.execute(
             "INSERT INTO backfill_files (content_id, id_len, path, read_to, handed, kind, lines, events, "
-            "metric_rows, first_ts, last_ts, done_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "metric_rows, first_ts, last_ts, done_at, read_from) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 cid,
                 id_len,
@@ -626,12 +698,13 @@ def _record(
                 read_to,
                 handed,
                 res.kind,
-                res.lines,
-                res.events,
-                res.metric_rows,
-                res.first,
-                res.last,
+                lines,
+                n_events,
+                n_rows,
+                first,
+                last,
                 dt.datetime.now(dt.UTC).replace(tzinfo=None),
+                read_from,
             ],
         )
 

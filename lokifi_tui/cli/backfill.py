@@ -28,7 +28,8 @@ def backfill(ctx: click.Context, days: float, no_engines: bool, as_json: bool) -
     Then patterns, baselines, predictions and forecasts are refreshed on that history.
 
     Run it again at any time: what was read is not read twice (a file rotated and compressed since is
-    recognised by its content), and the collector's tail goes on from where backfill stopped.
+    recognised by its content), and the collector's tail goes on from where backfill stopped. A larger
+    --days than before reads the older part of the files already read.
 
     Exit status: 0 when every file was read, 3 when a file could not be read (the others are imported).
     """
@@ -88,7 +89,7 @@ def backfill(ctx: click.Context, days: float, no_engines: bool, as_json: bool) -
                 )
             )
         for f in report.files:
-            if f.kind == "skipped":
+            if f.kind == "skipped" or not (f.lines or f.events or f.metric_rows):  # skipped, or nothing new
                 console.print(fit(f"[dim]-[/] {inert(f.path)}: {inert(f.note)}"))
                 continue
             span = f" ({f.first:%Y-%m-%d %H:%M} .. {f.last:%Y-%m-%d %H:%M})" if f.first and f.last else ""
@@ -96,10 +97,7 @@ def backfill(ctx: click.Context, days: float, no_engines: bool, as_json: bool) -
             note = f" — {inert(f.note)}" if f.note else ""
             left = []
             if f.older:
-                left.append(
-                    f"{f.older:,} older than {days:g} days"
-                    " (a file is read once: --days 0 the first time reads them all)"
-                )
+                left.append(f"{f.older:,} older than {days:g} days (`lokifi backfill --days 0` reads them)")
             if f.untimed:
                 left.append(f"{f.untimed:,} with no time written before them")
             if left:

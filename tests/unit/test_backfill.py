@@ -109,6 +109,27 @@ def test_init_finds_the_logs_and_backfill_imports_them_once(host, _isolated_home
     assert any(c == "nginx" for c, _ in kinds), kinds  # the planted 3-hour slowdown and the recurring errors
 
 
+def test_a_larger_days_reads_the_older_part_of_files_already_read(host, _isolated_home):
+    """A first backfill of 2.5 days, then 5, then everything: the store holds what one backfill of
+    everything gives (every request and error once, the minutes at each cutoff whole), and a run after
+    that reads nothing."""
+    tmp, _facts = host
+    a, b = tmp / "a.duckdb", tmp / "b.duckdb"
+    run("config", "init", "--logs", str(tmp / "log"), "--no-detect", db=a)
+    first = json.loads(run("backfill", "--days", "2.5", "--no-engines", "--json", db=a).output)
+    assert first["metric_rows"] and first["events"]
+    wider = json.loads(run("backfill", "--days", "5", "--no-engines", "--json", db=a).output)
+    assert wider["metric_rows"] and wider["events"]
+    assert any("the rest was read before" in f["note"] for f in wider["files"])  # the file the cutoff fell in
+    run("backfill", "--days", "0", "--no-engines", db=a)
+    run("backfill", "--days", "0", "--no-engines", db=b)
+    assert counts(a) == counts(b)
+    minutes = "SELECT ts, value FROM metrics WHERE metric = 'requests_per_min' ORDER BY ts"
+    assert Store(a).query(minutes).equals(Store(b).query(minutes))
+    again = json.loads(run("backfill", "--days", "0", "--no-engines", "--json", db=a).output)
+    assert again["metric_rows"] == 0 and again["events"] == 0
+
+
 def test_live_tailing_goes_on_where_backfill_stopped(host, _isolated_home):
     from analytics.collect.loop import collect_once
 
@@ -308,5 +329,5 @@ def test_error_lines_left_out_are_counted_and_said(tmp_path, _isolated_home):
     human = CliRunner().invoke(
         cli, ["--db", str(tmp_path / "m.duckdb"), "--config", str(cfg), "backfill", "--no-engines"]
     )
-    assert "1 older than 7 days (a file is read once: --days 0 the first time reads them all)" in human.output
+    assert "1 older than 7 days (`lokifi backfill --days 0` reads them)" in human.output
     assert "1 with no time written before them" in human.output
