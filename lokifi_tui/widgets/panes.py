@@ -111,7 +111,7 @@ def pattern_cells(row: Any, now: dt.datetime, width: int = 20) -> Cells:
         Text(number(row.count) if row.count >= 10000 else str(row.count)),
         confidence_bar(row.confidence, row.lo, row.hi, width=6),
         Text("✓", style="green") if row.auto_approved else Text(" "),
-        _muted(row) + _template_with_example(row, quiet=_muted_everywhere(row)),
+        _muted(row, width) + _template_with_example(row, quiet=_muted_everywhere(row)),
     )
 
 
@@ -119,11 +119,19 @@ def _muted_everywhere(row: Any) -> bool:
     return bool(getattr(row, "muted", False)) and not getattr(row, "muted_on", ())
 
 
-def _muted(row: Any) -> Text:
-    """``muted`` (and until when, or on which hosts) before a muted pattern's message: its predictions and
-    alerts are off (there)."""
+#: The message column's width from which a mute's end or hosts are said before the message (a terminal of
+#: about 100 columns); narrower, ``muted`` alone: ``muted to 12-06 04:57`` took half the column at 80
+#: columns, and the pattern's details say the rest
+MUTED_IN_FULL = 56
+
+
+def _muted(row: Any, width: int = MUTED_IN_FULL) -> Text:
+    """``muted`` (and, in a column ``width`` wide enough, until when or on which hosts) before a muted
+    pattern's message: its predictions and alerts are off (there)."""
     if not getattr(row, "muted", False):
         return Text("")
+    if width < MUTED_IN_FULL:
+        return Text("muted ", style="yellow")
     hosts = getattr(row, "muted_on", ())
     if hosts:
         where = safe(hosts[0], "yellow") if len(hosts) == 1 else Text(f"{len(hosts)} hosts", style="yellow")

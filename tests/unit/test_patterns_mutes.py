@@ -226,12 +226,35 @@ def test_the_error_patterns_pane_says_where_a_pattern_is_muted(fleet):
     # muted everywhere: its message is dim (expected, nothing to act on); muted on some hosts: as before
     from lokifi_tui.widgets.panes import pattern_cells
 
-    message = pattern_cells(row, now)[4]
+    message = pattern_cells(row, now, width=78)[4]  # the message column of a 120-column terminal
     assert message.plain.startswith("muted to ") and "invoke-rc.d" in message.plain
     at = message.plain.index("invoke-rc.d")
     assert any(sp.start <= at < sp.end and "dim" in str(sp.style) for sp in message.spans) or "dim" in str(
         message.style
     )
+
+
+def test_a_narrow_patterns_pane_says_muted_alone_and_keeps_the_message(fleet):
+    """At 80 columns ``muted to 12-06 04:57 `` took 21 of the message column's 38 characters: below about
+    100 columns the row says ``muted`` (its details say until when, and where); from there, all of it."""
+    from analytics.patterns.rows import pane_rows
+    from lokifi_tui.widgets.panes import MUTED_IN_FULL, pattern_cells
+
+    store = Store(fleet)
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    run(fleet, "patterns", "mute", MESSAGE, "--for", "2h")
+    run(fleet, "patterns", "mute", MESSAGE, "--host", "ct-1")
+    with store.read() as con:
+        (row,) = pane_rows(con, 10, now)
+    narrow = pattern_cells(row, now, width=38)[4]  # an 80-column terminal's message column
+    assert narrow.plain.startswith("muted invoke-rc.d: policy-rc.d denied")
+    assert pattern_cells(row, now, width=MUTED_IN_FULL - 1)[4].plain.startswith("muted invoke-rc.d")
+    assert pattern_cells(row, now, width=MUTED_IN_FULL)[4].plain.startswith(f"muted to {row.muted_until:%m-%d %H:%M} ")
+    run(fleet, "patterns", "unmute", MESSAGE, "--host", "")
+    with store.read() as con:
+        (row,) = pane_rows(con, 10, now)
+    assert pattern_cells(row, now, width=38)[4].plain.startswith("muted invoke-rc.d")
+    assert pattern_cells(row, now, width=58)[4].plain.startswith("muted on ct-1 invoke-rc.d")
 
 
 def test_patterns_list_muted_shows_the_muted_ones(fleet):
