@@ -13,9 +13,12 @@ import dataclasses
 import datetime as dt
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from analytics.patterns import confidence as conf
+
+if TYPE_CHECKING:
+    from analytics.patterns.mutes import Mute
 
 PATTERN_COLS = """p.error_hash, p.error_type, p.error_message, p.template, p.component, p.solution,
     p.success_count, p.failure_count, p.occurrence_count, p.first_seen, p.last_seen, p.confidence_score,
@@ -79,6 +82,7 @@ class PatternDetail:
     versions: tuple[tuple[int, str, str, dt.datetime | None], ...]  # version, solution, source, created
     confidence_over_time: tuple[float, ...]  # running success rate after each outcome
     analysis: dict[str, Any] | None  # the latest live root-cause analysis (analytics.rca.cache)
+    mutes: tuple[Mute, ...] = ()  # in force at the read's time: the every-host one first, then by host
 
 
 def to_row(r: dict[str, Any]) -> PatternRow:
@@ -128,8 +132,11 @@ def _with_mutes(row: PatternRow, mutes: tuple[Any, ...]) -> PatternRow:
 
 
 def pattern_detail(con: Any, error_hash: str, now: dt.datetime) -> PatternDetail | None:
-    """One pattern as stored, its latest examples, its occurrences per day over 30 days, its fix outcomes
-    and solution versions (``analysis`` is left None: the root-cause cache is read by its owner)."""
+    """One pattern as stored (muted as the pane would say at ``now``), its mutes in force then, its latest
+    examples, its occurrences per day over 30 days, its fix outcomes and solution versions (``analysis``
+    is left None: the root-cause cache is read by its owner)."""
+    from analytics.patterns.mutes import active_mutes
+
     cur = con.execute("SELECT * FROM error_patterns WHERE error_hash = ?", [error_hash])
     names = [d[0] for d in cur.description]
     found = cur.fetchone()
@@ -163,14 +170,17 @@ def pattern_detail(con: Any, error_hash: str, now: dt.datetime) -> PatternDetail
     for n, (_, success, _, _) in enumerate(fixes, 1):
         ok += bool(success)
         running.append((ok + 1) / (n + 2))  # Laplace-smoothed running rate, for the trend only
+    row = to_row(dict(zip(names, found, strict=True)))
+    mutes = active_mutes(con, now).get(error_hash, ())
     return PatternDetail(
-        pattern=to_row(dict(zip(names, found, strict=True))),
+        pattern=_with_mutes(row, mutes) if mutes else row,
         examples=tuple((r[0], r[1], r[2], r[3]) for r in examples),
         occurrences=tuple(float(per_day.get(start + dt.timedelta(days=i), 0)) for i in range(30)),
         fixes=tuple((r[0], bool(r[1]), r[2], r[3]) for r in fixes),
         versions=tuple((int(r[0]), r[1], r[2], r[3]) for r in versions),
         confidence_over_time=tuple(running),
         analysis=None,
+        mutes=mutes,
     )
 
 

@@ -56,6 +56,33 @@ def _playbook_note(error_type: str | None) -> str:
     )
 
 
+def _mutes(d: Any) -> list[tuple[str, Text | str]]:
+    """The ``Muted`` row of a muted pattern: where and until when (each mute in force), and what ends it:
+    keys of the details screen (lokifi_tui.bindings: ``m`` mute, ``u`` undo) and the command line."""
+    mutes = getattr(d, "mutes", ())
+    if not mutes:
+        return []
+    said = []
+    for m in mutes:
+        end = f"until {m.until:%Y-%m-%d %H:%M} UTC" if m.until else "until unmuted"
+        said.append((f"on {m.host} " if m.host else "") + end + (f" ({m.reason})" if m.reason else ""))
+    there = "" if any(not m.host for m in mutes) else " there"
+    one_host = f" --host {mutes[0].host}" if len(mutes) == 1 and there else ""
+    return [
+        (
+            "Muted",
+            Text.assemble(
+                (clean("; ".join(said)) + f": no predictions or alerts{there}", "yellow"),
+                (
+                    "\nm mutes it anew (1h/1d/7d from now) · u undoes a mute just set · "
+                    f"`lokifi patterns unmute {d.pattern.key[:12]}{clean(one_host)}` ends it",
+                    "dim",
+                ),
+            ),
+        )
+    ]
+
+
 def render_pattern(d: Any, now: dt.datetime) -> Group:
     p = d.pattern
     parts: list[Any] = [
@@ -63,6 +90,7 @@ def render_pattern(d: Any, now: dt.datetime) -> Group:
             [
                 ("Type", p.error_type),
                 ("Component", p.component),
+                *_mutes(d),
                 ("Template", p.template or p.message),
                 ("Seen", f"{p.count} time{'s' * (p.count != 1)}, last {ago(p.last_seen, now)}"),
                 ("Confidence", confidence_bar(p.confidence, p.lo, p.hi, width=20)),

@@ -5,6 +5,7 @@ events are still stored and counted."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 import os
 import subprocess
@@ -255,6 +256,47 @@ def test_a_narrow_patterns_pane_says_muted_alone_and_keeps_the_message(fleet):
         (row,) = pane_rows(con, 10, now)
     assert pattern_cells(row, now, width=38)[4].plain.startswith("muted invoke-rc.d")
     assert pattern_cells(row, now, width=58)[4].plain.startswith("muted on ct-1 invoke-rc.d")
+
+
+def test_a_patterns_details_say_where_and_until_when_it_is_muted_and_what_ends_it(fleet):
+    """A muted pattern's details said nothing of the mute. They say each mute in force (host, end, reason),
+    and what ends it: keys the details screen has, and the command line."""
+    from rich.console import Console
+
+    from analytics.dashboard.details import load_pattern_detail
+    from lokifi_tui.bindings import bindings_for, key_names
+    from lokifi_tui.widgets.detail_pages import render_pattern
+
+    store = Store(fleet)
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    (row,) = json.loads(run(fleet, "patterns", "list", "--json"))
+    fp = row["error_hash"]
+
+    def page() -> str:
+        detail = load_pattern_detail(store, fp, now=now)
+        console = Console(width=100, record=True, file=io.StringIO(), color_system=None)
+        console.print(render_pattern(detail, now))
+        return " ".join(console.export_text().split())
+
+    assert "Muted" not in page() and load_pattern_detail(store, fp, now=now).mutes == ()
+    run(fleet, "patterns", "mute", MESSAGE, "--host", "ct-1", "--reason", "containers deny restarts")
+    text = page()
+    assert "Muted on ct-1 until unmuted (containers deny restarts): no predictions or alerts there" in text
+    assert f"`lokifi patterns unmute {fp[:12]} --host ct-1` ends it" in text
+    detail = load_pattern_detail(store, fp, now=now)
+    assert detail.pattern.muted and detail.pattern.muted_on == ("ct-1",)
+    run(fleet, "patterns", "mute", MESSAGE, "--for", "2h")
+    detail = load_pattern_detail(store, fp, now=now)
+    until = detail.pattern.muted_until
+    assert until is not None and [m.host for m in detail.mutes] == ["", "ct-1"]
+    text = page()
+    assert f"Muted until {until:%Y-%m-%d %H:%M} UTC; on ct-1 until unmuted (containers deny restarts): " in text
+    assert "no predictions or alerts m mutes it anew" in text  # not "there": on every host
+    assert f"`lokifi patterns unmute {fp[:12]}` ends it" in text
+    # every key the page names for the mute is one the details screen answers to
+    keys = {key: b.action for b in bindings_for("detail") for key in key_names(b.key)}
+    assert keys["m"] == "mute" and keys["u"] == "undo"
+    assert "m mutes it anew (1h/1d/7d from now) · u undoes a mute just set" in text
 
 
 def test_patterns_list_muted_shows_the_muted_ones(fleet):
