@@ -4,7 +4,8 @@ Design (see ../shared/STYLE.md):
 
 * Two self-rescheduling one-shot timers — host vitals (psutil) and the store — each start one thread
   worker that ends in one message; the next timer is set only when that message has been handled, so
-  refreshes never overlap. Both skip their work while a modal or a detail screen is on top.
+  refreshes never overlap. Both skip their work while a modal or a detail screen is on top (but for a
+  read a detail screen's triage asked for); the store's tick runs as soon as the dashboard is uncovered.
 * The store is re-read only when its files changed (size/mtime of the DuckDB file and WAL) or a triage
   action asked for it, or once a minute for ages and expiries — an idle dashboard costs a ``stat``.
 * Triage, root-cause analysis and details belong to the dashboard screen
@@ -223,6 +224,14 @@ class LokifiApp(App[None]):
             return True
         return screen is not self.dashboard or isinstance(screen, ModalScreen)
 
+    def _under_details(self) -> bool:
+        """A detail screen, no modal over it, covers the dashboard: a read its triage keys ask for runs
+        under it, so that the list is current when the person goes back (a mute set there shows)."""
+        try:
+            return self.screen is not self.dashboard and not isinstance(self.screen, ModalScreen)
+        except ScreenStackError:  # shutting down
+            return False
+
     # -- vitals loop ---------------------------------------------------------------------------------
 
     def _start_vitals(self) -> None:
@@ -267,7 +276,7 @@ class LokifiApp(App[None]):
         from analytics.store.file_signature import file_signature
 
         self._data_timer = None
-        if self.paused():
+        if self.paused() and not (self._force_reload and self._under_details()):
             self._data_timer = self.set_timer(self.refresh_interval, self._data_tick)
             return
         now_m = time.monotonic()
@@ -360,8 +369,13 @@ class LokifiApp(App[None]):
         self._data_timer = self.set_timer(0.01 if self._force_reload else self.refresh_interval, self._data_tick)
 
     def reload_now(self) -> None:
-        """Re-read the store as soon as the current read (if any) is done."""
+        """Re-read the store as soon as the current read (if any) is done (under a modal: once it closes)."""
         self._force_reload = True
+        self.check_store_now()
+
+    def check_store_now(self) -> None:
+        """The data tick now, not at the end of its timer (while a read runs, its end schedules it): the
+        dashboard uncovered shows at once a read asked for while it was covered, or a change made meanwhile."""
         if not self._data_busy and self._data_timer is not None:
             self._data_timer.stop()
             self._data_timer = None

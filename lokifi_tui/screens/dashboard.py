@@ -129,6 +129,7 @@ class DashboardScreen(Screen):
 
     def on_screen_resume(self) -> None:
         host(self).set_vitals_paused(False)
+        host(self).check_store_now()  # what was asked for or done meanwhile shows now
 
     # -- layout ------------------------------------------------------------------------------------
 

@@ -49,7 +49,8 @@ TRIAGED_IN = {"pattern": "patterns", "recommendation": "recommendations"}
 
 
 class DetailScreen(Screen):
-    """One item in full. The dashboard's refresh pauses while this is open."""
+    """One item in full. The dashboard's refresh pauses while this is open, but for the re-read its triage
+    keys ask for: the list is current when the person goes back."""
 
     BINDINGS = bindings_for("detail")
 

@@ -76,9 +76,9 @@ class RowActions:
         if message.undo is not None or not message.action.startswith("undo "):
             self.undo_stack.append((message.action, message.undo))
             del self.undo_stack[:-UNDO_DEPTH]
-        app.reload_now()
         if isinstance(self.screen.app.screen, DetailScreen):
-            self.load_detail(self.screen.app.screen)
+            self.load_detail(self.screen.app.screen)  # first: it is what the person looks at
+        app.reload_now()  # under a detail screen too: the list is current when they go back
 
     def apply_recommendation(self, row: RecommendationRow) -> None:
         """Ask (showing the command), then apply ``row``."""

@@ -210,6 +210,15 @@ async def goto_pattern_here(pilot, error_hash: str) -> None:
     raise AssertionError(f"{error_hash} not in the patterns pane: {table.row_keys}")
 
 
+async def open_pattern(pilot, error_hash: str):
+    """From the first read: ``error_hash``'s details, read and shown; the details screen."""
+    await first_read_shown(pilot)
+    await goto_pattern(pilot, error_hash)
+    await pilot.press("enter")
+    await until(pilot, lambda: detail_shown(pilot.app, "pattern"), "the pattern's details")
+    return pilot.app.screen
+
+
 @pytest.mark.parametrize(("key", "worked"), [("y", True), ("n", False)])
 async def test_y_and_n_record_the_fix_outcome_and_confidence_moves(seeded, key, worked):
     before = pattern_row(seeded, H_TIMEOUT)
@@ -295,11 +304,7 @@ async def test_r_runs_root_cause_analysis_in_a_worker_and_shows_the_result(seede
 async def test_r_inside_details_shows_progress_and_the_result_in_place(seeded):
     app = make_app(seeded)
     async with app.run_test(size=(100, 30)) as pilot:
-        await first_read_shown(pilot)
-        await goto_pattern(pilot, H_REDIS)
-        await pilot.press("enter")
-        await until(pilot, lambda: detail_shown(app, "pattern"), "the pattern's details")
-        screen = app.screen
+        screen = await open_pattern(pilot, H_REDIS)
         screen.show_progress("looking in the cache")  # what the worker reports, shown in place
         await until(
             pilot, lambda: "running: looking in the cache (esc cancels)" in screen_text(app), "the progress in place"
@@ -442,6 +447,28 @@ async def test_m_mutes_the_selected_pattern_and_u_unmutes_it(seeded):
         await pilot.press("u")
         await until(pilot, lambda: said(app, "Undone: mute")() and not shown_muted(), "the undo said and shown")
         assert seeded.query("SELECT count(*) FROM pattern_mutes").item() == 0
+
+
+async def test_a_mute_set_on_a_patterns_details_shows_on_them_and_in_the_list_on_return(seeded):
+    """Muted from a pattern's details at 80x24: the details did not say so, and the list showed the row
+    unmuted until its next refresh (3-4 s). The details say until when; back on the list (whose refresh
+    is an hour away here), the row says muted in the first frame, and its message keeps the column."""
+    app = LokifiApp(seeded.path, vitals=fixed_vitals, collect=False, now=NOW, refresh=3600)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_pattern(pilot, H_TIMEOUT)
+        assert "Muted" not in screen_text(app)
+        await mute_for(pilot, "1", "1h")
+        await until(pilot, lambda: screen.detail.pattern.muted, "the details re-read")
+        text = screen_text(app)
+        assert f"Muted          until {NOW + dt.timedelta(hours=1):%Y-%m-%d %H:%M} UTC" in text
+        assert "m mutes it anew" in text
+        # the re-read the mute asked for ran under the details: the list is current before it shows again
+        assert next(r for r in app.dashboard.box("patterns").rows if r.key == H_TIMEOUT).muted
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is app.dashboard
+        line = next(ln for ln in screen_text(app).splitlines() if "muted" in ln)
+        assert "muted upstream timed out after <DUR>" in line and "muted to" not in line
 
 
 async def test_the_mute_picker_names_every_host_only_in_a_fleet(seeded):
