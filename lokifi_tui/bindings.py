@@ -286,11 +286,12 @@ PALETTE_ROW = ("^p", "Palette", "Command palette: every action by name")  # as t
 
 def dashboard_help(keymap: Mapping[str, str], active_pane: str) -> list[tuple[str, str, str]]:
     """Every key of the dashboard (never Textual's own), grouped by where it works, as remapped; the keys
-    of the pane in use first: what fits an 80x24 screen is what matters now."""
-    pane_of = {action: pane for pane, actions in PANE_ACTIONS.items() for action in actions}
+    of the pane in use first: what fits an 80x24 screen is what matters now. A key of several panes (m)
+    is listed with the pane in use when it works there, else with the first of them."""
     groups: dict[str, list[tuple[str, str, str]]] = {"Everywhere": [], "In a pane's rows": []}
     for spec in ACTIONS:
-        where = pane_of.get(spec.action_name)
+        panes = panes_for(spec.action_name)
+        where = active_pane if active_pane in panes else panes[0] if panes else None
         group = f"{where.capitalize()} pane" if where else "In a pane's rows" if spec.scope == "list" else "Everywhere"
         groups.setdefault(group, []).append(_help_row(spec, keymap))
     groups["Everywhere"].append(PALETTE_ROW)

@@ -29,6 +29,25 @@ def test_the_help_writes_every_control_key_alike():
     assert [r[0] for r in rows if r[1] == "Palette"] == ["^p"] * 3
 
 
+def test_the_help_lists_m_with_the_pane_in_use():
+    """m mutes in the patterns and the predictions panes; the help listed it with the predictions pane
+    alone, so on the patterns pane the first screen of the help (80x24) did not have it."""
+    from lokifi_tui.bindings import dashboard_help
+
+    def group_of(pane: str, title: str) -> str:
+        group = ""
+        for keys, name, _ in dashboard_help({}, pane):
+            group = name if not keys else group
+            if name == title:
+                return group
+        raise AssertionError(f"{title} not in the help")
+
+    assert group_of("patterns", "Mute") == "Patterns pane"
+    assert group_of("predictions", "Mute") == "Predictions pane"
+    assert group_of("recommendations", "Mute") == "Patterns pane"
+    assert [r[1] for r in dashboard_help({}, "patterns")].count("Mute") == 1
+
+
 def test_keymap_clashes_are_reported_but_keys_of_different_panes_may_share():
     _, problems = keymap_from_config({"apply": "d"})
     assert problems and "'d'" in problems[0] and "dismiss" in problems[0]
