@@ -14,6 +14,10 @@ from dataclasses import dataclass
 from typing import Any
 
 
+class NothingDone(Exception):
+    """The action had nothing to act on (its message says why): said as a warning, nothing to undo."""
+
+
 @dataclass(frozen=True)
 class Result:
     text: str
@@ -97,6 +101,29 @@ def mute_pattern(
         return Result(f"Undone: mute{where}{f' — {label}' if label else ''}.")
 
     return Result(f"Muted{where} for {span} (until {m.until:%Y-%m-%d %H:%M} UTC): {label}", undo, "mute")
+
+
+def unmute_pattern(store: Any, error_hash: str, label: str = "", on_host: str = "") -> Result:
+    """End the pattern's mute on every host, or on ``on_host`` (the dashboard's host filter); its undo
+    puts that mute back as it was. Says so when there was none there (a mute on other hosts stays)."""
+    from analytics.common.clock import utcnow
+    from analytics.patterns.mutes import active_mutes, mute, unmute
+
+    with store.read() as con:
+        mutes = active_mutes(con, utcnow()).get(error_hash, ())
+    before = next((m for m in mutes if m.host == on_host), None)
+    where = f" on {on_host}" if on_host else " on every host"
+    if before is None:
+        others = ", ".join(m.host for m in mutes if m.host)
+        also = f" (muted on {others}: H shows one host, then m 0 unmutes it there)" if others else ""
+        raise NothingDone(f"not muted{where}{also}")
+    unmute(store, error_hash, host=on_host)
+
+    def undo(store: Any) -> Result:
+        mute(store, error_hash, now=before.muted_at, until=before.until, reason=before.reason, host=on_host)
+        return Result(f"Undone: unmute{where}{f' — {label}' if label else ''}.")
+
+    return Result(f"Unmuted{where}: predictions and alerts are on again: {label}", undo, "unmute")
 
 
 def record_outcome(

@@ -372,7 +372,8 @@ class DashboardScreen(Screen):
 
     def action_mute(self) -> None:
         if self.active_pane == "patterns" and (row := self._selected("patterns")) is not None:
-            self.row_actions.mute_pattern(row.key, f"{row.error_type}: {row.template or row.message}")
+            label = f"{row.error_type}: {row.template or row.message}"
+            self.row_actions.mute_pattern(row.key, label, muted=bool(getattr(row, "muted", False)))
         elif self.active_pane == "predictions" and (row := self._selected("predictions")) is not None:
             fp = row.subject if row.type == "recurring_error" else ""
             if not fp:

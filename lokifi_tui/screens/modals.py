@@ -65,21 +65,28 @@ SNOOZE_CHOICES: tuple[tuple[str, str, dt.timedelta], ...] = (
 )
 
 
+#: what :class:`SnoozeChoice` answers for its ``0`` choice (``end``): end the snooze or mute now
+END_NOW = dt.timedelta(0)
+
+
 class SnoozeChoice(ModalScreen[dt.timedelta | None]):
-    """Snooze for 1h / 1d / 7d (keys 1/2/3 or h/d/w)."""
+    """Snooze for 1h / 1d / 7d (keys 1/2/3 or h/d/w); with ``end`` given (what is in force: "unmute"),
+    ``0`` ends it (answers :data:`END_NOW`)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("1,h", "pick(0)", "1 hour", id="lokifi.snooze.1h"),
         Binding("2,d", "pick(1)", "1 day", id="lokifi.snooze.1d"),
         Binding("3,w", "pick(2)", "7 days", id="lokifi.snooze.7d"),
+        Binding("0", "end", "End now", id="lokifi.snooze.end"),
         Binding("escape,n,q", "cancel", "Cancel", id="lokifi.snooze.cancel"),
     ]
 
-    def __init__(self, title: str, heading: str = "Snooze", note: str = "") -> None:
+    def __init__(self, title: str, heading: str = "Snooze", note: str = "", end: str = "") -> None:
         super().__init__()
         self.title_text = title
         self.heading = heading
         self.note = note  # under the title: what else the choice applies to (data: shown literally)
+        self.end = end  # the label of the 0 choice ("unmute"); "" offers none
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="modal-body") as body:
@@ -91,11 +98,18 @@ class SnoozeChoice(ModalScreen[dt.timedelta | None]):
             for key, label, _ in SNOOZE_CHOICES:
                 lines.append(f" {key} ", style="reverse")
                 lines.append(f" {label}\n")
+            if self.end:
+                lines.append(" 0 ", style="reverse")
+                lines.append(f" {self.end}\n")
             lines.append("esc cancel", style="dim")
             yield Static(lines)
 
     def action_pick(self, index: int) -> None:
         self.dismiss(SNOOZE_CHOICES[index][2])
+
+    def action_end(self) -> None:
+        if self.end:
+            self.dismiss(END_NOW)
 
     def action_cancel(self) -> None:
         self.dismiss(None)

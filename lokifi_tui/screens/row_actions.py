@@ -52,10 +52,11 @@ class RowActions:
     def _triage_work(self, label: str, fn: Any, args: tuple[Any, ...]) -> None:
         from analytics.recommend.lifecycle import BadTransition, RecNotFound
         from analytics.store.database import StoreError
+        from lokifi_tui.triage import NothingDone
 
         try:
             result = fn(self.host.store, *args)
-        except (StoreError, BadTransition, RecNotFound) as exc:  # said in words ("… is already dismissed")
+        except (StoreError, BadTransition, RecNotFound, NothingDone) as exc:  # said in words ("… is already dismissed")
             done = TriageDone(label, False, f"{label}: {exc}")
         except Exception as exc:  # noqa: BLE001 - the row's action failed: say so, keep the dashboard
             done = TriageDone(label, False, f"{label} failed: {type(exc).__name__}: {exc}")
@@ -106,22 +107,26 @@ class RowActions:
 
         self.host.push_screen(SnoozeChoice(row.title), chosen)
 
-    def mute_pattern(self, error_hash: str, label: str) -> None:
+    def mute_pattern(self, error_hash: str, label: str, muted: bool = False) -> None:
         """Ask for how long, then mute the pattern: no predictions or alerts until then — on the host the
-        dashboard shows (H) when it shows one, else on every host."""
+        dashboard shows (H) when it shows one, else on every host. ``muted``: the pattern is muted (the
+        row or the details say so), and ``0`` unmutes it there."""
         from lokifi_tui import triage
-        from lokifi_tui.screens.modals import SnoozeChoice
+        from lokifi_tui.screens.modals import END_NOW, SnoozeChoice
 
         on_host = getattr(self.screen, "host_filter", "") or ""
 
         def chosen(delta: dt.timedelta | None) -> None:
-            if delta is not None:
+            if delta == END_NOW:
+                self._triage("unmute", triage.unmute_pattern, error_hash, label[:80], on_host)
+            elif delta is not None:
                 args = (error_hash, delta, self.host.action_now, label[:80], on_host)
                 self._triage("mute", triage.mute_pattern, *args)
 
         fleet = len(getattr(self.screen, "hosts_known", list)()) > 1  # one host: "every host" says nothing
         note = f"on host {on_host} only (H shows every host)" if on_host else "on every host" if fleet else ""
-        self.host.push_screen(SnoozeChoice(label, heading="Mute: no predictions or alerts for", note=note), chosen)
+        heading = "Mute: no predictions or alerts for"
+        self.host.push_screen(SnoozeChoice(label, heading=heading, note=note, end="unmute" if muted else ""), chosen)
 
     def undo(self) -> None:
         if not self.undo_stack:

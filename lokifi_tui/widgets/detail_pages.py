@@ -74,8 +74,8 @@ def _mutes(d: Any) -> list[tuple[str, Text | str]]:
             Text.assemble(
                 (clean("; ".join(said)) + f": no predictions or alerts{there}", "yellow"),
                 (
-                    "\nm mutes it anew (1h/1d/7d from now) · u undoes a mute just set · "
-                    f"`lokifi patterns unmute {d.pattern.key[:12]}{clean(one_host)}` ends it",
+                    "\nm then 0 unmutes it, m then 1/2/3 mutes it anew from now · u undoes a mute just set · "
+                    f"`lokifi patterns unmute {d.pattern.key[:12]}{clean(one_host)}`",
                     "dim",
                 ),
             ),

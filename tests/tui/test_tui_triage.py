@@ -461,7 +461,7 @@ async def test_a_mute_set_on_a_patterns_details_shows_on_them_and_in_the_list_on
         await until(pilot, lambda: screen.detail.pattern.muted, "the details re-read")
         text = screen_text(app)
         assert f"Muted          until {NOW + dt.timedelta(hours=1):%Y-%m-%d %H:%M} UTC" in text
-        assert "m mutes it anew" in text
+        assert "m then 0 unmutes it" in text
         # the re-read the mute asked for ran under the details: the list is current before it shows again
         assert next(r for r in app.dashboard.box("patterns").rows if r.key == H_TIMEOUT).muted
         await pilot.press("escape")
@@ -469,6 +469,41 @@ async def test_a_mute_set_on_a_patterns_details_shows_on_them_and_in_the_list_on
         assert app.screen is app.dashboard
         line = next(ln for ln in screen_text(app).splitlines() if "muted" in ln)
         assert "muted upstream timed out after <DUR>" in line and "muted to" not in line
+
+
+async def test_m_then_0_unmutes_a_muted_pattern_and_u_mutes_it_again(seeded):
+    """No key unmuted a pattern in the dashboard (only the undo of a mute just set). On a muted pattern the
+    picker offers 0 unmute; on one that is not muted it does not, and 0 does nothing."""
+    seeded.execute(
+        "INSERT INTO pattern_mutes (fingerprint, host, muted_at, until, reason) VALUES (?, '', ?, NULL, 'known')",
+        [H_TIMEOUT, NOW - dt.timedelta(days=1)],
+    )
+    app = make_app(seeded)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await first_read_shown(pilot)
+        await goto_pattern(pilot, H_TIMEOUT)
+        await pilot.press("m")
+        await on_top(pilot, "SnoozeChoice")
+        assert "0  unmute" in screen_text(app)
+        await pilot.press("0")
+        await until(pilot, said(app, "Unmuted on every host"), "the unmute said")
+        assert seeded.query("SELECT count(*) FROM pattern_mutes").item() == 0
+
+        def shown_muted() -> bool:
+            return next(r for r in app.dashboard.box("patterns").rows if r.key == H_TIMEOUT).muted
+
+        await until(pilot, lambda: not shown_muted(), "the row unmuted")
+        await pilot.press("m")
+        await on_top(pilot, "SnoozeChoice")
+        assert "unmute" not in screen_text(app)
+        await pilot.press("0")
+        await pilot.pause()
+        assert app.screen.__class__.__name__ == "SnoozeChoice"  # 0 is not a choice here
+        await pilot.press("escape")
+        await until(pilot, lambda: app.screen is app.dashboard, "the picker closed")
+        await pilot.press("u")
+        await until(pilot, shown_muted, "the undo muted it again")
+        assert seeded.query("SELECT reason, until FROM pattern_mutes").rows() == [("known", None)]
 
 
 async def test_the_mute_picker_names_every_host_only_in_a_fleet(seeded):
