@@ -471,13 +471,18 @@ async def test_a_mute_set_on_a_patterns_details_shows_on_them_and_in_the_list_on
         assert "muted upstream timed out after <DUR>" in line and "muted to" not in line
 
 
-async def test_m_then_0_unmutes_a_muted_pattern_and_u_mutes_it_again(seeded):
-    """No key unmuted a pattern in the dashboard (only the undo of a mute just set). On a muted pattern the
-    picker offers 0 unmute; on one that is not muted it does not, and 0 does nothing."""
+def mute_everywhere(seeded) -> None:
+    """H_TIMEOUT muted on every host until unmuted, since a day ("known")."""
     seeded.execute(
         "INSERT INTO pattern_mutes (fingerprint, host, muted_at, until, reason) VALUES (?, '', ?, NULL, 'known')",
         [H_TIMEOUT, NOW - dt.timedelta(days=1)],
     )
+
+
+async def test_m_then_0_unmutes_a_muted_pattern_and_u_mutes_it_again(seeded):
+    """No key unmuted a pattern in the dashboard (only the undo of a mute just set). On a muted pattern the
+    picker offers 0 unmute; on one that is not muted it does not, and 0 does nothing."""
+    mute_everywhere(seeded)
     app = make_app(seeded)
     async with app.run_test(size=(80, 24)) as pilot:
         await first_read_shown(pilot)
@@ -528,10 +533,7 @@ async def test_the_mute_picker_names_every_host_only_in_a_fleet(seeded):
 async def test_m_with_one_host_shown_mutes_on_that_host_only(seeded):
     """With H showing one host, `m` mutes the pattern there (the picker says so); its undo takes that mute
     away and leaves the every-host mute the pattern had."""
-    seeded.execute(
-        "INSERT INTO pattern_mutes (fingerprint, host, muted_at, until, reason) VALUES (?, '', ?, NULL, 'known')",
-        [H_TIMEOUT, NOW - dt.timedelta(days=1)],
-    )
+    mute_everywhere(seeded)
     app = make_app(seeded)
     async with app.run_test(size=(120, 40)) as pilot:
         await first_read_shown(pilot)
