@@ -1,5 +1,6 @@
 """Durations as people write them: ``90`` (seconds), ``"250ms"``, ``"15s"``, ``"5m"``, ``"6h"``, ``"7d"``,
-``"2w"`` — for the configuration file and the command line alike."""
+``"2w"`` — for the configuration file and the command line alike; and as messages say them
+(:func:`spoken_seconds`: ``12 s``, ``10 min``, ``4.5 days``)."""
 
 from __future__ import annotations
 
@@ -16,3 +17,15 @@ def parse_seconds(text: str, *, unit_required: bool = False) -> float:
     if not m or (unit_required and not m.group(2)):
         raise ValueError(f"{text!r} is not a duration")
     return float(m.group(1)) * _UNIT[(m.group(2) or "s").lower()]
+
+
+_SPOKEN = ((60.0, 1.0, "s"), (3600.0, 60.0, "min"), (48 * 3600.0, 3600.0, "h"), (float("inf"), 86400.0, "days"))
+
+
+def spoken_seconds(seconds: float) -> str:
+    """A duration in the largest unit that keeps it readable: ``45 s``, ``2.5 min``, ``1 h``, ``10 h``,
+    ``4.5 days`` (one decimal below ten, none above; hours up to two days)."""
+    _, size, unit = next((x for x in _SPOKEN if abs(seconds) < x[0]), _SPOKEN[-1])
+    v = seconds / size
+    text = f"{v:.1f}".removesuffix(".0") if abs(v) < 10 else f"{v:,.0f}"
+    return f"{text} {unit}"

@@ -33,3 +33,24 @@ def test_a_command_line_option_can_insist_on_a_unit():
     with pytest.raises(ValueError):
         parse_seconds("30", unit_required=True)
     assert parse_seconds("30m", unit_required=True) == 1800.0
+
+
+@pytest.mark.parametrize(
+    "seconds, spoken",
+    [
+        (0.5, "0.5 s"),
+        (45, "45 s"),
+        (90, "1.5 min"),
+        (600, "10 min"),
+        (3600, "1 h"),
+        (36000, "10 h"),
+        (47 * 3600, "47 h"),
+        (2 * 86400, "2 days"),
+        (4.5 * 86400, "4.5 days"),
+        (400 * 86400, "400 days"),
+    ],
+)
+def test_messages_say_a_duration_in_a_unit_people_read(seconds, spoken):
+    from analytics.common.durations import spoken_seconds
+
+    assert spoken_seconds(seconds) == spoken
