@@ -19,7 +19,7 @@ import numpy as np
 from analytics.common.float_range import exponent_for, scaled_back
 from analytics.forecast.linear import linear_rows
 from analytics.forecast.seasonal import forecast_seasonal
-from analytics.forecast.stats import interval_bands, mase_scale
+from analytics.forecast.stats import MIN_ORIGINS, interval_bands, mase_scale
 
 Forecaster = Callable[[np.ndarray, int], "np.ndarray | None"]
 
@@ -97,6 +97,13 @@ class SeriesForecast:
     backtest_origins: int
     candidates: dict[str, float]  # backtest MAE per model considered
     weights: dict[str, float]  # the seasonal combination's weights (empty for linear)
+
+    @property
+    def measured(self) -> bool:
+        """Backtested on enough origins (:data:`~analytics.forecast.stats.MIN_ORIGINS`) for the point
+        forecast's weights and the interval to be this series' own measured errors; otherwise the
+        forecast is a guess and ``lo``/``hi`` rest on next to nothing (one row: on nothing at all)."""
+        return self.backtest_origins >= MIN_ORIGINS
 
 
 def forecast_series(values, horizon: int, season: int, model: str = "auto", level: float = LEVEL) -> SeriesForecast:

@@ -48,13 +48,19 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from analytics.forecast.stats import HORIZON_BUCKETS, fast_median, interval_bands, mase_scale, rolling_origins
+from analytics.forecast.stats import (
+    BACKTEST_ORIGINS,
+    HORIZON_BUCKETS,
+    MIN_ORIGINS,
+    backtest_layout,
+    fast_median,
+    interval_bands,
+    mase_scale,
+    rolling_origins,
+)
 
 Candidate = Callable[[np.ndarray, int, int, dict], "np.ndarray | None"]  # (g x L) -> (g x h)
 
-BACKTEST_ORIGINS = 16  # origins of the internal backtest (most recent first)
-ORIGIN_SPACING = 0.5  # in horizons
-MIN_ORIGINS = 4  # fewest backtest origins worth weighting on
 WEIGHT_POWER = 4.0  # weights = 1 / MAE ** power
 PHASE_DAYS = 7
 PROFILE_DAYS = 7
@@ -338,11 +344,9 @@ def forecast_seasonal(values, horizon: int, season: int, level: float = 0.8) -> 
     # The backtest: full horizon when the history allows, otherwise a shorter one. Origins are placed
     # where every piece kept can forecast (a weekly profile needs two weeks before the origin); pieces
     # that need so much history that fewer than MIN_ORIGINS origins fit are left out.
-    min_train = min(max(2 * m, 20), max(1, n // 2))
-    hb = min(h, n - min_train)
+    min_train, hb, spacing = backtest_layout(n, h, m)
     origins: list[int] = []
     if hb >= 1:
-        spacing = max(1, int(hb * ORIGIN_SPACING))
         for need in sorted({NEEDS[nm](m) for nm in names}, reverse=True):
             origins = rolling_origins(n, hb, BACKTEST_ORIGINS, spacing, max(need, min_train))
             if len(origins) >= MIN_ORIGINS:

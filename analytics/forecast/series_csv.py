@@ -10,10 +10,13 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import math
+from dataclasses import dataclass
 
 import numpy as np
 
-from analytics.forecast.backtest import LEVEL, forecast_series
+from analytics.common.durations import spoken_seconds
+from analytics.forecast.backtest import LEVEL, SeriesForecast, forecast_series
+from analytics.forecast.stats import MIN_ORIGINS, rows_to_measure
 
 MAX_LINE = 10_000  # longest CSV line accepted by read_series_csv
 DAY_SECONDS = 86400.0
@@ -149,8 +152,41 @@ def forecast_csv(
     source: str = "<stdin>",
 ):
     """Read a series CSV and forecast ``horizon`` steps: a :class:`analytics.forecast.backtest.SeriesForecast`."""
-    fc, _ = forecast_csv_timed(data, horizon, step=step, model=model, level=level, source=source)
-    return fc
+    return forecast_csv_timed(data, horizon, step=step, model=model, level=level, source=source).forecast
+
+
+@dataclass(frozen=True)
+class SeriesRun:
+    """A forecast of a series CSV and what it was made from: the time of each step (epoch seconds: the
+    last row's time plus whole steps), the rows the model read, the step (``step_assumed``: one hour,
+    as nothing in the rows told it), and the rows a measured forecast of this horizon needs."""
+
+    forecast: SeriesForecast
+    times: list[float]
+    rows: int
+    step: float
+    step_assumed: bool
+    rows_to_measure: int
+
+    @property
+    def guess(self) -> str | None:
+        """What a guess (a forecast too short to backtest: :attr:`SeriesForecast.measured` is False) is
+        made from and what a measured one takes; None for a measured forecast."""
+        fc = self.forecast
+        if fc.measured:
+            return None
+        rows = f"{self.rows} row{'' if self.rows == 1 else 's'}"
+        every = f"one row every {spoken_seconds(self.step)}"
+        if self.step_assumed:
+            every += " (assumed: the rows give no spacing; --step sets it)"
+        span = spoken_seconds(self.step * (self.rows_to_measure - 1))
+        return (
+            f"this forecast is a guess from {rows}, not a measured one: its backtest on the series' own "
+            f"history has {fc.backtest_origins} of the {MIN_ORIGINS} origins it takes, so there is no "
+            f"measured {fc.level:.0%} interval and lo,hi are left out. A measured forecast {len(self.times)} "
+            f"step{'' if len(self.times) == 1 else 's'} ahead needs at least {self.rows_to_measure} rows: "
+            f"{span} of history at {every}."
+        )
 
 
 def forecast_csv_timed(
@@ -161,12 +197,20 @@ def forecast_csv_timed(
     model: str = "auto",
     level: float = LEVEL,
     source: str = "<stdin>",
-):
-    """:func:`forecast_csv` and the time of each forecast step (epoch seconds: the last row's time plus
-    whole steps)."""
+) -> SeriesRun:
+    """:func:`forecast_csv` with the time of each forecast step and what it was made from."""
     times, values = read_series_csv(data, source)
+    given = bool(step)
     y, step = series_rows(times, values, step)
+    assumed = not given and not np.any(np.diff(np.sort(times)[len(times) - len(y) :]) > 0)
     season = rows_per_day(times, step)
     fc = forecast_series(y, horizon, season, model=model, level=level)
     last = float(np.max(times))
-    return fc, [last + step * (i + 1) for i in range(horizon)]
+    return SeriesRun(
+        fc,
+        [last + step * (i + 1) for i in range(horizon)],
+        len(y),
+        step,
+        assumed,
+        rows_to_measure(horizon, season),
+    )

@@ -60,6 +60,43 @@ def rolling_origins(n: int, horizon: int, count: int, spacing: int | None = None
     return out
 
 
+BACKTEST_ORIGINS = 16  # origins of the seasonal model's backtest (most recent first)
+ORIGIN_SPACING = 0.5  # in horizons
+MIN_ORIGINS = 4  # fewest backtest origins worth weighting on: below, a forecast is not measured
+
+
+def backtest_layout(n: int, horizon: int, season: int) -> tuple[int, int, int]:
+    """(fewest history rows before an origin, steps scored at each origin, rows between origins) of the
+    seasonal model's backtest on ``n`` rows: the full horizon when the history allows, a shorter one
+    otherwise; the steps are < 1 when no origin fits."""
+    min_train = min(max(2 * season, 20), max(1, n // 2))
+    hb = min(horizon, n - min_train)
+    return min_train, hb, max(1, int(hb * ORIGIN_SPACING))
+
+
+def backtest_origins(n: int, horizon: int, season: int) -> list[int]:
+    """The origins of that backtest for the pieces that need one row (the last value, the recent
+    medians): every other piece needs more history, so no backtest of ``n`` rows has more."""
+    min_train, hb, spacing = backtest_layout(n, horizon, season)
+    return rolling_origins(n, hb, BACKTEST_ORIGINS, spacing, min_train) if hb >= 1 else []
+
+
+def rows_to_measure(horizon: int, season: int) -> int:
+    """The fewest rows on which a forecast ``horizon`` steps ahead is measured: backtested on
+    :data:`MIN_ORIGINS` origins, so its weights, bias and interval come from the series' own errors.
+    (The number of origins grows with the rows; a bisection finds where it reaches the minimum.)"""
+    season = max(1, int(season))
+    lo = 1
+    hi = 2 * (max(2 * season, 20) + horizon + MIN_ORIGINS * max(1, int(horizon * ORIGIN_SPACING)))
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if len(backtest_origins(mid, horizon, season)) >= MIN_ORIGINS:
+            hi = mid
+        else:
+            lo = mid + 1
+    return lo
+
+
 def mase_scale(y: np.ndarray, season: int) -> float:
     """Mean absolute error of the seasonal-naive forecast in sample (lag ``season``), or of the lag-1
     naive forecast when the history is shorter than two seasons or the seasonal error is 0 — the

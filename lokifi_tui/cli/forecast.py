@@ -75,16 +75,24 @@ def series(
     """Read a CSV of timestamp,value and print HORIZON lines `value,lo,hi` (lo-hi: the prediction
     interval; full precision, the format scoring harnesses read), or with --timestamps
     `timestamp,value,lo,hi`. Rows are taken as equally spaced steps (a day is as many rows as the last
-    week of timestamps holds per day); missing values are carried forward."""
+    week of timestamps holds per day); missing values are carried forward.
+
+    The interval is measured: the spread of this model's errors when backtested on the series' own
+    history. A series too short for that (fewer than 4 backtest origins: 11 rows for 3 steps ahead,
+    more for longer horizons) gets a guess: each line is `value` alone, with no interval (--timestamps
+    leaves lo and hi empty, --json gives null and "measured": false), and a note on stderr says how
+    many rows it was made from and how many a measured forecast needs. A band from one row, or from a
+    few backtest errors, would only look like a measured 80%."""
     import datetime as dt
 
     from analytics.forecast.stored import SeriesInputError, forecast_csv_timed
 
     source, data = read_series(input_path)
     try:
-        fc, times = forecast_csv_timed(data, horizon, step=step, model=model, level=level, source=source)
+        run = forecast_csv_timed(data, horizon, step=step, model=model, level=level, source=source)
     except SeriesInputError as exc:
         _fail(str(exc))
+    fc, times, measured = run.forecast, run.times, run.forecast.measured
 
     def iso(t: float) -> str:
         return dt.datetime.fromtimestamp(t, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -101,11 +109,20 @@ def series(
             {
                 "model": fc.model,
                 "level": level,
+                "measured": measured,
+                "rows": run.rows,
+                "rows_to_measure": run.rows_to_measure,
+                "note": run.guess,
                 "backtest_mae": finite(fc.backtest_mae),
                 "backtest_mase": finite(fc.backtest_mase),
                 "backtest_origins": fc.backtest_origins,
                 "points": [
-                    {"timestamp": iso(t), "value": float(v), "lo": float(lo), "hi": float(hi)}
+                    {
+                        "timestamp": iso(t),
+                        "value": float(v),
+                        "lo": float(lo) if measured else None,
+                        "hi": float(hi) if measured else None,
+                    }
                     for t, v, lo, hi in zip(times, fc.mean, fc.lo, fc.hi, strict=True)
                 ],
             }
@@ -114,24 +131,19 @@ def series(
         sys.stdout.write(
             "timestamp,value,lo,hi\n"
             + "".join(
-                f"{iso(t)},{float(v):.6g},{float(lo):.6g},{float(hi):.6g}\n"
+                f"{iso(t)},{float(v):.6g},{f'{float(lo):.6g},{float(hi):.6g}' if measured else ','}\n"
                 for t, v, lo, hi in zip(times, fc.mean, fc.lo, fc.hi, strict=True)
             )
         )
     else:
         sys.stdout.write(
             "".join(
-                f"{float(v)!r},{float(lo)!r},{float(hi)!r}\n" for v, lo, hi in zip(fc.mean, fc.lo, fc.hi, strict=True)
+                f"{float(v)!r},{float(lo)!r},{float(hi)!r}\n" if measured else f"{float(v)!r}\n"
+                for v, lo, hi in zip(fc.mean, fc.lo, fc.hi, strict=True)
             )
         )
-    from analytics.forecast.seasonal import MIN_ORIGINS
-
-    if fc.backtest_origins < MIN_ORIGINS:
-        sys.stderr.write(
-            f"note: too little history to backtest a forecast on this series ({fc.backtest_origins} of the "
-            f"{MIN_ORIGINS} origins it takes): the forecast and its interval are not measured here (one row "
-            "gives no interval at all)\n"
-        )
+    if run.guess:
+        sys.stderr.write(f"note: {run.guess}\n")
     if explain:
         cands = ", ".join(f"{k} {v:.4g}" for k, v in fc.candidates.items())
         sys.stderr.write(

@@ -213,14 +213,57 @@ def test_huge_values_forecast_finite_numbers(big):
     assert np.all(np.isfinite(f.mean)) and np.all(f.lo <= f.mean) and np.all(f.mean <= f.hi)
 
 
-@pytest.mark.parametrize("rows", [1, 3])
-def test_too_little_history_says_nothing_is_measured(rows):
-    """One row gave '5.0,5.0,5.0' (a zero-width interval) and three rows an answer, both with no word that
-    nothing was measured on the series."""
-    res = CliRunner().invoke(cli, ["forecast", "series", "--horizon", "2"], input=csv_text(rows))
-    assert res.exit_code == 0
-    assert "too little history to backtest a forecast on this series" in res.stderr
-    assert "the forecast and its interval are not measured here" in res.stderr
-    assert len(res.stdout.strip().split("\n")) == 2
-    long = CliRunner().invoke(cli, ["forecast", "series", "--horizon", "2"], input=csv_text(24 * 20))
-    assert "too little history" not in long.stderr
+@pytest.mark.parametrize("rows", [1, 2, 3])
+def test_a_series_too_short_to_backtest_is_a_guess_with_no_interval(rows):
+    """One row printed '5.0,5.0,5.0': an 80 % interval of width 0, certainty from nothing measured; two and
+    three rows a band from one backtest error. A guess prints `value` alone (the harness format for a
+    forecast without an interval) and says on stderr what it was made from and what a measured one takes."""
+    res = run(["--horizon", "3"], csv_text(rows))
+    assert res.exit_code == 0, res.output
+    lines = res.stdout.strip().split("\n")
+    assert len(lines) == 3 and all(len(line.split(",")) == 1 and math.isfinite(float(line)) for line in lines)
+    row_s = "row" if rows == 1 else "rows"
+    assert f"note: this forecast is a guess from {rows} {row_s}, not a measured one" in res.stderr
+    assert "no measured 80% interval" in res.stderr
+    assert "A measured forecast 3 steps ahead needs at least 11 rows: 10 h of history at one row every 1 h" in (
+        res.stderr
+    )
+    assert ("assumed: the rows give no spacing; --step sets it" in res.stderr) == (rows == 1)
+    timed = run(["--horizon", "3", "--timestamps"], csv_text(rows))
+    assert [line.split(",")[2:] for line in timed.stdout.splitlines()[1:]] == [["", ""]] * 3
+
+
+def test_a_guess_says_the_same_in_json():
+    import json
+
+    res = run(["--horizon", "3", "--json"], csv_text(1))
+    data = json.loads(res.stdout)
+    assert data["measured"] is False and data["rows"] == 1 and data["rows_to_measure"] == 11
+    assert data["backtest_origins"] == 0
+    assert all(p["lo"] is None and p["hi"] is None and p["value"] == data["points"][0]["value"] for p in data["points"])
+    assert f"note: {data['note']}" in res.stderr and "guess from 1 row" in data["note"]
+    measured = json.loads(run(["--horizon", "3", "--json"], csv_text(24 * 3)).stdout)
+    assert measured["measured"] is True and measured["note"] is None
+    assert all(p["lo"] <= p["value"] <= p["hi"] for p in measured["points"])
+
+
+def test_the_rows_the_note_asks_for_are_the_rows_a_measured_forecast_takes():
+    """At the number of rows the note names the forecast is measured (an interval on every line, no
+    note); one row fewer it is still a guess. Hourly rows, 3 and 24 steps ahead; five-minute rows, a day."""
+    for step_min, horizon, need in ((60, 3, 11), (60, 24, 108), (5, 288, 1296)):
+        short = run(["--horizon", str(horizon)], csv_text(need - 1, step_min))
+        assert f"needs at least {need} rows" in short.stderr
+        assert all("," not in line for line in short.stdout.splitlines())
+        enough = run(["--horizon", str(horizon)], csv_text(need, step_min))
+        assert enough.stderr == "" and all(len(x.split(",")) == 3 for x in enough.stdout.splitlines())
+
+
+@pytest.mark.parametrize("horizon", [1, 2, 3, 7, 24, 100])
+@pytest.mark.parametrize("season", [1, 12, 24, 288])
+def test_rows_to_measure_is_where_the_backtest_reaches_its_origins(horizon, season):
+    from analytics.forecast.stats import MIN_ORIGINS, backtest_origins, rows_to_measure
+
+    need = rows_to_measure(horizon, season)
+    assert len(backtest_origins(need, horizon, season)) >= MIN_ORIGINS
+    assert all(len(backtest_origins(n, horizon, season)) < MIN_ORIGINS for n in range(1, need))
+    assert all(len(backtest_origins(n, horizon, season)) >= MIN_ORIGINS for n in range(need, need + 3 * season))
