@@ -2,9 +2,9 @@
 
 Owns detection of what runs here — listening TCP ports and the processes behind them (psutil), which of
 them answer HTTP (a short request on loopback), well-known services by name and port (postgres, redis,
-nginx, ...), and their usual log files when they exist and are readable — and the commented template
-that turns what was found into components with probes, processes and logs. Everything found is a
-suggestion the person edits; nothing is started, stopped or changed.
+nginx, ...), and their log files (:mod:`analytics.config.log_files`: text, not Lokifi's own) — and the
+commented template that turns what was found into components with probes, processes and logs.
+Everything found is a suggestion the person edits; nothing is started, stopped or changed.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ import concurrent.futures as cf
 import fnmatch
 import http.client
 import os
-import re
 import shutil
 import subprocess
 from dataclasses import dataclass, field
@@ -21,6 +20,7 @@ from pathlib import Path
 
 import psutil
 
+from analytics.config.log_files import DIR_SERVICE, OwnFiles, logs_in, written_logs
 from analytics.config.machine import this_host
 
 #: port -> (service, speaks HTTP?)
@@ -71,11 +71,6 @@ LOGS = {
     "mysql": ["/var/log/mysql/error.log"],
     "mongodb": ["/var/log/mongodb/mongod.log"],
 }
-#: a log directory's name -> the service it belongs to (the name itself when not listed)
-DIR_SERVICE = {"apache2": "apache", "httpd": "apache", "postgresql": "postgres", "mariadb": "mysql"}
-#: the host's own logs at the top of a log directory: one "system" component
-SYSTEM_LOGS = ("syslog", "messages", "auth.log", "secure", "kern.log", "daemon.log")
-_ROTATED = re.compile(r"(?:[.\-_][0-9][0-9_.\-T]*)(?:\.(?:gz|bz2|xz|zst|lz4|zip))?$|\.(?:gz|bz2|xz|zst|lz4|zip)$")
 _SKIP_NAMES = {
     "systemd-resolved",
     "systemd-resolve",
@@ -147,48 +142,7 @@ def listening() -> list[tuple[str, int, str, int | None]]:
     return sorted(out.values(), key=lambda t: t[1])
 
 
-def written_logs(pid: int | None) -> list[str]:
-    """The log files process ``pid`` is writing now: files it holds open for appending (its stdout or
-    stderr sent to a file, as ``pg_ctl -l`` and ``app >> app.log`` do; a log file it opened) or for writing
-    under a ``.log`` name. Wherever the service was told to log, this is where its errors are. Empty
-    without the rights to see the process's files."""
-    if not pid:
-        return []
-    try:
-        files = psutil.Process(pid).open_files()
-    except (psutil.Error, OSError):
-        return []
-    out: list[str] = []
-    for f in files:
-        mode = getattr(f, "mode", "") or ""
-        path = f.path
-        writes = "a" in mode or (("w" in mode or "+" in mode) and path.endswith(".log"))
-        if not writes or path.startswith(("/dev/", "/proc/", "/sys/")) or path in out:
-            continue
-        if _readable_file(Path(path)) and _holds_text(Path(path)):
-            out.append(path)
-    return out
-
-
-def _holds_text(p: Path, sniff: int = 4096) -> bool:
-    """The file's first bytes are text (no NUL, valid UTF-8 but for a character cut at the end): a log, not
-    a database's write-ahead file or a binary journal the process also appends to. An empty file is a log
-    not written to yet."""
-    try:
-        with open(p, "rb") as f:
-            head = f.read(sniff)
-    except OSError:
-        return False
-    if b"\x00" in head:
-        return False
-    try:
-        head.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        return exc.start >= len(head) - 3  # only a character cut by the sniff's end
-    return True
-
-
-def detect(max_ports: int = 24) -> list[Found]:
+def detect(max_ports: int = 24, own: OwnFiles | None = None) -> list[Found]:
     socks = listening()[:max_ports]
     with cf.ThreadPoolExecutor(8) as pool:
         http_status = dict(
@@ -201,6 +155,7 @@ def detect(max_ports: int = 24) -> list[Found]:
                 strict=True,
             )
         )
+    own = own if own is not None else OwnFiles()
     found: dict[str, Found] = {}
     writes: dict[str, list[str]] = {}
     for addr, port, pname, pid in socks:
@@ -211,7 +166,7 @@ def detect(max_ports: int = 24) -> list[Found]:
             f.http.append(f"http://{host}:{port}/")
         else:
             f.tcp.append((addr, port))
-        for path in written_logs(pid):
+        for path in written_logs(pid, own):
             writes.setdefault(service, []).append(path)
     for f in found.values():
         for pattern in LOGS.get(f.name, []):
@@ -224,49 +179,6 @@ def detect(max_ports: int = 24) -> list[Found]:
             if not any(fnmatch.fnmatch(path, pattern) for pattern in f.logs):
                 f.logs.append(path)
     return list(found.values())
-
-
-def _readable_file(p: Path) -> bool:
-    try:
-        return p.is_file() and not p.is_symlink() and os.access(p, os.R_OK)
-    except OSError:
-        return False
-
-
-def _current_logs(d: Path) -> list[str]:
-    """The current (not rotated, not compressed) log files in ``d``: ``*.log`` and ``*_log``."""
-    try:
-        names = sorted(os.listdir(d))
-    except OSError:
-        return []
-    out = []
-    for n in names:
-        if _ROTATED.search(n) or not (n.endswith(".log") or n.endswith("_log") or n in SYSTEM_LOGS):
-            continue
-        if _readable_file(d / n):
-            out.append(str(d / n))
-    return out
-
-
-def logs_in(dirs: list[str]) -> dict[str, list[str]]:
-    """Service -> its current log files, found in each of ``dirs`` (a host's /var/log or a copy of one):
-    every subdirectory holding readable current logs is a service (``nginx/``, ``postgresql/``, an
-    application's own directory); the host's syslog/messages/auth/kern logs at the top are ``system``."""
-    found: dict[str, list[str]] = {}
-    for raw in dirs:
-        d = Path(os.path.expanduser(raw))
-        system = [str(d / n) for n in SYSTEM_LOGS if _readable_file(d / n)]
-        if system:
-            found.setdefault("system", []).extend(system)
-        try:
-            subdirs = sorted((e for e in os.scandir(d) if e.is_dir(follow_symlinks=False)), key=lambda e: e.name)
-        except OSError:
-            continue
-        for e in subdirs:
-            files = _current_logs(Path(e.path))
-            if files:
-                found.setdefault(DIR_SERVICE.get(e.name, e.name), []).extend(files)
-    return found
 
 
 def prometheus_on_loopback(port: int = 9090, timeout: float = 0.5) -> str | None:
@@ -282,11 +194,15 @@ def prometheus_on_loopback(port: int = 9090, timeout: float = 0.5) -> str | None
         conn.close()
 
 
-def discover(log_dirs: list[str] | None = None, *, services: bool = True) -> tuple[list[Found], str | None]:
+def discover(
+    log_dirs: list[str] | None = None, *, services: bool = True, db: str | os.PathLike[str] | None = None
+) -> tuple[list[Found], str | None]:
     """Listening services (when ``services``) joined with the logs found in ``log_dirs`` (default
     ``/var/log``): a service with a log directory gets its logs; a log directory without a listening
-    service is a component of its own. Also a Prometheus on loopback, if one answers."""
-    found = {f.name: f for f in (detect() if services else [])}
+    service is a component of its own. Also a Prometheus on loopback, if one answers. Nothing of Lokifi's
+    own (its directories, the database ``db`` and the files beside it) is proposed as a log."""
+    own = OwnFiles(db)
+    found = {f.name: f for f in (detect(own=own) if services else [])}
     if services:
         from analytics.config.discover import containers, systemd_services
 
@@ -301,7 +217,7 @@ def discover(log_dirs: list[str] | None = None, *, services: bool = True) -> tup
         for unit in systemd_services():
             name = DIR_SERVICE.get(unit, unit)
             found.setdefault(name, Found(name, note=f"systemd service {unit}.service"))
-    for name, files in logs_in(list(log_dirs) if log_dirs else ["/var/log"]).items():
+    for name, files in logs_in(list(log_dirs) if log_dirs else ["/var/log"], own).items():
         f = found.setdefault(name, Found(name))
         for x in files:
             if not any(x == pattern or fnmatch.fnmatch(x, pattern) for pattern in f.logs):
@@ -381,12 +297,17 @@ def render(found: list[Found], host: str | None = None, prometheus: str | None =
 
 
 def write_starter(
-    path: Path, *, detect_services: bool = True, force: bool = False, log_dirs: list[str] | None = None
+    path: Path,
+    *,
+    detect_services: bool = True,
+    force: bool = False,
+    log_dirs: list[str] | None = None,
+    db: str | os.PathLike[str] | None = None,
 ) -> tuple[Path, list[Found]]:
     """Write the starting file (refuses to overwrite unless ``force``). Returns (path, what was found)."""
     if path.exists() and not force:
         raise FileExistsError(f"{path} already exists; use --force to replace it (a backup is kept as .bak)")
-    found, prom = discover(log_dirs, services=detect_services) if detect_services or log_dirs else ([], None)
+    found, prom = discover(log_dirs, services=detect_services, db=db) if detect_services or log_dirs else ([], None)
     write_text(path, render(found, prometheus=prom, journal=detect_services and journal_readable()), replace=True)
     return path, found
 

@@ -253,17 +253,19 @@ def config_init(ctx: click.Context, force: bool, no_detect: bool, log_dirs: tupl
     """Propose a commented lokifi.toml for this machine: the services listening here (with HTTP or TCP
     probes), their log files and the host's own logs (in /var/log, or each --logs DIR: a subdirectory
     with logs is a service), and a Prometheus answering on loopback. Nothing is read from unit files or
-    environments. Review the proposal with --dry-run; edit the file freely afterwards."""
+    environments. Review the proposal with --dry-run; edit the file freely afterwards. Only text files
+    are proposed as logs (not a database's write-ahead file), and none of Lokifi's own."""
     from analytics.config.starter import discover, journal_readable, render, write_starter
 
     dirs = list(log_dirs) or None
+    db = _globals(ctx).db_path()
     if to_stdout:
-        found, prom = discover(dirs, services=not no_detect) if not no_detect or dirs else ([], None)
+        found, prom = discover(dirs, services=not no_detect, db=db) if not no_detect or dirs else ([], None)
         sys.stdout.write(render(found, prometheus=prom, journal=not no_detect and journal_readable()))
         return
     path = _config_path(ctx)
     try:
-        path, found = write_starter(path, detect_services=not no_detect, force=force, log_dirs=dirs)
+        path, found = write_starter(path, detect_services=not no_detect, force=force, log_dirs=dirs, db=db)
     except FileExistsError as exc:
         fail(str(exc), BAD_INPUT)
     except OSError as exc:
