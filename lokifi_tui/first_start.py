@@ -34,14 +34,20 @@ def propose(app: DashboardHost) -> None:
 
 
 def summary(found: list[Any], prometheus: str | None) -> list[str]:
+    from analytics.config.listeners import MIN_UPTIME, skipped_summary
+
     out = []
+    left = [f.skipped for f in found if getattr(f, "skipped", None)]
     for f in found:
+        if getattr(f, "skipped", None):
+            continue
         what = ", ".join([*f.http, *(f"{a}:{p}" for a, p in f.tcp)])
         logs = f" — logs: {', '.join(f.logs)}" if f.logs else ""
         note = f" ({f.note})" if getattr(f, "note", "") else ""
         out.append(f"• {f.name}{note}{': ' + what if what else ''}{logs}")
     if prometheus:
         out.append(f"• Prometheus at {prometheus} (a fleet source)")
+    out += [f"• {line} (written commented out)" for line in skipped_summary(left, MIN_UPTIME)]
     return out
 
 

@@ -1,10 +1,12 @@
 """A starting ``lokifi.toml`` for this machine: what ``lokifi config init`` writes.
 
-Owns detection of what runs here — listening TCP ports and the processes behind them (psutil), which of
-them answer HTTP (a short request on loopback), well-known services by name and port (postgres, redis,
-nginx, ...), and their log files (:mod:`analytics.config.log_files`: text, not Lokifi's own) — and the
-commented template that turns what was found into components with probes, processes and logs.
-Everything found is a suggestion the person edits; nothing is started, stopped or changed.
+Owns detection of what runs here — listening TCP ports and the processes behind them
+(:mod:`analytics.config.listeners`: only those up for a while, on a port that stays), which of them answer
+HTTP (a short request on loopback), well-known services by name and port (postgres, redis, nginx, ...),
+and their log files (:mod:`analytics.config.log_files`: text, not Lokifi's own) — and the commented
+template that turns what was found into components with probes, processes and logs. Listeners left out
+are written commented out, with why. Everything found is a suggestion the person edits; nothing is
+started, stopped or changed.
 """
 
 from __future__ import annotations
@@ -18,8 +20,8 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import psutil
-
+from analytics.common.durations import spoken_seconds
+from analytics.config.listeners import MIN_UPTIME, Listener, listening
 from analytics.config.log_files import DIR_SERVICE, OwnFiles, logs_in, written_logs
 from analytics.config.machine import this_host
 
@@ -71,23 +73,6 @@ LOGS = {
     "mysql": ["/var/log/mysql/error.log"],
     "mongodb": ["/var/log/mongodb/mongod.log"],
 }
-_SKIP_NAMES = {
-    "systemd-resolved",
-    "systemd-resolve",
-    "cupsd",
-    "avahi-daemon",
-    "rpcbind",
-    "dnsmasq",
-    "chronyd",
-    "sshd",
-    "systemd",
-    "containerd",
-    "dockerd",
-    "exim4",
-    "master",
-    "rpc.statd",
-}
-_SKIP_PORTS = {22, 25, 53, 111, 631}
 
 
 @dataclass
@@ -100,6 +85,7 @@ class Found:
     tcp: list[tuple[str, int]] = field(default_factory=list)
     logs: list[str] = field(default_factory=list)
     note: str = ""  # where it was found, when not from a socket (a systemd service, a container)
+    skipped: Listener | None = None  # a listener not proposed (written commented out), and why
 
 
 def _answers_http(host: str, port: int, timeout: float = 0.5) -> int | None:
@@ -114,42 +100,20 @@ def _answers_http(host: str, port: int, timeout: float = 0.5) -> int | None:
         conn.close()
 
 
-def listening() -> list[tuple[str, int, str, int | None]]:
-    """(address to probe, port, process name, pid) of listening TCP sockets; names may be '' and pids None
-    without rights."""
-    try:
-        conns = psutil.net_connections(kind="inet")
-    except (psutil.AccessDenied, OSError):
-        return []
-    out: dict[int, tuple[str, int, str, int | None]] = {}
-    for c in conns:
-        if c.status != psutil.CONN_LISTEN or not c.laddr:
-            continue
-        ip, port = c.laddr.ip, c.laddr.port
-        if port in _SKIP_PORTS or port in out:
-            continue
-        wildcard = ip in ("0.0.0.0", "", "127.0.0.1")  # noqa: S104 - a listener's address, reached on loopback
-        addr = "127.0.0.1" if wildcard else ("::1" if ip in ("::", "::1") else ip)
-        name = ""
-        if c.pid:
-            try:
-                name = psutil.Process(c.pid).name()
-            except psutil.Error:
-                name = ""
-        if name in _SKIP_NAMES:
-            continue
-        out[port] = (addr, port, name, c.pid or None)
-    return sorted(out.values(), key=lambda t: t[1])
-
-
-def detect(max_ports: int = 24, own: OwnFiles | None = None) -> list[Found]:
-    socks = listening()[:max_ports]
+def detect(max_ports: int = 24, min_uptime: float = MIN_UPTIME, own: OwnFiles | None = None) -> list[Found]:
+    """The services listening here (at most ``max_ports`` ports) with their probes and the log files their
+    processes write; listeners up for less than ``min_uptime`` seconds or on a port the kernel picked come
+    back as one ``Found`` each with ``skipped`` set (probe and name only)."""
+    found_all = listening(min_uptime)
+    kept = [x for x in found_all if not x.skipped][:max_ports]
+    left = [x for x in found_all if x.skipped][:max_ports]
+    socks = kept + left
     with cf.ThreadPoolExecutor(8) as pool:
         http_status = dict(
             zip(
-                [s[1] for s in socks],
+                [s.port for s in socks],
                 pool.map(
-                    lambda s: _answers_http(s[0], s[1]) if WELL_KNOWN.get(s[1], ("", True))[1] is not False else None,
+                    lambda s: _answers_http(s.addr, s.port) if WELL_KNOWN.get(s.port, ("", True))[1] else None,
                     socks,
                 ),
                 strict=True,
@@ -157,17 +121,23 @@ def detect(max_ports: int = 24, own: OwnFiles | None = None) -> list[Found]:
         )
     own = own if own is not None else OwnFiles()
     found: dict[str, Found] = {}
+    skipped: list[Found] = []
     writes: dict[str, list[str]] = {}
-    for addr, port, pname, pid in socks:
-        service = NAMES.get(pname) or WELL_KNOWN.get(port, ("", False))[0] or pname or f"port{port}"
-        f = found.setdefault(service, Found(service, process=pname))
-        host = f"[{addr}]" if ":" in addr else addr
-        if http_status.get(port) is not None:
-            f.http.append(f"http://{host}:{port}/")
+    for s in socks:
+        service = NAMES.get(s.process) or WELL_KNOWN.get(s.port, ("", False))[0] or s.process or f"port{s.port}"
+        if s.skipped:
+            name = service if service == f"port{s.port}" else f"{service}-{s.port}"
+            f = Found(name, process=s.process, skipped=s)
+            skipped.append(f)
         else:
-            f.tcp.append((addr, port))
-        for path in written_logs(pid, own):
-            writes.setdefault(service, []).append(path)
+            f = found.setdefault(service, Found(service, process=s.process))
+            for path in written_logs(s.pid, own):
+                writes.setdefault(service, []).append(path)
+        host = f"[{s.addr}]" if ":" in s.addr else s.addr
+        if http_status.get(s.port) is not None:
+            f.http.append(f"http://{host}:{s.port}/")
+        else:
+            f.tcp.append((s.addr, s.port))
     for f in found.values():
         for pattern in LOGS.get(f.name, []):
             p = Path(pattern)
@@ -178,7 +148,7 @@ def detect(max_ports: int = 24, own: OwnFiles | None = None) -> list[Found]:
         for path in writes.get(f.name, []):
             if not any(fnmatch.fnmatch(path, pattern) for pattern in f.logs):
                 f.logs.append(path)
-    return list(found.values())
+    return [*found.values(), *skipped]
 
 
 def prometheus_on_loopback(port: int = 9090, timeout: float = 0.5) -> str | None:
@@ -195,19 +165,26 @@ def prometheus_on_loopback(port: int = 9090, timeout: float = 0.5) -> str | None
 
 
 def discover(
-    log_dirs: list[str] | None = None, *, services: bool = True, db: str | os.PathLike[str] | None = None
+    log_dirs: list[str] | None = None,
+    *,
+    services: bool = True,
+    min_uptime: float = MIN_UPTIME,
+    db: str | os.PathLike[str] | None = None,
 ) -> tuple[list[Found], str | None]:
     """Listening services (when ``services``) joined with the logs found in ``log_dirs`` (default
     ``/var/log``): a service with a log directory gets its logs; a log directory without a listening
-    service is a component of its own. Also a Prometheus on loopback, if one answers. Nothing of Lokifi's
-    own (its directories, the database ``db`` and the files beside it) is proposed as a log."""
+    service is a component of its own. Also a Prometheus on loopback, if one answers. Listeners left out
+    (:func:`detect`) come last, each with ``skipped`` set. Nothing of Lokifi's own (its directories, the
+    database ``db`` and the files beside it) is proposed as a log."""
     own = OwnFiles(db)
-    found = {f.name: f for f in (detect(own=own) if services else [])}
+    detected = detect(min_uptime=min_uptime, own=own) if services else []
+    skipped = [f for f in detected if f.skipped]
+    found = {f.name: f for f in detected if not f.skipped}
     if services:
         from analytics.config.discover import containers, systemd_services
 
-        ports = {p for f in found.values() for _, p in f.tcp} | {
-            int(u.rsplit(":", 1)[1].rstrip("/")) for f in found.values() for u in f.http
+        ports = {p for f in detected for _, p in f.tcp} | {
+            int(u.rsplit(":", 1)[1].rstrip("/")) for f in detected for u in f.http
         }
         for c in containers():
             f = found.setdefault(c.name, Found(c.name, note=f"container ({c.image})" if c.image else "container"))
@@ -223,7 +200,7 @@ def discover(
             if not any(x == pattern or fnmatch.fnmatch(x, pattern) for pattern in f.logs):
                 f.logs.append(x)  # (one a pattern of the service already names is read once, by it)
     prom = prometheus_on_loopback() if services else None
-    return list(found.values()), prom
+    return [*found.values(), *skipped], prom
 
 
 def journal_readable() -> bool:
@@ -245,8 +222,15 @@ def _q(s: str) -> str:
     return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def render(found: list[Found], host: str | None = None, prometheus: str | None = None, journal: bool = False) -> str:
-    """The commented starting file."""
+def render(
+    found: list[Found],
+    host: str | None = None,
+    prometheus: str | None = None,
+    journal: bool = False,
+    min_uptime: float = MIN_UPTIME,
+) -> str:
+    """The commented starting file; listeners left out (``skipped``) at the end of the components,
+    commented out, each with why."""
     host = host or this_host()
     journal_line = (
         "journal = true                       # the systemd journal's errors, per unit (found readable)"
@@ -254,37 +238,16 @@ def render(found: list[Found], host: str | None = None, prometheus: str | None =
         else "# journal = true                     # the systemd journal's errors, per unit"
     )
     parts = [HEADER.format(host=host, journal=journal_line)]
-    if not found:
-        parts.append(EXAMPLE_COMPONENT)
-    for f in found:
-        lines = ["[[components]]", f"name = {_q(f.name)}" + (f"        # {f.note}" if f.note else "")]
-        if f.process:
-            lines.append(f'process = {_q(f.process)}        # process name; or cmdline = "...", pid_file = "..."')
-        else:
-            lines.append('# process = "..."     # its process name (none was seen from here)')
-        if f.logs:
-            lines.append("logs = [" + ", ".join(_q(x) for x in f.logs) + "]")
-        else:
-            lines.append('# logs = ["/var/log/..."]')
-        for url in f.http:
-            lines += [
-                "",
-                "  [[components.probes]]",
-                '  kind = "http"',
-                f"  url = {_q(url)}",
-                "  expect_status = 0          # 0: any 2xx/3xx; or 200, or [200, 204]",
-                "  timeout = 5.0",
-            ]
-        for addr, port in f.tcp:
-            lines += [
-                "",
-                "  [[components.probes]]",
-                '  kind = "tcp"',
-                f"  host = {_q(addr)}",
-                f"  port = {port}",
-                "  timeout = 3.0",
-            ]
-        parts.append("\n".join(lines) + "\n")
+    proposed = [f for f in found if not f.skipped]
+    left = [f for f in found if f.skipped]
+    if not proposed:
+        first = "# Nothing to propose (the listeners left out are below)." if left else "# Nothing listening was found."
+        parts.append(EXAMPLE_COMPONENT.replace("# Nothing listening was found.", first))
+    for f in proposed:
+        parts.append(_component(f))
+    if left:
+        parts.append(SKIPPED.format(min_uptime=spoken_seconds(min_uptime)))
+        parts += ["\n".join(f"# {x}".rstrip() for x in _component(f).splitlines()) + "\n" for f in left]
     footer = FOOTER
     if prometheus:
         footer = footer.replace(
@@ -296,19 +259,58 @@ def render(found: list[Found], host: str | None = None, prometheus: str | None =
     return "\n".join(parts)
 
 
+def _component(f: Found) -> str:
+    """One [[components]] entry with its probes."""
+    note = f"{f.skipped.where}: {f.skipped.why}" if f.skipped else f.note
+    lines = ["[[components]]", f"name = {_q(f.name)}" + (f"        # {note}" if note else "")]
+    if f.process:
+        lines.append(f'process = {_q(f.process)}        # process name; or cmdline = "...", pid_file = "..."')
+    else:
+        lines.append('# process = "..."     # its process name (none was seen from here)')
+    if f.logs:
+        lines.append("logs = [" + ", ".join(_q(x) for x in f.logs) + "]")
+    else:
+        lines.append('# logs = ["/var/log/..."]')
+    for url in f.http:
+        lines += [
+            "",
+            "  [[components.probes]]",
+            '  kind = "http"',
+            f"  url = {_q(url)}",
+            "  expect_status = 0          # 0: any 2xx/3xx; or 200, or [200, 204]",
+            "  timeout = 5.0",
+        ]
+    for addr, port in f.tcp:
+        lines += [
+            "",
+            "  [[components.probes]]",
+            '  kind = "tcp"',
+            f"  host = {_q(addr)}",
+            f"  port = {port}",
+            "  timeout = 3.0",
+        ]
+    return "\n".join(lines) + "\n"
+
+
 def write_starter(
     path: Path,
     *,
     detect_services: bool = True,
     force: bool = False,
     log_dirs: list[str] | None = None,
+    min_uptime: float = MIN_UPTIME,
     db: str | os.PathLike[str] | None = None,
 ) -> tuple[Path, list[Found]]:
     """Write the starting file (refuses to overwrite unless ``force``). Returns (path, what was found)."""
     if path.exists() and not force:
         raise FileExistsError(f"{path} already exists; use --force to replace it (a backup is kept as .bak)")
-    found, prom = discover(log_dirs, services=detect_services, db=db) if detect_services or log_dirs else ([], None)
-    write_text(path, render(found, prometheus=prom, journal=detect_services and journal_readable()), replace=True)
+    found, prom = (
+        discover(log_dirs, services=detect_services, min_uptime=min_uptime, db=db)
+        if detect_services or log_dirs
+        else ([], None)
+    )
+    journal = detect_services and journal_readable()
+    write_text(path, render(found, prometheus=prom, journal=journal, min_uptime=min_uptime), replace=True)
     return path, found
 
 
@@ -377,6 +379,13 @@ EXAMPLE_COMPONENT = """\
 #   kind = "tcp"
 #   host = "127.0.0.1"
 #   port = 6379
+"""
+
+SKIPPED = """\
+# Left out: listeners up for less than {min_uptime} when this file was written (a test server, a tool
+# tried once: gone by tomorrow), or on a port the kernel picks at random (another one at each start).
+# A probe there would fail from then on. To watch one anyway, remove the "# " before each of its lines,
+# then run `lokifi config check`.
 """
 
 PROM_EXAMPLE = """\

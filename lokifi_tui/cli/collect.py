@@ -237,6 +237,15 @@ def _config_path(ctx: click.Context):
     return resolve_config(_globals(ctx).config)
 
 
+def _min_uptime(ctx: click.Context, param: click.Parameter, value: str) -> float:
+    from analytics.common.durations import parse_seconds
+
+    try:
+        return parse_seconds(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a duration; use e.g. 0, 30s, 10m, 1h") from None
+
+
 @config.command("init")
 @click.option("--force", is_flag=True, help="Replace an existing file (the old one is kept as .bak).")
 @click.option("--no-detect", is_flag=True, help="Do not look for services and logs; write the template only.")
@@ -247,39 +256,81 @@ def _config_path(ctx: click.Context):
     metavar="DIR",
     help="Look for services' logs in DIR (repeatable; default /var/log).",
 )
+@click.option(
+    "--min-uptime",
+    default="10m",
+    show_default=True,
+    metavar="DURATION",
+    callback=_min_uptime,
+    help="Propose a listening port only when its process has run this long (e.g. 30s, 1h; 0: however "
+    "briefly). Shorter-lived ones, and ports the kernel picked at random, are written commented out.",
+)
 @click.option("--dry-run", "--stdout", "to_stdout", is_flag=True, help="Print the proposed file instead of writing it.")
 @click.pass_context
-def config_init(ctx: click.Context, force: bool, no_detect: bool, log_dirs: tuple[str, ...], to_stdout: bool) -> None:
+def config_init(
+    ctx: click.Context, force: bool, no_detect: bool, log_dirs: tuple[str, ...], min_uptime: float, to_stdout: bool
+) -> None:
     """Propose a commented lokifi.toml for this machine: the services listening here (with HTTP or TCP
     probes), their log files and the host's own logs (in /var/log, or each --logs DIR: a subdirectory
     with logs is a service), and a Prometheus answering on loopback. Nothing is read from unit files or
-    environments. Review the proposal with --dry-run; edit the file freely afterwards. Only text files
-    are proposed as logs (not a database's write-ahead file), and none of Lokifi's own."""
+    environments. Review the proposal with --dry-run; edit the file freely afterwards.
+
+    A probe must find its service tomorrow, so a listener is proposed only when its process has run for
+    --min-uptime (a test server up for seconds is gone by then) and its port is not one the kernel picks
+    at random (another one at each start). Those left out are named, and written commented out. Only
+    text files are proposed as logs (not a database's write-ahead file), and none of Lokifi's own."""
     from analytics.config.starter import discover, journal_readable, render, write_starter
 
     dirs = list(log_dirs) or None
     db = _globals(ctx).db_path()
     if to_stdout:
-        found, prom = discover(dirs, services=not no_detect, db=db) if not no_detect or dirs else ([], None)
-        sys.stdout.write(render(found, prometheus=prom, journal=not no_detect and journal_readable()))
+        found, prom = (
+            discover(dirs, services=not no_detect, min_uptime=min_uptime, db=db)
+            if not no_detect or dirs
+            else ([], None)
+        )
+        journal = not no_detect and journal_readable()
+        sys.stdout.write(render(found, prometheus=prom, journal=journal, min_uptime=min_uptime))
+        for line in _skipped(found, min_uptime, written=False):
+            err_console.print(fit(line))
         return
     path = _config_path(ctx)
     try:
-        path, found = write_starter(path, detect_services=not no_detect, force=force, log_dirs=dirs, db=db)
+        path, found = write_starter(
+            path, detect_services=not no_detect, force=force, log_dirs=dirs, min_uptime=min_uptime, db=db
+        )
     except FileExistsError as exc:
         fail(str(exc), BAD_INPUT)
     except OSError as exc:
         fail(f"cannot write {path}: {exc.strerror or exc}", BAD_INPUT)
     console.print(f"wrote {inert(path)}")
-    if found:
-        for f in found:
+    proposed = [f for f in found if not f.skipped]
+    if proposed:
+        for f in proposed:
             what = ", ".join([*f.http, *(f"{a}:{p}" for a, p in f.tcp)])
             logs = f"  logs: {inert(', '.join(f.logs))}" if f.logs else ""
             where = inert(what) if what else f"[dim]{inert(f.note) if f.note else 'no socket'}[/]"
             console.print(fit(f"  {inert(f.name)}: {where}{logs}"))
     elif not no_detect:
-        console.print("  no listening services or logs found; the file has a commented example")
+        what = "nothing to propose" if found else "no listening services or logs found"
+        console.print(f"  {what}; the file has a commented example")
+    for line in _skipped(found, min_uptime, written=True):
+        console.print(fit(inert(line)))
     console.print(fit("Edit it, then run `lokifi config check`; `lokifi backfill` reads the history these logs hold."))
+
+
+def _skipped(found: list[Any], min_uptime: float, *, written: bool) -> list[str]:
+    """What was left out and how to add it by hand."""
+    from analytics.config.listeners import YOUNG, skipped_summary
+
+    left = [f.skipped for f in found if f.skipped]
+    if not left:
+        return []
+    where, again = ("the file", "--force") if written else ("the proposal", "--dry-run")
+    how = f"They are in {where}, commented out: remove the '# ' before one's lines to watch it"
+    if any(x.skipped == YOUNG for x in left):
+        how += f", or run `lokifi config init {again} --min-uptime 0` to propose the young ones too"
+    return [f"  {line}" for line in skipped_summary(left, min_uptime)] + [f"  {how}."]
 
 
 SHOW_ISSUES = 200  # issues printed by `config check` (errors first); --json has them all

@@ -13,6 +13,8 @@ import sys
 import time
 from pathlib import Path
 
+from listen_support import stable_test_port
+
 from analytics.config import starter as config_init
 
 SERVER = """
@@ -40,7 +42,7 @@ def test_a_listening_process_is_proposed_with_the_logs_it_writes(tmp_path):
     data_dir = Path(os.environ["LOKIFI_HOME"]) / "data"  # Lokifi's own (tests/conftest.py sets the home)
     data_dir.mkdir(parents=True, exist_ok=True)
     db, notes = data_dir / "lokifi.duckdb", data_dir / "notes.log"
-    args = [str(x) for x in (own, data, wal, empty, db, notes, 0)]
+    args = [str(x) for x in (own, data, wal, empty, db, notes, stable_test_port())]
     with open(out, "a") as sink:
         proc = subprocess.Popen([sys.executable, "-c", SERVER, *args], stdout=sink, stderr=sink)
     try:
@@ -49,8 +51,8 @@ def test_a_listening_process_is_proposed_with_the_logs_it_writes(tmp_path):
             time.sleep(0.05)
         port = int(out.read_text().split()[0])
         assert (data_dir / "lokifi.duckdb.wal").stat().st_size > 0 and empty.stat().st_size == 0
-        mine = [f for f in config_init.detect() if any(p == port for _, p in f.tcp)]
-        assert len(mine) == 1, [f.name for f in config_init.detect()]
+        mine = [f for f in config_init.detect(min_uptime=0) if any(p == port for _, p in f.tcp)]
+        assert len(mine) == 1 and not mine[0].skipped, [f.name for f in config_init.detect(min_uptime=0)]
         assert str(out) in mine[0].logs and str(own) in mine[0].logs
         assert set(config_init.written_logs(proc.pid)) == {str(out), str(own)}
     finally:

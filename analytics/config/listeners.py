@@ -1,0 +1,162 @@
+"""The listening TCP sockets on this machine and which of them ``lokifi config init`` proposes to probe.
+
+A probe is a promise that something will answer there tomorrow. A listener that has been up for
+seconds (a test server, ``python3 -m http.server`` tried once) is gone by then, and a port the kernel
+picked (a server bound to port 0 gets one from its ephemeral range, and another at its next start) moves:
+either way the probe fails from then on, and failed probes raise predictions about a service that never
+was. So a listener is proposed only when
+
+* its port is outside the kernel's ephemeral range (``/proc/sys/net/ipv4/ip_local_port_range``), and
+* the process holding it has run for at least ``min_uptime`` (:data:`MIN_UPTIME`, 10 min; the oldest
+  of the processes holding the socket, so a worker its master restarted does not make nginx young).
+
+The others come back with the reason (:attr:`Listener.skipped`: :data:`YOUNG` or :data:`RANDOM_PORT`),
+so the person is told what was left out and can add one by hand. A listener whose process cannot be
+seen (another user's, without the rights) is judged by its port alone.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from dataclasses import dataclass
+
+import psutil
+
+from analytics.common.durations import spoken_seconds
+
+MIN_UPTIME = 600.0  # seconds a listener's process has run before it is proposed
+YOUNG, RANDOM_PORT = "young", "random port"  # why a listener is not proposed
+_SKIP_NAMES = {
+    "systemd-resolved",
+    "systemd-resolve",
+    "cupsd",
+    "avahi-daemon",
+    "rpcbind",
+    "dnsmasq",
+    "chronyd",
+    "sshd",
+    "systemd",
+    "containerd",
+    "dockerd",
+    "exim4",
+    "master",
+    "rpc.statd",
+}
+_SKIP_PORTS = {22, 25, 53, 111, 631}
+
+
+@dataclass(frozen=True)
+class Listener:
+    """A listening port: the address to probe it on, the process name and pid (``''``/None without the
+    rights to see them), how long the process has run (None: unknown) and why it is not proposed
+    (:data:`YOUNG`, :data:`RANDOM_PORT`; ``''``: it is)."""
+
+    addr: str
+    port: int
+    process: str
+    pid: int | None
+    uptime: float | None
+    skipped: str = ""
+
+    @property
+    def where(self) -> str:
+        host = f"[{self.addr}]" if ":" in self.addr else self.addr
+        return f"{self.process or 'a process'} on {host}:{self.port}"
+
+    @property
+    def why(self) -> str:
+        """Why it is not proposed, in words: ``up 12 s``, ``a port the kernel picks at random``."""
+        if self.skipped == YOUNG and self.uptime is not None:
+            return f"up {spoken_seconds(self.uptime)}"
+        return "a port the kernel picks at random" if self.skipped == RANDOM_PORT else ""
+
+
+def ephemeral_ports() -> tuple[int, int]:
+    """The range the kernel picks a port from when a server binds port 0 (Linux's
+    ``ip_local_port_range``; elsewhere, or unreadable, IANA's 49152-65535)."""
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range", encoding="ascii") as f:
+            lo, hi = (int(x) for x in f.read().split()[:2])
+        if 0 < lo <= hi <= 65535:
+            return lo, hi
+    except (OSError, ValueError):
+        pass
+    return (32768, 60999) if sys.platform.startswith("linux") else (49152, 65535)
+
+
+def skip_reason(uptime: float | None, port: int, min_uptime: float, ephemeral: tuple[int, int]) -> str:
+    """Why a listener is not proposed: :data:`RANDOM_PORT` (whatever its age), :data:`YOUNG`, or '' when
+    it is."""
+    if ephemeral[0] <= port <= ephemeral[1]:
+        return RANDOM_PORT
+    return YOUNG if uptime is not None and uptime < min_uptime else ""
+
+
+def _uptime(pids: set[int], now: float) -> float | None:
+    ages = []
+    for pid in pids:
+        try:
+            ages.append(now - psutil.Process(pid).create_time())
+        except psutil.Error:
+            continue
+    return max(ages) if ages else None
+
+
+def listening(min_uptime: float = MIN_UPTIME) -> list[Listener]:
+    """The listening TCP sockets, one per port, in port order, each with why it is not proposed (if it is
+    not); the host's own plumbing (ssh, DNS, mail, printing, RPC) left out altogether."""
+    try:
+        conns = psutil.net_connections(kind="inet")
+    except (psutil.AccessDenied, OSError):
+        return []
+    first: dict[int, tuple[str, int | None]] = {}
+    holders: dict[int, set[int]] = {}
+    for c in conns:
+        if c.status != psutil.CONN_LISTEN or not c.laddr:
+            continue
+        ip, port = c.laddr.ip, c.laddr.port
+        if port in _SKIP_PORTS:
+            continue
+        if c.pid:
+            holders.setdefault(port, set()).add(c.pid)
+        if port not in first:
+            wildcard = ip in ("0.0.0.0", "", "127.0.0.1")  # noqa: S104 - a listener's address, reached on loopback
+            first[port] = ("127.0.0.1" if wildcard else ("::1" if ip in ("::", "::1") else ip), c.pid or None)
+    now, ephemeral = time.time(), ephemeral_ports()
+    out = []
+    for port, (addr, pid) in sorted(first.items()):
+        name = ""
+        if pid:
+            try:
+                name = psutil.Process(pid).name()
+            except psutil.Error:
+                name = ""
+        if name in _SKIP_NAMES:
+            continue
+        uptime = _uptime(holders.get(port, set()), now)
+        out.append(Listener(addr, port, name, pid, uptime, skip_reason(uptime, port, min_uptime, ephemeral)))
+    return out
+
+
+def skipped_summary(skipped: list[Listener], min_uptime: float) -> list[str]:
+    """Sentences for the person: which listeners were left out and why, one per reason."""
+    young = [x for x in skipped if x.skipped == YOUNG]
+    random_port = [x for x in skipped if x.skipped == RANDOM_PORT]
+    out = []
+    if young:
+        out.append(
+            f"skipped {_count(young)} up for less than {spoken_seconds(min_uptime)} (gone by tomorrow, a probe "
+            f"would only fail): {', '.join(f'{x.where} ({x.why})' for x in young)}"
+        )
+    if random_port:
+        lo, hi = ephemeral_ports()
+        out.append(
+            f"skipped {_count(random_port)} on a port the kernel picks at random ({lo}-{hi}; another one at "
+            f"each start): {', '.join(x.where for x in random_port)}"
+        )
+    return out
+
+
+def _count(xs: list[Listener]) -> str:
+    return f"{len(xs)} listener{'' if len(xs) == 1 else 's'}"
