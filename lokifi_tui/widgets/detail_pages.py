@@ -58,7 +58,7 @@ def _playbook_note(error_type: str | None) -> str:
 
 def _mutes(d: Any) -> list[tuple[str, Text | str]]:
     """The ``Muted`` row of a muted pattern: where and until when (each mute in force), and what ends it:
-    keys of the details screen (lokifi_tui.bindings: ``m`` mute, ``u`` undo) and the command line."""
+    keys of the details screen (lokifi_tui.bindings: ``m`` mute or unmute, ``u`` undo)."""
     mutes = getattr(d, "mutes", ())
     if not mutes:
         return []
@@ -67,17 +67,20 @@ def _mutes(d: Any) -> list[tuple[str, Text | str]]:
         end = f"until {m.until:%Y-%m-%d %H:%M} UTC" if m.until else "until unmuted"
         said.append((f"on {m.host} " if m.host else "") + end + (f" ({m.reason})" if m.reason else ""))
     there = "" if any(not m.host for m in mutes) else " there"
-    one_host = f" --host {mutes[0].host}" if len(mutes) == 1 and there else ""
+    # the keys act on every host, or on the one host the dashboard shows (H): a mute on some hosts only is
+    # ended from there (the command line's `lokifi patterns unmute ID --host NAME` is not named: in the
+    # demo it would act on another database)
+    keys = (
+        "m then 0 unmutes it, m then 1/2/3 mutes it anew from now"
+        if not there
+        else "H on the dashboard shows one host, where m then 0 unmutes it"
+    )
     return [
         (
             "Muted",
             Text.assemble(
                 (clean("; ".join(said)) + f": no predictions or alerts{there}", "yellow"),
-                (
-                    "\nm then 0 unmutes it, m then 1/2/3 mutes it anew from now · u undoes a mute just set · "
-                    f"`lokifi patterns unmute {d.pattern.key[:12]}{clean(one_host)}`",
-                    "dim",
-                ),
+                ("\n" + keys + " · u undoes a mute just set", "dim"),
             ),
         )
     ]
