@@ -12,8 +12,9 @@ median and MAD are order statistics (not additive); they are taken over the wind
 the rollup (hundreds of rows per series), and only for series that changed. If the clock moves
 backwards (a replay) or jumps by more than the window, the sums are rebuilt from the window's rollups.
 
-Known limit: samples that arrive late for an hour already folded into the sums are not added (the
-rollup has them; the next rebuild — a window jump or ``update(rebuild=True)`` — picks them up).
+Samples written late into an hour already folded into the sums (a collector batch flushed after the
+hour turned, a spooled batch replayed, a backfill or an import of history) make the store forget the
+baselines' state (analytics.store.metrics), and the next update rebuilds them from the rollup.
 """
 
 from __future__ import annotations

@@ -321,6 +321,7 @@ def _write_unique_metrics(con: duckdb.DuckDBPyConnection, df: pl.DataFrame) -> i
     try:
         con.execute("INSERT INTO metrics SELECT ts, host, component, metric, value, source FROM _lokifi_mu")
         _fold_hourly(con, "_lokifi_mu")
+        _late_rows_restart_baselines(con, "_lokifi_mu")
     finally:
         con.unregister("_lokifi_mu")
     return df.height

@@ -116,3 +116,32 @@ def test_rows_written_late_into_summed_hours_count(store):
     append_metrics(store, frame(T0 + dt.timedelta(days=7, hours=1), 1, comps=("api",), seed=2))  # new rows
     assert B.update(store, T0 + dt.timedelta(days=7, hours=2), days=7)["mode"] == "incremental"
     assert snapshot(store)[("h1", "api", "response_time_ms")]["samples"] == 144 + 288 + 6
+
+
+def test_collector_samples_flushed_after_the_hour_turned_count(store):
+    """The collector's own samples (written without the natural-key check) flushed after the baselines
+    summed their hour: counted at the next update, as the rows of an import are."""
+    from analytics.store.metrics import write_collected
+
+    def flush(start, minutes, value):
+        ts = [start + dt.timedelta(minutes=k) for k in range(minutes)]
+        df = pl.DataFrame(
+            {
+                "_table": "mu",
+                "ts": ts,
+                "host": "h1",
+                "component": "api",
+                "metric": "cpu_percent",
+                "value": [value] * minutes,
+                "source": "vitals",
+            }
+        )
+        with store.write() as con:
+            write_collected(con, df)
+
+    flush(T0 + dt.timedelta(hours=5), 50, 10.0)
+    B.update(store, T0 + dt.timedelta(hours=6, seconds=5), days=7)
+    flush(T0 + dt.timedelta(hours=5, minutes=50), 10, 90.0)  # the last batch of hour 5, written at 06:00:30
+    B.update(store, T0 + dt.timedelta(hours=6, minutes=15), days=7)
+    b = snapshot(store)[("h1", "api", "cpu_percent")]
+    assert b["samples"] == 60 and b["mean"] == pytest.approx((50 * 10 + 10 * 90) / 60)
