@@ -279,6 +279,35 @@ def _tail_checkpoint(con, path: Path) -> dict[str, Any] | None:
     return d if isinstance(d, dict) else None
 
 
+def _tail_left_in(store, p: Planned) -> tuple[int, dict[str, Any]] | None:
+    """Where the tail of ``p``'s log stopped in ``p`` (a rotated file: the tail's checkpoint still names
+    its inode, as the file it reads or the old one it drains), with that checkpoint; None when the tail
+    is not in this file."""
+    with store.read() as con:
+        cp = _tail_checkpoint(con, Path(p.log))
+    if not cp:
+        return None
+    try:
+        st = os.stat(p.path)
+    except OSError:
+        return None
+    for which in ("prev", "cur"):
+        pos = cp.get(which)
+        if isinstance(pos, dict) and int(pos.get("ino", -1)) == st.st_ino and int(pos.get("dev", -1)) == st.st_dev:
+            return int(pos.get("offset", 0)), cp
+    return None
+
+
+def _tail_read_to(p: Planned, cp: dict[str, Any], offset: int) -> dict[str, Any]:
+    """The checkpoint of the tail of ``p``'s log with ``p`` (where it names it) read to ``offset``."""
+    st = os.stat(p.path)
+    for which in ("prev", "cur"):
+        pos = cp.get(which)
+        if isinstance(pos, dict) and int(pos.get("ino", -1)) == st.st_ino and int(pos.get("dev", -1)) == st.st_dev:
+            pos["offset"] = offset
+    return cp
+
+
 def _line_end_before(path: Path, size: int) -> int:
     """The offset just after the last newline at or before ``size`` (a partial last line is the tail's)."""
     with open(path, "rb") as f:
@@ -426,6 +455,31 @@ def _one_file(
         res.note = f"its lines before {kept_from:%Y-%m-%d %H:%M} (the rest was read before)"
         kept_from = cutoff
     if start and not p.current:
+        left = _tail_left_in(store, p) if handed else None
+        if left is not None:
+            # handed to the tail, rotated before the tail read its end, and no collector ran since: this
+            # run is about to give the tail the new file, so it reads that end itself (the tail, told so
+            # in the same transaction, finds nothing left there)
+            at, tail_cp = left
+            got = _read(p, at, None, cutoff, None, host, now, res, progress, done, total)
+            if older is not None:
+                got.merge(older)
+            res.note = "its end, which live tailing had not read before the file was rotated"
+            _record(
+                store,
+                cid,
+                id_len,
+                p,
+                got.read_to,
+                True,
+                res,
+                got.rows(_tail_read_to(p, tail_cp, got.read_to)),
+                host,
+                hold=hold,
+                read_from=kept_from,
+                checkpoint_key=p.log,
+            )
+            return res
         if older is None:
             res.kind = "skipped"
             res.note = "already read (the rest was live tailing's)" if handed else "already read (same content)"
@@ -643,6 +697,7 @@ def _record(
     *,
     hold: bool = False,
     read_from: dt.datetime | None = None,
+    checkpoint_key: str | None = None,
 ) -> None:
     """One transaction: the file's rows (its per-minute sums with the minutes the log's previous file
     held; its own last ones held in turn when ``hold``), its record (``read_from``: the time its lines
@@ -676,7 +731,8 @@ def _record(
             if events:
                 res.events = write_events(con, pl.DataFrame(events, schema=_EVENT_SCHEMA))
             if checkpoint is not None:
-                write_checkpoint(con, TAIL_SOURCE, str(p.path), json.dumps(checkpoint, sort_keys=True))
+                key = checkpoint_key or str(p.path)  # the log's path; a rotated file's drain: the log's
+                write_checkpoint(con, TAIL_SOURCE, key, json.dumps(checkpoint, sort_keys=True))
         # a file read again for its older part keeps its counts and times from before
         before = con.execute(
             "SELECT lines, events, metric_rows, first_ts, last_ts FROM backfill_files WHERE content_id = ?", [cid]

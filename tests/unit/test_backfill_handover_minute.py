@@ -186,3 +186,27 @@ def test_a_collector_started_before_backfill_reads_the_current_minute_whole(setu
     again = backfill(Store(db), cfg, now=NOW)
     assert again.metric_rows == 0 and again.lines == 0
     assert Store(db).scalar("SELECT sum(value) FROM metrics WHERE metric = 'requests_per_min'") == total
+
+
+def test_a_file_rotated_before_the_tail_read_its_end_is_read_by_the_next_backfill(setup):
+    """Backfill, then the log grows and is rotated before any collector ran, then backfill again: the
+    rotated file's end (the hand-over minute and what was appended) was the tail's, and the second
+    backfill gave the tail the new file, so nobody read it. The second backfill reads it; the tail,
+    told so, reads nothing twice; every request is counted once."""
+    db, cfg, log, before, present, later, closing = setup
+    backfill(Store(db), cfg, now=NOW)
+    _append(log, later + closing)
+    log.rename(log.with_name("app.log.1"))
+    rng = random.Random(9)
+    new = [_line(HAND + dt.timedelta(minutes=3, seconds=s), 200, 0.1, rng) for s in (5, 15, 65)]
+    _append(log, new)
+    second = backfill(Store(db), cfg, now=NOW)
+    rotated = next(f for f in second.files if f.path.endswith("app.log.1"))
+    assert rotated.kind == "access" and rotated.note.startswith("its end, which live tailing had not read")
+    got = _minute(db, HAND)
+    assert got["requests_per_min"] == 6 and got["response_time_ms"] == pytest.approx(400)
+    tail_once(db, cfg, log, "web", NOW + dt.timedelta(minutes=10))
+    total = Store(db).scalar("SELECT sum(value) FROM metrics WHERE metric = 'requests_per_min'")
+    assert total == len(before + present + later + closing + new)
+    third = backfill(Store(db), cfg, now=NOW)
+    assert third.lines == 0 and third.metric_rows == 0
