@@ -104,23 +104,27 @@ def mute_pattern(
 
 
 def unmute_pattern(store: Any, error_hash: str, label: str = "", on_host: str = "") -> Result:
-    """End the pattern's mute on every host, or on ``on_host`` (the dashboard's host filter); its undo
-    puts that mute back as it was. Says so when there was none there (a mute on other hosts stays)."""
+    """End the pattern's mutes: all of them (every host shown), or the one on ``on_host`` (the dashboard's
+    host filter). Its undo puts back what it ended, as it was."""
     from analytics.common.clock import utcnow
     from analytics.patterns.mutes import active_mutes, mute, unmute
 
     with store.read() as con:
         mutes = active_mutes(con, utcnow()).get(error_hash, ())
-    before = next((m for m in mutes if m.host == on_host), None)
-    where = f" on {on_host}" if on_host else " on every host"
-    if before is None:
-        others = ", ".join(m.host for m in mutes if m.host)
-        also = f" (muted on {others}: H shows one host, then m 0 unmutes it there)" if others else ""
-        raise NothingDone(f"not muted{where}{also}")
-    unmute(store, error_hash, host=on_host)
+    ended = [m for m in mutes if not on_host or m.host == on_host]
+    if not ended:
+        if any(not m.host for m in mutes):
+            raise NothingDone(f"muted on every host, not on {on_host} alone: H back to every host, then m 0")
+        raise NothingDone("not muted" + (f" on {on_host}" if on_host else ""))
+    if on_host:
+        unmute(store, error_hash, host=on_host)  # a mute on another host, or on every host, stays
+    else:
+        unmute(store, error_hash)
+    where = " on " + (on_host or ", ".join(m.host or "every host" for m in ended))
 
     def undo(store: Any) -> Result:
-        mute(store, error_hash, now=before.muted_at, until=before.until, reason=before.reason, host=on_host)
+        for m in ended:
+            mute(store, error_hash, now=m.muted_at, until=m.until, reason=m.reason, host=m.host)
         return Result(f"Undone: unmute{where}{f' — {label}' if label else ''}.")
 
     return Result(f"Unmuted{where}: predictions and alerts are on again: {label}", undo, "unmute")

@@ -373,13 +373,21 @@ class DashboardScreen(Screen):
     def action_mute(self) -> None:
         if self.active_pane == "patterns" and (row := self._selected("patterns")) is not None:
             label = f"{row.error_type}: {row.template or row.message}"
-            self.row_actions.mute_pattern(row.key, label, muted=bool(getattr(row, "muted", False)))
+            self.row_actions.mute_pattern(row.key, label, muted=self._muted_in_view(row))
         elif self.active_pane == "predictions" and (row := self._selected("predictions")) is not None:
             fp = row.subject if row.type == "recurring_error" else ""
             if not fp:
                 host(self).say("Only a recurring error's prediction names a pattern to mute.", timeout=4)
             else:
                 self.row_actions.mute_pattern(fp, f"{row.component}: {row.brief or row.message}")
+
+    def _muted_in_view(self, row) -> bool:
+        """Is the pattern of ``row`` muted where the dashboard looks: anywhere (every host shown), or on
+        the host H shows (its own mute, or one on every host)?"""
+        if not getattr(row, "muted", False):
+            return False
+        hosts = getattr(row, "muted_on", ())
+        return not self.host_filter or not hosts or self.host_filter in hosts
 
     def action_details(self) -> None:
         pane = self.active_pane

@@ -169,7 +169,10 @@ class DetailScreen(Screen):
         self.actions.start_analysis(self.key)
 
     def action_mute(self) -> None:
-        self.actions.mute_pattern(self.key, self.title_text, muted=bool(getattr(self.detail, "mutes", ())))
+        on_host = getattr(self.actions.screen, "host_filter", "") or ""  # the dashboard's H
+        mutes = getattr(self.detail, "mutes", ())
+        muted = any(not on_host or m.host in ("", on_host) for m in mutes)
+        self.actions.mute_pattern(self.key, self.title_text, muted=muted)
 
     def action_fix_worked(self) -> None:
         self.actions.record_outcome(self.key, True)

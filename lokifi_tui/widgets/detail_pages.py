@@ -67,14 +67,10 @@ def _mutes(d: Any) -> list[tuple[str, Text | str]]:
         end = f"until {m.until:%Y-%m-%d %H:%M} UTC" if m.until else "until unmuted"
         said.append((f"on {m.host} " if m.host else "") + end + (f" ({m.reason})" if m.reason else ""))
     there = "" if any(not m.host for m in mutes) else " there"
-    # the keys act on every host, or on the one host the dashboard shows (H): a mute on some hosts only is
-    # ended from there (the command line's `lokifi patterns unmute ID --host NAME` is not named: in the
-    # demo it would act on another database)
-    keys = (
-        "m then 0 unmutes it, m then 1/2/3 mutes it anew from now"
-        if not there
-        else "H on the dashboard shows one host, where m then 0 unmutes it"
-    )
+    # the keys act where the dashboard looks: with every host shown 0 ends every mute, with one host shown
+    # (H) that host's (the command line's `lokifi patterns unmute ID` is not named: in the demo it would
+    # act on another database)
+    keys = "m then 0 unmutes it (with H showing one host: there), m then 1/2/3 mutes it anew from now"
     return [
         (
             "Muted",

@@ -551,6 +551,35 @@ async def test_m_with_one_host_shown_mutes_on_that_host_only(seeded):
         assert seeded.query("SELECT host FROM pattern_mutes").rows() == [("",)]
 
 
+async def test_a_mute_on_one_host_ends_with_every_host_shown_and_is_not_offered_elsewhere(seeded):
+    """Muted on ct-1 only: with H showing another host the picker offers no unmute (it is not muted
+    there); with every host shown, m 0 ends it (a host whose rows do not all show in H's cycle is not a
+    dead end), and u puts it back."""
+    seeded.execute(
+        "INSERT INTO pattern_mutes (fingerprint, host, muted_at, until, reason) VALUES (?, 'ct-1', ?, NULL, 'x')",
+        [H_TIMEOUT, NOW - dt.timedelta(days=1)],
+    )
+    app = make_app(seeded)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await first_read_shown(pilot)
+        app.dashboard.host_filter = "box"
+        await goto_pattern(pilot, H_TIMEOUT)
+        await pilot.press("m")
+        await on_top(pilot, "SnoozeChoice")
+        assert "unmute" not in screen_text(app)
+        await pilot.press("escape")
+        await until(pilot, lambda: app.screen is app.dashboard, "the picker closed")
+        app.dashboard.host_filter = ""
+        await pilot.press("m")
+        await on_top(pilot, "SnoozeChoice")
+        await pilot.press("0")
+        await until(pilot, said(app, "Unmuted on ct-1"), "the unmute said")
+        assert seeded.query("SELECT count(*) FROM pattern_mutes").item() == 0
+        await pilot.press("u")
+        await until(pilot, said(app, "Undone: unmute on ct-1"), "the undo said")
+        assert seeded.query("SELECT host, reason FROM pattern_mutes").rows() == [("ct-1", "x")]
+
+
 async def test_m_on_a_recurring_prediction_mutes_its_pattern(seeded):
     app = make_app(seeded)
     async with app.run_test(size=(120, 40)) as pilot:
