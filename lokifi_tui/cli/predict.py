@@ -88,12 +88,21 @@ def baselines(ctx: click.Context, component: str | None, host: str | None, as_js
         print_json(rows)
         return
     if not rows:
-        console.print(
-            "No baselines yet: no metrics in the store"
-            + (f" for component {inert(component)}" if component else "")
-            + (f" from host {inert(host)}" if host else "")
-            + "."
+        scope = (f" for component {inert(component)}" if component else "") + (
+            f" from host {inert(host)}" if host else ""
         )
+        cond = " AND ".join(c for c, v in (("component = ?", component), ("host = ?", host)) if v)
+        stored = store.scalar(
+            "SELECT count(*) FROM metrics" + (f" WHERE {cond}" if cond else ""), [v for v in (component, host) if v]
+        )
+        if stored:  # rows, but no complete hour of them yet: a baseline is over whole hours
+            console.print(
+                f"No baselines yet{scope}: {stored:,} metric rows are stored, none in a complete hour of the "
+                f"last {B.BASELINE_DAYS} days (a baseline is made of whole hours: the first appears when an hour "
+                "of readings has ended)."
+            )
+        else:
+            console.print(f"No baselines yet: no metrics in the store{scope}.")
         return
     from rich.table import Table
 
