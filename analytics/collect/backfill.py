@@ -84,7 +84,7 @@ class FileResult:
     first: dt.datetime | None = None
     last: dt.datetime | None = None
     note: str = ""
-    older: int = 0  # error events before the --days cutoff, left out
+    older: int = 0  # error events (an access log: requests) before the --days cutoff, left out
     untimed: int = 0  # error events with no time of their own and none written before them, left out
 
 
@@ -604,7 +604,11 @@ def _read(
                 kind = "access" if looks_like_access_log(text[:65536].split("\n")[:200]) else "log"
                 res.kind = kind
             if kind == "access":
-                part = access_minutes(text, cutoff)
+                # the cutoff is a whole minute: the minutes before it are the lines left out, counted
+                part = access_minutes(text, None)
+                if cutoff is not None and part.height:
+                    res.older += int(part.filter(pl.col("minute") < cutoff)["n"].sum())
+                    part = part.filter(pl.col("minute") >= cutoff)
                 if until is not None and part.height:
                     part = part.filter(pl.col("minute") < until)
                 if part.height:
@@ -735,11 +739,14 @@ def _record(
                 write_checkpoint(con, TAIL_SOURCE, key, json.dumps(checkpoint, sort_keys=True))
         # a file read again for its older part keeps its counts and times from before
         before = con.execute(
-            "SELECT lines, events, metric_rows, first_ts, last_ts FROM backfill_files WHERE content_id = ?", [cid]
+            "SELECT lines, events, metric_rows, first_ts, last_ts, kind FROM backfill_files WHERE content_id = ?",
+            [cid],
         ).fetchall()
         lines, n_events, n_rows, first, last = res.lines, res.events, res.metric_rows, res.first, res.last
         if before:
-            b_lines, b_events, b_rows, b_first, b_last = before[0]
+            b_lines, b_events, b_rows, b_first, b_last, b_kind = before[0]
+            if not res.lines and b_kind:  # nothing read this time: the kind is what the lines read before said
+                res.kind = b_kind
             lines, n_events, n_rows = max(lines, b_lines or 0), n_events + (b_events or 0), n_rows + (b_rows or 0)
             first = min((t for t in (first, b_first) if t is not None), default=None)
             last = max((t for t in (last, b_last) if t is not None), default=None)
@@ -779,7 +786,8 @@ def refresh_engines(store, config: Any, now: dt.datetime | None = None) -> list[
     for name, run in (
         ("learning", lambda: learn_from_events(store)),
         ("predictions", lambda: predict(store, now=now)),
-        ("stored", lambda: forecast(store, now=now)),
+        # forced: the history just read changes the forecast of an hour already forecast
+        ("stored", lambda: forecast(store, now=now, force=True)),
     ):
         try:
             run()

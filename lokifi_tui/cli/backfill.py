@@ -13,7 +13,7 @@ from lokifi_tui.cli.output import console, err_console, fit, inert, print_json
 @click.command()
 @click.option(
     "--days",
-    type=Finite(min=0),
+    type=Finite(min=0, max=36500),
     default=7.0,
     show_default=True,
     help="How far back to read (0: everything the files hold).",
@@ -97,11 +97,12 @@ def backfill(ctx: click.Context, days: float, no_engines: bool, as_json: bool) -
             note = f" — {inert(f.note)}" if f.note else ""
             left = []
             if f.older:
-                left.append(f"{f.older:,} older than {days:g} days (`lokifi backfill --days 0` reads them)")
+                unit = "day" if days == 1 else "days"
+                left.append(f"{f.older:,} older than {days:g} {unit} (`lokifi backfill --days 0` reads them)")
             if f.untimed:
                 left.append(f"{f.untimed:,} with no time written before them")
             if left:
-                note += f"; error events left out: {', '.join(left)}"
+                note += f"; {'requests' if f.kind == 'access' else 'error events'} left out: {', '.join(left)}"
             console.print(fit(f"[green]✓[/] {inert(f.path)}: {f.lines:,} lines, {what}{span}{note}"))
         if report.files:
             console.print(

@@ -331,3 +331,25 @@ def test_error_lines_left_out_are_counted_and_said(tmp_path, _isolated_home):
     )
     assert "1 older than 7 days (`lokifi backfill --days 0` reads them)" in human.output
     assert "1 with no time written before them" in human.output
+
+
+def test_access_log_requests_left_out_are_counted_and_said(tmp_path, _isolated_home):
+    """An access log whose requests are all older than --days said "0 metric rows" and nothing more; the
+    requests left out are counted, and a run that reads nothing keeps the file's kind."""
+    import random
+
+    from planted_host import access_line
+
+    rng = random.Random(3)
+    old = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0) - dt.timedelta(days=30)
+    log = tmp_path / "access.log"
+    log.write_text("".join(access_line(old + dt.timedelta(seconds=10 * k), 200, 0.05, rng) + "\n" for k in range(30)))
+    f, cfg = backfill_one_log(tmp_path, "web", log)
+    times = [old + dt.timedelta(seconds=10 * k) for k in range(30)]
+    last_minute = times[-1].replace(second=0)  # the tail's (backfill hands the file over there)
+    assert (f["kind"], f["metric_rows"], f["older"]) == ("access", 0, sum(t < last_minute for t in times))
+    again = CliRunner().invoke(
+        cli, ["--db", str(tmp_path / "l.duckdb"), "--config", str(cfg), "backfill", "--no-engines", "--json"]
+    )
+    (g,) = json.loads(again.output)["files"]
+    assert g["kind"] == "access" and g["lines"] == 0
