@@ -149,6 +149,8 @@ class LokifiApp(App[None]):
 
     def say(self, text: str, *, severity: str = "information", timeout: float = 5, title: str = "") -> None:
         """Notify (as literal text, never markup) and remember the message (tests and e2e read it)."""
+        if text.endswith(("..", "….")) and not text.endswith("..."):  # a label's own full stop, then ours
+            text = text[:-1]
         self.last_message = text
         self.notify(clean(text, single_line=False), title=title, severity=severity, timeout=timeout, markup=False)
 

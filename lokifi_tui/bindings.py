@@ -61,7 +61,12 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("fix_failed", "n", "Failed", "Record that the selected pattern's fix failed"),
     ActionSpec("edit_solution", "e", "Edit fix", "Edit the selected pattern's solution (a new version)"),
     ActionSpec("root_cause", "r", "Root cause", "Root-cause analysis of the selected pattern"),
-    ActionSpec("mute", "m", "Mute", "Mute the selected pattern (or a recurring prediction's) 1h/1d/7d (H: that host)"),
+    ActionSpec(
+        "mute",
+        "m",
+        "Mute",
+        "Mute the selected pattern (or a recurring prediction's) 1h/1d/7d, or 0 unmute (H: that host)",
+    ),
     ActionSpec("details", "enter", "Details", "Open the details of the selected row", show=False),
     ActionSpec("filter", "slash", "Filter", "Filter the rows of every pane", key_display="/"),
     ActionSpec(

@@ -7,6 +7,7 @@ line per step on stdout) and imports only NumPy and the forecasting modules, so 
 
 from __future__ import annotations
 
+import math
 import sys
 
 import click
@@ -98,8 +99,6 @@ def series(
         return dt.datetime.fromtimestamp(t, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
     if as_json:
-        import math
-
         from lokifi_tui.cli.output import print_json
 
         def finite(x):
@@ -145,10 +144,15 @@ def series(
     if run.guess:
         sys.stderr.write(f"note: {run.guess}\n")
     if explain:
-        cands = ", ".join(f"{k} {v:.4g}" for k, v in fc.candidates.items())
+
+        def num(x: float, fmt: str) -> str:
+            return format(x, fmt) if math.isfinite(x) else "–"  # not measured (too short to backtest)
+
+        cands = ", ".join(f"{k} {num(v, '.4g')}" for k, v in fc.candidates.items())
+        origins = f"{fc.backtest_origins} origin{'' if fc.backtest_origins == 1 else 's'}"
         sys.stderr.write(
-            f"model: {fc.model}   backtest MAE: {fc.backtest_mae:.4g}   MASE: {fc.backtest_mase:.3f}   "
-            f"({fc.backtest_origins} origins; {cands})\n"
+            f"model: {fc.model}   backtest MAE: {num(fc.backtest_mae, '.4g')}   MASE: {num(fc.backtest_mase, '.3f')}"
+            f"   ({origins}; {cands})\n"
         )
 
 

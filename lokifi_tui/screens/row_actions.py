@@ -30,6 +30,11 @@ if TYPE_CHECKING:
 UNDO_DEPTH = 50
 
 
+def _brief(label: str, width: int = 80) -> str:
+    """A row's label for a message: whole, or cut with an ellipsis (a cut URL must not read as whole)."""
+    return label if len(label) <= width else label[: width - 1] + "…"
+
+
 class RowActions:
     """Triage, root-cause analysis and details for the dashboard ``screen``."""
 
@@ -118,9 +123,9 @@ class RowActions:
 
         def chosen(delta: dt.timedelta | None) -> None:
             if delta == END_NOW:
-                self._triage("unmute", triage.unmute_pattern, error_hash, label[:80], on_host)
+                self._triage("unmute", triage.unmute_pattern, error_hash, _brief(label), on_host)
             elif delta is not None:
-                args = (error_hash, delta, self.host.action_now, label[:80], on_host)
+                args = (error_hash, delta, self.host.action_now, _brief(label), on_host)
                 self._triage("mute", triage.mute_pattern, *args)
 
         fleet = len(getattr(self.screen, "hosts_known", list)()) > 1  # one host: "every host" says nothing
@@ -145,7 +150,7 @@ class RowActions:
     def record_outcome(self, error_hash: str, worked: bool, label: str = "") -> None:
         from lokifi_tui import triage
 
-        self._triage("fix outcome", triage.record_outcome, error_hash, worked, self.host.action_now, label[:80])
+        self._triage("fix outcome", triage.record_outcome, error_hash, worked, self.host.action_now, _brief(label))
 
     def edit_solution(self, pattern: PatternRow) -> None:
         from lokifi_tui import triage

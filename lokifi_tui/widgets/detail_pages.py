@@ -76,7 +76,7 @@ def _mutes(d: Any) -> list[tuple[str, Text | str]]:
             "Muted",
             Text.assemble(
                 (clean("; ".join(said)) + f": no predictions or alerts{there}", "yellow"),
-                ("\n" + keys + " · u undoes a mute just set", "dim"),
+                ("\n" + keys + " · u undoes the last triage action", "dim"),
             ),
         )
     ]

@@ -267,3 +267,10 @@ def test_rows_to_measure_is_where_the_backtest_reaches_its_origins(horizon, seas
     assert len(backtest_origins(need, horizon, season)) >= MIN_ORIGINS
     assert all(len(backtest_origins(n, horizon, season)) < MIN_ORIGINS for n in range(1, need))
     assert all(len(backtest_origins(n, horizon, season)) >= MIN_ORIGINS for n in range(need, need + 3 * season))
+
+
+def test_explain_on_a_guess_says_nothing_was_measured_instead_of_nan():
+    res = CliRunner().invoke(cli, ["forecast", "series", "--horizon", "2", "--explain"], input=csv_text(1))
+    assert res.exit_code == 0, res.output
+    said = res.stderr if hasattr(res, "stderr") else res.output
+    assert "nan" not in said and "(0 origins; seasonal –, linear –)" in said

@@ -295,7 +295,7 @@ def test_a_patterns_details_say_where_and_until_when_it_is_muted_and_what_ends_i
     # every key the page names for the mute is one the details screen answers to
     keys = {key: b.action for b in bindings_for("detail") for key in key_names(b.key)}
     assert keys["m"] == "mute" and keys["u"] == "undo"
-    assert "m then 1/2/3 mutes it anew from now · u undoes a mute just set" in text
+    assert "m then 1/2/3 mutes it anew from now · u undoes the last triage action" in text
 
 
 def test_patterns_list_muted_shows_the_muted_ones(fleet):
