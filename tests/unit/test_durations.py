@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from analytics.common.durations import parse_seconds
+from analytics.common.durations import parse_seconds, spoken_seconds
 
 
 @pytest.mark.parametrize(
@@ -23,7 +23,7 @@ def test_durations_read_as_written(text, seconds):
     assert parse_seconds(text) == pytest.approx(seconds)
 
 
-@pytest.mark.parametrize("text", ["", "m", "5 minutes", "-5m", "5mm", "1e3s", "5m5s"])
+@pytest.mark.parametrize("text", ["", "m", "5 minutez", "-5m", "5mm", "1e3s", "5m5s"])
 def test_anything_else_is_refused(text):
     with pytest.raises(ValueError, match="not a duration"):
         parse_seconds(text)
@@ -54,3 +54,18 @@ def test_messages_say_a_duration_in_a_unit_people_read(seconds, spoken):
     from analytics.common.durations import spoken_seconds
 
     assert spoken_seconds(seconds) == spoken
+
+
+@pytest.mark.parametrize(
+    "text,seconds",
+    [("10 min", 600.0), ("10min", 600.0), ("4.5 days", 388800.0), ("1 hour", 3600.0), ("2 weeks", 1209600.0)],
+)
+def test_a_duration_as_messages_say_it_is_read(text, seconds):
+    assert parse_seconds(text) == seconds
+    assert parse_seconds(spoken_seconds(seconds)) == pytest.approx(seconds)
+
+
+@pytest.mark.parametrize("text", ["10 minz", "5 parsecs", "3 mss", "h"])
+def test_other_words_are_not_durations(text):
+    with pytest.raises(ValueError):
+        parse_seconds(text)
