@@ -52,10 +52,19 @@ def _parse_time(text: str) -> float:
     return d.replace(tzinfo=dt.UTC).timestamp()
 
 
+def _is_time(text: str) -> bool:
+    try:
+        _parse_time(text)
+    except (ValueError, OverflowError, IndexError):
+        return False
+    return True
+
+
 def read_series_csv(data: str | bytes, source: str = "<stdin>") -> tuple[np.ndarray, np.ndarray]:
     """Read a ``timestamp,value`` CSV: returns (seconds since the epoch, values) with NaN for missing
     values (empty, ``nan``, ``null``, ``NA``). An optional header line is recognised by a value column
-    that is not a number. Raises :class:`SeriesInputError` naming the line for anything else."""
+    that is not a number and a time column that is not a time. Raises :class:`SeriesInputError` naming
+    the line for anything else."""
     if isinstance(data, bytes):
         try:
             text = data.decode("utf-8-sig")
@@ -88,7 +97,7 @@ def read_series_csv(data: str | bytes, source: str = "<stdin>") -> tuple[np.ndar
         try:
             v = float("nan") if raw_v.lower() in _MISSING else float(raw_v)
         except ValueError:
-            if header:  # the first line may be a header
+            if header and not _is_time(row[0]):  # the first line may be a header (no time in it)
                 continue
             raise SeriesInputError(f"{source}:{ln}: value {raw_v[:40]!r} is not a number") from None
         if math.isinf(v):

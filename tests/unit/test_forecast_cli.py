@@ -274,3 +274,9 @@ def test_explain_on_a_guess_says_nothing_was_measured_instead_of_nan():
     assert res.exit_code == 0, res.output
     said = res.stderr if hasattr(res, "stderr") else res.output
     assert "nan" not in said and "(0 origins; seasonal –, linear –)" in said
+
+
+def test_a_first_row_with_a_time_and_a_bad_value_is_an_error_not_a_header():
+    res = run(["--horizon", "1"], "2026-12-01T00:00:00Z,abc\n2026-12-01T01:00:00Z,5\n")
+    assert res.exit_code == 3 and "<stdin>:1: value 'abc' is not a number" in res.output
+    assert run(["--horizon", "1"], "time,cpu\n2026-12-01T01:00:00Z,5\n").exit_code == 0  # a header
