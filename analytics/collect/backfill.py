@@ -397,7 +397,7 @@ def backfill(
         except (OSError, BackfillError, ValueError) as exc:  # a damaged compressed file: DamagedError
             msg = str(exc) if isinstance(exc, BackfillError) else f"{p.path}: {exc.__class__.__name__}: {exc}"
             report.problems.append(msg)
-            res = FileResult(str(p.path), "skipped", note=msg)
+            res = FileResult(str(p.path), "skipped", note=msg.removeprefix(f"{p.path}: "))  # listed by its path
         if last_of_log:
             # minutes still held (the log's last file was skipped or could not be read) are written as they
             # are, counted with this file's rows

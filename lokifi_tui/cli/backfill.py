@@ -64,6 +64,14 @@ def backfill(ctx: click.Context, days: float, no_engines: bool, as_json: bool) -
         bar.start()
     try:
         report = run(store, config, days=days or None, progress=progress)
+    except KeyboardInterrupt:
+        if bar is not None:
+            bar.stop()
+        err_console.print(
+            "Stopped. Every file finished is stored (each in one transaction); `lokifi backfill` again goes on "
+            "from the file it was reading."
+        )
+        ctx.exit(130)
     finally:
         if bar is not None:
             bar.stop()
@@ -93,7 +101,7 @@ def backfill(ctx: click.Context, days: float, no_engines: bool, as_json: bool) -
                 console.print(fit(f"[dim]-[/] {inert(f.path)}: {inert(f.note)}"))
                 continue
             span = f" ({f.first:%Y-%m-%d %H:%M} .. {f.last:%Y-%m-%d %H:%M})" if f.first and f.last else ""
-            what = f"{f.metric_rows:,} metric rows" if f.kind == "access" else f"{f.events:,} error events"
+            what = _n(f.metric_rows, "metric row") if f.kind == "access" else _n(f.events, "error event")
             note = f" — {inert(f.note)}" if f.note else ""
             left = []
             if f.older:
@@ -103,7 +111,7 @@ def backfill(ctx: click.Context, days: float, no_engines: bool, as_json: bool) -
                 left.append(f"{f.untimed:,} with no time written before them")
             if left:
                 note += f"; {'requests' if f.kind == 'access' else 'error events'} left out: {', '.join(left)}"
-            console.print(fit(f"[green]✓[/] {inert(f.path)}: {f.lines:,} lines, {what}{span}{note}"))
+            console.print(fit(f"[green]✓[/] {inert(f.path)}: {_n(f.lines, 'line')}, {what}{span}{note}"))
         if report.files:
             console.print(
                 f"{report.lines:,} lines read: {report.events:,} error events, {report.metric_rows:,} metric rows."
@@ -116,3 +124,8 @@ def backfill(ctx: click.Context, days: float, no_engines: bool, as_json: bool) -
             console.print(fit("Next: `lokifi patterns list`, `lokifi ai forecast`, `lokifi ai predict`, or `lokifi`."))
     if problems:
         ctx.exit(3)
+
+
+def _n(count: int, word: str) -> str:
+    """``1 line``, ``2 lines``."""
+    return f"{count:,} {word}{'' if count == 1 else 's'}"
