@@ -279,10 +279,19 @@ def _tail_checkpoint(con, path: Path) -> dict[str, Any] | None:
     return d if isinstance(d, dict) else None
 
 
+def _collector_running(store) -> bool:
+    from analytics.collect.writer_lock import collector_running
+
+    return collector_running(store.path) is not None
+
+
 def _tail_left_in(store, p: Planned) -> tuple[int, dict[str, Any]] | None:
     """Where the tail of ``p``'s log stopped in ``p`` (a rotated file: the tail's checkpoint still names
     its inode, as the file it reads or the old one it drains), with that checkpoint; None when the tail
-    is not in this file."""
+    is not in this file, or a collector is running (its tail, ahead of its stored checkpoint by up to a
+    flush, drains the rotated file itself)."""
+    if _collector_running(store):
+        return None
     with store.read() as con:
         cp = _tail_checkpoint(con, Path(p.log))
     if not cp:
@@ -497,6 +506,11 @@ def _one_file(
             # the tail reads this content from its start (0 after a rotation or truncation: all of it)
             began = cur.get("start")
             end = int(cur.get("offset", 0) if began is None else began)
+        elif isinstance(cur, dict) and _collector_running(store):
+            # a running collector's tail follows this log from a file rotated away since: it drains that
+            # one, then reads this one from its first byte
+            res.kind, res.note = "skipped", "live tailing reads it (after the rotated file it was reading)"
+            return res
         else:
             whole = _line_end_before(p.path, st.st_size)
             end = _hand_over_at(store, p, host, start, whole) if p.codec is None else whole

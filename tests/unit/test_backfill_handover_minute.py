@@ -210,3 +210,27 @@ def test_a_file_rotated_before_the_tail_read_its_end_is_read_by_the_next_backfil
     assert total == len(before + present + later + closing + new)
     third = backfill(Store(db), cfg, now=NOW)
     assert third.lines == 0 and third.metric_rows == 0
+
+
+def test_with_a_collector_running_the_rotated_file_is_its_tails(setup):
+    """The same rotation with a collector running: its tail, ahead of its stored checkpoint by up to a
+    flush, drains the rotated file itself and then reads the new one from its first byte, so backfill
+    leaves both alone."""
+    from analytics.collect.writer_lock import WriterLock
+
+    db, cfg, log, _before, _present, later, closing = setup
+    backfill(Store(db), cfg, now=NOW)
+    _append(log, later + closing)
+    log.rename(log.with_name("app.log.1"))
+    _append(log, [_line(HAND + dt.timedelta(minutes=3, seconds=5), 200, 0.1, random.Random(1))])
+    lock = WriterLock(db)
+    assert lock.acquire()
+    try:
+        second = backfill(Store(db), cfg, now=NOW)
+    finally:
+        lock.release()
+    rotated = next(f for f in second.files if f.path.endswith("app.log.1"))
+    assert rotated.kind == "skipped" and rotated.note == "already read (the rest was live tailing's)"
+    current = next(f for f in second.files if f.path.endswith("app.log"))
+    assert current.kind == "skipped" and current.note.startswith("live tailing reads it")
+    assert second.lines == 0  # nothing read twice: the tail reads both
