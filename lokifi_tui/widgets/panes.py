@@ -6,8 +6,10 @@ filter hides everything — one plain sentence saying so.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Callable, Sequence
+from functools import partial
 from typing import Any
 
 from rich.text import Text
@@ -113,6 +115,20 @@ def pattern_cells(row: Any, now: dt.datetime, width: int = 20) -> Cells:
         Text("✓", style="green") if row.auto_approved else Text(" "),
         _muted(row, width) + _template_with_example(row, quiet=_muted_everywhere(row)),
     )
+
+
+def _pattern_cells_on(host: str, row: Any, now: dt.datetime, width: int = 20) -> Cells:
+    """A pattern's cells with one host shown (H): muted only on other hosts, it is not muted here; muted
+    here, the row says so without naming the host."""
+    hosts = getattr(row, "muted_on", ())
+    if hosts:
+        here = host in hosts
+        row = (
+            dataclasses.replace(row, muted=here, muted_on=(), muted_until=None)
+            if here
+            else (dataclasses.replace(row, muted=False, muted_on=()))
+        )
+    return pattern_cells(row, now, width)
 
 
 def _muted_everywhere(row: Any) -> bool:
@@ -252,6 +268,8 @@ class PaneBox(Vertical):
         cells = CELLS[self.pane]
         if self.pane == "predictions" and not host and len({getattr(r, "host", "") for r in rows} - {""}) > 1:
             cells = _with_host  # a fleet's rows, every host shown: say whose each one is
+        if self.pane == "patterns" and host:
+            cells = partial(_pattern_cells_on, host)  # muted or not as it is on the host H shows
         width = self.table.flex_width or 20
         self.table.sync([(r.key, cells(r, now, width)) for r in shown])
         note = self.query_one(".pane-note", Static)

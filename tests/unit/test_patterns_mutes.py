@@ -216,6 +216,11 @@ def test_the_error_patterns_pane_says_where_a_pattern_is_muted(fleet):
     with store.read() as con:
         (row,) = pane_rows(con, 10, now)
     assert row.muted and row.muted_on == ("ct-1",) and _muted(row).plain == "muted on ct-1 "
+    # with H showing one host, the row is muted or not as it is there
+    from lokifi_tui.widgets.panes import _pattern_cells_on
+
+    assert _pattern_cells_on("ct-1", row, now, width=78)[4].plain.startswith("muted invoke-rc.d")
+    assert not _pattern_cells_on("vm-1", row, now, width=78)[4].plain.startswith("muted")
     run(fleet, "patterns", "mute", MESSAGE, "--host", "vm-1")
     with store.read() as con:
         (row,) = pane_rows(con, 10, now)
