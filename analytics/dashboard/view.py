@@ -214,10 +214,16 @@ def _fleet_sources(con: Any, now: dt.datetime, config: Any) -> tuple[tuple[str, 
 
 
 def _hosts(con: Any) -> tuple[str, ...]:
+    """The hosts H cycles through: those with metrics or error events in the last day of each, and those a
+    pattern is muted on (so that a mute on a host that reports only errors can be ended there)."""
     rows = con.execute(
-        "SELECT DISTINCT host FROM metrics_hourly "
-        "WHERE hour >= (SELECT max(hour) FROM metrics_hourly) - INTERVAL 1 DAY "
-        "ORDER BY host LIMIT 50"
+        "SELECT host FROM ("
+        " SELECT DISTINCT host FROM metrics_hourly"
+        " WHERE hour >= (SELECT max(hour) FROM metrics_hourly) - INTERVAL 1 DAY"
+        " UNION SELECT DISTINCT host FROM error_events"
+        " WHERE ts >= (SELECT max(ts) FROM error_events) - INTERVAL 1 DAY"
+        " UNION SELECT DISTINCT host FROM pattern_mutes"
+        ") WHERE coalesce(host, '') <> '' ORDER BY host LIMIT 50"
     ).fetchall()
     return tuple(r[0] for r in rows if r[0])
 

@@ -105,3 +105,21 @@ def test_ai_status_never_claims_a_model_without_an_endpoint_or_key(monkeypatch):
     assert dv.ai_status(Config(ai=AI(base_url="http://127.0.0.1:8080/v1", model="llama3"))) == (
         "llama3 @ http://127.0.0.1:8080/v1"
     )
+
+
+def test_hosts_for_h_include_those_with_only_errors_and_those_muted_on(seeded):
+    """H cycled through hosts with recent metrics only: a host that reports only error events (a Loki
+    stream, an ingested log) was never offered, and a mute set there could not be ended from the
+    dashboard."""
+    before = dv.load_dashboard(seeded, now=NOW).hosts
+    seeded.execute(
+        "INSERT INTO error_events (ts, host, component, message, source, level) "
+        "VALUES (?, 'db-1', 'postgres', 'FATAL: too many connections', 'loki', 'ERROR')",
+        [NOW - dt.timedelta(minutes=5)],
+    )
+    seeded.execute(
+        "INSERT INTO pattern_mutes (fingerprint, host, muted_at, until, reason) VALUES (?, 'ct-9', ?, NULL, NULL)",
+        [H_TIMEOUT, NOW - dt.timedelta(days=1)],
+    )
+    after = dv.load_dashboard(seeded, now=NOW).hosts
+    assert "db-1" not in before and {"db-1", "ct-9"} <= set(after)
