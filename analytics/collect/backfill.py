@@ -285,11 +285,11 @@ def _collector_running(store) -> bool:
     return collector_running(store.path) is not None
 
 
-def _tail_left_in(store, p: Planned) -> tuple[int, dict[str, Any]] | None:
+def _tail_left_in(store, p: Planned) -> tuple[dict[str, Any], dict[str, Any]] | None:
     """Where the tail of ``p``'s log stopped in ``p`` (a rotated file: the tail's checkpoint still names
-    its inode, as the file it reads or the old one it drains), with that checkpoint; None when the tail
-    is not in this file, or a collector is running (its tail, ahead of its stored checkpoint by up to a
-    flush, drains the rotated file itself)."""
+    its inode, as the file it reads or the old one it drains): (that position, the whole checkpoint it is
+    part of); None when the tail is not in this file, or a collector is running (its tail, ahead of its
+    stored checkpoint by up to a flush, drains the rotated file itself)."""
     if _collector_running(store):
         return None
     with store.read() as con:
@@ -303,18 +303,8 @@ def _tail_left_in(store, p: Planned) -> tuple[int, dict[str, Any]] | None:
     for which in ("prev", "cur"):
         pos = cp.get(which)
         if isinstance(pos, dict) and int(pos.get("ino", -1)) == st.st_ino and int(pos.get("dev", -1)) == st.st_dev:
-            return int(pos.get("offset", 0)), cp
+            return pos, cp
     return None
-
-
-def _tail_read_to(p: Planned, cp: dict[str, Any], offset: int) -> dict[str, Any]:
-    """The checkpoint of the tail of ``p``'s log with ``p`` (where it names it) read to ``offset``."""
-    st = os.stat(p.path)
-    for which in ("prev", "cur"):
-        pos = cp.get(which)
-        if isinstance(pos, dict) and int(pos.get("ino", -1)) == st.st_ino and int(pos.get("dev", -1)) == st.st_dev:
-            pos["offset"] = offset
-    return cp
 
 
 def _line_end_before(path: Path, size: int) -> int:
@@ -469,8 +459,9 @@ def _one_file(
             # handed to the tail, rotated before the tail read its end, and no collector ran since: this
             # run is about to give the tail the new file, so it reads that end itself (the tail, told so
             # in the same transaction, finds nothing left there)
-            at, tail_cp = left
-            got = _read(p, at, None, cutoff, None, host, now, res, progress, done, total)
+            stopped, tail_cp = left
+            got = _read(p, int(stopped.get("offset", 0)), None, cutoff, None, host, now, res, progress, done, total)
+            stopped["offset"] = got.read_to  # the tail finds nothing left there
             if older is not None:
                 got.merge(older)
             res.note = "its end, which live tailing had not read before the file was rotated"
@@ -482,7 +473,7 @@ def _one_file(
                 got.read_to,
                 True,
                 res,
-                got.rows(_tail_read_to(p, tail_cp, got.read_to)),
+                got.rows(tail_cp),
                 host,
                 hold=hold,
                 read_from=kept_from,

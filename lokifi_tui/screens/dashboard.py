@@ -25,7 +25,7 @@ from lokifi_tui.host import host
 from lokifi_tui.messages import AnalysisDone, TriageDone
 from lokifi_tui.screens.row_actions import RowActions
 from lokifi_tui.widgets.empty_state import empty_text
-from lokifi_tui.widgets.panes import COLUMNS, PANES, PaneBox
+from lokifi_tui.widgets.panes import COLUMNS, PANES, PaneBox, muted_where_shown
 from lokifi_tui.widgets.safe import safe
 from lokifi_tui.widgets.table import PaneTable
 from lokifi_tui.widgets.topbar import StatsBar, VitalsBar, sample_vitals
@@ -373,21 +373,13 @@ class DashboardScreen(Screen):
     def action_mute(self) -> None:
         if self.active_pane == "patterns" and (row := self._selected("patterns")) is not None:
             label = f"{row.error_type}: {row.template or row.message}"
-            self.row_actions.mute_pattern(row.key, label, muted=self._muted_in_view(row))
+            self.row_actions.mute_pattern(row.key, label, muted=muted_where_shown(row, self.host_filter))
         elif self.active_pane == "predictions" and (row := self._selected("predictions")) is not None:
             fp = row.subject if row.type == "recurring_error" else ""
             if not fp:
                 host(self).say("Only a recurring error's prediction names a pattern to mute.", timeout=4)
             else:
                 self.row_actions.mute_pattern(fp, f"{row.component}: {row.brief or row.message}")
-
-    def _muted_in_view(self, row) -> bool:
-        """Is the pattern of ``row`` muted where the dashboard looks: anywhere (every host shown), or on
-        the host H shows (its own mute, or one on every host)?"""
-        if not getattr(row, "muted", False):
-            return False
-        hosts = getattr(row, "muted_on", ())
-        return not self.host_filter or not hosts or self.host_filter in hosts
 
     def action_details(self) -> None:
         pane = self.active_pane

@@ -117,17 +117,18 @@ def pattern_cells(row: Any, now: dt.datetime, width: int = 20) -> Cells:
     )
 
 
+def muted_where_shown(row: Any, host: str) -> bool:
+    """Is a pattern row muted where the dashboard looks: anywhere (every host shown, ``host`` ""), or on
+    the one host H shows (a mute there, or one on every host)?"""
+    hosts = getattr(row, "muted_on", ())
+    return bool(getattr(row, "muted", False)) and (not host or not hosts or host in hosts)
+
+
 def _pattern_cells_on(host: str, row: Any, now: dt.datetime, width: int = 20) -> Cells:
     """A pattern's cells with one host shown (H): muted only on other hosts, it is not muted here; muted
     here, the row says so without naming the host."""
-    hosts = getattr(row, "muted_on", ())
-    if hosts:
-        here = host in hosts
-        row = (
-            dataclasses.replace(row, muted=here, muted_on=(), muted_until=None)
-            if here
-            else (dataclasses.replace(row, muted=False, muted_on=()))
-        )
+    if getattr(row, "muted_on", ()):
+        row = dataclasses.replace(row, muted=muted_where_shown(row, host), muted_on=(), muted_until=None)
     return pattern_cells(row, now, width)
 
 
