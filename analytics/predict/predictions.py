@@ -170,7 +170,7 @@ def refresh(
         )
         open_rows = con.execute(
             "SELECT id, coalesce(rule, prediction_type) AS rule, coalesce(host, '') AS host, component, "
-            "coalesce(subject, metric, '') AS subject, prediction_date, due_at FROM predictions "
+            "coalesce(subject, metric, '') AS subject, prediction_date, due_at, message, evidence FROM predictions "
             "WHERE outcome_date IS NULL AND prediction_type <> 'forecast' AND prediction_date <= ? AND due_at > ?",
             [now, now],
         ).fetchall()
@@ -197,6 +197,8 @@ def refresh(
             findings += _detector_findings(con, now, component, host)
         preds = _predictions(findings, open_rows, outcomes, now, hours, lo, hi)
         stored = _store_new(con, [p for p in preds if p.new], now) if record else 0
+        if record:
+            _update_open(con, [p for p in preds if not p.new], open_rows, now)
     return RefreshResult(now=now, predictions=preds, baselines=bl, stored=stored)
 
 
@@ -250,6 +252,26 @@ def _predictions(findings, open_rows, outcomes, now, hours, lo, hi) -> list[Pred
 
 def _jsonable(o: Any) -> Any:
     return json.loads(json.dumps(o, default=lambda x: x.isoformat() if hasattr(x, "isoformat") else str(x)))
+
+
+def _update_open(con, preds: list[Prediction], open_rows, now: dt.datetime) -> None:
+    """An open prediction whose rule still fires says what it sees now: a recurring error's count, the
+    latest example, the last hour's value. Its time, horizon, confidence and what it predicted stay as
+    made (they are what it is scored on); its evidence says when it was brought up to date. Rows whose
+    message and readings did not change are not written."""
+    stored = {r[0]: (r[7], r[8]) for r in open_rows}
+    for p in preds:
+        message, evidence = stored.get(p.id, (None, None))
+        try:
+            current = json.loads(evidence or "{}").get("current")
+        except (ValueError, AttributeError):
+            current = None
+        if message == p.message and current == p.evidence.get("current"):
+            continue
+        p.evidence["updated_at"] = now.isoformat()
+        con.execute(
+            "UPDATE predictions SET message = ?, evidence = ? WHERE id = ?", [p.message, json.dumps(p.evidence), p.id]
+        )
 
 
 def _store_new(con, preds: list[Prediction], now: dt.datetime) -> int:

@@ -168,6 +168,41 @@ def test_no_duplicates_and_component_filter(store):
     assert ev["avg_time_ms"] > 1000 and ev["samples"] == 7 * 144
 
 
+def test_an_open_prediction_says_what_its_rule_sees_now(store):
+    first = P.refresh(store, now=day(9), detector=False)
+    (rec,) = find(first.predictions, "recurring_error", "redis")
+    n = rec.evidence["current"]["count"]
+    assert f"({n} times)" in rec.message
+    extra = [
+        {
+            "ts": day(9, 11) + dt.timedelta(minutes=20 + k),
+            "host": "h1",
+            "component": "redis",
+            "message": f"ECONNREFUSED 127.0.0.1:6379 late #{k}",
+            "fingerprint": "fpA",
+            "type": "connection",
+        }
+        for k in range(10)
+    ]
+    append_events(store, pl.DataFrame(extra))
+
+    def stored():
+        return store.query(
+            f"SELECT message, evidence, prediction_date, due_at, confidence_score FROM predictions WHERE id = {rec.id}"
+        ).row(0)
+
+    before = stored()
+    P.refresh(store, now=day(9), detector=False)
+    after = stored()
+    assert f"({n + 10} times)" in after[0] and f"({n} times)" in before[0]
+    ev = json.loads(after[1])
+    assert ev["current"]["count"] == n + 10 and ev["current"]["example"].endswith("late #9")
+    assert ev["updated_at"] == day(9).isoformat()
+    assert after[2:] == before[2:]  # made at, due and confidence stay as made: it is scored on them
+    P.refresh(store, now=day(9) + dt.timedelta(minutes=5), detector=False)
+    assert stored() == after  # nothing new: nothing written
+
+
 def test_forecasts_are_scored_by_their_interval(store):
     hour = day(15, 3)
     for lo, hi in ((190.0, 210.0), (250.0, 260.0)):
