@@ -385,8 +385,10 @@ def backfill(
     if getattr(getattr(config, "watch", None), "journal", False) and specs is None:
         from analytics.sources.journal import backfill_journal
 
-        n, problem = backfill_journal(store, host, cutoff)
-        report.files.append(FileResult("journal", "journal", events=n, note="systemd journal, priority err and worse"))
+        live = _collector_running(store)  # it reads the new entries; backfill only the older part
+        n, problem = backfill_journal(store, host, cutoff, forward=not live)
+        note = "systemd journal, priority err and worse" + ("; new entries: the running collector's" if live else "")
+        report.files.append(FileResult("journal", "journal", events=n, note=note))
         if problem:
             report.problems.append(f"journal: {problem}")
     for i, p in enumerate(files):

@@ -2,9 +2,12 @@
 
 Read with ``journalctl -o json`` (read-only; the journal's own cursor is the checkpoint, stored with the
 rows in one transaction, so nothing is read twice across restarts or between ``lokifi backfill`` and the
-collector). Each entry's component is its unit (``nginx.service`` -> ``nginx``), else its syslog
-identifier; its time is the entry's own ``__REALTIME_TIMESTAMP``. Turned on by ``[watch] journal = true``
-(``lokifi config init`` proposes it when the journal can be read).
+collector). A second checkpoint keeps the time reading started from, so a later ``lokifi backfill`` with
+a larger ``--days`` reads the older part it has not read (``[since, read_from)``, in one transaction);
+with a collector running, backfill reads only that part. Each entry's component is its unit
+(``nginx.service`` -> ``nginx``), else its syslog identifier; its time is the entry's own
+``__REALTIME_TIMESTAMP``. Turned on by ``[watch] journal = true`` (``lokifi config init`` proposes it
+when the journal can be read).
 """
 
 from __future__ import annotations
@@ -14,15 +17,21 @@ import json
 import shutil
 import subprocess
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from analytics.sources.base import BaseSource, Batch
 
 if TYPE_CHECKING:
+    import polars as pl
+
     from analytics.store.database import Store
 
 NAME = "journal"
 CURSOR_KEY = "cursor"
+#: the time the stored entries were read from (ISO, naive UTC), or FROM_BEGINNING
+READ_FROM_KEY = "read_from"
+FROM_BEGINNING = "beginning"
 #: journal priorities kept: 0 emerg .. 3 err
 MAX_PRIORITY = 3
 LEVELS = {0: "EMERG", 1: "ALERT", 2: "CRITICAL", 3: "ERROR"}
@@ -48,11 +57,29 @@ def _text(v: Any) -> str:
     return "" if v is None else str(v)
 
 
-def entries(
-    cursor: str | None, since: dt.datetime | None, limit: int = MAX_ENTRIES, timeout: float = 120.0
-) -> Iterator[dict[str, Any]]:
-    """The error entries after ``cursor`` (or since ``since``, naive UTC), oldest first, as event rows
-    with their ``cursor``."""
+def _epoch(t: dt.datetime) -> int:
+    return int(t.replace(tzinfo=dt.UTC).timestamp())
+
+
+@dataclass(frozen=True)
+class Read:
+    """One call of journalctl: the entries kept, the cursor of the last entry it printed (kept or not:
+    reading goes on after it), and whether it printed as many as asked (more may follow)."""
+
+    rows: list[dict[str, Any]]
+    cursor: str | None
+    full: bool
+
+
+def read(
+    cursor: str | None,
+    since: dt.datetime | None,
+    limit: int = MAX_ENTRIES,
+    timeout: float = 120.0,
+    until: dt.datetime | None = None,
+) -> Read:
+    """The error entries after ``cursor`` (or since ``since``, naive UTC), before ``until`` when given,
+    oldest first, as event rows. Without ``cursor`` or ``since``, journalctl prints the newest ``limit``."""
     exe = journalctl()
     if exe is None:
         raise JournalError("journalctl is not installed; the journal cannot be read")
@@ -60,7 +87,9 @@ def entries(
     if cursor:
         cmd += ["--after-cursor", cursor]
     elif since is not None:
-        cmd += [f"--since=@{int(since.replace(tzinfo=dt.UTC).timestamp())}"]
+        cmd += [f"--since=@{_epoch(since)}"]
+    if until is not None:
+        cmd += [f"--until=@{_epoch(until) + 1}"]  # whole seconds; the entries at or after ``until`` are left
     try:
         r = subprocess.run(cmd, capture_output=True, timeout=timeout, check=False)
     except (OSError, subprocess.SubprocessError) as exc:
@@ -68,7 +97,10 @@ def entries(
     if r.returncode != 0:
         err = r.stderr.decode("utf-8", "replace").strip().splitlines()
         raise JournalError(f"journalctl exited {r.returncode}: {err[-1] if err else 'no message'}")
-    for raw in r.stdout.splitlines():
+    lines = r.stdout.splitlines()
+    rows: list[dict[str, Any]] = []
+    last = None
+    for raw in lines:
         try:
             e = json.loads(raw)
         except ValueError:
@@ -79,18 +111,24 @@ def entries(
             ts = dt.datetime.fromtimestamp(int(e.get("__REALTIME_TIMESTAMP", 0)) / 1e6, dt.UTC).replace(tzinfo=None)
             prio = int(e.get("PRIORITY", MAX_PRIORITY))
         except (TypeError, ValueError, OverflowError, OSError):
+            last = str(e["__CURSOR"])
             continue
+        if until is not None and ts >= until:
+            return Read(rows, last, False)  # the rest is after ``until``
+        last = str(e["__CURSOR"])
         unit = _text(e.get("_SYSTEMD_UNIT") or e.get("SYSLOG_IDENTIFIER") or e.get("_COMM") or "journal")
         message = _text(e.get("MESSAGE"))[:MAX_MESSAGE]
-        if not message:
-            continue
-        yield {
-            "ts": ts,
-            "component": unit.removesuffix(".service") or "journal",
-            "message": message,
-            "level": LEVELS.get(prio, "ERROR"),
-            "cursor": str(e["__CURSOR"]),
-        }
+        if message:
+            row = {"ts": ts, "component": unit.removesuffix(".service") or "journal", "message": message}
+            rows.append({**row, "level": LEVELS.get(prio, "ERROR"), "cursor": last})
+    return Read(rows, last, len(lines) >= limit)
+
+
+def entries(
+    cursor: str | None, since: dt.datetime | None, limit: int = MAX_ENTRIES, timeout: float = 120.0
+) -> Iterator[dict[str, Any]]:
+    """The kept entries of one :func:`read`."""
+    yield from read(cursor, since, limit, timeout).rows
 
 
 class JournalSource(BaseSource):
@@ -104,18 +142,23 @@ class JournalSource(BaseSource):
         self.host = host
         self.cursor: str | None = None
         self.since: dt.datetime | None = None  # without a cursor: from the first poll on (the past is backfill's)
+        self._tell_since = False  # the time it reads from is not stored yet
 
     def start(self, checkpoints: dict[str, str]) -> None:
         self.cursor = checkpoints.get(CURSOR_KEY) or None
+        if self.cursor is None:  # read from where reading started (and nothing came yet), if stored
+            self.since = read_from(checkpoints.get(READ_FROM_KEY))
 
     def poll(self, now: dt.datetime) -> list[Batch]:
         if self.cursor is None and self.since is None:
-            self.since = now
+            self.since = now.replace(microsecond=0)  # journalctl reads from whole seconds: so does backfill
+            self._tell_since = True
         try:
-            rows = list(entries(self.cursor, self.since, limit=MAX_ENTRIES, timeout=30.0))
+            got = read(self.cursor, self.since, limit=MAX_ENTRIES, timeout=30.0)
         except JournalError as exc:
             self.fail(now, str(exc))
             return []
+        rows = got.rows
         batch = Batch(self.name)
         for r in rows:
             batch.events.append(
@@ -128,10 +171,13 @@ class JournalSource(BaseSource):
                     "level": r["level"],
                 }
             )
-        if rows:
-            self.cursor = rows[-1]["cursor"]
+        if got.cursor:
+            self.cursor = got.cursor
         if self.cursor:
             batch.checkpoints[CURSOR_KEY] = self.cursor
+        if self._tell_since and self.since is not None:  # a later backfill reads what came before it
+            batch.checkpoints[READ_FROM_KEY] = self.since.isoformat()
+            self._tell_since = False
         self.ok(now, len(rows), "journal")
         return [] if batch.empty else [batch]
 
@@ -140,39 +186,105 @@ def from_config(src: Any, config: Any) -> JournalSource:  # the [[sources]] fact
     return JournalSource(config.host)
 
 
-def backfill_journal(store: Store, host: str, since: dt.datetime | None) -> tuple[int, str | None]:
-    """The journal's error entries since ``since`` (or after the stored cursor: never twice), written
-    with the cursor in one transaction per batch. Returns (events written, problem or None)."""
-    import polars as pl
+def read_from(text: str | None) -> dt.datetime | None:
+    """The stored time reading started from; None when unknown or from the journal's beginning."""
+    if not text or text == FROM_BEGINNING:
+        return None
+    try:
+        return dt.datetime.fromisoformat(text)
+    except ValueError:
+        return None
 
-    from analytics.store.metrics import read_checkpoint, write_checkpoint, write_events
+
+def backfill_journal(
+    store: Store, host: str, since: dt.datetime | None, *, forward: bool = True
+) -> tuple[int, str | None]:
+    """The journal's error entries since ``since`` (None: all it holds) that are not stored yet: the
+    part older than where reading started (in one transaction with the new start, so an interrupted run
+    leaves nothing half read), then, when ``forward`` (no collector is reading the journal), the entries
+    after the stored cursor. Returns (events written, problem or None)."""
+    from analytics.store.metrics import read_checkpoint
 
     with store.read() as con:
         cursor = read_checkpoint(con, NAME, CURSOR_KEY)
+        started = read_checkpoint(con, NAME, READ_FROM_KEY)
+    start = read_from(started)
+    new_start = since.isoformat() if since is not None else FROM_BEGINNING
+    written = 0
+    try:
+        if start is not None and (since is None or since < start):
+            n, last = _older(store, host, since, start, new_start, cursor is None)
+            written += n
+            cursor = cursor or last
+        if forward:
+            if cursor is not None:  # after what is stored
+                written += _forward(store, host, cursor, None)
+            elif start is not None:  # reading started, nothing came yet: from there
+                written += _forward(store, host, None, start)
+            elif started is None:  # the first read
+                written += _forward(store, host, None, since, tell=new_start)
+            else:  # read from the beginning, and nothing was there
+                written += _forward(store, host, None, None)
+    except JournalError as exc:
+        return written, str(exc)
+    return written, None
+
+
+_EPOCH = dt.datetime(1970, 1, 1)  # "since the beginning": oldest first (without --since, -n reads the newest)
+
+
+def _frame(host: str, rows: list[dict[str, Any]]) -> pl.DataFrame:
+    import polars as pl
+
+    keep = ("ts", "component", "message", "level")
+    return pl.DataFrame([{**{k: r[k] for k in keep}, "host": host, "source": NAME} for r in rows])
+
+
+def _forward(store: Store, host: str, cursor: str | None, since: dt.datetime | None, tell: str | None = None) -> int:
+    """Entries after ``cursor`` (or since ``since``), each batch written with the cursor after it; ``tell``
+    is stored as where reading started, with the first batch (or alone when nothing comes)."""
+    from analytics.store.metrics import write_checkpoint, write_events
+
     written = 0
     while True:
-        try:
-            rows = list(entries(cursor, since))
-        except JournalError as exc:
-            return written, str(exc)
-        if not rows:
-            return written, None
-        df = pl.DataFrame(
-            [
-                {
-                    "ts": r["ts"],
-                    "host": host,
-                    "component": r["component"],
-                    "message": r["message"],
-                    "source": NAME,
-                    "level": r["level"],
-                }
-                for r in rows
-            ]
-        )
-        cursor = rows[-1]["cursor"]
-        with store.write() as con:
+        got = read(cursor, since if since is not None else _EPOCH)
+        if got.cursor or tell is not None:
+            with store.write() as con:
+                if got.rows:
+                    written += write_events(con, _frame(host, got.rows))
+                if got.cursor:
+                    cursor = got.cursor
+                    write_checkpoint(con, NAME, CURSOR_KEY, cursor)
+                if tell is not None:
+                    write_checkpoint(con, NAME, READ_FROM_KEY, tell)
+                    tell = None
+        if not got.full:
+            return written
+
+
+def _older(
+    store: Store, host: str, since: dt.datetime | None, until: dt.datetime, new_start: str, no_cursor: bool
+) -> tuple[int, str | None]:
+    """Entries since ``since`` and before ``until`` (where reading had started), all written in one
+    transaction with ``new_start`` as where reading now starts; with ``no_cursor`` (nothing read after
+    ``until`` yet), with the last one's cursor too: reading goes on after it. Returns (events written,
+    that cursor)."""
+    from analytics.store.metrics import write_checkpoint, write_events
+
+    frames = []
+    after: str | None = None
+    while True:
+        got = read(after, since if since is not None else _EPOCH, until=until)
+        if got.rows:
+            frames.append(_frame(host, got.rows))
+        after = got.cursor or after
+        if not got.full or got.cursor is None:
+            break
+    written = 0
+    with store.write() as con:
+        for df in frames:
             written += write_events(con, df)
-            write_checkpoint(con, NAME, CURSOR_KEY, cursor)
-        if len(rows) < MAX_ENTRIES:
-            return written, None
+        write_checkpoint(con, NAME, READ_FROM_KEY, new_start)
+        if no_cursor and after:  # (none read: reading again from the new start finds nothing twice)
+            write_checkpoint(con, NAME, CURSOR_KEY, after)
+    return written, after

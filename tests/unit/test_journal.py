@@ -1,7 +1,8 @@
 """The systemd journal as a source of error events, read through `journalctl -o json`.
 
 This machine has no journal, so the tests put a stand-in `journalctl` first on PATH: a small program that
-answers the options Lokifi uses (`-o json`, `--priority`, `-n`, `--after-cursor`, `--since=@EPOCH`) from
+answers the options Lokifi uses (`-o json`, `--priority`, `-n`, `--after-cursor`, `--since=@EPOCH`,
+`--until=@EPOCH`) from
 a file of entries, as journalctl prints them (binary fields as byte lists, cursors opaque)."""
 
 from __future__ import annotations
@@ -25,18 +26,21 @@ args = sys.argv[1:]
 if os.environ.get("FAKE_JOURNAL_FAIL"):
     print("Failed to open journal: Permission denied", file=sys.stderr); sys.exit(1)
 rows = [json.loads(l) for l in open(os.environ["FAKE_JOURNAL"]) if l.strip()]
-prio = 7; limit = None; after = None; since = None
+prio = 7; limit = None; after = None; since = None; until = None
 for i, a in enumerate(args):
     if a.startswith("--priority="): prio = int(a.split("=")[1])
     if a == "-n": limit = int(args[i + 1])
     if a == "--after-cursor": after = args[i + 1]
     if a.startswith("--since=@"): since = int(a.split("@")[1]) * 1000000
+    if a.startswith("--until=@"): until = int(a.split("@")[1]) * 1000000
 out = [r for r in rows if int(r.get("PRIORITY", 6)) <= prio]
 if after is not None:
     idx = [r["__CURSOR"] for r in out].index(after) if after in [r["__CURSOR"] for r in out] else -1
     out = out[idx + 1:]
 elif since is not None:
     out = [r for r in out if int(r["__REALTIME_TIMESTAMP"]) >= since]
+if until is not None:
+    out = [r for r in out if int(r["__REALTIME_TIMESTAMP"]) <= until]
 if limit is not None and after is None and since is None:
     out = out[-limit:]
 elif limit is not None:
@@ -134,3 +138,55 @@ def test_journalctl_failure_is_a_clear_problem(journal, monkeypatch, tmp_path, _
     assert rep.problems == ["journal: journalctl exited 1: Failed to open journal: Permission denied"]
     with pytest.raises(Exception, match="exited 1"):
         list(entries(None, None))
+
+
+def _journal_store(tmp_path, home):
+    cfgfile = home / "config" / "lokifi.toml"
+    cfgfile.parent.mkdir(parents=True, exist_ok=True)
+    cfgfile.write_text("[watch]\njournal = true\n")
+    return Store(tmp_path / "w.duckdb"), load_config(cfgfile)
+
+
+def _messages(store):
+    return store.query("SELECT message FROM error_events ORDER BY ts")["message"].to_list()
+
+
+@pytest.mark.parametrize("batch", [20000, 1])
+def test_a_larger_days_reads_the_older_part_once(journal, tmp_path, _isolated_home, monkeypatch, batch):
+    import analytics.sources.journal as J
+
+    monkeypatch.setattr(J, "MAX_ENTRIES", batch)  # 1: every read goes on from a cursor, batch after batch
+    data, now = journal
+    store, cfg = _journal_store(tmp_path, _isolated_home)
+    assert backfill(store, cfg, days=0.5, now=now).events == 2  # the last 5 hours
+    assert backfill(store, cfg, days=7, now=now).events == 1  # 2 days ago, not read before
+    assert backfill(store, cfg, days=7, now=now).events == 0
+    assert backfill(store, cfg, days=0, now=now).events == 1  # all the journal holds
+    assert backfill(store, cfg, days=0, now=now).events == 0
+    assert _messages(store)[0] == "too old" and len(_messages(store)) == 4
+
+
+def test_backfill_after_the_collector_reads_what_came_before_it(journal, tmp_path, _isolated_home):
+    from analytics.collect.loop import collect_once
+
+    data, now = journal
+    store, cfg = _journal_store(tmp_path, _isolated_home)
+    collect_once(store, cfg)  # the collector's first poll: it reads from now on, and says so
+    assert store.scalar("SELECT count(*) FROM error_events") == 0
+    assert backfill(store, cfg, days=7).events == 3
+    with open(data, "a") as f:
+        f.write(json.dumps(entry(8, dt.datetime.now(dt.UTC).replace(tzinfo=None), "app.service", "late")) + "\n")
+    collect_once(store, cfg)
+    assert _messages(store)[-1] == "late" and len(_messages(store)) == 4  # nothing twice
+
+
+def test_with_a_collector_running_backfill_leaves_new_entries_to_it(journal, tmp_path, _isolated_home):
+    from analytics.sources.journal import backfill_journal
+
+    data, now = journal
+    store, _cfg = _journal_store(tmp_path, _isolated_home)
+    assert backfill_journal(store, "h", now - dt.timedelta(days=0.5)) == (2, None)
+    with open(data, "a") as f:
+        f.write(json.dumps(entry(9, now + dt.timedelta(seconds=1), "app.service", "new")) + "\n")
+    assert backfill_journal(store, "h", now - dt.timedelta(days=7), forward=False) == (1, None)
+    assert "new" not in _messages(store)
