@@ -69,7 +69,8 @@ class DetailScreen(Screen):
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="detail-body") as body:
             # border titles are parsed as markup: give Content (literal text), never a str from data
-            body.border_title = Content(f"{self.kind.capitalize()}: {clean(self.title_text)[:60]}")
+            # (the border cuts it to the screen's width, with an ellipsis; 400 is beyond any screen)
+            body.border_title = Content(f"{self.kind.capitalize()}: {clean(self.title_text)[:400]}")
             yield Static(Text("loading…", style="dim"), id="detail-content")
             yield Static("", id="detail-rca")
         wide = self.app.size.width >= WIDE_FOOTER
