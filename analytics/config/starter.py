@@ -315,15 +315,44 @@ def write_starter(
 
 
 def write_text(path: Path, text: str, *, replace: bool = False) -> None:
-    """Write the file atomically; an existing one is kept as ``.bak`` (``replace``) or left alone."""
+    """Write the file atomically; an existing one is kept as ``.bak`` (``replace``) or left alone.
+
+    The text goes to a new file of a name nobody can guess (``mkstemp``: created, never opened through a
+    link someone planted in a directory others can write), which then replaces ``path``. It gets the
+    mode the file had, or a new file's usual mode (0666 less the umask): a collector running as another
+    user reads it."""
+    import tempfile
+
     path.parent.mkdir(parents=True, exist_ok=True)
+    mode = 0o666 & ~_umask()
     if path.exists():
         if not replace:
             raise FileExistsError(f"{path} already exists")
+        mode = path.stat().st_mode & 0o7777
         path.replace(path.with_name(path.name + ".bak"))
-    tmp = path.with_name("." + path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fchmod(f.fileno(), mode)
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _umask() -> int:
+    """The process' umask, read without changing it (Linux); 022 where it cannot be read."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0o022
 
 
 HEADER = """\

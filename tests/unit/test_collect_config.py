@@ -189,3 +189,33 @@ def test_config_show_masks_a_password_written_into_a_url(tmp_path):
         assert "s3cr3t" not in r.output and "Am%21Pass" not in r.output and "P@ss" not in r.output
         assert "http://admin:***@127.0.0.1:9/" in r.output and "http://am:***@127.0.0.1:9" in r.output
     assert json.loads(r.stdout)["sources"][0]["url"] == "http://admin:***@127.0.0.1:9/"
+
+
+def test_config_file_is_written_through_no_planted_link(tmp_path):
+    """A link planted where a predictable temporary name would be (in a directory others can write) is
+    neither written through nor kept: the file written is a new one, with the usual mode."""
+    import os
+    import stat
+
+    from analytics.config.starter import write_text
+
+    shared = tmp_path / "shared"
+    shared.mkdir(mode=0o1777)
+    victim = tmp_path / "victim"
+    victim.write_text("root's own file\n")
+    for name in (".lokifi.toml.tmp", "lokifi.toml.tmp", ".lokifi.toml.bak.tmp"):
+        (shared / name).symlink_to(victim)
+    path = shared / "lokifi.toml"
+    old = os.umask(0o022)
+    try:
+        write_text(path, "[general]\n")
+        assert victim.read_text() == "root's own file\n"
+        assert not path.is_symlink() and path.read_text() == "[general]\n"
+        assert stat.S_IMODE(path.stat().st_mode) == 0o644
+        path.chmod(0o640)  # the user's own choice stays
+        write_text(path, "[general]\nhost = 'a'\n", replace=True)
+        assert stat.S_IMODE(path.stat().st_mode) == 0o640 and (shared / "lokifi.toml.bak").read_text() == "[general]\n"
+    finally:
+        os.umask(old)
+    assert victim.read_text() == "root's own file\n"
+    assert sorted(p.name for p in shared.iterdir() if not p.is_symlink()) == ["lokifi.toml", "lokifi.toml.bak"]
