@@ -396,7 +396,18 @@ def config_check(ctx: click.Context, as_json: bool) -> None:
         raise SystemExit(BAD_INPUT)
 
 
-_SECRET_WORDS = ("token", "password", "secret", "api_key", "apikey", "authorization")
+_SECRET_WORDS = (
+    *("token", "password", "passwd", "secret", "api_key", "apikey", "api-key"),
+    *("auth", "cookie", "credential"),
+)
+
+
+def _masked_headers(headers: Any) -> Any:
+    """HTTP headers carry credentials under any name (X-Api-Key, Cookie, a vendor's own): every value
+    is hidden; the names stay, to say which are set."""
+    if isinstance(headers, dict):
+        return {k: "***" if v else v for k, v in headers.items()}
+    return _redact(headers)
 
 
 def _explicit_config(ctx: click.Context) -> bool:
@@ -418,7 +429,10 @@ def _is_secret(key: Any, value: Any) -> bool:
 
 def _redact(obj: Any) -> Any:
     if isinstance(obj, dict):
-        return {k: ("***" if _is_secret(k, v) else _redact(v)) for k, v in obj.items()}
+        return {
+            k: ("***" if _is_secret(k, v) else _masked_headers(v) if str(k).lower() == "headers" else _redact(v))
+            for k, v in obj.items()
+        }
     if isinstance(obj, (list, tuple)):
         return [_redact(v) for v in obj]
     if isinstance(obj, str) and "://" in obj:

@@ -191,6 +191,22 @@ def test_config_show_masks_a_password_written_into_a_url(tmp_path):
     assert json.loads(r.stdout)["sources"][0]["url"] == "http://admin:***@127.0.0.1:9/"
 
 
+def test_config_show_hides_every_http_header_value(tmp_path):
+    """Headers carry credentials under any name: each value is ***, the names stay."""
+    from lokifi_tui.cli.main import cli
+
+    cfgp = tmp_path / "c.toml"
+    cfgp.write_text(
+        '[[sources]]\nname = "prom"\ntype = "prometheus"\nurl = "http://127.0.0.1:9/"\n'
+        'headers = { "X-Api-Key" = "HDRSECRET1", "Cookie" = "session=HDRSECRET2", "X-Auth" = "HDRSECRET3" }\n'
+        '[alerts.alertmanager]\nurl = "http://127.0.0.1:9"\nheaders = { "X-Scope-OrgID" = "HDRSECRET5" }\n'
+    )
+    for args in (["config", "show"], ["config", "show", "--json"]):
+        r = CliRunner().invoke(cli, ["--config", str(cfgp), *args])
+        assert r.exit_code == 0, r.output
+        assert "HDRSECRET" not in r.output and "X-Api-Key" in r.output and "X-Scope-OrgID" in r.output
+
+
 def test_config_file_is_written_through_no_planted_link(tmp_path):
     """A link planted where a predictable temporary name would be (in a directory others can write) is
     neither written through nor kept: the file written is a new one, with the usual mode."""
