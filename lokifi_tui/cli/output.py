@@ -19,6 +19,8 @@ import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, NoReturn
 
+from analytics.common.unseen import UNSEEN, escape_of, json_escape_of
+
 OK, UNEXPECTED, USAGE, BAD_INPUT, STORE, UNAVAILABLE = 0, 1, 2, 3, 4, 5
 
 _no_color = bool(os.environ.get("NO_COLOR"))
@@ -53,16 +55,16 @@ class _LazyConsole:
 console = _LazyConsole(highlight=False, no_color=_no_color, soft_wrap=True, emoji=False, width=_PIPED_WIDTH)
 err_console = _LazyConsole(stderr=True, highlight=False, no_color=_no_color, soft_wrap=True, emoji=False)
 
-# C0/C1 control characters (ESC included), DEL, and the invisible format characters that reorder or
-# hide text (bidi overrides and isolates, zero-width joiners, BOM): shown as \xNN / \uNNNN, never obeyed.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+# control characters (ESC included) and the characters that show nothing (bidi overrides, zero-width,
+# tags, separators): shown as \xNN / \uNNNN, never obeyed (analytics.common.unseen)
+_CONTROL = UNSEEN
 
 
 def _show(m: re.Match) -> str:
     ch = m.group()
     if ch == "\x1b":
         return "␛"
-    return f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}"
+    return escape_of(ch)
 
 
 _BRACKET = re.compile(r"(\\*)\[")
@@ -189,20 +191,16 @@ def _default(o: Any) -> Any:
     return str(o)
 
 
-#: characters a terminal or an editor acts on, escaped as \\uXXXX in JSON output (JSON already escapes
-#: C0 controls): DEL and the C1 controls (U+009B is a one-byte CSI), bidirectional overrides, isolates and
-#: marks (a filename can read backwards), zero-width and other format characters, line/paragraph
-#: separators, and lone surrogates (not encodable as UTF-8)
-_UNSAFE_IN_JSON = re.compile(
-    "[\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb\ud800-\udfff]"
-)
+#: characters a terminal or an editor acts on, or that show nothing, escaped as \uXXXX in JSON output
+#: (JSON escapes the C0 controls itself; analytics.common.unseen says which and why)
+_UNSAFE_IN_JSON = UNSEEN
 
 
 def json_text(obj: Any, indent: int | None = 2) -> str:
     """``obj`` as JSON (non-ASCII text kept readable) with every character in ``_UNSAFE_IN_JSON`` escaped:
     valid JSON that is also safe to print. Every ``--json`` output goes through here."""
     text = json.dumps(obj, default=_default, ensure_ascii=False, indent=indent)
-    return _UNSAFE_IN_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    return _UNSAFE_IN_JSON.sub(lambda m: json_escape_of(m.group()), text)
 
 
 def print_json(obj: Any) -> None:

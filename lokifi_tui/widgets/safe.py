@@ -13,9 +13,11 @@ import re
 from rich.style import Style
 from rich.text import Text
 
-# C0 controls except tab/newline, DEL, C1 controls, and the Unicode bidi/format characters that
-# can reorder what a terminal shows (Trojan Source).
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+from analytics.common.unseen import UNSEEN, escape_of
+
+# C0 controls except tab/newline, DEL, C1 controls, and the characters that show nothing or reorder what a
+# terminal shows (bidi overrides, Trojan Source; zero-width characters, tags): analytics.common.unseen
+_CONTROL = UNSEEN
 
 _NAMES = {"\x1b": "␛", "\x07": "␇", "\x08": "␈", "\r": "␍", "\x00": "␀", "\x7f": "␡"}
 
@@ -24,7 +26,7 @@ def _visible(match: re.Match[str]) -> str:
     ch = match.group(0)
     if ch in _NAMES:
         return _NAMES[ch]
-    return f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}"
+    return escape_of(ch)
 
 
 def clean(value: object, *, single_line: bool = True, limit: int | None = 2000) -> str:
