@@ -7,8 +7,7 @@ import json
 import sys
 import unicodedata
 
-from hypothesis import given
-from hypothesis import strategies as st
+from hypothesis import given, strategies as st
 
 from analytics.common.unseen import UNSEEN, VISIBLE_MARKS, json_escape_of
 from lokifi_tui.cli.output import inert, json_text, plain
