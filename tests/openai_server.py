@@ -113,7 +113,7 @@ class OpenAIServer:
                 if not self._authorised():
                     self._json(401, _error("Incorrect API key provided", "invalid_api_key"))
                     return
-                if self.path.rstrip("/").endswith("/models"):
+                if self.path.split("?")[0].rstrip("/").endswith("/models"):
                     self._json(
                         200,
                         {
@@ -127,7 +127,7 @@ class OpenAIServer:
             def do_POST(self) -> None:
                 raw = self._read()
                 body = self._log(raw)
-                if not self.path.rstrip("/").endswith("/chat/completions") or not isinstance(body, dict):
+                if not self.path.split("?")[0].rstrip("/").endswith("/chat/completions") or not isinstance(body, dict):
                     self._json(404, _error("not found", "not_found"))
                     return
                 behaviour = server._next()

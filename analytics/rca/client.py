@@ -33,6 +33,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 OPENAI_BASE_URL = "https://api.openai.com/v1"
 KEY_ENV_VARS = ("LOKIFI_OPENAI_API_KEY", "OPENAI_API_KEY")
@@ -353,11 +354,16 @@ def streams(endpoint: Endpoint) -> bool:
 
 
 def _make_client(endpoint: Endpoint, timeout: float | None = None) -> Any:
+    """The openai client for ``endpoint``. A query in base_url (Azure's ``?api-version=...``, a gateway's
+    own parameters) is sent with every request: the client appends paths to base_url as text, so it
+    cannot stay there (``/v1?api-version=1`` became ``/v1/?api-version=1chat/completions``)."""
     import openai
 
+    parts = urlsplit(endpoint.base_url)
     return openai.OpenAI(
         api_key=endpoint.api_key or NO_KEY_PLACEHOLDER,
-        base_url=endpoint.base_url,
+        base_url=urlunsplit(parts._replace(query="", fragment="")),
+        default_query=dict(parse_qsl(parts.query, keep_blank_values=True)) or None,
         timeout=timeout or endpoint.timeout,
         max_retries=0,
     )

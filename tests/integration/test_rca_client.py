@@ -202,6 +202,17 @@ def test_status_check(server):
     assert not [r for r in server.requests if r.path.endswith("/chat/completions")]  # status spends no tokens
 
 
+def test_a_query_in_base_url_is_sent_with_every_request(server):
+    """Azure-style endpoints take ?api-version=...: it goes with each request, after the path."""
+    e = ep(server, base_url=server.base_url + "?api-version=2024-06-01")
+    assert check_status(e).status == "ok"
+    res = chat(e, MSGS, ANSWER_SCHEMA)
+    assert parse_answer(res.content).confidence == 0.9
+    paths = [r.path for r in server.requests]
+    assert paths[-1].endswith("/v1/chat/completions?api-version=2024-06-01")
+    assert any(p.endswith("/v1/models?api-version=2024-06-01") for p in paths)
+
+
 # --- configuration -------------------------------------------------------------------------------
 def test_endpoint_resolution_and_key_precedence(tmp_path):
     assert endpoint_from_config(AI(), env={}).configured is False
