@@ -13,6 +13,13 @@ was. So a listener is proposed only when
 The others come back with the reason (:attr:`Listener.skipped`: :data:`YOUNG` or :data:`RANDOM_PORT`),
 so the person is told what was left out and can add one by hand. A listener whose process cannot be
 seen (another user's, without the rights) is judged by its port alone.
+
+Listeners are one service (:attr:`Listener.service`) when one program's processes hold them: the same
+process (a daemon on two ports), or one process tree of one program (a master and the workers it forked,
+each on a port of its own). Two programs a shell, a supervisor or a test started are two services even
+when they are the same program (two ``python3 -m http.server`` on two ports): what decides is the
+processes, never the names. A service is as old as its oldest process, so its listeners are young
+together or not at all.
 """
 
 from __future__ import annotations
@@ -23,6 +30,7 @@ from dataclasses import dataclass
 
 import psutil
 
+from analytics.common.disjoint_sets import DisjointSets
 from analytics.common.durations import spoken_seconds
 
 MIN_UPTIME = 600.0  # seconds a listener's process has run before it is proposed
@@ -49,8 +57,10 @@ _SKIP_PORTS = {22, 25, 53, 111, 631}
 @dataclass(frozen=True)
 class Listener:
     """A listening port: the address to probe it on, the process name and pid (``''``/None without the
-    rights to see them), how long the process has run (None: unknown) and why it is not proposed
-    (:data:`YOUNG`, :data:`RANDOM_PORT`; ``''``: it is)."""
+    rights to see them), how long its service has run (None: unknown), why it is not proposed
+    (:data:`YOUNG`, :data:`RANDOM_PORT`; ``''``: it is), and the service it belongs to: the pid of the
+    service's first process (listeners with the same one are one service; None: its process is not seen,
+    a service of its own)."""
 
     addr: str
     port: int
@@ -58,6 +68,7 @@ class Listener:
     pid: int | None
     uptime: float | None
     skipped: str = ""
+    service: int | None = None
 
     @property
     def where(self) -> str:
@@ -103,9 +114,51 @@ def _uptime(pids: set[int], now: float) -> float | None:
     return max(ages) if ages else None
 
 
+def _program_root(pid: int) -> int:
+    """The first process of ``pid``'s program: up through the parents running the same command line (the
+    master that forked it), stopping below the shell, supervisor or test that started the program."""
+    try:
+        p = psutil.Process(pid)
+        command = p.cmdline()
+        while command:
+            parent = p.parent()
+            if parent is None or parent.pid <= 1 or parent.cmdline() != command:
+                break
+            p = parent
+        return p.pid
+    except psutil.Error:
+        return pid
+
+
+def _services(holders: dict[int, set[int]]) -> dict[int, set[int]]:
+    """The ports one program's processes hold, joined: port -> every process of its service (the holders
+    and the first process of their program). Init, and the plumbing that holds sockets for the services
+    it starts on demand, joins nothing (it would join every socket-activated service into one)."""
+    ports = DisjointSets(holders)
+    first_port: dict[int, int] = {}  # a service's process -> the first port seen held by it
+    roots: dict[int, set[int]] = {}
+    for port, pids in holders.items():
+        for pid in sorted(pids):
+            try:
+                if pid <= 1 or psutil.Process(pid).name() in _SKIP_NAMES:
+                    continue
+            except psutil.Error:
+                continue
+            root = _program_root(pid)
+            roots.setdefault(port, set()).update({pid, root})
+            for p in {pid, root}:
+                ports.union(port, first_port.setdefault(p, port))
+    out: dict[int, set[int]] = {}
+    for group in ports.groups().values():
+        pids = set().union(*(roots.get(port, set()) for port in group))
+        for port in group:
+            out[port] = pids
+    return out
+
+
 def listening(min_uptime: float = MIN_UPTIME) -> list[Listener]:
-    """The listening TCP sockets, one per port, in port order, each with why it is not proposed (if it is
-    not); the host's own plumbing (ssh, DNS, mail, printing, RPC) left out altogether."""
+    """The listening TCP sockets, one per port, in port order, each with its service and why it is not
+    proposed (if it is not); the host's own plumbing (ssh, DNS, mail, printing, RPC) left out altogether."""
     try:
         conns = psutil.net_connections(kind="inet")
     except (psutil.AccessDenied, OSError):
@@ -124,6 +177,7 @@ def listening(min_uptime: float = MIN_UPTIME) -> list[Listener]:
             wildcard = ip in ("0.0.0.0", "", "127.0.0.1")  # noqa: S104 - a listener's address, reached on loopback
             first[port] = ("127.0.0.1" if wildcard else ("::1" if ip in ("::", "::1") else ip), c.pid or None)
     now, ephemeral = time.time(), ephemeral_ports()
+    services = _services(holders)
     out = []
     for port, (addr, pid) in sorted(first.items()):
         name = ""
@@ -134,8 +188,10 @@ def listening(min_uptime: float = MIN_UPTIME) -> list[Listener]:
                 name = ""
         if name in _SKIP_NAMES:
             continue
-        uptime = _uptime(holders.get(port, set()), now)
-        out.append(Listener(addr, port, name, pid, uptime, skip_reason(uptime, port, min_uptime, ephemeral)))
+        service = services.get(port, set())
+        uptime = _uptime(holders.get(port, set()) | service, now)
+        reason = skip_reason(uptime, port, min_uptime, ephemeral)
+        out.append(Listener(addr, port, name, pid, uptime, reason, min(service) if service else None))
     return out
 
 
