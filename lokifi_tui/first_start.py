@@ -37,7 +37,7 @@ def summary(found: list[Any], prometheus: str | None) -> list[str]:
     from analytics.config.listeners import MIN_UPTIME, skipped_summary
 
     out = []
-    left = [f.skipped for f in found if getattr(f, "skipped", None)]
+    left = [x for f in found for x, _ in getattr(f, "left_out", ())]
     for f in found:
         if getattr(f, "skipped", None):
             continue

@@ -71,9 +71,15 @@ class Listener:
     service: int | None = None
 
     @property
-    def where(self) -> str:
+    def address(self) -> str:
+        """``127.0.0.1:8000``, ``[::1]:8000``."""
         host = f"[{self.addr}]" if ":" in self.addr else self.addr
-        return f"{self.process or 'a process'} on {host}:{self.port}"
+        return f"{host}:{self.port}"
+
+    @property
+    def where(self) -> str:
+        """``python3 on 127.0.0.1:8000``."""
+        return f"{self.process or 'a process'} on {self.address}"
 
     @property
     def why(self) -> str:

@@ -17,6 +17,7 @@ import http.client
 import os
 import shutil
 import subprocess
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -78,7 +79,10 @@ LOGS = {
 
 @dataclass
 class Found:
-    """One detected service: becomes a [[components]] entry."""
+    """One detected service: becomes a [[components]] entry. ``http`` and ``tcp`` are the probes proposed;
+    ``left_out`` the listeners not proposed (too young, a port the kernel picked), each with its probe's URL
+    ('' for a TCP probe): written commented out, with why, in the entry, or as the whole entry when nothing
+    of it is proposed (``skipped``)."""
 
     name: str
     process: str = ""
@@ -86,7 +90,38 @@ class Found:
     tcp: list[tuple[str, int]] = field(default_factory=list)
     logs: list[str] = field(default_factory=list)
     note: str = ""  # where it was found, when not from a socket (a systemd service, a container)
-    skipped: Listener | None = None  # a listener not proposed (written commented out), and why
+    left_out: list[tuple[Listener, str]] = field(default_factory=list)
+    skipped: bool = False  # the whole entry is written commented out
+    same_process: list[str] = field(default_factory=list)  # the other entries with the same process name
+
+
+def service_name(listeners: list[Listener]) -> str:
+    """What a service is called: after its program when it is a known one (postgres, nginx), else a
+    well-known port (backend), else its process name, else its first port (``port2024``)."""
+    return (
+        next((NAMES[x.process] for x in listeners if x.process in NAMES), "")
+        or next((WELL_KNOWN[x.port][0] for x in listeners if x.port in WELL_KNOWN), "")
+        or next((x.process for x in listeners if x.process), "")
+        or f"port{listeners[0].port}"
+    )
+
+
+def services(listeners: list[Listener]) -> dict[str, list[Listener]]:
+    """The listeners by service (:attr:`Listener.service`), in port order, each service under a name unique
+    among them and the same whether it is proposed or left out: :func:`service_name`, followed by its first
+    port when another service would have the same name (``python3-8000``, ``python3-8001``)."""
+    by_service: dict[object, list[Listener]] = {}
+    for x in sorted(listeners, key=lambda x: x.port):
+        by_service.setdefault(x.service if x.service is not None else ("port", x.port), []).append(x)
+    names = {key: service_name(xs) for key, xs in by_service.items()}
+    counts = Counter(names.values())
+    out: dict[str, list[Listener]] = {}
+    for key, xs in by_service.items():
+        name = names[key] if counts[names[key]] == 1 else f"{names[key]}-{xs[0].port}"
+        while name in out or (name != names[key] and name in counts):
+            name += f"-{xs[0].port}"
+        out[name] = xs
+    return out
 
 
 def _answers_http(host: str, port: int, timeout: float = 0.5) -> int | None:
@@ -102,13 +137,13 @@ def _answers_http(host: str, port: int, timeout: float = 0.5) -> int | None:
 
 
 def detect(max_ports: int = 24, min_uptime: float = MIN_UPTIME, own: OwnFiles | None = None) -> list[Found]:
-    """The services listening here (at most ``max_ports`` ports) with their probes and the log files their
-    processes write; listeners up for less than ``min_uptime`` seconds or on a port the kernel picked come
-    back as one ``Found`` each with ``skipped`` set (probe and name only)."""
+    """The services listening here (at most ``max_ports`` ports proposed, and as many left out), one
+    ``Found`` each (:func:`services`), with their probes and the log files their processes write.
+    Listeners up for less than ``min_uptime`` seconds or on a port the kernel picked are ``left_out``; a
+    service with nothing else comes back ``skipped`` and after the others."""
     found_all = listening(min_uptime)
     kept = [x for x in found_all if not x.skipped][:max_ports]
-    left = [x for x in found_all if x.skipped][:max_ports]
-    socks = kept + left
+    socks = kept + [x for x in found_all if x.skipped][:max_ports]
     with cf.ThreadPoolExecutor(8) as pool:
         http_status = dict(
             zip(
@@ -121,35 +156,33 @@ def detect(max_ports: int = 24, min_uptime: float = MIN_UPTIME, own: OwnFiles | 
             )
         )
     own = own if own is not None else OwnFiles()
-    found: dict[str, Found] = {}
-    skipped: list[Found] = []
-    writes: dict[str, list[str]] = {}
-    for s in socks:
-        service = NAMES.get(s.process) or WELL_KNOWN.get(s.port, ("", False))[0] or s.process or f"port{s.port}"
-        if s.skipped:
-            name = service if service == f"port{s.port}" else f"{service}-{s.port}"
-            f = Found(name, process=s.process, skipped=s)
-            skipped.append(f)
-        else:
-            f = found.setdefault(service, Found(service, process=s.process))
-            for path in written_logs(s.pid, own):
-                writes.setdefault(service, []).append(path)
-        host = f"[{s.addr}]" if ":" in s.addr else s.addr
-        if http_status.get(s.port) is not None:
-            f.http.append(f"http://{host}:{s.port}/")
-        else:
-            f.tcp.append((s.addr, s.port))
-    for f in found.values():
-        for pattern in LOGS.get(f.name, []):
+    found: list[Found] = []
+    for name, xs in services(socks).items():
+        f = Found(name, process=next((x.process for x in xs if x.process), ""))
+        for s in xs:
+            host = f"[{s.addr}]" if ":" in s.addr else s.addr
+            url = f"http://{host}:{s.port}/" if http_status.get(s.port) is not None else ""
+            if s.skipped:
+                f.left_out.append((s, url))
+            elif url:
+                f.http.append(url)
+            else:
+                f.tcp.append((s.addr, s.port))
+        f.skipped = not (f.http or f.tcp)
+        for pattern in LOGS.get(service_name(xs), []):
             p = Path(pattern)
             matches = sorted(p.parent.glob(p.name)) if "*" in pattern else [p]
             if any(m.is_file() and os.access(m, os.R_OK) for m in matches):
                 f.logs.append(pattern)
-        # the files the process writes, where it was told to log (``pg_ctl -l /srv/pg.log``)
-        for path in writes.get(f.name, []):
-            if not any(fnmatch.fnmatch(path, pattern) for pattern in f.logs):
-                f.logs.append(path)
-    return [*found.values(), *skipped]
+        # the files its processes write, where they were told to log (``pg_ctl -l /srv/pg.log``)
+        for pid in sorted({x.pid for x in xs if x.pid}):
+            for path in written_logs(pid, own):
+                if not any(fnmatch.fnmatch(path, pattern) for pattern in f.logs):
+                    f.logs.append(path)
+        found.append(f)
+    for f in found:
+        f.same_process = [g.name for g in found if g is not f and f.process and g.process == f.process]
+    return [f for f in found if not f.skipped] + [f for f in found if f.skipped]
 
 
 def prometheus_on_loopback(port: int = 9090, timeout: float = 0.5) -> str | None:
@@ -174,8 +207,9 @@ def discover(
 ) -> tuple[list[Found], str | None]:
     """Listening services (when ``services``) joined with the logs found in ``log_dirs`` (default
     ``/var/log``): a service with a log directory gets its logs; a log directory without a listening
-    service is a component of its own. Also a Prometheus on loopback, if one answers. Listeners left out
-    (:func:`detect`) come last, each with ``skipped`` set. Nothing of Lokifi's own (its directories, the
+    service is a component of its own. Also a Prometheus on loopback, if one answers. Services left out
+    (:func:`detect`) come last, ``skipped``, unless found another way (a systemd unit, a log directory of
+    the same name): then their probes are in that entry, commented out. Nothing of Lokifi's own (its directories, the
     database ``db`` and the files beside it) is proposed as a log."""
     own = OwnFiles(db)
     detected = detect(min_uptime=min_uptime, own=own) if services else []
@@ -187,6 +221,7 @@ def discover(
         ports = {p for f in detected for _, p in f.tcp} | {
             int(u.rsplit(":", 1)[1].rstrip("/")) for f in detected for u in f.http
         }
+        ports |= {x.port for f in detected for x, _ in f.left_out}
         for c in containers():
             f = found.setdefault(c.name, Found(c.name, note=f"container ({c.image})" if c.image else "container"))
             for port in c.ports:
@@ -201,7 +236,10 @@ def discover(
             if not any(x == pattern or fnmatch.fnmatch(x, pattern) for pattern in f.logs):
                 f.logs.append(x)  # (one a pattern of the service already names is read once, by it)
     prom = prometheus_on_loopback() if services else None
-    return [*found.values(), *skipped], prom
+    for f in skipped:  # a young service also found another way: its probes in that entry, commented out
+        if f.name in found:
+            found[f.name].left_out += f.left_out
+    return [*found.values(), *(f for f in skipped if f.name not in found)], prom
 
 
 def journal_readable() -> bool:
@@ -230,8 +268,8 @@ def render(
     journal: bool = False,
     min_uptime: float = MIN_UPTIME,
 ) -> str:
-    """The commented starting file; listeners left out (``skipped``) at the end of the components,
-    commented out, each with why."""
+    """The commented starting file; services left out (``skipped``) at the end of the components,
+    commented out, each with why; a proposed service's listeners left out, commented out in its entry."""
     host = host or this_host()
     journal_line = (
         "journal = true                       # the systemd journal's errors, per unit (found readable)"
@@ -261,10 +299,17 @@ def render(
 
 
 def _component(f: Found) -> str:
-    """One [[components]] entry with its probes."""
-    note = f"{f.skipped.where}: {f.skipped.why}" if f.skipped else f.note
+    """One [[components]] entry with its probes; those of listeners left out commented out, with why (all
+    of them, unmarked, when the whole entry is: :func:`render` comments it out)."""
+    note = _left_out_note([x for x, _ in f.left_out]) if f.skipped else f.note
     lines = ["[[components]]", f"name = {_q(f.name)}" + (f"        # {note}" if note else "")]
-    if f.process:
+    if f.process and f.same_process:
+        *others, last = f.same_process
+        who = f"{', '.join(others)} and {last} run" if others else f"{last} runs"
+        lines.append(
+            f'process = {_q(f.process)}        # {who} it too: tell them apart with cmdline = "..." or pid_file = "..."'
+        )
+    elif f.process:
         lines.append(f'process = {_q(f.process)}        # process name; or cmdline = "...", pid_file = "..."')
     else:
         lines.append('# process = "..."     # its process name (none was seen from here)')
@@ -273,7 +318,23 @@ def _component(f: Found) -> str:
     else:
         lines.append('# logs = ["/var/log/..."]')
     for url in f.http:
-        lines += [
+        lines += _probe(url)
+    for addr, port in f.tcp:
+        lines += _probe("", addr, port)
+    for x, url in f.left_out:
+        if f.skipped:
+            lines += _probe(url, x.addr, x.port)
+        else:
+            block = _probe(url, x.addr, x.port)
+            block[1] += f'      # left out, {x.where}: {x.why}; remove the "# " before its lines to probe it'
+            lines += ["", *(f"# {line}" for line in block[1:])]
+    return "\n".join(lines) + "\n"
+
+
+def _probe(url: str, addr: str = "", port: int = 0) -> list[str]:
+    """A probe's lines (a blank one first): HTTP at ``url``, else TCP to ``addr``:``port``."""
+    if url:
+        return [
             "",
             "  [[components.probes]]",
             '  kind = "http"',
@@ -281,16 +342,25 @@ def _component(f: Found) -> str:
             "  expect_status = 0          # 0: any 2xx/3xx; or 200, or [200, 204]",
             "  timeout = 5.0",
         ]
-    for addr, port in f.tcp:
-        lines += [
-            "",
-            "  [[components.probes]]",
-            '  kind = "tcp"',
-            f"  host = {_q(addr)}",
-            f"  port = {port}",
-            "  timeout = 3.0",
-        ]
-    return "\n".join(lines) + "\n"
+    return [
+        "",
+        "  [[components.probes]]",
+        '  kind = "tcp"',
+        f"  host = {_q(addr)}",
+        f"  port = {port}",
+        "  timeout = 3.0",
+    ]
+
+
+def _left_out_note(left: list[Listener]) -> str:
+    """``python3 on 127.0.0.1:8000, 127.0.0.1:8001: up 12 s``: the listeners by why they were left out."""
+    by_why: dict[str, list[Listener]] = {}
+    for x in left:
+        by_why.setdefault(x.why, []).append(x)
+    return "; ".join(
+        f"{xs[0].where.removesuffix(xs[0].address)}{', '.join(x.address for x in xs)}: {why}"
+        for why, xs in by_why.items()
+    )
 
 
 def write_starter(

@@ -323,7 +323,7 @@ def _skipped(found: list[Any], min_uptime: float, *, written: bool) -> list[str]
     """What was left out and how to add it by hand."""
     from analytics.config.listeners import YOUNG, skipped_summary
 
-    left = [f.skipped for f in found if f.skipped]
+    left = [x for f in found for x, _ in getattr(f, "left_out", ())]
     if not left:
         return []
     where, again = ("the file", "--force") if written else ("the proposal", "--dry-run")

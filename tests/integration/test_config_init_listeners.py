@@ -81,7 +81,7 @@ def test_a_listener_up_for_the_minimum_is_proposed(tmp_path):
         time.sleep(max(0.0, 1.2 - (time.time() - psutil.Process(proc.pid).create_time())))
         assert {x.port: x.skipped for x in listening(min_uptime=1.0)}[port] == ""
         found = [f for f in config_init.detect(min_uptime=1.0) if f"http://127.0.0.1:{port}/" in f.http]
-        assert len(found) == 1 and found[0].skipped is None
+        assert len(found) == 1 and not found[0].skipped and not found[0].left_out
 
 
 def test_the_age_is_the_oldest_process_holding_the_socket():
@@ -113,8 +113,10 @@ def test_the_dashboards_first_start_names_what_it_left_out():
     from lokifi_tui.first_start import summary
 
     young = Listener("127.0.0.1", 8765, "python3", 42, 12.0, YOUNG)
-    lines = summary([Found("nginx", http=["http://127.0.0.1:80/"]), Found("python3-8765", skipped=young)], None)
-    assert lines[0] == "• nginx: http://127.0.0.1:80/" and not any(line.startswith("• python3-8765") for line in lines)
+    lines = summary(
+        [Found("nginx", http=["http://127.0.0.1:80/"]), Found("python3", left_out=[(young, "")], skipped=True)], None
+    )
+    assert lines[0] == "• nginx: http://127.0.0.1:80/" and not any(line.startswith("• python3") for line in lines)
     assert "skipped 1 listener up for less than 10 min" in lines[1]
     assert "python3 on 127.0.0.1:8765 (up 12 s)" in lines[1]
     assert lines[1].endswith("(written commented out)")
