@@ -34,7 +34,7 @@ def propose(app: DashboardHost) -> None:
 
 
 def summary(found: list[Any], prometheus: str | None) -> list[str]:
-    from analytics.config.listeners import MIN_UPTIME, skipped_summary
+    from analytics.config.listeners import MIN_UPTIME, skipped_summary, unseen_summary
 
     out = []
     left = [x for f in found for x, _ in getattr(f, "left_out", ())]
@@ -47,6 +47,8 @@ def summary(found: list[Any], prometheus: str | None) -> list[str]:
         out.append(f"• {f.name}{note}{': ' + what if what else ''}{logs}")
     if prometheus:
         out.append(f"• Prometheus at {prometheus} (a fleet source)")
+    unseen = [(f.name, x) for f in found for x in getattr(f, "unseen", ())]
+    out += [f"• {line}" for line in unseen_summary(unseen, MIN_UPTIME, option=False)]
     out += [f"• {line} (written commented out)" for line in skipped_summary(left, MIN_UPTIME)]
     return out
 

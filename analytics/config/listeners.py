@@ -12,7 +12,10 @@ was. So a listener is proposed only when
 
 The others come back with the reason (:attr:`Listener.skipped`: :data:`YOUNG` or :data:`RANDOM_PORT`),
 so the person is told what was left out and can add one by hand. A listener whose process cannot be
-seen (another user's, without the rights) is judged by its port alone.
+seen (another user's, without the rights; another container's) is judged by its port alone: its uptime
+is unknown, so ``min_uptime`` cannot be applied, and it is proposed all the same, saying so
+(:func:`unseen_summary`): without root, the lasting services (postgres, nginx, redis) all run as other
+users, and leaving them out would leave nothing to propose.
 
 Listeners are one service (:attr:`Listener.service`) when one program's processes hold them: the same
 process (a daemon on two ports), or one process tree of one program (a master and the workers it forked,
@@ -24,6 +27,7 @@ together or not at all.
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from dataclasses import dataclass
@@ -218,6 +222,37 @@ def skipped_summary(skipped: list[Listener], min_uptime: float) -> list[str]:
             f"each start): {', '.join(x.where for x in random_port)}"
         )
     return out
+
+
+def unseen_note(min_uptime: float, *, option: bool = True, many: bool = False) -> str:
+    """Why a listener proposed although its process could not be seen is said apart: ``its process could
+    not be seen (...), so its uptime is unknown and the --min-uptime check (10 min) could not be applied``
+    (``option``; else ``the 10 min uptime check``, for the dashboard, which has no such option; ``many``:
+    their processes, their uptimes)."""
+    who = "another user's, or another container's" if _euid() != 0 else "another container's, or the kernel's"
+    its = "their processes" if many else "its process"
+    note = f"{its} could not be seen ({who}), so {'their uptimes are' if many else 'its uptime is'} unknown"
+    if min_uptime > 0:
+        minimum = spoken_seconds(min_uptime)
+        check = f"--min-uptime check ({minimum})" if option else f"{minimum} uptime check"
+        note += f" and the {check} could not be applied"
+    return note
+
+
+def unseen_summary(unseen: list[tuple[str, Listener]], min_uptime: float, *, option: bool = True) -> list[str]:
+    """A sentence for the person on the listeners proposed although their process could not be seen, each
+    given with the name of its entry: ``(port2024, listener)``."""
+    if not unseen:
+        return []
+    many = len(unseen) > 1
+    names = ", ".join(f"{name} ({x.address})" for name, x in unseen)
+    note = unseen_note(min_uptime, option=option, many=many).split(" ", 1)[1]  # (without its/their)
+    which = "the entry of any that is not a lasting service" if many else "its entry if it is not a lasting service"
+    return [f"proposed {_count([x for _, x in unseen])} whose {note}: {names}. Remove {which}"]
+
+
+def _euid() -> int:
+    return getattr(os, "geteuid", lambda: -1)()
 
 
 def _count(xs: list[Listener]) -> str:

@@ -17,12 +17,13 @@ import http.client
 import os
 import shutil
 import subprocess
+import textwrap
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from analytics.common.durations import spoken_seconds
-from analytics.config.listeners import MIN_UPTIME, Listener, listening
+from analytics.config.listeners import MIN_UPTIME, Listener, listening, unseen_note
 from analytics.config.log_files import DIR_SERVICE, OwnFiles, logs_in, written_logs
 from analytics.config.machine import this_host
 from analytics.config.starter_text import EXAMPLE_COMPONENT, FOOTER, HEADER, PROM_EXAMPLE, SKIPPED
@@ -93,6 +94,7 @@ class Found:
     left_out: list[tuple[Listener, str]] = field(default_factory=list)
     skipped: bool = False  # the whole entry is written commented out
     same_process: list[str] = field(default_factory=list)  # the other entries with the same process name
+    unseen: list[Listener] = field(default_factory=list)  # proposed although their process could not be seen
 
 
 def service_name(listeners: list[Listener]) -> str:
@@ -168,6 +170,8 @@ def detect(max_ports: int = 24, min_uptime: float = MIN_UPTIME, own: OwnFiles | 
                 f.http.append(url)
             else:
                 f.tcp.append((s.addr, s.port))
+            if not s.skipped and s.pid is None:
+                f.unseen.append(s)
         f.skipped = not (f.http or f.tcp)
         for pattern in LOGS.get(service_name(xs), []):
             p = Path(pattern)
@@ -283,7 +287,7 @@ def render(
         first = "# Nothing to propose (the listeners left out are below)." if left else "# Nothing listening was found."
         parts.append(EXAMPLE_COMPONENT.replace("# Nothing listening was found.", first))
     for f in proposed:
-        parts.append(_component(f))
+        parts.append(_component(f, min_uptime))
     if left:
         parts.append(SKIPPED.format(min_uptime=spoken_seconds(min_uptime)))
         parts += ["\n".join(f"# {x}".rstrip() for x in _component(f).splitlines()) + "\n" for f in left]
@@ -298,11 +302,19 @@ def render(
     return "\n".join(parts)
 
 
-def _component(f: Found) -> str:
+def _component(f: Found, min_uptime: float = MIN_UPTIME) -> str:
     """One [[components]] entry with its probes; those of listeners left out commented out, with why (all
     of them, unmarked, when the whole entry is: :func:`render` comments it out)."""
     note = _left_out_note([x for x, _ in f.left_out]) if f.skipped else f.note
     lines = ["[[components]]", f"name = {_q(f.name)}" + (f"        # {note}" if note else "")]
+    if f.unseen and not f.skipped:
+        said = f"{unseen_note(min_uptime, many=len(f.unseen) > 1)}: proposed all the same. Remove this entry"
+        lines += textwrap.wrap(
+            f"{said[0].upper()}{said[1:]} if it is not a lasting service.",
+            104,
+            initial_indent="# ",
+            subsequent_indent="# ",
+        )
     if f.process and f.same_process:
         *others, last = f.same_process
         who = f"{', '.join(others)} and {last} run" if others else f"{last} runs"

@@ -277,7 +277,8 @@ def config_init(
 
     A probe must find its service tomorrow, so a listener is proposed only when its process has run for
     --min-uptime (a test server up for seconds is gone by then) and its port is not one the kernel picks
-    at random (another one at each start). Those left out are named, and written commented out. Only
+    at random (another one at each start). Those left out are named, and written commented out. One
+    whose process cannot be seen (another user's) has no known uptime: it is proposed, saying so. Only
     text files are proposed as logs (not a database's write-ahead file), and none of Lokifi's own."""
     from analytics.config.starter import discover, journal_readable, render, write_starter
 
@@ -292,7 +293,7 @@ def config_init(
         journal = not no_detect and journal_readable()
         sys.stdout.write(render(found, prometheus=prom, journal=journal, min_uptime=min_uptime))
         for line in _skipped(found, min_uptime, written=False):
-            err_console.print(fit(line))
+            err_console.print(fit(inert(line)))
         return
     path = _config_path(ctx)
     try:
@@ -320,17 +321,19 @@ def config_init(
 
 
 def _skipped(found: list[Any], min_uptime: float, *, written: bool) -> list[str]:
-    """What was left out and how to add it by hand."""
-    from analytics.config.listeners import YOUNG, skipped_summary
+    """What was proposed although its process could not be seen, what was left out and how to add it by
+    hand."""
+    from analytics.config.listeners import YOUNG, skipped_summary, unseen_summary
 
+    unseen = [f"  {line}." for line in unseen_summary([(f.name, x) for f in found for x in f.unseen], min_uptime)]
     left = [x for f in found for x, _ in getattr(f, "left_out", ())]
     if not left:
-        return []
+        return unseen
     where, again = ("the file", "--force") if written else ("the proposal", "--dry-run")
     how = f"They are in {where}, commented out: remove the '# ' before one's lines to watch it"
     if any(x.skipped == YOUNG for x in left):
         how += f", or run `lokifi config init {again} --min-uptime 0` to propose the young ones too"
-    return [f"  {line}" for line in skipped_summary(left, min_uptime)] + [f"  {how}."]
+    return unseen + [f"  {line}" for line in skipped_summary(left, min_uptime)] + [f"  {how}."]
 
 
 SHOW_ISSUES = 200  # issues printed by `config check` (errors first); --json has them all
