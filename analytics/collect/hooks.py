@@ -98,7 +98,7 @@ def apply_retention(store: Store, config: Any, now: dt.datetime | None = None) -
     r = config.retention
     now = now or utcnow()
     prune_gathered(store, config, now=now)
-    store.execute("DELETE FROM probe_results WHERE ts < ?", [now - dt.timedelta(days=r.metrics_days)])
+    store.execute_named("probe_results.prune", [now - dt.timedelta(days=r.metrics_days)])
 
 
 #: The built-in hooks by the ``module:function`` of the engine function each runs.

@@ -265,10 +265,7 @@ def apply_candidate(
     from analytics.patterns.learning import edit_solution
 
     edit_solution(store, error_hash, text, author=model, source="ai", now=now, diagnosis_id=diagnosis_id)
-    store.execute(
-        "UPDATE error_patterns SET ai_enhanced = true, ai_confidence = ? WHERE error_hash = ? AND solution = ?",
-        [confidence, error_hash, text],
-    )
+    store.execute_named("error_patterns.ai_enhanced", [confidence, error_hash, text])
 
 
 # --- the analysis ---------------------------------------------------------------------------------

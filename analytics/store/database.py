@@ -7,7 +7,9 @@ lock on file"). Lokifi runs a dashboard, a collector and one-off CLI calls again
 * a process that finds the file locked retries with jittered exponential backoff;
 * a batch write that still cannot get the file is *spooled*: written durably (Parquet + a manifest,
   fsynced, renamed into place) next to the database and applied, exactly once, by the next process
-  that opens the file for writing. A person never sees a lock error and no row is lost.
+  that opens the file for writing. A person never sees a lock error and no row is lost. A spool is applied
+  only when nobody but this process's user can have written it, and it holds writers' and statements'
+  *names*, never SQL text (:mod:`analytics.store.spool_files`, :mod:`analytics.store.statements`).
 
 Migrations (``analytics/store/migrations/NNN_name.sql``) are applied on the first write-open in a process;
 every applied number is recorded in ``schema_migrations``; a file that knows a number this code does
@@ -23,7 +25,9 @@ import contextlib
 import datetime as dt
 import errno
 import fcntl
+import io
 import json
+import logging
 import os
 import random
 import re
@@ -42,7 +46,8 @@ if TYPE_CHECKING:  # polars is imported where frames are made: read commands ans
 
 from analytics.config.paths import spool_dir
 from analytics.store.ahead import take_ahead, unlock
-from analytics.store.writers import resolve_writer, writer_name
+from analytics.store.spool_files import Damaged, Manifest, SpoolDir, Unsafe
+from analytics.store.writers import UnknownWriter, is_raw_sql, resolve_writer, writer_name
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 _MIGRATION_RE = re.compile(r"^(\d{3})_([A-Za-z0-9_]+)\.sql$")
@@ -158,6 +163,13 @@ _migrated: set[str] = set()
 _migrate_lock = threading.Lock()
 # One drainer per process at a time (between processes the DuckDB file lock already serialises it).
 _drain_lock = threading.Lock()
+# Spool problems already logged by this process (a collector drains every few seconds: say it once).
+_reported: set[str] = set()
+_reported_lock = threading.Lock()
+_SPOOL_ADVICE = (
+    "Lokifi applies only a spool that its own user made and nobody else can write; if you did not put "
+    "it there, remove it, and keep the database in a directory only its user can write."
+)
 
 
 def append_table(con: duckdb.DuckDBPyConnection, df: pl.DataFrame, *, table: str) -> int:
@@ -171,12 +183,6 @@ def append_table(con: duckdb.DuckDBPyConnection, df: pl.DataFrame, *, table: str
     finally:
         con.unregister("_lokifi_batch")
     return df.height
-
-
-def run_sql(con: duckdb.DuckDBPyConnection, df: pl.DataFrame | None, *, sql: str, params: list | None = None) -> int:
-    """The writer for spooled single statements."""
-    con.execute(sql, params or [])
-    return 0
 
 
 def _encode_param(v: Any) -> Any:
@@ -216,15 +222,6 @@ def _commit(con: duckdb.DuckDBPyConnection) -> None:
         raise
 
 
-def _fsync_write(path: Path, data: bytes) -> None:
-    tmp = path.with_name(".tmp-" + path.name)
-    with open(tmp, "wb") as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
-
-
 class Store:
     """A handle on one DuckDB file. Cheap to create; holds no connection between operations."""
 
@@ -235,6 +232,7 @@ class Store:
         self.read_timeout = READ_TIMEOUT if read_timeout is None else read_timeout
         self.write_timeout = WRITE_TIMEOUT if write_timeout is None else write_timeout
         self.lock_waits = 0  # how many times this handle found the file locked (for tests/bench)
+        self.problems: list[str] = []  # what the spool's drains refused (:meth:`_problem`)
 
     def __repr__(self) -> str:
         return f"Store({str(self.path)!r})"
@@ -474,8 +472,18 @@ class Store:
     # -- writes -----------------------------------------------------------------------------------
 
     def execute(self, sql: str, params: Sequence[Any] | None = None) -> None:
-        """One write statement; spooled if the file stays locked."""
-        self.submit("sql", None, sql=sql, params=list(params or []))
+        """One write statement, now: waits for the file as a transaction does and raises StoreBusy if it
+        stays locked. Never spooled (a spool holds no SQL text); :meth:`execute_named` is."""
+        with self.write() as con:
+            con.execute(sql, list(params or []))
+
+    def execute_named(self, name: str, params: Sequence[Any] = ()) -> bool:
+        """Run the registered statement ``name`` (:data:`analytics.store.statements.STATEMENTS`) with
+        ``params``; spooled, by name, if the file stays locked. True when written now."""
+        from analytics.store.statements import check
+
+        check(name, list(params))  # an unknown name or wrong parameters fail here, before anything is spooled
+        return self.submit("statement", None, name=name, params=list(params))
 
     def append(self, table: str, df: pl.DataFrame) -> None:
         """Insert a frame into ``table``; spooled if the file stays locked."""
@@ -507,43 +515,46 @@ class Store:
                     _rollback(con, exc)
                     raise
                 _commit(con)
-        except StoreBusy:
+        except StoreBusy as busy:
             if entered:
                 raise
-            self._spool(writer, df, args)
+            self._spool(writer, df, args, busy)
             return None
         return out
 
     # -- the spool --------------------------------------------------------------------------------
 
-    def _spool(self, writer: str, df: pl.DataFrame | None, args: dict[str, Any]) -> None:
+    def _spool(self, writer: str, df: pl.DataFrame | None, args: dict[str, Any], busy: StoreBusy) -> None:
+        """Write the batch durably into the spool (made 0700, files 0600: :mod:`analytics.store.spool_files`).
+        A spool directory that is not this user's alone is not written into: StoreBusy says why."""
         d = spool_dir(self.path)
-        d.mkdir(parents=True, exist_ok=True)
-        sid = f"{time.time_ns():020d}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
-        manifest: dict[str, Any] = {
-            "id": sid,
-            "writer": writer,
-            "args": {
-                k: ([_encode_param(x) for x in v] if k == "params" and isinstance(v, list) else v)
-                for k, v in args.items()
-            },
-        }
-        if df is not None:
-            data_path = d / f"{sid}.parquet"
-            tmp = d / f".tmp-{sid}.parquet"
-            df.write_parquet(tmp)
-            with open(tmp, "rb+") as f:
-                os.fsync(f.fileno())
-            os.replace(tmp, data_path)
-            manifest["data"] = data_path.name
-        _fsync_write(d / f"{sid}.json", json.dumps(manifest).encode())
+        try:
+            spool = SpoolDir.create(d)
+        except Unsafe as exc:
+            raise StoreBusy(f"{busy} The batch was not spooled either ({exc}): nothing was written.") from None
+        with spool:
+            sid = f"{time.time_ns():020d}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+            manifest: dict[str, Any] = {
+                "id": sid,
+                "writer": writer,
+                "args": {
+                    k: ([_encode_param(x) for x in v] if k == "params" and isinstance(v, list) else v)
+                    for k, v in args.items()
+                },
+            }
+            if df is not None:
+                buf = io.BytesIO()
+                df.write_parquet(buf)
+                spool.write(f"{sid}.parquet", buf.getvalue())
+                manifest["data"] = f"{sid}.parquet"
+            spool.write(f"{sid}.json", json.dumps(manifest).encode())
 
     def spooled(self) -> int:
         """How many batches are waiting in the spool."""
         d = spool_dir(self.path)
         try:
             return sum(1 for e in os.scandir(d) if e.name.endswith(".json") and not e.name.startswith("."))
-        except FileNotFoundError:
+        except (FileNotFoundError, NotADirectoryError):
             return 0
 
     def _drain_spool(self, con: duckdb.DuckDBPyConnection) -> int:
@@ -555,47 +566,75 @@ class Store:
             _drain_lock.release()
 
     def _drain_spool_locked(self, con: duckdb.DuckDBPyConnection) -> int:
-        d = spool_dir(self.path)
+        """Apply every trusted manifest, oldest first, exactly once. What cannot be trusted or applied is
+        reported (:meth:`_problem`) and left in place, and the write that drains goes on."""
         try:
-            entries = sorted(e.name for e in os.scandir(d) if e.name.endswith(".json") and not e.name.startswith("."))
-        except FileNotFoundError:
+            spool = SpoolDir.open(spool_dir(self.path))
+        except Unsafe as exc:
+            self._problem(f"{exc}. Its batches were not applied. {_SPOOL_ADVICE}")
+            return 0
+        if spool is None:
             return 0
         done = 0
-        for name in entries:
-            mpath = d / name
-            try:
-                manifest = json.loads(mpath.read_text())
-            except FileNotFoundError:
-                continue  # another thread of ours took it
-            except (OSError, ValueError):
-                bad = mpath.with_suffix(".bad")
-                os.replace(mpath, bad)
-                continue
-            sid = manifest["id"]
-            data_path = d / manifest["data"] if manifest.get("data") else None
-            already = con.execute("SELECT 1 FROM spool_applied WHERE spool_id = ?", [sid]).fetchall()
-            if not already:
-                import polars as pl
-
-                df = pl.read_parquet(data_path) if data_path else None
-                args = manifest.get("args", {})
-                if "params" in args and isinstance(args["params"], list):
-                    args["params"] = [_decode_param(x) for x in args["params"]]
-                con.execute("BEGIN TRANSACTION")
+        with spool:
+            for name in spool.manifests():
                 try:
-                    resolve_writer(manifest["writer"])(con, df, **args)
-                    con.execute("INSERT INTO spool_applied (spool_id) VALUES (?)", [sid])
-                    _commit(con)
-                except BaseException as exc:
-                    _rollback(con, exc)
-                    raise
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(mpath)
-            if data_path:
-                with contextlib.suppress(FileNotFoundError):
-                    os.unlink(data_path)
-            done += 1
+                    m = spool.manifest(name)
+                    if is_raw_sql(m.writer):
+                        self._problem(
+                            f"{spool.path / name}: a statement spooled as SQL text by an older Lokifi; it was not "
+                            "run and is left in place (Lokifi no longer runs SQL from the spool). Read it, apply "
+                            "it by hand if you wrote it, and delete it."
+                        )
+                        continue
+                    writer = resolve_writer(m.writer)
+                    already = con.execute("SELECT 1 FROM spool_applied WHERE spool_id = ?", [m.sid]).fetchall()
+                    if not already:
+                        self._apply(con, writer, m, spool.data(m))
+                except FileNotFoundError:
+                    continue  # another thread of ours took it
+                except Unsafe as exc:
+                    self._problem(f"{exc}; not applied, left in place. {_SPOOL_ADVICE}")
+                    continue
+                except Damaged as exc:
+                    self._problem(f"{exc}; set aside as {spool.set_aside(name)}")
+                    continue
+                except UnknownWriter as exc:
+                    self._problem(f"{spool.path / name}: not applied ({exc}); left in place for a Lokifi that knows it")
+                    continue
+                spool.remove(name)
+                if m.data:
+                    spool.remove(m.data)
+                done += 1
         return done
+
+    def _apply(self, con: duckdb.DuckDBPyConnection, writer: Any, m: Manifest, data: bytes | None) -> None:
+        """Apply one spooled batch and record its id, in one transaction."""
+        import polars as pl
+
+        df = pl.read_parquet(io.BytesIO(data)) if data is not None else None
+        args = dict(m.args)
+        if "params" in args and isinstance(args["params"], list):
+            args["params"] = [_decode_param(x) for x in args["params"]]
+        con.execute("BEGIN TRANSACTION")
+        try:
+            writer(con, df, **args)
+            con.execute("INSERT INTO spool_applied (spool_id) VALUES (?)", [m.sid])
+            _commit(con)
+        except BaseException as exc:
+            _rollback(con, exc)
+            raise
+
+    def _problem(self, message: str) -> None:
+        """Report a spool problem: kept in :attr:`problems`, and logged (stderr for a command, the
+        collector's log) once per process."""
+        if message not in self.problems:
+            self.problems.append(message)
+        with _reported_lock:
+            if message in _reported:
+                return
+            _reported.add(message)
+        logging.getLogger("lokifi.store").warning("%s", message)
 
     def flush_spool(self) -> int:
         """Apply every spooled batch now (waits for the lock)."""
@@ -615,8 +654,4 @@ class Store:
         return self.scalar("SELECT value FROM kv WHERE key = ?", [key])
 
     def set_kv(self, key: str, value: str) -> None:
-        self.execute(
-            "INSERT INTO kv (key, value, updated_at) VALUES (?, ?, now()::TIMESTAMP) "
-            "ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
-            [key, value],
-        )
+        self.execute_named("kv.set", [key, value])

@@ -443,12 +443,8 @@ def _ingest_regular(
                 report.rows_written += int(written)
     if report.rows_read == 0 and not report.kind:
         raise IngestError(f"{p}: no rows found")
-    store.execute(
-        "INSERT INTO ingested_files (sha256, path, size, kind, rows, ingested_at) "
-        "VALUES (?, ?, ?, ?, ?, now()::TIMESTAMP) "
-        "ON CONFLICT (sha256) DO UPDATE SET path = excluded.path, rows = excluded.rows, "
-        "ingested_at = excluded.ingested_at",
-        [report.sha256, str(p.resolve()), p.stat().st_size, report.kind, report.rows_valid],
+    store.execute_named(
+        "ingested_files.record", [report.sha256, str(p.resolve()), p.stat().st_size, report.kind, report.rows_valid]
     )
     return report
 

@@ -8,6 +8,10 @@ costs a read command nothing.
 
 Manifests spooled before this registry named their writer ``"module:function"`` (possibly a module's
 home before the capability packages, :mod:`analytics.common.moved`); those names still resolve.
+
+No writer runs SQL text given to it: a spooled manifest is data anyone who could write the spool chose,
+so single statements are spooled by name (:mod:`analytics.store.statements`). The former raw-SQL writer
+(``"sql"``) is gone; :func:`is_raw_sql` recognises its manifests so the store can refuse them by name.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from analytics.common.moved import current as current_module
 
 #: Stable name -> where the writer lives ("module:function").
 WRITERS: dict[str, str] = {
-    "sql": "analytics.store.database:run_sql",
+    "statement": "analytics.store.statements:run_statement",
     "append": "analytics.store.database:append_table",
     "metrics": "analytics.store.metrics:write_metrics",
     "events": "analytics.store.metrics:write_events",
@@ -35,6 +39,8 @@ _FORMER_PATHS = {
     "analytics.collect.loop:write_collected": "collected",
 }
 _BY_PATH = {path: name for name, path in WRITERS.items()} | _FORMER_PATHS
+#: What older Lokifis named the writer that ran a manifest's SQL text.
+_RAW_SQL = ("sql", "analytics.store.database:run_sql")
 
 
 class UnknownWriter(LookupError):
@@ -51,6 +57,12 @@ def writer_name(name: str) -> str:
         if found is not None:
             return found
     raise UnknownWriter(f"no store writer is registered as {name!r}")
+
+
+def is_raw_sql(name: str) -> bool:
+    """Whether ``name`` is the removed writer that ran SQL text from the manifest (never run now)."""
+    module, sep, attr = name.partition(":")
+    return name in _RAW_SQL or (bool(sep) and f"{current_module(module)}:{attr}" in _RAW_SQL)
 
 
 def resolve_writer(name: str) -> Callable[..., Any]:

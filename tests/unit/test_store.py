@@ -141,7 +141,10 @@ def test_a_long_lock_spools_and_the_next_writer_applies_it_once(tmp_path):
     s.schema_version()
     holder = _hold(s.path, 3)
     assert append_metrics(s, metrics_frame(50)) is False  # spooled, not lost
-    s.execute("INSERT INTO kv (key, value) VALUES (?, ?)", ["when", dt.datetime(2026, 5, 1, 12, 0)])
+    s.execute_named("kv.set", ["when", dt.datetime(2026, 5, 1, 12, 0)])  # spooled by name, never as SQL
+    assert s.spooled() == 2
+    with pytest.raises(StoreBusy, match="busy"):
+        s.execute("INSERT INTO kv (key, value) VALUES ('raw', 'sql')")  # SQL text waits or fails; never spooled
     assert s.spooled() == 2
     with pytest.raises(StoreBusy, match="busy"):
         s.query("SELECT 1")

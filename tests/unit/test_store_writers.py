@@ -12,7 +12,7 @@ import pytest
 from analytics.store import database as store_mod
 from analytics.store.database import Store
 from analytics.store.metrics import COLLECTED_SCHEMA
-from analytics.store.writers import WRITERS, UnknownWriter, resolve_writer, writer_name
+from analytics.store.writers import WRITERS, UnknownWriter, is_raw_sql, resolve_writer, writer_name
 
 T0 = dt.datetime(2026, 1, 1)
 
@@ -30,12 +30,18 @@ def test_every_registered_writer_resolves_once():
         ("analytics.collect.loop:write_collected", "collected"),
         ("analytics.metrics_store:write_metrics", "metrics"),
         ("analytics.store:append_table", "append"),
-        ("analytics.store.database:run_sql", "sql"),
         ("analytics.forecast:write_forecasts", "forecasts"),
     ],
 )
 def test_former_names_map_to_the_registered_writer(old, name):
     assert writer_name(old) == name
+
+
+@pytest.mark.parametrize("old", ["sql", "analytics.store.database:run_sql", "analytics.store:run_sql"])
+def test_the_former_raw_sql_writer_is_known_only_to_be_refused(old):
+    assert is_raw_sql(old)
+    with pytest.raises(UnknownWriter):
+        writer_name(old)
 
 
 def test_an_unknown_writer_is_refused_before_anything_is_spooled(tmp_path):
@@ -78,7 +84,7 @@ def test_a_manifest_spooled_with_former_writer_names_is_applied(tmp_path):
     collected = pl.DataFrame([row, event], schema=COLLECTED_SCHEMA)
     _spool(
         s,
-        "00000000000000000001-1-old",
+        "00000000000000000001-1-0000a01d",
         "analytics.collector:write_collected",
         collected,
         checkpoints=[["tail", "/var/log/web.log", "42", T0.isoformat()]],
@@ -86,20 +92,21 @@ def test_a_manifest_spooled_with_former_writer_names_is_applied(tmp_path):
     metrics = pl.DataFrame(
         {"ts": [T0 + dt.timedelta(minutes=1)], "host": "h1", "component": "web", "metric": "rss_mb", "value": 1.0}
     )
-    _spool(s, "00000000000000000002-1-old", "analytics.metrics_store:write_metrics", metrics)
+    _spool(s, "00000000000000000002-1-0000a01d", "analytics.metrics_store:write_metrics", metrics)
     _spool(
         s,
-        "00000000000000000003-1-old",
+        "00000000000000000003-1-0000a01d",
         "analytics.store:run_sql",
         None,
         sql="INSERT INTO kv (key, value) VALUES ('old', 'yes')",
         params=[],
     )
 
-    assert s.flush_spool() == 3
-    assert s.spooled() == 0
+    assert s.flush_spool() == 2  # the SQL text an older Lokifi spooled is reported and left, never run
+    assert s.spooled() == 1
+    assert "spooled as SQL text by an older Lokifi; it was not run and is left in place" in s.problems[0]
     assert s.scalar("SELECT count(*) FROM metrics") == 2
     assert s.scalar("SELECT sum(n) FROM metrics_hourly") == 2
     assert s.scalar("SELECT count(*) FROM error_events WHERE message = 'boom'") == 1
     assert s.scalar("SELECT position FROM source_checkpoints WHERE source = 'tail'") == "42"
-    assert s.get_kv("old") == "yes"
+    assert s.get_kv("old") is None
