@@ -34,6 +34,7 @@ from analytics.forecast.linear import HORIZON_DAYS
 from analytics.forecast.series_csv import SeriesInputError, forecast_csv_timed  # noqa: F401
 from analytics.forecast.sparklines import DEFAULT_METRIC
 from analytics.patterns.confidence import posterior_mean
+from analytics.store.writers import quote_ident
 
 if TYPE_CHECKING:  # pragma: no cover
     import polars as pl
@@ -152,7 +153,7 @@ def write_forecasts(
             pl.col("made_at", "last_hour").cast(pl.String).str.to_datetime(time_unit="us", strict=False)
         )
         con.register("_fc_runs", frame)
-        cols = ", ".join(frame.columns)
+        cols = ", ".join(quote_ident(c) for c in frame.columns)  # keys of a spooled batch's arguments
         con.execute(f"INSERT INTO forecast_runs ({cols}) SELECT {cols} FROM _fc_runs")
         con.unregister("_fc_runs")
     if df is not None and df.height:
@@ -167,7 +168,7 @@ def write_forecasts(
             pl.col("prediction_date", "due_at").cast(pl.String).str.to_datetime(time_unit="us", strict=False)
         )
         con.register("_fc_preds", frame)
-        cols = ", ".join(frame.columns)
+        cols = ", ".join(quote_ident(c) for c in frame.columns)  # keys of a spooled batch's arguments
         before = con.execute("SELECT count(*) FROM predictions").fetchall()[0][0]
         # One forecast per component, metric, target hour and horizon: running `lokifi ai forecast` again
         # within the hour must not count (and later score) the same forecast twice.

@@ -18,6 +18,7 @@ from typing import Any
 
 from analytics.common.clock import utcnow
 from analytics.rca.parse import RcaAnswer
+from analytics.store.writers import quote_ident
 
 
 def input_hash(model: str, messages: list[dict[str, str]], prompt_version: int) -> str:
@@ -164,7 +165,7 @@ def insert_in(con: Any, row: dict[str, Any]) -> None:
     cols = list(values)
     con.execute("DELETE FROM ai_analysis_cache WHERE input_hash = ?", [values["input_hash"]])
     con.execute(
-        f"INSERT INTO ai_analysis_cache ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
+        f"INSERT INTO ai_analysis_cache ({', '.join(map(quote_ident, cols))}) VALUES ({', '.join('?' * len(cols))})",
         [values[c] for c in cols],
     )
 

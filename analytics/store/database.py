@@ -47,7 +47,7 @@ if TYPE_CHECKING:  # polars is imported where frames are made: read commands ans
 from analytics.config.paths import spool_dir
 from analytics.store.ahead import take_ahead, unlock
 from analytics.store.spool_files import Damaged, Manifest, SpoolDir, Unsafe
-from analytics.store.writers import UnknownWriter, is_raw_sql, resolve_writer, writer_name
+from analytics.store.writers import UnknownWriter, is_raw_sql, quote_ident, resolve_writer, writer_name
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 _MIGRATION_RE = re.compile(r"^(\d{3})_([A-Za-z0-9_]+)\.sql$")
@@ -101,19 +101,24 @@ _FULL_WORDS = ("No space left", "Disk quota exceeded", "File too large")
 _READONLY_WORDS = ("Read-only file system", "read-only", "Permission denied", "read only")
 
 
+def _first_error(exc: BaseException) -> BaseException:
+    """The earliest DuckDB/OS error ``exc`` was raised while handling (itself when there is none)."""
+    first, seen = exc, 0
+    ctx = exc.__context__
+    while ctx is not None and seen < 20:
+        if isinstance(ctx, (duckdb.Error, OSError)):
+            first = ctx
+        ctx, seen = ctx.__context__, seen + 1
+    return first
+
+
 def store_error(path: Path, exc: BaseException, cause: BaseException | None = None) -> StoreError:
     """A DuckDB (or OS) error met while using the database at ``path`` as the StoreError that says what
     happened, where, and what to do. ``cause`` is an earlier error of the same operation (the
     no-space write behind a later "transaction is aborted")."""
     if isinstance(exc, StoreError):
         return exc
-    first = cause if cause is not None else exc
-    seen = 0
-    ctx = first.__context__
-    while ctx is not None and seen < 20:  # the earliest DuckDB/OS error this one was raised while handling
-        if isinstance(ctx, (duckdb.Error, OSError)):
-            first = ctx
-        ctx, seen = ctx.__context__, seen + 1
+    first = _first_error(cause if cause is not None else exc)
     msg = str(first).strip().splitlines()[0] if str(first).strip() else type(first).__name__
     every = f"{first} {exc}"
     low = every.lower()
@@ -166,6 +171,16 @@ _drain_lock = threading.Lock()
 # Spool problems already logged by this process (a collector drains every few seconds: say it once).
 _reported: set[str] = set()
 _reported_lock = threading.Lock()
+#: What a spooled batch that can never be applied raises (a table, column or argument the writer does not
+#: know, a row the table's constraints refuse): it is set aside rather than failing every later write.
+_NEVER_APPLIES = (
+    duckdb.CatalogException,
+    duckdb.BinderException,
+    duckdb.ParserException,
+    duckdb.ConstraintException,
+    duckdb.ConversionException,
+    TypeError,
+)
 _SPOOL_ADVICE = (
     "Lokifi applies only a spool that its own user made and nobody else can write; if you did not put "
     "it there, remove it, and keep the database in a directory only its user can write."
@@ -176,10 +191,10 @@ def append_table(con: duckdb.DuckDBPyConnection, df: pl.DataFrame, *, table: str
     """The plain batch writer: insert the frame's columns into ``table``."""
     if df.height == 0:
         return 0
-    cols = ", ".join(f'"{c}"' for c in df.columns)
+    cols = ", ".join(quote_ident(c) for c in df.columns)
     con.register("_lokifi_batch", df)
     try:
-        con.execute(f'INSERT INTO "{table}" ({cols}) SELECT {cols} FROM _lokifi_batch').fetchall()
+        con.execute(f"INSERT INTO {quote_ident(table)} ({cols}) SELECT {cols} FROM _lokifi_batch").fetchall()
     finally:
         con.unregister("_lokifi_batch")
     return df.height
@@ -590,7 +605,17 @@ class Store:
                     writer = resolve_writer(m.writer)
                     already = con.execute("SELECT 1 FROM spool_applied WHERE spool_id = ?", [m.sid]).fetchall()
                     if not already:
-                        self._apply(con, writer, m, spool.data(m))
+                        self._apply(con, writer, m, spool.data(m), spool.path)
+                except (duckdb.Error, TypeError) as exc:
+                    first = _first_error(exc)
+                    if not isinstance(first, _NEVER_APPLIES):
+                        raise  # a transient failure (full disk, I/O) stops the write, the batch kept for later
+                    _causes.pop(con, None)  # rolled back and handled: not the cause of what follows
+                    why = str(first).strip().splitlines()[0] if str(first).strip() else type(first).__name__
+                    self._problem(
+                        f"{spool.path / name}: cannot be applied ({why}); set aside as {spool.set_aside(name)}"
+                    )
+                    continue
                 except FileNotFoundError:
                     continue  # another thread of ours took it
                 except Unsafe as exc:
@@ -608,11 +633,14 @@ class Store:
                 done += 1
         return done
 
-    def _apply(self, con: duckdb.DuckDBPyConnection, writer: Any, m: Manifest, data: bytes | None) -> None:
+    def _apply(self, con: duckdb.DuckDBPyConnection, writer: Any, m: Manifest, data: bytes | None, where: Path) -> None:
         """Apply one spooled batch and record its id, in one transaction."""
         import polars as pl
 
-        df = pl.read_parquet(io.BytesIO(data)) if data is not None else None
+        try:
+            df = pl.read_parquet(io.BytesIO(data)) if data is not None else None
+        except (pl.exceptions.PolarsError, OSError) as exc:
+            raise Damaged(f"{where / str(m.data)}: not a readable Parquet file ({exc})") from None
         args = dict(m.args)
         if "params" in args and isinstance(args["params"], list):
             args["params"] = [_decode_param(x) for x in args["params"]]

@@ -59,6 +59,12 @@ def writer_name(name: str) -> str:
     raise UnknownWriter(f"no store writer is registered as {name!r}")
 
 
+def quote_ident(name: str) -> str:
+    """``name`` as a quoted SQL identifier: a table or column a spooled batch names (its frame's columns,
+    its arguments' keys) is only ever a name, never more SQL."""
+    return '"' + str(name).replace('"', '""') + '"'
+
+
 def is_raw_sql(name: str) -> bool:
     """Whether ``name`` is the removed writer that ran SQL text from the manifest (never run now)."""
     module, sep, attr = name.partition(":")

@@ -270,3 +270,55 @@ def test_the_reviews_repro_as_a_command_prints_the_refusal_and_no_traceback(shar
     assert "Its batches were not applied" in r.stderr and "Traceback" not in r.stderr
     assert not pwned.exists() and (_spool(db) / f"{SID}.json").exists()
     assert Store(db).scalar("SELECT count(*) FROM error_events WHERE message = 'boom'") == 1
+
+
+def _plant_frame(db: Path, df: pl.DataFrame, writer: str, **args) -> Path:
+    spool = _spool(db)
+    m = _plant(spool, {"id": SID, "writer": writer, "args": args, "data": f"{SID}.parquet"})
+    df.write_parquet(spool / f"{SID}.parquet")
+    return m
+
+
+@pytest.mark.parametrize(
+    "table, columns",
+    [
+        ("kv\" (key) SELECT 1; COPY (SELECT 42) TO '{pwned}'; --", ["key"]),
+        ("kv", ["key\") SELECT 1; COPY (SELECT 42) TO '{pwned}'; --"]),
+    ],
+)
+def test_names_in_a_spooled_batch_are_only_ever_names(tmp_path, seeded, table, columns):
+    """Even from our own spool, a table or column name is quoted: never more SQL."""
+    pwned = tmp_path / "pwned.csv"
+    frame = pl.DataFrame({c.format(pwned=pwned): ["x"] for c in columns})
+    m = _plant_frame(seeded.path, frame, "append", table=table.format(pwned=pwned))
+    _still_whole(seeded)
+    assert not pwned.exists()
+    assert m.with_suffix(".bad").exists() and "cannot be applied" in seeded.problems[0]
+
+
+def test_forecast_runs_and_cache_rows_from_a_spool_quote_their_keys(tmp_path, seeded):
+    pwned = tmp_path / "pwned.csv"
+    copy = f"COPY (SELECT 42) TO '{pwned}'; --"
+    evil = f"model) VALUES ('h', 'c', 'm', TIMESTAMP '2026-01-01 00:00:00', NULL, NULL); {copy}"
+    run = {"host": "h", "component": "c", "metric": "m", "made_at": "2026-01-01T00:00:00", "last_hour": None, evil: 1}
+    _plant(_spool(seeded.path), {"id": SID, "writer": "forecasts", "args": {"runs": [run], "predictions": []}})
+    other = "00000000000000000002-1-0000beef"
+    cache = {"input_hash": "h", f"log_sample) VALUES ('h', 'x'); {copy}": 1}
+    _plant(_spool(seeded.path), {"id": other, "writer": "rca-outcome", "args": {"cache_row": cache}})
+    _still_whole(seeded)
+    assert not pwned.exists()
+    assert len(seeded.problems) == 2 and all("cannot be applied" in p for p in seeded.problems)
+
+
+def test_a_batch_that_can_never_apply_is_set_aside_not_retried_by_every_write(seeded):
+    m = _plant_frame(seeded.path, pl.DataFrame({"key": ["kept"], "value": ["again"]}), "append", table="kv")
+    _still_whole(seeded)  # key 'kept' is already stored: the batch breaks kv's primary key
+    assert m.with_suffix(".bad").exists() and "cannot be applied (Constraint Error" in seeded.problems[0]
+    assert seeded.get_kv("kept") == "yes"
+
+
+def test_a_data_file_that_is_not_parquet_is_set_aside(seeded):
+    m = _plant(_spool(seeded.path), {"id": SID, "writer": "append", "args": {"table": "kv"}, "data": f"{SID}.parquet"})
+    (_spool(seeded.path) / f"{SID}.parquet").write_bytes(b"not parquet")
+    _still_whole(seeded)
+    assert m.with_suffix(".bad").exists() and "not a readable Parquet file" in seeded.problems[0]
