@@ -15,6 +15,11 @@ import threading
 from pathlib import Path
 
 from analytics.store.database import StoreError
+from analytics.store.private import mkdir_private, mode_beside
+
+#: Files beside the database are never reached through a symbolic link (one planted there by another
+#: user would make a root collector truncate and write whatever file it points to).
+_NOFOLLOW = os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
 
 
 def lock_path(db_path: str | os.PathLike[str]) -> Path:
@@ -26,13 +31,14 @@ class WriterLock:
     """An advisory ``flock`` beside the database: held by the one collector that writes to it."""
 
     def __init__(self, db_path: str | os.PathLike[str]) -> None:
+        self._db = Path(db_path)
         self.path = lock_path(db_path)
         self._fd: int | None = None
 
     def acquire(self) -> bool:
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o644)
+            mkdir_private(self.path.parent)
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | _NOFOLLOW, mode_beside(self._db))
         except OSError as exc:
             raise StoreError(
                 f"Cannot create the collector lock {self.path} ({exc.strerror or exc}); the collector needs to "
@@ -79,7 +85,9 @@ class WriterLock:
         want = self.want_path
         while not stop.is_set():
             with contextlib.suppress(OSError):
-                want.write_text(f"{os.getpid()}\n")
+                fd = os.open(want, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | _NOFOLLOW, mode_beside(self._db))
+                with os.fdopen(fd, "w") as f:
+                    f.write(f"{os.getpid()}\n")
             if self.acquire():
                 with contextlib.suppress(OSError):
                     if want.read_text().split()[0] == str(os.getpid()):

@@ -31,6 +31,7 @@ from analytics.config.paths import demo_config_path
 from analytics.sources.vital_names import CPU_PERCENT, HOST_COMPONENT, LOAD1, MEMORY_PERCENT, ROOT_MOUNT, disk_percent
 from analytics.store.database import Store
 from analytics.store.metrics import append_events, append_metrics
+from analytics.store.private import mkdir_private
 
 DAYS = 45
 STEP_MIN = 5
@@ -302,7 +303,7 @@ def build_demo(
     """(Re)build the demo database at ``path`` (an existing file there is replaced)."""
     now = (now or default_now()).replace(tzinfo=None)
     p = Path(path)
-    p.parent.mkdir(parents=True, exist_ok=True)
+    mkdir_private(p.parent)
     for leftover in (p, p.with_name(p.name + ".wal")):
         if leftover.exists():
             leftover.unlink()

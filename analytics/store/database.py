@@ -46,7 +46,8 @@ if TYPE_CHECKING:  # polars is imported where frames are made: read commands ans
 
 from analytics.config.paths import spool_dir
 from analytics.store.ahead import take_ahead, unlock
-from analytics.store.spool_files import Damaged, Manifest, SpoolDir, Unsafe
+from analytics.store.private import mkdir_private, mode_beside, session_umask
+from analytics.store.spool_files import Damaged, Manifest, SpoolDir, Unsafe, raw_sql_note
 from analytics.store.writers import UnknownWriter, is_raw_sql, quote_ident, resolve_writer, writer_name
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -276,26 +277,27 @@ class Store:
             finally:
                 held[key] -= 1
             return
-        deadline = time.monotonic() + timeout
-        ahead = take_ahead(key)
-        opened = None
-        if ahead is not None and read_only and ahead.con is not None:
-            fd, opened = ahead.fd, ahead.con  # the session opened while the command line loaded (open_ahead)
-        else:
-            if ahead is not None:
-                ahead.release()  # a write (or a failed early open): this session opens as usual
-            fd = self._lock_session(deadline, timeout, read_only)
-        held[key] = 1
-        try:
-            with self._connection(
-                max(deadline - time.monotonic(), 0.0), read_only=fd is None, opened=opened, since=deadline - timeout
-            ) as con:
-                held[key + "\0con"] = con
-                yield con
-        finally:
-            held[key] = 0
-            held.pop(key + "\0con", None)
-            unlock(fd)
+        with session_umask(self.path):  # what DuckDB creates (database, WAL, spill) is private: private.py
+            deadline = time.monotonic() + timeout
+            ahead = take_ahead(key)
+            opened = None
+            if ahead is not None and read_only and ahead.con is not None:
+                fd, opened = ahead.fd, ahead.con  # the session opened while the command line loaded (open_ahead)
+            else:
+                if ahead is not None:
+                    ahead.release()  # a write (or a failed early open): this session opens as usual
+                fd = self._lock_session(deadline, timeout, read_only)
+            held[key] = 1
+            try:
+                with self._connection(
+                    max(deadline - time.monotonic(), 0.0), read_only=fd is None, opened=opened, since=deadline - timeout
+                ) as con:
+                    held[key + "\0con"] = con
+                    yield con
+            finally:
+                held[key] = 0
+                held.pop(key + "\0con", None)
+                unlock(fd)
 
     @contextlib.contextmanager
     def _connection(
@@ -344,9 +346,15 @@ class Store:
         (a read-only filesystem or directory): such a session opens the file read-only and writes nothing."""
         lock = self.path.with_name(self.path.name + ".lock")
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(lock, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o644)
+            mkdir_private(self.path.parent)
+            flags = os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
+            fd = os.open(lock, flags, mode_beside(self.path))
         except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                raise StoreError(
+                    f"{lock} is a symbolic link; Lokifi does not follow links beside the database (someone may "
+                    "have put it there). Remove it, and keep the database in a directory only you can write."
+                ) from None
             if read_only and exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM) and self.path.is_file():
                 return None
             if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
@@ -373,7 +381,7 @@ class Store:
         """Open the file, retrying while another process holds it; raise StoreBusy after ``timeout``
         (``since``: when the wait for the database began, to say how long it lasted)."""
         if not read_only:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            mkdir_private(self.path.parent)
         since = time.monotonic() if since is None else since
         deadline = time.monotonic() + timeout
         delay = 0.005
@@ -596,11 +604,7 @@ class Store:
                 try:
                     m = spool.manifest(name)
                     if is_raw_sql(m.writer):
-                        self._problem(
-                            f"{spool.path / name}: a statement spooled as SQL text by an older Lokifi; it was not "
-                            "run and is left in place (Lokifi no longer runs SQL from the spool). Read it, apply "
-                            "it by hand if you wrote it, and delete it."
-                        )
+                        self._problem(raw_sql_note(spool.path / name))
                         continue
                     writer = resolve_writer(m.writer)
                     already = con.execute("SELECT 1 FROM spool_applied WHERE spool_id = ?", [m.sid]).fetchall()

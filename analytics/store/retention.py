@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from analytics.common.sizes import human_bytes  # noqa: F401  (re-exported: `lokifi db` prints sizes with it)
+from analytics.config.paths import spool_dir
 from analytics.store.database import Store
+from analytics.store.private import exposure
+from analytics.store.spool_files import inspect
 
 ROW_TABLES = (
     "metrics",
@@ -46,6 +49,8 @@ class DbInfo:
     spooled_batches: int
     oldest_metric: dt.datetime | None
     newest_metric: dt.datetime | None
+    #: what other users can read or change, and what the spool's next drain would refuse
+    warnings: list[str] = field(default_factory=list)
 
 
 def db_info(store: Store) -> DbInfo:
@@ -84,6 +89,7 @@ def db_info(store: Store) -> DbInfo:
         spooled_batches=store.spooled(),
         oldest_metric=lo,
         newest_metric=hi,
+        warnings=exposure(store.path) + inspect(spool_dir(store.path)),
     )
 
 

@@ -200,3 +200,37 @@ class SpoolDir:
         except FileNotFoundError:
             pass
         return bad
+
+
+def raw_sql_note(path: Path) -> str:
+    """What the store says of a manifest an older Lokifi spooled as SQL text (never run)."""
+    return (
+        f"{path}: a statement spooled as SQL text by an older Lokifi; it was not run and is left in place "
+        "(Lokifi no longer runs SQL from the spool). Read it, apply it by hand if you wrote it, and delete it."
+    )
+
+
+def inspect(path: Path) -> list[str]:
+    """What the next drain of the spool at ``path`` would refuse, without applying or moving anything
+    (``lokifi db info``)."""
+    from analytics.store.writers import is_raw_sql
+
+    try:
+        spool = SpoolDir.open(path)
+    except Unsafe as exc:
+        return [f"{exc}; its batches are not applied"]
+    if spool is None:
+        return []
+    found = []
+    with spool:
+        for name in spool.manifests():
+            try:
+                m = spool.manifest(name)
+            except FileNotFoundError:
+                continue
+            except (Unsafe, Damaged) as exc:
+                found.append(f"{exc}; not applied")
+                continue
+            if is_raw_sql(m.writer):
+                found.append(raw_sql_note(path / name))
+    return found

@@ -41,6 +41,8 @@ def info(ctx: click.Context, as_json: bool) -> None:
     console.print(f"[bold]schema version[/] {i.schema_version} (this Lokifi knows up to {i.known_version})")
     if i.spooled_batches:
         console.print(f"[bold]spooled[/]        {i.spooled_batches} batch(es) waiting to be written")
+    for w in i.warnings:
+        console.print(f"[yellow]warning[/]        {inert(w)}")
     if i.oldest_metric:
         console.print(
             f"[bold]metrics span[/]   {i.oldest_metric:%Y-%m-%d %H:%M} → {i.newest_metric:%Y-%m-%d %H:%M} UTC"

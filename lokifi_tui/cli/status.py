@@ -106,9 +106,19 @@ def status(ctx: click.Context, host: str | None, as_json: bool) -> None:
             }
         )
     vitals = _host_json(cfg.host, snap) if local else _stored_json(host, state.vitals)
+    from analytics.store.private import exposure
+
+    exposed = exposure(store.path)  # a database other users can read (it holds raw log lines)
     if as_json:
         print_json(
-            {"host": vitals, "host_filter": host, "components": rows, "collector_pid": pid, "database": str(store.path)}
+            {
+                "host": vitals,
+                "host_filter": host,
+                "components": rows,
+                "collector_pid": pid,
+                "database": str(store.path),
+                "database_warnings": exposed,
+            }
         )
         return
     if local:
@@ -119,6 +129,8 @@ def status(ctx: click.Context, host: str | None, as_json: bool) -> None:
     if live is not None:
         collector = "not running, so the probes below ran now (not stored) — `lokifi collect` records them"
     console.print(fit(f"collector: {collector}"))
+    for w in exposed:
+        console.print(f"[yellow]database:[/] {inert(w)}")
     if not rows:
         if not local:
             console.print(f"No probe results or errors stored from host {inert(host)}.")
