@@ -2,7 +2,8 @@
 
 Modules, each owning one idea:
 
-* :mod:`.redact`  -- secrets and personal data removed before anything leaves the host
+* :mod:`.redact`  -- secrets and personal data removed before anything leaves the host (its rules also in
+  :mod:`.redact_chars`, :mod:`.redact_keys`, :mod:`.redact_cli` and :mod:`.redact_prose`)
 * :mod:`.prompt`  -- the analysis input gathered from the store (what ``lokifi ai preview`` prints)
 * :mod:`.client`  -- the ``openai`` client: endpoint/key resolution, retries, faults, status check
 * :mod:`.parse`   -- the answer's schema, a tolerant parser and strict validation

@@ -1,13 +1,18 @@
 """Redaction of secrets and personal data before any text leaves the host.
 
-Owns the one function every byte sent to a model passes through: :meth:`Redactor.redact`.
-It removes, in this order:
+Owns the one function every byte sent to a model or an alert passes through: :meth:`Redactor.redact`
+(and :meth:`Redactor.redact_data` for a JSON document, string by string, before it is serialised).
+It first makes the text's characters plain (:mod:`.redact_chars`: invisible characters dropped, NFKC,
+lookalike letters in a secret's name folded), then removes, in this order:
 
 1. private-key blocks (PEM/OpenSSH, complete or cut off);
 2. well-known credential formats (cloud keys, VCS/CI/SaaS tokens, JWTs, Bearer/Basic auth);
-3. passwords in URLs (``scheme://user:password@host``) and secret query parameters;
-4. values of secret-sounding keys (``password=``, ``"api_key": "..."``, ``--token x``,
-   ``Password=...;`` in connection strings);
+3. passwords in URLs (``scheme://user:password@host``, and ``scheme://user:pass`` cut before its ``@``)
+   and secret query parameters;
+4. values of secret-sounding keys (:mod:`.redact_keys`: ``password=``, ``"api_key": "..."``,
+   ``Password: a pass phrase``, ``REDISCLI_AUTH=``), ``--token x``; passwords on command lines, audit
+   records, payment cards, IBANs, encoded credentials (:mod:`.redact_cli`); passwords in prose, SQL and
+   protocol traces (:mod:`.redact_prose`);
 5. anything detect-secrets' regex and keyword plugins still find (its maintained detectors);
 6. long high-entropy tokens that look random (mixed case + digits, changing character class as random
    text does -- names and identifiers do not);
@@ -16,6 +21,7 @@ It removes, in this order:
 Each finding becomes a stable placeholder such as ``[REDACTED:aws_key]`` so that the same
 log line always redacts to the same text (the cache key depends on it) and the model can
 still see *that* a credential was there. The result carries per-kind counts for display.
+Redact a text whole, then shorten it: a cut first can leave half a secret that no rule knows.
 """
 
 from __future__ import annotations
@@ -28,10 +34,17 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from analytics.common.hostnames import is_host_name
-from analytics.rca import redact_cli
+from analytics.rca import redact_chars, redact_cli, redact_keys, redact_prose
+from analytics.rca.redact_keys import (
+    ALREADY as _ALREADY,
+    PARTIAL as _PARTIAL,
+    SECRET_WORDS,
+    TRIVIAL_VALUE as _TRIVIAL_VALUE,
+    ph as _ph,
+)
 
 if TYPE_CHECKING:
     from detect_secrets.plugins.base import BasePlugin
@@ -39,10 +52,6 @@ if TYPE_CHECKING:
 
     #: detect-secrets' keyword detector and the table of its patterns for config files
     Keyword = tuple[KeywordDetector, dict[re.Pattern[str], int]]
-
-PLACEHOLDER = "[REDACTED:{kind}]"
-_ALREADY = re.compile(r"\[(?:REDACTED:[a-z_]+|EMAIL|IP|HOST)\]")
-_PARTIAL = re.compile(r"REDACTED|\[(?:EMAIL|IP|HOST)\]")
 
 
 @dataclass(frozen=True)
@@ -55,10 +64,6 @@ class Redaction:
     @property
     def total(self) -> int:
         return sum(self.counts.values())
-
-
-def _ph(kind: str) -> str:
-    return PLACEHOLDER.format(kind=kind)
 
 
 # --- 1. private keys ----------------------------------------------------------------------
@@ -124,11 +129,18 @@ _TOKEN_RULES: list[tuple[str, re.Pattern[str], int]] = [
 ]
 
 # --- 3. URLs --------------------------------------------------------------------------------
-#: scheme://user:password@host -- the password may hold any character but whitespace and quotes ('/', '+',
-#: '=', even '@': it runs to the last '@' of the URL); "host:8080/path@x" (a port) is not a password
+#: scheme://user:password@host -- the password may hold any character but whitespace ('/', '+', '=', even '@':
+#: it runs to the last '@' of the URL; a quote too, unless the URL stands inside quotes of that kind);
+#: "host:8080/path@x" (a port) is not a password
 _URL_PASSWORD = re.compile(
-    r"(?i)\b([a-z][a-z0-9+.\-]*://[^:/@\s'\"\[\]]*:)(?!\d+(?:/|$))([^\s'\"]+)(@)"
+    r"(?i)(?P<q>['\"])?\b([a-z][a-z0-9+.\-]*://[^:/@\s'\"\[\]]*:)(?!\d+(?:/|$))((?:(?(q)(?!(?P=q)))[^\s\"])+)(@)"
     r"(?=[^@\s'\"]*(?:[\s'\")\]]|$))"
+)
+#: scheme://user:pass with no '@' where the text was cut (it ends there, or at an ellipsis): a password cut
+#: short is still a password
+_URL_CUT = re.compile(
+    r"(?i)(?P<q>['\"])?\b([a-z][a-z0-9+.\-]*://[^:/@\s'\"\[\]]*:)(?!\d+(?![\w@%]))((?:(?(q)(?!(?P=q)))[^\s@\"])+?)"
+    r"(?=(?:…|\.\.\.)?(?:\s*(?:…|\.\.\.)?\[cut\])?\s*$|…|\.\.\.)"
 )
 _URL_TOKEN_USER = re.compile(r"(?i)\b([a-z][a-z0-9+.\-]*://)([A-Za-z0-9_\-]{20,})(@)")
 _QUERY_SECRET = re.compile(
@@ -136,31 +148,14 @@ _QUERY_SECRET = re.compile(
     r"credential|auth)[a-z0-9_\-]*|key|sig|code|x-amz-[a-z\-]+)=)([^&\s#'\"]+)"
 )
 
-# --- 4. secret-sounding keys ----------------------------------------------------------------
-# the names of secrets to look for, not a secret (hence the noqa)
-_SECRET_WORDS = (
-    r"pass(?:word|wd|phrase)?|pwd|secret|token|api[_\-]?key|apikey|access[_\-]?key|private[_\-]?key|"  # noqa: S105
-    r"client[_\-]?secret|credentials?|auth[_\-]?key|session[_\-]?(?:id|key|token)|cookie|signature|"
-    r"dsn|conn(?:ection)?[_\-]?str(?:ing)?|account[_\-]?key|shared[_\-]?key|encryption[_\-]?key|"
-    r"master[_\-]?key|signing[_\-]?key|webhook[_\-]?secret|license[_\-]?key|authtok|pw(?![a-z])"
-)
-_KEY_VALUE = re.compile(
-    r"(?i)(?P<key>\b[A-Za-z0-9_.\-]*(?:" + _SECRET_WORDS + r")[A-Za-z0-9_.\-]*)"
-    r"(?P<sep>['\"]?\s*(?:=>|:=|=|:)\s*)"
-    r"(?P<val>\[(?:REDACTED:[a-z_]+|EMAIL|IP|HOST)\]|\"(?:[^\"\\]|\\.)*\"|'(?:[^'\\]|\\.)*'|[^\s,;'\"}\])]+)"
-)
+# --- 4. secret-sounding keys (values of secret-named keys: :mod:`.redact_keys`) --------------------
 #: any flag named like a secret: --password x, --http-password=x, -storepass x, --passphrase x
 _CLI_FLAG = re.compile(
-    r"(?i)((?<![\w\-])--?[a-z0-9]*[\-_]?(?:" + _SECRET_WORDS + r")(?![\w\-]*-(?:stdin|file|env)\b)[\w\-]*(?:[=\s]+))"
+    r"(?i)((?<![\w\-])--?[a-z0-9]*[\-_]?(?:" + SECRET_WORDS + r")(?![\w\-]*-(?:stdin|file|env)\b)[\w\-]*(?:[=\s]+))"
     r"(\"[^\"]*\"|'[^']*'|[^\s\"']+)"
 )
 #: mysql's -pPASSWORD (a quoted one, -p'x y', is read whole by the command-line rules, quotes kept)
 _MYSQL_P = re.compile(r"(\bmysql(?:dump|admin)?\b[^\n]*?\s-p)((?![\"'])(?:\"(?:[^\"\\]|\\.)*\"|'[^']*'|[^\s\"'])+)")
-_TRIVIAL_VALUE = re.compile(
-    r"(?i)^(?:|null|none|nil|true|false|yes|no|\*+|x+|<[^>]*>|\$\{[^}]*\}|\$[A-Z_][A-Z0-9_]*|%s|"
-    r"\d{1,5}|required|missing|invalid|expired|empty|redacted|hidden|not set|unset|''|\"\")$"
-)
-
 #: what a value found where a password must be (a command line's password argument) can be without
 #: being one: a mask, a variable reference, a placeholder
 _PLACEHOLDER_VALUE = re.compile(
@@ -304,6 +299,15 @@ class Redactor:
 
     def redact(self, text: str) -> Redaction:
         counts: Counter[str] = Counter()
+        return Redaction(self._redact(text, counts, 0), dict(counts))
+
+    def redact_data(self, value: Any) -> tuple[Any, dict[str, int]]:
+        """A parsed JSON value with each of its strings redacted (and each string named as a secret replaced
+        whole), its structure kept: redact a document before serialising it, never after."""
+        counts: Counter[str] = Counter()
+        return redact_keys.redact_data(value, lambda t: self._redact(t, counts, 0), counts), dict(counts)
+
+    def _redact(self, text: str, counts: Counter[str], depth: int) -> str:
 
         def sub(pattern: re.Pattern[str], kind: str, group: int, s: str) -> str:
             def repl(m: re.Match[str]) -> str:
@@ -323,12 +327,15 @@ class Redactor:
 
             return pattern.sub(repl, s)
 
-        s = text
+        s = redact_chars.normalise(text)
+        if depth < 3:  # an audit record's arguments, read as the command line they are
+            s = redact_cli.audit_commands(s, lambda line: self._redact(line, counts, depth + 1))
         s = sub(_PRIVATE_KEY, "private_key", 0, s)
         s = sub(_PUTTY_KEY, "private_key", 0, s)
         for kind, pattern, group in _TOKEN_RULES:
             s = sub(pattern, kind, group, s)
-        s = sub(_URL_PASSWORD, "url_password", 2, s)
+        s = sub(_URL_PASSWORD, "url_password", 3, s)
+        s = sub(_URL_CUT, "url_password", 3, s)
         s = _URL_TOKEN_USER.sub(lambda m: self._url_token(m, counts), s)
         s = sub(_QUERY_SECRET, "query_secret", 2, s)
 
@@ -341,7 +348,7 @@ class Redactor:
             return _ph(kind)
 
         s = redact_cli.fed_passwords(s, found)  # before the flag rules read "-pass stdin" as a password
-        s = self._key_values(s, counts)
+        s = redact_keys.key_values(s, counts)
         s = sub(_CLI_FLAG, "password", 2, s)
         s = sub(_MYSQL_P, "password", 2, s)
 
@@ -349,8 +356,10 @@ class Redactor:
         s = redact_cli.cards(s, found)
         s = redact_cli.ibans(s, found)
         s = redact_cli.encoded_credentials(s, found)
-        for kind, pattern, group in redact_cli.PROSE_RULES:
+        for kind, pattern, group in redact_prose.PROSE_RULES:
             s = sub(pattern, kind, group, s)
+        s = redact_prose.redis_secrets(s, found)
+        s = redact_prose.prose_passwords(s, found)
         if self.use_detect_secrets:
             s = self._detect_secrets(s, counts)
         s = _CANDIDATE.sub(lambda m: self._entropy_repl(m, counts), s)
@@ -359,41 +368,9 @@ class Redactor:
             s = _replace_ips(s, counts)
         if self.redact_hostnames:
             s = _replace_hosts(s, counts)
-        return Redaction(s, dict(counts))
+        return s
 
     # -- helpers -------------------------------------------------------------------------------
-    @staticmethod
-    def _key_values(s: str, counts: Counter[str]) -> str:
-        def quote_of(val: str) -> str:
-            return val[0] if len(val) >= 2 and val[0] == val[-1] and val[0] in "\"'" else ""
-
-        def repl(m: re.Match[str]) -> str:
-            val = m.group("val")
-            inner = val[1:-1] if len(val) >= 2 and val[0] == val[-1] and val[0] in "\"'" else val
-            if _PARTIAL.search(inner) or _TRIVIAL_VALUE.match(inner.strip()):
-                return m.group(0)
-            key = m.group("key").lower()
-            # "tokens_used: 42" or "max_tokens=100" are counters, not secrets
-            if inner.isdigit() and ("tokens" in key or "count" in key):
-                return m.group(0)
-            if m.group("sep") == ":" and re.fullmatch(r"\d+(?::\d+)*:?", inner):
-                return m.group(0)  # secrets.c:85:40: -- a file name's line and column
-            kind = "password" if re.search(r"pass|pwd|pw$", key) else "secret"
-            # "signing-key.asc: Rename", "pre_shared_key: limit": a key named in prose, followed by a plain
-            # lowercase word, is not a secret value (a password is redacted whatever it looks like)
-            if (
-                kind == "secret"
-                and not quote_of(val)
-                and re.fullmatch(r"[a-z]{1,12}", inner)
-                and m.group("sep").strip() == ":"
-            ):
-                return m.group(0)
-            counts[kind] += 1
-            quote = val[0] if inner is not val else ""
-            return m.group("key") + m.group("sep") + quote + _ph(kind) + quote
-
-        return _KEY_VALUE.sub(repl, s)
-
     @staticmethod
     def _detect_secrets(s: str, counts: Counter[str]) -> str:
         plugins, keyword = _detect_secrets_plugins()
@@ -418,6 +395,8 @@ class Redactor:
             value = value.strip("'\" \t=:")  # some plugins return the delimiters they matched around it
             if len(value) < 6 or _PARTIAL.search(value) or _TRIVIAL_VALUE.match(value):
                 continue
+            if redact_keys.KEYWORD.fullmatch(value.split(maxsplit=1)[0].rstrip(".,:;!?")):
+                continue  # "passwd: password updated": the word password is not a password
             n = s.count(value)
             if n:
                 counts["secret"] += n

@@ -1,25 +1,29 @@
-"""Passwords on command lines, in prose and in protocol traces: the redaction rules that need to read
-a line as a program reads its arguments, not as ``key=value`` text.
+"""Passwords on command lines: the redaction rules that need to read a line as a program reads its
+arguments, not as ``key=value`` text.
 
 Command lines are read the way the programs read them: for each program whose arguments carry a
-password (``curl -u user:pass``, ``sshpass -p``, ``redis-cli -a``, ``mysql -pPASS``, ``ldapsearch -w``,
-``smbclient -U user%pass``, ``openssl -passin pass:X``, ``htpasswd -b FILE USER PASS`` ...), the
+password (``curl -u user:pass``, ``sshpass -p``, ``redis-cli -a``, ``redis-cli AUTH``, ``mysql -pPASS``,
+``ldapsearch -w``, ``smbclient -U user%pass``, ``openssl -passin pass:X``, ``htpasswd -b FILE USER PASS``,
+``useradd -p``, ``net user NAME PASS``, ``nmcli ... password PASS``, ``wpa_passphrase SSID PASS`` ...), the
 arguments after its name are split like a shell would (quotes kept together) and the password part of
 each such argument is replaced. The table lists documented flags of those programs -- their manuals,
 not any log file. Any flag *named* like a password (``--http-password``, ``-storepass``,
-``--passphrase``) is caught by the generic flag rule in :mod:`analytics.rca.redact`.
+``--passphrase``) is caught by the generic flag rule in :mod:`analytics.rca.redact`. An audit record's
+command (EXECVE ``a0="mysql" a1="-uroot" a2="-pX"``, a PROCTITLE's hex) is read as the one line it is.
 
-Also here: Luhn-valid payment card numbers (plain, spaced or dashed; issuer digit 2-6), base64 that
-decodes to ``user:password``, passwords quoted in prose (``invalid password '...'``, ``password is X``)
-or fed to a program that reads one from its input (``echo X | sudo -S``, ``printf '%s' X | passwd``,
-``chpasswd <<< user:X``), IBANs (ISO 13616 mod-97 check), hex keys named as keys, SMTP ``AUTH``
-payloads, and docker ``"auth"`` blobs.
+Also here: Luhn-valid payment card numbers (plain, spaced, dashed or dotted; issuer digit 2-6), base64
+that decodes to ``user:password``, passwords fed to a program that reads one from its input (``echo X |
+sudo -S``, ``printf '%s' X | passwd``, ``chpasswd <<< user:X``) and IBANs (ISO 13616 mod-97 check).
 """
 
 from __future__ import annotations
 
 import re
+import shlex
 from collections.abc import Callable
+
+from analytics.rca.redact_keys import ph
+from analytics.rca.redact_prose import replace_spans
 
 #: program -> flags whose value is (or holds) a password. How the value holds it:
 #: "all" the whole value, "after:" the part after the first ':' (user:pass), "after%" after '%'
@@ -80,6 +84,10 @@ _FLAGS: dict[str, dict[str, str]] = {
     "keytool": {"-storepass": "all", "-keypass": "all", "-srcstorepass": "all", "-deststorepass": "all"},
     "gpg": {"--passphrase": "all"},
     "net": {},
+    "useradd": {"-p": "all", "--password": "all"},
+    "usermod": {"-p": "all", "--password": "all"},
+    "nmcli": {},
+    "wpa_passphrase": {},
 }
 #: programs whose password is a positional argument: (program, sub-command or None, position after it)
 _POSITIONAL: tuple[tuple[str, str | None, int], ...] = (
@@ -87,11 +95,20 @@ _POSITIONAL: tuple[tuple[str, str | None, int], ...] = (
     ("rabbitmqctl", "add_user", 2),
     ("rabbitmqctl", "change_password", 2),
     ("sqlplus", None, 1),  # sqlplus user/password@db
+    ("net", "user", 2),  # net user NAME PASSWORD [/add] (Windows)
+    ("net", "use", 2),  # net use \\\\server\\share PASSWORD /user:NAME
+    ("nmcli", "password", 1),  # nmcli dev wifi connect SSID password PASSWORD
+    ("nmcli", "wifi-sec.psk", 1),
+    ("nmcli", "802-11-wireless-security.psk", 1),
+    ("nmcli", "802-1x.password", 1),
+    ("wpa_passphrase", None, 2),  # wpa_passphrase SSID PASSPHRASE
+    ("redis-cli", "auth", -1),  # redis-cli AUTH [USER] PASSWORD: the last of one or two
+    ("valkey-cli", "auth", -1),
 )
 _PROGRAM = re.compile(
     r"(?<![\w.\-])(?:[\w.\-]*/)?("
     + "|".join(re.escape(p) for p in sorted(set(_FLAGS) | {p for p, _, _ in _POSITIONAL}, key=len, reverse=True))
-    + r")(?![\w\-])"
+    + r")(?![\w\-/]|\.\w)"
 )
 #: one argument as a shell splits them: unquoted characters and quoted parts, together (``-p"two words"``,
 #: ``'pa;ss&w0rd'``); a quote left open runs to the end of the text (a line cut short)
@@ -168,16 +185,19 @@ def command_lines(s: str, replace: Callable[[str, str], str]) -> str:
                     (
                         j
                         for j, (_, t) in enumerate(args)
-                        if t == sub or (sub.startswith("-") and t.startswith(sub) and t[1:].isalpha())
+                        if t.lower() == sub or (sub.startswith("-") and t.startswith(sub) and t[1:].isalpha())
                     ),
                     None,
                 )
                 if at is None:
                     continue
                 rest = args[at + 1 :]
-            positional = [(q, t) for q, t in rest if not t.startswith("-")]
-            if len(positional) >= n:
-                q, t = positional[n - 1]
+            # options start with '-' (and with '/' for Windows' net)
+            positional = [(q, t) for q, t in rest if not t.startswith("-") and not (prog == "net" and t[:1] == "/")]
+            if n < 0:  # the last of one or two (AUTH [user] password)
+                positional = positional[:2]
+            if positional and len(positional) >= n:
+                q, t = positional[n - 1] if n > 0 else positional[-1]
                 if prog == "sqlplus":  # user/password@db
                     mm = re.match(r"[^/@\s]+/([^@\s]+)", t)
                     if mm:
@@ -186,11 +206,71 @@ def command_lines(s: str, replace: Callable[[str, str], str]) -> str:
                 span = _value_span(t, "all")
                 if span:
                     spans.append((q + span[0], q + span[1]))
-    return _replace_spans(s, spans, "password", replace)
+    return replace_spans(s, spans, "password", replace)
+
+
+# --- audit records: a command's arguments, one field each ------------------------------------------------
+#: an EXECVE record's argument: a0="mysql" a1="-uroot" a2="-pX" (hex when it holds a blank, a quote or a
+#: control character), and a PROCTITLE's command line (hex, arguments separated by NUL bytes)
+_AUDIT_ARG = re.compile(r"(?<![\w.\-])a(\d{1,4})=(\"[^\"\n]*\"|[0-9A-F]+|\(null\))(?![\w\"])")
+_PROCTITLE = re.compile(r"(?<![\w.\-])proctitle=([0-9A-F]{2,})(?![\w\"])")
+
+
+def _unhex(text: str) -> str | None:
+    if text.startswith('"'):
+        return text[1:-1]
+    try:
+        return bytes.fromhex(text).decode("utf-8", "replace")
+    except ValueError:
+        return None
+
+
+def audit_commands(s: str, redact_line: Callable[[str], str]) -> str:
+    """Redact the command line an audit EXECVE record (``a0="mysql" a1="-uroot" a2="-pX"``) or a PROCTITLE
+    (hex) holds, read as one line by ``redact_line``; each argument that changes is written back quoted."""
+    if "a0=" not in s and "proctitle=" not in s:
+        return s
+    edits: list[tuple[int, int, str]] = []
+    fields = list(_AUDIT_ARG.finditer(s))
+    for i, first in enumerate(fields):
+        if first.group(1) != "0":
+            continue
+        record = [first]
+        for f in fields[i + 1 :]:
+            if int(f.group(1)) != len(record) or s[record[-1].end() : f.start()].strip():
+                break
+            record.append(f)
+        args = [_unhex(f.group(2)) or "" for f in record]
+        new = _redacted_args(args, redact_line)
+        edits += [(f.start(2), f.end(2), f'"{b}"') for f, a, b in zip(record, args, new, strict=True) if a != b]
+    for m in _PROCTITLE.finditer(s):
+        args = (_unhex(m.group(1)) or "").split("\x00")
+        new = _redacted_args(args, redact_line)
+        if new != args:
+            edits.append((m.start(1), m.end(1), '"' + " ".join(new) + '"'))
+    for a, b, text in sorted(edits, reverse=True):
+        s = s[:a] + text + s[b:]
+    return s
+
+
+def _redacted_args(args: list[str], redact_line: Callable[[str], str]) -> list[str]:
+    # quoted only where a shell would need it to keep the argument whole (-pX^ stays -pX^, as it was typed)
+    line = " ".join(shlex.quote(a) if not a or re.search(r"[\s'\"\\;&|]", a) else a for a in args)
+    red = redact_line(line)
+    if red == line:
+        return args
+    try:
+        new = shlex.split(red)
+    except ValueError:
+        new = []
+    if len(new) != len(args):  # the redaction joined or split arguments: none of them is shown
+        return args[:1] + [ph("password")] * (len(args) - 1)
+    return new
 
 
 # --- payment cards ---------------------------------------------------------------------------------
-_CARD = re.compile(r"(?<![\w.\-/:])\d(?:[ \-]?\d){12,18}(?![\w])")
+#: plain, spaced or dashed; dotted in groups of four; after a label's colon too (cc:4111...)
+_CARD = re.compile(r"(?<![\w.\-/])(?:\d(?:[ \-]?\d){12,18}(?!\w)|\d{4}(?:\.\d{4}){2,3}(?:\.\d{1,3})?(?!\w|\.\d))")
 
 
 def luhn_ok(digits: str) -> bool:
@@ -204,12 +284,12 @@ def luhn_ok(digits: str) -> bool:
 
 
 def is_card(text: str) -> bool:
-    """A payment card number: 13-19 digits (single spaces or dashes between groups allowed), issuer
+    """A payment card number: 13-19 digits (single spaces, dashes or dots between groups allowed), issuer
     (major industry) digit 2-6 -- banking and financial -- and a valid Luhn check digit."""
-    digits = re.sub(r"[ \-]", "", text)
+    digits = re.sub(r"[ \-.]", "", text)
     if not 13 <= len(digits) <= 19 or digits[0] not in "23456":
         return False
-    seps = set(re.findall(r"[ \-]", text))
+    seps = set(re.findall(r"[ \-.]", text))
     if len(seps) > 1:
         return False
     return luhn_ok(digits)
@@ -217,64 +297,6 @@ def is_card(text: str) -> bool:
 
 def cards(s: str, replace: Callable[[str, str], str]) -> str:
     return _CARD.sub(lambda m: replace("card_number", m.group()) if is_card(m.group()) else m.group(), s)
-
-
-# --- prose, keys, protocol traces ------------------------------------------------------------------
-#: (kind, pattern, group holding the secret)
-PROSE_RULES: list[tuple[str, re.Pattern[str], int]] = [
-    # invalid password 'x' / password "x" rejected / changed password to 'x' / password: 'x' (not a quoted
-    # key's own closing quote: {"password": "x"} is the key-value rule's)
-    (
-        "password",
-        re.compile(
-            r"(?i)\b(?:pass(?:word|phrase|wd|code)|pin)\b(?!['\"])\s*(?:(?:is|was|set to|changed to|to|of|"
-            r"=|:)\s*)?(['\"])((?:(?!\1)[^\n]){1,128})\1"
-        ),
-        2,
-    ),
-    # SQL: CREATE/ALTER USER ... IDENTIFIED BY 'x' (MySQL, MariaDB, Oracle; also IDENTIFIED WITH plugin BY),
-    # quoted in any case; unquoted (Oracle's IDENTIFIED BY tiger) only in upper case ("identified by their
-    # email" is prose)
-    (
-        "password",
-        re.compile(r"(?i)\bIDENTIFIED\s+(?:WITH\s+[\w'\"]+\s+)?BY\s+(?:PASSWORD\s+)?(['\"])((?:(?!\1)[^\n]){1,128})\1"),
-        2,
-    ),
-    ("password", re.compile(r"\bIDENTIFIED\s+(?:WITH\s+[\w'\"]+\s+)?BY\s+(?:PASSWORD\s+)?([^\s;'\"]+)"), 1),
-    # the admin password is X / password was X (X with a digit, capital or symbol: "is always" is prose)
-    (
-        "password",
-        re.compile(
-            r"(?i)\bpass(?:word|phrase)\s+(?:is|was)\s+(?-i:(?![a-z]+(?=[,.;)]?(?:\s|$))))"
-            r"([^\s'\"]+?)(?=[,.;)]?(?:\s|$))"
-        ),
-        1,
-    ),
-    # a hex key named as a key: encryption key 9f86..., HMAC key: ..., secret_key_base ..., X-Api-Key: ...
-    (
-        "hex_key",
-        re.compile(
-            r"(?i)(?:key|secret|token|salt|hmac|signature|passphrase)[a-z_\-]*['\"]?\s*[:=]?\s*['\"]?"
-            r"(?<![0-9a-f])([0-9a-f]{32,})(?![0-9a-z])"
-        ),
-        1,
-    ),
-    # SMTP AUTH PLAIN <base64> (also LOGIN/XOAUTH2 with an initial response)
-    (
-        "smtp_auth",
-        re.compile(
-            r"(?i)\bAUTH\s+(?:PLAIN|LOGIN|XOAUTH2|OAUTHBEARER|CRAM-MD5|DIGEST-MD5)\s+"
-            r"([A-Za-z0-9+/]{6,}={0,2})(?![A-Za-z0-9+/=])"
-        ),
-        1,
-    ),
-    # the answer to the server's "334 Password:" prompt (base64 of "Password:")
-    ("smtp_auth", re.compile(r"334 UGFzc3dvcmQ6\s*(?:[<>\-:]+|C:)?\s*([A-Za-z0-9+/]{4,}={0,2})(?![A-Za-z0-9+/=])"), 1),
-    # config keys that end in "pw" or name an auth token, written "key value" (nslcd.conf, sssd)
-    ("password", re.compile(r"(?i)(?<![./~\-:$])\b(?:[a-z_]*pw|[a-z_]*authtok)\s*(?:[:=]\s*|\s+)([^\s'\",;|&<>]+)"), 1),
-    # docker config.json "auth": "<base64 user:pass>"
-    ("secret", re.compile(r"(?i)\"auth\"\s*:\s*\"([^\"]{8,})\""), 1),
-]
 
 
 # --- passwords fed to a program's standard input ------------------------------------------------------
@@ -356,7 +378,7 @@ def fed_passwords(s: str, replace: Callable[[str, str], str]) -> str:
         arg = _ARG.match(s, here.end())
         if reads and arg:
             spans += _fed_value_spans([(arg.start(), arg.group())], "here", chpasswd)
-    return _replace_spans(s, spans, "password", replace)
+    return replace_spans(s, spans, "password", replace)
 
 
 def _command_start(s: str, end: int) -> int:
@@ -364,20 +386,6 @@ def _command_start(s: str, end: int) -> int:
     bracket before it (looking back at most 4 KiB)."""
     lo = max(0, end - 4096)
     return max(lo, *(s.rfind(c, lo, end) + 1 for c in ";&|\n()"))
-
-
-def _replace_spans(s: str, spans: list[tuple[int, int]], kind: str, replace: Callable[[str, str], str]) -> str:
-    if not spans:
-        return s
-    out, last = [], 0
-    for a, b in sorted(set(spans)):
-        if a < last:
-            continue
-        out.append(s[last:a])
-        out.append(replace(kind, s[a:b]))
-        last = b
-    out.append(s[last:])
-    return "".join(out)
 
 
 # --- bank accounts ------------------------------------------------------------------------------------
@@ -436,7 +444,7 @@ def encoded_credentials(s: str, replace: Callable[[str, str], str]) -> str:
 
 
 __all__ = [
-    "PROSE_RULES",
+    "audit_commands",
     "cards",
     "command_lines",
     "encoded_credentials",

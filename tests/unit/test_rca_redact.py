@@ -385,6 +385,8 @@ def test_a_quoted_password_is_removed_whole_whatever_it_holds(password, template
     """Quoted, a password may hold spaces and the characters a shell reads as the end of a command
     (``&``, ``;``, ``|``): the quotes keep it one argument, and none of it is left."""
     line = "2026-11-20T10:00:00Z ERROR exec: " + template.format(p=password) + " failed"
+    # (a mask such as <00> or xxxx is left as one; a password 'cach' is also in "cache")
+    assume(not re.fullmatch(r"(?i)<[^>]*>|x+|\*+", password) and line.count(password) == 1)
     assert redact(line).text == line.replace(password, "[REDACTED:password]")
 
 

@@ -1,0 +1,179 @@
+"""Values named as secrets: ``password=``, ``"api_key": "..."``, ``Password: a pass phrase``,
+``REDISCLI_AUTH=...``, ``psk="..."``, and the string values of a parsed JSON document whose key names a
+secret (:func:`redact_data`, which redacts every other string of the document too).
+
+A value runs to the first blank, comma, semicolon or closing bracket -- except a password written after
+a separator and a blank (``password: correct horse battery staple``, ``pass phrase = two words``, as
+YAML, INI files and prose write one): that runs on to the end of the line, a sentence's end, a
+delimiter or the next ``key=``/``key:`` field. Not a value: a placeholder, a mask, a variable reference,
+a counter (``max_tokens=100``), a file's line and column (``secrets.c:85:40:``), a key that is a file
+name followed by prose (``src/passwd.c: Fix a leak``), or the word password itself (``passwd: password
+updated``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Callable
+from typing import Any
+
+PLACEHOLDER = "[REDACTED:{kind}]"
+ALREADY = re.compile(r"\[(?:REDACTED:[a-z_]+|EMAIL|IP|HOST)\]")
+PARTIAL = re.compile(r"REDACTED|\[(?:EMAIL|IP|HOST)\]")
+
+
+def ph(kind: str) -> str:
+    return PLACEHOLDER.format(kind=kind)
+
+
+# the names of secrets to look for, not a secret (hence the noqa)
+SECRET_WORDS = (
+    r"pass(?:word|wd|phrase)?|pwd|secret|token|api[_\-]?key|apikey|access[_\-]?key|private[_\-]?key|"  # noqa: S105
+    r"client[_\-]?secret|credentials?|auth[_\-]?key|session[_\-]?(?:id|key|token)|cookie|signature|"
+    r"dsn|conn(?:ection)?[_\-]?str(?:ing)?|account[_\-]?key|shared[_\-]?key|encryption[_\-]?key|"
+    r"master[_\-]?key|signing[_\-]?key|webhook[_\-]?secret|license[_\-]?key|authtok|(?<![a-z])psk(?![a-z])|pw(?![a-z])"
+)
+_KEY = r"[A-Za-z0-9_.\-]*(?:" + SECRET_WORDS + r")[A-Za-z0-9_.\-]*"
+_VALUE = r"\[(?:REDACTED:[a-z_]+|EMAIL|IP|HOST)\]|\"(?:[^\"\\]|\\.)*\"|'(?:[^'\\]|\\.)*'|[^\s,;'\"}\])]+"
+_KEY_VALUE = re.compile(r"(?i)(?P<key>\b" + _KEY + r")(?P<sep>['\"]?\s*(?:=>|:=|=|:)\s*)(?P<val>" + _VALUE + ")")
+#: an environment variable (or config line) holding a credential under a name that ends in AUTH or _KEY
+#: (REDISCLI_AUTH, GITHUB_AUTH, HTTP_AUTH=user:pass, APP_KEY), or a plain ``auth=``
+_ENV_CREDENTIAL = re.compile(
+    r"(?<![\w.\-])(?P<key>[A-Z][A-Z0-9_]*_(?:AUTH|KEY)|(?i:auth))(?P<sep>=)(?P<val>" + _VALUE + ")"
+)
+_KEY_NAME = re.compile(r"(?i)" + _KEY + r"|[A-Z][A-Z0-9_]*_(?:AUTH|KEY)|auth")
+TRIVIAL_VALUE = re.compile(
+    r"(?i)^(?:|null|none|nil|true|false|yes|no|\*+|x+|<[^>]*>|\$\{[^}]*\}|\$[A-Z_][A-Z0-9_]*|%s|"
+    r"\d{1,5}|required|missing|invalid|expired|empty|redacted|hidden|not set|unset|''|\"\")$"
+)
+#: the word password itself (and its short forms), which a value never is
+KEYWORD = re.compile(r"(?i)pass(?:word|wd|phrase|code)?s?|pwd|pw")
+#: a key that is a file name (stem.ext), as a changelog or a compiler writes one before ": "
+_FILE_NAME = re.compile(r"(?i)[\w.\-/]*\.(?!(?:" + SECRET_WORDS + r")$)[a-z0-9]{1,5}")
+#: the next word of a value that runs on (no delimiter in it), and one that starts the next field
+_NEXT_WORD = re.compile(r"[ \t]+([^\s,;|'\"()\[\]{}<>]+)")
+_FIELD = re.compile(r"[\w.\-]+[:=]")
+_MAX_WORDS = 12
+#: the keys whose value, after a separator and a blank, runs on: a password, passwd, passphrase, pwd, pw
+_RUNS_ON_KEY = re.compile(r"(?i)(?:pass(?:word|wd|phrase)|pwd|pw)$")
+
+
+def _kind(key: str) -> str:
+    return "password" if re.search(r"pass|pwd|pw$", key.lower()) else "secret"
+
+
+def _quote_of(val: str) -> str:
+    return val[0] if len(val) >= 2 and val[0] == val[-1] and val[0] in "\"'" else ""
+
+
+def _keep(key: str, sep: str, val: str) -> bool:
+    """Whether ``key sep val`` is not a secret value after all."""
+    quote = _quote_of(val)
+    inner = val[1:-1] if quote else val
+    if PARTIAL.search(inner) or TRIVIAL_VALUE.match(inner.strip()):
+        return True
+    low = key.lower()
+    # "tokens_used: 42" or "max_tokens=100" are counters, not secrets
+    if inner.isdigit() and ("tokens" in low or "count" in low):
+        return True
+    if sep == ":" and re.fullmatch(r"\d+(?::\d+)*:?", inner):
+        return True  # secrets.c:85:40: -- a file name's line and column
+    if not quote and re.search(r":\s+$", sep) and KEYWORD.fullmatch(inner.rstrip(".,:;!?")):
+        return True  # passwd: password updated successfully
+    if sep.strip() == ":" and _FILE_NAME.fullmatch(key):
+        return True  # src/passwd.c: Fix a leak
+    # "signing-key.asc: Rename", "pre_shared_key: limit", "auth=basic": a key named in prose (or a bare auth=),
+    # followed by a plain lowercase word, is not a secret value (a password is redacted whatever it looks like)
+    return (
+        _kind(key) == "secret"
+        and not quote
+        and (sep.strip() == ":" or low == "auth")
+        and re.fullmatch(r"[a-z]{1,12}", inner) is not None
+    )
+
+
+def _runs_on(s: str, end: int) -> int:
+    """Where a password value written after a separator and a blank ends: the words after ``end`` on its
+    line up to a delimiter, a sentence's end or the next field."""
+    if s[end - 1 : end] in (".", "!", "?"):
+        return end
+    for _ in range(_MAX_WORDS):
+        w = _NEXT_WORD.match(s, end)
+        if w is None:
+            break
+        word = w.group(1)
+        if _FIELD.match(word) or not re.search(r"\w", word) or KEYWORD.fullmatch(word.rstrip(".,:;!?")):
+            break
+        end = w.end()
+        if word[-1] in ".!?" and not word.endswith("..."):
+            break
+    return end
+
+
+def key_values(s: str, counts: Counter[str]) -> str:
+    """Replace the values of secret-named keys, the key and its separator kept."""
+    for pattern in (_KEY_VALUE, _ENV_CREDENTIAL):
+        out: list[str] = []
+        last = 0
+        for m in pattern.finditer(s):
+            if m.start() < last:
+                continue
+            key, sep, val = m.group("key"), m.group("sep"), m.group("val")
+            if _keep(key, sep, val):
+                continue
+            kind = _kind(key)
+            quote = _quote_of(val)
+            end = m.end()
+            if not quote and re.search(r"[:=]\s+$", sep) and _RUNS_ON_KEY.search(key) and pattern is _KEY_VALUE:
+                end = _runs_on(s, end)
+            counts[kind] += 1
+            out.append(s[last : m.start()] + key + sep + quote + ph(kind) + quote)
+            last = end
+        out.append(s[last:])
+        s = "".join(out)
+    return s
+
+
+def secret_key_kind(key: str, value: str) -> str | None:
+    """The kind of secret a JSON member holds by its name (``{"password": "x y"}``), or None."""
+    if not _KEY_NAME.fullmatch(key) or _keep(key, ": ", value) or ALREADY.fullmatch(value.strip()):
+        return None
+    return _kind(key)
+
+
+def redact_data(value: Any, redact_text: Callable[[str], str], counts: Counter[str]) -> Any:
+    """``value`` (parsed JSON: dicts, lists, strings, numbers) with every string redacted by ``redact_text``
+    and every string member named as a secret replaced whole; its structure kept. Redacting the values
+    one by one, not the serialised document: serialised, a quote inside a string is ``\\"`` and the
+    rules that read quoted values no longer match."""
+    if isinstance(value, str):
+        return redact_text(value)
+    if isinstance(value, (list, tuple)):
+        return [redact_data(v, redact_text, counts) for v in value]
+    if isinstance(value, dict):
+        out: dict[Any, Any] = {}
+        for k, v in value.items():
+            kind = secret_key_kind(k, v) if isinstance(k, str) and isinstance(v, str) else None
+            name = redact_text(k) if isinstance(k, str) else k
+            if kind is not None:
+                counts[kind] += 1
+                out[name] = ph(kind)
+            else:
+                out[name] = redact_data(v, redact_text, counts)
+        return out
+    return value
+
+
+__all__ = [
+    "ALREADY",
+    "KEYWORD",
+    "PARTIAL",
+    "PLACEHOLDER",
+    "SECRET_WORDS",
+    "TRIVIAL_VALUE",
+    "key_values",
+    "ph",
+    "redact_data",
+    "secret_key_kind",
+]

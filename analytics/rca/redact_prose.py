@@ -1,0 +1,229 @@
+"""Passwords in prose, SQL and protocol traces: ``new password Hunter2 was rejected``, ``the password is
+letmein``, ``invalid password '...'``, ``SET PASSWORD FOR 'bob'@'%' = '...'``, Redis ``"AUTH" "user"
+"..."``, SMTP ``AUTH PLAIN ...``, hex keys named as keys and docker ``"auth"`` blobs.
+
+A password in prose is the word after the word password (or passwd, passphrase, passcode) when that word
+is shaped like a secret -- it holds a digit, a symbol or a capital inside: ``Password hunter2 rejected``;
+a plain word there names something (``password authentication failed``, ``password reset``) -- or the
+word after a link (``is``, ``was``, ``has been``, ``set to``, ``changed to``), whatever it looks like
+(``the password is letmein``, ``pwd is ...``, ``the pass is ...``), unless it is a function word of English
+(``is always``, ``was not``: then it is prose), an English past participle or adjective by its form
+(``is required``, ``was given``, ``is incorrect``, ``was successfully``) or a mask. The word password
+itself, and the function words, are never redacted. The lists below are English grammar -- function
+words, irregular participles, suffixes -- not words taken from any log.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from analytics.rca.redact_keys import KEYWORD, PARTIAL, TRIVIAL_VALUE
+
+#: (kind, pattern, group holding the secret)
+PROSE_RULES: list[tuple[str, re.Pattern[str], int]] = [
+    # invalid password 'x' / password "x" rejected / changed password to 'x' / password: 'x' (not a quoted
+    # key's own closing quote: {"password": "x"} is the key-value rule's)
+    (
+        "password",
+        re.compile(
+            r"(?i)\b(?:pass(?:word|phrase|wd|code)|pin)\b(?!['\"])\s*(?:(?:is|was|set to|changed to|to|of|"
+            r"=|:)\s*)?(['\"])((?:(?!\1)[^\n]){1,128})\1"
+        ),
+        2,
+    ),
+    # SQL: CREATE/ALTER USER ... IDENTIFIED BY 'x' (MySQL, MariaDB, Oracle; also IDENTIFIED WITH plugin BY),
+    # quoted in any case; unquoted (Oracle's IDENTIFIED BY tiger) only in upper case ("identified by their
+    # email" is prose)
+    (
+        "password",
+        re.compile(r"(?i)\bIDENTIFIED\s+(?:WITH\s+[\w'\"]+\s+)?BY\s+(?:PASSWORD\s+)?(['\"])((?:(?!\1)[^\n]){1,128})\1"),
+        2,
+    ),
+    ("password", re.compile(r"\bIDENTIFIED\s+(?:WITH\s+[\w'\"]+\s+)?BY\s+(?:PASSWORD\s+)?([^\s;'\"]+)"), 1),
+    # MySQL: SET PASSWORD [FOR 'bob'@'%'] = 'x' (or = PASSWORD('x'))
+    (
+        "password",
+        re.compile(
+            r"(?i)\bSET\s+PASSWORD\b(?:\s+FOR\s+[^=\n]{1,200}?)?\s*=\s*(?:(?:OLD_)?PASSWORD\s*\(\s*)?"
+            r"(['\"])((?:(?!\1)[^\n]){1,128})\1"
+        ),
+        2,
+    ),
+    # Redis: CONFIG SET requirepass x (MONITOR quotes each argument), requirepass/masterauth in redis.conf
+    ("password", re.compile(r"(?i)\"(?:requirepass|masterauth)\"\s+\"((?:[^\"\\]|\\.)+)\""), 1),
+    ("password", re.compile(r"(?im)(?:^|\bCONFIG\s+SET)\s*(?:requirepass|masterauth)\s+([^\s\"']+)"), 1),
+    # a hex key named as a key: encryption key 9f86..., HMAC key: ..., secret_key_base ..., X-Api-Key: ...
+    (
+        "hex_key",
+        re.compile(
+            r"(?i)(?:key|secret|token|salt|hmac|signature|passphrase)[a-z_\-]*['\"]?\s*[:=]?\s*['\"]?"
+            r"(?<![0-9a-f])([0-9a-f]{32,})(?![0-9a-z])"
+        ),
+        1,
+    ),
+    # SMTP AUTH PLAIN <base64> (also LOGIN/XOAUTH2 with an initial response)
+    (
+        "smtp_auth",
+        re.compile(
+            r"(?i)\bAUTH\s+(?:PLAIN|LOGIN|XOAUTH2|OAUTHBEARER|CRAM-MD5|DIGEST-MD5)\s+"
+            r"([A-Za-z0-9+/]{6,}={0,2})(?![A-Za-z0-9+/=])"
+        ),
+        1,
+    ),
+    # the answer to the server's "334 Password:" prompt (base64 of "Password:")
+    ("smtp_auth", re.compile(r"334 UGFzc3dvcmQ6\s*(?:[<>\-:]+|C:)?\s*([A-Za-z0-9+/]{4,}={0,2})(?![A-Za-z0-9+/=])"), 1),
+    # config keys that end in "pw" or name an auth token, written "key value" (nslcd.conf, sssd)
+    ("password", re.compile(r"(?i)(?<![./~\-:$])\b(?:[a-z_]*pw|[a-z_]*authtok)\s*(?:[:=]\s*|\s+)([^\s'\",;|&<>]+)"), 1),
+    # docker config.json "auth": "<base64 user:pass>"
+    ("secret", re.compile(r"(?i)\"auth\"\s*:\s*\"([^\"]{8,})\""), 1),
+]
+
+# --- Redis: AUTH [user] password, as MONITOR and the redis-cli prompt show it, and ACL SETUSER >password ----
+_QUOTED = r"\"(?:[^\"\\]|\\.)*\""
+_REDIS_AUTH = re.compile(r"(?i)\"(?:AUTH|AUTH2)\"((?:\s+" + _QUOTED + r"){1,2})")
+_PROMPT_AUTH = re.compile(r"(?i)(?:^|(?<=\s))[\w.\-]+:\d+(?:\[\d+\])?>\s*AUTH((?:[ \t]+[^\s\"']+){1,2})")
+_ACL_SETUSER = re.compile(r"(?i)\"?\bACL\"?\s+\"?SETUSER\b[^\n]*")
+_ACL_PASSWORD = re.compile(r"(?<=[\s\"])>([^\s\"]+)")
+
+
+def redis_secrets(s: str, replace: Callable[[str, str], str]) -> str:
+    """AUTH's password (its last argument of one or two) and ACL SETUSER's ``>password`` rules."""
+    spans: list[tuple[int, int]] = []
+    for m in _REDIS_AUTH.finditer(s):
+        args = list(re.finditer(_QUOTED, m.group(1)))
+        a = args[-1]
+        spans.append((m.start(1) + a.start() + 1, m.start(1) + a.end() - 1))
+    for m in _PROMPT_AUTH.finditer(s):
+        last = list(re.finditer(r"\S+", m.group(1)))[-1]
+        spans.append((m.start(1) + last.start(), m.start(1) + last.end()))
+    for m in _ACL_SETUSER.finditer(s):
+        spans += [(m.start() + p.start(1), m.start() + p.end(1)) for p in _ACL_PASSWORD.finditer(m.group())]
+    return replace_spans(s, spans, "password", replace)
+
+
+# --- prose: password <word> -------------------------------------------------------------------------
+#: English function words (determiners, pronouns, prepositions, conjunctions, auxiliaries, particles and
+#: adverbs of degree, time and negation): never a password, and after "password is" a sign of prose
+FUNCTION_WORDS = frozenset(
+    """a an the this that these those my your his her its our their whose which what who whom whoever
+    i you he she it we they me him us them myself yourself itself themselves one ones someone something
+    anyone anything nobody nothing everyone everything
+    is was are were be been being am has have had having do does did done will would shall should can could
+    may might must ought
+    of for to in on at by with without within from into onto upon about above below over under between
+    among through during before after since until till against across along around behind beyond near
+    off out up down via per than as like unlike toward towards despite except
+    and or nor but so yet if then else when whenever while whereas where wherever whether because though
+    although unless once
+    not no yes never ever always often sometimes usually already still just only even also too very quite
+    rather really almost again now here there how why all any some each every both either neither none
+    such same other another more most less least much many few several own enough""".split()
+)
+#: English past participles that do not end in -ed or -en
+_IRREGULAR = frozenset(
+    """set reset unset put cut shut hit let read sent spent lent bent built kept slept swept left lost meant
+    met paid said sold told found held made had heard bought brought caught taught thought sought fought
+    felt dealt dug hung struck stuck won spun shot lit led fed fled bled""".split()
+)
+#: English suffixes of participles, adjectives and adverbs (-ed, -en, -ing, -able, -ive, -ous, -ly ...; the
+#: Latin -ct, -id, -ate, -ure: incorrect, invalid, private, secure)
+_WORD_SHAPED = re.compile(r"(?i)[a-z]+(?:ed|en|wn|ing|ly|ble|ent|ant|ive|ous|ful|less|al|ic|ary|ory|ile|ct|id|ate|ure)")
+#: the words that name a password: the full ones are followed by the password itself in prose
+#: ("password Hunter2 rejected"); the short ones (pass, pwd, pw) only after a link ("pwd is ...")
+_KEYWORD_AT = re.compile(r"(?i)(?<![\w\-./$%])(pass(?:word|wd|phrase|code)?|pwd|pw)(?![\w\-])")
+_STRONG = ("password", "passwd", "passphrase", "passcode")
+#: what links the word to its value: is, was, has been, is now, was set to, changed to ...
+_LINK = re.compile(
+    r"(?i)[ \t]+(?:(?:(?:is|was|are|were|becomes|became|remains|(?:has|have|had)[ \t]+been|will[ \t]+be)"
+    r"(?:[ \t]+now)?(?:[ \t]+(?:set|changed|reset|updated)[ \t]+to)?)|(?:set|changed|reset|updated)[ \t]+to)"
+    r"(?=[ \t])"
+)
+_TOKEN = re.compile(r"[ \t]+(\"[^\"\n]+\"|'[^'\n]+'|[^\s'\"]+)")
+
+
+def _core(token: str) -> tuple[int, int]:
+    """The span of a token without the punctuation around it (``(hunter2),`` -> ``hunter2``)."""
+    start = len(token) - len(token.lstrip("([{<"))
+    end = len(token.rstrip(".,;:!?)]}>"))
+    return start, max(start, end)
+
+
+def _not_a_value(word: str) -> bool:
+    low = word.lower()
+    return (
+        not word
+        or low in FUNCTION_WORDS
+        or KEYWORD.fullmatch(word) is not None
+        or PARTIAL.search(word) is not None
+        or TRIVIAL_VALUE.match(word) is not None
+    )
+
+
+def _secret_shaped(word: str) -> bool:
+    """A digit with letters, a symbol inside, or a capital after a small letter: not a plain word."""
+    if word.startswith(("-", "/", "~", "$")) or "://" in word:
+        return False  # a flag, a path, a variable, a URL (the URL rules' own)
+    has_alpha = any(c.isalpha() for c in word)
+    has_digit = any(c.isdigit() for c in word)
+    return (
+        (has_alpha and has_digit)
+        or re.search(r"\w[^\w\s]+\w", word) is not None
+        or re.search(r"[a-z][A-Z]", word) is not None
+    )
+
+
+def _plain_word(word: str) -> bool:
+    """An English word by its form: a participle, adjective or adverb (is required, was given, is incorrect)."""
+    parts = word.lower().split("-")  # auto-generated, read-only: the last part says
+    low = parts[-1]
+    return all(p.isalpha() for p in parts) and (low in _IRREGULAR or _WORD_SHAPED.fullmatch(low) is not None)
+
+
+def prose_passwords(s: str, replace: Callable[[str, str], str]) -> str:
+    """Replace the password written after the word password in prose."""
+    if not _KEYWORD_AT.search(s):
+        return s
+    spans: list[tuple[int, int]] = []
+    for m in _KEYWORD_AT.finditer(s):
+        link = _LINK.match(s, m.end())
+        tok = _TOKEN.match(s, link.end() if link else m.end())
+        if tok is None:
+            continue
+        a, b = _core(tok.group(1))
+        word = tok.group(1)[a:b]
+        if word[:1] in "\"'" and (link is not None or m.group(1).lower() in _STRONG):
+            a, b, word = a + 1, b - 1, word[1:-1]  # pwd is "x y": quoted, the whole of it
+            if not PARTIAL.search(word) and word.strip():
+                spans.append((tok.start(1) + a, tok.start(1) + b))
+            continue
+        if _not_a_value(word):
+            continue
+        if link is not None and not link.group().rstrip().lower().endswith("to"):
+            # after a link the value is what follows, unless English says otherwise
+            if word.startswith(("/", "~", "$")) and m.group(1).lower() in ("pwd", "pw"):
+                continue  # $PWD is /home/bob: a working directory
+            if _plain_word(word):
+                continue
+        elif (link is None and m.group(1).lower() not in _STRONG) or not _secret_shaped(word):
+            continue  # set to expire, password reset: a plain word names something
+        spans.append((tok.start(1) + a, tok.start(1) + b))
+    return replace_spans(s, spans, "password", replace)
+
+
+def replace_spans(s: str, spans: list[tuple[int, int]], kind: str, replace: Callable[[str, str], str]) -> str:
+    """``s`` with each span (the first of overlapping ones) replaced by ``replace(kind, text)``."""
+    if not spans:
+        return s
+    out, last = [], 0
+    for a, b in sorted(set(spans)):
+        if a < last or a >= b:
+            continue
+        out.append(s[last:a])
+        out.append(replace(kind, s[a:b]))
+        last = b
+    out.append(s[last:])
+    return "".join(out)
+
+
+__all__ = ["FUNCTION_WORDS", "PROSE_RULES", "prose_passwords", "redis_secrets", "replace_spans"]

@@ -1,0 +1,61 @@
+"""The security review's realistic secrets never reach the model: each line is recorded with ``lokifi
+error record`` and ``lokifi ai preview <pattern> --json`` shows exactly what would be sent -- the
+secret is not in it, in any form, and what was around it is."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from lokifi_tui.cli.main import cli
+
+# (log line, its secret, a word around it that must still be there)
+REVIEW = [
+    ('type=EXECVE msg=audit(1700000000.1:7): argc=3 a0="mysql" a1="-uroot" a2="-pHunter2xyz"', "Hunter2xyz", "mysql"),
+    ('1700000000.123456 [0 127.0.0.1:5555] "AUTH" "default" "Hunter2abc"', "Hunter2abc", "AUTH"),
+    ("deploy ran redis-cli -h cache AUTH Hunter2abc", "Hunter2abc", "redis-cli"),
+    ("new password Hunter2def was rejected", "Hunter2def", "rejected"),
+    ("Password hunter2 rejected", "hunter2", "rejected"),
+    ("login using password letmein123", "letmein123", "using"),
+    ("login with password hunter2 failed", "hunter2", "failed"),
+    ("reset done, the password is letmein", "letmein", "reset"),
+    ("reset done, the pass is swordfish", "swordfish", "reset"),
+    ("reset done, pwd is swordfish", "swordfish", "pwd"),
+    ("chpasswd helper: passwd hunter2x failed", "hunter2x", "helper"),
+    ("wifi setup password: correct horse battery staple", "battery staple", "wifi"),
+    ("login failed: invalid password \u201cHunter2cq\u201d for bob", "Hunter2cq", "invalid"),
+    ("SET PASSWORD FOR 'bob'@'%' = 'Hunter2ghi'", "Hunter2ghi", "bob"),
+    ("cron: REDISCLI_AUTH=Hunter2jkl redis-cli ping", "Hunter2jkl", "ping"),
+    ("ci: GITHUB_AUTH=Hunter2mno git push", "Hunter2mno", "push"),
+    ("proxy: HTTP_AUTH=bob:Hunter2pqr curl x", "Hunter2pqr", "proxy"),
+    ("nmcli dev wifi connect HomeNet password Hunter2stu", "Hunter2stu", "HomeNet"),
+    ("setup: wpa_passphrase HomeNet Hunter2vwx", "Hunter2vwx", "HomeNet"),
+    ('wpa_supplicant.conf: network={ ssid="HomeNet" psk="Hunter2yz0" }', "Hunter2yz0", "ssid"),
+    ("provision: useradd -m -p Hunter2u11 bob", "Hunter2u11", "useradd"),
+    ("provision: net user bob Hunter2n22 /add", "Hunter2n22", "/add"),
+    ("fetch https://user:it's-Secret9@host/x failed", "it's-Secret9", "fetch"),
+    ("payment declined cc:4111111111111111", "4111111111111111", "declined"),
+    ("payment declined card_number:4111111111111111", "4111111111111111", "declined"),
+    ("payment declined card 4111.1111.1111.1111", "4111.1111.1111.1111", "declined"),
+    ("login pass\u200bword=Hunter2zw", "Hunter2zw", "login"),
+    ("login p\u0430ssword=Hunter2cy", "Hunter2cy", "login"),
+    ("login password\uff1dHunter2fw", "Hunter2fw", "login"),
+]
+
+
+@pytest.mark.parametrize(("line", "secret", "kept"), REVIEW, ids=[r[1] for r in REVIEW])
+def test_the_reviews_secrets_never_reach_the_prompt(tmp_path, line, secret, kept):
+    db = ["--db", str(tmp_path / "l.duckdb")]
+    rec = CliRunner().invoke(cli, [*db, "error", "record", line, "-c", "api", "--json"], catch_exceptions=False)
+    assert rec.exit_code == 0, rec.output
+    pattern = json.loads(rec.output)["error_hash"]
+    shown = CliRunner().invoke(cli, [*db, "ai", "preview", pattern[:12], "--json"], catch_exceptions=False)
+    assert shown.exit_code == 0, shown.output
+    sent = json.loads(shown.output)
+    prompt = sent["body"]["messages"][-1]["content"]
+    for part in [secret, *(w for w in secret.split() if len(w) > 4)]:
+        assert part not in shown.output and json.dumps(part)[1:-1] not in shown.output, prompt
+    assert "[REDACTED:" in prompt and kept in prompt
+    assert sent["redactions"]
