@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from analytics.sources.fleet.client import HttpSettings
 
+from analytics.common.clipping import clipped
 from analytics.common.clock import utcnow
 from analytics.patterns.mutes import NOT_MUTED
 
@@ -73,21 +74,49 @@ def _labels(p: dict[str, Any]) -> dict[str, str]:
     return {k: v for k, v in labels.items() if v}
 
 
+#: characters of an annotation sent, and of any one string of the evidence -- counted after redaction
+TEXT_LIMIT = 4000
+VALUE_LIMIT = 1000
+
+
 def _annotations(p: dict[str, Any]) -> dict[str, str]:
     """What the alert says. The texts leave the host, so they go through the same redaction as what is
-    sent to a model: an error pattern's evidence quotes a log line, and a log line can hold a password."""
+    sent to a model (an error pattern's evidence quotes a log line, and a log line can hold a password),
+    each whole before it is shortened: a cut first could leave half a secret that no rule knows."""
     from analytics.rca.redact import Redactor
 
     redactor = Redactor()
     conf = p.get("confidence_score")
     kind = p.get("confidence_kind") or "prior"
     out = {
-        "summary": redactor.redact(str(p.get("message") or "")).text,
-        "action": redactor.redact(str(p.get("recommendation") or "")).text,
-        "evidence": redactor.redact(str(p.get("evidence") or "")[:4000]).text,
+        "summary": clipped(redactor.redact(str(p.get("message") or "")).text, TEXT_LIMIT),
+        "action": clipped(redactor.redact(str(p.get("recommendation") or "")).text, TEXT_LIMIT),
+        "evidence": _evidence(redactor, p.get("evidence")),
         "confidence": (f"{conf:.2f} ({kind})" if isinstance(conf, (int, float)) else f"unknown ({kind})"),
     }
     return {k: v for k, v in out.items() if v}
+
+
+def _evidence(redactor: Any, stored: Any) -> str:
+    """The stored evidence (JSON) with each of its strings redacted before it is serialised again -- once
+    serialised, a quote inside a string is ``\\"`` and the rules that read quoted values no longer match."""
+    text = str(stored or "")
+    try:
+        data = json.loads(text) if text else None
+    except ValueError:
+        return clipped(redactor.redact(text).text, TEXT_LIMIT)
+    red, _ = redactor.redact_data(data)
+    return clipped(json.dumps(_shortened(red), ensure_ascii=False), TEXT_LIMIT) if red is not None else ""
+
+
+def _shortened(value: Any) -> Any:
+    if isinstance(value, str):
+        return clipped(value, VALUE_LIMIT)
+    if isinstance(value, list):
+        return [_shortened(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _shortened(v) for k, v in value.items()}
+    return value
 
 
 def _alert(p: dict[str, Any], ends: dt.datetime) -> dict[str, Any]:

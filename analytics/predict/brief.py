@@ -13,6 +13,10 @@ import json
 import math
 from typing import Any
 
+from analytics.common.clipping import clipped
+
+EXAMPLE_SHOWN = 200  # characters of a recurring error's example in its brief
+
 
 def _number(value: Any) -> float | None:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
@@ -51,7 +55,8 @@ def prediction_brief(kind: str, component: str, message: str, evidence: Any) -> 
         count = _number(current.get("count"))
         from analytics.patterns.logline import shown_message  # header: stored before examples were kept without it
 
-        example = " ".join(shown_message(example).split())
+        # one line: the stored example is whole (a long one ends in an ellipsis here)
+        example = clipped(" ".join(shown_message(example).split()), EXAMPLE_SHOWN)
         return f"{count:.0f}× {example}" if count is not None else example
     avg, peak = _number(current.get("avg_time_ms")), _number(current.get("max_time_ms"))
     limit = _number(baseline.get("threshold_ms"))

@@ -23,7 +23,6 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from analytics.common.clipping import clipped
 from analytics.patterns.logline import message_of
 
 SENSITIVITY = {"conservative": 3.0, "moderate": 2.0, "aggressive": 1.5}
@@ -158,8 +157,10 @@ def recurring_rules(rows: list[dict[str, Any]], cfg: RuleConfig) -> list[Finding
                         "count": int(r["count"]),
                         "window_days": cfg.window_days,
                         "last_seen": r.get("last_seen"),
-                        "example": clipped(message_of(r.get("message") or ""), 200),  # its time is last_seen
-                        **({"example_context": clipped(r["context"], 600)} if r.get("context") else {}),
+                        # whole (its time is last_seen): the evidence leaves the host in an alert, redacted there
+                        # and only then shortened -- cut here, half a secret could go out that no rule knows
+                        "example": message_of(r.get("message") or ""),
+                        **({"example_context": r["context"]} if r.get("context") else {}),
                     },
                     baseline={"threshold": cfg.recurring},
                     subject=r["fingerprint"],

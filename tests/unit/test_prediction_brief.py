@@ -114,10 +114,13 @@ def test_a_recurring_errors_example_is_stored_without_the_log_lines_header():
     )
     assert message_of("2026-12-05 00:31:53 ERROR") == "2026-12-05 00:31:53 ERROR"
     assert message_of("") == ""
-    # a long example is cut with an ellipsis, so it does not read as the whole line (it ended mid-URL)
+    # a long example is stored whole (an alert redacts it before shortening it: a cut first could leave half
+    # a secret); its brief is cut with an ellipsis, so it does not read as the whole line
     row["message"] = "2026-12-05 00:31:53 ERROR upstream timed out while reading " + "x" * 300
     (finding,) = recurring_rules([row], RuleConfig())
-    assert len(finding.current["example"]) == 200 and finding.current["example"].endswith("x…")
+    assert finding.current["example"] == "upstream timed out while reading " + "x" * 300
+    brief = prediction_brief("recurring_error", "shop", "", json.dumps({"current": finding.current}))
+    assert len(brief) == len("9× ") + 200 and brief.endswith("x…")
 
 
 def test_a_patterns_examples_show_their_time_once():
