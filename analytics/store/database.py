@@ -382,6 +382,7 @@ class Store:
         (``since``: when the wait for the database began, to say how long it lasted)."""
         if not read_only:
             mkdir_private(self.path.parent)
+        self._refuse_planted_links()
         since = time.monotonic() if since is None else since
         deadline = time.monotonic() + timeout
         delay = 0.005
@@ -410,6 +411,24 @@ class Store:
                 raise store_error(self.path, exc) from None
             raise
         return con
+
+    def _refuse_planted_links(self) -> None:
+        """DuckDB opens the database and its WAL by name, following links: a WAL that is a link, or a
+        database that is a link to nothing (which DuckDB would create where it points), would have it
+        write wherever the link's maker chose. A link to an existing database is the user's own choice."""
+        wal = self.path.with_name(self.path.name + ".wal")
+        if wal.is_symlink():
+            raise StoreError(
+                f"{wal} is a symbolic link (to {os.readlink(wal)}); Lokifi does not follow links beside the "
+                "database (someone may have put it there). Remove it, and keep the database in a directory "
+                "only you can write."
+            )
+        if self.path.is_symlink() and not self.path.exists():
+            raise StoreError(
+                f"{self.path} is a symbolic link to {os.readlink(self.path)}, which does not exist; Lokifi does "
+                "not create a database through a link (someone may have put it there). Remove it, or point it "
+                "at an existing database."
+            )
 
     def _ensure_schema(self, con: duckdb.DuckDBPyConnection, read_only: bool = False) -> None:
         key = str(self.path.resolve())

@@ -133,6 +133,32 @@ def test_links_planted_beside_the_database_are_never_followed(tmp_path):
     assert victim.read_text() == "root:secret\n"
 
 
+def test_a_planted_wal_or_a_link_to_nothing_is_refused_a_link_to_a_database_is_not(tmp_path):
+    """DuckDB would replay or write a WAL that is a link, and create a database where a dangling link
+    points; a link to an existing database (the user's own layout) still opens."""
+    victim = tmp_path / "shadow"
+    victim.write_text("root:secret\n")
+    db = tmp_path / "db.duckdb"
+    Store(db).set_kv("k", "v")
+    wal = tmp_path / "db.duckdb.wal"
+    wal.unlink(missing_ok=True)
+    wal.symlink_to(victim)
+    with pytest.raises(StoreError, match=r"db\.duckdb\.wal is a symbolic link"):
+        Store(db).set_kv("k", "w")
+    with pytest.raises(StoreError, match=r"db\.duckdb\.wal is a symbolic link"):
+        Store(db).get_kv("k")
+    assert victim.read_text() == "root:secret\n"
+    wal.unlink()
+    dangling = tmp_path / "planted.duckdb"
+    dangling.symlink_to(tmp_path / "etc-cron.d-job")
+    with pytest.raises(StoreError, match="which does not exist"):
+        Store(dangling).set_kv("k", "v")
+    assert not (tmp_path / "etc-cron.d-job").exists()
+    mine = tmp_path / "mine.duckdb"
+    mine.symlink_to(db)
+    assert Store(mine).get_kv("k") == "v"
+
+
 def test_exposure_names_a_world_readable_database_and_a_directory_others_write(tmp_path):
     s = Store(tmp_path / "db.duckdb")
     s.set_kv("k", "v")
