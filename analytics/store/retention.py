@@ -46,11 +46,13 @@ class DbInfo:
     schema_version: int
     known_version: int
     row_counts: dict[str, int]
-    spooled_batches: int
+    spooled_batches: int  # in the spool, the refused ones included
     oldest_metric: dt.datetime | None
     newest_metric: dt.datetime | None
     #: what other users can read or change, and what the spool's next drain would refuse
     warnings: list[str] = field(default_factory=list)
+    #: of spooled_batches, those the next drain would refuse (the warnings say why)
+    refused_batches: int = 0
 
 
 def db_info(store: Store) -> DbInfo:
@@ -77,6 +79,7 @@ def db_info(store: Store) -> DbInfo:
             " UNION ALL SELECT min(ts) FROM metrics WHERE ts >= TIMESTAMP '1970-01-01' AND ts < TIMESTAMP '2200-01-01'"
             " UNION ALL SELECT max(ts) FROM metrics WHERE ts >= TIMESTAMP '1970-01-01' AND ts < TIMESTAMP '2200-01-01')"
         ).fetchall()[0]
+    spool_notes, refused = inspect(spool_dir(store.path))
     size = store.path.stat().st_size if store.path.exists() else 0
     wal = store.path.with_name(store.path.name + ".wal")
     return DbInfo(
@@ -89,7 +92,8 @@ def db_info(store: Store) -> DbInfo:
         spooled_batches=store.spooled(),
         oldest_metric=lo,
         newest_metric=hi,
-        warnings=exposure(store.path) + inspect(spool_dir(store.path)),
+        warnings=exposure(store.path) + spool_notes,
+        refused_batches=refused,
     )
 
 

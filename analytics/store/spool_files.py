@@ -210,17 +210,21 @@ def raw_sql_note(path: Path) -> str:
     )
 
 
-def inspect(path: Path) -> list[str]:
+def inspect(path: Path) -> tuple[list[str], int]:
     """What the next drain of the spool at ``path`` would refuse, without applying or moving anything
-    (``lokifi db info``)."""
+    (``lokifi db info``): the reasons, and how many batches they keep from being written."""
     from analytics.store.writers import is_raw_sql
 
     try:
         spool = SpoolDir.open(path)
     except Unsafe as exc:
-        return [f"{exc}; its batches are not applied"]
+        try:
+            waiting = sum(1 for e in os.scandir(path) if e.name.endswith(".json") and not e.name.startswith("."))
+        except OSError:
+            waiting = 0
+        return [f"{exc}; its batches are not applied"], waiting
     if spool is None:
-        return []
+        return [], 0
     found = []
     with spool:
         for name in spool.manifests():
@@ -233,4 +237,4 @@ def inspect(path: Path) -> list[str]:
                 continue
             if is_raw_sql(m.writer):
                 found.append(raw_sql_note(path / name))
-    return found
+    return found, len(found)

@@ -39,8 +39,11 @@ def info(ctx: click.Context, as_json: bool) -> None:
     console.print(f"[bold]database[/]       {inert(i.path)}")
     console.print(f"[bold]size[/]           {human_bytes(i.size_bytes)} (+ {human_bytes(i.wal_bytes)} WAL)")
     console.print(f"[bold]schema version[/] {i.schema_version} (this Lokifi knows up to {i.known_version})")
-    if i.spooled_batches:
-        console.print(f"[bold]spooled[/]        {i.spooled_batches} batch(es) waiting to be written")
+    waiting = i.spooled_batches - i.refused_batches
+    if waiting:
+        console.print(f"[bold]spooled[/]        {waiting} batch(es) waiting to be written")
+    if i.refused_batches:
+        console.print(f"[bold]spooled[/]        {i.refused_batches} batch(es) never applied as they are (below)")
     for w in i.warnings:
         console.print(f"[yellow]warning[/]        {inert(w)}")
     if i.oldest_metric:

@@ -114,6 +114,18 @@ def test_a_spool_directory_others_can_write_is_refused(seeded, mode):
     assert f"(mode {mode:04o})" in seeded.problems[0]
 
 
+def test_db_info_counts_a_refused_spool_apart_from_batches_waiting(seeded):
+    from click.testing import CliRunner
+
+    from lokifi_tui.cli.main import cli
+
+    _plant(_spool(seeded.path), KV_SET, mode=0o777)
+    r = CliRunner().invoke(cli, ["--db", str(seeded.path), "db", "info"])
+    assert r.exit_code == 0, r.output
+    assert "waiting to be written" not in r.output
+    assert "1 batch(es) never applied as they are" in r.output and "can be written by its group" in r.output
+
+
 def test_a_group_writable_manifest_is_refused(seeded):
     m = _plant(_spool(seeded.path), KV_SET)
     os.chmod(m, 0o620)
