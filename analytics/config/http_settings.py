@@ -10,6 +10,7 @@ or with its password masked (:func:`masked_url`).
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,8 +21,16 @@ class ConfigProblem(ValueError):
     """A source's settings are wrong; the message names the key."""
 
 
+#: user-info whose password holds '/', '?' or '#' unencoded (``http://ops:12/xyz@host``): a URL parser reads
+#: the host as ``ops`` and the password as part of the path, so it would be shown as written
+_USERINFO_IN_PATH = re.compile(r"(?i)^([a-z][a-z0-9+.\-]*://)([^:@/?#\s]*):(\S*[/?#]\S*)@([^@\s]*)$")
+
+
 def redact_url(url: str) -> str:
     """The URL without user-info and without a query string (which may carry a token)."""
+    m = _USERINFO_IN_PATH.match(url)
+    if m:
+        url = m.group(1) + m.group(4)
     try:
         parts = urlsplit(url)
     except ValueError:
@@ -35,6 +44,9 @@ def redact_url(url: str) -> str:
 def masked_url(url: str) -> str:
     """The URL as written, with its password and the values of its query parameters shown as ``***``
     (``http://admin:***@db:9/x?token=***``): what it points at and who it logs in as stay readable."""
+    m = _USERINFO_IN_PATH.match(url)
+    if m:  # a password holding '/', '?' or '#': everything up to the last '@' is the password
+        return masked_url(f"{m.group(1)}{m.group(2)}:x@{m.group(4)}").replace(":x@", ":***@", 1)
     try:
         parts = urlsplit(url)
         port = parts.port

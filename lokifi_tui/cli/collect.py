@@ -430,10 +430,26 @@ def _is_secret(key: Any, value: Any) -> bool:
     )
 
 
+def _masked_command(text: str) -> str:
+    """A command line with its passwords (``-p``, ``--password=``, ``DB_PASSWORD=``...) redacted, as
+    before it leaves the host: a process's command line in the config can carry one."""
+    from analytics.rca.redact import redact
+
+    return redact(text).text
+
+
 def _redact(obj: Any) -> Any:
     if isinstance(obj, dict):
         return {
-            k: ("***" if _is_secret(k, v) else _masked_headers(v) if str(k).lower() == "headers" else _redact(v))
+            k: (
+                "***"
+                if _is_secret(k, v)
+                else _masked_headers(v)
+                if str(k).lower() == "headers"
+                else _masked_command(v)
+                if str(k).lower() in ("cmdline", "command") and isinstance(v, str)
+                else _redact(v)
+            )
             for k, v in obj.items()
         }
     if isinstance(obj, (list, tuple)):

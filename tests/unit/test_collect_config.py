@@ -207,6 +207,25 @@ def test_config_show_hides_every_http_header_value(tmp_path):
         assert "HDRSECRET" not in r.output and "X-Api-Key" in r.output and "X-Scope-OrgID" in r.output
 
 
+def test_config_show_masks_a_password_holding_a_slash_and_a_command_lines_password(tmp_path):
+    """'/' in a password (not percent-encoded) makes a URL parser read it as a path: it is masked all the
+    same; a password in a component's cmdline is redacted."""
+    from lokifi_tui.cli.main import cli
+
+    cfgp = tmp_path / "c.toml"
+    cfgp.write_text(
+        '[[components]]\nname = "web"\ncmdline = "gunicorn --env DB_PASSWORD=hunter2xyz app:app"\n'
+        '[[sources]]\nname = "loki"\ntype = "loki"\nurl = "http://ops:12345/xyzSECRET@loki.internal:3100"\n'
+        '[alerts.alertmanager]\nurl = "http://am:8080/SecretAM@127.0.0.1:9093"\n'
+    )
+    for args in (["config", "show"], ["config", "show", "--json"], ["sources", "list"]):
+        r = CliRunner().invoke(cli, ["--config", str(cfgp), *args])
+        assert r.exit_code == 0, r.output
+        assert "SECRET" not in r.output and "SecretAM" not in r.output and "hunter2xyz" not in r.output, r.output
+    shown = CliRunner().invoke(cli, ["--config", str(cfgp), "config", "show"]).output
+    assert "http://ops:***@loki.internal:3100" in shown
+
+
 def test_config_file_is_written_through_no_planted_link(tmp_path):
     """A link planted where a predictable temporary name would be (in a directory others can write) is
     neither written through nor kept: the file written is a new one, with the usual mode."""
