@@ -9,7 +9,7 @@ from rich.table import Table
 
 from lokifi_tui.cli.context import get_config, get_store
 from lokifi_tui.cli.options import json_option, yes_option
-from lokifi_tui.cli.output import USAGE, console, fail, inert, print_json
+from lokifi_tui.cli.output import BAD_INPUT, USAGE, console, fail, inert, print_json
 
 
 def _confirm(question: str) -> None:
@@ -122,6 +122,13 @@ def flush_spool(ctx: click.Context) -> None:
     store = get_store(ctx)
     n = store.flush_spool()
     console.print(f"applied {n} spooled batch(es)")
+    left = store.spooled()
+    if store.problems or left:  # refused (the reasons went to stderr) or still waiting: not done
+        console.print(
+            f"{left} batch(es) left in the spool"
+            + (f"; {len(store.problems)} problem(s) above" if store.problems else "")
+            + " (`lokifi db info` lists them)"
+        )
     if n:
         from analytics.patterns.learning import learn_from_events
 
@@ -130,3 +137,5 @@ def flush_spool(ctx: click.Context) -> None:
             console.print(
                 f"learned {r.events} error event(s): {r.new_patterns} new patterns, {r.updated_patterns} updated"
             )
+    if store.problems or left:
+        raise SystemExit(BAD_INPUT)

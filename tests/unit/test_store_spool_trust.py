@@ -126,6 +126,17 @@ def test_db_info_counts_a_refused_spool_apart_from_batches_waiting(seeded):
     assert "1 batch(es) never applied as they are" in r.output and "can be written by its group" in r.output
 
 
+def test_flush_spool_says_what_it_left_and_fails(seeded):
+    from click.testing import CliRunner
+
+    from lokifi_tui.cli.main import cli
+
+    _plant(_spool(seeded.path), KV_SET, mode=0o777)
+    r = CliRunner().invoke(cli, ["--db", str(seeded.path), "db", "flush-spool"])
+    assert r.exit_code == 3, r.output
+    assert "applied 0 spooled batch(es)" in r.output and "1 batch(es) left in the spool; 1 problem(s)" in r.output
+
+
 def test_a_group_writable_manifest_is_refused(seeded):
     m = _plant(_spool(seeded.path), KV_SET)
     os.chmod(m, 0o620)
