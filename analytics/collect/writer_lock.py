@@ -40,6 +40,11 @@ class WriterLock:
             mkdir_private(self.path.parent)
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT | _NOFOLLOW, mode_beside(self._db))
         except OSError as exc:
+            if self.path.is_symlink():  # (ELOOP, or EACCES where the kernel protects links in sticky directories)
+                raise StoreError(
+                    f"{self.path} is a symbolic link; Lokifi does not follow links beside the database (someone "
+                    "may have put it there). Remove it, and keep the database in a directory only you can write."
+                ) from None
             raise StoreError(
                 f"Cannot create the collector lock {self.path} ({exc.strerror or exc}); the collector needs to "
                 "write beside the database. Check the directory's permissions or point --db elsewhere."

@@ -84,9 +84,23 @@ def session_umask(db: Path) -> Iterator[None]:
                 os.umask(_saved)
 
 
+def _others_reach(d: Path) -> bool:
+    """Whether every local user can get to ``d``'s entries: each directory from the root down to it lets
+    others search it (a database in a 0700 home is out of their reach whatever its own mode)."""
+    for p in (d, *d.parents):
+        try:
+            if not os.stat(p).st_mode & stat.S_IXOTH:
+                return False
+        except OSError:
+            return False
+    return True
+
+
 def exposure(db: Path) -> list[str]:
     """What about the database ``db`` other local users can read or change, in words (empty: nothing)."""
-    found = []
+    found: list[str] = []
+    if not _others_reach(db.absolute().parent):
+        return found
     for p, what in ((db, "the database"), (db.with_name(db.name + ".wal"), "its WAL")):
         try:
             st = os.stat(p)

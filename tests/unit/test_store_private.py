@@ -124,7 +124,7 @@ def test_links_planted_beside_the_database_are_never_followed(tmp_path):
         (tmp_path / name).symlink_to(victim)
     with pytest.raises(StoreError, match="is a symbolic link; Lokifi does not follow links"):
         Store(db).set_kv("k", "v")
-    with pytest.raises(StoreError, match="Cannot create the collector lock"):
+    with pytest.raises(StoreError, match=r"collector\.lock is a symbolic link; Lokifi does not follow links"):
         WriterLock(db).acquire()
     (tmp_path / "db.duckdb.collector.lock").unlink()
     lk = WriterLock(db)
@@ -160,22 +160,43 @@ def test_a_planted_wal_or_a_link_to_nothing_is_refused_a_link_to_a_database_is_n
 
 
 def test_exposure_names_a_world_readable_database_and_a_directory_others_write(tmp_path):
-    s = Store(tmp_path / "db.duckdb")
-    s.set_kv("k", "v")
-    assert exposure(s.path) == []
-    os.chmod(s.path, 0o644)
-    os.chmod(tmp_path, 0o1777)  # noqa: S103 - the shared directory under test
+    import shutil
+    import tempfile
+
+    top = Path(tempfile.mkdtemp(prefix="lokifi-reach-"))  # under /tmp: others can get there (tmp_path's parents: no)
     try:
-        found = exposure(s.path)
+        os.chmod(top, 0o755)  # noqa: S103 - a directory others can search, as a home often is
+        s = Store(top / "db.duckdb")
+        s.set_kv("k", "v")
+        assert exposure(s.path) == []
+        os.chmod(s.path, 0o644)
+        os.chmod(top, 0o1777)  # noqa: S103 - the shared directory under test
+        try:
+            found = exposure(s.path)
+        finally:
+            os.chmod(top, 0o755)  # noqa: S103
+        assert found[0].startswith(f"{s.path}: the database is readable by every local user (mode 0644)")
+        assert f"`chmod o-rw {s.path}`" in found[0]
+        assert found[1].startswith(f"{top}: the database's directory can be written by every local user")
+        os.chmod(top, 0o700)  # a private home: a 0644 database in it is out of others' reach
+        assert exposure(s.path) == []
     finally:
-        os.chmod(tmp_path, 0o700)
-    assert found[0].startswith(f"{s.path}: the database is readable by every local user (mode 0644)")
-    assert f"`chmod o-rw {s.path}`" in found[0]
-    assert found[1].startswith(f"{tmp_path}: the database's directory can be written by every local user")
+        shutil.rmtree(top, ignore_errors=True)
 
 
 def test_a_real_command_makes_the_default_data_directory_and_database_private(tmp_path):
-    home = tmp_path / "home"
+    import shutil
+    import tempfile
+
+    top = Path(tempfile.mkdtemp(prefix="lokifi-home-"))  # under /tmp: others can get there (tmp_path's parents: no)
+    os.chmod(top, 0o755)  # noqa: S103 - a directory others can search, as a home often is
+    try:
+        _private_data_directory(top / "home")
+    finally:
+        shutil.rmtree(top, ignore_errors=True)
+
+
+def _private_data_directory(home: Path) -> None:
     env = {**os.environ, "LOKIFI_HOME": str(home)}
     r = subprocess.run(
         [sys.executable, "-c", "import os; os.umask(0o022); from lokifi_tui.cli.main import cli; cli()", "error"]
@@ -188,7 +209,13 @@ def test_a_real_command_makes_the_default_data_directory_and_database_private(tm
     db = home / "data" / "lokifi.duckdb"
     assert mode(home) == 0o700 and mode(home / "data") == 0o700
     assert mode(db) == 0o600 and mode(db.with_name("lokifi.duckdb.lock")) == 0o600
-    os.chmod(db, 0o644)  # as an older Lokifi made it: kept, and named
+    os.chmod(db, 0o644)  # as an older Lokifi made it: kept; out of others' reach in the 0700 directory
+    info = subprocess.run(
+        [sys.executable, "-m", "lokifi_tui.cli.main", "db", "info"], capture_output=True, text=True, env=env
+    )
+    assert "readable by every local user" not in info.stdout
+    for d in (home, home / "data"):
+        os.chmod(d, 0o755)  # noqa: S103 - ... and as an older Lokifi made its directories: named
     info = subprocess.run(
         [sys.executable, "-m", "lokifi_tui.cli.main", "db", "info"], capture_output=True, text=True, env=env
     )
