@@ -227,6 +227,13 @@ def backfill_journal(
                 written += _forward(store, host, None, None)
     except JournalError as exc:
         return written, str(exc)
+    if started is None and cursor is not None:
+        return written, "an older Lokifi did not store where it started reading the journal: its past is not read"
+    if started is None and not forward:
+        return written, (
+            "the running collector has not stored where it started reading the journal yet (it does with its "
+            "first write, within 30 s): run `lokifi backfill` again then to read the journal's past"
+        )
     return written, None
 
 

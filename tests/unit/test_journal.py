@@ -190,3 +190,12 @@ def test_with_a_collector_running_backfill_leaves_new_entries_to_it(journal, tmp
         f.write(json.dumps(entry(9, now + dt.timedelta(seconds=1), "app.service", "new")) + "\n")
     assert backfill_journal(store, "h", now - dt.timedelta(days=7), forward=False) == (1, None)
     assert "new" not in _messages(store)
+
+
+def test_backfill_before_the_collector_stored_its_start_says_to_run_again(journal, tmp_path, _isolated_home):
+    from analytics.sources.journal import backfill_journal
+
+    data, now = journal
+    store, _cfg = _journal_store(tmp_path, _isolated_home)
+    n, problem = backfill_journal(store, "h", now - dt.timedelta(days=7), forward=False)
+    assert n == 0 and "run `lokifi backfill` again" in (problem or "")
