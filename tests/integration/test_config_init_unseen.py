@@ -5,9 +5,11 @@ init --dry-run` run as another user (nobody), as a person without root runs it o
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
+import stat
 import subprocess
 import sys
 import tempfile
@@ -24,15 +26,47 @@ NOBODY = 65534
 SETPRIV = shutil.which("setpriv")  # (util-linux; Python's subprocess(user=) cannot run this venv's python here)
 
 
+def _as_nobody(argv: list[str], **kw) -> subprocess.CompletedProcess:
+    return subprocess.run([SETPRIV, f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups", *argv], **kw)
+
+
+@contextlib.contextmanager
+def _python_environment_open_to_nobody():
+    """The other user must reach this Python's packages and the repository: a virtualenv made under a
+    private temporary directory (as CI makes one) is out of its reach. Directories on the way that others
+    cannot search are opened for the test (search only, o+x) and closed again."""
+    import click
+
+    env = {"PATH": os.environ["PATH"], "PYTHONPATH": str(REPO)}
+    changed = []
+    try:
+        for top in (Path(click.__file__).parent, REPO, Path(sys.executable).parent):
+            for d in (top, *top.parents):
+                st = os.stat(d)
+                if not st.st_mode & stat.S_IXOTH:
+                    os.chmod(d, stat.S_IMODE(st.st_mode) | stat.S_IXOTH)
+                    changed.append((d, stat.S_IMODE(st.st_mode)))
+        probe = _as_nobody([sys.executable, "-c", "import click, duckdb, lokifi_tui"], env=env, capture_output=True)
+        if probe.returncode != 0:
+            pytest.skip(f"the other user cannot run this Python environment: {probe.stderr.decode()[-200:]}")
+        yield
+    finally:
+        for d, mode in reversed(changed):
+            os.chmod(d, mode)
+
+
 @pytest.mark.skipif(
     not hasattr(os, "geteuid") or os.geteuid() != 0, reason="starting a command as another user needs root"
 )
 def test_another_users_listener_is_proposed_saying_its_uptime_is_unknown():
-    with tempfile.TemporaryDirectory() as home, http_server(stable_test_port()) as (_, port):
+    with (
+        _python_environment_open_to_nobody(),
+        tempfile.TemporaryDirectory() as home,
+        http_server(stable_test_port()) as (_, port),
+    ):
         os.chown(home, NOBODY, NOBODY)  # (the other user's Lokifi home)
-        res = subprocess.run(
-            [SETPRIV, f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups", sys.executable]
-            + ["-m", "lokifi_tui.cli.entry", "--config", f"{home}/c.toml"]
+        res = _as_nobody(
+            [sys.executable, "-m", "lokifi_tui.cli.entry", "--config", f"{home}/c.toml"]
             + ["config", "init", "--dry-run", "--logs", home],
             cwd=home,
             env={"PATH": os.environ["PATH"], "PYTHONPATH": str(REPO), "LOKIFI_HOME": home, "NO_COLOR": "1"},
