@@ -9,18 +9,20 @@ import unicodedata
 
 from hypothesis import given, strategies as st
 
-from analytics.common.unseen import UNSEEN, VISIBLE_MARKS, json_escape_of
+from analytics.common.unseen import IGNORABLE, UNSEEN, VISIBLE_MARKS, json_escape_of
 from lokifi_tui.cli.output import inert, json_text, plain
 from lokifi_tui.widgets.safe import clean
 
 CATEGORIES = {"Cc", "Cf", "Zl", "Zp", "Cs"}
-HOSTILE = "x \u2028 \u2029 \u061c \u180e \ufff9 \U000e0001 \u202e \u200b \x9b \x1b[2J \ud800 y"
+HOSTILE = "x \u2028 \u2029 \u061c \u180e \ufff9 \U000e0001 \u202e \u200b \x9b \x1b[2J \ud800 \u3164 \U000e0101 y"
 
 
 def test_the_class_is_every_unseen_code_point_of_the_unicode_database():
     for cp in range(sys.maxunicode + 1):
         ch = chr(cp)
-        unseen = unicodedata.category(ch) in CATEGORIES and ch not in "\t\n" and cp not in VISIBLE_MARKS
+        unseen = (unicodedata.category(ch) in CATEGORIES and ch not in "\t\n" and cp not in VISIBLE_MARKS) or (
+            cp in IGNORABLE
+        )
         if bool(UNSEEN.match(ch)) != unseen and unicodedata.unidata_version == "14.0.0":
             raise AssertionError(f"U+{cp:04X} ({unicodedata.category(ch)}): {'missing' if unseen else 'extra'}")
         if unseen:  # a later Unicode may add some: those must be added here
@@ -28,7 +30,15 @@ def test_the_class_is_every_unseen_code_point_of_the_unicode_database():
 
 
 def _raw(text: str) -> list[str]:
-    return [f"U+{ord(c):04X}" for c in text if unicodedata.category(c) in CATEGORIES and c not in "\t\n"]
+    return [
+        f"U+{ord(c):04X}"
+        for c in text
+        if (unicodedata.category(c) in CATEGORIES and c not in "\t\n") or ord(c) in IGNORABLE
+    ]
+
+
+def test_an_emoji_keeps_its_variation_selector():
+    assert clean("\u26a0\ufe0f disk full") == "\u26a0\ufe0f disk full"
 
 
 def test_cli_text_json_and_dashboard_show_each_one_escaped():
