@@ -412,7 +412,11 @@ def write_text(path: Path, text: str, *, replace: bool = False) -> None:
         if not replace:
             raise FileExistsError(f"{path} already exists")
         mode = path.stat().st_mode & 0o7777
-        path.replace(path.with_name(path.name + ".bak"))
+        bak = path.with_name(path.name + ".bak")
+        try:
+            path.replace(bak)
+        except OSError as exc:  # (named: the error is about the backup, not the file)
+            raise OSError(exc.errno, f"cannot keep the old file as {bak}: {exc.strerror}") from None
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
