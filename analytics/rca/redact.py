@@ -123,8 +123,17 @@ _TOKEN_RULES: list[tuple[str, re.Pattern[str], int]] = [
         ),
         2,
     ),
-    # (not "bearer authentication", "basic interoperability": a credential is not one lowercase word)
-    ("bearer_token", re.compile(r"(?i)\b(bearer\s+)(?-i:(?![a-z]+\b))([A-Za-z0-9\-._~+/]{8,}=*)"), 2),
+    # (not "bearer authentication", "basic interoperability": a credential is not one lowercase word; nor
+    # "bearer expires_in=3600": a bearer token -- RFC 6750's b64token -- ends with its characters, or with
+    # the '=' padding after them where the token ends: a '=' that goes on is a key's)
+    (
+        "bearer_token",
+        re.compile(
+            r"(?i)\b(bearer\s+)(?-i:(?![a-z]+\b))"
+            r"([A-Za-z0-9\-._~+/]{8,}(?:=+(?=[\s,;\"'()\[\]{}]|$))?)(?![A-Za-z0-9\-._~+/=])"
+        ),
+        2,
+    ),
     ("basic_auth", re.compile(r"(?i)\b(basic\s+)(?-i:(?![a-z]+\b))([A-Za-z0-9+/]{12,}={0,2})"), 2),
 ]
 
@@ -397,6 +406,8 @@ class Redactor:
                 continue
             if redact_keys.KEYWORD.fullmatch(value.split(maxsplit=1)[0].rstrip(".,:;!?")):
                 continue  # "passwd: password updated": the word password is not a password
+            if any(redact_keys.kept_value(line, line.find(value)) for line in s.splitlines() if value in line):
+                continue  # "passwd: all authentication tokens updated", token_type=bearer: the key rules left it
             n = s.count(value)
             if n:
                 counts["secret"] += n

@@ -7,8 +7,10 @@ a separator and a blank (``password: correct horse battery staple``, ``pass phra
 YAML, INI files and prose write one): that runs on to the end of the line, a sentence's end, a
 delimiter or the next ``key=``/``key:`` field. Not a value: a placeholder, a mask, a variable reference,
 a counter (``max_tokens=100``), a file's line and column (``secrets.c:85:40:``), a key that is a file
-name followed by prose (``src/passwd.c: Fix a leak``), or the word password itself (``passwd: password
-updated``).
+name followed by prose (``src/passwd.c: Fix a leak``), the word password itself (``passwd: password
+updated``), a word naming a property of a secret (``token_type=bearer``: the key goes on past the
+secret's name), a test's result (``PASS: test_login``) or a passwd program's message (``passwd: all
+authentication tokens updated successfully.``).
 """
 
 from __future__ import annotations
@@ -59,8 +61,31 @@ _MAX_WORDS = 12
 _RUNS_ON_KEY = re.compile(r"(?i)(?:pass(?:word|wd|phrase)|pwd|pw)$")
 
 
+#: a key that names the secret itself ends with its name (access_token, client_secret, secret_key); one
+#: that goes on (token_type, secret_name, tokenEndpoint) names a property of it
+_NAMES_SECRET = re.compile(r"(?i)(?:" + SECRET_WORDS + r")(?:[_\-.]?(?:key|value)s?)?$")
+#: a property's value that is a word, not a secret: bearer, Bearer, refresh_token, client-credentials
+_WORD = r"(?:[A-Za-z][a-z]{0,15}|[A-Z]{1,16})"
+_PLAIN_WORDS = re.compile(_WORD + r"(?:[_\-]" + _WORD + r"){0,3}")
+#: a test runner's result (automake's "PASS: test_login", Go's "--- PASS: TestLogin"), not a key named pass
+_TEST_RESULT = re.compile(r"X?PASS")
+
+
 def _kind(key: str) -> str:
     return "password" if re.search(r"pass|pwd|pw$", key.lower()) else "secret"
+
+
+def secret_shaped(word: str) -> bool:
+    """A digit with letters, a symbol inside, or a capital after a small letter: not a plain word."""
+    if word.startswith(("-", "/", "~", "$")) or "://" in word:
+        return False  # a flag, a path, a variable, a URL (the URL rules' own)
+    has_alpha = any(c.isalpha() for c in word)
+    has_digit = any(c.isdigit() for c in word)
+    return (
+        (has_alpha and has_digit)
+        or re.search(r"\w[^\w\s]+\w", word) is not None
+        or re.search(r"[a-z][A-Z]", word) is not None
+    )
 
 
 def _quote_of(val: str) -> str:
@@ -71,8 +96,13 @@ def _keep(key: str, sep: str, val: str) -> bool:
     """Whether ``key sep val`` is not a secret value after all."""
     quote = _quote_of(val)
     inner = val[1:-1] if quote else val
+    kind = _kind(key)
     if PARTIAL.search(inner) or TRIVIAL_VALUE.match(inner.strip()):
         return True
+    if _TEST_RESULT.fullmatch(key) and re.fullmatch(r":\s+", sep):
+        return True  # PASS: test_login (3 assertions)
+    if kind != "password" and not _NAMES_SECRET.search(key) and _PLAIN_WORDS.fullmatch(inner):
+        return True  # token_type=bearer, "secret_name": "db-creds": a property of a secret, not one
     low = key.lower()
     # "tokens_used: 42" or "max_tokens=100" are counters, not secrets
     if inner.isdigit() and ("tokens" in low or "count" in low):
@@ -86,7 +116,7 @@ def _keep(key: str, sep: str, val: str) -> bool:
     # "signing-key.asc: Rename", "pre_shared_key: limit", "auth=basic": a key named in prose (or a bare auth=),
     # followed by a plain lowercase word, is not a secret value (a password is redacted whatever it looks like)
     return (
-        _kind(key) == "secret"
+        kind != "password"
         and not quote
         and (sep.strip() == ":" or low == "auth")
         and re.fullmatch(r"[a-z]{1,12}", inner) is not None
@@ -111,6 +141,46 @@ def _runs_on(s: str, end: int) -> int:
     return end
 
 
+#: a program of the passwd family (passwd, chpasswd, gpasswd, smbpasswd ...) naming itself before its message
+_PASSWD_PROGRAM = re.compile(r"(?<![\w.\-])[a-z]*passwd:[ \t]+$")
+
+
+#: PAM's log prefix, pam_unix(passwd:chauthtok): a service and a management group, not a key and its value
+_PAM_PREFIX = re.compile(r"\bpam_\w+\([\w.\-]*:$")
+
+
+def program_text(s: str, start: int) -> bool:
+    """Whether the text at ``start``, after a name of the passwd family and a colon, is a program's text
+    and no value: the message a program of the family writes after its name (``passwd: all authentication
+    tokens updated successfully.``, ``chpasswd: (user bob) ...``: more than one word, the first not shaped
+    like a secret -- a single value there, ``passwd: $6$...`` as cloud-init holds one, is a password), or
+    the management group in PAM's prefix (``pam_unix(passwd:chauthtok)``)."""
+    if _PAM_PREFIX.search(s, max(0, start - 64), start):
+        return True
+    words = s[start:].split("\n", 1)[0].split()
+    return (
+        _PASSWD_PROGRAM.search(s, max(0, start - 64), start) is not None
+        and len(words) > 1
+        and not secret_shaped(words[0])
+    )
+
+
+def kept_value(s: str, start: int) -> bool:
+    """Whether the text at ``start`` is a value the key rules read and left: a program's text after its
+    name (:func:`program_text`) or the value of a key that is no secret (``token_type=bearer``, a property of
+    one) -- what detect-secrets' keyword detector, which knows neither, must leave too."""
+    if start < 0:
+        return False
+    if program_text(s, start):
+        return True
+    for m in _KEY_VALUE.finditer(s, max(0, start - 80)):
+        if m.start("val") > start:
+            break
+        if start < m.end("val"):
+            return _keep(m.group("key"), m.group("sep"), m.group("val"))
+    return False
+
+
 def key_values(s: str, counts: Counter[str]) -> str:
     """Replace the values of secret-named keys, the key and its separator kept."""
     for pattern in (_KEY_VALUE, _ENV_CREDENTIAL):
@@ -121,6 +191,8 @@ def key_values(s: str, counts: Counter[str]) -> str:
                 continue
             key, sep, val = m.group("key"), m.group("sep"), m.group("val")
             if _keep(key, sep, val):
+                continue
+            if program_text(s, m.start("val")):
                 continue
             kind = _kind(key)
             quote = _quote_of(val)
@@ -172,8 +244,11 @@ __all__ = [
     "PLACEHOLDER",
     "SECRET_WORDS",
     "TRIVIAL_VALUE",
+    "kept_value",
     "key_values",
     "ph",
+    "program_text",
     "redact_data",
     "secret_key_kind",
+    "secret_shaped",
 ]

@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from analytics.rca.redact_keys import KEYWORD, PARTIAL, TRIVIAL_VALUE
+from analytics.rca.redact_keys import KEYWORD, PARTIAL, TRIVIAL_VALUE, secret_shaped
 
 #: (kind, pattern, group holding the secret)
 PROSE_RULES: list[tuple[str, re.Pattern[str], int]] = [
@@ -160,19 +160,6 @@ def _not_a_value(word: str) -> bool:
     )
 
 
-def _secret_shaped(word: str) -> bool:
-    """A digit with letters, a symbol inside, or a capital after a small letter: not a plain word."""
-    if word.startswith(("-", "/", "~", "$")) or "://" in word:
-        return False  # a flag, a path, a variable, a URL (the URL rules' own)
-    has_alpha = any(c.isalpha() for c in word)
-    has_digit = any(c.isdigit() for c in word)
-    return (
-        (has_alpha and has_digit)
-        or re.search(r"\w[^\w\s]+\w", word) is not None
-        or re.search(r"[a-z][A-Z]", word) is not None
-    )
-
-
 def _plain_word(word: str) -> bool:
     """An English word by its form: a participle, adjective or adverb (is required, was given, is incorrect)."""
     parts = word.lower().split("-")  # auto-generated, read-only: the last part says
@@ -205,7 +192,7 @@ def prose_passwords(s: str, replace: Callable[[str, str], str]) -> str:
                 continue  # $PWD is /home/bob: a working directory
             if _plain_word(word):
                 continue
-        elif (link is None and m.group(1).lower() not in _STRONG) or not _secret_shaped(word):
+        elif (link is None and m.group(1).lower() not in _STRONG) or not secret_shaped(word):
             continue  # set to expire, password reset: a plain word names something
         spans.append((tok.start(1) + a, tok.start(1) + b))
     return replace_spans(s, spans, "password", replace)

@@ -90,6 +90,22 @@ BENIGN = [
     "* src/passwd.c: Fix a memory leak.",
     "order 4111111111111112 shipped; offset:4398046511104 ok",
     "card 4111.1111.1111.1112 is not one",
+    # passwd(1) and PAM about passwords, test runners' results, OAuth's token properties
+    "passwd: all authentication tokens updated successfully.",
+    "passwd: Authentication token manipulation error",
+    "passwd: user 'bob' does not exist",
+    "chpasswd: (user bob) pam_chauthtok() failed, error: Authentication token manipulation error",
+    "passwd[12]: pam_unix(passwd:chauthtok): password changed for bob",
+    "PASS: test_login (3 assertions)",
+    "PASS test_x",
+    "FAIL: test_login",
+    "--- PASS: TestLogin (0.00s)",
+    "PASS  src/App.test.js",
+    "token_type=bearer expires_in=3600",
+    "token_type=bearer expires_in=<*>",
+    '{"token_type": "Bearer", "expires_in": 3600}',
+    "token_type_hint=refresh_token",
+    "secret_name=db-creds",
 ]
 
 

@@ -54,6 +54,7 @@ from analytics.rca.redact_prose import FUNCTION_WORDS
         ("p\u0430ssw\u043erd=Hunter2cyr", "password=[REDACTED:password]"),
         ("pass\u200bword=Hunter2zw", "password=[REDACTED:password]"),
         ("\uff50\uff41\uff53\uff53\uff57\uff4f\uff52\uff44\uff1dHunter2fw", "password=[REDACTED:password]"),
+        ("token_type=bearer access_token=Sunshine99abc", "token_type=bearer access_token=[REDACTED:secret]"),
     ],
 )
 def test_each_form_is_redacted_and_the_rest_kept(line, shown):
