@@ -10,9 +10,9 @@ lookalike letters in a secret's name folded), then removes, in this order:
 3. passwords in URLs (``scheme://user:password@host``, and ``scheme://user:pass`` cut before its ``@``)
    and secret query parameters;
 4. values of secret-sounding keys (:mod:`.redact_keys`: ``password=``, ``"api_key": "..."``,
-   ``Password: a pass phrase``, ``REDISCLI_AUTH=``), ``--token x``; passwords on command lines, audit
-   records, payment cards, IBANs, encoded credentials (:mod:`.redact_cli`); passwords in prose, SQL and
-   protocol traces (:mod:`.redact_prose`);
+   ``Password: a pass phrase``, ``REDISCLI_AUTH=``, ``PIN: 4821``, ``<password>...</password>``),
+   ``--token x``; passwords on command lines, audit records, payment cards, IBANs, encoded credentials
+   (:mod:`.redact_cli`); passwords in prose, SQL and protocol traces (:mod:`.redact_prose`);
 5. anything detect-secrets' regex and keyword plugins still find (its maintained detectors);
 6. long high-entropy tokens that look random (mixed case + digits, changing character class as random
    text does -- names and identifiers do not);

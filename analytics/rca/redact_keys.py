@@ -1,6 +1,8 @@
 """Values named as secrets: ``password=``, ``"api_key": "..."``, ``Password: a pass phrase``,
-``REDISCLI_AUTH=...``, ``psk="..."``, and the string values of a parsed JSON document whose key names a
-secret (:func:`redact_data`, which redacts every other string of the document too).
+``REDISCLI_AUTH=...``, ``psk="..."``, ``PIN: 4821``, the text of XML elements named as secrets
+(``<wsse:Password>...</wsse:Password>``, ``<entry key="db.password">...</entry>``: :func:`xml_values`),
+and the string values of a parsed JSON document whose key names a secret (:func:`redact_data`, which
+redacts every other string of the document too).
 
 A value runs to the first blank, comma, semicolon or closing bracket -- except a password written after
 a separator and a blank (``password: correct horse battery staple``, ``pass phrase = two words``, as
@@ -34,7 +36,8 @@ SECRET_WORDS = (
     r"pass(?:word|wd|phrase)?|pwd|secret|token|api[_\-]?key|apikey|access[_\-]?key|private[_\-]?key|"  # noqa: S105
     r"client[_\-]?secret|credentials?|auth[_\-]?key|session[_\-]?(?:id|key|token)|cookie|signature|"
     r"dsn|conn(?:ection)?[_\-]?str(?:ing)?|account[_\-]?key|shared[_\-]?key|encryption[_\-]?key|"
-    r"master[_\-]?key|signing[_\-]?key|webhook[_\-]?secret|license[_\-]?key|authtok|(?<![a-z])psk(?![a-z])|pw(?![a-z])"
+    r"master[_\-]?key|signing[_\-]?key|webhook[_\-]?secret|license[_\-]?key|authtok|(?<![a-z])psk(?![a-z])|pw(?![a-z])|"
+    r"(?<![a-z])pin(?:[_\-]?code)?(?![a-z])"
 )
 _KEY = r"[A-Za-z0-9_.\-]*(?:" + SECRET_WORDS + r")[A-Za-z0-9_.\-]*"
 _VALUE = r"\[(?:REDACTED:[a-z_]+|EMAIL|IP|HOST)\]|\"(?:[^\"\\]|\\.)*\"|'(?:[^'\\]|\\.)*'|[^\s,;'\"}\])]+"
@@ -61,6 +64,9 @@ _MAX_WORDS = 12
 _RUNS_ON_KEY = re.compile(r"(?i)(?:pass(?:word|wd|phrase)|pwd|pw)$")
 
 
+#: a personal identification number's key (pin, PIN, sim_pin, pincode): its value is a secret when it is
+#: one, 4 to 12 digits (ISO 9564); anything else names a pin of another kind (gpio pin=17, pin = in)
+_PIN_KEY = re.compile(r"(?i)(?<![a-z])pin(?:[_\-]?code)?$")
 #: a key that names the secret itself ends with its name (access_token, client_secret, secret_key); one
 #: that goes on (token_type, secret_name, tokenEndpoint) names a property of it
 _NAMES_SECRET = re.compile(r"(?i)(?:" + SECRET_WORDS + r")(?:[_\-.]?(?:key|value)s?)?$")
@@ -72,6 +78,8 @@ _TEST_RESULT = re.compile(r"X?PASS")
 
 
 def _kind(key: str) -> str:
+    if _PIN_KEY.search(key):
+        return "pin"
     return "password" if re.search(r"pass|pwd|pw$", key.lower()) else "secret"
 
 
@@ -97,6 +105,8 @@ def _keep(key: str, sep: str, val: str) -> bool:
     quote = _quote_of(val)
     inner = val[1:-1] if quote else val
     kind = _kind(key)
+    if kind == "pin":  # PIN: 4821 -- a personal identification number is one (gpio pin=17, "safety_pin": "x" not)
+        return re.fullmatch(r"\d{4,12}", inner.strip()) is None
     if PARTIAL.search(inner) or TRIVIAL_VALUE.match(inner.strip()):
         return True
     if _TEST_RESULT.fullmatch(key) and re.fullmatch(r":\s+", sep):
@@ -183,6 +193,7 @@ def kept_value(s: str, start: int) -> bool:
 
 def key_values(s: str, counts: Counter[str]) -> str:
     """Replace the values of secret-named keys, the key and its separator kept."""
+    s = xml_values(s, counts)
     for pattern in (_KEY_VALUE, _ENV_CREDENTIAL):
         out: list[str] = []
         last = 0
@@ -204,6 +215,78 @@ def key_values(s: str, counts: Counter[str]) -> str:
             last = end
         out.append(s[last:])
         s = "".join(out)
+    return s
+
+
+# --- XML: <password>x</password>, <wsse:Password>x</wsse:Password>, <entry key="db.password">x</entry> -------
+_XML_TAG = re.compile(r"<(?P<tag>[A-Za-z_][\w.\-]*(?::[A-Za-z_][\w.\-]*)?)(?P<attrs>\s[^<>]*?)?(?P<empty>/?)>")
+_XML_ATTR = re.compile(r"(?<![\w.\-:])(?P<name>[A-Za-z_][\w.\-:]*)\s*=\s*(?P<q>[\"'])(?P<val>[^\"'<>]*)(?P=q)")
+_SECRET_KEY = re.compile(r"(?i)" + _KEY)
+
+
+def _xml_secret(tag: str, attrs: dict[str, re.Match[str]]) -> tuple[str, re.Match[str] | None] | None:
+    """The secret's name an element carries and the attribute holding its value, if any: its own name
+    without a namespace (``wsse:Password``), or its ``key``/``name`` attribute's value (``<entry
+    key="db.password">``, ``<add key="ApiKey" value="...">``, ``<input name="password" value="...">``)."""
+    local = tag.rsplit(":", 1)[-1]
+    if _SECRET_KEY.fullmatch(local):
+        return local, None
+    for name in ("key", "name"):
+        a = attrs.get(name)
+        if a is not None and _SECRET_KEY.fullmatch(a.group("val")):
+            return a.group("val"), attrs.get("value")
+    return None
+
+
+#: where a text was cut short: an ellipsis (and the mark of a cut) ends it
+_CUT = re.compile(r"([^\s<]+?)(?:\.\.\.|\u2026)(?:\s*\[cut\])?\s*")
+
+
+def _element_text(s: str, start: int, tag: str) -> tuple[int, int] | None:
+    """The span of element ``tag``'s text from ``start`` (after its opening tag) up to its closing tag,
+    blanks around it left out (a CDATA section is text too); or, with no tag after it, the one word that
+    ends a text cut short there (``<password>Sunsh...``). Text followed by another tag is not the
+    element's (``<input name="password"> remember me</label>``); nor is text that no closing tag or cut
+    ends (``socks5h://<user>:<password>@proxy``: a placeholder's name)."""
+    closing = "(?i:</" + re.escape(tag) + r"\s*>)"
+    cdata = re.match(r"\s*<!\[CDATA\[(.*?)\]\]>\s*(?=" + closing + ")", s[start:], re.DOTALL)
+    if cdata:
+        return start + cdata.start(1), start + cdata.end(1)
+    end = s.find("<", start)
+    if end < 0:
+        cut = _CUT.fullmatch(s, start)
+        return (start, cut.end(1)) if cut else None
+    text = s[start:end]
+    core = text.strip()
+    if not core or not re.match(closing, s[end:]):
+        return None
+    a = start + text.index(core)
+    return a, a + len(core)
+
+
+def xml_values(s: str, counts: Counter[str]) -> str:
+    """Replace the text of XML elements named as secrets, up to their closing tag (``</``): a password in
+    an element runs to its end, blanks and all; or, where the element is a key's entry holding a ``value``
+    attribute, that value. Text that no closing tag follows is a value only where the text was cut short
+    there (``<password>Sunsh...``): ``usage: login <password> [file]`` names an argument."""
+    if "<" not in s:
+        return s
+    spans: list[tuple[int, int, str]] = []
+    for m in _XML_TAG.finditer(s):
+        attrs = {a.group("name").lower(): a for a in _XML_ATTR.finditer(m.group("attrs") or "")}
+        found = _xml_secret(m.group("tag"), attrs)
+        if found is None:
+            continue
+        key, value = found
+        if value is not None:
+            span: tuple[int, int] | None = (m.start("attrs") + value.start("val"), m.start("attrs") + value.end("val"))
+        else:
+            span = None if m.group("empty") else _element_text(s, m.end(), m.group("tag"))
+        if span is not None and not _keep(key, ">", s[span[0] : span[1]]):
+            spans.append((*span, _kind(key)))
+    for a, b, kind in sorted(spans, reverse=True):
+        counts[kind] += 1
+        s = s[:a] + ph(kind) + s[b:]
     return s
 
 
@@ -251,4 +334,5 @@ __all__ = [
     "redact_data",
     "secret_key_kind",
     "secret_shaped",
+    "xml_values",
 ]

@@ -90,7 +90,7 @@ BENIGN = [
     "* src/passwd.c: Fix a memory leak.",
     "order 4111111111111112 shipped; offset:4398046511104 ok",
     "card 4111.1111.1111.1112 is not one",
-    # passwd(1) and PAM about passwords, test runners' results, OAuth's token properties
+    # passwd(1) and PAM about passwords, test runners' results, OAuth's token properties, what is no password
     "passwd: all authentication tokens updated successfully.",
     "passwd: Authentication token manipulation error",
     "passwd: user 'bob' does not exist",
@@ -106,6 +106,10 @@ BENIGN = [
     '{"token_type": "Bearer", "expires_in": 3600}',
     "token_type_hint=refresh_token",
     "secret_name=db-creds",
+    "usage: login <user> <password> [file]",
+    'proxy_url="socks5h://<username>:<password>@proxy-host"',
+    "gpio pin=17",
+    "iconv_ibp pin = in;",
 ]
 
 

@@ -54,11 +54,38 @@ from analytics.rca.redact_prose import FUNCTION_WORDS
         ("p\u0430ssw\u043erd=Hunter2cyr", "password=[REDACTED:password]"),
         ("pass\u200bword=Hunter2zw", "password=[REDACTED:password]"),
         ("\uff50\uff41\uff53\uff53\uff57\uff4f\uff52\uff44\uff1dHunter2fw", "password=[REDACTED:password]"),
+        # the sweep's: XML elements named as secrets (or keyed by one), their text up to the closing tag
+        ("<wsse:Password>Sunshine99</wsse:Password>", "<wsse:Password>[REDACTED:password]</wsse:Password>"),
+        ("<Password>Sunshine98</Password>", "<Password>[REDACTED:password]</Password>"),
+        ("<ns:password>two words</ns:password>", "<ns:password>[REDACTED:password]</ns:password>"),
+        ('<entry key="db.password">Sunshine97</entry>', '<entry key="db.password">[REDACTED:password]</entry>'),
+        ('<add key="ApiKey" value="Sunshine96"/>', '<add key="ApiKey" value="[REDACTED:secret]"/>'),
+        ("<secret>hunter</secret>", "<secret>[REDACTED:secret]</secret>"),
+        ("<token>abc</token>", "<token>[REDACTED:secret]</token>"),
+        ("<apiKey>abcdef</apiKey>", "<apiKey>[REDACTED:secret]</apiKey>"),
+        ("<credential>letmein</credential>", "<credential>[REDACTED:secret]</credential>"),
+        ("<password><![CDATA[Sun<99]]></password>", "<password><![CDATA[[REDACTED:password]]]></password>"),
+        ("<password>\n  Sunshine95\n</password>", "<password>\n  [REDACTED:password]\n</password>"),
+        ("sent <password>Sunsh...", "sent <password>[REDACTED:password]..."),  # cut inside the element
+        ("pin=4821 ok", "pin=[REDACTED:pin] ok"),
+        ("PIN: 4821", "PIN: [REDACTED:pin]"),
+        ('{"sim_pin": "0000"}', '{"sim_pin": "[REDACTED:pin]"}'),
         ("token_type=bearer access_token=Sunshine99abc", "token_type=bearer access_token=[REDACTED:secret]"),
     ],
 )
 def test_each_form_is_redacted_and_the_rest_kept(line, shown):
     assert redact(line).text == shown
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "<password>XXXX</password>",
+        "<password>${DB_PASSWORD}</password>",
+    ],
+)
+def test_a_mask_or_a_variable_where_a_password_stands_is_kept(line):
+    assert redact(line).text == line
 
 
 def test_russian_and_greek_words_are_not_folded():
@@ -106,6 +133,8 @@ _password = st.tuples(
             'a0="mysql" a1="-uroot" a2="-p{p}"',
             "p\u0430ssword={p}",
             "pass\u200bword={p}",
+            "<wsse:Password>{p}</wsse:Password>",
+            '<entry key="db.password">{p}</entry>',
         ]
     ),
 )
@@ -116,11 +145,40 @@ def test_a_password_in_any_of_the_reviews_forms_never_survives(password, form):
     assert redact(once.text).text == once.text  # stable: the cache key depends on it
 
 
+@settings(max_examples=100, deadline=None)
+@given(
+    digits=st.text("0123456789", min_size=1, max_size=12),
+    form=st.sampled_from(["pin={d}", "PIN: {d}", "sim_pin = {d}", '{{"pin": "{d}"}}', "<pin>{d}</pin>"]),
+)
+def test_a_pin_of_four_digits_or_more_is_removed_and_a_board_pins_number_kept(digits, form):
+    line = "card setup: " + form.format(d=digits)
+    out = redact(line).text
+    if len(digits) >= 4:  # ISO 9564: a PIN has 4 to 12 digits
+        assert digits not in out and "[REDACTED:pin]" in out
+    else:  # gpio pin=17
+        assert out == line
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    name=st.sampled_from(
+        ["password", "Password", "wsse:Password", "ns:password", "db_password", "secret", "token", "apiKey"]
+    ),
+    words=st.lists(_password, min_size=1, max_size=3),
+    pad=st.sampled_from(["", " ", "\n  "]),
+)
+def test_an_xml_element_named_as_a_secret_keeps_none_of_its_text(name, words, pad):
+    text = " ".join(words)
+    line = f"soap fault for <{name}>{pad}{text}{pad}</{name}> at <host>h1</host>"
+    out = redact(line).text
+    assert all(w not in out for w in words) and f"<{name}>{pad}[REDACTED:" in out and "<host>h1</host>" in out
+
+
 #: (not the links themselves: "password are x" reads as "password is x", "is now x" as "is x")
 _FUNCTION = sorted(FUNCTION_WORDS - {"is", "was", "are", "were", "has", "have", "had", "will", "now"})
 #: a lowercase word that names no secret itself (pw, authtok, key ... each have rules of their own)
 _WORD = st.text("abcdefghijklmnopqrstuvwxyz", min_size=1, max_size=10).filter(
-    lambda w: not re.search(r"pw|pass|auth|key|token|secret|psk|cookie|dsn", w)
+    lambda w: not re.search(r"pw|pass|auth|key|token|secret|psk|pin|cookie|dsn", w)
 )
 
 
