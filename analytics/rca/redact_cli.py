@@ -1,15 +1,16 @@
 """Passwords on command lines: the redaction rules that need to read a line as a program reads its
 arguments, not as ``key=value`` text.
 
-Command lines are read the way the programs read them: for each program whose arguments carry a
-password (``curl -u user:pass``, ``sshpass -p``, ``redis-cli -a``, ``redis-cli AUTH``, ``mysql -pPASS``,
-``ldapsearch -w``, ``smbclient -U user%pass``, ``openssl -passin pass:X``, ``htpasswd -b FILE USER PASS``,
-``useradd -p``, ``net user NAME PASS``, ``nmcli ... password PASS``, ``wpa_passphrase SSID PASS`` ...), the
-arguments after its name are split like a shell would (quotes kept together) and the password part of
-each such argument is replaced. The table lists documented flags of those programs -- their manuals,
-not any log file. Any flag *named* like a password (``--http-password``, ``-storepass``,
-``--passphrase``) is caught by the generic flag rule in :mod:`analytics.rca.redact`. An audit record's
-command (EXECVE ``a0="mysql" a1="-uroot" a2="-pX"``, a PROCTITLE's hex) is read as the one line it is.
+Command lines are read the way the programs read them: for each program whose arguments carry a password
+(``curl -u user:pass``, ``sshpass -p``, ``redis-cli -a``, ``redis-cli AUTH``, ``mysql -pPASS``,
+``ldapsearch -w``, ``smbclient -U user%pass``, ``openssl -passin pass:X``, ``openssl passwd X``,
+``htpasswd -b FILE USER PASS``, ``useradd -p``, ``net user NAME PASS``, ``nmcli ... password PASS``,
+``wpa_passphrase SSID PASS`` ...), the arguments after its name are split like a shell would (quotes kept
+together) and the password part of each such argument is replaced. The table lists documented flags of
+those programs -- their manuals, not any log file. Any flag *named* like a password (``--http-password``,
+``-storepass``, ``--passphrase``) is caught by the generic flag rule in :mod:`analytics.rca.redact`. An
+audit record's command (EXECVE ``a0="mysql" a1="-uroot" a2="-pX"``, a PROCTITLE's hex) is read as the one
+line it is.
 
 Also here: Luhn-valid payment card numbers (plain, spaced, dashed or dotted; issuer digit 2-6), base64
 that decodes to ``user:password``, passwords fed to a program that reads one from its input (``echo X |
@@ -104,7 +105,14 @@ _POSITIONAL: tuple[tuple[str, str | None, int], ...] = (
     ("wpa_passphrase", None, 2),  # wpa_passphrase SSID PASSPHRASE
     ("redis-cli", "auth", -1),  # redis-cli AUTH [USER] PASSWORD: the last of one or two
     ("valkey-cli", "auth", -1),
+    ("openssl", "passwd", 0),  # openssl passwd [-1|-5|-6|-apr1 ...] [-salt S] PASSWORD...: every one
 )
+#: options of those sub-commands that take a value (which is then no positional argument)
+_OPTION_VALUES: dict[tuple[str, str | None], frozenset[str]] = {
+    ("openssl", "passwd"): frozenset(
+        {"-salt", "-in", "-rand", "-writerand", "-provider", "-provider-path", "-propquery"}
+    ),
+}
 _PROGRAM = re.compile(
     r"(?<![\w.\-])(?:[\w.\-]*/)?("
     + "|".join(re.escape(p) for p in sorted(set(_FLAGS) | {p for p, _, _ in _POSITIONAL}, key=len, reverse=True))
@@ -192,8 +200,21 @@ def command_lines(s: str, replace: Callable[[str, str], str]) -> str:
                 if at is None:
                     continue
                 rest = args[at + 1 :]
-            # options start with '-' (and with '/' for Windows' net)
-            positional = [(q, t) for q, t in rest if not t.startswith("-") and not (prog == "net" and t[:1] == "/")]
+            # options start with '-' (and with '/' for Windows' net); some take the argument after them
+            takes = _OPTION_VALUES.get((prog, sub), frozenset())
+            positional = [
+                (q, t)
+                for j, (q, t) in enumerate(rest)
+                if not t.startswith("-")
+                and not (prog == "net" and t[:1] == "/")
+                and (j == 0 or rest[j - 1][1] not in takes)
+            ]
+            if n == 0:  # every one
+                for q, t in positional:
+                    span = _value_span(t, "all")
+                    if span:
+                        spans.append((q + span[0], q + span[1]))
+                continue
             if n < 0:  # the last of one or two (AUTH [user] password)
                 positional = positional[:2]
             if positional and len(positional) >= n:
@@ -303,7 +324,8 @@ def cards(s: str, replace: Callable[[str, str], str]) -> str:
 #: programs that read a password from their standard input, as their manuals document it: sudo -S
 #: (--stdin), passwd (--stdin on Red Hat; Debian's reads the piped lines when run by root), chpasswd
 #: (user:password lines), any --password-stdin (docker, podman, helm, oras login), openssl's
-#: -pass/-passin stdin, sshpass with no -p/-f/-d/-e (it then reads stdin), --password-file=STDIN (kinit)
+#: -pass/-passin stdin and passwd -stdin, sshpass with no -p/-f/-d/-e (it then reads stdin),
+#: --password-file=STDIN (kinit)
 _STDIN_READER = re.compile(
     # the command itself (after blanks, ``env``-style assignments, and for passwd/chpasswd ``sudo [opts]``)
     r"\s*(?:\w+=\S*\s+)*(?:"
@@ -314,6 +336,7 @@ _STDIN_READER = re.compile(
 #: flags that make any program read its password from its input
 _STDIN_FLAG = re.compile(
     r"--password-stdin\b|\s-pass(?:in)?\s+stdin\b|--password-file[= ](?:STDIN|-|/dev/stdin)(?![\w/])"
+    r"|\bopenssl\s+passwd\b[^|;&\n]*\s-stdin\b"
 )
 
 

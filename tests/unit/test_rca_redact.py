@@ -110,6 +110,7 @@ BENIGN = [
     'proxy_url="socks5h://<username>:<password>@proxy-host"',
     "gpio pin=17",
     "iconv_ibp pin = in;",
+    "openssl passwd -stdin -6",
 ]
 
 

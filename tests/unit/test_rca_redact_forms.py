@@ -70,6 +70,9 @@ from analytics.rca.redact_prose import FUNCTION_WORDS
         ("pin=4821 ok", "pin=[REDACTED:pin] ok"),
         ("PIN: 4821", "PIN: [REDACTED:pin]"),
         ('{"sim_pin": "0000"}', '{"sim_pin": "[REDACTED:pin]"}'),
+        ("openssl passwd Sunshine99", "openssl passwd [REDACTED:password]"),
+        ("openssl passwd -6 -salt abc Sunshine99", "openssl passwd -6 -salt abc [REDACTED:password]"),
+        ("echo Sunshine99 | openssl passwd -1 -stdin", "echo [REDACTED:password] | openssl passwd -1 -stdin"),
         ("token_type=bearer access_token=Sunshine99abc", "token_type=bearer access_token=[REDACTED:secret]"),
     ],
 )
@@ -82,6 +85,7 @@ def test_each_form_is_redacted_and_the_rest_kept(line, shown):
     [
         "<password>XXXX</password>",
         "<password>${DB_PASSWORD}</password>",
+        "openssl passwd X",
     ],
 )
 def test_a_mask_or_a_variable_where_a_password_stands_is_kept(line):
@@ -135,6 +139,7 @@ _password = st.tuples(
             "pass\u200bword={p}",
             "<wsse:Password>{p}</wsse:Password>",
             '<entry key="db.password">{p}</entry>',
+            "openssl passwd -1 {p}",
         ]
     ),
 )
