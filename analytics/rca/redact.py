@@ -12,7 +12,8 @@ lookalike letters in a secret's name folded), then removes, in this order:
 4. values of secret-sounding keys (:mod:`.redact_keys`: ``password=``, ``"api_key": "..."``,
    ``Password: a pass phrase``, ``REDISCLI_AUTH=``, ``PIN: 4821``, ``<password>...</password>``),
    ``--token x``; passwords on command lines, audit records, payment cards, IBANs, encoded credentials
-   (:mod:`.redact_cli`); passwords in prose, SQL and protocol traces (:mod:`.redact_prose`);
+   (:mod:`.redact_cli`); passwords in prose, SQL and protocol traces (:mod:`.redact_prose`: FTP/POP3
+   ``PASS``, IMAP ``LOGIN``);
 5. anything detect-secrets' regex and keyword plugins still find (its maintained detectors);
 6. long high-entropy tokens that look random (mixed case + digits, changing character class as random
    text does -- names and identifiers do not);
@@ -168,7 +169,7 @@ _MYSQL_P = re.compile(r"(\bmysql(?:dump|admin)?\b[^\n]*?\s-p)((?![\"'])(?:\"(?:[
 #: what a value found where a password must be (a command line's password argument) can be without
 #: being one: a mask, a variable reference, a placeholder
 _PLACEHOLDER_VALUE = re.compile(
-    r"(?i)^(?:|\*+|x+|<[^>]*>|\$\{[^}]*\}|\$[A-Z_][A-Z0-9_]*|%s|redacted|hidden|stdin|(?:env|file|fd):\S+)$"
+    r"(?i)^(?:|\*+|x+|<[^>]*>|\$\{[^}]*\}|\$\([^)]*\)|\$[A-Z_][A-Z0-9_]*|%s|redacted|hidden|stdin|(?:env|file|fd):\S+)$"
 )
 
 # --- 6. entropy -----------------------------------------------------------------------------
@@ -368,6 +369,7 @@ class Redactor:
         for kind, pattern, group in redact_prose.PROSE_RULES:
             s = sub(pattern, kind, group, s)
         s = redact_prose.redis_secrets(s, found)
+        s = redact_prose.protocol_passwords(s, found)
         s = redact_prose.prose_passwords(s, found)
         if self.use_detect_secrets:
             s = self._detect_secrets(s, counts)

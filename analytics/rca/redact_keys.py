@@ -49,7 +49,7 @@ _ENV_CREDENTIAL = re.compile(
 )
 _KEY_NAME = re.compile(r"(?i)" + _KEY + r"|[A-Z][A-Z0-9_]*_(?:AUTH|KEY)|auth")
 TRIVIAL_VALUE = re.compile(
-    r"(?i)^(?:|null|none|nil|true|false|yes|no|\*+|x+|<[^>]*>|\$\{[^}]*\}|\$[A-Z_][A-Z0-9_]*|%s|"
+    r"(?i)^(?:|null|none|nil|true|false|yes|no|\*+|x+|<[^>]*>|\$\{[^}]*\}|\$\([^)]*\)|\$[A-Z_][A-Z0-9_]*|%s|"
     r"\d{1,5}|required|missing|invalid|expired|empty|redacted|hidden|not set|unset|''|\"\")$"
 )
 #: the word password itself (and its short forms), which a value never is

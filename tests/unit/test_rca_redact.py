@@ -110,6 +110,8 @@ BENIGN = [
     'proxy_url="socks5h://<username>:<password>@proxy-host"',
     "gpio pin=17",
     "iconv_ibp pin = in;",
+    "FAILED LOGIN 1 FROM tty1 FOR root, Authentication failure",
+    "2 login failures for bob",
     "openssl passwd -stdin -6",
 ]
 

@@ -67,6 +67,18 @@ from analytics.rca.redact_prose import FUNCTION_WORDS
         ("<password><![CDATA[Sun<99]]></password>", "<password><![CDATA[[REDACTED:password]]]></password>"),
         ("<password>\n  Sunshine95\n</password>", "<password>\n  [REDACTED:password]\n</password>"),
         ("sent <password>Sunsh...", "sent <password>[REDACTED:password]..."),  # cut inside the element
+        # mail and FTP traces: PASS (no colon) at a line's start, after a direction marker or in quotes; IMAP LOGIN
+        ("PASS Sunshine99", "PASS [REDACTED:password]"),
+        ("USER bob\nPASS Sunshine99\nQUIT", "USER bob\nPASS [REDACTED:password]\nQUIT"),
+        ("C: PASS Sunshine99", "C: PASS [REDACTED:password]"),
+        ("-> PASS Sunshine99", "-> PASS [REDACTED:password]"),
+        (
+            'vsftpd: [bob] FTP command: Client "1.2.3.4", "PASS Sun shine99"',
+            'vsftpd: [bob] FTP command: Client "1.2.3.4", "PASS [REDACTED:password]"',
+        ),
+        ("a001 LOGIN bob Sunshine99", "a001 LOGIN bob [REDACTED:password]"),
+        ('C: a1 login "bob" "Sun shine99"', 'C: a1 login "bob" "[REDACTED:password]"'),
+        ("a002 AUTHENTICATE PLAIN AGJvYgBTdW5zaGluZTk5", "a002 AUTHENTICATE PLAIN [REDACTED:smtp_auth]"),
         ("pin=4821 ok", "pin=[REDACTED:pin] ok"),
         ("PIN: 4821", "PIN: [REDACTED:pin]"),
         ('{"sim_pin": "0000"}', '{"sim_pin": "[REDACTED:pin]"}'),
@@ -85,6 +97,8 @@ def test_each_form_is_redacted_and_the_rest_kept(line, shown):
     [
         "<password>XXXX</password>",
         "<password>${DB_PASSWORD}</password>",
+        "C: PASS ****",
+        '"PASS $(SITE_PASS)";',
         "openssl passwd X",
     ],
 )
@@ -139,6 +153,10 @@ _password = st.tuples(
             "pass\u200bword={p}",
             "<wsse:Password>{p}</wsse:Password>",
             '<entry key="db.password">{p}</entry>',
+            "C: PASS {p}",
+            'FTP command: Client "1.2.3.4", "PASS {p}"',
+            "a001 LOGIN bob {p}",
+            'a001 LOGIN "bob" "{p}"',
             "openssl passwd -1 {p}",
         ]
     ),
@@ -185,6 +203,25 @@ _FUNCTION = sorted(FUNCTION_WORDS - {"is", "was", "are", "were", "has", "have", 
 _WORD = st.text("abcdefghijklmnopqrstuvwxyz", min_size=1, max_size=10).filter(
     lambda w: not re.search(r"pw|pass|auth|key|token|secret|psk|pin|cookie|dsn", w)
 )
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    result=st.sampled_from(["PASS: ", "PASS ", "FAIL: ", "XPASS: ", "--- PASS: ", "> PASS "]),
+    name=st.one_of(
+        _WORD.map(lambda w: "test_" + w),
+        _WORD.map(lambda w: w + "_test"),
+        _WORD.map(lambda w: "Test" + w.capitalize()),
+        _WORD.map(lambda w: f"src/{w}.test.js"),
+        _WORD.map(lambda w: f"t/{w}.t"),
+    ),
+    tail=st.sampled_from(["", " (3 assertions)", " (0.00s)"]),
+)
+def test_a_test_runners_result_is_not_a_protocol_password(result, name, tail):
+    """FTP's and POP3's PASS is a command: no colon after it, and a password after it, not a test's name
+    (automake's ``PASS: test_login``, Go's ``--- PASS: TestLogin``, jest's ``PASS src/a.test.js``)."""
+    line = result + name + tail
+    assert redact(line).text == line
 
 
 @settings(max_examples=200, deadline=None)
