@@ -6,12 +6,14 @@ as keys and docker ``"auth"`` blobs.
 A password in prose is the word after the word password (or passwd, passphrase, passcode) when that word
 is shaped like a secret -- it holds a digit, a symbol or a capital inside: ``Password hunter2 rejected``;
 a plain word there names something (``password authentication failed``, ``password reset``) -- or the
-word after a link (``is``, ``was``, ``has been``, ``set to``, ``changed to``), whatever it looks like
-(``the password is letmein``, ``pwd is ...``, ``the pass is ...``), unless it is a function word of English
-(``is always``, ``was not``: then it is prose), an English past participle or adjective by its form
-(``is required``, ``was given``, ``is incorrect``, ``was successfully``) or a mask. The word password
-itself, and the function words, are never redacted. The lists below are English grammar -- function
-words, irregular participles, suffixes -- not words taken from any log.
+word after a link (``is``, ``was``, ``has been``), whatever it looks like (``the password is letmein``,
+``pwd is ...``, ``the pass is ...``), unless it is a function word of English (``is always``, ``was not``:
+then it is prose), an English past participle or adjective by its form (``is required``, ``was given``,
+``is incorrect``, ``was successfully``) or a mask. What a password was set or changed to (``password for
+bob set to ...``, ``changed password to ...``) is the password too, unless a lowercase word there goes on
+into a verb phrase (``set to expire in 7 days``) or names a state (``reset to default``). The word
+password itself, and the function words, are never redacted. The lists below are English grammar --
+function words, irregular participles, suffixes -- and protocol syntax, not words taken from any log.
 """
 
 from __future__ import annotations
@@ -192,6 +194,18 @@ _LINK = re.compile(
     r"(?=[ \t])"
 )
 _TOKEN = re.compile(r"[ \t]+(\"[^\"\n]+\"|'[^'\n]+'|[^\s'\"]+)")
+#: whose password it is, then what it became: "password for bob set to", "password of user bob was changed to"
+_OWNER = r"[ \t]+(?:for|of)(?:[ \t]+[^\s'\"]+){1,2}?"
+_OWNED_LINK = re.compile(
+    r"(?i)" + _OWNER + r"(?:[ \t]+(?:is|was|are|were|(?:has|have|had)[ \t]+been|will[ \t]+be))?(?:[ \t]+now)?"
+    r"[ \t]+(?:set|changed|reset|updated)[ \t]+to(?=[ \t])"
+)
+#: "changed password to X", "set the password for bob to X": a verb of change in the past before the word,
+#: "to" after it ("change your password to continue" says what for, not what to)
+_CHANGED_BEFORE = re.compile(r"(?i)\b(?:changed|set|reset|updated)(?:[ \t]+[\w']+){0,2}[ \t]+$")
+#: what a password is set to that names no password: its default, a random one, a blank one
+_STATES = frozenset({"default", "random", "blank", "generated", "same"})
+_OWNED_TO = re.compile(r"(?i)(?:" + _OWNER + r")?[ \t]+to(?=[ \t])")
 
 
 def _core(token: str) -> tuple[int, int]:
@@ -225,26 +239,39 @@ def prose_passwords(s: str, replace: Callable[[str, str], str]) -> str:
         return s
     spans: list[tuple[int, int]] = []
     for m in _KEYWORD_AT.finditer(s):
-        link = _LINK.match(s, m.end())
+        strong = m.group(1).lower() in _STRONG
+        link = _LINK.match(s, m.end()) or (_OWNED_LINK.match(s, m.end()) if strong else None)
+        verb_before = link is None and strong and _CHANGED_BEFORE.search(s, max(0, m.start() - 80), m.start())
+        if verb_before:
+            link = _OWNED_TO.match(s, m.end())
         tok = _TOKEN.match(s, link.end() if link else m.end())
         if tok is None:
             continue
         a, b = _core(tok.group(1))
         word = tok.group(1)[a:b]
-        if word[:1] in "\"'" and (link is not None or m.group(1).lower() in _STRONG):
+        if word[:1] in "\"'" and (link is not None or strong):
             a, b, word = a + 1, b - 1, word[1:-1]  # pwd is "x y": quoted, the whole of it
             if not PARTIAL.search(word) and word.strip():
                 spans.append((tok.start(1) + a, tok.start(1) + b))
             continue
         if _not_a_value(word):
             continue
-        if link is not None and not link.group().rstrip().lower().endswith("to"):
+        to = link is not None and link.group().rstrip().lower().endswith("to")
+        if link is not None and not to:
             # after a link the value is what follows, unless English says otherwise
             if word.startswith(("/", "~", "$")) and m.group(1).lower() in ("pwd", "pw"):
                 continue  # $PWD is /home/bob: a working directory
             if _plain_word(word):
                 continue
-        elif (link is None and m.group(1).lower() not in _STRONG) or not secret_shaped(word):
+        elif to and strong:
+            # what a password was set or changed to is the password, whatever it looks like -- unless it is a
+            # participle, a state (set to default), or a lowercase word going on into a verb phrase ("set to
+            # expire in 7 days") or after "changed password to" (a lowercase word is what for, not what to)
+            lower = word.isalpha() and word.islower()
+            going_on = b == len(tok.group(1)) and _TOKEN.match(s, tok.end()) is not None
+            if _plain_word(word) or word.lower() in _STATES or (lower and (verb_before or going_on)):
+                continue
+        elif (link is None and not strong) or not secret_shaped(word):
             continue  # set to expire, password reset: a plain word names something
         spans.append((tok.start(1) + a, tok.start(1) + b))
     return replace_spans(s, spans, "password", replace)

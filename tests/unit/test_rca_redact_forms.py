@@ -82,6 +82,13 @@ from analytics.rca.redact_prose import FUNCTION_WORDS
         ("pin=4821 ok", "pin=[REDACTED:pin] ok"),
         ("PIN: 4821", "PIN: [REDACTED:pin]"),
         ('{"sim_pin": "0000"}', '{"sim_pin": "[REDACTED:pin]"}'),
+        # what a password was set or changed to
+        ("User bob changed password to Sunshine99", "User bob changed password to [REDACTED:password]"),
+        ("password for bob set to Sunshine99", "password for bob set to [REDACTED:password]"),
+        ("password of bob changed to marigold", "password of bob changed to [REDACTED:password]"),
+        ("password for user bob was reset to marigold.", "password for user bob was reset to [REDACTED:password]."),
+        ("password set to marigold", "password set to [REDACTED:password]"),
+        ("set the password for bob to 'two words'", "set the password for bob to '[REDACTED:password]'"),
         ("openssl passwd Sunshine99", "openssl passwd [REDACTED:password]"),
         ("openssl passwd -6 -salt abc Sunshine99", "openssl passwd -6 -salt abc [REDACTED:password]"),
         ("echo Sunshine99 | openssl passwd -1 -stdin", "echo [REDACTED:password] | openssl passwd -1 -stdin"),
@@ -157,6 +164,8 @@ _password = st.tuples(
             'FTP command: Client "1.2.3.4", "PASS {p}"',
             "a001 LOGIN bob {p}",
             'a001 LOGIN "bob" "{p}"',
+            "User bob changed password to {p}",
+            "password for bob set to {p}",
             "openssl passwd -1 {p}",
         ]
     ),
