@@ -42,20 +42,49 @@ REVIEW = [
     ("login pass\u200bword=Hunter2zw", "Hunter2zw", "login"),
     ("login p\u0430ssword=Hunter2cy", "Hunter2cy", "login"),
     ("login password\uff1dHunter2fw", "Hunter2fw", "login"),
+    # the sweep's: XML elements, mail and FTP traces, PINs, what a password was set to, openssl passwd
+    ("soap: <wsse:Password>Sunshine99</wsse:Password> rejected", "Sunshine99", "wsse:Password"),
+    ('config: <entry key="db.password">Sunshine98</entry>', "Sunshine98", "db.password"),
+    ("ftp trace: C: PASS Sunshine97", "Sunshine97", "trace"),
+    ('[pid 4] [bob] FTP command: Client "1.2.3.4", "PASS Sunshine96"', "Sunshine96", "FTP command"),
+    ('imap trace: a001 LOGIN bob "Sun shine95"', "Sun shine95", "LOGIN"),
+    ("card setup failed PIN: 48213579", "48213579", "setup"),
+    ("User bob changed password to Sunshine94", "Sunshine94", "changed"),
+    ("password for bob set to marigold", "marigold", "bob"),
+    ("provision: openssl passwd -6 -salt abc Sunshine93", "Sunshine93", "salt"),
+]
+
+#: ordinary lines the sweep found redacted: each reaches the prompt as it is
+KEPT = [
+    "passwd: all authentication tokens updated successfully.",
+    "PASS: test_login (3 assertions)",
+    "token_type=bearer expires_in=3600",
 ]
 
 
-@pytest.mark.parametrize(("line", "secret", "kept"), REVIEW, ids=[r[1] for r in REVIEW])
-def test_the_reviews_secrets_never_reach_the_prompt(tmp_path, line, secret, kept):
+def _preview(tmp_path, line: str) -> tuple[str, dict]:
     db = ["--db", str(tmp_path / "l.duckdb")]
     rec = CliRunner().invoke(cli, [*db, "error", "record", line, "-c", "api", "--json"], catch_exceptions=False)
     assert rec.exit_code == 0, rec.output
     pattern = json.loads(rec.output)["error_hash"]
     shown = CliRunner().invoke(cli, [*db, "ai", "preview", pattern[:12], "--json"], catch_exceptions=False)
     assert shown.exit_code == 0, shown.output
-    sent = json.loads(shown.output)
+    return shown.output, json.loads(shown.output)
+
+
+@pytest.mark.parametrize(("line", "secret", "kept"), REVIEW, ids=[r[1] for r in REVIEW])
+def test_the_reviews_secrets_never_reach_the_prompt(tmp_path, line, secret, kept):
+    output, sent = _preview(tmp_path, line)
     prompt = sent["body"]["messages"][-1]["content"]
     for part in [secret, *(w for w in secret.split() if len(w) > 4)]:
-        assert part not in shown.output and json.dumps(part)[1:-1] not in shown.output, prompt
+        assert part not in output and json.dumps(part)[1:-1] not in output, prompt
     assert "[REDACTED:" in prompt and kept in prompt
     assert sent["redactions"]
+
+
+@pytest.mark.parametrize("line", KEPT)
+def test_an_ordinary_line_reaches_the_prompt_as_it_is(tmp_path, line):
+    _, sent = _preview(tmp_path, line)
+    prompt = sent["body"]["messages"][-1]["content"]
+    assert f"- {line}\n" in prompt and "[REDACTED:" not in prompt, prompt
+    assert not sent["redactions"]
