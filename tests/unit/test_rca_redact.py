@@ -296,7 +296,8 @@ def test_placeholders_are_deterministic():
 def test_passwords_on_command_lines_are_removed_whatever_they_look_like(password, template):
     line = "2026-11-20T10:00:00Z ERROR exec: " + template.format(p=password) + " failed"
     assume(line.count(password) == 1)  # a password 'failed' would be found in the words around it
-    assert password not in redact(line).text
+    out = re.sub(r"\[REDACTED:[a-z_]+\]", "", redact(line).text)  # ('passwo' is in the placeholder itself)
+    assert password not in out
 
 
 @pytest.mark.slow
