@@ -16,7 +16,6 @@ import datetime as dt
 import json
 import shutil
 import subprocess
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -124,13 +123,6 @@ def read(
     return Read(rows, last, len(lines) >= limit)
 
 
-def entries(
-    cursor: str | None, since: dt.datetime | None, limit: int = MAX_ENTRIES, timeout: float = 120.0
-) -> Iterator[dict[str, Any]]:
-    """The kept entries of one :func:`read`."""
-    yield from read(cursor, since, limit, timeout).rows
-
-
 class JournalSource(BaseSource):
     """The collector source: new error entries since the stored cursor, every ``interval`` seconds."""
 
@@ -160,17 +152,7 @@ class JournalSource(BaseSource):
             return []
         rows = got.rows
         batch = Batch(self.name)
-        for r in rows:
-            batch.events.append(
-                {
-                    "ts": r["ts"],
-                    "host": self.host,
-                    "component": r["component"],
-                    "message": r["message"],
-                    "source": NAME,
-                    "level": r["level"],
-                }
-            )
+        batch.events.extend(_events(self.host, rows))
         if got.cursor:
             self.cursor = got.cursor
         if self.cursor:
@@ -240,11 +222,16 @@ def backfill_journal(
 _EPOCH = dt.datetime(1970, 1, 1)  # "since the beginning": oldest first (without --since, -n reads the newest)
 
 
+def _events(host: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Read entries as the error events they are stored as (the collector's batch, backfill's frame)."""
+    keep = ("ts", "component", "message", "level")
+    return [{**{k: r[k] for k in keep}, "host": host, "source": NAME} for r in rows]
+
+
 def _frame(host: str, rows: list[dict[str, Any]]) -> pl.DataFrame:
     import polars as pl
 
-    keep = ("ts", "component", "message", "level")
-    return pl.DataFrame([{**{k: r[k] for k in keep}, "host": host, "source": NAME} for r in rows])
+    return pl.DataFrame(_events(host, rows))
 
 
 def _forward(store: Store, host: str, cursor: str | None, since: dt.datetime | None, tell: str | None = None) -> int:

@@ -45,6 +45,7 @@ if TYPE_CHECKING:  # polars is imported where frames are made: read commands ans
     import polars as pl
 
 from analytics.config.paths import spool_dir
+from analytics.store import spool_files
 from analytics.store.ahead import take_ahead, unlock
 from analytics.store.private import mkdir_private, mode_beside, session_umask
 from analytics.store.spool_files import Damaged, Manifest, SpoolDir, Unsafe, raw_sql_note
@@ -593,11 +594,7 @@ class Store:
 
     def spooled(self) -> int:
         """How many batches are waiting in the spool."""
-        d = spool_dir(self.path)
-        try:
-            return sum(1 for e in os.scandir(d) if e.name.endswith(".json") and not e.name.startswith("."))
-        except (FileNotFoundError, NotADirectoryError):
-            return 0
+        return spool_files.count(spool_dir(self.path))
 
     def _drain_spool(self, con: duckdb.DuckDBPyConnection) -> int:
         if not _drain_lock.acquire(blocking=False):

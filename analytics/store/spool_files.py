@@ -210,6 +210,14 @@ def raw_sql_note(path: Path) -> str:
     )
 
 
+def count(path: Path) -> int:
+    """How many batches (manifests) the spool at ``path`` holds, trusted or not; 0 when there is none."""
+    try:
+        return sum(1 for e in os.scandir(path) if e.name.endswith(".json") and not e.name.startswith("."))
+    except OSError:
+        return 0
+
+
 def inspect(path: Path) -> tuple[list[str], int]:
     """What the next drain of the spool at ``path`` would refuse, without applying or moving anything
     (``lokifi db info``): the reasons, and how many batches they keep from being written."""
@@ -218,11 +226,7 @@ def inspect(path: Path) -> tuple[list[str], int]:
     try:
         spool = SpoolDir.open(path)
     except Unsafe as exc:
-        try:
-            waiting = sum(1 for e in os.scandir(path) if e.name.endswith(".json") and not e.name.startswith("."))
-        except OSError:
-            waiting = 0
-        return [f"{exc}; its batches are not applied"], waiting
+        return [f"{exc}; its batches are not applied"], count(path)
     if spool is None:
         return [], 0
     found = []

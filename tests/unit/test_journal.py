@@ -17,7 +17,7 @@ import pytest
 
 from analytics.collect.backfill import backfill
 from analytics.config.settings import load_config
-from analytics.sources.journal import JournalSource, entries
+from analytics.sources.journal import JournalSource, read
 from analytics.store.database import Store
 
 FAKE = r"""#!{python}
@@ -137,7 +137,7 @@ def test_journalctl_failure_is_a_clear_problem(journal, monkeypatch, tmp_path, _
     rep = backfill(Store(tmp_path / "f.duckdb"), load_config(cfgfile), days=7)
     assert rep.problems == ["journal: journalctl exited 1: Failed to open journal: Permission denied"]
     with pytest.raises(Exception, match="exited 1"):
-        list(entries(None, None))
+        read(None, None)
 
 
 def _journal_store(tmp_path, home):
