@@ -256,9 +256,9 @@ def _jsonable(o: Any) -> Any:
 
 def _update_open(con, preds: list[Prediction], open_rows, now: dt.datetime) -> None:
     """An open prediction whose rule still fires says what it sees now: a recurring error's count, the
-    latest example, the last hour's value. Its time, horizon, confidence and what it predicted stay as
-    made (they are what it is scored on); its evidence says when it was brought up to date. Rows whose
-    message and readings did not change are not written."""
+    latest example, the last hour's value, in the prediction and in its alert row. Its time, horizon,
+    confidence and what it predicted stay as made (they are what it is scored on); its evidence says when
+    it was brought up to date. Rows whose message and readings did not change are not written."""
     stored = {r[0]: (r[7], r[8]) for r in open_rows}
     for p in preds:
         message, evidence = stored.get(p.id, (None, None))
@@ -271,6 +271,10 @@ def _update_open(con, preds: list[Prediction], open_rows, now: dt.datetime) -> N
         p.evidence["updated_at"] = now.isoformat()
         con.execute(
             "UPDATE predictions SET message = ?, evidence = ? WHERE id = ?", [p.message, json.dumps(p.evidence), p.id]
+        )
+        con.execute(  # its alert row (the one Alertmanager's view is built from) says the same
+            "UPDATE predictive_alerts SET prediction = ?, current_metrics = ? WHERE prediction_id = ?",
+            [p.message, json.dumps(p.evidence.get("current")), p.id],
         )
 
 

@@ -199,6 +199,8 @@ def test_an_open_prediction_says_what_its_rule_sees_now(store):
     assert ev["current"]["count"] == n + 10 and ev["current"]["example"].endswith("late #9")
     assert ev["updated_at"] == day(9).isoformat()
     assert after[2:] == before[2:]  # made at, due and confidence stay as made: it is scored on them
+    alert = store.query(f"SELECT prediction, current_metrics FROM predictive_alerts WHERE prediction_id = {rec.id}")
+    assert alert.row(0)[0] == after[0] and json.loads(alert.row(0)[1])["count"] == n + 10
     P.refresh(store, now=day(9) + dt.timedelta(minutes=5), detector=False)
     assert stored() == after  # nothing new: nothing written
 
