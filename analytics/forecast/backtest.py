@@ -18,8 +18,8 @@ import numpy as np
 
 from analytics.common.float_range import exponent_for, scaled_back
 from analytics.forecast.linear import linear_rows
-from analytics.forecast.seasonal import forecast_seasonal
-from analytics.forecast.stats import MIN_ORIGINS, interval_bands, mase_scale
+from analytics.forecast.seasonal import calibrated_bands, forecast_seasonal
+from analytics.forecast.stats import MIN_ORIGINS, mase_scale
 
 Forecaster = Callable[[np.ndarray, int], "np.ndarray | None"]
 
@@ -136,7 +136,7 @@ def forecast_series(values, horizon: int, season: int, model: str = "auto", leve
         cands["linear"] = lin_bt.mae if lin_bt is not None and lin_bt.ok else float("nan")
         f = linear_rows(y, horizon, season)
         if lin_bt is not None and lin_bt.ok:
-            qlo, qhi = interval_bands(lin_bt.errors, horizon, level)
+            qlo, qhi = calibrated_bands(lin_bt.errors, horizon, level)
         else:
             d = np.abs(np.diff(y)) if len(y) > 1 else np.zeros(1)
             qhi = np.full(horizon, float(np.quantile(d, level)))

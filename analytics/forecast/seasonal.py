@@ -303,6 +303,19 @@ def self_calibrated_width(z: np.ndarray, level: float) -> float:
     return float(WIDTHS[int(np.argmin(np.abs(cover - level)))])
 
 
+def calibrated_bands(errors: np.ndarray, horizon: int, level: float) -> tuple[np.ndarray, np.ndarray]:
+    """Interval offsets from a model's backtest errors (origins x steps): their quantiles per quarter of
+    the horizon (:func:`interval_bands`), widened or narrowed around the median by
+    :func:`self_calibrated_width` when at least ``MIN_ORIGINS`` origins were scored — the calibration the
+    seasonal model's band gets, for a model (the straight line) whose errors are not re-scaled."""
+    qlo, qhi = interval_bands(errors, horizon, level)
+    if errors.shape[0] < MIN_ORIGINS:
+        return qlo, qhi
+    mid = _bucket_medians(errors)[np.minimum(np.arange(horizon), errors.shape[1] - 1)]
+    width = self_calibrated_width(errors, level)
+    return mid + width * (qlo - mid), mid + width * (qhi - mid)
+
+
 def _bucket_medians(resid: np.ndarray) -> np.ndarray:
     """Median of the errors (origins x steps) per quarter of the steps, spread back over the steps —
     ``interval_bands(resid, hb, 0.0)[0]``; for a stack (g x origins x steps), one row per g."""
