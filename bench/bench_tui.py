@@ -19,7 +19,8 @@ collector writing into the store, as a user gets it. Measured:
   without a last known state (its snapshot removed before the start), and on a restart (the state the
   previous start saved, analytics/dashboard/snapshot.py, is painted while the store is read). The bare
   Textual app's paint is measured in the same loop for scale. Then ``demo idle RSS``: the demo's
-  dashboard (no collector runs on the demo) after it has settled, beside btop's in the same run.
+  dashboard (no collector runs on the demo) after it has settled, beside btop's in the same run, and
+  the same on a start that builds the demo first (``lokifi demo --reset``).
 
     python -m bench.run tui          # through the runner (one table)
     python -m bench.bench_tui        # alone, with the raw numbers
@@ -147,9 +148,16 @@ def demo_rows(socket: str, work: Path, hello: str) -> dict[str, tuple[float, str
         time.sleep(SETTLE_SECONDS)
         out["btop RSS (same run)"] = (psutil.Process(_pane_pid(socket, "btop")).memory_info().rss / 1e6, "MB")
     _tmux(socket, "kill-session", "-t", "demo")
+    # a first start: the demo built and then opened by the same command (it reopens itself fresh)
+    _start(socket, "first", [*_lokifi(), "demo", "--reset"], env, first=False)
+    _wait_for_row(socket, "first", 600)
+    time.sleep(SETTLE_SECONDS)
+    first = psutil.Process(_pane_pid(socket, "first")).memory_info().rss
+    _tmux(socket, "kill-session", "-t", "first")
     return {
         **out,
         "demo idle RSS (dashboard, no collector)": (rss / 1e6, "MB"),
+        "demo idle RSS on the start that built it": (first / 1e6, "MB"),
         f"demo first frame, median of {PAINT_RUNS}": (statistics.median(frames), "s"),
         "demo first row, no last state, median": (statistics.median(cold), "s"),
         "demo first row, restart (last state), median": (statistics.median(again), "s"),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 
 from lokifi_tui.cli.options import Finite
@@ -31,6 +33,12 @@ def demo(ctx: click.Context, reset: bool, no_open: bool, refresh: float | None, 
             f"[green]✓[/] demo database: {inert(info.path)} ({info.metrics:,} metric rows, "
             f"{info.events:,} error events)"
         )
+        if not no_open:
+            # Building loaded the engines (polars, templating, learning: ~130 MB the dashboard never uses
+            # again); the dashboard opens in a fresh process, as `lokifi demo` on a built demo does.
+            from lokifi_tui.cli.entry import reopen
+
+            reopen([a for a in sys.argv[1:] if a != "--reset"])
     from lokifi_tui.cli.dashboard import open_demo, say_demo_commands
 
     if no_open:

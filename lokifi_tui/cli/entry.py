@@ -142,9 +142,29 @@ def _exit_now(code: object) -> None:
     os._exit(code or 0)
 
 
+_program = False  # this process is the ``lokifi`` executable (:func:`run`), not a caller of :func:`main`
+
+
+def is_program() -> bool:
+    """Whether this process is the ``lokifi`` executable, which may replace itself (:func:`reopen`)."""
+    return _program
+
+
+def reopen(argv: list[str]) -> None:
+    """Replace this process by ``lokifi *argv``: a fresh interpreter, without the modules this one loaded
+    (output flushed first). Only for the executable; returns when this process is not it."""
+    if not _program:
+        return
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execv(sys.executable, [sys.executable, "-m", "lokifi_tui.cli.entry", *argv])  # noqa: S606 - itself, no shell
+
+
 def main(exit_quickly: bool = False) -> None:
     """Run ``lokifi`` (``exit_quickly``: end the read commands of :data:`READ_AHEAD` with :func:`_exit_now`;
     the executable does, an in-process caller such as a test must not)."""
+    global _program
+    _program = exit_quickly
     gc.disable()
     args = dashboard_args(sys.argv[1:])
     demo = _built_demo() if sys.argv[1:] == ["demo"] else None

@@ -223,3 +223,23 @@ def test_a_reader_that_left_ends_every_command_the_same_way(tmp_path, argv):
         os.close(write)
     assert r.returncode == 1, r.stderr
     assert "Traceback" not in r.stderr and "Error" not in r.stderr, r.stderr
+
+
+def test_the_executable_reopens_itself_fresh_and_an_in_process_caller_never_does():
+    """After building the demo (the engines loaded: ~230 MB resident), `lokifi demo` replaces its process
+    by a fresh `lokifi demo` that opens the built demo (~95 MB) with the new arguments. A caller of main()
+    in its own process (a test) is never replaced."""
+    code = (
+        "import polars  # what a build leaves loaded\n"
+        "from lokifi_tui.cli import entry\n"
+        "entry.reopen(['--version'])\n"
+        "print('still here: not the executable', flush=True)\n"
+        "entry._program = True\n"
+        "entry.reopen(['--version'])\n"
+        "print('not replaced')\n"
+    )
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert len(lines) == 2 and lines[0] == "still here: not the executable", r.stdout
+    assert lines[1].startswith("lokifi, version")  # the new process answered; the old one printed no more
