@@ -12,8 +12,9 @@ lookalike letters in a secret's name folded), then removes, in this order:
 4. values of secret-sounding keys (:mod:`.redact_keys`: ``password=``, ``"api_key": "..."``,
    ``Password: a pass phrase``, ``REDISCLI_AUTH=``, ``PIN: 4821``, ``<password>...</password>``),
    ``--token x``; passwords on command lines, audit records, payment cards, IBANs, encoded credentials
-   (:mod:`.redact_cli`); passwords in prose, SQL and protocol traces (:mod:`.redact_prose`: FTP/POP3
-   ``PASS``, IMAP ``LOGIN``);
+   (:mod:`.redact_cli`); passwords in prose and SQL (:mod:`.redact_prose`);
+   credentials in protocol traces (:mod:`.redact_protocols`: FTP/POP3 ``PASS``, ``APOP``, IMAP ``LOGIN``,
+   SMTP ``AUTH``, Redis ``AUTH``);
 5. anything detect-secrets' regex and keyword plugins still find (its maintained detectors);
 6. long high-entropy tokens that look random (mixed case + digits, changing character class as random
    text does -- names and identifiers do not);
@@ -38,7 +39,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from analytics.common.hostnames import is_host_name
-from analytics.rca import redact_chars, redact_cli, redact_keys, redact_prose
+from analytics.rca import redact_chars, redact_cli, redact_keys, redact_prose, redact_protocols
 from analytics.rca.redact_keys import (
     ALREADY as _ALREADY,
     PARTIAL as _PARTIAL,
@@ -365,11 +366,13 @@ class Redactor:
         s = redact_cli.command_lines(s, found)
         s = redact_cli.cards(s, found)
         s = redact_cli.ibans(s, found)
+        for kind, pattern, group in redact_protocols.PROTOCOL_RULES:  # AUTH PLAIN x: named before it is decoded
+            s = sub(pattern, kind, group, s)
         s = redact_cli.encoded_credentials(s, found)
         for kind, pattern, group in redact_prose.PROSE_RULES:
             s = sub(pattern, kind, group, s)
-        s = redact_prose.redis_secrets(s, found)
-        s = redact_prose.protocol_passwords(s, found)
+        s = redact_protocols.redis_secrets(s, found)
+        s = redact_protocols.protocol_passwords(s, found)
         s = redact_prose.prose_passwords(s, found)
         if self.use_detect_secrets:
             s = self._detect_secrets(s, counts)

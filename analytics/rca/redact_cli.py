@@ -433,14 +433,18 @@ def ibans(s: str, replace: Callable[[str, str], str]) -> str:
 
 # --- encoded credentials -----------------------------------------------------------------------------
 _BASE64 = re.compile(r"(?<![A-Za-z0-9+/_\-])[A-Za-z0-9+/]{8,}={0,2}(?![A-Za-z0-9+/=_\-])")
-#: what a credential reads like once decoded: user:password (no space in the user, printable ASCII)
-_USER_PASS = re.compile(r"[\x21-\x39\x3b-\x7e]{1,64}:[\x20-\x7e]{1,128}")
+#: what a credential reads like once decoded: user:password (no space in the user, printable ASCII), or
+#: SASL PLAIN's [authzid] NUL user NUL password (RFC 4616: what SMTP and IMAP clients send after AUTH PLAIN,
+#: on the same line or alone on the next)
+_USER_PASS = re.compile(
+    r"[\x21-\x39\x3b-\x7e]{1,64}:[\x20-\x7e]{1,128}|[\x21-\x7e]{0,255}\x00[\x21-\x7e]{1,255}\x00[\x20-\x7e]{1,255}"
+)
 
 
 def is_encoded_credential(token: str) -> bool:
-    """Base64 whose content is ``user:password`` (printable, one user part with no space or colon): what
-    HTTP Basic auth, docker's config and many clients write. Words and ids that happen to be valid base64
-    decode to bytes that are not text."""
+    """Base64 whose content is ``user:password`` (printable, one user part with no space or colon) or
+    ``NUL user NUL password``: what HTTP Basic auth, docker's config, SASL PLAIN and many clients write.
+    Words and ids that happen to be valid base64 decode to bytes that are not text."""
     import base64
     import binascii
 

@@ -1,7 +1,6 @@
-"""Passwords in prose, SQL and protocol traces: ``new password Hunter2 was rejected``, ``the password is
-letmein``, ``invalid password '...'``, ``SET PASSWORD FOR 'bob'@'%' = '...'``, Redis ``"AUTH" "user"
-"..."``, SMTP ``AUTH PLAIN ...``, FTP and POP3 ``PASS ...``, IMAP ``a001 LOGIN bob ...``, hex keys named
-as keys and docker ``"auth"`` blobs.
+"""Passwords in prose and SQL: ``new password Hunter2 was rejected``, ``the password is letmein``,
+``invalid password '...'``, ``SET PASSWORD FOR 'bob'@'%' = '...'``, hex keys named as keys and docker
+``"auth"`` blobs. Protocol traces (FTP, POP3, IMAP, SMTP, Redis) are :mod:`.redact_protocols`'.
 
 A password in prose is the word after the word password (or passwd, passphrase, passcode) when that word
 is shaped like a secret -- it holds a digit, a symbol or a capital inside: ``Password hunter2 rejected``;
@@ -65,96 +64,11 @@ PROSE_RULES: list[tuple[str, re.Pattern[str], int]] = [
         ),
         1,
     ),
-    # SMTP AUTH PLAIN <base64> (also LOGIN/XOAUTH2 with an initial response; IMAP's AUTHENTICATE PLAIN <base64>)
-    (
-        "smtp_auth",
-        re.compile(
-            r"(?i)\bAUTH(?:ENTICATE)?\s+(?:PLAIN|LOGIN|XOAUTH2|OAUTHBEARER|CRAM-MD5|DIGEST-MD5)\s+"
-            r"([A-Za-z0-9+/]{6,}={0,2})(?![A-Za-z0-9+/=])"
-        ),
-        1,
-    ),
-    # the answer to the server's "334 Password:" prompt (base64 of "Password:")
-    ("smtp_auth", re.compile(r"334 UGFzc3dvcmQ6\s*(?:[<>\-:]+|C:)?\s*([A-Za-z0-9+/]{4,}={0,2})(?![A-Za-z0-9+/=])"), 1),
     # config keys that end in "pw" or name an auth token, written "key value" (nslcd.conf, sssd)
     ("password", re.compile(r"(?i)(?<![./~\-:$])\b(?:[a-z_]*pw|[a-z_]*authtok)\s*(?:[:=]\s*|\s+)([^\s'\",;|&<>]+)"), 1),
     # docker config.json "auth": "<base64 user:pass>"
     ("secret", re.compile(r"(?i)\"auth\"\s*:\s*\"([^\"]{8,})\""), 1),
 ]
-
-# --- Redis: AUTH [user] password, as MONITOR and the redis-cli prompt show it, and ACL SETUSER >password ----
-_QUOTED = r"\"(?:[^\"\\]|\\.)*\""
-_REDIS_AUTH = re.compile(r"(?i)\"(?:AUTH|AUTH2)\"((?:\s+" + _QUOTED + r"){1,2})")
-_PROMPT_AUTH = re.compile(r"(?i)(?:^|(?<=\s))[\w.\-]+:\d+(?:\[\d+\])?>\s*AUTH((?:[ \t]+[^\s\"']+){1,2})")
-_ACL_SETUSER = re.compile(r"(?i)\"?\bACL\"?\s+\"?SETUSER\b[^\n]*")
-_ACL_PASSWORD = re.compile(r"(?<=[\s\"])>([^\s\"]+)")
-
-
-def redis_secrets(s: str, replace: Callable[[str, str], str]) -> str:
-    """AUTH's password (its last argument of one or two) and ACL SETUSER's ``>password`` rules."""
-    spans: list[tuple[int, int]] = []
-    for m in _REDIS_AUTH.finditer(s):
-        args = list(re.finditer(_QUOTED, m.group(1)))
-        a = args[-1]
-        spans.append((m.start(1) + a.start() + 1, m.start(1) + a.end() - 1))
-    for m in _PROMPT_AUTH.finditer(s):
-        last = list(re.finditer(r"\S+", m.group(1)))[-1]
-        spans.append((m.start(1) + last.start(), m.start(1) + last.end()))
-    for m in _ACL_SETUSER.finditer(s):
-        spans += [(m.start() + p.start(1), m.start() + p.end(1)) for p in _ACL_PASSWORD.finditer(m.group())]
-    return replace_spans(s, spans, "password", replace)
-
-
-# --- mail and FTP traces: FTP/POP3 PASS x, IMAP a001 LOGIN user x ------------------------------------------
-#: a client's command in a trace stands at a line's start, after a direction marker (C:, >, ->, >>>, --->)
-#: or inside quotes (vsftpd: FTP command: Client "1.2.3.4", "PASS x"); the command word is upper case and
-#: has no colon after it (automake's "PASS: test_login" is a test's result)
-_CMD_AT = r"(?:^[ \t]*|(?<!\S)(?P<marker>C:|[\-=]*>{1,3})[ \t]*|(?P<q>[\"']))"
-_PASS_CMD = re.compile(
-    r"(?m)" + _CMD_AT + r"PASS[ \t]+(?P<val>(?(q)(?:(?!(?P=q))[^\n])+(?=(?P=q))|\S+))(?(q)|(?(marker)|[ \t]*$))"
-)
-#: IMAP's LOGIN: a tag, LOGIN, the user and the password (each an atom or a quoted string). Where a command
-#: stands, the tag holds a digit or is a short word (a001, 1, a; a001 login in lower case too); anywhere
-#: else on a line (after a log's prefix), a client's tag of letters and digits with LOGIN in upper case
-_QUOTED_OR_ATOM = r"\"(?:[^\"\\\n]|\\.)*\"|[^\s\"]+"
-_IMAP_TAG_LOGIN = (
-    r"(?:"
-    + _CMD_AT
-    + r"(?:(?=[A-Za-z.]*\d)[A-Za-z0-9.]{1,16}[ \t]+LOGIN|[A-Za-z.]{1,3}[ \t]+LOGIN|[A-Za-z]+\d+[ \t]+login)"
-    r"|(?<!\S)[A-Za-z]+\d+[ \t]+LOGIN)"
-)
-_IMAP_LOGIN = re.compile(
-    r"(?m)" + _IMAP_TAG_LOGIN + r"[ \t]+(?:" + _QUOTED_OR_ATOM + r")[ \t]+(?P<val>" + _QUOTED_OR_ATOM + r")"
-)
-#: the parts of a test's name in a test runner's report (PASS test_login, PASS TestLogin, PASS src/app.test.js)
-_TEST_PARTS = frozenset({"test", "tests", "spec", "check"})
-
-
-def _test_name(word: str) -> bool:
-    """A test's name or file: a path, or a name with test, spec or check as one of its parts."""
-    parts = re.findall(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+", word)
-    return "/" in word or "\\" in word or any(p.lower() in _TEST_PARTS for p in parts)
-
-
-def protocol_passwords(s: str, replace: Callable[[str, str], str]) -> str:
-    """The password of an FTP or POP3 ``PASS`` and of an IMAP ``LOGIN`` in a protocol trace. Where ``PASS``
-    starts a line or follows ``>`` (as a test runner's report or a quoted block may), a value shaped like a
-    test's name is left: ``PASS test_x``."""
-    if "PASS" not in s and "login" not in s.lower():
-        return s
-    spans: list[tuple[int, int]] = []
-    for m in _PASS_CMD.finditer(s):
-        if m.group("q") is None and (m.group("marker") or ">")[-1] == ">" and _test_name(m.group("val")):
-            continue
-        spans.append(m.span("val"))
-    for m in _IMAP_LOGIN.finditer(s):
-        a, b = m.span("val")
-        if s[a] == '"':
-            a, b = a + 1, b - 1
-        if a < b:
-            spans.append((a, b))
-    return replace_spans(s, spans, "password", replace)
-
 
 # --- prose: password <word> -------------------------------------------------------------------------
 #: English function words (determiners, pronouns, prepositions, conjunctions, auxiliaries, particles and
@@ -292,4 +206,4 @@ def replace_spans(s: str, spans: list[tuple[int, int]], kind: str, replace: Call
     return "".join(out)
 
 
-__all__ = ["FUNCTION_WORDS", "PROSE_RULES", "prose_passwords", "protocol_passwords", "redis_secrets", "replace_spans"]
+__all__ = ["FUNCTION_WORDS", "PROSE_RULES", "prose_passwords", "replace_spans"]

@@ -52,6 +52,11 @@ REVIEW = [
     ("User bob changed password to Sunshine94", "Sunshine94", "changed"),
     ("password for bob set to marigold", "marigold", "bob"),
     ("provision: openssl passwd -6 -salt abc Sunshine93", "Sunshine93", "salt"),
+    # protocol traces: typed in lower case, APOP, untagged LOGIN, ACCT
+    ("pass hunter2x", "hunter2x", "pass"),
+    ("pop3 trace: C: APOP bob c4c9334bac560ecc979e58001b3e22fb", "c4c9334bac560ecc979e58001b3e22fb", "APOP"),
+    ('imap trace: C: LOGIN bob "Sun shine91"', "Sun shine91", "LOGIN"),
+    ("ftp trace: C: ACCT secretacct", "secretacct", "ACCT"),
 ]
 
 #: ordinary lines the sweep found redacted: each reaches the prompt as it is
@@ -59,6 +64,8 @@ KEPT = [
     "passwd: all authentication tokens updated successfully.",
     "PASS: test_login (3 assertions)",
     "token_type=bearer expires_in=3600",
+    "pam_unix(passwd:chauthtok): password changed for bob",
+    "login: LOGIN ON tty1 BY bob",
 ]
 
 

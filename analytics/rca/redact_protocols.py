@@ -1,0 +1,199 @@
+"""Credentials in protocol traces: what a client sends to log in, as a debug log, a proxy or a session
+transcript shows it -- FTP and POP3 ``PASS``/``pass`` and FTP ``ACCT``, POP3 ``APOP``'s digest, IMAP
+``LOGIN`` (its password quoted, an atom or a literal sent on the next line), SMTP and IMAP ``AUTH PLAIN``,
+and Redis ``AUTH`` and ``ACL SETUSER``.
+
+A client's command stands at a line's start, after a direction marker (``C:``, ``>``, ``->``, ``>>>``) or
+inside quotes (vsftpd's ``FTP command: Client "1.2.3.4", "PASS x"``). Written in upper case, as clients
+send it, the command's argument is its password whatever it looks like; written in lower case (a session
+typed by hand: ``pass hunter2x``), the word ``pass`` is English too (``pass through``), so the argument is
+a password only where the transcript shows it is one -- after ``C:``, on the line after ``user NAME`` -- or
+where it is shaped like one. The rules are protocol syntax (RFC 959, 1939, 3501, 4616), no words taken
+from any log.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from analytics.rca.redact_keys import ALREADY, KEYWORD, PARTIAL, TRIVIAL_VALUE, secret_shaped
+from analytics.rca.redact_prose import FUNCTION_WORDS, replace_spans
+
+#: (kind, pattern, group holding the secret)
+PROTOCOL_RULES: list[tuple[str, re.Pattern[str], int]] = [
+    # SMTP AUTH PLAIN <base64> (also LOGIN/XOAUTH2 with an initial response; IMAP's AUTHENTICATE PLAIN <base64>;
+    # the response sent alone on the next line is base64 of "\0user\0password": redact_cli's encoded credentials)
+    (
+        "smtp_auth",
+        re.compile(
+            r"(?i)\bAUTH(?:ENTICATE)?\s+(?:PLAIN|LOGIN|XOAUTH2|OAUTHBEARER|CRAM-MD5|DIGEST-MD5)\s+"
+            r"([A-Za-z0-9+/]{6,}={0,2})(?![A-Za-z0-9+/=])"
+        ),
+        1,
+    ),
+    # the answer to the server's "334 Password:" prompt (base64 of "Password:")
+    ("smtp_auth", re.compile(r"334 UGFzc3dvcmQ6\s*(?:[<>\-:]+|C:)?\s*([A-Za-z0-9+/]{4,}={0,2})(?![A-Za-z0-9+/=])"), 1),
+    # POP3 APOP name digest: the MD5 of the server's greeting and the password, from which the password can
+    # be found by trying words; in any case, as the digest's 32 hex digits leave no doubt
+    ("password", re.compile(r"(?i)\bAPOP[ \t]+(?:\"[^\"\n]*\"|\S+)[ \t]+([0-9a-f]{32})(?![0-9a-z])"), 1),
+]
+
+# --- Redis: AUTH [user] password, as MONITOR and the redis-cli prompt show it, and ACL SETUSER >password ----
+_QUOTED = r"\"(?:[^\"\\]|\\.)*\""
+_REDIS_AUTH = re.compile(r"(?i)\"(?:AUTH|AUTH2)\"((?:\s+" + _QUOTED + r"){1,2})")
+_PROMPT_AUTH = re.compile(r"(?i)(?:^|(?<=\s))[\w.\-]+:\d+(?:\[\d+\])?>\s*AUTH((?:[ \t]+[^\s\"']+){1,2})")
+_ACL_SETUSER = re.compile(r"(?i)\"?\bACL\"?\s+\"?SETUSER\b[^\n]*")
+_ACL_PASSWORD = re.compile(r"(?<=[\s\"])>([^\s\"]+)")
+
+
+def redis_secrets(s: str, replace: Callable[[str, str], str]) -> str:
+    """AUTH's password (its last argument of one or two) and ACL SETUSER's ``>password`` rules."""
+    spans: list[tuple[int, int]] = []
+    for m in _REDIS_AUTH.finditer(s):
+        args = list(re.finditer(_QUOTED, m.group(1)))
+        a = args[-1]
+        spans.append((m.start(1) + a.start() + 1, m.start(1) + a.end() - 1))
+    for m in _PROMPT_AUTH.finditer(s):
+        last = list(re.finditer(r"\S+", m.group(1)))[-1]
+        spans.append((m.start(1) + last.start(), m.start(1) + last.end()))
+    for m in _ACL_SETUSER.finditer(s):
+        spans += [(m.start() + p.start(1), m.start() + p.end(1)) for p in _ACL_PASSWORD.finditer(m.group())]
+    return replace_spans(s, spans, "password", replace)
+
+
+# --- mail and FTP traces: FTP/POP3 PASS x, FTP ACCT x, IMAP a001 LOGIN user x ------------------------------
+#: where a client's command stands (see the module's docstring); the command word has no colon after it
+#: (automake's "PASS: test_login" is a test's result)
+_CMD_AT = r"(?:^[ \t]*|(?<!\S)(?P<marker>C:|[\-=]*>{1,3})[ \t]*|(?P<q>[\"']))"
+_PASS_CMD = re.compile(
+    r"(?m)"
+    + _CMD_AT
+    + r"(?:PASS|ACCT)[ \t]+(?P<val>(?(q)(?:(?!(?P=q))[^\n])+(?=(?P=q))|\S+))(?(q)|(?(marker)|[ \t\r]*$))"
+)
+#: the same commands typed in lower (or mixed) case: one word after them, and nothing after that
+_PASS_TYPED = re.compile(
+    r"(?im)(?:^[ \t]*|(?<!\S)(?P<marker>C:|[\-=]*>{1,3})[ \t]*)(?:pass|acct)[ \t]+(?P<val>\S+)[ \t\r]*$"
+)
+#: the USER command that goes before PASS in FTP and POP3
+_USER_CMD = re.compile(r"(?i)[ \t]*(?:(?:C:|[\-=]*>{1,3})[ \t]*)?user[ \t]+\S+[ \t]*\r?$")
+#: IMAP's LOGIN: a tag, LOGIN, the user and the password (each an atom, a quoted string or a literal). Where a
+#: command stands, the tag holds a digit or is a short word (a001, 1, a; a001 login in lower case too), or
+#: there is none (LOGIN bob "x", as a trace may leave it out); anywhere else on a line (after a log's
+#: prefix), a client's tag of letters and digits with LOGIN in upper case
+_IMAP_LOGIN = re.compile(
+    r"(?m)(?:"
+    + _CMD_AT
+    + r"(?:(?=[A-Za-z.]*\d)[A-Za-z0-9.]{1,16}[ \t]+LOGIN|[A-Za-z.]{1,3}[ \t]+LOGIN|[A-Za-z]+\d+[ \t]+login"
+    r"|(?P<untagged>LOGIN))|(?<!\S)[A-Za-z]+\d+[ \t]+LOGIN)(?=[ \t])"
+)
+#: one argument of an IMAP command: a quoted string, a literal ({8}, or {8+} without waiting: its text is
+#: the client's next line) or an atom
+_IMAP_ARG = re.compile(r"(?m)[ \t]+(?P<arg>\"(?:[^\"\\\n]|\\.)*\"|\{(?P<lit>\d{1,6})\+?\}(?=[ \t]*\r?$)|[^\s\"]+)")
+#: a server's line between a client's command and its literal's text (S: + Ready, + go ahead, <- ...)
+_SERVER_LINE = re.compile(r"[ \t]*(?:S:|\+(?:[ \t]|\r?$)|<)")
+_CLIENT_MARKER = re.compile(r"[ \t]*(?:C:[ \t]?|[\-=]*>{1,3}[ \t]?)?")
+#: the parts of a test's name in a test runner's report (PASS test_login, PASS TestLogin, PASS src/app.test.js)
+_TEST_PARTS = frozenset({"test", "tests", "spec", "check"})
+
+
+def _test_name(word: str) -> bool:
+    """A test's name or file: a path, or a name with test, spec or check as one of its parts."""
+    parts = re.findall(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+", word)
+    return "/" in word or "\\" in word or any(p.lower() in _TEST_PARTS for p in parts)
+
+
+def _literal_text(s: str, pos: int, size: int) -> tuple[int, int] | None:
+    """Where a literal announced at the end of the line holding ``pos`` is: the first ``size`` characters of
+    the client's next line (server lines in between skipped, its direction marker left out)."""
+    start = s.find("\n", pos)
+    for _ in range(3):
+        if start < 0:
+            return None
+        start += 1
+        end = s.find("\n", start)
+        end = len(s) if end < 0 else end
+        if not _SERVER_LINE.match(s, start, end):
+            a = _CLIENT_MARKER.match(s, start, end)
+            a_end = a.end() if a else start
+            stop = end - 1 if s[end - 1 : end] == "\r" else end
+            done = ALREADY.match(s, a_end, stop)  # redacted already: the placeholder whole, not its first letters
+            return (a_end, done.end() if done else min(a_end + size, stop)) if a_end < stop else None
+        start = end
+    return None
+
+
+def _imap_arguments(s: str, pos: int, n: int) -> list[tuple[int, int]]:
+    """The spans of the next ``n`` arguments of an IMAP command after ``pos`` (a quoted one's quotes left
+    out; a literal's text on the client's next line)."""
+    spans: list[tuple[int, int]] = []
+    for _ in range(n):
+        m = _IMAP_ARG.match(s, pos)
+        if m is None:
+            break
+        if m.group("lit"):
+            span = _literal_text(s, m.end(), int(m.group("lit")))
+            if span is None:
+                break
+        else:
+            a, b = m.span("arg")
+            span = (a + 1, b - 1) if s[a] == '"' else (a, b)
+        spans.append(span)
+        pos = span[1] + (1 if s[span[1] : span[1] + 1] == '"' else 0)
+    return spans
+
+
+def _typed_pass(s: str, m: re.Match[str]) -> bool:
+    """Whether ``pass WORD`` typed in lower case is a command with its password: after ``C:``, on the line
+    after a USER command, or with a word shaped like a password (six characters or more, with a letter)."""
+    word = m.group("val")
+    if word.lower() in FUNCTION_WORDS or KEYWORD.fullmatch(word) or TRIVIAL_VALUE.match(word) or _test_name(word):
+        return False
+    if m.group("marker") == "C:":
+        return True
+    line_start = s.rfind("\n", 0, m.start()) + 1
+    before = s.rfind("\n", 0, max(0, line_start - 1)) + 1
+    if line_start > 0 and _USER_CMD.fullmatch(s, before, line_start - 1):
+        return True
+    return len(word) >= 6 and any(c.isalpha() for c in word) and secret_shaped(word)
+
+
+def protocol_passwords(s: str, replace: Callable[[str, str], str]) -> str:
+    """The password of an FTP or POP3 ``PASS`` (and FTP's ``ACCT``) and of an IMAP ``LOGIN`` in a protocol
+    trace. Where ``PASS`` starts a line or follows ``>`` (as a test runner's report or a quoted block may),
+    a value shaped like a test's name is left: ``PASS test_x``."""
+    low = s.lower()
+    if "pass" not in low and "acct" not in low and "login" not in low:
+        return s
+    spans: list[tuple[int, int]] = []
+    for m in _PASS_CMD.finditer(s):
+        if m.group("q") is None and (m.group("marker") or ">")[-1] == ">" and _test_name(m.group("val")):
+            continue
+        spans.append(m.span("val"))
+    spans += [m.span("val") for m in _PASS_TYPED.finditer(s) if _typed_pass(s, m)]
+    for m in _IMAP_LOGIN.finditer(s):
+        args = _imap_arguments(s, m.end(), 2)
+        if len(args) < 2 or args[1][0] >= args[1][1]:
+            continue
+        a, b = args[1]
+        if m.group("untagged") and not _untagged_login(s, m, args[0], args[1]):
+            continue
+        if not PARTIAL.search(s[a:b]):
+            spans.append((a, b))
+    return replace_spans(s, spans, "password", replace)
+
+
+def _untagged_login(s: str, m: re.Match[str], user: tuple[int, int], password: tuple[int, int]) -> bool:
+    """``LOGIN user password`` with no tag is a command when nothing follows the password on its line (or
+    its quote closes there) and neither the user nor the password is an English word of function, as in
+    login(1)'s ``LOGIN ON tty1 BY bob`` or ``LOGIN FAILED for bob``."""
+    (a, b), end = password, password[1] + (1 if s[password[1] : password[1] + 1] == '"' else 0)
+    nl = s.find("\n", end)
+    rest = s[end : nl if nl >= 0 else len(s)].rstrip("\r")
+    quote = m.group("q")
+    closed = rest.strip() == "" if quote is None else rest.startswith(quote)
+    words = {s[a:b].lower(), s[user[0] : user[1]].lower()}
+    return closed and not words & FUNCTION_WORDS
+
+
+__all__ = ["PROTOCOL_RULES", "protocol_passwords", "redis_secrets"]

@@ -1,0 +1,144 @@
+"""Credentials in protocol traces: FTP and POP3 ``PASS`` typed in lower case, FTP ``ACCT``, POP3 ``APOP``'s
+digest, IMAP ``LOGIN`` with no tag or with its password sent as a literal on the next line, and SASL
+PLAIN's response sent alone -- each removed with the rest of the trace kept, and the ordinary lines that
+look like them (a test's result, Python's ``pass``, English) kept whole."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from analytics.rca.redact import redact
+
+PW = "[REDACTED:password]"
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("pass hunter2x", f"pass {PW}"),
+        ("Pass Hunter2x", f"Pass {PW}"),
+        ("> pass hunter2x", f"> pass {PW}"),
+        # a lowercase word is a password where the trace says so: after C:, or after the USER command
+        ("C: pass sunshine", f"C: pass {PW}"),
+        ("user bob\npass sunshine\nstat", f"user bob\npass {PW}\nstat"),
+        ("C: USER bob\r\nC: pass sunshine\r\n", f"C: USER bob\r\nC: pass {PW}\r\n"),
+        ("ACCT secretacct", f"ACCT {PW}"),
+        ("C: ACCT secretacct", f"C: ACCT {PW}"),
+        (
+            'ftpd: FTP command: Client "1.2.3.4", "ACCT secret acct"',
+            f'ftpd: FTP command: Client "1.2.3.4", "ACCT {PW}"',
+        ),
+        ("APOP bob c4c9334bac560ecc979e58001b3e22fb", f"APOP bob {PW}"),
+        ("pop3: C: apop bob C4C9334BAC560ECC979E58001B3E22FB", f"pop3: C: apop bob {PW}"),
+        ('LOGIN bob "pw"', f'LOGIN bob "{PW}"'),
+        ('C: LOGIN "bob" "two words"', f'C: LOGIN "bob" "{PW}"'),
+        ("LOGIN bob hunter", f"LOGIN bob {PW}"),
+        # an IMAP literal: the password is the client's next line ({8+}: sent without waiting for "+")
+        ("a1 LOGIN bob {8}\r\nhunter2x\r\n", f"a1 LOGIN bob {{8}}\r\n{PW}\r\n"),
+        ("a1 LOGIN bob {8+}\nhunter2x", f"a1 LOGIN bob {{8+}}\n{PW}"),
+        (
+            "C: a1 LOGIN {3}\nS: + go ahead\nC: bob {8}\nS: + go ahead\nC: hunter2x\nS: a1 OK done",
+            f"C: a1 LOGIN {{3}}\nS: + go ahead\nC: bob {{8}}\nS: + go ahead\nC: {PW}\nS: a1 OK done",
+        ),
+        (
+            "C: a1 LOGIN bob {9}\nS: + Ready\nC: two words\nS: a1 NO",
+            f"C: a1 LOGIN bob {{9}}\nS: + Ready\nC: {PW}\nS: a1 NO",
+        ),
+        # SASL PLAIN: with AUTHENTICATE, and alone on the client's next line (base64 of NUL bob NUL hunter2)
+        ("a1 AUTHENTICATE PLAIN AGJvYgBodW50ZXIy", "a1 AUTHENTICATE PLAIN [REDACTED:smtp_auth]"),
+        ("AUTH PLAIN AGJvYgBodW50ZXIy", "AUTH PLAIN [REDACTED:smtp_auth]"),
+        ("a1 AUTHENTICATE PLAIN\n+\nAGJvYgBodW50ZXIy", "a1 AUTHENTICATE PLAIN\n+\n[REDACTED:encoded_credential]"),
+    ],
+)
+def test_each_trace_loses_its_password_and_keeps_the_rest(text, shown):
+    assert redact(text).text == shown
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "pass through",
+        "Pass 50",
+        "    pass",
+        "pass  # nothing to do",
+        "pass lint.",
+        "pass test_login",
+        "PASS: test_login",
+        "> PASS src/app.test.js",
+        "C: pass ****",
+        "LOGIN FAILED for bob",
+        "LOGIN ON tty1",
+        "LOGIN ON tty1 BY bob",
+        "LOGIN bob failed again",
+        "login bob failed",
+        "a1 LOGIN bob {8}",  # the literal's text is not there: nothing to remove, the count is no password
+        "APOP is the POP3 command that sends a digest",
+        "user bob\npass the salt",
+        "ACCT: 4 processes",
+    ],
+)
+def test_lines_that_look_like_a_trace_are_kept(text):
+    assert redact(text).text == text
+
+
+_B62 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+#: a password as people pick them, six characters or more (a letter, then letters and digits, a digit)
+_password = st.tuples(
+    st.text(_B62[:52], min_size=1, max_size=4),
+    st.text(_B62, min_size=4, max_size=12),
+    st.integers(0, 9).map(str),
+    st.text("!%^*_.+", max_size=2),
+).map("".join)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    password=_password,
+    form=st.sampled_from(
+        [
+            "pass {p}",
+            "C: pass {p}",
+            "user bob\npass {p}",
+            "ACCT {p}",
+            "acct {p}",
+            'LOGIN bob "{p}"',
+            "C: LOGIN bob {p}",
+            "a1 LOGIN bob {{{n}}}\r\n{p}\r\n",
+            "C: a1 LOGIN bob {{{n}+}}\r\nS: + ok\r\nC: {p}\r\n",
+            "a1 LOGIN {{3}}\r\nbob {{{n}}}\r\n{p}\r\n",
+        ]
+    ),
+)
+def test_a_password_in_any_trace_never_survives(password, form):
+    text = "trace\n" + form.format(p=password, n=len(password))
+    once = redact(text)
+    assert password not in once.text and "[REDACTED:" in once.text
+    assert redact(once.text).text == once.text  # stable: the cache key depends on it
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    user=st.text(_B62 + "@.-_", min_size=1, max_size=20),
+    password=st.text("".join(map(chr, range(0x20, 0x7F))), min_size=3, max_size=40),
+    authzid=st.sampled_from(["", "admin"]),
+    alone=st.booleans(),
+)
+def test_a_sasl_plain_response_never_survives(user, password, authzid, alone):
+    """Whatever the user and the password, base64 of ``[authzid] NUL user NUL password`` is removed, after
+    AUTH PLAIN or alone on the line after it (alone, from 8 base64 characters: user and password of 4 or
+    more together -- shorter base64 is as often a word)."""
+    token = base64.b64encode(f"{authzid}\0{user}\0{password}".encode()).decode()
+    text = "C: a1 AUTHENTICATE PLAIN" + ("\nS: +\nC: " if alone else " ") + token + "\nS: a1 OK"
+    out = redact(text).text
+    assert token not in out and "[REDACTED:" in out and out.endswith(" a1 OK")
+
+
+@settings(max_examples=100, deadline=None)
+@given(digest=st.text("0123456789abcdef", min_size=32, max_size=32), upper=st.booleans())
+def test_an_apop_digest_never_survives(digest, upper):
+    d = digest.upper() if upper else digest
+    out = redact(f"C: APOP bob {d}").text
+    assert d not in out and out.startswith("C: APOP bob [REDACTED:")  # (in upper case, 1 in 97 reads as an IBAN)
