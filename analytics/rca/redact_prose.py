@@ -1,6 +1,7 @@
 """Passwords in prose and SQL: ``new password Hunter2 was rejected``, ``the password is letmein``,
-``invalid password '...'``, ``SET PASSWORD FOR 'bob'@'%' = '...'``, hex keys named as keys and docker
-``"auth"`` blobs. Protocol traces (FTP, POP3, IMAP, SMTP, Redis) are :mod:`.redact_protocols`'.
+``password for bob is ...``, ``invalid password '...'``, ``SET PASSWORD FOR 'bob'@'%' = '...'``, hex keys
+named as keys and docker ``"auth"`` blobs. Protocol traces (FTP, POP3, IMAP, SMTP, Redis) are
+:mod:`.redact_protocols`'.
 
 A password in prose is the word after the word password (or passwd, passphrase, passcode) when that word
 is shaped like a secret -- it holds a digit, a symbol or a capital inside: ``Password hunter2 rejected``;
@@ -8,9 +9,12 @@ a plain word there names something (``password authentication failed``, ``passwo
 word after a link (``is``, ``was``, ``has been``), whatever it looks like (``the password is letmein``,
 ``pwd is ...``, ``the pass is ...``), unless it is a function word of English (``is always``, ``was not``:
 then it is prose), an English past participle or adjective by its form (``is required``, ``was given``,
-``is incorrect``, ``was successfully``) or a mask. What a password was set or changed to (``password for
-bob set to ...``, ``changed password to ...``) is the password too, unless a lowercase word there goes on
-into a verb phrase (``set to expire in 7 days``) or names a state (``reset to default``). The word
+``is incorrect``, ``was successfully``) or a mask; whose password it is may stand between (``password
+for bob is ...``, ``the password for user bob was ...``). What a password was set or changed to
+(``password for bob set to ...``, ``changed password to ...``) is the password too, unless a lowercase
+word there goes on into a verb phrase (``set to expire in 7 days``, ``changed his password to comply with
+...``) or names a state (``reset to default``); ``to`` after an instruction (``change your password to
+continue``, ``please set a password to continue``) says what for, not what to. The word
 password itself, and the function words, are never redacted. The lists below are English grammar --
 function words, irregular participles, suffixes -- and protocol syntax, not words taken from any log.
 """
@@ -108,15 +112,25 @@ _LINK = re.compile(
     r"(?=[ \t])"
 )
 _TOKEN = re.compile(r"[ \t]+(\"[^\"\n]+\"|'[^'\n]+'|[^\s'\"]+)")
-#: whose password it is, then what it became: "password for bob set to", "password of user bob was changed to"
-_OWNER = r"[ \t]+(?:for|of)(?:[ \t]+[^\s'\"]+){1,2}?"
+#: whose password it is (one to three words, a quoted name too; none ends a sentence), then a link or what
+#: it became: "password for bob is", "password for bob set to", "password of user bob was changed to"
+_OWNER = r"[ \t]+(?:for|of)(?:[ \t]+(?:\"[^\"\n]*\"|'[^'\n]*'|[^\s'\"]*[^\s'\".,;:!?])){1,3}?"
 _OWNED_LINK = re.compile(
-    r"(?i)" + _OWNER + r"(?:[ \t]+(?:is|was|are|were|(?:has|have|had)[ \t]+been|will[ \t]+be))?(?:[ \t]+now)?"
-    r"[ \t]+(?:set|changed|reset|updated)[ \t]+to(?=[ \t])"
+    r"(?i)" + _OWNER + r"(?:[ \t]+(?:is|was|are|were|(?:has|have|had)[ \t]+been|will[ \t]+be)(?:[ \t]+now)?"
+    r"(?:[ \t]+(?:set|changed|reset|updated)[ \t]+to)?|(?:[ \t]+now)?[ \t]+(?:set|changed|reset|updated)[ \t]+to)"
+    r"(?=[ \t])"
 )
-#: "changed password to X", "set the password for bob to X": a verb of change in the past before the word,
-#: "to" after it ("change your password to continue" says what for, not what to)
-_CHANGED_BEFORE = re.compile(r"(?i)\b(?:changed|set|reset|updated)(?:[ \t]+[\w']+){0,2}[ \t]+$")
+#: "changed password to X", "set the password for bob to X": a verb of change before the word, "to" after it.
+#: The verb tells a change that was made -- what the password became follows "to" -- unless it is an
+#: instruction or a wish: the infinitive's "to", please, a modal or a negation before it ("you must set",
+#: "please reset"), or "a"/"your" between it and the word ("set a password to continue", "reset your
+#: password to sign in"): then "to" says what for. ("change your password to continue" has no verb of the
+#: list: change is not changed.)
+_CHANGED_BEFORE = re.compile(
+    r"(?i)(?:(?<![\w'])(?P<cue>[\w']+)[ \t]+)?\b(?:changed|set|reset|updated)(?P<between>(?:[ \t]+[\w']+){0,2})[ \t]+$"
+)
+_INSTRUCTION_CUES = frozenset("to please must should can could will would may might shall cannot not never".split())
+_FOR_WHAT = frozenset({"a", "an", "your"})
 #: what a password is set to that names no password: its default, a random one, a blank one
 _STATES = frozenset({"default", "random", "blank", "generated", "same"})
 _OWNED_TO = re.compile(r"(?i)(?:" + _OWNER + r")?[ \t]+to(?=[ \t])")
@@ -147,6 +161,16 @@ def _plain_word(word: str) -> bool:
     return all(p.isalpha() for p in parts) and (low in _IRREGULAR or _WORD_SHAPED.fullmatch(low) is not None)
 
 
+def _change_made(m: re.Match[str] | None) -> bool:
+    """Whether a verb of change before the word password tells a change made (see ``_CHANGED_BEFORE``)."""
+    if m is None:
+        return False
+    cue = (m.group("cue") or "").lower()
+    if cue in _INSTRUCTION_CUES or cue.endswith("n't"):
+        return False
+    return not _FOR_WHAT & set(m.group("between").lower().split())
+
+
 def prose_passwords(s: str, replace: Callable[[str, str], str]) -> str:
     """Replace the password written after the word password in prose."""
     if not _KEYWORD_AT.search(s):
@@ -155,7 +179,9 @@ def prose_passwords(s: str, replace: Callable[[str, str], str]) -> str:
     for m in _KEYWORD_AT.finditer(s):
         strong = m.group(1).lower() in _STRONG
         link = _LINK.match(s, m.end()) or (_OWNED_LINK.match(s, m.end()) if strong else None)
-        verb_before = link is None and strong and _CHANGED_BEFORE.search(s, max(0, m.start() - 80), m.start())
+        verb_before = (
+            link is None and strong and _change_made(_CHANGED_BEFORE.search(s, max(0, m.start() - 80), m.start()))
+        )
         if verb_before:
             link = _OWNED_TO.match(s, m.end())
         tok = _TOKEN.match(s, link.end() if link else m.end())
@@ -179,11 +205,13 @@ def prose_passwords(s: str, replace: Callable[[str, str], str]) -> str:
                 continue
         elif to and strong:
             # what a password was set or changed to is the password, whatever it looks like -- unless it is a
-            # participle, a state (set to default), or a lowercase word going on into a verb phrase ("set to
-            # expire in 7 days") or after "changed password to" (a lowercase word is what for, not what to)
+            # participle, a state (set to default), or a lowercase word going on into a verb phrase: "set to
+            # expire in 7 days", "changed his password to comply with ..." (the rule is by shape: a lowercase
+            # word with more words after it on its line is read as what for; the line's last word, one before
+            # a comma or a full stop, and any word with a capital, a digit or a symbol is what it became)
             lower = word.isalpha() and word.islower()
             going_on = b == len(tok.group(1)) and _TOKEN.match(s, tok.end()) is not None
-            if _plain_word(word) or word.lower() in _STATES or (lower and (verb_before or going_on)):
+            if _plain_word(word) or word.lower() in _STATES or (lower and going_on):
                 continue
         elif (link is None and not strong) or not secret_shaped(word):
             continue  # set to expire, password reset: a plain word names something

@@ -52,6 +52,10 @@ REVIEW = [
     ("User bob changed password to Sunshine94", "Sunshine94", "changed"),
     ("password for bob set to marigold", "marigold", "bob"),
     ("provision: openssl passwd -6 -salt abc Sunshine93", "Sunshine93", "salt"),
+    # what a password became as the line's last word, and whose password it is
+    ("User bob changed password to sunshine", "sunshine", "changed"),
+    ("password for bob is Sunshine92", "Sunshine92", "bob"),
+    ("the password for user bob was set to Xy9!abc", "Xy9!abc", "bob"),
     # protocol traces: typed in lower case, APOP, untagged LOGIN, ACCT
     ("pass hunter2x", "hunter2x", "pass"),
     ("pop3 trace: C: APOP bob c4c9334bac560ecc979e58001b3e22fb", "c4c9334bac560ecc979e58001b3e22fb", "APOP"),
@@ -65,6 +69,7 @@ KEPT = [
     "PASS: test_login (3 assertions)",
     "token_type=bearer expires_in=3600",
     "pam_unix(passwd:chauthtok): password changed for bob",
+    "portal: change your password to continue",
     "login: LOGIN ON tty1 BY bob",
 ]
 

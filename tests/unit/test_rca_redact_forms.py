@@ -238,7 +238,8 @@ def test_a_test_runners_result_is_not_a_protocol_password(result, name, tail):
     key=st.sampled_from(["password", "Password", "passwd", "pass", "pwd", "passphrase"]),
     link=st.sampled_from(["", " is", " was", " has been"]),
     function_word=st.sampled_from(_FUNCTION),
-    tail=st.lists(_WORD, max_size=4),
+    # (no link in the tail: "the password for bob is x" says what it is)
+    tail=st.lists(_WORD.filter(lambda w: w not in FUNCTION_WORDS | {"set", "changed", "reset", "updated"}), max_size=4),
 )
 def test_the_word_password_and_a_function_word_after_it_are_prose(key, link, function_word, tail):
     """The word after 'password' (or after 'password is') that is a function word means prose: nothing in
@@ -343,3 +344,85 @@ def test_a_json_document_is_redacted_string_by_string(password, form, doc, where
     assert json.loads(text) == red
     # serialised first, the same document leaked: that is why documents are redacted before serialising
     assume(re.search(r"[\"]", form) is not None)
+
+
+# -- what a password was changed to, and whose it is ---------------------------------------------------------
+@pytest.mark.parametrize(
+    ("line", "shown"),
+    [
+        # the line's last word after a change made is what the password became, whatever it looks like
+        ("User bob changed password to sunshine", "User bob changed password to [REDACTED:password]"),
+        ("User bob changed password to sunshine.", "User bob changed password to [REDACTED:password]."),
+        (
+            "bob changed his password to sunshine, logged out",
+            "bob changed his password to [REDACTED:password], logged out",
+        ),
+        ("admin set password to Hunter2 for bob", "admin set password to [REDACTED:password] for bob"),
+        # whose password it is between the word and its value
+        ("password for bob is Sunshine99", "password for bob is [REDACTED:password]"),
+        ("the password for user bob was set to Xy9!abc", "the password for user bob was set to [REDACTED:password]"),
+        ("password for 'bob' was hunter2", "password for 'bob' was [REDACTED:password]"),
+        ("The password of user bob is letmein", "The password of user bob is [REDACTED:password]"),
+        ("password for bob.smith is now Sunshine99", "password for bob.smith is now [REDACTED:password]"),
+    ],
+)
+def test_what_a_password_became_and_whose_it_is_are_redacted(line, shown):
+    assert redact(line).text == shown
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        # "to" after an instruction, or before a verb phrase, says what for
+        "change your password to continue",
+        "Please set a password to continue.",
+        "You must reset your password to continue",
+        "bob changed his password to comply with the policy",
+        "password set to expire in 7 days",
+        "password reset to default",
+        # whose password it is, then English
+        "the password for this account is required",
+        "password for bob is not set",
+        "The password of the caller is the one from the",
+        "the password for user bob was changed successfully",
+        "defines a new password for the user. PASSWORD is expected to be encrypted",
+    ],
+)
+def test_english_about_passwords_is_kept(line):
+    assert redact(line).text == line
+
+
+_LOWER = "abcdefghijklmnopqrstuvwxyz"
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    password=st.one_of(_password, st.text(_LOWER, min_size=4, max_size=12)),
+    user=st.sampled_from(["bob", "user bob", "'bob'", "bob.smith", "the admin account"]),
+    form=st.sampled_from(
+        [
+            "User {u} changed password to {p}",
+            "{u} changed the password to {p}.",
+            "password for {u} is {p}",
+            "the password of {u} was {p}",
+            "password for {u} has been set to {p}",
+        ]
+    ),
+)
+def test_what_a_password_became_never_survives(password, user, form):
+    """A password as the line's last word (or before a full stop) after a change made, or after "for <whose>"
+    and a link, is removed whatever it looks like -- but for an English word that says it is no password
+    (a function word, a participle or adjective by its form, a state such as default)."""
+    from analytics.rca.redact_prose import _STATES, _plain_word
+
+    assume(password.lower() not in FUNCTION_WORDS | _STATES and not _plain_word(password))
+    assume(
+        not re.fullmatch(
+            r"x+|pass\w*|pwd|pw|none|null|nil|true|false|yes|no|required|missing|invalid|expired|empty|redacted|hidden|unset",
+            password,
+            re.I,
+        )
+    )
+    line = "2026-11-20T10:00:00Z INFO " + form.format(u=user, p=password)
+    out = redact(line).text
+    assert not re.search(r"\b" + re.escape(password) + r"\b", out) and "[REDACTED:password]" in out
