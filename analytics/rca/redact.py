@@ -12,7 +12,7 @@ lookalike letters in a secret's name folded), then removes, in this order:
 4. values of secret-sounding keys (:mod:`.redact_keys`: ``password=``, ``"api_key": "..."``,
    ``Password: a pass phrase``, ``REDISCLI_AUTH=``, ``PIN: 4821``, ``<password>...</password>``),
    ``--token x``; passwords on command lines, audit records, payment cards, IBANs, encoded credentials
-   (:mod:`.redact_cli`); passwords in prose and SQL (:mod:`.redact_prose`);
+   (:mod:`.redact_cli`); passwords in prose and SQL, tokens named in prose (:mod:`.redact_prose`);
    credentials in protocol traces (:mod:`.redact_protocols`: FTP/POP3 ``PASS``, ``APOP``, IMAP ``LOGIN``,
    SMTP ``AUTH``, Redis ``AUTH``);
 5. anything detect-secrets' regex and keyword plugins still find (its maintained detectors);
@@ -374,6 +374,7 @@ class Redactor:
         s = redact_protocols.redis_secrets(s, found)
         s = redact_protocols.protocol_passwords(s, found)
         s = redact_prose.prose_passwords(s, found)
+        s = redact_prose.token_values(s, found)
         if self.use_detect_secrets:
             s = self._detect_secrets(s, counts)
         s = _CANDIDATE.sub(lambda m: self._entropy_repl(m, counts), s)

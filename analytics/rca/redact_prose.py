@@ -1,7 +1,7 @@
 """Passwords in prose and SQL: ``new password Hunter2 was rejected``, ``the password is letmein``,
 ``password for bob is ...``, ``invalid password '...'``, ``SET PASSWORD FOR 'bob'@'%' = '...'``, hex keys
-named as keys and docker ``"auth"`` blobs. Protocol traces (FTP, POP3, IMAP, SMTP, Redis) are
-:mod:`.redact_protocols`'.
+named as keys, docker ``"auth"`` blobs, and tokens named in prose (``using token ...``, ``X-Api-Key ...``:
+:func:`token_values`). Protocol traces (FTP, POP3, IMAP, SMTP, Redis) are :mod:`.redact_protocols`'.
 
 A password in prose is the word after the word password (or passwd, passphrase, passcode) when that word
 is shaped like a secret -- it holds a digit, a symbol or a capital inside: ``Password hunter2 rejected``;
@@ -234,4 +234,40 @@ def replace_spans(s: str, spans: list[tuple[int, int]], kind: str, replace: Call
     return "".join(out)
 
 
-__all__ = ["FUNCTION_WORDS", "PROSE_RULES", "prose_passwords", "replace_spans"]
+# --- prose: token <value> ----------------------------------------------------------------------------
+#: a credential's name written before its value with a blank, as prose and headers written without their
+#: colon do (using token ..., the access token is ..., invalid api key ..., X-Api-Key ..., client secret ...);
+#: "tokens", "token_type", "api_key_id" go on past the name and are not it
+_CREDENTIAL_NAME = re.compile(
+    r"(?i)\b(?:api[\-_ ]?key|apikey|access[\-_ ]?key|secret[\-_ ]?key|client[\-_ ]?secret|token)(?![\w\-])"
+    r"(?:[ \t]+(?:is|was)|[ \t]*[:=])?[ \t]+(?P<val>[^\s'\",;()\[\]{}<>]+)"
+)
+_TOKEN_PART = re.compile(r"[._~+/=\-]")
+
+
+def credential_shaped(word: str) -> bool:
+    """A token as services issue them: 16 characters or more of the URL-safe and base64 alphabets, two
+    letters and two digits at least, one part of them (between dots, dashes ...) of 8 or more mixing letters
+    and digits (an API key, a hex digest, a UUID); not a path, a URL or a flag. Identifiers
+    (token_validation_2024, sha256sum) keep letters and digits in parts of their own, or short."""
+    if len(word) < 16 or word[0] in "/.~$-" or re.fullmatch(r"[A-Za-z0-9._~+/=\-]+", word) is None:
+        return False
+    if sum(c.isdigit() for c in word) < 2 or sum(c.isalpha() for c in word) < 2:
+        return False
+    return any(len(p) >= 8 and re.search(r"\d", p) and re.search(r"[A-Za-z]", p) for p in _TOKEN_PART.split(word))
+
+
+def token_values(s: str, replace: Callable[[str, str], str]) -> str:
+    """Replace a token written after its name with a blank (``using token abcd...``, ``X-Api-Key abcd...``)
+    when it is shaped like one (:func:`credential_shaped`): whatever its case, which the entropy rule needs."""
+    if not re.search(r"(?i)token|key|secret", s):
+        return s
+    spans = []
+    for m in _CREDENTIAL_NAME.finditer(s):
+        val = m.group("val").rstrip(".,:;!?")
+        if credential_shaped(val) and not PARTIAL.search(val):
+            spans.append((m.start("val"), m.start("val") + len(val)))
+    return replace_spans(s, spans, "secret", replace)
+
+
+__all__ = ["FUNCTION_WORDS", "PROSE_RULES", "credential_shaped", "prose_passwords", "replace_spans", "token_values"]

@@ -61,6 +61,8 @@ REVIEW = [
     ("pop3 trace: C: APOP bob c4c9334bac560ecc979e58001b3e22fb", "c4c9334bac560ecc979e58001b3e22fb", "APOP"),
     ('imap trace: C: LOGIN bob "Sun shine91"', "Sun shine91", "LOGIN"),
     ("ftp trace: C: ACCT secretacct", "secretacct", "ACCT"),
+    # a token named in prose, in lower case
+    ("request failed: invalid api key abcdefghij0123456789klmn", "abcdefghij0123456789klmn", "invalid"),
 ]
 
 #: ordinary lines the sweep found redacted: each reaches the prompt as it is
