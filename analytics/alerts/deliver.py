@@ -3,8 +3,9 @@
 :func:`deliver` (a collector hook) posts every live prediction at or above ``[alerts] min_severity`` to
 Alertmanager's v2 API (``POST /api/v2/alerts``): one alert per prediction, labelled with ``alertname``
 (``lokifi_`` + the prediction type), ``component``, ``host``, ``severity``, ``prediction_id`` and the
-pattern id when the prediction is about one; annotated with the message, the evidence, the recommended
-action and the confidence (and whether it is a prior or measured). A firing alert is re-posted every
+pattern id when the prediction is about one (component and host redacted: :mod:`.labels`); annotated
+with the message, the evidence, the recommended action and the confidence (and whether it is a prior or
+measured), each redacted. A firing alert is re-posted every
 ``resend_seconds`` with ``endsAt`` a few intervals ahead, as Alertmanager expects; when the prediction is
 scored or expires, the alert is posted once more with ``endsAt`` in the past: resolved.
 
@@ -29,8 +30,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from analytics.rca.redact import Redactor
     from analytics.sources.fleet.client import HttpSettings
 
+from analytics.alerts.labels import FreeText, pattern_id
 from analytics.common.clipping import clipped
 from analytics.common.clock import utcnow
 from analytics.patterns.mutes import NOT_MUTED
@@ -55,11 +58,14 @@ class DeliveryReport:
     skipped: list[str] = field(default_factory=list)
 
 
-def _labels(p: dict[str, Any]) -> dict[str, str]:
+def _labels(p: dict[str, Any], free_text: FreeText) -> dict[str, str]:
+    """The alert's labels. Its component and host are named by the configuration or by the log source (a
+    hostile source names its own component): free text, redacted as the annotations are. The others are
+    Lokifi's identifiers -- its rule's name, the severity, the prediction's number, the pattern's hex id."""
     labels = {
         "alertname": f"lokifi_{p['prediction_type']}",
-        "component": str(p["component"] or ""),
-        "host": str(p["host"] or ""),
+        "component": free_text(p["component"]),
+        "host": free_text(p["host"]),
         "severity": str(p["severity"] or "").lower(),
         "prediction_id": str(p["id"]),
         "source": "lokifi",
@@ -68,9 +74,7 @@ def _labels(p: dict[str, Any]) -> dict[str, str]:
         ev = json.loads(p.get("evidence") or "{}")
     except ValueError:
         ev = {}
-    pattern = ev.get("error_hash") or ev.get("pattern") if isinstance(ev, dict) else None
-    if isinstance(pattern, str) and pattern:
-        labels["pattern"] = pattern[:12]
+    labels["pattern"] = pattern_id(ev.get("error_hash") or ev.get("pattern") if isinstance(ev, dict) else None)
     return {k: v for k, v in labels.items() if v}
 
 
@@ -79,13 +83,10 @@ TEXT_LIMIT = 4000
 VALUE_LIMIT = 1000
 
 
-def _annotations(p: dict[str, Any]) -> dict[str, str]:
+def _annotations(p: dict[str, Any], redactor: Redactor) -> dict[str, str]:
     """What the alert says. The texts leave the host, so they go through the same redaction as what is
     sent to a model (an error pattern's evidence quotes a log line, and a log line can hold a password),
     each whole before it is shortened: a cut first could leave half a secret that no rule knows."""
-    from analytics.rca.redact import Redactor
-
-    redactor = Redactor()
     conf = p.get("confidence_score")
     kind = p.get("confidence_kind") or "prior"
     out = {
@@ -119,10 +120,10 @@ def _shortened(value: Any) -> Any:
     return value
 
 
-def _alert(p: dict[str, Any], ends: dt.datetime) -> dict[str, Any]:
+def _alert(p: dict[str, Any], ends: dt.datetime, free_text: FreeText) -> dict[str, Any]:
     return {
-        "labels": _labels(p),
-        "annotations": _annotations(p),
+        "labels": _labels(p, free_text),
+        "annotations": _annotations(p, free_text.redactor),
         "startsAt": _iso(p["prediction_date"]),
         "endsAt": _iso(ends),
     }
@@ -215,8 +216,9 @@ def deliver(store: Any, config: Any = None, now: dt.datetime | None = None) -> D
         resolving.append((p, min(when, now)))
     if not firing and not resolving:
         return report
-    batch = [_alert(p, min(p["due_at"], now + 4 * every)) for p in firing]
-    batch += [_alert(p, when) for p, when in resolving]
+    free_text = FreeText()
+    batch = [_alert(p, min(p["due_at"], now + 4 * every), free_text) for p in firing]
+    batch += [_alert(p, when, free_text) for p, when in resolving]
     try:
         _post(settings, batch)
     except RuntimeError as exc:

@@ -5,6 +5,8 @@ at each scrape, in one short read: live predictions by type, component, host and
 forecast of each component and metric with its 80 % interval; pattern occurrences and confidence (the
 most frequent 200); the recommendation queue by priority; prediction accuracy from scored outcomes; and
 the collector's health (rows written, last write). Nothing is computed for the scrape that is not stored.
+Label values that can carry a log source's text (component, host, metric) are redacted first
+(:mod:`.labels`); prometheus_client escapes every label value for the text format.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Any
 
 from prometheus_client.core import CollectorRegistry, CounterMetricFamily, GaugeMetricFamily
 
+from analytics.alerts.labels import FreeText, pattern_id
 from analytics.patterns.mutes import NOT_MUTED
 
 TOP_PATTERNS = 200
@@ -55,13 +58,16 @@ class StoreCollector:
             col = con.execute(
                 "SELECT coalesce(max(rows_total), 0), max(last_success) FROM source_status WHERE source = 'collector'"
             ).fetchone()
+        # component, host and metric can carry a log source's text: redacted (analytics.alerts.labels); the
+        # types are Lokifi's rule and error-type names, the pattern ids hex
+        text = FreeText()
         g = GaugeMetricFamily(
             "lokifi_predictions_live",
             "Live predictions (not yet due or scored).",
             labels=["type", "component", "host", "severity"],
         )
         for t, c, h, s, n in live:
-            g.add_metric([t, c, h, s.lower()], n)
+            g.add_metric([t, text(c), text(h), s.lower()], n)
         yield g
         names = ("value", "lower", "upper", "current")
         fams = {
@@ -73,7 +79,7 @@ class StoreCollector:
             for k in names
         }
         for c, m, h, hz, v, lo, hi, cur in fc:
-            lab = [c, m, h, f"{hz:g}" if hz is not None else ""]
+            lab = [text(c), text(m), text(h), f"{hz:g}" if hz is not None else ""]
             for k, x in zip(names, (v, lo, hi, cur), strict=True):
                 if x is not None:
                     fams[k].add_metric(lab, float(x))
@@ -87,9 +93,10 @@ class StoreCollector:
             labels=["pattern", "type", "component"],
         )
         for pid, t, c, n, cs, outcomes in pats:
-            occ.add_metric([pid, t, c], float(n or 0))
+            lab = [pattern_id(pid), t or "", text(c)]
+            occ.add_metric(lab, float(n or 0))
             if outcomes and cs is not None:
-                conf.add_metric([pid, t, c], float(cs))
+                conf.add_metric(lab, float(cs))
         yield occ
         yield conf
         r = GaugeMetricFamily("lokifi_recommendations_open", "Open recommendations by priority.", labels=["priority"])

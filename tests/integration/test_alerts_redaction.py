@@ -168,3 +168,37 @@ def test_message_action_and_every_string_of_the_evidence_are_redacted(recorder, 
     (alert,) = recorder.alerts()
     ev = json.loads(alert["annotations"]["evidence"])
     assert ev["baseline"]["threshold"] == 3 and ev["baseline"]["db_password"] == "[REDACTED:password]"
+
+
+def test_a_component_and_host_named_by_a_log_source_are_redacted_in_the_labels(recorder, tmp_path):
+    """A log source names its own component (a syslog tag, a container's name): a hostile one that puts a
+    password there does not get it into the alert's labels. Lokifi's own identifiers stay as they are, and a
+    pattern id that is not hex is not sent."""
+    store = Store(tmp_path / "l.duckdb")
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    store.execute(
+        "INSERT INTO predictions (prediction_type, component, host, severity, message, recommendation, evidence, "
+        "prediction_date, due_at) VALUES ('recurring_error', ?, ?, 'HIGH', 'm', 'r', ?, ?, ?)",
+        [
+            "api password=Hunter2cmp\nnext",
+            "web-1 password Hunter2host",
+            json.dumps({"pattern": "pwd is Hunter2pat"}),
+            now,
+            now + dt.timedelta(hours=6),
+        ],
+    )
+    store.execute(
+        "INSERT INTO predictions (prediction_type, component, host, severity, message, recommendation, evidence, "
+        "prediction_date, due_at) VALUES ('recurring_error', 'db', 'web-2', 'HIGH', 'm', 'r', ?, ?, ?)",
+        [json.dumps({"error_hash": "9f86d081884c7d659a2f"}), now, now + dt.timedelta(hours=6)],
+    )
+    assert deliver(store, load_config(_config(tmp_path, recorder.url)), now).posted == 2
+    body = recorder.text()
+    for secret in ("Hunter2cmp", "Hunter2host", "Hunter2pat"):
+        assert not _leaks(body, secret), secret
+    hostile, plain = sorted(recorder.alerts(), key=lambda a: a["labels"]["component"])
+    assert hostile["labels"]["component"] == "api password=[REDACTED:password] next"
+    assert hostile["labels"]["host"] == "web-1 password [REDACTED:password]"
+    assert "pattern" not in hostile["labels"] and hostile["labels"]["alertname"] == "lokifi_recurring_error"
+    assert plain["labels"]["component"] == "db" and plain["labels"]["host"] == "web-2"
+    assert plain["labels"]["pattern"] == "9f86d081884c" and plain["labels"]["severity"] == "high"
