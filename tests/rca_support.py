@@ -1,5 +1,5 @@
 """Shared pieces of the RCA tests: a seeded pattern in a real DuckDB store, the secrets corpus,
-and configs pointing at the loopback OpenAI server."""
+configs pointing at the loopback OpenAI server, and generated passwords for redaction properties."""
 
 from __future__ import annotations
 
@@ -8,12 +8,28 @@ import json
 from pathlib import Path
 from typing import Any
 
+from hypothesis import strategies as st
+
 from analytics.config.settings import AI, Config
 
 CORPUS = Path(__file__).parent / "data" / "secrets_corpus.jsonl"
 NOW = dt.datetime(2026, 11, 20, 12, 30)
 HASH = "c0ffee00" + "1" * 56
 OTHER_HASH = "deadbeef" + "2" * 56
+
+
+B62 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+
+
+def passwords(middle: int = 2) -> st.SearchStrategy[str]:
+    """Passwords as people pick them: a letter, ``middle`` or more letters and digits, a digit, maybe a
+    symbol or two."""
+    return st.tuples(
+        st.text(B62[:52], min_size=1, max_size=4),
+        st.text(B62, min_size=middle, max_size=12),
+        st.integers(0, 9).map(str),
+        st.text("!%^*_.+", max_size=2),
+    ).map("".join)
 
 
 def corpus() -> list[dict[str, Any]]:

@@ -6,13 +6,11 @@ from __future__ import annotations
 import unicodedata
 
 from hypothesis import given, settings, strategies as st
+from rca_support import passwords
 
 from analytics.alerts.labels import LABEL_LIMIT, FreeText, pattern_id
 
-_B62 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
-_password = st.tuples(st.text(_B62[:52], min_size=1, max_size=4), st.text(_B62, min_size=4, max_size=12)).map(
-    lambda t: t[0] + t[1] + "7"
-)
+_password = passwords(middle=4)
 
 
 @settings(max_examples=200, deadline=None)
