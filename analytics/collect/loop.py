@@ -46,6 +46,7 @@ from analytics.collect.hooks import DEFAULT_HOOKS, Hook, hook_name, learns_from_
 from analytics.collect.wiring import build_sources
 from analytics.collect.writer_lock import WriterLock
 from analytics.common.clock import utcnow
+from analytics.common.env_settings import env_seconds
 from analytics.sources.base import Batch, SourceStatus
 from analytics.store.database import Store, StoreBusy, StoreError
 from analytics.store.file_signature import file_signature
@@ -61,7 +62,7 @@ FLUSH_ROWS = 50_000
 MAX_PENDING_ROWS = 200_000
 
 #: How often a dashboard that found another collector writing checks whether it is still there.
-TAKEOVER_SECONDS = float(os.environ.get("LOKIFI_TAKEOVER_SECONDS", "15"))
+TAKEOVER_SECONDS = env_seconds("LOKIFI_TAKEOVER_SECONDS", 15.0)
 #: An error event already seen (same component and text up to numbers) within this many seconds does not
 #: ask for the sooner write.
 RECENT_EVENT_SECONDS = 300.0

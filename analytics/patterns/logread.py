@@ -22,13 +22,14 @@ from array import array
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from analytics.common.env_settings import env_seconds
 from analytics.common.escapes import as_displayed, without_escapes
 
 CHUNK_BYTES = 4 << 20
 MAX_LINE_CHARS = 64 << 10
 #: how much of a stream's start is looked at for a \n before its lines are taken to end with \r
 LINE_END_SNIFF = 64 << 10
-PIPE_WAIT = float(os.environ.get("LOKIFI_PIPE_WAIT", "30"))
+PIPE_WAIT = env_seconds("LOKIFI_PIPE_WAIT", 30.0, allow_zero=True)
 
 
 class InputError(ValueError):

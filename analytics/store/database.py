@@ -44,6 +44,7 @@ from analytics.store.engine import duckdb, frame, full
 if TYPE_CHECKING:  # polars is imported where frames are made: read commands answer without it
     import polars as pl
 
+from analytics.common.env_settings import env_memory, env_seconds
 from analytics.config.paths import spool_dir
 from analytics.store import spool_files
 from analytics.store.ahead import take_ahead, unlock
@@ -55,11 +56,11 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 _MIGRATION_RE = re.compile(r"^(\d{3})_([A-Za-z0-9_]+)\.sql$")
 
 #: Default seconds to keep retrying a locked file before giving up (reads/transactions) or spooling.
-READ_TIMEOUT = float(os.environ.get("LOKIFI_LOCK_TIMEOUT", "15"))
-WRITE_TIMEOUT = float(os.environ.get("LOKIFI_WRITE_TIMEOUT", "3"))
+READ_TIMEOUT = env_seconds("LOKIFI_LOCK_TIMEOUT", 15.0)
+WRITE_TIMEOUT = env_seconds("LOKIFI_WRITE_TIMEOUT", 3.0)
 #: DuckDB's buffer pool for a Lokifi process (it spills to disk beyond it). DuckDB's own default is 80 %
 #: of the machine's memory, too much for a tool that sits in a tmux pane all day.
-MEMORY_LIMIT = os.environ.get("LOKIFI_DUCKDB_MEMORY", "512MB")
+MEMORY_LIMIT = env_memory("LOKIFI_DUCKDB_MEMORY", "512MB")
 
 
 class StoreError(Exception):

@@ -29,6 +29,7 @@ from pathlib import Path
 import polars as pl
 
 from analytics.common.compression import DamagedError
+from analytics.common.env_settings import env_bytes
 from analytics.common.timeparse import parse_timestamps
 from analytics.config.machine import this_host
 from analytics.store.database import Store
@@ -49,7 +50,7 @@ Routine = Callable[[pl.DataFrame], pl.Series]
 FORMATS = ("csv", "jsonl", "parquet")
 KINDS = ("metrics", "events")
 MAX_MESSAGE = 16_384  # characters kept of an error message (the rest is marked as cut)
-MAX_PIPE_BYTES = int(os.environ.get("LOKIFI_MAX_PIPE_BYTES", str(8 << 30)))  # a pipe is copied once, up to this
+MAX_PIPE_BYTES = env_bytes("LOKIFI_MAX_PIPE_BYTES", 8 << 30)  # a pipe is copied once, up to this
 PIPE_FIRST_DATA_SECONDS = float(os.environ.get("LOKIFI_PIPE_WAIT", "30"))  # a FIFO nobody writes is refused
 TS_MIN = dt.datetime(1970, 1, 1)
 TS_MAX = dt.datetime(2200, 1, 1)  # timestamps outside [TS_MIN, TS_MAX) are bad rows (year 0, year 9999 typos)

@@ -3,11 +3,11 @@ stdin, bounded. Imports nothing heavy: those commands must start fast."""
 
 from __future__ import annotations
 
-import os
+from analytics.common.env_settings import env_bytes
 
 #: the most input read (about 250,000 rows of timestamp,value): the detector holds every row, and a
 #: process stays under 300 MB resident at this size (bench/bench_input.py)
-MAX_INPUT = int(os.environ.get("LOKIFI_MAX_SERIES_BYTES", str(8 * 1024 * 1024)))
+MAX_INPUT = env_bytes("LOKIFI_MAX_SERIES_BYTES", 8 * 1024 * 1024)
 
 
 def read_series(input_path: str) -> tuple[str, bytes]:
@@ -28,7 +28,9 @@ def read_series(input_path: str) -> tuple[str, bytes]:
     except OSError as exc:
         _fail(f"cannot read {source}: {exc.strerror or exc}")
     if len(data) > MAX_INPUT:
-        _fail(f"{source}: more than {MAX_INPUT // (1024 * 1024)} MB of input; pass the recent history only")
+        from analytics.common.sizes import human_bytes
+
+        _fail(f"{source}: more than {human_bytes(MAX_INPUT)} of input; pass the recent history only")
     return source, data
 
 
