@@ -84,6 +84,15 @@ def collect(
     service. It can run while the dashboard and other commands use the same database. Only one
     collector writes to a database at a time: a dashboard that is collecting hands over to it.
     """
+    if metrics_listen is not None:
+        from analytics.alerts.exposition import parse_listen
+
+        if once:
+            fail("--metrics-listen serves /metrics while the collector runs; --once collects one round and ends", USAGE)
+        try:
+            parse_listen(metrics_listen)
+        except ValueError as exc:
+            fail(f"--metrics-listen: {inert(str(exc))}", USAGE)
     stop = threading.Event()
     if not once:
         # First thing: a SIGTERM that arrives while Lokifi is still starting also ends it cleanly.

@@ -8,12 +8,13 @@ import click
 
 from lokifi_tui.cli.options import Finite
 from lokifi_tui.cli.output import console, inert
+from lokifi_tui.cli.root_options import MIN_REFRESH
 
 
 @click.command()
 @click.option("--reset", is_flag=True, help="Rebuild the demo database from scratch.")
 @click.option("--no-open", is_flag=True, help="Only build the demo database; do not open the dashboard.")
-@click.option("--refresh", type=Finite(), default=None, help="Dashboard refresh interval in seconds.")
+@click.option("--refresh", type=Finite(min=MIN_REFRESH), default=None, help="Dashboard refresh interval in seconds.")
 @click.option("--theme", default=None, help="Dashboard theme name.")
 @click.pass_context
 def demo(ctx: click.Context, reset: bool, no_open: bool, refresh: float | None, theme: str | None) -> None:

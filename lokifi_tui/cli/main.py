@@ -11,6 +11,7 @@ import click
 from lokifi_tui import __version__
 from lokifi_tui.cli.context import Globals
 from lokifi_tui.cli.options import Finite
+from lokifi_tui.cli.root_options import MIN_REFRESH
 
 
 class LazyGroup(click.Group):
@@ -82,7 +83,7 @@ def ai() -> None:
     "--db", "db", metavar="PATH", envvar="LOKIFI_DB", help="Database file (default: platform data dir; env LOKIFI_DB)."
 )
 @click.option("--config", "config", metavar="PATH", envvar="LOKIFI_CONFIG", help="Config file (env LOKIFI_CONFIG).")
-@click.option("--refresh", type=Finite(), default=None, help="Dashboard refresh interval in seconds.")
+@click.option("--refresh", type=Finite(min=MIN_REFRESH), default=None, help="Dashboard refresh interval in seconds.")
 @click.option("--theme", default=None, help="Dashboard theme name.")
 @click.version_option(__version__, prog_name="lokifi")
 @click.pass_context

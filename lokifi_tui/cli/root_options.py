@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import os
 
+#: the least --refresh: the dashboard checks the store this often at most (0 or less would be a busy loop)
+MIN_REFRESH = 0.5
+
 #: ``--flag`` -> (the Globals field, the environment variable read when the flag is absent)
 DASHBOARD_OPTIONS: dict[str, tuple[str, str | None]] = {
     "--db": ("db", "LOKIFI_DB"),
@@ -36,8 +39,9 @@ def dashboard_args(argv: list[str]) -> dict[str, object] | None:
             values["refresh"] = float(values["refresh"])  # type: ignore[arg-type]
         except ValueError:
             return None
-        # inf, -inf or nan (the only value unequal to itself): click says why
-        if values["refresh"] in (float("inf"), float("-inf")) or values["refresh"] != values["refresh"]:
+        # inf, -inf, nan (the only value unequal to itself) or below the least interval: click says why
+        r = values["refresh"]
+        if r in (float("inf"), float("-inf")) or r != r or r < MIN_REFRESH:  # type: ignore[operator]
             return None
     for field, env in DASHBOARD_OPTIONS.values():
         if field not in values:

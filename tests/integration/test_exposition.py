@@ -143,6 +143,26 @@ def test_a_bad_listen_address_is_a_clear_usage_error(tmp_path):
     assert r.returncode == 2 and "expected HOST:PORT" in r.stderr
 
 
+@pytest.mark.parametrize("listen", ["nonsense", "127.0.0.1:9464"])
+def test_metrics_listen_with_once_is_a_usage_error_not_silence(tmp_path, listen):
+    """--once collected a round and exited 0 with no word about --metrics-listen, even "nonsense"."""
+    db = tmp_path / "l.duckdb"
+    argv = [
+        sys.executable,
+        "-m",
+        "lokifi_tui.cli.main",
+        "--db",
+        str(db),
+        "collect",
+        "--once",
+        "--metrics-listen",
+        listen,
+    ]
+    r = subprocess.run(argv, capture_output=True, text=True, timeout=60)
+    assert r.returncode == 2 and "--metrics-listen" in r.stderr and "--once" in r.stderr, r.stderr
+    assert not db.exists()  # refused before anything was collected
+
+
 def test_the_grafana_dashboard_charts_only_metrics_lokifi_serves(collector):
     import re
 

@@ -52,7 +52,12 @@ def test_dashboard_options_parse_as_click_parses_them(options):
     try:
         os.environ.clear()
         os.environ.update(env)
-        assert dashboard_args(argv) == _click_values(argv)
+        parsed = dashboard_args(argv)
+        if parsed is None:  # a refresh under the least interval (len 1 gives 0.25): click says why
+            with pytest.raises(click.UsageError):
+                _click_values(argv)
+        else:
+            assert parsed == _click_values(argv)
     finally:
         os.environ.clear()
         os.environ.update(saved)
@@ -243,3 +248,17 @@ def test_the_executable_reopens_itself_fresh_and_an_in_process_caller_never_does
     lines = r.stdout.splitlines()
     assert len(lines) == 2 and lines[0] == "still here: not the executable", r.stdout
     assert lines[1].startswith("lokifi, version")  # the new process answered; the old one printed no more
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "0.1"])
+def test_a_refresh_under_half_a_second_is_refused_in_words(value):
+    """--refresh 0 or less kept a core busy (the store checked in a loop); under 0.5 s it is a usage error
+    on every way in, and a tiny [general] refresh_seconds is raised to it."""
+    assert dashboard_args(["--refresh", value]) is None  # click decides, and says why
+    r = subprocess.run(
+        [sys.executable, "-m", "lokifi_tui.cli.main", "--refresh", value, "status"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert r.returncode == 2 and "--refresh" in r.stderr and ">=0.5" in r.stderr, r.stderr
