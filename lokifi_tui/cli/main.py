@@ -75,7 +75,7 @@ def ai() -> None:
         "scan": "lokifi_tui.cli.recs:scan",
         "clean": "lokifi_tui.cli.clean:clean",
         "collect": "lokifi_tui.cli.collect:collect",
-        "config": "lokifi_tui.cli.collect:config",
+        "config": "lokifi_tui.cli.config_cmds:config",
         "sources": "lokifi_tui.cli.sources:sources",
     },
 )
