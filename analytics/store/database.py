@@ -5,36 +5,25 @@ lock on file"). Lokifi runs a dashboard, a collector and one-off CLI calls again
 
 * every operation opens the file, does its work, copies what it read into Polars, and closes it;
 * a process that finds the file locked retries with jittered exponential backoff;
-* a batch write that still cannot get the file is *spooled*: written durably (Parquet + a manifest,
-  fsynced, renamed into place) next to the database and applied, exactly once, by the next process
-  that opens the file for writing. A person never sees a lock error and no row is lost. A spool is applied
-  only when nobody but this process's user can have written it, and it holds writers' and statements'
-  *names*, never SQL text (:mod:`analytics.store.spool_files`, :mod:`analytics.store.statements`).
+* a batch write that still cannot get the file is *spooled* beside the database and applied, exactly
+  once, by the next process that opens the file for writing, inside that write's session
+  (:mod:`analytics.store.spooling`). A person never sees a lock error and no row is lost.
 
 Migrations (``analytics/store/migrations/NNN_name.sql``) are applied on the first write-open in a process;
 every applied number is recorded in ``schema_migrations``; a file that knows a number this code does
-not is refused (:class:`StoreTooNew`).
-
-One module: sessions, lock retry, migrations and the spool are one discipline (the spool is drained inside
-the write session that checked the schema), so they stay together.
+not is refused (:class:`StoreTooNew`). What the store raises is in :mod:`analytics.store.errors`.
 """
 
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import errno
 import fcntl
-import io
-import json
-import logging
 import os
 import random
 import re
 import threading
 import time
-import uuid
-import weakref
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -48,9 +37,36 @@ from analytics.common.env_settings import env_memory, env_seconds
 from analytics.config.paths import spool_dir
 from analytics.store import spool_files
 from analytics.store.ahead import take_ahead, unlock
+from analytics.store.errors import (
+    StoreBusy,
+    StoreCorrupt,
+    StoreError,
+    StoreFull,
+    StoreReadOnly,
+    StoreTooNew,
+    causes,
+    commit,
+    is_lock_error,
+    rollback,
+    store_error,
+)
 from analytics.store.private import mkdir_private, mode_beside, session_umask
-from analytics.store.spool_files import Damaged, Manifest, SpoolDir, Unsafe, raw_sql_note
-from analytics.store.writers import UnknownWriter, is_raw_sql, quote_ident, resolve_writer, writer_name
+from analytics.store.spooling import drain, report_once, spool_batch
+from analytics.store.writers import quote_ident, resolve_writer, writer_name
+
+__all__ = [  # the store's errors are raised from here too; their callers import them with the Store
+    "Store",
+    "StoreBusy",
+    "StoreCorrupt",
+    "StoreError",
+    "StoreFull",
+    "StoreReadOnly",
+    "StoreTooNew",
+    "append_table",
+    "known_version",
+    "migrations",
+    "store_error",
+]
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 _MIGRATION_RE = re.compile(r"^(\d{3})_([A-Za-z0-9_]+)\.sql$")
@@ -61,90 +77,6 @@ WRITE_TIMEOUT = env_seconds("LOKIFI_WRITE_TIMEOUT", 3.0)
 #: DuckDB's buffer pool for a Lokifi process (it spills to disk beyond it). DuckDB's own default is 80 %
 #: of the machine's memory, too much for a tool that sits in a tmux pane all day.
 MEMORY_LIMIT = env_memory("LOKIFI_DUCKDB_MEMORY", "512MB")
-
-
-class StoreError(Exception):
-    """A problem with the database file; the message says what, where and what to do."""
-
-
-class StoreBusy(StoreError):
-    pass
-
-
-class StoreTooNew(StoreError):
-    pass
-
-
-class StoreCorrupt(StoreError):
-    pass
-
-
-class StoreFull(StoreError):
-    """The disk (or quota) holding the database is full."""
-
-
-class StoreReadOnly(StoreError):
-    """The database or its directory cannot be written (read-only filesystem, permissions)."""
-
-
-def is_lock_error(exc: BaseException) -> bool:
-    return isinstance(exc, duckdb.Error) and "Could not set lock" in str(exc)
-
-
-_CORRUPT_WORDS = (
-    "not a valid DuckDB database",
-    "corrupt",
-    "checksum",
-    "Could not read enough bytes",
-    "database has been invalidated",
-    "Failed to load metadata",
-    "invalid block",
-)
-_FULL_WORDS = ("No space left", "Disk quota exceeded", "File too large")
-_READONLY_WORDS = ("Read-only file system", "read-only", "Permission denied", "read only")
-
-
-def _first_error(exc: BaseException) -> BaseException:
-    """The earliest DuckDB/OS error ``exc`` was raised while handling (itself when there is none)."""
-    first, seen = exc, 0
-    ctx = exc.__context__
-    while ctx is not None and seen < 20:
-        if isinstance(ctx, (duckdb.Error, OSError)):
-            first = ctx
-        ctx, seen = ctx.__context__, seen + 1
-    return first
-
-
-def store_error(path: Path, exc: BaseException, cause: BaseException | None = None) -> StoreError:
-    """A DuckDB (or OS) error met while using the database at ``path`` as the StoreError that says what
-    happened, where, and what to do. ``cause`` is an earlier error of the same operation (the
-    no-space write behind a later "transaction is aborted")."""
-    if isinstance(exc, StoreError):
-        return exc
-    first = _first_error(cause if cause is not None else exc)
-    msg = str(first).strip().splitlines()[0] if str(first).strip() else type(first).__name__
-    every = f"{first} {exc}"
-    low = every.lower()
-    if (isinstance(first, OSError) and first.errno in (28, 122, 27)) or any(w.lower() in low for w in _FULL_WORDS):
-        return StoreFull(
-            f"{path}: the disk holding the database is full ({msg}). Nothing already stored was "
-            "lost; free some space (or `lokifi db prune`) and run the command again."
-        )
-    if (isinstance(first, OSError) and first.errno in (30, 13, 1)) or any(w.lower() in low for w in _READONLY_WORDS):
-        return StoreReadOnly(
-            f"{path}: the database cannot be written ({msg}). Read-only commands still work; "
-            "run writing commands where the file and its directory are writable."
-        )
-    if any(w.lower() in low for w in _CORRUPT_WORDS) or isinstance(
-        first, (duckdb.SerializationException, duckdb.InternalException)
-    ):
-        return StoreCorrupt(
-            f"{path} is not a readable Lokifi database ({msg.split(': ', 1)[-1]}). "
-            "Move it aside and Lokifi will create a new one, or point --db / LOKIFI_DB elsewhere."
-        )
-    if "newer" in low and "version" in low:
-        return StoreTooNew(f"{path} was written by a newer DuckDB ({msg}). Upgrade Lokifi to open it.")
-    return StoreError(f"{path}: the database failed ({msg})")
 
 
 def migrations() -> list[tuple[int, str, Path]]:
@@ -169,25 +101,6 @@ _held = threading.local()
 # Paths whose schema this process has already checked (migrations run once per process per file).
 _migrated: set[str] = set()
 _migrate_lock = threading.Lock()
-# One drainer per process at a time (between processes the DuckDB file lock already serialises it).
-_drain_lock = threading.Lock()
-# Spool problems already logged by this process (a collector drains every few seconds: say it once).
-_reported: set[str] = set()
-_reported_lock = threading.Lock()
-#: What a spooled batch that can never be applied raises (a table, column or argument the writer does not
-#: know, a row the table's constraints refuse): it is set aside rather than failing every later write.
-_NEVER_APPLIES = (
-    duckdb.CatalogException,
-    duckdb.BinderException,
-    duckdb.ParserException,
-    duckdb.ConstraintException,
-    duckdb.ConversionException,
-    TypeError,
-)
-_SPOOL_ADVICE = (
-    "Lokifi applies only a spool that its own user made and nobody else can write; if you did not put "
-    "it there, remove it, and keep the database in a directory only its user can write."
-)
 
 
 def append_table(con: duckdb.DuckDBPyConnection, df: pl.DataFrame, *, table: str) -> int:
@@ -201,43 +114,6 @@ def append_table(con: duckdb.DuckDBPyConnection, df: pl.DataFrame, *, table: str
     finally:
         con.unregister("_lokifi_batch")
     return df.height
-
-
-def _encode_param(v: Any) -> Any:
-    if isinstance(v, dt.datetime):
-        return {"$dt": v.isoformat()}
-    if isinstance(v, dt.date):
-        return {"$date": v.isoformat()}
-    return v
-
-
-def _decode_param(v: Any) -> Any:
-    if isinstance(v, dict) and "$dt" in v:
-        return dt.datetime.fromisoformat(v["$dt"])
-    if isinstance(v, dict) and "$date" in v:
-        return dt.date.fromisoformat(v["$date"])
-    return v
-
-
-#: per open connection, the first error of its failed transaction (what a later "transaction is aborted" hides)
-_causes: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
-def _rollback(con: duckdb.DuckDBPyConnection, exc: BaseException) -> None:
-    """Roll back after ``exc``; a rollback that fails too (the file is unwritable) never hides ``exc``,
-    which is remembered as the cause of what the connection says next ("transaction is aborted")."""
-    if con not in _causes and isinstance(exc, (duckdb.Error, OSError)):
-        _causes[con] = exc
-    with contextlib.suppress(Exception):
-        con.execute("ROLLBACK")
-
-
-def _commit(con: duckdb.DuckDBPyConnection) -> None:
-    try:
-        con.execute("COMMIT")
-    except duckdb.Error as exc:
-        _rollback(con, exc)
-        raise
 
 
 class Store:
@@ -326,7 +202,7 @@ class Store:
         except duckdb.Error as exc:
             with contextlib.suppress(Exception):
                 con.close()
-            raise store_error(self.path, exc, _causes.get(con)) from None
+            raise store_error(self.path, exc, causes.get(con)) from None
         except BaseException:
             with contextlib.suppress(Exception):
                 con.close()
@@ -498,9 +374,9 @@ class Store:
             try:
                 yield con
             except BaseException as exc:
-                _rollback(con, exc)
+                rollback(con, exc)
                 raise
-            _commit(con)
+            commit(con)
 
     # -- reads ------------------------------------------------------------------------------------
 
@@ -556,134 +432,31 @@ class Store:
                 try:
                     out = fn(con, df, **args)
                 except BaseException as exc:
-                    _rollback(con, exc)
+                    rollback(con, exc)
                     raise
-                _commit(con)
+                commit(con)
         except StoreBusy as busy:
             if entered:
                 raise
-            self._spool(writer, df, args, busy)
+            spool_batch(spool_dir(self.path), writer, df, args, busy)
             return None
         return out
 
-    # -- the spool --------------------------------------------------------------------------------
-
-    def _spool(self, writer: str, df: pl.DataFrame | None, args: dict[str, Any], busy: StoreBusy) -> None:
-        """Write the batch durably into the spool (made 0700, files 0600: :mod:`analytics.store.spool_files`).
-        A spool directory that is not this user's alone is not written into: StoreBusy says why."""
-        d = spool_dir(self.path)
-        try:
-            spool = SpoolDir.create(d)
-        except Unsafe as exc:
-            raise StoreBusy(f"{busy} The batch was not spooled either ({exc}): nothing was written.") from None
-        with spool:
-            sid = f"{time.time_ns():020d}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
-            manifest: dict[str, Any] = {
-                "id": sid,
-                "writer": writer,
-                "args": {
-                    k: ([_encode_param(x) for x in v] if k == "params" and isinstance(v, list) else v)
-                    for k, v in args.items()
-                },
-            }
-            if df is not None:
-                buf = io.BytesIO()
-                df.write_parquet(buf)
-                spool.write(f"{sid}.parquet", buf.getvalue())
-                manifest["data"] = f"{sid}.parquet"
-            spool.write(f"{sid}.json", json.dumps(manifest).encode())
+    # -- the spool (analytics.store.spooling) -----------------------------------------------------
 
     def spooled(self) -> int:
         """How many batches are waiting in the spool."""
         return spool_files.count(spool_dir(self.path))
 
     def _drain_spool(self, con: duckdb.DuckDBPyConnection) -> int:
-        if not _drain_lock.acquire(blocking=False):
-            return 0
-        try:
-            return self._drain_spool_locked(con)
-        finally:
-            _drain_lock.release()
-
-    def _drain_spool_locked(self, con: duckdb.DuckDBPyConnection) -> int:
-        """Apply every trusted manifest, oldest first, exactly once. What cannot be trusted or applied is
-        reported (:meth:`_problem`) and left in place, and the write that drains goes on."""
-        try:
-            spool = SpoolDir.open(spool_dir(self.path))
-        except Unsafe as exc:
-            self._problem(f"{exc}. Its batches were not applied. {_SPOOL_ADVICE}")
-            return 0
-        if spool is None:
-            return 0
-        done = 0
-        with spool:
-            for name in spool.manifests():
-                try:
-                    m = spool.manifest(name)
-                    if is_raw_sql(m.writer):
-                        self._problem(raw_sql_note(spool.path / name))
-                        continue
-                    writer = resolve_writer(m.writer)
-                    already = con.execute("SELECT 1 FROM spool_applied WHERE spool_id = ?", [m.sid]).fetchall()
-                    if not already:
-                        self._apply(con, writer, m, spool.data(m), spool.path)
-                except (duckdb.Error, TypeError) as exc:
-                    first = _first_error(exc)
-                    if not isinstance(first, _NEVER_APPLIES):
-                        raise  # a transient failure (full disk, I/O) stops the write, the batch kept for later
-                    _causes.pop(con, None)  # rolled back and handled: not the cause of what follows
-                    why = str(first).strip().splitlines()[0] if str(first).strip() else type(first).__name__
-                    self._problem(
-                        f"{spool.path / name}: cannot be applied ({why}); set aside as {spool.set_aside(name)}"
-                    )
-                    continue
-                except FileNotFoundError:
-                    continue  # another thread of ours took it
-                except Unsafe as exc:
-                    self._problem(f"{exc}; not applied, left in place. {_SPOOL_ADVICE}")
-                    continue
-                except Damaged as exc:
-                    self._problem(f"{exc}; set aside as {spool.set_aside(name)}")
-                    continue
-                except UnknownWriter as exc:
-                    self._problem(f"{spool.path / name}: not applied ({exc}); left in place for a Lokifi that knows it")
-                    continue
-                spool.remove(name)
-                if m.data:
-                    spool.remove(m.data)
-                done += 1
-        return done
-
-    def _apply(self, con: duckdb.DuckDBPyConnection, writer: Any, m: Manifest, data: bytes | None, where: Path) -> None:
-        """Apply one spooled batch and record its id, in one transaction."""
-        import polars as pl
-
-        try:
-            df = pl.read_parquet(io.BytesIO(data)) if data is not None else None
-        except (pl.exceptions.PolarsError, OSError) as exc:
-            raise Damaged(f"{where / str(m.data)}: not a readable Parquet file ({exc})") from None
-        args = dict(m.args)
-        if "params" in args and isinstance(args["params"], list):
-            args["params"] = [_decode_param(x) for x in args["params"]]
-        con.execute("BEGIN TRANSACTION")
-        try:
-            writer(con, df, **args)
-            con.execute("INSERT INTO spool_applied (spool_id) VALUES (?)", [m.sid])
-            _commit(con)
-        except BaseException as exc:
-            _rollback(con, exc)
-            raise
+        return drain(con, spool_dir(self.path), self._problem)
 
     def _problem(self, message: str) -> None:
         """Report a spool problem: kept in :attr:`problems`, and logged (stderr for a command, the
         collector's log) once per process."""
         if message not in self.problems:
             self.problems.append(message)
-        with _reported_lock:
-            if message in _reported:
-                return
-            _reported.add(message)
-        logging.getLogger("lokifi.store").warning("%s", message)
+        report_once(message)
 
     def flush_spool(self) -> int:
         """Apply every spooled batch now (waits for the lock)."""
