@@ -154,7 +154,7 @@ class SpoolDir:
         raw = self._read(name, MAX_MANIFEST)
         try:
             m = json.loads(raw)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: arrays nested deeper than Python's stack
             raise Damaged(f"{where}: not a readable manifest (cut short or not JSON)") from None
         sid = m.get("id") if isinstance(m, dict) else None
         if not isinstance(sid, str) or not SID_RE.fullmatch(sid) or name != f"{sid}.json":

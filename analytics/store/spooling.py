@@ -38,15 +38,14 @@ _drain_lock = threading.Lock()
 # Spool problems already logged by this process (a collector drains every few seconds: say it once).
 _reported: set[str] = set()
 _reported_lock = threading.Lock()
-#: What a spooled batch that can never be applied raises (a table, column or argument the writer does not
-#: know, a row the table's constraints refuse): it is set aside rather than failing every later write.
+#: What DuckDB raises for a spooled batch that can never be applied (a table or column the writer does not
+#: know, a value or a row the table refuses): it is set aside rather than failing every later write.
 _NEVER_APPLIES = (
     duckdb.CatalogException,
     duckdb.BinderException,
     duckdb.ParserException,
     duckdb.ConstraintException,
-    duckdb.ConversionException,
-    TypeError,
+    duckdb.DataError,
 )
 _SPOOL_ADVICE = (
     "Lokifi applies only a spool that its own user made and nobody else can write; if you did not put "
@@ -119,6 +118,7 @@ def _drain_locked(con: duckdb.DuckDBPyConnection, d: Path, problem: Callable[[st
     done = 0
     with spool:
         for name in spool.manifests():
+            m: Manifest | None = None
             try:
                 m = spool.manifest(name)
                 if is_raw_sql(m.writer):
@@ -128,30 +128,57 @@ def _drain_locked(con: duckdb.DuckDBPyConnection, d: Path, problem: Callable[[st
                 already = con.execute("SELECT 1 FROM spool_applied WHERE spool_id = ?", [m.sid]).fetchall()
                 if not already:
                     _apply(con, writer, m, spool.data(m), spool.path)
-            except (duckdb.Error, TypeError) as exc:
-                first = first_error(exc)
-                if not isinstance(first, _NEVER_APPLIES):
-                    raise  # a transient failure (full disk, I/O) stops the write, the batch kept for later
-                causes.pop(con, None)  # rolled back and handled: not the cause of what follows
-                why = str(first).strip().splitlines()[0] if str(first).strip() else type(first).__name__
-                problem(f"{spool.path / name}: cannot be applied ({why}); set aside as {spool.set_aside(name)}")
-                continue
             except FileNotFoundError:
                 continue  # another thread of ours took it
             except Unsafe as exc:
                 problem(f"{exc}; not applied, left in place. {_SPOOL_ADVICE}")
                 continue
             except Damaged as exc:
-                problem(f"{exc}; set aside as {spool.set_aside(name)}")
+                problem(f"{exc}; {_set_aside(spool, name, m)}")
                 continue
             except UnknownWriter as exc:
                 problem(f"{spool.path / name}: not applied ({exc}); left in place for a Lokifi that knows it")
+                continue
+            except Exception as exc:
+                first = first_error(exc)
+                if not _for_good(first):
+                    raise  # a transient failure (full disk, I/O) stops the write, the batch kept for later
+                causes.pop(con, None)  # rolled back and handled: not the cause of what follows
+                problem(f"{spool.path / name}: cannot be applied ({_why(first, m)}); {_set_aside(spool, name, m)}")
                 continue
             spool.remove(name)
             if m.data:
                 spool.remove(m.data)
             done += 1
     return done
+
+
+def _for_good(first: BaseException) -> bool:
+    """Whether a batch whose apply failed with ``first`` (its first DuckDB or OS error, else the error
+    itself) can never be applied: DuckDB refused what it holds, or Python did (a writer given arguments
+    or data it cannot take: a TypeError, KeyError, ValueError, a frame without the columns it reads). A
+    full disk, an I/O error or memory running out can pass: such a batch waits for the next write."""
+    if isinstance(first, duckdb.Error):
+        return isinstance(first, _NEVER_APPLIES)
+    return not isinstance(first, (OSError, MemoryError))
+
+
+def _why(first: BaseException, m: Manifest | None) -> str:
+    """Why a batch cannot be applied, in one line: DuckDB's own words, or the Python error and the
+    writer that raised it."""
+    text = str(first).strip().splitlines()[0] if str(first).strip() else ""
+    if isinstance(first, duckdb.Error):
+        return text or type(first).__name__
+    said = f"{type(first).__name__}: {text}" if text else type(first).__name__
+    return f"writer {m.writer!r}: {said}" if m is not None else said
+
+
+def _set_aside(spool: SpoolDir, name: str, m: Manifest | None) -> str:
+    """Set the manifest ``name`` aside (:meth:`SpoolDir.set_aside`) and say where it went."""
+    said = f"set aside as {spool.path / spool.set_aside(name)}"
+    if m is not None and m.data is not None:
+        said += f", its data left beside it as {spool.path / m.data}"
+    return said
 
 
 def _apply(con: duckdb.DuckDBPyConnection, writer: Any, m: Manifest, data: bytes | None, where: Path) -> None:
