@@ -12,7 +12,9 @@ trusted only when it cannot have been made or changed by anyone else:
   that name and whose data file, if any, is ``<id>.parquet`` — never a path, never ``..``.
 
 A spool that fails these checks is left exactly as it is and reported (:class:`Unsafe`); nothing in it
-is read. New spools are made 0700 and their files 0600 (:func:`SpoolDir.create`, :meth:`SpoolDir.write`).
+is read. Where only its mode is wrong (an older Lokifi made it under umask 002) the report gives the
+``chmod`` that makes it private, so the next write applies it. New spools are made 0700 and their files
+0600 (:func:`SpoolDir.create`, :meth:`SpoolDir.write`).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import errno
 import json
 import os
 import re
+import shlex
 import stat
 from dataclasses import dataclass
 from pathlib import Path
@@ -59,8 +62,19 @@ def _refusal(path: Path, st: os.stat_result, what: str) -> str | None:
         return f"{path}: the spool {what} belongs to {_who(st.st_uid)}, not to {_who(me)} who runs this Lokifi"
     if st.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
         who = "its group and other users" if st.st_mode & stat.S_IWOTH else "its group"
-        return f"{path}: the spool {what} can be written by {who} (mode {stat.S_IMODE(st.st_mode):04o})"
+        return (
+            f"{path}: the spool {what} can be written by {who} (mode {stat.S_IMODE(st.st_mode):04o}); if Lokifi "
+            f"made it for you (an older one did so under umask 002), `{_private_again(path, what)}` makes it "
+            "yours alone, and the next write or `lokifi db flush-spool` applies it"
+        )
     return None
+
+
+def _private_again(path: Path, what: str) -> str:
+    """The command that takes group and others' write permission from a spool ``what`` ('directory':
+    with everything in it, which the same umask made writable too, or 'file') at ``path``."""
+    where = shlex.quote(os.path.abspath(path))  # absolute: a name starting with '-' is never an option
+    return f"chmod -R go-w {where}" if what == "directory" else f"chmod go-w {where}"
 
 
 @dataclass(frozen=True)
