@@ -36,7 +36,7 @@ from textual.worker import Worker, WorkerState
 
 from analytics.common.clock import utcnow
 from lokifi_tui.bindings import bindings_for, config_keymap, keymap_from_config
-from lokifi_tui.messages import DataFailed, DataLoaded, VitalsSample, VitalsSampled
+from lokifi_tui.messages import DataFailed, DataLoaded, StoreProblem, VitalsSample, VitalsSampled
 from lokifi_tui.palette import palette_commands, run_palette_action
 from lokifi_tui.resources import stylesheets
 from lokifi_tui.screens.dashboard import DashboardScreen
@@ -166,7 +166,11 @@ class LokifiApp(App[None]):
             from analytics.store.database import Store
 
             self._store = Store(self.db_path, read_timeout=STORE_READ_TIMEOUT)
+            self._store.on_problem = lambda text: self.post_message(StoreProblem(text))  # a spool refused
         return self._store
+
+    def on_store_problem(self, message: StoreProblem) -> None:
+        self.say(message.text, title="Database", severity="warning", timeout=20)
 
     def get_default_screen(self) -> Screen:
         # the dashboard is the base screen (pushing it over an empty default one laid out two screens)

@@ -49,6 +49,15 @@ class DataFailed(Message):
         self.retry_in = retry_in
 
 
+class StoreProblem(Message):
+    """The store refused part of its spool while this app wrote (``text``: what a command prints on stderr).
+    Posted from the thread that wrote; each refusal once."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+
+
 @dataclass(frozen=True)
 class VitalsSample:
     cpu: float | None  # None: not measured yet (a CPU percentage needs an interval)

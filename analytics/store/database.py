@@ -24,7 +24,7 @@ import random
 import re
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -127,6 +127,8 @@ class Store:
         self.write_timeout = WRITE_TIMEOUT if write_timeout is None else write_timeout
         self.lock_waits = 0  # how many times this handle found the file locked (for tests/bench)
         self.problems: list[str] = []  # what the spool's drains refused (:meth:`_problem`)
+        #: told each problem the first time this handle meets it, from the thread that drains (the dashboard)
+        self.on_problem: Callable[[str], object] | None = None
 
     def __repr__(self) -> str:
         return f"Store({str(self.path)!r})"
@@ -452,10 +454,12 @@ class Store:
         return drain(con, spool_dir(self.path), self._problem)
 
     def _problem(self, message: str) -> None:
-        """Report a spool problem: kept in :attr:`problems`, and logged (stderr for a command, the
-        collector's log) once per process."""
+        """Report a spool problem: kept in :attr:`problems` and told to :attr:`on_problem` once per handle,
+        and logged (stderr for a command, the collector's log) once per process."""
         if message not in self.problems:
             self.problems.append(message)
+            if self.on_problem is not None:
+                self.on_problem(message)
         report_once(message)
 
     def flush_spool(self) -> int:
