@@ -143,6 +143,11 @@ class SpoolDir:
         with os.scandir(self.fd) as it:
             return sorted(e.name for e in it if e.name.endswith(".json") and not e.name.startswith("."))
 
+    def set_aside_names(self) -> list[str]:
+        """The manifests drains have set aside (:meth:`set_aside`), oldest first."""
+        with os.scandir(self.fd) as it:
+            return sorted(e.name for e in it if e.name.endswith(".bad") and not e.name.startswith("."))
+
     def _read(self, name: str, limit: int | None = None) -> bytes:
         try:
             fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | _CLOEXEC, dir_fd=self.fd)
@@ -234,7 +239,8 @@ def count(path: Path) -> int:
 
 def inspect(path: Path) -> tuple[list[str], int]:
     """What the next drain of the spool at ``path`` would refuse, without applying or moving anything
-    (``lokifi db info``): the reasons, and how many batches they keep from being written."""
+    (``lokifi db info``): the reasons, and how many batches they keep from being written; then the
+    batches drains have set aside (not counted: they are no longer waiting)."""
     from analytics.store.writers import is_raw_sql
 
     try:
@@ -255,4 +261,10 @@ def inspect(path: Path) -> tuple[list[str], int]:
                 continue
             if is_raw_sql(m.writer):
                 found.append(raw_sql_note(path / name))
-    return found, len(found)
+        refused = len(found)
+        found += [
+            f"{path / name}: a spooled batch set aside because it can never be applied (the command that met it "
+            "said why); read it, then delete it and its .parquet if it has one"
+            for name in spool.set_aside_names()
+        ]
+    return found, refused

@@ -162,6 +162,23 @@ def test_a_command_that_meets_it_says_so_once_on_stderr_and_does_its_own_write(s
     assert seeded.scalar("SELECT count(*) FROM error_events WHERE message = 'boom'") == 2
 
 
+def test_db_info_lists_a_set_aside_batch_apart_from_those_waiting(seeded):
+    from click.testing import CliRunner
+
+    from lokifi_tui.cli.main import cli
+
+    m = _plant(seeded.path, "forecasts", {"runs": [{}], "predictions": []})
+    flushed = CliRunner().invoke(cli, ["--db", str(seeded.path), "db", "flush-spool"])
+    assert flushed.exit_code == 3 and "1 problem(s) above (`lokifi db info` lists them)" in flushed.output
+    r = CliRunner().invoke(cli, ["--db", str(seeded.path), "db", "info", "--json"])
+    info = json.loads(r.output)
+    assert info["spooled_batches"] == 0 and info["refused_batches"] == 0
+    assert info["warnings"] == [
+        f"{m.with_suffix('.bad')}: a spooled batch set aside because it can never be applied (the command that "
+        "met it said why); read it, then delete it and its .parquet if it has one"
+    ]
+
+
 def _keywords(writer: str) -> list[str]:
     params = inspect.signature(resolve_writer(writer)).parameters.values()
     return [p.name for p in params if p.kind is inspect.Parameter.KEYWORD_ONLY]
