@@ -41,7 +41,10 @@ SECRET_WORDS = (
 )
 _KEY = r"[A-Za-z0-9_.\-]*(?:" + SECRET_WORDS + r")[A-Za-z0-9_.\-]*"
 _VALUE = r"\[(?:REDACTED:[a-z_]+|EMAIL|IP|HOST)\]|\"(?:[^\"\\]|\\.)*\"|'(?:[^'\\]|\\.)*'|[^\s,;'\"}\])]+"
-_KEY_VALUE = re.compile(r"(?i)(?P<key>\b" + _KEY + r")(?P<sep>['\"]?\s*(?:=>|:=|=|:)\s*)(?P<val>" + _VALUE + ")")
+#: the separator stays on the key's line; a value goes on to the next line only indented under it (YAML's
+#: ``password:`` then ``  Hunter2``), never into the next line's first word (``token=`` ending one log line)
+_SEP = r"['\"]?[ \t]*(?:=>|:=|=|:)(?:[ \t]*\r?\n[ \t]+|[ \t]*)"
+_KEY_VALUE = re.compile(r"(?i)(?P<key>\b" + _KEY + r")(?P<sep>" + _SEP + r")(?P<val>" + _VALUE + ")")
 #: an environment variable (or config line) holding a credential under a name that ends in AUTH or _KEY
 #: (REDISCLI_AUTH, GITHUB_AUTH, HTTP_AUTH=user:pass, APP_KEY), or a plain ``auth=``
 _ENV_CREDENTIAL = re.compile(

@@ -454,3 +454,18 @@ def test_a_lowercase_token_named_as_one_never_survives(chars, form):
     token = "".join(chars)
     out = redact(form.format(t=token)).text
     assert token not in out and "[REDACTED:" in out
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        # a key with an empty value ends its line: the next line's first word is no value of it
+        ("auth failed password=\n2026-12-06 10:00:00 next", "auth failed password=\n2026-12-06 10:00:00 next"),
+        ("blob abcdsnefg=\nnext line here", "blob abcdsnefg=\nnext line here"),
+        # YAML: a value indented under its key on the next line is its value
+        ("password:\n  Hunter2xyz", "password:\n  [REDACTED:password]"),
+        ("token=\n\tabc123def456ghi", "token=\n\t[REDACTED:secret]"),
+    ],
+)
+def test_a_value_never_comes_from_the_next_lines_first_word(text, shown):
+    assert redact(text).text == shown
