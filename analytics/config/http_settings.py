@@ -4,62 +4,26 @@
 checked there, with errors that name the key (:class:`ConfigProblem`); the HTTP client that uses it
 (:mod:`analytics.sources.fleet.client`) owns the requests. Secrets may come from an environment variable or
 a file so they need not sit in the config; URLs are shown without their user-info (:func:`redact_url`)
-or with its password masked (:func:`masked_url`).
+or with its password masked (:func:`masked_url`, both from :mod:`analytics.config.url_text`). A user name
+and password written in the URL are percent-decoded, as every HTTP client reads them (``p%2Fss`` is
+``p/ss``).
 """
 
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import unquote, urlsplit, urlunsplit
+
+from analytics.config.url_text import misread_userinfo, redact_url
+
+__all__ = ["ConfigProblem", "HttpSettings", "redact_url"]
 
 
 class ConfigProblem(ValueError):
     """A source's settings are wrong; the message names the key."""
-
-
-#: user-info whose password holds '/', '?' or '#' unencoded (``http://ops:12/xyz@host``): a URL parser reads
-#: the host as ``ops`` and the password as part of the path, so it would be shown as written
-_USERINFO_IN_PATH = re.compile(r"(?i)^([a-z][a-z0-9+.\-]*://)([^:@/?#\s]*):(\S*[/?#]\S*)@([^@\s]*)$")
-
-
-def redact_url(url: str) -> str:
-    """The URL without user-info and without a query string (which may carry a token)."""
-    m = _USERINFO_IN_PATH.match(url)
-    if m:
-        url = m.group(1) + m.group(4)
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return "<invalid URL>"
-    host = parts.hostname or ""
-    if parts.port:
-        host = f"{host}:{parts.port}"
-    return urlunsplit((parts.scheme, host, parts.path, "", ""))
-
-
-def masked_url(url: str) -> str:
-    """The URL as written, with its password and the values of its query parameters shown as ``***``
-    (``http://admin:***@db:9/x?token=***``): what it points at and who it logs in as stay readable."""
-    m = _USERINFO_IN_PATH.match(url)
-    if m:  # a password holding '/', '?' or '#': everything up to the last '@' is the password
-        return masked_url(f"{m.group(1)}{m.group(2)}:x@{m.group(4)}").replace(":x@", ":***@", 1)
-    try:
-        parts = urlsplit(url)
-        port = parts.port
-    except ValueError:
-        return "<invalid URL>"
-    if parts.password is None and not parts.query:
-        return url
-    netloc = parts.netloc
-    if parts.password is not None:
-        host = (parts.hostname or "") if ":" not in (parts.hostname or "") else f"[{parts.hostname}]"
-        netloc = f"{parts.username}:***@{host}" + (f":{port}" if port else "")
-    query = "&".join(f"{p.partition('=')[0]}=***" if "=" in p else p for p in parts.query.split("&"))
-    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
 
 
 def _read_secret(d: dict[str, Any], key: str, where: str) -> str | None:
@@ -102,8 +66,15 @@ class HttpSettings:
         url = d.get("url")
         if not isinstance(url, str) or not url.strip():
             raise ConfigProblem(f"{where}.url: a base URL is required, e.g. http://127.0.0.1:9090")
+        misread = misread_userinfo(url)
+        if misread is not None and misread.certain:
+            raise ConfigProblem(f"{where}.url: {misread.message()}")
         parts = urlsplit(url.strip())
-        if parts.scheme not in ("http", "https") or not parts.hostname:
+        try:
+            port = parts.port
+        except ValueError:
+            port = -1
+        if parts.scheme not in ("http", "https") or not parts.hostname or port == -1:
             raise ConfigProblem(f"{where}.url: {redact_url(url)!r} is not an http(s) URL")
         s = cls(base_url=url.strip().rstrip("/"))
         auth = d.get("auth") or {}
@@ -122,9 +93,10 @@ class HttpSettings:
         elif kind not in ("none", ""):
             raise ConfigProblem(f"{where}.auth.type: {kind!r} is not one of none, bearer, basic")
         if parts.username:  # user-info in the URL is basic auth; move it out so it is never logged
-            s.basic_user = s.basic_user or parts.username
-            s.basic_password = s.basic_password or (parts.password or "")
-            host = parts.hostname + (f":{parts.port}" if parts.port else "")
+            s.basic_user = s.basic_user or unquote(parts.username)
+            s.basic_password = s.basic_password or unquote(parts.password or "")
+            host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+            host += f":{port}" if port else ""
             s.base_url = urlunsplit((parts.scheme, host, parts.path, parts.query, "")).rstrip("/")
         tls = d.get("tls") or {}
         if not isinstance(tls, dict):

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from analytics.config.machine import this_host
 from analytics.config.paths import resolve_config
-from analytics.config.toml_lines import Issue, issue_of, locate_keys, parse_salvaging
+from analytics.config.toml_lines import WARNING, Issue, issue_of, locate_keys, parse_salvaging
 
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
@@ -241,6 +241,9 @@ def _alerts(raw: Any, problems: list[str]) -> Alerts:
     if a.alertmanager:
         from analytics.config.http_settings import ConfigProblem, HttpSettings
 
+        url = a.alertmanager.get("url")
+        if isinstance(url, str) and _misread_url(url, "alerts.alertmanager.url", problems, "alerts are not sent"):
+            return dataclasses.replace(a, alertmanager={})
         try:
             HttpSettings.from_dict(a.alertmanager, "alerts.alertmanager")
         except ConfigProblem as exc:
@@ -327,6 +330,8 @@ def _probe_ok(p: Probe, where: str, problems: list[str]) -> bool:
     """Check a probe's values; report and drop one that cannot run."""
     from urllib.parse import urlsplit
 
+    from analytics.config.url_text import masked_url
+
     if p.kind not in ("http", "tcp"):
         problems.append(f"{where}.kind: {p.kind!r} is not http or tcp; probe ignored")
         return False
@@ -336,8 +341,12 @@ def _probe_ok(p: Probe, where: str, problems: list[str]) -> bool:
             port_ok = u.port is None or 0 < u.port < 65536
         except ValueError:
             u, port_ok = None, False
+        if _misread_url(p.url, f"{where}.url", problems, "probe ignored"):
+            return False
         if u is None or u.scheme not in ("http", "https") or not u.hostname or not port_ok:
-            problems.append(f"{where}.url: {p.url!r} is not an http:// or https:// URL with a host; probe ignored")
+            problems.append(
+                f"{where}.url: {masked_url(p.url)!r} is not an http:// or https:// URL with a host; probe ignored"
+            )
             return False
     else:
         if not p.host:
@@ -359,6 +368,32 @@ def _probe_ok(p: Probe, where: str, problems: list[str]) -> bool:
     return True
 
 
+def _misread_url(url: str, where: str, problems: list[str], dropped: str) -> bool:
+    """Report a URL whose user name or password holds '/', '?' or '#' unencoded
+    (:func:`~analytics.config.url_text.misread_userinfo`): an error when nothing else can be meant, and
+    True: the caller drops the setting (``dropped`` says so); a warning when it may also be a path holding
+    an '@', and False."""
+    from analytics.config.url_text import misread_userinfo
+
+    misread = misread_userinfo(url)
+    if misread is None:
+        return False
+    if misread.certain:
+        problems.append(f"{where}: {misread.message(dropped)}")
+        return True
+    problems.append(f"{where}: {WARNING}{misread.message()}")
+    return False
+
+
+def _ai(raw: Any, problems: list[str]) -> AI:
+    """The [ai] section. A base_url whose password would be misread stays as written: the endpoint refuses
+    it (AI analysis stays offline), where an empty one would send the prompts to OpenAI."""
+    ai = _section(AI, raw, "ai", problems)
+    if ai.base_url:
+        _misread_url(ai.base_url, "ai.base_url", problems, "AI analysis stays offline until it is fixed")
+    return ai
+
+
 def _sources(raw: Any, problems: list[str]) -> tuple[Source, ...]:
     if raw is None:
         return ()
@@ -373,6 +408,8 @@ def _sources(raw: Any, problems: list[str]) -> tuple[Source, ...]:
             continue
         if s["type"] not in ("prometheus", "loki"):
             problems.append(f"{where}.type: {s['type']!r} is not prometheus or loki; ignored")
+            continue
+        if _misread_url(s["url"], f"{where}.url", problems, "source ignored"):
             continue
         opts = {k: v for k, v in s.items() if k not in ("name", "type", "url")}
         out.append(Source(name=s["name"], type=s["type"], url=s["url"], options=opts))
@@ -504,7 +541,7 @@ def parse_config(
         patterns=_section(Patterns, data.get("patterns"), "patterns", problems),
         predictions=_section(Predictions, data.get("predictions"), "predictions", problems),
         recommendations=_section(Recommendations, data.get("recommendations"), "recommendations", problems),
-        ai=_section(AI, data.get("ai"), "ai", problems),
+        ai=_ai(data.get("ai"), problems),
         alerts=_alerts(data.get("alerts"), problems),
         notify=_section(Notify, data.get("notify"), "notify", problems),
         components=_components(data.get("components"), problems),

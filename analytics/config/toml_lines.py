@@ -36,6 +36,8 @@ class Issue:
 
 
 _KEY_RE = re.compile(r"^[A-Za-z0-9_\-\[\].]+$")
+#: starts a problem's message that is a warning (the setting applies as written), not an error
+WARNING = "(warning) "
 
 
 def issue_of(problem: str, path: Path | None, lines: dict[str, int]) -> Issue:
@@ -43,7 +45,8 @@ def issue_of(problem: str, path: Path | None, lines: dict[str, int]) -> Issue:
     key: str | None = head
     if not sep or not _KEY_RE.match(head):
         key, msg = None, problem
-    severity = "warning" if msg.startswith(("unknown setting", "unknown section")) else "error"
+    severity = "warning" if msg.startswith(("unknown setting", "unknown section", WARNING)) else "error"
+    msg = msg.removeprefix(WARNING)
     return Issue(key, msg, _line_of(key, lines) if key else None, str(path) if path else None, severity)
 
 

@@ -35,6 +35,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
+from analytics.config.url_text import masked_url, misread_userinfo
+
 OPENAI_BASE_URL = "https://api.openai.com/v1"
 KEY_ENV_VARS = ("LOKIFI_OPENAI_API_KEY", "OPENAI_API_KEY")
 FORMAT_MODES = ("json_schema", "json_object", "none")
@@ -94,6 +96,17 @@ def safe_url(url: str) -> str:
     except ValueError:
         return "(invalid URL)"
     return urlunsplit((parts.scheme, host, parts.path, "", ""))
+
+
+def shown_url(url: str, path: str = "") -> str:
+    """An endpoint URL for the person to read, ``path`` (``/chat/completions``) appended to its own: with
+    its query, which the requests carry (Azure's ``?api-version=...``), the values of credential
+    parameters and a password masked (as ``lokifi config show`` shows it)."""
+    shown = masked_url(url or "")
+    if not url or not path:
+        return shown
+    head, sep, query = shown.partition("?")
+    return f"{head.rstrip('/')}{path}{sep}{query}"
 
 
 def _normalise_cancel(cancel: Any) -> Cancel:
@@ -175,6 +188,8 @@ def endpoint_from_config(ai: Any, env: Mapping[str, str] | None = None) -> Endpo
             f"[ai] base_url {safe_url(base_url) or base_url[:40]!r} is not an http(s) URL",
             **common,
         )
+    elif (misread := misread_userinfo(base_url)) is not None and misread.certain:
+        return Endpoint(base_url, model, key, source, False, f"[ai] base_url: {misread.message()}", **common)
     elif key is None and "api.openai.com" in base_url:
         reason = "; ".join(
             [*notes, "api.openai.com needs an API key ($OPENAI_API_KEY, $LOKIFI_OPENAI_API_KEY or [ai] api_key_file)"]

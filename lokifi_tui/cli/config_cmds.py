@@ -252,7 +252,7 @@ def _redact(obj: Any) -> Any:
     if isinstance(obj, (list, tuple)):
         return [_redact(v) for v in obj]
     if isinstance(obj, str) and "://" in obj:
-        from analytics.config.http_settings import masked_url
+        from analytics.config.url_text import masked_url
 
         return masked_url(obj)  # a password written into a URL, in its user-info
     return obj

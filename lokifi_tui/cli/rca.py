@@ -60,7 +60,7 @@ def _resolve(store: Any, ref: str) -> str:
 def ai_status(ctx: click.Context, no_check: bool, as_json: bool) -> None:
     """What AI endpoint and model are configured, and whether they answer (spends no tokens)."""
     from analytics.rca import cache as cache_mod, ledger
-    from analytics.rca.client import check_status, endpoint_from_config, safe_url
+    from analytics.rca.client import check_status, endpoint_from_config, shown_url
 
     cfg = get_config(ctx)
     ai = cfg.ai
@@ -87,7 +87,7 @@ def ai_status(ctx: click.Context, no_check: bool, as_json: bool) -> None:
         "configured": report.configured,
         "status": report.status,
         "message": report.message,
-        "base_url": safe_url(report.base_url),
+        "base_url": shown_url(report.base_url),
         "model": report.model,
         "key_source": report.key_source,
         "reachable": report.reachable,
@@ -127,7 +127,7 @@ def ai_status(ctx: click.Context, no_check: bool, as_json: bool) -> None:
         else:
             console.print(
                 fit(
-                    f"{mark} {inert(report.model)} @ {inert(safe_url(report.base_url))}: {inert(report.message)}"
+                    f"{mark} {inert(report.model)} @ {inert(shown_url(report.base_url))}: {inert(report.message)}"
                     + (f" ({report.latency_ms} ms)" if report.latency_ms is not None else "")
                 )
             )
@@ -313,7 +313,7 @@ def ai_preview(ctx: click.Context, pattern: str, as_json: bool) -> None:
     """Print exactly what `ai analyze PATTERN` would send (after redaction). Sends nothing."""
     from analytics.rca.analyze import preview_pattern
     from analytics.rca.cache import input_hash
-    from analytics.rca.client import safe_url
+    from analytics.rca.client import shown_url
     from analytics.rca.prompt import PROMPT_VERSION
 
     cfg = get_config(ctx)
@@ -321,13 +321,13 @@ def ai_preview(ctx: click.Context, pattern: str, as_json: bool) -> None:
     error_hash = _resolve(store, pattern)
     rin, endpoint, params = preview_pattern(store, cfg, error_hash)
     key = input_hash(endpoint.model, rin.messages, PROMPT_VERSION)
-    url = safe_url(endpoint.base_url)
+    url = shown_url(endpoint.base_url, "/chat/completions") if endpoint.base_url else ""
     if as_json:
         print_json(
             {
-                "endpoint": url or None,
+                "endpoint": shown_url(endpoint.base_url) or None,
                 "configured": endpoint.configured,
-                "url": (url + "/chat/completions") if url else None,
+                "url": url or None,
                 "body": params,
                 "redactions": rin.redactions,
                 "input_hash": key,
@@ -335,9 +335,9 @@ def ai_preview(ctx: click.Context, pattern: str, as_json: bool) -> None:
         )
         return
     where = (
-        f"POST {url}/chat/completions"
+        f"POST {url}"
         if endpoint.configured
-        else "nothing would be sent: no model configured (the playbook would be shown)"
+        else f"nothing would be sent: {endpoint.reason or 'no model configured'} (the playbook would be shown)"
     )
     console.print(f"[bold]{inert(where)}[/]")
     removed = ", ".join(f"{n} {k}" for k, n in sorted(rin.redactions.items())) or "nothing"

@@ -208,8 +208,9 @@ def test_config_show_hides_every_http_header_value(tmp_path):
 
 
 def test_config_show_masks_a_password_holding_a_slash_and_a_command_lines_password(tmp_path):
-    """'/' in a password (not percent-encoded) makes a URL parser read it as a path: it is masked all the
-    same; a password in a component's cmdline is redacted."""
+    """'/' in a password (not percent-encoded) makes a URL parser read it as a path: the setting is refused,
+    and the URL to write instead is shown with the password masked; a password in a component's cmdline
+    is redacted."""
     from lokifi_tui.cli.main import cli
 
     cfgp = tmp_path / "c.toml"
@@ -223,7 +224,7 @@ def test_config_show_masks_a_password_holding_a_slash_and_a_command_lines_passwo
         assert r.exit_code == 0, r.output
         assert "SECRET" not in r.output and "SecretAM" not in r.output and "hunter2xyz" not in r.output, r.output
     shown = CliRunner().invoke(cli, ["--config", str(cfgp), "config", "show"]).output
-    assert "http://ops:***@loki.internal:3100" in shown
+    assert "write http://ops:***%2F***@loki.internal:3100 ('/' as %2F)" in shown
 
 
 def test_config_file_is_written_through_no_planted_link(tmp_path):
