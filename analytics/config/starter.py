@@ -19,6 +19,7 @@ import shutil
 import subprocess
 import textwrap
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,6 +27,7 @@ from analytics.common.durations import spoken_seconds
 from analytics.config.listeners import MIN_UPTIME, Listener, listening, unseen_note
 from analytics.config.log_files import DIR_SERVICE, OwnFiles, logs_in, written_logs
 from analytics.config.machine import this_host
+from analytics.config.selectors import processes, selector
 from analytics.config.starter_text import EXAMPLE_COMPONENT, FOOTER, HEADER, PROM_EXAMPLE, SKIPPED
 
 #: port -> (service, speaks HTTP?)
@@ -94,6 +96,8 @@ class Found:
     left_out: list[tuple[Listener, str]] = field(default_factory=list)
     skipped: bool = False  # the whole entry is written commented out
     same_process: list[str] = field(default_factory=list)  # the other entries with the same process name
+    cmdline: str = ""  # the part of its command line that is its own, when other processes have its name
+    namesakes: int = 0  # processes outside it with its process name
     unseen: list[Listener] = field(default_factory=list)  # proposed although their process could not be seen
 
 
@@ -138,11 +142,19 @@ def _answers_http(host: str, port: int, timeout: float = 0.5) -> int | None:
         conn.close()
 
 
-def detect(max_ports: int = 24, min_uptime: float = MIN_UPTIME, own: OwnFiles | None = None) -> list[Found]:
+def detect(
+    max_ports: int = 24,
+    min_uptime: float = MIN_UPTIME,
+    own: OwnFiles | None = None,
+    redact: Callable[[str], str] | None = None,
+) -> list[Found]:
     """The services listening here (at most ``max_ports`` ports proposed, and as many left out), one
     ``Found`` each (:func:`services`), with their probes and the log files their processes write.
     Listeners up for less than ``min_uptime`` seconds or on a port the kernel picked are ``left_out``; a
-    service with nothing else comes back ``skipped`` and after the others."""
+    service with nothing else comes back ``skipped`` and after the others. A service whose process name
+    other processes have gets the part of its command line that is its own
+    (:func:`~analytics.config.selectors.selector`; ``redact`` removes passwords from a command line,
+    without it none is proposed)."""
     found_all = listening(min_uptime)
     kept = [x for x in found_all if not x.skipped][:max_ports]
     socks = kept + [x for x in found_all if x.skipped][:max_ports]
@@ -158,9 +170,14 @@ def detect(max_ports: int = 24, min_uptime: float = MIN_UPTIME, own: OwnFiles | 
             )
         )
     own = own if own is not None else OwnFiles()
+    procs = processes()
     found: list[Found] = []
     for name, xs in services(socks).items():
         f = Found(name, process=next((x.process for x in xs if x.process), ""))
+        if f.process:
+            pids = {x.pid for x in xs if x.pid} | {x.service for x in xs if x.service}
+            chosen = selector(pids, f.process, procs, redact)
+            f.cmdline, f.namesakes = chosen.cmdline, chosen.others
         for s in xs:
             host = f"[{s.addr}]" if ":" in s.addr else s.addr
             url = f"http://{host}:{s.port}/" if http_status.get(s.port) is not None else ""
@@ -208,6 +225,7 @@ def discover(
     services: bool = True,
     min_uptime: float = MIN_UPTIME,
     db: str | os.PathLike[str] | None = None,
+    redact: Callable[[str], str] | None = None,
 ) -> tuple[list[Found], str | None]:
     """Listening services (when ``services``) joined with the logs found in ``log_dirs`` (default
     ``/var/log``): a service with a log directory gets its logs; a log directory without a listening
@@ -216,7 +234,7 @@ def discover(
     the same name): then their probes are in that entry, commented out. Nothing of Lokifi's own (its directories, the
     database ``db`` and the files beside it) is proposed as a log."""
     own = OwnFiles(db)
-    detected = detect(min_uptime=min_uptime, own=own) if services else []
+    detected = detect(min_uptime=min_uptime, own=own, redact=redact) if services else []
     skipped = [f for f in detected if f.skipped]
     found = {f.name: f for f in detected if not f.skipped}
     if services:
@@ -315,16 +333,7 @@ def _component(f: Found, min_uptime: float = MIN_UPTIME) -> str:
             initial_indent="# ",
             subsequent_indent="# ",
         )
-    if f.process and f.same_process:
-        *others, last = f.same_process
-        who = f"{', '.join(others)} and {last} run" if others else f"{last} runs"
-        lines.append(
-            f'process = {_q(f.process)}        # {who} it too: tell them apart with cmdline = "..." or pid_file = "..."'
-        )
-    elif f.process:
-        lines.append(f'process = {_q(f.process)}        # process name; or cmdline = "...", pid_file = "..."')
-    else:
-        lines.append('# process = "..."     # its process name (none was seen from here)')
+    lines.append(_selector_line(f))
     if f.logs:
         lines.append("logs = [" + ", ".join(_q(x) for x in f.logs) + "]")
     else:
@@ -341,6 +350,30 @@ def _component(f: Found, min_uptime: float = MIN_UPTIME) -> str:
             block[1] += f'      # left out, {x.where}: {x.why}; remove the "# " before its lines to probe it'
             lines += ["", *(f"# {line}" for line in block[1:])]
     return "\n".join(lines) + "\n"
+
+
+def _selector_line(f: Found) -> str:
+    """How the entry finds its processes: ``process`` when no other process has its name, else the part
+    of its command line that is its own (or, none found, the name with how to tell them apart)."""
+    if not f.process:
+        return '# process = "..."     # its process name (none was seen from here)'
+    if not f.same_process and not f.namesakes:
+        return f'process = {_q(f.process)}        # process name; or cmdline = "...", pid_file = "..."'
+    *first, last = f.same_process or [""]
+    entries = f"{', '.join(first)} and {last}" if first else last
+    if f.cmdline:
+        many = f.namesakes != 1
+        among = f" ({entries} {'among them' if many else 'is one'})" if entries else ""
+        return (
+            f"cmdline = {_q(f.cmdline)}        # its own part of its command line: {f.namesakes} other "
+            f"{f.process} process{'es' if many else ''} run{'' if many else 's'} here{among}"
+        )
+    who = (
+        f"{entries} run{'' if first else 's'} it too"
+        if entries
+        else f"{f.namesakes} other process{'es run' if f.namesakes != 1 else ' runs'} it"
+    )
+    return f'process = {_q(f.process)}        # {who}: tell them apart with cmdline = "..." or pid_file = "..."'
 
 
 def _probe(url: str, addr: str = "", port: int = 0) -> list[str]:
@@ -383,12 +416,13 @@ def write_starter(
     log_dirs: list[str] | None = None,
     min_uptime: float = MIN_UPTIME,
     db: str | os.PathLike[str] | None = None,
+    redact: Callable[[str], str] | None = None,
 ) -> tuple[Path, list[Found]]:
     """Write the starting file (refuses to overwrite unless ``force``). Returns (path, what was found)."""
     if path.exists() and not force:
         raise FileExistsError(f"{path} already exists; use --force to replace it (a backup is kept as .bak)")
     found, prom = (
-        discover(log_dirs, services=detect_services, min_uptime=min_uptime, db=db)
+        discover(log_dirs, services=detect_services, min_uptime=min_uptime, db=db, redact=redact)
         if detect_services or log_dirs
         else ([], None)
     )

@@ -80,13 +80,9 @@ def config_init(
     from analytics.config.starter import discover, journal_readable, render, write_starter
 
     dirs = list(log_dirs) or None
-    db = _globals(ctx).db_path()
+    opts: dict[str, Any] = {"min_uptime": min_uptime, "db": _globals(ctx).db_path(), "redact": _masked_command}
     if to_stdout:
-        found, prom = (
-            discover(dirs, services=not no_detect, min_uptime=min_uptime, db=db)
-            if not no_detect or dirs
-            else ([], None)
-        )
+        found, prom = discover(dirs, services=not no_detect, **opts) if not no_detect or dirs else ([], None)
         journal = not no_detect and journal_readable()
         sys.stdout.write(render(found, prometheus=prom, journal=journal, min_uptime=min_uptime))
         for line in _skipped(found, min_uptime, written=False):
@@ -94,9 +90,7 @@ def config_init(
         return
     path = _config_path(ctx)
     try:
-        path, found = write_starter(
-            path, detect_services=not no_detect, force=force, log_dirs=dirs, min_uptime=min_uptime, db=db
-        )
+        path, found = write_starter(path, detect_services=not no_detect, force=force, log_dirs=dirs, **opts)
     except FileExistsError as exc:
         fail(str(exc), BAD_INPUT)
     except OSError as exc:

@@ -65,13 +65,12 @@ def test_two_servers_started_apart_are_two_components_named_alike_either_way(tmp
         assert re.fullmatch(rf"python[\d.]*-{one}", names[one]) and re.fullmatch(rf"python[\d.]*-{other}", names[other])
         # up for seconds, they are left out under the same names
         assert {name: young[name] for name in ours} == {name: ("commented out", e[1]) for name, e in ours.items()}
-        # one program: each entry says the other counts its process too, and how to tell them apart
+        # one program: each entry finds its own process by its command line, and says the other runs it too
         for name in ours:
             other_name = next(x for x in ours if x != name)
-            line = re.search(rf'name = "{name}".*\n(process = .*)', res.stdout).group(1)
-            assert re.search(
-                rf"# (\S+, )*(\S+ and )?\b{other_name}\b.* runs? it too: tell them apart with cmdline", line
-            )
+            line = re.search(rf'name = "{name}".*\n((?:cmdline|process) = .*)', res.stdout).group(1)
+            assert line.startswith(f'cmdline = "http.server {ours[name][1][0]}"        # its own part'), line
+            assert re.search(rf"\((\S+, )*(\S+ and )?\b{other_name}\b( and \S+)? (is one|among them)\)$", line), line
 
         written = _init(tmp_path, "--min-uptime", "0")
         for name in ours:
