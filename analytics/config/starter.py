@@ -26,6 +26,7 @@ from pathlib import Path
 from analytics.common.durations import spoken_seconds
 from analytics.config.listeners import MIN_UPTIME, Listener, listening, unseen_note
 from analytics.config.log_files import DIR_SERVICE, OwnFiles, logs_in, written_logs
+from analytics.config.log_owners import divide, marks, owners
 from analytics.config.machine import this_host
 from analytics.config.selectors import processes, selector
 from analytics.config.starter_text import EXAMPLE_COMPONENT, FOOTER, HEADER, PROM_EXAMPLE, SKIPPED
@@ -98,6 +99,8 @@ class Found:
     same_process: list[str] = field(default_factory=list)  # the other entries with the same process name
     cmdline: str = ""  # the part of its command line that is its own, when other processes have its name
     namesakes: int = 0  # processes outside it with its process name
+    program: str = ""  # what its instances are called (postgres-5432 and postgres-5433: postgres)
+    marks: frozenset[str] = frozenset()  # what it is known by (:func:`~analytics.config.log_owners.marks`)
     unseen: list[Listener] = field(default_factory=list)  # proposed although their process could not be seen
 
 
@@ -172,10 +175,12 @@ def detect(
     own = own if own is not None else OwnFiles()
     procs = processes()
     found: list[Found] = []
+    written: dict[str, list[str]] = {}
     for name, xs in services(socks).items():
-        f = Found(name, process=next((x.process for x in xs if x.process), ""))
+        f = Found(name, process=next((x.process for x in xs if x.process), ""), program=service_name(xs))
+        pids = {x.pid for x in xs if x.pid} | {x.service for x in xs if x.service}
+        f.marks = marks(pids, [x.port for x in xs], procs)
         if f.process:
-            pids = {x.pid for x in xs if x.pid} | {x.service for x in xs if x.service}
             chosen = selector(pids, f.process, procs, redact)
             f.cmdline, f.namesakes = chosen.cmdline, chosen.others
         for s in xs:
@@ -190,17 +195,21 @@ def detect(
             if not s.skipped and s.pid is None:
                 f.unseen.append(s)
         f.skipped = not (f.http or f.tcp)
-        for pattern in LOGS.get(service_name(xs), []):
+        for pattern in LOGS.get(f.program, []):
             p = Path(pattern)
             matches = sorted(p.parent.glob(p.name)) if "*" in pattern else [p]
             if any(m.is_file() and os.access(m, os.R_OK) for m in matches):
                 f.logs.append(pattern)
         # the files its processes write, where they were told to log (``pg_ctl -l /srv/pg.log``)
-        for pid in sorted({x.pid for x in xs if x.pid}):
-            for path in written_logs(pid, own):
-                if not any(fnmatch.fnmatch(path, pattern) for pattern in f.logs):
-                    f.logs.append(path)
+        written[name] = [path for pid in sorted({x.pid for x in xs if x.pid}) for path in written_logs(pid, own)]
+        f.logs += [x for x in written[name] if not any(fnmatch.fnmatch(x, pattern) for pattern in f.logs)]
         found.append(f)
+    for program in {f.program for f in found}:  # instances of one program: each keeps its own logs
+        group = {f.name: f for f in found if f.program == program}
+        if len(group) > 1:
+            logs, marked = {n: f.logs for n, f in group.items()}, {n: f.marks for n, f in group.items()}
+            for n, mine in divide(logs, {n: written[n] for n in group}, marked).items():
+                group[n].logs = mine
     for f in found:
         f.same_process = [g.name for g in found if g is not f and f.process and g.process == f.process]
     return [f for f in found if not f.skipped] + [f for f in found if f.skipped]
@@ -253,10 +262,16 @@ def discover(
             name = DIR_SERVICE.get(unit, unit)
             found.setdefault(name, Found(name, note=f"systemd service {unit}.service"))
     for name, files in logs_in(list(log_dirs) if log_dirs else ["/var/log"], own).items():
-        f = found.setdefault(name, Found(name))
-        for x in files:
-            if not any(x == pattern or fnmatch.fnmatch(x, pattern) for pattern in f.logs):
-                f.logs.append(x)  # (one a pattern of the service already names is read once, by it)
+        # a file a component already names is read once, by it; instances of the program the directory
+        # is named for (two postgres clusters, postgresql/) each get the files that are theirs
+        named = [pattern for g in found.values() for pattern in g.logs]
+        files = [x for x in files if not any(x == pattern or fnmatch.fnmatch(x, pattern) for pattern in named)]
+        instances = {g.name: g.marks for g in found.values() if g.program == name}
+        mine = owners(files, instances) if len(instances) > 1 else {}
+        for x, owner in mine.items():
+            found[owner].logs.append(x)
+        if rest := [x for x in files if x not in mine]:
+            found.setdefault(name, Found(name)).logs.extend(rest)
     prom = prometheus_on_loopback() if services else None
     for f in skipped:  # a young service also found another way: its probes in that entry, commented out
         if f.name in found:
