@@ -375,20 +375,16 @@ def _selector_line(f: Found) -> str:
     if not f.same_process and not f.namesakes:
         return f'process = {_q(f.process)}        # process name; or cmdline = "...", pid_file = "..."'
     *first, last = f.same_process or [""]
-    entries = f"{', '.join(first)} and {last}" if first else last
-    if f.cmdline:
-        many = f.namesakes != 1
-        among = f" ({entries} {'among them' if many else 'is one'})" if entries else ""
-        return (
-            f"cmdline = {_q(f.cmdline)}        # its own part of its command line: {f.namesakes} other "
-            f"{f.process} process{'es' if many else ''} run{'' if many else 's'} here{among}"
-        )
     who = (
-        f"{entries} run{'' if first else 's'} it too"
-        if entries
-        else f"{f.namesakes} other process{'es run' if f.namesakes != 1 else ' runs'} it"
+        f"{', '.join(first)} and {last} run"
+        if first
+        else f"{last} runs"
+        if last
+        else f"{f.namesakes} other process{'es run' if f.namesakes != 1 else ' runs'}"
     )
-    return f'process = {_q(f.process)}        # {who}: tell them apart with cmdline = "..." or pid_file = "..."'
+    if f.cmdline:
+        return f"cmdline = {_q(f.cmdline)}        # its own part of its command line: {who} {f.process} too"
+    return f'process = {_q(f.process)}        # {who} it too: tell them apart with cmdline = "..." or pid_file = "..."'
 
 
 def _probe(url: str, addr: str = "", port: int = 0) -> list[str]:
