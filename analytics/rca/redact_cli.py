@@ -435,9 +435,11 @@ def ibans(s: str, replace: Callable[[str, str], str]) -> str:
 _BASE64 = re.compile(r"(?<![A-Za-z0-9+/_\-])[A-Za-z0-9+/]{8,}={0,2}(?![A-Za-z0-9+/=_\-])")
 #: what a credential reads like once decoded: user:password (no space in the user, printable ASCII), or
 #: SASL PLAIN's [authzid] NUL user NUL password (RFC 4616: what SMTP and IMAP clients send after AUTH PLAIN,
-#: on the same line or alone on the next)
+#: on the same line or alone on the next); a password of blanks only is none (a word such as "aichajog"
+#: decodes to "j'!j: ")
 _USER_PASS = re.compile(
-    r"[\x21-\x39\x3b-\x7e]{1,64}:[\x20-\x7e]{1,128}|[\x21-\x7e]{0,255}\x00[\x21-\x7e]{1,255}\x00[\x20-\x7e]{1,255}"
+    r"[\x21-\x39\x3b-\x7e]{1,64}:(?=[\x20-\x7e]{0,127}[\x21-\x7e])[\x20-\x7e]{1,128}"
+    r"|[\x21-\x7e]{0,255}\x00[\x21-\x7e]{1,255}\x00(?=[\x20-\x7e]{0,254}[\x21-\x7e])[\x20-\x7e]{1,255}"
 )
 
 
