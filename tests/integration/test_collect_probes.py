@@ -230,3 +230,45 @@ def test_parse_hostport():
 def test_bad_target_becomes_a_result_not_an_exception():
     r = run_probe(ProbeSpec("c", "tcp", "nonsense"), NOW)
     assert not r.ok and r.error_kind == "error" and "host:port" in r.message
+
+
+class _AuthHandler(httpserver.BaseHTTPRequestHandler):
+    """200 for Basic ``ops`` / ``pa/ss word``, 401 for anything else."""
+
+    seen: ClassVar[list[str | None]] = []
+
+    def do_GET(self):
+        import base64
+
+        got = self.headers.get("Authorization")
+        _AuthHandler.seen.append(got)
+        ok = got == "Basic " + base64.b64encode(b"ops:pa/ss word").decode()
+        self.send_response(200 if ok else 401)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+def test_a_urls_user_and_password_log_in_and_are_never_stored_or_said():
+    """A probe URL with a user and password (percent-encoded) sends them as Basic auth, as curl does; the
+    stored target and every message show the password as ***. (The probe used to send no credentials
+    and store the whole URL, password and all, in probe_results.target.)"""
+    srv = httpserver.ThreadingHTTPServer(("127.0.0.1", 0), _AuthHandler)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    port = srv.server_address[1]
+    try:
+        good = run_probe(ProbeSpec("api", "http", f"http://ops:pa%2Fss%20word@127.0.0.1:{port}/health"), NOW)
+        assert good.ok and good.status_code == 200, good.message
+        assert good.target == good.probe == f"http://ops:***@127.0.0.1:{port}/health"
+        bad = run_probe(ProbeSpec("api", "http", f"http://ops:Wr0ngPass@127.0.0.1:{port}/health"), NOW)
+        assert not bad.ok and bad.status_code == 401
+        row = bad.row("h1")
+        assert "Wr0ngPass" not in repr(row) and "***" in row["target"] and "***" in (bad.message or "")
+        # a header the probe sets itself wins over the URL's user
+        own = ProbeSpec("api", "http", f"http://x:y@127.0.0.1:{port}/", headers=(("Authorization", "Bearer t"),))
+        assert not run_probe(own, NOW).ok and _AuthHandler.seen[-1] == "Bearer t"
+    finally:
+        srv.shutdown()
+        srv.server_close()
