@@ -166,6 +166,16 @@ def _services(holders: dict[int, set[int]]) -> dict[int, set[int]]:
     return out
 
 
+def _is_lokifi(pid: int) -> bool:
+    """Whether ``pid`` is Lokifi itself (``lokifi collect --metrics-listen``, a dashboard): its own
+    /metrics is no service to watch, and its log is the collector's own output."""
+    try:
+        argv = psutil.Process(pid).cmdline()
+    except psutil.Error:
+        return False
+    return any(os.path.basename(a) == "lokifi" or a.startswith("lokifi_tui.") for a in argv[:3])
+
+
 def listening(min_uptime: float = MIN_UPTIME) -> list[Listener]:
     """The listening TCP sockets, one per port, in port order, each with its service and why it is not
     proposed (if it is not); the host's own plumbing (ssh, DNS, mail, printing, RPC) left out altogether."""
@@ -196,7 +206,7 @@ def listening(min_uptime: float = MIN_UPTIME) -> list[Listener]:
                 name = psutil.Process(pid).name()
             except psutil.Error:
                 name = ""
-        if name in _SKIP_NAMES:
+        if name in _SKIP_NAMES or (pid and _is_lokifi(pid)):
             continue
         service = services.get(port, set())
         uptime = _uptime(holders.get(port, set()) | service, now)

@@ -120,3 +120,32 @@ def test_the_dashboards_first_start_names_what_it_left_out():
     assert "skipped 1 listener up for less than 10 min" in lines[1]
     assert "python3 on 127.0.0.1:8765 (up 12 s)" in lines[1]
     assert lines[1].endswith("(written commented out)")
+
+
+def test_lokifi_itself_is_no_service_to_propose(tmp_path):
+    """A running `lokifi collect --metrics-listen` is Lokifi's own /metrics and its log the collector's own
+    output: `config init` proposed it as a component named lokifi, tailing that log."""
+    import subprocess
+    import sys
+
+    port = stable_test_port()
+    argv = [sys.executable, "-m", "lokifi_tui.cli.main", "--db", str(tmp_path / "l.duckdb"), "collect"]
+    proc = subprocess.Popen(
+        [*argv, "--metrics-listen", f"127.0.0.1:{port}", "--duration", "60", "-q"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.time() + 30
+        while time.time() < deadline and not any(
+            c.laddr and c.laddr.port == port and c.status == psutil.CONN_LISTEN
+            for c in psutil.net_connections(kind="inet")
+        ):
+            time.sleep(0.2)
+        assert psutil.pid_exists(proc.pid)
+        assert port not in {x.port for x in listening(min_uptime=0)}
+        res = _init(tmp_path, "--dry-run", "--min-uptime", "0")
+        assert res.exit_code == 0 and f":{port}" not in res.stdout, res.stdout
+    finally:
+        proc.terminate()
+        proc.wait(20)
