@@ -1,19 +1,24 @@
 """Live predictions reach people who are not looking: Prometheus Alertmanager, and the terminal.
 
 :func:`deliver` (a collector hook) posts every live prediction at or above ``[alerts] min_severity`` to
-Alertmanager's v2 API (``POST /api/v2/alerts``): one alert per prediction, labelled with ``alertname``
-(``lokifi_`` + the prediction type), ``component``, ``host``, ``severity``, ``prediction_id`` and the
-pattern id when the prediction is about one (component and host redacted: :mod:`.labels`); annotated
-with the message, the evidence, the recommended action and the confidence (and whether it is a prior or
-measured), each redacted. A firing alert is re-posted every
-``resend_seconds`` with ``endsAt`` a few intervals ahead, as Alertmanager expects; when the prediction is
-scored or expires, the alert is posted once more with ``endsAt`` in the past: resolved.
+Alertmanager's v2 API (``POST /api/v2/alerts``): one alert per prediction. Its labels are what the
+prediction is about -- ``alertname`` (``lokifi_`` + the prediction type), ``component``, ``host``,
+``severity``, and the ``pattern`` id for an error pattern or the ``metric`` otherwise (free text redacted:
+:mod:`.labels`) -- so a prediction made again about the same thing is the same alert in Alertmanager, and a
+silence made from its labels still holds. Its annotations say what is seen: the ``summary`` (an error
+pattern's own words and count, as the dashboard's row shows them), the ``description`` (the rule's
+message), the ``action``, the ``evidence``, the ``confidence`` (prior or measured) and the
+``prediction_id``, each redacted as a model prompt is (``[ai] redact_ips`` / ``redact_hostnames`` apply).
+A firing alert is re-posted every ``resend_seconds`` with ``endsAt`` a few intervals ahead, as
+Alertmanager expects; when the prediction is scored or expires, the alert is posted once more with
+``endsAt`` in the past: resolved (not when a prediction made again about the same thing fires in the same
+post: that one is the alert now).
 
 Nothing is lost or sent twice: ``alert_deliveries`` records a firing alert only after Alertmanager
 accepted it (2xx) and a resolution only after that was accepted, so a failure (down, slow, 4xx/5xx) or a
 collector killed mid-way leaves the work for the next run; Alertmanager itself merges re-posts of the
-same label set into one alert. The hook never blocks collection: it runs in the collector's hook
-thread, with a short timeout.
+same label set into one alert. The hook never blocks collection: it runs in the collector's hook thread,
+with a short timeout.
 
 :func:`notify` rings the terminal bell and, inside tmux, shows ``tmux display-message`` for each new HIGH
 prediction (``[notify] bell`` / ``tmux``; both off by default) -- once per prediction, remembered in
@@ -30,13 +35,15 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from analytics.rca.redact import Redactor
     from analytics.sources.fleet.client import HttpSettings
 
 from analytics.alerts.labels import FreeText, pattern_id
 from analytics.common.clipping import clipped
 from analytics.common.clock import utcnow
+from analytics.config.http_settings import redact_url
 from analytics.patterns.mutes import NOT_MUTED
+from analytics.predict.brief import pattern_words
+from analytics.rca.redact import Redactor
 
 SEVERITY_RANK = {"LOW": 0, "MEDIUM": 1, "HIGH": 2}
 _LIVE = (
@@ -59,23 +66,39 @@ class DeliveryReport:
 
 
 def _labels(p: dict[str, Any], free_text: FreeText) -> dict[str, str]:
-    """The alert's labels. Its component and host are named by the configuration or by the log source (a
-    hostile source names its own component): free text, redacted as the annotations are. The others are
-    Lokifi's identifiers -- its rule's name, the severity, the prediction's number, the pattern's hex id."""
+    """The alert's labels: what the prediction is about, the same for a prediction made again about the
+    same thing (the key an open prediction is kept by: its rule, host, component, and pattern or metric).
+    Component, host and metric are named by the configuration or by the log source (a hostile source names
+    its own component): free text, redacted as the annotations are. The others are Lokifi's identifiers --
+    its rule's name, the severity, the pattern's hex id."""
     labels = {
         "alertname": f"lokifi_{p['prediction_type']}",
         "component": free_text(p["component"]),
         "host": free_text(p["host"]),
         "severity": str(p["severity"] or "").lower(),
-        "prediction_id": str(p["id"]),
         "source": "lokifi",
     }
+    pattern = _pattern(p)
+    if pattern:
+        labels["pattern"] = pattern
+    else:
+        labels["metric"] = free_text(p.get("metric"))
+    return {k: v for k, v in labels.items() if v}
+
+
+def _pattern(p: dict[str, Any]) -> str:
+    """The id of the error pattern a prediction is about ("" for one about a metric): a recurring error
+    keeps the pattern's fingerprint as its subject (evidence written by hand may name it otherwise)."""
     try:
         ev = json.loads(p.get("evidence") or "{}")
     except ValueError:
         ev = {}
-    labels["pattern"] = pattern_id(ev.get("error_hash") or ev.get("pattern") if isinstance(ev, dict) else None)
-    return {k: v for k, v in labels.items() if v}
+    ev = ev if isinstance(ev, dict) else {}
+    subject = p.get("subject") if not p.get("metric") else None
+    for value in (ev.get("error_hash"), ev.get("pattern"), ev.get("subject"), subject):
+        if value:
+            return pattern_id(value)
+    return ""
 
 
 #: characters of an annotation sent, and of any one string of the evidence -- counted after redaction
@@ -85,29 +108,38 @@ VALUE_LIMIT = 1000
 
 def _annotations(p: dict[str, Any], redactor: Redactor) -> dict[str, str]:
     """What the alert says. The texts leave the host, so they go through the same redaction as what is
-    sent to a model (an error pattern's evidence quotes a log line, and a log line can hold a password),
-    each whole before it is shortened: a cut first could leave half a secret that no rule knows."""
+    sent to a model (an error pattern's evidence quotes a log line, and a log line can hold a password or a
+    client's address), each whole before it is shortened: a cut first could leave half a secret that no
+    rule knows. An error pattern's summary is its own words and count (two patterns of one component read
+    apart), from the evidence redacted; the rule's message, which names only the pattern's type, is its
+    description."""
     conf = p.get("confidence_score")
     kind = p.get("confidence_kind") or "prior"
+    evidence, shown = _evidence(redactor, p.get("evidence"))
+    message = clipped(redactor.redact(str(p.get("message") or "")).text, TEXT_LIMIT)
+    words = pattern_words(evidence)
     out = {
-        "summary": clipped(redactor.redact(str(p.get("message") or "")).text, TEXT_LIMIT),
+        "summary": words or message,
+        "description": message if words else "",
         "action": clipped(redactor.redact(str(p.get("recommendation") or "")).text, TEXT_LIMIT),
-        "evidence": _evidence(redactor, p.get("evidence")),
+        "evidence": shown,
         "confidence": (f"{conf:.2f} ({kind})" if isinstance(conf, (int, float)) else f"unknown ({kind})"),
+        "prediction_id": str(p["id"]),
     }
     return {k: v for k, v in out.items() if v}
 
 
-def _evidence(redactor: Any, stored: Any) -> str:
-    """The stored evidence (JSON) with each of its strings redacted before it is serialised again -- once
-    serialised, a quote inside a string is ``\\"`` and the rules that read quoted values no longer match."""
+def _evidence(redactor: Any, stored: Any) -> tuple[Any, str]:
+    """The stored evidence (JSON) with each of its strings redacted, and that serialised again to be sent --
+    once serialised, a quote inside a string is ``\\"`` and the rules that read quoted values no longer
+    match."""
     text = str(stored or "")
     try:
         data = json.loads(text) if text else None
     except ValueError:
-        return clipped(redactor.redact(text).text, TEXT_LIMIT)
+        return None, clipped(redactor.redact(text).text, TEXT_LIMIT)
     red, _ = redactor.redact_data(data)
-    return clipped(json.dumps(_shortened(red), ensure_ascii=False), TEXT_LIMIT) if red is not None else ""
+    return red, (clipped(json.dumps(_shortened(red), ensure_ascii=False), TEXT_LIMIT) if red is not None else "")
 
 
 def _shortened(value: Any) -> Any:
@@ -137,12 +169,9 @@ def _client(config: Any) -> HttpSettings:
 
 
 def _post(settings: Any, alerts: list[dict[str, Any]]) -> None:
-    """POST the alerts; raise RuntimeError with a clear message (the URL without credentials) on failure."""
+    """POST the alerts; raise RuntimeError saying why on failure (the caller names the endpoint)."""
     import httpx
 
-    from analytics.sources.fleet.client import redact_url
-
-    where = redact_url(settings.base_url + "/api/v2/alerts")
     headers = {"User-Agent": "lokifi", "Content-Type": "application/json"}
     auth = None
     if settings.bearer_token:
@@ -161,11 +190,21 @@ def _post(settings: Any, alerts: list[dict[str, Any]]) -> None:
         ) as c:
             r = c.post(settings.base_url + "/api/v2/alerts", content=json.dumps(alerts).encode())
     except httpx.TimeoutException:
-        raise RuntimeError(f"{where}: no answer within {timeout:g}s") from None
+        raise RuntimeError(f"no answer within {timeout:g}s") from None
     except httpx.TransportError as exc:
-        raise RuntimeError(f"{where}: cannot deliver ({' '.join(str(exc).split())[:160]})") from None
+        raise RuntimeError(f"cannot deliver ({' '.join(str(exc).split())[:160]})") from None
     if not 200 <= r.status_code < 300:
-        raise RuntimeError(f"{where}: HTTP {r.status_code} {r.text.strip()[:200]}")
+        raise RuntimeError(f"HTTP {r.status_code} {' '.join(r.text.split())[:200]}".rstrip())
+
+
+def _rows(con: Any, sql: str, params: list[Any]) -> list[dict[str, Any]]:
+    cur = con.execute(sql, params)
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+
+
+def _label_set(alert: dict[str, Any]) -> frozenset[tuple[str, str]]:
+    return frozenset(alert["labels"].items())
 
 
 def deliver(store: Any, config: Any = None, now: dt.datetime | None = None) -> DeliveryReport | None:
@@ -178,28 +217,18 @@ def deliver(store: Any, config: Any = None, now: dt.datetime | None = None) -> D
     floor = SEVERITY_RANK.get(alerts_cfg.min_severity.upper(), 1)
     every = dt.timedelta(seconds=max(5.0, float(alerts_cfg.resend_seconds)))
     with store.read() as con:
-        live = [
-            dict(zip([d[0] for d in cur.description], row, strict=True))
-            for cur in [
-                con.execute(
-                    f"SELECT p.*, d.state AS d_state, d.last_posted_at AS d_last FROM predictions p "
-                    f"LEFT JOIN alert_deliveries d ON d.prediction_id = p.id WHERE {_LIVE}",
-                    [now, now, now, now],
-                )
-            ]
-            for row in cur.fetchall()
-        ]
-        ended = [
-            dict(zip([d[0] for d in cur.description], row, strict=True))
-            for cur in [
-                con.execute(
-                    "SELECT p.* FROM alert_deliveries d JOIN predictions p ON p.id = d.prediction_id "
-                    f"WHERE d.state = 'firing' AND NOT ({_LIVE})",
-                    [now, now, now, now],
-                )
-            ]
-            for row in cur.fetchall()
-        ]
+        live = _rows(
+            con,
+            "SELECT p.*, d.state AS d_state, d.last_posted_at AS d_last FROM predictions p "
+            f"LEFT JOIN alert_deliveries d ON d.prediction_id = p.id WHERE {_LIVE}",
+            [now, now, now, now],
+        )
+        ended = _rows(
+            con,
+            "SELECT p.* FROM alert_deliveries d JOIN predictions p ON p.id = d.prediction_id "
+            f"WHERE d.state = 'firing' AND NOT ({_LIVE})",
+            [now, now, now, now],
+        )
     report = DeliveryReport()
     firing = []
     for p in live:
@@ -216,16 +245,19 @@ def deliver(store: Any, config: Any = None, now: dt.datetime | None = None) -> D
         resolving.append((p, min(when, now)))
     if not firing and not resolving:
         return report
-    free_text = FreeText()
+    free_text = FreeText(Redactor.for_config(config))
     batch = [_alert(p, min(p["due_at"], now + 4 * every), free_text) for p in firing]
-    batch += [_alert(p, when, free_text) for p, when in resolving]
+    # a prediction made again about the same thing is the same alert: its predecessor's resolution, posted
+    # after it, would end it -- that one is recorded as resolved without being sent
+    fired = {_label_set(a) for a in batch}
+    ends = [_alert(p, when, free_text) for p, when in resolving]
+    batch += [a for a in ends if _label_set(a) not in fired]
     try:
         _post(settings, batch)
     except RuntimeError as exc:
-        report.error = str(exc)
-        ids = [p["id"] for p in firing] + [p["id"] for p, _ in resolving]
+        report.error = f"{redact_url(settings.base_url + '/api/v2/alerts')}: {exc}"
         with store.write() as con:
-            for pid in ids:
+            for pid in [p["id"] for p in firing] + [p["id"] for p, _ in resolving]:
                 con.execute(
                     "INSERT INTO alert_deliveries (prediction_id, state, attempts, last_error) "
                     "VALUES (?, 'pending', 1, ?) ON CONFLICT (prediction_id) DO UPDATE SET "

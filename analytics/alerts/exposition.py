@@ -5,8 +5,10 @@ at each scrape, in one short read: live predictions by type, component, host and
 forecast of each component and metric with its 80 % interval; pattern occurrences and confidence (the
 most frequent 200); the recommendation queue by priority; prediction accuracy from scored outcomes; and
 the collector's health (rows written, last write). Nothing is computed for the scrape that is not stored.
-Label values that can carry a log source's text (component, host, metric) are redacted first
-(:mod:`.labels`); prometheus_client escapes every label value for the text format.
+Label values that can carry a log source's text (component, host, metric) are redacted first, as the
+alerts' are (:mod:`.labels`, with the ``[ai]`` settings); rows that redaction makes alike are one sample
+(live predictions added up, the first forecast kept), never two samples of one series, which Prometheus
+would refuse. prometheus_client escapes every label value for the text format.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from prometheus_client.core import CollectorRegistry, CounterMetricFamily, Gauge
 
 from analytics.alerts.labels import FreeText, pattern_id
 from analytics.patterns.mutes import NOT_MUTED
+from analytics.rca.redact import Redactor
 
 TOP_PATTERNS = 200
 
@@ -26,9 +29,10 @@ TOP_PATTERNS = 200
 class StoreCollector:
     """A prometheus_client collector over a Lokifi store."""
 
-    def __init__(self, store: Any, host: str = "") -> None:
+    def __init__(self, store: Any, host: str = "", redactor: Redactor | None = None) -> None:
         self.store = store
         self.host = host
+        self.redactor = redactor
 
     def collect(self) -> Iterator[Any]:
         now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
@@ -60,14 +64,18 @@ class StoreCollector:
             ).fetchone()
         # component, host and metric can carry a log source's text: redacted (analytics.alerts.labels); the
         # types are Lokifi's rule and error-type names, the pattern ids hex
-        text = FreeText()
+        text = FreeText(self.redactor)
         g = GaugeMetricFamily(
             "lokifi_predictions_live",
             "Live predictions (not yet due or scored).",
             labels=["type", "component", "host", "severity"],
         )
-        for t, c, h, s, n in live:
-            g.add_metric([t, text(c), text(h), s.lower()], n)
+        counts: dict[tuple[str, ...], int] = {}
+        for t, c, h, sev, n in live:
+            key = (str(t), text(c), text(h), str(sev).lower())
+            counts[key] = counts.get(key, 0) + n
+        for labels, n in counts.items():
+            g.add_metric(list(labels), n)
         yield g
         names = ("value", "lower", "upper", "current")
         fams = {
@@ -78,8 +86,12 @@ class StoreCollector:
             )
             for k in names
         }
+        shown: set[tuple[str, ...]] = set()
         for c, m, h, hz, v, lo, hi, cur in fc:
             lab = [text(c), text(m), text(h), f"{hz:g}" if hz is not None else ""]
+            if tuple(lab) in shown:
+                continue
+            shown.add(tuple(lab))
             for k, x in zip(names, (v, lo, hi, cur), strict=True):
                 if x is not None:
                     fams[k].add_metric(lab, float(x))
@@ -92,8 +104,12 @@ class StoreCollector:
             "Confidence in the pattern's fix (patterns with outcomes).",
             labels=["pattern", "type", "component"],
         )
+        seen: set[tuple[str, ...]] = set()
         for pid, t, c, n, cs, outcomes in pats:
             lab = [pattern_id(pid), t or "", text(c)]
+            if tuple(lab) in seen:  # (the most frequent first)
+                continue
+            seen.add(tuple(lab))
             occ.add_metric(lab, float(n or 0))
             if outcomes and cs is not None:
                 conf.add_metric(lab, float(cs))
@@ -116,13 +132,14 @@ class StoreCollector:
         yield h
 
 
-def serve(store: Any, listen: str) -> Any:
-    """Serve ``/metrics`` on ``HOST:PORT`` in a background thread; returns the server (``shutdown()``)."""
+def serve(store: Any, listen: str, config: Any = None) -> Any:
+    """Serve ``/metrics`` on ``HOST:PORT`` in a background thread; returns the server (``shutdown()``).
+    Free-text labels are redacted as ``config``'s ``[ai]`` settings say (None: their defaults)."""
     from prometheus_client import start_http_server
 
     host, _, port = listen.rpartition(":")
     registry = CollectorRegistry(auto_describe=False)
-    registry.register(StoreCollector(store))
+    registry.register(StoreCollector(store, redactor=Redactor.for_config(config)))
     server, _thread = start_http_server(int(port), addr=host.strip("[]") or "127.0.0.1", registry=registry)
     return server
 

@@ -48,16 +48,26 @@ def example_context(evidence: Any) -> list[str]:
     return context_lines(context) if isinstance(context, str) else []
 
 
-def prediction_brief(kind: str, component: str, message: str, evidence: Any) -> str:
-    current, baseline = _evidence(evidence)
+def pattern_words(evidence: Any) -> str:
+    """A recurring error's own words and count (``8× invoke-rc.d: ...``), from its evidence; "" when the
+    evidence quotes no line. The example in the evidence is whole: redact it before this shortens it."""
+    current = _evidence(evidence)[0]
     example = current.get("example")
-    if isinstance(example, str) and example.strip():
-        count = _number(current.get("count"))
-        from analytics.patterns.logline import shown_message  # header: stored before examples were kept without it
+    if not isinstance(example, str) or not example.strip():
+        return ""
+    count = _number(current.get("count"))
+    from analytics.patterns.logline import shown_message  # header: stored before examples were kept without it
 
-        # one line: the stored example is whole (a long one ends in an ellipsis here)
-        example = clipped(" ".join(shown_message(example).split()), EXAMPLE_SHOWN)
-        return f"{count:.0f}× {example}" if count is not None else example
+    # one line: the stored example is whole (a long one ends in an ellipsis here)
+    example = clipped(" ".join(shown_message(example).split()), EXAMPLE_SHOWN)
+    return f"{count:.0f}× {example}" if count is not None else example
+
+
+def prediction_brief(kind: str, component: str, message: str, evidence: Any) -> str:
+    words = pattern_words(evidence)
+    if words:
+        return words
+    current, baseline = _evidence(evidence)
     avg, peak = _number(current.get("avg_time_ms")), _number(current.get("max_time_ms"))
     limit = _number(baseline.get("threshold_ms"))
     if kind == "slow_response" and avg is not None and limit is not None:

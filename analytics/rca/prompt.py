@@ -266,10 +266,7 @@ def build_input(store: Any, config: Any, error_hash: str, *, now: dt.datetime | 
         samples = _samples(con, facts)
         metrics = _metrics(con, facts, now)
         fixes = _fixes(con, facts)
-    ai = getattr(config, "ai", config)
-    redactor = Redactor(
-        redact_ips=bool(getattr(ai, "redact_ips", True)), redact_hostnames=bool(getattr(ai, "redact_hostnames", False))
-    )
+    redactor = Redactor.for_config(config)
     counts: Counter[str] = Counter()
 
     def safe(text: Any, limit: int = MAX_LINE_CHARS) -> str:

@@ -308,6 +308,19 @@ class Redactor:
         self.redact_hostnames = redact_hostnames
         self.use_detect_secrets = use_detect_secrets
 
+    @classmethod
+    def for_config(cls, config: Any) -> Redactor:
+        """The redaction of everything that leaves the host -- a model prompt, an alert, a /metrics label --
+        as the ``[ai]`` settings say (``config``: the configuration, its ``[ai]`` section, or None for the
+        defaults: IP addresses redacted, host names not)."""
+        from analytics.config.settings import AI
+
+        ai = getattr(config, "ai", config) or AI()
+        return cls(
+            redact_ips=bool(getattr(ai, "redact_ips", AI.redact_ips)),
+            redact_hostnames=bool(getattr(ai, "redact_hostnames", AI.redact_hostnames)),
+        )
+
     def redact(self, text: str) -> Redaction:
         counts: Counter[str] = Counter()
         return Redaction(self._redact(text, counts, 0), dict(counts))

@@ -161,7 +161,7 @@ def collect(
         from analytics.alerts.exposition import parse_listen, serve
 
         try:
-            exporter = serve(store, parse_listen(metrics_listen))
+            exporter = serve(store, parse_listen(metrics_listen), cfg)
         except (ValueError, OSError) as exc:
             col.close()
             fail(f"--metrics-listen {inert(metrics_listen)}: {exc}", USAGE)

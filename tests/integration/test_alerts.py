@@ -1,80 +1,30 @@
 """Live predictions reach a real Prometheus Alertmanager (Debian's prometheus-alertmanager, on loopback):
-labels and annotations, re-posting, resolution when scored, an Alertmanager restart, a refused post
-retried from the store, and the terminal bell in another tmux window."""
+labels and annotations, re-posting, resolution when scored, a prediction made again as the same alert, an
+Alertmanager restart, a refused post retried from the store, and
+the terminal bell in another tmux window."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
 import shutil
-import socket
 import subprocess
 import sys
 import time
-import urllib.request
-from pathlib import Path
 
 import pytest
+from alert_servers import AM, Alertmanager
 
 from analytics.alerts.deliver import deliver, notify
 from analytics.config.settings import load_config
 from analytics.store.database import Store
 
-AM = shutil.which("prometheus-alertmanager") or shutil.which("alertmanager")
 pytestmark = [
     pytest.mark.skipif(
         AM is None, reason="prometheus-alertmanager is not installed (apt-get install prometheus-alertmanager)"
     ),
     pytest.mark.slow,
 ]  # measured: 26 s in all
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Alertmanager:
-    def __init__(self, workdir: Path) -> None:
-        self.workdir, self.port, self.proc = workdir, free_port(), None
-        (workdir / "am.yml").write_text("route:\n  receiver: 'null'\n  group_wait: 1s\nreceivers:\n  - name: 'null'\n")
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self) -> Alertmanager:
-        data = self.workdir / "data"
-        data.mkdir(exist_ok=True)
-        self.proc = subprocess.Popen(
-            [
-                AM,
-                f"--config.file={self.workdir / 'am.yml'}",
-                f"--storage.path={data}",
-                f"--web.listen-address=127.0.0.1:{self.port}",
-                "--cluster.listen-address=",
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        for _ in range(200):
-            try:
-                urllib.request.urlopen(self.url + "/-/ready", timeout=1)
-                return self
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError("alertmanager did not start")
-
-    def stop(self) -> None:
-        if self.proc:
-            self.proc.terminate()
-            self.proc.wait(10)
-            self.proc = None
-
-    def alerts(self) -> list[dict]:
-        with urllib.request.urlopen(self.url + "/api/v2/alerts", timeout=5) as r:
-            return json.load(r)
 
 
 @pytest.fixture
@@ -122,7 +72,7 @@ def test_live_predictions_arrive_with_labels_resolve_when_scored_and_survive_a_r
     cfg = config(tmp_path, am.url)
     r = deliver(store, cfg, now)
     assert (r.posted, r.resolved, r.error) == (2, 0, "")
-    got = {a["labels"]["prediction_id"]: a for a in am.alerts()}
+    got = {a["annotations"]["prediction_id"]: a for a in am.alerts()}
     assert set(got) == {str(high), str(med)}
     a = got[str(high)]
     assert (
@@ -144,7 +94,7 @@ def test_live_predictions_arrive_with_labels_resolve_when_scored_and_survive_a_r
     r = deliver(store, cfg, now + dt.timedelta(seconds=41))
     assert r.resolved == 1
     active = [x for x in am.alerts() if x["status"]["state"] == "active"]
-    assert [x["labels"]["prediction_id"] for x in active] == [str(high)]
+    assert [x["annotations"]["prediction_id"] for x in active] == [str(high)]
     # Alertmanager restarts (its alerts are in memory): the next re-post brings the live one back
     am.stop()
     down = deliver(store, cfg, now + dt.timedelta(seconds=80))
@@ -152,7 +102,34 @@ def test_live_predictions_arrive_with_labels_resolve_when_scored_and_survive_a_r
     am.start()
     assert am.alerts() == []
     back = deliver(store, cfg, now + dt.timedelta(seconds=81))
-    assert back.posted == 1 and [x["labels"]["prediction_id"] for x in am.alerts()] == [str(high)]
+    assert back.posted == 1 and [x["annotations"]["prediction_id"] for x in am.alerts()] == [str(high)]
+
+
+def test_a_prediction_made_again_about_the_same_pattern_is_the_same_alert(am, tmp_path):
+    """An alert's identity in Alertmanager is its label set: the prediction's number is an annotation, so
+    the prediction made again once the last one was scored fires the same alert again (one alert, active,
+    carrying the new number) -- its predecessor's resolution, in the same post, is not sent to end it."""
+    store = Store(tmp_path / "l.duckdb")
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    fp = "0123456789abcdef" * 4
+    first = plant(store, now, "HIGH", ptype="recurring_error", component="apt")
+    store.execute("UPDATE predictions SET subject = ? WHERE id = ?", [fp, first])
+    cfg = config(tmp_path, am.url)
+    assert deliver(store, cfg, now).posted == 1
+    (a,) = am.alerts()
+    assert a["labels"]["pattern"] == fp[:12] and "prediction_id" not in a["labels"]
+    # (Alertmanager reads startsAt and endsAt on its own clock: these happen now)
+    later = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    store.execute("UPDATE predictions SET outcome_date = ?, accurate = true WHERE id = ?", [later, first])
+    again = plant(store, later, "HIGH", ptype="recurring_error", component="apt")
+    store.execute("UPDATE predictions SET subject = ?, prediction_date = ? WHERE id = ?", [fp, later, again])
+    r = deliver(store, cfg, later)
+    assert (r.posted, r.resolved, r.error) == (1, 1, "")
+    (b,) = am.alerts()
+    assert b["fingerprint"] == a["fingerprint"] and b["status"]["state"] == "active"
+    assert b["annotations"]["prediction_id"] == str(again)
+    rows = dict(store.query("SELECT prediction_id, state FROM alert_deliveries").rows())
+    assert rows == {first: "resolved", again: "firing"}
 
 
 def test_muting_a_pattern_resolves_its_firing_alert(am, tmp_path):
@@ -234,7 +211,27 @@ def test_the_collector_delivers_them(am, tmp_path):
         timeout=120,
     )
     assert r.returncode == 0, r.stderr
-    assert [a["labels"]["prediction_id"] for a in am.alerts()] == [str(pid)]
+    assert [a["annotations"]["prediction_id"] for a in am.alerts()] == [str(pid)]
+
+
+def test_a_recorded_error_reaches_alertmanager_in_its_own_words_with_its_pattern_and_no_address(am, tmp_path):
+    """As a user meets it: lines recorded, `lokifi ai predict`, the collector delivers. Alertmanager's API
+    shows the pattern's id as a label and its own words as the summary, the client's address as [IP]."""
+    cfg = config(tmp_path, am.url)
+    assert cfg.ai.redact_ips  # the default, as for a prompt
+    cmd = [sys.executable, "-m", "lokifi_tui.cli.main", "--db", str(tmp_path / "l.duckdb")]
+    cmd += ["--config", str(tmp_path / "lokifi.toml")]
+    line = "ERROR auth failed for user 'deploy' with password \"Tr0ub4dor&3\" from 192.168.7.9 try {}"
+    for n in range(1, 5):
+        subprocess.run([*cmd, "error", "record", line.format(n), "-c", "myapp"], check=True, capture_output=True)
+    subprocess.run([*cmd, "ai", "predict"], check=True, capture_output=True)
+    subprocess.run([*cmd, "collect", "--once", "-q"], check=True, capture_output=True, timeout=120)
+    (a,) = am.alerts()
+    assert "192.168.7.9" not in json.dumps(a) and "Tr0ub4dor" not in json.dumps(a)
+    summary = "4× ERROR auth failed for user 'deploy' with password \"[REDACTED:password]\" from [IP] try 4"
+    assert a["annotations"]["summary"] == summary
+    fp = Store(tmp_path / "l.duckdb").scalar("SELECT subject FROM predictions")
+    assert a["labels"]["pattern"] == fp[:12] and a["labels"]["component"] == "myapp"
 
 
 @pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
@@ -318,7 +315,7 @@ def test_collector_sigkills_lose_and_duplicate_no_alert(am, tmp_path):
     alerts = am.alerts()
     by_id: dict[str, list[dict]] = {}
     for a in alerts:
-        by_id.setdefault(a["labels"]["prediction_id"], []).append(a)
+        by_id.setdefault(a["annotations"]["prediction_id"], []).append(a)
     assert all(len(v) == 1 for v in by_id.values())  # none duplicated
     active = {k for k, v in by_id.items() if v[0]["status"]["state"] == "active"}
     assert active == {str(i) for i in ids}  # none lost

@@ -1,16 +1,16 @@
 """What an alert carries off the host is redacted: a recurring error's prediction quotes its log line in
 the evidence, and whatever the line holds -- a JSON object, double quotes, a URL -- Alertmanager (here a
-loopback HTTP server that records every body it is sent) never receives a password. The lines are
-recorded with ``lokifi error record`` and predicted with ``lokifi ai predict``, as a user would."""
+loopback HTTP server that records every body it is sent) never receives a password, nor an IP address or
+a host name while the ``[ai]`` settings redact them from a prompt. The lines are recorded with ``lokifi
+error record`` and predicted with ``lokifi ai predict``, as a user would."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from alert_servers import Recorder
 from click.testing import CliRunner
 
 from analytics.alerts.deliver import deliver
@@ -20,41 +20,6 @@ from analytics.store.database import Store
 from lokifi_tui.cli.main import cli
 
 
-class Recorder:
-    """An HTTP server on loopback that accepts every POST and keeps its body."""
-
-    def __init__(self) -> None:
-        bodies: list[bytes] = []
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                bodies.append(self.rfile.read(int(self.headers.get("Content-Length") or 0)))
-                self.send_response(200)
-                self.end_headers()
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.bodies = bodies
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_port}"
-
-    def text(self) -> str:
-        return b"".join(self.bodies).decode()
-
-    def alerts(self) -> list[dict]:
-        return [a for body in self.bodies for a in json.loads(body)]
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
 @pytest.fixture
 def recorder():
     r = Recorder()
@@ -62,9 +27,9 @@ def recorder():
     r.close()
 
 
-def _config(tmp_path, url: str):
+def _config(tmp_path, url: str, extra: str = ""):
     path = tmp_path / "lokifi.toml"
-    path.write_text(f'[alerts]\nmin_severity = "MEDIUM"\n[alerts.alertmanager]\nurl = "{url}"\ntimeout = 3.0\n')
+    path.write_text(f'[alerts]\nmin_severity = "MEDIUM"\n[alerts.alertmanager]\nurl = "{url}"\ntimeout = 3.0\n{extra}')
     return path
 
 
@@ -202,3 +167,67 @@ def test_a_component_and_host_named_by_a_log_source_are_redacted_in_the_labels(r
     assert "pattern" not in hostile["labels"] and hostile["labels"]["alertname"] == "lokifi_recurring_error"
     assert plain["labels"]["component"] == "db" and plain["labels"]["host"] == "web-2"
     assert plain["labels"]["pattern"] == "9f86d081884c" and plain["labels"]["severity"] == "high"
+
+
+AUTH = "ERROR auth failed for user 'deploy' with password \"Tr0ub4dor&3\" from 192.168.7.9 try {}"
+POOL = "ERROR pool exhausted connecting to postgresql://admin:S3cretPw@10.1.2.3:5432/app attempt {}"
+
+
+@pytest.mark.slow
+def test_two_patterns_of_a_component_arrive_told_apart_with_their_addresses_redacted_as_in_a_prompt(recorder, tmp_path):
+    """`lokifi ai preview` shows a client's address as [IP] (redact_ips is on by default); the alert sent
+    it as it was, summed both patterns up as "general/permission occurring frequently in myapp", and
+    carried no pattern label. Now: [IP] in the alert too, the summary in the pattern's own words (what the
+    dashboard's row says), and the pattern id that `lokifi ai preview` takes as a label."""
+    db, cfg = tmp_path / "l.duckdb", _config(tmp_path, recorder.url)
+    base = ["--db", str(db), "--config", str(cfg)]
+    for line, times in ((AUTH, 4), (POOL, 5)):
+        for n in range(1, times + 1):
+            r = CliRunner().invoke(cli, [*base, "error", "record", line.format(n), "-c", "myapp"])
+            assert r.exit_code == 0, r.output
+    assert CliRunner().invoke(cli, [*base, "ai", "predict"]).exit_code == 0
+    assert deliver(Store(db), load_config(cfg)).posted == 2
+    body = recorder.text()
+    for leaked in ("192.168.7.9", "10.1.2.3", "Tr0ub4dor", "S3cretPw"):
+        assert leaked not in body, leaked
+    by_summary = {a["annotations"]["summary"]: a for a in recorder.alerts()}
+    auth = by_summary["4× ERROR auth failed for user 'deploy' with password \"[REDACTED:password]\" from [IP] try 4"]
+    pool = by_summary[
+        "5× ERROR pool exhausted connecting to postgresql://admin:[REDACTED:url_password]@[IP]:5432/app attempt 5"
+    ]
+    assert auth["annotations"]["description"] == "permission occurring frequently in myapp (4 times)"
+    assert "from [IP] try 4" in json.loads(auth["annotations"]["evidence"])["current"]["example"]
+    ids = {a["labels"]["pattern"] for a in (auth, pool)}
+    assert len(ids) == 2 and all(len(i) == 12 for i in ids)
+    assert auth["labels"].keys() == {"alertname", "component", "host", "severity", "pattern", "source"}
+    preview = CliRunner().invoke(cli, [*base, "ai", "preview", auth["labels"]["pattern"]])
+    assert preview.exit_code == 0 and "from [IP] try" in preview.output and "192.168" not in preview.output
+
+
+def _plant_quoting(store, line: str, component: str = "api") -> None:
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    evidence = {"current": {"count": 6, "example": line}, "subject": "9f86d081884c7d659a2f"}
+    store.execute(
+        "INSERT INTO predictions (prediction_type, component, host, severity, message, recommendation, evidence, "
+        "prediction_date, due_at) VALUES ('recurring_error', ?, 'web-1', 'HIGH', 'm', 'r', ?, ?, ?)",
+        [component, json.dumps(evidence), now, now + dt.timedelta(hours=6)],
+    )
+
+
+@pytest.mark.parametrize(
+    ("ai", "shown", "component"),
+    [
+        ("", "6× refused [IP] for db.internal.example.com", "[IP]:9100"),
+        ("[ai]\nredact_ips = false\n", "6× refused 203.0.113.7 for db.internal.example.com", "203.0.113.7:9100"),
+        ("[ai]\nredact_hostnames = true\n", "6× refused [IP] for [HOST]", "[IP]:9100"),
+    ],
+    ids=["defaults", "ips-kept", "hostnames-redacted"],
+)
+def test_the_ai_redaction_settings_apply_to_the_alerts_annotations_and_labels(recorder, tmp_path, ai, shown, component):
+    store = Store(tmp_path / "l.duckdb")
+    _plant_quoting(store, "refused 203.0.113.7 for db.internal.example.com", component="203.0.113.7:9100")
+    assert deliver(store, load_config(_config(tmp_path, recorder.url, ai))).posted == 1
+    (alert,) = recorder.alerts()
+    assert alert["annotations"]["summary"] == shown
+    assert alert["labels"]["component"] == component and alert["labels"]["pattern"] == "9f86d081884c"
+    assert json.loads(alert["annotations"]["evidence"])["current"]["example"] == shown.removeprefix("6× ")

@@ -78,3 +78,33 @@ def test_openmetrics_readers_get_the_same_labels(metrics):
     families = {f.name: f for f in openmetrics_families(text)}
     (live,) = families["lokifi_predictions_live"].samples
     assert live.labels["component"] == SHOWN and not any("injected" in name for name in families)
+
+
+@pytest.mark.parametrize(
+    ("ai", "hosts"), [("", {"[IP]": 3.0}), ("redact_ips = false", {"10.0.0.5": 2.0, "10.0.0.6": 1.0})]
+)
+def test_hosts_named_by_their_address_are_redacted_as_the_ai_settings_say_and_stay_one_series(tmp_path, ai, hosts):
+    """Fleet hosts are often named by their address: with ``[ai] redact_ips`` on (the default) each is
+    [IP], as in a prompt and an alert, and their rows are one sample (Prometheus refuses two samples of one
+    series in a scrape); with it off, each host is its own."""
+    from analytics.config.settings import load_config
+
+    store = Store(tmp_path / "l.duckdb")
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    for host, metric in (("10.0.0.5", "cpu"), ("10.0.0.5", "mem"), ("10.0.0.6", "cpu")):
+        store.execute(
+            "INSERT INTO predictions (prediction_type, component, host, metric, severity, message, prediction_date, "
+            "due_at) VALUES ('two_sigma', 'node', ?, ?, 'MEDIUM', 'x', ?, ?)",
+            [host, metric, now, now + dt.timedelta(hours=6)],
+        )
+    (tmp_path / "lokifi.toml").write_text(f"[ai]\n{ai}\n")
+    port = free_port()
+    server = serve(store, f"127.0.0.1:{port}", load_config(tmp_path / "lokifi.toml"))
+    try:
+        text = _get(f"http://127.0.0.1:{port}/metrics")
+    finally:
+        server.shutdown()
+        server.server_close()
+    families = {f.name: f for f in text_string_to_metric_families(text)}
+    live = families["lokifi_predictions_live"].samples
+    assert {s.labels["host"]: s.value for s in live} == hosts and len(live) == len(hosts)

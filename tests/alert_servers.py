@@ -1,0 +1,107 @@
+"""Alertmanagers on loopback for the alert tests.
+
+* :class:`Recorder` -- an HTTP server that keeps the body of every POST it accepts and answers with the
+  status it is set to (200 unless told otherwise): what an alert carries off the host, byte for byte, and
+  an Alertmanager that refuses.
+* :class:`Alertmanager` -- Debian's real ``prometheus-alertmanager`` with one null receiver, stopped and
+  started again on the same port.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import threading
+import time
+import urllib.request
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+from fleet_servers import free_port
+
+AM = shutil.which("prometheus-alertmanager") or shutil.which("alertmanager")
+
+
+class Recorder:
+    """An HTTP server on loopback that keeps every POST's body and answers ``status``."""
+
+    def __init__(self) -> None:
+        bodies: list[bytes] = []
+        self.status = 200
+        self.requests = 0  # POSTs received, refused ones too
+        recorder = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                recorder.requests += 1
+                if recorder.status < 300:
+                    bodies.append(body)
+                self.send_response(recorder.status)
+                self.end_headers()
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.bodies = bodies
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_port}"
+
+    def text(self) -> str:
+        return b"".join(self.bodies).decode()
+
+    def alerts(self) -> list[dict]:
+        return [a for body in self.bodies for a in json.loads(body)]
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+class Alertmanager:
+    def __init__(self, workdir: Path) -> None:
+        self.workdir, self.port, self.proc = workdir, free_port(), None
+        (workdir / "am.yml").write_text("route:\n  receiver: 'null'\n  group_wait: 1s\nreceivers:\n  - name: 'null'\n")
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> Alertmanager:
+        assert AM is not None
+        data = self.workdir / "data"
+        data.mkdir(exist_ok=True)
+        self.proc = subprocess.Popen(
+            [
+                AM,
+                f"--config.file={self.workdir / 'am.yml'}",
+                f"--storage.path={data}",
+                f"--web.listen-address=127.0.0.1:{self.port}",
+                "--cluster.listen-address=",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for _ in range(200):
+            try:
+                urllib.request.urlopen(self.url + "/-/ready", timeout=1)
+                return self
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError("alertmanager did not start")
+
+    def stop(self) -> None:
+        if self.proc:
+            self.proc.terminate()
+            self.proc.wait(10)
+            self.proc = None
+
+    def alerts(self) -> list[dict]:
+        with urllib.request.urlopen(self.url + "/api/v2/alerts", timeout=5) as r:
+            return json.load(r)
