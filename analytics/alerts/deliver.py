@@ -17,8 +17,9 @@ post: that one is the alert now).
 Nothing is lost or sent twice: ``alert_deliveries`` records a firing alert only after Alertmanager
 accepted it (2xx) and a resolution only after that was accepted, so a failure (down, slow, 4xx/5xx) or a
 collector killed mid-way leaves the work for the next run; Alertmanager itself merges re-posts of the
-same label set into one alert. The hook never blocks collection: it runs in the collector's hook thread,
-with a short timeout.
+same label set into one alert. Whether the endpoint takes the posts is recorded and logged once per change
+(:mod:`.endpoint`). The hook never blocks collection: it runs in the collector's hook thread, with a short
+timeout.
 
 :func:`notify` rings the terminal bell and, inside tmux, shows ``tmux display-message`` for each new HIGH
 prediction (``[notify] bell`` / ``tmux``; both off by default) -- once per prediction, remembered in
@@ -37,6 +38,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from analytics.sources.fleet.client import HttpSettings
 
+from analytics.alerts import endpoint as health
 from analytics.alerts.labels import FreeText, pattern_id
 from analytics.common.clipping import clipped
 from analytics.common.clock import utcnow
@@ -214,6 +216,7 @@ def deliver(store: Any, config: Any = None, now: dt.datetime | None = None) -> D
         return None
     now = now or utcnow()
     settings = _client(config)
+    endpoint = health.endpoint_name(settings.base_url)
     floor = SEVERITY_RANK.get(alerts_cfg.min_severity.upper(), 1)
     every = dt.timedelta(seconds=max(5.0, float(alerts_cfg.resend_seconds)))
     with store.read() as con:
@@ -264,6 +267,8 @@ def deliver(store: Any, config: Any = None, now: dt.datetime | None = None) -> D
                     "attempts = alert_deliveries.attempts + 1, last_error = excluded.last_error",
                     [pid, report.error],
                 )
+            before = health.record(con, endpoint, now, str(exc), len(batch))
+        health.announce((str(store.path), endpoint), before, str(exc), undelivered=len(batch))
         return report
     with store.write() as con:
         for p in firing:
@@ -281,6 +286,8 @@ def deliver(store: Any, config: Any = None, now: dt.datetime | None = None) -> D
                 "WHERE prediction_id = ?",
                 [now, p["id"]],
             )
+        before = health.record(con, endpoint, now)
+    health.announce((str(store.path), endpoint), before)
     report.posted, report.resolved = len(firing), len(resolving)
     return report
 

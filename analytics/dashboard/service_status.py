@@ -1,5 +1,6 @@
 """What ``lokifi status`` reads from the store: each component's latest probe results and its error
-counts, and a host's latest stored vitals — one host's rows (this machine's, or a fleet host's).
+counts, and a host's latest stored vitals — one host's rows (this machine's, or a fleet host's) — and
+whether the configured Alertmanager takes the alerts (:mod:`analytics.alerts.endpoint`).
 
 The live readings (psutil) are the collector's business (:mod:`analytics.sources.vitals`); this module
 only reads what was stored, which is all there is for a host other than this machine.
@@ -11,6 +12,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from analytics.alerts.endpoint import EndpointHealth, read as read_endpoint
 from analytics.patterns.mutes import muted_sql
 from analytics.sources.vital_names import CPU_PERCENT, HOST_COMPONENT, LOAD1, MEMORY_PERCENT
 
@@ -30,11 +32,16 @@ class ServiceState:
     errors: dict[str, dict[str, Any]]
     # stored_vitals: metric -> (latest value, its time), from the last VITALS_WITHIN
     vitals: dict[str, tuple[float, dt.datetime]] = field(default_factory=dict)
+    # the configured Alertmanager as the last delivery found it (None: none configured, or never posted to)
+    alertmanager: EndpointHealth | None = None
 
 
-def service_state(store: Any, now: dt.datetime, host: str, *, stored_vitals: bool = False) -> ServiceState:
+def service_state(
+    store: Any, now: dt.datetime, host: str, *, stored_vitals: bool = False, alert_endpoint: str | None = None
+) -> ServiceState:
     """``host``'s probes and errors per component and, with ``stored_vitals`` (a host other than this
-    machine, whose live readings cannot be taken here), its latest stored vitals."""
+    machine, whose live readings cannot be taken here), its latest stored vitals; the health of
+    ``alert_endpoint`` (:func:`analytics.alerts.endpoint.configured`) when one is configured."""
     with store.read() as con:
         cur = con.execute(
             "SELECT component, probe, target, ok, status_code, elapsed_ms, error_kind, message, ts FROM ("
@@ -70,4 +77,5 @@ def service_state(store: Any, now: dt.datetime, host: str, *, stored_vitals: boo
                 [host, HOST_COMPONENT, list(VITAL_METRICS), now - VITALS_WITHIN, now],
             ).fetchall()
             vitals = {m: (float(v), ts) for m, v, ts in rows}
-    return ServiceState(probes=probes, errors=errors, vitals=vitals)
+        alertmanager = read_endpoint(con, alert_endpoint)
+    return ServiceState(probes=probes, errors=errors, vitals=vitals, alertmanager=alertmanager)

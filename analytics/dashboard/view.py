@@ -119,6 +119,9 @@ class DashboardView:
     # each configured fleet source: name, state (up, slow, down, 4xx, 5xx, partial, never) and seconds
     # since its newest data (None: none yet)
     sources: tuple[tuple[str, str, float | None], ...] = ()
+    # the configured Alertmanager as the last delivery found it (analytics.alerts.endpoint.EndpointHealth;
+    # None: none configured, or nothing posted to it yet)
+    alertmanager: Any = None
     load_ms: float = 0.0
     # the next moment the panes change without a write: a shown prediction falls due, a snooze ends
     next_change: dt.datetime | None = None
@@ -213,6 +216,13 @@ def _fleet_sources(con: Any, now: dt.datetime, config: Any) -> tuple[tuple[str, 
     return tuple((r["name"], r["state"], r["freshness_s"]) for r in summary["sources"])
 
 
+def _alertmanager(con: Any, config: Any) -> Any:
+    """Whether the configured Alertmanager takes the alerts (None: none configured, or never posted to)."""
+    from analytics.alerts.endpoint import configured, read
+
+    return read(con, configured(config))
+
+
 def _hosts(con: Any) -> tuple[str, ...]:
     """The hosts H cycles through: those with metrics or error events in the last day of each, and those a
     pattern is muted on (so that a mute on a host that reports only errors can be ended there)."""
@@ -291,6 +301,7 @@ def load_dashboard(
         panes = {name: _pane(name, load) for name, load in loaders.items()}
         next_change = _next_change(con, at, panes.get("predictions"))
         setup = _setup(con, config, store.path)
+        alertmanager = _alertmanager(con, config)
     return DashboardView(
         now=at,
         db_path=str(store.path),
@@ -300,6 +311,7 @@ def load_dashboard(
         ai_status=ai_status(config),
         hosts=hosts,
         sources=sources,
+        alertmanager=alertmanager,
         load_ms=(time.perf_counter() - started) * 1000.0,
         next_change=next_change,
         setup=setup,

@@ -141,6 +141,9 @@ def collect(
         stream=sys.stderr,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    # httpx says every request it makes at INFO (a line per alert delivery and per fleet poll): what failed
+    # is said by the collector itself, once when it starts failing and once when it works again
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     # "wait": if a dashboard is collecting into this database, it hands over and this takes over.
     col = Collector(store, cfg, from_start=from_start, hooks=() if no_hooks else None, persist="wait", stop=stop)
     try:

@@ -6,7 +6,8 @@ collector is writing to this database. While no collector runs, the stored probe
 old, so this machine's configured probes are run now instead (concurrently, while the store is read;
 each bounded by its timeout) and shown as such; they are not stored. ``--host NAME`` shows that host's
 stored rows only, and for a host other than this machine its latest stored vitals instead of live
-ones (its processes cannot be seen from here).
+ones (its processes cannot be seen from here). When an Alertmanager is configured, whether it takes the
+alerts (as the collector's last delivery found it): since when it fails and why.
 """
 
 from __future__ import annotations
@@ -68,12 +69,16 @@ def status(ctx: click.Context, host: str | None, as_json: bool) -> None:
         vitals_src = vitals_from_config(cfg)
         vitals_src.prime(host_window_from=early[0] if early else None)
         window_start = early[1] if early else cpu_clock()
+    from analytics.alerts.endpoint import configured
     from analytics.dashboard.service_status import service_state
 
     store = get_store(ctx)
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    alert_endpoint = configured(cfg)
     # this machine's status is its own rows: a fleet store also holds other hosts' probes and errors
-    state = service_state(store, now, cfg.host if local else host, stored_vitals=not local)
+    state = service_state(
+        store, now, cfg.host if local else host, stored_vitals=not local, alert_endpoint=alert_endpoint
+    )
     errors = state.errors
     # "live": run by this command now; else the collector's latest stored result
     probes = _live_results(live, cfg.host) if live is not None else [dict(p, live=False) for p in state.probes]
@@ -118,6 +123,7 @@ def status(ctx: click.Context, host: str | None, as_json: bool) -> None:
                 "collector_pid": pid,
                 "database": str(store.path),
                 "database_warnings": exposed,
+                "alertmanager": _alertmanager_json(alert_endpoint, state.alertmanager),
             }
         )
         return
@@ -129,6 +135,8 @@ def status(ctx: click.Context, host: str | None, as_json: bool) -> None:
     if live is not None:
         collector = "not running, so the probes below ran now (not stored) — `lokifi collect` records them"
     console.print(fit(f"collector: {collector}"))
+    if alert_endpoint:
+        console.print(_alertmanager_line(alert_endpoint, state.alertmanager, now))
     for w in exposed:
         console.print(f"[yellow]database:[/] {inert(w)}")
     if not rows:
@@ -173,6 +181,30 @@ def status(ctx: click.Context, host: str | None, as_json: bool) -> None:
             errs += f" [dim]+{r['muted_errors_last_hour']} muted[/]"
         t.add_row(inert(r["component"]), procs, "\n".join(probe_txt) or "–", errs, last)
     console.print(t)
+
+
+def _alertmanager_json(endpoint: str | None, h: Any) -> dict | None:
+    """The configured Alertmanager's state: ``never`` (nothing posted to it yet), ``ok`` or ``failing``."""
+    if endpoint is None:
+        return None
+    if h is None:
+        return {"endpoint": endpoint, "state": "never"}
+    return h.to_dict()
+
+
+def _alertmanager_line(endpoint: str, h: Any, now: dt.datetime) -> str:
+    where = inert(endpoint)
+    if h is None:
+        return f"alertmanager: {where} — no alert sent yet"
+    if not h.failing:
+        return f"alertmanager: {where} [green]takes the alerts[/] (last post {_ago(h.last_success, now)})"
+    since = h.failing_since.strftime("%Y-%m-%d %H:%M:%S UTC") if h.failing_since else "unknown"
+    return (
+        f"alertmanager: {where} [red]failing since {since} ({_ago(h.failing_since, now)}), "
+        f"{h.failures} post{'s' if h.failures != 1 else ''} in a row: {inert(h.last_error, 200)}[/]; "
+        f"{h.undelivered} alert{'s' if h.undelivered != 1 else ''} kept for the next try "
+        f"(last try {_ago(h.last_attempt, now)})"
+    )
 
 
 def _when(p: dict, now: dt.datetime) -> str:

@@ -226,4 +226,9 @@ class StatsBar(_Line):
             )
             if bad and fresh is not None:
                 text.append(f" {state}", style="red")
+        am = getattr(view, "alertmanager", None)  # where the alerts go: shown while it refuses them
+        if am is not None and am.failing:
+            text.append(gap + ("AM " if short else "alertmanager "), style="bold")
+            age = format_age((view.now - am.failing_since).total_seconds()) if am.failing_since else "?"
+            text.append(f"✗ {age}" if short else f"failing {age}", style="red")
         return text

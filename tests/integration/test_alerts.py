@@ -1,6 +1,6 @@
 """Live predictions reach a real Prometheus Alertmanager (Debian's prometheus-alertmanager, on loopback):
 labels and annotations, re-posting, resolution when scored, a prediction made again as the same alert, an
-Alertmanager restart, a refused post retried from the store, and
+Alertmanager stopped (shown by `lokifi status`) and restarted, a refused post retried from the store, and
 the terminal bell in another tmux window."""
 
 from __future__ import annotations
@@ -99,10 +99,34 @@ def test_live_predictions_arrive_with_labels_resolve_when_scored_and_survive_a_r
     am.stop()
     down = deliver(store, cfg, now + dt.timedelta(seconds=80))
     assert down.error and "cannot deliver" in down.error and down.posted == 0
+    shown = _alertmanager_status(store, tmp_path)  # down: `lokifi status` says so
+    assert shown["endpoint"] == am.url and shown["state"] == "failing" and "cannot deliver" in shown["last_error"]
+    assert shown["failing_since"].startswith((now + dt.timedelta(seconds=80)).isoformat(timespec="seconds"))
     am.start()
     assert am.alerts() == []
     back = deliver(store, cfg, now + dt.timedelta(seconds=81))
     assert back.posted == 1 and [x["annotations"]["prediction_id"] for x in am.alerts()] == [str(high)]
+    assert _alertmanager_status(store, tmp_path)["state"] == "ok"
+
+
+def _alertmanager_status(store, tmp_path) -> dict:
+    r = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "lokifi_tui.cli.main",
+            "--db",
+            str(store.path),
+            "--config",
+            str(tmp_path / "lokifi.toml"),
+        ]
+        + ["status", "--json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert r.returncode == 0, r.stderr
+    return json.loads(r.stdout)["alertmanager"]
 
 
 def test_a_prediction_made_again_about_the_same_pattern_is_the_same_alert(am, tmp_path):
