@@ -99,34 +99,27 @@ def test_live_predictions_arrive_with_labels_resolve_when_scored_and_survive_a_r
     am.stop()
     down = deliver(store, cfg, now + dt.timedelta(seconds=80))
     assert down.error and "cannot deliver" in down.error and down.posted == 0
-    shown = _alertmanager_status(store, tmp_path)  # down: `lokifi status` says so
+    shown = _alertmanager_status(tmp_path)  # down: `lokifi status` says so
     assert shown["endpoint"] == am.url and shown["state"] == "failing" and "cannot deliver" in shown["last_error"]
     assert shown["failing_since"].startswith((now + dt.timedelta(seconds=80)).isoformat(timespec="seconds"))
     am.start()
     assert am.alerts() == []
     back = deliver(store, cfg, now + dt.timedelta(seconds=81))
     assert back.posted == 1 and [x["annotations"]["prediction_id"] for x in am.alerts()] == [str(high)]
-    assert _alertmanager_status(store, tmp_path)["state"] == "ok"
+    assert _alertmanager_status(tmp_path)["state"] == "ok"
 
 
-def _alertmanager_status(store, tmp_path) -> dict:
-    r = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "lokifi_tui.cli.main",
-            "--db",
-            str(store.path),
-            "--config",
-            str(tmp_path / "lokifi.toml"),
-        ]
-        + ["status", "--json"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+def lokifi(tmp_path, *args: str) -> subprocess.CompletedProcess:
+    """The `lokifi` command on the test's database and config, in a process of its own; it must succeed."""
+    db, cfg = str(tmp_path / "l.duckdb"), str(tmp_path / "lokifi.toml")
+    cmd = [sys.executable, "-m", "lokifi_tui.cli.main", "--db", db, "--config", cfg, *args]
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stderr
-    return json.loads(r.stdout)["alertmanager"]
+    return r
+
+
+def _alertmanager_status(tmp_path) -> dict:
+    return json.loads(lokifi(tmp_path, "status", "--json").stdout)["alertmanager"]
 
 
 def test_a_prediction_made_again_about_the_same_pattern_is_the_same_alert(am, tmp_path):
@@ -218,23 +211,7 @@ def test_the_collector_delivers_them(am, tmp_path):
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     pid = plant(store, now, "HIGH")
     config(tmp_path, am.url)
-    r = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "lokifi_tui.cli.main",
-            "--db",
-            str(store.path),
-            "--config",
-            str(tmp_path / "lokifi.toml"),
-            "collect",
-            "--once",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert r.returncode == 0, r.stderr
+    lokifi(tmp_path, "collect", "--once")
     assert [a["annotations"]["prediction_id"] for a in am.alerts()] == [str(pid)]
 
 
@@ -243,13 +220,11 @@ def test_a_recorded_error_reaches_alertmanager_in_its_own_words_with_its_pattern
     shows the pattern's id as a label and its own words as the summary, the client's address as [IP]."""
     cfg = config(tmp_path, am.url)
     assert cfg.ai.redact_ips  # the default, as for a prompt
-    cmd = [sys.executable, "-m", "lokifi_tui.cli.main", "--db", str(tmp_path / "l.duckdb")]
-    cmd += ["--config", str(tmp_path / "lokifi.toml")]
     line = "ERROR auth failed for user 'deploy' with password \"Tr0ub4dor&3\" from 192.168.7.9 try {}"
     for n in range(1, 5):
-        subprocess.run([*cmd, "error", "record", line.format(n), "-c", "myapp"], check=True, capture_output=True)
-    subprocess.run([*cmd, "ai", "predict"], check=True, capture_output=True)
-    subprocess.run([*cmd, "collect", "--once", "-q"], check=True, capture_output=True, timeout=120)
+        lokifi(tmp_path, "error", "record", line.format(n), "-c", "myapp")
+    lokifi(tmp_path, "ai", "predict")
+    lokifi(tmp_path, "collect", "--once", "-q")
     (a,) = am.alerts()
     assert "192.168.7.9" not in json.dumps(a) and "Tr0ub4dor" not in json.dumps(a)
     summary = "4× ERROR auth failed for user 'deploy' with password \"[REDACTED:password]\" from [IP] try 4"
