@@ -14,10 +14,8 @@
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import functools
 import hashlib
-import io
 import json
 import os
 import select
@@ -30,6 +28,7 @@ import polars as pl
 
 from analytics.common.compression import DamagedError
 from analytics.common.env_settings import env_bytes
+from analytics.common.epoch_time import TS_MAX, TS_MIN, YEARS
 from analytics.common.timeparse import parse_timestamps
 from analytics.config.machine import this_host
 from analytics.store.database import Store
@@ -52,8 +51,6 @@ KINDS = ("metrics", "events")
 MAX_MESSAGE = 16_384  # characters kept of an error message (the rest is marked as cut)
 MAX_PIPE_BYTES = env_bytes("LOKIFI_MAX_PIPE_BYTES", 8 << 30)  # a pipe is copied once, up to this
 PIPE_FIRST_DATA_SECONDS = float(os.environ.get("LOKIFI_PIPE_WAIT", "30"))  # a FIFO nobody writes is refused
-TS_MIN = dt.datetime(1970, 1, 1)
-TS_MAX = dt.datetime(2200, 1, 1)  # timestamps outside [TS_MIN, TS_MAX) are bad rows (year 0, year 9999 typos)
 
 ALIASES = {
     "ts": ("ts", "timestamp", "time", "datetime", "date", "@timestamp", "t"),
@@ -165,8 +162,9 @@ def normalise(
     ts = parse_timestamps(raw_ts).alias("ts")
     out = {"ts": ts, "host": text("host", host), "component": text("component", component)}
     checks: list[tuple[str, pl.Series, str]] = [
+        ("ts", _empty(raw_ts), "empty"),
         ("ts", ts.is_null(), "not a timestamp (ISO 8601 or epoch s/ms)"),
-        ("ts", (ts < TS_MIN) | (ts >= TS_MAX), f"out of range (years {TS_MIN.year}-{TS_MAX.year - 1})"),
+        ("ts", (ts < TS_MIN) | (ts >= TS_MAX), f"outside {YEARS}"),
         ("component", out["component"].is_null() | (out["component"] == ""), "empty"),
     ]
     if kind == "metrics":
@@ -179,6 +177,7 @@ def normalise(
         out["value"] = v
         out["source"] = pl.repeat(source, n, dtype=pl.String, eager=True).alias("source")
         checks.append(("metric", out["metric"].is_null() | (out["metric"] == ""), "empty"))
+        checks.append(("value", _empty(raw_v), "empty"))
         checks.append(("value", v.is_null() | ~v.is_finite().fill_null(False), "not a finite number"))
     else:
         msg = required("message").cast(pl.String, strict=False)
@@ -230,8 +229,16 @@ def normalise(
             fld, _, why = checks[first_problem[i]]
             raw = raw_cols.get(fld)
             shown = "" if raw is None else repr(raw[i])[:60]
-            errors.append(RowError(path, int(line[i]), fld, f"{why}{' (got ' + shown + ')' if shown else ''}"))
+            got = f" (got {shown})" if shown and why != "empty" else ""
+            errors.append(RowError(path, int(line[i]), fld, why + got))
     return frame.filter(~bad), errors, int(bad.sum())
+
+
+def _empty(raw: pl.Series) -> pl.Series:
+    """Which of a column's values are missing or blank (said as "empty", not as a value that is wrong)."""
+    if raw.dtype == pl.String:
+        return raw.is_null() | (raw.str.strip_chars() == "")
+    return raw.is_null()
 
 
 # -- the whole file --------------------------------------------------------------------------------
@@ -263,7 +270,10 @@ def _stream(
     try:
         for df, first_line in _batches(path, fmt, batch_rows, report):
             if layout is None:
-                layout = resolve_layout(df.columns, kind, component, metric)
+                try:
+                    layout = resolve_layout(df.columns, kind, component, metric)
+                except IngestError as exc:  # said with the file's name: several files may be given
+                    raise IngestError(f"{path}: {exc}") from None
                 report.kind = layout[0]
             report.rows_read += df.height
             good, errs, n_bad = normalise(
@@ -448,14 +458,3 @@ def _ingest_regular(
         "ingested_files.record", [report.sha256, str(p.resolve()), p.stat().st_size, report.kind, report.rows_valid]
     )
     return report
-
-
-def read_series_csv(text: str | bytes) -> pl.DataFrame:
-    """A ``timestamp,value`` CSV (the eval harnesses' stdin) as a typed frame (ts, value); bad rows dropped."""
-    data = text.encode() if isinstance(text, str) else text
-    df = pl.read_csv(io.BytesIO(data), infer_schema=False, truncate_ragged_lines=True, encoding="utf8-lossy")
-    if df.width < 2:
-        raise IngestError("expected two columns: timestamp,value")
-    ts = parse_timestamps(df[df.columns[0]]).alias("ts")
-    v = df[df.columns[1]].str.strip_chars().cast(pl.Float64, strict=False).alias("value")
-    return pl.DataFrame({"ts": ts, "value": v}).filter(pl.col("ts").is_not_null() & pl.col("value").is_finite())

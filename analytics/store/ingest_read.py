@@ -110,6 +110,7 @@ def file_sha256(path: Path) -> str:
 
 # -- reading ---------------------------------------------------------------------------------------
 
+BINARY_HEAD = 65536  # the first bytes of a CSV that tell a binary file (refused as a whole)
 CSV_CHUNK_BYTES = 4 << 20  # ~100k rows a chunk: peak RSS under 300 MB (bench/bench_input.py)
 
 
@@ -124,6 +125,7 @@ def csv_batches(path: Path, batch_rows: int, report: IngestReport) -> Iterator[t
     sep = b"\t" if _base_suffix(path) == ".tsv" else b","
     with open_input(path) as f:
         header_line = f.readline(MAX_ROW_BYTES + 1)
+        _refuse_binary(path, header_line)
         if len(header_line) > MAX_ROW_BYTES:
             raise IngestError(
                 f"{path}:1: the header line is longer than {MAX_ROW_BYTES >> 20} MB; not a CSV file Lokifi can read"
@@ -139,8 +141,12 @@ def csv_batches(path: Path, batch_rows: int, report: IngestReport) -> Iterator[t
         schema = {h: pl.String for h in header}
         line = 2
         carry = b""
+        first = True
         while True:
             block = f.read(CSV_CHUNK_BYTES)
+            if first:
+                _refuse_binary(path, header_line + block)
+                first = False
             data = carry + block
             if not data:
                 break
@@ -157,16 +163,26 @@ def csv_batches(path: Path, batch_rows: int, report: IngestReport) -> Iterator[t
                 chunk, carry = data, b""
             rows = chunk.count(b"\n") + (0 if chunk.endswith(b"\n") else 1)
             chunk, blanked = _blank_bad_rows(chunk, sep, len(header))
-            df = pl.read_csv(
-                io.BytesIO(chunk),
-                has_header=False,
-                separator=sep.decode(),
-                schema=schema,
-                encoding="utf8-lossy",
-                truncate_ragged_lines=True,
-                extra_columns="ignore",
-                missing_columns="insert",
-            )
+            try:
+                df = pl.read_csv(
+                    io.BytesIO(chunk),
+                    has_header=False,
+                    separator=sep.decode(),
+                    schema=schema,
+                    encoding="utf8-lossy",
+                    truncate_ragged_lines=True,
+                    extra_columns="ignore",
+                    missing_columns="insert",
+                )
+            except pl.exceptions.PolarsError:
+                reason = (
+                    "binary data (a NUL byte), expected CSV text"
+                    if b"\x00" in chunk
+                    else "these lines do not read as CSV (damaged data, or not CSV text)"
+                )
+                n = report.rows_read
+                before = f"; the {n:,} row{' before them was' if n == 1 else 's before them were'} read" if n else ""
+                raise IngestError(f"{path}:{line}-{line + rows - 1}: {reason}{before}") from None
             if blanked:
                 df = df.with_columns(pl.int_range(line, line + df.height, dtype=pl.Int64, eager=True).alias("_line"))
                 skipped = df[header[0]].is_in([_WIDE, _LONG])
@@ -187,6 +203,15 @@ def csv_batches(path: Path, batch_rows: int, report: IngestReport) -> Iterator[t
             line += rows
             if not block:
                 break
+
+
+def _refuse_binary(path: Path, head: bytes) -> None:
+    """Refuse a file whose first bytes are binary: a NUL byte in its first line, or in most of the lines
+    of its first :data:`BINARY_HEAD` bytes (a junk line among text lines is a bad row, not a binary file)."""
+    lines = head[:BINARY_HEAD].split(b"\n")
+    with_nul = [i for i, ln in enumerate(lines, 1) if b"\x00" in ln]
+    if with_nul and (with_nul[0] == 1 or 2 * len(with_nul) >= len(lines)):
+        raise IngestError(f"{path}:{with_nul[0]}: binary data (a NUL byte), expected CSV text")
 
 
 MAX_FIELDS = 10_000

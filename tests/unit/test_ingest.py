@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from analytics.common.timeparse import parse_timestamps
-from analytics.store.ingest import IngestError, detect_format, ingest_file, read_series_csv
+from analytics.store.ingest import IngestError, detect_format, ingest_file
 from lokifi_tui.cli.main import cli
 
 CSV = """timestamp,component,metric,value,host
@@ -222,11 +222,6 @@ def test_malformed_rows_are_counted_exactly(store, tmp_path_factory, rows):
     stored = store.scalar("SELECT count(*) FROM metrics")
     assert stored <= r.rows_valid and stored >= expected_good
     assert all(e.line >= 2 for e in r.errors)
-
-
-def test_read_series_csv_for_eval_commands():
-    df = read_series_csv("timestamp,value\n2026-01-01 00:00:00,1\n2026-01-01 00:05:00,x\n2026-01-01 00:10:00,3\n")
-    assert df["value"].to_list() == [1.0, 3.0]
 
 
 def test_ingested_error_events_are_learned_as_patterns(store, tmp_path):
