@@ -21,8 +21,9 @@ import json
 import sys
 from pathlib import Path
 
+from analytics.common.epoch_time import utc_iso
+from analytics.common.series_csv import read_series_csv
 from analytics.predict.detect import DEFAULT, detect
-from analytics.predict.series_csv import read_series_csv
 
 GRID = {"window": (216, 288, 360), "short": (8, 10, 13), "tail": (1e-5, 1e-4, 1e-3)}
 
@@ -36,8 +37,8 @@ def load(data: Path):
     out = []
     for key in windows:
         path = data / key
-        with open(path, newline="") as fh:
-            raw, secs, vals = read_series_csv(fh, key, [])
+        rows = read_series_csv(path.read_bytes(), key)
+        secs, vals, raw = rows.axis, rows.values, [utc_iso(t) for t in rows.times]
         out.append((key, nab_score.Series(key, str(path), windows[key], 0.15), secs, vals, raw))
     return nab_score, out
 

@@ -3,7 +3,8 @@
 Owns ``Detector`` (online: ``update(ts, value) -> bool``), ``detect(ts, values)`` (the same detector
 over a whole series, vectorised with NumPy; it raises exactly the alarms ``Detector`` raises, fed the
 same rows one by one — a test checks it) and ``detect_csv`` (the ``lokifi anomalies detect`` path: CSV
-``timestamp,value`` in, read by :mod:`analytics.predict.series_csv`; one alarm timestamp per line out).
+``timestamp,value`` in, read by :mod:`analytics.common.series_csv` as ``lokifi forecast series`` reads it;
+one alarm timestamp per line out, in UTC).
 
 How a decision is made at row t (all statistics from rows before t):
 
@@ -51,20 +52,19 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
-import io
 import math
 from collections import deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import IO
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
+from analytics.common.epoch_time import datetime_seconds, utc_iso
 from analytics.common.float_range import exponent_for
 
-# SeriesError: what detect_csv raises; the CLI catches it from here
-from analytics.predict.series_csv import SeriesError, epoch_seconds, read_series_csv  # noqa: F401
+# SeriesInputError: what detect_csv raises; the CLI catches it from here
+from analytics.common.series_csv import SeriesInputError, read_series_csv  # noqa: F401
 
 #: a series of numbers: a sequence or a NumPy array
 Floats = Sequence[float] | np.ndarray
@@ -385,7 +385,7 @@ class Detector:
     def update(self, ts: float | dt.datetime, value: float) -> bool:
         cfg = self.cfg
         if isinstance(ts, dt.datetime):
-            ts = epoch_seconds(ts)
+            ts = datetime_seconds(ts)
         x = float(value)
         if not (math.isfinite(x) and math.isfinite(float(ts))):
             return False
@@ -475,15 +475,18 @@ class Detector:
 
 
 def detect_csv(
-    stream: IO[str] | Iterable[str],
+    data: str | bytes,
     name: str = "<stdin>",
     cfg: DetectorConfig = DEFAULT,
     notes: list[str] | None = None,
 ) -> list[str]:
-    """Alarm timestamps (ISO 8601, UTC) for a CSV series — the ``lokifi anomalies detect`` output."""
-    raw, secs, vals = read_series_csv(stream, name, notes)
-    return [raw[i] for i in detect(secs, vals, cfg)]
+    """Alarm timestamps (ISO 8601 UTC, ``...Z``) for a CSV series — the ``lokifi anomalies detect``
+    output; the reader's notes on the input are added to ``notes``."""
+    series = read_series_csv(data, name)
+    if notes is not None:
+        notes.extend(series.notes)
+    return [utc_iso(series.times[i]) for i in detect(series.axis, series.values, cfg)]
 
 
 def detect_text(text: str, cfg: DetectorConfig = DEFAULT) -> list[str]:
-    return detect_csv(io.StringIO(text, newline=""), cfg=cfg)
+    return detect_csv(text, cfg=cfg)

@@ -13,7 +13,6 @@ import sys
 import click
 
 from lokifi_tui.cli.options import Finite, component_option, host_option, json_option
-from lokifi_tui.cli.series_input import read_series
 
 MODELS = ("linear", "seasonal", "auto")
 
@@ -75,8 +74,11 @@ def series(
 ) -> None:
     """Read a CSV of timestamp,value and print HORIZON lines `value,lo,hi` (lo-hi: the prediction
     interval; full precision, the format scoring harnesses read), or with --timestamps
-    `timestamp,value,lo,hi`. Rows are taken as equally spaced steps (a day is as many rows as the last
-    week of timestamps holds per day); missing values are carried forward.
+    `timestamp,value,lo,hi`. The CSV is read as `lokifi anomalies detect` reads it: the same notes on
+    stderr (and in --json) on repeated timestamps, missing values, gaps and time going back, and a few
+    malformed rows (up to 1%) skipped. Rows are taken as equally spaced steps in the order read (a day is
+    as many rows as the last week of timestamps holds per day); missing values are carried forward.
+    Timestamps are read in the years 1970-2199.
 
     The interval is measured: the spread of this model's errors when backtested on the series' own
     history. A series too short for that (fewer than 4 backtest origins: 11 rows for 3 steps ahead,
@@ -84,19 +86,18 @@ def series(
     leaves lo and hi empty, --json gives null and "measured": false), and a note on stderr says how
     many rows it was made from and how many a measured forecast needs. A band from one row, or from a
     few backtest errors, would only look like a measured 80%."""
-    import datetime as dt
-
+    from analytics.common.epoch_time import utc_iso
     from analytics.forecast.stored import SeriesInputError, forecast_csv_timed
+    from lokifi_tui.cli.series_input import print_notes, read_series
 
     source, data = read_series(input_path)
     try:
         run = forecast_csv_timed(data, horizon, step=step, model=model, level=level, source=source)
     except SeriesInputError as exc:
         _fail(str(exc))
+    print_notes(run.notes)
     fc, times, measured = run.forecast, run.times, run.forecast.measured
-
-    def iso(t: float) -> str:
-        return dt.datetime.fromtimestamp(t, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    iso = utc_iso
 
     if as_json:
         from lokifi_tui.cli.output import print_json
@@ -112,6 +113,7 @@ def series(
                 "rows": run.rows,
                 "rows_to_measure": run.rows_to_measure,
                 "note": run.guess,
+                "notes": list(run.notes),
                 "backtest_mae": finite(fc.backtest_mae),
                 "backtest_mase": finite(fc.backtest_mase),
                 "backtest_origins": fc.backtest_origins,

@@ -16,14 +16,12 @@ from lokifi_tui.cli.output import (
     STORE,
     USAGE,
     console,
-    err_console,
     fail,
     fit,
     inert,
     print_json,
     wrapped,
 )
-from lokifi_tui.cli.series_input import read_series
 
 SEVERITY_STYLE = {"HIGH": "bold red", "MEDIUM": "yellow", "LOW": "cyan"}
 
@@ -36,26 +34,24 @@ def anomalies() -> None:
 @anomalies.command("detect")
 @click.argument("input_path", required=False, default="-", metavar="[FILE]")
 def _anomalies_detect(input_path: str) -> None:
-    """Read CSV timestamp,value (FILE or stdin); print one alarm timestamp per line.
+    """Read CSV timestamp,value (FILE or stdin); print one alarm timestamp per line (ISO 8601 UTC,
+    `...Z`). The CSV is read as `lokifi forecast series` reads it: notes on stderr on repeated
+    timestamps, missing values, gaps and time going back, and a few malformed rows (up to 1%) skipped.
+    An empty file, or a header alone, is refused (exit 3).
 
     Each decision uses only the rows before it (a streaming detector): robust level and daily-profile
     surprise, Numenta-style anomaly likelihood, a decaying novelty record and suppression after an alarm.
     """
-    import io
-
-    from analytics.predict.detect import SeriesError, detect_csv
+    from analytics.predict.detect import SeriesInputError, detect_csv
+    from lokifi_tui.cli.series_input import print_notes, read_series
 
     source, data = read_series(input_path)
-    if b"\x00" in data[:65536]:
-        fail(f"{source}: binary data, expected CSV text 'timestamp,value'", BAD_INPUT)
-    text = data.decode("utf-8", errors="replace")
     notes: list[str] = []
     try:
-        alarms = detect_csv(io.StringIO(text, newline=""), source, notes=notes)
-    except SeriesError as exc:
+        alarms = detect_csv(data, source, notes=notes)
+    except SeriesInputError as exc:
         fail(str(exc), BAD_INPUT)
-    for note in notes:
-        err_console.print(f"[yellow]note:[/] {inert(note)}")
+    print_notes(notes)
     sys.stdout.write("".join(a + "\n" for a in alarms))
 
 

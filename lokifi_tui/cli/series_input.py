@@ -1,7 +1,10 @@
 """The CSV series the harness commands read (``forecast series``, ``anomalies detect``): a file or
-stdin, bounded. Imports nothing heavy: those commands must start fast."""
+stdin, bounded, and the reader's notes printed the same way by both. Imports nothing heavy: those
+commands must start fast."""
 
 from __future__ import annotations
+
+from collections.abc import Iterable
 
 from analytics.common.env_settings import env_bytes
 
@@ -32,6 +35,17 @@ def read_series(input_path: str) -> tuple[str, bytes]:
 
         _fail(f"{source}: more than {human_bytes(MAX_INPUT)} of input; pass the recent history only")
     return source, data
+
+
+def print_notes(notes: Iterable[str]) -> None:
+    """The reader's notes on stderr, one ``note:`` line each (both commands print them so)."""
+    notes = list(notes)
+    if not notes:
+        return
+    from lokifi_tui.cli.output import err_console, inert
+
+    for note in notes:
+        err_console.print(f"[yellow]note:[/] {inert(note)}")
 
 
 def _fail(message: str) -> None:
