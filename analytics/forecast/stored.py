@@ -31,7 +31,7 @@ from analytics.forecast.components import ComponentForecast, finite, forecast_al
 from analytics.forecast.linear import HORIZON_DAYS
 
 # the `lokifi forecast series` path: the CLI imports these two from here
-from analytics.forecast.series_csv import SeriesInputError, forecast_csv_timed  # noqa: F401
+from analytics.forecast.series_csv import HorizonError, SeriesInputError, forecast_csv_timed  # noqa: F401
 from analytics.forecast.sparklines import DEFAULT_METRIC
 from analytics.patterns.confidence import posterior_mean
 from analytics.store.writers import quote_ident

@@ -14,6 +14,11 @@ import click
 
 from lokifi_tui.cli.options import Finite, component_option, host_option, json_option
 
+#: the furthest --horizon: about the rows the input may hold (8 MB, the longest history read), so a
+#: forecast goes no further ahead than the history it could be measured on; at this horizon the process
+#: stays under 300 MB, as its output is written a chunk at a time
+MAX_HORIZON = 250_000
+
 MODELS = ("linear", "seasonal", "auto")
 
 
@@ -25,17 +30,18 @@ def forecast() -> None:
 @forecast.command("series")
 @click.option(
     "--horizon",
-    type=click.IntRange(1, 1_000_000),
+    type=click.IntRange(1, MAX_HORIZON),
     envvar=["LOKIFI_HORIZON", "EVAL_HORIZON"],
     required=True,
-    help="Steps to forecast (env LOKIFI_HORIZON or EVAL_HORIZON).",
+    help=f"Steps to forecast, at most {MAX_HORIZON:,}: about the rows the input may hold, the longest "
+    "history read (env LOKIFI_HORIZON or EVAL_HORIZON).",
 )
 @click.option(
     "--step",
-    type=Finite(min=0, min_open=True),
+    type=Finite(min=0.001),
     envvar="EVAL_STEP_SECONDS",
     default=None,
-    help="Seconds between rows (default: the median spacing of the timestamps).",
+    help="Seconds between rows, at least 0.001 (default: the median spacing of the timestamps).",
 )
 @click.option(
     "--model",
@@ -78,7 +84,7 @@ def series(
     stderr (and in --json) on repeated timestamps, missing values, gaps and time going back, and a few
     malformed rows (up to 1%) skipped. Rows are taken as equally spaced steps in the order read (a day is
     as many rows as the last week of timestamps holds per day); missing values are carried forward.
-    Timestamps are read in the years 1970-2199.
+    Timestamps are read in the years 1970-2199 and the forecast's steps must end before 2200.
 
     The interval is measured: the spread of this model's errors when backtested on the series' own
     history. A series too short for that (fewer than 4 backtest origins: 11 rows for 3 steps ahead,
@@ -86,66 +92,32 @@ def series(
     leaves lo and hi empty, --json gives null and "measured": false), and a note on stderr says how
     many rows it was made from and how many a measured forecast needs. A band from one row, or from a
     few backtest errors, would only look like a measured 80%."""
-    from analytics.common.epoch_time import utc_iso
-    from analytics.forecast.stored import SeriesInputError, forecast_csv_timed
-    from lokifi_tui.cli.series_input import print_notes, read_series
+    from analytics.forecast.stored import HorizonError, SeriesInputError, forecast_csv_timed
+    from lokifi_tui.cli.series_input import MAX_INPUT, print_notes, read_series
 
     source, data = read_series(input_path)
     try:
-        run = forecast_csv_timed(data, horizon, step=step, model=model, level=level, source=source)
+        run = forecast_csv_timed(data, horizon, step=step, model=model, level=level, source=source, max_input=MAX_INPUT)
     except SeriesInputError as exc:
         _fail(str(exc))
+    except HorizonError as exc:
+        from lokifi_tui.cli.output import USAGE, fail
+
+        fail(str(exc), USAGE)
+    del data
     print_notes(run.notes)
-    fc, times, measured = run.forecast, run.times, run.forecast.measured
-    iso = utc_iso
-
+    out = sys.stdout
     if as_json:
-        from lokifi_tui.cli.output import print_json
-
-        def finite(x):
-            return float(x) if x is not None and math.isfinite(float(x)) else None
-
-        print_json(
-            {
-                "model": fc.model,
-                "level": level,
-                "measured": measured,
-                "rows": run.rows,
-                "rows_to_measure": run.rows_to_measure,
-                "note": run.guess,
-                "notes": list(run.notes),
-                "backtest_mae": finite(fc.backtest_mae),
-                "backtest_mase": finite(fc.backtest_mase),
-                "backtest_origins": fc.backtest_origins,
-                "points": [
-                    {
-                        "timestamp": iso(t),
-                        "value": float(v),
-                        "lo": float(lo) if measured else None,
-                        "hi": float(hi) if measured else None,
-                    }
-                    for t, v, lo, hi in zip(times, fc.mean, fc.lo, fc.hi, strict=True)
-                ],
-            }
-        )
+        _write_json(out, run, level)
     elif timestamps:
-        sys.stdout.write(
-            "timestamp,value,lo,hi\n"
-            + "".join(
-                f"{iso(t)},{float(v):.6g},{f'{float(lo):.6g},{float(hi):.6g}' if measured else ','}\n"
-                for t, v, lo, hi in zip(times, fc.mean, fc.lo, fc.hi, strict=True)
-            )
-        )
+        out.write("timestamp,value,lo,hi\n")
+        _write_lines(out, run, timed=True)
     else:
-        sys.stdout.write(
-            "".join(
-                f"{float(v)!r},{float(lo)!r},{float(hi)!r}\n" if measured else f"{float(v)!r}\n"
-                for v, lo, hi in zip(fc.mean, fc.lo, fc.hi, strict=True)
-            )
-        )
+        _write_lines(out, run, timed=False)
     if run.guess:
         sys.stderr.write(f"note: {run.guess}\n")
     if explain:
+        fc = run.forecast
 
         def num(x: float, fmt: str) -> str:
             return format(x, fmt) if math.isfinite(x) else "–"  # not measured (too short to backtest)
@@ -156,6 +128,80 @@ def series(
             f"model: {fc.model}   backtest MAE: {num(fc.backtest_mae, '.4g')}   MASE: {num(fc.backtest_mase, '.3f')}"
             f"   ({origins}; {cands})\n"
         )
+
+
+CHUNK = 4096  # forecast lines formatted and written at a time: memory stays flat for any horizon
+
+
+def _chunks(run):
+    """(times, values, lo, hi) of the forecast's steps, :data:`CHUNK` at a time."""
+    fc = run.forecast
+    for a in range(0, len(run.times), CHUNK):
+        b = a + CHUNK
+        yield run.times[a:b], fc.mean[a:b].tolist(), fc.lo[a:b].tolist(), fc.hi[a:b].tolist()
+
+
+def _write_lines(out, run, *, timed: bool) -> None:
+    from analytics.common.epoch_time import utc_iso
+
+    measured = run.forecast.measured
+    for times, vs, los, his in _chunks(run):
+        if timed:
+            out.write(
+                "".join(
+                    f"{utc_iso(t)},{v:.6g},{f'{lo:.6g},{hi:.6g}' if measured else ','}\n"
+                    for t, v, lo, hi in zip(times, vs, los, his, strict=True)
+                )
+            )
+        else:
+            out.write(
+                "".join(
+                    f"{v!r},{lo!r},{hi!r}\n" if measured else f"{v!r}\n" for v, lo, hi in zip(vs, los, his, strict=True)
+                )
+            )
+
+
+def _write_json(out, run, level: float) -> None:
+    """The forecast as JSON, its points written a chunk at a time (the same JSON as one ``json_text``)."""
+    import json
+
+    from analytics.common.epoch_time import utc_iso
+    from lokifi_tui.cli.output import json_text
+
+    fc, measured = run.forecast, run.forecast.measured
+
+    def finite(x):
+        return float(x) if x is not None and math.isfinite(float(x)) else None
+
+    head = json_text(
+        {
+            "model": fc.model,
+            "level": level,
+            "measured": measured,
+            "rows": run.rows,
+            "rows_to_measure": run.rows_to_measure,
+            "note": run.guess,
+            "notes": list(run.notes),
+            "backtest_mae": finite(fc.backtest_mae),
+            "backtest_mase": finite(fc.backtest_mase),
+            "backtest_origins": fc.backtest_origins,
+            "points": [],
+        }
+    )
+    out.write(head.removesuffix("[]\n}") + "[")
+    sep = "\n"
+    for times, vs, los, his in _chunks(run):
+        parts = []
+        for t, v, lo, hi in zip(times, vs, los, his, strict=True):
+            lo_s = json.dumps(finite(lo)) if measured else "null"
+            hi_s = json.dumps(finite(hi)) if measured else "null"
+            parts.append(
+                f'{sep}    {{\n      "timestamp": "{utc_iso(t)}",\n      "value": {json.dumps(finite(v))},\n'
+                f'      "lo": {lo_s},\n      "hi": {hi_s}\n    }}'
+            )
+            sep = ",\n"
+        out.write("".join(parts))
+    out.write("\n  ]\n}\n" if len(run.times) else "]\n}\n")
 
 
 def _fail(message: str) -> None:
