@@ -95,7 +95,7 @@ def series(
     from analytics.forecast.stored import HorizonError, SeriesInputError, forecast_csv_timed
     from lokifi_tui.cli.series_input import MAX_INPUT, print_notes, read_series
 
-    source, data = read_series(input_path)
+    source, data = read_series(input_path, f"lokifi forecast series --horizon {horizon}")
     try:
         run = forecast_csv_timed(data, horizon, step=step, model=model, level=level, source=source, max_input=MAX_INPUT)
     except SeriesInputError as exc:

@@ -37,7 +37,8 @@ def _anomalies_detect(input_path: str) -> None:
     """Read CSV timestamp,value (FILE or stdin); print one alarm timestamp per line (ISO 8601 UTC,
     `...Z`). The CSV is read as `lokifi forecast series` reads it: notes on stderr on repeated
     timestamps, missing values, gaps and time going back, and a few malformed rows (up to 1%) skipped.
-    An empty file, or a header alone, is refused (exit 3).
+    An empty file, or a header alone, is refused (exit 3). One series a run: for a folder, run it on
+    each file.
 
     Each decision uses only the rows before it (a streaming detector): robust level and daily-profile
     surprise, Numenta-style anomaly likelihood, a decaying novelty record and suppression after an alarm.
@@ -45,7 +46,7 @@ def _anomalies_detect(input_path: str) -> None:
     from analytics.predict.detect import SeriesInputError, detect_csv
     from lokifi_tui.cli.series_input import print_notes, read_series
 
-    source, data = read_series(input_path)
+    source, data = read_series(input_path, "lokifi anomalies detect")
     notes: list[str] = []
     try:
         alarms = detect_csv(data, source, notes=notes)

@@ -1,16 +1,24 @@
 """What the series commands refuse, and that each refusal says how to comply: forecast steps past the
-years Lokifi prints (exit 2 for an option, 3 for the data), a horizon bounded so memory is too, and a
-guess's note that never asks for more rows than the input may hold."""
+years Lokifi prints (exit 2 for an option, 3 for the data), a horizon bounded so memory is too, a guess's
+note that never asks for more rows than the input may hold, the 8 MB limit (its suggested command runs),
+and a folder given to `anomalies detect` (its suggested loop runs)."""
 
 from __future__ import annotations
 
 import datetime as dt
+import gzip
 import json
+import os
 import re
+import stat
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 from hypothesis import example, given, settings, strategies as st
+from repo_paths import ROOT
 
 from analytics.common.epoch_time import MAX_SECONDS, TS_MIN, text_seconds
 from analytics.forecast.series_csv import forecast_csv_timed
@@ -126,3 +134,57 @@ def test_the_longest_horizon_stays_under_300_mb(fmt):
     assert out.count("\n") >= MAX_HORIZON
     if fmt == ["--json"]:
         assert len(json.loads(out)["points"]) == MAX_HORIZON
+
+
+def _shim(tmp_path: Path) -> dict[str, str]:
+    """An environment whose `lokifi` is this checkout's: a suggested command line runs as a user runs it."""
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    exe = bindir / "lokifi"
+    exe.write_text(f'#!/bin/sh\nexec {sys.executable} -m lokifi_tui.cli.main "$@"\n')
+    exe.chmod(exe.stat().st_mode | stat.S_IXUSR)
+    return {**os.environ, "PATH": f"{bindir}:{os.environ['PATH']}", "PYTHONPATH": str(ROOT)}
+
+
+def _suggested(stderr: str) -> str:
+    return re.search(r"`([^`]+\| lokifi [^`]+)`", stderr).group(1)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("compressed", [False, True])
+@pytest.mark.parametrize("command", [["anomalies", "detect"], ["forecast", "series", "--horizon", "3", "--input"]])
+def test_the_size_refusal_suggests_a_command_that_works(tmp_path, compressed, command):
+    env = {**_shim(tmp_path), "LOKIFI_MAX_SERIES_BYTES": "20000"}
+    text = "timestamp,value\n" + "".join(f"{1_800_000_000 + 300 * i},{i % 13}\n" for i in range(3000))
+    f = tmp_path / ("big.csv.gz" if compressed else "big.csv")
+    f.write_bytes(gzip.compress(text.encode()) if compressed else text.encode())
+    r = subprocess.run(["lokifi", *command, str(f)], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120)
+    assert r.returncode == 3 and "more than 19.5 KB of input" in r.stderr and "LOKIFI_MAX_SERIES_BYTES" in r.stderr
+    line = _suggested(r.stderr)
+    assert line.startswith("zcat " if compressed else "tail -n ")
+    ok = subprocess.run(["sh", "-c", line], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120)
+    assert ok.returncode == 0, (line, ok.stderr)
+    piped = subprocess.run(
+        ["lokifi", *command[:-1]] if command[-1] == "--input" else ["lokifi", *command],
+        input=text,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert piped.returncode == 3 and "put `tail -n " in piped.stderr
+
+
+@pytest.mark.slow
+def test_a_folder_given_to_detect_suggests_a_loop_that_works(tmp_path):
+    env = _shim(tmp_path)
+    d = tmp_path / "my series"
+    d.mkdir()
+    for name in ("a.csv", "b.csv"):
+        (d / name).write_text("timestamp,value\n" + "".join(f"{1_800_000_000 + 300 * i},{i % 5}\n" for i in range(50)))
+    r = subprocess.run(["lokifi", "anomalies", "detect", str(d)], capture_output=True, text=True, env=env, timeout=60)
+    assert r.returncode == 3 and "is a directory; this reads one series" in r.stderr
+    loop = r.stderr.split("give each file: ", 1)[1].strip()
+    ok = subprocess.run(["sh", "-c", loop], capture_output=True, text=True, env=env, timeout=120)
+    assert ok.returncode == 0, (loop, ok.stderr)
+    assert ok.stdout.count("== ") == 2 and "a.csv" in ok.stdout and "b.csv" in ok.stdout
