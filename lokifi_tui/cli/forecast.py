@@ -33,8 +33,8 @@ def forecast() -> None:
     type=click.IntRange(1, MAX_HORIZON),
     envvar=["LOKIFI_HORIZON", "EVAL_HORIZON"],
     required=True,
-    help=f"Steps to forecast, at most {MAX_HORIZON:,}: about the rows the input may hold, the longest "
-    "history read (env LOKIFI_HORIZON or EVAL_HORIZON).",
+    help=f"Steps to forecast, at most {MAX_HORIZON:,}: about the rows the input may hold, so no further "
+    "ahead than the longest history read, and memory stays under 300 MB (env LOKIFI_HORIZON or EVAL_HORIZON).",
 )
 @click.option(
     "--step",
