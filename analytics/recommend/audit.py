@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from analytics.recommend.facts import Facts
 from analytics.recommend.finding import Finding, RuleRun
+from analytics.recommend.scopes import PROJECT, scope
 
 NPM_SEVERITY = {"critical": 1.0, "high": 0.9, "moderate": 0.7, "medium": 0.7, "low": 0.5, "info": 0.3}
 
@@ -69,12 +70,15 @@ def audit_rules(facts: Facts, now: dt.datetime, max_age_days: int) -> RuleRun:
             report = parse_audit_report(json.loads(raw.decode("utf-8")))
         except (OSError, UnicodeDecodeError) as exc:
             run.problems.append(f"{f.path}: cannot read the audit report ({exc})")
+            run.unread.add(scope(PROJECT, f.path))  # what it said before stands until it can be read
             continue
         except json.JSONDecodeError as exc:
             run.problems.append(f"{f.path}:{exc.lineno}: not valid JSON ({exc.msg}); skipped")
+            run.unread.add(scope(PROJECT, f.path))
             continue
         except ValueError as exc:
             run.problems.append(f"{f.path}: {exc}; skipped")
+            run.unread.add(scope(PROJECT, f.path))
             continue
         if not report.vulnerable:
             continue
@@ -91,6 +95,7 @@ def audit_rules(facts: Facts, now: dt.datetime, max_age_days: int) -> RuleRun:
             Finding(
                 rule="security.vulnerable_deps",
                 subject=f.path,
+                scope=scope(PROJECT, f.path),
                 category="security",
                 title=(
                     f"{len(report.vulnerable)} vulnerable dependenc{'y' if len(report.vulnerable) == 1 else 'ies'} "

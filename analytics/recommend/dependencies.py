@@ -24,6 +24,7 @@ from analytics.recommend.facts import (
     repo_of,
 )
 from analytics.recommend.finding import Finding, RuleRun
+from analytics.recommend.scopes import PROJECT, scope
 
 SEVERITY = 0.5
 
@@ -113,6 +114,7 @@ def dependency_rules(facts: Facts, now: dt.datetime, max_age_days: int) -> RuleR
             Finding(
                 rule="dependencies.stale",
                 subject=f"{d}::{eco}",
+                scope=scope(PROJECT, d),
                 category="dependencies",
                 title=f"{label} dependencies may be outdated{where}",
                 description=(

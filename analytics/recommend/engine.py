@@ -8,7 +8,9 @@ only for that final write and for the few short reads the rules make.
 
 A rule family that fails (an unreadable directory, a busy database for one read) is reported in
 ``RefreshReport.problems`` and its rules are not counted as evaluated, so its stored findings are left
-as they were instead of being marked resolved.
+as they were instead of being marked resolved. Likewise a recommendation from a place this refresh did
+not look at (a project directory it does not watch, one it could not read, a scan from another
+directory) stays as it is: each records where its facts came from (:mod:`.scopes`).
 
 :func:`refresh_stored` is the refresh for another host (e.g. a fleet host from Prometheus): only the
 rules over that host's stored metrics run (the performance family). The project directories, the
@@ -46,6 +48,7 @@ from analytics.recommend.lifecycle import (
     reset_learning,
     utcnow,
 )
+from analytics.recommend.scopes import Looked
 from analytics.recommend.system import Probe, PsutilProbe
 from analytics.recommend.upsert import UpsertSummary, upsert
 
@@ -250,7 +253,9 @@ def refresh(
         _family(run, "maintenance", maintenance_rules, facts, shared, config, now)
         _family(run, "system", system_rules, shared, config, host, now, probe)
     with store.write() as con:
-        summary = upsert(con, host, now, run.findings, run.evaluated, rc.worse_factor)
+        looked = facts.looked
+        looked.unread_scopes |= run.unread
+        summary = upsert(con, host, now, run.findings, run.evaluated, rc.worse_factor, looked)
         if security_scan and run.cache_rows:
             _store_secret_cache(con, run.cache_rows, now, scanner)
         if security_scan:
@@ -284,7 +289,7 @@ def refresh_stored(store, config, host: str, now: dt.datetime | None = None) -> 
     with store.read() as con:
         _family(run, "performance", performance_rules, _SharedRead(store, con), config, host, now)
     with store.write() as con:
-        summary = upsert(con, host, now, run.findings, run.evaluated, config.recommendations.worse_factor)
+        summary = upsert(con, host, now, run.findings, run.evaluated, config.recommendations.worse_factor, Looked())
     run.stats["scope"] = "stored metrics"
     return RefreshReport.of(run, host, now, summary, t0)
 

@@ -12,7 +12,9 @@ snapshot and the tree is walked once per scan:
 The walk skips ``.git`` (and other VCS dirs), virtualenvs (a ``pyvenv.cfg`` or the usual names),
 ``node_modules`` and tool caches, never follows directory symlinks, and stats only the files whose names
 matter (manifests, logs, temp files, audit reports); the secret scanner reads the rest itself.
-Unreadable directories are counted, not fatal.
+Unreadable directories are counted, not fatal. ``Facts.looked`` records where the walk looked (a
+directory walked to its end, a component's log files), so a refresh resolves only the recommendations
+from there (:mod:`analytics.recommend.scopes`).
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ import stat
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from analytics.recommend.scopes import LOGS, PROJECT, Looked
 
 SKIP_DIRS = frozenset(
     {
@@ -102,6 +106,7 @@ class Facts:
     unreadable: list[str] = field(default_factory=list)
     configured: bool = False
     truncated: bool = False  # the walk stopped at MAX_FILES (see gather)
+    looked: Looked = field(default_factory=Looked)  # where this walk gathered facts (see scopes)
 
     def root_of(self, path: str) -> str:
         best = ""
@@ -180,12 +185,15 @@ def walk(facts: Facts, root: str, *, collect_text: bool, logs_only: bool = False
     while stack:
         if facts.files_seen >= MAX_FILES:
             facts.truncated = True
-            return
+            return  # not looked at to its end: its recommendations are left as they are
         d, depth = stack.pop()
         try:
             it = os.scandir(d)
         except OSError:
             facts.unreadable.append(d)
+            facts.looked.unread.add(d)
+            if d == root:
+                return
             continue
         facts.dirs_seen += 1
         with it:
@@ -240,6 +248,9 @@ def walk(facts: Facts, root: str, *, collect_text: bool, logs_only: bool = False
                             continue
                         facts.text_files.append(e.path)
                         facts.text_stat[e.path] = (st.st_size, st.st_mtime_ns)
+    facts.looked.add(LOGS, root)
+    if not logs_only:
+        facts.looked.add(PROJECT, root)
 
 
 def readable_system_log_dirs() -> list[str]:
@@ -292,6 +303,9 @@ def gather(
     for p in projects:
         if not os.path.isdir(p):
             facts.unreadable.append(p)
+            if not os.path.lexists(p):  # nothing there: nothing it held is still a problem
+                facts.looked.add(PROJECT, p)
+                facts.looked.add(LOGS, p)
             continue
         walk(facts, p, collect_text=collect_text)
     extra_roots = []
@@ -303,7 +317,10 @@ def gather(
             extra_roots.append(d)
         else:
             facts.unreadable.append(d)
+            if not os.path.lexists(d):
+                facts.looked.add(LOGS, d)
     for f in component_logs:
+        facts.looked.add(LOGS, os.path.dirname(f), below=False)  # these files, not the whole directory
         try:
             st = os.stat(f)
         except OSError:

@@ -29,6 +29,7 @@ class Finding:
     evidence: dict[str, Any] = field(default_factory=dict)
     unit: str = ""  # of value and threshold ("ms", "days", "%", "MB", "fraction" = shown as %)
     measured: bool = True  # False: value is not a reading but stands in for "never" (scored as overdue)
+    scope: str = ""  # where its facts came from (analytics.recommend.scopes); "" for what every refresh measures
 
     @property
     def excess(self) -> float:
@@ -51,13 +52,15 @@ class Finding:
 @dataclass
 class RuleRun:
     """The outcome of one rule family: its findings, which rules it evaluated (so findings of those
-    rules that are gone can be marked resolved), and problems to show (unreadable file, bad report)."""
+    rules that are gone can be marked resolved, where the refresh looked: :mod:`.scopes`), and problems
+    to show (unreadable file, bad report)."""
 
     findings: list[Finding] = field(default_factory=list)
     evaluated: set[str] = field(default_factory=set)
     problems: list[str] = field(default_factory=list)
     stats: dict[str, Any] = field(default_factory=dict)
     cache_rows: list[dict[str, Any]] = field(default_factory=list)  # secret-scan cache entries to store
+    unread: set[str] = field(default_factory=set)  # scopes of files a rule could not read (not resolved)
 
     def extend(self, other: RuleRun) -> None:
         self.findings.extend(other.findings)
@@ -65,3 +68,4 @@ class RuleRun:
         self.problems.extend(other.problems)
         self.stats.update(other.stats)
         self.cache_rows.extend(other.cache_rows)
+        self.unread |= other.unread

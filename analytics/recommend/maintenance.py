@@ -20,6 +20,7 @@ import shlex
 
 from analytics.recommend.facts import Facts, FileFact, component_log_files
 from analytics.recommend.finding import Finding, RuleRun
+from analytics.recommend.scopes import LOGS, PROJECT, scope
 
 MB = 1024 * 1024
 
@@ -61,6 +62,7 @@ def large_log_rule(facts: Facts, config) -> RuleRun:
             Finding(
                 rule="maintenance.large_logs",
                 subject=root,
+                scope=scope(LOGS, root),
                 category="maintenance",
                 title="Large log files detected",
                 description=(
@@ -110,6 +112,7 @@ def temp_rule(facts: Facts, config, now: dt.datetime) -> RuleRun:
             Finding(
                 rule="maintenance.temp_files",
                 subject=root,
+                scope=scope(PROJECT, root),
                 category="maintenance",
                 title="Accumulated temp files",
                 description=(

@@ -26,6 +26,7 @@ from typing import Any
 from analytics.recommend.audit import audit_rules
 from analytics.recommend.facts import Facts, git_not_ignored, git_tracked
 from analytics.recommend.finding import Finding, RuleRun
+from analytics.recommend.scopes import PROJECT, scope
 
 SCAN_KEY = "recommend.last_security_scan:{host}"
 #: detect-secrets can "verify" a secret by calling its provider's API with it; Lokifi never lets it.
@@ -325,6 +326,7 @@ def secret_rules(
             Finding(
                 rule="security.secret",
                 subject=path,
+                scope=scope(PROJECT, path),
                 category="security",
                 title=f"{'Secret committed' if in_git else 'Possible secret'} in {rel}",
                 description=(

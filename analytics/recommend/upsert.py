@@ -1,7 +1,8 @@
 """Recording a scan's findings as recommendations, in one transaction: each finding keyed by host + rule +
 subject (created once, then updated), priorities from the rule's learned factor on this host, dismissed
-ones reopened only when materially worse, and the conditions that went away marked resolved. The states
-and their history are :mod:`analytics.recommend.lifecycle`'s.
+ones reopened only when materially worse, and the conditions that went away marked resolved — only those
+of the rules that ran, from the places the refresh looked at (:mod:`analytics.recommend.scopes`). The
+states and their history are :mod:`analytics.recommend.lifecycle`'s.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from analytics.recommend.lifecycle import (
     rec_key,
     status_flags,
 )
+from analytics.recommend.scopes import Looked
 from analytics.recommend.scoring import Score, score
 from analytics.recommend.snooze_rule import snooze_ended
 
@@ -88,6 +90,7 @@ def _schemas() -> tuple[dict, dict, dict]:
         "updated_at": pl.Datetime("us"),
         "last_seen_at": pl.Datetime("us"),
         "severity_value": pl.Float64,
+        "scope": pl.String,
     }
     new = {
         **rec,
@@ -135,15 +138,22 @@ def _insert_frame(con, table: str, df: pl.DataFrame, returning: str = "") -> lis
 
 
 def upsert(
-    con, host: str, now: dt.datetime, findings: list[Finding], evaluated: set[str], worse_factor: float
+    con,
+    host: str,
+    now: dt.datetime,
+    findings: list[Finding],
+    evaluated: set[str],
+    worse_factor: float,
+    looked: Looked,
 ) -> UpsertSummary:
-    """Store one refresh's findings inside the caller's transaction, in a few batched statements."""
+    """Store one refresh's findings inside the caller's transaction, in a few batched statements. A stored
+    recommendation not found again is resolved when its rule is in ``evaluated`` and ``looked`` covers its
+    scope."""
     summary = UpsertSummary()
     learning = learning_counts(con, host)
-    existing = {
-        r[1]: r
-        for r in con.execute(f"SELECT {REC_COLUMNS} FROM smart_recommendations WHERE host = ?", [host]).fetchall()
-    }
+    rows = con.execute(f"SELECT {REC_COLUMNS}, scope FROM smart_recommendations WHERE host = ?", [host]).fetchall()
+    existing = {r[1]: r[:-1] for r in rows}
+    scopes = {r[1]: r[-1] for r in rows}
     seen: set[str] = set()
     new_rows: list[dict] = []
     new_notes: dict[str, tuple[str, str]] = {}
@@ -191,6 +201,7 @@ def upsert(
             "updated_at": now,
             "last_seen_at": now,
             "severity_value": f.severity,
+            "scope": f.scope or None,
         }
         row = existing.get(key)
         if row is None:
@@ -267,6 +278,8 @@ def upsert(
         r = rec_from_row(row)
         if key in seen or r.rule not in evaluated or r.resolved_at is not None or r.status == "resolved":
             continue
+        if not looked.covers(scopes[key]):
+            continue  # this refresh did not look where it came from: it is left as it is
         new_status = "resolved" if r.status in ("open", "snoozed") else r.status
         gone.append({"id": r.id, "status": new_status})
         event(
