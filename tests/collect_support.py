@@ -4,6 +4,7 @@ command line) and `lokifi backfill` on one log."""
 from __future__ import annotations
 
 import json
+import subprocess
 import sys
 
 from analytics.config.settings import load_config
@@ -80,3 +81,18 @@ def backfill_one_log(tmp_path, component: str, log) -> tuple[dict, object]:
     assert r.exit_code == 0, r.output
     (f,) = [f for f in json.loads(r.output)["files"] if f["kind"] != "skipped"]
     return f, cfg
+
+
+def hold_database(db, seconds: float) -> subprocess.Popen:
+    """Another process holding the database file open for writing for ``seconds`` (returns once it does)."""
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            f"import duckdb,time; c=duckdb.connect({str(db)!r}); print('held', flush=True); time.sleep({seconds})",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+    return holder

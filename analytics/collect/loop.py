@@ -14,7 +14,11 @@ run:
 * every ``refresh_seconds`` it calls the engines' refresh hooks (``learn_from_events`` and friends);
 * only one collector writes to a database at a time (an advisory lock file beside it): a second one
   (the dashboard while ``lokifi collect`` runs) falls back to *view* mode — it samples vitals for the
-  screen and writes nothing.
+  screen and writes nothing;
+* given its ``config_file`` (``lokifi collect``), it notices when the file changes (or a reload is asked
+  for) and takes the new configuration: the sources whose settings changed are restarted from their
+  stored positions, the hooks get the new config; a file that does not parse is reported once and the
+  configuration in force stays (:mod:`analytics.collect.config_watch`).
 
 Use it as ``Collector(store, config).start()`` / ``.stop()`` from a thread, or ``collect_once(store,
 config)``. ``Collector.latest_vitals`` is a frozen snapshot, readable from any thread without the DB.
@@ -42,6 +46,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from analytics.collect.config_changes import changes
+from analytics.collect.config_watch import ConfigWatch
 from analytics.collect.hooks import DEFAULT_HOOKS, Hook, hook_name, learns_from_events, resolve_hook
 from analytics.collect.wiring import build_sources
 from analytics.collect.writer_lock import WriterLock
@@ -111,6 +117,8 @@ class CollectorStats:
     last_error: str | None = None
     hook_errors: dict[str, str] = field(default_factory=dict)
     store_failure: str | None = None  # the last database failure other than busy (corrupt, full, read-only)
+    reloads: int = 0  # configurations taken from a changed config file
+    config_problem: str | None = None  # why the config file's current content was not taken
 
 
 @dataclass(frozen=True)
@@ -139,6 +147,9 @@ class Collector:
     "wait" — write; if another collector holds the database, ask it to hand over and wait (``lokifi
     collect``); "auto" — write if no other collector does, else run in view mode (vitals only, nothing
     written), and hand over to a waiting ``lokifi collect`` (the dashboard); False — view mode.
+
+    ``config_file``: the file ``config`` was read from, watched for changes; ``reload``: set it (from a
+    SIGHUP handler) to have the file read now. The settings given as arguments stay as given.
     """
 
     def __init__(
@@ -154,22 +165,12 @@ class Collector:
         refresh_seconds: float | None = None,
         clock: Callable[[], dt.datetime] = utcnow,
         stop: threading.Event | None = None,
+        config_file: str | os.PathLike[str] | None = None,
+        reload: threading.Event | None = None,
     ) -> None:
         self.store = store
-        self.config = config
-        self.host = config.host
-        c = getattr(config, "collect", None)
-        self.flush_seconds = float(
-            flush_seconds if flush_seconds is not None else getattr(c, "flush_seconds", 30.0) or 30.0
-        )
-        # Error events (log errors, failed probes) are written sooner than plain samples.
-        self.event_flush_seconds = min(self.flush_seconds, float(getattr(c, "event_flush_seconds", 5.0) or 5.0))
-        self.refresh_seconds = float(
-            refresh_seconds if refresh_seconds is not None else getattr(c, "refresh_seconds", 60.0) or 60.0
-        )
-        if hooks is None:
-            hooks = tuple(getattr(c, "hooks", ()) or ()) or DEFAULT_HOOKS
-        self.hooks = list(hooks)
+        self._args = (flush_seconds, refresh_seconds, hooks)
+        self._settings(config)
         self.clock = clock
         self.from_start = from_start
         self._persist_req = persist
@@ -201,6 +202,31 @@ class Collector:
         # What this collector's own flushes did to the database file, for a dashboard in the same process
         # (it need not re-read the store for samples it knows cannot change a pane).
         self.writes: deque[WriteMark] = deque(maxlen=32)
+        self._watch = ConfigWatch(config_file, config) if config_file is not None else None
+        self._reload = reload or threading.Event()
+        self._restart_due = False  # sources whose settings changed wait for a restart (see reconfigure)
+        # The checkpoints this collector handed to the store (written, or spooled while the database was
+        # busy: not readable from it yet), for sources restarted by a reload.
+        self._handed: dict[tuple[str, str], str] = {}
+
+    def _settings(self, config: Any) -> None:
+        """The settings taken from ``config`` (at the start and at each reload), except those given as
+        arguments."""
+        flush_seconds, refresh_seconds, hooks = self._args
+        self.config = config
+        self.host = config.host
+        c = getattr(config, "collect", None)
+        self.flush_seconds = float(
+            flush_seconds if flush_seconds is not None else getattr(c, "flush_seconds", 30.0) or 30.0
+        )
+        # Error events (log errors, failed probes) are written sooner than plain samples.
+        self.event_flush_seconds = min(self.flush_seconds, float(getattr(c, "event_flush_seconds", 5.0) or 5.0))
+        self.refresh_seconds = float(
+            refresh_seconds if refresh_seconds is not None else getattr(c, "refresh_seconds", 60.0) or 60.0
+        )
+        if hooks is None:
+            hooks = tuple(getattr(c, "hooks", ()) or ()) or DEFAULT_HOOKS
+        self.hooks = list(hooks)
 
     # -- lifecycle ----------------------------------------------------------------------------------
 
@@ -406,6 +432,8 @@ class Collector:
         elif self.mode == "view" and self._persist_req == "auto":
             self._try_take_over()
         now_m = time.monotonic()
+        if self._watch is not None and (self._reload.is_set() or self._watch.due(now_m)):
+            self._look_at_config(now_m)
         read = 0
         for src in self.sources:
             if not force and self._due.get(src.name, 0) > now_m:
@@ -545,6 +573,7 @@ class Collector:
         if statuses is not None:
             self._written_states = states
             self._status_at = mono
+        self._handed.update(checkpoints)
         self._pending = []
         rows = self._pending_rows
         self._pending_rows = 0
@@ -622,6 +651,114 @@ class Collector:
                     self.stats.store_failure = str(exc)
                 log.warning("refresh hook %s failed: %s", name, exc)
 
+    # -- a changed config -----------------------------------------------------------------------------
+
+    def _look_at_config(self, now_m: float) -> None:
+        """Look at the config file (due, or a reload asked for) and take what changed; restart sources
+        whose restart had to wait."""
+        if self._watch is None:
+            return
+        asked = self._reload.is_set()
+        self._reload.clear()
+        if self._restart_due:
+            self._restart_sources()
+        got = self._watch.check(now_m, asked=asked)
+        if got is None:
+            return
+        where = self._watch.path
+        if got.same:
+            self.stats.config_problem = None
+            log.info("config %s read again: unchanged, the configuration in force", where)
+        elif got.broken:
+            self.stats.config_problem = got.broken[0]
+            since = self._watch.loaded_at.strftime("%H:%M:%S")
+            for problem in got.broken[:5]:
+                log.warning("config not reloaded: %s", problem)
+            log.warning(
+                "still running with the configuration read at %s; fix the file and save it again "
+                "(`lokifi config check` lists every problem)",
+                since,
+            )
+        else:
+            self.reconfigure(got.config)
+
+    def reconfigure(self, config: Any) -> list[str]:
+        """Take ``config`` (a reload): its settings, its hooks, and the sources it asks for — each source
+        whose settings changed is restarted from its stored position (what it had read is written
+        first), the others keep running. Returns what changed, as logged."""
+        old = self.config
+        said = changes(old, config)
+        self._settings(config)
+        self.stats.reloads += 1
+        self.stats.config_problem = None
+        where = self._watch.path if self._watch is not None else getattr(config, "path", None)
+        log.info("config %s reloaded: %s", where, "; ".join(said) if said else "no setting changed")
+        for problem in config.problems:
+            if problem not in old.problems:
+                log.warning("config: %s", problem)
+        if self._given_sources is None:
+            self._restart_due = True
+            self._restart_sources()
+        return said
+
+    def _restart_sources(self) -> None:
+        """Build the sources the config asks for; keep the running ones built from the same settings."""
+        if not self._opened:
+            self._restart_due = False
+            return
+        fresh = build_sources(self.config, from_start=self.from_start, host=self.host)
+        if self.mode == "view":
+            fresh = [s for s in fresh if getattr(s, "kind", "") == "vitals"]
+        running = {s.name: s for s in self.sources}
+        kept = {
+            s.name
+            for s in fresh
+            if s.name in running and getattr(running[s.name], "built_from", None) == getattr(s, "built_from", 0)
+        }
+        ending = [s for s in self.sources if s.name not in kept]
+        starting = [s for s in fresh if s.name not in kept]
+        if not ending and not starting:
+            self._restart_due = False
+            _close(fresh)
+            return
+        now = self.clock()
+        for src in ending:  # what they hold back (a traceback still growing) is written, as at a stop
+            if getattr(src, "final_poll", False):
+                self.poll_source(src, now, final=True)
+        checkpoints: dict[str, dict[str, str]] = {}
+        if self.mode == "write":
+            if self._pending:
+                self.flush()
+            try:
+                df = self.store.query("SELECT source, key, position FROM source_checkpoints")
+            except StoreError as exc:
+                log.warning("the changed sources start when the database can be read (%s)", exc)
+                _close(fresh)
+                return  # tried again at the next look at the config; the running ones go on meanwhile
+            for s, k, p in df.iter_rows():
+                checkpoints.setdefault(s, {})[k] = p
+            # newer than the database's: spooled while it was busy, or still waiting for the next write
+            for (s, k), p in self._handed.items():
+                checkpoints.setdefault(s, {})[k] = p
+            for b in self._pending:
+                for k, v in b.checkpoints.items():
+                    checkpoints.setdefault(b.source, {})[k] = v
+        _close([*ending, *(s for s in fresh if s.name in kept)])
+        for src in ending:
+            self._due.pop(src.name, None)
+            self._paused.discard(src.name)
+        self.sources = [running[s.name] if s.name in kept else s for s in fresh]
+        now_m = time.monotonic()
+        for src in starting:
+            src.start(checkpoints.get(src.name, {}))
+            self._due[src.name] = now_m
+        self._restart_due = False
+        log.info(
+            "sources restarted: %s%s",
+            ", ".join(sorted({s.name for s in (*ending, *starting)})),
+            f" (unchanged: {', '.join(sorted(kept))})" if kept else "",
+        )
+
     # -- views --------------------------------------------------------------------------------------
 
     @property
@@ -693,6 +830,12 @@ class Collector:
             "detail": detail,
             "updated_at": now.isoformat(),
         }
+
+
+def _close(sources: Iterable[Any]) -> None:
+    for src in sources:
+        with contextlib.suppress(Exception):
+            src.close()
 
 
 @dataclass(frozen=True)

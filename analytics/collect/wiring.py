@@ -1,5 +1,9 @@
 """Building the collector's sources from the config: vitals always; probes, log tails, the journal and
-fleet sources (Prometheus, Loki) when configured."""
+fleet sources (Prometheus, Loki) when configured.
+
+Each source built here carries ``built_from``: the settings it was made from. A collector that reloads
+its config builds the sources again and keeps each running one whose ``built_from`` is the same, so a
+reload restarts only the sources whose settings changed."""
 
 from __future__ import annotations
 
@@ -17,7 +21,7 @@ def build_sources(config: Any, *, from_start: bool = False, host: str | None = N
     """The sources the config asks for: vitals always; probes, log tails and fleet sources if configured."""
     from analytics.sources.probes import ProbeSource
     from analytics.sources.tail import LogSpec, TailSource
-    from analytics.sources.vitals import vitals_from_config
+    from analytics.sources.vitals import process_specs, vitals_from_config
 
     host = host or config.host
     c = getattr(config, "collect", None)
@@ -37,17 +41,22 @@ def build_sources(config: Any, *, from_start: bool = False, host: str | None = N
     for d in getattr(config.watch, "log_dirs", ()):
         logs.append(LogSpec("", str(Path(os.path.expanduser(d)) / "*.log")))
 
-    sources: list[Any] = [vitals_from_config(config, host)]
+    processes = tuple(process_specs(config))
+    vitals_from = (
+        config.general.collect_seconds,
+        getattr(c, "vitals_seconds", 0),
+        getattr(c, "process_rescan_seconds", 0),
+    )
+    sources: list[Any] = [_built(vitals_from_config(config, host), host, vitals_from, processes)]
     if probes:
-        sources.append(ProbeSource(probes, host, interval=probe_s))
+        sources.append(_built(ProbeSource(probes, host, interval=probe_s), host, probe_s, tuple(probes)))
     if logs:
-        sources.append(
-            TailSource(logs, host, interval=tail_s, from_start=from_start, max_line=max_line, component_names=names)
-        )
+        tail = TailSource(logs, host, interval=tail_s, from_start=from_start, max_line=max_line, component_names=names)
+        sources.append(_built(tail, host, tail_s, max_line, tuple(logs), tuple(names)))
     if getattr(config.watch, "journal", False):
         from analytics.sources.journal import JournalSource
 
-        sources.append(JournalSource(host, interval=max(tail_s, 15.0)))
+        sources.append(_built(JournalSource(host, interval=max(tail_s, 15.0)), host, tail_s))
     for src in getattr(config, "sources", ()):
         try:
             factory = fleet_factory(src.type)
@@ -55,10 +64,15 @@ def build_sources(config: Any, *, from_start: bool = False, host: str | None = N
             log.warning("source %s: the %s source is not available in this build", src.name, src.type)
             continue
         try:
-            sources.append(factory(src, config))
+            sources.append(_built(factory(src, config), src))
         except Exception as exc:  # noqa: BLE001 — a bad fleet source must not stop local collection
             log.warning("source %s: %s", src.name, exc)
     return sources
+
+
+def _built(source: Any, *settings: Any) -> Any:
+    source.built_from = (type(source).__name__, source.name, *settings)
+    return source
 
 
 def probe_spec(component: str, p: Any, index: int = 0) -> Any:

@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from lokifi_tui.cli.context import get_config, get_store
+from lokifi_tui.cli.context import config_path, get_config, get_store
 from lokifi_tui.cli.options import Finite, json_option
 from lokifi_tui.cli.output import (
     STORE,
@@ -78,6 +78,9 @@ def collect(
     Runs until SIGTERM or SIGINT (it writes what it has read before exiting), so it suits a systemd
     service. It can run while the dashboard and other commands use the same database. Only one
     collector writes to a database at a time: a dashboard that is collecting hands over to it.
+
+    A change to the config file is taken within seconds (SIGHUP: at once), without a restart; a file
+    that does not parse is reported and the configuration in force stays.
     """
     if metrics_listen is not None:
         from analytics.alerts.exposition import parse_listen
@@ -89,6 +92,7 @@ def collect(
         except ValueError as exc:
             fail(f"--metrics-listen: {inert(str(exc))}", USAGE)
     stop = threading.Event()
+    reload = threading.Event()
     if not once:
         # First thing: a SIGTERM that arrives while Lokifi is still starting also ends it cleanly.
         def _on_signal(signum: int, _frame: Any) -> None:
@@ -96,6 +100,8 @@ def collect(
 
         signal.signal(signal.SIGTERM, _on_signal)
         signal.signal(signal.SIGINT, _on_signal)
+        if hasattr(signal, "SIGHUP"):  # read the config file again (also noticed by itself within seconds)
+            signal.signal(signal.SIGHUP, lambda _signum, _frame: reload.set())
 
     from analytics.collect.loop import Collector, CollectorBusy, collect_once
 
@@ -145,7 +151,16 @@ def collect(
     # is said by the collector itself, once when it starts failing and once when it works again
     logging.getLogger("httpx").setLevel(logging.WARNING)
     # "wait": if a dashboard is collecting into this database, it hands over and this takes over.
-    col = Collector(store, cfg, from_start=from_start, hooks=() if no_hooks else None, persist="wait", stop=stop)
+    col = Collector(
+        store,
+        cfg,
+        from_start=from_start,
+        hooks=() if no_hooks else None,
+        persist="wait",
+        stop=stop,
+        config_file=config_path(ctx),
+        reload=reload,
+    )
     try:
         col.open()
     except CollectorBusy as exc:

@@ -69,6 +69,13 @@ def get_store(ctx: click.Context):
     return Store(db_path(ctx))
 
 
+def config_path(ctx: click.Context) -> Path:
+    """The config file this command reads (``--config``, ``LOKIFI_CONFIG`` or the platform's), existing or not."""
+    from analytics.config.paths import resolve_config
+
+    return resolve_config(_globals(ctx).config)
+
+
 def get_config(ctx: click.Context):
     """The loaded config; its problems are printed once to stderr (a bad config never stops a command)."""
     return _globals(ctx).load_config()

@@ -12,12 +12,11 @@ import re
 import signal
 import socket
 import subprocess
-import sys
 import threading
 import time
 
 import pytest
-from collect_support import cli, fast_tail_config, write_config
+from collect_support import cli, fast_tail_config, hold_database, write_config
 
 from analytics.collect.loop import Collector, CollectorBusy, collect_once
 from analytics.collect.writer_lock import collector_running
@@ -144,16 +143,7 @@ def test_busy_database_spools_and_nothing_is_lost_or_repeated(tmp_path):
     col.open()
     col.poll_source(src, dt.datetime(2026, 11, 21, 12))
     col.flush()
-    holder = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            f"import duckdb,sys,time; c=duckdb.connect({str(db)!r}); print('held', flush=True); time.sleep(3)",
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert holder.stdout.readline().strip() == "held"
+    holder = hold_database(db, 3)
     with open(log, "a") as f:
         f.write("ERROR job 0 failed\nERROR job 1 failed\n")
     col.poll_source(src, dt.datetime(2026, 11, 21, 12))
