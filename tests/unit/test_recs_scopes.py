@@ -156,7 +156,7 @@ def test_recommendations_stored_before_scopes_get_theirs(store, proj):
     refresh(store, Config(watch=Watch(project_dirs=(str(proj),))))
     with store.write() as con:
         con.execute("UPDATE smart_recommendations SET scope = NULL")
-        sql = (Path(__file__).parents[2] / "analytics/store/migrations/101_recommendation_scope.sql").read_text()
+        sql = (Path(__file__).parents[2] / "analytics/store/migrations/102_recommendation_scope.sql").read_text()
         con.execute(sql)
     got = dict(store.query("SELECT rule, scope FROM smart_recommendations").iter_rows())
     assert got == {
