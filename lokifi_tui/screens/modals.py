@@ -116,7 +116,11 @@ class SnoozeChoice(ModalScreen[dt.timedelta | None]):
 
 
 class EditSolution(ModalScreen[str | None]):
-    """Edit a pattern's solution; saving makes a new version (ctrl+s), esc discards."""
+    """Edit a pattern's solution; saving makes a new version (ctrl+s), esc discards.
+
+    Where the editor starts is what a person typing expects: a suggestion (the built-in playbook, when the
+    pattern has no solution yet) is selected, so typing replaces it and an arrow key keeps it to edit; the
+    pattern's own solution is kept, with the cursor on a new line after it, so typing adds to it."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "save", "Save as new version", id="lokifi.edit.save", priority=True),
@@ -131,16 +135,28 @@ class EditSolution(ModalScreen[str | None]):
         self.solution = solution
         self.start = solution if start is None else start
         self.versions = versions
+        self.suggested = self.start.strip() != solution.strip()  # a suggestion to replace, not the user's text
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="modal-body wide") as body:
             body.border_title = f"Solution ({self.versions})"
             yield Static(safe(self.title_text, "bold"))
-            yield TextArea(self.start, id="solution-editor", soft_wrap=True, show_line_numbers=False)
-            yield Static(Text("ctrl+s save as a new version · esc discard", style="dim"), classes="modal-keys")
+            first = self.start if self.suggested or not self.start.strip() else self.start.rstrip() + "\n"
+            yield TextArea(first, id="solution-editor", soft_wrap=True, show_line_numbers=False)
+            keys = (
+                "typing replaces the playbook · ← → edit it · ctrl+s save · esc discard"
+                if self.suggested
+                else "ctrl+s save as a new version · f7 select all · esc discard"
+            )
+            yield Static(Text(keys, style="dim"), classes="modal-keys")
 
     def on_mount(self) -> None:
-        self.query_one(TextArea).focus()
+        area = self.query_one(TextArea)
+        area.focus()
+        if self.suggested:
+            area.select_all()
+        else:
+            area.move_cursor(area.document.end)
 
     def action_save(self) -> None:
         text = self.query_one(TextArea).text.strip()

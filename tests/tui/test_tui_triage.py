@@ -266,19 +266,20 @@ async def test_e_saves_a_new_solution_version(seeded):
         await goto_pattern(pilot, H_TIMEOUT)
         area = await open_editor(pilot)
         assert type(app.screen).__name__ == "EditSolution"
-        assert area.text == "raise proxy_read_timeout"  # starts from the current solution
+        # starts from the current solution, kept, with the cursor on a new line after it: typing adds a step
+        assert area.text.strip() == "raise proxy_read_timeout"
         assert "v1 → v2" in editor_title(app)
-        area.text = "raise proxy_read_timeout to 60s and restart nginx"
+        await pilot.press(*"then restart nginx")
         await pilot.press("ctrl+s")
         await until(pilot, said(app, "Solution saved"), "the saved solution")
         after = pattern_row(seeded, H_TIMEOUT)
-        assert after["solution"] == "raise proxy_read_timeout to 60s and restart nginx"
+        assert after["solution"] == "raise proxy_read_timeout\nthen restart nginx"
         assert before["version"] == 1 and after["version"] == 2
         assert "v2" in app.last_message
         versions = seeded.query(
             "SELECT version, solution FROM pattern_versions WHERE error_hash = ? ORDER BY version", [H_TIMEOUT]
         ).rows()
-        assert versions == [(1, "raise proxy_read_timeout"), (2, "raise proxy_read_timeout to 60s and restart nginx")]
+        assert versions == [(1, "raise proxy_read_timeout"), (2, "raise proxy_read_timeout\nthen restart nginx")]
         # esc discards
         await pilot.press("e")
         await on_top(pilot, "EditSolution")
@@ -350,11 +351,31 @@ async def test_e_without_a_solution_starts_from_the_playbook_and_saves_v1(seeded
         await pilot.press("ctrl+s")  # unchanged: nothing is saved
         await until(pilot, lambda: app.screen is app.dashboard, "the editor closed")
         assert pattern_row(seeded, H_HOSTILE)["solution"] is None
-        (await open_editor(pilot)).text = "restart the worker pool"
+        # the playbook is a suggestion, selected: what is typed replaces it (it was glued before its first
+        # step, the cursor at the start)
+        await open_editor(pilot)
+        await pilot.press(*"restart the worker pool")
         await pilot.press("ctrl+s")
         await until(pilot, said(app, "Solution saved"), "the saved solution")
         row = pattern_row(seeded, H_HOSTILE)
         assert row["solution"] == "restart the worker pool" and row["version"] == 1
+
+
+async def test_an_arrow_key_keeps_the_playbook_to_edit_it(seeded):
+    from analytics.patterns.playbooks import playbook_for
+
+    playbook = playbook_for("general_error").as_text()
+    app = make_app(seeded)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await first_read_shown(pilot)
+        await goto_pattern(pilot, H_HOSTILE)
+        area = await open_editor(pilot)
+        assert "typing replaces the playbook" in screen_text(app)
+        await pilot.press("right", "enter", *"restart the worker pool")  # → ends the selection at the end
+        await pilot.press("ctrl+s")
+        await until(pilot, said(app, "Solution saved"), "the saved solution")
+        assert area.text == playbook + "\nrestart the worker pool"
+        assert pattern_row(seeded, H_HOSTILE)["solution"] == playbook.strip() + "\nrestart the worker pool"
 
 
 def palette_titles(app, screen) -> set[str]:
