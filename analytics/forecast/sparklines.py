@@ -1,9 +1,11 @@
 """Sparkline data for the dashboard: per component, recent history and the stored forecast with its band.
 
 One short read of the store (three small queries on one connection): the hourly rollup of the last
-``history_hours`` before the newest data, averaged into ``bucket_hours`` buckets (7 days in 2-hour
-buckets = 84 points), and the latest stored forecast path (analytics/forecast/stored.py ``record``) averaged
-into the same buckets, with its 80 % band, model, the seed's fields and the measured backtest error.
+``history_hours`` before the newest data, averaged into ``bucket_hours`` buckets counted back from the newest
+hour (14 days in 2-hour buckets = 168 points), and the latest stored forecast path
+(analytics/forecast/stored.py ``record``) averaged into the same buckets from its first hour, with its 80 %
+band, model, the seed's fields and the measured backtest error. :func:`one_scale` puts both on one time
+scale for a sparkline of a given width.
 Nothing is forecast here — this runs on every dashboard refresh; forecasts are made by
 ``analytics.forecast.stored.refresh`` (the collector and the demo call it).
 """
@@ -12,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -22,7 +25,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 DEFAULT_METRIC = "response_time_ms"  # the metric forecast by default (analytics.forecast.stored reads it here:
 #                                       this module is read on every refresh and must not import NumPy)
-HISTORY_HOURS = 168
+HISTORY_HOURS = 336  # 14 days: the history side fills the width the forecast's time scale leaves it
 BUCKET_HOURS = 2
 
 
@@ -33,10 +36,10 @@ class ForecastRow:
     key: str
     component: str
     metric: str
-    history: tuple[float, ...]
-    forecast: tuple[float, ...]
-    lo: tuple[float, ...]
-    hi: tuple[float, ...]
+    history: tuple[float | None, ...]  # bucket means, oldest first; None: a bucket without data
+    forecast: tuple[float | None, ...]
+    lo: tuple[float | None, ...]
+    hi: tuple[float | None, ...]
     current: float | None
     predicted: float | None
     pct_change: float | None
@@ -81,7 +84,7 @@ def sparkline_data_in(
     component: str | None = None,
 ) -> list[dict[str, Any]]:
     """:func:`sparkline_data` on an open connection (the dashboard reads it inside its one visit)."""
-    bucket = f"INTERVAL {int(bucket_hours)} HOUR"
+    step = int(bucket_hours)
     comp_sql = "AND component = $component" if component is not None else ""
     params: dict[str, Any] = {"metric": metric}
     if component is not None:
@@ -89,31 +92,37 @@ def sparkline_data_in(
     end_sql = "hour <= $now" if now is not None else "true"
     if now is not None:
         params["now"] = now
+    # buckets counted back from the newest hour (0: the newest), so the last one is whole and the history
+    # ends where a forecast made on it (which starts the hour after) begins
     hist = con.execute(
         f"""
         WITH last AS (SELECT max(hour) AS h FROM metrics_hourly WHERE metric = $metric AND {end_sql} {comp_sql}),
         b AS (
-            SELECT component, time_bucket({bucket}, hour, TIMESTAMP '2000-01-01') AS t,
-                   sum(sum) / sum(n) AS v, count(DISTINCT hour) AS hours
+            SELECT component, (datediff('hour', hour, last.h) // {step})::INT AS i,
+                   sum(sum) / sum(n) AS v, count(DISTINCT hour) AS hours, any_value(last.h) AS h
             FROM metrics_hourly, last
-            WHERE metric = $metric {comp_sql} AND hour <= last.h
-              AND hour > last.h - INTERVAL {int(history_hours)} HOUR
+            WHERE metric = $metric AND hour <= last.h AND hour > last.h - INTERVAL {int(history_hours)} HOUR
             GROUP BY ALL
         )
-        SELECT component, list(v ORDER BY t), max(t), sum(hours) FROM b GROUP BY component ORDER BY component
+        SELECT component, list(i), list(v), any_value(h), sum(hours) FROM b GROUP BY component ORDER BY component
         """,
         params,
     ).fetchall()
     fparams = {k: v for k, v in params.items() if k != "now"}
     path = con.execute(
         f"""
-        WITH b AS (
-            SELECT component, time_bucket({bucket}, hour, TIMESTAMP '2000-01-01') AS t,
+        WITH first AS (
+            SELECT component, min(hour) AS h FROM forecast_points
+            WHERE host = '' AND metric = $metric {comp_sql} GROUP BY component
+        ),
+        b AS (
+            SELECT component, (datediff('hour', first.h, hour) // {step})::INT AS i,
                    avg(mean) AS m, avg(lo) AS lo, avg(hi) AS hi
-            FROM forecast_points WHERE host = '' AND metric = $metric {comp_sql}
+            FROM forecast_points JOIN first USING (component)
+            WHERE host = '' AND metric = $metric {comp_sql}
             GROUP BY ALL
         )
-        SELECT component, list(m ORDER BY t), list(lo ORDER BY t), list(hi ORDER BY t) FROM b GROUP BY component
+        SELECT component, list(i), list(m), list(lo), list(hi) FROM b GROUP BY component
         """,
         fparams,
     ).fetchall()
@@ -125,10 +134,11 @@ def sparkline_data_in(
         """,
         fparams,
     ).fetchall()
-    paths = {r[0]: r[1:] for r in path}
+    paths = {r[0]: tuple(_dense(r[1], values) for values in r[2:]) for r in path}
     info = {r[0]: r for r in runs}
     out = []
-    for comp, history, last_bucket, hours in hist:
+    for comp, index, values, last_hour, hours in hist:
+        history = _dense([-i for i in index], values, last=0)  # oldest first, up to the newest hour
         p = paths.get(comp, ([], [], []))
         r = info.get(comp)
         note = ""
@@ -138,9 +148,7 @@ def sparkline_data_in(
                 note = f"needs {MIN_DAYS} days of data, has {int(hours)} h"
         elif r[14]:
             note = r[14]
-        elif (
-            r[13] is not None and last_bucket is not None and r[13] + dt.timedelta(hours=bucket_hours + 1) < last_bucket
-        ):
+        elif r[13] is not None and last_hour is not None and r[13] + dt.timedelta(hours=bucket_hours + 1) < last_hour:
             note = f"forecast from {r[13]:%Y-%m-%d %H:%M}"
         out.append(
             {
@@ -170,21 +178,29 @@ def sparkline_data_in(
     return out
 
 
-def _points(values: list[float | None]) -> tuple[float, ...]:
-    return tuple(x for x in values if x is not None)
+def _dense(index: list[int], values: list[Any], last: int | None = None) -> list[float | None]:
+    """``values`` placed at their bucket ``index`` (ascending in time, up to ``last``, by default the
+    greatest), a bucket without data ``None``: a gap keeps its width on the sparkline's time scale."""
+    if not index:
+        return []
+    first = min(index)
+    out: list[float | None] = [None] * ((max(index) if last is None else last) - first + 1)
+    for i, v in zip(index, values, strict=True):
+        out[i - first] = _num(v)
+    return out
 
 
 def forecast_rows(con: Any, now: dt.datetime | None, limit: int) -> tuple[ForecastRow, ...]:
-    """The Forecast pane: :func:`sparkline_data_in` as rows (a bucket without data is left out)."""
+    """The Forecast pane: :func:`sparkline_data_in` as rows (a bucket without data is ``None``)."""
     return tuple(
         ForecastRow(
             key=f"{r['host']}/{r['component']}/{r['metric']}",
             component=r["component"],
             metric=r["metric"],
-            history=_points(r["history"]),
-            forecast=_points(r["forecast"]),
-            lo=_points(r["lo"]),
-            hi=_points(r["hi"]),
+            history=tuple(r["history"]),
+            forecast=tuple(r["forecast"]),
+            lo=tuple(r["lo"]),
+            hi=tuple(r["hi"]),
             current=r["current"],
             predicted=r["predicted"],
             pct_change=r["pct_change"],
@@ -197,6 +213,47 @@ def forecast_rows(con: Any, now: dt.datetime | None, limit: int) -> tuple[Foreca
         )
         for r in sparkline_data_in(con, now)[:limit]
     )
+
+
+def day_steps(bucket_hours: int = BUCKET_HOURS) -> Iterator[int]:
+    """Buckets per sparkline cell, smallest first, whose hours divide a day or are whole days (2, 4, 6, 8, 12,
+    24, 48 … hours in 2-hour buckets): a daily cycle then draws the same cells every day, never a beat."""
+    k = 1
+    while True:
+        hours = k * bucket_hours
+        if 24 % hours == 0 or hours % 24 == 0:
+            yield k
+        k += 1
+
+
+def _mean(values: Sequence[float | None]) -> float | None:
+    vals = [v for v in values if v is not None and math.isfinite(v)]
+    return sum(vals) / len(vals) if vals else None
+
+
+def one_scale(
+    history: Sequence[float | None], forecast: Sequence[float | None], cells: int, bucket_hours: int = BUCKET_HOURS
+) -> tuple[list[float | None], list[float | None]]:
+    """History (oldest first, ending where the forecast begins) and forecast averaged into at most
+    ``cells - 1`` cells (one is the divider) of the same number of hours on both sides: the mean of whole
+    buckets per cell, counted from the divider outward, ``None`` for a cell without data.
+
+    The cell is the shortest of :func:`day_steps` that shows the whole forecast and as much history as
+    forecast (or the whole history, when shorter); the history then fills what is left, newest first. With
+    no forecast the whole history fits in ``cells``."""
+    n_h, n_f = len(history), len(forecast)
+    room = max(cells - (1 if n_f else 0), 1)
+    k = 1
+    for k in day_steps(bucket_hours):
+        f_cells, h_cells = -(-n_f // k), -(-n_h // k)
+        if f_cells + min(h_cells, f_cells if n_f else h_cells) <= room or k >= max(n_h, n_f, 1):
+            break
+    fc = [_mean(forecast[i : i + k]) for i in range(0, n_f, k)][:room]
+    h_room = max(room - len(fc), 0)
+    whole = n_h // k or (1 if n_h else 0)  # whole cells only, unless the history is shorter than one
+    ends = [n_h - j * k for j in range(min(whole, h_room))]
+    hist = [_mean(history[max(end - k, 0) : end]) for end in reversed(ends)]
+    return hist, fc
 
 
 def component_history(

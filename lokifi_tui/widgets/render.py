@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 from rich.text import Text
 
+from analytics.forecast.sparklines import one_scale
 from lokifi_tui.widgets.safe import clean
 
 BLOCKS = "▁▂▃▄▅▆▇█"
@@ -62,27 +63,43 @@ def spark(values: Sequence[float], width: int, lo: float | None = None, hi: floa
     return "".join(chars)
 
 
+def _cells(values: Sequence[float | None], lo: float, hi: float) -> str:
+    """One block per value on ``[lo, hi]``; a value without data (``None``) a space. A range within float
+    rounding of the values (whole days of a daily cycle) is flat, not rounding noise drawn full height."""
+    span = hi - lo
+    if span <= 1e-9 * max(abs(lo), abs(hi)):
+        span = 0.0
+    return "".join(
+        " "
+        if v is None
+        else BLOCKS[0 if span <= 0 else int((min(max(v, lo), hi) - lo) / span * (len(BLOCKS) - 1) + 0.5)]
+        for v in values
+    )
+
+
 def history_and_forecast(
-    history: Sequence[float], forecast: Sequence[float], width: int, style: str = "", note: str = ""
+    history: Sequence[float | None], forecast: Sequence[float | None], width: int, style: str = "", note: str = ""
 ) -> Text:
-    """History then forecast on one shared scale; the forecast part is dimmed/italic after a ``┊``. With no
-    forecast path, ``note`` (why there is none) follows a short history, dim."""
+    """History then forecast on one time scale (as many hours per cell on both sides, whole buckets per cell:
+    :func:`analytics.forecast.sparklines.one_scale`) and one value scale; the forecast part is dimmed/italic
+    after a ``┊``, right-aligned in ``width`` so the dividers of rows line up. With no forecast path,
+    ``note`` (why there is none) follows a short history, dim."""
     h, f = _finite(history), _finite(forecast)
     if not h and not f:
         return Text(note or "no data", style="dim")
     if not f and note:
-        text = Text(spark(h, min(len(h), 8)) + " ")
+        hs, _ = one_scale(history, (), 8)
+        shown = _finite(hs)
+        text = Text(_cells(hs, min(shown), max(shown)) + " ")
         text.append(note, style="dim")
         return text
-    f_width = min(len(f), max(width // 4, 3)) if f else 0
-    h_width = max(width - f_width - (1 if f else 0), 1)
-    hs, fs = resample(h, h_width), resample(f, f_width)
-    allv = hs + fs
-    lo, hi = min(allv), max(allv)
-    text = Text(spark(hs, h_width, lo, hi), style="")
+    hs, fs = one_scale(history, forecast if f else (), width)
+    shown = _finite(hs + fs)
+    lo, hi = min(shown), max(shown)
+    text = Text(" " * max(width - len(hs) - len(fs) - (1 if fs else 0), 0) + _cells(hs, lo, hi), style="")
     if fs:
         text.append("┊", style="dim")
-        text.append(spark(fs, f_width, lo, hi), style=style or "italic")
+        text.append(_cells(fs, lo, hi), style=style or "italic")
     return text
 
 

@@ -229,14 +229,14 @@ def test_forecast_accuracy_is_measured_from_scored_outcomes(demo):
     assert kinds.rows() == [("measured", pytest.approx((acc["hits"] + 1) / (acc["scored"] + 2)))]
 
 
-def test_sparklines_have_60_to_120_points_and_the_forecast_band(demo):
+def test_sparklines_have_14_days_of_history_the_7_day_forecast_and_its_band(demo):
     rows = sparkline_data(demo)
     assert [r["component"] for r in rows] == sorted(r["component"] for r in rows) and len(rows) == 6
     assert all(r["note"] == "no forecast yet" and not r["forecast"] for r in rows)
     F.refresh(demo, now=NOW)
     rows = {r["component"]: r for r in sparkline_data(demo, now=NOW)}
     b = rows["backend"]
-    assert 60 <= len(b["history"]) <= 120 and 60 <= len(b["forecast"]) <= 120
+    assert len(b["history"]) == 14 * 12 and len(b["forecast"]) == 7 * 12  # in 2-hour buckets
     assert all(lo <= m <= hi for lo, m, hi in zip(b["lo"], b["forecast"], b["hi"], strict=False))
     assert b["trend"] == "increasing" and b["significant"] and b["model"] in ("linear", "seasonal")
     assert b["backtest_error"] > 0 and b["note"] == ""
