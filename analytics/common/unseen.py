@@ -5,7 +5,9 @@ control characters (ESC starts a sequence the terminal obeys; U+009B is a one-by
 characters that show nothing and still change what is read: bidirectional overrides and isolates (a line
 that reads backwards), zero-width spaces and joiners, the BOM, invisible language tags (U+E0001...),
 interlinear annotations, line and paragraph separators (a new line a terminal may not draw). Each is
-shown as its escape (``\\u202e``), never obeyed and never hidden.
+shown as its escape (``\\x1b``, ``\\x07``, ``\\u202e``), never obeyed and never hidden: :func:`visible` is
+the one rule, for the CLI and the dashboard alike (ESC is ``\\x1b`` there too, not a picture such as ``␛``,
+which a log line can hold as itself).
 
 The class below is every code point of the Unicode categories Cc (but tab and newline), Cf, Zl, Zp and
 Cs (lone surrogates, which cannot even be written as UTF-8) in the Unicode 14 database, less the
@@ -55,3 +57,9 @@ def json_escape_of(ch: str) -> str:
         return f"\\u{cp:04x}"
     cp -= 0x10000
     return f"\\u{0xD800 + (cp >> 10):04x}\\u{0xDC00 + (cp & 0x3FF):04x}"
+
+
+def visible(text: str) -> str:
+    """``text`` with every unseen character shown as its escape (:func:`escape_of`): ``\\x1b]0;t\\x07``.
+    How the CLI and the dashboard show data; only where a line ends is theirs to draw."""
+    return UNSEEN.sub(lambda m: escape_of(m.group()), text)

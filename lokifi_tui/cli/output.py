@@ -19,7 +19,7 @@ import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from analytics.common.unseen import UNSEEN, escape_of, json_escape_of
+from analytics.common.unseen import UNSEEN, json_escape_of, visible
 
 OK, UNEXPECTED, USAGE, BAD_INPUT, STORE, UNAVAILABLE = 0, 1, 2, 3, 4, 5
 
@@ -56,15 +56,8 @@ console = _LazyConsole(highlight=False, no_color=_no_color, soft_wrap=True, emoj
 err_console = _LazyConsole(stderr=True, highlight=False, no_color=_no_color, soft_wrap=True, emoji=False)
 
 # control characters (ESC included) and the characters that show nothing (bidi overrides, zero-width,
-# tags, separators): shown as \xNN / \uNNNN, never obeyed (analytics.common.unseen)
-_CONTROL = UNSEEN
-
-
-def _show(m: re.Match) -> str:
-    ch = m.group()
-    if ch == "\x1b":
-        return "␛"
-    return escape_of(ch)
+# tags, separators): shown as \xNN / \uNNNN, never obeyed — analytics.common.unseen.visible, the rule the
+# dashboard follows too
 
 
 _BRACKET = re.compile(r"(\\*)\[")
@@ -93,12 +86,12 @@ def _escape_markup(s: str) -> str:
 
 def inert(text: Any, limit: int | None = None) -> str:
     """Data text made safe to print through Rich: control and escape characters are shown as
-    visible placeholders (so ``\\x1b[31m`` prints as ``␛[31m`` and does nothing), markup is escaped."""
+    their escapes (so ESC ``[31m`` prints as ``\\x1b[31m`` and does nothing), markup is escaped."""
     s = "" if text is None else str(text)
     if limit is not None and len(s) > limit:
         s = s[: max(0, limit - 1)] + "…"
     s = s.replace("\t", " ").replace("\r\n", "⏎").replace("\n", "⏎").replace("\r", "⏎")
-    return _escape_markup(_CONTROL.sub(_show, s))
+    return _escape_markup(visible(s))
 
 
 def plain(text: Any, limit: int | None = None) -> str:
@@ -106,7 +99,7 @@ def plain(text: Any, limit: int | None = None) -> str:
     s = "" if text is None else str(text)
     if limit is not None and len(s) > limit:
         s = s[: max(0, limit - 1)] + "…"
-    return _CONTROL.sub(_show, s)
+    return visible(s)
 
 
 #: what a line of prose is wrapped at: a backtick-quoted span (a command, kept whole for copying) with what

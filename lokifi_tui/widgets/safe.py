@@ -1,32 +1,18 @@
 """Make text that came from data (error messages, component names, commands) inert on screen.
 
 Everything the dashboard shows from the store goes through :func:`safe` (a ``rich.text.Text``, which
-Textual never parses as markup) after :func:`clean`, which replaces terminal control characters —
-ESC sequences, C0/C1 controls, DEL, bidi overrides — with visible stand-ins. So ``[bold]x[/]`` is shown as
-typed and ``\\x1b[2J`` is shown as ``␛[2J`` instead of clearing the screen.
+Textual never parses as markup) after :func:`clean`, which shows terminal control characters — ESC
+sequences, C0/C1 controls, DEL, bidi overrides — as their escapes, as the CLI does
+(:func:`analytics.common.unseen.visible`). So ``[bold]x[/]`` is shown as typed and ESC ``[2J`` is shown as
+``\\x1b[2J`` instead of clearing the screen.
 """
 
 from __future__ import annotations
 
-import re
-
 from rich.style import Style
 from rich.text import Text
 
-from analytics.common.unseen import UNSEEN, escape_of
-
-# C0 controls except tab/newline, DEL, C1 controls, and the characters that show nothing or reorder what a
-# terminal shows (bidi overrides, Trojan Source; zero-width characters, tags): analytics.common.unseen
-_CONTROL = UNSEEN
-
-_NAMES = {"\x1b": "␛", "\x07": "␇", "\x08": "␈", "\r": "␍", "\x00": "␀", "\x7f": "␡"}
-
-
-def _visible(match: re.Match[str]) -> str:
-    ch = match.group(0)
-    if ch in _NAMES:
-        return _NAMES[ch]
-    return escape_of(ch)
+from analytics.common.unseen import visible
 
 
 def clean(value: object, *, single_line: bool = True, limit: int | None = 2000) -> str:
@@ -40,7 +26,8 @@ def clean(value: object, *, single_line: bool = True, limit: int | None = 2000) 
     text = value if isinstance(value, str) else str(value)
     if limit is not None and len(text) > limit:
         text = text[:limit] + "…"
-    text = _CONTROL.sub(_visible, text)
+    # a line break is one however it is written (CRLF, a lone CR), as in the CLI
+    text = visible(text.replace("\r\n", "\n").replace("\r", "\n"))
     if single_line:
         text = text.replace("\n", " ⏎ ").replace("\t", " ")
     return text
