@@ -85,7 +85,9 @@ def _ask(app: DashboardHost, lines: list[str], path: Path, text: str) -> None:
                 exit_on_error=False,
                 name="remember",
             )
-            app.say("Not now. `lokifi config init` proposes it again; `lokifi backfill` reads the logs' history.")
+            # only what works with no config: `lokifi backfill` would read nothing yet (config init, once the
+            # file is written, says to run it)
+            app.say("Not now, and not asked again. `lokifi config init` writes this proposal when you want it.")
 
     app.push_screen(SetupProposal(lines, str(path)), answered)
 

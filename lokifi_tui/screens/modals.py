@@ -211,6 +211,9 @@ def describe(value: Any) -> str:
     return "" if value is None else str(value)
 
 
+KEYS_SETUP = "y write and read history · n / esc not now"
+
+
 class SetupProposal(ModalScreen[bool]):
     """First start without a config: what Lokifi found on this host, and the file it would write."""
 
@@ -227,20 +230,21 @@ class SetupProposal(ModalScreen[bool]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="modal-body") as body:
             body.border_title = "Watch this host?"
+            # the keys on the border: visible at any size (a last line was cut off at 80x24 by a long list)
+            body.border_subtitle = KEYS_SETUP
             yield Static(Text("No configuration yet. Found on this host:", style="bold"))
             with VerticalScroll(classes="proposal"):
                 for line in self.lines or ["nothing listening and no logs found"]:
                     yield Static(safe(line, single_line=False))
             yield Static(
                 safe(
-                    f"y writes {self.path} (edit it any time; `lokifi config check` validates it) "
-                    "and reads the last 7 days these logs hold. n: not now "
-                    "(`lokifi config init` proposes it again).",
+                    f"y writes {self.path} and reads the last 7 days these logs hold; edit the file any time "
+                    "(`lokifi config check` validates it).",
                     "dim",
                     single_line=False,
-                )
+                ),
+                classes="modal-note",
             )
-            yield Static(Text("y write and read history · n / esc not now", style="dim"), classes="modal-keys")
 
     def action_answer(self, value: bool) -> None:
         self.dismiss(value)

@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
+import subprocess
+import sys
 
 import pytest
 from planted_host import plant
@@ -44,7 +47,9 @@ async def test_first_start_proposes_writes_and_backfills(tmp_path, monkeypatch, 
     assert "nginx" in written.read_text()
 
 
-async def test_not_now_is_remembered(tmp_path, monkeypatch):
+async def test_not_now_is_remembered_and_suggests_only_what_works_without_a_config(
+    tmp_path, monkeypatch, _isolated_home
+):
     monkeypatch.setattr(config_init, "discover", lambda *a, **k: ([], None))
     db = tmp_path / "n.duckdb"
     app = LokifiApp(db, config=load_config(None), vitals=fixed_vitals, collect=True, propose_setup=True)
@@ -52,6 +57,18 @@ async def test_not_now_is_remembered(tmp_path, monkeypatch):
         await wait_until(pilot, lambda: "Watch this host?" in screen_text(app), 60, "the proposal")
         await pilot.press("n")
         await wait_until(pilot, lambda: app.store.get_kv("setup.proposal_declined") is not None, 60, "the answer")
+    # it suggested `lokifi backfill`, which then said "No log files are configured": each command it names
+    # now does what it says with no config file
+    commands = re.findall(r"`(lokifi [^`]+)`", app.last_message)
+    assert commands == ["lokifi config init"], app.last_message
+    written = _isolated_home / "config" / "lokifi.toml"
+    assert not written.exists()
+    env = {**os.environ, "LOKIFI_DB": str(db)}
+    for command in commands:
+        args = [sys.executable, "-m", "lokifi_tui.cli.entry", *command.split()[1:], "--no-detect"]
+        run = subprocess.run(args, capture_output=True, text=True, env=env, timeout=120)
+        assert run.returncode == 0, run.stderr
+    assert written.exists()
     app = LokifiApp(db, config=load_config(None), vitals=fixed_vitals, collect=True, propose_setup=True)
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_until(pilot, lambda: app.data_loads >= 1, 60, "the first read")

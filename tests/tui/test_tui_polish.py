@@ -280,3 +280,26 @@ def test_a_small_number_shows_its_first_digit_not_minus_zero():
         "0.42",
         "12.3",
     ]
+
+
+async def test_the_first_start_dialog_shows_its_keys_and_note_at_80x24(tmp_path):
+    """A long proposal pushed the dialog's key line (and part of its note) below its bottom edge at 80x24;
+    the keys are on its border now and the list scrolls within 40% of the height."""
+    from lokifi_tui.app import LokifiApp
+    from lokifi_tui.screens.modals import KEYS_SETUP, SetupProposal
+
+    found = [f"• service{i} — logs: /var/log/service{i}/access.log, /var/log/service{i}/error.log" for i in range(12)]
+    path = "/home/someone/.config/lokifi/lokifi.toml"
+    app = LokifiApp(tmp_path / "p.duckdb", vitals=fixed_vitals, collect=False, now=NOW)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.push_screen(SetupProposal(found, path))
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "SetupProposal", what="the dialog")
+        await pilot.pause()
+        text = screen_text(app)
+        assert KEYS_SETUP in text
+        note = " ".join(x.strip(" │") for x in text.splitlines() if "│" in x)
+        assert "y writes " + path in note and "validates it)." in note
+        assert "service0" in text and "service11" not in text  # the list scrolls
+        await pilot.press("end")
+        await pilot.pause()
+        assert "service11" in screen_text(app) and KEYS_SETUP in screen_text(app)
