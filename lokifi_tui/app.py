@@ -41,6 +41,7 @@ from lokifi_tui.palette import palette_commands, run_palette_action
 from lokifi_tui.resources import stylesheets
 from lokifi_tui.screens.dashboard import DashboardScreen
 from lokifi_tui.theme import LOKIFI_THEME, start_theme
+from lokifi_tui.toasts import Toasts
 from lokifi_tui.widgets.safe import clean
 from lokifi_tui.widgets.topbar import sample_vitals
 
@@ -126,6 +127,7 @@ class LokifiApp(App[None]):
         self.config_problems.extend(problems)
         self.first_paint_at: float | None = None
         self.last_message = ""
+        self.toasts = Toasts(self)  # how many show at once, by the terminal's size
         self.data_loads = 0
         self.register_theme(LOKIFI_THEME)
         if self.theme != self.requested_theme and self.requested_theme:
@@ -152,7 +154,7 @@ class LokifiApp(App[None]):
         if text.endswith(("..", "….")) and not text.endswith("..."):  # a label's own full stop, then ours
             text = text[:-1]
         self.last_message = text
-        self.notify(clean(text, single_line=False), title=title, severity=severity, timeout=timeout, markup=False)
+        self.toasts.show(clean(text, single_line=False), title=title, severity=severity, timeout=timeout)
 
     def now(self) -> dt.datetime:
         """The moment the panes are read at (the demo's own clock). Triage actions are stamped with the

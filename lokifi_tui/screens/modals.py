@@ -17,6 +17,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static, TextArea
 
+from lokifi_tui.host import host
 from lokifi_tui.widgets.safe import safe
 
 
@@ -55,7 +56,7 @@ class ConfirmApply(ModalScreen[bool]):
     def action_copy(self) -> None:
         if self.command:
             self.app.copy_to_clipboard(self.command)
-            self.notify("Command copied to the clipboard (OSC 52).", timeout=3)
+            host(self).say("Command copied to the clipboard (OSC 52).", timeout=3)
 
 
 SNOOZE_CHOICES: tuple[tuple[str, str, dt.timedelta], ...] = (
@@ -161,11 +162,11 @@ class EditSolution(ModalScreen[str | None]):
     def action_save(self) -> None:
         text = self.query_one(TextArea).text.strip()
         if not text:
-            self.notify("A solution cannot be empty.", severity="warning")
+            host(self).say("A solution cannot be empty.", severity="warning")
             return
         # unchanged (the current solution, or the playbook it started from): no new version
         if text in (self.solution.strip(), self.start.strip()):
-            self.app.notify("Unchanged: no new version saved.", timeout=3)
+            host(self).say("Unchanged: no new version saved.", timeout=3)
             self.dismiss(None)
             return
         self.dismiss(text)

@@ -619,3 +619,26 @@ async def test_m_on_a_recurring_prediction_mutes_its_pattern(seeded):
         await mute_for(pilot, "3", "7d")
         await until(pilot, lambda: row.key not in dash.box("predictions").table.row_keys, "the muted row gone")
         assert seeded.query("SELECT count(*) FROM pattern_mutes").item() == 1
+
+
+def toasts(app) -> list[str]:
+    """The toasts on the screen on top, oldest first, as they read."""
+    return [str(t.render()) for t in app.screen.query("Toast")]
+
+
+@pytest.mark.parametrize(("size", "at_once"), [((80, 24), 1), ((120, 40), 3)])
+async def test_toasts_leave_the_details_readable(seeded, size, at_once):
+    """At 80x24 three quick outcomes stacked three toasts over the right half of a pattern's details; a
+    small terminal shows the newest alone, a large one at most three."""
+    app = make_app(seeded)
+    async with app.run_test(size=size, notifications=True) as pilot:
+        screen = await open_pattern(pilot, H_HOSTILE)
+        for key, start in [("y", "Fix worked"), ("u", "Undone"), ("n", "Fix failed"), ("u", "Undone")]:
+            await pilot.press(key)
+            await until(pilot, lambda s=start: said(app, s)() and screen.detail is not None, f"{key} done")
+            await wait_until(pilot, lambda s=start: toasts(app) and s in toasts(app)[-1], what="its toast")
+            await pilot.pause()
+            assert len(toasts(app)) <= at_once, toasts(app)  # at once: none of them has timed out yet
+        assert len(toasts(app)) == at_once
+        rows = sum(t.region.height + 1 for t in app.screen.query("Toast"))  # and the margin above each
+        assert rows <= (4 if at_once == 1 else 12)
