@@ -192,6 +192,13 @@ def keymap_from_config(raw: Mapping[str, object] | None) -> tuple[dict[str, str]
     return keymap, problems
 
 
+def _does(name: str) -> str:
+    """An action as the help screen describes it, and where when that is a details screen: ``Quit Lokifi``,
+    ``Back to the dashboard (first stops an analysis running here) on a details screen``."""
+    spec = BY_NAME[name]
+    return spec.help + (" on a details screen" if spec.scope == "detail" else "")
+
+
 def _pane_of(name: str) -> str | None:
     action = BY_NAME[name].action_name
     return next((pane for pane, actions in PANE_ACTIONS.items() if action in actions), None)
@@ -247,8 +254,10 @@ def keymap_clashes(keymap: Mapping[str, str]) -> list[tuple[str, str]]:
         if not moved:
             continue
         if _clash(key, names):
-            others = ", ".join(n for n in names if n != moved[0])
-            problems.append((moved[0], f"[keymap] {moved[0]!r}: key {key!r} is also bound to {others}"))
+            # what the key already does, as the help (?) says it: not the actions' internal names
+            others = " and ".join(f'"{_does(n)}"' for n in names if n != moved[0])
+            label = key_label(key, None)
+            problems.append((moved[0], f"[keymap] {moved[0]!r}: key {label!r} already does {others}"))
         if key in RESERVED_KEYS and key not in key_names(BY_NAME[moved[0]].keys):
             problems.append((moved[0], f"[keymap] {moved[0]!r}: key {key!r} is reserved for {RESERVED_KEYS[key]}"))
     return problems

@@ -50,9 +50,15 @@ def test_the_help_lists_m_with_the_pane_in_use():
 
 def test_keymap_clashes_are_reported_but_keys_of_different_panes_may_share():
     _, problems = keymap_from_config({"apply": "d"})
-    assert problems and "'d'" in problems[0] and "dismiss" in problems[0]
+    assert problems and "'d'" in problems[0] and '"Dismiss the selected recommendation"' in problems[0]
     _, problems = keymap_from_config({"dismiss": "j"})
-    assert problems and "down" in problems[0]
+    assert problems and '"Next row"' in problems[0]
+    # named as the help names them, never by internal ids (it said 'also bound to quit, detail.back')
+    _, problems = keymap_from_config({"help": "q"})
+    assert problems == [
+        "[keymap] 'help': key 'q' already does \"Quit Lokifi\" and \"Back to the dashboard (first stops an "
+        'analysis running here) on a details screen"; it keeps its default keys'
+    ]
     _, problems = keymap_from_config({"refresh": "ctrl+p"})
     assert problems and "command palette" in problems[0]
     # dismiss works in the recommendations pane, fix_failed in the patterns pane: only one is live
@@ -61,7 +67,7 @@ def test_keymap_clashes_are_reported_but_keys_of_different_panes_may_share():
     assert keymap_from_config({"dismiss": "x", "fix_failed": "d"})[1] == []
     # a character is the same key as its name
     _, problems = keymap_from_config({"apply": "/"})
-    assert problems and "filter" in problems[0]
+    assert problems and "Filter the rows" in problems[0] and "'/'" in problems[0]
 
 
 def test_config_check_reports_a_keymap_clash_with_its_line(tmp_path):
@@ -71,7 +77,7 @@ def test_config_check_reports_a_keymap_clash_with_its_line(tmp_path):
     assert r.exit_code == 3, r.output
     issues = json.loads(r.output)["issues"]
     clash = [i for i in issues if i["key"] == "keymap.apply"]
-    assert clash and "dismiss" in clash[0]["message"] and clash[0]["line"] == 5
+    assert clash and "Dismiss the selected recommendation" in clash[0]["message"] and clash[0]["line"] == 5
 
 
 def test_a_clashing_or_reserved_key_is_not_applied_and_its_action_keeps_its_default():
