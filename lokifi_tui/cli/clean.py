@@ -13,7 +13,8 @@ from lokifi_tui.cli.output import USAGE, console, err_console, fail, inert, prin
 
 @click.group("clean")
 def clean() -> None:
-    """Cleanups Lokifi owns, only inside the configured directories; each asks first."""
+    """Cleanups Lokifi owns, only inside the configured directories; each asks first: logs (compress and
+    truncate large log files), temp (old temporary files)."""
 
 
 def _run_clean(ctx: click.Context, kind: str, dry_run: bool, yes: bool, as_json: bool) -> None:

@@ -21,7 +21,7 @@ def _confirm(question: str) -> None:
 
 @click.group()
 def db() -> None:
-    """The database: info, prune (retention), vacuum."""
+    """The database: info, prune (retention), vacuum, flush-spool (write what was spooled while it was busy)."""
 
 
 @db.command()

@@ -55,7 +55,8 @@ def _bad_input_on_error(fn, *args, **kwargs):
 
 @click.group("patterns")
 def patterns() -> None:
-    """Error patterns: group lines into templates, scan log files, list learned patterns, mute one."""
+    """Error patterns: group lines into templates, scan log files, list the learned ones, show one, mute
+    and unmute one."""
 
 
 patterns.add_command(patterns_mute)

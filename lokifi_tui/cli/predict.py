@@ -28,7 +28,7 @@ SEVERITY_STYLE = {"HIGH": "bold red", "MEDIUM": "yellow", "LOW": "cyan"}
 
 @click.group("anomalies")
 def anomalies() -> None:
-    """Streaming anomaly detection (the detector the predictions use)."""
+    """Streaming anomaly detection (the detector the predictions use): detect."""
 
 
 @anomalies.command("detect")

@@ -351,7 +351,7 @@ def ai_preview(ctx: click.Context, pattern: str, as_json: bool) -> None:
 # --- cache ----------------------------------------------------------------------------------------
 @click.group("cache")
 def ai_cache() -> None:
-    """The AI answer cache: stats and cleaning."""
+    """The AI answer cache: stats, clean."""
 
 
 @ai_cache.command("stats")

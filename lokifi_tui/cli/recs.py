@@ -116,7 +116,8 @@ def ai_recommendations(ctx: click.Context, as_json: bool, no_refresh: bool, host
 
 @click.group("recs")
 def recs() -> None:
-    """Triage recommendations: list, apply, dismiss, snooze, undo, learning."""
+    """Triage recommendations: list, apply, dismiss, snooze, undo, history (one's changes), learning
+    (what dismissals taught) and reset-learning."""
 
 
 @recs.command("list")

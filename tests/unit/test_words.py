@@ -40,6 +40,19 @@ def test_help_speaks_of_the_product(path):
     assert not found, f"`lokifi {' '.join(path)} --help` says {found}:\n{r.output}"
 
 
+GROUPS = [(p, c) for p, c in _commands(cli, click.Context(cli)) if isinstance(c, click.Group)]
+
+
+@pytest.mark.parametrize(("path", "group"), GROUPS, ids=lambda p: " ".join(p) if isinstance(p, tuple) else "")
+def test_a_group_s_help_names_every_one_of_its_commands(path, group):
+    """`lokifi db --help` said 'The database: info, prune (retention), vacuum.' and left out flush-spool:
+    the sentence a group opens with names each of its commands."""
+    first = " ".join((group.help or "").split("\n\n")[0].split())
+    names = group.list_commands(click.Context(group))
+    missing = [n for n in names if not re.search(rf"(?<![\w-]){re.escape(n)}(?![\w-])", first)]
+    assert not missing, f"`lokifi {' '.join(path)} --help` opens with {first!r}, which leaves out {missing}"
+
+
 # `lokifi x y` inside backticks or after "run"/"with" in code and docs the user reads
 SUGGESTION = re.compile(r"`lokifi((?: [a-z][a-z\-]*)+)")
 
