@@ -12,6 +12,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from analytics.recommend.history_words import event_sentence
 from analytics.recommend.snooze_rule import SHOWN_AS_OPEN_SQL
 
 
@@ -33,7 +34,7 @@ class RecommendationRow:
 class RecommendationDetail:
     rec: RecommendationRow
     evidence: str
-    history: tuple[tuple[dt.datetime | None, str, str], ...]  # when, action, note
+    history: tuple[tuple[dt.datetime | None, str], ...]  # when, what happened (a sentence: history_words)
     snoozed_until: dt.datetime | None
 
 
@@ -93,13 +94,13 @@ def recommendation_detail(con: Any, rec_id: int) -> RecommendationDetail | None:
     if found is None:
         return None
     history = con.execute(
-        "SELECT event_at, coalesce(action, ''), coalesce(note, '') FROM recommendation_events WHERE rec_id = ? "
-        "ORDER BY event_at, id",
+        "SELECT event_at, coalesce(action, ''), note, to_status, source FROM recommendation_events "
+        "WHERE rec_id = ? ORDER BY event_at, id",
         [rec_id],
     ).fetchall()
     return RecommendationDetail(
         rec=_row(found[:-2], found[7]),
         evidence=found[-2],
-        history=tuple((h[0], h[1], h[2]) for h in history),
+        history=tuple((h[0], event_sentence(*h[1:])) for h in history),
         snoozed_until=found[-1],
     )

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import datetime as dt
 
+from analytics.recommend.scoring import PRIORITY_NAMES
 from lokifi_tui.cli.output import console, inert, print_json, wrapped
 
 ICONS = {"security": "🔒", "dependencies": "📦", "performance": "⚡", "maintenance": "🧹", "system": "💻"}
-PRIORITY = {1: ("HIGH", "bold red"), 2: ("MEDIUM", "yellow"), 3: ("LOW", "cyan")}
+#: the words are the recommendation engine's (the dashboard shows the same); the colours, the terminal's
+PRIORITY = {p: (name, ("bold red", "yellow", "cyan")[p - 1]) for p, name in PRIORITY_NAMES.items()}
 
 
 def rec_json(r, now: dt.datetime) -> dict:

@@ -216,13 +216,12 @@ def recs_history(ctx: click.Context, rec_id: int, as_json: bool) -> None:
     if as_json:
         print_json({"recommendation": rec_json(r, engine.utcnow()), "events": events})
         return
+    from analytics.recommend.history_words import event_sentence
+
     console.print(f"[bold]#{r.id} {inert(r.title)}[/] — {r.status}")
     for e in events:
-        note = f" — {inert(e['note'])}" if e.get("note") else ""
-        console.print(
-            f"  {e['event_at']:%Y-%m-%d %H:%M:%S}  {e['action']:<9} {e.get('from_status') or '':>9} → "
-            f"{e.get('to_status') or ''}{note}"
-        )
+        said = event_sentence(e["action"], e.get("note"), e.get("to_status"), e.get("source"))
+        console.print(fit(f"  {e['event_at']:%Y-%m-%d %H:%M:%S}  {inert(said)}"))
 
 
 @recs.command("learning")

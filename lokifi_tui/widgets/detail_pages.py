@@ -24,6 +24,7 @@ from lokifi_tui.widgets.render import (
     confidence_bar,
     history_and_forecast,
     number,
+    priority,
     spark,
 )
 from lokifi_tui.widgets.safe import clean, safe
@@ -227,6 +228,17 @@ def _amount(v: float, unit: str) -> str:
     return humanize.number(round(v, 2) if abs(v) < 100 else round(v), unit)
 
 
+def _reading(v: float, t: float, unit: str, below: bool, excess: Any) -> str:
+    """The reading against its limit, plainly: ``1,153 ms, over the limit of 1,000 ms by 15 %.``; a count
+    whose limit is none, ``4 secrets found, where there should be none.`` (it read 'above the threshold of
+    0 secrets')."""
+    if t == 0 and not below:  # a count of things (secrets, vulnerable packages): one of them is singular
+        return f"{_amount(v, unit[:-1] if v == 1 and unit.endswith('s') else unit)} found, where there should be none."
+    by = f" by {excess * 100:.0f} %" if isinstance(excess, (int, float)) and excess > 0 and t > 0 else ""
+    limit = f"under the minimum of {_amount(t, unit)}" if below else f"over the limit of {_amount(t, unit)}"
+    return f"{_amount(v, unit)}, {limit}{by}."
+
+
 def _rec_evidence(ev: dict[str, Any]) -> list[Any]:
     """A recommendation's stored evidence for people: what was measured (a small table), the reading
     against its threshold in a sentence, and why it ranks where it does (the terms of its impact)."""
@@ -239,14 +251,7 @@ def _rec_evidence(ev: dict[str, Any]) -> list[Any]:
     if isinstance(t, (int, float)) and not isinstance(t, bool):
         limit = _amount(float(t), unit)
         if isinstance(v, (int, float)) and not isinstance(v, bool):
-            side = "below" if ev.get("direction") == "below" else "above"
-            excess = ev.get("excess")
-            past = (
-                f", {excess * 100:.0f} % past it"
-                if isinstance(excess, (int, float)) and excess > 0 and float(t) > 0
-                else ""
-            )
-            out.append(Text(f"{_amount(float(v), unit)}: {side} the threshold of {limit}{past}."))
+            out.append(Text(_reading(float(v), float(t), unit, ev.get("direction") == "below", ev.get("excess"))))
         else:
             out.append(Text(f"Never measured; the threshold is {limit} (ranked as overdue)."))
     why = []
@@ -288,7 +293,7 @@ def render_recommendation(d: Any, now: dt.datetime) -> Group:
         _kv(
             [
                 ("Title", r.title),
-                ("Priority", Text(f"{r.priority}", style={1: "bold red", 2: "yellow"}.get(r.priority, ""))),
+                ("Priority", priority(r.priority, short=False)),
                 ("Impact", "—" if r.impact is None else f"{r.impact:.1f} / 10"),
                 ("Category", r.category),
                 ("Status", r.status + (f" until {_when(d.snoozed_until)}" if d.snoozed_until else "")),
@@ -304,8 +309,8 @@ def render_recommendation(d: Any, now: dt.datetime) -> Group:
         _section("History"),
     ]
     if d.history:
-        for when, action, note in d.history:
-            parts.append(Text.assemble((f"{_when(when)} ", "dim"), (clean(action) + " ", "bold"), clean(note)))
+        for when, what in d.history:
+            parts.append(Text.assemble((f"{_when(when)} ", "dim"), clean(what)))
     else:
         parts.append(Text("(no events)", style="dim"))
     return Group(*parts)

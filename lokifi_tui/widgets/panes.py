@@ -26,6 +26,7 @@ from lokifi_tui.widgets.render import (
     confidence_bar,
     history_and_forecast,
     number,
+    priority,
     severity,
     short_name,
 )
@@ -50,7 +51,7 @@ COLUMNS: dict[str, list[tuple[str, str, int | None]]] = {
         ("trend", "", 2),
     ],
     "recommendations": [
-        ("prio", "P", 2),
+        ("prio", "Prio", 4),
         ("impact", "Imp", 4),
         ("title", "Title", None),
         ("age", "Age", 4),
@@ -97,9 +98,8 @@ def forecast_cells(row: Any, now: dt.datetime, width: int = 20) -> Cells:
 
 
 def recommendation_cells(row: Any, now: dt.datetime, width: int = 20) -> Cells:
-    prio_style = {1: "bold red", 2: "yellow"}.get(row.priority, "dim")
     return (
-        Text(f"{row.priority}", style=prio_style),
+        priority(row.priority),
         Text("—" if row.impact is None else f"{row.impact:.1f}"),
         safe(row.title),
         # a row stamped ahead of this clock (another host's, a frozen demo clock) is new, not "in 4m"

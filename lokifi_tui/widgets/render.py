@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from rich.text import Text
 
 from analytics.forecast.sparklines import one_scale
+from analytics.recommend.scoring import PRIORITY_NAMES
 from lokifi_tui.widgets.safe import clean
 
 BLOCKS = "▁▂▃▄▅▆▇█"
@@ -165,6 +166,13 @@ def short_name(name: str) -> str:
 def severity(level: str) -> Text:
     level = (level or "INFO").upper()
     return Text(clean(SEVERITY_SHORT.get(level, level[:4])), style=SEVERITY_STYLE.get(level, ""))
+
+
+def priority(level: int | None, *, short: bool = True) -> Text:
+    """A recommendation's priority in the CLI's words (``HIGH``, ``MEDIUM``, ``LOW``; ``MED`` in a narrow
+    column, as a prediction's severity), never its number."""
+    name = PRIORITY_NAMES.get(level or 3, "LOW")
+    return severity(name) if short else Text(name, style=SEVERITY_STYLE.get(name, ""))
 
 
 def percent(value: float | None, digits: int = 0) -> str:

@@ -93,6 +93,13 @@ async def test_a_applies_after_confirmation_and_u_undoes(seeded):
         events = seeded.query("SELECT action, source FROM recommendation_events WHERE rec_id = 1 ORDER BY id")
         assert events["action"].to_list() == ["applied", "undone"]
         assert set(events["source"].to_list()) == {"tui"}
+        # its details tell the history in sentences, as `lokifi recs history` does
+        await pilot.press("g", "enter")
+        await until(pilot, lambda: detail_shown(app, "recommendation"), "the recommendation's details")
+        text = screen_text(app)
+        assert "Marked applied in the dashboard." in text
+        assert "The apply was undone in the dashboard: open again." in text and "undid" not in text
+        assert "HIGH" in text.split("Priority", 1)[1].splitlines()[0]  # the CLI's word, not 1
 
 
 async def test_d_dismisses_and_the_cursor_stays_on_the_next_row(seeded):

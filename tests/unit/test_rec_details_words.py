@@ -60,7 +60,7 @@ def test_a_reading_is_a_sentence_with_its_unit_and_the_rank_is_explained():
     )
     text = _text(f, {"dismissed": 2, "applied": 1})
     assert "Mean     1,153 ms" in text
-    assert "1,153 ms: above the threshold of 1,000 ms, 15 % past it." in text
+    assert "1,153 ms, over the limit of 1,000 ms by 15 %." in text
     assert "severity 0.7 of 1" in text and "1 component (worker)" in text
     assert "dismissed 2 and applied 1 time on this host, impact ×" in text
     assert "1152.98" not in text
@@ -81,4 +81,25 @@ def test_a_fraction_reads_as_a_percentage():
         unit="fraction",
         components=("redis",),
     )
-    assert "43.9%: below the threshold of 50%, 12 % past it." in _text(f)
+    assert "43.9%, under the minimum of 50% by 12 %." in _text(f)
+
+
+def test_a_count_that_should_be_none_says_so():
+    """It read '4 secrets: above the threshold of 0 secrets.'"""
+    f = Finding(
+        rule="security.secret",
+        subject="src/settings.py",
+        category="security",
+        title="Secret committed in src/settings.py",
+        description="detect-secrets found 4 potential secrets.",
+        action="rotate",
+        severity=0.9,
+        value=4,
+        threshold=0,
+        unit="secrets",
+        components=("src",),
+    )
+    text = _text(f)
+    assert "4 secrets found, where there should be none." in text and "threshold" not in text
+    one = Finding(**{**f.__dict__, "value": 1})
+    assert "1 secret found, where there should be none." in _text(one)

@@ -138,6 +138,17 @@ def test_planted_conditions_found_ordered_and_triaged_across_restarts(env):
     assert [r["rule"] for r in back] == ["maintenance.large_logs"]
     hist = j(e, "recs", "history", str(logs["id"]), "--json")["events"]
     assert [h["action"] for h in hist] == ["created", "dismissed", "reopened"]
+    # the human history is sentences ('undone undid applied' read as a code)
+    lokifi(e, "recs", "apply", str(logs["id"]))
+    lokifi(e, "recs", "undo", str(logs["id"]))
+    said = [ln.split("  ", 2)[-1] for ln in lokifi(e, "recs", "history", str(logs["id"])).stdout.splitlines()[1:]]
+    assert said[1:] == [
+        "Dismissed from the command line.",
+        f"Open again: materially worse since it was dismissed: measure {hist[-1]['note'].split('measure ')[1]}.",
+        "Marked applied from the command line.",
+        "The apply was undone from the command line: open again.",
+    ]
+    assert said[0].startswith("Created: ") and "undid" not in " ".join(said)
 
     # learning is visible and resettable
     learned = j(e, "recs", "learning", "--json")["rules"]
