@@ -253,7 +253,7 @@ def _rec_evidence(ev: dict[str, Any]) -> list[Any]:
         if isinstance(v, (int, float)) and not isinstance(v, bool):
             out.append(Text(_reading(float(v), float(t), unit, ev.get("direction") == "below", ev.get("excess"))))
         else:
-            out.append(Text(f"Never measured; the threshold is {limit} (ranked as overdue)."))
+            out.append(Text(f"Never measured; the limit is {limit} (ranked as overdue)."))
     why = []
     sev = ev.get("severity")
     if isinstance(sev, (int, float)):

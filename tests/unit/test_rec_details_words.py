@@ -37,7 +37,7 @@ def test_a_scan_that_never_ran_shows_no_made_up_reading():
     (f,) = scan_age_rule(None, NOW, 7).findings
     assert json.loads(_evidence(f, score(f), None))["value"] is None
     text = _text(f)
-    assert "Never measured; the threshold is 7 days" in text
+    assert "Never measured; the limit is 7 days" in text
     assert "14" not in text
     for internal in ("Excess", "Overshoot", "Breadth", "Direction", "Factor"):
         assert internal not in text
