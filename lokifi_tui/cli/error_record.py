@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import shlex
-
 import click
 
 from lokifi_tui.cli.options import json_option
@@ -24,7 +22,7 @@ def error_record(ctx: click.Context, message: str, component: str, host: str | N
     """Record an error MESSAGE seen in COMPONENT and learn its pattern."""
     from analytics.patterns.learning import record_error
     from lokifi_tui.cli.context import get_store
-    from lokifi_tui.cli.output import BAD_INPUT, console, fail, inert, print_json
+    from lokifi_tui.cli.output import BAD_INPUT, console, fail, inert, print_json, shell_word
 
     if not message.strip():
         fail("the error message is empty; pass the text of the error in quotes", BAD_INPUT)
@@ -49,4 +47,4 @@ def error_record(ctx: click.Context, message: str, component: str, host: str | N
         f"seen {p['occurrence_count']:,}x"
     )
     console.print(f"  template: {inert(p['template'], 300)}")
-    console.print(f"  suggest a fix: lokifi fix suggest {inert(shlex.quote(message))}")
+    console.print(f"  suggest a fix: lokifi fix suggest {inert(shell_word(message))}")

@@ -94,6 +94,24 @@ def inert(text: Any, limit: int | None = None) -> str:
     return _escape_markup(visible(s))
 
 
+def shell_word(text: str) -> str:
+    """``text`` quoted as one shell word that a person can copy into bash or zsh and get ``text`` back: a
+    plain word as it is, ``'...'`` around one with spaces or quotes, and ``$'...'`` with ``\\x1b``-style
+    escapes around one with control characters (``'...'`` would pass the escapes' backslashes on: the
+    command would act on other text than the message)."""
+    import shlex
+
+    if not UNSEEN.search(text):
+        return shlex.quote(text)
+
+    def escaped(m: re.Match) -> str:  # bash's \xHH is one byte: above ASCII, the character's \u escape
+        cp = ord(m.group())
+        return f"\\x{cp:02x}" if cp < 0x80 else f"\\u{cp:04x}" if cp < 0x10000 else f"\\U{cp:08x}"
+
+    body = UNSEEN.sub(escaped, text.replace("\\", "\\\\").replace("'", "\\'"))
+    return f"$'{body}'"
+
+
 def plain(text: Any, limit: int | None = None) -> str:
     """Like :func:`inert` for output that does not go through Rich markup (JSON is left as data)."""
     s = "" if text is None else str(text)

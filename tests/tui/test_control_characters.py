@@ -6,16 +6,17 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 import subprocess
 import sys
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given, settings, strategies as st
 from rich.text import Text
 from tui_support import screen_text, wait_until
 
 from lokifi_tui.app import LokifiApp
-from lokifi_tui.cli.output import inert, plain
+from lokifi_tui.cli.output import inert, plain, shell_word
 from lokifi_tui.widgets.safe import clean
 
 MESSAGE = "worker crashed \x1b]0;pwned\x07 after the deploy"
@@ -38,6 +39,16 @@ def test_every_control_character_is_its_escape(ch):
     assert re.fullmatch(r"a\\(x[0-9a-f]{2}|u[0-9a-f]{4})b", shown), shown
 
 
+@settings(max_examples=60, deadline=None)
+@given(st.text(alphabet=st.characters(codec="utf-8", exclude_characters="\x00"), max_size=30))
+def test_a_suggested_message_is_one_shell_word_bash_reads_back(text):
+    """`lokifi error record` suggested `lokifi fix suggest '...\\x1b...'`: pasted, the escapes' backslashes
+    went on as text and the fix was looked up for another message. $'...' is read back as written."""
+    word = shell_word(text)
+    run = subprocess.run(["bash", "-c", f"printf %s {word}"], capture_output=True, timeout=10)
+    assert run.stdout.decode("utf-8") == text, word
+
+
 @pytest.mark.anyio
 @pytest.mark.slow
 async def test_a_title_setting_message_reads_the_same_in_patterns_show_and_the_dashboard(tmp_path):
@@ -47,6 +58,12 @@ async def test_a_title_setting_message_reads_the_same_in_patterns_show_and_the_d
     recorded = subprocess.run([*cli, "error", "record", MESSAGE, "-c", "api"], capture_output=True, env=env, text=True)
     assert recorded.returncode == 0, recorded.stderr
     pattern = re.search(r"pattern ([0-9a-f]{12})", recorded.stdout).group(1)
+    # the fix it suggests, pasted into a shell, is for this very pattern
+    suggested = re.search(r"suggest a fix: lokifi (.*)", recorded.stdout).group(1)
+    assert "\\x1b]0;pwned\\x07" in suggested
+    line = " ".join([*map(shlex.quote, cli), suggested])
+    fix = subprocess.run(["bash", "-c", line], capture_output=True, env=env, text=True)
+    assert fix.returncode == 0 and f"Pattern: {pattern}" in fix.stdout and "new pattern" not in fix.stdout, fix.stdout
     shown = subprocess.run([*cli, "patterns", "show", pattern], capture_output=True, env=env, text=True)
     assert shown.returncode == 0, shown.stderr
     assert f"sample: {SHOWN}" in shown.stdout and "\x1b" not in shown.stdout and "\x07" not in shown.stdout
