@@ -86,20 +86,8 @@ def test_a_fraction_reads_as_a_percentage():
 
 def test_a_count_that_should_be_none_says_so():
     """It read '4 secrets: above the threshold of 0 secrets.'"""
-    f = Finding(
-        rule="security.secret",
-        subject="src/settings.py",
-        category="security",
-        title="Secret committed in src/settings.py",
-        description="detect-secrets found 4 potential secrets.",
-        action="rotate",
-        severity=0.9,
-        value=4,
-        threshold=0,
-        unit="secrets",
-        components=("src",),
-    )
-    text = _text(f)
-    assert "4 secrets found, where there should be none." in text and "threshold" not in text
-    one = Finding(**{**f.__dict__, "value": 1})
-    assert "1 secret found, where there should be none." in _text(one)
+    words = dict(category="security", title="Secret in settings.py", description="", action="rotate")
+    for n, said in ((4, "4 secrets found"), (1, "1 secret found")):
+        f = Finding("security.secret", "settings.py", severity=0.9, value=n, threshold=0, unit="secrets", **words)
+        text = _text(f)
+        assert f"{said}, where there should be none." in text and "threshold" not in text
