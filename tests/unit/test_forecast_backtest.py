@@ -120,3 +120,16 @@ def test_the_lines_band_is_calibrated_on_its_own_backtest_like_the_seasonal_one(
         fc = forecast_series(y[:n], h, m, model="linear")
         covered.append(np.mean((y[n:] >= fc.lo) & (y[n:] <= fc.hi)))
     assert 0.68 <= np.mean(covered) <= 0.9
+
+
+@pytest.mark.parametrize("model", ["linear", "seasonal", "auto"])
+def test_a_series_never_below_zero_is_never_forecast_below_zero(model):
+    """CPU % falling toward 0 with noise: the line and the bands drawn from its errors reached -24.8; a
+    series that was never below 0 gets nothing below 0. One that was keeps its negative values."""
+    rng = np.random.default_rng(3)
+    n, h, m = 24 * 21, 24 * 7, 24
+    y = np.clip(40 - 0.075 * np.arange(n) + rng.normal(0, 4, n), 0, None)
+    unbounded = forecast_series(y - 1.0, h, m, model=model)  # the same series, once below 0
+    assert unbounded.lo.min() < -1.0
+    fc = forecast_series(y, h, m, model=model)
+    assert fc.lo.min() >= 0 and fc.mean.min() >= 0 and np.all(fc.lo <= fc.mean) and np.all(fc.mean <= fc.hi)
