@@ -331,6 +331,7 @@ def test_base64_of_user_and_password_is_removed_wherever_it_stands(user, passwor
     import base64
 
     assume(len(user) + len(password) >= 5)  # 8 characters of base64 at least: shorter is not told from words
+    assume(password.strip())  # a password of blanks is none: "0000: " is how words such as aichajog decode
     b = base64.b64encode(f"{user}:{password}".encode()).decode()
     out = redact(template.format(b=b.rstrip("=") if "==" in template else b)).text
     assert b.rstrip("=") not in out and "[REDACTED:" in out

@@ -8,7 +8,7 @@ from __future__ import annotations
 import base64
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, assume, given, settings, strategies as st
 from rca_support import B62, passwords
 
 from analytics.rca.redact import redact
@@ -125,6 +125,7 @@ def test_a_sasl_plain_response_never_survives(user, password, authzid, alone):
     """Whatever the user and the password, base64 of ``[authzid] NUL user NUL password`` is removed, after
     AUTH PLAIN or alone on the line after it (alone, from 8 base64 characters: user and password of 4 or
     more together -- shorter base64 is as often a word)."""
+    assume(password.strip())  # a password of blanks is none (words decode to such)
     token = base64.b64encode(f"{authzid}\0{user}\0{password}".encode()).decode()
     text = "C: a1 AUTHENTICATE PLAIN" + ("\nS: +\nC: " if alone else " ") + token + "\nS: a1 OK"
     out = redact(text).text
