@@ -221,11 +221,6 @@ def piece(name: str, y, horizon: int, season: int) -> np.ndarray | None:
     return None if out is None else out[0]
 
 
-def _window(m: int) -> int:
-    """Rows of history the pieces look at, at most (four weeks)."""
-    return PROFILE_WEEKS * 7 * m
-
-
 def _usable(o: np.ndarray, m: int) -> np.ndarray:
     """For histories of ``o`` rows, how many of the last rows the pieces actually read (whole weeks and
     days of the profiles, the last day): histories with the same value give the same forecasts from
