@@ -11,6 +11,7 @@ import datetime as dt
 import os
 from dataclasses import dataclass, field
 
+from analytics.common.epoch_time import TS_MAX, TS_MIN
 from analytics.common.sizes import human_bytes  # noqa: F401  (re-exported: `lokifi db` prints sizes with it)
 from analytics.config.paths import spool_dir
 from analytics.store.database import Store
@@ -70,14 +71,15 @@ def db_info(store: Store) -> DbInfo:
             if t in existing:
                 counts[t] = int(con.execute(f'SELECT count(*) FROM "{t}"').fetchall()[0][0])
         version = int(con.execute("SELECT coalesce(max(number), 0) FROM schema_migrations").fetchall()[0][0])
-        # rows stored before timestamps were range-checked at ingest (year 0, year 9999) are left out
+        # rows stored before timestamps were range-checked at ingest (year 0, year 9999) are left out: the
+        # years ingest reads (analytics.common.epoch_time)
         # the hourly roll-up reaches furthest back; the raw rows give the newest reading to the second
         lo, hi = con.execute(
             "SELECT min(t), max(t) FROM ("
-            " SELECT unnest([min(hour), max(hour)]) AS t FROM metrics_hourly"
-            " WHERE hour >= TIMESTAMP '1970-01-01' AND hour < TIMESTAMP '2200-01-01'"
-            " UNION ALL SELECT min(ts) FROM metrics WHERE ts >= TIMESTAMP '1970-01-01' AND ts < TIMESTAMP '2200-01-01'"
-            " UNION ALL SELECT max(ts) FROM metrics WHERE ts >= TIMESTAMP '1970-01-01' AND ts < TIMESTAMP '2200-01-01')"
+            " SELECT unnest([min(hour), max(hour)]) AS t FROM metrics_hourly WHERE hour >= $lo AND hour < $hi"
+            " UNION ALL SELECT min(ts) FROM metrics WHERE ts >= $lo AND ts < $hi"
+            " UNION ALL SELECT max(ts) FROM metrics WHERE ts >= $lo AND ts < $hi)",
+            {"lo": TS_MIN, "hi": TS_MAX},
         ).fetchall()[0]
     spool_notes, refused = inspect(spool_dir(store.path))
     size = store.path.stat().st_size if store.path.exists() else 0
