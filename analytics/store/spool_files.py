@@ -30,12 +30,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from analytics.common.clipping import clipped
+
 #: A batch id as the store makes it: nanoseconds (20 digits), the writer's pid, 8 hex digits.
 SID_RE = re.compile(r"\d{20}-\d{1,10}-[0-9a-f]{8}")
 _CLOEXEC = getattr(os, "O_CLOEXEC", 0)
 _DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | _CLOEXEC
 #: Largest manifest read (a real one is a few hundred bytes; a collector flush's checkpoints a few KB).
 MAX_MANIFEST = 16 << 20
+#: Why a manifest was set aside is kept beside it, ``<id>.bad.reason``: one line, this many characters at most.
+REASON = ".reason"
+MAX_REASON = 2000
 
 
 class Unsafe(Exception):
@@ -211,14 +216,25 @@ class SpoolDir:
         except FileNotFoundError:
             pass
 
-    def set_aside(self, name: str) -> str:
-        """Rename a damaged manifest ``x.json`` to ``x.bad`` (kept for a person to look at)."""
+    def set_aside(self, name: str, reason: str) -> str:
+        """Rename a damaged manifest ``x.json`` to ``x.bad`` (kept for a person to look at) and write why
+        beside it, as ``x.bad.reason`` (one line: :func:`inspect` shows it). Returns the new name."""
         bad = name.removesuffix(".json") + ".bad"
         try:
             os.replace(name, bad, src_dir_fd=self.fd, dst_dir_fd=self.fd)
         except FileNotFoundError:
-            pass
+            return bad  # another thread of ours set it aside, and wrote why
+        self.write(bad + REASON, (clipped(" ".join(reason.split()), MAX_REASON) + "\n").encode())
         return bad
+
+    def reason(self, bad: str) -> str | None:
+        """Why the set-aside manifest ``bad`` was set aside (None: a Lokifi that did not write it set it
+        aside, or the file is not one this spool can trust or read as text)."""
+        try:
+            text = self._read(bad + REASON, MAX_REASON * 8).decode("utf-8", "replace")
+        except (OSError, Unsafe, Damaged):
+            return None
+        return " ".join(text.split()) or None
 
 
 def raw_sql_note(path: Path) -> str:
@@ -235,6 +251,20 @@ def count(path: Path) -> int:
         return sum(1 for e in os.scandir(path) if e.name.endswith(".json") and not e.name.startswith("."))
     except OSError:
         return 0
+
+
+def _set_aside_note(path: Path, spool: SpoolDir, name: str) -> str:
+    """What ``lokifi db info`` says of a manifest a drain set aside: why, when the drain wrote it down."""
+    why = spool.reason(name)
+    if why is None:
+        return (
+            f"{path / name}: a spooled batch set aside because it can never be applied (the command that met "
+            "it said why); read it, then delete it and its .parquet if it has one"
+        )
+    return (
+        f"{path / name}: a spooled batch set aside because it can never be applied: {why} (said in "
+        f"{name}{REASON} beside it); read it, then delete it, its {REASON} and its .parquet if it has one"
+    )
 
 
 def inspect(path: Path) -> tuple[list[str], int]:
@@ -262,9 +292,5 @@ def inspect(path: Path) -> tuple[list[str], int]:
             if is_raw_sql(m.writer):
                 found.append(raw_sql_note(path / name))
         refused = len(found)
-        found += [
-            f"{path / name}: a spooled batch set aside because it can never be applied (the command that met it "
-            "said why); read it, then delete it and its .parquet if it has one"
-            for name in spool.set_aside_names()
-        ]
+        found += [_set_aside_note(path, spool, name) for name in spool.set_aside_names()]
     return found, refused

@@ -134,7 +134,7 @@ def _drain_locked(con: duckdb.DuckDBPyConnection, d: Path, problem: Callable[[st
                 problem(f"{exc}; not applied, left in place. {_SPOOL_ADVICE}")
                 continue
             except Damaged as exc:
-                problem(f"{exc}; {_set_aside(spool, name, m)}")
+                problem(f"{exc}; {_set_aside(spool, name, m, str(exc))}")
                 continue
             except UnknownWriter as exc:
                 problem(f"{spool.path / name}: not applied ({exc}); left in place for a Lokifi that knows it")
@@ -144,7 +144,8 @@ def _drain_locked(con: duckdb.DuckDBPyConnection, d: Path, problem: Callable[[st
                 if not _for_good(first):
                     raise  # a transient failure (full disk, I/O) stops the write, the batch kept for later
                 causes.pop(con, None)  # rolled back and handled: not the cause of what follows
-                problem(f"{spool.path / name}: cannot be applied ({_why(first, m)}); {_set_aside(spool, name, m)}")
+                why = _why(first, m)
+                problem(f"{spool.path / name}: cannot be applied ({why}); {_set_aside(spool, name, m, why)}")
                 continue
             spool.remove(name)
             if m.data:
@@ -173,9 +174,10 @@ def _why(first: BaseException, m: Manifest | None) -> str:
     return f"writer {m.writer!r}: {said}" if m is not None else said
 
 
-def _set_aside(spool: SpoolDir, name: str, m: Manifest | None) -> str:
-    """Set the manifest ``name`` aside (:meth:`SpoolDir.set_aside`) and say where it went."""
-    said = f"set aside as {spool.path / spool.set_aside(name)}"
+def _set_aside(spool: SpoolDir, name: str, m: Manifest | None, why: str) -> str:
+    """Set the manifest ``name`` aside with ``why`` written beside it (:meth:`SpoolDir.set_aside`) and say
+    where it went."""
+    said = f"set aside as {spool.path / spool.set_aside(name, why)}"
     if m is not None and m.data is not None:
         said += f", its data left beside it as {spool.path / m.data}"
     return said

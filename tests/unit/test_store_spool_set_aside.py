@@ -113,6 +113,13 @@ def test_a_batch_its_writer_cannot_take_is_set_aside_and_the_write_goes_on(seede
     assert seeded.spooled() == 0
     [said] = seeded.problems
     assert said.startswith(f"{m}: cannot be applied ({why}") and f"); set aside as {bad}" in said
+    # why is kept beside it, in the words the line said, for whoever looks later
+    reason = Path(f"{bad}.reason").read_text()
+    assert reason.startswith(why) and reason.endswith("\n") and reason.count("\n") == 1
+    assert (
+        said.startswith(f"{m}: cannot be applied ({reason.rstrip()}); ")
+        and os.stat(f"{bad}.reason").st_mode & 0o077 == 0
+    )
     if data is not None:
         assert said.endswith(f", its data left beside it as {m.with_suffix('.parquet')}")
         assert m.with_suffix(".parquet").exists()
@@ -146,6 +153,9 @@ def test_a_manifest_nested_deeper_than_python_reads_is_set_aside(seeded):
     assert seeded.problems == [
         f"{m}: not a readable manifest (cut short or not JSON); set aside as {m.with_suffix('.bad')}"
     ]
+    assert (
+        Path(f"{m.with_suffix('.bad')}.reason").read_text() == f"{m}: not a readable manifest (cut short or not JSON)\n"
+    )
 
 
 def test_a_command_that_meets_it_says_so_once_on_stderr_and_does_its_own_write(seeded):
@@ -173,10 +183,38 @@ def test_db_info_lists_a_set_aside_batch_apart_from_those_waiting(seeded):
     r = CliRunner().invoke(cli, ["--db", str(seeded.path), "db", "info", "--json"])
     info = json.loads(r.output)
     assert info["spooled_batches"] == 0 and info["refused_batches"] == 0
+    bad = m.with_suffix(".bad")
     assert info["warnings"] == [
-        f"{m.with_suffix('.bad')}: a spooled batch set aside because it can never be applied (the command that "
-        "met it said why); read it, then delete it and its .parquet if it has one"
+        f"{bad}: a spooled batch set aside because it can never be applied: writer 'forecasts': KeyError: 'host' "
+        f"(said in {bad.name}.reason beside it); read it, then delete it, its .reason and its .parquet if it has one"
     ]
+    # days later, in another process: the reason is still there to read, on the line that names the batch
+    shown = subprocess.run(
+        [sys.executable, "-m", "lokifi_tui.cli.entry", "--db", str(seeded.path), "db", "info"],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "COLUMNS": "400"},
+    ).stdout
+    assert f"{bad}: a spooled batch set aside because it can never be applied: writer 'forecasts': KeyError:" in shown
+
+
+def test_a_batch_set_aside_by_an_older_lokifi_is_listed_without_a_reason(seeded):
+    """A ``.bad`` with no ``.reason`` beside it (an older Lokifi set it aside, or a person removed the
+    reason): listed as before, pointing to the line its command said."""
+    from analytics.store.spool_files import inspect
+
+    _plant(seeded.path, "forecasts", {"runs": [{}], "predictions": []})
+    seeded.flush_spool()
+    bad = _spool(seeded.path) / f"{SID}.bad"
+    Path(f"{bad}.reason").unlink()
+    assert inspect(_spool(seeded.path)) == (
+        [
+            f"{bad}: a spooled batch set aside because it can never be applied (the command that met it said "
+            "why); read it, then delete it and its .parquet if it has one"
+        ],
+        0,
+    )
 
 
 def _keywords(writer: str) -> list[str]:
@@ -229,6 +267,7 @@ def test_whatever_a_spooled_batch_holds_the_write_that_meets_it_goes_on(seeded, 
         assert seeded.problems[0].startswith(f"{m}: cannot be applied (")
         event(f"{writer}: set aside")
         m.with_suffix(".bad").unlink()
+        Path(f"{m.with_suffix('.bad')}.reason").unlink()  # written beside it
     else:
         assert not seeded.problems
         event(f"{writer}: applied")
