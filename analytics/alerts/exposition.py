@@ -133,15 +133,15 @@ class StoreCollector:
 
 
 def serve(store: Any, listen: str, config: Any = None) -> Any:
-    """Serve ``/metrics`` on ``HOST:PORT`` in a background thread; returns the server (``shutdown()``).
-    Free-text labels are redacted as ``config``'s ``[ai]`` settings say (None: their defaults)."""
-    from prometheus_client import start_http_server
+    """Serve ``/metrics`` on ``HOST:PORT`` in a background thread (:mod:`.metrics_http`: GET and HEAD,
+    404 elsewhere); returns the server (``shutdown()``). Free-text labels are redacted as ``config``'s
+    ``[ai]`` settings say (None: their defaults)."""
+    from analytics.alerts.metrics_http import start
 
     host, _, port = listen.rpartition(":")
     registry = CollectorRegistry(auto_describe=False)
     registry.register(StoreCollector(store, redactor=Redactor.for_config(config)))
-    server, _thread = start_http_server(int(port), addr=host.strip("[]") or "127.0.0.1", registry=registry)
-    return server
+    return start(registry, host.strip("[]") or "127.0.0.1", int(port))
 
 
 def parse_listen(text: str) -> str:
