@@ -1,10 +1,11 @@
 """Lokifi's own numbers in the Prometheus text format, for Prometheus to scrape and Grafana to chart.
 
-:func:`serve` starts a ``/metrics`` endpoint (``prometheus_client``) whose values are read from the store
+:func:`serve` starts a ``/metrics`` endpoint (:mod:`.metrics_http`) whose values are read from the store
 at each scrape, in one short read: live predictions by type, component, host and severity; the latest
-forecast of each component and metric with its 80 % interval; pattern occurrences and confidence (the
-most frequent 200); the recommendation queue by priority; prediction accuracy from scored outcomes; and
-the collector's health (rows written, last write). Nothing is computed for the scrape that is not stored.
+forecast of each component and metric with its 80 % interval, labelled with the host whose series it is
+of (no host for a series of several hosts together); pattern occurrences and confidence (the most
+frequent 200); the recommendation queue by priority; prediction accuracy from scored outcomes; and the
+collector's health (rows written, last write). Nothing is computed for the scrape that is not stored.
 Label values that can carry a log source's text (component, host, metric) are redacted first, as the
 alerts' are (:mod:`.labels`, with the ``[ai]`` settings); rows that redaction makes alike are one sample
 (live predictions added up, the first forecast kept), never two samples of one series, which Prometheus
@@ -20,18 +21,39 @@ from typing import Any
 from prometheus_client.core import CollectorRegistry, CounterMetricFamily, GaugeMetricFamily
 
 from analytics.alerts.labels import FreeText, pattern_id
+from analytics.forecast.components import HISTORY_DAYS
+from analytics.forecast.linear import WINDOW_DAYS
 from analytics.patterns.mutes import NOT_MUTED
 from analytics.rca.redact import Redactor
 
 TOP_PATTERNS = 200
+#: the days of hourly means a forecast reads, up to its last complete hour (analytics.forecast.components)
+FORECAST_READS_DAYS = int(max(HISTORY_DAYS, WINDOW_DAYS))
+#: The latest forecast of each host, component and metric, with the host its series is of: a forecast of
+#: one host's series is stored under that host; one of a component's series over all hosts together under
+#: '' -- that is the host whose hourly rows it read when they are one host's (a single machine, or a
+#: component only one host has), and stays '' when they are several hosts' together. A host's own forecast
+#: comes first, so it is the one shown where both name the same host.
+_FORECASTS = (
+    "WITH latest AS (SELECT r.* FROM forecast_runs r JOIN (SELECT host, component, metric, max(made_at) AS m "
+    "FROM forecast_runs GROUP BY ALL) l ON r.host = l.host AND r.component = l.component AND r.metric = l.metric "
+    "AND r.made_at = l.m WHERE r.forecast_value IS NOT NULL), "
+    "one_host AS (SELECT l.component, l.metric, min(h.host) AS host FROM latest l JOIN metrics_hourly h "
+    "ON l.host = '' AND h.component = l.component AND h.metric = l.metric "
+    "AND h.hour <= coalesce(l.last_hour, l.made_at) AND h.hour > coalesce(l.last_hour, l.made_at) - to_days(?) "
+    "GROUP BY ALL HAVING count(DISTINCT h.host) = 1) "
+    "SELECT r.component, r.metric, CASE WHEN r.host <> '' THEN r.host ELSE coalesce(o.host, '') END, "
+    "r.horizon_days, r.forecast_value, r.lo, r.hi, r.current_value FROM latest r LEFT JOIN one_host o "
+    "ON r.host = '' AND o.component = r.component AND o.metric = r.metric "
+    "ORDER BY r.host = '', r.component, r.metric, r.horizon_days"
+)
 
 
 class StoreCollector:
     """A prometheus_client collector over a Lokifi store."""
 
-    def __init__(self, store: Any, host: str = "", redactor: Redactor | None = None) -> None:
+    def __init__(self, store: Any, redactor: Redactor | None = None) -> None:
         self.store = store
-        self.host = host
         self.redactor = redactor
 
     def collect(self) -> Iterator[Any]:
@@ -44,12 +66,7 @@ class StoreCollector:
                 "GROUP BY ALL",
                 [now, now, now],
             ).fetchall()
-            fc = con.execute(
-                "SELECT r.component, r.metric, r.host, r.horizon_days, r.forecast_value, r.lo, r.hi, r.current_value "
-                "FROM forecast_runs r JOIN (SELECT host, component, metric, max(made_at) AS m FROM forecast_runs "
-                "GROUP BY ALL) l ON r.host = l.host AND r.component = l.component AND r.metric = l.metric "
-                "AND r.made_at = l.m WHERE r.forecast_value IS NOT NULL"
-            ).fetchall()
+            fc = con.execute(_FORECASTS, [FORECAST_READS_DAYS]).fetchall()
             pats = con.execute(
                 f"SELECT substr(error_hash, 1, 12), error_type, component, occurrence_count, confidence_score, "
                 f"coalesce(success_count, 0) + coalesce(failure_count, 0) FROM error_patterns "

@@ -69,7 +69,7 @@ def test_the_live_predictions_and_the_exposition_leave_a_muted_pattern_out(db):
         assert [p.type for p in live_predictions(con, now, 50)] == ["recurring_error"]
 
     def live_series() -> list:
-        fams = {f.name: f for f in StoreCollector(store, "h").collect()}
+        fams = {f.name: f for f in StoreCollector(store).collect()}
         return [s for s in fams["lokifi_predictions_live"].samples if s.value > 0]
 
     assert live_series()
@@ -139,7 +139,7 @@ def test_a_mute_on_one_host_leaves_the_pattern_alive_on_the_others(fleet):
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     with store.read() as con:
         assert [p.host for p in live_predictions(con, now, 50)] == ["vm-1"]
-    fams = {f.name: f for f in StoreCollector(store, "vm-1").collect()}  # /metrics: vm-1's alone
+    fams = {f.name: f for f in StoreCollector(store).collect()}  # /metrics: vm-1's alone
     assert {s.labels["host"] for s in fams["lokifi_predictions_live"].samples if s.value > 0} == {"vm-1"}
     assert "was not muted on vm-1" in run(fleet, "patterns", "unmute", MESSAGE, "--host", "vm-1")
     run(fleet, "patterns", "mute", MESSAGE, "--for", "1d")  # and every host besides
