@@ -17,9 +17,10 @@ post: that one is the alert now).
 Nothing is lost or sent twice: ``alert_deliveries`` records a firing alert only after Alertmanager
 accepted it (2xx) and a resolution only after that was accepted, so a failure (down, slow, 4xx/5xx) or a
 collector killed mid-way leaves the work for the next run; Alertmanager itself merges re-posts of the
-same label set into one alert. Whether the endpoint takes the posts is recorded and logged once per change
-(:mod:`.endpoint`). The hook never blocks collection: it runs in the collector's hook thread, with a short
-timeout.
+same label set into one alert. An alert still waiting for Alertmanager when its prediction is over is
+abandoned (:data:`_OVER`), not kept for ever. Whether the endpoint takes the posts is recorded and logged
+once per change (:mod:`.endpoint`). The hook never blocks collection: it runs in the collector's hook
+thread, with a short timeout.
 
 :func:`notify` rings the terminal bell and, inside tmux, shows ``tmux display-message`` for each new HIGH
 prediction (``[notify] bell`` / ``tmux``; both off by default) -- once per prediction, remembered in
@@ -54,6 +55,18 @@ _LIVE = (
 )
 
 
+#: A delivery row is ``pending`` (Alertmanager has not accepted it yet), ``firing`` (accepted), ``resolved``
+#: (its resolution accepted) or ``abandoned``: never accepted, and what it is about is over -- its
+#: prediction scored, expired, muted since or pruned -- so nothing about it is sent any more; so is a firing
+#: one whose prediction was pruned (its resolution cannot be sent without it: Alertmanager ends the alert at
+#: its endsAt). Resolved and abandoned rows are pruned with their predictions (analytics.store.retention).
+_OVER = (
+    "SELECT d.prediction_id, d.state FROM alert_deliveries d LEFT JOIN predictions p ON p.id = d.prediction_id "
+    f"WHERE (d.state = 'pending' AND (p.id IS NULL OR NOT coalesce({_LIVE}, false))) "
+    "OR (d.state = 'firing' AND p.id IS NULL)"
+)
+
+
 def _iso(t: dt.datetime) -> str:
     return t.replace(microsecond=0).isoformat() + "Z"
 
@@ -63,6 +76,7 @@ class DeliveryReport:
     posted: int = 0  # firing alerts accepted by Alertmanager this run
     resolved: int = 0  # resolutions accepted
     waiting: int = 0  # live predictions not due for a re-post yet
+    abandoned: int = 0  # deliveries whose prediction ended before Alertmanager accepted them
     error: str = ""  # why nothing was accepted this run (Alertmanager down, refused ...)
     skipped: list[str] = field(default_factory=list)
 
@@ -209,6 +223,16 @@ def _label_set(alert: dict[str, Any]) -> frozenset[tuple[str, str]]:
     return frozenset(alert["labels"].items())
 
 
+def _abandon(con: Any, over: list[tuple[int, str]]) -> None:
+    """Mark the deliveries ``over`` (:data:`_OVER`) abandoned, on an open write connection."""
+    if over:
+        con.execute(
+            "UPDATE alert_deliveries SET state = 'abandoned' WHERE state IN ('pending', 'firing') "
+            "AND prediction_id IN (SELECT unnest(?))",
+            [[pid for pid, _ in over]],
+        )
+
+
 def deliver(store: Any, config: Any = None, now: dt.datetime | None = None) -> DeliveryReport | None:
     """Post due firing alerts and pending resolutions to Alertmanager (None when none is configured)."""
     alerts_cfg = getattr(config, "alerts", None)
@@ -232,13 +256,15 @@ def deliver(store: Any, config: Any = None, now: dt.datetime | None = None) -> D
             f"WHERE d.state = 'firing' AND NOT ({_LIVE})",
             [now, now, now, now],
         )
-    report = DeliveryReport()
+        over = con.execute(_OVER, [now, now, now, now]).fetchall()
+    report = DeliveryReport(abandoned=len(over))
     firing = []
     for p in live:
         if SEVERITY_RANK.get(str(p.get("severity") or "").upper(), 0) < floor:
             continue
-        # a resolved alert live again (its pattern unmuted) fires now; a firing one is re-posted when due
-        if p["d_state"] != "resolved" and p["d_last"] is not None and now - p["d_last"] < every:
+        # a firing alert is re-posted when due; any other live one (waiting for Alertmanager, or resolved or
+        # abandoned and live again: its pattern unmuted) fires now
+        if p["d_state"] == "firing" and p["d_last"] is not None and now - p["d_last"] < every:
             report.waiting += 1
             continue
         firing.append(p)
@@ -247,6 +273,14 @@ def deliver(store: Any, config: Any = None, now: dt.datetime | None = None) -> D
         when = p.get("outcome_date") or min(p.get("due_at") or now, now)
         resolving.append((p, min(when, now)))
     if not firing and not resolving:
+        if over:
+            with store.write() as con:
+                _abandon(con, over)
+                # the alerts the last failed post carried, kept for the next try: these are not any more
+                con.execute(
+                    "UPDATE alert_endpoint SET undelivered = greatest(undelivered - ?, 0) WHERE endpoint = ?",
+                    [sum(state == "pending" for _, state in over), endpoint],
+                )
         return report
     free_text = FreeText(Redactor.for_config(config))
     batch = [_alert(p, min(p["due_at"], now + 4 * every), free_text) for p in firing]
@@ -264,9 +298,13 @@ def deliver(store: Any, config: Any = None, now: dt.datetime | None = None) -> D
                 con.execute(
                     "INSERT INTO alert_deliveries (prediction_id, state, attempts, last_error) "
                     "VALUES (?, 'pending', 1, ?) ON CONFLICT (prediction_id) DO UPDATE SET "
-                    "attempts = alert_deliveries.attempts + 1, last_error = excluded.last_error",
+                    "attempts = alert_deliveries.attempts + 1, last_error = excluded.last_error, "
+                    # a firing alert stays firing (its resolution waits); one resolved or abandoned that
+                    # fires again waits for Alertmanager as a new one does
+                    "state = CASE WHEN alert_deliveries.state = 'firing' THEN 'firing' ELSE 'pending' END",
                     [pid, report.error],
                 )
+            _abandon(con, over)
             before = health.record(con, endpoint, now, str(exc), len(batch))
         health.announce((str(store.path), endpoint), before, str(exc), undelivered=len(batch))
         return report
@@ -286,6 +324,7 @@ def deliver(store: Any, config: Any = None, now: dt.datetime | None = None) -> D
                 "WHERE prediction_id = ?",
                 [now, p["id"]],
             )
+        _abandon(con, over)
         before = health.record(con, endpoint, now)
     health.announce((str(store.path), endpoint), before)
     report.posted, report.resolved = len(firing), len(resolving)

@@ -37,6 +37,9 @@ class EndpointHealth:
     undelivered: int  # alerts the last failed post carried
     last_attempt: dt.datetime | None
     last_success: dt.datetime | None
+    #: the alerts recorded by state (:data:`DELIVERY_STATES`, each present): pending (not accepted yet),
+    #: firing, resolved, abandoned (its prediction was over before Alertmanager accepted it)
+    deliveries: dict[str, int] = dataclasses.field(default_factory=dict)
 
     @property
     def failing(self) -> bool:
@@ -47,6 +50,7 @@ class EndpointHealth:
 
 
 _COLUMNS = "endpoint, state, failing_since, failures, last_error, undelivered, last_attempt, last_success"
+DELIVERY_STATES = ("pending", "firing", "resolved", "abandoned")
 
 
 def endpoint_name(url: str) -> str:
@@ -93,12 +97,16 @@ def read(con: Any, endpoint: str | None) -> EndpointHealth | None:
         return None
     try:
         row = con.execute(f"SELECT {_COLUMNS} FROM alert_endpoint WHERE endpoint = ?", [endpoint]).fetchone()
+        counts = dict.fromkeys(DELIVERY_STATES, 0)
+        counts.update(con.execute("SELECT state, count(*) FROM alert_deliveries GROUP BY state").fetchall())
     except Exception:  # noqa: BLE001 - a store without the table (not migrated yet) must not break a view
         return None
     if row is None:
         return None
     name, state, since, failures, error, undelivered, attempt, success = row
-    return EndpointHealth(name, state, since, int(failures or 0), error or "", int(undelivered or 0), attempt, success)
+    return EndpointHealth(
+        name, state, since, int(failures or 0), error or "", int(undelivered or 0), attempt, success, counts
+    )
 
 
 _announced: dict[tuple[str, str], str] = {}  # (database, endpoint) -> the state this process last logged
@@ -126,4 +134,14 @@ def announce(where: tuple[str, str], before: str | None, error: str = "", *, und
         log.info("Alertmanager %s takes the alerts again", endpoint)
 
 
-__all__ = ["FAILING", "OK", "EndpointHealth", "announce", "configured", "endpoint_name", "read", "record"]
+__all__ = [
+    "DELIVERY_STATES",
+    "FAILING",
+    "OK",
+    "EndpointHealth",
+    "announce",
+    "configured",
+    "endpoint_name",
+    "read",
+    "record",
+]

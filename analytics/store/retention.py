@@ -1,8 +1,9 @@
 """Retention and housekeeping of the store: facts about its size, pruning old raw rows, vacuum.
 
 Raw metrics and error events grow without bound; analyses read the hourly rollup, so raw rows past
-their retention are deleted (the rollup keeps their summary). Learned knowledge (patterns, fixes,
-predictions and their outcomes) is kept.
+their retention are deleted (the rollup keeps their summary). Predictions go after theirs, and with them
+the record of what Alertmanager was told about them once nothing more is to be told. Learned knowledge
+(patterns, fixes) is kept.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ ROW_TABLES = (
     "pattern_versions",
     "performance_baselines",
     "predictions",
+    "alert_deliveries",
     "predictive_alerts",
     "smart_recommendations",
     "recommendation_events",
@@ -107,7 +109,15 @@ class PruneResult:
     dry_run: bool
     fix_history: int = 0
     imported: int = 0  # of the metrics and error events counted, rows imported with `lokifi ingest`
+    alert_deliveries: int = 0  # records of alerts resolved or abandoned whose predictions are pruned or gone
 
+
+#: what Alertmanager was told of a prediction, once there is nothing more to tell it (resolved, or abandoned:
+#: analytics.alerts.deliver), goes with the prediction: its prediction is past retention, or gone already
+_DELIVERIES_DONE = (
+    "state IN ('resolved', 'abandoned') AND NOT EXISTS (SELECT 1 FROM predictions p "
+    "WHERE p.id = alert_deliveries.prediction_id AND p.prediction_date >= ?)"
+)
 
 #: fix outcomes that carry a pattern's current confidence: never pruned (the current solution version's)
 _OLD_VERSIONS_ONLY = (
@@ -128,7 +138,8 @@ def prune(
     fix_history_days: int | None = None,
     keep_imported: bool = False,
 ) -> PruneResult:
-    """Delete raw rows older than their retention. With ``dry_run`` only count them.
+    """Delete raw rows older than their retention, and the resolved or abandoned alert records of the
+    predictions past theirs (or gone). With ``dry_run`` only count them.
 
     ``fix_history_days``: also fix outcomes older than that -- except those of each pattern's current
     solution, whose confidence and approval they carry (None keeps fix history). ``keep_imported``: leave
@@ -163,6 +174,16 @@ def prune(
             counts[table] = int(con.execute(f"SELECT count(*) FROM {table} WHERE {where}", [cut]).fetchall()[0][0])
             if not dry_run and counts[table]:
                 con.execute(f"DELETE FROM {table} WHERE {where}", [cut]).fetchall()
+        # after the predictions: the same count whether they were deleted (a prune) or not (a dry run); a
+        # file only read, of a Lokifi from before alerts, has no such table
+        _, cut = cuts["predictions"]
+        counts["alert_deliveries"] = 0
+        if con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'alert_deliveries'").fetchall()[0][0]:
+            counts["alert_deliveries"] = int(
+                con.execute(f"SELECT count(*) FROM alert_deliveries WHERE {_DELIVERIES_DONE}", [cut]).fetchall()[0][0]
+            )
+        if not dry_run and counts["alert_deliveries"]:
+            con.execute(f"DELETE FROM alert_deliveries WHERE {_DELIVERIES_DONE}", [cut]).fetchall()
     return PruneResult(
         metrics=counts["metrics"],
         error_events=counts["error_events"],
@@ -170,6 +191,7 @@ def prune(
         dry_run=dry_run,
         fix_history=counts.get("fix_history", 0),
         imported=n_imported,
+        alert_deliveries=counts["alert_deliveries"],
     )
 
 

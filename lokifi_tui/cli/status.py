@@ -197,14 +197,28 @@ def _alertmanager_line(endpoint: str, h: Any, now: dt.datetime) -> str:
     if h is None:
         return f"alertmanager: {where} — no alert sent yet"
     if not h.failing:
-        return f"alertmanager: {where} [green]takes the alerts[/] (last post {_ago(h.last_success, now)})"
+        return (
+            f"alertmanager: {where} [green]takes the alerts[/] (last post {_ago(h.last_success, now)})"
+            + _delivery_counts(h.deliveries)
+        )
     since = h.failing_since.strftime("%Y-%m-%d %H:%M:%S UTC") if h.failing_since else "unknown"
     return (
         f"alertmanager: {where} [red]failing since {since} ({_ago(h.failing_since, now)}), "
         f"{h.failures} post{'s' if h.failures != 1 else ''} in a row: {inert(h.last_error, 200)}[/]; "
         f"{h.undelivered} alert{'s' if h.undelivered != 1 else ''} kept for the next try "
-        f"(last try {_ago(h.last_attempt, now)})"
+        f"(last try {_ago(h.last_attempt, now)})" + _delivery_counts(h.deliveries)
     )
+
+
+def _delivery_counts(counts: dict[str, int]) -> str:
+    """`` — 2 firing, 5 resolved, 1 abandoned (...)``: the alerts recorded, by state ("" for none)."""
+    said = [f"{counts[s]} {s}" for s in ("pending", "firing", "resolved", "abandoned") if counts.get(s)]
+    if not said:
+        return ""
+    why = " (its prediction was over before Alertmanager took it)" if counts.get("abandoned") == 1 else ""
+    if counts.get("abandoned", 0) > 1:
+        why = " (their predictions were over before Alertmanager took them)"
+    return " — alerts: " + ", ".join(said) + why
 
 
 def _when(p: dict, now: dt.datetime) -> str:

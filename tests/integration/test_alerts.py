@@ -206,6 +206,21 @@ def test_a_refused_post_is_retried_from_the_store(am, tmp_path):
     assert r.posted == 1 and len(am.alerts()) == 1
 
 
+def test_a_refused_alert_whose_prediction_is_scored_meanwhile_never_reaches_alertmanager(am, tmp_path):
+    """Refused while live, scored before Alertmanager took it: abandoned, not sent late as a firing alert
+    nor kept pending for ever; the live one beside it arrives."""
+    store = Store(tmp_path / "l.duckdb")
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    scored, live = plant(store, now, "HIGH"), plant(store, now, "HIGH", component="db")
+    assert deliver(store, config(tmp_path, am.url + "/nowhere"), now).error
+    store.execute("UPDATE predictions SET outcome_date = ?, accurate = true WHERE id = ?", [now, scored])
+    r = deliver(store, config(tmp_path, am.url), now + dt.timedelta(seconds=1))
+    assert (r.posted, r.resolved, r.abandoned) == (1, 0, 1)
+    assert [a["annotations"]["prediction_id"] for a in am.alerts()] == [str(live)]
+    rows = dict(store.query("SELECT prediction_id, state FROM alert_deliveries").rows())
+    assert rows == {scored: "abandoned", live: "firing"}
+
+
 def test_the_collector_delivers_them(am, tmp_path):
     store = Store(tmp_path / "l.duckdb")
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
