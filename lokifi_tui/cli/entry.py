@@ -145,11 +145,6 @@ def _exit_now(code: object) -> None:
 _program = False  # this process is the ``lokifi`` executable (:func:`run`), not a caller of :func:`main`
 
 
-def is_program() -> bool:
-    """Whether this process is the ``lokifi`` executable, which may replace itself (:func:`reopen`)."""
-    return _program
-
-
 def reopen(argv: list[str]) -> None:
     """Replace this process by ``lokifi *argv``: a fresh interpreter, without the modules this one loaded
     (output flushed first). Only for the executable; returns when this process is not it."""
