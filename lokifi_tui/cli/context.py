@@ -26,6 +26,24 @@ class Globals:
 
         return resolve_db(self.db)
 
+    def checked_db_path(self, *, stored: bool = False) -> Path:
+        """The database file a command uses. A path given with ``--db`` (or ``LOKIFI_DB``) is a typo far
+        more often than a new place, so it is checked before anything is created: its directory must exist,
+        and with ``stored`` (a command that needs what is already stored: a report, a change to stored
+        rows) the file too. A refusal names the path (exit 2) and creates nothing: opening the store would
+        make the directories, an empty database and its lock. The platform's default path is not checked
+        (a first run creates it there)."""
+        path = self.db_path()
+        if self.db and not path.parent.is_dir():
+            from lokifi_tui.cli.output import USAGE, fail
+
+            fail(f"{path}: the directory {path.parent} does not exist (create it, or check --db)", USAGE)
+        if stored and self.db and not path.exists():
+            from lokifi_tui.cli.missing_db import refuse_missing
+
+            refuse_missing(path)
+        return path
+
     def load_config(self):
         """The loaded config; its problems are printed once to stderr (a bad config never stops a command)."""
         from analytics.config.settings import load_config
@@ -53,20 +71,29 @@ def _globals(ctx: click.Context) -> Globals:
 
 
 def db_path(ctx: click.Context) -> Path:
-    path = _globals(ctx).db_path()
-    if _globals(ctx).db and not path.parent.is_dir():
-        # a path given by --db whose directory does not exist is a typo far more often than a new place:
-        # say so, and create nothing (every command would make the directories, a database and its locks)
-        from lokifi_tui.cli.output import USAGE, fail
+    """The database of a command that stores new data (it is created when missing)."""
+    return _globals(ctx).checked_db_path()
 
-        fail(f"{path}: the directory {path.parent} does not exist (create it, or check --db)", USAGE)
-    return path
+
+def stored_db_path(ctx: click.Context) -> Path:
+    """The database of a command that needs what is already stored: a ``--db`` that names no file is
+    refused (:meth:`Globals.checked_db_path`)."""
+    return _globals(ctx).checked_db_path(stored=True)
 
 
 def get_store(ctx: click.Context):
+    """The store of a command that stores new data (collect, ingest, error record...): created when missing."""
     from analytics.store.database import Store
 
     return Store(db_path(ctx))
+
+
+def stored_store(ctx: click.Context):
+    """The store of a command that reads or changes what is already stored (a report, a list, a change to
+    a stored row): a ``--db`` that names no file is refused, and nothing is created."""
+    from analytics.store.database import Store
+
+    return Store(stored_db_path(ctx))
 
 
 def config_path(ctx: click.Context) -> Path:

@@ -7,7 +7,7 @@ import sys
 import click
 from rich.table import Table
 
-from lokifi_tui.cli.context import get_config, get_store
+from lokifi_tui.cli.context import get_config, get_store, stored_store
 from lokifi_tui.cli.options import json_option, yes_option
 from lokifi_tui.cli.output import BAD_INPUT, USAGE, console, fail, inert, print_json
 
@@ -31,7 +31,7 @@ def info(ctx: click.Context, as_json: bool) -> None:
     """Path, size, schema version and row counts."""
     from analytics.store.retention import db_info, human_bytes
 
-    store = get_store(ctx)
+    store = stored_store(ctx)
     i = db_info(store)
     if as_json:
         print_json(i)
@@ -69,7 +69,7 @@ def prune(ctx: click.Context, dry_run: bool, yes: bool, as_json: bool) -> None:
 
     cfg = get_config(ctx)
     r = cfg.retention
-    store = get_store(ctx)
+    store = stored_store(ctx)
     days = dict(
         metrics_days=r.metrics_days,
         events_days=r.events_days,
@@ -112,7 +112,7 @@ def vacuum(ctx: click.Context, yes: bool) -> None:
     """Reclaim disk space (checkpoint + vacuum)."""
     from analytics.store.retention import human_bytes, vacuum as do_vacuum
 
-    store = get_store(ctx)
+    store = stored_store(ctx)
     if not yes:
         _confirm(f"Vacuum {store.path}? Other Lokifi processes wait while it runs.")
     before, after = do_vacuum(store)

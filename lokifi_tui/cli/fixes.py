@@ -44,7 +44,7 @@ def fix() -> None:
 def fix_suggest(ctx: click.Context, message: str, threshold: str | None, as_json: bool) -> None:
     """Suggest a fix for an error MESSAGE: the learned solution if confident enough, else the playbook."""
     from analytics.patterns.learning import suggest
-    from lokifi_tui.cli.context import get_store
+    from lokifi_tui.cli.context import stored_store
     from lokifi_tui.cli.output import console, inert, print_json
 
     if not message.strip():
@@ -52,7 +52,7 @@ def fix_suggest(ctx: click.Context, message: str, threshold: str | None, as_json
 
         fail("the error message is empty; pass the text of the error in quotes", BAD_INPUT)
     th = _threshold(ctx, threshold)
-    s = suggest(get_store(ctx), message, threshold=th)
+    s = suggest(stored_store(ctx), message, threshold=th)
     if as_json:
         print_json(s.as_dict())
         return
@@ -104,7 +104,7 @@ def fix_record(
 ) -> None:
     """Record that the fix for PATTERN (an id from `patterns list`, or the error message) worked or failed."""
     from analytics.patterns.learning import PatternNotFound, record_outcome
-    from lokifi_tui.cli.context import get_config, get_store
+    from lokifi_tui.cli.context import get_config, stored_store
     from lokifi_tui.cli.output import BAD_INPUT, USAGE, console, fail, fit, inert, print_json
 
     if worked is None:
@@ -112,7 +112,7 @@ def fix_record(
     cfg = get_config(ctx).patterns
     try:
         p = record_outcome(
-            get_store(ctx),
+            stored_store(ctx),
             pattern,
             worked,
             solution=solution,
@@ -164,10 +164,10 @@ def ai_autofix(ctx: click.Context, threshold: str | None, limit: int, host: str 
     confidence, or the built-in playbook) and whether it is auto-approved.
     """
     from analytics.patterns.learning import list_patterns, suggest
-    from lokifi_tui.cli.context import get_store
+    from lokifi_tui.cli.context import stored_store
     from lokifi_tui.cli.output import console, inert, print_json
 
-    store = get_store(ctx)
+    store = stored_store(ctx)
     th = _threshold(ctx, threshold)
     df = list_patterns(store, limit=limit, order="last_seen", host=host)
     sugg = [suggest(store, m, threshold=th) for m in df["error_message"].to_list()] if df.height else []
@@ -201,7 +201,7 @@ def ai_autofix(ctx: click.Context, threshold: str | None, limit: int, host: str 
 def ai_learn(ctx: click.Context, as_json: bool) -> None:
     """Learning statistics and how often each kind of fix worked (model, playbook, hand-written), all counted
     from the store."""
-    from lokifi_tui.cli.context import get_config, get_store
+    from lokifi_tui.cli.context import get_config, stored_store
     from lokifi_tui.cli.learning_report import show_learning
 
-    show_learning(get_store(ctx), get_config(ctx), as_json=as_json)
+    show_learning(stored_store(ctx), get_config(ctx), as_json=as_json)

@@ -259,10 +259,10 @@ def ai_forecast(
     Without --host a component's series is all hosts together (fleet-wide); with --host NAME it is that
     host's own series, and the accuracy shown is that of the forecasts made for that host."""
     from analytics.forecast.stored import forecast_accuracy, forecast_all, record
-    from lokifi_tui.cli.context import get_store
+    from lokifi_tui.cli.context import stored_store
     from lokifi_tui.cli.output import console, fit, inert, print_json
 
-    store = get_store(ctx)
+    store = stored_store(ctx)
     forecasts = forecast_all(store, component=component, metric=metric, horizon_days=days, model=model, host=host)
     if forecasts and not no_record:
         record(store, forecasts, host=host or "")

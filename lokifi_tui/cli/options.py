@@ -59,11 +59,11 @@ def component_option(text: str = "Only this component."):
         if value is None:
             return None
         from analytics.store.components import UnknownComponent, require_component
-        from lokifi_tui.cli.context import get_store
+        from lokifi_tui.cli.context import stored_store
         from lokifi_tui.cli.output import BAD_INPUT, fail
 
         try:
-            return require_component(get_store(ctx), value)
+            return require_component(stored_store(ctx), value)
         except UnknownComponent as exc:
             fail(str(exc), BAD_INPUT)
 
@@ -90,10 +90,10 @@ def host_option(text: str = HOST_HELP):
         if not value:
             fail("--host needs a host name (`lokifi sources hosts` lists the fleet's)", USAGE)
         from analytics.store.hosts import UnknownHost, require_host
-        from lokifi_tui.cli.context import get_store
+        from lokifi_tui.cli.context import stored_store
 
         try:
-            return require_host(get_store(ctx), value)
+            return require_host(stored_store(ctx), value)
         except UnknownHost as exc:
             fail(str(exc), BAD_INPUT)
 

@@ -68,11 +68,11 @@ def patterns_mute(
     from analytics.common.clock import utcnow
     from analytics.patterns.learning import PatternNotFound
     from analytics.patterns.mutes import mute
-    from lokifi_tui.cli.context import get_store
+    from lokifi_tui.cli.context import stored_store
     from lokifi_tui.cli.output import BAD_INPUT, USAGE, console, fail, inert, print_json
     from lokifi_tui.cli.recs import parse_duration
 
-    store = get_store(ctx)
+    store = stored_store(ctx)
     if host is not None:
         _known_host(store, host)
     now = utcnow()
@@ -101,10 +101,10 @@ def patterns_unmute(ctx: click.Context, pattern: str, host: str | None, as_json:
     """End a pattern's mutes (with --host, its mute on that host): it raises predictions and alerts again."""
     from analytics.patterns.learning import PatternNotFound
     from analytics.patterns.mutes import unmute
-    from lokifi_tui.cli.context import get_store
+    from lokifi_tui.cli.context import stored_store
     from lokifi_tui.cli.output import BAD_INPUT, console, fail, inert, print_json
 
-    store = get_store(ctx)
+    store = stored_store(ctx)
     try:
         fp, ended = unmute(store, pattern, host=host)
     except PatternNotFound as exc:

@@ -319,10 +319,10 @@ def patterns_list(
     from analytics.common.clock import utcnow
     from analytics.patterns.learning import list_patterns
     from analytics.patterns.logline import shown_message
-    from lokifi_tui.cli.context import get_store
+    from lokifi_tui.cli.context import stored_store
     from lokifi_tui.cli.output import console, inert, print_json
 
-    store = get_store(ctx)
+    store = stored_store(ctx)
     now = utcnow()
     df = list_patterns(
         store, limit=limit, order=order, error_type=error_type, host=host, muted_at=now if muted else None
@@ -400,10 +400,10 @@ def patterns_show(ctx: click.Context, pattern: str, host: str | None, as_json: b
     """One pattern: template, components, samples (each with the lines its server wrote with it: a
     DETAIL, a STATEMENT), solution versions, recent fixes and confidence."""
     from analytics.patterns.learning import PatternNotFound, get_pattern
-    from lokifi_tui.cli.context import get_store
+    from lokifi_tui.cli.context import stored_store
     from lokifi_tui.cli.output import BAD_INPUT, console, fail, inert, print_json
 
-    store = get_store(ctx)
+    store = stored_store(ctx)
     try:
         p = get_pattern(store, pattern, host=host)
     except PatternNotFound as exc:

@@ -72,9 +72,9 @@ def baselines(ctx: click.Context, component: str | None, host: str | None, as_js
 
     The --json rows carry their host, so with --host every row shows the filter."""
     from analytics.predict import baselines as B
-    from lokifi_tui.cli.context import get_store
+    from lokifi_tui.cli.context import stored_store
 
-    store = get_store(ctx)
+    store = stored_store(ctx)
     StoreError = _store_errors()
     try:
         B.update(store)
@@ -159,7 +159,7 @@ def ai_predict(
     (its posterior mean: n hits of n never reads 100%)."""
     from analytics.predict import predictions as PR
     from analytics.predict.brief import example_context
-    from lokifi_tui.cli.context import get_config, get_store
+    from lokifi_tui.cli.context import get_config, stored_store
 
     cfg = get_config(ctx)
     pc = cfg.predictions
@@ -170,7 +170,7 @@ def ai_predict(
             f"unknown sensitivity {sensitivity!r} (config [predictions]); use conservative, moderate or aggressive",
             USAGE,
         )
-    store = get_store(ctx)
+    store = stored_store(ctx)
     StoreError = _store_errors()
     try:
         PR.score_due(store)

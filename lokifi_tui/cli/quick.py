@@ -49,7 +49,7 @@ def quick_command(argv: list[str]) -> Callable[[], None] | None:
 def _run(words: tuple[str, ...], g: Globals, flags: frozenset[str]) -> None:
     from analytics.store.database import Store
 
-    store = Store(g.db_path())  # as the click commands: the store first, then the config
+    store = Store(g.checked_db_path(stored=True))  # as the click commands: the store first, then the config
     if words == ("ai", "learn"):
         from lokifi_tui.cli.learning_report import show_learning
 

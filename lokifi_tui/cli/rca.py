@@ -14,7 +14,7 @@ from typing import Any
 
 import click
 
-from lokifi_tui.cli.context import get_config, get_store
+from lokifi_tui.cli.context import get_config, stored_store
 from lokifi_tui.cli.options import json_option
 from lokifi_tui.cli.output import (
     BAD_INPUT,
@@ -62,6 +62,7 @@ def ai_status(ctx: click.Context, no_check: bool, as_json: bool) -> None:
     from analytics.rca import cache as cache_mod, ledger
     from analytics.rca.client import check_status, endpoint_from_config, shown_url
 
+    store = stored_store(ctx)  # before the endpoint is asked: a --db naming no file is refused at once
     cfg = get_config(ctx)
     ai = cfg.ai
     endpoint = endpoint_from_config(ai)
@@ -80,7 +81,6 @@ def ai_status(ctx: click.Context, no_check: bool, as_json: bool) -> None:
     else:
         report = check_status(endpoint)
     price = ledger.price_for(ai.prices, endpoint.model, endpoint.base_url)
-    store = get_store(ctx)
     stats = cache_mod.stats(store)
     spent = ledger.summary(store)
     data = {
@@ -285,7 +285,7 @@ def ai_analyze(ctx: click.Context, pattern: str, force: bool, as_json: bool) -> 
     from analytics.rca.analyze import analyze_pattern
 
     cfg = get_config(ctx)
-    store = get_store(ctx)
+    store = stored_store(ctx)
     error_hash = _resolve(store, pattern)
     show = not as_json and err_console.is_terminal
     result = _run_with_cancel(
@@ -317,7 +317,7 @@ def ai_preview(ctx: click.Context, pattern: str, as_json: bool) -> None:
     from analytics.rca.prompt import PROMPT_VERSION
 
     cfg = get_config(ctx)
-    store = get_store(ctx)
+    store = stored_store(ctx)
     error_hash = _resolve(store, pattern)
     rin, endpoint, params = preview_pattern(store, cfg, error_hash)
     key = input_hash(endpoint.model, rin.messages, PROMPT_VERSION)
@@ -363,7 +363,7 @@ def _ai_cache_stats(ctx: click.Context, as_json: bool) -> None:
     from analytics.rca import cache as cache_mod, ledger
     from lokifi_tui.cli.solution_report import print_accuracy, print_fix_cost
 
-    store = get_store(ctx)
+    store = stored_store(ctx)
     s = cache_mod.stats(store)
     spent = ledger.summary(store)
     sa = solution_accuracy(store, min_samples=get_config(ctx).patterns.auto_approve_min_samples)
@@ -402,7 +402,7 @@ def _ai_cache_clean(ctx: click.Context, as_json: bool) -> None:
     """Delete expired cache entries."""
     from analytics.rca import cache as cache_mod
 
-    n = cache_mod.clean(get_store(ctx))
+    n = cache_mod.clean(stored_store(ctx))
     if as_json:
         print_json({"deleted": n})
     else:

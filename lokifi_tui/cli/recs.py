@@ -7,7 +7,7 @@ import datetime as dt
 
 import click
 
-from lokifi_tui.cli.context import get_config, get_store
+from lokifi_tui.cli.context import get_config, get_store, stored_store
 from lokifi_tui.cli.options import host_option, json_option
 from lokifi_tui.cli.output import (
     BAD_INPUT,
@@ -69,7 +69,8 @@ _OTHER_HOST = (
 def ai_recommendations(ctx: click.Context, as_json: bool, no_refresh: bool, host: str | None) -> None:
     """Smart recommendations from the host, the project directories, the metrics and the logs."""
     engine = _engine()
-    store, config = get_store(ctx), get_config(ctx)
+    # --no-refresh only reads what is stored; a refresh runs the rules and stores what they find
+    store, config = stored_store(ctx) if no_refresh else get_store(ctx), get_config(ctx)
     host = host or config.host
     other = host != config.host
     if not as_json:
@@ -129,13 +130,13 @@ def recs_list(ctx: click.Context, show_all: bool, host: str | None, as_json: boo
     """Open recommendations, most urgent first (no rules are run; see `lokifi scan`).
 
     The --json rows carry their host, so with --host every row shows the filter."""
-    list_open(get_store(ctx), get_config(ctx), host, show_all=show_all, as_json=as_json)
+    list_open(stored_store(ctx), get_config(ctx), host, show_all=show_all, as_json=as_json)
 
 
 def _transition(ctx: click.Context, fn, rec_id: int, as_json: bool, **kwargs):
     engine = _engine()
     try:
-        r = fn(get_store(ctx), rec_id, **kwargs)
+        r = fn(stored_store(ctx), rec_id, **kwargs)
     except _lookup_errors() as exc:
         fail(str(exc), BAD_INPUT)
     if as_json:
@@ -207,7 +208,7 @@ def recs_undo(ctx: click.Context, rec_id: int, as_json: bool) -> None:
 def recs_history(ctx: click.Context, rec_id: int, as_json: bool) -> None:
     """Every state change of one recommendation."""
     engine = _engine()
-    store = get_store(ctx)
+    store = stored_store(ctx)
     try:
         r = engine.get(store, rec_id)
     except engine.RecNotFound as exc:
@@ -233,7 +234,7 @@ def recs_learning(ctx: click.Context, host: str | None, as_json: bool) -> None:
     engine = _engine()
     where = f"host {inert(host)}" if host else "this host"
     host = host or get_config(ctx).host
-    data = engine.learning(get_store(ctx), host)
+    data = engine.learning(stored_store(ctx), host)
     if as_json:
         print_json({"host": host, "rules": data})
         return
@@ -258,7 +259,7 @@ def recs_reset_learning(ctx: click.Context, rule: str | None, as_json: bool) -> 
     """Forget what dismissals taught (one RULE, e.g. maintenance.large_logs, or all). History is kept."""
     engine = _engine()
     config = get_config(ctx)
-    before = engine.reset_learning(get_store(ctx), config.host, rule)
+    before = engine.reset_learning(stored_store(ctx), config.host, rule)
     if as_json:
         print_json({"host": config.host, "rule": rule or "*", "reset": before})
         return

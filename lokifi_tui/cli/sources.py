@@ -19,7 +19,7 @@ from typing import Any
 import click
 
 from analytics.common.clock import utcnow
-from lokifi_tui.cli.context import db_path, get_config, get_store
+from lokifi_tui.cli.context import get_config, get_store, stored_db_path, stored_store
 from lokifi_tui.cli.options import json_option
 from lokifi_tui.cli.output import (
     BAD_INPUT,
@@ -141,9 +141,9 @@ def status(ctx: click.Context, as_json: bool) -> None:
     """State, freshness and hosts of each fleet source (from what the collector stored)."""
     from analytics.sources.fleet.status import format_age, read_statuses, to_epoch
 
+    store = stored_store(ctx)  # a --db naming no file is refused; the default one not made yet reads as empty
     cfg = get_config(ctx)
     fleet = _fleet(cfg)
-    store = get_store(ctx)
     now = utcnow()
     t = to_epoch(now)
     problems = {}
@@ -152,7 +152,7 @@ def status(ctx: click.Context, as_json: bool) -> None:
         if problem:
             problems[src.name] = problem
     statuses = {}
-    if db_path(ctx).exists():
+    if store.path.exists():
         statuses = read_statuses(store, [(s.name, s.type) for s in fleet])
     else:
         from analytics.sources.fleet.status import FleetHealth
@@ -160,7 +160,7 @@ def status(ctx: click.Context, as_json: bool) -> None:
         statuses = {s.name: FleetHealth(kind=s.type) for s in fleet}
     from analytics.collect.writer_lock import collector_running
 
-    pid = collector_running(db_path(ctx)) if db_path(ctx).exists() else None
+    pid = collector_running(store.path) if store.path.exists() else None
     configured = {s.name for s in fleet}
     rows = []
     for name, h in sorted(statuses.items()):
@@ -436,16 +436,17 @@ def hosts(ctx: click.Context, since: str, as_json: bool) -> None:
         span = parse_duration(since, "--since")
     except ConfigProblem as exc:
         fail(str(exc), BAD_INPUT)
-    if not db_path(ctx).exists():  # nothing pulled yet: an empty answer, as the other read commands give
+    path = stored_db_path(ctx)  # a --db naming no file is refused
+    if not path.exists():  # the default database, not made yet: nothing pulled, an empty answer
         if as_json:
             print_json([])
         else:
             console.print(
-                f"No fleet data yet (no database at {inert(str(db_path(ctx)))}): "
+                f"No fleet data yet (no database at {inert(str(path))}): "
                 "`lokifi sources pull --once` reads the configured sources."
             )
         return
-    store = get_store(ctx)
+    store = stored_store(ctx)
     cutoff = utcnow() - dt.timedelta(seconds=span)
     df = store.query(
         """

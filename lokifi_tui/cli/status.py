@@ -20,7 +20,7 @@ from typing import Any
 import click
 
 from analytics.sources.cpu_clock import cpu_clock
-from lokifi_tui.cli.context import db_path, get_config, get_store
+from lokifi_tui.cli.context import get_config, stored_db_path, stored_store
 from lokifi_tui.cli.options import host_option, json_option
 from lokifi_tui.cli.output import console, fit, inert, print_json
 
@@ -60,7 +60,7 @@ def status(ctx: click.Context, host: str | None, as_json: bool) -> None:
     local = host is None or host == cfg.host
     from analytics.collect.writer_lock import collector_running
 
-    pid = collector_running(db_path(ctx))
+    pid = collector_running(stored_db_path(ctx))
     live = _start_probes(cfg) if local and not pid else None
     vitals_src = None
     if local:  # take the first CPU readings now: the sample's window passes while the store is read
@@ -72,7 +72,7 @@ def status(ctx: click.Context, host: str | None, as_json: bool) -> None:
     from analytics.alerts.endpoint import configured
     from analytics.dashboard.service_status import service_state
 
-    store = get_store(ctx)
+    store = stored_store(ctx)
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     alert_endpoint = configured(cfg)
     # this machine's status is its own rows: a fleet store also holds other hosts' probes and errors

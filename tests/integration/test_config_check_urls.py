@@ -133,7 +133,7 @@ def test_ai_status_shows_the_endpoints_query_with_credentials_masked_as_config_s
         f'[ai]\nmodel = "test-model"\ntimeout = 2.0\n'
         f'base_url = "{server.base_url}?api-version=2024-06-01&api-key=QSECRETq1&deployment=d1"\n'
     )
-    argv = ["--db", str(tmp_path / "l.duckdb"), "--config", str(p)]
+    argv = ["--config", str(p)]  # the home's database (a --db must name an existing one)
     human = CliRunner().invoke(cli, [*argv, "ai", "status"])
     assert human.exit_code == 0, human.output
     shown = f"{server.base_url}?api-version=2024-06-01&api-key=***&deployment=d1"
@@ -150,7 +150,7 @@ def test_ai_status_shows_the_endpoints_query_with_credentials_masked_as_config_s
 def test_ai_status_is_offline_with_the_reason_when_the_password_would_be_misread(tmp_path):
     p = tmp_path / "lokifi.toml"
     p.write_text(f'[ai]\nmodel = "m"\nbase_url = "http://ops:{PASSWORD}@127.0.0.1:9/v1"\n')
-    argv = ["--db", str(tmp_path / "l.duckdb"), "--config", str(p), "ai", "status", "--json"]
+    argv = ["--config", str(p), "ai", "status", "--json"]
     data = json.loads(CliRunner().invoke(cli, argv).stdout)
     assert data["configured"] is False and data["status"] == "not_configured"
     assert data["message"].startswith("[ai] base_url: the password must be percent-encoded")

@@ -81,6 +81,7 @@ def test_preview_prints_exactly_the_body_that_is_then_sent(server, tmp_path):
 
 
 def test_status_reports_the_endpoint_and_never_the_key(server, tmp_path):
+    Store(tmp_path / "cli.duckdb").schema_version()  # an empty database: a --db must name an existing one
     cfg = write_config(tmp_path / "lokifi.toml", server)
     out = run(tmp_path, "ai", "status", cfg=cfg)
     assert out.exit_code == 0 and "the server answers and has model 'test-model'" in out.output
@@ -91,6 +92,7 @@ def test_status_reports_the_endpoint_and_never_the_key(server, tmp_path):
 
 def test_status_with_a_wrong_key(server, tmp_path, monkeypatch):
     monkeypatch.setenv("OPENAI_API_KEY", "sk-wrong-but-long-enough-000000000000")
+    Store(tmp_path / "cli.duckdb").schema_version()  # an empty database: a --db must name an existing one
     cfg = write_config(tmp_path / "lokifi.toml", server)
     out = run(tmp_path, "ai", "status", cfg=cfg)
     assert out.exit_code == 5 and "refused the API key" in out.output

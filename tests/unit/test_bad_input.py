@@ -39,6 +39,13 @@ def db(tmp_path) -> str:
     return str(tmp_path / "t.duckdb")
 
 
+def _empty_store(db: str) -> None:
+    """An empty database at ``db``, for the read commands (they refuse a --db that names none)."""
+    from analytics.store.database import Store
+
+    Store(db).schema_version()
+
+
 def _metrics(path: Path, extra: str = "") -> Path:
     path.write_text(
         "timestamp,component,metric,value\n2026-01-01T00:00:00Z,api,cpu,1\n"
@@ -96,6 +103,7 @@ def test_dev_zero_on_stdin_is_bounded(db):
 
 
 def test_a_huge_one_line_config_never_stops_a_command(tmp_path, db):
+    _empty_store(db)
     cfg = tmp_path / "big.toml"
     cfg.write_text('x = "' + "a" * (10 << 20) + '"\n')
     code, out, err, rss, _ = run("--db", db, "--config", str(cfg), "config", "check")
@@ -141,6 +149,7 @@ def test_deeply_nested_jsonl_is_one_bad_row(tmp_path, db):
 
 
 def test_deeply_nested_config_never_stops_a_command(tmp_path, db):
+    _empty_store(db)
     for i, body in enumerate(
         [
             "[general]\nx = " + "[" * 5000 + "]" * 5000,

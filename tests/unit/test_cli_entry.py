@@ -7,6 +7,7 @@ import gc
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import click
 import pytest
@@ -101,6 +102,14 @@ def test_the_dashboards_way_in_imports_no_click():
     assert r.returncode == 0, r.stdout + r.stderr
 
 
+def _empty_store(path: Path) -> str:
+    """An empty database at ``path`` (a --db must name an existing one), as a string for argv."""
+    from analytics.store.database import Store
+
+    Store(path).schema_version()
+    return str(path)
+
+
 def test_commands_still_run_through_the_executable(tmp_path):
     env = {**os.environ, "LOKIFI_HOME": str(tmp_path)}
     code = (
@@ -108,7 +117,7 @@ def test_commands_still_run_through_the_executable(tmp_path):
         "from lokifi_tui.cli.entry import main; main()"
     )
     r = subprocess.run(
-        [sys.executable, "-c", code, str(tmp_path / "s.duckdb")], capture_output=True, text=True, env=env
+        [sys.executable, "-c", code, _empty_store(tmp_path / "s.duckdb")], capture_output=True, text=True, env=env
     )
     assert r.returncode == 0, r.stderr
     assert '"database"' in r.stdout or '"db"' in r.stdout
@@ -140,7 +149,7 @@ def test_status_cpu_window_starts_in_the_executable(tmp_path, monkeypatch, capsy
     monkeypatch.setattr(entry, "take_status_cpu_reading", lambda: taken.append(take()) or taken[-1])
     without = status._without_own_cpu
     monkeypatch.setattr(status, "_without_own_cpu", lambda snap, a, b: starts.append(a) or without(snap, a, b))
-    monkeypatch.setattr(sys, "argv", ["lokifi", "--db", str(tmp_path / "s.duckdb"), "status", "--json"])
+    monkeypatch.setattr(sys, "argv", ["lokifi", "--db", _empty_store(tmp_path / "s.duckdb"), "status", "--json"])
     monkeypatch.setattr(entry, "_resume_collection_later", lambda: None)  # no timer left in pytest's process
     try:
         entry.main()
@@ -217,7 +226,7 @@ def test_a_reader_that_left_ends_every_command_the_same_way(tmp_path, argv):
     os.close(read)  # the reader has left
     try:
         r = subprocess.run(
-            [sys.executable, "-c", code, "--db", str(tmp_path / "s.duckdb"), *argv],
+            [sys.executable, "-c", code, "--db", _empty_store(tmp_path / "s.duckdb"), *argv],
             stdout=write,
             stderr=subprocess.PIPE,
             text=True,

@@ -191,6 +191,6 @@ def test_sources_alone_takes_json_as_its_status_does(tmp_path):
 
     from lokifi_tui.cli.main import cli
 
-    r = CliRunner().invoke(cli, ["--db", str(tmp_path / "x.duckdb"), "sources", "--json"])
+    r = CliRunner().invoke(cli, ["sources", "--json"])  # the test's home: no database yet
     assert r.exit_code == 0, r.output
     assert json.loads(r.stdout)["sources"] == []

@@ -13,6 +13,7 @@ from click.testing import CliRunner
 from hypothesis import given, settings, strategies as st
 from repo_paths import ROOT
 
+from analytics.store.database import Store
 from lokifi_tui.cli import learning_report, quick, rec_rows, recs
 from lokifi_tui.cli.main import cli
 
@@ -79,11 +80,15 @@ shaped = st.builds(
 
 @settings(max_examples=300, deadline=None)
 @given(st.one_of(shaped, st.lists(st.sampled_from(TOKENS), max_size=7)))
-def test_the_quick_way_takes_only_what_click_reads_the_same(argv):
+def test_the_quick_way_takes_only_what_click_reads_the_same(tmp_path_factory, argv):
     with pytest.MonkeyPatch.context() as mp:
         calls = _recorder(mp)
         for var in ("LOKIFI_DB", "LOKIFI_CONFIG"):
             mp.delenv(var, raising=False)
+        here = tmp_path_factory.mktemp("quick")
+        for name in ("a.duckdb", "b.duckdb"):  # the databases the tokens name exist (a missing one is refused)
+            (here / name).touch()
+        mp.chdir(here)
         run = quick.quick_command(argv)
         if run is None:
             return  # click's to answer
@@ -164,8 +169,8 @@ def test_the_quick_way_leaves_click_unloaded(tmp_path):
         "main()\n"
     )
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    r = subprocess.run(
-        [sys.executable, "-c", code, str(Path(tmp_path) / "s.duckdb")], capture_output=True, text=True, env=env
-    )
+    db = Path(tmp_path) / "s.duckdb"
+    Store(db).schema_version()  # an empty database (a --db naming none is refused)
+    r = subprocess.run([sys.executable, "-c", code, str(db)], capture_output=True, text=True, env=env)
     assert r.returncode == 0, r.stderr
     assert "CLICK=False" in r.stderr and r.stdout.strip().startswith("{")

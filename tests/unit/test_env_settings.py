@@ -24,7 +24,7 @@ from analytics.common import env_settings as E
 def test_a_bad_value_is_said_once_and_the_command_runs_with_the_default(tmp_path, name, value, said):
     env = {**os.environ, name: value, "LOKIFI_HOME": str(tmp_path), "NO_COLOR": "1"}
     r = subprocess.run(
-        [sys.executable, "-m", "lokifi_tui.cli.main", "--db", str(tmp_path / "l.duckdb"), "db", "info"],
+        [sys.executable, "-m", "lokifi_tui.cli.main", "db", "info"],  # the new home's database
         capture_output=True,
         text=True,
         env=env,

@@ -52,6 +52,11 @@ def run(tmp_path, cfg, *args):
     return CliRunner().invoke(cli, ["--db", str(tmp_path / "db.duckdb"), "--config", str(cfg), *args])
 
 
+def empty_store(tmp_path) -> None:
+    """The empty database `run` names (the status commands refuse a --db that names none)."""
+    Store(tmp_path / "db.duckdb").schema_version()
+
+
 def put_status(store: Store, name: str, h: FleetHealth) -> None:
     store.execute(
         "INSERT INTO source_checkpoints (source, key, position) VALUES (?, ?, ?)", [name, STATUS_KEY, h.to_json()]
@@ -60,6 +65,7 @@ def put_status(store: Store, name: str, h: FleetHealth) -> None:
 
 def test_status_shows_each_source_clearly(tmp_path):
     cfg = write_config(tmp_path, CONFIG.format(port=closed_port()))
+    empty_store(tmp_path)
     r = run(tmp_path, cfg, "sources")
     assert r.exit_code == 0, r.output
     assert "prom" in r.output and "never" in r.output and "waiting for the first pull" in r.output
@@ -145,6 +151,7 @@ component = "api"
 metric = "up"
 """,
     )
+    empty_store(tmp_path)
     r = run(tmp_path, cfg, "sources", "test", "prom")
     assert r.exit_code == 3
     assert "step" in r.output and "often" in r.output
@@ -154,6 +161,7 @@ metric = "up"
 
 def test_no_sources_configured(tmp_path):
     cfg = write_config(tmp_path, "")
+    empty_store(tmp_path)
     r = run(tmp_path, cfg, "sources")
     assert r.exit_code == 0 and "No fleet sources configured" in r.output
     r = run(tmp_path, cfg, "sources", "pull", "--once")

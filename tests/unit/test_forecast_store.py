@@ -134,6 +134,7 @@ def test_ai_forecast_command_shows_the_seeds_output(demo):
 
 
 def test_ai_forecast_on_an_empty_database_says_so(tmp_path):
+    Store(tmp_path / "empty.duckdb").schema_version()
     res = CliRunner().invoke(cli, ["--db", str(tmp_path / "empty.duckdb"), "ai", "forecast"])
     assert res.exit_code == 0 and "No response_time_ms data" in res.output
 
