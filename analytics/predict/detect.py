@@ -331,6 +331,12 @@ def scores(
 def detect(ts: Floats, values: Floats, cfg: DetectorConfig = DEFAULT) -> list[int]:
     """Row indices at which the detector alarms. ``ts``: seconds since the epoch (any monotonic origin).
     Rows with a non-finite value are skipped, as ``Detector.update`` skips them."""
+    return [i for i, _ in detect_scored(ts, values, cfg)]
+
+
+def detect_scored(ts: Floats, values: Floats, cfg: DetectorConfig = DEFAULT) -> list[tuple[int, float]]:
+    """:func:`detect`'s alarms with each alarm row's score: its surprise from step 1 (a robust z, the
+    smallest of the level, daily and weekly models', at most ``zclip``)."""
     t = np.asarray(ts, dtype=float)
     v = np.asarray(values, dtype=float)
     keep = np.nonzero(np.isfinite(v) & np.isfinite(t))[0]
@@ -338,8 +344,8 @@ def detect(ts: Floats, values: Floats, cfg: DetectorConfig = DEFAULT) -> list[in
     e = exponent_for(v)
     if e:  # values near the largest or smallest floats: the same alarms at a magnitude near 1
         v = np.ldexp(v, -e)
-    idx = _finish(*scores(t[keep], v, cfg), cfg)
-    return [int(keep[i]) for i in idx]
+    z, extreme, lone_from, zcal, cal_from = scores(t[keep], v, cfg)
+    return [(int(keep[i]), float(z[i])) for i in _finish(z, extreme, lone_from, zcal, cal_from, cfg)]
 
 
 class Detector:

@@ -1,11 +1,13 @@
 """Predictive maintenance commands: ``lokifi anomalies detect``, ``lokifi baselines``, ``lokifi ai predict``.
 
 ``anomalies detect`` is the harness interface of ``shared/eval/nab_score.py``: CSV ``timestamp,value``
-on stdin (or a FILE), one alarm timestamp per line on stdout. It needs no database.
+on stdin (or a FILE), one alarm timestamp per line on stdout (``--json``: one document with each alarm's
+value, line and score, and the notes on the input). It needs no database.
 """
 
 from __future__ import annotations
 
+import math
 import sys
 
 import click
@@ -33,27 +35,54 @@ def anomalies() -> None:
 
 @anomalies.command("detect")
 @click.argument("input_path", required=False, default="-", metavar="[FILE]")
-def _anomalies_detect(input_path: str) -> None:
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Print JSON for scripts: the rows read, the notes on the input, and each alarm's timestamp, value, "
+    "line and score.",
+)
+def _anomalies_detect(input_path: str, as_json: bool) -> None:
     """Read CSV timestamp,value (FILE or stdin); print one alarm timestamp per line (ISO 8601 UTC,
-    `...Z`). The CSV is read as `lokifi forecast series` reads it: notes on stderr on repeated
-    timestamps, missing values, gaps and time going back, and a few malformed rows (up to 1%) skipped.
-    An empty file, or a header alone, is refused (exit 3). One series a run: for a folder, run it on
-    each file.
+    `...Z`). The CSV is read as `lokifi forecast series` reads it: notes on stderr (and in --json) on
+    repeated timestamps, missing values, gaps and time going back, and a few malformed rows (up to 1%)
+    skipped. An empty file, or a header alone, is refused (exit 3). One series a run: for a folder, run
+    it on each file.
 
     Each decision uses only the rows before it (a streaming detector): robust level and daily-profile
     surprise, Numenta-style anomaly likelihood, a decaying novelty record and suppression after an alarm.
+    An alarm's score in --json is its row's surprise: a robust z-score, the smallest of the recent
+    level's, the daily profile's and the weekly model's, at most 10.
     """
-    from analytics.predict.detect import SeriesInputError, detect_csv
+    from analytics.common.epoch_time import utc_iso
+    from analytics.predict.detect import SeriesInputError, detect_scored, read_series_csv
     from lokifi_tui.cli.series_input import print_notes, read_series
 
     source, data = read_series(input_path, "lokifi anomalies detect")
-    notes: list[str] = []
     try:
-        alarms = detect_csv(data, source, notes=notes)
+        series = read_series_csv(data, source)
+        alarms = detect_scored(series.axis, series.values)
     except SeriesInputError as exc:
         fail(str(exc), BAD_INPUT)
-    print_notes(notes)
-    sys.stdout.write("".join(a + "\n" for a in alarms))
+    print_notes(series.notes)
+    if not as_json:
+        sys.stdout.write("".join(utc_iso(series.times[i]) + "\n" for i, _ in alarms))
+        return
+    print_json(
+        {
+            "rows": len(series.values),
+            "notes": list(series.notes),
+            "alarms": [
+                {
+                    "timestamp": utc_iso(series.times[i]),
+                    "value": float(series.values[i]),
+                    "line": int(series.lines[i]),
+                    "score": score if math.isfinite(score) else None,
+                }
+                for i, score in alarms
+            ],
+        }
+    )
 
 
 def _store_errors():
