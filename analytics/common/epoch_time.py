@@ -67,7 +67,11 @@ def in_range(seconds: float) -> float:
 def utc_iso(seconds: float) -> str:
     """``2026-11-13T06:20:00Z``: the UTC time of epoch ``seconds``, to the microsecond, the fraction shown
     only when there is one (``.250``, ``.000125``). Every time a series command prints has this form."""
-    us = round(seconds * 1e6)
+    return us_iso(round(seconds * 1e6))
+
+
+def us_iso(us: int) -> str:
+    """:func:`utc_iso` of a time given in whole microseconds since the epoch (exact: no float rounding)."""
     d = _EPOCH + dt.timedelta(microseconds=us)
     frac = us % 1_000_000
     text = d.strftime("%Y-%m-%dT%H:%M:%S")

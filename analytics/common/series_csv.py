@@ -21,17 +21,29 @@ library only: those commands must start fast.
 from __future__ import annotations
 
 import csv
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from analytics.common.durations import spoken_seconds
-from analytics.common.epoch_time import YEARS, TimeRangeError, text_seconds
+from analytics.common.epoch_time import YEARS, TimeRangeError, text_seconds, us_iso
 
 MAX_LINE = 10_000  # longest line read as a row; a longer one is a malformed row
 MALFORMED_SHARE = 0.01  # malformed rows skipped up to this share of the rows; more refuses the input
 BINARY_HEAD = 65536  # a NUL byte in this many first bytes: a binary file, refused as a whole
 _MISSING = {"", "nan", "-nan", "na", "n/a", "null", "none", "-"}
+
+
+#: the header line written before the rows (:func:`csv_rows`)
+HEADER = "timestamp,value\n"
+
+
+def csv_rows(times_us: Sequence[int], values: Sequence[float]) -> str:
+    """Rows of this CSV, as ``lokifi db export`` writes a stored series: the time as the series commands
+    print it (``2026-11-13T06:20:00Z``, from whole microseconds: exact), the value as Python writes a
+    float (it reads back as the same number)."""
+    return "".join(f"{us_iso(t)},{v!r}\n" for t, v in zip(times_us, values, strict=True))
 
 
 class SeriesInputError(ValueError):

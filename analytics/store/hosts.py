@@ -38,9 +38,9 @@ def _message(host: str, known: list[str]) -> str:
     return unknown_name_message("host", host, known)
 
 
-def unknown_name_message(what: str, name: str, known: list[str]) -> str:
-    """Why a filter on ``what`` (host, component) named ``name`` shows nothing: the names the store knows,
-    and the nearest one when it looks like a slip."""
+def unknown_name_message(what: str, name: str, known: list[str], where: str = "in the store") -> str:
+    """Why a filter on ``what`` (host, component) named ``name`` shows nothing: the names the store knows
+    (``where``: of what they are, when not of the whole store), and the nearest one when it looks like a slip."""
     if not known:
         return (
             f"no data from {what} {name!r}: the store has no rows from any {what} yet "
@@ -51,7 +51,7 @@ def unknown_name_message(what: str, name: str, known: list[str]) -> str:
     hint = ""
     if close:
         hint = f"; did you mean {next(k for k in known if k.lower() == close[0])!r}?"
-    return f"no data from {what} {name!r} in the store; the {what}s it knows: {shown}{hint}"
+    return f"no data from {what} {name!r} {where}; the {what}s it knows: {shown}{hint}"
 
 
 def known_hosts(store_or_con: Any) -> list[str]:

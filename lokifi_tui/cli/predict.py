@@ -30,7 +30,8 @@ SEVERITY_STYLE = {"HIGH": "bold red", "MEDIUM": "yellow", "LOW": "cyan"}
 
 @click.group("anomalies")
 def anomalies() -> None:
-    """Streaming anomaly detection (the detector the predictions use): detect."""
+    """Streaming anomaly detection (the detector the predictions use): detect. A stored series:
+    `lokifi db export COMPONENT METRIC | lokifi anomalies detect`."""
 
 
 @anomalies.command("detect")

@@ -1,0 +1,87 @@
+"""One stored metric series read back: a host's ``component``/``metric`` rows in time order, raw or as
+hourly means, for ``lokifi db export`` (which writes them as the ``timestamp,value`` CSV the series
+commands read, :mod:`analytics.common.series_csv`).
+
+Which series exist is read from the hourly rollup (``metrics_hourly``, kept up to date on every write),
+so a misspelt component, metric or host is refused naming those there are, whatever the raw rows' size.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from analytics.store.hosts import unknown_name_message
+
+
+class SeriesNotFound(LookupError):
+    """No stored series by that name (the message says which names there are)."""
+
+
+@dataclass(frozen=True)
+class StoredSeries:
+    """A series as read: the time of each row in microseconds since the epoch (UTC) and its value."""
+
+    host: str
+    times_us: list[int]
+    values: list[float]
+
+
+def series_metrics(store: Any, component: str) -> list[str]:
+    """The metrics stored for ``component``, sorted."""
+    with store.read() as con:
+        rows = con.execute(
+            "SELECT DISTINCT metric FROM metrics_hourly WHERE component = ? ORDER BY metric", [component]
+        ).fetchall()
+    return [str(r[0]) for r in rows]
+
+
+def series_hosts(store: Any, component: str, metric: str) -> list[str]:
+    """The hosts with rows of ``component``/``metric``, sorted."""
+    with store.read() as con:
+        rows = con.execute(
+            "SELECT DISTINCT host FROM metrics_hourly WHERE component = ? AND metric = ? ORDER BY host",
+            [component, metric],
+        ).fetchall()
+    return [str(r[0]) for r in rows]
+
+
+def require_metric(store: Any, component: str, metric: str) -> None:
+    """Nothing when ``component`` has rows of ``metric``; else :class:`SeriesNotFound` naming its metrics."""
+    known = series_metrics(store, component)
+    if metric in known:
+        return
+    if not known:
+        raise SeriesNotFound(f"component {component!r} has no metrics stored (only error events or probe results)")
+    raise SeriesNotFound(unknown_name_message("metric", metric, known, f"of component {component!r}"))
+
+
+def read_series(
+    store: Any,
+    component: str,
+    metric: str,
+    host: str,
+    *,
+    since: dt.datetime | None = None,
+    hourly: bool = False,
+) -> StoredSeries:
+    """``host``'s rows of ``component``/``metric`` in time order (from ``since``, naive UTC, when given):
+    the raw readings, or with ``hourly`` each hour's mean (the series the predictions' detector reads),
+    stamped with the hour's start."""
+    if hourly:
+        sql = (
+            "SELECT epoch_us(hour), sum / n FROM metrics_hourly WHERE component = ? AND metric = ? AND host = ?"
+            + (" AND hour >= date_trunc('hour', ?::TIMESTAMP)" if since else "")
+            + " ORDER BY hour"
+        )
+    else:
+        sql = (
+            "SELECT epoch_us(ts), value FROM metrics WHERE component = ? AND metric = ? AND host = ?"
+            + (" AND ts >= ?" if since else "")
+            + " ORDER BY ts"
+        )
+    params: list[Any] = [component, metric, host] + ([since] if since else [])
+    with store.read() as con:
+        rows = con.execute(sql, params).fetchall()
+    return StoredSeries(host, [int(r[0]) for r in rows], [float(r[1]) for r in rows])
