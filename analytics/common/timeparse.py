@@ -1,7 +1,9 @@
-"""Vectorised timestamp parsing: ISO 8601 with or without a zone, epoch seconds/ms/µs/ns, dates.
+"""Vectorised timestamp parsing: ISO 8601 with or without a zone, epoch seconds/ms/µs/ns (written as
+whole or decimal numbers, with or without an exponent: ``1.7e9``), dates.
 
 Everything becomes a naive ``Datetime("us")`` in UTC; a value that cannot be read becomes null (the
-caller reports it with its line). Works on whole Polars columns, never row by row in Python.
+caller reports it with its line; :func:`epoch_numbers` tells a number too far from now to be held, such
+as ``1e30``, from text that is no time at all). Works on whole Polars columns, never row by row in Python.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ TS = pl.Datetime("us")
 
 _ISO_FORMATS_NAIVE = ("%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%dT%H:%M")
 _ISO_FORMATS_ZONED = ("%Y-%m-%dT%H:%M:%S%.f%z", "%Y-%m-%dT%H:%M%z")
+#: text read as an epoch number (the rest as ISO 8601)
+_NUMBER = r"^[+-]?\d+(\.\d+)?([eE][+-]?\d+)?$"
 
 
 def _epoch(num: pl.Series) -> pl.Series:
@@ -75,7 +79,7 @@ def parse_timestamps(s: pl.Series) -> pl.Series:
     for fmt in _ISO_FORMATS_NAIVE:
         candidates.append(norm.str.to_datetime(fmt, strict=False, time_unit="us"))
     candidates.append(norm.str.to_date("%Y-%m-%d", strict=False).cast(TS))
-    is_num = norm.str.contains(r"^[+-]?\d+(\.\d+)?$")
+    is_num = norm.str.contains(_NUMBER)
     epoch = _epoch(norm)
     parsed = (
         pl.DataFrame({f"c{i}": c for i, c in enumerate(candidates)})
@@ -88,3 +92,14 @@ def parse_timestamps(s: pl.Series) -> pl.Series:
         .to_series()
     )
     return out.cast(TS).alias(name)
+
+
+def epoch_numbers(s: pl.Series) -> pl.Series:
+    """Which values of a timestamp column are finite numbers, read as epoch time: where
+    :func:`parse_timestamps` gives null for one, the number is beyond any time a timestamp can hold
+    (``1e30``), not text that is no time."""
+    if s.dtype.is_numeric():
+        return s.cast(pl.Float64, strict=False).is_finite().fill_null(False)
+    if s.dtype != pl.String:
+        return pl.repeat(False, len(s), dtype=pl.Boolean, eager=True)
+    return s.str.strip_chars().str.contains(_NUMBER).fill_null(False)

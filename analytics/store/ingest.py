@@ -29,7 +29,7 @@ import polars as pl
 from analytics.common.compression import DamagedError
 from analytics.common.env_settings import env_bytes
 from analytics.common.epoch_time import TS_MAX, TS_MIN, YEARS
-from analytics.common.timeparse import parse_timestamps
+from analytics.common.timeparse import epoch_numbers, parse_timestamps
 from analytics.config.machine import this_host
 from analytics.store.database import Store
 from analytics.store.ingest_read import (
@@ -160,11 +160,12 @@ def normalise(
 
     raw_ts = required("ts")
     ts = parse_timestamps(raw_ts).alias("ts")
+    number = epoch_numbers(raw_ts)  # a number too large to be a time (1e30) is out of range, not "not a timestamp"
     out = {"ts": ts, "host": text("host", host), "component": text("component", component)}
     checks: list[tuple[str, pl.Series, str]] = [
         ("ts", _empty(raw_ts), "empty"),
-        ("ts", ts.is_null(), "not a timestamp (ISO 8601 or epoch s/ms)"),
-        ("ts", (ts < TS_MIN) | (ts >= TS_MAX), f"outside {YEARS}"),
+        ("ts", ts.is_null() & ~number, "not a timestamp (ISO 8601 or epoch s/ms)"),
+        ("ts", (ts.is_null() & number) | (ts < TS_MIN) | (ts >= TS_MAX), f"outside {YEARS}"),
         ("component", out["component"].is_null() | (out["component"] == ""), "empty"),
     ]
     if kind == "metrics":

@@ -51,13 +51,36 @@ def test_an_empty_field_is_said_to_be_empty(store, tmp_path):
 
 
 def test_a_timestamp_outside_the_years_read_says_which_years(store, tmp_path):
+    """A number too large to be held as a time (`1e30`) was "not a timestamp": it is outside the years too."""
     f = tmp_path / "y.csv"
-    f.write_text("timestamp,value\n-5,1\n2200-01-01T00:00:00Z,2\n2026-01-01T00:00:00Z,3\n")
+    f.write_text(
+        "timestamp,value\n-5,1\n2200-01-01T00:00:00Z,2\n1e30,3\n99999999999999999999,4\n-1e30,5\nnope,6\n"
+        "2026-01-01T00:00:00Z,7\n"
+    )
     r = ingest_file(store, f, component="c", metric="m")
     assert [(e.line, e.message) for e in r.errors] == [
         (2, "outside the years 1970-2199 (got '-5')"),
         (3, "outside the years 1970-2199 (got '2200-01-01T00:00:00Z')"),
+        (4, "outside the years 1970-2199 (got '1e30')"),
+        (5, "outside the years 1970-2199 (got '99999999999999999999')"),
+        (6, "outside the years 1970-2199 (got '-1e30')"),
+        (7, "not a timestamp (ISO 8601 or epoch s/ms) (got 'nope')"),
     ]
+    j = tmp_path / "big.jsonl"  # a JSON number: a float column
+    j.write_text('{"ts": 1e30, "value": 1}\n{"ts": 1.7e9, "value": 2}\n')
+    r = ingest_file(store, j, component="c", metric="m")
+    assert [(e.line, e.message) for e in r.errors] == [(1, "outside the years 1970-2199 (got 1e+30)")]
+    assert r.rows_valid == 1
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.floats(allow_nan=False, allow_infinity=False), min_size=1, max_size=20))
+def test_any_number_is_a_time_or_outside_the_years(store, tmp_path_factory, numbers):
+    """A finite number in the timestamp column is epoch time: read, or refused as outside the years."""
+    f = tmp_path_factory.mktemp("numbers") / "n.csv"
+    f.write_text("timestamp,value\n" + "".join(f"{x!r},1\n" for x in numbers))
+    r = ingest_file(store, f, component="c", metric="m", force=True)
+    assert all(e.message.startswith("outside the years 1970-2199") for e in r.errors), r.errors
 
 
 @pytest.mark.parametrize(

@@ -124,6 +124,8 @@ def test_times_are_printed_in_utc_and_say_so():
         ("7258118399", True),
         ("99999999999999999999", False),  # nanoseconds: year 5138
         ("1e30", False),
+        ("1e16", False),  # microseconds: year 2286
+        ("1.7e9", True),  # seconds, with an exponent
         ("9999-12-31T23:59:59+00:00", False),
     ],
 )
@@ -134,6 +136,7 @@ def test_the_years_read_are_the_years_ingest_reads(tmp_path, store, stamp, ok):
     f.write_text(f"timestamp,value\n{stamp},1\n2026-01-01T00:00:00Z,2\n")
     report = ingest_file(store, f, component="c", metric="m")
     assert (report.rows_bad == 0) == ok, report.errors
+    assert all(e.message == f"outside the years 1970-2199 (got '{stamp}')" for e in report.errors), report.errors
     fc, det = both(f"timestamp,value\n{stamp},1\n")
     assert det.exit_code == (0 if ok else 3), det.stderr
     assert (fc.exit_code == 3) == (not ok), fc.stderr  # at the last second of 2199 no step fits: exit 2
