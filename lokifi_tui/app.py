@@ -295,7 +295,7 @@ class LokifiApp(App[None]):
         if not force and self._last_signature is not None:
             changed = signature != self._last_signature
             if changed and self._collector is not None:
-                from analytics.collect.loop import explained_by
+                from analytics.collect.flushing import explained_by
 
                 if explained_by(list(self._collector.writes), self._last_signature, signature):
                     self._last_signature = signature  # only our own samples were written

@@ -1,146 +1,66 @@
 """The collector: runs the sources on their intervals, writes their rows in batches, refreshes the engines.
 
 Owns the loop that both ``lokifi collect`` (headless, for systemd) and the dashboard (in a worker thread)
-run:
+run, and its lifecycle:
 
 * each source (:mod:`analytics.sources.base`) is polled when due; its batches wait in memory until the
-  next flush (every ``flush_seconds``) and are written by **one** ``Store.submit`` call — rows for
-  ``metrics``, ``error_events`` and ``probe_results`` together with the sources' checkpoints and
-  statuses, in one transaction. If the database stays locked the whole batch is spooled durably by the
-  Store and applied later, still as one unit. So a tail position is stored exactly when the lines read
-  up to it are: a collector killed at any moment restarts from the last stored position and neither
-  loses nor repeats a line.
+  next flush and are written together with the sources' checkpoints, in one transaction
+  (:mod:`analytics.collect.flushing`);
 * the database file is opened only for that one write (and the startup read of checkpoints);
-* every ``refresh_seconds`` it calls the engines' refresh hooks (``learn_from_events`` and friends);
+* every ``refresh_seconds`` it calls the engines' refresh hooks (:mod:`analytics.collect.scheduling`);
 * only one collector writes to a database at a time (an advisory lock file beside it): a second one
   (the dashboard while ``lokifi collect`` runs) falls back to *view* mode — it samples vitals for the
   screen and writes nothing;
-* given its ``config_file`` (``lokifi collect``), it notices when the file changes (or a reload is asked
-  for) and takes the new configuration: the sources whose settings changed are restarted from their
-  stored positions, the hooks get the new config; a file that does not parse is reported once and the
-  configuration in force stays (:mod:`analytics.collect.config_watch`).
+* given its ``config_file``, it notices when the file changes (or a reload is asked for) and takes the
+  new configuration (:mod:`analytics.collect.reload`).
 
 Use it as ``Collector(store, config).start()`` / ``.stop()`` from a thread, or ``collect_once(store,
-config)``. ``Collector.latest_vitals`` is a frozen snapshot, readable from any thread without the DB.
+config)``. ``Collector.latest_vitals`` is a frozen snapshot, readable from any thread without the DB
+(:mod:`analytics.collect.status`).
 
-Beside it: the lock and its hand-over (:mod:`analytics.collect.writer_lock`), the sources built from the
-config (:mod:`analytics.collect.wiring`), the refresh hooks (:mod:`analytics.collect.hooks`) and the
-flush's batch writer (:func:`analytics.store.metrics.write_collected`).
-
-One module: the Collector's lifecycle, polling and flushing share one state (mode, lock, pending batches
-and their checkpoints); its other jobs live beside it.
+Beside it: the state its parts share (:mod:`analytics.collect.state`), the lock and its hand-over
+(:mod:`analytics.collect.writer_lock`), the sources built from the config
+(:mod:`analytics.collect.wiring`) and the refresh hooks (:mod:`analytics.collect.hooks`).
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import json
 import logging
 import os
-import re
 import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-from analytics.collect.config_changes import changes
 from analytics.collect.config_watch import ConfigWatch
-from analytics.collect.hooks import DEFAULT_HOOKS, Hook, hook_name, learns_from_events, resolve_hook
+from analytics.collect.flushing import FLUSH_ROWS, Flushing, WriteMark
+from analytics.collect.hooks import Hook
+from analytics.collect.reload import Reloading
+from analytics.collect.scheduling import HookScheduling
+from analytics.collect.state import CollectorStats
+from analytics.collect.status import StatusRows
 from analytics.collect.wiring import build_sources
 from analytics.collect.writer_lock import WriterLock
 from analytics.common.clock import utcnow
 from analytics.common.env_settings import env_seconds
 from analytics.sources.base import Batch, SourceStatus
 from analytics.store.database import Store, StoreBusy, StoreError
-from analytics.store.file_signature import file_signature
-from analytics.store.metrics import collected_frame
 
 log = logging.getLogger("lokifi.collector")
 
-#: Rows waiting in memory that trigger a write now (a big file read --from-start, a fleet backfill).
-FLUSH_ROWS = 50_000
-
-#: Above this many rows waiting (the store failing with something other than busy), sources whose data
-#: can be read again later (files, Prometheus, Loki) are paused instead of buffering more.
-MAX_PENDING_ROWS = 200_000
-
 #: How often a dashboard that found another collector writing checks whether it is still there.
 TAKEOVER_SECONDS = env_seconds("LOKIFI_TAKEOVER_SECONDS", 15.0)
-#: An error event already seen (same component and text up to numbers) within this many seconds does not
-#: ask for the sooner write.
-RECENT_EVENT_SECONDS = 300.0
-_DIGITS = re.compile(r"\d+")
-#: ``source_status`` rows are rewritten at least this often (and whenever a source's state changes).
-STATUS_EVERY = 60.0
-# Error events are learned into their patterns after the flush that writes them, not only at the next
-# refresh (every 60 s for `lokifi collect`, 5 min in the dashboard). A new kind of error (one not seen in
-# RECENT_EVENT_SECONDS, written within event_flush_seconds) is learned at most LEARN_SOON_SECONDS later:
-# it shows as a pattern within seconds. Repeats of known kinds are counted at most every
-# LEARN_REPEAT_SECONDS, the pace of `lokifi collect`'s refresh: a learning pass opens the database a few
-# times (~0.1 s of CPU), so an endpoint that stays down does not cost a pass per probe.
-LEARN_SOON_SECONDS = 10.0
-LEARN_REPEAT_SECONDS = 60.0
 
 
 class CollectorBusy(StoreError):
     """Another collector is already writing to this database."""
 
 
-def _iso(v: dt.datetime | None) -> str | None:
-    return v.isoformat() if v else None
-
-
-# --------------------------------------------------------------------------------------------------
-# The collector
-# --------------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class FlushResult:
-    rows: int
-    written: bool  # False: spooled (the database was busy)
-    seconds: float
-
-
-@dataclass
-class CollectorStats:
-    polls: int = 0
-    flushes: int = 0
-    rows_written: int = 0
-    spooled: int = 0
-    dropped: int = 0
-    hook_runs: int = 0
-    last_flush: dt.datetime | None = None
-    last_error: str | None = None
-    hook_errors: dict[str, str] = field(default_factory=dict)
-    store_failure: str | None = None  # the last database failure other than busy (corrupt, full, read-only)
-    reloads: int = 0  # configurations taken from a changed config file
-    config_problem: str | None = None  # why the config file's current content was not taken
-
-
-@dataclass(frozen=True)
-class WriteMark:
-    """One flush: the database file's signature before and after it, and whether it wrote error events."""
-
-    before: tuple[int, int, int, int] | None
-    after: tuple[int, int, int, int] | None
-    events: bool
-
-
-def explained_by(writes: Iterable[WriteMark], last: Any, current: Any) -> bool:
-    """True if the change of the database file from signature ``last`` to ``current`` is exactly a chain
-    of the given flushes that wrote samples only (no error events): nobody else wrote in between."""
-    sig = last
-    for w in writes:
-        if w.before == sig and sig is not None and not w.events:
-            sig = w.after
-    return sig == current and last != current
-
-
-class Collector:
+class Collector(Reloading, Flushing, StatusRows, HookScheduling):
     """Runs sources on their intervals and writes what they read; see the module docstring.
 
     ``persist``: True — write, and raise :class:`CollectorBusy` if another collector holds the database;
@@ -208,25 +128,6 @@ class Collector:
         # The checkpoints this collector handed to the store (written, or spooled while the database was
         # busy: not readable from it yet), for sources restarted by a reload.
         self._handed: dict[tuple[str, str], str] = {}
-
-    def _settings(self, config: Any) -> None:
-        """The settings taken from ``config`` (at the start and at each reload), except those given as
-        arguments."""
-        flush_seconds, refresh_seconds, hooks = self._args
-        self.config = config
-        self.host = config.host
-        c = getattr(config, "collect", None)
-        self.flush_seconds = float(
-            flush_seconds if flush_seconds is not None else getattr(c, "flush_seconds", 30.0) or 30.0
-        )
-        # Error events (log errors, failed probes) are written sooner than plain samples.
-        self.event_flush_seconds = min(self.flush_seconds, float(getattr(c, "event_flush_seconds", 5.0) or 5.0))
-        self.refresh_seconds = float(
-            refresh_seconds if refresh_seconds is not None else getattr(c, "refresh_seconds", 60.0) or 60.0
-        )
-        if hooks is None:
-            hooks = tuple(getattr(c, "hooks", ()) or ()) or DEFAULT_HOOKS
-        self.hooks = list(hooks)
 
     # -- lifecycle ----------------------------------------------------------------------------------
 
@@ -403,14 +304,6 @@ class Collector:
             else:
                 self._final_flush()
 
-    def _final_flush(self) -> None:
-        if self.mode != "write":
-            return
-        self._final_polls(self.clock())
-        if self._pending or not self._final_done:
-            self.flush(final=True)
-            self._final_done = True
-
     # -- one step -----------------------------------------------------------------------------------
 
     def _next_wake(self, now_m: float) -> float:
@@ -459,383 +352,6 @@ class Collector:
         elif self.hooks and now_m >= self._learn_at:
             self._start_hooks(self.learn_now, now)
         return read
-
-    def _hook_due_at(self, name: str, every: float) -> float:
-        """When a hook is next due: ``every`` seconds after its last run (a hook's own ``@SECONDS`` or
-        ``refresh_seconds``); one that never ran, at most ``refresh_seconds`` after the collector opened."""
-        last = self._hook_last.get(name)
-        if last is None:
-            return self._hooks_origin + min(every, self.refresh_seconds)
-        return last + every
-
-    def _next_hooks_at(self, now_m: float) -> float:
-        """The earliest moment a hook is due (each on its own interval: a delivery every 15 s is not
-        held to a 5-minute refresh); while the hooks are running, not before they are done."""
-        if self._hook_thread is not None and self._hook_thread.is_alive():
-            return now_m + 0.5
-        return min((self._hook_due_at(*hook_name(h, self.refresh_seconds)) for h in self.hooks), default=float("inf"))
-
-    def _start_hooks(self, target: Callable[[dt.datetime], None], now: dt.datetime | None) -> None:
-        # Engines can take a while: run them beside the loop so probes and tails stay on time.
-        if self._hook_thread is None or not self._hook_thread.is_alive():
-            self._hook_thread = threading.Thread(
-                target=target, args=(now or self.clock(),), name="lokifi-refresh", daemon=True
-            )
-            self._hook_thread.start()
-
-    def learn_now(self, now: dt.datetime) -> None:
-        """Run only the pattern-learning hook (after a flush that wrote error events)."""
-        self._learning_starts(time.monotonic())
-        self._run_hook_list([h for h in self.hooks if learns_from_events(h)], now, all_due=True)
-
-    def _new_events(self, events: list[dict[str, Any]]) -> int:
-        """How many of these error events are new — not seen (same component, same text up to numbers)
-        in the last RECENT_EVENT_SECONDS. Only new ones ask for the sooner write: an endpoint that stays
-        down, or a log repeating one error, is written with the regular flush."""
-        if not events:
-            return 0
-        mono = time.monotonic()
-        new = 0
-        for e in events:
-            key = (e.get("component"), _DIGITS.sub("0", str(e.get("message", ""))[:200]))
-            last = self._recent_events.get(key)
-            if last is None or mono - last > RECENT_EVENT_SECONDS:
-                new += 1
-            self._recent_events[key] = mono
-        if len(self._recent_events) > 5000:
-            cut = mono - RECENT_EVENT_SECONDS
-            self._recent_events = {k: v for k, v in self._recent_events.items() if v >= cut}
-        return new
-
-    def _flush_gap(self) -> float:
-        return self.event_flush_seconds if self._pending_events else self.flush_seconds
-
-    def _final_polls(self, now: dt.datetime) -> int:
-        """Lines written since the last tail poll are read now, and the multi-line events a tail holds
-        back (a traceback that may still grow) are emitted, so a clean stop leaves nothing behind."""
-        return sum(self.poll_source(src, now, final=True) for src in self.sources if getattr(src, "final_poll", False))
-
-    def poll_source(self, src: Any, now: dt.datetime, *, final: bool = False) -> int:
-        """Poll one source and keep its batches for the next flush. ``final``: its last poll before the
-        collector stops (only for sources with ``final_poll``)."""
-        self.stats.polls += 1
-        try:
-            batches = src.poll(now, final=True) if final else src.poll(now)
-        except Exception as exc:  # noqa: BLE001 — one failing source never stops the others
-            msg = f"{type(exc).__name__}: {exc}"
-            if hasattr(src, "fail"):
-                src.fail(now, msg)
-            log.warning("source %s failed: %s", src.name, msg)
-            return 0
-        n = 0
-        for b in batches:
-            if not b.empty:
-                self._pending.append(b)
-                n += len(b)
-                self._pending_events += self._new_events(b.events)
-                self._final_done = False
-        self._pending_rows += n
-        return n
-
-    def flush(self, *, final: bool = False) -> FlushResult | None:
-        """Write everything pending as one transaction (spooled if the database stays busy)."""
-        if self.mode != "write":
-            return None
-        now = self.clock()
-        batches = self._pending
-        if not batches and not final:
-            return None
-        # Source states are written when one changes, and at least every STATUS_EVERY seconds (freshness).
-        current = self.statuses()
-        states = {s.name: (s.state, s.last_error) for s in current}
-        mono = time.monotonic()
-        statuses = None
-        if final or states != self._written_states or mono - self._status_at >= STATUS_EVERY:
-            statuses = [self._status_row(s, now) for s in current]
-            statuses.append(self._collector_status(now, final))
-        checkpoints: dict[tuple[str, str], str] = {}
-        for b in batches:
-            for k, v in b.checkpoints.items():
-                checkpoints[(b.source, k)] = v  # later batches win
-        df = collected_frame(batches, {src.name for src in self.sources if getattr(src, "unique_rows", False)})
-        cps = [[s, k, v, now.isoformat()] for (s, k), v in checkpoints.items()]
-        t0 = time.perf_counter()
-        before = file_signature(self.store.path)
-        try:
-            written = self.store.submit("collected", df, checkpoints=cps, statuses=statuses)
-        except Exception as exc:  # noqa: BLE001 — keep the rows and try again at the next flush
-            self.stats.last_error = f"write failed: {exc}"
-            if isinstance(exc, StoreError) and not isinstance(exc, StoreBusy):
-                self.stats.store_failure = str(exc)
-            log.warning("collector flush failed (%s); %d rows kept for the next try", exc, self._pending_rows)
-            self._limit_pending()
-            return None
-        if statuses is not None:
-            self._written_states = states
-            self._status_at = mono
-        self._handed.update(checkpoints)
-        self._pending = []
-        rows = self._pending_rows
-        self._pending_rows = 0
-        new_kinds = self._pending_events > 0
-        self._pending_events = 0
-        self._paused.clear()
-        self._last_flush = time.monotonic()
-        self.stats.flushes += 1
-        events = any(b.events for b in batches)
-        if events:  # learn their patterns soon: a new kind within seconds, repeats at a slower pace
-            wait = LEARN_SOON_SECONDS if new_kinds else LEARN_REPEAT_SECONDS
-            self._learn_at = min(self._learn_at, self._learned_at + wait)
-        self.writes.append(WriteMark(before, file_signature(self.store.path), events))
-        self.stats.rows_written += rows
-        self.stats.last_flush = now
-        if not written:
-            self.stats.spooled += 1
-        return FlushResult(rows, written, time.perf_counter() - t0)
-
-    def _limit_pending(self) -> None:
-        if self._pending_rows <= MAX_PENDING_ROWS:
-            return
-        # Pause sources that can re-read later; drop the oldest samples of those that cannot.
-        for src in self.sources:
-            if getattr(src, "durable_upstream", False):
-                self._paused.add(src.name)
-        keep: list[Batch] = []
-        total = 0
-        for b in reversed(self._pending):
-            durable = any(getattr(s, "durable_upstream", False) for s in self.sources if s.name == b.source)
-            if durable or total + len(b) <= MAX_PENDING_ROWS:
-                keep.append(b)
-                total += len(b)
-            else:
-                self.stats.dropped += len(b)
-        self._pending = list(reversed(keep))
-        self._pending_rows = total
-        self._pending_events = sum(len(b.events) for b in self._pending)
-
-    def run_hooks(self, now: dt.datetime, *, all_due: bool = False) -> None:
-        """Run the refresh hooks that are due (every one with ``all_due``)."""
-        mono = time.monotonic()
-        if any(learns_from_events(h) and (all_due or self._is_due(h, mono)) for h in self.hooks):
-            self._learning_starts(mono)  # events written from now on (while the engines run) ask again
-        self._run_hook_list(self.hooks, now, all_due=all_due)
-        self.stats.hook_runs += 1
-
-    def _is_due(self, hook: str | Hook, mono: float) -> bool:
-        return mono >= self._hook_due_at(*hook_name(hook, self.refresh_seconds)) - 0.5
-
-    def _learning_starts(self, mono: float) -> None:
-        self._learn_at = float("inf")
-        self._learned_at = mono
-
-    def _run_hook_list(self, hooks: list[str | Hook], now: dt.datetime, *, all_due: bool) -> None:
-        """Run the due ones of ``hooks`` (all with ``all_due``)."""
-        mono = time.monotonic()
-        for hook in hooks:
-            if not all_due and not self._is_due(hook, mono):
-                continue
-            name, _ = hook_name(hook, self.refresh_seconds)
-            self._hook_last[name] = mono
-            try:
-                fn = resolve_hook(name if isinstance(hook, str) else hook)
-            except (ImportError, AttributeError):
-                continue  # a configured hook that cannot be found: skipped quietly
-            try:
-                fn(self.store, self.config, now)
-                self.stats.hook_errors.pop(name, None)
-            except StoreBusy:
-                self.stats.hook_errors[name] = "database busy; will retry"
-            except Exception as exc:  # noqa: BLE001
-                self.stats.hook_errors[name] = f"{type(exc).__name__}: {exc}"
-                if isinstance(exc, StoreError):
-                    self.stats.store_failure = str(exc)
-                log.warning("refresh hook %s failed: %s", name, exc)
-
-    # -- a changed config -----------------------------------------------------------------------------
-
-    def _look_at_config(self, now_m: float) -> None:
-        """Look at the config file (due, or a reload asked for) and take what changed; restart sources
-        whose restart had to wait."""
-        if self._watch is None:
-            return
-        asked = self._reload.is_set()
-        self._reload.clear()
-        if self._restart_due:
-            self._restart_sources()
-        got = self._watch.check(now_m, asked=asked)
-        if got is None:
-            return
-        where = self._watch.path
-        if got.same:
-            self.stats.config_problem = None
-            log.info("config %s read again: unchanged, the configuration in force", where)
-        elif got.broken:
-            self.stats.config_problem = got.broken[0]
-            since = self._watch.loaded_at.strftime("%H:%M:%S")
-            for problem in got.broken[:5]:
-                log.warning("config not reloaded: %s", problem)
-            log.warning(
-                "still running with the configuration read at %s; fix the file and save it again "
-                "(`lokifi config check` lists every problem)",
-                since,
-            )
-        else:
-            self.reconfigure(got.config)
-
-    def reconfigure(self, config: Any) -> list[str]:
-        """Take ``config`` (a reload): its settings, its hooks, and the sources it asks for — each source
-        whose settings changed is restarted from its stored position (what it had read is written
-        first), the others keep running. Returns what changed, as logged."""
-        old = self.config
-        said = changes(old, config)
-        self._settings(config)
-        self.stats.reloads += 1
-        self.stats.config_problem = None
-        where = self._watch.path if self._watch is not None else getattr(config, "path", None)
-        log.info("config %s reloaded: %s", where, "; ".join(said) if said else "no setting changed")
-        for problem in config.problems:
-            if problem not in old.problems:
-                log.warning("config: %s", problem)
-        if self._given_sources is None:
-            self._restart_due = True
-            self._restart_sources()
-        return said
-
-    def _restart_sources(self) -> None:
-        """Build the sources the config asks for; keep the running ones built from the same settings."""
-        if not self._opened:
-            self._restart_due = False
-            return
-        fresh = build_sources(self.config, from_start=self.from_start, host=self.host)
-        if self.mode == "view":
-            fresh = [s for s in fresh if getattr(s, "kind", "") == "vitals"]
-        running = {s.name: s for s in self.sources}
-        kept = {
-            s.name
-            for s in fresh
-            if s.name in running and getattr(running[s.name], "built_from", None) == getattr(s, "built_from", 0)
-        }
-        ending = [s for s in self.sources if s.name not in kept]
-        starting = [s for s in fresh if s.name not in kept]
-        if not ending and not starting:
-            self._restart_due = False
-            _close(fresh)
-            return
-        now = self.clock()
-        for src in ending:  # what they hold back (a traceback still growing) is written, as at a stop
-            if getattr(src, "final_poll", False):
-                self.poll_source(src, now, final=True)
-        checkpoints: dict[str, dict[str, str]] = {}
-        if self.mode == "write":
-            if self._pending:
-                self.flush()
-            try:
-                df = self.store.query("SELECT source, key, position FROM source_checkpoints")
-            except StoreError as exc:
-                log.warning("the changed sources start when the database can be read (%s)", exc)
-                _close(fresh)
-                return  # tried again at the next look at the config; the running ones go on meanwhile
-            for s, k, p in df.iter_rows():
-                checkpoints.setdefault(s, {})[k] = p
-            # newer than the database's: spooled while it was busy, or still waiting for the next write
-            for (s, k), p in self._handed.items():
-                checkpoints.setdefault(s, {})[k] = p
-            for b in self._pending:
-                for k, v in b.checkpoints.items():
-                    checkpoints.setdefault(b.source, {})[k] = v
-        _close([*ending, *(s for s in fresh if s.name in kept)])
-        for src in ending:
-            self._due.pop(src.name, None)
-            self._paused.discard(src.name)
-        self.sources = [running[s.name] if s.name in kept else s for s in fresh]
-        now_m = time.monotonic()
-        for src in starting:
-            src.start(checkpoints.get(src.name, {}))
-            self._due[src.name] = now_m
-        self._restart_due = False
-        log.info(
-            "sources restarted: %s%s",
-            ", ".join(sorted({s.name for s in (*ending, *starting)})),
-            f" (unchanged: {', '.join(sorted(kept))})" if kept else "",
-        )
-
-    # -- views --------------------------------------------------------------------------------------
-
-    @property
-    def latest_vitals(self) -> Any:
-        """The latest :class:`VitalsSnapshot` (None before the first sample). No database access."""
-        for s in self.sources:
-            if getattr(s, "kind", "") == "vitals":
-                return s.latest
-        return None
-
-    @property
-    def latest_probes(self) -> tuple[Any, ...]:
-        out: tuple[Any, ...] = ()
-        for s in self.sources:
-            if getattr(s, "kind", "") == "probes":
-                out += s.latest
-        return out
-
-    def statuses(self) -> tuple[SourceStatus, ...]:
-        out = []
-        for s in self.sources:
-            st = s.status()
-            if s.name in self._paused:
-                st = SourceStatus(
-                    st.name,
-                    st.kind,
-                    "paused",
-                    st.last_poll,
-                    st.last_success,
-                    "waiting for the database",
-                    st.rows_total,
-                    st.detail,
-                )
-            out.append(st)
-        return tuple(out)
-
-    def _status_row(self, s: SourceStatus, now: dt.datetime) -> dict[str, Any]:
-        return {
-            "host": self.host,
-            "source": s.name,
-            "kind": s.kind,
-            "state": s.state,
-            "last_poll": _iso(s.last_poll),
-            "last_success": _iso(s.last_success),
-            "last_error": s.last_error,
-            "rows_total": int(s.rows_total),
-            "detail": s.detail,
-            "updated_at": now.isoformat(),
-        }
-
-    def _collector_status(self, now: dt.datetime, final: bool) -> dict[str, Any]:
-        detail = json.dumps(
-            {
-                "pid": os.getpid(),
-                "mode": self.mode,
-                "flush_seconds": self.flush_seconds,
-                "sources": [s.name for s in self.sources],
-            }
-        )
-        return {
-            "host": self.host,
-            "source": "collector",
-            "kind": "collector",
-            "state": "stopped" if final else "ok",
-            "last_poll": now.isoformat(),
-            "last_success": now.isoformat(),
-            "last_error": self.stats.last_error,
-            "rows_total": self.stats.rows_written + self._pending_rows,
-            "detail": detail,
-            "updated_at": now.isoformat(),
-        }
-
-
-def _close(sources: Iterable[Any]) -> None:
-    for src in sources:
-        with contextlib.suppress(Exception):
-            src.close()
 
 
 @dataclass(frozen=True)

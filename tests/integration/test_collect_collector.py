@@ -414,7 +414,7 @@ def test_error_events_are_learned_soon_after_their_write_not_at_the_next_refresh
     """The learning hook runs every refresh_seconds (5 min in the dashboard) and also soon after a flush
     that wrote error events: a new kind at once (LEARN_SOON_SECONDS), repeats of a known kind at a slower
     pace (LEARN_REPEAT_SECONDS); the other engines keep their own schedule."""
-    import analytics.collect.loop as loop
+    import analytics.collect.scheduling as loop
 
     monkeypatch.setattr(loop, "LEARN_SOON_SECONDS", 0.0, raising=False)
     monkeypatch.setattr(loop, "LEARN_REPEAT_SECONDS", 3600.0, raising=False)

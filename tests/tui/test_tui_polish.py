@@ -179,7 +179,8 @@ async def test_vitals_sampling_pauses_while_the_dashboard_is_covered(tmp_path):
 
 
 def test_own_sample_flushes_are_told_apart_from_other_writers(tmp_path):
-    from analytics.collect.loop import Collector, explained_by
+    from analytics.collect.flushing import explained_by
+    from analytics.collect.loop import Collector
     from analytics.config.settings import load_config
     from analytics.store.file_signature import file_signature
 

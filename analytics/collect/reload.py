@@ -1,0 +1,140 @@
+"""Taking a changed config while the collector runs.
+
+Given its ``config_file``, the collector notices when the file changes (or a reload is asked for) and
+takes the new configuration (:mod:`analytics.collect.config_watch` watches the file,
+:func:`analytics.collect.config_changes.changes` says what changed): the sources whose settings changed
+are restarted from their stored positions, after writing what they had read, the others keep running;
+the hooks get the new config. A file that does not parse is reported once and the configuration in force
+stays.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import time
+from collections.abc import Iterable
+from typing import Any
+
+from analytics.collect.config_changes import changes
+from analytics.collect.flushing import Flushing
+from analytics.collect.wiring import build_sources
+from analytics.store.database import StoreError
+
+log = logging.getLogger("lokifi.collector")
+
+
+def _close(sources: Iterable[Any]) -> None:
+    for src in sources:
+        with contextlib.suppress(Exception):
+            src.close()
+
+
+class Reloading(Flushing):
+    """A changed config file, looked at and taken."""
+
+    def _look_at_config(self, now_m: float) -> None:
+        """Look at the config file (due, or a reload asked for) and take what changed; restart sources
+        whose restart had to wait."""
+        if self._watch is None:
+            return
+        asked = self._reload.is_set()
+        self._reload.clear()
+        if self._restart_due:
+            self._restart_sources()
+        got = self._watch.check(now_m, asked=asked)
+        if got is None:
+            return
+        where = self._watch.path
+        if got.same:
+            self.stats.config_problem = None
+            log.info("config %s read again: unchanged, the configuration in force", where)
+        elif got.broken:
+            self.stats.config_problem = got.broken[0]
+            since = self._watch.loaded_at.strftime("%H:%M:%S")
+            for problem in got.broken[:5]:
+                log.warning("config not reloaded: %s", problem)
+            log.warning(
+                "still running with the configuration read at %s; fix the file and save it again "
+                "(`lokifi config check` lists every problem)",
+                since,
+            )
+        else:
+            self.reconfigure(got.config)
+
+    def reconfigure(self, config: Any) -> list[str]:
+        """Take ``config`` (a reload): its settings, its hooks, and the sources it asks for — each source
+        whose settings changed is restarted from its stored position (what it had read is written
+        first), the others keep running. Returns what changed, as logged."""
+        old = self.config
+        said = changes(old, config)
+        self._settings(config)
+        self.stats.reloads += 1
+        self.stats.config_problem = None
+        where = self._watch.path if self._watch is not None else getattr(config, "path", None)
+        log.info("config %s reloaded: %s", where, "; ".join(said) if said else "no setting changed")
+        for problem in config.problems:
+            if problem not in old.problems:
+                log.warning("config: %s", problem)
+        if self._given_sources is None:
+            self._restart_due = True
+            self._restart_sources()
+        return said
+
+    def _restart_sources(self) -> None:
+        """Build the sources the config asks for; keep the running ones built from the same settings."""
+        if not self._opened:
+            self._restart_due = False
+            return
+        fresh = build_sources(self.config, from_start=self.from_start, host=self.host)
+        if self.mode == "view":
+            fresh = [s for s in fresh if getattr(s, "kind", "") == "vitals"]
+        running = {s.name: s for s in self.sources}
+        kept = {
+            s.name
+            for s in fresh
+            if s.name in running and getattr(running[s.name], "built_from", None) == getattr(s, "built_from", 0)
+        }
+        ending = [s for s in self.sources if s.name not in kept]
+        starting = [s for s in fresh if s.name not in kept]
+        if not ending and not starting:
+            self._restart_due = False
+            _close(fresh)
+            return
+        now = self.clock()
+        for src in ending:  # what they hold back (a traceback still growing) is written, as at a stop
+            if getattr(src, "final_poll", False):
+                self.poll_source(src, now, final=True)
+        checkpoints: dict[str, dict[str, str]] = {}
+        if self.mode == "write":
+            if self._pending:
+                self.flush()
+            try:
+                df = self.store.query("SELECT source, key, position FROM source_checkpoints")
+            except StoreError as exc:
+                log.warning("the changed sources start when the database can be read (%s)", exc)
+                _close(fresh)
+                return  # tried again at the next look at the config; the running ones go on meanwhile
+            for s, k, p in df.iter_rows():
+                checkpoints.setdefault(s, {})[k] = p
+            # newer than the database's: spooled while it was busy, or still waiting for the next write
+            for (s, k), p in self._handed.items():
+                checkpoints.setdefault(s, {})[k] = p
+            for b in self._pending:
+                for k, v in b.checkpoints.items():
+                    checkpoints.setdefault(b.source, {})[k] = v
+        _close([*ending, *(s for s in fresh if s.name in kept)])
+        for src in ending:
+            self._due.pop(src.name, None)
+            self._paused.discard(src.name)
+        self.sources = [running[s.name] if s.name in kept else s for s in fresh]
+        now_m = time.monotonic()
+        for src in starting:
+            src.start(checkpoints.get(src.name, {}))
+            self._due[src.name] = now_m
+        self._restart_due = False
+        log.info(
+            "sources restarted: %s%s",
+            ", ".join(sorted({s.name for s in (*ending, *starting)})),
+            f" (unchanged: {', '.join(sorted(kept))})" if kept else "",
+        )
