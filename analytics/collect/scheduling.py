@@ -98,7 +98,8 @@ class HookScheduling(CollectorState):
                 self.stats.hook_errors[name] = f"{type(exc).__name__}: {exc}"
                 if isinstance(exc, StoreError):
                     self.stats.store_failure = str(exc)
-                log.warning("refresh hook %s failed: %s", name, exc)
+                # said once by lokifi collect's reporter (analytics.collect.reporter), not at every run
+                log.debug("refresh hook %s failed: %s", name, exc)
 
     def _learn_soon(self, new_kinds: bool) -> None:
         """A write stored error events: learn their patterns soon — a new kind within seconds, repeats at

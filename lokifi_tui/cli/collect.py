@@ -6,7 +6,6 @@ import logging
 import signal
 import sys
 import threading
-import time
 from typing import Any
 
 import click
@@ -185,7 +184,9 @@ def collect(
             fail(f"--metrics-listen {inert(metrics_listen)}: {exc}", USAGE)
         if not quiet:
             err_console.print(f"  serving /metrics on http://{inert(metrics_listen)}/metrics")
-    report = _Reporter(col, quiet)
+    from analytics.collect.reporter import Reporter
+
+    report = Reporter(col, quiet)
     watcher = threading.Thread(target=report.loop, args=(stop,), daemon=True)
     watcher.start()
     try:
@@ -201,43 +202,3 @@ def collect(
                 f"lokifi collect: stopped; {s.rows_written} rows written in {s.flushes} batches"
                 + (f" ({s.spooled} spooled while the database was busy)" if s.spooled else "")
             )
-
-
-class _Reporter:
-    """Prints state changes of the sources (for the journal), and a summary every ten minutes."""
-
-    def __init__(self, col: Any, quiet: bool) -> None:
-        self.col = col
-        self.quiet = quiet
-        self.states: dict[str, tuple[str, str | None]] = {}
-        self.last_summary = time.monotonic()
-
-    def loop(self, stop: threading.Event) -> None:
-        while not stop.wait(5.0):
-            try:
-                self.check()
-            except Exception:  # noqa: BLE001, S110 - reporting never stops collection
-                pass
-
-    def check(self) -> None:
-        log = logging.getLogger("lokifi.collect")
-        for s in self.col.statuses():
-            key = (s.state, s.last_error)
-            if self.states.get(s.name) != key:
-                if s.state == "error":
-                    log.warning("%s: %s", s.name, s.last_error)
-                elif self.states.get(s.name, ("", None))[0] == "error":
-                    log.info("%s: ok again (%s)", s.name, s.detail)
-                self.states[s.name] = key
-        for hook, err in list(self.col.stats.hook_errors.items()):
-            log.warning("refresh %s: %s", hook, err)
-        if not self.quiet and time.monotonic() - self.last_summary >= 600:
-            st = self.col.stats
-            log.info(
-                "%d rows written in %d batches; %d spooled; last write %s",
-                st.rows_written,
-                st.flushes,
-                st.spooled,
-                st.last_flush.isoformat(timespec="seconds") if st.last_flush else "never",
-            )
-            self.last_summary = time.monotonic()
