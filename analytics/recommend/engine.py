@@ -10,7 +10,9 @@ A rule family that fails (an unreadable directory, a busy database for one read)
 ``RefreshReport.problems`` and its rules are not counted as evaluated, so its stored findings are left
 as they were instead of being marked resolved. Likewise a recommendation from a place this refresh did
 not look at (a project directory it does not watch, one it could not read, a scan from another
-directory) stays as it is: each records where its facts came from (:mod:`.scopes`).
+directory) stays as it is: each records where its facts came from (:mod:`.scopes`) — until the config
+file no longer watches that directory: the first refresh with the file that dropped it resolves what
+came from there, and only that (:mod:`.watched`).
 
 :func:`refresh_stored` is the refresh for another host (e.g. a fleet host from Prometheus): only the
 rules over that host's stored metrics run (the performance family). The project directories, the
@@ -36,7 +38,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from analytics.recommend import lifecycle
+from analytics.recommend import lifecycle, watched
 from analytics.recommend.finding import Finding, RuleRun
 from analytics.recommend.lifecycle import (
     BadTransition,
@@ -252,9 +254,12 @@ def refresh(
         _family(run, "performance", performance_rules, shared, config, host, now)
         _family(run, "maintenance", maintenance_rules, facts, shared, config, now)
         _family(run, "system", system_rules, shared, config, host, now, probe)
+    current = watched.is_current(config)  # read before the write: the file, not the database
     with store.write() as con:
         looked = facts.looked
         looked.unread_scopes |= run.unread
+        looked.dropped = watched.take(con, config, host, current)
+        looked.kept = watched.Watched.of(config).scopes()
         summary = upsert(con, host, now, run.findings, run.evaluated, rc.worse_factor, looked)
         if security_scan and run.cache_rows:
             _store_secret_cache(con, run.cache_rows, now, scanner)

@@ -9,7 +9,8 @@ Each refresh records the places it gathered facts from (:class:`Looked`); a stor
 marked resolved only when its rule ran *and* its scope lies in a place this refresh looked at. A refresh
 that does not watch a directory — a collector started before ``project_dirs`` changed, a ``lokifi scan``
 run from another directory, a directory that could not be read, a walk cut short — leaves that
-directory's recommendations as they are.
+directory's recommendations as they are — until the config no longer has that directory: a refresh
+with the config file that dropped it resolves what came from there (:mod:`analytics.recommend.watched`).
 """
 
 from __future__ import annotations
@@ -39,6 +40,9 @@ class Looked:
     places: dict[str, bool] = field(default_factory=dict)
     unread: set[str] = field(default_factory=set)  # directories (for every kind of look)
     unread_scopes: set[str] = field(default_factory=set)  # a file a rule could not read, as a scope
+    # the places the config no longer watches (scope -> why: analytics.recommend.watched), and those it does
+    dropped: dict[str, str] = field(default_factory=dict)
+    kept: set[str] = field(default_factory=set)
 
     def add(self, kind: str, path: str, *, below: bool = True) -> None:
         key = scope(kind, path)
@@ -56,3 +60,18 @@ class Looked:
             if rec_scope == place or (below and place.startswith(kind + ":") and _within(rec_scope, place)):
                 return True
         return False
+
+    def dropped_by(self, rec_scope: str | None) -> str | None:
+        """Why a recommendation of ``rec_scope`` went with the place it came from — that place left the
+        config (see :mod:`analytics.recommend.watched`) — or None: it did not, or the recommendation lies
+        in a place the config still watches."""
+        if not rec_scope or any(_in_scope(rec_scope, k) for k in self.kept):
+            return None
+        return next((why for place, why in self.dropped.items() if _in_scope(rec_scope, place)), None)
+
+
+def _in_scope(rec_scope: str, place: str) -> bool:
+    """Whether ``rec_scope`` is the scope ``place`` or lies below it (same kind of look)."""
+    kind, _, path = rec_scope.partition(":")
+    place_kind, _, place_path = place.partition(":")
+    return kind == place_kind and _within(path, place_path)

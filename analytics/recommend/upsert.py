@@ -1,8 +1,9 @@
 """Recording a scan's findings as recommendations, in one transaction: each finding keyed by host + rule +
 subject (created once, then updated), priorities from the rule's learned factor on this host, dismissed
 ones reopened only when materially worse, and the conditions that went away marked resolved — only those
-of the rules that ran, from the places the refresh looked at (:mod:`analytics.recommend.scopes`). The
-states and their history are :mod:`analytics.recommend.lifecycle`'s.
+of the rules that ran, from the places the refresh looked at (:mod:`analytics.recommend.scopes`), and
+those from a place the config no longer watches (:mod:`analytics.recommend.watched`). The states and
+their history are :mod:`analytics.recommend.lifecycle`'s.
 """
 
 from __future__ import annotations
@@ -276,10 +277,16 @@ def upsert(
     gone = []
     for key, row in existing.items():
         r = rec_from_row(row)
-        if key in seen or r.rule not in evaluated or r.resolved_at is not None or r.status == "resolved":
+        if key in seen or r.resolved_at is not None or r.status == "resolved":
             continue
+        note = "the condition is no longer present"
         if not looked.covers(scopes[key]):
-            continue  # this refresh did not look where it came from: it is left as it is
+            went = looked.dropped_by(scopes[key])  # its place left the config: it goes with it
+            if went is None:
+                continue  # this refresh did not look where it came from: it is left as it is
+            note = went
+        elif r.rule not in evaluated:
+            continue
         new_status = "resolved" if r.status in ("open", "snoozed") else r.status
         gone.append({"id": r.id, "status": new_status})
         event(
@@ -288,7 +295,7 @@ def upsert(
             "resolved",
             from_status=r.status,
             to_status=new_status,
-            note="the condition is no longer present",
+            note=note,
             from_until=r.snoozed_until,
             from_dm=row[-1],
         )
