@@ -117,13 +117,23 @@ BUILTIN: dict[str, Hook] = {
 }
 
 
+def _runs(hook: str | Hook, builtin: Hook) -> bool:
+    try:
+        return resolve_hook(hook) is builtin
+    except (ImportError, AttributeError, ValueError):
+        return False
+
+
 def learns_from_events(hook: str | Hook) -> bool:
     """Whether ``hook`` is the pattern learning, which the collector also runs soon after it has written
     error events (not only every ``refresh_seconds``)."""
-    try:
-        return resolve_hook(hook) is learn_patterns
-    except (ImportError, AttributeError, ValueError):
-        return False
+    return _runs(hook, learn_patterns)
+
+
+def refreshes_recommendations(hook: str | Hook) -> bool:
+    """Whether ``hook`` is the recommendations' refresh, which the collector also runs soon after a
+    reload changed its config (the places it watches may have changed)."""
+    return _runs(hook, refresh_recommendations)
 
 
 def hook_name(hook: str | Hook, default_every: float) -> tuple[str, float]:

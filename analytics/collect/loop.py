@@ -107,6 +107,7 @@ class Collector(Reloading, Flushing, StatusRows, HookScheduling):
         self._last_flush = time.monotonic()
         self._hook_last: dict[str, float] = {}
         self._hooks_origin = time.monotonic()  # hooks that never ran are due from here
+        self._hook_soon: dict[str, float] = {}
         self._hook_thread: threading.Thread | None = None
         self._learn_at = float("inf")  # when to learn the error events written since the last pass
         self._learned_at = -1e18

@@ -5,7 +5,8 @@ takes the new configuration (:mod:`analytics.collect.config_watch` watches the f
 :func:`analytics.collect.config_changes.changes` says what changed): the sources whose settings changed
 are restarted from their stored positions, after writing what they had read, the others keep running;
 the hooks get the new config. A file that does not parse is reported once and the configuration in force
-stays.
+stays. A reload that changed a setting brings the recommendations' next refresh forward (once, within
+:data:`REFRESH_AFTER_RELOAD_SECONDS`): a project added or removed is looked at, not 15 minutes later.
 """
 
 from __future__ import annotations
@@ -18,10 +19,14 @@ from typing import Any
 
 from analytics.collect.config_changes import changes
 from analytics.collect.flushing import Flushing
+from analytics.collect.hooks import refreshes_recommendations
 from analytics.collect.wiring import build_sources
 from analytics.store.database import StoreError
 
 log = logging.getLogger("lokifi.collector")
+
+#: A reload that changed a setting runs the recommendations' refresh this soon after it (once).
+REFRESH_AFTER_RELOAD_SECONDS = 5.0
 
 
 def _close(sources: Iterable[Any]) -> None:
@@ -69,6 +74,8 @@ class Reloading(Flushing):
         old = self.config
         said = changes(old, config)
         self._settings(config)
+        if said:  # the places the recommendations look at may have changed: look soon, not in 15 min
+            self._bring_forward(refreshes_recommendations, REFRESH_AFTER_RELOAD_SECONDS)
         self.stats.reloads += 1
         self.stats.config_problem = None
         where = self._watch.path if self._watch is not None else getattr(config, "path", None)

@@ -38,9 +38,17 @@ class HookScheduling(CollectorState):
         """When a hook is next due: ``every`` seconds after its last run (a hook's own ``@SECONDS`` or
         ``refresh_seconds``); one that never ran, at most ``refresh_seconds`` after the collector opened."""
         last = self._hook_last.get(name)
-        if last is None:
-            return self._hooks_origin + min(every, self.refresh_seconds)
-        return last + every
+        due = self._hooks_origin + min(every, self.refresh_seconds) if last is None else last + every
+        return min(due, self._hook_soon.get(name, due))
+
+    def _bring_forward(self, which: Callable[[str | Hook], bool], seconds: float) -> None:
+        """Run the hooks ``which`` picks at most ``seconds`` from now, once (then on their own interval
+        again); asked again before they ran, still once."""
+        at = time.monotonic() + seconds
+        for hook in self.hooks:
+            if which(hook):
+                name, _ = hook_name(hook, self.refresh_seconds)
+                self._hook_soon[name] = min(at, self._hook_soon.get(name, at))
 
     def _next_hooks_at(self, now_m: float) -> float:
         """The earliest moment a hook is due (each on its own interval: a delivery every 15 s is not
@@ -85,6 +93,7 @@ class HookScheduling(CollectorState):
                 continue
             name, _ = hook_name(hook, self.refresh_seconds)
             self._hook_last[name] = mono
+            self._hook_soon.pop(name, None)
             try:
                 fn = resolve_hook(name if isinstance(hook, str) else hook)
             except (ImportError, AttributeError):

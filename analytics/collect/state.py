@@ -83,6 +83,7 @@ class CollectorState:
     # the refresh hooks
     _hook_last: dict[str, float]
     _hooks_origin: float  # hooks that never ran are due from here
+    _hook_soon: dict[str, float]  # hooks due sooner than their interval says, once (after a reload)
     _hook_thread: threading.Thread | None
     _learn_at: float  # when to learn the error events written since the last pass
     _learned_at: float
