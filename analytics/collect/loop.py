@@ -36,6 +36,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from analytics.collect.added_logs import AddedLogs
 from analytics.collect.config_watch import ConfigWatch
 from analytics.collect.flushing import FLUSH_ROWS, Flushing, WriteMark
 from analytics.collect.hooks import Hook
@@ -126,6 +127,7 @@ class Collector(Reloading, Flushing, StatusRows, HookScheduling):
         self._watch = ConfigWatch(config_file, config) if config_file is not None else None
         self._reload = reload or threading.Event()
         self._restart_due = False  # sources whose settings changed wait for a restart (see reconfigure)
+        self._added_logs = AddedLogs(self._stop)
         # The checkpoints this collector handed to the store (written, or spooled while the database was
         # busy: not readable from it yet), for sources restarted by a reload.
         self._handed: dict[tuple[str, str], str] = {}
@@ -180,6 +182,7 @@ class Collector(Reloading, Flushing, StatusRows, HookScheduling):
         for src in self.sources:
             src.start(checkpoints.get(src.name, {}))
             self._due[src.name] = now_m
+        self._added_logs.follow(self.sources)
         self._last_flush = self._hooks_origin = now_m
         self._opened = True
 
@@ -193,6 +196,7 @@ class Collector(Reloading, Flushing, StatusRows, HookScheduling):
 
     def _hand_over(self) -> None:
         """Write what is pending, release the database to the waiting collector, keep sampling vitals."""
+        self._added_logs.halt()
         self._final_flush()
         for src in self.sources:
             if getattr(src, "kind", "") != "vitals":
@@ -247,6 +251,7 @@ class Collector(Reloading, Flushing, StatusRows, HookScheduling):
             return
         if self._hook_thread is not None:
             self._hook_thread.join(30)
+        self._added_logs.halt()
         try:
             self._final_flush()
         finally:

@@ -4,7 +4,8 @@ Given its ``config_file``, the collector notices when the file changes (or a rel
 takes the new configuration (:mod:`analytics.collect.config_watch` watches the file,
 :func:`analytics.collect.config_changes.changes` says what changed): the sources whose settings changed
 are restarted from their stored positions, after writing what they had read, the others keep running;
-the hooks get the new config. A file that does not parse is reported once and the configuration in force
+the hooks get the new config. A log the reload added is followed once its last days are read
+(:mod:`analytics.collect.added_logs`). A file that does not parse is reported once and the configuration in force
 stays. A reload that changed a setting brings the recommendations' next refresh forward (once, within
 :data:`REFRESH_AFTER_RELOAD_SECONDS`): a project added or removed is looked at, not 15 minutes later.
 """
@@ -93,6 +94,11 @@ class Reloading(Flushing):
         if not self._opened:
             self._restart_due = False
             return
+        if self._added_logs.busy:
+            return  # the added logs' history is being read: they are followed once it is
+        if self._added_logs.events:  # what it stored is learned soon, as the tail's errors are
+            self._added_logs.events = 0
+            self._learn_soon(True)
         fresh = build_sources(self.config, from_start=self.from_start, host=self.host)
         if self.mode == "view":
             fresh = [s for s in fresh if getattr(s, "kind", "") == "vitals"]
@@ -108,6 +114,13 @@ class Reloading(Flushing):
             self._restart_due = False
             _close(fresh)
             return
+        if (
+            self.mode == "write"
+            and not self.from_start
+            and self._added_logs.reading(self.store, self.config, self.host, fresh)
+        ):
+            _close(fresh)
+            return  # the sources restart once the added logs' history is read (analytics.collect.added_logs)
         now = self.clock()
         for src in ending:  # what they hold back (a traceback still growing) is written, as at a stop
             if getattr(src, "final_poll", False):
@@ -140,6 +153,7 @@ class Reloading(Flushing):
             src.start(checkpoints.get(src.name, {}))
             self._due[src.name] = now_m
         self._restart_due = False
+        self._added_logs.follow(starting)
         log.info(
             "sources restarted: %s%s",
             ", ".join(sorted({s.name for s in (*ending, *starting)})),

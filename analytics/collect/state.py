@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from analytics.collect.hooks import DEFAULT_HOOKS, Hook
 
 if TYPE_CHECKING:
+    from analytics.collect.added_logs import AddedLogs
     from analytics.collect.config_watch import ConfigWatch
     from analytics.collect.flushing import WriteMark
     from analytics.collect.writer_lock import WriterLock
@@ -91,6 +92,7 @@ class CollectorState:
     _watch: ConfigWatch | None
     _reload: threading.Event
     _restart_due: bool  # sources whose settings changed wait for a restart
+    _added_logs: AddedLogs  # the logs followed, and the history of those a reload added
 
     def _settings(self, config: Any) -> None:
         """The settings taken from ``config`` (at the start and at each reload), except those given as

@@ -130,6 +130,31 @@ def test_a_changed_config_is_taken_and_one_that_does_not_parse_is_not(tmp_path):
     assert "Traceback" not in log
 
 
+def test_a_log_added_while_it_runs_has_its_recent_past_read(tmp_path):
+    """What the log held before it was added (yesterday's error) is stored, then it is followed."""
+    api, web = tmp_path / "api.log", tmp_path / "web.log"
+    api.write_text("")
+    yesterday = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(time.time() - 86400))
+    web.write_text(f"{yesterday} ERROR web: upstream timed out yesterday\n")
+    db = tmp_path / "l.duckdb"
+    cfgp, _ = write_config(tmp_path, fast_tail_config(api))
+    col = Running(db, cfgp, "--no-hooks")
+    try:
+        cfgp.write_text(cfgp.read_text() + f'\n[[components]]\nname = "web"\nlogs = ["{web}"]\n')
+        said = col.wait_for("read the added logs' history")
+        assert "1 error event," in said
+        col.wait_for("sources restarted: tail")
+        with web.open("a") as fh:
+            fh.write("ERROR web: upstream timed out again\n")
+        wait_rows(db, ("web", "ERROR web: upstream timed out again"))
+    finally:
+        col.stop()
+    assert [m for c, m in events(db) if c == "web"] == [  # by their time
+        f"{yesterday} ERROR web: upstream timed out yesterday",
+        "ERROR web: upstream timed out again",
+    ]
+
+
 def _project(root: Path) -> None:
     """A directory holding a 60 MB log, old temp files and a stale requirements.txt."""
     root.mkdir(parents=True)
