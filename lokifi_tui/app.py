@@ -12,6 +12,8 @@ Design (see ../shared/STYLE.md):
   (:mod:`lokifi_tui.screens.row_actions`); the screens reach the App through
   :class:`lokifi_tui.host.DashboardHost` and never import this module.
 * Worker failures are handled in one place (:meth:`LokifiApp.on_worker_state_changed`).
+* The collector that runs while the dashboard is open, and the config reload it does, are
+  :mod:`lokifi_tui.live_collection`'s.
 
 ``run_dashboard`` is what the CLI calls for ``lokifi`` and ``lokifi demo``.
 """
@@ -36,6 +38,7 @@ from textual.worker import Worker, WorkerState
 
 from analytics.common.clock import utcnow
 from lokifi_tui.bindings import bindings_for, config_keymap, keymap_from_config
+from lokifi_tui.live_collection import LiveCollection
 from lokifi_tui.messages import DataFailed, DataLoaded, StoreProblem, VitalsSample, VitalsSampled
 from lokifi_tui.palette import palette_commands, run_palette_action
 from lokifi_tui.resources import stylesheets
@@ -56,13 +59,10 @@ MAX_DATA_AGE = 300.0  # re-read the store at least this often (due predictions a
 AGE_RENDER_SECONDS = 60.0  # the "age" columns are re-rendered this often between reads
 CHANGED_MIN_INTERVAL = 20.0  # a store that keeps changing (the live collector flushes every few seconds)
 #                              is re-read at most this often; a triage action re-reads at once
-DASHBOARD_FLUSH_SECONDS = 60.0  # the in-dashboard collector writes its samples this often (error events
-#                                 sooner: the collector's event_flush_seconds)
-DASHBOARD_HOOK_SECONDS = 300.0  # and runs the engines' refresh (learn, predict, forecast, recommend) this often
 STORE_READ_TIMEOUT = 3.0  # how long one refresh waits for a busy database before showing a banner
 
 
-class LokifiApp(App[None]):
+class LokifiApp(LiveCollection, App[None]):
     """Keyboard triage for one Lokifi store, live host vitals on top."""
 
     TITLE = "Lokifi"
@@ -89,6 +89,7 @@ class LokifiApp(App[None]):
         collect: bool = True,
         vitals_interval: float | None = None,
         propose_setup: bool = False,
+        config_file: str | os.PathLike[str] | None = None,
     ) -> None:
         general = getattr(config, "general", None)
         self.requested_theme = theme or getattr(general, "theme", "") or ""
@@ -97,6 +98,8 @@ class LokifiApp(App[None]):
         self.animation_level = "none"  # no animations by default (SSH, tmux)
         self.db_path = Path(db_path)
         self.config = config
+        # the file the config was read from, watched by the live collector (lokifi_tui.live_collection)
+        self.config_file = Path(config_file) if config_file is not None else None
         self.refresh_interval = float(refresh or getattr(general, "refresh_seconds", 0) or DEFAULT_REFRESH)
         self.vitals_interval = vitals_interval or min(self.refresh_interval, VITALS_MAX_INTERVAL)
         self.demo = demo
@@ -360,10 +363,6 @@ class LokifiApp(App[None]):
         self._collector_once()
         self._schedule_data()
 
-    def _collector_once(self) -> None:
-        if self.collect and self._collector_stop is None:
-            self._start_collector()
-
     def on_data_failed(self, message: DataFailed) -> None:
         self._data_busy = False
         self._last_signature = None
@@ -388,65 +387,6 @@ class LokifiApp(App[None]):
             self._data_timer.stop()
             self._data_timer = None
             self._data_tick()
-
-    # -- live collection (issue 9) ---------------------------------------------------------------------
-
-    def _start_collector(self) -> None:
-        """Collect live (vitals, probes, logs) into the store while the dashboard is open.
-
-        ``persist="auto"``: if a ``lokifi collect`` daemon already writes to this database, the
-        collector runs in view mode and writes nothing. The demo never collects into its database.
-        """
-        self._collector_stop = threading.Event()
-        if self.config is None or self.demo:
-            return
-        self.run_worker(
-            self._collector_work, thread=True, group="collector", exit_on_error=False, name="live collection"
-        )
-
-    def _collector_work(self) -> None:
-        from analytics.collect.loop import Collector
-
-        # Inside the dashboard the batches are flushed less often than by `lokifi collect` (every open of
-        # a large store costs CPU; the screen re-reads the store at most every CHANGED_MIN_INTERVAL).
-        self._collector = Collector(
-            self.store,
-            self.config,
-            persist="auto",
-            flush_seconds=DASHBOARD_FLUSH_SECONDS,
-            refresh_seconds=DASHBOARD_HOOK_SECONDS,
-        )
-        self._collector.run(self._collector_stop)
-
-    def stop_collector(self, wait: float = 20.0) -> None:
-        """Stop the live collector (it writes what it holds); wait up to ``wait`` seconds. From a worker."""
-        stop = self._collector_stop
-        if stop is not None:
-            stop.set()
-        deadline = time.monotonic() + wait
-        col = self._collector
-        while col is not None and getattr(col, "mode", "stopped") != "stopped" and time.monotonic() < deadline:
-            time.sleep(0.1)
-
-    def live_collector_mode(self) -> str | None:
-        """What this dashboard's own collector is doing: None when it does not collect (the demo, no
-        config, ``collect=False``), "starting" until it has taken the database or found another
-        collector at it, then its mode (write | view | stopped)."""
-        if not self.collect or self.config is None or self.demo:
-            return None
-        stop = self._collector_stop
-        if stop is not None and stop.is_set():
-            return "stopped"
-        col = self._collector
-        if col is None or col.mode == "stopped":
-            return "starting"
-        return col.mode
-
-    def restart_collector(self) -> None:
-        """Start the live collector again (with the config as it is now)."""
-        self._collector_stop = None
-        self._collector = None
-        self._collector_once()
 
     def on_unmount(self) -> None:
         self._vitals_stop.set()
@@ -492,8 +432,18 @@ def run_dashboard(
     theme: str | None = None,
     demo: bool = False,
     propose_setup: bool = False,
+    config_file: str | os.PathLike[str] | None = None,
 ) -> int:
-    """Open the dashboard on ``db_path`` (what ``lokifi`` and ``lokifi demo`` call); returns an exit code."""
-    app = LokifiApp(db_path, config=config, refresh=refresh, theme=theme, demo=demo, propose_setup=propose_setup)
+    """Open the dashboard on ``db_path`` (what ``lokifi`` and ``lokifi demo`` call); returns an exit code.
+    ``config_file``: where ``config`` was read from (or would be), watched while the dashboard collects."""
+    app = LokifiApp(
+        db_path,
+        config=config,
+        refresh=refresh,
+        theme=theme,
+        demo=demo,
+        propose_setup=propose_setup,
+        config_file=config_file,
+    )
     app.run()
     return app.return_code or 0

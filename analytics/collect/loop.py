@@ -40,7 +40,7 @@ from analytics.collect.added_logs import AddedLogs
 from analytics.collect.config_watch import ConfigWatch
 from analytics.collect.flushing import FLUSH_ROWS, Flushing, WriteMark
 from analytics.collect.hooks import Hook
-from analytics.collect.reload import Reloading
+from analytics.collect.reload import ConfigNews, Reloading
 from analytics.collect.scheduling import HookScheduling
 from analytics.collect.state import CollectorStats
 from analytics.collect.status import StatusRows
@@ -70,7 +70,9 @@ class Collector(Reloading, Flushing, StatusRows, HookScheduling):
     written), and hand over to a waiting ``lokifi collect`` (the dashboard); False — view mode.
 
     ``config_file``: the file ``config`` was read from, watched for changes; ``reload``: set it (from a
-    SIGHUP handler) to have the file read now. The settings given as arguments stay as given.
+    SIGHUP handler) to have the file read now; ``on_config``: told, from the collector's thread, what each
+    look at the file gave (:class:`analytics.collect.reload.ConfigNews`: the dashboard says it). The
+    settings given as arguments stay as given.
     """
 
     def __init__(
@@ -88,6 +90,7 @@ class Collector(Reloading, Flushing, StatusRows, HookScheduling):
         stop: threading.Event | None = None,
         config_file: str | os.PathLike[str] | None = None,
         reload: threading.Event | None = None,
+        on_config: Callable[[ConfigNews], object] | None = None,
     ) -> None:
         self.store = store
         self._args = (flush_seconds, refresh_seconds, hooks)
@@ -126,6 +129,7 @@ class Collector(Reloading, Flushing, StatusRows, HookScheduling):
         self.writes: deque[WriteMark] = deque(maxlen=32)
         self._watch = ConfigWatch(config_file, config) if config_file is not None else None
         self._reload = reload or threading.Event()
+        self._on_config = on_config
         self._restart_due = False  # sources whose settings changed wait for a restart (see reconfigure)
         self._added_logs = AddedLogs(self._stop)
         # The checkpoints this collector handed to the store (written, or spooled while the database was

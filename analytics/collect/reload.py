@@ -4,7 +4,8 @@ Given its ``config_file``, the collector notices when the file changes (or a rel
 takes the new configuration (:mod:`analytics.collect.config_watch` watches the file,
 :func:`analytics.collect.config_changes.changes` says what changed): the sources whose settings changed
 are restarted from their stored positions, after writing what they had read, the others keep running;
-the hooks get the new config. A log the reload added is followed once its last days are read
+the hooks get the new config, and whoever asked (the dashboard) is told in one line (:class:`ConfigNews`).
+A log the reload added is followed once its last days are read
 (:mod:`analytics.collect.added_logs`). A file that does not parse is reported once and the configuration in force
 stays. A reload that changed a setting brings the recommendations' next refresh forward (once, within
 :data:`REFRESH_AFTER_RELOAD_SECONDS`): a project added or removed is looked at, not 15 minutes later.
@@ -16,6 +17,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from analytics.collect.config_changes import changes
@@ -28,6 +30,23 @@ log = logging.getLogger("lokifi.collector")
 
 #: A reload that changed a setting runs the recommendations' refresh this soon after it (once).
 REFRESH_AFTER_RELOAD_SECONDS = 5.0
+
+
+@dataclass(frozen=True)
+class ConfigNews:
+    """What one look at the config file gave, in one line for a person (the dashboard shows it): a
+    configuration taken (``config``), a file refused (``refused``), or the content in force read again."""
+
+    text: str
+    config: Any = None
+    refused: bool = False
+
+
+def _summary(said: list[str], most: int = 3) -> str:
+    if not said:
+        return "no setting changed"
+    more = f"; and {len(said) - most} more" if len(said) > most else ""
+    return "; ".join(said[:most]) + more
 
 
 def _close(sources: Iterable[Any]) -> None:
@@ -55,6 +74,7 @@ class Reloading(Flushing):
         if got.same:
             self.stats.config_problem = None
             log.info("config %s read again: unchanged, the configuration in force", where)
+            self._tell(ConfigNews("Config read again: unchanged, the configuration in force"))
         elif got.broken:
             self.stats.config_problem = got.broken[0]
             since = self._watch.loaded_at.strftime("%H:%M:%S")
@@ -64,6 +84,14 @@ class Reloading(Flushing):
                 "still running with the configuration read at %s; fix the file and save it again "
                 "(`lokifi config check` lists every problem)",
                 since,
+            )
+            more = f" (and {len(got.broken) - 1} more)" if len(got.broken) > 1 else ""
+            self._tell(
+                ConfigNews(
+                    f"Config not reloaded: {got.broken[0]}{more}; still using the one read at {since} "
+                    "(`lokifi config check` lists every problem)",
+                    refused=True,
+                )
             )
         else:
             self.reconfigure(got.config)
@@ -81,13 +109,24 @@ class Reloading(Flushing):
         self.stats.config_problem = None
         where = self._watch.path if self._watch is not None else getattr(config, "path", None)
         log.info("config %s reloaded: %s", where, "; ".join(said) if said else "no setting changed")
-        for problem in config.problems:
-            if problem not in old.problems:
-                log.warning("config: %s", problem)
+        fresh = [p for p in config.problems if p not in old.problems]
+        for problem in fresh:
+            log.warning("config: %s", problem)
+        problems = f" ({len(fresh)} problem{'s' if len(fresh) != 1 else ''}: {fresh[0]})" if fresh else ""
+        self._tell(ConfigNews(f"Config reloaded: {_summary(said)}{problems}", config=config))
         if self._given_sources is None:
             self._restart_due = True
             self._restart_sources()
         return said
+
+    def _tell(self, news: ConfigNews) -> None:
+        """Hand ``news`` to whoever asked for it (``on_config``: the dashboard); it never stops collecting."""
+        if self._on_config is None:
+            return
+        try:
+            self._on_config(news)
+        except Exception as exc:  # noqa: BLE001
+            log.warning("config news not delivered: %s", exc)
 
     def _restart_sources(self) -> None:
         """Build the sources the config asks for; keep the running ones built from the same settings."""

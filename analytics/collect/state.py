@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from analytics.collect.added_logs import AddedLogs
     from analytics.collect.config_watch import ConfigWatch
     from analytics.collect.flushing import WriteMark
+    from analytics.collect.reload import ConfigNews
     from analytics.collect.writer_lock import WriterLock
     from analytics.sources.base import Batch
     from analytics.store.database import Store
@@ -92,6 +93,7 @@ class CollectorState:
     _watch: ConfigWatch | None
     _reload: threading.Event
     _restart_due: bool  # sources whose settings changed wait for a restart
+    _on_config: Callable[[ConfigNews], object] | None  # told what each look at the config file gave
     _added_logs: AddedLogs  # the logs followed, and the history of those a reload added
 
     def _settings(self, config: Any) -> None:

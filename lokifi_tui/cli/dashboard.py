@@ -26,6 +26,7 @@ def open_dashboard(
             "a command: `lokifi --help`; `lokifi demo --no-open` only builds the demo database."
         )
         raise SystemExit(UNAVAILABLE)
+    from analytics.config.paths import resolve_config
     from lokifi_tui.app import run_dashboard
 
     run_dashboard(
@@ -35,6 +36,7 @@ def open_dashboard(
         theme=theme or g.theme,
         demo=demo,
         propose_setup=not demo and not g.config,
+        config_file=None if demo else resolve_config(g.config),  # watched while it collects, as by `lokifi collect`
     )
 
 

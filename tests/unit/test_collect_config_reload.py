@@ -191,3 +191,36 @@ def test_a_restart_put_off_while_the_database_was_busy_starts_where_the_spool_sa
     finally:
         col.close()
     assert _events(store) == [("api", "ERROR one"), ("api", "ERROR two"), ("api", "ERROR zero")]
+
+
+def test_whoever_asked_is_told_what_each_look_at_the_file_gave(tmp_path):
+    """The dashboard's way to say it: one line per reload, refusal or file back as it was."""
+    p = conf(tmp_path, "[collect]\nflush_seconds = 30\n")
+    reload = threading.Event()
+    told: list = []
+    col = Collector(
+        Store(tmp_path / "l.duckdb"), load_config(p), hooks=(), config_file=p, reload=reload, on_config=told.append
+    )
+    col.open()
+    try:
+        p.write_text("[collect]\nflush_seconds = 10\n")
+        reload.set()
+        col.step(NOW)
+        p.write_text("[collect]\nflush_seconds = \n")
+        reload.set()
+        col.step(NOW)
+        p.write_text("[collect]\nflush_seconds = 10\n")
+        reload.set()
+        col.step(NOW)
+    finally:
+        col.close()
+    taken, refused, back = told
+    assert (taken.text, taken.refused) == ("Config reloaded: collect.flush_seconds: 30.0 -> 10.0", False)
+    assert taken.config is col.config and col.flush_seconds == 10.0
+    assert refused.refused and refused.config is None
+    assert refused.text.startswith(f"Config not reloaded: {p}:2: TOML syntax error (Invalid value); still using")
+    assert (back.text, back.config, back.refused) == (
+        "Config read again: unchanged, the configuration in force",
+        None,
+        False,
+    )
