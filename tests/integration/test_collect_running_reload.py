@@ -1,7 +1,8 @@
 """A running `lokifi collect` (a real process, a real DuckDB file, real log files) and its config file:
 a change is taken without a restart, a file that does not parse is reported once and the old config
-keeps working, SIGHUP reads the file at once; and its recommendations refresh leaves open what it did
-not look at."""
+keeps working, SIGHUP reads the file at once, a log added has its recent past read; and its
+recommendations refresh leaves open what it did not look at, and resolves, seconds after the reload,
+what came from a project taken out of the config."""
 
 from __future__ import annotations
 
@@ -216,3 +217,39 @@ def test_the_collectors_refresh_leaves_open_what_it_did_not_look_at(tmp_path):
         f"({', '.join(str(i) for i in found.values())}) GROUP BY ALL"
     )
     assert sorted(rows.iter_rows()) == sorted((rule, "open", ["created"]) for rule in found)
+
+
+@pytest.mark.slow
+def test_a_project_taken_out_of_the_config_is_resolved_soon_after_the_reload(tmp_path):
+    """The recommendations refresh every 15 minutes; the reload that took the project out runs it seconds
+    later, and what came from that project is resolved — and nothing else."""
+    kept, gone = tmp_path / "kept", tmp_path / "gone"
+    for root in (kept, gone):
+        _project(root)
+    db = tmp_path / "l.duckdb"
+    head = '[collect]\nrefresh_seconds = 1\nhooks = ["analytics.recommend.engine:refresh@900"]\n'
+    cfgp, _ = write_config(tmp_path, head + f'[watch]\nproject_dirs = ["{kept}", "{gone}"]\n')
+    col = Running(db, cfgp)
+    store = Store(db)
+
+    def statuses() -> dict[tuple[str, str], str]:
+        """(rule, the project its facts came from) -> status, for the recommendations about files."""
+        rows = store.query("SELECT rule, scope, status FROM smart_recommendations WHERE scope IS NOT NULL")
+        return {(r, sc.split(":", 1)[1].split("/")[-1]): st for r, sc, st in rows.iter_rows()}
+
+    def wait(condition, seconds: float = 60.0) -> None:
+        end = time.monotonic() + seconds
+        while not condition() and time.monotonic() < end:
+            time.sleep(0.3)
+        assert condition(), (statuses(), "\n".join(col.lines))
+
+    try:
+        wait(lambda: {p for _, p in statuses()} == {"kept", "gone"})  # the first refresh, 1 s in
+        rules = {r for r, _ in statuses()}
+        assert rules == {"maintenance.large_logs", "maintenance.temp_files", "dependencies.stale"}
+        cfgp.write_text(head + f'[watch]\nproject_dirs = ["{kept}"]\n')
+        col.wait_for("reloaded: watch.project_dirs: - ")
+        wait(lambda: "resolved" in statuses().values(), 30.0)
+    finally:
+        col.stop()
+    assert statuses() == {(r, p): "resolved" if p == "gone" else "open" for r in rules for p in ("kept", "gone")}
