@@ -131,15 +131,20 @@ def test_a_changed_config_is_taken_and_one_that_does_not_parse_is_not(tmp_path):
     assert "Traceback" not in log
 
 
+def _collecting_api(tmp_path: Path) -> tuple[Path, Path, Running]:
+    """A `lokifi collect` tailing an empty api.log: the database, the config file, the process."""
+    api = tmp_path / "api.log"
+    api.write_text("")
+    cfgp, _ = write_config(tmp_path, fast_tail_config(api))
+    return tmp_path / "l.duckdb", cfgp, Running(tmp_path / "l.duckdb", cfgp, "--no-hooks")
+
+
 def test_a_log_added_while_it_runs_has_its_recent_past_read(tmp_path):
     """What the log held before it was added (yesterday's error) is stored, then it is followed."""
-    api, web = tmp_path / "api.log", tmp_path / "web.log"
-    api.write_text("")
+    web = tmp_path / "web.log"
     yesterday = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(time.time() - 86400))
     web.write_text(f"{yesterday} ERROR web: upstream timed out yesterday\n")
-    db = tmp_path / "l.duckdb"
-    cfgp, _ = write_config(tmp_path, fast_tail_config(api))
-    col = Running(db, cfgp, "--no-hooks")
+    db, cfgp, col = _collecting_api(tmp_path)
     try:
         cfgp.write_text(cfgp.read_text() + f'\n[[components]]\nname = "web"\nlogs = ["{web}"]\n')
         said = col.wait_for("read the added logs' history")

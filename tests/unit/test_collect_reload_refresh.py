@@ -4,11 +4,10 @@ config file, a real DuckDB store, the real recommendations engine)."""
 
 from __future__ import annotations
 
-import datetime as dt
-import os
 import threading
 import time
-from pathlib import Path
+
+from recs_support import temp_project
 
 import analytics.collect.reload as reload_mod
 from analytics.collect.loop import Collector
@@ -19,15 +18,6 @@ from analytics.store.database import Store
 HOOKS = '[collect]\nhooks = ["analytics.recommend.engine:refresh@900"]\n'
 
 
-def project(root: Path) -> Path:
-    root.mkdir(parents=True)
-    t = (dt.datetime.now(dt.UTC) - dt.timedelta(days=3)).timestamp()
-    for i in range(25):
-        (root / f"build{i}.tmp").write_text("x")
-        os.utime(root / f"build{i}.tmp", (t, t))
-    return root
-
-
 def temp_recs(store: Store) -> dict[str, str]:
     return {
         r.subject: r.status for r in engine.list_recs(store, include_all=True) if r.rule == "maintenance.temp_files"
@@ -36,7 +26,7 @@ def temp_recs(store: Store) -> dict[str, str]:
 
 def test_a_reload_runs_the_recommendations_refresh_soon_and_once(tmp_path, monkeypatch):
     monkeypatch.setattr(reload_mod, "REFRESH_AFTER_RELOAD_SECONDS", 0.3)
-    a = project(tmp_path / "a")
+    a = temp_project(tmp_path / "a")
     cfg = tmp_path / "lokifi.toml"
     cfg.write_text(HOOKS)
     store = Store(tmp_path / "l.duckdb")

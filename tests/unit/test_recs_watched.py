@@ -6,10 +6,10 @@ files, a real DuckDB store, real project directories)."""
 from __future__ import annotations
 
 import datetime as dt
-import os
 from pathlib import Path
 
 from hypothesis import given, strategies as st
+from recs_support import temp_project
 
 from analytics.config.settings import load_config
 from analytics.recommend import engine
@@ -20,16 +20,6 @@ from analytics.recommend.watched import Watched, dropped
 
 class Calm(Probe):
     """This machine's disk/CPU/memory are whatever they are; these tests are about the project files."""
-
-
-def project(root: Path) -> Path:
-    """A directory holding 25 temp files three days old (one temp-files recommendation)."""
-    root.mkdir(parents=True)
-    t = (dt.datetime.now(dt.UTC) - dt.timedelta(days=3)).timestamp()
-    for i in range(25):
-        (root / f"build{i}.tmp").write_text("x")
-        os.utime(root / f"build{i}.tmp", (t, t))
-    return root
 
 
 def write(cfg: Path, *dirs: Path) -> None:
@@ -50,7 +40,7 @@ def temp_recs(store) -> dict[str, tuple[int, str]]:
 
 
 def test_a_project_removed_from_the_config_has_its_recommendations_resolved(store, tmp_path):
-    a, b = project(tmp_path / "a"), project(tmp_path / "b")
+    a, b = temp_project(tmp_path / "a"), temp_project(tmp_path / "b")
     cfg = tmp_path / "lokifi.toml"
     write(cfg, a, b)
     refresh(store, load_config(cfg), background=True)
@@ -70,7 +60,7 @@ def test_a_project_removed_from_the_config_has_its_recommendations_resolved(stor
 
 
 def test_an_older_config_or_another_config_file_leaves_them_open(store, tmp_path):
-    a = project(tmp_path / "a")
+    a = temp_project(tmp_path / "a")
     cfg = tmp_path / "lokifi.toml"
     write(cfg)
     started_with = load_config(cfg)  # a collector started before the project was added
@@ -94,8 +84,8 @@ def test_an_older_config_or_another_config_file_leaves_them_open(store, tmp_path
 
 
 def test_a_project_kept_inside_a_removed_directory_keeps_its_recommendations(store, tmp_path):
-    outer = project(tmp_path / "srv")
-    inner = project(outer / "app")
+    outer = temp_project(tmp_path / "srv")
+    inner = temp_project(outer / "app")
     cfg = tmp_path / "lokifi.toml"
     write(cfg, outer, inner)
     refresh(store, load_config(cfg), background=True)
