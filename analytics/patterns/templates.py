@@ -15,8 +15,9 @@ Owns the two steps that turn messages into patterns:
    (``session closed for user root|news|cyrus``, ``user=root|git|ubuntu``) and the rest of the template
    has at least three constant words, and that position becomes
    ``<*>`` (``user=<*>``). Capitalised and upper-case words (states, verbs, enums: ``VM Paused``/``VM
-   Started``, ``state=RUNNING``) stay constant: they distinguish events. Speed comes from doing this on
-   the distinct templates only.
+   Started``, ``state=RUNNING``) stay constant: they distinguish events. A label's lists of any length
+   (:mod:`analytics.patterns.lists`) and a label's command lines (:mod:`analytics.patterns.arguments`)
+   are one pattern too. Speed comes from doing this on the distinct templates only.
 
 Raw log lines are handled by stripping their header first (:mod:`analytics.patterns.logline`).
 """
@@ -34,6 +35,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from analytics.common.disjoint_sets import DisjointSets
+from analytics.patterns.arguments import argument_keys
 from analytics.patterns.fingerprint import CURRENT, VAR, RuleSet, fingerprint
 from analytics.patterns.http_status import carry_status, name_status_codes, status_codes
 from analytics.patterns.lists import (
@@ -201,6 +203,7 @@ def merge_templates(
     uniq = sorted(set(templates))
     sets = DisjointSets(uniq)
     keys_of: dict[str, tuple[str | None, str | None]] = {}  # template -> its list keys (strict, any)
+    args_of: dict[str, str] = {}  # template -> the command it is a run of (``Commandline: apt-get <*>``)
 
     if min_values >= 2:
         buckets: dict[tuple, list[str]] = collections.defaultdict(list)
@@ -293,6 +296,12 @@ def merge_templates(
             if one[1] in shapes[one[0]]:
                 sets.union(t, lists[one[0]][0])
                 keys_of[t] = (None, one[0])  # named as the lists it joins
+        # a command line (``Commandline: apt-get install -y tzdata``): a label and a program heading a
+        # rest whose length the batch shows varying are one event (analytics.patterns.arguments)
+        args_of = argument_keys(uniq, min_values)
+        firsts: dict[str, str] = {}
+        for t, key in args_of.items():
+            sets.union(t, firsts.setdefault(key, t))
     out: dict[str, str] = {}
     for members in sets.groups().values():
         if len(members) == 1:
@@ -303,6 +312,11 @@ def merge_templates(
         if len(keys) == 1 and None not in keys and any(strict for strict, _ in mk):
             for m in members:
                 out[m] = cast(str, next(iter(keys)))
+            continue
+        commands = {args_of.get(m) for m in members}
+        if len(commands) == 1 and None not in commands:
+            for m in members:
+                out[m] = cast(str, next(iter(commands)))
             continue
         toks = [m.split(" ") for m in members]
         shortest = min(len(x) for x in toks)

@@ -90,3 +90,34 @@ def test_distinct_events_stay_distinct(tmp_path):
     store = Store(tmp_path / "p.duckdb")
     add(store, ["VM Paused on host alpha", "VM Started on host alpha", "disk sda full", "disk sdb full"])
     assert len(patterns(store)) == 4
+
+
+def test_command_lines_merge_into_one_pattern_and_later_runs_join_it(tmp_path):
+    """apt's ``Commandline:`` runs are stored one pattern each until runs of four lengths show the command
+    varies; then one pattern, and a later run of a new form counts onto it, even once its stored samples
+    are all of one form. Sentences under a label (``PCI:``) stay apart."""
+    store = Store(tmp_path / "p.duckdb")
+    runs = [
+        "Commandline: apt-get -qqy upgrade",
+        "Commandline: apt-get install -y tzdata",
+        "Commandline: apt-get install -y -q redis-server",
+    ]
+    kernel = ["PCI: Using configuration type 1", "PCI: Invalid ACPI-PCI IRQ routing table", "SELinux: Initializing."]
+    add(store, runs + kernel)
+    assert len(patterns(store)) == 6  # three lengths are not yet evidence
+    add(store, ["Commandline: apt-get install -y --no-install-recommends postgresql postgresql-contrib"], minutes=1)
+    merged = [p for p in patterns(store) if p[1].startswith("Commandline:")]
+    assert [(t, n) for _, t, n in merged] == [("Commandline: apt-get <*>", 4)]
+    assert len([t for _, t, _ in patterns(store) if t.startswith(("PCI:", "SELinux:"))]) == 3
+    # runs of one form, twice: the second time they count onto the merged pattern, and its stored samples
+    # turn over to that one form; then a run of a form never seen before arrives
+    for minute in (2, 3):
+        add(store, [f"Commandline: apt-get install -y pkg{minute}{i}x" for i in range(8)], minutes=minute)
+    [(fp, _, _)] = [p for p in patterns(store) if p[1].startswith("Commandline:")]
+    kinds = store.query(
+        "SELECT DISTINCT regexp_replace(message, '[0-9]', '', 'g') AS m FROM pattern_samples WHERE error_hash = ?", [fp]
+    )
+    assert kinds["m"].to_list() == ["Commandline: apt-get install -y pkgx"]
+    add(store, ["Commandline: apt-get -o APT::Sandbox::User=root install -y -qq cmake ninja-build"], minutes=4)
+    assert [(h, n) for h, t, n in patterns(store) if t.startswith("Commandline:")] == [(fp, 21)]
+    assert len(patterns(store)) == 4
