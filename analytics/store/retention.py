@@ -2,8 +2,8 @@
 
 Raw metrics and error events grow without bound; analyses read the hourly rollup, so raw rows past
 their retention are deleted (the rollup keeps their summary). Predictions go after theirs, and with them
-the record of what Alertmanager was told about them once nothing more is to be told. Learned knowledge
-(patterns, fixes) is kept.
+what was said about them: the record of what Alertmanager was told, once nothing more is to be told, and
+of the terminal notices (the bell, tmux) they rang. Learned knowledge (patterns, fixes) is kept.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ ROW_TABLES = (
     "performance_baselines",
     "predictions",
     "alert_deliveries",
+    "prediction_notices",
     "predictive_alerts",
     "smart_recommendations",
     "recommendation_events",
@@ -110,14 +111,21 @@ class PruneResult:
     fix_history: int = 0
     imported: int = 0  # of the metrics and error events counted, rows imported with `lokifi ingest`
     alert_deliveries: int = 0  # records of alerts resolved or abandoned whose predictions are pruned or gone
+    prediction_notices: int = 0  # records of the terminal notices of predictions pruned or gone
 
 
-#: what Alertmanager was told of a prediction, once there is nothing more to tell it (resolved, or abandoned:
-#: analytics.alerts.deliver), goes with the prediction: its prediction is past retention, or gone already
-_DELIVERIES_DONE = (
-    "state IN ('resolved', 'abandoned') AND NOT EXISTS (SELECT 1 FROM predictions p "
-    "WHERE p.id = alert_deliveries.prediction_id AND p.prediction_date >= ?)"
-)
+#: What was said about a prediction goes with it -- once it is past retention, or gone already: what
+#: Alertmanager was told, once there is nothing more to tell it (resolved, or abandoned: analytics.alerts.deliver),
+#: and which predictions rang the terminal's bell or showed in tmux (analytics.alerts.deliver.notify).
+_SAID = {"alert_deliveries": "state IN ('resolved', 'abandoned') AND ", "prediction_notices": ""}
+
+
+def _said_done(table: str) -> str:
+    return (
+        f"{_SAID[table]}NOT EXISTS (SELECT 1 FROM predictions p WHERE p.id = {table}.prediction_id "
+        "AND p.prediction_date >= ?)"
+    )
+
 
 #: fix outcomes that carry a pattern's current confidence: never pruned (the current solution version's)
 _OLD_VERSIONS_ONLY = (
@@ -138,8 +146,8 @@ def prune(
     fix_history_days: int | None = None,
     keep_imported: bool = False,
 ) -> PruneResult:
-    """Delete raw rows older than their retention, and the resolved or abandoned alert records of the
-    predictions past theirs (or gone). With ``dry_run`` only count them.
+    """Delete raw rows older than their retention, and the resolved or abandoned alert records and the
+    terminal notices of the predictions past theirs (or gone). With ``dry_run`` only count them.
 
     ``fix_history_days``: also fix outcomes older than that -- except those of each pattern's current
     solution, whose confidence and approval they carry (None keeps fix history). ``keep_imported``: leave
@@ -175,15 +183,16 @@ def prune(
             if not dry_run and counts[table]:
                 con.execute(f"DELETE FROM {table} WHERE {where}", [cut]).fetchall()
         # after the predictions: the same count whether they were deleted (a prune) or not (a dry run); a
-        # file only read, of a Lokifi from before alerts, has no such table
+        # file only read, of a Lokifi from before alerts, has no such tables
         _, cut = cuts["predictions"]
-        counts["alert_deliveries"] = 0
-        if con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'alert_deliveries'").fetchall()[0][0]:
-            counts["alert_deliveries"] = int(
-                con.execute(f"SELECT count(*) FROM alert_deliveries WHERE {_DELIVERIES_DONE}", [cut]).fetchall()[0][0]
-            )
-        if not dry_run and counts["alert_deliveries"]:
-            con.execute(f"DELETE FROM alert_deliveries WHERE {_DELIVERIES_DONE}", [cut]).fetchall()
+        for table in _SAID:
+            counts[table] = 0
+            if con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [table]).fetchall()[0][0]:
+                counts[table] = int(
+                    con.execute(f"SELECT count(*) FROM {table} WHERE {_said_done(table)}", [cut]).fetchall()[0][0]
+                )
+            if not dry_run and counts[table]:
+                con.execute(f"DELETE FROM {table} WHERE {_said_done(table)}", [cut]).fetchall()
     return PruneResult(
         metrics=counts["metrics"],
         error_events=counts["error_events"],
@@ -192,6 +201,7 @@ def prune(
         fix_history=counts.get("fix_history", 0),
         imported=n_imported,
         alert_deliveries=counts["alert_deliveries"],
+        prediction_notices=counts["prediction_notices"],
     )
 
 

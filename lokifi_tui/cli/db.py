@@ -83,14 +83,20 @@ def prune(ctx: click.Context, dry_run: bool, yes: bool, as_json: bool) -> None:
     )
     counted = do_prune(store, **days, dry_run=True)
     total = (
-        counted.metrics + counted.error_events + counted.predictions + counted.fix_history + counted.alert_deliveries
+        counted.metrics
+        + counted.error_events
+        + counted.predictions
+        + counted.fix_history
+        + counted.alert_deliveries
+        + counted.prediction_notices
     )
     if not dry_run and total and not yes:
         _confirm(
             f"Delete {counted.metrics:,} metric rows older than {r.metrics_days} d, {counted.error_events:,} error "
             f"events older than {r.events_days} d, {counted.predictions:,} predictions older than "
             f"{r.predictions_days} d (and {counted.alert_deliveries:,} records of their alerts, resolved or "
-            f"abandoned) and {counted.fix_history:,} fix outcomes of replaced solutions older than "
+            f"abandoned, and {counted.prediction_notices:,} of their terminal notices) and "
+            f"{counted.fix_history:,} fix outcomes of replaced solutions older than "
             f"{r.fix_history_days} d?"
             + (
                 f" ({counted.imported:,} of the metric rows and error events were imported with `lokifi ingest`.)"
@@ -106,7 +112,7 @@ def prune(ctx: click.Context, dry_run: bool, yes: bool, as_json: bool) -> None:
     console.print(
         f"{verb} {result.metrics:,} metric rows, {result.error_events:,} error events, "
         f"{result.predictions:,} predictions, {result.alert_deliveries:,} alert records, "
-        f"{result.fix_history:,} fix outcomes"
+        f"{result.prediction_notices:,} notice records, {result.fix_history:,} fix outcomes"
     )
 
 
