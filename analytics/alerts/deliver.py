@@ -10,17 +10,18 @@ pattern's own words and count, as the dashboard's row shows them), the ``descrip
 message), the ``action``, the ``evidence``, the ``confidence`` (prior or measured) and the
 ``prediction_id``, each redacted as a model prompt is (``[ai] redact_ips`` / ``redact_hostnames`` apply).
 A firing alert is re-posted every ``resend_seconds`` with ``endsAt`` a few intervals ahead, as
-Alertmanager expects; when the prediction is scored or expires, the alert is posted once more with
-``endsAt`` in the past: resolved (not when a prediction made again about the same thing fires in the same
-post: that one is the alert now).
+Alertmanager expects; when the prediction is scored or expires, or no longer meets ``min_severity``
+(raised since), the alert is posted once more with ``endsAt`` in the past: resolved (not when a prediction
+made again about the same thing fires in the same post: that one is the alert now); lowered again, it
+fires again.
 
 Nothing is lost or sent twice: ``alert_deliveries`` records a firing alert only after Alertmanager
 accepted it (2xx) and a resolution only after that was accepted, so a failure (down, slow, 4xx/5xx) or a
 collector killed mid-way leaves the work for the next run; Alertmanager itself merges re-posts of the
-same label set into one alert. An alert still waiting for Alertmanager when its prediction is over is
-abandoned (:data:`_OVER`), not kept for ever. Whether the endpoint takes the posts is recorded and logged
-once per change (:mod:`.endpoint`). The hook never blocks collection: it runs in the collector's hook
-thread, with a short timeout.
+same label set into one alert. An alert still waiting for Alertmanager when its prediction is over, or
+below ``min_severity``, is abandoned (:data:`_OVER`), not kept for ever. Whether the endpoint takes the
+posts is recorded and logged once per change (:mod:`.endpoint`). The hook never blocks collection: it runs
+in the collector's hook thread, with a short timeout.
 
 :func:`notify` rings the terminal bell and, inside tmux, shows ``tmux display-message`` for each new HIGH
 prediction (``[notify] bell`` / ``tmux``; both off by default) -- once per prediction, remembered in
@@ -57,7 +58,8 @@ _LIVE = (
 
 #: A delivery row is ``pending`` (Alertmanager has not accepted it yet), ``firing`` (accepted), ``resolved``
 #: (its resolution accepted) or ``abandoned``: never accepted, and what it is about is over -- its
-#: prediction scored, expired, muted since or pruned -- so nothing about it is sent any more; so is a firing
+#: prediction scored, expired, muted since or pruned -- or below ``min_severity`` (raised since: found by
+#: :func:`deliver`, which knows the threshold), so nothing about it is sent any more; so is a firing
 #: one whose prediction was pruned (its resolution cannot be sent without it: Alertmanager ends the alert at
 #: its endsAt). Resolved and abandoned rows are pruned with their predictions (analytics.store.retention).
 _OVER = (
@@ -74,9 +76,9 @@ def _iso(t: dt.datetime) -> str:
 @dataclass
 class DeliveryReport:
     posted: int = 0  # firing alerts accepted by Alertmanager this run
-    resolved: int = 0  # resolutions accepted
+    resolved: int = 0  # resolutions accepted (prediction over, or below min_severity)
     waiting: int = 0  # live predictions not due for a re-post yet
-    abandoned: int = 0  # deliveries whose prediction ended before Alertmanager accepted them
+    abandoned: int = 0  # deliveries whose prediction ended (or fell below min_severity) before Alertmanager took them
     error: str = ""  # why nothing was accepted this run (Alertmanager down, refused ...)
     skipped: list[str] = field(default_factory=list)
 
@@ -257,10 +259,15 @@ def deliver(store: Any, config: Any = None, now: dt.datetime | None = None) -> D
             [now, now, now, now],
         )
         over = con.execute(_OVER, [now, now, now, now]).fetchall()
-    report = DeliveryReport(abandoned=len(over))
-    firing = []
+    report = DeliveryReport()
+    firing, resolving = [], []
     for p in live:
         if SEVERITY_RANK.get(str(p.get("severity") or "").upper(), 0) < floor:
+            # below min_severity (raised since): a firing alert is resolved now, one waiting is not sent
+            if p["d_state"] == "firing":
+                resolving.append((p, now))
+            elif p["d_state"] == "pending":
+                over.append((p["id"], "pending"))
             continue
         # a firing alert is re-posted when due; any other live one (waiting for Alertmanager, or resolved or
         # abandoned and live again: its pattern unmuted) fires now
@@ -268,10 +275,10 @@ def deliver(store: Any, config: Any = None, now: dt.datetime | None = None) -> D
             report.waiting += 1
             continue
         firing.append(p)
-    resolving = []
     for p in ended:
         when = p.get("outcome_date") or min(p.get("due_at") or now, now)
         resolving.append((p, min(when, now)))
+    report.abandoned = len(over)
     if not firing and not resolving:
         if over:
             with store.write() as con:

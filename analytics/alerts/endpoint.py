@@ -38,7 +38,7 @@ class EndpointHealth:
     last_attempt: dt.datetime | None
     last_success: dt.datetime | None
     #: the alerts recorded by state (:data:`DELIVERY_STATES`, each present): pending (not accepted yet),
-    #: firing, resolved, abandoned (its prediction was over before Alertmanager accepted it)
+    #: firing, resolved, abandoned (its prediction was over, or below min_severity, before Alertmanager took it)
     deliveries: dict[str, int] = dataclasses.field(default_factory=dict)
 
     @property

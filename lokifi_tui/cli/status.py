@@ -215,9 +215,13 @@ def _delivery_counts(counts: dict[str, int]) -> str:
     said = [f"{counts[s]} {s}" for s in ("pending", "firing", "resolved", "abandoned") if counts.get(s)]
     if not said:
         return ""
-    why = " (its prediction was over before Alertmanager took it)" if counts.get("abandoned") == 1 else ""
+    why = (
+        " (its prediction was over, or below min_severity, before Alertmanager took it)"
+        if counts.get("abandoned") == 1
+        else ""
+    )
     if counts.get("abandoned", 0) > 1:
-        why = " (their predictions were over before Alertmanager took them)"
+        why = " (their predictions were over, or below min_severity, before Alertmanager took them)"
     return " — alerts: " + ", ".join(said) + why
 
 

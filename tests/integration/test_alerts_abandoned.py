@@ -83,7 +83,9 @@ def test_an_alert_whose_prediction_expired_while_alertmanager_refused_is_abandon
     assert am["undelivered"] == 0  # not kept for the next try any more
     line = next(x for x in _cli(store, cfg_path, "status").splitlines() if x.startswith("alertmanager:"))
     assert "0 alerts kept for the next try" in line
-    assert line.endswith("— alerts: 1 abandoned (its prediction was over before Alertmanager took it)")
+    assert line.endswith(
+        "— alerts: 1 abandoned (its prediction was over, or below min_severity, before Alertmanager took it)"
+    )
 
 
 def test_one_scored_while_waiting_is_abandoned_in_the_failing_post_and_the_others_go_on(setup, recorder):
