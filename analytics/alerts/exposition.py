@@ -49,12 +49,53 @@ _FORECASTS = (
 )
 
 
+#: the forecast's four numbers, each a family of its own (lokifi_forecast_<name>)
+_FORECAST_NUMBERS = ("value", "lower", "upper", "current")
+_PATTERN_LABELS = ["pattern", "type", "component"]
+
+
+def _families() -> dict[str, Any]:
+    """Every family ``/metrics`` serves, empty and in the order served: what :meth:`StoreCollector.collect`
+    fills and :meth:`StoreCollector.describe` names."""
+    forecast = ["component", "metric", "host", "horizon_days"]
+    fams = [
+        GaugeMetricFamily(
+            "lokifi_predictions_live",
+            "Live predictions (not yet due or scored).",
+            labels=["type", "component", "host", "severity"],
+        ),
+        *(
+            GaugeMetricFamily(
+                f"lokifi_forecast_{k}", f"Latest forecast: {k} (80% interval bounds for lower/upper).", labels=forecast
+            )
+            for k in _FORECAST_NUMBERS
+        ),
+        GaugeMetricFamily("lokifi_pattern_occurrences", "Occurrences of an error pattern.", labels=_PATTERN_LABELS),
+        GaugeMetricFamily(
+            "lokifi_pattern_confidence",
+            "Confidence in the pattern's fix (patterns with outcomes).",
+            labels=_PATTERN_LABELS,
+        ),
+        GaugeMetricFamily("lokifi_recommendations_open", "Open recommendations by priority.", labels=["priority"]),
+        CounterMetricFamily("lokifi_predictions_scored", "Predictions scored against what happened.", labels=[]),
+        CounterMetricFamily("lokifi_predictions_accurate", "Scored predictions that came true.", labels=[]),
+        CounterMetricFamily("lokifi_collector_rows", "Rows the collector has written.", labels=[]),
+        GaugeMetricFamily("lokifi_collector_last_write_seconds", "Unix time of the collector's last write."),
+    ]
+    return {f.name.removeprefix("lokifi_"): f for f in fams}
+
+
 class StoreCollector:
     """A prometheus_client collector over a Lokifi store."""
 
     def __init__(self, store: Any, redactor: Redactor | None = None) -> None:
         self.store = store
         self.redactor = redactor
+
+    def describe(self) -> list[Any]:
+        """The families served, without reading the store: the registry maps the names a scrape asks for
+        (``/metrics?name[]=...``) to this collector by them -- without it the filter finds nothing."""
+        return list(_families().values())
 
     def collect(self) -> Iterator[Any]:
         now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
@@ -79,74 +120,44 @@ class StoreCollector:
             col = con.execute(
                 "SELECT coalesce(max(rows_total), 0), max(last_success) FROM source_status WHERE source = 'collector'"
             ).fetchone()
+        fams = _families()
         # component, host and metric can carry a log source's text: redacted (analytics.alerts.labels); the
         # types are Lokifi's rule and error-type names, the pattern ids hex
         text = FreeText(self.redactor)
-        g = GaugeMetricFamily(
-            "lokifi_predictions_live",
-            "Live predictions (not yet due or scored).",
-            labels=["type", "component", "host", "severity"],
-        )
         counts: dict[tuple[str, ...], int] = {}
         for t, c, h, sev, n in live:
             key = (str(t), text(c), text(h), str(sev).lower())
             counts[key] = counts.get(key, 0) + n
         for labels, n in counts.items():
-            g.add_metric(list(labels), n)
-        yield g
-        names = ("value", "lower", "upper", "current")
-        fams = {
-            k: GaugeMetricFamily(
-                f"lokifi_forecast_{k}",
-                f"Latest forecast: {k} (80% interval bounds for lower/upper).",
-                labels=["component", "metric", "host", "horizon_days"],
-            )
-            for k in names
-        }
+            fams["predictions_live"].add_metric(list(labels), n)
         shown: set[tuple[str, ...]] = set()
         for c, m, h, hz, v, lo, hi, cur in fc:
             lab = [text(c), text(m), text(h), f"{hz:g}" if hz is not None else ""]
             if tuple(lab) in shown:
                 continue
             shown.add(tuple(lab))
-            for k, x in zip(names, (v, lo, hi, cur), strict=True):
+            for k, x in zip(_FORECAST_NUMBERS, (v, lo, hi, cur), strict=True):
                 if x is not None:
-                    fams[k].add_metric(lab, float(x))
-        yield from fams.values()
-        occ = GaugeMetricFamily(
-            "lokifi_pattern_occurrences", "Occurrences of an error pattern.", labels=["pattern", "type", "component"]
-        )
-        conf = GaugeMetricFamily(
-            "lokifi_pattern_confidence",
-            "Confidence in the pattern's fix (patterns with outcomes).",
-            labels=["pattern", "type", "component"],
-        )
+                    fams[f"forecast_{k}"].add_metric(lab, float(x))
         seen: set[tuple[str, ...]] = set()
         for pid, t, c, n, cs, outcomes in pats:
             lab = [pattern_id(pid), t or "", text(c)]
             if tuple(lab) in seen:  # (the most frequent first)
                 continue
             seen.add(tuple(lab))
-            occ.add_metric(lab, float(n or 0))
+            fams["pattern_occurrences"].add_metric(lab, float(n or 0))
             if outcomes and cs is not None:
-                conf.add_metric(lab, float(cs))
-        yield occ
-        yield conf
-        r = GaugeMetricFamily("lokifi_recommendations_open", "Open recommendations by priority.", labels=["priority"])
+                fams["pattern_confidence"].add_metric(lab, float(cs))
         for p, n in recs:
-            r.add_metric([str(p)], n)
-        yield r
+            fams["recommendations_open"].add_metric([str(p)], n)
         scored, right = acc
-        yield CounterMetricFamily(
-            "lokifi_predictions_scored", "Predictions scored against what happened.", value=scored
-        )
-        yield CounterMetricFamily("lokifi_predictions_accurate", "Scored predictions that came true.", value=right)
+        fams["predictions_scored"].add_metric([], scored)
+        fams["predictions_accurate"].add_metric([], right)
         rows, last = col
-        yield CounterMetricFamily("lokifi_collector_rows", "Rows the collector has written.", value=rows)
-        h = GaugeMetricFamily("lokifi_collector_last_write_seconds", "Unix time of the collector's last write.")
+        fams["collector_rows"].add_metric([], rows)
         if last is not None:
-            h.add_metric([], last.replace(tzinfo=dt.UTC).timestamp())
-        yield h
+            fams["collector_last_write_seconds"].add_metric([], last.replace(tzinfo=dt.UTC).timestamp())
+        yield from fams.values()
 
 
 def serve(store: Any, listen: str, config: Any = None) -> Any:
@@ -156,7 +167,7 @@ def serve(store: Any, listen: str, config: Any = None) -> Any:
     from analytics.alerts.metrics_http import start
 
     host, _, port = listen.rpartition(":")
-    registry = CollectorRegistry(auto_describe=False)
+    registry = CollectorRegistry()
     registry.register(StoreCollector(store, redactor=Redactor.for_config(config)))
     return start(registry, host.strip("[]") or "127.0.0.1", int(port))
 

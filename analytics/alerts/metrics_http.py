@@ -4,7 +4,8 @@ else passed off as it.
 prometheus_client's own WSGI app serves the metrics on every path and answers ``HEAD`` with 405; a
 health check or a load balancer that asks ``HEAD /metrics`` then reads the endpoint as broken, and a
 mistyped path reads as working. Here ``GET /metrics`` is prometheus_client's answer (the format the
-``Accept`` header asks for, gzip when accepted), ``HEAD /metrics`` the same status
+``Accept`` header asks for, gzip when accepted, only the series ``?name[]=`` names when it does: the
+collector describes its families for that), ``HEAD /metrics`` the same status
 and headers without the body, any other path 404 with one line saying where the metrics are, and any
 other method 405 naming those allowed. Requests are not logged (a scrape every 15 s would fill the
 collector's log).

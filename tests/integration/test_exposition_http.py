@@ -1,7 +1,8 @@
 """The /metrics listener as an HTTP client meets it, over real loopback from a real store: ``HEAD
 /metrics`` answers as ``GET`` does without the body (a health check or load balancer asks it), the
 metrics are at ``/metrics`` and nowhere else (a mistyped path is 404 saying where they are, not a
-scrape that looks right), and other methods are refused naming those allowed."""
+scrape that looks right), other methods are refused naming those allowed, and ``?name[]=`` serves the
+series asked for."""
 
 from __future__ import annotations
 
@@ -104,3 +105,42 @@ def test_no_path_but_metrics_serves_them(port, path):
         assert status == 200 and b"lokifi_predictions_live" in body
     else:
         assert status in (400, 404) and b"lokifi_predictions_live" not in body
+
+
+def _samples(body: bytes) -> set[tuple[str, tuple, float]]:
+    return {
+        (s.name, tuple(sorted(s.labels.items())), s.value)
+        for f in text_string_to_metric_families(body.decode())
+        for s in f.samples
+    }
+
+
+def test_a_name_filter_serves_the_series_asked_for(port):
+    """`/metrics?name[]=...` (prometheus_client's filter) served nothing at all: the registry knew no names."""
+    status, _, body = ask(port, "GET", "/metrics?name[]=lokifi_predictions_live")
+    assert status == 200
+    families = {f.name: f for f in text_string_to_metric_families(body.decode())}
+    assert list(families) == ["lokifi_predictions_live"]
+    (live,) = families["lokifi_predictions_live"].samples
+    assert live.labels["component"] == "api" and live.value == 1
+    asked = "name%5B%5D=lokifi_predictions_live&name%5B%5D=lokifi_predictions_scored_total"
+    _, _, both = ask(port, "GET", "/metrics?" + asked)
+    assert {s[0] for s in _samples(both)} == {"lokifi_predictions_live", "lokifi_predictions_scored_total"}
+    _, headers, om = ask(port, "GET", "/metrics?" + asked, {"Accept": "application/openmetrics-text; version=1.0.0"})
+    assert headers["content-type"].startswith("application/openmetrics-text")
+    assert b"lokifi_predictions_scored_total 0.0\n" in om and b"lokifi_collector_rows" not in om
+    status, headers, none = ask(port, "HEAD", "/metrics?" + asked)
+    assert (status, none, int(headers["content-length"])) == (200, b"", len(both))
+    _, _, unknown = ask(port, "GET", "/metrics?name[]=lokifi_no_such_series")  # a filter: nothing matches
+    assert unknown == b""
+
+
+@settings(max_examples=30, deadline=None)
+@given(data=st.data())
+def test_any_set_of_names_filters_the_full_scrape(port, data):
+    """Whichever series a scrape asks for: exactly the full scrape's samples of those names."""
+    _, _, full = ask(port, "GET", "/metrics")
+    everything = _samples(full)
+    names = data.draw(st.sets(st.sampled_from(sorted({s[0] for s in everything})), min_size=1))
+    _, _, body = ask(port, "GET", "/metrics?" + "&".join(f"name[]={n}" for n in sorted(names)))
+    assert _samples(body) == {s for s in everything if s[0] in names}
