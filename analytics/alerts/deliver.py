@@ -56,12 +56,33 @@ _LIVE = (
 )
 
 
-#: A delivery row is ``pending`` (Alertmanager has not accepted it yet), ``firing`` (accepted), ``resolved``
-#: (its resolution accepted) or ``abandoned``: never accepted, and what it is about is over -- its
-#: prediction scored, expired, muted since or pruned -- or below ``min_severity`` (raised since: found by
-#: :func:`deliver`, which knows the threshold), so nothing about it is sent any more; so is a firing
-#: one whose prediction was pruned (its resolution cannot be sent without it: Alertmanager ends the alert at
-#: its endsAt). Resolved and abandoned rows are pruned with their predictions (analytics.store.retention).
+# The states of an alert: alert_deliveries.state, one row per prediction sent or tried, set only here
+# (:func:`deliver`). Migration 090 made the column when there were two ("firing | resolved", says its
+# comment; an applied migration is not edited): this is where they are defined. The names are
+# analytics.alerts.endpoint.DELIVERY_STATES, which `lokifi status` counts.
+#
+#   pending    Alertmanager has not accepted the alert: a post was refused or failed. Sent again at each
+#              delivery; counted as kept for the next try.
+#   firing     accepted; re-posted every resend_seconds with endsAt a few intervals ahead.
+#   resolved   its resolution (endsAt in the past) accepted: the prediction was scored, expired or muted, or
+#              fell below min_severity.
+#   abandoned  nothing more is sent about it: never accepted, and its prediction over (scored, expired,
+#              muted, pruned) or below min_severity; or firing when its prediction was deleted (the
+#              resolution cannot be sent without it: Alertmanager ends the alert at its endsAt).
+#
+#   (no row)             -> firing | pending   a live alert at or above min_severity posted: accepted | not
+#   pending              -> firing             accepted by a later delivery
+#   pending              -> abandoned          over, or below min_severity, before that (:data:`_OVER`)
+#   firing               -> resolved           its resolution accepted (not accepted: it stays firing and
+#                                              the resolution is sent again)
+#   firing               -> abandoned          its prediction deleted
+#   resolved | abandoned -> firing | pending   live and at or above min_severity again (unmuted, threshold
+#                                              lowered) and posted
+#
+# Resolved and abandoned rows are pruned with their predictions (analytics.store.retention).
+
+#: The deliveries to abandon whatever the threshold: pending ones whose prediction is over, firing ones whose
+#: prediction is gone (those below min_severity are found by :func:`deliver`, which knows it).
 _OVER = (
     "SELECT d.prediction_id, d.state FROM alert_deliveries d LEFT JOIN predictions p ON p.id = d.prediction_id "
     f"WHERE (d.state = 'pending' AND (p.id IS NULL OR NOT coalesce({_LIVE}, false))) "

@@ -50,6 +50,8 @@ class EndpointHealth:
 
 
 _COLUMNS = "endpoint, state, failing_since, failures, last_error, undelivered, last_attempt, last_success"
+#: the states of an alert in alert_deliveries (what each means, and what moves a row between them: at the
+#: head of analytics.alerts.deliver, which writes them)
 DELIVERY_STATES = ("pending", "firing", "resolved", "abandoned")
 
 

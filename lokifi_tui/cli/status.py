@@ -212,7 +212,9 @@ def _alertmanager_line(endpoint: str, h: Any, now: dt.datetime) -> str:
 
 def _delivery_counts(counts: dict[str, int]) -> str:
     """`` — 2 firing, 5 resolved, 1 abandoned (...)``: the alerts recorded, by state ("" for none)."""
-    said = [f"{counts[s]} {s}" for s in ("pending", "firing", "resolved", "abandoned") if counts.get(s)]
+    from analytics.alerts.endpoint import DELIVERY_STATES
+
+    said = [f"{counts[s]} {s}" for s in DELIVERY_STATES if counts.get(s)]
     if not said:
         return ""
     why = (

@@ -17,6 +17,7 @@ from alert_servers import AM, Alertmanager, Recorder
 from hypothesis import HealthCheck, example, given, settings, strategies as st
 
 from analytics.alerts.deliver import deliver
+from analytics.alerts.endpoint import DELIVERY_STATES
 from analytics.config.settings import load_config
 from analytics.store.database import Store
 
@@ -146,6 +147,7 @@ def test_alertmanager_holds_exactly_the_live_alerts_at_or_above_the_threshold(
         r = deliver(store, _config(tmp / "lokifi.toml", recorder.url, floor), now)
         live = {pid for (pid,) in store.query("SELECT id FROM predictions WHERE due_at > ?", [now]).rows()}
         wanted = {pid for pid in live if rank[sev[pid]] >= rank[floor]}
+        assert set(_states(store).values()) <= set(DELIVERY_STATES)  # the states `lokifi status` counts
         pending = {p for p, s in _states(store).items() if s == "pending"}
         assert pending <= wanted
         if not r.error:
