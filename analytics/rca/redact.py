@@ -9,12 +9,13 @@ lookalike letters in a secret's name folded), then removes, in this order:
 2. well-known credential formats (cloud keys, VCS/CI/SaaS tokens, JWTs, Bearer/Basic auth);
 3. passwords in URLs (``scheme://user:password@host``, and ``scheme://user:pass`` cut before its ``@``)
    and secret query parameters;
-4. values of secret-sounding keys (:mod:`.redact_keys`: ``password=``, ``"api_key": "..."``,
-   ``Password: a pass phrase``, ``REDISCLI_AUTH=``, ``PIN: 4821``, ``<password>...</password>``),
-   ``--token x``; passwords on command lines, audit records, payment cards, IBANs, encoded credentials
-   (:mod:`.redact_cli`); passwords in prose and SQL, tokens named in prose (:mod:`.redact_prose`);
-   credentials in protocol traces (:mod:`.redact_protocols`: FTP/POP3 ``PASS``, ``APOP``, IMAP ``LOGIN``,
-   SMTP ``AUTH``, Redis ``AUTH``);
+4. HTTP header fields whose name ends in a credential's word (:mod:`.redact_headers`: ``X-Auth: ...``,
+   ``Ocp-Apim-Subscription-Key: ...``, a cookie list); values of secret-sounding keys (:mod:`.redact_keys`:
+   ``password=``, ``"api_key": "..."``, ``Password: a pass phrase``, ``REDISCLI_AUTH=``, ``PIN: 4821``,
+   ``<password>...</password>``), ``--token x``; passwords on command lines, audit records, payment
+   cards, IBANs, encoded credentials (:mod:`.redact_cli`); passwords in prose and SQL, tokens named in
+   prose (:mod:`.redact_prose`); credentials in protocol traces (:mod:`.redact_protocols`: FTP/POP3
+   ``PASS``, ``APOP``, IMAP ``LOGIN``, SMTP ``AUTH``, Redis ``AUTH``);
 5. anything detect-secrets' regex and keyword plugins still find (its maintained detectors);
 6. long high-entropy tokens that look random (mixed case + digits, changing character class as random
    text does -- names and identifiers do not);
@@ -39,7 +40,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from analytics.common.hostnames import is_host_name
-from analytics.rca import redact_chars, redact_cli, redact_keys, redact_prose, redact_protocols
+from analytics.rca import redact_chars, redact_cli, redact_headers, redact_keys, redact_prose, redact_protocols
 from analytics.rca.redact_keys import (
     ALREADY as _ALREADY,
     PARTIAL as _PARTIAL,
@@ -117,13 +118,16 @@ _TOKEN_RULES: list[tuple[str, re.Pattern[str], int]] = [
         ),
         2,
     ),
+    # (a scheme and a blank, once read, are never the value: Bearer A000's token is A000, however short; nor
+    # is a scheme alone)
     (
         "auth_header",
         re.compile(
             r"(?i)\b((?:proxy-)?authorization['\"]?\s*[:=]\s*['\"]?"
-            r"(?:bearer|basic|token|digest|apikey|sso-key|negotiate|ntlm)?\s*)([^\s,;'\"]{6,})"
+            r"(?P<scheme>(?>(?:bearer|basic|token|digest|apikey|sso-key|negotiate|ntlm)[ \t]+))?)"
+            r"((?(scheme)(?=[^\s,;'\"]*[A-Za-z0-9])(?:(?!\\[rn])[^\s,;'\"])+|(?!(?:bearer|negotiate)\b)(?:(?!\\[rn])[^\s,;'\"]){6,}))"
         ),
-        2,
+        3,
     ),
     # (not "bearer authentication", "basic interoperability": a credential is not one lowercase word; nor
     # "bearer expires_in=3600": a bearer token -- RFC 6750's b64token -- ends with its characters, or with
@@ -329,7 +333,11 @@ class Redactor:
         """A parsed JSON value with each of its strings redacted (and each string named as a secret replaced
         whole), its structure kept: redact a document before serialising it, never after."""
         counts: Counter[str] = Counter()
-        return redact_keys.redact_data(value, lambda t: self._redact(t, counts, 0), counts), dict(counts)
+
+        def kind(key: str, value: str) -> str | None:
+            return redact_keys.secret_key_kind(key, value) or redact_headers.header_kind(key, value)
+
+        return redact_keys.redact_data(value, lambda t: self._redact(t, counts, 0), counts, kind), dict(counts)
 
     def _redact(self, text: str, counts: Counter[str], depth: int) -> str:
 
@@ -372,6 +380,7 @@ class Redactor:
             return _ph(kind)
 
         s = redact_cli.fed_passwords(s, found)  # before the flag rules read "-pass stdin" as a password
+        s = redact_headers.header_values(s, found)  # before the key rules take X-Auth: Bearer x's scheme for it
         s = redact_keys.key_values(s, counts)
         s = sub(_CLI_FLAG, "password", 2, s)
         s = sub(_MYSQL_P, "password", 2, s)

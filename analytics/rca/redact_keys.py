@@ -39,8 +39,18 @@ SECRET_WORDS = (
     r"master[_\-]?key|signing[_\-]?key|webhook[_\-]?secret|license[_\-]?key|authtok|(?<![a-z])psk(?![a-z])|pw(?![a-z])|"
     r"(?<![a-z])pin(?:[_\-]?code)?(?![a-z])"
 )
+#: HTTP's authentication schemes (the IANA registry, and the ones APIs use beside it): the word before a
+#: credential in a header's value (X-Auth-Token: Bearer x), not the credential
+AUTH_SCHEME = re.compile(
+    r"(?i)(?:basic|bearer|digest|hoba|mutual|negotiate|ntlm|oauth|scram-sha-1|scram-sha-256|vapid|privatetoken|"
+    r"concealed|token|apikey|sso-key|aws4-hmac-sha256|sharedkey(?:lite)?|ssws|dpop)(?=[ \t]|$)"
+)
 _KEY = r"[A-Za-z0-9_.\-]*(?:" + SECRET_WORDS + r")[A-Za-z0-9_.\-]*"
-_VALUE = r"\[(?:REDACTED:[a-z_]+|EMAIL|IP|HOST)\]|\"(?:[^\"\\]|\\.)*\"|'(?:[^'\\]|\\.)*'|[^\s,;'\"}\])]+"
+#: (a variable ``${NAME}`` whole, where nothing is glued after it: its closing brace is no delimiter)
+_VALUE = (
+    r"\[(?:REDACTED:[a-z_]+|EMAIL|IP|HOST)\]|\"(?:[^\"\\]|\\.)*\"|'(?:[^'\\]|\\.)*'"
+    r"|\$\{[^\s}]*\}(?![^\s,;'\"}\])])|[^\s,;'\"}\])]+"
+)
 #: the separator stays on the key's line; a value goes on to the next line only indented under it (YAML's
 #: ``password:`` then ``  Hunter2``), never into the next line's first word (``token=`` ending one log line)
 _SEP = r"['\"]?[ \t]*(?:=>|:=|=|:)(?:[ \t]*\r?\n[ \t]+|[ \t]*)"
@@ -50,6 +60,7 @@ _KEY_VALUE = re.compile(r"(?i)(?P<key>\b" + _KEY + r")(?P<sep>" + _SEP + r")(?P<
 _ENV_CREDENTIAL = re.compile(
     r"(?<![\w.\-])(?P<key>[A-Z][A-Z0-9_]*_(?:AUTH|KEY)|(?i:auth))(?P<sep>=)(?P<val>" + _VALUE + ")"
 )
+_REMOVED_AFTER = re.compile(r"[ \t]+" + ALREADY.pattern)
 _KEY_NAME = re.compile(r"(?i)" + _KEY + r"|[A-Z][A-Z0-9_]*_(?:AUTH|KEY)|auth")
 TRIVIAL_VALUE = re.compile(
     r"(?i)^(?:|null|none|nil|true|false|yes|no|\*+|x+|<[^>]*>|\$\{[^}]*\}|\$\([^)]*\)|\$[A-Z_][A-Z0-9_]*|%s|"
@@ -208,6 +219,8 @@ def key_values(s: str, counts: Counter[str]) -> str:
                 continue
             if program_text(s, m.start("val")):
                 continue
+            if AUTH_SCHEME.fullmatch(val) and _REMOVED_AFTER.match(s, m.end()):
+                continue  # X-Auth-Token: Bearer [REDACTED:secret] -- the scheme, its credential removed already
             kind = _kind(key)
             quote = _quote_of(val)
             end = m.end()
@@ -293,6 +306,11 @@ def xml_values(s: str, counts: Counter[str]) -> str:
     return s
 
 
+def names_secret(key: str) -> bool:
+    """Whether ``key`` holds a secret's name that the key rules read (``password``, ``api_key``, ``Cookie``)."""
+    return _SECRET_KEY.fullmatch(key) is not None
+
+
 def secret_key_kind(key: str, value: str) -> str | None:
     """The kind of secret a JSON member holds by its name (``{"password": "x y"}``), or None."""
     if not _KEY_NAME.fullmatch(key) or _keep(key, ": ", value) or ALREADY.fullmatch(value.strip()):
@@ -300,7 +318,12 @@ def secret_key_kind(key: str, value: str) -> str | None:
     return _kind(key)
 
 
-def redact_data(value: Any, redact_text: Callable[[str], str], counts: Counter[str]) -> Any:
+def redact_data(
+    value: Any,
+    redact_text: Callable[[str], str],
+    counts: Counter[str],
+    key_kind: Callable[[str, str], str | None] = secret_key_kind,
+) -> Any:
     """``value`` (parsed JSON: dicts, lists, strings, numbers) with every string redacted by ``redact_text``
     and every string member named as a secret replaced whole; its structure kept. Redacting the values
     one by one, not the serialised document: serialised, a quote inside a string is ``\\"`` and the
@@ -308,23 +331,24 @@ def redact_data(value: Any, redact_text: Callable[[str], str], counts: Counter[s
     if isinstance(value, str):
         return redact_text(value)
     if isinstance(value, (list, tuple)):
-        return [redact_data(v, redact_text, counts) for v in value]
+        return [redact_data(v, redact_text, counts, key_kind) for v in value]
     if isinstance(value, dict):
         out: dict[Any, Any] = {}
         for k, v in value.items():
-            kind = secret_key_kind(k, v) if isinstance(k, str) and isinstance(v, str) else None
+            kind = key_kind(k, v) if isinstance(k, str) and isinstance(v, str) else None
             name = redact_text(k) if isinstance(k, str) else k
             if kind is not None:
                 counts[kind] += 1
                 out[name] = ph(kind)
             else:
-                out[name] = redact_data(v, redact_text, counts)
+                out[name] = redact_data(v, redact_text, counts, key_kind)
         return out
     return value
 
 
 __all__ = [
     "ALREADY",
+    "AUTH_SCHEME",
     "KEYWORD",
     "PARTIAL",
     "PLACEHOLDER",
@@ -332,6 +356,7 @@ __all__ = [
     "TRIVIAL_VALUE",
     "kept_value",
     "key_values",
+    "names_secret",
     "ph",
     "program_text",
     "redact_data",

@@ -154,7 +154,7 @@ def _not_a_value(word: str) -> bool:
     )
 
 
-def _plain_word(word: str) -> bool:
+def plain_word(word: str) -> bool:
     """An English word by its form: a participle, adjective or adverb (is required, was given, is incorrect)."""
     parts = word.lower().split("-")  # auto-generated, read-only: the last part says
     low = parts[-1]
@@ -201,7 +201,7 @@ def prose_passwords(s: str, replace: Callable[[str, str], str]) -> str:
             # after a link the value is what follows, unless English says otherwise
             if word.startswith(("/", "~", "$")) and m.group(1).lower() in ("pwd", "pw"):
                 continue  # $PWD is /home/bob: a working directory
-            if _plain_word(word):
+            if plain_word(word):
                 continue
         elif to and strong:
             # what a password was set or changed to is the password, whatever it looks like -- unless it is a
@@ -211,7 +211,7 @@ def prose_passwords(s: str, replace: Callable[[str, str], str]) -> str:
             # a comma or a full stop, and any word with a capital, a digit or a symbol is what it became)
             lower = word.isalpha() and word.islower()
             going_on = b == len(tok.group(1)) and _TOKEN.match(s, tok.end()) is not None
-            if _plain_word(word) or word.lower() in _STATES or (lower and going_on):
+            if plain_word(word) or word.lower() in _STATES or (lower and going_on):
                 continue
         elif (link is None and not strong) or not secret_shaped(word):
             continue  # set to expire, password reset: a plain word names something
@@ -270,4 +270,12 @@ def token_values(s: str, replace: Callable[[str, str], str]) -> str:
     return replace_spans(s, spans, "secret", replace)
 
 
-__all__ = ["FUNCTION_WORDS", "PROSE_RULES", "credential_shaped", "prose_passwords", "replace_spans", "token_values"]
+__all__ = [
+    "FUNCTION_WORDS",
+    "PROSE_RULES",
+    "credential_shaped",
+    "plain_word",
+    "prose_passwords",
+    "replace_spans",
+    "token_values",
+]

@@ -423,9 +423,9 @@ def test_what_a_password_became_never_survives(password, user, form):
     """A password as the line's last word (or before a full stop) after a change made, or after "for <whose>"
     and a link, is removed whatever it looks like -- but for an English word that says it is no password
     (a function word, a participle or adjective by its form, a state such as default)."""
-    from analytics.rca.redact_prose import _STATES, _plain_word
+    from analytics.rca.redact_prose import _STATES, plain_word
 
-    assume(password.lower() not in FUNCTION_WORDS | _STATES and not _plain_word(password))
+    assume(password.lower() not in FUNCTION_WORDS | _STATES and not plain_word(password))
     assume(
         not re.fullmatch(
             r"x+|pass\w*|pwd|pw|none|null|nil|true|false|yes|no|required|missing|invalid|expired|empty|redacted|hidden|unset",
