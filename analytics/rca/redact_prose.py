@@ -69,7 +69,12 @@ PROSE_RULES: list[tuple[str, re.Pattern[str], int]] = [
         1,
     ),
     # config keys that end in "pw" or name an auth token, written "key value" (nslcd.conf, sssd)
-    ("password", re.compile(r"(?i)(?<![./~\-:$])\b(?:[a-z_]*pw|[a-z_]*authtok)\s*(?:[:=]\s*|\s+)([^\s'\",;|&<>]+)"), 1),
+    # (on the key's line: the next line's first word is none of its value)
+    (
+        "password",
+        re.compile(r"(?i)(?<![./~\-:$])\b(?:[a-z_]*pw|[a-z_]*authtok)[ \t]*(?:[:=][ \t]*|[ \t]+)([^\s'\",;|&<>]+)"),
+        1,
+    ),
     # docker config.json "auth": "<base64 user:pass>"
     ("secret", re.compile(r"(?i)\"auth\"\s*:\s*\"([^\"]{8,})\""), 1),
 ]

@@ -7,9 +7,10 @@ A client's command stands at a line's start, after a direction marker (``C:``, `
 inside quotes (vsftpd's ``FTP command: Client "1.2.3.4", "PASS x"``). Written in upper case, as clients
 send it, the command's argument is its password whatever it looks like; written in lower case (a session
 typed by hand: ``pass hunter2x``), the word ``pass`` is English too (``pass through``), so the argument is
-a password only where the transcript shows it is one -- after ``C:``, on the line after ``user NAME`` -- or
-where it is shaped like one. The rules are protocol syntax (RFC 959, 1939, 3501, 4616), no words taken
-from any log.
+a password only where it is shaped like one, or where the session shows it is one -- after ``C:``, after
+``user NAME`` (the server's replies between), after the server's ``331`` asking for it, before its answer
+(``230``, ``530``, ``+OK``, ``-ERR``): there whatever its length, ``pass abc`` too. The rules are protocol
+syntax (RFC 959, 1939, 3501, 4616), no words taken from any log.
 """
 
 from __future__ import annotations
@@ -77,6 +78,13 @@ _PASS_TYPED = re.compile(
 )
 #: the USER command that goes before PASS in FTP and POP3
 _USER_CMD = re.compile(r"(?i)[ \t]*(?:(?:C:|[\-=]*>{1,3})[ \t]*)?user[ \t]+\S+[ \t]*\r?$")
+#: a server's reply in an FTP or POP3 session, maybe after S: or <: a reply code (RFC 959) or +OK/-ERR
+#: (RFC 1939); the codes that ask for a password (331: user name okay, need password) and that answer one
+#: (230 logged in, 202, 332, 530 not logged in, 421, 500, 501, 503)
+_REPLY = r"[ \t]*(?:S:[ \t]*)?(?:<{1,3}[\-=]*[ \t]*)?"
+_SERVER_REPLY = re.compile(_REPLY + r"(?:[1-5]\d\d(?:[ \t\-]|\r?$)|\+OK\b|-ERR\b)")
+_ASKS_PASSWORD = re.compile(_REPLY + r"331(?:[ \t\-]|\r?$)")
+_ANSWERS_PASSWORD = re.compile(_REPLY + r"(?:(?:230|202|332|530|421|500|501|503)(?:[ \t\-]|\r?$)|\+OK\b|-ERR\b)")
 #: IMAP's LOGIN: a tag, LOGIN, the user and the password (each an atom, a quoted string or a literal). Where a
 #: command stands, the tag holds a digit or is a short word (a001, 1, a; a001 login in lower case too), or
 #: there is none (LOGIN bob "x", as a trace may leave it out); anywhere else on a line (after a log's
@@ -143,18 +151,45 @@ def _imap_arguments(s: str, pos: int, n: int) -> list[tuple[int, int]]:
     return spans
 
 
-def _typed_pass(s: str, m: re.Match[str]) -> bool:
-    """Whether ``pass WORD`` typed in lower case is a command with its password: after ``C:``, on the line
-    after a USER command, or with a word shaped like a password (six characters or more, with a letter)."""
-    word = m.group("val")
-    if word.lower() in FUNCTION_WORDS or KEYWORD.fullmatch(word) or TRIVIAL_VALUE.match(word) or _test_name(word):
+def _lines_before(s: str, pos: int, n: int) -> list[tuple[int, int]]:
+    """The spans of up to ``n`` lines before the line holding ``pos``, the nearest first."""
+    spans: list[tuple[int, int]] = []
+    end = s.rfind("\n", 0, pos)
+    while end >= 0 and len(spans) < n:
+        start = s.rfind("\n", 0, end) + 1
+        spans.append((start, end))
+        end = start - 1
+    return spans
+
+
+def _in_session(s: str, m: re.Match[str]) -> bool:
+    """Whether the lines around ``pass WORD`` show a session that makes it the password: a USER command
+    before it (a server's replies between them), a server's reply asking for the password (331) just
+    before it, or its reply to the password (230, 530, +OK, -ERR ...) just after it."""
+    before = _lines_before(s, m.start(), 3)
+    for i, (a, b) in enumerate(before):
+        if _USER_CMD.fullmatch(s, a, b) or (i == 0 and _ASKS_PASSWORD.match(s, a, b)):
+            return True
+        if not _SERVER_REPLY.match(s, a, b):
+            break
+    nl = s.find("\n", m.end())
+    if nl < 0:
         return False
-    if m.group("marker") == "C:":
-        return True
-    line_start = s.rfind("\n", 0, m.start()) + 1
-    before = s.rfind("\n", 0, max(0, line_start - 1)) + 1
-    if line_start > 0 and _USER_CMD.fullmatch(s, before, line_start - 1):
-        return True
+    end = s.find("\n", nl + 1)
+    return _ANSWERS_PASSWORD.match(s, nl + 1, len(s) if end < 0 else end) is not None
+
+
+def _typed_pass(s: str, m: re.Match[str]) -> bool:
+    """Whether ``pass WORD`` typed in lower case is a command with its password: after ``C:``, in a session
+    (:func:`_in_session`) -- there whatever its length, digits or ``null`` too --, or with a word shaped like
+    a password (six characters or more, with a letter)."""
+    word = m.group("val")
+    if word.lower() in FUNCTION_WORDS or KEYWORD.fullmatch(word) or _test_name(word):
+        return False
+    if m.group("marker") == "C:" or _in_session(s, m):
+        return True  # (a mask or a placeholder there is left by the caller: pass ****)
+    if TRIVIAL_VALUE.match(word):
+        return False
     return len(word) >= 6 and any(c.isalpha() for c in word) and secret_shaped(word)
 
 

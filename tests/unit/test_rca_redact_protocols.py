@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, assume, given, settings, strategies as st
 from rca_support import B62, passwords
 
 from analytics.rca.redact import redact
+from analytics.rca.redact_prose import FUNCTION_WORDS
 
 PW = "[REDACTED:password]"
 
@@ -32,6 +33,21 @@ PW = "[REDACTED:password]"
             'ftpd: FTP command: Client "1.2.3.4", "ACCT secret acct"',
             f'ftpd: FTP command: Client "1.2.3.4", "ACCT {PW}"',
         ),
+        # a short password where the session makes it one: the server's replies around it (before, a
+        # lowercase pass needed six characters unless USER stood on the line just before it)
+        (
+            "+OK POP3 ready\nuser bob\n+OK\npass xyz\n+OK Logged in.",
+            f"+OK POP3 ready\nuser bob\n+OK\npass {PW}\n+OK Logged in.",
+        ),
+        (
+            "220 (vsFTPd 3.0.3)\r\nuser bob\r\n331 Please specify the password.\r\npass abc\r\n230 Login successful.",
+            f"220 (vsFTPd 3.0.3)\r\nuser bob\r\n331 Please specify the password.\r\npass {PW}\r\n230 Login successful.",
+        ),
+        ("331 Password required for bob\npass abc", f"331 Password required for bob\npass {PW}"),
+        ("pass xyz\n-ERR [AUTH] Authentication failed.", f"pass {PW}\n-ERR [AUTH] Authentication failed."),
+        ("S: <- 331 need password\n> pass ab1\n", f"S: <- 331 need password\n> pass {PW}\n"),
+        ("user bob\npass 1234", f"user bob\npass {PW}"),  # digits too, where the session says so
+        ("C: pass 1234", f"C: pass {PW}"),
         ("APOP bob c4c9334bac560ecc979e58001b3e22fb", f"APOP bob {PW}"),
         ("pop3: C: apop bob C4C9334BAC560ECC979E58001B3E22FB", f"pop3: C: apop bob {PW}"),
         ('LOGIN bob "pw"', f'LOGIN bob "{PW}"'),
@@ -78,6 +94,11 @@ def test_each_trace_loses_its_password_and_keeps_the_rest(text, shown):
         "a1 LOGIN bob {8}",  # the literal's text is not there: nothing to remove, the count is no password
         "APOP is the POP3 command that sends a digest",
         "user bob\npass the salt",
+        # no session around a short lowercase word: pass is English too
+        "pass xyz",
+        "pass abc\n100 items left",
+        "pass it\n530 denied",
+        "user bob\npass ****",
         "ACCT: 4 processes",
     ],
 )
@@ -85,8 +106,10 @@ def test_lines_that_look_like_a_trace_are_kept(text):
     assert redact(text).text == text
 
 
-#: six characters or more: a lowercase pass with no trace around it needs them (the shape rule)
-_password = passwords(middle=4)
+#: six characters or more: a lowercase pass with no trace around it needs them (the shape rule); none
+#: that reads as a test's name (PASS ASpec0 is a test runner's line)
+_TEST_PARTS = ("test", "spec", "check")
+_password = passwords(middle=4).filter(lambda p: not any(w in p.lower() for w in _TEST_PARTS))
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -138,3 +161,33 @@ def test_an_apop_digest_never_survives(digest, upper):
     d = digest.upper() if upper else digest
     out = redact(f"C: APOP bob {d}").text
     assert d not in out and out.startswith("C: APOP bob [REDACTED:")  # (in upper case, 1 in 97 reads as an IBAN)
+
+
+_NAMES_OF_ENGLISH = FUNCTION_WORDS | {"pass", "passwd", "pwd", "pw", "passcode", "passphrase", "password"}
+
+
+def _not_a_word_of_its_own(p: str) -> bool:
+    """Not English (pass the salt), a test's name (PASS test_x) or a mask (pass xxx): those stay whatever
+    is around them."""
+    return p.lower() not in _NAMES_OF_ENGLISH and not any(w in p.lower() for w in _TEST_PARTS) and bool(p.strip("xX"))
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    password=st.text(B62, min_size=1, max_size=5).filter(_not_a_word_of_its_own),
+    session=st.sampled_from(
+        [
+            "+OK POP3 server ready\r\nuser bob\r\n+OK\r\npass {p}\r\n+OK Logged in.\r\n",
+            "220 ready\nUSER bob\n331 Please specify the password.\npass {p}\n230 Login successful.\n",
+            "331 User name okay, need password.\npass {p}",
+            "pass {p}\n530 Login incorrect.",
+            "pass {p}\n-ERR [AUTH] Authentication failed.",
+            "user bob\n+OK\n+OK still there\npass {p}",
+            "C: pass {p}",
+        ]
+    ),
+)
+def test_a_short_password_in_a_session_never_survives(password, session):
+    """One to five letters or digits -- too short for the shape rule -- typed in lower case where the server's
+    replies (or USER, or C:) make them the password: the text comes back with only them replaced."""
+    assert redact(session.format(p=password)).text == session.format(p=PW)
