@@ -386,10 +386,10 @@ class Redactor:
         s = sub(_MYSQL_P, "password", 2, s)
 
         s = redact_cli.command_lines(s, found)
+        for kind, pattern, group in redact_protocols.PROTOCOL_RULES:  # AUTH PLAIN x: named before it is decoded
+            s = sub(pattern, kind, group, s)  # (and APOP's digest before an IBAN's check reads it)
         s = redact_cli.cards(s, found)
         s = redact_cli.ibans(s, found)
-        for kind, pattern, group in redact_protocols.PROTOCOL_RULES:  # AUTH PLAIN x: named before it is decoded
-            s = sub(pattern, kind, group, s)
         s = redact_cli.encoded_credentials(s, found)
         for kind, pattern, group in redact_prose.PROSE_RULES:
             s = sub(pattern, kind, group, s)
