@@ -46,7 +46,7 @@ from analytics.common.clipping import clipped
 from analytics.common.clock import utcnow
 from analytics.config.http_settings import redact_url
 from analytics.patterns.mutes import NOT_MUTED
-from analytics.predict.brief import pattern_words
+from analytics.predict.brief import example_context, pattern_words, prediction_brief
 from analytics.rca.redact import Redactor
 
 SEVERITY_RANK = {"LOW": 0, "MEDIUM": 1, "HIGH": 2}
@@ -179,6 +179,31 @@ def _evidence(redactor: Any, stored: Any) -> tuple[Any, str]:
         return None, clipped(redactor.redact(text).text, TEXT_LIMIT)
     red, _ = redactor.redact_data(data)
     return red, (clipped(json.dumps(_shortened(red), ensure_ascii=False), TEXT_LIMIT) if red is not None else "")
+
+
+@dataclass(frozen=True)
+class SentTexts:
+    """A prediction's texts as its alert sends them, redacted: its message, summary (an error pattern's own
+    words and count), the lines its example came with, and its recommendation."""
+
+    message: str
+    summary: str
+    context: list[str]
+    recommendation: str
+
+
+def sent_texts(p: Any, redactor: Redactor) -> SentTexts:
+    """What an alert says of prediction ``p`` (a :class:`~analytics.predict.predictions.Prediction`), for a
+    terminal to show exactly that: each text redacted whole, as :func:`_annotations` redacts it."""
+    evidence = p.evidence if isinstance(p.evidence, str) else json.dumps(p.evidence, default=str)
+    data, _ = _evidence(redactor, evidence)
+    message = redactor.redact(str(p.message or "")).text
+    return SentTexts(
+        message=message,
+        summary=prediction_brief(p.type, p.component, message, data),
+        context=example_context(data),
+        recommendation=redactor.redact(str(p.recommendation or "")).text,
+    )
 
 
 def _shortened(value: Any) -> Any:

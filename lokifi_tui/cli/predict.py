@@ -186,9 +186,11 @@ def ai_predict(
 ) -> None:
     """Predictive maintenance: the built-in rules and the anomaly detector over the last 7 days, each
     prediction stored and later scored; confidence is each rule's measured hit rate on this host
-    (its posterior mean: n hits of n never reads 100%)."""
+    (its posterior mean: n hits of n never reads 100%). Each prediction's texts are printed as its alert
+    sends them: redacted with the [ai] settings."""
+    from analytics.alerts.deliver import sent_texts
     from analytics.predict import predictions as PR
-    from analytics.predict.brief import example_context
+    from analytics.rca.redact import Redactor
     from lokifi_tui.cli.context import get_config, stored_store
 
     cfg = get_config(ctx)
@@ -241,6 +243,7 @@ def ai_predict(
         console.print("\n[green]No issues predicted.[/]" + (f" ({scope})" if scope else ""))
     else:
         console.print(f"\nPredicted issues ({len(preds)}):")
+        redactor = Redactor.for_config(cfg)
         # a fleet store: say whose each one is (several hosts, or one that is not this machine), unless the
         # title names the one host asked for
         many_hosts = not host and (len({p.host for p in preds}) > 1 or any(p.host not in ("", cfg.host) for p in preds))
@@ -254,14 +257,14 @@ def ai_predict(
                 + (f" on {inert(p.host or '(all hosts)')}" if many_hosts else "")
                 + (f" [dim]({inert(p.metric)})[/]" if p.metric else "")
             )
-            console.print(wrapped("Message:", p.message))
-            summary = _summary(p)
-            if summary != p.message:  # the pattern's own words and count, the figures behind the rule
-                console.print(wrapped("Summary:", summary))
-            for i, line in enumerate(example_context(p.evidence)):  # the key, the query that failed
+            sent = sent_texts(p, redactor)  # what an alert sends of it, redacted: shown as it leaves
+            console.print(wrapped("Message:", sent.message))
+            if sent.summary != sent.message:  # the pattern's own words and count, the figures behind the rule
+                console.print(wrapped("Summary:", sent.summary))
+            for i, line in enumerate(sent.context):  # the key, the query that failed
                 console.print(wrapped("With it:", line) if i == 0 else wrapped("", line, 12))
             console.print(f"   Confidence: {conf}")
-            console.print(wrapped("Recommendation:", p.recommendation))
+            console.print(wrapped("Recommendation:", sent.recommendation))
     console.print(
         f"\n[bold]How right each rule has been{' on host ' + inert(host) if host else ''}[/] (its scored predictions):"
     )
