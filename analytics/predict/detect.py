@@ -223,10 +223,18 @@ class _Bar:
 
 
 def _finish(
-    sm_inputs: np.ndarray, extreme: np.ndarray, lone_from: int, zcal: np.ndarray, cal_from: int, cfg: DetectorConfig
+    sm_inputs: np.ndarray,
+    extreme: np.ndarray,
+    lone_from: int,
+    zcal: np.ndarray,
+    cal_from: int,
+    cfg: DetectorConfig,
+    why: list[tuple[str, float]] | None = None,
 ) -> list[int]:
     """Steps 2-5 over the per-row scores ``z`` (NaN = no score yet), the first-week extreme-row flags and
-    the calibrated rows' scores ``zcal`` (NaN before ``cal_from``)."""
+    the calibrated rows' scores ``zcal`` (NaN before ``cal_from``). ``why``, when given, receives one
+    entry per alarm: ("sustained", how many standard deviations the short-term mean score stood above
+    its recent history) when step 2-3 rang, else ("spike", nan): a lone row far from normal (step 5)."""
     z = np.where(np.isnan(sm_inputs), 0.0, sm_inputs)
     n = len(z)
     if n == 0:
@@ -268,6 +276,9 @@ def _finish(
             seen.add(i, s)
         if alarm:
             out.append(i)
+            if why is not None:
+                sustained = bool(ok[i] and s > cur and not seen.usual(s))
+                why.append(("sustained", float((s - mu[i]) / (sd[i] + 1e-6))) if sustained else ("spike", math.nan))
             last = i
             quiet = 0
         else:
@@ -331,12 +342,14 @@ def scores(
 def detect(ts: Floats, values: Floats, cfg: DetectorConfig = DEFAULT) -> list[int]:
     """Row indices at which the detector alarms. ``ts``: seconds since the epoch (any monotonic origin).
     Rows with a non-finite value are skipped, as ``Detector.update`` skips them."""
-    return [i for i, _ in detect_scored(ts, values, cfg)]
+    return [a[0] for a in detect_scored(ts, values, cfg)]
 
 
-def detect_scored(ts: Floats, values: Floats, cfg: DetectorConfig = DEFAULT) -> list[tuple[int, float]]:
-    """:func:`detect`'s alarms with each alarm row's score: its surprise from step 1 (a robust z, the
-    smallest of the level, daily and weekly models', at most ``zclip``)."""
+def detect_scored(ts: Floats, values: Floats, cfg: DetectorConfig = DEFAULT) -> list[tuple[int, float, str, float]]:
+    """:func:`detect`'s alarms, each as (row, its surprise from step 1 — a robust z, the smallest of the
+    level, daily and weekly models', at most ``zclip`` —, why it rang: "sustained" or "spike", and for a
+    sustained one how many standard deviations the short-term mean surprise stood above its recent
+    history, else nan)."""
     t = np.asarray(ts, dtype=float)
     v = np.asarray(values, dtype=float)
     keep = np.nonzero(np.isfinite(v) & np.isfinite(t))[0]
@@ -345,7 +358,9 @@ def detect_scored(ts: Floats, values: Floats, cfg: DetectorConfig = DEFAULT) -> 
     if e:  # values near the largest or smallest floats: the same alarms at a magnitude near 1
         v = np.ldexp(v, -e)
     z, extreme, lone_from, zcal, cal_from = scores(t[keep], v, cfg)
-    return [(int(keep[i]), float(z[i])) for i in _finish(z, extreme, lone_from, zcal, cal_from, cfg)]
+    why: list[tuple[str, float]] = []
+    rows = _finish(z, extreme, lone_from, zcal, cal_from, cfg, why)
+    return [(int(keep[i]), float(z[i]), kind, rise) for i, (kind, rise) in zip(rows, why, strict=True)]
 
 
 class Detector:

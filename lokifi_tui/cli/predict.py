@@ -41,7 +41,7 @@ def anomalies() -> None:
     "as_json",
     is_flag=True,
     help="Print JSON for scripts: the rows read, the notes on the input, and each alarm's timestamp, value, "
-    "line and score.",
+    "line, score and kind (spike or sustained, with rise_sd).",
 )
 def _anomalies_detect(input_path: str, as_json: bool) -> None:
     """Read CSV timestamp,value (FILE or stdin); print one alarm timestamp per line (ISO 8601 UTC,
@@ -53,7 +53,9 @@ def _anomalies_detect(input_path: str, as_json: bool) -> None:
     Each decision uses only the rows before it (a streaming detector): robust level and daily-profile
     surprise, Numenta-style anomaly likelihood, a decaying novelty record and suppression after an alarm.
     An alarm's score in --json is its row's surprise: a robust z-score, the smallest of the recent
-    level's, the daily profile's and the weekly model's, at most 10.
+    level's, the daily profile's and the weekly model's, at most 10; its kind says why it rang: "spike"
+    (one row far from normal) or "sustained" (the last rows' mean surprise rose above its own recent
+    history, by rise_sd standard deviations; a row of such a run may itself be only mildly unusual).
     """
     from analytics.common.epoch_time import utc_iso
     from analytics.predict.detect import SeriesInputError, detect_scored, read_series_csv
@@ -67,7 +69,7 @@ def _anomalies_detect(input_path: str, as_json: bool) -> None:
         fail(str(exc), BAD_INPUT)
     print_notes(series.notes)
     if not as_json:
-        sys.stdout.write("".join(utc_iso(series.times[i]) + "\n" for i, _ in alarms))
+        sys.stdout.write("".join(utc_iso(series.times[a[0]]) + "\n" for a in alarms))
         return
     print_json(
         {
@@ -79,8 +81,10 @@ def _anomalies_detect(input_path: str, as_json: bool) -> None:
                     "value": float(series.values[i]),
                     "line": int(series.lines[i]),
                     "score": score if math.isfinite(score) else None,
+                    "kind": kind,
+                    "rise_sd": round(rise, 3) if math.isfinite(rise) else None,
                 }
-                for i, score in alarms
+                for i, score, kind, rise in alarms
             ],
         }
     )

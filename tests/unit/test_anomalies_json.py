@@ -1,5 +1,5 @@
 """`lokifi anomalies detect --json`: one JSON document with the alarms the text output prints (each with
-its row's value, line and score) and the notes on the input that go to stderr, as `forecast series --json`
+its row's value, line, score and why it rang) and the notes on the input that go to stderr, as `forecast series --json`
 has them."""
 
 from __future__ import annotations
@@ -62,6 +62,28 @@ def test_the_json_has_the_alarms_the_text_prints_with_their_rows_and_the_notes()
         assert 0 < a["score"] <= 10
     spike = next(a for a in doc["alarms"] if a["value"] == 400.0)
     assert spike["score"] == 10  # the isolated spike: as surprising as a row can score
+    assert spike["kind"] == "spike" and spike["rise_sd"] is None
+    for a in doc["alarms"]:
+        assert a["kind"] in ("spike", "sustained")
+        assert (a["rise_sd"] is None) == (a["kind"] == "spike")
+
+
+def test_a_level_shift_rings_as_sustained_with_how_far_the_mean_surprise_rose():
+    """A rise of a few noise deviations that lasts: each row is only mildly unusual, the run is what
+    rings, and the document says so (kind sustained, rise_sd above the detector's own tail threshold)."""
+    from analytics.predict.detect import DEFAULT
+
+    rng = np.random.default_rng(11)
+    rows = []
+    for i in range(4000):
+        v = 100 + rng.normal(0, 1) + (4.0 if i >= 3000 else 0.0)
+        rows.append(((T0 + dt.timedelta(minutes=5 * i)).strftime("%Y-%m-%dT%H:%M:%SZ"), f"{v:.4f}"))
+    _, as_json = _both(_csv(rows))
+    doc = json.loads(as_json.stdout)
+    after = [a for a in doc["alarms"] if a["line"] - 2 >= 3000]
+    assert after and after[0]["line"] - 2 < 3000 + 36, doc["alarms"]  # found within three hours
+    first = after[0]
+    assert first["kind"] == "sustained" and first["rise_sd"] > DEFAULT.tail_z(), first
 
 
 def test_a_quiet_series_gives_an_empty_list_and_bad_input_no_document():
