@@ -27,6 +27,15 @@ def old(p: Path, days: float) -> None:
     os.utime(p, (t, t))
 
 
+@pytest.fixture(autouse=True)
+def _elsewhere(tmp_path, monkeypatch):
+    """A refresh with no directory configured looks at the current one (as `lokifi scan` does): run each
+    test from its own empty directory, not from a checkout whose bench data holds large logs."""
+    here = tmp_path / "cwd"
+    here.mkdir()
+    monkeypatch.chdir(here)
+
+
 @pytest.fixture
 def proj(tmp_path) -> Path:
     """A directory holding a 60 MB log, old temp files and a stale requirements.txt."""
