@@ -2,9 +2,8 @@
 
 Owns ``Detector`` (online: ``update(ts, value) -> bool``), ``detect(ts, values)`` (the same detector
 over a whole series, vectorised with NumPy; it raises exactly the alarms ``Detector`` raises, fed the
-same rows one by one — a test checks it) and ``detect_csv`` (the ``lokifi anomalies detect`` path: CSV
-``timestamp,value`` in, read by :mod:`analytics.common.series_csv` as ``lokifi forecast series`` reads it;
-one alarm timestamp per line out, in UTC).
+same rows one by one — a test checks it) and ``detect_scored`` (its alarms with why each rang). A CSV
+series goes through :mod:`analytics.predict.detect_csv`.
 
 How a decision is made at row t (all statistics from rows before t):
 
@@ -60,11 +59,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from analytics.common.epoch_time import datetime_seconds, utc_iso
+from analytics.common.epoch_time import datetime_seconds
 from analytics.common.float_range import exponent_for
-
-# SeriesInputError: what detect_csv raises; the CLI catches it from here
-from analytics.common.series_csv import SeriesInputError, read_series_csv  # noqa: F401
 
 #: a series of numbers: a sequence or a NumPy array
 Floats = Sequence[float] | np.ndarray
@@ -493,21 +489,3 @@ class Detector:
         self._record = max(self._record * cfg.record_decay if self._record > 0 else self._record, sm)
         self.n += 1
         return alarm
-
-
-def detect_csv(
-    data: str | bytes,
-    name: str = "<stdin>",
-    cfg: DetectorConfig = DEFAULT,
-    notes: list[str] | None = None,
-) -> list[str]:
-    """Alarm timestamps (ISO 8601 UTC, ``...Z``) for a CSV series — the ``lokifi anomalies detect``
-    output; the reader's notes on the input are added to ``notes``."""
-    series = read_series_csv(data, name)
-    if notes is not None:
-        notes.extend(series.notes)
-    return [utc_iso(series.times[i]) for i in detect(series.axis, series.values, cfg)]
-
-
-def detect_text(text: str, cfg: DetectorConfig = DEFAULT) -> list[str]:
-    return detect_csv(text, cfg=cfg)

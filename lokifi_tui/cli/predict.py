@@ -58,7 +58,8 @@ def _anomalies_detect(input_path: str, as_json: bool) -> None:
     history, by rise_sd standard deviations; a row of such a run may itself be only mildly unusual).
     """
     from analytics.common.epoch_time import utc_iso
-    from analytics.predict.detect import SeriesInputError, detect_scored, read_series_csv
+    from analytics.common.series_csv import SeriesInputError, read_series_csv
+    from analytics.predict.detect import detect_scored
     from lokifi_tui.cli.series_input import print_notes, read_series
 
     source, data = read_series(input_path, "lokifi anomalies detect")

@@ -342,7 +342,7 @@ def test_the_lines_read_do_not_depend_on_where_blocks_end(work, data, size):
 @bounded
 def test_fuzz_series_input(rows, header, horizon):
     from analytics.forecast.series_csv import HorizonError, SeriesInputError, forecast_csv
-    from analytics.predict.detect import detect_csv
+    from analytics.predict.detect_csv import detect_csv
 
     text = header + "\n".join(f"{a},{b}" for a, b in rows)
     data = text.encode("utf-8", "surrogateescape")

@@ -13,6 +13,7 @@ from hypothesis import given, settings, strategies as st
 
 from analytics.common import series_csv as S
 from analytics.predict import detect as D
+from analytics.predict.detect_csv import detect_text
 from lokifi_tui.cli.main import cli
 
 T0 = dt.datetime(2024, 1, 1)
@@ -105,7 +106,7 @@ def test_read_series_csv_and_errors():
 @given(st.text(max_size=300))
 def test_reader_fails_only_with_series_error(text):
     try:
-        D.detect_text(text)
+        detect_text(text)
     except S.SeriesInputError:
         pass
 
@@ -153,7 +154,7 @@ def test_epoch_timestamps_are_read_like_ingest_reads_them():
     rows = "timestamp,value\n" + "".join(f"{1700000000 + i * 300},{i}\n" for i in range(3))
     read = S.read_series_csv(rows)
     assert read.times[0] == 1700000000 and read.axis[1] - read.axis[0] == 300
-    assert D.detect_text(rows) == [] and S.read_series_csv("1700000000000,1\n1700000300000,2\n").times[1] == 1700000300
+    assert detect_text(rows) == [] and S.read_series_csv("1700000000000,1\n1700000300000,2\n").times[1] == 1700000300
     with pytest.raises(S.SeriesInputError, match="outside the years 1970-2199"):
         S.read_series_csv("1e300,1\n")
 
