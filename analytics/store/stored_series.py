@@ -2,8 +2,9 @@
 hourly means, for ``lokifi db export`` (which writes them as the ``timestamp,value`` CSV the series
 commands read, :mod:`analytics.common.series_csv`).
 
-Which series exist is read from the hourly rollup (``metrics_hourly``, kept up to date on every write),
-so a misspelt component, metric or host is refused naming those there are, whatever the raw rows' size.
+:func:`list_series` lists them for ``lokifi db series``. Which series exist is read from the hourly rollup
+(``metrics_hourly``, kept up to date on every write), so a misspelt component, metric or host is refused naming
+those there are, whatever the raw rows' size.
 """
 
 from __future__ import annotations
@@ -17,6 +18,37 @@ from analytics.store.hosts import unknown_name_message
 
 class SeriesNotFound(LookupError):
     """No stored series by that name (the message says which names there are)."""
+
+
+@dataclass(frozen=True)
+class SeriesSummary:
+    """One stored series as the hourly rollup counts it: its readings (counted as they were written, so raw
+    rows pruned since are still counted; their hourly means are kept), its hours, and the first and last hour
+    with a reading (naive UTC, the hour's start)."""
+
+    host: str
+    component: str
+    metric: str
+    readings: int
+    hours: int
+    first_hour: dt.datetime
+    last_hour: dt.datetime
+
+
+def list_series(store: Any, *, host: str | None = None, component: str | None = None) -> list[SeriesSummary]:
+    """Every stored series (of ``host``, of ``component`` when given), by host, component and metric.
+
+    Read from the hourly rollup, one row per series and hour: a few thousand rows where the raw table holds
+    millions, so the listing costs the same whatever the readings' number."""
+    where = [c for c, v in (("host = ?", host), ("component = ?", component)) if v is not None]
+    sql = (
+        "SELECT host, component, metric, sum(n), count(*), min(hour), max(hour) FROM metrics_hourly"
+        + (" WHERE " + " AND ".join(where) if where else "")
+        + " GROUP BY host, component, metric ORDER BY host, component, metric"
+    )
+    with store.read() as con:
+        rows = con.execute(sql, [v for v in (host, component) if v is not None]).fetchall()
+    return [SeriesSummary(str(h), str(c), str(m), int(n), int(k), lo, hi) for h, c, m, n, k, lo, hi in rows]
 
 
 @dataclass(frozen=True)

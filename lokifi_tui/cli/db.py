@@ -9,6 +9,7 @@ from rich.table import Table
 
 from lokifi_tui.cli.context import get_config, get_store, stored_store
 from lokifi_tui.cli.db_export import export
+from lokifi_tui.cli.db_series import series
 from lokifi_tui.cli.options import json_option, yes_option
 from lokifi_tui.cli.output import BAD_INPUT, USAGE, console, fail, inert, print_json
 
@@ -22,10 +23,11 @@ def _confirm(question: str) -> None:
 
 @click.group()
 def db() -> None:
-    """The database: info, export (a stored series as CSV), prune (retention), vacuum, flush-spool (write
-    what was spooled while it was busy)."""
+    """The database: info, series (the stored metric series), export (one as CSV), prune (retention), vacuum,
+    flush-spool (write what was spooled while it was busy)."""
 
 
+db.add_command(series)
 db.add_command(export)
 
 

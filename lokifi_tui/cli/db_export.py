@@ -12,6 +12,9 @@ import click
 from lokifi_tui.cli.options import host_option
 from lokifi_tui.cli.output import BAD_INPUT, USAGE, console, fail, inert
 
+#: where a refusal sends the user for the names a series is stored under
+LISTED = "`lokifi db series` lists the stored series (host, component, metric, readings, first and last hour)"
+
 #: rows formatted and written at a time: memory stays near one chunk of text whatever the series' length
 CHUNK = 65536
 
@@ -71,7 +74,8 @@ def export(
     \b
         lokifi db export api response_time_ms --since 7d | lokifi anomalies detect
 
-    A component or metric that is not stored is refused with the names that are (exit 3)."""
+    `lokifi db series` lists the series stored (COMPONENT, METRIC and host of each). A component or metric
+    that is not stored is refused with the names that are (exit 3)."""
     from analytics.common.clock import utcnow
     from analytics.common.epoch_time import us_iso
     from analytics.store.components import UnknownComponent, require_component
@@ -83,7 +87,7 @@ def export(
         require_component(store, component)
         require_metric(store, component, metric)
     except (UnknownComponent, SeriesNotFound) as exc:
-        fail(str(exc), BAD_INPUT)
+        fail(f"{exc}\n{LISTED}", BAD_INPUT)
     name = f"{component}/{metric}"
     hosts = series_hosts(store, component, metric)
     if host is None and len(hosts) > 1:

@@ -22,6 +22,7 @@ from lokifi_tui.cli.main import cli
 #: every command that needs what is stored -> the arguments that would otherwise run it
 NEEDS_STORED: dict[str, list[str]] = {
     "db info": [],
+    "db series": [],
     "db export": ["api", "response_time_ms"],
     "db prune": ["--yes"],
     "db vacuum": ["--yes"],

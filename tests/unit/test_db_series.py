@@ -1,0 +1,102 @@
+"""`lokifi db series`: the stored metric series (the names `lokifi db export` takes), read from the hourly
+rollup, on a real DuckDB file; and `db export` pointing to it when asked for a series that is not stored."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import polars as pl
+from click.testing import CliRunner
+
+from analytics.store.database import Store
+from analytics.store.metrics import append_metrics
+from analytics.store.retention import prune
+from lokifi_tui.cli.main import cli
+
+T0 = dt.datetime(2026, 1, 1)
+
+
+def _rows(host: str, component: str, metric: str, n: int, step_min: int = 10, start: dt.datetime = T0) -> list:
+    return [(start + dt.timedelta(minutes=step_min * i), host, component, metric, float(i)) for i in range(n)]
+
+
+def _store(path, rows: list) -> Store:
+    store = Store(path)
+    df = pl.DataFrame(rows, schema=["ts", "host", "component", "metric", "value"], orient="row")
+    assert append_metrics(store, df)
+    return store
+
+
+def _run(db, *args: str):
+    return CliRunner().invoke(cli, ["--db", str(db), "db", *args])
+
+
+def test_each_series_is_listed_with_its_readings_and_span(tmp_path):
+    db = tmp_path / "s.duckdb"
+    _store(
+        db,
+        _rows("web-1", "api", "response_time_ms", 30)  # 10-minute readings: 5 hours, 00:00 to 04:50
+        + _rows("web-2", "api", "response_time_ms", 7, step_min=60, start=T0 + dt.timedelta(days=1))
+        + _rows("web-1", "db", "cpu_percent", 1),
+    )
+    r = _run(db, "series", "--json")
+    assert r.exit_code == 0, r.output
+    got = [(s["host"], s["component"], s["metric"], s["readings"], s["hours"]) for s in json.loads(r.stdout)]
+    assert got == [
+        ("web-1", "api", "response_time_ms", 30, 5),
+        ("web-1", "db", "cpu_percent", 1, 1),
+        ("web-2", "api", "response_time_ms", 7, 7),
+    ]
+    first = json.loads(r.stdout)[2]
+    assert (first["first_hour"], first["last_hour"]) == ("2026-01-02T00:00:00", "2026-01-02T06:00:00")
+
+    table = _run(db, "series")
+    assert table.exit_code == 0, table.output
+    lines = [line.split() for line in table.stdout.splitlines()]
+    assert ["web-1", "api", "response_time_ms", "30", "5", "2026-01-01", "00:00", "2026-01-01", "04:00"] in lines
+    assert "3 series" in table.stdout
+
+
+def test_the_filters_narrow_the_list_and_a_wrong_name_is_refused(tmp_path):
+    db = tmp_path / "s.duckdb"
+    _store(db, _rows("web-1", "api", "latency", 3) + _rows("web-2", "db", "latency", 3) + _rows("web-2", "api", "x", 2))
+
+    def names(*args: str) -> list[tuple[str, str, str]]:
+        r = _run(db, "series", "--json", *args)
+        assert r.exit_code == 0, r.output
+        return [(s["host"], s["component"], s["metric"]) for s in json.loads(r.stdout)]
+
+    assert names("--host", "web-2") == [("web-2", "api", "x"), ("web-2", "db", "latency")]
+    assert names("--component", "api") == [("web-1", "api", "latency"), ("web-2", "api", "x")]
+    assert names("--host", "web-1", "--component", "db") == []
+    assert (
+        "no metric series stored for host 'web-1' component 'db'"
+        in _run(db, "series", "--host", "web-1", "-c", "db").stdout
+    )
+    bad = _run(db, "series", "--host", "web-9")
+    assert bad.exit_code == 3 and "web-1" in bad.stderr
+    assert _run(db, "series", "--component", "apx").exit_code == 3
+
+
+def test_raw_rows_pruned_still_count_and_export_hourly_writes_them(tmp_path):
+    """The listing is the rollup's: a series whose raw rows retention pruned is still listed (its hourly
+    means are what `db export --hourly` writes)."""
+    db = tmp_path / "s.duckdb"
+    store = _store(db, _rows("web-1", "api", "latency", 12))
+    prune(store, metrics_days=1, events_days=1, predictions_days=1, fix_history_days=1)
+    r = _run(db, "series", "--json")
+    assert [(s["readings"], s["hours"]) for s in json.loads(r.stdout)] == [(12, 2)]
+    hourly = CliRunner().invoke(cli, ["--db", str(db), "db", "export", "api", "latency", "--hourly"])
+    assert hourly.exit_code == 0 and len(hourly.stdout.splitlines()) == 3
+
+
+def test_export_of_a_series_not_stored_points_to_the_listing(tmp_path):
+    db = tmp_path / "s.duckdb"
+    _store(db, _rows("web-1", "api", "latency", 3))
+    for args in (["api", "latncy"], ["apu", "latency"]):
+        r = _run(db, "export", *args)
+        assert r.exit_code == 3
+        assert "`lokifi db series` lists the stored series" in r.stderr
+    assert "lokifi db series" in _run(db, "export", "--help").stdout
+    assert "series" in _run(db, "--help").stdout
