@@ -48,6 +48,7 @@ from analytics.rca.redact_keys import (
     TRIVIAL_VALUE as _TRIVIAL_VALUE,
     ph as _ph,
 )
+from analytics.rca.redact_refs import EXPANSION, REFERENCES
 
 if TYPE_CHECKING:
     from detect_secrets.plugins.base import BasePlugin
@@ -167,14 +168,14 @@ _QUERY_SECRET = re.compile(
 #: any flag named like a secret: --password x, --http-password=x, -storepass x, --passphrase x
 _CLI_FLAG = re.compile(
     r"(?i)((?<![\w\-])--?[a-z0-9]*[\-_]?(?:" + SECRET_WORDS + r")(?![\w\-]*-(?:stdin|file|env)\b)[\w\-]*(?:[=\s]+))"
-    r"(\"[^\"]*\"|'[^']*'|[^\s\"']+)"
+    r"(\"[^\"]*\"|'[^']*'|(?:" + EXPANSION + r"|[^\s\"'])+)"
 )
 #: mysql's -pPASSWORD (a quoted one, -p'x y', is read whole by the command-line rules, quotes kept)
 _MYSQL_P = re.compile(r"(\bmysql(?:dump|admin)?\b[^\n]*?\s-p)((?![\"'])(?:\"(?:[^\"\\]|\\.)*\"|'[^']*'|[^\s\"'])+)")
 #: what a value found where a password must be (a command line's password argument) can be without
 #: being one: a mask, a variable reference, a placeholder
 _PLACEHOLDER_VALUE = re.compile(
-    r"(?i)^(?:|\*+|x+|<[^>]*>|\$\{[^}]*\}|\$\([^)]*\)|\$[A-Z_][A-Z0-9_]*|%s|redacted|hidden|stdin|(?:env|file|fd):\S+)$"
+    r"(?i)^(?:|\*+|x+|<[^>]*>|" + REFERENCES + r"|\$\([^)]*\)|%s|redacted|hidden|stdin|(?:env|file|fd):\S+)$"
 )
 
 # --- 6. entropy -----------------------------------------------------------------------------

@@ -22,6 +22,8 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
+from analytics.rca.redact_refs import EXPANSION, REFERENCES
+
 PLACEHOLDER = "[REDACTED:{kind}]"
 ALREADY = re.compile(r"\[(?:REDACTED:[a-z_]+|EMAIL|IP|HOST)\]")
 PARTIAL = re.compile(r"REDACTED|\[(?:EMAIL|IP|HOST)\]")
@@ -46,10 +48,11 @@ AUTH_SCHEME = re.compile(
     r"concealed|token|apikey|sso-key|aws4-hmac-sha256|sharedkey(?:lite)?|ssws|dpop)(?=[ \t]|$)"
 )
 _KEY = r"[A-Za-z0-9_.\-]*(?:" + SECRET_WORDS + r")[A-Za-z0-9_.\-]*"
-#: (a variable ``${NAME}`` whole, where nothing is glued after it: its closing brace is no delimiter)
+#: (a variable's expansion, ``${X}`` or ``{{ x }}``, is read whole with what is glued to it: its closing
+#: brace is no delimiter; :mod:`.redact_refs` says why and what is then kept)
 _VALUE = (
     r"\[(?:REDACTED:[a-z_]+|EMAIL|IP|HOST)\]|\"(?:[^\"\\]|\\.)*\"|'(?:[^'\\]|\\.)*'"
-    r"|\$\{[^\s}]*\}(?![^\s,;'\"}\])])|[^\s,;'\"}\])]+"
+    r"|(?:" + EXPANSION + r"|[^\s,;'\"}\])])+"
 )
 #: the separator stays on the key's line; a value goes on to the next line only indented under it (YAML's
 #: ``password:`` then ``  Hunter2``), never into the next line's first word (``token=`` ending one log line)
@@ -63,7 +66,7 @@ _ENV_CREDENTIAL = re.compile(
 _REMOVED_AFTER = re.compile(r"[ \t]+" + ALREADY.pattern)
 _KEY_NAME = re.compile(r"(?i)" + _KEY + r"|[A-Z][A-Z0-9_]*_(?:AUTH|KEY)|auth")
 TRIVIAL_VALUE = re.compile(
-    r"(?i)^(?:|null|none|nil|true|false|yes|no|\*+|x+|<[^>]*>|\$\{[^}]*\}|\$\([^)]*\)|\$[A-Z_][A-Z0-9_]*|%s|"
+    r"(?i)^(?:|null|none|nil|true|false|yes|no|\*+|x+|<[^>]*>|" + REFERENCES + r"|\$\([^)]*\)|%s|"
     r"\d{1,5}|required|missing|invalid|expired|empty|redacted|hidden|not set|unset|''|\"\")$"
 )
 #: the word password itself (and its short forms), which a value never is

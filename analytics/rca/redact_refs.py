@@ -1,0 +1,42 @@
+"""A value that names where a secret comes from instead of holding it: a variable reference --
+``${DB_PASS}``, ``$DB_PASS``, a template's ``{{ .Values.password }}``, Python's ``%(password)s``.
+
+Redaction reads such a value whole, with whatever is glued to it, and then either keeps it or removes it
+whole -- never cuts it at a brace (``api_key=${X}y`` came out as ``[REDACTED:secret]}y``):
+
+* a value made only of references (``${X}``, ``$X``, ``{{ x }}``, ``%(x)s``, ``${A}${B}``) is **kept**: it
+  holds no secret, and it tells the reader which variable the program used, which is what a diagnosis
+  needs;
+* a value with anything else in it (``${X}y``, ``ab${X}``, ``$HOME/.pw``, a default ``${X:-Hunter2}``, a
+  filter with a quoted argument ``{{ x | default "s3cr3t" }}``) is **removed whole**, the reference with
+  it: the literal part may be the secret or a piece of it, and a reference left beside a removed piece
+  would show where the secret was split.
+
+:data:`EXPANSION` is how far a value goes (its braces and what they hold, spaces included);
+:data:`REFERENCES` (and :func:`is_reference`) whether a value is only references.
+"""
+
+from __future__ import annotations
+
+import re
+
+_NAME = r"[A-Za-z_][A-Za-z0-9_]*"
+#: one reference, read strictly: a name and nothing else (a template's: a dotted path, or a
+#: pipeline of names without quotes or literals)
+_REFERENCE = (
+    r"\$\{" + _NAME + r"\}"
+    r"|\$" + _NAME + r""
+    r"|\{\{-?[ \t]*\.?" + _NAME + r"(?:\.[A-Za-z_]\w*)*(?:[ \t]*\|[ \t]*" + _NAME + r")*[ \t]*-?\}\}"
+    r"|%\(" + _NAME + r"\)[sdrif]"
+)
+#: a value made only of references
+REFERENCES = r"(?:" + _REFERENCE + r")+"
+_ONLY_REFERENCES = re.compile(REFERENCES)
+#: an expansion read whole wherever it stands in a value, so a value never ends inside one: ``${...}``,
+#: ``$(...)``, ``{{ ... }}``, ``%(...)`` with its conversion letter
+EXPANSION = r"\$\{[^}\n]*\}|\$\([^()\n]*\)|\{\{[^{}\n]*\}\}|%\([^()\s]*\)[a-zA-Z]?"
+
+
+def is_reference(value: str) -> bool:
+    """Whether ``value`` (its quotes and blanks already stripped) is only variable references."""
+    return _ONLY_REFERENCES.fullmatch(value) is not None
