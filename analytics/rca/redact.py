@@ -161,7 +161,7 @@ _URL_CUT = re.compile(
 _URL_TOKEN_USER = re.compile(r"(?i)\b([a-z][a-z0-9+.\-]*://)([A-Za-z0-9_\-]{20,})(@)")
 _QUERY_SECRET = re.compile(
     r"(?i)([?&;](?:[a-z0-9_\-]*(?:token|secret|password|passwd|pwd|api[_-]?key|apikey|signature|"
-    r"credential|auth)[a-z0-9_\-]*|key|sig|code|x-amz-[a-z\-]+)=)([^&\s#'\"]+)"
+    r"credential|auth)[a-z0-9_\-]*|key|sig|code|x-amz-[a-z\-]+)=)((?:" + EXPANSION + r"|[^&\s#'\"])+)"
 )
 
 # --- 4. secret-sounding keys (values of secret-named keys: :mod:`.redact_keys`) --------------------
@@ -171,7 +171,9 @@ _CLI_FLAG = re.compile(
     r"(\"[^\"]*\"|'[^']*'|(?:" + EXPANSION + r"|[^\s\"'])+)"
 )
 #: mysql's -pPASSWORD (a quoted one, -p'x y', is read whole by the command-line rules, quotes kept)
-_MYSQL_P = re.compile(r"(\bmysql(?:dump|admin)?\b[^\n]*?\s-p)((?![\"'])(?:\"(?:[^\"\\]|\\.)*\"|'[^']*'|[^\s\"'])+)")
+_MYSQL_P = re.compile(
+    r"(\bmysql(?:dump|admin)?\b[^\n]*?\s-p)((?![\"'])(?:" + EXPANSION + r"|\"(?:[^\"\\]|\\.)*\"|'[^']*'|[^\s\"'])+)"
+)
 #: what a value found where a password must be (a command line's password argument) can be without
 #: being one: a mask, a variable reference, a placeholder
 _PLACEHOLDER_VALUE = re.compile(

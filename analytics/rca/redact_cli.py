@@ -25,6 +25,7 @@ from collections.abc import Callable
 
 from analytics.rca.redact_keys import ph
 from analytics.rca.redact_prose import replace_spans
+from analytics.rca.redact_refs import EXPANSION
 
 #: program -> flags whose value is (or holds) a password. How the value holds it:
 #: "all" the whole value, "after:" the part after the first ':' (user:pass), "after%" after '%'
@@ -120,7 +121,7 @@ _PROGRAM = re.compile(
 )
 #: one argument as a shell splits them: unquoted characters and quoted parts, together (``-p"two words"``,
 #: ``'pa;ss&w0rd'``); a quote left open runs to the end of the text (a line cut short)
-_ARG = re.compile(r"(?:\"(?:[^\"\\]|\\.)*(?:\"|$)|'[^']*(?:'|$)|[^\s;&|\"'])+")
+_ARG = re.compile(r"(?:" + EXPANSION + r"|\"(?:[^\"\\]|\\.)*(?:\"|$)|'[^']*(?:'|$)|[^\s;&|\"'])+")
 #: words that end a command written into a log's prose (``sshpass -p x ssh h -> exited 255``)
 _PROSE_END = re.compile(r"(?:->|=>|:)$|(?:exited|returned|failed)\b")
 

@@ -46,6 +46,7 @@ from analytics.rca.redact_keys import (
     secret_shaped,
 )
 from analytics.rca.redact_prose import FUNCTION_WORDS, credential_shaped, plain_word
+from analytics.rca.redact_refs import is_reference
 
 #: the last word of a name that names a credential
 _CREDENTIAL_WORDS = frozenset(
@@ -117,7 +118,7 @@ def _kept(value: str) -> bool:
     if re.fullmatch(r"[A-Za-z]+[.!]?", v):  # one word (that ends a sentence)
         w = v.rstrip(".!")
         return w != v or w.lower() in FUNCTION_WORDS or plain_word(w) or _SCHEME.fullmatch(w) is not None
-    return v.startswith(("${", "$(", "%(", "{{")) or re.fullmatch(r"\$[A-Za-z_]\w*", v) is not None
+    return v.startswith("$(") or is_reference(v)  # ${X}y: text glued to a reference may be the secret
 
 
 def _password_shaped(word: str) -> bool:

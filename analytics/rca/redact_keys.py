@@ -22,9 +22,11 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
-from analytics.rca.redact_refs import EXPANSION, REFERENCES
+from analytics.rca.redact_refs import EXPANSION, REFERENCES, is_reference
 
 PLACEHOLDER = "[REDACTED:{kind}]"
+#: a word with a variable reference in it (a command substitution, $(...), is not one)
+_HOLDS_REFERENCE = re.compile(r"\$\{|\$[A-Za-z_]|\{\{|%\(")
 ALREADY = re.compile(r"\[(?:REDACTED:[a-z_]+|EMAIL|IP|HOST)\]")
 PARTIAL = re.compile(r"REDACTED|\[(?:EMAIL|IP|HOST)\]")
 
@@ -102,6 +104,8 @@ def _kind(key: str) -> str:
 
 def secret_shaped(word: str) -> bool:
     """A digit with letters, a symbol inside, or a capital after a small letter: not a plain word."""
+    if _HOLDS_REFERENCE.search(word):
+        return not is_reference(word)  # ${X}y: text glued to a reference is removed with it (redact_refs)
     if word.startswith(("-", "/", "~", "$")) or "://" in word:
         return False  # a flag, a path, a variable, a URL (the URL rules' own)
     has_alpha = any(c.isalpha() for c in word)

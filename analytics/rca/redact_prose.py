@@ -25,6 +25,7 @@ import re
 from collections.abc import Callable
 
 from analytics.rca.redact_keys import KEYWORD, PARTIAL, TRIVIAL_VALUE, secret_shaped
+from analytics.rca.redact_refs import EXPANSION
 
 #: (kind, pattern, group holding the secret)
 PROSE_RULES: list[tuple[str, re.Pattern[str], int]] = [
@@ -116,7 +117,7 @@ _LINK = re.compile(
     r"(?:[ \t]+now)?(?:[ \t]+(?:set|changed|reset|updated)[ \t]+to)?)|(?:set|changed|reset|updated)[ \t]+to)"
     r"(?=[ \t])"
 )
-_TOKEN = re.compile(r"[ \t]+(\"[^\"\n]+\"|'[^'\n]+'|[^\s'\"]+)")
+_TOKEN = re.compile(r"[ \t]+(\"[^\"\n]+\"|'[^'\n]+'|(?:" + EXPANSION + r"|[^\s'\"])+)")
 #: whose password it is (one to three words, a quoted name too; none ends a sentence), then a link or what
 #: it became: "password for bob is", "password for bob set to", "password of user bob was changed to"
 _OWNER = r"[ \t]+(?:for|of)(?:[ \t]+(?:\"[^\"\n]*\"|'[^'\n]*'|[^\s'\"]*[^\s'\".,;:!?])){1,3}?"
@@ -145,6 +146,8 @@ def _core(token: str) -> tuple[int, int]:
     """The span of a token without the punctuation around it (``(hunter2),`` -> ``hunter2``)."""
     start = len(token) - len(token.lstrip("([{<"))
     end = len(token.rstrip(".,;:!?)]}>"))
+    for m in re.finditer(EXPANSION, token):  # ${X}: its braces are the reference's, not punctuation
+        start, end = min(start, m.start()), max(end, m.end())
     return start, max(start, end)
 
 

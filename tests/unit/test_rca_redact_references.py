@@ -31,6 +31,15 @@ REDACTOR = Redactor()
         ("token=%(token)s", "token=%(token)s"),
         ("--password {{ x }}", "--password {{ x }}"),
         ("password=${A}${B}, next=1", "password=${A}${B}, next=1"),
+        # the same in prose, on command lines, in headers and query strings
+        ("the password is ${X} now", "the password is ${X} now"),
+        ("the password is ${X}y now", "the password is [REDACTED:password] now"),
+        ("mysql -u root -p{{ db_pass }} db", "mysql -u root -p{{ db_pass }} db"),
+        ("mysql -u root -p{{ db_pass }}y db", "mysql -u root -p[REDACTED:password] db"),
+        ("sshpass -p {{ x }}y ssh h", "sshpass -p [REDACTED:password] ssh h"),
+        ("X-Api-Key: ${API_KEY}", "X-Api-Key: ${API_KEY}"),
+        ("X-Api-Key: ${X}y", "X-Api-Key: [REDACTED:secret]"),
+        ("GET /x?token={{ t }}y&a=1", "GET /x?token=[REDACTED:query_secret]&a=1"),
     ],
 )
 def test_a_reference_is_kept_or_removed_whole(line, shown):
@@ -48,6 +57,10 @@ _LINES = (
     '"{key}": "{value}", "next": 1',
     "--{key} {value} --next",
     "--{key}={value} --next",
+    # command lines whose password argument the key is not named in (the key is then unused)
+    "mysql -u root -p{value} db",
+    "sshpass -p {value} ssh h",
+    "redis-cli -a {value} ping",
 )
 
 
