@@ -46,7 +46,7 @@ from analytics.rca.redact_keys import (
     secret_shaped,
 )
 from analytics.rca.redact_prose import FUNCTION_WORDS, credential_shaped, plain_word
-from analytics.rca.redact_refs import is_reference
+from analytics.rca.redact_refs import EXPANSION, glued, is_reference
 
 #: the last word of a name that names a credential
 _CREDENTIAL_WORDS = frozenset(
@@ -75,7 +75,7 @@ _ESCAPED_EOL = re.compile(r"\\[rn]")
 #: where a value ends with nothing more on its line: the line's end, a delimiter, an escaped line end, a
 #: closing quote (not an apostrophe inside a word: nvmet-auth: don't ...)
 _VALUE_END = re.compile(r"[ \t]*(?:$|[\r\n,;)\]}>]|\\[rnt]|['\"](?![A-Za-z]))")
-_TOKEN = re.compile(r"(?:[^\s,;'\"\\()\[\]{}]|\\(?![rnt]))+")
+_TOKEN = re.compile(r"(?:" + EXPANSION + r"|[^\s,;'\"\\()\[\]{}]|\\(?![rnt]))+")
 _COOKIE_MORE = re.compile(r"(?:;[ \t]*[^\s=;,'\"\\]+=(?:[^\s;,'\"\\]|\\(?![rnt]))*)+")
 _BLANKS = re.compile(r"[ \t]*")
 _QUOTED = re.compile(r"b?(['\"])((?:(?!\1)[^\\\n]|\\.)*)\1")
@@ -195,7 +195,8 @@ def _field(s: str, m: re.Match[str]) -> tuple[int, int, str] | None:
         if not scheme and not _VALUE_END.match(s, end) and not _password_shaped(s[start:end]):
             return None  # tls-sig: defer the check -- a subsystem named before a sentence
     value = s[start:end]
-    if _kept(value) or (one_word and not (cookie or scheme) and not (secret_shaped(value) and _password_shaped(value))):
+    shaped = glued(value) or (secret_shaped(value) and _password_shaped(value))
+    if _kept(value) or (one_word and not (cookie or scheme) and not shaped):
         return None
     if one_word and cookie and "=" not in value:
         return None  # cookie: expire -- no name=value pair: the key rules' own

@@ -22,11 +22,9 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
-from analytics.rca.redact_refs import EXPANSION, REFERENCES, is_reference
+from analytics.rca.redact_refs import EXPANSION, REFERENCES, glued, holds_reference
 
 PLACEHOLDER = "[REDACTED:{kind}]"
-#: a word with a variable reference in it (a command substitution, $(...), is not one)
-_HOLDS_REFERENCE = re.compile(r"\$\{|\$[A-Za-z_]|\{\{|%\(")
 ALREADY = re.compile(r"\[(?:REDACTED:[a-z_]+|EMAIL|IP|HOST)\]")
 PARTIAL = re.compile(r"REDACTED|\[(?:EMAIL|IP|HOST)\]")
 
@@ -59,7 +57,8 @@ _VALUE = (
 #: the separator stays on the key's line; a value goes on to the next line only indented under it (YAML's
 #: ``password:`` then ``  Hunter2``), never into the next line's first word (``token=`` ending one log line)
 _SEP = r"['\"]?[ \t]*(?:=>|:=|=|:)(?:[ \t]*\r?\n[ \t]+|[ \t]*)"
-_KEY_VALUE = re.compile(r"(?i)(?P<key>\b" + _KEY + r")(?P<sep>" + _SEP + r")(?P<val>" + _VALUE + ")")
+#: (a shell variable's name, $pw:, is no key)
+_KEY_VALUE = re.compile(r"(?i)(?<!\$)(?P<key>\b" + _KEY + r")(?P<sep>" + _SEP + r")(?P<val>" + _VALUE + ")")
 #: an environment variable (or config line) holding a credential under a name that ends in AUTH or _KEY
 #: (REDISCLI_AUTH, GITHUB_AUTH, HTTP_AUTH=user:pass, APP_KEY), or a plain ``auth=``
 _ENV_CREDENTIAL = re.compile(
@@ -104,8 +103,8 @@ def _kind(key: str) -> str:
 
 def secret_shaped(word: str) -> bool:
     """A digit with letters, a symbol inside, or a capital after a small letter: not a plain word."""
-    if _HOLDS_REFERENCE.search(word):
-        return not is_reference(word)  # ${X}y: text glued to a reference is removed with it (redact_refs)
+    if holds_reference(word):
+        return glued(word)  # ${X}y: text glued to a reference is removed with it (redact_refs)
     if word.startswith(("-", "/", "~", "$")) or "://" in word:
         return False  # a flag, a path, a variable, a URL (the URL rules' own)
     has_alpha = any(c.isalpha() for c in word)

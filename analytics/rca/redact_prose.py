@@ -70,10 +70,14 @@ PROSE_RULES: list[tuple[str, re.Pattern[str], int]] = [
         1,
     ),
     # config keys that end in "pw" or name an auth token, written "key value" (nslcd.conf, sssd)
-    # (on the key's line: the next line's first word is none of its value)
+    # (on the key's line: the next line's first word is none of its value; in a template's {{ pw }} it is a
+    # variable's name, and }} no value)
     (
         "password",
-        re.compile(r"(?i)(?<![./~\-:$])\b(?:[a-z_]*pw|[a-z_]*authtok)[ \t]*(?:[:=][ \t]*|[ \t]+)([^\s'\",;|&<>]+)"),
+        re.compile(
+            r"(?i)(?<![./~\-:$])(?<!\{\{)(?<!\{\{[ \t])\b(?:[a-z_]*pw|[a-z_]*authtok)[ \t]*(?:[:=][ \t]*|[ \t]+)"
+            r"([^\s'\",;|&<>]+)"
+        ),
         1,
     ),
     # docker config.json "auth": "<base64 user:pass>"

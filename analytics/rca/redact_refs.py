@@ -37,6 +37,20 @@ _ONLY_REFERENCES = re.compile(REFERENCES)
 EXPANSION = r"\$\{[^}\n]*\}|\$\([^()\n]*\)|\{\{[^{}\n]*\}\}|%\([^()\s]*\)[a-zA-Z]?"
 
 
+#: a word with a variable reference in it (a command substitution, $(...), is none)
+_HOLDS_REFERENCE = re.compile(r"\$\{|\$[A-Za-z_]|\{\{|%\(")
+
+
 def is_reference(value: str) -> bool:
     """Whether ``value`` (its quotes and blanks already stripped) is only variable references."""
     return _ONLY_REFERENCES.fullmatch(value) is not None
+
+
+def holds_reference(value: str) -> bool:
+    """Whether ``value`` has a variable reference in it."""
+    return _HOLDS_REFERENCE.search(value) is not None
+
+
+def glued(value: str) -> bool:
+    """Whether ``value`` has a reference with something else glued to it: a value to remove whole."""
+    return holds_reference(value) and not is_reference(value)

@@ -39,6 +39,8 @@ REDACTOR = Redactor()
         ("sshpass -p {{ x }}y ssh h", "sshpass -p [REDACTED:password] ssh h"),
         ("X-Api-Key: ${API_KEY}", "X-Api-Key: ${API_KEY}"),
         ("X-Api-Key: ${X}y", "X-Api-Key: [REDACTED:secret]"),
+        ("My-Auth: ${X}y", "My-Auth: [REDACTED:secret]"),
+        ("My-Auth: {{ x }}", "My-Auth: {{ x }}"),
         ("GET /x?token={{ t }}y&a=1", "GET /x?token=[REDACTED:query_secret]&a=1"),
     ],
 )
@@ -46,7 +48,11 @@ def test_a_reference_is_kept_or_removed_whole(line, shown):
     assert REDACTOR.redact(line).text == shown
 
 
-_NAME = st.from_regex(r"[A-Za-z_][A-Za-z0-9_]{0,10}", fullmatch=True)
+#: any name, and often one a rule reads as a secret's key ({{ pw }} is a variable's name, not a key)
+_NAME = st.one_of(
+    st.sampled_from(("pw", "PW", "pass", "password", "passwd", "token", "secret", "authtok", "api_key", "AUTH", "pin")),
+    st.from_regex(r"[A-Za-z_][A-Za-z0-9_]{0,10}", fullmatch=True),
+)
 _FORMS = ("${%s}", "$%s", "{{ %s }}", "{{%s}}", "%%(%s)s")
 #: what can be glued to a reference inside one value: no blank or delimiter (which would end the value) and
 #: no brace, dollar, percent or parenthesis (which would start another expansion), no @ (a URL's password)
