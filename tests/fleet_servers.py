@@ -40,6 +40,8 @@ from email.utils import formatdate
 from pathlib import Path
 from typing import Any
 
+from analytics.common.signal_relay import relay_signals
+
 STARTUP_TIMEOUT = 30.0
 
 
@@ -538,10 +540,9 @@ def loki_standin(port: int, data_dir: str) -> None:
 
     server = _Server(("127.0.0.1", port), Handler)
 
-    def stop(signum, frame):
-        threading.Thread(target=server.shutdown, daemon=True).start()
-
-    signal.signal(signal.SIGTERM, stop)
+    # shutdown() is called from the relay's thread: a handler that started a thread could deadlock on the
+    # threading module's lock, held by the main thread starting a request's thread.
+    relay_signals({signal.SIGTERM: server.shutdown})
     try:
         server.serve_forever()
     finally:

@@ -6,10 +6,12 @@ import logging
 import signal
 import sys
 import threading
+from collections.abc import Callable
 from typing import Any
 
 import click
 
+from analytics.common.signal_relay import ignore_signals, relay_signals
 from lokifi_tui.cli.context import config_path, get_config, get_store
 from lokifi_tui.cli.options import Finite, json_option
 from lokifi_tui.cli.output import (
@@ -93,15 +95,14 @@ def collect(
             fail(f"--metrics-listen: {inert(str(exc))}", USAGE)
     stop = threading.Event()
     reload = threading.Event()
+    actions: dict[signal.Signals, Callable[[], object]] = {}
     if not once:
-        # First thing: a SIGTERM that arrives while Lokifi is still starting also ends it cleanly.
-        def _on_signal(signum: int, _frame: Any) -> None:
-            stop.set()
-
-        signal.signal(signal.SIGTERM, _on_signal)
-        signal.signal(signal.SIGINT, _on_signal)
+        # First thing: a SIGTERM that arrives while Lokifi is still starting also ends it cleanly. The
+        # events are set by the relay's thread, never by the handler (which could deadlock on their lock).
+        actions.update({signal.SIGTERM: stop.set, signal.SIGINT: stop.set})
         if hasattr(signal, "SIGHUP"):  # read the config file again (also noticed by itself within seconds)
-            signal.signal(signal.SIGHUP, lambda _signum, _frame: reload.set())
+            actions[signal.SIGHUP] = reload.set
+        relay_signals(actions)
 
     from analytics.collect.loop import Collector, CollectorBusy, collect_once
 
@@ -168,6 +169,7 @@ def collect(
     if col.mode != "write":
         err_console.print("lokifi collect: stopped before it could start writing")
         col.close()
+        ignore_signals(actions)
         return
     if not quiet:
         err_console.print(
@@ -203,3 +205,5 @@ def collect(
                 f"lokifi collect: stopped; {s.rows_written} rows written in {s.flushes} batches"
                 + (f" ({s.spooled} spooled while the database was busy)" if s.spooled else "")
             )
+        # Stopped and written: the rest of a burst of SIGTERMs (or a late SIGHUP) changes nothing.
+        ignore_signals(actions)
