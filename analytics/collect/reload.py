@@ -4,7 +4,8 @@ Given its ``config_file``, the collector notices when the file changes (or a rel
 takes the new configuration (:mod:`analytics.collect.config_watch` watches the file,
 :func:`analytics.collect.config_changes.changes` says what changed): the sources whose settings changed
 are restarted from their stored positions, after writing what they had read, the others keep running;
-the hooks get the new config, and whoever asked (the dashboard) is told in one line (:class:`ConfigNews`).
+the hooks get the new config (a hook it removed takes its last error with it), and whoever asked (the
+dashboard) is told in one line (:class:`ConfigNews`).
 A log the reload added is followed once its last days are read
 (:mod:`analytics.collect.added_logs`). A file that does not parse is reported once and the configuration in force
 stays. A reload that changed a setting brings the recommendations' next refresh forward (once, within
@@ -103,6 +104,7 @@ class Reloading(Flushing):
         old = self.config
         said = changes(old, config)
         self._settings(config)
+        self._forget_removed_hooks()
         if said:  # the places the recommendations look at may have changed: look soon, not in 15 min
             self._bring_forward(refreshes_recommendations, REFRESH_AFTER_RELOAD_SECONDS)
         self.stats.reloads += 1

@@ -4,7 +4,8 @@ Every :data:`CHECK_SECONDS` the reporter looks at the collector and says what ch
 
 * a source that fails, with its error, and once it works again (``ok again``);
 * a refresh hook that fails, with its error — once, again only when the error changes, and ``works
-  again`` when it ran without one (a later failure is then said again);
+  again`` when it ran without one (a later failure is then said again), ``no longer in the config`` when a
+  reload removed it;
 * every ten minutes (not with ``--quiet``), how many rows were written.
 
 A failure that persists is said once: a hook that fails at each run (an alert endpoint down, refreshed
@@ -70,6 +71,10 @@ class Reporter:
         for hook, err in now.items():
             if self.hook_errors.get(hook) != err:
                 log.warning("refresh %s: %s", hook, err)
+        configured = self.col.configured_hooks()
         for hook in self.hook_errors.keys() - now.keys():
-            log.info("refresh %s: works again", hook)
+            if hook in configured:
+                log.info("refresh %s: works again", hook)
+            else:
+                log.info("refresh %s: no longer in the config", hook)
         self.hook_errors = now

@@ -78,6 +78,18 @@ class HookScheduling(CollectorState):
         self._run_hook_list(self.hooks, now, all_due=all_due)
         self.stats.hook_runs += 1
 
+    def configured_hooks(self) -> set[str]:
+        """The names of the hooks the configuration in force runs."""
+        return {hook_name(h, self.refresh_seconds)[0] for h in self.hooks}
+
+    def _forget_removed_hooks(self) -> None:
+        """A hook a reload removed takes its last error with it: it no longer runs, there is nothing to fix
+        (also after a pass that began before the reload and recorded the removed hook's error)."""
+        kept = self.configured_hooks()
+        for name in list(self.stats.hook_errors):
+            if name not in kept:
+                self.stats.hook_errors.pop(name, None)
+
     def _is_due(self, hook: str | Hook, mono: float) -> bool:
         return mono >= self._hook_due_at(*hook_name(hook, self.refresh_seconds)) - 0.5
 
@@ -109,6 +121,7 @@ class HookScheduling(CollectorState):
                     self.stats.store_failure = str(exc)
                 # said once by lokifi collect's reporter (analytics.collect.reporter), not at every run
                 log.debug("refresh hook %s failed: %s", name, exc)
+        self._forget_removed_hooks()
 
     def _learn_soon(self, new_kinds: bool) -> None:
         """A write stored error events: learn their patterns soon — a new kind within seconds, repeats at

@@ -54,3 +54,52 @@ def test_a_hook_failure_is_said_once_again_when_it_changes_and_when_it_recovers(
         f"refresh {name}: works again",
         f"refresh {name}: RuntimeError: the table is locked",
     ]
+
+
+def test_a_hook_a_reload_removed_takes_its_error_with_it(tmp_path, monkeypatch, caplog):
+    """Its last error leaves the collector's stats (the dashboard and `lokifi status` would show it for
+    ever), also when the reload came while that hook was running, and the log says it left the config —
+    not that it works again."""
+    import analytics.collect.hooks as hooks_mod
+
+    cfg = tmp_path / "lokifi.toml"
+    both = '[collect]\nhooks = ["lokifi_test.hooks:broken", "lokifi_test.hooks:fine"]\n'
+    fine_only = '[collect]\nhooks = ["lokifi_test.hooks:fine"]\n'
+    col: Collector | None = None
+    reload_inside: list[bool] = [False]
+
+    def broken(store, config, now):
+        if reload_inside[0]:  # the file changed while this pass ran: the reload lands mid-pass
+            cfg.write_text(fine_only)
+            assert col is not None
+            col.reconfigure(load_config(cfg))
+        raise RuntimeError("the endpoint is gone")
+
+    monkeypatch.setitem(hooks_mod.BUILTIN, "lokifi_test.hooks:broken", broken)
+    monkeypatch.setitem(hooks_mod.BUILTIN, "lokifi_test.hooks:fine", lambda store, config, now: None)
+    for mid_pass in (False, True):
+        cfg.write_text(both)
+        col = Collector(Store(tmp_path / f"l{mid_pass}.duckdb"), load_config(cfg), config_file=cfg)
+        col.open()
+        rep = Reporter(col, quiet=True)
+        try:
+            col.run_hooks(NOW, all_due=True)
+            rep.check()
+            assert col.stats.hook_errors == {"lokifi_test.hooks:broken": "RuntimeError: the endpoint is gone"}
+            reload_inside[0] = mid_pass
+            if mid_pass:
+                col.run_hooks(NOW, all_due=True)
+            else:
+                cfg.write_text(fine_only)
+                col.reconfigure(load_config(cfg))
+            assert col.stats.hook_errors == {}
+            col.run_hooks(NOW, all_due=True)
+            assert col.stats.hook_errors == {}
+            with caplog.at_level(logging.INFO, logger="lokifi.collect"):
+                caplog.clear()
+                rep.check()
+            said = [r.getMessage() for r in caplog.records if r.name == "lokifi.collect"]
+            assert said == ["refresh lokifi_test.hooks:broken: no longer in the config"]
+        finally:
+            reload_inside[0] = False
+            col.close()
