@@ -46,6 +46,9 @@ _NEVER_APPLIES = (
     duckdb.ParserException,
     duckdb.ConstraintException,
     duckdb.DataError,
+    # a value DuckDB cannot take from the batch's own frame (a number beyond 64 bits read through Arrow:
+    # "Invalid or unsupported format string: '_pli128'"): kept for later, it failed every write after it
+    duckdb.InvalidInputException,
 )
 _SPOOL_ADVICE = (
     "Lokifi applies only a spool that its own user made and nobody else can write; if you did not put "

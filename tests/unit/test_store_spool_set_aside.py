@@ -92,6 +92,17 @@ BAD = {
         pl.DataFrame({"ts": ["yesterday"], "host": ["h"], "component": ["c"], "metric": ["m"], "value": [1.0]}),
         "writer 'metrics': InvalidOperationError: ",
     ),
+    "a number beyond 64 bits in a forecast's prediction": (  # found by the property test below
+        "forecasts",
+        {
+            "runs": [],
+            "predictions": [
+                {"prediction_date": "2026-01-01 00:00:00", "due_at": "2026-01-02 00:00:00", "x": 2**70}
+            ],
+        },
+        None,
+        "Invalid Input Error: reading the object registered as '_fc_preds' as Arrow data failed",
+    ),
     "a cached answer without its key": (
         "rca-outcome",
         {"cache_row": {"answer": "x"}},
