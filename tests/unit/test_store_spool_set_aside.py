@@ -96,9 +96,7 @@ BAD = {
         "forecasts",
         {
             "runs": [],
-            "predictions": [
-                {"prediction_date": "2026-01-01 00:00:00", "due_at": "2026-01-02 00:00:00", "x": 2**70}
-            ],
+            "predictions": [{"prediction_date": "2026-01-01 00:00:00", "due_at": "2026-01-02 00:00:00", "x": 2**70}],
         },
         None,
         "Invalid Input Error: reading the object registered as '_fc_preds' as Arrow data failed",
