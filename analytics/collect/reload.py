@@ -4,7 +4,7 @@ Given its ``config_file``, the collector notices when the file changes (or a rel
 takes the new configuration (:mod:`analytics.collect.config_watch` watches the file,
 :func:`analytics.collect.config_changes.changes` says what changed): the sources whose settings changed
 are restarted from their stored positions, after writing what they had read, the others keep running;
-the hooks get the new config (a hook it removed takes its last error with it), and whoever asked (the
+the hooks get the new config (a hook it removed takes its last error and its schedule with it), and whoever asked (the
 dashboard) is told in one line (:class:`ConfigNews`).
 A log the reload added is followed once its last days are read
 (:mod:`analytics.collect.added_logs`). A file that does not parse is reported once and the configuration in force

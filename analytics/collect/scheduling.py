@@ -83,12 +83,15 @@ class HookScheduling(CollectorState):
         return {hook_name(h, self.refresh_seconds)[0] for h in self.hooks}
 
     def _forget_removed_hooks(self) -> None:
-        """A hook a reload removed takes its last error with it: it no longer runs, there is nothing to fix
-        (also after a pass that began before the reload and recorded the removed hook's error)."""
+        """A hook a reload removed takes its last error and its schedule with it: it no longer runs, there
+        is nothing to fix, and put back later it is due as a new hook is, not after a run (or a refresh
+        brought forward) of its former self. Also after a pass that began before the reload and recorded
+        the removed hook."""
         kept = self.configured_hooks()
-        for name in list(self.stats.hook_errors):
-            if name not in kept:
-                self.stats.hook_errors.pop(name, None)
+        for recorded in (self.stats.hook_errors, self._hook_last, self._hook_soon):
+            for name in list(recorded):
+                if name not in kept:
+                    recorded.pop(name, None)
 
     def _is_due(self, hook: str | Hook, mono: float) -> bool:
         return mono >= self._hook_due_at(*hook_name(hook, self.refresh_seconds)) - 0.5

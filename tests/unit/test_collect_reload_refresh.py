@@ -7,6 +7,7 @@ from __future__ import annotations
 import threading
 import time
 
+import pytest
 from recs_support import temp_project
 
 import analytics.collect.reload as reload_mod
@@ -62,3 +63,38 @@ def test_a_reload_runs_the_recommendations_refresh_soon_and_once(tmp_path, monke
         assert col.stats.hook_runs == 2 and temp_recs(store) == {str(a): "resolved"}
     finally:
         col.close()
+
+
+RETENTION = "analytics.collect.hooks:apply_retention"
+RECS = "analytics.recommend.engine:refresh"
+
+
+def test_a_hook_a_reload_removed_leaves_no_schedule_behind(tmp_path, monkeypatch):
+    monkeypatch.setattr(reload_mod, "REFRESH_AFTER_RELOAD_SECONDS", 3000.0)
+    both = f'[collect]\nhooks = ["{RETENTION}@21600", "{RECS}@900"]\n'
+    cfg = tmp_path / "lokifi.toml"
+    cfg.write_text(both)
+    store = Store(tmp_path / "l.duckdb")
+    col = Collector(store, load_config(cfg), config_file=cfg, reload=threading.Event(), refresh_seconds=60)
+
+    def due(name: str, every: float) -> float:
+        return col._hook_due_at(name, every) - col._hooks_origin
+
+    col.open()
+    try:
+        col.run_hooks(col.clock(), all_due=True)  # both ran: next due in 15 minutes and 6 hours
+        assert due(RECS, 900) > 800 and due(RETENTION, 21600) > 21000
+        col.reconfigure(_cfg(tmp_path, HOOKS))  # retention removed; the refresh brought forward
+        assert RETENTION not in col._hook_last and RECS in col._hook_soon
+        col.reconfigure(_cfg(tmp_path, f'[collect]\nhooks = ["{RETENTION}@21600"]\n'))  # the refresh removed
+        assert RECS not in col._hook_last and RECS not in col._hook_soon
+        col.reconfigure(_cfg(tmp_path, both))  # both put back: due as new hooks, refresh_seconds after the start
+        assert due(RECS, 900) == pytest.approx(60) and due(RETENTION, 21600) == pytest.approx(60)
+    finally:
+        col.close()
+
+
+def _cfg(tmp_path, text: str):
+    other = tmp_path / "other.toml"
+    other.write_text(text)
+    return load_config(other)
