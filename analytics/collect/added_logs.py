@@ -7,16 +7,19 @@ while the collector runs (a component's ``logs``, a ``[watch] log_dirs`` directo
 by :func:`analytics.collect.backfill.backfill`, limited to the logs the reload added, in a thread beside
 the loop (vitals, probes and the other logs keep going). The tail starts once that is done, where backfill
 handed each file over, so no line is read twice or skipped, and whatever the file grows by meanwhile is
-the tail's.
+the tail's. The systemd journal turned on by a reload (``[watch] journal``) is read the same way: its
+error entries of the last :data:`HISTORY_DAYS` days (:func:`analytics.sources.journal.backfill_journal`,
+which stores the cursor after them), then the journal source starts from that cursor.
 
-Only a writing collector does this, and only for logs it has not followed yet: one taken out of the
-config and put back goes on from its stored position. A stop (or a hand-over to ``lokifi collect``)
+Only a writing collector does this, and only for logs (and the journal) it has not followed yet: one
+taken out of the config and put back goes on from its stored position. A stop (or a hand-over to ``lokifi collect``)
 interrupts the reading between two blocks; each file read is stored in one transaction, and ``lokifi
 backfill`` reads the rest.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import threading
 from collections.abc import Iterable
@@ -41,6 +44,11 @@ def tailed(sources: Iterable[Any]) -> list[Any]:
     return [spec for s in sources if getattr(s, "kind", "") == "tail" for spec in s.specs]
 
 
+def _journal(sources: Iterable[Any]) -> bool:
+    """Whether ``sources`` read the systemd journal."""
+    return any(getattr(s, "kind", "") == "journal" for s in sources)
+
+
 def _holds_anything(specs: list[Any]) -> bool:
     """Whether the files of ``specs`` (with their rotated copies) hold a byte."""
     from analytics.collect.backfill import plan
@@ -53,6 +61,7 @@ class AddedLogs:
 
     def __init__(self, stop: threading.Event) -> None:
         self.seen: set[str] = set()  # the configured paths (files or globs) followed or being read
+        self.journal_seen = False  # the journal followed or being read
         self.events = 0  # error events the last reading stored (the collector learns them soon)
         self._stop = stop
         self._halt = threading.Event()
@@ -66,6 +75,7 @@ class AddedLogs:
     def follow(self, sources: Iterable[Any]) -> None:
         """``sources`` run: their logs are not new any more."""
         self.seen.update(spec.path for spec in tailed(sources))
+        self.journal_seen = self.journal_seen or _journal(sources)
 
     def reading(self, store: Any, config: Any, host: str, fresh: Iterable[Any]) -> bool:
         """True while the history of logs new to this collector is being read (the tail waits for it):
@@ -74,18 +84,26 @@ class AddedLogs:
             if self._thread.is_alive():
                 return True
             self._thread = None
+        fresh = list(fresh)
         added = [spec for spec in tailed(fresh) if spec.path not in self.seen]
         self.seen.update(spec.path for spec in added)
-        if not added or not _holds_anything(added):
+        journal = not self.journal_seen and _journal(fresh)
+        self.journal_seen = self.journal_seen or journal
+        if added and not _holds_anything(added):
+            added = []
+        if not added and not journal:
             return False  # nothing to read: followed at once
-        log.info(
-            "reading the last %g days of the added logs before following them: %s",
-            HISTORY_DAYS,
-            ", ".join(spec.path for spec in added),
-        )
+        if added:
+            log.info(
+                "reading the last %g days of the added logs before following them: %s",
+                HISTORY_DAYS,
+                ", ".join([*(spec.path for spec in added), *(["the systemd journal"] if journal else [])]),
+            )
+        else:
+            log.info("reading the last %g days of the systemd journal before following it", HISTORY_DAYS)
         self.events = 0
         self._thread = threading.Thread(
-            target=self._read, args=(store, config, host, added), name="lokifi-history", daemon=True
+            target=self._read, args=(store, config, host, added, journal), name="lokifi-history", daemon=True
         )
         self._thread.start()
         return True
@@ -102,11 +120,15 @@ class AddedLogs:
         if self._stop.is_set() or self._halt.is_set():
             raise _Stopped
 
-    def _read(self, store: Any, config: Any, host: str, specs: list[Any]) -> None:
-        from analytics.collect.backfill import backfill
+    def _read(self, store: Any, config: Any, host: str, specs: list[Any], journal: bool = False) -> None:
+        from analytics.collect.backfill import Report, backfill
 
+        if journal:
+            self._read_journal(store, host)
+        if not specs:
+            return
         try:
-            rep = backfill(store, config, days=HISTORY_DAYS, host=host, specs=specs, progress=self._progress)
+            rep: Report = backfill(store, config, days=HISTORY_DAYS, host=host, specs=specs, progress=self._progress)
         except _Stopped:
             log.info("stopped reading the added logs' history; `lokifi backfill` reads the rest")
             return
@@ -123,4 +145,20 @@ class AddedLogs:
         )
         for problem in rep.problems[:5]:
             log.warning("added logs' history: %s", problem)
-        self.events = rep.events
+        self.events += rep.events
+
+    def _read_journal(self, store: Any, host: str) -> None:
+        """The journal's error entries of the last :data:`HISTORY_DAYS` days not stored yet, and the cursor
+        after them (the journal source, not running yet, goes on from it): what ``lokifi backfill`` reads."""
+        from analytics.sources.journal import backfill_journal
+
+        now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+        since = (now - dt.timedelta(days=HISTORY_DAYS)).replace(second=0, microsecond=0)  # as backfill's cutoff
+        try:
+            n, problem = backfill_journal(store, host, since)
+        except Exception as exc:  # noqa: BLE001 - the journal is followed all the same
+            n, problem = 0, str(exc)
+        if problem:
+            log.warning("the journal's history: %s", problem)
+        log.info("read the journal's history: %s", _count(n, "error event"))
+        self.events += n

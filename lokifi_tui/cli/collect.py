@@ -81,8 +81,8 @@ def collect(
     collector writes to a database at a time: a dashboard that is collecting hands over to it.
 
     A change to the config file is taken within seconds (SIGHUP: at once), without a restart; a file
-    that does not parse is reported and the configuration in force stays. A log the change adds has its
-    last 7 days read first, as `lokifi backfill` reads them.
+    that does not parse is reported and the configuration in force stays. A log the change adds (or the
+    journal it turns on) has its last 7 days read first, as `lokifi backfill` reads them.
     """
     if metrics_listen is not None:
         from analytics.alerts.exposition import parse_listen

@@ -199,3 +199,47 @@ def test_backfill_before_the_collector_stored_its_start_says_to_run_again(journa
     store, _cfg = _journal_store(tmp_path, _isolated_home)
     n, problem = backfill_journal(store, "h", now - dt.timedelta(days=7), forward=False)
     assert n == 0 and "run `lokifi backfill` again" in (problem or "")
+
+
+def test_the_journal_a_reload_turns_on_has_its_last_days_read_then_is_followed(journal, tmp_path):
+    """As a log a reload adds (tests/unit/test_collect_added_logs.py): the journal's last 7 days are read
+    once, then it is followed from the cursor after them, nothing read twice."""
+    import threading
+    import time
+
+    from analytics.collect.loop import Collector
+
+    data, now = journal
+    cfg = tmp_path / "lokifi.toml"
+    cfg.write_text("[collect]\ntail_seconds = 0.1\n")
+    reload = threading.Event()
+    store = Store(tmp_path / "r.duckdb")
+    col = Collector(store, load_config(cfg), config_file=cfg, reload=reload, hooks=())
+
+    def steps(until) -> None:
+        end = time.monotonic() + 30
+        while time.monotonic() < end and not until():
+            col.step(force=True)
+            time.sleep(0.05)
+        assert until(), _messages(store)
+
+    col.open()
+    try:
+        col.step(force=True)
+        cfg.write_text("[collect]\ntail_seconds = 0.1\n[watch]\njournal = true\n")
+        reload.set()
+        steps(lambda: any(s.kind == "journal" for s in col.sources))
+        steps(lambda: len(_messages(store)) >= 3)
+        with open(data, "a") as f:
+            f.write(json.dumps(entry(10, now + dt.timedelta(seconds=1), "app.service", "after")) + "\n")
+        steps(lambda: "after" in _messages(store))
+        col.step(force=True)
+        col.flush()
+    finally:
+        col.close()
+    assert _messages(store) == [
+        "upstream timed out (110: Connection timed out)",
+        'FATAL:  password authentication failed for user "app"',
+        "upstream timed out (110: Connection timed out)",
+        "after",
+    ]
