@@ -4,7 +4,10 @@ I/O, load, and per-component process CPU / RSS / threads / open descriptors / re
 Cheap enough to run every few seconds: the process table is scanned only to find the processes the
 config names (by name, by a command-line substring, or through a pid file), only at start, when a
 tracked process disappears, when a component has none, and every ``rescan_every`` seconds to pick up
-new workers. Between scans only the tracked :class:`psutil.Process` objects are read.
+new workers. Between scans only the tracked :class:`psutil.Process` objects are read, and the children
+the kernel lists for them: a component's processes include their descendants running the same program
+(a database's backends, a master's workers: :mod:`analytics.sources.process_tree`), whose coming and
+going is not a restart.
 
 :class:`~analytics.sources.vitals_snapshot.VitalsSnapshot` is a frozen snapshot of the latest sample, so
 the dashboard can show it without a database round trip. Metric names written to ``metrics`` (component
@@ -37,6 +40,7 @@ from typing import Any
 import psutil
 
 from analytics.sources.base import BaseSource, Batch
+from analytics.sources.process_tree import same_program_descendants
 from analytics.sources.vital_names import CPU_PERCENT, HOST_COMPONENT, LOAD1, MEMORY_PERCENT, disk_percent
 from analytics.sources.vitals_glance import load_average
 from analytics.sources.vitals_snapshot import ComponentVitals, DiskIO, DiskVitals, ProcessSpec, VitalsSnapshot
@@ -67,6 +71,7 @@ _SKIP_DISK = re.compile(r"^(loop|ram|zram|sr|fd)\d")
 class _Tracked:
     spec: ProcessSpec
     procs: dict[tuple[int, float], psutil.Process] = field(default_factory=dict)  # (pid, create_time)
+    kin: set[tuple[int, float]] = field(default_factory=set)  # those of procs forked by another of them
     restarts: int = 0
     restarts_new: int = 0
     lost: int = 0  # processes that vanished since the last scan (a new one appearing then is a restart)
@@ -289,7 +294,10 @@ class VitalsSource(BaseSource):
                             pass
                 except psutil.NoSuchProcess:
                     del tr.procs[key]
-                    tr.lost += 1
+                    if key in tr.kin:  # a worker or a backend that ended: not a restart
+                        tr.kin.discard(key)
+                    else:
+                        tr.lost += 1
                 except psutil.AccessDenied:
                     continue
             stats[id(tr)] = (len(tr.procs), cpu, rss, threads, fds)
@@ -303,6 +311,8 @@ class VitalsSource(BaseSource):
         if need_scan and any(tr.spec.name or tr.spec.cmdline for tr in self._tracked):
             self._scan()
             self._last_scan = self._last_missing_scan = mono
+        for tr in self._tracked:
+            self._add_kin(tr, walk_table=need_scan)
         out = []
         for tr in self._tracked:
             # Processes found by this round's scan are measured from the next round (CPU needs two reads).
@@ -321,7 +331,7 @@ class VitalsSource(BaseSource):
             )
         return tuple(out)
 
-    def _add(self, tr: _Tracked, p: psutil.Process) -> None:
+    def _add(self, tr: _Tracked, p: psutil.Process, *, kin: bool = False) -> None:
         try:
             key = (p.pid, p.create_time())
         except psutil.Error:
@@ -333,6 +343,9 @@ class VitalsSource(BaseSource):
         except psutil.Error:
             return
         tr.procs[key] = p
+        if kin:
+            tr.kin.add(key)
+            return
         if tr.seen_any and tr.lost:
             tr.restarts += 1
             tr.restarts_new += 1
@@ -347,18 +360,29 @@ class VitalsSource(BaseSource):
             return
         self._add(tr, p)
 
+    def _add_kin(self, tr: _Tracked, *, walk_table: bool) -> None:
+        """The descendants of ``tr``'s processes that run their program (see the module's doc)."""
+        known = {key[0]: p for key, p in tr.procs.items()}
+        for key, root in list(tr.procs.items()):
+            if key not in tr.kin:
+                for p in same_program_descendants(root, known, walk_table=walk_table):
+                    self._add(tr, p, kin=True)
+
     def _scan(self) -> None:
         self.scans += 1
         want_cmd = any(tr.spec.cmdline for tr in self._tracked)
-        attrs = ["name", "cmdline"] if want_cmd else ["name"]
+        attrs = ["name", "ppid", "cmdline"] if want_cmd else ["name", "ppid"]
         me = os.getpid()
+        pids = {id(tr): {key[0] for key in tr.procs} for tr in self._tracked}
         for p in psutil.process_iter(attrs):
             if p.pid == me:
                 continue
             info = p.info
             for tr in self._tracked:
                 if (tr.spec.name or tr.spec.cmdline) and tr.spec.matches(info.get("name") or "", info.get("cmdline")):
-                    self._add(tr, p)
+                    # forked by one of its processes (a worker named as its master is): not a restart
+                    self._add(tr, p, kin=info.get("ppid") in pids[id(tr)])
+                    pids[id(tr)].add(p.pid)
         # A process that vanished and was not replaced is not waiting to be counted as a restart forever.
         for tr in self._tracked:
             if tr.procs:
