@@ -44,10 +44,8 @@ while True:
 """
 
 
-def start_server(datadir, backends: int) -> subprocess.Popen:
-    p = subprocess.Popen(
-        [sys.executable, "-c", SERVER, "-D", str(datadir), str(backends)], stdout=subprocess.PIPE, text=True
-    )
+def start_server(datadir, backends: int, python: str = sys.executable) -> subprocess.Popen:
+    p = subprocess.Popen([python, "-c", SERVER, "-D", str(datadir), str(backends)], stdout=subprocess.PIPE, text=True)
     assert p.stdout is not None and p.stdout.readline().strip() == "ready"
     return p
 
@@ -104,3 +102,25 @@ def test_without_the_kernels_list_of_children_the_scan_finds_them(servers, tmp_p
     src.poll(NOW)
     src.poll(NOW)
     assert set(src.latest.component("a").pids) == family(a) and src.latest.component("a").count == 3
+
+
+def test_by_name_a_backend_that_ends_is_no_restart(tmp_path):
+    python = tmp_path / "pgstandin"  # the kernel names a process after the file it runs: this name is ours
+    python.symlink_to(sys.executable)
+    server = start_server(tmp_path / "data", 2, str(python))
+    try:
+        src = VitalsSource("h1", [ProcessSpec("pg", name="pgstandin")], rescan_every=3600)
+        src.poll(NOW)
+        src.poll(NOW)
+        assert set(src.latest.component("pg").pids) == family(server) and len(family(server)) == 3
+        for _ in range(2):
+            server.send_signal(signal.SIGUSR1)
+            assert server.stdout is not None and server.stdout.readline().startswith("churned")
+            time.sleep(0.2)
+            src.poll(NOW)
+        src.poll(NOW)
+        pg = src.latest.component("pg")
+        assert set(pg.pids) == family(server) and pg.count == 3 and pg.restarts == 0
+    finally:
+        server.terminate()
+        server.wait()
