@@ -1,20 +1,30 @@
 """Command lines in log messages: a label, a program, and what it was run with.
 
 apt's history.log writes the command of every run (``Commandline: apt-get install -y tzdata``),
-update-alternatives what it was run with (``update-alternatives: run with --install ...``). The words
-and options after the program differ from run to run and so does their number: no position of the line
-holds the varying word that :func:`analytics.patterns.templates.merge_templates` looks for, and every run
-was a pattern of its own. These helpers read a masked template as ``<head ending in a label:> <word>
-<rest>`` and name the templates whose label and first word head a rest of varying length as one pattern
-(``Commandline: apt-get <*>``); ``merge_templates`` applies them.
+update-alternatives what it was run with (``update-alternatives: run with --install ...``), sudo the
+command it ran as its last field (``alice : TTY=<*> ; USER=root ; COMMAND=/usr/bin/apt update``), cron
+the job it started in brackets (``(root) CMD (cd / && run-parts --report /etc/cron.hourly)``), and a
+supervisor may log the bare command line (``/usr/bin/foo --bar``). The words and options after the
+program differ from run to run and so does their number: no position of the line holds the varying word
+that :func:`analytics.patterns.templates.merge_templates` looks for, and every run was a pattern of its
+own. These helpers read a masked template as ``<head ending in a label> <program> <rest>`` and name the
+templates whose head and program start rests of varying length as one pattern (``Commandline: apt-get
+<*>``); ``merge_templates`` applies them.
+
+The label is the first token ending in ``:`` (``Commandline:``); else a ``KEY=`` field that the line's
+other fields precede and bare words follow (sudo's ``COMMAND=``: the value runs to the end of the line);
+else an upper-case field name before an opening bracket (cron's ``CMD (``). With no label, a line that
+starts with a program's path and an option (``<*> --bar``) is a command line of its own.
 
 What the data must show, and what keeps distinct events apart:
 
-* the same label and the same first word after it: values that start with different words are different
-  events (``PCI: Using configuration type <*>``, ``PCI: Invalid ACPI-PCI IRQ routing table``);
-* a first word in lower case, as a program is written: a capitalised one starts a sentence or names an
+* the same head and the same program: values that start with different words are different events
+  (``PCI: Using configuration type <*>``, ``PCI: Invalid ACPI-PCI IRQ routing table``);
+* a program in lower case, as a program is written: a capitalised word starts a sentence or names an
   event (``ciod: Error loading <*>: ...``, ``ciod: Error creating node map ...``), as
-  ``merge_templates`` keeps capitalised words constant;
+  ``merge_templates`` keeps capitalised words constant. A program given by its path is masked
+  (``COMMAND=<*> update``): no word names it, so the arguments must read as a command's do, an option
+  (``-y``, ``--report``) among them; a sentence after a variable (``<*> is not a directory``) has none;
 * rests of ``min_values`` different lengths: the evidence ``merge_templates`` asks of a varying word,
   asked of a varying length. Variants of one sentence come in few lengths; a command's arguments in
   as many as it was run with. Or, already in the batch, the template whose rest is one variable (a
@@ -31,39 +41,102 @@ from analytics.patterns.fingerprint import VAR
 
 #: a word as a program is named: a letter first, a letter or digit last (``apt-get``, ``run``)
 _WORD = re.compile(r"[^\W\d_](?:[\w.+\-]*[^\W_])?")
+#: a command's option: ``-y``, ``--report``, ``--target=<*>``
+_OPTION = re.compile(r"--?[A-Za-z][\w\-]*(?:=\S*)?")
+#: a ``KEY=value`` field (not ``==`` or ``>=``: a requirement's comparison)
+_FIELD = re.compile(r"([A-Za-z_][\w.\-]*=)(?!=)(.*)")
+#: a field name written in capitals before a bracketed value (cron's ``CMD (...)``)
+_NAME = re.compile(r"[A-Z][A-Z_]+")
+
+
+def _is_separator(w: str) -> bool:
+    return w != VAR and not any(c.isalnum() for c in w)
+
+
+def _command(tk: list[str]) -> tuple[str, str, list[str], str] | None:
+    """(head, program, rest, close) of a command line in the tokens ``tk``: the head runs up to and
+    including the label (``Commandline: ``, ``... COMMAND=``, ``... CMD (``), ``close`` is the bracket
+    a bracketed value ends with. None when no label is found."""
+    label = next((i for i, w in enumerate(tk) if len(w) > 1 and w.endswith(":")), None)
+    if label is not None and label + 1 < len(tk) and _program(tk[label + 1]) is not None:
+        return " ".join(tk[: label + 1]) + " ", tk[label + 1], tk[label + 2 :], ""
+    # a field whose value runs on: the fields before it are closed by separators or other fields
+    for i, w in enumerate(tk):
+        m = _FIELD.fullmatch(w)
+        if m is None:
+            continue
+        nxt = tk[i + 1] if i + 1 < len(tk) else None
+        if nxt is not None and (_is_separator(nxt) or _FIELD.fullmatch(nxt)):
+            continue
+        if not m.group(2):
+            return None
+        return " ".join([*tk[:i], m.group(1)]), m.group(2), tk[i + 1 :], ""
+    # a field name in capitals and a bracketed value (``CMD (cd <*> && run-parts --report <*>)``)
+    for i in range(1, len(tk)):
+        w = tk[i]
+        if w.startswith("(") and len(w) > 1 and _NAME.fullmatch(tk[i - 1]) and tk[-1].endswith(")"):
+            rest = tk[i + 1 :]
+            if rest:
+                rest = [*rest[:-1], rest[-1][:-1]] if rest[-1] != ")" else rest[:-1]
+                return " ".join(tk[:i]) + " (", w[1:], [x for x in rest if x], ")"
+            return " ".join(tk[:i]) + " (", w[1:-1], [], ")"
+    # no label: a line that starts with a program's path (masked) and an option
+    if tk[0] == VAR and len(tk) > 1 and (_OPTION.fullmatch(tk[1]) or tk[1:] == [VAR]):
+        return "", VAR, tk[1:], ""
+    return None
+
+
+def _program(w: str) -> str | None:
+    """``w`` as a program's name: a lower-case word, or a variable (a path); None otherwise."""
+    if w == VAR or (w.islower() and _WORD.fullmatch(w)):
+        return w
+    return None
+
+
+def command_of(template: str) -> tuple[str, bool] | None:
+    """(key, the rest reads as a command's) of a command line: ``<head> <program> <*>`` when
+    ``template`` is a head ending in a label followed by a lower-case program (``Commandline: apt-get
+    install -y tzdata`` -> ``Commandline: apt-get <*>``), ``<head> <*> <*>`` when the program is a masked
+    path (``COMMAND=<*> update`` -> ``COMMAND=<*> <*>``); the flag says whether the rest holds an option
+    (or is the variable of a key itself), what a program given by its path needs. None otherwise. Only
+    a candidate: whether the rest is a variable is for :func:`argument_keys` to decide from the batch."""
+    tk = template.split(" ")
+    cmd = _command(tk)
+    if cmd is None:
+        return None
+    head, program, rest, close = cmd
+    if _program(program) is None:
+        return None
+    if head and not any(c.isalpha() for c in head.replace(VAR, "")):
+        return None  # a label that names nothing
+    if program == VAR:
+        reads = rest == [VAR] or any(_OPTION.fullmatch(x) for x in rest)
+        return f"{head}{VAR} {VAR}{close}", reads
+    return f"{head}{program} {VAR}{close}", True
 
 
 def argument_key(template: str) -> str | None:
-    """``<head> <word> <*>`` when ``template`` is a head ending in a label (its first token ending in
-    ``:``, the head holding a constant word) followed by a lower-case word (``Commandline: apt-get
-    install -y tzdata`` -> ``Commandline: apt-get <*>``); None otherwise. Only a candidate: whether the
-    rest is a variable is for :func:`argument_keys` to decide from the batch."""
-    if ": " not in template:
-        return None
-    tk = template.split(" ")
-    # the label: the first token ending in ``:`` that is more than the ``:`` alone
-    label = next((i for i, w in enumerate(tk) if len(w) > 1 and w.endswith(":")), len(tk))
-    if label + 1 >= len(tk):
-        return None
-    word = tk[label + 1]
-    if not word.islower() or not _WORD.fullmatch(word):
-        return None
-    if not any(c.isalpha() for w in tk[: label + 1] for c in w.replace(VAR, "")):
-        return None
-    return " ".join(tk[: label + 2]) + " " + VAR
+    """The key of :func:`command_of`, or None."""
+    c = command_of(template)
+    return None if c is None else c[0]
 
 
 def argument_keys(templates: Iterable[str], min_values: int) -> dict[str, str]:
     """Template -> its :func:`argument_key`, for the templates whose key the batch shows heads a rest
     of varying length: ``min_values`` distinct lengths among the templates of that key, or the key
-    itself among them. Templates of any other key are left out."""
+    itself among them; a key whose program is a path also needs a rest with an option. Templates of any
+    other key are left out."""
     by_key: dict[str, list[str]] = collections.defaultdict(list)
+    reads: dict[str, bool] = collections.defaultdict(bool)
     for t in templates:
-        key = argument_key(t)
-        if key is not None:
-            by_key[key].append(t)
+        c = command_of(t)
+        if c is not None:
+            by_key[c[0]].append(t)
+            reads[c[0]] |= c[1]
     out: dict[str, str] = {}
     for key, ts in by_key.items():
+        if not reads[key]:
+            continue
         lengths = {t.count(" ") for t in ts}
         # no constant of its own: ``min_values`` is the count of distinct values the position rule asks
         # (a count of kinds, not of lines, so the same whatever the batch's size), and ``>= 2`` only says

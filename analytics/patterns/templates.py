@@ -16,8 +16,9 @@ Owns the two steps that turn messages into patterns:
    has at least three constant words, and that position becomes
    ``<*>`` (``user=<*>``). Capitalised and upper-case words (states, verbs, enums: ``VM Paused``/``VM
    Started``, ``state=RUNNING``) stay constant: they distinguish events. A label's lists of any length
-   (:mod:`analytics.patterns.lists`) and a label's command lines (:mod:`analytics.patterns.arguments`)
-   are one pattern too. Speed comes from doing this on the distinct templates only.
+   (:mod:`analytics.patterns.lists`) and command lines, a label's, a field's or a bare path's (sudo's
+   ``COMMAND=``, cron's ``CMD (...)``: :mod:`analytics.patterns.arguments`) are one pattern too.
+   Speed comes from doing this on the distinct templates only.
 
 Raw log lines are handled by stripping their header first (:mod:`analytics.patterns.logline`).
 """

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from analytics.patterns.arguments import argument_key, argument_keys
+from analytics.patterns.arguments import argument_key, argument_keys, command_of
 from analytics.patterns.fingerprint import VAR
 from analytics.patterns.templates import group, merge_templates
 
@@ -70,7 +70,9 @@ def test_another_program_under_the_label_is_another_pattern():
     assert {m[r] for r in RUNS} == {"Commandline: apt-get <*>"}
     assert m[other[0]] == other[0] and m[other[1]] == other[1]
     assert argument_key("Commandline: Running apt-get") is None  # a capitalised first word: a sentence
-    assert argument_key("Commandline: <*> install vim") is None  # a variable first word: no program named
+    # a variable first word (a program given by its path): a command only where an option says so
+    assert command_of("Commandline: <*> install vim") == ("Commandline: <*> <*>", False)
+    assert command_of("Commandline: <*> install -y vim") == ("Commandline: <*> <*>", True)
     assert argument_key("<*>: apt-get install vim") is None  # a label that names nothing
     assert argument_key("update-alternatives <*>: run with --install <*>") == "update-alternatives <*>: run <*>"
 
@@ -102,3 +104,103 @@ def test_property_argument_key_never_crashes_and_keeps_the_head(s):
     if key is not None:
         head = key[: -len(VAR) - 1]
         assert key.endswith(" " + VAR) and (s + " ").startswith(head + " ")
+
+
+# -- command lines with no label: sudo's COMMAND= field, cron's CMD (...), a bare path ------------------
+
+_HOST = "Mar  3 04:0{i}:1{i} box7 "
+
+
+def _sudo(user: str, cmd: str, i: int = 0, what: str = "") -> str:
+    return f"{_HOST.format(i=i % 10)}sudo: {user} : {what}TTY=pts/{i} ; PWD=/home/{user} ; USER=root ; COMMAND={cmd}"
+
+
+#: commands run by their paths, with as many arguments as each run took
+SUDO_RUNS = [
+    "/usr/bin/apt update",
+    "/usr/bin/apt install -y jq",
+    "/usr/bin/systemctl restart web-frontend.service --no-block",
+    "/usr/local/sbin/rotate-keys --all --force --quiet now",
+    "/bin/bash",
+]
+
+
+def test_sudo_commands_are_one_pattern_and_its_other_events_stay_apart():
+    runs = [_sudo("carol", c, i) for i, c in enumerate(SUDO_RUNS)]
+    denied = [_sudo("mallory", c, i, "user NOT in sudoers ; ") for i, c in enumerate(SUDO_RUNS)]
+    session = [
+        f"{_HOST.format(i=1)}sudo: pam_unix(sudo:session): session opened for user root(uid=0) by carol(uid=1001)"
+    ]
+    g = group(runs + denied + session, raw=True).groups.to_list()
+    ran, refused = set(g[: len(runs)]), set(g[len(runs) : -1])
+    assert ran == {"carol : TTY=<*> ; PWD=<*> ; USER=root ; COMMAND=<*> <*>"}, ran
+    assert len(refused) == 1 and refused != ran, refused  # a refusal is another event, one pattern too
+    assert g[-1] not in ran | refused
+
+
+def test_cron_jobs_run_by_path_are_one_pattern_per_user():
+    jobs = [
+        "/opt/tools/bin/snapshot --keep 7",
+        "/opt/tools/bin/snapshot --keep 30 --prune",
+        "/usr/local/bin/mirror-sync -q",
+        "/usr/local/bin/mirror-sync -q --delete --exclude cache tmp",
+        "/srv/app/bin/report",
+    ]
+    lines = [f"{_HOST.format(i=i)}CRON[{4100 + i}]: (root) CMD ({j})" for i, j in enumerate(jobs)]
+    other_user = [f"{_HOST.format(i=i)}CRON[{4200 + i}]: (deploy) CMD ({j})" for i, j in enumerate(jobs)]
+    shell = [f"{_HOST.format(i=2)}CRON[4300]: (root) CMD (cd / && run-parts --report /etc/cron.hourly)"]
+    g = group(lines + other_user + shell, raw=True).groups.to_list()
+    assert set(g[: len(jobs)]) == {"(root) CMD (<*> <*>)"}, g
+    assert set(g[len(jobs) : -1]) == {"(deploy) CMD (<*> <*>)"}, g
+    assert g[-1] == "(root) CMD (cd <*> && run-parts --report <*>)"  # another program, one run: itself
+
+
+def test_bare_command_lines_are_one_pattern_and_sentences_after_a_path_stay_apart():
+    commands = [
+        "/usr/sbin/exampled -f",
+        "/usr/sbin/exampled -f --config /etc/exampled.conf",
+        "/opt/agent/bin/agent --mode push --interval 30s --tag blue",
+        "/opt/agent/bin/agent --once",
+        "/usr/libexec/helper -vv --socket /run/helper.sock --user nobody --group nogroup",
+    ]
+    sentences = [
+        "/var/lib/thing is not a directory",
+        "/var/lib/thing was removed",
+        "/etc/thing.conf has been replaced by a newer version",
+        "/srv/data is up to date",
+    ]
+    m = group(commands + sentences).groups.to_list()
+    assert set(m[: len(commands)]) == {f"{VAR} {VAR}"}, m
+    assert len(set(m[len(commands) :])) == len(sentences), m  # no option: not a command line
+
+
+def test_the_merged_names_group_again():
+    """A store holds the merged pattern's name beside a new run: the new run joins it."""
+    for name, new in [
+        ("carol : TTY=<*> ; PWD=<*> ; USER=root ; COMMAND=<*> <*>", _sudo("carol", "/usr/bin/apt purge -y x")),
+        ("(root) CMD (<*> <*>)", f"{_HOST.format(i=1)}CRON[1]: (root) CMD (/usr/bin/true)"),
+        (f"{VAR} {VAR}", "/usr/bin/foo --bar"),
+    ]:
+        t = group([new], raw=True).templates[0]
+        assert set(merge_templates([name, t]).values()) == {name}, (name, t)
+
+
+_paths = st.lists(_words, min_size=1, max_size=4).map(lambda p: "/" + "/".join(p))
+_args = st.lists(st.one_of(_words, _words.map(lambda w: "--" + w), _paths), min_size=0, max_size=8)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(_paths, _args), min_size=4, max_size=12), _words, st.data())
+def test_property_varying_arguments_never_split_a_sudo_command(runs, user, data):
+    """Once a user's commands come in four lengths with an option among them, every run of that user is
+    one pattern, whatever the programs and however many arguments each took."""
+    runs = [(p, ["-x", *a]) if i == 0 else (p, a) for i, (p, a) in enumerate(runs)]
+    lines = [_sudo(user, " ".join([p, *a]), i) for i, (p, a) in enumerate(runs)]
+    grouped = group(lines, raw=True)
+    if len({t.count(" ") for t in grouped.templates.to_list()}) < 4:
+        return  # adjacent paths are one variable once masked: fewer lengths than runs
+    g = grouped.groups.to_list()
+    assert len(set(g)) == 1, g
+    extra = data.draw(st.tuples(_paths, _args))
+    g2 = group([*lines, _sudo(user, " ".join([extra[0], *extra[1]]), 9)], raw=True).groups.to_list()
+    assert len(set(g2)) == 1, g2
