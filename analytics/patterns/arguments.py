@@ -1,4 +1,4 @@
-"""Command lines in log messages: a label, a program, and what it was run with.
+"""Command lines in log messages, and a label's values: what varies from run to run is one pattern.
 
 apt's history.log writes the command of every run (``Commandline: apt-get install -y tzdata``),
 update-alternatives what it was run with (``update-alternatives: run with --install ...``), sudo the
@@ -29,6 +29,13 @@ What the data must show, and what keeps distinct events apart:
   asked of a varying length. Variants of one sentence come in few lengths; a command's arguments in
   as many as it was run with. Or, already in the batch, the template whose rest is one variable (a
   pattern merged before: ``Commandline: apt-get <*>``), the data saying the rest varies.
+
+A label's value (:func:`value_key`) is the other half: pip writes one line per requirement
+(``Requirement already satisfied: click>=<*> in <*> (from lokifi==<*>) (<*>)``), the package and the
+requirement it came from differing line by line. Templates whose label is followed by a lower-case value
+and then the same constant words (tokens that hold a variable being variables whatever their text) are
+one pattern when the value takes as many distinct values as the position rule asks of a word with that
+many constant words around it.
 """
 
 from __future__ import annotations
@@ -47,6 +54,7 @@ _OPTION = re.compile(r"--?[A-Za-z][\w\-]*(?:=\S*)?")
 _FIELD = re.compile(r"([A-Za-z_][\w.\-]*=)(?!=)(.*)")
 #: a field name written in capitals before a bracketed value (cron's ``CMD (...)``)
 _NAME = re.compile(r"[A-Z][A-Z_]+")
+_COLLAPSE = re.compile(r"(?:<\*>[\s,:.]*)+<\*>")
 
 
 def _is_separator(w: str) -> bool:
@@ -144,3 +152,74 @@ def argument_keys(templates: Iterable[str], min_values: int) -> dict[str, str]:
         if len(lengths) >= min_values or (key in ts and len(ts) >= 2):
             out.update(dict.fromkeys(ts, key))
     return out
+
+
+def value_key(template: str) -> tuple[str, str, int] | None:
+    """(key, value, constant words of the key) when ``template`` is a label (its first token ending in
+    ``:``) followed by a value with no capital (a word, a requirement ``click>=<*>``, a variable) and a
+    rest: the key is the label, a variable, and the rest with each token that holds a variable made one
+    (``Requirement already satisfied: <*> in <*> (from <*>``). None otherwise."""
+    if ": " not in template:
+        return None
+    tk = template.split(" ")
+    label = next((i for i, w in enumerate(tk) if len(w) > 1 and w.endswith(":")), len(tk))
+    if label + 1 >= len(tk):
+        return None
+    value = tk[label + 1]
+    if any(c.isupper() for c in value.replace(VAR, "")) or _FIELD.match(value):
+        return None
+    if VAR not in value and not _WORD.match(value):
+        return None
+    head = tk[: label + 1]
+    rest = [VAR if VAR in w else w for w in tk[label + 2 :]]
+    key = _COLLAPSE.sub(VAR, " ".join([*head, VAR, *rest]))
+    const = sum(1 for w in key.split(" ") if w != VAR and any(c.isalpha() for c in w))
+    if const < 2:
+        return None
+    return key, value, const
+
+
+def value_keys(templates: Iterable[str], min_values: int, context: int, growth: float) -> dict[str, str]:
+    """Template -> its :func:`value_key`, for the keys whose value the batch shows varying: as many
+    distinct values as :func:`analytics.patterns.templates.merge_templates` asks of a position with that
+    many constant words around it (``min_values``, times ``growth`` per word short of ``context``). A
+    template whose value is a variable already (a pattern merged before) stands for ``min_values``."""
+    by_key: dict[str, list[tuple[str, str]]] = collections.defaultdict(list)
+    const_of: dict[str, int] = {}
+    for t in templates:
+        v = value_key(t)
+        if v is not None:
+            by_key[v[0]].append((t, v[1]))
+            const_of[v[0]] = v[2]
+    out: dict[str, str] = {}
+    for key, tv in by_key.items():
+        if len(tv) < 2:
+            continue
+        values = {v for _, v in tv}
+        seen = len(values - {VAR}) + (min_values if VAR in values else 0)
+        if seen >= min_values * growth ** max(0, context - const_of[key]):
+            out.update(dict.fromkeys((t for t, _ in tv), key))
+    return out
+
+
+_OPEN, _CLOSE = "([{'\"", ")]}'\",:;."
+
+
+def value_name(members: list[str]) -> str:
+    """The name of templates one :func:`value_key` joins: the columns of the shortest members, a column
+    whose members differ made a variable inside the brackets they share (``(from <*>)``)."""
+    toks = [m.split(" ") for m in members]
+    shortest = min(len(x) for x in toks)
+    cols = zip(*(x for x in toks if len(x) == shortest), strict=True)
+    out = []
+    for col in cols:
+        if all(c == col[0] for c in col):
+            out.append(col[0])
+            continue
+        lead = min((len(c) - len(c.lstrip(_OPEN)) for c in col), default=0)
+        trail = min((len(c) - len(c.rstrip(_CLOSE)) for c in col), default=0)
+        first = col[0]
+        head, tail = first[:lead], first[len(first) - trail :] if trail else ""
+        same = all(c.startswith(head) and c.endswith(tail) for c in col)
+        out.append(f"{head}{VAR}{tail}" if same else VAR)
+    return _COLLAPSE.sub(VAR, " ".join(out))

@@ -17,8 +17,9 @@ Owns the two steps that turn messages into patterns:
    ``<*>`` (``user=<*>``). Capitalised and upper-case words (states, verbs, enums: ``VM Paused``/``VM
    Started``, ``state=RUNNING``) stay constant: they distinguish events. A label's lists of any length
    (:mod:`analytics.patterns.lists`) and command lines, a label's, a field's or a bare path's (sudo's
-   ``COMMAND=``, cron's ``CMD (...)``: :mod:`analytics.patterns.arguments`) are one pattern too.
-   Speed comes from doing this on the distinct templates only.
+   ``COMMAND=``, cron's ``CMD (...)``), and a label's values with the same words after them (pip's
+   ``Requirement already satisfied: <*> in ...``: :mod:`analytics.patterns.arguments`) are one pattern
+   too. Speed comes from doing this on the distinct templates only.
 
 Raw log lines are handled by stripping their header first (:mod:`analytics.patterns.logline`).
 """
@@ -36,7 +37,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from analytics.common.disjoint_sets import DisjointSets
-from analytics.patterns.arguments import argument_keys
+from analytics.patterns.arguments import argument_keys, value_keys, value_name
 from analytics.patterns.fingerprint import CURRENT, VAR, RuleSet, fingerprint
 from analytics.patterns.http_status import carry_status, name_status_codes, status_codes
 from analytics.patterns.lists import (
@@ -205,6 +206,7 @@ def merge_templates(
     sets = DisjointSets(uniq)
     keys_of: dict[str, tuple[str | None, str | None]] = {}  # template -> its list keys (strict, any)
     args_of: dict[str, str] = {}  # template -> the command it is a run of (``Commandline: apt-get <*>``)
+    values_of: dict[str, str] = {}  # template -> its label and the words after its value
 
     if min_values >= 2:
         buckets: dict[tuple, list[str]] = collections.defaultdict(list)
@@ -303,6 +305,11 @@ def merge_templates(
         firsts: dict[str, str] = {}
         for t, key in args_of.items():
             sets.union(t, firsts.setdefault(key, t))
+        # a label's value that varies while the words after it stay (``Requirement already satisfied:
+        # <*> in <*> (from <*>) (<*>)``): one event, named by the columns its members share
+        values_of = value_keys([t for t in uniq if t not in args_of], min_values, context, growth)
+        for t, key in values_of.items():
+            sets.union(t, firsts.setdefault("\x00" + key, t))
     out: dict[str, str] = {}
     for members in sets.groups().values():
         if len(members) == 1:
@@ -318,6 +325,12 @@ def merge_templates(
         if len(commands) == 1 and None not in commands:
             for m in members:
                 out[m] = cast(str, next(iter(commands)))
+            continue
+        values = {values_of.get(m) for m in members}
+        if len(values) == 1 and None not in values:
+            name = value_name(members)
+            for m in members:
+                out[m] = name
             continue
         toks = [m.split(" ") for m in members]
         shortest = min(len(x) for x in toks)

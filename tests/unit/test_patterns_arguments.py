@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from analytics.patterns.arguments import argument_key, argument_keys, command_of
+from analytics.patterns.arguments import argument_key, argument_keys, command_of, value_key
 from analytics.patterns.fingerprint import VAR
-from analytics.patterns.templates import group, merge_templates
+from analytics.patterns.templates import group, merge_templates, template_of
 
 #: apt's history.log on a build machine: every run was a pattern of its own (14 runs, 14 patterns)
 RUNS = [
@@ -174,6 +174,44 @@ def test_bare_command_lines_are_one_pattern_and_sentences_after_a_path_stay_apar
     assert len(set(m[len(commands) :])) == len(sentences), m  # no option: not a command line
 
 
+# -- a label's value: pip's requirements -------------------------------------------------------------
+
+
+def _req(pkg: str, spec: str, parent: str | None, version: str) -> str:
+    frm = f" (from {parent})" if parent else ""
+    return f"Requirement already satisfied: {pkg}{spec} in /srv/env/lib/python3.12/site-packages{frm} ({version})"
+
+
+REQS = [
+    _req("alpha-kit", ">=1.2", "demoapp==0.3.0", "1.4.0"),
+    _req("betaparse", "", "alpha-kit>=1.2->demoapp==0.3.0", "2.0.1"),
+    _req("gamma_io", "<3,>=2.1", "demoapp==0.3.0", "2.9"),
+    _req("deltax", "~=0.8", "betaparse->alpha-kit>=1.2->demoapp==0.3.0", "0.8.4"),
+    _req("epsilon", "!=1.0.*,>=0.9", "demoapp==0.3.0", "1.1"),
+    _req("zetaz", "==4.1", "gamma_io<3,>=2.1->demoapp==0.3.0", "4.1"),
+]
+
+
+def test_pip_requirements_are_one_pattern():
+    lines = [f"2026-03-03T04:05:0{i},12{i} {r}" for i, r in enumerate(REQS)]
+    lines += ["2026-03-03T04:05:09,001 Collecting alpha-kit>=1.2 (from demoapp==0.3.0)"]
+    g = group(lines, raw=True).groups.to_list()
+    assert set(g[: len(REQS)]) == {"Requirement already satisfied: <*> in <*> (from <*>) (<*>)"}, g
+    assert g[-1] not in g[: len(REQS)]
+
+
+def test_a_label_value_needs_the_evidence_of_a_varying_word():
+    """Three packages with four constant words around them are not yet evidence (``min_values`` 4); the
+    merged name with one more is (a pattern merged before keeps merging); a capitalised value starts a
+    sentence."""
+    few = [template_of(r) for r in REQS[:3] if "(from demoapp" in r]
+    assert merge_templates(few) == {t: t for t in few}
+    name = "Requirement already satisfied: <*> in <*> (from <*>) (<*>)"
+    m = merge_templates([name, template_of(REQS[1])])
+    assert set(m.values()) == {name}
+    assert value_key("Note: Skipping link in <*>") is None
+
+
 def test_the_merged_names_group_again():
     """A store holds the merged pattern's name beside a new run: the new run joins it."""
     for name, new in [
@@ -204,3 +242,19 @@ def test_property_varying_arguments_never_split_a_sudo_command(runs, user, data)
     extra = data.draw(st.tuples(_paths, _args))
     g2 = group([*lines, _sudo(user, " ".join([extra[0], *extra[1]]), 9)], raw=True).groups.to_list()
     assert len(set(g2)) == 1, g2
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_words, min_size=12, max_size=30, unique=True), _words, _words)
+def test_property_two_labels_never_merge(pkgs, a, b):
+    """Values under two different labels, however many, stay two patterns: one per label."""
+    if a == b:
+        return
+    la, lb = f"{a.capitalize()} done:", f"{b.capitalize()} done:"
+    # each value with its own requirement and parent: no single position varies
+    lines = [f"{la} {p}>=1.{i} in /srv/{p} (from {pkgs[-1 - i]}==2) (1.{i})" for i, p in enumerate(pkgs)]
+    lines += [f"{lb} {p}>=1.{i} in /srv/{p} (from {pkgs[-1 - i]}==2) (1.{i})" for i, p in enumerate(pkgs)]
+    g = group(lines).groups.to_list()
+    first, second = set(g[: len(pkgs)]), set(g[len(pkgs) :])
+    assert not first & second
+    assert len(first) == 1 and len(second) == 1, (first, second)
