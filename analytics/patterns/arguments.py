@@ -154,11 +154,12 @@ def argument_keys(templates: Iterable[str], min_values: int) -> dict[str, str]:
     return out
 
 
-def value_key(template: str) -> tuple[str, str, int] | None:
-    """(key, value, constant words of the key) when ``template`` is a label (its first token ending in
-    ``:``) followed by a value with no capital (a word, a requirement ``click>=<*>``, a variable) and a
-    rest: the key is the label, a variable, and the rest with each token that holds a variable made one
-    (``Requirement already satisfied: <*> in <*> (from <*>``). None otherwise."""
+def value_key(template: str) -> tuple[str, str, int, str] | None:
+    """(key, value, constant words of the key, the rest as written) when ``template`` is a label (its
+    first token ending in ``:``) followed by a value with no capital (a word, a requirement
+    ``click>=<*>``, a variable) and a rest: the key is the label, a variable, and the rest with each
+    token that holds a variable made one (``Requirement already satisfied: <*> in <*> (from <*>``). None
+    otherwise."""
     if ": " not in template:
         return None
     tk = template.split(" ")
@@ -176,29 +177,35 @@ def value_key(template: str) -> tuple[str, str, int] | None:
     const = sum(1 for w in key.split(" ") if w != VAR and any(c.isalpha() for c in w))
     if const < 2:
         return None
-    return key, value, const
+    return key, value, const, " ".join(tk[label + 2 :])
 
 
 def value_keys(templates: Iterable[str], min_values: int, context: int, growth: float) -> dict[str, str]:
-    """Template -> its :func:`value_key`, for the keys whose value the batch shows varying: as many
-    distinct values as :func:`analytics.patterns.templates.merge_templates` asks of a position with that
-    many constant words around it (``min_values``, times ``growth`` per word short of ``context``). A
-    template whose value is a variable already (a pattern merged before) stands for ``min_values``."""
-    by_key: dict[str, list[tuple[str, str]]] = collections.defaultdict(list)
+    """Template -> its :func:`value_key`, for the keys whose value the batch shows varying: before one
+    rest, word for word, as many distinct values as :func:`analytics.patterns.templates.merge_templates`
+    asks of a position with that many constant words around it (``min_values``, times ``growth`` per word
+    short of ``context``); the key's other rests then join. Values that each bring a rest of their own
+    (``bad sector....<*>``, ``loose cable...<*>``) are phrases, not values. A template
+    whose value is a variable already (a pattern merged before) stands for ``min_values``."""
+    by_key: dict[str, list[tuple[str, str, str]]] = collections.defaultdict(list)
     const_of: dict[str, int] = {}
     for t in templates:
         v = value_key(t)
         if v is not None:
-            by_key[v[0]].append((t, v[1]))
+            by_key[v[0]].append((t, v[1], v[3]))
             const_of[v[0]] = v[2]
     out: dict[str, str] = {}
     for key, tv in by_key.items():
         if len(tv) < 2:
             continue
-        values = {v for _, v in tv}
-        seen = len(values - {VAR}) + (min_values if VAR in values else 0)
+        per_rest: dict[str, set[str]] = collections.defaultdict(set)
+        for _, val, rest in tv:
+            if val != VAR:
+                per_rest[rest].add(val)
+        merged = any(val == VAR for _, val, _ in tv)
+        seen = max(map(len, per_rest.values()), default=0) + (min_values if merged else 0)
         if seen >= min_values * growth ** max(0, context - const_of[key]):
-            out.update(dict.fromkeys((t for t, _ in tv), key))
+            out.update(dict.fromkeys((t for t, _, _ in tv), key))
     return out
 
 

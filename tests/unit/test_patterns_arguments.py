@@ -184,6 +184,7 @@ def _req(pkg: str, spec: str, parent: str | None, version: str) -> str:
 
 REQS = [
     _req("alpha-kit", ">=1.2", "demoapp==0.3.0", "1.4.0"),
+    _req("omega-fmt", "", "demoapp==0.3.0", "0.2"),
     _req("betaparse", "", "alpha-kit>=1.2->demoapp==0.3.0", "2.0.1"),
     _req("gamma_io", "<3,>=2.1", "demoapp==0.3.0", "2.9"),
     _req("deltax", "~=0.8", "betaparse->alpha-kit>=1.2->demoapp==0.3.0", "0.8.4"),
@@ -204,12 +205,24 @@ def test_a_label_value_needs_the_evidence_of_a_varying_word():
     """Three packages with four constant words around them are not yet evidence (``min_values`` 4); the
     merged name with one more is (a pattern merged before keeps merging); a capitalised value starts a
     sentence."""
-    few = [template_of(r) for r in REQS[:3] if "(from demoapp" in r]
-    assert merge_templates(few) == {t: t for t in few}
+    few = [template_of(r) for r in REQS[:4] if "(from demoapp" in r]
+    assert len(few) == 3 and merge_templates(few) == {t: t for t in few}
     name = "Requirement already satisfied: <*> in <*> (from <*>) (<*>)"
     m = merge_templates([name, template_of(REQS[1])])
     assert set(m.values()) == {name}
     assert value_key("Note: Skipping link in <*>") is None
+
+
+def test_phrases_under_a_label_stay_apart_even_with_little_context():
+    """Words that each bring their own next word (``bad sector``, ``loose cable``), padded to one width
+    and glued to a value, are phrases: no rest is shared by several of them, so even the evidence of two
+    constant words (``context=2``) does not make them one, while requirements sharing a parent do."""
+    phrases = ["bad sector", "loose cable", "worn bearing", "stale lock", "cold start"]
+    lines = [f"unit fault: {p}{'.' * (14 - len(p))}0x{i:04x}" for i, p in enumerate(phrases)]
+    ts = [template_of(x) for x in lines]
+    assert merge_templates(ts, context=2) == {t: t for t in ts}
+    reqs = [template_of(_req(p, ">=1.0", "demoapp==0.3.0", "1.1")) for p in ("ka", "kb", "kc", "kd")]
+    assert len(set(merge_templates(reqs, context=2).values())) == 1
 
 
 def test_the_merged_names_group_again():
@@ -251,9 +264,9 @@ def test_property_two_labels_never_merge(pkgs, a, b):
     if a == b:
         return
     la, lb = f"{a.capitalize()} done:", f"{b.capitalize()} done:"
-    # each value with its own requirement and parent: no single position varies
-    lines = [f"{la} {p}>=1.{i} in /srv/{p} (from {pkgs[-1 - i]}==2) (1.{i})" for i, p in enumerate(pkgs)]
-    lines += [f"{lb} {p}>=1.{i} in /srv/{p} (from {pkgs[-1 - i]}==2) (1.{i})" for i, p in enumerate(pkgs)]
+    # each value with its own requirement, and one of three parents: no single position varies
+    lines = [f"{la} {p}>=1.{i} in /srv/{p} (from {pkgs[i % 3]}==2) (1.{i})" for i, p in enumerate(pkgs)]
+    lines += [f"{lb} {p}>=1.{i} in /srv/{p} (from {pkgs[i % 3]}==2) (1.{i})" for i, p in enumerate(pkgs)]
     g = group(lines).groups.to_list()
     first, second = set(g[: len(pkgs)]), set(g[len(pkgs) :])
     assert not first & second
