@@ -7,8 +7,9 @@ prediction is about -- ``alertname`` (``lokifi_`` + the prediction type), ``comp
 :mod:`.labels`) -- so a prediction made again about the same thing is the same alert in Alertmanager, and a
 silence made from its labels still holds. Its annotations say what is seen: the ``summary`` (an error
 pattern's own words and count, as the dashboard's row shows them), the ``description`` (the rule's
-message), the ``action``, the ``evidence``, the ``confidence`` (prior or measured) and the
-``prediction_id``, each redacted as a model prompt is (``[ai] redact_ips`` / ``redact_hostnames`` apply).
+message), the ``action``, the ``evidence``, the ``confidence`` (``0.97 (measured, 7 outcomes)``, or
+``0.85 (prior)`` before any of its rule's predictions on the host was scored) and the ``prediction_id``,
+each redacted as a model prompt is (``[ai] redact_ips`` / ``redact_hostnames`` apply).
 A firing alert is re-posted every ``resend_seconds`` with ``endsAt`` a few intervals ahead, as
 Alertmanager expects; when the prediction is scored or expires, or no longer meets ``min_severity``
 (raised since), the alert is posted once more with ``endsAt`` in the past: resolved (not when a prediction
@@ -47,6 +48,7 @@ from analytics.common.clock import utcnow
 from analytics.config.http_settings import redact_url
 from analytics.patterns.mutes import NOT_MUTED
 from analytics.predict.brief import example_context, pattern_words, prediction_brief
+from analytics.predict.confidence import label as confidence_label
 from analytics.rca.redact import Redactor
 
 SEVERITY_RANK = {"LOW": 0, "MEDIUM": 1, "HIGH": 2}
@@ -153,7 +155,7 @@ def _annotations(p: dict[str, Any], redactor: Redactor) -> dict[str, str]:
     apart), from the evidence redacted; the rule's message, which names only the pattern's type, is its
     description."""
     conf = p.get("confidence_score")
-    kind = p.get("confidence_kind") or "prior"
+    kind = confidence_label(p.get("confidence_kind") or "prior", p.get("confidence_n"))
     evidence, shown = _evidence(redactor, p.get("evidence"))
     message = clipped(redactor.redact(str(p.get("message") or "")).text, TEXT_LIMIT)
     words = pattern_words(evidence)

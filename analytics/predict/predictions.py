@@ -12,8 +12,9 @@ the forecasting engine's ``prediction_type = 'forecast'``, is :mod:`analytics.pr
 * ``score_due(store, now=None)`` scores every prediction whose horizon has passed
   (:mod:`analytics.predict.scoring`; importable from here too, where the collector's hook names it).
 * ``rule_stats(store)``: per rule — scored, hits, precision, false alarms, mean lead time, pending.
-* ``confidence(...)``: the measured hit rate of the rule on this host once it has ``MIN_OUTCOMES``
-  scored predictions; before that the seed's prior (70 / 85 / 90 %), labelled ``prior``.
+* ``confidence(...)``: the rule's hit rate on this host measured from its first scored prediction, with
+  the seed's prior (70 / 85 / 90 %) worth two outcomes; the prior alone, labelled ``prior``, before
+  (:mod:`analytics.predict.confidence`).
 """
 
 from __future__ import annotations
@@ -27,15 +28,14 @@ from typing import Any
 import polars as pl
 
 from analytics.common.clock import utcnow
-from analytics.patterns.confidence import posterior_mean
 from analytics.patterns.mutes import muted_sql
 from analytics.predict import baselines as B, rules as R
+from analytics.predict.confidence import confidence, outcomes as _outcomes, restate_open, rule_confidence
 from analytics.predict.rules import SENSITIVITY  # also re-exported for the CLI
 from analytics.predict.scoring import score_due  # noqa: F401  (re-exported: the CLI and the hook names use it here)
 from analytics.store.database import Store
 from analytics.store.engine import frame
 
-MIN_OUTCOMES = 10  # scored predictions of a rule before its measured hit rate is shown
 DETECTOR_DAYS = 28  # hourly history the detector sees
 DETECTOR_METRICS = ("response_time_ms", "error_rate")
 _EVENT_MUTED = muted_sql("coalesce(fingerprint, md5(message))", "host")  # an error event of a muted pattern
@@ -83,26 +83,6 @@ class RefreshResult:
 
 # ------------------------------------------------------------------------------------------------
 # confidence
-
-
-def _outcomes(con, host: str | None = None) -> dict[tuple[str, str], tuple[int, int]]:
-    rows = con.execute(
-        "SELECT coalesce(rule, prediction_type), coalesce(host, ''), count(*), count(*) FILTER (WHERE accurate) "
-        "FROM predictions WHERE accurate IS NOT NULL GROUP BY ALL"
-    ).fetchall()
-    return {(r[0], r[1]): (int(r[2]), int(r[3])) for r in rows}
-
-
-def confidence(rule: str, host: str, outcomes: dict[tuple[str, str], tuple[int, int]]) -> tuple[float, str, int]:
-    """(confidence, 'measured'|'prior', outcomes behind it) for a rule on a host.
-
-    A measured confidence is the mean of the Beta(1, 1) posterior of the rule's hit rate, as a fix's is
-    (analytics/patterns/confidence.py): 14 hits of 14 reads 94%, not a certainty."""
-    n, hits = outcomes.get((rule, host), (0, 0))
-    if n >= MIN_OUTCOMES:
-        return posterior_mean(hits, n - hits), "measured", n
-    prior = R.RULES[rule][1] if rule in R.RULES else 0.5
-    return prior, "prior", n
 
 
 # ------------------------------------------------------------------------------------------------
@@ -199,6 +179,7 @@ def refresh(
         stored = _store_new(con, [p for p in preds if p.new], now) if record else 0
         if record:
             _update_open(con, [p for p in preds if not p.new], open_rows, now)
+            restate_open(con)  # every open prediction's confidence, as this one's, from the outcomes now
     return RefreshResult(now=now, predictions=preds, baselines=bl, stored=stored)
 
 
@@ -256,9 +237,10 @@ def _jsonable(o: Any) -> Any:
 
 def _update_open(con, preds: list[Prediction], open_rows, now: dt.datetime) -> None:
     """An open prediction whose rule still fires says what it sees now: a recurring error's count, the
-    latest example, the last hour's value, in the prediction and in its alert row. Its time, horizon,
-    confidence and what it predicted stay as made (they are what it is scored on); its evidence says when
-    it was brought up to date. Rows whose message and readings did not change are not written."""
+    latest example, the last hour's value, in the prediction and in its alert row. Its time, horizon and
+    what it predicted stay as made (they are what it is scored on; its confidence follows its rule's
+    record: :func:`restate_open`); its evidence says when it was brought up to date. Rows whose message
+    and readings did not change are not written."""
     stored = {r[0]: (r[7], r[8]) for r in open_rows}
     for p in preds:
         message, evidence = stored.get(p.id, (None, None))
@@ -284,9 +266,9 @@ def _store_new(con, preds: list[Prediction], now: dt.datetime) -> int:
     for p in preds:
         pid = con.execute(
             "INSERT INTO predictions (prediction_type, component, host, metric, predicted_value, lo, hi, "
-            "confidence_score, confidence_kind, severity, message, recommendation, rule, model, horizon_hours, "
-            "evidence, prediction_date, due_at, subject) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-            "?, ?, ?) RETURNING id",
+            "confidence_score, confidence_kind, confidence_n, severity, message, recommendation, rule, model, "
+            "horizon_hours, evidence, prediction_date, due_at, subject) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+            "?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
             [
                 p.type,
                 p.component,
@@ -297,6 +279,7 @@ def _store_new(con, preds: list[Prediction], now: dt.datetime) -> int:
                 _num(p.hi),
                 p.confidence,
                 p.confidence_kind,
+                p.confidence_n,
                 p.severity,
                 p.message,
                 p.recommendation,
@@ -462,7 +445,7 @@ def rule_stats(store: Store, host: str | None = None) -> list[dict[str, Any]]:
     out = []
     for rule, scored, hits, fa, lead, pending in rows:
         scored, hits = int(scored), int(hits)
-        prior = R.RULES.get(rule, (None, None))[1]
+        conf, kind, _ = rule_confidence(rule, scored, hits)
         out.append(
             {
                 "rule": rule,
@@ -472,8 +455,8 @@ def rule_stats(store: Store, host: str | None = None) -> list[dict[str, Any]]:
                 "precision": hits / scored if scored else None,
                 "mean_lead_hours": float(lead) if lead is not None else None,
                 "pending": int(pending),
-                "confidence": posterior_mean(hits, scored - hits) if scored >= MIN_OUTCOMES else prior,
-                "confidence_kind": "measured" if scored >= MIN_OUTCOMES else "prior",
+                "confidence": conf,
+                "confidence_kind": kind,
             }
         )
     return out

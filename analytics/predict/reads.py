@@ -13,6 +13,7 @@ from typing import Any
 
 from analytics.patterns.mutes import NOT_MUTED
 from analytics.predict.brief import prediction_brief
+from analytics.predict.confidence import label
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,12 @@ class PredictionRow:
     evidence: str
     brief: str = ""  # what a table row says beside type and component (analytics.predict.brief)
     subject: str = ""  # what it is about beyond its component: a recurring error's pattern fingerprint
+    confidence_n: int = 0  # scored outcomes of its rule on its host behind a measured confidence
+
+    @property
+    def confidence_label(self) -> str:
+        """``measured, 7 outcomes`` or ``prior`` (:func:`analytics.predict.confidence.label`)."""
+        return label(self.confidence_kind, self.confidence_n)
 
 
 @dataclass(frozen=True)
@@ -52,7 +59,8 @@ _ROW_COLS = (
     "id, upper(coalesce(severity, '')), coalesce(prediction_type, ''), coalesce(component, ''), "
     "coalesce(host, ''), coalesce(message, ''), "
     "CASE WHEN isfinite(confidence_score) THEN confidence_score END, coalesce(confidence_kind, ''), "
-    "coalesce(recommendation, ''), prediction_date, due_at, coalesce(evidence, ''), coalesce(subject, '')"
+    "coalesce(recommendation, ''), prediction_date, due_at, coalesce(evidence, ''), coalesce(subject, ''), "
+    "coalesce(confidence_n, 0)"
 )
 
 _SEVERITY_ORDER = (
@@ -62,7 +70,22 @@ _SEVERITY_ORDER = (
 
 
 def _row(r: tuple[Any, ...]) -> PredictionRow:
-    pid, severity, ptype, component, host, message, confidence, kind, recommendation, made, due, evidence, subject = r
+    (
+        pid,
+        severity,
+        ptype,
+        component,
+        host,
+        message,
+        confidence,
+        kind,
+        recommendation,
+        made,
+        due,
+        evidence,
+        subject,
+        n,
+    ) = r
     return PredictionRow(
         key=str(pid),
         id=int(pid),
@@ -79,6 +102,7 @@ def _row(r: tuple[Any, ...]) -> PredictionRow:
         evidence=evidence,
         brief=prediction_brief(ptype, component, message, evidence),
         subject=subject,
+        confidence_n=int(n),
     )
 
 
@@ -117,7 +141,8 @@ def baselines(con: Any, component: str, metric: str | None = None) -> tuple[dict
 
 
 def prediction_detail(con: Any, prediction_id: int) -> PredictionDetail | None:
-    """One prediction with its parsed evidence, its rule's measured precision and its metric's baseline."""
+    """One prediction with its parsed evidence, its rule's measured precision on its host (the outcomes its
+    confidence rests on) and its metric's baseline."""
     found = con.execute(
         f"SELECT {_ROW_COLS}, coalesce(rule, prediction_type), coalesce(metric, '') FROM predictions WHERE id = ?",
         [prediction_id],
@@ -127,8 +152,8 @@ def prediction_detail(con: Any, prediction_id: int) -> PredictionDetail | None:
     row, rule, metric = _row(found[:-2]), found[-2], found[-1]
     scored = con.execute(
         "SELECT count(accurate), count(*) FILTER (WHERE accurate) FROM predictions "
-        "WHERE coalesce(rule, prediction_type) = ? AND accurate IS NOT NULL",
-        [rule],
+        "WHERE coalesce(rule, prediction_type) = ? AND coalesce(host, '') = ? AND accurate IS NOT NULL",
+        [rule, row.host],
     ).fetchone()
     base = baselines(con, row.component, metric)
     try:

@@ -11,7 +11,8 @@
 
 It sets ``actual_value``, ``accurate``, ``outcome_date`` (seed 000 schema) and ``lead_hours`` (from the
 prediction to the first sign, for hits). Predictions whose horizon has no data yet stay pending. What the
-scores add up to (each rule's hit rate, the confidence shown) is :mod:`analytics.predict.predictions`'.
+scores add up to (each rule's hit rate, the confidence shown) is :mod:`analytics.predict.confidence`'s:
+the open predictions' confidence is written again with each scoring.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import polars as pl
 
 from analytics.common.clock import utcnow
 from analytics.predict import baselines as B
+from analytics.predict.confidence import restate_open
 from analytics.store import engine
 from analytics.store.database import Store
 
@@ -66,6 +68,7 @@ def score_due(store: Store, now: dt.datetime | None = None) -> int:
             "lead_hours = s.lead FROM _scored s WHERE predictions.id = s.id"
         )
         con.unregister("_scored")
+        restate_open(con)  # the open predictions of these rules are as sure as their record now says
     return len(results)
 
 

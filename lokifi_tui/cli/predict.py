@@ -195,6 +195,7 @@ def ai_predict(
     sends them: redacted with the [ai] settings."""
     from analytics.alerts.deliver import sent_texts
     from analytics.predict import predictions as PR
+    from analytics.predict.confidence import label as confidence_label
     from analytics.rca.redact import Redactor
     from lokifi_tui.cli.context import get_config, stored_store
 
@@ -254,9 +255,7 @@ def ai_predict(
         many_hosts = not host and (len({p.host for p in preds}) > 1 or any(p.host not in ("", cfg.host) for p in preds))
         for p in preds:
             style = SEVERITY_STYLE.get(p.severity, "")
-            conf = f"{p.confidence * 100:.0f}%" + (
-                " (prior)" if p.confidence_kind == "prior" else f" (measured, {p.confidence_n} outcomes)"
-            )
+            conf = f"{p.confidence * 100:.0f}% ({confidence_label(p.confidence_kind, p.confidence_n)})"
             console.print(
                 f"\n[{style}][{p.severity}][/] {inert(p.type)} - {inert(p.component)}"
                 + (f" on {inert(p.host or '(all hosts)')}" if many_hosts else "")

@@ -15,6 +15,7 @@ from rich.table import Table
 from rich.text import Text
 
 from analytics.patterns.multiline import context_lines
+from analytics.predict.confidence import label as confidence_label
 from lokifi_tui.widgets import humanize
 from lokifi_tui.widgets.render import (
     COLOUR_STYLE,
@@ -329,13 +330,16 @@ def render_prediction(d: Any, now: dt.datetime) -> Group:
                 ("Message", p.message),
                 (
                     "Confidence",
-                    ("—" if p.confidence is None else f"{p.confidence * 100:.0f}%") + f" ({p.confidence_kind})",
+                    ("—" if p.confidence is None else f"{p.confidence * 100:.0f}%")
+                    + f" ({confidence_label(p.confidence_kind, getattr(p, 'confidence_n', 0))})",
                 ),
                 (
                     "Rule precision",
                     "not measured yet (no scored outcomes)"
                     if precision is None
-                    else f"{precision * 100:.0f}% of {d.rule_scored} scored predictions came true",
+                    else f"{precision * 100:.0f}% of {d.rule_scored} scored predictions"
+                    + (f" on {p.host}" if p.host else "")
+                    + " came true",
                 ),
                 ("Made", f"{_when(p.made_at)} ({ago(p.made_at, now)})"),
                 ("Due", _when(p.due_at)),

@@ -1,5 +1,6 @@
 """Predictions on data whose truth is known: made by the product, scored by the product when their
-horizon passes, and the confidence it shows moves from the seed's prior to the measured hit rate."""
+horizon passes, and the confidence it shows moves from the seed's prior to the measured hit rate at the
+first outcome."""
 
 from __future__ import annotations
 
@@ -109,7 +110,10 @@ def test_predictions_scored_against_truth_and_confidence_moves(store):
         slow_share = min(max(FIX_DAY - (d + 0.5), 0.0), 1.0)  # share of the next 24 h before the fix
         assert r["accurate"] == (1500 * slow_share + 300 * (1 - slow_share) > 1000), r
         assert (r["actual_value"] > 1000) == r["accurate"]
-    assert set(slow["confidence_kind"]) == {"prior"} and set(slow["confidence_score"]) == {0.85}
+    # stored: the first with the seed's prior (nothing scored while it was open), each later one measured
+    # on the outcomes scored when it was (the previous day's, then its own is scored and it is closed)
+    assert slow["confidence_kind"].to_list() == ["prior"] + ["measured"] * 9
+    assert slow["confidence_score"][0] == 0.85
 
     rec = rows.filter(pl.col("rule") == "recurring_error")
     a = rec.filter(pl.col("subject") == "fpA")
@@ -118,28 +122,29 @@ def test_predictions_scored_against_truth_and_confidence_moves(store):
     assert b["accurate"].to_list() == [False, False]  # fpB never came back
     assert b["prediction_date"].to_list() == [day(7), day(8)]  # then it left the 7-day window
     assert all(0 <= x <= 3 for x in a["lead_hours"].to_list()[:12])
-    # shown confidence: the seed's prior until 10 outcomes, then the measured hit rate
+    # shown confidence: the seed's prior until the first outcome, then the measured hit rate
     conf = [
-        (d, p.confidence, p.confidence_kind) for d in range(7, 20) for p in find(shown[d], "recurring_error", "redis")
+        (d, p.confidence, p.confidence_kind, p.confidence_n)
+        for d in range(7, 20)
+        for p in find(shown[d], "recurring_error", "redis")
     ]
-    assert conf[0] == (7, 0.9, "prior")
-    measured = [c for c in conf if c[2] == "measured"]
-    assert measured, conf
-    first_d = measured[0][0]
-    n, hits = store.query(
-        "SELECT count(*), count(*) FILTER (WHERE accurate) FROM predictions WHERE rule = 'recurring_error' "
-        "AND outcome_date <= ?",
-        [day(first_d)],
-    ).row(0)
-    # the posterior mean of the hit rate (Beta(1, 1) prior), never the raw rate: a perfect record is not certain
-    assert n >= P.MIN_OUTCOMES and measured[0][1] == pytest.approx((hits + 1) / (n + 2))
-    assert measured[0][1] < 0.9  # the two fpB misses count
+    assert conf[0] == (7, 0.9, "prior", 0)
+    assert [c[2] for c in conf[1:]] == ["measured"] * (len(conf) - 1), conf
+    for d, shown_conf, _, shown_n in conf[1:]:
+        n, hits = store.query(
+            "SELECT count(*), count(*) FILTER (WHERE accurate) FROM predictions WHERE rule = 'recurring_error' "
+            "AND outcome_date <= ?",
+            [day(d)],
+        ).row(0)
+        # the posterior mean of the hit rate with the prior worth two outcomes, never the raw rate
+        assert shown_n == n >= 1 and shown_conf == pytest.approx((hits + 2 * 0.9) / (n + 2))
+    assert min(c[1] for c in conf[1:]) < 0.9  # the two fpB misses count
 
     stats = {s["rule"]: s for s in P.rule_stats(store)}
     s = stats["slow_response"]
     assert (s["scored"], s["hits"], s["false_alarms"]) == (10, 6, 4)
     assert s["precision"] == pytest.approx(0.6) and s["confidence_kind"] == "measured"
-    assert s["confidence"] == pytest.approx(7 / 12)  # 6 hits of 10 under a uniform prior
+    assert s["confidence"] == pytest.approx((6 + 2 * 0.85) / 12)  # 6 hits of 10, the prior worth two
     assert s["mean_lead_hours"] == pytest.approx(0.0)  # still slow at the first horizon hour
 
 
@@ -198,7 +203,7 @@ def test_an_open_prediction_says_what_its_rule_sees_now(store):
     ev = json.loads(after[1])
     assert ev["current"]["count"] == n + 10 and ev["current"]["example"].endswith("late #9")
     assert ev["updated_at"] == day(9).isoformat()
-    assert after[2:] == before[2:]  # made at, due and confidence stay as made: it is scored on them
+    assert after[2:] == before[2:]  # made at and due stay as made (it is scored on them); nothing new scored
     alert = store.query(f"SELECT prediction, current_metrics FROM predictive_alerts WHERE prediction_id = {rec.id}")
     assert alert.row(0)[0] == after[0] and json.loads(alert.row(0)[1])["count"] == n + 10
     P.refresh(store, now=day(9) + dt.timedelta(minutes=5), detector=False)
