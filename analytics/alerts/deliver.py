@@ -16,6 +16,14 @@ Alertmanager expects; when the prediction is scored or expires, or no longer mee
 made again about the same thing fires in the same post: that one is the alert now); lowered again, it
 fires again.
 
+Alertmanager knows an alert by its label set only, so ``severity`` is part of its identity. It stays a
+label (routes, receivers and inhibition rules match on it: a ``high`` alert inhibiting the ``medium`` ones
+of the same component is the common setup), and a firing alert follows its prediction's labels: when the
+severity stored changes (the rule re-evaluated) -- or any label (a host renamed, the redaction settings
+changed) -- the label set Alertmanager accepted (``alert_deliveries.labels``) is resolved and the new one
+fires in the same post, at once, not at the next re-post. A resolution always carries the labels that
+were accepted: a prediction lowered below ``min_severity`` ends the alert Alertmanager holds.
+
 Nothing is lost or sent twice: ``alert_deliveries`` records a firing alert only after Alertmanager
 accepted it (2xx) and a resolution only after that was accepted, so a failure (down, slow, 4xx/5xx) or a
 collector killed mid-way leaves the work for the next run; Alertmanager itself merges re-posts of the
@@ -218,9 +226,11 @@ def _shortened(value: Any) -> Any:
     return value
 
 
-def _alert(p: dict[str, Any], ends: dt.datetime, free_text: FreeText) -> dict[str, Any]:
+def _alert(
+    p: dict[str, Any], ends: dt.datetime, free_text: FreeText, labels: dict[str, str] | None = None
+) -> dict[str, Any]:
     return {
-        "labels": _labels(p, free_text),
+        "labels": labels if labels is not None else _labels(p, free_text),
         "annotations": _annotations(p, free_text.redactor),
         "startsAt": _iso(p["prediction_date"]),
         "endsAt": _iso(ends),
@@ -273,6 +283,23 @@ def _label_set(alert: dict[str, Any]) -> frozenset[tuple[str, str]]:
     return frozenset(alert["labels"].items())
 
 
+def _sent_labels(p: dict[str, Any]) -> dict[str, str] | None:
+    """The label set Alertmanager last accepted for ``p``'s alert (None: not recorded, delivered before
+    they were, or never accepted)."""
+    try:
+        labels = json.loads(p.get("d_labels") or "null")
+    except ValueError:
+        return None
+    return {str(k): str(v) for k, v in labels.items()} if isinstance(labels, dict) else None
+
+
+def _moved(p: dict[str, Any], free_text: FreeText) -> dict[str, str] | None:
+    """The label set ``p``'s firing alert was accepted with when its labels are not that any more (its
+    severity re-evaluated, its host renamed, the redaction settings changed), else None."""
+    sent = _sent_labels(p) if p.get("d_state") == "firing" else None
+    return sent if sent is not None and sent != _labels(p, free_text) else None
+
+
 def _abandon(con: Any, over: list[tuple[int, str]]) -> None:
     """Mark the deliveries ``over`` (:data:`_OVER`) abandoned, on an open write connection."""
     if over:
@@ -296,18 +323,19 @@ def deliver(store: Any, config: Any = None, now: dt.datetime | None = None) -> D
     with store.read() as con:
         live = _rows(
             con,
-            "SELECT p.*, d.state AS d_state, d.last_posted_at AS d_last FROM predictions p "
+            "SELECT p.*, d.state AS d_state, d.last_posted_at AS d_last, d.labels AS d_labels FROM predictions p "
             f"LEFT JOIN alert_deliveries d ON d.prediction_id = p.id WHERE {_LIVE}",
             [now, now, now, now],
         )
         ended = _rows(
             con,
-            "SELECT p.* FROM alert_deliveries d JOIN predictions p ON p.id = d.prediction_id "
+            "SELECT p.*, d.labels AS d_labels FROM alert_deliveries d JOIN predictions p ON p.id = d.prediction_id "
             f"WHERE d.state = 'firing' AND NOT ({_LIVE})",
             [now, now, now, now],
         )
         over = con.execute(_OVER, [now, now, now, now]).fetchall()
     report = DeliveryReport()
+    free_text = FreeText(Redactor.for_config(config))
     firing, resolving = [], []
     for p in live:
         if SEVERITY_RANK.get(str(p.get("severity") or "").upper(), 0) < floor:
@@ -319,7 +347,13 @@ def deliver(store: Any, config: Any = None, now: dt.datetime | None = None) -> D
             continue
         # a firing alert is re-posted when due; any other live one (waiting for Alertmanager, or resolved or
         # abandoned and live again: its pattern unmuted) fires now
-        if p["d_state"] == "firing" and p["d_last"] is not None and now - p["d_last"] < every:
+        # (its labels changed: the alert Alertmanager holds is another one, resolved and replaced now)
+        if (
+            p["d_state"] == "firing"
+            and p["d_last"] is not None
+            and now - p["d_last"] < every
+            and not _moved(p, free_text)
+        ):
             report.waiting += 1
             continue
         firing.append(p)
@@ -337,12 +371,15 @@ def deliver(store: Any, config: Any = None, now: dt.datetime | None = None) -> D
                     [sum(state == "pending" for _, state in over), endpoint],
                 )
         return report
-    free_text = FreeText(Redactor.for_config(config))
     batch = [_alert(p, min(p["due_at"], now + 4 * every), free_text) for p in firing]
+    sent_labels = [json.dumps(a["labels"], sort_keys=True) for a in batch]
     # a prediction made again about the same thing is the same alert: its predecessor's resolution, posted
     # after it, would end it -- that one is recorded as resolved without being sent
     fired = {_label_set(a) for a in batch}
-    ends = [_alert(p, when, free_text) for p, when in resolving]
+    # a resolution ends the label set Alertmanager holds (the one it accepted), not the prediction's now; a
+    # firing alert whose labels changed is a new alert there, and the one it replaces is resolved with it
+    ends = [_alert(p, when, free_text, _sent_labels(p)) for p, when in resolving]
+    ends += [_alert(p, now, free_text, old) for p in firing if (old := _moved(p, free_text)) is not None]
     batch += [a for a in ends if _label_set(a) not in fired]
     try:
         _post(settings, batch)
@@ -364,14 +401,14 @@ def deliver(store: Any, config: Any = None, now: dt.datetime | None = None) -> D
         health.announce((str(store.path), endpoint), before, str(exc), undelivered=len(batch))
         return report
     with store.write() as con:
-        for p in firing:
+        for p, labels in zip(firing, sent_labels, strict=True):
             con.execute(
                 "INSERT INTO alert_deliveries (prediction_id, state, first_posted_at, last_posted_at, "
-                "attempts, last_error) VALUES (?, 'firing', ?, ?, 1, NULL) ON CONFLICT (prediction_id) "
+                "attempts, last_error, labels) VALUES (?, 'firing', ?, ?, 1, NULL, ?) ON CONFLICT (prediction_id) "
                 "DO UPDATE SET state = 'firing', last_posted_at = excluded.last_posted_at, "
                 "first_posted_at = coalesce(alert_deliveries.first_posted_at, excluded.first_posted_at), "
-                "attempts = alert_deliveries.attempts + 1, last_error = NULL",
-                [p["id"], now, now],
+                "attempts = alert_deliveries.attempts + 1, last_error = NULL, labels = excluded.labels",
+                [p["id"], now, now, labels],
             )
         for p, _ in resolving:
             con.execute(

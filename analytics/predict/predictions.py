@@ -150,8 +150,9 @@ def refresh(
         )
         open_rows = con.execute(
             "SELECT id, coalesce(rule, prediction_type) AS rule, coalesce(host, '') AS host, component, "
-            "coalesce(subject, metric, '') AS subject, prediction_date, due_at, message, evidence FROM predictions "
-            "WHERE outcome_date IS NULL AND prediction_type <> 'forecast' AND prediction_date <= ? AND due_at > ?",
+            "coalesce(subject, metric, '') AS subject, prediction_date, due_at, message, evidence, severity "
+            "FROM predictions WHERE outcome_date IS NULL AND prediction_type <> 'forecast' "
+            "AND prediction_date <= ? AND due_at > ?",
             [now, now],
         ).fetchall()
         outcomes = _outcomes(con)
@@ -239,24 +240,26 @@ def _update_open(con, preds: list[Prediction], open_rows, now: dt.datetime) -> N
     """An open prediction whose rule still fires says what it sees now: a recurring error's count, the
     latest example, the last hour's value, in the prediction and in its alert row. Its time, horizon and
     what it predicted stay as made (they are what it is scored on; its confidence follows its rule's
-    record: :func:`restate_open`); its evidence says when it was brought up to date. Rows whose message
-    and readings did not change are not written."""
-    stored = {r[0]: (r[7], r[8]) for r in open_rows}
+    record: :func:`restate_open`); its evidence says when it was brought up to date. Its severity is the
+    rule's as it sees it now (its alert follows: analytics.alerts.deliver). Rows whose message, readings and
+    severity did not change are not written."""
+    stored = {r[0]: (r[7], r[8], r[9]) for r in open_rows}
     for p in preds:
-        message, evidence = stored.get(p.id, (None, None))
+        message, evidence, severity = stored.get(p.id, (None, None, None))
         try:
             current = json.loads(evidence or "{}").get("current")
         except (ValueError, AttributeError):
             current = None
-        if message == p.message and current == p.evidence.get("current"):
+        if message == p.message and current == p.evidence.get("current") and severity == p.severity:
             continue
         p.evidence["updated_at"] = now.isoformat()
         con.execute(
-            "UPDATE predictions SET message = ?, evidence = ? WHERE id = ?", [p.message, json.dumps(p.evidence), p.id]
+            "UPDATE predictions SET message = ?, evidence = ?, severity = ? WHERE id = ?",
+            [p.message, json.dumps(p.evidence), p.severity, p.id],
         )
         con.execute(  # its alert row (the one Alertmanager's view is built from) says the same
-            "UPDATE predictive_alerts SET prediction = ?, current_metrics = ? WHERE prediction_id = ?",
-            [p.message, json.dumps(p.evidence.get("current")), p.id],
+            "UPDATE predictive_alerts SET prediction = ?, current_metrics = ?, severity = ? WHERE prediction_id = ?",
+            [p.message, json.dumps(p.evidence.get("current")), p.severity, p.id],
         )
 
 
