@@ -23,12 +23,14 @@ its record and the checkpoint are written in one transaction, so a backfill stop
 at the first file it had not finished.
 
 A minute cut by a rotation (its first requests at the end of ``app.log.1``, the rest at the start of
-``app.log``) is counted whole: a rotated access log's last :data:`CARRY_MINUTES` minutes are not written
-with it but kept as sums (requests, 5xx, request-time sum and count) in ``backfill_carry``, and added to
-the next file's minutes of the same log before its metrics are computed — in the same transactions as the
-files' records, so a backfill stopped between the two files still counts the minute once and whole. The
-last file of a log writes everything it holds (and whatever is still held is written when a log's last
-file could not be read).
+``app.log``) is counted whole: a rotated access log's last :data:`CARRY_MINUTES` minutes -- and any
+earlier minute the next file's first lines are stamped in (a long request stamped with its start and
+written when it ended, after the rotation: :data:`LATE_LIMIT`) -- are not written with it but kept as
+sums (requests, 5xx, request-time sum and count) in ``backfill_carry``, and added to the next file's
+minutes of the same log before its metrics are computed — in the same transactions as the files'
+records, so a backfill stopped between the two files still counts the minute once and whole. The last
+file of a log writes everything it holds (and whatever is still held is written when a log's last file
+could not be read).
 
 One module: planning, reading and each file's one transaction (rows, carried minute, tail checkpoint) are
 one exactly-once protocol, which reads best in one place.
@@ -66,6 +68,13 @@ SOURCE = "backfill"
 #: a rotated access log's last minutes wait for the next file of its log: the minute the rotation cut, and
 #: the one before it (a server that stamps a request with its start writes a slow one after the rotation)
 CARRY_MINUTES = 2
+#: ... and every earlier minute the next file's first lines are stamped in: a server that stamps a request with
+#: its start (Apache's ``%t``) writes a long one when it ends, after the rotation, stamped minutes before it.
+#: Its minute is then counted with the rotated file's part of it, not written without it. At most this far
+#: back from the rotated file's last minute (a line stamped earlier is one request; a day of minutes held is
+#: not worth it), and judged from the next file's first PEEK_BYTES (decompressed).
+LATE_LIMIT = dt.timedelta(hours=1)
+PEEK_BYTES = 256 * 1024
 TAIL_SOURCE = "tail"
 MAX_MESSAGE = 16384
 
@@ -203,6 +212,28 @@ def open_log(path: Path, codec: str | None) -> BinaryIO:
         return decompressing(os.fdopen(fd, "rb"), codec, str(path))
     except CompressionError as exc:
         raise BackfillError(str(exc)) from None
+
+
+@dataclass(frozen=True)
+class _Follows:
+    """A later file of the same log follows the one being read; ``first``: the minute its first access-log
+    lines begin in (the earliest stamp among them), None when they are not an access log's."""
+
+    first: dt.datetime | None = None
+
+
+def _held_from(p: Planned) -> _Follows:
+    """What the file ``p``, next in its log, says of the minutes the file before it holds back."""
+    try:
+        with open_log(p.path, p.codec) as f:
+            data = f.read(PEEK_BYTES)
+    except (OSError, ValueError, EOFError, BackfillError, CompressionError):
+        return _Follows()
+    text = data[: data.rfind(b"\n") + 1].decode("utf-8", "replace")  # whole lines
+    if not text or not looks_like_access_log(text.splitlines()[:200]):
+        return _Follows()
+    first = access_minutes(text, None)["minute"].min()
+    return _Follows(first if isinstance(first, dt.datetime) else None)
 
 
 def _head(path: Path, codec: str | None) -> bytes:
@@ -394,7 +425,8 @@ def backfill(
     for i, p in enumerate(files):
         last_of_log = i + 1 == len(files) or (files[i + 1].log, files[i + 1].component) != (p.log, p.component)
         try:
-            res = _one_file(store, p, known, host, now, cutoff, progress, done, total, hold=not last_of_log)
+            hold = None if last_of_log else _held_from(files[i + 1])
+            res = _one_file(store, p, known, host, now, cutoff, progress, done, total, hold=hold)
         except (OSError, BackfillError, ValueError) as exc:  # a damaged compressed file: DamagedError
             msg = str(exc) if isinstance(exc, BackfillError) else f"{p.path}: {exc.__class__.__name__}: {exc}"
             report.problems.append(msg)
@@ -424,10 +456,10 @@ def _one_file(
     done: int,
     total: int,
     *,
-    hold: bool = False,
+    hold: _Follows | None = None,
 ) -> FileResult:
     """Read one file and write what it holds; ``hold``: a later file of the same log follows, so this
-    file's last minutes wait for it (see the module's doc)."""
+    file's last minutes wait for it (see the module's doc): :func:`_held_from`."""
     res = FileResult(str(p.path), "log")
     if not p.current and cutoff is not None:
         try:
@@ -706,13 +738,13 @@ def _record(
     rows: _Rows | None,
     host: str,
     *,
-    hold: bool = False,
+    hold: _Follows | None = None,
     read_from: dt.datetime | None = None,
     checkpoint_key: str | None = None,
 ) -> None:
     """One transaction: the file's rows (its per-minute sums with the minutes the log's previous file
-    held; its own last ones held in turn when ``hold``), its record (``read_from``: the time its lines
-    were kept from, None for all of them), and the tail's checkpoint."""
+    held; its own last ones held in turn when ``hold``: a later file of the log follows), its record
+    (``read_from``: the time its lines were kept from, None for all of them), and the tail's checkpoint."""
     with store.write() as con:
         if rows is not None:
             sums, events, checkpoint = rows
@@ -720,8 +752,11 @@ def _record(
             if held.height:
                 sums = _sums([held, sums])
             keep = pl.DataFrame(schema=_SUMS)
-            if hold and sums.height:
-                edge = pl.col("minute").max() - pl.duration(minutes=CARRY_MINUTES - 1)
+            if hold is not None and sums.height:
+                last = sums["minute"].max()
+                edge = last - dt.timedelta(minutes=CARRY_MINUTES - 1)  # type: ignore[operator]
+                if hold.first is not None:  # the next file begins with lines stamped earlier: their minutes too
+                    edge = min(edge, max(hold.first, last - LATE_LIMIT))  # type: ignore[operator]
                 sums, keep = sums.filter(pl.col("minute") < edge), sums.filter(pl.col("minute") >= edge)
             if sums.height:
                 res.metric_rows = write_metrics(con, minutes_to_metrics([sums], host, p.component))
