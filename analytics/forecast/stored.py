@@ -50,11 +50,11 @@ REFRESH_EVERY = dt.timedelta(hours=1)
 
 
 def _prediction_rows(
-    f: ComponentForecast, now: dt.datetime, measured: tuple[float, str], host: str = ""
+    f: ComponentForecast, now: dt.datetime, measured: tuple[float, str, int], host: str = ""
 ) -> list[dict[str, Any]]:
     rows = []
     steps = len(f.path_mean)
-    conf, kind = measured
+    conf, kind, scored = measured
     for k in sorted({min(PREDICTION_HOURS, steps), steps}):
         hour = f.path_hours[k - 1]
         due = hour + dt.timedelta(hours=1)
@@ -80,6 +80,7 @@ def _prediction_rows(
                 "hi": f.path_hi[k - 1],
                 "confidence_score": conf,
                 "confidence_kind": kind,
+                "confidence_n": scored,
                 "severity": None,
                 "message": (
                     f"{f.component} {f.metric} for the hour from {hour:%Y-%m-%d %H:%M} UTC: "
@@ -127,14 +128,22 @@ def forecast_accuracy(
     }
 
 
-MIN_SCORED = 10  # scored forecasts before the measured hit rate replaces the nominal 80 %
+#: How many scored forecasts the nominal 80 % is worth: two, the weight of the uniform Beta(1, 1) prior
+#: every measured confidence in Lokifi uses (a rule's, analytics/predict/confidence.py; a fix's). Two
+#: scored forecasts move the figure half way from 80 % to what was seen.
+PRIOR_WEIGHT = 2.0
 
 
-def _confidence(store: Store, metric: str, host: str = "") -> tuple[float, str]:
+def _confidence(store: Store, metric: str, host: str = "") -> tuple[float, str, int]:
+    """(confidence, 'measured' | 'prior', scored forecasts behind it) of a forecast of ``metric`` on
+    ``host``: the posterior mean of its forecasts' hit rate (the actual inside the 80 % interval), the
+    nominal level worth :data:`PRIOR_WEIGHT` outcomes. Measured from the first scored forecast on; the
+    nominal 80 %, labelled 'prior', before any."""
     acc = forecast_accuracy(store, metric=metric, host=host)
-    if acc["scored"] >= MIN_SCORED:  # the posterior mean of the hit rate, as for every measured confidence
-        return posterior_mean(acc["hits"], acc["scored"] - acc["hits"]), "measured"
-    return LEVEL, "prior"
+    n, hits = acc["scored"], acc["hits"]
+    if n <= 0:
+        return LEVEL, "prior", 0
+    return posterior_mean(hits, n - hits, PRIOR_WEIGHT * LEVEL, PRIOR_WEIGHT * (1 - LEVEL)), "measured", n
 
 
 def write_forecasts(

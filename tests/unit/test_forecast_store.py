@@ -222,12 +222,29 @@ def test_forecast_accuracy_is_measured_from_scored_outcomes(demo):
     assert acc["hit_rate"] == pytest.approx(acc["hits"] / 18)
     F.refresh(demo, now=NOW)
     kinds = demo.query(
-        "SELECT DISTINCT confidence_kind, confidence_score FROM predictions "
+        "SELECT DISTINCT confidence_kind, confidence_score, confidence_n FROM predictions "
         "WHERE prediction_type = 'forecast' AND prediction_date = $now",
         {"now": NOW},
     )
-    # the posterior mean of the measured hit rate (uniform prior), like every measured confidence
-    assert kinds.rows() == [("measured", pytest.approx((acc["hits"] + 1) / (acc["scored"] + 2)))]
+    # the posterior mean of the measured hit rate, the nominal 80 % worth two outcomes
+    assert kinds.rows() == [("measured", pytest.approx((acc["hits"] + 1.6) / (acc["scored"] + 2)), 18)]
+
+
+@pytest.mark.parametrize(
+    ("scored", "hits", "expected"),
+    [(0, 0, (0.8, "prior", 0)), (1, 1, (2.6 / 3, "measured", 1)), (1, 0, (1.6 / 3, "measured", 1))],
+)
+def test_a_forecasts_confidence_is_measured_from_its_first_scored_forecast(monkeypatch, scored, hits, expected):
+    seen = {}
+
+    def accuracy(store, component=None, metric=None, host=None):
+        seen.update(metric=metric, host=host)
+        return {"scored": scored, "hits": hits, "hit_rate": None, "mae": None}
+
+    monkeypatch.setattr(F, "forecast_accuracy", accuracy)
+    conf, kind, n = F._confidence(None, "latency_ms", "web-1")
+    assert (kind, n) == expected[1:] and conf == pytest.approx(expected[0])
+    assert seen == {"metric": "latency_ms", "host": "web-1"}
 
 
 def test_sparklines_have_14_days_of_history_the_7_day_forecast_and_its_band(demo):
