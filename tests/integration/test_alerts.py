@@ -314,14 +314,22 @@ def test_collector_sigkills_lose_and_duplicate_no_alert(am, tmp_path):
         live_now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
         ids.append(plant(store, live_now, "HIGH", component=f"svc{round_}"))
         if round_ < 2:  # these expire while the collector comes and goes: they must end up resolved
-            expiring.append(plant(store, live_now, "MEDIUM", component=f"short{round_}", hours=0.003))
+            expiring.append(plant(store, live_now, "MEDIUM", component=f"short{round_}", hours=0.006))
             live_at_last_expiring = live_now
         proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-        time.sleep(rng.uniform(1.5, 4.0))
+        started = time.monotonic()
+        if round_ < 2:
+            # An expiring one must be sent while it is live (one never sent is abandoned, not resolved): on
+            # a loaded machine the collector can take longer to start than the random kill below allows.
+            sent_by = started + 20
+            while str(expiring[-1]) not in {a["annotations"]["prediction_id"] for a in am.alerts()}:
+                assert time.monotonic() < sent_by, "the collector sent no alert within 20 s"
+                time.sleep(0.1)
+        time.sleep(max(0.0, rng.uniform(1.5, 4.0) - (time.monotonic() - started)))
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait(10)
     # the last round comes after the short ones have expired, however fast the rounds above went
-    expired_by = live_at_last_expiring + dt.timedelta(hours=0.003, seconds=1)
+    expired_by = live_at_last_expiring + dt.timedelta(hours=0.006, seconds=1)
     while dt.datetime.now(dt.UTC).replace(tzinfo=None) < expired_by:
         time.sleep(0.2)
     r = subprocess.run([*cmd[:-2], "collect", "--once"], capture_output=True, text=True, timeout=120)
