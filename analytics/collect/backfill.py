@@ -58,6 +58,7 @@ from analytics.patterns.multiline import MultilineFolder
 from analytics.sources.access_log import access_minutes, last_minute_start, looks_like_access_log, minutes_to_metrics
 from analytics.sources.filetail import HEAD_BYTES, Position
 from analytics.sources.tail import LogSpec, judge
+from analytics.store.engine import registered
 from analytics.store.metrics import read_checkpoint, write_checkpoint, write_events, write_metrics
 
 #: the first bytes that name a file's content (decompressed); 4 KiB holds tens of lines of any log
@@ -766,14 +767,11 @@ def _record(
                     [p.log, host, p.component],
                 )
             if keep.height:
-                con.register("_bf_keep", keep)
-                try:
+                with registered(con, "_bf_keep", keep):
                     con.execute(
                         "INSERT INTO backfill_carry SELECT ?, ?, ?, minute, n, n5xx, rt_sum, rt_n FROM _bf_keep",
                         [p.log, host, p.component],
                     )
-                finally:
-                    con.unregister("_bf_keep")
             if events:
                 res.events = write_events(con, pl.DataFrame(events, schema=_EVENT_SCHEMA))
             if checkpoint is not None:

@@ -34,6 +34,7 @@ from analytics.forecast.linear import HORIZON_DAYS
 from analytics.forecast.series_csv import HorizonError, SeriesInputError, forecast_csv_timed  # noqa: F401
 from analytics.forecast.sparklines import DEFAULT_METRIC
 from analytics.patterns.confidence import posterior_mean
+from analytics.store.engine import registered
 from analytics.store.writers import quote_ident
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -161,35 +162,32 @@ def write_forecasts(
         frame = pl.DataFrame(runs, infer_schema_length=None).with_columns(
             pl.col("made_at", "last_hour").cast(pl.String).str.to_datetime(time_unit="us", strict=False)
         )
-        con.register("_fc_runs", frame)
         cols = ", ".join(quote_ident(c) for c in frame.columns)  # keys of a spooled batch's arguments
-        con.execute(f"INSERT INTO forecast_runs ({cols}) SELECT {cols} FROM _fc_runs")
-        con.unregister("_fc_runs")
+        with registered(con, "_fc_runs", frame):
+            con.execute(f"INSERT INTO forecast_runs ({cols}) SELECT {cols} FROM _fc_runs")
     if df is not None and df.height:
-        con.register("_fc_points", df)
-        con.execute(
-            "INSERT INTO forecast_points (host, component, metric, hour, mean, lo, hi) "
-            "SELECT host, component, metric, hour, mean, lo, hi FROM _fc_points"
-        )
-        con.unregister("_fc_points")
+        with registered(con, "_fc_points", df):
+            con.execute(
+                "INSERT INTO forecast_points (host, component, metric, hour, mean, lo, hi) "
+                "SELECT host, component, metric, hour, mean, lo, hi FROM _fc_points"
+            )
     if predictions:
         frame = pl.DataFrame(predictions, infer_schema_length=None).with_columns(
             pl.col("prediction_date", "due_at").cast(pl.String).str.to_datetime(time_unit="us", strict=False)
         )
-        con.register("_fc_preds", frame)
         cols = ", ".join(quote_ident(c) for c in frame.columns)  # keys of a spooled batch's arguments
         before = con.execute("SELECT count(*) FROM predictions").fetchall()[0][0]
         # One forecast per component, metric, target hour and horizon: running `lokifi ai forecast` again
         # within the hour must not count (and later score) the same forecast twice.
-        con.execute(
-            f"INSERT INTO predictions ({cols}) SELECT {', '.join('p.' + c for c in frame.columns)} FROM _fc_preds p "
-            "WHERE NOT EXISTS (SELECT 1 FROM predictions q WHERE q.prediction_type = 'forecast' "
-            "AND q.component = p.component AND q.metric IS NOT DISTINCT FROM p.metric "
-            "AND coalesce(q.host, '') = coalesce(p.host, '') AND q.due_at = p.due_at "
-            "AND q.horizon_hours IS NOT DISTINCT FROM p.horizon_hours)"
-        ).fetchall()
+        with registered(con, "_fc_preds", frame):
+            con.execute(
+                f"INSERT INTO predictions ({cols}) SELECT {', '.join('p.' + c for c in frame.columns)} "
+                "FROM _fc_preds p WHERE NOT EXISTS (SELECT 1 FROM predictions q WHERE q.prediction_type = 'forecast' "
+                "AND q.component = p.component AND q.metric IS NOT DISTINCT FROM p.metric "
+                "AND coalesce(q.host, '') = coalesce(p.host, '') AND q.due_at = p.due_at "
+                "AND q.horizon_hours IS NOT DISTINCT FROM p.horizon_hours)"
+            ).fetchall()
         inserted = con.execute("SELECT count(*) FROM predictions").fetchall()[0][0] - before
-        con.unregister("_fc_preds")
         return int(inserted)
     return 0
 

@@ -50,7 +50,7 @@ from analytics.patterns.outcomes import (
 )
 from analytics.patterns.rows import COMPONENTS, PATTERN_COLS as _PATTERN_COLS
 from analytics.patterns.templates import mask, template_of
-from analytics.store.engine import frame
+from analytics.store.engine import frame, registered
 
 SAMPLES_PER_PATTERN = 5
 #: the sources whose events are raw log lines (their header is stripped when they are templated): the log
@@ -179,35 +179,33 @@ def _learn_batch(con, since, batch) -> LearnResult:
         )
         .with_columns(pl.col("message").map_elements(safe_text, return_dtype=pl.String))
     )
-    con.register("_lk_agg", agg.to_arrow())
-    new = con.execute(
-        "SELECT count(*) FROM _lk_agg a WHERE NOT EXISTS (SELECT 1 FROM error_patterns p WHERE p.error_hash = a.fp)"
-    ).fetchone()[0]
-    con.execute(f"""
-        INSERT INTO error_patterns (error_hash, error_type, error_message, template, component,
-            occurrence_count, first_seen, last_seen, confidence_score, rules_version)
-        SELECT fp, ptype, message, template, component, n, "first", "last", 0.5, {CURRENT_VERSION} FROM _lk_agg
-        ON CONFLICT (error_hash) DO UPDATE SET
-            occurrence_count = coalesce(error_patterns.occurrence_count, 0) + excluded.occurrence_count,
-            first_seen = least(coalesce(error_patterns.first_seen, excluded.first_seen), excluded.first_seen),
-            last_seen = greatest(coalesce(error_patterns.last_seen, excluded.last_seen), excluded.last_seen),
-            error_message = excluded.error_message
-    """)
-    con.unregister("_lk_agg")
+    with registered(con, "_lk_agg", agg.to_arrow()):
+        new = con.execute(
+            "SELECT count(*) FROM _lk_agg a WHERE NOT EXISTS (SELECT 1 FROM error_patterns p WHERE p.error_hash = a.fp)"
+        ).fetchone()[0]
+        con.execute(f"""
+            INSERT INTO error_patterns (error_hash, error_type, error_message, template, component,
+                occurrence_count, first_seen, last_seen, confidence_score, rules_version)
+            SELECT fp, ptype, message, template, component, n, "first", "last", 0.5, {CURRENT_VERSION} FROM _lk_agg
+            ON CONFLICT (error_hash) DO UPDATE SET
+                occurrence_count = coalesce(error_patterns.occurrence_count, 0) + excluded.occurrence_count,
+                first_seen = least(coalesce(error_patterns.first_seen, excluded.first_seen), excluded.first_seen),
+                last_seen = greatest(coalesce(error_patterns.last_seen, excluded.last_seen), excluded.last_seen),
+                error_message = excluded.error_message
+        """)
 
     comps = ev.group_by("fp", "component").agg(
         pl.len().alias("n"), pl.col("ts").min().alias("first"), pl.col("ts").max().alias("last")
     )
-    con.register("_lk_comp", comps.to_arrow())
-    con.execute("""
-        INSERT INTO pattern_components (error_hash, component, count, first_seen, last_seen)
-        SELECT fp, component, n, "first", "last" FROM _lk_comp
-        ON CONFLICT (error_hash, component) DO UPDATE SET
-            count = pattern_components.count + excluded.count,
-            first_seen = least(pattern_components.first_seen, excluded.first_seen),
-            last_seen = greatest(pattern_components.last_seen, excluded.last_seen)
-    """)
-    con.unregister("_lk_comp")
+    with registered(con, "_lk_comp", comps.to_arrow()):
+        con.execute("""
+            INSERT INTO pattern_components (error_hash, component, count, first_seen, last_seen)
+            SELECT fp, component, n, "first", "last" FROM _lk_comp
+            ON CONFLICT (error_hash, component) DO UPDATE SET
+                count = pattern_components.count + excluded.count,
+                first_seen = least(pattern_components.first_seen, excluded.first_seen),
+                last_seen = greatest(pattern_components.last_seen, excluded.last_seen)
+        """)
 
     samples = (
         ev.sort("ts", descending=True)
@@ -217,28 +215,26 @@ def _learn_batch(con, since, batch) -> LearnResult:
         .select("fp", "message", "component", "ts", "context")
         .with_columns(pl.col("message").map_elements(safe_text, return_dtype=pl.String))
     )
-    con.register("_lk_samp", samples.to_arrow())
-    con.execute("""
-        INSERT INTO pattern_samples (error_hash, message, component, seen_at, context)
-        SELECT s.fp, s.message, s.component, s.ts, s.context FROM _lk_samp s
-        WHERE NOT EXISTS (SELECT 1 FROM pattern_samples p WHERE p.error_hash = s.fp AND p.message = s.message)
-    """)
-    con.execute(f"""
-        DELETE FROM pattern_samples WHERE rowid IN (
-            SELECT rid FROM (SELECT rowid AS rid, row_number() OVER (PARTITION BY error_hash
-                ORDER BY seen_at DESC NULLS LAST) AS k FROM pattern_samples
-                WHERE error_hash IN (SELECT fp FROM _lk_samp)) WHERE k > {SAMPLES_PER_PATTERN})
-    """)
-    con.unregister("_lk_samp")
+    with registered(con, "_lk_samp", samples.to_arrow()):
+        con.execute("""
+            INSERT INTO pattern_samples (error_hash, message, component, seen_at, context)
+            SELECT s.fp, s.message, s.component, s.ts, s.context FROM _lk_samp s
+            WHERE NOT EXISTS (SELECT 1 FROM pattern_samples p WHERE p.error_hash = s.fp AND p.message = s.message)
+        """)
+        con.execute(f"""
+            DELETE FROM pattern_samples WHERE rowid IN (
+                SELECT rid FROM (SELECT rowid AS rid, row_number() OVER (PARTITION BY error_hash
+                    ORDER BY seen_at DESC NULLS LAST) AS k FROM pattern_samples
+                    WHERE error_hash IN (SELECT fp FROM _lk_samp)) WHERE k > {SAMPLES_PER_PATTERN})
+        """)
 
     marks = ev.select("rid", "fp", "ptype")
-    con.register("_lk_marks", marks.to_arrow())
-    con.execute("""
-        UPDATE error_events SET fingerprint = coalesce(error_events.fingerprint, m.fp),
-            type = coalesce(error_events.type, m.ptype), learned = true
-        FROM _lk_marks m WHERE error_events.rowid = m.rid
-    """)
-    con.unregister("_lk_marks")
+    with registered(con, "_lk_marks", marks.to_arrow()):
+        con.execute("""
+            UPDATE error_events SET fingerprint = coalesce(error_events.fingerprint, m.fp),
+                type = coalesce(error_events.type, m.ptype), learned = true
+            FROM _lk_marks m WHERE error_events.rowid = m.rid
+        """)
     fps = tuple(agg["fp"].to_list())
     return LearnResult(ev.height, int(new), agg.height - int(new), fps)
 

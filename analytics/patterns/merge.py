@@ -21,6 +21,7 @@ from __future__ import annotations
 from analytics.common.disjoint_sets import DisjointSets
 from analytics.patterns.fingerprint import CURRENT_VERSION
 from analytics.patterns.templates import merge_templates
+from analytics.store.engine import registered
 
 
 def consolidate(store) -> dict[str, str]:
@@ -87,8 +88,7 @@ def _merge_all(con, mapping: dict[str, str]) -> None:
     import polars as pl
 
     m = pl.DataFrame({"old": list(mapping), "new": list(mapping.values())})
-    con.register("_lk_merge", m.to_arrow())
-    try:
+    with registered(con, "_lk_merge", m.to_arrow()):
         con.execute("""UPDATE error_patterns AS p SET
                 occurrence_count = coalesce(p.occurrence_count, 0) + agg.n,
                 first_seen = least(p.first_seen, agg.f), last_seen = greatest(p.last_seen, agg.l),
@@ -120,8 +120,6 @@ def _merge_all(con, mapping: dict[str, str]) -> None:
             f"INSERT INTO fingerprint_map (old_hash, new_hash, rules_version) "
             f"SELECT old, new, {CURRENT_VERSION} FROM _lk_merge"
         )
-    finally:
-        con.unregister("_lk_merge")
 
 
 def follow(con, fps: list[str]) -> dict[str, str]:

@@ -61,13 +61,11 @@ def score_due(store: Store, now: dt.datetime | None = None) -> int:
             "lead": pl.Float64,
         },
     )
-    with store.write() as con:
-        con.register("_scored", frame)
+    with store.write() as con, engine.registered(con, "_scored", frame):
         con.execute(
             "UPDATE predictions SET actual_value = s.actual, accurate = s.accurate, outcome_date = s.outcome, "
             "lead_hours = s.lead FROM _scored s WHERE predictions.id = s.id"
         )
-        con.unregister("_scored")
         restate_open(con)  # the open predictions of these rules are as sure as their record now says
     return len(results)
 

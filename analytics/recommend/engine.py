@@ -53,6 +53,7 @@ from analytics.recommend.lifecycle import (
 from analytics.recommend.scopes import Looked
 from analytics.recommend.system import Probe, PsutilProbe
 from analytics.recommend.upsert import UpsertSummary, upsert
+from analytics.store.engine import registered
 
 __all__ = [
     "BadTransition",
@@ -148,8 +149,7 @@ def _store_secret_cache(con, rows: Sequence[dict], now: dt.datetime, scanner: st
 
     df = pl.DataFrame(rows, schema={"path": pl.String, "size": pl.Int64, "mtime_ns": pl.Int64, "hits": pl.String})
     df = df.with_columns(pl.lit(scanner).alias("scanner"), pl.lit(now).cast(pl.Datetime("us")).alias("scanned_at"))
-    con.register("_secret_cache_batch", df)
-    try:
+    with registered(con, "_secret_cache_batch", df):
         con.execute(
             "INSERT INTO rec_secret_cache SELECT path, size, mtime_ns, hits, scanner, scanned_at "
             "FROM _secret_cache_batch "
@@ -157,8 +157,6 @@ def _store_secret_cache(con, rows: Sequence[dict], now: dt.datetime, scanner: st
             "hits = excluded.hits, "
             "scanner = excluded.scanner, scanned_at = excluded.scanned_at"
         )
-    finally:
-        con.unregister("_secret_cache_batch")
 
 
 class _SharedRead:

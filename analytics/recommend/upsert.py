@@ -30,6 +30,7 @@ from analytics.recommend.lifecycle import (
 from analytics.recommend.scopes import Looked
 from analytics.recommend.scoring import Score, score
 from analytics.recommend.snooze_rule import snooze_ended
+from analytics.store.engine import registered
 
 
 @dataclass
@@ -127,15 +128,12 @@ def _schemas() -> tuple[dict, dict, dict]:
 
 def _insert_frame(con, table: str, df: pl.DataFrame, returning: str = "") -> list[tuple]:
     cols = ", ".join(f'"{c}"' for c in df.columns)
-    con.register("_rec_batch", df)
-    try:
+    with registered(con, "_rec_batch", df):
         cur = con.execute(
             f"INSERT INTO {table} ({cols}) SELECT {cols} FROM _rec_batch"
             + (f" RETURNING {returning}" if returning else "")
         )
         return cur.fetchall() if returning else []
-    finally:
-        con.unregister("_rec_batch")
 
 
 def upsert(
@@ -266,13 +264,10 @@ def upsert(
     if upd_rows:
         df = pl.DataFrame(upd_rows, schema=upd_schema)
         sets = ", ".join(f'"{c}" = u."{c}"' for c in df.columns if c != "id")
-        con.register("_rec_upd", df)
-        try:
+        with registered(con, "_rec_upd", df):
             con.execute(
                 f"UPDATE smart_recommendations AS s SET {sets}, resolved_at = NULL FROM _rec_upd AS u WHERE s.id = u.id"
             )
-        finally:
-            con.unregister("_rec_upd")
 
     gone = []
     for key, row in existing.items():
@@ -302,16 +297,13 @@ def upsert(
         summary.resolved += 1
     if gone:
         df = pl.DataFrame(gone, schema={"id": pl.Int64, "status": pl.String})
-        con.register("_rec_gone", df)
-        try:
+        with registered(con, "_rec_gone", df):
             con.execute(
                 "UPDATE smart_recommendations AS s SET status = g.status, resolved_at = ?, updated_at = ?, "
                 "snoozed_until = CASE WHEN g.status = 'resolved' THEN NULL ELSE s.snoozed_until END "
                 "FROM _rec_gone AS g WHERE s.id = g.id",
                 [now, now],
             )
-        finally:
-            con.unregister("_rec_gone")
     if events:
         _insert_frame(con, "recommendation_events", pl.DataFrame(events, schema=event_schema))
     return summary

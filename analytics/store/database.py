@@ -28,7 +28,7 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from analytics.store.engine import duckdb, frame, full
+from analytics.store.engine import duckdb, frame, full, registered
 
 if TYPE_CHECKING:  # polars is imported where frames are made: read commands answer without it
     import polars as pl
@@ -108,11 +108,8 @@ def append_table(con: duckdb.DuckDBPyConnection, df: pl.DataFrame, *, table: str
     if df.height == 0:
         return 0
     cols = ", ".join(quote_ident(c) for c in df.columns)
-    con.register("_lokifi_batch", df)
-    try:
+    with registered(con, "_lokifi_batch", df):
         con.execute(f"INSERT INTO {quote_ident(table)} ({cols}) SELECT {cols} FROM _lokifi_batch").fetchall()
-    finally:
-        con.unregister("_lokifi_batch")
     return df.height
 
 

@@ -13,10 +13,14 @@ connections with :data:`duckdb` below, and everything that wants the Python laye
 this module never calls ``con.sql`` itself (``tests/unit/test_store_engine.py`` checks).
 
 Where the installed duckdb has no separate extension module, :data:`duckdb` is the package itself.
+
+A frame handed to SQL is registered on the connection for one block only (:func:`registered`), whether the
+block's statements succeed or fail.
 """
 
 from __future__ import annotations
 
+import contextlib
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
@@ -26,11 +30,11 @@ except ImportError:  # a duckdb without the separate extension module: the packa
     import duckdb  # type: ignore[no-redef]
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Iterator, Sequence
 
     import polars as pl
 
-__all__ = ["duckdb", "frame", "full"]
+__all__ = ["duckdb", "frame", "full", "registered"]
 
 
 def full() -> ModuleType:
@@ -44,3 +48,23 @@ def frame(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] | dict
     """Run ``sql`` on ``con`` and return the result as a Polars frame."""
     full()
     return con.sql(sql, params=params or None).pl()
+
+
+@contextlib.contextmanager
+def registered(con: duckdb.DuckDBPyConnection, name: str, data: Any) -> Iterator[str]:
+    """``data`` (a Polars or Arrow frame) readable by ``con``'s SQL as the view ``name`` inside the block,
+    and unregistered when it ends, failed or not: on a connection that goes on, a failed write leaves no
+    view behind that holds its frame or answers to the next write of that name. Inside the block the name
+    may be registered again (a narrowed frame); it is unregistered once, at the end.
+
+    A failed statement can leave the connection's transaction aborted, where unregistering fails too
+    ("transaction is aborted"): that error is not raised over the block's own (the rollback that follows
+    drops a view registered inside the transaction)."""
+    con.register(name, data)
+    try:
+        yield name
+    except BaseException:
+        with contextlib.suppress(duckdb.Error):
+            con.unregister(name)
+        raise
+    con.unregister(name)

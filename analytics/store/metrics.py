@@ -16,6 +16,7 @@ import duckdb
 import polars as pl
 
 from analytics.store.database import Store, append_table
+from analytics.store.engine import registered
 
 METRIC_KEY = ("ts", "host", "component", "metric")
 EVENT_KEY = ("ts", "host", "component", "message")
@@ -67,12 +68,10 @@ def write_metrics(con: duckdb.DuckDBPyConnection, df: pl.DataFrame) -> int:
         return 0
     # Low-cardinality text as dictionary arrays: DuckDB ingests them about a third faster.
     df = _conform(df, METRICS_SCHEMA).with_columns(pl.col("host", "component", "metric", "source").cast(pl.Categorical))
-    con.register("_m_batch", df)
-    try:
+    with registered(con, "_m_batch", df):
         if con.execute(_REPEATED_KEYS).fetchall()[0][0]:  # a key twice in the batch (a file that repeats a row)
-            con.unregister("_m_batch")
             df = df.unique(subset=["ts", "host", "component", "metric"], keep="first", maintain_order=True)
-            con.register("_m_batch", df)
+            con.register("_m_batch", df)  # in place of the first (registered() unregisters it at the end)
         lo, hi = con.execute("SELECT min(ts), max(ts) FROM _m_batch").fetchall()[0]
         overlap = con.execute("SELECT count(*) FROM metrics WHERE ts BETWEEN ? AND ?", [lo, hi]).fetchall()[0][0]
         if overlap:
@@ -96,8 +95,6 @@ def write_metrics(con: duckdb.DuckDBPyConnection, df: pl.DataFrame) -> int:
             ).fetchall()
             _fold_hourly(con, src)
             _late_rows_restart_baselines(con, src)
-    finally:
-        con.unregister("_m_batch")
     con.execute("DROP TABLE IF EXISTS _m_new")
     return int(n)
 
@@ -135,8 +132,7 @@ def write_events(con: duckdb.DuckDBPyConnection, df: pl.DataFrame) -> int:
     if df is None or df.height == 0:
         return 0
     df = _conform(df, EVENTS_SCHEMA)
-    con.register("_e_batch", df)
-    try:
+    with registered(con, "_e_batch", df):
         before = con.execute("SELECT count(*) FROM error_events").fetchall()[0][0]
         con.execute(
             """
@@ -151,8 +147,6 @@ def write_events(con: duckdb.DuckDBPyConnection, df: pl.DataFrame) -> int:
             """
         ).fetchall()
         after = con.execute("SELECT count(*) FROM error_events").fetchall()[0][0]
-    finally:
-        con.unregister("_e_batch")
     return int(after - before)
 
 
@@ -303,25 +297,19 @@ def write_collected(
 def _upsert(con: duckdb.DuckDBPyConnection, table: str, df: pl.DataFrame, key: tuple[str, ...]) -> None:
     names = ", ".join(f'"{c}"' for c in df.columns)
     sets = ", ".join(f'"{c}" = excluded."{c}"' for c in df.columns if c not in key)
-    con.register("_lokifi_up", df)
-    try:
+    with registered(con, "_lokifi_up", df):
         con.execute(
             f"INSERT INTO {table} ({names}) SELECT {names} FROM _lokifi_up "
             f"ON CONFLICT ({', '.join(key)}) DO UPDATE SET {sets}"
         )
-    finally:
-        con.unregister("_lokifi_up")
 
 
 def _write_unique_metrics(con: duckdb.DuckDBPyConnection, df: pl.DataFrame) -> int:
     """Metrics that cannot already be stored (a local sample carries the moment it was taken, and a
     replayed spool batch is skipped by ``spool_applied``): insert and fold into the hourly rollup,
     without the natural-key check :func:`write_metrics` makes."""
-    con.register("_lokifi_mu", df)
-    try:
+    with registered(con, "_lokifi_mu", df):
         con.execute("INSERT INTO metrics SELECT ts, host, component, metric, value, source FROM _lokifi_mu")
         _fold_hourly(con, "_lokifi_mu")
         _late_rows_restart_baselines(con, "_lokifi_mu")
-    finally:
-        con.unregister("_lokifi_mu")
     return df.height
