@@ -25,13 +25,6 @@ MESSAGE = "invoke-rc.d: policy-rc.d denied execution of start."
 
 
 @pytest.fixture
-def recorder():
-    r = Recorder()
-    yield r
-    r.close()
-
-
-@pytest.fixture
 def setup(tmp_path, recorder):
     cfg = tmp_path / "lokifi.toml"
     cfg.write_text(

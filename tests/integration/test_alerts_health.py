@@ -27,13 +27,6 @@ from lokifi_tui.cli.main import cli
 T0 = dt.datetime(2030, 1, 1, 12, 0, 0)
 
 
-@pytest.fixture
-def recorder():
-    r = Recorder()
-    yield r
-    r.close()
-
-
 def _config(tmp_path: Path, url: str) -> Path:
     path = tmp_path / "lokifi.toml"
     path.write_text(

@@ -10,7 +10,6 @@ import datetime as dt
 import json
 
 import pytest
-from alert_servers import Recorder
 from click.testing import CliRunner
 
 from analytics.alerts.deliver import deliver
@@ -18,13 +17,6 @@ from analytics.common.clipping import clipped
 from analytics.config.settings import load_config
 from analytics.store.database import Store
 from lokifi_tui.cli.main import cli
-
-
-@pytest.fixture
-def recorder():
-    r = Recorder()
-    yield r
-    r.close()
 
 
 def _config(tmp_path, url: str, extra: str = ""):

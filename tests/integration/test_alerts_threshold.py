@@ -25,13 +25,6 @@ T0 = dt.datetime(2030, 1, 1, 12, 0, 0)
 SEVERITIES = ("LOW", "MEDIUM", "HIGH")
 
 
-@pytest.fixture
-def recorder():
-    r = Recorder()
-    yield r
-    r.close()
-
-
 def _config(path: Path, url: str, floor: str):
     path.write_text(
         f'[alerts]\nmin_severity = "{floor}"\nresend_seconds = 5\n[alerts.alertmanager]\nurl = "{url}"\ntimeout = 3.0\n'

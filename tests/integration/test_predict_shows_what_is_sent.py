@@ -9,7 +9,6 @@ import datetime as dt
 import json
 
 import pytest
-from alert_servers import Recorder
 from click.testing import CliRunner
 from collect_support import backfill_one_log
 
@@ -21,13 +20,6 @@ from lokifi_tui.cli.main import cli
 
 LINE = "login failed for bob from 203.0.113.9: X-Auth: s3cr3tKey9 password=Hunter2xyz"
 SECRETS = ("203.0.113.9", "s3cr3tKey9", "Hunter2xyz")
-
-
-@pytest.fixture
-def recorder():
-    r = Recorder()
-    yield r
-    r.close()
 
 
 def _predict(db, cfg) -> str:
