@@ -1,7 +1,8 @@
 """Retention and housekeeping of the store: facts about its size, pruning old raw rows, vacuum.
 
 Raw metrics and error events grow without bound; analyses read the hourly rollup, so raw rows past
-their retention are deleted (the rollup keeps their summary). Predictions go after theirs, and with them
+their retention are deleted (the rollup keeps their summary, and ``metrics_pruned`` how many of each
+series' readings went). Predictions go after theirs, and with them
 what was said about them: the record of what Alertmanager was told, once nothing more is to be told, and
 of the terminal notices (the bell, tmux) they rang. Learned knowledge (patterns, fixes) is kept.
 """
@@ -127,6 +128,14 @@ def _said_done(table: str) -> str:
     )
 
 
+#: Before raw metric rows are deleted, how many of each series' go: `lokifi db series` counts the readings
+#: stored as the hourly rollup's less these (:mod:`analytics.store.stored_series`).
+_COUNT_PRUNED = (
+    "INSERT INTO metrics_pruned SELECT host, component, metric, count(*) FROM metrics WHERE {where} GROUP BY ALL "
+    "ON CONFLICT (host, component, metric) DO UPDATE SET n = metrics_pruned.n + excluded.n"
+)
+
+
 #: fix outcomes that carry a pattern's current confidence: never pruned (the current solution version's)
 _OLD_VERSIONS_ONLY = (
     "NOT EXISTS (SELECT 1 FROM error_patterns p WHERE p.error_hash = fix_history.error_hash "
@@ -181,6 +190,8 @@ def prune(
             where = f"{col} < ?" + extra.get(table, "")
             counts[table] = int(con.execute(f"SELECT count(*) FROM {table} WHERE {where}", [cut]).fetchall()[0][0])
             if not dry_run and counts[table]:
+                if table == "metrics":
+                    con.execute(_COUNT_PRUNED.format(where=where), [cut]).fetchall()
                 con.execute(f"DELETE FROM {table} WHERE {where}", [cut]).fetchall()
         # after the predictions: the same count whether they were deleted (a prune) or not (a dry run); a
         # file only read, of a Lokifi from before alerts, has no such tables

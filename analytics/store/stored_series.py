@@ -4,7 +4,8 @@ commands read, :mod:`analytics.common.series_csv`).
 
 :func:`list_series` lists them for ``lokifi db series``. Which series exist is read from the hourly rollup
 (``metrics_hourly``, kept up to date on every write), so a misspelt component, metric or host is refused naming
-those there are, whatever the raw rows' size.
+those there are, whatever the raw rows' size; how many readings each has now, from the rollup less what
+retention deleted (``metrics_pruned``).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from analytics.store.engine import duckdb
 from analytics.store.hosts import unknown_name_message
 
 
@@ -22,9 +24,9 @@ class SeriesNotFound(LookupError):
 
 @dataclass(frozen=True)
 class SeriesSummary:
-    """One stored series as the hourly rollup counts it: its readings (counted as they were written, so raw
-    rows pruned since are still counted; their hourly means are kept), its hours, and the first and last hour
-    with a reading (naive UTC, the hour's start)."""
+    """One stored series as the hourly rollup counts it: its readings (the raw rows stored now: those that
+    retention deleted are not counted, though their hourly means are kept), its hours, and the first and
+    last hour with a reading (naive UTC, the hour's start)."""
 
     host: str
     component: str
@@ -39,7 +41,9 @@ def list_series(store: Any, *, host: str | None = None, component: str | None = 
     """Every stored series (of ``host``, of ``component`` when given), by host, component and metric.
 
     Read from the hourly rollup, one row per series and hour: a few thousand rows where the raw table holds
-    millions, so the listing costs the same whatever the readings' number."""
+    millions, so the listing costs the same whatever the readings' number. The readings are the rollup's
+    count less those retention deleted (``metrics_pruned``); a file only read, of a Lokifi from before that
+    table, has its raw rows counted."""
     where = [c for c, v in (("host = ?", host), ("component = ?", component)) if v is not None]
     sql = (
         "SELECT host, component, metric, sum(n), count(*), min(hour), max(hour) FROM metrics_hourly"
@@ -48,7 +52,30 @@ def list_series(store: Any, *, host: str | None = None, component: str | None = 
     )
     with store.read() as con:
         rows = con.execute(sql, [v for v in (host, component) if v is not None]).fetchall()
-    return [SeriesSummary(str(h), str(c), str(m), int(n), int(k), lo, hi) for h, c, m, n, k, lo, hi in rows]
+        try:  # one row per series retention pruned: a listing's own size
+            gone = _by_series(con.execute("SELECT host, component, metric, n FROM metrics_pruned").fetchall())
+            stored = None
+        except duckdb.CatalogException:  # migrations/103_metrics_pruned.sql not applied to a file only read
+            stored = _by_series(con.execute(_RAW_COUNTS).fetchall())
+    return [
+        SeriesSummary(
+            str(h),
+            str(c),
+            str(m),
+            stored.get((h, c, m), 0) if stored is not None else max(int(n) - gone.get((h, c, m), 0), 0),
+            int(k),
+            lo,
+            hi,
+        )
+        for h, c, m, n, k, lo, hi in rows
+    ]
+
+
+_RAW_COUNTS = "SELECT host, component, metric, count(*) FROM metrics GROUP BY ALL"
+
+
+def _by_series(rows: list[tuple]) -> dict[tuple[str, str, str], int]:
+    return {(h, c, m): int(n) for h, c, m, n in rows}
 
 
 @dataclass(frozen=True)

@@ -18,8 +18,8 @@ def series(ctx: click.Context, host: str | None, component: str | None, as_json:
     """List the stored metric series: host, component, metric, readings, hours, first and last hour (UTC),
     the names `lokifi db export COMPONENT METRIC` writes as CSV.
 
-    Counted by the hourly rollup: readings are counted as they were stored, so raw rows pruned by
-    retention still count (`lokifi db export --hourly` writes their hourly means)."""
+    Read from the hourly rollup: readings are the raw rows stored now (those retention deleted are not
+    counted; their hours are, and `lokifi db export --hourly` writes their hourly means)."""
     from rich.table import Table
 
     from analytics.store.stored_series import list_series

@@ -1,5 +1,6 @@
 """`lokifi db series`: the stored metric series (the names `lokifi db export` takes), read from the hourly
-rollup, on a real DuckDB file; and `db export` pointing to it when asked for a series that is not stored."""
+rollup less the raw rows retention deleted, on a real DuckDB file; and `db export` pointing to it when
+asked for a series that is not stored."""
 
 from __future__ import annotations
 
@@ -79,16 +80,39 @@ def test_the_filters_narrow_the_list_and_a_wrong_name_is_refused(tmp_path):
     assert _run(db, "series", "--component", "apx").exit_code == 3
 
 
-def test_raw_rows_pruned_still_count_and_export_hourly_writes_them(tmp_path):
-    """The listing is the rollup's: a series whose raw rows retention pruned is still listed (its hourly
-    means are what `db export --hourly` writes)."""
-    db = tmp_path / "s.duckdb"
-    store = _store(db, _rows("web-1", "api", "latency", 12))
-    prune(store, metrics_days=1, events_days=1, predictions_days=1, fix_history_days=1)
+def _readings(db) -> list[tuple[int, int]]:
     r = _run(db, "series", "--json")
-    assert [(s["readings"], s["hours"]) for s in json.loads(r.stdout)] == [(12, 2)]
+    assert r.exit_code == 0, r.output
+    return [(s["readings"], s["hours"]) for s in json.loads(r.stdout)]
+
+
+def test_readings_are_those_stored_now_and_export_hourly_writes_the_pruned_hours(tmp_path):
+    """The raw rows retention deleted no longer count as readings; the series is still listed with its
+    hours (its hourly means are what `db export --hourly` writes)."""
+    db = tmp_path / "s.duckdb"
+    store = _store(db, _rows("web-1", "api", "latency", 12))  # 00:00 to 01:50
+    days = dict(metrics_days=1, events_days=1, predictions_days=1)
+    prune(store, **days, now=T0 + dt.timedelta(days=1, minutes=60))  # those before 01:00
+    assert _readings(db) == [(6, 2)]
+    prune(store, **days, now=T0 + dt.timedelta(days=2))  # the rest: counted with the first six
+    assert _readings(db) == [(0, 2)]
     hourly = CliRunner().invoke(cli, ["--db", str(db), "db", "export", "api", "latency", "--hourly"])
     assert hourly.exit_code == 0 and len(hourly.stdout.splitlines()) == 3
+
+
+def test_rows_pruned_before_the_count_of_pruned_rows_existed_are_not_counted(tmp_path):
+    """A database pruned by a Lokifi that counted readings as written: its migration counts what went."""
+    from analytics.store import database
+
+    db = tmp_path / "s.duckdb"
+    store = _store(db, _rows("web-1", "api", "latency", 12) + _rows("web-1", "db", "cpu", 3))
+    with store.write() as con:  # as that Lokifi left it: rows deleted, no record of them
+        con.execute("DELETE FROM metrics WHERE component = 'api' AND ts < ?", [T0 + dt.timedelta(minutes=60)])
+        con.execute("DROP TABLE metrics_pruned")
+        con.execute("DELETE FROM schema_migrations WHERE name = 'metrics_pruned'")
+    database._migrated.discard(str(db.resolve()))
+    assert _readings(db) == [(6, 2), (3, 1)]
+    assert Store(db).scalar("SELECT n FROM metrics_pruned") == 6
 
 
 def test_export_of_a_series_not_stored_points_to_the_listing(tmp_path):
@@ -100,3 +124,28 @@ def test_export_of_a_series_not_stored_points_to_the_listing(tmp_path):
         assert "`lokifi db series` lists the stored series" in r.stderr
     assert "lokifi db series" in _run(db, "export", "--help").stdout
     assert "series" in _run(db, "--help").stdout
+
+
+def test_a_file_only_read_from_before_the_count_of_pruned_rows_has_its_raw_rows_counted(tmp_path):
+    """Where nothing can be written the file is opened read-only and not migrated: no metrics_pruned."""
+    import contextlib
+
+    from analytics.store.engine import duckdb
+    from analytics.store.stored_series import list_series
+
+    db = tmp_path / "s.duckdb"
+    store = _store(db, _rows("web-1", "api", "latency", 12))
+    with store.write() as con:
+        con.execute("DELETE FROM metrics WHERE ts < ?", [T0 + dt.timedelta(minutes=60)])
+        con.execute("DROP TABLE metrics_pruned")
+    con = duckdb.connect(str(db), read_only=True)
+
+    class ReadOnly:
+        @contextlib.contextmanager
+        def read(self):
+            yield con
+
+    try:
+        assert [(s.readings, s.hours) for s in list_series(ReadOnly())] == [(6, 2)]
+    finally:
+        con.close()
