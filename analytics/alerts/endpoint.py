@@ -67,6 +67,13 @@ def configured(config: Any) -> str | None:
     return endpoint_name(url) if isinstance(url, str) and url.strip() else None
 
 
+def kept(config: Any) -> tuple[str, ...]:
+    """The endpoints whose recorded health retention keeps (:func:`analytics.store.retention.prune`): the
+    configured one, or none (every record goes)."""
+    name = configured(config)
+    return (name,) if name else ()
+
+
 def record(con: Any, endpoint: str, now: dt.datetime, error: str = "", undelivered: int = 0) -> str | None:
     """Record one post's outcome (``error`` empty: accepted) on an open write connection; returns the
     state recorded before it (None: the first post to this endpoint)."""
@@ -144,6 +151,7 @@ __all__ = [
     "announce",
     "configured",
     "endpoint_name",
+    "kept",
     "read",
     "record",
 ]

@@ -91,13 +91,15 @@ def notify(store: Store, config: Any, now: dt.datetime) -> object:
 def apply_retention(store: Store, config: Any, now: dt.datetime | None = None) -> None:
     """The ``[retention]`` settings, applied by the collector every few hours to what it gathered: raw
     metrics, error events and predictions past their age (:func:`analytics.store.retention.prune`; the hourly
-    rollup keeps the metrics' summary), and probe results with the metrics. Rows imported with
-    ``lokifi ingest`` are never deleted here: ``lokifi db prune`` does that, and asks first."""
+    rollup keeps the metrics' summary), probe results with the metrics, and the recorded health of an
+    Alertmanager endpoint no longer configured. Rows imported with ``lokifi ingest`` are never deleted
+    here: ``lokifi db prune`` does that, and asks first."""
+    from analytics.alerts.endpoint import kept
     from analytics.store.retention import apply_retention as prune_gathered
 
     r = config.retention
     now = now or utcnow()
-    prune_gathered(store, config, now=now)
+    prune_gathered(store, config, now=now, endpoints=kept(config))
     store.execute_named("probe_results.prune", [now - dt.timedelta(days=r.metrics_days)])
 
 

@@ -2,9 +2,10 @@
 
 Raw metrics and error events grow without bound; analyses read the hourly rollup, so raw rows past
 their retention are deleted (the rollup keeps their summary, and ``metrics_pruned`` how many of each
-series' readings went). Predictions go after theirs, and with them
-what was said about them: the record of what Alertmanager was told, once nothing more is to be told, and
-of the terminal notices (the bell, tmux) they rang. Learned knowledge (patterns, fixes) is kept.
+series' readings went). Predictions go after theirs, and with them what was said about them: the record
+of what Alertmanager was told, once nothing more is to be told, and of the terminal notices (the bell,
+tmux) they rang. The health recorded for an Alertmanager endpoint goes once it is no longer configured.
+Learned knowledge (patterns, fixes) is kept.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ ROW_TABLES = (
     "predictions",
     "alert_deliveries",
     "prediction_notices",
+    "alert_endpoint",
     "predictive_alerts",
     "smart_recommendations",
     "recommendation_events",
@@ -113,6 +115,7 @@ class PruneResult:
     imported: int = 0  # of the metrics and error events counted, rows imported with `lokifi ingest`
     alert_deliveries: int = 0  # records of alerts resolved or abandoned whose predictions are pruned or gone
     prediction_notices: int = 0  # records of the terminal notices of predictions pruned or gone
+    alert_endpoints: int = 0  # the recorded health of Alertmanager endpoints no longer configured
 
 
 #: What was said about a prediction goes with it -- once it is past retention, or gone already: what
@@ -136,6 +139,10 @@ _COUNT_PRUNED = (
 )
 
 
+def _unconfigured(endpoints: tuple[str, ...]) -> str:
+    return "endpoint NOT IN (" + ", ".join("?" * len(endpoints)) + ")" if endpoints else "true"
+
+
 #: fix outcomes that carry a pattern's current confidence: never pruned (the current solution version's)
 _OLD_VERSIONS_ONLY = (
     "NOT EXISTS (SELECT 1 FROM error_patterns p WHERE p.error_hash = fix_history.error_hash "
@@ -154,6 +161,7 @@ def prune(
     dry_run: bool = False,
     fix_history_days: int | None = None,
     keep_imported: bool = False,
+    endpoints: tuple[str, ...] | None = None,
 ) -> PruneResult:
     """Delete raw rows older than their retention, and the resolved or abandoned alert records and the
     terminal notices of the predictions past theirs (or gone). With ``dry_run`` only count them.
@@ -161,7 +169,9 @@ def prune(
     ``fix_history_days``: also fix outcomes older than that -- except those of each pattern's current
     solution, whose confidence and approval they carry (None keeps fix history). ``keep_imported``: leave
     metrics and error events imported with ``lokifi ingest`` (source ``ingest:...``) alone -- the
-    collector's automatic retention; ``lokifi db prune`` (which asks first) deletes them too."""
+    collector's automatic retention; ``lokifi db prune`` (which asks first) deletes them too.
+    ``endpoints``: the Alertmanager endpoints configured (:func:`analytics.alerts.endpoint.kept`; empty:
+    none), whose recorded health is kept, that of any other going (None: every one is kept)."""
     now = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
     cuts = {
         "metrics": ("ts", now - dt.timedelta(days=metrics_days)),
@@ -198,12 +208,20 @@ def prune(
         _, cut = cuts["predictions"]
         for table in _SAID:
             counts[table] = 0
-            if con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [table]).fetchall()[0][0]:
+            if _has(con, table):
                 counts[table] = int(
                     con.execute(f"SELECT count(*) FROM {table} WHERE {_said_done(table)}", [cut]).fetchall()[0][0]
                 )
             if not dry_run and counts[table]:
                 con.execute(f"DELETE FROM {table} WHERE {_said_done(table)}", [cut]).fetchall()
+        counts["alert_endpoint"] = 0
+        if endpoints is not None and _has(con, "alert_endpoint"):
+            gone = _unconfigured(endpoints)
+            counts["alert_endpoint"] = int(
+                con.execute(f"SELECT count(*) FROM alert_endpoint WHERE {gone}", list(endpoints)).fetchall()[0][0]
+            )
+            if not dry_run and counts["alert_endpoint"]:
+                con.execute(f"DELETE FROM alert_endpoint WHERE {gone}", list(endpoints)).fetchall()
     return PruneResult(
         metrics=counts["metrics"],
         error_events=counts["error_events"],
@@ -213,7 +231,13 @@ def prune(
         imported=n_imported,
         alert_deliveries=counts["alert_deliveries"],
         prediction_notices=counts["prediction_notices"],
+        alert_endpoints=counts["alert_endpoint"],
     )
+
+
+def _has(con, table: str) -> bool:
+    """Whether the database has ``table`` (a file only read, of an older Lokifi, may not)."""
+    return bool(con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [table]).fetchall()[0][0])
 
 
 def vacuum(store: Store) -> tuple[int, int]:
@@ -233,9 +257,12 @@ def file_size(path: str | os.PathLike[str]) -> int:
         return 0
 
 
-def apply_retention(store: Store, config=None, now: dt.datetime | None = None) -> PruneResult:
+def apply_retention(
+    store: Store, config=None, now: dt.datetime | None = None, endpoints: tuple[str, ...] | None = None
+) -> PruneResult:
     """The collector's housekeeping: prune the raw rows it gathered past the configured retention
-    (rows imported with ``lokifi ingest`` are left to ``lokifi db prune``, which asks first)."""
+    (rows imported with ``lokifi ingest`` are left to ``lokifi db prune``, which asks first), and the
+    health of Alertmanager endpoints not among ``endpoints`` (see :func:`prune`)."""
     from analytics.config.settings import Retention
 
     r = getattr(config, "retention", None) or Retention()
@@ -247,4 +274,5 @@ def apply_retention(store: Store, config=None, now: dt.datetime | None = None) -
         now=now,
         fix_history_days=r.fix_history_days,
         keep_imported=True,
+        endpoints=endpoints,
     )

@@ -72,6 +72,7 @@ def info(ctx: click.Context, as_json: bool) -> None:
 @click.pass_context
 def prune(ctx: click.Context, dry_run: bool, yes: bool, as_json: bool) -> None:
     """Delete raw rows older than the retention settings ([retention] in the config)."""
+    from analytics.alerts.endpoint import kept
     from analytics.store.retention import prune as do_prune
 
     cfg = get_config(ctx)
@@ -83,7 +84,8 @@ def prune(ctx: click.Context, dry_run: bool, yes: bool, as_json: bool) -> None:
         predictions_days=r.predictions_days,
         fix_history_days=r.fix_history_days,
     )
-    counted = do_prune(store, **days, dry_run=True)
+    endpoints = kept(cfg)
+    counted = do_prune(store, **days, endpoints=endpoints, dry_run=True)
     total = (
         counted.metrics
         + counted.error_events
@@ -91,6 +93,7 @@ def prune(ctx: click.Context, dry_run: bool, yes: bool, as_json: bool) -> None:
         + counted.fix_history
         + counted.alert_deliveries
         + counted.prediction_notices
+        + counted.alert_endpoints
     )
     if not dry_run and total and not yes:
         _confirm(
@@ -99,14 +102,21 @@ def prune(ctx: click.Context, dry_run: bool, yes: bool, as_json: bool) -> None:
             f"{r.predictions_days} d (and {counted.alert_deliveries:,} records of their alerts, resolved or "
             f"abandoned, and {counted.prediction_notices:,} of their terminal notices) and "
             f"{counted.fix_history:,} fix outcomes of replaced solutions older than "
-            f"{r.fix_history_days} d?"
+            f"{r.fix_history_days} d"
+            + (
+                f", and the recorded health of {counted.alert_endpoints:,} Alertmanager endpoint(s) no longer "
+                "configured"
+                if counted.alert_endpoints
+                else ""
+            )
+            + "?"
             + (
                 f" ({counted.imported:,} of the metric rows and error events were imported with `lokifi ingest`.)"
                 if counted.imported
                 else ""
             )
         )
-    result = counted if dry_run or not total else do_prune(store, **days)
+    result = counted if dry_run or not total else do_prune(store, **days, endpoints=endpoints)
     if as_json:
         print_json(result)
         return
@@ -114,7 +124,8 @@ def prune(ctx: click.Context, dry_run: bool, yes: bool, as_json: bool) -> None:
     console.print(
         f"{verb} {result.metrics:,} metric rows, {result.error_events:,} error events, "
         f"{result.predictions:,} predictions, {result.alert_deliveries:,} alert records, "
-        f"{result.prediction_notices:,} notice records, {result.fix_history:,} fix outcomes"
+        f"{result.prediction_notices:,} notice records, {result.alert_endpoints:,} endpoint records, "
+        f"{result.fix_history:,} fix outcomes"
     )
 
 
