@@ -12,3 +12,19 @@ def recorder():
     r = Recorder()
     yield r
     r.close()
+
+
+@pytest.fixture
+def lokifi():
+    """``lokifi(store, cfg, *args)``: the command line on ``store`` with the config file ``cfg``, run
+    in-process on a wide terminal; its output, once it exited 0."""
+    from click.testing import CliRunner
+
+    from lokifi_tui.cli.main import cli
+
+    def run(store, cfg, *args: str) -> str:
+        r = CliRunner().invoke(cli, ["--db", str(store.path), "--config", str(cfg), *args], env={"COLUMNS": "300"})
+        assert r.exit_code == 0, r.output
+        return r.output
+
+    return run

@@ -9,14 +9,12 @@ import datetime as dt
 import json
 from pathlib import Path
 
-from click.testing import CliRunner
 from fleet_servers import free_port
 
 from analytics.alerts.deliver import deliver
 from analytics.collect.hooks import apply_retention
 from analytics.config.settings import load_config
 from analytics.store.database import Store
-from lokifi_tui.cli.main import cli
 
 NOW = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
 
@@ -32,13 +30,7 @@ def _endpoints(store: Store) -> dict[str, str]:
     return dict(store.query("SELECT endpoint, state FROM alert_endpoint").rows())
 
 
-def _cli(store: Store, cfg: Path, *args: str) -> str:
-    r = CliRunner().invoke(cli, ["--db", str(store.path), "--config", str(cfg), *args], env={"COLUMNS": "300"})
-    assert r.exit_code == 0, r.output
-    return r.output
-
-
-def test_the_health_of_an_endpoint_no_longer_configured_is_pruned(tmp_path, recorder):
+def test_the_health_of_an_endpoint_no_longer_configured_is_pruned(lokifi, tmp_path, recorder):
     store = Store(tmp_path / "l.duckdb")
     store.execute(
         "INSERT INTO predictions (prediction_type, component, host, severity, message, evidence, prediction_date, "
@@ -51,13 +43,13 @@ def test_the_health_of_an_endpoint_no_longer_configured_is_pruned(tmp_path, reco
     later = NOW + dt.timedelta(seconds=10)  # the firing alert is due to be posted again
     assert deliver(store, load_config(_config(cfg, closed)), later).error
     assert _endpoints(store) == {recorder.url: "ok", closed: "failing"}
-    assert json.loads(_cli(store, cfg, "db", "info", "--json"))["row_counts"]["alert_endpoint"] == 2
+    assert json.loads(lokifi(store, cfg, "db", "info", "--json"))["row_counts"]["alert_endpoint"] == 2
 
-    assert "0 alert records, 0 notice records, 1 endpoint records" in _cli(store, cfg, "db", "prune", "--dry-run")
+    assert "0 alert records, 0 notice records, 1 endpoint records" in lokifi(store, cfg, "db", "prune", "--dry-run")
     assert len(_endpoints(store)) == 2
-    assert json.loads(_cli(store, cfg, "db", "prune", "--yes", "--json"))["alert_endpoints"] == 1
+    assert json.loads(lokifi(store, cfg, "db", "prune", "--yes", "--json"))["alert_endpoints"] == 1
     assert _endpoints(store) == {closed: "failing"}  # the one configured stays, failing as it is
-    assert "0 endpoint records" in _cli(store, cfg, "db", "prune", "--dry-run")
+    assert "0 endpoint records" in lokifi(store, cfg, "db", "prune", "--dry-run")
 
     apply_retention(store, load_config(_config(cfg, None)), now=NOW)  # the collector's, Alertmanager removed
     assert _endpoints(store) == {}

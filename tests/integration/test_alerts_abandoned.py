@@ -7,18 +7,15 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from pathlib import Path
 
 import pytest
 from alert_servers import Recorder
-from click.testing import CliRunner
 from hypothesis import HealthCheck, example, given, settings, strategies as st
 
 from analytics.alerts.deliver import deliver
 from analytics.config.settings import load_config
 from analytics.store.database import Store
 from analytics.store.retention import prune
-from lokifi_tui.cli.main import cli
 
 T0 = dt.datetime(2030, 1, 1, 12, 0, 0)
 MESSAGE = "invoke-rc.d: policy-rc.d denied execution of start."
@@ -47,17 +44,11 @@ def _states(store: Store) -> dict[int, str]:
     return dict(store.query("SELECT prediction_id, state FROM alert_deliveries").rows())
 
 
-def _cli(store: Store, cfg: Path, *args: str) -> str:
-    r = CliRunner().invoke(cli, ["--db", str(store.path), "--config", str(cfg), *args], env={"COLUMNS": "300"})
-    assert r.exit_code == 0, r.output
-    return r.output
-
-
 def _sent(recorder: Recorder) -> list[str]:
     return [a["annotations"]["prediction_id"] for a in recorder.alerts()]
 
 
-def test_an_alert_whose_prediction_expired_while_alertmanager_refused_is_abandoned(setup, recorder):
+def test_an_alert_whose_prediction_expired_while_alertmanager_refused_is_abandoned(lokifi, setup, recorder):
     """It stayed pending for ever, and `lokifi status` kept counting it as kept for the next try."""
     store, cfg, cfg_path = setup
     pid = _plant(store, T0)
@@ -71,10 +62,10 @@ def test_an_alert_whose_prediction_expired_while_alertmanager_refused_is_abandon
     recorder.status = 200
     assert deliver(store, cfg, late + dt.timedelta(minutes=1)).abandoned == 0 and recorder.requests == 1
     assert _sent(recorder) == []  # nothing about it is ever sent
-    am = json.loads(_cli(store, cfg_path, "status", "--json"))["alertmanager"]
+    am = json.loads(lokifi(store, cfg_path, "status", "--json"))["alertmanager"]
     assert am["deliveries"] == {"pending": 0, "firing": 0, "resolved": 0, "abandoned": 1}
     assert am["undelivered"] == 0  # not kept for the next try any more
-    line = next(x for x in _cli(store, cfg_path, "status").splitlines() if x.startswith("alertmanager:"))
+    line = next(x for x in lokifi(store, cfg_path, "status").splitlines() if x.startswith("alertmanager:"))
     assert "0 alerts kept for the next try" in line
     assert line.endswith(
         "— alerts: 1 abandoned (its prediction was over, or below min_severity, before Alertmanager took it)"
@@ -98,19 +89,19 @@ def test_one_scored_while_waiting_is_abandoned_in_the_failing_post_and_the_other
     assert _states(store) == {scored: "abandoned", other: "firing"}
 
 
-def test_a_muted_one_is_abandoned_and_fires_when_unmuted(setup, recorder, tmp_path):
+def test_a_muted_one_is_abandoned_and_fires_when_unmuted(lokifi, setup, recorder, tmp_path):
     store, cfg, cfg_path = setup
     for _ in range(5):
-        _cli(store, cfg_path, "error", "record", MESSAGE, "--component", "apt")
-    _cli(store, cfg_path, "ai", "predict")
+        lokifi(store, cfg_path, "error", "record", MESSAGE, "--component", "apt")
+    lokifi(store, cfg_path, "ai", "predict")
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     pid = store.scalar("SELECT id FROM predictions WHERE prediction_type = 'recurring_error'")
     recorder.status = 503
     deliver(store, cfg, now)
     assert _states(store) == {pid: "pending"}
-    _cli(store, cfg_path, "patterns", "mute", MESSAGE)
+    lokifi(store, cfg_path, "patterns", "mute", MESSAGE)
     assert deliver(store, cfg, now + dt.timedelta(seconds=1)).abandoned == 1 and _states(store) == {pid: "abandoned"}
-    _cli(store, cfg_path, "patterns", "unmute", MESSAGE)
+    lokifi(store, cfg_path, "patterns", "unmute", MESSAGE)
     recorder.status = 200
     assert deliver(store, cfg, now + dt.timedelta(seconds=2)).posted == 1  # live again: sent as a new one
     assert _states(store) == {pid: "firing"} and _sent(recorder) == [str(pid)]
@@ -138,7 +129,7 @@ def test_a_firing_one_whose_prediction_was_deleted_is_abandoned(setup, recorder)
     assert deliver(store, cfg, T0 + dt.timedelta(seconds=1)).abandoned == 1 and _states(store) == {pid: "abandoned"}
 
 
-def test_resolved_and_abandoned_records_are_pruned_with_their_predictions(setup, recorder):
+def test_resolved_and_abandoned_records_are_pruned_with_their_predictions(lokifi, setup, recorder):
     store, cfg, cfg_path = setup
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)  # `lokifi db prune` prunes from now
     old = now - dt.timedelta(days=400)  # past predictions_days = 365
@@ -150,7 +141,7 @@ def test_resolved_and_abandoned_records_are_pruned_with_their_predictions(setup,
     days = {"metrics_days": 90, "events_days": 180, "predictions_days": 365}
     dry = prune(store, **days, now=now, dry_run=True)
     assert (dry.predictions, dry.alert_deliveries) == (3, 3) and len(_states(store)) == 5
-    out = _cli(store, cfg_path, "db", "prune", "--yes")
+    out = lokifi(store, cfg_path, "db", "prune", "--yes")
     assert "3 predictions, 3 alert records" in out
     # the firing one's prediction is gone with the others: the next delivery abandons it, the next prune drops it
     assert _states(store) == {firing: "firing", recent: "resolved"}

@@ -49,38 +49,32 @@ def _notices(store: Store) -> set[int]:
     return {pid for (pid,) in store.query("SELECT prediction_id FROM prediction_notices").rows()}
 
 
-def _cli(store: Store, cfg: Path, *args: str) -> str:
-    r = CliRunner().invoke(cli, ["--db", str(store.path), "--config", str(cfg), *args], env={"COLUMNS": "300"})
-    assert r.exit_code == 0, r.output
-    return r.output
-
-
-def test_db_prune_deletes_the_notices_of_the_predictions_it_deletes(setup):
+def test_db_prune_deletes_the_notices_of_the_predictions_it_deletes(lokifi, setup):
     """They stayed after their predictions were pruned, and no command counted them."""
     store, cfg, tty = setup
     old, recent = _rung(store, cfg, tty, OLD, "api"), _rung(store, cfg, tty, NOW, "db")
     gone = _rung(store, cfg, tty, NOW - dt.timedelta(days=2), "cache")
     store.execute("DELETE FROM predictions WHERE id = ?", [gone])  # deleted by hand: its notice is left alone
-    info = json.loads(_cli(store, cfg, "db", "info", "--json"))
+    info = json.loads(lokifi(store, cfg, "db", "info", "--json"))
     assert info["row_counts"]["prediction_notices"] == 3
-    assert any(line.split() == ["prediction_notices", "3"] for line in _cli(store, cfg, "db", "info").splitlines())
-    dry = json.loads(_cli(store, cfg, "db", "prune", "--dry-run", "--json"))
+    assert any(line.split() == ["prediction_notices", "3"] for line in lokifi(store, cfg, "db", "info").splitlines())
+    dry = json.loads(lokifi(store, cfg, "db", "prune", "--dry-run", "--json"))
     assert (dry["predictions"], dry["prediction_notices"]) == (1, 2) and _notices(store) == {old, recent, gone}
-    out = _cli(store, cfg, "db", "prune", "--yes")
+    out = lokifi(store, cfg, "db", "prune", "--yes")
     assert "1 predictions, 0 alert records, 2 notice records" in out
     assert _notices(store) == {recent}
     # the one kept is still remembered: it does not ring again
     assert notify(store, load_config(cfg), NOW + dt.timedelta(minutes=2), tty=str(tty)) == 0
 
 
-def test_db_prune_asks_before_deleting_them_alone(setup):
+def test_db_prune_asks_before_deleting_them_alone(lokifi, setup):
     """Counted with the rest, they are worth asking about (without a terminal: refused unless --yes)."""
     store, cfg, tty = setup
     _rung(store, cfg, tty, NOW, "api")
     store.execute("DELETE FROM predictions")  # nothing else to prune
     r = CliRunner().invoke(cli, ["--db", str(store.path), "--config", str(cfg), "db", "prune"])
     assert r.exit_code != 0 and "pass --yes to confirm" in r.output and _notices(store) != set()
-    assert "0 predictions, 0 alert records, 1 notice records" in _cli(store, cfg, "db", "prune", "--yes")
+    assert "0 predictions, 0 alert records, 1 notice records" in lokifi(store, cfg, "db", "prune", "--yes")
     assert _notices(store) == set()
 
 
