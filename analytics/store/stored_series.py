@@ -55,7 +55,7 @@ def list_series(store: Any, *, host: str | None = None, component: str | None = 
         try:  # one row per series retention pruned: a listing's own size
             gone = _by_series(con.execute("SELECT host, component, metric, n FROM metrics_pruned").fetchall())
             stored = None
-        except duckdb.CatalogException:  # migrations/103_metrics_pruned.sql not applied to a file only read
+        except duckdb.CatalogException:  # migrations/105_metrics_pruned.sql not applied to a file only read
             stored = _by_series(con.execute(_RAW_COUNTS).fetchall())
     return [
         SeriesSummary(
