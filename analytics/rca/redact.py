@@ -19,7 +19,7 @@ lookalike letters in a secret's name folded), then removes, in this order:
 5. anything detect-secrets' regex and keyword plugins still find (its maintained detectors);
 6. long high-entropy tokens that look random (mixed case + digits, changing character class as random
    text does -- names and identifiers do not);
-7. e-mail addresses; optionally IP addresses (loopback kept) and host names.
+7. e-mail addresses; optionally IP addresses (loopback kept) and host names (:mod:`.redact_personal`).
 
 Each finding becomes a stable placeholder such as ``[REDACTED:aws_key]`` so that the same
 log line always redacts to the same text (the cache key depends on it) and the model can
@@ -29,7 +29,6 @@ Redact a text whole, then shorten it: a cut first can leave half a secret that n
 
 from __future__ import annotations
 
-import ipaddress
 import itertools
 import math
 import re
@@ -39,8 +38,15 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from analytics.common.hostnames import is_host_name
-from analytics.rca import redact_chars, redact_cli, redact_headers, redact_keys, redact_prose, redact_protocols
+from analytics.rca import (
+    redact_chars,
+    redact_cli,
+    redact_headers,
+    redact_keys,
+    redact_personal,
+    redact_prose,
+    redact_protocols,
+)
 from analytics.rca.redact_keys import (
     ALREADY as _ALREADY,
     PARTIAL as _PARTIAL,
@@ -182,19 +188,6 @@ _PLACEHOLDER_VALUE = re.compile(
 
 # --- 6. entropy -----------------------------------------------------------------------------
 _CANDIDATE = re.compile(r"(?<![A-Za-z0-9+/_=\-])[A-Za-z0-9+/_\-]{24,}={0,2}(?![A-Za-z0-9+/_=\-])")
-
-# --- 7. personal data -----------------------------------------------------------------------
-_EMAIL = re.compile(
-    r"\b[A-Za-z0-9._%+\-]+@[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?"
-    r"(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}\b"
-)
-_IPV4 = re.compile(r"(?<![\d.])(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)(?![\d.])")
-_IPV6 = re.compile(r"(?<![0-9A-Fa-f:])(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}(?![0-9A-Fa-f:])")
-_HOST = re.compile(
-    r"(?i)(?<![\w.\-/@])((?:[a-z0-9](?:[a-z0-9\-]{0,61}[a-z0-9])?\.)+([a-z][a-z0-9\-]{1,62}))(?![\w\-]|\.[a-z0-9])"
-)
-# host names are recognised by analytics.common.hostnames (the Public Suffix List and this machine's DNS search
-# domains) -- never by a list kept here
 
 
 def _entropy(s: str) -> float:
@@ -403,11 +396,11 @@ class Redactor:
         if self.use_detect_secrets:
             s = self._detect_secrets(s, counts)
         s = _CANDIDATE.sub(lambda m: self._entropy_repl(m, counts), s)
-        s = sub(_EMAIL, "email", 0, s).replace(_ph("email"), "[EMAIL]")
+        s = sub(redact_personal.EMAIL, "email", 0, s).replace(_ph("email"), "[EMAIL]")
         if self.redact_ips:
-            s = _replace_ips(s, counts)
+            s = redact_personal.replace_ips(s, counts)
         if self.redact_hostnames:
-            s = _replace_hosts(s, counts)
+            s = redact_personal.replace_hosts(s, counts)
         return s
 
     # -- helpers -------------------------------------------------------------------------------
@@ -463,33 +456,6 @@ class Redactor:
             return token
         counts["token"] += 1
         return _ph("token")
-
-
-def _replace_ips(s: str, counts: Counter[str]) -> str:
-    def repl(m: re.Match[str]) -> str:
-        raw = m.group(0)
-        try:
-            addr = ipaddress.ip_address(raw)
-        except ValueError:
-            return raw
-        if addr.is_loopback or addr.is_unspecified:
-            return raw
-        counts["ip"] += 1
-        return "[IP]"
-
-    s = _IPV4.sub(repl, s)
-    return _IPV6.sub(lambda m: repl(m) if m.group(0).count(":") >= 2 else m.group(0), s)
-
-
-def _replace_hosts(s: str, counts: Counter[str]) -> str:
-    def repl(m: re.Match[str]) -> str:
-        host = m.group(1)
-        if not is_host_name(host, s[max(0, m.start() - 2) : m.start()], s[m.end() : m.end() + 2]):
-            return host
-        counts["host"] += 1
-        return "[HOST]"
-
-    return _HOST.sub(repl, s)
 
 
 def redact(text: str, *, redact_ips: bool = False, redact_hostnames: bool = False) -> Redaction:

@@ -1,0 +1,57 @@
+"""Personal data in a text that leaves the host: e-mail addresses (:data:`EMAIL`), and, as the ``[ai]``
+settings ask, IP addresses (:func:`replace_ips`: ``[IP]``, loopback kept) and host names
+(:func:`replace_hosts`: ``[HOST]``). Used by :mod:`analytics.rca.redact` after the secrets are removed."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections import Counter
+
+from analytics.common.hostnames import is_host_name
+
+EMAIL = re.compile(
+    r"\b[A-Za-z0-9._%+\-]+@[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?"
+    r"(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}\b"
+)
+_IPV4 = re.compile(r"(?<![\d.])(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)(?![\d.])")
+_IPV6 = re.compile(r"(?<![0-9A-Fa-f:])(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}(?![0-9A-Fa-f:])")
+_HOST = re.compile(
+    r"(?i)(?<![\w.\-/@])((?:[a-z0-9](?:[a-z0-9\-]{0,61}[a-z0-9])?\.)+([a-z][a-z0-9\-]{1,62}))(?![\w\-]|\.[a-z0-9])"
+)
+# host names are recognised by analytics.common.hostnames (the Public Suffix List and this machine's DNS search
+# domains) -- never by a list kept here
+
+
+def replace_ips(s: str, counts: Counter[str]) -> str:
+    """``s`` with its IP addresses as ``[IP]`` (loopback and unspecified ones kept), each counted."""
+
+    def repl(m: re.Match[str]) -> str:
+        raw = m.group(0)
+        try:
+            addr = ipaddress.ip_address(raw)
+        except ValueError:
+            return raw
+        if addr.is_loopback or addr.is_unspecified:
+            return raw
+        counts["ip"] += 1
+        return "[IP]"
+
+    s = _IPV4.sub(repl, s)
+    return _IPV6.sub(lambda m: repl(m) if m.group(0).count(":") >= 2 else m.group(0), s)
+
+
+def replace_hosts(s: str, counts: Counter[str]) -> str:
+    """``s`` with the host names :func:`is_host_name` recognises as ``[HOST]``, each counted."""
+
+    def repl(m: re.Match[str]) -> str:
+        host = m.group(1)
+        if not is_host_name(host, s[max(0, m.start() - 2) : m.start()], s[m.end() : m.end() + 2]):
+            return host
+        counts["host"] += 1
+        return "[HOST]"
+
+    return _HOST.sub(repl, s)
+
+
+__all__ = ["EMAIL", "replace_hosts", "replace_ips"]
