@@ -54,7 +54,7 @@ from analytics.rca.redact_keys import (
     TRIVIAL_VALUE as _TRIVIAL_VALUE,
     ph as _ph,
 )
-from analytics.rca.redact_refs import EXPANSION, REFERENCES
+from analytics.rca.redact_refs import EXPANSION, REFERENCE_START, REFERENCES, glued, holds_reference
 
 if TYPE_CHECKING:
     from detect_secrets.plugins.base import BasePlugin
@@ -85,6 +85,9 @@ _PRIVATE_KEY = re.compile(
 _PUTTY_KEY = re.compile(r"PuTTY-User-Key-File-\d:.*?Private-MAC: ?[0-9a-f]+", re.DOTALL)
 
 # --- 2. known credential formats (kind, pattern, group to replace or 0) --------------------
+#: a credential's characters after Authorization's colon, a variable's expansion read whole (``{{ x }}y``:
+#: its blanks are no end) -- a value that holds a reference is one however short (``a${X}``)
+_AUTH_CHARS = r"(?:" + EXPANSION + r"|(?!\\[rn])[^\s,;'\"])"
 _TOKEN_RULES: list[tuple[str, re.Pattern[str], int]] = [
     ("jwt", re.compile(r"\beyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*"), 0),
     ("aws_key", re.compile(r"\b(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|APKA)[A-Z0-9]{16}\b"), 0),
@@ -132,7 +135,9 @@ _TOKEN_RULES: list[tuple[str, re.Pattern[str], int]] = [
         re.compile(
             r"(?i)\b((?:proxy-)?authorization['\"]?\s*[:=]\s*['\"]?"
             r"(?P<scheme>(?>(?:bearer|basic|token|digest|apikey|sso-key|negotiate|ntlm)[ \t]+))?)"
-            r"((?(scheme)(?=[^\s,;'\"]*[A-Za-z0-9])(?:(?!\\[rn])[^\s,;'\"])+|(?!(?:bearer|negotiate)\b)(?:(?!\\[rn])[^\s,;'\"]){6,}))"
+            r"((?(scheme)(?=[^\s,;'\"]*(?:[A-Za-z0-9]|" + REFERENCE_START + r"))" + _AUTH_CHARS + r"+"
+            r"|(?!(?:bearer|negotiate)\b)(?:(?=[^\s,;'\"]*" + REFERENCE_START + r")" + _AUTH_CHARS + r"+"
+            r"|(?:(?!\\[rn])[^\s,;'\"]){6,})))"
         ),
         3,
     ),
@@ -155,7 +160,11 @@ _TOKEN_RULES: list[tuple[str, re.Pattern[str], int]] = [
 #: it runs to the last '@' of the URL; a quote too, unless the URL stands inside quotes of that kind);
 #: "host:8080/path@x" (a port) is not a password
 _URL_PASSWORD = re.compile(
-    r"(?i)(?P<q>['\"])?\b([a-z][a-z0-9+.\-]*://[^:/@\s'\"\[\]]*:)(?!\d+(?:/|$))((?:(?(q)(?!(?P=q)))[^\s\"])+)(@)"
+    r"(?i)(?P<q>['\"])?\b([a-z][a-z0-9+.\-]*://(?:"
+    + EXPANSION
+    + r"|[^:/@\s'\"\[\]])*:)(?!\d+(?:/|$))((?:"
+    + EXPANSION
+    + r"|(?(q)(?!(?P=q)))[^\s\"])+)(@)"
     r"(?=[^@\s'\"]*(?:[\s'\")\]]|$))"
 )
 #: scheme://user:pass with no '@' where the text was cut (it ends there, or at an ellipsis): a password cut
@@ -164,7 +173,13 @@ _URL_CUT = re.compile(
     r"(?i)(?P<q>['\"])?\b([a-z][a-z0-9+.\-]*://[^:/@\s'\"\[\]]*:)(?!\d+(?![\w@%]))((?:(?(q)(?!(?P=q)))[^\s@\"])+?)"
     r"(?=(?:…|\.\.\.)?(?:\s*(?:…|\.\.\.)?\[cut\])?\s*$|…|\.\.\.)"
 )
-_URL_TOKEN_USER = re.compile(r"(?i)\b([a-z][a-z0-9+.\-]*://)([A-Za-z0-9_\-]{20,})(@)")
+_URL_TOKEN_USER = re.compile(
+    r"(?i)\b([a-z][a-z0-9+.\-]*://)([A-Za-z0-9_\-]{20,}|(?=[^@\s/]*?"
+    + REFERENCE_START
+    + r")(?:"
+    + EXPANSION
+    + r"|[^\s/@:'\"])+)(@)"
+)
 _QUERY_SECRET = re.compile(
     r"(?i)([?&;](?:[a-z0-9_\-]*(?:token|secret|password|passwd|pwd|api[_-]?key|apikey|signature|"
     r"credential|auth)[a-z0-9_\-]*|key|sig|code|x-amz-[a-z\-]+)=)((?:" + EXPANSION + r"|[^&\s#'\"])+)"
@@ -442,7 +457,9 @@ class Redactor:
     def _url_token(m: re.Match[str], counts: Counter[str]) -> str:
         """scheme://TOKEN@host: a random-looking user part is a credential (akka.tcp://ActorSystem@ is not)."""
         user = m.group(2)
-        if not (
+        if holds_reference(user) and not glued(user):
+            return m.group(0)  # https://${GIT_USER}@host: a reference alone names the user (redact_refs)
+        if not glued(user) and not (
             _looks_random(user) or (re.search(r"\d", user) and re.search(r"[A-Za-z]", user) and _entropy(user) >= 3.5)
         ):
             return m.group(0)

@@ -407,9 +407,13 @@ def fed_passwords(s: str, replace: Callable[[str, str], str]) -> str:
 
 def _command_start(s: str, end: int) -> int:
     """Where the shell command that ``end`` stands in starts: after the last ``;``, ``&``, ``|``, newline or
-    bracket before it (looking back at most 4 KiB)."""
+    bracket before it (looking back at most 4 KiB; the parentheses of Python's ``%(name)s`` are none)."""
     lo = max(0, end - 4096)
-    return max(lo, *(s.rfind(c, lo, end) + 1 for c in ";&|\n()"))
+    window = _PERCENT_REF.sub(lambda m: " " * len(m.group()), s[lo:end])
+    return lo + max(0, *(window.rfind(c) + 1 for c in ";&|\n()"))
+
+
+_PERCENT_REF = re.compile(r"%\([^()\s]*\)")
 
 
 # --- bank accounts ------------------------------------------------------------------------------------

@@ -211,6 +211,21 @@ def kept_value(s: str, start: int) -> bool:
     return False
 
 
+#: a URL query's value (after ``?key=`` or ``&key=``): it ends at the next parameter or the fragment
+_QUERY_VALUE = re.compile(r"(?:" + EXPANSION + r"|[^&#\s,;'\"}\])])+")
+
+
+def _value(s: str, m: re.Match[str]) -> tuple[str, int]:
+    """The value a key's match holds and where it ends: a query parameter's ends at the next ``&`` (before,
+    ``?token=${X}&a=1`` read ``${X}&a=1`` as one value glued to a reference and lost ``&a=1`` with it)."""
+    start = m.start("val")
+    if m.start() > 0 and s[m.start() - 1] in "?&" and s[start] not in "\"'":
+        q = _QUERY_VALUE.match(s, start)
+        if q is not None:
+            return q.group(), q.end()
+    return m.group("val"), m.end()
+
+
 def key_values(s: str, counts: Counter[str]) -> str:
     """Replace the values of secret-named keys, the key and its separator kept."""
     s = xml_values(s, counts)
@@ -220,16 +235,16 @@ def key_values(s: str, counts: Counter[str]) -> str:
         for m in pattern.finditer(s):
             if m.start() < last:
                 continue
-            key, sep, val = m.group("key"), m.group("sep"), m.group("val")
+            key, sep = m.group("key"), m.group("sep")
+            val, end = _value(s, m)
             if _keep(key, sep, val):
                 continue
             if program_text(s, m.start("val")):
                 continue
-            if AUTH_SCHEME.fullmatch(val) and _REMOVED_AFTER.match(s, m.end()):
+            if AUTH_SCHEME.fullmatch(val) and _REMOVED_AFTER.match(s, end):
                 continue  # X-Auth-Token: Bearer [REDACTED:secret] -- the scheme, its credential removed already
             kind = _kind(key)
             quote = _quote_of(val)
-            end = m.end()
             if not quote and re.search(r"[:=]\s+$", sep) and _RUNS_ON_KEY.search(key) and pattern is _KEY_VALUE:
                 end = _runs_on(s, end)
             counts[kind] += 1

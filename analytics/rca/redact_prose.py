@@ -25,9 +25,11 @@ import re
 from collections.abc import Callable
 
 from analytics.rca.redact_keys import KEYWORD, PARTIAL, TRIVIAL_VALUE, secret_shaped
-from analytics.rca.redact_refs import EXPANSION
+from analytics.rca.redact_refs import EXPANSION, glued
 
 #: (kind, pattern, group holding the secret)
+#: a value of one word, an expansion in it read whole (requirepass {{ x }}y is one word, not {{)
+_WORD = r"(?:" + EXPANSION + r"|[^\s\"'])+"
 PROSE_RULES: list[tuple[str, re.Pattern[str], int]] = [
     # invalid password 'x' / password "x" rejected / changed password to 'x' / password: 'x' (not a quoted
     # key's own closing quote: {"password": "x"} is the key-value rule's)
@@ -59,7 +61,7 @@ PROSE_RULES: list[tuple[str, re.Pattern[str], int]] = [
     ),
     # Redis: CONFIG SET requirepass x (MONITOR quotes each argument), requirepass/masterauth in redis.conf
     ("password", re.compile(r"(?i)\"(?:requirepass|masterauth)\"\s+\"((?:[^\"\\]|\\.)+)\""), 1),
-    ("password", re.compile(r"(?im)(?:^|\bCONFIG\s+SET)\s*(?:requirepass|masterauth)\s+([^\s\"']+)"), 1),
+    ("password", re.compile(r"(?im)(?:^|\bCONFIG\s+SET)\s*(?:requirepass|masterauth)\s+(" + _WORD + r")"), 1),
     # a hex key named as a key: encryption key 9f86..., HMAC key: ..., secret_key_base ..., X-Api-Key: ...
     (
         "hex_key",
@@ -76,7 +78,7 @@ PROSE_RULES: list[tuple[str, re.Pattern[str], int]] = [
         "password",
         re.compile(
             r"(?i)(?<![./~\-:$])(?<!\{\{)(?<!\{\{[ \t])\b(?:[a-z_]*pw|[a-z_]*authtok)[ \t]*(?:[:=][ \t]*|[ \t]+)"
-            r"([^\s'\",;|&<>]+)"
+            r"((?:" + EXPANSION + r"|[^\s'\",;|&<>])+)"
         ),
         1,
     ),
@@ -252,7 +254,7 @@ def replace_spans(s: str, spans: list[tuple[int, int]], kind: str, replace: Call
 #: "tokens", "token_type", "api_key_id" go on past the name and are not it
 _CREDENTIAL_NAME = re.compile(
     r"(?i)\b(?:api[\-_ ]?key|apikey|access[\-_ ]?key|secret[\-_ ]?key|client[\-_ ]?secret|token)(?![\w\-])"
-    r"(?:[ \t]+(?:is|was)|[ \t]*[:=])?[ \t]+(?P<val>[^\s'\",;()\[\]{}<>]+)"
+    r"(?:[ \t]+(?:is|was)|[ \t]*[:=])?[ \t]+(?P<val>(?:" + EXPANSION + r"|[^\s'\",;()\[\]{}<>])+)"
 )
 _TOKEN_PART = re.compile(r"[._~+/=\-]")
 
@@ -277,7 +279,7 @@ def token_values(s: str, replace: Callable[[str, str], str]) -> str:
     spans = []
     for m in _CREDENTIAL_NAME.finditer(s):
         val = m.group("val").rstrip(".,:;!?")
-        if credential_shaped(val) and not PARTIAL.search(val):
+        if (credential_shaped(val) or glued(val)) and not PARTIAL.search(val):  # ${X}y: see redact_refs
             spans.append((m.start("val"), m.start("val") + len(val)))
     return replace_spans(s, spans, "secret", replace)
 

@@ -9,8 +9,10 @@ send it, the command's argument is its password whatever it looks like; written 
 typed by hand: ``pass hunter2x``), the word ``pass`` is English too (``pass through``), so the argument is
 a password only where it is shaped like one, or where the session shows it is one -- after ``C:``, after
 ``user NAME`` (the server's replies between), after the server's ``331`` asking for it, before its answer
-(``230``, ``530``, ``+OK``, ``-ERR``): there whatever its length, ``pass abc`` too. The rules are protocol
-syntax (RFC 959, 1939, 3501, 4616), no words taken from any log.
+(``230``, ``530``, ``+OK``, ``-ERR``): there whatever its length, ``pass abc`` too. An argument is a word
+up to a blank, a variable's expansion in it read whole (``PASS {{ x }}y`` is one word, not ``{{``): a
+reference alone is kept, one with text glued to it removed whole (:mod:`.redact_refs`). The rules are
+protocol syntax (RFC 959, 1939, 3501, 4616), no words taken from any log.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from collections.abc import Callable
 
 from analytics.rca.redact_keys import ALREADY, KEYWORD, PARTIAL, TRIVIAL_VALUE, secret_shaped
 from analytics.rca.redact_prose import FUNCTION_WORDS, replace_spans
+from analytics.rca.redact_refs import EXPANSION, WORD, holds_reference
 
 #: (kind, pattern, group holding the secret)
 PROTOCOL_RULES: list[tuple[str, re.Pattern[str], int]] = [
@@ -43,9 +46,11 @@ PROTOCOL_RULES: list[tuple[str, re.Pattern[str], int]] = [
 # --- Redis: AUTH [user] password, as MONITOR and the redis-cli prompt show it, and ACL SETUSER >password ----
 _QUOTED = r"\"(?:[^\"\\]|\\.)*\""
 _REDIS_AUTH = re.compile(r"(?i)\"(?:AUTH|AUTH2)\"((?:\s+" + _QUOTED + r"){1,2})")
-_PROMPT_AUTH = re.compile(r"(?i)(?:^|(?<=\s))[\w.\-]+:\d+(?:\[\d+\])?>\s*AUTH((?:[ \t]+[^\s\"']+){1,2})")
+#: (an argument is a word, an expansion in it read whole: AUTH {{ x }}y is one)
+_ARG = r"(?:" + EXPANSION + r"|[^\s\"'])+"
+_PROMPT_AUTH = re.compile(r"(?i)(?:^|(?<=\s))[\w.\-]+:\d+(?:\[\d+\])?>\s*AUTH((?:[ \t]+" + _ARG + r"){1,2})")
 _ACL_SETUSER = re.compile(r"(?i)\"?\bACL\"?\s+\"?SETUSER\b[^\n]*")
-_ACL_PASSWORD = re.compile(r"(?<=[\s\"])>([^\s\"]+)")
+_ACL_PASSWORD = re.compile(r"(?<=[\s\"])>((?:" + EXPANSION + r"|[^\s\"])+)")
 
 
 def redis_secrets(s: str, replace: Callable[[str, str], str]) -> str:
@@ -56,7 +61,7 @@ def redis_secrets(s: str, replace: Callable[[str, str], str]) -> str:
         a = args[-1]
         spans.append((m.start(1) + a.start() + 1, m.start(1) + a.end() - 1))
     for m in _PROMPT_AUTH.finditer(s):
-        last = list(re.finditer(r"\S+", m.group(1)))[-1]
+        last = list(re.finditer(_ARG, m.group(1)))[-1]
         spans.append((m.start(1) + last.start(), m.start(1) + last.end()))
     for m in _ACL_SETUSER.finditer(s):
         spans += [(m.start() + p.start(1), m.start() + p.end(1)) for p in _ACL_PASSWORD.finditer(m.group())]
@@ -70,11 +75,13 @@ _CMD_AT = r"(?:^[ \t]*|(?<!\S)(?P<marker>C:|[\-=]*>{1,3})[ \t]*|(?P<q>[\"']))"
 _PASS_CMD = re.compile(
     r"(?m)"
     + _CMD_AT
-    + r"(?:PASS|ACCT)[ \t]+(?P<val>(?(q)(?:(?!(?P=q))[^\n])+(?=(?P=q))|\S+))(?(q)|(?(marker)|[ \t\r]*$))"
+    + r"(?:PASS|ACCT)[ \t]+(?P<val>(?(q)(?:(?!(?P=q))[^\n])+(?=(?P=q))|"
+    + WORD
+    + r"))(?(q)|(?(marker)|[ \t\r]*$))"
 )
 #: the same commands typed in lower (or mixed) case: one word after them, and nothing after that
 _PASS_TYPED = re.compile(
-    r"(?im)(?:^[ \t]*|(?<!\S)(?P<marker>C:|[\-=]*>{1,3})[ \t]*)(?:pass|acct)[ \t]+(?P<val>\S+)[ \t\r]*$"
+    r"(?im)(?:^[ \t]*|(?<!\S)(?P<marker>C:|[\-=]*>{1,3})[ \t]*)(?:pass|acct)[ \t]+(?P<val>" + WORD + r")[ \t\r]*$"
 )
 #: the USER command that goes before PASS in FTP and POP3
 _USER_CMD = re.compile(r"(?i)[ \t]*(?:(?:C:|[\-=]*>{1,3})[ \t]*)?user[ \t]+\S+[ \t]*\r?$")
@@ -97,7 +104,9 @@ _IMAP_LOGIN = re.compile(
 )
 #: one argument of an IMAP command: a quoted string, a literal ({8}, or {8+} without waiting: its text is
 #: the client's next line) or an atom
-_IMAP_ARG = re.compile(r"(?m)[ \t]+(?P<arg>\"(?:[^\"\\\n]|\\.)*\"|\{(?P<lit>\d{1,6})\+?\}(?=[ \t]*\r?$)|[^\s\"]+)")
+_IMAP_ARG = re.compile(
+    r"(?m)[ \t]+(?P<arg>\"(?:[^\"\\\n]|\\.)*\"|\{(?P<lit>\d{1,6})\+?\}(?=[ \t]*\r?$)|(?:" + EXPANSION + r"|[^\s\"])+)"
+)
 #: a server's line between a client's command and its literal's text (S: + Ready, + go ahead, <- ...)
 _SERVER_LINE = re.compile(r"[ \t]*(?:S:|\+(?:[ \t]|\r?$)|<)")
 _CLIENT_MARKER = re.compile(r"[ \t]*(?:C:[ \t]?|[\-=]*>{1,3}[ \t]?)?")
@@ -106,7 +115,10 @@ _TEST_PARTS = frozenset({"test", "tests", "spec", "check"})
 
 
 def _test_name(word: str) -> bool:
-    """A test's name or file: a path, or a name with test, spec or check as one of its parts."""
+    """A test's name or file: a path, or a name with test, spec or check as one of its parts -- never a word
+    holding a variable reference (``PASS ${X}/y``: text glued to one is removed with it)."""
+    if holds_reference(word):
+        return False
     parts = re.findall(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+", word)
     return "/" in word or "\\" in word or any(p.lower() in _TEST_PARTS for p in parts)
 

@@ -12,7 +12,10 @@ whole -- never cuts it at a brace (``api_key=${X}y`` came out as ``[REDACTED:sec
   it: the literal part may be the secret or a piece of it, and a reference left beside a removed piece
   would show where the secret was split.
 
-:data:`EXPANSION` is how far a value goes (its braces and what they hold, spaces included);
+:data:`EXPANSION` is how far a value goes (its braces and what they hold, spaces included) -- every rule
+that reads a value as one word reads it so (:data:`WORD`): a URL's query value, which then ends at the next
+``&`` (``?token=${X}&a=1`` keeps ``&a=1``), ``Authorization: Bearer {{ x }}y``, ``PASS {{ x }}y``, IMAP's
+``LOGIN``, Redis's ``AUTH``, ``requirepass`` and ``ACL SETUSER``, a URL's user and password;
 :data:`REFERENCES` (and :func:`is_reference`) whether a value is only references.
 """
 
@@ -37,8 +40,12 @@ _ONLY_REFERENCES = re.compile(REFERENCES)
 EXPANSION = r"\$\{[^}\n]*\}|\$\([^()\n]*\)|\{\{[^{}\n]*\}\}|%\([^()\s]*\)[a-zA-Z]?"
 
 
-#: a word with a variable reference in it (a command substitution, $(...), is none)
-_HOLDS_REFERENCE = re.compile(r"\$\{|\$[A-Za-z_]|\{\{|%\(")
+#: where a variable reference starts (a command substitution, $(...), is none)
+REFERENCE_START = r"(?:\$\{|\$[A-Za-z_]|\{\{|%\()"
+#: a word as a command or a protocol reads one, up to a blank -- an expansion read whole, blanks and all
+#: (``PASS {{ x }}y`` is one word, not ``{{``)
+WORD = r"(?:" + EXPANSION + r"|\S)+"
+_HOLDS_REFERENCE = re.compile(REFERENCE_START)
 
 
 def is_reference(value: str) -> bool:
