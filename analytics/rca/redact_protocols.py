@@ -9,10 +9,13 @@ send it, the command's argument is its password whatever it looks like; written 
 typed by hand: ``pass hunter2x``), the word ``pass`` is English too (``pass through``), so the argument is
 a password only where it is shaped like one, or where the session shows it is one -- after ``C:``, after
 ``user NAME`` (the server's replies between), after the server's ``331`` asking for it, before its answer
-(``230``, ``530``, ``+OK``, ``-ERR``): there whatever its length, ``pass abc`` too. An argument is a word
-up to a blank, a variable's expansion in it read whole (``PASS {{ x }}y`` is one word, not ``{{``): a
-reference alone is kept, one with text glued to it removed whole (:mod:`.redact_refs`). The rules are
-protocol syntax (RFC 959, 1939, 3501, 4616), no words taken from any log.
+(``230``, ``530``, ``+OK``, ``-ERR``): there whatever its length, ``pass abc`` too. Redis's ``AUTH`` typed
+as a command (upper case, one or two arguments and nothing after) loses its last argument, unless the first
+names a SASL mechanism (SMTP's and IMAP's ``AUTH LOGIN``) or the only one is a word of state (``AUTH
+failed``). An argument is a word up to a blank, a variable's expansion in it read whole (``PASS {{ x }}y``
+is one word, not ``{{``): a reference alone is kept, one with text glued to it removed whole
+(:mod:`.redact_refs`). The rules are protocol syntax (RFC 959, 1939, 3501, 4422, 4616), no words taken from
+any log.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ import re
 from collections.abc import Callable
 
 from analytics.rca.redact_keys import ALREADY, KEYWORD, PARTIAL, TRIVIAL_VALUE, secret_shaped
-from analytics.rca.redact_prose import FUNCTION_WORDS, replace_spans
+from analytics.rca.redact_prose import FUNCTION_WORDS, plain_word, replace_spans
 from analytics.rca.redact_refs import EXPANSION, WORD, holds_reference
 
 #: (kind, pattern, group holding the secret)
@@ -49,12 +52,28 @@ _REDIS_AUTH = re.compile(r"(?i)\"(?:AUTH|AUTH2)\"((?:\s+" + _QUOTED + r"){1,2})"
 #: (an argument is a word, an expansion in it read whole: AUTH {{ x }}y is one)
 _ARG = r"(?:" + EXPANSION + r"|[^\s\"'])+"
 _PROMPT_AUTH = re.compile(r"(?i)(?:^|(?<=\s))[\w.\-]+:\d+(?:\[\d+\])?>\s*AUTH((?:[ \t]+" + _ARG + r"){1,2})")
+#: AUTH typed where a client's command stands (a telnet or nc session, a transcript): in upper case, at a line's
+#: start or after a direction marker, one or two arguments and nothing after them
+_BARE_AUTH = re.compile(r"(?m)(?:^[ \t]*|(?<!\S)(?:C:|[\-=]*>{1,3})[ \t]*)AUTH((?:[ \t]+" + _ARG + r"){1,2})[ \t\r]*$")
+#: the SASL mechanisms (RFC 4422's registry) that SMTP's and IMAP's AUTH name first: no password
+_SASL_MECHANISM = re.compile(
+    r"PLAIN|LOGIN|ANONYMOUS|EXTERNAL|GSSAPI|GSS-SPNEGO|NTLM|OTP|SKEY|SECURID|XOAUTH2?|OAUTHBEARER|CRAM-MD5|"
+    r"DIGEST-MD5|KERBEROS_V[45]|SRP|SAML20|OPENID20|(?:SCRAM|GS2|9798|PASSDSS|EAP-AES128)-[A-Z0-9\-]+"
+)
 _ACL_SETUSER = re.compile(r"(?i)\"?\bACL\"?\s+\"?SETUSER\b[^\n]*")
 _ACL_PASSWORD = re.compile(r"(?<=[\s\"])>((?:" + EXPANSION + r"|[^\s\"])+)")
 
 
+def _state_word(word: str) -> bool:
+    """A word telling a state, no password: an English word by its form or of function (``AUTH failed``)."""
+    low = word.lower()
+    return low in FUNCTION_WORDS or KEYWORD.fullmatch(word) is not None or (word.isalpha() and plain_word(low))
+
+
 def redis_secrets(s: str, replace: Callable[[str, str], str]) -> str:
-    """AUTH's password (its last argument of one or two) and ACL SETUSER's ``>password`` rules."""
+    """AUTH's password, its last argument of one or two (in MONITOR's quotes, at redis-cli's prompt, or typed
+    as a command, where a first argument naming a SASL mechanism makes it SMTP's or IMAP's), and ACL
+    SETUSER's ``>password`` rules."""
     spans: list[tuple[int, int]] = []
     for m in _REDIS_AUTH.finditer(s):
         args = list(re.finditer(_QUOTED, m.group(1)))
@@ -62,6 +81,12 @@ def redis_secrets(s: str, replace: Callable[[str, str], str]) -> str:
         spans.append((m.start(1) + a.start() + 1, m.start(1) + a.end() - 1))
     for m in _PROMPT_AUTH.finditer(s):
         last = list(re.finditer(_ARG, m.group(1)))[-1]
+        spans.append((m.start(1) + last.start(), m.start(1) + last.end()))
+    for m in _BARE_AUTH.finditer(s):
+        args = list(re.finditer(_ARG, m.group(1)))
+        first, last = args[0].group(), args[-1]
+        if _SASL_MECHANISM.fullmatch(first) or (len(args) == 1 and _state_word(first)):
+            continue  # SMTP's AUTH LOGIN, AUTH failed
         spans.append((m.start(1) + last.start(), m.start(1) + last.end()))
     for m in _ACL_SETUSER.finditer(s):
         spans += [(m.start() + p.start(1), m.start() + p.end(1)) for p in _ACL_PASSWORD.finditer(m.group())]

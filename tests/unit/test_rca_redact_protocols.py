@@ -69,6 +69,12 @@ PW = "[REDACTED:password]"
         ("a1 AUTHENTICATE PLAIN AGJvYgBodW50ZXIy", "a1 AUTHENTICATE PLAIN [REDACTED:smtp_auth]"),
         ("AUTH PLAIN AGJvYgBodW50ZXIy", "AUTH PLAIN [REDACTED:smtp_auth]"),
         ("a1 AUTHENTICATE PLAIN\n+\nAGJvYgBodW50ZXIy", "a1 AUTHENTICATE PLAIN\n+\n[REDACTED:encoded_credential]"),
+        # Redis's AUTH [user] password typed where a client's command stands (a telnet or nc session): before,
+        # only MONITOR's quoted form, the redis-cli prompt and redis-cli's arguments were read
+        ("AUTH hunter2\n+OK", f"AUTH {PW}\n+OK"),
+        ("C: AUTH default s3cr3t", f"C: AUTH default {PW}"),
+        ("> AUTH ${X}y", f"> AUTH {PW}"),
+        ("AUTH {{ x }}y", f"AUTH {PW}"),
     ],
 )
 def test_each_trace_loses_its_password_and_keeps_the_rest(text, shown):
@@ -101,6 +107,14 @@ def test_each_trace_loses_its_password_and_keeps_the_rest(text, shown):
         "pass it\n530 denied",
         "user bob\npass ****",
         "ACCT: 4 processes",
+        # SMTP's and IMAP's AUTH name a SASL mechanism (its response, if any, is another rule's); a state
+        "AUTH LOGIN",
+        "C: AUTH CRAM-MD5",
+        "AUTH SCRAM-SHA-256",
+        "AUTH failed",
+        "AUTH required",
+        "AUTH failed for user bob",
+        "AUTH ${REDIS_PASSWORD}",
     ],
 )
 def test_lines_that_look_like_a_trace_are_kept(text):
