@@ -23,8 +23,10 @@ follow a value with no scheme before it, the field is a subsystem named before a
 password: a digit among letters, a capital inside (``X-Auth: s3cr3t for bob``).
 
 A name of one word (``Auth``, ``Key``, ``ApiKey``) is a header's only on a line that a direction marker or
-an escaped line end shows to be a header, with a value shaped like a secret (any value after a scheme):
-elsewhere such a word is a label (``Session: 3``, ``Key: /etc/x.key``, ``key: str`` in code); and one the
+an escaped line end shows to be a header, or at a line's very start capitalised as a header's name is
+(``Auth: s3cr3t``, ``Session: 4f3a2b1c``), with a value shaped like a secret (any value after a scheme):
+elsewhere such a word is a label (``Session: 3``, ``Key: /etc/x.key``, ``Authentication: succeeded`` names
+no credential), or a mapping's key when indented or in lower case (``key: str`` in code); and one the
 key rules read (``password``, ``token``) is theirs -- except ``Cookie``, whose list of ``name=value``
 pairs is taken whole. Not a value: a placeholder, a mask, a variable, a number of up to five digits, fewer
 than three characters, a scheme alone (``X-Auth: Basic``), one English word by its form (``missing``,
@@ -150,6 +152,12 @@ def _on_header_line(s: str, name_start: int, marked: bool = False) -> bool:
     return head is not None and (not marked or head.group("marker") is not None)
 
 
+def _starts_line(s: str, name_start: int, name: str) -> bool:
+    """Whether a name of one word stands as a header line's does: at the line's very start (not indented, as
+    a mapping's key in YAML or code is), capitalised (``Auth:``, ``Session:``; ``key: str`` is code's)."""
+    return (name_start == 0 or s[name_start - 1] == "\n") and name[:1].isupper()
+
+
 def _field(s: str, m: re.Match[str]) -> tuple[int, int, str] | None:
     """The span of the credential in the field whose name ends where ``m`` matched, and its kind."""
     a = m.start()
@@ -175,6 +183,9 @@ def _field(s: str, m: re.Match[str]) -> tuple[int, int, str] | None:
     if sep == ":" and start == m.end() and (one_word or not opening or named_quote):
         return None  # dbus-user-session:amd64, 'key:1e9' -- a header's colon has a blank after it
     line = sep == ":" and not named_quote and (opening != "" or _on_header_line(s, a, marked=one_word))
+    # a one-word name at a line's start alone: its value must end the line (Key: TypeAlias = ... is code)
+    alone = not line and sep == ":" and one_word and not named_quote and _starts_line(s, a, name)
+    line = line or alone
     cookie = _name_words(name)[-1] == "cookie"
     if one_word and not (line and not names_secret(name)) and not cookie:
         return None  # a label in prose (Key: /etc/x.key), a mapping's key, a name the key rules read
@@ -194,6 +205,8 @@ def _field(s: str, m: re.Match[str]) -> tuple[int, int, str] | None:
         end = _one_value(s, start)
         if not scheme and not _VALUE_END.match(s, end) and not _password_shaped(s[start:end]):
             return None  # tls-sig: defer the check -- a subsystem named before a sentence
+    if alone and not _VALUE_END.match(s, end):
+        return None
     value = s[start:end]
     shaped = glued(value) or (secret_shaped(value) and _password_shaped(value))
     if _kept(value) or (one_word and not (cookie or scheme) and not shaped):

@@ -65,6 +65,10 @@ _ENV_CREDENTIAL = re.compile(
     r"(?<![\w.\-])(?P<key>[A-Z][A-Z0-9_]*_(?:AUTH|KEY)|(?i:auth))(?P<sep>=)(?P<val>" + _VALUE + ")"
 )
 _REMOVED_AFTER = re.compile(r"[ \t]+" + ALREADY.pattern)
+#: the credential after an authentication scheme that a key's value starts with (``token: Bearer abc123``)
+_AFTER_SCHEME = re.compile(r"[ \t]+(" + _VALUE + ")")
+#: what follows a scheme without being a credential: no letter or digit (``{``, ``|``), a short lowercase word
+_NO_CREDENTIAL = re.compile(r"[^A-Za-z0-9]*|[a-z]{1,3}")
 _KEY_NAME = re.compile(r"(?i)" + _KEY + r"|[A-Z][A-Z0-9_]*_(?:AUTH|KEY)|auth")
 TRIVIAL_VALUE = re.compile(
     r"(?i)^(?:|null|none|nil|true|false|yes|no|\*+|x+|<[^>]*>|" + REFERENCES + r"|\$\([^)]*\)|%s|"
@@ -241,9 +245,18 @@ def key_values(s: str, counts: Counter[str]) -> str:
                 continue
             if program_text(s, m.start("val")):
                 continue
-            if AUTH_SCHEME.fullmatch(val) and _REMOVED_AFTER.match(s, end):
-                continue  # X-Auth-Token: Bearer [REDACTED:secret] -- the scheme, its credential removed already
             kind = _kind(key)
+            # token: Bearer abc123 -- the credential after its scheme, the scheme kept (a password's value is
+            # its words: password: Basic xyz may be a pass phrase)
+            cred = _AFTER_SCHEME.match(s, end) if AUTH_SCHEME.fullmatch(val) else None
+            if cred is not None and _NO_CREDENTIAL.fullmatch(cred.group(1)):
+                cred = None  # token: Token | None, token or {}: code, the word after the scheme no credential
+            if cred is not None and (kind != "password" or _REMOVED_AFTER.match(s, end)):
+                if not PARTIAL.search(cred.group(1)) and not TRIVIAL_VALUE.match(cred.group(1).strip("'\"")):
+                    counts[kind] += 1
+                    out.append(s[last : cred.start(1)] + ph(kind))
+                    last = cred.end(1)
+                continue  # (X-Auth-Token: Bearer [REDACTED:secret]: removed already; Bearer ${X}: kept)
             quote = _quote_of(val)
             if not quote and re.search(r"[:=]\s+$", sep) and _RUNS_ON_KEY.search(key) and pattern is _KEY_VALUE:
                 end = _runs_on(s, end)

@@ -68,6 +68,20 @@ S = "[REDACTED:secret]"
         ("GET /admin 302 Cookie: sessionid=abc; csrftoken=def", f"GET /admin 302 Cookie: {S}"),
         # a name of one word, on a line a direction marker shows to be a header's
         ("> Auth: s3cr3t", f"> Auth: {S}"),
+        # ... or at a line's start, capitalised as a header's name is, with a value shaped like a secret or after
+        # a scheme (before, it was left to the key rules, which read no Auth, Key, Session or Sig)
+        ("Auth: abc123", f"Auth: {S}"),
+        ("Auth: Bearer abc", f"Auth: Bearer {S}"),
+        ("Key: abc123def", f"Key: {S}"),
+        ("Session: 4f3a2b1c9d", f"Session: {S}"),
+        ("Sig: sha256=9f86d081", f"Sig: {S}"),
+        ("Auth: ${X}y", f"Auth: {S}"),
+        # a key the key rules read, its value after a scheme: the scheme was taken for the value, and a short
+        # credential after it left
+        ("Token: Bearer A000", f"Token: Bearer {S}"),
+        ("token: Bearer abc123", f"token: Bearer {S}"),
+        ("api_key=Token abc123, next=1", f"api_key=Token {S}, next=1"),
+        ("using Token: Bearer A000 now", f"using Token: Bearer {S} now"),
     ],
 )
 def test_a_credential_header_loses_its_value(text, shown):
@@ -98,6 +112,18 @@ def test_a_credential_header_loses_its_value(text, shown):
         "src/session.c:12: warning: unused variable",
         "Session: 3",
         "Key: /etc/ssh/ssh_host_rsa_key",
+        # a one-word label at a line's start whose value is a word, a path, a reference or not capitalised as a
+        # header's name (code, YAML)
+        "Authentication: succeeded",
+        "Auth: none",
+        "Key: Ctrl-C",
+        "Session: closed",
+        "Auth: ${AUTH}",
+        "key: abc123def",
+        "  Key: abc123def",
+        "Note: abc123def",
+        "Key: _TypeAlias = tuple[Any, ...]",  # code: a type alias, its value no header's (more follows it)
+        "Session: TypeAlias = Annotated[",
         "    key: Hashable",
         "    row_key: RowKey",
         "groupKey: a3dad",
@@ -179,6 +205,23 @@ def test_a_header_named_for_a_credential_never_keeps_its_value(name, value, sche
     shown = re.escape(form.format(n=name, v="\0", s=scheme)).replace("\0", r"\[REDACTED:[a-z_]+\]")
     assert re.fullmatch(shown, out.text), out.text
     assert redact(out.text).text == out.text
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    name=st.sampled_from(["Auth", "Key", "Session", "SessionId", "Sig", "ApiKey", "Authorization", "Token"]),
+    value=passwords(),
+    scheme=st.sampled_from(["", "Bearer "]),
+    before=st.sampled_from(["", "GET /items HTTP/1.1\n", "HTTP/1.1 401\r\n"]),
+)
+def test_a_one_word_credential_header_at_a_line_start_never_keeps_its_value(name, value, scheme, before):
+    """A header named by one credential's word, at a line's very start: whatever the password, exactly the
+    value becomes one placeholder (a scheme kept), the line before it too."""
+    if scheme:  # (RFC 6750's b64token, as above)
+        value = re.sub(r"[^A-Za-z0-9\-._~+/]", "", value)
+    text = f"{before}{name}: {scheme}{value}\nAccept: */*"
+    out = redact(text).text
+    assert re.fullmatch(re.escape(f"{before}{name}: {scheme}") + r"\[REDACTED:[a-z_]+\]\nAccept: \*/\*", out), out
 
 
 _PROPERTY = st.sampled_from(["Type", "Expires", "Length", "Name", "Count", "Ttl", "Url", "Mode", "Realm", "Scheme"])
