@@ -251,9 +251,9 @@ def replace_spans(s: str, spans: list[tuple[int, int]], kind: str, replace: Call
 # --- prose: token <value> ----------------------------------------------------------------------------
 #: a credential's name written before its value with a blank, as prose and headers written without their
 #: colon do (using token ..., the access token is ..., invalid api key ..., X-Api-Key ..., client secret ...);
-#: "tokens", "token_type", "api_key_id" go on past the name and are not it
+#: "tokens", "token_type", "api_key_id" go on past the name and are not it, nor is a variable ($token)
 _CREDENTIAL_NAME = re.compile(
-    r"(?i)\b(?:api[\-_ ]?key|apikey|access[\-_ ]?key|secret[\-_ ]?key|client[\-_ ]?secret|token)(?![\w\-])"
+    r"(?i)(?<!\$)\b(?:api[\-_ ]?key|apikey|access[\-_ ]?key|secret[\-_ ]?key|client[\-_ ]?secret|token)(?![\w\-])"
     r"(?:[ \t]+(?:is|was)|[ \t]*[:=])?[ \t]+(?P<val>(?:" + EXPANSION + r"|[^\s'\",;()\[\]{}<>])+)"
 )
 _TOKEN_PART = re.compile(r"[._~+/=\-]")

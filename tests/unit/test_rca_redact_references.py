@@ -145,6 +145,7 @@ def test_a_glued_reference_leaves_nothing_behind(key, line, form, name, before, 
         ("using token ${X}y", "using token [REDACTED:secret]"),
         ("X-Api-Key {{ x }}y", "X-Api-Key [REDACTED:secret]"),
         ("using token ${X} now", "using token ${X} now"),
+        ('print $fh "$token $msg\\n";', 'print $fh "$token $msg\\n";'),  # a variable named token: no name
     ],
 )
 def test_a_reference_in_a_one_word_value_is_read_whole(line, shown):
