@@ -200,6 +200,11 @@ _MYSQL_P = re.compile(
 _PLACEHOLDER_VALUE = re.compile(
     r"(?i)^(?:|\*+|x+|<[^>]*>|" + REFERENCES + r"|\$\([^)]*\)|%s|redacted|hidden|stdin|(?:env|file|fd):\S+)$"
 )
+#: what a value typed in a protocol session (``pass x``, ``AUTH x``) can be without being the password: a
+#: mask, a variable reference or a placeholder's name -- not the words that only name where a command
+#: line reads it (``stdin``, ``env:X``, ``file:...``) or say it is hidden: typed in a session, they are the
+#: password itself
+_TYPED_PLACEHOLDER = re.compile(r"(?i)^(?:|\*+|x+|<[^>]*>|" + REFERENCES + r"|\$\([^)]*\)|%s|redacted)$")
 
 # --- 6. entropy -----------------------------------------------------------------------------
 _CANDIDATE = re.compile(r"(?<![A-Za-z0-9+/_=\-])[A-Za-z0-9+/_\-]{24,}={0,2}(?![A-Za-z0-9+/_=\-])")
@@ -352,7 +357,9 @@ class Redactor:
 
     def _redact(self, text: str, counts: Counter[str], depth: int) -> str:
 
-        def sub(pattern: re.Pattern[str], kind: str, group: int, s: str) -> str:
+        def sub(
+            pattern: re.Pattern[str], kind: str, group: int, s: str, keep: re.Pattern[str] = _PLACEHOLDER_VALUE
+        ) -> str:
             def repl(m: re.Match[str]) -> str:
                 if group == 0:
                     if _ALREADY.fullmatch(m.group(0)):
@@ -360,7 +367,7 @@ class Redactor:
                     counts[kind] += 1
                     return _ph(kind)
                 value = m.group(group)
-                if _PARTIAL.search(value) or (_PLACEHOLDER_VALUE.match(value.strip().strip("'\"")) and value.strip()):
+                if _PARTIAL.search(value) or (keep.match(value.strip().strip("'\"")) and value.strip()):
                     return m.group(0)
                 counts[kind] += 1
                 start, end = m.span(group)
@@ -382,13 +389,16 @@ class Redactor:
         s = _URL_TOKEN_USER.sub(lambda m: self._url_token(m, counts), s)
         s = sub(_QUERY_SECRET, "query_secret", 2, s)
 
-        def found(kind: str, value: str) -> str:
+        def found(kind: str, value: str, keep: re.Pattern[str] = _PLACEHOLDER_VALUE) -> str:
             # a value that is a placeholder already stays; one that holds a placeholder and more is a secret a
             # rule above cut into (a password 'pw:x' read as pw: x) and is replaced whole
-            if _ALREADY.fullmatch(value.strip().strip("'\"")) or _PLACEHOLDER_VALUE.match(value.strip()):
+            if _ALREADY.fullmatch(value.strip().strip("'\"")) or keep.match(value.strip()):
                 return value
             counts[kind] += 1
             return _ph(kind)
+
+        def typed(kind: str, value: str) -> str:  # a value typed in a protocol session
+            return found(kind, value, _TYPED_PLACEHOLDER)
 
         s = redact_cli.fed_passwords(s, found)  # before the flag rules read "-pass stdin" as a password
         s = redact_headers.header_values(s, found)  # before the key rules take X-Auth: Bearer x's scheme for it
@@ -398,14 +408,14 @@ class Redactor:
 
         s = redact_cli.command_lines(s, found)
         for kind, pattern, group in redact_protocols.PROTOCOL_RULES:  # AUTH PLAIN x: named before it is decoded
-            s = sub(pattern, kind, group, s)  # (and APOP's digest before an IBAN's check reads it)
+            s = sub(pattern, kind, group, s, _TYPED_PLACEHOLDER)  # (and APOP's digest before an IBAN's check)
         s = redact_cli.cards(s, found)
         s = redact_cli.ibans(s, found)
         s = redact_cli.encoded_credentials(s, found)
         for kind, pattern, group in redact_prose.PROSE_RULES:
             s = sub(pattern, kind, group, s)
-        s = redact_protocols.redis_secrets(s, found)
-        s = redact_protocols.protocol_passwords(s, found)
+        s = redact_protocols.redis_secrets(s, typed)
+        s = redact_protocols.protocol_passwords(s, typed)
         s = redact_prose.prose_passwords(s, found)
         s = redact_prose.token_values(s, found)
         if self.use_detect_secrets:

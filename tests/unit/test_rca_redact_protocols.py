@@ -8,7 +8,7 @@ from __future__ import annotations
 import base64
 
 import pytest
-from hypothesis import HealthCheck, assume, given, settings, strategies as st
+from hypothesis import HealthCheck, assume, example, given, settings, strategies as st
 from rca_support import B62, passwords
 
 from analytics.rca.redact import redact
@@ -218,6 +218,11 @@ def _not_a_word_of_its_own(p: str) -> bool:
         ]
     ),
 )
+# words a command line's password argument names a source with (openssl -pass stdin), typed in a session:
+# there they are the password (Hypothesis found STDIN)
+@example(password="STDIN", session="C: pass {p}")
+@example(password="stdin", session="331 User name okay, need password.\npass {p}")
+@example(password="hidden", session="pass {p}\n530 Login incorrect.")
 def test_a_short_password_in_a_session_never_survives(password, session):
     """One to five letters or digits -- too short for the shape rule -- typed in lower case where the server's
     replies (or USER, or C:) make them the password: the text comes back with only them replaced."""
