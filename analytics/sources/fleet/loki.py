@@ -30,17 +30,21 @@ import json
 import re
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from analytics.sources.base import Batch
 from analytics.sources.fleet import config as fleet_config
 from analytics.sources.fleet.client import ConfigProblem, FetchError, HttpClient
 from analytics.sources.fleet.config import FleetSettings
+from analytics.sources.fleet.loki_events import Entry, QueryEvents
 from analytics.sources.fleet.prometheus import _url_host, fill, pick_host
 from analytics.sources.fleet.source import FleetSource, PollTally, build
 from analytics.sources.fleet.status import (
     measure_skew,
 )
+
+if TYPE_CHECKING:
+    from analytics.patterns.multiline import Event
 
 LOKI_MAX_ENTRIES = 5000
 DEFAULT_HOST_LABELS = ("host", "hostname", "nodename", "instance", "pod")
@@ -131,12 +135,17 @@ class QueryState:
             self.seen_from = max(self.seen_from, dropped[-1][1] + 1)
             self.seen = {k: ts for k, ts in ordered if ts >= self.seen_from}
 
-    def to_json(self) -> str:
+    def to_json(self, held_from: int | None = None, held: set[str] | frozenset[str] = frozenset()) -> str:
+        """The checkpoint. ``held_from``, ``held``: where the events still held begin and their entries' keys
+        (:meth:`~analytics.sources.fleet.loki_events.QueryEvents.held`): left out, so a restart reads them
+        again (they are never before ``seen_from``: the read start passing one emits it)."""
         by_ts: dict[int, list[str]] = {}
         for k, ts in self.seen.items():
-            by_ts.setdefault(ts, []).append(k)
+            if k not in held:
+                by_ts.setdefault(ts, []).append(k)
+        t = self.t if held_from is None else min(self.t, held_from)
         return json.dumps(
-            {"t": self.t, "from": self.seen_from, "seen": [[str(ts), *sorted(ks)] for ts, ks in sorted(by_ts.items())]},
+            {"t": t, "from": self.seen_from, "seen": [[str(ts), *sorted(ks)] for ts, ks in sorted(by_ts.items())]},
             separators=(",", ":"),
         )
 
@@ -199,11 +208,27 @@ class LokiSource(FleetSource):
     """Pulls the configured LogQL queries forward from a checkpoint per query (the end of the last window)."""
 
     kind = "loki"
+    final_poll = True  # the events held for their context are stored when the collector stops
 
     def __init__(self, settings: LokiSettings, *, client: HttpClient | None = None) -> None:
         super().__init__(settings, client or HttpClient(settings.http))
         self._qstate: dict[str, QueryState] = {}
+        self._events: dict[str, QueryEvents] = {}
         self._resume_at: int | None = None
+
+    def poll(self, now: dt.datetime, *, final: bool = False) -> list[Batch]:
+        """A pull (none at the final poll), then the held events that may wait no longer: those held too
+        long (the server unreachable meanwhile), or all of them at the final poll."""
+        batches = [] if final else super().poll(now)
+        for key, ev in self._events.items():
+            st = self._qstate.get(key)
+            q = next((q for q in self.settings.queries if q.key == key), None)
+            if st is None or q is None:
+                continue
+            rows = [self._row(q, e) for e in ev.release(-1, -1, final=final)]
+            if rows:
+                batches.append(Batch(source=self.name, events=rows, checkpoints={key: st.to_json(*ev.held())}))
+        return batches
 
     # -- collector interface ----------------------------------------------------------------------
 
@@ -253,16 +278,18 @@ class LokiSource(FleetSource):
             start = st.start(overlap)
             while start < end_all and tally.budget > 0:
                 w_end = min(end_all, start + int(s.max_window * NS))
+                ev = self._events.setdefault(q.key, QueryEvents())
                 try:
-                    rows, reached = self._read_window(q, start, w_end, st.seen, tally)
+                    rows, reached = self._read_window(q, start, w_end, st.seen, tally, ev)
                 except FetchError as exc:
                     if tally.refused(exc, q.query):
                         break
                     raise
+                st.advance(reached, overlap)
+                rows += [self._row(q, e) for e in ev.release(reached, st.start(overlap))]
                 tally.budget -= len(rows)
                 batch = Batch(source=self.name, events=rows)
-                st.advance(reached, overlap)
-                batch.checkpoints[q.key] = st.to_json()
+                batch.checkpoints[q.key] = st.to_json(*ev.held())
                 self.health.reached(reached / NS)
                 batches.append(batch)
                 if reached < w_end:
@@ -274,17 +301,18 @@ class LokiSource(FleetSource):
         self._finish(wall, sum(len(b.events) for b in batches), tally)
 
     def _read_window(
-        self, q: LokiQuery, start: int, end: int, recent: dict[str, int], tally: PollTally
+        self, q: LokiQuery, start: int, end: int, recent: dict[str, int], tally: PollTally, events: QueryEvents
     ) -> tuple[list[dict[str, Any]], int]:
         """Page through ``[start, end)`` (at most ``tally.budget`` new rows); returns (new rows, how far it is
-        read), its hosts, notes and request times counted in ``tally``.
+        read), its hosts, notes and request times counted in ``tally``. Each new entry goes to its stream's
+        folder in ``events``; the rows are the events that finished.
 
         "Read to t" means every entry before t has been seen: ``end`` when the window is done, else the
         timestamp of the last page's last entry (entries at that very timestamp may continue).
         """
-        s = self.settings
         rows: list[dict[str, Any]] = []
         page_start = start
+        s = self.settings
 
         def take(entries: list, lo: int, hi: int) -> None:
             for ts, labels, line in entries:
@@ -294,21 +322,8 @@ class LokiSource(FleetSource):
                 if k in recent:
                     continue
                 recent[k] = ts
-                host = pick_host(labels, q.host_labels, s.default_host or _url_host(s.http.base_url))
-                tally.hosts.add(host)
-                msg = (
-                    line if len(line) <= s.max_line else line[: s.max_line] + f" …[{len(line) - s.max_line} chars cut]"
-                )
-                rows.append(
-                    {
-                        "ts": _ts(ts),
-                        "host": host,
-                        "component": fill(q.component, labels) or q.component,
-                        "message": msg,
-                        "level": line_level(labels, line),
-                        "source": self.source_tag,
-                    }
-                )
+                tally.hosts.add(self._host(q, labels))
+                rows.extend(self._row(q, e) for e in events.feed(ts, k, labels, line))
 
         def fetch(lo: int, hi: int, limit: int) -> list:
             params = {"query": q.query, "start": str(lo), "end": str(hi), "limit": str(limit), "direction": "forward"}
@@ -338,6 +353,24 @@ class LokiSource(FleetSource):
             page_start = last_ts
             if len(rows) >= tally.budget:
                 return rows, last_ts
+
+    def _host(self, q: LokiQuery, labels: dict[str, str]) -> str:
+        return pick_host(labels, q.host_labels, self.settings.default_host or _url_host(self.settings.http.base_url))
+
+    def _row(self, q: LokiQuery, event: Event[Entry]) -> dict[str, Any]:
+        """The error row of one event: the stream and time of the entry that began it, its text, its context."""
+        text, first, _exc, e, context = event
+        cap = self.settings.max_line
+        msg = text if len(text) <= cap else text[:cap] + f" …[{len(text) - cap} chars cut]"
+        return {
+            "ts": _ts(e.ts),
+            "host": self._host(q, e.labels),
+            "component": fill(q.component, e.labels) or q.component,
+            "message": msg,
+            "level": line_level(e.labels, first),
+            "source": self.source_tag,
+            "context": context or None,
+        }
 
 
 def from_config(source: Any, config: Any = None, where: str | None = None) -> LokiSource:

@@ -1,0 +1,196 @@
+"""An error's context read from Loki: what PostgreSQL writes with an error under the same stamp and process
+(``DETAIL:  …``, ``STATEMENT:  …``, a query going on over unstamped lines) is kept with the event, one log per
+stream, as when the file is read — also when the context comes in the next poll's window, and after a
+collector killed while it held the error. Against the loopback server speaking Loki's HTTP API."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import time
+import uuid
+
+import pytest
+from click.testing import CliRunner
+from fleet_servers import LokiServer, Puller
+
+from analytics.patterns.learning import learn_from_events
+from analytics.sources.fleet.loki import QueryState, entry_key, from_config
+from analytics.store.database import Store
+from lokifi_tui.cli.main import cli
+
+pytestmark = pytest.mark.servers
+NS = 1_000_000_000
+
+
+@pytest.fixture(scope="module")
+def loki(tmp_path_factory):
+    srv = LokiServer(tmp_path_factory.mktemp("loki"))
+    try:
+        srv.start()
+        yield srv
+    finally:
+        srv.stop()
+
+
+def cfg(url: str, job: str) -> dict:
+    return {
+        "name": "pg",
+        "type": "loki",
+        "url": url,
+        "lag": "1s",
+        "overlap": "30s",
+        "backfill": "10m",
+        "interval": 0.2,
+        "max_backoff": 0,
+        "retries": 1,
+        "timeout": 5,
+        "queries": [{"query": f'{{job="{job}"}}', "component": "postgres"}],
+    }
+
+
+def stamp(ns: int, pid: int) -> str:
+    t = dt.datetime.fromtimestamp(ns / NS, dt.UTC)
+    return f"{t:%Y-%m-%d %H:%M:%S}.{t.microsecond // 1000:03d} UTC [{pid}] app@db"
+
+
+def dup_error(ns: int, pid: int, i: int) -> list[tuple[int, str]]:
+    s = stamp(ns, pid)
+    return [
+        (ns, f'{s} ERROR:  duplicate key value violates unique constraint "u_pkey"'),
+        (ns + 1000, f"{s} DETAIL:  Key (id)=({i}) already exists."),
+        (ns + 2000, f"{s} STATEMENT:  insert into u"),
+        (ns + 3000, f"\tvalues ({i})"),
+    ]
+
+
+def rows(store: Store) -> list[dict]:
+    return store.query(
+        "SELECT host, level, message, context FROM error_events WHERE source = 'loki:pg' ORDER BY ts, host"
+    ).to_dicts()
+
+
+def test_the_fields_written_with_an_error_are_its_context_per_stream(loki, tmp_path):
+    """Two hosts' streams interleaved in one answer: each error keeps its own DETAIL and STATEMENT (and the
+    query's second line), which are no events of their own; a traceback is one event, as in a file."""
+    job = f"pg-{uuid.uuid4().hex[:8]}"
+    t = time.time_ns() - 20 * NS
+    web1 = dup_error(t, 4001, 1) + [(t + 10 * NS, f"{stamp(t + 10 * NS, 4002)} ERROR:  deadlock detected")]
+    web2 = dup_error(t + 500, 5001, 2)  # the same instants, another host: another log
+    tb = ["2026-12-06 10:00:00,123 ERROR request failed", "Traceback (most recent call last):"]
+    tb += ['  File "app.py", line 3, in <module>', "ValueError: bad value"]
+    web2 += [(t + 12 * NS + k, line) for k, line in enumerate(tb)]  # a traceback shipped line by line
+    loki.push([({"job": job, "host": "web-1"}, web1), ({"job": job, "host": "web-2"}, web2)])
+    store = Store(tmp_path / "db.duckdb")
+    pl = Puller(store, cfg(loki.url, job))
+    try:
+        assert pl.pull().state == "up"
+        assert pl.pull().state == "up"  # the overlap read again: nothing twice
+    finally:
+        pl.close()
+    got = rows(store)
+    assert [(r["host"], r["level"], r["message"].split(" app@db ")[-1], r["context"]) for r in got] == [
+        ("web-1", "ERROR", 'ERROR:  duplicate key value violates unique constraint "u_pkey"', _ctx(1)),
+        ("web-2", "ERROR", 'ERROR:  duplicate key value violates unique constraint "u_pkey"', _ctx(2)),
+        ("web-1", "ERROR", "ERROR:  deadlock detected", None),
+        ("web-2", "ERROR", "2026-12-06 10:00:00,123 ERROR request failed | ValueError: bad value", None),
+    ]
+
+
+def _ctx(i: int) -> str:
+    return f"DETAIL:  Key (id)=({i}) already exists.\nSTATEMENT:  insert into u\n\tvalues ({i})"
+
+
+def test_a_context_in_the_next_window_joins_its_error(loki, tmp_path):
+    """The error is the last entry of one poll and its DETAIL the first of the next: the error is held
+    (not stored, the checkpoint not past it), then stored once, with its context."""
+    job = f"pg-{uuid.uuid4().hex[:8]}"
+    store = Store(tmp_path / "db.duckdb")
+    pl = Puller(store, cfg(loki.url, job))
+    try:
+        t = time.time_ns() - int(1.2 * NS)  # read by the next pull (lag 1 s), its end less than 2 s past it
+        first, *rest = dup_error(t, 4100, 7)
+        loki.push([({"job": job, "host": "db-1"}, [first])])
+        assert pl.pull().state == "up"
+        assert rows(store) == []  # held for what may come with it
+        (pos,) = store.query("SELECT position FROM source_checkpoints WHERE source = 'pg' AND key LIKE 'q:%'").row(0)
+        assert json.loads(pos)["t"] <= t
+        end = max(st.t for st in pl.src._qstate.values())  # where that poll's window ended
+        # the fields written with it, stamped by the shipper at or after that end: the next poll's window
+        loki.push([({"job": job, "host": "db-1"}, [(end + k, line) for k, (_, line) in enumerate(rest)])])
+        deadline = time.monotonic() + 10
+        while not rows(store) and time.monotonic() < deadline:
+            time.sleep(0.5)
+            assert pl.pull().state == "up"
+        assert pl.pull().state == "up"
+    finally:
+        pl.close()
+    (row,) = rows(store)
+    assert row["message"].endswith('ERROR:  duplicate key value violates unique constraint "u_pkey"')
+    assert row["context"] == _ctx(7)
+
+
+def test_a_collector_killed_while_holding_reads_the_error_again(loki, tmp_path):
+    """The checkpoint stored while an error is held leaves it out: a new collector, starting from what the
+    store says (no final poll: the first was killed), reads the error and its context, once."""
+    job = f"pg-{uuid.uuid4().hex[:8]}"
+    t = time.time_ns() - int(1.5 * NS)
+    loki.push([({"job": job, "host": "db-1"}, dup_error(t, 4200, 9))])
+    src = from_config(cfg(loki.url, job))
+    src.start({})
+    batches = src.poll(dt.datetime.now())
+    assert sum(len(b.events) for b in batches) == 0
+    (key,) = [k for b in batches for k in b.checkpoints if k.startswith("q:")]
+    raw = [b.checkpoints[key] for b in batches if key in b.checkpoints][-1]
+    st = QueryState.from_json(raw)
+    labels = {"job": job, "host": "db-1"}
+    assert st.t <= t and entry_key(labels, t, dup_error(t, 4200, 9)[0][1]) not in st.seen
+    src.close()  # killed: never polled again
+
+    again = from_config(cfg(loki.url, job))
+    again.start({key: raw})
+    time.sleep(1.0)
+    events = [e for b in again.poll(dt.datetime.now()) for e in b.events]
+    events += [e for b in again.poll(dt.datetime.now(), final=True) for e in b.events]
+    again.close()
+    assert [(e["host"], e["context"]) for e in events] == [("db-1", _ctx(9))]
+
+
+def test_the_final_poll_stores_a_held_error(loki, tmp_path):
+    job = f"pg-{uuid.uuid4().hex[:8]}"
+    t = time.time_ns() - int(1.5 * NS)
+    loki.push([({"job": job, "host": "db-1"}, dup_error(t, 4300, 3))])
+    store = Store(tmp_path / "db.duckdb")
+    pl = Puller(store, cfg(loki.url, job))
+    try:
+        assert pl.pull().state == "up"
+        assert rows(store) == []
+    finally:
+        pl.close()  # the collector stops: what it holds is stored
+    assert [r["context"] for r in rows(store)] == [_ctx(3)]
+
+
+def test_patterns_show_and_ai_predict_print_a_loki_errors_context(loki, tmp_path):
+    job = f"pg-{uuid.uuid4().hex[:8]}"
+    t = time.time_ns() - 300 * NS
+    lines = [e for i in range(1, 6) for e in dup_error(t + i * 10 * NS, 4400 + i, i)]
+    loki.push([({"job": job, "host": "db-1"}, lines)])
+    db, conf = tmp_path / "db.duckdb", tmp_path / "lokifi.toml"
+    conf.write_text("")
+    store = Store(db)
+    pl = Puller(store, cfg(loki.url, job))
+    try:
+        assert pl.pull().state == "up"
+    finally:
+        pl.close()
+    learn_from_events(store)
+    dup = store.query("SELECT error_hash FROM error_patterns WHERE template LIKE '%duplicate key%'").item()
+    del store
+    base = ["--db", str(db), "--config", str(conf)]
+    out = CliRunner().invoke(cli, [*base, "patterns", "show", dup[:12]], env={"COLUMNS": "120"})
+    assert out.exit_code == 0, out.output
+    assert "DETAIL:  Key (id)=(5) already exists." in out.output
+    assert "STATEMENT:  insert into u" in out.output
+    out = CliRunner().invoke(cli, [*base, "ai", "predict"], env={"COLUMNS": "120"})
+    assert out.exit_code == 0, out.output
+    assert "   With it: DETAIL:  Key (id)=(5) already exists.\n" in out.output
