@@ -13,8 +13,9 @@ which stores the cursor after them), then the journal source starts from that cu
 
 Only a writing collector does this, and only for logs (and the journal) it has not followed yet: one
 taken out of the config and put back goes on from its stored position. A stop (or a hand-over to ``lokifi collect``)
-interrupts the reading between two blocks; each file read is stored in one transaction, and ``lokifi
-backfill`` reads the rest.
+interrupts the reading between two blocks (the journal's at once: journalctl is killed); each file read is
+stored in one transaction, each batch of journal entries with the cursor after it, and ``lokifi backfill``
+reads the rest.
 """
 
 from __future__ import annotations
@@ -116,8 +117,11 @@ class AddedLogs:
             self._thread.join(timeout)
             self._halt.clear()
 
+    def _stopping(self) -> bool:
+        return self._stop.is_set() or self._halt.is_set()
+
     def _progress(self, done: int, total: int, path: str) -> None:
-        if self._stop.is_set() or self._halt.is_set():
+        if self._stopping():
             raise _Stopped
 
     def _read(self, store: Any, config: Any, host: str, specs: list[Any], journal: bool = False) -> None:
@@ -125,7 +129,7 @@ class AddedLogs:
 
         if journal:
             self._read_journal(store, host)
-        if not specs:
+        if not specs or self._stopping():
             return
         try:
             rep: Report = backfill(store, config, days=HISTORY_DAYS, host=host, specs=specs, progress=self._progress)
@@ -150,12 +154,15 @@ class AddedLogs:
     def _read_journal(self, store: Any, host: str) -> None:
         """The journal's error entries of the last :data:`HISTORY_DAYS` days not stored yet, and the cursor
         after them (the journal source, not running yet, goes on from it): what ``lokifi backfill`` reads."""
-        from analytics.sources.journal import backfill_journal
+        from analytics.sources.journal import Stopped, backfill_journal
 
         now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
         since = (now - dt.timedelta(days=HISTORY_DAYS)).replace(second=0, microsecond=0)  # as backfill's cutoff
         try:
-            n, problem = backfill_journal(store, host, since)
+            n, problem = backfill_journal(store, host, since, stop=self._stopping)
+        except Stopped:
+            log.info("stopped reading the journal's history; `lokifi backfill` reads the rest")
+            return
         except Exception as exc:  # noqa: BLE001 - the journal is followed all the same
             n, problem = 0, str(exc)
         if problem:

@@ -16,6 +16,8 @@ import datetime as dt
 import json
 import shutil
 import subprocess
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -41,6 +43,37 @@ MAX_ENTRIES = 20000
 
 class JournalError(Exception):
     """journalctl is missing or failed (the message says which and why)."""
+
+
+class Stopped(Exception):
+    """Reading was stopped (the collector is stopping): journalctl killed, nothing more written."""
+
+
+#: how often a reading that can be stopped looks whether it should stop, while journalctl runs
+STOP_CHECK_SECONDS = 0.1
+
+
+def _run(cmd: list[str], timeout: float, stop: Callable[[], bool] | None) -> subprocess.CompletedProcess[bytes]:
+    """``subprocess.run`` of ``cmd``; with ``stop``, journalctl is killed and :class:`Stopped` raised as
+    soon as ``stop()`` says so."""
+    if stop is None:
+        return subprocess.run(cmd, capture_output=True, timeout=timeout, check=False)
+    end = time.monotonic() + timeout
+    with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL) as p:
+        while True:
+            if stop():
+                p.kill()
+                p.communicate()
+                raise Stopped
+            try:  # (waiting again after a timeout loses no output)
+                out, err = p.communicate(timeout=max(0.0, min(STOP_CHECK_SECONDS, end - time.monotonic())))
+            except subprocess.TimeoutExpired:
+                if time.monotonic() >= end:
+                    p.kill()
+                    p.communicate()
+                    raise
+                continue
+            return subprocess.CompletedProcess(cmd, p.returncode, out, err)
 
 
 def journalctl() -> str | None:
@@ -76,9 +109,11 @@ def read(
     limit: int = MAX_ENTRIES,
     timeout: float = 120.0,
     until: dt.datetime | None = None,
+    stop: Callable[[], bool] | None = None,
 ) -> Read:
     """The error entries after ``cursor`` (or since ``since``, naive UTC), before ``until`` when given,
-    oldest first, as event rows. Without ``cursor`` or ``since``, journalctl prints the newest ``limit``."""
+    oldest first, as event rows. Without ``cursor`` or ``since``, journalctl prints the newest ``limit``.
+    ``stop``: checked while journalctl runs (:class:`Stopped` when it says so)."""
     exe = journalctl()
     if exe is None:
         raise JournalError("journalctl is not installed; the journal cannot be read")
@@ -90,7 +125,7 @@ def read(
     if until is not None:
         cmd += [f"--until=@{_epoch(until) + 1}"]  # whole seconds; the entries at or after ``until`` are left
     try:
-        r = subprocess.run(cmd, capture_output=True, timeout=timeout, check=False)
+        r = _run(cmd, timeout, stop)
     except (OSError, subprocess.SubprocessError) as exc:
         raise JournalError(f"journalctl failed: {exc}") from exc
     if r.returncode != 0:
@@ -179,12 +214,14 @@ def read_from(text: str | None) -> dt.datetime | None:
 
 
 def backfill_journal(
-    store: Store, host: str, since: dt.datetime | None, *, forward: bool = True
+    store: Store, host: str, since: dt.datetime | None, *, forward: bool = True, stop: Callable[[], bool] | None = None
 ) -> tuple[int, str | None]:
     """The journal's error entries since ``since`` (None: all it holds) that are not stored yet: the
     part older than where reading started (in one transaction with the new start, so an interrupted run
     leaves nothing half read), then, when ``forward`` (no collector is reading the journal), the entries
-    after the stored cursor. Returns (events written, problem or None)."""
+    after the stored cursor. Returns (events written, problem or None). ``stop``: when it says so (looked
+    at while journalctl runs and between its calls), :class:`Stopped` is raised; what was written stays,
+    each batch with the cursor after it, so the journal source goes on from there."""
     from analytics.store.metrics import read_checkpoint
 
     with store.read() as con:
@@ -195,18 +232,18 @@ def backfill_journal(
     written = 0
     try:
         if start is not None and (since is None or since < start):
-            n, last = _older(store, host, since, start, new_start, cursor is None)
+            n, last = _older(store, host, since, start, new_start, cursor is None, stop)
             written += n
             cursor = cursor or last
         if forward:
             if cursor is not None:  # after what is stored
-                written += _forward(store, host, cursor, None)
+                written += _forward(store, host, cursor, None, stop=stop)
             elif start is not None:  # reading started, nothing came yet: from there
-                written += _forward(store, host, None, start)
+                written += _forward(store, host, None, start, stop=stop)
             elif started is None:  # the first read
-                written += _forward(store, host, None, since, tell=new_start)
+                written += _forward(store, host, None, since, tell=new_start, stop=stop)
             else:  # read from the beginning, and nothing was there
-                written += _forward(store, host, None, None)
+                written += _forward(store, host, None, None, stop=stop)
     except JournalError as exc:
         return written, str(exc)
     if started is None and cursor is not None:
@@ -234,14 +271,21 @@ def _frame(host: str, rows: list[dict[str, Any]]) -> pl.DataFrame:
     return pl.DataFrame(_events(host, rows))
 
 
-def _forward(store: Store, host: str, cursor: str | None, since: dt.datetime | None, tell: str | None = None) -> int:
+def _forward(
+    store: Store,
+    host: str,
+    cursor: str | None,
+    since: dt.datetime | None,
+    tell: str | None = None,
+    stop: Callable[[], bool] | None = None,
+) -> int:
     """Entries after ``cursor`` (or since ``since``), each batch written with the cursor after it; ``tell``
     is stored as where reading started, with the first batch (or alone when nothing comes)."""
     from analytics.store.metrics import write_checkpoint, write_events
 
     written = 0
     while True:
-        got = read(cursor, since if since is not None else _EPOCH)
+        got = read(cursor, since if since is not None else _EPOCH, stop=stop)
         if got.cursor or tell is not None:
             with store.write() as con:
                 if got.rows:
@@ -257,7 +301,13 @@ def _forward(store: Store, host: str, cursor: str | None, since: dt.datetime | N
 
 
 def _older(
-    store: Store, host: str, since: dt.datetime | None, until: dt.datetime, new_start: str, no_cursor: bool
+    store: Store,
+    host: str,
+    since: dt.datetime | None,
+    until: dt.datetime,
+    new_start: str,
+    no_cursor: bool,
+    stop: Callable[[], bool] | None = None,
 ) -> tuple[int, str | None]:
     """Entries since ``since`` and before ``until`` (where reading had started), all written in one
     transaction with ``new_start`` as where reading now starts; with ``no_cursor`` (nothing read after
@@ -268,7 +318,7 @@ def _older(
     frames = []
     after: str | None = None
     while True:
-        got = read(after, since if since is not None else _EPOCH, until=until)
+        got = read(after, since if since is not None else _EPOCH, until=until, stop=stop)
         if got.rows:
             frames.append(_frame(host, got.rows))
         after = got.cursor or after

@@ -25,6 +25,10 @@ import json, os, sys
 args = sys.argv[1:]
 if os.environ.get("FAKE_JOURNAL_FAIL"):
     print("Failed to open journal: Permission denied", file=sys.stderr); sys.exit(1)
+if os.environ.get("FAKE_JOURNAL_PIDS"):
+    with open(os.environ["FAKE_JOURNAL_PIDS"], "a") as f: f.write(f"{os.getpid()}\n")
+if os.environ.get("FAKE_JOURNAL_SLEEP"):  # a journal big enough that reading it takes this long
+    import time; time.sleep(float(os.environ["FAKE_JOURNAL_SLEEP"]))
 rows = [json.loads(l) for l in open(os.environ["FAKE_JOURNAL"]) if l.strip()]
 prio = 7; limit = None; after = None; since = None; until = None
 for i, a in enumerate(args):
@@ -243,3 +247,45 @@ def test_the_journal_a_reload_turns_on_has_its_last_days_read_then_is_followed(j
         "upstream timed out (110: Connection timed out)",
         "after",
     ]
+
+
+@pytest.mark.slow
+def test_a_stop_ends_the_reading_of_the_journals_history_at_once(journal, tmp_path, monkeypatch):
+    """The journal a reload turns on is being read (journalctl slow on a large journal): stopping the
+    collector (what SIGTERM does) kills journalctl and ends the reading at once, as it ends an added log's;
+    nothing half read is stored, and the journal is read from its start next time (`lokifi backfill`)."""
+    import threading
+    import time
+
+    from analytics.collect.loop import Collector
+    from analytics.store.metrics import read_checkpoint
+
+    pids = tmp_path / "journalctl.pids"
+    monkeypatch.setenv("FAKE_JOURNAL_SLEEP", "60")
+    monkeypatch.setenv("FAKE_JOURNAL_PIDS", str(pids))
+    cfg = tmp_path / "lokifi.toml"
+    cfg.write_text("[collect]\ntail_seconds = 0.1\n")
+    reload = threading.Event()
+    store = Store(tmp_path / "r.duckdb")
+    col = Collector(store, load_config(cfg), config_file=cfg, reload=reload, hooks=())
+    col.open()
+    try:
+        col.step(force=True)
+        cfg.write_text("[collect]\ntail_seconds = 0.1\n[watch]\njournal = true\n")
+        reload.set()
+        end = time.monotonic() + 30
+        while not pids.exists() and time.monotonic() < end:
+            col.step(force=True)
+            time.sleep(0.05)
+        assert pids.exists(), "journalctl never ran"
+    finally:
+        t0 = time.monotonic()
+        col.stop()
+        took = time.monotonic() - t0
+    assert took < 5, f"the stop waited {took:.1f}s for the journal's history"
+    for pid in map(int, pids.read_text().split()):
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)  # journalctl killed (and reaped), not left running
+    assert _messages(store) == []
+    with store.read() as con:
+        assert read_checkpoint(con, "journal", "cursor") is None
