@@ -29,6 +29,7 @@ net_sent_bps, net_recv_bps, net_errors, net_drops (errors/drops during the inter
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import re
@@ -373,16 +374,25 @@ class VitalsSource(BaseSource):
         want_cmd = any(tr.spec.cmdline for tr in self._tracked)
         attrs = ["name", "ppid", "cmdline"] if want_cmd else ["name", "ppid"]
         me = os.getpid()
-        pids = {id(tr): {key[0] for key in tr.procs} for tr in self._tracked}
+        found: dict[int, list[tuple[psutil.Process, str, int | None]]] = {id(tr): [] for tr in self._tracked}
         for p in psutil.process_iter(attrs):
             if p.pid == me:
                 continue
             info = p.info
             for tr in self._tracked:
                 if (tr.spec.name or tr.spec.cmdline) and tr.spec.matches(info.get("name") or "", info.get("cmdline")):
-                    # forked by one of its processes (a worker named as its master is): not a restart
-                    self._add(tr, p, kin=info.get("ppid") in pids[id(tr)])
-                    pids[id(tr)].add(p.pid)
+                    found[id(tr)].append((p, info.get("name") or "", info.get("ppid")))
+        for tr in self._tracked:
+            # A worker is a matched process forked by another one running the same program (a master and
+            # its workers), decided by parentage once all are found: a worker whose pid is lower than its
+            # master's (the pid counter wrapped around) is still a worker, and its ending no restart.
+            names = {p.pid: name for p, name, _ in found[id(tr)]}
+            for key, p in tr.procs.items():
+                if key[0] not in names:
+                    with contextlib.suppress(psutil.Error):
+                        names[key[0]] = p.name()
+            for p, name, ppid in found[id(tr)]:
+                self._add(tr, p, kin=ppid is not None and ppid != p.pid and names.get(ppid) == name)
         # A process that vanished and was not replaced is not waiting to be counted as a restart forever.
         for tr in self._tracked:
             if tr.procs:

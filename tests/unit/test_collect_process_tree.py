@@ -124,3 +124,97 @@ def test_by_name_a_backend_that_ends_is_no_restart(tmp_path):
     finally:
         server.terminate()
         server.wait()
+
+
+#: A master that forks one worker (the same program) after setting its pid namespace's counter low, as when
+#: the pid counter wraps around: the worker's pid is lower than its master's. SIGUSR1: the worker is replaced.
+WRAPPED = r"""
+import os, signal, sys, time
+low = [100]
+def fork():
+    with open("/proc/sys/kernel/ns_last_pid", "w") as f:
+        f.write(str(low[0]))
+    low[0] += 10  # the next worker another pid, still lower than the master's
+    pid = os.fork()
+    if pid == 0:
+        time.sleep(600)
+        os._exit(0)
+    return pid
+kids = [fork()]
+def churn(*_):
+    os.kill(kids[0], signal.SIGKILL); os.waitpid(kids[0], 0)
+    kids[0] = fork()
+    print(kids[0], flush=True)
+signal.signal(signal.SIGUSR1, churn)
+print(kids[0], flush=True)
+while True:
+    time.sleep(1)
+"""
+
+#: Run inside a new user and pid namespace: a master started at pid 2001, its worker at 101; the collector's
+#: view of them on the very first scan, after the service restarts, and after the new worker is replaced.
+DRIVER = r"""
+import datetime as dt, json, os, signal, subprocess, sys, time
+from analytics.sources.vitals import ProcessSpec, VitalsSource
+MASTER = sys.argv[1]
+def master(last):
+    with open("/proc/sys/kernel/ns_last_pid", "w") as f:
+        f.write(str(last))
+    cmd = [sys.executable, "-c", MASTER, "-D", "/srv/wrapped"]
+    m = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True, start_new_session=True)
+    return m, int(m.stdout.readline())
+def stop(m):
+    os.killpg(m.pid, signal.SIGKILL)
+    m.wait()
+    time.sleep(0.2)
+NOW = dt.datetime(2026, 12, 6, 12, 0, 0)
+src = VitalsSource("h1", [ProcessSpec("svc", cmdline="-D /srv/wrapped")], rescan_every=3600)
+m, worker = master(2000)
+out = {"master": m.pid, "worker": worker}
+src.poll(NOW); src.poll(NOW)
+out["first"] = list(src.latest.component("svc").pids)
+stop(m)
+m, worker = master(3000)  # the service restarts: master and worker anew
+src.poll(NOW); src.poll(NOW)
+c = src.latest.component("svc")
+out["restart"] = {"restarts": c.restarts, "pids": sorted(c.pids), "expect": sorted([m.pid, worker])}
+scans = src.scans
+m.send_signal(signal.SIGUSR1)  # the worker is replaced
+int(m.stdout.readline())
+time.sleep(0.2)
+src.poll(NOW); src.poll(NOW)
+c = src.latest.component("svc")
+out["churn"] = {"restarts": c.restarts, "new_scans": src.scans - scans, "count": c.count}
+stop(m)
+print(json.dumps(out))
+"""
+
+
+def test_a_worker_with_a_lower_pid_than_its_master_is_a_worker(tmp_path):
+    """Main process or worker is decided by parentage, not by pid order: on the very first scan a worker
+    whose pid is lower than its master's is a worker, so its replacement is no restart (and needs no new
+    scan of the process table), and a real restart of the service counts once, not once per process."""
+    import json
+    import shutil
+    from pathlib import Path
+
+    unshare = shutil.which("unshare")
+    probe = subprocess.run([unshare or "unshare", "-Urpf", "--mount-proc", "true"], capture_output=True, check=False)
+    if unshare is None or probe.returncode != 0:
+        pytest.skip("needs `unshare` and user namespaces (to set a pid namespace's counter)")
+    env = {"PYTHONPATH": str(Path(__file__).resolve().parents[2]), "PATH": "/usr/bin:/bin"}
+    r = subprocess.run(
+        [unshare, "-Urpf", "--mount-proc", sys.executable, "-c", DRIVER, WRAPPED],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+        cwd=tmp_path,
+        check=False,
+    )
+    assert r.returncode == 0, r.stderr[-2000:]
+    out = json.loads(r.stdout.splitlines()[-1])
+    assert out["worker"] < out["master"]  # the situation under test
+    assert sorted(out["first"]) == sorted([out["worker"], out["master"]])
+    assert out["restart"]["restarts"] == 1 and out["restart"]["pids"] == out["restart"]["expect"]
+    assert out["churn"] == {"restarts": 1, "new_scans": 0, "count": 2}
