@@ -215,6 +215,7 @@ class LokiSource(FleetSource):
         self._qstate: dict[str, QueryState] = {}
         self._events: dict[str, QueryEvents] = {}
         self._resume_at: int | None = None
+        self._fallback_host = settings.default_host or _url_host(settings.http.base_url)  # (parsed once)
 
     def poll(self, now: dt.datetime, *, final: bool = False) -> list[Batch]:
         """A pull (none at the final poll), then the held events that may wait no longer: those held too
@@ -355,7 +356,7 @@ class LokiSource(FleetSource):
                 return rows, last_ts
 
     def _host(self, q: LokiQuery, labels: dict[str, str]) -> str:
-        return pick_host(labels, q.host_labels, self.settings.default_host or _url_host(self.settings.http.base_url))
+        return pick_host(labels, q.host_labels, self._fallback_host)
 
     def _row(self, q: LokiQuery, event: Event[Entry]) -> dict[str, Any]:
         """The error row of one event: the stream and time of the entry that began it, its text, its context."""

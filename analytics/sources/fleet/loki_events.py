@@ -24,7 +24,6 @@ holding reads them again, whole, and folds them as it would have: nothing lost, 
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import dataclass, field
 
@@ -59,19 +58,19 @@ class QueryEvents:
     """The streams of one query, each folded as one log."""
 
     def __init__(self) -> None:
-        self._streams: dict[str, _Stream] = {}
+        self._streams: dict[tuple[tuple[str, str], ...], _Stream] = {}
         self._seq = 0
 
     def feed(self, ts: int, key: str, labels: dict[str, str], line: str) -> list[Event[Entry]]:
         """Take one entry of a stream (in the stream's order); returns the events it finished."""
-        sid = json.dumps(labels, sort_keys=True, separators=(",", ":"))
+        sid = tuple(sorted(labels.items()))  # the stream: its labels
         s = self._streams.get(sid)
         if s is None:
             s = self._streams[sid] = _Stream()
         self._seq += 1
         entry = Entry(ts, key, labels, line, self._seq)
         before = s.folder.pending_start
-        out = s.folder.feed(line, entry)
+        out = s.folder.feed_lines((line,), (entry,))
         start = s.folder.pending_start
         if start is not before:
             s.opened_at = time.monotonic()
