@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from alert_servers import Recorder
+from fleet_servers import LokiServer
 
 
 @pytest.fixture
@@ -28,3 +29,14 @@ def lokifi():
         return r.output
 
     return run
+
+
+@pytest.fixture(scope="module")
+def loki(tmp_path_factory):
+    """A loopback server speaking Loki's HTTP API (``fleet_servers.LokiServer``), one per test module."""
+    srv = LokiServer(tmp_path_factory.mktemp("loki"))
+    try:
+        srv.start()
+        yield srv
+    finally:
+        srv.stop()

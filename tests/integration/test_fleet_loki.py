@@ -21,16 +21,6 @@ pytestmark = pytest.mark.servers
 NS = 1_000_000_000
 
 
-@pytest.fixture(scope="module")
-def loki(tmp_path_factory):
-    srv = LokiServer(tmp_path_factory.mktemp("loki"))
-    try:
-        srv.start()
-        yield srv
-    finally:
-        srv.stop()
-
-
 def job() -> str:
     return f"api-{uuid.uuid4().hex[:8]}"
 

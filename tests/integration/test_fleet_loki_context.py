@@ -12,7 +12,7 @@ import uuid
 
 import pytest
 from click.testing import CliRunner
-from fleet_servers import LokiServer, Puller
+from fleet_servers import Puller
 
 from analytics.patterns.learning import learn_from_events
 from analytics.sources.fleet.loki import QueryState, entry_key, from_config
@@ -21,16 +21,6 @@ from lokifi_tui.cli.main import cli
 
 pytestmark = pytest.mark.servers
 NS = 1_000_000_000
-
-
-@pytest.fixture(scope="module")
-def loki(tmp_path_factory):
-    srv = LokiServer(tmp_path_factory.mktemp("loki"))
-    try:
-        srv.start()
-        yield srv
-    finally:
-        srv.stop()
 
 
 def cfg(url: str, job: str) -> dict:
