@@ -385,6 +385,27 @@ def _left_to_tail(path: Path, start: int, end: int) -> str:
     return f"its last minute ({lines}) is read by `lokifi collect`, with the rest of that minute"
 
 
+def _grown_since(path: Path, end: int, size: int, running: bool) -> str:
+    """What a report says of a log backfill has nothing to read in: nothing was written since, or what
+    was written after the tail's checkpoint ``end`` is live tailing's (a second backfill on a server
+    without a collector must not read as if the new errors went unseen)."""
+    if size <= end:
+        return "nothing new"
+    grown = size - end
+    if grown <= _COUNT_LINES_UP_TO:
+        with open(path, "rb") as f:
+            f.seek(end)
+            n = f.read(grown).count(b"\n")
+        what = f"{n:,} line{'s' if n != 1 else ''}"
+    else:
+        what = f"{grown / 2**20:,.1f} MiB"
+    who = "the running collector reads them" if running else "`lokifi collect` reads them"
+    return f"nothing new for backfill: the {what} after where live tailing reads from are its own ({who})"
+
+
+_COUNT_LINES_UP_TO = 8 << 20  # bytes: counting the lines of more than this would slow the report
+
+
 # --------------------------------------------------------------------------------------------------
 # The run
 # --------------------------------------------------------------------------------------------------
@@ -551,7 +572,7 @@ def _one_file(
             checkpoint = {"cur": pos.to_dict()}
         if end <= start and checkpoint is None:
             if older is None:
-                res.note = "nothing new"
+                res.note = _grown_since(p.path, end, st.st_size, _collector_running(store))
             rows = older.rows(None) if older is not None else None
             _record(store, cid, id_len, p, start, True, res, rows, host, read_from=kept_from)
             return res
