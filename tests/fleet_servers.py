@@ -788,6 +788,26 @@ def loki_truth(url: str, query: str, start_ns: int, end_ns: int) -> list[tuple[i
         t = page[-1][0]
 
 
+def loki_source(url: str, query: str, *, name: str = "logs", component: str = "api", **kw: Any) -> dict:
+    """A ``[[sources]]`` entry for a Loki source on ``url`` reading ``query`` as ``component``, with the short
+    lag, overlap and retries the tests use; ``kw`` sets or overrides any other key."""
+    d = {
+        "name": name,
+        "type": "loki",
+        "url": url,
+        "lag": "1s",
+        "overlap": "30s",
+        "backfill": "10m",
+        "interval": 0.2,
+        "max_backoff": 0,
+        "retries": 1,
+        "timeout": 5,
+        "queries": [{"query": query, "component": component}],
+    }
+    d.update(kw)
+    return d
+
+
 class Puller:
     """One collector "process" pulling one fleet source (a ``[[sources]]`` dict) through the real collector."""
 

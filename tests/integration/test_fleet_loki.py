@@ -13,7 +13,7 @@ import urllib.error
 import uuid
 
 import pytest
-from fleet_servers import FaultProxy, LokiServer, Puller, loki_truth
+from fleet_servers import FaultProxy, LokiServer, Puller, loki_source, loki_truth
 
 from analytics.store.database import Store
 
@@ -26,21 +26,7 @@ def job() -> str:
 
 
 def source_cfg(url: str, job_name: str, name: str = "logs", **kw) -> dict:
-    d = {
-        "name": name,
-        "type": "loki",
-        "url": url,
-        "lag": "1s",
-        "overlap": "30s",
-        "backfill": "10m",
-        "interval": 0.2,
-        "max_backoff": 0,
-        "retries": 1,
-        "timeout": 5,
-        "queries": [{"query": f'{{job="{job_name}"}} |= "ERROR"', "component": "api"}],
-    }
-    d.update(kw)
-    return d
+    return loki_source(url, f'{{job="{job_name}"}} |= "ERROR"', name=name, **kw)
 
 
 def push_lines(srv: LokiServer, job_name: str, lines: list[tuple[str, int, str]]) -> None:

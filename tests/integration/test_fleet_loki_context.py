@@ -12,7 +12,7 @@ import uuid
 
 import pytest
 from click.testing import CliRunner
-from fleet_servers import Puller
+from fleet_servers import Puller, loki_source
 
 from analytics.patterns.learning import learn_from_events
 from analytics.sources.fleet.loki import QueryState, entry_key, from_config
@@ -23,20 +23,8 @@ pytestmark = pytest.mark.servers
 NS = 1_000_000_000
 
 
-def cfg(url: str, job: str) -> dict:
-    return {
-        "name": "pg",
-        "type": "loki",
-        "url": url,
-        "lag": "1s",
-        "overlap": "30s",
-        "backfill": "10m",
-        "interval": 0.2,
-        "max_backoff": 0,
-        "retries": 1,
-        "timeout": 5,
-        "queries": [{"query": f'{{job="{job}"}}', "component": "postgres"}],
-    }
+def cfg(url: str, job: str, **kw) -> dict:
+    return loki_source(url, f'{{job="{job}"}}', name="pg", component="postgres", **kw)
 
 
 def stamp(ns: int, pid: int) -> str:
