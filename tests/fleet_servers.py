@@ -564,7 +564,8 @@ class FaultProxy:
     * ``skew``: forwards, but the ``Date`` header is shifted by ``skew`` seconds;
     * ``warn``: forwards, adding ``"warnings"`` to range-query answers (how Prometheus flags a partial
       result) and dropping their last series.
-    ``fail_times`` > 0 applies the mode to that many requests only, then behaves as ``ok``.
+    ``fail_times`` > 0 applies the mode to that many requests only, then behaves as ``ok``; ``ok_first`` > 0
+    forwards that many requests untouched first (a fault in the middle of a pull: its later pages).
     """
 
     def __init__(self, upstream: str, *, tls: tuple[str, str] | None = None, require_auth: str | None = None) -> None:
@@ -576,7 +577,9 @@ class FaultProxy:
         self.status_code = 500
         self.skew = 0.0
         self.fail_times = 0
+        self.ok_first = 0
         self.requests = 0
+        self.requests_at_set = 0
         self.faults_served = 0
         proxy = self
 
@@ -585,6 +588,8 @@ class FaultProxy:
                 proxy.requests += 1
                 mode = proxy.mode
                 if proxy.fail_times > 0 and proxy.faults_served >= proxy.fail_times:
+                    mode = "ok"
+                if proxy.requests - proxy.requests_at_set <= proxy.ok_first:
                     mode = "ok"
                 if mode != "ok":
                     proxy.faults_served += 1
@@ -671,6 +676,8 @@ class FaultProxy:
         for k, v in kw.items():
             setattr(self, k, v)
         self.faults_served = 0
+        self.ok_first = kw.get("ok_first", 0)
+        self.requests_at_set = self.requests
         self.mode = mode
 
     def start(self) -> FaultProxy:

@@ -127,6 +127,30 @@ def test_more_lines_at_one_instant_than_the_page(loki, tmp_path):
     assert assert_exact(store, loki, j) == 8
 
 
+@pytest.mark.parametrize(("mode", "kw", "expect"), [("status", {"status_code": 502}, "5xx"), ("down", {}, "down")])
+def test_a_later_page_failing_loses_none_of_the_pages_before_it(loki, tmp_path, mode, kw, expect):
+    """Pages of five, and the window's second page fails (the server then answers again): the first page's
+    lines are stored with the checkpoint right after them, the rest are read by the next pull; each once."""
+    j = job()
+    t = now_ns() - 30 * NS
+    push_lines(loki, j, [("web-1", t + i * 1_000_000, f"ERROR item {i}") for i in range(12)])
+    proxy = FaultProxy(loki.url).start()
+    store = Store(tmp_path / "db.duckdb")
+    pl = Puller(store, source_cfg(proxy.url, j, limit=5, timeout=1))
+    try:
+        proxy.set(mode, ok_first=2, **kw)  # the server's clock, then the first page: answered
+        assert pl.pull().state == expect
+        assert 4 <= len(stored(store)) <= 5  # the first page (its last line may be held for its context)
+        assert checkpoint_t(store) <= t + 4 * 1_000_000
+        proxy.set("ok")
+        assert pl.pull().state == "up"
+        assert pl.pull().state == "up"
+    finally:
+        pl.close()
+        proxy.stop()
+    assert assert_exact(store, loki, j) == 12
+
+
 def test_late_lines_inside_the_overlap_are_stored_once(loki, tmp_path):
     j = job()
     store = Store(tmp_path / "db.duckdb")

@@ -281,7 +281,7 @@ class LokiSource(FleetSource):
                 w_end = min(end_all, start + int(s.max_window * NS))
                 ev = self._events.setdefault(q.key, QueryEvents())
                 try:
-                    rows, reached = self._read_window(q, start, w_end, st.seen, tally, ev)
+                    rows, reached, failed = self._read_window(q, start, w_end, st.seen, tally, ev)
                 except FetchError as exc:
                     if tally.refused(exc, q.query):
                         break
@@ -293,6 +293,10 @@ class LokiSource(FleetSource):
                 batch.checkpoints[q.key] = st.to_json(*ev.held())
                 self.health.reached(reached / NS)
                 batches.append(batch)
+                if failed is not None:  # a later page failed: what the pages before it gave is kept above
+                    if isinstance(failed, FetchError) and tally.refused(failed, q.query):
+                        break
+                    raise failed
                 if reached < w_end:
                     self._more = True  # stopped inside the window (row budget): come back at once
                     break
@@ -303,13 +307,17 @@ class LokiSource(FleetSource):
 
     def _read_window(
         self, q: LokiQuery, start: int, end: int, recent: dict[str, int], tally: PollTally, events: QueryEvents
-    ) -> tuple[list[dict[str, Any]], int]:
+    ) -> tuple[list[dict[str, Any]], int, FetchError | ValueError | None]:
         """Page through ``[start, end)`` (at most ``tally.budget`` new rows); returns (new rows, how far it is
-        read), its hosts, notes and request times counted in ``tally``. Each new entry goes to its stream's
-        folder in ``events``; the rows are the events that finished.
+        read, the failure that stopped it), its hosts, notes and request times counted in ``tally``. Each new
+        entry goes to its stream's folder in ``events`` and its key to ``recent``; the rows are the events
+        that finished.
 
         "Read to t" means every entry before t has been seen: ``end`` when the window is done, else the
-        timestamp of the last page's last entry (entries at that very timestamp may continue).
+        timestamp of the last page's last entry (entries at that very timestamp may continue). A failure on
+        the first page is raised (nothing taken); on a later page it is returned with the rows and the point
+        the pages before it reached, so they are stored and checkpointed before it is raised: the entries
+        they took are in ``recent``, and would otherwise be skipped as seen without ever being stored.
         """
         rows: list[dict[str, Any]] = []
         page_start = start
@@ -336,15 +344,23 @@ class LokiSource(FleetSource):
             return stream_entries(r.data)
 
         while True:
-            entries = fetch(page_start, end, s.limit)
+            try:
+                entries = fetch(page_start, end, s.limit)
+            except (FetchError, ValueError) as exc:
+                if page_start == start:
+                    raise
+                return rows, page_start, exc
             take(entries, page_start, end)
             if len(entries) < s.limit:
-                return rows, end
+                return rows, end, None
             last_ts = entries[-1][0]
             if entries[0][0] == last_ts:
                 # A whole page at one instant: at least `limit` lines share that nanosecond, and paging by time
                 # cannot get past them. Read that nanosecond alone, with Loki's largest page, and move on.
-                burst = fetch(last_ts, last_ts + 1, LOKI_MAX_ENTRIES)
+                try:
+                    burst = fetch(last_ts, last_ts + 1, LOKI_MAX_ENTRIES)
+                except (FetchError, ValueError) as exc:
+                    return rows, last_ts, exc  # every entry before that instant is taken
                 take(burst, last_ts, last_ts + 1)
                 if len(burst) >= LOKI_MAX_ENTRIES:
                     tally.notes.append(
@@ -353,7 +369,7 @@ class LokiSource(FleetSource):
                 last_ts += 1
             page_start = last_ts
             if len(rows) >= tally.budget:
-                return rows, last_ts
+                return rows, last_ts, None
 
     def _host(self, q: LokiQuery, labels: dict[str, str]) -> str:
         return pick_host(labels, q.host_labels, self._fallback_host)
