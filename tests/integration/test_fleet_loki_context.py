@@ -16,6 +16,7 @@ from fleet_servers import Puller, loki_source
 
 from analytics.patterns.learning import learn_from_events
 from analytics.sources.fleet.loki import QueryState, entry_key, from_config
+from analytics.sources.fleet.loki_events import CONTEXT_GAP_NS
 from analytics.store.database import Store
 from lokifi_tui.cli.main import cli
 
@@ -106,6 +107,52 @@ def test_a_context_in_the_next_window_joins_its_error(loki, tmp_path):
     (row,) = rows(store)
     assert row["message"].endswith('ERROR:  duplicate key value violates unique constraint "u_pkey"')
     assert row["context"] == _ctx(7)
+
+
+def test_a_context_stamped_seconds_after_its_error_joins_it(loki, tmp_path):
+    """Loki stamped the DETAIL several seconds after its error (the shipper read behind) and a poll's window
+    ends between them: the error waits for its stream's next line, which continues it."""
+    job = f"pg-{uuid.uuid4().hex[:8]}"
+    store = Store(tmp_path / "db.duckdb")
+    pl = Puller(store, cfg(loki.url, job))
+    try:
+        t = time.time_ns() - 4 * NS  # the first pull reads about 3 s past it (lag 1 s)
+        first, *rest = dup_error(t, 4150, 8)
+        loki.push([({"job": job, "host": "db-1"}, [first])])
+        assert pl.pull().state == "up"
+        end = max(st.t for st in pl.src._qstate.values())
+        assert end - t > 2 * NS
+        assert rows(store) == []  # its stream has no next line yet: held
+        loki.push([({"job": job, "host": "db-1"}, [(end + 500_000_000 + k, line) for k, (_, line) in enumerate(rest)])])
+        deadline = time.monotonic() + 10
+        while not rows(store) and time.monotonic() < deadline:
+            time.sleep(0.5)
+            assert pl.pull().state == "up"
+    finally:
+        pl.close()
+    (row,) = rows(store)
+    assert row["context"] == _ctx(8)
+
+
+def test_a_line_long_after_an_error_does_not_join_it(loki, tmp_path):
+    """The join is bounded in time, whatever the windows: a DETAIL that Loki stamped long after the error
+    (more than the gap) is not its context, though both come in one window."""
+    job = f"pg-{uuid.uuid4().hex[:8]}"
+    t = time.time_ns() - 120 * NS
+    (_, e), (_, detail), *_ = dup_error(t, 4160, 6)
+    later = t + CONTEXT_GAP_NS + NS
+    loki.push([({"job": job, "host": "db-1"}, [(t, e), (later, detail), (t + 30 * NS, f"{stamp(t, 4161)} LOG:  x")])])
+    store = Store(tmp_path / "db.duckdb")
+    pl = Puller(store, cfg(loki.url, job))
+    try:
+        assert pl.pull().state == "up"
+    finally:
+        pl.close()
+    got = [(r["message"].split(" app@db ")[-1], r["context"]) for r in rows(store)]
+    assert got[:2] == [
+        ('ERROR:  duplicate key value violates unique constraint "u_pkey"', None),
+        ("DETAIL:  Key (id)=(6) already exists.", None),
+    ]
 
 
 def test_a_collector_killed_while_holding_reads_the_error_again(loki, tmp_path):

@@ -116,7 +116,7 @@ def test_every_line_stored_exactly_once(history, limit):
         else:
             src = make_source(server, limit, checkpoints)
 
-    server.clock += 5 * NS  # past the lag
+    server.clock += 12 * NS  # past the lag and the gap within which a line may still join an error
     src = make_source(server, limit, checkpoints)
     for _ in range(50):
         write(src.poll(None))
@@ -144,7 +144,7 @@ def test_editing_a_query_does_not_store_its_lines_again():
     assert len(stored) == 30
     server.clock += 3 * NS
     server.entries.add((server.clock - 2 * NS, "web-2", "ERROR new"))
-    server.clock += 2 * NS
+    server.clock += 12 * NS  # past the lag and the gap within which a line may still join it
     # the user edits the query (a new checkpoint key); the old checkpoint is still stored
     s = LokiSettings.from_config(
         {

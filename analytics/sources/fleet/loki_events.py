@@ -8,11 +8,15 @@ one event, as when the file is read.
 
 The folder keeps a stream's last event open: the next entry may still belong to it, and that entry may
 come in the next query window (the error the last entry of one poll, its ``DETAIL`` the first of the
-next). An open event is *held* until one of these:
+next). Whether it belongs is decided by the stream's order and the folder's rules — the stream's next
+entry either continues the event (an annotation under the same stamp, an unstamped line) or starts the
+next one — within a bounded gap: an entry more than :data:`CONTEXT_GAP_NS` (Loki time) after the event's
+last entry never joins it, so what is joined does not depend on where a query window ends. An open event
+is *held* until one of these:
 
-* a later entry of its stream starts the next event;
-* the query has been read :data:`CONTEXT_WAIT_NS` past the event's first entry (its context is written
-  under the same stamp, so it is in by then), which at the default ``lag`` is at most the next poll;
+* a later entry of its stream starts the next event (or comes more than the gap after it);
+* the query has been read :data:`CONTEXT_GAP_NS` past the event's last entry (nothing can join it
+  any more), which at the default ``lag`` and ``interval`` is at most one poll later;
 * it has been held :data:`MAX_HOLD_SECONDS` (the server is unreachable: the event is not delayed for ever);
 * the read start (what a restart would read again from) passes it;
 * the collector's final poll.
@@ -30,8 +34,14 @@ from dataclasses import dataclass, field
 from analytics.patterns.multiline import Event, MultilineFolder
 
 NS = 1_000_000_000
-#: an open event is held until the query has been read this far (Loki time) past its first entry
-CONTEXT_WAIT_NS = 2 * NS
+#: The longest gap (Loki time) between an event's last entry and the next entry of its stream that may
+#: still join it; an open event is held until the query has been read this far past its last entry. Loki's
+#: timestamp is the shipper's, often taken when it read the line, so lines one server wrote together (an
+#: error and its DETAIL, in one write) can be stamped seconds apart when the shipper reads behind. Waiting
+#: costs nothing for a stream that goes on (its next entry decides at once) and delays an error that ends
+#: a quiet stream; 10 s keeps that to one poll at the default lag (10 s) and interval (15 s), five times
+#: the 2 s that was too short, and well inside the default 60 s overlap a restart reads again.
+CONTEXT_GAP_NS = 10 * NS
 #: an open event is emitted after this long (wall seconds), however the reads go
 MAX_HOLD_SECONDS = 60.0
 
@@ -69,8 +79,12 @@ class QueryEvents:
             s = self._streams[sid] = _Stream()
         self._seq += 1
         entry = Entry(ts, key, labels, line, self._seq)
+        out: list[Event[Entry]] = []
+        if s.folder.pending and s.fed and ts - s.fed[-1].ts > CONTEXT_GAP_NS:
+            out += s.folder.flush()  # too long after the open event to be part of it, whatever its text says
+            s.fed = []
         before = s.folder.pending_start
-        out = s.folder.feed_lines((line,), (entry,))
+        out += s.folder.feed_lines((line,), (entry,))
         start = s.folder.pending_start
         if start is not before:
             s.opened_at = time.monotonic()
@@ -88,7 +102,7 @@ class QueryEvents:
             start = s.folder.pending_start
             if start is not None and (
                 final
-                or read_to >= start.ts + CONTEXT_WAIT_NS
+                or read_to > s.fed[-1].ts + CONTEXT_GAP_NS
                 or start.ts < floor
                 or mono - s.opened_at >= MAX_HOLD_SECONDS
             ):
