@@ -2,7 +2,8 @@
 
 A history interleaves: lines pushed (two hosts, colliding timestamps, some arriving late), the clock
 moving, polls whose batches are written, polls whose batches are lost (the collector killed before its
-flush), and restarts (a new source built from the stored checkpoints only). The server is an in-memory
+flush), requests that fail (a page in the middle of a window), and restarts (a new source built from the
+stored checkpoints only). The server is an in-memory
 model of Loki's ``query_range`` (``[start, end)``, forward, ``limit`` entries, the server's clock in
 ``Date``), reached through the source's real HTTP-client interface. Whatever the history, after a final
 catch-up every line is stored exactly once.
@@ -16,7 +17,7 @@ import time
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from analytics.sources.fleet.client import Response
+from analytics.sources.fleet.client import FetchError, Response
 from analytics.sources.fleet.loki import LokiSettings, LokiSource
 
 NS = 1_000_000_000
@@ -29,12 +30,19 @@ class FakeLoki:
     def __init__(self) -> None:
         self.clock = BASE
         self.entries: set[tuple[int, str, str]] = set()  # (ts, host, line)
+        self.fail_in: int | None = None  # the query_range request (counting from 1) that fails next
+
 
     def get_json(self, path, params=None, *, timeout=None, retries=None) -> Response:
         now = time.time()
         if path.endswith("/labels"):
             data = {"status": "success", "data": ["host", "job"]}
         else:
+            if self.fail_in is not None:
+                self.fail_in -= 1
+                if self.fail_in == 0:
+                    self.fail_in = None
+                    raise FetchError("5xx", "injected: HTTP 502", status=502)
             start, end, limit = int(params["start"]), int(params["end"]), int(params["limit"])
             assert params["direction"] == "forward"
             picked = sorted(e for e in self.entries if start <= e[0] < end)[:limit]
@@ -66,6 +74,7 @@ def make_source(server: FakeLoki, limit: int, checkpoints: dict[str, str]) -> Lo
             "backfill": "1h",
             "max_window": "7s",
             "limit": limit,
+            "max_backoff": 0,  # a failed poll is retried at the next one
             "queries": [{"query": '{job="api"} |= "ERROR"', "component": "api"}],
         }
     )
@@ -78,6 +87,7 @@ op = st.one_of(
     st.tuples(st.just("push"), st.integers(0, 1), st.integers(0, 20_000), st.integers(0, 7)),  # host, ms back, burst
     st.tuples(st.just("tick"), st.integers(1, 9_000)),
     st.tuples(st.just("poll")),
+    st.tuples(st.just("fail"), st.integers(1, 4)),  # the n-th page the source asks for next fails
     st.tuples(st.just("crash")),
     st.tuples(st.just("restart")),
 )
@@ -110,6 +120,8 @@ def test_every_line_stored_exactly_once(history, limit):
             server.clock += step[1] * 1_000_000
         elif kind == "poll":
             write(src.poll(None))
+        elif kind == "fail":
+            server.fail_in = step[1]
         elif kind == "crash":
             src.poll(None)  # read, but the collector dies before its flush: nothing of it is stored
             src = make_source(server, limit, checkpoints)
@@ -117,7 +129,8 @@ def test_every_line_stored_exactly_once(history, limit):
             src = make_source(server, limit, checkpoints)
 
     server.clock += 12 * NS  # past the lag and the gap within which a line may still join an error
-    src = make_source(server, limit, checkpoints)
+    server.fail_in = None  # the server answers again
+    # the same source catches up (a restart would read again what it has in memory only)
     for _ in range(50):
         write(src.poll(None))
         if not src.has_more:
