@@ -16,6 +16,7 @@ from fleet_servers import Puller, loki_source
 
 from analytics.patterns.learning import learn_from_events
 from analytics.sources.fleet.loki import QueryState, entry_key, from_config
+from analytics.sources.fleet.loki_context import CONTEXT_REQUESTS
 from analytics.sources.fleet.loki_events import CONTEXT_GAP_NS
 from analytics.store.database import Store
 from lokifi_tui.cli.main import cli
@@ -153,6 +154,70 @@ def test_a_line_long_after_an_error_does_not_join_it(loki, tmp_path):
         ('ERROR:  duplicate key value violates unique constraint "u_pkey"', None),
         ("DETAIL:  Key (id)=(6) already exists.", None),
     ]
+
+
+def _count_context_reads(src) -> list[str]:
+    """The selectors of the reads ``src`` makes without a line filter (its context reads), as it makes them."""
+    seen: list[str] = []
+    get = src.client.get_json
+
+    def counting(path, params=None, *a, **kw):
+        if path.endswith("query_range") and "|" not in params["query"]:
+            seen.append(params["query"])
+        return get(path, params, *a, **kw)
+
+    src.client.get_json = counting
+    return seen
+
+
+def test_a_filtered_query_reads_each_errors_context_from_its_stream(loki, tmp_path):
+    """``|= "ERROR"`` returns no DETAIL, STATEMENT or traceback line: each error's context is read from its
+    own stream without the filter, one read per stream; a second pull reads none again."""
+    job = f"pg-{uuid.uuid4().hex[:8]}"
+    t = time.time_ns() - 40 * NS
+    web1 = dup_error(t, 4501, 1) + dup_error(t + 3 * NS, 4502, 2)  # two errors of one stream: one read
+    web1 += [(t + 5 * NS, f"{stamp(t + 5 * NS, 4503)} LOG:  checkpoint starting")]
+    tb = ["2026-12-06 10:00:00,123 ERROR request failed", "Traceback (most recent call last):"]
+    tb += ['  File "app.py", line 3, in <module>', "ValueError: bad value"]
+    web2 = [(t + NS + k, line) for k, line in enumerate(tb)]
+    loki.push([({"job": job, "host": "web-1"}, web1), ({"job": job, "host": "web-2"}, web2)])
+    store = Store(tmp_path / "db.duckdb")
+    pl = Puller(store, cfg(loki.url, job, queries=[{"query": f'{{job="{job}"}} |= "ERROR"', "component": "pg"}]))
+    reads = _count_context_reads(pl.src)
+    try:
+        assert pl.pull().state == "up"
+        assert sorted(reads) == [f'{{host="web-1",job="{job}"}}', f'{{host="web-2",job="{job}"}}']
+        assert pl.pull().state == "up"
+    finally:
+        pl.close()
+    assert len(reads) == 2
+    got = [(r["host"], r["message"].split(" app@db ")[-1], r["context"]) for r in rows(store)]
+    assert got == [
+        ("web-1", 'ERROR:  duplicate key value violates unique constraint "u_pkey"', _ctx(1)),
+        ("web-2", "2026-12-06 10:00:00,123 ERROR request failed | ValueError: bad value", None),
+        ("web-1", 'ERROR:  duplicate key value violates unique constraint "u_pkey"', _ctx(2)),
+    ]
+
+
+def test_context_reads_are_bounded_per_poll(loki, tmp_path):
+    """Errors on more streams than a poll reads the context of: the reads stop at the bound, and the errors
+    left over are stored (without their context) all the same, the status saying so."""
+    job = f"pg-{uuid.uuid4().hex[:8]}"
+    t = time.time_ns() - 40 * NS
+    hosts = [f"db-{i}" for i in range(CONTEXT_REQUESTS + 2)]
+    loki.push([({"job": job, "host": h}, dup_error(t + i * NS, 4600 + i, i)) for i, h in enumerate(hosts)])
+    store = Store(tmp_path / "db.duckdb")
+    pl = Puller(store, cfg(loki.url, job, queries=[{"query": f'{{job="{job}"}} |~ "ERROR"', "component": "pg"}]))
+    reads = _count_context_reads(pl.src)
+    try:
+        h = pl.pull()
+        assert h.state == "up" and "context not read for 2 errors" in h.message
+    finally:
+        pl.close()
+    assert len(reads) == CONTEXT_REQUESTS
+    got = rows(store)
+    assert len(got) == len(hosts)
+    assert sum(r["context"] is not None for r in got) == CONTEXT_REQUESTS
 
 
 def test_a_collector_killed_while_holding_reads_the_error_again(loki, tmp_path):

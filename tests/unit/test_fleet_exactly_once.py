@@ -32,7 +32,6 @@ class FakeLoki:
         self.entries: set[tuple[int, str, str]] = set()  # (ts, host, line)
         self.fail_in: int | None = None  # the query_range request (counting from 1) that fails next
 
-
     def get_json(self, path, params=None, *, timeout=None, retries=None) -> Response:
         now = time.time()
         if path.endswith("/labels"):

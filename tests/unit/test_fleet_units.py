@@ -10,6 +10,7 @@ from hypothesis import given, settings, strategies as st
 
 from analytics.sources.fleet.client import ConfigProblem, HttpSettings, parse_duration, redact_url
 from analytics.sources.fleet.loki import MAX_SEEN, LokiSettings, QueryState, entry_key, line_level, stream_entries
+from analytics.sources.fleet.loki_context import context_selector, stream_selector
 from analytics.sources.fleet.prometheus import PrometheusSettings, PromQuery, fill, matrix_rows
 from analytics.sources.fleet.status import FleetHealth, from_epoch, measure_skew, to_epoch
 
@@ -176,6 +177,24 @@ def test_stream_entries_sorted_and_typed(_, pairs):
     out = stream_entries(data)
     assert [e[0] for e in out] == sorted(t for t, _ in pairs)
     assert all(isinstance(line, str) for _, _, line in out)
+
+
+@pytest.mark.parametrize(
+    ("query", "selector"),
+    [
+        ('{job="pg"} |= "ERROR"', '{job="pg"}'),
+        ('{job="a}b", host=~"web-.*"} |~ `ERROR|FATAL` != "noise"', '{job="a}b", host=~"web-.*"}'),
+        ('{job="pg"}', None),  # no filter: the query returns the context itself
+        ('{job="pg"} | json | level="error"', None),  # parsed: its lines and labels need not be the stream's
+        ('{job="pg"} |= "ERROR" | line_format "{{.msg}}"', None),
+    ],
+)
+def test_context_is_read_from_the_selector_of_a_query_that_only_filters_lines(query, selector):
+    assert context_selector(query) == selector
+
+
+def test_a_streams_selector_quotes_its_values():
+    assert stream_selector({"job": 'a"b', "host": "web-1"}) == '{host="web-1",job="a\\"b"}'
 
 
 def test_fill_and_level():

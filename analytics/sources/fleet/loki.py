@@ -20,6 +20,9 @@ Owns reading error lines from a Loki server for a fleet:
   is checkpointed only when it has been read to its end, in the same batch as its rows.
 * the lines go to ``error_events`` (level from the stream's ``level`` label, else ERROR), where the
   pattern engine learns them like any other error line.
+* context: each stream is folded as a log (:mod:`~analytics.sources.fleet.loki_events`); a query with
+  line filters gets its errors' context from their streams, a few reads a poll
+  (:mod:`~analytics.sources.fleet.loki_context`).
 """
 
 from __future__ import annotations
@@ -36,12 +39,11 @@ from analytics.sources.base import Batch
 from analytics.sources.fleet import config as fleet_config
 from analytics.sources.fleet.client import ConfigProblem, FetchError, HttpClient
 from analytics.sources.fleet.config import FleetSettings
+from analytics.sources.fleet.loki_context import CONTEXT_REQUESTS, attach, context_selector, plan, stream_selector
 from analytics.sources.fleet.loki_events import Entry, QueryEvents
 from analytics.sources.fleet.prometheus import _url_host, fill, pick_host
 from analytics.sources.fleet.source import FleetSource, PollTally, build
-from analytics.sources.fleet.status import (
-    measure_skew,
-)
+from analytics.sources.fleet.status import UP, measure_skew
 
 if TYPE_CHECKING:
     from analytics.patterns.multiline import Event
@@ -57,6 +59,11 @@ class LokiQuery:
     query: str
     component: str
     host_labels: tuple[str, ...] = DEFAULT_HOST_LABELS
+
+    @property
+    def context_selector(self) -> str | None:
+        """The stream selector to read an error's context with, when the query filters lines (else None)."""
+        return context_selector(self.query)
 
     @property
     def key(self) -> str:
@@ -215,18 +222,21 @@ class LokiSource(FleetSource):
         self._qstate: dict[str, QueryState] = {}
         self._events: dict[str, QueryEvents] = {}
         self._resume_at: int | None = None
+        self._context_reads = 0  # context reads left this poll
         self._fallback_host = settings.default_host or _url_host(settings.http.base_url)  # (parsed once)
 
     def poll(self, now: dt.datetime, *, final: bool = False) -> list[Batch]:
         """A pull (none at the final poll), then the held events that may wait no longer: those held too
         long (the server unreachable meanwhile), or all of them at the final poll."""
         batches = [] if final else super().poll(now)
+        self._context_reads = CONTEXT_REQUESTS if final and self.health.state == UP else 0
         for key, ev in self._events.items():
             st = self._qstate.get(key)
             q = next((q for q in self.settings.queries if q.key == key), None)
             if st is None or q is None:
                 continue
-            rows = [self._row(q, e) for e in ev.release(-1, -1, final=final)]
+            found = self._with_context(q, ev.release(-1, -1, final=final), None, PollTally(budget=0))
+            rows = [self._row(q, e) for e in found]
             if rows:
                 batches.append(Batch(source=self.name, events=rows, checkpoints={key: st.to_json(*ev.held())}))
         return batches
@@ -268,6 +278,7 @@ class LokiSource(FleetSource):
         s = self.settings
         end_all = server_now_ns - int(s.lag * NS)
         tally = PollTally(budget=s.max_rows_per_poll)
+        self._context_reads = CONTEXT_REQUESTS
         for q in s.queries:
             overlap = int(s.overlap * NS)
             st = self._qstate.get(q.key)
@@ -281,13 +292,14 @@ class LokiSource(FleetSource):
                 w_end = min(end_all, start + int(s.max_window * NS))
                 ev = self._events.setdefault(q.key, QueryEvents())
                 try:
-                    rows, reached, failed = self._read_window(q, start, w_end, st.seen, tally, ev)
+                    found, reached, failed = self._read_window(q, start, w_end, st.seen, tally, ev)
                 except FetchError as exc:
                     if tally.refused(exc, q.query):
                         break
                     raise
                 st.advance(reached, overlap)
-                rows += [self._row(q, e) for e in ev.release(reached, st.start(overlap))]
+                found += ev.release(reached, st.start(overlap))
+                rows = [self._row(q, e) for e in self._with_context(q, found, end_all, tally)]
                 tally.budget -= len(rows)
                 batch = Batch(source=self.name, events=rows)
                 batch.checkpoints[q.key] = st.to_json(*ev.held())
@@ -307,11 +319,10 @@ class LokiSource(FleetSource):
 
     def _read_window(
         self, q: LokiQuery, start: int, end: int, recent: dict[str, int], tally: PollTally, events: QueryEvents
-    ) -> tuple[list[dict[str, Any]], int, FetchError | ValueError | None]:
-        """Page through ``[start, end)`` (at most ``tally.budget`` new rows); returns (new rows, how far it is
-        read, the failure that stopped it), its hosts, notes and request times counted in ``tally``. Each new
-        entry goes to its stream's folder in ``events`` and its key to ``recent``; the rows are the events
-        that finished.
+    ) -> tuple[list[Event[Entry]], int, FetchError | ValueError | None]:
+        """Page through ``[start, end)`` (at most ``tally.budget`` new events); returns (the events finished,
+        how far it is read, the failure that stopped it), its hosts, notes and request times counted in
+        ``tally``. Each new entry goes to its stream's folder in ``events`` and its key to ``recent``.
 
         "Read to t" means every entry before t has been seen: ``end`` when the window is done, else the
         timestamp of the last page's last entry (entries at that very timestamp may continue). A failure on
@@ -319,7 +330,7 @@ class LokiSource(FleetSource):
         the pages before it reached, so they are stored and checkpointed before it is raised: the entries
         they took are in ``recent``, and would otherwise be skipped as seen without ever being stored.
         """
-        rows: list[dict[str, Any]] = []
+        rows: list[Event[Entry]] = []
         page_start = start
         s = self.settings
 
@@ -332,7 +343,7 @@ class LokiSource(FleetSource):
                     continue
                 recent[k] = ts
                 tally.hosts.add(self._host(q, labels))
-                rows.extend(self._row(q, e) for e in events.feed(ts, k, labels, line))
+                rows.extend(events.feed(ts, k, labels, line))
 
         def fetch(lo: int, hi: int, limit: int) -> list:
             params = {"query": q.query, "start": str(lo), "end": str(hi), "limit": str(limit), "direction": "forward"}
@@ -370,6 +381,36 @@ class LokiSource(FleetSource):
             page_start = last_ts
             if len(rows) >= tally.budget:
                 return rows, last_ts, None
+
+    def _with_context(
+        self, q: LokiQuery, events: list[Event[Entry]], end: int | None, tally: PollTally
+    ) -> list[Event[Entry]]:
+        """``events`` with their context read from their streams when ``q`` filters lines
+        (:mod:`~analytics.sources.fleet.loki_context`; ``end``: Loki has the lines before it). A read that
+        fails leaves its errors as they are: the rows are never held back for their context."""
+        if not events or q.context_selector is None:
+            return events
+        reads, left = plan(events, end, self._context_reads)
+        for rd in reads:
+            self._context_reads -= 1
+            params = {
+                "query": stream_selector(rd.labels),
+                "start": str(rd.start),
+                "end": str(rd.end),
+                "limit": str(self.settings.limit),
+                "direction": "forward",
+            }
+            try:
+                r = self.client.get_json("/loki/api/v1/query_range", params)
+                tally.took(r.elapsed)
+                events = attach(events, rd, stream_entries(r.data))
+            except (FetchError, ValueError) as exc:
+                tally.notes.append(f"an error's context not read: {str(exc)[:160]}")
+                self._context_reads = 0
+                break
+        if left:
+            tally.notes.append(f"context not read for {left} errors (at most {CONTEXT_REQUESTS} reads a poll)")
+        return events
 
     def _host(self, q: LokiQuery, labels: dict[str, str]) -> str:
         return pick_host(labels, q.host_labels, self._fallback_host)
