@@ -17,7 +17,8 @@ Owns reading error lines from a Loki server for a fleet:
   past lines Loki has not got yet.
 * faults: failures are classified (down/slow/4xx/5xx/partial/tls) into the source's
   :class:`~analytics.sources.fleet.status.FleetHealth`, with exponential backoff across polls. A window
-  is checkpointed only when it has been read to its end, in the same batch as its rows.
+  is checkpointed in the same batch as its rows, at the point its pages reached: its end, or where the
+  row budget or a failed later page stopped it (that failure is raised after the batch).
 * the lines go to ``error_events`` (level from the stream's ``level`` label, else ERROR), where the
   pattern engine learns them like any other error line.
 * context: each stream is folded as a log (:mod:`~analytics.sources.fleet.loki_events`); a query with
