@@ -88,7 +88,7 @@ def test_a_context_in_the_next_window_joins_its_error(loki, tmp_path):
     store = Store(tmp_path / "db.duckdb")
     pl = Puller(store, cfg(loki.url, job))
     try:
-        t = time.time_ns() - int(1.2 * NS)  # read by the next pull (lag 1 s), its end less than 2 s past it
+        t = time.time_ns() - int(1.2 * NS)  # read by the next pull (lag 1 s)
         first, *rest = dup_error(t, 4100, 7)
         loki.push([({"job": job, "host": "db-1"}, [first])])
         assert pl.pull().state == "up"
