@@ -4,7 +4,8 @@
 nginx ``$request_time``, seconds), ``requests_per_min`` and ``error_rate`` (the share of 5xx answers) of
 the component the log belongs to. Two readers share the format: :func:`access_minutes` (vectorised, for
 ``lokifi backfill``) and :class:`MinuteAggregator` (line by line, for live tailing: a minute is emitted
-once a line of a later minute arrives, or when the collector stops if it can no longer grow).
+once a line stamped :data:`SETTLED` after its start arrives, or when the collector stops if it can no longer
+grow; a late-stamped line is counted in its own minute meanwhile).
 """
 
 from __future__ import annotations
@@ -214,17 +215,27 @@ def last_minute_start(fd: int, lo: int, hi: int) -> tuple[int, dt.datetime] | No
 
 
 class MinuteAggregator:
-    """Per-minute sums of an access log read line by line; :meth:`feed` returns the minutes a later line
-    closed, as metric rows (ts, host, component, metric, value, source)."""
+    """Per-minute sums of an access log read line by line; :meth:`feed` returns the minutes that settled,
+    as metric rows (ts, host, component, metric, value, source).
+
+    A server that stamps a request with its start (Apache's ``%t``) writes a slow request after requests of
+    later minutes: its line is counted in the minute it is stamped in. So a minute is held until a line
+    stamped :data:`SETTLED` after its start is read (the log's own clock says a request of that minute
+    would have been written by then), and every held minute grows meanwhile. A line stamped in a minute
+    already written, or before the first minute this reader read from its start (another reader's: the
+    store keeps a minute's first row), is not counted (:attr:`late`)."""
 
     def __init__(self, host: str, component: str, source: str = "tail") -> None:
         self.host, self.component, self.source = host, component, source
-        self.open: _Minute | None = None
+        self.held: dict[dt.datetime, _Minute] = {}  # in the order their first lines were read
+        self.floor: dt.datetime | None = None  # the first minute read from its start
+        self.latest: dt.datetime | None = None  # the latest stamp read
+        self.late = 0  # lines not counted: their minute was written already, or is another reader's
 
     @property
     def held_from(self) -> Any:
-        """The first line of the minute still open (its rows are not emitted yet), or None."""
-        return self.open.first if self.open is not None else None
+        """The first line read of the minutes still held (their rows are not emitted yet), or None."""
+        return next(iter(self.held.values())).first if self.held else None
 
     def feed(self, text: str, start: Any) -> list[dict[str, Any]]:
         m = _TIME_RE.match(text)
@@ -235,11 +246,14 @@ class MinuteAggregator:
         except ValueError:
             return []
         minute = t.replace(second=0)
-        out: list[dict[str, Any]] = []
-        if self.open is None or minute > self.open.minute:
-            out = self.flush()
-            self.open = _Minute(minute, start)
-        cur = self.open
+        if self.floor is None:
+            self.floor = minute
+        if minute < self.floor or (self.latest is not None and minute + SETTLED <= self.latest):
+            self.late += 1
+            return []
+        cur = self.held.get(minute)
+        if cur is None:
+            cur = self.held[minute] = _Minute(minute, start)
         cur.n += 1
         s = _STATUS_RE.search(text)
         cur.n5xx += bool(s and s.group(1) >= "500")
@@ -247,17 +261,29 @@ class MinuteAggregator:
         if r:
             cur.rt_sum += float(r.group(1))
             cur.rt_n += 1
-        return out
+        if self.latest is None or t > self.latest:
+            self.latest = t
+            return self._settled(t)
+        return []
 
     def flush(self, now: dt.datetime | None = None) -> list[dict[str, Any]]:
-        """The open minute's rows (a later minute began); with ``now`` (the collector is stopping), only
-        when the minute is :data:`SETTLED` by then — one that may still grow stays open, and the caller's
-        checkpoint at its first line has the next run read it again, whole."""
-        if now is not None and self.open is not None and now < self.open.minute + SETTLED:
-            return []
-        cur, self.open = self.open, None
-        if cur is None or cur.n == 0:
-            return []
+        """The held minutes' rows; with ``now`` (the collector is stopping), only of those :data:`SETTLED`
+        by then — one that may still grow stays held, and the caller's checkpoint at its first line has the
+        next run read it again, whole."""
+        if now is None:
+            out = [r for cur in sorted(self.held.values(), key=lambda c: c.minute) for r in self._rows(cur)]
+            self.held.clear()
+            return out
+        if self.latest is None or now > self.latest:  # a line read later in a minute written now is late
+            self.latest = now
+        return self._settled(now)
+
+    def _settled(self, clock: dt.datetime) -> list[dict[str, Any]]:
+        """The rows of the held minutes that settled by ``clock``, oldest first (and no longer held)."""
+        done = sorted(k for k in self.held if k + SETTLED <= clock)
+        return [r for k in done for r in self._rows(self.held.pop(k))]
+
+    def _rows(self, cur: _Minute) -> list[dict[str, Any]]:
         base = {"ts": cur.minute, "host": self.host, "component": self.component, "source": self.source}
         rows = [
             {**base, "metric": "requests_per_min", "value": float(cur.n)},
