@@ -384,25 +384,29 @@ def collect_once(
     persist: bool | str = True,
     sources: list[Any] | None = None,
 ) -> CollectReport:
-    """Poll every source once (tails until caught up), write it all in one batch, and return a report."""
-    col = Collector(store, config, from_start=from_start, persist=persist, sources=sources, hooks=None if hooks else ())
+    """Poll every source once (tails until caught up), write it all in one batch, and return a report.
+    ``now``: the collector's clock for the whole run, its last polls and write when it closes included."""
+    clock = utcnow if now is None else (lambda: now)
+    col = Collector(
+        store, config, from_start=from_start, persist=persist, sources=sources, hooks=None if hooks else (), clock=clock
+    )
     col.open()
     try:
         rows = 0
         for src in col.sources:
-            rows += col.poll_source(src, now or col.clock())
+            rows += col.poll_source(src, col.clock())
         for _ in range(1000):  # a big file read --from-start: keep going until every tail caught up
             more = [s for s in col.sources if getattr(s, "has_more", False)]
             if not more:
                 break
             for s in more:
-                rows += col.poll_source(s, now or col.clock())
+                rows += col.poll_source(s, col.clock())
             if col.mode == "write" and col._pending_rows >= FLUSH_ROWS:
                 col.flush()
-        rows += col._final_polls(now or col.clock())
+        rows += col._final_polls(col.clock())
         res = col.flush() if col.mode == "write" else None
         if hooks and col.mode == "write":
-            col.run_hooks(now or col.clock(), all_due=True)
+            col.run_hooks(col.clock(), all_due=True)
         return CollectReport(
             rows,
             bool(res and res.written),
