@@ -14,8 +14,9 @@ this module never calls ``con.sql`` itself (``tests/unit/test_store_engine.py`` 
 
 Where the installed duckdb has no separate extension module, :data:`duckdb` is the package itself.
 
-A frame handed to SQL is registered on the connection for one block only (:func:`registered`), whether the
-block's statements succeed or fail.
+A frame handed to SQL is registered on the connection for one block only (:func:`registered`), and a
+writer's scratch table lives for one block only (:func:`temp_table`), whether the block's statements
+succeed or fail.
 """
 
 from __future__ import annotations
@@ -30,11 +31,11 @@ except ImportError:  # a duckdb without the separate extension module: the packa
     import duckdb  # type: ignore[no-redef]
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator, Sequence
+    from collections.abc import Callable, Iterator, Sequence
 
     import polars as pl
 
-__all__ = ["duckdb", "frame", "full", "registered"]
+__all__ = ["duckdb", "frame", "full", "registered", "temp_table"]
 
 
 def full() -> ModuleType:
@@ -51,20 +52,33 @@ def frame(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] | dict
 
 
 @contextlib.contextmanager
+def _undone_at_end(undo: Callable[[], object]) -> Iterator[None]:
+    """Run ``undo`` when the block ends, failed or not. After a failure it may fail itself (a statement
+    that failed can leave the connection's transaction aborted: "transaction is aborted"); that error is
+    not raised over the block's own (the rollback that follows undoes what the transaction made)."""
+    try:
+        yield
+    except BaseException:
+        with contextlib.suppress(duckdb.Error):
+            undo()
+        raise
+    undo()
+
+
+@contextlib.contextmanager
 def registered(con: duckdb.DuckDBPyConnection, name: str, data: Any) -> Iterator[str]:
     """``data`` (a Polars or Arrow frame) readable by ``con``'s SQL as the view ``name`` inside the block,
     and unregistered when it ends, failed or not: on a connection that goes on, a failed write leaves no
     view behind that holds its frame or answers to the next write of that name. Inside the block the name
-    may be registered again (a narrowed frame); it is unregistered once, at the end.
-
-    A failed statement can leave the connection's transaction aborted, where unregistering fails too
-    ("transaction is aborted"): that error is not raised over the block's own (the rollback that follows
-    drops a view registered inside the transaction)."""
+    may be registered again (a narrowed frame); it is unregistered once, at the end."""
     con.register(name, data)
-    try:
+    with _undone_at_end(lambda: con.unregister(name)):
         yield name
-    except BaseException:
-        with contextlib.suppress(duckdb.Error):
-            con.unregister(name)
-        raise
-    con.unregister(name)
+
+
+@contextlib.contextmanager
+def temp_table(con: duckdb.DuckDBPyConnection, name: str) -> Iterator[str]:
+    """A temporary table ``name`` the block may create (and replace) on ``con``, dropped when the block
+    ends, failed or not, as :func:`registered` unregisters its view."""
+    with _undone_at_end(lambda: con.execute(f"DROP TABLE IF EXISTS {name}")):
+        yield name

@@ -16,7 +16,7 @@ import duckdb
 import polars as pl
 
 from analytics.store.database import Store, append_table
-from analytics.store.engine import registered
+from analytics.store.engine import registered, temp_table
 
 METRIC_KEY = ("ts", "host", "component", "metric")
 EVENT_KEY = ("ts", "host", "component", "message")
@@ -68,7 +68,7 @@ def write_metrics(con: duckdb.DuckDBPyConnection, df: pl.DataFrame) -> int:
         return 0
     # Low-cardinality text as dictionary arrays: DuckDB ingests them about a third faster.
     df = _conform(df, METRICS_SCHEMA).with_columns(pl.col("host", "component", "metric", "source").cast(pl.Categorical))
-    with registered(con, "_m_batch", df):
+    with registered(con, "_m_batch", df), temp_table(con, "_m_new"):
         if con.execute(_REPEATED_KEYS).fetchall()[0][0]:  # a key twice in the batch (a file that repeats a row)
             df = df.unique(subset=["ts", "host", "component", "metric"], keep="first", maintain_order=True)
             con.register("_m_batch", df)  # in place of the first (registered() unregisters it at the end)
@@ -95,7 +95,6 @@ def write_metrics(con: duckdb.DuckDBPyConnection, df: pl.DataFrame) -> int:
             ).fetchall()
             _fold_hourly(con, src)
             _late_rows_restart_baselines(con, src)
-    con.execute("DROP TABLE IF EXISTS _m_new")
     return int(n)
 
 

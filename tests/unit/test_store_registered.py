@@ -62,6 +62,21 @@ def test_a_failed_metrics_write_in_a_transaction_raises_its_own_error_and_leaves
     assert _views(con) == set()
 
 
+def _temp_tables(con) -> set[str]:
+    return {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() WHERE temporary").fetchall()}
+
+
+def test_a_failed_metrics_write_outside_a_transaction_leaves_no_scratch_table(con):
+    """A batch overlapping stored rows is narrowed through a temporary table; a failed write drops it too
+    (outside a transaction no rollback would), and the next write works."""
+    assert write_metrics(con, _metrics([1.0])) == 1
+    with pytest.raises(duckdb.ConstraintException):  # value is NOT NULL: the insert after the narrowing fails
+        write_metrics(con, _metrics([1.0, None]))
+    assert _temp_tables(con) == set() and _views(con) == set()
+    assert write_metrics(con, _metrics([1.0, 2.0, 3.0])) == 2
+    assert _temp_tables(con) == set()
+
+
 def test_the_guard_unregisters_after_a_failure_and_after_a_frame_registered_again_in_it():
     c = duckdb.connect()
     with pytest.raises(ZeroDivisionError), registered(c, "_x", pl.DataFrame({"a": [1]})):
