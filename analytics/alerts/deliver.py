@@ -397,7 +397,7 @@ def deliver(store: Any, config: Any = None, now: dt.datetime | None = None) -> D
                     [pid, report.error],
                 )
             _abandon(con, over)
-            before = health.record(con, endpoint, now, str(exc), len(batch))
+            before = health.record(con, endpoint, now, str(exc), len(batch), health.owner(config))
         health.announce((str(store.path), endpoint), before, str(exc), undelivered=len(batch))
         return report
     with store.write() as con:
@@ -417,7 +417,7 @@ def deliver(store: Any, config: Any = None, now: dt.datetime | None = None) -> D
                 [now, p["id"]],
             )
         _abandon(con, over)
-        before = health.record(con, endpoint, now)
+        before = health.record(con, endpoint, now, config=health.owner(config))
     health.announce((str(store.path), endpoint), before)
     report.posted, report.resolved = len(firing), len(resolving)
     return report

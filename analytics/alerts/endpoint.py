@@ -19,6 +19,7 @@ import datetime as dt
 import logging
 import threading
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from analytics.config.http_settings import redact_url
@@ -74,27 +75,38 @@ def kept(config: Any) -> tuple[str, ...]:
     return (name,) if name else ()
 
 
-def record(con: Any, endpoint: str, now: dt.datetime, error: str = "", undelivered: int = 0) -> str | None:
-    """Record one post's outcome (``error`` empty: accepted) on an open write connection; returns the
-    state recorded before it (None: the first post to this endpoint)."""
+def owner(config: Any) -> str | None:
+    """The config file ``config`` was read from (resolved), as the endpoint records its deliveries make
+    name it; None when it was read from no file."""
+    path = getattr(config, "path", None)
+    return str(Path(path).resolve()) if path else None
+
+
+def record(
+    con: Any, endpoint: str, now: dt.datetime, error: str = "", undelivered: int = 0, config: str | None = None
+) -> str | None:
+    """Record one post's outcome (``error`` empty: accepted) on an open write connection, made with the
+    config file ``config`` (:func:`owner`); returns the state recorded before it (None: the first post to
+    this endpoint)."""
     row = con.execute("SELECT state FROM alert_endpoint WHERE endpoint = ?", [endpoint]).fetchone()
     before = row[0] if row else None
     if error:
         con.execute(
             "INSERT INTO alert_endpoint (endpoint, state, failing_since, failures, last_error, undelivered, "
-            "last_attempt) VALUES (?, 'failing', ?, 1, ?, ?, ?) ON CONFLICT (endpoint) DO UPDATE SET "
+            "last_attempt, config) VALUES (?, 'failing', ?, 1, ?, ?, ?, ?) ON CONFLICT (endpoint) DO UPDATE SET "
             "state = 'failing', failures = alert_endpoint.failures + 1, last_error = excluded.last_error, "
+            "config = excluded.config, "
             "undelivered = excluded.undelivered, last_attempt = excluded.last_attempt, failing_since = CASE "
             "WHEN alert_endpoint.state = 'failing' THEN alert_endpoint.failing_since ELSE excluded.failing_since END",
-            [endpoint, now, error, undelivered, now],
+            [endpoint, now, error, undelivered, now, config],
         )
     else:
         con.execute(
-            "INSERT INTO alert_endpoint (endpoint, state, failures, undelivered, last_attempt, last_success) "
-            "VALUES (?, 'ok', 0, 0, ?, ?) ON CONFLICT (endpoint) DO UPDATE SET state = 'ok', failing_since = NULL, "
-            "failures = 0, last_error = NULL, undelivered = 0, last_attempt = excluded.last_attempt, "
-            "last_success = excluded.last_success",
-            [endpoint, now, now],
+            "INSERT INTO alert_endpoint (endpoint, state, failures, undelivered, last_attempt, last_success, "
+            "config) VALUES (?, 'ok', 0, 0, ?, ?, ?) ON CONFLICT (endpoint) DO UPDATE SET state = 'ok', "
+            "failing_since = NULL, failures = 0, last_error = NULL, undelivered = 0, "
+            "last_attempt = excluded.last_attempt, last_success = excluded.last_success, config = excluded.config",
+            [endpoint, now, now, config],
         )
     return before
 

@@ -162,6 +162,7 @@ def prune(
     fix_history_days: int | None = None,
     keep_imported: bool = False,
     endpoints: tuple[str, ...] | None = None,
+    owner: str | None = None,
 ) -> PruneResult:
     """Delete raw rows older than their retention, and the resolved or abandoned alert records and the
     terminal notices of the predictions past theirs (or gone). With ``dry_run`` only count them.
@@ -171,7 +172,9 @@ def prune(
     metrics and error events imported with ``lokifi ingest`` (source ``ingest:...``) alone -- the
     collector's automatic retention; ``lokifi db prune`` (which asks first) deletes them too.
     ``endpoints``: the Alertmanager endpoints configured (:func:`analytics.alerts.endpoint.kept`; empty:
-    none), whose recorded health is kept, that of any other going (None: every one is kept)."""
+    none), whose recorded health is kept, that of any other going (None: every one is kept); with ``owner``
+    (:func:`analytics.alerts.endpoint.owner`), only the records the deliveries made with that config file
+    go: a record another config's deliveries made is that config's to drop."""
     now = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
     cuts = {
         "metrics": ("ts", now - dt.timedelta(days=metrics_days)),
@@ -216,12 +219,14 @@ def prune(
                 con.execute(f"DELETE FROM {table} WHERE {_said_done(table)}", [cut]).fetchall()
         counts["alert_endpoint"] = 0
         if endpoints is not None and _has(con, "alert_endpoint"):
-            gone = _unconfigured(endpoints)
+            gone, args = _unconfigured(endpoints), list(endpoints)
+            if owner is not None:
+                gone, args = f"{gone} AND config = ?", [*args, owner]
             counts["alert_endpoint"] = int(
-                con.execute(f"SELECT count(*) FROM alert_endpoint WHERE {gone}", list(endpoints)).fetchall()[0][0]
+                con.execute(f"SELECT count(*) FROM alert_endpoint WHERE {gone}", args).fetchall()[0][0]
             )
             if not dry_run and counts["alert_endpoint"]:
-                con.execute(f"DELETE FROM alert_endpoint WHERE {gone}", list(endpoints)).fetchall()
+                con.execute(f"DELETE FROM alert_endpoint WHERE {gone}", args).fetchall()
     return PruneResult(
         metrics=counts["metrics"],
         error_events=counts["error_events"],

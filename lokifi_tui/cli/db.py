@@ -72,7 +72,7 @@ def info(ctx: click.Context, as_json: bool) -> None:
 @click.pass_context
 def prune(ctx: click.Context, dry_run: bool, yes: bool, as_json: bool) -> None:
     """Delete raw rows older than the retention settings ([retention] in the config)."""
-    from analytics.alerts.endpoint import kept
+    from analytics.alerts.endpoint import kept, owner
     from analytics.store.retention import prune as do_prune
 
     cfg = get_config(ctx)
@@ -84,8 +84,11 @@ def prune(ctx: click.Context, dry_run: bool, yes: bool, as_json: bool) -> None:
         predictions_days=r.predictions_days,
         fix_history_days=r.fix_history_days,
     )
-    endpoints = kept(cfg)
-    counted = do_prune(store, **days, endpoints=endpoints, dry_run=True)
+    # Only the endpoint records this config's deliveries made: the collector's own, when it reads another
+    # file, are its (its retention drops them); a config read from no file made none.
+    made_by = owner(cfg)
+    endpoints = kept(cfg) if made_by else None
+    counted = do_prune(store, **days, endpoints=endpoints, owner=made_by, dry_run=True)
     total = (
         counted.metrics
         + counted.error_events
@@ -116,7 +119,7 @@ def prune(ctx: click.Context, dry_run: bool, yes: bool, as_json: bool) -> None:
                 else ""
             )
         )
-    result = counted if dry_run or not total else do_prune(store, **days, endpoints=endpoints)
+    result = counted if dry_run or not total else do_prune(store, **days, endpoints=endpoints, owner=made_by)
     if as_json:
         print_json(result)
         return

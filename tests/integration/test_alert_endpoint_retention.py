@@ -53,3 +53,32 @@ def test_the_health_of_an_endpoint_no_longer_configured_is_pruned(lokifi, tmp_pa
 
     apply_retention(store, load_config(_config(cfg, None)), now=NOW)  # the collector's, Alertmanager removed
     assert _endpoints(store) == {}
+
+
+def test_a_prune_with_another_config_leaves_the_collectors_endpoint_record(lokifi, tmp_path, recorder):
+    """`lokifi db prune --config other.toml` (other retention days, no Alertmanager) on the collector's
+    database: the endpoint record the collector's deliveries made is not that config's to drop (it came
+    back at the next delivery, its failure history lost); the collector's own config still drops it."""
+    store = Store(tmp_path / "l.duckdb")
+    store.execute(
+        "INSERT INTO predictions (prediction_type, component, host, severity, message, evidence, prediction_date, "
+        "due_at) VALUES ('slow_response', 'api', 'web-1', 'HIGH', 'slow', '{}', ?, ?)",
+        [NOW - dt.timedelta(minutes=5), NOW + dt.timedelta(hours=6)],
+    )
+    closed = f"http://127.0.0.1:{free_port()}"
+    collectors = _config(tmp_path / "lokifi.toml", closed)
+    assert deliver(store, load_config(collectors), NOW).error
+    other = tmp_path / "other.toml"
+    other.write_text("[retention]\nmetrics_days = 30\n")
+
+    assert "0 endpoint records" in lokifi(store, other, "db", "prune", "--dry-run")
+    assert json.loads(lokifi(store, other, "db", "prune", "--yes", "--json"))["alert_endpoints"] == 0
+    assert _endpoints(store) == {closed: "failing"}
+    later = NOW + dt.timedelta(seconds=10)
+    assert deliver(store, load_config(collectors), later).error
+    failures = store.scalar("SELECT failures FROM alert_endpoint WHERE endpoint = ?", [closed])
+    assert failures == 2  # the failure goes on, counted from its start
+
+    _config(collectors, recorder.url)  # the collector's config moves to another Alertmanager
+    assert json.loads(lokifi(store, collectors, "db", "prune", "--yes", "--json"))["alert_endpoints"] == 1
+    assert _endpoints(store) == {}
