@@ -284,7 +284,9 @@ class VitalsSource(BaseSource):
             for key, p in list(tr.procs.items()):
                 try:
                     with p.oneshot():
-                        if p.create_time() != key[1] or p.status() == psutil.STATUS_ZOMBIE:
+                        # is_running reads the pid's creation time again (create_time() answers the one
+                        # psutil cached): a pid the kernel gave to a new process is not this process
+                        if not p.is_running() or p.status() == psutil.STATUS_ZOMBIE:
                             raise psutil.NoSuchProcess(p.pid)
                         cpu += p.cpu_percent(None)
                         rss += p.memory_info().rss
