@@ -10,7 +10,10 @@ hook of the service started. Two instances of one program (two database clusters
 its own descendants.
 
 The descendants come and go (a backend per connection): one that ends is not a restart of the service,
-and only a process the config names counts as one (:mod:`analytics.sources.vitals`).
+and only a process the config names, not started by another of the component's, counts as one
+(:mod:`analytics.sources.vitals`). One the config names that another of the component's started, running
+another program (a wrapper's service, a supervisor's child), is the component's with its own descendants
+running its program.
 
 They are found from ``/proc/PID/task/TID/children`` (Linux), a few small reads per tracked process, so at
 every sample; where the kernel does not offer it, through psutil's walk of the process table, only when

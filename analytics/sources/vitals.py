@@ -73,6 +73,9 @@ class _Tracked:
     spec: ProcessSpec
     procs: dict[tuple[int, float], psutil.Process] = field(default_factory=dict)  # (pid, create_time)
     kin: set[tuple[int, float]] = field(default_factory=set)  # those of procs forked by another of them
+    # those of kin found by the config that run another program than their parent: their own descendants
+    # running their program are the component's too
+    branches: set[tuple[int, float]] = field(default_factory=set)
     restarts: int = 0
     restarts_new: int = 0
     lost: int = 0  # processes that vanished since the last scan (a new one appearing then is a restart)
@@ -136,6 +139,7 @@ class VitalsSource(BaseSource):
         self._window_from = 0.0  # the first sample's CPU window starts here (see prime)
         self._latest: VitalsSnapshot | None = None
         self.scans = 0  # full process-table scans done (for tests and the bench)
+        self._branch_gone = False  # a process of another program a component's started ended
 
     @property
     def latest(self) -> VitalsSnapshot | None:
@@ -297,6 +301,9 @@ class VitalsSource(BaseSource):
                             pass
                 except psutil.NoSuchProcess:
                     del tr.procs[key]
+                    if key in tr.branches:  # its replacement runs another program: only a scan finds it
+                        tr.branches.discard(key)
+                        self._branch_gone = True
                     if key in tr.kin:  # a worker or a backend that ended: not a restart
                         tr.kin.discard(key)
                     else:
@@ -304,7 +311,9 @@ class VitalsSource(BaseSource):
                 except psutil.AccessDenied:
                     continue
             stats[id(tr)] = (len(tr.procs), cpu, rss, threads, fds)
-        need_scan = mono - self._last_scan >= self.rescan_every or any(tr.lost for tr in self._tracked)
+        need_scan = (
+            mono - self._last_scan >= self.rescan_every or self._branch_gone or any(tr.lost for tr in self._tracked)
+        )
         if not need_scan and any(not tr.procs for tr in self._tracked):
             need_scan = mono - self._last_missing_scan >= self.missing_rescan_every
         # Pid files are cheap: read them every time.
@@ -314,6 +323,7 @@ class VitalsSource(BaseSource):
         if need_scan and any(tr.spec.name or tr.spec.cmdline for tr in self._tracked):
             self._scan()
             self._last_scan = self._last_missing_scan = mono
+            self._branch_gone = False
         for tr in self._tracked:
             self._add_kin(tr, walk_table=need_scan)
         out = []
@@ -334,7 +344,7 @@ class VitalsSource(BaseSource):
             )
         return tuple(out)
 
-    def _add(self, tr: _Tracked, p: psutil.Process, *, kin: bool = False) -> None:
+    def _add(self, tr: _Tracked, p: psutil.Process, *, kin: bool = False, branch: bool = False) -> None:
         try:
             key = (p.pid, p.create_time())
         except psutil.Error:
@@ -348,6 +358,8 @@ class VitalsSource(BaseSource):
         tr.procs[key] = p
         if kin:
             tr.kin.add(key)
+            if branch:
+                tr.branches.add(key)
             return
         if tr.seen_any and tr.lost:
             tr.restarts += 1
@@ -367,7 +379,7 @@ class VitalsSource(BaseSource):
         """The descendants of ``tr``'s processes that run their program (see the module's doc)."""
         known = {key[0]: p for key, p in tr.procs.items()}
         for key, root in list(tr.procs.items()):
-            if key not in tr.kin:
+            if key not in tr.kin or key in tr.branches:
                 for p in same_program_descendants(root, known, walk_table=walk_table):
                     self._add(tr, p, kin=True)
 
@@ -385,16 +397,19 @@ class VitalsSource(BaseSource):
                 if (tr.spec.name or tr.spec.cmdline) and tr.spec.matches(info.get("name") or "", info.get("cmdline")):
                     found[id(tr)].append((p, info.get("name") or "", info.get("ppid")))
         for tr in self._tracked:
-            # A worker is a matched process forked by another one running the same program (a master and
-            # its workers), decided by parentage once all are found: a worker whose pid is lower than its
-            # master's (the pid counter wrapped around) is still a worker, and its ending no restart.
+            # A matched process forked by another of the component's is no main process, decided by
+            # parentage once all are found: a worker of its master (the same program; also one whose pid
+            # is lower than its master's: the pid counter wrapped around), or another program the service
+            # started that the config's match finds too (a wrapper's service, a supervisor's child) -- its
+            # ending is no restart, and the service's restart counts once.
             names = {p.pid: name for p, name, _ in found[id(tr)]}
             for key, p in tr.procs.items():
                 if key[0] not in names:
                     with contextlib.suppress(psutil.Error):
                         names[key[0]] = p.name()
             for p, name, ppid in found[id(tr)]:
-                self._add(tr, p, kin=ppid is not None and ppid != p.pid and names.get(ppid) == name)
+                parent = names.get(ppid) if ppid is not None and ppid != p.pid else None
+                self._add(tr, p, kin=parent is not None, branch=parent is not None and parent != name)
         # A process that vanished and was not replaced is not waiting to be counted as a restart forever.
         for tr in self._tracked:
             if tr.procs:
