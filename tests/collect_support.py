@@ -4,8 +4,10 @@ command line) and `lokifi backfill` on one log."""
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 from analytics.config.settings import load_config
 
@@ -96,3 +98,27 @@ def hold_database(db, seconds: float) -> subprocess.Popen:
     )
     assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
     return holder
+
+
+def in_pid_namespace(tmp_path, *argv: str) -> dict:
+    """Run ``python -c argv[0] argv[1:]`` inside a new user and pid namespace (where the pid counter can be
+    set, to make the kernel hand out a chosen pid) and return the JSON its last line prints; skips where
+    `unshare` or user namespaces are not available."""
+    import pytest
+
+    unshare = shutil.which("unshare")
+    probe = subprocess.run([unshare or "unshare", "-Urpf", "--mount-proc", "true"], capture_output=True, check=False)
+    if unshare is None or probe.returncode != 0:
+        pytest.skip("needs `unshare` and user namespaces (to set a pid namespace's counter)")
+    env = {"PYTHONPATH": str(Path(__file__).resolve().parents[1]), "PATH": "/usr/bin:/bin"}
+    r = subprocess.run(
+        [unshare, "-Urpf", "--mount-proc", sys.executable, "-c", *argv],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+        cwd=tmp_path,
+        check=False,
+    )
+    assert r.returncode == 0, r.stderr[-2000:]
+    return json.loads(r.stdout.splitlines()[-1])

@@ -7,15 +7,13 @@ one that started it is a main process -- so a restart of the service counts once
 from __future__ import annotations
 
 import datetime as dt
-import json
-import shutil
 import signal
 import subprocess
 import sys
 from pathlib import Path
 
 import psutil
-import pytest
+from collect_support import in_pid_namespace
 
 from analytics.sources.vitals import ProcessSpec, VitalsSource
 
@@ -45,22 +43,7 @@ new.kill()
 
 
 def test_a_pid_given_to_another_process_is_not_the_tracked_one(tmp_path):
-    unshare = shutil.which("unshare")
-    probe = subprocess.run([unshare or "unshare", "-Urpf", "--mount-proc", "true"], capture_output=True, check=False)
-    if unshare is None or probe.returncode != 0:
-        pytest.skip("needs `unshare` and user namespaces (to set a pid namespace's counter)")
-    env = {"PYTHONPATH": str(Path(__file__).resolve().parents[2]), "PATH": "/usr/bin:/bin"}
-    r = subprocess.run(
-        [unshare, "-Urpf", "--mount-proc", sys.executable, "-c", REUSED],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=env,
-        cwd=tmp_path,
-        check=False,
-    )
-    assert r.returncode == 0, r.stderr[-2000:]
-    out = json.loads(r.stdout.splitlines()[-1])
+    out = in_pid_namespace(tmp_path, REUSED)
     assert out["new"] == out["old"] and out["before"] == [out["old"]]  # the situation under test
     assert out["after"] == [] and out["count"] == 0 and out["rss"] == 0
     assert out["events"] == ["Process sleep of svc is not running (it exited)"]

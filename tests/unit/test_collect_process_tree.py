@@ -15,6 +15,7 @@ import time
 
 import psutil
 import pytest
+from collect_support import in_pid_namespace
 
 from analytics.sources.vitals import ProcessSpec, VitalsSource
 
@@ -196,26 +197,7 @@ def test_a_worker_with_a_lower_pid_than_its_master_is_a_worker(tmp_path):
     """Main process or worker is decided by parentage, not by pid order: on the very first scan a worker
     whose pid is lower than its master's is a worker, so its replacement is no restart (and needs no new
     scan of the process table), and a real restart of the service counts once, not once per process."""
-    import json
-    import shutil
-    from pathlib import Path
-
-    unshare = shutil.which("unshare")
-    probe = subprocess.run([unshare or "unshare", "-Urpf", "--mount-proc", "true"], capture_output=True, check=False)
-    if unshare is None or probe.returncode != 0:
-        pytest.skip("needs `unshare` and user namespaces (to set a pid namespace's counter)")
-    env = {"PYTHONPATH": str(Path(__file__).resolve().parents[2]), "PATH": "/usr/bin:/bin"}
-    r = subprocess.run(
-        [unshare, "-Urpf", "--mount-proc", sys.executable, "-c", DRIVER, WRAPPED],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=env,
-        cwd=tmp_path,
-        check=False,
-    )
-    assert r.returncode == 0, r.stderr[-2000:]
-    out = json.loads(r.stdout.splitlines()[-1])
+    out = in_pid_namespace(tmp_path, DRIVER, WRAPPED)
     assert out["worker"] < out["master"]  # the situation under test
     assert sorted(out["first"]) == sorted([out["worker"], out["master"]])
     assert out["restart"]["restarts"] == 1 and out["restart"]["pids"] == out["restart"]["expect"]
