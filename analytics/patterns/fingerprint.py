@@ -151,9 +151,14 @@ V5 = dataclasses.replace(V4, version=5)
 
 # Version 6: the rules of 5; a raw line's header also takes a level word after a leading number (npm's
 # debug log numbers its lines: ``22 error code E404``), so raw lines of that form have new templates.
-CURRENT = dataclasses.replace(V5, version=6)
+V6 = dataclasses.replace(V5, version=6)
 
-RULESETS: dict[int, RuleSet] = {1: SEED_V1, 2: V2, 3: V3, 4: V4, 5: V5, 6: CURRENT}
+# Version 7: the rules of 6; a raw line whose message leaves fewer than two constant words keeps its
+# header's level in front of its template (npm's ``158 notice yallist`` -> ``notice yallist``), so the
+# batch can show the word beside it varying (analytics.patterns.templates).
+CURRENT = dataclasses.replace(V6, version=7)
+
+RULESETS: dict[int, RuleSet] = {1: SEED_V1, 2: V2, 3: V3, 4: V4, 5: V5, 6: V6, 7: CURRENT}
 CURRENT_VERSION = CURRENT.version
 
 

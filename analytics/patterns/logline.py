@@ -330,6 +330,20 @@ _FIRST_LEVEL_RE = r"^[ \t]*\d+(?:\.\d+)?\s+" + _LEVEL_NEXT
 
 _LOGGER_BRACKET = r"^[ \t]*[A-Za-z_][\w$]*(?:\.[\w$\-]+)+\s+\["
 
+#: a level word standing alone in a header (``158 notice``, ``INFO [main]``), not inside a name
+_HEADER_LEVEL_RE = re.compile(r"(?<![\w.\-])(?:" + _LEVELS + r")(?![\w.\-])", re.IGNORECASE)
+
+
+def header_level(line: str, message: str) -> str | None:
+    """The level word of the header that :func:`strip_headers` took off ``line`` to leave ``message``
+    (the last one written there, lower-cased), or None when the header names no level or nothing was
+    stripped."""
+    line = line.strip()
+    if not message or message == line or not line.endswith(message):
+        return None
+    words = _HEADER_LEVEL_RE.findall(line[: len(line) - len(message)])
+    return words[-1].lower() if words else None
+
 
 def strip_headers(lines: pl.Series) -> pl.Series:
     """Vectorised :func:`parse_line` ``.message`` for a Series of raw lines (fields are not kept).

@@ -21,7 +21,9 @@ Owns the two steps that turn messages into patterns:
    ``Requirement already satisfied: <*> in ...``: :mod:`analytics.patterns.arguments`) are one pattern
    too. Speed comes from doing this on the distinct templates only.
 
-Raw log lines are handled by stripping their header first (:mod:`analytics.patterns.logline`).
+Raw log lines are handled by stripping their header first (:mod:`analytics.patterns.logline`); a
+message that leaves fewer than two constant words keeps its header's level in front (npm's ``158 notice
+yallist`` is ``notice yallist``), so the merge has a constant word beside the one that varies.
 """
 
 from __future__ import annotations
@@ -140,13 +142,40 @@ def _templates_of_distinct_rules(uniq: pl.Series, rules: RuleSet, raw: bool) -> 
         return pl.DataFrame({"m": uniq}).select(_mask_expr(pl.col("m"), rules).alias("t"))["t"]
     # raw lines: distinct keys differ in their headers (threads, loggers, levels); once the headers are
     # stripped many messages are the same again, so encode a second time before the rules run
-    msgs = strip_headers(uniq).to_arrow()
+    stripped = strip_headers(uniq)
+    msgs = stripped.to_arrow()
     if isinstance(msgs, pa.ChunkedArray):
         msgs = msgs.combine_chunks()
     enc = pc.dictionary_encode(msgs)
     distinct = pl.Series("m", enc.dictionary, dtype=pl.String)
     t = pl.DataFrame({"m": distinct}).select(_mask_expr(pl.col("m"), rules).alias("t"))["t"]
-    return t.gather(enc.indices.to_numpy(zero_copy_only=False))
+    t = t.gather(enc.indices.to_numpy(zero_copy_only=False))
+    return _with_level(uniq, stripped, t) if rules.version >= 7 else t
+
+
+def _constant_words(template: str) -> int:
+    """Tokens of a template that are constant words (as :func:`merge_templates` counts them)."""
+    return sum(1 for x in template.split(" ") if x != VAR and any(c.isalpha() for c in x))
+
+
+def _with_level(lines: pl.Series, msgs: pl.Series, t: pl.Series) -> pl.Series:
+    """A template with fewer than two constant words keeps its line's level in front (``notice
+    <*>``, ``info ok``): the message alone (``yallist``, ``<*> lib/npm.js``) leaves no constant word
+    beside the one that varies, so no batch could show it varying, and a one-word message at one level
+    is another event than at another. Messages with more words are templated on their own, whatever
+    their level."""
+    tl = t.to_list()
+    short = [i for i, x in enumerate(tl) if _constant_words(x) < 2]
+    if not short:
+        return t
+    from analytics.patterns.logline import header_level
+
+    ls, ms = lines.to_list(), msgs.to_list()
+    for i in short:
+        level = header_level(ls[i] or "", ms[i] or "")
+        if level is not None:
+            tl[i] = f"{level} {tl[i]}"
+    return pl.Series(t.name, tl, dtype=pl.String)
 
 
 def mask(messages: pl.Series | list[str], rules: RuleSet = CURRENT, raw: bool = False) -> pl.Series:

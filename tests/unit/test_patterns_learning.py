@@ -237,21 +237,46 @@ def test_remap_moves_a_tailed_pattern_whose_header_is_read_differently_now(store
 
 
 def test_remap_moves_a_pattern_of_counter_numbered_lines_to_the_message_after_its_level(store):
-    """Version 6 reads a level word after a leading number as header (npm's debug log: '22 error code
-    E404'): a pattern learned from such lines under version 5 (its template kept 'error') moves, with its
-    fix, to the template of the message after the level, and the next such line counts onto it."""
-    line = "22 error code E404"
-    old_fp = fingerprint(template_of("error code E404", RULESETS[5]))
+    """Version 6 reads a level word after a leading number as header (npm's debug log: '22 error 404 Not
+    Found - GET ...'): a pattern learned from such lines under version 5 (its template kept 'error') moves,
+    with its fix, to the template of the message after the level, and the next such line counts onto it."""
+    line = "22 error 404 Not Found - GET https://registry.npmjs.org/nope - Not found"
+    old_fp = fingerprint(template_of(line[3:], RULESETS[5]))
     store.execute(
         "INSERT INTO error_patterns (error_hash, error_type, error_message, component, solution, "
         "success_count, occurrence_count, rules_version) VALUES (?, 'general', ?, 'npm', 'check the name', 2, 3, 5)",
         [old_fp, line],
     )
     store.execute("INSERT INTO pattern_samples (error_hash, message, component) VALUES (?, ?, 'npm')", [old_fp, line])
-    new_fp = fingerprint(template_of("code E404"))
+    new_fp = fingerprint(template_of(line[9:]))
     assert P.remap_fingerprints(store) == {old_fp: new_fp}
     assert P.get_pattern(store, new_fp)["solution"] == "check the name"
-    _events(store, ["31 error code E404"], component="npm", source="tail")
+    _events(
+        store,
+        ["31 error 404 Not Found - GET https://registry.npmjs.org/other - Not found"],
+        component="npm",
+        source="tail",
+    )
+    P.learn_from_events(store)
+    assert P.get_pattern(store, new_fp)["occurrence_count"] == 4
+
+
+def test_remap_gives_a_one_word_message_its_level_back(store):
+    """Version 7 keeps the level in front of a message with fewer than two constant words (npm's ``158
+    notice yallist``): a pattern learned under version 6 as ``yallist`` moves, with its fix, to ``notice
+    yallist``, and the next such line counts onto it."""
+    line = "158 notice yallist"
+    old_fp = fingerprint(template_of("yallist", RULESETS[6]))
+    store.execute(
+        "INSERT INTO error_patterns (error_hash, error_type, error_message, component, solution, "
+        "success_count, occurrence_count, rules_version) VALUES (?, 'general', ?, 'npm', 'ignore it', 1, 3, 6)",
+        [old_fp, line],
+    )
+    store.execute("INSERT INTO pattern_samples (error_hash, message, component) VALUES (?, ?, 'npm')", [old_fp, line])
+    new_fp = fingerprint("notice yallist")
+    assert P.remap_fingerprints(store) == {old_fp: new_fp}
+    assert P.get_pattern(store, new_fp)["solution"] == "ignore it"
+    _events(store, ["159 notice yallist"], component="npm", source="tail")
     P.learn_from_events(store)
     assert P.get_pattern(store, new_fp)["occurrence_count"] == 4
 
