@@ -29,6 +29,10 @@ What the data must show, and what keeps distinct events apart:
   asked of a varying length. Variants of one sentence come in few lengths; a command's arguments in
   as many as it was run with. Or, already in the batch, the template whose rest is one variable (a
   pattern merged before: ``Commandline: apt-get <*>``), the data saying the rest varies.
+* a lower-case word of the head (sudo's user in ``alice : TTY=<*> ; ... COMMAND=<*> <*>``, cron's
+  ``(root)``) is a variable when two of its values each head two or more runs and the runs of all its
+  values together show ``min_values`` lengths: the same structure carrying varying commands under
+  varying words. A label (``started:``) names its event and is never such a word.
 
 A label's value (:func:`value_key`) is the other half: pip writes one line per requirement
 (``Requirement already satisfied: click>=<*> in <*> (from lokifi==<*>) (<*>)``), the package and the
@@ -151,7 +155,41 @@ def argument_keys(templates: Iterable[str], min_values: int) -> dict[str, str]:
         # the key's own template has another template to join
         if len(lengths) >= min_values or (key in ts and len(ts) >= 2):
             out.update(dict.fromkeys(ts, key))
+    for shared, keys in _shared_heads(by_key, min_values).items():
+        if any(reads[k] for k in keys):
+            for k in keys:
+                out.update(dict.fromkeys(by_key[k], shared))
     return out
+
+
+def _shared_heads(by_key: dict[str, list[str]], min_values: int) -> dict[str, list[str]]:
+    """Keys whose heads differ in one lower-case word (sudo's user: ``alice : TTY=<*> ; ... COMMAND=<*>
+    <*>`` and ``bob : ...``) -> the key with that word a variable, when the data shows the word varying
+    with the structure around it: at least two of its values each head runs of two or more commands,
+    and the runs together show ``min_values`` rest lengths (the evidence :func:`argument_keys` asks of one
+    key). An event's word heads its own structure; a user's runs any command in the same one."""
+    groups: dict[str, list[str]] = collections.defaultdict(list)
+    for key in by_key:
+        tk = key.split(" ")
+        for i in range(len(tk) - 2):  # the head: the program and its rest are the last two tokens
+            m = _HEAD_WORD.fullmatch(tk[i])
+            if m is not None and m.group(2).islower():
+                groups[" ".join([*tk[:i], f"{m.group(1)}{VAR}{m.group(3)}", *tk[i + 1 :]])].append(key)
+    out: dict[str, list[str]] = {}
+    taken: set[str] = set()
+    for shared, keys in groups.items():
+        keys = [k for k in keys if k not in taken]
+        if sum(1 for k in keys if len(by_key[k]) >= 2) < 2:
+            continue
+        if len({t.count(" ") for k in keys for t in by_key[k]}) < min_values:
+            continue
+        out[shared] = keys
+        taken.update(keys)
+    return out
+
+
+#: a word in a command line's head, with a field's ``KEY=`` or brackets around it (``(root)``, ``USER=root``)
+_HEAD_WORD = re.compile(r"([A-Za-z_][\w.\-]*=|[(\[{]?)([^\W\d_][\w\-]*[^\W_]|[^\W\d_])([)\]},]?)")
 
 
 def value_key(template: str) -> tuple[str, str, int, str] | None:
