@@ -10,12 +10,15 @@ lookalike letters in a secret's name folded), then removes, in this order:
 3. passwords in URLs (``scheme://user:password@host``, and ``scheme://user:pass`` cut before its ``@``)
    and secret query parameters;
 4. HTTP header fields whose name ends in a credential's word (:mod:`.redact_headers`: ``X-Auth: ...``,
-   ``Ocp-Apim-Subscription-Key: ...``, a cookie list); values of secret-sounding keys (:mod:`.redact_keys`:
-   ``password=``, ``"api_key": "..."``, ``Password: a pass phrase``, ``REDISCLI_AUTH=``, ``PIN: 4821``,
+   ``Ocp-Apim-Subscription-Key: ...``, a cookie list); the credential after a credential's name labelling a
+   line (:mod:`.redact_labels`: ``Token: abcdefgh``, ``Secret: correct horse battery``); values of
+   secret-sounding keys (:mod:`.redact_keys`:
+   ``password=``, ``"api_key": "..."``, ``Password: a pass phrase``, ``REDISCLI_AUTH=``, ``auth: hunter2``,
+   ``PIN: 4821``,
    ``<password>...</password>``), ``--token x``; passwords on command lines, audit records, payment
    cards, IBANs, encoded credentials (:mod:`.redact_cli`); passwords in prose and SQL, tokens named in
    prose (:mod:`.redact_prose`); credentials in protocol traces (:mod:`.redact_protocols`: FTP/POP3
-   ``PASS``, ``APOP``, IMAP ``LOGIN``, SMTP ``AUTH``, Redis ``AUTH``);
+   ``PASS``, ``APOP``, IMAP ``LOGIN``, SMTP ``AUTH``, Redis ``AUTH``, ``auth hunter2`` too);
 5. anything detect-secrets' regex and keyword plugins still find (its maintained detectors);
 6. long high-entropy tokens that look random (mixed case + digits, changing character class as random
    text does -- names and identifiers do not);
@@ -43,6 +46,7 @@ from analytics.rca import (
     redact_cli,
     redact_headers,
     redact_keys,
+    redact_labels,
     redact_personal,
     redact_prose,
     redact_protocols,
@@ -402,6 +406,7 @@ class Redactor:
 
         s = redact_cli.fed_passwords(s, found)  # before the flag rules read "-pass stdin" as a password
         s = redact_headers.header_values(s, found)  # before the key rules take X-Auth: Bearer x's scheme for it
+        s = redact_labels.label_values(s, found)  # (Token: abcdefgh: the key rules take a lowercase word for prose)
         s = redact_keys.key_values(s, counts)
         s = sub(_CLI_FLAG, "password", 2, s)
         s = sub(_MYSQL_P, "password", 2, s)

@@ -24,7 +24,8 @@ password: a digit among letters, a capital inside (``X-Auth: s3cr3t for bob``).
 
 A name of one word (``Auth``, ``Key``, ``ApiKey``) is a header's only on a line that a direction marker or
 an escaped line end shows to be a header, or at a line's very start capitalised as a header's name is
-(``Auth: s3cr3t``, ``Session: 4f3a2b1c``), with a value shaped like a secret (any value after a scheme):
+(``Auth: s3cr3t``, ``Session: 4f3a2b1c``), with a value shaped like a secret (any value after a scheme) that
+ends its line or comes before prose (``Auth: s3cr3t for bob``; code goes on with an operator):
 elsewhere such a word is a label (``Session: 3``, ``Key: /etc/x.key``, ``Authentication: succeeded`` names
 no credential), or a mapping's key when indented or in lower case (``key: str`` in code); and one the
 key rules read (``password``, ``token``) is theirs -- except ``Cookie``, whose list of ``name=value``
@@ -80,6 +81,9 @@ _VALUE_END = re.compile(r"[ \t]*(?:$|[\r\n,;)\]}>]|\\[rnt]|['\"](?![A-Za-z]))")
 _TOKEN = re.compile(r"(?:" + EXPANSION + r"|[^\s,;'\"\\()\[\]{}]|\\(?![rnt]))+")
 _COOKIE_MORE = re.compile(r"(?:;[ \t]*[^\s=;,'\"\\]+=(?:[^\s;,'\"\\]|\\(?![rnt]))*)+")
 _BLANKS = re.compile(r"[ \t]*")
+#: a value followed by prose: a lowercase word of letters next (``Auth: s3cr3t for bob``), where code goes on
+#: with an operator (``Key: TypeAlias = ...``, ``Key: TypeVar | None``)
+_PROSE_AFTER = re.compile(r"[ \t]+[a-z]+(?=[\s.,;:!?]|$)")
 _QUOTED = re.compile(r"b?(['\"])((?:(?!\1)[^\\\n]|\\.)*)\1")
 
 
@@ -183,7 +187,8 @@ def _field(s: str, m: re.Match[str]) -> tuple[int, int, str] | None:
     if sep == ":" and start == m.end() and (one_word or not opening or named_quote):
         return None  # dbus-user-session:amd64, 'key:1e9' -- a header's colon has a blank after it
     line = sep == ":" and not named_quote and (opening != "" or _on_header_line(s, a, marked=one_word))
-    # a one-word name at a line's start alone: its value must end the line (Key: TypeAlias = ... is code)
+    # a one-word name at a line's start alone: its value must end the line or be followed by prose (Key:
+    # TypeAlias = ... is code)
     alone = not line and sep == ":" and one_word and not named_quote and _starts_line(s, a, name)
     line = line or alone
     cookie = _name_words(name)[-1] == "cookie"
@@ -205,7 +210,7 @@ def _field(s: str, m: re.Match[str]) -> tuple[int, int, str] | None:
         end = _one_value(s, start)
         if not scheme and not _VALUE_END.match(s, end) and not _password_shaped(s[start:end]):
             return None  # tls-sig: defer the check -- a subsystem named before a sentence
-    if alone and not _VALUE_END.match(s, end):
+    if alone and not (_VALUE_END.match(s, end) or _PROSE_AFTER.match(s, end)):
         return None
     value = s[start:end]
     shaped = glued(value) or (secret_shaped(value) and _password_shaped(value))

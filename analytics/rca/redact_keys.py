@@ -1,5 +1,5 @@
 """Values named as secrets: ``password=``, ``"api_key": "..."``, ``Password: a pass phrase``,
-``REDISCLI_AUTH=...``, ``psk="..."``, ``PIN: 4821``, the text of XML elements named as secrets
+``REDISCLI_AUTH=...``, ``auth: hunter2``, ``psk="..."``, ``PIN: 4821``, the text of XML elements named as secrets
 (``<wsse:Password>...</wsse:Password>``, ``<entry key="db.password">...</entry>``: :func:`xml_values`),
 and the string values of a parsed JSON document whose key names a secret (:func:`redact_data`, which
 redacts every other string of the document too).
@@ -60,15 +60,21 @@ _SEP = r"['\"]?[ \t]*(?:=>|:=|=|:)(?:[ \t]*\r?\n[ \t]+|[ \t]*)"
 #: (a shell variable's name, $pw:, is no key)
 _KEY_VALUE = re.compile(r"(?i)(?<!\$)(?P<key>\b" + _KEY + r")(?P<sep>" + _SEP + r")(?P<val>" + _VALUE + ")")
 #: an environment variable (or config line) holding a credential under a name that ends in AUTH or _KEY
-#: (REDISCLI_AUTH, GITHUB_AUTH, HTTP_AUTH=user:pass, APP_KEY), or a plain ``auth=``
+#: (REDISCLI_AUTH, GITHUB_AUTH, HTTP_AUTH=user:pass, APP_KEY), or a plain ``auth=``; a name that ends in auth
+#: also before a colon and a blank (``auth: hunter2``, YAML's ``REDISCLI_AUTH: x``), where the value must be
+#: shaped like a password (:func:`password_like`): ``auth: ok``, dovecot's ``auth: Error: ...`` are prose
 _ENV_CREDENTIAL = re.compile(
-    r"(?<![\w.\-])(?P<key>[A-Z][A-Z0-9_]*_(?:AUTH|KEY)|(?i:auth))(?P<sep>=)(?P<val>" + _VALUE + ")"
+    r"(?<![\w.\-])(?P<key>[A-Z][A-Z0-9_]*_(?:AUTH|KEY)|(?i:auth))(?P<sep>=|(?<=[Aa][Uu][Tt][Hh]):[ \t]+)"
+    r"(?P<val>" + _VALUE + ")"
 )
+#: what goes on after a value in code (an annotation's union, a default, a call): auth: Auth2 | None = None
+_CODE_AFTER = re.compile(r"[ \t]*(?:\||=|\(|\[|->)")
 _REMOVED_AFTER = re.compile(r"[ \t]+" + ALREADY.pattern)
 #: the credential after an authentication scheme that a key's value starts with (``token: Bearer abc123``)
 _AFTER_SCHEME = re.compile(r"[ \t]+(" + _VALUE + ")")
-#: what follows a scheme without being a credential: no letter or digit (``{``, ``|``), a short lowercase word
-_NO_CREDENTIAL = re.compile(r"[^A-Za-z0-9]*|[a-z]{1,3}")
+#: what follows a scheme without being a credential: no letter or digit (``{``, ``|``), a short lowercase word,
+#: an auth-param of a challenge (``Basic realm=private``: a credential's token68 holds '=' only at its end)
+_NO_CREDENTIAL = re.compile(r"[^A-Za-z0-9]*|[a-z]{1,3}|[A-Za-z][\w\-]*=+[^=\s].*")
 _KEY_NAME = re.compile(r"(?i)" + _KEY + r"|[A-Z][A-Z0-9_]*_(?:AUTH|KEY)|auth")
 TRIVIAL_VALUE = re.compile(
     r"(?i)^(?:|null|none|nil|true|false|yes|no|\*+|x+|<[^>]*>|" + REFERENCES + r"|\$\([^)]*\)|%s|"
@@ -105,6 +111,25 @@ def _kind(key: str) -> str:
     return "password" if re.search(r"pass|pwd|pw$", key.lower()) else "secret"
 
 
+#: a name with dots (a file's, a module's: pam_tally2.so, httpx2.Auth) and code's brackets (a call, an index)
+_DOTTED_NAME = re.compile(r"[A-Za-z_][\w\-]*(?:\.[A-Za-z]\w*)+")
+_BRACKETS = re.compile(r"[(\[{<]")
+
+
+def password_like(word: str) -> bool:
+    """Letters with a digit (hunter2, s3cr3t), or text glued to a reference -- not a name with dots
+    (``pam_tally2.so``, ``httpx2.Auth``) nor code with a bracket (dovecot's ``passwd-file(bob,1.2.3.4):``,
+    ``type[Auth]``): what a word must be for a plain ``auth`` before it to name it a password."""
+    if glued(word):
+        return True
+    return (
+        re.search(r"[A-Za-z]", word) is not None
+        and re.search(r"\d", word) is not None
+        and _BRACKETS.search(word) is None
+        and _DOTTED_NAME.fullmatch(word) is None
+    )
+
+
 def secret_shaped(word: str) -> bool:
     """A digit with letters, a symbol inside, or a capital after a small letter: not a plain word."""
     if holds_reference(word):
@@ -135,9 +160,11 @@ def _keep(key: str, sep: str, val: str) -> bool:
         return True
     if _TEST_RESULT.fullmatch(key) and re.fullmatch(r":\s+", sep):
         return True  # PASS: test_login (3 assertions)
-    if kind != "password" and not _NAMES_SECRET.search(key) and _PLAIN_WORDS.fullmatch(inner):
-        return True  # token_type=bearer, "secret_name": "db-creds": a property of a secret, not one
     low = key.lower()
+    if kind != "password" and not _NAMES_SECRET.search(key) and _PLAIN_WORDS.fullmatch(inner):
+        # token_type=bearer, "secret_name": "db-creds": a property of a secret, not one -- but auth's scheme
+        # is the word before its credential (auth=Bearer abc123): the scheme rule below reads it
+        return not (low.endswith("auth") and AUTH_SCHEME.fullmatch(inner))
     # "tokens_used: 42" or "max_tokens=100" are counters, not secrets
     if inner.isdigit() and ("tokens" in low or "count" in low):
         return True
@@ -245,12 +272,21 @@ def key_values(s: str, counts: Counter[str]) -> str:
                 continue
             if program_text(s, m.start("val")):
                 continue
+            if (
+                pattern is _ENV_CREDENTIAL
+                and sep[:1] == ":"
+                and (not password_like(val.strip("'\"")) or _CODE_AFTER.match(s, end))
+                and not AUTH_SCHEME.fullmatch(val)
+            ):
+                continue  # auth: ok, auth: AuthTypes | None -- after a colon, a password's shape (or a scheme's)
             kind = _kind(key)
             # token: Bearer abc123 -- the credential after its scheme, the scheme kept (a password's value is
             # its words: password: Basic xyz may be a pass phrase)
             cred = _AFTER_SCHEME.match(s, end) if AUTH_SCHEME.fullmatch(val) else None
             if cred is not None and _NO_CREDENTIAL.fullmatch(cred.group(1)):
                 cred = None  # token: Token | None, token or {}: code, the word after the scheme no credential
+            if cred is None and AUTH_SCHEME.fullmatch(val) and key.lower().endswith("auth"):
+                continue  # auth=Basic: a scheme alone
             if cred is not None and (kind != "password" or _REMOVED_AFTER.match(s, end)):
                 if not PARTIAL.search(cred.group(1)) and not TRIVIAL_VALUE.match(cred.group(1).strip("'\"")):
                     counts[kind] += 1
@@ -391,6 +427,7 @@ __all__ = [
     "kept_value",
     "key_values",
     "names_secret",
+    "password_like",
     "ph",
     "program_text",
     "redact_data",

@@ -12,10 +12,12 @@ a password only where it is shaped like one, or where the session shows it is on
 (``230``, ``530``, ``+OK``, ``-ERR``): there whatever its length, ``pass abc`` too. Redis's ``AUTH`` typed
 as a command (upper case, one or two arguments and nothing after) loses its last argument, unless the first
 names a SASL mechanism (SMTP's and IMAP's ``AUTH LOGIN``) or the only one is a word of state (``AUTH
-failed``). An argument is a word up to a blank, a variable's expansion in it read whole (``PASS {{ x }}y``
-is one word, not ``{{``): a reference alone is kept, one with text glued to it removed whole
-(:mod:`.redact_refs`). The rules are protocol syntax (RFC 959, 1939, 3501, 4422, 4616), no words taken from
-any log.
+failed``); typed in lower case (``auth hunter2``), its last argument is the password where it is shaped
+like one or the session shows it is (after ``C:``, before the server's ``+OK``/``-ERR``), and a word of
+state (``auth ok``, ``auth required``) is prose. An argument is a word up to a blank, a variable's
+expansion in it read whole (``PASS {{ x }}y`` is one word, not ``{{``): a reference alone is kept, one with
+text glued to it removed whole (:mod:`.redact_refs`). The rules are protocol syntax (RFC 959, 1939, 3501,
+4422, 4616), no words taken from any log.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from analytics.rca.redact_keys import ALREADY, KEYWORD, PARTIAL, TRIVIAL_VALUE, secret_shaped
+from analytics.rca.redact_keys import ALREADY, KEYWORD, PARTIAL, TRIVIAL_VALUE, password_like, secret_shaped
 from analytics.rca.redact_prose import FUNCTION_WORDS, plain_word, replace_spans
 from analytics.rca.redact_refs import EXPANSION, WORD, holds_reference
 
@@ -55,6 +57,13 @@ _PROMPT_AUTH = re.compile(r"(?i)(?:^|(?<=\s))[\w.\-]+:\d+(?:\[\d+\])?>\s*AUTH((?
 #: AUTH typed where a client's command stands (a telnet or nc session, a transcript): in upper case, at a line's
 #: start or after a direction marker, one or two arguments and nothing after them
 _BARE_AUTH = re.compile(r"(?m)(?:^[ \t]*|(?<!\S)(?:C:|[\-=]*>{1,3})[ \t]*)AUTH((?:[ \t]+" + _ARG + r"){1,2})[ \t\r]*$")
+#: AUTH typed by hand in lower (or mixed) case, where a command stands: its argument is a password where it
+#: is shaped like one or the session shows it (see :func:`_typed_auth`)
+_TYPED_AUTH = re.compile(
+    r"(?m)(?:^[ \t]*|(?<!\S)(?P<marker>C:|[\-=]*>{1,3})[ \t]*)(?!AUTH)(?i:auth)(?P<args>(?:[ \t]+"
+    + _ARG
+    + r"){1,2})[ \t\r]*$"
+)
 #: the SASL mechanisms (RFC 4422's registry) that SMTP's and IMAP's AUTH name first: no password
 _SASL_MECHANISM = re.compile(
     r"PLAIN|LOGIN|ANONYMOUS|EXTERNAL|GSSAPI|GSS-SPNEGO|NTLM|OTP|SKEY|SECURID|XOAUTH2?|OAUTHBEARER|CRAM-MD5|"
@@ -88,9 +97,30 @@ def redis_secrets(s: str, replace: Callable[[str, str], str]) -> str:
         if _SASL_MECHANISM.fullmatch(first) or (len(args) == 1 and _state_word(first)):
             continue  # SMTP's AUTH LOGIN, AUTH failed
         spans.append((m.start(1) + last.start(), m.start(1) + last.end()))
+    if "auth" in s or "Auth" in s:
+        for m in _TYPED_AUTH.finditer(s):
+            args = list(re.finditer(_ARG, m.group("args")))
+            if _typed_auth(s, m, args[0].group(), args[-1].group()):
+                spans.append((m.start("args") + args[-1].start(), m.start("args") + args[-1].end()))
     for m in _ACL_SETUSER.finditer(s):
         spans += [(m.start() + p.start(1), m.start() + p.end(1)) for p in _ACL_PASSWORD.finditer(m.group())]
     return replace_spans(s, spans, "password", replace)
+
+
+def _typed_auth(s: str, m: re.Match[str], first: str, last: str) -> bool:
+    """Whether ``auth [user] WORD`` typed in lower case is Redis's AUTH with its password: not a SASL
+    mechanism first (``auth login``), not an English word of function or the word password; then one the
+    session makes the password, whatever it is -- after ``C:``, or before the server's answer (``+OK``,
+    ``-ERR``) --, or, with no session around it, a word shaped like a password (letters with a digit, no
+    file's or module's dotted name: PAM's ``auth required pam_tally2.so``) and no word of state
+    (``auth hunter2``; ``auth ok``, ``auth required``, ``auth failed`` are prose)."""
+    if _SASL_MECHANISM.fullmatch(first.upper()) or last.lower() in FUNCTION_WORDS or KEYWORD.fullmatch(last):
+        return False
+    if not re.match(r"\w|\$\{|\{\{", first):
+        return False  # auth = HTTPBasicAuth(...), auth := x -- code's operator, no argument
+    if m.group("marker") == "C:" or _in_session(s, m):
+        return True  # (a mask or a placeholder there is left by the caller: auth ****)
+    return not (_state_word(last) or TRIVIAL_VALUE.match(last)) and password_like(last)
 
 
 # --- mail and FTP traces: FTP/POP3 PASS x, FTP ACCT x, IMAP a001 LOGIN user x ------------------------------

@@ -1,0 +1,181 @@
+"""A credential's name labelling a line (``Auth:``, ``Token:``, ``Secret:``, ``Password:``) and Redis's
+``auth`` typed or written in lower case: the credential after it is removed whatever its letters -- one
+token before prose, a short alphabetic token, a pass phrase of plain words, ``auth hunter2``, ``auth:
+hunter2`` -- while the lines that only speak of authentication, tokens and secrets keep every word."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, assume, given, settings, strategies as st
+from rca_support import passwords
+
+from analytics.rca.redact import redact
+from analytics.rca.redact_keys import KEYWORD, TRIVIAL_VALUE
+from analytics.rca.redact_prose import FUNCTION_WORDS, plain_word
+
+S = "[REDACTED:secret]"
+PW = "[REDACTED:password]"
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        # a capitalised one-word header at a line's start, one token then prose (before, Auth's value had to end
+        # the line; Key and Session are the header rule's too)
+        ("Auth: abc123 for bob", f"Auth: {S} for bob"),
+        ("Key: abc123def for bob", f"Key: {S} for bob"),
+        ("Session: 4f3a2b1c9d was closed", f"Session: {S} was closed"),
+        ("Token: abcdefgh for bob", f"Token: {S} for bob"),
+        # a short alphabetic token, a pass phrase of plain words
+        ("Token: abcdefgh", f"Token: {S}"),
+        ("Auth: abcdefgh", f"Auth: {S}"),
+        ("Secret: correct horse battery", f"Secret: {S}"),
+        ("Secret: correct horse battery.", f"Secret: {S}"),
+        ("ApiKey: zorblax", f"ApiKey: {S}"),
+        ("GET /x\nToken: abcdefgh\nAccept: */*", f"GET /x\nToken: {S}\nAccept: */*"),
+        # lower-case auth: typed as Redis's command, a key and its value
+        ("auth hunter2", f"auth {PW}"),
+        ("Auth hunter2", f"Auth {PW}"),
+        ("> auth hunter2", f"> auth {PW}"),
+        ("auth default hunter2", f"auth default {PW}"),
+        ("C: auth sunshine", f"C: auth {PW}"),
+        ("auth foobared\n+OK", f"auth {PW}\n+OK"),  # the session makes a plain word the password
+        ("auth xyz\n-ERR invalid password", f"auth {PW}\n-ERR invalid password"),
+        ("auth: hunter2", f"auth: {S}"),
+        ("  auth: hunter2", f"  auth: {S}"),
+        ('auth: "s3cr3t"', f'auth: "{S}"'),
+        ("auth: ${X}y", f"auth: {S}"),
+        # auth's scheme is no property of it: the credential after the scheme goes (before, the whole stayed)
+        ("auth=Bearer abc123", f"auth=Bearer {S}"),
+        ("auth: Bearer abc123", f"auth: Bearer {S}"),
+    ],
+)
+def test_a_credential_after_a_label_or_auth_is_removed(text, shown):
+    assert redact(text).text == shown
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # the brief's phrases
+        "Auth failed for user bob",
+        "Token expired",
+        "Secret rotation done",
+        "auth: ok",
+        "authentication failure",
+        # a label's value that tells a state, or prose starting with one
+        "Token: expired",
+        "Token: missing",
+        "Secret: none",
+        "Secret: not set",
+        "Token: refreshed successfully",
+        "Token: invalid for user bob",
+        "Auth: required for bob",
+        "Auth: failed for user bob",
+        "Auth: Success",
+        "Auth: OK",
+        "Auth: LDAP",
+        "Auth: Error: bad request",
+        "Token: ${TOKEN}",
+        "Auth: Basic",
+        "Password: ${DB_PASSWORD}",
+        # lower-case auth as English, a SASL mechanism, a scheme alone or an auth-param, a mask
+        "auth ok",
+        "auth required",
+        "auth failed",
+        "auth bob",
+        "auth login",
+        "auth ****",
+        "auth ${X}",
+        "auth hunter2 ok",
+        "auth token expired",
+        "auth: failed",
+        "auth: foobared",
+        "auth=basic",
+        "auth: Basic",
+        "auth=basic realm=private",
+        "auth: Basic realm=private",
+        "dovecot: auth: Error: passwd-file(bob,1.2.3.4): unknown user",
+        "dovecot: auth: passwd-file(bob,1.2.3.4): unknown user",
+        "pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=host",
+        "Auth successful for job_1445144423722_0020 (auth:SIMPLE)",
+        # PAM's configuration, Python's annotations and assignments (site-packages' lines the first rules took)
+        "auth\trequired\tpam_deny.so",
+        "auth required pam_tally2.so",
+        "    auth = HTTPBasicAuth(*auth)",
+        "    auth: AuthTypes | None = None,",
+        "    Auth: type[httpx2.Auth]",
+        "Token: str | None = None",
+        # code and labels the header rule kept before
+        "Key: _TypeAlias = tuple[Any, ...]",
+        "Key: Ctrl-C",
+        "Session: closed",
+        "key: abc123def for bob",
+    ],
+)
+def test_lines_that_speak_of_auth_tokens_and_secrets_keep_every_word(text):
+    assert redact(text).text == text
+
+
+_LABELS = st.sampled_from(["Auth", "Token", "Secret", "ApiKey", "AccessToken", "ClientSecret", "Password"])
+_PROSE = st.sampled_from(["for bob", "for user bob", "was rejected", "is not valid here", "from 10.0.0.7"])
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(label=_LABELS, token=passwords(), prose=_PROSE, before=st.sampled_from(["", "GET /x HTTP/1.1\n"]))
+def test_a_token_before_prose_after_a_label_never_survives(label, token, prose, before):
+    """Whatever the label and the token, one token after a label at a line's start and then prose: the token
+    is gone, replaced by one placeholder, the prose kept (after a password's label the value runs on)."""
+    assume(not token.endswith((".", "!")))  # (a full stop ends the value: the prose after it is another sentence)
+    out = redact(f"{before}{label}: {token} {prose}").text
+    assert token not in out
+    if label == "Password":
+        assert out == f"{before}{label}: {PW}"
+    else:
+        assert out == f"{before}{label}: {S} {prose}"
+
+
+#: a made-up word: letters that are neither an English function word, nor a participle or adjective by form,
+#: nor a word of state
+_WORD = (
+    st.text("abcdefghijklmnopqrstuvwxyz", min_size=3, max_size=9)
+    .filter(lambda w: w not in FUNCTION_WORDS and not plain_word(w))
+    .filter(lambda w: not TRIVIAL_VALUE.match(w) and not KEYWORD.fullmatch(w))
+)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(label=_LABELS, words=st.lists(_WORD, min_size=1, max_size=5), end=st.sampled_from(["", ".", "\nnext: 1"]))
+def test_a_pass_phrase_or_an_alphabetic_token_after_a_label_never_survives(label, words, end):
+    """One made-up word (a short alphabetic token) or several (a pass phrase) after a label: all of them go,
+    as one placeholder; the line after it is kept."""
+    phrase = " ".join(words)
+    out = redact(f"{label}: {phrase}{end}").text
+    kind = PW if label == "Password" else S
+    assert out == f"{label}: {kind}{end if end != '.' else ''}", out
+
+
+_AUTH_FORMS = st.sampled_from(
+    [
+        "auth {p}",
+        "AUTH {p}",
+        "Auth {p}",
+        "> auth {p}",
+        "auth default {p}",
+        "127.0.0.1:6379> auth {p}",
+        "redis-cli -h db.internal -p 6379 auth {p}",
+        "auth: {p}",
+        "    auth: {p}",
+        "auth={p}",
+        "auth: Bearer {p}",
+    ]
+)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(password=passwords(), form=_AUTH_FORMS)
+def test_a_password_after_lower_case_auth_never_survives(password, form):
+    text = "session\n" + form.format(p=password)
+    out = redact(text).text
+    assert password not in out and out.count("[REDACTED:") == 1, out
+    assert redact(out).text == out  # stable: the cache key depends on it
