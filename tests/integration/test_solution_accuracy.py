@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import shutil
 import subprocess
 import sys
 
@@ -18,7 +19,7 @@ from analytics.patterns.solution_accuracy import solution_accuracy
 from analytics.rca import cache as cache_mod
 from analytics.rca.analyze import analyze_pattern
 
-pytestmark = pytest.mark.slow  # measured: 55 s in all
+pytestmark = pytest.mark.slow  # measured: 24 s in all
 
 PRICES = {"test-model": {"input": 1.0, "output": 2.0}, "other-model": {"input": 1.0, "output": 2.0}}
 CALL_COST = (420 * 1.0 + 180 * 2.0) / 1e6  # the loopback server reports 420 + 180 tokens
@@ -36,8 +37,7 @@ def outcomes(store, fp: str, results: str, start: dt.datetime) -> dt.datetime:
     return t
 
 
-@pytest.fixture
-def history(server, store):
+def build_history(server, store):
     """Two model proposals, a playbook, and two hand-written fixes, with outcomes (the hand count is in
     each test)."""
     seed_pattern(store)
@@ -58,6 +58,40 @@ def history(server, store):
     end = outcomes(store, HAND2_HASH, "wwwww", t)  # approved ...
     edit_solution(store, HAND2_HASH, "1) chmod 750 /srv/data", now=end)  # ... then replaced
     return a, b
+
+
+@pytest.fixture(scope="module")
+def _history_file(tmp_path_factory):
+    """The history, built once for the module (two analyses through the loopback server and ~30 outcomes:
+    8 s a test) in a database file each test copies."""
+    from openai_server import shared_server
+
+    from analytics.rca.client import forget_capabilities
+    from analytics.store.database import Store
+
+    srv = shared_server()
+    srv.reset()
+    forget_capabilities()
+    env = pytest.MonkeyPatch()
+    env.setenv("OPENAI_API_KEY", srv.api_key)
+    try:
+        store = Store(tmp_path_factory.mktemp("history") / "history.duckdb")
+        made = build_history(srv, store)
+    finally:
+        env.undo()
+        srv.reset()
+        forget_capabilities()
+    assert not store.path.with_name(store.path.name + ".wal").exists()  # all of it is in the one file
+    return store.path, made
+
+
+@pytest.fixture
+def history(server, store, _history_file):
+    """A copy of the history of this test's own (tests add outcomes, undo, prune)."""
+    path, made = _history_file
+    assert not store.path.exists()
+    shutil.copy(path, store.path)
+    return made
 
 
 def test_accuracy_per_source_and_model_matches_the_hand_count(history, store):
