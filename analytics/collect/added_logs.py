@@ -52,7 +52,7 @@ def _journal(sources: Iterable[Any]) -> bool:
 
 def _holds_anything(specs: list[Any]) -> bool:
     """Whether the files of ``specs`` (with their rotated copies) hold a byte."""
-    from analytics.collect.backfill import plan
+    from analytics.collect.backfill_plan import plan
 
     return any(p.size for p in plan(specs))
 

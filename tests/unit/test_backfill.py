@@ -17,7 +17,8 @@ from collect_support import backfill_one_log
 from hypothesis import given, settings, strategies as st
 from planted_host import error_line, plant
 
-from analytics.collect.backfill import backfill, rotations
+from analytics.collect.backfill import backfill
+from analytics.collect.backfill_plan import rotations
 from analytics.config.settings import load_config
 from analytics.sources.access_log import access_minutes, looks_like_access_log
 from analytics.store.database import Store
