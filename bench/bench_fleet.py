@@ -55,7 +55,8 @@ def prometheus_parse() -> dict:
 
 
 def loki_pull() -> dict:
-    from fleet_servers import LokiServer, Puller
+    from fleet_puller import Puller
+    from loki_server import LokiServer
 
     from analytics.store.database import Store
 

@@ -18,7 +18,7 @@ import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from fleet_servers import free_port
+from loopback_support import free_port
 
 AM = shutil.which("prometheus-alertmanager") or shutil.which("alertmanager")
 

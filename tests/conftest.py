@@ -1,7 +1,7 @@
 """Hermetic tests: every test gets its own LOKIFI_HOME (config, data, cache) and no stray LOKIFI_* env.
 
 The test modules live in tests/unit, tests/tui and tests/integration; the support modules they share
-(tui_support, fleet_servers, ...) live here in tests/, which pyproject.toml puts on sys.path.
+(tui_support, loki_server, ...) live here in tests/, which pyproject.toml puts on sys.path.
 The suite's own knobs (KNOBS) are kept: they configure the tests, not the product."""
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from alert_servers import Recorder
-from fleet_servers import LokiServer
+from loki_server import LokiServer
 
 
 @pytest.fixture
@@ -33,7 +33,7 @@ def lokifi():
 
 @pytest.fixture(scope="module")
 def loki(tmp_path_factory):
-    """A loopback server speaking Loki's HTTP API (``fleet_servers.LokiServer``), one per test module."""
+    """A loopback server speaking Loki's HTTP API (``loki_server.LokiServer``), one per test module."""
     srv = LokiServer(tmp_path_factory.mktemp("loki"))
     try:
         srv.start()

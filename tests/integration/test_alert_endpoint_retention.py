@@ -9,7 +9,7 @@ import datetime as dt
 import json
 from pathlib import Path
 
-from fleet_servers import free_port
+from loopback_support import free_port
 
 from analytics.alerts.deliver import deliver
 from analytics.collect.hooks import apply_retention

@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 from alert_servers import Recorder
 from click.testing import CliRunner
-from fleet_servers import free_port
 from hypothesis import given, settings, strategies as st
+from loopback_support import free_port
 
 from analytics.alerts.deliver import deliver
 from analytics.config.settings import load_config

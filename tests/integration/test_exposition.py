@@ -13,7 +13,8 @@ import urllib.request
 from types import SimpleNamespace
 
 import pytest
-from fleet_servers import PrometheusServer, free_port, prometheus_binary
+from loopback_support import free_port
+from prometheus_server import PrometheusServer, prometheus_binary
 from repo_paths import ROOT
 
 from analytics.store.database import Store

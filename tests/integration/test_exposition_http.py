@@ -11,8 +11,8 @@ import gzip
 import http.client
 
 import pytest
-from fleet_servers import free_port
 from hypothesis import given, settings, strategies as st
+from loopback_support import free_port
 from prometheus_client.parser import text_string_to_metric_families
 
 from analytics.alerts.exposition import serve

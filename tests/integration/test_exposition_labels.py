@@ -10,7 +10,7 @@ import datetime as dt
 import urllib.request
 
 import pytest
-from fleet_servers import free_port
+from loopback_support import free_port
 from prometheus_client.openmetrics.parser import text_string_to_metric_families as openmetrics_families
 from prometheus_client.parser import text_string_to_metric_families
 

@@ -19,7 +19,9 @@ import urllib.error
 from pathlib import Path
 
 import pytest
-from fleet_servers import Exporter, LokiServer, PrometheusServer, loki_truth, prom_truth, require_prometheus
+from exporter_server import Exporter
+from loki_server import LokiServer, loki_truth
+from prometheus_server import PrometheusServer, prom_truth, require_prometheus
 from repo_paths import ROOT
 
 from analytics.sources.fleet.status import read_statuses

@@ -9,7 +9,10 @@ import base64
 import time
 
 import pytest
-from fleet_servers import FaultProxy, LokiServer, Puller, self_signed_cert
+from fault_proxy import FaultProxy
+from fleet_puller import Puller
+from loki_server import LokiServer
+from loopback_support import self_signed_cert
 
 from analytics.store.database import Store
 

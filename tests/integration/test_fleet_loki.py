@@ -1,6 +1,6 @@
 """The Loki source against a Loki on loopback, fed through the push API, for two simulated hosts.
 
-The server is the stand-in in ``fleet_servers.py``, a loopback server speaking Loki's HTTP API (Grafana
+The server is the stand-in in ``loki_server.py``, a loopback server speaking Loki's HTTP API (Grafana
 Loki is AGPL and is not run here). Each test uses its own ``job`` label, so tests share one server without seeing each
 other's lines. What is stored is compared with what the server itself returns: nothing lost, nothing twice.
 """
@@ -13,7 +13,9 @@ import urllib.error
 import uuid
 
 import pytest
-from fleet_servers import FaultProxy, LokiServer, Puller, loki_source, loki_truth
+from fault_proxy import FaultProxy
+from fleet_puller import Puller
+from loki_server import LokiServer, loki_source, loki_truth
 
 from analytics.store.database import Store
 

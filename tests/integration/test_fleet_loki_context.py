@@ -12,7 +12,8 @@ import uuid
 
 import pytest
 from click.testing import CliRunner
-from fleet_servers import Puller, loki_source
+from fleet_puller import Puller
+from loki_server import loki_source
 
 from analytics.patterns.learning import learn_from_events
 from analytics.sources.fleet.loki import QueryState, entry_key, from_config

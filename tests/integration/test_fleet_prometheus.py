@@ -9,7 +9,10 @@ from __future__ import annotations
 import time
 
 import pytest
-from fleet_servers import Exporter, FaultProxy, PrometheusServer, Puller, prom_truth, require_prometheus
+from exporter_server import Exporter
+from fault_proxy import FaultProxy
+from fleet_puller import Puller
+from prometheus_server import PrometheusServer, prom_truth, require_prometheus
 
 from analytics.store.database import Store
 

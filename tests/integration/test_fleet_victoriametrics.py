@@ -6,8 +6,10 @@ from __future__ import annotations
 import time
 
 import pytest
-from fleet_servers import Exporter, Puller, VictoriaMetricsServer, victoria_metrics_binary
+from exporter_server import Exporter
+from fleet_puller import Puller
 from test_fleet_prometheus import assert_exact, source_cfg
+from victoria_metrics_server import VictoriaMetricsServer, victoria_metrics_binary
 
 from analytics.store.database import Store
 
