@@ -275,8 +275,9 @@ def test_access_parser_takes_any_text(lines):
 
 
 def test_live_tail_turns_an_access_log_into_minutes(tmp_path):
-    """Live tailing reads an access log as per-minute metrics: a minute is written once a later minute
-    begins, and the checkpoint stays at the first line of the minute still open."""
+    """Live tailing reads an access log as per-minute metrics: a minute is written once a line stamped two
+    minutes after its start is read (a request stamped with its start may still be written until then),
+    and the checkpoint stays at the first line of the minutes still held."""
     import random
 
     from planted_host import access_line
@@ -291,19 +292,31 @@ def test_live_tail_turns_an_access_log_into_minutes(tmp_path):
     src.start({})
     now = dt.datetime(2026, 12, 1, 10, 5)
     (b,) = src.poll(now)
-    assert b.metrics == [] and b.events == []  # the minute 10:00 is still open
-    held = json.loads(b.checkpoints[str(log)])["cur"]
-    assert held["offset"] == 0
-    with open(log, "a") as f:
-        f.write(access_line(t0 + dt.timedelta(seconds=60), 502, 0.3, rng) + "\n")
+    assert b.metrics == [] and b.events == []  # the minute 10:00 is still held
+    assert json.loads(b.checkpoints[str(log)])["cur"]["offset"] == 0
+
+    def append(seconds: float, status: int, rt: float) -> None:
+        with open(log, "a") as f:
+            f.write(access_line(t0 + dt.timedelta(seconds=seconds), status, rt, rng) + "\n")
+
+    first_of_next = len(log.read_bytes())
+    append(60, 502, 0.3)  # 10:01:05: 10:00 may still grow
+    (b,) = src.poll(now)
+    assert b.metrics == [] and json.loads(b.checkpoints[str(log)])["cur"]["offset"] == 0
+    append(120, 200, 0.2)  # 10:02:05: 10:00 is settled, 10:01 and 10:02 are held
     (b,) = src.poll(now)
     got = {r["metric"]: r["value"] for r in b.metrics}
+    assert {r["ts"] for r in b.metrics} == {dt.datetime(2026, 12, 1, 10, 0)}
     assert got["requests_per_min"] == 3 and got["error_rate"] == 0 and got["response_time_ms"] == pytest.approx(100)
-    first_of_next = len(log.read_bytes()) - len(log.read_text().splitlines()[-1]) - 1
     assert json.loads(b.checkpoints[str(log)])["cur"]["offset"] == first_of_next
-    (b,) = src.poll(now, final=True)
-    got = {r["metric"]: r["value"] for r in b.metrics}
-    assert got == {"requests_per_min": 1, "error_rate": 1.0, "response_time_ms": pytest.approx(300)}
+    (b,) = src.poll(now, final=True)  # stopping at 10:05: both held minutes are settled by then
+    by_minute: dict = {}
+    for r in b.metrics:
+        by_minute.setdefault(r["ts"].minute, {})[r["metric"]] = r["value"]
+    assert by_minute == {
+        1: {"requests_per_min": 1, "error_rate": 1.0, "response_time_ms": pytest.approx(300)},
+        2: {"requests_per_min": 1, "error_rate": 0.0, "response_time_ms": pytest.approx(200)},
+    }
     assert json.loads(b.checkpoints[str(log)])["cur"]["offset"] == len(log.read_bytes())
 
 
