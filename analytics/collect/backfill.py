@@ -54,6 +54,7 @@ from analytics.collect.backfill_handover import (
     left_to_tail,
     line_end_before,
     tail_checkpoint,
+    tail_floor,
     tail_left_in,
 )
 from analytics.collect.backfill_plan import Planned, plan, specs_from_config
@@ -214,6 +215,7 @@ def _one_file(
         return res
     end: int | None = None
     checkpoint: dict[str, Any] | None = None
+    handed_at: int | None = None  # where the tail's first read of this file begins
     if p.current:
         st = os.stat(p.path)
         with store.read() as con:
@@ -223,6 +225,7 @@ def _one_file(
             # the tail reads this content from its start (0 after a rotation or truncation: all of it)
             began = cur.get("start")
             end = int(cur.get("offset", 0) if began is None else began)
+            handed_at = None if began is None else end
         elif isinstance(cur, dict) and collector_is_running(store):
             # a running collector's tail follows this log from a file rotated away since: it drains that
             # one, then reads this one from its first byte
@@ -240,6 +243,7 @@ def _one_file(
                 os.close(fd)
             pos = Position(st.st_dev, st.st_ino, end, sha1(tail_head), len(tail_head), start=end)
             checkpoint = {"cur": pos.to_dict()}
+            handed_at = end
         if end <= start and checkpoint is None:
             if older is None:
                 res.note = grown_since(p.path, end, st.st_size, collector_is_running(store))
@@ -247,6 +251,8 @@ def _one_file(
             record_file(store, cid, id_len, p, start, True, res, rows, host, read_from=kept_from)
             return res
     got = read_part(p, start, end, cutoff, None, host, now, res, progress, done, total)
+    if handed_at is not None and p.codec is None:
+        _late_before_hand_over(p, handed_at, cutoff, host, now, res, got)
     if older is not None:
         got.merge(older)
     read_to = end if end is not None else got.read_to
@@ -254,6 +260,24 @@ def _one_file(
         store, cid, id_len, p, read_to, p.current, res, got.rows(checkpoint), host, hold=hold, read_from=kept_from
     )
     return res
+
+
+def _late_before_hand_over(
+    p: Planned, end: int, cutoff: dt.datetime | None, host: str, now: dt.datetime, res: FileResult, got: Read
+) -> None:
+    """Add to ``got`` the lines of an access log after the hand-over at ``end`` that are stamped before
+    the tail's first minute (:func:`~analytics.collect.backfill_handover.tail_floor`): late requests of
+    the minutes backfill writes. Only their per-minute sums are taken; the lines counted are added to
+    ``res.lines``."""
+    whole = line_end_before(p.path, p.path.stat().st_size)
+    floor = tail_floor(p.path, end, whole)
+    if floor is None:
+        return
+    scratch = FileResult(str(p.path), "access")
+    late = read_part(p, end, whole, cutoff, floor, host, now, scratch, None, 0, 0)
+    if late.parts:
+        got.parts += late.parts
+        res.lines += sum(int(part["n"].sum()) for part in late.parts)
 
 
 def refresh_engines(store, config: Any, now: dt.datetime | None = None) -> list[str]:

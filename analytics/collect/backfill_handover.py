@@ -12,7 +12,7 @@ from typing import Any
 
 from analytics.collect.backfill_plan import Planned
 from analytics.collect.backfill_record import TAIL_SOURCE, held_minutes
-from analytics.sources.access_log import last_minute_start
+from analytics.sources.access_log import last_minute_start, line_minute, looks_like_access_log
 from analytics.store.metrics import read_checkpoint
 
 
@@ -90,6 +90,26 @@ def hand_over_at(store, p: Planned, host: str, start: int, end: int) -> int:
     if isinstance(latest, dt.datetime) and latest >= minute:
         return end
     return max(start, at)
+
+
+def tail_floor(path: Path, at: int, end: int) -> dt.datetime | None:
+    """The first minute the tail counts when it reads an access log from ``at``: the minute of the line
+    there (the tail counts no line stamped before the first one it read). None when the lines from ``at``
+    to ``end`` are not an access log's. Backfill counts the lines after ``at`` stamped before that minute:
+    a server that stamps a request with its start writes a slow request of the minute before after the
+    first lines of the minute handed over, and neither reader would count it otherwise."""
+    if end <= at:
+        return None
+    with open(path, "rb") as f:
+        f.seek(at)
+        head = f.read(min(end - at, _SAMPLE_BYTES))
+    lines = head.decode("utf-8", "replace").split("\n")[:200]
+    if not lines or not looks_like_access_log(lines):
+        return None
+    return line_minute(lines[0])
+
+
+_SAMPLE_BYTES = 64 * 1024  # what tail_floor reads to tell an access log
 
 
 def left_to_tail(path: Path, start: int, end: int) -> str:

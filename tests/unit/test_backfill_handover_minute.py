@@ -234,3 +234,55 @@ def test_with_a_collector_running_the_rotated_file_is_its_tails(setup):
     current = next(f for f in second.files if f.path.endswith("app.log"))
     assert current.kind == "skipped" and current.note.startswith("live tailing reads it")
     assert second.lines == 0  # nothing read twice: the tail reads both
+
+
+def test_a_late_request_of_the_minute_before_the_hand_over_is_counted_once(setup):
+    """A server that stamps a request with its start writes a slow request of the minute before the
+    hand-over after the first lines of the hand-over minute. The tail counts no line stamped before the
+    first one it reads, so backfill counts it, in its own minute, with the lines of that minute."""
+    db, cfg, log, before, present, later, closing = setup
+    slow = [_line(HAND - dt.timedelta(seconds=5), 200, 2.0, random.Random(7))]
+    _append(log, slow)
+    report = backfill(Store(db), cfg, now=NOW)
+    [f] = report.files
+    assert f.lines == len(before) + 1  # the lines backfill took: the minutes before, and the late one
+    prev = HAND - dt.timedelta(minutes=1)
+    got, want = _minute(db, prev), _expected(before + slow, prev)
+    assert got["requests_per_min"] == want["requests_per_min"] == 7
+    assert got["response_time_ms"] == pytest.approx(want["response_time_ms"])
+    _append(log, later + closing)
+    tail_once(db, cfg, log, "web", NOW)
+    assert _minute(db, HAND)["requests_per_min"] == 6
+    total = Store(db).scalar("SELECT sum(value) FROM metrics WHERE metric = 'requests_per_min'")
+    assert total == len(before + present + slow + later + closing)  # every line once
+    again = backfill(Store(db), cfg, now=NOW)
+    assert again.metric_rows == 0 and again.lines == 0
+
+
+def test_with_the_collector_first_a_late_request_before_its_start_is_backfills(setup):
+    """The same late request when the collector's tail started first, at the first line of the minute it
+    reads whole: backfill, reading up to the tail's start, also counts the late request after it."""
+    from analytics.collect.loop import Collector
+
+    db, cfg, log, before, present, later, closing = setup
+    src = TailSource([LogSpec("web", str(log))], "h")
+    clock = [HAND + dt.timedelta(seconds=25)]
+    slow = [_line(HAND - dt.timedelta(seconds=5), 200, 2.0, random.Random(8))]
+    col = Collector(Store(db), cfg, sources=[src], hooks=(), clock=lambda: clock[0])
+    col.open()
+    try:
+        col.poll_source(src, clock[0])
+        col.flush()
+        _append(log, slow + later)
+        backfill(Store(db), cfg, now=NOW)
+        _append(log, closing)
+        clock[0] = HAND + dt.timedelta(minutes=3)
+        col.poll_source(src, clock[0])
+    finally:
+        col.close()
+    prev = HAND - dt.timedelta(minutes=1)
+    assert _minute(db, prev)["requests_per_min"] == 7
+    assert _minute(db, prev)["response_time_ms"] == pytest.approx(_expected(before + slow, prev)["response_time_ms"])
+    assert _minute(db, HAND)["requests_per_min"] == 6
+    total = Store(db).scalar("SELECT sum(value) FROM metrics WHERE metric = 'requests_per_min'")
+    assert total == len(before + present + slow + later + closing)
