@@ -1,8 +1,8 @@
 """Alertmanagers on loopback for the alert tests.
 
 * :class:`Recorder` -- an HTTP server that keeps the body of every POST it accepts and answers with the
-  status it is set to (200 unless told otherwise): what an alert carries off the host, byte for byte, and
-  an Alertmanager that refuses.
+  status it is set to (200 unless told otherwise): what an alert carries off the host, byte for byte, an
+  Alertmanager that refuses, and one that takes a post but answers ``delay`` seconds late.
 * :class:`Alertmanager` -- Debian's real ``prometheus-alertmanager`` with one null receiver, stopped and
   started again on the same port.
 """
@@ -29,6 +29,7 @@ class Recorder:
     def __init__(self) -> None:
         bodies: list[bytes] = []
         self.status = 200
+        self.delay = 0.0  # seconds before the answer, the body kept
         self.requests = 0  # POSTs received, refused ones too
         recorder = self
 
@@ -38,6 +39,7 @@ class Recorder:
                 recorder.requests += 1
                 if recorder.status < 300:
                     bodies.append(body)
+                time.sleep(recorder.delay)
                 self.send_response(recorder.status)
                 self.end_headers()
 

@@ -24,11 +24,15 @@ changed) -- the label set Alertmanager accepted (``alert_deliveries.labels``) is
 fires in the same post, at once, not at the next re-post. A resolution always carries the labels that
 were accepted: a prediction lowered below ``min_severity`` ends the alert Alertmanager holds.
 
-Nothing is lost or sent twice: ``alert_deliveries`` records a firing alert only after Alertmanager
-accepted it (2xx) and a resolution only after that was accepted, so a failure (down, slow, 4xx/5xx) or a
-collector killed mid-way leaves the work for the next run; Alertmanager itself merges re-posts of the
-same label set into one alert. An alert still waiting for Alertmanager when its prediction is over, or
-below ``min_severity``, is abandoned (:data:`_OVER`), not kept for ever. Whether the endpoint takes the
+Nothing is lost or sent twice: ``alert_deliveries`` (:mod:`.records`) records a firing alert as firing
+only after Alertmanager accepted it (2xx) and a resolution only after that was accepted, so a failure
+(down, 4xx/5xx) leaves the work for the next run; Alertmanager itself merges re-posts of the same label set
+into one alert. Before a post, the alerts about to fire are written ahead as ``posting`` (possibly
+delivered): a collector killed after Alertmanager accepted the post but before that was recorded -- or a
+post that got no answer in time -- leaves them so, and the next run re-posts them while live and resolves
+them once over, instead of forgetting an alert Alertmanager holds. An alert still waiting for Alertmanager
+(refused) when its prediction is over, or below ``min_severity``, is abandoned (:data:`.records.OVER`),
+not kept for ever. Whether the endpoint takes the
 posts is recorded and logged once per change (:mod:`.endpoint`). The hook never blocks collection: it runs
 in the collector's hook thread, with a short timeout.
 
@@ -49,7 +53,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from analytics.sources.fleet.client import HttpSettings
 
-from analytics.alerts import endpoint as health
+from analytics.alerts import endpoint as health, records
 from analytics.alerts.labels import FreeText, pattern_id
 from analytics.common.clipping import clipped
 from analytics.common.clock import utcnow
@@ -63,40 +67,6 @@ SEVERITY_RANK = {"LOW": 0, "MEDIUM": 1, "HIGH": 2}
 _LIVE = (
     "outcome_date IS NULL AND prediction_type <> 'forecast' AND due_at IS NOT NULL AND due_at > ? "
     f"AND prediction_date <= ? AND {NOT_MUTED}"
-)
-
-
-# The states of an alert: alert_deliveries.state, one row per prediction sent or tried, set only here
-# (:func:`deliver`). Migration 090 made the column when there were two ("firing | resolved", says its
-# comment; an applied migration is not edited): this is where they are defined. The names are
-# analytics.alerts.endpoint.DELIVERY_STATES, which `lokifi status` counts.
-#
-#   pending    Alertmanager has not accepted the alert: a post was refused or failed. Sent again at each
-#              delivery; counted as kept for the next try.
-#   firing     accepted; re-posted every resend_seconds with endsAt a few intervals ahead.
-#   resolved   its resolution (endsAt in the past) accepted: the prediction was scored, expired or muted, or
-#              fell below min_severity.
-#   abandoned  nothing more is sent about it: never accepted, and its prediction over (scored, expired,
-#              muted, pruned) or below min_severity; or firing when its prediction was deleted (the
-#              resolution cannot be sent without it: Alertmanager ends the alert at its endsAt).
-#
-#   (no row)             -> firing | pending   a live alert at or above min_severity posted: accepted | not
-#   pending              -> firing             accepted by a later delivery
-#   pending              -> abandoned          over, or below min_severity, before that (:data:`_OVER`)
-#   firing               -> resolved           its resolution accepted (not accepted: it stays firing and
-#                                              the resolution is sent again)
-#   firing               -> abandoned          its prediction deleted
-#   resolved | abandoned -> firing | pending   live and at or above min_severity again (unmuted, threshold
-#                                              lowered) and posted
-#
-# Resolved and abandoned rows are pruned with their predictions (analytics.store.retention).
-
-#: The deliveries to abandon whatever the threshold: pending ones whose prediction is over, firing ones whose
-#: prediction is gone (those below min_severity are found by :func:`deliver`, which knows it).
-_OVER = (
-    "SELECT d.prediction_id, d.state FROM alert_deliveries d LEFT JOIN predictions p ON p.id = d.prediction_id "
-    f"WHERE (d.state = 'pending' AND (p.id IS NULL OR NOT coalesce({_LIVE}, false))) "
-    "OR (d.state = 'firing' AND p.id IS NULL)"
 )
 
 
@@ -244,9 +214,17 @@ def _client(config: Any) -> HttpSettings:
     return settings
 
 
+class Unanswered(RuntimeError):
+    """The post was made and no answer came (timed out, connection lost): Alertmanager may have taken it."""
+
+
 def _post(settings: Any, alerts: list[dict[str, Any]]) -> None:
-    """POST the alerts; raise RuntimeError saying why on failure (the caller names the endpoint)."""
+    """POST the alerts; raise RuntimeError saying why on failure (the caller names the endpoint):
+    :class:`Unanswered` when the request may have reached Alertmanager."""
     import httpx
+
+    # failures before the request left: the post was not made
+    unsent = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.ProxyError, httpx.UnsupportedProtocol)
 
     headers = {"User-Agent": "lokifi", "Content-Type": "application/json"}
     auth = None
@@ -265,10 +243,12 @@ def _post(settings: Any, alerts: list[dict[str, Any]]) -> None:
             headers=headers, auth=auth, verify=verify, timeout=timeout, follow_redirects=False, trust_env=True
         ) as c:
             r = c.post(settings.base_url + "/api/v2/alerts", content=json.dumps(alerts).encode())
-    except httpx.TimeoutException:
-        raise RuntimeError(f"no answer within {timeout:g}s") from None
+    except httpx.TimeoutException as exc:
+        why = RuntimeError if isinstance(exc, unsent) else Unanswered
+        raise why(f"no answer within {timeout:g}s") from None
     except httpx.TransportError as exc:
-        raise RuntimeError(f"cannot deliver ({' '.join(str(exc).split())[:160]})") from None
+        why = RuntimeError if isinstance(exc, unsent) else Unanswered
+        raise why(f"cannot deliver ({' '.join(str(exc).split())[:160]})") from None
     if not 200 <= r.status_code < 300:
         raise RuntimeError(f"HTTP {r.status_code} {' '.join(r.text.split())[:200]}".rstrip())
 
@@ -281,33 +261,6 @@ def _rows(con: Any, sql: str, params: list[Any]) -> list[dict[str, Any]]:
 
 def _label_set(alert: dict[str, Any]) -> frozenset[tuple[str, str]]:
     return frozenset(alert["labels"].items())
-
-
-def _sent_labels(p: dict[str, Any]) -> dict[str, str] | None:
-    """The label set Alertmanager last accepted for ``p``'s alert (None: not recorded, delivered before
-    they were, or never accepted)."""
-    try:
-        labels = json.loads(p.get("d_labels") or "null")
-    except ValueError:
-        return None
-    return {str(k): str(v) for k, v in labels.items()} if isinstance(labels, dict) else None
-
-
-def _moved(p: dict[str, Any], free_text: FreeText) -> dict[str, str] | None:
-    """The label set ``p``'s firing alert was accepted with when its labels are not that any more (its
-    severity re-evaluated, its host renamed, the redaction settings changed), else None."""
-    sent = _sent_labels(p) if p.get("d_state") == "firing" else None
-    return sent if sent is not None and sent != _labels(p, free_text) else None
-
-
-def _abandon(con: Any, over: list[tuple[int, str]]) -> None:
-    """Mark the deliveries ``over`` (:data:`_OVER`) abandoned, on an open write connection."""
-    if over:
-        con.execute(
-            "UPDATE alert_deliveries SET state = 'abandoned' WHERE state IN ('pending', 'firing') "
-            "AND prediction_id IN (SELECT unnest(?))",
-            [[pid for pid, _ in over]],
-        )
 
 
 def deliver(store: Any, config: Any = None, now: dt.datetime | None = None) -> DeliveryReport | None:
@@ -323,36 +276,37 @@ def deliver(store: Any, config: Any = None, now: dt.datetime | None = None) -> D
     with store.read() as con:
         live = _rows(
             con,
-            "SELECT p.*, d.state AS d_state, d.last_posted_at AS d_last, d.labels AS d_labels FROM predictions p "
+            f"SELECT p.*, {records.COLUMNS} FROM predictions p "
             f"LEFT JOIN alert_deliveries d ON d.prediction_id = p.id WHERE {_LIVE}",
             [now, now, now, now],
         )
+        # possibly delivered (firing, or posted without the answer recorded) and over: resolved now
         ended = _rows(
             con,
-            "SELECT p.*, d.labels AS d_labels FROM alert_deliveries d JOIN predictions p ON p.id = d.prediction_id "
-            f"WHERE d.state = 'firing' AND NOT ({_LIVE})",
+            f"SELECT p.*, {records.COLUMNS} FROM alert_deliveries d JOIN predictions p ON p.id = d.prediction_id "
+            f"WHERE d.state IN {records.HELD} AND NOT ({_LIVE})",
             [now, now, now, now],
         )
-        over = con.execute(_OVER, [now, now, now, now]).fetchall()
+        over = con.execute(records.OVER.format(live=_LIVE), [now, now, now, now]).fetchall()
     report = DeliveryReport()
     free_text = FreeText(Redactor.for_config(config))
     firing, resolving = [], []
     for p in live:
         if SEVERITY_RANK.get(str(p.get("severity") or "").upper(), 0) < floor:
             # below min_severity (raised since): a firing alert is resolved now, one waiting is not sent
-            if p["d_state"] == "firing":
+            if p["d_state"] in records.HELD:
                 resolving.append((p, now))
             elif p["d_state"] == "pending":
                 over.append((p["id"], "pending"))
             continue
-        # a firing alert is re-posted when due; any other live one (waiting for Alertmanager, or resolved or
-        # abandoned and live again: its pattern unmuted) fires now
+        # a firing alert is re-posted when due; any other live one (waiting for Alertmanager, posted without
+        # its answer recorded, or resolved or abandoned and live again: its pattern unmuted) fires now
         # (its labels changed: the alert Alertmanager holds is another one, resolved and replaced now)
         if (
             p["d_state"] == "firing"
             and p["d_last"] is not None
             and now - p["d_last"] < every
-            and not _moved(p, free_text)
+            and not records.stale(p, _labels(p, free_text))
         ):
             report.waiting += 1
             continue
@@ -364,7 +318,7 @@ def deliver(store: Any, config: Any = None, now: dt.datetime | None = None) -> D
     if not firing and not resolving:
         if over:
             with store.write() as con:
-                _abandon(con, over)
+                records.abandon(con, over)
                 # the alerts the last failed post carried, kept for the next try: these are not any more
                 con.execute(
                     "UPDATE alert_endpoint SET undelivered = greatest(undelivered - ?, 0) WHERE endpoint = ?",
@@ -372,51 +326,34 @@ def deliver(store: Any, config: Any = None, now: dt.datetime | None = None) -> D
                 )
         return report
     batch = [_alert(p, min(p["due_at"], now + 4 * every), free_text) for p in firing]
-    sent_labels = [json.dumps(a["labels"], sort_keys=True) for a in batch]
+    fires = [(p, a["labels"]) for p, a in zip(firing, batch, strict=True)]
     # a prediction made again about the same thing is the same alert: its predecessor's resolution, posted
     # after it, would end it -- that one is recorded as resolved without being sent
     fired = {_label_set(a) for a in batch}
-    # a resolution ends the label set Alertmanager holds (the one it accepted), not the prediction's now; a
-    # firing alert whose labels changed is a new alert there, and the one it replaces is resolved with it
-    ends = [_alert(p, when, free_text, _sent_labels(p)) for p, when in resolving]
-    ends += [_alert(p, now, free_text, old) for p in firing if (old := _moved(p, free_text)) is not None]
+    # a resolution ends each label set Alertmanager holds or may hold (the one it accepted, any posted
+    # without an answer), not the prediction's now; a firing alert whose labels changed is a new alert
+    # there, and the ones it replaces are resolved with it
+    ends = [_alert(p, when, free_text, x) for p, when in resolving for x in records.held(p, _labels(p, free_text))]
+    ends += [_alert(p, now, free_text, x) for p, labels in fires for x in records.stale(p, labels)]
     batch += [a for a in ends if _label_set(a) not in fired]
+    if records.needs_ahead(fires):
+        with store.write() as con:  # killed after Alertmanager's accept, they are left possibly delivered
+            records.write_ahead(con, fires)
     try:
         _post(settings, batch)
     except RuntimeError as exc:
         report.error = f"{redact_url(settings.base_url + '/api/v2/alerts')}: {exc}"
         with store.write() as con:
-            for pid in [p["id"] for p in firing] + [p["id"] for p, _ in resolving]:
-                con.execute(
-                    "INSERT INTO alert_deliveries (prediction_id, state, attempts, last_error) "
-                    "VALUES (?, 'pending', 1, ?) ON CONFLICT (prediction_id) DO UPDATE SET "
-                    "attempts = alert_deliveries.attempts + 1, last_error = excluded.last_error, "
-                    # a firing alert stays firing (its resolution waits); one resolved or abandoned that
-                    # fires again waits for Alertmanager as a new one does
-                    "state = CASE WHEN alert_deliveries.state = 'firing' THEN 'firing' ELSE 'pending' END",
-                    [pid, report.error],
-                )
-            _abandon(con, over)
+            records.refused(
+                con, report.error, fires, [p for p, _ in resolving], answered=not isinstance(exc, Unanswered)
+            )
+            records.abandon(con, over)
             before = health.record(con, endpoint, now, str(exc), len(batch), health.owner(config))
         health.announce((str(store.path), endpoint), before, str(exc), undelivered=len(batch))
         return report
     with store.write() as con:
-        for p, labels in zip(firing, sent_labels, strict=True):
-            con.execute(
-                "INSERT INTO alert_deliveries (prediction_id, state, first_posted_at, last_posted_at, "
-                "attempts, last_error, labels) VALUES (?, 'firing', ?, ?, 1, NULL, ?) ON CONFLICT (prediction_id) "
-                "DO UPDATE SET state = 'firing', last_posted_at = excluded.last_posted_at, "
-                "first_posted_at = coalesce(alert_deliveries.first_posted_at, excluded.first_posted_at), "
-                "attempts = alert_deliveries.attempts + 1, last_error = NULL, labels = excluded.labels",
-                [p["id"], now, now, labels],
-            )
-        for p, _ in resolving:
-            con.execute(
-                "UPDATE alert_deliveries SET state = 'resolved', last_posted_at = ?, last_error = NULL "
-                "WHERE prediction_id = ?",
-                [now, p["id"]],
-            )
-        _abandon(con, over)
+        records.accepted(con, now, fires, [p["id"] for p, _ in resolving])
+        records.abandon(con, over)
         before = health.record(con, endpoint, now, config=health.owner(config))
     health.announce((str(store.path), endpoint), before)
     report.posted, report.resolved = len(firing), len(resolving)

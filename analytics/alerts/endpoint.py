@@ -39,7 +39,8 @@ class EndpointHealth:
     last_attempt: dt.datetime | None
     last_success: dt.datetime | None
     #: the alerts recorded by state (:data:`DELIVERY_STATES`, each present): pending (not accepted yet),
-    #: firing, resolved, abandoned (its prediction was over, or below min_severity, before Alertmanager took it)
+    #: posting (posted, the answer not recorded: possibly delivered), firing, resolved, abandoned (its
+    #: prediction was over, or below min_severity, before Alertmanager took it)
     deliveries: dict[str, int] = dataclasses.field(default_factory=dict)
 
     @property
@@ -52,8 +53,8 @@ class EndpointHealth:
 
 _COLUMNS = "endpoint, state, failing_since, failures, last_error, undelivered, last_attempt, last_success"
 #: the states of an alert in alert_deliveries (what each means, and what moves a row between them: at the
-#: head of analytics.alerts.deliver, which writes them)
-DELIVERY_STATES = ("pending", "firing", "resolved", "abandoned")
+#: head of analytics.alerts.records, which writes them)
+DELIVERY_STATES = ("pending", "posting", "firing", "resolved", "abandoned")
 
 
 def endpoint_name(url: str) -> str:

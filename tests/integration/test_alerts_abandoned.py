@@ -63,7 +63,7 @@ def test_an_alert_whose_prediction_expired_while_alertmanager_refused_is_abandon
     assert deliver(store, cfg, late + dt.timedelta(minutes=1)).abandoned == 0 and recorder.requests == 1
     assert _sent(recorder) == []  # nothing about it is ever sent
     am = json.loads(lokifi(store, cfg_path, "status", "--json"))["alertmanager"]
-    assert am["deliveries"] == {"pending": 0, "firing": 0, "resolved": 0, "abandoned": 1}
+    assert am["deliveries"] == {"pending": 0, "posting": 0, "firing": 0, "resolved": 0, "abandoned": 1}
     assert am["undelivered"] == 0  # not kept for the next try any more
     line = next(x for x in lokifi(store, cfg_path, "status").splitlines() if x.startswith("alertmanager:"))
     assert "0 alerts kept for the next try" in line

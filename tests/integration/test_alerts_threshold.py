@@ -180,7 +180,7 @@ def test_raising_min_severity_resolves_the_alert_in_alertmanager(tmp_path):
         _lokifi(tmp_path, "collect", "--once", "-q")
         assert active() == {str(high)}
         shown = json.loads(_lokifi(tmp_path, "status", "--json"))["alertmanager"]["deliveries"]
-        assert shown == {"pending": 0, "firing": 1, "resolved": 1, "abandoned": 0}
+        assert shown == {"pending": 0, "posting": 0, "firing": 1, "resolved": 1, "abandoned": 0}
         _config(tmp_path / "lokifi.toml", am.url, "MEDIUM")
         _lokifi(tmp_path, "collect", "--once", "-q")
         assert active() == {str(medium), str(high)}
