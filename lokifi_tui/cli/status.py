@@ -214,7 +214,7 @@ def _delivery_counts(counts: dict[str, int]) -> str:
     """`` — 2 firing, 5 resolved, 1 abandoned (...)``: the alerts recorded, by state ("" for none)."""
     from analytics.alerts.endpoint import DELIVERY_STATES
 
-    said = [f"{counts[s]} {s}" for s in DELIVERY_STATES if counts.get(s)]
+    said = [f"{counts[s]} {s}" + (_POSTING if s == "posting" else "") for s in DELIVERY_STATES if counts.get(s)]
     if not said:
         return ""
     why = (
@@ -225,6 +225,10 @@ def _delivery_counts(counts: dict[str, int]) -> str:
     if counts.get("abandoned", 0) > 1:
         why = " (their predictions were over, or below min_severity, before Alertmanager took them)"
     return " — alerts: " + ", ".join(said) + why
+
+
+#: what a delivery in the posting state means, said beside its count
+_POSTING = " (posted, Alertmanager's answer not recorded: the next delivery sends it again, or its resolution)"
 
 
 def _when(p: dict, now: dt.datetime) -> str:
