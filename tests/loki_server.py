@@ -25,7 +25,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from loopback_support import STARTUP_TIMEOUT, QuietHandler, QuietServer, free_port, http_get, stop_process, wait_until
+from loopback_support import QuietHandler, QuietServer, free_port, http_get, start_server, stop_process
 
 from analytics.common.signal_relay import relay_signals
 
@@ -45,17 +45,8 @@ class LokiServer:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> LokiServer:
-        log = open(self.workdir / "loki.log", "ab")
         cmd = [sys.executable, str(Path(__file__).resolve()), "loki-standin", str(self.port), str(self.data)]
-        self.proc = subprocess.Popen(cmd, stdout=log, stderr=log, stdin=subprocess.DEVNULL, start_new_session=True)
-        log.close()
-
-        def ready() -> bool:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"loki exited: {self.log_tail()}")
-            return http_get(self.url + "/ready", 1.0)[0] == 200
-
-        wait_until(ready, STARTUP_TIMEOUT, "loki ready")
+        self.proc = start_server(cmd, self.workdir / "loki.log", self.url + "/ready", "loki")
         return self
 
     def push(self, streams: list[tuple[dict[str, str], list[tuple[int, str]]]]) -> None:

@@ -1,17 +1,17 @@
 """Helpers shared by the loopback servers of the tests: a free port, a GET that returns the status of
-an error too, a bounded wait, stopping a child process, a quiet threaded HTTP server, a self-signed
-certificate for 127.0.0.1 and a temporary work directory. Every server binds 127.0.0.1 only."""
+an error too, a bounded wait, starting a server process and waiting until it is ready, stopping a child process, a
+quiet threaded HTTP server and a self-signed certificate for 127.0.0.1. Every server binds 127.0.0.1
+only."""
 
 from __future__ import annotations
 
-import contextlib
 import http.server
 import shutil
 import socket
 import subprocess
-import tempfile
 import time
 import urllib.request
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +43,25 @@ def wait_until(pred, timeout: float, what: str, interval: float = 0.1) -> None:
             last = exc
         time.sleep(interval)
     raise TimeoutError(f"{what} not within {timeout:g}s" + (f" (last error: {last})" if last else ""))
+
+
+def start_server(cmd: Sequence[str], log_path: Path, ready_url: str, name: str) -> subprocess.Popen:
+    """Start ``cmd`` in its own session with stdout and stderr appended to ``log_path``, and wait (at most
+    :data:`STARTUP_TIMEOUT`) until ``ready_url`` answers 200; raises with the log's tail if it exits first."""
+    with open(log_path, "ab") as log:
+        proc = subprocess.Popen(list(cmd), stdout=log, stderr=log, stdin=subprocess.DEVNULL, start_new_session=True)
+
+    def ready() -> bool:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{name} exited: {Path(log_path).read_text(errors='replace')[-2000:]}")
+        return http_get(ready_url, 1.0)[0] == 200
+
+    try:
+        wait_until(ready, STARTUP_TIMEOUT, f"{name} ready")
+    except BaseException:
+        stop_process(proc)
+        raise
+    return proc
 
 
 def stop_process(proc: subprocess.Popen | None, grace: float = 5.0) -> None:
@@ -98,12 +117,3 @@ def self_signed_cert(directory: Path) -> tuple[str, str] | None:
         timeout=60,
     )
     return str(cert), str(key)
-
-
-@contextlib.contextmanager
-def temp_workdir(prefix: str = "lokifi-fleet-"):
-    d = Path(tempfile.mkdtemp(prefix=prefix))
-    try:
-        yield d
-    finally:
-        shutil.rmtree(d, ignore_errors=True)

@@ -15,7 +15,7 @@ import urllib.parse
 from pathlib import Path
 
 from exporter_server import Exporter
-from loopback_support import STARTUP_TIMEOUT, free_port, http_get, stop_process, wait_until
+from loopback_support import free_port, http_get, start_server, stop_process, wait_until
 
 
 def prometheus_binary() -> str | None:
@@ -52,30 +52,16 @@ class PrometheusServer:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> PrometheusServer:
-        log = open(self.workdir / "prometheus.log", "ab")
-        self.proc = subprocess.Popen(
-            [
-                self.binary,
-                f"--config.file={self.config}",
-                f"--storage.tsdb.path={self.data}",
-                f"--web.listen-address=127.0.0.1:{self.port}",
-                "--storage.tsdb.retention.time=1d",
-                "--query.lookback-delta=5m",
-                "--log.level=warn",
-            ],
-            stdout=log,
-            stderr=log,
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-        log.close()
-
-        def ready() -> bool:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"prometheus exited: {self.log_tail()}")
-            return http_get(self.url + "/-/ready", 1.0)[0] == 200
-
-        wait_until(ready, STARTUP_TIMEOUT, "prometheus ready")
+        cmd = [
+            self.binary,
+            f"--config.file={self.config}",
+            f"--storage.tsdb.path={self.data}",
+            f"--web.listen-address=127.0.0.1:{self.port}",
+            "--storage.tsdb.retention.time=1d",
+            "--query.lookback-delta=5m",
+            "--log.level=warn",
+        ]
+        self.proc = start_server(cmd, self.workdir / "prometheus.log", self.url + "/-/ready", "prometheus")
         return self
 
     def wait_for_samples(self, n_series: int, timeout: float = 30.0, settled: float = 0.0) -> None:

@@ -4,11 +4,10 @@ answering the same query API."""
 from __future__ import annotations
 
 import shutil
-import subprocess
 from pathlib import Path
 
 from exporter_server import Exporter
-from loopback_support import STARTUP_TIMEOUT, http_get, wait_until
+from loopback_support import start_server
 from prometheus_server import PrometheusServer
 
 
@@ -27,28 +26,14 @@ class VictoriaMetricsServer(PrometheusServer):
             raise RuntimeError("victoria-metrics is not installed (apt-get install victoria-metrics)")
 
     def start(self) -> VictoriaMetricsServer:
-        log = open(self.workdir / "prometheus.log", "ab")
-        self.proc = subprocess.Popen(
-            [
-                self.binary,
-                f"-promscrape.config={self.config}",
-                f"-storageDataPath={self.data}",
-                f"-httpListenAddr=127.0.0.1:{self.port}",
-                "-retentionPeriod=1d",
-                "-search.latencyOffset=1s",
-                "-loggerLevel=ERROR",
-            ],
-            stdout=log,
-            stderr=log,
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-        log.close()
-
-        def ready() -> bool:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"victoria-metrics exited: {self.log_tail()}")
-            return http_get(self.url + "/health", 1.0)[0] == 200
-
-        wait_until(ready, STARTUP_TIMEOUT, "victoria-metrics ready")
+        cmd = [
+            self.binary,
+            f"-promscrape.config={self.config}",
+            f"-storageDataPath={self.data}",
+            f"-httpListenAddr=127.0.0.1:{self.port}",
+            "-retentionPeriod=1d",
+            "-search.latencyOffset=1s",
+            "-loggerLevel=ERROR",
+        ]
+        self.proc = start_server(cmd, self.workdir / "prometheus.log", self.url + "/health", "victoria-metrics")
         return self
