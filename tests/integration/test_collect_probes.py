@@ -14,6 +14,7 @@ import time
 from typing import ClassVar
 
 import pytest
+from loopback_support import self_signed_cert
 
 from analytics.sources.probes import ProbeSource, ProbeSpec, parse_hostport, run_probe
 
@@ -126,34 +127,15 @@ def test_https_probe_against_plain_http_is_a_tls_error(server):
 
 @pytest.mark.skipif(shutil.which("openssl") is None, reason="needs the openssl command to make a certificate")
 def test_self_signed_certificate_fails_verification_unless_allowed(tmp_path):
-    key, crt = tmp_path / "k.pem", tmp_path / "c.pem"
-    subprocess.run(
-        [
-            "openssl",
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-keyout",
-            str(key),
-            "-out",
-            str(crt),
-            "-days",
-            "1",
-            "-subj",
-            "/CN=localhost",
-        ],
-        check=True,
-        capture_output=True,
-    )
+    crt, key = self_signed_cert(tmp_path)
     srv = httpserver.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.load_cert_chain(crt, key)
     srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
     threading.Thread(target=srv.serve_forever, daemon=True).start()
     try:
-        url = f"https://localhost:{srv.server_address[1]}/"
+        # the certificate names 127.0.0.1, so the only fault verification can find is that it is self-signed
+        url = f"https://127.0.0.1:{srv.server_address[1]}/"
         r = run_probe(http(url, timeout=3), NOW)
         assert not r.ok and r.error_kind == "tls" and "certificate" in r.message.lower()
         assert run_probe(http(url, timeout=3, verify_tls=False), NOW).ok
