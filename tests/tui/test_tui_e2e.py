@@ -92,8 +92,13 @@ class Tmux:
             time.sleep(0.2)
         raise AssertionError(f"{text!r} did not appear within {timeout}s; the {self.size()} pane shows:\n{screen}")
 
+    def socket_path(self) -> Path:
+        """Where ``tmux -L`` puts the server's socket: a dead server leaves it behind."""
+        return Path(os.environ.get("TMUX_TMPDIR") or "/tmp", f"tmux-{os.getuid()}", self.socket)
+
     def kill(self) -> None:
         self.run("kill-server", check=False)
+        self.socket_path().unlink(missing_ok=True)
 
 
 @pytest.fixture
