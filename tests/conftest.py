@@ -7,6 +7,7 @@ The suite's own knobs (KNOBS) are kept: they configure the tests, not the produc
 from __future__ import annotations
 
 import os
+import shutil
 
 import pytest
 from rca_support import server  # noqa: F401 - the loopback OpenAI-API server fixture, for every test that names it
@@ -34,8 +35,45 @@ def _isolated_home(tmp_path_factory, monkeypatch):
     yield home
 
 
-@pytest.fixture
-def store(tmp_path):
+@pytest.fixture(scope="session")
+def _empty_store_file(tmp_path_factory):
+    """A database with every migration applied, made once per session: migrating a new file costs about
+    half a second on a busy machine, copying this one a millisecond. Migrating a new file is tested on
+    its own (tests/unit/test_store.py)."""
     from analytics.store.database import Store
 
-    return Store(tmp_path / "test.duckdb")
+    path = tmp_path_factory.mktemp("empty-store") / "empty.duckdb"
+    Store(path).schema_version()
+    assert not path.with_name(path.name + ".wal").exists()  # all of it is in the one file copied below
+    return path
+
+
+@pytest.fixture
+def store(tmp_path, _empty_store_file):
+    """An empty store of this test's own, every migration applied (a copy of the session's)."""
+    from analytics.store.database import Store
+
+    path = tmp_path / "test.duckdb"
+    shutil.copy(_empty_store_file, path)
+    return Store(path)
+
+
+@pytest.fixture(scope="session")
+def _seeded_file(tmp_path_factory):
+    """The store :func:`tui_support.seed_store` fills (recommendations, patterns, predictions, metrics at
+    its ``NOW``), filled once per session (a second or so a test, on a busy machine)."""
+    from tui_support import seed_store
+
+    path = seed_store(tmp_path_factory.mktemp("seeded") / "seed.duckdb").path
+    assert not path.with_name(path.name + ".wal").exists()  # all of it is in the one file copied below
+    return path
+
+
+@pytest.fixture
+def seeded(tmp_path, _seeded_file):
+    """A copy of the seeded database of this test's own: tests change it (dismiss, snooze, mute, ...)."""
+    from analytics.store.database import Store
+
+    path = tmp_path / "seed.duckdb"
+    shutil.copy(_seeded_file, path)
+    return Store(path)

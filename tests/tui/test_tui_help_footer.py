@@ -4,7 +4,7 @@ key on the border; at 80 columns the footer keeps `q Quit` and `? Help` in every
 from __future__ import annotations
 
 import pytest
-from tui_support import NOW, fixed_vitals, screen_text, seed_store, settle
+from tui_support import NOW, fixed_vitals, screen_text, settle
 
 from lokifi_tui.app import LokifiApp
 
@@ -13,8 +13,8 @@ pytestmark = [pytest.mark.anyio, pytest.mark.slow]  # measured: 3 s in all
 TEXTUAL_KEYS = ("Copy selected text", "Quit the app", "Previous tab", "Next tab", "Page Left", "Cursor left")
 
 
-async def test_help_and_footer_at_80x24(tmp_path):
-    store = seed_store(tmp_path / "s.duckdb")
+async def test_help_and_footer_at_80x24(seeded):
+    store = seeded
     app = LokifiApp(store.path, vitals=fixed_vitals, collect=False, now=NOW)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
@@ -37,10 +37,10 @@ async def test_help_and_footer_at_80x24(tmp_path):
         await pilot.press("escape")
 
 
-async def test_a_detail_screens_keys_are_in_the_table_remapped_and_in_its_help(tmp_path):
+async def test_a_detail_screens_keys_are_in_the_table_remapped_and_in_its_help(seeded):
     """The detail screen answers to the dashboard's triage keys under their ids (one remap moves both), its
     own keys are remappable too, and `?` there lists them at 80x24 with the closing key on the border."""
-    store = seed_store(tmp_path / "s.duckdb")
+    store = seeded
     config = {"keymap": {"fix_worked": "W", "detail.back": "b,escape"}}
     app = LokifiApp(store.path, config=config, vitals=fixed_vitals, collect=False, now=NOW)
     assert app.config_problems == []
@@ -70,10 +70,10 @@ async def test_a_detail_screens_keys_are_in_the_table_remapped_and_in_its_help(t
         assert app.screen is app.dashboard
 
 
-async def test_the_footer_follows_the_terminal_width_both_ways(tmp_path):
+async def test_the_footer_follows_the_terminal_width_both_ways(seeded):
     """Narrower than 100 columns the footer drops the palette key so that every other key stays; wider,
     it shows it again — on a resize too, not only at start."""
-    store = seed_store(tmp_path / "s.duckdb")
+    store = seeded
     app = LokifiApp(store.path, vitals=fixed_vitals, collect=False, now=NOW)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)

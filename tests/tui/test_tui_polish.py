@@ -10,7 +10,7 @@ import time
 
 import pytest
 from click.testing import CliRunner
-from tui_support import NOW, fixed_vitals, screen_text, seed_store, wait_until
+from tui_support import NOW, fixed_vitals, screen_text, wait_until
 
 from analytics.dashboard.view import load_dashboard
 from analytics.store.database import Store
@@ -136,10 +136,9 @@ def test_the_first_cpu_reading_is_measured_not_a_bare_zero(monkeypatch):
 
 
 @pytest.mark.slow
-async def test_stats_line_at_80_columns_keeps_accuracy_and_ai_status(tmp_path, monkeypatch):
+async def test_stats_line_at_80_columns_keeps_accuracy_and_ai_status(seeded, monkeypatch):
     from lokifi_tui.app import LokifiApp
 
-    seeded = seed_store(tmp_path / "s.duckdb")
     app = LokifiApp(seeded.path, vitals=fixed_vitals, collect=False, now=NOW)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()

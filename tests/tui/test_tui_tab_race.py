@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from tui_support import NOW, first_read_shown, fixed_vitals, seed_store
+from tui_support import NOW, first_read_shown, fixed_vitals
 
 from lokifi_tui.app import LokifiApp
 from lokifi_tui.widgets.panes import PANES
@@ -16,8 +16,8 @@ async def _settle(pilot) -> None:
     await pilot.wait_for_scheduled_animations()
 
 
-async def test_fast_tabs_do_not_bounce(tmp_path):
-    store = seed_store(tmp_path / "seed.duckdb")
+async def test_fast_tabs_do_not_bounce(seeded):
+    store = seeded
     app = LokifiApp(store.path, vitals=fixed_vitals, collect=False, now=NOW, refresh=0.3)
     async with app.run_test(size=(80, 24)) as pilot:
         await first_read_shown(pilot)

@@ -134,11 +134,8 @@ def _both(args: list[str], env: dict[str, str]) -> tuple[subprocess.CompletedPro
 
 
 @pytest.mark.slow
-def test_both_ways_print_the_same(tmp_path):
-    from tui_support import seed_store
-
-    db = tmp_path / "s.duckdb"
-    seed_store(db)
+def test_both_ways_print_the_same(tmp_path, seeded):
+    db = seeded.path
     bad = tmp_path / "bad.toml"
     bad.write_text("[patterns]\nauto_approve_min_samples = -4\nnonsense = 1\n")
     corrupt = tmp_path / "corrupt.duckdb"

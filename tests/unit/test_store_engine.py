@@ -111,13 +111,10 @@ def test_a_nested_read_sees_the_same_database_and_survives_an_error(store):
 
 
 @pytest.mark.parametrize("argv", [["status", "--json"], ["recs", "list"], ["ai", "learn"], ["ai", "learn", "--json"]])
-def test_read_commands_answer_without_duckdbs_python_layer(tmp_path, argv):
+def test_read_commands_answer_without_duckdbs_python_layer(seeded, argv):
     """The cold-start budget of the read commands (bench/bench_cli.py) rests on this: their process never
     imports the duckdb package, only its extension."""
-    from tui_support import seed_store
-
-    db = tmp_path / "s.duckdb"
-    seed_store(db)
+    db = seeded.path
     code = (
         "import atexit, sys\n"
         "atexit.register(lambda: sys.stderr.write('\\nLAYER=%s\\n' % ('duckdb' in sys.modules)))\n"

@@ -5,14 +5,9 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from tui_support import H_HOSTILE, H_REDIS, H_TIMEOUT, HOSTILE_ESCAPE, HOSTILE_MARKUP, NOW, seed_store
+from tui_support import H_HOSTILE, H_REDIS, H_TIMEOUT, HOSTILE_ESCAPE, HOSTILE_MARKUP, NOW
 
 from analytics.dashboard import view as dv
-
-
-@pytest.fixture
-def seeded(tmp_path):
-    return seed_store(tmp_path / "seed.duckdb")
 
 
 def test_learning_stats_are_counted_from_the_store(seeded):
