@@ -8,6 +8,7 @@ import datetime as dt
 import io
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -30,11 +31,31 @@ def run(db, *args):
     return r.output
 
 
+def recorded(directory: Path, name: str, hosts: tuple[str, ...]) -> Path:
+    """A database where ``MESSAGE`` was recorded five times on each host (``""``: no --host), through the
+    command, in its own home; everything is in the one file the fixtures copy (no WAL, no spool)."""
+    path = directory / name
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("LOKIFI_HOME", str(directory / "home"))
+        for host in hosts:
+            for _ in range(5):
+                run(path, "error", "record", MESSAGE, "--component", "apt", *(("--host", host) if host else ()))
+    assert not path.with_name(path.name + ".wal").exists()
+    assert not any(path.with_name(path.name + ".spool").glob("*"))
+    return path
+
+
+@pytest.fixture(scope="module")
+def _db_file(tmp_path_factory):
+    """Recorded once per module (15 seconds of setup over the module on a busy machine when it was per
+    test); the records are minutes old at most when a test reads them, well inside the last hour."""
+    return recorded(tmp_path_factory.mktemp("mutes-db"), "m.duckdb", ("",))
+
+
 @pytest.fixture
-def db(tmp_path, _isolated_home):
+def db(tmp_path, _isolated_home, _db_file):
     path = tmp_path / "m.duckdb"
-    for _ in range(5):
-        run(path, "error", "record", MESSAGE, "--component", "apt")
+    shutil.copy(_db_file, path)
     return path
 
 
@@ -93,13 +114,16 @@ def test_a_mute_must_name_a_pattern_and_end_after_it_starts(db):
         mute(store, MESSAGE, now=now, until=now)
 
 
+@pytest.fixture(scope="module")
+def _fleet_file(tmp_path_factory):
+    return recorded(tmp_path_factory.mktemp("mutes-fleet"), "f.duckdb", ("ct-1", "vm-1"))
+
+
 @pytest.fixture
-def fleet(tmp_path, _isolated_home):
+def fleet(tmp_path, _isolated_home, _fleet_file):
     """The same expected error on two hosts: the container host ``ct-1`` and the VM ``vm-1``."""
     path = tmp_path / "f.duckdb"
-    for host in ("ct-1", "vm-1"):
-        for _ in range(5):
-            run(path, "error", "record", MESSAGE, "--component", "apt", "--host", host)
+    shutil.copy(_fleet_file, path)
     return path
 
 
