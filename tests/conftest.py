@@ -35,6 +35,20 @@ def _isolated_home(tmp_path_factory, monkeypatch):
     yield home
 
 
+def _whole_file(path):
+    """``path``, checked to hold the whole database (no WAL beside it), for the fixtures to copy."""
+    assert not path.with_name(path.name + ".wal").exists()
+    return path
+
+
+def _copy_of(template, path):
+    """A :class:`Store` on a copy of ``template`` at ``path``, the test's own to change."""
+    from analytics.store.database import Store
+
+    shutil.copy(template, path)
+    return Store(path)
+
+
 @pytest.fixture(scope="session")
 def _empty_store_file(tmp_path_factory):
     """A database with every migration applied, made once per session: migrating a new file costs about
@@ -44,18 +58,13 @@ def _empty_store_file(tmp_path_factory):
 
     path = tmp_path_factory.mktemp("empty-store") / "empty.duckdb"
     Store(path).schema_version()
-    assert not path.with_name(path.name + ".wal").exists()  # all of it is in the one file copied below
-    return path
+    return _whole_file(path)
 
 
 @pytest.fixture
 def store(tmp_path, _empty_store_file):
     """An empty store of this test's own, every migration applied (a copy of the session's)."""
-    from analytics.store.database import Store
-
-    path = tmp_path / "test.duckdb"
-    shutil.copy(_empty_store_file, path)
-    return Store(path)
+    return _copy_of(_empty_store_file, tmp_path / "test.duckdb")
 
 
 @pytest.fixture(scope="session")
@@ -64,16 +73,10 @@ def _seeded_file(tmp_path_factory):
     its ``NOW``), filled once per session (a second or so a test, on a busy machine)."""
     from tui_support import seed_store
 
-    path = seed_store(tmp_path_factory.mktemp("seeded") / "seed.duckdb").path
-    assert not path.with_name(path.name + ".wal").exists()  # all of it is in the one file copied below
-    return path
+    return _whole_file(seed_store(tmp_path_factory.mktemp("seeded") / "seed.duckdb").path)
 
 
 @pytest.fixture
 def seeded(tmp_path, _seeded_file):
     """A copy of the seeded database of this test's own: tests change it (dismiss, snooze, mute, ...)."""
-    from analytics.store.database import Store
-
-    path = tmp_path / "seed.duckdb"
-    shutil.copy(_seeded_file, path)
-    return Store(path)
+    return _copy_of(_seeded_file, tmp_path / "seed.duckdb")
