@@ -32,9 +32,11 @@ class Batch:
     events: list[dict[str, Any]] = field(default_factory=list)  # ts, host, component, message, level, ...
     probes: list[dict[str, Any]] = field(default_factory=list)  # probe_results rows
     checkpoints: dict[str, str] = field(default_factory=dict)  # key -> position text (JSON)
+    #: context found later for error events already stored: ts, host, component, message, source, context
+    contexts: list[dict[str, Any]] = field(default_factory=list)
 
     def __len__(self) -> int:
-        return len(self.metrics) + len(self.events) + len(self.probes)
+        return len(self.metrics) + len(self.events) + len(self.probes) + len(self.contexts)
 
     @property
     def empty(self) -> bool:

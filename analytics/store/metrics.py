@@ -246,6 +246,8 @@ def collected_frame(batches: Iterable[Any], unique: set[str] = frozenset()) -> p
             rows.append({"_table": "e", **r})
         for r in b.probes:
             rows.append({"_table": "p", **r})
+        for r in getattr(b, "contexts", ()):
+            rows.append({"_table": "c", **r})
     if not rows:
         return pl.DataFrame(schema=COLLECTED_SCHEMA)
     cols = {k: [r.get(k) for r in rows] for k in COLLECTED_SCHEMA}
@@ -277,6 +279,9 @@ def write_collected(
             part = df.filter(pl.col("_table") == tag)
             if part.height:
                 n += append_table(con, part.select(cols), table=table)
+        ctx = df.filter(pl.col("_table") == "c")
+        if ctx.height:
+            _write_contexts(con, ctx.select(_CONTEXT_COLS).unique(subset=_CONTEXT_COLS[:-1], keep="first"))
     if checkpoints:
         cp = pl.DataFrame(
             checkpoints,
@@ -291,6 +296,21 @@ def write_collected(
         )
         _upsert(con, "source_status", st, ("host", "source"))
     return n
+
+
+_CONTEXT_COLS = ["ts", "host", "component", "message", "source", "context"]
+
+
+def _write_contexts(con: duckdb.DuckDBPyConnection, df: pl.DataFrame) -> None:
+    """The context found later for error events already stored (a Loki error whose context waited): set on
+    the rows with that source, time, host, component and message that have none yet — after the events of
+    the same flush are in."""
+    with registered(con, "_lokifi_ctx", df):
+        con.execute(
+            "UPDATE error_events SET context = c.context FROM _lokifi_ctx c WHERE error_events.context IS NULL "
+            "AND error_events.source = c.source AND error_events.ts = c.ts AND error_events.host = c.host "
+            "AND error_events.component = c.component AND error_events.message = c.message"
+        )
 
 
 def _upsert(con: duckdb.DuckDBPyConnection, table: str, df: pl.DataFrame, key: tuple[str, ...]) -> None:
