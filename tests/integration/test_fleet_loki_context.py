@@ -200,25 +200,117 @@ def test_a_filtered_query_reads_each_errors_context_from_its_stream(loki, tmp_pa
     ]
 
 
-def test_context_reads_are_bounded_per_poll(loki, tmp_path):
-    """Errors on more streams than a poll reads the context of: the reads stop at the bound, and the errors
-    left over are stored (without their context) all the same, the status saying so."""
+def _errors_on_more_streams_than_a_poll_reads(loki, t: int, extra: int = 2, step: int = NS) -> tuple[str, list[str]]:
+    """One error on each of ``CONTEXT_REQUESTS + extra`` streams, ``step`` apart from ``t`` on."""
     job = f"pg-{uuid.uuid4().hex[:8]}"
-    t = time.time_ns() - 40 * NS
-    hosts = [f"db-{i}" for i in range(CONTEXT_REQUESTS + 2)]
-    loki.push([({"job": job, "host": h}, dup_error(t + i * NS, 4600 + i, i)) for i, h in enumerate(hosts)])
+    hosts = [f"db-{i}" for i in range(CONTEXT_REQUESTS + extra)]
+    loki.push([({"job": job, "host": h}, dup_error(t + i * step, 4600 + i, i)) for i, h in enumerate(hosts)])
+    return job, hosts
+
+
+def _filtered(url: str, job: str, **kw) -> dict:
+    return cfg(url, job, queries=[{"query": f'{{job="{job}"}} |~ "ERROR"', "component": "pg"}], **kw)
+
+
+def test_errors_beyond_a_polls_context_reads_get_it_on_the_next_polls(loki, tmp_path):
+    """Errors on more streams than a poll reads the context of: the reads stop at the bound and the errors
+    left over are stored at once without their context, waiting for it (the status says how many); the next
+    poll reads theirs, oldest first, and writes it onto the stored rows; after that nothing waits."""
+    job, hosts = _errors_on_more_streams_than_a_poll_reads(loki, time.time_ns() - 40 * NS)
     store = Store(tmp_path / "db.duckdb")
-    pl = Puller(store, cfg(loki.url, job, queries=[{"query": f'{{job="{job}"}} |~ "ERROR"', "component": "pg"}]))
+    pl = Puller(store, _filtered(loki.url, job))
     reads = _count_context_reads(pl.src)
     try:
         h = pl.pull()
-        assert h.state == "up" and "context not read for 2 errors" in h.message
+        assert h.state == "up" and "2 errors waiting for their context" in h.message
+        assert len(reads) == CONTEXT_REQUESTS
+        got = rows(store)
+        assert len(got) == len(hosts)
+        assert [r["context"] is not None for r in got] == [True] * CONTEXT_REQUESTS + [False, False]
+        h = pl.pull()
+        assert h.state == "up" and "waiting" not in h.message, h.message
+        assert reads[CONTEXT_REQUESTS:] == [f'{{host="{h}",job="{job}"}}' for h in hosts[-2:]]
+        assert pl.pull().state == "up"
+    finally:
+        pl.close()
+    assert len(reads) == len(hosts)  # each stream read once
+    got = rows(store)
+    assert [(r["host"], r["context"]) for r in got] == [(h, _ctx(i)) for i, h in enumerate(hosts)]
+
+
+def test_errors_waiting_for_their_context_wait_across_a_restart(loki, tmp_path):
+    """The queue is in the store with the rows: a new collector reads the context of the errors the last one
+    left waiting, and no other."""
+    job, hosts = _errors_on_more_streams_than_a_poll_reads(loki, time.time_ns() - 40 * NS, extra=3)
+    store = Store(tmp_path / "db.duckdb")
+    pl = Puller(store, _filtered(loki.url, job))
+    try:
+        assert "3 errors waiting" in pl.pull().message
+    finally:
+        pl.close()
+    (queued,) = store.query("SELECT position FROM source_checkpoints WHERE key = 'context-waiting'").row(0)
+    assert len(json.loads(queued)["waiting"]) == 3
+    again = Puller(store, _filtered(loki.url, job))  # a new collector: it knows only what the store says
+    reads = _count_context_reads(again.src)
+    try:
+        assert "waiting" not in again.pull().message
+        assert again.pull().state == "up"
+    finally:
+        again.close()
+    assert reads == [f'{{host="{h}",job="{job}"}}' for h in hosts[-3:]]
+    assert [r["context"] for r in rows(store)] == [_ctx(i) for i in range(len(hosts))]
+
+
+def test_errors_whose_context_is_older_than_backfill_go_without(loki, tmp_path):
+    """An error that waited until it is older than the source's backfill is no longer read: the status
+    counts it as gone without its context."""
+    job, _hosts = _errors_on_more_streams_than_a_poll_reads(loki, time.time_ns() - 29 * NS, step=NS // 10)
+    store = Store(tmp_path / "db.duckdb")
+    pl = Puller(store, _filtered(loki.url, job, backfill="30s"))
+    reads = _count_context_reads(pl.src)
+    try:
+        assert "2 errors waiting" in pl.pull().message
+        time.sleep(2.5)  # the last two errors are now older than 30 s
+        h = pl.pull()
     finally:
         pl.close()
     assert len(reads) == CONTEXT_REQUESTS
-    got = rows(store)
-    assert len(got) == len(hosts)
-    assert sum(r["context"] is not None for r in got) == CONTEXT_REQUESTS
+    assert "waiting" not in h.message and "2 errors went without it" in h.message
+    assert sum(r["context"] is None for r in rows(store)) == 2
+
+
+def test_an_error_released_while_loki_was_down_gets_its_context_when_it_is_back(loki, tmp_path, monkeypatch):
+    """An error held for its context while Loki stops answering is stored without it when the hold runs
+    out, and waits: once Loki answers again its context is read and written onto the stored row."""
+    from fault_proxy import FaultProxy
+
+    from analytics.sources.fleet import loki_events
+
+    monkeypatch.setattr(loki_events, "MAX_HOLD_SECONDS", 0.5)  # the 60 s, shortened
+    job = f"pg-{uuid.uuid4().hex[:8]}"
+    t = time.time_ns() - int(1.5 * NS)
+    loki.push([({"job": job, "host": "db-1"}, dup_error(t, 4700, 11))])
+    proxy = FaultProxy(loki.url).start()
+    store = Store(tmp_path / "db.duckdb")
+    pl = Puller(store, _filtered(proxy.url, job, timeout=1))
+    reads = _count_context_reads(pl.src)
+    try:
+        assert pl.pull().state == "up"
+        assert rows(store) == []  # held: the query has not been read 10 s past it
+        proxy.set("down")
+        time.sleep(0.6)
+        assert pl.pull().state == "down"
+        assert [r["context"] for r in rows(store)] == [None]  # the hold ran out: stored as it is
+        proxy.set("ok")
+        deadline = time.monotonic() + 20
+        while rows(store)[0]["context"] is None and time.monotonic() < deadline:
+            time.sleep(0.5)
+            assert pl.pull().state == "up"
+    finally:
+        pl.close()
+        proxy.stop()
+    assert [r["context"] for r in rows(store)] == [_ctx(11)]
+    assert reads == [f'{{host="db-1",job="{job}"}}']
 
 
 def test_a_collector_killed_while_holding_reads_the_error_again(loki, tmp_path):

@@ -23,7 +23,8 @@ Owns reading error lines from a Loki server for a fleet:
   pattern engine learns them like any other error line.
 * context: each stream is folded as a log (:mod:`~analytics.sources.fleet.loki_events`); a query with
   line filters gets its errors' context from their streams, a few reads a poll
-  (:mod:`~analytics.sources.fleet.loki_context`).
+  (:mod:`~analytics.sources.fleet.loki_context`); the errors a poll leaves without wait for it in a queue
+  kept in the store (:mod:`~analytics.sources.fleet.loki_waiting`).
 """
 
 from __future__ import annotations
@@ -40,8 +41,16 @@ from analytics.sources.base import Batch
 from analytics.sources.fleet import config as fleet_config
 from analytics.sources.fleet.client import ConfigProblem, FetchError, HttpClient
 from analytics.sources.fleet.config import FleetSettings
-from analytics.sources.fleet.loki_context import CONTEXT_REQUESTS, attach, context_selector, plan, stream_selector
+from analytics.sources.fleet.loki_context import (
+    CONTEXT_REQUESTS,
+    ContextRead,
+    attach,
+    context_selector,
+    plan,
+    stream_selector,
+)
 from analytics.sources.fleet.loki_events import Entry, QueryEvents
+from analytics.sources.fleet.loki_waiting import KEY as WAITING_KEY, ContextQueue, Waiting, update_row
 from analytics.sources.fleet.prometheus import _url_host, fill, pick_host
 from analytics.sources.fleet.source import FleetSource, PollTally, build
 from analytics.sources.fleet.status import UP, measure_skew
@@ -224,6 +233,7 @@ class LokiSource(FleetSource):
         self._events: dict[str, QueryEvents] = {}
         self._resume_at: int | None = None
         self._context_reads = 0  # context reads left this poll
+        self._waiting = ContextQueue()  # the errors stored without their context, waiting for it
         self._fallback_host = settings.default_host or _url_host(settings.http.base_url)  # (parsed once)
 
     def poll(self, now: dt.datetime, *, final: bool = False) -> list[Batch]:
@@ -240,6 +250,10 @@ class LokiSource(FleetSource):
             rows = [self._row(q, e) for e in found]
             if rows:
                 batches.append(Batch(source=self.name, events=rows, checkpoints={key: st.to_json(*ev.held())}))
+        if self._waiting.dirty:  # in the same write as the rows it refers to
+            if not batches:
+                batches.append(Batch(source=self.name))
+            batches[-1].checkpoints[WAITING_KEY] = self._waiting.to_json()
         return batches
 
     # -- collector interface ----------------------------------------------------------------------
@@ -256,6 +270,9 @@ class LokiSource(FleetSource):
     # -- internals --------------------------------------------------------------------------------
 
     def _resume(self, key: str, raw: str) -> None:
+        if key == WAITING_KEY:
+            self._waiting = ContextQueue.from_json(raw)
+            return
         self._qstate[key] = QueryState.from_json(raw)  # unreadable: that query backfills again
 
     def _server_now_ns(self) -> int:
@@ -280,6 +297,7 @@ class LokiSource(FleetSource):
         end_all = server_now_ns - int(s.lag * NS)
         tally = PollTally(budget=s.max_rows_per_poll)
         self._context_reads = CONTEXT_REQUESTS
+        self._read_waiting(batches, tally, end_all, server_now_ns)
         for q in s.queries:
             overlap = int(s.overlap * NS)
             st = self._qstate.get(q.key)
@@ -316,6 +334,9 @@ class LokiSource(FleetSource):
                 start = w_end
             if start < end_all and tally.budget <= 0:
                 self._more = True
+        note = self._waiting.note()
+        if note:
+            tally.notes.append(f"{note} (at most {CONTEXT_REQUESTS} context reads a poll)")
         self._finish(wall, sum(len(b.events) for b in batches), tally)
 
     def _read_window(
@@ -387,12 +408,47 @@ class LokiSource(FleetSource):
         self, q: LokiQuery, events: list[Event[Entry]], end: int | None, tally: PollTally
     ) -> list[Event[Entry]]:
         """``events`` with their context read from their streams when ``q`` filters lines
-        (:mod:`~analytics.sources.fleet.loki_context`; ``end``: Loki has the lines before it). A read that
-        fails leaves its errors as they are: the rows are never held back for their context."""
+        (:mod:`~analytics.sources.fleet.loki_context`; ``end``: Loki has the lines before it). The rows are
+        never held back for their context: the errors no read was made for (the poll's reads used up, or a
+        read failed) are stored as they are and wait for it (:meth:`_read_waiting`)."""
         if not events or q.context_selector is None:
             return events
         reads, left = plan(events, end, self._context_reads)
+        events, made = self._read_contexts(events, reads, tally)
+        left += [i for rd in reads[len(made) :] for i in rd.wanted]
+        self._waiting.add([Waiting.of(events[i], self._row(q, events[i])) for i in sorted(left)])
+        return events
+
+    def _read_waiting(self, batches: list[Batch], tally: PollTally, read_to: int, server_now: int) -> None:
+        """Read the context of the errors waiting for it, oldest first, with this poll's reads: the context
+        found goes onto their stored rows. Those older than ``backfill`` (Loki's clock) go without."""
+        self._waiting.expire(server_now - int(self.settings.backfill * NS))
+        items = self._waiting.ready(read_to)
+        if not items or self._context_reads <= 0:
+            return
+        events = [w.event() for w in items]
+        reads, _left = plan(events, read_to, self._context_reads)
+        events, made = self._read_contexts(events, reads, tally)
+        done = [items[i] for rd in made for i in rd.wanted]
+        updates = [
+            update_row(items[i], events[i][4], self.source_tag, _ts(items[i].ts))
+            for rd in made
+            for i in rd.wanted
+            if events[i][4]
+        ]
+        self._waiting.done(done)
+        if updates:
+            batches.append(Batch(source=self.name, contexts=updates))
+
+    def _read_contexts(
+        self, events: list[Event[Entry]], reads: list[ContextRead], tally: PollTally
+    ) -> tuple[list[Event[Entry]], list[ContextRead]]:
+        """Make ``reads`` in order (each a read of one stream without the query's filters) and attach what they
+        find to ``events``; returns those events and the reads made. A read that fails ends this poll's reads."""
+        made: list[ContextRead] = []
         for rd in reads:
+            if self._context_reads <= 0:
+                break
             self._context_reads -= 1
             params = {
                 "query": stream_selector(rd.labels),
@@ -409,9 +465,8 @@ class LokiSource(FleetSource):
                 tally.notes.append(f"an error's context not read: {str(exc)[:160]}")
                 self._context_reads = 0
                 break
-        if left:
-            tally.notes.append(f"context not read for {left} errors (at most {CONTEXT_REQUESTS} reads a poll)")
-        return events
+            made.append(rd)
+        return events, made
 
     def _host(self, q: LokiQuery, labels: dict[str, str]) -> str:
         return pick_host(labels, q.host_labels, self._fallback_host)

@@ -10,9 +10,10 @@ lines folded as the stream's log (:class:`~analytics.sources.fleet.loki_events.Q
 error whose entry begins an event there takes that event's text, exception and context.
 
 Bounded: errors of one stream further apart than :data:`CONTEXT_SPAN_NS` are read apart, and at most
-:data:`CONTEXT_REQUESTS` reads are made a poll; the errors left over are stored without their context
-(the poll's status says how many). A query with other stages (a parser, ``line_format``, label filters)
-is not looked up: its lines and labels need not be the stream's.
+:data:`CONTEXT_REQUESTS` reads are made a poll, oldest errors first; the errors left over are stored without
+their context and wait for it (:mod:`~analytics.sources.fleet.loki_waiting`): later polls read it with the
+reads they have left, and write it onto the stored rows. A query with other stages (a parser,
+``line_format``, label filters) is not looked up: its lines and labels need not be the stream's.
 """
 
 from __future__ import annotations
@@ -84,31 +85,32 @@ class ContextRead:
     wanted: list[int]  # indexes into the events
 
 
-def plan(events: list[Event[Entry]], end: int | None, budget: int) -> tuple[list[ContextRead], int]:
-    """The reads that look up the context of ``events`` that have none (at most ``budget``; ``end``: the
-    lines before it are in Loki, None: up to the gap), and how many events are left without a read."""
+def plan(events: list[Event[Entry]], end: int | None, budget: int) -> tuple[list[ContextRead], list[int]]:
+    """The reads that look up the context of ``events`` that have none, oldest first (at most ``budget``;
+    ``end``: the lines before it are in Loki, None: up to the gap), and the events left without a read."""
     by_stream: dict[tuple[tuple[str, str], ...], list[int]] = {}
     for i, (_text, _first, exc, start, context) in enumerate(events):
         if not context and exc is None:
             by_stream.setdefault(tuple(sorted(start.labels.items())), []).append(i)
-    reads: list[ContextRead] = []
-    left = 0
+    groups: list[list[int]] = []
     for idxs in by_stream.values():
         idxs.sort(key=lambda i: events[i][3].ts)
         group: list[int] = []
         for i in [*idxs, -1]:
             ts = events[i][3].ts if i >= 0 else None
             if group and (ts is None or ts - events[group[0]][3].ts > CONTEXT_SPAN_NS):
-                if len(reads) < budget:
-                    first, last = events[group[0]][3], events[group[-1]][3]
-                    hi = last.ts + CONTEXT_GAP_NS + 1
-                    reads.append(ContextRead(first.labels, first.ts, hi if end is None else min(hi, end), group))
-                else:
-                    left += len(group)
+                groups.append(group)
                 group = []
             if i >= 0:
                 group.append(i)
-    return reads, left
+    groups.sort(key=lambda g: events[g[0]][3].ts)
+    budget = max(budget, 0)
+    reads: list[ContextRead] = []
+    for group in groups[:budget]:
+        first, last = events[group[0]][3], events[group[-1]][3]
+        hi = last.ts + CONTEXT_GAP_NS + 1
+        reads.append(ContextRead(first.labels, first.ts, hi if end is None else min(hi, end), group))
+    return reads, [i for g in groups[budget:] for i in g]
 
 
 def attach(
