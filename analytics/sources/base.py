@@ -36,11 +36,11 @@ class Batch:
     contexts: list[dict[str, Any]] = field(default_factory=list)
 
     def __len__(self) -> int:
-        return len(self.metrics) + len(self.events) + len(self.probes) + len(self.contexts)
+        return len(self.metrics) + len(self.events) + len(self.probes)  # rows: a context update adds none
 
     @property
     def empty(self) -> bool:
-        return not len(self) and not self.checkpoints
+        return not len(self) and not self.checkpoints and not self.contexts
 
 
 @dataclass(frozen=True)

@@ -242,3 +242,28 @@ def test_a_session_line_number_in_the_prefix_still_joins_the_fields():
         (7, ""),
     ]
     assert fold_multiline(lines)[0] == [e[0] for e in events]
+
+
+def test_a_context_found_later_is_set_on_the_stored_row_that_has_none(tmp_path):
+    """A batch's context updates fill the context of the matching stored error (source, time, host,
+    component, message) when it has none — also when that error is in the same write — and leave others."""
+    from analytics.sources.base import Batch
+    from analytics.store.metrics import collected_frame, write_collected
+
+    ts = dt.datetime(2026, 12, 6, 10, 0, 0, 123456)
+    row = {"ts": ts, "host": "db-1", "component": "pg", "level": "ERROR", "source": "loki:pg"}
+    kept = {**row, "message": "ERROR: b", "context": "DETAIL: already there"}
+    store = Store(tmp_path / "c.duckdb")
+    with store.write() as con:
+        write_collected(con, collected_frame([Batch("pg", events=[{**row, "message": "ERROR: a"}, kept])]))
+    found = [{**row, "message": m, "context": f"DETAIL: for {m}"} for m in ("ERROR: a", "ERROR: b", "ERROR: c")]
+    later = [Batch("pg", events=[{**row, "message": "ERROR: c"}]), Batch("pg", contexts=found)]
+    assert not later[1].empty and len(later[1]) == 0  # no row of its own
+    with store.write() as con:
+        assert write_collected(con, collected_frame(later)) == 1
+    got = store.query("SELECT message, context FROM error_events ORDER BY message").rows()
+    assert got == [
+        ("ERROR: a", "DETAIL: for ERROR: a"),
+        ("ERROR: b", "DETAIL: already there"),
+        ("ERROR: c", "DETAIL: for ERROR: c"),
+    ]
