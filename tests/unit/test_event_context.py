@@ -267,3 +267,14 @@ def test_a_context_found_later_is_set_on_the_stored_row_that_has_none(tmp_path):
         ("ERROR: b", "DETAIL: already there"),
         ("ERROR: c", "DETAIL: for ERROR: c"),
     ]
+
+
+def test_the_status_counts_waiting_errors_in_words_that_agree():
+    from analytics.sources.fleet.loki_waiting import ContextQueue
+
+    q = ContextQueue()
+    assert q.note() is None
+    q.went_without = 1
+    assert q.note() == "1 error went without it"
+    q.went_without = 3
+    assert q.note() == "3 errors went without it"

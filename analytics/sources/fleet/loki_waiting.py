@@ -143,9 +143,11 @@ class ContextQueue:
         """What the status says of the queue (None when nothing waits and nothing went without)."""
         parts = []
         if self.items:
-            parts.append(f"{len(self.items)} errors waiting for their context")
+            n = len(self.items)
+            parts.append(f"{n} error waiting for its context" if n == 1 else f"{n} errors waiting for their context")
         if self.went_without:
-            parts.append(f"{self.went_without} errors went without it")
+            n = self.went_without
+            parts.append(f"{n} error went without it" if n == 1 else f"{n} errors went without it")
         return ", ".join(parts) or None
 
 
