@@ -13,6 +13,8 @@ Figures (the CPU time of the process is printed beside wall time: the machine is
   detector re-runs over 28 days of hourly means for each of the 20 series, predictions are stored.
 * ``baselines rebuild`` — the baselines recomputed from the window's rollups (the cold path).
 * ``score_due`` — scoring a day of due predictions against the store.
+* ``detector`` — :func:`analytics.predict.detect.detect` alone on generated 5-minute series.
+* ``demo build`` — ``build_demo``, what the first ``lokifi demo`` waits for.
 
     python bench/bench_predict.py
     python -m bench.run predict
@@ -103,7 +105,40 @@ def score() -> dict:
     return {"score_due (due predictions)": (ms, "ms"), "  scored": (n, "")}
 
 
+def detector() -> dict:
+    """The anomaly detector alone, on a fortnight of 5-minute rows (4,032, a daily cycle and noise; its
+    first day is windows of every length) and on a day and a half (432 rows, mostly first rows)."""
+    import numpy as np
+
+    from analytics.predict.detect import detect
+
+    rng = np.random.default_rng(5)
+    out = {}
+    for rows, label in ((4032, "a fortnight"), (432, "a day and a half")):
+        t = np.arange(rows) * 300.0
+        v = 100 + 20 * np.sin(2 * np.pi * t / 86400) + rng.normal(0, 3, rows)
+        _alarms, ms, cpu = _timed(lambda t=t, v=v: detect(t, v))
+        out[f"detector, {label} of 5-minute rows ({rows:,})"] = (ms, "ms")
+        out[f"  the same, CPU time ({rows:,})"] = (cpu, "ms")
+    return out
+
+
+def demo_build() -> dict:
+    """``build_demo``: 45 days of six services into a new store, with the engines run over them (what the
+    first ``lokifi demo`` waits for)."""
+    from analytics.demo.data import build_demo
+
+    d = Path(tempfile.mkdtemp(prefix="lokifi-bench-demo-"))
+    try:
+        _info, ms, cpu = _timed(lambda: build_demo(d / "demo.duckdb"))
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+    return {"demo build (45 days, six services, engines)": (ms / 1000, "s"), "  the same, CPU time": (cpu / 1000, "s")}
+
+
 BENCHMARKS = [
+    ("detector", detector, 5),
+    ("demo", demo_build, 1),
     ("warm", refresh_warm, 5),
     ("next-hour", refresh_next_hour, 3),
     ("rebuild", baselines_rebuild, 3),

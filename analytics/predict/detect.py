@@ -61,6 +61,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from analytics.common.epoch_time import datetime_seconds
 from analytics.common.float_range import exponent_for
+from analytics.predict.window_stats import prefix_stats, window_stats
 
 #: a series of numbers: a sequence or a NumPy array
 Floats = Sequence[float] | np.ndarray
@@ -110,33 +111,6 @@ class DetectorConfig:
 
 
 DEFAULT = DetectorConfig()
-_Q_NORMAL: dict[float, float] = {}  # quantile -> z with P(|N(0,1)| < z) = quantile
-
-
-def _abs_normal_quantile(q: float) -> float:
-    if q not in _Q_NORMAL:
-        lo, hi = 0.0, 40.0
-        for _ in range(200):
-            mid = 0.5 * (lo + hi)
-            if math.erf(mid / math.sqrt(2.0)) < q:
-                lo = mid
-            else:
-                hi = mid
-        _Q_NORMAL[q] = hi
-    return _Q_NORMAL[q]
-
-
-def _window_stats(win: np.ndarray, cfg: DetectorConfig) -> tuple[np.ndarray, np.ndarray]:
-    """Median and robust scale of each row of ``win`` (2-D). Only order statistics and element-wise
-    arithmetic, so one row gives bit-identical results whether it is alone or inside a larger array."""
-    med = np.median(win, axis=1)
-    dev = np.abs(win - med[:, None])
-    mad = 1.4826 * np.median(dev, axis=1)
-    if cfg.spread_floor > 0:
-        qd = np.quantile(dev, cfg.spread_quantile, axis=1) / _abs_normal_quantile(cfg.spread_quantile)
-        mad = np.maximum(mad, cfg.spread_floor * qd)
-    scale = np.maximum(mad, cfg.rel_floor * np.abs(med) + 1e-9)
-    return med, scale
 
 
 def _robust_z(
@@ -149,19 +123,20 @@ def _robust_z(
     z = np.full(n, np.nan)
     mid = np.full(n, np.nan)
     sc = np.full(n, np.nan)
-    for t in range(m0, min(W, n)):
-        med, scale = _window_stats(x[None, :t], cfg)
+    if min(W, n) > m0:  # the first rows: windows of every length up to a whole one, in one go
+        rows = np.arange(m0, min(W, n))
+        med, scale = prefix_stats(x, rows, cfg)
         if floor is not None:
-            scale = np.fmax(scale, floor[t : t + 1])
-        z[t] = abs(x[t] - med[0]) / scale[0]
-        mid[t] = med[0]
-        sc[t] = scale[0]
+            scale = np.fmax(scale, floor[rows])
+        z[rows] = np.abs(x[rows] - med) / scale
+        mid[rows] = med
+        sc[rows] = scale
     if n > W:
         # chunks keep memory bounded on long series
         for a in range(W, n, 4096):
             b = min(n, a + 4096)
             win = sliding_window_view(x[a - W : b - 1], W)
-            med, scale = _window_stats(np.ascontiguousarray(win), cfg)
+            med, scale = window_stats(np.ascontiguousarray(win), cfg)
             if floor is not None:
                 scale = np.fmax(scale, floor[a:b])
             z[a:b] = np.abs(x[a:b] - med) / scale
@@ -392,8 +367,11 @@ class Detector:
         cfg = self.cfg
         if count < cfg.min_points:
             return math.nan, math.nan, math.nan
-        win = np.asarray(list(buf)[-cfg.window :], dtype=float)[None, :]
-        med, scale = _window_stats(win, cfg)
+        win = np.asarray(list(buf)[-cfg.window :], dtype=float)
+        if len(win) < cfg.window:  # the series' first rows: as _robust_z computes them
+            med, scale = prefix_stats(win, np.array([len(win)]), cfg)
+        else:
+            med, scale = window_stats(win[None, :], cfg)
         sc = float(scale[0])
         if not math.isnan(floor):
             sc = max(sc, floor)
