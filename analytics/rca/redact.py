@@ -50,6 +50,7 @@ from analytics.rca import (
     redact_personal,
     redact_prose,
     redact_protocols,
+    redact_quoted,
 )
 from analytics.rca.redact_keys import (
     ALREADY as _ALREADY,
@@ -325,6 +326,15 @@ class Redactor:
         def typed(kind: str, value: str) -> str:  # a value typed in a protocol session
             return found(kind, value, _TYPED_PLACEHOLDER)
 
+        def commands(t: str, depth: int) -> str:  # the rules that read a line as a command, on quoted text
+            if depth < 3:  # (ssh h 'bash -c "mysql -pX"': quotes inside quotes)
+                t = redact_quoted.quoted_commands(t, lambda line: commands(line, depth + 1))
+            t = redact_cli.fed_passwords(t, found)
+            t = sub(_MYSQL_P, "password", 2, sub(_CLI_FLAG, "password", 2, t))
+            t = redact_cli.command_lines(t, found)
+            return redact_protocols.protocol_passwords(redact_protocols.redis_secrets(t, typed), typed)
+
+        s = redact_quoted.quoted_commands(s, lambda line: commands(line, 1))  # bash -c "mysql -pX", "auth x"
         s = redact_cli.fed_passwords(s, found)  # before the flag rules read "-pass stdin" as a password
         s = redact_headers.header_values(s, found)  # before the key rules take X-Auth: Bearer x's scheme for it
         s = redact_labels.label_values(s, found)  # (Token: abcdefgh: the key rules take a lowercase word for prose)

@@ -23,7 +23,7 @@ import re
 import shlex
 from collections.abc import Callable
 
-from analytics.rca.redact_keys import ph
+from analytics.rca.redact_keys import ALREADY, ph
 from analytics.rca.redact_prose import replace_spans
 from analytics.rca.redact_refs import EXPANSION
 
@@ -228,7 +228,12 @@ def command_lines(s: str, replace: Callable[[str, str], str]) -> str:
                 span = _value_span(t, "all")
                 if span:
                     spans.append((q + span[0], q + span[1]))
-    return replace_spans(s, spans, "password", replace)
+    return replace_spans(s, [(a, b) for a, b in spans if not _DONE.match(s, a)], "password", replace)
+
+
+#: a value removed already, inside quotes that the argument's reading ran past (``ssh h "redis-cli -a
+#: [REDACTED:password]" && x``: the quote closes ssh's argument, what follows is no value's)
+_DONE = re.compile(r"[\\\"']*" + ALREADY.pattern + r"(?=[\\\"']|\s|$)")
 
 
 # --- audit records: a command's arguments, one field each ------------------------------------------------

@@ -25,7 +25,7 @@ import re
 from collections.abc import Callable
 
 from analytics.rca.redact_keys import KEYWORD, PARTIAL, TRIVIAL_VALUE, secret_shaped
-from analytics.rca.redact_refs import EXPANSION, glued
+from analytics.rca.redact_refs import EXPANSION, glued, holds_reference
 
 #: (kind, pattern, group holding the secret)
 #: a value of one word, an expansion in it read whole (requirepass {{ x }}y is one word, not {{)
@@ -203,6 +203,9 @@ def prose_passwords(s: str, replace: Callable[[str, str], str]) -> str:
             continue
         a, b = _core(tok.group(1))
         word = tok.group(1)[a:b]
+        bare = word.strip("|&;<>()")
+        if bare != word and holds_reference(bare) and not glued(bare):
+            continue  # passwd |$PW, $PW&&: a reference with a shell's operators glued to it names the password
         if word[:1] in "\"'" and (link is not None or strong):
             a, b, word = a + 1, b - 1, word[1:-1]  # pwd is "x y": quoted, the whole of it
             if not PARTIAL.search(word) and word.strip():

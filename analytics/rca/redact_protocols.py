@@ -10,14 +10,17 @@ typed by hand: ``pass hunter2x``), the word ``pass`` is English too (``pass thro
 a password only where it is shaped like one, or where the session shows it is one -- after ``C:``, after
 ``user NAME`` (the server's replies between), after the server's ``331`` asking for it, before its answer
 (``230``, ``530``, ``+OK``, ``-ERR``): there whatever its length, ``pass abc`` too. Redis's ``AUTH`` typed
-as a command (upper case, one or two arguments and nothing after) loses its last argument, unless the first
-names a SASL mechanism (SMTP's and IMAP's ``AUTH LOGIN``) or the only one is a word of state (``AUTH
-failed``); typed in lower case (``auth hunter2``), its last argument is the password where it is shaped
-like one or the session shows it is (after ``C:``, before the server's ``+OK``/``-ERR``), and a word of
-state (``auth ok``, ``auth required``) is prose. An argument is a word up to a blank, a variable's
-expansion in it read whole (``PASS {{ x }}y`` is one word, not ``{{``): a reference alone is kept, one with
-text glued to it removed whole (:mod:`.redact_refs`). The rules are protocol syntax (RFC 959, 1939, 3501,
-4422, 4616), no words taken from any log.
+as a command -- the line's form says it: ``AUTH`` where a command stands, one or two arguments (in upper
+case) or one (in any case: ``auth foobared``), and nothing after them -- loses its last argument whatever
+its letters, unless the first names a SASL mechanism (SMTP's and IMAP's ``AUTH LOGIN``) or the last is a
+word that reports an outcome (``AUTH failed``, ``auth ok``, ``auth required``: an English function word,
+the word password, a placeholder's or a state's word); with two arguments in lower case (``auth default
+x``, as PAM's ``auth required pam_deny.so`` is written too) the last is the password where it is shaped
+like one or the session shows it is (after ``C:``, before the server's ``+OK``/``-ERR``).
+
+An argument is a word up to a blank, a variable's expansion in it read whole (``PASS {{ x }}y`` is one word,
+not ``{{``): a reference alone is kept, one with text glued to it removed whole (:mod:`.redact_refs`). The
+rules are protocol syntax (RFC 959, 1939, 3501, 4422, 4616), no words taken from any log.
 """
 
 from __future__ import annotations
@@ -73,10 +76,28 @@ _ACL_SETUSER = re.compile(r"(?i)\"?\bACL\"?\s+\"?SETUSER\b[^\n]*")
 _ACL_PASSWORD = re.compile(r"(?<=[\s\"])>((?:" + EXPANSION + r"|[^\s\"])+)")
 
 
+#: the words a status line reports an outcome with (``AUTH failed``, ``auth ok``): English's, no log's
+_OUTCOME = re.compile(r"(?i)ok(?:ay)?|fail(?:ed|ure|s)?|succe(?:ss|ssful|eded|eds)|denied|error|rejected|accepted")
+
+
 def _state_word(word: str) -> bool:
     """A word telling a state, no password: an English word by its form or of function (``AUTH failed``)."""
     low = word.lower()
     return low in FUNCTION_WORDS or KEYWORD.fullmatch(word) is not None or (word.isalpha() and plain_word(low))
+
+
+def _outcome_word(word: str) -> bool:
+    """A word that, after ``AUTH`` alone on a line, reports how it went rather than being the password: an
+    English function word, the word password, a placeholder's or a state's word (``required``, ``invalid``:
+    :data:`~.redact_keys.TRIVIAL_VALUE`) or an outcome (``failed``, ``ok``). A word that only looks English
+    (``foobared``, Redis's example password) is the password: the line's form says so."""
+    core = word.rstrip(".!")
+    return (
+        core.lower() in FUNCTION_WORDS
+        or KEYWORD.fullmatch(core) is not None
+        or TRIVIAL_VALUE.match(core) is not None
+        or _OUTCOME.fullmatch(core) is not None
+    )
 
 
 def redis_secrets(s: str, replace: Callable[[str, str], str]) -> str:
@@ -94,32 +115,36 @@ def redis_secrets(s: str, replace: Callable[[str, str], str]) -> str:
     for m in _BARE_AUTH.finditer(s):
         args = list(re.finditer(_ARG, m.group(1)))
         first, last = args[0].group(), args[-1]
-        if _SASL_MECHANISM.fullmatch(first) or (len(args) == 1 and _state_word(first)):
+        if _SASL_MECHANISM.fullmatch(first) or _outcome_word(last.group()):
             continue  # SMTP's AUTH LOGIN, AUTH failed
         spans.append((m.start(1) + last.start(), m.start(1) + last.end()))
     if "auth" in s or "Auth" in s:
         for m in _TYPED_AUTH.finditer(s):
             args = list(re.finditer(_ARG, m.group("args")))
-            if _typed_auth(s, m, args[0].group(), args[-1].group()):
+            if _typed_auth(s, m, [a.group() for a in args]):
                 spans.append((m.start("args") + args[-1].start(), m.start("args") + args[-1].end()))
     for m in _ACL_SETUSER.finditer(s):
         spans += [(m.start() + p.start(1), m.start() + p.end(1)) for p in _ACL_PASSWORD.finditer(m.group())]
     return replace_spans(s, spans, "password", replace)
 
 
-def _typed_auth(s: str, m: re.Match[str], first: str, last: str) -> bool:
+def _typed_auth(s: str, m: re.Match[str], args: list[str]) -> bool:
     """Whether ``auth [user] WORD`` typed in lower case is Redis's AUTH with its password: not a SASL
     mechanism first (``auth login``), not an English word of function or the word password; then one the
     session makes the password, whatever it is -- after ``C:``, or before the server's answer (``+OK``,
     ``-ERR``) --, or, with no session around it, a word shaped like a password (letters with a digit, no
     file's or module's dotted name: PAM's ``auth required pam_tally2.so``) and no word of state
-    (``auth hunter2``; ``auth ok``, ``auth required``, ``auth failed`` are prose)."""
+    (``auth default hunter2``) -- and, as its one argument alone on its line, any word but an outcome's
+    (``auth foobared``; ``auth ok``, ``auth required``, ``auth failed`` are prose)."""
+    first, last = args[0], args[-1]
     if _SASL_MECHANISM.fullmatch(first.upper()) or last.lower() in FUNCTION_WORDS or KEYWORD.fullmatch(last):
         return False
     if not re.match(r"\w|\$\{|\{\{", first):
         return False  # auth = HTTPBasicAuth(...), auth := x -- code's operator, no argument
     if m.group("marker") == "C:" or _in_session(s, m):
         return True  # (a mask or a placeholder there is left by the caller: auth ****)
+    if len(args) == 1:  # auth foobared: alone on its line, AUTH's one argument is its password
+        return not _outcome_word(last)
     return not (_state_word(last) or TRIVIAL_VALUE.match(last)) and password_like(last)
 
 

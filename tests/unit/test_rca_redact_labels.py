@@ -40,6 +40,12 @@ PW = "[REDACTED:password]"
         ("auth default hunter2", f"auth default {PW}"),
         ("C: auth sunshine", f"C: auth {PW}"),
         ("auth foobared\n+OK", f"auth {PW}\n+OK"),  # the session makes a plain word the password
+        # alone on its line, auth's one argument is the password whatever its letters (before, a word shaped
+        # like English -- foobared, Redis's example password -- or a short one stayed)
+        ("auth foobared", f"auth {PW}"),
+        ("AUTH foobared", f"AUTH {PW}"),
+        ("Auth foobared", f"Auth {PW}"),
+        ("auth bob", f"auth {PW}"),
         ("auth xyz\n-ERR invalid password", f"auth {PW}\n-ERR invalid password"),
         ("auth: hunter2", f"auth: {S}"),
         ("  auth: hunter2", f"  auth: {S}"),
@@ -83,7 +89,6 @@ def test_a_credential_after_a_label_or_auth_is_removed(text, shown):
         "auth ok",
         "auth required",
         "auth failed",
-        "auth bob",
         "auth login",
         "auth ****",
         "auth ${X}",
