@@ -130,6 +130,21 @@ def password_like(word: str) -> bool:
     )
 
 
+#: an algorithm's name: short lowercase names (a hyphen between them) and a number -- a version of one digit
+#: after at most three letters (md5, sha1, rc4) or a size in bits (sha256, crc32, aes-128-gcm)
+_ALGORITHM = re.compile(
+    r"(?:[a-z]{2,5}\d?-)*(?:[a-z]{2,3}(?P<v>[1-9])|[a-z]{2,4}-?(?P<bits>[1-9]\d{1,2}))(?:-[a-z]{2,5})*"
+)
+
+
+def algorithm_name(word: str) -> bool:
+    """Whether ``word`` is shaped as an algorithm's name (``md5``, ``sha256``, ``scram-sha-256``): its number a
+    version of one digit or a size in bits, a multiple of 32 (``abc123``, ``hunter2`` are none). By form a
+    weak password can be one too (``abc5``, ``abc64``): after a plain ``auth`` key only is it read so."""
+    m = _ALGORITHM.fullmatch(word)
+    return m is not None and (m.group("v") is not None or int(m.group("bits")) % 32 == 0)
+
+
 def secret_shaped(word: str) -> bool:
     """A digit with letters, a symbol inside, or a capital after a small letter: not a plain word."""
     if holds_reference(word):
@@ -202,6 +217,38 @@ def _runs_on(s: str, end: int) -> int:
     return end
 
 
+#: a name's type in Python's annotation, what code goes on with after it: ``Token: TypeAlias = str``,
+#: ``token: Optional[str] = None``, ``api_key: SecretStr = Field(...)``, ``auth: Auth | None`` -- a type is a
+#: capitalised or dotted name or one of Python's own (a password's ``Sup3r = x``, ``hunter = x`` are none);
+#: ``=`` assigns (``==`` compares)
+_ANNOTATION = re.compile(
+    r"(?:[A-Z][A-Za-z_]*|[A-Za-z_]+(?:\.[A-Za-z_]+)+|str|int|float|bool|bytes|bytearray|complex|dict|list|tuple|"
+    r"set|frozenset|object|type)(?=[ \t]*(?:=(?!=)|\||\[|->))"
+)
+#: the rest of an annotation up to its default's ``=``: a subscript, a union
+_ANNOTATION_REST = re.compile(r"(?:\[[^\]\n]*\])?(?:[ \t]*\|[ \t]*[\w.]+(?:\[[^\]\n]*\])?)*[ \t]*=(?!=)[ \t]*")
+#: a default that is a string literal: the secret itself (``password: str = "hunter2"``)
+_LITERAL = re.compile(r"(?P<q>[\"'])(?P<v>[^\"'\n]*)(?P=q)")
+
+
+#: a key's colon before an annotation's type
+_ANNOTATED_AT = re.compile(r":[ \t]+(?=" + _ANNOTATION.pattern + ")")
+
+
+def annotation(s: str, start: int) -> bool:
+    """Whether the value at ``start``, after a key's colon, is the type of a Python annotation (see
+    :data:`_ANNOTATION`)."""
+    return start > 0 and s[start - 1] in " \t" and _ANNOTATION.match(s, start) is not None
+
+
+def annotated_default(s: str, start: int) -> tuple[int, int] | None:
+    """The span of the string literal a Python annotation at ``start`` assigns (``str = "x"``), if any."""
+    t = _ANNOTATION.match(s, start)
+    rest = _ANNOTATION_REST.match(s, t.end()) if t and t.group() != "TypeAlias" else None  # (its value: a type)
+    lit = _LITERAL.match(s, rest.end()) if rest else None
+    return lit.span("v") if lit and lit.group("v") and not TRIVIAL_VALUE.match(lit.group("v")) else None
+
+
 #: a program of the passwd family (passwd, chpasswd, gpasswd, smbpasswd ...) naming itself before its message
 _PASSWD_PROGRAM = re.compile(r"(?<![\w.\-])[a-z]*passwd:[ \t]+$")
 
@@ -232,8 +279,14 @@ def kept_value(s: str, start: int) -> bool:
     one) -- what detect-secrets' keyword detector, which knows neither, must leave too."""
     if start < 0:
         return False
-    if program_text(s, start):
-        return True
+    if program_text(s, start) or annotation(s, start):
+        return True  # (Password: TypeAlias = str: its type, read with what follows)
+    if s[start : start + 1] not in ("'", '"'):  # api_key: SecretStr = Field(...): code assigned as the default
+        for a in _ANNOTATED_AT.finditer(s, max(0, start - 120), start):
+            t = _ANNOTATION.match(s, a.end())
+            rest = _ANNOTATION_REST.match(s, t.end()) if t else None
+            if rest is not None and rest.end() == start:
+                return True
     for m in _KEY_VALUE.finditer(s, max(0, start - 80)):
         if m.start("val") > start:
             break
@@ -268,6 +321,13 @@ def key_values(s: str, counts: Counter[str]) -> str:
                 continue
             key, sep = m.group("key"), m.group("sep")
             val, end = _value(s, m)
+            if sep.strip() == ":" and annotation(s, m.start("val")):  # code: the type stays, a string default goes
+                lit = annotated_default(s, m.start("val"))
+                if lit is not None and lit[0] >= last and not PARTIAL.search(s[lit[0] : lit[1]]):
+                    counts[_kind(key)] += 1
+                    out.append(s[last : lit[0]] + ph(_kind(key)))
+                    last = lit[1]
+                continue
             if _keep(key, sep, val):
                 continue
             if program_text(s, m.start("val")):
@@ -279,6 +339,8 @@ def key_values(s: str, counts: Counter[str]) -> str:
                 and not AUTH_SCHEME.fullmatch(val)
             ):
                 continue  # auth: ok, auth: AuthTypes | None -- after a colon, a password's shape (or a scheme's)
+            if pattern is _ENV_CREDENTIAL and key.lower() == "auth" and algorithm_name(val):
+                continue  # auth: md5, auth=scram-sha-256 -- a method's name
             kind = _kind(key)
             # token: Bearer abc123 -- the credential after its scheme, the scheme kept (a password's value is
             # its words: password: Basic xyz may be a pass phrase)
@@ -424,6 +486,9 @@ __all__ = [
     "PLACEHOLDER",
     "SECRET_WORDS",
     "TRIVIAL_VALUE",
+    "algorithm_name",
+    "annotated_default",
+    "annotation",
     "kept_value",
     "key_values",
     "names_secret",

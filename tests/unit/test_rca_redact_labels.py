@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, assume, given, settings, strategies as st
 from rca_support import passwords
 
 from analytics.rca.redact import redact
-from analytics.rca.redact_keys import KEYWORD, TRIVIAL_VALUE
+from analytics.rca.redact_keys import KEYWORD, TRIVIAL_VALUE, algorithm_name
 from analytics.rca.redact_prose import FUNCTION_WORDS, plain_word
 
 S = "[REDACTED:secret]"
@@ -51,6 +51,16 @@ PW = "[REDACTED:password]"
         ("  auth: hunter2", f"  auth: {S}"),
         ('auth: "s3cr3t"', f'auth: "{S}"'),
         ("auth: ${X}y", f"auth: {S}"),
+        # (guards of the rules below: a noun alone may be the credential; a number no bit size makes no
+        # algorithm's name of a short word; a type's name has no digit)
+        ("Secret: rotation", f"Secret: {S}"),
+        ("auth: abc123", f"auth: {S}"),
+        ("auth: admin128", f"auth: {S}"),
+        # a string assigned as an annotated name's default is the secret (the annotation's type stays)
+        ('password: str = "hunter2"', f'password: str = "{PW}"'),
+        ("    token: Optional[str] = 'abc123def'", f"    token: Optional[str] = '{S}'"),
+        ('def f(password: str = "S3cret!") -> None:', f'def f(password: str = "{PW}") -> None:'),
+        ("password: Sup3r = x", f"password: {PW} = x"),
         # auth's scheme is no property of it: the credential after the scheme goes (before, the whole stayed)
         ("auth=Bearer abc123", f"auth=Bearer {S}"),
         ("auth: Bearer abc123", f"auth: Bearer {S}"),
@@ -111,6 +121,23 @@ def test_a_credential_after_a_label_or_auth_is_removed(text, shown):
         "    auth: AuthTypes | None = None,",
         "    Auth: type[httpx2.Auth]",
         "Token: str | None = None",
+        # an English noun by its form with prose after it; an algorithm's name after auth (before, each went)
+        "Secret: rotation done",
+        "Secret: expansion is pending",
+        "auth: md5",
+        "auth: sha256",
+        "auth=md5",
+        "auth: aes-128-gcm",
+        # Python's annotations, their types and defaults that are code (before, the key rules took the type)
+        "Token: TypeAlias = str",
+        "Password: TypeAlias = str",
+        "token: Optional[str] = None",
+        "api_key: SecretStr = Field(...)",
+        "client_secret: Optional[SecretStr] = None",
+        "TokenType: TypeAlias = Union[str, bytes]",
+        "    def f(self, token: str = None, password: str = '') -> None:",
+        "token: Token = Depends(get_token)",
+        'Token: TypeAlias = "str | None"',
         # code and labels the header rule kept before
         "Key: _TypeAlias = tuple[Any, ...]",
         "Key: Ctrl-C",
@@ -180,7 +207,25 @@ _AUTH_FORMS = st.sampled_from(
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(password=passwords(), form=_AUTH_FORMS)
 def test_a_password_after_lower_case_auth_never_survives(password, form):
+    # (after a plain auth key, a short lowercase name and a version or a size in bits is an algorithm's: md5)
+    assume(not (form.lstrip().startswith(("auth:", "auth=")) and algorithm_name(password)))
     text = "session\n" + form.format(p=password)
     out = redact(text).text
     assert password not in out and out.count("[REDACTED:") == 1, out
     assert redact(out).text == out  # stable: the cache key depends on it
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    password=passwords(),
+    key=st.sampled_from(["password", "token", "api_key", "client_secret", "Password", "Token"]),
+    type_=st.sampled_from(["str", "Optional[str]", "SecretStr", "str | None", "typing.Optional[str]"]),
+    quote=st.sampled_from(['"', "'"]),
+    indent=st.sampled_from(["", "    ", "def f(self, "]),
+)
+def test_a_string_assigned_to_an_annotated_secret_never_survives(password, key, type_, quote, indent):
+    """Python's annotation keeps its type (it is code), but a string assigned as its default is the secret."""
+    assume(quote not in password)
+    out = redact(f"{indent}{key}: {type_} = {quote}{password}{quote}").text
+    assert password not in out
+    assert f"{key}: {type_} = {quote}[REDACTED:" in out
