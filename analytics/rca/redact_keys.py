@@ -217,10 +217,8 @@ def _runs_on(s: str, end: int) -> int:
     return end
 
 
-#: a name's type in Python's annotation, what code goes on with after it: ``Token: TypeAlias = str``,
-#: ``token: Optional[str] = None``, ``api_key: SecretStr = Field(...)``, ``auth: Auth | None`` -- a type is a
-#: capitalised or dotted name or one of Python's own (a password's ``Sup3r = x``, ``hunter = x`` are none);
-#: ``=`` assigns (``==`` compares)
+#: a type in Python's annotation, code going on after it (``Token: TypeAlias = str``, ``token: Optional[str] =
+#: None``, ``auth: Auth | None``): a capitalised, dotted or builtin name (``Sup3r = x`` is none; ``==`` compares)
 _ANNOTATION = re.compile(
     r"(?:[A-Z][A-Za-z_]*|[A-Za-z_]+(?:\.[A-Za-z_]+)+|str|int|float|bool|bytes|bytearray|complex|dict|list|tuple|"
     r"set|frozenset|object|type)(?=[ \t]*(?:=(?!=)|\||\[|->))"
@@ -236,8 +234,7 @@ _ANNOTATED_AT = re.compile(r":[ \t]+(?=" + _ANNOTATION.pattern + ")")
 
 
 def annotation(s: str, start: int) -> bool:
-    """Whether the value at ``start``, after a key's colon, is the type of a Python annotation (see
-    :data:`_ANNOTATION`)."""
+    """Whether the value at ``start``, after a key's colon, is a Python annotation's type (:data:`_ANNOTATION`)."""
     return start > 0 and s[start - 1] in " \t" and _ANNOTATION.match(s, start) is not None
 
 
