@@ -320,7 +320,7 @@ def key_values(s: str, counts: Counter[str]) -> str:
             val, end = _value(s, m)
             if sep.strip() == ":" and annotation(s, m.start("val")):  # code: the type stays, a string default goes
                 lit = annotated_default(s, m.start("val"))
-                if lit is not None and lit[0] >= last and not PARTIAL.search(s[lit[0] : lit[1]]):
+                if lit is not None and lit[0] >= last and not _keep(key, ": ", s[lit[0] : lit[1]]):
                     counts[_kind(key)] += 1
                     out.append(s[last : lit[0]] + ph(_kind(key)))
                     last = lit[1]

@@ -144,7 +144,7 @@ def _typed_auth(s: str, m: re.Match[str], args: list[str]) -> bool:
     if m.group("marker") == "C:" or _in_session(s, m):
         return True  # (a mask or a placeholder there is left by the caller: auth ****)
     if len(args) == 1:  # auth foobared: alone on its line, AUTH's one argument is its password
-        return not _outcome_word(last)
+        return not (_outcome_word(last) or re.fullmatch(r"[a-z]+[.,;]", last))  # (a docstring's "auth header.")
     return not (_state_word(last) or TRIVIAL_VALUE.match(last)) and password_like(last)
 
 

@@ -138,6 +138,10 @@ def test_a_credential_after_a_label_or_auth_is_removed(text, shown):
         "    def f(self, token: str = None, password: str = '') -> None:",
         "token: Token = Depends(get_token)",
         'Token: TypeAlias = "str | None"',
+        '    token_type: str = "fence",',  # (a default is judged as the key's value: a property's word)
+        '        bearer_token: str | None = "auto",',
+        # a docstring's line that starts with auth: a word and a full stop is prose
+        "        auth header.",
         # code and labels the header rule kept before
         "Key: _TypeAlias = tuple[Any, ...]",
         "Key: Ctrl-C",
