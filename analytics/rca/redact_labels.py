@@ -16,10 +16,10 @@ read by their form:
   None = None``: an operator, a bracket) is no value;
 - several words with an English function word among them are prose (``failed for user bob``, ``not
   set``): the first word is the credential unless it is a word of state (``Auth: abc123 for bob``,
-  ``Token: abcdefgh for bob``: the token goes, the prose stays) -- nor an English noun by its form, in
-  lower case (``Secret: rotation done``: ``-tion``, ``-sion``, ``-ment``, ``-ness``, ``-ity``, ``-ance``,
-  ``-ence``, ``-ship``, ``-ism``, ``-age``), as prose goes on after it;
-  alone, such a word may be the credential (``Secret: rotation``);
+  ``Token: abcdefgh for bob``: the token goes, the prose stays). By form a noun is no word of state:
+  ``Secret: rotation done`` loses ``rotation`` (a pass phrase may begin with a noun and hold a function
+  word, ``Secret: nation of horses``: kept whole, it would leave the host; without the colon, ``Secret
+  rotation done`` is no label);
 - several words without one, not all words of state, are a pass phrase and go whole (``correct horse
   battery``); all words of state are a message (``refreshed successfully``).
 
@@ -50,8 +50,6 @@ _MAX_WORDS = 12
 _CODE_AFTER = re.compile(r"[ \t]*(?:\||=|\(|\[|->)")
 #: punctuation around a word's core
 _TRAIL = ".,:;!?"
-#: an English noun by its form (a suffix that makes nouns of verbs and adjectives): the subject of prose
-_NOUN_SHAPED = re.compile(r"[a-z]{2,}(?:tion|sion|ment|ness|ity|ance|ence|ship|ism|age)s?")
 
 
 def _state(word: str) -> bool:
@@ -110,8 +108,7 @@ def _credential(s: str, start: int) -> tuple[int, int] | None:
         # and take what follows it; Token: str | None = None -- code
         return None
     if len(words) == 1 or any(w.lower() in FUNCTION_WORDS for w in words):
-        prose = len(words) > 1 and _NOUN_SHAPED.fullmatch(first) is not None  # Secret: rotation done
-        return None if _state(first) or prose else (spans[0][0], spans[0][2])
+        return None if _state(first) else (spans[0][0], spans[0][2])
     if all(_state(w) for w in words):
         return None
     return spans[0][0], spans[-1][2]
