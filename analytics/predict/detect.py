@@ -55,6 +55,7 @@ import math
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
+from statistics import NormalDist
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
@@ -99,15 +100,8 @@ class DetectorConfig:
     # (2 x short: the incident's own rows have left the short average)
 
     def tail_z(self) -> float:
-        """The standard-normal z whose upper tail probability is ``tail`` (bisection on erfc)."""
-        lo, hi = 0.0, 40.0
-        for _ in range(200):
-            mid = 0.5 * (lo + hi)
-            if 0.5 * math.erfc(mid / math.sqrt(2.0)) > self.tail:
-                lo = mid
-            else:
-                hi = mid
-        return hi
+        """The standard-normal z whose upper tail probability is ``tail``."""
+        return -NormalDist().inv_cdf(self.tail)
 
 
 DEFAULT = DetectorConfig()

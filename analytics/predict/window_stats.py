@@ -17,7 +17,7 @@ among others, and the detector's batch and streaming forms agree bit for bit.
 
 from __future__ import annotations
 
-import math
+from statistics import NormalDist
 from typing import Protocol
 
 import numpy as np
@@ -37,21 +37,9 @@ class SpreadConfig(Protocol):
     def rel_floor(self) -> float: ...
 
 
-_Q_NORMAL: dict[float, float] = {}  # quantile -> z with P(|N(0,1)| < z) = quantile
-
-
 def abs_normal_quantile(q: float) -> float:
-    """z with P(|N(0,1)| < z) = q (bisection on erf)."""
-    if q not in _Q_NORMAL:
-        lo, hi = 0.0, 40.0
-        for _ in range(200):
-            mid = 0.5 * (lo + hi)
-            if math.erf(mid / math.sqrt(2.0)) < q:
-                lo = mid
-            else:
-                hi = mid
-        _Q_NORMAL[q] = hi
-    return _Q_NORMAL[q]
+    """z with P(|N(0,1)| < z) = q."""
+    return -NormalDist().inv_cdf((1.0 - q) / 2.0)
 
 
 def _scale(med: np.ndarray, mad: np.ndarray, qdev: np.ndarray | None, cfg: SpreadConfig) -> np.ndarray:
