@@ -62,6 +62,7 @@ def _suggestions() -> set[tuple[str, ...]]:
         *(ROOT / "lokifi_tui").rglob("*.py"),
         *(ROOT / "analytics").rglob("*.py"),
         ROOT / "README.md",
+        *(ROOT / "bench").glob("*.md"),
         *(ROOT / "data").glob("*.toml"),
     ]
     out = set()
