@@ -4,7 +4,10 @@
   status it is set to (200 unless told otherwise): what an alert carries off the host, byte for byte, an
   Alertmanager that refuses, and one that takes a post but answers ``delay`` seconds late.
 * :class:`Alertmanager` -- Debian's real ``prometheus-alertmanager`` with one null receiver, stopped and
-  started again on the same port.
+  started again on the same port (the ``am`` fixture of ``tests/integration/conftest.py`` starts one per
+  test and stops it after).
+* :func:`alerts_config` -- writes the ``[alerts]`` configuration that points Lokifi at one of them;
+  :func:`checked` loads it and asserts the loader found no problem in it.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import time
 import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 from loopback_support import free_port
 
@@ -107,3 +111,37 @@ class Alertmanager:
     def alerts(self) -> list[dict]:
         with urllib.request.urlopen(self.url + "/api/v2/alerts", timeout=5) as r:
             return json.load(r)
+
+
+def alerts_config(
+    where: Path,
+    url: str,
+    *,
+    min_severity: str | None = "MEDIUM",
+    resend_seconds: float | None = 30,
+    timeout: float | None = 3.0,
+    extra: str = "",
+) -> Path:
+    """Write an ``[alerts]`` configuration delivering to ``url`` at ``where`` (a directory: its
+    ``lokifi.toml``) and return the file's path. A setting given as None is left out (its default applies);
+    ``extra`` is appended as it is (more sections)."""
+    path = where / "lokifi.toml" if where.is_dir() else where
+    text = "[alerts]\n"
+    if min_severity is not None:
+        text += f'min_severity = "{min_severity}"\n'
+    if resend_seconds is not None:
+        text += f"resend_seconds = {resend_seconds}\n"
+    text += f'[alerts.alertmanager]\nurl = "{url}"\n'
+    if timeout is not None:
+        text += f"timeout = {timeout}\n"
+    path.write_text(text + extra)
+    return path
+
+
+def checked(path: Path) -> Any:
+    """The configuration at ``path``, loaded; the loader found no problem in it."""
+    from analytics.config.settings import load_config
+
+    cfg = load_config(path)
+    assert not cfg.problems, cfg.problems
+    return cfg

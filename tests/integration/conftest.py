@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from alert_servers import Recorder
+from alert_servers import Alertmanager, Recorder
 from loki_server import LokiServer
 
 
@@ -13,6 +13,18 @@ def recorder():
     r = Recorder()
     yield r
     r.close()
+
+
+@pytest.fixture
+def am(tmp_path):
+    """Debian's real Alertmanager on loopback (``alert_servers.Alertmanager``), its files in ``tmp_path``,
+    started for the test and stopped after it (a test may stop and start it again meanwhile). The test
+    module skips when it is not installed (``alert_servers.AM``)."""
+    a = Alertmanager(tmp_path).start()
+    try:
+        yield a
+    finally:
+        a.stop()
 
 
 @pytest.fixture

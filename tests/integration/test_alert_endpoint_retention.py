@@ -9,6 +9,7 @@ import datetime as dt
 import json
 from pathlib import Path
 
+from alert_servers import alerts_config
 from loopback_support import free_port
 
 from analytics.alerts.deliver import deliver
@@ -20,10 +21,10 @@ NOW = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
 
 
 def _config(path: Path, url: str | None) -> Path:
-    path.write_text(
-        f'[alerts]\nresend_seconds = 5\n[alerts.alertmanager]\nurl = "{url}"\ntimeout = 3.0\n' if url else ""
-    )
-    return path
+    if not url:
+        path.write_text("")
+        return path
+    return alerts_config(path, url, min_severity=None, resend_seconds=5)
 
 
 def _endpoints(store: Store) -> dict[str, str]:

@@ -13,7 +13,7 @@ import sys
 import time
 
 import pytest
-from alert_servers import AM, Alertmanager
+from alert_servers import AM, alerts_config, checked
 
 from analytics.alerts.deliver import deliver, notify
 from analytics.config.settings import load_config
@@ -25,24 +25,6 @@ pytestmark = [
     ),
     pytest.mark.slow,
 ]  # measured: 26 s in all
-
-
-@pytest.fixture
-def am(tmp_path):
-    a = Alertmanager(tmp_path).start()
-    yield a
-    a.stop()
-
-
-def config(tmp_path, url: str, extra: str = ""):
-    p = tmp_path / "lokifi.toml"
-    p.write_text(
-        f'[alerts]\nmin_severity = "MEDIUM"\nresend_seconds = 30\n[alerts.alertmanager]\nurl = "{url}"\n'
-        f"timeout = 3.0\n{extra}"
-    )
-    cfg = load_config(p)
-    assert not cfg.problems, cfg.problems
-    return cfg
 
 
 def plant(store, now, severity, ptype="slow_response", component="api", hours=6, evidence=None) -> int:
@@ -69,7 +51,7 @@ def test_live_predictions_arrive_with_labels_resolve_when_scored_and_survive_a_r
     high = plant(store, now, "HIGH", evidence={"error_hash": "abc123def4567890"})
     med = plant(store, now, "MEDIUM", ptype="recurring_error", component="db")
     plant(store, now, "LOW", component="cache")  # below min_severity: not sent
-    cfg = config(tmp_path, am.url)
+    cfg = checked(alerts_config(tmp_path, am.url))
     r = deliver(store, cfg, now)
     assert (r.posted, r.resolved, r.error) == (2, 0, "")
     got = {a["annotations"]["prediction_id"]: a for a in am.alerts()}
@@ -131,7 +113,7 @@ def test_a_prediction_made_again_about_the_same_pattern_is_the_same_alert(am, tm
     fp = "0123456789abcdef" * 4
     first = plant(store, now, "HIGH", ptype="recurring_error", component="apt")
     store.execute("UPDATE predictions SET subject = ? WHERE id = ?", [fp, first])
-    cfg = config(tmp_path, am.url)
+    cfg = checked(alerts_config(tmp_path, am.url))
     assert deliver(store, cfg, now).posted == 1
     (a,) = am.alerts()
     assert a["labels"]["pattern"] == fp[:12] and "prediction_id" not in a["labels"]
@@ -164,7 +146,7 @@ def test_muting_a_pattern_resolves_its_firing_alert(am, tmp_path):
     )
     pid = plant(store, now, "HIGH", ptype="recurring_error", component="apt")
     store.execute("UPDATE predictions SET subject = ? WHERE id = ?", [fp, pid])
-    cfg = config(tmp_path, am.url)
+    cfg = checked(alerts_config(tmp_path, am.url))
     assert deliver(store, cfg, now).posted == 1
     mute(store, fp[:8], now=now, host="web-2")  # expected on another host: web-1's alert keeps firing
     assert deliver(store, cfg, now).resolved == 0
@@ -186,7 +168,7 @@ def test_secrets_in_a_quoted_log_line_never_reach_alertmanager(am, tmp_path):
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     line = "backup failed: mysqldump -u root -pHunter2xyz app | curl -u ops:Tr0ub4dor https://bk.example.com"
     plant(store, now, "HIGH", ptype="recurring_error", evidence={"error_hash": "feedbeef00112233", "example": line})
-    r = deliver(store, config(tmp_path, am.url), now)
+    r = deliver(store, checked(alerts_config(tmp_path, am.url)), now)
     assert r.posted == 1, r.error
     (got,) = am.alerts()
     text = json.dumps(got)
@@ -198,11 +180,11 @@ def test_a_refused_post_is_retried_from_the_store(am, tmp_path):
     store = Store(tmp_path / "l.duckdb")
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     pid = plant(store, now, "HIGH")
-    bad = config(tmp_path, am.url + "/nowhere")
+    bad = checked(alerts_config(tmp_path, am.url + "/nowhere"))
     r = deliver(store, bad, now)
     assert r.error and "HTTP 404" in r.error
     assert store.scalar("SELECT state FROM alert_deliveries WHERE prediction_id = ?", [pid]) == "pending"
-    r = deliver(store, config(tmp_path, am.url), now)
+    r = deliver(store, checked(alerts_config(tmp_path, am.url)), now)
     assert r.posted == 1 and len(am.alerts()) == 1
 
 
@@ -212,9 +194,9 @@ def test_a_refused_alert_whose_prediction_is_scored_meanwhile_never_reaches_aler
     store = Store(tmp_path / "l.duckdb")
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     scored, live = plant(store, now, "HIGH"), plant(store, now, "HIGH", component="db")
-    assert deliver(store, config(tmp_path, am.url + "/nowhere"), now).error
+    assert deliver(store, checked(alerts_config(tmp_path, am.url + "/nowhere")), now).error
     store.execute("UPDATE predictions SET outcome_date = ?, accurate = true WHERE id = ?", [now, scored])
-    r = deliver(store, config(tmp_path, am.url), now + dt.timedelta(seconds=1))
+    r = deliver(store, checked(alerts_config(tmp_path, am.url)), now + dt.timedelta(seconds=1))
     assert (r.posted, r.resolved, r.abandoned) == (1, 0, 1)
     assert [a["annotations"]["prediction_id"] for a in am.alerts()] == [str(live)]
     rows = dict(store.query("SELECT prediction_id, state FROM alert_deliveries").rows())
@@ -225,7 +207,7 @@ def test_the_collector_delivers_them(am, tmp_path):
     store = Store(tmp_path / "l.duckdb")
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     pid = plant(store, now, "HIGH")
-    config(tmp_path, am.url)
+    checked(alerts_config(tmp_path, am.url))
     lokifi(tmp_path, "collect", "--once")
     assert [a["annotations"]["prediction_id"] for a in am.alerts()] == [str(pid)]
 
@@ -233,7 +215,7 @@ def test_the_collector_delivers_them(am, tmp_path):
 def test_a_recorded_error_reaches_alertmanager_in_its_own_words_with_its_pattern_and_no_address(am, tmp_path):
     """As a user meets it: lines recorded, `lokifi ai predict`, the collector delivers. Alertmanager's API
     shows the pattern's id as a label and its own words as the summary, the client's address as [IP]."""
-    cfg = config(tmp_path, am.url)
+    cfg = checked(alerts_config(tmp_path, am.url))
     assert cfg.ai.redact_ips  # the default, as for a prompt
     line = "ERROR auth failed for user 'deploy' with password \"Tr0ub4dor&3\" from 192.168.7.9 try {}"
     for n in range(1, 5):
@@ -292,11 +274,8 @@ def test_collector_sigkills_lose_and_duplicate_no_alert(am, tmp_path):
     import signal
 
     store = Store(tmp_path / "l.duckdb")
-    config(
-        tmp_path,
-        am.url,
-        '[collect]\nrefresh_seconds = 1\nflush_seconds = 1\nhooks = ["analytics.alerts.deliver:deliver@1"]\n',
-    )
+    hooks = '[collect]\nrefresh_seconds = 1\nflush_seconds = 1\nhooks = ["analytics.alerts.deliver:deliver@1"]\n'
+    checked(alerts_config(tmp_path, am.url, extra=hooks))
     ids, expiring = [], []
     rng = random.Random(7)
     cmd = [

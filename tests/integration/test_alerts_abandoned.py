@@ -9,7 +9,7 @@ import datetime as dt
 import json
 
 import pytest
-from alert_servers import Recorder
+from alert_servers import Recorder, alerts_config
 from hypothesis import HealthCheck, example, given, settings, strategies as st
 
 from analytics.alerts.deliver import deliver
@@ -23,11 +23,7 @@ MESSAGE = "invoke-rc.d: policy-rc.d denied execution of start."
 
 @pytest.fixture
 def setup(tmp_path, recorder):
-    cfg = tmp_path / "lokifi.toml"
-    cfg.write_text(
-        f'[alerts]\nmin_severity = "MEDIUM"\nresend_seconds = 5\n[alerts.alertmanager]\nurl = "{recorder.url}"\n'
-        "timeout = 3.0\n"
-    )
+    cfg = alerts_config(tmp_path, recorder.url, resend_seconds=5)
     return Store(tmp_path / "l.duckdb"), load_config(cfg), cfg
 
 
@@ -169,8 +165,7 @@ def test_no_alert_waits_for_a_prediction_that_is_over(tmp_path_factory, recorder
     """Alertmanager up or down, time passing, predictions scored: after each delivery no alert is pending
     whose prediction is over, and every live one is firing once Alertmanager took a post."""
     tmp = tmp_path_factory.mktemp("steps")
-    cfg_path = tmp / "lokifi.toml"
-    cfg_path.write_text(f'[alerts]\nresend_seconds = 5\n[alerts.alertmanager]\nurl = "{recorder.url}"\ntimeout = 3.0\n')
+    cfg_path = alerts_config(tmp, recorder.url, min_severity=None, resend_seconds=5)
     store, cfg = Store(tmp / "l.duckdb"), load_config(cfg_path)
     pids = [_plant(store, T0, dt.timedelta(seconds=d)) for d in dues]
     now = T0

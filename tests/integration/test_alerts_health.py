@@ -14,7 +14,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from alert_servers import Recorder
+from alert_servers import Recorder, alerts_config
 from click.testing import CliRunner
 from hypothesis import given, settings, strategies as st
 from loopback_support import free_port
@@ -28,11 +28,7 @@ T0 = dt.datetime(2030, 1, 1, 12, 0, 0)
 
 
 def _config(tmp_path: Path, url: str) -> Path:
-    path = tmp_path / "lokifi.toml"
-    path.write_text(
-        f'[alerts]\nmin_severity = "MEDIUM"\nresend_seconds = 5\n[alerts.alertmanager]\nurl = "{url}"\ntimeout = 3.0\n'
-    )
-    return path
+    return alerts_config(tmp_path, url, resend_seconds=5)
 
 
 def _plant(store: Store, now: dt.datetime, component: str = "api") -> int:

@@ -13,7 +13,7 @@ import sys
 import textwrap
 
 import pytest
-from alert_servers import AM, Alertmanager
+from alert_servers import AM, Alertmanager, alerts_config
 
 from analytics.alerts.deliver import deliver
 from analytics.config.settings import load_config
@@ -46,18 +46,8 @@ _KILLED_AFTER_ACCEPT = textwrap.dedent(
 )
 
 
-@pytest.fixture
-def am(tmp_path):
-    a = Alertmanager(tmp_path).start()
-    yield a
-    a.stop()
-
-
 def _setup(tmp_path, url: str):
-    cfg = tmp_path / "lokifi.toml"
-    cfg.write_text(
-        f'[alerts]\nmin_severity = "MEDIUM"\nresend_seconds = 30\n[alerts.alertmanager]\nurl = "{url}"\ntimeout = 3.0\n'
-    )
+    cfg = alerts_config(tmp_path, url)
     store = Store(tmp_path / "l.duckdb")
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     pid = store.scalar(
@@ -122,6 +112,4 @@ def test_a_live_one_killed_after_accept_is_posted_again_and_a_new_label_set_is_n
 
 
 def _bad(tmp_path, url: str):
-    p = tmp_path / "refused.toml"
-    p.write_text(f'[alerts]\n[alerts.alertmanager]\nurl = "{url}/nowhere"\ntimeout = 3.0\n')
-    return p
+    return alerts_config(tmp_path / "refused.toml", f"{url}/nowhere", min_severity=None, resend_seconds=None)

@@ -10,6 +10,7 @@ import datetime as dt
 import json
 
 import pytest
+from alert_servers import alerts_config
 from click.testing import CliRunner
 
 from analytics.alerts.deliver import deliver
@@ -20,9 +21,7 @@ from lokifi_tui.cli.main import cli
 
 
 def _config(tmp_path, url: str, extra: str = ""):
-    path = tmp_path / "lokifi.toml"
-    path.write_text(f'[alerts]\nmin_severity = "MEDIUM"\n[alerts.alertmanager]\nurl = "{url}"\ntimeout = 3.0\n{extra}')
-    return path
+    return alerts_config(tmp_path, url, resend_seconds=None, extra=extra)
 
 
 def _record_and_deliver(tmp_path, url: str, line: str, times: int = 12) -> None:

@@ -9,10 +9,9 @@ import datetime as dt
 
 import polars as pl
 import pytest
-from alert_servers import AM, Alertmanager
+from alert_servers import AM, alerts_config, checked
 
 from analytics.alerts.deliver import deliver
-from analytics.config.settings import load_config
 from analytics.predict import predictions as P, rules as R
 from analytics.store.database import Store
 from analytics.store.metrics import append_events
@@ -23,21 +22,6 @@ pytestmark = [
     ),
     pytest.mark.slow,
 ]
-
-
-@pytest.fixture
-def am(tmp_path):
-    a = Alertmanager(tmp_path).start()
-    yield a
-    a.stop()
-
-
-def _config(tmp_path, url: str):
-    p = tmp_path / "lokifi.toml"
-    p.write_text(f'[alerts]\nmin_severity = "MEDIUM"\nresend_seconds = 30\n[alerts.alertmanager]\nurl = "{url}"\n')
-    cfg = load_config(p)
-    assert not cfg.problems, cfg.problems
-    return cfg
 
 
 def _now() -> dt.datetime:  # Alertmanager reads startsAt and endsAt on its own clock
@@ -63,7 +47,7 @@ def _plant(store, now) -> int:
 
 def test_a_changed_severity_resolves_the_old_label_set_and_fires_the_new(am, tmp_path):
     store = Store(tmp_path / "l.duckdb")
-    cfg = _config(tmp_path, am.url)
+    cfg = checked(alerts_config(tmp_path, am.url, timeout=None))
     pid = _plant(store, _now())
     assert deliver(store, cfg, _now()).posted == 1
     assert _active(am) == [(str(pid), "high")]
@@ -76,7 +60,7 @@ def test_a_changed_severity_resolves_the_old_label_set_and_fires_the_new(am, tmp
 
 def test_lowered_below_min_severity_it_ends_the_alert_that_was_sent(am, tmp_path):
     store = Store(tmp_path / "l.duckdb")
-    cfg = _config(tmp_path, am.url)
+    cfg = checked(alerts_config(tmp_path, am.url, timeout=None))
     pid = _plant(store, _now())
     deliver(store, cfg, _now())
     store.execute("UPDATE predictions SET severity = 'LOW' WHERE id = ?", [pid])
@@ -105,7 +89,7 @@ def test_a_re_evaluated_prediction_whose_severity_changed_moves_its_alert(am, tm
     first = P.refresh(store, now=now, detector=False)
     (pred,) = [p for p in first.predictions if p.type == "recurring_error"]
     assert pred.severity == "HIGH"
-    cfg = _config(tmp_path, am.url)
+    cfg = checked(alerts_config(tmp_path, am.url, timeout=None))
     deliver(store, cfg, _now())
     assert _active(am) == [(str(pred.id), "high")]
 

@@ -13,12 +13,11 @@ import sys
 from pathlib import Path
 
 import pytest
-from alert_servers import AM, Alertmanager, Recorder
+from alert_servers import AM, Recorder, alerts_config, checked
 from hypothesis import HealthCheck, example, given, settings, strategies as st
 
 from analytics.alerts.deliver import deliver
 from analytics.alerts.endpoint import DELIVERY_STATES
-from analytics.config.settings import load_config
 from analytics.store.database import Store
 
 T0 = dt.datetime(2030, 1, 1, 12, 0, 0)
@@ -26,12 +25,7 @@ SEVERITIES = ("LOW", "MEDIUM", "HIGH")
 
 
 def _config(path: Path, url: str, floor: str):
-    path.write_text(
-        f'[alerts]\nmin_severity = "{floor}"\nresend_seconds = 5\n[alerts.alertmanager]\nurl = "{url}"\ntimeout = 3.0\n'
-    )
-    cfg = load_config(path)
-    assert not cfg.problems, cfg.problems
-    return cfg
+    return checked(alerts_config(path, url, min_severity=floor, resend_seconds=5))
 
 
 def _plant(store: Store, now: dt.datetime, severity: str, component: str, due: dt.timedelta) -> int:
@@ -158,31 +152,27 @@ def _lokifi(tmp_path: Path, *args: str) -> str:
 
 @pytest.mark.slow
 @pytest.mark.skipif(AM is None, reason="prometheus-alertmanager is not installed")
-def test_raising_min_severity_resolves_the_alert_in_alertmanager(tmp_path):
+def test_raising_min_severity_resolves_the_alert_in_alertmanager(am, tmp_path):
     """As a user meets it: the collector delivers, min_severity is raised in the config, the next
     `lokifi collect --once` resolves the alert that no longer meets it (the other stays active); lowered
     again, it is active again."""
-    am = Alertmanager(tmp_path).start()
-    try:
-        store = Store(tmp_path / "l.duckdb")
-        now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-        medium = _plant(store, now, "MEDIUM", "db", dt.timedelta(hours=6))
-        high = _plant(store, now, "HIGH", "api", dt.timedelta(hours=6))
-        del store  # the processes below open the file
+    store = Store(tmp_path / "l.duckdb")
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    medium = _plant(store, now, "MEDIUM", "db", dt.timedelta(hours=6))
+    high = _plant(store, now, "HIGH", "api", dt.timedelta(hours=6))
+    del store  # the processes below open the file
 
-        def active() -> set[str]:
-            return {a["annotations"]["prediction_id"] for a in am.alerts() if a["status"]["state"] == "active"}
+    def active() -> set[str]:
+        return {a["annotations"]["prediction_id"] for a in am.alerts() if a["status"]["state"] == "active"}
 
-        _config(tmp_path / "lokifi.toml", am.url, "MEDIUM")
-        _lokifi(tmp_path, "collect", "--once", "-q")
-        assert active() == {str(medium), str(high)}
-        _config(tmp_path / "lokifi.toml", am.url, "HIGH")
-        _lokifi(tmp_path, "collect", "--once", "-q")
-        assert active() == {str(high)}
-        shown = json.loads(_lokifi(tmp_path, "status", "--json"))["alertmanager"]["deliveries"]
-        assert shown == {"pending": 0, "posting": 0, "firing": 1, "resolved": 1, "abandoned": 0}
-        _config(tmp_path / "lokifi.toml", am.url, "MEDIUM")
-        _lokifi(tmp_path, "collect", "--once", "-q")
-        assert active() == {str(medium), str(high)}
-    finally:
-        am.stop()
+    _config(tmp_path / "lokifi.toml", am.url, "MEDIUM")
+    _lokifi(tmp_path, "collect", "--once", "-q")
+    assert active() == {str(medium), str(high)}
+    _config(tmp_path / "lokifi.toml", am.url, "HIGH")
+    _lokifi(tmp_path, "collect", "--once", "-q")
+    assert active() == {str(high)}
+    shown = json.loads(_lokifi(tmp_path, "status", "--json"))["alertmanager"]["deliveries"]
+    assert shown == {"pending": 0, "posting": 0, "firing": 1, "resolved": 1, "abandoned": 0}
+    _config(tmp_path / "lokifi.toml", am.url, "MEDIUM")
+    _lokifi(tmp_path, "collect", "--once", "-q")
+    assert active() == {str(medium), str(high)}

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from alert_servers import alerts_config
+
 from analytics.alerts.deliver import deliver
 from analytics.config.settings import load_config
 from analytics.store.database import Store
@@ -14,8 +16,7 @@ T0 = dt.datetime(2030, 1, 1, 12, 0, 0)
 
 
 def test_an_alert_whose_post_got_no_answer_is_resolved_not_abandoned(tmp_path, recorder):
-    cfg_path = tmp_path / "lokifi.toml"
-    cfg_path.write_text(f'[alerts]\nresend_seconds = 5\n[alerts.alertmanager]\nurl = "{recorder.url}"\ntimeout = 0.5\n')
+    cfg_path = alerts_config(tmp_path, recorder.url, min_severity=None, resend_seconds=5, timeout=0.5)
     store, cfg = Store(tmp_path / "l.duckdb"), load_config(cfg_path)
     pid = store.scalar(
         "INSERT INTO predictions (prediction_type, component, host, metric, severity, message, evidence, "

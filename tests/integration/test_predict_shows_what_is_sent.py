@@ -9,6 +9,7 @@ import datetime as dt
 import json
 
 import pytest
+from alert_servers import alerts_config
 from click.testing import CliRunner
 from collect_support import backfill_one_log
 
@@ -30,8 +31,8 @@ def _predict(db, cfg) -> str:
 
 @pytest.mark.slow
 def test_the_summary_printed_is_the_alerts_summary(recorder, tmp_path):
-    db, cfg = tmp_path / "l.duckdb", tmp_path / "lokifi.toml"
-    cfg.write_text(f'[alerts]\nmin_severity = "MEDIUM"\n[alerts.alertmanager]\nurl = "{recorder.url}"\n')
+    db = tmp_path / "l.duckdb"
+    cfg = alerts_config(tmp_path, recorder.url, resend_seconds=None, timeout=None)
     for _ in range(6):
         r = CliRunner().invoke(cli, ["--db", str(db), "--config", str(cfg), "error", "record", LINE, "-c", "api"])
         assert r.exit_code == 0, r.output
