@@ -50,6 +50,8 @@ import subprocess
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import duckdb
+
 if TYPE_CHECKING:
     from analytics.sources.fleet.client import HttpSettings
 
@@ -62,6 +64,7 @@ from analytics.patterns.mutes import NOT_MUTED
 from analytics.predict.brief import example_context, pattern_words, prediction_brief
 from analytics.predict.confidence import label as confidence_label
 from analytics.rca.redact import Redactor
+from analytics.store.errors import StoreError, store_error
 
 SEVERITY_RANK = {"LOW": 0, "MEDIUM": 1, "HIGH": 2}
 _LIVE = (
@@ -263,6 +266,25 @@ def _label_set(alert: dict[str, Any]) -> frozenset[tuple[str, str]]:
     return frozenset(alert["labels"].items())
 
 
+def _write_ahead(store: Any, settings: Any, fires: list[tuple[dict[str, Any], dict[str, str]]]) -> None:
+    """Record the alerts about to fire as possibly delivered, before the post (a collector killed after
+    Alertmanager's accept leaves them so). When that cannot be written (the database held by another
+    process, a DuckDB error) the post is not made -- an alert Alertmanager took that the store knows nothing
+    of would be forgotten -- and the round raises the store's error (same class: a busy database is retried
+    as any), saying that nothing was posted."""
+    try:
+        with store.write() as con:
+            records.write_ahead(con, fires)
+    except (StoreError, duckdb.Error, OSError) as exc:  # said and raised again, as the store's error
+        err = store_error(store.path, exc)
+        n = len(fires)
+        raise type(err)(
+            f"nothing posted to {redact_url(settings.base_url + '/api/v2/alerts')}: {n} "
+            f"{'alert' if n == 1 else 'alerts'} could not be recorded as posting first, the next delivery "
+            f"tries again. {err}"
+        ) from exc
+
+
 def deliver(store: Any, config: Any = None, now: dt.datetime | None = None) -> DeliveryReport | None:
     """Post due firing alerts and pending resolutions to Alertmanager (None when none is configured)."""
     alerts_cfg = getattr(config, "alerts", None)
@@ -337,8 +359,7 @@ def deliver(store: Any, config: Any = None, now: dt.datetime | None = None) -> D
     ends += [_alert(p, now, free_text, x) for p, labels in fires for x in records.stale(p, labels)]
     batch += [a for a in ends if _label_set(a) not in fired]
     if records.needs_ahead(fires):
-        with store.write() as con:  # killed after Alertmanager's accept, they are left possibly delivered
-            records.write_ahead(con, fires)
+        _write_ahead(store, settings, fires)
     try:
         _post(settings, batch)
     except RuntimeError as exc:
