@@ -38,7 +38,7 @@ in the collector's hook thread, with a short timeout.
 
 :func:`notify` rings the terminal bell and, inside tmux, shows ``tmux display-message`` for each new HIGH
 prediction (``[notify] bell`` / ``tmux``; both off by default) -- once per prediction, remembered in
-``prediction_notices``.
+``prediction_notices`` before it rings (a kill in between loses one bell rather than ringing it twice).
 """
 
 from __future__ import annotations
@@ -382,7 +382,14 @@ def deliver(store: Any, config: Any = None, now: dt.datetime | None = None) -> D
 
 
 def notify(store: Any, config: Any = None, now: dt.datetime | None = None, *, tty: str = "/dev/tty") -> int:
-    """Ring the bell / show a tmux message for each new HIGH prediction, once each. Returns how many."""
+    """Ring the bell / show a tmux message for each new HIGH prediction, once each. Returns how many.
+
+    At most once: the notices are recorded (``prediction_notices``) before the bell rings, in one
+    statement that returns the ones this call recorded -- another process noticing the same prediction
+    meanwhile rings it, not both. Recorded after the bell, a collector killed between the two rang it again
+    at its next run, and one whose record could not be written (the database busy or full) rang it at
+    every run until it could; recorded first, a kill in that instant loses one bell, for a prediction the
+    dashboard still shows (and Alertmanager, when configured, holds)."""
     n_cfg = getattr(config, "notify", None)
     if n_cfg is None or not (n_cfg.bell or n_cfg.tmux):
         return 0
@@ -395,6 +402,21 @@ def notify(store: Any, config: Any = None, now: dt.datetime | None = None, *, tt
         ).fetchall()
     if not rows:
         return 0
+    with store.write() as con:
+        recorded = con.execute(
+            "INSERT INTO prediction_notices (prediction_id, noticed_at) SELECT unnest(CAST(? AS BIGINT[])), ? "
+            "ON CONFLICT DO NOTHING RETURNING prediction_id",
+            [[r[0] for r in rows], now],
+        ).fetchall()
+    mine = {r[0] for r in recorded}
+    rows = [r for r in rows if r[0] in mine]
+    if rows:
+        _ring(n_cfg, rows, tty)
+    return len(rows)
+
+
+def _ring(n_cfg: Any, rows: list[Any], tty: str) -> None:
+    """The bell on ``tty`` and, inside tmux, one message for the new HIGH predictions ``rows`` (recorded)."""
     if n_cfg.bell:
         try:
             with open(tty, "w") as fh:
@@ -411,10 +433,6 @@ def notify(store: Any, config: Any = None, now: dt.datetime | None = None, *, tt
             )
         except (OSError, subprocess.SubprocessError):
             pass
-    with store.write() as con:
-        for r in rows:
-            con.execute("INSERT INTO prediction_notices VALUES (?, ?) ON CONFLICT DO NOTHING", [r[0], now])
-    return len(rows)
 
 
 __all__ = ["SEVERITY_RANK", "DeliveryReport", "deliver", "notify"]
