@@ -304,12 +304,24 @@ _CONTEXT_COLS = ["ts", "host", "component", "message", "source", "context"]
 def _write_contexts(con: duckdb.DuckDBPyConnection, df: pl.DataFrame) -> None:
     """The context found later for error events already stored (a Loki error whose context waited): set on
     the rows with that source, time, host, component and message that have none yet — after the events of
-    the same flush are in."""
+    the same flush are in — and on the pattern samples already copied from those events without it (the
+    event learned before its context came: same pattern, time, component and message, the sample's
+    message being the event's as stored, perhaps cut), which ``lokifi patterns show`` and the RCA prompt
+    quote."""
     with registered(con, "_lokifi_ctx", df):
         con.execute(
             "UPDATE error_events SET context = c.context FROM _lokifi_ctx c WHERE error_events.context IS NULL "
             "AND error_events.source = c.source AND error_events.ts = c.ts AND error_events.host = c.host "
             "AND error_events.component = c.component AND error_events.message = c.message"
+        )
+        con.execute(
+            "UPDATE pattern_samples SET context = e.context FROM (SELECT e.fingerprint, e.ts, e.component, "
+            "e.message, any_value(e.context) AS context FROM error_events e JOIN _lokifi_ctx c ON "
+            "e.source = c.source AND e.ts = c.ts AND e.host = c.host AND e.component = c.component "
+            "AND e.message = c.message AND e.context = c.context WHERE e.fingerprint IS NOT NULL GROUP BY ALL) e "
+            "WHERE pattern_samples.context IS NULL AND pattern_samples.error_hash = e.fingerprint "
+            "AND pattern_samples.seen_at = e.ts AND pattern_samples.component IS NOT DISTINCT FROM e.component "
+            "AND starts_with(e.message, pattern_samples.message)"
         )
 
 

@@ -238,6 +238,32 @@ def test_errors_beyond_a_polls_context_reads_get_it_on_the_next_polls(loki, tmp_
     assert [(r["host"], r["context"]) for r in got] == [(h, _ctx(i)) for i, h in enumerate(hosts)]
 
 
+def test_a_context_found_after_the_error_was_learned_reaches_its_pattern_samples(loki, tmp_path):
+    """The patterns are learned between two polls (the collector learns every few seconds): the samples of
+    the errors still waiting are copied without their context. The context the next poll finds is written
+    onto the stored errors and onto those samples, which ``lokifi patterns show`` and the RCA prompt quote:
+    it reached the errors only."""
+    job, hosts = _errors_on_more_streams_than_a_poll_reads(loki, time.time_ns() - 40 * NS)
+    store = Store(tmp_path / "db.duckdb")
+    pl = Puller(store, _filtered(loki.url, job))
+    try:
+        assert "2 errors waiting" in pl.pull().message
+        learn_from_events(store)
+
+        def samples() -> dict[int, str | None]:
+            got = store.query("SELECT message, context FROM pattern_samples").rows()
+            return {next(i for i in range(len(hosts)) if f"[{4600 + i}]" in m): c for m, c in got}
+
+        before = samples()
+        assert before and sorted(i for i, c in before.items() if c is None) == [4, 5]  # the waiting ones
+        h = pl.pull()
+        assert h.state == "up" and "waiting" not in h.message, h.message
+    finally:
+        pl.close()
+    assert [r["context"] for r in rows(store)] == [_ctx(i) for i in range(len(hosts))]
+    assert samples() == {i: _ctx(i) for i in before}
+
+
 def test_errors_waiting_for_their_context_wait_across_a_restart(loki, tmp_path):
     """The queue is in the store with the rows: a new collector reads the context of the errors the last one
     left waiting, and no other."""

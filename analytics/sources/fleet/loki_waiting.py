@@ -6,7 +6,8 @@ was unreachable) is stored at once without it and queued here: its entry (stream
 as :func:`~analytics.sources.fleet.loki_context.plan` and
 :func:`~analytics.sources.fleet.loki_context.attach` take it) and its stored row (time, host, component,
 message). Later polls read the queue's context with the reads the poll has left, oldest first, and the
-context found is written onto the stored row. The queue is a checkpoint of the source (key :data:`KEY`),
+context found is written onto the stored row, and onto the pattern samples copied from it meanwhile
+(:func:`analytics.store.metrics.write_collected`). The queue is a checkpoint of the source (key :data:`KEY`),
 written in the same transaction as the rows it refers to, so a restart keeps it and never queues a row
 that was not stored.
 
