@@ -238,6 +238,7 @@ def test_errors_beyond_a_polls_context_reads_get_it_on_the_next_polls(loki, tmp_
     assert [(r["host"], r["context"]) for r in got] == [(h, _ctx(i)) for i, h in enumerate(hosts)]
 
 
+@pytest.mark.slow  # measured: 2.4 s
 def test_a_context_found_after_the_error_was_learned_reaches_its_pattern_samples(loki, tmp_path):
     """The patterns are learned between two polls (the collector learns every few seconds): the samples of
     the errors still waiting are copied without their context. The context the next poll finds is written

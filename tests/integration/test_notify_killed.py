@@ -16,6 +16,8 @@ import pytest
 
 from analytics.store.database import Store
 
+pytestmark = pytest.mark.slow  # a Python process per run
+
 # one notify, SIGKILLed (as by the OOM killer) just before or just after it rings the bell on argv[3]
 _KILLED = textwrap.dedent(
     """
