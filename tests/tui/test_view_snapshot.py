@@ -85,7 +85,9 @@ def test_any_json_loads_as_a_view_or_not_at_all(tmp_path_factory, doc):
 async def test_a_second_start_shows_the_last_rows_while_the_store_is_read(seeded, monkeypatch, anyio_backend):
     first = LokifiApp(seeded.path, vitals=fixed_vitals, collect=False, now=NOW)
     async with first.run_test(size=(160, 50)) as pilot:
-        await pilot.app.workers.wait_for_complete()
+        # the read starts after the first frame: on a loaded machine no worker may be running yet
+        await wait_until(pilot, lambda: first.data_loads >= 1, 30, "the first read")
+        await pilot.app.workers.wait_for_complete()  # its worker writes the snapshot after the rows land
         await pilot.pause()
         shown = first.dashboard.box("predictions").table.row_count
     assert shown > 0 and vs.load(seeded.path) is not None
@@ -130,7 +132,8 @@ class _FirstFrame(LokifiApp):
 async def test_a_restart_draws_the_last_rows_in_its_first_frame(seeded, size, anyio_backend):
     first = LokifiApp(seeded.path, vitals=fixed_vitals, collect=False, now=NOW)
     async with first.run_test(size=size) as pilot:
-        await pilot.app.workers.wait_for_complete()
+        await wait_until(pilot, lambda: first.data_loads >= 1, 30, "the first read")
+        await pilot.app.workers.wait_for_complete()  # its worker writes the snapshot after the rows land
         await pilot.pause()
         shown = {b.pane: b.table.row_count for b in first.dashboard.query("PaneBox")}
     cold = _FirstFrame(seeded.path, vitals=fixed_vitals, collect=False, now=NOW)
