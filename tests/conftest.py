@@ -68,6 +68,22 @@ def store(tmp_path, _empty_store_file):
 
 
 @pytest.fixture(scope="session")
+def migrated(_empty_store_file):
+    """``migrated(path, **store_args)``: ``path`` made a copy of the session's empty migrated database (as
+    the ``store`` fixture's), and a :class:`Store` on it; for a test that needs several, or its own path
+    (session-scoped: it holds nothing of a test's, so hypothesis tests may use it too)."""
+
+    def make(path, **store_args):
+        from analytics.store.database import Store
+
+        path.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(_empty_store_file, path)
+        return Store(path, **store_args)
+
+    return make
+
+
+@pytest.fixture(scope="session")
 def _seeded_file(tmp_path_factory):
     """The store :func:`tui_support.seed_store` fills (recommendations, patterns, predictions, metrics at
     its ``NOW``), filled once per session (a second or so a test, on a busy machine)."""

@@ -31,8 +31,8 @@ def _endpoints(store: Store) -> dict[str, str]:
     return dict(store.query("SELECT endpoint, state FROM alert_endpoint").rows())
 
 
-def test_the_health_of_an_endpoint_no_longer_configured_is_pruned(lokifi, tmp_path, recorder):
-    store = Store(tmp_path / "l.duckdb")
+def test_the_health_of_an_endpoint_no_longer_configured_is_pruned(migrated, lokifi, tmp_path, recorder):
+    store = migrated(tmp_path / "l.duckdb")
     store.execute(
         "INSERT INTO predictions (prediction_type, component, host, severity, message, evidence, prediction_date, "
         "due_at) VALUES ('slow_response', 'api', 'web-1', 'HIGH', 'slow', '{}', ?, ?)",
@@ -56,11 +56,11 @@ def test_the_health_of_an_endpoint_no_longer_configured_is_pruned(lokifi, tmp_pa
     assert _endpoints(store) == {}
 
 
-def test_a_prune_with_another_config_leaves_the_collectors_endpoint_record(lokifi, tmp_path, recorder):
+def test_a_prune_with_another_config_leaves_the_collectors_endpoint_record(migrated, lokifi, tmp_path, recorder):
     """`lokifi db prune --config other.toml` (other retention days, no Alertmanager) on the collector's
     database: the endpoint record the collector's deliveries made is not that config's to drop (it came
     back at the next delivery, its failure history lost); the collector's own config still drops it."""
-    store = Store(tmp_path / "l.duckdb")
+    store = migrated(tmp_path / "l.duckdb")
     store.execute(
         "INSERT INTO predictions (prediction_type, component, host, severity, message, evidence, prediction_date, "
         "due_at) VALUES ('slow_response', 'api', 'web-1', 'HIGH', 'slow', '{}', ?, ?)",

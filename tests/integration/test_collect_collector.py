@@ -100,7 +100,7 @@ def job_numbers(store: Store) -> collections.Counter:
 
 
 @pytest.mark.slow
-def test_rows_and_positions_are_written_together_and_restart_resumes(tmp_path, web):
+def test_rows_and_positions_are_written_together_and_restart_resumes(migrated, tmp_path, web):
     log = tmp_path / "app.log"
     log.write_text("ERROR before start (not read: tails start at the end)\n")
     _, cfg = write_config(
@@ -114,7 +114,7 @@ logs = ["{log}"]
 probes = [{{ url = "http://127.0.0.1:{web}/" }}]
 """,
     )
-    store = Store(tmp_path / "db.duckdb")
+    store = migrated(tmp_path / "db.duckdb")
     rep = collect_once(store, cfg)
     assert rep.written and rep.vitals is not None and rep.probes[0].ok
     with open(log, "a") as f:
@@ -160,8 +160,8 @@ def test_busy_database_spools_and_nothing_is_lost_or_repeated(tmp_path):
     assert job_numbers(store) == {0: 1, 1: 1, 2: 1}
 
 
-def test_one_writer_per_database(tmp_path):
-    store = Store(tmp_path / "db.duckdb")
+def test_one_writer_per_database(migrated, tmp_path):
+    store = migrated(tmp_path / "db.duckdb")
     cfg = load_config(None)
     a = Collector(store, cfg, hooks=())
     a.open()
@@ -181,13 +181,13 @@ def test_one_writer_per_database(tmp_path):
 
 
 @pytest.mark.slow
-def test_thread_start_stop_and_refresh_hooks(tmp_path):
+def test_thread_start_stop_and_refresh_hooks(migrated, tmp_path):
     calls = []
 
     def hook(store, config, now):
         calls.append(now)
 
-    store = Store(tmp_path / "db.duckdb")
+    store = migrated(tmp_path / "db.duckdb")
     col = Collector(store, load_config(None), hooks=[hook], flush_seconds=0.2, refresh_seconds=0.3)
     col.start()
     time.sleep(1.5)
@@ -197,12 +197,12 @@ def test_thread_start_stop_and_refresh_hooks(tmp_path):
     assert store.scalar("SELECT count(*) FROM metrics WHERE component = 'host' AND metric = 'cpu_percent'") >= 1
 
 
-def test_failing_source_does_not_stop_the_others(tmp_path):
+def test_failing_source_does_not_stop_the_others(migrated, tmp_path):
     class Broken(ProbeSource):
         def poll(self, now):
             raise RuntimeError("exploded")
 
-    store = Store(tmp_path / "db.duckdb")
+    store = migrated(tmp_path / "db.duckdb")
     col = Collector(
         store,
         load_config(None),
@@ -321,7 +321,7 @@ probes = [{{ url = "http://127.0.0.1:{web}/health" }}, {{ kind = "tcp", host = "
 
 
 @pytest.mark.slow
-def test_refused_port_becomes_a_learned_pattern_with_the_playbook_fix(tmp_path):
+def test_refused_port_becomes_a_learned_pattern_with_the_playbook_fix(migrated, tmp_path):
     """The issue: "Connection refused on port 3000" appears as a pattern with the seed's suggested fix."""
     from analytics.patterns.learning import list_patterns, suggest
     from analytics.patterns.playbooks import playbook_for
@@ -335,7 +335,7 @@ name = "frontend"
 probes = [{{ kind = "tcp", host = "127.0.0.1", port = {port} }}]
 """,
     )
-    store = Store(tmp_path / "db.duckdb")
+    store = migrated(tmp_path / "db.duckdb")
     collect_once(store, cfg, hooks=True)  # collects, writes, then runs the refresh hooks (learning)
     collect_once(store, cfg, hooks=True)
     pats = list_patterns(store)
@@ -347,10 +347,10 @@ probes = [{{ kind = "tcp", host = "127.0.0.1", port = {port} }}]
     assert s.steps == playbook_for("connection").steps and s.steps
 
 
-def test_retention_hook_prunes_old_raw_rows(tmp_path):
+def test_retention_hook_prunes_old_raw_rows(migrated, tmp_path):
     from analytics.collect.hooks import apply_retention
 
-    store = Store(tmp_path / "db.duckdb")
+    store = migrated(tmp_path / "db.duckdb")
     now = dt.datetime(2026, 11, 21, 12)
     for ts in (now - dt.timedelta(days=200), now - dt.timedelta(days=1)):
         store.execute(
@@ -410,7 +410,7 @@ logs = ["{log}"]
     assert sorted(got) == list(range(600)) and set(got.values()) == {1}
 
 
-def test_error_events_are_learned_soon_after_their_write_not_at_the_next_refresh(tmp_path, monkeypatch):
+def test_error_events_are_learned_soon_after_their_write_not_at_the_next_refresh(migrated, tmp_path, monkeypatch):
     """The learning hook runs every refresh_seconds (5 min in the dashboard) and also soon after a flush
     that wrote error events: a new kind at once (LEARN_SOON_SECONDS), repeats of a known kind at a slower
     pace (LEARN_REPEAT_SECONDS); the other engines keep their own schedule."""
@@ -420,7 +420,7 @@ def test_error_events_are_learned_soon_after_their_write_not_at_the_next_refresh
     monkeypatch.setattr(loop, "LEARN_REPEAT_SECONDS", 3600.0, raising=False)
     log = tmp_path / "app.log"
     log.write_text("")
-    store = Store(tmp_path / "db.duckdb")
+    store = migrated(tmp_path / "db.duckdb")
     src = TailSource([LogSpec("api", str(log))], "h1")
     others: list[dt.datetime] = []
     hooks = ["analytics.patterns.learning:learn_from_events", lambda s, c, now: others.append(now)]
@@ -460,7 +460,7 @@ def test_error_events_are_learned_soon_after_their_write_not_at_the_next_refresh
         col.close()
 
 
-def test_each_hook_runs_on_its_own_interval_not_the_refresh(tmp_path, monkeypatch):
+def test_each_hook_runs_on_its_own_interval_not_the_refresh(migrated, tmp_path, monkeypatch):
     """A hook named ``module:function@SECONDS`` runs every SECONDS even when the refresh is far longer (the
     dashboard refreshes every 5 min; Alertmanager delivery is every 15 s, and a firing alert's endsAt is
     four resend intervals ahead: held to the refresh, alerts resolved themselves between re-posts)."""
@@ -470,7 +470,7 @@ def test_each_hook_runs_on_its_own_interval_not_the_refresh(tmp_path, monkeypatc
     slow: list[dt.datetime] = []
     monkeypatch.setitem(hooks_mod.BUILTIN, "lokifi_test.hooks:fast", lambda s, c, now: fast.append(now))
     monkeypatch.setitem(hooks_mod.BUILTIN, "lokifi_test.hooks:slow", lambda s, c, now: slow.append(now))
-    store = Store(tmp_path / "db.duckdb")
+    store = migrated(tmp_path / "db.duckdb")
     col = Collector(
         store,
         load_config(None),

@@ -22,8 +22,8 @@ from analytics.store.database import Store
 pytestmark = pytest.mark.slow  # measured: 13 s in all
 
 
-def planted(tmp_path) -> Store:
-    store = Store(tmp_path / "l.duckdb")
+def planted(migrated, tmp_path) -> Store:
+    store = migrated(tmp_path / "l.duckdb")
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     store.execute(
         "INSERT INTO forecast_runs (host, component, metric, made_at, horizon_days, current_value, "
@@ -63,8 +63,8 @@ def wait(fn, timeout: float = 30.0):
 
 
 @pytest.fixture
-def collector(tmp_path):
-    store = planted(tmp_path)
+def collector(migrated, tmp_path):
+    store = planted(migrated, tmp_path)
     port = free_port()
     cfg = tmp_path / "lokifi.toml"
     cfg.write_text("[collect]\nflush_seconds = 1.0\n")

@@ -52,17 +52,17 @@ def _hosts(store: Store) -> dict[str, list[str]]:
     return out
 
 
-def test_a_forecast_of_one_hosts_series_carries_that_host(tmp_path):
+def test_a_forecast_of_one_hosts_series_carries_that_host(migrated, tmp_path):
     """It carried host="": a dashboard or an alert rule on {host="vm"} never saw this machine's forecasts."""
-    store = Store(tmp_path / "l.duckdb")
+    store = migrated(tmp_path / "l.duckdb")
     _metrics(store, "vm", "api")
     assert refresh(store, now=NOW, metric="cpu_percent", force=True)  # the collector's own forecast, host ''
     assert store.query("SELECT DISTINCT host FROM forecast_runs").rows() == [("",)]
     assert _hosts(store) == {"api": ["vm"]}
 
 
-def test_several_hosts_together_carry_none_and_a_hosts_own_forecast_carries_it(tmp_path):
-    store = Store(tmp_path / "l.duckdb")
+def test_several_hosts_together_carry_none_and_a_hosts_own_forecast_carries_it(migrated, tmp_path):
+    store = migrated(tmp_path / "l.duckdb")
     _metrics(store, "vm", "api")
     _metrics(store, "web-1", "db")
     _metrics(store, "web-2", "db")
@@ -72,19 +72,19 @@ def test_several_hosts_together_carry_none_and_a_hosts_own_forecast_carries_it(t
     assert _hosts(store) == {"api": ["vm"], "db": ["", "web-1"]}
 
 
-def test_a_host_that_left_the_forecasts_window_is_not_counted(tmp_path):
+def test_a_host_that_left_the_forecasts_window_is_not_counted(migrated, tmp_path):
     """Hourly means older than what the forecast read (they are kept for ever) do not make it a fleet's."""
-    store = Store(tmp_path / "l.duckdb")
+    store = migrated(tmp_path / "l.duckdb")
     _metrics(store, "old-vm", "api", days=5, ago=60)
     _metrics(store, "vm", "api")
     refresh(store, now=NOW, metric="cpu_percent", force=True)
     assert _hosts(store) == {"api": ["vm"]}
 
 
-def test_where_a_hosts_own_forecast_and_the_fleets_name_one_host_its_own_is_shown_once(tmp_path):
+def test_where_a_hosts_own_forecast_and_the_fleets_name_one_host_its_own_is_shown_once(migrated, tmp_path):
     """Prometheus refuses two samples of one series: a host's own forecast and the all-hosts one that is
     that host's alone are one sample, the host's own."""
-    store = Store(tmp_path / "l.duckdb")
+    store = migrated(tmp_path / "l.duckdb")
     _metrics(store, "vm", "api")
     for host, value in (("", 1.0), ("vm", 2.0)):
         store.execute(

@@ -15,7 +15,6 @@ from prometheus_client.openmetrics.parser import text_string_to_metric_families 
 from prometheus_client.parser import text_string_to_metric_families
 
 from analytics.alerts.exposition import serve
-from analytics.store.database import Store
 
 HOSTILE = 'api"} 1\nlokifi_injected 1\n# password=Hunter2exp \x1b[31m'
 SHOWN = 'api"} 1 lokifi_injected 1 # password=[REDACTED:password] [31m'
@@ -23,8 +22,8 @@ HASH = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
 
 
 @pytest.fixture
-def metrics(tmp_path):
-    store = Store(tmp_path / "l.duckdb")
+def metrics(migrated, tmp_path):
+    store = migrated(tmp_path / "l.duckdb")
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     store.execute(
         "INSERT INTO predictions (prediction_type, component, host, severity, message, prediction_date, due_at) "
@@ -83,13 +82,15 @@ def test_openmetrics_readers_get_the_same_labels(metrics):
 @pytest.mark.parametrize(
     ("ai", "hosts"), [("", {"[IP]": 3.0}), ("redact_ips = false", {"10.0.0.5": 2.0, "10.0.0.6": 1.0})]
 )
-def test_hosts_named_by_their_address_are_redacted_as_the_ai_settings_say_and_stay_one_series(tmp_path, ai, hosts):
+def test_hosts_named_by_their_address_are_redacted_as_the_ai_settings_say_and_stay_one_series(
+    migrated, tmp_path, ai, hosts
+):
     """Fleet hosts are often named by their address: with ``[ai] redact_ips`` on (the default) each is
     [IP], as in a prompt and an alert, and their rows are one sample (Prometheus refuses two samples of one
     series in a scrape); with it off, each host is its own."""
     from analytics.config.settings import load_config
 
-    store = Store(tmp_path / "l.duckdb")
+    store = migrated(tmp_path / "l.duckdb")
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     for host, metric in (("10.0.0.5", "cpu"), ("10.0.0.5", "mem"), ("10.0.0.6", "cpu")):
         store.execute(

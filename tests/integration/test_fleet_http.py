@@ -64,10 +64,10 @@ def pull_once(store: Store, c: dict):
         p.close()
 
 
-def test_bearer_token_from_env(loki, tmp_path, monkeypatch):
+def test_bearer_token_from_env(migrated, loki, tmp_path, monkeypatch):
     proxy = FaultProxy(loki.url, require_auth=f"Bearer {TOKEN}").start()
     try:
-        store = Store(tmp_path / "db.duckdb")
+        store = migrated(tmp_path / "db.duckdb")
         h = pull_once(store, cfg(proxy.url))
         assert h.state == "4xx" and "auth" in h.message  # no token: refused, and it says to check auth
 
@@ -80,19 +80,19 @@ def test_bearer_token_from_env(loki, tmp_path, monkeypatch):
         proxy.stop()
 
 
-def test_basic_auth_password_file(loki, tmp_path):
+def test_basic_auth_password_file(migrated, loki, tmp_path):
     secret = "pw-7c1d-hidden"
     proxy = FaultProxy(loki.url, require_auth="Basic " + base64.b64encode(f"ops:{secret}".encode()).decode()).start()
     try:
         pw = tmp_path / "pw"
         pw.write_text(secret + "\n")
-        store = Store(tmp_path / "db.duckdb")
+        store = migrated(tmp_path / "db.duckdb")
         h = pull_once(store, cfg(proxy.url, auth={"type": "basic", "username": "ops", "password_file": str(pw)}))
         assert h.state == "up", h.message
         wrong = tmp_path / "wrong"
         wrong.write_text("nope")
         h = pull_once(
-            Store(tmp_path / "db2.duckdb"),
+            migrated(tmp_path / "db2.duckdb"),
             cfg(proxy.url, auth={"type": "basic", "username": "ops", "password_file": str(wrong)}),
         )
         assert h.state == "4xx" and "401" in h.message
@@ -101,21 +101,21 @@ def test_basic_auth_password_file(loki, tmp_path):
         proxy.stop()
 
 
-def test_tls_ca_file_and_verification_failure(loki, tmp_path):
+def test_tls_ca_file_and_verification_failure(migrated, loki, tmp_path):
     pair = self_signed_cert(tmp_path)
     if pair is None:
         pytest.skip("openssl is not installed")
     proxy = FaultProxy(loki.url, tls=pair).start()
     try:
         assert proxy.url.startswith("https://")
-        h = pull_once(Store(tmp_path / "a.duckdb"), cfg(proxy.url))
+        h = pull_once(migrated(tmp_path / "a.duckdb"), cfg(proxy.url))
         assert h.state == "tls", (h.state, h.message)  # an unknown CA is refused, with the reason
         assert "certificate" in h.message.lower() or "tls" in h.message.lower()
 
-        h = pull_once(Store(tmp_path / "b.duckdb"), cfg(proxy.url, tls={"ca_file": pair[0]}))
+        h = pull_once(migrated(tmp_path / "b.duckdb"), cfg(proxy.url, tls={"ca_file": pair[0]}))
         assert h.state == "up", h.message
 
-        h = pull_once(Store(tmp_path / "c.duckdb"), cfg(proxy.url, tls={"insecure_skip_verify": True}))
+        h = pull_once(migrated(tmp_path / "c.duckdb"), cfg(proxy.url, tls={"insecure_skip_verify": True}))
         assert h.state == "up", h.message
     finally:
         proxy.stop()

@@ -94,8 +94,8 @@ def prom(tmp_path_factory):
             e.stop()
 
 
-def test_pulls_two_hosts_exactly(prom, tmp_path):
-    store = Store(tmp_path / "db.duckdb")
+def test_pulls_two_hosts_exactly(migrated, prom, tmp_path):
+    store = migrated(tmp_path / "db.duckdb")
     pl = Puller(store, source_cfg(prom.url))
     try:
         h = pl.pull()
@@ -120,9 +120,9 @@ def test_pulls_two_hosts_exactly(prom, tmp_path):
     assert fleet_summary(store, utcnow())["hosts"] == 2
 
 
-def test_chunks_below_the_point_limit(prom, tmp_path):
+def test_chunks_below_the_point_limit(migrated, prom, tmp_path):
     """4 h at a 1 s step is 14,401 points: Prometheus refuses that in one query; chunks of 7 also agree."""
-    store = Store(tmp_path / "db.duckdb")
+    store = migrated(tmp_path / "db.duckdb")
     pl = Puller(store, source_cfg(prom.url, backfill="4h"))
     try:
         h = pl.pull()
@@ -131,7 +131,7 @@ def test_chunks_below_the_point_limit(prom, tmp_path):
     assert h.state == "up", h.message
     assert assert_exact(store, prom.url, "prom", time.time() - 5 * 3600) >= 4
 
-    store2 = Store(tmp_path / "db2.duckdb")
+    store2 = migrated(tmp_path / "db2.duckdb")
     counter = FaultProxy(prom.url).start()  # passes everything through; counts the requests
     pl = Puller(store2, source_cfg(counter.url, name="small", max_points=7, backfill="40s"))
     try:
@@ -144,8 +144,8 @@ def test_chunks_below_the_point_limit(prom, tmp_path):
     assert assert_exact(store2, prom.url, "small", time.time() - 600) >= 4
 
 
-def test_bad_query_is_reported_and_others_still_pulled(prom, tmp_path):
-    store = Store(tmp_path / "db.duckdb")
+def test_bad_query_is_reported_and_others_still_pulled(migrated, prom, tmp_path):
+    store = migrated(tmp_path / "db.duckdb")
     cfg = source_cfg(prom.url)
     cfg["queries"].append(
         {"query": "sum(rate(lokifi_demo_requests_total[5s]) by (host", "component": "api", "metric": "rps"}
@@ -160,9 +160,9 @@ def test_bad_query_is_reported_and_others_still_pulled(prom, tmp_path):
     assert store.scalar("SELECT count(*) FROM metrics WHERE metric = 'cpu_percent'") > 0
 
 
-def test_faults_then_recovery_lose_and_repeat_nothing(prom, tmp_path):
+def test_faults_then_recovery_lose_and_repeat_nothing(migrated, prom, tmp_path):
     proxy = FaultProxy(prom.url).start()
-    store = Store(tmp_path / "db.duckdb")
+    store = migrated(tmp_path / "db.duckdb")
     pl = Puller(store, source_cfg(proxy.url, timeout=1))
     try:
         assert pl.pull().state == "up"
@@ -195,12 +195,12 @@ def test_faults_then_recovery_lose_and_repeat_nothing(prom, tmp_path):
     assert read_statuses(store)["prom"].state == "up"
 
 
-def test_restart_of_prometheus_and_of_the_collector(prom, tmp_path):
+def test_restart_of_prometheus_and_of_the_collector(migrated, prom, tmp_path):
     """Prometheus stopped and started on the same TSDB, then a new collector from the stored checkpoints.
 
     (Last in this module: it restarts the shared server.)"""
     p = prom
-    store = Store(tmp_path / "db.duckdb")
+    store = migrated(tmp_path / "db.duckdb")
     a = Puller(store, source_cfg(p.url))
     try:
         assert a.pull().state == "up"
@@ -225,12 +225,12 @@ def test_restart_of_prometheus_and_of_the_collector(prom, tmp_path):
     assert assert_exact(store, p.url, "prom", time.time() - 600) >= 4
 
 
-def test_partial_answers_are_retried_then_accepted(prom, tmp_path):
+def test_partial_answers_are_retried_then_accepted(migrated, prom, tmp_path):
     """Prometheus ``warnings`` (a partial result): keep what came, ask again; accept after partial_retries."""
     import json
 
     proxy = FaultProxy(prom.url).start()
-    store = Store(tmp_path / "db.duckdb")
+    store = migrated(tmp_path / "db.duckdb")
     cfg = source_cfg(proxy.url, partial_retries=2)
     cfg["queries"] = cfg["queries"][:1]
     pl = Puller(store, cfg)

@@ -11,8 +11,6 @@ from fleet_puller import Puller
 from test_fleet_prometheus import assert_exact, source_cfg
 from victoria_metrics_server import VictoriaMetricsServer, victoria_metrics_binary
 
-from analytics.store.database import Store
-
 pytestmark = [pytest.mark.servers, pytest.mark.slow]  # measured: 13 s in all
 
 
@@ -33,8 +31,8 @@ def vm(tmp_path_factory):
             e.stop()
 
 
-def test_pulls_two_hosts_exactly_from_victoria_metrics(vm, tmp_path):
-    store = Store(tmp_path / "db.duckdb")
+def test_pulls_two_hosts_exactly_from_victoria_metrics(migrated, vm, tmp_path):
+    store = migrated(tmp_path / "db.duckdb")
     pl = Puller(store, source_cfg(vm.url, name="vm"))
     try:
         h = pl.pull()

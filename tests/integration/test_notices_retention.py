@@ -22,10 +22,10 @@ OLD = NOW - dt.timedelta(days=400)  # past predictions_days = 365
 
 
 @pytest.fixture
-def setup(tmp_path):
+def setup(migrated, tmp_path):
     cfg = tmp_path / "lokifi.toml"
     cfg.write_text("[notify]\nbell = true\n")
-    return Store(tmp_path / "l.duckdb"), cfg, tmp_path / "tty"
+    return migrated(tmp_path / "l.duckdb"), cfg, tmp_path / "tty"
 
 
 def _plant(store: Store, made: dt.datetime, component: str) -> int:

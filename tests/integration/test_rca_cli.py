@@ -28,16 +28,16 @@ def run(tmp_path, *args, cfg=None):
     return Out(CliRunner().invoke(cli, argv, catch_exceptions=False))
 
 
-def seeded(tmp_path, **kw) -> Store:
-    store = Store(tmp_path / "cli.duckdb")
+def seeded(migrated, tmp_path, **kw) -> Store:
+    store = migrated(tmp_path / "cli.duckdb")
     seed_pattern(store, **kw)
     return store
 
 
 @pytest.mark.slow
-def test_analyze_then_cache_hit_and_stats(server, tmp_path):
+def test_analyze_then_cache_hit_and_stats(migrated, server, tmp_path):
     planted = corpus()[:15]
-    seeded(tmp_path, lines=[r["line"] for r in planted[:5]], fixes=[(r["line"], False) for r in planted[5:]])
+    seeded(migrated, tmp_path, lines=[r["line"] for r in planted[:5]], fixes=[(r["line"], False) for r in planted[5:]])
     cfg = write_config(tmp_path / "lokifi.toml", server, prices={"test-model": {"input": 1.0, "output": 2.0}})
     first = run(tmp_path, "ai", "analyze", HASH[:10], cfg=cfg)
     assert first.exit_code == 0, first.output
@@ -62,9 +62,9 @@ def test_analyze_then_cache_hit_and_stats(server, tmp_path):
 
 
 @pytest.mark.slow
-def test_preview_prints_exactly_the_body_that_is_then_sent(server, tmp_path):
+def test_preview_prints_exactly_the_body_that_is_then_sent(migrated, server, tmp_path):
     row = corpus()[0]
-    seeded(tmp_path, lines=[row["line"]])
+    seeded(migrated, tmp_path, lines=[row["line"]])
     cfg = write_config(tmp_path / "lokifi.toml", server)
     preview = run(tmp_path, "ai", "preview", HASH, "--json", cfg=cfg)
     assert preview.exit_code == 0
@@ -80,8 +80,8 @@ def test_preview_prints_exactly_the_body_that_is_then_sent(server, tmp_path):
     assert server.api_key not in human.output
 
 
-def test_status_reports_the_endpoint_and_never_the_key(server, tmp_path):
-    Store(tmp_path / "cli.duckdb").schema_version()  # an empty database: a --db must name an existing one
+def test_status_reports_the_endpoint_and_never_the_key(migrated, server, tmp_path):
+    migrated(tmp_path / "cli.duckdb")  # an empty database: a --db must name an existing one
     cfg = write_config(tmp_path / "lokifi.toml", server)
     out = run(tmp_path, "ai", "status", cfg=cfg)
     assert out.exit_code == 0 and "the server answers and has model 'test-model'" in out.output
@@ -90,17 +90,17 @@ def test_status_reports_the_endpoint_and_never_the_key(server, tmp_path):
     assert data["status"] == "ok" and data["price"]["source"] == "local"
 
 
-def test_status_with_a_wrong_key(server, tmp_path, monkeypatch):
+def test_status_with_a_wrong_key(migrated, server, tmp_path, monkeypatch):
     monkeypatch.setenv("OPENAI_API_KEY", "sk-wrong-but-long-enough-000000000000")
-    Store(tmp_path / "cli.duckdb").schema_version()  # an empty database: a --db must name an existing one
+    migrated(tmp_path / "cli.duckdb")  # an empty database: a --db must name an existing one
     cfg = write_config(tmp_path / "lokifi.toml", server)
     out = run(tmp_path, "ai", "status", cfg=cfg)
     assert out.exit_code == 5 and "refused the API key" in out.output
     assert "sk-wrong-but-long-enough" not in out.output
 
 
-def test_offline_everything_works_and_the_fallback_is_shown(tmp_path):
-    seeded(tmp_path, solution="1) systemctl restart postgresql")
+def test_offline_everything_works_and_the_fallback_is_shown(migrated, tmp_path):
+    seeded(migrated, tmp_path, solution="1) systemctl restart postgresql")
     status = run(tmp_path, "ai", "status")
     assert status.exit_code == 0 and "offline" in status.output
     out = run(tmp_path, "ai", "analyze", HASH)
@@ -111,8 +111,8 @@ def test_offline_everything_works_and_the_fallback_is_shown(tmp_path):
     assert run(tmp_path, "ai", "cache", "stats").exit_code == 0
 
 
-def test_faults_give_a_clear_status_and_exit_code(server, tmp_path):
-    seeded(tmp_path)
+def test_faults_give_a_clear_status_and_exit_code(migrated, server, tmp_path):
+    seeded(migrated, tmp_path)
     cfg = write_config(tmp_path / "lokifi.toml", server, max_retries=0)
     server.default = Behaviour(kind="status", status=503)
     out = run(tmp_path, "ai", "analyze", HASH, cfg=cfg)
@@ -122,8 +122,8 @@ def test_faults_give_a_clear_status_and_exit_code(server, tmp_path):
     assert out.exit_code == 5 and "not a usable analysis" in out.output and "no json here" in out.output
 
 
-def test_hostile_model_text_is_printed_inert(server, tmp_path):
-    seeded(tmp_path)
+def test_hostile_model_text_is_printed_inert(migrated, server, tmp_path):
+    seeded(migrated, tmp_path)
     cfg = write_config(tmp_path / "lokifi.toml", server)
     evil = {
         "analysis": "[bold red]pwned[/] \x1b]0;title\x07",
@@ -139,7 +139,7 @@ def test_hostile_model_text_is_printed_inert(server, tmp_path):
     assert "\x1b" not in out.raw and "\x07" not in out.raw
 
 
-def test_unknown_pattern_is_bad_input(tmp_path):
-    seeded(tmp_path)
+def test_unknown_pattern_is_bad_input(migrated, tmp_path):
+    seeded(migrated, tmp_path)
     out = CliRunner().invoke(cli, ["--db", str(tmp_path / "cli.duckdb"), "ai", "analyze", "zzzz"])
     assert out.exit_code == 3 and "no learned pattern matches" in out.output

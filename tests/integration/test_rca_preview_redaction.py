@@ -76,8 +76,8 @@ KEPT = [
 ]
 
 
-def _preview(tmp_path, line: str) -> tuple[str, dict]:
-    db = ["--db", str(tmp_path / "l.duckdb")]
+def _preview(store, line: str) -> tuple[str, dict]:
+    db = ["--db", str(store.path)]
     rec = CliRunner().invoke(cli, [*db, "error", "record", line, "-c", "api", "--json"], catch_exceptions=False)
     assert rec.exit_code == 0, rec.output
     pattern = json.loads(rec.output)["error_hash"]
@@ -87,8 +87,8 @@ def _preview(tmp_path, line: str) -> tuple[str, dict]:
 
 
 @pytest.mark.parametrize(("line", "secret", "kept"), REVIEW, ids=[r[1] for r in REVIEW])
-def test_the_reviews_secrets_never_reach_the_prompt(tmp_path, line, secret, kept):
-    output, sent = _preview(tmp_path, line)
+def test_the_reviews_secrets_never_reach_the_prompt(store, line, secret, kept):
+    output, sent = _preview(store, line)
     prompt = sent["body"]["messages"][-1]["content"]
     for part in [secret, *(w for w in secret.split() if len(w) > 4)]:
         assert part not in output and json.dumps(part)[1:-1] not in output, prompt
@@ -97,8 +97,8 @@ def test_the_reviews_secrets_never_reach_the_prompt(tmp_path, line, secret, kept
 
 
 @pytest.mark.parametrize("line", KEPT)
-def test_an_ordinary_line_reaches_the_prompt_as_it_is(tmp_path, line):
-    _, sent = _preview(tmp_path, line)
+def test_an_ordinary_line_reaches_the_prompt_as_it_is(store, line):
+    _, sent = _preview(store, line)
     prompt = sent["body"]["messages"][-1]["content"]
     assert f"- {line}\n" in prompt and "[REDACTED:" not in prompt, prompt
     assert not sent["redactions"]

@@ -10,15 +10,14 @@ import pytest
 from tui_support import NOW, fixed_vitals, screen_text, settle
 
 from analytics.sources.fleet.status import to_epoch
-from analytics.store.database import Store
 from lokifi_tui.app import LokifiApp
 
 pytestmark = [pytest.mark.anyio, pytest.mark.slow]  # measured: 2 s in all
 
 
 @pytest.fixture
-def fleet(tmp_path):
-    store = Store(tmp_path / "fleet.duckdb")
+def fleet(migrated, tmp_path):
+    store = migrated(tmp_path / "fleet.duckdb")
     for i, (host, comp) in enumerate([("web-1", "api"), ("web-2", "api"), ("web-2", "db")]):
         store.execute(
             "INSERT INTO predictions (prediction_type, component, host, severity, message, confidence_score, "

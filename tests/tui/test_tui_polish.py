@@ -102,11 +102,11 @@ def _vitals_rows(store: Store, host: str, cpu: float, at: dt.datetime) -> None:
             )
 
 
-def test_vitals_history_is_this_hosts_only(tmp_path):
+def test_vitals_history_is_this_hosts_only(migrated, tmp_path):
     class Cfg:
         host = "here"
 
-    store = Store(tmp_path / "v.duckdb")
+    store = migrated(tmp_path / "v.duckdb")
     _vitals_rows(store, "elsewhere", 99.0, NOW)
     assert load_dashboard(store, now=NOW, config=Cfg()).vitals == {}
     _vitals_rows(store, "here", 7.0, NOW)
@@ -177,13 +177,13 @@ async def test_vitals_sampling_pauses_while_the_dashboard_is_covered(tmp_path):
         await wait_until(pilot, lambda: len(calls) >= covered + 3, 30, "sampling again once uncovered")
 
 
-def test_own_sample_flushes_are_told_apart_from_other_writers(tmp_path):
+def test_own_sample_flushes_are_told_apart_from_other_writers(migrated, tmp_path):
     from analytics.collect.flushing import explained_by
     from analytics.collect.loop import Collector
     from analytics.config.settings import load_config
     from analytics.store.file_signature import file_signature
 
-    store = Store(tmp_path / "c.duckdb")
+    store = migrated(tmp_path / "c.duckdb")
     store.execute("SELECT 1")
     collector = Collector(store, load_config(None), persist=True, flush_seconds=1000, refresh_seconds=10_000)
     collector.open()

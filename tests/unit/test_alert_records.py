@@ -29,8 +29,8 @@ def _step(store: Store, pid: int, fn, *args, **kw) -> dict:
     return _row(store, pid)
 
 
-def test_a_new_alert_is_posting_before_the_post_and_firing_once_accepted(tmp_path):
-    store = Store(tmp_path / "l.duckdb")
+def test_a_new_alert_is_posting_before_the_post_and_firing_once_accepted(migrated, tmp_path):
+    store = migrated(tmp_path / "l.duckdb")
     p = _step(store, 1, records.write_ahead, [(_row(store, 1), HIGH)])
     assert p["d_state"] == "posting" and json.loads(p["d_posting"]) == [HIGH] and p["d_labels"] is None
     assert records.held(p, HIGH) == [HIGH]  # possibly delivered: a resolution ends it
@@ -41,8 +41,8 @@ def test_a_new_alert_is_posting_before_the_post_and_firing_once_accepted(tmp_pat
     assert (p["d_state"], p["d_posting"], records.held(p, HIGH)) == ("resolved", None, [])
 
 
-def test_refused_it_is_as_before_the_post_and_unanswered_it_stays_possibly_delivered(tmp_path):
-    store = Store(tmp_path / "l.duckdb")
+def test_refused_it_is_as_before_the_post_and_unanswered_it_stays_possibly_delivered(migrated, tmp_path):
+    store = migrated(tmp_path / "l.duckdb")
     store.execute("INSERT INTO alert_deliveries (prediction_id, state, attempts) VALUES (1, 'pending', 1)")
     before = _row(store, 1)
     ahead = _step(store, 1, records.write_ahead, [(before, HIGH)])
@@ -61,8 +61,8 @@ def test_refused_it_is_as_before_the_post_and_unanswered_it_stays_possibly_deliv
     assert _step(store, 1, records.abandon, [(1, "posting")])["d_state"] == "abandoned"
 
 
-def test_a_firing_alert_moving_to_new_labels_holds_both_until_accepted(tmp_path):
-    store = Store(tmp_path / "l.duckdb")
+def test_a_firing_alert_moving_to_new_labels_holds_both_until_accepted(migrated, tmp_path):
+    store = migrated(tmp_path / "l.duckdb")
     store.execute(
         "INSERT INTO alert_deliveries (prediction_id, state, labels) VALUES (1, 'firing', ?)",
         [json.dumps(HIGH, sort_keys=True)],

@@ -39,11 +39,9 @@ def db(tmp_path) -> str:
     return str(tmp_path / "t.duckdb")
 
 
-def _empty_store(db: str) -> None:
+def _empty_store(migrated, db: str) -> None:
     """An empty database at ``db``, for the read commands (they refuse a --db that names none)."""
-    from analytics.store.database import Store
-
-    Store(db).schema_version()
+    migrated(Path(db))
 
 
 def _metrics(path: Path, extra: str = "") -> Path:
@@ -102,8 +100,8 @@ def test_dev_zero_on_stdin_is_bounded(db):
     assert "more than 8.0 MB" in err and "tail -n" in err and rss < BUDGET_KB
 
 
-def test_a_huge_one_line_config_never_stops_a_command(tmp_path, db):
-    _empty_store(db)
+def test_a_huge_one_line_config_never_stops_a_command(migrated, tmp_path, db):
+    _empty_store(migrated, db)
     cfg = tmp_path / "big.toml"
     cfg.write_text('x = "' + "a" * (10 << 20) + '"\n')
     code, out, err, rss, _ = run("--db", db, "--config", str(cfg), "config", "check")
@@ -148,8 +146,8 @@ def test_deeply_nested_jsonl_is_one_bad_row(tmp_path, db):
     assert "deep.jsonl:2" in out and "deep.jsonl:3" in out and "2 events rows" in out, out
 
 
-def test_deeply_nested_config_never_stops_a_command(tmp_path, db):
-    _empty_store(db)
+def test_deeply_nested_config_never_stops_a_command(migrated, tmp_path, db):
+    _empty_store(migrated, db)
     for i, body in enumerate(
         [
             "[general]\nx = " + "[" * 5000 + "]" * 5000,

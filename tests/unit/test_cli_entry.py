@@ -102,22 +102,22 @@ def test_the_dashboards_way_in_imports_no_click():
     assert r.returncode == 0, r.stdout + r.stderr
 
 
-def _empty_store(path: Path) -> str:
+def _empty_store(migrated, path: Path) -> str:
     """An empty database at ``path`` (a --db must name an existing one), as a string for argv."""
-    from analytics.store.database import Store
-
-    Store(path).schema_version()
-    return str(path)
+    return str(migrated(path).path)
 
 
-def test_commands_still_run_through_the_executable(tmp_path):
+def test_commands_still_run_through_the_executable(migrated, tmp_path):
     env = {**os.environ, "LOKIFI_HOME": str(tmp_path)}
     code = (
         "import sys; sys.argv = ['lokifi', '--db', sys.argv[1], 'status', '--json']; "
         "from lokifi_tui.cli.entry import main; main()"
     )
     r = subprocess.run(
-        [sys.executable, "-c", code, _empty_store(tmp_path / "s.duckdb")], capture_output=True, text=True, env=env
+        [sys.executable, "-c", code, _empty_store(migrated, tmp_path / "s.duckdb")],
+        capture_output=True,
+        text=True,
+        env=env,
     )
     assert r.returncode == 0, r.stderr
     assert '"database"' in r.stdout or '"db"' in r.stdout
@@ -139,7 +139,7 @@ def test_command_word_skips_root_options_and_their_values(argv, word):
     assert command_word(argv) == word
 
 
-def test_status_cpu_window_starts_in_the_executable(tmp_path, monkeypatch, capsys):
+def test_status_cpu_window_starts_in_the_executable(migrated, tmp_path, monkeypatch, capsys):
     """`lokifi status` takes its first host CPU reading before click is imported, and status measures the
     host's CPU from that reading (once: a later status in the same process reads its own)."""
     from lokifi_tui.cli import entry, status
@@ -149,7 +149,9 @@ def test_status_cpu_window_starts_in_the_executable(tmp_path, monkeypatch, capsy
     monkeypatch.setattr(entry, "take_status_cpu_reading", lambda: taken.append(take()) or taken[-1])
     without = status._without_own_cpu
     monkeypatch.setattr(status, "_without_own_cpu", lambda snap, a, b: starts.append(a) or without(snap, a, b))
-    monkeypatch.setattr(sys, "argv", ["lokifi", "--db", _empty_store(tmp_path / "s.duckdb"), "status", "--json"])
+    monkeypatch.setattr(
+        sys, "argv", ["lokifi", "--db", _empty_store(migrated, tmp_path / "s.duckdb"), "status", "--json"]
+    )
     monkeypatch.setattr(entry, "_resume_collection_later", lambda: None)  # no timer left in pytest's process
     try:
         entry.main()
@@ -217,7 +219,7 @@ def test_a_built_demo_opens_without_click(tmp_path, monkeypatch):
 
 
 @pytest.mark.parametrize("argv", [["status", "--json"], ["recs", "list"], ["ai", "learn"], ["--help"], ["sources"]])
-def test_a_reader_that_left_ends_every_command_the_same_way(tmp_path, argv):
+def test_a_reader_that_left_ends_every_command_the_same_way(migrated, tmp_path, argv):
     """`lokifi ... | head`: the pipe is closed before the command writes; every command ends with 1 (as click,
     rich and Python's documentation have it) and says nothing more: no traceback, no second message."""
     env = {**os.environ, "LOKIFI_HOME": str(tmp_path), "PYTHONUNBUFFERED": "1"}
@@ -226,7 +228,7 @@ def test_a_reader_that_left_ends_every_command_the_same_way(tmp_path, argv):
     os.close(read)  # the reader has left
     try:
         r = subprocess.run(
-            [sys.executable, "-c", code, "--db", _empty_store(tmp_path / "s.duckdb"), *argv],
+            [sys.executable, "-c", code, "--db", _empty_store(migrated, tmp_path / "s.duckdb"), *argv],
             stdout=write,
             stderr=subprocess.PIPE,
             text=True,

@@ -128,10 +128,9 @@ def test_lokifi_db_in_the_environment_is_checked_the_same(tmp_path, monkeypatch)
     assert os.listdir(tmp_path) == []
 
 
-def test_the_database_the_typo_meant_is_named(tmp_path):
-    from analytics.store.database import Store
+def test_the_database_the_typo_meant_is_named(migrated, tmp_path):
 
-    Store(tmp_path / "lokifi.duckdb").schema_version()  # a real database beside the typo
+    migrated(tmp_path / "lokifi.duckdb")  # a real database beside the typo
     (tmp_path / "lokifi.duckdbx").write_text("not a database")  # closer in name, but no database
     r = CliRunner().invoke(cli, ["--db", str(tmp_path / "lokfi.duckdb"), "db", "info"])
     assert r.exit_code == 2 and f"did you mean {tmp_path / 'lokifi.duckdb'}?" in r.output, r.output

@@ -13,7 +13,6 @@ from click.testing import CliRunner
 from hypothesis import given, settings, strategies as st
 from repo_paths import ROOT
 
-from analytics.store.database import Store
 from lokifi_tui.cli import learning_report, quick, rec_rows, recs
 from lokifi_tui.cli.main import cli
 
@@ -157,7 +156,7 @@ def test_both_ways_print_the_same(tmp_path, seeded):
         assert fast.stdout or fast.stderr
 
 
-def test_the_quick_way_leaves_click_unloaded(tmp_path):
+def test_the_quick_way_leaves_click_unloaded(migrated, tmp_path):
     code = (
         "import atexit, sys\n"
         "atexit.register(lambda: sys.stderr.write('\\nCLICK=%s\\n' % ('click' in sys.modules)))\n"
@@ -167,7 +166,7 @@ def test_the_quick_way_leaves_click_unloaded(tmp_path):
     )
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     db = Path(tmp_path) / "s.duckdb"
-    Store(db).schema_version()  # an empty database (a --db naming none is refused)
+    migrated(db)  # an empty database (a --db naming none is refused)
     r = subprocess.run([sys.executable, "-c", code, str(db)], capture_output=True, text=True, env=env)
     assert r.returncode == 0, r.stderr
     assert "CLICK=False" in r.stderr and r.stdout.strip().startswith("{")

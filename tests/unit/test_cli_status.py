@@ -110,17 +110,15 @@ NOT_NEEDED_BY = {
 
 
 @pytest.mark.slow
-def test_cold_read_commands_leave_unneeded_modules_unloaded(tmp_path):
+def test_cold_read_commands_leave_unneeded_modules_unloaded(migrated, tmp_path):
     """`status --json`, `recs list --json` and `ai learn --json` answer without the modules in NOT_NEEDED_BY
     (polars, pyarrow, numpy and rich alone were about half a second of a cold start between them): the
     modules they load are checked in a new process, with a valid config file given."""
     import subprocess
     import sys
 
-    from analytics.store.database import Store
-
     db = tmp_path / "l.duckdb"
-    Store(db).schema_version()  # an empty database (a --db naming none is refused)
+    migrated(db)  # an empty database (a --db naming none is refused)
     cfg = tmp_path / "lokifi.toml"
     cfg.write_text("[patterns]\nauto_approve_min_samples = 3\n")  # the host is this machine's
     code = (

@@ -37,9 +37,9 @@ WEB = '[[components]]\nname = "web"\nlogs = ["{web}"]\n'
 class Running:
     """A collector with its config file, stepped as its loop steps it."""
 
-    def __init__(self, tmp_path: Path, cfg: Path) -> None:
+    def __init__(self, store: Store, cfg: Path) -> None:
         self.reload = threading.Event()
-        self.store = Store(tmp_path / "l.duckdb")
+        self.store = store
         self.col = Collector(self.store, load_config(cfg), config_file=cfg, reload=self.reload, hooks=())
 
     def steps(self, until, seconds: float = 30.0) -> None:
@@ -53,7 +53,7 @@ class Running:
         return any(str(path) in [s.path for s in getattr(src, "specs", ())] for src in self.col.sources)
 
 
-def test_an_added_log_has_its_last_days_read_then_is_followed(tmp_path):
+def test_an_added_log_has_its_last_days_read_then_is_followed(migrated, tmp_path):
     api, web = tmp_path / "api.log", tmp_path / "web.log"
     api.write_text("")
     rotated = tmp_path / "web.log.1"
@@ -63,7 +63,7 @@ def test_an_added_log_has_its_last_days_read_then_is_followed(tmp_path):
     web.write_text(f"{stamp(8)} ERROR eight days ago\n{stamp(2)} ERROR two days ago\n{stamp(0)} ERROR before\n")
     cfg = tmp_path / "lokifi.toml"
     cfg.write_text(API.format(api=api))
-    run = Running(tmp_path, cfg)
+    run = Running(migrated(tmp_path / "l.duckdb"), cfg)
     run.col.open()
     try:
         run.col.step(force=True)
@@ -84,13 +84,13 @@ def test_an_added_log_has_its_last_days_read_then_is_followed(tmp_path):
     ]
 
 
-def test_a_log_taken_out_and_put_back_goes_on_from_its_position(tmp_path):
+def test_a_log_taken_out_and_put_back_goes_on_from_its_position(migrated, tmp_path):
     api, web = tmp_path / "api.log", tmp_path / "web.log"
     api.write_text("")
     web.write_text(f"{stamp(1)} ERROR yesterday\n")
     cfg = tmp_path / "lokifi.toml"
     cfg.write_text(API.format(api=api) + WEB.format(web=web))
-    run = Running(tmp_path, cfg)
+    run = Running(migrated(tmp_path / "l.duckdb"), cfg)
     run.col.open()
     try:
         run.col.step(force=True)  # followed from its end, as at a start

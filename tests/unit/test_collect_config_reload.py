@@ -124,12 +124,12 @@ def _append(path: Path, *lines: str) -> None:
         fh.writelines(line + "\n" for line in lines)
 
 
-def test_a_reload_restarts_only_changed_sources_and_no_line_is_lost_or_repeated(tmp_path):
+def test_a_reload_restarts_only_changed_sources_and_no_line_is_lost_or_repeated(migrated, tmp_path):
     a, b = tmp_path / "a.log", tmp_path / "b.log"
     a.write_text("")
     b.write_text("")
     p = conf(tmp_path, f'[[components]]\nname = "api"\nlogs = ["{a}"]\n')
-    store = Store(tmp_path / "l.duckdb")
+    store = migrated(tmp_path / "l.duckdb")
     col = Collector(store, load_config(p), hooks=(), flush_seconds=3600, config_file=p)
     col.open()
     try:
@@ -193,13 +193,13 @@ def test_a_restart_put_off_while_the_database_was_busy_starts_where_the_spool_sa
     assert _events(store) == [("api", "ERROR one"), ("api", "ERROR two"), ("api", "ERROR zero")]
 
 
-def test_whoever_asked_is_told_what_each_look_at_the_file_gave(tmp_path):
+def test_whoever_asked_is_told_what_each_look_at_the_file_gave(migrated, tmp_path):
     """The dashboard's way to say it: one line per reload, refusal or file back as it was."""
     p = conf(tmp_path, "[collect]\nflush_seconds = 30\n")
     reload = threading.Event()
     told: list = []
     col = Collector(
-        Store(tmp_path / "l.duckdb"), load_config(p), hooks=(), config_file=p, reload=reload, on_config=told.append
+        migrated(tmp_path / "l.duckdb"), load_config(p), hooks=(), config_file=p, reload=reload, on_config=told.append
     )
     col.open()
     try:

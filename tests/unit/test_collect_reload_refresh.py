@@ -25,12 +25,12 @@ def temp_recs(store: Store) -> dict[str, str]:
     }
 
 
-def test_a_reload_runs_the_recommendations_refresh_soon_and_once(tmp_path, monkeypatch):
+def test_a_reload_runs_the_recommendations_refresh_soon_and_once(migrated, tmp_path, monkeypatch):
     monkeypatch.setattr(reload_mod, "REFRESH_AFTER_RELOAD_SECONDS", 0.3)
     a = temp_project(tmp_path / "a")
     cfg = tmp_path / "lokifi.toml"
     cfg.write_text(HOOKS)
-    store = Store(tmp_path / "l.duckdb")
+    store = migrated(tmp_path / "l.duckdb")
     reload = threading.Event()
     col = Collector(store, load_config(cfg), config_file=cfg, reload=reload, refresh_seconds=3600)
 
@@ -69,12 +69,12 @@ RETENTION = "analytics.collect.hooks:apply_retention"
 RECS = "analytics.recommend.engine:refresh"
 
 
-def test_a_hook_a_reload_removed_leaves_no_schedule_behind(tmp_path, monkeypatch):
+def test_a_hook_a_reload_removed_leaves_no_schedule_behind(migrated, tmp_path, monkeypatch):
     monkeypatch.setattr(reload_mod, "REFRESH_AFTER_RELOAD_SECONDS", 3000.0)
     both = f'[collect]\nhooks = ["{RETENTION}@21600", "{RECS}@900"]\n'
     cfg = tmp_path / "lokifi.toml"
     cfg.write_text(both)
-    store = Store(tmp_path / "l.duckdb")
+    store = migrated(tmp_path / "l.duckdb")
     col = Collector(store, load_config(cfg), config_file=cfg, reload=threading.Event(), refresh_seconds=60)
 
     def due(name: str, every: float) -> float:

@@ -14,14 +14,14 @@ from analytics.store.database import Store
 NOW = dt.datetime(2026, 11, 21, 12)
 
 
-def test_a_hook_failure_is_said_once_again_when_it_changes_and_when_it_recovers(tmp_path, caplog):
+def test_a_hook_failure_is_said_once_again_when_it_changes_and_when_it_recovers(migrated, tmp_path, caplog):
     failing: list[str | None] = [None]
 
     def engine(store, config, now):
         if failing[0]:
             raise RuntimeError(failing[0])
 
-    col = Collector(Store(tmp_path / "l.duckdb"), load_config(None), hooks=[engine], refresh_seconds=3600)
+    col = Collector(migrated(tmp_path / "l.duckdb"), load_config(None), hooks=[engine], refresh_seconds=3600)
     col.open()
     rep = Reporter(col, quiet=True)
     said: list[str] = []

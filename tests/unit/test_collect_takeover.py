@@ -8,15 +8,14 @@ import pytest
 
 from analytics.collect import loop as C
 from analytics.config.settings import parse_config
-from analytics.store.database import Store
 
 pytestmark = pytest.mark.slow  # measured: 2 s in all
 
 
-def test_view_mode_becomes_the_writer_when_the_other_collector_stops(tmp_path, monkeypatch):
+def test_view_mode_becomes_the_writer_when_the_other_collector_stops(migrated, tmp_path, monkeypatch):
     monkeypatch.setattr(C, "TAKEOVER_SECONDS", 0.3)
     cfg = parse_config({"general": {"collect_seconds": 0.5}})
-    store = Store(tmp_path / "db.duckdb")
+    store = migrated(tmp_path / "db.duckdb")
     first = C.Collector(store, cfg, persist=True, hooks=())
     first.open()
     assert first.mode == "write"

@@ -25,8 +25,8 @@ from lokifi_tui.cli.main import cli
 T0 = dt.datetime(2026, 1, 1)
 
 
-def _store(path, rows: list[tuple[dt.datetime, str, str, str, float]]) -> Store:
-    store = Store(path)
+def _store(migrated, path, rows: list[tuple[dt.datetime, str, str, str, float]]) -> Store:
+    store = migrated(path)
     df = pl.DataFrame(rows, schema=["ts", "host", "component", "metric", "value"], orient="row")
     assert append_metrics(store, df)
     return store
@@ -47,10 +47,10 @@ def _export(db, *args: str):
     return CliRunner().invoke(cli, ["--db", str(db), "db", "export", *args])
 
 
-def test_the_export_reads_back_as_the_stored_rows(tmp_path):
+def test_the_export_reads_back_as_the_stored_rows(migrated, tmp_path):
     db = tmp_path / "s.duckdb"
     rows = _latency()
-    _store(db, rows + [(T0, "web-1", "api", "cpu_percent", 3.0)])
+    _store(migrated, db, rows + [(T0, "web-1", "api", "cpu_percent", 3.0)])
     r = _export(db, "api", "response_time_ms")
     assert r.exit_code == 0, r.output
     assert r.stdout.startswith("timestamp,value\n2026-01-01T00:00:00Z,")
@@ -60,12 +60,12 @@ def test_the_export_reads_back_as_the_stored_rows(tmp_path):
     assert read.values.tolist() == [v for *_, v in rows]
 
 
-def test_export_piped_into_anomalies_detect_finds_what_the_file_shows(tmp_path):
+def test_export_piped_into_anomalies_detect_finds_what_the_file_shows(migrated, tmp_path):
     """The round trip as a user runs it: two processes and a pipe; the alarms are those of the same
     series given to the detector as a file."""
     db = tmp_path / "s.duckdb"
     rows = _latency()
-    _store(db, rows)
+    _store(migrated, db, rows)
     original = tmp_path / "latency.csv"
     original.write_text("timestamp,value\n" + "".join(f"{ts.isoformat()},{v}\n" for ts, *_, v in rows))
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
@@ -85,11 +85,11 @@ def test_export_piped_into_anomalies_detect_finds_what_the_file_shows(tmp_path):
     assert detect.stderr == ""  # the exported CSV reads without a note
 
 
-def test_hourly_means_and_since(tmp_path):
+def test_hourly_means_and_since(migrated, tmp_path):
     db = tmp_path / "s.duckdb"
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     rows = [(now - dt.timedelta(minutes=10 * i + 1), "h1", "db", "qps", float(i)) for i in range(36)]  # 6 hours
-    store = _store(db, rows)
+    store = _store(migrated, db, rows)
     hourly = read_series_csv(_export(db, "db", "qps", "--hourly").stdout)
     means = store.query("SELECT hour, sum / n AS mean FROM metrics_hourly ORDER BY hour")
     assert hourly.values.tolist() == means["mean"].to_list() and len(hourly.values) in (6, 7)
@@ -99,9 +99,9 @@ def test_hourly_means_and_since(tmp_path):
     assert read_series_csv(recent.stdout).values.tolist() == [5.0, 4.0, 3.0, 2.0, 1.0, 0.0]
 
 
-def test_names_are_checked_and_several_hosts_need_a_choice(tmp_path):
+def test_names_are_checked_and_several_hosts_need_a_choice(migrated, tmp_path):
     db = tmp_path / "s.duckdb"
-    _store(db, _latency(50) + _latency(50, host="web-2") + [(T0, "web-1", "api", "cpu_percent", 1.0)])
+    _store(migrated, db, _latency(50) + _latency(50, host="web-2") + [(T0, "web-1", "api", "cpu_percent", 1.0)])
     r = _export(db, "api", "response_time_ms")
     assert r.exit_code == 2 and "stored from 2 hosts (web-1, web-2): choose one with --host NAME" in r.output
     r = _export(db, "api", "response_time_ms", "--host", "web-2")
@@ -118,9 +118,9 @@ def test_names_are_checked_and_several_hosts_need_a_choice(tmp_path):
     assert r.exit_code == 2 and "'soon' is not a duration" in r.output, r.output
 
 
-def test_output_to_a_file(tmp_path):
+def test_output_to_a_file(migrated, tmp_path):
     db = tmp_path / "s.duckdb"
-    _store(db, _latency(100))
+    _store(migrated, db, _latency(100))
     out = tmp_path / "api.csv"
     r = _export(db, "api", "response_time_ms", "-o", str(out))
     assert r.exit_code == 0 and "wrote 100 rows of api/response_time_ms on web-1" in r.stdout, r.output
@@ -142,12 +142,12 @@ def test_output_to_a_file(tmp_path):
         unique_by=lambda r: r[0],
     )
 )
-def test_any_stored_value_and_time_reads_back_exactly(tmp_path_factory, rows):
+def test_any_stored_value_and_time_reads_back_exactly(migrated, tmp_path_factory, rows):
     """Hostile values (the largest and smallest floats, -0.0, subnormals) and times to the microsecond
     come back from the CSV as they are stored."""
     db = tmp_path_factory.mktemp("export") / "s.duckdb"
     stored = sorted((T0 + dt.timedelta(microseconds=us), "h", "c", "m", v) for us, v in rows)
-    _store(db, stored)
+    _store(migrated, db, stored)
     r = _export(db, "c", "m")
     assert r.exit_code == 0, r.output
     read = read_series_csv(r.stdout)

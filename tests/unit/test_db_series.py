@@ -22,8 +22,8 @@ def _rows(host: str, component: str, metric: str, n: int, step_min: int = 10, st
     return [(start + dt.timedelta(minutes=step_min * i), host, component, metric, float(i)) for i in range(n)]
 
 
-def _store(path, rows: list) -> Store:
-    store = Store(path)
+def _store(migrated, path, rows: list) -> Store:
+    store = migrated(path)
     df = pl.DataFrame(rows, schema=["ts", "host", "component", "metric", "value"], orient="row")
     assert append_metrics(store, df)
     return store
@@ -33,9 +33,10 @@ def _run(db, *args: str):
     return CliRunner().invoke(cli, ["--db", str(db), "db", *args])
 
 
-def test_each_series_is_listed_with_its_readings_and_span(tmp_path):
+def test_each_series_is_listed_with_its_readings_and_span(migrated, tmp_path):
     db = tmp_path / "s.duckdb"
     _store(
+        migrated,
         db,
         _rows("web-1", "api", "response_time_ms", 30)  # 10-minute readings: 5 hours, 00:00 to 04:50
         + _rows("web-2", "api", "response_time_ms", 7, step_min=60, start=T0 + dt.timedelta(days=1))
@@ -59,9 +60,13 @@ def test_each_series_is_listed_with_its_readings_and_span(tmp_path):
     assert "3 series" in table.stdout
 
 
-def test_the_filters_narrow_the_list_and_a_wrong_name_is_refused(tmp_path):
+def test_the_filters_narrow_the_list_and_a_wrong_name_is_refused(migrated, tmp_path):
     db = tmp_path / "s.duckdb"
-    _store(db, _rows("web-1", "api", "latency", 3) + _rows("web-2", "db", "latency", 3) + _rows("web-2", "api", "x", 2))
+    _store(
+        migrated,
+        db,
+        _rows("web-1", "api", "latency", 3) + _rows("web-2", "db", "latency", 3) + _rows("web-2", "api", "x", 2),
+    )
 
     def names(*args: str) -> list[tuple[str, str, str]]:
         r = _run(db, "series", "--json", *args)
@@ -86,11 +91,11 @@ def _readings(db) -> list[tuple[int, int]]:
     return [(s["readings"], s["hours"]) for s in json.loads(r.stdout)]
 
 
-def test_readings_are_those_stored_now_and_export_hourly_writes_the_pruned_hours(tmp_path):
+def test_readings_are_those_stored_now_and_export_hourly_writes_the_pruned_hours(migrated, tmp_path):
     """The raw rows retention deleted no longer count as readings; the series is still listed with its
     hours (its hourly means are what `db export --hourly` writes)."""
     db = tmp_path / "s.duckdb"
-    store = _store(db, _rows("web-1", "api", "latency", 12))  # 00:00 to 01:50
+    store = _store(migrated, db, _rows("web-1", "api", "latency", 12))  # 00:00 to 01:50
     days = dict(metrics_days=1, events_days=1, predictions_days=1)
     prune(store, **days, now=T0 + dt.timedelta(days=1, minutes=60))  # those before 01:00
     assert _readings(db) == [(6, 2)]
@@ -100,12 +105,12 @@ def test_readings_are_those_stored_now_and_export_hourly_writes_the_pruned_hours
     assert hourly.exit_code == 0 and len(hourly.stdout.splitlines()) == 3
 
 
-def test_rows_pruned_before_the_count_of_pruned_rows_existed_are_not_counted(tmp_path):
+def test_rows_pruned_before_the_count_of_pruned_rows_existed_are_not_counted(migrated, tmp_path):
     """A database pruned by a Lokifi that counted readings as written: its migration counts what went."""
     from analytics.store import database
 
     db = tmp_path / "s.duckdb"
-    store = _store(db, _rows("web-1", "api", "latency", 12) + _rows("web-1", "db", "cpu", 3))
+    store = _store(migrated, db, _rows("web-1", "api", "latency", 12) + _rows("web-1", "db", "cpu", 3))
     with store.write() as con:  # as that Lokifi left it: rows deleted, no record of them
         con.execute("DELETE FROM metrics WHERE component = 'api' AND ts < ?", [T0 + dt.timedelta(minutes=60)])
         con.execute("DROP TABLE metrics_pruned")
@@ -115,9 +120,9 @@ def test_rows_pruned_before_the_count_of_pruned_rows_existed_are_not_counted(tmp
     assert Store(db).scalar("SELECT n FROM metrics_pruned") == 6
 
 
-def test_export_of_a_series_not_stored_points_to_the_listing(tmp_path):
+def test_export_of_a_series_not_stored_points_to_the_listing(migrated, tmp_path):
     db = tmp_path / "s.duckdb"
-    _store(db, _rows("web-1", "api", "latency", 3))
+    _store(migrated, db, _rows("web-1", "api", "latency", 3))
     for args in (["api", "latncy"], ["apu", "latency"]):
         r = _run(db, "export", *args)
         assert r.exit_code == 3
@@ -126,7 +131,7 @@ def test_export_of_a_series_not_stored_points_to_the_listing(tmp_path):
     assert "series" in _run(db, "--help").stdout
 
 
-def test_a_file_only_read_from_before_the_count_of_pruned_rows_has_its_raw_rows_counted(tmp_path):
+def test_a_file_only_read_from_before_the_count_of_pruned_rows_has_its_raw_rows_counted(migrated, tmp_path):
     """Where nothing can be written the file is opened read-only and not migrated: no metrics_pruned."""
     import contextlib
 
@@ -134,7 +139,7 @@ def test_a_file_only_read_from_before_the_count_of_pruned_rows_has_its_raw_rows_
     from analytics.store.stored_series import list_series
 
     db = tmp_path / "s.duckdb"
-    store = _store(db, _rows("web-1", "api", "latency", 12))
+    store = _store(migrated, db, _rows("web-1", "api", "latency", 12))
     with store.write() as con:
         con.execute("DELETE FROM metrics WHERE ts < ?", [T0 + dt.timedelta(minutes=60)])
         con.execute("DROP TABLE metrics_pruned")

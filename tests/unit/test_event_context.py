@@ -170,11 +170,11 @@ def test_the_analysis_sees_the_context_redacted(tmp_path):
     assert "STATEMENT: alter role app with password" in sent and "hunter2" not in sent
 
 
-def test_the_collector_writes_the_context_and_applies_a_flush_spooled_without_one(tmp_path):
+def test_the_collector_writes_the_context_and_applies_a_flush_spooled_without_one(migrated, tmp_path):
     from analytics.store.metrics import collected_frame, write_collected
 
     batches = tailing(tmp_path).poll(dt.datetime(2026, 12, 5, 22, 28), final=True)
-    store = Store(tmp_path / "l.duckdb")
+    store = migrated(tmp_path / "l.duckdb")
     df = collected_frame(batches)
     with store.write() as con:
         assert write_collected(con, df) == 9
@@ -244,7 +244,7 @@ def test_a_session_line_number_in_the_prefix_still_joins_the_fields():
     assert fold_multiline(lines)[0] == [e[0] for e in events]
 
 
-def test_a_context_found_later_is_set_on_the_stored_row_that_has_none(tmp_path):
+def test_a_context_found_later_is_set_on_the_stored_row_that_has_none(migrated, tmp_path):
     """A batch's context updates fill the context of the matching stored error (source, time, host,
     component, message) when it has none — also when that error is in the same write — and leave others."""
     from analytics.sources.base import Batch
@@ -253,7 +253,7 @@ def test_a_context_found_later_is_set_on_the_stored_row_that_has_none(tmp_path):
     ts = dt.datetime(2026, 12, 6, 10, 0, 0, 123456)
     row = {"ts": ts, "host": "db-1", "component": "pg", "level": "ERROR", "source": "loki:pg"}
     kept = {**row, "message": "ERROR: b", "context": "DETAIL: already there"}
-    store = Store(tmp_path / "c.duckdb")
+    store = migrated(tmp_path / "c.duckdb")
     with store.write() as con:
         write_collected(con, collected_frame([Batch("pg", events=[{**row, "message": "ERROR: a"}, kept])]))
     found = [{**row, "message": m, "context": f"DETAIL: for {m}"} for m in ("ERROR: a", "ERROR: b", "ERROR: c")]

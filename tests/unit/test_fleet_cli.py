@@ -52,9 +52,9 @@ def run(tmp_path, cfg, *args):
     return CliRunner().invoke(cli, ["--db", str(tmp_path / "db.duckdb"), "--config", str(cfg), *args])
 
 
-def empty_store(tmp_path) -> None:
+def empty_store(migrated, tmp_path) -> None:
     """The empty database `run` names (the status commands refuse a --db that names none)."""
-    Store(tmp_path / "db.duckdb").schema_version()
+    migrated(tmp_path / "db.duckdb")
 
 
 def put_status(store: Store, name: str, h: FleetHealth) -> None:
@@ -63,9 +63,9 @@ def put_status(store: Store, name: str, h: FleetHealth) -> None:
     )
 
 
-def test_status_shows_each_source_clearly(tmp_path):
+def test_status_shows_each_source_clearly(migrated, tmp_path):
     cfg = write_config(tmp_path, CONFIG.format(port=closed_port()))
-    empty_store(tmp_path)
+    empty_store(migrated, tmp_path)
     r = run(tmp_path, cfg, "sources")
     assert r.exit_code == 0, r.output
     assert "prom" in r.output and "never" in r.output and "waiting for the first pull" in r.output
@@ -136,7 +136,7 @@ def test_test_and_pull_against_a_dead_server(tmp_path):
     assert {s["name"]: s["state"] for s in data["sources"]} == {"prom": "down", "logs": "down"}
 
 
-def test_config_problems_name_the_key(tmp_path):
+def test_config_problems_name_the_key(migrated, tmp_path):
     cfg = write_config(
         tmp_path,
         """
@@ -151,7 +151,7 @@ component = "api"
 metric = "up"
 """,
     )
-    empty_store(tmp_path)
+    empty_store(migrated, tmp_path)
     r = run(tmp_path, cfg, "sources", "test", "prom")
     assert r.exit_code == 3
     assert "step" in r.output and "often" in r.output
@@ -159,9 +159,9 @@ metric = "up"
     assert r.exit_code == 0 and "config" in r.output
 
 
-def test_no_sources_configured(tmp_path):
+def test_no_sources_configured(migrated, tmp_path):
     cfg = write_config(tmp_path, "")
-    empty_store(tmp_path)
+    empty_store(migrated, tmp_path)
     r = run(tmp_path, cfg, "sources")
     assert r.exit_code == 0 and "No fleet sources configured" in r.output
     r = run(tmp_path, cfg, "sources", "pull", "--once")

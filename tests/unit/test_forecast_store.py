@@ -133,17 +133,17 @@ def test_ai_forecast_command_shows_the_seeds_output(demo):
     assert b["slope_per_day"] == pytest.approx(b["linear"]["slope"])
 
 
-def test_ai_forecast_on_an_empty_database_says_so(tmp_path):
-    Store(tmp_path / "empty.duckdb").schema_version()
+def test_ai_forecast_on_an_empty_database_says_so(migrated, tmp_path):
+    migrated(tmp_path / "empty.duckdb").schema_version()
     res = CliRunner().invoke(cli, ["--db", str(tmp_path / "empty.duckdb"), "ai", "forecast"])
     assert res.exit_code == 0 and "No response_time_ms data" in res.output
 
 
-def test_ai_forecast_within_the_first_hour_says_what_it_waits_for(tmp_path):
+def test_ai_forecast_within_the_first_hour_says_what_it_waits_for(migrated, tmp_path):
     """A collector started minutes ago has readings but no complete hour: not 'no data in the database'."""
     import time
 
-    store = Store(tmp_path / "new.duckdb")
+    store = migrated(tmp_path / "new.duckdb")
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     if now.minute == 59 and now.second >= 50:  # the hour would end while the command runs
         time.sleep(11)

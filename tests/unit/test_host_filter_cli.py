@@ -140,7 +140,7 @@ def refused(db, *args):
 # -- the shared check -----------------------------------------------------------------------------
 
 
-def test_known_hosts_and_the_refusal_message(db, tmp_path):
+def test_known_hosts_and_the_refusal_message(migrated, db, tmp_path):
     store = Store(db)
     assert known_hosts(store) == ["db-1", "web-1"]
     assert require_host(store, "db-1") == "db-1"
@@ -148,7 +148,7 @@ def test_known_hosts_and_the_refusal_message(db, tmp_path):
         require_host(store, "WEB-1")
     assert exc.value.known == ["db-1", "web-1"] and "did you mean 'web-1'?" in str(exc.value)
     with pytest.raises(UnknownHost, match="no rows from any host yet"):
-        require_host(Store(tmp_path / "empty.duckdb"), "web-1")
+        require_host(migrated(tmp_path / "empty.duckdb"), "web-1")
     r = run(db, "baselines", "--host", "  ")
     assert r.exit_code == 2 and "--host needs a host name" in r.output
 

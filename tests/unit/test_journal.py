@@ -18,7 +18,6 @@ import pytest
 from analytics.collect.backfill import backfill
 from analytics.config.settings import load_config
 from analytics.sources.journal import JournalSource, read
-from analytics.store.database import Store
 
 FAKE = r"""#!{python}
 import json, os, sys
@@ -92,13 +91,13 @@ def journal(tmp_path, monkeypatch):
 
 
 @pytest.mark.slow
-def test_journal_backfill_then_live_reads_each_entry_once(journal, tmp_path, _isolated_home):
+def test_journal_backfill_then_live_reads_each_entry_once(migrated, journal, tmp_path, _isolated_home):
     data, now = journal
     cfgfile = _isolated_home / "config" / "lokifi.toml"
     cfgfile.parent.mkdir(parents=True, exist_ok=True)
     cfgfile.write_text("[watch]\njournal = true\n")
     cfg = load_config(cfgfile)
-    store = Store(tmp_path / "j.duckdb")
+    store = migrated(tmp_path / "j.duckdb")
     rep = backfill(store, cfg, days=7)
     assert not rep.problems and rep.events == 3
     rows = store.query("SELECT component, message, level FROM error_events ORDER BY ts")
@@ -133,22 +132,22 @@ def test_live_without_backfill_starts_now(journal):
     assert [e["message"] for e in b.events] == ["boom"] and b.checkpoints["cursor"] == "s=abc;i=7"
 
 
-def test_journalctl_failure_is_a_clear_problem(journal, monkeypatch, tmp_path, _isolated_home):
+def test_journalctl_failure_is_a_clear_problem(migrated, journal, monkeypatch, tmp_path, _isolated_home):
     monkeypatch.setenv("FAKE_JOURNAL_FAIL", "1")
     cfgfile = _isolated_home / "config" / "lokifi.toml"
     cfgfile.parent.mkdir(parents=True, exist_ok=True)
     cfgfile.write_text("[watch]\njournal = true\n")
-    rep = backfill(Store(tmp_path / "f.duckdb"), load_config(cfgfile), days=7)
+    rep = backfill(migrated(tmp_path / "f.duckdb"), load_config(cfgfile), days=7)
     assert rep.problems == ["journal: journalctl exited 1: Failed to open journal: Permission denied"]
     with pytest.raises(Exception, match="exited 1"):
         read(None, None)
 
 
-def _journal_store(tmp_path, home):
+def _journal_store(migrated, tmp_path, home):
     cfgfile = home / "config" / "lokifi.toml"
     cfgfile.parent.mkdir(parents=True, exist_ok=True)
     cfgfile.write_text("[watch]\njournal = true\n")
-    return Store(tmp_path / "w.duckdb"), load_config(cfgfile)
+    return migrated(tmp_path / "w.duckdb"), load_config(cfgfile)
 
 
 def _messages(store):
@@ -156,12 +155,12 @@ def _messages(store):
 
 
 @pytest.mark.parametrize("batch", [20000, 1])
-def test_a_larger_days_reads_the_older_part_once(journal, tmp_path, _isolated_home, monkeypatch, batch):
+def test_a_larger_days_reads_the_older_part_once(migrated, journal, tmp_path, _isolated_home, monkeypatch, batch):
     import analytics.sources.journal as J
 
     monkeypatch.setattr(J, "MAX_ENTRIES", batch)  # 1: every read goes on from a cursor, batch after batch
     data, now = journal
-    store, cfg = _journal_store(tmp_path, _isolated_home)
+    store, cfg = _journal_store(migrated, tmp_path, _isolated_home)
     assert backfill(store, cfg, days=0.5, now=now).events == 2  # the last 5 hours
     assert backfill(store, cfg, days=7, now=now).events == 1  # 2 days ago, not read before
     assert backfill(store, cfg, days=7, now=now).events == 0
@@ -170,11 +169,11 @@ def test_a_larger_days_reads_the_older_part_once(journal, tmp_path, _isolated_ho
     assert _messages(store)[0] == "too old" and len(_messages(store)) == 4
 
 
-def test_backfill_after_the_collector_reads_what_came_before_it(journal, tmp_path, _isolated_home):
+def test_backfill_after_the_collector_reads_what_came_before_it(migrated, journal, tmp_path, _isolated_home):
     from analytics.collect.loop import collect_once
 
     data, now = journal
-    store, cfg = _journal_store(tmp_path, _isolated_home)
+    store, cfg = _journal_store(migrated, tmp_path, _isolated_home)
     collect_once(store, cfg)  # the collector's first poll: it reads from now on, and says so
     assert store.scalar("SELECT count(*) FROM error_events") == 0
     assert backfill(store, cfg, days=7).events == 3
@@ -184,11 +183,11 @@ def test_backfill_after_the_collector_reads_what_came_before_it(journal, tmp_pat
     assert _messages(store)[-1] == "late" and len(_messages(store)) == 4  # nothing twice
 
 
-def test_with_a_collector_running_backfill_leaves_new_entries_to_it(journal, tmp_path, _isolated_home):
+def test_with_a_collector_running_backfill_leaves_new_entries_to_it(migrated, journal, tmp_path, _isolated_home):
     from analytics.sources.journal import backfill_journal
 
     data, now = journal
-    store, _cfg = _journal_store(tmp_path, _isolated_home)
+    store, _cfg = _journal_store(migrated, tmp_path, _isolated_home)
     assert backfill_journal(store, "h", now - dt.timedelta(days=0.5)) == (2, None)
     with open(data, "a") as f:
         f.write(json.dumps(entry(9, now + dt.timedelta(seconds=1), "app.service", "new")) + "\n")
@@ -196,16 +195,16 @@ def test_with_a_collector_running_backfill_leaves_new_entries_to_it(journal, tmp
     assert "new" not in _messages(store)
 
 
-def test_backfill_before_the_collector_stored_its_start_says_to_run_again(journal, tmp_path, _isolated_home):
+def test_backfill_before_the_collector_stored_its_start_says_to_run_again(migrated, journal, tmp_path, _isolated_home):
     from analytics.sources.journal import backfill_journal
 
     data, now = journal
-    store, _cfg = _journal_store(tmp_path, _isolated_home)
+    store, _cfg = _journal_store(migrated, tmp_path, _isolated_home)
     n, problem = backfill_journal(store, "h", now - dt.timedelta(days=7), forward=False)
     assert n == 0 and "run `lokifi backfill` again" in (problem or "")
 
 
-def test_the_journal_a_reload_turns_on_has_its_last_days_read_then_is_followed(journal, tmp_path):
+def test_the_journal_a_reload_turns_on_has_its_last_days_read_then_is_followed(migrated, journal, tmp_path):
     """As a log a reload adds (tests/unit/test_collect_added_logs.py): the journal's last 7 days are read
     once, then it is followed from the cursor after them, nothing read twice."""
     import threading
@@ -217,7 +216,7 @@ def test_the_journal_a_reload_turns_on_has_its_last_days_read_then_is_followed(j
     cfg = tmp_path / "lokifi.toml"
     cfg.write_text("[collect]\ntail_seconds = 0.1\n")
     reload = threading.Event()
-    store = Store(tmp_path / "r.duckdb")
+    store = migrated(tmp_path / "r.duckdb")
     col = Collector(store, load_config(cfg), config_file=cfg, reload=reload, hooks=())
 
     def steps(until) -> None:
@@ -250,7 +249,7 @@ def test_the_journal_a_reload_turns_on_has_its_last_days_read_then_is_followed(j
 
 
 @pytest.mark.slow
-def test_a_stop_ends_the_reading_of_the_journals_history_at_once(journal, tmp_path, monkeypatch):
+def test_a_stop_ends_the_reading_of_the_journals_history_at_once(migrated, journal, tmp_path, monkeypatch):
     """The journal a reload turns on is being read (journalctl slow on a large journal): stopping the
     collector (what SIGTERM does) kills journalctl and ends the reading at once, as it ends an added log's;
     nothing half read is stored, and the journal is read from its start next time (`lokifi backfill`)."""
@@ -266,7 +265,7 @@ def test_a_stop_ends_the_reading_of_the_journals_history_at_once(journal, tmp_pa
     cfg = tmp_path / "lokifi.toml"
     cfg.write_text("[collect]\ntail_seconds = 0.1\n")
     reload = threading.Event()
-    store = Store(tmp_path / "r.duckdb")
+    store = migrated(tmp_path / "r.duckdb")
     col = Collector(store, load_config(cfg), config_file=cfg, reload=reload, hooks=())
     col.open()
     try:

@@ -24,8 +24,8 @@ def test_group_prints_one_id_per_line_and_leaves_the_store_alone(tmp_path):
     assert not db.exists()
 
 
-def test_group_raw_and_learn(tmp_path):
-    db = tmp_path / "x.duckdb"
+def test_group_raw_and_learn(migrated, tmp_path):
+    db = migrated(tmp_path / "x.duckdb").path
     raw = (
         "2024-03-11 09:15:02,001 ERROR [w-1] app.db: Connection refused to 10.0.0.1:5432\n"
         "Mar 11 09:17:00 host app[42]: Connection refused to 10.0.0.3:5432\n"
@@ -44,10 +44,10 @@ def test_group_raw_and_learn(tmp_path):
 
 
 @pytest.mark.parametrize("length", [10, 4_100, 17_000])
-def test_the_ids_printed_are_the_ids_learned_however_long_the_line(tmp_path, length):
+def test_the_ids_printed_are_the_ids_learned_however_long_the_line(migrated, tmp_path, length):
     """A line longer than the templates read (4,096 characters) printed one id and was learned under
     another: the header was stripped before the cut for one and after it for the other."""
-    db = tmp_path / "x.duckdb"
+    db = migrated(tmp_path / "x.duckdb").path
     line = "2026-12-06T03:00:00Z ERROR boom " + "x" * length + "\n"
     r = run(db, "patterns", "group", "--raw", "--learn", "--component", "app", input=line)
     assert r.exit_code == 0
@@ -55,7 +55,7 @@ def test_the_ids_printed_are_the_ids_learned_however_long_the_line(tmp_path, len
     assert row["error_hash"].startswith(r.stdout.strip())
 
 
-def test_learned_lines_keep_the_time_they_were_written(tmp_path):
+def test_learned_lines_keep_the_time_they_were_written(migrated, tmp_path):
     """`patterns group --raw --learn < old.log` (what `patterns scan` suggests) stored every line as written
     now: a month-old error became today's, and a recurring one. Each line keeps its own time; a line with
     none takes the last time before it; a line with none before it, now."""
@@ -63,7 +63,7 @@ def test_learned_lines_keep_the_time_they_were_written(tmp_path):
 
     from analytics.store.database import Store
 
-    db = tmp_path / "x.duckdb"
+    db = migrated(tmp_path / "x.duckdb").path
     raw = (
         "disk check started\n"  # nothing timed before it
         "2026-11-01T10:00:00Z ERROR disk /dev/sda1 full\n"
@@ -138,8 +138,8 @@ def test_scan_takes_times_and_levels_from_json_and_klog_lines(tmp_path):
 
 
 @pytest.mark.slow
-def test_error_record_fix_suggest_and_record_change_confidence_and_approval(tmp_path):
-    db = tmp_path / "x.duckdb"
+def test_error_record_fix_suggest_and_record_change_confidence_and_approval(migrated, tmp_path):
+    db = migrated(tmp_path / "x.duckdb").path
     msg = "Error: connect ECONNREFUSED 127.0.0.1:5432"
     r = run(db, "error", "record", msg, "--component", "backend", "--json")
     fp = json.loads(r.output)["error_hash"]
@@ -170,8 +170,8 @@ def test_error_record_fix_suggest_and_record_change_confidence_and_approval(tmp_
     assert "Learning Effectiveness" in r.output
 
 
-def test_fix_record_usage_and_unknown_pattern(tmp_path):
-    db = tmp_path / "x.duckdb"
+def test_fix_record_usage_and_unknown_pattern(migrated, tmp_path):
+    db = migrated(tmp_path / "x.duckdb").path
     run(db, "error", "record", "boom 1", "-c", "x")
     r = run(db, "fix", "record", "boom 2")
     assert r.exit_code == 2
@@ -180,8 +180,8 @@ def test_fix_record_usage_and_unknown_pattern(tmp_path):
 
 
 @pytest.mark.slow
-def test_hostile_text_is_displayed_inert(tmp_path):
-    db = tmp_path / "x.duckdb"
+def test_hostile_text_is_displayed_inert(migrated, tmp_path):
+    db = migrated(tmp_path / "x.duckdb").path
     nasty = "[bold red]PWNED[/] \x1b[2J\x1b]0;title\x07 \x00 failed"
     r = run(db, "error", "record", nasty, "-c", "[blink]c[/]")
     assert r.exit_code == 0
@@ -192,11 +192,10 @@ def test_hostile_text_is_displayed_inert(tmp_path):
     assert "[bold red]PWNED[/]" in out  # shown literally, not interpreted as markup
 
 
-def test_empty_store_messages(tmp_path):
-    from analytics.store.database import Store
+def test_empty_store_messages(migrated, tmp_path):
 
     db = tmp_path / "x.duckdb"
-    Store(db).schema_version()  # an empty database (a --db naming none is refused)
+    migrated(db)  # an empty database (a --db naming none is refused)
     assert "No error patterns learned yet" in run(db, "ai", "autofix").output
     assert "n/a" in run(db, "ai", "learn").output
     assert run(db, "fix", "suggest", "  ").exit_code == 3

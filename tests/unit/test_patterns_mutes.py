@@ -31,12 +31,12 @@ def run(db, *args):
     return r.output
 
 
-def recorded(directory: Path, name: str, hosts: tuple[str, ...]) -> Path:
-    """A database where ``MESSAGE`` was recorded five times on each host (``""``: no --host), through the
-    command, in its own home; everything is in the one file the fixtures copy (no WAL, no spool)."""
-    path = directory / name
+def recorded(path: Path, hosts: tuple[str, ...]) -> Path:
+    """The database at ``path`` (empty, migrated) where ``MESSAGE`` was then recorded five times on each host
+    (``""``: no --host), through the command, in its own home; everything is in the one file the fixtures
+    copy (no WAL, no spool)."""
     with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("LOKIFI_HOME", str(directory / "home"))
+        mp.setenv("LOKIFI_HOME", str(path.parent / "home"))
         for host in hosts:
             for _ in range(5):
                 run(path, "error", "record", MESSAGE, "--component", "apt", *(("--host", host) if host else ()))
@@ -46,10 +46,10 @@ def recorded(directory: Path, name: str, hosts: tuple[str, ...]) -> Path:
 
 
 @pytest.fixture(scope="module")
-def _db_file(tmp_path_factory):
+def _db_file(tmp_path_factory, migrated):
     """Recorded once per module (15 seconds of setup over the module on a busy machine when it was per
     test); the records are minutes old at most when a test reads them, well inside the last hour."""
-    return recorded(tmp_path_factory.mktemp("mutes-db"), "m.duckdb", ("",))
+    return recorded(migrated(tmp_path_factory.mktemp("mutes-db") / "m.duckdb").path, ("",))
 
 
 @pytest.fixture
@@ -115,8 +115,8 @@ def test_a_mute_must_name_a_pattern_and_end_after_it_starts(db):
 
 
 @pytest.fixture(scope="module")
-def _fleet_file(tmp_path_factory):
-    return recorded(tmp_path_factory.mktemp("mutes-fleet"), "f.duckdb", ("ct-1", "vm-1"))
+def _fleet_file(tmp_path_factory, migrated):
+    return recorded(migrated(tmp_path_factory.mktemp("mutes-fleet") / "f.duckdb").path, ("ct-1", "vm-1"))
 
 
 @pytest.fixture

@@ -36,8 +36,8 @@ def patterns(store: Store) -> list[tuple[str, str, int]]:
 
 
 @pytest.mark.slow
-def test_a_triaged_pattern_keeps_its_id_when_its_template_generalises(tmp_path):
-    store = Store(tmp_path / "p.duckdb")
+def test_a_triaged_pattern_keeps_its_id_when_its_template_generalises(migrated, tmp_path):
+    store = migrated(tmp_path / "p.duckdb")
     add(store, ["2026-12-01 10:00:00 status unpacked libfoo:amd64 1.2-3"])
     [(fp, template, _)] = patterns(store)
     assert "libfoo" in template
@@ -72,8 +72,8 @@ def test_a_triaged_pattern_keeps_its_id_when_its_template_generalises(tmp_path):
 
 
 @pytest.mark.slow
-def test_two_triaged_patterns_are_not_merged(tmp_path):
-    store = Store(tmp_path / "p.duckdb")
+def test_two_triaged_patterns_are_not_merged(migrated, tmp_path):
+    store = migrated(tmp_path / "p.duckdb")
     add(store, ["pam_unix: session opened for user root by admin", "pam_unix: session opened for user news by admin"])
     first = {fp for fp, *_ in patterns(store)}
     assert len(first) == 2  # two values are not yet evidence of a variable
@@ -85,18 +85,18 @@ def test_two_triaged_patterns_are_not_merged(tmp_path):
     assert all(get_pattern(store, fp)["success_count"] == 1 for fp in first)
 
 
-def test_distinct_events_stay_distinct(tmp_path):
+def test_distinct_events_stay_distinct(migrated, tmp_path):
     """Capitalised states and two-value positions are not variables: nothing merges."""
-    store = Store(tmp_path / "p.duckdb")
+    store = migrated(tmp_path / "p.duckdb")
     add(store, ["VM Paused on host alpha", "VM Started on host alpha", "disk sda full", "disk sdb full"])
     assert len(patterns(store)) == 4
 
 
-def test_command_lines_merge_into_one_pattern_and_later_runs_join_it(tmp_path):
+def test_command_lines_merge_into_one_pattern_and_later_runs_join_it(migrated, tmp_path):
     """apt's ``Commandline:`` runs are stored one pattern each until runs of four lengths show the command
     varies; then one pattern, and a later run of a new form counts onto it, even once its stored samples
     are all of one form. Sentences under a label (``PCI:``) stay apart."""
-    store = Store(tmp_path / "p.duckdb")
+    store = migrated(tmp_path / "p.duckdb")
     runs = [
         "Commandline: apt-get -qqy upgrade",
         "Commandline: apt-get install -y tzdata",

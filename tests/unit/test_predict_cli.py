@@ -11,7 +11,6 @@ import polars as pl
 import pytest
 from click.testing import CliRunner
 
-from analytics.store.database import Store
 from analytics.store.metrics import append_events, append_metrics
 from lokifi_tui.cli.main import cli
 
@@ -19,9 +18,9 @@ HOSTILE = "api[bold]\x1b[31m"
 
 
 @pytest.fixture
-def db(tmp_path):
+def db(migrated, tmp_path):
     path = tmp_path / "cli.duckdb"
-    store = Store(path)
+    store = migrated(path)
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     n = 8 * 24 * 6
     ts = np.array([now - dt.timedelta(minutes=10 * (n - k)) for k in range(n)], dtype="datetime64[us]")

@@ -14,7 +14,6 @@ from rich.console import Console
 from analytics.common.clock import utcnow
 from analytics.predict import predictions as P, reads
 from analytics.predict.confidence import PRIOR_WEIGHT
-from analytics.store.database import Store
 from analytics.store.metrics import append_events
 
 NOW = utcnow().replace(minute=0, second=0, microsecond=0)  # the command predicts at the clock's now
@@ -32,10 +31,10 @@ def test_one_scored_outcome_makes_the_confidence_measured():
 
 
 @pytest.fixture
-def scored_db(tmp_path):
+def scored_db(migrated, tmp_path):
     """Seven recurring_error predictions on h1 about pattern fp1, each due and each come true (the pattern
     occurred in its horizon), and the error still recurring now."""
-    store = Store(tmp_path / "c.duckdb")
+    store = migrated(tmp_path / "c.duckdb")
     events = [
         {
             "ts": NOW - dt.timedelta(hours=6 * k + 1),

@@ -233,10 +233,9 @@ def test_forecasts_are_scored_by_their_interval(store):
     assert r["actual_value"][0] == pytest.approx(200, abs=2)
 
 
-def test_detector_findings_on_a_planted_anomaly(tmp_path):
-    from analytics.store.database import Store
+def test_detector_findings_on_a_planted_anomaly(migrated, tmp_path):
 
-    store = Store(tmp_path / "d.duckdb")
+    store = migrated(tmp_path / "d.duckdb")
     rng = np.random.default_rng(3)
     n = 24 * 30 * 6
     ts = np.array([T0 + dt.timedelta(minutes=10 * k) for k in range(n)], dtype="datetime64[us]")

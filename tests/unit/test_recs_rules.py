@@ -546,13 +546,12 @@ def test_binary_files_are_not_read(tmp_path):
     assert got.hits == {} and got.skipped_binary == 1
 
 
-def test_a_background_refresh_never_takes_the_working_directory_for_a_project(tmp_path, monkeypatch):
+def test_a_background_refresh_never_takes_the_working_directory_for_a_project(migrated, tmp_path, monkeypatch):
     """With no [watch] project_dirs, `lokifi ai recommendations` looks where it is run; the collector's and
     the dashboard's background refresh do not (started from /, a home or /tmp, they walked it: the
     dashboard opened from /tmp recommended updating the dependencies of pytest's temporary folders)."""
     from analytics.collect.hooks import refresh_recommendations
     from analytics.recommend import engine
-    from analytics.store.database import Store
 
     here = tmp_path / "somewhere"
     here.mkdir()
@@ -562,7 +561,7 @@ def test_a_background_refresh_never_takes_the_working_directory_for_a_project(tm
     config = cfg()
     assert gather(config, projects_from_cwd=False).manifests == []
     assert [m.path for m in gather(config).manifests] == [str(here / "requirements.txt")]
-    store = Store(tmp_path / "s.duckdb")
+    store = migrated(tmp_path / "s.duckdb")
 
     def stale() -> int:
         return store.scalar(

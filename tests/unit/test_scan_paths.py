@@ -15,7 +15,6 @@ import pytest
 from analytics.config.settings import Config, Recommendations, Watch
 from analytics.recommend import engine, security
 from analytics.recommend.facts import gather
-from analytics.store.database import Store
 
 KEY = 'AWS_ACCESS_KEY_ID = "AKIAIOSFODNN7EXAMPLE"\n'
 TOKEN = 'token = "ghp_abcdefghijklmnopqrstuvwxyz0123456789"\n'
@@ -100,8 +99,8 @@ def test_excludes_and_a_baseline_silence_false_positives_but_not_audited_secrets
 
 
 @pytest.mark.slow
-def test_stored_scan_rereads_when_the_baseline_changes(repo, tmp_path):
-    store = Store(tmp_path / "s.duckdb")
+def test_stored_scan_rereads_when_the_baseline_changes(migrated, repo, tmp_path):
+    store = migrated(tmp_path / "s.duckdb")
     cfg = Config(
         watch=Watch(project_dirs=(str(repo),)), recommendations=Recommendations(secret_excludes=("tests/fixtures/*",))
     )

@@ -11,7 +11,6 @@ import math
 from hypothesis import example, given, settings, strategies as st
 
 from analytics.forecast.sparklines import day_steps, one_scale, sparkline_data
-from analytics.store.database import Store
 from lokifi_tui.widgets.render import history_and_forecast
 
 DAY = 12  # 2-hour buckets in a day
@@ -79,8 +78,8 @@ def _whole_buckets(history, forecast, hs, fs, k) -> bool:
     return ok
 
 
-def test_history_ends_where_the_forecast_begins_and_a_gap_keeps_its_width(tmp_path):
-    store = Store(tmp_path / "s.duckdb")
+def test_history_ends_where_the_forecast_begins_and_a_gap_keeps_its_width(migrated, tmp_path):
+    store = migrated(tmp_path / "s.duckdb")
     last = dt.datetime(2026, 12, 6, 13)  # an odd hour: 2-hour buckets from midnight split the join
     hours = [last - dt.timedelta(hours=h) for h in range(48) if not 10 <= h < 14]  # 4 hours missing
     with store.write() as con:

@@ -18,8 +18,8 @@ from lokifi_tui.cli import entry
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Store:
-    s = Store(tmp_path / "a.duckdb")
+def store(migrated, tmp_path: Path) -> Store:
+    s = migrated(tmp_path / "a.duckdb")
     with s.write() as con:
         con.execute("CREATE TABLE t (x INTEGER)")
         con.execute("INSERT INTO t VALUES (1), (2)")

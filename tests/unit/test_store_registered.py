@@ -10,7 +10,6 @@ import polars as pl
 import pytest
 
 from analytics.forecast.stored import write_forecasts
-from analytics.store.database import Store
 from analytics.store.engine import duckdb, registered
 from analytics.store.metrics import write_metrics
 
@@ -22,9 +21,9 @@ def _views(con) -> set[str]:
 
 
 @pytest.fixture
-def con(tmp_path):
+def con(migrated, tmp_path):
     """A connection that goes on after a failed write (no transaction of the store's around it)."""
-    store = Store(tmp_path / "l.duckdb")
+    store = migrated(tmp_path / "l.duckdb")
     store.execute("SELECT 1")  # created and migrated
     c = duckdb.connect(str(store.path))
     yield c

@@ -6,14 +6,13 @@ from __future__ import annotations
 import datetime as dt
 
 from analytics.common.epoch_time import TS_MAX, TS_MIN
-from analytics.store.database import Store
 from analytics.store.retention import db_info
 
 
-def test_the_metrics_span_reads_the_years_ingest_reads(tmp_path):
+def test_the_metrics_span_reads_the_years_ingest_reads(migrated, tmp_path):
     """Rows stored before times were range-checked (a year 1 or 9999 typo) are left out of the span: its
     ends are the first and last instants of the years ingest takes, not the rows outside them."""
-    store = Store(tmp_path / "l.duckdb")
+    store = migrated(tmp_path / "l.duckdb")
     second = dt.timedelta(seconds=1)
     for ts in (TS_MIN - second, TS_MIN, TS_MAX - second, TS_MAX, dt.datetime(9999, 1, 1)):
         store.execute("INSERT INTO metrics (ts, host, component, metric, value) VALUES (?, 'h', 'c', 'm', 1)", [ts])

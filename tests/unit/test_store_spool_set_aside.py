@@ -44,8 +44,8 @@ def _plant(db: Path, writer: str, args: dict, data: pl.DataFrame | None = None, 
 
 
 @pytest.fixture
-def seeded(tmp_path):
-    s = Store(tmp_path / "db.duckdb")
+def seeded(migrated, tmp_path):
+    s = migrated(tmp_path / "db.duckdb")
     s.set_kv("stored before", "yes")
     s.submit("forecasts", None, runs=[RUN], predictions=[])
     return s

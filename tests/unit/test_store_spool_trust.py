@@ -53,8 +53,8 @@ def _copy_to(target: Path) -> dict:
 
 
 @pytest.fixture
-def seeded(tmp_path):
-    s = Store(tmp_path / "db.duckdb")
+def seeded(migrated, tmp_path):
+    s = migrated(tmp_path / "db.duckdb")
     s.set_kv("kept", "yes")
     return s
 

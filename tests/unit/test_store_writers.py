@@ -44,8 +44,8 @@ def test_the_former_raw_sql_writer_is_known_only_to_be_refused(old):
         writer_name(old)
 
 
-def test_an_unknown_writer_is_refused_before_anything_is_spooled(tmp_path):
-    s = Store(tmp_path / "db.duckdb")
+def test_an_unknown_writer_is_refused_before_anything_is_spooled(migrated, tmp_path):
+    s = migrated(tmp_path / "db.duckdb")
     with pytest.raises(UnknownWriter):
         s.submit("analytics.nowhere:write_nothing", None)
     assert s.spooled() == 0
@@ -61,8 +61,8 @@ def _spool(store: Store, sid: str, writer: str, df: pl.DataFrame | None, **args)
     (d / f"{sid}.json").write_text(json.dumps(manifest))
 
 
-def test_a_manifest_spooled_with_former_writer_names_is_applied(tmp_path):
-    s = Store(tmp_path / "db.duckdb")
+def test_a_manifest_spooled_with_former_writer_names_is_applied(migrated, tmp_path):
+    s = migrated(tmp_path / "db.duckdb")
     s.schema_version()
     row = {k: None for k in COLLECTED_SCHEMA} | {
         "_table": "m",
