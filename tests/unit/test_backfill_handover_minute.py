@@ -35,7 +35,7 @@ def _append(log: Path, lines) -> None:
 
 
 @pytest.fixture
-def setup(tmp_path):
+def setup(migrated, tmp_path):
     rng = random.Random(5)
     d = tmp_path / "log"
     d.mkdir()
@@ -49,7 +49,7 @@ def setup(tmp_path):
     closing = [_line(HAND + dt.timedelta(seconds=64), 200, 0.2, rng)]
     _append(log, before + present)
     _, cfg = write_config(tmp_path, f'[general]\nhost = "h"\n[[components]]\nname = "web"\nlogs = ["{log}"]\n')
-    return tmp_path / "l.duckdb", cfg, log, before, present, later, closing
+    return migrated(tmp_path / "l.duckdb").path, cfg, log, before, present, later, closing
 
 
 def test_the_hand_over_minute_counts_the_lines_backfill_and_the_tail_read(setup):
@@ -121,7 +121,7 @@ def _collector_run(db: Path, cfg, log: Path, at: dt.datetime, *, from_start: boo
         col.close()
 
 
-def test_the_minute_the_collector_stopped_in_is_read_whole_after_the_restart(tmp_path):
+def test_the_minute_the_collector_stopped_in_is_read_whole_after_the_restart(migrated, tmp_path):
     """The collector stops (its last poll) while a minute is still going: that minute is not written as
     it is; the stored position stays at its first line, and the restarted collector reads it whole."""
     rng = random.Random(6)
@@ -130,7 +130,7 @@ def test_the_minute_the_collector_stopped_in_is_read_whole_after_the_restart(tmp
     later = [_line(HAND + dt.timedelta(seconds=s), st, 0.7, rng) for s, st in ((31, 200), (40, 502), (55, 200))]
     _append(log, present)
     _, cfg = write_config(tmp_path, f'[general]\nhost = "h"\n[[components]]\nname = "web"\nlogs = ["{log}"]\n')
-    db = tmp_path / "l.duckdb"
+    db = migrated(tmp_path / "l.duckdb").path
     _collector_run(db, cfg, log, HAND + dt.timedelta(seconds=25), from_start=True)
     assert _minute(db, HAND) == {}  # stopped 25 s into the minute: it may still grow
     cp = Store(db).scalar("SELECT position FROM source_checkpoints WHERE source = 'tail' AND key = ?", [str(log)])

@@ -35,7 +35,7 @@ def _requests(rng: random.Random) -> list[tuple[dt.datetime, int, float, str]]:
 
 
 @pytest.mark.parametrize("layout", ["one file", "rotated"])
-def test_a_long_request_written_after_the_rotation_counts_in_its_minute(tmp_path, layout):
+def test_a_long_request_written_after_the_rotation_counts_in_its_minute(migrated, tmp_path, layout):
     lines = _requests(random.Random(3))
     k = next(i for i in range(1, len(lines)) if lines[i][0] < lines[i - 1][0])  # the slow one, after the rotation
     d = tmp_path / "log"
@@ -48,7 +48,7 @@ def test_a_long_request_written_after_the_rotation_counts_in_its_minute(tmp_path
         (d / "access.log").write_text(text[1])
     _, cfg = write_config(tmp_path, f'[general]\nhost = "h"\n[[components]]\nname = "web"\nlogs = ["{d}/access.log"]\n')
     db = tmp_path / "l.duckdb"
-    backfill(Store(db), cfg, now=NOW)
+    backfill(migrated(db), cfg, now=NOW)
     minute = lines[k][0].replace(second=0)
     want = expected_minute(lines, minute)
     got = minute_metrics(db, minute)

@@ -62,14 +62,14 @@ def _hourly(db: Path) -> list[tuple]:
 
 
 @pytest.mark.parametrize("current", [True, False], ids=["then-app.log", "app.log-gone"])
-def test_a_minute_cut_by_a_rotation_counts_every_request_once(tmp_path, current):
+def test_a_minute_cut_by_a_rotation_counts_every_request_once(migrated, tmp_path, current):
     lines = _lines(random.Random(4))
     cut = next(i for i, (t, *_) in enumerate(lines) if t >= CUT + dt.timedelta(seconds=32))
     assert lines[cut - 1][0].replace(second=0) == CUT == lines[cut][0].replace(second=0)  # both sides
     log = _write(tmp_path / "log", [x[3] for x in lines[:cut]], [x[3] for x in lines[cut:]] if current else None)
     cfg = _config(tmp_path, log)
     db = tmp_path / "l.duckdb"
-    backfill(Store(db), cfg, now=NOW)
+    backfill(migrated(db), cfg, now=NOW)
     want = _expected(lines if current else lines[:cut], CUT)
     got = _minute(db, CUT)
     assert got["requests_per_min"] == want["requests_per_min"] == (12 if current else 7)
@@ -93,7 +93,7 @@ def test_a_minute_cut_by_a_rotation_counts_every_request_once(tmp_path, current)
     assert total == (len(lines) if current else cut)
 
 
-def test_stopped_between_the_two_files_the_minute_is_still_whole(tmp_path):
+def test_stopped_between_the_two_files_the_minute_is_still_whole(migrated, tmp_path):
     """The rotated file's record is written, then the run stops: the rerun skips that file, and the part
     of the minute it held is still counted with the new file's part."""
     lines = _lines(random.Random(9))
@@ -109,9 +109,9 @@ def test_stopped_between_the_two_files_the_minute_is_still_whole(tmp_path):
             raise Stop
 
     once, twice = tmp_path / "once.duckdb", tmp_path / "twice.duckdb"
-    backfill(Store(once), cfg, now=NOW)
+    backfill(migrated(once), cfg, now=NOW)
     with pytest.raises(Stop):
-        backfill(Store(twice), cfg, now=NOW, progress=stop_in_the_new_file)
+        backfill(migrated(twice), cfg, now=NOW, progress=stop_in_the_new_file)
     assert Store(twice).scalar("SELECT count(*) FROM backfill_files") == 1
     backfill(Store(twice), cfg, now=NOW)
     assert _minute(twice, CUT)["requests_per_min"] == _expected(lines, CUT)["requests_per_min"] == 12
@@ -128,7 +128,7 @@ def test_stopped_between_the_two_files_the_minute_is_still_whole(tmp_path):
     ),
     split=st.floats(0, 1),
 )
-def test_any_split_of_a_log_into_two_files_gives_the_same_minutes(steps, split):
+def test_any_split_of_a_log_into_two_files_gives_the_same_minutes(migrated, steps, split):
     """The same lines, once in one file and once cut anywhere into app.log.1 and app.log: the same
     per-minute metrics once backfill and then the tail (the minute backfill handed over) have read them."""
     rng = random.Random(1)
@@ -146,7 +146,7 @@ def test_any_split_of_a_log_into_two_files_gives_the_same_minutes(steps, split):
         for name, log in (("whole", whole / "app.log"), ("split", split_log)):
             (root / name / "cfg").mkdir()
             cfg = _config(root / name / "cfg", log)
-            backfill(Store(root / f"{name}.duckdb"), cfg, now=NOW)
+            backfill(migrated(root / f"{name}.duckdb"), cfg, now=NOW)
             tail_once(root / f"{name}.duckdb", cfg, log, "web", NOW)  # the minute(s) handed to the tail
         assert _all(root / "split.duckdb") == _all(root / "whole.duckdb")
         assert _hourly(root / "split.duckdb") == _hourly(root / "whole.duckdb")

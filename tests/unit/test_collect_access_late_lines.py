@@ -64,7 +64,7 @@ def test_a_line_later_than_the_grace_is_not_added_to_another_minute():
     assert {r["ts"]: r["value"] for r in rows if r["metric"] == "requests_per_min"} == {T0 + SETTLED: 1.0}
 
 
-def test_the_tail_writes_late_stamped_lines_into_their_minute(tmp_path):
+def test_the_tail_writes_late_stamped_lines_into_their_minute(migrated, tmp_path):
     """Through the collector: the tail of a real file, written to a real database, and read again by a
     second run from the checkpoint the first one left (at the first line of the minutes still held)."""
     written, minute0, minute1 = _requests(random.Random(3))
@@ -75,7 +75,7 @@ def test_the_tail_writes_late_stamped_lines_into_their_minute(tmp_path):
     src = TailSource([LogSpec("web", str(log))], "h", from_start=True)
     from analytics.collect.loop import collect_once
 
-    collect_once(Store(db), cfg, now=T0 + dt.timedelta(minutes=2, seconds=30), sources=[src])
+    collect_once(migrated(db), cfg, now=T0 + dt.timedelta(minutes=2, seconds=30), sources=[src])
     # by 02:30 minute 0 settled (with the slow request read after minute 1's lines); minute 1 has not (one
     # of its requests is still running), also when the collector closes
     assert minute_metrics(db, T0) == expected_minute(minute0, T0)
