@@ -190,11 +190,17 @@ def test_thread_start_stop_and_refresh_hooks(migrated, tmp_path):
     store = migrated(tmp_path / "db.duckdb")
     col = Collector(store, load_config(None), hooks=[hook], flush_seconds=0.2, refresh_seconds=0.3)
     col.start()
-    time.sleep(1.5)
+    deadline = time.monotonic() + 30  # until it has flushed a vitals row and run the hook (1.5 s fixed before)
+    while time.monotonic() < deadline and not (col.stats.flushes and calls and cpu_rows(store)):
+        time.sleep(0.05)
     col.stop()
     assert col.mode == "stopped"
     assert col.stats.flushes >= 1 and calls
-    assert store.scalar("SELECT count(*) FROM metrics WHERE component = 'host' AND metric = 'cpu_percent'") >= 1
+    assert cpu_rows(store) >= 1
+
+
+def cpu_rows(store: Store) -> int:
+    return store.scalar("SELECT count(*) FROM metrics WHERE component = 'host' AND metric = 'cpu_percent'")
 
 
 def test_failing_source_does_not_stop_the_others(migrated, tmp_path):
