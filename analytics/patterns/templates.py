@@ -19,7 +19,8 @@ Owns the two steps that turn messages into patterns:
    (:mod:`analytics.patterns.lists`) and command lines, a label's, a field's or a bare path's (sudo's
    ``COMMAND=``, cron's ``CMD (...)``), and a label's values with the same words after them (pip's
    ``Requirement already satisfied: <*> in ...``: :mod:`analytics.patterns.arguments`) are one pattern
-   too. Speed comes from doing this on the distinct templates only.
+   too, and so are two positions varying together and runs of constrained values
+   (:mod:`analytics.patterns.pairs`). Speed comes from doing this on the distinct templates only.
 
 Raw log lines are handled by stripping their header first (:mod:`analytics.patterns.logline`); a
 message that leaves fewer than two constant words keeps its header's level in front (npm's ``158 notice
@@ -55,6 +56,7 @@ from analytics.patterns.logread import (
     InputError as ScanError,  # noqa: F401  (re-exported)
 )
 from analytics.patterns.multiline import fold_multiline as fold_multiline  # re-exported: callers read it here
+from analytics.patterns.pairs import pair_groups, run_keys
 
 
 def _mask_expr(e: pl.Expr, rules: RuleSet) -> pl.Expr:
@@ -331,6 +333,11 @@ def merge_templates(
         # a command line (``Commandline: apt-get install -y tzdata``): a label and a program heading a
         # rest whose length the batch shows varying are one event (analytics.patterns.arguments)
         args_of = argument_keys(uniq, min_values)
+        # two values in one event (``Added <*> from <*> (from requests) to build tracker ...``) and a run
+        # of constraints of any length (``(requires-python:>=<*>, !=<*>, <<*>)``): analytics.patterns.pairs
+        args_of.update(run_keys([t for t in uniq if t not in args_of], min_values))
+        for t, key in pair_groups([t for t in uniq if t not in args_of], min_values, context).items():
+            args_of[t] = key
         firsts: dict[str, str] = {}
         for t, key in args_of.items():
             sets.union(t, firsts.setdefault(key, t))
