@@ -14,9 +14,10 @@ as a command -- the line's form says it: ``AUTH`` where a command stands, one or
 case) or one (in any case: ``auth foobared``), and nothing after them -- loses its last argument whatever
 its letters, unless the first names a SASL mechanism (SMTP's and IMAP's ``AUTH LOGIN``) or the last is a
 word that reports an outcome (``AUTH failed``, ``auth ok``, ``auth required``: an English function word,
-the word password, a placeholder's or a state's word); with two arguments in lower case (``auth default
-x``, as PAM's ``auth required pam_deny.so`` is written too) the last is the password where it is shaped
-like one or the session shows it is (after ``C:``, before the server's ``+OK``/``-ERR``).
+the word password, a placeholder's or a state's word); with two arguments in lower case (Redis 6's ``auth
+default foobared``) too, unless the line has the form of PAM's configuration, written the same way: a
+module's path or ``.so`` name last (``auth required pam_deny.so``), a control in brackets, or PAM's
+``include``/``substack`` and a file's name (``auth include su``).
 
 An argument is a word up to a blank, a variable's expansion in it read whole (``PASS {{ x }}y`` is one word,
 not ``{{``): a reference alone is kept, one with text glued to it removed whole (:mod:`.redact_refs`). The
@@ -76,7 +77,11 @@ _ACL_SETUSER = re.compile(r"(?i)\"?\bACL\"?\s+\"?SETUSER\b[^\n]*")
 _ACL_PASSWORD = re.compile(r"(?<=[\s\"])>((?:" + EXPANSION + r"|[^\s\"])+)")
 
 
-#: the words a status line reports an outcome with (``AUTH failed``, ``auth ok``): English's, no log's
+#: the words a status line reports an outcome with (``AUTH failed``, ``auth ok``): English's, no log's. A list,
+#: as no form tells them apart: ``AUTH failed`` and ``AUTH foobared`` (Redis's example password) are one
+#: command and one lowercase word ending in -ed alike, ``auth ok`` and ``auth xy`` one short word; only the
+#: word's meaning says which reports how AUTH went. It is the closed class of a reply's outcome, kept short so
+#: that a password that happens to be one of its words (``AUTH success``) is the only loss
 _OUTCOME = re.compile(r"(?i)ok(?:ay)?|fail(?:ed|ure|s)?|succe(?:ss|ssful|eded|eds)|denied|error|rejected|accepted")
 
 
@@ -132,10 +137,10 @@ def _typed_auth(s: str, m: re.Match[str], args: list[str]) -> bool:
     """Whether ``auth [user] WORD`` typed in lower case is Redis's AUTH with its password: not a SASL
     mechanism first (``auth login``), not an English word of function or the word password; then one the
     session makes the password, whatever it is -- after ``C:``, or before the server's answer (``+OK``,
-    ``-ERR``) --, or, with no session around it, a word shaped like a password (letters with a digit, no
-    file's or module's dotted name: PAM's ``auth required pam_tally2.so``) and no word of state
-    (``auth default hunter2``) -- and, as its one argument alone on its line, any word but an outcome's
-    (``auth foobared``; ``auth ok``, ``auth required``, ``auth failed`` are prose)."""
+    ``-ERR``) --, or, with no session around it, any word but an outcome's: as AUTH's one argument alone on
+    its line (``auth foobared``; ``auth ok``, ``auth required``, ``auth failed`` are prose), and as the second
+    of two where the line is not PAM's (``auth default foobared``; ``auth required pam_tally2.so``,
+    ``auth include su`` are PAM's configuration: :func:`_pam_line`)."""
     first, last = args[0], args[-1]
     if _SASL_MECHANISM.fullmatch(first.upper()) or last.lower() in FUNCTION_WORDS or KEYWORD.fullmatch(last):
         return False
@@ -145,7 +150,35 @@ def _typed_auth(s: str, m: re.Match[str], args: list[str]) -> bool:
         return True  # (a mask or a placeholder there is left by the caller: auth ****)
     if len(args) == 1:  # auth foobared: alone on its line, AUTH's one argument is its password
         return not (_outcome_word(last) or re.fullmatch(r"[a-z]+[.,;]", last))  # (a docstring's "auth header.")
-    return not (_state_word(last) or TRIVIAL_VALUE.match(last)) and password_like(last)
+    if not (_state_word(last) or TRIVIAL_VALUE.match(last)) and password_like(last):
+        return True  # auth default hunter2
+    # Redis 6's AUTH user password: the last word is the password whatever its letters (auth default foobared),
+    # unless the line has PAM's form or the word reports an outcome, as alone (auth token expired), or is the
+    # word password as a key with no value (auth failed password=)
+    return not (
+        _pam_line(first, last)
+        or _outcome_word(last)
+        or re.fullmatch(r"[a-z]+[.,;]", last)
+        or KEYWORD.fullmatch(last.rstrip("=:"))
+    )
+
+
+#: PAM's configuration line (pam.conf(5): ``auth CONTROL MODULE [ARGUMENTS]``): the module a path or a shared
+#: object's name (``/lib/security/pam_x.so``, ``pam_unix.so``), or the control in brackets (``[default=die]``);
+#: the grammar's controls ``include`` and ``substack`` name another service's file instead of a module
+#: (``auth include su``). No Redis password is told from these by anything but their form.
+_PAM_MODULE = re.compile(r"/\S*|[\w.+\-/]*\.so(?:\.\d+)*")
+_PAM_BRACKETS = re.compile(r"\[[^\]\s]*=[^\]\s]*\]")
+_PAM_STACK = re.compile(r"(?:include|substack)")
+
+
+def _pam_line(control: str, module: str) -> bool:
+    """Whether ``auth CONTROL MODULE`` is a line of PAM's configuration by its form (see :data:`_PAM_MODULE`)."""
+    return (
+        _PAM_MODULE.fullmatch(module) is not None
+        or _PAM_BRACKETS.fullmatch(control) is not None
+        or (_PAM_STACK.fullmatch(control) is not None and re.fullmatch(r"[\w.\-]+", module) is not None)
+    )
 
 
 # --- mail and FTP traces: FTP/POP3 PASS x, FTP ACCT x, IMAP a001 LOGIN user x ------------------------------

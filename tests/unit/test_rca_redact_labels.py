@@ -12,6 +12,7 @@ from rca_support import passwords
 from analytics.rca.redact import redact
 from analytics.rca.redact_keys import KEYWORD, TRIVIAL_VALUE, algorithm_name
 from analytics.rca.redact_prose import FUNCTION_WORDS, plain_word
+from analytics.rca.redact_protocols import _OUTCOME, _SASL_MECHANISM
 
 S = "[REDACTED:secret]"
 PW = "[REDACTED:password]"
@@ -47,6 +48,12 @@ PW = "[REDACTED:password]"
         ("Auth foobared", f"Auth {PW}"),
         ("auth bob", f"auth {PW}"),
         ("auth xyz\n-ERR invalid password", f"auth {PW}\n-ERR invalid password"),
+        # Redis 6's AUTH user password in lower case: the second word whatever its letters, the line not being
+        # PAM's (before, a password with no digit stayed)
+        ("auth default foobared", f"auth default {PW}"),
+        ("auth bob sunshine", f"auth bob {PW}"),
+        ("auth default correcthorse\n+OK", f"auth default {PW}\n+OK"),
+        ("auth required pam_unix", f"auth required {PW}"),  # (no module's form: no .so, no path)
         ("auth: hunter2", f"auth: {S}"),
         ("  auth: hunter2", f"  auth: {S}"),
         ('auth: "s3cr3t"', f'auth: "{S}"'),
@@ -120,6 +127,12 @@ def test_a_credential_after_a_label_or_auth_is_removed(text, shown):
         # PAM's configuration, Python's annotations and assignments (site-packages' lines the first rules took)
         "auth\trequired\tpam_deny.so",
         "auth required pam_tally2.so",
+        "auth required pam_unix.so",
+        "auth [default=die] pam_faillock.so",
+        "auth\t\tinclude\t\tsu",
+        "auth substack password-auth",
+        "auth optional /lib/security/pam_group.so",
+        "auth token expired",
         "    auth = HTTPBasicAuth(*auth)",
         "    auth: AuthTypes | None = None,",
         "    Auth: type[httpx2.Auth]",
@@ -234,3 +247,45 @@ def test_a_string_assigned_to_an_annotated_secret_never_survives(password, key, 
     out = redact(f"{indent}{key}: {type_} = {quote}{password}{quote}").text
     assert password not in out
     assert f"{key}: {type_} = {quote}[REDACTED:" in out
+
+
+#: a lowercase word that is no English function word, nor the word password, a state's or an outcome's: what a
+#: Redis user's name or password may be (foobared, shaped like a participle, too)
+_LOWER = (
+    st.text("abcdefghijklmnopqrstuvwxyz", min_size=2, max_size=10)
+    .filter(lambda w: w not in FUNCTION_WORDS and not KEYWORD.fullmatch(w) and not TRIVIAL_VALUE.match(w))
+    .filter(lambda w: not _OUTCOME.fullmatch(w) and not _SASL_MECHANISM.fullmatch(w.upper()))
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    user=_LOWER.filter(lambda w: w not in ("include", "substack")),
+    password=st.one_of(_LOWER, passwords()),
+    lead=st.sampled_from(["", "  ", "> ", "C: "]),
+    sep=st.sampled_from([" ", "\t", "  "]),
+)
+def test_redis_auth_user_password_in_lower_case_never_keeps_the_password(user, password, lead, sep):
+    """``auth USER PASSWORD`` alone on its line, the password no PAM module's form (a path, a ``.so`` name):
+    the password goes, whatever its letters; the user stays."""
+    assert redact(f"{lead}auth{sep}{user}{sep}{password}").text == f"{lead}auth{sep}{user}{sep}{PW}"
+
+
+_PAM_MODULES = st.builds(
+    lambda name, how: how.format(name), _LOWER, st.sampled_from(["pam_{}.so", "/lib/security/pam_{}.so", "{}.so"])
+)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    control=st.one_of(
+        st.sampled_from(["required", "requisite", "sufficient", "optional"]),
+        st.builds("[{}={}]".format, _LOWER, _LOWER),
+    ),
+    module=_PAM_MODULES,
+    sep=st.sampled_from([" ", "\t", "   "]),
+)
+def test_a_pam_configuration_line_keeps_every_word(control, module, sep):
+    """PAM's ``auth CONTROL MODULE`` -- the module a path or a ``.so`` name, a control in brackets -- is kept."""
+    line = f"auth{sep}{control}{sep}{module}"
+    assert redact(line).text == line
