@@ -131,18 +131,20 @@ def password_like(word: str) -> bool:
 
 
 #: an algorithm's name: short lowercase names (a hyphen between them) and a number -- a version of one digit
-#: after at most three letters (md5, sha1, rc4) or a size in bits (sha256, crc32, aes-128-gcm)
-_ALGORITHM = re.compile(
-    r"(?:[a-z]{2,5}\d?-)*(?:[a-z]{2,3}(?P<v>[1-9])|[a-z]{2,4}-?(?P<bits>[1-9]\d{1,2}))(?:-[a-z]{2,5})*"
-)
+#: after two letters (md5, rc4) or a digest's or key's size in bits, 128 to 512 (sha256, aes-128-gcm)
+_ALGORITHM = re.compile(r"(?:[a-z]{2,5}\d?-)*(?:[a-z]{2}(?P<v>[1-9])|[a-z]{2,4}-?(?P<bits>[1-5]\d{2}))(?:-[a-z]{2,5})*")
 
 
 def algorithm_name(word: str) -> bool:
     """Whether ``word`` is shaped as an algorithm's name (``md5``, ``sha256``, ``scram-sha-256``): its number a
-    version of one digit or a size in bits, a multiple of 32 (``abc123``, ``hunter2`` are none). By form a
-    weak password can be one too (``abc5``, ``abc64``): after a plain ``auth`` key only is it read so."""
+    version of one digit after two letters or a size in bits, a multiple of 32 from 128 to 512 (``abc123``,
+    ``hunter2`` are none). By form a weak password can be one too (``ab5``, ``abc256``): after a plain
+    ``auth`` key only is it read so. Three letters and a digit (``abc5``) are a password's form as much as
+    ``sha1``'s: there the password wins, and ``auth: sha1`` loses its value."""
     m = _ALGORITHM.fullmatch(word)
-    return m is not None and (m.group("v") is not None or int(m.group("bits")) % 32 == 0)
+    return m is not None and (
+        m.group("v") is not None or (int(m.group("bits")) % 32 == 0 and 128 <= int(m.group("bits")) <= 512)
+    )
 
 
 def secret_shaped(word: str) -> bool:

@@ -66,6 +66,9 @@ PW = "[REDACTED:password]"
         ("Secret: rotation done", f"Secret: {S} done"),
         ("auth: abc123", f"auth: {S}"),
         ("auth: admin128", f"auth: {S}"),
+        # three letters and a version, a size that no digest has: a password's form (before, kept as md5 is)
+        ("auth: abc5", f"auth: {S}"),
+        ("auth: abc64", f"auth: {S}"),
         # a string assigned as an annotated name's default is the secret (the annotation's type stays)
         ('password: str = "hunter2"', f'password: str = "{PW}"'),
         ("    token: Optional[str] = 'abc123def'", f"    token: Optional[str] = '{S}'"),
@@ -140,6 +143,8 @@ def test_a_credential_after_a_label_or_auth_is_removed(text, shown):
         # an algorithm's name after auth (before, it went)
         "auth: md5",
         "auth: sha256",
+        "auth: sha512",
+        "auth: scram-sha-256",
         "auth=md5",
         "auth: aes-128-gcm",
         # Python's annotations, their types and defaults that are code (before, the key rules took the type)
@@ -289,3 +294,19 @@ def test_a_pam_configuration_line_keeps_every_word(control, module, sep):
     """PAM's ``auth CONTROL MODULE`` -- the module a path or a ``.so`` name, a control in brackets -- is kept."""
     line = f"auth{sep}{control}{sep}{module}"
     assert redact(line).text == line
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    letters=st.text("abcdefghijklmnopqrstuvwxyz", min_size=2, max_size=6),
+    number=st.integers(1, 999),
+    sep=st.sampled_from([": ", "="]),
+)
+def test_auth_with_letters_and_a_number_is_removed_unless_an_algorithm_has_its_form(letters, number, sep):
+    """``auth: WORD`` of letters and a number: removed, unless it has an algorithm's form -- a version of one
+    digit after two letters (md5) or a size in bits, a multiple of 32 from 128 to 512, after up to four
+    letters (sha256)."""
+    word = f"{letters}{number}"
+    algorithm = (len(letters) == 2 and number < 10) or (len(letters) <= 4 and number % 32 == 0 and 128 <= number <= 512)
+    out = redact(f"auth{sep}{word}").text
+    assert out == (f"auth{sep}{word}" if algorithm else f"auth{sep}{S}"), out
