@@ -203,6 +203,27 @@ _PLACEHOLDER_VALUE = re.compile(
 #: password itself
 _TYPED_PLACEHOLDER = re.compile(r"(?i)^(?:|\*+|x+|<[^>]*>|" + REFERENCES + r"|\$\([^)]*\)|%s|redacted)$")
 
+#: a word that starts with a dash: a flag, as _CLI_FLAG and _MYSQL_P need one
+_FLAG_START = re.compile(r"(?<![\w\-])-")
+
+
+def _may_hold_command(text: str) -> bool:
+    """Whether the rules that read a quoted argument as a command line (``commands`` in :meth:`Redactor._redact`)
+    can find anything in ``text``: each needs something of its own -- a flag, a quote (a command quoted in it),
+    a pipe or a here-string, a program of the command-line table, a session's command word. A quoted phrase
+    with none of them (a JSON document's message, ``"cache timed out after retry"``) is read by none of
+    them: the result is the same, without their cost for each phrase."""
+    return (
+        "'" in text
+        or '"' in text
+        or "|" in text
+        or "<<<" in text
+        or ("-" in text and _FLAG_START.search(text) is not None)
+        or redact_protocols.may_hold_credential(text)
+        or redact_cli.PROGRAM.search(text) is not None
+    )
+
+
 # --- 6. entropy -----------------------------------------------------------------------------
 _CANDIDATE = re.compile(r"(?<![A-Za-z0-9+/_=\-])[A-Za-z0-9+/_\-]{24,}={0,2}(?![A-Za-z0-9+/_=\-])")
 
@@ -328,13 +349,13 @@ class Redactor:
 
         def commands(t: str, depth: int) -> str:  # the rules that read a line as a command, on quoted text
             if depth < 3:  # (ssh h 'bash -c "mysql -pX"': quotes inside quotes)
-                t = redact_quoted.quoted_commands(t, lambda line: commands(line, depth + 1))
+                t = redact_quoted.quoted_commands(t, lambda line: commands(line, depth + 1), _may_hold_command)
             t = redact_cli.fed_passwords(t, found)
             t = sub(_MYSQL_P, "password", 2, sub(_CLI_FLAG, "password", 2, t))
             t = redact_cli.command_lines(t, found)
             return redact_protocols.protocol_passwords(redact_protocols.redis_secrets(t, typed), typed)
 
-        s = redact_quoted.quoted_commands(s, lambda line: commands(line, 1))  # bash -c "mysql -pX", "auth x"
+        s = redact_quoted.quoted_commands(s, lambda line: commands(line, 1), _may_hold_command)  # bash -c "mysql -pX"
         s = redact_cli.fed_passwords(s, found)  # before the flag rules read "-pass stdin" as a password
         s = redact_headers.header_values(s, found)  # before the key rules take X-Auth: Bearer x's scheme for it
         s = redact_labels.label_values(s, found)  # (Token: abcdefgh: the key rules take a lowercase word for prose)

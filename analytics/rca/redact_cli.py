@@ -114,7 +114,8 @@ _OPTION_VALUES: dict[tuple[str, str | None], frozenset[str]] = {
         {"-salt", "-in", "-rand", "-writerand", "-provider", "-provider-path", "-propquery"}
     ),
 }
-_PROGRAM = re.compile(
+#: (public: a text that holds none has no command line for these rules to read)
+PROGRAM = re.compile(
     r"(?<![\w.\-])(?:[\w.\-]*/)?("
     + "|".join(re.escape(p) for p in sorted(set(_FLAGS) | {p for p, _, _ in _POSITIONAL}, key=len, reverse=True))
     + r")(?![\w\-/]|\.\w)"
@@ -160,7 +161,7 @@ def _value_span(token: str, how: str) -> tuple[int, int] | None:
 def command_lines(s: str, replace: Callable[[str, str], str]) -> str:
     """Replace the passwords in command lines found in ``s``; ``replace(kind, value)`` gives the text."""
     spans: list[tuple[int, int]] = []
-    for m in _PROGRAM.finditer(s):
+    for m in PROGRAM.finditer(s):
         prog = m.group(1)
         args = _arguments(s, m.end())
         flags = _FLAGS.get(prog, {})
@@ -483,6 +484,7 @@ def encoded_credentials(s: str, replace: Callable[[str, str], str]) -> str:
 
 
 __all__ = [
+    "PROGRAM",
     "audit_commands",
     "cards",
     "command_lines",

@@ -105,10 +105,24 @@ def _outcome_word(word: str) -> bool:
     )
 
 
+#: the command words every rule of this module needs to find (Redis's AUTH and ACL, PASS, ACCT, LOGIN)
+_COMMAND_WORDS = ("auth", "acl", "pass", "acct", "login")
+
+
+def may_hold_credential(s: str) -> bool:
+    """Whether ``s`` holds a command word that :func:`redis_secrets` or :func:`protocol_passwords` look for:
+    without one, neither can find anything."""
+    low = s.lower()
+    return any(w in low for w in _COMMAND_WORDS)
+
+
 def redis_secrets(s: str, replace: Callable[[str, str], str]) -> str:
     """AUTH's password, its last argument of one or two (in MONITOR's quotes, at redis-cli's prompt, or typed
     as a command, where a first argument naming a SASL mechanism makes it SMTP's or IMAP's), and ACL
     SETUSER's ``>password`` rules."""
+    low = s.lower()
+    if "auth" not in low and "acl" not in low:
+        return s
     spans: list[tuple[int, int]] = []
     for m in _REDIS_AUTH.finditer(s):
         args = list(re.finditer(_QUOTED, m.group(1)))
@@ -356,4 +370,4 @@ def _untagged_login(s: str, m: re.Match[str], user: tuple[int, int], password: t
     return closed and not words & FUNCTION_WORDS
 
 
-__all__ = ["PROTOCOL_RULES", "protocol_passwords", "redis_secrets"]
+__all__ = ["PROTOCOL_RULES", "may_hold_credential", "protocol_passwords", "redis_secrets"]

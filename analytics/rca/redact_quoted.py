@@ -16,13 +16,16 @@ rules remove is written back into the quotes at the same place, the rest left ex
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from analytics.rca.redact_keys import ALREADY, ph
 
 #: a pair of quotes on one line: double (backslash escapes inside) or single (none); an opening quote glued
 #: to a word (``don't``, ``-p"x y"``: a value's quotes) starts no argument of its own
-_QUOTED = re.compile(r"(?<![\w\\])(?:\"(?P<d>(?:[^\"\\\n]|\\.)*)\"|'(?P<s>[^'\n]*)')")
+#: (the escapes read as runs between them, not one alternative a character: the same text, without its cost)
+_QUOTED = re.compile(r"(?<![\w\\])(?:\"(?P<d>[^\"\\\n]*(?:\\.[^\"\\\n]*)*)\"|'(?P<s>[^'\n]*)')")
+#: a blank between two words: a quoted argument that may be a command line
+_PHRASE = re.compile(r"\S\s+\S")
 #: inside double quotes, what a backslash escapes (POSIX shell: $ ` " \\); any other backslash is kept
 _ESCAPE = re.compile(r"\\([$`\"\\])")
 #: a line's end written as an escape (printf's and echo -e's ``\n``, ``\r``)
@@ -31,11 +34,11 @@ _WRITTEN_END = re.compile(r"\\[rn]")
 _MAX = 4096
 
 
-def _unescaped(raw: str, double: bool) -> tuple[str, list[int]]:
+def _unescaped(raw: str, double: bool) -> tuple[str, Sequence[int]]:
     """The text a shell reads from the quoted ``raw`` and, for each of its characters, where it starts in
     ``raw`` (a character's end is where the next one starts)."""
     if not double or "\\" not in raw:
-        return raw, list(range(len(raw)))
+        return raw, range(len(raw))
     out: list[str] = []
     where: list[int] = []
     pos = 0
@@ -63,20 +66,26 @@ def _removed(before: str, after: str) -> list[tuple[int, int, str]] | None:
     return [(m.start(i + 1), m.end(i + 1), mark) for i, mark in enumerate(marks) if m.group(i + 1) != mark]
 
 
-def quoted_commands(s: str, redact_line: Callable[[str], str]) -> str:
+def quoted_commands(
+    s: str, redact_line: Callable[[str], str], may_change: Callable[[str], bool] = lambda text: True
+) -> str:
     """Apply ``redact_line`` (the command-line rules) to the text inside each pair of quotes in ``s`` that holds
-    a blank, and write what it removed back in place (see the module's docstring)."""
+    a blank, and write what it removed back in place (see the module's docstring). ``may_change(text)``, asked
+    of the text ``redact_line`` would read, is False where ``redact_line`` can find nothing in it: the text is
+    left as it is, without the cost of reading it."""
     if "'" not in s and '"' not in s:
         return s
     edits: list[tuple[int, int, str]] = []
     for q in _QUOTED.finditer(s):
         double = q.group("d") is not None
         raw = q.group("d") if double else q.group("s")
-        if not raw or len(raw) > _MAX or not re.search(r"\S\s+\S", raw):
+        if not raw or len(raw) > _MAX or not _PHRASE.search(raw):
             continue
         text, where = _unescaped(raw, double)
         # (a written line end becomes a blank and a real one, as long: offsets stay those of ``text``)
         lines = _WRITTEN_END.sub(lambda m: " " + ("\n" if m.group() == "\\n" else "\r"), text)
+        if not may_change(lines):
+            continue
         red = redact_line(lines)
         if red == lines:
             continue
