@@ -138,13 +138,11 @@ _ALGORITHM = re.compile(r"(?:[a-z]{2,5}\d?-)*(?:[a-z]{2}(?P<v>[1-9])|[a-z]{2,4}-
 def algorithm_name(word: str) -> bool:
     """Whether ``word`` is shaped as an algorithm's name (``md5``, ``sha256``, ``scram-sha-256``): its number a
     version of one digit after two letters or a size in bits, a multiple of 32 from 128 to 512 (``abc123``,
-    ``hunter2`` are none). By form a weak password can be one too (``ab5``, ``abc256``): after a plain
-    ``auth`` key only is it read so. Three letters and a digit (``abc5``) are a password's form as much as
-    ``sha1``'s: there the password wins, and ``auth: sha1`` loses its value."""
+    ``hunter2``: none). A weak password can have the form too (``ab5``): only after a plain ``auth`` key is it
+    read so. ``abc5`` has a password's form as much as ``sha1``: the password wins, ``auth: sha1`` goes."""
     m = _ALGORITHM.fullmatch(word)
-    return m is not None and (
-        m.group("v") is not None or (int(m.group("bits")) % 32 == 0 and 128 <= int(m.group("bits")) <= 512)
-    )
+    bits = int(m.group("bits") or 0) if m is not None else 0
+    return m is not None and (m.group("v") is not None or (bits % 32 == 0 and 128 <= bits <= 512))
 
 
 def secret_shaped(word: str) -> bool:
