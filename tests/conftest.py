@@ -10,7 +10,14 @@ import os
 import shutil
 
 import pytest
+from hypothesis import settings
 from rca_support import server  # noqa: F401 - the loopback OpenAI-API server fixture, for every test that names it
+
+# Property tests are judged by what they assert, not by how fast one example ran: Hypothesis' 200 ms
+# deadline per example fails a pure function's test on a loaded 2-core machine (CI, or the suite run
+# beside other work). A hung test is still stopped by pytest-timeout.
+settings.register_profile("lokifi", deadline=None)
+settings.load_profile("lokifi")
 
 KNOBS = ("LOKIFI_TEST_", "LOKIFI_CONCURRENCY_SECONDS", "LOKIFI_FUZZ_EXAMPLES")
 
