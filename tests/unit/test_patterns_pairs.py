@@ -43,14 +43,75 @@ def test_two_values_of_one_event_merge_once_enough_pairs_show_them_with_enough_w
     assert len(groups(tracker_lines(TRACKER[:3] + TRACKER[4:5]))) == 1
     assert len(groups(tracker_lines(TRACKER[:2] + TRACKER[4:5]))) == 3
     # dpkg's ``status <state> <package> <version>``: hundreds of pairs, one word around them; its states
-    # are events of their own. ``Collecting <requirement> (from <parent>)`` has two words: not enough.
+    # are events of their own
     states = ["half-configured", "unpacked", "half-installed", "installed"]
     pkgs = [f"lib{c}{d}:amd64" for c in "abcdefgh" for d in "vwxyz"]
     lines = [f"status {s} {p} 1.{i}" for i, p in enumerate(pkgs) for s in states]
     got = groups(lines)
     assert len(got) == len(states) and all(any(s in g for g in got) for s in states)
-    collecting = [f"Collecting {req} (from {parent})" for req, parent in TRACKER]
-    assert len(groups(collecting)) > 1
+
+
+# ``pip install --log`` of this machine: each requirement collected once, the package that asked for it
+COLLECTING = [
+    "2026-12-07T07:07:21,489 Collecting httpx",
+    "2026-12-07T07:07:23,189 Collecting charset_normalizer<4,>=2 (from requests)",
+    "2026-12-07T07:07:23,296 Collecting idna<4,>=2.5 (from requests)",
+    "2026-12-07T07:07:23,537 Collecting certifi>=2023.5.7 (from requests)",
+    "2026-12-07T07:07:23,647 Collecting anyio (from httpx)",
+    "2026-12-07T07:07:23,940 Collecting markdown-it-py>=2.2.0 (from rich)",
+    "2026-12-07T07:07:24,475 Collecting MarkupSafe>=2.0 (from jinja2)",
+]
+
+
+def raw_groups(lines: list[str]) -> list[str]:
+    return group(pl.Series(lines, dtype=pl.String), raw=True).groups.to_list()
+
+
+def test_two_values_with_two_words_around_them_merge_when_they_look_like_values():
+    """Two words around the pair: one position holds a new value in every line and the other repeats one
+    (``requests``) while two of its values are seen once: one event. The requirement whose parent is
+    masked (``(from <*>)``) holds the group's variable there and joins it."""
+    got = raw_groups(COLLECTING)
+    assert got[1:] == ["Collecting <*> (from <*>)"] * 6
+    assert got[0] == "Collecting httpx"  # another form: no parent
+    # a state and the packages in it, with two words around them: each package once, but every state seen
+    # with several packages and none once, so the states stay apart (each state's packages are one event)
+    pkgs = {"installed": ["zlib", "bash", "less", "grep"], "unpacked": ["tar", "gzip", "sed", "perl"]}
+    got = groups([f"dpkg: status {s} {p}" for s, ps in pkgs.items() for p in ps])
+    assert got == ["dpkg: status installed <*>", "dpkg: status unpacked <*>"]
+    # a package seen in two states: states and what they apply to, though two states are seen once
+    crossed = [("installed", "zlib"), ("unpacked", "zlib"), ("installed", "bash"), ("unpacked", "bash")]
+    crossed += [("half-configured", "tar"), ("triggers-pending", "sed")]
+    assert len(groups([f"dpkg: status {s} {p}" for s, p in crossed])) == len(crossed)
+    # names of their own (BGL's program interrupts), every value once on both sides: each its own event
+    interrupts = ["fp cr field .............0", "fp cr update.............0", "illegal instruction......0"]
+    interrupts += ["imprecise exception......0", "privileged instruction...0", "trap instruction.........0"]
+    interrupts += ["unimplemented operation..0"]
+    assert len(groups([f"program interrupt: {x}" for x in interrupts])) == len(interrupts)
+    # and one word around the pair is never enough, whatever the pairs look like
+    one_word = [f"status {s} {p}" for s, p in (("installed", "zlib"), ("installed", "bash"), ("unpacked", "tar"))]
+    one_word += ["status half-configured sed", "status half-installed perl"]
+    assert len(groups(one_word)) == len(one_word)
+
+
+def test_a_template_in_two_pair_groups_is_one_group_named_by_both():
+    """(what, where) vary for alice, (what, whom) in the yard, and ``maps to yard for alice`` is in both:
+    one event, its name varying at all three, and every member matches it."""
+    triples = [
+        ("maps", "yard", "alice"),
+        ("logs", "barn", "alice"),
+        ("notes", "shed", "alice"),
+        ("keys", "attic", "alice"),
+    ]
+    triples += [
+        ("maps", "yard", "bob"),
+        ("tiles", "yard", "carol"),
+        ("wires", "yard", "dave"),
+        ("books", "yard", "erin"),
+    ]
+    templates = [f"copied {a} to {b} for {c} with the nightly job" for a, b, c in triples]
+    out = merge_templates(templates)
+    assert set(out.values()) == {"copied <*> to <*> for <*> with the nightly job"}
 
 
 def found_link(spec: str) -> str:
