@@ -306,7 +306,7 @@ def _write_contexts(con: duckdb.DuckDBPyConnection, df: pl.DataFrame) -> None:
     the rows with that source, time, host, component and message that have none yet — after the events of
     the same flush are in — and on the pattern samples already copied from those events without it (the
     event learned before its context came: same pattern, time, component and message, the sample's
-    message being the event's as stored, perhaps cut), which ``lokifi patterns show`` and the RCA prompt
+    message being the event's made safe and perhaps cut), which ``lokifi patterns show`` and the RCA prompt
     quote."""
     with registered(con, "_lokifi_ctx", df):
         con.execute(
@@ -321,7 +321,9 @@ def _write_contexts(con: duckdb.DuckDBPyConnection, df: pl.DataFrame) -> None:
             "AND e.message = c.message AND e.context = c.context WHERE e.fingerprint IS NOT NULL GROUP BY ALL) e "
             "WHERE pattern_samples.context IS NULL AND pattern_samples.error_hash = e.fingerprint "
             "AND pattern_samples.seen_at = e.ts AND pattern_samples.component IS NOT DISTINCT FROM e.component "
-            "AND starts_with(e.message, pattern_samples.message)"
+            # the sample's message is the event's made safe (analytics.patterns.outcomes.safe_text: a NUL
+            # byte becomes U+FFFD) and perhaps cut: compare it with the event's made safe the same way
+            "AND starts_with(replace(e.message, chr(0), chr(65533)), pattern_samples.message)"
         )
 
 

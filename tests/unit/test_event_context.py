@@ -278,3 +278,28 @@ def test_the_status_counts_waiting_errors_in_words_that_agree():
     assert q.note() == "1 error went without it"
     q.went_without = 3
     assert q.note() == "3 errors went without it"
+
+
+def test_a_late_context_reaches_the_sample_of_an_error_whose_line_held_a_nul_byte(migrated, tmp_path):
+    """A pattern sample stores its message made safe (a NUL byte becomes U+FFFD, as ``safe_text`` does), so
+    the sample is matched on the event's message made safe the same way: a context found after the error
+    was learned reached the stored error but not the sample that ``lokifi patterns show`` quotes."""
+    from analytics.patterns.learning import learn_from_events
+    from analytics.sources.base import Batch
+    from analytics.store.metrics import collected_frame, write_collected
+
+    ts = dt.datetime(2026, 12, 6, 10, 0, 0, 123456)
+    row = {"ts": ts, "host": "db-1", "component": "pg", "level": "ERROR", "source": "loki:pg"}
+    message = "ERROR: bad byte \x00 in input"
+    store = migrated(tmp_path / "n.duckdb")
+    with store.write() as con:
+        write_collected(con, collected_frame([Batch("pg", events=[{**row, "message": message}])]))
+    learn_from_events(store)
+    assert store.query("SELECT context FROM pattern_samples").rows() == [(None,)]
+    found = [{**row, "message": message, "context": "DETAIL: the byte"}]
+    with store.write() as con:
+        write_collected(con, collected_frame([Batch("pg", contexts=found)]))
+    assert store.query("SELECT context FROM error_events").rows() == [("DETAIL: the byte",)]
+    assert store.query("SELECT message, context FROM pattern_samples").rows() == [
+        ("ERROR: bad byte \ufffd in input", "DETAIL: the byte")
+    ]
