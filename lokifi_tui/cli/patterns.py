@@ -208,6 +208,12 @@ def patterns_scan(files: tuple[str, ...], errors_only: bool, limit: int, as_json
     if rows:
         from lokifi_tui.cli.output import err_console
 
+        if len(rows) > limit:
+            err_console.print(
+                f"[dim]{limit:,} of {len(rows):,} patterns shown, the most frequent; "
+                f"--limit {len(rows)} shows every one[/]",
+                highlight=False,
+            )
         err_console.print(
             "[dim]A scan stores nothing; to learn these lines: "
             "lokifi patterns group --raw --learn --component NAME < FILE[/]",

@@ -101,6 +101,19 @@ def test_scan_table_json_and_bad_file(tmp_path):
     assert r.exit_code == 3 and "missing.log" in r.output
 
 
+def test_a_scan_cut_at_its_limit_says_how_many_it_left_out(tmp_path):
+    """The table shows the 30 most frequent patterns by default: with more, it says how many there are and
+    how to see them all (the title's count alone read as if every one was listed)."""
+    log = tmp_path / "app.log"
+    kinds = ["disk full", "pool exhausted", "socket closed", "lock timeout", "bad header"]
+    log.write_text("".join(f"ERROR {k}\n" * (i + 1) for i, k in enumerate(kinds)))
+    r = run(tmp_path / "x.duckdb", "patterns", "scan", str(log), "--limit", "2")
+    assert r.exit_code == 0 and "5 patterns in 15 lines" in r.output, r.output
+    assert "2 of 5 patterns shown, the most frequent; --limit 5 shows every one" in r.output, r.output
+    r = run(tmp_path / "x.duckdb", "patterns", "scan", str(log), "--limit", "5")
+    assert r.exit_code == 0 and "patterns shown" not in r.output, r.output
+
+
 def test_scan_takes_times_and_levels_from_json_and_klog_lines(tmp_path):
     """A structured line's own time and level: an ISO "time" field, pino's epoch milliseconds and
     numeric level, zap's epoch seconds, klog's header (severity letter, MMDD, time), a time after a key --
