@@ -104,7 +104,7 @@ class CollectorState:
         self.host = config.host
         c = getattr(config, "collect", None)
         self.flush_seconds = float(
-            flush_seconds if flush_seconds is not None else getattr(c, "flush_seconds", 30.0) or 30.0
+            flush_seconds if flush_seconds is not None else getattr(c, "flush_seconds", 60.0) or 60.0
         )
         # Error events (log errors, failed probes) are written sooner than plain samples.
         self.event_flush_seconds = min(self.flush_seconds, float(getattr(c, "event_flush_seconds", 5.0) or 5.0))

@@ -71,7 +71,7 @@ class Collect:
     vitals_seconds: float = 0.0
     probe_seconds: float = 0.0
     tail_seconds: float = 2.0
-    flush_seconds: float = 30.0  # how often collected samples are written (one transaction)
+    flush_seconds: float = 60.0  # how often collected samples are written (one transaction)
     event_flush_seconds: float = 5.0  # sooner when error events (log errors, failed probes) wait
     refresh_seconds: float = 60.0  # how often the engines' refresh hooks run
     hooks: tuple[str, ...] = ()  # "module:function"; empty: the built-in list

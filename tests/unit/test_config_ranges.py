@@ -75,7 +75,7 @@ def test_nan_and_infinity_are_not_settings(tmp_path):
         "[collect]\nflush_seconds = inf\n[ai]\ntimeout = nan\nmax_retries = -1\n[general]\nrefresh_seconds = -inf\n"
     )
     cfg = load_config(p)
-    assert cfg.collect.flush_seconds == 30.0 and cfg.ai.timeout == 30.0 and cfg.ai.max_retries == 2
+    assert cfg.collect.flush_seconds == 60.0 and cfg.ai.timeout == 30.0 and cfg.ai.max_retries == 2
     assert cfg.general.refresh_seconds == 5.0
     lines = {i.key: i.line for i in cfg.issues}
     assert lines["collect.flush_seconds"] == 2 and lines["ai.timeout"] == 4 and lines["ai.max_retries"] == 5
