@@ -23,6 +23,8 @@ from itertools import combinations
 
 from textual.binding import Binding
 
+from analytics.dashboard import PANE_TITLES
+
 PREFIX = "lokifi."
 #: Below this width a screen's footer is compact and leaves out the palette hint (ctrl+p still opens it)
 WIDE_FOOTER = 100
@@ -74,6 +76,11 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ),
     ActionSpec("next_pane", "tab", "Next pane", "Move to the next pane", show=False),
     ActionSpec("prev_pane", "shift+tab", "Prev pane", "Move to the previous pane", show=False),
+    # a pane by its place in the tab strip, as btop and lazygit number theirs
+    *(
+        ActionSpec(f"pane_{pane}", str(n), title, f"Show the {title} pane", show=False)
+        for n, (pane, title) in enumerate(PANE_TITLES.items(), 1)
+    ),
     ActionSpec("refresh", "ctrl+r", "Refresh", "Reload the data now", show=False),
     ActionSpec("quit", "q", "Quit", "Quit Lokifi", scope="app"),
     ActionSpec("down", "j,down", "Down", "Next row", scope="list", show=False),

@@ -276,6 +276,18 @@ class DashboardScreen(Screen):
     def action_prev_pane(self) -> None:
         self._cycle(-1)
 
+    def action_pane_predictions(self) -> None:
+        self.focus_pane("predictions")
+
+    def action_pane_forecast(self) -> None:
+        self.focus_pane("forecast")
+
+    def action_pane_recommendations(self) -> None:
+        self.focus_pane("recommendations")
+
+    def action_pane_patterns(self) -> None:
+        self.focus_pane("patterns")
+
     def _cycle(self, step: int) -> None:
         index = PANES.index(self.active_pane)
         self.focus_pane(PANES[(index + step) % len(PANES)])
@@ -435,4 +447,4 @@ class DashboardScreen(Screen):
         from lokifi_tui.screens.modals import HelpScreen
 
         rows = dashboard_help(host(self).keymap_config, self.active_pane)
-        self.app.push_screen(HelpScreen(rows, "Tab to a pane, move with j/k, then act on the selected row."))
+        self.app.push_screen(HelpScreen(rows, "Tab (or 1-4) to a pane, move with j/k, then act on the selected row."))

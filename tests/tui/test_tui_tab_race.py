@@ -31,3 +31,24 @@ async def test_fast_tabs_do_not_bounce(seeded):
             order.append(dash.active_pane)
         start = PANES.index(order[0])
         assert order == [PANES[(start + 2 * k) % len(PANES)] for k in range(6)]
+
+
+@pytest.mark.parametrize("size", [(80, 24), (180, 40)])
+async def test_number_keys_show_the_pane_of_that_place_in_the_strip(seeded, size):
+    """`1`-`4` go straight to the pane of that place in the tab strip: at 80x24 the strip and the shown pane
+    follow, in the grid the pane's rows take the focus; a digit typed in the filter is the filter's."""
+    app = LokifiApp(seeded.path, vitals=fixed_vitals, collect=False, now=NOW, refresh=0.3)
+    async with app.run_test(size=size) as pilot:
+        await first_read_shown(pilot)
+        dash = app.dashboard
+        for key in "3142":
+            await pilot.press(key)
+            await _settle(pilot)
+            pane = PANES[int(key) - 1]
+            assert dash.active_pane == pane
+            assert app.focused is dash.box(pane).table
+            if size == (80, 24):
+                assert dash.query_one("#pane-tabs").active == f"tab-{pane}"
+        await pilot.press("slash", "3")
+        await _settle(pilot)
+        assert dash.active_pane == "forecast" and dash.query_one("#filter").value == "3"
