@@ -80,20 +80,17 @@ def pair_groups(templates: list[str], min_values: int, context: int) -> dict[str
         if n < 3 or not any(shared) or len(alone) > 2:
             continue
         const = [x != VAR and any(c.isalpha() for c in x) for x in tk]
-        shapes = [_shape(x) for x in tk]
-        pos = [i for i, s in enumerate(shapes) if s is not None]
+        pos = [(i, s) for i, x in enumerate(tk) if (s := _shape(x)) is not None]  # the positions with a shape
         nconst = sum(const)
         # the rest of the template once two positions are taken out, as a rolling hash: O(1) per pair
         h = [hash(x) % _MOD * _POW[n - 1 - k] % _MOD for k, x in enumerate(tk)] if n <= len(_POW) else []
         full = sum(h) % _MOD
-        for a, i in enumerate(pos):
-            si = shapes[i]
-            for j in pos[a + 1 :]:
-                sj = shapes[j]
+        for a, (i, si) in enumerate(pos):
+            for j, sj in pos[a + 1 :]:
                 if not alone <= {i, j} or not all(shared[b] for b in range(3) if b not in (_block(n, i), _block(n, j))):
                     continue
                 words = nconst - const[i] - const[j]
-                if words < 2 or si is None or sj is None or not h:
+                if words < 2 or not h:
                     continue
                 bucket = (i, j, si[0], si[1], si[3], sj[0], sj[1], sj[3], n, (full - h[i] - h[j]) % _MOD, words)
                 buckets[bucket].append((t, si[2], sj[2]))
