@@ -1,6 +1,6 @@
 """A prediction's brief: the one line a table row shows beside its type and component columns.
 
-The stored message follows the seed ("connection occurring frequently in redis (15 times)"); in a row that
+The stored message follows the seed ("connection_error occurring frequently in redis (15 times)"); in a row that
 already says "recurring · redis" it is cut before it says anything, and two recurring patterns of one
 component read alike. The brief says what the columns do not: the pattern's own words and its count, the
 figures behind a slow or spiky component, or the message without its component. Built from the stored

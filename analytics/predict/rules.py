@@ -23,6 +23,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from analytics.patterns.classify import SEED_NAMES
 from analytics.patterns.logline import message_of
 
 SENSITIVITY = {"conservative": 3.0, "moderate": 2.0, "aggressive": 1.5}
@@ -141,6 +142,7 @@ def recurring_rules(rows: list[dict[str, Any]], cfg: RuleConfig) -> list[Finding
     for r in rows:
         if r["count"] > cfg.recurring:
             etype = r.get("type") or "error"
+            etype = SEED_NAMES.get(etype, etype)  # an error's kind: connection_error, port_conflict
             out.append(
                 Finding(
                     rule="recurring_error",

@@ -186,7 +186,7 @@ def test_two_patterns_of_a_component_arrive_told_apart_with_their_addresses_reda
     pool = by_summary[
         "5× ERROR pool exhausted connecting to postgresql://admin:[REDACTED:url_password]@[IP]:5432/app attempt 5"
     ]
-    assert auth["annotations"]["description"] == "permission occurring frequently in myapp (4 times)"
+    assert auth["annotations"]["description"] == "permission_error occurring frequently in myapp (4 times)"
     assert "from [IP] try 4" in json.loads(auth["annotations"]["evidence"])["current"]["example"]
     ids = {a["labels"]["pattern"] for a in (auth, pool)}
     assert len(ids) == 2 and all(len(i) == 12 for i in ids)

@@ -16,7 +16,7 @@ def test_two_recurring_patterns_on_one_component_are_two_rows(store):
             "prediction_date, due_at) VALUES ('recurring_error', 'redis', 'h', ?, 'HIGH', ?, 0.9, ?, ?)",
             [
                 subject,
-                f"connection occurring frequently in redis ({n} times)",
+                f"connection_error occurring frequently in redis ({n} times)",
                 NOW - dt.timedelta(hours=1),
                 NOW + dt.timedelta(hours=23),
             ],
@@ -30,4 +30,4 @@ def test_two_recurring_patterns_on_one_component_are_two_rows(store):
     with store.read() as con:
         rows = live_predictions(con, NOW, 50)
     assert len(rows) == 2
-    assert sorted(r.message for r in rows) == ["connection occurring frequently in redis (15 times)", "newer"]
+    assert sorted(r.message for r in rows) == ["connection_error occurring frequently in redis (15 times)", "newer"]

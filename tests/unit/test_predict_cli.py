@@ -73,7 +73,7 @@ def test_ai_predict_human_output(db):
     assert "backend response time exceeds threshold (avg: 123" in out
     assert "Confidence: 85% (prior)" in out
     assert "Recommendation: Investigate slow queries or add caching" in out
-    assert "[HIGH] recurring_error - redis" in out and "connection occurring frequently in redis (5 times)" in out
+    assert "[HIGH] recurring_error - redis" in out and "connection_error occurring frequently in redis (5 times)" in out
     assert "Summary: 5× ECONNREFUSED" in out  # the pattern's own words, as the dashboard's row shows them
     assert "Summary: avg 1,23" in out and "limit 1,000 ms" in out
     assert "horizon 48 h" in out

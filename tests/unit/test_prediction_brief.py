@@ -19,13 +19,13 @@ def test_two_recurring_patterns_of_one_component_read_apart():
     a = prediction_brief(
         "recurring_error",
         "redis",
-        "connection occurring frequently in redis (15 times)",
+        "connection_error occurring frequently in redis (15 times)",
         _recurring(15, "Error: connect ECONNREFUSED 10.0.3.200:6379"),
     )
     b = prediction_brief(
         "recurring_error",
         "redis",
-        "connection occurring frequently in redis (18 times)",
+        "connection_error occurring frequently in redis (18 times)",
         _recurring(18, "redis.exceptions.ConnectionError: Error 111 connecting"),
     )
     assert a == "15× Error: connect ECONNREFUSED 10.0.3.200:6379"
@@ -121,6 +121,27 @@ def test_a_recurring_errors_example_is_stored_without_the_log_lines_header():
     assert finding.current["example"] == "upstream timed out while reading " + "x" * 300
     brief = prediction_brief("recurring_error", "shop", "", json.dumps({"current": finding.current}))
     assert len(brief) == len("9× ") + 200 and brief.endswith("x…")
+
+
+def test_a_recurring_errors_message_names_an_errors_kind_for_every_type():
+    """Each type reads as the kind of error it is, as the seed names it (``connection_error occurring
+    frequently in redis``): ``general occurring frequently in apt`` read as if something general occurred."""
+    from analytics.patterns.classify import TYPES
+    from analytics.predict.rules import RuleConfig, recurring_rules
+
+    def said(etype):
+        row = {"host": "h", "component": "apt", "fingerprint": "f", "type": etype, "count": 6, "message": "x"}
+        (finding,) = recurring_rules([row], RuleConfig())
+        return finding.message
+
+    assert said("general") == "general_error occurring frequently in apt (6 times)"
+    assert said("not_found") == "not_found_error occurring frequently in apt (6 times)"
+    assert said("port_conflict") == "port_conflict occurring frequently in apt (6 times)"  # a conflict is one
+    assert said("connection_error") == "connection_error occurring frequently in apt (6 times)"  # stored so
+    assert said(None) == "error occurring frequently in apt (6 times)"
+    for etype in TYPES:  # the type is still there to read: no two say the same
+        assert said(etype).startswith(etype)
+    assert len({said(t) for t in TYPES}) == len(TYPES)
 
 
 def test_a_patterns_examples_show_their_time_once():
@@ -313,7 +334,7 @@ def test_a_recurring_predictions_example_context_is_a_row_of_its_own():
         component="postgres",
         host="db-1",
         brief="5× duplicate key",
-        message="general occurring frequently in postgres (5 times)",
+        message="general_error occurring frequently in postgres (5 times)",
         confidence=0.9,
         confidence_kind="prior",
         made_at=when,
