@@ -116,8 +116,10 @@ class HookScheduling(CollectorState):
             try:
                 fn(self.store, self.config, now)
                 self.stats.hook_errors.pop(name, None)
-            except StoreBusy:
-                self.stats.hook_errors[name] = "database busy; will retry"
+            except StoreBusy as exc:  # what the hook says of it too (a delivery: nothing posted, where)
+                self.stats.hook_errors[name] = (
+                    f"database busy; will retry: {exc}" if str(exc) else "database busy; will retry"
+                )
             except Exception as exc:  # noqa: BLE001
                 self.stats.hook_errors[name] = f"{type(exc).__name__}: {exc}"
                 if isinstance(exc, StoreError):

@@ -90,3 +90,55 @@ def test_a_write_ahead_that_cannot_be_written_posts_nothing_and_the_next_round_d
     assert (r.posted, r.error) == (1, "")
     assert [(a["annotations"]["prediction_id"], a["status"]["state"]) for a in am.alerts()] == [(str(pid), "active")]
     assert store.query("SELECT state FROM alert_deliveries").rows() == [("firing",)]
+
+
+class HeldWhenArmed(HeldAtWrite):
+    """HeldAtWrite from the moment ``armed`` is set (a collector writes while it opens)."""
+
+    armed = False
+
+    @contextlib.contextmanager
+    def write(self, timeout=None):
+        if not self.armed:
+            with Store.write(self, timeout) as con:
+                yield con
+            return
+        with super().write(timeout) as con:
+            yield con
+
+
+def test_the_collectors_log_says_what_the_delivery_hook_said_of_a_busy_database(am, tmp_path, caplog):
+    """Run by the collector, the delivery's busy database was said as "database busy; will retry" alone:
+    that nothing was posted, to which endpoint, and why, reached direct callers only."""
+    import logging
+
+    from analytics.collect.loop import Collector
+    from analytics.collect.reporter import Reporter
+
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    held = HeldWhenArmed(tmp_path / "l.duckdb", read_timeout=1.0)
+    held.execute(
+        "INSERT INTO predictions (prediction_type, component, host, metric, severity, message, evidence, "
+        "prediction_date, due_at) VALUES ('slow_response', 'api', 'web-1', 'response_time_ms', 'HIGH', "
+        "'api response time will exceed 2000 ms', '{}', ?, ?)",
+        [now - dt.timedelta(minutes=5), now + dt.timedelta(hours=6)],
+    )
+    hook = "analytics.alerts.deliver:deliver"
+    col = Collector(held, checked(alerts_config(tmp_path, am.url)), hooks=[hook], refresh_seconds=3600)
+    col.open()
+    try:
+        held.armed = True
+        col.run_hooks(now, all_due=True)
+        with caplog.at_level(logging.INFO, logger="lokifi.collect"):
+            Reporter(col, quiet=True).check()
+    finally:
+        held.release()
+        col.close()
+    assert held.holder is not None  # the delivery reached its write-ahead
+    said = [r.getMessage() for r in caplog.records if r.name == "lokifi.collect"]
+    assert said == [f"refresh {hook}: {col.stats.hook_errors[hook]}"] and said[0].startswith(
+        f"refresh {hook}: database busy; will retry: nothing posted to {am.url}/api/v2/alerts: 1 alert could "
+        "not be recorded as posting first, the next delivery tries again."
+    )
+    assert f"The database {held.path} has been busy" in said[0]
+    assert am.alerts() == []
