@@ -105,23 +105,31 @@ def _outcome_word(word: str) -> bool:
     )
 
 
-#: the command words every rule of this module needs to find (Redis's AUTH and ACL, PASS, ACCT, LOGIN)
-_COMMAND_WORDS = ("auth", "acl", "pass", "acct", "login")
+#: the command words each rule of this module needs to find, in any case: Redis's AUTH and ACL
+#: (:func:`redis_secrets`), the mail and FTP commands PASS, ACCT and LOGIN (:func:`protocol_passwords`)
+_REDIS_WORDS = ("auth", "acl")
+_MAIL_WORDS = ("pass", "acct", "login")
+_COMMAND_WORDS = _REDIS_WORDS + _MAIL_WORDS
+
+
+def _holds_word(s: str, words: tuple[str, ...]) -> bool:
+    """Whether ``s`` holds one of ``words`` (lower case) in any case: without one, the rules that need it
+    can find nothing."""
+    low = s.lower()
+    return any(w in low for w in words)
 
 
 def may_hold_credential(s: str) -> bool:
     """Whether ``s`` holds a command word that :func:`redis_secrets` or :func:`protocol_passwords` look for:
     without one, neither can find anything."""
-    low = s.lower()
-    return any(w in low for w in _COMMAND_WORDS)
+    return _holds_word(s, _COMMAND_WORDS)
 
 
 def redis_secrets(s: str, replace: Callable[[str, str], str]) -> str:
     """AUTH's password, its last argument of one or two (in MONITOR's quotes, at redis-cli's prompt, or typed
     as a command, where a first argument naming a SASL mechanism makes it SMTP's or IMAP's), and ACL
     SETUSER's ``>password`` rules."""
-    low = s.lower()
-    if "auth" not in low and "acl" not in low:
+    if not _holds_word(s, _REDIS_WORDS):
         return s
     spans: list[tuple[int, int]] = []
     for m in _REDIS_AUTH.finditer(s):
@@ -137,7 +145,7 @@ def redis_secrets(s: str, replace: Callable[[str, str], str]) -> str:
         if _SASL_MECHANISM.fullmatch(first) or _outcome_word(last.group()):
             continue  # SMTP's AUTH LOGIN, AUTH failed
         spans.append((m.start(1) + last.start(), m.start(1) + last.end()))
-    if "auth" in s or "Auth" in s:
+    if "auth" in s or "Auth" in s:  # (typed in lower case or capitalised: no AUTH, no acl, no scan)
         for m in _TYPED_AUTH.finditer(s):
             args = list(re.finditer(_ARG, m.group("args")))
             if _typed_auth(s, m, [a.group() for a in args]):
@@ -336,8 +344,7 @@ def protocol_passwords(s: str, replace: Callable[[str, str], str]) -> str:
     """The password of an FTP or POP3 ``PASS`` (and FTP's ``ACCT``) and of an IMAP ``LOGIN`` in a protocol
     trace. Where ``PASS`` starts a line or follows ``>`` (as a test runner's report or a quoted block may),
     a value shaped like a test's name is left: ``PASS test_x``."""
-    low = s.lower()
-    if "pass" not in low and "acct" not in low and "login" not in low:
+    if not _holds_word(s, _MAIL_WORDS):
         return s
     spans: list[tuple[int, int]] = []
     for m in _PASS_CMD.finditer(s):
