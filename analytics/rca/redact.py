@@ -347,32 +347,46 @@ class Redactor:
         def typed(kind: str, value: str) -> str:  # a value typed in a protocol session
             return found(kind, value, _TYPED_PLACEHOLDER)
 
+        def protocol_rules(t: str) -> str:  # AUTH PLAIN x: named before it is decoded
+            for kind, pattern, group in redact_protocols.PROTOCOL_RULES:  # (and APOP's digest before an IBAN's)
+                t = sub(pattern, kind, group, t, _TYPED_PLACEHOLDER)
+            return t
+
+        def prose_rules(t: str) -> str:
+            for kind, pattern, group in redact_prose.PROSE_RULES:
+                t = sub(pattern, kind, group, t)
+            return t
+
+        # the rules after the quoted commands, in their order; those marked True read a line as a command and
+        # run on each quoted phrase too (commands), in the same order
+        rules: list[tuple[bool, Callable[[str], str]]] = [
+            (True, lambda t: redact_cli.fed_passwords(t, found)),  # before the flag rules read "-pass stdin"
+            (False, lambda t: redact_headers.header_values(t, found)),  # before the key rules take X-Auth: Bearer
+            (False, lambda t: redact_labels.label_values(t, found)),  # (Token: abcdefgh: prose to the key rules)
+            (False, lambda t: redact_keys.key_values(t, counts)),
+            (True, lambda t: sub(_CLI_FLAG, "password", 2, t)),
+            (True, lambda t: sub(_MYSQL_P, "password", 2, t)),
+            (True, lambda t: redact_cli.command_lines(t, found)),
+            (False, protocol_rules),
+            (False, lambda t: redact_cli.cards(t, found)),
+            (False, lambda t: redact_cli.ibans(t, found)),
+            (False, lambda t: redact_cli.encoded_credentials(t, found)),
+            (False, prose_rules),
+            (True, lambda t: redact_protocols.redis_secrets(t, typed)),
+            (True, lambda t: redact_protocols.protocol_passwords(t, typed)),
+        ]
+        command_rules = [rule for command, rule in rules if command]
+
         def commands(t: str, depth: int) -> str:  # the rules that read a line as a command, on quoted text
             if depth < 3:  # (ssh h 'bash -c "mysql -pX"': quotes inside quotes)
                 t = redact_quoted.quoted_commands(t, lambda line: commands(line, depth + 1), _may_hold_command)
-            t = redact_cli.fed_passwords(t, found)
-            t = sub(_MYSQL_P, "password", 2, sub(_CLI_FLAG, "password", 2, t))
-            t = redact_cli.command_lines(t, found)
-            return redact_protocols.protocol_passwords(redact_protocols.redis_secrets(t, typed), typed)
+            for rule in command_rules:
+                t = rule(t)
+            return t
 
         s = redact_quoted.quoted_commands(s, lambda line: commands(line, 1), _may_hold_command)  # bash -c "mysql -pX"
-        s = redact_cli.fed_passwords(s, found)  # before the flag rules read "-pass stdin" as a password
-        s = redact_headers.header_values(s, found)  # before the key rules take X-Auth: Bearer x's scheme for it
-        s = redact_labels.label_values(s, found)  # (Token: abcdefgh: the key rules take a lowercase word for prose)
-        s = redact_keys.key_values(s, counts)
-        s = sub(_CLI_FLAG, "password", 2, s)
-        s = sub(_MYSQL_P, "password", 2, s)
-
-        s = redact_cli.command_lines(s, found)
-        for kind, pattern, group in redact_protocols.PROTOCOL_RULES:  # AUTH PLAIN x: named before it is decoded
-            s = sub(pattern, kind, group, s, _TYPED_PLACEHOLDER)  # (and APOP's digest before an IBAN's check)
-        s = redact_cli.cards(s, found)
-        s = redact_cli.ibans(s, found)
-        s = redact_cli.encoded_credentials(s, found)
-        for kind, pattern, group in redact_prose.PROSE_RULES:
-            s = sub(pattern, kind, group, s)
-        s = redact_protocols.redis_secrets(s, typed)
-        s = redact_protocols.protocol_passwords(s, typed)
+        for _, rule in rules:
+            s = rule(s)
         s = redact_prose.prose_passwords(s, found)
         s = redact_prose.token_values(s, found)
         if self.use_detect_secrets:
