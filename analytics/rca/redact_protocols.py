@@ -17,7 +17,8 @@ word that reports an outcome (``AUTH failed``, ``auth ok``, ``auth required``: a
 the word password, a placeholder's or a state's word); with two arguments in lower case (Redis 6's ``auth
 default foobared``) too, unless the line has the form of PAM's configuration, written the same way: a
 module's path or ``.so`` name last (``auth required pam_deny.so``), a control in brackets, or PAM's
-``include``/``substack`` and a file's name (``auth include su``).
+``include``/``substack`` and a file's name (``auth include su``), or one of its other controls and a module
+named as PAM names them (``auth required pam_unix``).
 
 An argument is a word up to a blank, a variable's expansion in it read whole (``PASS {{ x }}y`` is one word,
 not ``{{``): a reference alone is kept, one with text glued to it removed whole (:mod:`.redact_refs`). The
@@ -172,6 +173,8 @@ def _typed_auth(s: str, m: re.Match[str], args: list[str]) -> bool:
         return True  # (a mask or a placeholder there is left by the caller: auth ****)
     if len(args) == 1:  # auth foobared: alone on its line, AUTH's one argument is its password
         return not (_outcome_word(last) or re.fullmatch(r"[a-z]+[.,;]", last))  # (a docstring's "auth header.")
+    if _PAM_CONTROL.fullmatch(first) and _PAM_NAME.fullmatch(last):
+        return False  # auth required pam_unix: PAM's control and a module named as PAM's are (pam_unix.so)
     if not (_state_word(last) or TRIVIAL_VALUE.match(last)) and password_like(last):
         return True  # auth default hunter2
     # Redis 6's AUTH user password: the last word is the password whatever its letters (auth default foobared),
@@ -192,6 +195,10 @@ def _typed_auth(s: str, m: re.Match[str], args: list[str]) -> bool:
 _PAM_MODULE = re.compile(r"/\S*|[\w.+\-/]*\.so(?:\.\d+)*")
 _PAM_BRACKETS = re.compile(r"\[[^\]\s]*=[^\]\s]*\]")
 _PAM_STACK = re.compile(r"(?:include|substack)")
+#: pam.conf(5)'s other controls, and a module's name as Linux-PAM names every module (pam_unix, pam_tally2):
+#: ``auth required pam_unix`` is the configuration written without the file's ``.so``
+_PAM_CONTROL = re.compile(r"required|requisite|sufficient|optional")
+_PAM_NAME = re.compile(r"pam_[a-z0-9_]+")
 
 
 def _pam_line(control: str, module: str) -> bool:

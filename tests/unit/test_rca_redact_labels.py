@@ -53,7 +53,8 @@ PW = "[REDACTED:password]"
         ("auth default foobared", f"auth default {PW}"),
         ("auth bob sunshine", f"auth bob {PW}"),
         ("auth default correcthorse\n+OK", f"auth default {PW}\n+OK"),
-        ("auth required pam_unix", f"auth required {PW}"),  # (no module's form: no .so, no path)
+        ("auth required hunter2x", f"auth required {PW}"),  # (PAM's control, no module's name: no .so, no pam_)
+        ("auth required pam_x9Fk", f"auth required {PW}"),
         ("auth: hunter2", f"auth: {S}"),
         ("  auth: hunter2", f"  auth: {S}"),
         ('auth: "s3cr3t"', f'auth: "{S}"'),
@@ -135,6 +136,8 @@ def test_a_credential_after_a_label_or_auth_is_removed(text, shown):
         "auth\t\tinclude\t\tsu",
         "auth substack password-auth",
         "auth optional /lib/security/pam_group.so",
+        "auth required pam_unix",  # (a control of pam.conf(5) and a module's name without its .so)
+        "auth sufficient pam_rootok",
         "auth token expired",
         "    auth = HTTPBasicAuth(*auth)",
         "    auth: AuthTypes | None = None,",
@@ -265,7 +268,7 @@ _LOWER = (
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
-    user=_LOWER.filter(lambda w: w not in ("include", "substack")),
+    user=_LOWER.filter(lambda w: w not in ("include", "substack", "required", "requisite", "sufficient", "optional")),
     password=st.one_of(_LOWER, passwords()),
     lead=st.sampled_from(["", "  ", "> ", "C: "]),
     sep=st.sampled_from([" ", "\t", "  "]),
@@ -277,15 +280,28 @@ def test_redis_auth_user_password_in_lower_case_never_keeps_the_password(user, p
 
 
 _PAM_MODULES = st.builds(
-    lambda name, how: how.format(name), _LOWER, st.sampled_from(["pam_{}.so", "/lib/security/pam_{}.so", "{}.so"])
+    lambda name, how: how.format(name),
+    _LOWER,
+    st.sampled_from(["pam_{}.so", "/lib/security/pam_{}.so", "{}.so", "pam_{}"]),
 )
+
+
+#: pam.conf(5)'s [value=action] control: its return values and actions (a value such as apw=, a key's name
+#: and a value, is no PAM control and reads as a password assignment)
+_PAM_VALUES = (
+    "success open_err symbol_err service_err system_err buf_err perm_denied auth_err cred_insufficient "
+    "authinfo_unavail user_unknown maxtries new_authtok_reqd acct_expired session_err cred_unavail cred_expired "
+    "cred_err no_module_data conv_err authtok_err authtok_recover_err authtok_lock_busy authtok_disable_aging "
+    "try_again ignore abort authtok_expired module_unknown bad_item conv_again incomplete default"
+).split()
+_PAM_ACTIONS = ["ignore", "bad", "die", "ok", "done", "reset", "1", "2"]
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     control=st.one_of(
         st.sampled_from(["required", "requisite", "sufficient", "optional"]),
-        st.builds("[{}={}]".format, _LOWER, _LOWER),
+        st.builds("[{}={}]".format, st.sampled_from(_PAM_VALUES), st.sampled_from(_PAM_ACTIONS)),
     ),
     module=_PAM_MODULES,
     sep=st.sampled_from([" ", "\t", "   "]),
