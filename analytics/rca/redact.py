@@ -36,11 +36,12 @@ import itertools
 import math
 import re
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from analytics.rca import (
+    pam_config,
     redact_chars,
     redact_cli,
     redact_detectors,
@@ -52,6 +53,7 @@ from analytics.rca import (
     redact_protocols,
     redact_quoted,
 )
+from analytics.rca.pam_config import CONTROL_AND_MODULE
 from analytics.rca.redact_keys import (
     ALREADY as _ALREADY,
     PARTIAL as _PARTIAL,
@@ -183,9 +185,11 @@ _QUERY_SECRET = re.compile(
 )
 
 # --- 4. secret-sounding keys (values of secret-named keys: :mod:`.redact_keys`) --------------------
-#: any flag named like a secret: --password x, --http-password=x, -storepass x, --passphrase x
+#: any flag named like a secret: --password x, --http-password=x, -storepass x, --passphrase x (not PAM's
+#: -password optional pam_gnome_keyring.so: :mod:`.pam_config`)
 _CLI_FLAG = re.compile(
-    r"(?i)((?<![\w\-])--?[a-z0-9]*[\-_]?(?:" + SECRET_WORDS + r")(?![\w\-]*-(?:stdin|file|env)\b)[\w\-]*(?:[=\s]+))"
+    r"(?i)((?<![\w\-])(?!-password" + CONTROL_AND_MODULE + r")"
+    r"--?[a-z0-9]*[\-_]?(?:" + SECRET_WORDS + r")(?![\w\-]*-(?:stdin|file|env)\b)[\w\-]*(?:[=\s]+))"
     r"(\"[^\"]*\"|'[^']*'|(?:" + EXPANSION + r"|[^\s\"'])+)"
 )
 #: mysql's -pPASSWORD (a quoted one, -p'x y', is read whole by the command-line rules, quotes kept)
@@ -305,9 +309,16 @@ class Redactor:
     def _redact(self, text: str, counts: Counter[str], depth: int) -> str:
 
         def sub(
-            pattern: re.Pattern[str], kind: str, group: int, s: str, keep: re.Pattern[str] = _PLACEHOLDER_VALUE
+            pattern: re.Pattern[str],
+            kind: str,
+            group: int,
+            s: str,
+            keep: re.Pattern[str] = _PLACEHOLDER_VALUE,
+            skip: Sequence[tuple[int, int]] = (),
         ) -> str:
             def repl(m: re.Match[str]) -> str:
+                if any(a <= m.start() < b for a, b in skip) and not re.search("[:=]", m.groupdict().get("sep") or ""):
+                    return m.group(0)  # in a span to skip, and not written key=value
                 if group == 0:
                     if _ALREADY.fullmatch(m.group(0)):
                         return m.group(0)
@@ -354,7 +365,9 @@ class Redactor:
 
         def prose_rules(t: str) -> str:
             for kind, pattern, group in redact_prose.PROSE_RULES:
-                t = sub(pattern, kind, group, t)
+                # a PAM module's arguments are words of their own: use_authtok sha512 is no key and its value
+                args = pam_config.argument_spans(t) if pattern is redact_prose.CONFIG_KEY_VALUE else []
+                t = sub(pattern, kind, group, t, skip=args)
             return t
 
         # the rules after the quoted commands, in their order; those marked True read a line as a command and

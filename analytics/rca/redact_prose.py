@@ -24,8 +24,18 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from analytics.rca.pam_config import password_type_words
 from analytics.rca.redact_keys import KEYWORD, PARTIAL, TRIVIAL_VALUE, secret_shaped
 from analytics.rca.redact_refs import EXPANSION, glued, holds_reference
+
+#: config keys that end in "pw" or name an auth token, written "key value" (nslcd.conf, sssd) (on the key's
+#: line: the next line's first word is none of its value; in a template's {{ pw }} it is a variable's name,
+#: and }} no value). Not among a PAM module's arguments, each a word of its own (``pam_unix.so use_authtok
+#: sha512``): the caller skips those (:func:`analytics.rca.pam_config.argument_spans`).
+CONFIG_KEY_VALUE = re.compile(
+    r"(?i)(?<![./~\-:$])(?<!\{\{)(?<!\{\{[ \t])\b(?:[a-z_]*pw|[a-z_]*authtok)[ \t]*(?P<sep>[:=][ \t]*|[ \t]+)"
+    r"((?:" + EXPANSION + r"|[^\s'\",;|&<>])+)"
+)
 
 #: (kind, pattern, group holding the secret)
 #: a value of one word, an expansion in it read whole (requirepass {{ x }}y is one word, not {{)
@@ -71,17 +81,7 @@ PROSE_RULES: list[tuple[str, re.Pattern[str], int]] = [
         ),
         1,
     ),
-    # config keys that end in "pw" or name an auth token, written "key value" (nslcd.conf, sssd)
-    # (on the key's line: the next line's first word is none of its value; in a template's {{ pw }} it is a
-    # variable's name, and }} no value)
-    (
-        "password",
-        re.compile(
-            r"(?i)(?<![./~\-:$])(?<!\{\{)(?<!\{\{[ \t])\b(?:[a-z_]*pw|[a-z_]*authtok)[ \t]*(?:[:=][ \t]*|[ \t]+)"
-            r"((?:" + EXPANSION + r"|[^\s'\",;|&<>])+)"
-        ),
-        1,
-    ),
+    ("password", CONFIG_KEY_VALUE, 2),
     # docker config.json "auth": "<base64 user:pass>"
     ("secret", re.compile(r"(?i)\"auth\"\s*:\s*\"([^\"]{8,})\""), 1),
 ]
@@ -190,7 +190,10 @@ def prose_passwords(s: str, replace: Callable[[str, str], str]) -> str:
     if not _KEYWORD_AT.search(s):
         return s
     spans: list[tuple[int, int]] = []
+    pam = password_type_words(s)
     for m in _KEYWORD_AT.finditer(s):
+        if m.start(1) in pam:
+            continue  # password [success=1 default=ignore] pam_unix.so: PAM's configuration, its control next
         strong = m.group(1).lower() in _STRONG
         link = _LINK.match(s, m.end()) or (_OWNED_LINK.match(s, m.end()) if strong else None)
         verb_before = (
@@ -288,6 +291,7 @@ def token_values(s: str, replace: Callable[[str, str], str]) -> str:
 
 
 __all__ = [
+    "CONFIG_KEY_VALUE",
     "FUNCTION_WORDS",
     "PROSE_RULES",
     "credential_shaped",

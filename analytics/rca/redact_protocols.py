@@ -30,6 +30,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from analytics.rca.pam_config import PAM_CONTROL, PAM_NAME, pam_line
 from analytics.rca.redact_keys import ALREADY, KEYWORD, PARTIAL, TRIVIAL_VALUE, password_like, secret_shaped
 from analytics.rca.redact_prose import FUNCTION_WORDS, plain_word, replace_spans
 from analytics.rca.redact_refs import EXPANSION, WORD, holds_reference
@@ -173,7 +174,7 @@ def _typed_auth(s: str, m: re.Match[str], args: list[str]) -> bool:
         return True  # (a mask or a placeholder there is left by the caller: auth ****)
     if len(args) == 1:  # auth foobared: alone on its line, AUTH's one argument is its password
         return not (_outcome_word(last) or re.fullmatch(r"[a-z]+[.,;]", last))  # (a docstring's "auth header.")
-    if _PAM_CONTROL.fullmatch(first) and _PAM_NAME.fullmatch(last):
+    if PAM_CONTROL.fullmatch(first) and PAM_NAME.fullmatch(last):
         return False  # auth required pam_unix: PAM's control and a module named as PAM's are (pam_unix.so)
     if not (_state_word(last) or TRIVIAL_VALUE.match(last)) and password_like(last):
         return True  # auth default hunter2
@@ -181,32 +182,10 @@ def _typed_auth(s: str, m: re.Match[str], args: list[str]) -> bool:
     # unless the line has PAM's form or the word reports an outcome, as alone (auth token expired), or is the
     # word password as a key with no value (auth failed password=)
     return not (
-        _pam_line(first, last)
+        pam_line(first, last)
         or _outcome_word(last)
         or re.fullmatch(r"[a-z]+[.,;]", last)
         or KEYWORD.fullmatch(last.rstrip("=:"))
-    )
-
-
-#: PAM's configuration line (pam.conf(5): ``auth CONTROL MODULE [ARGUMENTS]``): the module a path or a shared
-#: object's name (``/lib/security/pam_x.so``, ``pam_unix.so``), or the control in brackets (``[default=die]``);
-#: the grammar's controls ``include`` and ``substack`` name another service's file instead of a module
-#: (``auth include su``). No Redis password is told from these by anything but their form.
-_PAM_MODULE = re.compile(r"/\S*|[\w.+\-/]*\.so(?:\.\d+)*")
-_PAM_BRACKETS = re.compile(r"\[[^\]\s]*=[^\]\s]*\]")
-_PAM_STACK = re.compile(r"(?:include|substack)")
-#: pam.conf(5)'s other controls, and a module's name as Linux-PAM names every module (pam_unix, pam_tally2):
-#: ``auth required pam_unix`` is the configuration written without the file's ``.so``
-_PAM_CONTROL = re.compile(r"required|requisite|sufficient|optional")
-_PAM_NAME = re.compile(r"pam_[a-z0-9_]+")
-
-
-def _pam_line(control: str, module: str) -> bool:
-    """Whether ``auth CONTROL MODULE`` is a line of PAM's configuration by its form (see :data:`_PAM_MODULE`)."""
-    return (
-        _PAM_MODULE.fullmatch(module) is not None
-        or _PAM_BRACKETS.fullmatch(control) is not None
-        or (_PAM_STACK.fullmatch(control) is not None and re.fullmatch(r"[\w.\-]+", module) is not None)
     )
 
 

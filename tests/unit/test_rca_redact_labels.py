@@ -312,6 +312,48 @@ def test_a_pam_configuration_line_keeps_every_word(control, module, sep):
     assert redact(line).text == line
 
 
+_PAM_BRACKETED = st.lists(
+    st.builds("{}={}".format, st.sampled_from(_PAM_VALUES + ["default"]), st.sampled_from(_PAM_ACTIONS)),
+    min_size=1,
+    max_size=4,
+).map(lambda pairs: "[" + " ".join(pairs) + "]")
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    dash=st.sampled_from(["", "-"]),
+    control=st.one_of(st.sampled_from(["required", "requisite", "sufficient", "optional"]), _PAM_BRACKETED),
+    module=_PAM_MODULES,
+    arguments=st.lists(st.sampled_from(["obscure", "yescrypt", "use_authtok", "try_first_pass", "nullok"]), max_size=4),
+    sep=st.sampled_from([" ", "\t", "   "]),
+)
+def test_a_pam_password_line_keeps_every_word(dash, control, module, arguments, sep):
+    """PAM's ``password CONTROL MODULE [ARGUMENTS]`` (Debian's own common-password: ``password
+    [success=1 default=ignore] pam_unix.so obscure yescrypt``; a leading ``-``, a module that may be missing)
+    holds no password after the word password, nor a flag's value, and its arguments are words of their own
+    (``use_authtok sha512`` is no key and its value): every word is kept -- on the other module types too."""
+    line = sep.join([f"{dash}password", control, module, *arguments])
+    assert redact(line).text == line
+    session = sep.join(["session", control, module, *arguments])
+    assert redact(session).text == session
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("password Hunter2x", f"password {PW}"),  # no control, no module: prose
+        ("password [success=1] Hunter2x", f"password [{PW}] Hunter2x"),  # no module after the control
+        ("password required pam_mysql.so passwd=S3cret!", f"password required pam_mysql.so passwd={PW}"),
+        ("--password optional pam_x.so", f"--password {PW} pam_x.so"),  # a long option is a flag
+        ("cmd -password optional", f"cmd -password {PW}"),
+        ("password required pam_ldap.so bindpw=S3cret!", f"password required pam_ldap.so bindpw={PW}"),
+        ("nslcd: use_authtok Hunter2x", f"nslcd: use_authtok {PW}"),  # a config key and its value, not PAM's
+    ],
+)
+def test_a_password_line_without_pams_form_still_loses_its_password(text, expected):
+    assert redact(text).text == expected
+
+
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     letters=st.text("abcdefghijklmnopqrstuvwxyz", min_size=2, max_size=6),
