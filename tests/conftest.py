@@ -2,10 +2,16 @@
 
 The test modules live in tests/unit, tests/tui and tests/integration; the support modules they share
 (tui_support, loki_server, ...) live here in tests/, which pyproject.toml puts on sys.path.
-The suite's own knobs (KNOBS) are kept: they configure the tests, not the product."""
+The suite's own knobs (KNOBS) are kept: they configure the tests, not the product.
+
+Run in parallel (pytest-xdist, ``-n`` in pyproject.toml), each worker gets its own session fixtures and
+temporary directories. A test marked ``alone`` (it bounds wall or CPU time) runs while no other test of the
+run does: see :func:`pytest_runtest_protocol`."""
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
 import shutil
 
@@ -20,6 +26,54 @@ settings.register_profile("lokifi", deadline=None)
 settings.load_profile("lokifi")
 
 KNOBS = ("LOKIFI_TEST_", "LOKIFI_CONCURRENCY_SECONDS", "LOKIFI_FUZZ_EXAMPLES")
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node):
+    """pytest-xdist, in the run's own process: hands each worker this process's COLUMNS (or none)."""
+    node.workerinput["lokifi_columns"] = os.environ.get("COLUMNS")
+
+
+def pytest_configure(config):
+    """In an xdist worker: COLUMNS as the run's own process has it. Workers start with COLUMNS=80, which
+    a serial run does not have; the CLI's console reads it when first imported (piped output is not cut
+    to a width when COLUMNS is unset) and tables would wrap in a worker only."""
+    columns = getattr(config, "workerinput", {}).get("lokifi_columns", os.environ.get("COLUMNS"))
+    if columns is None:
+        os.environ.pop("COLUMNS", None)
+    else:
+        os.environ["COLUMNS"] = columns
+
+
+@contextlib.contextmanager
+def _turn(item):
+    """Under xdist, every test holds a shared lock on a file of the run's; a test marked ``alone`` holds it
+    exclusively, so it bounds its time while the other workers wait between tests. A second lock is the
+    turnstile: an ``alone`` test waiting for the exclusive lock holds it, so new tests queue behind it
+    instead of starving it. Without xdist, nothing."""
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        yield
+        return
+    run_dir = item.config._tmp_path_factory.getbasetemp().parent  # shared by the run's workers
+    alone = item.get_closest_marker("alone") is not None
+    with open(run_dir / "lokifi-turnstile.lock", "a") as gate, open(run_dir / "lokifi-alone.lock", "a") as room:
+        fcntl.flock(gate, fcntl.LOCK_EX)
+        try:
+            fcntl.flock(room, fcntl.LOCK_EX if alone else fcntl.LOCK_SH)
+        finally:
+            if not alone:
+                fcntl.flock(gate, fcntl.LOCK_UN)
+        try:
+            yield
+        finally:
+            fcntl.flock(room, fcntl.LOCK_UN)
+            fcntl.flock(gate, fcntl.LOCK_UN)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item, nextitem):
+    with _turn(item):
+        return (yield)
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -71,6 +71,7 @@ def http(url, **kw):
     return ProbeSpec("web", "http", url, **kw)
 
 
+@pytest.mark.alone
 def test_http_ok_measures_time_and_status(server):
     r = run_probe(http(server + "/health"), NOW)
     assert r.ok and r.status_code == 200 and r.error_kind is None
@@ -105,6 +106,7 @@ def test_tcp_ok(server):
     assert r.ok and r.elapsed_ms is not None
 
 
+@pytest.mark.alone
 def test_timeout_is_bounded(silent_port):
     t0 = time.monotonic()
     r = run_probe(http(f"http://127.0.0.1:{silent_port}/", timeout=0.5), NOW)
@@ -144,6 +146,7 @@ def test_self_signed_certificate_fails_verification_unless_allowed(tmp_path):
         srv.server_close()
 
 
+@pytest.mark.alone
 @pytest.mark.slow
 def test_probes_run_concurrently(server):
     specs = [ProbeSpec(f"c{i}", "http", server + "/slow", timeout=5) for i in range(6)]
@@ -164,6 +167,7 @@ def test_a_probe_stuck_longer_than_its_round_is_not_started_twice(silent_port):
     src.close()
 
 
+@pytest.mark.alone
 @pytest.mark.slow
 def test_a_probe_stuck_in_a_name_lookup_does_not_hold_the_collectors_exit():
     """A probe's timeout bounds its connect and read, not a name lookup. A lookup the resolver does not

@@ -69,6 +69,7 @@ def _stored(db) -> list[str]:
     return [m for (m,) in Store(db).query("SELECT message FROM error_events ORDER BY message").iter_rows()]
 
 
+@pytest.mark.alone
 @pytest.mark.parametrize("stop_with", [(signal.SIGTERM,), (signal.SIGHUP, signal.SIGTERM)], ids=["term", "hup-term"])
 def test_a_flood_of_signals_ends_the_collector_promptly_and_cleanly(tmp_path, stop_with):
     log = tmp_path / "api.log"

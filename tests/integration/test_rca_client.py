@@ -119,6 +119,7 @@ def test_429_waits_for_retry_after_then_succeeds(server):
     assert any(p.stage == "retrying" and "429" in p.message for p in stages)
 
 
+@pytest.mark.alone
 def test_429_with_a_long_retry_after_gives_up_at_once(server):
     server.script(Behaviour(kind="status", status=429, headers={"Retry-After": "3600"}))
     t0 = time.monotonic()
@@ -167,6 +168,7 @@ def test_stream_that_stops_halfway_is_truncated_and_retried(server):
     assert err.value.status == "truncated" and "halfway" in err.value.message
 
 
+@pytest.mark.alone
 def test_cancel_returns_promptly_while_the_server_is_still_thinking(server):
     server.default = Behaviour(kind="hang", delay=3)
     cancel = threading.Event()
@@ -178,6 +180,7 @@ def test_cancel_returns_promptly_while_the_server_is_still_thinking(server):
     assert time.monotonic() - t0 < 1.0
 
 
+@pytest.mark.alone
 def test_cancel_during_a_retry_wait(server):
     server.default = Behaviour(kind="status", status=429, headers={"Retry-After": "5"})
     flag = {"stop": False}

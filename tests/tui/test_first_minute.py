@@ -117,6 +117,7 @@ def test_collector_state_text():
     assert collector_text(other, now, here="view")[0] == "● collector pid 4321, wrote 5m ago"
 
 
+@pytest.mark.alone
 def test_busiest_names_a_process_that_burns_cpu():
     import subprocess
     import sys

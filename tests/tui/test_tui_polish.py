@@ -113,6 +113,7 @@ def test_vitals_history_is_this_hosts_only(migrated, tmp_path):
     assert set(load_dashboard(store, now=NOW, config=Cfg()).vitals["cpu"]) == {7.0}
 
 
+@pytest.mark.alone
 def test_the_first_cpu_reading_is_measured_not_a_bare_zero(monkeypatch):
     from analytics.sources import vitals_glance
     from lokifi_tui.widgets import topbar

@@ -633,6 +633,7 @@ def toasts(app) -> list[str]:
     return [str(t.render()) for t in app.screen.query("Toast")]
 
 
+@pytest.mark.alone
 @pytest.mark.parametrize(("size", "at_once"), [((80, 24), 1), ((120, 40), 3)])
 async def test_toasts_leave_the_details_readable(seeded, size, at_once):
     """At 80x24 three quick outcomes stacked three toasts over the right half of a pattern's details; a

@@ -250,6 +250,7 @@ def test_out_of_range_timestamps_are_refused_and_db_info_survives_old_rows(tmp_p
 # -- 7. hangs and slow paths -----------------------------------------------------------------------------
 
 
+@pytest.mark.alone
 @pytest.mark.parametrize("digits", [40_000, 300_000])
 def test_patterns_scan_is_linear_on_digit_runs(tmp_path, digits):
     f = tmp_path / "digits.log"
@@ -259,6 +260,7 @@ def test_patterns_scan_is_linear_on_digit_runs(tmp_path, digits):
     assert secs < 10, secs
 
 
+@pytest.mark.alone
 def test_a_big_config_with_bad_lines_is_checked_fast(tmp_path, db):
     lines = ["[general]"] + [f"bad line {i} = = =" if i % 600 == 0 else f"k{i} = {i}" for i in range(60_000)]
     cfg = tmp_path / "slow.toml"
@@ -330,6 +332,7 @@ def test_stdin_redirected_from_a_device_is_refused_and_dev_null_is_empty(db):
     assert r.returncode == 0 and r.stdout == ""
 
 
+@pytest.mark.alone
 def test_config_lines_of_spaces_are_located_in_linear_time(tmp_path):
     cfg = tmp_path / "spaces.toml"
     cfg.write_text("[a" + " " * 60_000 + ".b]\nx" + " " * 60_000 + "= 1\n[general]\nrefresh_seconds = 5\n")

@@ -142,6 +142,7 @@ def test_hard_links_are_refused_with_the_reason(site):
     assert {k: v for k, v in digest(outside).items() if not k.endswith("sneaky.log")} == before
 
 
+@pytest.mark.alone
 def test_a_fifo_swapped_in_is_refused_without_hanging(site):
     logs, outside, cfg = site
     plan = cleanup.plan_logs(cfg, min_mb=1.0)

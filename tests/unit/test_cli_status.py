@@ -214,6 +214,7 @@ def test_without_a_collector_the_probes_run_now(tmp_path):
     assert Store(db).query("SELECT count(*) AS n FROM probe_results")["n"][0] == 1  # nothing stored
 
 
+@pytest.mark.alone
 def test_a_probe_that_never_answers_is_shown_unanswered_in_bounded_time(tmp_path, monkeypatch):
     """A probe bounds its connect and read by its timeout, not a name lookup: `status` waits as long as
     the collector does (twice the timeout and a second) and shows the probe unanswered."""

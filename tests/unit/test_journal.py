@@ -248,6 +248,7 @@ def test_the_journal_a_reload_turns_on_has_its_last_days_read_then_is_followed(m
     ]
 
 
+@pytest.mark.alone
 @pytest.mark.slow
 def test_a_stop_ends_the_reading_of_the_journals_history_at_once(migrated, journal, tmp_path, monkeypatch):
     """The journal a reload turns on is being read (journalctl slow on a large journal): stopping the
