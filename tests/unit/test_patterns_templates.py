@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import polars as pl
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from analytics.patterns.fingerprint import CURRENT, SEED_V1, V2, VAR, fingerprint, remap
+from analytics.patterns.fingerprint import CURRENT, SEED_V1, VAR, fingerprint, remap
 from analytics.patterns.logline import parse_line, strip_headers
 from analytics.patterns.templates import group, list_key, mask, merge_templates, template_of
 
@@ -321,9 +323,11 @@ def test_access_log_status_codes_are_constants_of_the_template():
 @pytest.mark.slow
 @given(st.lists(st.text(max_size=60), max_size=6), st.sampled_from(["404", "200", "599", "302", "4040", "404a", ""]))
 def test_status_naming_never_changes_other_lines_or_raises(texts, code):
+    """Naming an access line's status code changes no other line. (Compared with version 2, the rules
+    before status naming, other differences showed: version 4 masks a dotted name such as ``A.DATA``.)"""
     lines = [*texts, f'x "GET / HTTP/1.1" {code} 1']
     got = mask(lines)
-    plain = mask(lines, rules=V2)  # the same rules without naming status codes
+    plain = mask(lines, rules=dataclasses.replace(CURRENT, http_status=False))  # the same rules, codes masked
     for before, a, b in zip(texts, got, plain, strict=False):
         assert a == b or "HTTP/" in before
     assert ("Found" in got[-1] or "Success" in got[-1] or "Server-Error" in got[-1] or "Redirect" in got[-1]) == (
