@@ -20,18 +20,17 @@ PAM_STACK = re.compile(r"(?:include|substack)")
 PAM_CONTROL = re.compile(r"required|requisite|sufficient|optional")
 PAM_NAME = re.compile(r"pam_[a-z0-9_]+")
 
-#: a whole ``password`` line of the configuration (a leading ``-`` skips a module that is not installed): a
-#: control of the grammar -- in brackets, with blanks between its value=action pairs -- then a module. The
-#: rest after the type word is also what tells ``-password optional pam_gnome_keyring.so`` from a flag.
+#: what follows a configuration line's type: a control of the grammar -- in brackets, with blanks between its
+#: value=action pairs -- then a module; also what tells ``-password optional pam_gnome_keyring.so`` from a flag
 CONTROL_AND_MODULE = (
-    r"[ \t]+(?:\[[^\]\n]*=[^\]\n]*\]|required|requisite|sufficient|optional)"
-    r"[ \t]+(?:/\S+|[\w.+\-/]*\.so(?:\.\d+)*|pam_[a-z0-9_]+)(?=[ \t]|$)"
+    r"[ \t]+(?:\[[^\]\n]*=[^\]\n]*\]|" + PAM_CONTROL.pattern + r")"
+    r"[ \t]+(?:/\S+|[\w.+\-/]*\.so(?:\.\d+)*|" + PAM_NAME.pattern + r")(?=[ \t]|$)"
 )
-PASSWORD_LINE = re.compile(r"(?m)^[ \t]*-?(?P<type>password)" + CONTROL_AND_MODULE)
-
-
-#: any configuration line, its module's arguments after it (``auth include su`` has none: no module)
-CONFIG_LINE = re.compile(r"(?m)^[ \t]*-?(?:account|auth|password|session)" + CONTROL_AND_MODULE + r"(?P<args>[^\n]*)")
+#: a configuration line (a leading ``-`` skips a module that is not installed), its type and its module's
+#: arguments after it (``auth include su`` has none: no module)
+CONFIG_LINE = re.compile(
+    r"(?m)^[ \t]*-?(?P<type>account|auth|password|session)" + CONTROL_AND_MODULE + r"(?P<args>[^\n]*)"
+)
 
 
 def pam_line(control: str, module: str) -> bool:
@@ -46,7 +45,9 @@ def pam_line(control: str, module: str) -> bool:
 
 def password_type_words(s: str) -> set[int]:
     """Where the word ``password`` stands as the type of a PAM configuration line in ``s`` (its offsets)."""
-    return {m.start("type") for m in PASSWORD_LINE.finditer(s)} if "password" in s else set()
+    if "password" not in s:
+        return set()
+    return {m.start("type") for m in CONFIG_LINE.finditer(s) if m.group("type") == "password"}
 
 
 def argument_spans(s: str) -> list[tuple[int, int]]:

@@ -164,7 +164,7 @@ def _typed_auth(s: str, m: re.Match[str], args: list[str]) -> bool:
     ``-ERR``) --, or, with no session around it, any word but an outcome's: as AUTH's one argument alone on
     its line (``auth foobared``; ``auth ok``, ``auth required``, ``auth failed`` are prose), and as the second
     of two where the line is not PAM's (``auth default foobared``; ``auth required pam_tally2.so``,
-    ``auth include su`` are PAM's configuration: :func:`_pam_line`)."""
+    ``auth include su`` are PAM's configuration: :func:`~analytics.rca.pam_config.pam_line`)."""
     first, last = args[0], args[-1]
     if _SASL_MECHANISM.fullmatch(first.upper()) or last.lower() in FUNCTION_WORDS or KEYWORD.fullmatch(last):
         return False
