@@ -3,9 +3,10 @@
 Every :data:`CHECK_SECONDS` the reporter looks at the collector and says what changed since its last look:
 
 * a source that fails, with its error, and once it works again (``ok again``);
-* a refresh hook that fails, with its error — once, again only when the error changes, and ``works
-  again`` when it ran without one (a later failure is then said again), ``no longer in the config`` when a
-  reload removed it;
+* a refresh hook that fails, with its error — once, again only when the error changes (not when only a
+  duration in it does: ``busy for 12s`` after ``busy for 5s`` is the same failure), and ``works again``
+  when it ran without one (a later failure is then said again), ``no longer in the config`` when a reload
+  removed it;
 * every ten minutes (not with ``--quiet``), how many rows were written.
 
 A failure that persists is said once: a hook that fails at each run (an alert endpoint down, refreshed
@@ -15,6 +16,7 @@ every 15 s) does not fill the journal with the same line.
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 from typing import Any
@@ -25,6 +27,15 @@ log = logging.getLogger("lokifi.collect")
 CHECK_SECONDS = 5.0
 #: How often the summary line is written.
 SUMMARY_SECONDS = 600.0
+
+#: A duration inside an error's text (``busy for 12s``, ``after 2.5 seconds``): it grows while the same
+#: failure lasts, so it is left out when errors are compared.
+_DURATION = re.compile(r"\b\d+(?:\.\d+)?\s?(?:ms|s|sec|secs|seconds?|min|minutes?|h|hours?)\b")
+
+
+def same_failure(err: str | None) -> str | None:
+    """What of an error's text tells one failure from another: its words, not how long it lasted."""
+    return None if err is None else _DURATION.sub("<duration>", err)
 
 
 class Reporter:
@@ -46,7 +57,7 @@ class Reporter:
 
     def check(self) -> None:
         for s in self.col.statuses():
-            key = (s.state, s.last_error)
+            key = (s.state, same_failure(s.last_error))
             if self.states.get(s.name) != key:
                 if s.state == "error":
                     log.warning("%s: %s", s.name, s.last_error)
@@ -69,7 +80,7 @@ class Reporter:
         """Say a hook's error when it is new or changed, and when the hook works again."""
         now = dict(self.col.stats.hook_errors)
         for hook, err in now.items():
-            if self.hook_errors.get(hook) != err:
+            if same_failure(self.hook_errors.get(hook)) != same_failure(err):
                 log.warning("refresh %s: %s", hook, err)
         configured = self.col.configured_hooks()
         for hook in self.hook_errors.keys() - now.keys():

@@ -103,3 +103,35 @@ def test_a_hook_a_reload_removed_takes_its_error_with_it(tmp_path, monkeypatch, 
         finally:
             reload_inside[0] = False
             col.close()
+
+
+def test_a_busy_database_is_said_once_while_only_its_duration_grows(migrated, tmp_path, caplog):
+    """The busy-database error says how long the wait lasted (``busy for 5s``); each retry's count differs,
+    and the log said the same failure again at each of them. Another error is still said."""
+    import time
+
+    store = migrated(tmp_path / "l.duckdb")
+    waited: list[float] = [5.0]
+
+    def engine(store, config, now):
+        if waited[0] < 0:
+            raise RuntimeError("the table is gone")
+        raise store._busy(time.monotonic() - waited[0])
+
+    col = Collector(store, load_config(None), hooks=[engine], refresh_seconds=3600)
+    col.open()
+    rep = Reporter(col, quiet=True)
+    said: list[str] = []
+    try:
+        with caplog.at_level(logging.INFO, logger="lokifi.collect"):
+            for wait in (5.0, 12.0, 30.0, 95.5, -1.0):
+                waited[0] = wait
+                col.run_hooks(NOW, all_due=True)
+                caplog.clear()
+                rep.check()
+                said.extend(r.getMessage() for r in caplog.records if r.name == "lokifi.collect")
+    finally:
+        col.close()
+    assert len(said) == 2, said
+    assert "busy for 5s" in said[0]
+    assert said[1].endswith("RuntimeError: the table is gone")
