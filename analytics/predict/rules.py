@@ -39,6 +39,16 @@ RULES: dict[str, tuple[str, float, str]] = {
     "anomaly": ("MEDIUM", 0.50, "Look at {component} {metric} now: the detector flagged an unusual change"),
 }
 
+#: What each rule's ``deviation`` measures, as it is written after the number: a ratio (``2× the
+#: threshold``: a count of 6 where more than 3 fires) or a distance in standard deviations.
+DEVIATION_MEANS: dict[str, str] = {
+    "performance_degradation": "× the mean (the largest response over the average)",
+    "slow_response": "× the threshold (the average response over it)",
+    "recurring_error": "× the threshold (the count over it)",
+    "two_sigma": " standard deviations from the baseline mean",
+    "anomaly": " robust standard deviations from the usual hourly mean",
+}
+
 
 @dataclass(frozen=True)
 class RuleConfig:

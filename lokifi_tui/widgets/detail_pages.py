@@ -16,6 +16,7 @@ from rich.text import Text
 
 from analytics.patterns.multiline import context_lines
 from analytics.predict.confidence import label as confidence_label
+from analytics.predict.rules import DEVIATION_MEANS
 from lokifi_tui.widgets import humanize
 from lokifi_tui.widgets.render import (
     COLOUR_STYLE,
@@ -353,6 +354,9 @@ def render_prediction(d: Any, now: dt.datetime) -> Group:
     context = current.get("example_context") if isinstance(current, dict) else None
     if context:  # the lines the example came with (its DETAIL, its STATEMENT): a row of their own, whole
         ev = {**ev, "current": {k: v for k, v in current.items() if k != "example_context"}}
+    deviation = ev.get("deviation") if isinstance(ev, dict) else None
+    if isinstance(deviation, (int, float)) and not isinstance(deviation, bool) and p.type in DEVIATION_MEANS:
+        ev = {**ev, "deviation": humanize.number(float(deviation)) + DEVIATION_MEANS[p.type]}
     shown = humanize.rows(ev) if isinstance(ev, dict) else []
     if context:
         shown.insert(1, ("With it", str(context)))

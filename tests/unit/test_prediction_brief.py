@@ -351,3 +351,41 @@ def test_a_recurring_predictions_example_context_is_a_row_of_its_own():
     lines = [line.rstrip() for line in text.splitlines()]
     assert lines[-2:] == ["With it  DETAIL:  Key (id)=(5)", "         STATEMENT:  x"]
     assert "Example context" not in text
+
+
+def test_a_predictions_deviation_says_what_it_measures():
+    """A recurring error counted 6 times against a threshold of 3 showed `Deviation 2`, beside `Threshold 3`
+    (2 is neither the count nor its distance from the threshold: it is the count over the threshold)."""
+    from types import SimpleNamespace
+
+    from rich.console import Console
+
+    from lokifi_tui.widgets.detail_pages import render_prediction
+
+    when = dt.datetime(2026, 12, 5, 0, 31)
+
+    def shown(rule: str, deviation: float) -> list[str]:
+        p = SimpleNamespace(
+            severity="HIGH",
+            type=rule,
+            component="apt",
+            host="vm",
+            brief="",
+            message="m",
+            confidence=0.9,
+            confidence_kind="prior",
+            made_at=when,
+            due_at=when,
+            recommendation="r",
+        )
+        ev = {"current": {"count": 6}, "baseline": {"threshold": 3}, "deviation": deviation}
+        d = SimpleNamespace(prediction=p, rule_precision=None, rule_scored=0, evidence=ev, baseline=None)
+        console = Console(width=120, record=True, color_system=None)
+        console.print(render_prediction(d, when))
+        lines = console.export_text().splitlines()
+        return [line.split(None, 1)[1].rstrip() for line in lines if line.startswith("Deviation")]
+
+    assert shown("recurring_error", 2.0) == ["2× the threshold (the count over it)"]
+    assert shown("two_sigma", -2.5) == ["-2.5 standard deviations from the baseline mean"]
+    assert shown("performance_degradation", 3.14159) == ["3.14× the mean (the largest response over the average)"]
+    assert shown("some_new_rule", 1.5) == ["1.5"]
