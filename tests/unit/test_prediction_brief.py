@@ -320,34 +320,46 @@ def test_logfmt_fields_read_back_what_was_written(pairs):
     assert structured_message(line) == want
 
 
-def test_a_recurring_predictions_example_context_is_a_row_of_its_own():
+WHEN = dt.datetime(2026, 12, 5, 0, 31)
+
+
+def _prediction_page(rule: str, evidence: dict, *, brief: str = "", message: str = "m", width: int = 100) -> str:
+    """The text of a prediction's details page, for a prediction of ``rule`` with ``evidence``."""
     from types import SimpleNamespace
 
     from rich.console import Console
 
     from lokifi_tui.widgets.detail_pages import render_prediction
 
-    when = dt.datetime(2026, 12, 5, 0, 31)
     p = SimpleNamespace(
         severity="HIGH",
-        type="recurring_error",
+        type=rule,
         component="postgres",
         host="db-1",
-        brief="5× duplicate key",
-        message="general_error occurring frequently in postgres (5 times)",
+        brief=brief,
+        message=message,
         confidence=0.9,
         confidence_kind="prior",
-        made_at=when,
-        due_at=when,
+        made_at=WHEN,
+        due_at=WHEN,
         recommendation="Review error logs",
     )
+    d = SimpleNamespace(prediction=p, rule_precision=None, rule_scored=0, evidence=evidence, baseline=None)
+    console = Console(width=width, record=True, color_system=None)
+    console.print(render_prediction(d, WHEN))
+    return console.export_text()
+
+
+def test_a_recurring_predictions_example_context_is_a_row_of_its_own():
     ev = {
         "current": {"count": 5, "example": "duplicate key", "example_context": "DETAIL:  Key (id)=(5)\nSTATEMENT:  x"}
     }
-    d = SimpleNamespace(prediction=p, rule_precision=None, rule_scored=0, evidence=ev, baseline=None)
-    console = Console(width=100, record=True, color_system=None)
-    console.print(render_prediction(d, when))
-    text = console.export_text()
+    text = _prediction_page(
+        "recurring_error",
+        ev,
+        brief="5× duplicate key",
+        message="general_error occurring frequently in postgres (5 times)",
+    )
     lines = [line.rstrip() for line in text.splitlines()]
     assert lines[-2:] == ["With it  DETAIL:  Key (id)=(5)", "         STATEMENT:  x"]
     assert "Example context" not in text
@@ -356,33 +368,10 @@ def test_a_recurring_predictions_example_context_is_a_row_of_its_own():
 def test_a_predictions_deviation_says_what_it_measures():
     """A recurring error counted 6 times against a threshold of 3 showed `Deviation 2`, beside `Threshold 3`
     (2 is neither the count nor its distance from the threshold: it is the count over the threshold)."""
-    from types import SimpleNamespace
-
-    from rich.console import Console
-
-    from lokifi_tui.widgets.detail_pages import render_prediction
-
-    when = dt.datetime(2026, 12, 5, 0, 31)
 
     def shown(rule: str, deviation: float) -> list[str]:
-        p = SimpleNamespace(
-            severity="HIGH",
-            type=rule,
-            component="apt",
-            host="vm",
-            brief="",
-            message="m",
-            confidence=0.9,
-            confidence_kind="prior",
-            made_at=when,
-            due_at=when,
-            recommendation="r",
-        )
         ev = {"current": {"count": 6}, "baseline": {"threshold": 3}, "deviation": deviation}
-        d = SimpleNamespace(prediction=p, rule_precision=None, rule_scored=0, evidence=ev, baseline=None)
-        console = Console(width=120, record=True, color_system=None)
-        console.print(render_prediction(d, when))
-        lines = console.export_text().splitlines()
+        lines = _prediction_page(rule, ev, width=120).splitlines()
         return [line.split(None, 1)[1].rstrip() for line in lines if line.startswith("Deviation")]
 
     assert shown("recurring_error", 2.0) == ["2× the threshold (the count over it)"]
