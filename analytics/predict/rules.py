@@ -138,7 +138,7 @@ def response_rules(rows: list[dict[str, Any]], cfg: RuleConfig) -> list[Finding]
                     hi=None,
                     deviation=mx / avg,
                     current=cur,
-                    baseline={"k": k, "sensitivity": cfg.sensitivity},
+                    baseline={"max_over_average_limit": k, "sensitivity": cfg.sensitivity},
                 )
             )
     return out

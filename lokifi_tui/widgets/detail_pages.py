@@ -368,23 +368,19 @@ def render_prediction(d: Any, now: dt.datetime) -> Group:
         b = d.baseline
         parts.append(_section("Baseline"))
         unit = "ms" if str(b.get("metric_name", "")).endswith("_ms") else ""
+        shown_as = {  # key: (label, unit of its value)
+            "metric_name": ("Metric", ""),
+            "baseline_value": ("Mean", unit),
+            "std_deviation": ("Std deviation", unit),
+            "median_value": ("Median", unit),
+            "mad_value": ("MAD", unit),
+            "sample_count": ("Samples", ""),
+        }
         parts.append(
             _kv(
                 [
-                    (
-                        humanize.label(k).removesuffix(" value"),
-                        humanize.number(float(b[k]), unit)
-                        if isinstance(b.get(k), (int, float)) and k != "sample_count"
-                        else str(b[k]),
-                    )
-                    for k in (
-                        "metric_name",
-                        "baseline_value",
-                        "std_deviation",
-                        "median_value",
-                        "mad_value",
-                        "sample_count",
-                    )
+                    (name, humanize.number(float(b[k]), u) if isinstance(b[k], (int, float)) else str(b[k]))
+                    for k, (name, u) in shown_as.items()
                     if b.get(k) is not None
                 ]
             )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 
 from hypothesis import given, strategies as st
 
@@ -42,7 +43,10 @@ def test_two_recurring_patterns_of_one_component_read_apart():
 
 def test_response_time_rules_show_their_figures():
     ev = json.dumps(
-        {"current": {"avg_time_ms": 1120.04, "max_time_ms": 3970.08}, "baseline": {"threshold_ms": 1000.0, "k": 3.0}}
+        {
+            "current": {"avg_time_ms": 1120.04, "max_time_ms": 3970.08},
+            "baseline": {"threshold_ms": 1000.0, "max_over_average_limit": 3.0},
+        }
     )
     assert prediction_brief("slow_response", "worker", "m", ev) == "avg 1,120 ms, limit 1,000 ms"
     assert prediction_brief("performance_degradation", "worker", "m", ev) == "max 3.5× avg: 3,970 ms vs 1,120 ms"
@@ -323,7 +327,9 @@ def test_logfmt_fields_read_back_what_was_written(pairs):
 WHEN = dt.datetime(2026, 12, 5, 0, 31)
 
 
-def _prediction_page(rule: str, evidence: dict, *, brief: str = "", message: str = "m", width: int = 100) -> str:
+def _prediction_page(
+    rule: str, evidence: dict, *, brief: str = "", message: str = "m", width: int = 100, baseline: dict | None = None
+) -> str:
     """The text of a prediction's details page, for a prediction of ``rule`` with ``evidence``."""
     from types import SimpleNamespace
 
@@ -344,7 +350,7 @@ def _prediction_page(rule: str, evidence: dict, *, brief: str = "", message: str
         due_at=WHEN,
         recommendation="Review error logs",
     )
-    d = SimpleNamespace(prediction=p, rule_precision=None, rule_scored=0, evidence=evidence, baseline=None)
+    d = SimpleNamespace(prediction=p, rule_precision=None, rule_scored=0, evidence=evidence, baseline=baseline)
     console = Console(width=width, record=True, color_system=None)
     console.print(render_prediction(d, WHEN))
     return console.export_text()
@@ -378,3 +384,26 @@ def test_a_predictions_deviation_says_what_it_measures():
     assert shown("two_sigma", -2.5) == ["-2.5 standard deviations from the baseline mean"]
     assert shown("performance_degradation", 3.14159) == ["3.14× the mean (the largest response over the average)"]
     assert shown("some_new_rule", 1.5) == ["1.5"]
+
+
+def test_a_predictions_baseline_reads_as_the_evidence_does():
+    """The baseline under a prediction showed `Mad` and `Sample count 8064` under evidence that said
+    `Baseline samples 8,064`."""
+    base = {
+        "metric_name": "response_time_ms",
+        "baseline_value": 268.2,
+        "std_deviation": 76.62,
+        "median_value": 267.0,
+        "mad_value": 51.12,
+        "sample_count": 8064,
+    }
+    text = _prediction_page("performance_degradation", {}, baseline=base)
+    rows = [re.split(r"\s{2,}", line.strip(), maxsplit=1) for line in text[text.index("Baseline") :].splitlines()[1:]]
+    assert [tuple(r) for r in rows] == [
+        ("Metric", "response_time_ms"),
+        ("Mean", "268 ms"),
+        ("Std deviation", "76.62 ms"),
+        ("Median", "267 ms"),
+        ("MAD", "51.12 ms"),
+        ("Samples", "8,064"),
+    ]
