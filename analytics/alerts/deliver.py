@@ -59,6 +59,7 @@ from analytics.alerts import endpoint as health, records
 from analytics.alerts.labels import FreeText, pattern_id
 from analytics.common.clipping import clipped
 from analytics.common.clock import utcnow
+from analytics.common.http_answer import Deadline, Sockets, answer_head, whole_answer_seconds
 from analytics.config.http_settings import redact_url
 from analytics.patterns.mutes import NOT_MUTED
 from analytics.predict.brief import example_context, pattern_words, prediction_brief
@@ -241,19 +242,34 @@ def _post(settings: Any, alerts: list[dict[str, Any]]) -> None:
 
         verify = ssl.create_default_context(cafile=settings.ca_file)
     timeout = min(settings.timeout, 10.0)
+    sockets = Sockets()  # an answer dripped or endless ends at the deadline; only an error's head is read
+    deadline = Deadline(whole_answer_seconds(timeout), sockets)
     try:
-        with httpx.Client(
-            headers=headers, auth=auth, verify=verify, timeout=timeout, follow_redirects=False, trust_env=True
-        ) as c:
-            r = c.post(settings.base_url + "/api/v2/alerts", content=json.dumps(alerts).encode())
+        with (
+            httpx.Client(
+                headers=headers, auth=auth, verify=verify, timeout=timeout, follow_redirects=False, trust_env=True
+            ) as c,
+            deadline,
+            c.stream(
+                "POST",
+                settings.base_url + "/api/v2/alerts",
+                content=json.dumps(alerts).encode(),
+                extensions={"trace": sockets.trace},
+            ) as r,
+        ):
+            status = r.status_code
+            head = b"" if 200 <= status < 300 else answer_head(r, deadline, 4096)
     except httpx.TimeoutException as exc:
         why = RuntimeError if isinstance(exc, unsent) else Unanswered
         raise why(f"no answer within {timeout:g}s") from None
     except httpx.TransportError as exc:
         why = RuntimeError if isinstance(exc, unsent) else Unanswered
+        if deadline.passed:
+            raise why(f"no complete answer within {deadline.seconds:g}s") from None
         raise why(f"cannot deliver ({' '.join(str(exc).split())[:160]})") from None
-    if not 200 <= r.status_code < 300:
-        raise RuntimeError(f"HTTP {r.status_code} {' '.join(r.text.split())[:200]}".rstrip())
+    if not 200 <= status < 300:
+        text = head.decode("utf-8", "replace")
+        raise RuntimeError(f"HTTP {status} {' '.join(text.split())[:200]}".rstrip())
 
 
 def _rows(con: Any, sql: str, params: list[Any]) -> list[dict[str, Any]]:

@@ -27,6 +27,14 @@ from typing import Any
 
 from analytics.common.clipping import clipped
 from analytics.common.durations import parse_seconds
+from analytics.common.http_answer import (
+    AnswerTooLarge,
+    AnswerTooSlow,
+    Deadline,
+    Sockets,
+    read_answer,
+    whole_answer_seconds,
+)
 from analytics.config.http_settings import ConfigProblem, HttpSettings, redact_url
 
 try:  # the distribution declares httpx; openai ships the same API as httpx2
@@ -75,6 +83,7 @@ class HttpClient:
         self.settings = settings
         self.slow_after = slow_after if slow_after is not None else max(1.0, settings.timeout / 2)
         self._client: httpx.Client | None = None
+        self._sockets = Sockets()
         self.sleep = time.sleep  # replaced in tests to make backoff instant
 
     def _make(self) -> httpx.Client:
@@ -132,6 +141,21 @@ class HttpClient:
                 delay = min(self.settings.backoff_max, self.settings.backoff * (2 ** (attempt - 1)))
                 self.sleep(delay * (0.5 + random.random() / 2))  # noqa: S311 - jitter, not a secret
 
+    @staticmethod
+    def _transport_failure(where: str, exc: Exception) -> FetchError:
+        text = str(exc)
+        if isinstance(exc, httpx.ConnectError):
+            if "SSL" in text or "certificate" in text.lower():
+                return FetchError(TLS, f"{where}: TLS failed: {text}", retryable=False)
+            return FetchError(DOWN, f"{where}: cannot connect ({_short(text)})")
+        if isinstance(exc, (httpx.RemoteProtocolError, httpx.ReadError)):
+            if "without sending a response" in text or "reset by peer" in text.lower():
+                # Accepted the connection and closed it unanswered: nothing is serving behind that port.
+                return FetchError(DOWN, f"{where}: the connection was closed without an answer")
+            # The server closed the connection mid-answer: a partial response.
+            return FetchError(PARTIAL, f"{where}: the answer was cut off ({_short(text)})")
+        return FetchError(DOWN, f"{where}: {_short(text)}")
+
     def _once(
         self, path: str, params: dict[str, Any] | None, timeout: float | None, where: str, attempt: int
     ) -> Response:
@@ -142,27 +166,29 @@ class HttpClient:
                 raise FetchError(TLS, f"{where}: cannot set up TLS: {exc}", retryable=False) from None
         t0 = time.monotonic()
         sent_at = time.time()
+        each = timeout if timeout is not None else self.settings.timeout
         try:
-            r = self._client.get(
-                path, params=params, timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT
-            )
-            body = r.content
+            with (
+                Deadline(whole_answer_seconds(each), self._sockets) as deadline,
+                self._client.stream(
+                    "GET",
+                    path,
+                    params=params,
+                    timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT,
+                    extensions={"trace": self._sockets.trace},
+                ) as r,
+            ):
+                body = read_answer(r, deadline)
+        except AnswerTooLarge as exc:
+            raise FetchError(PARTIAL, f"{where}: {exc}; refused", retryable=False) from None
+        except AnswerTooSlow as exc:
+            raise FetchError(SLOW, f"{where}: {exc}") from None
         except httpx.TimeoutException:
-            raise FetchError(SLOW, f"{where}: no answer within {timeout or self.settings.timeout:g}s") from None
-        except httpx.ConnectError as exc:
-            text = str(exc)
-            if "SSL" in text or "certificate" in text.lower():
-                raise FetchError(TLS, f"{where}: TLS failed: {text}", retryable=False) from None
-            raise FetchError(DOWN, f"{where}: cannot connect ({_short(text)})") from None
-        except (httpx.RemoteProtocolError, httpx.ReadError) as exc:
-            text = str(exc)
-            if "without sending a response" in text or "reset by peer" in text.lower():
-                # Accepted the connection and closed it unanswered: nothing is serving behind that port.
-                raise FetchError(DOWN, f"{where}: the connection was closed without an answer") from None
-            # The server closed the connection mid-answer: a partial response.
-            raise FetchError(PARTIAL, f"{where}: the answer was cut off ({_short(text)})") from None
+            raise FetchError(SLOW, f"{where}: no answer within {each:g}s") from None
         except httpx.TransportError as exc:
-            raise FetchError(DOWN, f"{where}: {_short(str(exc))}") from None
+            if deadline_passed(t0, each):
+                raise FetchError(SLOW, f"{where}: {AnswerTooSlow(whole_answer_seconds(each))}") from None
+            raise self._transport_failure(where, exc) from None
         elapsed = time.monotonic() - t0
         received_at = time.time()
         server_time = _parse_date(r.headers.get("Date"))
@@ -204,6 +230,10 @@ class HttpClient:
             cut = f" ({got} of {declared} bytes)" if declared and declared.isdigit() and int(declared) != got else ""
             raise FetchError(PARTIAL, f"{where}: the answer is not complete JSON{cut}", status=status) from None
         return Response(data, status, server_time, elapsed, attempt, sent_at, received_at)
+
+
+def deadline_passed(t0: float, each: float) -> bool:
+    return time.monotonic() - t0 >= whole_answer_seconds(each)
 
 
 def _short(text: str, n: int = 160) -> str:
