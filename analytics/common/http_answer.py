@@ -12,10 +12,12 @@ end too. Every socket a request opens is known through httpx's ``trace`` extensi
 from __future__ import annotations
 
 import contextlib
+import functools
 import socket
 import threading
 import time
 import weakref
+from collections.abc import Iterator
 from typing import Any
 
 from analytics.common.env_settings import env_bytes
@@ -127,6 +129,100 @@ def read_answer(response: Any, deadline: Deadline, limit: int | None = None) -> 
     return bytes(buf)
 
 
+def bounded_client(each: float, limit: int | None = None) -> Any:
+    """An httpx client whose every answer is bounded as :func:`read_answer` bounds one, for a library
+    that reads answers itself (the openai client): it asks for an uncompressed answer and refuses one
+    compressed anyway (its size could not be bounded before inflating it), stops reading past ``limit``
+    bytes and cuts each request off at :func:`whole_answer_seconds` of ``each``."""
+    import httpx
+
+    return httpx.Client(transport=_BoundedTransport(each, limit), follow_redirects=False)
+
+
+@functools.cache
+def _bounded_transport_class() -> type:
+    import httpx
+
+    class AnswerRefused(httpx.TransportError):
+        """An answer too large or compressed against the request: not read further."""
+
+        refused = True
+
+    class BoundedStream(httpx.SyncByteStream):
+        def __init__(self, inner: Any, limit: int, deadline: Deadline) -> None:
+            self._inner, self._limit, self._deadline = inner, limit, deadline
+
+        def __iter__(self) -> Iterator[bytes]:
+            got = 0
+            try:
+                for chunk in self._inner:
+                    got += len(chunk)
+                    if got > self._limit:
+                        raise AnswerRefused(str(AnswerTooLarge(self._limit)))
+                    yield chunk
+            except httpx.TransportError:
+                if self._deadline.passed:
+                    raise httpx.ReadTimeout(str(AnswerTooSlow(self._deadline.seconds))) from None
+                raise
+            if self._deadline.passed:
+                raise httpx.ReadTimeout(str(AnswerTooSlow(self._deadline.seconds)))
+
+        def close(self) -> None:
+            self._deadline.__exit__()
+            self._inner.close()
+
+    class BoundedTransport(httpx.BaseTransport):
+        def __init__(self, each: float, limit: int | None) -> None:
+            self._each, self._limit = each, limit
+            self._inner = httpx.HTTPTransport(trust_env=True)
+            self._sockets = Sockets()
+
+        def handle_request(self, request: httpx.Request) -> httpx.Response:
+            request.headers["Accept-Encoding"] = "identity"
+            request.extensions = {**request.extensions, "trace": self._sockets.trace}
+            each = _read_timeout(request, self._each)
+            deadline = Deadline(whole_answer_seconds(each), self._sockets).__enter__()
+            try:
+                response = self._inner.handle_request(request)
+            except httpx.TransportError:
+                deadline.__exit__()
+                if deadline.passed:
+                    raise httpx.ReadTimeout(str(AnswerTooSlow(deadline.seconds)), request=request) from None
+                raise
+            coding = response.headers.get("Content-Encoding", "identity").strip().lower()
+            if coding not in ("", "identity"):
+                response.close()
+                deadline.__exit__()
+                raise AnswerRefused(f"the answer came {coding}-compressed though an uncompressed one was asked for")
+            limit = MAX_ANSWER_BYTES if self._limit is None else self._limit
+            response.stream = BoundedStream(response.stream, limit, deadline)
+            return response
+
+        def close(self) -> None:
+            self._inner.close()
+
+    return BoundedTransport
+
+
+def refusal(exc: BaseException | None) -> str | None:
+    """Why a :func:`bounded_client` refused an answer, when ``exc`` (or what caused it) says it did."""
+    while exc is not None:
+        if getattr(exc, "refused", False):
+            return str(exc)
+        exc = exc.__cause__ or exc.__context__
+    return None
+
+
+def _read_timeout(request: Any, default: float) -> float:
+    timeout = request.extensions.get("timeout") or {}
+    read = timeout.get("read")
+    return float(read) if isinstance(read, (int, float)) and read > 0 else default
+
+
+def _BoundedTransport(each: float, limit: int | None) -> Any:
+    return _bounded_transport_class()(each, limit)
+
+
 __all__ = [
     "MAX_ANSWER_BYTES",
     "AnswerTooLarge",
@@ -134,6 +230,8 @@ __all__ = [
     "Deadline",
     "Sockets",
     "answer_head",
+    "bounded_client",
     "read_answer",
+    "refusal",
     "whole_answer_seconds",
 ]

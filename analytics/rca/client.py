@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
+from analytics.common.http_answer import bounded_client, refusal
 from analytics.config.url_text import masked_url, misread_userinfo
 
 OPENAI_BASE_URL = "https://api.openai.com/v1"
@@ -303,6 +304,9 @@ def _classify(exc: BaseException, endpoint: Endpoint, started_stream: bool) -> C
     where = f"{safe_url(endpoint.base_url)} (model {endpoint.model})"
     status = getattr(exc, "status_code", None)
     msg = _scrub(_server_message(exc), endpoint.api_key)
+    refused = refusal(exc)
+    if refused is not None:
+        return CallFailed("bad_request", f"{where}: {refused}; refused")
     if isinstance(exc, openai.APITimeoutError):
         return CallFailed(
             "timeout",
@@ -381,6 +385,7 @@ def _make_client(endpoint: Endpoint, timeout: float | None = None) -> Any:
         default_query=dict(parse_qsl(parts.query, keep_blank_values=True)) or None,
         timeout=timeout or endpoint.timeout,
         max_retries=0,
+        http_client=bounded_client(timeout or endpoint.timeout),  # an endless or dripped answer ends
     )
 
 

@@ -165,3 +165,26 @@ def test_an_alertmanager_error_dripping_its_body_is_told_by_what_came(hostile, m
     assert isinstance(err, RuntimeError) and not isinstance(err, deliver.Unanswered), out
     assert str(err).startswith('HTTP 500 {"status":"success"')
     assert took < 3.5
+
+
+@pytest.mark.parametrize("mode", ["endless", "gzip-bomb"])
+def test_a_model_server_answering_past_the_limit_is_refused(hostile, monkeypatch, mode):
+    from analytics.rca.client import Endpoint, check_status
+
+    monkeypatch.setattr(http_answer, "MAX_ANSWER_BYTES", 4 << 20)
+    endpoint = Endpoint(base_url=hostile(mode) + "/v1", model="m", configured=True, timeout=5)
+    out, _ = _bounded(lambda: check_status(endpoint), 30)
+    report = out.get("value")
+    assert report is not None and report.status == "bad_request", out
+    assert ("larger than 4,194,304 bytes" if mode == "endless" else "gzip-compressed") in report.message
+
+
+def test_a_model_server_dripping_its_headers_is_left_at_the_deadline(hostile, monkeypatch):
+    from analytics.rca.client import Endpoint, check_status
+
+    monkeypatch.setattr(http_answer, "whole_answer_seconds", lambda each: 2.0)
+    endpoint = Endpoint(base_url=hostile("drip-headers") + "/v1", model="m", configured=True, timeout=1)
+    out, took = _bounded(lambda: check_status(endpoint), 20)
+    report = out.get("value")
+    assert report is not None and report.status == "timeout", out
+    assert took < 3.5
