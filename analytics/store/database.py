@@ -50,6 +50,7 @@ from analytics.store.errors import (
     rollback,
     store_error,
 )
+from analytics.store.planted import refuse_planted
 from analytics.store.private import mkdir_private, mode_beside, session_umask
 from analytics.store.spooling import drain, report_once, spool_batch
 from analytics.store.writers import quote_ident, resolve_writer, writer_name
@@ -259,7 +260,7 @@ class Store:
         (``since``: when the wait for the database began, to say how long it lasted)."""
         if not read_only:
             mkdir_private(self.path.parent)
-        self._refuse_planted_links()
+        refuse_planted(self.path)  # a WAL or link someone put beside it: planted.py
         since = time.monotonic() if since is None else since
         deadline = time.monotonic() + timeout
         delay = 0.005
@@ -288,24 +289,6 @@ class Store:
                 raise store_error(self.path, exc) from None
             raise
         return con
-
-    def _refuse_planted_links(self) -> None:
-        """DuckDB opens the database and its WAL by name, following links: a WAL that is a link, or a
-        database that is a link to nothing (which DuckDB would create where it points), would have it
-        write wherever the link's maker chose. A link to an existing database is the user's own choice."""
-        wal = self.path.with_name(self.path.name + ".wal")
-        if wal.is_symlink():
-            raise StoreError(
-                f"{wal} is a symbolic link (to {os.readlink(wal)}); Lokifi does not follow links beside the "
-                "database (someone may have put it there). Remove it, and keep the database in a directory "
-                "only you can write."
-            )
-        if self.path.is_symlink() and not self.path.exists():
-            raise StoreError(
-                f"{self.path} is a symbolic link to {os.readlink(self.path)}, which does not exist; Lokifi does "
-                "not create a database through a link (someone may have put it there). Remove it, or point it "
-                "at an existing database."
-            )
 
     def _ensure_schema(self, con: duckdb.DuckDBPyConnection, read_only: bool = False) -> None:
         key = str(self.path.resolve())
