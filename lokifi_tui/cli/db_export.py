@@ -55,7 +55,7 @@ def _since(ctx: click.Context, param: click.Parameter, value: str | None) -> flo
     "-o",
     default="-",
     metavar="FILE",
-    help="Write the CSV to FILE (replaced if it exists) instead of stdout.",
+    help="Write the CSV to FILE instead of stdout (a file or link at that name is replaced, never written through).",
 )
 @click.pass_context
 def export(
@@ -106,8 +106,10 @@ def export(
     if output == "-":
         _write(sys.stdout, series)
         return
+    from analytics.common.replaced_file import replaced
+
     try:
-        with open(output, "w", encoding="utf-8", newline="") as out:
+        with replaced(output) as out:  # never written through a link planted at that name
             _write(out, series)
     except OSError as exc:
         fail(f"cannot write {output}: {exc.strerror or exc}", BAD_INPUT)

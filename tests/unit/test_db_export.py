@@ -7,8 +7,10 @@ from __future__ import annotations
 import datetime as dt
 import math
 import os
+import stat
 import subprocess
 import sys
+import threading
 
 import numpy as np
 import polars as pl
@@ -128,6 +130,37 @@ def test_output_to_a_file(migrated, tmp_path):
     assert len(read_series_csv(out.read_text()).values) == 100
     r = _export(db, "api", "response_time_ms", "-o", str(tmp_path / "no" / "such" / "dir.csv"))
     assert r.exit_code == 3 and "cannot write" in r.output
+
+
+def test_a_link_planted_at_the_output_name_is_replaced_never_written_through_a_pipe_is_written_to(migrated, tmp_path):
+    """Run as root into a directory others can write, `-o /tmp/out.csv` truncated whatever a link planted
+    there led to (/etc/shadow) and wrote into a hard-linked or someone else's file."""
+    db = tmp_path / "s.duckdb"
+    _store(migrated, db, _latency(100))
+    victim = tmp_path / "shadow"
+    victim.write_text("root:secret\n")
+    (tmp_path / "via-link.csv").symlink_to(victim)
+    os.link(victim, tmp_path / "via-hard-link.csv")
+    for name in ("via-link.csv", "via-hard-link.csv"):
+        r = _export(db, "api", "response_time_ms", "-o", str(tmp_path / name))
+        assert r.exit_code == 0, r.output
+        assert not (tmp_path / name).is_symlink() and len(read_series_csv((tmp_path / name).read_text()).values) == 100
+    assert victim.read_text() == "root:secret\n"
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")) == []
+    mine = tmp_path / "mine.csv"
+    mine.write_text("old\n")
+    mine.chmod(0o640)
+    assert _export(db, "api", "response_time_ms", "-o", str(mine)).exit_code == 0
+    assert stat.S_IMODE(mine.stat().st_mode) == 0o640  # the user's own file keeps its mode
+    fifo = tmp_path / "pipe"  # a stream the user made (`-o >(gzip > x.gz)`): written to, not replaced
+    os.mkfifo(fifo)
+    got: list[str] = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_text()))
+    reader.start()
+    r = _export(db, "api", "response_time_ms", "-o", str(fifo))
+    reader.join(10)
+    assert r.exit_code == 0, r.output
+    assert len(read_series_csv(got[0]).values) == 100 and stat.S_ISFIFO(fifo.stat().st_mode)
 
 
 @settings(max_examples=25, deadline=None)
