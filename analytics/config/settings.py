@@ -388,13 +388,20 @@ def _misread_url(url: str, where: str, problems: list[str], dropped: str) -> boo
 def _ai(raw: Any, problems: list[str]) -> AI:
     """The [ai] section. A base_url whose password would be misread stays as written: the endpoint refuses
     it (AI analysis stays offline), where an empty one would send the prompts to OpenAI."""
+    from analytics.config.url_text import url_problem
+
     ai = _section(AI, raw, "ai", problems)
-    if ai.base_url:
-        _misread_url(ai.base_url, "ai.base_url", problems, "AI analysis stays offline until it is fixed")
+    offline = "AI analysis stays offline until it is fixed"
+    if not ai.base_url or _misread_url(ai.base_url, "ai.base_url", problems, offline):
+        return ai
+    if (problem := url_problem(ai.base_url)) is not None:
+        problems.append(f"ai.base_url: {problem}; {offline}")
     return ai
 
 
 def _sources(raw: Any, problems: list[str]) -> tuple[Source, ...]:
+    from analytics.config.url_text import url_problem
+
     if raw is None:
         return ()
     if not isinstance(raw, list):
@@ -410,6 +417,9 @@ def _sources(raw: Any, problems: list[str]) -> tuple[Source, ...]:
             problems.append(f"{where}.type: {s['type']!r} is not prometheus or loki; ignored")
             continue
         if _misread_url(s["url"], f"{where}.url", problems, "source ignored"):
+            continue
+        if (problem := url_problem(s["url"])) is not None:
+            problems.append(f"{where}.url: {problem}; source ignored")
             continue
         opts = {k: v for k, v in s.items() if k not in ("name", "type", "url")}
         out.append(Source(name=s["name"], type=s["type"], url=s["url"], options=opts))

@@ -219,3 +219,25 @@ def masked_url(url: str) -> str:
         netloc = f"{parts.username}:***@{host}" + (f":{port}" if port else "")
     fragment = _masked_params(parts.fragment) if "=" in parts.fragment else parts.fragment
     return urlunsplit((parts.scheme, netloc, parts.path, _masked_params(parts.query), fragment))
+
+
+def url_problem(url: str) -> str | None:
+    """Why ``url`` is no http(s) URL Lokifi can send a request to, in words that show it inertly (a control
+    character, a space, no host, a port that is no number, another scheme); None when it is one. httpx
+    refuses such a URL only when the first request is built, with a traceback."""
+    from analytics.common.unseen import visible
+
+    text = url.strip()
+    odd = next((c for c in text if c.isspace() or not c.isprintable()), None)
+    if odd is not None:
+        return f"'{visible(masked_url(text))}' holds '{visible(odd)}', which no URL may hold (encode it, or remove it)"
+    parts = urlsplit(text)
+    try:
+        port = parts.port
+    except ValueError:
+        given = parts.netloc.rsplit("@", 1)[-1].rpartition(":")[2]
+        return f"its port {given!r} is not a number from 0 to 65535"
+    del port
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        return f"{masked_url(text)!r} is not an http(s) URL"
+    return None

@@ -36,7 +36,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 from analytics.common.http_answer import bounded_client, refusal
-from analytics.config.url_text import masked_url, misread_userinfo
+from analytics.config.url_text import masked_url, misread_userinfo, url_problem
 
 OPENAI_BASE_URL = "https://api.openai.com/v1"
 KEY_ENV_VARS = ("LOKIFI_OPENAI_API_KEY", "OPENAI_API_KEY")
@@ -179,18 +179,10 @@ def endpoint_from_config(ai: Any, env: Mapping[str, str] | None = None) -> Endpo
             )
             return Endpoint("", model, None, source, False, reason, **common)
         base_url = OPENAI_BASE_URL
-    elif not base_url.startswith(("http://", "https://")):
-        return Endpoint(
-            base_url,
-            model,
-            key,
-            source,
-            False,
-            f"[ai] base_url {safe_url(base_url) or base_url[:40]!r} is not an http(s) URL",
-            **common,
-        )
     elif (misread := misread_userinfo(base_url)) is not None and misread.certain:
         return Endpoint(base_url, model, key, source, False, f"[ai] base_url: {misread.message()}", **common)
+    elif (problem := url_problem(base_url)) is not None:
+        return Endpoint(base_url, model, key, source, False, f"[ai] base_url: {problem}", **common)
     elif key is None and "api.openai.com" in base_url:
         reason = "; ".join(
             [*notes, "api.openai.com needs an API key ($OPENAI_API_KEY, $LOKIFI_OPENAI_API_KEY or [ai] api_key_file)"]
