@@ -7,8 +7,8 @@ mistyped path reads as working. Here ``GET /metrics`` is prometheus_client's ans
 ``Accept`` header asks for, gzip when accepted, only the series ``?name[]=`` names when it does: the
 collector describes its families for that), ``HEAD /metrics`` the same status
 and headers without the body, any other path 404 with one line saying where the metrics are, and any
-other method 405 naming those allowed. Requests are not logged (a scrape every 15 s would fill the
-collector's log).
+other method 405 naming those allowed. A connection silent for 10 s is closed. Requests are not logged
+(a scrape every 15 s would fill the collector's log).
 """
 
 from __future__ import annotations
@@ -64,7 +64,17 @@ def _answer(
     return [body]
 
 
+#: How long a connection may stay silent (before its request, between its reads) before it is closed.
+IDLE_SECONDS = 10.0
+
+
 class _Quiet(WSGIRequestHandler):
+    # A connection that sends nothing (or a byte now and then) held its thread forever: any local user
+    # opening a few thousand of them used up the collector's file descriptors and threads.
+    @property
+    def timeout(self) -> float:  # type: ignore[override]
+        return IDLE_SECONDS
+
     def log_message(self, format: str, *args: Any) -> None:
         """Log nothing: Prometheus scrapes every few seconds."""
 
