@@ -15,6 +15,7 @@ import threading
 from pathlib import Path
 
 from analytics.store.database import StoreError
+from analytics.store.planted import refuse_shared_file
 from analytics.store.private import mkdir_private, mode_beside
 
 #: Files beside the database are never reached through a symbolic link (one planted there by another
@@ -49,6 +50,7 @@ class WriterLock:
                 f"Cannot create the collector lock {self.path} ({exc.strerror or exc}); the collector needs to "
                 "write beside the database. Check the directory's permissions or point --db elsewhere."
             ) from None
+        refuse_shared_file(fd, self.path)  # a planted hard link: its file would be truncated below
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
@@ -90,7 +92,9 @@ class WriterLock:
         want = self.want_path
         while not stop.is_set():
             with contextlib.suppress(OSError):
-                fd = os.open(want, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | _NOFOLLOW, mode_beside(self._db))
+                fd = os.open(want, os.O_WRONLY | os.O_CREAT | _NOFOLLOW, mode_beside(self._db))
+                refuse_shared_file(fd, want)  # truncated only once known to be no one else's file
+                os.ftruncate(fd, 0)
                 with os.fdopen(fd, "w") as f:
                     f.write(f"{os.getpid()}\n")
             if self.acquire():

@@ -73,4 +73,22 @@ def _unlike_own_wal(st: os.stat_result, owner: int) -> str:
     return ""
 
 
-__all__ = ["refuse_planted"]
+def refuse_shared_file(fd: int, path: Path) -> None:
+    """Raise :class:`StoreError` (closing ``fd``) when the file just opened at ``path`` beside the database
+    is no regular file of one link: a hard link planted under a lock's name would have the lock's pid
+    written over the file it shares (truncated first), wherever its other name is."""
+    st = os.fstat(fd)
+    what = ""
+    if not stat.S_ISREG(st.st_mode):
+        what = "not a regular file"
+    elif st.st_nlink != 1:
+        what = f"a file with {st.st_nlink} hard links (another name of it may be someone's file)"
+    if what:
+        os.close(fd)
+        raise StoreError(
+            f"{path} is {what}; Lokifi does not write it (someone may have put it there). Remove it, and keep "
+            "the database in a directory only you can write."
+        )
+
+
+__all__ = ["refuse_planted", "refuse_shared_file"]

@@ -49,3 +49,24 @@ def test_a_wal_that_is_no_file_is_refused_at_once(tmp_path, kind):
         wal.mkdir()
     with pytest.raises(StoreError, match=rf"db\.duckdb\.wal is a {'FIFO' if kind == 'fifo' else 'directory'}"):
         Store(db).get_kv("k")
+
+
+def test_a_hard_link_planted_as_the_collectors_lock_or_its_handover_request_is_not_written(tmp_path):
+    """`lokifi collect` truncated the file under `<db>.collector.lock` (and `.want`) and wrote its pid in it:
+    through a planted hard link, the victim file's content was lost (a link to nothing was refused)."""
+    import threading
+
+    from analytics.collect.writer_lock import WriterLock
+
+    victim = tmp_path / "victim"
+    victim.write_text("root:secret\n")
+    db = tmp_path / "db.duckdb"
+    os.link(victim, tmp_path / "db.duckdb.collector.lock")
+    with pytest.raises(StoreError, match=r"collector\.lock is a file with 2 hard links"):
+        WriterLock(db).acquire()
+    assert victim.read_text() == "root:secret\n"
+    (tmp_path / "db.duckdb.collector.lock").unlink()
+    os.link(victim, tmp_path / "db.duckdb.collector.lock.want")
+    with pytest.raises(StoreError, match=r"lock\.want is a file with 2 hard links"):
+        WriterLock(db).wait_for_handover(threading.Event())
+    assert victim.read_text() == "root:secret\n"
