@@ -19,6 +19,11 @@ from analytics.sources.fleet.client import FetchError, HttpClient
 
 pytestmark = [pytest.mark.slow, pytest.mark.alone]  # they bound wall time
 
+#: Time past a 2 s deadline a loaded machine may take to start the request and tear it down (one run in
+#: four CI-like runs at load 9-20 took more than 1.5 s); a server left unbounded holds the caller until
+#: :func:`_bounded` gives up at 20 s.
+SLACK = 4.0
+
 BODY_HEAD = b'{"status":"success","data":{"resultType":"vector","result":[],"x":"'
 
 
@@ -145,7 +150,7 @@ def test_an_answer_dripped_a_byte_at_a_time_ends_at_the_whole_answer_deadline(ho
     err = out.get("error")
     assert isinstance(err, FetchError), out
     assert err.kind == "slow" and "not complete within 2s" in str(err)
-    assert took < 2.0 + 1.5  # the deadline, then one read that the shut-down socket ends at once
+    assert took < 2.0 + SLACK  # the deadline, then one read that the shut-down socket ends at once
 
 
 def test_an_alertmanager_dripping_its_headers_is_left_at_the_deadline(hostile, monkeypatch):
@@ -154,7 +159,7 @@ def test_an_alertmanager_dripping_its_headers_is_left_at_the_deadline(hostile, m
     out, took = _bounded(lambda: deliver._post(settings, [{"labels": {"alertname": "x"}}]), 20)
     err = out.get("error")
     assert isinstance(err, deliver.Unanswered) and "no complete answer within 2s" in str(err), out
-    assert took < 3.5
+    assert took < 2.0 + SLACK, took
 
 
 def test_an_alertmanager_error_dripping_its_body_is_told_by_what_came(hostile, monkeypatch):
@@ -164,7 +169,7 @@ def test_an_alertmanager_error_dripping_its_body_is_told_by_what_came(hostile, m
     err = out.get("error")
     assert isinstance(err, RuntimeError) and not isinstance(err, deliver.Unanswered), out
     assert str(err).startswith('HTTP 500 {"status":"success"')
-    assert took < 3.5
+    assert took < 2.0 + SLACK, took
 
 
 @pytest.mark.parametrize("mode", ["endless", "gzip-bomb"])
@@ -187,4 +192,4 @@ def test_a_model_server_dripping_its_headers_is_left_at_the_deadline(hostile, mo
     out, took = _bounded(lambda: check_status(endpoint), 20)
     report = out.get("value")
     assert report is not None and report.status == "timeout", out
-    assert took < 3.5
+    assert took < 2.0 + SLACK, took
