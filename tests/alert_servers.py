@@ -1,8 +1,10 @@
 """Alertmanagers on loopback for the alert tests.
 
-* :class:`Recorder` -- an HTTP server that keeps the body of every POST it accepts and answers with the
-  status it is set to (200 unless told otherwise): what an alert carries off the host, byte for byte, an
-  Alertmanager that refuses, and one that takes a post but answers ``delay`` seconds late.
+* :class:`Recorder` -- an HTTP server that keeps the body of every POST to its own Alertmanager path and
+  answers with the status it is set to (200 unless told otherwise): what an alert carries off the host,
+  byte for byte, an Alertmanager that refuses, and one that takes a post but answers ``delay`` seconds
+  late. Its URL has a random path prefix: a post from a stranger (a collector another test left, posting
+  to a port the kernel has since handed to this server) gets 404 and is neither kept nor counted.
 * :class:`Alertmanager` -- Debian's real ``prometheus-alertmanager`` with one null receiver, stopped and
   started again on the same port (the ``am`` fixture of ``tests/integration/conftest.py`` starts one per
   test and stops it after).
@@ -18,6 +20,7 @@ import subprocess
 import threading
 import time
 import urllib.request
+import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -28,18 +31,24 @@ AM = shutil.which("prometheus-alertmanager") or shutil.which("alertmanager")
 
 
 class Recorder:
-    """An HTTP server on loopback that keeps every POST's body and answers ``status``."""
+    """An HTTP server on loopback that keeps the body of every POST to ``url`` + ``/api/v2/alerts`` (the
+    path Lokifi posts alerts to) and answers ``status``; any other request gets 404, not counted."""
 
     def __init__(self) -> None:
         bodies: list[bytes] = []
         self.status = 200
         self.delay = 0.0  # seconds before the answer, the body kept
-        self.requests = 0  # POSTs received, refused ones too
+        self.requests = 0  # POSTs received on its own path, refused ones too
+        self.prefix = f"/{uuid.uuid4().hex}"
         recorder = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                if self.path != recorder.prefix + "/api/v2/alerts":
+                    self.send_response(404)
+                    self.end_headers()
+                    return
                 recorder.requests += 1
                 if recorder.status < 300:
                     bodies.append(body)
@@ -57,7 +66,7 @@ class Recorder:
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_port}"
+        return f"http://127.0.0.1:{self.server.server_port}{self.prefix}"
 
     def text(self) -> str:
         return b"".join(self.bodies).decode()
