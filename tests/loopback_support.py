@@ -1,7 +1,7 @@
-"""Helpers shared by the loopback servers of the tests: a free port, a GET that returns the status of
-an error too, a bounded wait, starting a server process and waiting until it is ready, stopping a child process, a
-quiet threaded HTTP server and a self-signed certificate for 127.0.0.1. Every server binds 127.0.0.1
-only."""
+"""Helpers shared by the loopback servers of the tests: a free port, a port where connections are
+refused, a GET that returns the status of an error too, a bounded wait, starting a server process and
+waiting until it is ready, stopping a child process, a quiet threaded HTTP server and a self-signed
+certificate for 127.0.0.1. Every server binds 127.0.0.1 only."""
 
 from __future__ import annotations
 
@@ -22,6 +22,20 @@ def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+_HELD: list[socket.socket] = []
+
+
+def closed_port() -> int:
+    """A loopback port where a connection is refused, and stays refused while this process runs: a socket
+    is bound to it but never listens (the kernel answers a connection with a reset) and is kept open, so
+    no other process can bind the port meanwhile and the kernel hands it to no outgoing connection either
+    (a port found free and closed again could be taken by a server another test starts)."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.bind(("127.0.0.1", 0))
+    _HELD.append(s)
+    return s.getsockname()[1]
 
 
 def http_get(url: str, timeout: float = 2.0) -> tuple[int, bytes]:

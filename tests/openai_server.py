@@ -287,13 +287,6 @@ def _usage(usage: tuple[int, int] | None) -> dict | None:
     return {"prompt_tokens": usage[0], "completion_tokens": usage[1], "total_tokens": sum(usage)}
 
 
-def closed_port() -> int:
-    """A loopback port with nothing listening on it (connection refused)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 _SHARED: OpenAIServer | None = None
 
 

@@ -10,7 +10,6 @@ import os
 import random
 import re
 import signal
-import socket
 import subprocess
 import threading
 import time
@@ -18,6 +17,7 @@ import uuid
 
 import pytest
 from collect_support import cli, fast_tail_config, hold_database, write_config
+from loopback_support import closed_port
 
 from analytics.collect.loop import Collector, CollectorBusy, collect_once
 from analytics.collect.writer_lock import collector_running
@@ -57,14 +57,6 @@ def web():
     yield f"http://127.0.0.1:{srv.server_address[1]}{_Counting.prefix}"
     srv.shutdown()
     srv.server_close()
-
-
-def closed_port() -> int:
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 class LineWriter(threading.Thread):

@@ -14,7 +14,7 @@ import time
 from typing import ClassVar
 
 import pytest
-from loopback_support import self_signed_cert
+from loopback_support import closed_port, self_signed_cert
 
 from analytics.sources.probes import ProbeSource, ProbeSpec, parse_hostport, run_probe
 
@@ -47,14 +47,6 @@ def server():
     yield f"http://127.0.0.1:{srv.server_address[1]}"
     srv.shutdown()
     srv.server_close()
-
-
-def closed_port() -> int:
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 @pytest.fixture

@@ -7,7 +7,8 @@ import json
 import threading
 
 import pytest
-from openai_server import GOOD_ANSWER, Behaviour, closed_port
+from loopback_support import closed_port
+from openai_server import GOOD_ANSWER, Behaviour
 from rca_support import HASH, NOW, OTHER_HASH, config_for, corpus, seed_pattern
 
 from analytics.rca import cache as cache_mod, ledger
@@ -301,8 +302,6 @@ def test_a_secret_on_the_truncation_boundary_does_not_leak_in_part(store):
 
 
 def test_credentials_in_base_url_are_never_stored(store):
-    from openai_server import closed_port
-
     seed_pattern(store)
     port = closed_port()
     cfg = config_for(

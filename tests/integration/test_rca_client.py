@@ -7,7 +7,8 @@ import threading
 import time
 
 import pytest
-from openai_server import Behaviour, closed_port
+from loopback_support import closed_port
+from openai_server import Behaviour
 
 from analytics.config.settings import AI
 from analytics.rca.client import (

@@ -10,16 +10,9 @@ import subprocess
 
 import pytest
 from click.testing import CliRunner
+from loopback_support import closed_port
 
 from lokifi_tui.cli.main import cli
-
-
-def closed_port() -> int:
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def test_status_reports_a_refused_probe_and_the_live_process(tmp_path):

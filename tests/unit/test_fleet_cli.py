@@ -4,20 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import socket
 import time
 
 from click.testing import CliRunner
+from loopback_support import closed_port
 
 from analytics.sources.fleet.status import STATUS_KEY, FleetHealth, fleet_summary
 from analytics.store.database import Store
 from lokifi_tui.cli.main import cli
-
-
-def closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def write_config(tmp_path, body: str):
