@@ -1,7 +1,7 @@
 """Snapshots of the dashboard on the demo data (fixed clock, fixed vitals) at 80x24, 100x30, 120x40,
 160x50 and 200x60 (tabs below 170 columns, the grid above), and of help and details.
 
-The demo is built once per session with a fixed ``now``. Recommendations about *this* machine's CPU,
+The demo is built once per run (not once per worker) with a fixed ``now``. Recommendations about *this* machine's CPU,
 memory and disks (the system rules read psutil while the demo is built) are removed from the copy the
 snapshots use, so the pictures do not depend on the machine running the tests.
 
@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from run_once import built_once
 from tui_support import first_read_shown, fixed_vitals
 
 pytestmark = pytest.mark.slow  # measured: 42 s in all
@@ -23,15 +24,20 @@ NOW = dt.datetime(2026, 3, 2, 12, 0, 0)
 
 @pytest.fixture(scope="session")
 def demo_db(tmp_path_factory):
+    """The demo, built once in the run (about ten CPU-seconds; :func:`run_once.built_once`), this worker's
+    copy."""
+    return built_once(tmp_path_factory, "demo.duckdb", _build)
+
+
+def _build(path):
     from analytics.demo.data import build_demo
     from analytics.store.database import Store
 
-    path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
     build_demo(path, now=NOW)
     store = Store(path)
     with store.write() as con:
         con.execute("DELETE FROM smart_recommendations WHERE category = 'system' OR rule LIKE 'system%'")
-    return path
+    assert not path.with_name(path.name + ".wal").exists()  # the whole database is in the file copied
 
 
 def make_app(path):
