@@ -161,12 +161,12 @@ _step = st.tuples(st.sampled_from([200, 503]), st.integers(1, 400), st.booleans(
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(steps=st.lists(_step, min_size=1, max_size=4), dues=st.lists(st.integers(1, 3600), min_size=1, max_size=3))
 @example(steps=[(503, 1, False), (503, 900, False), (200, 1, False)], dues=[60, 3600])
-def test_no_alert_waits_for_a_prediction_that_is_over(tmp_path_factory, recorder, steps, dues):
+def test_no_alert_waits_for_a_prediction_that_is_over(tmp_path_factory, migrated, recorder, steps, dues):
     """Alertmanager up or down, time passing, predictions scored: after each delivery no alert is pending
     whose prediction is over, and every live one is firing once Alertmanager took a post."""
     tmp = tmp_path_factory.mktemp("steps")
     cfg_path = alerts_config(tmp, recorder.url, min_severity=None, resend_seconds=5)
-    store, cfg = Store(tmp / "l.duckdb"), load_config(cfg_path)
+    store, cfg = migrated(tmp / "l.duckdb"), load_config(cfg_path)  # a copy of the migrated database
     pids = [_plant(store, T0, dt.timedelta(seconds=d)) for d in dues]
     now = T0
     for status, seconds, score in steps:

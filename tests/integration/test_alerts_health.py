@@ -111,7 +111,7 @@ def test_an_alertmanager_that_is_down_shows_in_the_dashboards_top_bar(tmp_path):
 @pytest.mark.slow
 @settings(max_examples=15, deadline=None)
 @given(st.lists(st.booleans(), min_size=1, max_size=6))
-def test_each_change_of_state_is_logged_once_and_the_last_one_is_stored(outcomes):
+def test_each_change_of_state_is_logged_once_and_the_last_one_is_stored(migrated, outcomes):
     """Posts accepted (True) or refused (False) in any order: one warning per run of refusals, one line
     per recovery from one, and the store says how the last run began and how long it is."""
     recorder = Recorder()
@@ -121,7 +121,7 @@ def test_each_change_of_state_is_logged_once_and_the_last_one_is_stored(outcomes
     logger.setLevel(logging.INFO)
     try:
         with tempfile.TemporaryDirectory() as d:
-            store, cfg = Store(Path(d) / "l.duckdb"), load_config(_config(Path(d), recorder.url))
+            store, cfg = migrated(Path(d) / "l.duckdb"), load_config(_config(Path(d), recorder.url))
             _plant(store, T0)
             for i, accepted in enumerate(outcomes):
                 recorder.status = 200 if accepted else 500

@@ -117,14 +117,14 @@ _step = st.tuples(st.sampled_from([200, 503]), st.integers(1, 120), st.sampled_f
     planted=[("LOW", 600), ("MEDIUM", 600), ("HIGH", 600)],
 )
 def test_alertmanager_holds_exactly_the_live_alerts_at_or_above_the_threshold(
-    tmp_path_factory, recorder, steps, planted
+    tmp_path_factory, migrated, recorder, steps, planted
 ):
     """Predictions of each severity, the threshold moved up and down, Alertmanager up or down, time passing:
     after each delivery no alert waits that is below the threshold or over, and once Alertmanager took a
     delivery's post it holds active exactly the live predictions at or above the threshold."""
     tmp = tmp_path_factory.mktemp("steps")
     recorder.bodies.clear()
-    store = Store(tmp / "l.duckdb")
+    store = migrated(tmp / "l.duckdb")  # a copy of the session's migrated database
     rank = {s: i for i, s in enumerate(SEVERITIES)}
     sev = {_plant(store, T0, s, f"c{i}", dt.timedelta(seconds=d)): s for i, (s, d) in enumerate(planted)}
     now = T0
