@@ -48,6 +48,7 @@ from analytics.rca import (
     redact_headers,
     redact_keys,
     redact_labels,
+    redact_pairs,
     redact_personal,
     redact_prose,
     redact_protocols,
@@ -78,7 +79,9 @@ class Redaction:
 # --- 1. private keys ----------------------------------------------------------------------
 _PRIVATE_KEY = re.compile(
     r"-----BEGIN[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----"
-    r"(?:.*?-----END[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----|[^\n]*)",
+    r"(?:.*?-----END[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----"
+    # cut off before its end: the lines of the block that are there, its base64 and RFC 1421's headers
+    r"|[^\n]*(?:\r?\n(?:[A-Za-z0-9+/=]+|(?:Proc-Type|DEK-Info):[^\n]*|Comment:[^\n]*)?[ \t\r]*(?=\n|$))*)",
     re.DOTALL,
 )
 _PUTTY_KEY = re.compile(r"PuTTY-User-Key-File-\d:.*?Private-MAC: ?[0-9a-f]+", re.DOTALL)
@@ -124,6 +127,16 @@ _TOKEN_RULES: list[tuple[str, re.Pattern[str], int]] = [
         re.compile(
             r"(?i)(heroku.{0,20}?[:=]\s*['\"]?)"
             r"([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})"
+        ),
+        2,
+    ),
+    # a scheme's credentials written as its parameters (RFC 9110's auth-param list: Digest username="bob",
+    # response="..."; AWS4-HMAC-SHA256 Credential=..., Signature=...; OAuth oauth_signature="..."): all of them
+    (
+        "auth_header",
+        re.compile(
+            r"(?i)\b((?:proxy-)?authorization['\"]?\s*[:=]\s*['\"]?[A-Za-z][\w.+\-]*[ \t]+)"
+            r"((?:[\w\-]+[ \t]*=[ \t]*(?:\"(?:[^\"\\\n]|\\.)*\"|[^\s,\"';]+)(?:[ \t]*,[ \t]*)?)+)"
         ),
         2,
     ),
@@ -377,6 +390,7 @@ class Redactor:
             (False, lambda t: redact_headers.header_values(t, found)),  # before the key rules take X-Auth: Bearer
             (False, lambda t: redact_labels.label_values(t, found)),  # (Token: abcdefgh: prose to the key rules)
             (False, lambda t: redact_keys.key_values(t, counts)),
+            (False, lambda t: redact_pairs.named_values(t, found)),  # - name: DB_PASSWORD / value: x
             (True, lambda t: sub(_CLI_FLAG, "password", 2, t)),
             (True, lambda t: sub(_MYSQL_P, "password", 2, t)),
             (True, lambda t: redact_cli.command_lines(t, found)),

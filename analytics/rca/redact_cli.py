@@ -85,6 +85,7 @@ _FLAGS: dict[str, dict[str, str]] = {
     "ftp": {},
     "keytool": {"-storepass": "all", "-keypass": "all", "-srcstorepass": "all", "-deststorepass": "all"},
     "gpg": {"--passphrase": "all"},
+    "ssh-keygen": {"-N": "all", "-P": "all"},  # new and old passphrase
     "net": {},
     "useradd": {"-p": "all", "--password": "all"},
     "usermod": {"-p": "all", "--password": "all"},
@@ -97,6 +98,8 @@ _POSITIONAL: tuple[tuple[str, str | None, int], ...] = (
     ("rabbitmqctl", "add_user", 2),
     ("rabbitmqctl", "change_password", 2),
     ("sqlplus", None, 1),  # sqlplus user/password@db
+    ("expdp", None, 1),  # Oracle's Data Pump, as sqlplus: expdp user/password[@db] ...
+    ("impdp", None, 1),
     ("net", "user", 2),  # net user NAME PASSWORD [/add] (Windows)
     ("net", "use", 2),  # net use \\\\server\\share PASSWORD /user:NAME
     ("nmcli", "password", 1),  # nmcli dev wifi connect SSID password PASSWORD
@@ -139,6 +142,19 @@ def _arguments(s: str, start: int) -> list[tuple[int, str]]:
         args.append((a.start(), a.group()))
         pos = a.end()
     return args
+
+
+def _in_cluster(flag: str, token: str) -> bool:
+    """Whether a one-letter ``flag`` (``-b``) is among the letters of ``token``, short options written together
+    as getopt reads them (``-bc``, ``-Bb``, ``-cbB``)."""
+    return (
+        len(flag) == 2
+        and flag[0] == "-"
+        and token[:1] == "-"
+        and token[1:2] != "-"
+        and token[1:].isalpha()
+        and flag[1] in token[1:]
+    )
 
 
 def _value_span(token: str, how: str) -> tuple[int, int] | None:
@@ -192,11 +208,7 @@ def command_lines(s: str, replace: Callable[[str, str], str]) -> str:
                 rest = args
             else:
                 at = next(
-                    (
-                        j
-                        for j, (_, t) in enumerate(args)
-                        if t.lower() == sub or (sub.startswith("-") and t.startswith(sub) and t[1:].isalpha())
-                    ),
+                    (j for j, (_, t) in enumerate(args) if t.lower() == sub or _in_cluster(sub, t)),
                     None,
                 )
                 if at is None:
@@ -221,7 +233,7 @@ def command_lines(s: str, replace: Callable[[str, str], str]) -> str:
                 positional = positional[:2]
             if positional and len(positional) >= n:
                 q, t = positional[n - 1] if n > 0 else positional[-1]
-                if prog == "sqlplus":  # user/password@db
+                if prog in ("sqlplus", "expdp", "impdp"):  # user/password@db
                     mm = re.match(r"[^/@\s]+/([^@\s]+)", t)
                     if mm:
                         spans.append((q + mm.start(1), q + mm.end(1)))

@@ -22,6 +22,7 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
+from analytics.rca.redact_names import SECRET_WORDS
 from analytics.rca.redact_refs import EXPANSION, REFERENCES, glued, holds_reference
 
 PLACEHOLDER = "[REDACTED:{kind}]"
@@ -33,14 +34,6 @@ def ph(kind: str) -> str:
     return PLACEHOLDER.format(kind=kind)
 
 
-# the names of secrets to look for, not a secret (hence the noqa)
-SECRET_WORDS = (
-    r"pass(?:word|wd|phrase)?|pwd|secret|token|api[_\-]?key|apikey|access[_\-]?key|private[_\-]?key|"  # noqa: S105
-    r"client[_\-]?secret|credentials?|auth[_\-]?key|session[_\-]?(?:id|key|token)|cookie|signature|"
-    r"dsn|conn(?:ection)?[_\-]?str(?:ing)?|account[_\-]?key|shared[_\-]?key|encryption[_\-]?key|"
-    r"master[_\-]?key|signing[_\-]?key|webhook[_\-]?secret|license[_\-]?key|authtok|(?<![a-z])psk(?![a-z])|pw(?![a-z])|"
-    r"(?<![a-z])pin(?:[_\-]?code)?(?![a-z])"
-)
 #: HTTP's authentication schemes (the IANA registry, and the ones APIs use beside it): the word before a
 #: credential in a header's value (X-Auth-Token: Bearer x), not the credential
 AUTH_SCHEME = re.compile(
@@ -168,6 +161,8 @@ def _keep(key: str, sep: str, val: str) -> bool:
     """Whether ``key sep val`` is not a secret value after all."""
     quote = _quote_of(val)
     inner = val[1:-1] if quote else val
+    if not quote and inner == "#":
+        return True  # secret = # disable PBM: a comment's mark after an empty value (#abc123 is a value)
     kind = _kind(key)
     if kind == "pin":  # PIN: 4821 -- a personal identification number is one (gpio pin=17, "safety_pin": "x" not)
         return re.fullmatch(r"\d{4,12}", inner.strip()) is None

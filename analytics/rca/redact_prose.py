@@ -32,9 +32,16 @@ from analytics.rca.redact_refs import EXPANSION, glued, holds_reference
 #: line: the next line's first word is none of its value; in a template's {{ pw }} it is a variable's name,
 #: and }} no value). Not among a PAM module's arguments, each a word of its own (``pam_unix.so use_authtok
 #: sha512``): the caller skips those (:func:`analytics.rca.pam_config.argument_spans`).
+_CONFIG_KEY = r"(?:[a-z_]*pw|[a-z_]*authtok)"
+_CONFIG_CHAR = r"[^\s'\",;|&<>]"
 CONFIG_KEY_VALUE = re.compile(
-    r"(?i)(?<![./~\-:$])(?<!\{\{)(?<!\{\{[ \t])\b(?:[a-z_]*pw|[a-z_]*authtok)[ \t]*(?P<sep>[:=][ \t]*|[ \t]+)"
-    r"((?:" + EXPANSION + r"|[^\s'\",;|&<>])+)"
+    # the key starting its line (a config file's: bindpw s3cret), or within a line written key: value, or
+    # key value where the value has a password's form, letters and a digit (not mime.types' "xpw xpx")
+    r"(?i)(?:(?m:^)[ \t]*|(?<![./~\-:$])(?<!\{\{)(?<!\{\{[ \t])\b(?=" + _CONFIG_KEY + r"(?:[ \t]*[:=]|[ \t]+"
+    r"(?=" + _CONFIG_CHAR + r"*\d)(?=" + _CONFIG_CHAR + r"*[A-Za-z]))))" + _CONFIG_KEY + r"[ \t]*"
+    # (a blank-separated value is no flag, ssh-keygen -P oldpw -N; nor a link, pw is hunter2: prose's)
+    r"(?P<sep>[:=][ \t]*|[ \t]+(?!-|(?:is|was|are|were)[ \t]))"
+    r"((?:" + EXPANSION + r"|" + _CONFIG_CHAR + r")+)"
 )
 
 #: (kind, pattern, group holding the secret)
@@ -121,7 +128,7 @@ _STRONG = ("password", "passwd", "passphrase", "passcode")
 _LINK = re.compile(
     r"(?i)[ \t]+(?:(?:(?:is|was|are|were|becomes|became|remains|(?:has|have|had)[ \t]+been|will[ \t]+be)"
     r"(?:[ \t]+now)?(?:[ \t]+(?:set|changed|reset|updated)[ \t]+to)?)|(?:set|changed|reset|updated)[ \t]+to)"
-    r"(?=[ \t])"
+    r":?(?=[ \t])"
 )
 _TOKEN = re.compile(r"[ \t]+(\"[^\"\n]+\"|'[^'\n]+'|(?:" + EXPANSION + r"|[^\s'\"])+)")
 #: whose password it is (one to three words, a quoted name too; none ends a sentence), then a link or what
@@ -129,7 +136,7 @@ _TOKEN = re.compile(r"[ \t]+(\"[^\"\n]+\"|'[^'\n]+'|(?:" + EXPANSION + r"|[^\s'\
 _OWNER = r"[ \t]+(?:for|of)(?:[ \t]+(?:\"[^\"\n]*\"|'[^'\n]*'|[^\s'\"]*[^\s'\".,;:!?])){1,3}?"
 _OWNED_LINK = re.compile(
     r"(?i)" + _OWNER + r"(?:[ \t]+(?:is|was|are|were|(?:has|have|had)[ \t]+been|will[ \t]+be)(?:[ \t]+now)?"
-    r"(?:[ \t]+(?:set|changed|reset|updated)[ \t]+to)?|(?:[ \t]+now)?[ \t]+(?:set|changed|reset|updated)[ \t]+to)"
+    r"(?:[ \t]+(?:set|changed|reset|updated)[ \t]+to)?|(?:[ \t]+now)?[ \t]+(?:set|changed|reset|updated)[ \t]+to|:)"
     r"(?=[ \t])"
 )
 #: "changed password to X", "set the password for bob to X": a verb of change before the word, "to" after it.

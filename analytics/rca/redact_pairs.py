@@ -1,0 +1,50 @@
+"""A secret's name and its value written as two fields of their own: the name is one field's value, the secret
+the next field's -- Kubernetes' ``env`` list (``- name: DB_PASSWORD`` then ``value: hunter2``, in YAML or
+JSON), and a call that takes a name and its value (PHP's ``define('DB_PASSWORD', 'hunter2')``, ``setenv("API_TOKEN",
+"x")``). The key rules read neither: the key there is ``value`` or no key at all. Whether the name names a
+secret is :func:`analytics.rca.redact_keys.secret_key_kind`'s answer, as for a JSON member named so."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from analytics.rca.redact_keys import secret_key_kind
+
+_NAME = r"(?P<nq>['\"]?)(?P<name>[A-Za-z_][\w.\-]*)(?P=nq)"
+_VALUE = r"(?P<val>\"(?:[^\"\\\n]|\\.)*\"|'(?:[^'\\\n]|\\.)*'|[^\s,}\]\"'#][^\s,}\]]*)"
+#: name: X then value: Y -- on the next line (YAML, in a list item or not) or after a comma (JSON, flow style)
+_NAME_THEN_VALUE = re.compile(
+    r"(?i)(?P<kq>['\"]?)\bname(?P=kq)[ \t]*[:=][ \t]*" + _NAME + r"[ \t]*(?:,[ \t]*|\r?\n[ \t]*)"
+    r"(?P<vq>['\"]?)value(?P=vq)[ \t]*[:=][ \t]*" + _VALUE
+)
+#: a call's first two arguments, a quoted name and a quoted value: define('DB_PASSWORD', 'x')
+_CALL = re.compile(
+    r"\w[ \t]*\([ \t]*(?P<nq>['\"])(?P<name>[A-Za-z_][\w.\-]*)(?P=nq)[ \t]*,[ \t]*"
+    r"(?P<val>\"(?:[^\"\\\n]|\\.)*\"|'(?:[^'\\\n]|\\.)*')"
+)
+
+
+def named_values(s: str, replace: Callable[[str, str], str]) -> str:
+    """Replace the value given after a field holding a secret's name (``replace(kind, value)`` gives the text)."""
+    if "value" not in s.lower() and "(" not in s:
+        return s
+    spans: list[tuple[int, int, str]] = []
+    for pattern in (_NAME_THEN_VALUE, _CALL):
+        for m in pattern.finditer(s):
+            val = m.group("val")
+            quoted = val[:1] in "\"'" and len(val) >= 2
+            inner = val[1:-1] if quoted else val
+            kind = secret_key_kind(m.group("name"), inner)
+            if kind is not None and inner.strip():
+                a = m.start("val") + (1 if quoted else 0)
+                spans.append((a, a + len(inner), kind))
+    out, last = [], 0
+    for a, b, kind in sorted(set(spans)):
+        if a >= last:
+            out += [s[last:a], replace(kind, s[a:b])]
+            last = b
+    return "".join(out) + s[last:]
+
+
+__all__ = ["named_values"]

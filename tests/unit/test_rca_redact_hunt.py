@@ -1,0 +1,59 @@
+"""Forms a secret took past the redactor, and words it took that were none (found by reading the redactor
+as an attacker would, and over this machine's /etc)."""
+
+from __future__ import annotations
+
+import pytest
+
+from analytics.rca.redact import Redactor
+
+_R = Redactor.for_config(None)
+
+
+@pytest.mark.parametrize(
+    ("line", "secret"),
+    [
+        ("htpasswd -Bb /etc/nginx/.htpasswd bob S3cr3tPw", "S3cr3tPw"),  # -b among short options written together
+        ("htpasswd -cbB /etc/nginx/.htpasswd bob S3cr3tPw", "S3cr3tPw"),
+        ("ssh-keygen -p -P 0ldPhrase -N n3wPhrase -f key", "0ldPhrase"),
+        ("ssh-keygen -p -P 0ldPhrase -N n3wPhrase -f key", "n3wPhrase"),
+        ("expdp system/Hunter2x@ORCL directory=dp dumpfile=x.dmp", "Hunter2x"),
+        ('Authorization: Digest username="bob", realm="r", response="6629fae49393a05397450978507c4ef1"', "6629fae4"),
+        ("-----BEGIN ENCRYPTED PRIVATE KEY-----\nMIIFHDBOBgkqhkiG9w0BBQ0wQTApBgkqhkiG9w0BBQwwHAQI\n", "MIIFHDBO"),
+        (
+            "-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: AES-128-CBC,9F\n\nMIIEowIBAAKCAQEA\n",
+            "MIIEow",
+        ),
+        ("      - name: DB_PASSWORD\n        value: hunter2", "hunter2"),
+        ('{"name": "API_TOKEN", "value": "abc def"}', "abc def"),
+        ("define('DB_PASSWORD', 'hunter2');", "hunter2"),
+        ('setenv("SMTP_PASS", "hunter2")', "hunter2"),
+        ("the new pw is hunter2", "hunter2"),
+        ("the password is: hunter2", "hunter2"),
+        ("password for bob: hunter2", "hunter2"),
+        ("[sudo] password for bob: hunter2", "hunter2"),
+    ],
+)
+def test_a_secret_in_this_form_never_survives(line, secret):
+    assert secret not in _R.redact(line).text
+
+
+@pytest.mark.parametrize(
+    ("kept", "redacted"),
+    [
+        # passive is no password's word; a password's word glued to a name still names one
+        ("passive_ftp = on", "dbpass=hunter"),  # /etc/wgetrc
+        ("bypass_cache = on", "DB_PASS2=hunter"),
+        ("compass = north", "adminPassword=hunter"),
+        ("PASSIVE_MODE=on", "passwords: hunter"),
+        # a comment's mark after an empty value is none ('#' starting a word is the value's)
+        ("secret = # disable PBM", "secret = #abc123"),  # /etc/ssl/openssl.cnf
+        ("token: # fill in", "token: #fill"),
+        # extensions after a MIME type are no key and value (a config file's key starting its line is)
+        ("application/vnd.intercon.formnet\t\txpw xpx", "bindpw hunter"),  # /etc/mime.types
+        ("x -P oldpw -N n3w", "x --pw n3w"),  # -N follows a flag: it is none of oldpw's value
+    ],
+)
+def test_a_word_that_only_looks_like_a_secrets_name_keeps_its_value(kept, redacted):
+    assert _R.redact(kept).text == kept
+    assert "REDACTED" in _R.redact(redacted).text
