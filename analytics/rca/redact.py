@@ -2,8 +2,9 @@
 
 Owns the one function every byte sent to a model or an alert passes through: :meth:`Redactor.redact`
 (and :meth:`Redactor.redact_data` for a JSON document, string by string, before it is serialised).
-It first makes the text's characters plain (:mod:`.redact_chars`: invisible characters dropped, NFKC,
-lookalike letters in a secret's name folded), then removes, in this order:
+It first makes the text's characters plain (:mod:`.redact_chars`: invisible characters and terminal escapes
+dropped, NFKC, lookalike letters in a secret's name folded), then removes, in this order (and shows the
+original's characters outside what it removed):
 
 1. private-key blocks (PEM/OpenSSH, complete or cut off);
 2. well-known credential formats (cloud keys, VCS/CI/SaaS tokens, JWTs, Bearer/Basic auth);
@@ -15,10 +16,11 @@ lookalike letters in a secret's name folded), then removes, in this order:
    secret-sounding keys (:mod:`.redact_keys`:
    ``password=``, ``"api_key": "..."``, ``Password: a pass phrase``, ``REDISCLI_AUTH=``, ``auth: hunter2``,
    ``PIN: 4821``,
-   ``<password>...</password>``), ``--token x``; passwords on command lines, audit records, payment
-   cards, IBANs, encoded credentials (:mod:`.redact_cli`); passwords in prose and SQL, tokens named in
-   prose (:mod:`.redact_prose`); credentials in protocol traces (:mod:`.redact_protocols`: FTP/POP3
-   ``PASS``, ``APOP``, IMAP ``LOGIN``, SMTP ``AUTH``, Redis ``AUTH``, ``auth hunter2`` too);
+   ``<password>...</password>``), ``--token x``; passwords on command lines, audit records,
+   encoded credentials (:mod:`.redact_cli`); payment cards, IBANs (:mod:`.redact_numbers`); passwords in
+   prose and SQL, tokens named in prose (:mod:`.redact_prose`); credentials in protocol traces
+   (:mod:`.redact_protocols`: FTP/POP3 ``PASS``, ``APOP``, IMAP ``LOGIN``, SMTP ``AUTH``, Redis ``AUTH``,
+   ``auth hunter2`` too);
 5. anything detect-secrets' regex and keyword plugins still find (its maintained detectors);
 6. long high-entropy tokens that look random (mixed case + digits, changing character class as random
    text does -- names and identifiers do not);
@@ -48,6 +50,7 @@ from analytics.rca import (
     redact_headers,
     redact_keys,
     redact_labels,
+    redact_numbers,
     redact_pairs,
     redact_personal,
     redact_prose,
@@ -203,7 +206,8 @@ _QUERY_SECRET = re.compile(
 _CLI_FLAG = re.compile(
     r"(?i)((?<![\w\-])(?!-password" + CONTROL_AND_MODULE + r")"
     r"--?[a-z0-9]*[\-_]?(?:" + SECRET_WORDS + r")(?![\w\-]*-(?:stdin|file|env)\b)[\w\-]*(?:[=\s]+))"
-    r"(\"[^\"]*\"|'[^']*'|(?:" + EXPANSION + r"|[^\s\"'])+)"
+    # (a shell's operator is no value: --password-stdinX | passwd pipes)
+    r"(\"[^\"]*\"|'[^']*'|(?![|&;<>])(?:" + EXPANSION + r"|[^\s\"'])+)"
 )
 #: mysql's -pPASSWORD (a quoted one, -p'x y', is read whole by the command-line rules, quotes kept)
 _MYSQL_P = re.compile(
@@ -307,7 +311,13 @@ class Redactor:
 
     def redact(self, text: str) -> Redaction:
         counts: Counter[str] = Counter()
-        return Redaction(self._redact(text, counts, 0), dict(counts))
+        return Redaction(self._shown(text, counts), dict(counts))
+
+    def _shown(self, text: str, counts: Counter[str]) -> str:
+        """``text`` redacted: the rules read its characters made plain, and what is shown keeps the original's
+        characters everywhere outside a redacted span (``µ``, ``™``, curly quotes stay as written)."""
+        plain = redact_chars.plain(text)
+        return redact_chars.restore(plain, self._redact(plain.text, counts, 0))
 
     def redact_data(self, value: Any) -> tuple[Any, dict[str, int]]:
         """A parsed JSON value with each of its strings redacted (and each string named as a secret replaced
@@ -317,7 +327,7 @@ class Redactor:
         def kind(key: str, value: str) -> str | None:
             return redact_keys.secret_key_kind(key, value) or redact_headers.header_kind(key, value)
 
-        return redact_keys.redact_data(value, lambda t: self._redact(t, counts, 0), counts, kind), dict(counts)
+        return redact_keys.redact_data(value, lambda t: self._shown(t, counts), counts, kind), dict(counts)
 
     def _redact(self, text: str, counts: Counter[str], depth: int) -> str:
 
@@ -395,8 +405,8 @@ class Redactor:
             (True, lambda t: sub(_MYSQL_P, "password", 2, t)),
             (True, lambda t: redact_cli.command_lines(t, found)),
             (False, protocol_rules),
-            (False, lambda t: redact_cli.cards(t, found)),
-            (False, lambda t: redact_cli.ibans(t, found)),
+            (False, lambda t: redact_numbers.cards(t, found)),
+            (False, lambda t: redact_numbers.ibans(t, found)),
             (False, lambda t: redact_cli.encoded_credentials(t, found)),
             (False, prose_rules),
             (True, lambda t: redact_protocols.redis_secrets(t, typed)),

@@ -12,9 +12,8 @@ those programs -- their manuals, not any log file. Any flag *named* like a passw
 audit record's command (EXECVE ``a0="mysql" a1="-uroot" a2="-pX"``, a PROCTITLE's hex) is read as the one
 line it is.
 
-Also here: Luhn-valid payment card numbers (plain, spaced, dashed or dotted; issuer digit 2-6), base64
-that decodes to ``user:password``, passwords fed to a program that reads one from its input (``echo X |
-sudo -S``, ``printf '%s' X | passwd``, ``chpasswd <<< user:X``) and IBANs (ISO 13616 mod-97 check).
+Also here: base64 that decodes to ``user:password``, and passwords fed to a program that reads one from its
+input (``echo X | sudo -S``, ``printf '%s' X | passwd``, ``chpasswd <<< user:X``).
 """
 
 from __future__ import annotations
@@ -308,37 +307,6 @@ def _redacted_args(args: list[str], redact_line: Callable[[str], str]) -> list[s
     return new
 
 
-# --- payment cards ---------------------------------------------------------------------------------
-#: plain, spaced or dashed; dotted in groups of four; after a label's colon too (cc:4111...)
-_CARD = re.compile(r"(?<![\w.\-/])(?:\d(?:[ \-]?\d){12,18}(?!\w)|\d{4}(?:\.\d{4}){2,3}(?:\.\d{1,3})?(?!\w|\.\d))")
-
-
-def luhn_ok(digits: str) -> bool:
-    total = 0
-    for i, ch in enumerate(reversed(digits)):
-        d = ord(ch) - 48
-        if i % 2:
-            d = d * 2 - 9 if d > 4 else d * 2
-        total += d
-    return total % 10 == 0
-
-
-def is_card(text: str) -> bool:
-    """A payment card number: 13-19 digits (single spaces, dashes or dots between groups allowed), issuer
-    (major industry) digit 2-6 -- banking and financial -- and a valid Luhn check digit."""
-    digits = re.sub(r"[ \-.]", "", text)
-    if not 13 <= len(digits) <= 19 or digits[0] not in "23456":
-        return False
-    seps = set(re.findall(r"[ \-.]", text))
-    if len(seps) > 1:
-        return False
-    return luhn_ok(digits)
-
-
-def cards(s: str, replace: Callable[[str, str], str]) -> str:
-    return _CARD.sub(lambda m: replace("card_number", m.group()) if is_card(m.group()) else m.group(), s)
-
-
 # --- passwords fed to a program's standard input ------------------------------------------------------
 #: programs that read a password from their standard input, as their manuals document it: sudo -S
 #: (--stdin), passwd (--stdin on Red Hat; Debian's reads the piped lines when run by root), chpasswd
@@ -406,18 +374,25 @@ def fed_passwords(s: str, replace: Callable[[str, str], str]) -> str:
             continue
         base = _command_start(s, pipe.start())
         head = s[base : pipe.start()]
-        src = next(reversed(list(_SOURCE.finditer(head))), None)  # the last echo/printf before the pipe
+        # the command's echo/printf: its first (echo echo x | passwd: every word after it is written, "echo" too)
+        src = next(_SOURCE.finditer(head), None)
         if src is None:
             continue
         args = [(base + a.start(), a.group()) for a in _ARG.finditer(head, src.end())]
         spans += _fed_value_spans(args, src.group(1), chpasswd)
+    last: tuple[int, bool, bool] | None = None  # the previous here-string's word's end, and what it fed
     for here in _HERE_STRING.finditer(s):
+        if last is not None and here.start() < last[0]:
+            continue  # inside the previous here-string's word (passwd <<< ' <<< ')
         start = _command_start(s, here.start())
         reads, chpasswd = _reads_password(s[start : here.start()])
-        if not reads:  # a command quoted inside another (ssh host "sudo -S x <<< X")
+        if last is not None and not s[last[0] : here.start()].strip():
+            reads, chpasswd = last[1], last[2]  # passwd <<< a <<< b: one command's here-strings (its input: b)
+        elif not reads:  # a command quoted inside another (ssh host "sudo -S x <<< X")
             quote = max(s.rfind(c, start, here.start()) for c in "'\"")
             reads, chpasswd = _reads_password(s[quote + 1 : here.start()]) if quote >= start else (False, False)
         arg = _ARG.match(s, here.end())
+        last = (arg.end(), reads, chpasswd) if arg else None
         if reads and arg:
             spans += _fed_value_spans([(arg.start(), arg.group())], "here", chpasswd)
     return replace_spans(s, spans, "password", replace)
@@ -432,26 +407,6 @@ def _command_start(s: str, end: int) -> int:
 
 
 _PERCENT_REF = re.compile(r"%\([^()\s]*\)")
-
-
-# --- bank accounts ------------------------------------------------------------------------------------
-#: an IBAN: country letters, two check digits, 11-30 letters and digits (groups of four may be spaced)
-_IBAN = re.compile(r"(?<![\w\-])[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?(?![\w\-])")
-
-
-def is_iban(text: str) -> bool:
-    """An International Bank Account Number (ISO 13616): 15-34 characters whose rearranged digits leave
-    1 modulo 97. One random string of this shape in 97 passes the check; shapes like it are rare in logs
-    (0 in Loghub's 2,000 lines per system and this machine's /var/log)."""
-    code = text.replace(" ", "")
-    if not 15 <= len(code) <= 34 or not code[4:].isalnum() or code[4:].isalpha():
-        return False
-    digits = "".join(str(int(c, 36)) for c in code[4:] + code[:4])
-    return int(digits) % 97 == 1
-
-
-def ibans(s: str, replace: Callable[[str, str], str]) -> str:
-    return _IBAN.sub(lambda m: replace("iban", m.group()) if is_iban(m.group()) else m.group(), s)
 
 
 # --- encoded credentials -----------------------------------------------------------------------------
@@ -498,13 +453,8 @@ def encoded_credentials(s: str, replace: Callable[[str, str], str]) -> str:
 __all__ = [
     "PROGRAM",
     "audit_commands",
-    "cards",
     "command_lines",
     "encoded_credentials",
     "fed_passwords",
-    "ibans",
-    "is_card",
     "is_encoded_credential",
-    "is_iban",
-    "luhn_ok",
 ]

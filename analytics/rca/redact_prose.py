@@ -39,8 +39,9 @@ CONFIG_KEY_VALUE = re.compile(
     # key value where the value has a password's form, letters and a digit (not mime.types' "xpw xpx")
     r"(?i)(?:(?m:^)[ \t]*|(?<![./~\-:$])(?<!\{\{)(?<!\{\{[ \t])\b(?=" + _CONFIG_KEY + r"(?:[ \t]*[:=]|[ \t]+"
     r"(?=" + _CONFIG_CHAR + r"*\d)(?=" + _CONFIG_CHAR + r"*[A-Za-z]))))" + _CONFIG_KEY + r"[ \t]*"
-    # (a blank-separated value is no flag, ssh-keygen -P oldpw -N; nor a link, pw is hunter2: prose's)
-    r"(?P<sep>[:=][ \t]*|[ \t]+(?!-|(?:is|was|are|were)[ \t]))"
+    # (a link word is no value: pw is hunter2 is prose's; within a line, the next flag has no password's form:
+    # ssh-keygen -P oldpw -N)
+    r"(?P<sep>[:=][ \t]*|[ \t]+(?!(?:is|was|are|were)[ \t]))"
     r"((?:" + EXPANSION + r"|" + _CONFIG_CHAR + r")+)"
 )
 

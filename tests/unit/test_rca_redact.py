@@ -308,7 +308,7 @@ def test_passwords_on_command_lines_are_removed_whatever_they_look_like(password
     st.sampled_from(["", " ", "-"]),
 )
 def test_luhn_valid_card_numbers_are_removed_plain_spaced_or_dashed(prefix, length, rnd, sep):
-    from analytics.rca.redact_cli import luhn_ok
+    from analytics.rca.redact_numbers import luhn_ok
 
     digits = prefix + "".join(str(rnd.randint(0, 9)) for _ in range(length - len(prefix) - 1))
     digits += next(str(d) for d in range(10) if luhn_ok(digits + str(d)))

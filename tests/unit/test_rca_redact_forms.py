@@ -39,7 +39,7 @@ from analytics.rca.redact_prose import FUNCTION_WORDS
         ("password: correct horse battery staple", "password: [REDACTED:password]"),
         ("password: correct horse battery staple. Retrying", "password: [REDACTED:password] Retrying"),
         ("db_password = two words, user = bob", "db_password = [REDACTED:password], user = bob"),
-        ("password \u201cHunter2 curly\u201d rejected", 'password "[REDACTED:password]" rejected'),
+        ("password \u201cHunter2 curly\u201d rejected", "password \u201c[REDACTED:password]\u201d rejected"),
         (
             "SET PASSWORD FOR 'bob'@'%' = PASSWORD('Hunter2ghi')",
             "SET PASSWORD FOR 'bob'@'%' = PASSWORD('[REDACTED:password]')",
@@ -50,12 +50,18 @@ from analytics.rca.redact_prose import FUNCTION_WORDS
         ("https://user:it's-Secret9@host/x", "https://user:[REDACTED:url_password]@host/x"),
         ("'https://user:pw1234@host/x' and 'a'", "'https://user:[REDACTED:url_password]@host/x' and 'a'"),
         ("connect postgres://app:Sup3rS3cretPa", "connect postgres://app:[REDACTED:url_password]"),
-        ("connect postgres://app:Sup3rS3cretPa \u2026[cut]", "connect postgres://app:[REDACTED:url_password] ...[cut]"),
+        (
+            "connect postgres://app:Sup3rS3cretPa \u2026[cut]",
+            "connect postgres://app:[REDACTED:url_password] \u2026[cut]",
+        ),
         ("pay cc:4111111111111111 now", "pay cc:[REDACTED:card_number] now"),
         ("pay 4111.1111.1111.1111 now", "pay [REDACTED:card_number] now"),
-        ("p\u0430ssw\u043erd=Hunter2cyr", "password=[REDACTED:password]"),
-        ("pass\u200bword=Hunter2zw", "password=[REDACTED:password]"),
-        ("\uff50\uff41\uff53\uff53\uff57\uff4f\uff52\uff44\uff1dHunter2fw", "password=[REDACTED:password]"),
+        ("p\u0430ssw\u043erd=Hunter2cyr", "p\u0430ssw\u043erd=[REDACTED:password]"),  # (read plain, shown as written)
+        ("pass\u200bword=Hunter2zw", "pass\u200bword=[REDACTED:password]"),
+        (
+            "\uff50\uff41\uff53\uff53\uff57\uff4f\uff52\uff44\uff1dHunter2fw",
+            "\uff50\uff41\uff53\uff53\uff57\uff4f\uff52\uff44\uff1d[REDACTED:password]",
+        ),
         # the sweep's: XML elements named as secrets (or keyed by one), their text up to the closing tag
         ("<wsse:Password>Sunshine99</wsse:Password>", "<wsse:Password>[REDACTED:password]</wsse:Password>"),
         ("<Password>Sunshine98</Password>", "<Password>[REDACTED:password]</Password>"),
@@ -311,7 +317,7 @@ def test_a_url_cut_inside_its_password_leaves_none_of_it(password, cut, ellipsis
     line = f"connect postgres://app:{password}@db:5432/app failed"
     n = line.index(password) + cut
     text = clipped(line, n + 1) if ellipsis else line[:n]  # clipped() keeps n characters and adds an ellipsis
-    assert redact(text).text == "connect postgres://app:[REDACTED:url_password]" + ("..." if ellipsis else "")
+    assert redact(text).text == "connect postgres://app:[REDACTED:url_password]" + ("\u2026" if ellipsis else "")
 
 
 @settings(max_examples=100, deadline=None)
@@ -321,7 +327,7 @@ def test_a_url_cut_inside_its_password_leaves_none_of_it(password, cut, ellipsis
     dotted=st.booleans(),
 )
 def test_a_card_after_a_colon_or_dotted_is_removed_and_a_wrong_check_digit_kept(digits, label, dotted):
-    from analytics.rca.redact_cli import luhn_ok
+    from analytics.rca.redact_numbers import luhn_ok
 
     good = digits + next(str(d) for d in range(10) if luhn_ok(digits + str(d)))
     bad = good[:-1] + str((int(good[-1]) + 1) % 10)

@@ -32,6 +32,9 @@ _R = Redactor.for_config(None)
         ("the password is: hunter2", "hunter2"),
         ("password for bob: hunter2", "hunter2"),
         ("[sudo] password for bob: hunter2", "hunter2"),
+        ("\x1b[1;31mpassword\x1b[0m=hunter2", "hunter2"),  # a terminal's colours around the key's name
+        ("passwd <<< ( <<< hunter2", "hunter2"),  # one command's here-strings: the last is its input
+        ("echo say echo hunter2 | passwd --stdin bob", "say"),  # all that echo writes is the password
     ],
 )
 def test_a_secret_in_this_form_never_survives(line, secret):
@@ -52,6 +55,7 @@ def test_a_secret_in_this_form_never_survives(line, secret):
         # extensions after a MIME type are no key and value (a config file's key starting its line is)
         ("application/vnd.intercon.formnet\t\txpw xpx", "bindpw hunter"),  # /etc/mime.types
         ("x -P oldpw -N n3w", "x --pw n3w"),  # -N follows a flag: it is none of oldpw's value
+        ("mysql --password | tee out.log", "mysql --password=s3cr3t | tee out.log"),  # a pipe is no flag's value
     ],
 )
 def test_a_word_that_only_looks_like_a_secrets_name_keeps_its_value(kept, redacted):

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, assume, example, given, settings, strategies
 from rca_support import B62, passwords
 
 from analytics.rca.redact import redact
-from analytics.rca.redact_cli import is_iban
+from analytics.rca.redact_numbers import is_iban
 from analytics.rca.redact_prose import FUNCTION_WORDS
 
 PW = "[REDACTED:password]"
