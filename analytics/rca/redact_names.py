@@ -2,8 +2,9 @@
 ``password``, ``api_key``, ``client_secret``, ``authtok``, ``psk``, ``pin`` ...
 
 A password's word is a part of the name of its own -- ``pass``, ``passwd``, ``password``, ``passphrase``,
-``passcode``, ``passkey`` (a plural too), between separators, digits, a case change or glued to another
-name (``dbpass``, ``DB_PASS2``, ``adminPassword``) -- not the start of a longer lowercase word that only
+``passcode``, ``passkey`` (a plural too), any word that begins ``passw`` (German's ``Passwort``), the
+Scandinavian ``passord`` and the French ``mot_de_passe`` -- between separators, digits, a case change or glued
+to another name (``dbpass``, ``DB_PASS2``, ``adminPassword``) -- not the start of a longer lowercase word that only
 begins with ``pass`` (``passive_ftp``, ``passthrough``, ``passenger``) nor an English word that ends in it
 (``bypass``, ``compass``, ``trespass``, ``overpass``: its prefix is a word of English, not a name's).
 """
@@ -12,7 +13,8 @@ from __future__ import annotations
 
 #: a password's word (see the module's docstring): what follows it is not a letter of its case going on
 PASSWORD_WORD = (
-    r"(?<!by)(?<!com)(?<!tres)(?<!over)(?<!under)pass(?:word|wd|phrase|code|key)?s?"  # noqa: S105
+    r"(?<!by)(?<!com)(?<!tres)(?<!over)(?<!under)"  # noqa: S105
+    r"(?:pass(?:w[a-z]*|phrase|code|key|ord)?s?|mot[_\-.]?de[_\-.]?passe)"
     r"(?!(?-i:(?<=[a-z])[a-z]|(?<=[A-Z])[A-Z]))"
 )
 #: the names of secrets to look for

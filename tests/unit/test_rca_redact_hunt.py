@@ -49,6 +49,9 @@ def test_a_secret_in_this_form_never_survives(line, secret):
         ("bypass_cache = on", "DB_PASS2=hunter"),
         ("compass = north", "adminPassword=hunter"),
         ("PASSIVE_MODE=on", "passwords: hunter"),
+        ("passenger_enabled on", "Passwort: geheim"),  # (any language's word: passwort, passord, mot_de_passe)
+        ("passage = north", "mot_de_passe=secret"),
+        ("passing: 3", "passord=hemmelig"),
         # a comment's mark after an empty value is none ('#' starting a word is the value's)
         ("secret = # disable PBM", "secret = #abc123"),  # /etc/ssl/openssl.cnf
         ("token: # fill in", "token: #fill"),
