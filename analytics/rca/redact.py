@@ -107,6 +107,13 @@ _TOKEN_RULES: list[tuple[str, re.Pattern[str], int]] = [
     ("gitlab_token", re.compile(r"\bgl(?:pat|dt|rt|ptt|cbt|oas)-[A-Za-z0-9_-]{20,}"), 0),
     ("slack_token", re.compile(r"\bxox[abposre]-[A-Za-z0-9-]{10,}"), 0),
     ("slack_webhook", re.compile(r"https://hooks\.slack\.com/services/[A-Za-z0-9/_-]+"), 0),
+    (
+        "discord_webhook",
+        re.compile(r"https://(?:ptb\.|canary\.)?discord(?:app)?\.com/api/webhooks/\d+/[A-Za-z0-9_-]+"),
+        0,
+    ),
+    # a clear-text password in Dovecot's passwd-file (its scheme prefix says so): bob:{PLAIN}hunter2
+    ("password", re.compile(r"(\{(?:PLAIN|CLEAR|CLEARTEXT|PLAIN-TRUNC)\})([^\s:]+)"), 2),
     ("stripe_key", re.compile(r"\b(?:sk|rk|pk|whsec)_(?:live|test)_[A-Za-z0-9]{16,}"), 0),
     ("google_api_key", re.compile(r"\bAIza[0-9A-Za-z_-]{35}"), 0),
     ("google_oauth", re.compile(r"\bya29\.[0-9A-Za-z_-]{20,}"), 0),
@@ -188,6 +195,8 @@ _URL_CUT = re.compile(
     r"(?i)(?P<q>['\"])?\b([a-z][a-z0-9+.\-]*://[^:/@\s'\"\[\]]*:)(?!\d+(?![\w@%]))((?:(?(q)(?!(?P=q)))[^\s@\"])+?)"
     r"(?=(?:…|\.\.\.)?(?:\s*(?:…|\.\.\.)?\[cut\])?\s*$|…|\.\.\.)"
 )
+#: Go's database DSN: user:password@tcp(host:port)/db (also unix(...), udp(...)) -- a URL without its scheme
+_DSN_PASSWORD = re.compile(r"(?<![\w/:@])([\w.\-]+:)([^\s@/]+)(@(?:tcp6?|udp|unix)\()")
 _URL_TOKEN_USER = re.compile(
     r"(?i)\b([a-z][a-z0-9+.\-]*://)([A-Za-z0-9_\-]{20,}|(?=[^@\s/]*?"
     + REFERENCE_START
@@ -367,6 +376,7 @@ class Redactor:
             s = sub(pattern, kind, group, s)
         s = sub(_URL_PASSWORD, "url_password", 3, s)
         s = sub(_URL_CUT, "url_password", 3, s)
+        s = sub(_DSN_PASSWORD, "url_password", 2, s)
         s = _URL_TOKEN_USER.sub(lambda m: self._url_token(m, counts), s)
         s = sub(_QUERY_SECRET, "query_secret", 2, s)
 

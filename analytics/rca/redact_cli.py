@@ -84,6 +84,7 @@ _FLAGS: dict[str, dict[str, str]] = {
     "ftp": {},
     "keytool": {"-storepass": "all", "-keypass": "all", "-srcstorepass": "all", "-deststorepass": "all"},
     "gpg": {"--passphrase": "all"},
+    "racadm": {"-p": "all"},  # Dell iDRAC: racadm -r HOST -u USER -p PASSWORD
     "ssh-keygen": {"-N": "all", "-P": "all"},  # new and old passphrase
     "net": {},
     "useradd": {"-p": "all", "--password": "all"},
@@ -312,13 +313,15 @@ def _redacted_args(args: list[str], redact_line: Callable[[str], str]) -> list[s
 #: (--stdin), passwd (--stdin on Red Hat; Debian's reads the piped lines when run by root), chpasswd
 #: (user:password lines), any --password-stdin (docker, podman, helm, oras login), openssl's
 #: -pass/-passin stdin and passwd -stdin, sshpass with no -p/-f/-d/-e (it then reads stdin),
-#: --password-file=STDIN (kinit)
+#: --password-file=STDIN (kinit), kinit itself, and base64 reading a user:password (a Basic credential)
 _STDIN_READER = re.compile(
     # the command itself (after blanks, ``env``-style assignments, and for passwd/chpasswd ``sudo [opts]``)
     r"\s*(?:\w+=\S*\s+)*(?:"
     r"(?:[\w.\-]*/)?sudo\s(?:[^|;&\n<]*?\s)?-(?:[A-Za-z]*S\b|-stdin\b)"
     r"|(?:(?:[\w.\-]*/)?sudo\s+(?:-\S+\s+)*)?(?:[\w.\-]*/)?(chpasswd|passwd)(?![\w.\-])"
-    r"|(?:[\w.\-]*/)?sshpass(?![\w.\-])(?![^|;&\n<]*\s-[pfde]))"
+    r"|(?:[\w.\-]*/)?sshpass(?![\w.\-])(?![^|;&\n<]*\s-[pfde])"
+    # kinit reads the password from its input; base64 encodes what it reads: user:password for Basic auth
+    r"|(?:[\w.\-]*/)?kinit(?![\w.\-])(?![^|;&\n<]*\s-(?:k|-keytab)\b)|(?:[\w.\-]*/)?(base64)(?![\w.\-])(?![^|;&\n<]*\s-(?:d|-decode)\b))"
 )
 #: flags that make any program read its password from its input
 _STDIN_FLAG = re.compile(
@@ -331,7 +334,7 @@ def _reads_password(command: str) -> tuple[bool, bool]:
     """(whether ``command`` reads a password from its input, whether as chpasswd's ``user:password``)."""
     m = _STDIN_READER.match(command)
     if m is not None:
-        return True, m.group(1) == "chpasswd"
+        return True, m.group(1) == "chpasswd" or m.group(2) == "base64"
     return _STDIN_FLAG.search(command) is not None, False
 
 

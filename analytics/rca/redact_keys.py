@@ -161,6 +161,8 @@ def _keep(key: str, sep: str, val: str) -> bool:
     """Whether ``key sep val`` is not a secret value after all."""
     quote = _quote_of(val)
     inner = val[1:-1] if quote else val
+    if not quote and re.fullmatch(r"[|>][+-]?\d?[+-]?|[(\[{]", inner):
+        return True  # password: | (YAML's block scalar: its lines follow), auth=( (a call's): see redact_pairs
     if not quote and inner == "#":
         return True  # secret = # disable PBM: a comment's mark after an empty value (#abc123 is a value)
     kind = _kind(key)

@@ -1,7 +1,9 @@
 """A secret's name and its value written as two fields of their own: the name is one field's value, the secret
 the next field's -- Kubernetes' ``env`` list (``- name: DB_PASSWORD`` then ``value: hunter2``, in YAML or
 JSON), and a call that takes a name and its value (PHP's ``define('DB_PASSWORD', 'hunter2')``, ``setenv("API_TOKEN",
-"x")``). The key rules read neither: the key there is ``value`` or no key at all. Whether the name names a
+"x")``), a user and a password given to a login (``smtp.login("bob", "x")``, ``auth=('bob', 'x')``); and YAML's
+block scalar, the lines under ``password: |``. The key rules read none: the key there is ``value``, none at
+all, or stands on a line of its own. Whether the name names a
 secret is :func:`analytics.rca.redact_keys.secret_key_kind`'s answer, as for a JSON member named so."""
 
 from __future__ import annotations
@@ -24,10 +26,22 @@ _CALL = re.compile(
     r"(?P<val>\"(?:[^\"\\\n]|\\.)*\"|'(?:[^'\\\n]|\\.)*')"
 )
 
+#: YAML's block scalar under a secret's name (password: | then its lines, indented under the key)
+_BLOCK = re.compile(
+    r"(?m)^(?P<ind>[ \t]*)(?:-[ \t]+)?" + _NAME + r"[ \t]*:[ \t]*[|>][+-]?\d?[+-]?[ \t]*(?:#[^\n]*)?\r?\n"
+    r"(?P<val>(?:(?P=ind)[ \t]+[^\n]*(?:\n|$)|[ \t]*\r?\n)+)"
+)
+#: a user and a password given to a login or an auth: smtp.login("bob", "x"), HTTPBasicAuth('bob', 'x'),
+#: auth=('bob', 'x')
+_LOGIN = re.compile(
+    r"(?i)\b\w*(?:login|auth)\w*[ \t]*(?:=[ \t]*)?\([ \t]*(?P<uq>['\"])[^'\"\n]*(?P=uq)[ \t]*,[ \t]*"
+    r"(?P<val>\"(?:[^\"\\\n]|\\.)*\"|'(?:[^'\\\n]|\\.)*')"
+)
+
 
 def named_values(s: str, replace: Callable[[str, str], str]) -> str:
     """Replace the value given after a field holding a secret's name (``replace(kind, value)`` gives the text)."""
-    if "value" not in s.lower() and "(" not in s:
+    if "value" not in s.lower() and "(" not in s and "\n" not in s:
         return s
     spans: list[tuple[int, int, str]] = []
     for pattern in (_NAME_THEN_VALUE, _CALL):
@@ -39,6 +53,16 @@ def named_values(s: str, replace: Callable[[str, str], str]) -> str:
             if kind is not None and inner.strip():
                 a = m.start("val") + (1 if quoted else 0)
                 spans.append((a, a + len(inner), kind))
+    for m in _BLOCK.finditer(s) if "|" in s or ">" in s else ():
+        val = m.group("val")
+        first = val.strip().split("\n", 1)[0] if val.strip() else ""
+        kind = secret_key_kind(m.group("name"), first) if first else None
+        if kind is not None:
+            a = m.start("val") + len(val) - len(val.lstrip())
+            spans.append((a, m.start("val") + len(val.rstrip()), kind))
+    for m in _LOGIN.finditer(s):
+        if len(m.group("val")) > 2:
+            spans.append((m.start("val") + 1, m.end("val") - 1, "password"))
     out, last = [], 0
     for a, b, kind in sorted(set(spans)):
         if a >= last:

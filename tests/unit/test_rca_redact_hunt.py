@@ -35,6 +35,15 @@ _R = Redactor.for_config(None)
         ("\x1b[1;31mpassword\x1b[0m=hunter2", "hunter2"),  # a terminal's colours around the key's name
         ("passwd <<< ( <<< hunter2", "hunter2"),  # one command's here-strings: the last is its input
         ("echo say echo hunter2 | passwd --stdin bob", "say"),  # all that echo writes is the password
+        ("  password: |-\n    hunter2\n  user: bob", "hunter2"),  # YAML's block scalar: the lines under the key
+        ("dial root:hunter2@tcp(db:3306)/app?parseTime=true", "hunter2"),  # Go's DSN
+        ('server.login("bob", "hunter2")', "hunter2"),
+        ("requests.get(url, auth=('bob', 'hunter2'))", "hunter2"),
+        ('curl -H "Authorization: Basic $(echo -n bob:hunter2 | base64)" https://h/', "hunter2"),
+        ("echo 'hunter2' | kinit bob@EXAMPLE.COM", "hunter2"),
+        ("racadm -r idrac1 -u root -p calvin getsysinfo", "calvin"),
+        ("POST https://discord.com/api/webhooks/1234567890/AbCdEf1234567890_xyzXYZ-abcdefghijklmnop", "AbCdEf1234"),
+        ("bob:{PLAIN}s3cretpw:1000:1000::/home/bob", "s3cretpw"),  # Dovecot's passwd-file
     ],
 )
 def test_a_secret_in_this_form_never_survives(line, secret):
@@ -59,6 +68,7 @@ def test_a_secret_in_this_form_never_survives(line, secret):
         ("application/vnd.intercon.formnet\t\txpw xpx", "bindpw hunter"),  # /etc/mime.types
         ("x -P oldpw -N n3w", "x --pw n3w"),  # -N follows a flag: it is none of oldpw's value
         ("mysql --password | tee out.log", "mysql --password=s3cr3t | tee out.log"),  # a pipe is no flag's value
+        ("echo 12:30 | base64 -d", "echo 12:30 | base64"),  # base64 decoding reads no credential
     ],
 )
 def test_a_word_that_only_looks_like_a_secrets_name_keeps_its_value(kept, redacted):
