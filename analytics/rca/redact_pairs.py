@@ -2,7 +2,8 @@
 the next field's -- Kubernetes' ``env`` list (``- name: DB_PASSWORD`` then ``value: hunter2``, in YAML or
 JSON), and a call that takes a name and its value (PHP's ``define('DB_PASSWORD', 'hunter2')``, ``setenv("API_TOKEN",
 "x")``), a user and a password given to a login (``smtp.login("bob", "x")``, ``auth=('bob', 'x')``); and YAML's
-block scalar, the lines under ``password: |``. The key rules read none: the key there is ``value``, none at
+block scalar, the lines under ``password: |``, and a list of strings under a secret's name (``"api_keys": ["x",
+"y"]``). The key rules read none: the key there is ``value``, none at
 all, or stands on a line of its own. Whether the name names a
 secret is :func:`analytics.rca.redact_keys.secret_key_kind`'s answer, as for a JSON member named so."""
 
@@ -38,10 +39,20 @@ _LOGIN = re.compile(
     r"(?P<val>\"(?:[^\"\\\n]|\\.)*\"|'(?:[^'\\\n]|\\.)*')"
 )
 
+_STRING = r"(?:\"(?:[^\"\\\n]|\\.)*\"|'(?:[^'\\\n]|\\.)*')"
+#: a list of strings under a secret's name ("api_keys": ["x", "y"]): each string is one
+_LIST = re.compile(
+    r"(?P<kq>['\"]?)(?<![\w.\-])(?P<name>[A-Za-z_][\w.\-]*)(?P=kq)[ \t]*[:=][ \t]*\[(?P<items>[ \t]*"
+    + _STRING
+    + r"(?:[ \t]*,[ \t]*"
+    + _STRING
+    + r")*)[ \t]*,?[ \t]*\]"
+)
+
 
 def named_values(s: str, replace: Callable[[str, str], str]) -> str:
     """Replace the value given after a field holding a secret's name (``replace(kind, value)`` gives the text)."""
-    if "value" not in s.lower() and "(" not in s and "\n" not in s:
+    if "value" not in s.lower() and "(" not in s and "\n" not in s and "[" not in s:
         return s
     spans: list[tuple[int, int, str]] = []
     for pattern in (_NAME_THEN_VALUE, _CALL):
@@ -63,6 +74,13 @@ def named_values(s: str, replace: Callable[[str, str], str]) -> str:
     for m in _LOGIN.finditer(s):
         if len(m.group("val")) > 2:
             spans.append((m.start("val") + 1, m.end("val") - 1, "password"))
+    for m in _LIST.finditer(s) if "[" in s else ():
+        for item in re.finditer(_STRING, m.group("items")):
+            inner = item.group()[1:-1]
+            kind = secret_key_kind(m.group("name"), inner) if inner.strip() else None
+            if kind is not None:
+                a = m.start("items") + item.start() + 1
+                spans.append((a, a + len(inner), kind))
     out, last = [], 0
     for a, b, kind in sorted(set(spans)):
         if a >= last:

@@ -44,6 +44,8 @@ _R = Redactor.for_config(None)
         ("racadm -r idrac1 -u root -p calvin getsysinfo", "calvin"),
         ("POST https://discord.com/api/webhooks/1234567890/AbCdEf1234567890_xyzXYZ-abcdefghijklmnop", "AbCdEf1234"),
         ("bob:{PLAIN}s3cretpw:1000:1000::/home/bob", "s3cretpw"),  # Dovecot's passwd-file
+        ('{"api_keys": ["k3yOne", "k3yTwo"]}', "k3yTwo"),  # a list of strings under a secret's name
+        ("passwords = ['hunter2', 'Hunter3']", "hunter2"),
     ],
 )
 def test_a_secret_in_this_form_never_survives(line, secret):
