@@ -52,10 +52,17 @@ _LIST = re.compile(
 
 def named_values(s: str, replace: Callable[[str, str], str]) -> str:
     """Replace the value given after a field holding a secret's name (``replace(kind, value)`` gives the text)."""
-    if "value" not in s.lower() and "(" not in s and "\n" not in s and "[" not in s:
+    low = s.lower()
+    quoted_text = "'" in s or '"' in s
+    # (each form needs its own characters: a line with none of them is read by none of its patterns)
+    pairs = ([_NAME_THEN_VALUE] if "value" in low else []) + ([_CALL] if quoted_text and "(" in s else [])
+    login = quoted_text and "(" in s and ("login" in low or "auth" in low)
+    block = "\n" in s and ("|" in s or ">" in s)
+    listed = quoted_text and "[" in s
+    if not (pairs or login or block or listed):
         return s
     spans: list[tuple[int, int, str]] = []
-    for pattern in (_NAME_THEN_VALUE, _CALL):
+    for pattern in pairs:
         for m in pattern.finditer(s):
             val = m.group("val")
             quoted = val[:1] in "\"'" and len(val) >= 2
@@ -64,17 +71,17 @@ def named_values(s: str, replace: Callable[[str, str], str]) -> str:
             if kind is not None and inner.strip():
                 a = m.start("val") + (1 if quoted else 0)
                 spans.append((a, a + len(inner), kind))
-    for m in _BLOCK.finditer(s) if "|" in s or ">" in s else ():
+    for m in _BLOCK.finditer(s) if block else ():
         val = m.group("val")
         first = val.strip().split("\n", 1)[0] if val.strip() else ""
         kind = secret_key_kind(m.group("name"), first) if first else None
         if kind is not None:
             a = m.start("val") + len(val) - len(val.lstrip())
             spans.append((a, m.start("val") + len(val.rstrip()), kind))
-    for m in _LOGIN.finditer(s):
+    for m in _LOGIN.finditer(s) if login else ():
         if len(m.group("val")) > 2:
             spans.append((m.start("val") + 1, m.end("val") - 1, "password"))
-    for m in _LIST.finditer(s) if "[" in s else ():
+    for m in _LIST.finditer(s) if listed else ():
         for item in re.finditer(_STRING, m.group("items")):
             inner = item.group()[1:-1]
             kind = secret_key_kind(m.group("name"), inner) if inner.strip() else None
