@@ -109,6 +109,13 @@ class FileTailer:
             d["prev"] = self._old[1].to_dict()
         return d
 
+    def anchor(self) -> None:
+        """Open a file followed from its end now, at the end it has now (no stored position): what is
+        written to it from here on is read by the first poll. Does nothing to a file read from a stored
+        position, read whole, or already open."""
+        if self._fd is None and self._saved is None and not self.from_start:
+            self._open_first([], 0)
+
     def poll(self, now_mono: float | None = None) -> list[Line]:
         now_mono = time.monotonic() if now_mono is None else now_mono
         out: list[Line] = []

@@ -14,6 +14,7 @@ Owns two things:
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import glob
 import json
@@ -195,12 +196,19 @@ class TailSource(BaseSource):
         self._last_glob: float | None = None
 
     def start(self, checkpoints: dict[str, str]) -> None:
-        """Load the stored positions (``path -> JSON``) before the first poll."""
+        """Load the stored positions (``path -> JSON``), and take the end of each file followed from its
+        end now: a line written between the start (a collector that says it is writing, a reload that says
+        the sources restarted) and the first poll is read, not skipped as if it had been there before."""
         for key, raw in checkpoints.items():
             try:
                 self._saved[key] = json.loads(raw) if raw else None
             except ValueError:
                 continue
+        self._expand()
+        self._last_glob = time.monotonic()
+        for tr in self._tracked.values():
+            with contextlib.suppress(OSError):  # an unreadable file is said by the poll that meets it
+                tr.tailer.anchor()
 
     def _component_for(self, spec: LogSpec, path: str) -> str:
         """The spec's component; for a file found in a watched log directory, the configured component
