@@ -426,6 +426,10 @@ def _sources(raw: Any, problems: list[str]) -> tuple[Source, ...]:
     return tuple(out)
 
 
+#: The most retries of one model call ``[ai] max_retries`` may ask for.
+MAX_AI_RETRIES = 10
+
+
 def _check_ranges(cfg: Config, problems: list[str]) -> Config:
     """Values of the right type but out of range: report and fall back to the default."""
 
@@ -501,7 +505,9 @@ def _check_ranges(cfg: Config, problems: list[str]) -> Config:
         preds = dataclasses.replace(preds, sensitivity="conservative")
     preds = positive("predictions", preds, ("window_days", "horizon_hours", "slow_response_ms"))
     ai = positive("ai", cfg.ai, ("timeout", "cache_ttl_days"))
-    ai = positive("ai", ai, ("max_retries",), allow_zero=True)
+    # each retry waits longer than the one before: ten already hold an analysis for many minutes, and a
+    # figure like 10000000000 meant retrying for ever
+    ai = bounded("ai", ai, ("max_retries",), 0, MAX_AI_RETRIES, "a number of retries")
     return dataclasses.replace(
         cfg,
         ai=ai,

@@ -84,3 +84,17 @@ def test_nan_and_infinity_are_not_settings(tmp_path):
     json.loads(r.stdout, parse_constant=lambda c: (_ for _ in ()).throw(ValueError(c)))  # no NaN, Infinity
     r = CliRunner().invoke(cli, ["--config", str(p), "config", "check"])
     assert r.exit_code != 0 and "not a finite number" in r.output
+
+
+def test_ai_retries_are_bounded(tmp_path):
+    """`max_retries = 10000000000` was taken: a failing endpoint was retried for ever."""
+    p = tmp_path / "lokifi.toml"
+    for value, taken in (("10000000000", 2), ("11", 2), ("10", 10), ("0", 0)):
+        p.write_text(f"[ai]\nmax_retries = {value}\n")
+        cfg = load_config(p)
+        assert cfg.ai.max_retries == taken, value
+        said = [i for i in cfg.issues if i.key == "ai.max_retries"]
+        if taken == int(value):
+            assert said == []
+        else:
+            assert said and said[0].line == 2 and "0 to 10" in str(said[0]), said
