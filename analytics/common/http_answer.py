@@ -46,7 +46,12 @@ class AnswerTooSlow(Exception):
 
 class Sockets:
     """The sockets one client's requests opened, known through httpx's ``trace`` extension (pass
-    ``{"trace": sockets.trace}`` as each request's ``extensions``; a kept-alive connection opens none)."""
+    ``{"trace": sockets.trace}`` as each request's ``extensions``; a kept-alive connection opens none).
+
+    One set per client, not per request, because a request on a kept-alive connection opens no socket
+    to learn: so a :class:`Deadline` shuts every socket of its client. Each client here runs one request
+    at a time (the fleet's :class:`HttpClient` is one per source, the AI client one per call, an alert
+    delivery its own set), so that is exactly the request's own socket."""
 
     def __init__(self) -> None:
         self._socks: weakref.WeakSet[socket.socket] = weakref.WeakSet()

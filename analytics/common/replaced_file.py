@@ -21,8 +21,13 @@ from typing import TextIO
 
 
 @contextlib.contextmanager
-def replaced(path: str | os.PathLike[str], *, encoding: str = "utf-8", newline: str = "") -> Iterator[TextIO]:
-    """A text file to write; on a clean exit it becomes ``path`` (an exception leaves ``path`` as it was)."""
+def replaced(
+    path: str | os.PathLike[str], *, encoding: str = "utf-8", newline: str = "", mode: int | None = None
+) -> Iterator[TextIO]:
+    """A text file to write; on a clean exit it becomes ``path`` (an exception leaves ``path`` as it was).
+
+    ``mode`` is the new file's mode when the caller knows it (a file it moved aside first); otherwise the
+    mode of the user's own file at ``path``, or a new file's usual mode (0666 less the umask)."""
     target = Path(path)
     try:
         st = os.stat(target)  # followed: a pipe the shell made is a link in /dev/fd
@@ -34,16 +39,17 @@ def replaced(path: str | os.PathLike[str], *, encoding: str = "utf-8", newline: 
         return
     if st is not None and stat.S_ISDIR(st.st_mode):
         raise IsADirectoryError(21, "Is a directory", str(target))
-    mode = 0o666  # less the umask, as any new file
-    with contextlib.suppress(OSError):
-        own = os.lstat(target)
-        if stat.S_ISREG(own.st_mode) and own.st_uid == os.geteuid() and own.st_nlink == 1:
-            mode = stat.S_IMODE(own.st_mode)  # the user's own file keeps its mode
+    if mode is None:
+        with contextlib.suppress(OSError):
+            own = os.lstat(target)
+            if stat.S_ISREG(own.st_mode) and own.st_uid == os.geteuid() and own.st_nlink == 1:
+                mode = stat.S_IMODE(own.st_mode)  # the user's own file keeps its mode
     tmp = target.with_name(f".{target.name}.{secrets.token_hex(6)}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0), mode)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
+    fd = os.open(tmp, flags, 0o666 if mode is None else mode)  # (0o666 less the umask, as any new file)
     try:
-        if mode != 0o666:
-            os.fchmod(fd, mode)
+        if mode is not None:
+            os.fchmod(fd, mode)  # as it was, whatever the umask
         with os.fdopen(fd, "w", encoding=encoding, newline=newline) as out:
             yield out
             out.flush()

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from analytics.common.durations import spoken_seconds
+from analytics.common.replaced_file import replaced
 from analytics.config.listeners import MIN_UPTIME, Listener, listening, unseen_note
 from analytics.config.log_files import DIR_SERVICE, OwnFiles, logs_in, written_logs
 from analytics.config.log_owners import divide, marks, owners
@@ -445,14 +446,12 @@ def write_starter(
 def write_text(path: Path, text: str, *, replace: bool = False) -> None:
     """Write the file atomically; an existing one is kept as ``.bak`` (``replace``) or left alone.
 
-    The text goes to a new file of a name nobody can guess (``mkstemp``: created, never opened through a
-    link someone planted in a directory others can write), which then replaces ``path``. It gets the
-    mode the file had, or a new file's usual mode (0666 less the umask): a collector running as another
-    user reads it."""
-    import tempfile
-
+    The text goes to a new file beside it, which then replaces ``path`` (:mod:`analytics.common.replaced_file`:
+    never opened through a link someone planted in a directory others can write). It gets the mode the
+    file had, or a new file's usual mode (0666 less the umask): a collector running as another user
+    reads it."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    mode = 0o666 & ~_umask()
+    mode = None
     if path.exists():
         if not replace:
             raise FileExistsError(f"{path} already exists")
@@ -462,26 +461,5 @@ def write_text(path: Path, text: str, *, replace: bool = False) -> None:
             path.replace(bak)
         except OSError as exc:  # (named: the error is about the backup, not the file)
             raise OSError(exc.errno, f"cannot keep the old file as {bak}: {exc.strerror}") from None
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fchmod(f.fileno(), mode)
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _umask() -> int:
-    """The process' umask, read without changing it (Linux); 022 where it cannot be read."""
-    try:
-        with open("/proc/self/status", encoding="ascii") as f:
-            for line in f:
-                if line.startswith("Umask:"):
-                    return int(line.split()[1], 8)
-    except (OSError, ValueError, IndexError):
-        pass
-    return 0o022
+    with replaced(path, mode=mode) as out:
+        out.write(text)

@@ -186,8 +186,8 @@ class HttpClient:
         except httpx.TimeoutException:
             raise FetchError(SLOW, f"{where}: no answer within {each:g}s") from None
         except httpx.TransportError as exc:
-            if deadline_passed(t0, each):
-                raise FetchError(SLOW, f"{where}: {AnswerTooSlow(whole_answer_seconds(each))}") from None
+            if deadline.passed:
+                raise FetchError(SLOW, f"{where}: {AnswerTooSlow(deadline.seconds)}") from None
             raise self._transport_failure(where, exc) from None
         elapsed = time.monotonic() - t0
         received_at = time.time()
@@ -230,10 +230,6 @@ class HttpClient:
             cut = f" ({got} of {declared} bytes)" if declared and declared.isdigit() and int(declared) != got else ""
             raise FetchError(PARTIAL, f"{where}: the answer is not complete JSON{cut}", status=status) from None
         return Response(data, status, server_time, elapsed, attempt, sent_at, received_at)
-
-
-def deadline_passed(t0: float, each: float) -> bool:
-    return time.monotonic() - t0 >= whole_answer_seconds(each)
 
 
 def _short(text: str, n: int = 160) -> str:
