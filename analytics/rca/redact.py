@@ -56,6 +56,7 @@ from analytics.rca import (
     redact_prose,
     redact_protocols,
     redact_quoted,
+    redact_xml,
 )
 from analytics.rca.pam_config import CONTROL_AND_MODULE
 from analytics.rca.redact_keys import (
@@ -409,7 +410,7 @@ class Redactor:
             (True, lambda t: redact_cli.fed_passwords(t, found)),  # before the flag rules read "-pass stdin"
             (False, lambda t: redact_headers.header_values(t, found)),  # before the key rules take X-Auth: Bearer
             (False, lambda t: redact_labels.label_values(t, found)),  # (Token: abcdefgh: prose to the key rules)
-            (False, lambda t: redact_keys.key_values(t, counts)),
+            (False, lambda t: redact_keys.key_values(redact_xml.xml_values(t, counts), counts)),
             (False, lambda t: redact_pairs.named_values(t, found)),  # - name: DB_PASSWORD / value: x
             (True, lambda t: sub(_CLI_FLAG, "password", 2, t)),
             (True, lambda t: sub(_MYSQL_P, "password", 2, t)),

@@ -1,8 +1,8 @@
 """Values named as secrets: ``password=``, ``"api_key": "..."``, ``Password: a pass phrase``,
-``REDISCLI_AUTH=...``, ``auth: hunter2``, ``psk="..."``, ``PIN: 4821``, the text of XML elements named as secrets
-(``<wsse:Password>...</wsse:Password>``, ``<entry key="db.password">...</entry>``: :func:`xml_values`),
-and the string values of a parsed JSON document whose key names a secret (:func:`redact_data`, which
-redacts every other string of the document too).
+``REDISCLI_AUTH=...``, ``auth: hunter2``, ``psk="..."``, ``PIN: 4821``, and the string values of a parsed JSON
+document whose key names a secret (:func:`redact_data`, which redacts every other string of the document too).
+The text of XML elements named as secrets (``<wsse:Password>...</wsse:Password>``) is :mod:`.redact_xml`'s,
+which judges a value as :func:`kept_pair` does here.
 
 A value runs to the first blank, comma, semicolon or closing bracket -- except a password written after
 a separator and a blank (``password: correct horse battery staple``, ``pass phrase = two words``, as
@@ -41,6 +41,8 @@ AUTH_SCHEME = re.compile(
     r"concealed|token|apikey|sso-key|aws4-hmac-sha256|sharedkey(?:lite)?|ssws|dpop)(?=[ \t]|$)"
 )
 _KEY = r"[A-Za-z0-9_.\-]*(?:" + SECRET_WORDS + r")[A-Za-z0-9_.\-]*"
+#: a key (or an element's name) that holds a secret's name
+SECRET_KEY = re.compile(r"(?i)" + _KEY)
 #: (a variable's expansion, ``${X}`` or ``{{ x }}``, is read whole with what is glued to it: its closing
 #: brace is no delimiter; :mod:`.redact_refs` says why and what is then kept)
 _VALUE = (
@@ -98,7 +100,7 @@ _PLAIN_WORDS = re.compile(_WORD + r"(?:[_\-]" + _WORD + r"){0,3}")
 _TEST_RESULT = re.compile(r"X?PASS")
 
 
-def _kind(key: str) -> str:
+def secret_kind(key: str) -> str:
     if _PIN_KEY.search(key):
         return "pin"
     return "password" if re.search(r"pass|pwd|pw$", key.lower()) else "secret"
@@ -157,7 +159,7 @@ def _quote_of(val: str) -> str:
     return val[0] if len(val) >= 2 and val[0] == val[-1] and val[0] in "\"'" else ""
 
 
-def _keep(key: str, sep: str, val: str) -> bool:
+def kept_pair(key: str, sep: str, val: str) -> bool:
     """Whether ``key sep val`` is not a secret value after all."""
     quote = _quote_of(val)
     inner = val[1:-1] if quote else val
@@ -165,7 +167,7 @@ def _keep(key: str, sep: str, val: str) -> bool:
         return True  # password: | (YAML's block scalar: its lines follow), auth=( (a call's): see redact_pairs
     if not quote and inner == "#":
         return True  # secret = # disable PBM: a comment's mark after an empty value (#abc123 is a value)
-    kind = _kind(key)
+    kind = secret_kind(key)
     if kind == "pin":  # PIN: 4821 -- a personal identification number is one (gpio pin=17, "safety_pin": "x" not)
         return re.fullmatch(r"\d{4,12}", inner.strip()) is None
     if PARTIAL.search(inner) or TRIVIAL_VALUE.match(inner.strip()):
@@ -285,7 +287,7 @@ def kept_value(s: str, start: int) -> bool:
         if m.start("val") > start:
             break
         if start < m.end("val"):
-            return _keep(m.group("key"), m.group("sep"), m.group("val"))
+            return kept_pair(m.group("key"), m.group("sep"), m.group("val"))
     return False
 
 
@@ -306,7 +308,6 @@ def _value(s: str, m: re.Match[str]) -> tuple[str, int]:
 
 def key_values(s: str, counts: Counter[str]) -> str:
     """Replace the values of secret-named keys, the key and its separator kept."""
-    s = xml_values(s, counts)
     for pattern in (_KEY_VALUE, _ENV_CREDENTIAL):
         out: list[str] = []
         last = 0
@@ -317,12 +318,12 @@ def key_values(s: str, counts: Counter[str]) -> str:
             val, end = _value(s, m)
             if sep.strip() == ":" and annotation(s, m.start("val")):  # code: the type stays, a string default goes
                 lit = annotated_default(s, m.start("val"))
-                if lit is not None and lit[0] >= last and not _keep(key, ": ", s[lit[0] : lit[1]]):
-                    counts[_kind(key)] += 1
-                    out.append(s[last : lit[0]] + ph(_kind(key)))
+                if lit is not None and lit[0] >= last and not kept_pair(key, ": ", s[lit[0] : lit[1]]):
+                    counts[secret_kind(key)] += 1
+                    out.append(s[last : lit[0]] + ph(secret_kind(key)))
                     last = lit[1]
                 continue
-            if _keep(key, sep, val):
+            if kept_pair(key, sep, val):
                 continue
             if program_text(s, m.start("val")):
                 continue
@@ -335,7 +336,7 @@ def key_values(s: str, counts: Counter[str]) -> str:
                 continue  # auth: ok, auth: AuthTypes | None -- after a colon, a password's shape (or a scheme's)
             if pattern is _ENV_CREDENTIAL and key.lower() == "auth" and algorithm_name(val):
                 continue  # auth: md5, auth=scram-sha-256 -- a method's name
-            kind = _kind(key)
+            kind = secret_kind(key)
             # token: Bearer abc123 -- the credential after its scheme, the scheme kept (a password's value is
             # its words: password: Basic xyz may be a pass phrase)
             cred = _AFTER_SCHEME.match(s, end) if AUTH_SCHEME.fullmatch(val) else None
@@ -360,88 +361,16 @@ def key_values(s: str, counts: Counter[str]) -> str:
     return s
 
 
-# --- XML: <password>x</password>, <wsse:Password>x</wsse:Password>, <entry key="db.password">x</entry> -------
-_XML_TAG = re.compile(r"<(?P<tag>[A-Za-z_][\w.\-]*(?::[A-Za-z_][\w.\-]*)?)(?P<attrs>\s[^<>]*?)?(?P<empty>/?)>")
-_XML_ATTR = re.compile(r"(?<![\w.\-:])(?P<name>[A-Za-z_][\w.\-:]*)\s*=\s*(?P<q>[\"'])(?P<val>[^\"'<>]*)(?P=q)")
-_SECRET_KEY = re.compile(r"(?i)" + _KEY)
-
-
-def _xml_secret(tag: str, attrs: dict[str, re.Match[str]]) -> tuple[str, re.Match[str] | None] | None:
-    """The secret's name an element carries and the attribute holding its value, if any: its own name
-    without a namespace (``wsse:Password``), or its ``key``/``name`` attribute's value (``<entry
-    key="db.password">``, ``<add key="ApiKey" value="...">``, ``<input name="password" value="...">``)."""
-    local = tag.rsplit(":", 1)[-1]
-    if _SECRET_KEY.fullmatch(local):
-        return local, None
-    for name in ("key", "name"):
-        a = attrs.get(name)
-        if a is not None and _SECRET_KEY.fullmatch(a.group("val")):
-            return a.group("val"), attrs.get("value")
-    return None
-
-
-#: where a text was cut short: an ellipsis (and the mark of a cut) ends it
-_CUT = re.compile(r"([^\s<]+?)(?:\.\.\.|\u2026)(?:\s*\[cut\])?\s*")
-
-
-def _element_text(s: str, start: int, tag: str) -> tuple[int, int] | None:
-    """The span of element ``tag``'s text from ``start`` (after its opening tag) up to its closing tag,
-    blanks around it left out (a CDATA section is text too); or, with no tag after it, the one word that
-    ends a text cut short there (``<password>Sunsh...``). Text followed by another tag is not the
-    element's (``<input name="password"> remember me</label>``); nor is text that no closing tag or cut
-    ends (``socks5h://<user>:<password>@proxy``: a placeholder's name)."""
-    closing = "(?i:</" + re.escape(tag) + r"\s*>)"
-    cdata = re.match(r"\s*<!\[CDATA\[(.*?)\]\]>\s*(?=" + closing + ")", s[start:], re.DOTALL)
-    if cdata:
-        return start + cdata.start(1), start + cdata.end(1)
-    end = s.find("<", start)
-    if end < 0:
-        cut = _CUT.fullmatch(s, start)
-        return (start, cut.end(1)) if cut else None
-    text = s[start:end]
-    core = text.strip()
-    if not core or not re.match(closing, s[end:]):
-        return None
-    a = start + text.index(core)
-    return a, a + len(core)
-
-
-def xml_values(s: str, counts: Counter[str]) -> str:
-    """Replace the text of XML elements named as secrets, up to their closing tag (``</``): a password in
-    an element runs to its end, blanks and all; or, where the element is a key's entry holding a ``value``
-    attribute, that value. Text that no closing tag follows is a value only where the text was cut short
-    there (``<password>Sunsh...``): ``usage: login <password> [file]`` names an argument."""
-    if "<" not in s:
-        return s
-    spans: list[tuple[int, int, str]] = []
-    for m in _XML_TAG.finditer(s):
-        attrs = {a.group("name").lower(): a for a in _XML_ATTR.finditer(m.group("attrs") or "")}
-        found = _xml_secret(m.group("tag"), attrs)
-        if found is None:
-            continue
-        key, value = found
-        if value is not None:
-            span: tuple[int, int] | None = (m.start("attrs") + value.start("val"), m.start("attrs") + value.end("val"))
-        else:
-            span = None if m.group("empty") else _element_text(s, m.end(), m.group("tag"))
-        if span is not None and not _keep(key, ">", s[span[0] : span[1]]):
-            spans.append((*span, _kind(key)))
-    for a, b, kind in sorted(spans, reverse=True):
-        counts[kind] += 1
-        s = s[:a] + ph(kind) + s[b:]
-    return s
-
-
 def names_secret(key: str) -> bool:
     """Whether ``key`` holds a secret's name that the key rules read (``password``, ``api_key``, ``Cookie``)."""
-    return _SECRET_KEY.fullmatch(key) is not None
+    return SECRET_KEY.fullmatch(key) is not None
 
 
 def secret_key_kind(key: str, value: str) -> str | None:
     """The kind of secret a JSON member holds by its name (``{"password": "x y"}``), or None."""
-    if not _KEY_NAME.fullmatch(key) or _keep(key, ": ", value) or ALREADY.fullmatch(value.strip()):
+    if not _KEY_NAME.fullmatch(key) or kept_pair(key, ": ", value) or ALREADY.fullmatch(value.strip()):
         return None
-    return _kind(key)
+    return secret_kind(key)
 
 
 def redact_data(
@@ -478,11 +407,13 @@ __all__ = [
     "KEYWORD",
     "PARTIAL",
     "PLACEHOLDER",
+    "SECRET_KEY",
     "SECRET_WORDS",
     "TRIVIAL_VALUE",
     "algorithm_name",
     "annotated_default",
     "annotation",
+    "kept_pair",
     "kept_value",
     "key_values",
     "names_secret",
@@ -491,6 +422,6 @@ __all__ = [
     "program_text",
     "redact_data",
     "secret_key_kind",
+    "secret_kind",
     "secret_shaped",
-    "xml_values",
 ]
