@@ -7,7 +7,10 @@ controls, soft hyphens), applies NFKC (fullwidth and compatibility forms become 
 turns typographic quotes into ASCII ones, and folds Cyrillic and Greek letters that look like Latin ones
 in any word that mixes them with Latin letters or that then reads as a secret's name -- a Russian or Greek
 word is left as it is. A terminal's escape sequences (colours around ``password``) are dropped as the
-invisible characters are.
+invisible characters are, and so are the tags of Rich's console markup that open and close a styled span
+(``password=[bold]hunter2[/bold]``: the rules read ``password=hunter2``). Only a pair is markup -- an opening
+tag that a closing one (``[/bold]``, ``[/]``) ends later in the text --, as Rich itself reads it; a lone
+``[info]`` or ``[a-z]`` is text.
 
 The rules read the plain text, but what redaction shows is the original's characters everywhere outside a
 redacted span (``µs``, ``™``, curly quotes, fullwidth digits stay as written): :func:`plain` keeps where
@@ -53,6 +56,41 @@ def _fold(m: re.Match[str]) -> str:
 _ESCAPE = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[@-Z\\-_])")
 
 
+#: a tag of Rich's markup, as :mod:`rich.markup` reads one: a lowercase letter, '#', '@' or '/' after the bracket,
+#: no backslash before it (``\\[bold]`` is an escaped bracket, text)
+_MARKUP_TAG = re.compile(r"(?<!\\)\[([a-z#@/][^\[\]\n]*)\]")
+
+
+def _markup_tags(text: str) -> list[tuple[int, int]]:
+    """The spans of the markup tags in ``text`` that pair up: an opening tag and the closing tag that ends it
+    (``[/]`` the last one opened, ``[/name]`` the last one of that name: ``[link=https://x]`` is ``link``)."""
+    opened: list[tuple[tuple[int, int], str]] = []
+    spans: list[tuple[int, int]] = []
+    for m in _MARKUP_TAG.finditer(text):
+        tag = m.group(1)
+        if not tag.startswith("/"):
+            opened.append((m.span(), tag.split("=", 1)[0].strip()))
+            continue
+        name = tag[1:].strip()
+        at = next((k for k in range(len(opened) - 1, -1, -1) if not name or opened[k][1] == name), None)
+        if at is not None:
+            spans += [opened.pop(at)[0], m.span()]
+    return spans
+
+
+def _hidden(text: str) -> list[tuple[int, int]]:
+    """The spans that are no characters of the text: escape sequences and paired markup tags, in order, none
+    inside another."""
+    spans = [(m.start(), m.end()) for m in _ESCAPE.finditer(text)] if "\x1b" in text else []
+    if "[/" in text:
+        spans = sorted(spans + _markup_tags(text))
+    out: list[tuple[int, int]] = []
+    for a, b in spans:
+        if not out or a >= out[-1][1]:
+            out.append((a, b))
+    return out
+
+
 _ASCII_RUN = re.compile(r"[\x00-\x1a\x1c-\x7f]+")
 
 
@@ -72,7 +110,8 @@ def _plain(chunk: str) -> str:
 class Plain:
     """A text made plain, and where each of its characters came from: ``text[i]`` was made from the
     original's ``source[pieces[i]]``, a character with what combines with it, an invisible character or a
-    terminal's escape sequence before it taken along (``bounds[k]:bounds[k + 1]``: the original's piece k)."""
+    terminal's escape sequence or a markup tag before it taken along, a closing tag with the character before it
+    (``bounds[k]:bounds[k + 1]``: the original's piece k)."""
 
     original: str
     text: str
@@ -92,9 +131,9 @@ class Plain:
 
 def plain(text: str) -> Plain:
     """``text`` made plain for matching (see the module's docstring), with where each character came from."""
-    if text.isascii() and "\x1b" not in text:
+    hidden = _hidden(text) if "\x1b" in text or "[/" in text else []
+    if text.isascii() and not hidden:
         return Plain(text, text, (), ())  # (nothing to map back: restore shows the redaction as it is)
-    hidden = [(m.start(), m.end()) for m in _ESCAPE.finditer(text)]
     bounds: list[int] = [0]
     out: list[str] = []
     pieces: list[int] = []
@@ -102,9 +141,11 @@ def plain(text: str) -> Plain:
     while i < len(text):
         if h < len(hidden) and hidden[h][0] == i:  # an escape sequence: no character, taken with the next
             i = hidden[h][1]
+            if text.startswith("[/", hidden[h][0]) and len(bounds) > 1:
+                bounds[-1] = i  # (a closing tag with the character before it: a value's tags go with it)
             h += 1
             continue
-        run = _ASCII_RUN.match(text, i)
+        run = _ASCII_RUN.match(text, i, hidden[h][0] if h < len(hidden) else len(text))  # (up to a hidden span)
         if run is not None and run.end() - i > 1:  # plain already, one piece each (the last may take marks)
             j = run.end() - 1
             pieces.extend(range(len(bounds) - 1, len(bounds) - 1 + j - i))

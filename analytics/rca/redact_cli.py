@@ -110,12 +110,23 @@ _POSITIONAL: tuple[tuple[str, str | None, int], ...] = (
     ("redis-cli", "auth", -1),  # redis-cli AUTH [USER] PASSWORD: the last of one or two
     ("valkey-cli", "auth", -1),
     ("openssl", "passwd", 0),  # openssl passwd [-1|-5|-6|-apr1 ...] [-salt S] PASSWORD...: every one
+    ("aws", "aws_secret_access_key", 1),  # aws configure set [profile.NAME.]aws_secret_access_key SECRET
+    ("aws", "aws_session_token", 1),
+    ("mc", "alias", 5),  # MinIO's mc alias set ALIAS URL ACCESSKEY SECRETKEY
+    ("mc", "host", 5),  # mc config host add ALIAS URL ACCESSKEY SECRETKEY (before alias)
+    ("mc", "user", 4),  # mc admin user add ALIAS USER SECRETKEY
+    ("iwconfig", "key", 1),  # iwconfig IFACE key [open|restricted] [[N]] KEY (hex, or s:ASCII)
+    ("iwconfig", "enc", 1),
 )
+#: the words of iwconfig's key that set a mode or pick a slot (iwconfig(8)): no key
+_WIRELESS_MODE = re.compile(r"(?i)on|off|open|restricted|\[\d+\]")
 #: options of those sub-commands that take a value (which is then no positional argument)
 _OPTION_VALUES: dict[tuple[str, str | None], frozenset[str]] = {
     ("openssl", "passwd"): frozenset(
         {"-salt", "-in", "-rand", "-writerand", "-provider", "-provider-path", "-propquery"}
     ),
+    ("mc", "alias"): frozenset({"--api", "--path"}),
+    ("mc", "host"): frozenset({"--api", "--lookup"}),
 }
 #: (public: a text that holds none has no command line for these rules to read)
 PROGRAM = re.compile(
@@ -128,20 +139,28 @@ PROGRAM = re.compile(
 _ARG = re.compile(r"(?:" + EXPANSION + r"|\"(?:[^\"\\]|\\.)*(?:\"|$)|'[^']*(?:'|$)|[^\s;&|\"'])+")
 #: words that end a command written into a log's prose (``sshpass -p x ssh h -> exited 255``)
 _PROSE_END = re.compile(r"(?:->|=>|:)$|(?:exited|returned|failed)\b")
+#: a redirection (``> file``, ``2>>log``, ``<in``): the command's arguments end before it
+_REDIRECT = re.compile(r"\d*[<>]")
 
 
 def _arguments(s: str, start: int) -> list[tuple[int, str]]:
     """The arguments after a program's name at ``start`` (position, text), up to the end of its command:
-    an unquoted ``;``, ``&`` or ``|`` (inside quotes they are the argument's), or a word of the prose
-    around it."""
+    an unquoted ``;``, ``&`` or ``|`` (inside quotes they are the argument's), a redirection, or a word of
+    the prose around it."""
     args: list[tuple[int, str]] = []
     pos = start
     for a in _ARG.finditer(s, start):
-        if any(c in s[pos : a.start()] for c in ";&|") or _PROSE_END.match(a.group()):
+        if any(c in s[pos : a.start()] for c in ";&|") or _PROSE_END.match(a.group()) or _REDIRECT.match(a.group()):
             break
         args.append((a.start(), a.group()))
         pos = a.end()
     return args
+
+
+def _names(token: str, sub: str) -> bool:
+    """Whether an argument is the sub-command or setting ``sub``: itself, or a setting under a prefix
+    (``profile.dev.aws_secret_access_key``)."""
+    return token == sub or (sub[:1].isalpha() and token.endswith("." + sub))
 
 
 def _in_cluster(flag: str, token: str) -> bool:
@@ -208,7 +227,7 @@ def command_lines(s: str, replace: Callable[[str, str], str]) -> str:
                 rest = args
             else:
                 at = next(
-                    (j for j, (_, t) in enumerate(args) if t.lower() == sub or _in_cluster(sub, t)),
+                    (j for j, (_, t) in enumerate(args) if _names(t.lower(), sub) or _in_cluster(sub, t)),
                     None,
                 )
                 if at is None:
@@ -229,6 +248,9 @@ def command_lines(s: str, replace: Callable[[str, str], str]) -> str:
                     if span:
                         spans.append((q + span[0], q + span[1]))
                 continue
+            if prog == "iwconfig":  # key restricted [2] s:KEY: the mode's and the slot's words are none
+                positional = [(q, t) for q, t in positional if not _WIRELESS_MODE.fullmatch(t)]
+                positional = [(q + 2, t[2:]) if t[:2] == "s:" else (q, t) for q, t in positional]
             if n < 0:  # the last of one or two (AUTH [user] password)
                 positional = positional[:2]
             if positional and len(positional) >= n:
@@ -310,7 +332,8 @@ def _redacted_args(args: list[str], redact_line: Callable[[str], str]) -> list[s
 
 # --- passwords fed to a program's standard input ------------------------------------------------------
 #: programs that read a password from their standard input, as their manuals document it: sudo -S
-#: (--stdin), passwd (--stdin on Red Hat; Debian's reads the piped lines when run by root), chpasswd
+#: (--stdin), wpa_passphrase with an SSID alone, passwd (--stdin on Red Hat; Debian's reads the piped lines when
+#: run by root), chpasswd
 #: (user:password lines), any --password-stdin (docker, podman, helm, oras login), openssl's
 #: -pass/-passin stdin and passwd -stdin, sshpass with no -p/-f/-d/-e (it then reads stdin),
 #: --password-file=STDIN (kinit), kinit itself, and base64 reading a user:password (a Basic credential)
@@ -321,6 +344,8 @@ _STDIN_READER = re.compile(
     r"|(?:(?:[\w.\-]*/)?sudo\s+(?:-\S+\s+)*)?(?:[\w.\-]*/)?(chpasswd|passwd)(?![\w.\-])"
     r"|(?:[\w.\-]*/)?sshpass(?![\w.\-])(?![^|;&\n<]*\s-[pfde])"
     # kinit reads the password from its input; base64 encodes what it reads: user:password for Basic auth
+    # wpa_passphrase SSID with no passphrase after it reads the passphrase from its input
+    r"|(?:[\w.\-]*/)?wpa_passphrase(?=\s+(?:\"[^\"\n]*\"|'[^'\n]*'|[^\s\"'|;&<>]+)\s*(?:[|;&<>)]|$))"
     r"|(?:[\w.\-]*/)?kinit(?![\w.\-])(?![^|;&\n<]*\s-(?:k|-keytab)\b)|(?:[\w.\-]*/)?(base64)(?![\w.\-])(?![^|;&\n<]*\s-(?:d|-decode)\b))"
 )
 #: flags that make any program read its password from its input

@@ -45,8 +45,11 @@ _KEY = r"[A-Za-z0-9_.\-]*(?:" + SECRET_WORDS + r")[A-Za-z0-9_.\-]*"
 SECRET_KEY = re.compile(r"(?i)" + _KEY)
 #: (a variable's expansion, ``${X}`` or ``{{ x }}``, is read whole with what is glued to it: its closing
 #: brace is no delimiter; :mod:`.redact_refs` says why and what is then kept)
+#: (a triple-quoted string, Python's or TOML's, is read whole before a quoted one: read as one, """x""" is an
+#: empty string -- kept -- and the text after it)
 _VALUE = (
-    r"\[(?:REDACTED:[a-z_]+|EMAIL|IP|HOST)\]|\"(?:[^\"\\]|\\.)*\"|'(?:[^'\\]|\\.)*'"
+    r"\[(?:REDACTED:[a-z_]+|EMAIL|IP|HOST)\]|\"\"\"(?:[^\"\\]|\\.|\"(?!\"\"))*\"\"\"|'''(?:[^'\\]|\\.|'(?!''))*'''"
+    r"|\"(?:[^\"\\]|\\.)*\"|'(?:[^'\\]|\\.)*'"
     r"|(?:" + EXPANSION + r"|[^\s,;'\"}\])])+"
 )
 #: the separator stays on the key's line; a value goes on to the next line only indented under it (YAML's
@@ -156,13 +159,15 @@ def secret_shaped(word: str) -> bool:
 
 
 def _quote_of(val: str) -> str:
+    if len(val) >= 6 and val[:3] in ('"""', "'''") and val.endswith(val[:3]):
+        return val[:3]
     return val[0] if len(val) >= 2 and val[0] == val[-1] and val[0] in "\"'" else ""
 
 
 def kept_pair(key: str, sep: str, val: str) -> bool:
     """Whether ``key sep val`` is not a secret value after all."""
     quote = _quote_of(val)
-    inner = val[1:-1] if quote else val
+    inner = val[len(quote) : len(val) - len(quote)]
     if not quote and re.fullmatch(r"[|>][+-]?\d?[+-]?|[(\[{]", inner):
         return True  # password: | (YAML's block scalar: its lines follow), auth=( (a call's): see redact_pairs
     if not quote and inner == "#":

@@ -153,6 +153,13 @@ _INSTRUCTION_CUES = frozenset("to please must should can could will would may mi
 _FOR_WHAT = frozenset({"a", "an", "your"})
 #: what a password is set to that names no password: its default, a random one, a blank one
 _STATES = frozenset({"default", "random", "blank", "generated", "same"})
+#: a user and a name just before the word: "user bob pass hunter2", "login root password x", as a credential
+#: is written down in a note, a ticket or a chat -- the word after ``user NAME pass`` is that user's password.
+#: The rule needs the pair: "pass" alone is English ("tests pass in 3 s", "pass through"), and so is what
+#: follows the pair when it is an English word by its form or of function ("user bob password expired",
+#: "user bob pass through"), or a lowercase word that more words follow ("user bob password mismatch for
+#: host"); the name is no function word ("the user can pass").
+_USER_BEFORE = re.compile(r"(?i)(?<![\w\-])(?:user(?:name)?|login)(?:[:=]|[ \t]+)[ \t]*(?P<name>[^\s'\"]+)[ \t]+$")
 _OWNED_TO = re.compile(r"(?i)(?:" + _OWNER + r")?[ \t]+to(?=[ \t])")
 
 
@@ -209,6 +216,8 @@ def prose_passwords(s: str, replace: Callable[[str, str], str]) -> str:
         )
         if verb_before:
             link = _OWNED_TO.match(s, m.end())
+        user = None if link else _USER_BEFORE.search(s, max(0, m.start() - 80), m.start())
+        user_pair = user is not None and user.group("name").lower() not in FUNCTION_WORDS
         tok = _TOKEN.match(s, link.end() if link else m.end())
         if tok is None:
             continue
@@ -217,7 +226,7 @@ def prose_passwords(s: str, replace: Callable[[str, str], str]) -> str:
         bare = word.strip("|&;<>()")
         if bare != word and holds_reference(bare) and not glued(bare):
             continue  # passwd |$PW, $PW&&: a reference with a shell's operators glued to it names the password
-        if word[:1] in "\"'" and (link is not None or strong):
+        if word[:1] in "\"'" and (link is not None or strong or user_pair):
             a, b, word = a + 1, b - 1, word[1:-1]  # pwd is "x y": quoted, the whole of it
             if not PARTIAL.search(word) and word.strip():
                 spans.append((tok.start(1) + a, tok.start(1) + b))
@@ -241,7 +250,11 @@ def prose_passwords(s: str, replace: Callable[[str, str], str]) -> str:
             going_on = b == len(tok.group(1)) and _TOKEN.match(s, tok.end()) is not None
             if plain_word(word) or word.lower() in _STATES or (lower and going_on):
                 continue
-        elif (link is None and not strong) or not secret_shaped(word):
+        elif user_pair and not secret_shaped(word):
+            going_on = b == len(tok.group(1)) and _TOKEN.match(s, tok.end()) is not None
+            if plain_word(word) or (word.isalpha() and word.islower() and going_on):
+                continue  # user bob password expired, user bob password mismatch for host
+        elif (link is None and not strong and not user_pair) or not secret_shaped(word):
             continue  # set to expire, password reset: a plain word names something
         spans.append((tok.start(1) + a, tok.start(1) + b))
     return replace_spans(s, spans, "password", replace)

@@ -52,6 +52,16 @@ PROTOCOL_RULES: list[tuple[str, re.Pattern[str], int]] = [
     # POP3 APOP name digest: the MD5 of the server's greeting and the password, from which the password can
     # be found by trying words; in any case, as the digest's 32 hex digits leave no doubt
     ("password", re.compile(r"(?i)\bAPOP[ \t]+(?:\"[^\"\n]*\"|\S+)[ \t]+([0-9a-f]{32})(?![0-9a-z])"), 1),
+    # wpa_supplicant's control interface (wpa_cli, typed at its prompt too): SET_NETWORK id psk "passphrase" (or a
+    # hex key unquoted; '"x"' as a shell quotes it), and the network's other secrets
+    (
+        "password",
+        re.compile(
+            r"(?i)\bset_network[ \t]+\d+[ \t]+(?:psk|password|sae_password|wep_key[0-3]|private_key2?_passwd)[ \t]+"
+            r"(?:'?\"(?=[^\"\n]*\"))?((?<=\")[^\"\n]*|[^\s\"']+)"
+        ),
+        1,
+    ),
 ]
 
 # --- Redis: AUTH [user] password, as MONITOR and the redis-cli prompt show it, and ACL SETUSER >password ----
