@@ -2,9 +2,10 @@
 
 Owns the one function every byte sent to a model or an alert passes through: :meth:`Redactor.redact`
 (and :meth:`Redactor.redact_data` for a JSON document, string by string, before it is serialised).
-It first makes the text's characters plain (:mod:`.redact_chars`: invisible characters and terminal escapes
-dropped, NFKC, lookalike letters in a secret's name folded), then removes, in this order (and shows the
-original's characters outside what it removed):
+It first makes the text's characters plain (:mod:`.redact_chars`: invisible characters, terminal escapes and
+Rich's paired markup tags dropped, NFKC, lookalike letters in a secret's name folded), reads the lines of
+passwd, shadow and group as the records they are (:mod:`.redact_accounts`: a hash goes, the rest stays), then
+removes from the other text, in this order (and shows the original's characters outside what it removed):
 
 1. private-key blocks (PEM/OpenSSH, complete or cut off);
 2. well-known credential formats (cloud keys, VCS/CI/SaaS tokens, JWTs, Bearer/Basic auth);
@@ -44,6 +45,7 @@ from typing import Any
 
 from analytics.rca import (
     pam_config,
+    redact_accounts,
     redact_chars,
     redact_cli,
     redact_detectors,
@@ -340,6 +342,12 @@ class Redactor:
         return redact_keys.redact_data(value, lambda t: self._shown(t, counts), counts, kind), dict(counts)
 
     def _redact(self, text: str, counts: Counter[str], depth: int) -> str:
+        s = redact_chars.normalise(text)
+        if redact_accounts.may_hold(s):  # passwd, shadow, group: records, read field by field
+            return redact_accounts.record_lines(s, lambda t: self._rules(t, counts, depth), counts)
+        return self._rules(s, counts, depth)
+
+    def _rules(self, s: str, counts: Counter[str], depth: int) -> str:
 
         def sub(
             pattern: re.Pattern[str],
@@ -368,7 +376,6 @@ class Redactor:
 
             return pattern.sub(repl, s)
 
-        s = redact_chars.normalise(text)
         if depth < 3:  # an audit record's arguments, read as the command line they are
             s = redact_cli.audit_commands(s, lambda line: self._redact(line, counts, depth + 1))
         s = sub(_PRIVATE_KEY, "private_key", 0, s)

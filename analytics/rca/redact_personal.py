@@ -10,8 +10,11 @@ from collections import Counter
 
 from analytics.common.hostnames import is_host_name
 
+#: a systemd unit's name ends in its type (systemd.unit(5)): ``getty@tty1.service``, ``user@1000.service`` are
+#: a template's instances -- shaped as an address, a host with a letter suffix after '@', and none
+_UNIT_TYPE = r"\.(?:service|socket|device|mount|automount|swap|target|path|timer|slice|scope)(?![\w\-]|\.\w)"
 EMAIL = re.compile(
-    r"\b[A-Za-z0-9._%+\-]+@[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?"
+    r"\b[A-Za-z0-9._%+\-]+@(?![A-Za-z0-9.\-]*" + _UNIT_TYPE + r")[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?"
     r"(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}\b"
 )
 _IPV4 = re.compile(r"(?<![\d.])(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)(?![\d.])")

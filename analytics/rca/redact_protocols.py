@@ -92,9 +92,13 @@ _ACL_PASSWORD = re.compile(r"(?<=[\s\"])>((?:" + EXPANSION + r"|[^\s\"])+)")
 #: the words a status line reports an outcome with (``AUTH failed``, ``auth ok``): English's, no log's. A list,
 #: as no form tells them apart: ``AUTH failed`` and ``AUTH foobared`` (Redis's example password) are one
 #: command and one lowercase word ending in -ed alike, ``auth ok`` and ``auth xy`` one short word; only the
-#: word's meaning says which reports how AUTH went. It is the closed class of a reply's outcome, kept short so
-#: that a password that happens to be one of its words (``AUTH success``) is the only loss
-_OUTCOME = re.compile(r"(?i)ok(?:ay)?|fail(?:ed|ure|s)?|succe(?:ss|ssful|eded|eds)|denied|error|rejected|accepted")
+#: word's meaning says which reports how AUTH went. It is the closed class of a reply's outcome, and of the
+#: change of state a session or a connection reports (``auth session closed``, ``auth connection lost``), kept
+#: short so that a password that happens to be one of its words (``AUTH success``) is the only loss
+_OUTCOME = re.compile(
+    r"(?i)ok(?:ay)?|fail(?:ed|ure|s)?|succe(?:ss|ssful|eded|eds)|denied|error|rejected|accepted"
+    r"|opened|closed|started|stopped|ended|established|terminated|lost|refused|timed?out"
+)
 
 
 def _state_word(word: str) -> bool:
