@@ -22,7 +22,7 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
-from analytics.rca.redact_names import SECRET_WORDS
+from analytics.rca.redact_names import SECRET_WORDS, may_name_secret
 from analytics.rca.redact_refs import EXPANSION, REFERENCES, glued, holds_reference
 
 PLACEHOLDER = "[REDACTED:{kind}]"
@@ -313,7 +313,7 @@ def _value(s: str, m: re.Match[str]) -> tuple[str, int]:
 
 def key_values(s: str, counts: Counter[str]) -> str:
     """Replace the values of secret-named keys, the key and its separator kept."""
-    for pattern in (_KEY_VALUE, _ENV_CREDENTIAL):
+    for pattern in (_KEY_VALUE, _ENV_CREDENTIAL) if may_name_secret(s) else (_ENV_CREDENTIAL,):
         out: list[str] = []
         last = 0
         for m in pattern.finditer(s):

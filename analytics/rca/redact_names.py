@@ -25,5 +25,18 @@ SECRET_WORDS = (
     r"master[_\-]?key|signing[_\-]?key|webhook[_\-]?secret|license[_\-]?key|authtok|(?<![a-z])psk(?![a-z])|pw(?![a-z])|"
     r"(?<![a-z])pin(?:[_\-]?code)?(?![a-z])"
 )
+#: a piece of text that each of the names above holds, in lower case: a text without one of them names no secret
+#: (the key rules' regular expressions, slow to fail on a long line, need not read it)
+SECRET_FRAGMENTS = (
+    "pass", "pw", "secret", "token", "key", "credential", "sessionid", "session_id", "session-id", "cookie",
+    "signature", "dsn", "conn", "authtok", "psk", "pin",
+)  # fmt: skip
 
-__all__ = ["PASSWORD_WORD", "SECRET_WORDS"]
+
+def may_name_secret(text: str) -> bool:
+    """Whether ``text`` may hold a name of :data:`SECRET_WORDS` (it holds one of :data:`SECRET_FRAGMENTS`)."""
+    low = text.lower()
+    return any(f in low for f in SECRET_FRAGMENTS)
+
+
+__all__ = ["PASSWORD_WORD", "SECRET_FRAGMENTS", "SECRET_WORDS", "may_name_secret"]

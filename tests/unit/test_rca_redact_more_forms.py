@@ -4,12 +4,15 @@ text next to them that must stay as written (``tests pass in 3 s``, ``user bob p
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from hypothesis import HealthCheck, assume, given, settings, strategies as st
 from rca_support import passwords
 
 from analytics.rca.redact import redact
 from analytics.rca.redact_keys import KEYWORD, TRIVIAL_VALUE
+from analytics.rca.redact_names import SECRET_WORDS, may_name_secret
 from analytics.rca.redact_prose import FUNCTION_WORDS, plain_word
 
 PW = "[REDACTED:password]"
@@ -164,3 +167,11 @@ def test_the_word_after_user_name_pass_is_the_password_unless_prose_goes_on(name
     line = f"user {name} {word} {after}{more}"
     assert redact(line).text == line
 
+
+@settings(max_examples=500, deadline=None)
+@given(name=st.from_regex(re.compile("(?i)" + SECRET_WORDS), fullmatch=True))
+def test_every_secrets_name_holds_a_fragment_the_key_rule_looks_for_first(name):
+    """The key rule reads a text only when it holds a fragment of a secret's name: every name holds one, in any
+    case (a name without one would never be read)."""
+    assert may_name_secret(name)
+    assert may_name_secret(f"x {name}=y")
