@@ -18,7 +18,9 @@ EMAIL = re.compile(
     r"(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}\b"
 )
 _IPV4 = re.compile(r"(?<![\d.])(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)(?![\d.])")
-_IPV6 = re.compile(r"(?<![0-9A-Fa-f:])(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}(?![0-9A-Fa-f:])")
+#: an IPv6 address stands as a word of its own: the ``e::C`` of ``Acquire::Check`` and the ``d::`` of
+#: ``Std::Vector`` parse as addresses, but they are pieces of a longer name
+_IPV6 = re.compile(r"(?<![\w:])(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}(?![\w:])")
 _HOST = re.compile(
     r"(?i)(?<![\w.\-/@])((?:[a-z0-9](?:[a-z0-9\-]{0,61}[a-z0-9])?\.)+([a-z][a-z0-9\-]{1,62}))(?![\w\-]|\.[a-z0-9])"
 )

@@ -137,6 +137,19 @@ def test_ipv6_redacted_when_asked():
     assert "2001:db8" not in out.text and "::1" in out.text
 
 
+@pytest.mark.parametrize(
+    ("line", "want"),
+    [
+        ('Acquire::Check-Valid-Until "false";', 'Acquire::Check-Valid-Until "false";'),  # not e::C
+        ("std::vector<int> at Std::Vector::Foo", "std::vector<int> at Std::Vector::Foo"),  # not d::
+        ("listen [2001:db8::1]:8080 and fe80::1%eth0", "listen [[IP]]:8080 and [IP]%eth0"),
+        ("inet6 fe80::a00:27ff:fe4e:66a1/64 scope link", "inet6 [IP]/64 scope link"),
+    ],
+)
+def test_an_ipv6_address_is_a_word_of_its_own_not_a_piece_of_a_name(line, want):
+    assert redact(line, redact_ips=True).text == want
+
+
 def test_file_names_are_not_host_names():
     line = "error in app.py and handlers.js; host api.example.com"
     assert redact(line, redact_hostnames=True).text == "error in app.py and handlers.js; host [HOST]"
