@@ -25,6 +25,11 @@ from analytics.common.env_settings import env_bytes
 #: The most bytes of one answer (after decompression) Lokifi reads; more is refused, never held.
 MAX_ANSWER_BYTES = env_bytes("LOKIFI_MAX_ANSWER_BYTES", 128 << 20)
 
+#: The most bytes of one event of a streamed answer (``text/event-stream``, the model's answer) before its
+#: end: the stream's reader holds an event whole, so a line that never ends was held up to the answer's
+#: limit (128 MB, 350 MB of the process at its peak) before it was refused. An event is a token or two.
+MAX_STREAM_EVENT_BYTES = env_bytes("LOKIFI_MAX_STREAM_EVENT_BYTES", 1 << 20)
+
 _SOCKET_EVENTS = ("connection.connect_tcp.complete", "connection.start_tls.complete")
 
 
@@ -42,6 +47,37 @@ class AnswerTooSlow(Exception):
     def __init__(self, seconds: float) -> None:
         super().__init__(f"the answer was not complete within {seconds:g}s")
         self.seconds = seconds
+
+
+class EventTooLarge(Exception):
+    """One event of a streamed answer grew past ``limit`` bytes without its end (a blank line)."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(
+            f"one event of the stream (a line, or lines without the blank line that ends an event) is larger "
+            f"than {limit:,} bytes (LOKIFI_MAX_STREAM_EVENT_BYTES)"
+        )
+        self.limit = limit
+
+
+#: What ends one event of a stream (server-sent events): a blank line, in any of its line endings.
+_EVENT_ENDS = (b"\r\n\r\n", b"\n\n", b"\r\r")
+
+
+class EventBound:
+    """Counts the bytes of a stream's current event across the chunks it comes in."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit, self._pending, self._tail = limit, 0, b""
+
+    def feed(self, chunk: bytes) -> None:
+        """Take the next ``chunk``; raise :class:`EventTooLarge` when the event it continues is too large."""
+        seen = self._tail + chunk
+        end = max((seen.rfind(e) + len(e) for e in _EVENT_ENDS if e in seen), default=-1)
+        self._pending = len(seen) - end if end >= 0 else self._pending + len(chunk)
+        self._tail = seen[-3:]
+        if self._pending > self.limit:
+            raise EventTooLarge(self.limit)
 
 
 class Sockets:
@@ -138,7 +174,8 @@ def bounded_client(each: float, limit: int | None = None) -> Any:
     """An httpx client whose every answer is bounded as :func:`read_answer` bounds one, for a library
     that reads answers itself (the openai client): it asks for an uncompressed answer and refuses one
     compressed anyway (its size could not be bounded before inflating it), stops reading past ``limit``
-    bytes and cuts each request off at :func:`whole_answer_seconds` of ``each``."""
+    bytes, and a streamed answer (``text/event-stream``) past :data:`MAX_STREAM_EVENT_BYTES` of one
+    event, and cuts each request off at :func:`whole_answer_seconds` of ``each``."""
     import httpx
 
     return httpx.Client(transport=_BoundedTransport(each, limit), follow_redirects=False)
@@ -154,8 +191,8 @@ def _bounded_transport_class() -> type:
         refused = True
 
     class BoundedStream(httpx.SyncByteStream):
-        def __init__(self, inner: Any, limit: int, deadline: Deadline) -> None:
-            self._inner, self._limit, self._deadline = inner, limit, deadline
+        def __init__(self, inner: Any, limit: int, deadline: Deadline, events: EventBound | None) -> None:
+            self._inner, self._limit, self._deadline, self._events = inner, limit, deadline, events
 
         def __iter__(self) -> Iterator[bytes]:
             got = 0
@@ -164,6 +201,11 @@ def _bounded_transport_class() -> type:
                     got += len(chunk)
                     if got > self._limit:
                         raise AnswerRefused(str(AnswerTooLarge(self._limit)))
+                    if self._events is not None:
+                        try:
+                            self._events.feed(chunk)
+                        except EventTooLarge as exc:
+                            raise AnswerRefused(str(exc)) from None
                     yield chunk
             except httpx.TransportError:
                 if self._deadline.passed:
@@ -200,7 +242,9 @@ def _bounded_transport_class() -> type:
                 deadline.__exit__()
                 raise AnswerRefused(f"the answer came {coding}-compressed though an uncompressed one was asked for")
             limit = MAX_ANSWER_BYTES if self._limit is None else self._limit
-            response.stream = BoundedStream(response.stream, limit, deadline)
+            streamed = response.headers.get("Content-Type", "").split(";")[0].strip().lower() == "text/event-stream"
+            events = EventBound(MAX_STREAM_EVENT_BYTES) if streamed else None
+            response.stream = BoundedStream(response.stream, limit, deadline, events)
             return response
 
         def close(self) -> None:
@@ -230,9 +274,12 @@ def _BoundedTransport(each: float, limit: int | None) -> Any:
 
 __all__ = [
     "MAX_ANSWER_BYTES",
+    "MAX_STREAM_EVENT_BYTES",
     "AnswerTooLarge",
     "AnswerTooSlow",
     "Deadline",
+    "EventBound",
+    "EventTooLarge",
     "Sockets",
     "answer_head",
     "bounded_client",
