@@ -47,6 +47,7 @@ import datetime as dt
 import json
 import os
 import subprocess
+import unicodedata
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -440,15 +441,26 @@ def _ring(n_cfg: Any, rows: list[Any], tty: str) -> None:
         except OSError:
             pass  # no terminal (a service): nothing to ring
     if n_cfg.tmux and os.environ.get("TMUX"):
-        first = rows[0]
-        more = f" (+{len(rows) - 1} more)" if len(rows) > 1 else ""
-        text = f"Lokifi: HIGH {first[1]}@{first[2] or 'local'}: {str(first[3] or '')[:120]}{more}"
         try:
-            subprocess.run(
-                ["tmux", "display-message", text.replace("#", "##")], timeout=3, check=False, capture_output=True
-            )
+            subprocess.run(["tmux", "display-message", tmux_notice(rows)], timeout=3, check=False, capture_output=True)
         except (OSError, subprocess.SubprocessError):
             pass
 
 
-__all__ = ["SEVERITY_RANK", "DeliveryReport", "deliver", "notify"]
+def tmux_notice(rows: list[Any]) -> str:
+    """The tmux message for the new HIGH predictions ``rows`` (id, component, host, message): their text
+    comes from log lines, so it is plain text to tmux (``#`` doubled: ``display-message`` expands formats,
+    and ``#(cmd)`` runs cmd) and to the terminal (control characters, escapes among them, are spaces)."""
+    first = rows[0]
+    more = f" (+{len(rows) - 1} more)" if len(rows) > 1 else ""
+    component, host = _plain(first[1], 40), _plain(first[2] or "local", 60)
+    text = f"Lokifi: HIGH {component}@{host}: {_plain(first[3] or '', 120)}{more}"
+    return text.replace("#", "##")
+
+
+def _plain(value: Any, most: int) -> str:
+    text = str(value)[:most]
+    return "".join(" " if unicodedata.category(ch) in ("Cc", "Cf") else ch for ch in text)
+
+
+__all__ = ["SEVERITY_RANK", "DeliveryReport", "deliver", "notify", "tmux_notice"]
