@@ -53,6 +53,7 @@ from analytics.store.errors import (
 from analytics.store.planted import refuse_planted
 from analytics.store.private import mkdir_private, mode_beside, session_umask
 from analytics.store.spooling import drain, report_once, spool_batch
+from analytics.store.trusted import refuse_untrusted
 from analytics.store.writers import quote_ident, resolve_writer, writer_name
 
 __all__ = [  # the store's errors are raised from here too; their callers import them with the Store
@@ -225,6 +226,7 @@ class Store:
         lock = self.path.with_name(self.path.name + ".lock")
         try:
             mkdir_private(self.path.parent)
+            refuse_untrusted(self.path)  # another user's database or directory: trusted.py
             flags = os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
             fd = os.open(lock, flags, mode_beside(self.path))
         except OSError as exc:
@@ -260,6 +262,7 @@ class Store:
         (``since``: when the wait for the database began, to say how long it lasted)."""
         if not read_only:
             mkdir_private(self.path.parent)
+        refuse_untrusted(self.path)  # another user's database or directory: trusted.py
         refuse_planted(self.path)  # a WAL or link someone put beside it: planted.py
         since = time.monotonic() if since is None else since
         deadline = time.monotonic() + timeout

@@ -65,10 +65,22 @@ def _still_whole(s: Store) -> None:
     assert s.get_kv("after") == "written"
 
 
+def _kernel_protecting(d: Path) -> Path:
+    """A stand-in for /proc/sys/fs saying the kernel guards sticky directories (fs.protected_* at 2): a
+    database in one is opened then (analytics.store.trusted), and the spool's own checks are what is tested."""
+    d.mkdir()
+    for name in ("protected_symlinks", "protected_regular", "protected_fifos", "protected_hardlinks"):
+        (d / name).write_text("2\n")
+    return d
+
+
 @pytest.fixture
-def shared():
+def shared(tmp_path, monkeypatch):
     """A world-writable, sticky directory (like /tmp) that user nobody can reach: under /tmp, not tmp_path
     (whose parents only root may enter)."""
+    from analytics.store import trusted
+
+    monkeypatch.setattr(trusted, "_SYSCTL", _kernel_protecting(tmp_path / "sysctl"))
     top = Path(tempfile.mkdtemp(prefix="lokifi-shared-"))
     os.chmod(top, 0o755)  # noqa: S103 - the attack needs a directory other users reach
     d = top / "shared"
@@ -282,8 +294,14 @@ def test_the_reviews_repro_as_a_command_prints_the_refusal_and_no_traceback(shar
     planted = json.dumps(_copy_to(pwned))
     script = f"mkdir -m777 {_spool(db)} && printf '%s' '{planted}' > {_spool(db)}/{SID}.json"
     subprocess.run(["sh", "-c", script], user=NOBODY, group=NOBODY, extra_groups=[], check=True)
+    from analytics.store import trusted
+
+    run_cli = (
+        "import sys; from pathlib import Path; from analytics.store import trusted; "
+        "trusted._SYSCTL = Path(sys.argv.pop(1)); from lokifi_tui.cli.main import main; main()"
+    )
     r = subprocess.run(
-        [sys.executable, "-m", "lokifi_tui.cli.main", "--db", str(db), "error", "record", "boom", "-c", "x"],
+        [sys.executable, "-c", run_cli, str(trusted._SYSCTL), "--db", str(db), "error", "record", "boom", "-c", "x"],
         capture_output=True,
         text=True,
     )
