@@ -11,11 +11,11 @@ other method 405 naming those allowed. A connection silent for 10 s is closed. R
 (a scrape every 15 s would fill the collector's log), nor is a connection that broke or timed out.
 
 Each connection has a thread of its own; at most :data:`MAX_CONNECTIONS` are open at once. When one more
-comes, the connection that has waited longest without sending its whole request is closed to make room
-(a scrape sends its request at once, so a local user holding connections open cannot lock Prometheus
-out); when every open connection is being answered, the new one is closed unanswered. Before, each held
-connection kept a thread: 828 of them, dripping a byte every 2 s, held 828 threads and 40 MB of the
-collector, and nothing stopped more.
+comes, the connection that has waited longest without sending its whole request (line and headers) is
+closed to make room, or, when every one has sent it, the oldest (one reading its answer slowly): a
+scrape sends its request at once and reads its answer at once, so a local user holding connections open
+cannot lock Prometheus out. Before, each held connection kept a thread: 828 of them, dripping a byte
+every 2 s, held 828 threads and 40 MB of the collector, and nothing stopped more.
 """
 
 from __future__ import annotations
@@ -90,38 +90,42 @@ class _Quiet(WSGIRequestHandler):
         return IDLE_SECONDS
 
     def parse_request(self) -> bool:
+        parsed = bool(super().parse_request())  # the request line's words and the headers, all read
         self.server.requested(self.request)  # type: ignore[attr-defined]
-        return bool(super().parse_request())
+        return parsed
 
     def log_message(self, format: str, *args: Any) -> None:
         """Log nothing: Prometheus scrapes every few seconds."""
 
 
 class _Bounded(ThreadingWSGIServer):
-    """At most :data:`MAX_CONNECTIONS` connections (threads) at once; the one waiting longest for its
-    request gives way to a new one."""
+    """At most :data:`MAX_CONNECTIONS` connections (threads) at once; when one more comes, the oldest
+    still waiting for its request (else the oldest of all, one whose answer is read slowly) is closed."""
 
     request_queue_size = 128  # the listen backlog; at 5, in a burst of connections some waited 1 s to get in
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         self._conns_lock = threading.Lock()
-        self._open: set[Any] = set()
-        self._waiting: dict[Any, float] = {}  # connection -> when it came, until its request line came
+        self._open: dict[Any, float] = {}  # connection -> when it came, until its thread ends
+        self._waiting: set[Any] = set()  # those whose request (line and headers) has not all come
+        self._closing: set[Any] = set()  # those shut down to make room, their threads ending
         super().__init__(*args, **kwargs)
 
     def process_request(self, request: Any, client_address: Any) -> None:
         with self._conns_lock:
-            if len(self._open) >= MAX_CONNECTIONS:
-                # Closed ones leave _open when their thread ends (at once); until then none is taken.
-                victim = min(self._waiting, key=self._waiting.__getitem__, default=None)
-                if victim is None or len(self._open) >= 2 * MAX_CONNECTIONS:
+            if len(self._open) - len(self._closing) >= MAX_CONNECTIONS:
+                if len(self._open) >= 2 * MAX_CONNECTIONS:  # the closed ones' threads have not ended yet
                     self.shutdown_request(request)
                     return
-                del self._waiting[victim]
+                live = [c for c in self._open if c not in self._closing]
+                victim = min((c for c in live if c in self._waiting), key=self._open.__getitem__, default=None)
+                if victim is None:
+                    victim = min(live, key=self._open.__getitem__)
+                self._closing.add(victim)
                 with contextlib.suppress(OSError):
-                    victim.shutdown(socket.SHUT_RDWR)  # ends the read its thread is blocked in
-            self._open.add(request)
-            self._waiting[request] = time.monotonic()
+                    victim.shutdown(socket.SHUT_RDWR)  # ends the read or write its thread is blocked in
+            self._open[request] = time.monotonic()
+            self._waiting.add(request)
         try:
             super().process_request(request, client_address)
         except BaseException:  # no thread to be had: the connection is not served
@@ -137,12 +141,13 @@ class _Bounded(ThreadingWSGIServer):
 
     def requested(self, request: Any) -> None:
         with self._conns_lock:
-            self._waiting.pop(request, None)
+            self._waiting.discard(request)
 
     def _release(self, request: Any) -> None:
         with self._conns_lock:
-            self._open.discard(request)
-            self._waiting.pop(request, None)
+            self._open.pop(request, None)
+            self._waiting.discard(request)
+            self._closing.discard(request)
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         if isinstance(sys.exc_info()[1], OSError):  # a connection that timed out or broke: not news

@@ -11,6 +11,7 @@ import threading
 import time
 import urllib.request
 
+import pytest
 from prometheus_client import CollectorRegistry, Counter
 
 from analytics.alerts import metrics_http
@@ -35,14 +36,19 @@ def _server(monkeypatch, cap: int, idle: float = 30.0):
     return server, server.server_address[1]
 
 
-def test_held_connections_are_capped_and_a_scrape_still_answers(monkeypatch):
+@pytest.mark.parametrize(
+    "begun",
+    [b"G", b"GET /metrics HTTP/1.1\r\nX-Drip: a\r\n"],  # a request line begun; one sent, its headers not
+    ids=["request-line", "headers"],
+)
+def test_held_connections_are_capped_and_a_scrape_still_answers(monkeypatch, begun):
     server, port = _server(monkeypatch, cap=4)
     threads_before = threading.active_count()
     held = []
     try:
         for _ in range(40):
             s = socket.create_connection(("127.0.0.1", port))
-            s.sendall(b"G")  # a request begun, never finished
+            s.sendall(begun)  # a request begun, never finished
             held.append(s)
         time.sleep(0.5)
         still_open = [s for s in held if not _closed_by_server(s)]
