@@ -171,14 +171,14 @@ def test_stream_that_stops_halfway_is_truncated_and_retried(server):
 
 @pytest.mark.alone
 def test_cancel_returns_promptly_while_the_server_is_still_thinking(server):
-    server.default = Behaviour(kind="hang", delay=3)
+    server.default = Behaviour(kind="hang", delay=10)  # uncancelled, the call ends at the 5 s timeout
     cancel = threading.Event()
     threading.Timer(0.2, cancel.set).start()
     t0 = time.monotonic()
     with pytest.raises(CallFailed) as err:
         chat(ep(server, timeout=5), MSGS, ANSWER_SCHEMA, cancel=cancel)
     assert err.value.status == "cancelled"
-    assert time.monotonic() - t0 < 1.0
+    assert time.monotonic() - t0 < 2.5  # (room for a loaded machine, far under the timeout)
 
 
 @pytest.mark.alone
@@ -189,7 +189,7 @@ def test_cancel_during_a_retry_wait(server):
     t0 = time.monotonic()
     with pytest.raises(CallFailed) as err:
         chat(ep(server), MSGS, ANSWER_SCHEMA, cancel=lambda: flag["stop"])
-    assert err.value.status == "cancelled" and time.monotonic() - t0 < 1.5
+    assert err.value.status == "cancelled" and time.monotonic() - t0 < 3.0  # uncancelled, it waits 5 s
 
 
 def test_status_check(server):
