@@ -41,7 +41,7 @@ def main() -> int:
         f"export LOKIFI_HOME={shlex.quote(str(home))} && {first}; echo LOKIFI-EXITED $?; sleep 600\n"
     )
     subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "80", "-y", "24", f"bash {script}"], check=True)
-    deadline = time.time() + 900
+    deadline = time.time() + 1800  # pip downloads at the registry's pace: it has been as slow as 20-45 kB/s
     screen = ""
     ok = False
     while time.time() < deadline:
