@@ -96,7 +96,8 @@ def tmpfs(tmp_path):
     mnt.mkdir()
 
     def mount(size: str) -> Path:
-        r = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(mnt)], capture_output=True)
+        opts = f"size={size},mode=0700"  # private, as a database's directory must be (a tmpfs root is 1777)
+        r = subprocess.run(["mount", "-t", "tmpfs", "-o", opts, "tmpfs", str(mnt)], capture_output=True)
         if r.returncode:
             pytest.skip(f"cannot mount a tmpfs here: {r.stderr.decode()[:200]}")
         return mnt
