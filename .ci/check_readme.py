@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import shlex
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -25,15 +26,26 @@ def readme_commands() -> list[str]:
     return [line.split("  #")[0].strip() for line in block.splitlines() if line.strip() and not line.startswith("#")]
 
 
+SESSION = "lokifi-readme"  # the tmux session README command 1 runs in
+
+
 def tmux(*args: str) -> str:
     return subprocess.run(["tmux", *args], capture_output=True, text=True).stdout
 
 
 def main() -> int:
     venv = Path(sys.argv[1])
-    first = readme_commands()[0]
     home = Path(tempfile.mkdtemp(prefix="lokifi-readme-home-"))
-    session = "lokifi-readme"
+    try:
+        return run_first_command(venv, home)
+    finally:  # the session's processes write into home: stop them before removing it (a demo there is 80 MB)
+        tmux("kill-session", "-t", SESSION)
+        shutil.rmtree(home, ignore_errors=True)
+
+
+def run_first_command(venv: Path, home: Path) -> int:
+    first = readme_commands()[0]
+    session = SESSION
     tmux("kill-session", "-t", session)
     script = home / "run.sh"
     script.write_text(
