@@ -10,6 +10,7 @@ nothing but the templating engine, so it starts fast and never touches the store
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 import sys
 
@@ -19,23 +20,27 @@ from lokifi_tui.cli.options import host_option, json_option
 from lokifi_tui.cli.pattern_mutes import mute_fields, muted_cell, mutes_of, patterns_mute, patterns_unmute
 
 
-def _read_stdin_lines() -> list[str]:
-    """The lines on stdin, to be learned: a binary input is refused (it would be learned as hundreds of
-    patterns of garbage), and what else a reader should know about it is said on stderr."""
+def _read_input_lines(path: str) -> list[str]:
+    """The lines of ``path`` (``-``: stdin), to be learned: a binary input is refused (it would be learned
+    as hundreds of patterns of garbage), and what else a reader should know about it is said on stderr."""
     from analytics.patterns.logread import LineStats, looks_binary, read_lines
     from lokifi_tui.cli.output import BAD_INPUT, fail
 
     stats = LineStats()
-    lines = _bad_input_on_error(read_lines, "-", stats)
+    lines = _bad_input_on_error(read_lines, path, stats)
     if looks_binary(stats):
         fail(
-            f"stdin: {stats.binary:,} of {stats.lines:,} line(s) hold bytes that are not text: this looks like a "
-            "binary file, not a log; nothing was learned",
+            f"{_input_name(path)}: {stats.binary:,} of {stats.lines:,} line(s) hold bytes that are not text: this "
+            "looks like a binary file, not a log; nothing was learned",
             BAD_INPUT,
         )
-    for note in stats.notes("stdin", empty=False):
+    for note in stats.notes(_input_name(path), empty=False):
         click.echo(f"note: {note}", err=True)
     return lines
+
+
+def _input_name(path: str) -> str:
+    return "stdin" if path == "-" else path
 
 
 def _bad_input_on_error(fn, *args, **kwargs):
@@ -64,6 +69,7 @@ patterns.add_command(patterns_unmute)
 
 
 @patterns.command("group")
+@click.argument("files", nargs=-1, type=click.Path(allow_dash=True))
 @click.option(
     "--raw/--content",
     "raw",
@@ -76,20 +82,30 @@ patterns.add_command(patterns_unmute)
     help="Also record the lines as error events and learn them (writes the store); with --raw each at the "
     "time it was written.",
 )
-@click.option("--component", default="stdin", show_default=True, help="Component for --learn.")
+@click.option(
+    "--component",
+    default=None,
+    help="Component for --learn.  [default: each FILE's name; stdin for lines on stdin]",
+)
 @click.option("--templates", "show_templates", is_flag=True, help="Print the group template instead of its id.")
 @click.pass_context
-def patterns_group(ctx: click.Context, raw: bool, learn: bool, component: str, show_templates: bool) -> None:
-    """Read lines on stdin; print one pattern id per line (the same order).
+def patterns_group(
+    ctx: click.Context, files: tuple[str, ...], raw: bool, learn: bool, component: str | None, show_templates: bool
+) -> None:
+    """Read the lines of each FILE, one after the other (or of stdin); print one pattern id per line (the
+    same order).
 
-    The id is the first 16 hex digits of the SHA-256 of the line's group template. Nothing is written
-    unless --learn is given.
+    A FILE may be compressed (gzip, bz2, xz or zstd, known by its content); without one, or with `-`,
+    the lines come from stdin. The id is the first 16 hex digits of the SHA-256 of the line's group
+    template. Nothing is written unless --learn is given.
     """
     out = sys.stdout.buffer
+    paths = list(files) or ["-"]
     if learn:  # the lines are stored too: read them all (each line bounded)
         from analytics.patterns.templates import group
 
-        lines = _read_stdin_lines()
+        read = [(_read_input_lines(p), component or _component_of(p)) for p in paths]
+        lines = [line for got, _ in read for line in got]
         g = group(lines, raw=raw)
         if show_templates:
             from lokifi_tui.cli.output import plain
@@ -99,13 +115,14 @@ def patterns_group(ctx: click.Context, raw: bool, learn: bool, component: str, s
             out.write(g.group_ids_bytes())
         out.flush()
         if lines:
-            _learn_lines(ctx, lines, raw, component)
+            _learn_lines(ctx, read, raw)
         return
     # streamed: memory stays near one block of input plus the distinct templates, whatever the size
     from analytics.patterns.logread import LineStats, group_ids_bytes, group_stream, line_chunks
 
-    stats = LineStats()
-    sg = _bad_input_on_error(group_stream, line_chunks("-", stats), raw=raw)
+    stats = [LineStats() for _ in paths]
+    chunks = (chunk for p, st in zip(paths, stats, strict=True) for chunk in line_chunks(p, st))
+    sg = _bad_input_on_error(group_stream, chunks, raw=raw)
     if show_templates:
         from lokifi_tui.cli.output import plain
 
@@ -115,8 +132,14 @@ def patterns_group(ctx: click.Context, raw: bool, learn: bool, component: str, s
     else:
         out.write(group_ids_bytes(sg))
     out.flush()
-    for note in stats.notes("stdin", empty=False):
-        click.echo(f"note: {note}", err=True)
+    for p, st in zip(paths, stats, strict=True):
+        for note in st.notes(_input_name(p), empty=False):
+            click.echo(f"note: {note}", err=True)
+
+
+def _component_of(path: str) -> str:
+    """The component lines learned from ``path`` are stored under by default: the file's name."""
+    return "stdin" if path == "-" else os.path.basename(path.rstrip(os.sep)) or path
 
 
 def _line_times(lines: list[str], now: dt.datetime) -> list[dt.datetime]:
@@ -133,7 +156,8 @@ def _line_times(lines: list[str], now: dt.datetime) -> list[dt.datetime]:
     return out
 
 
-def _learn_lines(ctx: click.Context, lines: list[str], raw: bool, component: str) -> None:
+def _learn_lines(ctx: click.Context, read: list[tuple[list[str], str]], raw: bool) -> None:
+    """Store each input's lines (``read``: its lines and their component) as error events and learn them."""
     import polars as pl
 
     from analytics.config.machine import this_host
@@ -143,24 +167,30 @@ def _learn_lines(ctx: click.Context, lines: list[str], raw: bool, component: str
     from lokifi_tui.cli.context import get_store
     from lokifi_tui.cli.output import err_console
 
-    store = get_store(ctx)
-    lines_s = pl.Series(lines, dtype=pl.String)
-    msgs = strip_headers(lines_s) if raw else lines_s
-    keep = pl.Series((msgs.str.strip_chars() != "").to_list(), dtype=pl.Boolean)  # a stanza break is no event
-    # raw lines are stored as they are, as backfill stores them: the learning pass strips their header as
-    # `patterns group --raw` does, so the ids printed are the ids learned, however long the line
-    msgs = lines_s.filter(keep)
-    blank = len(lines) - len(msgs)
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    df = pl.DataFrame(
-        {
-            "ts": _line_times(msgs.to_list(), now) if raw else [now] * len(msgs),
-            "host": this_host(),
-            "component": component,
-            "message": msgs.str.slice(0, MAX_STORED_MESSAGE),
-            "source": "patterns group --raw" if raw else "patterns group",
-        }
-    )
+    frames, blank = [], 0
+    for lines, component in read:
+        lines_s = pl.Series(lines, dtype=pl.String)
+        msgs = strip_headers(lines_s) if raw else lines_s
+        keep = pl.Series((msgs.str.strip_chars() != "").to_list(), dtype=pl.Boolean)  # a stanza break is no event
+        # raw lines are stored as they are, as backfill stores them: the learning pass strips their header
+        # as `patterns group --raw` does, so the ids printed are the ids learned, however long the line
+        msgs = lines_s.filter(keep)
+        blank += len(lines) - len(msgs)
+        frames.append(
+            pl.DataFrame(
+                {
+                    "ts": _line_times(msgs.to_list(), now) if raw else [now] * len(msgs),  # each file's own times
+                    "host": this_host(),
+                    "component": component,
+                    "message": msgs.str.slice(0, MAX_STORED_MESSAGE),
+                    "source": "patterns group --raw" if raw else "patterns group",
+                },
+                schema_overrides={"ts": pl.Datetime("us")},
+            )
+        )
+    store = get_store(ctx)
+    df = pl.concat(frames)
     if len(df):
         store.append("error_events", df)
     r = learn_from_events(store)
@@ -180,7 +210,7 @@ def patterns_scan(files: tuple[str, ...], errors_only: bool, limit: int, as_json
     a directory: every text file under it, rotations included (`lokifi patterns scan /var/log`).
 
     Nothing is stored. To learn a file's lines (they then count in `lokifi patterns list` and `lokifi ai
-    learn`): `lokifi patterns group --raw --learn --component NAME < FILE`. To learn the error lines of
+    learn`): `lokifi patterns group --raw --learn --component NAME FILE`. To learn the error lines of
     the logs in a directory as they are written, add it to [watch] log_dirs (`lokifi backfill` reads
     what they already hold).
     """
@@ -216,7 +246,7 @@ def patterns_scan(files: tuple[str, ...], errors_only: bool, limit: int, as_json
             )
         err_console.print(
             "[dim]A scan stores nothing; to learn these lines: "
-            "lokifi patterns group --raw --learn --component NAME < FILE[/]",
+            "lokifi patterns group --raw --learn --component NAME FILE[/]",
             highlight=False,
         )
 
