@@ -162,8 +162,8 @@ class StoreCollector:
 
 def serve(store: Any, listen: str, config: Any = None) -> Any:
     """Serve ``/metrics`` on ``HOST:PORT`` in a background thread (:mod:`.metrics_http`: GET and HEAD,
-    404 elsewhere); returns the server (``shutdown()``). Free-text labels are redacted as ``config``'s
-    ``[ai]`` settings say (None: their defaults)."""
+    404 elsewhere); returns the server (``close()`` stops it, letting a scrape under way finish).
+    Free-text labels are redacted as ``config``'s ``[ai]`` settings say (None: their defaults)."""
     from analytics.alerts.metrics_http import start
 
     host, _, port = listen.rpartition(":")

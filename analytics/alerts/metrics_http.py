@@ -39,9 +39,29 @@ REFUSED = f"Method not allowed: {PATH} answers {ALLOWED}\n".encode()
 StartResponse = Callable[..., Any]
 
 
-def metrics_app(registry: Any) -> Callable[[dict[str, Any], StartResponse], Iterable[bytes]]:
-    """The WSGI app: ``registry``'s exposition at :data:`PATH` only."""
+class Gate:
+    """Between the scrapes and a stop: one scrape reads the database at a time (they would queue on it
+    anyway), and none starts once the listener is stopping (:meth:`_Bounded.close`); a thread inside
+    DuckDB when the process exits aborts it (``terminate called ...``, exit 134)."""
+
+    def __init__(self) -> None:
+        self.reading = threading.Lock()
+        self.stopping = threading.Event()
+
+
+STOPPING = b"Lokifi is stopping; the metrics are back when it runs again\n"
+
+
+def metrics_app(registry: Any, gate: Gate | None = None) -> Callable[[dict[str, Any], StartResponse], Iterable[bytes]]:
+    """The WSGI app: ``registry``'s exposition at :data:`PATH` only (``gate``: see :class:`Gate`)."""
     exposition = make_wsgi_app(registry)
+    gate = gate or Gate()
+
+    def read(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        with gate.reading:  # the whole answer is made here: prometheus_client reads the registry at once
+            if gate.stopping.is_set():
+                return _answer(start_response, "503 Service Unavailable", STOPPING, len(STOPPING))
+            return list(exposition(environ, start_response))
 
     def app(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         method = environ.get("REQUEST_METHOD", "GET")
@@ -53,10 +73,10 @@ def metrics_app(registry: Any) -> Callable[[dict[str, Any], StartResponse], Iter
         if method not in ("GET", "HEAD"):
             return _answer(start_response, "405 Method Not Allowed", REFUSED, len(REFUSED), [("Allow", ALLOWED)])
         if method == "GET":
-            return exposition(environ, start_response)
+            return read(environ, start_response)
         # HEAD: the GET's status and headers, its length among them, and no body
         said: list[Any] = []
-        body = b"".join(exposition({**environ, "REQUEST_METHOD": "GET"}, lambda *a: said.extend(a)))
+        body = b"".join(read({**environ, "REQUEST_METHOD": "GET"}, lambda *a: said.extend(a)))
         status, headers = said[0], list(said[1])
         if not any(k.lower() == "content-length" for k, _ in headers):
             headers.append(("Content-Length", str(len(body))))
@@ -104,8 +124,11 @@ class _Bounded(ThreadingWSGIServer):
 
     request_queue_size = 128  # the listen backlog; at 5, in a burst of connections some waited 1 s to get in
 
+    gate = Gate()  # each server's own: set in start()
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         self._conns_lock = threading.Lock()
+        self._ended = threading.Condition(self._conns_lock)  # notified as each connection's thread ends
         self._open: dict[Any, float] = {}  # connection -> when it came, until its thread ends
         self._waiting: set[Any] = set()  # those whose request (line and headers) has not all come
         self._closing: set[Any] = set()  # those shut down to make room, their threads ending
@@ -148,6 +171,31 @@ class _Bounded(ThreadingWSGIServer):
             self._open.pop(request, None)
             self._waiting.discard(request)
             self._closing.discard(request)
+            self._ended.notify_all()
+
+    def close(self, wait: float = IDLE_SECONDS) -> bool:
+        """Stop listening and end every connection: no scrape starts reading the database from now on
+        (those waiting answer 503), the one reading finishes (up to ``wait`` seconds), and every
+        connection's thread is waited for (a second more). True when every one has ended: a thread still
+        inside DuckDB when the process exits aborts it, as a SIGTERM during a scrape did every time."""
+        self.gate.stopping.set()
+        self.shutdown()
+        self.server_close()
+        read_done = self.gate.reading.acquire(timeout=wait)  # after it, no thread enters DuckDB
+        if read_done:
+            self.gate.reading.release()  # those queued behind it see the stop and answer 503
+        with self._conns_lock:
+            self._hang_up(self._open)
+            deadline = time.monotonic() + 1.0
+            while self._open and (left := deadline - time.monotonic()) > 0:
+                self._ended.wait(left)
+            return read_done and not self._open
+
+    @staticmethod
+    def _hang_up(conns: Iterable[Any]) -> None:
+        for conn in list(conns):
+            with contextlib.suppress(OSError):
+                conn.shutdown(socket.SHUT_RDWR)  # the read or write its thread is blocked in ends now
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         if isinstance(sys.exc_info()[1], OSError):  # a connection that timed out or broke: not news
@@ -157,15 +205,18 @@ class _Bounded(ThreadingWSGIServer):
 
 def start(registry: Any, addr: str, port: int) -> Any:
     """Serve :func:`metrics_app` on ``addr``:``port`` (an IPv4 or IPv6 address, or a name) in a daemon
-    thread; returns the server (``shutdown()``, ``server_close()``). Raises OSError when it cannot listen."""
+    thread; returns the server (``close()`` ends it). Raises OSError when it cannot listen."""
     family = socket.getaddrinfo(addr, port, type=socket.SOCK_STREAM)[0][0]
+
+    gate = Gate()
 
     class Server(_Bounded):
         address_family = family
 
-    httpd = make_server(addr, port, metrics_app(registry), Server, handler_class=_Quiet)
+    Server.gate = gate
+    httpd = make_server(addr, port, metrics_app(registry, gate), Server, handler_class=_Quiet)
     threading.Thread(target=httpd.serve_forever, name="lokifi-metrics", daemon=True).start()
     return httpd
 
 
-__all__ = ["MAX_CONNECTIONS", "PATH", "metrics_app", "start"]
+__all__ = ["MAX_CONNECTIONS", "PATH", "Gate", "metrics_app", "start"]

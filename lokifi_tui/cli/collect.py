@@ -197,7 +197,7 @@ def collect(
     finally:
         stop.set()
         if exporter is not None:
-            exporter.shutdown()
+            exporter.close()  # before the store closes: a scrape under way reads it to the end
         col.close()
         if not quiet:
             s = col.stats
