@@ -261,7 +261,12 @@ def test_sigkill_mid_batch_loses_and_repeats_nothing(tmp_path):
     assert stored_by_killed > 0  # the killed collectors did write (so the kills landed among batches)
     final = subprocess.Popen(cli(db, cfgp, "--no-hooks"), stderr=subprocess.PIPE, text=True)
     assert "writing to" in final.stderr.readline()
-    time.sleep(3)
+    # it reads what the killed ones left (three rotations): as long as that takes on a loaded machine, then
+    # a second more; a line lost stays missing (and fails below), one repeated shows at once
+    deadline = time.monotonic() + 60
+    while len(job_numbers(Store(db))) < writer.written and time.monotonic() < deadline:
+        time.sleep(0.5)
+    time.sleep(1)
     final.send_signal(signal.SIGTERM)
     _, err = final.communicate(timeout=60)
     assert final.returncode == 0, err
@@ -300,7 +305,6 @@ probes = [{{ url = "{web}health" }}, {{ kind = "tcp", host = "127.0.0.1", port =
 """,
     )
     subprocess.run(cli(db, cfgp, "--once"), check=True, capture_output=True)
-    hits0 = _Counting.hits
     writer = LineWriter(log, rate=20, rotate_every=60)
     proc = subprocess.Popen(cli(db, cfgp, "--no-hooks"), stderr=subprocess.PIPE, text=True)
     writer.start()
@@ -317,15 +321,21 @@ probes = [{{ url = "{web}health" }}, {{ kind = "tcp", host = "127.0.0.1", port =
     assert sorted(got) == list(range(writer.written)) and set(got.values()) == {1}
     http_ok = store.scalar("SELECT count(*) FROM probe_results WHERE kind = 'http' AND ok")
     assert http_ok == _Counting.hits  # every request the server answered is one stored result (--once included)
-    assert http_ok >= hits0 + seconds * 0.8
     refused = store.scalar("SELECT count(*) FROM probe_results WHERE error_kind = 'refused'")
     events = store.scalar(
         "SELECT count(*) FROM error_events WHERE source = 'probes' AND message = ?",
         [f"Connection refused on port {port} (127.0.0.1)"],
     )
-    assert refused == events >= seconds * 0.8
+    assert refused == events
     runs = store.scalar("SELECT count(DISTINCT ts) FROM probe_results")
     assert store.scalar("SELECT count(*) FROM probe_results") == 2 * runs
+    # a round a second while it ran, counted from its first round to its last: how long the process took
+    # to start (seconds on a loaded machine) is not the collector's cadence
+    first, last = store.query(
+        "SELECT min(ts), max(ts) FROM probe_results WHERE ts > (SELECT min(ts) FROM probe_results)"
+    ).rows()[0]
+    assert runs - 1 >= 0.8 * (last - first).total_seconds() and runs - 1 >= seconds * 0.3
+    assert refused == runs  # the closed port refused every round, --once included
 
 
 @pytest.mark.slow
