@@ -21,6 +21,7 @@ every 2 s, held 828 threads and 40 MB of the collector, and nothing stopped more
 from __future__ import annotations
 
 import contextlib
+import logging
 import socket
 import sys
 import threading
@@ -30,6 +31,10 @@ from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, make_server
 
 from prometheus_client.exposition import ThreadingWSGIServer, make_wsgi_app
+
+from analytics.store.errors import StoreError
+
+log = logging.getLogger("lokifi.metrics")
 
 PATH = "/metrics"
 ALLOWED = "GET, HEAD, OPTIONS"
@@ -61,7 +66,12 @@ def metrics_app(registry: Any, gate: Gate | None = None) -> Callable[[dict[str, 
         with gate.reading:  # the whole answer is made here: prometheus_client reads the registry at once
             if gate.stopping.is_set():
                 return _answer(start_response, "503 Service Unavailable", STOPPING, len(STOPPING))
-            return list(exposition(environ, start_response))
+            try:
+                return list(exposition(environ, start_response))
+            except StoreError as exc:  # busy, locked, damaged: said once a scrape, in one line, not a traceback
+                log.warning("/metrics: %s", exc)
+                said = f"Lokifi could not read its database: {exc}\n".encode()
+                return _answer(start_response, "503 Service Unavailable", said, len(said))
 
     def app(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         method = environ.get("REQUEST_METHOD", "GET")

@@ -21,6 +21,7 @@ from prometheus_client.core import GaugeMetricFamily
 from repo_paths import ROOT
 
 from analytics.alerts import metrics_http
+from analytics.store.errors import StoreError
 
 
 def _scrape(url: str, out: list) -> None:
@@ -116,3 +117,25 @@ def test_close_lets_the_read_under_way_finish_and_starts_no_other():
         t.join(10)
     assert slow.most == 1  # the scrapes read one at a time
     assert 200 in got and 503 in got and set(got) <= {200, 503, None}, got
+
+
+class _Busy:
+    def collect(self):
+        raise StoreError("/srv/l.duckdb: the database has been busy for 30s")
+        yield
+
+
+def test_a_database_that_cannot_be_read_answers_503_with_why_in_one_line(capfd, caplog):
+    """Before, a scrape that met a busy or damaged database answered 500 and printed a 20-line traceback
+    to the collector's stderr at every scrape."""
+    registry = CollectorRegistry()
+    registry.register(_Busy())
+    server = metrics_http.start(registry, "127.0.0.1", 0)
+    try:
+        with pytest.raises(urllib.error.HTTPError) as got:
+            urllib.request.urlopen(f"http://127.0.0.1:{server.server_address[1]}/metrics", timeout=10)
+        assert got.value.code == 503 and b"busy for 30s" in got.value.read()
+    finally:
+        assert server.close()
+    assert "Traceback" not in capfd.readouterr().err
+    assert [r.getMessage() for r in caplog.records] == ["/metrics: /srv/l.duckdb: the database has been busy for 30s"]
