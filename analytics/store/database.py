@@ -50,6 +50,7 @@ from analytics.store.errors import (
     rollback,
     store_error,
 )
+from analytics.store.kept import Kept, sharing
 from analytics.store.planted import refuse_planted
 from analytics.store.private import mkdir_private, mode_beside, session_umask
 from analytics.store.spooling import drain, report_once, spool_batch
@@ -97,8 +98,13 @@ def known_version() -> int:
 
 
 # Per thread: how deep it is in a session of each database (a nested read inside a write does not wait
-# for the lock its own thread holds).
+# for the lock its own thread holds), and the session a shared block keeps open (kept.py).
 _held = threading.local()
+
+
+def _depths() -> dict[str, Any]:
+    return _held.__dict__.setdefault("depth", {})
+
 
 # Paths whose schema this process has already checked (migrations run once per process per file).
 _migrated: set[str] = set()
@@ -141,13 +147,12 @@ class Store:
 
         DuckDB's file lock alone is not enough between processes: a commit made by one process was lost
         when another was still closing the file (tests/integration/test_concurrency.py caught 158 committed rows
-        missing under load). An ``flock`` on ``<db>.lock`` serialises whole sessions. A thread that
-        already holds it (a read inside a write) opens a nested connection without waiting on itself.
+        missing under load). An ``flock`` on ``<db>.lock`` serialises whole sessions. A thread that already
+        holds it (a read inside a write, a step of a :meth:`shared` block) nests a connection in it.
         """
         if not read_only:
             full()  # writers hand Polars frames to DuckDB: the package's Python layer (engine.py)
-        key = str(self.path.resolve()) if self.path.exists() else str(self.path.absolute())
-        held: dict[str, Any] = _held.__dict__.setdefault("depth", {})
+        key, held = str(self.path.resolve()), _depths()  # resolved: one key before and after the file exists
         if held.get(key):
             held[key] += 1
             try:
@@ -156,27 +161,54 @@ class Store:
             finally:
                 held[key] -= 1
             return
+        kept = held.get(key + "\0kept")
+        if kept is None and held.get(key + "\0keep"):
+            kept = held[key + "\0kept"] = Kept.open(self, key, timeout, read_only)
+        if kept is not None and (read_only or not kept.read_only):
+            held[key], held[key + "\0con"] = 1, kept.con  # a step of a shared block: kept.py
+            try:
+                with self._connection(timeout, read_only, parent=kept.con) as con:
+                    yield con
+            except StoreError:
+                held.pop(key + "\0kept").close(self.path, quiet=True)  # failed in the store: the next opens afresh
+                raise
+            finally:
+                held[key] = 0
+                held.pop(key + "\0con", None)
+            return
         with session_umask(self.path):  # what DuckDB creates (database, WAL, spill) is private: private.py
-            deadline = time.monotonic() + timeout
-            ahead = take_ahead(key)
-            opened = None
-            if ahead is not None and read_only and ahead.con is not None:
-                fd, opened = ahead.fd, ahead.con  # the session opened while the command line loaded (open_ahead)
-            else:
-                if ahead is not None:
-                    ahead.release()  # a write (or a failed early open): this session opens as usual
-                fd = self._lock_session(deadline, timeout, read_only)
+            fd, opened = self._begin(key, timeout, read_only)
             held[key] = 1
             try:
-                with self._connection(
-                    max(deadline - time.monotonic(), 0.0), read_only=fd is None, opened=opened, since=deadline - timeout
-                ) as con:
+                with self._connection(timeout, opened=opened) as con:
                     held[key + "\0con"] = con
                     yield con
             finally:
                 held[key] = 0
                 held.pop(key + "\0con", None)
                 unlock(fd)
+
+    def _begin(self, key: str, timeout: float, read_only: bool) -> tuple[int | None, duckdb.DuckDBPyConnection]:
+        """Lock and open the file for a session (a read takes over the one opened ahead): the session lock's
+        descriptor (None: opened read-only, unlocked) and the connection."""
+        deadline = time.monotonic() + timeout
+        ahead = take_ahead(key)
+        if ahead is not None and read_only and ahead.con is not None:
+            return ahead.fd, ahead.con  # the session opened while the command line loaded (open_ahead)
+        if ahead is not None:
+            ahead.release()  # a write (or a failed early open): this session opens as usual
+        fd = self._lock_session(deadline, timeout, read_only)
+        try:
+            return fd, self._open(max(deadline - time.monotonic(), 0.0), read_only=fd is None, since=deadline - timeout)
+        except BaseException:
+            unlock(fd)
+            raise
+
+    def shared(self) -> contextlib.AbstractContextManager[None]:
+        """The block's sessions on this thread share one: the first opens the file and keeps it open (the
+        session lock held) until the block ends; the others are nested in it, each its own transaction
+        (:mod:`analytics.store.kept`). For a command's few quick steps only: never around slow work."""
+        return sharing(self.path, str(self.path.resolve()), _depths())
 
     @contextlib.contextmanager
     def _connection(

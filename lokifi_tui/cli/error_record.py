@@ -26,7 +26,9 @@ def error_record(ctx: click.Context, message: str, component: str, host: str | N
 
     if not message.strip():
         fail("the error message is empty; pass the text of the error in quotes", BAD_INPUT)
-    p = record_error(get_store(ctx), message, component=component, host=host)
+    store = get_store(ctx)
+    with store.shared():  # the event appended, learned and read back: the file opened once
+        p = record_error(store, message, component=component, host=host)
     if as_json:
         print_json({k: v for k, v in p.items() if k not in ("fixes",)})
         return

@@ -110,17 +110,19 @@ def fix_record(
     if worked is None:
         fail("say whether the fix worked: --worked or --failed", USAGE)
     cfg = get_config(ctx).patterns
+    store = stored_store(ctx)
     try:
-        p = record_outcome(
-            stored_store(ctx),
-            pattern,
-            worked,
-            solution=solution,
-            execution_time_ms=time_ms,
-            note=note,
-            min_confidence=cfg.auto_approve_confidence,
-            min_samples=cfg.auto_approve_min_samples,
-        )
+        with store.shared():  # the pattern found, the outcome stored and read back: the file opened once
+            p = record_outcome(
+                store,
+                pattern,
+                worked,
+                solution=solution,
+                execution_time_ms=time_ms,
+                note=note,
+                min_confidence=cfg.auto_approve_confidence,
+                min_samples=cfg.auto_approve_min_samples,
+            )
     except PatternNotFound as exc:
         fail(str(exc), BAD_INPUT)
     except ValueError as exc:
@@ -169,8 +171,9 @@ def ai_autofix(ctx: click.Context, threshold: str | None, limit: int, host: str 
 
     store = stored_store(ctx)
     th = _threshold(ctx, threshold)
-    df = list_patterns(store, limit=limit, order="last_seen", host=host)
-    sugg = [suggest(store, m, threshold=th) for m in df["error_message"].to_list()] if df.height else []
+    with store.shared():  # the patterns and a suggestion for each: the file opened once
+        df = list_patterns(store, limit=limit, order="last_seen", host=host)
+        sugg = [suggest(store, m, threshold=th) for m in df["error_message"].to_list()] if df.height else []
     if as_json:
         print_json([{**s.as_dict(), **({"host": host} if host else {})} for s in sugg])
         return

@@ -263,10 +263,14 @@ def ai_forecast(
     from lokifi_tui.cli.output import console, fit, inert, print_json
 
     store = stored_store(ctx)
-    forecasts = forecast_all(store, component=component, metric=metric, horizon_days=days, model=model, host=host)
-    if forecasts and not no_record:
-        record(store, forecasts, host=host or "")
-    acc = forecast_accuracy(store, metric=metric, host=host or "")
+    from analytics.forecast.components import readings_without_an_hour
+
+    with store.shared():  # forecast, recorded, the accuracy read: the file opened once
+        forecasts = forecast_all(store, component=component, metric=metric, horizon_days=days, model=model, host=host)
+        if forecasts and not no_record:
+            record(store, forecasts, host=host or "")
+        acc = forecast_accuracy(store, metric=metric, host=host or "")
+        fresh = readings_without_an_hour(store, metric=metric, host=host) if not forecasts and not as_json else None
     if as_json:
         print_json(
             {
@@ -283,10 +287,8 @@ def ai_forecast(
     on = f" on host {inert(host)}" if host else ""
     console.print(f"[bold]📈 Performance Forecasting[/]{on}\n")
     if not forecasts:
-        from analytics.forecast.components import readings_without_an_hour
         from analytics.forecast.linear import MIN_DAYS
 
-        fresh = readings_without_an_hour(store, metric=metric, host=host)
         if fresh:
             since = min(fresh.values())
             console.print(

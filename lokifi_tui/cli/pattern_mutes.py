@@ -73,19 +73,20 @@ def patterns_mute(
     from lokifi_tui.cli.recs import parse_duration
 
     store = stored_store(ctx)
-    if host is not None:
-        _known_host(store, host)
-    now = utcnow()
-    until = None
-    if for_ is not None:
+    with store.shared():  # the host checked, the pattern found and muted: the file opened once
+        if host is not None:
+            _known_host(store, host)
+        now = utcnow()
+        until = None
+        if for_ is not None:
+            try:
+                until = now + parse_duration(for_)
+            except click.BadParameter as exc:
+                fail(f"--for: {exc.message}", USAGE)
         try:
-            until = now + parse_duration(for_)
-        except click.BadParameter as exc:
-            fail(f"--for: {exc.message}", USAGE)
-    try:
-        m = mute(store, pattern, now=now, until=until, reason=reason, host=host or "")
-    except PatternNotFound as exc:
-        fail(str(exc), BAD_INPUT)
+            m = mute(store, pattern, now=now, until=until, reason=reason, host=host or "")
+        except PatternNotFound as exc:
+            fail(str(exc), BAD_INPUT)
     if as_json:
         print_json(m)
         return
@@ -105,10 +106,11 @@ def patterns_unmute(ctx: click.Context, pattern: str, host: str | None, as_json:
     from lokifi_tui.cli.output import BAD_INPUT, console, fail, inert, print_json
 
     store = stored_store(ctx)
-    try:
-        fp, ended = unmute(store, pattern, host=host)
-    except PatternNotFound as exc:
-        fail(str(exc), BAD_INPUT)
+    with store.shared():  # the pattern found and unmuted: the file opened once
+        try:
+            fp, ended = unmute(store, pattern, host=host)
+        except PatternNotFound as exc:
+            fail(str(exc), BAD_INPUT)
     if as_json:
         print_json({"fingerprint": fp, "was_muted": bool(ended), "mutes_ended": ended})
         return

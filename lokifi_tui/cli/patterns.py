@@ -360,10 +360,11 @@ def patterns_list(
 
     store = stored_store(ctx)
     now = utcnow()
-    df = list_patterns(
-        store, limit=limit, order=order, error_type=error_type, host=host, muted_at=now if muted else None
-    )
-    mutes = mutes_of(store)
+    with store.shared():  # the patterns and their mutes: the file opened once
+        df = list_patterns(
+            store, limit=limit, order=order, error_type=error_type, host=host, muted_at=now if muted else None
+        )
+        mutes = mutes_of(store)
     if as_json:
         rows = df.to_dicts()
         print_json([{**r, **mute_fields(mutes, r)} for r in rows])
@@ -440,11 +441,12 @@ def patterns_show(ctx: click.Context, pattern: str, host: str | None, as_json: b
     from lokifi_tui.cli.output import BAD_INPUT, console, fail, inert, print_json
 
     store = stored_store(ctx)
-    try:
-        p = get_pattern(store, pattern, host=host)
-    except PatternNotFound as exc:
-        fail(str(exc), BAD_INPUT)
-    ms = mutes_of(store).get(p["error_hash"], ())
+    with store.shared():  # the pattern and its mutes: the file opened once
+        try:
+            p = get_pattern(store, pattern, host=host)
+        except PatternNotFound as exc:
+            fail(str(exc), BAD_INPUT)
+        ms = mutes_of(store).get(p["error_hash"], ())
     p["muted"] = "; ".join(m.describe() for m in ms) or None
     p["mutes"] = list(ms)
     if as_json:

@@ -111,9 +111,17 @@ def baselines(ctx: click.Context, component: str | None, host: str | None, as_js
 
     store = stored_store(ctx)
     StoreError = _store_errors()
+    cond = " AND ".join(c for c, v in (("component = ?", component), ("host = ?", host)) if v)
     try:
-        B.update(store)
-        rows = B.list_baselines(store, component=component, host=host)
+        with store.shared():  # updated, listed (or the rows counted when there is none): the file opened once
+            B.update(store)
+            rows = B.list_baselines(store, component=component, host=host)
+            stored = None
+            if not rows and not as_json:
+                stored = store.scalar(
+                    "SELECT count(*) FROM metrics" + (f" WHERE {cond}" if cond else ""),
+                    [v for v in (component, host) if v],
+                )
     except StoreError as exc:
         fail(str(exc), STORE)
     if as_json:
@@ -122,10 +130,6 @@ def baselines(ctx: click.Context, component: str | None, host: str | None, as_js
     if not rows:
         scope = (f" for component {inert(component)}" if component else "") + (
             f" from host {inert(host)}" if host else ""
-        )
-        cond = " AND ".join(c for c, v in (("component = ?", component), ("host = ?", host)) if v)
-        stored = store.scalar(
-            "SELECT count(*) FROM metrics" + (f" WHERE {cond}" if cond else ""), [v for v in (component, host) if v]
         )
         if stored:  # rows, but no complete hour of them yet: a baseline is over whole hours
             console.print(
@@ -211,18 +215,19 @@ def ai_predict(
     store = stored_store(ctx)
     StoreError = _store_errors()
     try:
-        PR.score_due(store)
-        result = PR.refresh(
-            store,
-            hours=hours,
-            sensitivity=sensitivity,
-            component=component,
-            host=host,
-            window_days=pc.window_days,
-            slow_ms=pc.slow_response_ms,
-            recurring=pc.recurring_error_count,
-        )
-        stats = PR.rule_stats(store, host=host)
+        with store.shared():  # scored, refreshed, the rules' stats read: the file opened once
+            PR.score_due(store)
+            result = PR.refresh(
+                store,
+                hours=hours,
+                sensitivity=sensitivity,
+                component=component,
+                host=host,
+                window_days=pc.window_days,
+                slow_ms=pc.slow_response_ms,
+                recurring=pc.recurring_error_count,
+            )
+            stats = PR.rule_stats(store, host=host)
     except StoreError as exc:
         fail(str(exc), STORE)
     if as_json:
