@@ -11,6 +11,7 @@ import numpy as np
 import polars as pl
 import pytest
 from click.testing import CliRunner
+from run_once import built_once
 
 from analytics.demo.data import build_demo
 from analytics.forecast import stored as F
@@ -22,11 +23,15 @@ from lokifi_tui.cli.main import cli
 NOW = dt.datetime(2026, 11, 20, 12, 0)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def demo_path(tmp_path_factory):
-    path = tmp_path_factory.mktemp("forecast-demo") / "demo.duckdb"
+    """The demo's data (no files, no engines run), built once in the run (:func:`run_once.built_once`)."""
+    return built_once(tmp_path_factory, "forecast-demo.duckdb", _build)
+
+
+def _build(path):
     build_demo(path, now=NOW, files=False, engines=False)
-    return path
+    assert not path.with_name(path.name + ".wal").exists()  # the whole database is in the file copied
 
 
 @pytest.fixture
