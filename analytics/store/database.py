@@ -3,7 +3,8 @@
 DuckDB lets only one process open a file at a time (a second one fails at once with "Could not set
 lock on file"). Lokifi runs a dashboard, a collector and one-off CLI calls against the same file, so:
 
-* every operation opens the file, does its work, copies what it read into Polars, and closes it;
+* every operation opens the file, does its work, copies what it read into Polars, and closes it (a
+  command's few quick steps may share one opening: :meth:`Store.shared`, :mod:`analytics.store.kept`);
 * a process that finds the file locked retries with jittered exponential backoff;
 * a batch write that still cannot get the file is *spooled* beside the database and applied, exactly
   once, by the next process that opens the file for writing, inside that write's session
