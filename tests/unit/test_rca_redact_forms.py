@@ -9,18 +9,16 @@ from __future__ import annotations
 import json
 import re
 
-import pytest
 from hypothesis import HealthCheck, assume, given, settings, strategies as st
 from rca_support import B62, passwords
+from redact_support import forms_lose_their_password, kept_as_written, shown_as
 
 from analytics.common.clipping import clipped
 from analytics.rca.redact import Redactor, redact
 from analytics.rca.redact_cli import is_encoded_credential
 from analytics.rca.redact_prose import FUNCTION_WORDS
 
-
-@pytest.mark.parametrize(
-    ("line", "shown"),
+test_each_form_is_redacted_and_the_rest_kept = shown_as(
     [
         ('a0="mysql" a1="-uroot" a2="-pHunter2xyz"', 'a0="mysql" a1="-uroot" a2="-p[REDACTED:password]"'),
         # an argument with a blank is written in hex; the PROCTITLE record holds the command line in hex
@@ -124,24 +122,19 @@ from analytics.rca.redact_prose import FUNCTION_WORDS
         ("invalid api key abcdefghij0123456789klmn", "invalid api key [REDACTED:secret]"),
         ("access token 0123456789abcdef01234 expired", "access token [REDACTED:secret] expired"),
         ("client secret 123e4567-e89b-12d3-a456-426614174000", "client secret [REDACTED:secret]"),
-    ],
+    ]
 )
-def test_each_form_is_redacted_and_the_rest_kept(line, shown):
-    assert redact(line).text == shown
 
 
-@pytest.mark.parametrize(
-    "line",
+test_a_mask_or_a_variable_where_a_password_stands_is_kept = kept_as_written(
     [
         "<password>XXXX</password>",
         "<password>${DB_PASSWORD}</password>",
         "C: PASS ****",
         '"PASS $(SITE_PASS)";',
         "openssl passwd X",
-    ],
+    ]
 )
-def test_a_mask_or_a_variable_where_a_password_stands_is_kept(line):
-    assert redact(line).text == line
 
 
 def test_russian_and_greek_words_are_not_folded():
@@ -154,51 +147,44 @@ def test_russian_and_greek_words_are_not_folded():
 _password = passwords()
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(
+test_a_password_in_any_of_the_reviews_forms_never_survives = forms_lose_their_password(
+    [
+        "new password {p} was rejected",
+        "Password {p} rejected",
+        "login using password {p}",
+        "login with password {p} failed",
+        "the password is {p}",
+        "the pass is {p}.",
+        "pwd is {p}",
+        "passwd {p}",
+        "the password was set to {p}",
+        "password: {p} and more words",
+        "password \u201c{p}\u201d",
+        "nmcli dev wifi connect Home password {p}",
+        "wpa_passphrase Home {p}",
+        "useradd -p {p} bob",
+        "net user bob {p} /add",
+        "redis-cli AUTH {p}",
+        '"AUTH" "default" "{p}"',
+        "SET PASSWORD FOR 'bob'@'%' = '{p}'",
+        "REDISCLI_AUTH={p} redis-cli",
+        'psk="{p}"',
+        'a0="mysql" a1="-uroot" a2="-p{p}"',
+        "p\u0430ssword={p}",
+        "pass\u200bword={p}",
+        "<wsse:Password>{p}</wsse:Password>",
+        '<entry key="db.password">{p}</entry>',
+        "C: PASS {p}",
+        'FTP command: Client "1.2.3.4", "PASS {p}"',
+        "a001 LOGIN bob {p}",
+        'a001 LOGIN "bob" "{p}"',
+        "User bob changed password to {p}",
+        "password for bob set to {p}",
+        "openssl passwd -1 {p}",
+    ],
+    before="2026-11-20T10:00:00Z ERROR ",
     password=_password,
-    form=st.sampled_from(
-        [
-            "new password {p} was rejected",
-            "Password {p} rejected",
-            "login using password {p}",
-            "login with password {p} failed",
-            "the password is {p}",
-            "the pass is {p}.",
-            "pwd is {p}",
-            "passwd {p}",
-            "the password was set to {p}",
-            "password: {p} and more words",
-            "password \u201c{p}\u201d",
-            "nmcli dev wifi connect Home password {p}",
-            "wpa_passphrase Home {p}",
-            "useradd -p {p} bob",
-            "net user bob {p} /add",
-            "redis-cli AUTH {p}",
-            '"AUTH" "default" "{p}"',
-            "SET PASSWORD FOR 'bob'@'%' = '{p}'",
-            "REDISCLI_AUTH={p} redis-cli",
-            'psk="{p}"',
-            'a0="mysql" a1="-uroot" a2="-p{p}"',
-            "p\u0430ssword={p}",
-            "pass\u200bword={p}",
-            "<wsse:Password>{p}</wsse:Password>",
-            '<entry key="db.password">{p}</entry>',
-            "C: PASS {p}",
-            'FTP command: Client "1.2.3.4", "PASS {p}"',
-            "a001 LOGIN bob {p}",
-            'a001 LOGIN "bob" "{p}"',
-            "User bob changed password to {p}",
-            "password for bob set to {p}",
-            "openssl passwd -1 {p}",
-        ]
-    ),
 )
-def test_a_password_in_any_of_the_reviews_forms_never_survives(password, form):
-    line = "2026-11-20T10:00:00Z ERROR " + form.format(p=password)
-    once = redact(line)
-    assert password not in once.text and "[REDACTED:" in once.text
-    assert redact(once.text).text == once.text  # stable: the cache key depends on it
 
 
 @settings(max_examples=100, deadline=None)
@@ -377,8 +363,7 @@ def test_a_json_document_is_redacted_string_by_string(password, form, doc, where
 
 
 # -- what a password was changed to, whose it is, tokens named in prose: what stays ---------------------------
-@pytest.mark.parametrize(
-    "line",
+test_english_about_passwords_and_tokens_is_kept = kept_as_written(
     [
         # "to" after an instruction, or before a verb phrase, says what for
         "change your password to continue",
@@ -402,10 +387,8 @@ def test_a_json_document_is_redacted_string_by_string(password, form, doc, where
         "api key https://example.com/keys/abc123456789xyz",
         "gpg: key 7638D0442B90D010: public key imported",
         "max tokens 4096 exceeded",
-    ],
+    ]
 )
-def test_english_about_passwords_and_tokens_is_kept(line):
-    assert redact(line).text == line
 
 
 _LOWER = "abcdefghijklmnopqrstuvwxyz"
@@ -469,8 +452,7 @@ def test_a_lowercase_token_named_as_one_never_survives(chars, form):
     assert token not in out and "[REDACTED:" in out
 
 
-@pytest.mark.parametrize(
-    ("text", "shown"),
+test_a_value_never_comes_from_the_next_lines_first_word = shown_as(
     [
         # a key with an empty value ends its line: the next line's first word is no value of it
         ("auth failed password=\n2026-12-06 10:00:00 next", "auth failed password=\n2026-12-06 10:00:00 next"),
@@ -478,7 +460,5 @@ def test_a_lowercase_token_named_as_one_never_survives(chars, form):
         # YAML: a value indented under its key on the next line is its value
         ("password:\n  Hunter2xyz", "password:\n  [REDACTED:password]"),
         ("token=\n\tabc123def456ghi", "token=\n\t[REDACTED:secret]"),
-    ],
+    ]
 )
-def test_a_value_never_comes_from_the_next_lines_first_word(text, shown):
-    assert redact(text).text == shown

@@ -9,9 +9,9 @@ from __future__ import annotations
 import json
 import re
 
-import pytest
 from hypothesis import HealthCheck, assume, given, settings, strategies as st
 from rca_support import passwords
+from redact_support import kept_as_written, shown_as
 
 from analytics.rca import redact_headers
 from analytics.rca.redact import Redactor, redact
@@ -19,8 +19,7 @@ from analytics.rca.redact import Redactor, redact
 S = "[REDACTED:secret]"
 
 
-@pytest.mark.parametrize(
-    ("text", "shown"),
+test_a_credential_header_loses_its_value = shown_as(
     [
         # the brief's headers, named by no rule before: a credential's word ends the name
         ("Ocp-Apim-Subscription-Key: 0123abcdef", f"Ocp-Apim-Subscription-Key: {S}"),
@@ -82,14 +81,11 @@ S = "[REDACTED:secret]"
         ("token: Bearer abc123", f"token: Bearer {S}"),
         ("api_key=Token abc123, next=1", f"api_key=Token {S}, next=1"),
         ("using Token: Bearer A000 now", f"using Token: Bearer {S} now"),
-    ],
+    ]
 )
-def test_a_credential_header_loses_its_value(text, shown):
-    assert redact(text).text == shown
 
 
-@pytest.mark.parametrize(
-    "text",
+test_a_header_that_names_no_credential_keeps_its_value = kept_as_written(
     [
         "Content-Length: 348",
         "Keep-Alive: timeout=5, max=100",
@@ -139,10 +135,8 @@ def test_a_credential_header_loses_its_value(text, shown):
         "\t* GPG-KEY: Update.",
         "                  Public-Key: (1024 bit)",
         "Colon-separated username:password string for 'proxy-authorization: basic ...'",
-    ],
+    ]
 )
-def test_a_header_that_names_no_credential_keeps_its_value(text):
-    assert redact(text).text == text
 
 
 def test_a_json_document_loses_a_header_members_value():

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from hypothesis import HealthCheck, assume, given, settings, strategies as st
 from rca_support import passwords
+from redact_support import forms_lose_their_password, kept_as_written, shown_as
 
 from analytics.rca.redact import redact
 from analytics.rca.redact_keys import KEYWORD, TRIVIAL_VALUE
@@ -18,8 +18,7 @@ from analytics.rca.redact_prose import FUNCTION_WORDS, plain_word
 PW = "[REDACTED:password]"
 
 
-@pytest.mark.parametrize(
-    ("line", "shown"),
+test_each_form_is_redacted_and_the_rest_kept = shown_as(
     [
         ('password = """Hunter2x"""', f'password = """{PW}"""'),
         ("password = '''Hunter2x'''", f"password = '''{PW}'''"),
@@ -53,15 +52,11 @@ PW = "[REDACTED:password]"
         ("password=[bold red]hunter2[/] ok", f"password={PW} ok"),
         ("[red]error[/red] token=[i]abc123def[/i]", "[red]error[/red] token=[REDACTED:secret]"),
     ],
+    stable=True,
 )
-def test_each_form_is_redacted_and_the_rest_kept(line, shown):
-    out = redact(line).text
-    assert out == shown
-    assert redact(out).text == out  # stable: the cache key depends on it
 
 
-@pytest.mark.parametrize(
-    "line",
+test_ordinary_text_is_kept = kept_as_written(
     [
         "tests pass in 3 s",
         "the user can pass tests",
@@ -74,44 +69,36 @@ def test_each_form_is_redacted_and_the_rest_kept(line, shown):
         'wpa_cli set_network 0 ssid "home"',
         "[info] started [/x]",
         "[b]x[/b] and [i]y[/i]",
-    ],
+    ]
 )
-def test_ordinary_text_is_kept(line):
-    assert redact(line).text == line
 
 
 # -- properties ----------------------------------------------------------------------------------------
 _password = passwords()
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(
+test_a_password_in_any_of_the_new_forms_never_survives = forms_lose_their_password(
+    [
+        'password = """{p}"""',
+        "secret: '''{p}'''",
+        'token="""{p}"""',
+        "user bob pass {p}",
+        "username alice password {p} host db1",
+        "aws configure set aws_secret_access_key {p}",
+        "mc alias set m https://s3.internal ak {p}",
+        "mc admin user add m bob {p}",
+        "iwconfig wlan0 key s:{p}",
+        "iwconfig wlan0 key open {p}",
+        'wpa_cli set_network 0 psk "{p}"',
+        "echo {p} | wpa_passphrase Home",
+        "password=[bold]{p}[/bold]",
+        "api_key=[green on black]{p}[/]",
+        'password: "[u]{p}[/u]"',
+    ],
+    before="2026-12-07T10:00:00Z ERROR ",
     password=_password,
-    form=st.sampled_from(
-        [
-            'password = """{p}"""',
-            "secret: '''{p}'''",
-            'token="""{p}"""',
-            "user bob pass {p}",
-            "username alice password {p} host db1",
-            "aws configure set aws_secret_access_key {p}",
-            "mc alias set m https://s3.internal ak {p}",
-            "mc admin user add m bob {p}",
-            "iwconfig wlan0 key s:{p}",
-            "iwconfig wlan0 key open {p}",
-            'wpa_cli set_network 0 psk "{p}"',
-            "echo {p} | wpa_passphrase Home",
-            "password=[bold]{p}[/bold]",
-            "api_key=[green on black]{p}[/]",
-            'password: "[u]{p}[/u]"',
-        ]
-    ),
+    gone=lambda p: p.rstrip("!%^*_.+"),
 )
-def test_a_password_in_any_of_the_new_forms_never_survives(password, form):
-    line = "2026-12-07T10:00:00Z ERROR " + form.format(p=password)
-    out = redact(line).text
-    assert password.rstrip("!%^*_.+") not in out and "[REDACTED:" in out, out
-    assert redact(out).text == out
 
 
 _STYLE = st.sampled_from(["bold", "red", "bold red", "i", "link=https://example.org/x", "#ff0000", "green on black"])

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import base64
 
-import pytest
-from hypothesis import HealthCheck, assume, example, given, settings, strategies as st
+from hypothesis import assume, example, given, settings, strategies as st
 from rca_support import B62, passwords
+from redact_support import forms_lose_their_password, kept_as_written, shown_as
 
 from analytics.rca.redact import redact
 from analytics.rca.redact_numbers import is_iban
@@ -18,8 +18,7 @@ from analytics.rca.redact_prose import FUNCTION_WORDS
 PW = "[REDACTED:password]"
 
 
-@pytest.mark.parametrize(
-    ("text", "shown"),
+test_each_trace_loses_its_password_and_keeps_the_rest = shown_as(
     [
         ("pass hunter2x", f"pass {PW}"),
         ("Pass Hunter2x", f"Pass {PW}"),
@@ -75,14 +74,11 @@ PW = "[REDACTED:password]"
         ("C: AUTH default s3cr3t", f"C: AUTH default {PW}"),
         ("> AUTH ${X}y", f"> AUTH {PW}"),
         ("AUTH {{ x }}y", f"AUTH {PW}"),
-    ],
+    ]
 )
-def test_each_trace_loses_its_password_and_keeps_the_rest(text, shown):
-    assert redact(text).text == shown
 
 
-@pytest.mark.parametrize(
-    "text",
+test_lines_that_look_like_a_trace_are_kept = kept_as_written(
     [
         "pass through",
         "Pass 50",
@@ -115,10 +111,8 @@ def test_each_trace_loses_its_password_and_keeps_the_rest(text, shown):
         "AUTH required",
         "AUTH failed for user bob",
         "AUTH ${REDIS_PASSWORD}",
-    ],
+    ]
 )
-def test_lines_that_look_like_a_trace_are_kept(text):
-    assert redact(text).text == text
 
 
 #: six characters or more: a lowercase pass with no trace around it needs them (the shape rule); none
@@ -127,29 +121,22 @@ _TEST_PARTS = ("test", "spec", "check")
 _password = passwords(middle=4).filter(lambda p: not any(w in p.lower() for w in _TEST_PARTS))
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(
+test_a_password_in_any_trace_never_survives = forms_lose_their_password(
+    [
+        "pass {p}",
+        "C: pass {p}",
+        "user bob\npass {p}",
+        "ACCT {p}",
+        "acct {p}",
+        'LOGIN bob "{p}"',
+        "C: LOGIN bob {p}",
+        "a1 LOGIN bob {{{n}}}\r\n{p}\r\n",
+        "C: a1 LOGIN bob {{{n}+}}\r\nS: + ok\r\nC: {p}\r\n",
+        "a1 LOGIN {{3}}\r\nbob {{{n}}}\r\n{p}\r\n",
+    ],
+    before="trace\n",
     password=_password,
-    form=st.sampled_from(
-        [
-            "pass {p}",
-            "C: pass {p}",
-            "user bob\npass {p}",
-            "ACCT {p}",
-            "acct {p}",
-            'LOGIN bob "{p}"',
-            "C: LOGIN bob {p}",
-            "a1 LOGIN bob {{{n}}}\r\n{p}\r\n",
-            "C: a1 LOGIN bob {{{n}+}}\r\nS: + ok\r\nC: {p}\r\n",
-            "a1 LOGIN {{3}}\r\nbob {{{n}}}\r\n{p}\r\n",
-        ]
-    ),
 )
-def test_a_password_in_any_trace_never_survives(password, form):
-    text = "trace\n" + form.format(p=password, n=len(password))
-    once = redact(text)
-    assert password not in once.text and "[REDACTED:" in once.text
-    assert redact(once.text).text == once.text  # stable: the cache key depends on it
 
 
 @settings(max_examples=150, deadline=None)

@@ -4,9 +4,9 @@ kept; Redis's ``auth X`` alone on its line loses X whatever its letters."""
 
 from __future__ import annotations
 
-import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 from rca_support import B62, passwords
+from redact_support import kept_as_written, shown_as
 
 from analytics.rca.redact import redact
 from analytics.rca.redact_quoted import quoted_commands
@@ -14,8 +14,7 @@ from analytics.rca.redact_quoted import quoted_commands
 PW = "[REDACTED:password]"
 
 
-@pytest.mark.parametrize(
-    ("text", "shown"),
+test_a_command_inside_quotes_loses_its_password = shown_as(
     [
         # the brief's leaks: a command typed inside quotes
         ('echo "auth hunter2" | redis-cli', f'echo "auth {PW}" | redis-cli'),
@@ -32,14 +31,11 @@ PW = "[REDACTED:password]"
         # quotes inside quotes
         ("ssh h 'echo \"auth hunter2\" | redis-cli'", f"ssh h 'echo \"auth {PW}\" | redis-cli'"),
         ('{"cmd": "echo \\"auth x1\\" | redis-cli"}', f'{{"cmd": "echo \\"auth {PW}\\" | redis-cli"}}'),
-    ],
+    ]
 )
-def test_a_command_inside_quotes_loses_its_password(text, shown):
-    assert redact(text).text == shown
 
 
-@pytest.mark.parametrize(
-    "text",
+test_quoted_text_without_a_password_is_kept = kept_as_written(
     [
         'msg="auth failed" user=bob',
         "echo 'auth ok'",
@@ -48,10 +44,8 @@ def test_a_command_inside_quotes_loses_its_password(text, shown):
         'sh -c "redis-cli --no-auth-warning ping"',
         "don't pass it on, it's done",
         'logger "pass the salt, please"',
-    ],
+    ]
 )
-def test_quoted_text_without_a_password_is_kept(text):
-    assert redact(text).text == text
 
 
 def test_only_what_the_rules_removed_changes_inside_the_quotes():

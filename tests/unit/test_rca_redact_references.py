@@ -6,16 +6,15 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from hypothesis import HealthCheck, assume, given, settings, strategies as st
+from redact_support import shown_as
 
 from analytics.rca.redact import Redactor
 
 REDACTOR = Redactor()
 
 
-@pytest.mark.parametrize(
-    ("line", "shown"),
+test_a_reference_is_kept_or_removed_whole = shown_as(
     [
         ("api_key=${X}y", "api_key=[REDACTED:secret]"),
         ("secret: ${X}y, user=bob", "secret: [REDACTED:secret], user=bob"),
@@ -43,9 +42,8 @@ REDACTOR = Redactor()
         ("My-Auth: {{ x }}", "My-Auth: {{ x }}"),
         ("GET /x?token={{ t }}y&a=1", "GET /x?token=[REDACTED:query_secret]&a=1"),
     ],
+    redactor=REDACTOR.redact,
 )
-def test_a_reference_is_kept_or_removed_whole(line, shown):
-    assert REDACTOR.redact(line).text == shown
 
 
 #: any name, and often one a rule reads as a secret's key ({{ pw }} is a variable's name, not a key)
@@ -96,8 +94,7 @@ def test_a_glued_reference_leaves_nothing_behind(key, line, form, name, before, 
 
 
 # --- the forms that read a value as one word: a URL's query, Authorization, protocol traces, userinfo ---------
-@pytest.mark.parametrize(
-    ("line", "shown"),
+test_a_reference_in_a_one_word_value_is_read_whole = shown_as(
     [
         # a query value that is a reference ends at the next parameter: the rest of the query is kept (it was
         # lost with the reference: the key rule read "${X}&a=1" as one value), a following secret still goes
@@ -147,9 +144,8 @@ def test_a_glued_reference_leaves_nothing_behind(key, line, form, name, before, 
         ("using token ${X} now", "using token ${X} now"),
         ('print $fh "$token $msg\\n";', 'print $fh "$token $msg\\n";'),  # a variable named token: no name
     ],
+    redactor=REDACTOR.redact,
 )
-def test_a_reference_in_a_one_word_value_is_read_whole(line, shown):
-    assert REDACTOR.redact(line).text == shown
 
 
 #: lines whose value is one word (a template's blanks inside it), and the placeholder each shows
