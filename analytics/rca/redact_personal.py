@@ -17,7 +17,13 @@ EMAIL = re.compile(
     r"\b[A-Za-z0-9._%+\-]+@(?![A-Za-z0-9.\-]*" + _UNIT_TYPE + r")[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?"
     r"(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}\b"
 )
-_IPV4 = re.compile(r"(?<![\d.])(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)(?![\d.])")
+#: (a dotted quad glued to what a package's version goes on with -- a Debian revision of a few digits, ``-2``,
+#: ``-0ubuntu1``; ``~rc1``; ``+dfsg`` -- is a version: ``1.2.5.1-2``; a range's second address after ``-``, or a
+#: long number -- an id's timestamp, ``BP-1347369012-10.1.2.3-1444972147527`` -- leaves it an address)
+_IPV4 = re.compile(
+    r"(?<![\d.])(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)"
+    r"(?![\d.~+]|-\d{1,4}(?!\d|(?:\.\d{1,3}){3}))"
+)
 #: an IPv6 address stands as a word of its own: the ``e::C`` of ``Acquire::Check`` and the ``d::`` of
 #: ``Std::Vector`` parse as addresses, but they are pieces of a longer name
 _IPV6 = re.compile(r"(?<![\w:])(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}(?![\w:])")
