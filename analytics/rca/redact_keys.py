@@ -47,10 +47,12 @@ SECRET_KEY = re.compile(r"(?i)" + _KEY)
 #: brace is no delimiter; :mod:`.redact_refs` says why and what is then kept)
 #: (a triple-quoted string, Python's or TOML's, is read whole before a quoted one: read as one, """x""" is an
 #: empty string -- kept -- and the text after it)
+#: (a bracket opened inside a bare value closes inside it: ``ab[cd]ef``, and Rich's escaped ``hun\\[bold red]ter2``
+#: -- text, no tag, blanks in it too -- are one value each; ended at the ``]``, the rest of it was kept)
 _VALUE = (
     r"\[(?:REDACTED:[a-z_]+|EMAIL|IP|HOST)\]|\"\"\"(?:[^\"\\]|\\.|\"(?!\"\"))*\"\"\"|'''(?:[^'\\]|\\.|'(?!''))*'''"
     r"|\"(?:[^\"\\]|\\.)*\"|'(?:[^'\\]|\\.)*'"
-    r"|(?:" + EXPANSION + r"|[^\s,;'\"}\])])+"
+    r"|(?:" + EXPANSION + r"|(?<=[^\s=:>])(?:\\\[[^\r\n\[\]'\"]*|\[[^\s\[\]'\"]*)\]|[^\s,;'\"}\])])+"
 )
 #: the separator stays on the key's line; a value goes on to the next line only indented under it (YAML's
 #: ``password:`` then ``  Hunter2``), never into the next line's first word (``token=`` ending one log line)

@@ -1,9 +1,11 @@
 """Where a value ends: a dotted quad glued to a package's revision is a version, not an address (``1.2.5.1-2``
-in dpkg's log)."""
+in dpkg's log); a bracket opened inside a secret's value closes inside it (Rich's escaped ``\\[bold]`` is text,
+not a tag: its ``]`` ended the value, and the rest of the value was kept)."""
 
 from __future__ import annotations
 
-from hypothesis import given, settings, strategies as st
+from hypothesis import HealthCheck, assume, given, settings, strategies as st
+from rca_support import passwords
 from redact_support import shown_as
 
 from analytics.rca.redact import Redactor
@@ -60,3 +62,40 @@ def test_a_dotted_quad_glued_to_a_revision_is_a_version_and_one_ending_otherwise
     version = quad + revision.format(d=digit)
     assert IPS.redact(f"upgrade libfoo:amd64 {version} ok").text == f"upgrade libfoo:amd64 {version} ok"
     assert IPS.redact(f"from {quad}{after}x").text.startswith("from [IP]")
+
+
+# -- a bracket inside a value ------------------------------------------------------------------------------
+test_a_bracket_inside_a_value_is_the_values = shown_as(
+    [
+        ("password=hunt\\[bold]er2x", f"password={PW}"),
+        ("password: hunt\\[b]er2x", f"password: {PW}"),
+        ("password=ab\\[bold]cdef12[/bold] ok", f"password={PW} ok"),  # (the opening tag escaped: no pair)
+        ("password=ab[cd]ef1", f"password={PW}"),
+        ("token=abc\\[b]def123 next", f"token={S} next"),
+        ("X-Api-Key: abc\\[b]def123", f"X-Api-Key: {S}"),
+        # a bracket around the pair is no value's: it closes outside it
+        ("[password=abc] next", f"[password={PW}] next"),
+        ("(token=abc123)", f"(token={S})"),
+        ("password=[bold]hunter2[/bold]", f"password={PW}"),  # (a pair of tags: dropped, read as hunter2)
+    ],
+    stable=True,
+)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    password=passwords(),
+    tag=st.sampled_from(["\\[bold]", "\\[/]", "\\[red on black]", "[x]", "[0]", "[]", "\\[link=https://x]"]),
+    cut=st.integers(1, 12),
+    key=st.sampled_from(["password", "token", "api_key", "client_secret"]),
+    sep=st.sampled_from(["=", ": ", " = ", ":"]),
+)
+def test_a_bracket_inside_a_value_is_read_as_the_value_without_it_is(password, tag, cut, key, sep):
+    """Whatever the bracket and where it stands in the value: the line shows what the same line without it
+    shows -- the value gone whole, none of its characters after the bracket left."""
+    # (after a colon, a capitalised word and a bracket is a Python annotation's type, password: A[x]: code)
+    assume(tag[0] == "\\" or ":" not in sep)
+    at = min(cut, len(password) - 1)
+    out = IPS.redact(f"{key}{sep}{password[:at]}{tag}{password[at:]} next").text
+    assert out == IPS.redact(f"{key}{sep}{password} next").text
+    assert "[REDACTED:" in out and password[at:] not in out, out
