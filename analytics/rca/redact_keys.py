@@ -46,12 +46,15 @@ SECRET_KEY = re.compile(r"(?i)" + _KEY)
 #: (a variable's expansion, ``${X}`` or ``{{ x }}``, is read whole with what is glued to it: its closing
 #: brace is no delimiter; :mod:`.redact_refs` says why and what is then kept)
 #: (a triple-quoted string, Python's or TOML's, is read whole before a quoted one: read as one, """x""" is an
-#: empty string -- kept -- and the text after it)
+#: empty string -- kept -- and the text after it; one the text ends in, cut before its closing quotes, runs
+#: to the end; a string's prefix is the string's: r"""x""", b'x' -- read as a value of its own, it was the
+#: one word removed and the string after it kept)
 #: (a bracket opened inside a bare value closes inside it: ``ab[cd]ef``, and Rich's escaped ``hun\\[bold red]ter2``
 #: -- text, no tag, blanks in it too -- are one value each; ended at the ``]``, the rest of it was kept)
 _VALUE = (
-    r"\[(?:REDACTED:[a-z_]+|EMAIL|IP|HOST)\]|\"\"\"(?:[^\"\\]|\\.|\"(?!\"\"))*\"\"\"|'''(?:[^'\\]|\\.|'(?!''))*'''"
-    r"|\"(?:[^\"\\]|\\.)*\"|'(?:[^'\\]|\\.)*'"
+    r"\[(?:REDACTED:[a-z_]+|EMAIL|IP|HOST)\]|(?:[bBfFrRuU]{1,2}(?=[\"']))?(?:"
+    r"\"\"\"(?:[^\"\\]|\\.|\"(?!\"\"))*(?:\"\"\"|\Z)|'''(?:[^'\\]|\\.|'(?!''))*(?:'''|\Z)"
+    r"|\"(?:[^\"\\]|\\.)*\"|'(?:[^'\\]|\\.)*')"
     r"|(?:" + EXPANSION + r"|(?<=[^\s=:>])(?:\\\[[^\r\n\[\]'\"]*|\[[^\s\[\]'\"]*)\]|[^\s,;'\"}\])])+"
 )
 #: the separator stays on the key's line; a value goes on to the next line only indented under it (YAML's
@@ -160,19 +163,29 @@ def secret_shaped(word: str) -> bool:
     )
 
 
-def _quote_of(val: str) -> str:
-    if len(val) >= 6 and val[:3] in ('"""', "'''") and val.endswith(val[:3]):
-        return val[:3]
-    return val[0] if len(val) >= 2 and val[0] == val[-1] and val[0] in "\"'" else ""
+_STRING_PREFIX = re.compile(r"[bBfFrRuU]{0,2}(?=[\"'])")
+
+
+def _quotes_of(val: str) -> tuple[str, str]:
+    """The quotes around a quoted value: the opening one with its string prefix (``r'''``), the closing one
+    (none for a triple-quoted value the text ends in)."""
+    prefix = _STRING_PREFIX.match(val)
+    at = prefix.end() if prefix is not None else 0
+    body = val[at:]
+    if body[:3] in ('"""', "'''"):
+        return val[: at + 3], body[:3] if len(body) >= 6 and body.endswith(body[:3]) else ""
+    if len(body) >= 2 and body[0] == body[-1] and body[0] in "\"'":
+        return val[: at + 1], body[0]
+    return "", ""
 
 
 def kept_pair(key: str, sep: str, val: str) -> bool:
     """Whether ``key sep val`` is not a secret value after all."""
-    quote = _quote_of(val)
-    inner = val[len(quote) : len(val) - len(quote)]
-    if not quote and re.fullmatch(r"[|>][+-]?\d?[+-]?|[(\[{]", inner):
+    opening, closing = _quotes_of(val)
+    inner = val[len(opening) : len(val) - len(closing)]
+    if not opening and re.fullmatch(r"[|>][+-]?\d?[+-]?|[(\[{]", inner):
         return True  # password: | (YAML's block scalar: its lines follow), auth=( (a call's): see redact_pairs
-    if not quote and inner == "#":
+    if not opening and inner == "#":
         return True  # secret = # disable PBM: a comment's mark after an empty value (#abc123 is a value)
     kind = secret_kind(key)
     if kind == "pin":  # PIN: 4821 -- a personal identification number is one (gpio pin=17, "safety_pin": "x" not)
@@ -191,7 +204,7 @@ def kept_pair(key: str, sep: str, val: str) -> bool:
         return True
     if sep == ":" and re.fullmatch(r"\d+(?::\d+)*:?", inner):
         return True  # secrets.c:85:40: -- a file name's line and column
-    if not quote and re.search(r":\s+$", sep) and KEYWORD.fullmatch(inner.rstrip(".,:;!?")):
+    if not opening and re.search(r":\s+$", sep) and KEYWORD.fullmatch(inner.rstrip(".,:;!?")):
         return True  # passwd: password updated successfully
     if sep.strip() == ":" and _FILE_NAME.fullmatch(key):
         return True  # src/passwd.c: Fix a leak
@@ -199,7 +212,7 @@ def kept_pair(key: str, sep: str, val: str) -> bool:
     # followed by a plain lowercase word, is not a secret value (a password is redacted whatever it looks like)
     return (
         kind != "password"
-        and not quote
+        and not opening
         and (sep.strip() == ":" or low == "auth")
         and re.fullmatch(r"[a-z]{1,12}", inner) is not None
     )
@@ -357,11 +370,11 @@ def key_values(s: str, counts: Counter[str]) -> str:
                     out.append(s[last : cred.start(1)] + ph(kind))
                     last = cred.end(1)
                 continue  # (X-Auth-Token: Bearer [REDACTED:secret]: removed already; Bearer ${X}: kept)
-            quote = _quote_of(val)
-            if not quote and re.search(r"[:=]\s+$", sep) and _RUNS_ON_KEY.search(key) and pattern is _KEY_VALUE:
+            opening, closing = _quotes_of(val)
+            if not opening and re.search(r"[:=]\s+$", sep) and _RUNS_ON_KEY.search(key) and pattern is _KEY_VALUE:
                 end = _runs_on(s, end)
             counts[kind] += 1
-            out.append(s[last : m.start()] + key + sep + quote + ph(kind) + quote)
+            out.append(s[last : m.start()] + key + sep + opening + ph(kind) + closing)
             last = end
         out.append(s[last:])
         s = "".join(out)

@@ -1,6 +1,8 @@
 """Where a value ends: a dotted quad glued to a package's revision is a version, not an address (``1.2.5.1-2``
 in dpkg's log); a bracket opened inside a secret's value closes inside it (Rich's escaped ``\\[bold]`` is text,
-not a tag: its ``]`` ended the value, and the rest of the value was kept)."""
+not a tag: its ``]`` ended the value, and the rest of the value was kept); a triple-quoted value over several
+lines goes whole, with a string's prefix (``r\"\"\"``: read as a value of its own, the prefix was) or cut before
+its closing quotes."""
 
 from __future__ import annotations
 
@@ -99,3 +101,40 @@ def test_a_bracket_inside_a_value_is_read_as_the_value_without_it_is(password, t
     out = IPS.redact(f"{key}{sep}{password[:at]}{tag}{password[at:]} next").text
     assert out == IPS.redact(f"{key}{sep}{password} next").text
     assert "[REDACTED:" in out and password[at:] not in out, out
+
+
+# -- a triple-quoted value over several lines ------------------------------------------------------------
+test_a_triple_quoted_value_goes_whole_with_its_prefix_or_cut = shown_as(
+    [
+        ('password = """\nhunter2\nsecond line\n"""\nnext = 1', f'password = """{PW}"""\nnext = 1'),
+        ('token = r"""\nabc123\n"""', f'token = r"""{S}"""'),
+        ('password = f"""\nab{x}cd\n"""', f'password = f"""{PW}"""'),
+        ("password = rb'''x y\nz'''", f"password = rb'''{PW}'''"),
+        ('password = r"two words"', f'password = r"{PW}"'),
+        ("User(name='bob', password_bytes=b'IAmSensitiveBytes')", f"User(name='bob', password_bytes=b'{PW}')"),
+        # a text cut before the closing quotes: the value runs to its end
+        ('password = """\nhunter2\nsecond li', f'password = """{PW}'),
+        # an empty value is none
+        ('password = """', 'password = """'),
+        ('password = """\n\n"""', 'password = """\n\n"""'),
+    ],
+    stable=True,
+)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    lines=st.lists(passwords(), min_size=1, max_size=4),
+    prefix=st.sampled_from(["", "r", "b", "f", "rb", "u", "R"]),
+    quote=st.sampled_from(['"""', "'''"]),
+    key=st.sampled_from([("password", PW), ("api_key", S), ("DB_PASSWORD", PW), ("secret", S)]),
+    indent=st.sampled_from(["", "    "]),
+    closed=st.booleans(),
+)
+def test_no_line_of_a_triple_quoted_value_survives(lines, prefix, quote, key, indent, closed):
+    name, shown = key
+    body = "\n".join(indent + line for line in lines)
+    end = f"\n{indent}{quote}\nnext = 1" if closed else ""
+    out = IPS.redact(f"{indent}{name} = {prefix}{quote}\n{body}{end}").text
+    assert all(line not in out for line in lines), out
+    assert out == f"{indent}{name} = {prefix}{quote}{shown}" + (f"{quote}\nnext = 1" if closed else "")
