@@ -19,10 +19,11 @@ EMAIL = re.compile(
 )
 #: (a dotted quad glued to what a package's version goes on with -- a Debian revision of a few digits, ``-2``,
 #: ``-0ubuntu1``; ``~rc1``; ``+dfsg`` -- is a version: ``1.2.5.1-2``; a range's second address after ``-``, or a
-#: long number -- an id's timestamp, ``BP-1347369012-10.1.2.3-1444972147527`` -- leaves it an address)
+#: long number -- an id's timestamp, ``BP-1347369012-10.1.2.3-1444972147527`` -- leaves it an address; so does a
+#: full stop that ends the sentence, ``from 10.0.0.5.``, where a fifth number would make it no address)
 _IPV4 = re.compile(
     r"(?<![\d.])(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)"
-    r"(?![\d.~+]|-\d{1,4}(?!\d|(?:\.\d{1,3}){3}))"
+    r"(?![\d~+]|\.\d|-\d{1,4}(?!\d|(?:\.\d{1,3}){3}))"
 )
 #: an IPv6 address stands as a word of its own: the ``e::C`` of ``Acquire::Check`` and the ``d::`` of
 #: ``Std::Vector`` parse as addresses, but they are pieces of a longer name

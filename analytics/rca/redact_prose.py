@@ -36,8 +36,9 @@ _CONFIG_KEY = r"(?:[a-z_]*pw|[a-z_]*authtok)"
 _CONFIG_CHAR = r"[^\s'\",;|&<>]"
 CONFIG_KEY_VALUE = re.compile(
     # the key starting its line (a config file's: bindpw s3cret), or within a line written key: value, or
-    # key value where the value has a password's form, letters and a digit (not mime.types' "xpw xpx")
-    r"(?i)(?:(?m:^)[ \t]*|(?<![./~\-:$])(?<!\{\{)(?<!\{\{[ \t])\b(?=" + _CONFIG_KEY + r"(?:[ \t]*[:=]|[ \t]+"
+    # key value where the value has a password's form, letters and a digit (not mime.types' "xpw xpx"); a
+    # word right after "=" is a value, not a key naming the next word (GET /x?a=pw HTTP/1.1)
+    r"(?i)(?:(?m:^)[ \t]*|(?<![./~\-:$=])(?<!\{\{)(?<!\{\{[ \t])\b(?=" + _CONFIG_KEY + r"(?:[ \t]*[:=]|[ \t]+"
     r"(?=" + _CONFIG_CHAR + r"*\d)(?=" + _CONFIG_CHAR + r"*[A-Za-z]))))" + _CONFIG_KEY + r"[ \t]*"
     # (a link word is no value: pw is hunter2 is prose's; within a line, the next flag has no password's form:
     # ssh-keygen -P oldpw -N)
@@ -122,8 +123,9 @@ _IRREGULAR = frozenset(
 #: Latin -ct, -id, -ate, -ure: incorrect, invalid, private, secure)
 _WORD_SHAPED = re.compile(r"(?i)[a-z]+(?:ed|en|wn|ing|ly|ble|ent|ant|ive|ous|ful|less|al|ic|ary|ory|ile|ct|id|ate|ure)")
 #: the words that name a password: the full ones are followed by the password itself in prose
-#: ("password Hunter2 rejected"); the short ones (pass, pwd, pw) only after a link ("pwd is ...")
-_KEYWORD_AT = re.compile(r"(?i)(?<![\w\-./$%])(pass(?:word|wd|phrase|code)?|pwd|pw)(?![\w\-])")
+#: ("password Hunter2 rejected"); the short ones (pass, pwd, pw) only after a link ("pwd is ..."); a word
+#: right after "=" is a value (GET /x?a=passwd HTTP/1.1), not a name of what follows
+_KEYWORD_AT = re.compile(r"(?i)(?<![\w\-./$%=])(pass(?:word|wd|phrase|code)?|pwd|pw)(?![\w\-])")
 _STRONG = ("password", "passwd", "passphrase", "passcode")
 #: what links the word to its value: is, was, has been, is now, was set to, changed to ...
 _LINK = re.compile(

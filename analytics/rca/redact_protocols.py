@@ -158,8 +158,8 @@ def redis_secrets(s: str, replace: Callable[[str, str], str]) -> str:
     for m in _BARE_AUTH.finditer(s):
         args = list(re.finditer(_ARG, m.group(1)))
         first, last = args[0].group(), args[-1]
-        if _SASL_MECHANISM.fullmatch(first) or _outcome_word(last.group()):
-            continue  # SMTP's AUTH LOGIN, AUTH failed
+        if _SASL_MECHANISM.fullmatch(first.upper()) or _outcome_word(last.group()):
+            continue  # SMTP's AUTH LOGIN (AUTH login: a mechanism's name is any case), AUTH failed
         spans.append((m.start(1) + last.start(), m.start(1) + last.end()))
     if "auth" in s or "Auth" in s:  # (typed in lower case or capitalised: no AUTH, no acl, no scan)
         for m in _TYPED_AUTH.finditer(s):

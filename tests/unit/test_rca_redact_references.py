@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from hypothesis import HealthCheck, assume, given, settings, strategies as st
+from hypothesis import HealthCheck, assume, example, given, settings, strategies as st
 from redact_support import shown_as
 
 from analytics.rca.redact import Redactor
@@ -204,6 +204,8 @@ def test_text_glued_to_a_reference_in_a_one_word_value_never_survives(line, form
     ),
     secret=st.none() | st.from_regex(r"[A-Za-z0-9]{8,16}", fullmatch=True),
 )
+@example(form="${%s}", name="_", params=["a=pw"], secret=None)  # found by hypothesis: pw HTTP/1.1 read as prose
+@example(form="${%s}", name="_", params=["a=passwd"], secret=None)
 def test_a_query_keeps_what_follows_a_reference_and_loses_a_later_secret(form, name, params, secret):
     """The parameters after a reference stay, and a secret parameter after them is still removed."""
     rest = "&".join(params) + (f"&password={secret}" if secret else "")

@@ -32,6 +32,9 @@ test_a_debian_version_is_kept_and_an_address_goes = shown_as(
         ),
         ("libfoo (1.2.3.4~rc1, 1.2.3.4+dfsg-1)", "libfoo (1.2.3.4~rc1, 1.2.3.4+dfsg-1)"),
         ("from 10.0.0.5 port 22", "from [IP] port 22"),
+        ("the attempt came from 10.0.0.5.", "the attempt came from [IP]."),  # a sentence's full stop
+        ("from 10.0.0.5. Then", "from [IP]. Then"),
+        ("version 1.2.3.4.5", "version 1.2.3.4.5"),
         ("10.0.0.5:8080", "[IP]:8080"),
         ("[10.0.0.5]", "[[IP]]"),
         ("10.0.0.5,", "[IP],"),
