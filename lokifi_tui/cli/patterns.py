@@ -1,4 +1,5 @@
-"""Error-pattern commands: patterns scan/group/list/show (error record: :mod:`lokifi_tui.cli.error_record`;
+"""Error-pattern commands: patterns scan/group/list/show (group's input: :mod:`lokifi_tui.cli.pattern_input`;
+error record: :mod:`lokifi_tui.cli.error_record`;
 fixes: :mod:`lokifi_tui.cli.fixes`).
 
 The engine is analytics.patterns.templates / classify / patterns / learning_stats; this module only parses
@@ -10,50 +11,14 @@ nothing but the templating engine, so it starts fast and never touches the store
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
 import sys
 
 import click
 
 from lokifi_tui.cli.options import host_option, json_option
+from lokifi_tui.cli.pattern_input import bad_input_on_error, component_of, input_name, learn_lines, read_input_lines
 from lokifi_tui.cli.pattern_mutes import mute_fields, muted_cell, mutes_of, patterns_mute, patterns_unmute
-
-
-def _read_input_lines(path: str) -> list[str]:
-    """The lines of ``path`` (``-``: stdin), to be learned: a binary input is refused (it would be learned
-    as hundreds of patterns of garbage), and what else a reader should know about it is said on stderr."""
-    from analytics.patterns.logread import LineStats, looks_binary, read_lines
-    from lokifi_tui.cli.output import BAD_INPUT, fail
-
-    stats = LineStats()
-    lines = _bad_input_on_error(read_lines, path, stats)
-    if looks_binary(stats):
-        fail(
-            f"{_input_name(path)}: {stats.binary:,} of {stats.lines:,} line(s) hold bytes that are not text: this "
-            "looks like a binary file, not a log; nothing was learned",
-            BAD_INPUT,
-        )
-    for note in stats.notes(_input_name(path), empty=False):
-        click.echo(f"note: {note}", err=True)
-    return lines
-
-
-def _input_name(path: str) -> str:
-    return "stdin" if path == "-" else path
-
-
-def _bad_input_on_error(fn, *args, **kwargs):
-    """``fn(...)``; an input that cannot be read (a device on stdin ...) fails with exit 3 and its message."""
-    from analytics.patterns.logread import InputError
-
-    try:
-        return fn(*args, **kwargs)
-    except InputError as exc:
-        from lokifi_tui.cli.output import BAD_INPUT, fail
-
-        fail(str(exc), BAD_INPUT)
-
 
 # -- lokifi patterns ------------------------------------------------------------------------------------
 
@@ -104,7 +69,7 @@ def patterns_group(
     if learn:  # the lines are stored too: read them all (each line bounded)
         from analytics.patterns.templates import group
 
-        read = [(_read_input_lines(p), component or _component_of(p)) for p in paths]
+        read = [(read_input_lines(p), component or component_of(p)) for p in paths]
         lines = [line for got, _ in read for line in got]
         g = group(lines, raw=raw)
         if show_templates:
@@ -115,14 +80,14 @@ def patterns_group(
             out.write(g.group_ids_bytes())
         out.flush()
         if lines:
-            _learn_lines(ctx, read, raw)
+            learn_lines(ctx, read, raw)
         return
     # streamed: memory stays near one block of input plus the distinct templates, whatever the size
     from analytics.patterns.logread import LineStats, group_ids_bytes, group_stream, line_chunks
 
     stats = [LineStats() for _ in paths]
     chunks = (chunk for p, st in zip(paths, stats, strict=True) for chunk in line_chunks(p, st))
-    sg = _bad_input_on_error(group_stream, chunks, raw=raw)
+    sg = bad_input_on_error(group_stream, chunks, raw=raw)
     if show_templates:
         from lokifi_tui.cli.output import plain
 
@@ -133,69 +98,8 @@ def patterns_group(
         out.write(group_ids_bytes(sg))
     out.flush()
     for p, st in zip(paths, stats, strict=True):
-        for note in st.notes(_input_name(p), empty=False):
+        for note in st.notes(input_name(p), empty=False):
             click.echo(f"note: {note}", err=True)
-
-
-def _component_of(path: str) -> str:
-    """The component lines learned from ``path`` are stored under by default: the file's name."""
-    return "stdin" if path == "-" else os.path.basename(path.rstrip(os.sep)) or path
-
-
-def _line_times(lines: list[str], now: dt.datetime) -> list[dt.datetime]:
-    """When each raw line was written: its own time, else the last one before it (apt's stanzas), else
-    now. Lines from an old file keep their dates, so they count where they happened (a week-old error is
-    no recurring error today)."""
-    from analytics.patterns.line_time import line_time
-
-    out: list[dt.datetime] = []
-    last: dt.datetime | None = None
-    for line in lines:
-        last = line_time(line, now) or last
-        out.append(last or now)
-    return out
-
-
-def _learn_lines(ctx: click.Context, read: list[tuple[list[str], str]], raw: bool) -> None:
-    """Store each input's lines (``read``: its lines and their component) as error events and learn them."""
-    import polars as pl
-
-    from analytics.config.machine import this_host
-    from analytics.patterns.learning import learn_from_events
-    from analytics.patterns.logline import strip_headers
-    from analytics.patterns.outcomes import MAX_STORED_MESSAGE
-    from lokifi_tui.cli.context import get_store
-    from lokifi_tui.cli.output import err_console
-
-    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    frames, blank = [], 0
-    for lines, component in read:
-        lines_s = pl.Series(lines, dtype=pl.String)
-        msgs = strip_headers(lines_s) if raw else lines_s
-        keep = pl.Series((msgs.str.strip_chars() != "").to_list(), dtype=pl.Boolean)  # a stanza break is no event
-        # raw lines are stored as they are, as backfill stores them: the learning pass strips their header
-        # as `patterns group --raw` does, so the ids printed are the ids learned, however long the line
-        msgs = lines_s.filter(keep)
-        blank += len(lines) - len(msgs)
-        frames.append(
-            pl.DataFrame(
-                {
-                    "ts": _line_times(msgs.to_list(), now) if raw else [now] * len(msgs),  # each file's own times
-                    "host": this_host(),
-                    "component": component,
-                    "message": msgs.str.slice(0, MAX_STORED_MESSAGE),
-                    "source": "patterns group --raw" if raw else "patterns group",
-                },
-                schema_overrides={"ts": pl.Datetime("us")},
-            )
-        )
-    store = get_store(ctx)
-    df = pl.concat(frames)
-    if len(df):
-        store.append("error_events", df)
-    r = learn_from_events(store)
-    skipped = f" ({blank} blank line{'s' * (blank != 1)} left out)" if blank else ""
-    err_console.print(f"learned {r.events} lines{skipped}: {r.new_patterns} new patterns, {r.updated_patterns} updated")
 
 
 @patterns.command("scan")

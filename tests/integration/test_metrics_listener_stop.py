@@ -80,7 +80,7 @@ def test_a_sigterm_during_a_burst_of_scrapes_stops_the_collector_cleanly(migrate
 
 
 class _Slow:
-    """A registry collector that takes a while, as a read of a large database does, and says whether
+    """A registry collector that takes a second, as a read of a large database may, and says whether
     one is under way."""
 
     def __init__(self) -> None:
@@ -92,7 +92,7 @@ class _Slow:
         with self.lock:
             self.inside += 1
             self.most = max(self.most, self.inside)
-        time.sleep(0.3)
+        time.sleep(1.0)
         with self.lock:
             self.inside -= 1
         g = GaugeMetricFamily("lokifi_probe", "a figure")
@@ -107,12 +107,14 @@ def test_close_lets_the_read_under_way_finish_and_starts_no_other():
     server = metrics_http.start(registry, "127.0.0.1", 0)
     url = f"http://127.0.0.1:{server.server_address[1]}/metrics"
     got, threads = _burst(url, 6)
-    time.sleep(0.4)  # one read under way, the others queued behind it
+    deadline = time.monotonic() + 20
+    while slow.inside == 0 and time.monotonic() < deadline:  # one read under way, the others queued behind it
+        time.sleep(0.01)
     assert slow.inside == 1
     started = time.monotonic()
     assert server.close() is True
     assert slow.inside == 0  # no thread is left reading when close() returns
-    assert time.monotonic() - started < 1.5  # the one read (0.3 s), not the queue's six
+    assert time.monotonic() - started < 3.0  # the one read (1 s), not the queue's six (6 s)
     for t in threads:
         t.join(10)
     assert slow.most == 1  # the scrapes read one at a time
