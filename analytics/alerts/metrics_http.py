@@ -185,8 +185,9 @@ class _Bounded(ThreadingWSGIServer):
 
     def close(self, wait: float = IDLE_SECONDS) -> bool:
         """Stop listening and end every connection: no scrape starts reading the database from now on
-        (those waiting answer 503), the one reading finishes (up to ``wait`` seconds), and every
-        connection's thread is waited for (a second more). True when every one has ended: a thread still
+        (those waiting answer 503), the one reading finishes (up to ``wait`` seconds), the answers are
+        given a second to go out, then every connection still open is hung up and its thread waited for
+        (a second more). True when every one has ended: a thread still
         inside DuckDB when the process exits aborts it, as a SIGTERM during a scrape did every time."""
         self.gate.stopping.set()
         self.shutdown()
@@ -195,10 +196,13 @@ class _Bounded(ThreadingWSGIServer):
         if read_done:
             self.gate.reading.release()  # those queued behind it see the stop and answer 503
         with self._conns_lock:
-            self._hang_up(self._open)
-            deadline = time.monotonic() + 1.0
-            while self._open and (left := deadline - time.monotonic()) > 0:
-                self._ended.wait(left)
+            self._hang_up(self._waiting)  # no request yet: nothing to answer
+            for hang_up in (True, False):
+                deadline = time.monotonic() + 1.0  # the queued ones answer at once; a slow reader does not
+                while self._open and (left := deadline - time.monotonic()) > 0:
+                    self._ended.wait(left)
+                if hang_up:
+                    self._hang_up(self._open)
             return read_done and not self._open
 
     @staticmethod

@@ -86,10 +86,12 @@ class _Slow:
     def __init__(self) -> None:
         self.inside = 0
         self.most = 0
+        self.calls = 0
         self.lock = threading.Lock()
 
     def collect(self):
         with self.lock:
+            self.calls += 1
             self.inside += 1
             self.most = max(self.most, self.inside)
         time.sleep(1.0)
@@ -117,8 +119,21 @@ def test_close_lets_the_read_under_way_finish_and_starts_no_other():
     assert time.monotonic() - started < 3.0  # the one read (1 s), not the queue's six (6 s)
     for t in threads:
         t.join(10)
-    assert slow.most == 1  # the scrapes read one at a time
-    assert 200 in got and 503 in got and set(got) <= {200, 503, None}, got
+    assert slow.most == 1 and slow.calls == 1  # the read under way, and no other after the stop began
+    assert 200 in got and set(got) <= {200, 503, None}, got  # queued: 503, or hung up on a loaded machine
+
+
+def test_a_scrape_that_comes_while_stopping_answers_503_without_reading():
+    slow = _Slow()
+    registry = CollectorRegistry()
+    registry.register(slow)
+    gate = metrics_http.Gate()
+    app = metrics_http.metrics_app(registry, gate)
+    said: list = []
+    env = {"REQUEST_METHOD": "GET", "PATH_INFO": "/metrics", "QUERY_STRING": ""}
+    gate.stopping.set()
+    body = b"".join(app(env, lambda status, headers: said.append(status)))
+    assert said == ["503 Service Unavailable"] and body == metrics_http.STOPPING and slow.calls == 0
 
 
 class _Busy:
