@@ -278,16 +278,19 @@ def looks_binary(stats: LineStats) -> bool:
 
 @dataclass
 class StreamGroups:
-    """Per input line the index of its template (``ids``), the distinct templates and their groups."""
+    """Per input line the index of its template (``ids``; -1: a line left out), the distinct templates and
+    their groups."""
 
     ids: array = field(default_factory=lambda: array("i"))
     templates: dict[str, int] = field(default_factory=dict)
     groups: list[str] = field(default_factory=list)
 
 
-def group_stream(chunks: Iterator[list[str]], raw: bool = False) -> StreamGroups:
+def group_stream(chunks: Iterator[list[str]], raw: bool = False, errors: bool = False) -> StreamGroups:
     """:func:`analytics.patterns.templates.group` over a stream of line chunks: each chunk's context-free
-    templates, then one merge over every distinct template."""
+    templates, then one merge over every distinct template. With ``errors`` only the lines that look like
+    errors (:func:`analytics.patterns.severity.error_mask`, each line read alone) are grouped; the others
+    get id -1 and have no say in the merge."""
     import numpy as np
 
     from analytics.patterns.fingerprint import CURRENT
@@ -297,11 +300,17 @@ def group_stream(chunks: Iterator[list[str]], raw: bool = False) -> StreamGroups
     for lines in chunks:
         if not lines:
             continue
-        g = group(lines, raw=raw, merge=False)
-        local = np.array(
-            [out.templates.setdefault(t, len(out.templates)) for t in g.distinct_templates.to_list()], dtype=np.int32
-        )
-        out.ids.frombytes(local[np.asarray(g.index)].astype(np.int32).tobytes())
+        keep = error_lines(lines) if errors else None
+        kept = lines if keep is None else [ln for ln, k in zip(lines, keep, strict=True) if k]
+        ids = np.full(len(lines), -1, dtype=np.int32)
+        if kept:
+            g = group(kept, raw=raw, merge=False)
+            local = np.array(
+                [out.templates.setdefault(t, len(out.templates)) for t in g.distinct_templates.to_list()],
+                dtype=np.int32,
+            )
+            ids[slice(None) if keep is None else keep] = local[np.asarray(g.index)]
+        out.ids.frombytes(ids.tobytes())
     names = list(out.templates)
     if CURRENT.merge_min_values >= 2 and names:
         mapping = merge_templates(names, CURRENT.merge_min_values, CURRENT.merge_context, CURRENT.merge_growth)
@@ -311,17 +320,31 @@ def group_stream(chunks: Iterator[list[str]], raw: bool = False) -> StreamGroups
     return out
 
 
+def error_lines(lines: list[str]):
+    """Which of ``lines`` look like errors, each read alone (a Boolean numpy array)."""
+    import polars as pl
+
+    from analytics.patterns.severity import error_mask
+
+    return error_mask(pl.Series(lines, dtype=pl.String)).to_numpy()
+
+
 def group_ids_bytes(sg: StreamGroups, length: int = 16) -> bytes:
+    """One line per input line: its group's id (``length`` hex digits), or an empty line for one left out."""
     import numpy as np
 
     from analytics.patterns.fingerprint import fingerprint
 
-    if not sg.groups:
+    if not sg.ids:
         return b""
+    # the last row is a line left out's: its id's place is NUL bytes, taken out below (an id is hex digits)
     table = np.frombuffer(
-        b"".join(fingerprint(g)[:length].encode("ascii") + b"\n" for g in sg.groups), dtype=np.uint8
+        b"".join(fingerprint(g)[:length].encode("ascii") + b"\n" for g in sg.groups) + b"\0" * length + b"\n",
+        dtype=np.uint8,
     ).reshape(-1, length + 1)
-    return table[np.frombuffer(sg.ids, dtype=np.int32)].tobytes()
+    ids = np.frombuffer(sg.ids, dtype=np.int32)  # -1 picks the last row
+    out = table[ids]
+    return out.tobytes() if ids.min() >= 0 else out[out != 0].tobytes()
 
 
 # -- patterns scan -------------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """The input of ``lokifi patterns group``: the lines of the files (or stdin) it is given, read with what a
 reader should know said on stderr, and with ``--learn`` stored as error events and learned (each file's
-lines under its own component, at the times that file gives them)."""
+lines under its own component, at the times that file gives them; with ``--errors`` only the lines that
+look like errors)."""
 
 from __future__ import annotations
 
@@ -27,6 +28,36 @@ def read_input_lines(path: str) -> list[str]:
     for note in stats.notes(input_name(path), empty=False):
         click.echo(f"note: {note}", err=True)
     return lines
+
+
+def error_lines(lines: list[str]):
+    """Which of ``lines`` look like errors (a Boolean numpy array)."""
+    from analytics.patterns.logread import error_lines as mask
+
+    return mask(lines)
+
+
+def left_out_note(kept: int, left: int) -> str:
+    """What ``--errors`` left out, for stderr."""
+    return (
+        f"note: {kept:,} line{'s' * (kept != 1)} look like errors; the other {left:,} were left out "
+        "(an empty line each)"
+    )
+
+
+def grouped_lines(lines: list[str], keep, raw: bool, show_templates: bool) -> bytes:
+    """What ``patterns group`` prints for ``lines`` read whole: a line each, its group's id (or template);
+    an empty line for a line ``keep`` (a Boolean array; None: every line) leaves out."""
+    from analytics.patterns.templates import group
+    from lokifi_tui.cli.output import plain
+
+    kept = lines if keep is None else [ln for ln, k in zip(lines, keep, strict=True) if k]
+    g = group(kept, raw=raw)
+    if keep is None and not show_templates:
+        return g.group_ids_bytes()
+    shown = iter([plain(t) for t in g.groups.to_list()] if show_templates else g.group_ids())
+    every = [True] * len(lines) if keep is None else keep
+    return "".join((next(shown) if k else "") + "\n" for k in every).encode("utf-8")
 
 
 def input_name(path: str) -> str:
@@ -64,8 +95,9 @@ def _line_times(lines: list[str], now: dt.datetime) -> list[dt.datetime]:
     return out
 
 
-def learn_lines(ctx: click.Context, read: list[tuple[list[str], str]], raw: bool) -> None:
-    """Store each input's lines (``read``: its lines and their component) as error events and learn them."""
+def learn_lines(ctx: click.Context, read: list[tuple[list[str], str]], raw: bool, keep=None) -> None:
+    """Store each input's lines (``read``: its lines and their component) as error events and learn them;
+    with ``keep`` (a Boolean array over all the inputs' lines, in order) only the lines it keeps."""
     import polars as pl
 
     from analytics.config.machine import this_host
@@ -76,19 +108,24 @@ def learn_lines(ctx: click.Context, read: list[tuple[list[str], str]], raw: bool
     from lokifi_tui.cli.output import err_console
 
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    frames, blank = [], 0
+    frames, blank, start = [], 0, 0
+    left = 0 if keep is None else len(keep) - int(keep.sum())
     for lines, component in read:
         lines_s = pl.Series(lines, dtype=pl.String)
         msgs = strip_headers(lines_s) if raw else lines_s
-        keep = pl.Series((msgs.str.strip_chars() != "").to_list(), dtype=pl.Boolean)  # a stanza break is no event
+        stored = msgs.str.strip_chars() != ""  # a stanza break is no event
+        if keep is not None:  # --errors: a line left out has no event, though a time it shows carries on
+            stored = stored & pl.Series(keep[start : start + len(lines)], dtype=pl.Boolean)
+        start += len(lines)
         # raw lines are stored as they are, as backfill stores them: the learning pass strips their header
         # as `patterns group --raw` does, so the ids printed are the ids learned, however long the line
-        msgs = lines_s.filter(keep)
+        msgs = lines_s.filter(stored)
+        times = pl.Series(_line_times(lines, now), dtype=pl.Datetime("us")).filter(stored) if raw else None
         blank += len(lines) - len(msgs)
         frames.append(
             pl.DataFrame(
                 {
-                    "ts": _line_times(msgs.to_list(), now) if raw else [now] * len(msgs),  # each file's own times
+                    "ts": times if raw else [now] * len(msgs),  # each file's own times
                     "host": this_host(),
                     "component": component,
                     "message": msgs.str.slice(0, MAX_STORED_MESSAGE),
@@ -102,5 +139,8 @@ def learn_lines(ctx: click.Context, read: list[tuple[list[str], str]], raw: bool
     if len(df):
         store.append("error_events", df)
     r = learn_from_events(store)
-    skipped = f" ({blank} blank line{'s' * (blank != 1)} left out)" if blank else ""
+    blank -= left
+    why = [f"{blank} blank line{'s' * (blank != 1)}"] * bool(blank)
+    why += [f"{left:,} line{'s' * (left != 1)} that do not look like errors"] * bool(left)
+    skipped = f" ({' and '.join(why)} left out)" if why else ""
     err_console.print(f"learned {r.events} lines{skipped}: {r.new_patterns} new patterns, {r.updated_patterns} updated")

@@ -17,7 +17,16 @@ import sys
 import click
 
 from lokifi_tui.cli.options import host_option, json_option
-from lokifi_tui.cli.pattern_input import bad_input_on_error, component_of, input_name, learn_lines, read_input_lines
+from lokifi_tui.cli.pattern_input import (
+    bad_input_on_error,
+    component_of,
+    error_lines,
+    grouped_lines,
+    input_name,
+    learn_lines,
+    left_out_note,
+    read_input_lines,
+)
 from lokifi_tui.cli.pattern_mutes import mute_fields, muted_cell, mutes_of, patterns_mute, patterns_unmute
 
 # -- lokifi patterns ------------------------------------------------------------------------------------
@@ -52,10 +61,23 @@ patterns.add_command(patterns_unmute)
     default=None,
     help="Component for --learn.  [default: each FILE's name; stdin for lines on stdin]",
 )
+@click.option(
+    "--errors",
+    "errors_only",
+    is_flag=True,
+    help="Only lines that look like errors (level or wording, each line alone): the others print as an "
+    "empty line and are neither grouped nor learned.",
+)
 @click.option("--templates", "show_templates", is_flag=True, help="Print the group template instead of its id.")
 @click.pass_context
 def patterns_group(
-    ctx: click.Context, files: tuple[str, ...], raw: bool, learn: bool, component: str | None, show_templates: bool
+    ctx: click.Context,
+    files: tuple[str, ...],
+    raw: bool,
+    learn: bool,
+    component: str | None,
+    errors_only: bool,
+    show_templates: bool,
 ) -> None:
     """Read the lines of each FILE, one after the other (or of stdin); print one pattern id per line (the
     same order).
@@ -67,31 +89,24 @@ def patterns_group(
     out = sys.stdout.buffer
     paths = list(files) or ["-"]
     if learn:  # the lines are stored too: read them all (each line bounded)
-        from analytics.patterns.templates import group
-
         read = [(read_input_lines(p), component or component_of(p)) for p in paths]
         lines = [line for got, _ in read for line in got]
-        g = group(lines, raw=raw)
-        if show_templates:
-            from lokifi_tui.cli.output import plain
-
-            out.write("".join(plain(t) + "\n" for t in g.groups.to_list()).encode("utf-8"))
-        else:
-            out.write(g.group_ids_bytes())
+        keep = error_lines(lines) if errors_only and lines else None
+        out.write(grouped_lines(lines, keep, raw, show_templates))
         out.flush()
         if lines:
-            learn_lines(ctx, read, raw)
+            learn_lines(ctx, read, raw, keep)
         return
     # streamed: memory stays near one block of input plus the distinct templates, whatever the size
     from analytics.patterns.logread import LineStats, group_ids_bytes, group_stream, line_chunks
 
     stats = [LineStats() for _ in paths]
     chunks = (chunk for p, st in zip(paths, stats, strict=True) for chunk in line_chunks(p, st))
-    sg = bad_input_on_error(group_stream, chunks, raw=raw)
+    sg = bad_input_on_error(group_stream, chunks, raw=raw, errors=errors_only)
     if show_templates:
         from lokifi_tui.cli.output import plain
 
-        shown = [(plain(t) + "\n").encode("utf-8") for t in sg.groups]
+        shown = [(plain(t) + "\n").encode("utf-8") for t in sg.groups] + [b"\n"]  # [-1]: a line left out
         for i in range(0, len(sg.ids), 1 << 16):
             out.write(b"".join(shown[j] for j in sg.ids[i : i + (1 << 16)]))
     else:
@@ -100,6 +115,9 @@ def patterns_group(
     for p, st in zip(paths, stats, strict=True):
         for note in st.notes(input_name(p), empty=False):
             click.echo(f"note: {note}", err=True)
+    if errors_only:
+        left = sg.ids.count(-1)
+        click.echo(left_out_note(len(sg.ids) - left, left), err=True)
 
 
 @patterns.command("scan")
@@ -114,7 +132,7 @@ def patterns_scan(files: tuple[str, ...], errors_only: bool, limit: int, as_json
     a directory: every text file under it, rotations included (`lokifi patterns scan /var/log`).
 
     Nothing is stored. To learn a file's lines (they then count in `lokifi patterns list` and `lokifi ai
-    learn`): `lokifi patterns group --raw --learn --component NAME FILE`. To learn the error lines of
+    learn`): `lokifi patterns group --raw --learn [--errors] --component NAME FILE`. To learn the error lines of
     the logs in a directory as they are written, add it to [watch] log_dirs (`lokifi backfill` reads
     what they already hold).
     """
@@ -150,7 +168,7 @@ def patterns_scan(files: tuple[str, ...], errors_only: bool, limit: int, as_json
             )
         err_console.print(
             "[dim]A scan stores nothing; to learn these lines: "
-            "lokifi patterns group --raw --learn --component NAME FILE[/]",
+            f"lokifi patterns group --raw --learn{' --errors' * errors_only} --component NAME FILE[/]",
             highlight=False,
         )
 
