@@ -28,7 +28,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from typing import Any
-from wsgiref.simple_server import WSGIRequestHandler, make_server
+from wsgiref.simple_server import WSGIRequestHandler
 
 from prometheus_client.exposition import ThreadingWSGIServer, make_wsgi_app
 
@@ -134,9 +134,8 @@ class _Bounded(ThreadingWSGIServer):
 
     request_queue_size = 128  # the listen backlog; at 5, in a burst of connections some waited 1 s to get in
 
-    gate = Gate()  # each server's own: set in start()
-
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self.gate = Gate()  # between this server's scrapes (its app is given it in start()) and close()
         self._conns_lock = threading.Lock()
         self._ended = threading.Condition(self._conns_lock)  # notified as each connection's thread ends
         self._open: dict[Any, float] = {}  # connection -> when it came, until its thread ends
@@ -187,8 +186,8 @@ class _Bounded(ThreadingWSGIServer):
         """Stop listening and end every connection: no scrape starts reading the database from now on
         (those waiting answer 503), the one reading finishes (up to ``wait`` seconds), the answers are
         given a second to go out, then every connection still open is hung up and its thread waited for
-        (a second more). True when every one has ended: a thread still
-        inside DuckDB when the process exits aborts it, as a SIGTERM during a scrape did every time."""
+        (a second more). True when every one has ended: a thread still inside DuckDB when the process
+        exits aborts it, as a SIGTERM during a scrape did every time."""
         self.gate.stopping.set()
         self.shutdown()
         self.server_close()
@@ -222,13 +221,11 @@ def start(registry: Any, addr: str, port: int) -> Any:
     thread; returns the server (``close()`` ends it). Raises OSError when it cannot listen."""
     family = socket.getaddrinfo(addr, port, type=socket.SOCK_STREAM)[0][0]
 
-    gate = Gate()
-
     class Server(_Bounded):
         address_family = family
 
-    Server.gate = gate
-    httpd = make_server(addr, port, metrics_app(registry, gate), Server, handler_class=_Quiet)
+    httpd = Server((addr, port), _Quiet)  # what wsgiref's make_server does, the app given the server's gate
+    httpd.set_app(metrics_app(registry, httpd.gate))
     threading.Thread(target=httpd.serve_forever, name="lokifi-metrics", daemon=True).start()
     return httpd
 
