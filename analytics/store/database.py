@@ -51,7 +51,7 @@ from analytics.store.errors import (
     rollback,
     store_error,
 )
-from analytics.store.kept import Kept, sharing
+from analytics.store.kept import Kept, held_of, sharing
 from analytics.store.planted import refuse_planted
 from analytics.store.private import mkdir_private, mode_beside, session_umask
 from analytics.store.spooling import drain, report_once, spool_batch
@@ -96,15 +96,6 @@ def migrations() -> list[tuple[int, str, Path]]:
 def known_version() -> int:
     ms = migrations()
     return ms[-1][0] if ms else 0
-
-
-# Per thread: how deep it is in a session of each database (a nested read inside a write does not wait
-# for the lock its own thread holds), and the session a shared block keeps open (kept.py).
-_held = threading.local()
-
-
-def _depths() -> dict[str, Any]:
-    return _held.__dict__.setdefault("depth", {})
 
 
 # Paths whose schema this process has already checked (migrations run once per process per file).
@@ -153,40 +144,40 @@ class Store:
         """
         if not read_only:
             full()  # writers hand Polars frames to DuckDB: the package's Python layer (engine.py)
-        key, held = str(self.path.resolve()), _depths()  # resolved: one key before and after the file exists
-        if held.get(key):
-            held[key] += 1
+        key = str(self.path.resolve())  # resolved: one key before and after the file exists
+        held = held_of(key)  # this thread's sessions of the file
+        if held.depth:
+            held.depth += 1
             try:
-                with self._connection(timeout, read_only, parent=held.get(key + "\0con")) as con:
+                with self._connection(timeout, read_only, parent=held.con) as con:
                     yield con
             finally:
-                held[key] -= 1
+                held.depth -= 1
             return
-        kept = held.get(key + "\0kept")
-        if kept is None and held.get(key + "\0keep"):
-            kept = held[key + "\0kept"] = Kept.open(self, key, timeout, read_only)
+        if held.kept is None and held.blocks:
+            held.kept = Kept.open(self, key, timeout, read_only)
+        kept = held.kept
         if kept is not None and (read_only or not kept.read_only):
-            held[key], held[key + "\0con"] = 1, kept.con  # a step of a shared block: kept.py
+            held.depth, held.con = 1, kept.con  # a step of a shared block: kept.py
             try:
                 with self._connection(timeout, read_only, parent=kept.con) as con:
                     yield con
             except StoreError:
-                held.pop(key + "\0kept").close(self.path, quiet=True)  # failed in the store: the next opens afresh
+                held.kept = None
+                kept.close(self.path, quiet=True)  # failed in the store: the next opens afresh
                 raise
             finally:
-                held[key] = 0
-                held.pop(key + "\0con", None)
+                held.depth, held.con = 0, None
             return
         with session_umask(self.path):  # what DuckDB creates (database, WAL, spill) is private: private.py
             fd, opened = self._begin(key, timeout, read_only)
-            held[key] = 1
+            held.depth = 1
             try:
                 with self._connection(timeout, opened=opened) as con:
-                    held[key + "\0con"] = con
+                    held.con = con
                     yield con
             finally:
-                held[key] = 0
-                held.pop(key + "\0con", None)
+                held.depth, held.con = 0, None
                 unlock(fd)
 
     def _begin(self, key: str, timeout: float, read_only: bool) -> tuple[int | None, duckdb.DuckDBPyConnection]:
@@ -209,7 +200,7 @@ class Store:
         """The block's sessions on this thread share one: the first opens the file and keeps it open (the
         session lock held) until the block ends; the others are nested in it, each its own transaction
         (:mod:`analytics.store.kept`). For a command's few quick steps only: never around slow work."""
-        return sharing(self.path, str(self.path.resolve()), _depths())
+        return sharing(self.path, held_of(str(self.path.resolve())))
 
     @contextlib.contextmanager
     def _connection(

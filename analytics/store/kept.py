@@ -21,7 +21,9 @@ the block opens as usual, and meets the read-only filesystem as it always does.
 from __future__ import annotations
 
 import contextlib
+import threading
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -68,17 +70,39 @@ class Kept:
             self._umask.close()
 
 
+@dataclass
+class Held:
+    """One thread's sessions of one database file: how deep the thread is in them (a nested read inside a
+    write does not wait for the lock its own thread holds), the outermost one's connection (a nested one
+    is a cursor on it), how many :meth:`Store.shared` blocks it is in, and the session they keep open."""
+
+    depth: int = 0
+    con: Any = None
+    blocks: int = 0
+    kept: Kept | None = None
+
+
+_threads = threading.local()
+
+
+def held_of(key: str) -> Held:
+    """This thread's :class:`Held` for the database file ``key`` (its resolved path)."""
+    files: dict[str, Held] = _threads.__dict__.setdefault("files", {})
+    return files.setdefault(key, Held())
+
+
 @contextlib.contextmanager
-def sharing(path: Path, key: str, held: dict[str, Any]) -> Iterator[None]:
-    """:meth:`Store.shared` for the file ``path`` (``key`` in the thread's sessions ``held``): counts the
+def sharing(path: Path, held: Held) -> Iterator[None]:
+    """:meth:`Store.shared` for the file ``path`` (``held``: this thread's sessions of it): counts the
     blocks this thread is in; the last one to end closes the kept session, if a step opened one."""
-    held[key + "\0keep"] = held.get(key + "\0keep", 0) + 1
+    held.blocks += 1
     failed = True
     try:
         yield
         failed = False
     finally:
-        held[key + "\0keep"] -= 1
-        kept = None if held[key + "\0keep"] else held.pop(key + "\0kept", None)
+        held.blocks -= 1
+        kept = None if held.blocks else held.kept
         if kept is not None:
+            held.kept = None
             kept.close(path, quiet=failed)
