@@ -59,7 +59,8 @@ _SIGNALS: list[tuple[str, str]] = [
         r"Cannot find package|ERR_MODULE_NOT_FOUND|ERR_REQUIRE_ESM|ClassNotFoundException|"
         r"NoClassDefFoundError|UnsupportedClassVersionError|UnsatisfiedLinkError|"
         r"error while loading shared libraries|cannot open shared object file|dlopen\(\)|"
-        r"DistributionNotFound|could not find a version that satisfies|dependency conflicts|"
+        r"DistributionNotFound|could not find a version that satisfies|no matching distribution|"
+        r"dependency conflicts|"
         r"which is incompatible|ERESOLVE|ETARGET|No matching version found|"
         r"unable to resolve dependency|could not resolve dependencies|missing dependencies|"
         r"Dependency failed|result 'dependency'|compiled against a different|NODE_MODULE_VERSION|"
@@ -115,11 +116,14 @@ _SIGNALS: list[tuple[str, str]] = [
     # ---- not found: a named thing does not exist
     (
         "not_found",
-        r"ENOENT|No such file|no such (?:table|container|image|key)|NoSuchKey|NoSuchFile|"
+        r"ENOENT|No such file|no such (?:table|container|image|key)|"
         r"FileNotFound|does not exist|doesn't exist|not found|could not be found|Cannot GET|"
-        r"NotFound|\b404\b|TemplateDoesNotExist|not accessible|cannot access|"
+        r"\b404\b|TemplateDoesNotExist|not accessible|cannot access|"
         r"executable file not found|manifest unknown|No static resource|UndefinedTable|"
-        r"not[_ ]found|NoSuch\w+|no such \w+|No qualifying bean",
+        r"not[_ ]found|no such \w+|No qualifying bean|"
+        # class names (NoSuchKey, NoSuchBucket, NotFound), in their case: lower-case, these letters are
+        # inside names (a package `nosuchthing`, DNS's ENOTFOUND, a connection error below)
+        r"(?-i:NotFound|NoSuch[A-Z]\w*)",
     ),
     # ---- connection: the peer could not be reached or dropped us
     (

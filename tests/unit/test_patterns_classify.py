@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, strategies as st
 from repo_paths import DATA
 
 from analytics.patterns.classify import TYPES, accuracy, classify, load_labelled, normalise_type
@@ -74,3 +75,25 @@ def test_seed_names_accepted():
 def test_hostile_text_is_classified_without_error():
     assert classify("\x1b[31m[bold]Out of memory[/bold]\x00" * 1000) == "memory"
     assert classify("x" * 5_000_000) == "general"
+
+
+@pytest.mark.parametrize(
+    "msg, t",
+    [
+        ("No matching distribution found for nosuchthing-qq", "dependency"),  # pip: a package is missing
+        ("user nosuchuser logged in", "general"),  # lower-case, the letters of NoSuch... are a name
+        ("installed package notfound-utils", "general"),
+        ("Error: getaddrinfo NOTFOUND", "connection"),
+        ("connect ENOTFOUND redis", "connection"),  # DNS found no address: not a missing thing
+        ("An error occurred (NoSuchBucket) when calling the GetObject operation", "not_found"),
+        ("com.amazonaws.services.s3.model.AmazonS3Exception: NoSuchKey", "not_found"),
+        ("HTTP 404 NotFound", "not_found"),
+    ],
+)
+def test_class_names_count_in_their_case_and_not_inside_other_names(msg, t):
+    assert classify(msg) == t
+
+
+@given(st.text(alphabet="abcdefghijklmqrstuvwxyz0123456789-", max_size=12), st.sampled_from(["nosuch", "notfound"]))
+def test_a_lower_case_name_holding_class_name_letters_does_not_set_the_type(pad, stem):
+    assert classify(f"Started unit {pad}{stem}{pad}.") == "general"
