@@ -1,12 +1,13 @@
 """Polling the sources and writing what they read: the batches wait in memory and are written together.
 
-Each poll's batches wait until the next flush (every ``flush_seconds``; error events sooner, every
-``event_flush_seconds``, when a new kind is among them) and are written by **one** ``Store.submit`` call —
-rows for ``metrics``, ``error_events`` and ``probe_results`` together with the sources' checkpoints and
-statuses, in one transaction (:func:`analytics.store.metrics.write_collected`). If the database stays
-locked the whole batch is spooled durably by the Store and applied later, still as one unit. So a tail
-position is stored exactly when the lines read up to it are: a collector killed at any moment restarts
-from the last stored position and neither loses nor repeats a line.
+Each poll's batches wait until the next flush (every ``flush_seconds``; sooner, every
+``event_flush_seconds``, when a new kind of error event is among them or a service went down or came back
+up) and are written by **one** ``Store.submit`` call — rows for ``metrics``, ``error_events`` and
+``probe_results`` together with the sources' checkpoints and statuses, in one transaction
+(:func:`analytics.store.metrics.write_collected`). If the database stays locked the whole batch is
+spooled durably by the Store and applied later, still as one unit. So a tail position is stored exactly
+when the lines read up to it are: a collector killed at any moment restarts from the last stored position
+and neither loses nor repeats a line.
 
 When the store keeps failing with something other than busy, too many rows waiting pause the sources that
 can read again later and drop the oldest samples of the others (:data:`MAX_PENDING_ROWS`).
@@ -25,6 +26,7 @@ from typing import Any
 from analytics.collect.scheduling import HookScheduling
 from analytics.collect.status import StatusRows
 from analytics.sources.base import Batch
+from analytics.sources.vital_names import PROC_COUNT
 from analytics.store.database import StoreBusy, StoreError
 from analytics.store.file_signature import file_signature
 from analytics.store.metrics import collected_frame
@@ -55,7 +57,8 @@ class FlushResult:
 
 @dataclass(frozen=True)
 class WriteMark:
-    """One flush: the database file's signature before and after it, and whether it wrote error events."""
+    """One flush: the database file's signature before and after it, and whether it wrote news (error
+    events, or a service back up)."""
 
     before: tuple[int, int, int, int] | None
     after: tuple[int, int, int, int] | None
@@ -102,6 +105,19 @@ class Flushing(StatusRows, HookScheduling):
             self._recent_events = {k: v for k, v in self._recent_events.items() if v >= cut}
         return new
 
+    def _turned(self, b: Batch) -> int:
+        """How many of a batch's probe results and process counts (none running: down) turn a service
+        down or back up: written as soon as a new error is, so the dashboard shows the change within
+        seconds, not at the next regular flush (its error event is no new one when it went down a few
+        minutes ago, and a service back up has none)."""
+        turned = 0
+        seen = [((r.get("component"), r.get("probe")), bool(r.get("ok"))) for r in b.probes]
+        seen += [((r.get("component"), None), r["value"] > 0) for r in b.metrics if r.get("metric") == PROC_COUNT]
+        for key, ok in seen:
+            turned += self._probe_ok.get(key, ok) != ok
+            self._probe_ok[key] = ok
+        return turned
+
     def _flush_gap(self) -> float:
         return self.event_flush_seconds if self._pending_events else self.flush_seconds
 
@@ -127,7 +143,7 @@ class Flushing(StatusRows, HookScheduling):
             if not b.empty:
                 self._pending.append(b)
                 n += len(b)
-                self._pending_events += self._new_events(b.events)
+                self._pending_events += self._new_events(b.events) + self._turned(b)
                 self._final_done = False
         self._pending_rows += n
         return n
@@ -180,7 +196,8 @@ class Flushing(StatusRows, HookScheduling):
         events = any(b.events for b in batches)
         if events:
             self._learn_soon(new_kinds)
-        self.writes.append(WriteMark(before, file_signature(self.store.path), events))
+        # a service back up (new_kinds, no events) is news to a dashboard in this process as well
+        self.writes.append(WriteMark(before, file_signature(self.store.path), events or new_kinds))
         self.stats.rows_written += rows
         self.stats.last_flush = now
         if not written:

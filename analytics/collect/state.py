@@ -74,12 +74,14 @@ class CollectorState:
     # what waits for the next write
     _pending: list[Batch]
     _pending_rows: int
-    _pending_events: int  # new kinds of error event among them
+    _pending_events: int  # new kinds of error event among them, and services that went down or up
     _last_flush: float
     _written_states: dict[str, tuple[str, str | None]]
     _status_at: float
     _final_done: bool
     _recent_events: dict[tuple[Any, str], float]
+    # (component, probe; None: its process count) -> whether its last result was good (a process running)
+    _probe_ok: dict[tuple[Any, Any], bool]
     writes: deque[WriteMark]  # what this collector's own flushes did to the database file
     _handed: dict[tuple[str, str], str]  # the checkpoints handed to the store (written or spooled)
     # the refresh hooks

@@ -127,6 +127,8 @@ class DashboardView:
     next_change: dt.datetime | None = None
     # how far this host's setup is (what empty panes say, the collector's state in the top bar)
     setup: Any = None
+    # this machine's services down now: (component, since when), longest down first (services_down.py)
+    down: tuple[tuple[str, dt.datetime], ...] = ()
 
     def pane(self, name: str) -> Pane:
         return self.panes[name]
@@ -302,6 +304,7 @@ def load_dashboard(
         next_change = _next_change(con, at, panes.get("predictions"))
         setup = _setup(con, config, store.path)
         alertmanager = _alertmanager(con, config)
+        down = _down(con, at, config)
     return DashboardView(
         now=at,
         db_path=str(store.path),
@@ -315,6 +318,7 @@ def load_dashboard(
         load_ms=(time.perf_counter() - started) * 1000.0,
         next_change=next_change,
         setup=setup,
+        down=down,
     )
 
 
@@ -325,6 +329,15 @@ def _setup(con: Any, config: Any, path: Any) -> Any:
         return read_setup(con, config, path, _local_host(config))
     except Exception:  # noqa: BLE001 — the hints are extras: never let them stop a refresh
         return None
+
+
+def _down(con: Any, now: dt.datetime, config: Any) -> tuple[tuple[str, dt.datetime], ...]:
+    from analytics.dashboard.services_down import services_down
+
+    try:
+        return services_down(con, now, _local_host(config))
+    except Exception:  # noqa: BLE001 — an older store without the tables: nothing known to be down
+        return ()
 
 
 def db_signature(path: str | os.PathLike[str]) -> tuple[int, int, int, int] | None:

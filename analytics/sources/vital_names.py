@@ -14,6 +14,8 @@ MEMORY_PERCENT = "memory_percent"
 LOAD1 = "load1"
 #: the mount whose fullness the top bar shows
 ROOT_MOUNT = "/"
+#: a component's running processes (0: none, its service is down)
+PROC_COUNT = "proc_count"
 
 
 def disk_percent(mount: str) -> str:

@@ -42,7 +42,7 @@ import psutil
 
 from analytics.sources.base import BaseSource, Batch
 from analytics.sources.process_tree import same_program_descendants
-from analytics.sources.vital_names import CPU_PERCENT, HOST_COMPONENT, LOAD1, MEMORY_PERCENT, disk_percent
+from analytics.sources.vital_names import CPU_PERCENT, HOST_COMPONENT, LOAD1, MEMORY_PERCENT, PROC_COUNT, disk_percent
 from analytics.sources.vitals_glance import load_average
 from analytics.sources.vitals_snapshot import ComponentVitals, DiskIO, DiskVitals, ProcessSpec, VitalsSnapshot
 
@@ -476,7 +476,7 @@ class VitalsSource(BaseSource):
         m("net_errors", getattr(self, "_net_errors", 0))
         m("net_drops", getattr(self, "_net_drops", 0))
         for tr, c in zip(self._tracked, s.components, strict=False):  # a snapshot made elsewhere may carry fewer
-            m("proc_count", c.count, c.component)
+            m(PROC_COUNT, c.count, c.component)
             m("proc_restarts", tr.restarts_new, c.component)
             tr.restarts_new = 0
             if c.count:

@@ -218,7 +218,7 @@ class DashboardScreen(Screen):
         self._now = now or view.now
         if not self.query(StatsBar):
             return  # not composed yet: on_mount shows it (is_mounted is False until on_mount has run)
-        self.query_one(StatsBar).show(view, self.host_filter)
+        self.query_one(StatsBar).show(view, self.host_filter, self._now)
         if not host(self).demo:  # the demo's stored vitals are another (made-up) host's; the bar is this one
             bar = self.query_one(VitalsBar)
             bar.collector = (view.setup, self._now)

@@ -134,6 +134,20 @@ class VitalsBar(_Line):
         self.refresh_text()
 
 
+def down_text(down: Any, now: dt.datetime, named: int = 2) -> Text:
+    """``✗ postgres down 3m  `` for this machine's services down (``down``: (component, since), longest
+    down first): the first ``named`` by name, then how many more. Empty when none is."""
+    text = Text(no_wrap=True, overflow="ellipsis")
+    for i, (component, since) in enumerate(down[:named]):
+        text.append(("✗ " if i == 0 else ", ") + clean(component), style="bold red")
+        text.append(f" down {format_age(max((now - since).total_seconds(), 0.0))}", style="red")
+    if len(down) > named:
+        text.append(f" +{len(down) - named} more", style="red")
+    if down:
+        text.append("  ")
+    return text
+
+
 class StatsBar(_Line):
     """Learning statistics (every figure counted from the store) and the AI status.
 
@@ -141,10 +155,12 @@ class StatsBar(_Line):
     still show the prediction accuracy and the AI status), and the AI endpoint left out last."""
 
     _shown: Any = None
+    _now: Any = None  # the time the view is shown as of (its services' down time moves on)
     host_filter = ""  # the dashboard's host filter (H), shown in place of the host count
 
-    def show(self, view: Any, host_filter: str | None = None) -> None:
+    def show(self, view: Any, host_filter: str | None = None, now: Any = None) -> None:
         self._shown = view
+        self._now = now
         if host_filter is not None:
             self.host_filter = host_filter
         self._render_view()
@@ -155,13 +171,15 @@ class StatsBar(_Line):
 
     def _render_view(self) -> None:
         width = _width(self)
+        view = self._shown
+        down = down_text(getattr(view, "down", ()), max(self._now or view.now, view.now))
         for short, ai_short, tiny in (
             (False, False, False),
             (True, False, False),
             (True, True, False),
             (True, True, True),
         ):
-            text = self._stats_text(self._shown, short=short, ai_short=ai_short, tiny=tiny, host=self.host_filter)
+            text = down + self._stats_text(view, short=short, ai_short=ai_short, tiny=tiny, host=self.host_filter)
             if text.cell_len <= width:
                 break
         self.update(text)
