@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import string
+
 import pytest
 from hypothesis import given, strategies as st
 from repo_paths import DATA
@@ -94,6 +96,10 @@ def test_class_names_count_in_their_case_and_not_inside_other_names(msg, t):
     assert classify(msg) == t
 
 
-@given(st.text(alphabet="abcdefghijklmqrstuvwxyz0123456789-", max_size=12), st.sampled_from(["nosuch", "notfound"]))
+# no "o" (ENOENT, OOM, timeout) and no digits (a 404 between hyphens is a word): the pad holds no signal
+@given(
+    st.text(alphabet=string.ascii_lowercase.replace("o", "") + "-", max_size=12),
+    st.sampled_from(["nosuch", "notfound"]),
+)
 def test_a_lower_case_name_holding_class_name_letters_does_not_set_the_type(pad, stem):
     assert classify(f"Started unit {pad}{stem}{pad}.") == "general"
