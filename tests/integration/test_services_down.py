@@ -9,8 +9,7 @@ import socket
 import time
 
 import polars as pl
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from analytics.collect.loop import Collector
 from analytics.config.settings import load_config
