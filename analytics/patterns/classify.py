@@ -65,7 +65,8 @@ _SIGNALS: list[tuple[str, str]] = [
         r"unable to resolve dependency|could not resolve dependencies|missing dependencies|"
         r"Dependency failed|result 'dependency'|compiled against a different|NODE_MODULE_VERSION|"
         r"is not supported by this version|requires Python|extension control file|"
-        r"npm ERR! (?:code E404|404)|unmet dependenc|dependency|NoSuchMethodError|NoSuchFieldError|"
+        r"npm (?:ERR!|error) (?:code E404|404)|\bcode E404\b|unmet dependenc|dependency|NoSuchMethodError|"
+        r"NoSuchFieldError|"
         r"AbstractMethodError|IncompatibleClassChangeError|no required module provides|"
         r"missing go\.sum entry|go: module .{0,80} not found|Class \"[^\"]+\" not found|"
         r"undefined symbol|version `[^']+' not found",
@@ -74,7 +75,8 @@ _SIGNALS: list[tuple[str, str]] = [
     (
         "permission",
         r"\bEACCES\b|\bEPERM\b|permission denied|PermissionError|AccessDenied|access denied|"
-        r"access is denied|not permitted|\bforbidden\b|\bForbidden\b|\b403\b|\b401\b|unauthori[sz]ed|"
+        r"access is denied|not permitted|\bforbidden\b|\bForbidden\b|\b403\b|\b401\b|\bcode E40[13]\b|"
+        r"unauthori[sz]ed|"
         r"authentication (?:failed|failure|required)|auth(?:entication)? failed|bad auth|"
         r"password authentication failed|Failed password|Invalid user|NOAUTH|WRONGPASS|NOPERM|"
         r"no pg_hba\.conf entry|must be superuser|NOT in sudoers|FAILED SU|"

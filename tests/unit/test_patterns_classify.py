@@ -90,6 +90,11 @@ def test_hostile_text_is_classified_without_error():
         ("An error occurred (NoSuchBucket) when calling the GetObject operation", "not_found"),
         ("com.amazonaws.services.s3.model.AmazonS3Exception: NoSuchKey", "not_found"),
         ("HTTP 404 NotFound", "not_found"),
+        # npm 9+: `npm error code E404` on the terminal, `27 error code E404` in its debug log (header stripped)
+        ("npm error code E404", "dependency"),
+        ("code E404", "dependency"),
+        ("code E403", "permission"),
+        ("npm error 404 Not Found - GET https://registry.npmjs.org/left-padx", "dependency"),
     ],
 )
 def test_class_names_count_in_their_case_and_not_inside_other_names(msg, t):
