@@ -34,11 +34,16 @@ from analytics.rca.redact_refs import EXPANSION, glued, holds_reference
 #: sha512``): the caller skips those (:func:`analytics.rca.pam_config.argument_spans`).
 _CONFIG_KEY = r"(?:[a-z_]*pw|[a-z_]*authtok)"
 _CONFIG_CHAR = r"[^\s'\",;|&<>]"
+#: where a credential's word may name the word after it (``bindpw s3cret``, ``password Hunter2``): not right after
+#: "=", where the word is a value itself (``GET /x?a=pw HTTP/1.1``) -- the config-key rule and the prose rule
+#: (:data:`_KEYWORD_AT`) both start here
+_NAMING_AT = r"(?<!=)"
 CONFIG_KEY_VALUE = re.compile(
     # the key starting its line (a config file's: bindpw s3cret), or within a line written key: value, or
-    # key value where the value has a password's form, letters and a digit (not mime.types' "xpw xpx"); a
-    # word right after "=" is a value, not a key naming the next word (GET /x?a=pw HTTP/1.1)
-    r"(?i)(?:(?m:^)[ \t]*|(?<![./~\-:$=])(?<!\{\{)(?<!\{\{[ \t])\b(?=" + _CONFIG_KEY + r"(?:[ \t]*[:=]|[ \t]+"
+    # key value where the value has a password's form, letters and a digit (not mime.types' "xpw xpx"); not a
+    # word that is a value itself (_NAMING_AT)
+    r"(?i)(?:(?m:^)[ \t]*|" + _NAMING_AT + r"(?<![./~\-:$])(?<!\{\{)(?<!\{\{[ \t])\b"
+    r"(?=" + _CONFIG_KEY + r"(?:[ \t]*[:=]|[ \t]+"
     r"(?=" + _CONFIG_CHAR + r"*\d)(?=" + _CONFIG_CHAR + r"*[A-Za-z]))))" + _CONFIG_KEY + r"[ \t]*"
     # (a link word is no value: pw is hunter2 is prose's; within a line, the next flag has no password's form:
     # ssh-keygen -P oldpw -N)
@@ -123,9 +128,9 @@ _IRREGULAR = frozenset(
 #: Latin -ct, -id, -ate, -ure: incorrect, invalid, private, secure)
 _WORD_SHAPED = re.compile(r"(?i)[a-z]+(?:ed|en|wn|ing|ly|ble|ent|ant|ive|ous|ful|less|al|ic|ary|ory|ile|ct|id|ate|ure)")
 #: the words that name a password: the full ones are followed by the password itself in prose
-#: ("password Hunter2 rejected"); the short ones (pass, pwd, pw) only after a link ("pwd is ..."); a word
-#: right after "=" is a value (GET /x?a=passwd HTTP/1.1), not a name of what follows
-_KEYWORD_AT = re.compile(r"(?i)(?<![\w\-./$%=])(pass(?:word|wd|phrase|code)?|pwd|pw)(?![\w\-])")
+#: ("password Hunter2 rejected"); the short ones (pass, pwd, pw) only after a link ("pwd is ..."); not a word
+#: that is a value itself (_NAMING_AT: GET /x?a=passwd HTTP/1.1)
+_KEYWORD_AT = re.compile(r"(?i)" + _NAMING_AT + r"(?<![\w\-./$%])(pass(?:word|wd|phrase|code)?|pwd|pw)(?![\w\-])")
 _STRONG = ("password", "passwd", "passphrase", "passcode")
 #: what links the word to its value: is, was, has been, is now, was set to, changed to ...
 _LINK = re.compile(
