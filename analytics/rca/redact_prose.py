@@ -34,10 +34,13 @@ from analytics.rca.redact_refs import EXPANSION, glued, holds_reference
 #: sha512``): the caller skips those (:func:`analytics.rca.pam_config.argument_spans`).
 _CONFIG_KEY = r"(?:[a-z_]*pw|[a-z_]*authtok)"
 _CONFIG_CHAR = r"[^\s'\",;|&<>]"
-#: where a credential's word may name the word after it (``bindpw s3cret``, ``password Hunter2``): not right after
-#: "=", where the word is a value itself (``GET /x?a=pw HTTP/1.1``) -- the config-key rule and the prose rule
-#: (:data:`_KEYWORD_AT`) both start here
-_NAMING_AT = r"(?<!=)"
+#: where a credential's word may name the word after it (``bindpw s3cret``, ``password Hunter2``) -- the config-key
+#: rule and the prose rule (:data:`_KEYWORD_AT`) both start here: not right after "=", where the word is a value
+#: itself, unless the "=" is a key's that starts a word (``x=password Hunter2x``, ``a=b=password``: the key's value,
+#: and then the password it names, read with the key). A URL query's key does not start a word (after ``?``, ``&``
+#: or ``;``): its value is the URL's last word, and the blank after it ends the URL -- what follows names no part of
+#: it (``GET /x?a=pw HTTP/1.1``)
+_NAMING_AT = r"(?:(?<!\S)(?:[^\s?&;=]+=)+|(?<!=))"
 CONFIG_KEY_VALUE = re.compile(
     # the key starting its line (a config file's: bindpw s3cret), or within a line written key: value, or
     # key value where the value has a password's form, letters and a digit (not mime.types' "xpw xpx"); not a
@@ -219,11 +222,11 @@ def prose_passwords(s: str, replace: Callable[[str, str], str]) -> str:
         strong = m.group(1).lower() in _STRONG
         link = _LINK.match(s, m.end()) or (_OWNED_LINK.match(s, m.end()) if strong else None)
         verb_before = (
-            link is None and strong and _change_made(_CHANGED_BEFORE.search(s, max(0, m.start() - 80), m.start()))
+            link is None and strong and _change_made(_CHANGED_BEFORE.search(s, max(0, m.start(1) - 80), m.start(1)))
         )
         if verb_before:
             link = _OWNED_TO.match(s, m.end())
-        user = None if link else _USER_BEFORE.search(s, max(0, m.start() - 80), m.start())
+        user = None if link else _USER_BEFORE.search(s, max(0, m.start(1) - 80), m.start(1))
         user_pair = user is not None and user.group("name").lower() not in FUNCTION_WORDS
         tok = _TOKEN.match(s, link.end() if link else m.end())
         if tok is None:

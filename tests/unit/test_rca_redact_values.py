@@ -2,7 +2,8 @@
 in dpkg's log); a bracket opened inside a secret's value closes inside it (Rich's escaped ``\\[bold]`` is text,
 not a tag: its ``]`` ended the value, and the rest of the value was kept); a triple-quoted value over several
 lines goes whole, with a string's prefix (``r\"\"\"``: read as a value of its own, the prefix was) or cut before
-its closing quotes."""
+its closing quotes; a credential's word right after a key's ``=`` is that key's value and still names the word
+after it (``x=password Hunter2x``), while one ending a URL query's value names nothing after the URL."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from rca_support import passwords
 from redact_support import shown_as
 
 from analytics.rca.redact import Redactor
+from analytics.rca.redact_names import may_name_secret
 
 PW = "[REDACTED:password]"
 S = "[REDACTED:secret]"
@@ -141,3 +143,39 @@ def test_no_line_of_a_triple_quoted_value_survives(lines, prefix, quote, key, in
     out = IPS.redact(f"{indent}{name} = {prefix}{quote}\n{body}{end}").text
     assert all(line not in out for line in lines), out
     assert out == f"{indent}{name} = {prefix}{quote}{shown}" + (f"{quote}\nnext = 1" if closed else "")
+
+
+# -- a credential's word right after "=" -----------------------------------------------------------------
+test_a_credentials_word_after_a_keys_equals_names_the_next_word_and_a_querys_none = shown_as(
+    [
+        ("x=password Hunter2x", f"x=password {PW}"),
+        ("method=passphrase Hunter2x rejected", f"method=passphrase {PW} rejected"),
+        ("x=pw Hunter2x", f"x=pw {PW}"),  # (the config-key rule's: a word with letters and a digit)
+        ("opts=bindpw s3cret1", f"opts=bindpw {PW}"),
+        # a URL query's value (after ?, & or ;): the blank after it ends the URL, and what follows is not named
+        ("GET /x?a=pw HTTP/1.1", "GET /x?a=pw HTTP/1.1"),
+        ("GET /x?a=password HTTP/1.1", "GET /x?a=password HTTP/1.1"),
+        ("GET /x?a=1&b=passwd HTTP/1.1", "GET /x?a=1&b=passwd HTTP/1.1"),
+        ("GET /x;a=bindpw HTTP/1.1", "GET /x;a=bindpw HTTP/1.1"),
+    ],
+    stable=True,
+)
+
+_PLAIN_KEY = st.from_regex(r"[a-z][a-z_.]{0,8}", fullmatch=True).filter(lambda k: not may_name_secret(k))
+_CREDENTIAL_WORD = st.sampled_from(["password", "passwd", "passphrase", "passcode", "pw", "bindpw", "authtok"])
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(key=_PLAIN_KEY, word=_CREDENTIAL_WORD, password=passwords(), after=st.sampled_from(["", " rejected", ", ok"]))
+def test_a_password_after_a_credentials_word_after_a_keys_equals_never_survives(key, word, password, after):
+    """``key=password Hunter2x``: the word is the key's value, and the word after it is the password."""
+    core = password.rstrip(".!")  # (a full stop after it ends the sentence)
+    out = IPS.redact(f"{key}={word} {password}{after}").text
+    assert core not in out and PW in out, out
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(key=_PLAIN_KEY, word=_CREDENTIAL_WORD, sep=st.sampled_from(["?", "&", ";"]), after=passwords())
+def test_a_credentials_word_ending_a_url_query_names_nothing_after_the_url(key, word, sep, after):
+    line = f"GET /x{sep}{key}={word} {after}"
+    assert IPS.redact(line).text == line
