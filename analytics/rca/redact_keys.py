@@ -236,14 +236,30 @@ def _runs_on(s: str, end: int) -> int:
     return end
 
 
-#: a type in Python's annotation, code going on after it (``Token: TypeAlias = str``, ``token: Optional[str] =
-#: None``, ``auth: Auth | None``): a capitalised, dotted or builtin name (``Sup3r = x`` is none; ``==`` compares)
+_NAME = r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*"
+
+
+def _subscript(depth: int) -> str:
+    """What a type's subscript holds, brackets in it nested ``depth`` deep: types parted by a comma or a union's
+    ``|``, each a name (dotted, subscripted itself), a list of types (``Callable[[int], str]``), ``...``, a number
+    or a string (``Literal[0, 'a']``, a forward reference) or a call (``Annotated[str, Field(max_length=8)]``)."""
+    inner = r"(?:\[(?:" + _subscript(depth - 1) + r")?\])?" if depth > 1 else ""
+    item = r"(?:" + _NAME + r"(?:\([^()\n]*\))?|\.\.\.|-?\d+|\"[^\"\n]*\"|'[^'\n]*'" + ("|(?=\\[)" if inner else "")
+    return r"(?:(?:(?<=\[)|[ \t]*[,|][ \t]*)" + item + ")" + inner + r")+,?"  # (the first right after its bracket)
+
+
+_SUBSCRIPT = r"\[(?:" + _subscript(3) + r")\]"
+#: a type in Python's annotation (``Token: TypeAlias = str``, ``token: Optional[str] = None``, ``auth: Auth |
+#: None``): a capitalised, dotted or builtin name, code going on after it (``Sup3r = x`` is none; ``==``
+#: compares), or with a subscript that ends the value -- a blank, the line's end or what code or a sentence puts
+#: after a type follows it (``password: A[x]000`` goes on glued to its bracket, ``A[x y]`` has no comma: no type)
 _ANNOTATION = re.compile(
     r"(?:[A-Z][A-Za-z_]*|[A-Za-z_]+(?:\.[A-Za-z_]+)+|str|int|float|bool|bytes|bytearray|complex|dict|list|tuple|"
-    r"set|frozenset|object|type)(?=[ \t]*(?:=(?!=)|\||\[|->))"
+    r"set|frozenset|object|type)(?:" + _SUBSCRIPT + r"(?=\s|$|=(?!=)|[|,)\]}#'\"`]|\.(?:\s|$))"
+    r"|(?=[ \t]*(?:=(?!=)|\||->)))"
 )
-#: the rest of an annotation up to its default's ``=``: a subscript, a union
-_ANNOTATION_REST = re.compile(r"(?:\[[^\]\n]*\])?(?:[ \t]*\|[ \t]*[\w.]+(?:\[[^\]\n]*\])?)*[ \t]*=(?!=)[ \t]*")
+#: the rest of an annotation up to its default's ``=``: a union
+_ANNOTATION_REST = re.compile(r"(?:[ \t]*\|[ \t]*" + _NAME + r"(?:" + _SUBSCRIPT + r")?)*[ \t]*=(?!=)[ \t]*")
 #: a default that is a string literal: the secret itself (``password: str = "hunter2"``)
 _LITERAL = re.compile(r"(?P<q>[\"'])(?P<v>[^\"'\n]*)(?P=q)")
 

@@ -7,7 +7,7 @@ after it (``x=password Hunter2x``), while one ending a URL query's value names n
 
 from __future__ import annotations
 
-from hypothesis import HealthCheck, assume, given, settings, strategies as st
+from hypothesis import HealthCheck, example, given, settings, strategies as st
 from rca_support import passwords
 from redact_support import shown_as
 
@@ -90,6 +90,8 @@ test_a_bracket_inside_a_value_is_the_values = shown_as(
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@example(password="A000", tag="[x]", cut=1, key="password", sep=": ")  # password: A[x]000 read as an annotation
+@example(password="Hunter2x", tag="[0]", cut=6, key="token", sep=": ")
 @given(
     password=passwords(),
     tag=st.sampled_from(["\\[bold]", "\\[/]", "\\[red on black]", "[x]", "[0]", "[]", "\\[link=https://x]"]),
@@ -100,12 +102,37 @@ test_a_bracket_inside_a_value_is_the_values = shown_as(
 def test_a_bracket_inside_a_value_is_read_as_the_value_without_it_is(password, tag, cut, key, sep):
     """Whatever the bracket and where it stands in the value: the line shows what the same line without it
     shows -- the value gone whole, none of its characters after the bracket left."""
-    # (after a colon, a capitalised word and a bracket is a Python annotation's type, password: A[x]: code)
-    assume(tag[0] == "\\" or ":" not in sep)
+    # (after a colon, a capitalised word and a bracket is a Python annotation's type, password: A[x], but not when
+    # the value goes on glued to its closing bracket: password: A[x]000)
     at = min(cut, len(password) - 1)
     out = IPS.redact(f"{key}{sep}{password[:at]}{tag}{password[at:]} next").text
     assert out == IPS.redact(f"{key}{sep}{password} next").text
     assert "[REDACTED:" in out and password[at:] not in out[len(key) + len(sep) :], out
+
+
+#: a value with brackets that is no Python annotation's type: something glued to its closing bracket, a
+#: subscript that is empty
+test_a_bracketed_value_that_is_no_annotation_goes_and_an_annotation_stays = shown_as(
+    [
+        ("password: A[x]000", f"password: {PW}"),
+        ("token: Foo[bar]baz next", f"token: {S} next"),
+        ("password: Hunter[x]!2", f"password: {PW}"),
+        ("password: A[]", f"password: {PW}"),
+        # annotations: a subscript of types, nested, a union, a default, the end of a parameter or a sentence
+        ("password: Optional[str]", "password: Optional[str]"),
+        ("password: list[str]", "password: list[str]"),
+        ("def f(password: Optional[str], user: str) -> None:", "def f(password: Optional[str], user: str) -> None:"),
+        ("token: dict[str, list[int]] | None = None", "token: dict[str, list[int]] | None = None"),
+        ("api_key: Callable[[], Awaitable[str]] = fetch", "api_key: Callable[[], Awaitable[str]] = fetch"),
+        ("token: Literal['a', 'b'] = 'a'", "token: Literal['a', 'b'] = 'a'"),
+        ('password: typing.Optional["Secret"].', 'password: typing.Optional["Secret"].'),
+        ("secret: Annotated[str, Field(min_length=8)] = None", "secret: Annotated[str, Field(min_length=8)] = None"),
+        # a string assigned as the default of a nested annotation is the secret (its subscript was cut at the
+        # first ']': the default was not found)
+        ('password: Optional[List[str]] = "hunter2"', f'password: Optional[List[str]] = "{PW}"'),
+    ],
+    stable=True,
+)
 
 
 # -- a triple-quoted value over several lines ------------------------------------------------------------
