@@ -249,11 +249,18 @@ _CLIENT_MARKER = re.compile(r"[ \t]*(?:C:[ \t]?|[\-=]*>{1,3}[ \t]?)?")
 _TEST_PARTS = frozenset({"test", "tests", "spec", "check"})
 
 
+#: a bracket inside a word, Rich's escaped tag (``\\[b]``, ``\\[/]``) or a lone one: text, whose backslash or slash
+#: is no path's separator
+_BRACKETED = re.compile(r"\\?\[[^\[\]\n]*\]")
+
+
 def _test_name(word: str) -> bool:
     """A test's name or file: a path, or a name with test, spec or check as one of its parts -- never a word
-    holding a variable reference (``PASS ${X}/y``: text glued to one is removed with it)."""
+    holding a variable reference (``PASS ${X}/y``: text glued to one is removed with it); what a bracket inside it
+    holds is neither (``PASS hunt\\[b]er2x``, ``PASS hunt[/]er2x``: a password)."""
     if holds_reference(word):
         return False
+    word = _BRACKETED.sub("", word)
     parts = re.findall(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+", word)
     return "/" in word or "\\" in word or any(p.lower() in _TEST_PARTS for p in parts)
 
