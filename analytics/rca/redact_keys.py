@@ -23,7 +23,7 @@ from collections.abc import Callable
 from typing import Any
 
 from analytics.rca.redact_names import SECRET_WORDS, may_name_secret
-from analytics.rca.redact_refs import EXPANSION, REFERENCES, glued, holds_reference
+from analytics.rca.redact_refs import BRACKET, EXPANSION, REFERENCES, glued, holds_reference
 
 PLACEHOLDER = "[REDACTED:{kind}]"
 ALREADY = re.compile(r"\[(?:REDACTED:[a-z_]+|EMAIL|IP|HOST)\]")
@@ -49,13 +49,14 @@ SECRET_KEY = re.compile(r"(?i)" + _KEY)
 #: empty string -- kept -- and the text after it; one the text ends in, cut before its closing quotes, runs
 #: to the end; a string's prefix is the string's: r"""x""", b'x' -- read as a value of its own, it was the
 #: one word removed and the string after it kept)
-#: (a bracket opened inside a bare value closes inside it: ``ab[cd]ef``, and Rich's escaped ``hun\\[bold red]ter2``
-#: -- text, no tag, blanks in it too -- are one value each; ended at the ``]``, the rest of it was kept)
+#: (a bracket opened inside a bare value closes inside it, blanks and all: ``ab[cd]ef``, ``ab[c d]ef`` and Rich's
+#: escaped ``hun\\[bold red]ter2`` -- text, no tag -- are one value each; ended at the ``]`` or the blank, the rest
+#: of it was kept)
 _VALUE = (
     r"\[(?:REDACTED:[a-z_]+|EMAIL|IP|HOST)\]|(?:[bBfFrRuU]{1,2}(?=[\"']))?(?:"
     r"\"\"\"(?:[^\"\\]|\\.|\"(?!\"\"))*(?:\"\"\"|\Z)|'''(?:[^'\\]|\\.|'(?!''))*(?:'''|\Z)"
     r"|\"(?:[^\"\\]|\\.)*\"|'(?:[^'\\]|\\.)*')"
-    r"|(?:" + EXPANSION + r"|(?<=[^\s=:>])(?:\\\[[^\r\n\[\]'\"]*|\[[^\s\[\]'\"]*)\]|[^\s,;'\"}\])])+"
+    r"|(?:" + EXPANSION + r"|(?<=[^\s=:>])" + BRACKET + r"|[^\s,;'\"}\])])+"
 )
 #: the separator stays on the key's line; a value goes on to the next line only indented under it (YAML's
 #: ``password:`` then ``  Hunter2``), never into the next line's first word (``token=`` ending one log line)

@@ -33,7 +33,7 @@ from collections.abc import Callable
 from analytics.rca.pam_config import PAM_CONTROL, PAM_NAME, pam_line
 from analytics.rca.redact_keys import ALREADY, KEYWORD, PARTIAL, TRIVIAL_VALUE, password_like, secret_shaped
 from analytics.rca.redact_prose import FUNCTION_WORDS, plain_word, replace_spans
-from analytics.rca.redact_refs import EXPANSION, WORD, holds_reference
+from analytics.rca.redact_refs import BRACKET, EXPANSION, WORD, holds_reference
 
 #: (kind, pattern, group holding the secret)
 PROTOCOL_RULES: list[tuple[str, re.Pattern[str], int]] = [
@@ -67,8 +67,8 @@ PROTOCOL_RULES: list[tuple[str, re.Pattern[str], int]] = [
 # --- Redis: AUTH [user] password, as MONITOR and the redis-cli prompt show it, and ACL SETUSER >password ----
 _QUOTED = r"\"(?:[^\"\\]|\\.)*\""
 _REDIS_AUTH = re.compile(r"(?i)\"(?:AUTH|AUTH2)\"((?:\s+" + _QUOTED + r"){1,2})")
-#: (an argument is a word, an expansion in it read whole: AUTH {{ x }}y is one)
-_ARG = r"(?:" + EXPANSION + r"|[^\s\"'])+"
+#: (an argument is a word, an expansion in it read whole: AUTH {{ x }}y is one; and a bracket opened inside it)
+_ARG = r"(?:" + EXPANSION + r"|(?<=\S)" + BRACKET + r"|[^\s\"'])+"
 _PROMPT_AUTH = re.compile(r"(?i)(?:^|(?<=\s))[\w.\-]+:\d+(?:\[\d+\])?>\s*AUTH((?:[ \t]+" + _ARG + r"){1,2})")
 #: AUTH typed where a client's command stands (a telnet or nc session, a transcript): in upper case, at a line's
 #: start or after a direction marker, one or two arguments and nothing after them
@@ -251,7 +251,7 @@ _TEST_PARTS = frozenset({"test", "tests", "spec", "check"})
 
 #: a bracket inside a word, Rich's escaped tag (``\\[b]``, ``\\[/]``) or a lone one: text, whose backslash or slash
 #: is no path's separator
-_BRACKETED = re.compile(r"\\?\[[^\[\]\n]*\]")
+_BRACKETED = re.compile(BRACKET)
 
 
 def _test_name(word: str) -> bool:

@@ -42,9 +42,13 @@ EXPANSION = r"\$\{[^}\n]*\}|\$\([^()\n]*\)|\{\{[^{}\n]*\}\}|%\([^()\s]*\)[a-zA-Z
 
 #: where a variable reference starts (a command substitution, $(...), is none)
 REFERENCE_START = r"(?:\$\{|\$[A-Za-z_]|\{\{|%\()"
+#: a bracket opened inside a word (a value, a command's argument), read to its closing one, blanks and all: the
+#: word goes on after it (``ab[c d]ef``, Rich's escaped ``hunt\\[bold red]er2x`` -- text, no tag: ended at the
+#: blank or the ``]``, the rest of the word was kept). Where the word starts is the caller's to say.
+BRACKET = r"\\?\[[^\r\n\[\]'\"]*\]"
 #: a word as a command or a protocol reads one, up to a blank -- an expansion read whole, blanks and all
-#: (``PASS {{ x }}y`` is one word, not ``{{``)
-WORD = r"(?:" + EXPANSION + r"|\S)+"
+#: (``PASS {{ x }}y`` is one word, not ``{{``), and so is a bracket opened inside it (``PASS ab[c d]ef``)
+WORD = r"(?:" + EXPANSION + r"|(?<=\S)" + BRACKET + r"|\S)+"
 _HOLDS_REFERENCE = re.compile(REFERENCE_START)
 
 

@@ -80,6 +80,11 @@ test_each_trace_loses_its_password_and_keeps_the_rest = shown_as(
         ("pass hunt\\[b]er2x", f"pass {PW}"),
         ("> PASS hunt\\[/]er2x", f"> PASS {PW}"),
         ("PASS hunt[/]er2x", f"PASS {PW}"),
+        ("PASS hunt\\[bold red]er2x", f"PASS {PW}"),  # (blanks in it: read to its closing bracket)
+        ("C: PASS ab[c d]ef1", f"C: PASS {PW}"),
+        ("AUTH hunt\\[bold red]er2x", f"AUTH {PW}"),  # (Redis's: read as two words, the first was kept)
+        ("AUTH default ab[c d]ef1", f"AUTH default {PW}"),
+        ("127.0.0.1:6379> AUTH ab[c d]ef1", f"127.0.0.1:6379> AUTH {PW}"),
     ]
 )
 
@@ -150,7 +155,7 @@ test_a_password_in_any_trace_never_survives = forms_lose_their_password(
 @settings(max_examples=200, deadline=None)
 @given(
     password=_password,
-    tag=st.sampled_from(["\\[b]", "\\[/]", "\\[link=https://x]", "[/]", "[x]", "[0]"]),
+    tag=st.sampled_from(["\\[b]", "\\[/]", "\\[link=https://x]", "[/]", "[x]", "[0]", "\\[bold red]", "[x y]"]),
     cut=st.integers(1, 12),
     command=st.sampled_from(["PASS", "pass", "ACCT"]),
     marker=st.sampled_from(["", "> ", "C: "]),

@@ -1,9 +1,10 @@
 """Where a value ends: a dotted quad glued to a package's revision is a version, not an address (``1.2.5.1-2``
-in dpkg's log); a bracket opened inside a secret's value closes inside it (Rich's escaped ``\\[bold]`` is text,
-not a tag: its ``]`` ended the value, and the rest of the value was kept); a triple-quoted value over several
-lines goes whole, with a string's prefix (``r\"\"\"``: read as a value of its own, the prefix was) or cut before
-its closing quotes; a credential's word right after a key's ``=`` is that key's value and still names the word
-after it (``x=password Hunter2x``), while one ending a URL query's value names nothing after the URL."""
+in dpkg's log); a bracket opened inside a secret's value closes inside it, blanks and all (Rich's escaped
+``\\[bold]`` is text, not a tag: its ``]`` ended the value, and the rest of the value was kept); a value with
+brackets is a Python annotation's type only when it parses as one; a triple-quoted value over several lines goes
+whole, with a string's prefix (``r\"\"\"``: read as a value of its own, the prefix was) or cut before its closing
+quotes; a credential's word right after a key's ``=`` is that key's value and still names the word after it
+(``x=password Hunter2x``), while one ending a URL query's value names nothing after the URL."""
 
 from __future__ import annotations
 
@@ -78,6 +79,10 @@ test_a_bracket_inside_a_value_is_the_values = shown_as(
         ("password: hunt\\[b]er2x", f"password: {PW}"),
         ("password=ab\\[bold]cdef12[/bold] ok", f"password={PW} ok"),  # (the opening tag escaped: no pair)
         ("password=ab[cd]ef1", f"password={PW}"),
+        # (blanks in it too, escaped or not: read to the first blank, the rest of the value after it was kept)
+        ("password=ab[c d]ef1", f"password={PW}"),
+        ("token=abc[x y]def123 next", f"token={S} next"),
+        ("password: A[x y]", f"password: {PW}"),
         ("token=abc\\[b]def123 next", f"token={S} next"),
         ("X-Api-Key: abc\\[b]def123", f"X-Api-Key: {S}"),
         # a bracket around the pair is no value's: it closes outside it
@@ -92,9 +97,12 @@ test_a_bracket_inside_a_value_is_the_values = shown_as(
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @example(password="A000", tag="[x]", cut=1, key="password", sep=": ")  # password: A[x]000 read as an annotation
 @example(password="Hunter2x", tag="[0]", cut=6, key="token", sep=": ")
+@example(password="ab12", tag="[x y]", cut=2, key="password", sep="=")  # password=ab[x y]12 kept y]12
 @given(
     password=passwords(),
-    tag=st.sampled_from(["\\[bold]", "\\[/]", "\\[red on black]", "[x]", "[0]", "[]", "\\[link=https://x]"]),
+    tag=st.sampled_from(
+        ["\\[bold]", "\\[/]", "\\[red on black]", "[x]", "[0]", "[]", "\\[link=https://x]", "[x y]", "[a, b]"]
+    ),
     cut=st.integers(1, 12),
     key=st.sampled_from(["password", "token", "api_key", "client_secret"]),
     sep=st.sampled_from(["=", ": ", " = ", ":"]),
