@@ -250,14 +250,16 @@ def _subscript(depth: int) -> str:
 
 
 _SUBSCRIPT = r"\[(?:" + _subscript(3) + r")\]"
+_BUILTIN = r"(?:str|int|float|bool|bytes|bytearray|complex|dict|list|tuple|set|frozenset|object|type)"
+#: where a type ends the value: a blank, the line's end, or what code or a sentence puts after a type
+_TYPE_END = r"(?=\s|$|=(?!=)|[|,)\]}#'\"`]|\.(?:\s|$))"
 #: a type in Python's annotation (``Token: TypeAlias = str``, ``token: Optional[str] = None``, ``auth: Auth |
 #: None``): a capitalised, dotted or builtin name, code going on after it (``Sup3r = x`` is none; ``==``
-#: compares), or with a subscript that ends the value -- a blank, the line's end or what code or a sentence puts
-#: after a type follows it (``password: A[x]000`` goes on glued to its bracket, ``A[x y]`` has no comma: no type)
+#: compares), or with a subscript that ends the value (``password: A[x]000`` goes on glued to its bracket,
+#: ``A[x y]`` has no comma: no type); a builtin's name ends it alone (``password: str``, ``def f(token: bytes)``)
 _ANNOTATION = re.compile(
-    r"(?:[A-Z][A-Za-z_]*|[A-Za-z_]+(?:\.[A-Za-z_]+)+|str|int|float|bool|bytes|bytearray|complex|dict|list|tuple|"
-    r"set|frozenset|object|type)(?:" + _SUBSCRIPT + r"(?=\s|$|=(?!=)|[|,)\]}#'\"`]|\.(?:\s|$))"
-    r"|(?=[ \t]*(?:=(?!=)|\||->)))"
+    r"(?:(?:[A-Z][A-Za-z_]*|[A-Za-z_]+(?:\.[A-Za-z_]+)+|" + _BUILTIN + r")"
+    r"(?:" + _SUBSCRIPT + _TYPE_END + r"|(?=[ \t]*(?:=(?!=)|\||->)))|" + _BUILTIN + _TYPE_END + ")"
 )
 #: the rest of an annotation up to its default's ``=``: a union
 _ANNOTATION_REST = re.compile(r"(?:[ \t]*\|[ \t]*" + _NAME + r"(?:" + _SUBSCRIPT + r")?)*[ \t]*=(?!=)[ \t]*")

@@ -143,6 +143,20 @@ test_a_bracketed_value_that_is_no_annotation_goes_and_an_annotation_stays = show
 )
 
 
+#: a builtin type's name alone is an annotation where the value ends with it (before, code had to go on after it:
+#: a default, a union); a capitalised name alone may be a password (Sunshine), and goes
+test_a_builtin_type_alone_is_an_annotation_where_the_value_ends = shown_as(
+    [
+        ("password: str", "password: str"),
+        ("def f(password: str, user: str) -> None:", "def f(password: str, user: str) -> None:"),
+        ("    password: bytes  # raw", "    password: bytes  # raw"),
+        ("password: strong1", f"password: {PW}"),
+        ("password: Sunshine", f"password: {PW}"),
+    ],
+    stable=True,
+)
+
+
 # -- a triple-quoted value over several lines ------------------------------------------------------------
 test_a_triple_quoted_value_goes_whole_with_its_prefix_or_cut = shown_as(
     [
