@@ -406,8 +406,12 @@ class Redactor:
 
         def prose_rules(t: str) -> str:
             for kind, pattern, group in redact_prose.PROSE_RULES:
-                # a PAM module's arguments are words of their own: use_authtok sha512 is no key and its value
-                args = pam_config.argument_spans(t) if pattern is redact_prose.CONFIG_KEY_VALUE else []
+                args: list[tuple[int, int]] = []
+                if pattern is redact_prose.CONFIG_KEY_VALUE:
+                    if not redact_prose.may_hold_config_key(t):
+                        continue  # (its scan, at every word, would find nothing)
+                    # a PAM module's arguments are words of their own: use_authtok sha512 is no key and its value
+                    args = pam_config.argument_spans(t)
                 t = sub(pattern, kind, group, t, skip=args)
             return t
 

@@ -54,6 +54,14 @@ CONFIG_KEY_VALUE = re.compile(
     r"((?:" + EXPANSION + r"|" + _CONFIG_CHAR + r")+)"
 )
 
+
+def may_hold_config_key(s: str) -> bool:
+    """Whether ``s`` may hold a key :data:`CONFIG_KEY_VALUE` reads (each ends in pw or authtok): without one, its
+    scan -- tried at every word, a key's ``=`` before it read too -- finds nothing."""
+    low = s.lower()
+    return "pw" in low or "authtok" in low
+
+
 #: (kind, pattern, group holding the secret)
 #: a value of one word, an expansion in it read whole (requirepass {{ x }}y is one word, not {{)
 _WORD = r"(?:" + EXPANSION + r"|[^\s\"'])+"
@@ -212,8 +220,9 @@ def _change_made(m: re.Match[str] | None) -> bool:
 
 def prose_passwords(s: str, replace: Callable[[str, str], str]) -> str:
     """Replace the password written after the word password in prose."""
-    if not _KEYWORD_AT.search(s):
-        return s
+    low = s.lower()
+    if ("pass" not in low and "pw" not in low) or not _KEYWORD_AT.search(s):
+        return s  # (each of the words holds pass or pw: without one, no scan)
     spans: list[tuple[int, int]] = []
     pam = password_type_words(s)
     for m in _KEYWORD_AT.finditer(s):
@@ -326,6 +335,7 @@ __all__ = [
     "FUNCTION_WORDS",
     "PROSE_RULES",
     "credential_shaped",
+    "may_hold_config_key",
     "plain_word",
     "prose_passwords",
     "replace_spans",
