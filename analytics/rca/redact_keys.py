@@ -354,6 +354,8 @@ def key_values(s: str, counts: Counter[str]) -> str:
             if m.start() < last:
                 continue
             key, sep = m.group("key"), m.group("sep")
+            if s[m.start("key") - 1 : m.start("key")] == "@":
+                continue  # a name after an @: an address's host, a systemd unit's instance (a@0.dsn0.service: ...)
             val, end = _value(s, m)
             if sep.strip() == ":" and annotation(s, m.start("val")):  # code: the type stays, a string default goes
                 lit = annotated_default(s, m.start("val"))

@@ -62,7 +62,14 @@ test_ordinary_text_is_kept = kept_as_written(
 _UNIT_TYPES = st.sampled_from(["service", "socket", "mount", "target", "timer", "path", "slice", "scope", "swap"])
 _LABEL = st.text("abcdefghijklmnopqrstuvwxyz0123456789", min_size=1, max_size=10)
 #: a unit's instance as systemd names them: a terminal, a user's id, a device (tty1, 1000, ttyS0, sda1)
-_INSTANCE = st.from_regex(r"[a-z]{0,5}[A-Z]?[0-9]{1,4}", fullmatch=True)
+_INSTANCE = st.one_of(
+    st.from_regex(r"[a-z]{0,5}[A-Z]?[0-9]{1,4}", fullmatch=True),
+    # one that begins with a secret's name: drawn by chance above now and then (a@0.dsn0.service: Succeeded.
+    # lost its "Succeeded." as a dsn's value), so drawn on purpose here
+    st.builds(
+        "{}{}".format, st.sampled_from(["dsn", "pw", "psk", "pin", "token", "pass", "secret"]), st.integers(0, 99)
+    ),
+)
 
 
 @settings(max_examples=200, deadline=None)
