@@ -114,8 +114,8 @@ class Flushing(StatusRows, HookScheduling):
         seen = [((r.get("component"), r.get("probe")), bool(r.get("ok"))) for r in b.probes]
         seen += [((r.get("component"), None), r["value"] > 0) for r in b.metrics if r.get("metric") == PROC_COUNT]
         for key, ok in seen:
-            turned += self._probe_ok.get(key, ok) != ok
-            self._probe_ok[key] = ok
+            turned += self._service_up.get(key, ok) != ok
+            self._service_up[key] = ok
         return turned
 
     def _flush_gap(self) -> float:

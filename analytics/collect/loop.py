@@ -122,7 +122,7 @@ class Collector(Reloading, Flushing, StatusRows, HookScheduling):
         self._written_states: dict[str, tuple[str, str | None]] = {}
         self._final_done = False
         self._recent_events: dict[tuple[Any, str], float] = {}
-        self._probe_ok: dict[tuple[Any, Any], bool] = {}
+        self._service_up: dict[tuple[Any, Any], bool] = {}
         self._status_at = -1e18
         self._takeover_at = time.monotonic()
         # What this collector's own flushes did to the database file, for a dashboard in the same process

@@ -81,7 +81,7 @@ class CollectorState:
     _final_done: bool
     _recent_events: dict[tuple[Any, str], float]
     # (component, probe; None: its process count) -> whether its last result was good (a process running)
-    _probe_ok: dict[tuple[Any, Any], bool]
+    _service_up: dict[tuple[Any, Any], bool]
     writes: deque[WriteMark]  # what this collector's own flushes did to the database file
     _handed: dict[tuple[str, str], str]  # the checkpoints handed to the store (written or spooled)
     # the refresh hooks

@@ -20,21 +20,19 @@ STALE = dt.timedelta(minutes=10)
 #: How far back the start of a failure is looked for: one that began earlier shows as this long.
 WINDOW = dt.timedelta(days=1)
 
-# Per (component, probe): its readings in the window, the latest one's state and time, and the last good
-# one's time; a failure began at the first reading after the last good one.
-_PROBES = """
-WITH r AS (SELECT component, probe, ts, ok FROM probe_results WHERE host = ? AND ts > ? AND ts <= ?),
-s AS (SELECT component, probe, max(ts) AS last, arg_max(ok, ts) AS ok_now, max(ts) FILTER (WHERE ok) AS last_ok
-      FROM r GROUP BY component, probe)
-SELECT s.component, 'probe', min(r.ts) FROM s JOIN r ON r.component = s.component AND r.probe = s.probe
-WHERE NOT s.ok_now AND s.last > ? AND (s.last_ok IS NULL OR r.ts > s.last_ok) GROUP BY s.component, s.probe
-"""
-_PROCESSES = """
-WITH r AS (SELECT component, ts, value FROM metrics WHERE host = ? AND metric = ? AND ts > ? AND ts <= ?),
-s AS (SELECT component, max(ts) AS last, arg_max(value, ts) AS now_n, max(ts) FILTER (WHERE value > 0) AS last_up
-      FROM r GROUP BY component)
-SELECT s.component, 'process', min(r.ts) FROM s JOIN r ON r.component = s.component
-WHERE s.now_n = 0 AND s.last > ? AND (s.last_up IS NULL OR r.ts > s.last_up) GROUP BY s.component
+# Each reading in the window: a probe's result (what: its name) or a process count (what: NULL; up: any
+# running). Per (component, what) the latest one's state and time and the last good one's time; a failure
+# began at the first reading after the last good one; a component's outage, at the earliest of its own.
+_DOWN = """
+WITH r AS (
+  SELECT component, probe AS what, ts, ok AS up FROM probe_results WHERE host = ? AND ts > ? AND ts <= ?
+  UNION ALL
+  SELECT component, NULL, ts, value > 0 FROM metrics WHERE host = ? AND metric = ? AND ts > ? AND ts <= ?),
+s AS (SELECT component, what, max(ts) AS last, arg_max(up, ts) AS up_now, max(ts) FILTER (WHERE up) AS last_up
+      FROM r GROUP BY component, what)
+SELECT s.component, min(r.ts) AS since FROM s JOIN r ON r.component = s.component AND r.what IS NOT DISTINCT FROM s.what
+WHERE NOT s.up_now AND s.last > ? AND (s.last_up IS NULL OR r.ts > s.last_up)
+GROUP BY s.component ORDER BY since, s.component
 """
 
 
@@ -44,10 +42,6 @@ def services_down(con: Any, now: dt.datetime, host: str | None) -> tuple[tuple[s
     component with both, the earlier). Longest down first."""
     if not host:
         return ()
-    fresh = now - STALE
-    rows = con.execute(_PROBES, [host, now - WINDOW, now, fresh]).fetchall()
-    rows += con.execute(_PROCESSES, [host, PROC_COUNT, now - WINDOW, now, fresh]).fetchall()
-    since: dict[str, dt.datetime] = {}
-    for component, _, began in rows:
-        since[component] = min(began, since.get(component, began))
-    return tuple(sorted(since.items(), key=lambda kv: (kv[1], kv[0])))
+    window = [now - WINDOW, now]
+    rows = con.execute(_DOWN, [host, *window, host, PROC_COUNT, *window, now - STALE]).fetchall()
+    return tuple((component, since) for component, since in rows)
