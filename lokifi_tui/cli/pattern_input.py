@@ -30,13 +30,6 @@ def read_input_lines(path: str) -> list[str]:
     return lines
 
 
-def error_lines(lines: list[str]):
-    """Which of ``lines`` look like errors (a Boolean numpy array)."""
-    from analytics.patterns.logread import error_lines as mask
-
-    return mask(lines)
-
-
 def left_out_note(kept: int, left: int) -> str:
     """What ``--errors`` left out, for stderr."""
     return (
@@ -108,20 +101,23 @@ def learn_lines(ctx: click.Context, read: list[tuple[list[str], str]], raw: bool
     from lokifi_tui.cli.output import err_console
 
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    frames, blank, start = [], 0, 0
-    left = 0 if keep is None else len(keep) - int(keep.sum())
+    frames, blank, left, start = [], 0, 0, 0
     for lines, component in read:
         lines_s = pl.Series(lines, dtype=pl.String)
         msgs = strip_headers(lines_s) if raw else lines_s
-        stored = msgs.str.strip_chars() != ""  # a stanza break is no event
-        if keep is not None:  # --errors: a line left out has no event, though a time it shows carries on
-            stored = stored & pl.Series(keep[start : start + len(lines)], dtype=pl.Boolean)
+        # --errors: a line left out has no event, though a time it shows carries on
+        chosen = pl.Series(
+            keep[start : start + len(lines)] if keep is not None else [True] * len(lines), dtype=pl.Boolean
+        )
         start += len(lines)
+        nonblank = msgs.str.strip_chars() != ""  # a stanza break is no event
+        stored = nonblank & chosen
+        left += len(lines) - int(chosen.sum())
+        blank += int((~nonblank & chosen).sum())
         # raw lines are stored as they are, as backfill stores them: the learning pass strips their header
         # as `patterns group --raw` does, so the ids printed are the ids learned, however long the line
         msgs = lines_s.filter(stored)
         times = pl.Series(_line_times(lines, now), dtype=pl.Datetime("us")).filter(stored) if raw else None
-        blank += len(lines) - len(msgs)
         frames.append(
             pl.DataFrame(
                 {
@@ -139,7 +135,6 @@ def learn_lines(ctx: click.Context, read: list[tuple[list[str], str]], raw: bool
     if len(df):
         store.append("error_events", df)
     r = learn_from_events(store)
-    blank -= left
     why = [f"{blank} blank line{'s' * (blank != 1)}"] * bool(blank)
     why += [f"{left:,} line{'s' * (left != 1)} that do not look like errors"] * bool(left)
     skipped = f" ({' and '.join(why)} left out)" if why else ""

@@ -20,7 +20,6 @@ from lokifi_tui.cli.options import host_option, json_option
 from lokifi_tui.cli.pattern_input import (
     bad_input_on_error,
     component_of,
-    error_lines,
     grouped_lines,
     input_name,
     learn_lines,
@@ -91,6 +90,8 @@ def patterns_group(
     if learn:  # the lines are stored too: read them all (each line bounded)
         read = [(read_input_lines(p), component or component_of(p)) for p in paths]
         lines = [line for got, _ in read for line in got]
+        from analytics.patterns.logread import error_lines
+
         keep = error_lines(lines) if errors_only and lines else None
         out.write(grouped_lines(lines, keep, raw, show_templates))
         out.flush()
